@@ -1,0 +1,1 @@
+"""The ``dcf`` command line: one module per command group, thin over the API."""

@@ -1,0 +1,81 @@
+"""Entry point of ``dcf``. Command groups are imported lazily so that ``dcf --help`` and
+``dcf layers list`` stay fast (no geopandas import until a command needs it)."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+
+import click
+
+from ..errors import DcfError
+
+#: command name -> "module:attribute" of its click group or command
+COMMANDS = {
+    "layers": ("dcf_spatial.cli.layers:layers", "图层库：列出、查看、导出、导入、重置 — the layer store"),
+    "site": ("dcf_spatial.cli.site:site", "项目选址核查 — does a project fit the plan here?"),
+    "query": ("dcf_spatial.cli.query:query", "空间查询：叠加、最近、范围、可用地 — overlap, distance, availability"),
+    "maps": ("dcf_spatial.cli.maps:maps", "规划附图与交互地图 — appendix maps and web maps"),
+    "audit": ("dcf_spatial.cli.audit:audit", "闲置土地与亩产效益审计 — land-bureau audits"),
+    "sample": ("dcf_spatial.cli.sample:sample", "生成合成样例数据 — synthetic sample data"),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        target, _ = COMMANDS[name]
+        module, attr = target.split(":")
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx, formatter):
+        # Short help from the table, so `dcf --help` imports no command module.
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, help_) for name, (_, help_) in COMMANDS.items()])
+
+
+@click.group(cls=LazyGroup)
+@click.option("--store", envvar="DCF_STORE", type=click.Path(dir_okay=False),
+              help="Layer store (GeoPackage). Default: the shipped layers/dcf_layers.gpkg; env DCF_STORE.")
+@click.option("-v", "--verbose", count=True, help="More diagnostics on stderr (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+@click.version_option(package_name="dcf_spatial")
+def cli(store, verbose, quiet):
+    """dcf — 东昌府区产业规划（2021—2030）空间工具 / Dongchangfu industry-plan GIS tool.
+
+    \b
+    $ dcf layers list
+    $ dcf site check --site 115.75,36.45 --industry 轴承
+    """
+    from .. import settings
+
+    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if store:
+        settings.store = store
+        os.environ["DCF_STORE"] = str(store)
+
+
+def main(argv=None):
+    """Run the CLI, turning :class:`DcfError` into a one-line message and exit code 2."""
+    try:
+        cli.main(args=argv, standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except DcfError as exc:
+        click.echo(f"错误 Error: {exc}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

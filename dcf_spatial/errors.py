@@ -1,0 +1,22 @@
+"""Exceptions raised by dcf_spatial. Every message names what was passed, what was
+expected and how to fix it."""
+
+
+class DcfError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class InputError(DcfError):
+    """A user file or value cannot be used as given (names the file/row/field and the fix)."""
+
+
+class CRSMismatchError(DcfError):
+    """Two layers in one query are in different CRSs."""
+
+
+class LayerNotFoundError(DcfError):
+    """A layer id is not in the store."""
+
+
+class SchemaError(DcfError):
+    """A layer or table lacks required fields or has wrong types."""
