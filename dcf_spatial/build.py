@@ -1,0 +1,30 @@
+"""Run the default-layer build script that lives beside its sources in ``layers/``.
+
+The script is kept under ``layers/`` (with the sources it reads) so that the layers can be
+rebuilt and audited without the package; this module only locates and runs it.
+"""
+
+from __future__ import annotations
+
+import logging
+import runpy
+from pathlib import Path
+
+from . import settings
+from .errors import InputError
+
+logger = logging.getLogger(__name__)
+
+
+def build_default_layers(store) -> Path:
+    """Build every default layer into the GeoPackage ``store`` from ``layers/sources``."""
+    script = settings.layers_dir / "build_layers.py"
+    if not script.exists():
+        raise InputError(
+            f"{script} not found: the default layers are built from the project checkout. "
+            "Install the package from a clone with `pip install -e .`."
+        )
+    namespace = runpy.run_path(str(script), run_name="dcf_layers_build")
+    namespace["build"](Path(store))
+    logger.info("Built the default layers into %s", store)
+    return Path(store)

@@ -1,0 +1,162 @@
+"""`dcf layers` — list, show, export, import and reset the layers of the store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ._options import check_writable, crs_opt, echo_json, json_opt, overwrite_opt
+
+
+@click.group()
+def layers():
+    """图层库 — the layer store (GeoPackage; --store or DCF_STORE to use another).
+
+    \b
+    $ dcf layers list
+    $ dcf layers show industrial_clusters
+    $ dcf layers export townships -o townships.shp
+    $ dcf layers import townships 乡镇界线.shp --field id=XZQDM --field name_zh=XZQMC
+    $ dcf layers reset townships
+    """
+
+
+@layers.command("list")
+@json_opt
+def list_(as_json):
+    """列出图层 — every layer with title, feature count, geometry type, provenance, CRS.
+
+    \b
+    $ dcf layers list --json
+    """
+    from .. import catalog
+
+    table = catalog.list_layers()
+    if as_json:
+        echo_json(table.to_dict(orient="records"))
+        return
+    for r in table.itertuples():
+        prov = catalog.PROVENANCE_ZH.get(r.provenance, r.provenance)
+        click.echo(f"{r.id:<20} {r.count:>4}  {str(r.geometry_type):<16} {prov:<6} {r.crs}  {r.title_zh}")
+    n_schematic = int((table["provenance"] == "schematic").sum())
+    click.echo(f"\n共 {len(table)} 个图层，其中 {n_schematic} 个为示意图层（schematic），非权威界线。", err=True)
+
+
+@layers.command()
+@click.argument("layer_id")
+@json_opt
+def show(layer_id, as_json):
+    """查看图层要素属性 — the attributes of each feature (GeoJSON with --json).
+
+    \b
+    $ dcf layers show agri_zones
+    $ dcf layers show townships --json > townships.geojson
+    """
+    from .. import catalog
+
+    gdf = catalog.read_layer(layer_id)
+    if as_json:
+        click.echo(gdf.to_json(ensure_ascii=False, drop_id=True))
+        return
+    meta = catalog.describe_layer(layer_id)
+    click.echo(f"{layer_id} — {meta['title_zh']}  （{len(gdf)} 个要素，来源性质：{meta['provenance']}）")
+    click.echo(f"来源 source: {meta['source']}")
+    attrs = gdf.drop(columns=gdf.geometry.name)
+    with_pd_options(lambda: click.echo(attrs.to_string(index=False, max_colwidth=40)))
+
+
+def with_pd_options(fn):
+    import pandas as pd
+
+    with pd.option_context("display.width", 200, "display.max_columns", 50, "display.unicode.east_asian_width", True):
+        fn()
+
+
+@layers.command()
+@click.argument("layer_id")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Output file; format by suffix: .gpkg .geojson .shp .kml")
+@overwrite_opt
+def export(layer_id, output, overwrite):
+    """导出图层 — GeoPackage, GeoJSON, Shapefile (UTF-8 with .cpg) or KML, by suffix.
+
+    \b
+    $ dcf layers export cluster_parks -o parks.kml
+    """
+    from .. import exports
+
+    check_writable(output, overwrite)
+    path = exports.export_layer(layer_id, output, overwrite=overwrite)
+    click.echo(str(path))
+
+
+@layers.command("import")
+@click.argument("layer_id")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@crs_opt
+@click.option("--field", "fields", multiple=True, metavar="TARGET=SOURCE",
+              help="Map a field of the file to a layer field, e.g. --field name_zh=XZQMC. Repeatable.")
+@click.option("--provenance", type=click.Choice(["authoritative", "reference", "schematic"]),
+              default="authoritative", show_default=True)
+@click.option("--note", default="", help="Free text recorded with the import (e.g. 文号, 数据日期).")
+@json_opt
+def import_(layer_id, file, crs, fields, provenance, note, as_json):
+    """导入权威图层 — replace a shipped layer with the bureau's; the old version is kept.
+
+    The file is validated (fields, CRS, geometry) before anything changes; `dcf layers reset ID`
+    restores the previous version.
+
+    \b
+    $ dcf layers import townships 乡镇界线.shp --field id=XZQDM --field name_zh=XZQMC
+    """
+    from .. import catalog
+    from ..io import parse_field_map
+
+    summary = catalog.import_layer(layer_id, file, crs=crs, field_map=parse_field_map(list(fields)) or None,
+                                   provenance=provenance, source_note=note)
+    if as_json:
+        echo_json(summary)
+    else:
+        click.echo(f"已导入 {summary['features']} 个要素到图层 {layer_id}（{provenance}），"
+                   f"文件 {summary['file']} sha256 {summary['sha256'][:16]}…；原版本已保留，可用 dcf layers reset {layer_id} 恢复。")
+
+
+@layers.command()
+@click.argument("layer_id")
+@json_opt
+def reset(layer_id, as_json):
+    """恢复导入前的图层版本 — restore the version the last import replaced.
+
+    \b
+    $ dcf layers reset townships
+    """
+    from .. import catalog
+
+    summary = catalog.reset_layer(layer_id)
+    if as_json:
+        echo_json(summary)
+    else:
+        click.echo(f"图层 {layer_id} 已恢复为导入前版本（{summary['features']} 个要素，{summary['provenance']}）。")
+
+
+@layers.command()
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to build the store (default: the current store).")
+@overwrite_opt
+def build(out, overwrite):
+    """由源数据重建默认图层 — rebuild the default layers from the sources under layers/.
+
+    \b
+    $ dcf layers build --out /tmp/dcf_layers.gpkg
+    """
+    from .. import settings
+    from ..build import build_default_layers
+
+    target = Path(out) if out else Path(settings.store)
+    check_writable(target, overwrite, param_hint="--out")
+    if target.exists():
+        target.unlink()
+    build_default_layers(target)
+    click.echo(json.dumps({"store": str(target)}, ensure_ascii=False))

@@ -1,0 +1,35 @@
+"""Shared fixtures: a tiny layer store written through the catalog API."""
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from dcf_spatial import catalog, settings
+
+
+def make_townships(n=2, *, provenance="schematic"):
+    """n side-by-side 10 km x 10 km township cells in EPSG:4548, returned in EPSG:4490."""
+    cells = [shapely.box(480_000 + 10_000 * i, 4_030_000, 490_000 + 10_000 * i, 4_040_000) for i in range(n)]
+    gdf = gpd.GeoDataFrame(
+        {
+            "id": [f"town.3715021{i:02d}000" for i in range(n)],
+            "name_zh": [f"测试镇{i}" for i in range(n)],
+            "code12": [f"3715021{i:02d}000" for i in range(n)],
+            "kind": ["镇"] * n,
+            "plan_ref": ["第一章第一节"] * n,
+            "provenance": [provenance] * n,
+            "source": ["test fixture"] * n,
+        },
+        geometry=cells,
+        crs=4548,
+    )
+    return gdf.to_crs(4490)
+
+
+@pytest.fixture
+def tiny_store(tmp_path, monkeypatch):
+    """A store holding a 2-feature ``townships`` layer; ``settings.store`` points at it."""
+    store = tmp_path / "store.gpkg"
+    catalog.write_layer(make_townships(2), "townships", store=store, source="test fixture")
+    monkeypatch.setattr(settings, "store", store)
+    return store
