@@ -133,7 +133,7 @@ def _feature_counts(path: Path) -> dict[str, tuple[int, str]]:
     counts = {}
     with sqlite3.connect(path) as con:
         for name, gtype in info.items():
-            if name.startswith(HISTORY_PREFIX):
+            if name.startswith(HISTORY_PREFIX) or name == CATALOG_TABLE:
                 continue
             n = con.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]
             counts[name] = (n, gtype)
@@ -216,10 +216,7 @@ def read_layer(layer_id: str, store=None) -> "gpd.GeoDataFrame":
     """
     path = _require_store(store)
     if not has_layer(layer_id, path):
-        import pyogrio
-
-        known = [n for n, _ in pyogrio.list_layers(path) if not n.startswith(HISTORY_PREFIX)]
-        raise LayerNotFoundError(_not_found_message(layer_id, known, path))
+        raise LayerNotFoundError(_not_found_message(layer_id, catalog_rows(path)["id"].tolist(), path))
     gdf = _read_cached(str(path.resolve()), path.stat().st_mtime_ns, layer_id).copy()
     with sqlite3.connect(path) as con:
         row = con.execute(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 import sys
 
 import click
@@ -23,7 +22,25 @@ COMMANDS = {
 }
 
 
+class DcfUsageError(click.ClickException):
+    """A :class:`DcfError` shown as a one-line message on stderr, exit code 2."""
+
+    exit_code = 2
+
+    def format_message(self):
+        return self.message
+
+    def show(self, file=None):
+        click.echo(f"错误 Error: {self.format_message()}", err=True)
+
+
 class LazyGroup(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DcfError as exc:
+            raise DcfUsageError(str(exc)) from exc
+
     def list_commands(self, ctx):
         return list(COMMANDS)
 
@@ -59,23 +76,7 @@ def cli(store, verbose, quiet):
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     if store:
         settings.store = store
-        os.environ["DCF_STORE"] = str(store)
-
-
-def main(argv=None):
-    """Run the CLI, turning :class:`DcfError` into a one-line message and exit code 2."""
-    try:
-        cli.main(args=argv, standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except DcfError as exc:
-        click.echo(f"错误 Error: {exc}", err=True)
-        sys.exit(2)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    cli()
