@@ -1,0 +1,248 @@
+"""Which GB/T 4754-2017 industry does the user mean? Codes at any level, or Chinese words.
+
+``resolve_industry("C3451")``, ``resolve_industry("345")``, ``resolve_industry("34")``,
+``resolve_industry("C")`` and ``resolve_industry("轴承")`` all return an :class:`IndustryMatch`.
+Words are looked up in the ``keywords`` and ``name_zh`` columns of
+``dcf_spatial/data/gbt4754_2017.csv`` (a documented subset of the standard: all sections and
+divisions, the groups/classes the plan needs). A word that matches several unrelated codes is
+*ambiguous*: the match lists the candidates and :func:`resolve_industry` raises with them rather
+than guessing.
+
+Written by hand because no maintained Python package ships the Chinese national industry
+classification with a word index.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from . import settings
+from .errors import InputError
+
+logger = logging.getLogger(__name__)
+
+CODES_FILE = "gbt4754_2017.csv"
+MAP_2002_FILE = "gbt4754_2017_to_2002.csv"
+
+LEVEL_ZH = {"section": "门类", "division": "大类", "group": "中类", "class": "小类"}
+
+
+@dataclass(frozen=True)
+class IndustryMatch:
+    """The result of resolving one ``--industry`` value.
+
+    Attributes
+    ----------
+    query
+        What the user typed.
+    status
+        ``"resolved"``, ``"ambiguous"`` or ``"unknown"``.
+    codes
+        The resolved codes (section letter + digits, e.g. ``"C345"``); empty unless resolved.
+    names_zh
+        Chinese names of ``codes``.
+    candidates
+        For ambiguous/unknown input: ``[(code, name_zh), …]`` the user may choose from.
+    how
+        How it was resolved (``"code"``, ``"name"``, ``"keyword"``, ``"substring"``).
+    """
+
+    query: str
+    status: str
+    codes: tuple[str, ...] = ()
+    names_zh: tuple[str, ...] = ()
+    candidates: tuple[tuple[str, str], ...] = ()
+    how: str = ""
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def resolved(self) -> bool:
+        return self.status == "resolved"
+
+    @property
+    def label_zh(self) -> str:
+        return "、".join(f"{c} {n}" for c, n in zip(self.codes, self.names_zh))
+
+    def to_dict(self) -> dict:
+        return {
+            "input": self.query, "status": self.status, "codes": list(self.codes),
+            "names_zh": list(self.names_zh), "how": self.how,
+            "candidates": [{"code": c, "name_zh": n} for c, n in self.candidates],
+        }
+
+
+@lru_cache(maxsize=1)
+def code_table():
+    """The GB/T 4754-2017 subset as a DataFrame indexed by code (``C3451``)."""
+    import pandas as pd
+
+    path = settings.data_dir / CODES_FILE
+    df = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
+    df["keywords"] = df["keywords"].map(lambda s: tuple(w.strip() for w in s.split(";") if w.strip()))
+    return df.set_index("code", drop=False)
+
+
+@lru_cache(maxsize=1)
+def _division_section() -> dict[str, str]:
+    t = code_table()
+    return {c[1:]: c[0] for c in t.index[t["level"] == "division"]}
+
+
+def normalize_code(value: str) -> str | None:
+    """``"3451"`` / ``"c3451"`` / ``"C 3451"`` → ``"C3451"``; ``None`` if it is not a code form.
+
+    The section letter is derived from the two-digit division; a letter that contradicts the
+    division (``"A3451"``) raises :class:`InputError`.
+    """
+    text = re.sub(r"\s+", "", str(value)).upper()
+    m = re.fullmatch(r"([A-T])?(\d{2,4})?", text)
+    if not m or not text:
+        return None
+    letter, digits = m.group(1), m.group(2)
+    if digits is None:
+        return letter
+    section = _division_section().get(digits[:2])
+    if section is None:
+        raise InputError(
+            f"--industry: {value!r} is not a GB/T 4754-2017 code: division {digits[:2]} does not exist "
+            "(divisions run 01–97). Give a code such as C3451, 345, 34 or C, or Chinese words such as 轴承."
+        )
+    if letter and letter != section:
+        raise InputError(
+            f"--industry: {value!r}: division {digits[:2]} belongs to section {section}, not {letter}. "
+            f"Write {section}{digits} (or just {digits})."
+        )
+    return f"{section}{digits}"
+
+
+def ancestors(code: str) -> list[str]:
+    """``"C3451"`` → ``["C", "C34", "C345", "C3451"]`` (the code itself last)."""
+    if len(code) == 1:
+        return [code]
+    digits = code[1:]
+    return [code[0]] + [code[0] + digits[:n] for n in range(2, len(digits) + 1)]
+
+
+def covers(zone_code: str, project_code: str) -> bool:
+    """True when ``project_code`` lies within ``zone_code`` (same code or a sub-code of it)."""
+    return project_code.startswith(zone_code)
+
+
+def name_of(code: str) -> str:
+    """Chinese name of a code; for codes finer than the table, the name of its nearest listed ancestor."""
+    t = code_table()
+    for c in reversed(ancestors(code)):
+        if c in t.index:
+            return t.at[c, "name_zh"] if c == code else f"{t.at[c, 'name_zh']}（{code}）"
+    return code
+
+
+def resolve(value: str) -> IndustryMatch:
+    """Resolve a code or Chinese words to GB/T 4754-2017 codes without raising for unknown words.
+
+    Codes may be finer than the bundled table (``C3459`` is accepted: its division is checked).
+    Words: an exact name or keyword match wins; otherwise names/keywords containing the word.
+    If the hits all lie under one of them, that one is taken; if they are unrelated, the match is
+    ambiguous and lists them.
+    """
+    query = str(value).strip()
+    if not query:
+        return IndustryMatch(query, "unknown", notes=("empty",))
+    t = code_table()
+    parts = [p for p in re.split(r"[,，;；、/\s]+", query) if p]
+    if parts and all(re.fullmatch(r"[A-Ta-t]?\d{2,4}|[A-Ta-t]", p) for p in parts):
+        codes = tuple(dict.fromkeys(normalize_code(p) for p in parts))
+        return IndustryMatch(query, "resolved", codes, tuple(name_of(c) for c in codes), how="code")
+
+    exact = t.index[(t["name_zh"] == query) | t["keywords"].map(lambda ks: query in ks)].tolist()
+    how = "keyword"
+    if not exact:
+        hits = t.index[t["name_zh"].str.contains(query, regex=False)
+                       | t["keywords"].map(lambda ks: any(query in k for k in ks))].tolist()
+        how = "substring"
+    else:
+        hits = exact
+    if not hits:
+        return IndustryMatch(query, "unknown", candidates=_suggest(query), how="none")
+    hits = _collapse_nested(hits)
+    if len(hits) == 1:
+        return IndustryMatch(query, "resolved", (hits[0],), (t.at[hits[0], "name_zh"],), how=how)
+    return IndustryMatch(query, "ambiguous", candidates=tuple((c, t.at[c, "name_zh"]) for c in hits), how=how)
+
+
+def _collapse_nested(codes: list[str]) -> list[str]:
+    """Drop codes lying under another hit: ``[C345, C3451, C3452]`` → ``[C345]``."""
+    codes = sorted(set(codes), key=len)
+    kept: list[str] = []
+    for c in codes:
+        if not any(covers(k, c) for k in kept):
+            kept.append(c)
+    return kept
+
+
+def _suggest(query: str, limit: int = 8) -> tuple[tuple[str, str], ...]:
+    """Codes sharing characters with an unknown word (the most shared first), to help the user."""
+    t = code_table()
+    chars = set(query)
+    scored = []
+    for code, row in t.iterrows():
+        text = row["name_zh"] + "".join(row["keywords"])
+        score = len(chars & set(text))
+        if score >= max(1, min(2, len(chars))):
+            scored.append((-score, len(code), code, row["name_zh"]))
+    scored.sort()
+    return tuple((c, n) for _, _, c, n in scored[:limit])
+
+
+def resolve_industry(value: str) -> IndustryMatch:
+    """Like :func:`resolve` but raise :class:`InputError` (listing candidates) unless resolved.
+
+    Examples
+    --------
+    >>> resolve_industry("轴承").codes
+    ('C345',)
+    >>> resolve_industry("3451").codes
+    ('C3451',)
+    """
+    m = resolve(value)
+    if m.resolved:
+        return m
+    raise InputError(industry_error_message(m))
+
+
+def industry_error_message(m: IndustryMatch) -> str:
+    cands = "；".join(f"{c} {n}" for c, n in m.candidates)
+    if m.status == "ambiguous":
+        return (f"--industry: 「{m.query}」有多个可能的国民经济行业分类（GB/T 4754-2017）：{cands}。"
+                "请改用其中一个代码（如 --industry " + m.candidates[0][0] + "）或更具体的词。")
+    hint = f"相近的有：{cands}。" if cands else ""
+    return (f"--industry: 无法识别「{m.query}」为国民经济行业分类（GB/T 4754-2017）代码或行业名称。{hint}"
+            "请给出代码（如 C3451、345、34、C）或行业词（如 轴承、新能源汽车、水泥、蔬菜加工、养老）。")
+
+
+@lru_cache(maxsize=1)
+def code_map_2002():
+    """The explicit GB/T 4754-2017 → 2002 map (data file) used for the 2008 land-use indicators."""
+    import pandas as pd
+
+    df = pd.read_csv(settings.data_dir / MAP_2002_FILE, comment="#", dtype=str, keep_default_na=False)
+    return df
+
+
+def to_2002_division(code: str) -> tuple[str | None, str]:
+    """Map a 2017 code to the GB/T 4754-2002 two-digit division the 2008 indicator table uses.
+
+    The most specific row of the map that covers ``code`` wins (``C292`` → ``30`` before
+    ``C29`` → ``29``). Returns ``(code_2002 or None, note)``.
+    """
+    df = code_map_2002()
+    best = None
+    for row in df.itertuples():
+        if covers(row.code_2017, code) and (best is None or len(row.code_2017) > len(best.code_2017)):
+            best = row
+    if best is None or not best.code_2002:
+        return None, (best.note if best is not None else "")
+    return best.code_2002, best.note

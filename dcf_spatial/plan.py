@@ -1,0 +1,159 @@
+"""The plan's rules: which industry goes to which zone, and what is barred.
+
+Two data files, read here and nowhere else:
+
+``data/plan_zones.json``
+    What each zone of chapter 8 is for (one record per zone id; written by the layers work).
+``data/plan_rules.json``
+    The *rules*: kinds of industry and the zone layers they belong in, barred industries
+    (第九章第三节), the "enterprises into parks" policy (第三章第三节, 第十章第四节), verdict names,
+    thresholds — each with ``plan_ref`` and a quote of the plan text, so that text and rules can be
+    compared line by line.
+
+Industry codes are GB/T 4754-2017 codes with their section letter (``C3451``), see
+:mod:`dcf_spatial.industry`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import lru_cache
+
+from . import settings
+from .errors import SchemaError
+from .industry import covers
+
+logger = logging.getLogger(__name__)
+
+ZONES_FILE = "plan_zones.json"
+RULES_FILE = "plan_rules.json"
+
+
+@lru_cache(maxsize=1)
+def rules() -> dict:
+    """The rule book (``data/plan_rules.json``)."""
+    return _load_json(RULES_FILE)
+
+
+@lru_cache(maxsize=1)
+def zones() -> dict[str, dict]:
+    """Zone id → record from ``data/plan_zones.json`` (empty dict if the file is absent)."""
+    path = settings.data_dir / ZONES_FILE
+    if not path.exists():
+        logger.warning("No %s: zone designations come from layer attributes only", path)
+        return {}
+    data = _load_json(ZONES_FILE)
+    return data.get("zones", data)
+
+
+def _load_json(name: str) -> dict:
+    path = settings.data_dir / name
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise SchemaError(f"{path}: not valid JSON ({exc}). Fix the file (it is data the bureau may edit).") from None
+
+
+def verdict_zh(verdict: str) -> str:
+    return rules()["verdicts"].get(verdict, verdict)
+
+
+def worst(verdicts) -> str:
+    """The most severe of ``verdicts`` in the order fits < conditional < does_not_fit < outside_plan_area."""
+    order = rules()["verdict_order"]
+    vs = [v for v in verdicts if v]
+    return max(vs, key=order.index) if vs else "fits"
+
+
+def normalize_zone_code(code: str) -> str:
+    """A class code ending in 0 is its undivided group (GB/T 4754 convention): ``C3130`` → ``C313``."""
+    code = str(code).strip().upper()
+    if len(code) == 5 and code.endswith("0"):
+        return code[:4]
+    return code
+
+
+def parse_codes(value) -> tuple[str, ...]:
+    """Codes from a list, or a ``"C34,C3451"`` / ``"C34;C3451"`` string (layer attribute form)."""
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)):
+        items = value
+    else:
+        text = str(value).strip()
+        if not text or text.lower() == "nan":
+            return ()
+        if text.startswith("["):
+            try:
+                items = json.loads(text)
+            except json.JSONDecodeError:
+                items = text.strip("[]").replace('"', "").split(",")
+        else:
+            items = text.replace(";", ",").replace("，", ",").split(",")
+    return tuple(normalize_zone_code(c) for c in items if str(c).strip())
+
+
+def zone_codes(zone_id: str, layer_value=None) -> tuple[str, ...]:
+    """Designated industries of a zone: the layer attribute if filled, else ``plan_zones.json``."""
+    codes = parse_codes(layer_value)
+    if codes:
+        return codes
+    return parse_codes(zones().get(zone_id, {}).get("industries_gbt4754"))
+
+
+def match(zone_code_list, project_codes) -> str:
+    """How a project's codes relate to a zone's designated codes.
+
+    Returns ``"full"`` when every project code lies within a designated code, ``"partial"`` when the
+    project code is broader than a designated code (``C34`` against ``C3451``) or only some codes
+    are covered, ``"none"`` otherwise.
+    """
+    zc = [normalize_zone_code(z) for z in zone_code_list]
+    full = [any(covers(z, p) for z in zc) for p in project_codes]
+    if project_codes and all(full):
+        return "full"
+    if any(full) or any(covers(p, z) for p in project_codes for z in zc):
+        return "partial"
+    return "none"
+
+
+def industry_kind(project_codes) -> dict:
+    """The rule-book kind (agro_processing, industrial, agriculture, utility, service) of the codes.
+
+    The most specific listed prefix wins (``C1371`` is agro-processing before manufacturing);
+    for several codes, the first code decides.
+    """
+    code = project_codes[0]
+    best, best_len = None, -1
+    for kind in rules()["industry_kinds"]:
+        for prefix in kind["codes"]:
+            if covers(prefix, code) and len(prefix) > best_len:
+                best, best_len = kind, len(prefix)
+    if best is None:  # pragma: no cover - every section is listed in the rule book
+        raise SchemaError(f"{RULES_FILE}: no industry kind covers code {code}; add it to industry_kinds.")
+    return best
+
+
+def barred_rules(project_codes) -> list[tuple[dict, str]]:
+    """Barred-industry rules touching the project: ``[(rule, "full"|"partial")]``.
+
+    ``"partial"`` means the project code is broader than the barred code (``C33`` contains
+    foundries ``C3391``): the rule may apply and must be checked.
+    """
+    hits = []
+    for rule in rules()["barred"]:
+        m = match(rule["codes"], project_codes)
+        if m != "none":
+            hits.append((rule, m))
+    return hits
+
+
+def designated_zone_ids(project_codes, layer: str) -> list[str]:
+    """Zone ids of ``layer`` (per ``plan_zones.json``) whose designation fully covers the project."""
+    out = []
+    for zid, z in zones().items():
+        if z.get("layer") == layer and match(parse_codes(z.get("industries_gbt4754")), project_codes) == "full":
+            out.append(zid)
+    return out

@@ -1,0 +1,132 @@
+"""Does the project meet the national land-use control indicators for industrial projects?
+
+《工业项目建设用地控制指标》(国土资发〔2008〕24号 by default): plot ratio minimum by industry,
+building coefficient, admin/living share, green ratio, investment intensity. Every threshold lives
+in ``data/land_control_indicators_2008.csv`` (with its edition and a ``verify`` note where a figure
+must be checked); 2017 industry codes are mapped to the 2002 divisions of the table through
+``data/gbt4754_2017_to_2002.csv``. An indicator the user gave no value for is ``not_provided``
+(未提供), never failed.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+from .. import settings
+from ..industry import to_2002_division
+
+logger = logging.getLogger(__name__)
+
+INDICATORS_FILE = "land_control_indicators_2008.csv"
+
+#: indicator -> (Chinese name, numerator figure, how the value is computed)
+INDICATOR_DEFS = {
+    "plot_ratio": ("容积率", "floor_area_m2"),
+    "building_coefficient": ("建筑系数", "footprint_m2"),
+    "admin_share": ("行政办公及生活服务设施用地所占比重", "admin_area_m2"),
+    "green_ratio": ("绿地率", "green_area_m2"),
+    "investment_intensity": ("投资强度（万元/公顷）", "investment_wan"),
+}
+STATUS_ZH = {"pass": "达标", "fail": "未达标", "not_provided": "未提供", "no_threshold": "阈值未录入",
+             "not_applicable": "不适用"}
+
+#: project figures a site check accepts (CLI options and batch columns of the same names)
+FIGURE_FIELDS = ("site_area_mu", "investment_wan", "floor_area_m2", "footprint_m2", "admin_area_m2",
+                 "green_area_m2")
+
+
+@lru_cache(maxsize=1)
+def indicator_table():
+    """The threshold table as a DataFrame (read once)."""
+    import pandas as pd
+
+    path = settings.data_dir / INDICATORS_FILE
+    df = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
+    df["threshold_value"] = pd.to_numeric(df["threshold"], errors="coerce")
+    return df
+
+
+def land_class_setting() -> str:
+    """The 地区分类 recorded for 东昌府区 in the data file ('' when not yet entered)."""
+    t = indicator_table()
+    row = t[(t["indicator"] == "setting") & (t["code_2002"] == "land_class_dongchangfu")]
+    return row["land_class"].iloc[0].strip() if len(row) else ""
+
+
+def _threshold(indicator: str, code_2002: str | None, land_class: str = "*"):
+    t = indicator_table()
+    rows = t[(t["indicator"] == indicator)]
+    if indicator == "plot_ratio":
+        rows = rows[rows["code_2002"] == (code_2002 or "")]
+    elif indicator == "investment_intensity":
+        rows = rows[(rows["code_2002"] == (code_2002 or "")) & (rows["land_class"] == land_class)]
+    else:
+        rows = rows[rows["code_2002"] == "*"]
+    rows = rows[rows["threshold_value"].notna()]
+    return rows.iloc[0] if len(rows) else None
+
+
+def _num(value) -> float | None:
+    if value is None:
+        return None
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if v == v else None  # NaN -> None
+
+
+def check_indicators(project_codes, figures: dict | None, *, site_area_m2: float | None,
+                     applicable: bool = True) -> list[dict]:
+    """Check each control indicator; one dict per indicator, in a fixed order.
+
+    Parameters
+    ----------
+    project_codes
+        GB/T 4754-2017 codes of the project (the first decides the plot-ratio row).
+    figures
+        Project figures: ``investment_wan`` (万元), ``floor_area_m2``, ``footprint_m2``,
+        ``admin_area_m2``, ``green_area_m2``; missing ones are reported as 未提供.
+    site_area_m2
+        Site area (from ``figures["site_area_mu"]`` or the site polygon); ``None``/0 means unknown.
+    applicable
+        False for non-industrial projects: every indicator is reported as 不适用.
+    """
+    figures = figures or {}
+    code_2002, map_note = to_2002_division(project_codes[0]) if project_codes else (None, "")
+    land_class = land_class_setting()
+    out = []
+    for ind, (name_zh, field) in INDICATOR_DEFS.items():
+        rec = {"indicator": ind, "name_zh": name_zh, "value": None, "comparator": None, "threshold": None,
+               "status": None, "status_zh": None, "edition": None, "note": "", "code_2002": code_2002}
+        if not applicable or (code_2002 is None and ind in ("plot_ratio", "investment_intensity")):
+            rec["status"] = "not_applicable"
+            rec["note"] = ("《工业项目建设用地控制指标》仅适用于工业（制造业）项目" if not applicable
+                           else f"行业无对应的 GB/T 4754-2002 大类（{map_note}）")
+        else:
+            row = _threshold(ind, code_2002, land_class or "?")
+            x = _num(figures.get(field))
+            if row is not None:
+                rec.update(comparator=row["comparator"], threshold=float(row["threshold_value"]),
+                           edition=row["edition"], note=row["note"])
+            if x is None or not site_area_m2:
+                rec["status"] = "not_provided"
+                missing = [field] if x is None else []
+                if not site_area_m2:
+                    missing.append("site_area_mu")
+                rec["note"] = "；".join(filter(None, [f"未提供 {', '.join(missing)}", rec["note"]]))
+            else:
+                value = x / (site_area_m2 / 10_000) if ind == "investment_intensity" else x / site_area_m2
+                rec["value"] = round(value, 4)
+                if row is None:
+                    rec["status"] = "no_threshold"
+                    rec["note"] = ("数据文件未录入东昌府区地区分类或对应投资强度阈值（见 "
+                                   f"{INDICATORS_FILE} 的 setting 行）" if ind == "investment_intensity"
+                                   else f"数据文件无此行业（2002 代码 {code_2002}）的阈值")
+                else:
+                    ok = value >= rec["threshold"] if rec["comparator"] == ">=" else value <= rec["threshold"]
+                    rec["status"] = "pass" if ok else "fail"
+        rec["status_zh"] = STATUS_ZH[rec["status"]]
+        out.append(rec)
+    return out
