@@ -1,0 +1,158 @@
+"""The CJK font of every map: Noto Sans SC, from a pip dependency, never from the system.
+
+``justmytype-intl-cjk`` ships Google Fonts' Noto Sans SC (SIL Open Font License 1.1) as one
+TrueType *variable* font whose default instance is Thin. Matplotlib draws only the default
+instance, so :func:`font_files` derives static Regular/Bold instances once with fontTools'
+instancer (about 12 s each) and caches them (``DCF_CACHE_DIR`` or ``~/.cache/dcf_spatial``).
+TrueType outlines embed cleanly in PDF as Type 42 fonts, so the PDF's text stays text.
+
+:func:`register` adds them to matplotlib's font manager and checks that the probe characters of
+the style file have glyphs: if not it raises :class:`FontError` rather than print tofu boxes.
+:func:`web_font_css` returns an ``@font-face`` rule with a subset of the font holding just the
+characters of one web map, so Chinese renders even on machines without a CJK font.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import logging
+import os
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from ..errors import DcfError
+from . import style as map_style
+
+logger = logging.getLogger(__name__)
+
+
+class FontError(DcfError):
+    """The CJK font is missing or lacks glyphs the maps need."""
+
+
+def cache_dir() -> Path:
+    """Where derived font instances are kept: ``DCF_CACHE_DIR`` or the user cache."""
+    base = os.environ.get("DCF_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "dcf_spatial")
+    return Path(base) / "fonts"
+
+
+def variable_font_path() -> Path:
+    """The variable Noto Sans SC shipped by the font package named in the style file."""
+    cfg = map_style.section("font")
+    pkg = cfg.get("package", "justmytype_intl_cjk")
+    try:
+        root = resources.files(pkg)
+    except ModuleNotFoundError:
+        raise FontError(
+            f"The font package {pkg!r} is not installed, so maps cannot print Chinese. Install the project's "
+            "dependencies: pip install -e . (it provides justmytype-intl-cjk, Noto Sans SC, SIL OFL)."
+        ) from None
+    path = Path(str(root / cfg.get("file", "")))
+    if not path.exists():
+        raise FontError(f"Font file {path} not found in package {pkg!r}; check [font] file in the style file.")
+    return path
+
+
+def _instance_path(weight: int, src: Path) -> Path:
+    stat = src.stat()
+    return cache_dir() / f"NotoSansSC-w{weight}-{stat.st_size}.ttf"
+
+
+def _derive_instance(src: Path, weight: int, dest: Path) -> None:
+    from fontTools.ttLib import TTFont
+    from fontTools.varLib import instancer
+
+    logger.info("Deriving Noto Sans SC weight %d from %s (one-time, ~12 s)", weight, src.name)
+    font = TTFont(src)
+    inst = instancer.instantiateVariableFont(font, {"wght": weight}, updateFontNames=True)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_suffix(f".tmp{os.getpid()}")
+    inst.save(tmp)
+    os.replace(tmp, dest)
+
+
+@lru_cache(maxsize=1)
+def font_files() -> dict[int, Path]:
+    """Static instances of the font, weight -> path (derived and cached on first use)."""
+    cfg = map_style.section("font")
+    src = variable_font_path()
+    out = {}
+    for w in cfg.get("weights", [400, 700]):
+        dest = _instance_path(int(w), src)
+        if not dest.exists():
+            _derive_instance(src, int(w), dest)
+        out[int(w)] = dest
+    return out
+
+
+def missing_glyphs(text: str, path: Path | None = None) -> list[str]:
+    """Characters of ``text`` (other than whitespace) that the font has no glyph for."""
+    from fontTools.ttLib import TTFont
+
+    path = path or font_files()[min(font_files())]
+    cmap = TTFont(path, lazy=True).getBestCmap()
+    return sorted({ch for ch in text if not ch.isspace() and ord(ch) not in cmap})
+
+
+@lru_cache(maxsize=1)
+def register() -> str:
+    """Register the CJK font with matplotlib and make it the default family; return the family name.
+
+    Raises
+    ------
+    FontError
+        When the font cannot be found or lacks a glyph of the style file's probe text.
+    """
+    import matplotlib
+    from matplotlib import font_manager
+
+    cfg = map_style.section("font")
+    files = font_files()
+    for path in files.values():
+        font_manager.fontManager.addfont(str(path))
+    family = font_manager.FontProperties(fname=str(files[min(files)])).get_name()
+    missing = missing_glyphs(cfg.get("probe", "东昌府区"), files[min(files)])
+    if missing:
+        raise FontError(f"Font {files[min(files)]} has no glyphs for {''.join(missing)!r}; maps would show tofu "
+                        "boxes. Point [font] in the style file at a font that covers Simplified Chinese.")
+    matplotlib.rcParams["font.family"] = [family, "DejaVu Sans"]
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    matplotlib.rcParams["pdf.fonttype"] = 42
+    matplotlib.rcParams["ps.fonttype"] = 42
+    logger.info("Registered CJK font %s (%s)", family, ", ".join(p.name for p in files.values()))
+    return family
+
+
+def check_text(text: str) -> None:
+    """Raise :class:`FontError` if ``text`` (a title, a label) has characters the font cannot draw."""
+    missing = missing_glyphs(text)
+    if missing:
+        raise FontError(f"The map font has no glyph for {''.join(missing)!r} in {text[:40]!r}; it would print as "
+                        "tofu boxes. Replace the characters or choose another font in the style file.")
+
+
+def web_font_css(text: str, *, family: str = "Noto Sans SC") -> str:
+    """An ``@font-face`` rule embedding the font subset to the characters of ``text`` (base64 TTF)."""
+    from fontTools import subset
+
+    chars = sorted(set(text) | set("0123456789.,:;()（）%-/ 千米"))
+    files = font_files()
+    rules = []
+    for weight, path in files.items():
+        opts = subset.Options()
+        opts.layout_features = ["*"]
+        opts.name_IDs = ["*"]
+        opts.notdef_outline = True
+        font = subset.load_font(str(path), opts, lazy=True)
+        sub = subset.Subsetter(opts)
+        sub.populate(unicodes=[ord(c) for c in chars])
+        sub.subset(font)
+        buf = io.BytesIO()
+        font.save(buf)
+        data = base64.b64encode(buf.getvalue()).decode("ascii")
+        rules.append(f"@font-face{{font-family:'{family}';font-weight:{weight};font-style:normal;"
+                     f"src:url(data:font/ttf;base64,{data}) format('truetype');}}")
+    return "\n".join(rules)

@@ -1,0 +1,97 @@
+"""What a map looks like: colours, labels and titles, read from the one style file.
+
+The style file is ``dcf_spatial/data/map_style.toml`` (a planner edits it to restyle every map).
+``DCF_MAP_STYLE`` or :data:`style_path` point at another copy. Nothing about appearance is
+hard-coded in the drawing modules: they ask this module.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+from .. import settings
+from ..errors import InputError
+
+logger = logging.getLogger(__name__)
+
+#: the style file; ``DCF_MAP_STYLE`` overrides it
+style_path: Path = Path(os.environ.get("DCF_MAP_STYLE") or settings.data_dir / "map_style.toml")
+
+_FALLBACK_LAYER = {"label": None, "kind": "polygon", "fill": "#bdbdbd", "edge": "#636363", "width": 0.8,
+                   "fill_opacity": 0.5}
+
+
+@lru_cache(maxsize=8)
+def _load(path: str, mtime_ns: int) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"Map style file {path} is not valid TOML ({exc}). Fix the line named, or "
+                         "restore the shipped dcf_spatial/data/map_style.toml.") from None
+
+
+def load_style(path: Path | str | None = None) -> dict:
+    """The whole style file as a dict (cached until the file changes)."""
+    p = Path(path) if path is not None else style_path
+    if not p.exists():
+        raise InputError(f"Map style file {p} does not exist. Set DCF_MAP_STYLE to a valid file or "
+                         "reinstall dcf_spatial.")
+    return _load(str(p), p.stat().st_mtime_ns)
+
+
+def section(name: str, path=None) -> dict:
+    """One top-level table of the style file (``"print"``, ``"web"``, ``"font"``, ``"notes"``…)."""
+    return load_style(path).get(name, {})
+
+
+def layer_style(layer_id: str, path=None) -> dict:
+    """Style of a layer: kind, fill, edge, width, label…, with defaults for unknown layers."""
+    from ..catalog import LAYER_SPECS
+
+    style = dict(_FALLBACK_LAYER)
+    spec = LAYER_SPECS.get(layer_id)
+    if spec is not None:
+        style["kind"] = spec.geometry
+        style["label"] = spec.title_zh
+    style.update(load_style(path).get("layers", {}).get(layer_id, {}))
+    if not style.get("label"):
+        style["label"] = layer_id
+    return style
+
+
+def zone_color(zone_id: str, layer_id: str, path=None) -> str:
+    """Fill colour of one zone: its ``[zones."id"]`` entry, else its layer's fill."""
+    zone = load_style(path).get("zones", {}).get(str(zone_id), {})
+    return zone.get("fill") or layer_style(layer_id, path)["fill"]
+
+
+def appendix_spec(key: str, path=None) -> dict:
+    """Definition of an appendix map (``"fig1"``, ``"fig2"``, ``"fig3"``)."""
+    specs = load_style(path).get("appendix", {})
+    if key not in specs:
+        raise InputError(f"Appendix map {key!r} is not defined in the style file {style_path}; "
+                         f"defined: {', '.join(specs) or '(none)'}.")
+    return specs[key]
+
+
+def status_colors(values, path=None) -> dict[str, str]:
+    """A colour for each distinct status value: the style's fixed colours, then the palette."""
+    web = section("web", path)
+    fixed = web.get("status_colors", {})
+    palette = web.get("status_palette", {}).get("colors") or ["#377eb8"]
+    out, i = {}, 0
+    for v in values:
+        key = str(v)
+        if key in out:
+            continue
+        if key in fixed:
+            out[key] = fixed[key]
+        else:
+            out[key] = palette[i % len(palette)]
+            i += 1
+    return out

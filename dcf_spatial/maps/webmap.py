@@ -1,0 +1,619 @@
+"""Interactive web maps (Folium/Leaflet) that open offline: answer maps and layer maps.
+
+:func:`answer_map` is what every ``--map`` option calls: the answer (a site, parcels …) drawn on
+top of the plan's zones, coloured by its status, with the verdict in the popup.
+:func:`layers_map` draws catalog layers (the appendix maps' HTML versions, ``dcf maps web``).
+
+Every map
+
+* is one self-contained HTML file: Leaflet inlined from ``xstatic-leaflet``, no CDN request
+  (:mod:`dcf_spatial.maps.offline`); with ``basemap="none"`` (the default) nothing at all is
+  fetched;
+* encodes geometries compactly (integer-delta coordinates at ``[web] coordinate_decimals``, GeoArrow
+  ragged layout) and draws them on one canvas — 100,000 parcels stay usable;
+* shows attribute values as text only (popups and tooltips are built with ``textContent``);
+* has a layer control, a legend, a metric scale, fullscreen and measure controls, and a note on
+  which layers are schematic (示意).
+
+Colours, labels and basemap URLs come from the style file (:mod:`dcf_spatial.maps.style`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import logging
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .. import crs as dcf_crs
+from ..errors import DcfError, InputError
+from . import style as map_style
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+
+logger = logging.getLogger(__name__)
+
+BASEMAPS = ("none", "osm", "tianditu", "gaode")
+
+#: Chinese labels of attribute columns in popups (fields not listed keep their name)
+FIELD_LABELS = {
+    "name_zh": "名称", "id": "编号", "plan_ref": "规划依据", "provenance": "数据性质", "source": "来源",
+    "kind": "类型", "code12": "统计区划代码", "industries_zh": "主导产业", "industries_gbt4754": "行业代码（GB/T 4754）",
+    "products": "主要产品", "direction": "方位", "host_townships": "所在镇（街道）",
+    "target_2025_yi": "2025年产值目标（亿元）", "target_2030_yi": "2030年产值目标（亿元）",
+    "follows_line": "依托线路", "chain": "产业链", "cluster_id": "所属集聚区", "themes": "主题",
+    "verdict": "结论", "status": "状态", "reason": "原因", "reasons": "原因", "area_mu": "面积（亩）",
+    "area_ha": "面积（公顷）", "area_km2": "面积（平方千米）", "zone_id": "所在分区", "industry": "行业",
+}
+PROVENANCE_ZH = {"authoritative": "权威数据", "schematic": "示意", "reference": "参考数据"}
+
+
+# --- geometry encoding ----------------------------------------------------------------------
+
+
+def _quantize_runs(coords, run_offsets, scale: float):
+    """Integer-delta encode coordinate runs: first vertex absolute, the rest as differences."""
+    import numpy as np
+
+    q = np.rint(coords[:, :2] * scale).astype(np.int64)
+    d = q.copy()
+    d[1:] -= q[:-1]
+    starts = np.asarray(run_offsets[:-1], dtype=np.int64)
+    starts = starts[starts < len(q)]
+    d[starts] = q[starts]
+    return d.ravel()
+
+
+def _drop_ring_closure(coords, ring_offsets):
+    """Drop each ring's repeated closing vertex (Leaflet closes rings itself): ~20 % smaller."""
+    import numpy as np
+
+    ro = np.asarray(ring_offsets, dtype=np.int64)
+    lengths = np.diff(ro)
+    keep = np.ones(len(coords), dtype=bool)
+    closing = ro[1:][lengths > 0] - 1
+    keep[closing] = False
+    new_offsets = np.concatenate([[0], np.cumsum(np.where(lengths > 0, lengths - 1, 0))])
+    return coords[keep], new_offsets
+
+
+def encode_geometries(geoms, *, decimals: int = 5) -> dict:
+    """Encode a GeoSeries (EPSG:4326) for the JS runtime: type, scale, coordinates and offsets.
+
+    Polygons and MultiPolygons become ``{"type": "polygon", "c", "ro", "po", "go"}`` (ring,
+    polygon and geometry offsets); lines ``{"type": "line", "c", "lo", "lg"}``; points
+    ``{"type": "point", "c"}``. Missing or empty geometries encode as empty features (drawn as
+    nothing, still counted).
+    """
+    import numpy as np
+    import shapely
+
+    arr = np.asarray(geoms, dtype=object)
+    n = len(arr)
+    scale = 10 ** decimals
+    present = np.array([g is not None and not shapely.is_empty(g) for g in arr], dtype=bool)
+    types = set(shapely.get_type_id(arr[present]).tolist()) if present.any() else set()
+    if types <= {3, 6}:  # Polygon, MultiPolygon
+        fill = shapely.from_wkt("MULTIPOLYGON EMPTY")
+        multi = np.array([fill if not ok else (g if shapely.get_type_id(g) == 6 else shapely.multipolygons([g]))
+                          for g, ok in zip(arr, present)], dtype=object)
+        _, coords, (ring_off, poly_off, geom_off) = shapely.to_ragged_array(multi)
+        coords, ring_off = _drop_ring_closure(coords, ring_off)
+        return {"type": "polygon", "n": n, "scale": scale, "c": _quantize_runs(coords, ring_off, scale),
+                "ro": ring_off, "po": poly_off, "go": geom_off}
+    if types <= {1, 5}:  # LineString, MultiLineString
+        fill = shapely.from_wkt("MULTILINESTRING EMPTY")
+        multi = np.array([fill if not ok else (g if shapely.get_type_id(g) == 5 else shapely.multilinestrings([g]))
+                          for g, ok in zip(arr, present)], dtype=object)
+        _, coords, (line_off, geom_off) = shapely.to_ragged_array(multi)
+        return {"type": "line", "n": n, "scale": scale, "c": _quantize_runs(coords, line_off, scale),
+                "lo": line_off, "lg": geom_off}
+    if types <= {0, 4}:  # Point, MultiPoint: drawn at the representative point
+        pts = [shapely.get_point(g, 0) if ok and shapely.get_type_id(g) == 4 else g for g, ok in zip(arr, present)]
+        c = []
+        for p, ok in zip(pts, present):
+            c.extend([int(round(p.x * scale)), int(round(p.y * scale))] if ok else [None, None])
+        return {"type": "point", "n": n, "scale": scale, "c": c}
+    # Mixed families (e.g. a site as point plus parcels as polygons): draw every geometry as its
+    # polygon when it has one, else as a point is not possible in one layer — split by the caller.
+    raise InputError(
+        f"A web-map layer mixes geometry families ({sorted(types)} as shapely type ids). Split it into "
+        "one layer of points, one of lines and one of polygons."
+    )
+
+
+def _to_js_list(values) -> str:
+    import numpy as np
+
+    if isinstance(values, np.ndarray):
+        return "[" + ",".join(map(str, values.tolist())) + "]"
+    return json.dumps(values, separators=(",", ":"))
+
+
+def _safe_json(obj) -> str:
+    """JSON that is safe inside a ``<script>`` element (no ``</script>``, no HTML comment openers)."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _payload_js(enc: dict, meta: dict) -> str:
+    """The JS object literal of one layer: big numeric arrays raw, the rest as safe JSON."""
+    parts = [f'"{k}":{_to_js_list(v)}' for k, v in enc.items() if k in ("c", "ro", "po", "go", "lo", "lg")]
+    small = {k: v for k, v in enc.items() if k not in ("c", "ro", "po", "go", "lo", "lg")}
+    small.update(meta)
+    body = _safe_json(small)
+    return "{" + ",".join(parts) + ("," if parts else "") + body[1:]
+
+
+def _display_value(v) -> str | None:
+    import math
+
+    if v is None:
+        return None
+    if isinstance(v, float):
+        if math.isnan(v):
+            return None
+        return f"{v:,.2f}".rstrip("0").rstrip(".") if abs(v) < 1e15 else str(v)
+    if isinstance(v, (list, tuple)):
+        return "、".join(str(x) for x in v)
+    text = str(v)
+    if text.startswith("[") and text.endswith("]"):
+        try:
+            items = json.loads(text)
+            if isinstance(items, list):
+                return "、".join(str(x) for x in items)
+        except ValueError:
+            pass
+    return text
+
+
+# --- folium elements ------------------------------------------------------------------------
+
+
+def _folium_classes():
+    """Folium element classes, defined lazily so that importing this module stays cheap."""
+    global _CompactLayer, _Runtime, _Controls
+    if "_CompactLayer" in globals():
+        return _CompactLayer, _Runtime, _Controls
+    from branca.element import Element, MacroElement
+    from folium.map import Layer
+    from folium.template import Template
+
+    from . import offline
+    from ._runtime_js import RUNTIME_CSS, RUNTIME_JS
+
+    class CompactLayer(Layer):
+        """A Leaflet feature group decoded in the browser from the compact encoding."""
+
+        _template = Template(
+            "{% macro script(this, kwargs) %}\n"
+            "var {{ this.get_name() }} = dcf.layer({{ this._parent.get_name() }}, {{ this.payload }});\n"
+            "{% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}\n"
+            "{% endmacro %}"
+        )
+
+        def __init__(self, payload: str, name: str, *, show: bool = True, control: bool = True):
+            super().__init__(name=name, overlay=True, control=control, show=show)
+            self._name = "CompactLayer"
+            self.payload = payload
+
+    class Runtime(Element):
+        """Inline Leaflet + the dcf runtime into the page header (once per page)."""
+
+        def __init__(self):
+            super().__init__(
+                "<style>" + offline.leaflet_css() + "</style>\n<style>" + RUNTIME_CSS + "</style>\n"
+                "<script>" + offline.leaflet_js() + "</script>\n<script>" + RUNTIME_JS + "</script>\n"
+            )
+
+    class Controls(MacroElement):
+        """Title, legend, metric scale, fullscreen and measure controls."""
+
+        _template = Template(
+            "{% macro script(this, kwargs) %}\n"
+            "(function(m){ var c = {{ this.config }};\n"
+            " dcf.title(m, c.title, c.subtitle);\n"
+            " L.control.scale({imperial: false, maxWidth: 160, position: 'bottomleft'}).addTo(m);\n"
+            " dcf.fullscreen(m, c.fullscreen); dcf.measure(m, c.measure);\n"
+            " dcf.legend(m, c.legend);\n"
+            " m.attributionControl.setPrefix(false);\n"
+            " window.dcfMap = m; window.dcfReady = true;\n"
+            "})({{ this._parent.get_name() }});\n"
+            "{% endmacro %}"
+        )
+
+        def __init__(self, config: dict):
+            super().__init__()
+            self._name = "DcfControls"
+            self.config = _safe_json(config)
+
+    _CompactLayer, _Runtime, _Controls = CompactLayer, Runtime, Controls
+    return CompactLayer, Runtime, Controls
+
+
+class WebMap:
+    """Builder of one offline web map. Add layers bottom to top, then :meth:`save`.
+
+    Parameters
+    ----------
+    title
+        Chinese title shown on the map and as the page title.
+    basemap
+        ``"none"`` (vector context only, works offline), ``"osm"``, ``"tianditu"`` (key from the
+        environment variable named in the style file, ``TIANDITU_KEY``) or ``"gaode"`` (data
+        shifted to GCJ-02 for display, and the map says so).
+    """
+
+    def __init__(self, title: str, *, subtitle: str | None = None, basemap: str = "none"):
+        import folium
+
+        if basemap not in BASEMAPS:
+            raise InputError(f"basemap {basemap!r} is not one of {', '.join(BASEMAPS)} (--basemap).")
+        self.title = title
+        self.subtitle = subtitle
+        self.basemap = basemap
+        self.web = map_style.section("web")
+        self.decimals = int(self.web.get("coordinate_decimals", 5))
+        self.map = folium.Map(location=[36.45, 115.95], zoom_start=10, tiles=None, prefer_canvas=True,
+                              control_scale=False, zoom_control=True)
+        self.legend_groups: list[dict] = []
+        self.notes: list[str] = []
+        self.bounds = None
+        self.layers_used: dict[str, str] = {}  # label -> provenance
+        self._add_basemap()
+
+    # -- basemaps --------------------------------------------------------------------------
+    def _add_basemap(self) -> None:
+        import folium
+
+        if self.basemap == "none":
+            return
+        spec = self.web.get("basemaps", {}).get(self.basemap)
+        if spec is None:
+            raise InputError(f"The style file defines no [web.basemaps.{self.basemap}] table.")
+        url = spec["url"]
+        key = None
+        if spec.get("key_env"):
+            key = os.environ.get(spec["key_env"])
+            if not key:
+                raise InputError(
+                    f"basemap {self.basemap!r} needs an API key in the environment variable {spec['key_env']} "
+                    f"(e.g. export {spec['key_env']}=<your key>), or use --basemap none / osm."
+                )
+        kwargs = {"subdomains": spec["subdomains"]} if spec.get("subdomains") else {}
+        folium.TileLayer(url.replace("{key}", key or ""), attr=spec.get("attribution", ""),
+                         name=spec.get("label", self.basemap), overlay=False, control=True, **kwargs).add_to(self.map)
+        if spec.get("label_url"):
+            folium.TileLayer(spec["label_url"].replace("{key}", key or ""), attr="", name=spec["label"] + "注记",
+                             overlay=True, control=True, **kwargs).add_to(self.map)
+        self.notes.append(f"底图：{spec.get('label', self.basemap)}（需联网加载）")
+        if self.basemap == "gaode":
+            self.notes.append(self.web.get("gcj02_note", "数据已偏移至 GCJ-02 显示。"))
+
+    def to_display(self, gdf: "gpd.GeoDataFrame") -> "gpd.GeoDataFrame":
+        """Geometry in the display CRS: EPSG:4326, or GCJ-02 over Gaode tiles."""
+        return dcf_crs.to_web(gdf, gcj02=self.basemap == "gaode")
+
+    # -- layers ----------------------------------------------------------------------------
+    def add_layer(
+        self,
+        gdf: "gpd.GeoDataFrame",
+        name: str,
+        *,
+        styles: list[dict],
+        style_index=None,
+        popup_fields: dict[str, str] | None = None,
+        tooltip_field: str | None = None,
+        popup_title: str | None = None,
+        labels: list[tuple[float, float, str]] | None = None,
+        label_class: str = "",
+        show: bool = True,
+        provenance: str | None = None,
+    ) -> None:
+        """Add ``gdf`` (any CRS) as one toggleable layer named ``name``.
+
+        ``styles`` are Leaflet path options; ``style_index`` gives each row's index into them.
+        ``popup_fields`` maps column -> Chinese label, in display order.
+        """
+        CompactLayer, _, _ = _folium_classes()
+        web = self.to_display(gdf) if len(gdf) else gdf
+        enc = encode_geometries(web.geometry.values, decimals=self.decimals)
+        popup_fields = popup_fields or {}
+        props = {}
+        cols = list(popup_fields) + ([tooltip_field] if tooltip_field and tooltip_field not in popup_fields else [])
+        for col in cols:
+            if col not in gdf.columns:
+                raise InputError(f"Map layer {name!r}: column {col!r} is not in the data (columns: "
+                                 f"{', '.join(map(str, gdf.columns))}).")
+            props[col] = [_display_value(v) for v in gdf[col].tolist()]
+        meta = {
+            "styles": styles, "props": props, "pf": [[c, lab] for c, lab in popup_fields.items()],
+            "tf": tooltip_field, "title": popup_title, "labels": labels, "labelClass": label_class,
+        }
+        if style_index is not None and len(styles) > 1:
+            meta["k"] = [int(i) for i in style_index]
+        CompactLayer(_payload_js(enc, meta), name, show=show).add_to(self.map)
+        if len(web) and not web.geometry.is_empty.all():
+            b = web.total_bounds
+            self.bounds = b if self.bounds is None else [min(self.bounds[0], b[0]), min(self.bounds[1], b[1]),
+                                                          max(self.bounds[2], b[2]), max(self.bounds[3], b[3])]
+        if provenance:
+            self.layers_used[name] = provenance
+        logger.debug("Added web-map layer %s (%d features)", name, len(gdf))
+
+    def add_catalog_layer(self, layer_id: str, *, show: bool = True, labels: bool | None = None,
+                          store=None, gdf=None, legend_by_zone: bool = True) -> bool:
+        """Add a layer of the store styled by the style file; returns False (and notes it) if missing."""
+        from ..catalog import read_layer
+
+        if gdf is None:
+            try:
+                gdf = read_layer(layer_id, store=store)
+            except DcfError as exc:
+                logger.warning("Context layer %s not drawn: %s", layer_id, exc)
+                self.notes.append(f"未能读取图层 {layer_id}，未绘制")
+                return False
+        st = map_style.layer_style(layer_id)
+        label = st["label"]
+        kind = st.get("kind", "polygon")
+        zone_ids = gdf["id"].astype(str).tolist() if "id" in gdf.columns else [""] * len(gdf)
+        colors = [map_style.zone_color(z, layer_id) for z in zone_ids]
+        uniq = list(dict.fromkeys(colors))
+        styles = [_leaflet_style(st, kind, fill=c) for c in uniq]
+        index = [uniq.index(c) for c in colors]
+        fields = {c: FIELD_LABELS.get(c, c) for c in _popup_columns(gdf)}
+        gdf = gdf.copy()
+        if "provenance" in gdf.columns:
+            gdf["provenance"] = gdf["provenance"].map(lambda v: PROVENANCE_ZH.get(v, v))
+        label_pts = None
+        if labels is None:
+            labels = bool(st.get("label_field")) and kind == "polygon"
+        if labels and "name_zh" in gdf.columns and len(gdf):
+            pts = self.to_display(gdf.set_geometry(gdf.geometry.representative_point()))
+            label_pts = [(round(p.y, 5), round(p.x, 5), str(n)) for p, n in zip(pts.geometry, gdf["name_zh"])]
+        provenance = gdf.attrs.get("provenance") or (
+            "/".join(sorted(set(gdf["provenance"].astype(str)))) if "provenance" in gdf.columns else "")
+        self.add_layer(gdf, label, styles=styles, style_index=index, popup_fields=fields,
+                       tooltip_field="name_zh" if "name_zh" in gdf.columns else None,
+                       popup_title=label, labels=label_pts, label_class="dcf-label-small" if kind == "polygon" else "",
+                       show=show, provenance=provenance)
+        by_zone = legend_by_zone and kind == "polygon" and len(uniq) > 1 and len(gdf) <= 12
+        items = ([{"label": str(n), "kind": kind, "fill": c, "edge": st.get("edge", "#333"), "width": st.get("width", 1)}
+                  for n, c in zip(gdf.get("name_zh", zone_ids), colors)] if by_zone else
+                 [{"label": label, "kind": kind, "fill": uniq[0] if uniq else st.get("fill"),
+                   "edge": st.get("edge", "#333"), "width": st.get("width", 1)}])
+        self.legend_groups.append({"name": label if by_zone else "", "items": items})
+        return True
+
+    # -- output ----------------------------------------------------------------------------
+    def _schematic_note(self) -> str | None:
+        schematic = [name for name, prov in self.layers_used.items() if "schematic" in str(prov) or "示意" in str(prov)]
+        if not schematic:
+            return None
+        return "示意图层：" + "、".join(schematic) + "。" + map_style.section("notes").get("schematic", "")
+
+    def save(self, path, *, overwrite: bool = False, fit_bounds=None) -> Path:
+        """Write the map as one offline HTML file; refuse to overwrite unless ``overwrite``."""
+        import folium
+
+        from . import offline
+
+        _, Runtime, Controls = _folium_classes()
+        path = Path(path)
+        if path.exists() and not overwrite:
+            raise InputError(f"{path} exists. Pass overwrite=True (CLI: --overwrite) to replace it.")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        notes = list(self.notes)
+        sch = self._schematic_note()
+        if sch:
+            notes.insert(0, sch)
+        notes.append(f"制图日期：{_dt.date.today().isoformat()}；坐标系：CGCS2000（EPSG:4490）")
+        folium.LayerControl(collapsed=False, position="topright").add_to(self.map)
+        Controls({
+            "title": self.title, "subtitle": self.subtitle,
+            "fullscreen": self.web.get("fullscreen_label", "全屏"), "measure": self.web.get("measure_label", "测距"),
+            "legend": {"title": self.web.get("legend_title", "图例"), "groups": self.legend_groups, "notes": notes},
+        }).add_to(self.map)
+        b = fit_bounds if fit_bounds is not None else self.bounds
+        if b is not None:
+            self.map.fit_bounds([[b[1], b[0]], [b[3], b[2]]], padding=(20, 20))
+        offline.strip_cdn_links(self.map)
+        fig = self.map.get_root()
+        fig.header.add_child(Runtime(), name="dcf_runtime")
+        fig.title = self.title
+        html = fig.render()
+        head = f"<head>\n<title>{_escape_html(self.title)}</title>"
+        if self.web.get("embed_font", True):
+            from . import fonts
+
+            # Chinese must render on machines without a CJK font: embed a subset holding just the
+            # characters this page uses (a few hundred kB at most).
+            escaped = {chr(int(h, 16)) for h in re.findall(r"\\u([0-9a-fA-F]{4})", html)}
+            chars = "".join(sorted({c for c in html + self.title if ord(c) > 127} | escaped))
+            head += "\n<style>" + fonts.web_font_css(chars) + "</style>"
+        html = html.replace("<head>", head, 1)
+        offline.assert_offline(html, where=str(path))
+        path.write_text(html, encoding="utf-8")
+        logger.info("Wrote web map %s (%.1f MB)", path, path.stat().st_size / 1e6)
+        return path
+
+
+def _escape_html(text: str) -> str:
+    import html
+
+    return html.escape(str(text), quote=True)
+
+
+def _popup_columns(gdf) -> list[str]:
+    skip = {gdf.geometry.name, "source"}
+    cols = [c for c in gdf.columns if c not in skip]
+    first = [c for c in ("name_zh", "id") if c in cols]
+    last = [c for c in ("plan_ref", "provenance") if c in cols]
+    middle = [c for c in cols if c not in first and c not in last]
+    return first + middle + last
+
+
+def _leaflet_style(st: dict, kind: str, *, fill: str | None = None) -> dict:
+    fill = fill or st.get("fill", "#888888")
+    edge = st.get("edge", "#333333")
+    width = float(st.get("width", 1.0))
+    if kind == "line":
+        out = {"color": edge, "weight": max(1.0, width * 1.2), "opacity": 0.95}
+    elif kind == "point":
+        out = {"radius": 6 if st.get("size", 40) >= 60 else 4, "color": edge, "weight": 1,
+               "fillColor": fill, "fillOpacity": 0.95}
+    else:
+        no_fill = fill == "none"
+        out = {"color": edge if no_fill else st.get("edge", fill), "weight": max(0.5, width * 1.2),
+               "fillColor": "#000000" if no_fill else fill, "fill": not no_fill,
+               "fillOpacity": 0.0 if no_fill else float(st.get("fill_opacity", 0.5)), "opacity": 0.9}
+    if st.get("dash"):
+        out["dashArray"] = " ".join(str(x) for x in st["dash"])
+    return out
+
+
+def layers_map(
+    layer_ids: list[str],
+    path,
+    *,
+    title: str,
+    subtitle: str | None = None,
+    labelled: list[str] | None = None,
+    hidden: list[str] | None = None,
+    basemap: str = "none",
+    overwrite: bool = False,
+    store=None,
+) -> Path:
+    """Draw catalog layers (bottom to top) as an offline web map; each layer toggles in the layer control."""
+    wm = WebMap(title, subtitle=subtitle, basemap=basemap)
+    for lid in layer_ids:
+        wm.add_catalog_layer(lid, show=lid not in (hidden or []),
+                             labels=(lid in labelled) if labelled is not None else None, store=store)
+    return wm.save(path, overwrite=overwrite)
+
+
+def answer_map(
+    focus: "gpd.GeoDataFrame",
+    path,
+    *,
+    title: str,
+    label_field: str | None = None,
+    status_field: str | None = None,
+    popup_fields: dict[str, str] | None = None,
+    context: list[str] | None = None,
+    provenance_note: str | None = None,
+    basemap: str = "none",
+    overwrite: bool = False,
+) -> Path:
+    """Write an offline HTML map of a query's answer: ``focus`` highlighted over the plan's zones.
+
+    Parameters
+    ----------
+    focus
+        The answer (a site, parcels …) in any CRS. Every row is drawn (rows without geometry are
+        counted in the legend); polygons, lines and points may be mixed.
+    path
+        Output ``.html`` file.
+    title
+        Chinese title shown on the map.
+    label_field
+        Column shown as tooltip on hover (e.g. parcel name).
+    status_field
+        Column whose values colour the features (verdict, audit status); the legend lists each
+        value with its count. Colours come from ``[web.status_colors]`` in the style file.
+    popup_fields
+        Column -> Chinese label, in the order shown in the popup. Default: every attribute column.
+    context
+        Layer ids drawn under the answer; default ``[web] default_context`` of the style file
+        (district, townships, clusters, agri zones, service structure).
+    provenance_note
+        Extra note for the legend (e.g. "样例地块为合成数据").
+    basemap
+        ``"none"`` (default, offline), ``"osm"``, ``"tianditu"`` or ``"gaode"``.
+    overwrite
+        Replace ``path`` if it exists.
+
+    Returns
+    -------
+    Path
+        The HTML file written.
+
+    Examples
+    --------
+    >>> answer_map(site, "out/site.html", title="选址核查：某项目", status_field="verdict")  # doctest: +SKIP
+    """
+    import geopandas as gpd
+    import pandas as pd
+
+    if not isinstance(focus, gpd.GeoDataFrame):
+        raise InputError(f"answer_map: focus must be a GeoDataFrame, got {type(focus).__name__}.")
+    if focus.crs is None:
+        raise InputError("answer_map: the answer layer has no CRS; read inputs with dcf_spatial.io so it has one.")
+    for col, what in ((label_field, "label_field"), (status_field, "status_field")):
+        if col is not None and col not in focus.columns:
+            raise InputError(f"answer_map: {what}={col!r} is not a column of the answer "
+                             f"(columns: {', '.join(map(str, focus.columns))}).")
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise InputError(f"{path} exists. Pass overwrite=True (CLI: --overwrite) to replace it.")
+    web_cfg = map_style.section("web")
+    wm = WebMap(title, basemap=basemap)
+    for lid in (context if context is not None else web_cfg.get("default_context", [])):
+        wm.add_catalog_layer(lid, show=True, legend_by_zone=False)
+    if wm.legend_groups:
+        wm.legend_groups[0]["name"] = "背景图层"
+
+    focus = focus.reset_index(drop=True)
+    if popup_fields is None:
+        popup_fields = {c: FIELD_LABELS.get(c, c) for c in focus.columns if c != focus.geometry.name}
+    status = (focus[status_field].map(lambda v: "未知" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
+              if status_field else pd.Series(["结果"] * len(focus)))
+    colors = map_style.status_colors(status.tolist()) if status_field else {"结果": web_cfg.get("focus_color", "#e31a1c")}
+    values = list(colors)
+    missing_geom = focus.geometry.isna() | focus.geometry.is_empty
+    # one layer per geometry family, so that a site point and its parcels can share a map
+    families = focus.geometry.geom_type.fillna("").map(
+        lambda t: "polygon" if "Polygon" in t else "line" if "Line" in t else "point" if "Point" in t else "")
+    weight = float(web_cfg.get("focus_weight", 2.5))
+    radius = int(web_cfg.get("point_radius", 7))
+    for fam in ("polygon", "line", "point"):
+        sel = families == fam
+        if not sel.any():
+            continue
+        sub = focus[sel]
+        if fam == "point":
+            styles = [{"radius": radius, "color": "#000000", "weight": 1.5, "fillColor": colors[v], "fillOpacity": 0.95}
+                      for v in values]
+        elif fam == "line":
+            styles = [{"color": colors[v], "weight": weight + 1, "opacity": 0.95} for v in values]
+        else:
+            styles = [{"color": "#000000" if status_field else colors[v], "weight": weight if len(focus) < 2000 else 0.6,
+                       "fillColor": colors[v], "fillOpacity": 0.6, "opacity": 0.9} for v in values]
+        idx = [values.index(v) for v in status[sel]]
+        wm.add_layer(sub, "查询结果" if fam == "polygon" or families.nunique() == 1 else f"查询结果（{ {'line': '线', 'point': '点'}[fam] }）",
+                     styles=styles, style_index=idx, popup_fields=popup_fields, tooltip_field=label_field,
+                     popup_title=title, provenance=focus.attrs.get("provenance"))
+    counts = status.value_counts()
+    wm.legend_groups.append({
+        "name": (FIELD_LABELS.get(status_field, popup_fields.get(status_field, status_field)) if status_field else "查询结果"),
+        "items": [{"label": f"{v}（{int(counts.get(v, 0))}）", "kind": "point" if (families == 'point').all() else "polygon",
+                   "fill": colors[v], "edge": "#000000", "width": 1} for v in values],
+    })
+    if missing_geom.any():
+        wm.notes.append(f"{int(missing_geom.sum())} 条记录无几何，未绘制（见结果表）")
+    if provenance_note:
+        wm.notes.append(provenance_note)
+    # the legend's context swatches go after the answer
+    wm.legend_groups = wm.legend_groups[-1:] + wm.legend_groups[:-1]
+    drawable = focus[~missing_geom]
+    fit = None
+    if len(drawable):
+        b = wm.to_display(drawable).total_bounds
+        pad = max(0.01, 0.15 * max(b[2] - b[0], b[3] - b[1]))
+        fit = [b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad]
+    return wm.save(path, overwrite=overwrite, fit_bounds=fit)
