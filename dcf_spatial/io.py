@@ -1,0 +1,1074 @@
+"""Read what users bring: any vector file, a table with coordinates, or a ``--site`` value.
+
+Every later command reads user input through this module, so that encodings, CRSs, swapped axes,
+broken geometries and the bureau's standard field names are handled once, the same way, and
+*said*: each result carries ``attrs["read_notes"]`` (Chinese, for reports) listing what was done,
+and ``attrs["source_file"]``.
+
+Formats (:data:`SUPPORTED_FORMATS`): Shapefile (also zipped; DBF encoding detected — GBK without
+``.cpg`` is the common case here), GeoPackage, GeoJSON, KML/KMZ, ESRI FileGDB (``.gdb`` folder,
+GDAL's OpenFileGDB), CSV/TXT (UTF-8, UTF-8-BOM or GBK) and XLSX with coordinate columns
+(``lon/lat``, ``经度/纬度``, ``X/Y``, ``东坐标/北坐标``, a combined ``经纬度`` column, or WKT).
+
+Engines: GDAL through pyogrio (geopandas' default, fast, whole file in memory) for
+:func:`read_vector`; **fiona** for :func:`iter_records` / :func:`scan_vector`, which stream a very
+large file one record at a time in constant memory (count, validate, find bad rows before
+committing to a full read).
+
+Nothing is lost: N records in, N rows out, index ``0..n-1`` in file order. Rows with a problem
+(no geometry, repaired geometry, coordinates outside China or far from the district) keep their
+place and get a reason in the column ``read_issue`` (present only when some row had one).
+
+Field names: the bureau's standard fields (三调 ``XZQDM``/``XZQMC``, ``DLBM``/``DLMC``/``TBMJ``) are
+recognised on read and canonical columns added beside the originals; any other field is mapped
+with ``field_map={"target": "source"}`` (CLI: ``--field target=source``, see
+:func:`parse_field_map`). The alias table is ``dcf_spatial/data/field_aliases.json``; groups
+``admin``, ``landuse``, ``parcels``, ``enterprises`` and ``sites`` are applied with
+:func:`apply_aliases`.
+
+Examples
+--------
+>>> from dcf_spatial import io
+>>> gdf = io.read_vector("乡镇.shp")                      # doctest: +SKIP
+>>> gdf.attrs["read_notes"]                                # doctest: +SKIP
+['Shapefile 无 .cpg，DBF 按 GBK 编码读取', ...]
+>>> site = io.read_site("115.98,36.45", area_mu=50)       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import logging
+import re
+import unicodedata
+import zipfile
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator, Sequence
+
+import numpy as np
+
+from . import settings
+from ._validate import RowIssues, check_geometries, check_location, resolve_crs
+from .errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+    import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+#: suffix -> what it is, as told to users when a format is not supported
+SUPPORTED_FORMATS: dict[str, str] = {
+    ".shp": "Shapefile（.shp/.shx/.dbf，DBF 编码自动识别 UTF-8/GBK）",
+    ".zip": "压缩的 Shapefile（.zip 内含 .shp）",
+    ".gpkg": "GeoPackage",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".kml": "KML（Google Earth、奥维等）",
+    ".kmz": "KMZ",
+    ".gdb": "ESRI 文件地理数据库（.gdb 文件夹）",
+    ".csv": "CSV（含坐标列；UTF-8、UTF-8-BOM 或 GBK）",
+    ".txt": "分隔文本（含坐标列）",
+    ".xlsx": "Excel 工作簿（含坐标列）",
+    ".xlsm": "Excel 工作簿（含坐标列）",
+}
+_FORMAT_KIND = {
+    ".shp": "shp", ".zip": "zip", ".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson",
+    ".kml": "kml", ".kmz": "kml", ".gdb": "gdb", ".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
+}
+_TABULAR = ("csv", "xlsx")
+#: alias groups applied by read_vector unless told otherwise: the national land-survey standards
+DEFAULT_VECTOR_ALIASES: tuple[str, ...] = ("admin", "landuse")
+ISSUE_COLUMN = "read_issue"
+
+
+# --- alias table ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def alias_table() -> dict:
+    """The parsed ``data/field_aliases.json``."""
+    with open(settings.data_dir / "field_aliases.json", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _norm(name) -> str:
+    """Header normalisation: NFKC (full-width → half-width), lower case, no whitespace."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(name))).lower()
+
+
+def _entries(entries) -> list[tuple[str, str | None]]:
+    return [(e, None) if isinstance(e, str) else (e["name"], e.get("scale")) for e in entries]
+
+
+def _is_text_field(name: str) -> bool:
+    """Should a column keep its values as text (codes with leading zeros, 12/18-digit codes)?"""
+    table = alias_table()
+    n = _norm(name)
+    if n in {_norm(t) for t in table["text_fields"]}:
+        return True
+    for group in table["groups"].values():
+        for target, entries in group.items():
+            if target in table["text_fields"] and n in {_norm(s) for s, _ in _entries(entries)}:
+                return True
+    for pat in table["text_name_patterns"]:
+        p = _norm(pat)
+        if pat.isascii():
+            # upper-case patterns are suffixes of 三调 field codes (XZQDM, DLBM, TBBH); lower-case
+            # ones must stand alone or after an underscore (parcel_id, industry_code)
+            if n == p or (pat.isupper() and n.endswith(p)) or n.endswith("_" + p):
+                return True
+        elif p in n:
+            return True
+    return False
+
+
+def _as_text(series: "pd.Series") -> "pd.Series":
+    """Numbers read from a code column back to exact text (371502105000.0 → '371502105000')."""
+    import pandas as pd
+
+    if pd.api.types.is_float_dtype(series):
+        vals = series.to_numpy()
+        whole = np.isfinite(vals) & (np.floor(vals) == vals)
+        out = series.astype(object)
+        out[whole] = [str(int(v)) for v in vals[whole]]
+        out[~np.isfinite(vals)] = None
+        return out
+    if pd.api.types.is_integer_dtype(series):
+        return series.astype(str).astype(object)
+    if series.dtype == object:
+        return series.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer()
+                          else (str(v) if isinstance(v, (int, np.integer)) else v))
+    return series
+
+
+def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
+                  field_map: dict[str, str] | None = None) -> tuple["pd.DataFrame", list[str]]:
+    """Add canonical columns for recognised field names; originals are kept.
+
+    Parameters
+    ----------
+    df
+        Any DataFrame or GeoDataFrame (not modified).
+    table
+        Alias group(s) of ``data/field_aliases.json``: ``"admin"``, ``"landuse"``,
+        ``"parcels"``, ``"enterprises"``, ``"sites"``, a list of them, or ``None`` for
+        ``field_map`` only.
+    field_map
+        Explicit mapping ``{target: source}`` (e.g. ``{"parcel_id": "地块号"}``); it wins over
+        the alias table. A target that already exists is kept as ``<target>__original``.
+
+    Returns
+    -------
+    (DataFrame, notes)
+        A copy with the canonical columns added, and Chinese notes saying what was mapped.
+        Unit-bearing aliases are converted (``用地面积(平方米)`` → ``land_area_mu`` × 0.0015).
+
+    Raises
+    ------
+    InputError
+        ``field_map`` names a source field the data does not have, or a group that does not exist.
+    """
+    import pandas as pd
+
+    tab = alias_table()
+    groups = [table] if isinstance(table, str) else list(table or [])
+    unknown = [g for g in groups if g not in tab["groups"]]
+    if unknown:
+        raise InputError(
+            f"别名组 {unknown} 不存在；可用：{', '.join(tab['groups'])}（见 dcf_spatial/data/field_aliases.json）。"
+        )
+    out = df.copy()
+    notes: list[str] = []
+    by_norm: dict[str, str] = {}
+    for c in out.columns:
+        by_norm.setdefault(_norm(c), c)
+    src_name = getattr(df, "attrs", {}).get("source_file", "数据")
+
+    explicit = []
+    for target, source in (field_map or {}).items():
+        col = source if source in out.columns else by_norm.get(_norm(source))
+        if col is None:
+            raise InputError(
+                f"{src_name}：字段映射 {target}={source} 无效——没有名为 {source!r} 的字段。"
+                f"现有字段：{', '.join(map(str, out.columns))}。请改为 {target}=<上面的某个字段名>。"
+            )
+        if target == col:
+            continue
+        if target in out.columns:
+            out[f"{target}__original"] = out[target]
+            notes.append(f"原有字段 {target} 保留为 {target}__original（被用户映射 {target}={col} 取代）")
+        out[target] = out[col]
+        explicit.append(f"{col}→{target}")
+    if explicit:
+        notes.append("按用户指定映射字段：" + "、".join(explicit))
+
+    mapped, skipped = [], []
+    for group in groups:
+        for target, entries in tab["groups"][group].items():
+            for name, scale in _entries(entries):
+                col = by_norm.get(_norm(name))
+                if col is None or col == target:
+                    continue
+                if target in out.columns:
+                    if target not in (field_map or {}) and not any(m.endswith("→" + target) for m in mapped):
+                        skipped.append(f"{col}（已有字段 {target}）")
+                    break
+                if scale:
+                    factor = tab["unit_factors"][scale]
+                    values = pd.to_numeric(out[col], errors="coerce")
+                    bad = int((values.isna() & out[col].notna()).sum())
+                    out[target] = values * factor
+                    mapped.append(f"{col}→{target}（×{factor:g}）")
+                    if bad:
+                        notes.append(f"字段 {col} 有 {bad} 个值不是数字，{target} 中记为空值（原字段保留）")
+                else:
+                    out[target] = out[col]
+                    mapped.append(f"{col}→{target}")
+                if target in tab["text_fields"]:
+                    out[target] = _as_text(out[target])
+                break
+    if mapped:
+        notes.append("识别标准字段并添加规范字段（原字段保留）：" + "、".join(mapped))
+    if skipped:
+        notes.append("以下标准字段未使用，因为规范字段已存在：" + "、".join(skipped))
+    if "code12" in out.columns and "admin" in groups:
+        codes = out["code12"].astype("string")
+        nine = codes.str.fullmatch(r"\d{9}").fillna(False).to_numpy(dtype=bool)
+        if nine.any():
+            out.loc[nine, "code12"] = codes[nine] + "000"
+            notes.append(f"{int(nine.sum())} 个 9 位乡镇代码已补足为 12 位统计用区划代码（末尾补 000）")
+    return out, notes
+
+
+def parse_field_map(items: Sequence[str] | str | None) -> dict[str, str]:
+    """Parse ``--field`` options: ``["id=XZQDM", "name_zh=XZQMC"]`` → ``{"id": "XZQDM", ...}``.
+
+    An item may hold several pairs separated by commas (``"id=XZQDM,name_zh=XZQMC"``).
+
+    Raises
+    ------
+    InputError
+        An item is not ``target=source``, or a target appears twice.
+    """
+    if items is None:
+        return {}
+    if isinstance(items, str):
+        items = [items]
+    out: dict[str, str] = {}
+    for item in items:
+        for part in re.split(r"[,，]", str(item)):
+            part = part.strip()
+            if not part:
+                continue
+            target, sep, source = part.partition("=")
+            target, source = target.strip(), source.strip()
+            if not sep or not target or not source:
+                raise InputError(
+                    f"--field {part!r}：格式应为 目标字段=源字段，例如 --field name_zh=XZQMC --field id=XZQDM。"
+                )
+            if target in out:
+                raise InputError(
+                    f"--field：目标字段 {target} 被映射了两次（{out[target]} 和 {source}）；每个目标字段只能来自一个源字段。"
+                )
+            out[target] = source
+    return out
+
+
+# --- paths and formats -----------------------------------------------------------------------------
+
+
+def _supported_text() -> str:
+    seen, parts = set(), []
+    for suffix, what in SUPPORTED_FORMATS.items():
+        if what not in seen:
+            seen.add(what)
+            same = [s for s, w in SUPPORTED_FORMATS.items() if w == what]
+            parts.append(f"{'/'.join(same)} {what}")
+    return "；".join(parts)
+
+
+def _format_of(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if path.is_dir() and suffix != ".gdb":
+        raise InputError(
+            f"{path} 是文件夹而不是数据文件。请给出其中的 .shp/.gpkg 等文件；只有 ESRI 文件地理数据库（.gdb 文件夹）可直接读取。"
+        )
+    if suffix == ".xls":
+        raise InputError(f"{path}：不支持旧版 Excel .xls。请在 Excel/WPS 中另存为 .xlsx 后再读取。")
+    if suffix not in _FORMAT_KIND:
+        raise InputError(
+            f"{path}：不支持的文件格式 {suffix or '（无扩展名）'}。支持：{_supported_text()}。"
+            "请在 GIS 软件中导出为其中一种格式（推荐 GeoPackage）。"
+        )
+    return _FORMAT_KIND[suffix]
+
+
+def _check_path(path) -> Path:
+    path = Path(path).expanduser()
+    if not path.exists():
+        hint = ""
+        if path.parent.exists():
+            near = sorted(p.name for p in path.parent.glob(f"{path.stem}.*"))[:8]
+            if near:
+                hint = f"同一文件夹中有：{', '.join(near)}。"
+        raise InputError(f"文件不存在：{path}。{hint}请检查路径和文件名（含扩展名）。")
+    if path.suffix.lower() == ".shp":
+        missing = [ext for ext in (".dbf", ".shx") if _sidecar(path, ext) is None]
+        if missing:
+            raise InputError(
+                f"{path}：Shapefile 缺少 {'、'.join(missing)} 文件。Shapefile 由 .shp/.shx/.dbf（及 .prj/.cpg）"
+                "多个文件组成，请把同名的全部文件放在同一文件夹，或打包成 .zip 后读取。"
+            )
+    return path
+
+
+def _sidecar(path: Path, ext: str) -> Path | None:
+    for cand in (path.with_suffix(ext), path.with_suffix(ext.upper())):
+        if cand.exists():
+            return cand
+    return None
+
+
+def _row_label_features(pos: int) -> str:
+    return f"第 {pos + 1} 条要素"
+
+
+# --- encodings ---------------------------------------------------------------------------------------
+
+# Written by hand (not charset-normalizer/chardet): the files met here are either UTF-8 or the
+# Chinese GBK family, and a strict "UTF-8, else GB18030" decode of the character fields decides
+# deterministically; statistical detectors misfire on short CJK fields (they pick Big5, Shift-JIS
+# or cp1252 for a handful of place names).
+_CPG_CODECS = {"936": "gbk", "65001": "utf-8", "utf8": "utf-8", "gb2312": "gbk", "cp936": "gbk", "ansi 936": "gbk"}
+
+
+def _decode_guess(raw: bytes) -> str | None:
+    """``None`` for pure ASCII, else the first of utf-8 / gbk / gb18030 that decodes ``raw`` strictly."""
+    if raw.isascii():
+        return None
+    for enc in ("utf-8", "gbk", "gb18030"):
+        try:
+            raw.decode(enc)
+            return enc
+        except UnicodeDecodeError:
+            continue
+    return "unknown"
+
+
+def _dbf_text_sample(fh, limit: int) -> bytes:
+    """The bytes of the field names and the character ('C') fields of the first records of a DBF."""
+    head = fh.read(32)
+    if len(head) < 32:
+        return b""
+    n_records = int.from_bytes(head[4:8], "little")
+    header_len = int.from_bytes(head[8:10], "little")
+    record_len = int.from_bytes(head[10:12], "little")
+    desc = fh.read(max(header_len - 32, 0))
+    names, slices, offset = [], [], 1  # byte 0 of each record is the deletion flag
+    for i in range(0, len(desc) - 31, 32):
+        d = desc[i:i + 32]
+        if d[0] == 0x0D:
+            break
+        names.append(d[:11].split(b"\x00")[0])
+        length = d[16]
+        if d[11:12] == b"C":
+            slices.append((offset, offset + length))
+        offset += length
+    n = min(n_records, max(limit // max(record_len, 1), 1))
+    body = fh.read(n * record_len) if record_len else b""
+    parts = [b" ".join(names)]
+    if slices and body:
+        rec = np.frombuffer(body[: (len(body) // record_len) * record_len], dtype=np.uint8).reshape(-1, record_len)
+        for a, b in slices:
+            parts.append(rec[:, a:b].tobytes())
+    return b" ".join(parts)
+
+
+def _dbf_ldid(fh) -> int:
+    fh.seek(29)
+    b = fh.read(1)
+    fh.seek(0)
+    return b[0] if b else 0
+
+
+def _shapefile_encoding(dbf_open, cpg_text: str | None, explicit: str | None, where: str,
+                        notes: list[str]) -> str | None:
+    """Decide the encoding to hand to GDAL for a DBF (``None``: let GDAL decide)."""
+    if explicit:
+        notes.append(f"DBF 按用户指定的编码 {explicit} 读取")
+        return explicit
+    limit = int(_validate_checks()["dbf_sample_bytes"])
+    with dbf_open() as fh:
+        ldid = _dbf_ldid(fh)
+        sample = _dbf_text_sample(fh, limit)
+    found = _decode_guess(sample)
+    if cpg_text is not None:
+        declared = _CPG_CODECS.get(cpg_text.strip().lower().replace("-", "").replace("_", ""), cpg_text.strip())
+        try:
+            sample.decode(declared)
+            return None  # the .cpg is right: GDAL reads it
+        except (UnicodeDecodeError, LookupError):
+            if found in ("utf-8", "gbk", "gb18030"):
+                notes.append(f"{where}：.cpg 声明编码 {cpg_text.strip()}，但内容实际为 {found.upper()}，已按 {found.upper()} 读取")
+                return found.upper()
+            return None
+    if found is None:
+        return None
+    if ldid == 0x4D and found in ("gbk", "gb18030"):
+        return None  # LDID 77 = code page 936: GDAL honours it
+    if found == "utf-8":
+        notes.append("Shapefile 无 .cpg，DBF 内容为 UTF-8，按 UTF-8 读取")
+        return "UTF-8"
+    if found in ("gbk", "gb18030"):
+        notes.append(f"Shapefile 无 .cpg，DBF 中文按 {'GBK' if found == 'gbk' else 'GB18030'} 编码读取（国内 ArcGIS/MapGIS 导出的常见情况）")
+        return found.upper()
+    notes.append(
+        "警告：无法判断 DBF 的文字编码（既不是 UTF-8 也不是 GBK），中文属性可能乱码；请用 encoding= 指定，"
+        "或在 GIS 软件中导出时选择 UTF-8 并附带 .cpg 文件"
+    )
+    logger.warning("%s: DBF encoding not recognised", where)
+    return None
+
+
+def _validate_checks() -> dict:
+    from ._validate import checks
+
+    return checks()
+
+
+def _gdal_encoding(path: Path, kind: str, layer, explicit, notes) -> str | None:
+    """Encoding for GDAL: only Shapefiles (plain or zipped) need one."""
+    if kind == "shp":
+        dbf = _sidecar(path, ".dbf")
+        cpg = _sidecar(path, ".cpg")
+        cpg_text = cpg.read_text(encoding="ascii", errors="replace") if cpg else None
+        return _shapefile_encoding(lambda: open(dbf, "rb"), cpg_text, explicit, str(path), notes)
+    if kind == "zip":
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+            dbfs = [n for n in names if n.lower().endswith(".dbf")]
+            if layer is not None:
+                dbfs = [n for n in dbfs if Path(n).stem == str(layer)] or dbfs
+            if not dbfs:
+                return explicit
+            dbf = dbfs[0]
+            stem = dbf[:-4]
+            cpgs = [n for n in names if n.lower() == (stem + ".cpg").lower()]
+            cpg_text = zf.read(cpgs[0]).decode("ascii", errors="replace") if cpgs else None
+
+            # zf.open streams are not seekable for the LDID probe; buffer the sample instead
+            import io as _stdio
+
+            limit = int(_validate_checks()["dbf_sample_bytes"])
+            with zf.open(dbf) as fh:
+                data = fh.read(limit + 65536)
+            return _shapefile_encoding(lambda: _stdio.BytesIO(data), cpg_text, explicit, f"{path}!{dbf}", notes)
+    return explicit
+
+
+def _text_encoding(path: Path, explicit: str | None, notes: list[str]) -> str:
+    """Encoding of a CSV/TXT file: BOM, else strict UTF-8, else GB18030."""
+    if explicit:
+        notes.append(f"按用户指定的编码 {explicit} 读取")
+        return explicit
+    limit = int(_validate_checks()["dbf_sample_bytes"])
+    with open(path, "rb") as fh:
+        raw = fh.read(limit)
+        more = bool(fh.read(1))
+    if raw.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        notes.append("文件为 UTF-16 编码（Excel “Unicode 文本”）")
+        return "utf-16"
+    if more:
+        raw = raw[: raw.rfind(b"\n") + 1] or raw
+    found = _decode_guess(raw)
+    if found is None or found == "utf-8":
+        return "utf-8"
+    if found in ("gbk", "gb18030"):
+        notes.append("CSV 按 GBK（GB18030）编码读取（Excel 中文版默认的 CSV 编码）")
+        return "gb18030"
+    raise InputError(
+        f"{path}：无法判断文字编码（不是 UTF-8，也不是 GBK）。请在 Excel/WPS 中另存为“CSV UTF-8”，或用 encoding= 指定编码。"
+    )
+
+
+# --- tables -----------------------------------------------------------------------------------------
+
+
+def _header_row(rows: list[list]) -> int:
+    """Index of the header among the first rows: skips title lines above a table."""
+    counts = [sum(1 for v in r if v is not None and str(v).strip() not in ("", "nan", "None")) for r in rows]
+    if not counts:
+        return 0
+    need = max(2, int(np.ceil(0.8 * max(counts)))) if max(counts) >= 2 else 1
+    for i, c in enumerate(counts):
+        if c >= need:
+            return i
+    return 0
+
+
+def _dedupe(names: list) -> list[str]:
+    out, seen = [], {}
+    for i, n in enumerate(names):
+        n = str(n).strip() if n is not None and str(n).strip() not in ("", "nan", "None") else f"列{i + 1}"
+        if n in seen:
+            seen[n] += 1
+            n = f"{n}.{seen[n]}"
+        else:
+            seen[n] = 0
+        out.append(n)
+    return out
+
+
+_LEADING_ZERO = re.compile(r"^[+-]?0\d")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def _infer_numbers(df: "pd.DataFrame") -> "pd.DataFrame":
+    """Text columns that are wholly numbers become numbers — except code-like columns and values
+    with leading zeros, which stay text (a parcel id ``0012`` must not become 12)."""
+    import pandas as pd
+
+    for col in df.columns:
+        s = df[col]
+        if not (s.dtype == object or pd.api.types.is_string_dtype(s)) or _is_text_field(col):
+            continue
+        present = s.notna()
+        if not present.any():
+            continue
+        txt = s[present].astype(str).str.strip()
+        if txt.str.match(_LEADING_ZERO).any():
+            continue
+        vals = pd.to_numeric(txt, errors="coerce")
+        if vals.isna().any():
+            if txt[vals.isna()].str.match(_THOUSANDS).all():
+                vals = pd.to_numeric(txt.str.replace(",", "", regex=False), errors="coerce")
+            if vals.isna().any():
+                continue
+        full = pd.Series(np.nan, index=s.index, dtype=float)
+        full[present] = vals.astype(float)
+        if (vals == np.floor(vals)).all() and not (~present).any():
+            full = full.astype("int64")
+        df[col] = full
+    return df
+
+
+def _read_csv(path: Path, encoding, notes) -> tuple["pd.DataFrame", np.ndarray]:
+    import pandas as pd
+
+    enc = _text_encoding(path, encoding, notes)
+    with open(path, encoding=enc, errors="replace", newline="") as fh:
+        head = [fh.readline() for _ in range(30)]
+    head = [h for h in head if h]
+    first = next((h for h in head if h.strip()), "")
+    sep = max([",", "\t", ";", "|"], key=lambda c: first.count(c)) if first else ","
+    rows = list(csv.reader(head, delimiter=sep))
+    header = _header_row(rows)
+    if header:
+        notes.append(f"表头在第 {header + 1} 行，跳过上方 {header} 行标题")
+    try:
+        df = pd.read_csv(path, sep=sep, encoding=enc, skiprows=header, dtype=str, skip_blank_lines=False,
+                         keep_default_na=False, na_values=[""])
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}：按 {enc} 编码读取时在第 {exc.start} 字节处失败，文件中混有其他编码的文字。"
+            "请另存为“CSV UTF-8”，或用 encoding= 指定编码（如 gbk）。"
+        ) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        if isinstance(exc, pd.errors.EmptyDataError):
+            raise InputError(f"{path}：文件是空的（没有表头也没有数据行）。请检查导出是否成功。") from None
+        raise InputError(f"{path}：无法按分隔符 {sep!r} 解析表格（{exc}）。请检查分隔符与引号是否一致。") from None
+    df.columns = _dedupe(list(df.columns))
+    lines = np.arange(len(df)) + header + 2  # spreadsheet row number of each record
+    return df, lines
+
+
+def _read_xlsx(path: Path, sheet, notes) -> tuple["pd.DataFrame", np.ndarray]:
+    import pandas as pd
+
+    try:
+        book = pd.ExcelFile(path, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises several unrelated types for broken files
+        raise InputError(f"{path}：无法打开 Excel 文件（{type(exc).__name__}: {exc}）。请确认它是有效的 .xlsx。") from None
+    with book:
+        sheets = book.sheet_names
+        if sheet is None:
+            sheet = sheets[0]
+            if len(sheets) > 1:
+                notes.append(f"工作簿有 {len(sheets)} 个工作表，读取第一个“{sheet}”（其他：{'、'.join(sheets[1:])}；可用 layer= 选择）")
+        elif sheet not in sheets:
+            raise InputError(f"{path}：没有名为 {sheet!r} 的工作表。现有：{'、'.join(sheets)}。")
+        raw = book.parse(sheet, header=None)
+    if raw.empty:
+        others = [s for s in sheets if s != sheet]
+        raise InputError(
+            f"{path}：工作表“{sheet}”是空的（0 行）。" + (f"其他工作表：{'、'.join(others)}，可用 layer= 选择。" if others else "")
+        )
+    header = _header_row(raw.head(30).values.tolist())
+    if header:
+        notes.append(f"表头在第 {header + 1} 行，跳过上方 {header} 行标题")
+    df = raw.iloc[header + 1:].copy()
+    df.columns = _dedupe(raw.iloc[header].tolist())
+    lines = np.arange(len(df)) + header + 2
+    df = df.reset_index(drop=True).infer_objects()
+    return df, lines
+
+
+def _drop_blank(df, lines, notes):
+    blank = df.isna().all(axis=1).to_numpy()
+    if blank.any():
+        notes.append(f"跳过 {int(blank.sum())} 个空行")
+        df = df.loc[~blank].reset_index(drop=True)
+        lines = lines[~blank]
+    return df, lines
+
+
+def _read_tabular(path: Path, kind: str, sheet, encoding, notes) -> tuple["pd.DataFrame", np.ndarray]:
+    if kind == "csv":
+        df, lines = _read_csv(path, encoding, notes)
+    else:
+        df, lines = _read_xlsx(path, sheet, notes)
+    df, lines = _drop_blank(df, lines, notes)
+    if len(df) == 0:
+        raise InputError(f"{path}：只有表头，没有数据行（0 条记录）。请确认导出时包含了数据。")
+    if kind == "csv":
+        df = _infer_numbers(df)
+    else:
+        for col in df.columns:
+            if _is_text_field(col):
+                df[col] = _as_text(df[col])
+    return df, lines
+
+
+def _coordinate_columns(df, x, y, where):
+    """Find the coordinate columns: returns (kind, xcol, ycol) with kind lonlat/eastnorth/xy/explicit,
+    ("combined", col, None) or ("wkt", col, None)."""
+    cols = list(df.columns)
+    if x is not None or y is not None:
+        missing = [c for c in (x, y) if c is None or c not in cols]
+        if missing:
+            raise InputError(
+                f"{where}：指定的坐标列 {missing} 不存在（需要同时给出 x= 和 y=）。现有列：{', '.join(map(str, cols))}。"
+            )
+        return "explicit", x, y
+    by_norm = {}
+    for c in cols:
+        by_norm.setdefault(_norm(c), c)
+    spec = alias_table()["coordinates"]
+    for kind in ("lonlat", "eastnorth", "xy"):
+        xs = [by_norm[_norm(n)] for n in spec[kind]["x"] if _norm(n) in by_norm]
+        ys = [by_norm[_norm(n)] for n in spec[kind]["y"] if _norm(n) in by_norm]
+        if xs and ys:
+            return kind, xs[0], ys[0]
+    for kind in ("wkt", "combined"):
+        hits = [by_norm[_norm(n)] for n in spec[kind] if _norm(n) in by_norm]
+        if hits:
+            return kind, hits[0], None
+    raise InputError(
+        f"{where}：找不到坐标列。可识别的列名：经度/纬度、lon/lat、lng/lat、X/Y、东坐标/北坐标、经纬度（\"116.0,36.4\"）、WKT。"
+        f"现有列：{', '.join(map(str, cols))}。请改列名，或用 x=<经度列> y=<纬度列> 指定；"
+        "只需要属性表时请用 read_table。"
+    )
+
+
+def _points_from_table(df, lines, *, x, y, where, notes, issues):
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    kind, xcol, ycol = _coordinate_columns(df, x, y, where)
+    n = len(df)
+    if kind == "wkt":
+        text = df[xcol].astype("string").fillna("").to_numpy(dtype=object)
+        geoms = shapely.from_wkt(np.where(text == "", None, text), on_invalid="ignore")
+        bad = np.flatnonzero(shapely.is_missing(geoms) & (text != ""))
+        if len(bad):
+            issues.add(bad, f"{xcol} 列不是有效的 WKT")
+            notes.append(f"{len(bad)} 行的 {xcol} 不是有效的 WKT：{issues.rows(bad)}")
+        notes.append(f"几何取自 WKT 列 {xcol}")
+        return gpd.GeoDataFrame(df, geometry=geoms, crs=None), (xcol, xcol), False
+    if kind == "combined":
+        parts = df[xcol].astype("string").str.strip().str.split(r"[,，;；\s]+", n=1, expand=True, regex=True)
+        parts = parts.reindex(columns=[0, 1])
+        xs, ys = parts[0], parts[1]
+        names = (f"{xcol}（前一个数）", f"{xcol}（后一个数）")
+    else:
+        xs, ys = df[xcol], df[ycol]
+        names = (str(xcol), str(ycol))
+    xv = pd.to_numeric(xs, errors="coerce").to_numpy(dtype=float)
+    yv = pd.to_numeric(ys, errors="coerce").to_numpy(dtype=float)
+    bad = ~(np.isfinite(xv) & np.isfinite(yv))
+    if bad.any():
+        pos = np.flatnonzero(bad)
+        issues.add(pos, lambda p: f"坐标缺失或不是数字（{names[0]}={xs.iloc[p]!r}，{names[1]}={ys.iloc[p]!r}）")
+        notes.append(f"{len(pos)} 行坐标缺失或不是数字，几何为空：{issues.rows(pos)}")
+    geoms = np.full(n, None, dtype=object)
+    geoms[~bad] = shapely.points(xv[~bad], yv[~bad])
+    if kind != "explicit":
+        notes.append(f"坐标取自列 {names[0]} / {names[1]}")
+    return gpd.GeoDataFrame(df, geometry=geoms, crs=None), names, kind == "xy"
+
+
+# --- GDAL formats -----------------------------------------------------------------------------------
+
+
+def _gdal_path(path: Path, kind: str) -> str:
+    return f"/vsizip/{path}" if kind == "zip" else str(path)
+
+
+def _choose_layer(path: Path, kind: str, layer) -> list[str | None]:
+    """Which layer(s) to read: one named, the only one, or all of a KML's folders."""
+    import pyogrio
+
+    try:
+        layers = [str(n) for n, _ in pyogrio.list_layers(_gdal_path(path, kind))]
+    except Exception as exc:  # pyogrio.errors.DataSourceError and friends
+        raise InputError(f"{path}：GDAL 无法打开该文件（{exc}）。文件可能已损坏，或扩展名与内容不符。") from None
+    if layer is not None:
+        if str(layer) not in layers:
+            raise InputError(f"{path}：没有名为 {layer!r} 的图层。现有图层：{'、'.join(layers) or '（无）'}。")
+        return [str(layer)]
+    if len(layers) <= 1:
+        return [layers[0] if layers else None]
+    if kind == "kml":
+        return layers
+    raise InputError(
+        f"{path} 含 {len(layers)} 个图层：{'、'.join(layers)}。请用 layer=<图层名>（命令行 --layer）指定要读取哪一个。"
+    )
+
+
+def _read_gdal(path: Path, kind: str, layer, encoding, notes) -> "gpd.GeoDataFrame":
+    import pandas as pd
+    import pyogrio
+
+    enc = _gdal_encoding(path, kind, layer, encoding, notes)
+    names = _choose_layer(path, kind, layer)
+    frames = []
+    for name in names:
+        try:
+            part = pyogrio.read_dataframe(_gdal_path(path, kind), layer=name, encoding=enc)
+        except Exception as exc:  # GDAL errors come in several pyogrio types
+            raise InputError(f"{path}：读取图层 {name or ''} 失败（{exc}）。文件可能已损坏，或请用 encoding= 指定编码。") from None
+        if len(names) > 1:
+            part.insert(0, "kml_layer", name)
+        frames.append(part)
+    if len(frames) > 1:
+        gdf = pd.concat(frames, ignore_index=True)
+        notes.append(f"KML 含 {len(frames)} 个文件夹（图层）：{'、'.join(names)}，已全部读入，来源记在 kml_layer 列")
+    else:
+        gdf = frames[0]
+    if kind == "kml":
+        notes.append("KML 坐标按规范为 WGS84；若取自奥维、高德等国内地图，坐标多为 GCJ-02，请指定 crs=gcj02")
+    return gdf
+
+
+# --- public API ---------------------------------------------------------------------------------------
+
+
+def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None = None, encoding=None,
+                x=None, y=None, repair: bool = True, swap_xy: bool = False,
+                aliases: str | Sequence[str] | None = DEFAULT_VECTOR_ALIASES) -> "gpd.GeoDataFrame":
+    """Read any supported user file into a GeoDataFrame in the storage CRS (EPSG:4490).
+
+    Parameters
+    ----------
+    path
+        Shapefile (or .zip of one), GeoPackage, GeoJSON, KML/KMZ, .gdb folder, CSV/TXT or XLSX.
+    crs
+        CRS of the coordinates when the file does not say, or says wrongly: an EPSG code,
+        ``"gcj02"`` (Amap/Tencent) or ``"bd09"`` (Baidu) — converted to CGCS2000. It overrides a
+        declared CRS (a GCJ-02 file labelled WGS84). ``None``: the file's own CRS, else a guess
+        from the numbers (degrees → 4490; 39xxxxxx eastings → 4527; unprefixed ≈500 km eastings
+        near the district → 4548), always stated in the notes.
+    layer
+        Layer of a GeoPackage/FileGDB, or sheet of a workbook. Required when there are several
+        (a KML's folders are all read, with a ``kml_layer`` column).
+    field_map
+        ``{target: source}`` field renames (the source column is kept).
+    encoding
+        Text encoding of a DBF/CSV; default: detected (UTF-8, GBK/GB18030).
+    x, y
+        Coordinate column names of a CSV/XLSX (default: recognised from the headers).
+    repair
+        Repair invalid geometries with :func:`shapely.make_valid` (rows reported).
+    swap_xy
+        Exchange x and y. Swapped latitude/longitude is never fixed silently: without this flag
+        it raises :class:`InputError` naming the columns. (``X``/``Y`` headers holding a northing in
+        X — the surveyors' convention — are read that way with a note.)
+    aliases
+        Alias groups applied (see :func:`apply_aliases`); default the land-survey standards
+        ``("admin", "landuse")``.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per record, index ``0..n-1`` in file order, original attributes kept, in
+        EPSG:4490. ``attrs["read_notes"]`` (list of Chinese sentences), ``attrs["source_file"]``;
+        a ``read_issue`` column when some rows had problems.
+
+    Raises
+    ------
+    InputError
+        Missing file, unsupported format, no records, undecidable or swapped coordinates,
+        coordinates outside China — the message names the file and the fix.
+    """
+    path = _check_path(path)
+    kind = _format_of(path)
+    where = str(path)
+    notes: list[str] = []
+    if kind in _TABULAR:
+        df, lines = _read_tabular(path, kind, layer, encoding, notes)
+        issues = RowIssues(len(df), lambda p, _l=lines: f"表格第 {_l[p]} 行")
+        gdf, names, survey_ok = _points_from_table(df, lines, x=x, y=y, where=where, notes=notes, issues=issues)
+    else:
+        gdf = _read_gdal(path, kind, layer, encoding, notes)
+        if len(gdf) == 0:
+            raise InputError(
+                f"{path}：文件中没有任何要素（0 条记录）。请确认导出时选中了要素，或选择了正确的图层（layer=）。"
+            )
+        issues = RowIssues(len(gdf), _row_label_features)
+        names, survey_ok = ("几何 x", "几何 y"), False
+    gdf = gdf.reset_index(drop=True)
+    gdf = resolve_crs(gdf, user_crs=crs, swap_xy=swap_xy, survey_ok=survey_ok, where=where, names=names, notes=notes)
+    gdf = check_geometries(gdf, repair=repair, where=where, notes=notes, issues=issues)
+    check_location(gdf, where=where, notes=notes, issues=issues)
+    gdf.attrs["source_file"] = where
+    gdf, alias_notes = apply_aliases(gdf, aliases, field_map)
+    notes.extend(alias_notes)
+    col = issues.column()
+    if col is not None:
+        gdf[ISSUE_COLUMN] = col
+    gdf.attrs.update({"read_notes": notes, "source_file": where})
+    logger.info("Read %d features from %s (%s)", len(gdf), path, "; ".join(notes[:3]) or "no conversions")
+    return gdf
+
+
+def read_table(path, *, field_map: dict[str, str] | None = None, encoding=None, sheet=None,
+               aliases: str | Sequence[str] | None = None) -> "pd.DataFrame":
+    """Read a CSV/TXT/XLSX table (no geometry needed) — or the attribute table of a GIS file.
+
+    Encodings, title rows above the header, blank rows, numbers-as-text and code columns (kept
+    as text, leading zeros intact) are handled as in :func:`read_vector`. ``aliases`` may name
+    alias groups (e.g. ``"parcels"``) to add canonical columns; ``field_map`` as there.
+
+    Returns
+    -------
+    DataFrame
+        Index ``0..n-1``; ``attrs["read_notes"]``, ``attrs["source_file"]``,
+        ``attrs["row_numbers"]`` (spreadsheet row number of each record, for messages).
+    """
+    import pandas as pd
+
+    path = _check_path(path)
+    kind = _format_of(path)
+    notes: list[str] = []
+    if kind in _TABULAR:
+        df, lines = _read_tabular(path, kind, sheet, encoding, notes)
+    else:
+        import pyogrio
+
+        enc = _gdal_encoding(path, kind, sheet, encoding, notes)
+        (name,) = _choose_layer(path, kind, sheet)[:1]
+        df = pd.DataFrame(pyogrio.read_dataframe(_gdal_path(path, kind), layer=name, encoding=enc,
+                                                 read_geometry=False))
+        if len(df) == 0:
+            raise InputError(f"{path}：属性表中没有任何记录（0 条）。")
+        lines = np.arange(len(df)) + 1
+    df = df.reset_index(drop=True)
+    df.attrs["source_file"] = str(path)
+    df, alias_notes = apply_aliases(df, aliases, field_map)
+    notes.extend(alias_notes)
+    df.attrs.update({"read_notes": notes, "source_file": str(path), "row_numbers": lines.tolist()})
+    logger.info("Read %d rows from %s", len(df), path)
+    return df
+
+
+_LONLAT_RE = re.compile(r"^\s*\(?\s*([+-]?\d+(?:\.\d+)?)\s*[,，\s]\s*([+-]?\d+(?:\.\d+)?)\s*\)?\s*$")
+_WKT_RE = re.compile(r"^\s*(SRID=\d+;\s*)?(POINT|MULTIPOINT|LINESTRING|MULTILINESTRING|POLYGON|MULTIPOLYGON|GEOMETRYCOLLECTION)\b",
+                     re.IGNORECASE)
+
+
+def read_site(value: str, *, crs=None, area_mu: float | None = None) -> "gpd.GeoDataFrame":
+    """Turn a ``--site`` value into 1+ rows in EPSG:4490.
+
+    Parameters
+    ----------
+    value
+        A file path (any format of :func:`read_vector`), a WKT string (``"POLYGON((…))"``), a
+        GeoJSON geometry, or ``"lon,lat"`` (``"115.98,36.45"``; metre pairs such as
+        ``"39409000,4035000"`` are recognised as Gauss–Krüger with notes).
+    crs
+        CRS of the value, as in :func:`read_vector` (``"gcj02"`` for a point picked on Amap).
+    area_mu
+        Planned land area in 亩: a point becomes a circle of exactly that area (measured in
+        EPSG:4548); for a polygon the declared and drawn areas are compared in the notes.
+
+    Returns
+    -------
+    GeoDataFrame
+        Columns of the file (or ``site_input`` holding the value), ``area_mu`` (measured), with
+        ``attrs["read_notes"]``.
+    """
+    import geopandas as gpd
+    import shapely
+
+    from .crs import to_working
+
+    text = str(value).strip()
+    notes: list[str] = []
+    if not text:
+        raise InputError("--site 为空。请给出 “经度,纬度”（如 115.98,36.45）、WKT 或一个文件路径。")
+    m = _LONLAT_RE.match(text)
+    if m:
+        gx, gy = float(m.group(1)), float(m.group(2))
+        from ._validate import swapped_degrees
+
+        if swapped_degrees(gx, gy):
+            raise InputError(
+                f"--site {text!r}：经纬度顺序颠倒——{gx} 只能是纬度、{gy} 只能是经度。"
+                f"请写成 经度,纬度：--site {m.group(2)},{m.group(1)}"
+            )
+        gdf = gpd.GeoDataFrame({"site_input": [text]}, geometry=[shapely.Point(gx, gy)], crs=None)
+        where = f"--site {text!r}"
+    elif _WKT_RE.match(text) or text.startswith("{"):
+        try:
+            body = re.sub(r"^\s*SRID=\d+;\s*", "", text)
+            geom = shapely.from_geojson(text) if text.startswith("{") else shapely.from_wkt(body)
+        except Exception as exc:  # shapely.errors.GEOSException / ValueError
+            raise InputError(f"--site：WKT/GeoJSON 无法解析（{exc}）。例：--site \"POLYGON((115.9 36.4, 115.91 36.4, 115.91 36.41, 115.9 36.4))\"") from None
+        srid = re.match(r"^\s*SRID=(\d+);", text)
+        if srid and crs is None:
+            crs = srid.group(1)
+        gdf = gpd.GeoDataFrame({"site_input": [text[:200]]}, geometry=[geom], crs=None)
+        where = "--site WKT"
+    else:
+        p = Path(text).expanduser()
+        if not p.exists() and not p.suffix:
+            raise InputError(
+                f"--site {text!r}：既不是存在的文件，也不是 “经度,纬度” 或 WKT。"
+                "例：--site 115.98,36.45 或 --site 地块.shp 或 --site \"POINT(115.98 36.45)\""
+            )
+        gdf = read_vector(p, crs=crs)
+        notes.extend(gdf.attrs.get("read_notes", []))
+        where = None
+    if where is not None:
+        issues = RowIssues(len(gdf), lambda p: "--site")
+        gdf = resolve_crs(gdf, user_crs=crs, where=where, names=("经度", "纬度"), notes=notes)
+        gdf = check_geometries(gdf, repair=True, where=where, notes=notes, issues=issues)
+        check_location(gdf, where=where, notes=notes, issues=issues)
+        col = issues.column()
+        if col is not None:
+            gdf[ISSUE_COLUMN] = col
+    gdf = gdf.reset_index(drop=True)
+    work = to_working(gdf)
+    if area_mu is not None:
+        if not area_mu > 0:
+            raise InputError(f"--area-mu {area_mu}：用地面积必须大于 0（单位：亩）。")
+        target_m2 = float(area_mu) * settings.MU_M2
+        pts = np.isin(shapely.get_type_id(work.geometry.values), (0,))
+        if pts.any():
+            # A circle polygon with k vertices has area k/2·r²·sin(2π/k), not πr²; the radius is
+            # chosen so that the *polygon* has exactly the requested area.
+            quad_segs = 32
+            k = 4 * quad_segs
+            radius = np.sqrt(target_m2 / (k / 2 * np.sin(2 * np.pi / k)))
+            geoms = work.geometry.values.copy()
+            geoms[pts] = shapely.buffer(geoms[pts], radius, quad_segs=quad_segs)
+            work = work.set_geometry(geoms, crs=work.crs)
+            notes.append(f"点位按用地面积 {area_mu:g} 亩扩为圆形地块（半径 {radius:,.1f} 米，于 EPSG:4548 量算），位置为示意")
+        other = ~pts & ~shapely.is_empty(work.geometry.values)
+        if other.any():
+            drawn = float(shapely.area(work.geometry.values[other]).sum()) / settings.MU_M2
+            if abs(drawn - area_mu) > 0.05 * area_mu:
+                notes.append(f"申报用地面积 {area_mu:g} 亩，图形面积 {drawn:,.1f} 亩，相差超过 5%，以图形为准")
+    gdf = work.to_crs(settings.storage_crs) if area_mu is not None else gdf
+    gdf["area_mu"] = shapely.area(to_working(gdf).geometry.values) / settings.MU_M2
+    gdf.attrs.update({"read_notes": notes, "source_file": text if where is None else where})
+    return gdf
+
+
+def iter_records(path, *, layer=None, encoding=None) -> Iterator[dict]:
+    """Stream a GIS file one record at a time with fiona (constant memory).
+
+    For files too large to load whole (millions of parcels): count, validate or filter records
+    before a full :func:`read_vector`. Coordinates are **as stored** (no CRS conversion, no
+    repair); DBF encoding is detected as in :func:`read_vector`.
+
+    Yields
+    ------
+    dict
+        ``{"row": i (0-based, file order), "properties": {field: value}, "geometry": shapely
+        geometry or None}``.
+
+    Examples
+    --------
+    >>> sum(1 for _ in iter_records("宗地.shp"))  # doctest: +SKIP
+    1000000
+    """
+    import fiona
+    import shapely.geometry
+
+    path = _check_path(path)
+    kind = _format_of(path)
+    if kind in _TABULAR:
+        raise InputError(f"{path}：iter_records 只用于 GIS 文件（Shapefile、GeoPackage 等）；表格请用 read_table/read_vector。")
+    notes: list[str] = []
+    enc = _gdal_encoding(path, kind, layer, encoding, notes)
+    names = _choose_layer(path, kind, layer)
+    for name in names:
+        with fiona.open(_gdal_path(path, kind), layer=name, encoding=enc, allow_unsupported_drivers=True) as src:
+            for i, feat in enumerate(src):
+                geom = feat.geometry
+                yield {"row": i, "properties": dict(feat.properties),
+                       "geometry": shapely.geometry.shape(geom) if geom is not None else None}
+
+
+def scan_vector(path, *, layer=None, encoding=None, limit_rows: int = 20) -> dict:
+    """Summarise a (possibly huge) GIS file without loading it: streams :func:`iter_records`.
+
+    Returns
+    -------
+    dict
+        ``count``, ``fields``, ``geometry_types`` (type → count), ``bounds`` (as stored),
+        ``crs``, ``empty_rows`` / ``invalid_rows`` (first ``limit_rows`` row numbers, 0-based)
+        with ``n_empty`` / ``n_invalid``, and ``encoding_notes``.
+    """
+    import fiona
+    import shapely
+
+    path = _check_path(path)
+    kind = _format_of(path)
+    notes: list[str] = []
+    enc = _gdal_encoding(path, kind, layer, encoding, notes) if kind in ("shp", "zip") else encoding
+    name = _choose_layer(path, kind, layer)[0] if kind not in _TABULAR else None
+    with fiona.open(_gdal_path(path, kind), layer=name, encoding=enc, allow_unsupported_drivers=True) as src:
+        crs = src.crs.to_string() if src.crs else None
+        fields = list(src.schema["properties"])
+    count, n_empty, n_invalid = 0, 0, 0
+    empty_rows, invalid_rows, types = [], [], {}
+    bounds = [np.inf, np.inf, -np.inf, -np.inf]
+    for rec in iter_records(path, layer=layer, encoding=encoding):
+        count += 1
+        g = rec["geometry"]
+        if g is None or g.is_empty:
+            n_empty += 1
+            if len(empty_rows) < limit_rows:
+                empty_rows.append(rec["row"])
+            continue
+        types[g.geom_type] = types.get(g.geom_type, 0) + 1
+        if not shapely.is_valid(g):
+            n_invalid += 1
+            if len(invalid_rows) < limit_rows:
+                invalid_rows.append(rec["row"])
+        b = g.bounds
+        bounds = [min(bounds[0], b[0]), min(bounds[1], b[1]), max(bounds[2], b[2]), max(bounds[3], b[3])]
+    logger.info("Scanned %d records of %s", count, path)
+    return {"file": str(path), "layer": name, "crs": crs, "fields": fields, "count": count,
+            "geometry_types": types, "bounds": bounds if count > n_empty else None,
+            "n_empty": n_empty, "empty_rows": empty_rows, "n_invalid": n_invalid, "invalid_rows": invalid_rows,
+            "encoding_notes": notes}
