@@ -1,9 +1,12 @@
 """The layer catalog: which layers exist, what they hold, where their geometry came from.
 
-The store is one GeoPackage (``settings.store``; ``--store PATH`` or ``DCF_STORE``). Each layer
-is a table named by its id; the table ``dcf_catalog`` holds one row of metadata per layer
-(title, provenance, source, version, import record). Importing a layer keeps the previous
-version as ``_history__<id>__<n>`` so :func:`reset_layer` can restore it: nothing is lost.
+The store is a GeoPackage file (the embedded default) or a PostGIS database: ``settings.store``,
+``--store PATH|postgresql://…`` or ``DCF_STORE``; every function here takes ``store=`` with a
+path or a URL (see :mod:`dcf_spatial.stores`). Each layer is a table named by its id; the table
+``dcf_catalog`` holds one row of metadata per layer (title, provenance, source, version, import
+record). Importing a layer keeps the previous version as ``_history__<id>__<n>`` so
+:func:`reset_layer` can restore it: nothing is lost. Replacing a layer is atomic in both stores
+(a failed import leaves the previous layer intact).
 
 Every feature of every layer carries ``id``, ``name_zh``, ``plan_ref``, ``provenance``
 (``authoritative`` / ``schematic`` / ``reference``) and ``source``.
@@ -15,14 +18,13 @@ import datetime as _dt
 import hashlib
 import json
 import logging
-import sqlite3
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import settings
 from .errors import InputError, LayerNotFoundError, SchemaError
+from .stores import CATALOG_TABLE, HISTORY_PREFIX, history_table, open_store  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -33,8 +35,6 @@ logger = logging.getLogger(__name__)
 COMMON_FIELDS = ("id", "name_zh", "plan_ref", "provenance", "source")
 PROVENANCE_VALUES = ("authoritative", "schematic", "reference")
 PROVENANCE_ZH = {"authoritative": "权威数据", "schematic": "示意", "reference": "参考数据"}
-CATALOG_TABLE = "dcf_catalog"
-HISTORY_PREFIX = "_history__"
 
 
 @dataclass(frozen=True)
@@ -85,59 +85,28 @@ _GEOM_FAMILY = {
 }
 
 
-def _store_path(store=None) -> Path:
-    path = Path(store if store is not None else settings.store)
-    return path
+def _store(store=None):
+    """The backend for ``store`` (a path or a ``postgresql://`` URL; ``None``: ``settings.store``)."""
+    return open_store(store if store is not None else settings.store)
 
 
-def _connect(store=None) -> sqlite3.Connection:
-    return sqlite3.connect(_store_path(store))
+def _require_store(store=None):
+    st = _store(store)
+    if not st.exists():
+        raise InputError(st.missing_message())
+    return st
 
 
-def _ensure_catalog_table(con: sqlite3.Connection) -> None:
-    con.execute(
-        f"""CREATE TABLE IF NOT EXISTS {CATALOG_TABLE} (
-            id TEXT PRIMARY KEY, title_zh TEXT, geometry TEXT, provenance TEXT, source TEXT,
-            description TEXT, version INTEGER, history INTEGER, imported_from TEXT,
-            sha256 TEXT, updated_at TEXT, extra TEXT)"""
-    )
-
-
-def _require_store(store=None) -> Path:
-    path = _store_path(store)
-    if not path.exists():
-        raise InputError(
-            f"Layer store {path} does not exist. Build the default layers with "
-            "`python layers/build_layers.py` (or `dcf layers build`), or point --store / DCF_STORE "
-            "at an existing GeoPackage."
-        )
-    return path
+def _spec_order(rows: "pd.DataFrame") -> "pd.DataFrame":
+    """Rows in the order of :data:`LAYER_SPECS` (other layers after, in store order)."""
+    rank = {lid: i for i, lid in enumerate(LAYER_SPECS)}
+    keys = [rank.get(lid, len(rank) + i) for i, lid in enumerate(rows["id"])]
+    return rows.assign(_rank=keys).sort_values("_rank", kind="stable").drop(columns="_rank").reset_index(drop=True)
 
 
 def catalog_rows(store=None) -> "pd.DataFrame":
-    """The ``dcf_catalog`` table of the store, one row per layer."""
-    import pandas as pd
-
-    path = _require_store(store)
-    with sqlite3.connect(path) as con:
-        _ensure_catalog_table(con)
-        return pd.read_sql_query(f"SELECT * FROM {CATALOG_TABLE} ORDER BY rowid", con)
-
-
-def _feature_counts(path: Path) -> dict[str, tuple[int, str]]:
-    import pyogrio
-
-    info = {}
-    for name, gtype in pyogrio.list_layers(path):
-        info[name] = gtype
-    counts = {}
-    with sqlite3.connect(path) as con:
-        for name, gtype in info.items():
-            if name.startswith(HISTORY_PREFIX) or name == CATALOG_TABLE:
-                continue
-            n = con.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]
-            counts[name] = (n, gtype)
-    return counts
+    """The ``dcf_catalog`` table of the store, one row per layer, in :data:`LAYER_SPECS` order."""
+    return _spec_order(_require_store(store).catalog_rows())
 
 
 def list_layers(store=None) -> "pd.DataFrame":
@@ -150,39 +119,36 @@ def list_layers(store=None) -> "pd.DataFrame":
     """
     import pandas as pd
 
-    path = _require_store(store)
-    rows = catalog_rows(path)
-    counts = _feature_counts(path)
+    st = _require_store(store)
+    rows = _spec_order(st.catalog_rows())
+    counts = st.feature_counts()
     out = []
     for r in rows.itertuples():
         n, gtype = counts.get(r.id, (0, None))
         out.append({
             "id": r.id, "title_zh": r.title_zh, "count": n, "geometry_type": gtype,
-            "provenance": r.provenance, "crs": settings.storage_crs, "version": r.version,
+            "provenance": r.provenance, "crs": settings.storage_crs, "version": int(r.version),
             "source": r.source,
         })
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, columns=["id", "title_zh", "count", "geometry_type", "provenance", "crs",
+                                      "version", "source"])
 
 
 def has_layer(layer_id: str, store=None) -> bool:
-    path = _store_path(store)
-    if not path.exists():
+    st = _store(store)
+    if not st.exists():
         return False
-    with sqlite3.connect(path) as con:
-        _ensure_catalog_table(con)
-        return con.execute(f"SELECT 1 FROM {CATALOG_TABLE} WHERE id=?", (layer_id,)).fetchone() is not None
+    return st.catalog_entry(layer_id) is not None
 
 
 def describe_layer(layer_id: str, store=None) -> dict:
     """Metadata of one layer: the catalog row plus count, bounds and the field names."""
-    path = _require_store(store)
-    rows = catalog_rows(path)
-    hit = rows[rows["id"] == layer_id]
-    if hit.empty:
-        raise LayerNotFoundError(_not_found_message(layer_id, rows["id"].tolist(), path))
-    meta = hit.iloc[0].to_dict()
+    st = _require_store(store)
+    meta = st.catalog_entry(layer_id)
+    if meta is None:
+        raise LayerNotFoundError(_not_found_message(layer_id, st))
     meta["extra"] = json.loads(meta["extra"]) if meta.get("extra") else {}
-    gdf = read_layer(layer_id, store=path)
+    gdf = read_layer(layer_id, store=store)
     meta.update({
         "count": len(gdf), "crs": settings.storage_crs,
         "bounds": [float(v) for v in gdf.total_bounds] if len(gdf) else None,
@@ -191,39 +157,56 @@ def describe_layer(layer_id: str, store=None) -> dict:
     return meta
 
 
-def _not_found_message(layer_id, known, path) -> str:
+def _not_found_message(layer_id, st) -> str:
+    known = _spec_order(st.catalog_rows())["id"].tolist() if st.exists() else []
     return (
-        f"Layer {layer_id!r} is not in the store {path}. Known layers: {', '.join(known) or '(none)'}. "
+        f"Layer {layer_id!r} is not in the store {st.label}. Known layers: {', '.join(known) or '(none)'}. "
         "Run `dcf layers list` to see them."
     )
 
 
-@lru_cache(maxsize=64)
-def _read_cached(path: str, mtime_ns: int, layer_id: str) -> "gpd.GeoDataFrame":
-    import geopandas as gpd
-
-    gdf = gpd.read_file(path, layer=layer_id)
-    if gdf.crs is None or gdf.crs.to_epsg() != 4490:
-        gdf = gdf.set_crs(settings.storage_crs, allow_override=True) if gdf.crs is None else gdf.to_crs(settings.storage_crs)
-    return gdf
-
-
-def read_layer(layer_id: str, store=None) -> "gpd.GeoDataFrame":
+def read_layer(layer_id: str, store=None, *, bbox: tuple[float, float, float, float] | None = None
+               ) -> "gpd.GeoDataFrame":
     """Read a layer from the store, in the storage CRS (EPSG:4490).
 
     The result's ``attrs["provenance"]`` and ``attrs["title_zh"]`` repeat the catalog entry so
-    that every downstream report can state them. Reads are cached per store file version.
+    that every downstream report can state them. GeoPackage reads are cached per file version.
+
+    Parameters
+    ----------
+    layer_id
+        A layer id, e.g. ``"townships"``.
+    store
+        A GeoPackage path or a ``postgresql://`` URL; default ``settings.store``.
+    bbox
+        ``(minx, miny, maxx, maxy)`` in EPSG:4490: only features whose bounding box meets it.
+        Answered by the spatial index on both sides — the GeoPackage R-tree (GDAL) or an
+        indexed ``geometry && ST_MakeEnvelope(…)`` filter in PostGIS.
     """
-    path = _require_store(store)
-    if not has_layer(layer_id, path):
-        raise LayerNotFoundError(_not_found_message(layer_id, catalog_rows(path)["id"].tolist(), path))
-    gdf = _read_cached(str(path.resolve()), path.stat().st_mtime_ns, layer_id).copy()
-    with sqlite3.connect(path) as con:
-        row = con.execute(
-            f"SELECT title_zh, provenance, source FROM {CATALOG_TABLE} WHERE id=?", (layer_id,)
-        ).fetchone()
-    gdf.attrs.update({"layer_id": layer_id, "title_zh": row[0], "provenance": row[1], "source": row[2]})
+    st = _require_store(store)
+    entry = st.catalog_entry(layer_id)
+    if entry is None:
+        raise LayerNotFoundError(_not_found_message(layer_id, st))
+    if bbox is not None:
+        bbox = _check_bbox(bbox)
+    gdf = st.read_table(layer_id, bbox=bbox)
+    if gdf.crs is None:
+        gdf = gdf.set_crs(settings.storage_crs)
+    elif gdf.crs.to_epsg() != 4490:
+        gdf = gdf.to_crs(settings.storage_crs)
+    gdf.attrs.update({"layer_id": layer_id, "title_zh": entry["title_zh"], "provenance": entry["provenance"],
+                      "source": entry["source"]})
     return gdf
+
+
+def _check_bbox(bbox) -> tuple[float, float, float, float]:
+    try:
+        x0, y0, x1, y1 = (float(v) for v in bbox)
+    except (TypeError, ValueError):
+        raise InputError(f"bbox={bbox!r}: expected four numbers (minx, miny, maxx, maxy) in EPSG:4490.") from None
+    if x0 > x1 or y0 > y1:
+        raise InputError(f"bbox={bbox!r}: min greater than max; give (minx, miny, maxx, maxy) in EPSG:4490.")
+    return (x0, y0, x1, y1)
 
 
 def validate_layer(gdf: "gpd.GeoDataFrame", layer_id: str, *, where: str = "layer",
@@ -279,56 +262,46 @@ def write_layer(
     keep_history: bool = False,
     imported_from: str | None = None,
     sha256: str | None = None,
-) -> Path:
+):
     """Write ``gdf`` (any CRS; stored in EPSG:4490) as layer ``layer_id`` and record it in the catalog.
+
+    With ``keep_history`` the version it replaces is kept for :func:`reset_layer`; the
+    replacement is atomic (GeoPackage: a working copy swapped in; PostGIS: one transaction).
+    Returns the store (a :class:`~pathlib.Path` for a GeoPackage, the URL string for PostGIS).
 
     Raises :class:`SchemaError` when the layer breaks its spec (missing common fields,
     wrong geometry family, invalid geometries, bad provenance values).
     """
     from .crs import to_storage
 
-    path = _store_path(store)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    st = _store(store)
     gdf = to_storage(gdf)
     problems = validate_layer(gdf, layer_id)
     if problems:
-        raise SchemaError(f"Layer {layer_id!r} cannot be written to {path}:\n  - " + "\n  - ".join(problems))
+        raise SchemaError(f"Layer {layer_id!r} cannot be written to {st.label}:\n  - " + "\n  - ".join(problems))
     spec = LAYER_SPECS.get(layer_id)
     title_zh = title_zh or (spec.title_zh if spec else layer_id)
     if provenance is None:
         provs = sorted(set(gdf["provenance"]))
         provenance = provs[0] if len(provs) == 1 else "/".join(provs)
     version, history = 1, 0
-    if path.exists():
-        with sqlite3.connect(path) as con:
-            _ensure_catalog_table(con)
-            row = con.execute(f"SELECT version, history FROM {CATALOG_TABLE} WHERE id=?", (layer_id,)).fetchone()
-        if row is not None:
-            version, history = row[0] + 1, row[1] or 0
-            if keep_history:
-                history += 1
-                prev = read_layer(layer_id, store=path)
-                prev.to_file(path, layer=f"{HISTORY_PREFIX}{layer_id}__{history}", driver="GPKG")
-                with sqlite3.connect(path) as con:
-                    meta = con.execute(f"SELECT * FROM {CATALOG_TABLE} WHERE id=?", (layer_id,)).fetchone()
-                    cols = [d[1] for d in con.execute(f"PRAGMA table_info({CATALOG_TABLE})")]
-                    con.execute(
-                        "CREATE TABLE IF NOT EXISTS dcf_catalog_history (layer_id TEXT, n INTEGER, meta TEXT)"
-                    )
-                    con.execute("INSERT INTO dcf_catalog_history VALUES (?,?,?)",
-                                (layer_id, history, json.dumps(dict(zip(cols, meta)), ensure_ascii=False)))
-    gdf.to_file(path, layer=layer_id, driver="GPKG")
-    with sqlite3.connect(path) as con:
-        _ensure_catalog_table(con)
-        con.execute(
-            f"INSERT OR REPLACE INTO {CATALOG_TABLE} VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (layer_id, title_zh, spec.geometry if spec else str(gdf.geom_type.iloc[0]), provenance, source,
-             description, version, history, imported_from, sha256,
-             _dt.datetime.now().isoformat(timespec="seconds"), json.dumps(extra or {}, ensure_ascii=False)),
-        )
-    _read_cached.cache_clear()
-    logger.info("Wrote %d features to layer %s in %s (provenance: %s)", len(gdf), layer_id, path, provenance)
-    return path
+    previous = st.catalog_entry(layer_id) if st.exists() else None
+    archive = None
+    if previous is not None:
+        version, history = int(previous["version"]) + 1, int(previous["history"] or 0)
+        if keep_history:
+            history += 1
+            archive = history
+    row = {
+        "id": layer_id, "title_zh": title_zh, "geometry": spec.geometry if spec else str(gdf.geom_type.iloc[0]),
+        "provenance": provenance, "source": source, "description": description, "version": version,
+        "history": history, "imported_from": imported_from, "sha256": sha256,
+        "updated_at": _dt.datetime.now().isoformat(timespec="seconds"),
+        "extra": json.dumps(extra or {}, ensure_ascii=False),
+    }
+    st.commit_layer(gdf, layer_id, row, archive=archive, archive_meta=previous)
+    logger.info("Wrote %d features to layer %s in %s (provenance: %s)", len(gdf), layer_id, st.label, provenance)
+    return st.path if st.kind == "gpkg" else st.label
 
 
 def sha256_of(path) -> str:
@@ -349,9 +322,9 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
     """
     from . import io as dcf_io
 
-    path = _require_store(store)
-    if layer_id not in LAYER_SPECS and not has_layer(layer_id, path):
-        raise LayerNotFoundError(_not_found_message(layer_id, list(LAYER_SPECS), path))
+    st = _require_store(store)
+    if layer_id not in LAYER_SPECS and st.catalog_entry(layer_id) is None:
+        raise LayerNotFoundError(_not_found_message(layer_id, st))
     file = Path(file)
     gdf = dcf_io.read_vector(file, crs=crs, field_map=field_map)
     digest = sha256_of(file)
@@ -372,7 +345,7 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
     problems = validate_layer(gdf, layer_id, where=str(file))
     if problems:
         raise SchemaError(f"Import of {file} as {layer_id!r} refused; the store is unchanged:\n  - " + "\n  - ".join(problems))
-    write_layer(gdf, layer_id, provenance=provenance, source=source, store=path, keep_history=True,
+    write_layer(gdf, layer_id, provenance=provenance, source=source, store=store, keep_history=True,
                 imported_from=str(file), sha256=digest,
                 description=f"imported from {file.name}")
     return {"layer": layer_id, "features": len(gdf), "file": str(file), "sha256": digest,
@@ -381,38 +354,63 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
 
 def reset_layer(layer_id: str, store=None) -> dict:
     """Restore the version of ``layer_id`` that the last import replaced."""
-    import geopandas as gpd
-
-    path = _require_store(store)
-    with sqlite3.connect(path) as con:
-        _ensure_catalog_table(con)
-        row = con.execute(f"SELECT history FROM {CATALOG_TABLE} WHERE id=?", (layer_id,)).fetchone()
-    if row is None:
-        raise LayerNotFoundError(_not_found_message(layer_id, list(LAYER_SPECS), path))
-    n = row[0] or 0
+    st = _require_store(store)
+    entry = st.catalog_entry(layer_id)
+    if entry is None:
+        raise LayerNotFoundError(_not_found_message(layer_id, st))
+    n = int(entry["history"] or 0)
     if n == 0:
-        raise InputError(f"Layer {layer_id!r} has no earlier version in {path}: nothing to reset.")
-    hist_name = f"{HISTORY_PREFIX}{layer_id}__{n}"
-    prev = gpd.read_file(path, layer=hist_name)
-    with sqlite3.connect(path) as con:
-        meta = json.loads(con.execute(
-            "SELECT meta FROM dcf_catalog_history WHERE layer_id=? AND n=?", (layer_id, n)).fetchone()[0])
-    prev.to_file(path, layer=layer_id, driver="GPKG")
-    _drop_layer(path, hist_name)
-    with sqlite3.connect(path) as con:
-        meta["history"] = n - 1
-        meta["updated_at"] = _dt.datetime.now().isoformat(timespec="seconds")
-        cols = list(meta)
-        con.execute(f"INSERT OR REPLACE INTO {CATALOG_TABLE} ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})",
-                    [meta[c] for c in cols])
-        con.execute("DELETE FROM dcf_catalog_history WHERE layer_id=? AND n=?", (layer_id, n))
-    _read_cached.cache_clear()
-    logger.info("Restored layer %s to its version before the last import (%d features)", layer_id, len(prev))
-    return {"layer": layer_id, "features": len(prev), "provenance": meta["provenance"], "source": meta["source"]}
+        raise InputError(f"Layer {layer_id!r} has no earlier version in {st.label}: nothing to reset.")
+    meta = st.history_entries(layer_id)[n]
+    meta["history"] = n - 1
+    meta["updated_at"] = _dt.datetime.now().isoformat(timespec="seconds")
+    count = st.restore_layer(layer_id, n, meta)
+    logger.info("Restored layer %s in %s to its version before the last import (%d features)",
+                layer_id, st.label, count)
+    return {"layer": layer_id, "features": count, "provenance": meta["provenance"], "source": meta["source"]}
 
 
-def _drop_layer(path: Path, layer: str) -> None:
-    """Drop a table from a GeoPackage, with GDAL doing the gpkg_* and R-tree bookkeeping."""
-    import fiona
+def copy_store(source, target, *, overwrite: bool = False, layers: list[str] | None = None) -> dict:
+    """Copy the layers of store ``source`` (with their catalog rows and kept versions) into ``target``.
 
-    fiona.remove(str(path), layer=layer)
+    ``target`` may be a GeoPackage path or a ``postgresql://`` URL (``dcf layers push``). A layer
+    that already exists in the target is refused unless ``overwrite``; then the target's own
+    version is kept as history (nothing is lost) and the copy becomes current.
+    Returns ``{"source", "target", "layers": [{"id", "features", "history"}]}``.
+    """
+    src = _require_store(source)
+    dst = _store(target)
+    rows = _spec_order(src.catalog_rows())
+    if layers:
+        unknown = sorted(set(layers) - set(rows["id"]))
+        if unknown:
+            raise LayerNotFoundError(f"Layer(s) {', '.join(unknown)} not in the store {src.label}; "
+                                     f"known: {', '.join(rows['id'])}.")
+        rows = rows[rows["id"].isin(layers)]
+    if dst.exists() and not overwrite:
+        clash = [lid for lid in rows["id"] if dst.catalog_entry(lid) is not None]
+        if clash:
+            raise InputError(
+                f"The store {dst.label} already holds layer(s) {', '.join(clash)}. Pass --overwrite to "
+                "replace them (their current versions are kept for `dcf layers reset`)."
+            )
+    done = []
+    for meta in rows.to_dict(orient="records"):
+        lid = meta["id"]
+        gdf = src.read_table(lid)
+        previous = dst.catalog_entry(lid) if dst.exists() else None
+        kept = src.history_entries(lid)
+        if previous is None:
+            for n, hmeta in kept.items():
+                dst.put_history(lid, n, src.read_table(history_table(lid, n)), hmeta)
+            row, archive = dict(meta), None
+        else:
+            # The target's own versions win the history slots; the source's history is not merged.
+            archive = int(previous["history"] or 0) + 1
+            row = dict(meta, history=archive, version=int(previous["version"]) + 1)
+        row["version"] = int(row["version"])
+        row["history"] = int(row["history"] or 0)
+        dst.commit_layer(gdf, lid, row, archive=archive, archive_meta=previous)
+        done.append({"id": lid, "features": len(gdf), "history": row["history"]})
+        logger.info("Copied layer %s (%d features) from %s to %s", lid, len(gdf), src.label, dst.label)
+    return {"source": src.label, "target": dst.label, "layers": done}

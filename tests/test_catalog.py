@@ -1,17 +1,45 @@
-"""The layer store: write/read, validation, import keeps history, reset, export formats."""
+"""The layer store: write/read, validation, import keeps history, reset, export formats.
 
-import json
+Every test that touches a store runs against both backends (``store_kind``): the GeoPackage
+always, PostGIS when ``DCF_TEST_PG_URL`` is set (see ``tests/_stores.py``).
+"""
 
 import geopandas as gpd
-import pyogrio
 import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
-from dcf_spatial import catalog, exports
+from dcf_spatial import catalog, exports, settings
 from dcf_spatial.errors import InputError, LayerNotFoundError, SchemaError
+from dcf_spatial.stores import open_store
+from dcf_spatial.stores.gpkg import GpkgStore
+from dcf_spatial.stores.postgis import PostgisStore
 
+from _stores import STORE_KINDS, new_store
 from conftest import make_townships
+
+
+@pytest.fixture(params=STORE_KINDS)
+def store_kind(request):
+    return request.param
+
+
+@pytest.fixture
+def empty_store(store_kind, tmp_path, request):
+    """A store location (GeoPackage path or PostGIS URL with a fresh schema) holding nothing yet."""
+    return new_store(store_kind, tmp_path, request)
+
+
+@pytest.fixture
+def tiny_store(empty_store, monkeypatch):
+    """Overrides conftest's: the same 2-township store, in each backend."""
+    catalog.write_layer(make_townships(2), "townships", store=empty_store, source="test fixture")
+    monkeypatch.setattr(settings, "store", empty_store)
+    return empty_store
+
+
+def _tables(store):
+    return open_store(store).table_names()
 
 
 def test_round_trip_keeps_attributes_crs_and_provenance(tiny_store):
@@ -42,6 +70,27 @@ def test_missing_store_explains_how_to_build(tmp_path):
         catalog.read_layer("townships", store=tmp_path / "nope.gpkg")
 
 
+def test_store_without_catalog_explains_how_to_fill_it(empty_store):
+    with pytest.raises(InputError, match="build|push"):
+        catalog.list_layers(store=empty_store)
+    assert not catalog.has_layer("townships", store=empty_store)
+
+
+def test_bbox_read_returns_only_features_meeting_the_box(tiny_store):
+    full = catalog.read_layer("townships")
+    west = full.geometry.iloc[0].bounds  # the western cell
+    x0, y0, x1, y1 = west
+    box = (x0 + 0.001, y0 + 0.001, x0 + 0.01, y0 + 0.01)  # well inside the western cell only
+    part = catalog.read_layer("townships", bbox=box)
+    assert list(part["id"]) == [full["id"].iloc[0]]
+    assert part.crs.to_epsg() == 4490 and part.attrs["provenance"] == "schematic"
+    both = catalog.read_layer("townships", bbox=tuple(full.total_bounds))
+    assert_geodataframe_equal(both, full)
+    assert len(catalog.read_layer("townships", bbox=(100.0, 20.0, 100.1, 20.1))) == 0
+    with pytest.raises(InputError, match="minx, miny, maxx, maxy"):
+        catalog.read_layer("townships", bbox=(x1, y0, x0, y1))
+
+
 @pytest.mark.parametrize(
     "mutate, message",
     [
@@ -53,10 +102,11 @@ def test_missing_store_explains_how_to_build(tmp_path):
          "invalid geometries"),
     ],
 )
-def test_write_rejects_broken_layers_and_says_why(tmp_path, mutate, message):
+def test_write_rejects_broken_layers_and_says_why(empty_store, mutate, message):
     bad = mutate(make_townships(2))
     with pytest.raises(SchemaError, match=message):
-        catalog.write_layer(bad, "townships", store=tmp_path / "s.gpkg")
+        catalog.write_layer(bad, "townships", store=empty_store)
+    assert not catalog.has_layer("townships", store=empty_store)
 
 
 def test_counts_checked_only_on_request():
@@ -66,11 +116,12 @@ def test_counts_checked_only_on_request():
     assert any("2 features, expected 14" in p for p in problems)
 
 
-def _bureau_file(tmp_path, n=3):
+def _bureau_file(tmp_path, n=3, *, with_names=True):
     """A bureau township file with standard field names (XZQDM/XZQMC), as GeoJSON."""
     gdf = make_townships(n).drop(columns=["id", "name_zh", "code12", "plan_ref", "provenance", "source"])
     gdf["XZQDM"] = [f"37150210{i}000" for i in range(n)]
-    gdf["XZQMC"] = [f"权威镇{i}" for i in range(n)]
+    if with_names:
+        gdf["XZQMC"] = [f"权威镇{i}" for i in range(n)]
     gdf["kind"] = "镇"
     gdf["code12"] = gdf["XZQDM"]
     path = tmp_path / "bureau_towns.geojson"
@@ -90,23 +141,23 @@ def test_import_replaces_layer_records_provenance_and_reset_restores(tiny_store,
     assert "bureau_towns.geojson" in after["source"].iloc[0]
     assert list(after["name_zh"]) == ["权威镇0", "权威镇1", "权威镇2"]
     # the previous version is kept in the store, not in the listing
-    assert any(name.startswith("_history__townships") for name, _ in pyogrio.list_layers(tiny_store))
+    assert any(name.startswith("_history__townships") for name in _tables(tiny_store))
     assert "_history__townships__1" not in set(catalog.list_layers()["id"])
 
     catalog.reset_layer("townships")
     restored = catalog.read_layer("townships")
     assert_geodataframe_equal(restored, before, check_less_precise=True)
     assert restored.attrs["provenance"] == "schematic"
-    assert not any(name.startswith("_history__") for name, _ in pyogrio.list_layers(tiny_store))
+    assert not any(name.startswith("_history__") for name in _tables(tiny_store))
     with pytest.raises(InputError, match="nothing to reset"):
         catalog.reset_layer("townships")
 
 
 def test_failed_import_leaves_store_unchanged(tiny_store, tmp_path):
     before = catalog.read_layer("townships")
-    path = _bureau_file(tmp_path)
+    path = _bureau_file(tmp_path, with_names=False)
     with pytest.raises(SchemaError, match="name_zh"):
-        catalog.import_layer("townships", path, field_map={"id": "XZQDM"})  # no name mapping
+        catalog.import_layer("townships", path, field_map={"id": "XZQDM"})  # no name field at all
     lines = gpd.GeoDataFrame({"id": ["a"], "name_zh": ["线"]}, geometry=[shapely.LineString([(116, 36), (116.1, 36.1)])],
                              crs=4490)
     line_file = tmp_path / "lines.geojson"
@@ -133,3 +184,72 @@ def test_export_formats_keep_chinese_names(tiny_store, tmp_path, suffix):
 def test_export_unknown_suffix_lists_formats(tiny_store, tmp_path):
     with pytest.raises(InputError, match=r"\.gpkg"):
         exports.export_layer("townships", tmp_path / "x.dwg")
+
+
+def test_write_with_history_then_reset_restores_previous_version(tiny_store):
+    before = catalog.read_layer("townships")
+    catalog.write_layer(make_townships(3, provenance="authoritative"), "townships", keep_history=True,
+                        source="bureau file")
+    after = catalog.read_layer("townships")
+    assert len(after) == 3 and after.attrs["provenance"] == "authoritative"
+    row = catalog.list_layers().set_index("id").loc["townships"]
+    assert (row["count"], row["version"]) == (3, 2)
+    assert "_history__townships__1" in _tables(tiny_store)
+    summary = catalog.reset_layer("townships")
+    assert summary == {"layer": "townships", "features": 2, "provenance": "schematic", "source": "test fixture"}
+    assert_geodataframe_equal(catalog.read_layer("townships"), before)
+    assert catalog.list_layers().set_index("id").loc["townships", "version"] == 1
+    assert not any(t.startswith("_history__") for t in _tables(tiny_store))
+
+
+def _break_the_last_step(store_kind, monkeypatch):
+    """Make the final step of a layer replacement fail, after the data has been written."""
+    def boom(*args, **kwargs):
+        raise RuntimeError("injected failure")
+
+    if store_kind == "gpkg":
+        real = GpkgStore._write_table
+        calls = []
+
+        def second_write_fails(path, gdf, table):  # 1st: keep the old version; 2nd: the new layer
+            calls.append(table)
+            if len(calls) == 2:
+                boom()
+            real(path, gdf, table)
+
+        monkeypatch.setattr(GpkgStore, "_write_table", staticmethod(second_write_fails))
+    else:
+        monkeypatch.setattr(PostgisStore, "_upsert_row", boom)
+
+
+def test_replacement_failing_part_way_leaves_previous_layer_intact(tiny_store, store_kind, monkeypatch, tmp_path):
+    before = catalog.read_layer("townships")
+    tables_before = sorted(_tables(tiny_store))
+    rows_before = catalog.catalog_rows()
+    _break_the_last_step(store_kind, monkeypatch)
+    with pytest.raises(RuntimeError, match="injected"):
+        catalog.write_layer(make_townships(3, provenance="authoritative"), "townships", keep_history=True)
+    monkeypatch.undo()
+    assert_geodataframe_equal(catalog.read_layer("townships", store=tiny_store), before)
+    assert sorted(_tables(tiny_store)) == tables_before  # no half-written history or temp table
+    assert catalog.catalog_rows(store=tiny_store).equals(rows_before)
+    if store_kind == "gpkg":
+        assert [p.name for p in tmp_path.iterdir() if ".tmp." in p.name] == []
+
+
+def test_copy_store_copies_layers_catalog_and_history(tiny_store, tmp_path):
+    catalog.write_layer(make_townships(3, provenance="authoritative"), "townships", keep_history=True,
+                        source="bureau file")
+    target = tmp_path / "copy.gpkg"
+    summary = catalog.copy_store(tiny_store, target)
+    assert summary["layers"] == [{"id": "townships", "features": 3, "history": 1}]
+    assert_geodataframe_equal(catalog.read_layer("townships", store=target), catalog.read_layer("townships"))
+    assert catalog.list_layers(store=target).drop(columns=[]).equals(catalog.list_layers())
+    with pytest.raises(InputError, match="--overwrite"):
+        catalog.copy_store(tiny_store, target)
+    catalog.reset_layer("townships", store=target)  # the copied history works in the copy
+    assert len(catalog.read_layer("townships", store=target)) == 2
+    catalog.copy_store(tiny_store, target, overwrite=True)  # the target's version is kept
+    assert len(catalog.read_layer("townships", store=target)) == 3
+    catalog.reset_layer("townships", store=target)
+    assert len(catalog.read_layer("townships", store=target)) == 2

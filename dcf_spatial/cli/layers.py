@@ -1,4 +1,4 @@
-"""`dcf layers` — list, show, export, import and reset the layers of the store."""
+"""`dcf layers` — list, show, export, import, reset and push the layers of the store."""
 
 from __future__ import annotations
 
@@ -12,14 +12,16 @@ from ._options import check_writable, crs_opt, echo_json, json_opt, overwrite_op
 
 @click.group()
 def layers():
-    """图层库 — the layer store (GeoPackage; --store or DCF_STORE to use another).
+    """图层库 — the layer store (GeoPackage, or PostGIS with --store postgresql://…; or DCF_STORE).
 
     \b
     $ dcf layers list
+    $ dcf --store postgresql://dcf@127.0.0.1/gis layers list
     $ dcf layers show industrial_clusters
     $ dcf layers export townships -o townships.shp
     $ dcf layers import townships 乡镇界线.shp --field id=XZQDM --field name_zh=XZQMC
     $ dcf layers reset townships
+    $ dcf layers push --to postgresql://dcf@127.0.0.1/gis
     """
 
 
@@ -142,21 +144,83 @@ def reset(layer_id, as_json):
 
 
 @layers.command()
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to build the store (default: the current store).")
+@click.option("--out", "out", default=None, metavar="PATH|URL",
+              help="Where to build the store (default: the current store). A postgresql:// URL is "
+                   "filled by building a GeoPackage first and pushing it.")
 @overwrite_opt
 def build(out, overwrite):
     """由源数据重建默认图层 — rebuild the default layers from the sources under layers/.
 
     \b
     $ dcf layers build --out /tmp/dcf_layers.gpkg
+    $ dcf layers build --out postgresql://dcf@127.0.0.1/gis --overwrite
     """
-    from .. import settings
-    from ..build import build_default_layers
+    import tempfile
 
-    target = Path(out) if out else Path(settings.store)
+    from .. import catalog, settings
+    from ..build import build_default_layers
+    from ..stores import as_pg_url
+
+    target = out if out else settings.store
+    url = as_pg_url(target)
+    if url is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            built = build_default_layers(Path(tmp) / "dcf_layers.gpkg")
+            summary = catalog.copy_store(built, url, overwrite=overwrite)
+        click.echo(json.dumps({"store": summary["target"]}, ensure_ascii=False))
+        return
+    target = Path(target)
     check_writable(target, overwrite, param_hint="--out")
     if target.exists():
         target.unlink()
     build_default_layers(target)
     click.echo(json.dumps({"store": str(target)}, ensure_ascii=False))
+
+
+@layers.command()
+@click.option("--to", "to", default=None, metavar="URL|PATH",
+              help="Store to copy into (a postgresql:// URL, or a GeoPackage path). Default: the current "
+                   "--store / DCF_STORE, which must then be a database.")
+@click.option("--from", "from_", default=None, metavar="PATH|URL",
+              help="Store to copy from. Default: the current store with --to; without --to, the shipped "
+                   "default layers (layers/dcf_layers.gpkg).")
+@click.option("--layer", "layer_ids", multiple=True, metavar="ID", help="Copy only this layer. Repeatable.")
+@overwrite_opt
+@json_opt
+def push(to, from_, layer_ids, overwrite, as_json):
+    """复制图层到数据库 — copy the store's layers (catalog rows and kept versions) into PostGIS.
+
+    Credentials come from the URL, PGPASSWORD or ~/.pgpass; the password is never printed.
+    Layers the target already holds are refused unless --overwrite, which keeps the target's own
+    version for `dcf layers reset`. `?schema=NAME` in the URL picks the schema (default public).
+
+    \b
+    $ dcf layers push --to postgresql://dcf@127.0.0.1:5432/gis
+    $ dcf --store postgresql://dcf@127.0.0.1/gis?schema=dcf layers push --overwrite
+    """
+    from .. import catalog, settings
+    from ..stores import as_pg_url, open_store
+
+    if to:
+        source, target = (from_ or settings.store), to
+    else:
+        if as_pg_url(settings.store) is None:
+            raise click.BadParameter(
+                "name the database to copy into: --to postgresql://USER@HOST[:PORT]/DB "
+                "(or run with --store postgresql://… / DCF_STORE).", param_hint="--to")
+        source, target = (from_ or settings.default_store), settings.store
+    if open_store(source).label == open_store(target).label:
+        raise click.BadParameter(f"source and target are the same store ({open_store(target).label}).",
+                                 param_hint="--to")
+    summary = catalog.copy_store(source, target, overwrite=overwrite, layers=list(layer_ids) or None)
+    if as_json:
+        echo_json(summary)
+        return
+    copied = catalog.list_layers(store=target)
+    copied = copied[copied["id"].isin([r["id"] for r in summary["layers"]])]
+    for r in copied.itertuples():
+        prov = catalog.PROVENANCE_ZH.get(r.provenance, r.provenance)
+        click.echo(f"{r.id:<20} {r.count:>4}  {prov:<6} {r.title_zh}")
+    n_schematic = int((copied["provenance"] == "schematic").sum())
+    click.echo(f"\n已将 {len(summary['layers'])} 个图层从 {summary['source']} 复制到 {summary['target']}；"
+               f"其中 {n_schematic} 个为示意图层（schematic），非权威界线。", err=True)

@@ -1,0 +1,191 @@
+"""The embedded layer store: one GeoPackage file.
+
+Layers are written and read by GDAL (pyogrio), which keeps the ``gpkg_*`` tables and R-tree
+spatial indexes; the two metadata tables are plain SQLite tables. Operations that replace a
+layer while keeping its previous version (import, reset) run on a copy of the file that
+replaces the original in one atomic ``os.replace`` — a failure part-way leaves the store as
+it was. (GDAL offers no transaction spanning several GeoPackage layers through pyogrio, and a
+store is a few MB, so copying is cheap.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+import sqlite3
+import uuid
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import CATALOG_COLUMNS, CATALOG_HISTORY_TABLE, CATALOG_TABLE, HISTORY_PREFIX, history_table
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+    import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+
+def _ensure_meta_tables(con: sqlite3.Connection) -> None:
+    con.execute(
+        f"""CREATE TABLE IF NOT EXISTS {CATALOG_TABLE} (
+            id TEXT PRIMARY KEY, title_zh TEXT, geometry TEXT, provenance TEXT, source TEXT,
+            description TEXT, version INTEGER, history INTEGER, imported_from TEXT,
+            sha256 TEXT, updated_at TEXT, extra TEXT)"""
+    )
+    con.execute(f"CREATE TABLE IF NOT EXISTS {CATALOG_HISTORY_TABLE} (layer_id TEXT, n INTEGER, meta TEXT)")
+
+
+def _upsert_row(con: sqlite3.Connection, row: dict) -> None:
+    cols = [c for c in CATALOG_COLUMNS if c in row]
+    con.execute(f"INSERT OR REPLACE INTO {CATALOG_TABLE} ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})",
+                [row[c] for c in cols])
+
+
+@lru_cache(maxsize=64)
+def _read_cached(path: str, stamp: tuple, table: str, bbox: tuple | None) -> "gpd.GeoDataFrame":
+    import geopandas as gpd
+
+    return gpd.read_file(path, layer=table, bbox=bbox)
+
+
+class GpkgStore:
+    """A GeoPackage file holding the layers and the catalog tables."""
+
+    kind = "gpkg"
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.label = str(self.path)
+
+    # --- what is there ------------------------------------------------------------------------
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def missing_message(self) -> str:
+        return (
+            f"Layer store {self.path} does not exist. Build the default layers with "
+            "`python layers/build_layers.py` (or `dcf layers build`), or point --store / DCF_STORE "
+            "at an existing GeoPackage or a postgresql:// URL."
+        )
+
+    def catalog_rows(self) -> "pd.DataFrame":
+        import pandas as pd
+
+        with contextlib.closing(sqlite3.connect(self.path)) as con, con:
+            _ensure_meta_tables(con)
+            return pd.read_sql_query(f"SELECT * FROM {CATALOG_TABLE} ORDER BY rowid", con)
+
+    def catalog_entry(self, layer_id: str) -> dict | None:
+        if not self.path.exists():
+            return None
+        with contextlib.closing(sqlite3.connect(self.path)) as con, con:
+            _ensure_meta_tables(con)
+            cur = con.execute(f"SELECT * FROM {CATALOG_TABLE} WHERE id=?", (layer_id,))
+            row = cur.fetchone()
+            return None if row is None else dict(zip([d[0] for d in cur.description], row))
+
+    def history_entries(self, layer_id: str) -> dict[int, dict]:
+        """Catalog rows of the kept versions of ``layer_id``, by version number ``n``."""
+        with contextlib.closing(sqlite3.connect(self.path)) as con, con:
+            _ensure_meta_tables(con)
+            rows = con.execute(f"SELECT n, meta FROM {CATALOG_HISTORY_TABLE} WHERE layer_id=? ORDER BY n",
+                               (layer_id,)).fetchall()
+        return {int(n): json.loads(meta) for n, meta in rows}
+
+    def feature_counts(self) -> dict[str, tuple[int, str | None]]:
+        import pyogrio
+
+        info = {str(name): str(gtype) for name, gtype in pyogrio.list_layers(self.path)}
+        counts = {}
+        with contextlib.closing(sqlite3.connect(self.path)) as con:
+            for name, gtype in info.items():
+                if name.startswith(HISTORY_PREFIX) or name in (CATALOG_TABLE, CATALOG_HISTORY_TABLE):
+                    continue
+                n = con.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]
+                counts[name] = (n, gtype)
+        return counts
+
+    def table_names(self) -> list[str]:
+        import pyogrio
+
+        return [str(name) for name, _ in pyogrio.list_layers(self.path)]
+
+    # --- reading ------------------------------------------------------------------------------
+    def read_table(self, table: str, *, bbox: tuple | None = None) -> "gpd.GeoDataFrame":
+        """Read one layer table; ``bbox`` (EPSG:4490) is answered from the GeoPackage R-tree."""
+        st = self.path.stat()
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        key = tuple(float(v) for v in bbox) if bbox is not None else None
+        return _read_cached(str(self.path.resolve()), stamp, table, key).copy()
+
+    # --- writing ------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _atomic(self):
+        """Yield a working copy of the store that replaces the original only on success."""
+        tmp = self.path.with_name(f".{self.path.stem}.{uuid.uuid4().hex[:8]}.tmp.gpkg")
+        shutil.copyfile(self.path, tmp)
+        try:
+            yield tmp
+            os.replace(tmp, self.path)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    @staticmethod
+    def _write_table(path: Path, gdf, table: str) -> None:
+        gdf.to_file(path, layer=table, driver="GPKG")
+
+    def commit_layer(self, gdf, layer_id: str, row: dict, *, archive: int | None = None,
+                     archive_meta: dict | None = None) -> None:
+        """Write ``gdf`` as ``layer_id`` with catalog ``row``.
+
+        With ``archive=n`` the current version is first kept as ``_history__<id>__<n>`` (with
+        ``archive_meta`` as its catalog row), all in one atomic replacement of the file.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if archive is None or not self.path.exists():
+            self._write_table(self.path, gdf, layer_id)
+            with contextlib.closing(sqlite3.connect(self.path)) as con, con:
+                _ensure_meta_tables(con)
+                _upsert_row(con, row)
+            return
+        with self._atomic() as work:
+            import geopandas as gpd
+
+            prev = gpd.read_file(work, layer=layer_id)
+            self._write_table(work, prev, history_table(layer_id, archive))
+            self._write_table(work, gdf, layer_id)
+            with contextlib.closing(sqlite3.connect(work)) as con, con:
+                _ensure_meta_tables(con)
+                con.execute(f"DELETE FROM {CATALOG_HISTORY_TABLE} WHERE layer_id=? AND n=?", (layer_id, archive))
+                con.execute(f"INSERT INTO {CATALOG_HISTORY_TABLE} VALUES (?,?,?)",
+                            (layer_id, archive, json.dumps(archive_meta or {}, ensure_ascii=False)))
+                _upsert_row(con, row)
+
+    def put_history(self, layer_id: str, n: int, gdf, meta: dict) -> None:
+        """Store ``gdf`` as kept version ``n`` of ``layer_id`` (used when copying a store)."""
+        self._write_table(self.path, gdf, history_table(layer_id, n))
+        with contextlib.closing(sqlite3.connect(self.path)) as con, con:
+            _ensure_meta_tables(con)
+            con.execute(f"DELETE FROM {CATALOG_HISTORY_TABLE} WHERE layer_id=? AND n=?", (layer_id, n))
+            con.execute(f"INSERT INTO {CATALOG_HISTORY_TABLE} VALUES (?,?,?)",
+                        (layer_id, n, json.dumps(meta, ensure_ascii=False)))
+
+    def restore_layer(self, layer_id: str, n: int, row: dict) -> int:
+        """Make kept version ``n`` the current ``layer_id`` again (catalog ``row``); return its size."""
+        with self._atomic() as work:
+            import fiona
+            import geopandas as gpd
+
+            prev = gpd.read_file(work, layer=history_table(layer_id, n))
+            self._write_table(work, prev, layer_id)
+            # GDAL does the gpkg_* and R-tree bookkeeping of dropping a layer.
+            fiona.remove(str(work), layer=history_table(layer_id, n))
+            with contextlib.closing(sqlite3.connect(work)) as con, con:
+                _upsert_row(con, row)
+                con.execute(f"DELETE FROM {CATALOG_HISTORY_TABLE} WHERE layer_id=? AND n=?", (layer_id, n))
+        return len(prev)

@@ -1,0 +1,346 @@
+"""The shared layer store: a PostGIS database (SQLAlchemy + GeoAlchemy2 + psycopg 3).
+
+Tables are the GeoPackage store's (see :mod:`dcf_spatial.stores`), in the schema named by the
+URL's ``schema=`` parameter (default ``public``). Layers are written with
+``GeoDataFrame.to_postgis`` (GeoAlchemy2 adds a GiST index on ``geometry``) and read with
+``geopandas.read_postgis``; a ``bbox`` read becomes an indexed ``geometry && envelope`` filter
+in the database.
+
+Replacing a layer is one transaction: the new rows go to a temporary table, the current table
+is renamed to its history name (or dropped), the temporary table takes the layer's name and the
+catalog row is updated — a failure at any step rolls everything back.
+
+Credentials: the URL's password, else libpq's ``PGPASSWORD`` / ``~/.pgpass`` (``PGPASSFILE``).
+The password never appears in messages or logs: :attr:`PostgisStore.label` is the masked URL and
+driver errors are scrubbed before they are re-raised.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import uuid
+from typing import TYPE_CHECKING
+
+from ..errors import InputError
+from . import CATALOG_COLUMNS, CATALOG_HISTORY_TABLE, CATALOG_TABLE, HISTORY_PREFIX, history_table, mask_url
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+    import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+#: column that keeps the feature order (PostgreSQL tables have none); dropped on read
+ORDER_COLUMN = "_dcf_row"
+GEOMETRY_COLUMN = "geometry"
+STORAGE_SRID = 4490
+#: PostGIS geometry type -> the OGR name pyogrio reports for a GeoPackage layer
+_OGR_TYPE = {
+    "POINT": "Point", "LINESTRING": "LineString", "POLYGON": "Polygon", "MULTIPOINT": "MultiPoint",
+    "MULTILINESTRING": "MultiLineString", "MULTIPOLYGON": "MultiPolygon",
+    "GEOMETRYCOLLECTION": "GeometryCollection", "GEOMETRY": "Unknown",
+}
+_ENGINES: dict[str, object] = {}
+
+
+def _q(name: str) -> str:
+    """Quote an SQL identifier."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _promote_to_multi(gdf):
+    """Make single parts Multi* when a layer mixes both, as GDAL's GeoPackage writer does.
+
+    Written by hand (a few lines) so that both stores return the same geometries for the same
+    layer; geopandas has no public helper for it.
+    """
+    import shapely
+
+    types = set(gdf.geom_type.dropna())
+    if len(types) < 2 or not any(t.startswith("Multi") for t in types):
+        return gdf
+    make = {"Polygon": shapely.MultiPolygon, "LineString": shapely.MultiLineString, "Point": shapely.MultiPoint}
+    geoms = gdf.geometry.copy()
+    for i, g in enumerate(geoms.values):
+        if g is not None and g.geom_type in make:
+            geoms.iloc[i] = make[g.geom_type]([g])
+    return gdf.set_geometry(geoms)
+
+
+class PostgisStore:
+    """A PostgreSQL/PostGIS schema holding the layers and the catalog tables."""
+
+    kind = "postgis"
+
+    def __init__(self, url: str):
+        from sqlalchemy.engine import make_url
+
+        text = url
+        for scheme in ("postgres://", "postgresql+psycopg://"):
+            if text.startswith(scheme):
+                text = "postgresql://" + text[len(scheme):]
+        try:
+            parsed = make_url(text)
+        except Exception as exc:  # sqlalchemy.exc.ArgumentError: a malformed URL
+            raise InputError(
+                f"Cannot read the store URL {mask_url(url)}: {mask_url(exc)}. Use "
+                "postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=SCHEMA]."
+            ) from None
+        self.schema = parsed.query.get("schema", "public")
+        parsed = parsed.difference_update_query(["schema"]).set(drivername="postgresql+psycopg")
+        self._url = parsed
+        self._password = parsed.password
+        shown = parsed.set(drivername="postgresql")
+        if self.schema != "public":
+            shown = shown.update_query_dict({"schema": self.schema})
+        #: the URL with its password masked: the only form used in messages and logs
+        self.label = shown.render_as_string(hide_password=True)
+
+    # --- connections --------------------------------------------------------------------------
+    @property
+    def engine(self):
+        key = self._url.render_as_string(hide_password=False)
+        if key not in _ENGINES:
+            from sqlalchemy import create_engine
+
+            _ENGINES[key] = create_engine(self._url, pool_pre_ping=True)
+            logger.debug("Opened a connection pool to %s", self.label)
+        return _ENGINES[key]
+
+    def _scrub(self, text) -> str:
+        text = mask_url(text)
+        if self._password:
+            text = text.replace(self._password, "***")
+        return text
+
+    @contextlib.contextmanager
+    def _connect(self, *, transaction: bool = False):
+        """A connection (in a transaction when asked); connection failures become InputError."""
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            con = self.engine.connect()
+        except OperationalError as exc:
+            reason = self._scrub(getattr(exc, "orig", exc)).strip()
+            raise InputError(
+                f"Cannot connect to the PostGIS store {self.label}: {reason}. Check host, port and "
+                "database in the URL, and the password (in the URL, PGPASSWORD or ~/.pgpass)."
+            ) from None
+        try:
+            if transaction:
+                with con.begin():
+                    yield con
+            else:
+                yield con
+        except OperationalError as exc:
+            raise InputError(f"PostGIS store {self.label}: {self._scrub(getattr(exc, 'orig', exc)).strip()}") from None
+        finally:
+            con.close()
+
+    def _t(self, table: str) -> str:
+        return f"{_q(self.schema)}.{_q(table)}"
+
+    def _table_exists(self, con, table: str) -> bool:
+        from sqlalchemy import text
+
+        return con.execute(text("SELECT to_regclass(:n)"), {"n": self._t(table)}).scalar() is not None
+
+    def _ensure_meta_tables(self, con) -> None:
+        from sqlalchemy import text
+
+        has_postgis = con.execute(text("SELECT 1 FROM pg_extension WHERE extname='postgis'")).scalar()
+        if not has_postgis:
+            raise InputError(
+                f"The database {self.label} has no PostGIS extension. Ask its administrator to run "
+                "`CREATE EXTENSION postgis;` in it (PostGIS 3 packages: postgresql-15-postgis-3)."
+            )
+        con.execute(text(f"CREATE SCHEMA IF NOT EXISTS {_q(self.schema)}"))
+        con.execute(text(
+            f"""CREATE TABLE IF NOT EXISTS {self._t(CATALOG_TABLE)} (
+                id TEXT PRIMARY KEY, title_zh TEXT, geometry TEXT, provenance TEXT, source TEXT,
+                description TEXT, version INTEGER, history INTEGER, imported_from TEXT,
+                sha256 TEXT, updated_at TEXT, extra TEXT, ord SERIAL)"""))
+        con.execute(text(
+            f"""CREATE TABLE IF NOT EXISTS {self._t(CATALOG_HISTORY_TABLE)} (
+                layer_id TEXT, n INTEGER, meta TEXT, PRIMARY KEY (layer_id, n))"""))
+
+    # --- what is there ------------------------------------------------------------------------
+    def exists(self) -> bool:
+        with self._connect() as con:
+            return self._table_exists(con, CATALOG_TABLE)
+
+    def missing_message(self) -> str:
+        return (
+            f"The PostGIS store {self.label} holds no layer catalog (no table "
+            f"{self.schema}.{CATALOG_TABLE}). Copy the default layers into it with "
+            f"`dcf layers push --to '{self.label}'`."
+        )
+
+    def catalog_rows(self) -> "pd.DataFrame":
+        import pandas as pd
+        from sqlalchemy import text
+
+        cols = ", ".join(CATALOG_COLUMNS)
+        with self._connect() as con:
+            if not self._table_exists(con, CATALOG_TABLE):
+                return pd.DataFrame(columns=list(CATALOG_COLUMNS))
+            return pd.read_sql_query(text(f"SELECT {cols} FROM {self._t(CATALOG_TABLE)} ORDER BY ord"), con)
+
+    def catalog_entry(self, layer_id: str) -> dict | None:
+        from sqlalchemy import text
+
+        cols = ", ".join(CATALOG_COLUMNS)
+        with self._connect() as con:
+            if not self._table_exists(con, CATALOG_TABLE):
+                return None
+            row = con.execute(text(f"SELECT {cols} FROM {self._t(CATALOG_TABLE)} WHERE id=:id"),
+                              {"id": layer_id}).mappings().first()
+        return None if row is None else dict(row)
+
+    def history_entries(self, layer_id: str) -> dict[int, dict]:
+        from sqlalchemy import text
+
+        with self._connect() as con:
+            if not self._table_exists(con, CATALOG_HISTORY_TABLE):
+                return {}
+            rows = con.execute(text(f"SELECT n, meta FROM {self._t(CATALOG_HISTORY_TABLE)} "
+                                    "WHERE layer_id=:id ORDER BY n"), {"id": layer_id}).all()
+        return {int(n): json.loads(meta) for n, meta in rows}
+
+    def table_names(self) -> list[str]:
+        from sqlalchemy import text
+
+        with self._connect() as con:
+            rows = con.execute(text("SELECT f_table_name FROM geometry_columns WHERE f_table_schema=:s "
+                                    "ORDER BY f_table_name"), {"s": self.schema}).all()
+        return [r[0] for r in rows]
+
+    def feature_counts(self) -> dict[str, tuple[int, str | None]]:
+        from sqlalchemy import text
+
+        with self._connect() as con:
+            types = dict(con.execute(text(
+                "SELECT f_table_name, type FROM geometry_columns WHERE f_table_schema=:s"), {"s": self.schema}).all())
+            names = [n for n in types if not n.startswith(HISTORY_PREFIX) and not n.startswith("_tmp__")]
+            if not names:
+                return {}
+            sql = " UNION ALL ".join(
+                f"SELECT CAST(:n{i} AS TEXT) AS name, count(*) AS n FROM {self._t(name)}" for i, name in enumerate(names))
+            counts = con.execute(text(sql), {f"n{i}": name for i, name in enumerate(names)}).all()
+        return {name: (int(n), _OGR_TYPE.get(str(types[name]).upper(), str(types[name]))) for name, n in counts}
+
+    # --- reading ------------------------------------------------------------------------------
+    def read_table(self, table: str, *, bbox: tuple | None = None) -> "gpd.GeoDataFrame":
+        """Read one layer table; ``bbox`` (EPSG:4490) becomes an indexed ``&&`` filter in PostGIS."""
+        import geopandas as gpd
+        from sqlalchemy import text
+
+        with self._connect() as con:
+            cols = [r[0] for r in con.execute(text(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema=:s AND table_name=:t "
+                "ORDER BY ordinal_position"), {"s": self.schema, "t": table}).all()]
+            where, params = "", {}
+            if bbox is not None:
+                x0, y0, x1, y1 = (float(v) for v in bbox)
+                where = (f" WHERE {_q(GEOMETRY_COLUMN)} && "
+                         f"ST_MakeEnvelope(:x0, :y0, :x1, :y1, {STORAGE_SRID})")
+                params = {"x0": x0, "y0": y0, "x1": x1, "y1": y1}
+            order = f" ORDER BY {_q(ORDER_COLUMN)}" if ORDER_COLUMN in cols else ""
+            select = ", ".join(_q(c) for c in cols if c != ORDER_COLUMN)
+            gdf = gpd.read_postgis(text(f"SELECT {select} FROM {self._t(table)}{where}{order}"), con,
+                                   geom_col=GEOMETRY_COLUMN, params=params)
+        return gdf
+
+    # --- writing ------------------------------------------------------------------------------
+    def _load_temp(self, con, gdf, layer_id: str) -> str:
+        """Write ``gdf`` to a fresh temporary table (same transaction); return its name."""
+        tmp = f"_tmp__{layer_id}__{uuid.uuid4().hex[:8]}"
+        out = gdf
+        if out.geometry.name != GEOMETRY_COLUMN:
+            out = out.rename_geometry(GEOMETRY_COLUMN)
+        out = _promote_to_multi(out)
+        out = out.reset_index(drop=True)
+        out.insert(0, ORDER_COLUMN, range(len(out)))
+        out.to_postgis(tmp, con, schema=self.schema, if_exists="fail", index=False)
+        return tmp
+
+    def _rename(self, con, old: str, new: str) -> None:
+        """Rename a table and its indexes (GeoAlchemy2 names the GiST index after the table)."""
+        from sqlalchemy import text
+
+        indexes = [r[0] for r in con.execute(text(
+            "SELECT indexname FROM pg_indexes WHERE schemaname=:s AND tablename=:t"), {"s": self.schema, "t": old}).all()]
+        con.execute(text(f"ALTER TABLE {self._t(old)} RENAME TO {_q(new)}"))
+        for idx in indexes:
+            if old in idx:
+                con.execute(text(f"ALTER INDEX {self._t(idx)} RENAME TO {_q(idx.replace(old, new, 1)[:63])}"))
+
+    def _drop(self, con, table: str) -> None:
+        from sqlalchemy import text
+
+        con.execute(text(f"DROP TABLE IF EXISTS {self._t(table)}"))
+
+    def _upsert_row(self, con, row: dict) -> None:
+        from sqlalchemy import text
+
+        cols = [c for c in CATALOG_COLUMNS if c in row]
+        updates = ", ".join(f"{c}=EXCLUDED.{c}" for c in cols if c != "id")
+        con.execute(text(
+            f"INSERT INTO {self._t(CATALOG_TABLE)} ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)}) "
+            f"ON CONFLICT (id) DO UPDATE SET {updates}"), {c: row[c] for c in cols})
+
+    def _put_history_meta(self, con, layer_id: str, n: int, meta: dict) -> None:
+        from sqlalchemy import text
+
+        con.execute(text(f"DELETE FROM {self._t(CATALOG_HISTORY_TABLE)} WHERE layer_id=:id AND n=:n"),
+                    {"id": layer_id, "n": n})
+        con.execute(text(f"INSERT INTO {self._t(CATALOG_HISTORY_TABLE)} VALUES (:id, :n, :meta)"),
+                    {"id": layer_id, "n": n, "meta": json.dumps(meta, ensure_ascii=False, default=str)})
+
+    def commit_layer(self, gdf, layer_id: str, row: dict, *, archive: int | None = None,
+                     archive_meta: dict | None = None) -> None:
+        """Write ``gdf`` as ``layer_id`` with catalog ``row``, in one transaction.
+
+        With ``archive=n`` the current table becomes ``_history__<id>__<n>`` (catalog row
+        ``archive_meta``); otherwise it is dropped.
+        """
+        from sqlalchemy import text
+
+        with self._connect(transaction=True) as con:
+            self._ensure_meta_tables(con)
+            tmp = self._load_temp(con, gdf, layer_id)
+            if self._table_exists(con, layer_id):
+                if archive is not None:
+                    self._drop(con, history_table(layer_id, archive))
+                    self._rename(con, layer_id, history_table(layer_id, archive))
+                    self._put_history_meta(con, layer_id, archive, archive_meta or {})
+                else:
+                    self._drop(con, layer_id)
+            self._rename(con, tmp, layer_id)
+            con.execute(text(f"ANALYZE {self._t(layer_id)}"))
+            self._upsert_row(con, row)
+        logger.debug("Committed layer %s to %s", layer_id, self.label)
+
+    def put_history(self, layer_id: str, n: int, gdf, meta: dict) -> None:
+        """Store ``gdf`` as kept version ``n`` of ``layer_id`` (used when copying a store)."""
+        with self._connect(transaction=True) as con:
+            self._ensure_meta_tables(con)
+            tmp = self._load_temp(con, gdf, history_table(layer_id, n))
+            self._drop(con, history_table(layer_id, n))
+            self._rename(con, tmp, history_table(layer_id, n))
+            self._put_history_meta(con, layer_id, n, meta)
+
+    def restore_layer(self, layer_id: str, n: int, row: dict) -> int:
+        """Make kept version ``n`` the current ``layer_id`` again (catalog ``row``); return its size."""
+        from sqlalchemy import text
+
+        with self._connect(transaction=True) as con:
+            self._drop(con, layer_id)
+            self._rename(con, history_table(layer_id, n), layer_id)
+            self._upsert_row(con, row)
+            con.execute(text(f"DELETE FROM {self._t(CATALOG_HISTORY_TABLE)} WHERE layer_id=:id AND n=:n"),
+                        {"id": layer_id, "n": n})
+            count = con.execute(text(f"SELECT count(*) FROM {self._t(layer_id)}")).scalar()
+        return int(count)
