@@ -603,7 +603,7 @@ def _read_xlsx(path: Path, sheet, notes) -> tuple["pd.DataFrame", np.ndarray]:
                 notes.append(f"工作簿有 {len(sheets)} 个工作表，读取第一个“{sheet}”（其他：{'、'.join(sheets[1:])}；可用 layer= 选择）")
         elif sheet not in sheets:
             raise InputError(f"{path}：没有名为 {sheet!r} 的工作表。现有：{'、'.join(sheets)}。")
-        raw = book.parse(sheet, header=None)
+        raw = pd.read_excel(book, sheet_name=sheet, header=None)
     if raw.empty:
         others = [s for s in sheets if s != sheet]
         raise InputError(
