@@ -206,11 +206,17 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
     if explicit:
         notes.append("按用户指定映射字段：" + "、".join(explicit))
 
+    truncated = _truncated_names(out.columns)
     mapped, skipped = [], []
     for group in groups:
         for target, entries in tab["groups"][group].items():
             for name, scale in _entries(entries):
                 col = by_norm.get(_norm(name))
+                if col is None:
+                    hits = [c for n, c in truncated.items() if _norm(name).startswith(n)]
+                    col = hits[0] if len(hits) == 1 else None
+                    if col is not None and col != target:
+                        notes.append(f"字段名 {col} 疑似被 Shapefile 截断（DBF 字段名最长 10 字节），按 {name} 识别")
                 if col is None or col == target:
                     continue
                 if target in out.columns:
@@ -242,6 +248,19 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
             out.loc[nine, "code12"] = codes[nine] + "000"
             notes.append(f"{int(nine.sum())} 个 9 位乡镇代码已补足为 12 位统计用区划代码（末尾补 000）")
     return out, notes
+
+
+def _truncated_names(columns) -> dict[str, str]:
+    """Non-ASCII column names that look cut at the DBF limit of 10 bytes (GBK or UTF-8)."""
+    out = {}
+    for c in columns:
+        n = _norm(c)
+        if n.isascii() or len(n) < 3:
+            continue
+        sizes = {len(n.encode(enc, errors="replace")) for enc in ("gbk", "utf-8")}
+        if sizes & {9, 10}:
+            out[n] = c
+    return out
 
 
 def parse_field_map(items: Sequence[str] | str | None) -> dict[str, str]:

@@ -1,8 +1,177 @@
-"""`dcf audit` — 闲置土地与亩产效益审计 — idle-land and per-mu efficiency audits"""
+"""`dcf audit` — 闲置土地与亩产效益审计 — idle-land and per-mu efficiency audits.
+
+Thin over :mod:`dcf_spatial.land.workflow`; the summary goes to stdout in Chinese (or JSON with
+``--json``), diagnostics to stderr.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import click
+
+from ._options import echo_json, overwrite_opt
+
+out_dir_opt = click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False, path_type=Path),
+                           help="Output folder (created if missing).")
+field_opt = click.option("--field", "fields", multiple=True, metavar="TARGET=SOURCE",
+                         help="Map a column of your file to a canonical field, e.g. --field parcel_id=地块号. Repeatable.")
+
+
+def _as_of(ctx, param, value):
+    if value is None:
+        return None
+    from ..errors import InputError
+    from ..land.idle_audit import parse_as_of
+
+    try:
+        return parse_as_of(value)
+    except InputError as exc:
+        raise click.BadParameter(str(exc), param_hint="--as-of") from None
+
+
+def _field_map(items):
+    from ..io import parse_field_map
+
+    return parse_field_map(list(items)) if items else None
+
+
+def _plain(v):
+    """A JSON-ready scalar: None for NA/NaN, floats rounded, numpy scalars unwrapped."""
+    import pandas as pd
+
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+    return round(v, 4) if isinstance(v, float) else v
+
+
+def _records(df, cols) -> list[dict]:
+    return [dict(zip(cols, map(_plain, vals))) for vals in zip(*(df[c].astype(object).to_numpy() for c in cols))]
 
 
 @click.group()
 def audit():
-    """闲置土地与亩产效益审计 — idle-land and per-mu efficiency audits"""
+    """闲置土地与亩产效益审计 — idle-land and per-mu efficiency audits
+
+    \b
+    $ dcf audit idle --parcels 宗地.shp --as-of 2025-12-31 -o out/idle
+    $ dcf audit efficiency --enterprises 企业.xlsx --parcels 宗地.shp -o out/eff
+    """
+
+
+@audit.command("idle")
+@click.option("--parcels", "parcels", required=True, type=click.Path(path_type=Path),
+              help="Parcel file (SHP, GPKG, GeoJSON, KML, CSV/XLSX with coordinates).")
+@click.option("--as-of", "as_of", required=True, callback=_as_of, help="Audit date (审计基准日), YYYY-MM-DD.")
+@click.option("--imagery", type=click.Path(dir_okay=False, path_type=Path),
+              help="Classified land-cover GeoTIFF (any CRS) for the built-up evidence.")
+@click.option("--built-class", type=int, default=None,
+              help="Raster value meaning built-up; omit for a 0/1 built-up mask.")
+@click.option("--code-system", type=click.Choice(["auto", "2017", "2023"]), default="auto", show_default=True,
+              help="Land-use classification of land_use_code: GB/T 21010-2017 or the 2023 用地用海分类.")
+@click.option("--layer", default=None, help="Layer (GeoPackage) or sheet (XLSX) to read.")
+@click.option("--crs", default=None, help="CRS of the parcel coordinates if the file does not say: EPSG code, gcj02 or bd09.")
+@click.option("--encoding", default=None, help="Text encoding of a DBF/CSV (default: detected).")
+@field_opt
+@out_dir_opt
+@overwrite_opt
+@click.option("--no-map", is_flag=True, help="Skip the HTML map.")
+@click.option("--json", "as_json", is_flag=True, help="Print each parcel's parcel_id, status, reason and fee as JSON.")
+def idle(parcels, as_of, imagery, built_class, code_system, layer, crs, encoding, fields, output, overwrite, no_map,
+         as_json):
+    """闲置土地审计：按《闲置土地处置办法》（国土资源部令第53号）给每宗地一个结论。
+
+    Writes idle_audit.xlsx (Chinese headers: summaries by status, township and zone, the list,
+    the problem rows, notes), idle_audit.gpkg and idle_audit_map.html into the output folder.
+    Every input parcel appears exactly once.
+
+    \b
+    $ dcf audit idle --parcels 宗地.gpkg --as-of 2025-12-31 -o out/idle
+    $ dcf audit idle --parcels 宗地.shp --as-of 2025-12-31 --imagery landcover.tif --built-class 50 -o out/idle
+    """
+    from ..land.idle_audit import STATUS_ORDER, STATUS_ZH
+    from ..land.workflow import run_idle_audit
+
+    if not parcels.exists():
+        raise click.BadParameter(f"{parcels} does not exist.", param_hint="--parcels")
+    res = run_idle_audit(parcels, output, as_of=as_of, imagery=imagery, built_class=built_class,
+                         field_map=_field_map(fields), crs=crs, layer=layer, encoding=encoding,
+                         code_system=code_system, overwrite=overwrite, write_map=not no_map)
+    r = res["result"]
+    if as_json:
+        cols = ["parcel_id", "status", "status_zh", "reason_zh", "fee_wan"] + (["imagery_flag"] if "imagery_flag" in r else [])
+        rows = _records(r, cols)
+        echo_json({"as_of": f"{as_of:%Y-%m-%d}", "parcels_in": len(r), "counts": res["counts"],
+                   "files": res["files"], "parcels": rows})
+        return
+    click.echo(f"闲置土地审计（基准日 {as_of:%Y-%m-%d}）：输入 {len(r):,} 宗，输出 {len(r):,} 条结论")
+    area = r.groupby("status")["area_mu"].sum()
+    for s in STATUS_ORDER:
+        n = res["counts"].get(s, 0)
+        if n:
+            click.echo(f"  {STATUS_ZH[s]:<16} {n:>8,} 宗  {area.get(s, 0):>12,.1f} 亩")
+    fee = r["fee_wan"].sum()
+    click.echo(f"  土地闲置费合计 {fee:,.2f} 万元；有数据问题的记录 {(r['problems'] != '').sum():,} 条（见“问题记录”表）")
+    if "imagery_flag" in r:
+        click.echo(f"  影像与记录矛盾 {r['imagery_flag'].str.startswith('矛盾').sum():,} 宗")
+    for note in res["notes"]:
+        if "示意" in note or "合成数据" in note:
+            click.echo(f"注意：{note}")
+    click.echo("输出：")
+    for path in res["files"].values():
+        click.echo(f"  {path}")
+
+
+@audit.command("efficiency")
+@click.option("--enterprises", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Enterprise table (CSV/XLSX): credit_code, name, industry_code, tax_wan, revenue_wan …")
+@click.option("--parcels", type=click.Path(path_type=Path), default=None,
+              help="Parcels: land areas a firm lacks, zones, and the idle parcels counted as 低效用地.")
+@click.option("--as-of", "as_of", callback=_as_of, default=None,
+              help="Audit date for the idle parcels (default: today).")
+@click.option("--scoring", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Scoring file (weights, benchmarks, class shares); default the shipped efficiency_scoring.json.")
+@click.option("--crs", default=None, help="CRS of the parcel coordinates if the file does not say.")
+@field_opt
+@out_dir_opt
+@overwrite_opt
+@click.option("--no-map", is_flag=True, help="Skip the HTML map.")
+@click.option("--json", "as_json", is_flag=True, help="Print each enterprise's class and score as JSON.")
+def efficiency(enterprises, parcels, as_of, scoring, crs, fields, output, overwrite, no_map, as_json):
+    """亩产效益评价：A 优先发展 / B 支持发展 / C 提升发展 / D 限制发展 / T 暂不评价，及低效用地汇总。
+
+    Writes efficiency.xlsx (and efficiency.gpkg + efficiency_map.html with --parcels).
+
+    \b
+    $ dcf audit efficiency --enterprises 企业.csv --parcels 宗地.gpkg --as-of 2025-12-31 -o out/eff
+    """
+    from ..land.workflow import run_efficiency
+
+    if not enterprises.exists():
+        raise click.BadParameter(f"{enterprises} does not exist.", param_hint="--enterprises")
+    if parcels is not None and not parcels.exists():
+        raise click.BadParameter(f"{parcels} does not exist.", param_hint="--parcels")
+    res = run_efficiency(enterprises, output, parcels=parcels, as_of=as_of, scoring=scoring,
+                         field_map=_field_map(fields), crs=crs, overwrite=overwrite, write_map=not no_map)
+    r = res["result"]
+    if as_json:
+        cols = ["credit_code", "name", "year", "eff_class", "score", "eff_reason"]
+        rows = _records(r, cols)
+        echo_json({"counts": res["counts"], "files": res["files"], "enterprises": rows})
+        return
+    click.echo(f"亩产效益评价：输入 {len(r):,} 行企业记录，输出 {len(r):,} 行")
+    for k, n in res["counts"].items():
+        label = r.loc[r["eff_class"] == k, "eff_class_zh"]
+        click.echo(f"  {label.iloc[0] if len(label) else k:<10} {n:>8,} 家")
+    for name, table in res["low_tables"].items():
+        if name == "按集聚区":
+            click.echo(f"  低效用地合计 {table['low_area_mu'].sum():,.1f} 亩（D类企业用地 {table['d_area_mu'].sum():,.1f} 亩，"
+                       f"闲置土地 {table['idle_area_mu'].sum():,.1f} 亩）")
+    for note in res["notes"]:
+        if "示意" in note or "合成数据" in note:
+            click.echo(f"注意：{note}")
+    click.echo("输出：")
+    for path in res["files"].values():
+        click.echo(f"  {path}")

@@ -1,0 +1,236 @@
+"""Where do the audit results go? Excel (Chinese headers), GeoPackage and the HTML map.
+
+Excel: xlsxwriter in constant-memory mode (openpyxl is several times slower at 10⁵–10⁶ rows;
+tests read the workbook back with openpyxl). One sheet holds at most 1,048,576 rows including
+its header; the parcel list is capped at ``excel.max_list_rows`` (``idle_land_rules.json``). Above
+the cap the list carries only the parcels that need action or checking (and every row with a
+problem); the complete list is always in the GeoPackage, and the workbook says so on the sheet
+and in 说明. Summaries are computed from *all* parcels, so their totals equal the GeoPackage's.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from .idle_audit import ACTION_STATUSES, STATUS_ORDER, STATUS_ZH, summarize
+from .parcels import PARCEL_FIELDS_ZH
+
+logger = logging.getLogger(__name__)
+
+EXCEL_MAX_ROWS = 1_048_576  # rows per sheet in the xlsx format, header included
+
+#: list columns of the idle audit -> Chinese header, in sheet order
+IDLE_COLUMNS_ZH = {
+    "row": "原表行号", "parcel_id": "宗地代码", "holder": "土地使用权人", "credit_code": "统一社会信用代码",
+    "township_zh": "所在镇（街道）", "cluster_zh": "所在工业集聚区", "park_zh": "所在功能园区",
+    "land_use_code": "地类编码", "land_use_name": "地类名称", "supply_type": "供地方式",
+    "area_m2": "宗地面积（m²）", "area_mu": "宗地面积（亩）", "status_zh": "审计结论", "status": "状态代码",
+    "reason_zh": "认定理由（条款与日期）", "fee_wan": "土地闲置费（万元）", "count_from": "起算日",
+    "deadline_1y": "满一年之日", "deadline_2y": "满两年之日",
+    "agreed_start": "约定动工日期", "extension_until": "延期至", "actual_start": "实际动工日期",
+    "stopped_since": "停工日期", "developed_area_m2": "已开发面积（m²）", "developed_share": "已开发面积占比",
+    "total_investment_wan": "总投资（万元）", "invested_wan": "已投资（万元）", "invested_share": "已投资占比",
+    "land_price_wan": "土地价款（万元）", "gov_cause": "政府原因", "missing_fields": "缺少或无法识别的字段",
+    "built_fraction": "影像建成比例", "imagery_flag": "影像核查提示",
+    "township_method": "镇街归属方式", "cluster_method": "集聚区归属方式",
+    "duplicate_id": "宗地代码重复", "problems": "数据问题", "synthetic": "合成数据",
+}
+SUMMARY_KEYS_ZH = {"township_zh": "镇（街道）", "cluster_zh": "工业集聚区", "park_zh": "功能园区", "_all": "范围"}
+SUMMARY_COLUMNS_ZH = {
+    **{s: STATUS_ZH[s] for s in STATUS_ORDER},
+    "total": "宗地数合计", "area_mu": "宗地面积合计（亩）", "idle_count": "闲置宗地数（不含政府原因）",
+    "idle_area_mu": "闲置面积（亩）", "fee_wan": "土地闲置费合计（万元）",
+}
+
+
+def check_outputs(paths, overwrite: bool) -> None:
+    """Refuse before any work is done if an output exists and ``overwrite`` is False."""
+    existing = [str(p) for p in paths if Path(p).exists()]
+    if existing and not overwrite:
+        raise InputError(f"Output file(s) already exist: {', '.join(existing)}. Pass --overwrite to replace them, "
+                         "or choose another output folder with -o.")
+
+
+def _excel_frame(df: pd.DataFrame, columns_zh: dict) -> pd.DataFrame:
+    cols = [c for c in columns_zh if c in df.columns]
+    out = pd.DataFrame({columns_zh[c]: df[c] for c in cols})
+    for c in out.columns:
+        s = out[c]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            out[c] = s.dt.strftime("%Y-%m-%d").fillna("") if len(s) else s
+        elif isinstance(s.dtype, (pd.StringDtype, pd.BooleanDtype)) or s.dtype == object:
+            out[c] = s.astype(object).where(s.notna(), None)
+    return out
+
+
+def _write_sheet(writer, frame: pd.DataFrame, name: str, *, header_note: str | None = None) -> None:
+    """Write ``frame`` to one or more sheets (``name``, ``name_2`` …) within the xlsx row limit."""
+    start = 1 if header_note else 0
+    per_sheet = EXCEL_MAX_ROWS - 1 - start
+    chunks = max(1, int(np.ceil(len(frame) / per_sheet)))
+    for i in range(chunks):
+        part = frame.iloc[i * per_sheet:(i + 1) * per_sheet]
+        sheet = name if i == 0 else f"{name}_{i + 1}"
+        part.to_excel(writer, sheet_name=sheet, index=False, startrow=start)
+        ws = writer.sheets[sheet]
+        if header_note:
+            ws.write(0, 0, header_note)
+        ws.freeze_panes(start + 1, 0)
+        ws.set_column(0, max(len(frame.columns) - 1, 0), 14)
+
+
+def idle_list_for_excel(audited, *, max_rows: int) -> tuple[pd.DataFrame, str]:
+    """The rows the workbook's 宗地清单 carries, and the Chinese sentence saying which."""
+    n = len(audited)
+    if n <= max_rows:
+        return audited, f"本表列出全部 {n:,} 宗地。"
+    need = audited["status"].isin(ACTION_STATUSES).to_numpy() | (audited["problems"].astype(str) != "").to_numpy()
+    sub = audited[need]
+    return sub, (f"共 {n:,} 宗地，超过本工作簿清单上限 {max_rows:,} 行：本表只列出需处置或需核实的 {len(sub):,} 宗"
+                 f"（{ '、'.join(STATUS_ZH[s] for s in ACTION_STATUSES) }及有数据问题的记录）；"
+                 "正常、不适用的宗地见 GeoPackage 完整清单。各汇总表按全部宗地统计。")
+
+
+def write_idle_excel(audited, path, *, notes: list[str], max_list_rows: int = 200_000) -> Path:
+    """Write the idle-audit workbook: 说明, 汇总（按状态/镇街/集聚区/园区）, 宗地清单, 问题记录."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    listed, list_note = idle_list_for_excel(audited, max_rows=max_list_rows)
+    rejected = audited[audited["problems"].astype(str) != ""]
+    notes = list(notes) + [list_note, f"问题记录表列出 {len(rejected):,} 条有数据问题的记录（它们也在清单和汇总中，未被删除）。"]
+    with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": {"constant_memory": True}}) as writer:
+        pd.DataFrame({"说明": notes}).to_excel(writer, sheet_name="说明", index=False)
+        writer.sheets["说明"].set_column(0, 0, 120)
+        by_status = (audited.groupby("status").agg(count=("status", "size"), area_mu=("area_mu", "sum"),
+                                                   fee_wan=("fee_wan", "sum"))
+                     .reindex(STATUS_ORDER).fillna(0).reset_index())
+        by_status.insert(1, "status_zh", by_status["status"].map(STATUS_ZH))
+        total = pd.DataFrame([{"status": "total", "status_zh": "合计", "count": int(by_status["count"].sum()),
+                               "area_mu": by_status["area_mu"].sum(), "fee_wan": by_status["fee_wan"].sum()}])
+        by_status = pd.concat([by_status, total], ignore_index=True)
+        by_status["count"] = by_status["count"].astype(int)
+        _write_sheet(writer, _excel_frame(by_status, {"status_zh": "审计结论", "status": "状态代码", "count": "宗地数",
+                                                      "area_mu": "面积（亩）", "fee_wan": "土地闲置费（万元）"}),
+                     "汇总_按状态")
+        for key, sheet in (("township_zh", "汇总_按镇街"), ("cluster_zh", "汇总_按集聚区"), ("park_zh", "汇总_按园区")):
+            if key in audited.columns:
+                s = summarize(audited, by=[key])
+                _write_sheet(writer, _excel_frame(s, {key: SUMMARY_KEYS_ZH[key], **SUMMARY_COLUMNS_ZH}), sheet)
+        _write_sheet(writer, _excel_frame(listed, IDLE_COLUMNS_ZH), "宗地清单", header_note=list_note)
+        _write_sheet(writer, _excel_frame(rejected, IDLE_COLUMNS_ZH), "问题记录",
+                     header_note="有数据问题的记录（重复宗地代码、无法识别的日期或数值、无效地类编码、信用代码校验失败、无几何图形等）；均未删除、未合并。")
+    logger.info("Wrote idle-audit workbook %s (%d parcels listed of %d; %d with problems)",
+                path, len(listed), len(audited), len(rejected))
+    return path
+
+
+def write_gpkg(gdf, path, *, layer: str) -> Path:
+    """Write ``gdf`` (datetimes as dates, nullable types made plain) to a GeoPackage layer."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = gdf.copy()
+    for c in out.columns:
+        if c == out.geometry.name:
+            continue
+        s = out[c]
+        if isinstance(s.dtype, pd.BooleanDtype):
+            out[c] = s.astype(object).where(s.notna(), None)
+        elif isinstance(s.dtype, pd.StringDtype) or str(s.dtype) == "str":
+            out[c] = s.astype(object).where(s.notna(), None)
+        elif s.dtype == object:
+            out[c] = s.map(lambda v: None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else
+                           (v if isinstance(v, (str, int, float, bool)) else str(v)))
+    out.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+    logger.info("Wrote %d features to %s (layer %s)", len(out), path, layer)
+    return path
+
+
+def layers_note(layers_used: list[dict]) -> list[str]:
+    """One Chinese line per layer used, saying whether it is schematic."""
+    from ..catalog import PROVENANCE_ZH
+
+    lines = []
+    for lay in layers_used:
+        prov = lay.get("provenance", "")
+        zh = "/".join(PROVENANCE_ZH.get(p, p) for p in str(prov).split("/")) if prov else "未知"
+        warn = "（示意图层：区域归属与分区汇总仅供参考，不作为权属或界线依据）" if "schematic" in str(prov) else ""
+        lines.append(f"图层 {lay['layer_id']}「{lay.get('title_zh', '')}」：{zh}{warn}；来源：{lay.get('source', '')}")
+    return lines
+
+
+def write_answer_map(gdf, path, *, title: str, status_field: str, popup_fields: dict, max_features: int,
+                     provenance_note: str, overwrite: bool, priority: pd.Series | None = None):
+    """Draw the answer with :func:`dcf_spatial.maps.webmap.answer_map`, at most ``max_features``.
+
+    When there are more rows, the ``max_features`` with the highest ``priority`` are drawn and the
+    legend note says how many of how many. Returns the path, or None if the maps module is absent.
+    """
+    try:
+        from ..maps.webmap import answer_map
+    except ImportError as exc:  # the maps engineer's module may not be installed yet
+        logger.warning("No HTML map written: dcf_spatial.maps.webmap.answer_map is not available (%s)", exc)
+        return None
+    draw = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    note = provenance_note
+    if len(draw) > max_features:
+        order = priority.loc[draw.index].sort_values(ascending=False).index if priority is not None else draw.index
+        draw = draw.loc[order[:max_features]]
+        note = f"{note}；图上只绘制 {max_features:,} 宗（共 {len(gdf):,} 宗，按需处置优先、面积从大到小选取），完整清单见 Excel 与 GeoPackage"
+    cols = [c for c in popup_fields if c in draw.columns]
+    draw = draw[cols + [draw.geometry.name] + ([status_field] if status_field not in cols else [])]
+    return answer_map(draw, path, title=title, status_field=status_field, label_field="parcel_id" if "parcel_id" in draw else None,
+                      popup_fields={c: popup_fields[c] for c in cols}, provenance_note=note, overwrite=overwrite)
+
+
+#: efficiency list columns -> Chinese header
+EFFICIENCY_COLUMNS_ZH = {
+    "row": "原表行号", "year": "年度", "credit_code": "统一社会信用代码", "name": "企业名称",
+    "industry_code": "行业代码", "above_scale": "是否规上", "township_zh": "所在镇（街道）", "cluster_zh": "所在工业集聚区",
+    "land_area_mu": "用地面积（亩）", "land_area_source": "用地面积来源", "parcel_area_mu": "宗地面积合计（亩）",
+    "tax_wan": "税收（万元）", "revenue_wan": "营业收入（万元）", "energy_tce": "综合能耗（吨标准煤）",
+    "employees": "从业人员（人）", "rd_wan": "研发投入（万元）",
+    "tax_per_mu": "亩均税收（万元/亩）", "revenue_per_mu": "亩均营业收入（万元/亩）", "tax_per_tce": "单位能耗税收（万元/吨标准煤）",
+    "rd_intensity": "研发经费投入强度（%）", "labour_productivity": "全员劳动生产率（万元/人）",
+    "score": "综合得分", "rank": "年度排名", "evaluated_n": "年度参评企业数", "eff_class": "分类",
+    "eff_class_zh": "分类名称", "eff_reason": "分类依据", "duplicate_id": "信用代码重复", "problems": "数据问题",
+    "synthetic": "合成数据",
+}
+LOW_COLUMNS_ZH = {"parcels": "宗地数", "area_mu": "宗地面积（亩）", "low_count": "低效用地宗数",
+                  "low_area_mu": "低效用地面积（亩）", "d_area_mu": "其中D类企业用地（亩）", "idle_area_mu": "其中闲置土地（亩）"}
+
+
+def write_efficiency_excel(classed: pd.DataFrame, path, *, notes: list[str], low_tables: dict[str, pd.DataFrame]) -> Path:
+    """Write the 亩产效益 workbook: 说明, 汇总_按分类/镇街/集聚区, 企业清单, 低效用地_*, 问题记录."""
+    from .efficiency import CLASS_ORDER
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    problems = classed[classed["problems"].astype(str) != ""]
+    with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": {"constant_memory": True}}) as writer:
+        pd.DataFrame({"说明": list(notes)}).to_excel(writer, sheet_name="说明", index=False)
+        writer.sheets["说明"].set_column(0, 0, 120)
+        for key, sheet, label in ((None, "汇总_按分类", None), ("township_zh", "汇总_按镇街", "镇（街道）"),
+                                  ("cluster_zh", "汇总_按集聚区", "工业集聚区")):
+            df = classed.assign(_all="全部")
+            k = key or "_all"
+            df[k] = df[k].astype("string").fillna("（未落入任何区域）")
+            t = df.pivot_table(index=k, columns="eff_class", values="row", aggfunc="size", fill_value=0)
+            t = t.reindex(columns=list(CLASS_ORDER), fill_value=0)
+            t["合计"] = t.sum(axis=1)
+            t["用地面积（亩）"] = df.groupby(k)["land_area_mu"].sum()
+            t["税收（万元）"] = df.groupby(k)["tax_wan"].sum()
+            t = t.rename(columns={c: f"{c}类" for c in CLASS_ORDER}).reset_index().rename(columns={k: label or "范围"})
+            _write_sheet(writer, t, sheet)
+        _write_sheet(writer, _excel_frame(classed, EFFICIENCY_COLUMNS_ZH), "企业清单")
+        for name, table in low_tables.items():
+            by = table.columns[0]
+            _write_sheet(writer, _excel_frame(table, {by: SUMMARY_KEYS_ZH.get(by, by), **LOW_COLUMNS_ZH}), f"低效用地_{name}")
+        _write_sheet(writer, _excel_frame(problems, EFFICIENCY_COLUMNS_ZH), "问题记录",
+                     header_note="有数据问题的企业记录（均保留在企业清单与汇总中，未删除、未合并）。")
+    logger.info("Wrote efficiency workbook %s (%d enterprise rows, %d with problems)", path, len(classed), len(problems))
+    return path
