@@ -26,6 +26,8 @@ from ..errors import DcfError
 from . import style as map_style
 
 logger = logging.getLogger(__name__)
+# fontTools logs every subset step at INFO (matplotlib subsets fonts for each PDF): keep -v readable
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 class FontError(DcfError):

@@ -150,7 +150,7 @@ def _payload_js(enc: dict, meta: dict) -> str:
     return "{" + ",".join(parts) + ("," if parts else "") + body[1:]
 
 
-def _display_value(v) -> str | None:
+def display_value(v) -> str | None:
     import math
 
     if v is None:
@@ -330,7 +330,7 @@ class WebMap:
             if col not in gdf.columns:
                 raise InputError(f"Map layer {name!r}: column {col!r} is not in the data (columns: "
                                  f"{', '.join(map(str, gdf.columns))}).")
-            props[col] = [_display_value(v) for v in gdf[col].tolist()]
+            props[col] = [display_value(v) for v in gdf[col].tolist()]
         meta = {
             "styles": styles, "props": props, "pf": [[c, lab] for c, lab in popup_fields.items()],
             "tf": tooltip_field, "title": popup_title, "labels": labels, "labelClass": label_class,

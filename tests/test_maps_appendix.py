@@ -1,0 +1,168 @@
+"""The appendix maps: PDF text and pixels, PNG resolution, provenance note, style file, CLI."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from browser import chromium_path, image_is_blank, make_fixture_store, open_offline
+from dcf_spatial import settings
+from dcf_spatial.errors import InputError
+
+TITLES = {
+    "fig1": "聊城市东昌府区产业布局示意图",
+    "fig2": "聊城市东昌府区四大工业聚集区示意图",
+    "fig3": "聊城市东昌府区七大农业示范园区示意图",
+}
+needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    path = make_fixture_store(tmp_path_factory.mktemp("store") / "store.gpkg")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(settings, "store", path)
+        yield path
+
+
+@pytest.fixture(scope="module")
+def maps_dir(store, tmp_path_factory):
+    from dcf_spatial.maps import appendix
+
+    out = tmp_path_factory.mktemp("maps")
+    result = appendix.appendix_maps(out)
+    assert set(result) == {"fig1", "fig2", "fig3"}
+    return out, result
+
+
+def _pdftotext(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+@needs_poppler
+@pytest.mark.parametrize("key", ["fig1", "fig2", "fig3"])
+def test_pdf_has_chinese_title_as_text_and_is_a3_landscape(maps_dir, key):
+    _, result = maps_dir
+    pdf = result[key]["pdf"]
+    text = _pdftotext(pdf)
+    assert TITLES[key] in text.replace(" ", "")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    size = next(line for line in info.splitlines() if line.startswith("Page size"))
+    w, h = (float(v) for v in size.split(":")[1].split("pts")[0].split(" x "))
+    assert abs(w - 1190.55) < 2 and abs(h - 841.89) < 2  # A3 landscape in points
+    assert "Pages:           1" in info
+
+
+@needs_poppler
+def test_pdf_page_is_not_blank_and_text_is_embedded_font(maps_dir, tmp_path):
+    _, result = maps_dir
+    pdf = result["fig1"]["pdf"]
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-singlefile", str(pdf), str(tmp_path / "page")], check=True)
+    assert not image_is_blank(tmp_path / "page.png")
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "NotoSansSC" in fonts  # the pip-shipped font is embedded, not a system font
+
+
+@needs_poppler
+def test_print_map_names_schematic_layers_date_and_scale(maps_dir):
+    import datetime as dt
+
+    _, result = maps_dir
+    text = _pdftotext(result["fig3"]["pdf"]).replace(" ", "")
+    assert "示意图层" in text
+    assert "镇（街道）界（示意）" in text
+    assert "千米" in text  # scale bar in km
+    assert "北" in text  # north arrow
+    assert dt.date.today().isoformat() in text
+    assert "测试镇3" in text  # township names are labelled
+
+
+def test_png_is_at_least_200_dpi_and_not_blank(maps_dir):
+    from PIL import Image
+
+    _, result = maps_dir
+    for key in ("fig1", "fig2", "fig3"):
+        png = result[key]["png"]
+        with Image.open(png) as im:
+            assert im.size[0] >= int(16.5 * 200) and im.size[1] >= int(11.6 * 200)
+        assert not image_is_blank(png)
+
+
+def test_refuses_to_overwrite_without_flag(maps_dir, store):
+    from dcf_spatial.maps import appendix
+
+    out, result = maps_dir
+    before = result["fig2"]["pdf"].stat().st_mtime_ns
+    with pytest.raises(InputError, match="--overwrite"):
+        appendix.appendix_maps(out, keys=("fig2",), formats=("pdf",))
+    assert result["fig2"]["pdf"].stat().st_mtime_ns == before
+
+
+@needs_poppler
+def test_planner_restyles_title_in_the_style_file(store, tmp_path, monkeypatch):
+    from dcf_spatial.maps import appendix
+    from dcf_spatial.maps import style as map_style
+
+    text = map_style.style_path.read_text(encoding="utf-8")
+    assert 'title = "聊城市东昌府区七大农业示范园区示意图"' in text
+    custom = tmp_path / "style.toml"
+    custom.write_text(text.replace('title = "聊城市东昌府区七大农业示范园区示意图"', 'title = "东昌府区农业园区分布图（修订稿）"'),
+                      encoding="utf-8")
+    monkeypatch.setattr(map_style, "style_path", custom)
+    paths = appendix.print_map("fig3", tmp_path, formats=("pdf",))
+    assert "东昌府区农业园区分布图（修订稿）" in _pdftotext(paths["pdf"]).replace(" ", "")
+
+
+def test_missing_glyphs_fail_loudly():
+    from dcf_spatial.maps import fonts
+
+    fonts.check_text("聊城市东昌府区")  # covered
+    with pytest.raises(fonts.FontError, match="tofu"):
+        fonts.check_text("附图\ue000")  # a private-use character no font covers
+
+
+def test_missing_layer_is_named(tmp_path, monkeypatch):
+    from dcf_spatial.maps import appendix
+
+    monkeypatch.setattr(settings, "store", tmp_path / "nothing.gpkg")
+    with pytest.raises(InputError, match="district|townships|other_units"):
+        appendix.print_map("fig1", tmp_path, formats=("png",))
+
+
+@pytest.mark.skipif(chromium_path() is None, reason="chromium not installed")
+def test_appendix_html_opens_offline_with_its_layers(maps_dir, tmp_path):
+    _, result = maps_dir
+    rep = open_offline(result["fig2"]["html"], screenshot=tmp_path / "fig2.png", evaluate={
+        "layers": "Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label')).map(e => e.textContent.trim())",
+        "title": "document.querySelector('.dcf-title-main').textContent",
+        "legend": "document.querySelector('.dcf-legend').textContent",
+    })
+    assert rep.external_requests == []
+    assert rep.console_errors == [] and rep.page_errors == []
+    assert rep.evaluated["layers"] == ["开发区托管镇（街道）（规划范围外）", "镇（街道）界（示意）", "工业集聚区", "功能园区",
+                                       "河流（示意）", "道路（示意）", "铁路（示意）", "京杭大运河", "区界（法定行政区域）",
+                                       "规划点名企业（位置示意）"]
+    assert rep.evaluated["title"] == "附图2  " + TITLES["fig2"]
+    assert "示意图层" in rep.evaluated["legend"]
+    assert not image_is_blank(rep.screenshot)
+
+
+def test_cli_appendix_writes_and_refuses(store, tmp_path):
+    from dcf_spatial.cli.main import cli
+
+    runner = CliRunner()
+    res = runner.invoke(cli, ["--store", str(store), "maps", "appendix", "--out", str(tmp_path), "--only", "fig3",
+                              "--format", "png", "--json"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "fig3_agri_zones.png").exists()
+    assert not (tmp_path / "fig1_industry_layout.png").exists()
+    again = runner.invoke(cli, ["--store", str(store), "maps", "appendix", "--out", str(tmp_path), "--only", "fig3",
+                                "--format", "png"])
+    assert again.exit_code != 0 and "--overwrite" in (again.output + str(again.exception))
+    assert "exists" in (again.output + str(again.exception))
+    bad = runner.invoke(cli, ["maps", "appendix", "--only", "fig9"])
+    assert bad.exit_code == 2 and "fig9" in bad.output
