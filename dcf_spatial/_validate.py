@@ -277,7 +277,9 @@ def resolve_crs(gdf: "gpd.GeoDataFrame", *, user_crs=None, swap_xy: bool = False
 
     Order of authority: ``user_crs`` (the user knows best: it overrides a declared CRS, e.g. a
     GCJ-02 file labelled WGS84), then the file's declared CRS (checked against its numbers), then
-    :func:`guess_crs`. Notes say what was done.
+    :func:`guess_crs`. In every case swapped axes are recognised: refused with the fix, or — for
+    ``X``/``Y`` headers (``survey_ok``) holding a northing in X — read the surveyors' way. Notes
+    say what was done.
     """
     from .crs import parse_crs, to_storage
 
@@ -285,83 +287,91 @@ def resolve_crs(gdf: "gpd.GeoDataFrame", *, user_crs=None, swap_xy: bool = False
     ok = np.isfinite(rx) & np.isfinite(ry)
     if not ok.any():
         raise InputError(f"{where}：{len(gdf)} 条记录都没有几何图形或坐标，无法使用。请检查导出设置或坐标列。")
-    mx, my = float(np.median(rx[ok])), float(np.median(ry[ok]))
+    rx, ry = rx[ok], ry[ok]
+    mx, my = float(np.median(rx)), float(np.median(ry))
+    if swap_xy:
+        gdf = gdf.set_geometry(swap_axes(gdf.geometry.values), crs=gdf.crs)
+        notes.append(f"按用户要求对调了 x/y（原中位点 {_fmt(mx)}, {_fmt(my)}）")
+        rx, ry, mx, my = ry, rx, my, mx
     declared = gdf.crs
 
-    if user_crs is not None:
-        code = parse_crs(user_crs)
-        geographic = code in ("gcj02", "bd09") or _is_geographic(code)
-        if geographic or (declared is not None and declared.is_geographic):
-            mx, my = _check_swap(gdf, mx, my, swap_xy, where, names, notes)
-            if swap_xy:
-                gdf = gdf.set_geometry(swap_axes(gdf.geometry.values), crs=gdf.crs)
-        if geographic and not _looks_like_degrees(mx, my):
-            raise InputError(
-                f"{where}：指定了经纬度坐标系 {user_crs}，但坐标约为 ({_fmt(mx)}, {_fmt(my)})，是米制平面坐标。"
-                f"请改用对应的投影坐标系，例如 --crs {_suggest(mx, my)}。"
-            )
-        if not geographic and _looks_like_degrees(mx, my) and (declared is None or declared.is_geographic):
-            raise InputError(
-                f"{where}：指定了投影坐标系 {user_crs}（米制），但坐标约为 ({_fmt(mx)}, {_fmt(my)})，是经纬度。"
-                "请去掉 --crs，或改为 --crs 4490（CGCS2000 经纬度）/ gcj02 / bd09。"
-            )
-        if declared is not None:
-            declared_code = declared.to_string()
-            if code in ("gcj02", "bd09"):
-                if not declared.is_geographic:
-                    gdf = gdf.to_crs("EPSG:4326")
-                notes.append(f"文件声明坐标系 {declared_code}，按用户指定视为 {code.upper()} 坐标并转换为 CGCS2000 (EPSG:4490)")
-            elif not declared.equals(code):
-                notes.append(f"文件声明坐标系 {declared_code}，按用户指定的 {code} 解读（忽略文件声明）")
-        elif code in ("gcj02", "bd09"):
-            notes.append(f"按用户指定，坐标视为 {code.upper()}，已转换为 CGCS2000 (EPSG:4490)（反算误差远小于 1 米）")
-        else:
-            notes.append(f"文件未声明坐标系，按用户指定的 {code} 读入")
-        out = to_storage(gdf, crs=code)
-        return _check_transformed(out, where, mx, my, f"指定的坐标系 {user_crs}")
-
-    if declared is not None:
-        if declared.is_geographic:
-            mx, my = _check_swap(gdf, mx, my, swap_xy, where, names, notes)
-            if swap_xy:
-                gdf = gdf.set_geometry(swap_axes(gdf.geometry.values), crs=gdf.crs)
+    if user_crs is not None or declared is not None:
+        code = parse_crs(user_crs) if user_crs is not None else None
+        what = f"指定的坐标系 {user_crs}" if code else f"文件声明的坐标系 {declared.to_string()}"
+        web = code in ("gcj02", "bd09")
+        effective = "EPSG:4326" if web else (code or declared)
+        geographic = web or _is_geographic(effective)
+        # a projected file the user says holds GCJ-02/BD-09: unprojected to lon/lat first, below
+        web_projected = web and declared is not None and not declared.is_geographic
+        if geographic and not web_projected:
+            if not swap_xy and swapped_degrees(mx, my):
+                raise swap_error(where, names, mx, my)
             if not _looks_like_degrees(mx, my):
+                if code:
+                    raise InputError(
+                        f"{where}：指定了经纬度坐标系 {user_crs}，但坐标约为 ({_fmt(mx)}, {_fmt(my)})，是米制平面坐标。"
+                        f"请改用对应的投影坐标系，例如 --crs {_suggest(mx, my)}。"
+                    )
                 raise InputError(
                     f"{where}：文件声明为经纬度坐标系 {declared.to_string()}，但坐标约为 ({_fmt(mx)}, {_fmt(my)})，"
                     f"是米制平面坐标——坐标系声明（.prj）有误。请用 --crs 指定实际坐标系，例如 --crs {_suggest(mx, my)}。"
                 )
-        elif _looks_like_degrees(mx, my):
-            raise InputError(
-                f"{where}：文件声明为投影坐标系 {declared.to_string()}（米制），但坐标约为 ({_fmt(mx)}, {_fmt(my)})，"
-                "是经纬度——坐标系声明（.prj）有误。请用 --crs 4490 指定（高德/腾讯坐标用 gcj02，百度用 bd09）。"
-            )
-        epsg = declared.to_epsg()
-        out = to_storage(gdf)
-        if epsg not in (4490,):
+        elif not geographic:
+            if _looks_like_degrees(mx, my):
+                if code:
+                    raise InputError(
+                        f"{where}：指定了投影坐标系 {user_crs}（米制），但坐标约为 ({_fmt(mx)}, {_fmt(my)})，是经纬度。"
+                        "请去掉 --crs，或改为 --crs 4490（CGCS2000 经纬度）/ gcj02 / bd09。"
+                    )
+                raise InputError(
+                    f"{where}：文件声明为投影坐标系 {declared.to_string()}（米制），但坐标约为 ({_fmt(mx)}, {_fmt(my)})，"
+                    "是经纬度——坐标系声明（.prj）有误。请用 --crs 4490 指定（高德/腾讯坐标用 gcj02，百度用 bd09）。"
+                )
+            if not swap_xy and _projected_swapped(effective, mx, my):
+                if not survey_ok:
+                    raise swap_error(where, names, mx, my, fix=(
+                        f"{names[0]} 看起来是北坐标、{names[1]} 是东坐标：请在 GIS 软件中检查坐标轴顺序，"
+                        "或在 Python 中调用 read_vector(..., swap_xy=True)"))
+                gdf = gdf.set_geometry(swap_axes(gdf.geometry.values), crs=gdf.crs)
+                notes.append(f"按测量惯例 {names[0]} 为北坐标、{names[1]} 为东坐标，已按此解读")
+                mx, my = my, mx
+        if code and declared is not None:
+            if web:
+                if not declared.is_geographic:
+                    gdf = gdf.to_crs("EPSG:4326")
+                notes.append(f"文件声明坐标系 {declared.to_string()}，按用户指定视为 {code.upper()} 坐标并转换为 CGCS2000 (EPSG:4490)")
+            elif not declared.equals(code):
+                notes.append(f"文件声明坐标系 {declared.to_string()}，按用户指定的 {code} 解读（忽略文件声明）")
+        elif web:
+            notes.append(f"按用户指定，坐标视为 {code.upper()}，已转换为 CGCS2000 (EPSG:4490)（反算误差远小于 1 米）")
+        elif code:
+            notes.append(f"文件未声明坐标系，按用户指定的 {code} 读入")
+        elif declared.to_epsg() != 4490:
+            epsg = declared.to_epsg()
             notes.append(f"坐标系 {declared.name}（{'EPSG:' + str(epsg) if epsg else '自定义'}）已转换为 CGCS2000 (EPSG:4490)")
-        return _check_transformed(out, where, mx, my, f"文件声明的坐标系 {declared.to_string()}")
+        out = to_storage(gdf, crs=code) if code else to_storage(gdf)
+        return _check_transformed(out, where, mx, my, what)
 
-    guess = guess_crs(rx[ok], ry[ok], where=where, names=names, survey_ok=survey_ok, swap_xy=swap_xy)
+    guess = guess_crs(rx, ry, where=where, names=names, survey_ok=survey_ok)
     if guess.swap:
         gdf = gdf.set_geometry(swap_axes(gdf.geometry.values), crs=None)
     notes.append(guess.note)
-    out = to_storage(gdf.set_crs(guess.crs, allow_override=True))
-    return out
+    return to_storage(gdf.set_crs(guess.crs, allow_override=True))
 
 
-def _is_geographic(code: str) -> bool:
+def _projected_swapped(crs, mx: float, my: float) -> bool:
+    """True when metre coordinates only land in China with their axes exchanged."""
+    lon, lat = _to_lonlat(crs, mx, my)
+    if np.isfinite(lon) and np.isfinite(lat) and in_china(lon, lat):
+        return False
+    slon, slat = _to_lonlat(crs, my, mx)
+    return bool(np.isfinite(slon) and np.isfinite(slat) and in_china(slon, slat))
+
+
+def _is_geographic(code) -> bool:
     from pyproj import CRS
 
     return CRS.from_user_input(code).is_geographic
-
-
-def _check_swap(gdf, mx, my, swap_xy, where, names, notes):
-    if swap_xy:
-        notes.append(f"按用户要求对调了 x/y（原中位点 {_fmt(mx)}, {_fmt(my)}）")
-        return my, mx
-    if swapped_degrees(mx, my):
-        raise swap_error(where, names, mx, my)
-    return mx, my
 
 
 def _suggest(mx: float, my: float) -> str:

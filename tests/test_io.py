@@ -411,3 +411,39 @@ def test_iter_records_and_scan_stream_a_gbk_shapefile(tmp_path):
     summary = io.scan_vector(shp)
     assert summary["count"] == 5 and summary["n_invalid"] == 1 and summary["invalid_rows"] == [4]
     assert summary["fields"] == ["名称"]
+
+
+# --- axes with a known projected CRS, truncated DBF names, KML folders -------------------------------
+
+
+def test_user_projected_crs_with_survey_xy_and_swapped_declared_axes(tmp_path):
+    x, y = point_in("EPSG:4527")
+    survey = table({"X": [y], "Y": [x]}, tmp_path / "s.csv")
+    gdf = io.read_vector(survey, crs=4527)
+    assert metres_from_known(gdf)[0] < 1.0
+    assert any("北坐标" in n for n in gdf.attrs["read_notes"])
+    path = tmp_path / "axes.gpkg"
+    gpd.GeoDataFrame(geometry=[shapely.Point(y, x)], crs=4527).to_file(path)
+    with pytest.raises(InputError) as err:
+        io.read_vector(path)
+    assert str(path) in str(err.value) and "swap_xy=True" in str(err.value)
+    assert metres_from_known(io.read_vector(path, swap_xy=True))[0] < 1.0
+
+
+def test_chinese_field_names_cut_at_ten_bytes_are_recognised(tmp_path):
+    g = gpd.GeoDataFrame({"宗地号": ["SYN1"], "土地使用权人": ["合成企业（样例）"], "约定动工日期": ["2021-03-01"]},
+                         geometry=[shapely.box(115.97, 36.44, 115.98, 36.45)], crs=4490)
+    shp = write_shapefile(g, tmp_path / "zd.shp", encoding="gbk")
+    gdf = io.read_vector(shp, aliases="parcels")
+    assert "土地使用权人" not in gdf.columns  # the DBF really did cut the name
+    assert gdf["holder"].tolist() == ["合成企业（样例）"] and gdf["agreed_start"].tolist() == ["2021-03-01"]
+    assert any("截断" in n for n in gdf.attrs["read_notes"])
+
+
+def test_kml_folders_are_all_read(tmp_path):
+    path = tmp_path / "folders.kml"
+    gpd.GeoDataFrame({"Name": ["甲"]}, geometry=[shapely.Point(*KNOWN)], crs=4326).to_file(path, driver="KML", layer="项目")
+    gpd.GeoDataFrame({"Name": ["乙", "丙"]}, geometry=[shapely.Point(115.99, 36.46), shapely.Point(116.0, 36.47)],
+                     crs=4326).to_file(path, driver="KML", layer="备选", mode="a")
+    gdf = io.read_vector(path)
+    assert len(gdf) == 3 and sorted(set(gdf["kml_layer"])) == ["备选", "项目"]
