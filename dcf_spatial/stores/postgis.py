@@ -69,6 +69,21 @@ def _promote_to_multi(gdf):
     return gdf.set_geometry(geoms)
 
 
+def _string_dtypes(gdf, text_cols: set[str]):
+    """Give text columns the dtype pandas infers for strings (``str`` in pandas 3), as GDAL's reader does.
+
+    ``read_sql`` leaves a text column that holds only NULLs as ``object``; the GeoPackage reader
+    gives it the string dtype, and both stores should return the same frame.
+    """
+    import pandas as pd
+
+    str_dtype = pd.Series(["a"]).dtype
+    for col in text_cols & set(gdf.columns):
+        if gdf[col].dtype != str_dtype:
+            gdf[col] = gdf[col].astype(str_dtype) if str_dtype != object else gdf[col]
+    return gdf
+
+
 class PostgisStore:
     """A PostgreSQL/PostGIS schema holding the layers and the catalog tables."""
 
@@ -251,7 +266,10 @@ class PostgisStore:
             select = ", ".join(_q(c) for c in cols if c != ORDER_COLUMN)
             gdf = gpd.read_postgis(text(f"SELECT {select} FROM {self._t(table)}{where}{order}"), con,
                                    geom_col=GEOMETRY_COLUMN, params=params)
-        return gdf
+            text_cols = {r[0] for r in con.execute(text(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema=:s AND table_name=:t "
+                "AND data_type IN ('text', 'character varying')"), {"s": self.schema, "t": table}).all()}
+        return _string_dtypes(gdf, text_cols)
 
     # --- writing ------------------------------------------------------------------------------
     def _load_temp(self, con, gdf, layer_id: str) -> str:
@@ -264,7 +282,28 @@ class PostgisStore:
         out = out.reset_index(drop=True)
         out.insert(0, ORDER_COLUMN, range(len(out)))
         out.to_postgis(tmp, con, schema=self.schema, if_exists="fail", index=False)
+        self._restore_empty_strings(con, tmp, out)
         return tmp
+
+    def _restore_empty_strings(self, con, table: str, gdf) -> None:
+        """Put back the empty strings that ``to_postgis`` turned into NULL.
+
+        geopandas loads rows with ``COPY … CSV``, where an empty field is NULL, so ``""`` and
+        ``None`` both arrive as NULL (the GeoPackage keeps them apart). Rather than re-implement
+        the loader, the rows that held ``""`` are set back by their order number.
+        """
+        from sqlalchemy import bindparam, text
+        from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
+
+        for col in gdf.columns:
+            if col in (ORDER_COLUMN, gdf.geometry.name) or gdf[col].dtype.kind not in "OSUT":
+                continue
+            empty = gdf[col].map(lambda v: isinstance(v, str) and v == "").to_numpy(dtype=bool)
+            if not empty.any():
+                continue
+            rows = [int(r) for r in gdf.loc[empty, ORDER_COLUMN]]
+            stmt = text(f"UPDATE {self._t(table)} SET {_q(col)} = '' WHERE {_q(ORDER_COLUMN)} = ANY(:rows)")
+            con.execute(stmt.bindparams(bindparam("rows", type_=ARRAY(BIGINT))), {"rows": rows})
 
     def _rename(self, con, old: str, new: str) -> None:
         """Rename a table and its indexes (GeoAlchemy2 names the GiST index after the table)."""
