@@ -1,8 +1,175 @@
 """`dcf site` — 项目选址核查 — does a project fit the plan here?"""
 
+from __future__ import annotations
+
+from pathlib import Path
+
 import click
+
+from ._options import check_writable, crs_opt, echo_json, json_opt, map_opt, overwrite_opt
+
+CATALOGUE_CLASSES = ("鼓励类", "允许类", "限制类", "淘汰类")
 
 
 @click.group()
 def site():
-    """项目选址核查 — does a project fit the plan here?"""
+    """项目选址核查 — does a project fit the plan here?
+
+    \b
+    $ dcf site check --site 115.80,36.47 --industry 轴承
+    $ dcf site check --batch 项目清单.xlsx -o 核查结果.xlsx
+    """
+
+
+@site.command()
+@click.option("--site", "site_value", help="场地：文件（SHP/GPKG/GeoJSON/KML/CSV…）、WKT 或 “经度,纬度”。")
+@click.option("--industry", help="行业：GB/T 4754-2017 代码（C3451、345、34、C）或中文词（轴承、新能源汽车、水泥…）。")
+@click.option("--area-mu", type=float, help="用地面积（亩）：点位按此面积扩为圆形地块，并用于指标核算。")
+@crs_opt
+@click.option("--investment-wan", type=float, help="项目总投资（万元），用于投资强度。")
+@click.option("--floor-area-m2", type=float, help="总建筑面积（m²），用于容积率。")
+@click.option("--footprint-m2", type=float, help="建筑物、构筑物基底占地面积（m²），用于建筑系数。")
+@click.option("--admin-area-m2", type=float, help="行政办公及生活服务设施用地面积（m²）。")
+@click.option("--green-area-m2", type=float, help="绿地面积（m²），用于绿地率。")
+@click.option("--capacity-replacement", is_flag=True, help="项目实施产能等量或减量置换（第九章第三节）。")
+@click.option("--catalogue-class", type=click.Choice(CATALOGUE_CLASSES),
+              help="项目在《产业结构调整指导目录》中的类别（化工项目核查用）。")
+@click.option("--batch", "batch_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="批量核查：CSV/XLSX（每行一个场地：经度/纬度或 WKT 列、行业列，可含面积与投资列）。")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="批量结果文件：.csv / .xlsx / .gpkg。")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="另存 HTML 核查报告。")
+@map_opt
+@json_opt
+@overwrite_opt
+def check(site_value, industry, area_mu, crs, investment_wan, floor_area_m2, footprint_m2, admin_area_m2,
+          green_area_m2, capacity_replacement, catalogue_class, batch_file, output, report_path, map_path,
+          as_json, overwrite):
+    """核查项目选址是否符合产业规划 — verdict, zones, nearest designated clusters, reasons, indicators.
+
+    \b
+    $ dcf site check --site 115.80,36.47 --industry 轴承
+    $ dcf site check --site 115.80,36.47 --crs gcj02 --industry C3451 --area-mu 80 --investment-wan 24000
+    $ dcf site check --site 地块.shp --industry 新能源汽车 --report 核查.html --map 核查地图.html
+    $ dcf site check --batch 项目清单.csv -o 核查结果.xlsx --json
+    """
+    for p, hint in ((report_path, "--report"), (map_path, "--map"), (output, "--output")):
+        if p is not None:
+            check_writable(p, overwrite, param_hint=hint)
+    if batch_file is not None:
+        if site_value:
+            raise click.BadParameter("give either --site or --batch, not both.", param_hint="--batch")
+        return _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, industry)
+    if not site_value:
+        raise click.BadParameter("no site given. Example: --site 115.80,36.47 (经度,纬度), a WKT string or a file.",
+                                 param_hint="--site")
+    if not industry:
+        raise click.BadParameter("no industry given. Example: --industry 轴承 or --industry C3451.",
+                                 param_hint="--industry")
+    from .. import io as dcf_io
+    from ..errors import InputError
+    from ..industry import industry_error_message, resolve
+    from ..queries import site_check as sc
+
+    m = resolve(industry)
+    if not m.resolved:
+        raise click.BadParameter(industry_error_message(m).removeprefix("--industry: "), param_hint="--industry")
+    try:
+        site_gdf = dcf_io.read_site(site_value, crs=crs, area_mu=area_mu)
+    except InputError as exc:
+        raise click.BadParameter(str(exc), param_hint="--site") from None
+    figures = {"site_area_mu": area_mu, "investment_wan": investment_wan, "floor_area_m2": floor_area_m2,
+               "footprint_m2": footprint_m2, "admin_area_m2": admin_area_m2, "green_area_m2": green_area_m2}
+    res = sc.check_site(site_gdf, m, figures=figures, capacity_replacement=capacity_replacement,
+                        catalogue_class=catalogue_class)
+    notes = site_gdf.attrs.get("read_notes", [])
+    res["read_notes"] = notes
+    inputs = {"场地": site_value, "行业": industry, "坐标系": crs, "用地面积（亩）": area_mu,
+              "总投资（万元）": investment_wan, "总建筑面积（m²）": floor_area_m2, "基底面积（m²）": footprint_m2,
+              "行政办公及生活服务设施用地（m²）": admin_area_m2, "绿地面积（m²）": green_area_m2,
+              "产能置换": "是" if capacity_replacement else None, "产业目录类别": catalogue_class}
+    _outputs([res], site_gdf.iloc[[0]] if len(site_gdf) == 1 else _dissolved(site_gdf), report_path, map_path,
+             overwrite, title=f"项目选址核查：{m.label_zh}", inputs=inputs, notes=notes)
+    if as_json:
+        echo_json(res)
+    else:
+        from ..queries.site_check import summary_text
+
+        click.echo(summary_text(res))
+        for n in notes:
+            click.echo(f"读取说明：{n}", err=True)
+
+
+def _dissolved(gdf):
+    return gdf.dissolve().reset_index(drop=True)
+
+
+def _outputs(results, sites, report_path, map_path, overwrite, *, title, inputs=None, notes=None):
+    from ..queries import report
+
+    if report_path is not None:
+        report.write_html(report.site_report_html(results, title=title, inputs=inputs, read_notes=notes),
+                          report_path, overwrite=overwrite)
+        click.echo(f"报告已写出：{report_path}", err=True)
+    if map_path is not None:
+        from ..maps.webmap import answer_map
+
+        focus = report.sites_frame(sites, results)
+        prov = next((r["provenance"]["note_zh"] for r in results if r.get("status", "ok") == "ok"), "")
+        focus["label"] = [f"第{i + 1}行 {v}" for i, v in enumerate(focus["verdict_zh"])] if len(focus) > 1 else focus[
+            "verdict_zh"]
+        answer_map(focus, map_path, title=title, label_field="label", status_field="verdict_zh",
+                   popup_fields={"verdict_zh": "结论", "industry_zh": "行业", "townships": "所在镇（街道）",
+                                 "zones": "涉及分区", "nearest_designated": "对口分区（最近）", "reasons": "判定理由",
+                                 "error": "问题"},
+                   provenance_note=prov, overwrite=overwrite)
+        click.echo(f"地图已写出：{map_path}", err=True)
+
+
+def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, default_industry):
+    from ..queries import site_check as sc
+
+    sites, industries, figures, errors, notes = sc.read_batch(batch_file, crs=crs, default_industry=default_industry)
+    results = sc.check_sites(sites, industries, figures=figures, errors=errors)
+    table = sc.results_table(results)
+    if output is not None:
+        _write_table(table, sites, results, output)
+        click.echo(f"结果已写出：{output}（{len(table)} 行，与输入行数相同）", err=True)
+    _outputs(results, sites, report_path, map_path, overwrite, title=f"项目选址批量核查：{batch_file.name}",
+             inputs={"文件": str(batch_file), "坐标系": crs}, notes=notes)
+    if as_json:
+        echo_json(results)
+        return
+    counts = table["verdict_zh"].value_counts()
+    click.echo(f"批量核查 {batch_file}：共 {len(table)} 行。")
+    for k, v in counts.items():
+        click.echo(f"  {k}：{v} 行")
+    for r in table.itertuples():
+        click.echo(f"  第 {r.row} 行：{r.verdict_zh}" + (f" — {r.error}" if r.error else ""))
+    prov = next((r["provenance"]["note_zh"] for r in results if r.get("status") == "ok"), "")
+    if prov:
+        click.echo("数据说明：" + prov)
+    for n in notes:
+        click.echo(f"读取说明：{n}", err=True)
+
+
+def _write_table(table, sites, results, output: Path):
+    suffix = output.suffix.lower()
+    if suffix == ".csv":
+        table.to_csv(output, index=False, encoding="utf-8-sig")
+    elif suffix == ".xlsx":
+        import pandas as pd
+
+        prov = next((r["provenance"] for r in results if r.get("status") == "ok"), None)
+        with pd.ExcelWriter(output) as xl:
+            table.to_excel(xl, sheet_name="核查结果", index=False)
+            pd.DataFrame({"说明": [prov["note_zh"] if prov else "",
+                                   "结论取值：符合 / 有条件符合 / 不符合 / 不在规划范围 / 无法核查（见 error 列）"]}
+                         ).to_excel(xl, sheet_name="数据说明", index=False)
+    elif suffix == ".gpkg":
+        from ..queries.report import sites_frame
+
+        sites_frame(sites, results).to_file(output, layer="site_check", driver="GPKG")
+    else:
+        raise click.BadParameter(f"{output}: use .csv, .xlsx or .gpkg.", param_hint="--output")

@@ -31,9 +31,15 @@ INDICATOR_DEFS = {
 STATUS_ZH = {"pass": "达标", "fail": "未达标", "not_provided": "未提供", "no_threshold": "阈值未录入",
              "not_applicable": "不适用"}
 
+#: indicator -> field holding the indicator value itself, when the user states it directly
+DIRECT_FIELDS = {"plot_ratio": "plot_ratio", "building_coefficient": "building_coefficient",
+                 "admin_share": "admin_share", "green_ratio": "green_ratio",
+                 "investment_intensity": "investment_intensity_wan_per_ha"}
+
 #: project figures a site check accepts (CLI options and batch columns of the same names)
 FIGURE_FIELDS = ("site_area_mu", "investment_wan", "floor_area_m2", "footprint_m2", "admin_area_m2",
-                 "green_area_m2")
+                 "green_area_m2", "plot_ratio", "building_coefficient", "admin_share", "green_ratio",
+                 "investment_intensity_wan_per_ha")
 
 
 @lru_cache(maxsize=1)
@@ -107,10 +113,20 @@ def check_indicators(project_codes, figures: dict | None, *, site_area_m2: float
         else:
             row = _threshold(ind, code_2002, land_class or "?")
             x = _num(figures.get(field))
+            given = _num(figures.get(DIRECT_FIELDS[ind]))
             if row is not None:
                 rec.update(comparator=row["comparator"], threshold=float(row["threshold_value"]),
                            edition=row["edition"], note=row["note"])
-            if x is None or not site_area_m2:
+            if given is not None and (x is None or not site_area_m2):
+                # the user stated the indicator itself (e.g. a 容积率 column) rather than the areas
+                rec["value"] = given
+                rec["note"] = "；".join(filter(None, ["按申报的指标值核查", rec["note"]]))
+                if row is None:
+                    rec["status"] = "no_threshold"
+                else:
+                    ok = given >= rec["threshold"] if rec["comparator"] == ">=" else given <= rec["threshold"]
+                    rec["status"] = "pass" if ok else "fail"
+            elif x is None or not site_area_m2:
                 rec["status"] = "not_provided"
                 missing = [field] if x is None else []
                 if not site_area_m2:

@@ -86,9 +86,9 @@ def load_context(store=None) -> PlanContext:
     from .. import catalog
     from ..crs import to_working
 
-    path = Path(store if store is not None else settings.store)
-    key = (str(path.resolve()), path.stat().st_mtime_ns if path.exists() else 0)
-    if key in _CONTEXT_CACHE:
+    path = store if store is not None else settings.store
+    key = _store_key(path)
+    if key is not None and key in _CONTEXT_CACHE:
         return _CONTEXT_CACHE[key]
     t0 = time.perf_counter()
     ctx = PlanContext(store=str(path))
@@ -111,10 +111,21 @@ def load_context(store=None) -> PlanContext:
             plan_refs=gdf["plan_ref"].fillna("").astype(str).to_numpy(), codes=codes, geoms=geoms,
             tree=shapely.STRtree(geoms), is_point=bool(len(gdf)) and gdf.geom_type.iloc[0] in ("Point", "MultiPoint"),
         )
-    _CONTEXT_CACHE.clear()
-    _CONTEXT_CACHE[key] = ctx
+    if key is not None:
+        _CONTEXT_CACHE.clear()
+        _CONTEXT_CACHE[key] = ctx
     logger.info("Loaded %d layers for site checks from %s in %.2f s", len(ctx.layers), path, time.perf_counter() - t0)
     return ctx
+
+
+def _store_key(store):
+    """Cache key of a store: a GeoPackage by path and modification time; a database is not cached
+    (another session may change it)."""
+    text = str(store)
+    if "://" in text:
+        return None
+    p = Path(text)
+    return (str(p.resolve()), p.stat().st_mtime_ns if p.exists() else 0)
 
 
 # --- geometry ------------------------------------------------------------------------------------
@@ -529,3 +540,48 @@ def summary_text(result: dict) -> str:
         lines.append(f"  - {x['name_zh']}：{x['status_zh']}{val}{thr}{note}")
     lines.append("数据说明：" + result["provenance"]["note_zh"])
     return "\n".join(lines)
+
+
+def read_batch(path, *, crs=None, default_industry: str | None = None):
+    """Read a batch file (CSV/XLSX/any vector file, one site per row) for :func:`check_sites`.
+
+    Coordinates, WKT and the standard Chinese headers (经度/纬度, 行业, 用地面积(亩), 总投资(万元),
+    容积率 …) are recognised by :func:`dcf_spatial.io.read_vector` with the ``sites`` alias group.
+    Rows without usable coordinates or industry are kept and reported, never dropped. A point row's
+    用地面积 is used for the indicators; the point is not turned into a polygon.
+
+    Returns
+    -------
+    (sites, industries, figures, errors, notes)
+    """
+    import pandas as pd
+
+    from .. import io as dcf_io
+
+    gdf = dcf_io.read_vector(path, crs=crs, aliases=("sites",))
+    n = len(gdf)
+    issue_col = getattr(dcf_io, "ISSUE_COLUMN", "read_issue")
+    issues = gdf[issue_col] if issue_col in gdf.columns else pd.Series([None] * n)
+    ind_col = next((c for c in ("industry_code", "industry") if c in gdf.columns), None)
+    industries, errors, figures = [], [], []
+    for i in range(n):
+        val = gdf[ind_col].iloc[i] if ind_col else None
+        if (val is None or val != val or str(val).strip() == "") and ind_col == "industry_code" and "industry" in gdf:
+            val = gdf["industry"].iloc[i]
+        if val is None or val != val or str(val).strip() == "":
+            val = default_industry
+        industries.append(val)
+        err = issues.iloc[i]
+        err = None if err is None or err != err or str(err).strip() == "" else str(err)
+        if val is None and not err:
+            err = "该行没有行业（请填写“行业”或“行业代码”列，或用 --industry 给出统一行业）。"
+        errors.append(err if (err and (gdf.geometry.iloc[i] is None or gdf.geometry.iloc[i].is_empty or val is None))
+                      else None)
+        fig = {}
+        for f in FIGURE_FIELDS:
+            src = "area_mu" if f == "site_area_mu" else f
+            if src in gdf.columns:
+                fig[f] = gdf[src].iloc[i]
+        figures.append(fig)
+    logger.info("Read %d batch rows from %s", n, path)
+    return gdf, industries, figures, errors, list(gdf.attrs.get("read_notes", []))

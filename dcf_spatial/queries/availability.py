@@ -1,0 +1,189 @@
+"""Where in a zone is land still available? Candidate plots of at least N 亩, largest first.
+
+Available land = the zone − parcels that are occupied or supplied − constraint corridors (river,
+railway, road and canal setbacks). Which parcel statuses count as taken, the status field names
+and the setback distances are data (``plan_rules.json`` → ``availability``); the setbacks there are
+schematic assumptions the bureau should replace with its own.
+
+Without parcels the answer uses generated sample parcels (``dcf_spatial.sample.generate_parcels``
+when present, else a small seeded generator here) and is labelled synthetic (合成数据) in every row.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from .. import plan, settings
+from ..crs import check_same_crs, to_storage, to_working
+from ..errors import InputError, LayerNotFoundError
+
+logger = logging.getLogger(__name__)
+
+#: polygon zone layers a --zone id is looked up in, in this order
+ZONE_SOURCE_LAYERS = ("cluster_parks", "industrial_clusters", "agri_zones", "service_core", "service_belts",
+                      "service_groups", "townships")
+
+
+def find_zones(zone_id: str | None, store=None):
+    """The zone(s) to search: one id from any polygon zone layer, or every industrial cluster."""
+    import pandas as pd
+
+    from .. import catalog
+
+    if zone_id is None:
+        return catalog.read_layer("industrial_clusters", store=store)
+    known = []
+    for lid in ZONE_SOURCE_LAYERS:
+        if not catalog.has_layer(lid, store):
+            continue
+        gdf = catalog.read_layer(lid, store=store)
+        hit = gdf[gdf["id"] == zone_id]
+        known += gdf["id"].head(6).tolist()
+        if len(hit):
+            return hit
+    raise InputError(
+        f"--zone: no zone with id {zone_id!r} in the layers {', '.join(ZONE_SOURCE_LAYERS)}. "
+        f"Ids look like {', '.join(known[:8])}… — run `dcf layers show cluster_parks` to list them."
+    ) if known else LayerNotFoundError("No zone layers in the store; build the layers first (dcf layers build).")
+
+
+def synthetic_parcels(zones, *, n: int | None = None, seed: int | None = None):
+    """Generated parcels (合成数据) over the zones' extent, with a ``status`` field.
+
+    Uses ``dcf_spatial.sample.generate_parcels`` when the land-bureau module provides it;
+    otherwise generates seeded rectangles here. Every row carries ``synthetic=True``.
+    """
+    import geopandas as gpd
+    import shapely
+
+    cfg = plan.rules()["availability"]
+    n = n or cfg["default_sample_parcels"]
+    seed = cfg["default_sample_seed"] if seed is None else seed
+    try:
+        from ..sample import generate_parcels  # the land-bureau engineer's generator
+    except ImportError:
+        generate_parcels = None
+    if generate_parcels is not None:
+        gdf = generate_parcels(n, seed=seed)
+        gdf = gdf.copy()
+        gdf["synthetic"] = True
+        return gdf
+    rng = np.random.default_rng(seed)
+    w = to_working(zones)
+    x1, y1, x2, y2 = w.total_bounds
+    cx, cy = rng.uniform(x1, x2, n), rng.uniform(y1, y2, n)
+    half = np.sqrt(rng.uniform(20, 200, n) * settings.MU_M2) / 2  # 20–200 亩 squares
+    geoms = shapely.box(cx - half, cy - half, cx + half, cy + half)
+    status = rng.choice(["occupied", "supplied", "vacant"], size=n, p=[0.45, 0.25, 0.30])
+    gdf = gpd.GeoDataFrame({
+        "parcel_id": [f"SYN{i:06d}" for i in range(n)], "holder": [f"合成企业{i:04d}（样例）" for i in range(n)],
+        "status": status, "synthetic": True,
+    }, geometry=geoms, crs=settings.working_crs)
+    logger.info("Generated %d synthetic parcels (seed %d)", n, seed)
+    return to_storage(gdf)
+
+
+def _taken_mask(parcels) -> tuple[np.ndarray, str]:
+    cfg = plan.rules()["availability"]
+    field = next((f for f in cfg["status_fields"] if f in parcels.columns), None)
+    if field is None:
+        return np.ones(len(parcels), dtype=bool), "宗地无状态字段：全部宗地按已占用处理"
+    taken = parcels[field].astype(str).str.strip().isin(cfg["taken_status_values"]).to_numpy()
+    return taken, f"按字段 {field} 取值 {'/'.join(cfg['taken_status_values'])} 视为已占用或已供地"
+
+
+def _constraint_union(store, zone_geom_w, constraints):
+    import shapely
+
+    from .. import catalog
+
+    parts, used = [], []
+    for c in constraints:
+        if not catalog.has_layer(c["layer"], store):
+            continue
+        g = to_working(catalog.read_layer(c["layer"], store=store)).geometry.values
+        g = g[shapely.intersects(g, shapely.buffer(zone_geom_w, c["buffer_m"]))]
+        if len(g):
+            parts.append(shapely.union_all(shapely.buffer(g, c["buffer_m"])))
+            used.append(c["name_zh"])
+    return (shapely.union_all(parts) if parts else None), used
+
+
+def available_land(zone_id: str | None = None, *, parcels=None, min_mu: float | None = None, store=None,
+                   constraints: list[dict] | None = None, sample_n: int | None = None, seed: int | None = None):
+    """Candidate plots in a zone not taken by occupied/supplied parcels nor under a constraint.
+
+    Parameters
+    ----------
+    zone_id
+        A zone id (``park.zhengjia.bearing``, ``cluster.guangping``, ``agri.grain``…); ``None``
+        searches every industrial cluster.
+    parcels
+        Parcel GeoDataFrame (any CRS equal to the store's, EPSG:4490 after reading with
+        ``dcf_spatial.io``); ``None`` uses synthetic sample parcels and labels the answer so.
+    min_mu
+        Smallest plot to report, in 亩 (default from ``plan_rules.json``).
+    constraints
+        ``[{"layer", "buffer_m", "name_zh"}]``; default from ``plan_rules.json``.
+
+    Returns
+    -------
+    GeoDataFrame (EPSG:4490)
+        One row per candidate plot: ``rank, zone_id, zone_name_zh, area_mu, area_ha,
+        distance_km`` (plot centroid to zone centroid), ``synthetic``; ``attrs`` carry the notes
+        (which parcels counted as taken, which constraints, provenance).
+    """
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    cfg = plan.rules()["availability"]
+    min_mu = cfg["default_min_mu"] if min_mu is None else float(min_mu)
+    constraints = cfg["constraints"] if constraints is None else constraints
+    zones = find_zones(zone_id, store)
+    synthetic = parcels is None
+    if synthetic:
+        parcels = synthetic_parcels(zones, n=sample_n, seed=seed)
+    check_same_crs(zones, parcels, names=("zones", "parcels"))
+    taken, taken_note = _taken_mask(parcels)
+    zw = to_working(zones)
+    pw = to_working(parcels)
+    pg = np.asarray(pw.geometry.values, dtype=object)[taken]
+    tree = shapely.STRtree(pg)
+    rows, geoms, used_constraints = [], [], []
+    for zid, zname, zg in zip(zones["id"], zones["name_zh"], zw.geometry.values):
+        hits = tree.query(zg, predicate="intersects")
+        free = zg
+        if len(hits):
+            free = shapely.difference(free, shapely.union_all(pg[hits]))
+        block, used = _constraint_union(store, zg, constraints)
+        used_constraints = sorted(set(used_constraints) | set(used))
+        if block is not None:
+            free = shapely.difference(free, block)
+        centre = shapely.centroid(zg)
+        for piece in shapely.get_parts(free):
+            if shapely.get_type_id(piece) != 3:
+                continue
+            a = piece.area / settings.MU_M2
+            if a >= min_mu:
+                rows.append({"zone_id": zid, "zone_name_zh": zname, "area_mu": round(a, 2),
+                             "area_ha": round(piece.area / 10_000, 3),
+                             "distance_km": round(shapely.distance(shapely.centroid(piece), centre) / 1000, 3),
+                             "synthetic": synthetic})
+                geoms.append(piece)
+    out = gpd.GeoDataFrame(pd.DataFrame(rows, columns=["zone_id", "zone_name_zh", "area_mu", "area_ha",
+                                                        "distance_km", "synthetic"]),
+                           geometry=geoms, crs=settings.working_crs)
+    out = out.sort_values("area_mu", ascending=False, kind="stable").reset_index(drop=True)
+    out.insert(0, "rank", np.arange(1, len(out) + 1))
+    out = to_storage(out)
+    notes = [taken_note, f"最小地块 {min_mu:g} 亩",
+             "约束：" + ("、".join(used_constraints) if used_constraints else "无（约束图层不在图层库中）")]
+    if synthetic:
+        notes.insert(0, "宗地为生成的合成数据（合成数据，非真实供地信息），结果仅作演示")
+    out.attrs.update({"notes": notes, "synthetic": synthetic,
+                      "provenance": zones.attrs.get("provenance", ""), "zones_title_zh": zones.attrs.get("title_zh", "")})
+    logger.info("Found %d candidate plots ≥ %g 亩 in %d zone(s)", len(out), min_mu, len(zones))
+    return out

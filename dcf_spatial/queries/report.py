@@ -1,0 +1,127 @@
+"""Human-facing outputs of the site check and the queries: an HTML report (escaped, provenance
+stated, plan references) and the data behind the interactive answer map.
+
+HTML is assembled from escaped pieces (``html.escape`` on every value from data), never by
+pasting raw attribute values.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+from html import escape
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+_CSS = """
+body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei",sans-serif;margin:2em;max-width:1100px;color:#222}
+h1{font-size:1.5em} h2{font-size:1.2em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}
+table{border-collapse:collapse;margin:.5em 0;width:100%} td,th{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}
+th{background:#f3f3f3} .v-fits{color:#1a7f37} .v-conditional{color:#b76e00} .v-does_not_fit{color:#c62828}
+.v-outside_plan_area{color:#555} .verdict{font-size:1.3em;font-weight:bold}
+.prov{background:#fff6e0;border:1px solid #e0b84c;padding:.6em;margin:.8em 0} .small{color:#666;font-size:.9em}
+"""
+
+
+def _table(headers, rows) -> str:
+    head = "".join(f"<th>{escape(str(h))}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{escape('' if c is None else str(c))}</td>" for c in r) + "</tr>"
+                   for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _pct(x) -> str:
+    return f"{x * 100:.1f}%"
+
+
+def _site_section(res: dict, heading: str) -> str:
+    parts = [f"<h2>{escape(heading)}</h2>"]
+    if res.get("status", "ok") != "ok":
+        parts.append(f"<p class='verdict v-outside_plan_area'>无法核查</p><p>{escape(res.get('error', ''))}</p>")
+        return "".join(parts)
+    v = res["verdict"]
+    ind = res["industry"]
+    s = res["site"]
+    parts.append(f"<p class='verdict v-{escape(v)}'>结论：{escape(res['verdict_zh'])}（{escape(v)}）</p>")
+    parts.append(f"<p>行业：{escape('、'.join(f'{c} {n}' for c, n in zip(ind['codes'], ind['names_zh'])))}"
+                 f"（{escape(ind['kind_zh'])}；输入“{escape(ind['input'])}”）<br>"
+                 f"场地：{escape(s['geometry_type'])}，面积 {s['area_mu']:.2f} 亩（{s['area_ha']:.3f} 公顷），"
+                 f"中心 {s['centroid_lonlat'][0]:.5f}, {s['centroid_lonlat'][1]:.5f}（CGCS2000）；"
+                 f"规划范围内占 {_pct(s['share_in_plan_area'])}</p>")
+    parts.append("<h3>判定理由</h3>" + _table(
+        ["规则", "结论影响", "说明", "规划出处"],
+        [(r["rule"], {"info": "提示"}.get(r["effect"], r["effect"]), r["text_zh"], r["plan_ref"]) for r in res["reasons"]]))
+    parts.append("<h3>所在镇（街道）</h3>" + (_table(["镇（街道）", "代码/编号", "占场地比例"],
+                                              [(t["name_zh"], t["id"], _pct(t["share"])) for t in res["townships"]])
+                                      if res["townships"] else "<p>无（不在规划范围的 14 个镇（街道）内）</p>"))
+    match_zh = {"full": "产业对口", "partial": "部分对口", "none": "不对口"}
+    parts.append("<h3>涉及的规划分区</h3>" + (_table(
+        ["分区", "图层", "重叠（亩）", "占场地比例", "产业匹配", "规划出处"],
+        [(z["name_zh"], z["layer_title_zh"], f"{z['overlap_mu']:.2f}", _pct(z["share"]), match_zh[z["match"]],
+          z["plan_ref"]) for z in res["zones"]]) if res["zones"] else "<p>无</p>"))
+    parts.append("<h3>本行业的对口分区（由近及远）</h3>" + (_table(
+        ["分区", "图层", "距离（km）"],
+        [(d["name_zh"], d["layer"], f"{d['distance_km']:.2f}") for d in res["designated_zones"]])
+        if res["designated_zones"] else "<p>规划未为该行业指定分区。</p>"))
+    parts.append("<h3>用地控制指标（《工业项目建设用地控制指标》）</h3>" + _table(
+        ["指标", "项目值", "要求", "结果", "依据", "说明"],
+        [(x["name_zh"], "" if x["value"] is None else f"{x['value']:g}",
+          "" if x["threshold"] is None else f"{x['comparator']} {x['threshold']:g}", x["status_zh"],
+          x["edition"] or "", x["note"]) for x in res["indicators"]]))
+    return "".join(parts)
+
+
+def site_report_html(results: list[dict], *, title: str, inputs: dict | None = None,
+                     read_notes: list[str] | None = None) -> str:
+    """The HTML text of a site-check report for one or more results (batch rows included)."""
+    prov = next((r["provenance"] for r in results if r.get("status", "ok") == "ok"), None)
+    out = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>{escape(title)}</title>"
+           f"<style>{_CSS}</style></head><body><h1>{escape(title)}</h1>"]
+    out.append(f"<p class='small'>生成时间 {escape(_dt.datetime.now().isoformat(timespec='seconds'))}；"
+               "规划依据：《东昌府区产业规划（2021-2030年）》；工业用地指标依据见下表。</p>")
+    if prov:
+        schem = [r for r in prov["layers"] if r["layer"] in prov["schematic_layers"]]
+        out.append("<div class='prov'><b>数据说明：</b>" + escape(prov["note_zh"]) + _table(
+            ["图层", "标题", "来源性质"], [(r["layer"], r["title_zh"], r["provenance_zh"]) for r in prov["layers"]])
+            + ("" if not schem else "<p>示意图层的边界为按规划文字推定的示意位置，结论须以自然资源部门权威数据复核。</p>")
+            + "</div>")
+    if inputs:
+        out.append("<h2>输入</h2>" + _table(["项", "值"], [(k, v) for k, v in inputs.items() if v not in (None, "")]))
+    if read_notes:
+        out.append("<h2>读取说明</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in read_notes) + "</ul>")
+    if len(results) > 1:
+        from collections import Counter
+
+        c = Counter(r.get("verdict_zh", "无法核查") for r in results)
+        out.append("<h2>汇总</h2>" + _table(["结论", "个数"], sorted(c.items())))
+    for k, r in enumerate(results):
+        heading = "核查结果" if len(results) == 1 else f"第 {r.get('row', k) + 1} 行"
+        out.append(_site_section(r, heading))
+    out.append("</body></html>")
+    return "".join(out)
+
+
+def write_html(text: str, path, *, overwrite: bool = False) -> Path:
+    """Write an HTML file; refuse to replace an existing one unless ``overwrite``."""
+    from ..errors import InputError
+
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise InputError(f"{path} exists. Pass --overwrite to replace it.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    logger.info("Wrote report %s", path)
+    return path
+
+
+def sites_frame(sites, results: list[dict]):
+    """The sites with their verdicts as a GeoDataFrame (EPSG:4490) for maps and GeoPackage output."""
+    from .site_check import results_table
+
+    table = results_table(results)
+    gdf = sites[[sites.geometry.name]].reset_index(drop=True).copy()
+    for col in table.columns:
+        gdf[col] = table[col].to_numpy()
+    gdf["verdict_zh"] = gdf["verdict_zh"].fillna("无法核查")
+    return gdf
