@@ -68,20 +68,43 @@ def _excel_frame(df: pd.DataFrame, columns_zh: dict) -> pd.DataFrame:
     return out
 
 
-def _write_sheet(writer, frame: pd.DataFrame, name: str, *, header_note: str | None = None) -> None:
-    """Write ``frame`` to one or more sheets (``name``, ``name_2`` …) within the xlsx row limit."""
+def _write_sheet(book, frame: pd.DataFrame, name: str, *, header_note: str | None = None) -> None:
+    """Write ``frame`` to one or more sheets (``name``, ``name_2`` …) within the xlsx row limit.
+
+    Rows are written in order with ``write_row`` so that xlsxwriter's constant-memory mode holds
+    one row at a time (pandas' ``to_excel`` writes cell by cell, which that mode does not allow).
+    """
     start = 1 if header_note else 0
     per_sheet = EXCEL_MAX_ROWS - 1 - start
     chunks = max(1, int(np.ceil(len(frame) / per_sheet)))
+    header_fmt = book.add_format({"bold": True, "bg_color": "#DDEBF7", "text_wrap": True})
     for i in range(chunks):
         part = frame.iloc[i * per_sheet:(i + 1) * per_sheet]
-        sheet = name if i == 0 else f"{name}_{i + 1}"
-        part.to_excel(writer, sheet_name=sheet, index=False, startrow=start)
-        ws = writer.sheets[sheet]
+        ws = book.add_worksheet(name if i == 0 else f"{name}_{i + 1}")
+        ws.set_column(0, max(len(frame.columns) - 1, 0), 14)
         if header_note:
             ws.write(0, 0, header_note)
+        ws.write_row(start, 0, [str(c) for c in frame.columns], header_fmt)
         ws.freeze_panes(start + 1, 0)
-        ws.set_column(0, max(len(frame.columns) - 1, 0), 14)
+        values = part.astype(object).where(part.notna(), None).to_numpy().tolist()
+        for r, row in enumerate(values, start=start + 1):
+            ws.write_row(r, 0, row)
+
+
+def _workbook(path: Path):
+    import xlsxwriter
+
+    return xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
+                                           "strings_to_formulas": False, "strings_to_urls": False})
+
+
+def _notes_sheet(book, notes: list[str]) -> None:
+    ws = book.add_worksheet("说明")
+    ws.set_column(0, 0, 120)
+    ws.write(0, 0, "说明", book.add_format({"bold": True}))
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    for i, line in enumerate(notes, start=1):
+        ws.write(i, 0, line, wrap)
 
 
 def idle_list_for_excel(audited, *, max_rows: int) -> tuple[pd.DataFrame, str]:
@@ -103,9 +126,9 @@ def write_idle_excel(audited, path, *, notes: list[str], max_list_rows: int = 20
     listed, list_note = idle_list_for_excel(audited, max_rows=max_list_rows)
     rejected = audited[audited["problems"].astype(str) != ""]
     notes = list(notes) + [list_note, f"问题记录表列出 {len(rejected):,} 条有数据问题的记录（它们也在清单和汇总中，未被删除）。"]
-    with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": {"constant_memory": True}}) as writer:
-        pd.DataFrame({"说明": notes}).to_excel(writer, sheet_name="说明", index=False)
-        writer.sheets["说明"].set_column(0, 0, 120)
+    writer = _workbook(path)
+    with writer:
+        _notes_sheet(writer, notes)
         by_status = (audited.groupby("status").agg(count=("status", "size"), area_mu=("area_mu", "sum"),
                                                    fee_wan=("fee_wan", "sum"))
                      .reindex(STATUS_ORDER).fillna(0).reset_index())
@@ -211,9 +234,9 @@ def write_efficiency_excel(classed: pd.DataFrame, path, *, notes: list[str], low
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     problems = classed[classed["problems"].astype(str) != ""]
-    with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": {"constant_memory": True}}) as writer:
-        pd.DataFrame({"说明": list(notes)}).to_excel(writer, sheet_name="说明", index=False)
-        writer.sheets["说明"].set_column(0, 0, 120)
+    writer = _workbook(path)
+    with writer:
+        _notes_sheet(writer, list(notes))
         for key, sheet, label in ((None, "汇总_按分类", None), ("township_zh", "汇总_按镇街", "镇（街道）"),
                                   ("cluster_zh", "汇总_按集聚区", "工业集聚区")):
             df = classed.assign(_all="全部")

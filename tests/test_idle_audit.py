@@ -1,0 +1,361 @@
+"""Idle-land audit (《闲置土地处置办法》): every status at its boundaries, on parcels built here.
+
+Also holds the land tests' fixture builders (``parcel_frame``, ``make_land_store``), imported by
+the other ``test_*`` files of the land bureau.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+import shapely
+
+from dcf_spatial import catalog
+from dcf_spatial.errors import CRSMismatchError, InputError, SchemaError
+from dcf_spatial.land import codes
+from dcf_spatial.land.idle_audit import audit_idle, load_rules, summarize
+from dcf_spatial.land.parcels import validate_parcels
+from dcf_spatial.land.zones import assign_largest_share
+
+# A spot near Dongchangfu in EPSG:4548 (CGCS2000 GK CM 117°E): x≈409 km, y≈4,035 km.
+X0, Y0 = 409_000.0, 4_035_000.0
+
+
+def parcel_frame(rows: list[dict], *, size=(300.0, 100.0)) -> gpd.GeoDataFrame:
+    """Parcels as 300 m × 100 m boxes (30,000 m² exactly in EPSG:4548), one per row, side by side."""
+    geoms = [shapely.box(X0 + i * 1000, Y0, X0 + i * 1000 + size[0], Y0 + size[1]) for i in range(len(rows))]
+    base = {"parcel_id": None, "land_use_code": "0601", "agreed_start": None, "actual_start": None,
+            "land_price_wan": 1000.0}
+    df = pd.DataFrame([{**base, "parcel_id": f"T{i:03d}", **r} for i, r in enumerate(rows)])
+    return gpd.GeoDataFrame(df, geometry=geoms, crs=4548)
+
+
+def audit(rows, as_of, **kw):
+    return audit_idle(validate_parcels(parcel_frame(rows, **kw)), as_of=as_of)
+
+
+def one(row, as_of):
+    return audit([row], as_of).iloc[0]
+
+
+def _layer(ids, names, geoms, **extra):
+    n = len(ids)
+    d = {"id": ids, "name_zh": names, "plan_ref": ["第八章第一节"] * n, "provenance": ["schematic"] * n,
+         "source": ["test fixture"] * n}
+    d.update({k: v if isinstance(v, list) else [v] * n for k, v in extra.items()})
+    return gpd.GeoDataFrame(d, geometry=geoms, crs=4548)
+
+
+def make_land_store(path):
+    """A store with 2 townships (10 km squares), 2 clusters, 1 park and the planning area."""
+    towns = [shapely.box(X0 - 4_000 + 10_000 * i, Y0 - 5_000, X0 + 6_000 + 10_000 * i, Y0 + 5_000) for i in range(2)]
+    catalog.write_layer(_layer(["town.371502100000", "town.371502101000"], ["甲镇", "乙镇"], towns,
+                               code12=["371502100000", "371502101000"], kind="镇"), "townships", store=path,
+                        source="test fixture")
+    clusters = [shapely.box(X0 - 2_000, Y0 - 3_000, X0 + 2_500, Y0 + 1_000),
+                shapely.box(X0 + 4_000, Y0 - 2_000, X0 + 9_000, Y0 + 2_000)]
+    catalog.write_layer(_layer(["cluster.zhengjia", "cluster.jiaming"], ["郑家镇工业集聚区", "嘉明经济开发区"], clusters,
+                               industries_gbt4754="C3451", direction="西", host_townships="甲镇",
+                               target_2025_yi=1.0, target_2030_yi=2.0), "industrial_clusters", store=path,
+                        source="test fixture")
+    catalog.write_layer(_layer(["park.zhengjia.bearing"], ["轴承保持器智能制造产业园"],
+                               [shapely.box(X0 - 2_000, Y0 - 3_000, X0 + 500, Y0 + 1_000)], cluster_id="cluster.zhengjia"),
+                        "cluster_parks", store=path, source="test fixture")
+    catalog.write_layer(_layer(["planning_area"], ["规划范围"], [shapely.box(X0 - 4_000, Y0 - 5_000, X0 + 16_000, Y0 + 5_000)],
+                               area_km2_measured=200.0, area_km2_official=945.0), "planning_area", store=path,
+                        source="test fixture")
+    return path
+
+
+# --- not started: one and two full years (Art. 2, Art. 14) ---------------------------------------
+
+
+@pytest.mark.parametrize("as_of, expected", [
+    ("2023-02-28", "normal"),        # one day before the anniversary
+    ("2023-03-01", "normal"),        # the anniversary: the year ends tonight, not yet full
+    ("2023-03-02", "idle"),          # the day after: one full year
+    ("2024-02-29", "idle"),
+    ("2024-03-01", "idle"),          # second anniversary: not yet two full years
+    ("2024-03-02", "idle_reclaim"),  # two full years
+])
+def test_not_started_one_and_two_full_years(as_of, expected):
+    assert one({"agreed_start": "2022-03-01"}, as_of)["status"] == expected
+
+
+def test_full_year_is_a_calendar_year_not_365_days():
+    # 2023-03-01 + 365 days = 2024-02-29, but one calendar year ends on 2024-03-01 (leap year)
+    assert one({"agreed_start": "2023-03-01"}, "2024-03-01")["status"] == "normal"
+    assert one({"agreed_start": "2023-03-01"}, "2024-03-02")["status"] == "idle"
+
+
+def test_start_on_29_february_ends_on_28_february():
+    r = one({"agreed_start": "2024-02-29"}, "2025-02-28")
+    assert r["status"] == "normal" and r["deadline_1y"] == pd.Timestamp("2025-02-28")
+    assert one({"agreed_start": "2024-02-29"}, "2025-03-01")["status"] == "idle"
+
+
+def test_idle_reason_cites_articles_and_deciding_dates_and_fee_is_20_percent():
+    r = one({"agreed_start": "2022-03-01", "land_price_wan": 1234.5}, "2023-06-30")
+    assert r["status"] == "idle"
+    assert r["fee_wan"] == pytest.approx(246.9)
+    for text in ("第二条", "第十四条", "2022-03-01", "2023-03-01", "2023-06-30", "246.90"):
+        assert text in r["reason_zh"]
+
+
+def test_reclaim_reason_names_reclaim_article():
+    r = one({"agreed_start": "2019-05-01"}, "2024-05-01")
+    assert r["status"] == "idle_reclaim"
+    assert "第十四条第（二）项" in r["reason_zh"] and "无偿收回" in r["reason_zh"]
+
+
+def test_missing_land_price_gives_idle_without_fee():
+    r = one({"agreed_start": "2019-05-01", "land_price_wan": None}, "2020-06-01")
+    assert r["status"] == "idle" and np.isnan(r["fee_wan"])
+    assert "缺少土地价款" in r["reason_zh"]
+
+
+def test_start_recorded_after_audit_date_counts_as_not_started():
+    assert one({"agreed_start": "2020-01-01", "actual_start": "2024-01-01"}, "2023-06-01")["status"] == "idle_reclaim"
+
+
+# --- extensions ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("as_of, expected", [
+    ("2024-06-30", "extended"),     # last day of the extension
+    ("2024-07-01", "normal"),       # extension run out; counted from 2024-06-30, year not full
+    ("2025-06-30", "normal"),
+    ("2025-07-01", "idle"),         # one full year after the extended start
+])
+def test_extension_moves_the_start_date(as_of, expected):
+    r = one({"agreed_start": "2020-01-01", "extension_until": "2024-06-30"}, as_of)
+    assert r["status"] == expected
+    assert "2024-06-30" in r["reason_zh"]
+
+
+# --- started, stopped: 1/3 developed, 25 % invested, one full year stopped ---------------------------
+
+
+def stopped(**kw):
+    return {"agreed_start": "2019-01-01", "actual_start": "2019-06-01", "stopped_since": "2023-01-01",
+            "developed_area_m2": 20_000.0, "total_investment_wan": 100.0, "invested_wan": 50.0, **kw}
+
+
+@pytest.mark.parametrize("developed, expected", [(10_000.0, "normal"), (9_999.0, "idle_underdeveloped")])
+def test_developed_share_exactly_one_third_is_not_idle(developed, expected):
+    # parcel 30,000 m²: 10,000 m² is exactly 1/3 ("不足三分之一" is strictly below)
+    assert one(stopped(developed_area_m2=developed), "2024-06-01")["status"] == expected
+
+
+@pytest.mark.parametrize("invested, expected", [(25.0, "normal"), (24.99, "idle_underdeveloped")])
+def test_invested_share_exactly_25_percent_is_not_idle(invested, expected):
+    assert one(stopped(invested_wan=invested), "2024-06-01")["status"] == expected
+
+
+@pytest.mark.parametrize("as_of, expected", [
+    ("2023-12-31", "normal"), ("2024-01-01", "normal"), ("2024-01-02", "idle_underdeveloped")])
+def test_stopped_one_full_year(as_of, expected):
+    r = one(stopped(developed_area_m2=5_000.0), as_of)
+    assert r["status"] == expected
+    if expected == "idle_underdeveloped":
+        assert "第二条" in r["reason_zh"] and "2023-01-01" in r["reason_zh"] and "16.7%" in r["reason_zh"]
+
+
+def test_started_and_not_stopped_is_normal_even_if_little_developed():
+    assert one(stopped(stopped_since=None, developed_area_m2=1.0), "2025-01-01")["status"] == "normal"
+
+
+# --- government causes, not applicable, insufficient data ---------------------------------------------
+
+
+def test_government_cause_excuses_an_idle_parcel_without_fee():
+    r = one({"agreed_start": "2020-01-01", "gov_cause": "1"}, "2022-06-01")
+    assert r["status"] == "excused"
+    assert r["fee_wan"] == 0
+    assert "第八条" in r["reason_zh"] and "交付" in r["reason_zh"]  # cause 1 spelled out from the rules file
+
+
+def test_government_cause_on_a_parcel_that_is_not_idle_keeps_its_status():
+    r = one({"agreed_start": "2024-01-01", "gov_cause": "规划调整"}, "2024-06-01")
+    assert r["status"] == "normal" and "规划调整" in r["reason_zh"]
+
+
+def test_not_applicable_without_agreed_start_or_on_farmland():
+    r = audit([{"agreed_start": None}, {"agreed_start": "2020-01-01", "land_use_code": "0101"}], "2024-01-01")
+    assert r["status"].tolist() == ["not_applicable", "not_applicable"]
+    assert "水田" in r["reason_zh"].iloc[1]
+
+
+def test_insufficient_data_names_the_missing_fields():
+    r = one(stopped(developed_area_m2=None, invested_wan=None), "2024-06-01")
+    assert r["status"] == "insufficient_data"
+    assert "developed_area_m2" in r["missing_fields"] and "invested_wan" in r["missing_fields"]
+    assert "developed_area_m2" in r["reason_zh"]
+
+
+def test_one_known_share_below_the_cut_is_enough():
+    r = one(stopped(developed_area_m2=None, invested_wan=10.0), "2024-06-01")
+    assert r["status"] == "idle_underdeveloped"
+
+
+def test_bad_dates_and_codes_are_reported_and_named():
+    r = audit([{"agreed_start": "2021-02-30"}, {"agreed_start": "2021-02-01", "land_use_code": "06X1"},
+               {"agreed_start": "2021年2月1日"}, {"agreed_start": "20210201", "land_use_code": 601}], "2024-01-01")
+    assert r["status"].tolist() == ["insufficient_data", "insufficient_data", "idle_reclaim", "idle_reclaim"]
+    assert "agreed_start" in r["missing_fields"].iloc[0] and "2021-02-30" in r["problems"].iloc[0]
+    assert "06X1" in r["problems"].iloc[1] and "land_use_code" in r["missing_fields"].iloc[1]
+    assert r["land_use_code"].iloc[3] == "0601"  # a spreadsheet's 601 gets its leading zero back
+
+
+def test_duplicate_ids_are_reported_not_merged():
+    r = audit([{"parcel_id": "Z1", "agreed_start": "2020-01-01"}, {"parcel_id": "Z1", "agreed_start": "2024-01-01"},
+               {"parcel_id": "Z2", "agreed_start": "2020-01-01"}], "2024-06-01")
+    assert len(r) == 3
+    assert r["duplicate_id"].tolist() == [True, True, False]
+    assert r["status"].tolist() == ["idle_reclaim", "normal", "idle_reclaim"]
+    assert "重复" in r["problems"].iloc[0] and r["problems"].iloc[2] == ""
+
+
+def test_nothing_is_lost_index_and_order_kept():
+    rows = [{"agreed_start": d} for d in ["2020-01-01", None, "bad", "2024-01-01", "2019-01-01"]]
+    gdf = parcel_frame(rows)
+    gdf.index = [10, 7, 3, 99, 0]
+    out = audit_idle(validate_parcels(gdf), as_of="2024-06-01")
+    assert list(out.index) == [10, 7, 3, 99, 0]
+    assert (out["status"] != "").all()
+    assert out["parcel_id"].tolist() == gdf["parcel_id"].tolist()
+
+
+def test_missing_required_column_raises_naming_field_and_fix():
+    gdf = parcel_frame([{"agreed_start": "2020-01-01"}]).drop(columns=["actual_start"])
+    with pytest.raises(SchemaError, match=r"actual_start.*--field actual_start="):
+        validate_parcels(gdf, source="宗地.shp")
+
+
+def test_bad_as_of_raises():
+    with pytest.raises(InputError, match="--as-of"):
+        audit([{"agreed_start": "2020-01-01"}], "2024-13-01")
+
+
+def test_summary_totals_match_rows():
+    r = audit([{"agreed_start": "2020-01-01"}, {"agreed_start": "2024-01-01"}, {"agreed_start": None}], "2024-06-01")
+    s = summarize(r)
+    assert int(s["total"].iloc[0]) == 3
+    assert s["area_mu"].iloc[0] == pytest.approx(r["area_mu"].sum())
+    assert int(s["idle_reclaim"].iloc[0]) == 1 and int(s["idle_count"].iloc[0]) == 1
+
+
+# --- codes -----------------------------------------------------------------------------------------
+
+
+def test_code_system_detected_and_2023_codes_named():
+    looked = codes.validate_land_use_codes(pd.Series(["100101", "1001", "0601"]))
+    assert looked["code_system"].iloc[0] == "2023"
+    assert looked["land_use_name"].tolist() == ["一类工业用地", "工业用地", "农村道路"]
+    assert looked["construction"].tolist() == [True, True, False]
+
+
+def test_ambiguous_codes_default_to_2017_and_say_so():
+    looked = codes.validate_land_use_codes(pd.Series(["0601", "0101"]))
+    assert looked["code_system"].iloc[0] == "2017"
+    assert looked["land_use_name"].iloc[0] == "工业用地"
+    assert "--code-system" in looked.attrs["note"]
+
+
+def test_credit_code_checksum():
+    made = codes.make_credit_code("371502", "YY000123")
+    s = pd.Series([made, made[:-1] + ("0" if made[-1] != "0" else "1"), None, "91110000600037341L"])
+    assert codes.credit_code_valid(s).tolist()[:2] == [True, False]
+    assert pd.isna(codes.credit_code_valid(s).iloc[2])
+    assert bool(codes.credit_code_valid(s).iloc[3])
+
+
+def test_invalid_credit_code_is_a_problem_not_a_rejection():
+    r = audit([{"agreed_start": "2020-01-01", "credit_code": "91371502YY0001230X"}], "2024-06-01")
+    assert r["status"].iloc[0] == "idle_reclaim" and "校验不通过" in r["problems"].iloc[0]
+
+
+# --- zones: inside, largest share, outside -------------------------------------------------------------
+
+
+def test_largest_share_assignment():
+    zones = gpd.GeoDataFrame({"id": ["A", "B"]}, geometry=[shapely.box(0, 0, 100, 100), shapely.box(100, 0, 200, 100)],
+                             crs=4548)
+    parcels = gpd.GeoDataFrame(geometry=[shapely.box(10, 10, 20, 20),     # inside A
+                                         shapely.box(70, 10, 110, 20),    # 30 in A, 10 in B -> A 0.75
+                                         shapely.box(90, 10, 130, 20),    # 10 in A, 30 in B -> B 0.75
+                                         shapely.box(150, 90, 250, 110),  # half outside, rest in B
+                                         shapely.box(500, 500, 510, 510)], crs=4548)
+    res = assign_largest_share(parcels, zones)
+    assert res["zone_id"].tolist()[:4] == ["A", "A", "B", "B"] and pd.isna(res["zone_id"].iloc[4])
+    assert res["method"].tolist() == ["inside", "largest_share", "largest_share", "largest_share", "outside"]
+    assert res["share"].iloc[1] == pytest.approx(0.75) and res["share"].iloc[3] == pytest.approx(0.25)
+
+
+def test_zone_join_crs_mismatch_raises():
+    zones = gpd.GeoDataFrame({"id": ["A"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=4490)
+    parcels = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 1, 1)], crs=4548)
+    with pytest.raises(CRSMismatchError):
+        assign_largest_share(parcels, zones)
+
+
+# --- end to end: Excel totals equal the GeoPackage's ------------------------------------------------------
+
+
+def _sheet(path, name):
+    ws = openpyxl.load_workbook(path, read_only=True)[name]
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def test_outputs_excel_totals_equal_geopackage(tmp_path):
+    from dcf_spatial.land.workflow import run_idle_audit
+
+    store = make_land_store(tmp_path / "store.gpkg")
+    rows = [{"agreed_start": "2020-01-01"}, {"agreed_start": "2020-01-01", "parcel_id": "T000"},
+            {"agreed_start": "2024-01-01"}, {"agreed_start": None}, {"agreed_start": "bad"},
+            {"agreed_start": "2022-06-01", "land_price_wan": 500.0}]
+    gdf = parcel_frame(rows)
+    res = run_idle_audit(gdf, tmp_path / "out", as_of="2024-06-01", store=store, write_map=False)
+    xlsx, gpkg = res["files"]["excel"], res["files"]["gpkg"]
+    back = gpd.read_file(gpkg, layer="idle_audit")
+    assert len(back) == len(rows)
+    status = _sheet(xlsx, "汇总_按状态")
+    header, body = status[0], status[1:]
+    total = body[-1]
+    assert total[0] == "合计"
+    assert total[header.index("宗地数")] == len(back)
+    assert total[header.index("面积（亩）")] == pytest.approx(back["area_mu"].sum())
+    assert total[header.index("土地闲置费（万元）")] == pytest.approx(back["fee_wan"].sum())
+    for row in body[:-1]:
+        assert row[header.index("宗地数")] == (back["status"] == row[header.index("状态代码")]).sum()
+    towns = _sheet(xlsx, "汇总_按镇街")
+    assert sum(r[towns[0].index("宗地数合计")] for r in towns[1:]) == len(back)
+    listing = _sheet(xlsx, "宗地清单")
+    assert "全部 6 宗地" in listing[0][0] and len(listing) == 2 + len(rows)
+    assert "宗地代码" in listing[1] and "认定理由（条款与日期）" in listing[1]
+    problems = _sheet(xlsx, "问题记录")
+    assert len(problems) - 2 == 3  # two duplicates + one bad date
+    notes = "\n".join(r[0] for r in _sheet(xlsx, "说明")[1:])
+    assert "示意" in notes and "未标记为合成数据" in notes and "第十四条" in notes
+    assert set(back["township_zh"].dropna()) <= {"甲镇", "乙镇"}
+    with pytest.raises(InputError, match="--overwrite"):
+        run_idle_audit(gdf, tmp_path / "out", as_of="2024-06-01", store=store, write_map=False)
+
+
+def test_excel_list_cap_keeps_action_rows_and_says_so(tmp_path):
+    from dcf_spatial.land.workflow import run_idle_audit
+
+    rules = load_rules()
+    rules["excel"] = {**rules["excel"], "max_list_rows": 2}
+    rows = [{"agreed_start": "2024-01-01"}] * 3 + [{"agreed_start": "2020-01-01"}]
+    res = run_idle_audit(parcel_frame(rows), tmp_path / "o", as_of="2024-06-01", store=tmp_path / "none.gpkg",
+                         write_map=False, rules=rules)
+    listing = _sheet(res["files"]["excel"], "宗地清单")
+    assert "超过本工作簿清单上限 2 行" in listing[0][0]
+    assert len(listing) - 2 == 1  # only the idle parcel
+    total = _sheet(res["files"]["excel"], "汇总_按状态")[-1]
+    assert total[2] == 4  # summaries still count all parcels
+    assert any("图层库" in n or "没有图层" in n for n in res["notes"])  # missing store said, not fatal
