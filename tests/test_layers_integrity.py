@@ -332,3 +332,27 @@ def test_rebuilding_reproduces_the_shipped_store(tmp_path, layer):
             assert_geodataframe_equal(shipped, fresh, check_less_precise=True)
         except AssertionError as exc:
             raise AssertionError(f"layer {layer_id}: rebuilt layer differs from the shipped one: {exc}") from None
+
+
+# --- the zone designations work with the industry resolver ----------------------------------
+
+#: the plan's own words for each zone's industries (第八章) → the zone that must accept them
+PLAN_WORDS = [
+    ("cluster.zhengjia", "轴承"), ("cluster.zhengjia", "汽车零部件"), ("park.zhengjia.bearing", "保持器"),
+    ("cluster.guangping", "钢管"), ("park.guangping.production", "无缝钢管"),
+    ("cluster.jiaming2", "新能源汽车"), ("park.jiaming2.yiye", "汽车零部件"),
+    ("park.jiaming.smart_mfg", "数控机床"), ("park.jiaming.smart_mfg", "工业机器人"),
+    ("park.jiaming.agrifood", "畜禽加工"), ("park.jiaming.logistics", "电子商务"),
+    ("agri.vegetable", "蔬菜"), ("agri.vegetable", "食用菌"), ("agri.grain", "粮食加工"), ("agri.grain", "专用油"),
+    ("agri.grape", "葡萄"), ("agri.tcm", "中药材"), ("agri.tcm", "中药饮片"), ("agri.fishery", "甲鱼"),
+    ("agri.gourd", "葫芦"), ("agri.gourd", "葫芦工艺品"), ("agri.aroma", "芳香植物"),
+]
+
+
+@pytest.mark.parametrize("zone_id,words", PLAN_WORDS)
+def test_plan_words_resolve_into_the_zones_designated_codes(zone_id, words):
+    industry = pytest.importorskip("dcf_spatial.industry")
+    match = industry.resolve(words)
+    assert match.status == "resolved", match
+    designated = plan_zones()[zone_id]["industries_gbt4754"]
+    assert all(any(industry.covers(z, code) for z in designated) for code in match.codes), (zone_id, words, match.codes)
