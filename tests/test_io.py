@@ -447,3 +447,13 @@ def test_kml_folders_are_all_read(tmp_path):
                      crs=4326).to_file(path, driver="KML", layer="备选", mode="a")
     gdf = io.read_vector(path)
     assert len(gdf) == 3 and sorted(set(gdf["kml_layer"])) == ["备选", "项目"]
+
+
+def test_numbers_with_thousands_separators_and_numbers_stored_as_text(tmp_path):
+    csv_path = tmp_path / "n.csv"
+    csv_path.write_text('名称,总投资(万元),经度,纬度\n甲,"1,234.5",115.98,36.45\n乙, 800 ,115.99,36.46\n', encoding="utf-8")
+    gdf = io.read_vector(csv_path)
+    assert gdf["总投资(万元)"].tolist() == [1234.5, 800.0]
+    xlsx = table({"宗地号": ["007"], "面积": ["12.5"], "经度": ["115.98"], "纬度": ["36.45"]}, tmp_path / "t.xlsx")
+    df = io.read_table(xlsx)
+    assert df["面积"].tolist() == [12.5] and df["宗地号"].tolist() == ["007"]
