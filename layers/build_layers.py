@@ -227,6 +227,14 @@ def district_layer(src) -> gpd.GeoDataFrame:
     }], [geom])
 
 
+def _unit_kind(name_zh: str) -> str:
+    """街道 / 镇 from the official name; 香江光彩大市场服务中心 is a 服务中心."""
+    for suffix in ("街道", "镇", "服务中心"):
+        if name_zh.endswith(suffix):
+            return suffix
+    raise InputError(f"{SEEDS_FILE}: cannot tell the kind of unit {name_zh!r} (街道/镇/服务中心).")
+
+
 def unit_cells(src) -> gpd.GeoDataFrame:
     """All 24 township-level units: Voronoi cells of the seeds clipped to the district, and a small
     disc for units whose seed says ``cell_method == "disc"`` (carved out of the cells it overlaps)."""
@@ -246,7 +254,7 @@ def unit_cells(src) -> gpd.GeoDataFrame:
                   if row.cell_method == "voronoi" else f"disc of radius {radius} m around a schematic seed")
         rows.append({
             "id": f"town.{row.code12}", "name_zh": row.name_zh, "code12": row.code12, "code9": row.code9,
-            "kind": "街道" if row.name_zh.endswith("街道") else ("镇" if row.name_zh.endswith("镇") else "其他"),
+            "kind": _unit_kind(row.name_zh),
             "in_plan": in_plan,
             "plan_ref": PLAN_SCOPE_REF if in_plan else f"{PLAN_SCOPE_REF}（规划范围外）",
             "provenance": SCHEMATIC,
@@ -492,6 +500,7 @@ def enterprise_layer(src, polygons_by_id: dict) -> gpd.GeoDataFrame:
     for r in ent.itertuples():
         rows.append({"id": r.id, "name_zh": r.name_zh, "full_name_zh": r.full_name_zh, "chain": r.chain,
                      "cluster_id": r.cluster_id, "placed_in": r.place_in, "location_basis": r.location_basis,
+                     "location_known": r.location_basis != "unknown",
                      "location_note_zh": basis_zh[r.location_basis], "industry_gbt4754": r.industry_gbt4754,
                      "plan_ref": r.plan_ref, "mention_zh": r.mention_zh, "provenance": SCHEMATIC,
                      "source": f"layers/sources/{ENTERPRISES_FILE} (names from the plan); point on a grid inside {r.place_in}"})
