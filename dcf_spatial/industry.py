@@ -152,7 +152,8 @@ def resolve(value: str) -> IndustryMatch:
     if not query:
         return IndustryMatch(query, "unknown", notes=("empty",))
     t = code_table()
-    parts = [p for p in re.split(r"[,，;；、/\s]+", query) if p]
+    joined = re.sub(r"\b([A-Ta-t])\s+(\d)", r"\1\2", query)  # "C 3451" -> "C3451"
+    parts = [p for p in re.split(r"[,，;；、/\s]+", joined) if p]
     if parts and all(re.fullmatch(r"[A-Ta-t]?\d{2,4}|[A-Ta-t]", p) for p in parts):
         codes = tuple(dict.fromkeys(normalize_code(p) for p in parts))
         return IndustryMatch(query, "resolved", codes, tuple(name_of(c) for c in codes), how="code")

@@ -1,8 +1,259 @@
 """`dcf query` — 空间查询 — overlap, nearest, within, available land"""
 
+from __future__ import annotations
+
+from pathlib import Path
+
 import click
+
+from ._options import check_writable, crs_opt, echo_json, json_opt, map_opt, overwrite_opt
 
 
 @click.group()
 def query():
-    """空间查询 — overlap, nearest, within, available land"""
+    """空间查询 — overlap, nearest, within, available land.
+
+    A and B are layer ids of the store (townships, industrial_clusters, …) or files.
+
+    \b
+    $ dcf query overlap cluster_parks townships
+    $ dcf query nearest anchor_enterprises industrial_clusters
+    $ dcf query within service_points canal --km 2
+    $ dcf query available --zone park.zhengjia.bearing --min-mu 30
+    """
+
+
+def _load(value: str, crs, hint: str):
+    """A layer id from the store, else a file read with dcf_spatial.io."""
+    from .. import catalog
+    from .. import io as dcf_io
+    from ..errors import InputError
+
+    if catalog.has_layer(value):
+        return catalog.read_layer(value)
+    if Path(value).exists():
+        try:
+            gdf = dcf_io.read_vector(value, crs=crs)
+        except InputError as exc:
+            raise click.BadParameter(str(exc), param_hint=hint) from None
+        gdf.attrs.setdefault("title_zh", Path(value).name)
+        gdf.attrs.setdefault("provenance", "user file")
+        return gdf
+    known = ", ".join(catalog.list_layers()["id"])
+    raise click.BadParameter(f"{value!r} is neither a layer id nor an existing file. Layers: {known}.",
+                             param_hint=hint)
+
+
+def _prov_note(*gdfs) -> str:
+    from ..catalog import PROVENANCE_ZH
+
+    parts = []
+    schem = []
+    for g in gdfs:
+        title = g.attrs.get("title_zh") or g.attrs.get("layer_id") or "用户文件"
+        p = str(g.attrs.get("provenance", ""))
+        parts.append(f"{title}（{PROVENANCE_ZH.get(p, p) or '未注明'}）")
+        if "schematic" in p:
+            schem.append(title)
+    note = "数据来源：" + "；".join(parts)
+    if schem:
+        note += "。其中示意图层：" + "、".join(schem) + "（非权威边界，结论仅供参考）"
+    return note
+
+
+def _label(gdf):
+    import pandas as pd
+
+    if "name_zh" in gdf.columns:
+        return gdf["name_zh"].astype(str)
+    if "id" in gdf.columns:
+        return gdf["id"].astype(str)
+    return pd.Series([str(i) for i in gdf.index], index=gdf.index)
+
+
+def _map(focus, map_path, overwrite, title, status_field, popup, note):
+    from ..maps.webmap import answer_map
+
+    answer_map(focus, map_path, title=title, label_field="label", status_field=status_field, popup_fields=popup,
+               provenance_note=note, overwrite=overwrite)
+    click.echo(f"地图已写出：{map_path}", err=True)
+
+
+@query.command()
+@click.argument("a")
+@click.argument("b")
+@crs_opt
+@map_opt
+@json_opt
+@overwrite_opt
+def overlap(a, b, crs, map_path, as_json, overwrite):
+    """叠加：A 与 B 的每一对重叠要素，重叠面积（亩）及各占比例 — every overlapping pair.
+
+    \b
+    $ dcf query overlap cluster_parks townships
+    $ dcf query overlap 宗地.shp industrial_clusters --json
+    """
+    from ..queries.overlap import overlap as run
+
+    if map_path:
+        check_writable(map_path, overwrite, param_hint="--map")
+    ga, gb = _load(a, crs, "A"), _load(b, crs, "B")
+    df = run(ga, gb)
+    note = _prov_note(ga, gb)
+    if map_path:
+        focus = ga.copy()
+        focus["label"] = _label(ga).to_numpy()
+        summary = df[df["status"] == "overlap"].groupby("a_index").apply(
+            lambda g: "；".join(f"{n} {m:.1f} 亩（{s * 100:.1f}%）" for n, m, s in zip(g["b_name"], g["overlap_mu"], g["share_a"])),
+            include_groups=False)
+        focus["overlaps"] = [summary.get(i, "无") for i in range(len(ga))]
+        focus["状态"] = ["有重叠" if i in summary.index else "无重叠" for i in range(len(ga))]
+        _map(focus, map_path, overwrite, f"叠加查询：{a} × {b}", "状态", {"label": "要素", "overlaps": "重叠"}, note)
+    if as_json:
+        echo_json({"pairs": df.where(df.notna(), None).to_dict(orient="records"), "provenance_note": note})
+        return
+    pairs = df[df["status"] == "overlap"]
+    click.echo(f"叠加 {a}（{len(ga)} 个要素）× {b}（{len(gb)} 个要素）：{len(pairs)} 对重叠；"
+               f"{int((df['status'] == 'no_overlap').sum())} 个 A 要素无重叠。")
+    for r in pairs.itertuples():
+        click.echo(f"  {r.a_name} × {r.b_name}：{r.overlap_mu:,.2f} 亩（{r.overlap_ha:,.2f} 公顷），"
+                   f"占 A {r.share_a * 100:.1f}%，占 B {r.share_b * 100:.1f}%")
+    for r in df[df["status"] == "no_overlap"].itertuples():
+        click.echo(f"  {r.a_name}：无重叠")
+    click.echo(note)
+
+
+@query.command()
+@click.argument("a")
+@click.argument("b")
+@click.option("--max-km", type=float, help="搜索半径（km）；超出者标为“范围内无”。")
+@crs_opt
+@map_opt
+@json_opt
+@overwrite_opt
+def nearest(a, b, max_km, crs, map_path, as_json, overwrite):
+    """最近：A 的每个要素最近的 B 要素及距离 — nearest feature and distance.
+
+    \b
+    $ dcf query nearest anchor_enterprises industrial_clusters
+    $ dcf query nearest 企业点位.csv cluster_parks --json
+    """
+    from ..queries.distance import nearest as run
+
+    if map_path:
+        check_writable(map_path, overwrite, param_hint="--map")
+    ga, gb = _load(a, crs, "A"), _load(b, crs, "B")
+    df = run(ga, gb, max_km=max_km)
+    _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, title=f"最近查询：{a} → {b}")
+
+
+@query.command()
+@click.argument("a")
+@click.argument("b")
+@click.option("--km", type=float, required=True, help="距离（km）。")
+@crs_opt
+@map_opt
+@json_opt
+@overwrite_opt
+def within(a, b, km, crs, map_path, as_json, overwrite):
+    """范围：A 中距 B 不超过 D km 的要素（全部 A 要素均列出，标明是否在范围内）— features of A within D km of B.
+
+    \b
+    $ dcf query within anchor_enterprises industrial_clusters --km 1
+    $ dcf query within service_points canal --km 2 --map 运河周边.html
+    """
+    from ..queries.distance import within_distance
+
+    if map_path:
+        check_writable(map_path, overwrite, param_hint="--map")
+    ga, gb = _load(a, crs, "A"), _load(b, crs, "B")
+    df = within_distance(ga, gb, km)
+    _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, title=f"范围查询：{a} 距 {b} {km:g} km 内", km=km)
+
+
+_STATUS_ZH = {"inside": "位于其内", "nearest": "最近", "none_within": "范围内无", "within": "范围内", "beyond": "范围外"}
+
+
+def _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, *, title, km=None):
+    note = _prov_note(ga, gb)
+    labels = _label(ga).to_numpy()
+    df = df.copy()
+    df.insert(0, "a_name", labels)
+    if "id" in ga.columns:
+        df.insert(0, "a_id", ga["id"].astype(str).to_numpy())
+    df["status_zh"] = df["status"].map(_STATUS_ZH)
+    if map_path:
+        focus = ga.copy()
+        focus["label"] = labels
+        focus["nearest_zh"] = df["b_name"].fillna("—").to_numpy()
+        focus["distance_km"] = df["distance_km"].round(3).to_numpy()
+        focus["状态"] = df["status_zh"].to_numpy()
+        _map(focus, map_path, overwrite, title, "状态",
+             {"label": "要素", "nearest_zh": "最近的 B", "distance_km": "距离（km）"}, note)
+    if as_json:
+        echo_json({"rows": df.reset_index(drop=True).where(df.reset_index(drop=True).notna(), None).to_dict(orient="records"),
+                   "provenance_note": note})
+        return
+    if km is not None:
+        click.echo(f"{a} 中距 {b} 不超过 {km:g} km 的要素：{int(df['within'].sum())} / {len(df)}")
+    else:
+        click.echo(f"{a}（{len(df)} 个要素）到 {b} 的最近要素：")
+    for r in df.itertuples():
+        dist = "—" if r.distance_km != r.distance_km else f"{r.distance_km:,.3f} km"
+        b_name = r.b_name if isinstance(r.b_name, str) and r.b_name else "—"
+        click.echo(f"  {r.a_name} → {b_name}：{dist}（{r.status_zh}）")
+    click.echo(note)
+
+
+@query.command()
+@click.option("--zone", "zone_id", help="分区 id（如 park.zhengjia.bearing、cluster.guangping）；缺省为四大工业集聚区。")
+@click.option("--min-mu", type=float, help="最小地块面积（亩），缺省见 plan_rules.json。")
+@click.option("--parcels", "parcels_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="宗地文件（含状态字段，已占用/已供地者扣除）；缺省使用合成样例宗地。")
+@crs_opt
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="候选地块写出为 .gpkg/.geojson/.csv。")
+@map_opt
+@json_opt
+@overwrite_opt
+def available(zone_id, min_mu, parcels_file, crs, output, map_path, as_json, overwrite):
+    """可用地：分区内未被已占用/已供地宗地占据、且不在约束范围内的候选地块，由大到小 — available land.
+
+    \b
+    $ dcf query available --zone park.zhengjia.bearing --min-mu 30
+    $ dcf query available --zone cluster.guangping --parcels 宗地.shp --map 可用地.html
+    """
+    from .. import io as dcf_io
+    from ..queries.availability import available_land
+
+    for p, hint in ((map_path, "--map"), (output, "--output")):
+        if p is not None:
+            check_writable(p, overwrite, param_hint=hint)
+    parcels = dcf_io.read_vector(parcels_file, crs=crs, aliases=("parcels",)) if parcels_file else None
+    plots = available_land(zone_id, parcels=parcels, min_mu=min_mu)
+    notes = plots.attrs["notes"]
+    zone_note = f"分区图层：{plots.attrs.get('zones_title_zh', '')}（{plots.attrs.get('provenance', '')}）"
+    if output:
+        suffix = output.suffix.lower()
+        if suffix == ".csv":
+            plots.drop(columns=plots.geometry.name).to_csv(output, index=False, encoding="utf-8-sig")
+        else:
+            plots.to_file(output, driver="GeoJSON" if suffix in (".geojson", ".json") else "GPKG")
+        click.echo(f"候选地块已写出：{output}", err=True)
+    if map_path:
+        focus = plots.copy()
+        focus["label"] = [f"候选地块 {r}（{m:.1f} 亩）" for r, m in zip(focus["rank"], focus["area_mu"])]
+        focus["数据"] = "合成数据" if plots.attrs["synthetic"] else "用户宗地"
+        _map(focus, map_path, overwrite, f"可用地：{zone_id or '四大工业集聚区'}", "数据",
+             {"label": "地块", "zone_name_zh": "分区", "area_mu": "面积（亩）", "distance_km": "距分区中心（km）"},
+             "；".join(notes + [zone_note]))
+    if as_json:
+        echo_json({"plots": plots.drop(columns=plots.geometry.name).to_dict(orient="records"),
+                   "notes": notes, "zone_note": zone_note, "synthetic": plots.attrs["synthetic"]})
+        return
+    click.echo(f"可用地候选（{zone_id or '四大工业集聚区'}）：{len(plots)} 块，合计 {plots['area_mu'].sum():,.1f} 亩")
+    for r in plots.head(30).itertuples():
+        click.echo(f"  {r.rank:>3}. {r.zone_name_zh} {r.area_mu:,.1f} 亩（{r.area_ha:,.2f} 公顷），距分区中心 {r.distance_km:.2f} km")
+    if len(plots) > 30:
+        click.echo(f"  …… 其余 {len(plots) - 30} 块见 --json / -o 输出")
+    for n in notes + [zone_note]:
+        click.echo(f"说明：{n}")

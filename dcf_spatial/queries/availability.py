@@ -89,7 +89,7 @@ def _taken_mask(parcels) -> tuple[np.ndarray, str]:
     cfg = plan.rules()["availability"]
     field = next((f for f in cfg["status_fields"] if f in parcels.columns), None)
     if field is None:
-        return np.ones(len(parcels), dtype=bool), "宗地无状态字段：全部宗地按已占用处理"
+        return np.ones(len(parcels), dtype=bool), "宗地无状态字段：全部宗地按已占用或已供地处理"
     taken = parcels[field].astype(str).str.strip().isin(cfg["taken_status_values"]).to_numpy()
     return taken, f"按字段 {field} 取值 {'/'.join(cfg['taken_status_values'])} 视为已占用或已供地"
 
@@ -111,8 +111,27 @@ def _constraint_union(store, zone_geom_w, constraints):
     return (shapely.union_all(parts) if parts else None), used
 
 
+def _cut_by_grid(geom, size_m: float):
+    """Cut free land into blocks of a square grid (a stand-in for the internal road grid of a
+    park), so that one large connected remainder becomes plots a planner can allocate."""
+    import shapely
+
+    if geom.is_empty:
+        return geom
+    x1, y1, x2, y2 = geom.bounds
+    xs = np.arange(np.floor(x1 / size_m) * size_m, x2 + size_m, size_m)
+    ys = np.arange(np.floor(y1 / size_m) * size_m, y2 + size_m, size_m)
+    gx, gy = np.meshgrid(xs[:-1], ys[:-1])
+    cells = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + size_m, gy.ravel() + size_m)
+    shapely.prepare(geom)
+    cells = cells[shapely.intersects(geom, cells)]
+    parts = shapely.intersection(cells, geom)
+    return shapely.geometrycollections([p for part in parts for p in shapely.get_parts(part)])
+
+
 def available_land(zone_id: str | None = None, *, parcels=None, min_mu: float | None = None, store=None,
-                   constraints: list[dict] | None = None, sample_n: int | None = None, seed: int | None = None):
+                   constraints: list[dict] | None = None, sample_n: int | None = None, seed: int | None = None,
+                   grid_m: float | None = None):
     """Candidate plots in a zone not taken by occupied/supplied parcels nor under a constraint.
 
     Parameters
@@ -127,6 +146,9 @@ def available_land(zone_id: str | None = None, *, parcels=None, min_mu: float | 
         Smallest plot to report, in 亩 (default from ``plan_rules.json``).
     constraints
         ``[{"layer", "buffer_m", "name_zh"}]``; default from ``plan_rules.json``.
+    grid_m
+        Block size (m) that free land is cut into (default ``plot_grid_m`` in ``plan_rules.json``;
+        0 keeps connected pieces whole).
 
     Returns
     -------
@@ -142,6 +164,7 @@ def available_land(zone_id: str | None = None, *, parcels=None, min_mu: float | 
     cfg = plan.rules()["availability"]
     min_mu = cfg["default_min_mu"] if min_mu is None else float(min_mu)
     constraints = cfg["constraints"] if constraints is None else constraints
+    grid_m = cfg["plot_grid_m"] if grid_m is None else grid_m
     zones = find_zones(zone_id, store)
     synthetic = parcels is None
     if synthetic:
@@ -163,6 +186,8 @@ def available_land(zone_id: str | None = None, *, parcels=None, min_mu: float | 
         if block is not None:
             free = shapely.difference(free, block)
         centre = shapely.centroid(zg)
+        if grid_m:
+            free = _cut_by_grid(free, grid_m)
         for piece in shapely.get_parts(free):
             if shapely.get_type_id(piece) != 3:
                 continue
@@ -180,7 +205,9 @@ def available_land(zone_id: str | None = None, *, parcels=None, min_mu: float | 
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     out = to_storage(out)
     notes = [taken_note, f"最小地块 {min_mu:g} 亩",
-             "约束：" + ("、".join(used_constraints) if used_constraints else "无（约束图层不在图层库中）")]
+             (f"可用地按 {grid_m:g} 米方格（示意路网）切分为候选地块" if grid_m else "可用地按连通范围列出"),
+             "约束：" + ("、".join(used_constraints) if used_constraints
+                          else "无（约束图层中没有穿过该分区的线）")]
     if synthetic:
         notes.insert(0, "宗地为生成的合成数据（合成数据，非真实供地信息），结果仅作演示")
     out.attrs.update({"notes": notes, "synthetic": synthetic,

@@ -118,7 +118,7 @@ def overlap_pairs(ga: np.ndarray, gb: np.ndarray, *, max_vertices: int = 256):
 
 
 def overlap(a, b, *, a_id: str = "id", b_id: str = "id", a_name: str = "name_zh", b_name: str = "name_zh",
-            keep_unmatched: bool = True):
+            keep_unmatched: bool = True, min_area_m2: float = 1.0):
     """Every overlapping pair of A and B with overlap in m², 亩, 公顷 and the share of each.
 
     Parameters
@@ -127,6 +127,9 @@ def overlap(a, b, *, a_id: str = "id", b_id: str = "id", a_name: str = "name_zh"
         Polygon GeoDataFrames in the same CRS (a mismatch raises :class:`CRSMismatchError`).
     a_id, b_id, a_name, b_name
         Columns used to label features (the index when a column is missing).
+    min_area_m2
+        Overlaps smaller than this (m²) are boundary slivers of adjoining layers, not overlaps,
+        and are not reported as pairs.
     keep_unmatched
         Also return one row (``status="no_overlap"``) for each feature of A that overlaps nothing,
         so that no input feature disappears from the answer.
@@ -148,6 +151,8 @@ def overlap(a, b, *, a_id: str = "id", b_id: str = "id", a_name: str = "name_zh"
     ga = np.asarray(wa.geometry.values, dtype=object)
     gb = np.asarray(wb.geometry.values, dtype=object)
     ai, bi, area = overlap_pairs(ga, gb)
+    big = area >= min_area_m2
+    ai, bi, area = ai[big], bi[big], area[big]
     area_a, area_b = shapely.area(ga), shapely.area(gb)
     la, lb = _labels(a, a_id), _labels(b, b_id)
     na = a[a_name].astype(str).to_numpy() if a_name in a.columns else la
