@@ -135,11 +135,13 @@ def idle(parcels, as_of, imagery, built_class, code_system, layer, crs, encoding
               help="Scoring file (weights, benchmarks, class shares); default the shipped efficiency_scoring.json.")
 @click.option("--crs", default=None, help="CRS of the parcel coordinates if the file does not say.")
 @field_opt
+@click.option("--parcel-field", "parcel_fields", multiple=True, metavar="TARGET=SOURCE",
+              help="Like --field, for the parcel file, e.g. --parcel-field agreed_start=约定开工.")
 @out_dir_opt
 @overwrite_opt
 @click.option("--no-map", is_flag=True, help="Skip the HTML map.")
 @click.option("--json", "as_json", is_flag=True, help="Print each enterprise's class and score as JSON.")
-def efficiency(enterprises, parcels, as_of, scoring, crs, fields, output, overwrite, no_map, as_json):
+def efficiency(enterprises, parcels, as_of, scoring, crs, fields, parcel_fields, output, overwrite, no_map, as_json):
     """亩产效益评价：A 优先发展 / B 支持发展 / C 提升发展 / D 限制发展 / T 暂不评价，及低效用地汇总。
 
     Writes efficiency.xlsx (and efficiency.gpkg + efficiency_map.html with --parcels).
@@ -154,7 +156,8 @@ def efficiency(enterprises, parcels, as_of, scoring, crs, fields, output, overwr
     if parcels is not None and not parcels.exists():
         raise click.BadParameter(f"{parcels} does not exist.", param_hint="--parcels")
     res = run_efficiency(enterprises, output, parcels=parcels, as_of=as_of, scoring=scoring,
-                         field_map=_field_map(fields), crs=crs, overwrite=overwrite, write_map=not no_map)
+                         field_map=_field_map(fields), parcel_field_map=_field_map(parcel_fields), crs=crs,
+                         overwrite=overwrite, write_map=not no_map)
     r = res["result"]
     if as_json:
         cols = ["credit_code", "name", "year", "eff_class", "score", "eff_reason"]
