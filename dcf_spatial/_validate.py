@@ -349,6 +349,9 @@ def resolve_crs(gdf: "gpd.GeoDataFrame", *, user_crs=None, swap_xy: bool = False
         elif declared.to_epsg() != 4490:
             epsg = declared.to_epsg()
             notes.append(f"坐标系 {declared.name}（{'EPSG:' + str(epsg) if epsg else '自定义'}）已转换为 CGCS2000 (EPSG:4490)")
+        note = _old_datum_note(effective)
+        if note:
+            notes.append(note)
         out = to_storage(gdf, crs=code) if code else to_storage(gdf)
         return _check_transformed(out, where, mx, my, what)
 
@@ -357,6 +360,20 @@ def resolve_crs(gdf: "gpd.GeoDataFrame", *, user_crs=None, swap_xy: bool = False
         gdf = gdf.set_geometry(swap_axes(gdf.geometry.values), crs=None)
     notes.append(guess.note)
     return to_storage(gdf.set_crs(guess.crs, allow_override=True))
+
+
+def _old_datum_note(crs) -> str | None:
+    """Xian 1980 / Beijing 1954 data: PROJ knows no public parameters to CGCS2000 — say so."""
+    from pyproj import CRS
+
+    try:
+        datum = CRS.from_user_input(crs).datum.name
+    except Exception:  # pyproj raises CRSError or AttributeError for odd user CRSs: no note then
+        return None
+    if any(k in datum for k in ("Xian 1980", "Beijing 1954")):
+        return (f"注意：数据基于 {datum} 坐标系。它与 CGCS2000 之间没有公开的转换参数，PROJ 只能近似转换，"
+                "偏差可达数十至上百米；需要精确位置时，请向自然资源部门索取 CGCS2000 成果")
+    return None
 
 
 def _projected_swapped(crs, mx: float, my: float) -> bool:

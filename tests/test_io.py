@@ -457,3 +457,12 @@ def test_numbers_with_thousands_separators_and_numbers_stored_as_text(tmp_path):
     xlsx = table({"宗地号": ["007"], "面积": ["12.5"], "经度": ["115.98"], "纬度": ["36.45"]}, tmp_path / "t.xlsx")
     df = io.read_table(xlsx)
     assert df["面积"].tolist() == [12.5] and df["宗地号"].tolist() == ["007"]
+
+
+def test_xian80_data_gets_a_datum_warning(tmp_path):
+    x, y = point_in("EPSG:2363")  # Xian 1980 / 3-degree GK zone 39
+    path = table({"东坐标": [x], "北坐标": [y]}, tmp_path / "xian80.csv")
+    gdf = io.read_vector(path, crs=2363)
+    assert metres_from_known(gdf)[0] < 200  # PROJ's ballpark transformation; the note says so
+    assert any("Xian 1980" in n and "CGCS2000" in n for n in gdf.attrs["read_notes"])
+    assert not any("Xian" in n for n in io.read_vector(path, crs=4527).attrs["read_notes"])
