@@ -356,3 +356,46 @@ def test_plan_words_resolve_into_the_zones_designated_codes(zone_id, words):
     assert match.status == "resolved", match
     designated = plan_zones()[zone_id]["industries_gbt4754"]
     assert all(any(industry.covers(z, code) for z in designated) for code in match.codes), (zone_id, words, match.codes)
+
+
+# --- the build script itself ------------------------------------------------------------------
+
+
+def _build_module(monkeypatch, sources):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("dcf_layers_build_for_test", settings.layers_dir / "build_layers.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "SOURCES", sources)
+    return module
+
+
+def test_moving_a_line_in_the_sources_moves_the_zones_derived_from_it(tmp_path, monkeypatch):
+    import shutil
+
+    sources = tmp_path / "sources"
+    shutil.copytree(SOURCES, sources)
+    lines = json.loads((sources / "schematic_lines.geojson").read_text(encoding="utf-8"))
+    for feat in lines["features"]:
+        if feat["properties"]["id"] == "road.liaolin":  # move 聊临路 ~1.8 km east
+            feat["geometry"]["coordinates"] = [[x + 0.02, y] for x, y in feat["geometry"]["coordinates"]]
+    (sources / "schematic_lines.geojson").write_text(json.dumps(lines, ensure_ascii=False), encoding="utf-8")
+    before = _build_module(monkeypatch, SOURCES).build_layers()["agri_zones"].set_index("id").geometry
+    after = _build_module(monkeypatch, sources).build_layers()["agri_zones"].set_index("id").geometry
+    assert after["agri.grain"].area < 0.9 * before["agri.grain"].area  # less land east of the road
+    assert after["agri.tcm"].area > before["agri.tcm"].area  # more land west of it
+    assert after["agri.vegetable"].equals(before["agri.vegetable"])  # zones not placed by the road stay
+
+
+def test_script_refuses_to_overwrite_without_flag(tmp_path):
+    import subprocess
+    import sys
+
+    target = tmp_path / "exists.gpkg"
+    target.write_bytes(b"keep me")
+    proc = subprocess.run([sys.executable, str(settings.layers_dir / "build_layers.py"), "--store", str(target)],
+                          capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "--overwrite" in proc.stderr
+    assert target.read_bytes() == b"keep me"
