@@ -104,12 +104,12 @@ def _north_arrow(ax, x=0.95, y=0.93, size=0.06):
     ax.text(x, y + 0.012, "北", transform=ax.transAxes, ha="center", va="bottom", fontsize=13, fontweight="bold", zorder=20)
 
 
-def _scale_bar(ax, km: float, segments: int, size: float):
+def _scale_bar(ax, km: float | None, segments: int, size: float):
     from matplotlib_scalebar.scalebar import ScaleBar
 
-    ax.add_artist(ScaleBar(1.0, units="m", dimension="si-length", fixed_value=km, fixed_units="km",
+    ax.add_artist(ScaleBar(1.0, units="m", dimension="si-length", fixed_value=km, fixed_units="km" if km else None,
                            location="lower left", box_alpha=0.85, scale_loc="top", length_fraction=None,
-                           scale_formatter=lambda value, unit: f"{value:g} 千米", font_properties={"size": size},
+                           scale_formatter=lambda value, unit: f"{value:g} 千米" if unit == "km" else f"{value:g} 米", font_properties={"size": size},
                            border_pad=0.8, sep=3))
 
 
@@ -138,14 +138,151 @@ def provenance_note(used: dict[str, str]) -> str:
     return "；".join(parts)
 
 
+CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+
+def _number(i: int) -> str:
+    return CIRCLED[i] if i < len(CIRCLED) else f"({i + 1})"
+
+
+def _frame_axes(ax, bounds, pr, margin: float = 0.04):
+    x0, y0, x1, y1 = bounds
+    mx, my = (x1 - x0) * margin, (y1 - y0) * margin
+    ax.set_xlim(x0 - mx, x1 + mx)
+    ax.set_ylim(y0 - my, y1 + my)
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    for s in ax.spines.values():
+        s.set_edgecolor(pr.get("frame_color", "#333333"))
+        s.set_linewidth(1.2)
+
+
+def _clip_lines(gdf, layer_id: str, st: dict, district):
+    """Lines are clipped to the district so that sketches do not run off into the neighbours."""
+    if st.get("kind") != "line" or district is None or layer_id == "district":
+        return gdf
+    import geopandas as gpd
+
+    clipped = gpd.clip(gdf, district.union_all())
+    return clipped[~clipped.geometry.is_empty]
+
+
+def _township_labels(ax, frames, pr, *, size=None, clip_box=None):
+    from matplotlib import patheffects
+
+    halo = [patheffects.withStroke(linewidth=2.6, foreground="white")]
+    texts = []
+    if "townships" not in frames:
+        return texts
+    tw = dcf_crs.to_working(frames["townships"])
+    for pt, name in zip(tw.geometry.representative_point(), tw["name_zh"].astype(str)):
+        if clip_box is not None and not clip_box.contains(pt):
+            continue
+        # halo drawn as a path underneath, the name itself as real (searchable, copyable) PDF text
+        ax.text(pt.x, pt.y, name, fontsize=size or pr["label_size"], color="white", ha="center", va="center",
+                path_effects=halo, zorder=9.9)
+        texts.append(ax.text(pt.x, pt.y, name, fontsize=size or pr["label_size"], color="#555555", ha="center",
+                             va="center", zorder=10))
+    return texts
+
+
+def _zone_label(ax, x, y, text, pr, size=None):
+    return ax.text(x, y, text, fontsize=size or pr["label_size"] + 0.5, color="#111111", ha="center", va="center",
+                   fontweight="bold", zorder=12,
+                   bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "#777777",
+                         "alpha": 0.9, "linewidth": 0.5})
+
+
+def _spread(ax, texts, avoid):
+    """Nudge labels apart with adjustText (a maintained library); leader lines when moved."""
+    from adjustText import adjust_text
+
+    if texts:
+        adjust_text(texts, ax=ax, objects=avoid or None, expand=(1.2, 1.4), only_move={"text": "xy"},
+                    arrowprops={"arrowstyle": "-", "color": "#444444", "lw": 0.7}, ensure_inside_axes=True,
+                    min_arrow_len=2)
+
+
+def _cluster_insets(fig, rect, frames, spec, pr):
+    """附图2: one zoomed panel per cluster with its parks and named enterprises."""
+    from matplotlib.patches import Rectangle
+    from shapely.geometry import box
+
+    clusters = dcf_crs.to_working(frames["industrial_clusters"]).reset_index(drop=True)
+    parks = dcf_crs.to_working(frames["cluster_parks"]) if "cluster_parks" in frames else None
+    ents = dcf_crs.to_working(frames["anchor_enterprises"]) if "anchor_enterprises" in frames else None
+    left, bottom, width, height = rect
+    n = len(clusters)
+    cols = 2
+    rows = (n + cols - 1) // cols
+    gap = 0.012
+    w = (width - gap * (cols - 1)) / cols
+    h = (height - gap * (rows - 1)) / rows
+    panels = []
+    for i, row in clusters.iterrows():
+        r, c = divmod(i, cols)
+        ax = fig.add_axes([left + c * (w + gap), bottom + (rows - 1 - r) * (h + gap), w, h * 0.80])
+        x0, y0, x1, y1 = row.geometry.bounds
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        # square-ish window around the cluster, matching the panel's aspect
+        fig_w, fig_h = fig.get_size_inches()
+        aspect = (h * 0.80 * fig_h) / (w * fig_w)
+        half_w = max(x1 - x0, (y1 - y0) / aspect) * 0.62
+        half_h = half_w * aspect
+        window = box(cx - half_w, cy - half_h, cx + half_w, cy + half_h)
+        for lid in ("other_units", "townships", "industrial_clusters", "cluster_parks", "rivers", "roads", "railways", "canal"):
+            if lid in frames:
+                g = dcf_crs.to_working(frames[lid])
+                g = g[g.intersects(window)]
+                if len(g):
+                    _draw_layer(ax, g.to_crs(frames[lid].crs), lid, map_style.layer_style(lid))
+        ax.set_xlim(cx - half_w, cx + half_w)
+        ax.set_ylim(cy - half_h, cy + half_h)
+        ax.set_aspect("equal", adjustable="box")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        texts = _township_labels(ax, frames, pr, size=pr["label_size"] - 1, clip_box=window)
+        labels = []
+        if parks is not None and "cluster_id" in parks.columns:
+            mine = parks[parks["cluster_id"] == row["id"]]
+            for pt, name in zip(mine.geometry.representative_point(), mine["name_zh"].astype(str)):
+                labels.append(_zone_label(ax, pt.x, pt.y, name, pr, size=pr["label_size"] - 1))
+        if ents is not None and "cluster_id" in ents.columns:
+            mine_e = ents[ents["cluster_id"] == row["id"]]
+            if len(mine_e):
+                st = map_style.layer_style("anchor_enterprises")
+                ax.scatter(mine_e.geometry.x, mine_e.geometry.y, s=10, c=st.get("fill", "#000"), edgecolors="white",
+                           linewidths=0.4, zorder=11)
+        _spread(ax, labels, texts)
+        for s_ in ax.spines.values():
+            s_.set_edgecolor(map_style.zone_color(row["id"], "industrial_clusters"))
+            s_.set_linewidth(1.6)
+        detail = _detail_text(row.get(spec.get("label_detail") or "", None), limit=5)
+        head = f"{_number(i)} {row['name_zh']}"
+        fig.text(left + c * (w + gap), bottom + (rows - 1 - r) * (h + gap) + h * 0.80 + 0.004,
+                 head + ("\n" + _wrap("主导产业：" + detail, 17) if detail else ""), fontsize=pr["label_size"] - 0.5,
+                 va="bottom", ha="left", linespacing=1.3)
+        try:
+            _scale_bar(ax, None, 0, pr["note_size"])
+        except Exception:  # pragma: no cover - a scale bar must never stop a map
+            logger.debug("inset scale bar failed", exc_info=True)
+        panels.append((i, window))
+    return panels
+
+
 def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats=("pdf", "png")) -> dict[str, Path]:
     """Draw appendix map ``key`` (``"fig1"``…) as PDF (A3 landscape, vector) and PNG; return the paths."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib import patheffects
-    from adjustText import adjust_text
+    from matplotlib.legend import Legend
+    from matplotlib.patches import Rectangle
 
     spec = map_style.appendix_spec(key)
     pr = map_style.section("print")
@@ -158,108 +295,104 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
     title = f"{spec['number']}  {spec['title']}"
     fonts.check_text(title + spec.get("subtitle", ""))
 
+    frames = {}
+    for lid in spec["layers"]:
+        try:
+            frames[lid] = _read(lid, store)
+        except DcfError as exc:
+            raise InputError(f"{spec['number']} needs layer {lid!r}: {exc}") from None
+    insets = bool(spec.get("inset_layers")) and "industrial_clusters" in frames
+
     fig = plt.figure(figsize=(pr["page_width_in"], pr["page_height_in"]), facecolor=pr.get("background", "white"))
-    ax = fig.add_axes([0.025, 0.05, 0.70, 0.83])
-    side = fig.add_axes([0.745, 0.05, 0.235, 0.83])
+    ax = fig.add_axes([0.015, 0.05, 0.415, 0.83] if insets else [0.025, 0.05, 0.70, 0.83])
+    side = fig.add_axes([0.755, 0.05, 0.23, 0.83])
     side.axis("off")
     fig.text(0.5, 0.955, title, ha="center", va="center", fontsize=pr["title_size"], fontweight="bold")
     if spec.get("subtitle"):
         fig.text(0.5, 0.913, spec["subtitle"], ha="center", va="center", fontsize=pr["subtitle_size"], color="#444444")
 
+    district = dcf_crs.to_working(frames["district"]) if "district" in frames else None
     used: dict[str, str] = {}
     handles: list[tuple] = []
     zone_handles: dict[str, list] = {}
-    frames = {}
-    for lid in spec["layers"]:
-        try:
-            gdf = _read(lid, store)
-        except DcfError as exc:
-            raise InputError(f"{spec['number']} needs layer {lid!r}: {exc}") from None
+    zone_details: list[str] = []
+    for lid, gdf in frames.items():
         st = map_style.layer_style(lid)
-        colors = _draw_layer(ax, gdf, lid, st)
-        frames[lid] = gdf
+        drawn = _clip_lines(gdf, lid, st, district.to_crs(gdf.crs) if district is not None else None)
+        colors = _draw_layer(ax, drawn, lid, st) if len(drawn) else []
         used[st["label"]] = gdf.attrs.get("provenance") or "/".join(sorted(set(gdf.get("provenance", []))))
         by_zone = lid in spec.get("legend_by_zone", [])
-        h = _legend_handles(lid, st, gdf, colors, by_zone)
+        numbered = lid in spec.get("zone_labels", [])
+        h = _legend_handles(lid, st, gdf, [map_style.zone_color(z, lid) for z in gdf["id"].astype(str)]
+                            if "id" in gdf.columns else colors, by_zone)
         if by_zone:
+            if numbered:
+                h = [(a, f"{_number(i)} {b}") for i, (a, b) in enumerate(h)]
             zone_handles[st["label"]] = h
         else:
             handles.extend(h)
+        if numbered and spec.get("label_detail") and spec["label_detail"] in gdf.columns and not insets:
+            what = map_style.section("web").get("field_labels", {}).get(spec["label_detail"], "")
+            for i, (_, row) in enumerate(gdf.iterrows()):
+                detail = _detail_text(row[spec["label_detail"]], limit=8)
+                if detail:
+                    zone_details.append(f"{_number(i)}{row['name_zh']}：{detail}")
 
-    # frame: the district with a margin, north up, metres
-    district = dcf_crs.to_working(frames["district"]) if "district" in frames else dcf_crs.to_working(next(iter(frames.values())))
-    x0, y0, x1, y1 = district.total_bounds
-    mx, my = (x1 - x0) * 0.04, (y1 - y0) * 0.04
-    ax.set_xlim(x0 - mx, x1 + mx)
-    ax.set_ylim(y0 - my, y1 + my)
-    ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    for s in ax.spines.values():
-        s.set_edgecolor(pr.get("frame_color", "#333333"))
-        s.set_linewidth(1.2)
-
-    halo = [patheffects.withStroke(linewidth=2.6, foreground="white")]
-    texts = []
-    if "townships" in frames:
-        tw = dcf_crs.to_working(frames["townships"])
-        for pt, name in zip(tw.geometry.representative_point(), tw["name_zh"].astype(str)):
-            # halo drawn as a path underneath, the name itself as real (searchable, copyable) PDF text
-            ax.text(pt.x, pt.y, name, fontsize=pr["label_size"], color="white", ha="center", va="center",
-                    path_effects=halo, zorder=9.9)
-            texts.append(ax.text(pt.x, pt.y, name, fontsize=pr["label_size"], color="#555555", ha="center",
-                                 va="center", zorder=10))
+    _frame_axes(ax, (district if district is not None else dcf_crs.to_working(next(iter(frames.values())))).total_bounds, pr)
+    texts = _township_labels(ax, frames, pr)
     zone_texts = []
     for lid in spec.get("zone_labels", []):
-        zw = dcf_crs.to_working(frames[lid]) if lid in frames else None
-        if zw is None:
+        if lid not in frames:
             continue
-        for _, row in zw.iterrows():
-            detail = _detail_text(row.get(spec.get("label_detail") or "", None)) if spec.get("label_detail") else ""
-            label = str(row["name_zh"]) + ("\n" + _wrap(detail, 12) if detail else "")
+        zw = dcf_crs.to_working(frames[lid]).reset_index(drop=True)
+        for i, row in zw.iterrows():
+            # above the zone, so that the township name at its centre stays readable
             pt = row.geometry.representative_point()
-            zone_texts.append(ax.text(pt.x, pt.y, label, fontsize=pr["label_size"] + 0.5, color="#111111", ha="center",
-                                      va="center", fontweight="bold", linespacing=1.25, zorder=12,
-                                      bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "#888888",
-                                            "alpha": 0.88, "linewidth": 0.5}))
-    if zone_texts:
-        # labels are nudged apart by adjustText (a maintained library), with leader lines when moved
-        # township names stay put (objects to avoid); zone labels move, with a leader line when moved
-        adjust_text(zone_texts, ax=ax, objects=texts or None, expand=(1.15, 1.3), only_move={"text": "xy"},
-                    arrowprops={"arrowstyle": "-", "color": "#666666", "lw": 0.6}, ensure_inside_axes=True)
-
+            top = row.geometry.bounds[3]
+            label = _number(i) if insets else f"{_number(i)} {row['name_zh']}"
+            t = _zone_label(ax, pt.x, top, label, pr)
+            t.set_va("bottom")
+            zone_texts.append(t)
+    _spread(ax, zone_texts, texts)
     _north_arrow(ax)
     _scale_bar(ax, float(pr.get("scalebar_km", 10)), int(pr.get("scalebar_segments", 5)), pr["legend_size"])
 
-    # legend panel: zones first, then the base layers
-    from matplotlib.legend import Legend
+    if insets:
+        panels = _cluster_insets(fig, [0.445, 0.05, 0.30, 0.80], frames, spec, pr)
+        for i, window in panels:
+            x0, y0, x1, y1 = window.bounds
+            ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="#333333", linewidth=0.8,
+                                   linestyle=(0, (3, 2)), zorder=13))
 
+    # legend panel: zones first, then the base layers, then details and the provenance note
     y = 1.0
     legend_kw = {"frameon": False, "fontsize": pr["legend_size"], "title_fontsize": pr["legend_size"] + 1.5,
                  "alignment": "left", "handlelength": 2.2, "handleheight": 1.2, "borderaxespad": 0.0}
     side.text(0.0, y, "图  例", fontsize=pr["legend_size"] + 4, fontweight="bold", va="top", transform=side.transAxes)
     y -= 0.045
     for group, h in list(zone_handles.items()) + [("基础图层", handles)]:
-        leg = Legend(side, [a for a, _ in h], [_wrap(b, 22) for _, b in h], loc="upper left", bbox_to_anchor=(0.0, y),
+        leg = Legend(side, [a for a, _ in h], [_wrap(b, 24) for _, b in h], loc="upper left", bbox_to_anchor=(0.0, y),
                      title=group, **legend_kw)
-        leg._legend_box.align = "left"
         side.add_artist(leg)
         fig.canvas.draw()
         bb = leg.get_window_extent().transformed(side.transAxes.inverted())
-        y = bb.y0 - 0.02
+        y = bb.y0 - 0.025
+    if zone_details:
+        head = map_style.section("notes").get(f"detail_{spec['label_detail']}", "主要内容")
+        body = "\n".join(_wrap(t, 34) for t in zone_details)
+        side.text(0.0, y, f"{head}\n{body}", fontsize=pr["note_size"] + 0.5, va="top", ha="left",
+                  transform=side.transAxes, linespacing=1.4)
     note = (
         f"{notes_cfg.get('schematic', '')}\n"
         f"{provenance_note(used)}。\n"
         f"规划依据：《东昌府区产业规划（2021—2030年）》{spec.get('plan_ref', '第八章')}及附图。\n"
-        "镇（街道）界线为示意（由镇街代表点生成的泰森多边形裁切于区界），非法定界线。\n"
-        f"坐标系：CGCS2000，3°带高斯-克吕格投影（EPSG:4548）。\n"
-        f"制图日期：{_dt.date.today().isoformat()}  制图：dcf_spatial"
+        f"{notes_cfg.get('townships', '')}\n"
+        "坐标系：CGCS2000，3°带高斯-克吕格投影（EPSG:4548）。\n"
+        f"制图日期：{_dt.date.today().isoformat()}　制图：dcf_spatial"
     )
-    side.text(0.0, 0.0, "\n".join(_wrap(line, 30) for line in note.split("\n")), fontsize=pr["note_size"], color="#333333",
-              va="bottom", ha="left", transform=side.transAxes, linespacing=1.45)
-    fig.text(0.025, 0.02, f"{spec['number']}（{spec.get('plan_ref', '')}） · 示意图，不作为用地审批依据",
+    side.text(0.0, 0.0, "\n".join(_wrap(line, 36) for line in note.split("\n") if line), fontsize=pr["note_size"],
+              color="#333333", va="bottom", ha="left", transform=side.transAxes, linespacing=1.45)
+    fig.text(0.02, 0.02, f"{spec['number']}（{spec.get('plan_ref', '')}） · 示意图，不作为用地审批依据",
              fontsize=pr["note_size"], color="#666666")
 
     out_dir.mkdir(parents=True, exist_ok=True)
