@@ -313,15 +313,16 @@ def cluster_layers(src, towns) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, shap
     layout = src["layout"]
     clusters = _zones_of(src, "industrial_cluster")
     parks = _zones_of(src, "cluster_park")
-    nev_area = layout["nev_town_area_km2_from_plan"] * 1e6
-    nev_town = disc_of_area(_site(src, "site.nev_town"), nev_area)
+    # the cluster whose plan record gives the NEV town's area (第二片区, 2.93 km²)
+    nev_cluster, nev_km2 = next((cid, z["nev_town_area_km2"]) for cid, z in clusters.items() if "nev_town_area_km2" in z)
+    nev_town = disc_of_area(_site(src, "site.nev_town"), nev_km2 * 1e6)
     c_rows, c_geoms, cluster_geom = [], [], {}
     for cid, zone in clusters.items():
         hosts = _hosts_geom(towns, zone["host_townships"])
         blob = _site(src, f"site.{cid}").buffer(layout["cluster_radius_m"][cid], quad_segs=16)
-        if cid == "cluster.jiaming2":
+        if cid == nev_cluster:
             if not hosts.contains(nev_town):
-                raise InputError("The NEV town disc (site.nev_town) is not inside the host of cluster.jiaming2; move it.")
+                raise InputError(f"The NEV town disc (site.nev_town) is not inside the host of {cid}; move it.")
             blob = blob.union(nev_town)
         geom = _clean(blob.intersection(hosts))
         cluster_geom[cid] = geom
@@ -339,7 +340,7 @@ def cluster_layers(src, towns) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, shap
     offsets = layout["park_seed_offsets_m"]
     for cid in clusters:
         members = [pid for pid, p in parks.items() if p["cluster_id"] == cid]
-        frame, origin = (nev_town, _site(src, "site.nev_town")) if cid == "cluster.jiaming2" else \
+        frame, origin = (nev_town, _site(src, "site.nev_town")) if cid == nev_cluster else \
             (cluster_geom[cid], _site(src, f"site.{cid}"))
         seeds = [shapely.Point(origin.x + offsets[pid][0], origin.y + offsets[pid][1]) for pid in members]
         outside = [pid for pid, s in zip(members, seeds) if not frame.contains(s)]
@@ -350,11 +351,11 @@ def cluster_layers(src, towns) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, shap
             p_rows.append({"id": pid, **_zone_attrs(zone), "cluster_id": cid, "part_of": zone.get("part_of", ""),
                            "provenance": SCHEMATIC,
                            "source": f"plan_zones.json + {LAYOUT_FILE}: Voronoi cell of a park seed inside "
-                                     + ("the 2.93 km² NEV town disc" if cid == "cluster.jiaming2" else "the cluster"),
+                                     + (f"the {nev_km2} km² NEV town disc" if cid == nev_cluster else "the cluster"),
                            "area_km2_measured": _area_km2(geom)})
             p_geoms.append(geom)
     parks_gdf = _frame(p_rows, p_geoms)
-    parks_gdf["nev_town_area_km2_plan"] = np.where(parks_gdf["part_of"] != "", layout["nev_town_area_km2_from_plan"], np.nan)
+    parks_gdf["nev_town_area_km2_plan"] = np.where(parks_gdf["cluster_id"] == nev_cluster, nev_km2, np.nan)
     return _frame(c_rows, c_geoms), parks_gdf, nev_town
 
 
@@ -376,30 +377,33 @@ def agri_layer(src, towns, clusters) -> gpd.GeoDataFrame:
     built["agri.grain"] = _clean(town[rule["township"]]
                                  .intersection(side_of_line(_line(src, rule["east_of"]), "east", extension=ext))
                                  .intersection(side_of_line(_line(src, rule["south_of"]), "south", extension=ext)))
-    how["agri.grain"] = "梁水镇 cell ∩ east of road.liaolin ∩ south of river.majia (half-planes of the extended lines)"
+    how["agri.grain"] = (f"{rule['township']} cell ∩ east of {rule['east_of']} ∩ south of {rule['south_of']} "
+                         "(half-planes of the extended lines)")
     # 中药: 闫寺 ∩ north of 市外环 ∩ west of 聊临路
     rule = zones["agri.tcm"]["rule"]
     built["agri.tcm"] = _clean(town[rule["township"]]
                                .intersection(side_of_line(_line(src, rule["north_of"]), "north", extension=ext))
                                .intersection(side_of_line(_line(src, rule["west_of"]), "west", extension=ext)))
-    how["agri.tcm"] = "闫寺街道 cell ∩ north of road.outer_ring.north ∩ west of road.liaolin"
+    how["agri.tcm"] = f"{rule['township']} cell ∩ north of {rule['north_of']} ∩ west of {rule['west_of']}"
     # 渔业: 马颊河 bank buffer in 堂邑 + 梁水 (less the grain park's quadrant, which the plan names explicitly)
     rule = zones["agri.fishery"]["rule"]
     bank = _line(src, rule["along"]).buffer(layout["fishery_bank_buffer_m"])
     built["agri.fishery"] = _clean(bank.intersection(shapely.union_all([town[n] for n in rule["townships"]]))
                                    .difference(built["agri.grain"]))
-    how["agri.fishery"] = f"{layout['fishery_bank_buffer_m']} m each side of river.majia ∩ (堂邑镇 ∪ 梁水镇) − grain zone"
+    how["agri.fishery"] = (f"{layout['fishery_bank_buffer_m']} m each side of {rule['along']} ∩ "
+                           f"({' ∪ '.join(rule['townships'])}) − grain zone")
     # 葫芦: a disc on the 堂邑/梁水 side, off the river bank
     gourd_hosts = zones["agri.gourd"]["host_townships"]
     built["agri.gourd"] = _clean(_site(src, "site.agri.gourd").buffer(layout["agri_disc_radius_m"]["agri.gourd"], quad_segs=16)
                                  .intersection(shapely.union_all([town[n] for n in gourd_hosts]))
                                  .difference(built["agri.fishery"]).difference(built["agri.grain"]))
-    how["agri.gourd"] = "disc around site.agri.gourd ∩ (堂邑镇 ∪ 梁水镇) − fishery − grain"
+    how["agri.gourd"] = f"disc around site.agri.gourd ∩ ({' ∪ '.join(gourd_hosts)}) − fishery − grain"
     # 葡萄: around the two villages 盖庄, 东吕 in 斗虎屯
     rule = zones["agri.grape"]["rule"]
     villages = shapely.LineString([_site(src, "site.village.gaizhuang"), _site(src, "site.village.donglv")])
     built["agri.grape"] = _clean(villages.buffer(layout["grape_buffer_m"]).intersection(town[rule["township"]]))
-    how["agri.grape"] = f"{layout['grape_buffer_m']} m around the schematic 盖庄–东吕 village points ∩ 斗虎屯镇"
+    how["agri.grape"] = (f"{layout['grape_buffer_m']} m around the schematic village points "
+                         f"{'–'.join(rule['centred_on_villages'])} ∩ {rule['township']}")
     # 蔬菜, 芳香: centred on the township seat (§8.2 intro: 以镇（街道）所在地为中心), approximated by the seed
     for zid in ("agri.vegetable", "agri.aroma"):
         built[zid] = discs(zid, zones[zid]["host_townships"])
@@ -429,7 +433,8 @@ def service_layers(src, towns, clusters, lines_by_id) -> dict[str, gpd.GeoDataFr
                   .difference(shapely.union_all(list(clusters.geometry))))
     out["service_core"] = _frame([{"id": "core.city", **_zone_attrs(zone), "themes": "；".join(zone["themes"]),
                                    "provenance": SCHEMATIC,
-                                   "source": "plan_zones.json; (古楼 ∪ 柳园 ∪ 新区 cells) ∩ area inside road.outer_ring.* − industrial clusters",
+                                   "source": f"plan_zones.json; ({' ∪ '.join(zone['host_townships'])} cells) ∩ area inside "
+                                             "road.outer_ring.* − industrial clusters",
                                    "area_km2_measured": _area_km2(core)}], [core])
     # belts: corridors around the line each follows, within the district
     district = src["district"].geometry.iloc[0]
