@@ -84,6 +84,15 @@ def _string_dtypes(gdf, text_cols: set[str]):
     return gdf
 
 
+def _copy_rows(table, conn, keys, data_iter):
+    """pandas ``to_sql`` insert method: psycopg ``COPY`` in text format, row by row in C."""
+    name = f"{_q(table.schema)}.{_q(table.name)}" if table.schema else _q(table.name)
+    with conn.connection.cursor() as cur:
+        with cur.copy(f"COPY {name} ({', '.join(_q(k) for k in keys)}) FROM STDIN") as copy:
+            for row in data_iter:
+                copy.write_row(row)
+
+
 class PostgisStore:
     """A PostgreSQL/PostGIS schema holding the layers and the catalog tables."""
 
@@ -273,37 +282,34 @@ class PostgisStore:
 
     # --- writing ------------------------------------------------------------------------------
     def _load_temp(self, con, gdf, layer_id: str) -> str:
-        """Write ``gdf`` to a fresh temporary table (same transaction); return its name."""
+        """Write ``gdf`` to a fresh temporary table (same transaction); return its name.
+
+        Not ``GeoDataFrame.to_postgis``: its ``COPY … CSV`` turns empty strings into NULL
+        (geopandas issue #2588), and the GeoPackage keeps them apart. The same public pieces are
+        used instead — pandas ``to_sql`` creates the table with a GeoAlchemy2 ``Geometry`` column
+        (and its GiST index), and rows go in with psycopg's ``COPY`` in text format, which keeps
+        ``None`` and ``""`` distinct.
+        """
+        import shapely
+        from geoalchemy2 import Geometry
+
         tmp = f"_tmp__{layer_id}__{uuid.uuid4().hex[:8]}"
         out = gdf
         if out.geometry.name != GEOMETRY_COLUMN:
             out = out.rename_geometry(GEOMETRY_COLUMN)
-        out = _promote_to_multi(out)
-        out = out.reset_index(drop=True)
-        out.insert(0, ORDER_COLUMN, range(len(out)))
-        out.to_postgis(tmp, con, schema=self.schema, if_exists="fail", index=False)
-        self._restore_empty_strings(con, tmp, out)
+        out = _promote_to_multi(out).reset_index(drop=True)
+        geoms = out.geometry.values
+        types = sorted(set(out.geom_type.dropna()))
+        gtype = types[0].upper() if len(types) == 1 else "GEOMETRY"
+        if shapely.has_z(geoms).any():
+            gtype += "Z"
+        table = out.drop(columns=GEOMETRY_COLUMN)
+        table.insert(0, ORDER_COLUMN, range(len(out)))
+        table[GEOMETRY_COLUMN] = shapely.to_wkb(shapely.set_srid(geoms, STORAGE_SRID), hex=True,
+                                                include_srid=True)
+        table.to_sql(tmp, con, schema=self.schema, if_exists="fail", index=False, method=_copy_rows,
+                     dtype={GEOMETRY_COLUMN: Geometry(geometry_type=gtype, srid=STORAGE_SRID)})
         return tmp
-
-    def _restore_empty_strings(self, con, table: str, gdf) -> None:
-        """Put back the empty strings that ``to_postgis`` turned into NULL.
-
-        geopandas loads rows with ``COPY … CSV``, where an empty field is NULL, so ``""`` and
-        ``None`` both arrive as NULL (the GeoPackage keeps them apart). Rather than re-implement
-        the loader, the rows that held ``""`` are set back by their order number.
-        """
-        from sqlalchemy import bindparam, text
-        from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
-
-        for col in gdf.columns:
-            if col in (ORDER_COLUMN, gdf.geometry.name) or gdf[col].dtype.kind not in "OSUT":
-                continue
-            empty = gdf[col].map(lambda v: isinstance(v, str) and v == "").to_numpy(dtype=bool)
-            if not empty.any():
-                continue
-            rows = [int(r) for r in gdf.loc[empty, ORDER_COLUMN]]
-            stmt = text(f"UPDATE {self._t(table)} SET {_q(col)} = '' WHERE {_q(ORDER_COLUMN)} = ANY(:rows)")
-            con.execute(stmt.bindparams(bindparam("rows", type_=ARRAY(BIGINT))), {"rows": rows})
 
     def _rename(self, con, old: str, new: str) -> None:
         """Rename a table and its indexes (GeoAlchemy2 names the GiST index after the table)."""
