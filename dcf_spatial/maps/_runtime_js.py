@@ -170,11 +170,25 @@ var dcf = (function () {
     map.on('dblclick', function () { if (on) { on = false; map.doubleClickZoom.enable(); map.getContainer().style.cursor = ''; } });
     return ctl;
   }
-  return { layer: layer, legend: legend, title: title, fullscreen: fullscreen, measure: measure, el: el };
+  function zoomClass(map) {
+    // labels declare the zoom from which they show (class dcf-minzN); the container carries dcf-zN
+    var c = map.getContainer();
+    function update() {
+      c.className = c.className.replace(/ ?dcf-z\d+/g, '') + ' dcf-z' + Math.round(map.getZoom());
+    }
+    map.on('zoomend', update); update();
+  }
+  return { layer: layer, legend: legend, title: title, fullscreen: fullscreen, measure: measure, el: el,
+           zoomClass: zoomClass };
 })();
 """
 
-RUNTIME_CSS = r"""
+LABEL_ZOOM_CSS = "\n".join(
+    f".dcf-minz{mz}{{display:none}}" + "".join(f" .dcf-z{z} .dcf-minz{mz}{{display:block}}" for z in range(mz, 21))
+    for mz in range(5, 19)
+)
+
+RUNTIME_CSS = LABEL_ZOOM_CSS + r"""
 .dcf-title { position: absolute; top: 8px; left: 50%; transform: translateX(-50%); z-index: 800;
   background: rgba(255,255,255,0.92); padding: 6px 16px; border-radius: 4px; pointer-events: none;
   box-shadow: 0 1px 4px rgba(0,0,0,0.3); text-align: center; max-width: 60%; }
@@ -201,5 +215,6 @@ RUNTIME_CSS = r"""
 .dcf-button.dcf-active { background: #ffe08a !important; }
 .dcf-measure-out { background: #fff; font-size: 12px; padding: 0 4px; }
 .dcf-measure-out:empty { display: none; }
+.dcf-hidden-label { display: none; }
 .leaflet-container { background: #f8f8f6; font-family: "Noto Sans SC", "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; }
 """

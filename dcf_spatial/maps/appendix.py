@@ -148,9 +148,21 @@ def _number(i: int) -> str:
 def _frame_axes(ax, bounds, pr, margin: float = 0.04):
     x0, y0, x1, y1 = bounds
     mx, my = (x1 - x0) * margin, (y1 - y0) * margin
-    ax.set_xlim(x0 - mx, x1 + mx)
-    ax.set_ylim(y0 - my, y1 + my)
-    ax.set_aspect("equal", adjustable="datalim")
+    x0, x1, y0, y1 = x0 - mx, x1 + mx, y0 - my, y1 + my
+    # widen the shorter side so that the data fills the frame at 1:1 (no matplotlib aspect fight)
+    pos = ax.get_position()
+    fw, fh = ax.figure.get_size_inches()
+    box_ratio = (pos.height * fh) / (pos.width * fw)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    if (y1 - y0) / (x1 - x0) < box_ratio:
+        half = (x1 - x0) * box_ratio / 2
+        y0, y1 = cy - half, cy + half
+    else:
+        half = (y1 - y0) / box_ratio / 2
+        x0, x1 = cx - half, cx + half
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal", adjustable="box")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel("")
@@ -411,7 +423,7 @@ def web_map(key: str, out_dir, *, overwrite: bool = False, store=None, basemap: 
     """The interactive HTML version of appendix map ``key``."""
     spec = map_style.appendix_spec(key)
     path = Path(out_dir) / f"{spec['filename']}.html"
-    labelled = ["townships"] + list(spec.get("zone_labels", []))
+    labelled = ["townships"] + list(spec.get("zone_labels", [])) + list(spec.get("inset_layers", []))
     return layers_map(spec["layers"], path, title=f"{spec['number']}  {spec['title']}", subtitle=spec.get("subtitle"),
                       labelled=labelled, basemap=basemap, overwrite=overwrite, store=store)
 

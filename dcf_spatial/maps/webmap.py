@@ -221,7 +221,7 @@ def _folium_classes():
             " L.control.scale({imperial: false, maxWidth: 160, position: 'bottomleft'}).addTo(m);\n"
             " dcf.fullscreen(m, c.fullscreen); dcf.measure(m, c.measure);\n"
             " dcf.legend(m, c.legend);\n"
-            " m.attributionControl.setPrefix(false);\n"
+            " m.attributionControl.setPrefix(false); dcf.zoomClass(m);\n"
             " window.dcfMap = m; window.dcfReady = true;\n"
             "})({{ this._parent.get_name() }});\n"
             "{% endmacro %}"
@@ -264,6 +264,7 @@ class WebMap:
         self.legend_groups: list[dict] = []
         self.notes: list[str] = []
         self.bounds = None
+        self.last_bounds = None
         self.layers_used: dict[str, str] = {}  # label -> provenance
         self._add_basemap()
 
@@ -340,6 +341,7 @@ class WebMap:
         CompactLayer(_payload_js(enc, meta), name, show=show).add_to(self.map)
         if len(web) and not web.geometry.is_empty.all():
             b = web.total_bounds
+            self.last_bounds = list(b)
             self.bounds = b if self.bounds is None else [min(self.bounds[0], b[0]), min(self.bounds[1], b[1]),
                                                           max(self.bounds[2], b[2]), max(self.bounds[3], b[3])]
         if provenance:
@@ -347,7 +349,7 @@ class WebMap:
         logger.debug("Added web-map layer %s (%d features)", name, len(gdf))
 
     def add_catalog_layer(self, layer_id: str, *, show: bool = True, labels: bool | None = None,
-                          store=None, gdf=None, legend_by_zone: bool = True) -> bool:
+                          store=None, gdf=None, legend_by_zone: bool = True, label_min_zoom: int | None = None) -> bool:
         """Add a layer of the store styled by the style file; returns False (and notes it) if missing."""
         from ..catalog import read_layer
 
@@ -380,7 +382,9 @@ class WebMap:
             "/".join(sorted(set(gdf["provenance"].astype(str)))) if "provenance" in gdf.columns else "")
         self.add_layer(gdf, label, styles=styles, style_index=index, popup_fields=fields,
                        tooltip_field="name_zh" if "name_zh" in gdf.columns else None,
-                       popup_title=label, labels=label_pts, label_class="dcf-label-small" if kind == "polygon" else "",
+                       popup_title=label, labels=label_pts,
+                       label_class=("dcf-label-small" if layer_id == "townships" else "") +
+                                   (f" dcf-minz{label_min_zoom}" if label_min_zoom else ""),
                        show=show, provenance=provenance)
         by_zone = legend_by_zone and kind == "polygon" and len(uniq) > 1 and len(gdf) <= 12
         items = ([{"label": str(n), "kind": kind, "fill": c, "edge": st.get("edge", "#333"), "width": st.get("width", 1)}
@@ -491,10 +495,15 @@ def layers_map(
 ) -> Path:
     """Draw catalog layers (bottom to top) as an offline web map; each layer toggles in the layer control."""
     wm = WebMap(title, subtitle=subtitle, basemap=basemap)
+    zooms = map_style.section("web").get("label_min_zoom", {})
+    fit = None
     for lid in layer_ids:
         wm.add_catalog_layer(lid, show=lid not in (hidden or []),
-                             labels=(lid in labelled) if labelled is not None else None, store=store)
-    return wm.save(path, overwrite=overwrite)
+                             labels=(lid in labelled) if labelled is not None else None, store=store,
+                             label_min_zoom=zooms.get(lid, zooms.get("default")))
+        if lid == "district" and wm.last_bounds is not None:
+            fit = wm.last_bounds
+    return wm.save(path, overwrite=overwrite, fit_bounds=fit)
 
 
 def answer_map(
