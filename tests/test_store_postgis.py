@@ -204,3 +204,26 @@ def test_pushed_default_layers_read_back_identical(shipped_layers, schema_url):
         b = catalog.read_layer(layer_id, store=schema_url)
         assert_geodataframe_equal(b, a, check_like=False)
         assert b.attrs == a.attrs
+
+
+def test_pg_input_reads_a_user_table_with_its_crs_and_bbox(schema_url, monkeypatch):
+    """`pg:schema.table` inputs (parcels in the bureau's database) are read from the store's database."""
+    from sqlalchemy import text
+
+    from dcf_spatial.stores.postgis import read_pg_table
+
+    st = open_store(schema_url)
+    parcels = make_townships(3).to_crs(4548).assign(地块编号=["合成A", "合成B", ""])
+    with st.engine.begin() as con:
+        con.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{st.schema}"'))
+        parcels.to_postgis("parcels", con, schema=st.schema)
+    got = read_pg_table(f"pg:{st.schema}.parcels", store=schema_url)
+    assert got.crs.to_epsg() == 4548 and sorted(got["地块编号"].fillna("")) == ["", "合成A", "合成B"]
+    west = make_townships(3).geometry.iloc[0].bounds  # EPSG:4490 box inside the first cell
+    box = (west[0] + 0.001, west[1] + 0.001, west[0] + 0.01, west[1] + 0.01)
+    assert list(read_pg_table("pg:parcels", store=schema_url, bbox=box)["id"]) == [parcels["id"].iloc[0]]
+    with pytest.raises(InputError, match="no table .*nope"):
+        read_pg_table(f"pg:{st.schema}.nope", store=schema_url)
+    monkeypatch.setattr(settings, "store", Path("layers/dcf_layers.gpkg"))
+    with pytest.raises(InputError, match="--store postgresql"):
+        read_pg_table("pg:bureau.parcels")

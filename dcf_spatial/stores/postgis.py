@@ -389,3 +389,66 @@ class PostgisStore:
                         {"id": layer_id, "n": n})
             count = con.execute(text(f"SELECT count(*) FROM {self._t(layer_id)}")).scalar()
         return int(count)
+
+
+def read_pg_table(spec: str, *, store=None, bbox: tuple | None = None) -> "gpd.GeoDataFrame":
+    """Read a user table (parcels, enterprises…) from the PostGIS store's database.
+
+    Parameters
+    ----------
+    spec
+        ``pg:SCHEMA.TABLE`` or ``pg:TABLE`` (then the store URL's schema), e.g. ``pg:bureau.parcels``.
+    store
+        The PostGIS store whose database holds the table; default ``settings.store``.
+    bbox
+        ``(minx, miny, maxx, maxy)`` in EPSG:4490; the table's GiST index answers it in the server
+        (the box is transformed to the table's SRID when that differs).
+
+    The result keeps the table's CRS (from its SRID); the caller converts it to the storage CRS.
+    Rows come in ``_dcf_row`` order when the table has that column, otherwise in the database's order.
+    """
+    import geopandas as gpd
+    from sqlalchemy import text
+
+    from .. import settings
+    from . import as_pg_url
+
+    url = as_pg_url(store if store is not None else settings.store)
+    if url is None:
+        raise InputError(
+            f"{spec}: a pg: input is read from the database of a PostGIS layer store, but the store is "
+            f"{store if store is not None else settings.store}. Run with --store postgresql://USER@HOST/DB "
+            "(or DCF_STORE), or export the table to a file first."
+        )
+    st = PostgisStore(url)
+    name = spec[3:] if spec.startswith("pg:") else spec
+    schema, _, table = name.rpartition(".")
+    schema = schema or st.schema
+    if not table:
+        raise InputError(f"{spec}: name a table, e.g. pg:bureau.parcels (pg:SCHEMA.TABLE).")
+    with st._connect() as con:
+        geo = con.execute(text(
+            "SELECT f_geometry_column, srid FROM geometry_columns WHERE f_table_schema=:s AND f_table_name=:t"),
+            {"s": schema, "t": table}).all()
+        if not geo:
+            raise InputError(
+                f"{spec}: no table {schema}.{table} with a geometry column in {st.label}. "
+                "Check the schema and table name (tables with geometry are listed in geometry_columns)."
+            )
+        geom_col, srid = geo[0]
+        cols = [r[0] for r in con.execute(text(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema=:s AND table_name=:t "
+            "ORDER BY ordinal_position"), {"s": schema, "t": table}).all()]
+        where, params = "", {}
+        if bbox is not None:
+            x0, y0, x1, y1 = (float(v) for v in bbox)
+            env = f"ST_MakeEnvelope(:x0, :y0, :x1, :y1, {STORAGE_SRID})"
+            if srid and int(srid) not in (0, STORAGE_SRID):
+                env = f"ST_Transform({env}, {int(srid)})"
+            where, params = f" WHERE {_q(geom_col)} && {env}", {"x0": x0, "y0": y0, "x1": x1, "y1": y1}
+        order = f" ORDER BY {_q(ORDER_COLUMN)}" if ORDER_COLUMN in cols else ""
+        select = ", ".join(_q(c) for c in cols if c != ORDER_COLUMN)
+        gdf = gpd.read_postgis(text(f"SELECT {select} FROM {_q(schema)}.{_q(table)}{where}{order}"), con,
+                               geom_col=geom_col, params=params)
+    logger.info("Read %d rows from %s.%s in %s", len(gdf), schema, table, st.label)
+    return gdf
