@@ -15,7 +15,7 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 _CSS = """
-body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei",sans-serif;margin:2em;max-width:1100px;color:#222}
+body{font-family:"Noto Sans SC","Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei",sans-serif;margin:2em;max-width:1100px;color:#222}
 h1{font-size:1.5em} h2{font-size:1.2em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}
 table{border-collapse:collapse;margin:.5em 0;width:100%} td,th{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}
 th{background:#f3f3f3} .v-fits{color:#1a7f37} .v-conditional{color:#b76e00} .v-does_not_fit{color:#c62828}
@@ -24,11 +24,24 @@ th{background:#f3f3f3} .v-fits{color:#1a7f37} .v-conditional{color:#b76e00} .v-d
 """
 
 
+_CMP = {">=": "≥", "<=": "≤"}
+
+
 def _table(headers, rows) -> str:
     head = "".join(f"<th>{escape(str(h))}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{escape('' if c is None else str(c))}</td>" for c in r) + "</tr>"
                    for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _effect_zh(effect: str) -> str:
+    from ..plan import verdict_zh
+
+    return "提示" if effect == "info" else verdict_zh(effect)
+
+
+def _layer_title(res: dict, layer: str) -> str:
+    return next((r["title_zh"] for r in res["provenance"]["layers"] if r["layer"] == layer), layer)
 
 
 def _pct(x) -> str:
@@ -51,7 +64,7 @@ def _site_section(res: dict, heading: str) -> str:
                  f"规划范围内占 {_pct(s['share_in_plan_area'])}</p>")
     parts.append("<h3>判定理由</h3>" + _table(
         ["规则", "结论影响", "说明", "规划出处"],
-        [(r["rule"], {"info": "提示"}.get(r["effect"], r["effect"]), r["text_zh"], r["plan_ref"]) for r in res["reasons"]]))
+        [(r["rule"], _effect_zh(r["effect"]), r["text_zh"], r["plan_ref"]) for r in res["reasons"]]))
     parts.append("<h3>所在镇（街道）</h3>" + (_table(["镇（街道）", "代码/编号", "占场地比例"],
                                               [(t["name_zh"], t["id"], _pct(t["share"])) for t in res["townships"]])
                                       if res["townships"] else "<p>无（不在规划范围的 14 个镇（街道）内）</p>"))
@@ -62,12 +75,13 @@ def _site_section(res: dict, heading: str) -> str:
           z["plan_ref"]) for z in res["zones"]]) if res["zones"] else "<p>无</p>"))
     parts.append("<h3>本行业的对口分区（由近及远）</h3>" + (_table(
         ["分区", "图层", "距离（km）"],
-        [(d["name_zh"], d["layer"], f"{d['distance_km']:.2f}") for d in res["designated_zones"]])
+        [(d["name_zh"], _layer_title(res, d["layer"]), f"{d['distance_km']:.2f}") for d in res["designated_zones"]])
         if res["designated_zones"] else "<p>规划未为该行业指定分区。</p>"))
     parts.append("<h3>用地控制指标（《工业项目建设用地控制指标》）</h3>" + _table(
         ["指标", "项目值", "要求", "结果", "依据", "说明"],
         [(x["name_zh"], "" if x["value"] is None else f"{x['value']:g}",
-          "" if x["threshold"] is None else f"{x['comparator']} {x['threshold']:g}", x["status_zh"],
+          "" if x["threshold"] is None else f"{_CMP.get(x['comparator'], x['comparator'])} {x['threshold']:g}",
+          x["status_zh"],
           x["edition"] or "", x["note"]) for x in res["indicators"]]))
     return "".join(parts)
 
@@ -99,7 +113,19 @@ def site_report_html(results: list[dict], *, title: str, inputs: dict | None = N
         heading = "核查结果" if len(results) == 1 else f"第 {r.get('row', k) + 1} 行"
         out.append(_site_section(r, heading))
     out.append("</body></html>")
-    return "".join(out)
+    return _with_font("".join(out))
+
+
+def _with_font(html_text: str) -> str:
+    """Embed a CJK font subset (the maps' font helper) so Chinese renders on machines without one."""
+    try:
+        from ..maps import fonts
+
+        css = fonts.web_font_css(html_text)
+    except (ImportError, OSError) as exc:  # font package or file unavailable: system fonts then
+        logger.warning("Report without embedded CJK font (%s); Chinese needs a system font to display", exc)
+        return html_text
+    return html_text.replace("<style>", "<style>" + css + "\nbody{font-family:'Noto Sans SC',sans-serif}", 1)
 
 
 def write_html(text: str, path, *, overwrite: bool = False) -> Path:

@@ -377,7 +377,8 @@ def _one(ctx, i, geom, area, lonlat, m: IndustryMatch, figures, flags, ov, rb, t
     failed = [r for r in indicators if r["status"] == "fail"]
     if failed:
         pr = policy["indicators_failed"]
-        items = "；".join(f"{r['name_zh']} {r['value']:g}（要求 {r['comparator']} {r['threshold']:g}）" for r in failed)
+        items = "；".join(f"{r['name_zh']} {r['value']:g}（要求 {'≥' if r['comparator'] == '>=' else '≤'} "
+                         f"{r['threshold']:g}）" for r in failed)
         add("indicators_failed", "conditional", pr["reason_zh"].format(items=items), pr["plan_ref"])
 
     effects = [r["effect"] for r in reasons if r["effect"] != "info"]
@@ -534,8 +535,9 @@ def summary_text(result: dict) -> str:
         lines.append(f"  - {r['text_zh']}")
     lines.append("用地控制指标（《工业项目建设用地控制指标》）：")
     for x in result["indicators"]:
-        val = "" if x["value"] is None else f" {x['value']:g}"
-        thr = "" if x["threshold"] is None else f"，要求 {x['comparator']} {x['threshold']:g}（{x['edition']}）"
+        val = "" if x["value"] is None else f"（项目值 {x['value']:g}）"
+        cmp_ = {">=": "≥", "<=": "≤"}.get(x["comparator"], x["comparator"])
+        thr = "" if x["threshold"] is None else f"，要求 {cmp_} {x['threshold']:g}（{x['edition']}）"
         note = f"；{x['note']}" if x["note"] else ""
         lines.append(f"  - {x['name_zh']}：{x['status_zh']}{val}{thr}{note}")
     lines.append("数据说明：" + result["provenance"]["note_zh"])
