@@ -712,6 +712,31 @@ def _coordinate_columns(df, x, y, where):
     )
 
 
+# Degrees-minutes-seconds as typed in Chinese tables: 116°00′30″, 116度0分30秒, 36°27'N.
+_DMS = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*[°度]\s*(?:(\d+(?:\.\d+)?)\s*['′’分])?\s*"
+                  r"(?:(\d+(?:\.\d+)?)\s*(?:[\"″”秒]|''))?\s*([NSEWnsew东西南北])?\s*$")
+
+
+def _coordinate_values(values) -> tuple[np.ndarray, int]:
+    """Numbers of a coordinate column; DMS strings converted (hand-written: a 10-line regex
+    does not justify a dependency). Returns (values, number of DMS values converted)."""
+    import pandas as pd
+
+    out = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, copy=True)
+    todo = np.flatnonzero(~np.isfinite(out) & pd.notna(values).to_numpy())
+    n = 0
+    for i in todo:
+        m = _DMS.match(str(values.iloc[i]))
+        if not m:
+            continue
+        deg, mins, secs, hemi = m.groups()
+        v = abs(float(deg)) + float(mins or 0) / 60 + float(secs or 0) / 3600
+        negative = deg.startswith("-") or (hemi or "").upper() in ("S", "W") or hemi in ("南", "西")
+        out[i] = -v if negative else v
+        n += 1
+    return out, n
+
+
 def _points_from_table(df, lines, *, x, y, where, notes, issues):
     import geopandas as gpd
     import pandas as pd
@@ -736,8 +761,10 @@ def _points_from_table(df, lines, *, x, y, where, notes, issues):
     else:
         xs, ys = df[xcol], df[ycol]
         names = (str(xcol), str(ycol))
-    xv = pd.to_numeric(xs, errors="coerce").to_numpy(dtype=float)
-    yv = pd.to_numeric(ys, errors="coerce").to_numpy(dtype=float)
+    xv, nx = _coordinate_values(xs)
+    yv, ny = _coordinate_values(ys)
+    if nx or ny:
+        notes.append(f"{max(nx, ny)} 行坐标为度分秒格式（如 116°0′0″），已换算为十进制度")
     bad = ~(np.isfinite(xv) & np.isfinite(yv))
     if bad.any():
         pos = np.flatnonzero(bad)

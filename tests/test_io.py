@@ -466,3 +466,10 @@ def test_xian80_data_gets_a_datum_warning(tmp_path):
     assert metres_from_known(gdf)[0] < 200  # PROJ's ballpark transformation; the note says so
     assert any("Xian 1980" in n and "CGCS2000" in n for n in gdf.attrs["read_notes"])
     assert not any("Xian" in n for n in io.read_vector(path, crs=4527).attrs["read_notes"])
+
+
+def test_degrees_minutes_seconds(tmp_path):
+    path = table({"经度": ["115°58′48″", "115度58分48秒E"], "纬度": ["36°27′0″N", "36°27'0\""]}, tmp_path / "dms.csv")
+    gdf = io.read_vector(path)
+    assert np.allclose(metres_from_known(gdf), 0, atol=0.01)
+    assert any("度分秒" in n for n in gdf.attrs["read_notes"])
