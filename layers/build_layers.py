@@ -39,8 +39,8 @@ SOURCES = HERE / "sources"
 if str(HERE.parent) not in sys.path:  # running from a checkout without an install
     sys.path.insert(0, str(HERE.parent))
 
-from dcf_spatial import catalog, settings  # noqa: E402
-from dcf_spatial.errors import InputError  # noqa: E402
+from dcf_spatial import catalog, settings
+from dcf_spatial.errors import InputError
 
 logger = logging.getLogger("dcf_spatial.layers.build")
 

@@ -395,7 +395,7 @@ def test_script_refuses_to_overwrite_without_flag(tmp_path):
     target = tmp_path / "exists.gpkg"
     target.write_bytes(b"keep me")
     proc = subprocess.run([sys.executable, str(settings.layers_dir / "build_layers.py"), "--store", str(target)],
-                          capture_output=True, text=True)
+                          check=False, capture_output=True, text=True)
     assert proc.returncode != 0
     assert "--overwrite" in proc.stderr
     assert target.read_bytes() == b"keep me"
