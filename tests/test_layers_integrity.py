@@ -169,7 +169,7 @@ def _share_inside(geom, container) -> float:
     return geom.intersection(container).area / geom.area
 
 
-@pytest.mark.parametrize("layer_id", ["industrial_clusters", "agri_zones"])
+@pytest.mark.parametrize("layer_id", ["industrial_clusters", "cluster_parks", "agri_zones", "service_groups"])
 def test_zone_lies_in_its_host_townships(layer, layer_id):
     towns = dict(zip(layer("townships")["name_zh"], working(layer("townships")).geometry))
     zones = plan_zones()
