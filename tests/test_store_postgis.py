@@ -5,7 +5,6 @@ run everywhere.
 """
 
 import logging
-import os
 import socket
 import uuid
 from pathlib import Path

@@ -164,6 +164,9 @@ def build(out, overwrite):
     target = out if out else settings.store
     url = as_pg_url(target)
     if url is not None:
+        if not overwrite and catalog.open_store(url).exists() and len(catalog.catalog_rows(store=url)):
+            raise click.BadParameter(f"{catalog.open_store(url).label} already holds the layers. Pass --overwrite "
+                                     "to replace them (their current versions are kept).", param_hint="--out")
         with tempfile.TemporaryDirectory() as tmp:
             built = build_default_layers(Path(tmp) / "dcf_layers.gpkg")
             summary = catalog.copy_store(built, url, overwrite=overwrite)
