@@ -1,9 +1,10 @@
 """Plumbing for :mod:`dcf_spatial.io`: what do these coordinates mean, and are they plausible?
 
-Private module. It answers three questions about a freshly read user file, each time either
+Private module. It answers four questions about a freshly read user file, each time either
 fixing the data and saying so in a *note*, flagging single rows with a reason, or raising
 :class:`~dcf_spatial.errors.InputError` with the file, the fields and the fix:
 
+0. Which text encoding do a DBF or CSV use (:func:`shapefile_encoding`, :func:`text_encoding`)?
 1. Which CRS are the coordinates in (:func:`resolve_crs`)? Declared (``.prj``, GeoPackage),
    given by the user (``crs=``, including GCJ-02/BD-09), or guessed from bare numbers
    (:func:`guess_crs`: degrees, zone-prefixed Gauss–Krüger, unprefixed CM 117°E, web Mercator),
@@ -18,10 +19,12 @@ Thresholds live in ``dcf_spatial/data/input_checks.json``.
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
@@ -42,6 +45,130 @@ def checks() -> dict:
     """The thresholds of ``data/input_checks.json``."""
     with open(settings.data_dir / "input_checks.json", encoding="utf-8") as fh:
         return json.load(fh)
+
+
+# --- text encodings ---------------------------------------------------------------------------------------
+
+# Written by hand (not charset-normalizer/chardet): the files met here are either UTF-8 or the
+# Chinese GBK family, and a strict "UTF-8, else GB18030" decode of the character fields decides
+# deterministically; statistical detectors misfire on short CJK fields (they pick Big5, Shift-JIS
+# or cp1252 for a handful of place names).
+_CPG_CODECS = {"936": "gbk", "65001": "utf-8", "utf8": "utf-8", "gb2312": "gbk", "cp936": "gbk", "ansi 936": "gbk"}
+
+
+def _decode_guess(raw: bytes) -> str | None:
+    """``None`` for pure ASCII, else the first of utf-8 / gbk / gb18030 that decodes ``raw`` strictly."""
+    if raw.isascii():
+        return None
+    for enc in ("utf-8", "gbk", "gb18030"):
+        try:
+            raw.decode(enc)
+            return enc
+        except UnicodeDecodeError:
+            continue
+    return "unknown"
+
+
+def _dbf_text_sample(fh, limit: int) -> bytes:
+    """The bytes of the field names and the character ('C') fields of the first records of a DBF."""
+    head = fh.read(32)
+    if len(head) < 32:
+        return b""
+    n_records = int.from_bytes(head[4:8], "little")
+    header_len = int.from_bytes(head[8:10], "little")
+    record_len = int.from_bytes(head[10:12], "little")
+    desc = fh.read(max(header_len - 32, 0))
+    names, slices, offset = [], [], 1  # byte 0 of each record is the deletion flag
+    for i in range(0, len(desc) - 31, 32):
+        d = desc[i:i + 32]
+        if d[0] == 0x0D:
+            break
+        names.append(d[:11].split(b"\x00")[0])
+        length = d[16]
+        if d[11:12] == b"C":
+            slices.append((offset, offset + length))
+        offset += length
+    n = min(n_records, max(limit // max(record_len, 1), 1))
+    body = fh.read(n * record_len) if record_len else b""
+    parts = [b" ".join(names)]
+    if slices and body:
+        rec = np.frombuffer(body[: (len(body) // record_len) * record_len], dtype=np.uint8).reshape(-1, record_len)
+        for a, b in slices:
+            parts.append(rec[:, a:b].tobytes())
+    return b" ".join(parts)
+
+
+def _dbf_ldid(fh) -> int:
+    fh.seek(29)
+    b = fh.read(1)
+    fh.seek(0)
+    return b[0] if b else 0
+
+
+def shapefile_encoding(dbf_open, cpg_text: str | None, explicit: str | None, where: str,
+                        notes: list[str]) -> str | None:
+    """Decide the encoding to hand to GDAL for a DBF (``None``: let GDAL decide)."""
+    if explicit:
+        notes.append(f"DBF 按用户指定的编码 {explicit} 读取")
+        return explicit
+    limit = int(checks()["dbf_sample_bytes"])
+    with dbf_open() as fh:
+        ldid = _dbf_ldid(fh)
+        sample = _dbf_text_sample(fh, limit)
+    found = _decode_guess(sample)
+    if cpg_text is not None:
+        declared = _CPG_CODECS.get(cpg_text.strip().lower().replace("-", "").replace("_", ""), cpg_text.strip())
+        try:
+            sample.decode(declared)
+            return None  # the .cpg is right: GDAL reads it
+        except (UnicodeDecodeError, LookupError):
+            if found in ("utf-8", "gbk", "gb18030"):
+                notes.append(f"{where}：.cpg 声明编码 {cpg_text.strip()}，但内容实际为 {found.upper()}，已按 {found.upper()} 读取")
+                return found.upper()
+            return None
+    if found is None:
+        return None
+    if ldid == 0x4D and found in ("gbk", "gb18030"):
+        return None  # LDID 77 = code page 936: GDAL honours it
+    if found == "utf-8":
+        notes.append("Shapefile 无 .cpg，DBF 内容为 UTF-8，按 UTF-8 读取")
+        return "UTF-8"
+    if found in ("gbk", "gb18030"):
+        notes.append(f"Shapefile 无 .cpg，DBF 中文按 {'GBK' if found == 'gbk' else 'GB18030'} 编码读取（国内 ArcGIS/MapGIS 导出的常见情况）")
+        return found.upper()
+    notes.append(
+        "警告：无法判断 DBF 的文字编码（既不是 UTF-8 也不是 GBK），中文属性可能乱码；请用 encoding= 指定，"
+        "或在 GIS 软件中导出时选择 UTF-8 并附带 .cpg 文件"
+    )
+    logger.warning("%s: DBF encoding not recognised", where)
+    return None
+
+
+def text_encoding(path: Path, explicit: str | None, notes: list[str]) -> str:
+    """Encoding of a CSV/TXT file: BOM, else strict UTF-8, else GB18030."""
+    if explicit:
+        notes.append(f"按用户指定的编码 {explicit} 读取")
+        return explicit
+    limit = int(checks()["dbf_sample_bytes"])
+    with open(path, "rb") as fh:
+        raw = fh.read(limit)
+        more = bool(fh.read(1))
+    if raw.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        notes.append("文件为 UTF-16 编码（Excel “Unicode 文本”）")
+        return "utf-16"
+    if more:
+        raw = raw[: raw.rfind(b"\n") + 1] or raw
+    found = _decode_guess(raw)
+    if found is None or found == "utf-8":
+        return "utf-8"
+    if found in ("gbk", "gb18030"):
+        notes.append("CSV 按 GBK（GB18030）编码读取（Excel 中文版默认的 CSV 编码）")
+        return "gb18030"
+    raise InputError(
+        f"{path}：无法判断文字编码（不是 UTF-8，也不是 GBK）。请在 Excel/WPS 中另存为“CSV UTF-8”，或用 encoding= 指定编码。"
+    )
 
 
 # --- row bookkeeping --------------------------------------------------------------------------
@@ -174,7 +301,7 @@ def swapped_degrees(x: float, y: float) -> bool:
 
 def swap_error(where: str, names: tuple[str, str], x: float, y: float, *, fix: str | None = None) -> InputError:
     fix = fix or (
-        f"请把两列的列名对调（经度在前、东西向的那一列才是经度），或在 Python 中调用 read_vector(..., swap_xy=True) 明确要求对调"
+        "请把两列的列名对调（经度在前、东西向的那一列才是经度），或在 Python 中调用 read_vector(..., swap_xy=True) 明确要求对调"
         if names[0] != "几何 x" else
         "请在 GIS 软件中检查数据的坐标轴顺序（EPSG:4490 的 GML/WFS 导出常把纬度写在前），"
         "或在 Python 中调用 read_vector(..., swap_xy=True) 明确要求对调"

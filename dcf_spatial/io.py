@@ -37,7 +37,6 @@ Examples
 
 from __future__ import annotations
 
-import codecs
 import csv
 import json
 import logging
@@ -51,7 +50,8 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 import numpy as np
 
 from . import settings
-from ._validate import RowIssues, check_geometries, check_location, resolve_crs
+from ._validate import (RowIssues, check_geometries, check_location, checks, resolve_crs,
+                        shapefile_encoding, text_encoding)
 from .errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -358,106 +358,6 @@ def _row_label_features(pos: int) -> str:
 
 # --- encodings ---------------------------------------------------------------------------------------
 
-# Written by hand (not charset-normalizer/chardet): the files met here are either UTF-8 or the
-# Chinese GBK family, and a strict "UTF-8, else GB18030" decode of the character fields decides
-# deterministically; statistical detectors misfire on short CJK fields (they pick Big5, Shift-JIS
-# or cp1252 for a handful of place names).
-_CPG_CODECS = {"936": "gbk", "65001": "utf-8", "utf8": "utf-8", "gb2312": "gbk", "cp936": "gbk", "ansi 936": "gbk"}
-
-
-def _decode_guess(raw: bytes) -> str | None:
-    """``None`` for pure ASCII, else the first of utf-8 / gbk / gb18030 that decodes ``raw`` strictly."""
-    if raw.isascii():
-        return None
-    for enc in ("utf-8", "gbk", "gb18030"):
-        try:
-            raw.decode(enc)
-            return enc
-        except UnicodeDecodeError:
-            continue
-    return "unknown"
-
-
-def _dbf_text_sample(fh, limit: int) -> bytes:
-    """The bytes of the field names and the character ('C') fields of the first records of a DBF."""
-    head = fh.read(32)
-    if len(head) < 32:
-        return b""
-    n_records = int.from_bytes(head[4:8], "little")
-    header_len = int.from_bytes(head[8:10], "little")
-    record_len = int.from_bytes(head[10:12], "little")
-    desc = fh.read(max(header_len - 32, 0))
-    names, slices, offset = [], [], 1  # byte 0 of each record is the deletion flag
-    for i in range(0, len(desc) - 31, 32):
-        d = desc[i:i + 32]
-        if d[0] == 0x0D:
-            break
-        names.append(d[:11].split(b"\x00")[0])
-        length = d[16]
-        if d[11:12] == b"C":
-            slices.append((offset, offset + length))
-        offset += length
-    n = min(n_records, max(limit // max(record_len, 1), 1))
-    body = fh.read(n * record_len) if record_len else b""
-    parts = [b" ".join(names)]
-    if slices and body:
-        rec = np.frombuffer(body[: (len(body) // record_len) * record_len], dtype=np.uint8).reshape(-1, record_len)
-        for a, b in slices:
-            parts.append(rec[:, a:b].tobytes())
-    return b" ".join(parts)
-
-
-def _dbf_ldid(fh) -> int:
-    fh.seek(29)
-    b = fh.read(1)
-    fh.seek(0)
-    return b[0] if b else 0
-
-
-def _shapefile_encoding(dbf_open, cpg_text: str | None, explicit: str | None, where: str,
-                        notes: list[str]) -> str | None:
-    """Decide the encoding to hand to GDAL for a DBF (``None``: let GDAL decide)."""
-    if explicit:
-        notes.append(f"DBF 按用户指定的编码 {explicit} 读取")
-        return explicit
-    limit = int(_validate_checks()["dbf_sample_bytes"])
-    with dbf_open() as fh:
-        ldid = _dbf_ldid(fh)
-        sample = _dbf_text_sample(fh, limit)
-    found = _decode_guess(sample)
-    if cpg_text is not None:
-        declared = _CPG_CODECS.get(cpg_text.strip().lower().replace("-", "").replace("_", ""), cpg_text.strip())
-        try:
-            sample.decode(declared)
-            return None  # the .cpg is right: GDAL reads it
-        except (UnicodeDecodeError, LookupError):
-            if found in ("utf-8", "gbk", "gb18030"):
-                notes.append(f"{where}：.cpg 声明编码 {cpg_text.strip()}，但内容实际为 {found.upper()}，已按 {found.upper()} 读取")
-                return found.upper()
-            return None
-    if found is None:
-        return None
-    if ldid == 0x4D and found in ("gbk", "gb18030"):
-        return None  # LDID 77 = code page 936: GDAL honours it
-    if found == "utf-8":
-        notes.append("Shapefile 无 .cpg，DBF 内容为 UTF-8，按 UTF-8 读取")
-        return "UTF-8"
-    if found in ("gbk", "gb18030"):
-        notes.append(f"Shapefile 无 .cpg，DBF 中文按 {'GBK' if found == 'gbk' else 'GB18030'} 编码读取（国内 ArcGIS/MapGIS 导出的常见情况）")
-        return found.upper()
-    notes.append(
-        "警告：无法判断 DBF 的文字编码（既不是 UTF-8 也不是 GBK），中文属性可能乱码；请用 encoding= 指定，"
-        "或在 GIS 软件中导出时选择 UTF-8 并附带 .cpg 文件"
-    )
-    logger.warning("%s: DBF encoding not recognised", where)
-    return None
-
-
-def _validate_checks() -> dict:
-    from ._validate import checks
-
-    return checks()
-
 
 def _gdal_encoding(path: Path, kind: str, layer, explicit, notes) -> str | None:
     """Encoding for GDAL: only Shapefiles (plain or zipped) need one."""
@@ -465,7 +365,7 @@ def _gdal_encoding(path: Path, kind: str, layer, explicit, notes) -> str | None:
         dbf = _sidecar(path, ".dbf")
         cpg = _sidecar(path, ".cpg")
         cpg_text = cpg.read_text(encoding="ascii", errors="replace") if cpg else None
-        return _shapefile_encoding(lambda: open(dbf, "rb"), cpg_text, explicit, str(path), notes)
+        return shapefile_encoding(lambda: open(dbf, "rb"), cpg_text, explicit, str(path), notes)
     if kind == "zip":
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
@@ -482,38 +382,11 @@ def _gdal_encoding(path: Path, kind: str, layer, explicit, notes) -> str | None:
             # zf.open streams are not seekable for the LDID probe; buffer the sample instead
             import io as _stdio
 
-            limit = int(_validate_checks()["dbf_sample_bytes"])
+            limit = int(checks()["dbf_sample_bytes"])
             with zf.open(dbf) as fh:
                 data = fh.read(limit + 65536)
-            return _shapefile_encoding(lambda: _stdio.BytesIO(data), cpg_text, explicit, f"{path}!{dbf}", notes)
+            return shapefile_encoding(lambda: _stdio.BytesIO(data), cpg_text, explicit, f"{path}!{dbf}", notes)
     return explicit
-
-
-def _text_encoding(path: Path, explicit: str | None, notes: list[str]) -> str:
-    """Encoding of a CSV/TXT file: BOM, else strict UTF-8, else GB18030."""
-    if explicit:
-        notes.append(f"按用户指定的编码 {explicit} 读取")
-        return explicit
-    limit = int(_validate_checks()["dbf_sample_bytes"])
-    with open(path, "rb") as fh:
-        raw = fh.read(limit)
-        more = bool(fh.read(1))
-    if raw.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        notes.append("文件为 UTF-16 编码（Excel “Unicode 文本”）")
-        return "utf-16"
-    if more:
-        raw = raw[: raw.rfind(b"\n") + 1] or raw
-    found = _decode_guess(raw)
-    if found is None or found == "utf-8":
-        return "utf-8"
-    if found in ("gbk", "gb18030"):
-        notes.append("CSV 按 GBK（GB18030）编码读取（Excel 中文版默认的 CSV 编码）")
-        return "gb18030"
-    raise InputError(
-        f"{path}：无法判断文字编码（不是 UTF-8，也不是 GBK）。请在 Excel/WPS 中另存为“CSV UTF-8”，或用 encoding= 指定编码。"
-    )
 
 
 # --- tables -----------------------------------------------------------------------------------------
@@ -594,7 +467,7 @@ def _infer_numbers(df: "pd.DataFrame") -> "pd.DataFrame":
 def _read_csv(path: Path, encoding, notes) -> tuple["pd.DataFrame", np.ndarray]:
     import pandas as pd
 
-    enc = _text_encoding(path, encoding, notes)
+    enc = text_encoding(path, encoding, notes)
     with open(path, encoding=enc, errors="replace", newline="") as fh:
         head = [fh.readline() for _ in range(30)]
     head = [h for h in head if h]
@@ -739,7 +612,6 @@ def _coordinate_values(values) -> tuple[np.ndarray, int]:
 
 def _points_from_table(df, lines, *, x, y, where, notes, issues):
     import geopandas as gpd
-    import pandas as pd
     import shapely
 
     kind, xcol, ycol = _coordinate_columns(df, x, y, where)
