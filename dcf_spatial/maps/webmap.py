@@ -290,7 +290,8 @@ class WebMap:
         folium.TileLayer(url.replace("{key}", key or ""), attr=spec.get("attribution", ""),
                          name=spec.get("label", self.basemap), overlay=False, control=True, **kwargs).add_to(self.map)
         if spec.get("label_url"):
-            folium.TileLayer(spec["label_url"].replace("{key}", key or ""), attr="", name=spec["label"] + "注记",
+            folium.TileLayer(spec["label_url"].replace("{key}", key or ""), attr=spec.get("attribution", " "),
+                             name=spec["label"] + "注记",
                              overlay=True, control=True, **kwargs).add_to(self.map)
         self.notes.append(f"底图：{spec.get('label', self.basemap)}（需联网加载）")
         if self.basemap == "gaode":

@@ -1,0 +1,182 @@
+"""answer_map: offline in real Chromium, escaped popups, every row drawn, statuses, basemaps."""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import LineString, Point, box
+
+from browser import chromium_path, image_is_blank, make_fixture_store, open_offline
+from dcf_spatial import settings
+from dcf_spatial.errors import InputError
+from dcf_spatial.maps import offline, webmap
+
+EVIL = "<script>alert(1)</script>"
+needs_chromium = pytest.mark.skipif(chromium_path() is None, reason="chromium not installed")
+
+CONTEXT_LABELS = ["区界（法定行政区域）", "镇（街道）界（示意）", "工业集聚区", "农业示范区", "中心城区服务业引领核",
+                  "现代服务业发展带", "服务业功能组团", "服务业特色小镇（多点）"]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    path = make_fixture_store(tmp_path_factory.mktemp("store") / "store.gpkg", evil_name=EVIL)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(settings, "store", path)
+        yield path
+
+
+def _answer():
+    return gpd.GeoDataFrame(
+        {"name": [EVIL, "二号地块", "三号地块", "无几何地块"],
+         "verdict": ["符合", "不符合", "符合", "需核实"],
+         "area_mu": [12.5, 30.0, 7.25, None]},
+        geometry=[box(115.75, 36.32, 115.77, 36.34), box(115.91, 36.40, 115.93, 36.42), Point(115.85, 36.35), None],
+        crs="EPSG:4490",
+    )
+
+
+@pytest.fixture(scope="module")
+def answer_html(store, tmp_path_factory):
+    path = tmp_path_factory.mktemp("answer") / "answer.html"
+    webmap.answer_map(_answer(), path, title="选址核查：测试项目", label_field="name", status_field="verdict",
+                      popup_fields={"name": "地块名称", "verdict": "结论", "area_mu": "面积（亩）"},
+                      provenance_note="样例地块为合成数据")
+    return path
+
+
+def test_html_has_no_remote_reference_and_no_raw_script_from_data(answer_html):
+    html = answer_html.read_text(encoding="utf-8")
+    assert offline.remote_references(html) == []
+    assert EVIL not in html  # the value is in the page only in escaped form
+    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in html
+
+
+def test_remote_reference_check_catches_a_plain_folium_map(tmp_path):
+    import folium
+
+    html = folium.Map().get_root().render()
+    refs = offline.remote_references(html)
+    assert any("leaflet" in r for r in refs)
+    with pytest.raises(offline.OfflineAssetError, match="external resource"):
+        offline.assert_offline(html, where="plain folium")
+
+
+@needs_chromium
+def test_answer_map_offline_in_chromium(answer_html, tmp_path):
+    def act(page):
+        # hover and click the evil parcel: the tooltip and popup must show the text, run nothing
+        x, y = page.evaluate("""(() => { const m = window.dcfMap, r = m.getContainer().getBoundingClientRect();
+                               const p = m.latLngToContainerPoint([36.33, 115.76]); return [p.x + r.left, p.y + r.top]; })()""")
+        page.mouse.move(x, y)
+        page.wait_for_timeout(150)
+        page.mouse.click(x, y)
+        page.wait_for_timeout(300)
+
+    rep = open_offline(answer_html, screenshot=tmp_path / "answer.png", actions=act, evaluate={
+        "layers": "Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label')).map(e => e.textContent.trim())",
+        "popup": "document.querySelector('.leaflet-popup-content') ? document.querySelector('.leaflet-popup-content').innerText : null",
+        "tooltip": "Array.from(document.querySelectorAll('.leaflet-tooltip:not(.dcf-label)')).map(e => e.textContent)",
+        "scripts": "document.querySelectorAll('script').length",
+        "legend": "document.querySelector('.dcf-legend').innerText",
+        "controls": "Array.from(document.querySelectorAll('.dcf-button')).map(e => e.textContent)",
+        "scale": "document.querySelector('.leaflet-control-scale-line').textContent",
+    })
+    assert rep.external_requests == []
+    assert rep.console_errors == [] and rep.page_errors == []
+    assert rep.dialogs == []  # no alert() ran
+    assert rep.evaluated["layers"] == CONTEXT_LABELS + ["查询结果", "查询结果（点）"]
+    assert EVIL in rep.evaluated["popup"] and "地块名称" in rep.evaluated["popup"] and "符合" in rep.evaluated["popup"]
+    assert EVIL in rep.evaluated["tooltip"]
+    legend = rep.evaluated["legend"]
+    assert "符合（2）" in legend and "不符合（1）" in legend and "需核实（1）" in legend
+    assert "1 条记录无几何" in legend and "合成数据" in legend and "示意图层" in legend
+    assert rep.evaluated["controls"] == ["全屏", "测距"]
+    assert "km" in rep.evaluated["scale"] and "mi" not in rep.evaluated["scale"]
+    assert not image_is_blank(rep.screenshot)
+
+
+@needs_chromium
+def test_township_label_with_markup_stays_text(answer_html):
+    rep = open_offline(answer_html, evaluate={
+        "labels": "Array.from(document.querySelectorAll('.dcf-label')).map(e => e.textContent)",
+        "injected": "document.querySelectorAll('.dcf-label script, .leaflet-popup script').length",
+    })
+    assert EVIL in rep.evaluated["labels"]
+    assert rep.evaluated["injected"] == 0 and rep.dialogs == []
+
+
+@needs_chromium
+def test_geometry_survives_the_compact_encoding(store, tmp_path):
+    """Vertices decoded in the browser match the input to the encoding precision (1e-5°)."""
+    poly = box(115.812345, 36.301234, 115.823456, 36.312345)
+    line = LineString([(115.70001, 36.30002), (115.75003, 36.35004), (115.80005, 36.30006)])
+    gdf = gpd.GeoDataFrame({"name": ["面", "线"]}, geometry=[poly, line], crs="EPSG:4490")
+    path = webmap.answer_map(gdf, tmp_path / "geom.html", title="编码测试", context=[])
+    rep = open_offline(path, evaluate={"coords": """(() => { const out = [];
+        window.dcfMap.eachLayer(l => { if (l._dcf !== undefined && l.getLatLngs) {
+            const ll = l.getLatLngs(); const flat = (Array.isArray(ll[0]) ? ll[0] : ll);
+            out.push(flat.map(p => [p.lng, p.lat])); } });
+        return out; })()"""})
+    decoded = sorted(rep.evaluated["coords"], key=len)
+    expected_line = list(line.coords)
+    expected_ring = list(poly.exterior.coords)[:-1]  # Leaflet closes rings itself
+    assert len(decoded) == 2
+    assert max(abs(a - b) for p, q in zip(decoded[0], expected_line) for a, b in zip(p, q)) < 1e-5
+    got_ring = decoded[1]
+    assert len(got_ring) == len(expected_ring)
+    for ex, ey in expected_ring:  # every corner is there, within half the quantum (0.5e-5°)
+        assert min(max(abs(ex - x), abs(ey - y)) for x, y in got_ring) <= 0.5e-5 + 1e-9
+
+
+def test_refuses_to_overwrite(answer_html):
+    with pytest.raises(InputError, match="overwrite"):
+        webmap.answer_map(_answer(), answer_html, title="再次")
+
+
+def test_bad_fields_and_crs_are_named(store, tmp_path):
+    with pytest.raises(InputError, match="status_field='结论'"):
+        webmap.answer_map(_answer(), tmp_path / "x.html", title="t", status_field="结论")
+    no_crs = _answer().set_crs(None, allow_override=True)
+    with pytest.raises(InputError, match="no CRS"):
+        webmap.answer_map(no_crs, tmp_path / "y.html", title="t")
+    assert not (tmp_path / "x.html").exists() and not (tmp_path / "y.html").exists()
+
+
+def test_tianditu_needs_its_key(store, tmp_path, monkeypatch):
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    with pytest.raises(InputError, match="TIANDITU_KEY"):
+        webmap.answer_map(_answer(), tmp_path / "t.html", title="t", basemap="tianditu")
+    monkeypatch.setenv("TIANDITU_KEY", "abc123")
+    html = webmap.answer_map(_answer(), tmp_path / "t.html", title="t", basemap="tianditu").read_text(encoding="utf-8")
+    assert "tianditu.gov.cn" in html and "tk=abc123" in html
+
+
+def test_gaode_basemap_shifts_data_to_gcj02_and_says_so(store, tmp_path):
+    from dcf_spatial import crs as dcf_crs
+
+    site = gpd.GeoDataFrame({"name": ["点"]}, geometry=[Point(115.98, 36.45)], crs="EPSG:4490")
+    plain = webmap.answer_map(site, tmp_path / "plain.html", title="t", context=[]).read_text(encoding="utf-8")
+    gaode = webmap.answer_map(site, tmp_path / "gaode.html", title="t", context=[], basemap="gaode").read_text(encoding="utf-8")
+
+    def point_coords(html):
+        m = re.search(r'dcf\.layer\([^,]+, \{"c":\[(-?\d+),(-?\d+)\]', html)
+        return int(m.group(1)) / 1e5, int(m.group(2)) / 1e5
+
+    assert point_coords(plain) == pytest.approx((115.98, 36.45), abs=1e-5)
+    lon, lat = dcf_crs.wgs84_to_gcj02(115.98, 36.45)
+    assert point_coords(gaode) == pytest.approx((float(lon), float(lat)), abs=1e-5)
+    assert "GCJ-02" in gaode and "GCJ-02" not in plain  # the map says the data is shifted
+    assert "autonavi.com" in gaode
+
+
+def test_every_row_is_counted_even_without_geometry(store, tmp_path):
+    gdf = _answer()
+    path = webmap.answer_map(gdf, tmp_path / "rows.html", title="t", status_field="verdict", context=[])
+    html = path.read_text(encoding="utf-8")
+    ns = [int(n) for n in re.findall(r'"n":(\d+)', html)]
+    assert sum(ns) == 3  # two polygons and one point are drawn ...
+    assert "1 条记录无几何" in html  # ... and the row without geometry is reported, not dropped
+    assert "需核实（1）" in html  # its status still counts in the legend
