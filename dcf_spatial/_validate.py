@@ -190,6 +190,12 @@ class RowIssues:
         for pos in np.asarray(positions, dtype=int).tolist():
             self._issues.setdefault(pos, []).append(text(pos) if callable(text) else text)
 
+    def flagged(self) -> np.ndarray:
+        """Boolean mask of the rows that already have an issue."""
+        mask = np.zeros(self.n, dtype=bool)
+        mask[list(self._issues)] = True
+        return mask
+
     def rows(self, positions, limit: int = 10) -> str:
         positions = np.asarray(positions, dtype=int).tolist()
         shown = "、".join(self.row_label(p) for p in positions[:limit])
@@ -554,8 +560,9 @@ def check_geometries(gdf: "gpd.GeoDataFrame", *, repair: bool, where: str, notes
 
     geoms = np.asarray(gdf.geometry.values)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    if missing.any():
-        pos = np.flatnonzero(missing)
+    unexplained = missing & ~issues.flagged()  # rows without coordinates were reported already
+    if unexplained.any():
+        pos = np.flatnonzero(unexplained)
         issues.add(pos, "无几何图形（空要素）")
         notes.append(f"{len(pos)} 条记录没有几何图形（{issues.rows(pos)}），保留在结果中，几何为空")
     invalid = ~missing & ~shapely.is_valid(geoms)

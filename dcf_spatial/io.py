@@ -612,6 +612,7 @@ def _coordinate_values(values) -> tuple[np.ndarray, int]:
 
 def _points_from_table(df, lines, *, x, y, where, notes, issues):
     import geopandas as gpd
+    import pandas as pd
     import shapely
 
     kind, xcol, ycol = _coordinate_columns(df, x, y, where)
@@ -640,7 +641,10 @@ def _points_from_table(df, lines, *, x, y, where, notes, issues):
     bad = ~(np.isfinite(xv) & np.isfinite(yv))
     if bad.any():
         pos = np.flatnonzero(bad)
-        issues.add(pos, lambda p: f"坐标缺失或不是数字（{names[0]}={xs.iloc[p]!r}，{names[1]}={ys.iloc[p]!r}）")
+        def shown(v) -> str:
+            return "空" if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else f"“{v}”"
+
+        issues.add(pos, lambda p: f"坐标缺失或不是数字（{names[0]}：{shown(xs.iloc[p])}，{names[1]}：{shown(ys.iloc[p])}）")
         notes.append(f"{len(pos)} 行坐标缺失或不是数字，几何为空：{issues.rows(pos)}")
     geoms = np.full(n, None, dtype=object)
     geoms[~bad] = shapely.points(xv[~bad], yv[~bad])
