@@ -138,8 +138,9 @@ def test_surveyors_xy_columns_northing_first(tmp_path):
     assert metres_from_known(gdf)[0] < 1.0
     assert any("北坐标" in n for n in gdf.attrs["read_notes"])
     wrong = table({"东坐标": [y], "北坐标": [x]}, tmp_path / "错.csv")  # unambiguous headers, swapped values
-    with pytest.raises(InputError, match="对调"):
+    with pytest.raises(InputError, match="对调") as err:
         io.read_vector(wrong)
+    assert str(wrong) in str(err.value) and "swap_xy=True" in str(err.value)
 
 
 def test_declared_geographic_crs_with_metre_coordinates_is_refused(tmp_path):
@@ -185,8 +186,9 @@ def test_rows_without_coordinates_are_kept_with_a_reason(tmp_path):
 
 def test_wrong_user_crs_kind_is_refused(tmp_path):
     path = table({"lon": [115.98], "lat": [36.45]}, tmp_path / "deg.csv")
-    with pytest.raises(InputError, match="4490"):
+    with pytest.raises(InputError, match="4490") as err:
         io.read_vector(path, crs=4527)
+    assert str(path) in str(err.value) and "--crs" in str(err.value)
 
 
 # --- geometry ------------------------------------------------------------------------------------
@@ -236,8 +238,9 @@ def test_unsupported_and_missing_files(tmp_path):
     assert str(dwg) in msg and ".gpkg" in msg and ".shp" in msg and ".xlsx" in msg and "导出" in msg
     xls = tmp_path / "old.xls"
     xls.write_bytes(b"\xd0\xcf\x11\xe0")
-    with pytest.raises(InputError, match="另存为 .xlsx"):
+    with pytest.raises(InputError, match="另存为 .xlsx") as err:
         io.read_vector(xls)
+    assert str(xls) in str(err.value)
     with pytest.raises(InputError, match="文件不存在") as err:
         io.read_vector(tmp_path / "nope.shp")
     assert str(tmp_path / "nope.shp") in str(err.value)
