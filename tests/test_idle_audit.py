@@ -273,6 +273,20 @@ def test_credit_code_checksum():
     assert bool(codes.credit_code_valid(s).iloc[3])
 
 
+def test_vectorised_credit_check_agrees_with_stdnum():
+    from stdnum.cn import uscc
+
+    rng = np.random.default_rng(5)
+    alphabet = list("0123456789ABCDEFGHJKLMNPQRTUWXY")
+    good = [codes.make_credit_code("371502", "".join(rng.choice(alphabet, 8))) for _ in range(300)]
+    mutated = [g[:k] + rng.choice(alphabet) + g[k + 1:] for g in good for k in [int(rng.integers(0, 18))]]
+    odd = ["", "9137150", "91371502YY000123 X", "913715O2YY0001230X", "９１３７", "A1110000600037341L"]
+    values = good + mutated + odd
+    ours = codes.credit_code_valid(pd.Series(values)).fillna(False).tolist()
+    assert ours == [uscc.is_valid(v) for v in values]
+    assert sum(ours) >= 300
+
+
 def test_invalid_credit_code_is_a_problem_not_a_rejection():
     r = audit([{"agreed_start": "2020-01-01", "credit_code": "91371502YY0001230X"}], "2024-06-01")
     assert r["status"].iloc[0] == "idle_reclaim" and "校验不通过" in r["problems"].iloc[0]

@@ -93,14 +93,34 @@ def validate_land_use_codes(codes: pd.Series, *, system: str = "auto") -> pd.Dat
     return out
 
 
-def credit_code_valid(codes: pd.Series) -> pd.Series:
-    """True where the value is an 18-character 统一社会信用代码 with a correct check digit
-    (GB 32100-2015, via ``stdnum.cn.uscc``); False where it is present but wrong; NA where empty."""
-    from stdnum.cn import uscc
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100-2015 (no I, O, S, V, Z)
+_USCC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28])
 
+
+def _uscc_valid_array(codes: np.ndarray) -> np.ndarray:
+    # The same rule as stdnum.cn.uscc.validate (length, 8 leading digits, alphabet, check
+    # character), vectorised with numpy: stdnum checks one string at a time (~50 µs), which
+    # dominates an audit of 10⁶ parcels. tests/test_idle_audit.py cross-checks it with stdnum.
+    ok = np.array([len(c) == 18 and c.isascii() for c in codes], dtype=bool)
+    out = np.zeros(len(codes), dtype=bool)
+    if not ok.any():
+        return out
+    buf = np.frombuffer("".join(codes[ok]).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+    lut = np.full(256, -1, dtype=np.int64)
+    lut[np.frombuffer(_USCC_ALPHABET.encode("ascii"), dtype=np.uint8)] = np.arange(len(_USCC_ALPHABET))
+    vals = lut[buf]
+    digits = ((buf[:, :8] >= ord("0")) & (buf[:, :8] <= ord("9"))).all(axis=1)
+    check = (31 - (vals[:, :17] * _USCC_WEIGHTS).sum(axis=1) % 31) % 31
+    out[ok] = (vals >= 0).all(axis=1) & digits & (vals[:, 17] == check)
+    return out
+
+
+def credit_code_valid(codes: pd.Series) -> pd.Series:
+    """True where the value is an 18-character 统一社会信用代码 with a correct check character
+    (GB 32100-2015, the rule of ``stdnum.cn.uscc``); False where present but wrong; NA where empty."""
     s = codes.astype("string").str.strip().str.upper()
     uniq = s.dropna().unique()
-    verdict = {c: uscc.is_valid(c) for c in uniq}  # once per distinct code
+    verdict = dict(zip(uniq, _uscc_valid_array(np.asarray(uniq, dtype=object))))  # once per distinct code
     return s.map(verdict).astype("boolean")
 
 

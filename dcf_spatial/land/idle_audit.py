@@ -77,17 +77,30 @@ def _datestr(values) -> np.ndarray:
     return out
 
 
-def _pct(values) -> np.ndarray:
+def _fmt(fmt: str, values, mask) -> np.ndarray:
+    """``fmt % value`` for the masked rows, full-length result ("" elsewhere, "（未知）" for NaN)."""
     v = np.asarray(values, dtype=float)
-    out = np.char.mod("%.1f%%", np.nan_to_num(v) * 100).astype(object)
-    out[np.isnan(v)] = "（未知）"
+    out = np.full(len(v), "", dtype=object)
+    sub = v[mask]
+    text = np.array([("（未知）" if x != x else fmt % x) for x in sub], dtype=object)
+    out[mask] = text
     return out
 
 
-def _num(values) -> np.ndarray:
-    v = np.asarray(values, dtype=float)
-    out = np.char.mod("%.2f", np.nan_to_num(v)).astype(object)
-    out[np.isnan(v)] = "（未知）"
+def _pct(values, mask) -> np.ndarray:
+    return _fmt("%.1f%%", np.asarray(values, dtype=float) * 100, mask)
+
+
+def _num(values, mask) -> np.ndarray:
+    return _fmt("%.2f", values, mask)
+
+
+def _text(mask, *parts) -> np.ndarray:
+    """Concatenate ``parts`` (strings, or full-length object arrays) for the rows in ``mask``."""
+    idx = np.flatnonzero(mask)
+    out = np.full(len(idx), "", dtype=object)
+    for part in parts:
+        out = out + (part[idx] if isinstance(part, np.ndarray) else part)
     return out
 
 
@@ -195,7 +208,7 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
 
     # 4. government cause (Art. 8) turns an idle finding into "excused"
     gov = df["gov_cause"].astype("string").str.strip()
-    gov_text = gov.map(lambda v: rules["gov_causes_zh"].get(v, v) if v is not pd.NA else v).fillna("").to_numpy(dtype=object)
+    gov_text = gov.map(rules["gov_causes_zh"]).fillna(gov).fillna("").to_numpy(dtype=object)
     has_gov = gov.notna().to_numpy()
     found_idle = np.isin(status, IDLE_STATUSES)
     excused = found_idle & has_gov
@@ -207,53 +220,61 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     fee = np.where(status == "excused", 0.0, fee)
 
     # --- reasons (Chinese; article and the dates that decided) -----------------------------
-    s_agreed, s_ext, s_from = _datestr(agreed), _datestr(ext), _datestr(count_from)
+    # Built only for the rows of each status (object-array concatenation is Python-speed).
+    s_agreed, s_ext = _datestr(agreed), _datestr(ext)
     s_d1, s_d2 = _datestr(d1), _datestr(d2)
     s_act, s_stop, s_ds1 = _datestr(actual), _datestr(stopped_since), _datestr(ds1)
     s_asof = as_of.strftime("%Y-%m-%d")
-    ext_part = np.where(has_ext, "，经批准延期至" + s_ext + "（自该日起算）", "")
-    start_part = "约定动工日期" + s_agreed + ext_part
-    fee_part = np.where(np.isnan(price), "缺少土地价款，闲置费待核定",
-                        "按土地价款" + _num(price) + f"万元的{fee_rate:.0%}征缴土地闲置费" + _num(price * fee_rate) + "万元")
+    ext_part = np.full(n, "", dtype=object)
+    ext_part[has_ext] = _text(has_ext, "，经批准延期至", s_ext, "（自该日起算）")
+    needs_fee = np.isin(idle_kind, IDLE_STATUSES) & ~excused
+    fee_part = np.full(n, "", dtype=object)
+    fee_part[needs_fee] = np.where(np.isnan(price[needs_fee]), "缺少土地价款，闲置费待核定",
+                                   _text(needs_fee, "按土地价款", _num(price, needs_fee), f"万元的{fee_rate:.0%}征缴土地闲置费",
+                                         _num(price * fee_rate, needs_fee), "万元"))
+    share_rows = (idle_kind == "idle_underdeveloped") | ((status == "normal") & is_stopped & (ds1 < as_of))
+    share_part = np.full(n, "", dtype=object)
+    share_part[share_rows] = _text(share_rows, "已开发面积占比", _pct(dev_share, share_rows),
+                                   np.where(dev_under, "（不足三分之一）", ""), "，已投资额占比", _pct(inv_share, share_rows),
+                                   np.where(inv_under, "（不足25%）", ""))
+    start = ("约定动工日期", s_agreed, ext_part)
+    reg_def = reg + art["definition"]
     reason = np.full(n, "", dtype=object)
-    m = idle_kind == "idle"
-    reason[m] = (start_part + "；满一年之日为" + s_d1 + "，至基准日" + s_asof + "仍未动工开发（已满一年、未满两年），依"
-                 + reg + art["definition"] + "认定为闲置土地" + np.where(excused, "", "；依" + art["fee"] + fee_part) + "。")[m]
-    m = idle_kind == "idle_reclaim"
-    reason[m] = (start_part + "；满两年之日为" + s_d2 + "，至基准日" + s_asof + "仍未动工开发，依" + reg + art["definition"]
-                 + "认定为闲置土地" + np.where(excused, "", "，依" + art["reclaim"] + "可无偿收回国有建设用地使用权；满一年时应"
-                 + fee_part + "（已征缴的不重复）") + "。")[m]
-    m = idle_kind == "idle_underdeveloped"
-    share_part = ("已开发面积占比" + _pct(dev_share) + np.where(dev_under, "（不足三分之一）", "")
-                  + "，已投资额占比" + _pct(inv_share) + np.where(inv_under, "（不足25%）", ""))
-    reason[m] = ("已于" + s_act + "动工，自" + s_stop + "中止开发建设，满一年之日为" + s_ds1 + "，至基准日" + s_asof
-                 + "已满一年；" + share_part + "，依" + reg + art["definition"] + "第二款认定为闲置土地"
-                 + np.where(excused, "", "；依" + art["fee_and_reclaim"] + fee_part) + "。")[m]
-    m = excused
-    reason[m] = (reason[m] + "但记录有政府原因：" + gov_text[m] + "；依" + art["gov_cause"] + "，经审核属实的按"
-                 + art["gov_disposal"] + "处置，不征收土地闲置费，列入跟踪。")
-    m = status == "extended"
-    reason[m] = (start_part + "；基准日" + s_asof + "尚在批准的延期动工期限内（延期至" + s_ext + "），暂不认定闲置；此后自"
-                 + s_ext + "起算，满一年之日为" + s_d1 + "。")[m]
-    m = (status == "normal") & not_started
-    reason[m] = (start_part + "；至基准日" + s_asof + "未动工，但未满一年（满一年之日为" + s_d1 + "，此后方可认定闲置）。")[m]
-    m = (status == "normal") & started & ~is_stopped
-    reason[m] = ("已于" + s_act + "动工，至基准日" + s_asof + "未记录中止开发。")[m]
-    m = (status == "normal") & is_stopped & (ds1 >= as_of)
-    reason[m] = ("已于" + s_act + "动工，自" + s_stop + "中止开发，至基准日" + s_asof + "未满一年（满一年之日为" + s_ds1 + "）。")[m]
-    m = (status == "normal") & is_stopped & (ds1 < as_of)
-    reason[m] = ("已于" + s_act + "动工，自" + s_stop + "中止开发已满一年，但" + share_part
-                 + "，均未低于" + art["definition"] + "第二款的标准，不认定闲置。")[m]
-    m = (status == "not_applicable") & np.asarray(agreed.isna())
-    reason[m] = "无约定（规定）动工开发日期，" + reg + art["definition"] + "无从起算，不适用。"
-    m = (status == "not_applicable") & ~np.asarray(agreed.isna())
-    code_txt = (df["land_use_code"].astype("string").fillna("") + df["land_use_name"].astype("string").fillna("")).to_numpy(dtype=object)
-    reason[m] = ("地类" + code_txt + "不属于建设用地，" + reg + art["definition"] + "只适用于国有建设用地，不适用。")[m]
-    m = status == "insufficient_data"
-    reason[m] = ("数据不足，无法认定：" + missing + "。请补齐后重新审计。")[m]
-    if has_gov.any():
-        m = has_gov & ~excused
-        reason[m] = reason[m] + "（另记录政府原因：" + gov_text[m] + "）"
+
+    def put(mask, *parts):
+        if mask.any():
+            reason[mask] = _text(mask, *parts)
+
+    put(idle_kind == "idle", *start, "；满一年之日为", s_d1, "，至基准日" + s_asof + "仍未动工开发（已满一年、未满两年），依",
+        reg_def, "认定为闲置土地", np.where(excused, "", "；依" + art["fee"]), fee_part, "。")
+    put(idle_kind == "idle_reclaim", *start, "；满两年之日为", s_d2, "，至基准日" + s_asof + "仍未动工开发，依", reg_def,
+        "认定为闲置土地", np.where(excused, "", "，依" + art["reclaim"] + "可无偿收回国有建设用地使用权；满一年时应"), fee_part,
+        np.where(excused, "", "（已征缴的不重复）"), "。")
+    put(idle_kind == "idle_underdeveloped", "已于", s_act, "动工，自", s_stop, "中止开发建设，满一年之日为", s_ds1,
+        "，至基准日" + s_asof + "已满一年；", share_part, "，依", reg_def, "第二款认定为闲置土地",
+        np.where(excused, "", "；依" + art["fee_and_reclaim"]), fee_part, "。")
+    if excused.any():
+        reason[excused] = reason[excused] + _text(excused, "但记录有政府原因：", gov_text, "；依" + art["gov_cause"]
+                                                  + "，经审核属实的按" + art["gov_disposal"] + "处置，不征收土地闲置费，列入跟踪。")
+    put(status == "extended", *start, "；基准日" + s_asof + "尚在批准的延期动工期限内（延期至", s_ext, "），暂不认定闲置；此后自",
+        s_ext, "起算，满一年之日为", s_d1, "。")
+    put((status == "normal") & not_started, *start, "；至基准日" + s_asof + "未动工，但未满一年（满一年之日为", s_d1,
+        "，此后方可认定闲置）。")
+    put((status == "normal") & started & ~is_stopped, "已于", s_act, "动工，至基准日" + s_asof + "未记录中止开发。")
+    put((status == "normal") & is_stopped & (ds1 >= as_of), "已于", s_act, "动工，自", s_stop,
+        "中止开发，至基准日" + s_asof + "未满一年（满一年之日为", s_ds1, "）。")
+    put((status == "normal") & is_stopped & (ds1 < as_of), "已于", s_act, "动工，自", s_stop, "中止开发已满一年，但",
+        share_part, "，均未低于" + art["definition"] + "第二款的标准，不认定闲置。")
+    no_agreed = np.asarray(agreed.isna())
+    put((status == "not_applicable") & no_agreed, "无约定（规定）动工开发日期，" + reg_def + "无从起算，不适用。")
+    code_txt = (df["land_use_code"].astype(object).fillna("").astype(str).to_numpy(dtype=object)
+                + df["land_use_name"].astype(object).fillna("").astype(str).to_numpy(dtype=object)
+                if ((status == "not_applicable") & ~no_agreed).any() else np.full(n, "", dtype=object))
+    put((status == "not_applicable") & ~no_agreed, "地类", code_txt, "不属于建设用地，" + reg_def + "只适用于国有建设用地，不适用。")
+    put(status == "insufficient_data", "数据不足，无法认定：", missing, "。请补齐后重新审计。")
+    other_gov = has_gov & ~excused
+    if other_gov.any():
+        reason[other_gov] = reason[other_gov] + _text(other_gov, "（另记录政府原因：", gov_text, "）")
 
     out = df.copy()
     out["status"] = status

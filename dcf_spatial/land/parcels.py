@@ -91,13 +91,21 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_datetime64_any_dtype(values):
         dates = values.dt.tz_localize(None) if getattr(values.dt, "tz", None) is not None else values
         return dates.dt.normalize(), pd.Series(False, index=values.index)
-    s = values.astype("string").str.strip()
+    # fast path: ISO dates, the common case, parsed in one vectorised call
+    direct = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
+    todo = direct.isna() & values.notna()
+    if not todo.any():
+        return direct, pd.Series(False, index=values.index)
+    s = values[todo].astype("string").str.strip()
     s = s.replace({"": pd.NA, "NaT": pd.NA, "nan": pd.NA, "None": pd.NA})
     t = s.str.replace(r"\s+\d{1,2}:\d{2}(:\d{2})?$", "", regex=True)  # drop a time part
     t = t.str.replace("日", "", regex=False).str.replace(_DATE_CLEAN, "-", regex=True)
     t = t.mask(t.str.fullmatch(r"\d{8}"), t.str[:4] + "-" + t.str[4:6] + "-" + t.str[6:8])
-    dates = pd.to_datetime(t, format="%Y-%m-%d", errors="coerce")
-    bad = s.notna() & dates.isna()
+    slow = pd.to_datetime(t, format="%Y-%m-%d", errors="coerce")
+    dates = direct.copy()
+    dates[todo] = slow
+    bad = pd.Series(False, index=values.index)
+    bad[todo] = (s.notna() & slow.isna()).to_numpy()
     return dates, bad
 
 
@@ -120,13 +128,30 @@ def _blank_to_na(values: pd.Series) -> pd.Series:
 
 
 def _append_problem(problems: np.ndarray, mask, text, sep: str = "；") -> None:
-    """Add ``text`` (scalar or per-row array) to ``problems`` where ``mask`` holds (in place)."""
+    """Add ``text`` to ``problems`` where ``mask`` holds (in place).
+
+    ``text``: a scalar, a per-row array, or a callable ``f(mask) -> texts of the masked rows`` so
+    that messages are only built for the (few) rows that need one.
+    """
     mask = np.asarray(mask, dtype=bool)
     if not mask.any():
         return
-    text = np.broadcast_to(np.asarray(text, dtype=object), problems.shape)
+    if callable(text):
+        sub = np.asarray(text(mask), dtype=object)
+    else:
+        sub = np.broadcast_to(np.asarray(text, dtype=object), problems.shape)[mask]
     sep = np.where(problems[mask] == "", "", sep)
-    problems[mask] = problems[mask] + sep + text[mask]
+    problems[mask] = problems[mask] + sep + sub
+
+
+def _quoted(values: pd.Series, prefix: str, suffix: str):
+    """Message builder for :func:`_append_problem`: ``prefix“value”suffix`` for the masked rows."""
+    raw = values.to_numpy(dtype=object)
+
+    def build(mask):
+        return np.array([f"{prefix}“{'' if v is None or v is pd.NA else v}”{suffix}" for v in raw[mask]], dtype=object)
+
+    return build
 
 
 def _require(df, required, source, kind) -> None:
@@ -177,11 +202,10 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto")
     dup = out["parcel_id"].notna() & out["parcel_id"].duplicated(keep=False)
     out["duplicate_id"] = dup.to_numpy()
     if dup.any():
-        counts = out.loc[dup, "parcel_id"].map(out.loc[dup, "parcel_id"].value_counts())
-        text = np.full(n, "", dtype=object)
-        text[dup.to_numpy()] = ("宗地代码“" + out.loc[dup, "parcel_id"].astype(str) + "”重复（共"
-                                + counts.astype(str) + "条，均保留、未合并，请核实）").to_numpy()
-        _append_problem(problems, dup, text)
+        ids = out.loc[dup, "parcel_id"].astype(str)
+        counts = ids.map(ids.value_counts())
+        text = [f"宗地代码“{i}”重复（共{c}条，均保留、未合并，请核实）" for i, c in zip(ids, counts)]
+        _append_problem(problems, dup, lambda m: text)
         notes.append(f"{int(dup.sum())} 条记录的宗地代码重复，均保留并列入问题清单")
 
     for f in PARCEL_DATES:
@@ -189,22 +213,19 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto")
         dates, bad = parse_dates(raw)
         out[f] = dates
         if bad.any():
-            text = (field_label(f) + "的值“" + raw.astype("string").fillna("") + "”无法识别为日期").to_numpy(dtype=object)
-            _append_problem(problems, bad, text)
+            _append_problem(problems, bad, _quoted(raw, field_label(f) + "的值", "无法识别为日期"))
             _append_problem(bad_fields, bad, f, sep=";")
     for f in PARCEL_NUMBERS:
         raw = out[f]
         num, bad = parse_numbers(raw)
         out[f] = num.where(~bad)
         if bad.any():
-            text = (field_label(f) + "的值“" + raw.astype("string").fillna("") + "”不是非负数").to_numpy(dtype=object)
-            _append_problem(problems, bad, text)
+            _append_problem(problems, bad, _quoted(raw, field_label(f) + "的值", "不是非负数"))
             _append_problem(bad_fields, bad, f, sep=";")
     for f in ("holder", "supply_type", "gov_cause", "credit_code"):
         out[f] = _blank_to_na(out[f])
     bad_supply = out["supply_type"].notna() & ~out["supply_type"].isin(SUPPLY_TYPES)
-    _append_problem(problems, bad_supply,
-                    ("供地方式“" + out["supply_type"].astype("string").fillna("") + "”不是出让或划拨").to_numpy(dtype=object))
+    _append_problem(problems, bad_supply, _quoted(out["supply_type"], "供地方式", "不是出让或划拨"))
 
     looked = codes.validate_land_use_codes(out["land_use_code"], system=code_system)
     notes.append(looked.attrs["note"])
@@ -217,8 +238,7 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto")
     valid_cc = codes.credit_code_valid(out["credit_code"])
     out["credit_code_valid"] = valid_cc
     bad_cc = valid_cc.eq(False).fillna(False).to_numpy()
-    _append_problem(problems, bad_cc,
-                    ("统一社会信用代码“" + out["credit_code"].astype("string").fillna("") + "”校验不通过（GB 32100-2015）").to_numpy(dtype=object))
+    _append_problem(problems, bad_cc, _quoted(out["credit_code"], "统一社会信用代码", "校验不通过（GB 32100-2015）"))
 
     if "read_issue" in out.columns:
         issue = out["read_issue"].astype("string").fillna("").to_numpy(dtype=object)
@@ -270,7 +290,7 @@ def validate_enterprises(df: pd.DataFrame, *, source: str = "enterprises") -> pd
         raw = out[f]
         num, bad = parse_numbers(raw)
         out[f] = num.where(~bad)
-        _append_problem(problems, bad, (field_label(f) + "的值“" + raw.astype("string").fillna("") + "”不是非负数").to_numpy(dtype=object))
+        _append_problem(problems, bad, _quoted(raw, field_label(f) + "的值", "不是非负数"))
     year, bad_year = parse_numbers(out["year"])
     out["year"] = year.where(~bad_year).astype("Int64")
     _append_problem(problems, bad_year, "年度无法识别")
@@ -281,13 +301,13 @@ def validate_enterprises(df: pd.DataFrame, *, source: str = "enterprises") -> pd
         low = scale.astype("string").str.strip().str.lower()
         val = pd.array(np.where(low.isin(_TRUE), True, np.where(low.isin(_FALSE), False, pd.NA)), dtype="boolean")
         bad = low.notna() & ~low.isin(_TRUE | _FALSE) & (low != "")
-        _append_problem(problems, bad, ("是否规上的值“" + scale.astype("string").fillna("") + "”无法识别（应为 是/否）").to_numpy(dtype=object))
+        _append_problem(problems, bad, _quoted(scale, "是否规上的值", "无法识别（应为 是/否）"))
         out["above_scale"] = val
     _append_problem(problems, out["credit_code"].isna(), "统一社会信用代码为空")
     valid_cc = codes.credit_code_valid(out["credit_code"])
     out["credit_code_valid"] = valid_cc
     _append_problem(problems, valid_cc.eq(False).fillna(False).to_numpy(),
-                    ("统一社会信用代码“" + out["credit_code"].astype("string").fillna("") + "”校验不通过（GB 32100-2015）").to_numpy(dtype=object))
+                    _quoted(out["credit_code"], "统一社会信用代码", "校验不通过（GB 32100-2015）"))
     key = out["credit_code"].astype("string").fillna("") + "|" + out["year"].astype("string").fillna("")
     dup = out["credit_code"].notna() & key.duplicated(keep=False)
     out["duplicate_id"] = dup.to_numpy()
