@@ -233,6 +233,7 @@ def code_map_2002():
     return df
 
 
+@lru_cache(maxsize=4096)
 def to_2002_division(code: str) -> tuple[str | None, str]:
     """Map a 2017 code to the GB/T 4754-2002 two-digit division the 2008 indicator table uses.
 

@@ -110,6 +110,11 @@ def match(zone_code_list, project_codes) -> str:
     project code is broader than a designated code (``C34`` against ``C3451``) or only some codes
     are covered, ``"none"`` otherwise.
     """
+    return _match(tuple(zone_code_list), tuple(project_codes))
+
+
+@lru_cache(maxsize=65536)
+def _match(zone_code_list: tuple, project_codes: tuple) -> str:
     zc = [normalize_zone_code(z) for z in zone_code_list]
     full = [any(covers(z, p) for z in zc) for p in project_codes]
     if project_codes and all(full):

@@ -158,6 +158,9 @@ def test_indicators_boundaries_and_direct_values():
     d = {r["indicator"]: r for r in direct}
     assert d["plot_ratio"]["status"] == "pass" and d["green_ratio"]["status"] == "fail"
     assert d["building_coefficient"]["status"] == "not_provided"
+    pct = {r["indicator"]: r for r in check_indicators(("C3451",), {"green_ratio": 15}, site_area_m2=None)}
+    assert pct["green_ratio"]["value"] == pytest.approx(0.15) and pct["green_ratio"]["status"] == "pass"
+    assert "百分数" in pct["green_ratio"]["note"]
     inv = check_indicators(("C3451",), {"investment_wan": 4000}, site_area_m2=area)
     inv = {r["indicator"]: r for r in inv}["investment_intensity"]
     assert inv["value"] == pytest.approx(4000.0) and inv["status"] == "no_threshold"

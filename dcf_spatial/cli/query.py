@@ -61,6 +61,10 @@ def _prov_note(*gdfs) -> str:
     return note
 
 
+def _title(gdf, fallback: str) -> str:
+    return str(gdf.attrs.get("title_zh") or fallback)
+
+
 def _label(gdf):
     import pandas as pd
 
@@ -108,7 +112,7 @@ def overlap(a, b, crs, map_path, as_json, overwrite):
             include_groups=False)
         focus["overlaps"] = [summary.get(i, "无") for i in range(len(ga))]
         focus["状态"] = ["有重叠" if i in summary.index else "无重叠" for i in range(len(ga))]
-        _map(focus, map_path, overwrite, f"叠加查询：{a} × {b}", "状态", {"label": "要素", "overlaps": "重叠"}, note)
+        _map(focus, map_path, overwrite, f"叠加查询：{_title(ga, a)} × {_title(gb, b)}", "状态", {"label": "要素", "overlaps": "重叠"}, note)
     if as_json:
         echo_json({"pairs": df.where(df.notna(), None).to_dict(orient="records"), "provenance_note": note})
         return
@@ -144,7 +148,7 @@ def nearest(a, b, max_km, crs, map_path, as_json, overwrite):
         check_writable(map_path, overwrite, param_hint="--map")
     ga, gb = _load(a, crs, "A"), _load(b, crs, "B")
     df = run(ga, gb, max_km=max_km)
-    _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, title=f"最近查询：{a} → {b}")
+    _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, title=f"最近查询：{_title(ga, a)} → {_title(gb, b)}")
 
 
 @query.command()
@@ -168,7 +172,7 @@ def within(a, b, km, crs, map_path, as_json, overwrite):
         check_writable(map_path, overwrite, param_hint="--map")
     ga, gb = _load(a, crs, "A"), _load(b, crs, "B")
     df = within_distance(ga, gb, km)
-    _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, title=f"范围查询：{a} 距 {b} {km:g} km 内", km=km)
+    _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, title=f"范围查询：{_title(ga, a)} 距 {_title(gb, b)} {km:g} km 内", km=km)
 
 
 _STATUS_ZH = {"inside": "位于其内", "nearest": "最近", "none_within": "范围内无", "within": "范围内", "beyond": "范围外"}

@@ -142,11 +142,11 @@ def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, d
         echo_json(results)
         return
     counts = table["verdict_zh"].value_counts()
-    click.echo(f"批量核查 {batch_file}：共 {len(table)} 行。")
+    click.echo(f"批量核查 {batch_file}：共 {len(table)} 条记录（与输入相同，无一遗漏）。")
     for k, v in counts.items():
-        click.echo(f"  {k}：{v} 行")
+        click.echo(f"  {k}：{v} 条")
     for r in table.itertuples():
-        click.echo(f"  第 {r.row} 行：{r.verdict_zh}" + (f" — {r.error}" if r.error else ""))
+        click.echo(f"  第 {r.row} 条记录：{r.verdict_zh}" + (f" — {r.error}" if r.error else ""))
     prov = next((r["provenance"]["note_zh"] for r in results if r.get("status") == "ok"), "")
     if prov:
         click.echo("数据说明：" + prov)

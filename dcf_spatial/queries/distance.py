@@ -139,12 +139,13 @@ def nearest(a, b, *, b_id: str = "id", b_name: str = "name_zh", max_km: float | 
 
 def within_distance(a, b, km: float, **kwargs):
     """Features of A within ``km`` of B: every row of A with ``within`` (bool), the nearest B and
-    the distance (``status`` ``"within"`` or ``"beyond"``), indexed like ``a``."""
+    its distance (also for rows beyond ``km``; ``status`` ``"within"`` or ``"beyond"``), indexed
+    like ``a``."""
     if km is None or km < 0:
         from ..errors import InputError
 
         raise InputError(f"--km: distance must be ≥ 0, got {km!r}.")
-    out = nearest(a, b, max_km=km, **kwargs)
-    out["within"] = out["status"] != "none_within"
+    out = nearest(a, b, **kwargs)
+    out["within"] = (out["distance_m"] <= km * 1000).to_numpy()
     out["status"] = np.where(out["within"], "within", "beyond")
     return out

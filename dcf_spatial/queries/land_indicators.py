@@ -36,6 +36,9 @@ DIRECT_FIELDS = {"plot_ratio": "plot_ratio", "building_coefficient": "building_c
                  "admin_share": "admin_share", "green_ratio": "green_ratio",
                  "investment_intensity": "investment_intensity_wan_per_ha"}
 
+#: indicators that are shares of the site area (a value above 1 was written in per cent)
+PERCENT_INDICATORS = ("building_coefficient", "admin_share", "green_ratio")
+
 #: project figures a site check accepts (CLI options and batch columns of the same names)
 FIGURE_FIELDS = ("site_area_mu", "investment_wan", "floor_area_m2", "footprint_m2", "admin_area_m2",
                  "green_area_m2", "plot_ratio", "building_coefficient", "admin_share", "green_ratio",
@@ -53,6 +56,17 @@ def indicator_table():
     return df
 
 
+@lru_cache(maxsize=1)
+def _threshold_index() -> dict:
+    """(indicator, code_2002, land_class) -> row dict, for rows with a numeric threshold."""
+    t = indicator_table()
+    out = {}
+    for row in t[t["threshold_value"].notna()].to_dict(orient="records"):
+        out.setdefault((row["indicator"], row["code_2002"], row["land_class"]), row)
+    return out
+
+
+@lru_cache(maxsize=1)
 def land_class_setting() -> str:
     """The 地区分类 recorded for 东昌府区 in the data file ('' when not yet entered)."""
     t = indicator_table()
@@ -61,16 +75,12 @@ def land_class_setting() -> str:
 
 
 def _threshold(indicator: str, code_2002: str | None, land_class: str = "*"):
-    t = indicator_table()
-    rows = t[(t["indicator"] == indicator)]
+    idx = _threshold_index()
     if indicator == "plot_ratio":
-        rows = rows[rows["code_2002"] == (code_2002 or "")]
-    elif indicator == "investment_intensity":
-        rows = rows[(rows["code_2002"] == (code_2002 or "")) & (rows["land_class"] == land_class)]
-    else:
-        rows = rows[rows["code_2002"] == "*"]
-    rows = rows[rows["threshold_value"].notna()]
-    return rows.iloc[0] if len(rows) else None
+        return idx.get((indicator, code_2002 or "", "*"))
+    if indicator == "investment_intensity":
+        return idx.get((indicator, code_2002 or "", land_class))
+    return idx.get((indicator, "*", "*"))
 
 
 def _num(value) -> float | None:
@@ -114,13 +124,17 @@ def check_indicators(project_codes, figures: dict | None, *, site_area_m2: float
             row = _threshold(ind, code_2002, land_class or "?")
             x = _num(figures.get(field))
             given = _num(figures.get(DIRECT_FIELDS[ind]))
+            pct_note = ""
+            if given is not None and ind in PERCENT_INDICATORS and given > 1:
+                # a share written as a percentage (绿地率 15 = 15 %)
+                given, pct_note = given / 100, f"申报值 {given:g} 按百分数理解为 {given / 100:g}"
             if row is not None:
                 rec.update(comparator=row["comparator"], threshold=float(row["threshold_value"]),
                            edition=row["edition"], note=row["note"])
             if given is not None and (x is None or not site_area_m2):
                 # the user stated the indicator itself (e.g. a 容积率 column) rather than the areas
                 rec["value"] = given
-                rec["note"] = "；".join(filter(None, ["按申报的指标值核查", rec["note"]]))
+                rec["note"] = "；".join(filter(None, ["按申报的指标值核查", pct_note, rec["note"]]))
                 if row is None:
                     rec["status"] = "no_threshold"
                 else:
