@@ -299,7 +299,8 @@ def write_layer(
         "updated_at": _dt.datetime.now().isoformat(timespec="seconds"),
         "extra": json.dumps(extra or {}, ensure_ascii=False),
     }
-    st.commit_layer(gdf, layer_id, row, archive=archive, archive_meta=previous)
+    st.commit_layer(gdf, layer_id, row, archive=archive, archive_meta=previous,
+                    expected_version=None if previous is None else int(previous["version"]))
     logger.info("Wrote %d features to layer %s in %s (provenance: %s)", len(gdf), layer_id, st.label, provenance)
     return st.path if st.kind == "gpkg" else st.label
 
@@ -364,7 +365,7 @@ def reset_layer(layer_id: str, store=None) -> dict:
     meta = st.history_entries(layer_id)[n]
     meta["history"] = n - 1
     meta["updated_at"] = _dt.datetime.now().isoformat(timespec="seconds")
-    count = st.restore_layer(layer_id, n, meta)
+    count = st.restore_layer(layer_id, n, meta, expected_version=int(entry["version"]))
     logger.info("Restored layer %s in %s to its version before the last import (%d features)",
                 layer_id, st.label, count)
     return {"layer": layer_id, "features": count, "provenance": meta["provenance"], "source": meta["source"]}
@@ -410,7 +411,8 @@ def copy_store(source, target, *, overwrite: bool = False, layers: list[str] | N
             row = dict(meta, history=archive, version=int(previous["version"]) + 1)
         row["version"] = int(row["version"])
         row["history"] = int(row["history"] or 0)
-        dst.commit_layer(gdf, lid, row, archive=archive, archive_meta=previous)
+        dst.commit_layer(gdf, lid, row, archive=archive, archive_meta=previous,
+                         expected_version=None if previous is None else int(previous["version"]))
         done.append({"id": lid, "features": len(gdf), "history": row["history"]})
         logger.info("Copied layer %s (%d features) from %s to %s", lid, len(gdf), src.label, dst.label)
     return {"source": src.label, "target": dst.label, "layers": done}

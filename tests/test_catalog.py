@@ -253,3 +253,15 @@ def test_copy_store_copies_layers_catalog_and_history(tiny_store, tmp_path):
     assert len(catalog.read_layer("townships", store=target)) == 3
     catalog.reset_layer("townships", store=target)
     assert len(catalog.read_layer("townships", store=target)) == 2
+
+
+def test_write_based_on_a_changed_version_is_refused(tiny_store):
+    """Two users replacing one layer at once: the one whose base version is gone is refused."""
+    before = catalog.read_layer("townships")
+    tables_before = sorted(_tables(tiny_store))
+    st = open_store(tiny_store)
+    stale = dict(st.catalog_entry("townships"), version=2, history=1)
+    with pytest.raises(InputError, match="changed by someone else"):
+        st.commit_layer(make_townships(3), "townships", stale, archive=1, archive_meta={}, expected_version=0)
+    assert_geodataframe_equal(catalog.read_layer("townships"), before)
+    assert sorted(_tables(tiny_store)) == tables_before

@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import InputError
 from . import CATALOG_COLUMNS, CATALOG_HISTORY_TABLE, CATALOG_TABLE, HISTORY_PREFIX, history_table
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -125,22 +126,55 @@ class GpkgStore:
 
     # --- writing ------------------------------------------------------------------------------
     @contextlib.contextmanager
+    def _locked(self):
+        """Hold an exclusive ``flock`` on the store file (other dcf writers wait; readers do not).
+
+        The file is replaced by :meth:`_atomic`, so a waiter that wakes up holding the old inode
+        opens the new file and locks again.
+        """
+        import fcntl
+
+        while True:
+            fd = os.open(self.path, os.O_RDONLY)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if os.fstat(fd).st_ino == os.stat(self.path).st_ino:
+                break
+            os.close(fd)
+        try:
+            yield
+        finally:
+            os.close(fd)
+
+    def _check_version(self, path: Path, layer_id: str, expected_version: int | None) -> None:
+        with contextlib.closing(sqlite3.connect(path)) as con:
+            _ensure_meta_tables(con)
+            row = con.execute(f"SELECT version FROM {CATALOG_TABLE} WHERE id=?", (layer_id,)).fetchone()
+        current = None if row is None else row[0]
+        if current != expected_version:
+            raise InputError(
+                f"Layer {layer_id!r} in {self.label} was changed by someone else while this write ran "
+                f"(version {current} now, {expected_version} when it started); nothing was changed. "
+                "Run the command again."
+            )
+
+    @contextlib.contextmanager
     def _atomic(self):
         """Yield a working copy of the store that replaces the original only on success."""
-        tmp = self.path.with_name(f".{self.path.stem}.{uuid.uuid4().hex[:8]}.tmp.gpkg")
-        shutil.copyfile(self.path, tmp)
-        try:
-            yield tmp
-            os.replace(tmp, self.path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with self._locked():
+            tmp = self.path.with_name(f".{self.path.stem}.{uuid.uuid4().hex[:8]}.tmp.gpkg")
+            shutil.copyfile(self.path, tmp)
+            try:
+                yield tmp
+                os.replace(tmp, self.path)
+            finally:
+                tmp.unlink(missing_ok=True)
 
     @staticmethod
     def _write_table(path: Path, gdf, table: str) -> None:
         gdf.to_file(path, layer=table, driver="GPKG")
 
     def commit_layer(self, gdf, layer_id: str, row: dict, *, archive: int | None = None,
-                     archive_meta: dict | None = None) -> None:
+                     archive_meta: dict | None = None, expected_version: int | None = None) -> None:
         """Write ``gdf`` as ``layer_id`` with catalog ``row``.
 
         With ``archive=n`` the current version is first kept as ``_history__<id>__<n>`` (with
@@ -156,6 +190,7 @@ class GpkgStore:
         with self._atomic() as work:
             import geopandas as gpd
 
+            self._check_version(work, layer_id, expected_version)
             prev = gpd.read_file(work, layer=layer_id)
             self._write_table(work, prev, history_table(layer_id, archive))
             self._write_table(work, gdf, layer_id)
@@ -175,11 +210,13 @@ class GpkgStore:
             con.execute(f"INSERT INTO {CATALOG_HISTORY_TABLE} VALUES (?,?,?)",
                         (layer_id, n, json.dumps(meta, ensure_ascii=False)))
 
-    def restore_layer(self, layer_id: str, n: int, row: dict) -> int:
+    def restore_layer(self, layer_id: str, n: int, row: dict, *, expected_version: int | None = None) -> int:
         """Make kept version ``n`` the current ``layer_id`` again (catalog ``row``); return its size."""
         with self._atomic() as work:
             import fiona
             import geopandas as gpd
+
+            self._check_version(work, layer_id, expected_version)
 
             prev = gpd.read_file(work, layer=history_table(layer_id, n))
             self._write_table(work, prev, layer_id)

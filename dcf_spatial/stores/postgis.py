@@ -344,21 +344,40 @@ class PostgisStore:
         con.execute(text(f"INSERT INTO {self._t(CATALOG_HISTORY_TABLE)} VALUES (:id, :n, :meta)"),
                     {"id": layer_id, "n": n, "meta": json.dumps(meta, ensure_ascii=False, default=str)})
 
+    def _lock_layer(self, con, layer_id: str, expected_version: int | None) -> None:
+        """Serialise writers of one layer and refuse a write based on a version that has changed.
+
+        Two users importing the same layer at once would otherwise both keep "the previous
+        version" under the same history number. The lock is held until the transaction ends.
+        """
+        from sqlalchemy import text
+
+        con.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"dcf:{self.schema}.{layer_id}"})
+        current = con.execute(text(f"SELECT version FROM {self._t(CATALOG_TABLE)} WHERE id=:id"),
+                              {"id": layer_id}).scalar()
+        if current != expected_version:
+            raise InputError(
+                f"Layer {layer_id!r} in {self.label} was changed by someone else while this write ran "
+                f"(version {current} now, {expected_version} when it started); nothing was changed. "
+                "Run the command again."
+            )
+
     def commit_layer(self, gdf, layer_id: str, row: dict, *, archive: int | None = None,
-                     archive_meta: dict | None = None) -> None:
+                     archive_meta: dict | None = None, expected_version: int | None = None) -> None:
         """Write ``gdf`` as ``layer_id`` with catalog ``row``, in one transaction.
 
         With ``archive=n`` the current table becomes ``_history__<id>__<n>`` (catalog row
-        ``archive_meta``); otherwise it is dropped.
+        ``archive_meta``); otherwise it is dropped. ``expected_version`` is the catalog version
+        the caller based ``row`` on (``None``: a new layer); a different one refuses the write.
         """
         from sqlalchemy import text
 
         with self._connect(transaction=True) as con:
             self._ensure_meta_tables(con)
-            tmp = self._load_temp(con, gdf, layer_id)
+            tmp = self._load_temp(con, gdf, layer_id)  # the long part, before taking the lock
+            self._lock_layer(con, layer_id, expected_version)
             if self._table_exists(con, layer_id):
                 if archive is not None:
-                    self._drop(con, history_table(layer_id, archive))
                     self._rename(con, layer_id, history_table(layer_id, archive))
                     self._put_history_meta(con, layer_id, archive, archive_meta or {})
                 else:
@@ -377,11 +396,12 @@ class PostgisStore:
             self._rename(con, tmp, history_table(layer_id, n))
             self._put_history_meta(con, layer_id, n, meta)
 
-    def restore_layer(self, layer_id: str, n: int, row: dict) -> int:
+    def restore_layer(self, layer_id: str, n: int, row: dict, *, expected_version: int | None = None) -> int:
         """Make kept version ``n`` the current ``layer_id`` again (catalog ``row``); return its size."""
         from sqlalchemy import text
 
         with self._connect(transaction=True) as con:
+            self._lock_layer(con, layer_id, expected_version)
             self._drop(con, layer_id)
             self._rename(con, history_table(layer_id, n), layer_id)
             self._upsert_row(con, row)
