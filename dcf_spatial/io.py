@@ -83,6 +83,8 @@ _TABULAR = ("csv", "xlsx")
 #: alias groups applied by read_vector unless told otherwise: the national land-survey standards
 DEFAULT_VECTOR_ALIASES: tuple[str, ...] = ("admin", "landuse")
 ISSUE_COLUMN = "read_issue"
+_GEOM_TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint",
+                    5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection"}
 
 
 # --- alias table ---------------------------------------------------------------------------------
@@ -978,7 +980,7 @@ def iter_records(path, *, layer=None, encoding=None) -> Iterator[dict]:
                        "geometry": shapely.geometry.shape(geom) if geom is not None else None}
 
 
-def scan_vector(path, *, layer=None, encoding=None, limit_rows: int = 20) -> dict:
+def scan_vector(path, *, layer=None, encoding=None, limit_rows: int = 20, chunk: int = 10_000) -> dict:
     """Summarise a (possibly huge) GIS file without loading it: streams :func:`iter_records`.
 
     Returns
@@ -986,7 +988,8 @@ def scan_vector(path, *, layer=None, encoding=None, limit_rows: int = 20) -> dic
     dict
         ``count``, ``fields``, ``geometry_types`` (type → count), ``bounds`` (as stored),
         ``crs``, ``empty_rows`` / ``invalid_rows`` (first ``limit_rows`` row numbers, 0-based)
-        with ``n_empty`` / ``n_invalid``, and ``encoding_notes``.
+        with ``n_empty`` / ``n_invalid``, and ``encoding_notes``. Validity, types and bounds are
+        computed on chunks of ``chunk`` records, so memory stays bounded.
     """
     import fiona
     import shapely
@@ -1001,22 +1004,40 @@ def scan_vector(path, *, layer=None, encoding=None, limit_rows: int = 20) -> dic
         fields = list(src.schema["properties"])
     count, n_empty, n_invalid = 0, 0, 0
     empty_rows, invalid_rows, types = [], [], {}
-    bounds = [np.inf, np.inf, -np.inf, -np.inf]
+    bounds = np.array([np.inf, np.inf, -np.inf, -np.inf])
+
+    def flush(rows: list[int], geoms: list) -> None:
+        # checks run vectorised on chunks of `chunk` records: memory stays bounded by the chunk
+        nonlocal n_empty, n_invalid, bounds
+        arr = np.array(geoms, dtype=object)
+        rows_arr = np.asarray(rows)
+        empty = shapely.is_missing(arr) | shapely.is_empty(arr)
+        n_empty += int(empty.sum())
+        empty_rows.extend(rows_arr[empty][: max(limit_rows - len(empty_rows), 0)].tolist())
+        arr, rows_arr = arr[~empty], rows_arr[~empty]
+        if not len(arr):
+            return
+        invalid = ~shapely.is_valid(arr)
+        n_invalid += int(invalid.sum())
+        invalid_rows.extend(rows_arr[invalid][: max(limit_rows - len(invalid_rows), 0)].tolist())
+        for t, k in zip(*np.unique(shapely.get_type_id(arr), return_counts=True)):
+            label = _GEOM_TYPE_NAMES.get(int(t), str(t))
+            types[label] = types.get(label, 0) + int(k)
+        b = shapely.bounds(arr)
+        bounds = np.array([min(bounds[0], np.nanmin(b[:, 0])), min(bounds[1], np.nanmin(b[:, 1])),
+                           max(bounds[2], np.nanmax(b[:, 2])), max(bounds[3], np.nanmax(b[:, 3]))])
+
+    rows, geoms = [], []
     for rec in iter_records(path, layer=layer, encoding=encoding):
         count += 1
-        g = rec["geometry"]
-        if g is None or g.is_empty:
-            n_empty += 1
-            if len(empty_rows) < limit_rows:
-                empty_rows.append(rec["row"])
-            continue
-        types[g.geom_type] = types.get(g.geom_type, 0) + 1
-        if not shapely.is_valid(g):
-            n_invalid += 1
-            if len(invalid_rows) < limit_rows:
-                invalid_rows.append(rec["row"])
-        b = g.bounds
-        bounds = [min(bounds[0], b[0]), min(bounds[1], b[1]), max(bounds[2], b[2]), max(bounds[3], b[3])]
+        rows.append(rec["row"])
+        geoms.append(rec["geometry"])
+        if len(geoms) >= chunk:
+            flush(rows, geoms)
+            rows, geoms = [], []
+    if geoms:
+        flush(rows, geoms)
+    bounds = bounds.tolist()
     logger.info("Scanned %d records of %s", count, path)
     return {"file": str(path), "layer": name, "crs": crs, "fields": fields, "count": count,
             "geometry_types": types, "bounds": bounds if count > n_empty else None,
