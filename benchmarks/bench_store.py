@@ -10,7 +10,7 @@ for a layer of N synthetic parcels (合成数据, seeded) and for the shipped de
   version is kept, atomically) and ``reset_layer``;
 * ``read_layer`` of the whole layer, and with ``bbox=`` around 1 % of the features — where
   the filtering happens is printed beside the figure (GeoPackage: GDAL's R-tree, in-process;
-  PostGIS: ``geometry && envelope`` answered by the GiST index in the server, and only the
+  PostGIS: ``ST_Intersects(geometry, envelope)`` answered with the GiST index in the server, and only the
   matching rows cross the wire — the plan is printed from ``EXPLAIN``);
 * ``list_layers`` and the ``dcf layers list`` command in a fresh process (shipped layers).
 Timings are the best of ``--repeat`` runs.
@@ -71,8 +71,8 @@ def _explain(pg_store, bbox) -> str:
 
     with pg_store.engine.connect() as con:
         rows = con.execute(text(
-            f'EXPLAIN SELECT * FROM "{pg_store.schema}"."{LAYER}" WHERE geometry && '
-            f"ST_MakeEnvelope({bbox[0]}, {bbox[1]}, {bbox[2]}, {bbox[3]}, 4490)")).all()
+            f'EXPLAIN SELECT * FROM "{pg_store.schema}"."{LAYER}" WHERE ST_Intersects(geometry, '
+            f"ST_MakeEnvelope({bbox[0]}, {bbox[1]}, {bbox[2]}, {bbox[3]}, 4490))")).all()
     return " → ".join(r[0].strip().lstrip("-> ").split("  (")[0] for r in rows if "Scan" in r[0])
 
 

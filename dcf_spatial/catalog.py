@@ -179,9 +179,9 @@ def read_layer(layer_id: str, store=None, *, bbox: tuple[float, float, float, fl
     store
         A GeoPackage path or a ``postgresql://`` URL; default ``settings.store``.
     bbox
-        ``(minx, miny, maxx, maxy)`` in EPSG:4490: only features whose bounding box meets it.
-        Answered by the spatial index on both sides — the GeoPackage R-tree (GDAL) or an
-        indexed ``geometry && ST_MakeEnvelope(…)`` filter in PostGIS.
+        ``(minx, miny, maxx, maxy)`` in EPSG:4490: only the features whose geometry meets the
+        box. Answered through the spatial index on both sides — GDAL with the GeoPackage R-tree,
+        or PostGIS with ``ST_Intersects(geometry, ST_MakeEnvelope(…))`` on the GiST index.
     """
     st = _require_store(store)
     entry = st.catalog_entry(layer_id)

@@ -265,3 +265,17 @@ def test_write_based_on_a_changed_version_is_refused(tiny_store):
         st.commit_layer(make_townships(3), "townships", stale, archive=1, archive_meta={}, expected_version=0)
     assert_geodataframe_equal(catalog.read_layer("townships"), before)
     assert sorted(_tables(tiny_store)) == tables_before
+
+
+def test_bbox_read_tests_geometry_not_just_its_bounding_box(empty_store):
+    """Both stores answer bbox= with the same rule: the feature's geometry meets the box."""
+    lines = gpd.GeoDataFrame(
+        {"id": ["river.diagonal", "river.through"], "name_zh": ["斜河（合成）", "穿过的河（合成）"],
+         "plan_ref": [""] * 2, "provenance": ["schematic"] * 2, "source": ["test fixture"] * 2},
+        geometry=[shapely.LineString([(116.0, 36.0), (116.2, 36.2)]),
+                  shapely.LineString([(116.17, 35.9), (116.17, 36.1)])],
+        crs=4490,
+    )
+    catalog.write_layer(lines, "rivers", store=empty_store)
+    box = (116.15, 36.0, 116.2, 36.05)  # inside the diagonal's bounding box, away from the line itself
+    assert list(catalog.read_layer("rivers", store=empty_store, bbox=box)["id"]) == ["river.through"]

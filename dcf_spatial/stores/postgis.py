@@ -3,8 +3,8 @@
 Tables are the GeoPackage store's (see :mod:`dcf_spatial.stores`), in the schema named by the
 URL's ``schema=`` parameter (default ``public``). Layers are written with
 ``GeoDataFrame.to_postgis`` (GeoAlchemy2 adds a GiST index on ``geometry``) and read with
-``geopandas.read_postgis``; a ``bbox`` read becomes an indexed ``geometry && envelope`` filter
-in the database.
+``geopandas.read_postgis``; a ``bbox`` read becomes an indexed ``ST_Intersects(geometry, envelope)``
+filter in the database (features whose geometry meets the box, as GDAL's bbox read of a GeoPackage).
 
 Replacing a layer is one transaction: the new rows go to a temporary table, the current table
 is renamed to its history name (or dropped), the temporary table takes the layer's name and the
@@ -257,7 +257,7 @@ class PostgisStore:
 
     # --- reading ------------------------------------------------------------------------------
     def read_table(self, table: str, *, bbox: tuple | None = None) -> "gpd.GeoDataFrame":
-        """Read one layer table; ``bbox`` (EPSG:4490) becomes an indexed ``&&`` filter in PostGIS."""
+        """Read one layer table; ``bbox`` (EPSG:4490) becomes an indexed ``ST_Intersects`` filter in PostGIS."""
         import geopandas as gpd
         from sqlalchemy import text
 
@@ -268,8 +268,8 @@ class PostgisStore:
             where, params = "", {}
             if bbox is not None:
                 x0, y0, x1, y1 = (float(v) for v in bbox)
-                where = (f" WHERE {_q(GEOMETRY_COLUMN)} && "
-                         f"ST_MakeEnvelope(:x0, :y0, :x1, :y1, {STORAGE_SRID})")
+                where = (f" WHERE ST_Intersects({_q(GEOMETRY_COLUMN)}, "
+                         f"ST_MakeEnvelope(:x0, :y0, :x1, :y1, {STORAGE_SRID}))")
                 params = {"x0": x0, "y0": y0, "x1": x1, "y1": y1}
             order = f" ORDER BY {_q(ORDER_COLUMN)}" if ORDER_COLUMN in cols else ""
             select = ", ".join(_q(c) for c in cols if c != ORDER_COLUMN)
@@ -465,7 +465,7 @@ def read_pg_table(spec: str, *, store=None, bbox: tuple | None = None) -> "gpd.G
             env = f"ST_MakeEnvelope(:x0, :y0, :x1, :y1, {STORAGE_SRID})"
             if srid and int(srid) not in (0, STORAGE_SRID):
                 env = f"ST_Transform({env}, {int(srid)})"
-            where, params = f" WHERE {_q(geom_col)} && {env}", {"x0": x0, "y0": y0, "x1": x1, "y1": y1}
+            where, params = f" WHERE ST_Intersects({_q(geom_col)}, {env})", {"x0": x0, "y0": y0, "x1": x1, "y1": y1}
         order = f" ORDER BY {_q(ORDER_COLUMN)}" if ORDER_COLUMN in cols else ""
         select = ", ".join(_q(c) for c in cols if c != ORDER_COLUMN)
         gdf = gpd.read_postgis(text(f"SELECT {select} FROM {_q(schema)}.{_q(table)}{where}{order}"), con,
