@@ -116,12 +116,13 @@ def _is_text_field(name: str) -> bool:
         for target, entries in group.items():
             if target in table["text_fields"] and n in {_norm(s) for s, _ in _entries(entries)}:
                 return True
+    tokens = [t for t in re.split(r"[^0-9a-z]+", n) if t]
     for pat in table["text_name_patterns"]:
         p = _norm(pat)
         if pat.isascii():
             # upper-case patterns are suffixes of 三调 field codes (XZQDM, DLBM, TBBH); lower-case
-            # ones must stand alone or after an underscore (parcel_id, industry_code)
-            if n == p or (pat.isupper() and n.endswith(p)) or n.endswith("_" + p):
+            # ones must be a word of the name, digits allowed (parcel_id, code12_nbs2023, ext_id_x)
+            if (pat.isupper() and n.endswith(p)) or any(re.fullmatch(re.escape(p) + r"\d*", t) for t in tokens):
                 return True
         elif p in n:
             return True
