@@ -215,13 +215,14 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
         for target, entries in tab["groups"][group].items():
             for name, scale in _entries(entries):
                 col = by_norm.get(_norm(name))
+                cut = False
                 if col is None:
                     hits = [c for n, c in truncated.items() if _norm(name).startswith(n)]
-                    col = hits[0] if len(hits) == 1 else None
-                    if col is not None and col != target:
-                        notes.append(f"字段名 {col} 疑似被 Shapefile 截断（DBF 字段名最长 10 字节），按 {name} 识别")
+                    col, cut = (hits[0], True) if len(hits) == 1 else (None, False)
                 if col is None or col == target:
                     continue
+                if cut and target not in out.columns:
+                    notes.append(f"字段名 {col} 疑似被 Shapefile 截断（DBF 字段名最长 10 字节），按 {name} 识别")
                 if target in out.columns:
                     if target not in (field_map or {}) and not any(m.endswith("→" + target) for m in mapped):
                         skipped.append(f"{col}（已有字段 {target}）")
