@@ -865,8 +865,9 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None) -> "gpd.Geo
     Returns
     -------
     GeoDataFrame
-        Columns of the file (or ``site_input`` holding the value), ``area_mu`` (measured), with
-        ``attrs["read_notes"]``.
+        Columns of the file (with the ``sites`` aliases, e.g. ``用地面积(亩)`` → ``area_mu``) or
+        ``site_input`` holding the value; ``area_mu_measured`` (亩, EPSG:4548); a ``read_issue``
+        column when something was wrong; ``attrs["read_notes"]``.
     """
     import geopandas as gpd
     import shapely
@@ -907,7 +908,7 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None) -> "gpd.Geo
                 f"--site {text!r}：既不是存在的文件，也不是 “经度,纬度” 或 WKT。"
                 "例：--site 115.98,36.45 或 --site 地块.shp 或 --site \"POINT(115.98 36.45)\""
             )
-        gdf = read_vector(p, crs=crs)
+        gdf = read_vector(p, crs=crs, aliases=DEFAULT_VECTOR_ALIASES + ("sites",))
         notes.extend(gdf.attrs.get("read_notes", []))
         where = None
     if where is not None:
@@ -941,7 +942,7 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None) -> "gpd.Geo
             if abs(drawn - area_mu) > 0.05 * area_mu:
                 notes.append(f"申报用地面积 {area_mu:g} 亩，图形面积 {drawn:,.1f} 亩，相差超过 5%，以图形为准")
     gdf = work.to_crs(settings.storage_crs) if area_mu is not None else gdf
-    gdf["area_mu"] = shapely.area(to_working(gdf).geometry.values) / settings.MU_M2
+    gdf["area_mu_measured"] = shapely.area(to_working(gdf).geometry.values) / settings.MU_M2
     gdf.attrs.update({"read_notes": notes, "source_file": text if where is None else where})
     return gdf
 

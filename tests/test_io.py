@@ -388,6 +388,7 @@ def test_read_site_lonlat_wkt_file_and_area(tmp_path):
         c = io.read_site(f"{KNOWN[0]},{KNOWN[1]}", area_mu=area)
         measured = dcf_crs.to_working(c).geometry.area.iloc[0] / settings.MU_M2
         assert measured == pytest.approx(area, rel=0.005)
+        assert c["area_mu_measured"].iloc[0] == pytest.approx(measured)
         assert metres_from_known(c)[0] < 0.5
 
 
@@ -476,3 +477,13 @@ def test_degrees_minutes_seconds(tmp_path):
     gdf = io.read_vector(path)
     assert np.allclose(metres_from_known(gdf), 0, atol=0.01)
     assert any("度分秒" in n for n in gdf.attrs["read_notes"])
+
+
+def test_read_site_file_keeps_declared_area_and_compares_it(tmp_path):
+    path = tmp_path / "地块.gpkg"
+    box = dcf_crs.to_working(gpd.GeoDataFrame(geometry=[shapely.Point(*KNOWN)], crs=4490)).geometry.iloc[0].buffer(100, cap_style="square")
+    gpd.GeoDataFrame({"项目名称": ["合成项目（样例）"], "用地面积(亩)": [60.0]}, geometry=[box], crs=4548).to_file(path)
+    site = io.read_site(str(path), area_mu=30)
+    assert site["area_mu"].tolist() == [60.0]  # declared in the file, kept
+    assert site["area_mu_measured"].iloc[0] == pytest.approx(40_000 / settings.MU_M2, rel=1e-6)
+    assert any("申报用地面积 30 亩" in n for n in site.attrs["read_notes"])
