@@ -83,7 +83,7 @@ def bench_nearest(n_points):
 
     zones = detailed_zones()
     pts = random_points(zones, n_points)
-    t_dcf, ours = timed(lambda: nearest(pts, zones), repeat=2)
+    t_dcf, ours = timed(lambda: nearest(pts, zones), repeat=3)
     t_gpd, base = timed(lambda: gpd.sjoin_nearest(pts, zones, distance_col="d"))
     base = base[~base.index.duplicated(keep="first")]
     diff = np.abs(ours["distance_m"].to_numpy() - base["d"].reindex(ours.index).to_numpy())
@@ -96,13 +96,13 @@ def bench_overlap(n_parcels):
 
     zones = detailed_zones()
     parcels = random_parcels(zones, n_parcels)
-    t_dcf, ours = timed(lambda: overlap(parcels, zones), repeat=2)
+    t_dcf, ours = timed(lambda: overlap(parcels, zones), repeat=3)
 
     def base():
         ov = gpd.overlay(parcels, zones, how="intersection", keep_geom_type=True)
         return ov.geometry.area
 
-    t_gpd, area = timed(base)
+    t_gpd, area = timed(base, repeat=3)
     ours_total = ours["overlap_m2"].sum()
     rel = abs(ours_total - area.sum()) / area.sum()
     return {"name": f"overlap {n_parcels:,} parcels × 40 zones", "dcf_s": t_dcf, "baseline": "overlay",
@@ -166,11 +166,18 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.quick:
         args.points, args.parcels, args.batch = 20_000, 5_000, 1_000
+    import os
+
+    load0 = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         rows += bench_site_checks(args.batch, Path(tmp))
     rows.append(bench_nearest(args.points))
     rows.append(bench_overlap(args.parcels))
+    import os
+
+    print(f"load average before/after: {load0} / {', '.join(f'{x:.2f}' for x in os.getloadavg())} "
+          f"on {os.cpu_count()} cores (wall-clock times; best of repeats)")
     print(f"{'measure':58s} {'dcf (s)':>9s} {'baseline':>14s} {'base (s)':>9s} {'ratio':>7s}  check")
     for r in rows:
         base = "" if r["baseline_s"] is None else f"{r['baseline_s']:.3f}"
