@@ -43,6 +43,8 @@ SCENARIOS = {
     "stopped_ok": 0.04, "excused": 0.04, "extended": 0.04, "no_agreed_start": 0.02,
     "non_construction": 0.03, "insufficient": 0.025, "bad_date": 0.005, "bad_code": 0.005, "boundary": 0.03,
 }
+#: largest grid cell (m): a parcel fills 55–95 % of a cell's side, so at most about 190 亩
+MAX_CELL_M = 350.0
 #: manufacturing codes for parcels outside the clusters (GB/T 4754-2017)
 OUTSIDE_INDUSTRIES = ["C3311", "C3360", "C3484", "C3670", "C2927", "C3021", "C1391", "C2641", "C3130", "C3451"]
 
@@ -65,14 +67,15 @@ def _zones(store=None):
     return clusters, area
 
 
-def _grid_cells(polygon, n_needed: int, rng, *, exclude=None, density: float = 1.6):
-    """Centres and size of ``n_needed`` random cells of a square grid whose centres lie in ``polygon``."""
+def _grid_cells(polygon, n_needed: int, rng, *, exclude=None, density: float = 1.6, max_size: float = MAX_CELL_M):
+    """Centres and size of ``n_needed`` random cells of a square grid whose centres lie in ``polygon``
+    (cells at most ``max_size`` metres, so that sparse parcels stay parcel-sized)."""
     import shapely
 
     if n_needed <= 0:
         return np.empty((0, 2)), 1.0
     area = polygon.area - (shapely.area(shapely.intersection(polygon, exclude)) if exclude is not None else 0)
-    size = float(np.sqrt(max(area, 1.0) / (n_needed * density)))
+    size = min(float(np.sqrt(max(area, 1.0) / (n_needed * density))), max_size)
     shapely.prepare(polygon)
     for _ in range(8):
         xmin, ymin, xmax, ymax = polygon.bounds
