@@ -252,3 +252,23 @@ def test_cli_queries(run, tmp_path):
     assert data["synthetic"] is True and all(p["area_mu"] >= 50 for p in data["plots"])
     r5 = run("query", "nearest", "no_such_layer", "townships")
     assert r5.exit_code == 2 and "neither a layer id nor an existing file" in r5.output
+
+
+# --- shipped layers --------------------------------------------------------------------------------
+
+shipped = pytest.mark.skipif(not settings.default_store.exists(), reason="shipped layer store not built yet")
+
+
+@shipped
+def test_shipped_parks_lie_in_their_clusters_and_anchors_nearest_their_cluster():
+    parks = catalog.read_layer("cluster_parks", store=settings.default_store)
+    clusters = catalog.read_layer("industrial_clusters", store=settings.default_store)
+    df = overlap(parks, clusters)
+    best = df.sort_values("share_a", ascending=False).drop_duplicates("a_id").set_index("a_id")
+    for pid, cid in zip(parks["id"], parks["cluster_id"]):
+        assert best.loc[pid, "b_id"] == cid and best.loc[pid, "share_a"] > 0.99
+    anchors = catalog.read_layer("anchor_enterprises", store=settings.default_store)
+    near = nearest(anchors, clusters)
+    with_cluster = anchors["cluster_id"].fillna("").astype(str).str.startswith("cluster.").to_numpy()
+    assert (near.loc[with_cluster, "b_id"].to_numpy() == anchors.loc[with_cluster, "cluster_id"].to_numpy()).all()
+    assert (near.loc[with_cluster, "distance_m"] == 0).all()

@@ -296,3 +296,33 @@ def test_shipped_development_zone_unit_and_outside_district(real):
     assert sc.check_site(far, "轴承", context=real)["verdict"] == "outside_plan_area"
     prov = sc.check_site(far, "轴承", context=real)["provenance"]
     assert "townships" in prov["schematic_layers"]
+
+
+@shipped
+def test_shipped_site_across_two_townships_and_gcj02_point(real):
+    import shapely
+
+    from dcf_spatial import io as dcf_io
+
+    t = real.layers["townships"]
+    # a 400 m square centred on the border of the first two adjoining townships
+    for i in range(len(t.geoms)):
+        for j in range(i + 1, len(t.geoms)):
+            border = shapely.intersection(t.geoms[i].boundary, t.geoms[j].boundary)
+            if border.length > 2000:
+                break
+        else:
+            continue
+        break
+    mid = border.interpolate(0.5, normalized=True)
+    sq = crs.to_storage(gpd.GeoDataFrame(geometry=[mid.buffer(200, cap_style="square")], crs=settings.working_crs))
+    res = sc.check_site(sq, "养老", context=real)
+    assert len([x for x in res["townships"] if x["share"] > 0.1]) == 2
+    assert sum(x["share"] for x in res["townships"]) == pytest.approx(1.0, abs=1e-6)
+    assert any(r["rule"] == "split_townships" for r in res["reasons"])
+    # a point picked on an Amap (GCJ-02) map inside the bearing park
+    p = _inside(real, "cluster_parks", "park.zhengjia.bearing").geometry.iloc[0]
+    glon, glat = crs.wgs84_to_gcj02(p.x, p.y)
+    site = dcf_io.read_site(f"{float(glon):.8f},{float(glat):.8f}", crs="gcj02")
+    assert abs(site.geometry.iloc[0].x - p.x) < 1e-6
+    assert sc.check_site(site, "轴承", context=real)["verdict"] == "fits"
