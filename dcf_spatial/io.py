@@ -999,9 +999,11 @@ def scan_vector(path, *, layer=None, encoding=None, limit_rows: int = 20, chunk:
 
     path = _check_path(path)
     kind = _format_of(path)
+    if kind in _TABULAR:
+        raise InputError(f"{path}：scan_vector 只用于 GIS 文件（Shapefile、GeoPackage 等）；表格请用 read_table/read_vector。")
     notes: list[str] = []
-    enc = _gdal_encoding(path, kind, layer, encoding, notes) if kind in ("shp", "zip") else encoding
-    name = _choose_layer(path, kind, layer)[0] if kind not in _TABULAR else None
+    enc = _gdal_encoding(path, kind, layer, encoding, notes)
+    name = _choose_layer(path, kind, layer)[0]
     with fiona.open(_gdal_path(path, kind), layer=name, encoding=enc, allow_unsupported_drivers=True) as src:
         crs = src.crs.to_string() if src.crs else None
         fields = list(src.schema["properties"])
