@@ -5,7 +5,7 @@ Measures, for N parcels (default 200,000) and M points (default 1,000,000):
 * ``read_vector`` of a GeoPackage and of a GBK Shapefile without ``.cpg`` (N polygons);
 * ``read_vector`` of a GBK CSV with 经度/纬度 columns, and with ``crs="gcj02"`` (M points);
 * ``read_table`` of an XLSX (20,000 rows, openpyxl);
-* ``iter_records``/``scan_vector`` (fiona streaming) of the Shapefile, with the peak RSS of a
+* ``iter_records`` (with and without geometries) / ``scan_vector`` (fiona streaming) of the Shapefile, with the peak RSS of a
   child process doing only the scan, against a child doing a full ``read_vector``.
 
 Run: ``python benchmarks/bench_io.py [--parcels 200000] [--points 1000000]``. Prints a table.
@@ -102,7 +102,10 @@ def main(argv=None) -> None:
         assert len(p) == args.points
         timed(f"read_vector GBK CSV crs=gcj02, {args.points:,} points", lambda: io.read_vector(csv, crs="gcj02"))
         timed(f"read_table XLSX, {args.xlsx_rows:,} rows", lambda: io.read_table(xlsx, aliases="parcels"))
-        n = timed(f"iter_records (fiona) count, {args.parcels:,} records",
+        n = timed(f"iter_records (fiona) count, geometry=False, {args.parcels:,}",
+                  lambda: sum(1 for _ in io.iter_records(shp, geometry=False)))
+        assert n == args.parcels
+        n = timed(f"iter_records (fiona) with geometries, {args.parcels:,}",
                   lambda: sum(1 for _ in io.iter_records(shp)))
         assert n == args.parcels
         s = timed(f"scan_vector (fiona) validate, {args.parcels:,} records", lambda: io.scan_vector(shp))

@@ -947,22 +947,31 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None) -> "gpd.Geo
     return gdf
 
 
-def iter_records(path, *, layer=None, encoding=None) -> Iterator[dict]:
+def iter_records(path, *, layer=None, encoding=None, geometry: bool = True,
+                 fields: Sequence[str] | None = None) -> Iterator[dict]:
     """Stream a GIS file one record at a time with fiona (constant memory).
 
     For files too large to load whole (millions of parcels): count, validate or filter records
     before a full :func:`read_vector`. Coordinates are **as stored** (no CRS conversion, no
     repair); DBF encoding is detected as in :func:`read_vector`.
 
+    Parameters
+    ----------
+    geometry
+        ``False`` skips the geometries (GDAL does not even decode them): fastest for counting
+        or checking attributes.
+    fields
+        Only these attribute fields (default: all).
+
     Yields
     ------
     dict
-        ``{"row": i (0-based, file order), "properties": {field: value}, "geometry": shapely
-        geometry or None}``.
+        ``{"row": i (0-based, file order; a KML's folders are numbered on), "layer": name,
+        "properties": {field: value}, "geometry": shapely geometry or None}``.
 
     Examples
     --------
-    >>> sum(1 for _ in iter_records("宗地.shp"))  # doctest: +SKIP
+    >>> sum(1 for _ in iter_records("宗地.shp", geometry=False))  # doctest: +SKIP
     1000000
     """
     import fiona
@@ -974,13 +983,15 @@ def iter_records(path, *, layer=None, encoding=None) -> Iterator[dict]:
         raise InputError(f"{path}：iter_records 只用于 GIS 文件（Shapefile、GeoPackage 等）；表格请用 read_table/read_vector。")
     notes: list[str] = []
     enc = _gdal_encoding(path, kind, layer, encoding, notes)
-    names = _choose_layer(path, kind, layer)
-    for name in names:
-        with fiona.open(_gdal_path(path, kind), layer=name, encoding=enc, allow_unsupported_drivers=True) as src:
-            for i, feat in enumerate(src):
-                geom = feat.geometry
-                yield {"row": i, "properties": dict(feat.properties),
+    row = 0
+    for name in _choose_layer(path, kind, layer):
+        with fiona.open(_gdal_path(path, kind), layer=name, encoding=enc, allow_unsupported_drivers=True,
+                        ignore_geometry=not geometry, include_fields=fields) as src:
+            for feat in src:
+                geom = feat.geometry if geometry else None
+                yield {"row": row, "layer": name, "properties": dict(feat.properties),
                        "geometry": shapely.geometry.shape(geom) if geom is not None else None}
+                row += 1
 
 
 def scan_vector(path, *, layer=None, encoding=None, limit_rows: int = 20, chunk: int = 10_000) -> dict:

@@ -487,3 +487,14 @@ def test_read_site_file_keeps_declared_area_and_compares_it(tmp_path):
     assert site["area_mu"].tolist() == [60.0]  # declared in the file, kept
     assert site["area_mu_measured"].iloc[0] == pytest.approx(40_000 / settings.MU_M2, rel=1e-6)
     assert any("申报用地面积 30 亩" in n for n in site.attrs["read_notes"])
+
+
+def test_iter_records_without_geometry_and_kml_rows_numbered_on(tmp_path):
+    path = tmp_path / "folders.kml"
+    gpd.GeoDataFrame({"Name": ["甲"]}, geometry=[shapely.Point(*KNOWN)], crs=4326).to_file(path, driver="KML", layer="a")
+    gpd.GeoDataFrame({"Name": ["乙"]}, geometry=[shapely.Point(116.0, 36.5)], crs=4326).to_file(path, driver="KML",
+                                                                                               layer="b", mode="a")
+    recs = list(io.iter_records(path, geometry=False))
+    assert [r["row"] for r in recs] == [0, 1] and [r["layer"] for r in recs] == ["a", "b"]
+    assert all(r["geometry"] is None for r in recs)
+    assert [r["geometry"].x for r in io.iter_records(path)] == [KNOWN[0], 116.0]
