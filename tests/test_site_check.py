@@ -326,3 +326,29 @@ def test_shipped_site_across_two_townships_and_gcj02_point(real):
     site = dcf_io.read_site(f"{float(glon):.8f},{float(glat):.8f}", crs="gcj02")
     assert abs(site.geometry.iloc[0].x - p.x) < 1e-6
     assert sc.check_site(site, "轴承", context=real)["verdict"] == "fits"
+
+
+@pytest.mark.parametrize("where,industry,verdict,rule", [
+    ((4, 15), "蔬菜", "fits", "agriculture_fits_zone"),
+    ((10, 5), "葡萄", "conditional", "agri_outside_zone"),
+    ((20, 15), "养老", "fits", "service_fits_zone"),
+    ((20, 15), "物流", "conditional", "wrong_zone"),
+    ((3, 3), "C34", "conditional", "partial_match"),
+    ((3, 3), "C", "conditional", "industry_too_general"),
+    ((10, 5), "光伏", "conditional", "utility_special_plan"),
+    ((3, 3), "C3670", "fits", "park_mismatch"),
+])
+def test_every_other_rule(ctx, where, industry, verdict, rule):
+    res = sc.check_site(at(*where), industry, context=ctx)
+    assert res["verdict"] == verdict, res["reasons"]
+    r = rules_of(res)[rule]
+    assert r["plan_ref"].startswith("第") and r["text_zh"]
+
+
+def test_site_partly_outside_the_plan_area(ctx):
+    poly = crs.to_storage(gpd.GeoDataFrame(geometry=[km_box(24, 5, 26, 6)], crs=settings.working_crs))
+    res = sc.check_site(poly, "养老", context=ctx)
+    assert res["site"]["share_in_plan_area"] == pytest.approx(0.5, abs=1e-3)
+    r = rules_of(res)["plan_area_partial"]
+    assert "50.0%" in r["text_zh"] and "测试开发区街道" in r["text_zh"]
+    assert res["verdict"] == "conditional"

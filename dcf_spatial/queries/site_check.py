@@ -345,6 +345,13 @@ def _one(ctx, i, geom, area, lonlat, m: IndustryMatch, figures, flags, ov, rb, t
             pr = best["plan_ref"] or kind["plan_ref"]
             add(f"{kind['kind']}_fits_zone", "fits",
                 kind["fit_zh"].format(zone=best["name_zh"], codes="、".join(best["codes"]), plan_ref=pr), pr)
+            other_parks = [z for z in kind_zones if z["layer"] == "cluster_parks" and z["match"] == "none"
+                           and z["share"] >= th["split_min_share"]]
+            if best["layer"] != "cluster_parks" and other_parks:
+                pk = max(other_parks, key=lambda z: z["share"])
+                pr = policy["park_mismatch"]
+                add("park_mismatch", "info", pr["reason_zh"].format(
+                    park=pk["name_zh"], codes="、".join(pk["codes"]) or "未列明", zone=best["name_zh"]), pk["plan_ref"] or pr["plan_ref"])
             if full_share < th["full_share"]:
                 add("split_zone", "conditional",
                     policy["split_zone"]["reason_zh"].format(share=_fmt_share(full_share), zone=best["name_zh"]),
