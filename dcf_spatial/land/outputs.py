@@ -218,7 +218,8 @@ def layers_note(layers_used: list[dict]) -> list[str]:
 
 
 def write_answer_map(gdf, path, *, title: str, status_field: str, popup_fields: dict, max_features: int,
-                     provenance_note: str, overwrite: bool, priority: pd.Series | None = None):
+                     provenance_note: str, overwrite: bool, priority: pd.Series | None = None,
+                     value_order: list[str] | None = None):
     """Draw the answer with :func:`dcf_spatial.maps.webmap.answer_map`, at most ``max_features``.
 
     When there are more rows, the ``max_features`` with the highest ``priority`` are drawn and the
@@ -235,6 +236,11 @@ def write_answer_map(gdf, path, *, title: str, status_field: str, popup_fields: 
         order = priority.loc[draw.index].sort_values(ascending=False).index if priority is not None else draw.index
         draw = draw.loc[order[:max_features]]
         note = f"{note}；图上只绘制 {max_features:,} 宗（共 {len(gdf):,} 宗，按需处置优先、面积从大到小选取），完整清单见 Excel 与 GeoPackage"
+    if value_order:
+        # The style file gives fixed colours to a few labels and palette colours to the rest in
+        # order of first appearance; ordering the rows makes the most urgent status red.
+        pos = draw[status_field].map({v: i for i, v in enumerate(value_order)}).fillna(len(value_order))
+        draw = draw.iloc[np.argsort(pos.to_numpy(), kind="stable")]
     cols = [c for c in popup_fields if c in draw.columns]
     draw = draw[cols + [draw.geometry.name] + ([status_field] if status_field not in cols else [])]
     return answer_map(draw, path, title=title, status_field=status_field, label_field="parcel_id" if "parcel_id" in draw else None,

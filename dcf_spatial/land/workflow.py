@@ -19,6 +19,10 @@ from .zones import METHOD_ZH
 logger = logging.getLogger(__name__)
 
 IDLE_FILES = {"excel": "idle_audit.xlsx", "gpkg": "idle_audit.gpkg", "map": "idle_audit_map.html"}
+#: order in which statuses meet the map palette (red, blue, green, purple, orange, brown, pink);
+#: "正常" has its own fixed green in the style file
+MAP_STATUS_ORDER = ("idle_reclaim", "insufficient_data", "extended", "idle_underdeveloped", "idle", "not_applicable",
+                    "excused", "normal")
 EFFICIENCY_FILES = {"excel": "efficiency.xlsx", "gpkg": "efficiency.gpkg", "map": "efficiency_map.html"}
 
 
@@ -37,6 +41,11 @@ def synthetic_note(df) -> str:
         return (f"【合成数据】输入中 {n:,} 条记录标记为合成数据（synthetic=True）：宗地、权利人、信用代码、日期与金额均为程序生成的"
                 "虚构样例，不是真实宗地或企业，仅供演示与测试。")
     return "输入数据未标记为合成数据（如为真实数据，结果以自然资源部门核定为准）。"
+
+
+def _short_synthetic(df) -> str:
+    """The map legend's one-line data note."""
+    return "宗地为合成数据（程序生成的样例，非真实）" if synthetic_flags(df).any() else "宗地数据未标记为合成数据"
 
 
 def run_idle_audit(parcels, out_dir, *, as_of, imagery=None, built_class=None, field_map=None, crs=None,
@@ -107,11 +116,12 @@ def run_idle_audit(parcels, out_dir, *, as_of, imagery=None, built_class=None, f
         action_rank = result["status"].map({s: len(idle_audit.STATUS_ORDER) - i for i, s in enumerate(idle_audit.STATUS_ORDER)})
         priority = action_rank * 1e9 + result["area_mu"].fillna(0)
         layers_schematic = [lay["layer_id"] for lay in zones.attrs.get("layers_used", []) if "schematic" in str(lay.get("provenance"))]
-        note = (("示意图层：" + "、".join(layers_schematic) + "；") if layers_schematic else "") + synthetic_note(result)[:40]
+        note = (("示意图层：" + "、".join(layers_schematic) + "；") if layers_schematic else "") + _short_synthetic(result)
         written = outputs.write_answer_map(result, files["map"], title=f"闲置土地审计（基准日 {as_of:%Y-%m-%d}）",
                                            status_field="status_zh", popup_fields=popup,
                                            max_features=int(rules["map"]["max_features"]), provenance_note=note,
-                                           overwrite=overwrite, priority=priority)
+                                           overwrite=overwrite, priority=priority,
+                                           value_order=[idle_audit.STATUS_ZH[s] for s in MAP_STATUS_ORDER])
         if written is None:
             files.pop("map")
         t["map"] = time.perf_counter()
@@ -200,12 +210,14 @@ def run_efficiency(enterprises, out_dir, *, parcels=None, as_of=None, scoring=No
         if write_map:
             popup = {"parcel_id": "宗地代码", "holder": "土地使用权人", "eff_class_zh": "亩产效益分类",
                      "low_efficiency": "低效用地", "status_zh": "闲置审计结论", "area_mu": "面积（亩）"}
-            rank = audited["eff_class_zh"].map({v: i for i, v in enumerate(reversed(sorted(audited["eff_class_zh"].unique())))})
+            urgency = {"D": 5, "C": 4, "B": 3, "A": 2, "T": 1}
+            rank = audited["credit_code"].astype("string").str.upper().map(latest.set_index("credit_code")["eff_class"]).map(urgency).fillna(0)
             written = outputs.write_answer_map(audited, files["map"], title="亩产效益分类与低效用地",
                                                status_field="eff_class_zh", popup_fields=popup,
                                                max_features=int(idle_audit.load_rules()["map"]["max_features"]),
-                                               provenance_note=synthetic_note(audited)[:40], overwrite=overwrite,
-                                               priority=rank.astype(float) * 1e9 + audited["area_mu"].fillna(0))
+                                               provenance_note=_short_synthetic(audited), overwrite=overwrite,
+                                               priority=rank.astype(float) * 1e9 + audited["area_mu"].fillna(0),
+                                               value_order=[cfg["classes"][k]["name_zh"] for k in ("D", "B", "A", "C", "T")])
             if written is None:
                 files.pop("map")
     counts = classed["eff_class"].value_counts().reindex(list(efficiency.CLASS_ORDER), fill_value=0).to_dict()
