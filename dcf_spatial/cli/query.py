@@ -232,8 +232,15 @@ def available(zone_id, min_mu, parcels_file, crs, output, map_path, as_json, ove
     for p, hint in ((map_path, "--map"), (output, "--output")):
         if p is not None:
             check_writable(p, overwrite, param_hint=hint)
-    parcels = dcf_io.read_vector(parcels_file, crs=crs, aliases=("parcels",)) if parcels_file else None
-    plots = available_land(zone_id, parcels=parcels, min_mu=min_mu)
+    from ..queries.availability import find_zones, synthetic_parcels, taken_parcels
+
+    zones = find_zones(zone_id)
+    if parcels_file:
+        parcels = dcf_io.read_vector(parcels_file, crs=crs, aliases=("parcels",))
+    else:
+        parcels = synthetic_parcels(zones)
+    plots = available_land(zone_id, parcels=parcels, min_mu=min_mu, synthetic=not parcels_file)
+    zone_title = "、".join(zones["name_zh"].astype(str)) if zone_id else "四大工业集聚区"
     notes = plots.attrs["notes"]
     zone_note = f"分区图层：{plots.attrs.get('zones_title_zh', '')}（{plots.attrs.get('provenance', '')}）"
     if output:
@@ -244,17 +251,25 @@ def available(zone_id, min_mu, parcels_file, crs, output, map_path, as_json, ove
             plots.to_file(output, driver="GeoJSON" if suffix in (".geojson", ".json") else "GPKG")
         click.echo(f"候选地块已写出：{output}", err=True)
     if map_path:
+        import pandas as pd
+
         focus = plots.copy()
         focus["label"] = [f"候选地块 {r}（{m:.1f} 亩）" for r, m in zip(focus["rank"], focus["area_mu"])]
-        focus["数据"] = "合成数据" if plots.attrs["synthetic"] else "用户宗地"
-        _map(focus, map_path, overwrite, f"可用地：{zone_id or '四大工业集聚区'}", "数据",
+        focus["状态"] = "候选可用地"
+        taken = taken_parcels(zones, parcels)
+        tag = "（合成数据）" if plots.attrs["synthetic"] else ""
+        tk = taken[[taken.geometry.name]].copy()
+        tk["label"] = [f"已占用/已供地宗地{tag}"] * len(tk)
+        tk["状态"] = f"已占用或已供地{tag}"
+        focus = pd.concat([focus, tk], ignore_index=True)
+        _map(focus, map_path, overwrite, f"可用地：{zone_title}", "状态",
              {"label": "地块", "zone_name_zh": "分区", "area_mu": "面积（亩）", "distance_km": "距分区中心（km）"},
              "；".join(notes + [zone_note]))
     if as_json:
         echo_json({"plots": plots.drop(columns=plots.geometry.name).to_dict(orient="records"),
                    "notes": notes, "zone_note": zone_note, "synthetic": plots.attrs["synthetic"]})
         return
-    click.echo(f"可用地候选（{zone_id or '四大工业集聚区'}）：{len(plots)} 块，合计 {plots['area_mu'].sum():,.1f} 亩")
+    click.echo(f"可用地候选（{zone_title}）：{len(plots)} 块，合计 {plots['area_mu'].sum():,.1f} 亩")
     for r in plots.head(30).itertuples():
         click.echo(f"  {r.rank:>3}. {r.zone_name_zh} {r.area_mu:,.1f} 亩（{r.area_ha:,.2f} 公顷），距分区中心 {r.distance_km:.2f} km")
     if len(plots) > 30:

@@ -85,6 +85,17 @@ def synthetic_parcels(zones, *, n: int | None = None, seed: int | None = None):
     return to_storage(gdf)
 
 
+def taken_parcels(zones, parcels):
+    """The parcels counted as taken (occupied/supplied) that touch the zones, for maps."""
+    import shapely
+
+    taken, _ = _taken_mask(parcels)
+    sel = parcels[taken]
+    zw = shapely.union_all(to_working(zones).geometry.values)
+    hit = shapely.intersects(to_working(sel).geometry.values, zw)
+    return sel[hit]
+
+
 def _taken_mask(parcels) -> tuple[np.ndarray, str]:
     cfg = plan.rules()["availability"]
     field = next((f for f in cfg["status_fields"] if f in parcels.columns), None)
@@ -131,7 +142,7 @@ def _cut_by_grid(geom, size_m: float):
 
 def available_land(zone_id: str | None = None, *, parcels=None, min_mu: float | None = None, store=None,
                    constraints: list[dict] | None = None, sample_n: int | None = None, seed: int | None = None,
-                   grid_m: float | None = None):
+                   grid_m: float | None = None, synthetic: bool | None = None):
     """Candidate plots in a zone not taken by occupied/supplied parcels nor under a constraint.
 
     Parameters
@@ -146,6 +157,9 @@ def available_land(zone_id: str | None = None, *, parcels=None, min_mu: float | 
         Smallest plot to report, in 亩 (default from ``plan_rules.json``).
     constraints
         ``[{"layer", "buffer_m", "name_zh"}]``; default from ``plan_rules.json``.
+    synthetic
+        Label the answer as synthetic (default: when ``parcels`` is None or has a true
+        ``synthetic`` column).
     grid_m
         Block size (m) that free land is cut into (default ``plot_grid_m`` in ``plan_rules.json``;
         0 keeps connected pieces whole).
@@ -166,9 +180,10 @@ def available_land(zone_id: str | None = None, *, parcels=None, min_mu: float | 
     constraints = cfg["constraints"] if constraints is None else constraints
     grid_m = cfg["plot_grid_m"] if grid_m is None else grid_m
     zones = find_zones(zone_id, store)
-    synthetic = parcels is None
-    if synthetic:
+    if parcels is None:
         parcels = synthetic_parcels(zones, n=sample_n, seed=seed)
+        synthetic = True
+    synthetic = bool(synthetic) or bool(parcels.get("synthetic", pd.Series([False])).any())
     check_same_crs(zones, parcels, names=("zones", "parcels"))
     taken, taken_note = _taken_mask(parcels)
     zw = to_working(zones)
