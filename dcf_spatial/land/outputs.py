@@ -65,9 +65,11 @@ def check_outputs(paths, overwrite: bool) -> None:
 def _excel_frame(df: pd.DataFrame, columns_zh: dict) -> pd.DataFrame:
     cols = [c for c in columns_zh if c in df.columns]
     out = pd.DataFrame({columns_zh[c]: df[c] for c in cols})
-    for c in out.columns:
+    for src, c in zip(cols, out.columns):
         s = out[c]
-        if pd.api.types.is_datetime64_any_dtype(s):
+        if pd.api.types.is_float_dtype(s):
+            out[c] = s.round(4 if ("share" in src or "fraction" in src) else 2)
+        elif pd.api.types.is_datetime64_any_dtype(s):
             out[c] = s.dt.strftime("%Y-%m-%d").fillna("") if len(s) else s
         elif isinstance(s.dtype, (pd.StringDtype, pd.BooleanDtype)) or s.dtype == object:
             out[c] = s.astype(object).where(s.notna(), None)
