@@ -9,6 +9,8 @@ import click
 from ._options import check_writable, crs_opt, echo_json, json_opt, map_opt, overwrite_opt
 
 CATALOGUE_CLASSES = ("鼓励类", "允许类", "限制类", "淘汰类")
+#: batch rows listed in the text summary (all rows go to -o / --json)
+TEXT_ROWS = 50
 
 
 @click.group()
@@ -130,8 +132,9 @@ def _outputs(results, sites, report_path, map_path, overwrite, *, title, inputs=
 def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, default_industry):
     from ..queries import site_check as sc
 
-    sites, industries, figures, errors, notes = sc.read_batch(batch_file, crs=crs, default_industry=default_industry)
-    results = sc.check_sites(sites, industries, figures=figures, errors=errors)
+    sites, industries, figures, errors, notes, flags = sc.read_batch(batch_file, crs=crs,
+                                                                     default_industry=default_industry)
+    results = sc.check_sites(sites, industries, figures=figures, errors=errors, flags=flags)
     table = sc.results_table(results)
     if output is not None:
         _write_table(table, sites, results, output)
@@ -145,8 +148,11 @@ def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, d
     click.echo(f"批量核查 {batch_file}：共 {len(table)} 条记录（与输入相同，无一遗漏）。")
     for k, v in counts.items():
         click.echo(f"  {k}：{v} 条")
-    for r in table.itertuples():
+    shown = table.head(TEXT_ROWS)
+    for r in shown.itertuples():
         click.echo(f"  第 {r.row} 条记录：{r.verdict_zh}" + (f" — {r.error}" if r.error else ""))
+    if len(table) > len(shown):
+        click.echo(f"  …… 其余 {len(table) - len(shown)} 条见 -o 输出文件或 --json")
     prov = next((r["provenance"]["note_zh"] for r in results if r.get("status") == "ok"), "")
     if prov:
         click.echo("数据说明：" + prov)

@@ -551,6 +551,9 @@ def summary_text(result: dict) -> str:
     return "\n".join(lines)
 
 
+_TRUE = {"是", "y", "yes", "true", "1", "1.0", "有"}
+
+
 def read_batch(path, *, crs=None, default_industry: str | None = None):
     """Read a batch file (CSV/XLSX/any vector file, one site per row) for :func:`check_sites`.
 
@@ -559,9 +562,12 @@ def read_batch(path, *, crs=None, default_industry: str | None = None):
     Rows without usable coordinates or industry are kept and reported, never dropped. A point row's
     用地面积 is used for the indicators; the point is not turned into a polygon.
 
+    Optional columns ``capacity_replacement`` (是/否) and ``catalogue_class`` (鼓励类/限制类/淘汰类/允许类)
+    feed the barred-industry rules.
+
     Returns
     -------
-    (sites, industries, figures, errors, notes)
+    (sites, industries, figures, errors, notes, flags)
     """
     import pandas as pd
 
@@ -570,27 +576,35 @@ def read_batch(path, *, crs=None, default_industry: str | None = None):
     gdf = dcf_io.read_vector(path, crs=crs, aliases=("sites",))
     n = len(gdf)
     issue_col = getattr(dcf_io, "ISSUE_COLUMN", "read_issue")
-    issues = gdf[issue_col] if issue_col in gdf.columns else pd.Series([None] * n)
-    ind_col = next((c for c in ("industry_code", "industry") if c in gdf.columns), None)
-    industries, errors, figures = [], [], []
+
+    def column(name):
+        return gdf[name].tolist() if name in gdf.columns else [None] * n
+
+    def blank(v) -> bool:
+        return v is None or v != v or str(v).strip() == ""
+
+    issues = column(issue_col)
+    codes_col, words_col = column("industry_code"), column("industry")
+    empty_geom = [g is None or g.is_empty for g in gdf.geometry.values]
+    fig_cols = {f: column("area_mu" if f == "site_area_mu" else f) for f in FIGURE_FIELDS}
+    swap_col, class_col = column("capacity_replacement"), column("catalogue_class")
+    industries, errors, figures, flags = [], [], [], []
     for i in range(n):
-        val = gdf[ind_col].iloc[i] if ind_col else None
-        if (val is None or val != val or str(val).strip() == "") and ind_col == "industry_code" and "industry" in gdf:
-            val = gdf["industry"].iloc[i]
-        if val is None or val != val or str(val).strip() == "":
+        val = codes_col[i] if not blank(codes_col[i]) else words_col[i]
+        if blank(val):
             val = default_industry
         industries.append(val)
-        err = issues.iloc[i]
-        err = None if err is None or err != err or str(err).strip() == "" else str(err)
+        err = None if blank(issues[i]) else str(issues[i])
         if val is None and not err:
             err = "该行没有行业（请填写“行业”或“行业代码”列，或用 --industry 给出统一行业）。"
-        errors.append(err if (err and (gdf.geometry.iloc[i] is None or gdf.geometry.iloc[i].is_empty or val is None))
-                      else None)
-        fig = {}
-        for f in FIGURE_FIELDS:
-            src = "area_mu" if f == "site_area_mu" else f
-            if src in gdf.columns:
-                fig[f] = gdf[src].iloc[i]
-        figures.append(fig)
+        errors.append(err if err and (empty_geom[i] or val is None) else None)
+        figures.append({f: col[i] for f, col in fig_cols.items() if col[i] is not None})
+        flag = {}
+        if not blank(swap_col[i]):
+            flag["capacity_replacement"] = str(swap_col[i]).strip().lower() in _TRUE
+        if not blank(class_col[i]):
+            cls = str(class_col[i]).strip()
+            flag["catalogue_class"] = cls if cls in ("鼓励类", "允许类", "限制类", "淘汰类") else None
+        flags.append(flag)
     logger.info("Read %d batch rows from %s", n, path)
-    return gdf, industries, figures, errors, list(gdf.attrs.get("read_notes", []))
+    return gdf, industries, figures, errors, list(gdf.attrs.get("read_notes", [])), flags
