@@ -352,3 +352,20 @@ def test_site_partly_outside_the_plan_area(ctx):
     r = rules_of(res)["plan_area_partial"]
     assert "50.0%" in r["text_zh"] and "测试开发区街道" in r["text_zh"]
     assert res["verdict"] == "conditional"
+
+
+def test_read_batch_flags_and_figures(ctx, tmp_path):
+    p1 = at(19, 4).geometry.iloc[0]
+    p2 = at(3, 3).geometry.iloc[0]
+    csv = tmp_path / "flags.csv"
+    csv.write_text("经度,纬度,行业,catalogue_class,capacity_replacement,用地面积(亩),plot_ratio\n"
+                   f"{p1.x:.8f},{p1.y:.8f},涂料,限制类,,,\n"
+                   f"{p2.x:.8f},{p2.y:.8f},水泥,,是,,\n"
+                   f"{p2.x:.8f},{p2.y:.8f},C3451,,,100,0.5\n", encoding="utf-8")
+    sites, inds, figs, errs, notes, flags = sc.read_batch(csv)
+    assert inds == ["涂料", "水泥", "C3451"] and errs == [None, None, None]
+    assert flags[0]["catalogue_class"] == "限制类" and flags[1]["capacity_replacement"] is True
+    out = sc.check_sites(sites, inds, figures=figs, errors=errs, flags=flags, context=ctx)
+    assert [r["verdict"] for r in out] == ["does_not_fit", "conditional", "conditional"]
+    ind = {x["indicator"]: x for x in out[2]["indicators"]}
+    assert ind["plot_ratio"]["status"] == "fail" and ind["plot_ratio"]["value"] == 0.5
