@@ -74,10 +74,21 @@ SUPPORTED_FORMATS: dict[str, str] = {
     ".txt": "分隔文本（含坐标列）",
     ".xlsx": "Excel 工作簿（含坐标列）",
     ".xlsm": "Excel 工作簿（含坐标列）",
+    ".dxf": "CAD 交换格式 DXF（闭合多段线转为面）",
+}
+#: formats users often have, with what to do instead
+_CONVERT_HINTS = {
+    ".xls": "不支持旧版 Excel .xls。请在 Excel/WPS 中另存为 .xlsx 后再读取",
+    ".dwg": "不能直接读取 CAD .dwg。请在 CAD 中“另存为”DXF（或导出为 Shapefile）后再读取",
+    ".wt": "不能直接读取 MapGIS 文件。请在 MapGIS 中转换为 Shapefile（或 GeoPackage）后再读取",
+    ".wl": "不能直接读取 MapGIS 文件。请在 MapGIS 中转换为 Shapefile（或 GeoPackage）后再读取",
+    ".wp": "不能直接读取 MapGIS 文件。请在 MapGIS 中转换为 Shapefile（或 GeoPackage）后再读取",
+    ".mdb": "不能直接读取个人地理数据库 .mdb。请在 ArcGIS 中导出为文件地理数据库（.gdb）或 GeoPackage",
 }
 _FORMAT_KIND = {
     ".shp": "shp", ".zip": "zip", ".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson",
     ".kml": "kml", ".kmz": "kml", ".gdb": "gdb", ".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
+    ".dxf": "dxf",
 }
 _TABULAR = ("csv", "xlsx")
 #: alias groups applied by read_vector unless told otherwise: the national land-survey standards
@@ -320,8 +331,8 @@ def _format_of(path: Path) -> str:
         raise InputError(
             f"{path} 是文件夹而不是数据文件。请给出其中的 .shp/.gpkg 等文件；只有 ESRI 文件地理数据库（.gdb 文件夹）可直接读取。"
         )
-    if suffix == ".xls":
-        raise InputError(f"{path}：不支持旧版 Excel .xls。请在 Excel/WPS 中另存为 .xlsx 后再读取。")
+    if suffix in _CONVERT_HINTS:
+        raise InputError(f"{path}：{_CONVERT_HINTS[suffix]}。")
     if suffix not in _FORMAT_KIND:
         raise InputError(
             f"{path}：不支持的文件格式 {suffix or '（无扩展名）'}。支持：{_supported_text()}。"
@@ -718,6 +729,26 @@ def _read_gdal(path: Path, kind: str, layer, encoding, notes) -> "gpd.GeoDataFra
         gdf = frames[0]
     if kind == "kml":
         notes.append("KML 坐标按规范为 WGS84；若取自奥维、高德等国内地图，坐标多为 GCJ-02，请指定 crs=gcj02")
+    if kind == "dxf":
+        gdf = _close_cad_rings(gdf, notes)
+    return gdf
+
+
+def _close_cad_rings(gdf, notes):
+    """CAD draws a site's red line as a closed polyline; GDAL reads it as a line. Make it a polygon."""
+    import shapely
+
+    geoms = np.asarray(gdf.geometry.values)
+    lines = shapely.get_type_id(geoms) == 1
+    closed = np.zeros(len(geoms), dtype=bool)
+    closed[lines] = shapely.is_closed(geoms[lines]) & (shapely.get_num_coordinates(geoms[lines]) >= 4)
+    if closed.any():
+        new = geoms.copy()
+        coords, index = shapely.get_coordinates(geoms[closed], return_index=True)
+        new[closed] = shapely.polygons(shapely.linearrings(coords, indices=index))
+        gdf = gdf.set_geometry(new, crs=gdf.crs)
+        notes.append(f"CAD 中 {int(closed.sum())} 条闭合多段线已转为面（红线范围）；未闭合的线保持为线")
+    notes.append("DXF 来自 CAD，其图层名在 Layer 列；CAD 文件通常不带坐标系，坐标系按数值判断（见下），必要时请用 --crs 指定")
     return gdf
 
 

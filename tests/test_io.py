@@ -230,12 +230,17 @@ def test_empty_files_raise_naming_the_file(tmp_path):
 
 
 def test_unsupported_and_missing_files(tmp_path):
+    pdf = tmp_path / "规划图.pdf"
+    pdf.write_bytes(b"%PDF-1.7")
+    with pytest.raises(InputError) as err:
+        io.read_vector(pdf)
+    msg = str(err.value)
+    assert str(pdf) in msg and ".gpkg" in msg and ".shp" in msg and ".xlsx" in msg and "导出" in msg
     dwg = tmp_path / "plan.dwg"
     dwg.write_bytes(b"AC1027")
-    with pytest.raises(InputError) as err:
+    with pytest.raises(InputError, match="DXF") as err:
         io.read_vector(dwg)
-    msg = str(err.value)
-    assert str(dwg) in msg and ".gpkg" in msg and ".shp" in msg and ".xlsx" in msg and "导出" in msg
+    assert str(dwg) in str(err.value)
     xls = tmp_path / "old.xls"
     xls.write_bytes(b"\xd0\xcf\x11\xe0")
     with pytest.raises(InputError, match="另存为 .xlsx") as err:
@@ -498,3 +503,18 @@ def test_iter_records_without_geometry_and_kml_rows_numbered_on(tmp_path):
     assert [r["row"] for r in recs] == [0, 1] and [r["layer"] for r in recs] == ["a", "b"]
     assert all(r["geometry"] is None for r in recs)
     assert [r["geometry"].x for r in io.iter_records(path)] == [KNOWN[0], 116.0]
+
+
+def test_dxf_closed_polyline_becomes_a_polygon(tmp_path):
+    import pyogrio
+
+    x, y = point_in("EPSG:4527")
+    ring = shapely.LineString([(x, y), (x + 200, y), (x + 200, y + 150), (x, y + 150), (x, y)])
+    path = tmp_path / "红线.dxf"
+    with pytest.warns(UserWarning, match="crs"):  # CAD files carry no CRS: that is the point
+        pyogrio.write_dataframe(gpd.GeoDataFrame(geometry=[ring, shapely.LineString([(x, y), (x + 50, y + 50)])]),
+                                path, driver="DXF")
+    gdf = io.read_vector(path)
+    assert gdf.geom_type.tolist() == ["Polygon", "LineString"]
+    assert dcf_crs.to_working(gdf).geometry.area.iloc[0] == pytest.approx(200 * 150, rel=1e-6)
+    assert any("EPSG:4527" in n for n in gdf.attrs["read_notes"]) and any("闭合多段线" in n for n in gdf.attrs["read_notes"])
