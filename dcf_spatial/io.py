@@ -7,8 +7,10 @@ and ``attrs["source_file"]``.
 
 Formats (:data:`SUPPORTED_FORMATS`): Shapefile (also zipped; DBF encoding detected — GBK without
 ``.cpg`` is the common case here), GeoPackage, GeoJSON, KML/KMZ, ESRI FileGDB (``.gdb`` folder,
-GDAL's OpenFileGDB), CSV/TXT (UTF-8, UTF-8-BOM or GBK) and XLSX with coordinate columns
-(``lon/lat``, ``经度/纬度``, ``X/Y``, ``东坐标/北坐标``, a combined ``经纬度`` column, or WKT).
+GDAL's OpenFileGDB), CAD DXF (closed polylines become polygons), CSV/TXT (UTF-8, UTF-8-BOM,
+UTF-16 or GBK) and XLSX with coordinate columns (``lon/lat``, ``经度/纬度``, ``X/Y``,
+``东坐标/北坐标``, a combined ``经纬度`` column, degrees-minutes-seconds, or WKT). Formats that
+cannot be read (.dwg, MapGIS, .mdb, .xls) are refused with the conversion to make.
 
 Engines: GDAL through pyogrio (geopandas' default, fast, whole file in memory) for
 :func:`read_vector`; **fiona** for :func:`iter_records` / :func:`scan_vector`, which stream a very
@@ -763,7 +765,7 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
     Parameters
     ----------
     path
-        Shapefile (or .zip of one), GeoPackage, GeoJSON, KML/KMZ, .gdb folder, CSV/TXT or XLSX.
+        Shapefile (or .zip of one), GeoPackage, GeoJSON, KML/KMZ, .gdb folder, DXF, CSV/TXT or XLSX.
     crs
         CRS of the coordinates when the file does not say, or says wrongly: an EPSG code,
         ``"gcj02"`` (Amap/Tencent) or ``"bd09"`` (Baidu) — converted to CGCS2000. It overrides a
