@@ -411,7 +411,44 @@ class PostgisStore:
         return int(count)
 
 
-def read_pg_table(spec: str, *, store=None, bbox: tuple | None = None) -> "gpd.GeoDataFrame":
+def _split_spec(spec: str, st: "PostgisStore") -> tuple[str, str]:
+    name = spec[3:] if spec.startswith("pg:") else spec
+    schema, _, table = name.rpartition(".")
+    if not table:
+        raise InputError(f"{spec}: name a table, e.g. pg:bureau.parcels (pg:SCHEMA.TABLE).")
+    return schema or st.schema, table
+
+
+def _input_store(spec: str, store) -> "PostgisStore":
+    from .. import settings
+    from . import as_pg_url
+
+    url = as_pg_url(store if store is not None else settings.store)
+    if url is None:
+        raise InputError(
+            f"{spec}: a pg: input is read from the database of a PostGIS layer store, but the store is "
+            f"{store if store is not None else settings.store}. Run with --store postgresql://USER@HOST/DB "
+            "(or DCF_STORE), or export the table to a file first."
+        )
+    return PostgisStore(url)
+
+
+def pg_table_pages(spec: str, *, store=None) -> int:
+    """Number of disk pages of the table ``pg:SCHEMA.TABLE`` (for reading it in page ranges)."""
+    from sqlalchemy import text
+
+    st = _input_store(spec, store)
+    schema, table = _split_spec(spec, st)
+    with st._connect() as con:
+        pages = con.execute(text("SELECT pg_relation_size(to_regclass(:t)) / current_setting('block_size')::int"),
+                            {"t": f"{_q(schema)}.{_q(table)}"}).scalar()
+    if pages is None:
+        raise InputError(f"{spec}: no table {schema}.{table} in {st.label}.")
+    return int(pages)
+
+
+def read_pg_table(spec: str, *, store=None, bbox: tuple | None = None,
+                  pages: tuple[int, int] | None = None) -> "gpd.GeoDataFrame":
     """Read a user table (parcels, enterprises…) from the PostGIS store's database.
 
     Parameters
@@ -425,27 +462,16 @@ def read_pg_table(spec: str, *, store=None, bbox: tuple | None = None) -> "gpd.G
         (the box is transformed to the table's SRID when that differs).
 
     The result keeps the table's CRS (from its SRID); the caller converts it to the storage CRS.
-    Rows come in ``_dcf_row`` order when the table has that column, otherwise in the database's order.
+    ``pages=(first, stop)`` reads only the rows stored in those disk pages (see
+    :func:`pg_table_pages`): how the dask engine splits a table between workers.
+    Rows come in ``_dcf_row`` order when the table has that column, otherwise in the database's
+    (physical, with ``pages``) order.
     """
     import geopandas as gpd
     from sqlalchemy import text
 
-    from .. import settings
-    from . import as_pg_url
-
-    url = as_pg_url(store if store is not None else settings.store)
-    if url is None:
-        raise InputError(
-            f"{spec}: a pg: input is read from the database of a PostGIS layer store, but the store is "
-            f"{store if store is not None else settings.store}. Run with --store postgresql://USER@HOST/DB "
-            "(or DCF_STORE), or export the table to a file first."
-        )
-    st = PostgisStore(url)
-    name = spec[3:] if spec.startswith("pg:") else spec
-    schema, _, table = name.rpartition(".")
-    schema = schema or st.schema
-    if not table:
-        raise InputError(f"{spec}: name a table, e.g. pg:bureau.parcels (pg:SCHEMA.TABLE).")
+    st = _input_store(spec, store)
+    schema, table = _split_spec(spec, st)
     with st._connect() as con:
         geo = con.execute(text(
             "SELECT f_geometry_column, srid FROM geometry_columns WHERE f_table_schema=:s AND f_table_name=:t"),
@@ -459,16 +485,50 @@ def read_pg_table(spec: str, *, store=None, bbox: tuple | None = None) -> "gpd.G
         cols = [r[0] for r in con.execute(text(
             "SELECT column_name FROM information_schema.columns WHERE table_schema=:s AND table_name=:t "
             "ORDER BY ordinal_position"), {"s": schema, "t": table}).all()]
-        where, params = "", {}
+        conds, params = [], {}
         if bbox is not None:
             x0, y0, x1, y1 = (float(v) for v in bbox)
             env = f"ST_MakeEnvelope(:x0, :y0, :x1, :y1, {STORAGE_SRID})"
             if srid and int(srid) not in (0, STORAGE_SRID):
                 env = f"ST_Transform({env}, {int(srid)})"
-            where, params = f" WHERE ST_Intersects({_q(geom_col)}, {env})", {"x0": x0, "y0": y0, "x1": x1, "y1": y1}
-        order = f" ORDER BY {_q(ORDER_COLUMN)}" if ORDER_COLUMN in cols else ""
+            conds.append(f"ST_Intersects({_q(geom_col)}, {env})")
+            params.update({"x0": x0, "y0": y0, "x1": x1, "y1": y1})
+        if pages is not None:  # a TID range scan (PostgreSQL 14+): only those pages are read
+            conds.append(f"ctid >= '({int(pages[0])},0)'::tid AND ctid < '({int(pages[1])},0)'::tid")
+        where = (" WHERE " + " AND ".join(conds)) if conds else ""
+        if ORDER_COLUMN in cols:
+            order = f" ORDER BY {_q(ORDER_COLUMN)}"
+        else:
+            order = " ORDER BY ctid" if pages is not None else ""
         select = ", ".join(_q(c) for c in cols if c != ORDER_COLUMN)
         gdf = gpd.read_postgis(text(f"SELECT {select} FROM {_q(schema)}.{_q(table)}{where}{order}"), con,
                                geom_col=geom_col, params=params)
     logger.info("Read %d rows from %s.%s in %s", len(gdf), schema, table, st.label)
     return gdf
+
+
+def write_pg_table(gdf, spec: str, *, store=None, overwrite: bool = False) -> str:
+    """Write ``gdf`` (any CRS; stored in EPSG:4490) as table ``pg:SCHEMA.TABLE`` in the store's database.
+
+    The loader of the layer store is used (empty strings kept, feature order kept in ``_dcf_row``,
+    a GiST index on ``geometry``), in one transaction. An existing table is refused unless
+    ``overwrite``. Returns the spec, for :func:`read_pg_table` and ``--parcels pg:…``.
+    """
+    from sqlalchemy import text
+
+    from ..crs import to_storage
+
+    st = _input_store(spec, store)
+    schema, table = _split_spec(spec, st)
+    target = PostgisStore(st._url.update_query_dict({"schema": schema}).render_as_string(hide_password=False))
+    with target._connect(transaction=True) as con:
+        con.execute(text(f"CREATE SCHEMA IF NOT EXISTS {_q(schema)}"))
+        if target._table_exists(con, table):
+            if not overwrite:
+                raise InputError(f"{spec}: the table {schema}.{table} exists in {st.label}. Pass --overwrite to replace it.")
+            target._drop(con, table)
+        tmp = target._load_temp(con, to_storage(gdf), table)
+        target._rename(con, tmp, table)
+        con.execute(text(f"ANALYZE {target._t(table)}"))
+    logger.info("Wrote %d rows to %s.%s in %s", len(gdf), schema, table, st.label)
+    return f"pg:{schema}.{table}"
