@@ -272,3 +272,11 @@ def test_shipped_parks_lie_in_their_clusters_and_anchors_nearest_their_cluster()
     with_cluster = anchors["cluster_id"].fillna("").astype(str).str.startswith("cluster.").to_numpy()
     assert (near.loc[with_cluster, "b_id"].to_numpy() == anchors.loc[with_cluster, "cluster_id"].to_numpy()).all()
     assert (near.loc[with_cluster, "distance_m"] == 0).all()
+
+
+def test_cli_site_rules_and_industry_lookup(run):
+    r = run("site", "rules")
+    assert r.exit_code == 0 and "严禁水泥、铸造等行业新增产能" in r.output and "第三章第三节" in r.output
+    r2 = run("site", "industry", "轴承", "管材", "--json")
+    data = json.loads(r2.stdout)
+    assert data[0]["codes"] == ["C3451"] and data[1]["status"] == "ambiguous"

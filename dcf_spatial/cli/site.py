@@ -9,6 +9,10 @@ import click
 from ._options import check_writable, crs_opt, echo_json, json_opt, map_opt, overwrite_opt
 
 CATALOGUE_CLASSES = ("鼓励类", "允许类", "限制类", "淘汰类")
+#: layers drawn under a site-check answer: the plan's zones plus the development-zone units
+#: (a site there is outside the plan area) and the cluster parks
+SITE_MAP_CONTEXT = ["district", "townships", "other_units", "industrial_clusters", "cluster_parks", "agri_zones",
+                    "service_core", "service_belts", "service_groups", "service_points"]
 #: batch rows listed in the text summary (all rows go to -o / --json)
 TEXT_ROWS = 50
 
@@ -125,7 +129,7 @@ def _outputs(results, sites, report_path, map_path, overwrite, *, title, inputs=
                    popup_fields={"verdict_zh": "结论", "industry_zh": "行业", "townships": "所在镇（街道）",
                                  "zones": "涉及分区", "nearest_designated": "对口分区（最近）", "reasons": "判定理由",
                                  "error": "问题"},
-                   provenance_note=prov, overwrite=overwrite)
+                   context=SITE_MAP_CONTEXT, provenance_note=prov, overwrite=overwrite)
         click.echo(f"地图已写出：{map_path}", err=True)
 
 
@@ -179,3 +183,61 @@ def _write_table(table, sites, results, output: Path):
         sites_frame(sites, results).to_file(output, layer="site_check", driver="GPKG")
     else:
         raise click.BadParameter(f"{output}: use .csv, .xlsx or .gpkg.", param_hint="--output")
+
+
+@site.command()
+@click.argument("words", nargs=-1, required=True)
+@json_opt
+def industry(words, as_json):
+    """查行业代码 — resolve codes or Chinese words to GB/T 4754-2017 (lists candidates when ambiguous).
+
+    \b
+    $ dcf site industry 轴承 管材 3612
+    """
+    from ..industry import resolve
+
+    out = [resolve(w) for w in words]
+    if as_json:
+        echo_json([m.to_dict() for m in out])
+        return
+    for m in out:
+        if m.resolved:
+            click.echo(f"{m.query}：{m.label_zh}")
+        elif m.status == "ambiguous":
+            click.echo(f"{m.query}：有多个可能 — " + "；".join(f"{c} {n}" for c, n in m.candidates))
+        else:
+            hint = "；".join(f"{c} {n}" for c, n in m.candidates)
+            click.echo(f"{m.query}：无法识别" + (f"（相近：{hint}）" if hint else ""))
+
+
+@site.command()
+@json_opt
+def rules(as_json):
+    """列出核查规则 — every rule with its plan reference and the plan's words, for line-by-line review.
+
+    \b
+    $ dcf site rules
+    $ dcf site rules --json > rules.json
+    """
+    from .. import plan
+
+    rb = plan.rules()
+    zones = plan.zones()
+    if as_json:
+        echo_json({"rules": rb, "zones": zones})
+        return
+    click.echo("一、禁止与限制（第九章第三节）")
+    for r in rb["barred"]:
+        click.echo(f"  [{r['id']}] 行业 {', '.join(r['codes'])} → {plan.verdict_zh(r['effect'])}；{r['plan_ref']}")
+        click.echo(f"      原文：{r['quote']}")
+    click.echo("二、产业类别与对应分区")
+    for k in rb["industry_kinds"]:
+        click.echo(f"  [{k['kind']}] {k['name_zh']}（{', '.join(k['codes'])}）→ 分区图层 {', '.join(k['zone_layers']) or '无'}；"
+                   f"不在对应分区：{plan.verdict_zh(k['outside_effect'])}（规则 {k['outside_rule']}）")
+    click.echo("三、政策规则")
+    for rid, r in rb["policy_rules"].items():
+        quote = f"\n      原文：{r['quote']}" if r.get("quote") else ""
+        click.echo(f"  [{rid}] {r['plan_ref']}{quote}")
+    click.echo("四、各分区承接的行业（plan_zones.json）")
+    for zid, z in zones.items():
+        click.echo(f"  {zid} {z.get('name_zh', '')}（{z.get('plan_ref', '')}）：{', '.join(z.get('industries_gbt4754') or []) or '—'}")
