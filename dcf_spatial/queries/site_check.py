@@ -275,8 +275,8 @@ def _one(ctx, i, geom, area, lonlat, m: IndustryMatch, figures, flags, ov, rb, t
         if others:
             text = pa["in_other_unit_zh"].format(units="、".join(o["name_zh"] for o in others))
         else:
-            text = pa["outside_district_zh"] if share_district < th["split_min_share"] else (
-                "选址位于东昌府区行政区域内、但不在规划所含 14 个镇（街道）内，超出本规划范围（第一章第一节）。")
+            text = (pa["outside_district_zh"] if share_district < th["split_min_share"]
+                    else pa["in_district_not_plan_zh"])
         add("plan_area", "outside_plan_area", text, pa["plan_ref"])
     elif share_plan < th["full_share"]:
         where = "、".join(o["name_zh"] for o in others) or "东昌府区以外"
