@@ -180,3 +180,34 @@ def test_every_row_is_counted_even_without_geometry(store, tmp_path):
     assert sum(ns) == 3  # two polygons and one point are drawn ...
     assert "1 条记录无几何" in html  # ... and the row without geometry is reported, not dropped
     assert "需核实（1）" in html  # its status still counts in the legend
+
+
+@needs_chromium
+def test_large_layer_renderer_keeps_hover_click_and_escaping(store, tmp_path, monkeypatch):
+    """Layers above [web] fast_render_min_features use the batched canvas layer: same behaviour."""
+    from dcf_spatial.maps import style as map_style
+
+    text = map_style.style_path.read_text(encoding="utf-8")
+    custom = tmp_path / "style.toml"
+    custom.write_text(re.sub(r"fast_render_min_features = \d+", "fast_render_min_features = 2", text), encoding="utf-8")
+    monkeypatch.setattr(map_style, "style_path", custom)
+    path = webmap.answer_map(_answer(), tmp_path / "big.html", title="大图层", label_field="name", status_field="verdict")
+    assert '"big":true' in path.read_text(encoding="utf-8")
+
+    def act(page):
+        x, y = page.evaluate("""(() => { const m = window.dcfMap, r = m.getContainer().getBoundingClientRect();
+                               const p = m.latLngToContainerPoint([36.33, 115.76]); return [p.x + r.left, p.y + r.top]; })()""")
+        page.mouse.move(x, y)
+        page.wait_for_timeout(200)
+        page.mouse.click(x, y)
+        page.wait_for_timeout(300)
+
+    rep = open_offline(path, actions=act, evaluate={
+        "popup": "document.querySelector('.leaflet-popup-content') ? document.querySelector('.leaflet-popup-content').innerText : null",
+        "tooltip": "Array.from(document.querySelectorAll('.leaflet-tooltip:not(.dcf-label)')).map(e => e.textContent)",
+        "canvas": "document.querySelectorAll('canvas.dcf-big').length",
+    })
+    assert rep.console_errors == [] and rep.page_errors == [] and rep.dialogs == []
+    assert rep.evaluated["canvas"] >= 1  # (context layers above the threshold use it too)
+    assert EVIL in rep.evaluated["tooltip"]
+    assert EVIL in rep.evaluated["popup"] and "符合" in rep.evaluated["popup"]

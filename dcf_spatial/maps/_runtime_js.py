@@ -30,12 +30,32 @@ var dcf = (function () {
     }
     return out;
   }
+  function pv(d, col, i) {
+    var p = d.props[col];
+    return p.k ? p.d[p.k[i]] : p[i];
+  }
+  function unpack(d) {
+    // offsets arrive as run lengths; null means "one each"
+    if (d._unpacked) { return; }
+    function cum(L, count) {
+      var o = new Int32Array(count + 1), k;
+      if (L === null || L === undefined) { for (k = 0; k <= count; k++) { o[k] = k; } return o; }
+      for (k = 0; k < L.length; k++) { o[k + 1] = o[k] + L[k]; }
+      return o;
+    }
+    if (d.type === 'polygon') {
+      d.go = cum(d.goL, d.n); d.po = cum(d.poL, d.go[d.n]); d.ro = cum(d.roL, d.po[d.go[d.n]]);
+    } else if (d.type === 'line') {
+      d.lg = cum(d.lgL, d.n); d.lo = cum(d.loL, d.lg[d.n]);
+    }
+    d._unpacked = true;
+  }
   function popupNode(d, i) {
     var box = el('div', 'dcf-popup');
     if (d.title) { box.appendChild(el('div', 'dcf-popup-title', d.title)); }
     var t = el('table');
     for (var j = 0; j < d.pf.length; j++) {
-      var f = d.pf[j], v = d.props[f[0]][i];
+      var f = d.pf[j], v = pv(d, f[0], i);
       if (v === null || v === undefined || v === '') { continue; }
       var tr = el('tr');
       tr.appendChild(el('th', null, f[1]));
@@ -45,7 +65,191 @@ var dcf = (function () {
     box.appendChild(t);
     return box;
   }
+  // ---- large layers: one canvas, batched paths per style, grid index for hover/click ----------
+  // Leaflet's own vector layers cost one object per feature (about 5 s for 100,000 parcels); this
+  // layer keeps coordinates in typed arrays, projects them itself (Web Mercator, as Leaflet's
+  // EPSG:3857) and draws every feature of one style as one path.
+  var BigLayer = L.Layer.extend({
+    initialize: function (d) { this._d = d; this._decode(); },
+    _decode: function () {
+      var d = this._d, c = d.c, sc = d.scale, nv = c.length / 2, n = d.n, i, v;
+      var X = new Float64Array(nv), Y = new Float64Array(nv);
+      var start = new Uint8Array(nv);
+      if (d.type === 'polygon') { for (i = 0; i < d.ro.length - 1; i++) { if (d.ro[i] < nv) { start[d.ro[i]] = 1; } } }
+      else { start.fill(1); }
+      var x = 0, y = 0, R = Math.PI / 180;
+      for (v = 0; v < nv; v++) {
+        if (c[2 * v] === null) { X[v] = NaN; Y[v] = NaN; continue; }
+        if (start[v]) { x = c[2 * v]; y = c[2 * v + 1]; } else { x += c[2 * v]; y += c[2 * v + 1]; }
+        var sn = Math.sin(Math.max(-85.0511, Math.min(85.0511, y / sc)) * R);
+        X[v] = (x / sc + 180) / 360;
+        Y[v] = 0.5 - Math.log((1 + sn) / (1 - sn)) / (4 * Math.PI);
+      }
+      this._X = X; this._Y = Y;
+      var bx0 = new Float64Array(n), by0 = new Float64Array(n), bx1 = new Float64Array(n), by1 = new Float64Array(n);
+      var fv0 = new Int32Array(n), fv1 = new Int32Array(n);
+      for (i = 0; i < n; i++) {
+        var a, b;
+        if (d.type === 'polygon') { a = d.ro[d.po[d.go[i]]]; b = d.ro[d.po[d.go[i + 1]]]; } else { a = i; b = i + 1; }
+        fv0[i] = a; fv1[i] = b;
+        var mnx = Infinity, mny = Infinity, mxx = -Infinity, mxy = -Infinity;
+        for (v = a; v < b; v++) {
+          if (X[v] < mnx) { mnx = X[v]; } if (X[v] > mxx) { mxx = X[v]; }
+          if (Y[v] < mny) { mny = Y[v]; } if (Y[v] > mxy) { mxy = Y[v]; }
+        }
+        bx0[i] = mnx; by0[i] = mny; bx1[i] = mxx; by1[i] = mxy;
+      }
+      this._b = [bx0, by0, bx1, by1]; this._fv = [fv0, fv1];
+      var byStyle = []; for (i = 0; i < d.styles.length; i++) { byStyle.push([]); }
+      for (i = 0; i < n; i++) { byStyle[d.k ? d.k[i] : 0].push(i); }
+      this._byStyle = byStyle;
+    },
+    onAdd: function (map) {
+      this._canvas = L.DomUtil.create('canvas', 'leaflet-zoom-hide dcf-big');
+      this._canvas.style.pointerEvents = 'none';
+      this.getPane().appendChild(this._canvas);
+      map.on('moveend zoomend resize viewreset', this._redraw, this);
+      this._onClick = L.bind(this._click, this); this._onMove = L.bind(this._move, this);
+      L.DomEvent.on(map.getContainer(), 'click', this._onClick);
+      L.DomEvent.on(map.getContainer(), 'mousemove', this._onMove);
+      this._redraw();
+    },
+    onRemove: function (map) {
+      map.off('moveend zoomend resize viewreset', this._redraw, this);
+      L.DomEvent.off(map.getContainer(), 'click', this._onClick);
+      L.DomEvent.off(map.getContainer(), 'mousemove', this._onMove);
+      if (this._tip) { this._tip.remove(); }
+      L.DomUtil.remove(this._canvas);
+    },
+    getBounds: function () { return null; },
+    _redraw: function () {
+      var map = this._map; if (!map) { return; }
+      var d = this._d, size = map.getSize(), pad = 0.3, cv = this._canvas;
+      var w = Math.round(size.x * (1 + 2 * pad)), h = Math.round(size.y * (1 + 2 * pad));
+      var topLeft = map.containerPointToLayerPoint([-size.x * pad, -size.y * pad]).round();
+      L.DomUtil.setPosition(cv, topLeft);
+      var dpr = window.devicePixelRatio || 1;
+      cv.width = w * dpr; cv.height = h * dpr; cv.style.width = w + 'px'; cv.style.height = h + 'px';
+      var ctx = cv.getContext('2d'); ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      var scale = 256 * Math.pow(2, map.getZoom()), org = map.getPixelOrigin();
+      var ox = org.x + topLeft.x, oy = org.y + topLeft.y;
+      var vx0 = ox / scale, vy0 = oy / scale, vx1 = (ox + w) / scale, vy1 = (oy + h) / scale;
+      var X = this._X, Y = this._Y, b = this._b, fv = this._fv, poly = d.type === 'polygon';
+      // paths are flushed every CHUNK features: one huge path is very slow to rasterise in Skia
+      var CHUNK = 200;
+      function flush(st) {
+        if (st.fill !== false) {
+          ctx.globalAlpha = st.fillOpacity === undefined ? 0.2 : st.fillOpacity;
+          ctx.fillStyle = st.fillColor || st.color || '#3388ff'; ctx.fill('evenodd');
+        }
+        if (st.weight !== 0 && st.stroke !== false) {
+          ctx.globalAlpha = st.opacity === undefined ? 1 : st.opacity;
+          ctx.strokeStyle = st.color || '#3388ff'; ctx.lineWidth = st.weight || 1; ctx.stroke();
+        }
+        ctx.beginPath();
+      }
+      for (var s = 0; s < this._byStyle.length; s++) {
+        var st = d.styles[s], ids = this._byStyle[s], r = st.radius || 5, inPath = 0;
+        ctx.beginPath();
+        for (var j = 0; j < ids.length; j++) {
+          var i = ids[j];
+          if (b[2][i] < vx0 || b[0][i] > vx1 || b[3][i] < vy0 || b[1][i] > vy1) { continue; }
+          if (++inPath % CHUNK === 0) { flush(st); }
+          if (poly) {
+            for (var p = d.go[i]; p < d.go[i + 1]; p++) {
+              for (var q = d.po[p]; q < d.po[p + 1]; q++) {
+                var a = d.ro[q], e = d.ro[q + 1];
+                if (e - a < 2) { continue; }
+                ctx.moveTo(X[a] * scale - ox, Y[a] * scale - oy);
+                for (var v = a + 1; v < e; v++) { ctx.lineTo(X[v] * scale - ox, Y[v] * scale - oy); }
+                ctx.closePath();
+              }
+            }
+          } else {
+            var px = X[fv[0][i]] * scale - ox, py = Y[fv[0][i]] * scale - oy;
+            ctx.moveTo(px + r, py); ctx.arc(px, py, r, 0, 2 * Math.PI);
+          }
+        }
+        flush(st);
+      }
+      ctx.globalAlpha = 1;
+    },
+    _grid: function () {
+      if (this._cells) { return; }
+      var b = this._b, n = this._d.n, G = 256, i, gx, gy;
+      var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      for (i = 0; i < n; i++) {
+        if (!(b[0][i] <= b[2][i])) { continue; }
+        x0 = Math.min(x0, b[0][i]); y0 = Math.min(y0, b[1][i]); x1 = Math.max(x1, b[2][i]); y1 = Math.max(y1, b[3][i]);
+      }
+      var cw = (x1 - x0) / G || 1e-9, ch = (y1 - y0) / G || 1e-9, cells = new Array(G * G);
+      for (i = 0; i < n; i++) {
+        if (!(b[0][i] <= b[2][i])) { continue; }
+        var ax = Math.min(G - 1, Math.floor((b[0][i] - x0) / cw)), bx = Math.min(G - 1, Math.floor((b[2][i] - x0) / cw));
+        var ay = Math.min(G - 1, Math.floor((b[1][i] - y0) / ch)), by = Math.min(G - 1, Math.floor((b[3][i] - y0) / ch));
+        for (gx = ax; gx <= bx; gx++) { for (gy = ay; gy <= by; gy++) { var k = gy * G + gx; (cells[k] || (cells[k] = [])).push(i); } }
+      }
+      this._cells = cells; this._g = [x0, y0, cw, ch, G];
+    },
+    _hit: function (ev) {
+      var map = this._map, d = this._d; this._grid();
+      var ll = map.mouseEventToLatLng(ev), X = this._X, Y = this._Y;
+      var sn = Math.sin(ll.lat * Math.PI / 180), px = (ll.lng + 180) / 360, py = 0.5 - Math.log((1 + sn) / (1 - sn)) / (4 * Math.PI);
+      var g = this._g, scale = 256 * Math.pow(2, map.getZoom());
+      var tol = (d.type === 'polygon' ? 0 : ((d.styles[0].radius || 5) + 3)) / scale;
+      var gx0 = Math.floor((px - tol - g[0]) / g[2]), gx1 = Math.floor((px + tol - g[0]) / g[2]);
+      var gy0 = Math.floor((py - tol - g[1]) / g[3]), gy1 = Math.floor((py + tol - g[1]) / g[3]);
+      var best = -1, bestD = Infinity;
+      for (var gx = Math.max(0, gx0); gx <= Math.min(g[4] - 1, gx1); gx++) {
+        for (var gy = Math.max(0, gy0); gy <= Math.min(g[4] - 1, gy1); gy++) {
+          var list = this._cells[gy * g[4] + gx]; if (!list) { continue; }
+          for (var j = list.length - 1; j >= 0; j--) {
+            var i = list[j];
+            if (d.type === 'polygon') {
+              if (px < this._b[0][i] || px > this._b[2][i] || py < this._b[1][i] || py > this._b[3][i]) { continue; }
+              var inside = false;
+              for (var p = d.go[i]; p < d.go[i + 1]; p++) {
+                for (var q = d.po[p]; q < d.po[p + 1]; q++) {
+                  var a = d.ro[q], e = d.ro[q + 1];
+                  for (var v = a, u = e - 1; v < e; u = v++) {
+                    if (((Y[v] > py) !== (Y[u] > py)) && (px < (X[u] - X[v]) * (py - Y[v]) / (Y[u] - Y[v]) + X[v])) { inside = !inside; }
+                  }
+                }
+              }
+              if (inside && i > best) { best = i; }
+            } else {
+              var vv = this._fv[0][i], dd = Math.hypot(X[vv] - px, Y[vv] - py);
+              if (dd <= tol && dd < bestD) { bestD = dd; best = i; }
+            }
+          }
+        }
+      }
+      return { i: best, latlng: ll };
+    },
+    _click: function (ev) {
+      var h = this._hit(ev), d = this._d, map = this._map;
+      if (h.i < 0 || !d.pf || !d.pf.length) { return; }
+      // after any context layer's own popup, so the answer wins
+      setTimeout(function () { L.popup({ maxWidth: 380 }).setLatLng(h.latlng).setContent(popupNode(d, h.i)).openOn(map); }, 0);
+    },
+    _move: function (ev) {
+      var self = this; if (this._pending) { return; } this._pending = true;
+      L.Util.requestAnimFrame(function () {
+        self._pending = false; if (!self._map) { return; }
+        var h = self._hit(ev), d = self._d;
+        self._map.getContainer().style.cursor = h.i >= 0 ? 'pointer' : '';
+        if (h.i >= 0 && d.tf) {
+          if (!self._tip) { self._tip = L.tooltip({ direction: 'top', offset: [0, -6] }); }
+          self._tip.setLatLng(h.latlng).setContent(el('span', null, pv(d, d.tf, h.i)));
+          if (!self._map.hasLayer(self._tip)) { self._tip.addTo(self._map); }
+        } else if (self._tip && self._map.hasLayer(self._tip)) { self._tip.remove(); }
+      });
+    }
+  });
+
   function layer(map, d) {
+    unpack(d);
+    if (d.big) { return new BigLayer(d); }
     var g = L.featureGroup(), sc = d.scale, c = d.c, st = d.styles, k = d.k, n = d.n;
     // one canvas for every layer: with one canvas per layer only the top one would get clicks
     var rend = map._dcfRenderer || (map._dcfRenderer = L.canvas({ padding: 0.3, tolerance: 4 }));
@@ -87,7 +291,7 @@ var dcf = (function () {
       g.bindPopup(function (l) { return popupNode(d, l._dcf); }, { maxWidth: 380 });
     }
     if (d.tf) {
-      g.bindTooltip(function (l) { return el('span', null, d.props[d.tf][l._dcf]); }, { sticky: true });
+      g.bindTooltip(function (l) { return el('span', null, pv(d, d.tf, l._dcf)); }, { sticky: true });
     }
     if (d.labels) {
       for (i = 0; i < d.labels.length; i++) {

@@ -143,7 +143,15 @@ def _safe_json(obj) -> str:
 
 def _payload_js(enc: dict, meta: dict) -> str:
     """The JS object literal of one layer: big numeric arrays raw, the rest as safe JSON."""
-    parts = [f'"{k}":{_to_js_list(v)}' for k, v in enc.items() if k in ("c", "ro", "po", "go", "lo", "lg")]
+    import numpy as np
+
+    parts = [f'"c":{_to_js_list(enc["c"])}']
+    # offsets travel as run lengths (1–2 digits instead of 6–7); all-ones (simple polygons) as null
+    for key in ("go", "po", "ro", "lg", "lo"):
+        if key in enc:
+            lengths = np.diff(np.asarray(enc[key], dtype=np.int64))
+            parts.append(f'"{key}L":' + ("null" if key != "ro" and key != "lo" and (lengths == 1).all()
+                                         else _to_js_list(lengths)))
     small = {k: v for k, v in enc.items() if k not in ("c", "ro", "po", "go", "lo", "lg")}
     small.update(meta)
     body = _safe_json(small)
@@ -332,13 +340,22 @@ class WebMap:
             if col not in gdf.columns:
                 raise InputError(f"Map layer {name!r}: column {col!r} is not in the data (columns: "
                                  f"{', '.join(map(str, gdf.columns))}).")
-            props[col] = [display_value(v) for v in gdf[col].tolist()]
+            values = [display_value(v) for v in gdf[col].tolist()]
+            uniq = list(dict.fromkeys(values))
+            if len(values) > 1000 and len(uniq) <= 255:  # dictionary-encode repetitive columns
+                index = {v: i for i, v in enumerate(uniq)}
+                props[col] = {"d": uniq, "k": [index[v] for v in values]}
+            else:
+                props[col] = values
         meta = {
             "styles": styles, "props": props, "pf": [[c, lab] for c, lab in popup_fields.items()],
             "tf": tooltip_field, "title": popup_title, "labels": labels, "labelClass": label_class,
         }
         if style_index is not None and len(styles) > 1:
             meta["k"] = [int(i) for i in style_index]
+        big_from = int(self.web.get("fast_render_min_features", 5000))
+        if len(gdf) >= big_from and enc["type"] in ("polygon", "point"):
+            meta["big"] = True  # drawn by the runtime's BigLayer (typed arrays, one path per style)
         CompactLayer(_payload_js(enc, meta), name, show=show).add_to(self.map)
         if len(web) and not web.geometry.is_empty.all():
             b = web.total_bounds
