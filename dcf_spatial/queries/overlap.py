@@ -114,13 +114,17 @@ def overlap_pairs(ga: np.ndarray, gb: np.ndarray, *, max_vertices: int = 256):
         crossing_b = np.unique(bi[rest])
         pieces, owner_local = subdivide(gb[crossing_b], max_vertices=max_vertices)
         owner = crossing_b[owner_local]
+        shapely.prepare(pieces)
         ptree = shapely.STRtree(pieces)
-        ca, cp = ptree.query(ga[np.unique(ai[rest])])
-        ca = np.unique(ai[rest])[ca]
-        # keep (A, piece) only where the piece belongs to a B that A crosses
-        want = set(zip(ai[rest].tolist(), bi[rest].tolist()))
-        sel = np.fromiter(((a, owner[q]) in want for a, q in zip(ca.tolist(), cp.tolist())), bool, len(ca))
+        crossing_a = np.unique(ai[rest])
+        ca, cp = ptree.query(ga[crossing_a])
+        ca = crossing_a[ca]
+        # keep (A, piece) only where the piece belongs to a B that A crosses, and really meets A
+        nb = len(gb)
+        sel = np.isin(ca.astype(np.int64) * nb + owner[cp], ai[rest].astype(np.int64) * nb + bi[rest])
         ca, cp = ca[sel], cp[sel]
+        meets = shapely.intersects(pieces[cp], ga[ca])
+        ca, cp = ca[meets], cp[meets]
         area = _intersection_areas(ga[ca], pieces[cp])
         out_a.append(ca)
         out_b.append(owner[cp])
