@@ -60,7 +60,7 @@ def assign_zones_in_db(spec: str, *, store=None, kinds=("township", "cluster", "
                     f"SELECT id::text AS id, geometry, {i} * 100000 + {_q('_dcf_row')} AS ord FROM {st._t(lid)}"
                     for i, lid in enumerate(layers))
                 sql = f"""
-                    WITH z AS (SELECT id, geometry, ST_Transform(geometry, {_WORKING_SRID}) AS gw, ord FROM ({zones}) u),
+                    WITH z AS MATERIALIZED (SELECT id, geometry, ST_Transform(geometry, {_WORKING_SRID}) AS gw, ord FROM ({zones}) u),
                     cand AS (
                         SELECT p.{_q(ORDER_COLUMN)} AS row, z.id, z.ord,
                                CASE WHEN ST_ContainsProperly(z.gw, p.gw) THEN ST_Area(p.gw)

@@ -1,0 +1,245 @@
+"""The idle audit at scale: single process vs dask LocalCluster vs PostGIS, side by side.
+
+    python benchmarks/bench_audit_scale.py [--sizes 1000000,2000000,5000000] [--pg URL] [--workers 2]
+
+For each size N, generated parcels (合成数据: the seeded sample district of ``dcf sample``,
+tiled to N with renumbered ids) are written as a GeoParquet folder (250,000 rows a file) and,
+with ``--pg`` (default ``DCF_TEST_PG_URL``), into a PostGIS table. Then, each engine in a fresh
+child process, measuring wall time and the peak memory of the whole process tree (the dask
+workers included; the PostgreSQL server's own memory is not counted):
+
+* ``single``  — read the folder, validate, audit, zone join, write one GeoParquet, in one process;
+* ``dask``    — :func:`dcf_spatial.land.distributed.run_idle_audit_dask` on the folder, LocalCluster;
+* ``pg+dask`` — the same engine reading the PostGIS table in page ranges (each worker its part);
+* ``join``    — the zone join alone: in-process (shapely STRtree, the single engine's step) vs
+  pushed down to PostGIS (:func:`dcf_spatial.land.zones_pg.assign_zones_in_db`).
+Prints a table. The zone layers are the shipped store's (schematic layers: 示意).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+
+AS_OF = "2025-12-31"
+ROWS_PER_FILE = 250_000
+
+
+def _tree_rss(proc) -> int:
+    import psutil
+
+    total = 0
+    for p in [proc] + proc.children(recursive=True):
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def _run_child(args: list[str]) -> dict:
+    """Run this script as a child with ``args``; return its JSON answer plus wall time and peak RSS."""
+    import psutil
+
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True)
+    ps, peak = psutil.Process(proc.pid), 0
+    stop = threading.Event()
+
+    def watch():
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, _tree_rss(ps))
+            time.sleep(0.2)
+
+    th = threading.Thread(target=watch, daemon=True)
+    th.start()
+    out, _ = proc.communicate()
+    stop.set()
+    th.join()
+    if proc.returncode != 0:
+        raise RuntimeError(f"child {args} failed with code {proc.returncode}")
+    answer = json.loads(out.strip().splitlines()[-1])
+    answer.update(wall=time.perf_counter() - t0, peak_gb=peak / 1e9)
+    return answer
+
+
+def make_data(n: int, folder: Path, base: int, seed: int = 1):
+    """N synthetic parcels as a GeoParquet folder; returns the GeoDataFrame's first file for reuse."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from dcf_spatial import sample
+
+    g = sample.generate_parcels(base, seed=seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    written, k = 0, 0
+    while written < n:
+        take = min(n - written, len(g))
+        tile = g.iloc[:take].copy()
+        tile["parcel_id"] = tile["parcel_id"].astype(str) + f"-T{k}"
+        for i in range(0, take, ROWS_PER_FILE):
+            tile.iloc[i:i + ROWS_PER_FILE].to_parquet(folder / f"part-{written + i:09d}.parquet")
+        written += take
+        k += 1
+    return gpd.GeoDataFrame(pd.concat([gpd.read_parquet(f) for f in sorted(folder.glob("*.parquet"))[:1]]))
+
+
+# --- children --------------------------------------------------------------------------------------
+def child_single(folder: str, out: str) -> dict:
+    import geopandas as gpd
+
+    from dcf_spatial.land import idle_audit
+
+    t0 = time.perf_counter()
+    gdf = gpd.read_parquet(folder)
+    t1 = time.perf_counter()
+    from dcf_spatial.land.parcels import validate_parcels
+    from dcf_spatial.land.zones import join_zones
+
+    data = validate_parcels(gdf, source=folder)
+    t2 = time.perf_counter()
+    result = idle_audit.audit_idle(data, as_of=AS_OF)
+    t3 = time.perf_counter()
+    zones = join_zones(result)
+    t4 = time.perf_counter()
+    for c in zones.columns:
+        result[c] = zones[c].array
+    result.to_parquet(out)
+    t5 = time.perf_counter()
+    return {"rows": len(result), "read": t1 - t0, "validate": t2 - t1, "audit": t3 - t2, "join": t4 - t3,
+            "write": t5 - t4}
+
+
+def child_dask(source: str, out: str, workers: int, store: str | None) -> dict:
+    from dcf_spatial.land.distributed import run_idle_audit_dask
+
+    s = run_idle_audit_dask(source, out, as_of=AS_OF, n_workers=workers, store=store, overwrite=True,
+                            npartitions=workers * 8 if source.startswith("pg:") else None)
+    return {"rows": s["rows"], "partitions": s["partitions"], **s["timings"]}
+
+
+def child_join_pg(spec: str, store: str) -> dict:
+    from dcf_spatial.land.zones_pg import assign_zones_in_db
+
+    t0 = time.perf_counter()
+    z = assign_zones_in_db(spec, store=store)
+    return {"rows": len(z), "join": time.perf_counter() - t0}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="1000000,2000000,5000000")
+    ap.add_argument("--pg", default=os.environ.get("DCF_TEST_PG_URL"))
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--base", type=int, default=250_000, help="parcels generated, then tiled to each size")
+    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        kind, *rest = args.child
+        fn = {"single": child_single, "dask": child_dask, "join_pg": child_join_pg}[kind]
+        if kind == "dask":
+            rest = [rest[0], rest[1], int(rest[2]), rest[3] if len(rest) > 3 and rest[3] != "-" else None]
+        print(json.dumps(fn(*rest), default=float))
+        return
+
+    from dcf_spatial import catalog, settings
+    from dcf_spatial.stores.postgis import write_pg_table
+
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        pg = None
+        if args.pg:
+            pg = args.pg + ("&" if "?" in args.pg else "?") + f"schema=bench_{uuid.uuid4().hex[:8]}"
+            catalog.copy_store(settings.store, pg)
+        try:
+            for n in sizes:
+                folder = tmp / f"parcels_{n}"
+                t = time.perf_counter()
+                make_data(n, folder, args.base)
+                print(f"[{n:,}] data written in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+                single = _run_child(["--child", "single", str(folder), str(tmp / f"single_{n}.parquet")])
+                print(f"[{n:,}] single {single['wall']:.0f} s", file=sys.stderr)
+                dask_ = _run_child(["--child", "dask", str(folder), str(tmp / f"dask_{n}"), str(args.workers), "-"])
+                print(f"[{n:,}] dask {dask_['wall']:.0f} s", file=sys.stderr)
+                row = {"n": n, "single": single, "dask": dask_}
+                if pg:
+                    import geopandas as gpd
+
+                    t = time.perf_counter()
+                    spec = f"pg:parcels_{n}"
+                    for i, f in enumerate(sorted(folder.glob("*.parquet"))):  # load file by file
+                        part = gpd.read_parquet(f)
+                        if i == 0:
+                            write_pg_table(part, spec, store=pg, overwrite=True)
+                        else:
+                            _append(part, spec, pg)
+                    row["pg_load"] = time.perf_counter() - t
+                    row["pg_dask"] = _run_child(["--child", "dask", spec, str(tmp / f"pgdask_{n}"), str(args.workers), pg])
+                    row["pg_join"] = _run_child(["--child", "join_pg", spec, pg])
+                    print(f"[{n:,}] pg load {row['pg_load']:.0f} s, pg+dask {row['pg_dask']['wall']:.0f} s, "
+                          f"join in db {row['pg_join']['join']:.0f} s", file=sys.stderr)
+                rows.append(row)
+                _print(rows)
+        finally:
+            if pg:
+                from sqlalchemy import text
+
+                from dcf_spatial.stores import open_store
+
+                st = open_store(pg)
+                with st.engine.begin() as con:
+                    con.execute(text(f'DROP SCHEMA IF EXISTS "{st.schema}" CASCADE'))
+
+
+def _append(part, spec: str, store: str) -> None:
+    """Append one file's parcels to the table (same loader, then INSERT … SELECT, renumbering rows)."""
+    from sqlalchemy import text
+
+    from dcf_spatial.stores.postgis import ORDER_COLUMN, _input_store, _q, _split_spec, write_pg_table
+
+    st = _input_store(spec, store)
+    schema, table = _split_spec(spec, st)
+    tmp_spec = f"pg:{schema}.{table}__append"
+    write_pg_table(part, tmp_spec, store=store, overwrite=True)
+    with st.engine.begin() as con:
+        base = con.execute(text(f"SELECT coalesce(max({_q(ORDER_COLUMN)}) + 1, 0) FROM {_q(schema)}.{_q(table)}")).scalar()
+        cols = [r[0] for r in con.execute(text(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema=:s AND table_name=:t "
+            "ORDER BY ordinal_position"), {"s": schema, "t": table}).all()]
+        sel = ", ".join(f"{_q(c)} + {int(base)}" if c == ORDER_COLUMN else _q(c) for c in cols)
+        con.execute(text(f"INSERT INTO {_q(schema)}.{_q(table)} ({', '.join(_q(c) for c in cols)}) "
+                         f"SELECT {sel} FROM {_q(schema)}.{_q(table + '__append')}"))
+        con.execute(text(f"DROP TABLE {_q(schema)}.{_q(table + '__append')}"))
+        con.execute(text(f"ANALYZE {_q(schema)}.{_q(table)}"))
+
+
+def _print(rows) -> None:
+    print("\n闲置土地审计规模基准 idle-audit scale benchmark (合成数据, zone layers 示意)")
+    print("| parcels | single: wall / peak | dask LocalCluster: wall / peak | PostGIS load | PostGIS+dask: wall / peak "
+          "| zone join in-process | zone join in PostGIS |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        s, d = r["single"], r["dask"]
+        pgd = r.get("pg_dask")
+        pg_cells = (f"{r['pg_load']:.0f} s | {pgd['wall']:.0f} s / {pgd['peak_gb']:.1f} GB | " if pgd else "– | – | ")
+        join_db = f"{r['pg_join']['join']:.0f} s" if r.get("pg_join") else "–"
+        print(f"| {r['n']:,} | {s['wall']:.0f} s / {s['peak_gb']:.1f} GB | {d['wall']:.0f} s / {d['peak_gb']:.1f} GB | "
+              f"{pg_cells}{s['join']:.0f} s | {join_db} |")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":  # dask.distributed starts worker processes: the guard is required
+    main()
