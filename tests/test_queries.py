@@ -280,3 +280,25 @@ def test_cli_site_rules_and_industry_lookup(run):
     r2 = run("site", "industry", "轴承", "管材", "--json")
     data = json.loads(r2.stdout)
     assert data[0]["codes"] == ["C3451"] and data[1]["status"] == "ambiguous"
+
+
+def test_cli_query_with_a_file_and_xlsx_batch(run, tmp_path):
+    pts = gpd.GeoDataFrame({"id": ["e1", "e2"], "name_zh": ["企业甲", "企业乙"]},
+                           geometry=[km_pt(3, 3), km_pt(10, 5)], crs=W).to_crs(settings.storage_crs)
+    f = tmp_path / "企业.geojson"
+    pts.to_file(f, driver="GeoJSON")
+    r = run("query", "nearest", str(f), "industrial_clusters", "--json")
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout)["rows"]
+    assert rows[0]["b_id"] == "cluster.zhengjia" and rows[0]["distance_m"] == 0
+    assert rows[1]["distance_m"] > 0
+    p = pts.geometry.values
+    xlsx = tmp_path / "项目.xlsx"
+    pd.DataFrame({"经度": [p[0].x, p[1].x], "纬度": [p[0].y, p[1].y], "行业": ["轴承", "轴承"]}).to_excel(xlsx, index=False)
+    out = tmp_path / "结果.csv"
+    r2 = run("site", "check", "--batch", str(xlsx), "-o", str(out))
+    assert r2.exit_code == 0, r2.output
+    res = pd.read_csv(out)
+    assert list(res["verdict"]) == ["fits", "does_not_fit"]
+    r3 = run("site", "check", "--batch", str(xlsx), "-o", str(out))
+    assert r3.exit_code == 2 and "--overwrite" in r3.output
