@@ -31,6 +31,12 @@ INDICATOR_DEFS = {
 STATUS_ZH = {"pass": "达标", "fail": "未达标", "not_provided": "未提供", "no_threshold": "阈值未录入",
              "not_applicable": "不适用"}
 
+#: figure field -> what the user reads (with the CLI option that supplies it)
+FIELD_ZH = {"floor_area_m2": "总建筑面积（--floor-area-m2）", "footprint_m2": "建筑基底面积（--footprint-m2）",
+            "admin_area_m2": "行政办公及生活服务设施用地面积（--admin-area-m2）",
+            "green_area_m2": "绿地面积（--green-area-m2）", "investment_wan": "总投资（--investment-wan）",
+            "site_area_mu": "用地面积（--area-mu 或面状场地）"}
+
 #: indicator -> field holding the indicator value itself, when the user states it directly
 DIRECT_FIELDS = {"plot_ratio": "plot_ratio", "building_coefficient": "building_coefficient",
                  "admin_share": "admin_share", "green_ratio": "green_ratio",
@@ -145,7 +151,8 @@ def check_indicators(project_codes, figures: dict | None, *, site_area_m2: float
                 missing = [field] if x is None else []
                 if not site_area_m2:
                     missing.append("site_area_mu")
-                rec["note"] = "；".join(filter(None, [f"未提供 {', '.join(missing)}", rec["note"]]))
+                rec["note"] = "；".join(filter(None, ["未提供" + "、".join(FIELD_ZH.get(m, m) for m in missing),
+                                                      rec["note"]]))
             else:
                 value = x / (site_area_m2 / 10_000) if ind == "investment_intensity" else x / site_area_m2
                 rec["value"] = round(value, 4)

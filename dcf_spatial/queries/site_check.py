@@ -541,7 +541,13 @@ def summary_text(result: dict) -> str:
     for r in result["reasons"]:
         lines.append(f"  - {r['text_zh']}")
     lines.append("用地控制指标（《工业项目建设用地控制指标》）：")
-    for x in result["indicators"]:
+    missing = [x for x in result["indicators"] if x["status"] in ("not_provided", "not_applicable")]
+    if len(missing) == len(result["indicators"]):
+        status = {x["status_zh"] for x in missing}
+        lines.append(f"  - {'、'.join(x['name_zh'] for x in missing)}：{'、'.join(sorted(status))}"
+                     + ("（可用 --area-mu、--floor-area-m2、--footprint-m2、--admin-area-m2、--green-area-m2、"
+                        "--investment-wan 给出）" if "未提供" in status else ""))
+    for x in (result["indicators"] if len(missing) < len(result["indicators"]) else []):
         val = "" if x["value"] is None else f"（项目值 {x['value']:g}）"
         cmp_ = {">=": "≥", "<=": "≤"}.get(x["comparator"], x["comparator"])
         thr = "" if x["threshold"] is None else f"，要求 {cmp_} {x['threshold']:g}（{x['edition']}）"
