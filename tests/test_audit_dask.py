@@ -80,14 +80,17 @@ def test_geoparquet_folder_matches_single_process(parcels, single, cluster, tmp_
         dengine.run_idle_audit_dask(folder, tmp_path / "out", as_of=AS_OF, scheduler=cluster)
 
 
-def test_row_groups_and_feature_slices_match_single_process(parcels, single, cluster, tmp_path):
+def test_row_groups_and_feature_slices_match_single_process(parcels, single, cluster, tmp_path, capfd):
     one = tmp_path / "parcels.parquet"
     parcels.to_parquet(one, row_group_size=400)
     dengine.run_idle_audit_dask(one, tmp_path / "a", as_of=AS_OF, scheduler=cluster)
     _same(single, dengine.read_result(tmp_path / "a"))
     gpkg = tmp_path / "parcels.gpkg"
     parcels.to_file(gpkg, driver="GPKG")
-    dengine.run_idle_audit_dask(gpkg, tmp_path / "b", as_of=AS_OF, scheduler=cluster, npartitions=3)
+    capfd.readouterr()
+    dengine.run_idle_audit_dask(gpkg, tmp_path / "b", as_of=AS_OF, scheduler=cluster, npartitions=3, progress=True)
+    shown = capfd.readouterr()
+    assert "100%" in shown.err and "100%" not in shown.out  # the progress bar goes to stderr
     _same(single, dengine.read_result(tmp_path / "b"))
 
 

@@ -270,7 +270,7 @@ def run_idle_audit_dask(parcels, out_dir, *, as_of, scheduler: str | None = None
         logger.warning("dask: %d partitions on %s; dashboard %s", len(parts), client.scheduler.address, dashboard)
         first = client.map(_ids_of, parts, field_map=field_map, crs=crs, store=store, pure=False)
         if progress:
-            show_progress(first)
+            _bar(show_progress, first)
         counted = client.gather(first)
         sizes = [n for n, _ in counted]
         all_ids = pd.concat([ids for _, ids in counted], ignore_index=True)
@@ -291,7 +291,7 @@ def run_idle_audit_dask(parcels, out_dir, *, as_of, scheduler: str | None = None
         dups = client.submit(_audit_duplicates, helds, str(folder / f"part-{len(parts):05d}-duplicates.parquet"),
                              store=store, as_of=as_of, rules=rules, code_system=code_system, pure=False)
         if progress:
-            show_progress(second + [dups])
+            _bar(show_progress, second + [dups])
         results = client.gather(summaries) + [client.gather(dups)]
     finally:
         client.close()
@@ -321,6 +321,16 @@ def run_idle_audit_dask(parcels, out_dir, *, as_of, scheduler: str | None = None
     summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     logger.info("dask idle audit: %d parcels in %d partitions, %.1f s", n_rows, len(parts), t2 - t0)
     return summary
+
+
+def _bar(show_progress, futures) -> None:
+    """distributed's text progress bar, on stderr (it writes to stdout, where results go)."""
+    import contextlib
+    import sys
+
+    with contextlib.redirect_stdout(sys.stderr):
+        show_progress(futures)
+    print(file=sys.stderr)
 
 
 def _has_column(path, name: str) -> bool:
