@@ -107,13 +107,13 @@ def normalize_code(value: str) -> str | None:
     section = _division_section().get(digits[:2])
     if section is None:
         raise InputError(
-            f"--industry: {value!r} is not a GB/T 4754-2017 code: division {digits[:2]} does not exist "
-            "(divisions run 01–97). Give a code such as C3451, 345, 34 or C, or Chinese words such as 轴承."
+            f"--industry: {value!r} 不是 GB/T 4754-2017 代码：大类 {digits[:2]} 不存在（division {digits[:2]} does not "
+            "exist; 大类为 01–97）。请给出 C3451、345、34、C 之类的代码，或“轴承”之类的行业词。"
         )
     if letter and letter != section:
         raise InputError(
-            f"--industry: {value!r}: division {digits[:2]} belongs to section {section}, not {letter}. "
-            f"Write {section}{digits} (or just {digits})."
+            f"--industry: {value!r}：大类 {digits[:2]} 属于门类 {section}，不是 {letter}（division {digits[:2]} "
+            f"belongs to section {section}）。请写 {section}{digits}（或直接写 {digits}）。"
         )
     return f"{section}{digits}"
 

@@ -40,7 +40,7 @@ def _load(value: str, crs, hint: str):
         gdf.attrs.setdefault("provenance", "user file")
         return gdf
     known = ", ".join(catalog.list_layers()["id"])
-    raise click.BadParameter(f"{value!r} is neither a layer id nor an existing file. Layers: {known}.",
+    raise click.BadParameter(f"{value!r} 既不是图层编号也不是存在的文件（neither a layer id nor an existing file）。图层：{known}。",
                              param_hint=hint)
 
 

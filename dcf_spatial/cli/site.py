@@ -65,13 +65,13 @@ def check(site_value, industry, area_mu, crs, investment_wan, floor_area_m2, foo
             check_writable(p, overwrite, param_hint=hint)
     if batch_file is not None:
         if site_value:
-            raise click.BadParameter("give either --site or --batch, not both.", param_hint="--batch")
+            raise click.BadParameter("--site 与 --batch 只能二选一。", param_hint="--batch")
         return _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, industry)
     if not site_value:
-        raise click.BadParameter("no site given. Example: --site 115.80,36.47 (经度,纬度), a WKT string or a file.",
+        raise click.BadParameter("未给出场地。例：--site 115.80,36.47（经度,纬度）、WKT 或文件路径。",
                                  param_hint="--site")
     if not industry:
-        raise click.BadParameter("no industry given. Example: --industry 轴承 or --industry C3451.",
+        raise click.BadParameter("未给出行业。例：--industry 轴承 或 --industry C3451。",
                                  param_hint="--industry")
     from .. import io as dcf_io
     from ..errors import InputError
@@ -182,7 +182,7 @@ def _write_table(table, sites, results, output: Path):
 
         sites_frame(sites, results).to_file(output, layer="site_check", driver="GPKG")
     else:
-        raise click.BadParameter(f"{output}: use .csv, .xlsx or .gpkg.", param_hint="--output")
+        raise click.BadParameter(f"{output}：结果文件请用 .csv、.xlsx 或 .gpkg。", param_hint="--output")
 
 
 @site.command()

@@ -44,9 +44,9 @@ def find_zones(zone_id: str | None, store=None):
         if len(hit):
             return hit
     raise InputError(
-        f"--zone: no zone with id {zone_id!r} in the layers {', '.join(ZONE_SOURCE_LAYERS)}. "
-        f"Ids look like {', '.join(known[:8])}… — run `dcf layers show cluster_parks` to list them."
-    ) if known else LayerNotFoundError("No zone layers in the store; build the layers first (dcf layers build).")
+        f"--zone: 图层 {', '.join(ZONE_SOURCE_LAYERS)} 中没有编号为 {zone_id!r} 的分区。"
+        f"编号形如 {', '.join(known[:8])}…；可用 `dcf layers show cluster_parks` 查看。"
+    ) if known else LayerNotFoundError("图层库中没有分区图层；请先构建图层（dcf layers build）。")
 
 
 def synthetic_parcels(zones, *, n: int | None = None, seed: int | None = None):

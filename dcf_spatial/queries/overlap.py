@@ -33,8 +33,8 @@ def _require_polygons(gdf, name: str) -> None:
     types = set(gdf.geom_type.dropna().unique())
     if not types <= _POLYGONAL:
         raise InputError(
-            f"overlap {name}: needs polygons, got {sorted(types)}. "
-            "For points or lines use `dcf query within` or `dcf query nearest`."
+            f"叠加查询 {name}：需要面图层，收到 {sorted(types)}。"
+            "点或线请用 `dcf query within` 或 `dcf query nearest`。"
         )
 
 

@@ -134,7 +134,7 @@ def write_html(text: str, path, *, overwrite: bool = False) -> Path:
 
     path = Path(path)
     if path.exists() and not overwrite:
-        raise InputError(f"{path} exists. Pass --overwrite to replace it.")
+        raise InputError(f"{path} 已存在；如需覆盖请加 --overwrite。")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     logger.info("Wrote report %s", path)

@@ -209,15 +209,14 @@ def _site_geometry(site):
 
     if isinstance(site, (gpd.GeoDataFrame, gpd.GeoSeries)):
         if len(site) == 0:
-            raise InputError("--site: the site has no geometry (0 rows). Give a file with one feature, "
-                             "a WKT string or 'lon,lat'.")
+            raise InputError("--site：场地没有几何图形（0 行）。请给出含一个要素的文件、WKT 或 “经度,纬度”。")
         frame = site if isinstance(site, gpd.GeoDataFrame) else gpd.GeoDataFrame(geometry=site)
         w = to_working(frame)
         return shapely.union_all(w.geometry.values) if len(w) > 1 else w.geometry.values[0]
     if isinstance(site, shapely.Geometry):
         frame = gpd.GeoDataFrame(geometry=[site], crs=settings.storage_crs)
         return to_working(frame).geometry.values[0]
-    raise InputError(f"--site: expected a geometry or GeoDataFrame, got {type(site).__name__}.")
+    raise InputError(f"--site：需要几何对象或 GeoDataFrame，收到 {type(site).__name__}。")
 
 
 def _evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, flags: list) -> list[dict]:
