@@ -205,9 +205,12 @@ def to_storage(gdf: "gpd.GeoDataFrame", crs=None) -> "gpd.GeoDataFrame":
 
 
 def _is_wgs84_like(crs) -> bool:
-    epsg = crs.to_epsg() if crs is not None else None
-    return epsg in (4326, 4490, 4214) or (crs is not None and crs.is_geographic and epsg is None
-                                           and "WGS" in crs.name.upper())
+    """True for WGS84 and CGCS2000 lon/lat, which agree to centimetres here (not Beijing 1954 or
+    Xian 1980, whose datums differ by up to ~100 m and must be transformed)."""
+    if crs is None:
+        return False
+    epsg = crs.to_epsg()
+    return epsg in (4326, 4490) or (crs.is_geographic and epsg is None and "WGS" in crs.name.upper())
 
 
 def to_working(gdf: "gpd.GeoDataFrame") -> "gpd.GeoDataFrame":

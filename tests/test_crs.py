@@ -100,3 +100,12 @@ def test_to_web_gcj02_shift_for_gaode_tiles():
     assert plain.geometry.iloc[0].equals(shapely.Point(116.0, 36.45))
     expect = crs.wgs84_to_gcj02(116.0, 36.45)
     assert shifted.geometry.iloc[0].x == pytest.approx(float(expect[0]))
+
+
+def test_only_wgs84_and_cgcs2000_count_as_the_same_datum():
+    from pyproj import CRS
+
+    assert crs._is_wgs84_like(CRS.from_epsg(4326)) and crs._is_wgs84_like(CRS.from_epsg(4490))
+    # Beijing 1954 and Xian 1980 differ by up to ~100 m: they must go through pyproj, not be relabelled
+    assert not crs._is_wgs84_like(CRS.from_epsg(4214))
+    assert not crs._is_wgs84_like(CRS.from_epsg(4610))
