@@ -28,8 +28,6 @@ ZONE_SOURCE_LAYERS = ("cluster_parks", "industrial_clusters", "agri_zones", "ser
 
 def find_zones(zone_id: str | None, store=None):
     """The zone(s) to search: one id from any polygon zone layer, or every industrial cluster."""
-    import pandas as pd
-
     from .. import catalog
 
     if zone_id is None:

@@ -574,8 +574,6 @@ def read_batch(path, *, crs=None, default_industry: str | None = None):
     -------
     (sites, industries, figures, errors, notes, flags)
     """
-    import pandas as pd
-
     from .. import io as dcf_io
 
     gdf = dcf_io.read_vector(path, crs=crs, aliases=("sites",))
