@@ -199,7 +199,7 @@ def push(to, from_, layer_ids, overwrite, as_json):
 
     \b
     $ dcf layers push --to postgresql://dcf@127.0.0.1:5432/gis
-    $ dcf --store postgresql://dcf@127.0.0.1/gis?schema=dcf layers push --overwrite
+    $ dcf --store 'postgresql://dcf@127.0.0.1/gis?schema=dcf' layers push --overwrite
     """
     from .. import catalog, settings
     from ..stores import as_pg_url, open_store
