@@ -302,3 +302,18 @@ def test_cli_query_with_a_file_and_xlsx_batch(run, tmp_path):
     assert list(res["verdict"]) == ["fits", "does_not_fit"]
     r3 = run("site", "check", "--batch", str(xlsx), "-o", str(out))
     assert r3.exit_code == 2 and "--overwrite" in r3.output
+
+
+def test_cli_maps_are_written_with_verdicts_and_provenance(run, tmp_path):
+    m1 = tmp_path / "site.html"
+    r = run("site", "check", "--site", _lonlat(27, 5), "--industry", "轴承", "--map", str(m1))
+    assert r.exit_code == 0, r.output
+    html = m1.read_text(encoding="utf-8")
+    assert "不在规划范围" in html and "示意" in html
+    m2 = tmp_path / "within.html"
+    r2 = run("query", "within", "industrial_clusters", "service_core", "--km", "5", "--map", str(m2))
+    assert r2.exit_code == 0, r2.output
+    html2 = m2.read_text(encoding="utf-8")
+    assert "范围内" in html2 and "范围外" in html2
+    again = run("query", "within", "industrial_clusters", "service_core", "--km", "5", "--map", str(m2))
+    assert again.exit_code == 2
