@@ -71,24 +71,35 @@ def validate_land_use_codes(codes: pd.Series, *, system: str = "auto") -> pd.Dat
     Columns: ``land_use_code`` (normalised), ``land_use_name``, ``code_system``,
     ``construction`` (bool, NA when unknown), ``industrial``, ``code_valid`` (bool),
     ``code_problem`` (Chinese, empty when fine). ``attrs["note"]`` says which system was used.
+    The lookup is done once per distinct code.
     """
+    index_of, uniques = pd.factorize(codes.to_numpy(dtype=object), use_na_sentinel=True)
+    # one extra "missing" entry at the end, taken by the empty cells (factorize code -1)
+    uniq = pd.Series(list(uniques) + [None], dtype=object)
     note = ""
     if system == "auto":
-        system, note = detect_code_system(codes)
+        system, note = detect_code_system(uniq)
     table = code_table(system)
-    norm = normalize_land_use_codes(codes)
-    known = norm.isin(table.index)
+    norm = normalize_land_use_codes(uniq)
+    known = norm.isin(table.index).to_numpy()
     looked = table.reindex(norm.fillna("").to_numpy())
-    out = pd.DataFrame(index=codes.index)
-    out["land_use_code"] = norm
-    out["land_use_name"] = looked["name_zh"].to_numpy()
-    out["code_system"] = system
-    out["construction"] = pd.array(np.where(known, looked["construction"].fillna(False), pd.NA), dtype="boolean")
-    out["industrial"] = pd.array(np.where(known, looked["industrial"].fillna(False), pd.NA), dtype="boolean")
-    out["code_valid"] = known.to_numpy()
-    problem = np.where(norm.isna(), "地类编码为空",
-                       "地类编码“" + norm.fillna("").astype(str) + "”不在" + CODE_SYSTEMS[system][1] + "中")
-    out["code_problem"] = np.where(known, "", problem)
+    u = pd.DataFrame({
+        "land_use_code": norm.astype(object).where(norm.notna(), None).to_numpy(),
+        "land_use_name": looked["name_zh"].to_numpy(dtype=object),
+        "construction": np.where(known, looked["construction"].fillna(False).to_numpy(dtype=object), None),
+        "industrial": np.where(known, looked["industrial"].fillna(False).to_numpy(dtype=object), None),
+        "code_valid": known,
+        "code_problem": np.where(known, "", np.where(norm.isna().to_numpy(), "地类编码为空",
+                                 ("地类编码“" + norm.fillna("").astype(str) + "”不在" + CODE_SYSTEMS[system][1] + "中")
+                                 .to_numpy(dtype=object))),
+    })
+    take = np.where(index_of >= 0, index_of, len(uniq) - 1)
+    out = u.iloc[take].reset_index(drop=True)
+    out.index = codes.index
+    out.insert(2, "code_system", system)
+    out["construction"] = out["construction"].astype("boolean")
+    out["industrial"] = out["industrial"].astype("boolean")
+    out["code_valid"] = out["code_valid"].astype(bool)
     out.attrs["note"] = note or f"地类编码按{CODE_SYSTEMS[system][1]}校验"
     return out
 
@@ -118,10 +129,13 @@ def _uscc_valid_array(codes: np.ndarray) -> np.ndarray:
 def credit_code_valid(codes: pd.Series) -> pd.Series:
     """True where the value is an 18-character 统一社会信用代码 with a correct check character
     (GB 32100-2015, the rule of ``stdnum.cn.uscc``); False where present but wrong; NA where empty."""
-    s = codes.astype("string").str.strip().str.upper()
-    uniq = s.dropna().unique()
-    verdict = dict(zip(uniq, _uscc_valid_array(np.asarray(uniq, dtype=object))))  # once per distinct code
-    return s.map(verdict).astype("boolean")
+    index_of, uniques = pd.factorize(codes.to_numpy(dtype=object), use_na_sentinel=True)
+    texts = np.array([str(u).strip().upper() for u in uniques], dtype=object)
+    verdict = _uscc_valid_array(texts)  # once per distinct code
+    empty = np.array([t in ("", "NAN", "NONE", "<NA>") for t in texts], dtype=bool)
+    values = np.where(index_of >= 0, verdict[np.clip(index_of, 0, None)] if len(verdict) else False, False)
+    missing = (index_of < 0) | (empty[np.clip(index_of, 0, None)] if len(empty) else True)
+    return pd.Series(pd.array(np.where(missing, None, values), dtype="boolean"), index=codes.index)
 
 
 def make_credit_code(region6: str, org_body8: str, *, authority: str = "9", kind: str = "1") -> str:

@@ -71,10 +71,12 @@ def parse_as_of(value) -> pd.Timestamp:
 
 
 def _datestr(values) -> np.ndarray:
+    """YYYY-MM-DD text of each date ("" for NaT), formatted once per distinct date."""
     arr = np.asarray(values, dtype="datetime64[D]")
-    out = np.datetime_as_string(arr, unit="D").astype(object)
-    out[np.isnat(arr)] = ""
-    return out
+    uniq, inverse = np.unique(arr, return_inverse=True)
+    text = np.datetime_as_string(uniq, unit="D").astype(object)
+    text[np.isnat(uniq)] = ""
+    return text[inverse.ravel()]
 
 
 def _fmt(fmt: str, values, mask) -> np.ndarray:
@@ -135,11 +137,15 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
 
     df = parcels
     n = len(df)
-    bad_fields = df["bad_fields"].fillna("").astype(str) if "bad_fields" in df else pd.Series("", index=df.index)
-    wrapped = ";" + bad_fields + ";"
+    bad_masks: dict[str, np.ndarray] = {}
+    if "bad_fields" in df:
+        flagged = df["bad_fields"].to_numpy(dtype=object)
+        for i in np.flatnonzero(~pd.isna(flagged) & (flagged != "")):
+            for field in str(flagged[i]).split(";"):
+                bad_masks.setdefault(field, np.zeros(n, dtype=bool))[i] = True
 
     def bad(field):
-        return wrapped.str.contains(f";{field};", regex=False).to_numpy()
+        return bad_masks.get(field, np.zeros(n, dtype=bool))
 
     agreed = pd.DatetimeIndex(df["agreed_start"])
     actual = pd.DatetimeIndex(df["actual_start"])
@@ -207,9 +213,12 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     decide(np.ones(n, bool), "insufficient_data", need)
 
     # 4. government cause (Art. 8) turns an idle finding into "excused"
-    gov = df["gov_cause"].astype("string").str.strip()
-    gov_text = gov.map(rules["gov_causes_zh"]).fillna(gov).fillna("").to_numpy(dtype=object)
-    has_gov = gov.notna().to_numpy()
+    from .parcels import _blank_to_na
+
+    gov = _blank_to_na(df["gov_cause"]).to_numpy(dtype=object)
+    has_gov = np.array([g is not None for g in gov], dtype=bool)
+    gov_text = np.full(n, "", dtype=object)
+    gov_text[has_gov] = [rules["gov_causes_zh"].get(g, g) for g in gov[has_gov]]
     found_idle = np.isin(status, IDLE_STATUSES)
     excused = found_idle & has_gov
     idle_kind = status.copy()
@@ -278,7 +287,10 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
 
     out = df.copy()
     out["status"] = status
-    out["status_zh"] = pd.Series(status, index=df.index).map(STATUS_ZH).to_numpy()
+    status_zh = np.full(n, "", dtype=object)
+    for key, label in STATUS_ZH.items():
+        status_zh[status == key] = label
+    out["status_zh"] = status_zh
     out["reason_zh"] = reason
     out["fee_wan"] = fee
     out["count_from"] = count_from.where(~started, stopped_since)

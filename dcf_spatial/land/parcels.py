@@ -122,9 +122,18 @@ def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return num, bad
 
 
+_BLANKS = frozenset({"", "nan", "NaN", "None", "<NA>", "NaT"})
+
+
 def _blank_to_na(values: pd.Series) -> pd.Series:
-    s = values.astype("string").str.strip()
-    return s.replace({"": pd.NA, "nan": pd.NA, "None": pd.NA})
+    """Text stripped of surrounding blanks; empty, "nan", "None" → None. Object dtype, indexed like
+    ``values``; the work is done once per distinct value (fast at 10⁶ rows)."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    clean = np.array([None if s in _BLANKS else s for s in (str(u).strip() for u in uniques)], dtype=object)
+    out = np.full(len(values), None, dtype=object)
+    has = codes >= 0
+    out[has] = clean[codes[has]]
+    return pd.Series(out, index=values.index, dtype=object)
 
 
 def _append_problem(problems: np.ndarray, mask, text, sep: str = "；") -> None:
@@ -241,8 +250,9 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto")
     _append_problem(problems, bad_cc, _quoted(out["credit_code"], "统一社会信用代码", "校验不通过（GB 32100-2015）"))
 
     if "read_issue" in out.columns:
-        issue = out["read_issue"].astype("string").fillna("").to_numpy(dtype=object)
-        _append_problem(problems, issue != "", "读入：" + issue)
+        issue = _blank_to_na(out["read_issue"]).to_numpy(dtype=object)
+        has_issue = np.array([v is not None for v in issue], dtype=bool)
+        _append_problem(problems, has_issue, lambda m: np.array(["读入：" + v for v in issue[m]], dtype=object))
     if "area_m2" in out.columns:
         out["area_m2_declared"] = out["area_m2"]
         notes.append("文件中的宗地面积保留为 area_m2_declared；审计使用按几何图形在 EPSG:4548 量算的面积")

@@ -31,7 +31,7 @@ KIND_ZH = {"township": "镇（街道）", "cluster": "工业集聚区", "park": 
 METHOD_ZH = {"inside": "完全位于区内", "largest_share": "跨界，按面积最大者归属", "outside": "不在任何区内"}
 
 
-def assign_largest_share(parcels, zones, *, id_field: str = "id") -> pd.DataFrame:
+def assign_largest_share(parcels, zones, *, id_field: str = "id", tree=None) -> pd.DataFrame:
     """Assign each parcel to one zone of ``zones``: the containing one, else the largest overlap.
 
     Parameters
@@ -39,6 +39,8 @@ def assign_largest_share(parcels, zones, *, id_field: str = "id") -> pd.DataFram
     parcels, zones
         GeoDataFrames in the same CRS (a mismatch raises); measured as given, so pass them in
         the working CRS.
+    tree
+        A ``shapely.STRtree`` of ``parcels.geometry`` to reuse across several zone layers.
 
     Returns
     -------
@@ -57,22 +59,22 @@ def assign_largest_share(parcels, zones, *, id_field: str = "id") -> pd.DataFram
     method = np.full(n, "outside", dtype=object)
     valid = ~(shapely.is_missing(pgeom) | shapely.is_empty(pgeom))
     if n and len(zones) and valid.any():
-        tree = shapely.STRtree(pgeom)
+        tree = tree if tree is not None else shapely.STRtree(pgeom)
         zi, pi = tree.query(zgeom, predicate="contains_properly")
         zone_of[pi] = zi
         share[pi] = 1.0
         method[pi] = "inside"
-        rest = np.flatnonzero(valid & (zone_of < 0))
-        if len(rest):
-            rtree = shapely.STRtree(pgeom[rest])
-            zj, rj = rtree.query(zgeom, predicate="intersects")
-            if len(rj):
-                area = shapely.area(shapely.intersection(pgeom[rest][rj], zgeom[zj]))
-                order = np.lexsort((-area, rj))
-                rj, zj, area = rj[order], zj[order], area[order]
-                first = np.r_[True, rj[1:] != rj[:-1]]
-                keep = first & (area > 0)
-                target = rest[rj[keep]]
+        zj, rj = tree.query(zgeom, predicate="intersects")
+        crossing = (zone_of[rj] < 0) & valid[rj]
+        zj, rj = zj[crossing], rj[crossing]
+        if len(rj):
+            area = shapely.area(shapely.intersection(pgeom[rj], zgeom[zj]))
+            order = np.lexsort((-area, rj))
+            rj, zj, area = rj[order], zj[order], area[order]
+            first = np.r_[True, rj[1:] != rj[:-1]]
+            keep = first & (area > 0)
+            target = rj[keep]
+            if len(target):
                 zone_of[target] = zj[keep]
                 parcel_area = shapely.area(pgeom[target])
                 with np.errstate(divide="ignore", invalid="ignore"):
@@ -113,7 +115,10 @@ def join_zones(parcels, *, store=None, kinds=("township", "cluster", "park")) ->
     with their provenance (for the notes of every report) and ``attrs["notes"]`` what could not
     be done (a missing layer is a note, not an error: the audit itself does not need zones).
     """
+    import shapely
+
     work = to_working(parcels[[parcels.geometry.name]]) if len(parcels) else parcels
+    tree = shapely.STRtree(work.geometry.values)  # built once, shared by every zone layer
     out = pd.DataFrame(index=parcels.index)
     used, notes = [], []
     for kind in kinds:
@@ -127,7 +132,7 @@ def join_zones(parcels, *, store=None, kinds=("township", "cluster", "park")) ->
             out[f"{kind}_method"] = "outside"
             continue
         zw = to_working(zones)
-        res = assign_largest_share(work, zw)
+        res = assign_largest_share(work, zw, tree=tree)
         names = dict(zip(zones["id"].astype(str), zones["name_zh"].astype(str)))
         out[f"{kind}_id"] = res["zone_id"]
         out[f"{kind}_zh"] = res["zone_id"].map(names).astype("string")
