@@ -369,3 +369,20 @@ def test_read_batch_flags_and_figures(ctx, tmp_path):
     assert [r["verdict"] for r in out] == ["does_not_fit", "conditional", "conditional"]
     ind = {x["indicator"]: x for x in out[2]["indicators"]}
     assert ind["plot_ratio"]["status"] == "fail" and ind["plot_ratio"]["value"] == 0.5
+
+
+@shipped
+@pytest.mark.parametrize("layer,zone_id,word", [
+    ("agri_zones", "agri.vegetable", "蔬菜"), ("agri_zones", "agri.grain", "面粉"),
+    ("agri_zones", "agri.grape", "葡萄"), ("agri_zones", "agri.tcm", "中药材"),
+    ("agri_zones", "agri.fishery", "甲鱼"), ("agri_zones", "agri.gourd", "葫芦"),
+    ("agri_zones", "agri.aroma", "芳香植物"), ("cluster_parks", "park.guangping.production", "无缝钢管"),
+    ("cluster_parks", "park.jiaming.smart_mfg", "工业机器人"), ("cluster_parks", "park.jiaming.logistics", "物流"),
+    ("service_groups", "group.eldercare", "养老"), ("service_groups", "group.digital", "软件"),
+    ("service_belts", "belt.jingjiu", "物流"), ("service_belts", "belt.canal", "旅游"),
+])
+def test_shipped_each_zone_takes_its_own_industry(real, layer, zone_id, word):
+    res = sc.check_site(_inside(real, layer, zone_id), word, context=real)
+    hit = [z for z in res["zones"] if z["id"] == zone_id]
+    assert hit and hit[0]["match"] == "full", (res["industry"], hit)
+    assert res["verdict"] == "fits", res["reasons"]
