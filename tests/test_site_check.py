@@ -386,3 +386,14 @@ def test_shipped_each_zone_takes_its_own_industry(real, layer, zone_id, word):
     hit = [z for z in res["zones"] if z["id"] == zone_id]
     assert hit and hit[0]["match"] == "full", (res["industry"], hit)
     assert res["verdict"] == "fits", res["reasons"]
+
+
+def test_report_escapes_values_and_states_provenance(ctx):
+    from dcf_spatial.queries.report import site_report_html
+
+    res = sc.check_site(at(3, 3), "轴承", context=ctx)
+    res["zones"][0]["name_zh"] = "<script>alert(1)</script>"
+    html = site_report_html([res], title="核查 <b>", inputs={"场地": "<img src=x onerror=alert(1)>"})
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html and "核查 &lt;b&gt;" in html
+    assert "示意" in html and "第八章第一节" in html and "符合" in html
