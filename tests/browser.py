@@ -18,6 +18,22 @@ CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/b
 LOCAL_SCHEMES = ("file:", "data:", "about:", "blob:")
 
 
+#: CI (``.ci/run``) sets DCF_REQUIRE_BROWSER=1: then a missing browser or poppler fails, never skips
+REQUIRE_TOOLS = os.environ.get("DCF_REQUIRE_BROWSER") == "1"
+
+
+def needs_chromium():
+    import pytest
+
+    return pytest.mark.skipif(chromium_path() is None and not REQUIRE_TOOLS, reason="chromium not installed")
+
+
+def needs_poppler():
+    import pytest
+
+    return pytest.mark.skipif(shutil.which("pdftotext") is None and not REQUIRE_TOOLS, reason="poppler-utils not installed")
+
+
 def chromium_path() -> str | None:
     env = os.environ.get("DCF_CHROMIUM")
     if env and Path(env).exists():

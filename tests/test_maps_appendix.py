@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from browser import chromium_path, image_is_blank, make_fixture_store, open_offline
+from browser import image_is_blank, make_fixture_store, needs_chromium, needs_poppler, open_offline
 from dcf_spatial import settings
 from dcf_spatial.errors import InputError
 
@@ -18,7 +17,6 @@ TITLES = {
     "fig2": "聊城市东昌府区四大工业聚集区示意图",
     "fig3": "聊城市东昌府区七大农业示范园区示意图",
 }
-needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +41,7 @@ def _pdftotext(pdf: Path) -> str:
     return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
 
 
-@needs_poppler
+@needs_poppler()
 @pytest.mark.parametrize("key", ["fig1", "fig2", "fig3"])
 def test_pdf_has_chinese_title_as_text_and_is_a3_landscape(maps_dir, key):
     _, result = maps_dir
@@ -57,7 +55,7 @@ def test_pdf_has_chinese_title_as_text_and_is_a3_landscape(maps_dir, key):
     assert "Pages:           1" in info
 
 
-@needs_poppler
+@needs_poppler()
 def test_pdf_page_is_not_blank_and_text_is_embedded_font(maps_dir, tmp_path):
     _, result = maps_dir
     pdf = result["fig1"]["pdf"]
@@ -67,7 +65,7 @@ def test_pdf_page_is_not_blank_and_text_is_embedded_font(maps_dir, tmp_path):
     assert "NotoSansSC" in fonts  # the pip-shipped font is embedded, not a system font
 
 
-@needs_poppler
+@needs_poppler()
 def test_print_map_names_schematic_layers_date_and_scale(maps_dir):
     import datetime as dt
 
@@ -102,7 +100,7 @@ def test_refuses_to_overwrite_without_flag(maps_dir, store):
     assert result["fig2"]["pdf"].stat().st_mtime_ns == before
 
 
-@needs_poppler
+@needs_poppler()
 def test_planner_restyles_title_in_the_style_file(store, tmp_path, monkeypatch):
     from dcf_spatial.maps import appendix
     from dcf_spatial.maps import style as map_style
@@ -133,7 +131,7 @@ def test_missing_layer_is_named(tmp_path, monkeypatch):
         appendix.print_map("fig1", tmp_path, formats=("png",))
 
 
-@pytest.mark.skipif(chromium_path() is None, reason="chromium not installed")
+@needs_chromium()
 def test_appendix_html_opens_offline_with_its_layers(maps_dir, tmp_path):
     _, result = maps_dir
     rep = open_offline(result["fig2"]["html"], screenshot=tmp_path / "fig2.png", evaluate={

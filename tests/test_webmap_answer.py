@@ -8,13 +8,12 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from browser import chromium_path, image_is_blank, make_fixture_store, open_offline
+from browser import image_is_blank, make_fixture_store, needs_chromium, open_offline
 from dcf_spatial import settings
 from dcf_spatial.errors import InputError
 from dcf_spatial.maps import offline, webmap
 
 EVIL = "<script>alert(1)</script>"
-needs_chromium = pytest.mark.skipif(chromium_path() is None, reason="chromium not installed")
 
 CONTEXT_LABELS = ["区界（法定行政区域）", "镇（街道）界（示意）", "工业集聚区", "农业示范区", "中心城区服务业引领核",
                   "现代服务业发展带", "服务业功能组团", "服务业特色小镇（多点）"]
@@ -64,7 +63,7 @@ def test_remote_reference_check_catches_a_plain_folium_map(tmp_path):
         offline.assert_offline(html, where="plain folium")
 
 
-@needs_chromium
+@needs_chromium()
 def test_answer_map_offline_in_chromium(answer_html, tmp_path):
     def act(page):
         # hover and click the evil parcel: the tooltip and popup must show the text, run nothing
@@ -98,7 +97,7 @@ def test_answer_map_offline_in_chromium(answer_html, tmp_path):
     assert not image_is_blank(rep.screenshot)
 
 
-@needs_chromium
+@needs_chromium()
 def test_township_label_with_markup_stays_text(answer_html):
     rep = open_offline(answer_html, evaluate={
         "labels": "Array.from(document.querySelectorAll('.dcf-label')).map(e => e.textContent)",
@@ -108,7 +107,7 @@ def test_township_label_with_markup_stays_text(answer_html):
     assert rep.evaluated["injected"] == 0 and rep.dialogs == []
 
 
-@needs_chromium
+@needs_chromium()
 def test_geometry_survives_the_compact_encoding(store, tmp_path):
     """Vertices decoded in the browser match the input to the encoding precision (1e-5°)."""
     poly = box(115.812345, 36.301234, 115.823456, 36.312345)
@@ -182,7 +181,7 @@ def test_every_row_is_counted_even_without_geometry(store, tmp_path):
     assert "需核实（1）" in html  # its status still counts in the legend
 
 
-@needs_chromium
+@needs_chromium()
 def test_large_layer_renderer_keeps_hover_click_and_escaping(store, tmp_path, monkeypatch):
     """Layers above [web] fast_render_min_features use the batched canvas layer: same behaviour."""
     from dcf_spatial.maps import style as map_style

@@ -641,6 +641,7 @@ def answer_map(
     fit = None
     if len(drawable):
         b = wm.to_display(drawable).total_bounds
-        pad = max(0.01, 0.15 * max(b[2] - b[0], b[3] - b[1]))
+        # at least ~3 km around the answer, so the zones it is measured against are in view
+        pad = max(float(web_cfg.get("min_view_pad_deg", 0.03)), 0.15 * max(b[2] - b[0], b[3] - b[1]))
         fit = [b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad]
     return wm.save(path, overwrite=overwrite, fit_bounds=fit)
