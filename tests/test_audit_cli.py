@@ -12,13 +12,19 @@ import pytest
 from click.testing import CliRunner
 
 from dcf_spatial.cli.main import cli
+from dcf_spatial import settings
 from dcf_spatial.land import codes
 from test_idle_audit import make_land_store, parcel_frame
 
 
 @pytest.fixture
-def store(tmp_path):
-    return make_land_store(tmp_path / "store.gpkg")
+def store(tmp_path, monkeypatch):
+    """A fixture store. ``dcf --store`` sets ``settings.store`` and ``DCF_STORE`` for the process:
+    monkeypatch puts both back after the test so that later tests see the shipped store."""
+    path = make_land_store(tmp_path / "store.gpkg")
+    monkeypatch.setattr(settings, "store", settings.store)
+    monkeypatch.setenv("DCF_STORE", str(path))
+    return path
 
 
 CC = [codes.make_credit_code("371502", f"YY{i:06d}") for i in range(1, 5)]
