@@ -143,6 +143,9 @@ def main(argv=None):
     ap.add_argument("--pg", default=os.environ.get("DCF_TEST_PG_URL"))
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--base", type=int, default=250_000, help="parcels generated, then tiled to each size")
+    ap.add_argument("--single-max", type=int, default=2_000_000,
+                    help="skip the single-process engine above this size (its memory grows with N: about "
+                         "3 GB per million parcels here)")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -170,8 +173,12 @@ def main(argv=None):
                 t = time.perf_counter()
                 make_data(n, folder, args.base)
                 print(f"[{n:,}] data written in {time.perf_counter() - t:.0f} s", file=sys.stderr)
-                single = _run_child(["--child", "single", str(folder), str(tmp / f"single_{n}.parquet")])
-                print(f"[{n:,}] single {single['wall']:.0f} s", file=sys.stderr)
+                if n <= args.single_max:
+                    single = _run_child(["--child", "single", str(folder), str(tmp / f"single_{n}.parquet")])
+                    print(f"[{n:,}] single {single['wall']:.0f} s", file=sys.stderr)
+                else:
+                    single = None
+                    print(f"[{n:,}] single skipped (--single-max {args.single_max:,})", file=sys.stderr)
                 dask_ = _run_child(["--child", "dask", str(folder), str(tmp / f"dask_{n}"), str(args.workers), "-"])
                 print(f"[{n:,}] dask {dask_['wall']:.0f} s", file=sys.stderr)
                 row = {"n": n, "single": single, "dask": dask_}
@@ -236,8 +243,9 @@ def _print(rows) -> None:
         pgd = r.get("pg_dask")
         pg_cells = (f"{r['pg_load']:.0f} s | {pgd['wall']:.0f} s / {pgd['peak_gb']:.1f} GB | " if pgd else "– | – | ")
         join_db = f"{r['pg_join']['join']:.0f} s" if r.get("pg_join") else "–"
-        print(f"| {r['n']:,} | {s['wall']:.0f} s / {s['peak_gb']:.1f} GB | {d['wall']:.0f} s / {d['peak_gb']:.1f} GB | "
-              f"{pg_cells}{s['join']:.0f} s | {join_db} |")
+        single = f"{s['wall']:.0f} s / {s['peak_gb']:.1f} GB" if s else "not run (--single-max)"
+        join_local = f"{s['join']:.0f} s" if s else "–"
+        print(f"| {r['n']:,} | {single} | {d['wall']:.0f} s / {d['peak_gb']:.1f} GB | {pg_cells}{join_local} | {join_db} |")
     sys.stdout.flush()
 
 
