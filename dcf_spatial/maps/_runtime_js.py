@@ -109,15 +109,18 @@ var dcf = (function () {
       this._canvas.style.pointerEvents = 'none';
       this.getPane().appendChild(this._canvas);
       map.on('moveend zoomend resize viewreset', this._redraw, this);
-      this._onClick = L.bind(this._click, this); this._onMove = L.bind(this._move, this);
-      L.DomEvent.on(map.getContainer(), 'click', this._onClick);
-      L.DomEvent.on(map.getContainer(), 'mousemove', this._onMove);
+      // one click/hover dispatcher per map: the topmost large layer with a hit answers
+      if (!map._dcfBig) {
+        map._dcfBig = [];
+        L.DomEvent.on(map.getContainer(), 'click', function (ev) { bigDispatch(map, ev, '_click'); });
+        L.DomEvent.on(map.getContainer(), 'mousemove', function (ev) { bigDispatch(map, ev, '_move'); });
+      }
+      map._dcfBig.push(this);
       this._redraw();
     },
     onRemove: function (map) {
       map.off('moveend zoomend resize viewreset', this._redraw, this);
-      L.DomEvent.off(map.getContainer(), 'click', this._onClick);
-      L.DomEvent.off(map.getContainer(), 'mousemove', this._onMove);
+      var k = map._dcfBig.indexOf(this); if (k >= 0) { map._dcfBig.splice(k, 1); }
       if (this._tip) { this._tip.remove(); }
       L.DomUtil.remove(this._canvas);
     },
@@ -226,26 +229,37 @@ var dcf = (function () {
       }
       return { i: best, latlng: ll };
     },
-    _click: function (ev) {
-      var h = this._hit(ev), d = this._d, map = this._map;
-      if (h.i < 0 || !d.pf || !d.pf.length) { return; }
-      // after any context layer's own popup, so the answer wins
+    _click: function (h) {
+      var d = this._d, map = this._map;
+      if (!d.pf || !d.pf.length) { return; }
+      // after any ordinary vector layer's own popup, so the large layer on top wins
       setTimeout(function () { L.popup({ maxWidth: 380 }).setLatLng(h.latlng).setContent(popupNode(d, h.i)).openOn(map); }, 0);
     },
-    _move: function (ev) {
-      var self = this; if (this._pending) { return; } this._pending = true;
-      L.Util.requestAnimFrame(function () {
-        self._pending = false; if (!self._map) { return; }
-        var h = self._hit(ev), d = self._d;
-        self._map.getContainer().style.cursor = h.i >= 0 ? 'pointer' : '';
-        if (h.i >= 0 && d.tf) {
-          if (!self._tip) { self._tip = L.tooltip({ direction: 'top', offset: [0, -6] }); }
-          self._tip.setLatLng(h.latlng).setContent(el('span', null, pv(d, d.tf, h.i)));
-          if (!self._map.hasLayer(self._tip)) { self._tip.addTo(self._map); }
-        } else if (self._tip && self._map.hasLayer(self._tip)) { self._tip.remove(); }
-      });
-    }
+    _move: function (h) {
+      var d = this._d;
+      if (!d.tf) { return; }
+      if (!this._tip) { this._tip = L.tooltip({ direction: 'top', offset: [0, -6] }); }
+      this._tip.setLatLng(h.latlng).setContent(el('span', null, pv(d, d.tf, h.i)));
+      if (!this._map.hasLayer(this._tip)) { this._tip.addTo(this._map); }
+    },
+    _hideTip: function () { if (this._tip && this._map && this._map.hasLayer(this._tip)) { this._tip.remove(); } }
   });
+
+  function bigDispatch(map, ev, what) {
+    function run() {
+      var layers = map._dcfBig, found = false;
+      for (var j = layers.length - 1; j >= 0; j--) {
+        var lyr = layers[j];
+        var h = found ? { i: -1 } : lyr._hit(ev);
+        if (h.i >= 0) { found = true; lyr[what](h); } else if (what === '_move') { lyr._hideTip(); }
+      }
+      if (what === '_move') { map.getContainer().style.cursor = found ? 'pointer' : ''; }
+    }
+    if (what === '_click') { run(); return; }
+    if (map._dcfPending) { return; }
+    map._dcfPending = true;
+    L.Util.requestAnimFrame(function () { map._dcfPending = false; run(); });
+  }
 
   function layer(map, d) {
     unpack(d);
