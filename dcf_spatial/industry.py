@@ -140,6 +140,17 @@ def name_of(code: str) -> str:
     return code
 
 
+def label_zh(code: str) -> str:
+    """``"C3451 滚动轴承制造"``; a code finer than the table: ``"C3360（属 C33 金属制品业）"``."""
+    t = code_table()
+    if code in t.index:
+        return f"{code} {t.at[code, 'name_zh']}"
+    for c in reversed(ancestors(code)[:-1]):
+        if c in t.index:
+            return f"{code}（属 {c} {t.at[c, 'name_zh']}）"
+    return code
+
+
 def resolve(value: str) -> IndustryMatch:
     """Resolve a code or Chinese words to GB/T 4754-2017 codes without raising for unknown words.
 

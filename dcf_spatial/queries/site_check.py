@@ -30,7 +30,7 @@ import numpy as np
 
 from .. import plan, settings
 from ..errors import InputError
-from ..industry import IndustryMatch, LEVEL_ZH, industry_error_message, resolve
+from ..industry import LEVEL_ZH, IndustryMatch, industry_error_message, label_zh, resolve
 from .land_indicators import FIGURE_FIELDS, check_indicators
 
 logger = logging.getLogger(__name__)
@@ -343,14 +343,14 @@ def _one(ctx, i, geom, area, lonlat, m: IndustryMatch, figures, flags, ov, rb, t
             best = max(full, key=lambda z: (z["share"], z["layer"] == "cluster_parks"))
             pr = best["plan_ref"] or kind["plan_ref"]
             add(f"{kind['kind']}_fits_zone", "fits",
-                kind["fit_zh"].format(zone=best["name_zh"], codes="、".join(best["codes"]), plan_ref=pr), pr)
+                kind["fit_zh"].format(zone=best["name_zh"], codes=_codes_zh(best["codes"]), plan_ref=pr), pr)
             other_parks = [z for z in kind_zones if z["layer"] == "cluster_parks" and z["match"] == "none"
                            and z["share"] >= th["split_min_share"]]
             if best["layer"] != "cluster_parks" and other_parks:
                 pk = max(other_parks, key=lambda z: z["share"])
                 pr = policy["park_mismatch"]
                 add("park_mismatch", "info", pr["reason_zh"].format(
-                    park=pk["name_zh"], codes="、".join(pk["codes"]) or "未列明", zone=best["name_zh"]), pk["plan_ref"] or pr["plan_ref"])
+                    park=pk["name_zh"], codes=_codes_zh(pk["codes"]) or "未列明", zone=best["name_zh"]), pk["plan_ref"] or pr["plan_ref"])
             if full_share < th["full_share"]:
                 add("split_zone", "conditional",
                     policy["split_zone"]["reason_zh"].format(share=_fmt_share(full_share), zone=best["name_zh"]),
@@ -358,7 +358,7 @@ def _one(ctx, i, geom, area, lonlat, m: IndustryMatch, figures, flags, ov, rb, t
         elif partial:
             best = max(partial, key=lambda z: z["share"])
             add("partial_match", "conditional", policy["partial_match"]["reason_zh"].format(
-                project=m.label_zh, zone=best["name_zh"], codes="、".join(best["codes"]),
+                project=m.label_zh, zone=best["name_zh"], codes=_codes_zh(best["codes"]),
                 plan_ref=best["plan_ref"] or kind["plan_ref"]), best["plan_ref"] or kind["plan_ref"])
         elif kind_zones:
             best = max(kind_zones, key=lambda z: z["share"])
@@ -366,7 +366,7 @@ def _one(ctx, i, geom, area, lonlat, m: IndustryMatch, figures, flags, ov, rb, t
                 "industrial_clusters", "cluster_parks") else "wrong_zone"
             pr = policy[rule]
             add(rule, "conditional", pr["reason_zh"].format(
-                zone=best["name_zh"], codes="、".join(best["codes"]) or "未列明", nearest=nearest_txt,
+                zone=best["name_zh"], codes=_codes_zh(best["codes"]) or "未列明", nearest=nearest_txt,
                 plan_ref=best["plan_ref"] or kind["plan_ref"]), pr["plan_ref"])
         else:
             pr = policy[kind["outside_rule"]]
@@ -402,6 +402,11 @@ def _one(ctx, i, geom, area, lonlat, m: IndustryMatch, figures, flags, ov, rb, t
         "townships": towns, "zones": zones, "designated_zones": designated,
         "reasons": reasons, "indicators": indicators, "provenance": prov,
     }
+
+
+def _codes_zh(codes) -> str:
+    """Designated codes with their Chinese names, for reasons people read."""
+    return "、".join(label_zh(c) for c in codes) if codes else "未列明"
 
 
 def _max_layer_share(zs) -> float:
@@ -529,8 +534,9 @@ def summary_text(result: dict) -> str:
         lines.append("涉及分区：")
         for z in result["zones"]:
             mt = {"full": "产业对口", "partial": "部分对口", "none": "不对口"}[z["match"]]
-            lines.append(f"  - {z['name_zh']}（{z['layer_title_zh']}）重叠 {z['overlap_mu']:.2f} 亩，"
-                         f"占场地 {_fmt_share(z['share'])}，{mt}")
+            where = (f"重叠 {z['overlap_mu']:.2f} 亩，占场地 {_fmt_share(z['share'])}" if s["area_mu"] > 0
+                     else "点位位于其内")
+            lines.append(f"  - {z['name_zh']}（{z['layer_title_zh']}）{where}，{mt}")
     else:
         lines.append("涉及分区：无")
     if result["designated_zones"]:
