@@ -148,7 +148,7 @@ def _overlaps(layer: ZoneLayer, geoms: np.ndarray, areas: np.ndarray, radius_m: 
     inter = np.zeros(len(si))
     if has_area.any():
         a_si, a_zi = si[has_area], zi[has_area]
-        inside = shapely.within(geoms[a_si], layer.geoms[a_zi])  # prepared zone: cheap
+        inside = shapely.contains(layer.geoms[a_zi], geoms[a_si])  # zone prepared (first argument): cheap
         area = np.where(inside, areas[a_si], 0.0)
         cut = ~inside
         if cut.any():
