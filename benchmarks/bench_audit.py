@@ -34,7 +34,8 @@ def _child(args) -> None:
         from dcf_spatial.land.workflow import run_idle_audit
 
         res = run_idle_audit(args.file, args.out, as_of=args.as_of, imagery=args.raster, overwrite=True)
-        out = {"timings": res["timings"], "n": len(res["result"]), "counts": res["counts"]}
+        out = {"timings": res["timings"], "timings_cpu": res["timings_cpu"], "n": len(res["result"]),
+               "counts": res["counts"]}
     elif args.step == "efficiency":
         import numpy as np
         import pandas as pd
@@ -132,7 +133,8 @@ def main() -> None:
         results[f"idle_{n}"] = res
         print(f"idle audit, {n:,} parcels: {res['process_wall_s']} s wall, {res['process_cpu_s']} s CPU "
               f"(in-process {res['wall_s']} s; load {res['load_avg']}), "
-              f"peak {res['peak_rss_gb']} GB; steps {res['timings']}", flush=True)
+              f"peak {res['peak_rss_gb']} GB; cumulative wall by step {res['timings']}; CPU {res['timings_cpu']}",
+              flush=True)
     if args.enterprises:
         path = _enterprises(args.enterprises, work / "enterprises.csv")
         res = _measure("efficiency", path)
