@@ -106,6 +106,7 @@ def main() -> None:
     ap.add_argument("--enterprises", type=int, default=100_000)
     ap.add_argument("--imagery", action="store_true", help="Include the raster evidence step.")
     ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--reuse", action="store_true", help="Reuse a sample already generated in --workdir.")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--step", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--file", default=None, help=argparse.SUPPRESS)
@@ -125,7 +126,11 @@ def main() -> None:
     for n in args.parcels:
         d = work / f"sample_{n}"
         t0 = time.perf_counter()
-        files = sample.write_sample(d, parcels=n, seed=1, imagery=args.imagery, overwrite=True)
+        files = {"parcels": d / "parcels.gpkg", "imagery": d / "builtup_mask.tif"}
+        if not (args.reuse and files["parcels"].exists() and (files["imagery"].exists() or not args.imagery)):
+            files = sample.write_sample(d, parcels=n, seed=1, imagery=args.imagery, overwrite=True)
+        if not args.imagery:
+            files.pop("imagery", None)
         gen = time.perf_counter() - t0
         res = _measure("idle", files["parcels"], out=d / "out", as_of=sample.SAMPLE_AS_OF,
                        raster=files.get("imagery"))

@@ -177,12 +177,14 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
 
     status = np.full(n, "", dtype=object)
     missing = np.full(n, "", dtype=object)
+    undecided = np.ones(n, dtype=bool)
 
     def decide(mask, value, miss=None):
-        take = mask & (status == "")
+        take = mask & undecided
         status[take] = value
+        undecided[take] = False
         if miss is not None:
-            missing[take] = miss[take] if isinstance(miss, np.ndarray) else miss
+            missing[take] = miss(take) if callable(miss) else miss
         return take
 
     # 1. fields the rules cannot do without
@@ -204,12 +206,14 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     decide(ds1 >= as_of, "normal")
     decide(under, "idle_underdeveloped")
     decide(not_under, "normal")
-    need = np.full(n, "", dtype=object)
-    for known, fields in ((dev_known, ("developed_area_m2",)), (inv_known, ("invested_wan", "total_investment_wan"))):
-        label = "、".join(field_label(f) for f in fields)
-        need = np.where(~known, np.where(need == "", label, need + "、" + label), need)
-    no_area = ~(area > 0)
-    need = np.where(~dev_known & no_area, need + "（宗地无有效面积）", need)
+    dev_label = field_label("developed_area_m2")
+    inv_label = "、".join(field_label(f) for f in ("invested_wan", "total_investment_wan"))
+
+    def need(take):  # which of the shares could not be computed, for the rows left
+        rows = np.flatnonzero(take)
+        return np.array(["、".join(([dev_label + ("（宗地无有效面积）" if not area[i] > 0 else "")] if not dev_known[i] else [])
+                                   + ([inv_label] if not inv_known[i] else [])) for i in rows], dtype=object)
+
     decide(np.ones(n, bool), "insufficient_data", need)
 
     # 4. government cause (Art. 8) turns an idle finding into "excused"
