@@ -47,6 +47,16 @@ def _plain(v):
     return round(v, 4) if isinstance(v, float) else v
 
 
+def _echo_notes(res) -> None:
+    """The notes a reader must not miss: synthetic data, schematic layers, code system, warnings."""
+    schematic = [lay["layer_id"] for lay in res.get("layers_used", []) if "schematic" in str(lay.get("provenance"))]
+    if schematic:
+        click.echo(f"注意：区域归属所用图层 {'、'.join(schematic)} 为示意图层，分区汇总仅供参考。")
+    for note in res["notes"]:
+        if note and ("合成数据】" in note or "地类编码按" in note or "警告" in note or "没有图层" in note):
+            click.echo(f"注意：{note}")
+
+
 def _records(df, cols) -> list[dict]:
     return [dict(zip(cols, map(_plain, vals))) for vals in zip(*(df[c].astype(object).to_numpy() for c in cols))]
 
@@ -116,9 +126,7 @@ def idle(parcels, as_of, imagery, built_class, code_system, layer, crs, encoding
     click.echo(f"  土地闲置费合计 {fee:,.2f} 万元；有数据问题的记录 {(r['problems'] != '').sum():,} 条（见“问题记录”表）")
     if "imagery_flag" in r:
         click.echo(f"  影像与记录矛盾 {r['imagery_flag'].str.startswith('矛盾').sum():,} 宗")
-    for note in res["notes"]:
-        if "示意" in note or "合成数据" in note:
-            click.echo(f"注意：{note}")
+    _echo_notes(res)
     click.echo("输出：")
     for path in res["files"].values():
         click.echo(f"  {path}")
@@ -172,9 +180,7 @@ def efficiency(enterprises, parcels, as_of, scoring, crs, fields, parcel_fields,
         if name == "按集聚区":
             click.echo(f"  低效用地合计 {table['low_area_mu'].sum():,.1f} 亩（D类企业用地 {table['d_area_mu'].sum():,.1f} 亩，"
                        f"闲置土地 {table['idle_area_mu'].sum():,.1f} 亩）")
-    for note in res["notes"]:
-        if "示意" in note or "合成数据" in note:
-            click.echo(f"注意：{note}")
+    _echo_notes(res)
     click.echo("输出：")
     for path in res["files"].values():
         click.echo(f"  {path}")

@@ -242,7 +242,7 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     ext_part[has_ext] = _text(has_ext, "，经批准延期至", s_ext, "（自该日起算）")
     needs_fee = np.isin(idle_kind, IDLE_STATUSES) & ~excused
     fee_part = np.full(n, "", dtype=object)
-    fee_part[needs_fee] = np.where(np.isnan(price[needs_fee]), "缺少土地价款，闲置费待核定",
+    fee_part[needs_fee] = np.where(np.isnan(price[needs_fee]), "征缴土地闲置费（缺少土地价款，金额待核定）",
                                    _text(needs_fee, "按土地价款", _num(price, needs_fee), f"万元的{fee_rate:.0%}征缴土地闲置费",
                                          _num(price * fee_rate, needs_fee), "万元"))
     share_rows = (idle_kind == "idle_underdeveloped") | ((status == "normal") & is_stopped & (ds1 < as_of))

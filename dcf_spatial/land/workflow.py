@@ -137,7 +137,8 @@ def run_idle_audit(parcels, out_dir, *, as_of, imagery=None, built_class=None, f
     timings_cpu = {k: round(v - cpu["start"], 3) for k, v in cpu.items() if k != "start"}
     logger.info("Idle audit of %d parcels done in %.1f s: %s", len(result), timings.get("map", timings.get("gpkg", 0)), timings)
     return {"result": result, "files": {k: str(v) for k, v in files.items()}, "counts": counts.to_dict(),
-            "timings": timings, "timings_cpu": timings_cpu, "notes": notes}
+            "timings": timings, "timings_cpu": timings_cpu, "notes": notes,
+            "layers_used": zones.attrs.get("layers_used", [])}
 
 
 def run_efficiency(enterprises, out_dir, *, parcels=None, as_of=None, scoring=None, field_map=None,
@@ -180,6 +181,7 @@ def run_efficiency(enterprises, out_dir, *, parcels=None, as_of=None, scoring=No
     ]
     audited = None
     low_tables = {}
+    layers_used = []
     if parcels is not None:
         if isinstance(parcels, (str, Path)):
             pdata = read_parcels(parcels, crs=crs, field_map=parcel_field_map)
@@ -188,6 +190,7 @@ def run_efficiency(enterprises, out_dir, *, parcels=None, as_of=None, scoring=No
         as_of_ts = idle_audit.parse_as_of(as_of if as_of is not None else pd.Timestamp.today())
         audited = idle_audit.audit_idle(pdata, as_of=as_of_ts)
         zones = join_zones(audited, store=store)
+        layers_used = zones.attrs.get("layers_used", [])
         for c in zones.columns:
             audited[c] = zones[c].to_numpy() if not isinstance(zones[c].dtype, pd.StringDtype) else zones[c].array
         notes += [f"宗地：{parcels if isinstance(parcels, (str, Path)) else '(GeoDataFrame)'}，{len(audited):,} 宗，"
@@ -232,4 +235,4 @@ def run_efficiency(enterprises, out_dir, *, parcels=None, as_of=None, scoring=No
     counts = classed["eff_class"].value_counts().reindex(list(efficiency.CLASS_ORDER), fill_value=0).to_dict()
     logger.info("Efficiency classes for %d enterprise rows in %.1f s: %s", len(classed), time.perf_counter() - t0, counts)
     return {"result": classed, "parcels": audited, "files": {k: str(v) for k, v in files.items()}, "counts": counts,
-            "low_tables": low_tables, "notes": notes}
+            "low_tables": low_tables, "notes": notes, "layers_used": layers_used}
