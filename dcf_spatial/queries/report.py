@@ -74,10 +74,16 @@ def _site_section(res: dict, heading: str) -> str:
         [(z["name_zh"], z["layer_title_zh"], f"{z['overlap_mu']:.2f}" if s["area_mu"] > 0 else "—（点位）",
           _pct(z["share"]) if s["area_mu"] > 0 else "点位位于其内", match_zh[z["match"]],
           z["plan_ref"]) for z in res["zones"]]) if res["zones"] else "<p>无</p>"))
-    parts.append("<h3>本行业的对口分区（由近及远）</h3>" + (_table(
-        ["分区", "图层", "距离（km）"],
-        [(d["name_zh"], _layer_title(res, d["layer"]), f"{d['distance_km']:.2f}") for d in res["designated_zones"]])
-        if res["designated_zones"] else "<p>规划未为该行业指定分区。</p>"))
+    from .site_check import _barred
+
+    if _barred(res):
+        parts.append("<h3>本行业的对口分区</h3><p>该项目属第九章第三节禁止情形，不列对口分区。</p>")
+    else:
+        parts.append("<h3>本行业的对口分区（由近及远）</h3>" + (_table(
+            ["分区", "图层", "距离（km）"],
+            [(d["name_zh"], _layer_title(res, d["layer"]), f"{d['distance_km']:.2f}")
+             for d in res["designated_zones"]])
+            if res["designated_zones"] else "<p>规划未为该行业指定分区。</p>"))
     parts.append("<h3>用地控制指标（《工业项目建设用地控制指标》）</h3>" + _table(
         ["指标", "项目值", "要求", "结果", "依据", "说明"],
         [(x["name_zh"], "" if x["value"] is None else f"{x['value']:g}",

@@ -315,6 +315,7 @@ def _one(ctx, i, geom, area, lonlat, m: IndustryMatch, figures, flags, ov, rb, t
                            for d in designated[: th["nearest_clusters_max"]]) or "（规划未指定对口分区）"
 
     # -- barred industries (第九章第三节) --------------------------------------------------------
+    barred_here = False
     for rule, mt in plan.barred_rules(codes):
         effect = rule["effect"]
         text = rule["reason_zh"]
@@ -328,6 +329,9 @@ def _one(ctx, i, geom, area, lonlat, m: IndustryMatch, figures, flags, ov, rb, t
             effect = rule["effect_with_capacity_replacement"]
             text = text + rule["replacement_zh"]
         add(rule["id"], effect, text, rule["plan_ref"])
+        barred_here = barred_here or effect == "does_not_fit"
+    if barred_here:  # do not suggest where to put a project the plan bars
+        nearest_txt = "无（该项目属第九章第三节禁止情形）"
 
     # -- is it in the zone its kind belongs in? --------------------------------------------------
     if len(codes[0]) == 1:
@@ -520,6 +524,12 @@ def results_table(results: list[dict]):
     return pd.DataFrame(rows)
 
 
+def _barred(result: dict) -> bool:
+    """True when a barred-industry rule (第九章第三节) decided ``does_not_fit``."""
+    ids = {r["id"] for r in plan.rules()["barred"]}
+    return any(r["rule"] in ids and r["effect"] == "does_not_fit" for r in result.get("reasons", []))
+
+
 def summary_text(result: dict) -> str:
     """A Chinese text summary of one check (what the CLI prints by default)."""
     lines = [f"选址核查结论：{result['verdict_zh']}（{result['verdict']}）"]
@@ -539,7 +549,7 @@ def summary_text(result: dict) -> str:
             lines.append(f"  - {z['name_zh']}（{z['layer_title_zh']}）{where}，{mt}")
     else:
         lines.append("涉及分区：无")
-    if result["designated_zones"]:
+    if result["designated_zones"] and not _barred(result):
         lines.append("对口分区（由近及远）：" + "；".join(
             f"{d['name_zh']} {d['distance_km']:.2f} km" for d in result["designated_zones"][:6]))
     lines.append("判定理由：")
