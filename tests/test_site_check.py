@@ -397,3 +397,12 @@ def test_report_escapes_values_and_states_provenance(ctx):
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<img src=x" not in html and "核查 &lt;b&gt;" in html
     assert "示意" in html and "第八章第一节" in html and "符合" in html
+
+
+def test_barred_project_gets_no_placement_suggestion(ctx):
+    res = sc.check_site(at(10, 5), "C3011", context=ctx)
+    assert res["verdict"] == "does_not_fit"
+    assert "郑家镇工业集聚区" not in rules_of(res)["enterprises_into_parks"]["text_zh"]
+    assert "对口分区" not in sc.summary_text(res)
+    ok = sc.check_site(at(10, 5), "轴承", context=ctx)
+    assert "对口分区" in sc.summary_text(ok)
