@@ -149,6 +149,37 @@ def test_appendix_html_opens_offline_with_its_layers(maps_dir, tmp_path):
     assert not image_is_blank(rep.screenshot)
 
 
+@needs_chromium()
+def test_measure_control_measures_in_km(maps_dir):
+    _, result = maps_dir
+
+    def act(page):
+        page.click("text=测距")
+        box = page.evaluate("""(() => { const m = window.dcfMap, r = m.getContainer().getBoundingClientRect();
+            const a = m.latLngToContainerPoint([36.40, 115.80]), b = m.latLngToContainerPoint([36.40, 115.90]);
+            return [a.x + r.left, a.y + r.top, b.x + r.left, b.y + r.top]; })()""")
+        page.mouse.click(box[0], box[1])
+        page.wait_for_timeout(400)  # not a double click
+        page.mouse.click(box[2], box[3])
+        page.wait_for_timeout(200)
+
+    rep = open_offline(result["fig3"]["html"], actions=act,
+                       evaluate={"out": "document.querySelector('.dcf-measure-out').textContent"})
+    value = float(rep.evaluated["out"].split()[0])
+    assert rep.evaluated["out"].endswith("千米")
+    assert 8.5 < value < 9.5  # 0.1° of longitude at 36.4°N is about 8.95 km
+    assert rep.console_errors == [] and rep.page_errors == []
+
+
+def test_chinese_wrapping_keeps_punctuation_off_line_starts():
+    from dcf_spatial.maps.appendix import _wrap
+
+    text = "主导产业：智能制造（高档数控机床、机器人）；新能源新材料；农副产品深加工；现代物流、电子商务；科技研发、金融保险、会展"
+    lines = _wrap(text, 17).split("\n")
+    assert "".join(lines) == text
+    assert all(line[0] not in "、，；：。）" for line in lines)
+
+
 def test_cli_appendix_writes_and_refuses(store, tmp_path):
     from dcf_spatial.cli.main import cli
 
@@ -164,3 +195,24 @@ def test_cli_appendix_writes_and_refuses(store, tmp_path):
     assert "exists" in (again.output + str(again.exception))
     bad = runner.invoke(cli, ["maps", "appendix", "--only", "fig9"])
     assert bad.exit_code == 2 and "fig9" in bad.output
+
+
+def test_cli_file_draws_any_vector_file(store, tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from dcf_spatial.cli.main import cli
+
+    src = tmp_path / "parcels.geojson"
+    gpd.GeoDataFrame({"name": ["甲", "乙"], "status": ["闲置", "正常"]},
+                     geometry=[box(115.75, 36.32, 115.76, 36.33), box(115.8, 36.35, 115.81, 36.36)],
+                     crs="EPSG:4490").to_file(src)
+    out = tmp_path / "parcels.html"
+    runner = CliRunner()
+    res = runner.invoke(cli, ["--store", str(store), "maps", "file", str(src), "-o", str(out),
+                              "--label-field", "name", "--status-field", "status"])
+    assert res.exit_code == 0, res.output
+    html = out.read_text(encoding="utf-8")
+    assert "闲置（1）" in html and "正常（1）" in html and "parcels.geojson" in html
+    again = runner.invoke(cli, ["--store", str(store), "maps", "file", str(src), "-o", str(out)])
+    assert again.exit_code == 2 and "--overwrite" in again.output

@@ -377,15 +377,19 @@ var dcf = (function () {
       if (on) { map.doubleClickZoom.disable(); } else { map.doubleClickZoom.enable(); }
     });
     out = el('div', 'dcf-measure-out'); ctl.getContainer().appendChild(out);
-    map.on('click', function (e) {
-      if (!on) { return; }
+    // listen on the container, not map 'click': a click on a vector layer opens its popup and stops
+    // the map event, which would make measuring over zones impossible
+    map.on('popupopen', function () { if (on) { map.closePopup(); } });
+    L.DomEvent.on(map.getContainer(), 'click', function (ev) {
+      if (!on || (ev.target && ev.target.closest && ev.target.closest('.leaflet-control'))) { return; }
+      var e = { latlng: map.mouseEventToLatLng(ev) };
       pts.push(e.latlng);
       marks.addLayer(L.circleMarker(e.latlng, { radius: 3, color: '#000', weight: 1, fillOpacity: 1 }));
       if (line) { line.setLatLngs(pts); } else { line = L.polyline(pts, { color: '#000', weight: 2, dashArray: '4 3' }); marks.addLayer(line); }
       var m = 0; for (var i = 1; i < pts.length; i++) { m += map.distance(pts[i - 1], pts[i]); }
       out.textContent = (m / 1000).toFixed(m < 10000 ? 2 : 1) + ' 千米';
     });
-    map.on('dblclick', function () { if (on) { on = false; map.doubleClickZoom.enable(); map.getContainer().style.cursor = ''; } });
+    L.DomEvent.on(map.getContainer(), 'dblclick', function () { if (on) { on = false; map.doubleClickZoom.enable(); map.getContainer().style.cursor = ''; } });
     return ctl;
   }
   function zoomClass(map) {

@@ -113,8 +113,19 @@ def _scale_bar(ax, km: float | None, segments: int, size: float):
                            border_pad=0.8, sep=3))
 
 
+_NO_LINE_START = "、，；：。）》”,;:.)"
+
+
 def _wrap(text: str, width: int) -> str:
-    return "\n".join(textwrap.wrap(text, width=width)) if text else ""
+    """Wrap Chinese text; punctuation that may not start a line (避头点) stays on the line before."""
+    if not text:
+        return ""
+    lines = textwrap.wrap(text, width=width)
+    for i in range(1, len(lines)):
+        while lines[i] and lines[i][0] in _NO_LINE_START:
+            lines[i - 1] += lines[i][0]
+            lines[i] = lines[i][1:]
+    return "\n".join(line for line in lines if line)
 
 
 def _detail_text(value, *, limit: int = 6) -> str:
@@ -150,7 +161,7 @@ def _frame_axes(ax, bounds, pr, margin: float = 0.04):
     mx, my = (x1 - x0) * margin, (y1 - y0) * margin
     x0, x1, y0, y1 = x0 - mx, x1 + mx, y0 - my, y1 + my
     # widen the shorter side so that the data fills the frame at 1:1 (no matplotlib aspect fight)
-    pos = ax.get_position()
+    pos = ax.get_position(original=True)
     fw, fh = ax.figure.get_size_inches()
     box_ratio = (pos.height * fh) / (pos.width * fw)
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2

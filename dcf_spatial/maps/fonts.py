@@ -67,7 +67,8 @@ def _derive_instance(src: Path, weight: int, dest: Path) -> None:
     from fontTools.ttLib import TTFont
     from fontTools.varLib import instancer
 
-    logger.info("Deriving Noto Sans SC weight %d from %s (one-time, ~12 s)", weight, src.name)
+    logger.warning("首次使用：正在由 %s 生成 Noto Sans SC 字重 %d 的字体实例（约 12 秒，仅此一次，缓存于 %s）",
+                   src.name, weight, dest.parent)
     font = TTFont(src)
     inst = instancer.instantiateVariableFont(font, {"wght": weight}, updateFontNames=True)
     dest.parent.mkdir(parents=True, exist_ok=True)
