@@ -120,7 +120,7 @@ def _wrap(text: str, width: int) -> str:
     """Wrap Chinese text; punctuation that may not start a line (避头点) stays on the line before."""
     if not text:
         return ""
-    lines = textwrap.wrap(text, width=width)
+    lines = textwrap.wrap(text, width=width, break_on_hyphens=False)
     for i in range(1, len(lines)):
         while lines[i] and lines[i][0] in _NO_LINE_START:
             lines[i - 1] += lines[i][0]

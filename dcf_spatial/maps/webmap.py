@@ -443,7 +443,8 @@ class WebMap:
         }).add_to(self.map)
         b = fit_bounds if fit_bounds is not None else self.bounds
         if b is not None:
-            self.map.fit_bounds([[b[1], b[0]], [b[3], b[2]]], padding=(20, 20))
+            # keep the data clear of the title (top), the controls (left) and the layer list and legend (right)
+            self.map.fit_bounds([[b[1], b[0]], [b[3], b[2]]], padding_top_left=(60, 80), padding_bottom_right=(330, 20))
         offline.strip_cdn_links(self.map)
         fig = self.map.get_root()
         fig.header.add_child(Runtime(), name="dcf_runtime")
