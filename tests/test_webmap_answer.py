@@ -197,13 +197,14 @@ def test_large_layer_renderer_keeps_hover_click_and_escaping(store, tmp_path, mo
         x, y = page.evaluate("""(() => { const m = window.dcfMap, r = m.getContainer().getBoundingClientRect();
                                const p = m.latLngToContainerPoint([36.33, 115.76]); return [p.x + r.left, p.y + r.top]; })()""")
         page.mouse.move(x, y)
-        page.wait_for_timeout(200)
+        page.wait_for_timeout(300)
+        page.evaluate("window.__tips = Array.from(document.querySelectorAll('.leaflet-tooltip:not(.dcf-label)')).map(e => e.textContent)")
         page.mouse.click(x, y)
         page.wait_for_timeout(300)
 
     rep = open_offline(path, actions=act, evaluate={
         "popup": "document.querySelector('.leaflet-popup-content') ? document.querySelector('.leaflet-popup-content').innerText : null",
-        "tooltip": "Array.from(document.querySelectorAll('.leaflet-tooltip:not(.dcf-label)')).map(e => e.textContent)",
+        "tooltip": "window.__tips",
         "canvas": "document.querySelectorAll('canvas.dcf-big').length",
     })
     assert rep.console_errors == [] and rep.page_errors == [] and rep.dialogs == []
