@@ -169,8 +169,13 @@ def _require(df, required, source, kind) -> None:
     missing = [f for f in required if f not in df.columns]
     if missing:
         labels = "、".join(field_label(f) for f in missing)
+        names = " ".join(map(str, df.columns))
+        # Chinese GBK names read as Latin-1 come out as runs of accented letters (e.g. "×ÚµØ´úÂë")
+        garbled = sum("\u00c0" <= ch <= "\u00ff" for ch in names) >= 4
+        hint = (" The field names look mis-decoded (Chinese read in the wrong encoding): pass --encoding gbk."
+                if garbled else "")
         raise SchemaError(
-            f"{source}: the {kind} table has no field {labels}. Columns found: {', '.join(map(str, df.columns))}. "
+            f"{source}: the {kind} table has no field {labels}. Columns found: {', '.join(map(str, df.columns))}.{hint} "
             f"Rename the column, or map it with --field {missing[0]}=<your column name>."
         )
 
