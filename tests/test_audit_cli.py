@@ -130,8 +130,8 @@ def test_efficiency_on_gbk_csv_with_chinese_headers(tmp_path, store):
     assert len(data["enterprises"]) == 4
     wb = openpyxl.load_workbook(out / "efficiency.xlsx", read_only=True)
     rows = list(wb["企业清单"].iter_rows(values_only=True))
-    header = rows[0]
-    first = dict(zip(header, rows[1]))
+    header = rows[1]
+    first = dict(zip(header, rows[2]))
     assert first["企业名称"] == "甲公司" and first["用地面积来源"] == "宗地合计"  # area taken from parcel G001
     assert (out / "efficiency.gpkg").exists()
 

@@ -138,6 +138,7 @@ def test_low_efficiency_land_by_zone(tmp_path):
     wb = openpyxl.load_workbook(res["files"]["excel"], read_only=True)
     assert {"说明", "企业清单", "汇总_按分类", "低效用地_按镇街", "问题记录"} <= set(wb.sheetnames)
     rows = list(wb["企业清单"].iter_rows(values_only=True))
-    assert len(rows) == 1 + 20 and "分类名称" in rows[0]
+    assert "示意图层" in rows[0][0]  # the data note on top of every sheet
+    assert len(rows) == 2 + 20 and "分类名称" in rows[1]
     totals = list(wb["汇总_按分类"].iter_rows(values_only=True))
-    assert totals[1][totals[0].index("合计")] == 20
+    assert totals[2][totals[1].index("合计")] == 20

@@ -337,7 +337,8 @@ def test_outputs_excel_totals_equal_geopackage(tmp_path):
     back = gpd.read_file(gpkg, layer="idle_audit")
     assert len(back) == len(rows)
     status = _sheet(xlsx, "汇总_按状态")
-    header, body = status[0], status[1:]
+    assert "示意图层" in status[0][0] and "未标记为合成数据" in status[0][0]  # every sheet says so
+    header, body = status[1], status[2:]
     total = body[-1]
     assert total[0] == "合计"
     assert total[header.index("宗地数")] == len(back)
@@ -347,7 +348,7 @@ def test_outputs_excel_totals_equal_geopackage(tmp_path):
     for row in body[:-1]:
         assert row[header.index("宗地数")] == (back["status"] == row[header.index("状态代码")]).sum()
     towns = _sheet(xlsx, "汇总_按镇街")
-    assert sum(r[towns[0].index("宗地数合计")] for r in towns[1:]) == len(back)
+    assert sum(r[towns[1].index("宗地数合计")] for r in towns[2:]) == len(back)
     listing = _sheet(xlsx, "宗地清单")
     assert "全部 6 宗地" in listing[0][0] and len(listing) == 2 + len(rows)
     assert "宗地代码" in listing[1] and "认定理由（条款与日期）" in listing[1]

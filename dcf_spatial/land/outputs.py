@@ -155,8 +155,11 @@ def idle_list_for_excel(audited, *, max_rows: int) -> tuple[pd.DataFrame, str]:
                  + "；完整清单见同目录 GeoPackage。各汇总表按全部宗地统计。")
 
 
-def write_idle_excel(audited, path, *, notes: list[str], max_list_rows: int = 200_000) -> Path:
-    """Write the idle-audit workbook: 说明, 汇总（按状态/镇街/集聚区/园区）, 宗地清单, 问题记录."""
+def write_idle_excel(audited, path, *, notes: list[str], max_list_rows: int = 100_000,
+                     data_note: str = "数据说明见“说明”表。") -> Path:
+    """Write the idle-audit workbook: 说明, 汇总（按状态/镇街/集聚区/园区）, 宗地清单, 问题记录.
+
+    Every sheet but 说明 starts with a one-line ``data_note`` (schematic layers, synthetic data)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     listed, list_note = idle_list_for_excel(audited, max_rows=max_list_rows)
@@ -176,15 +179,17 @@ def write_idle_excel(audited, path, *, notes: list[str], max_list_rows: int = 20
         by_status["count"] = by_status["count"].astype(int)
         _write_sheet(writer, _excel_frame(by_status, {"status_zh": "审计结论", "status": "状态代码", "count": "宗地数",
                                                       "area_mu": "面积（亩）", "fee_wan": "土地闲置费（万元）"}),
-                     "汇总_按状态")
+                     "汇总_按状态", header_note=data_note)
         for key, sheet in (("township_zh", "汇总_按镇街"), ("cluster_zh", "汇总_按集聚区"), ("park_zh", "汇总_按园区")):
             if key in audited.columns:
                 s = summarize(audited, by=[key])
-                _write_sheet(writer, _excel_frame(s, {key: SUMMARY_KEYS_ZH[key], **SUMMARY_COLUMNS_ZH}), sheet)
+                _write_sheet(writer, _excel_frame(s, {key: SUMMARY_KEYS_ZH[key], **SUMMARY_COLUMNS_ZH}), sheet,
+                             header_note=data_note)
         list_cols = {c: IDLE_COLUMNS_ZH[c] for c in EXCEL_LIST_COLUMNS}
-        _write_sheet(writer, _excel_frame(listed, list_cols), "宗地清单", header_note=list_note)
+        _write_sheet(writer, _excel_frame(listed, list_cols), "宗地清单", header_note=list_note + data_note)
         _write_sheet(writer, _excel_frame(rejected.iloc[:max_list_rows], list_cols), "问题记录",
-                     header_note="有数据问题的记录（重复宗地代码、无法识别的日期或数值、无效地类编码、信用代码校验失败、无几何图形等）；均未删除、未合并。")
+                     header_note="有数据问题的记录（重复宗地代码、无法识别的日期或数值、无效地类编码、信用代码校验失败、无几何图形等）；"
+                                 "均未删除、未合并。" + data_note)
     logger.info("Wrote idle-audit workbook %s (%d parcels listed of %d; %d with problems)",
                 path, len(listed), len(audited), len(rejected))
     return path
@@ -219,6 +224,13 @@ def write_gpkg(gdf, path, *, layer: str) -> Path:
     out.to_file(path, layer=layer, driver="GPKG", engine="pyogrio", use_arrow=arrow)
     logger.info("Wrote %d features to %s (layer %s)", len(out), path, layer)
     return path
+
+
+def sheet_note(layers_used: list[dict], synthetic: str) -> str:
+    """The one line every sheet starts with: which layers are schematic, whether data is synthetic."""
+    schematic = [lay.get("title_zh") or lay["layer_id"] for lay in layers_used if "schematic" in str(lay.get("provenance"))]
+    text = ("区域归属依据示意图层（" + "、".join(schematic) + "），分区汇总仅供参考。") if schematic else ""
+    return text + synthetic + "详见“说明”表。"
 
 
 def layers_note(layers_used: list[dict]) -> list[str]:
@@ -281,7 +293,8 @@ LOW_COLUMNS_ZH = {"parcels": "宗地数", "area_mu": "宗地面积（亩）", "l
                   "low_area_mu": "低效用地面积（亩）", "d_area_mu": "其中D类企业用地（亩）", "idle_area_mu": "其中闲置土地（亩）"}
 
 
-def write_efficiency_excel(classed: pd.DataFrame, path, *, notes: list[str], low_tables: dict[str, pd.DataFrame]) -> Path:
+def write_efficiency_excel(classed: pd.DataFrame, path, *, notes: list[str], low_tables: dict[str, pd.DataFrame],
+                           data_note: str = "数据说明见“说明”表。") -> Path:
     """Write the 亩产效益 workbook: 说明, 汇总_按分类/镇街/集聚区, 企业清单, 低效用地_*, 问题记录."""
     from .efficiency import CLASS_ORDER
 
@@ -301,12 +314,13 @@ def write_efficiency_excel(classed: pd.DataFrame, path, *, notes: list[str], low
             t["用地面积（亩）"] = df.groupby(k)["land_area_mu"].sum().round(2)
             t["税收（万元）"] = df.groupby(k)["tax_wan"].sum().round(2)
             t = t.rename(columns={c: f"{c}类" for c in CLASS_ORDER}).reset_index().rename(columns={k: label or "范围"})
-            _write_sheet(writer, t, sheet)
-        _write_sheet(writer, _excel_frame(classed, EFFICIENCY_COLUMNS_ZH), "企业清单")
+            _write_sheet(writer, t, sheet, header_note=data_note)
+        _write_sheet(writer, _excel_frame(classed, EFFICIENCY_COLUMNS_ZH), "企业清单", header_note=data_note)
         for name, table in low_tables.items():
             by = table.columns[0]
-            _write_sheet(writer, _excel_frame(table, {by: SUMMARY_KEYS_ZH.get(by, by), **LOW_COLUMNS_ZH}), f"低效用地_{name}")
+            _write_sheet(writer, _excel_frame(table, {by: SUMMARY_KEYS_ZH.get(by, by), **LOW_COLUMNS_ZH}), f"低效用地_{name}",
+                         header_note=data_note)
         _write_sheet(writer, _excel_frame(problems, EFFICIENCY_COLUMNS_ZH), "问题记录",
-                     header_note="有数据问题的企业记录（均保留在企业清单与汇总中，未删除、未合并）。")
+                     header_note="有数据问题的企业记录（均保留在企业清单与汇总中，未删除、未合并）。" + data_note)
     logger.info("Wrote efficiency workbook %s (%d enterprise rows, %d with problems)", path, len(classed), len(problems))
     return path

@@ -45,7 +45,7 @@ def synthetic_note(df) -> str:
 
 def _short_synthetic(df) -> str:
     """The map legend's one-line data note."""
-    return "宗地为合成数据（程序生成的样例，非真实）" if synthetic_flags(df).any() else "宗地数据未标记为合成数据"
+    return "数据为合成数据（程序生成的样例，非真实）" if synthetic_flags(df).any() else "数据未标记为合成数据"
 
 
 def run_idle_audit(parcels, out_dir, *, as_of, imagery=None, built_class=None, field_map=None, crs=None,
@@ -108,7 +108,8 @@ def run_idle_audit(parcels, out_dir, *, as_of, imagery=None, built_class=None, f
     out_dir.mkdir(parents=True, exist_ok=True)
     max_rows = int(rules["excel"]["max_list_rows"])
     notes.append(f"工作簿清单上限 {max_rows:,} 行（Excel 单表上限 1,048,576 行）：超出时清单只列需处置或需核实的宗地，完整清单在 {files['gpkg'].name}。")
-    outputs.write_idle_excel(result, files["excel"], notes=notes, max_list_rows=max_rows)
+    outputs.write_idle_excel(result, files["excel"], notes=notes, max_list_rows=max_rows,
+                             data_note=outputs.sheet_note(zones.attrs.get("layers_used", []), _short_synthetic(result) + "。"))
     t["excel"] = time.perf_counter()
     cpu["excel"] = time.process_time()
     gpkg_cols = [c for c in outputs.IDLE_COLUMNS_ZH if c in result.columns] + ["township_id", "cluster_id", "park_id"]
@@ -122,7 +123,8 @@ def run_idle_audit(parcels, out_dir, *, as_of, imagery=None, built_class=None, f
                  if k in result.columns}
         action_rank = result["status"].map({s: len(idle_audit.STATUS_ORDER) - i for i, s in enumerate(idle_audit.STATUS_ORDER)})
         priority = action_rank * 1e9 + result["area_mu"].fillna(0)
-        layers_schematic = [lay["layer_id"] for lay in zones.attrs.get("layers_used", []) if "schematic" in str(lay.get("provenance"))]
+        layers_schematic = [lay.get("title_zh") or lay["layer_id"] for lay in zones.attrs.get("layers_used", [])
+                            if "schematic" in str(lay.get("provenance"))]
         note = (("示意图层：" + "、".join(layers_schematic) + "；") if layers_schematic else "") + _short_synthetic(result)
         written = outputs.write_answer_map(result, files["map"], title=f"闲置土地审计（基准日 {as_of:%Y-%m-%d}）",
                                            status_field="status_zh", popup_fields=popup,
@@ -214,7 +216,8 @@ def run_efficiency(enterprises, out_dir, *, parcels=None, as_of=None, scoring=No
     else:
         notes.append("未提供宗地（--parcels）：用地面积取企业填报值，区域汇总与低效用地无法计算。")
     out_dir.mkdir(parents=True, exist_ok=True)
-    outputs.write_efficiency_excel(classed, files["excel"], notes=[n for n in notes if n], low_tables=low_tables)
+    outputs.write_efficiency_excel(classed, files["excel"], notes=[n for n in notes if n], low_tables=low_tables,
+                                   data_note=outputs.sheet_note(layers_used, _short_synthetic(ent) + "。"))
     if audited is not None:
         cols = ["parcel_id", "holder", "credit_code", "township_zh", "cluster_zh", "park_zh", "area_mu", "status_zh",
                 "eff_class_zh", "low_efficiency"] + (["synthetic"] if "synthetic" in audited.columns else [])
