@@ -152,8 +152,13 @@ def provenance_note(used: dict[str, str]) -> str:
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 
-def _number(i: int) -> str:
-    return CIRCLED[i] if i < len(CIRCLED) else f"({i + 1})"
+ROMAN = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ"
+
+
+def _number(i: int, series: str = "circled") -> str:
+    """Label number ``i`` (0-based) in a series: ①② … or Ⅰ Ⅱ … (two layers on one map use two series)."""
+    chars = ROMAN if series == "roman" else CIRCLED
+    return chars[i] if i < len(chars) else f"({i + 1})"
 
 
 def _frame_axes(ax, bounds, pr, margin: float = 0.04):
@@ -346,11 +351,12 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
         used[st["label"]] = gdf.attrs.get("provenance") or "/".join(sorted(set(gdf.get("provenance", []))))
         by_zone = lid in spec.get("legend_by_zone", [])
         numbered = lid in spec.get("zone_labels", [])
+        series = spec.get("numbering", {}).get(lid, "circled")
         h = _legend_handles(lid, st, gdf, [map_style.zone_color(z, lid) for z in gdf["id"].astype(str)]
                             if "id" in gdf.columns else colors, by_zone)
         if by_zone:
             if numbered:
-                h = [(a, f"{_number(i)} {b}") for i, (a, b) in enumerate(h)]
+                h = [(a, f"{_number(i, series)} {b}") for i, (a, b) in enumerate(h)]
             zone_handles[st["label"]] = h
         else:
             handles.extend(h)
@@ -359,7 +365,7 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
             for i, (_, row) in enumerate(gdf.iterrows()):
                 detail = _detail_text(row[spec["label_detail"]], limit=8)
                 if detail:
-                    zone_details.append(f"{_number(i)}{row['name_zh']}：{detail}")
+                    zone_details.append(f"{_number(i, series)}{row['name_zh']}：{detail}")
 
     _frame_axes(ax, (district if district is not None else dcf_crs.to_working(next(iter(frames.values())))).total_bounds, pr)
     texts = _township_labels(ax, frames, pr)
@@ -371,8 +377,12 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
         for i, row in zw.iterrows():
             # above the zone, so that the township name at its centre stays readable
             pt = row.geometry.representative_point()
-            top = row.geometry.bounds[3]
-            label = _number(i) if insets else f"{_number(i)} {row['name_zh']}"
+            bx0, by0, bx1, by1 = row.geometry.bounds
+            compact = row.geometry.area >= 0.45 * (bx1 - bx0) * (by1 - by0)
+            # compact zones: label just above; bands and diagonal shapes: at their representative point
+            top = by1 if compact else pt.y
+            num = _number(i, spec.get("numbering", {}).get(lid, "circled"))
+            label = num if (insets or not spec.get("label_names", True)) else f"{num} {row['name_zh']}"
             t = _zone_label(ax, pt.x, top, label, pr)
             t.set_va("bottom")
             zone_texts.append(t)
