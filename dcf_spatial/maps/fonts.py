@@ -67,11 +67,15 @@ def _derive_instance(src: Path, weight: int, dest: Path) -> None:
     from fontTools.ttLib import TTFont
     from fontTools.varLib import instancer
 
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FontError(f"Cannot create the font cache {dest.parent} ({exc}). Set DCF_CACHE_DIR to a writable "
+                        "folder, e.g. export DCF_CACHE_DIR=/tmp/dcf_cache.") from None
     logger.warning("首次使用：正在由 %s 生成 Noto Sans SC 字重 %d 的字体实例（约 12 秒，仅此一次，缓存于 %s）",
                    src.name, weight, dest.parent)
     font = TTFont(src)
     inst = instancer.instantiateVariableFont(font, {"wght": weight}, updateFontNames=True)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_suffix(f".tmp{os.getpid()}")
     inst.save(tmp)
     os.replace(tmp, dest)
