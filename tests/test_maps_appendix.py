@@ -171,6 +171,15 @@ def test_measure_control_measures_in_km(maps_dir):
     assert rep.console_errors == [] and rep.page_errors == []
 
 
+@needs_chromium()
+def test_fullscreen_control_puts_the_map_in_fullscreen(maps_dir):
+    _, result = maps_dir
+    rep = open_offline(result["fig1"]["html"], actions=lambda page: (page.click("text=全屏"), page.wait_for_timeout(300)),
+                       evaluate={"fs": "document.fullscreenElement ? document.fullscreenElement.className : ''"})
+    assert "leaflet-container" in rep.evaluated["fs"]
+    assert rep.console_errors == [] and rep.page_errors == []
+
+
 def test_chinese_wrapping_keeps_punctuation_off_line_starts():
     from dcf_spatial.maps.appendix import _wrap
 
