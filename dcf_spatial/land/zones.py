@@ -64,9 +64,11 @@ def assign_largest_share(parcels, zones, *, id_field: str = "id", tree=None) -> 
         zone_of[pi] = zi
         share[pi] = 1.0
         method[pi] = "inside"
-        zj, rj = tree.query(zgeom, predicate="intersects")
-        crossing = (zone_of[rj] < 0) & valid[rj]
-        zj, rj = zj[crossing], rj[crossing]
+        # the rest (crossing a boundary, or outside every zone): query a tree of the few zones with
+        # each remaining parcel, so that parcels already placed are not tested again
+        rest = np.flatnonzero(valid & (zone_of < 0))
+        ri, zj = shapely.STRtree(zgeom).query(pgeom[rest], predicate="intersects") if len(rest) else (np.array([], int),) * 2
+        rj = rest[ri]
         if len(rj):
             area = shapely.area(shapely.intersection(pgeom[rj], zgeom[zj]))
             order = np.lexsort((-area, rj))
