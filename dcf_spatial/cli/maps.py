@@ -28,7 +28,7 @@ def maps():
 
 @maps.command("appendix")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default: maps/ of the checkout).")
+              help="Output folder (default: maps/ in the current directory).")
 @click.option("--only", "only", default=None, help="Comma-separated subset: fig1,fig2,fig3.")
 @click.option("--format", "formats", default="pdf,png,html", show_default=True,
               help="Comma-separated formats: pdf (vector, A3 landscape), png, html.")

@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 FONT_FAMILY = fonts.register()
 
 APPENDIX_KEYS = ("fig1", "fig2", "fig3")
+#: where ``dcf maps appendix`` writes without --out (relative to the working directory)
+DEFAULT_OUT_DIR = "maps"
 FORMATS = ("pdf", "png", "html")
 
 
@@ -456,9 +458,7 @@ def appendix_maps(out_dir=None, *, keys=APPENDIX_KEYS, formats=FORMATS, overwrit
     --------
     >>> appendix_maps("maps/", overwrite=True)  # doctest: +SKIP
     """
-    from .. import settings
-
-    out_dir = Path(out_dir) if out_dir is not None else settings.repo_root / "maps"
+    out_dir = Path(out_dir) if out_dir is not None else Path(DEFAULT_OUT_DIR)
     bad = [f for f in formats if f not in FORMATS]
     if bad:
         raise InputError(f"Unknown map format(s) {bad}; choose from {', '.join(FORMATS)}.")
