@@ -229,6 +229,13 @@ def test_nothing_is_lost_index_and_order_kept():
     assert out["parcel_id"].tolist() == gdf["parcel_id"].tolist()
 
 
+def test_user_columns_named_like_outputs_are_kept():
+    gdf = parcel_frame([{"agreed_start": "2020-01-01", "status": "在建", "row": 7}])
+    out = audit_idle(validate_parcels(gdf), as_of="2024-06-01")
+    assert out["status__original"].iloc[0] == "在建" and out["row__original"].iloc[0] == 7
+    assert out["status"].iloc[0] == "idle_reclaim" and out["row"].iloc[0] == 1
+
+
 def test_missing_required_column_raises_naming_field_and_fix():
     gdf = parcel_frame([{"agreed_start": "2020-01-01"}]).drop(columns=["actual_start"])
     with pytest.raises(SchemaError, match=r"actual_start.*--field actual_start="):

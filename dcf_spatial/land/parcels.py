@@ -31,6 +31,10 @@ PARCEL_REQUIRED = ("parcel_id", "agreed_start", "actual_start", "land_use_code")
 PARCEL_DATES = ("agreed_start", "agreed_completion", "actual_start", "stopped_since", "extension_until")
 PARCEL_NUMBERS = ("land_price_wan", "developed_area_m2", "total_investment_wan", "invested_wan")
 SUPPLY_TYPES = ("出让", "划拨")
+#: columns the validation and the audit add; a user column of the same name is renamed, not lost
+RESERVED_OUTPUT_COLUMNS = ("row", "duplicate_id", "problems", "bad_fields", "area_mu", "code_valid", "code_problem",
+                           "credit_code_valid", "status", "status_zh", "reason_zh", "fee_wan", "count_from",
+                           "deadline_1y", "deadline_2y", "developed_share", "invested_share", "missing_fields", "as_of")
 
 ENTERPRISE_FIELDS_ZH = {
     "credit_code": "统一社会信用代码", "name": "企业名称", "industry_code": "行业代码（GB/T 4754-2017）",
@@ -204,6 +208,10 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto")
     _require(gdf, PARCEL_REQUIRED, source, "parcel")
     out = gdf.copy()
     notes = []
+    clash = [c for c in RESERVED_OUTPUT_COLUMNS if c in out.columns]
+    if clash:  # the user's own columns of these names are kept under another name, not overwritten
+        out = out.rename(columns={c: f"{c}__original" for c in clash})
+        notes.append("文件中与审计结果同名的字段已改名保留：" + "、".join(f"{c}→{c}__original" for c in clash))
     n = len(out)
     problems = np.full(n, "", dtype=object)
     bad_fields = np.full(n, "", dtype=object)
