@@ -43,6 +43,8 @@ ENTERPRISE_FIELDS_ZH = {
     "rd_wan": "研发投入（万元）", "year": "年度",
 }
 ENTERPRISE_REQUIRED = ("credit_code", "name")
+ENTERPRISE_RESERVED_COLUMNS = ("row", "duplicate_id", "problems", "credit_code_valid", "score", "rank", "evaluated_n",
+                               "eff_class", "eff_class_zh", "eff_reason", "land_area_source", "parcel_area_mu")
 ENTERPRISE_NUMBERS = ("land_area_mu", "tax_wan", "revenue_wan", "energy_tce", "employees", "rd_wan")
 
 
@@ -301,6 +303,10 @@ def validate_enterprises(df: pd.DataFrame, *, source: str = "enterprises") -> pd
     _require(df, ENTERPRISE_REQUIRED, source, "enterprise")
     out = df.copy()
     notes = []
+    clash = [c for c in ENTERPRISE_RESERVED_COLUMNS if c in out.columns]
+    if clash:  # kept under another name, not overwritten
+        out = out.rename(columns={c: f"{c}__original" for c in clash})
+        notes.append("文件中与评价结果同名的字段已改名保留：" + "、".join(f"{c}→{c}__original" for c in clash))
     n = len(out)
     problems = np.full(n, "", dtype=object)
     for f in ENTERPRISE_FIELDS_ZH:
