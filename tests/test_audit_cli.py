@@ -143,3 +143,14 @@ def test_sample_command(tmp_path, store):
     assert "合成数据" in res.output
     assert len(gpd.read_file(tmp_path / "s" / "parcels.gpkg")) == 50
     assert not (tmp_path / "s" / "builtup_mask.tif").exists()
+
+
+def test_idle_map_is_written_with_status_legend_and_data_notes(tmp_path, store):
+    shp = chinese_shapefile(tmp_path / "宗地.shp")
+    out = tmp_path / "m"
+    res = run(["--store", str(store), "audit", "idle", "--parcels", str(shp), "--as-of", "2024-06-01",
+               "-o", str(out), *FIELDS])
+    assert res.exit_code == 0, res.output + repr(res.exception)
+    html = (out / "idle_audit_map.html").read_text(encoding="utf-8")
+    for text in ("闲置土地审计（基准日 2024-06-01）", "闲置满两年（可无偿收回）", "数据不足", "示意图层", "未标记为合成数据"):
+        assert text in html, text
