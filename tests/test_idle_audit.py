@@ -382,3 +382,17 @@ def test_excel_list_cap_keeps_action_rows_and_says_so(tmp_path):
     total = _sheet(res["files"]["excel"], "汇总_按状态")[-1]
     assert total[2] == 4  # summaries still count all parcels
     assert any("图层库" in n or "没有图层" in n for n in res["notes"])  # missing store said, not fatal
+
+
+def test_sheet_split_at_the_xlsx_row_limit(tmp_path, monkeypatch):
+    from dcf_spatial.land import outputs
+
+    monkeypatch.setattr(outputs, "EXCEL_MAX_ROWS", 4)  # 1 note + 1 header + 2 rows a sheet
+    rows = [{"agreed_start": "2020-01-01"}] * 5
+    audited = audit_idle(validate_parcels(parcel_frame(rows)), as_of="2024-06-01")
+    path = outputs.write_idle_excel(audited, tmp_path / "x.xlsx", notes=["n"], max_list_rows=10)
+    wb = openpyxl.load_workbook(path, read_only=True)
+    parts = [s for s in wb.sheetnames if s.startswith("宗地清单")]
+    assert parts == ["宗地清单", "宗地清单_2", "宗地清单_3"]
+    ids = [r[1] for s in parts for r in list(wb[s].iter_rows(values_only=True))[2:]]
+    assert ids == audited["parcel_id"].tolist()
