@@ -225,3 +225,18 @@ def test_cli_file_draws_any_vector_file(store, tmp_path):
     assert "闲置（1）" in html and "正常（1）" in html and "parcels.geojson" in html
     again = runner.invoke(cli, ["--store", str(store), "maps", "file", str(src), "-o", str(out)])
     assert again.exit_code == 2 and "--overwrite" in again.output
+
+
+def test_cli_layers_map(store, tmp_path):
+    from dcf_spatial.cli.main import cli
+
+    out = tmp_path / "layers.html"
+    runner = CliRunner()
+    res = runner.invoke(cli, ["--store", str(store), "maps", "layers", "townships", "agri_zones", "-o", str(out),
+                              "--title", "农业示范区分布"])
+    assert res.exit_code == 0, res.output
+    html = out.read_text(encoding="utf-8")
+    assert "农业示范区分布" in html and "现代中药产业示范区" in html
+    bad = runner.invoke(cli, ["--store", str(store), "maps", "layers", "no_such_layer", "-o", str(tmp_path / "n.html")])
+    assert bad.exit_code != 0 and "no_such_layer" in (bad.output + str(bad.exception))
+    assert not (tmp_path / "n.html").exists()

@@ -76,7 +76,7 @@ def test_answer_map_offline_in_chromium(answer_html, tmp_path):
 
     rep = open_offline(answer_html, screenshot=tmp_path / "answer.png", actions=act, evaluate={
         "layers": "Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label')).map(e => e.textContent.trim())",
-        "popup": "document.querySelector('.leaflet-popup-content') ? document.querySelector('.leaflet-popup-content').innerText : null",
+        "popup": "(Array.from(document.querySelectorAll('.leaflet-popup-content')).pop() || {}).innerText || null",
         "tooltip": "Array.from(document.querySelectorAll('.leaflet-tooltip:not(.dcf-label)')).map(e => e.textContent)",
         "scripts": "document.querySelectorAll('script').length",
         "legend": "document.querySelector('.dcf-legend').innerText",
@@ -203,7 +203,7 @@ def test_large_layer_renderer_keeps_hover_click_and_escaping(store, tmp_path, mo
         page.wait_for_timeout(300)
 
     rep = open_offline(path, actions=act, evaluate={
-        "popup": "document.querySelector('.leaflet-popup-content') ? document.querySelector('.leaflet-popup-content').innerText : null",
+        "popup": "(Array.from(document.querySelectorAll('.leaflet-popup-content')).pop() || {}).innerText || null",
         "tooltip": "window.__tips",
         "canvas": "document.querySelectorAll('canvas.dcf-big').length",
     })

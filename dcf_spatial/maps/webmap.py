@@ -367,14 +367,20 @@ class WebMap:
         logger.debug("Added web-map layer %s (%d features)", name, len(gdf))
 
     def add_catalog_layer(self, layer_id: str, *, show: bool = True, labels: bool | None = None,
-                          store=None, gdf=None, legend_by_zone: bool = True, label_min_zoom: int | None = None) -> bool:
-        """Add a layer of the store styled by the style file; returns False (and notes it) if missing."""
+                          store=None, gdf=None, legend_by_zone: bool = True, label_min_zoom: int | None = None,
+                          strict: bool = False) -> bool:
+        """Add a layer of the store styled by the style file.
+
+        A missing layer raises with ``strict``; otherwise it is skipped, noted on the map, and False returned.
+        """
         from ..catalog import read_layer
 
         if gdf is None:
             try:
                 gdf = read_layer(layer_id, store=store)
             except DcfError as exc:
+                if strict:
+                    raise
                 logger.warning("Context layer %s not drawn: %s", layer_id, exc)
                 self.notes.append(f"未能读取图层 {layer_id}，未绘制")
                 return False
@@ -519,7 +525,7 @@ def layers_map(
     for lid in layer_ids:
         wm.add_catalog_layer(lid, show=lid not in (hidden or []),
                              labels=(lid in labelled) if labelled is not None else None, store=store,
-                             label_min_zoom=zooms.get(lid, zooms.get("default")))
+                             label_min_zoom=zooms.get(lid, zooms.get("default")), strict=True)
         if lid == "district" and wm.last_bounds is not None:
             fit = wm.last_bounds
     return wm.save(path, overwrite=overwrite, fit_bounds=fit)
