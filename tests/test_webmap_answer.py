@@ -211,3 +211,25 @@ def test_large_layer_renderer_keeps_hover_click_and_escaping(store, tmp_path, mo
     assert rep.evaluated["canvas"] >= 1  # (context layers above the threshold use it too)
     assert EVIL in rep.evaluated["tooltip"]
     assert EVIL in rep.evaluated["popup"] and "符合" in rep.evaluated["popup"]
+
+
+@needs_chromium()
+def test_holes_and_multipolygons_and_projected_input(store, tmp_path):
+    from shapely.geometry import MultiPolygon, Polygon
+
+    holed = Polygon([(115.80, 36.40), (115.84, 36.40), (115.84, 36.44), (115.80, 36.44)],
+                    [[(115.81, 36.41), (115.83, 36.41), (115.83, 36.43), (115.81, 36.43)]])
+    multi = MultiPolygon([box(115.90, 36.40, 115.91, 36.41), box(115.92, 36.40, 115.93, 36.41)])
+    gdf = gpd.GeoDataFrame({"name": ["带洞", "多部件"]}, geometry=[holed, multi], crs="EPSG:4490")
+    projected = gdf.to_crs("EPSG:4548")  # answers may come in the working CRS
+    path = webmap.answer_map(projected, tmp_path / "holes.html", title="洞与多部件", context=[], label_field="name")
+    rep = open_offline(path, evaluate={"shapes": """(() => { const out = {};
+        window.dcfMap.eachLayer(l => { if (l._dcf !== undefined && l.getLatLngs) {
+            const ll = l.getLatLngs(); out[l._dcf] = [ll.length, Array.isArray(ll[0][0]) ? ll[0].length : 0,
+                                                      l.getBounds().getWest(), l.getBounds().getSouth()]; } });
+        return out; })()"""})
+    shapes = rep.evaluated["shapes"]
+    assert shapes["0"][0] == 2  # outer ring + hole
+    assert shapes["1"][0] == 2 and shapes["1"][1] == 1  # two parts of one ring each
+    assert shapes["0"][2] == pytest.approx(115.80, abs=2e-5) and shapes["0"][3] == pytest.approx(36.40, abs=2e-5)
+    assert rep.console_errors == [] and rep.page_errors == []
