@@ -32,9 +32,10 @@ def maps():
 @click.option("--only", "only", default=None, help="Comma-separated subset: fig1,fig2,fig3.")
 @click.option("--format", "formats", default="pdf,png,html", show_default=True,
               help="Comma-separated formats: pdf (vector, A3 landscape), png, html.")
+@basemap_opt
 @overwrite_opt
 @json_opt
-def appendix_cmd(out_dir, only, formats, overwrite, as_json):
+def appendix_cmd(out_dir, only, formats, basemap, overwrite, as_json):
     """重新生成规划附图1–3（PDF/PNG/HTML）— regenerate the plan's appendix maps.
 
     \b
@@ -60,7 +61,7 @@ def appendix_cmd(out_dir, only, formats, overwrite, as_json):
     if bad:
         raise click.BadParameter(f"unknown format(s) {', '.join(bad)}; choose from {', '.join(appendix.FORMATS)}",
                                  param_hint="--format")
-    result = appendix.appendix_maps(out_dir, keys=keys, formats=fmts, overwrite=overwrite)
+    result = appendix.appendix_maps(out_dir, keys=keys, formats=fmts, overwrite=overwrite, basemap=basemap)
     if as_json:
         echo_json({k: {f: str(p) for f, p in v.items()} for k, v in result.items()})
         return

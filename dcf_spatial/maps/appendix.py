@@ -451,7 +451,8 @@ def web_map(key: str, out_dir, *, overwrite: bool = False, store=None, basemap: 
                       labelled=labelled, basemap=basemap, overwrite=overwrite, store=store)
 
 
-def appendix_maps(out_dir=None, *, keys=APPENDIX_KEYS, formats=FORMATS, overwrite: bool = False, store=None) -> dict:
+def appendix_maps(out_dir=None, *, keys=APPENDIX_KEYS, formats=FORMATS, overwrite: bool = False, store=None,
+                  basemap: str = "none") -> dict:
     """Regenerate the appendix maps; returns ``{key: {format: path}}``.
 
     Examples
@@ -474,6 +475,6 @@ def appendix_maps(out_dir=None, *, keys=APPENDIX_KEYS, formats=FORMATS, overwrit
         paths = print_map(key, out_dir, overwrite=overwrite, store=store,
                           formats=[f for f in formats if f in ("pdf", "png")])
         if "html" in formats:
-            paths["html"] = web_map(key, out_dir, overwrite=overwrite, store=store)
+            paths["html"] = web_map(key, out_dir, overwrite=overwrite, store=store, basemap=basemap)
         out[key] = paths
     return out
