@@ -63,7 +63,8 @@ class LazyGroup(click.Group):
 @click.option("-v", "--verbose", count=True, help="More diagnostics on stderr (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.version_option(package_name="dcf_spatial")
-def cli(store, verbose, quiet):
+@click.pass_context
+def cli(ctx, store, verbose, quiet):
     """dcf — 东昌府区产业规划（2021—2030）空间工具 / Dongchangfu industry-plan GIS tool.
 
     \b
@@ -75,7 +76,11 @@ def cli(store, verbose, quiet):
     level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     if store:
+        # The store applies to this invocation only: restore the default when the command ends,
+        # so that programs and tests that call the CLI in-process do not inherit it.
+        previous = settings.store
         settings.store = store
+        ctx.call_on_close(lambda: setattr(settings, "store", previous))
 
 
 if __name__ == "__main__":  # pragma: no cover
