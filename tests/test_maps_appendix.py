@@ -168,7 +168,7 @@ def test_measure_control_measures_in_km(maps_dir):
     value = float(rep.evaluated["out"].split()[0])
     assert rep.evaluated["out"].endswith("千米")
     assert 8.5 < value < 9.5  # 0.1° of longitude at 36.4°N is about 8.95 km
-    assert rep.console_errors == [] and rep.page_errors == []
+    assert rep.console_errors == [] and rep.page_errors == [] and rep.external_requests == []
 
 
 @needs_chromium()
@@ -177,7 +177,7 @@ def test_fullscreen_control_puts_the_map_in_fullscreen(maps_dir):
     rep = open_offline(result["fig1"]["html"], actions=lambda page: (page.click("text=全屏"), page.wait_for_timeout(300)),
                        evaluate={"fs": "document.fullscreenElement ? document.fullscreenElement.className : ''"})
     assert "leaflet-container" in rep.evaluated["fs"]
-    assert rep.console_errors == [] and rep.page_errors == []
+    assert rep.console_errors == [] and rep.page_errors == [] and rep.external_requests == []
 
 
 def test_chinese_wrapping_keeps_punctuation_off_line_starts():
