@@ -240,3 +240,15 @@ def test_cli_layers_map(store, tmp_path):
     bad = runner.invoke(cli, ["--store", str(store), "maps", "layers", "no_such_layer", "-o", str(tmp_path / "n.html")])
     assert bad.exit_code != 0 and "no_such_layer" in (bad.output + str(bad.exception))
     assert not (tmp_path / "n.html").exists()
+
+
+SHIPPED_HTML = sorted((Path(__file__).resolve().parents[1] / "maps").glob("*.html"))
+
+
+@needs_chromium()
+@pytest.mark.parametrize("html", SHIPPED_HTML, ids=[p.stem for p in SHIPPED_HTML])
+def test_shipped_appendix_html_opens_offline(html):
+    """The committed maps/*.html (what the README links to) open with the network cut."""
+    rep = open_offline(html, evaluate={"n": "document.querySelectorAll('.leaflet-control-layers-overlays label').length"})
+    assert rep.external_requests == [] and rep.console_errors == [] and rep.page_errors == []
+    assert rep.evaluated["n"] >= 8
