@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
@@ -79,19 +80,58 @@ def appendix_spec(key: str, path=None) -> dict:
     return specs[key]
 
 
+_TRAILING_TAG = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")
+
+
+def fixed_status_color(value, path=None) -> str | None:
+    """The style file's colour for one status value, or None if the value is not listed.
+
+    Looked up as written, then without a trailing parenthesised tag, so that
+    ``"已占用或已供地（合成数据）"`` takes the colour of ``"已占用或已供地"``.
+    """
+    fixed = section("web", path).get("status_colors", {})
+    key = str(value)
+    while True:
+        if key in fixed:
+            return fixed[key]
+        shorter = _TRAILING_TAG.sub("", key)
+        if not shorter or shorter == key:
+            return None
+        key = shorter
+
+
 def status_colors(values, path=None) -> dict[str, str]:
-    """A colour for each distinct status value: the style's fixed colours, then the palette."""
+    """A colour for each distinct status value, fixed by value.
+
+    Values listed in ``[web.status_colors]`` always get their colour, whatever the order of
+    ``values``; the others get palette colours (skipping colours already used on this map) in
+    order of first appearance. The result is ordered for the legend: listed values in the style
+    file's order, then the others.
+    """
     web = section("web", path)
     fixed = web.get("status_colors", {})
+    rank = {k: i for i, k in enumerate(fixed)}
     palette = web.get("status_palette", {}).get("colors") or ["#377eb8"]
-    out, i = {}, 0
-    for v in values:
-        key = str(v)
-        if key in out:
-            continue
-        if key in fixed:
-            out[key] = fixed[key]
-        else:
-            out[key] = palette[i % len(palette)]
+    distinct = list(dict.fromkeys(str(v) for v in values))
+    known = {v: fixed_status_color(v, path) for v in distinct}
+    used = {c.lower() for c in known.values() if c}
+    free = [c for c in palette if c.lower() not in used] or palette
+    out: dict[str, str] = {}
+    i = 0
+    for v in distinct:
+        if known[v] is None:
+            known[v] = free[i % len(free)]
             i += 1
+
+    def order(v):
+        key = v
+        while key not in rank:
+            shorter = _TRAILING_TAG.sub("", key)
+            if not shorter or shorter == key:
+                return (1, distinct.index(v))
+            key = shorter
+        return (0, rank[key])
+
+    for v in sorted(distinct, key=order):
+        out[v] = known[v]
     return out

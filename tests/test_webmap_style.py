@@ -1,0 +1,108 @@
+"""Answer-map styling: status colours fixed by value, outlines that scale with the number of features."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import box
+
+from browser import make_fixture_store
+from dcf_spatial import settings
+from dcf_spatial.maps import style as map_style
+from dcf_spatial.maps import webmap
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    path = make_fixture_store(tmp_path_factory.mktemp("store") / "store.gpkg")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(settings, "store", path)
+        yield path
+
+
+def layer_payloads(html: str) -> list[dict]:
+    """The decoded payload of every compact layer of a written map (they are JSON object literals)."""
+    out = []
+    for m in re.finditer(r"= dcf\.layer\([\w.]+, (\{.*?\})\);\n", html):
+        out.append(json.loads(m.group(1)))
+    return out
+
+
+def feature_fills(html: str, title: str) -> list[str]:
+    """Fill colour of each answer feature, in row order (the answer layer's popup title is the map title)."""
+    (payload,) = [p for p in layer_payloads(html) if p.get("title") == title]
+    k = payload.get("k") or [0] * payload["n"]
+    return [payload["styles"][i]["fillColor"] for i in k]
+
+
+def legend_fills(html: str) -> dict[str, str]:
+    return {m.group(1): m.group(2) for m in re.finditer(r'"label":"([^"]+?)（\d+）","kind":"\w+","fill":"(#[0-9a-fA-F]{6})"', html)}
+
+
+def _rows(values):
+    return gpd.GeoDataFrame({"status": values},
+                            geometry=[box(115.80 + 0.01 * i, 36.40, 115.805 + 0.01 * i, 36.405) for i in range(len(values))],
+                            crs="EPSG:4490")
+
+
+def test_status_colour_is_fixed_by_value_not_by_order():
+    a = map_style.status_colors(["闲置（满一年未动工）", "正常", "某未知状态", "不符合"])
+    b = map_style.status_colors(["不符合", "某未知状态", "正常", "闲置（满一年未动工）"])
+    assert a == b
+    fixed = map_style.section("web")["status_colors"]
+    assert a["不符合"] == fixed["不符合"] and a["正常"] == fixed["正常"]
+    # an unknown value takes a palette colour that no listed value on this map uses
+    assert a["某未知状态"] not in {a["不符合"], a["正常"], a["闲置（满一年未动工）"]}
+
+
+@pytest.mark.parametrize("values", [
+    ["符合", "有条件符合", "不符合", "不在规划范围", "无法核查"],
+    ["闲置满两年（可无偿收回）", "闲置（满一年未动工）", "闲置（开发不足且中止满一年）", "政府原因造成（不征闲置费，跟踪处置）",
+     "延期动工期内", "数据不足", "正常", "不适用"],
+    ["A类 优先发展", "B类 支持发展", "C类 提升发展", "D类 限制发展", "T类 暂不评价"],
+    ["候选可用地", "已占用或已供地"],
+    ["范围内", "范围外", "位于其内", "最近"],
+])
+def test_every_status_the_tool_writes_has_its_own_fixed_colour(values):
+    """The labels written by site check, idle audit, efficiency and the queries are in the style file."""
+    fixed = [map_style.fixed_status_color(v) for v in values]
+    assert None not in fixed
+    assert len(set(fixed)) == len(values)  # distinguishable within one map
+
+
+def test_site_check_and_audit_labels_in_the_code_are_listed():
+    """Guards against the code renaming a status and the map falling back to the palette."""
+    import json as _json
+
+    from dcf_spatial.land.idle_audit import STATUS_ZH
+
+    for label in STATUS_ZH.values():
+        assert map_style.fixed_status_color(label), label
+    rules = _json.loads((settings.data_dir / "plan_rules.json").read_text(encoding="utf-8"))
+    for label in rules["verdicts"].values():
+        assert map_style.fixed_status_color(label), label
+    classes = _json.loads((settings.data_dir / "efficiency_scoring.json").read_text(encoding="utf-8"))["classes"]
+    for c in classes.values():
+        assert map_style.fixed_status_color(c["name_zh"]), c["name_zh"]
+
+
+def test_a_trailing_tag_keeps_the_colour():
+    assert map_style.fixed_status_color("已占用或已供地（合成数据）") == map_style.fixed_status_color("已占用或已供地")
+    assert map_style.fixed_status_color("完全没有的状态") is None
+
+
+def test_two_answer_maps_in_different_orders_give_each_value_the_same_colour(store, tmp_path):
+    values = ["不符合", "符合", "有条件符合", "某未知状态", "不在规划范围"]
+    fills = []
+    for name, vals in (("a", values), ("b", values[::-1])):
+        html = webmap.answer_map(_rows(vals), tmp_path / f"{name}.html", title="顺序", status_field="status",
+                                 context=[]).read_text(encoding="utf-8")
+        fills.append((dict(zip(vals, feature_fills(html, "顺序"))), legend_fills(html)))
+    (feat_a, leg_a), (feat_b, leg_b) = fills
+    assert feat_a == feat_b
+    assert leg_a == leg_b and set(leg_a) == set(values)
+    assert feat_a["符合"] == map_style.section("web")["status_colors"]["符合"]
+    assert feat_a["不符合"] != feat_a["符合"]
