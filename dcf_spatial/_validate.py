@@ -56,16 +56,49 @@ def checks() -> dict:
 _CPG_CODECS = {"936": "gbk", "65001": "utf-8", "utf8": "utf-8", "gb2312": "gbk", "cp936": "gbk", "ansi 936": "gbk"}
 
 
+#: Unicode ranges of Chinese text (CJK ideographs, CJK and full-width punctuation, general
+#: punctuation such as “” — ·): a decoding that yields mostly these is taken as the right one
+_CJK_RANGES = ((0x00B7, 0x00B7), (0x00D7, 0x00D7), (0x2010, 0x206F), (0x2150, 0x218F), (0x2460, 0x24FF),
+               (0x2E80, 0x303F), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F),
+               (0xFF00, 0xFFEF), (0x20000, 0x2FFFF))
+
+
+def _cjk_share(text: str) -> float:
+    """Share of the non-ASCII characters of ``text`` that are Chinese characters or punctuation."""
+    wide = [ord(ch) for ch in text if ord(ch) > 0x7F]
+    if not wide:
+        return 1.0
+    cjk = sum(any(a <= c <= b for a, b in _CJK_RANGES) for c in wide)
+    return cjk / len(wide)
+
+
 def _decode_guess(raw: bytes) -> str | None:
-    """``None`` for pure ASCII, else the first of utf-8 / gbk / gb18030 that decodes ``raw`` strictly."""
+    """``None`` for pure ASCII, else the encoding of ``raw`` among utf-8 / gbk / gb18030.
+
+    Strict decoding alone is not enough when there is little Chinese text (e.g. only a few field
+    names, the values being codes): two GBK characters are valid UTF-8 often enough ("状态" in
+    GBK decodes as UTF-8 to "״̬"). So the first strict decoding that yields mostly Chinese
+    characters wins; then any strict one; then GBK/GB18030 with at most a couple of broken
+    characters (a field name cut mid-character at the DBF's 10-byte limit by some exporters).
+    """
     if raw.isascii():
         return None
+    strict = []
     for enc in ("utf-8", "gbk", "gb18030"):
         try:
-            raw.decode(enc)
-            return enc
+            text = raw.decode(enc)
         except UnicodeDecodeError:
             continue
+        if _cjk_share(text) >= 0.5:
+            return enc
+        strict.append(enc)
+    if strict:
+        return strict[0]
+    for enc in ("gbk", "gb18030"):
+        text = raw.decode(enc, errors="replace")
+        broken = text.count("\ufffd")
+        if broken <= 2 and _cjk_share(text.replace("\ufffd", "")) >= 0.5:
+            return enc
     return "unknown"
 
 

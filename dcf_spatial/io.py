@@ -222,14 +222,17 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
     if explicit:
         notes.append("按用户指定映射字段：" + "、".join(explicit))
 
-    truncated = _truncated_names(out.columns)
+    # Only a DBF cuts field names at 10 bytes: a CSV/XLSX header is taken as written.
+    dbf = str(src_name).lower().endswith((".shp", ".zip", ".dbf"))
+    truncated = _truncated_names(out.columns) if dbf else {}
     mapped, skipped = [], []
     for group in groups:
         for target, entries in tab["groups"][group].items():
+            exact = any(_norm(name) in by_norm for name, _ in _entries(entries))
             for name, scale in _entries(entries):
                 col = by_norm.get(_norm(name))
                 cut = False
-                if col is None:
+                if col is None and not exact:
                     hits = [c for n, c in truncated.items() if _norm(name).startswith(n)]
                     col, cut = (hits[0], True) if len(hits) == 1 else (None, False)
                 if col is None or col == target:

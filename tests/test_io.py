@@ -518,3 +518,30 @@ def test_dxf_closed_polyline_becomes_a_polygon(tmp_path):
     assert gdf.geom_type.tolist() == ["Polygon", "LineString"]
     assert dcf_crs.to_working(gdf).geometry.area.iloc[0] == pytest.approx(200 * 150, rel=1e-6)
     assert any("EPSG:4527" in n for n in gdf.attrs["read_notes"]) and any("闭合多段线" in n for n in gdf.attrs["read_notes"])
+
+
+@pytest.mark.parametrize("names", [["状态", "code"], ["状态", "用途", "code"]])
+def test_gbk_detected_from_field_names_when_values_are_ascii(tmp_path, names):
+    """Two GBK characters can be valid UTF-8 ("状态" → "״̬"): the field names decide, read as Chinese."""
+    g = gpd.GeoDataFrame({n: [f"A{i}" for i in range(3)] for n in names},
+                         geometry=[shapely.Point(115.9 + i / 100, 36.4) for i in range(3)], crs="EPSG:4490")
+    shp = write_shapefile(g, tmp_path / "ascii_values.shp", encoding="gbk")
+    gdf = io.read_vector(shp)
+    assert [c for c in gdf.columns if c in names] == names
+    assert any("GBK" in n for n in gdf.attrs["read_notes"])
+
+
+def test_utf8_field_names_with_ascii_values_stay_utf8(tmp_path):
+    g = gpd.GeoDataFrame({"状态": ["A"], "code": ["B"]}, geometry=[shapely.Point(115.9, 36.4)], crs="EPSG:4490")
+    shp = write_shapefile(g, tmp_path / "u.shp", encoding="utf-8")
+    assert "状态" in io.read_vector(shp).columns
+
+
+def test_decode_guess_tolerates_a_name_cut_mid_character():
+    from dcf_spatial._validate import _decode_guess
+
+    raw = "宗地代码 土地用途分类".encode("gbk")[:-1] + b" A1 A2"  # last name cut inside a character
+    assert _decode_guess(raw) == "gbk"
+    assert _decode_guess("状态".encode("gbk")) == "gbk"
+    assert _decode_guess("状态".encode("utf-8")) == "utf-8"
+    assert _decode_guess(b"plain ascii") is None

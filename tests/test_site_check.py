@@ -406,3 +406,24 @@ def test_barred_project_gets_no_placement_suggestion(ctx):
     assert "对口分区" not in sc.summary_text(res)
     ok = sc.check_site(at(10, 5), "轴承", context=ctx)
     assert "对口分区" in sc.summary_text(ok)
+
+
+def test_read_batch_chinese_headers_of_the_project_figures(ctx, tmp_path):
+    """总建筑面积, 建筑基底面积/建筑占地面积, 行政办公及生活服务设施用地面积, 绿地面积, 产能置换, 产业目录类别."""
+    p = at(3, 3).geometry.iloc[0]
+    csv = tmp_path / "项目.csv"
+    csv.write_text("经度,纬度,行业,用地面积(亩),总建筑面积,建筑基底面积,行政办公及生活服务设施用地面积,绿地面积,产能置换,产业目录类别\n"
+                   f"{p.x:.8f},{p.y:.8f},水泥,100,40000,25000,1500,3000,是,允许类\n", encoding="gbk")
+    csv2 = tmp_path / "项目2.csv"
+    csv2.write_text("经度,纬度,行业,建筑占地面积\n" f"{p.x:.8f},{p.y:.8f},C3451,12345\n", encoding="utf-8")
+    sites, inds, figs, errs, notes, flags = sc.read_batch(csv)
+    assert figs[0]["floor_area_m2"] == 40000 and figs[0]["footprint_m2"] == 25000
+    assert figs[0]["admin_area_m2"] == 1500 and figs[0]["green_area_m2"] == 3000
+    assert flags[0] == {"capacity_replacement": True, "catalogue_class": "允许类"}
+    assert not any("截断" in n for n in notes), notes  # a CSV header is never a truncated DBF name
+    out = sc.check_sites(sites, inds, figures=figs, errors=errs, flags=flags, context=ctx)
+    assert out[0]["verdict"] == "conditional"  # cement with capacity replacement
+    ind = {x["indicator"]: x for x in out[0]["indicators"]}
+    assert ind["plot_ratio"]["value"] == pytest.approx(40000 / (100 * settings.MU_M2), rel=1e-3)
+    _, _, figs2, _, _, _ = sc.read_batch(csv2)
+    assert figs2[0]["footprint_m2"] == 12345
