@@ -106,3 +106,28 @@ def test_two_answer_maps_in_different_orders_give_each_value_the_same_colour(sto
     assert leg_a == leg_b and set(leg_a) == set(values)
     assert feat_a["符合"] == map_style.section("web")["status_colors"]["符合"]
     assert feat_a["不符合"] != feat_a["符合"]
+
+
+def test_outline_thins_and_lightens_with_many_small_polygons(store, tmp_path):
+    """~860 parcels with 2.5 px black outlines rendered as a black disc: outlines must scale down."""
+    from matplotlib.colors import to_rgb
+
+    web = map_style.section("web")
+    full = float(web["focus_weight"])
+    cells = [box(115.80 + 0.0015 * (i % 30), 36.40 + 0.0015 * (i // 30), 115.8013 + 0.0015 * (i % 30),
+                 36.4013 + 0.0015 * (i // 30)) for i in range(900)]
+    many = gpd.GeoDataFrame({"status": ["候选可用地"] * 900}, geometry=cells, crs="EPSG:4490")
+    one = many.iloc[:1]
+    html_many = webmap.answer_map(many, tmp_path / "many.html", title="多", status_field="status",
+                                  context=[]).read_text(encoding="utf-8")
+    html_one = webmap.answer_map(one, tmp_path / "one.html", title="一", status_field="status",
+                                 context=[]).read_text(encoding="utf-8")
+    (st_many,) = [p for p in layer_payloads(html_many) if p.get("title") == "多"][0]["styles"]
+    (st_one,) = [p for p in layer_payloads(html_one) if p.get("title") == "一"][0]["styles"]
+    assert st_one["weight"] == full
+    assert st_many["weight"] <= full / 4
+    fill = to_rgb(st_many["fillColor"])
+    # one site: outline darker than its fill; many parcels: lighter (a seam, never black)
+    assert sum(to_rgb(st_one["color"])) < sum(fill)
+    assert sum(to_rgb(st_many["color"])) > sum(fill)
+    assert webmap.focus_outline_weight(10_000) >= float(web["focus_min_weight"])

@@ -487,6 +487,32 @@ def _popup_columns(gdf) -> list[str]:
     return first + middle + last
 
 
+def focus_outline_weight(n_features: int, web_cfg: dict | None = None) -> float:
+    """Outline weight (px) of an answer with ``n_features`` drawn features.
+
+    ``[web] focus_weight`` up to ``focus_full_weight_max`` features, then thinner in proportion to
+    1/√n (the typical gap between features shrinks like that), never below ``focus_min_weight``.
+    """
+    web_cfg = web_cfg if web_cfg is not None else map_style.section("web")
+    full = float(web_cfg.get("focus_weight", 2.5))
+    n_full = int(web_cfg.get("focus_full_weight_max", 20))
+    low = float(web_cfg.get("focus_min_weight", 0.4))
+    if n_features <= n_full:
+        return full
+    return round(max(low, full * (n_full / n_features) ** 0.5), 2)
+
+
+def shade(color: str, darken: float) -> str:
+    """``color`` mixed with black by ``darken`` (0 = unchanged, 1 = black; negative: with white), as ``#rrggbb``."""
+    from matplotlib.colors import to_hex, to_rgb
+
+    rgb = to_rgb(color)
+    k = max(-1.0, min(1.0, darken))
+    if k >= 0:
+        return to_hex(tuple(c * (1 - k) for c in rgb))
+    return to_hex(tuple(c + (1 - c) * -k for c in rgb))
+
+
 def _leaflet_style(st: dict, kind: str, *, fill: str | None = None) -> dict:
     fill = fill or st.get("fill", "#888888")
     edge = st.get("edge", "#333333")
@@ -613,20 +639,28 @@ def answer_map(
     # one layer per geometry family, so that a site point and its parcels can share a map
     families = focus.geometry.geom_type.fillna("").map(
         lambda t: "polygon" if "Polygon" in t else "line" if "Line" in t else "point" if "Point" in t else "")
-    weight = float(web_cfg.get("focus_weight", 2.5))
+    weight = focus_outline_weight(int((~missing_geom).sum()), web_cfg)
     radius = int(web_cfg.get("point_radius", 7))
+    if weight < float(web_cfg.get("focus_weight", 2.5)):
+        radius = max(3, round(radius * (weight / float(web_cfg.get("focus_weight", 2.5))) ** 0.5))
+    # few features: outline darker than the fill, to stand out; many: lighter than the fill, so that
+    # neighbouring parcels separate like a fine white seam instead of merging into a dark blot
+    many = int((~missing_geom).sum()) > int(web_cfg.get("focus_full_weight_max", 20))
+    darken = (-float(web_cfg.get("focus_edge_lighten", 0.5)) if many else float(web_cfg.get("focus_edge_darken", 0.45)))
     for fam in ("polygon", "line", "point"):
         sel = families == fam
         if not sel.any():
             continue
         sub = focus[sel]
         if fam == "point":
-            styles = [{"radius": radius, "color": "#000000", "weight": 1.5, "fillColor": colors[v], "fillOpacity": 0.95}
-                      for v in values]
+            styles = [{"radius": radius, "color": shade(colors[v], darken), "weight": min(1.5, weight),
+                       "fillColor": colors[v], "fillOpacity": 0.95} for v in values]
         elif fam == "line":
             styles = [{"color": colors[v], "weight": weight + 1, "opacity": 0.95} for v in values]
         else:
-            styles = [{"color": "#000000" if status_field else colors[v], "weight": weight if len(focus) < 2000 else 0.6,
+            # outline in a darker shade of the fill, thinner as features get many: hundreds of small
+            # parcels with heavy black outlines render as a black blot
+            styles = [{"color": shade(colors[v], darken), "weight": weight,
                        "fillColor": colors[v], "fillOpacity": 0.6, "opacity": 0.9} for v in values]
         idx = [values.index(v) for v in status[sel]]
         wm.add_layer(sub, "查询结果" if fam == "polygon" or families.nunique() == 1 else f"查询结果（{ {'line': '线', 'point': '点'}[fam] }）",
@@ -636,7 +670,7 @@ def answer_map(
     wm.legend_groups.append({
         "name": (FIELD_LABELS.get(status_field, popup_fields.get(status_field, status_field)) if status_field else "查询结果"),
         "items": [{"label": f"{v}（{int(counts.get(v, 0))}）", "kind": "point" if (families == 'point').all() else "polygon",
-                   "fill": colors[v], "edge": "#000000", "width": 1} for v in values],
+                   "fill": colors[v], "edge": shade(colors[v], darken), "width": 1} for v in values],
     })
     if missing_geom.any():
         wm.notes.append(f"{int(missing_geom.sum())} 条记录无几何，未绘制（见结果表）")
