@@ -9,7 +9,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
-from browser import make_fixture_store
+from browser import make_fixture_store, needs_chromium, open_offline
 from dcf_spatial import settings
 from dcf_spatial.maps import style as map_style
 from dcf_spatial.maps import webmap
@@ -131,3 +131,31 @@ def test_outline_thins_and_lightens_with_many_small_polygons(store, tmp_path):
     assert sum(to_rgb(st_one["color"])) < sum(fill)
     assert sum(to_rgb(st_many["color"])) > sum(fill)
     assert webmap.focus_outline_weight(10_000) >= float(web["focus_min_weight"])
+
+
+@needs_chromium()
+def test_popup_lists_at_most_max_popup_rows_attributes(store, tmp_path, monkeypatch):
+    text = map_style.style_path.read_text(encoding="utf-8")
+    custom = tmp_path / "style.toml"
+    custom.write_text(re.sub(r"max_popup_rows = \d+", "max_popup_rows = 5", text), encoding="utf-8")
+    monkeypatch.setattr(map_style, "style_path", custom)
+    cols = {f"属性{i:02d}": [f"值{i}"] for i in range(12)}
+    gdf = gpd.GeoDataFrame(cols, geometry=[box(115.75, 36.32, 115.77, 36.34)], crs="EPSG:4490")
+    path = webmap.answer_map(gdf, tmp_path / "rows.html", title="多属性", context=[])
+
+    def act(page):
+        x, y = page.evaluate("""(() => { const m = window.dcfMap, r = m.getContainer().getBoundingClientRect();
+                               const p = m.latLngToContainerPoint([36.33, 115.76]); return [p.x + r.left, p.y + r.top]; })()""")
+        page.mouse.move(x, y)
+        page.wait_for_timeout(150)
+        page.mouse.click(x, y)
+        page.wait_for_timeout(300)
+
+    rep = open_offline(path, actions=act, evaluate={
+        "rows": "document.querySelectorAll('.leaflet-popup-content .dcf-popup tr').length",
+        "popup": "(document.querySelector('.leaflet-popup-content') || {}).innerText || null",
+    })
+    assert rep.console_errors == [] and rep.page_errors == []
+    assert rep.evaluated["rows"] == 5
+    assert "属性00" in rep.evaluated["popup"] and "属性05" not in rep.evaluated["popup"]
+    assert "另有 7 项属性未显示" in rep.evaluated["popup"]

@@ -53,16 +53,19 @@ var dcf = (function () {
   function popupNode(d, i) {
     var box = el('div', 'dcf-popup');
     if (d.title) { box.appendChild(el('div', 'dcf-popup-title', d.title)); }
-    var t = el('table');
+    var t = el('table'), shown = 0, more = 0, cap = d.maxRows || 0;
     for (var j = 0; j < d.pf.length; j++) {
       var f = d.pf[j], v = pv(d, f[0], i);
       if (v === null || v === undefined || v === '') { continue; }
+      if (cap && shown >= cap) { more++; continue; }
+      shown++;
       var tr = el('tr');
       tr.appendChild(el('th', null, f[1]));
       tr.appendChild(el('td', null, v));
       t.appendChild(tr);
     }
     box.appendChild(t);
+    if (more) { box.appendChild(el('div', 'dcf-popup-more', '另有 ' + more + ' 项属性未显示（见结果表）')); }
     return box;
   }
   // ---- large layers: one canvas, batched paths per style, grid index for hover/click ----------
@@ -426,6 +429,7 @@ RUNTIME_CSS = LABEL_ZOOM_CSS + r"""
 .dcf-swatch.dcf-point { width: 10px; height: 10px; border-radius: 50%; }
 .dcf-legend-note { margin-top: 6px; color: #555; font-size: 11px; border-top: 1px solid #ddd; padding-top: 4px; }
 .dcf-popup-title { font-weight: bold; margin-bottom: 4px; }
+.dcf-popup-more { color: #777; font-size: 11px; margin-top: 3px; }
 .dcf-popup table { border-collapse: collapse; font-size: 12px; }
 .dcf-popup th { text-align: left; color: #555; padding: 1px 8px 1px 0; vertical-align: top; white-space: nowrap; font-weight: normal; }
 .dcf-popup td { padding: 1px 0; max-width: 260px; word-break: break-all; }

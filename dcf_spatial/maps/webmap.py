@@ -350,6 +350,8 @@ class WebMap:
         meta = {
             "styles": styles, "props": props, "pf": [[c, lab] for c, lab in popup_fields.items()],
             "tf": tooltip_field, "title": popup_title, "labels": labels, "labelClass": label_class,
+            # a popup lists at most this many attributes, then says how many more the table holds
+            "maxRows": int(self.web.get("max_popup_rows", 40)),
         }
         if style_index is not None and len(styles) > 1:
             meta["k"] = [int(i) for i in style_index]
