@@ -170,7 +170,7 @@ def shapefile_encoding(dbf_open, cpg_text: str | None, explicit: str | None, whe
         notes.append(f"Shapefile 无 .cpg，DBF 中文按 {'GBK' if found == 'gbk' else 'GB18030'} 编码读取（国内 ArcGIS/MapGIS 导出的常见情况）")
         return found.upper()
     notes.append(
-        "警告：无法判断 DBF 的文字编码（既不是 UTF-8 也不是 GBK），中文属性可能乱码；请用 encoding= 指定，"
+        "警告：无法判断 DBF 的文字编码（既不是 UTF-8 也不是 GBK），中文属性可能乱码；请用 --encoding gbk（Python：encoding=）指定，"
         "或在 GIS 软件中导出时选择 UTF-8 并附带 .cpg 文件"
     )
     logger.warning("%s: DBF encoding not recognised", where)
@@ -200,7 +200,7 @@ def text_encoding(path: Path, explicit: str | None, notes: list[str]) -> str:
         notes.append("CSV 按 GBK（GB18030）编码读取（Excel 中文版默认的 CSV 编码）")
         return "gb18030"
     raise InputError(
-        f"{path}：无法判断文字编码（不是 UTF-8，也不是 GBK）。请在 Excel/WPS 中另存为“CSV UTF-8”，或用 encoding= 指定编码。"
+        f"{path}：无法判断文字编码（不是 UTF-8，也不是 GBK）。请在 Excel/WPS 中另存为“CSV UTF-8”，或用 --encoding gbk（Python：encoding=）指定编码。"
     )
 
 
@@ -340,10 +340,10 @@ def swapped_degrees(x: float, y: float) -> bool:
 
 def swap_error(where: str, names: tuple[str, str], x: float, y: float, *, fix: str | None = None) -> InputError:
     fix = fix or (
-        "请把两列的列名对调（经度在前、东西向的那一列才是经度），或在 Python 中调用 read_vector(..., swap_xy=True) 明确要求对调"
+        "请把两列的列名对调（经度在前、东西向的那一列才是经度），或加选项 --swap-xy（Python：read_vector(..., swap_xy=True)） 明确要求对调"
         if names[0] != "几何 x" else
         "请在 GIS 软件中检查数据的坐标轴顺序（EPSG:4490 的 GML/WFS 导出常把纬度写在前），"
-        "或在 Python 中调用 read_vector(..., swap_xy=True) 明确要求对调"
+        "或加选项 --swap-xy（Python：read_vector(..., swap_xy=True)） 明确要求对调"
     )
     return InputError(
         f"{where}：经纬度顺序颠倒——{names[0]} 的值约为 {_fmt(x)}、{names[1]} 的值约为 {_fmt(y)}，"
@@ -384,7 +384,7 @@ def guess_crs(x, y, *, where: str, names: tuple[str, str] = ("几何 x", "几何
     if _looks_like_degrees(mx, my):
         return Guess(settings.storage_crs, swap_xy,
                      f"未声明坐标系：{names[0]}/{names[1]} 为经纬度（中位点 {mx:.5f}, {my:.5f}），按 CGCS2000 (EPSG:4490) 读入"
-                     "（与 WGS84 相差厘米级）；若坐标取自高德/腾讯地图请指定 crs=gcj02，取自百度地图请指定 crs=bd09")
+                     "（与 WGS84 相差厘米级）；若坐标取自高德/腾讯地图请加 --crs gcj02，取自百度地图请加 --crs bd09（Python：crs=）")
     candidates = []
     for code, swap, prefixed in _gk_candidates(mx, my):
         ex, ny = (my, mx) if swap else (mx, my)
@@ -417,7 +417,7 @@ def guess_crs(x, y, *, where: str, names: tuple[str, str] = ("几何 x", "几何
         raise swap_error(
             where, names, mx, my,
             fix=(f"{names[0]} 看起来是北坐标、{names[1]} 是东坐标：请对调两列列名，或把列名改为 北坐标/东坐标，"
-                 "或在 Python 中调用 read_vector(..., swap_xy=True)"),
+                 "或加选项 --swap-xy（Python：read_vector(..., swap_xy=True)）"),
         )
     how = {
         True: "东坐标带有带号（前两位），",
@@ -497,7 +497,7 @@ def resolve_crs(gdf: "gpd.GeoDataFrame", *, user_crs=None, swap_xy: bool = False
                 if not survey_ok:
                     raise swap_error(where, names, mx, my, fix=(
                         f"{names[0]} 看起来是北坐标、{names[1]} 是东坐标：请在 GIS 软件中检查坐标轴顺序，"
-                        "或在 Python 中调用 read_vector(..., swap_xy=True)"))
+                        "或加选项 --swap-xy（Python：read_vector(..., swap_xy=True)）"))
                 gdf = gdf.set_geometry(swap_axes(gdf.geometry.values), crs=gdf.crs)
                 notes.append(f"按测量惯例 {names[0]} 为北坐标、{names[1]} 为东坐标，已按此解读")
                 mx, my = my, mx

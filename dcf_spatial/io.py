@@ -93,6 +93,9 @@ _FORMAT_KIND = {
     ".dxf": "dxf",
 }
 _TABULAR = ("csv", "xlsx")
+#: field_map targets that name the coordinate columns of a table (``--field lon=东经 --field lat=北纬``)
+_FIELD_MAP_X = ("lon", "x", "经度")
+_FIELD_MAP_Y = ("lat", "y", "纬度")
 #: alias groups applied by read_vector unless told otherwise: the national land-survey standards
 DEFAULT_VECTOR_ALIASES: tuple[str, ...] = ("admin", "landuse")
 ISSUE_COLUMN = "read_issue"
@@ -507,7 +510,7 @@ def _read_csv(path: Path, encoding, notes) -> tuple["pd.DataFrame", np.ndarray]:
     except UnicodeDecodeError as exc:
         raise InputError(
             f"{path}：按 {enc} 编码读取时在第 {exc.start} 字节处失败，文件中混有其他编码的文字。"
-            "请另存为“CSV UTF-8”，或用 encoding= 指定编码（如 gbk）。"
+            "请另存为“CSV UTF-8”，或指定编码：命令行 --encoding gbk（Python：encoding=\"gbk\"）。"
         ) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         if isinstance(exc, pd.errors.EmptyDataError):
@@ -530,14 +533,14 @@ def _read_xlsx(path: Path, sheet, notes) -> tuple["pd.DataFrame", np.ndarray]:
         if sheet is None:
             sheet = sheets[0]
             if len(sheets) > 1:
-                notes.append(f"工作簿有 {len(sheets)} 个工作表，读取第一个“{sheet}”（其他：{'、'.join(sheets[1:])}；可用 layer= 选择）")
+                notes.append(f"工作簿有 {len(sheets)} 个工作表，读取第一个“{sheet}”（其他：{'、'.join(sheets[1:])}；可用 --layer（Python：layer=）选择）")
         elif sheet not in sheets:
             raise InputError(f"{path}：没有名为 {sheet!r} 的工作表。现有：{'、'.join(sheets)}。")
         raw = pd.read_excel(book, sheet_name=sheet, header=None)
     if raw.empty:
         others = [s for s in sheets if s != sheet]
         raise InputError(
-            f"{path}：工作表“{sheet}”是空的（0 行）。" + (f"其他工作表：{'、'.join(others)}，可用 layer= 选择。" if others else "")
+            f"{path}：工作表“{sheet}”是空的（0 行）。" + (f"其他工作表：{'、'.join(others)}，可用 --layer <工作表名>（Python：layer=）选择。" if others else "")
         )
     header = _header_row(raw.head(30).values.tolist())
     if header:
@@ -600,7 +603,7 @@ def _coordinate_columns(df, x, y, where):
             return kind, hits[0], None
     raise InputError(
         f"{where}：找不到坐标列。可识别的列名：经度/纬度、lon/lat、lng/lat、X/Y、东坐标/北坐标、经纬度（\"116.0,36.4\"）、WKT。"
-        f"现有列：{', '.join(map(str, cols))}。请改列名，或用 x=<经度列> y=<纬度列> 指定；"
+        f"现有列：{', '.join(map(str, cols))}。请把坐标列改名为 经度/纬度，或用 --field lon=<经度列> --field lat=<纬度列>（Python：x=, y=）指定；"
         "只需要属性表时请用 read_table。"
     )
 
@@ -704,7 +707,7 @@ def _choose_layer(path: Path, kind: str, layer) -> list[str | None]:
     if kind == "kml":
         return layers
     raise InputError(
-        f"{path} 含 {len(layers)} 个图层：{'、'.join(layers)}。请用 layer=<图层名>（命令行 --layer）指定要读取哪一个。"
+        f"{path} 含 {len(layers)} 个图层：{'、'.join(layers)}。请用 --layer <图层名>（Python：layer=）指定要读取哪一个。"
     )
 
 
@@ -719,10 +722,10 @@ def _read_gdal(path: Path, kind: str, layer, encoding, notes) -> "gpd.GeoDataFra
         try:
             part = pyogrio.read_dataframe(_gdal_path(path, kind), layer=name, encoding=enc)
         except _gdal_errors() as exc:
-            raise InputError(f"{path}：读取图层 {name or ''} 失败（{exc}）。文件可能已损坏，或请用 encoding= 指定编码。") from None
+            raise InputError(f"{path}：读取图层 {name or ''} 失败（{exc}）。文件可能已损坏，或请指定编码：--encoding gbk（Python：encoding=）。") from None
         if not hasattr(part, "geometry") or "geometry" not in part.columns:
             raise InputError(
-                f"{path}：图层 {name or ''} 没有几何（只是属性表）。要读属性请用 read_table；要作图请选择有几何的图层（layer=）。"
+                f"{path}：图层 {name or ''} 没有几何（只是属性表）。要读属性请用 read_table；要作图请用 --layer（Python：layer=）选择有几何的图层。"
             )
         if len(names) > 1:
             part.insert(0, "kml_layer", name)
@@ -733,7 +736,7 @@ def _read_gdal(path: Path, kind: str, layer, encoding, notes) -> "gpd.GeoDataFra
     else:
         gdf = frames[0]
     if kind == "kml":
-        notes.append("KML 坐标按规范为 WGS84；若取自奥维、高德等国内地图，坐标多为 GCJ-02，请指定 crs=gcj02")
+        notes.append("KML 坐标按规范为 WGS84；若取自奥维、高德等国内地图，坐标多为 GCJ-02，请指定 --crs gcj02（Python：crs=\"gcj02\"）")
     if kind == "dxf":
         gdf = _close_cad_rings(gdf, notes)
     return gdf
@@ -813,13 +816,17 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
     notes: list[str] = []
     if kind in _TABULAR:
         df, lines = _read_tabular(path, kind, layer, encoding, notes)
+        if x is None and y is None and field_map:
+            # --field lon=<column> --field lat=<column> names the coordinate columns
+            x = next((field_map[k] for k in _FIELD_MAP_X if k in field_map), None)
+            y = next((field_map[k] for k in _FIELD_MAP_Y if k in field_map), None)
         issues = RowIssues(len(df), lambda p, _l=lines: f"表格第 {_l[p]} 行")
         gdf, names, survey_ok = _points_from_table(df, lines, x=x, y=y, where=where, notes=notes, issues=issues)
     else:
         gdf = _read_gdal(path, kind, layer, encoding, notes)
         if len(gdf) == 0:
             raise InputError(
-                f"{path}：文件中没有任何要素（0 条记录）。请确认导出时选中了要素，或选择了正确的图层（layer=）。"
+                f"{path}：文件中没有任何要素（0 条记录）。请确认导出时选中了要素，或用 --layer（Python：layer=）选择了正确的图层。"
             )
         issues = RowIssues(len(gdf), _row_label_features)
         names, survey_ok = ("几何 x", "几何 y"), False
@@ -883,7 +890,8 @@ _WKT_RE = re.compile(r"^\s*(SRID=\d+;\s*)?(POINT|MULTIPOINT|LINESTRING|MULTILINE
                      re.IGNORECASE)
 
 
-def read_site(value: str, *, crs=None, area_mu: float | None = None) -> "gpd.GeoDataFrame":
+def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None, encoding=None,
+              swap_xy: bool = False, field_map: dict[str, str] | None = None) -> "gpd.GeoDataFrame":
     """Turn a ``--site`` value into 1+ rows in EPSG:4490.
 
     Parameters
@@ -897,6 +905,9 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None) -> "gpd.Geo
     area_mu
         Planned land area in 亩: a point becomes a circle of exactly that area (measured in
         EPSG:4548); for a polygon the declared and drawn areas are compared in the notes.
+    layer, encoding, swap_xy, field_map
+        Passed to :func:`read_vector` when ``value`` is a file (``swap_xy`` also applies to a
+        typed ``"lon,lat"``).
 
     Returns
     -------
@@ -919,6 +930,9 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None) -> "gpd.Geo
         gx, gy = float(m.group(1)), float(m.group(2))
         from ._validate import swapped_degrees
 
+        if swap_xy:
+            gx, gy = gy, gx
+            notes.append(f"按 --swap-xy 对调：经度 {gx:g}，纬度 {gy:g}")
         if swapped_degrees(gx, gy):
             raise InputError(
                 f"--site {text!r}：经纬度顺序颠倒——{gx} 只能是纬度、{gy} 只能是经度。"
@@ -944,7 +958,8 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None) -> "gpd.Geo
                 f"--site {text!r}：既不是存在的文件，也不是 “经度,纬度” 或 WKT。"
                 "例：--site 115.98,36.45 或 --site 地块.shp 或 --site \"POINT(115.98 36.45)\""
             )
-        gdf = read_vector(p, crs=crs, aliases=DEFAULT_VECTOR_ALIASES + ("sites",))
+        gdf = read_vector(p, crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy, field_map=field_map,
+                          aliases=DEFAULT_VECTOR_ALIASES + ("sites",))
         notes.extend(gdf.attrs.get("read_notes", []))
         where = None
     if where is not None:

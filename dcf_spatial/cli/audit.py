@@ -10,12 +10,10 @@ from pathlib import Path
 
 import click
 
-from ._options import echo_json, overwrite_opt
+from ._options import basemap_opt, crs_opt, echo_json, overwrite_opt, reader_options
 
 out_dir_opt = click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False, path_type=Path),
                            help="Output folder (created if missing).")
-field_opt = click.option("--field", "fields", multiple=True, metavar="TARGET=SOURCE",
-                         help="Map a column of your file to a canonical field, e.g. --field parcel_id=地块号. Repeatable.")
 
 
 def _as_of(ctx, param, value):
@@ -34,6 +32,11 @@ def _field_map(items):
     from ..io import parse_field_map
 
     return parse_field_map(list(items)) if items else None
+
+
+def _exists(path: Path, hint: str) -> None:
+    if not path.exists():
+        raise click.BadParameter(f"文件不存在：{path}。请检查路径和文件名（含扩展名）。", param_hint=hint)
 
 
 def _plain(v):
@@ -81,16 +84,14 @@ def audit():
               help="Raster value meaning built-up; omit for a 0/1 built-up mask.")
 @click.option("--code-system", type=click.Choice(["auto", "2017", "2023"]), default="auto", show_default=True,
               help="Land-use classification of land_use_code: GB/T 21010-2017 or the 2023 用地用海分类.")
-@click.option("--layer", default=None, help="Layer (GeoPackage) or sheet (XLSX) to read.")
-@click.option("--crs", default=None, help="CRS of the parcel coordinates if the file does not say: EPSG code, gcj02 or bd09.")
-@click.option("--encoding", default=None, help="Text encoding of a DBF/CSV (default: detected).")
-@field_opt
+@crs_opt
+@reader_options
 @out_dir_opt
 @overwrite_opt
 @click.option("--no-map", is_flag=True, help="Skip the HTML map.")
+@basemap_opt
 @click.option("--json", "as_json", is_flag=True, help="Print each parcel's parcel_id, status, reason and fee as JSON.")
-def idle(parcels, as_of, imagery, built_class, code_system, layer, crs, encoding, fields, output, overwrite, no_map,
-         as_json):
+def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output, overwrite, no_map, basemap, as_json):
     """闲置土地审计：按《闲置土地处置办法》（国土资源部令第53号）给每宗地一个结论。
 
     Writes idle_audit.xlsx (Chinese headers: summaries by status, township and zone, the list,
@@ -100,15 +101,16 @@ def idle(parcels, as_of, imagery, built_class, code_system, layer, crs, encoding
     \b
     $ dcf audit idle --parcels 宗地.gpkg --as-of 2025-12-31 -o out/idle
     $ dcf audit idle --parcels 宗地.shp --as-of 2025-12-31 --imagery landcover.tif --built-class 50 -o out/idle
+    $ dcf audit idle --parcels 宗地.xlsx --layer 宗地 --field agreed_start=约定开工 --as-of 2025-12-31 -o out/idle
     """
     from ..land.idle_audit import STATUS_ORDER, STATUS_ZH
     from ..land.workflow import run_idle_audit
 
-    if not parcels.exists():
-        raise click.BadParameter(f"{parcels} does not exist.", param_hint="--parcels")
+    _exists(parcels, "--parcels")
     res = run_idle_audit(parcels, output, as_of=as_of, imagery=imagery, built_class=built_class,
-                         field_map=_field_map(fields), crs=crs, layer=layer, encoding=encoding,
-                         code_system=code_system, overwrite=overwrite, write_map=not no_map)
+                         field_map=reader["field_map"], crs=crs, layer=reader["layer"], encoding=reader["encoding"],
+                         swap_xy=reader["swap_xy"], code_system=code_system, overwrite=overwrite,
+                         write_map=not no_map, basemap=basemap)
     r = res["result"]
     if as_json:
         cols = ["parcel_id", "status", "status_zh", "reason_zh", "fee_wan"] + (["imagery_flag"] if "imagery_flag" in r else [])
@@ -141,15 +143,18 @@ def idle(parcels, as_of, imagery, built_class, code_system, layer, crs, encoding
               help="Audit date for the idle parcels (default: today).")
 @click.option("--scoring", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Scoring file (weights, benchmarks, class shares); default the shipped efficiency_scoring.json.")
-@click.option("--crs", default=None, help="CRS of the parcel coordinates if the file does not say.")
-@field_opt
+@crs_opt
+@reader_options
+@click.option("--parcel-layer", default=None, help="Like --layer, for the parcel file (--layer is the enterprise sheet).")
 @click.option("--parcel-field", "parcel_fields", multiple=True, metavar="TARGET=SOURCE",
               help="Like --field, for the parcel file, e.g. --parcel-field agreed_start=约定开工.")
 @out_dir_opt
 @overwrite_opt
 @click.option("--no-map", is_flag=True, help="Skip the HTML map.")
+@basemap_opt
 @click.option("--json", "as_json", is_flag=True, help="Print each enterprise's class and score as JSON.")
-def efficiency(enterprises, parcels, as_of, scoring, crs, fields, parcel_fields, output, overwrite, no_map, as_json):
+def efficiency(enterprises, parcels, as_of, scoring, crs, reader, parcel_layer, parcel_fields, output, overwrite, no_map,
+               basemap, as_json):
     """亩产效益评价：A 优先发展 / B 支持发展 / C 提升发展 / D 限制发展 / T 暂不评价，及低效用地汇总。
 
     Writes efficiency.xlsx (and efficiency.gpkg + efficiency_map.html with --parcels).
@@ -159,13 +164,13 @@ def efficiency(enterprises, parcels, as_of, scoring, crs, fields, parcel_fields,
     """
     from ..land.workflow import run_efficiency
 
-    if not enterprises.exists():
-        raise click.BadParameter(f"{enterprises} does not exist.", param_hint="--enterprises")
-    if parcels is not None and not parcels.exists():
-        raise click.BadParameter(f"{parcels} does not exist.", param_hint="--parcels")
+    _exists(enterprises, "--enterprises")
+    if parcels is not None:
+        _exists(parcels, "--parcels")
     res = run_efficiency(enterprises, output, parcels=parcels, as_of=as_of, scoring=scoring,
-                         field_map=_field_map(fields), parcel_field_map=_field_map(parcel_fields), crs=crs,
-                         overwrite=overwrite, write_map=not no_map)
+                         field_map=reader["field_map"], parcel_field_map=_field_map(parcel_fields), crs=crs,
+                         layer=reader["layer"], parcel_layer=parcel_layer, encoding=reader["encoding"],
+                         swap_xy=reader["swap_xy"], overwrite=overwrite, write_map=not no_map, basemap=basemap)
     r = res["result"]
     if as_json:
         cols = ["credit_code", "name", "year", "eff_class", "score", "eff_reason"]

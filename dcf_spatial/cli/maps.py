@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._options import echo_json, json_opt, overwrite_opt
+from ._options import BASEMAP_CHOICES, basemap_opt, echo_json, json_opt, overwrite_opt
 
 BASEMAP_CHOICES = ("none", "osm", "tianditu", "gaode")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._options import check_writable, crs_opt, echo_json, json_opt, map_opt, overwrite_opt
+from ._options import basemap_opt, check_writable, crs_opt, echo_json, json_opt, map_opt, overwrite_opt, reader_options
 
 
 @click.group()
@@ -23,8 +23,8 @@ def query():
     """
 
 
-def _load(value: str, crs, hint: str):
-    """A layer id from the store, else a file read with dcf_spatial.io."""
+def _load(value: str, crs, hint: str, reader: dict | None = None):
+    """A layer id from the store, else a file read with dcf_spatial.io (with the reader options)."""
     from .. import catalog
     from .. import io as dcf_io
     from ..errors import InputError
@@ -33,7 +33,7 @@ def _load(value: str, crs, hint: str):
         return catalog.read_layer(value)
     if Path(value).exists():
         try:
-            gdf = dcf_io.read_vector(value, crs=crs)
+            gdf = dcf_io.read_vector(value, crs=crs, **(reader or {}))
         except InputError as exc:
             raise click.BadParameter(str(exc), param_hint=hint) from None
         gdf.attrs.setdefault("title_zh", Path(value).name)
@@ -75,11 +75,11 @@ def _label(gdf):
     return pd.Series([str(i) for i in gdf.index], index=gdf.index)
 
 
-def _map(focus, map_path, overwrite, title, status_field, popup, note):
+def _map(focus, map_path, overwrite, title, status_field, popup, note, basemap="none"):
     from ..maps.webmap import answer_map
 
     answer_map(focus, map_path, title=title, label_field="label", status_field=status_field, popup_fields=popup,
-               provenance_note=note, overwrite=overwrite)
+               provenance_note=note, basemap=basemap, overwrite=overwrite)
     click.echo(f"地图已写出：{map_path}", err=True)
 
 
@@ -87,10 +87,12 @@ def _map(focus, map_path, overwrite, title, status_field, popup, note):
 @click.argument("a")
 @click.argument("b")
 @crs_opt
+@reader_options
 @map_opt
+@basemap_opt
 @json_opt
 @overwrite_opt
-def overlap(a, b, crs, map_path, as_json, overwrite):
+def overlap(a, b, crs, reader, map_path, basemap, as_json, overwrite):
     """叠加：A 与 B 的每一对重叠要素，重叠面积（亩）及各占比例 — every overlapping pair.
 
     \b
@@ -101,7 +103,7 @@ def overlap(a, b, crs, map_path, as_json, overwrite):
 
     if map_path:
         check_writable(map_path, overwrite, param_hint="--map")
-    ga, gb = _load(a, crs, "A"), _load(b, crs, "B")
+    ga, gb = _load(a, crs, "A", reader), _load(b, crs, "B", reader)
     df = run(ga, gb)
     note = _prov_note(ga, gb)
     if map_path:
@@ -112,7 +114,8 @@ def overlap(a, b, crs, map_path, as_json, overwrite):
             include_groups=False)
         focus["overlaps"] = [summary.get(i, "无") for i in range(len(ga))]
         focus["状态"] = ["有重叠" if i in summary.index else "无重叠" for i in range(len(ga))]
-        _map(focus, map_path, overwrite, f"叠加查询：{_title(ga, a)} × {_title(gb, b)}", "状态", {"label": "要素", "overlaps": "重叠"}, note)
+        _map(focus, map_path, overwrite, f"叠加查询：{_title(ga, a)} × {_title(gb, b)}", "状态", {"label": "要素", "overlaps": "重叠"}, note,
+             basemap)
     if as_json:
         echo_json({"pairs": df.where(df.notna(), None).to_dict(orient="records"), "provenance_note": note})
         return
@@ -132,10 +135,12 @@ def overlap(a, b, crs, map_path, as_json, overwrite):
 @click.argument("b")
 @click.option("--max-km", type=float, help="搜索半径（km）；超出者标为“范围内无”。")
 @crs_opt
+@reader_options
 @map_opt
+@basemap_opt
 @json_opt
 @overwrite_opt
-def nearest(a, b, max_km, crs, map_path, as_json, overwrite):
+def nearest(a, b, max_km, crs, reader, map_path, basemap, as_json, overwrite):
     """最近：A 的每个要素最近的 B 要素及距离 — nearest feature and distance.
 
     \b
@@ -146,9 +151,10 @@ def nearest(a, b, max_km, crs, map_path, as_json, overwrite):
 
     if map_path:
         check_writable(map_path, overwrite, param_hint="--map")
-    ga, gb = _load(a, crs, "A"), _load(b, crs, "B")
+    ga, gb = _load(a, crs, "A", reader), _load(b, crs, "B", reader)
     df = run(ga, gb, max_km=max_km)
-    _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, title=f"最近查询：{_title(ga, a)} → {_title(gb, b)}")
+    _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, title=f"最近查询：{_title(ga, a)} → {_title(gb, b)}",
+                     basemap=basemap)
 
 
 @query.command()
@@ -156,10 +162,12 @@ def nearest(a, b, max_km, crs, map_path, as_json, overwrite):
 @click.argument("b")
 @click.option("--km", type=float, required=True, help="距离（km）。")
 @crs_opt
+@reader_options
 @map_opt
+@basemap_opt
 @json_opt
 @overwrite_opt
-def within(a, b, km, crs, map_path, as_json, overwrite):
+def within(a, b, km, crs, reader, map_path, basemap, as_json, overwrite):
     """范围：A 中距 B 不超过 D km 的要素（全部 A 要素均列出，标明是否在范围内）— features of A within D km of B.
 
     \b
@@ -170,15 +178,16 @@ def within(a, b, km, crs, map_path, as_json, overwrite):
 
     if map_path:
         check_writable(map_path, overwrite, param_hint="--map")
-    ga, gb = _load(a, crs, "A"), _load(b, crs, "B")
+    ga, gb = _load(a, crs, "A", reader), _load(b, crs, "B", reader)
     df = within_distance(ga, gb, km)
-    _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, title=f"范围查询：{_title(ga, a)} 距 {_title(gb, b)} {km:g} km 内", km=km)
+    _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, title=f"范围查询：{_title(ga, a)} 距 {_title(gb, b)} {km:g} km 内", km=km,
+                     basemap=basemap)
 
 
 _STATUS_ZH = {"inside": "位于其内", "nearest": "最近", "none_within": "范围内无", "within": "范围内", "beyond": "范围外"}
 
 
-def _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, *, title, km=None):
+def _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, *, title, km=None, basemap="none"):
     note = _prov_note(ga, gb)
     labels = _label(ga).to_numpy()
     df = df.copy()
@@ -193,7 +202,7 @@ def _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, *, title, k
         focus["distance_km"] = df["distance_km"].round(3).to_numpy()
         focus["状态"] = df["status_zh"].to_numpy()
         _map(focus, map_path, overwrite, title, "状态",
-             {"label": "要素", "nearest_zh": "最近的 B", "distance_km": "距离（km）"}, note)
+             {"label": "要素", "nearest_zh": "最近的 B", "distance_km": "距离（km）"}, note, basemap)
     if as_json:
         echo_json({"rows": df.reset_index(drop=True).where(df.reset_index(drop=True).notna(), None).to_dict(orient="records"),
                    "provenance_note": note})
@@ -215,11 +224,13 @@ def _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, *, title, k
 @click.option("--parcels", "parcels_file", type=click.Path(dir_okay=False, path_type=Path),
               help="宗地文件（含状态字段，已占用/已供地者扣除）；缺省使用合成样例宗地。")
 @crs_opt
+@reader_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="候选地块写出为 .gpkg/.geojson/.csv。")
 @map_opt
+@basemap_opt
 @json_opt
 @overwrite_opt
-def available(zone_id, min_mu, parcels_file, crs, output, map_path, as_json, overwrite):
+def available(zone_id, min_mu, parcels_file, crs, reader, output, map_path, basemap, as_json, overwrite):
     """可用地：分区内未被已占用/已供地宗地占据、且不在约束范围内的候选地块，由大到小 — available land.
 
     \b
@@ -227,6 +238,7 @@ def available(zone_id, min_mu, parcels_file, crs, output, map_path, as_json, ove
     $ dcf query available --zone cluster.guangping --parcels 宗地.shp --map 可用地.html
     """
     from .. import io as dcf_io
+    from ..errors import InputError
     from ..queries.availability import available_land
 
     for p, hint in ((map_path, "--map"), (output, "--output")):
@@ -236,7 +248,10 @@ def available(zone_id, min_mu, parcels_file, crs, output, map_path, as_json, ove
 
     zones = find_zones(zone_id)
     if parcels_file:
-        parcels = dcf_io.read_vector(parcels_file, crs=crs, aliases=("parcels",))
+        try:
+            parcels = dcf_io.read_vector(parcels_file, crs=crs, aliases=("parcels",), **reader)
+        except InputError as exc:
+            raise click.BadParameter(str(exc), param_hint="--parcels") from None
     else:
         parcels = synthetic_parcels(zones)
     plots = available_land(zone_id, parcels=parcels, min_mu=min_mu, synthetic=not parcels_file)
@@ -264,7 +279,7 @@ def available(zone_id, min_mu, parcels_file, crs, output, map_path, as_json, ove
         focus = pd.concat([focus, tk], ignore_index=True)
         _map(focus, map_path, overwrite, f"可用地：{zone_title}", "状态",
              {"label": "地块", "zone_name_zh": "分区", "area_mu": "面积（亩）", "distance_km": "距分区中心（km）"},
-             "；".join(notes + [zone_note]))
+             "；".join(notes + [zone_note]), basemap)
     if as_json:
         echo_json({"plots": plots.drop(columns=plots.geometry.name).to_dict(orient="records"),
                    "notes": notes, "zone_note": zone_note, "synthetic": plots.attrs["synthetic"]})

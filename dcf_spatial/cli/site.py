@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._options import check_writable, crs_opt, echo_json, json_opt, map_opt, overwrite_opt
+from ._options import basemap_opt, check_writable, crs_opt, echo_json, json_opt, map_opt, overwrite_opt, reader_options
 
 CATALOGUE_CLASSES = ("鼓励类", "允许类", "限制类", "淘汰类")
 #: layers drawn under a site-check answer: the plan's zones plus the development-zone units
@@ -32,6 +32,7 @@ def site():
 @click.option("--industry", help="行业：GB/T 4754-2017 代码（C3451、345、34、C）或中文词（轴承、新能源汽车、水泥…）。")
 @click.option("--area-mu", type=float, help="用地面积（亩）：点位按此面积扩为圆形地块，并用于指标核算。")
 @crs_opt
+@reader_options
 @click.option("--investment-wan", type=float, help="项目总投资（万元），用于投资强度。")
 @click.option("--floor-area-m2", type=float, help="总建筑面积（m²），用于容积率。")
 @click.option("--footprint-m2", type=float, help="建筑物、构筑物基底占地面积（m²），用于建筑系数。")
@@ -47,11 +48,12 @@ def site():
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="另存 HTML 核查报告。")
 @map_opt
+@basemap_opt
 @json_opt
 @overwrite_opt
-def check(site_value, industry, area_mu, crs, investment_wan, floor_area_m2, footprint_m2, admin_area_m2,
+def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area_m2, footprint_m2, admin_area_m2,
           green_area_m2, capacity_replacement, catalogue_class, batch_file, output, report_path, map_path,
-          as_json, overwrite):
+          basemap, as_json, overwrite):
     """核查项目选址是否符合产业规划 — verdict, zones, nearest designated clusters, reasons, indicators.
 
     \b
@@ -59,6 +61,7 @@ def check(site_value, industry, area_mu, crs, investment_wan, floor_area_m2, foo
     $ dcf site check --site 115.80,36.47 --crs gcj02 --industry C3451 --area-mu 80 --investment-wan 24000
     $ dcf site check --site 地块.shp --industry 新能源汽车 --report 核查.html --map 核查地图.html
     $ dcf site check --batch 项目清单.csv -o 核查结果.xlsx --json
+    $ dcf site check --batch 项目.xlsx --layer 坐标 --field lon=东经 --field lat=北纬 -o 结果.csv
     """
     for p, hint in ((report_path, "--report"), (map_path, "--map"), (output, "--output")):
         if p is not None:
@@ -66,7 +69,7 @@ def check(site_value, industry, area_mu, crs, investment_wan, floor_area_m2, foo
     if batch_file is not None:
         if site_value:
             raise click.BadParameter("--site 与 --batch 只能二选一。", param_hint="--batch")
-        return _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, industry)
+        return _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, industry, reader, basemap)
     if not site_value:
         raise click.BadParameter("未给出场地。例：--site 115.80,36.47（经度,纬度）、WKT 或文件路径。",
                                  param_hint="--site")
@@ -82,7 +85,7 @@ def check(site_value, industry, area_mu, crs, investment_wan, floor_area_m2, foo
     if not m.resolved:
         raise click.BadParameter(industry_error_message(m).removeprefix("--industry: "), param_hint="--industry")
     try:
-        site_gdf = dcf_io.read_site(site_value, crs=crs, area_mu=area_mu)
+        site_gdf = dcf_io.read_site(site_value, crs=crs, area_mu=area_mu, **reader)
     except InputError as exc:
         raise click.BadParameter(str(exc), param_hint="--site") from None
     figures = {"site_area_mu": area_mu, "investment_wan": investment_wan, "floor_area_m2": floor_area_m2,
@@ -96,7 +99,7 @@ def check(site_value, industry, area_mu, crs, investment_wan, floor_area_m2, foo
               "行政办公及生活服务设施用地（m²）": admin_area_m2, "绿地面积（m²）": green_area_m2,
               "产能置换": "是" if capacity_replacement else None, "产业目录类别": catalogue_class}
     _outputs([res], site_gdf.iloc[[0]] if len(site_gdf) == 1 else _dissolved(site_gdf), report_path, map_path,
-             overwrite, title=f"项目选址核查：{m.label_zh}", inputs=inputs, notes=notes)
+             overwrite, title=f"项目选址核查：{m.label_zh}", inputs=inputs, notes=notes, basemap=basemap)
     if as_json:
         echo_json(res)
     else:
@@ -111,7 +114,7 @@ def _dissolved(gdf):
     return gdf.dissolve().reset_index(drop=True)
 
 
-def _outputs(results, sites, report_path, map_path, overwrite, *, title, inputs=None, notes=None):
+def _outputs(results, sites, report_path, map_path, overwrite, *, title, inputs=None, notes=None, basemap="none"):
     from ..queries import report
 
     if report_path is not None:
@@ -129,22 +132,26 @@ def _outputs(results, sites, report_path, map_path, overwrite, *, title, inputs=
                    popup_fields={"verdict_zh": "结论", "industry_zh": "行业", "townships": "所在镇（街道）",
                                  "zones": "涉及分区", "nearest_designated": "对口分区（最近）", "reasons": "判定理由",
                                  "error": "问题"},
-                   context=SITE_MAP_CONTEXT, provenance_note=prov, overwrite=overwrite)
+                   context=SITE_MAP_CONTEXT, provenance_note=prov, basemap=basemap, overwrite=overwrite)
         click.echo(f"地图已写出：{map_path}", err=True)
 
 
-def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, default_industry):
+def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, default_industry, reader, basemap):
+    from ..errors import InputError
     from ..queries import site_check as sc
 
-    sites, industries, figures, errors, notes, flags = sc.read_batch(batch_file, crs=crs,
-                                                                     default_industry=default_industry)
+    try:
+        sites, industries, figures, errors, notes, flags = sc.read_batch(batch_file, crs=crs,
+                                                                         default_industry=default_industry, **reader)
+    except InputError as exc:
+        raise click.BadParameter(str(exc), param_hint="--batch") from None
     results = sc.check_sites(sites, industries, figures=figures, errors=errors, flags=flags)
     table = sc.results_table(results)
     if output is not None:
         _write_table(table, sites, results, output)
         click.echo(f"结果已写出：{output}（{len(table)} 行，与输入行数相同）", err=True)
     _outputs(results, sites, report_path, map_path, overwrite, title=f"项目选址批量核查：{batch_file.name}",
-             inputs={"文件": str(batch_file), "坐标系": crs}, notes=notes)
+             inputs={"文件": str(batch_file), "坐标系": crs}, notes=notes, basemap=basemap)
     if as_json:
         echo_json(results)
         return

@@ -248,7 +248,7 @@ def layers_note(layers_used: list[dict]) -> list[str]:
 
 def write_answer_map(gdf, path, *, title: str, status_field: str, popup_fields: dict, max_features: int,
                      provenance_note: str, overwrite: bool, priority: pd.Series | None = None,
-                     value_order: list[str] | None = None):
+                     value_order: list[str] | None = None, basemap: str = "none"):
     """Draw the answer with :func:`dcf_spatial.maps.webmap.answer_map`, at most ``max_features``.
 
     When there are more rows, the ``max_features`` with the highest ``priority`` are drawn and the
@@ -273,7 +273,8 @@ def write_answer_map(gdf, path, *, title: str, status_field: str, popup_fields: 
     cols = [c for c in popup_fields if c in draw.columns]
     draw = draw[cols + [draw.geometry.name] + ([status_field] if status_field not in cols else [])]
     return answer_map(draw, path, title=title, status_field=status_field, label_field="parcel_id" if "parcel_id" in draw else None,
-                      popup_fields={c: popup_fields[c] for c in cols}, provenance_note=note, overwrite=overwrite)
+                      popup_fields={c: popup_fields[c] for c in cols}, provenance_note=note, basemap=basemap,
+                      overwrite=overwrite)
 
 
 #: efficiency list columns -> Chinese header

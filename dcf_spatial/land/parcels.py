@@ -58,24 +58,25 @@ def field_label(field: str) -> str:
 
 
 def read_parcels(path, *, crs=None, layer=None, field_map: dict | None = None, encoding=None,
-                 code_system: str = "auto"):
+                 swap_xy: bool = False, code_system: str = "auto"):
     """Read a parcel file (any format :func:`dcf_spatial.io.read_vector` takes; the ``parcels``
     aliases map 宗地代码/土地使用权人/约定动工日期/``DLBM`` …) and validate it; see :func:`validate_parcels`."""
     from .. import io as dcf_io
 
-    gdf = dcf_io.read_vector(path, crs=crs, layer=layer, field_map=field_map, encoding=encoding, aliases="parcels")
+    gdf = dcf_io.read_vector(path, crs=crs, layer=layer, field_map=field_map, encoding=encoding, swap_xy=swap_xy,
+                             aliases="parcels")
     out = validate_parcels(gdf, source=str(path), code_system=code_system)
     out.attrs["read_notes"] = list(gdf.attrs.get("read_notes", [])) + out.attrs.get("read_notes", [])
     out.attrs["source_file"] = str(path)
     return out
 
 
-def read_enterprises(path, *, field_map: dict | None = None, encoding=None) -> pd.DataFrame:
+def read_enterprises(path, *, field_map: dict | None = None, encoding=None, sheet=None) -> pd.DataFrame:
     """Read an enterprise table (CSV/XLSX; ``enterprises`` aliases) and validate it; see
     :func:`validate_enterprises`."""
     from .. import io as dcf_io
 
-    df = dcf_io.read_table(path, field_map=field_map, encoding=encoding, aliases="enterprises")
+    df = dcf_io.read_table(path, field_map=field_map, encoding=encoding, sheet=sheet, aliases="enterprises")
     out = validate_enterprises(df, source=str(path))
     out.attrs["read_notes"] = list(df.attrs.get("read_notes", [])) + out.attrs.get("read_notes", [])
     out.attrs["source_file"] = str(path)

@@ -49,8 +49,9 @@ def _short_synthetic(df) -> str:
 
 
 def run_idle_audit(parcels, out_dir, *, as_of, imagery=None, built_class=None, field_map=None, crs=None,
-                   layer=None, encoding=None, code_system: str = "auto", store=None, overwrite: bool = False,
-                   write_map: bool = True, rules: dict | None = None) -> dict:
+                   layer=None, encoding=None, swap_xy: bool = False, code_system: str = "auto", store=None,
+                   overwrite: bool = False, write_map: bool = True, basemap: str = "none",
+                   rules: dict | None = None) -> dict:
     """Audit every parcel in ``parcels`` (a file path or a GeoDataFrame) and write the outputs.
 
     Writes ``idle_audit.xlsx``, ``idle_audit.gpkg`` and ``idle_audit_map.html`` into ``out_dir``
@@ -69,7 +70,8 @@ def run_idle_audit(parcels, out_dir, *, as_of, imagery=None, built_class=None, f
     t = {"start": time.perf_counter()}
     cpu = {"start": time.process_time()}  # CPU time per step too: wall time is inflated on a shared machine
     if isinstance(parcels, (str, Path)):
-        data = read_parcels(parcels, crs=crs, layer=layer, field_map=field_map, encoding=encoding, code_system=code_system)
+        data = read_parcels(parcels, crs=crs, layer=layer, field_map=field_map, encoding=encoding, swap_xy=swap_xy,
+                            code_system=code_system)
         source = str(parcels)
     else:
         data = validate_parcels(parcels, source="(GeoDataFrame)", code_system=code_system)
@@ -130,7 +132,8 @@ def run_idle_audit(parcels, out_dir, *, as_of, imagery=None, built_class=None, f
                                            status_field="status_zh", popup_fields=popup,
                                            max_features=int(rules["map"]["max_features"]), provenance_note=note,
                                            overwrite=overwrite, priority=priority,
-                                           value_order=[idle_audit.STATUS_ZH[s] for s in MAP_STATUS_ORDER])
+                                           value_order=[idle_audit.STATUS_ZH[s] for s in MAP_STATUS_ORDER],
+                                           basemap=basemap)
         if written is None:
             files.pop("map")
         t["map"] = time.perf_counter()
@@ -144,13 +147,16 @@ def run_idle_audit(parcels, out_dir, *, as_of, imagery=None, built_class=None, f
 
 
 def run_efficiency(enterprises, out_dir, *, parcels=None, as_of=None, scoring=None, field_map=None,
-                   parcel_field_map=None, crs=None, store=None, overwrite: bool = False, write_map: bool = True) -> dict:
+                   parcel_field_map=None, crs=None, layer=None, parcel_layer=None, encoding=None, swap_xy: bool = False,
+                   store=None, overwrite: bool = False, write_map: bool = True, basemap: str = "none") -> dict:
     """亩产效益 classes for every enterprise row, results by zone, and 低效用地 by zone.
 
     ``enterprises``: a CSV/XLSX path or a DataFrame. ``parcels`` (path or GeoDataFrame, optional)
     supplies land areas the table lacks, the zones (via each firm's largest parcel) and, audited
     as of ``as_of`` (default today), the idle parcels counted as 低效用地. Writes
-    ``efficiency.xlsx`` (+ ``efficiency.gpkg`` and the map when parcels are given).
+    ``efficiency.xlsx`` (+ ``efficiency.gpkg`` and the map when parcels are given). Reader options:
+    ``layer`` (sheet of the enterprise workbook), ``parcel_layer``, ``encoding`` (both files), ``swap_xy``
+    and ``crs`` (the parcel file).
     """
     from . import efficiency
     from .parcels import read_enterprises, read_parcels, validate_enterprises, validate_parcels
@@ -166,7 +172,7 @@ def run_efficiency(enterprises, out_dir, *, parcels=None, as_of=None, scoring=No
     outputs.check_outputs(files.values(), overwrite)
     t0 = time.perf_counter()
     if isinstance(enterprises, (str, Path)):
-        ent = read_enterprises(enterprises, field_map=field_map)
+        ent = read_enterprises(enterprises, field_map=field_map, encoding=encoding, sheet=layer)
         source = str(enterprises)
     else:
         ent = validate_enterprises(enterprises, source="(DataFrame)")
@@ -186,7 +192,8 @@ def run_efficiency(enterprises, out_dir, *, parcels=None, as_of=None, scoring=No
     layers_used = []
     if parcels is not None:
         if isinstance(parcels, (str, Path)):
-            pdata = read_parcels(parcels, crs=crs, field_map=parcel_field_map)
+            pdata = read_parcels(parcels, crs=crs, layer=parcel_layer, field_map=parcel_field_map, encoding=encoding,
+                                 swap_xy=swap_xy)
         else:
             pdata = validate_parcels(parcels, source="(GeoDataFrame)")
         as_of_ts = idle_audit.parse_as_of(as_of if as_of is not None else pd.Timestamp.today())
@@ -232,7 +239,8 @@ def run_efficiency(enterprises, out_dir, *, parcels=None, as_of=None, scoring=No
                                                max_features=int(idle_audit.load_rules()["map"]["max_features"]),
                                                provenance_note=_short_synthetic(audited), overwrite=overwrite,
                                                priority=rank.astype(float) * 1e9 + audited["area_mu"].fillna(0),
-                                               value_order=[cfg["classes"][k]["name_zh"] for k in ("D", "B", "A", "C", "T")])
+                                               value_order=[cfg["classes"][k]["name_zh"] for k in ("D", "B", "A", "C", "T")],
+                                               basemap=basemap)
             if written is None:
                 files.pop("map")
     counts = classed["eff_class"].value_counts().reindex(list(efficiency.CLASS_ORDER), fill_value=0).to_dict()
