@@ -427,3 +427,24 @@ def test_read_batch_chinese_headers_of_the_project_figures(ctx, tmp_path):
     assert ind["plot_ratio"]["value"] == pytest.approx(40000 / (100 * settings.MU_M2), rel=1e-3)
     _, _, figs2, _, _, _ = sc.read_batch(csv2)
     assert figs2[0]["footprint_m2"] == 12345
+
+
+def test_text_summary_speaks_chinese_without_internal_markers(ctx):
+    """No `verify` marker, raw field name or English verdict code in what a planner reads; a figure
+    still to be checked against the official text says 待核对原文; shares read as per cent."""
+    import re
+
+    poly = crs.to_storage(gpd.GeoDataFrame(geometry=[km_box(2.5, 2.5, 3.0, 3.0)], crs=settings.working_crs))
+    area = 250_000.0
+    figs = {"floor_area_m2": 0.5 * area, "footprint_m2": 0.4 * area, "admin_area_m2": 0.09 * area,
+            "green_area_m2": 0.1 * area, "investment_wan": 5000.0}
+    res = sc.check_site(poly, "C3451", context=ctx, figures=figs)
+    text = sc.summary_text(res)
+    assert "verify" not in text and not any("verify" in x["note"] for x in res["indicators"])
+    assert not re.search(r"(?<![-\w])[a-z]+_[a-z0-9_]+(?![\w.])", text), text  # floor_area_m2, does_not_fit …
+    assert "Polygon" not in text and "面状" in text
+    assert res["verdict"] not in text
+    plot = {x["indicator"]: x for x in res["indicators"]}["plot_ratio"]
+    if plot["to_verify"]:
+        assert "待核对原文" in text
+    assert "9.0%" in text  # admin share 0.09 shown as per cent

@@ -51,6 +51,32 @@ FIGURE_FIELDS = ("site_area_mu", "investment_wan", "floor_area_m2", "footprint_m
                  "investment_intensity_wan_per_ha")
 
 
+#: markers the data file uses for figures still to be checked, and what a user reads instead
+_VERIFY_MARKERS = {"待核（verify）：": "待核对原文：", "待录入（verify）：": "待录入："}
+
+
+def note_zh(note: str) -> tuple[str, bool]:
+    """The data file's note as a user reads it, and whether the figure is yet to be checked
+    against the official text (the file marks those ``verify``)."""
+    note = str(note or "")
+    flagged = "verify" in note
+    for marker, zh in _VERIFY_MARKERS.items():
+        note = note.replace(marker, zh)
+    return note.replace("（verify）", "（待核对原文）").replace("verify", "待核对原文"), flagged
+
+
+def format_value(indicator: str, value) -> str:
+    """An indicator value or threshold as a user reads it: shares in per cent, plot ratio to two
+    decimals, investment intensity in 万元/公顷."""
+    if value is None:
+        return "—"
+    if indicator in PERCENT_INDICATORS:
+        return f"{value * 100:.1f}%"
+    if indicator == "investment_intensity":
+        return f"{value:,.0f} 万元/公顷"
+    return f"{value:.2f}"
+
+
 @lru_cache(maxsize=1)
 def indicator_table():
     """The threshold table as a DataFrame (read once)."""
@@ -121,7 +147,8 @@ def check_indicators(project_codes, figures: dict | None, *, site_area_m2: float
     out = []
     for ind, (name_zh, field) in INDICATOR_DEFS.items():
         rec = {"indicator": ind, "name_zh": name_zh, "value": None, "comparator": None, "threshold": None,
-               "status": None, "status_zh": None, "edition": None, "note": "", "code_2002": code_2002}
+               "status": None, "status_zh": None, "edition": None, "note": "", "code_2002": code_2002,
+               "to_verify": False}
         if not applicable or (code_2002 is None and ind in ("plot_ratio", "investment_intensity")):
             rec["status"] = "not_applicable"
             rec["note"] = ("《工业项目建设用地控制指标》仅适用于工业（制造业）项目" if not applicable
@@ -135,8 +162,9 @@ def check_indicators(project_codes, figures: dict | None, *, site_area_m2: float
                 # a share written as a percentage (绿地率 15 = 15 %)
                 given, pct_note = given / 100, f"申报值 {given:g} 按百分数理解为 {given / 100:g}"
             if row is not None:
+                note, flagged = note_zh(row["note"])
                 rec.update(comparator=row["comparator"], threshold=float(row["threshold_value"]),
-                           edition=row["edition"], note=row["note"])
+                           edition=row["edition"], note=note, to_verify=flagged)
             if given is not None and (x is None or not site_area_m2):
                 # the user stated the indicator itself (e.g. a 容积率 column) rather than the areas
                 rec["value"] = given
@@ -158,8 +186,8 @@ def check_indicators(project_codes, figures: dict | None, *, site_area_m2: float
                 rec["value"] = round(value, 4)
                 if row is None:
                     rec["status"] = "no_threshold"
-                    rec["note"] = ("数据文件未录入东昌府区地区分类或对应投资强度阈值（见 "
-                                   f"{INDICATORS_FILE} 的 setting 行）" if ind == "investment_intensity"
+                    rec["note"] = ("尚未录入东昌府区的地区分类及对应的投资强度阈值（国土资发〔2008〕24号 附件2），"
+                                   f"请在数据文件 {INDICATORS_FILE} 中录入" if ind == "investment_intensity"
                                    else f"数据文件无此行业（2002 代码 {code_2002}）的阈值")
                 else:
                     ok = value >= rec["threshold"] if rec["comparator"] == ">=" else value <= rec["threshold"]

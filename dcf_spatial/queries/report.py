@@ -74,6 +74,7 @@ def _site_section(res: dict, heading: str) -> str:
         [(z["name_zh"], z["layer_title_zh"], f"{z['overlap_mu']:.2f}" if s["area_mu"] > 0 else "—（点位）",
           _pct(z["share"]) if s["area_mu"] > 0 else "点位位于其内", match_zh[z["match"]],
           z["plan_ref"]) for z in res["zones"]]) if res["zones"] else "<p>无</p>"))
+    from .land_indicators import format_value
     from .site_check import _barred
 
     if _barred(res):
@@ -86,8 +87,9 @@ def _site_section(res: dict, heading: str) -> str:
             if res["designated_zones"] else "<p>规划未为该行业指定分区。</p>"))
     parts.append("<h3>用地控制指标（《工业项目建设用地控制指标》）</h3>" + _table(
         ["指标", "项目值", "要求", "结果", "依据", "说明"],
-        [(x["name_zh"], "" if x["value"] is None else f"{x['value']:g}",
-          "" if x["threshold"] is None else f"{_CMP.get(x['comparator'], x['comparator'])} {x['threshold']:g}",
+        [(x["name_zh"], "" if x["value"] is None else format_value(x["indicator"], x["value"]),
+          "" if x["threshold"] is None
+          else f"{_CMP.get(x['comparator'], x['comparator'])} {format_value(x['indicator'], x['threshold'])}",
           x["status_zh"],
           x["edition"] or "", x["note"]) for x in res["indicators"]]))
     return "".join(parts)

@@ -31,7 +31,7 @@ import numpy as np
 from .. import plan, settings
 from ..errors import InputError
 from ..industry import LEVEL_ZH, IndustryMatch, industry_error_message, label_zh, resolve
-from .land_indicators import FIGURE_FIELDS, check_indicators
+from .land_indicators import FIGURE_FIELDS, check_indicators, format_value
 
 logger = logging.getLogger(__name__)
 
@@ -387,8 +387,9 @@ def _one(ctx, i, geom, area, lonlat, m: IndustryMatch, figures, flags, ov, rb, t
     failed = [r for r in indicators if r["status"] == "fail"]
     if failed:
         pr = policy["indicators_failed"]
-        items = "；".join(f"{r['name_zh']} {r['value']:g}（要求 {'≥' if r['comparator'] == '>=' else '≤'} "
-                         f"{r['threshold']:g}）" for r in failed)
+        items = "；".join(f"{r['name_zh']} {format_value(r['indicator'], r['value'])}（要求 "
+                         f"{'≥' if r['comparator'] == '>=' else '≤'} {format_value(r['indicator'], r['threshold'])}）"
+                         for r in failed)
         add("indicators_failed", "conditional", pr["reason_zh"].format(items=items), pr["plan_ref"])
 
     effects = [r["effect"] for r in reasons if r["effect"] != "info"]
@@ -530,13 +531,17 @@ def _barred(result: dict) -> bool:
     return any(r["rule"] in ids and r["effect"] == "does_not_fit" for r in result.get("reasons", []))
 
 
+_GEOM_ZH = {"Point": "点位", "MultiPoint": "多个点位", "Polygon": "面状地块", "MultiPolygon": "多块面状地块",
+            "LineString": "线", "MultiLineString": "多条线", "GeometryCollection": "混合几何"}
+
+
 def summary_text(result: dict) -> str:
     """A Chinese text summary of one check (what the CLI prints by default)."""
-    lines = [f"选址核查结论：{result['verdict_zh']}（{result['verdict']}）"]
+    lines = [f"选址核查结论：{result['verdict_zh']}"]
     ind = result["industry"]
     lines.append(f"行业：{'、'.join(f'{c} {n}' for c, n in zip(ind['codes'], ind['names_zh']))}（{ind['kind_zh']}）")
     s = result["site"]
-    lines.append(f"场地：{s['geometry_type']}，面积 {s['area_mu']:.2f} 亩，中心 {s['centroid_lonlat'][0]:.5f}, "
+    lines.append(f"场地：{_GEOM_ZH.get(s['geometry_type'], s['geometry_type'])}，面积 {s['area_mu']:.2f} 亩，中心 {s['centroid_lonlat'][0]:.5f}, "
                  f"{s['centroid_lonlat'][1]:.5f}（CGCS2000）；规划范围内占 {_fmt_share(s['share_in_plan_area'])}")
     if result["townships"]:
         lines.append("所在镇（街道）：" + "；".join(f"{t['name_zh']} {_fmt_share(t['share'])}" for t in result["townships"]))
@@ -563,9 +568,10 @@ def summary_text(result: dict) -> str:
                      + ("（可用 --area-mu、--floor-area-m2、--footprint-m2、--admin-area-m2、--green-area-m2、"
                         "--investment-wan 给出）" if "未提供" in status else ""))
     for x in (result["indicators"] if len(missing) < len(result["indicators"]) else []):
-        val = "" if x["value"] is None else f"（项目值 {x['value']:g}）"
+        val = "" if x["value"] is None else f"（项目值 {format_value(x['indicator'], x['value'])}）"
         cmp_ = {">=": "≥", "<=": "≤"}.get(x["comparator"], x["comparator"])
-        thr = "" if x["threshold"] is None else f"，要求 {cmp_} {x['threshold']:g}（{x['edition']}）"
+        thr = ("" if x["threshold"] is None
+               else f"，要求 {cmp_} {format_value(x['indicator'], x['threshold'])}（{x['edition']}）")
         note = f"；{x['note']}" if x["note"] else ""
         lines.append(f"  - {x['name_zh']}：{x['status_zh']}{val}{thr}{note}")
     lines.append("数据说明：" + result["provenance"]["note_zh"])
@@ -575,7 +581,8 @@ def summary_text(result: dict) -> str:
 _TRUE = {"是", "y", "yes", "true", "1", "1.0", "有"}
 
 
-def read_batch(path, *, crs=None, default_industry: str | None = None):
+def read_batch(path, *, crs=None, default_industry: str | None = None, layer=None, encoding=None,
+               swap_xy: bool = False, field_map: dict[str, str] | None = None):
     """Read a batch file (CSV/XLSX/any vector file, one site per row) for :func:`check_sites`.
 
     Coordinates, WKT and the standard Chinese headers (经度/纬度, 行业, 用地面积(亩), 总投资(万元),
@@ -586,13 +593,16 @@ def read_batch(path, *, crs=None, default_industry: str | None = None):
     Optional columns ``capacity_replacement`` (是/否) and ``catalogue_class`` (鼓励类/限制类/淘汰类/允许类)
     feed the barred-industry rules.
 
+    ``layer``, ``encoding``, ``swap_xy`` and ``field_map`` are passed to :func:`dcf_spatial.io.read_vector`.
+
     Returns
     -------
     (sites, industries, figures, errors, notes, flags)
     """
     from .. import io as dcf_io
 
-    gdf = dcf_io.read_vector(path, crs=crs, aliases=("sites",))
+    gdf = dcf_io.read_vector(path, crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy, field_map=field_map,
+                             aliases=("sites",))
     n = len(gdf)
     issue_col = getattr(dcf_io, "ISSUE_COLUMN", "read_issue")
 
