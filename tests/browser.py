@@ -162,7 +162,8 @@ def make_fixture_store(path: Path, *, evil_name: str | None = None) -> Path:
         "cluster_parks": gdf([{"id": f"park.t{k}.{j}", "name_zh": f"园区{k}-{j}", "cluster_id": "cluster.jiaming",
                                "geometry": sub(sub(cells[k]), 0.05 + 0.22 * j, 0.22 + 0.22 * j), **common} for k in range(4) for j in range(4)]),
         "agri_zones": gdf([{"id": aid, "name_zh": nm, "products": "[\"西红柿\", \"尖椒\"]", "host_townships": f"测试镇{k + 5}",
-                            "geometry": sub(cells[k + 4]), **common}
+                            # the vegetable zone has two pieces, like 侯营 and 沙镇 in the plan
+                            "geometry": sub(cells[k + 4]) if k else sub(cells[4]).union(sub(cells[13])), **common}
                            for k, (aid, nm) in enumerate([("agri.vegetable", "高标准蔬菜产业示范区"), ("agri.grain", "高效优质粮食产业示范区"),
                                                           ("agri.grape", "现代有机葡萄产业示范区"), ("agri.tcm", "现代中药产业示范区"),
                                                           ("agri.fishery", "现代渔业示范区"), ("agri.gourd", "东昌葫芦文化产业示范区"),
@@ -174,12 +175,18 @@ def make_fixture_store(path: Path, *, evil_name: str | None = None) -> Path:
                                for k, (gid, nm) in enumerate([("group.leisure", "城市观光休闲组团"), ("group.commerce", "综合性现代商贸组团"),
                                                               ("group.digital", "数字经济创新孵化组团"), ("group.eldercare", "医养结合养老组团")])]),
         "service_points": gdf([{"id": f"point.p{k}", "name_zh": f"特色小镇{k + 1}", "geometry": cells[k].centroid, **common} for k in range(5)]),
-        "canal": gdf([{"id": "canal.1", "name_zh": "京杭大运河", "geometry": LineString([(x0 + 0.3, y0), (x0 + 0.35, y0 + 0.24)]), **common}]),
+        "canal": gdf([{"id": "canal.grand_canal", "name_zh": "京杭大运河（测试）", "geometry": LineString([(x0 + 0.3, y0), (x0 + 0.35, y0 + 0.24)]), **common},
+                      {"id": "canal.xiao_yunhe", "name_zh": "小运河（测试）", "geometry": LineString([(x0 + 0.12, y0), (x0 + 0.2, y0 + 0.24)]), **common}]),
         "rivers": gdf([{"id": "river.1", "name_zh": "马颊河", "geometry": LineString([(x0, y0 + 0.2), (x0 + 0.8, y0 + 0.1)]), **common}]),
         "roads": gdf([{"id": "road.1", "name_zh": "聊临路", "geometry": LineString([(x0 + 0.5, y0), (x0 + 0.5, y0 + 0.24)]), **common}]),
         "railways": gdf([{"id": "rail.1", "name_zh": "京九铁路", "geometry": LineString([(x0 + 0.6, y0), (x0 + 0.65, y0 + 0.24)]), **common}]),
+        # one enterprise the plan places (location_known) and one it does not (parked in the centre)
         "anchor_enterprises": gdf([{"id": "ent.1", "name_zh": "测试企业", "chain": "轴承", "cluster_id": "cluster.zhengjia",
-                                    "geometry": Point(x0 + 0.25, y0 + 0.04), **common}]),
+                                    "location_known": True, "location_note_zh": "点位为示意",
+                                    "geometry": Point(x0 + 0.25, y0 + 0.04), **common},
+                                   {"id": "ent.2", "name_zh": "无位置企业", "chain": "商贸", "cluster_id": None,
+                                    "location_known": False, "location_note_zh": "规划未给出位置",
+                                    "geometry": cells[11].centroid, **common}]),
     }
     for lid, g in layers.items():
         catalog.write_layer(g, lid, store=path, source="test fixture")

@@ -79,6 +79,42 @@ def test_print_map_names_schematic_layers_date_and_scale(maps_dir):
     assert "测试镇3" in text  # township names are labelled
 
 
+@needs_poppler()
+def test_the_two_canals_are_named_apart_in_print_legends_and_labels(maps_dir):
+    """canal.grand_canal and canal.xiao_yunhe were both drawn and listed as 京杭大运河."""
+    import matplotlib.pyplot as plt
+
+    from dcf_spatial.catalog import read_layer
+    from dcf_spatial.maps import appendix, style
+
+    _, result = maps_dir
+    for key in ("fig1", "fig3"):
+        text = _pdftotext(result[key]["pdf"]).replace(" ", "")
+        assert "小运河" in text and "京杭大运河" in text, key  # one legend entry each
+    # the labels along the lines (rotated: pdftotext does not extract them) name each canal
+    fig, ax = plt.subplots()
+    frames = {lid: read_layer(lid) for lid in ("district", "townships", "canal", "agri_zones")}
+    district = appendix.dcf_crs.to_working(frames["district"])
+    texts = appendix._line_labels(ax, frames, style.section("print"), district,
+                                  avoid=appendix._label_obstacles(frames, style.appendix_spec("fig3")))
+    plt.close(fig)
+    assert sorted(t.get_text() for t in texts) == ["京杭大运河", "小运河"]
+    assert len({t.get_color() for t in texts}) == 2
+
+
+def test_the_two_canals_are_styled_apart_in_web_maps(maps_dir):
+    import json
+    import re
+
+    _, result = maps_dir
+    html = result["fig3"]["html"].read_text(encoding="utf-8")
+    payloads = [json.loads(m.group(1)) for m in re.finditer(r"= dcf\.layer\([\w.]+, (\{.*?\})\);\n", html)]
+    (canal,) = [p for p in payloads if p.get("title") == "运河"]
+    assert len({st["color"] for st in canal["styles"]}) == 2 and len(set(canal["k"])) == 2
+    assert sorted(t for _, _, t in canal["labels"]) == ["京杭大运河", "小运河"]
+    assert '"label":"小运河","kind":"line"' in html and '"label":"京杭大运河","kind":"line"' in html  # legend
+
+
 def test_png_is_at_least_200_dpi_and_not_blank(maps_dir):
     from PIL import Image
 
@@ -142,7 +178,7 @@ def test_appendix_html_opens_offline_with_its_layers(maps_dir, tmp_path):
     assert rep.external_requests == []
     assert rep.console_errors == [] and rep.page_errors == []
     assert rep.evaluated["layers"] == ["开发区托管镇（街道）（规划范围外）", "镇（街道）界（示意）", "工业集聚区", "功能园区",
-                                       "河流（示意）", "道路（示意）", "铁路（示意）", "京杭大运河", "区界（法定行政区域）",
+                                       "河流（示意）", "道路（示意）", "铁路（示意）", "运河", "区界（法定行政区域）",
                                        "规划点名企业（位置示意）"]
     assert rep.evaluated["title"] == "附图2  " + TITLES["fig2"]
     assert "示意图层" in rep.evaluated["legend"]

@@ -63,6 +63,13 @@ def _draw_layer(ax, gdf, layer_id: str, st: dict):
         if layer_id == "railways":  # the cartographic railway: black line with white dashes over it
             work.plot(ax=ax, color=st.get("edge", "#252525"), linewidth=float(st.get("width", 1.4)) + 1.2, zorder=3)
             work.plot(ax=ax, color="white", linewidth=float(st.get("width", 1.4)), linestyle=(0, (4, 4)), zorder=3.1)
+        elif "id" in work.columns and map_style.has_feature_styles(work["id"]):
+            # features styled one by one (the two canals): each with its own colour and width
+            for z, part in work.groupby(work["id"].astype(str), sort=False):
+                zst = map_style.zone_style(z, layer_id)
+                zls = (0, tuple(zst["dash"])) if zst.get("dash") else "solid"
+                part.plot(ax=ax, color=zst.get("edge", "#333333"), linewidth=float(zst.get("width", 1.0)), linestyle=zls,
+                          zorder=3)
         else:
             work.plot(ax=ax, color=st.get("edge", "#333333"), linewidth=float(st.get("width", 1.0)), linestyle=ls, zorder=3)
     else:
@@ -81,6 +88,14 @@ def _legend_handles(layer_id: str, st: dict, gdf, colors, by_zone: bool):
     if kind == "line":
         if layer_id == "railways":
             return [(Line2D([], [], color=st.get("edge"), linewidth=2.4, linestyle=(0, (3, 3))), st["label"])]
+        if "id" in gdf.columns and map_style.has_feature_styles(gdf["id"]):
+            out = []
+            for z in dict.fromkeys(gdf["id"].astype(str)):
+                zst = map_style.zone_style(z, layer_id)
+                zls = (0, tuple(zst["dash"])) if zst.get("dash") else "solid"
+                out.append((Line2D([], [], color=zst.get("edge"), linewidth=float(zst.get("width", 1)) + 0.4, linestyle=zls),
+                            str(zst.get("label"))))
+            return out
         return [(Line2D([], [], color=st.get("edge"), linewidth=float(st.get("width", 1)) + 0.4, linestyle=ls), st["label"])]
     if kind == "point":
         return [(Line2D([], [], marker=st.get("marker", "o"), linestyle="none", markerfacecolor=colors[0] if colors else st.get("fill"),
@@ -217,6 +232,67 @@ def _township_labels(ax, frames, pr, *, size=None, clip_box=None):
         texts.append(ax.text(pt.x, pt.y, name, fontsize=size or pr["label_size"], color="#555555", ha="center",
                              va="center", zorder=10))
     return texts
+
+
+def _line_labels(ax, frames, pr, district, clip_box=None, size=None, avoid=None):
+    """Name each line feature that has a ``label`` in the style file (the canals), along the line.
+
+    The label goes where the line is farthest from ``avoid`` (zones and their labels, township
+    names), among points between 25 % and 75 % of its length inside the frame.
+    """
+    import math
+
+    from matplotlib import patheffects
+
+    texts = []
+    for lid, gdf in frames.items():
+        st = map_style.layer_style(lid)
+        if st.get("kind") != "line" or "id" not in gdf.columns or not map_style.has_feature_styles(gdf["id"]):
+            continue
+        work = dcf_crs.to_working(gdf)
+        area = district.union_all() if district is not None else None
+        if clip_box is not None:
+            area = clip_box if area is None else area.intersection(clip_box)
+        for z, g in zip(work["id"].astype(str), work.geometry):
+            zst = map_style.zone_style(z, lid)
+            if "label" not in map_style.load_style().get("zones", {}).get(z, {}):
+                continue
+            inside = g.intersection(area) if area is not None else g
+            parts = getattr(inside, "geoms", [inside])
+            parts = [p for p in parts if p.geom_type == "LineString" and not p.is_empty]
+            if not parts:
+                continue
+            line = max(parts, key=lambda p: p.length)
+            fractions = [0.5, 0.45, 0.55, 0.4, 0.6, 0.35, 0.65, 0.3, 0.7, 0.25, 0.75]
+            if avoid is not None and not avoid.is_empty:
+                # the first candidate (nearest the middle) that is as clear as the clearest, within 10 %
+                clear = [avoid.distance(line.interpolate(f, normalized=True)) for f in fractions]
+                best = max(clear)
+                f = next(f for f, c in zip(fractions, clear) if c >= 0.9 * best)
+            else:
+                f = 0.5
+            d = line.length * f
+            p0, p1 = line.interpolate(max(0.0, d - line.length * 0.03)), line.interpolate(min(line.length, d + line.length * 0.03))
+            angle = math.degrees(math.atan2(p1.y - p0.y, p1.x - p0.x))
+            angle = angle - 180 if angle > 90 else angle + 180 if angle < -90 else angle
+            mid = line.interpolate(d)
+            texts.append(ax.text(mid.x, mid.y, str(zst["label"]), fontsize=size or pr["label_size"], color=zst.get("edge", "#1f78b4"),
+                                 rotation=angle, rotation_mode="anchor", ha="center", va="bottom", fontstyle="italic",
+                                 path_effects=[patheffects.withStroke(linewidth=2.4, foreground="white")], zorder=10.5))
+    return texts
+
+
+def _label_obstacles(frames, spec):
+    """What a line label should keep clear of: the labelled zones and the township name points."""
+    import shapely
+
+    geoms = []
+    for lid in list(spec.get("zone_labels", [])) + ["service_core", "service_groups"]:
+        if lid in frames and len(frames[lid]):
+            geoms.extend(dcf_crs.to_working(frames[lid]).geometry.buffer(1500).tolist())
+    if "townships" in frames:
+        geoms.extend(dcf_crs.to_working(frames["townships"]).geometry.representative_point().buffer(1200).tolist())
+    return shapely.union_all(geoms) if geoms else None
 
 
 def _zone_label(ax, x, y, text, pr, size=None):
@@ -371,6 +447,7 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
 
     _frame_axes(ax, (district if district is not None else dcf_crs.to_working(next(iter(frames.values())))).total_bounds, pr)
     texts = _township_labels(ax, frames, pr)
+    texts += _line_labels(ax, frames, pr, district, avoid=_label_obstacles(frames, spec))
     zone_texts = []
     for lid in spec.get("zone_labels", []):
         if lid not in frames:

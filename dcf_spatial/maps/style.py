@@ -71,6 +71,23 @@ def zone_color(zone_id: str, layer_id: str, path=None) -> str:
     return zone.get("fill") or layer_style(layer_id, path)["fill"]
 
 
+def zone_style(zone_id: str, layer_id: str, path=None) -> dict:
+    """Style of one feature: its layer's style with the ``[zones."id"]`` entry on top.
+
+    A zone entry may set ``fill``, ``edge``, ``width``, ``dash`` and ``label`` (the name shown in
+    legends and on the map, e.g. the two canals ``canal.grand_canal`` and ``canal.xiao_yunhe``).
+    """
+    st = layer_style(layer_id, path)
+    st.update(load_style(path).get("zones", {}).get(str(zone_id), {}))
+    return st
+
+
+def has_feature_styles(zone_ids, path=None) -> bool:
+    """True if any of ``zone_ids`` has its own ``label`` in the style file (then legends list features)."""
+    zones = load_style(path).get("zones", {})
+    return any("label" in zones.get(str(z), {}) for z in zone_ids)
+
+
 def appendix_spec(key: str, path=None) -> dict:
     """Definition of an appendix map (``"fig1"``, ``"fig2"``, ``"fig3"``)."""
     specs = load_style(path).get("appendix", {})

@@ -391,9 +391,14 @@ class WebMap:
         kind = st.get("kind", "polygon")
         zone_ids = gdf["id"].astype(str).tolist() if "id" in gdf.columns else [""] * len(gdf)
         colors = [map_style.zone_color(z, layer_id) for z in zone_ids]
+        feature_styles = [_leaflet_style(map_style.zone_style(z, layer_id), kind, fill=c) for z, c in zip(zone_ids, colors)]
+        keys = [json.dumps(fs, sort_keys=True) for fs in feature_styles]
+        uniq_keys = list(dict.fromkeys(keys))
         uniq = list(dict.fromkeys(colors))
-        styles = [_leaflet_style(st, kind, fill=c) for c in uniq]
-        index = [uniq.index(c) for c in colors]
+        styles = [json.loads(k) for k in uniq_keys]
+        index = [uniq_keys.index(k) for k in keys]
+        # features named in the style file (e.g. the two canals) get a legend entry and a label each
+        named = map_style.has_feature_styles(zone_ids) and len(gdf) <= 12
         fields = {c: FIELD_LABELS.get(c, c) for c in _popup_columns(gdf)}
         gdf = gdf.copy()
         if "provenance" in gdf.columns:
@@ -404,6 +409,8 @@ class WebMap:
         if labels and "name_zh" in gdf.columns and len(gdf):
             pts = self.to_display(gdf.set_geometry(gdf.geometry.representative_point()))
             label_pts = [(round(p.y, 5), round(p.x, 5), str(n)) for p, n in zip(pts.geometry, gdf["name_zh"])]
+        if named and kind == "line" and len(gdf):
+            label_pts = (label_pts or []) + self._line_labels(gdf, zone_ids, layer_id)
         provenance = gdf.attrs.get("provenance") or (
             "/".join(sorted(set(gdf["provenance"].astype(str)))) if "provenance" in gdf.columns else "")
         self.add_layer(gdf, label, styles=styles, style_index=index, popup_fields=fields,
@@ -412,13 +419,38 @@ class WebMap:
                        label_class=("dcf-label-small" if layer_id == "townships" else "") +
                                    (f" dcf-minz{label_min_zoom}" if label_min_zoom else ""),
                        show=show, provenance=provenance)
-        by_zone = legend_by_zone and kind == "polygon" and len(uniq) > 1 and len(gdf) <= 12
-        items = ([{"label": str(n), "kind": kind, "fill": c, "edge": st.get("edge", "#333"), "width": st.get("width", 1)}
-                  for n, c in zip(gdf.get("name_zh", zone_ids), colors)] if by_zone else
-                 [{"label": label, "kind": kind, "fill": uniq[0] if uniq else st.get("fill"),
-                   "edge": st.get("edge", "#333"), "width": st.get("width", 1)}])
-        self.legend_groups.append({"name": label if by_zone else "", "items": items})
+        by_zone = named or (legend_by_zone and kind == "polygon" and len(uniq) > 1 and len(gdf) <= 12)
+        items = []
+        if by_zone:
+            names = gdf["name_zh"].astype(str).tolist() if "name_zh" in gdf.columns else zone_ids
+            for z, n, c in zip(zone_ids, names, colors):
+                zst = map_style.zone_style(z, layer_id)
+                items.append({"label": str(zst.get("label") if named and z in _named_zones(zone_ids) else n),
+                              "kind": kind, "fill": c, "edge": zst.get("edge", "#333"), "width": zst.get("width", 1)})
+            items = list({it["label"]: it for it in items}.values())
+        else:
+            items = [{"label": label, "kind": kind, "fill": uniq[0] if uniq else st.get("fill"),
+                      "edge": st.get("edge", "#333"), "width": st.get("width", 1)}]
+        self.legend_groups.append({"name": label if by_zone and not named else "", "items": items})
         return True
+
+    def _line_labels(self, gdf, zone_ids, layer_id) -> list[tuple[float, float, str]]:
+        """One label per named line (its style-file ``label``), at the point nearest the map's centre."""
+        from shapely.geometry import Point
+
+        web = self.to_display(gdf)
+        named = _named_zones(zone_ids)
+        if self.bounds is not None:
+            centre = Point((self.bounds[0] + self.bounds[2]) / 2, (self.bounds[1] + self.bounds[3]) / 2)
+        else:
+            centre = web.geometry.union_all().centroid
+        out = []
+        for z, g in zip(zone_ids, web.geometry):
+            if z not in named or g is None or g.is_empty:
+                continue
+            p = g.interpolate(g.project(centre))
+            out.append((round(p.y, 5), round(p.x, 5), str(map_style.zone_style(z, layer_id)["label"])))
+        return out
 
     # -- output ----------------------------------------------------------------------------
     def _schematic_note(self) -> str | None:
@@ -472,6 +504,11 @@ class WebMap:
         path.write_text(html, encoding="utf-8")
         logger.info("Wrote web map %s (%.1f MB)", path, path.stat().st_size / 1e6)
         return path
+
+
+def _named_zones(zone_ids) -> set[str]:
+    zones = map_style.load_style().get("zones", {})
+    return {z for z in zone_ids if "label" in zones.get(str(z), {})}
 
 
 def _escape_html(text: str) -> str:
