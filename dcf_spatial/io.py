@@ -577,6 +577,45 @@ def _read_tabular(path: Path, kind: str, sheet, encoding, notes) -> tuple["pd.Da
     return df, lines
 
 
+def _sheet_with_coordinates(path: Path, df, lines, encoding, notes):
+    """When no sheet was named and the first sheet of a workbook has no coordinate columns, read the
+    one other sheet that has them (said in the notes); several candidates: ask for ``--layer``."""
+    import pandas as pd
+
+    try:
+        _coordinate_columns(df, None, None, str(path))
+        return df, lines
+    except InputError:
+        pass
+    with pd.ExcelFile(path, engine="openpyxl") as book:
+        sheets = book.sheet_names
+        hits = []
+        for name in sheets[1:]:
+            head = pd.read_excel(book, sheet_name=name, header=None, nrows=30)
+            if head.empty:
+                continue
+            row = _header_row(head.values.tolist())
+            try:
+                _coordinate_columns(pd.DataFrame(columns=_dedupe(head.iloc[row].tolist())), None, None, str(path))
+            except InputError:
+                continue
+            hits.append(name)
+    if not hits:
+        return df, lines
+    if len(hits) > 1:
+        raise InputError(
+            f"{path}：第一个工作表“{sheets[0]}”没有坐标列，而工作表 {'、'.join(hits)} 都有。"
+            f"请用 --layer <工作表名>（Python：layer=）指定读取哪一个，例如 --layer {hits[0]}。"
+        )
+    sheet_notes: list[str] = []
+    df, lines = _read_tabular(path, "xlsx", hits[0], encoding, sheet_notes)
+    notes[:] = [n for n in notes if not n.startswith("工作簿有 ")]
+    notes.append(f"第一个工作表“{sheets[0]}”没有坐标列，改读有坐标列的工作表“{hits[0]}”"
+                 f"（共 {len(sheets)} 个工作表；可用 --layer 指定）")
+    notes.extend(sheet_notes)
+    return df, lines
+
+
 def _coordinate_columns(df, x, y, where):
     """Find the coordinate columns: returns (kind, xcol, ycol) with kind lonlat/eastnorth/xy/explicit,
     ("combined", col, None) or ("wkt", col, None)."""
@@ -816,6 +855,8 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
     notes: list[str] = []
     if kind in _TABULAR:
         df, lines = _read_tabular(path, kind, layer, encoding, notes)
+        if kind == "xlsx" and layer is None and x is None and y is None and not field_map:
+            df, lines = _sheet_with_coordinates(path, df, lines, encoding, notes)
         if x is None and y is None and field_map:
             # --field lon=<column> --field lat=<column> names the coordinate columns
             x = next((field_map[k] for k in _FIELD_MAP_X if k in field_map), None)
@@ -953,7 +994,7 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
         where = "--site WKT"
     else:
         p = Path(text).expanduser()
-        if not p.exists() and not p.suffix:
+        if not p.exists() and (not p.suffix or re.search(r"[,，]", text)):
             raise InputError(
                 f"--site {text!r}：既不是存在的文件，也不是 “经度,纬度” 或 WKT。"
                 "例：--site 115.98,36.45 或 --site 地块.shp 或 --site \"POINT(115.98 36.45)\""

@@ -55,12 +55,31 @@ def reader_options(f):
 
 
 
-def check_writable(path: Path, overwrite: bool, *, param_hint: str = "--output") -> Path:
-    """Refuse to overwrite an existing output unless ``--overwrite`` was given."""
+def check_writable(path: Path, overwrite: bool, *, param_hint: str = "--output", need_folder: bool = False) -> Path:
+    """Refuse to overwrite an existing output unless ``--overwrite`` was given; with ``need_folder``,
+    also an output file whose folder does not exist (said before any work is done, not as a
+    traceback at the end)."""
     path = Path(path)
     if path.exists() and not overwrite:
-        raise click.BadParameter(f"{path} exists. Pass --overwrite to replace it.", param_hint=param_hint)
+        raise click.BadParameter(f"{path} 已存在（exists）。加 --overwrite 覆盖，或换一个文件名。", param_hint=param_hint)
+    if need_folder and path.is_dir():
+        raise click.BadParameter(f"{path} 是文件夹，这里需要一个文件名（例如 {path / '结果.html'}）。", param_hint=param_hint)
+    parent = path.parent
+    if need_folder and not parent.is_dir():
+        raise click.BadParameter(
+            f"文件夹 {parent} 不存在（folder does not exist），无法写出 {path.name}。请先创建该文件夹"
+            f"（mkdir -p {parent}），或换一个已存在的文件夹。", param_hint=param_hint)
     return path
+
+
+def check_positive(value, option: str, unit: str, *, allow_zero: bool = False):
+    """``value`` (a number or None) must be > 0 (≥ 0 with ``allow_zero``); else a usage error naming the option."""
+    if value is None:
+        return value
+    if value != value or value < 0 or (value == 0 and not allow_zero):
+        need = "不能为负数" if allow_zero else "必须大于 0"
+        raise click.BadParameter(f"{value:g}：{need}（单位：{unit}）。", param_hint=option)
+    return value
 
 
 def echo_json(obj) -> None:

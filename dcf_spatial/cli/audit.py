@@ -25,7 +25,7 @@ def _as_of(ctx, param, value):
     try:
         return parse_as_of(value)
     except InputError as exc:
-        raise click.BadParameter(str(exc), param_hint="--as-of") from None
+        raise click.BadParameter(str(exc).removeprefix("--as-of："), param_hint="--as-of") from None
 
 
 def _field_map(items):
@@ -178,9 +178,10 @@ def efficiency(enterprises, parcels, as_of, scoring, crs, reader, parcel_layer, 
         echo_json({"counts": res["counts"], "files": res["files"], "enterprises": rows})
         return
     click.echo(f"亩产效益评价：输入 {len(r):,} 行企业记录，输出 {len(r):,} 行")
+    names = res.get("class_names_zh") or {}
     for k, n in res["counts"].items():
         label = r.loc[r["eff_class"] == k, "eff_class_zh"]
-        click.echo(f"  {label.iloc[0] if len(label) else k:<10} {n:>8,} 家")
+        click.echo(f"  {label.iloc[0] if len(label) else names.get(k, k):<10} {n:>8,} 家")
     for name, table in res["low_tables"].items():
         if name == "按集聚区":
             click.echo(f"  低效用地合计 {table['low_area_mu'].sum():,.1f} 亩（D类企业用地 {table['d_area_mu'].sum():,.1f} 亩，"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._options import basemap_opt, check_writable, crs_opt, echo_json, json_opt, map_opt, overwrite_opt, reader_options
+from ._options import basemap_opt, check_positive, check_writable, crs_opt, echo_json, json_opt, map_opt, overwrite_opt, reader_options
 
 
 @click.group()
@@ -102,7 +102,7 @@ def overlap(a, b, crs, reader, map_path, basemap, as_json, overwrite):
     from ..queries.overlap import overlap as run
 
     if map_path:
-        check_writable(map_path, overwrite, param_hint="--map")
+        check_writable(map_path, overwrite, param_hint="--map", need_folder=True)
     ga, gb = _load(a, crs, "A", reader), _load(b, crs, "B", reader)
     df = run(ga, gb)
     note = _prov_note(ga, gb)
@@ -150,7 +150,8 @@ def nearest(a, b, max_km, crs, reader, map_path, basemap, as_json, overwrite):
     from ..queries.distance import nearest as run
 
     if map_path:
-        check_writable(map_path, overwrite, param_hint="--map")
+        check_writable(map_path, overwrite, param_hint="--map", need_folder=True)
+    check_positive(max_km, "--max-km", "km")
     ga, gb = _load(a, crs, "A", reader), _load(b, crs, "B", reader)
     df = run(ga, gb, max_km=max_km)
     _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, title=f"最近查询：{_title(ga, a)} → {_title(gb, b)}",
@@ -177,7 +178,8 @@ def within(a, b, km, crs, reader, map_path, basemap, as_json, overwrite):
     from ..queries.distance import within_distance
 
     if map_path:
-        check_writable(map_path, overwrite, param_hint="--map")
+        check_writable(map_path, overwrite, param_hint="--map", need_folder=True)
+    check_positive(km, "--km", "km", allow_zero=True)
     ga, gb = _load(a, crs, "A", reader), _load(b, crs, "B", reader)
     df = within_distance(ga, gb, km)
     _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, title=f"范围查询：{_title(ga, a)} 距 {_title(gb, b)} {km:g} km 内", km=km,
@@ -243,7 +245,8 @@ def available(zone_id, min_mu, parcels_file, crs, reader, output, map_path, base
 
     for p, hint in ((map_path, "--map"), (output, "--output")):
         if p is not None:
-            check_writable(p, overwrite, param_hint=hint)
+            check_writable(p, overwrite, param_hint=hint, need_folder=True)
+    check_positive(min_mu, "--min-mu", "亩", allow_zero=True)
     from ..queries.availability import find_zones, synthetic_parcels, taken_parcels
 
     zones = find_zones(zone_id)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._options import basemap_opt, check_writable, crs_opt, echo_json, json_opt, map_opt, overwrite_opt, reader_options
+from ._options import basemap_opt, check_positive, check_writable, crs_opt, echo_json, json_opt, map_opt, overwrite_opt, reader_options
 
 CATALOGUE_CLASSES = ("鼓励类", "允许类", "限制类", "淘汰类")
 #: layers drawn under a site-check answer: the plan's zones plus the development-zone units
@@ -65,7 +65,14 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
     """
     for p, hint in ((report_path, "--report"), (map_path, "--map"), (output, "--output")):
         if p is not None:
-            check_writable(p, overwrite, param_hint=hint)
+            check_writable(p, overwrite, param_hint=hint, need_folder=True)
+    if output is not None and output.suffix.lower() not in (".csv", ".xlsx", ".gpkg"):
+        raise click.BadParameter(f"{output}：结果文件请用 .csv、.xlsx 或 .gpkg。", param_hint="--output")
+    check_positive(area_mu, "--area-mu", "亩")
+    for value, opt, unit in ((investment_wan, "--investment-wan", "万元"), (floor_area_m2, "--floor-area-m2", "m²"),
+                             (footprint_m2, "--footprint-m2", "m²"), (admin_area_m2, "--admin-area-m2", "m²"),
+                             (green_area_m2, "--green-area-m2", "m²")):
+        check_positive(value, opt, unit, allow_zero=True)
     if batch_file is not None:
         if site_value:
             raise click.BadParameter("--site 与 --batch 只能二选一。", param_hint="--batch")

@@ -66,7 +66,8 @@ def parse_as_of(value) -> pd.Timestamp:
     except (ValueError, TypeError):
         ts = pd.NaT
     if ts is pd.NaT or pd.isna(ts):
-        raise InputError(f"--as-of: {value!r} is not a date. Write it as YYYY-MM-DD, e.g. --as-of 2024-12-31.")
+        raise InputError(f"--as-of：“{value}”不是有效日期（月份 1–12，日期须在该月之内）。请写成 年-月-日，"
+                         "例如 --as-of 2025-12-31。")
     return ts.normalize()
 
 

@@ -172,19 +172,33 @@ def _quoted(values: pd.Series, prefix: str, suffix: str):
     return build
 
 
+_KIND_ZH = {"parcel": ("宗地", "parcels"), "enterprise": ("企业", "enterprises")}
+
+
 def _require(df, required, source, kind) -> None:
+    """Raise a :class:`SchemaError` naming each missing field, the headers recognised for it, the
+    columns the file has, and the ``--field`` fix."""
+    from ..io import alias_table
+
     missing = [f for f in required if f not in df.columns]
-    if missing:
-        labels = "、".join(field_label(f) for f in missing)
-        names = " ".join(map(str, df.columns))
-        # Chinese GBK names read as Latin-1 come out as runs of accented letters (e.g. "×ÚµØ´úÂë")
-        garbled = sum("\u00c0" <= ch <= "\u00ff" for ch in names) >= 4
-        hint = (" The field names look mis-decoded (Chinese read in the wrong encoding): pass --encoding gbk."
-                if garbled else "")
-        raise SchemaError(
-            f"{source}: the {kind} table has no field {labels}. Columns found: {', '.join(map(str, df.columns))}.{hint} "
-            f"Rename the column, or map it with --field {missing[0]}=<your column name>."
-        )
+    if not missing:
+        return
+    kind_zh, group = _KIND_ZH.get(kind, (kind, None))
+    aliases = alias_table()["groups"].get(group, {}) if group else {}
+    wanted = []
+    for f in missing:
+        names = [e if isinstance(e, str) else e["name"] for e in aliases.get(f, [])]
+        wanted.append(field_label(f) + (f"（可识别的列名：{'、'.join(names[:5])}）" if names else ""))
+    geom = getattr(df, "geometry", None)
+    cols = [str(c) for c in df.columns if geom is None or c != geom.name]
+    names = " ".join(cols)
+    # Chinese GBK names read as Latin-1 come out as runs of accented letters (e.g. "×ÚµØ´úÂë")
+    garbled = sum("\u00c0" <= ch <= "\u00ff" for ch in names) >= 4
+    hint = "字段名疑似乱码（中文按错误的编码读入）：请加 --encoding gbk。" if garbled else ""
+    raise SchemaError(
+        f"{source}：{kind_zh}表缺少字段 {'；'.join(wanted)}。文件中的列：{', '.join(cols)}。{hint}"
+        f"请改列名，或用 --field {missing[0]}=<你的列名> 指定（audit efficiency 的宗地文件用 --parcel-field）。"
+    )
 
 
 # --- parcels -------------------------------------------------------------------------------------

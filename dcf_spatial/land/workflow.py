@@ -246,4 +246,5 @@ def run_efficiency(enterprises, out_dir, *, parcels=None, as_of=None, scoring=No
     counts = classed["eff_class"].value_counts().reindex(list(efficiency.CLASS_ORDER), fill_value=0).to_dict()
     logger.info("Efficiency classes for %d enterprise rows in %.1f s: %s", len(classed), time.perf_counter() - t0, counts)
     return {"result": classed, "parcels": audited, "files": {k: str(v) for k, v in files.items()}, "counts": counts,
-            "low_tables": low_tables, "notes": notes, "layers_used": layers_used}
+            "low_tables": low_tables, "notes": notes, "layers_used": layers_used,
+            "class_names_zh": {k: v["name_zh"] for k, v in cfg["classes"].items()}}
