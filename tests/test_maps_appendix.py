@@ -115,6 +115,37 @@ def test_the_two_canals_are_styled_apart_in_web_maps(maps_dir):
     assert '"label":"小运河","kind":"line"' in html and '"label":"京杭大运河","kind":"line"' in html  # legend
 
 
+@needs_poppler()
+def test_enterprises_without_location_are_listed_not_drawn(maps_dir):
+    """Enterprises with location_known = false were drawn as a misleading block of dots."""
+    import json
+    import re
+
+    _, result = maps_dir
+    text = _pdftotext(result["fig2"]["pdf"]).replace(" ", "").replace("\n", "")
+    assert "规划未给出位置的点名企业1家" in text and "无位置企业" in text
+    html = result["fig2"]["html"].read_text(encoding="utf-8")
+    payloads = [json.loads(m.group(1)) for m in re.finditer(r"= dcf\.layer\([\w.]+, (\{.*?\})\);\n", html)]
+    (ents,) = [p for p in payloads if p.get("title") == "规划点名企业（位置示意）"]
+    assert ents["n"] == 1 and ents["props"]["name_zh"] == ["测试企业"]  # only the located one is a point
+    assert "无位置企业" in html  # ... the other is named in the legend note
+
+
+def test_split_unlocated_keeps_every_row_once():
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from dcf_spatial.maps import style
+
+    gdf = gpd.GeoDataFrame({"name_zh": ["甲", "乙", "丙"], "location_known": [True, False, None]},
+                           geometry=[Point(0, 0)] * 3, crs="EPSG:4490")
+    located, unlocated = style.split_unlocated(gdf, "anchor_enterprises")
+    assert located["name_zh"].tolist() == ["甲", "丙"] and unlocated["name_zh"].tolist() == ["乙"]
+    assert "乙" in style.unlocated_note(unlocated, "anchor_enterprises")
+    # a layer without located_field is drawn whole
+    assert len(style.split_unlocated(gdf, "townships")[0]) == 3
+
+
 def test_png_is_at_least_200_dpi_and_not_blank(maps_dir):
     from PIL import Image
 

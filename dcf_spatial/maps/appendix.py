@@ -402,11 +402,17 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
     fonts.check_text(title + spec.get("subtitle", ""))
 
     frames = {}
+    unlocated_notes = []
     for lid in spec["layers"]:
         try:
             frames[lid] = _read(lid, store)
         except DcfError as exc:
             raise InputError(f"{spec['number']} needs layer {lid!r}: {exc}") from None
+        # features without a real location are named in the side panel, never drawn as points
+        located, unlocated = map_style.split_unlocated(frames[lid], lid)
+        if len(unlocated):
+            frames[lid] = located
+            unlocated_notes.append(map_style.unlocated_note(unlocated, lid))
     insets = bool(spec.get("inset_layers")) and "industrial_clusters" in frames
 
     fig = plt.figure(figsize=(pr["page_width_in"], pr["page_height_in"]), facecolor=pr.get("background", "white"))
@@ -492,8 +498,14 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
     if zone_details:
         head = map_style.section("notes").get(f"detail_{spec['label_detail']}", "主要内容")
         body = "\n".join(_wrap(t, 34) for t in zone_details)
-        side.text(0.0, y, f"{head}\n{body}", fontsize=pr["note_size"] + 0.5, va="top", ha="left",
-                  transform=side.transAxes, linespacing=1.4)
+        t = side.text(0.0, y, f"{head}\n{body}", fontsize=pr["note_size"] + 0.5, va="top", ha="left",
+                      transform=side.transAxes, linespacing=1.4)
+        fig.canvas.draw()
+        y = t.get_window_extent().transformed(side.transAxes.inverted()).y0 - 0.02
+    if unlocated_notes:
+        body = "\n".join(_wrap(t, 34) for t in unlocated_notes)
+        side.text(0.0, y, body, fontsize=pr["note_size"] + 0.5, va="top", ha="left", transform=side.transAxes,
+                  linespacing=1.4, color="#333333")
     note = (
         f"{notes_cfg.get('schematic', '')}\n"
         f"{provenance_note(used)}。\n"

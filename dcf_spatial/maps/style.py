@@ -88,6 +88,29 @@ def has_feature_styles(zone_ids, path=None) -> bool:
     return any("label" in zones.get(str(z), {}) for z in zone_ids)
 
 
+def split_unlocated(gdf, layer_id: str, path=None):
+    """Split a layer into (located, unlocated) rows by its ``located_field`` (style file).
+
+    Layers without a ``located_field`` (or without that column) are all located. A missing value
+    counts as located: only an explicit false keeps a feature off the map.
+    """
+    field = layer_style(layer_id, path).get("located_field")
+    if not field or field not in gdf.columns:
+        return gdf, gdf.iloc[0:0]
+    unlocated = gdf[field].map(lambda v: v is False or str(v).strip().lower() in ("false", "0", "no", "否"))
+    return gdf[~unlocated], gdf[unlocated]
+
+
+def unlocated_note(unlocated, layer_id: str, path=None) -> str | None:
+    """One sentence naming the features kept off the map (template ``unlocated_note`` with ``{n}``, ``{names}``)."""
+    if not len(unlocated):
+        return None
+    st = layer_style(layer_id, path)
+    names = unlocated["name_zh"].astype(str).tolist() if "name_zh" in unlocated.columns else unlocated.index.astype(str).tolist()
+    template = st.get("unlocated_note") or (st["label"] + "：{n} 个无位置，未上图：{names}。")
+    return template.format(n=len(names), names="、".join(names))
+
+
 def appendix_spec(key: str, path=None) -> dict:
     """Definition of an appendix map (``"fig1"``, ``"fig2"``, ``"fig3"``)."""
     specs = load_style(path).get("appendix", {})

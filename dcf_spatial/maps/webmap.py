@@ -389,6 +389,12 @@ class WebMap:
         st = map_style.layer_style(layer_id)
         label = st["label"]
         kind = st.get("kind", "polygon")
+        # features with no real location (e.g. enterprises the plan names but does not place) are
+        # listed in the legend note, not drawn as if located
+        gdf, unlocated = map_style.split_unlocated(gdf, layer_id)
+        note = map_style.unlocated_note(unlocated, layer_id)
+        if note:
+            self.notes.append(note)
         zone_ids = gdf["id"].astype(str).tolist() if "id" in gdf.columns else [""] * len(gdf)
         colors = [map_style.zone_color(z, layer_id) for z in zone_ids]
         feature_styles = [_leaflet_style(map_style.zone_style(z, layer_id), kind, fill=c) for z, c in zip(zone_ids, colors)]
