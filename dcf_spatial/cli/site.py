@@ -161,6 +161,8 @@ def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, d
              inputs={"文件": str(batch_file), "坐标系": crs}, notes=notes, basemap=basemap)
     if as_json:
         echo_json(results)
+        for n in notes:  # stderr: the JSON on stdout stays clean
+            click.echo(f"读取说明：{n}", err=True)
         return
     counts = table["verdict_zh"].value_counts()
     click.echo(f"批量核查 {batch_file}：共 {len(table)} 条记录（与输入相同，无一遗漏）。")

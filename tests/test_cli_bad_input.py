@@ -1,0 +1,327 @@
+"""A user's bad day: every command given messy or wrong input, as a user runs it (CliRunner).
+
+Each error must name the file, row, field or option, say what is wrong and how to fix it, exit
+with code 2 and show no Python traceback; batch commands keep every input row with a status.
+All fixtures (tiny layer stores, CSV/XLSX/Shapefile inputs) are made here, in tmp_path.
+"""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from click.testing import CliRunner
+
+from dcf_spatial import settings
+from dcf_spatial.cli.main import cli
+from dcf_spatial.land import codes
+
+from test_idle_audit import X0 as LX0, Y0 as LY0, make_land_store
+from test_site_check import build_fixture_store, km_box, km_pt
+
+W = "EPSG:4548"
+
+
+@pytest.fixture(scope="module")
+def site_store(tmp_path_factory):
+    return build_fixture_store(tmp_path_factory.mktemp("bad_site") / "s.gpkg")
+
+
+@pytest.fixture(scope="module")
+def land_store(tmp_path_factory):
+    return make_land_store(tmp_path_factory.mktemp("bad_land") / "l.gpkg")
+
+
+@pytest.fixture()
+def dcf(monkeypatch):
+    """Run ``dcf --store STORE args…``; returns (exit code, stdout, stderr)."""
+    monkeypatch.setattr(settings, "store", settings.store)
+    monkeypatch.delenv("DCF_STORE", raising=False)
+
+    def run(store, *args):
+        res = CliRunner().invoke(cli, ["--store", str(store), *map(str, args)], catch_exceptions=True)
+        if res.exception is not None and not isinstance(res.exception, SystemExit):
+            raise res.exception  # a crash, not a handled error: show it
+        out, err = res.stdout, res.stderr
+        assert "Traceback" not in out + err
+        return res.exit_code, out, err
+
+    return run
+
+
+def lonlat(x_km, y_km):
+    """A point of the site fixture (km from its origin) as (lon, lat) in CGCS2000."""
+    p = gpd.GeoSeries([km_pt(x_km, y_km)], crs=W).to_crs(settings.storage_crs).iloc[0]
+    return round(p.x, 7), round(p.y, 7)
+
+
+def land_lonlat(dx_m=0.0, dy_m=0.0):
+    p = gpd.GeoSeries([shapely.Point(LX0 + dx_m, LY0 + dy_m)], crs=W).to_crs(settings.storage_crs).iloc[0]
+    return round(p.x, 7), round(p.y, 7)
+
+
+IN_PARK = lonlat(3, 3)  # inside 轴承保持器智能制造产业园 of the fixture
+
+
+def error_line(err: str) -> str:
+    """The one line that tells the user what went wrong."""
+    lines = [ln for ln in err.splitlines() if "Error" in ln or "错误" in ln]
+    assert lines, err
+    return lines[-1]
+
+
+# --- missing and empty files ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args,hint", [
+    (["site", "check", "--site", "{d}/缺失.shp", "--industry", "轴承"], "--site"),
+    (["site", "check", "--batch", "{d}/缺失.csv"], "--batch"),
+    (["query", "overlap", "{d}/缺失.gpkg", "townships"], "A"),
+    (["query", "available", "--zone", "park.zhengjia.bearing", "--parcels", "{d}/缺失.gpkg"], "--parcels"),
+])
+def test_missing_file_is_named(dcf, site_store, tmp_path, args, hint):
+    code, out, err = dcf(site_store, *[a.format(d=tmp_path) for a in args])
+    line = error_line(err)
+    assert code == 2 and hint in line and "缺失" in line
+    assert "不存在" in line or "不是" in line
+
+
+@pytest.mark.parametrize("args,hint", [
+    (["audit", "idle", "--parcels", "{d}/缺失.gpkg", "--as-of", "2025-12-31", "-o", "{d}/out"], "--parcels"),
+    (["audit", "efficiency", "--enterprises", "{d}/缺失.csv", "-o", "{d}/out"], "--enterprises"),
+])
+def test_missing_audit_file_is_named_and_nothing_written(dcf, land_store, tmp_path, args, hint):
+    code, out, err = dcf(land_store, *[a.format(d=tmp_path) for a in args])
+    line = error_line(err)
+    assert code == 2 and hint in line and "缺失" in line and "不存在" in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_empty_csv_and_header_only_csv(dcf, site_store, tmp_path):
+    empty = tmp_path / "空.csv"
+    empty.write_bytes(b"")
+    header = tmp_path / "表头.csv"
+    header.write_text("经度,纬度,行业\n", encoding="utf-8")
+    code, _, err = dcf(site_store, "site", "check", "--batch", empty)
+    assert code == 2 and "空.csv" in error_line(err) and "空的" in error_line(err)
+    code, _, err = dcf(site_store, "site", "check", "--batch", header)
+    assert code == 2 and "表头.csv" in error_line(err) and "没有数据行" in error_line(err)
+
+
+def test_empty_parcel_csv(dcf, land_store, tmp_path):
+    empty = tmp_path / "宗地.csv"
+    empty.write_bytes(b"")
+    code, _, err = dcf(land_store, "audit", "idle", "--parcels", empty, "--as-of", "2025-12-31", "-o", tmp_path / "o")
+    assert code == 2 and "宗地.csv" in error_line(err) and "空" in error_line(err)
+
+
+# --- tables as users make them ------------------------------------------------------------------
+
+
+def test_xlsx_with_coordinates_on_the_second_sheet(dcf, site_store, tmp_path):
+    book = tmp_path / "项目.xlsx"
+    (lon1, lat1), (lon2, lat2) = IN_PARK, lonlat(19, 4)
+    with pd.ExcelWriter(book) as xl:
+        pd.DataFrame({"说明": ["项目清单（合成数据）"]}).to_excel(xl, sheet_name="说明", index=False)
+        pd.DataFrame({"项目名称": ["甲", "乙"], "经度": [lon1, lon2], "纬度": [lat1, lat2],
+                      "行业": ["轴承", "轴承"]}).to_excel(xl, sheet_name="坐标", index=False)
+    code, out, err = dcf(site_store, "site", "check", "--batch", book, "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert len(rows) == 2 and [r["verdict"] for r in rows] == ["fits", "conditional"]
+    assert "坐标" in err and "说明" in err  # says which sheet was read instead
+    # naming the sheet works too, and a wrong name lists the sheets
+    code, out, _ = dcf(site_store, "site", "check", "--batch", book, "--layer", "坐标", "--json")
+    assert code == 0 and len(json.loads(out)) == 2
+    code, _, err = dcf(site_store, "site", "check", "--batch", book, "--layer", "坐标系")
+    assert code == 2 and "坐标系" in error_line(err) and "说明" in error_line(err) and "坐标" in error_line(err)
+
+
+def test_gbk_csv_with_chinese_headers_keeps_every_row(dcf, site_store, tmp_path):
+    (lon, lat) = IN_PARK
+    csv = tmp_path / "清单.csv"
+    csv.write_text("项目名称,经度,纬度,行业,用地面积(亩)\n"
+                   f"轴承项目,{lon},{lat},轴承,50\n"
+                   f"缺坐标项目,,{lat},轴承,50\n"
+                   f"未知行业项目,{lon},{lat},火星车,50\n", encoding="gbk")
+    code, out, err = dcf(site_store, "site", "check", "--batch", csv, "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert len(rows) == 3
+    assert rows[0]["verdict"] == "fits"
+    assert rows[1]["status"] == "error" and "经度" in rows[1]["error"] and "空" in rows[1]["error"]
+    assert "nan" not in rows[1]["error"] and "np." not in rows[1]["error"]
+    assert rows[2]["status"] == "error" and "火星车" in rows[2]["error"]
+    assert "GBK" in err
+
+
+def test_swapped_columns_are_refused_then_read_with_swap_xy(dcf, site_store, tmp_path):
+    (lon, lat) = IN_PARK
+    csv = tmp_path / "颠倒.csv"
+    csv.write_text(f"经度,纬度,行业\n{lat},{lon},轴承\n", encoding="utf-8")
+    code, _, err = dcf(site_store, "site", "check", "--batch", csv)
+    line = error_line(err)
+    assert code == 2 and "颠倒.csv" in line and "经度" in line and "--swap-xy" in line
+    code, out, _ = dcf(site_store, "site", "check", "--batch", csv, "--swap-xy", "--json")
+    assert code == 0 and json.loads(out)[0]["verdict"] == "fits"
+    # a typed --site the same way
+    code, _, err = dcf(site_store, "site", "check", "--site", f"{lat},{lon}", "--industry", "轴承")
+    assert code == 2 and f"{lon},{lat}" in error_line(err)
+    code, out, _ = dcf(site_store, "site", "check", "--site", f"{lat},{lon}", "--swap-xy", "--industry", "轴承", "--json")
+    assert code == 0 and json.loads(out)["verdict"] == "fits"
+
+
+def test_field_option_names_coordinate_and_industry_columns(dcf, site_store, tmp_path):
+    (lon, lat) = IN_PARK
+    csv = tmp_path / "自定义.csv"
+    csv.write_text(f"东经度数,北纬度数,拟建产业\n{lon},{lat},C3451\n", encoding="utf-8")
+    code, _, err = dcf(site_store, "site", "check", "--batch", csv)
+    assert code == 2 and "--field lon=" in error_line(err) and "东经度数" in error_line(err)
+    code, out, _ = dcf(site_store, "site", "check", "--batch", csv, "--field", "lon=东经度数", "--field", "lat=北纬度数",
+                       "--field", "industry_code=拟建产业", "--json")
+    assert code == 0 and json.loads(out)[0]["verdict"] == "fits"
+    code, _, err = dcf(site_store, "site", "check", "--batch", csv, "--field", "lon")
+    assert code == 2 and "--field" in error_line(err) and "目标字段=源字段" in error_line(err)
+
+
+# --- sites that are wrong in themselves --------------------------------------------------------
+
+
+def test_point_500_km_away_is_outside_and_warned(dcf, site_store):
+    code, out, err = dcf(site_store, "site", "check", "--site", "121.5,36.45", "--industry", "轴承")
+    assert code == 0
+    assert out.splitlines()[0].endswith("不在规划范围")
+    assert "东昌府区以外" in err and "km" in err and "--crs" in err
+
+
+def test_invalid_polygon_site_is_repaired_and_said(dcf, site_store):
+    pts = [lonlat(2.5, 2.5), lonlat(3.5, 3.5), lonlat(3.5, 2.5), lonlat(2.5, 3.5), lonlat(2.5, 2.5)]  # bow-tie
+    wkt = "POLYGON((" + ", ".join(f"{x} {y}" for x, y in pts) + "))"
+    code, out, err = dcf(site_store, "site", "check", "--site", wkt, "--industry", "轴承", "--json")
+    assert code == 0
+    res = json.loads(out)
+    assert res["verdict"] == "fits" and res["site"]["area_mu"] > 0
+    assert any("修复" in n for n in res["read_notes"])
+
+
+@pytest.mark.parametrize("word,expect", [("管材", ["C313", "C2922"]), ("火星车", ["无法识别", "C3451"]),
+                                         ("", ["未给出行业"])])
+def test_industry_ambiguous_unknown_empty(dcf, site_store, word, expect):
+    code, out, err = dcf(site_store, "site", "check", "--site", ",".join(map(str, IN_PARK)), "--industry", word)
+    line = error_line(err)
+    assert code == 2 and "--industry" in line
+    assert all(e in line for e in expect), line
+
+
+@pytest.mark.parametrize("args,option", [
+    (["site", "check", "--site", "115.9,36.4", "--industry", "轴承", "--area-mu", "-5"], "--area-mu"),
+    (["site", "check", "--site", "115.9,36.4", "--industry", "轴承", "--investment-wan", "-1"], "--investment-wan"),
+    (["query", "within", "townships", "industrial_clusters", "--km", "-1"], "--km"),
+    (["query", "nearest", "townships", "industrial_clusters", "--max-km", "-3"], "--max-km"),
+    (["query", "available", "--zone", "park.zhengjia.bearing", "--min-mu", "-10"], "--min-mu"),
+])
+def test_negative_numbers_name_the_option(dcf, site_store, args, option):
+    code, _, err = dcf(site_store, *args)
+    line = error_line(err)
+    assert code == 2 and option in line and ("大于 0" in line or "负数" in line)
+
+
+def test_zone_that_is_not_a_zone_lists_the_valid_ones(dcf, site_store):
+    code, _, err = dcf(site_store, "query", "available", "--zone", "郑家镇轴承园")
+    line = error_line(err)
+    assert code == 2 and "--zone" in line and "郑家镇轴承园" in line
+    assert "park.zhengjia.bearing" in line and "cluster.zhengjia" in line
+
+
+# --- outputs ---------------------------------------------------------------------------------------
+
+
+def test_output_in_a_missing_folder_is_refused_before_any_work(dcf, site_store, tmp_path):
+    site = ",".join(map(str, IN_PARK))
+    for opt, name in (("--map", "图.html"), ("--report", "报告.html")):
+        code, _, err = dcf(site_store, "site", "check", "--site", site, "--industry", "轴承", opt, tmp_path / "无此目录" / name)
+        line = error_line(err)
+        assert code == 2 and opt in line and "无此目录" in line and "mkdir" in line
+    code, _, err = dcf(site_store, "query", "overlap", "cluster_parks", "townships", "--map", tmp_path / "无此目录" / "m.html")
+    assert code == 2 and "无此目录" in error_line(err)
+    assert not (tmp_path / "无此目录").exists()
+
+
+def test_existing_outputs_need_overwrite(dcf, site_store, land_store, tmp_path):
+    site = ",".join(map(str, IN_PARK))
+    existing = tmp_path / "图.html"
+    existing.write_text("keep me", encoding="utf-8")
+    code, _, err = dcf(site_store, "site", "check", "--site", site, "--industry", "轴承", "--map", existing)
+    assert code == 2 and "--overwrite" in error_line(err)
+    assert existing.read_text(encoding="utf-8") == "keep me"
+    # an audit output folder that already holds the outputs
+    lon, lat = land_lonlat()
+    csv = tmp_path / "宗地.csv"
+    csv.write_text(f"宗地号,经度,纬度,约定动工日期,实际动工日期,地类编码\nA1,{lon},{lat},2020-01-01,,0601\n", encoding="utf-8")
+    out_dir = tmp_path / "审计"
+    code, _, _ = dcf(land_store, "audit", "idle", "--parcels", csv, "--as-of", "2025-12-31", "-o", out_dir, "--no-map")
+    assert code == 0
+    before = (out_dir / "idle_audit.xlsx").stat().st_mtime_ns
+    code, _, err = dcf(land_store, "audit", "idle", "--parcels", csv, "--as-of", "2025-12-31", "-o", out_dir, "--no-map")
+    assert code == 2 and "--overwrite" in error_line(err) and "idle_audit.xlsx" in error_line(err)
+    assert (out_dir / "idle_audit.xlsx").stat().st_mtime_ns == before
+
+
+# --- the land bureau's files --------------------------------------------------------------------
+
+
+def test_as_of_that_is_not_a_date(dcf, land_store, tmp_path):
+    code, _, err = dcf(land_store, "audit", "idle", "--parcels", tmp_path / "x.csv", "--as-of", "2025-13-40", "-o", tmp_path / "o")
+    line = error_line(err)
+    assert code == 2 and "--as-of" in line and "2025-13-40" in line and "2025-12-31" in line
+
+
+def test_parcel_file_missing_agreed_start(dcf, land_store, tmp_path):
+    lon, lat = land_lonlat()
+    csv = tmp_path / "宗地.csv"
+    csv.write_text(f"宗地号,经度,纬度,实际动工日期,地类编码\nA1,{lon},{lat},,0601\n", encoding="utf-8")
+    code, _, err = dcf(land_store, "audit", "idle", "--parcels", csv, "--as-of", "2025-12-31", "-o", tmp_path / "o")
+    line = error_line(err)
+    assert code == 2 and "宗地.csv" in line and "agreed_start" in line and "约定动工日期" in line
+    assert "--field agreed_start=" in line and "宗地号" in line
+    # mapping the column the user does have fixes it
+    csv2 = tmp_path / "宗地2.csv"
+    csv2.write_text(f"宗地号,经度,纬度,开工约定,实际动工日期,地类编码\nA1,{lon},{lat},2020-01-01,,0601\n", encoding="utf-8")
+    code, out, _ = dcf(land_store, "audit", "idle", "--parcels", csv2, "--as-of", "2025-12-31", "-o", tmp_path / "o2",
+                       "--field", "agreed_start=开工约定", "--json", "--no-map")
+    assert code == 0 and json.loads(out)["parcels"][0]["status"] == "idle_reclaim"
+
+
+def test_duplicate_parcel_ids_are_kept_and_reported(dcf, land_store, tmp_path):
+    rows = ["宗地号,经度,纬度,约定动工日期,实际动工日期,地类编码"]
+    for i, pid in enumerate(["A1", "A1", "B2"]):
+        lon, lat = land_lonlat(dx_m=300.0 * i)
+        rows.append(f"{pid},{lon},{lat},2020-01-01,,0601")
+    csv = tmp_path / "重复.csv"
+    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, out, _ = dcf(land_store, "audit", "idle", "--parcels", csv, "--as-of", "2025-12-31", "-o", tmp_path / "o",
+                       "--json", "--no-map")
+    assert code == 0
+    res = json.loads(out)
+    assert res["parcels_in"] == 3 and [p["parcel_id"] for p in res["parcels"]] == ["A1", "A1", "B2"]
+    problems = pd.read_excel(tmp_path / "o" / "idle_audit.xlsx", sheet_name=None)
+    text = " ".join(str(v) for df in problems.values() for v in df.to_numpy().ravel())
+    assert "重复" in text
+
+
+def test_enterprise_text_in_a_numeric_column_keeps_the_row(dcf, land_store, tmp_path):
+    cc = [codes.make_credit_code("371502", f"YY{i:06d}") for i in range(1, 3)]
+    csv = tmp_path / "企业.csv"
+    csv.write_text("统一社会信用代码,企业名称,行业代码,税收(万元),营业收入(万元),用地面积(亩),是否规上,年度\n"
+                   f"{cc[0]},甲公司（合成数据）,C3451,12万,100,10,是,2024\n"
+                   f"{cc[1]},乙公司（合成数据）,C3451,30,200,20,是,2024\n", encoding="gbk")
+    code, out, _ = dcf(land_store, "audit", "efficiency", "--enterprises", csv, "-o", tmp_path / "o", "--json")
+    assert code == 0
+    res = json.loads(out)
+    assert [e["credit_code"] for e in res["enterprises"]] == cc
+    book = pd.read_excel(tmp_path / "o" / "efficiency.xlsx", sheet_name=None)
+    problems = " ".join(map(str, book["问题记录"].to_numpy().ravel()))
+    assert "12万" in problems
