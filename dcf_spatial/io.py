@@ -211,9 +211,11 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
     for target, source in (field_map or {}).items():
         col = source if source in out.columns else by_norm.get(_norm(source))
         if col is None:
+            hint = ("字段名疑似乱码（中文按错误的编码读入）：请加 --encoding gbk（Python：encoding=\"gbk\"）。"
+                    if looks_mis_decoded(out.columns) else "")
             raise InputError(
-                f"{src_name}：字段映射 {target}={source} 无效——没有名为 {source!r} 的字段。"
-                f"现有字段：{', '.join(map(str, out.columns))}。请改为 {target}=<上面的某个字段名>。"
+                f"{src_name}：字段映射 {target}={source} 无效——没有名为“{source}”的字段。"
+                f"现有字段：{', '.join(map(str, out.columns))}。{hint}请改为 {target}=<上面的某个字段名>。"
             )
         if target == col:
             continue
@@ -271,6 +273,26 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
             out.loc[nine, "code12"] = codes[nine] + "000"
             notes.append(f"{int(nine.sum())} 个 9 位乡镇代码已补足为 12 位统计用区划代码（末尾补 000）")
     return out, notes
+
+
+def looks_mis_decoded(names) -> bool:
+    """True when names read as Latin-1/cp1252 are really GBK or UTF-8 Chinese ("Ãû³Æ" is 名称)."""
+    from ._validate import _cjk_share
+
+    text = "".join(ch for ch in " ".join(map(str, names)) if not ch.isascii())
+    if not text:
+        return False
+    for single in ("latin-1", "cp1252"):
+        try:
+            raw = text.encode(single)
+        except UnicodeEncodeError:
+            continue
+        for enc in ("gbk", "utf-8"):
+            try:
+                return _cjk_share(raw.decode(enc)) >= 0.5
+            except UnicodeDecodeError:
+                continue
+    return False
 
 
 def _truncated_names(columns) -> dict[str, str]:

@@ -325,3 +325,76 @@ def test_enterprise_text_in_a_numeric_column_keeps_the_row(dcf, land_store, tmp_
     book = pd.read_excel(tmp_path / "o" / "efficiency.xlsx", sheet_name=None)
     problems = " ".join(map(str, book["问题记录"].to_numpy().ravel()))
     assert "12万" in problems
+
+
+# --- the shared reader options and --basemap on every command ----------------------------------
+
+
+def _two_layer_gpkg(path):
+    pts = [km_pt(3, 3), km_pt(19, 4)]
+    gdf = gpd.GeoDataFrame({"name_zh": ["甲点", "乙点"]}, geometry=pts, crs=W).to_crs(settings.storage_crs)
+    gdf.to_file(path, layer="项目点", driver="GPKG")
+    gdf.iloc[:1].to_file(path, layer="备用", driver="GPKG")
+    return path
+
+
+def test_query_file_with_several_layers_needs_layer_option(dcf, site_store, tmp_path):
+    gpkg = _two_layer_gpkg(tmp_path / "点.gpkg")
+    code, _, err = dcf(site_store, "query", "nearest", gpkg, "industrial_clusters")
+    line = error_line(err)
+    assert code == 2 and "点.gpkg" in line and "--layer" in line and "项目点" in line and "备用" in line
+    code, out, _ = dcf(site_store, "query", "nearest", gpkg, "industrial_clusters", "--layer", "项目点", "--json")
+    rows = json.loads(out)["rows"]
+    assert code == 0 and [r["a_name"] for r in rows] == ["甲点", "乙点"]
+    assert [r["b_name"] for r in rows] == ["郑家镇工业集聚区", "高精管材特色产业集聚区"]
+
+
+def test_gbk_dbf_read_with_explicit_encoding_and_field(dcf, site_store, tmp_path):
+    gdf = gpd.GeoDataFrame({"名称": ["甲点"]}, geometry=[km_pt(3, 3)], crs=W).to_crs(settings.storage_crs)
+    shp = tmp_path / "点.shp"
+    gdf.to_file(shp, encoding="gbk", engine="pyogrio")
+    shp.with_suffix(".cpg").write_text("1252")  # a .cpg that lies (Western code page): only the user knows
+    args = ["query", "within", shp, "industrial_clusters", "--km", "1", "--json"]
+    code, out, _ = dcf(site_store, *args, "--encoding", "gbk", "--field", "name_zh=名称")
+    assert code == 0 and json.loads(out)["rows"][0]["a_name"] == "甲点"
+    code, _, err = dcf(site_store, *args, "--field", "name_zh=名称")  # read as cp1252: no such field
+    assert code == 2 and "name_zh=名称" in error_line(err) and "--encoding gbk" in error_line(err)
+
+
+def test_parcels_with_swapped_columns_need_swap_xy(dcf, land_store, tmp_path):
+    lon, lat = land_lonlat()
+    csv = tmp_path / "宗地.csv"
+    csv.write_text(f"宗地号,经度,纬度,约定动工日期,实际动工日期,地类编码\nA1,{lat},{lon},2020-01-01,,0601\n", encoding="utf-8")
+    args = ["audit", "idle", "--parcels", csv, "--as-of", "2025-12-31", "--no-map", "--json"]
+    code, _, err = dcf(land_store, *args, "-o", tmp_path / "o1")
+    assert code == 2 and "--swap-xy" in error_line(err) and "宗地.csv" in error_line(err)
+    code, out, _ = dcf(land_store, *args, "-o", tmp_path / "o2", "--swap-xy")
+    assert code == 0 and json.loads(out)["parcels"][0]["status"] == "idle_reclaim"
+
+
+@pytest.mark.parametrize("args", [
+    ["site", "check", "--site", "{site}", "--industry", "轴承", "--map", "{map}"],
+    ["query", "overlap", "cluster_parks", "townships", "--map", "{map}"],
+    ["query", "nearest", "cluster_parks", "industrial_clusters", "--map", "{map}"],
+    ["query", "within", "cluster_parks", "industrial_clusters", "--km", "1", "--map", "{map}"],
+    ["query", "available", "--zone", "park.zhengjia.bearing", "--map", "{map}"],
+])
+def test_basemap_option_reaches_the_map(dcf, site_store, tmp_path, args):
+    site = ",".join(map(str, IN_PARK))
+    for basemap in ("none", "osm"):
+        path = tmp_path / f"{basemap}.html"
+        code, _, err = dcf(site_store, *[a.format(site=site, map=path) for a in args], "--basemap", basemap)
+        assert code == 0, err
+        assert ("openstreetmap" in path.read_text(encoding="utf-8")) == (basemap == "osm")
+
+
+def test_basemap_option_on_the_audits(dcf, land_store, tmp_path):
+    lon, lat = land_lonlat()
+    csv = tmp_path / "宗地.csv"
+    csv.write_text(f"宗地号,经度,纬度,约定动工日期,实际动工日期,地类编码\nA1,{lon},{lat},2020-01-01,,0601\n", encoding="utf-8")
+    code, _, err = dcf(land_store, "audit", "idle", "--parcels", csv, "--as-of", "2025-12-31", "-o", tmp_path / "o",
+                       "--basemap", "osm")
+    assert code == 0, err
+    assert "openstreetmap" in (tmp_path / "o" / "idle_audit_map.html").read_text(encoding="utf-8")
+    code, _, err = dcf(land_store, "audit", "idle", "--parcels", csv, "--as-of", "2025-12-31", "-o", tmp_path / "o", "--basemap", "bing")
+    assert code == 2 and "--basemap" in error_line(err)

@@ -178,7 +178,7 @@ _KIND_ZH = {"parcel": ("宗地", "parcels"), "enterprise": ("企业", "enterpris
 def _require(df, required, source, kind) -> None:
     """Raise a :class:`SchemaError` naming each missing field, the headers recognised for it, the
     columns the file has, and the ``--field`` fix."""
-    from ..io import alias_table
+    from ..io import alias_table, looks_mis_decoded
 
     missing = [f for f in required if f not in df.columns]
     if not missing:
@@ -191,10 +191,8 @@ def _require(df, required, source, kind) -> None:
         wanted.append(field_label(f) + (f"（可识别的列名：{'、'.join(names[:5])}）" if names else ""))
     geom = getattr(df, "geometry", None)
     cols = [str(c) for c in df.columns if geom is None or c != geom.name]
-    names = " ".join(cols)
     # Chinese GBK names read as Latin-1 come out as runs of accented letters (e.g. "×ÚµØ´úÂë")
-    garbled = sum("\u00c0" <= ch <= "\u00ff" for ch in names) >= 4
-    hint = "字段名疑似乱码（中文按错误的编码读入）：请加 --encoding gbk。" if garbled else ""
+    hint = "字段名疑似乱码（中文按错误的编码读入）：请加 --encoding gbk。" if looks_mis_decoded(cols) else ""
     raise SchemaError(
         f"{source}：{kind_zh}表缺少字段 {'；'.join(wanted)}。文件中的列：{', '.join(cols)}。{hint}"
         f"请改列名，或用 --field {missing[0]}=<你的列名> 指定（audit efficiency 的宗地文件用 --parcel-field）。"
