@@ -319,3 +319,88 @@ def test_shipped_appendix_html_opens_offline(html):
     rep = open_offline(html, evaluate={"n": "document.querySelectorAll('.leaflet-control-layers-overlays label').length"})
     assert rep.external_requests == [] and rep.console_errors == [] and rep.page_errors == []
     assert rep.evaluated["n"] >= 8
+
+
+@needs_poppler()
+def test_a_zone_of_two_pieces_is_labelled_on_each_piece(maps_dir):
+    _, result = maps_dir
+    text = _pdftotext(result["fig3"]["pdf"]).replace(" ", "")
+    # legend entry + product list + one label on each of the two pieces (was: a label on one piece only)
+    assert text.count("高标准蔬菜产业示范区") >= 4
+    assert text.count("现代中药产业示范区") == 3  # one piece: legend + product list + one label
+
+
+def _axes():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4, 4))
+    ax.set_xlim(0, 10_000)
+    ax.set_ylim(0, 10_000)
+    return fig, ax
+
+
+def test_far_labels_get_a_leader_and_near_ones_do_not():
+    import matplotlib.pyplot as plt
+    from shapely.geometry import box
+
+    from dcf_spatial.maps import appendix, style
+
+    pr = style.section("print")
+    fig, ax = _axes()
+    zone = box(1000, 1000, 2000, 2000)
+    near = appendix._zone_label(ax, 1500, 2050, "近", pr)
+    far = appendix._zone_label(ax, 8000, 8000, "远", pr)
+    assert appendix._leaders(ax, [(near, zone)], 500) == 0
+    lines_before = len(ax.lines)
+    assert appendix._leaders(ax, [(far, zone)], 500) == 1
+    (x0, x1), (y0, y1) = ax.lines[lines_before].get_data()
+    assert zone.buffer(1).contains(box(x1, y1, x1, y1))  # the leader ends on the zone
+    plt.close(fig)
+
+
+def test_panel_header_fits_its_panel_width_and_height():
+    import matplotlib.pyplot as plt
+
+    from dcf_spatial.maps import appendix, style
+
+    pr = style.section("print")
+    fig = plt.figure(figsize=(pr["page_width_in"], pr["page_height_in"]))
+    industries = "；".join(f"很长的主导产业名称第{i}项（含括注、说明）" for i in range(12))
+    text = appendix._panel_header("① 嘉明经济开发区", industries, 0.144, 0.152, fig, pr)
+    t = fig.text(0.3, 0.3, text, fontsize=pr["label_size"] - 0.5, linespacing=1.3)
+    fig.canvas.draw()
+    bb = t.get_window_extent().transformed(fig.transFigure.inverted())
+    assert bb.width <= 0.144 and bb.height <= 0.152
+    assert text.startswith("① 嘉明经济开发区\n主导产业：") and text.endswith("等")
+    plt.close(fig)
+
+
+def test_labels_are_pulled_inside_the_panel_and_long_names_wrap():
+    import matplotlib.pyplot as plt
+
+    from dcf_spatial.maps import appendix, style
+
+    pr = style.section("print")
+    assert appendix._two_lines("轴承保持器智能制造产业园", pr) == "轴承保持器智能制造\n产业园"
+    assert appendix._two_lines("新能源汽车小镇·宜游板块", pr) == "新能源汽车小镇·\n宜游板块"
+    assert appendix._two_lines("物流产业园", pr) == "物流产业园"
+    fig, ax = _axes()
+    t = appendix._zone_label(ax, 50, 5000, "轴承保持器智能制造\n产业园", pr)
+    appendix._keep_inside(ax, [t])
+    fig.canvas.draw()
+    bb = t.get_bbox_patch().get_window_extent().transformed(ax.transAxes.inverted())
+    assert bb.x0 >= 0.02 and bb.x1 <= 0.98
+    plt.close(fig)
+
+
+def test_township_name_under_a_panel_frame_moves_below_it():
+    from shapely.geometry import Point, box
+
+    from dcf_spatial.maps import appendix
+
+    frame = box(0, 0, 100, 100)
+    assert appendix._move_off(Point(50, 50), frame, 10).coords[0] == (50, -10)
+    assert appendix._move_off(Point(500, 50), frame, 10).coords[0] == (500, 50)

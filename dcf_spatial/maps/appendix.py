@@ -215,7 +215,7 @@ def _clip_lines(gdf, layer_id: str, st: dict, district):
     return clipped[~clipped.geometry.is_empty]
 
 
-def _township_labels(ax, frames, pr, *, size=None, clip_box=None):
+def _township_labels(ax, frames, pr, *, size=None, clip_box=None, avoid=None, gap: float = 0.0):
     from matplotlib import patheffects
 
     halo = [patheffects.withStroke(linewidth=2.6, foreground="white")]
@@ -226,6 +226,7 @@ def _township_labels(ax, frames, pr, *, size=None, clip_box=None):
     for pt, name in zip(tw.geometry.representative_point(), tw["name_zh"].astype(str)):
         if clip_box is not None and not clip_box.contains(pt):
             continue
+        pt = _move_off(pt, avoid, gap)
         # halo drawn as a path underneath, the name itself as real (searchable, copyable) PDF text
         ax.text(pt.x, pt.y, name, fontsize=size or pr["label_size"], color="white", ha="center", va="center",
                 path_effects=halo, zorder=9.9)
@@ -302,14 +303,118 @@ def _zone_label(ax, x, y, text, pr, size=None):
                          "alpha": 0.9, "linewidth": 0.5})
 
 
-def _spread(ax, texts, avoid):
+def _spread(ax, texts, avoid, *, arrows: bool = True):
     """Nudge labels apart with adjustText (a maintained library); leader lines when moved."""
     from adjustText import adjust_text
 
     if texts:
+        kw = {"arrowprops": {"arrowstyle": "-", "color": "#444444", "lw": 0.7}, "min_arrow_len": 2} if arrows else {}
         adjust_text(texts, ax=ax, objects=avoid or None, expand=(1.2, 1.4), only_move={"text": "xy"},
-                    arrowprops={"arrowstyle": "-", "color": "#444444", "lw": 0.7}, ensure_inside_axes=True,
-                    min_arrow_len=2)
+                    ensure_inside_axes=True, **kw)
+
+
+def _text_box(ax, text):
+    """The box a text artist covers, in data coordinates (the map frame's CRS), as a shapely box."""
+    from shapely.geometry import box
+
+    bb = text.get_window_extent(renderer=ax.figure.canvas.get_renderer()).transformed(ax.transData.inverted())
+    return box(bb.x0, bb.y0, bb.x1, bb.y1)
+
+
+def _leaders(ax, placed, min_gap_m: float):
+    """A leader line from each label that ended up away from its zone (``min_gap_m`` or more) to the zone.
+
+    ``placed``: (text artist, zone geometry in the frame CRS). Drawn by hand: adjustText's arrows
+    point at where a label started, not at the zone it names.
+    """
+    from shapely.ops import nearest_points
+
+    ax.figure.canvas.draw()
+    drawn = 0
+    for text, geom in placed:
+        tb = _text_box(ax, text)
+        if tb.distance(geom) < min_gap_m:
+            continue
+        a, b = nearest_points(tb, geom)
+        # end a little inside the zone, so the leader visibly touches it
+        inner = geom.buffer(-min(150.0, geom.area ** 0.5 * 0.05))
+        _, b = nearest_points(b, inner if not inner.is_empty else geom)
+        ax.plot([a.x, b.x], [a.y, b.y], color="#333333", linewidth=0.7, zorder=11.5, solid_capstyle="round")
+        ax.plot([b.x], [b.y], marker="o", markersize=2.2, color="#333333", zorder=11.6)
+        drawn += 1
+    return drawn
+
+
+def _label_parts(geom, min_share: float):
+    """The pieces of a zone that get their own label: every part at least ``min_share`` of the largest."""
+    parts = list(getattr(geom, "geoms", [geom]))
+    big = max(p.area for p in parts)
+    return [p for p in parts if p.area >= min_share * big]
+
+
+def _move_off(point, avoid, gap: float):
+    """A township label point moved just below the zone covering it (so the zone's own marks don't hide it)."""
+    from shapely.geometry import Point
+
+    if avoid is None or not avoid.contains(point):
+        return point
+    parts = [p for p in getattr(avoid, "geoms", [avoid]) if p.contains(point)]
+    return Point(point.x, parts[0].bounds[1] - gap) if parts else point
+
+
+def _two_lines(name: str, pr) -> str:
+    """A long park name on two lines, broken before its generic ending (…产业园, …板块) or after ·."""
+    limit = int(pr.get("park_label_chars", 9))
+    if len(name) <= limit:
+        return name
+    if "·" in name:
+        a, b = name.split("·", 1)
+        return f"{a}·\n{b}"
+    for suffix in pr.get("park_label_break_before", ["产业园", "服务区", "园区", "板块", "基地"]):
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)] + "\n" + suffix
+    half = (len(name) + 1) // 2
+    return name[:half] + "\n" + name[half:]
+
+
+def _keep_inside(ax, texts, margin: float = 0.03):
+    """Shift labels whose box crosses the panel edge back inside (adjustText keeps only the anchor in)."""
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    to_axes = ax.transAxes.inverted()
+    for t in texts:
+        patch = t.get_bbox_patch()  # the label's white box, larger than its glyphs
+        if patch is not None:
+            t.update_bbox_position_size(renderer)
+        bb = (patch if patch is not None else t).get_window_extent(renderer).transformed(to_axes)
+        dx = (margin - bb.x0) if bb.x0 < margin else (1 - margin - bb.x1) if bb.x1 > 1 - margin else 0.0
+        dy = (margin - bb.y0) if bb.y0 < margin else (1 - margin - bb.y1) if bb.y1 > 1 - margin else 0.0
+        if dx or dy:
+            x, y = ax.transData.inverted().transform(ax.transAxes.transform(
+                to_axes.transform(ax.transData.transform(t.get_position())) + (dx, dy)))
+            t.set_position((x, y))
+
+
+def _panel_header(head: str, detail_value, width: float, height: float, fig, pr) -> str:
+    """The text above a 附图2 panel: name and leading industries, wrapped to the panel's width.
+
+    ``width``/``height`` in figure fractions. Characters per line follow from the font size (a CJK
+    glyph is one em wide); industries are dropped from the end (… 等) until the lines fit the height.
+    """
+    size = pr["label_size"] - 0.5
+    fig_w, fig_h = fig.get_size_inches()
+    chars = max(8, int(width * fig_w * 72 / size) - 1)
+    max_lines = max(2, int(height * fig_h * 72 / (size * 1.3 * 1.15)))
+    text = display_value(detail_value) or ""
+    sep = "；" if "；" in text else "、"
+    items = [t for t in text.split(sep) if t]
+    for n in range(len(items), -1, -1):
+        shown = sep.join(items[:n]) + ("等" if n < len(items) else "")
+        body = _wrap("主导产业：" + shown, chars) if n else ""
+        lines = _wrap(head, chars).split("\n") + (body.split("\n") if body else [])
+        if len(lines) <= max_lines:
+            return "\n".join(lines)
+    return _wrap(head, chars)
 
 
 def _cluster_insets(fig, rect, frames, spec, pr):
@@ -357,7 +462,7 @@ def _cluster_insets(fig, rect, frames, spec, pr):
         if parks is not None and "cluster_id" in parks.columns:
             mine = parks[parks["cluster_id"] == row["id"]]
             for pt, name in zip(mine.geometry.representative_point(), mine["name_zh"].astype(str)):
-                labels.append(_zone_label(ax, pt.x, pt.y, name, pr, size=pr["label_size"] - 1))
+                labels.append(_zone_label(ax, pt.x, pt.y, _two_lines(name, pr), pr, size=pr["label_size"] - 1))
         if ents is not None and "cluster_id" in ents.columns:
             mine_e = ents[ents["cluster_id"] == row["id"]]
             if len(mine_e):
@@ -365,14 +470,14 @@ def _cluster_insets(fig, rect, frames, spec, pr):
                 ax.scatter(mine_e.geometry.x, mine_e.geometry.y, s=10, c=st.get("fill", "#000"), edgecolors="white",
                            linewidths=0.4, zorder=11)
         _spread(ax, labels, texts)
+        _keep_inside(ax, labels)
         for s_ in ax.spines.values():
             s_.set_edgecolor(map_style.zone_color(row["id"], "industrial_clusters"))
             s_.set_linewidth(1.6)
-        detail = _detail_text(row.get(spec.get("label_detail") or "", None), limit=5)
         head = f"{_number(i)} {row['name_zh']}"
         fig.text(left + c * (w + gap), bottom + (rows - 1 - r) * (h + gap) + h * 0.80 + 0.004,
-                 head + ("\n" + _wrap("主导产业：" + detail, 17) if detail else ""), fontsize=pr["label_size"] - 0.5,
-                 va="bottom", ha="left", linespacing=1.3)
+                 _panel_header(head, row.get(spec.get("label_detail") or "", None), w, h * 0.20 - 0.008, fig, pr),
+                 fontsize=pr["label_size"] - 0.5, va="bottom", ha="left", linespacing=1.3)
         try:
             _scale_bar(ax, None, 0, pr["note_size"])
         except Exception:  # pragma: no cover - a scale bar must never stop a map
@@ -452,35 +557,45 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
                     zone_details.append(f"{_number(i, series)}{row['name_zh']}：{detail}")
 
     _frame_axes(ax, (district if district is not None else dcf_crs.to_working(next(iter(frames.values())))).total_bounds, pr)
-    texts = _township_labels(ax, frames, pr)
-    texts += _line_labels(ax, frames, pr, district, avoid=_label_obstacles(frames, spec))
-    zone_texts = []
-    for lid in spec.get("zone_labels", []):
-        if lid not in frames:
-            continue
-        zw = dcf_crs.to_working(frames[lid]).reset_index(drop=True)
-        for i, row in zw.iterrows():
-            # above the zone, so that the township name at its centre stays readable
-            pt = row.geometry.representative_point()
-            bx0, by0, bx1, by1 = row.geometry.bounds
-            compact = row.geometry.area >= 0.45 * (bx1 - bx0) * (by1 - by0)
-            # compact zones: label just above; bands and diagonal shapes: at their representative point
-            top = by1 if compact else pt.y
-            num = _number(i, spec.get("numbering", {}).get(lid, "circled"))
-            label = num if (insets or not spec.get("label_names", True)) else f"{num} {row['name_zh']}"
-            t = _zone_label(ax, pt.x, top, label, pr)
-            t.set_va("bottom")
-            zone_texts.append(t)
-    _spread(ax, zone_texts, texts)
-    _north_arrow(ax)
-    _scale_bar(ax, float(pr.get("scalebar_km", 10)), int(pr.get("scalebar_segments", 5)), pr["legend_size"])
-
+    cover = None
     if insets:
+        import shapely
+
         panels = _cluster_insets(fig, [0.445, 0.05, 0.30, 0.80], frames, spec, pr)
         for i, window in panels:
             x0, y0, x1, y1 = window.bounds
             ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="#333333", linewidth=0.8,
                                    linestyle=(0, (3, 2)), zorder=13))
+        # the clusters carry numbers, enterprise dots and the panels' dashed frames: township names
+        # inside a frame move below it
+        cover = shapely.union_all([w for _, w in panels])
+    texts = _township_labels(ax, frames, pr, avoid=cover, gap=float(pr.get("township_label_gap_m", 700)))
+    texts += _line_labels(ax, frames, pr, district, avoid=_label_obstacles(frames, spec))
+    zone_texts, placed = [], []
+    for lid in spec.get("zone_labels", []):
+        if lid not in frames:
+            continue
+        zw = dcf_crs.to_working(frames[lid]).reset_index(drop=True)
+        for i, row in zw.iterrows():
+            num = _number(i, spec.get("numbering", {}).get(lid, "circled"))
+            label = num if (insets or not spec.get("label_names", True)) else f"{num} {row['name_zh']}"
+            # a zone of several pieces (vegetables at 侯营 and 沙镇) gets a label on each piece
+            for part in _label_parts(row.geometry, float(pr.get("label_part_min_share", 0.2))):
+                # above the zone, so that the township name at its centre stays readable
+                pt = part.representative_point()
+                bx0, by0, bx1, by1 = part.bounds
+                compact = part.area >= 0.45 * (bx1 - bx0) * (by1 - by0)
+                # compact zones: label just above; bands and diagonal shapes: at their representative point
+                top = by1 if compact else pt.y
+                t = _zone_label(ax, pt.x, top, label, pr)
+                t.set_va("bottom")
+                zone_texts.append(t)
+                placed.append((t, part))
+    _spread(ax, zone_texts, texts, arrows=False)
+    _leaders(ax, placed, float(pr.get("leader_min_gap_m", 500)))
+    _north_arrow(ax)
+    _scale_bar(ax, float(pr.get("scalebar_km", 10)), int(pr.get("scalebar_segments", 5)), pr["legend_size"])
+
 
     # legend panel: zones first, then the base layers, then details and the provenance note
     y = 1.0
