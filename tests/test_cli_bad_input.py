@@ -398,3 +398,25 @@ def test_basemap_option_on_the_audits(dcf, land_store, tmp_path):
     assert "openstreetmap" in (tmp_path / "o" / "idle_audit_map.html").read_text(encoding="utf-8")
     code, _, err = dcf(land_store, "audit", "idle", "--parcels", csv, "--as-of", "2025-12-31", "-o", tmp_path / "o", "--basemap", "bing")
     assert code == 2 and "--basemap" in error_line(err)
+
+
+def test_unknown_crs_is_blamed_on_the_crs_option(dcf, site_store):
+    code, _, err = dcf(site_store, "site", "check", "--site", ",".join(map(str, IN_PARK)), "--industry", "轴承",
+                       "--crs", "foo")
+    line = error_line(err)
+    assert code == 2 and "--crs" in line and "--site" not in line and "foo" in line and "gcj02" in line
+
+
+def test_built_class_without_imagery_is_refused(dcf, land_store, tmp_path):
+    code, _, err = dcf(land_store, "audit", "idle", "--parcels", __file__, "--as-of", "2025-12-31",
+                       "-o", tmp_path / "o", "--built-class", "50")
+    assert code == 2 and "--built-class" in error_line(err) and "--imagery" in error_line(err)
+    assert not (tmp_path / "o").exists()
+
+
+def test_reader_options_on_two_layer_ids_are_said_to_be_ignored(dcf, site_store):
+    code, out, err = dcf(site_store, "query", "nearest", "cluster_parks", "industrial_clusters", "--crs", "gcj02",
+                         "--swap-xy")
+    assert code == 0 and "--crs" in err and "--swap-xy" in err and "忽略" in err
+    code, out, err = dcf(site_store, "query", "nearest", "cluster_parks", "industrial_clusters")
+    assert code == 0 and "忽略" not in err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from pathlib import Path
 
 import click
@@ -53,6 +54,19 @@ def reader_options(f):
         wrapper = opt(wrapper)
     return wrapper
 
+
+
+_LEADING_OPTION = re.compile(r"^(--[a-z][a-z0-9-]*)\s*[:：]\s*")
+
+
+def input_error(exc, param_hint: str) -> click.BadParameter:
+    """A reader's :class:`~dcf_spatial.errors.InputError` as a usage error of the option it concerns:
+    the option the message opens with (``--crs: …``), else ``param_hint`` (the file's option)."""
+    msg = str(exc)
+    m = _LEADING_OPTION.match(msg)
+    if m:
+        return click.BadParameter(msg[m.end():], param_hint=m.group(1))
+    return click.BadParameter(msg, param_hint=param_hint)
 
 
 def check_writable(path: Path, overwrite: bool, *, param_hint: str = "--output", need_folder: bool = False) -> Path:

@@ -107,6 +107,11 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
     from ..land.workflow import run_idle_audit
 
     _exists(parcels, "--parcels")
+    if built_class is not None and imagery is None:
+        raise click.BadParameter(f"{built_class} 只在给出 --imagery（分类影像 GeoTIFF）时有效；请加 --imagery <影像.tif>，"
+                                 "或去掉 --built-class。", param_hint="--built-class")
+    if imagery is not None:
+        _exists(imagery, "--imagery")
     res = run_idle_audit(parcels, output, as_of=as_of, imagery=imagery, built_class=built_class,
                          field_map=reader["field_map"], crs=crs, layer=reader["layer"], encoding=reader["encoding"],
                          swap_xy=reader["swap_xy"], code_system=code_system, overwrite=overwrite,

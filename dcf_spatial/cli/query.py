@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from ._options import basemap_opt, check_positive, check_writable, crs_opt, echo_json, json_opt, map_opt, overwrite_opt, reader_options
+from ._options import (basemap_opt, check_positive, check_writable, crs_opt, echo_json, input_error, json_opt, map_opt,
+                       overwrite_opt, reader_options)
 
 
 @click.group()
@@ -35,13 +36,25 @@ def _load(value: str, crs, hint: str, reader: dict | None = None):
         try:
             gdf = dcf_io.read_vector(value, crs=crs, **(reader or {}))
         except InputError as exc:
-            raise click.BadParameter(str(exc), param_hint=hint) from None
+            raise input_error(exc, hint) from None
         gdf.attrs.setdefault("title_zh", Path(value).name)
         gdf.attrs.setdefault("provenance", "user file")
         return gdf
     known = ", ".join(catalog.list_layers()["id"])
     raise click.BadParameter(f"{value!r} 既不是图层编号也不是存在的文件（neither a layer id nor an existing file）。图层：{known}。",
                              param_hint=hint)
+
+
+def _warn_unused_reader_options(a: str, b: str, crs, reader: dict) -> None:
+    """--crs and the reader options act on files only: say so when A and B are both layer ids."""
+    from .. import catalog
+
+    given = [name for name, on in (("--crs", crs is not None), ("--layer", reader.get("layer") is not None),
+                                   ("--encoding", reader.get("encoding") is not None),
+                                   ("--swap-xy", reader.get("swap_xy")), ("--field", bool(reader.get("field_map"))))
+             if on]
+    if given and catalog.has_layer(a) and catalog.has_layer(b):
+        click.echo(f"注意：{'、'.join(given)} 只作用于用户文件；{a} 和 {b} 都是图层库中的图层，已忽略这些选项。", err=True)
 
 
 def _prov_note(*gdfs) -> str:
@@ -103,6 +116,7 @@ def overlap(a, b, crs, reader, map_path, basemap, as_json, overwrite):
 
     if map_path:
         check_writable(map_path, overwrite, param_hint="--map", need_folder=True)
+    _warn_unused_reader_options(a, b, crs, reader)
     ga, gb = _load(a, crs, "A", reader), _load(b, crs, "B", reader)
     df = run(ga, gb)
     note = _prov_note(ga, gb)
@@ -152,6 +166,7 @@ def nearest(a, b, max_km, crs, reader, map_path, basemap, as_json, overwrite):
     if map_path:
         check_writable(map_path, overwrite, param_hint="--map", need_folder=True)
     check_positive(max_km, "--max-km", "km")
+    _warn_unused_reader_options(a, b, crs, reader)
     ga, gb = _load(a, crs, "A", reader), _load(b, crs, "B", reader)
     df = run(ga, gb, max_km=max_km)
     _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, title=f"最近查询：{_title(ga, a)} → {_title(gb, b)}",
@@ -180,6 +195,7 @@ def within(a, b, km, crs, reader, map_path, basemap, as_json, overwrite):
     if map_path:
         check_writable(map_path, overwrite, param_hint="--map", need_folder=True)
     check_positive(km, "--km", "km", allow_zero=True)
+    _warn_unused_reader_options(a, b, crs, reader)
     ga, gb = _load(a, crs, "A", reader), _load(b, crs, "B", reader)
     df = within_distance(ga, gb, km)
     _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, title=f"范围查询：{_title(ga, a)} 距 {_title(gb, b)} {km:g} km 内", km=km,
@@ -254,7 +270,7 @@ def available(zone_id, min_mu, parcels_file, crs, reader, output, map_path, base
         try:
             parcels = dcf_io.read_vector(parcels_file, crs=crs, aliases=("parcels",), **reader)
         except InputError as exc:
-            raise click.BadParameter(str(exc), param_hint="--parcels") from None
+            raise input_error(exc, "--parcels") from None
     else:
         parcels = synthetic_parcels(zones)
     plots = available_land(zone_id, parcels=parcels, min_mu=min_mu, synthetic=not parcels_file)

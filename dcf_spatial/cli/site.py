@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from ._options import basemap_opt, check_positive, check_writable, crs_opt, echo_json, json_opt, map_opt, overwrite_opt, reader_options
+from ._options import (basemap_opt, check_positive, check_writable, crs_opt, echo_json, input_error, json_opt, map_opt,
+                       overwrite_opt, reader_options)
 
 CATALOGUE_CLASSES = ("鼓励类", "允许类", "限制类", "淘汰类")
 #: layers drawn under a site-check answer: the plan's zones plus the development-zone units
@@ -94,7 +95,7 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
     try:
         site_gdf = dcf_io.read_site(site_value, crs=crs, area_mu=area_mu, **reader)
     except InputError as exc:
-        raise click.BadParameter(str(exc), param_hint="--site") from None
+        raise input_error(exc, "--site") from None
     figures = {"site_area_mu": area_mu, "investment_wan": investment_wan, "floor_area_m2": floor_area_m2,
                "footprint_m2": footprint_m2, "admin_area_m2": admin_area_m2, "green_area_m2": green_area_m2}
     res = sc.check_site(site_gdf, m, figures=figures, capacity_replacement=capacity_replacement,
@@ -151,7 +152,7 @@ def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, d
         sites, industries, figures, errors, notes, flags = sc.read_batch(batch_file, crs=crs,
                                                                          default_industry=default_industry, **reader)
     except InputError as exc:
-        raise click.BadParameter(str(exc), param_hint="--batch") from None
+        raise input_error(exc, "--batch") from None
     results = sc.check_sites(sites, industries, figures=figures, errors=errors, flags=flags)
     table = sc.results_table(results)
     if output is not None:
