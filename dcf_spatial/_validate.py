@@ -22,6 +22,7 @@ from __future__ import annotations
 import codecs
 import json
 import logging
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -58,18 +59,20 @@ _CPG_CODECS = {"936": "gbk", "65001": "utf-8", "utf8": "utf-8", "gb2312": "gbk",
 
 #: Unicode ranges of Chinese text (CJK ideographs, CJK and full-width punctuation, general
 #: punctuation such as “” — ·): a decoding that yields mostly these is taken as the right one
-_CJK_RANGES = ((0x00B7, 0x00B7), (0x00D7, 0x00D7), (0x2010, 0x206F), (0x2150, 0x218F), (0x2460, 0x24FF),
-               (0x2E80, 0x303F), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F),
-               (0xFF00, 0xFFEF), (0x20000, 0x2FFFF))
+_CJK_RE = re.compile("[\u00b7\u00d7\u2010-\u206f\u2150-\u218f\u2460-\u24ff\u2e80-\u303f\u3400-\u4dbf"
+                     "\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0002ffff]")
+_NON_ASCII_RE = re.compile("[^\x00-\x7f]")
+#: characters looked at to judge a decoding (the judgement is settled long before)
+_CJK_SAMPLE_CHARS = 200_000
 
 
 def _cjk_share(text: str) -> float:
     """Share of the non-ASCII characters of ``text`` that are Chinese characters or punctuation."""
-    wide = [ord(ch) for ch in text if ord(ch) > 0x7F]
+    text = text[:_CJK_SAMPLE_CHARS]
+    wide = _NON_ASCII_RE.subn("", text)[1]
     if not wide:
         return 1.0
-    cjk = sum(any(a <= c <= b for a, b in _CJK_RANGES) for c in wide)
-    return cjk / len(wide)
+    return _CJK_RE.subn("", text)[1] / wide
 
 
 def _decode_guess(raw: bytes) -> str | None:
