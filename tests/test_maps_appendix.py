@@ -404,3 +404,15 @@ def test_township_name_under_a_panel_frame_moves_below_it():
     frame = box(0, 0, 100, 100)
     assert appendix._move_off(Point(50, 50), frame, 10).coords[0] == (50, -10)
     assert appendix._move_off(Point(500, 50), frame, 10).coords[0] == (500, 50)
+
+
+def test_web_map_labels_each_piece_of_a_two_piece_zone(maps_dir):
+    import json
+    import re
+
+    _, result = maps_dir
+    html = result["fig3"]["html"].read_text(encoding="utf-8")
+    payloads = [json.loads(m.group(1)) for m in re.finditer(r"= dcf\.layer\([\w.]+, (\{.*?\})\);\n", html)]
+    (agri,) = [p for p in payloads if p.get("title") == "农业示范区"]
+    names = [t for _, _, t in agri["labels"]]
+    assert names.count("高标准蔬菜产业示范区") == 2 and names.count("现代中药产业示范区") == 1

@@ -413,8 +413,13 @@ class WebMap:
         if labels is None:
             labels = bool(st.get("label_field")) and kind == "polygon"
         if labels and "name_zh" in gdf.columns and len(gdf):
-            pts = self.to_display(gdf.set_geometry(gdf.geometry.representative_point()))
-            label_pts = [(round(p.y, 5), round(p.x, 5), str(n)) for p, n in zip(pts.geometry, gdf["name_zh"])]
+            # one label per sizeable piece: a zone in two places (vegetables at 侯营 and 沙镇) is named in both
+            share = float(map_style.section("print").get("label_part_min_share", 0.2))
+            parts = gdf[["name_zh", gdf.geometry.name]].explode(index_parts=False)
+            area = dcf_crs.to_working(parts).geometry.area  # compared within a zone, in m²
+            parts = parts[area >= share * area.groupby(level=0).transform("max")]
+            pts = self.to_display(parts.set_geometry(parts.geometry.representative_point()))
+            label_pts = [(round(p.y, 5), round(p.x, 5), str(n)) for p, n in zip(pts.geometry, pts["name_zh"])]
         if named and kind == "line" and len(gdf):
             label_pts = (label_pts or []) + self._line_labels(gdf, zone_ids, layer_id)
         provenance = gdf.attrs.get("provenance") or (
