@@ -420,3 +420,17 @@ def test_reader_options_on_two_layer_ids_are_said_to_be_ignored(dcf, site_store)
     assert code == 0 and "--crs" in err and "--swap-xy" in err and "忽略" in err
     code, out, err = dcf(site_store, "query", "nearest", "cluster_parks", "industrial_clusters")
     assert code == 0 and "忽略" not in err
+
+
+def test_query_rows_without_coordinates_are_kept_with_the_reason_and_json_is_strict(dcf, site_store, tmp_path):
+    (lon, lat) = IN_PARK
+    csv = tmp_path / "点位.csv"
+    csv.write_text(f"项目名称,经度,纬度\n甲,{lon},{lat}\n乙,,{lat}\n", encoding="utf-8")
+    code, out, _ = dcf(site_store, "query", "within", csv, "industrial_clusters", "--km", "1", "--json")
+    assert code == 0 and "NaN" not in out
+    rows = json.loads(out)["rows"]
+    assert [r["a_name"] for r in rows] == ["甲", "乙"]
+    assert rows[0]["status"] == "within" and rows[1]["status"] == "no_geometry"
+    assert rows[1]["distance_km"] is None and "经度" in rows[1]["status_zh"]
+    code, out, _ = dcf(site_store, "query", "nearest", csv, "industrial_clusters")
+    assert code == 0 and "乙 → —" in out and "无几何" in out

@@ -38,7 +38,7 @@ def _load(value: str, crs, hint: str, reader: dict | None = None):
         except InputError as exc:
             raise input_error(exc, hint) from None
         gdf.attrs.setdefault("title_zh", Path(value).name)
-        gdf.attrs.setdefault("provenance", "user file")
+        gdf.attrs.setdefault("provenance", "用户文件")
         return gdf
     known = ", ".join(catalog.list_layers()["id"])
     raise click.BadParameter(f"{value!r} 既不是图层编号也不是存在的文件（neither a layer id nor an existing file）。图层：{known}。",
@@ -78,14 +78,22 @@ def _title(gdf, fallback: str) -> str:
     return str(gdf.attrs.get("title_zh") or fallback)
 
 
+#: columns that name a feature, most specific first (the sites/parcels aliases add name / parcel_id)
+LABEL_COLUMNS = ("name_zh", "name", "名称", "项目名称", "企业名称", "parcel_id", "宗地代码", "id")
+
+
 def _label(gdf):
     import pandas as pd
 
-    if "name_zh" in gdf.columns:
-        return gdf["name_zh"].astype(str)
-    if "id" in gdf.columns:
-        return gdf["id"].astype(str)
-    return pd.Series([str(i) for i in gdf.index], index=gdf.index)
+    for col in LABEL_COLUMNS:
+        if col in gdf.columns:
+            return gdf[col].astype("string").fillna("—").astype(str)
+    return pd.Series([f"第 {i + 1} 条记录" for i in range(len(gdf))], index=gdf.index)
+
+
+def _records(df) -> list[dict]:
+    """Rows as JSON-ready dicts: NaN/NA become null (strict JSON has no NaN)."""
+    return df.reset_index(drop=True).astype(object).where(df.reset_index(drop=True).notna(), None).to_dict(orient="records")
 
 
 def _map(focus, map_path, overwrite, title, status_field, popup, note, basemap="none"):
@@ -131,7 +139,7 @@ def overlap(a, b, crs, reader, map_path, basemap, as_json, overwrite):
         _map(focus, map_path, overwrite, f"叠加查询：{_title(ga, a)} × {_title(gb, b)}", "状态", {"label": "要素", "overlaps": "重叠"}, note,
              basemap)
     if as_json:
-        echo_json({"pairs": df.where(df.notna(), None).to_dict(orient="records"), "provenance_note": note})
+        echo_json({"pairs": _records(df), "provenance_note": note})
         return
     pairs = df[df["status"] == "overlap"]
     click.echo(f"叠加 {a}（{len(ga)} 个要素）× {b}（{len(gb)} 个要素）：{len(pairs)} 对重叠；"
@@ -202,7 +210,8 @@ def within(a, b, km, crs, reader, map_path, basemap, as_json, overwrite):
                      basemap=basemap)
 
 
-_STATUS_ZH = {"inside": "位于其内", "nearest": "最近", "none_within": "范围内无", "within": "范围内", "beyond": "范围外"}
+_STATUS_ZH = {"inside": "位于其内", "nearest": "最近", "none_within": "范围内无", "within": "范围内", "beyond": "范围外",
+              "no_geometry": "无几何（未计算）"}
 
 
 def _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, *, title, km=None, basemap="none"):
@@ -213,6 +222,11 @@ def _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, *, title, k
     if "id" in ga.columns:
         df.insert(0, "a_id", ga["id"].astype(str).to_numpy())
     df["status_zh"] = df["status"].map(_STATUS_ZH)
+    if "read_issue" in ga.columns:  # why a row could not be measured, from the reader
+        issue = ga["read_issue"].astype("string").fillna("").to_numpy()
+        df["read_issue"] = issue
+        missing = (df["status"] == "no_geometry").to_numpy() & (issue != "")
+        df.loc[missing, "status_zh"] = "无几何：" + df.loc[missing, "read_issue"]
     if map_path:
         focus = ga.copy()
         focus["label"] = labels
@@ -222,8 +236,7 @@ def _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, *, title, k
         _map(focus, map_path, overwrite, title, "状态",
              {"label": "要素", "nearest_zh": "最近的 B", "distance_km": "距离（km）"}, note, basemap)
     if as_json:
-        echo_json({"rows": df.reset_index(drop=True).where(df.reset_index(drop=True).notna(), None).to_dict(orient="records"),
-                   "provenance_note": note})
+        echo_json({"rows": _records(df), "provenance_note": note})
         return
     if km is not None:
         click.echo(f"{a} 中距 {b} 不超过 {km:g} km 的要素：{int(df['within'].sum())} / {len(df)}")

@@ -114,6 +114,7 @@ def nearest(a, b, *, b_id: str = "id", b_name: str = "name_zh", max_km: float | 
     >>> nearest(catalog.read_layer("anchor_enterprises"), catalog.read_layer("industrial_clusters"))  # doctest: +SKIP
     """
     import pandas as pd
+    import shapely
 
     check_same_crs(a, b, names=("A", "B"))
     t0 = time.perf_counter()
@@ -133,6 +134,9 @@ def nearest(a, b, *, b_id: str = "id", b_name: str = "name_zh", max_km: float | 
         "inside": inside,
         "status": np.where(found, np.where(inside, "inside", "nearest"), "none_within"),
     }, index=a.index)
+    # a feature of A without geometry (e.g. a table row with no coordinates) is kept, and said so
+    empty = shapely.is_missing(ga) | shapely.is_empty(ga)
+    out.loc[empty, "status"] = "no_geometry"
     logger.info("Nearest of %d features among %d in %.2f s", len(a), len(b), time.perf_counter() - t0)
     return out
 
@@ -147,5 +151,5 @@ def within_distance(a, b, km: float, **kwargs):
         raise InputError(f"--km: 距离须 ≥ 0（公里），收到 {km!r}。")
     out = nearest(a, b, **kwargs)
     out["within"] = (out["distance_m"] <= km * 1000).to_numpy()
-    out["status"] = np.where(out["within"], "within", "beyond")
+    out["status"] = np.where(out["status"] == "no_geometry", "no_geometry", np.where(out["within"], "within", "beyond"))
     return out
