@@ -148,7 +148,7 @@ def test_gbk_csv_with_chinese_headers_keeps_every_row(dcf, site_store, tmp_path)
                    f"缺坐标项目,,{lat},轴承,50\n"
                    f"未知行业项目,{lon},{lat},火星车,50\n", encoding="gbk")
     code, out, err = dcf(site_store, "site", "check", "--batch", csv, "--json")
-    assert code == 0
+    assert code == 0 and "NaN" not in out
     rows = json.loads(out)
     assert len(rows) == 3
     assert rows[0]["verdict"] == "fits"

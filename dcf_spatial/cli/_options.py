@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 from pathlib import Path
 
@@ -96,6 +97,19 @@ def check_positive(value, option: str, unit: str, *, allow_zero: bool = False):
     return value
 
 
+def _strict(obj):
+    """``obj`` with NaN/±inf as ``None`` and numpy scalars unwrapped: strict JSON has no NaN."""
+    if isinstance(obj, dict):
+        return {k: _strict(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_strict(v) for v in obj]
+    if hasattr(obj, "item") and getattr(obj, "ndim", None) == 0:  # numpy scalar
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
 def echo_json(obj) -> None:
-    """Print ``obj`` as UTF-8 JSON (Chinese left readable) on stdout."""
-    click.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+    """Print ``obj`` as UTF-8 JSON (Chinese left readable) on stdout; NaN becomes null."""
+    click.echo(json.dumps(_strict(obj), ensure_ascii=False, indent=2, default=str, allow_nan=False))
