@@ -324,7 +324,7 @@ def test_enterprise_text_in_a_numeric_column_keeps_the_row(dcf, land_store, tmp_
     assert [e["credit_code"] for e in res["enterprises"]] == cc
     book = pd.read_excel(tmp_path / "o" / "efficiency.xlsx", sheet_name=None)
     problems = " ".join(map(str, book["问题记录"].to_numpy().ravel()))
-    assert "12万" in problems
+    assert "12万" in problems and "税收" in problems and "只填数字" in problems
 
 
 # --- the shared reader options and --basemap on every command ----------------------------------

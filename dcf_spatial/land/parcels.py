@@ -48,6 +48,12 @@ ENTERPRISE_RESERVED_COLUMNS = ("row", "duplicate_id", "problems", "credit_code_v
 ENTERPRISE_NUMBERS = ("land_area_mu", "tax_wan", "revenue_wan", "energy_tce", "employees", "rd_wan")
 
 
+def _zh_label(field: str) -> str:
+    """``"税收（万元）[tax_wan]"`` — the Chinese label first, for row problems read by people."""
+    zh = PARCEL_FIELDS_ZH.get(field) or ENTERPRISE_FIELDS_ZH.get(field)
+    return f"{zh}[{field}]" if zh else field
+
+
 def field_label(field: str) -> str:
     """``"agreed_start（约定动工日期）"`` — the canonical name and its Chinese label."""
     zh = PARCEL_FIELDS_ZH.get(field) or ENTERPRISE_FIELDS_ZH.get(field)
@@ -259,7 +265,7 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto")
         num, bad = parse_numbers(raw)
         out[f] = num.where(~bad)
         if bad.any():
-            _append_problem(problems, bad, _quoted(raw, field_label(f) + "的值", "不是非负数"))
+            _append_problem(problems, bad, _quoted(raw, _zh_label(f) + "的值", "不是非负数：请只填数字（单位见字段名，如 12），不要带“万”“元”等文字；该项按缺失计"))
             _append_problem(bad_fields, bad, f, sep=";")
     for f in ("holder", "supply_type", "gov_cause", "credit_code"):
         out[f] = _blank_to_na(out[f])
@@ -334,7 +340,7 @@ def validate_enterprises(df: pd.DataFrame, *, source: str = "enterprises") -> pd
         raw = out[f]
         num, bad = parse_numbers(raw)
         out[f] = num.where(~bad)
-        _append_problem(problems, bad, _quoted(raw, field_label(f) + "的值", "不是非负数"))
+        _append_problem(problems, bad, _quoted(raw, _zh_label(f) + "的值", "不是非负数：请只填数字（单位见字段名，如 12），不要带“万”“元”等文字；该项按缺失计"))
     year, bad_year = parse_numbers(out["year"])
     out["year"] = year.where(~bad_year).astype("Int64")
     _append_problem(problems, bad_year, "年度无法识别")
