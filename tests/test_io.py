@@ -545,3 +545,31 @@ def test_decode_guess_tolerates_a_name_cut_mid_character():
     assert _decode_guess("状态".encode("gbk")) == "gbk"
     assert _decode_guess("状态".encode("utf-8")) == "utf-8"
     assert _decode_guess(b"plain ascii") is None
+
+
+def test_reader_messages_name_the_cli_option_and_the_python_argument(tmp_path):
+    g = gpd.GeoDataFrame({"名称": ["甲"]}, geometry=[shapely.Point(115.9, 36.4)], crs="EPSG:4490")
+    gpkg = tmp_path / "两层.gpkg"
+    g.to_file(gpkg, layer="a", driver="GPKG")
+    g.to_file(gpkg, layer="b", driver="GPKG")
+    with pytest.raises(InputError) as exc:
+        io.read_vector(gpkg)
+    assert "--layer" in str(exc.value) and "layer=" in str(exc.value)
+    swapped = table({"经度": [36.4], "纬度": [115.9]}, tmp_path / "s.csv", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        io.read_vector(swapped)
+    assert "--swap-xy" in str(exc.value) and "swap_xy=True" in str(exc.value)
+    assert io.read_vector(swapped, swap_xy=True).geometry.iloc[0].x == pytest.approx(115.9)
+
+
+def test_read_site_passes_reader_options_to_files(tmp_path):
+    g = gpd.GeoDataFrame({"名称": ["甲"]}, geometry=[shapely.Point(115.9, 36.4)], crs="EPSG:4490")
+    gpkg = tmp_path / "场地.gpkg"
+    g.to_file(gpkg, layer="项目", driver="GPKG")
+    g.to_file(gpkg, layer="其他", driver="GPKG")
+    with pytest.raises(InputError, match="--layer"):
+        io.read_site(str(gpkg))
+    site = io.read_site(str(gpkg), layer="项目", field_map={"name_zh": "名称"})
+    assert site["name_zh"].tolist() == ["甲"]
+    pt = io.read_site("36.4,115.9", swap_xy=True)
+    assert (pt.geometry.iloc[0].x, pt.geometry.iloc[0].y) == pytest.approx((115.9, 36.4))
