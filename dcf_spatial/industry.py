@@ -187,7 +187,7 @@ def resolve(value: str) -> IndustryMatch:
 
 def _collapse_nested(codes: list[str]) -> list[str]:
     """Drop codes lying under another hit: ``[C345, C3451, C3452]`` → ``[C345]``."""
-    codes = sorted(set(codes), key=len)
+    codes = sorted(set(codes), key=lambda c: (len(c), c))  # deterministic: code order breaks ties
     kept: list[str] = []
     for c in codes:
         if not any(covers(k, c) for k in kept):
@@ -225,13 +225,17 @@ def resolve_industry(value: str) -> IndustryMatch:
     raise InputError(industry_error_message(m))
 
 
-def industry_error_message(m: IndustryMatch) -> str:
+def industry_error_message(m: IndustryMatch, *, where: str = "--industry") -> str:
+    """Why ``m`` did not resolve, and the fix. ``where`` names the place the value came from:
+    the CLI option (default) or, in a batch, the 行业 column of a row."""
     cands = "；".join(f"{c} {n}" for c, n in m.candidates)
+    option = where.startswith("--")
     if m.status == "ambiguous":
-        return (f"--industry: 「{m.query}」有多个可能的国民经济行业分类（GB/T 4754-2017）：{cands}。"
-                "请改用其中一个代码（如 --industry " + m.candidates[0][0] + "）或更具体的词。")
+        fix = (f"请改用其中一个代码（如 --industry {m.candidates[0][0]}）或更具体的词。" if option
+               else f"请在该行改填其中一个代码（如 {m.candidates[0][0]}）或更具体的词。")
+        return f"{where}: 「{m.query}」有多个可能的国民经济行业分类（GB/T 4754-2017）：{cands}。{fix}"
     hint = f"相近的有：{cands}。" if cands else ""
-    return (f"--industry: 无法识别「{m.query}」为国民经济行业分类（GB/T 4754-2017）代码或行业名称。{hint}"
+    return (f"{where}: 无法识别「{m.query}」为国民经济行业分类（GB/T 4754-2017）代码或行业名称。{hint}"
             "请给出代码（如 C3451、345、34、C）或行业词（如 轴承、新能源汽车、水泥、蔬菜加工、养老）。")
 
 

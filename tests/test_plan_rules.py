@@ -164,3 +164,16 @@ def test_indicators_boundaries_and_direct_values():
     inv = check_indicators(("C3451",), {"investment_wan": 4000}, site_area_m2=area)
     inv = {r["indicator"]: r for r in inv}["investment_intensity"]
     assert inv["value"] == pytest.approx(4000.0) and inv["status"] == "no_threshold"
+
+
+def test_ambiguous_candidates_are_listed_in_the_same_order_every_run():
+    """Candidate order must not depend on Python's string-hash seed (it decides the example code)."""
+    import os
+    import subprocess
+    import sys
+
+    code = "from dcf_spatial.industry import resolve; print([c for c, _ in resolve('机械').candidates])"
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3", "4")}
+    assert len(outs) == 1
+    assert outs.pop().strip() == "['C34', 'C38', 'C43', 'C357']"

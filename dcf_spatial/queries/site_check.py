@@ -485,7 +485,8 @@ def check_sites(sites, industries, *, figures=None, context: PlanContext | None 
             key = "" if ind is None or ind != ind else str(ind).strip()
             mt = cache.get(key) or cache.setdefault(key, resolve(key))
         if not mt.resolved:
-            out[i] = {"row": i, "status": "error", "error": industry_error_message(mt), "industry": mt.to_dict()}
+            out[i] = {"row": i, "status": "error", "error": industry_error_message(mt, where="行业列"),
+                      "industry": mt.to_dict()}
             continue
         good.append(i)
         matches.append(mt)
