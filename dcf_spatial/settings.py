@@ -8,8 +8,8 @@ Attributes
 repo_root : Path
     The checkout this package was installed from (editable install) — where ``layers/`` lives.
 store : Path or str
-    The layer store: a GeoPackage path. ``DCF_STORE`` overrides the shipped default
-    ``layers/dcf_layers.gpkg``.
+    The layer store: a GeoPackage path or a ``postgresql://`` URL (PostGIS). ``DCF_STORE``
+    overrides the shipped default ``layers/dcf_layers.gpkg``.
 storage_crs : str
     CRS in which every layer is stored: CGCS2000 geographic, EPSG:4490.
 working_crs : str
@@ -37,7 +37,12 @@ data_dir: Path = package_dir / "data"
 layers_dir: Path = repo_root / "layers"
 
 default_store: Path = layers_dir / "dcf_layers.gpkg"
-store: Path | str = Path(os.environ["DCF_STORE"]) if os.environ.get("DCF_STORE") else default_store
+_env_store = os.environ.get("DCF_STORE", "")
+#: a GeoPackage path, or a ``postgresql://`` URL kept as text (``Path`` would collapse its ``//``)
+store: Path | str = (
+    _env_store if _env_store.startswith(("postgresql://", "postgres://"))
+    else Path(_env_store) if _env_store else default_store
+)
 
 storage_crs: str = "EPSG:4490"
 working_crs: str = "EPSG:4548"

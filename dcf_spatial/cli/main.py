@@ -58,8 +58,9 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup)
-@click.option("--store", envvar="DCF_STORE", type=click.Path(dir_okay=False),
-              help="Layer store (GeoPackage). Default: the shipped layers/dcf_layers.gpkg; env DCF_STORE.")
+@click.option("--store", envvar="DCF_STORE", metavar="PATH|URL",
+              help="Layer store: a GeoPackage path or a postgresql:// URL (PostGIS). "
+                   "Default: the shipped layers/dcf_layers.gpkg; env DCF_STORE.")
 @click.option("-v", "--verbose", count=True, help="More diagnostics on stderr (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.version_option(package_name="dcf_spatial")
