@@ -58,9 +58,10 @@ LAYER_SPECS: dict[str, LayerSpec] = {
         LayerSpec("district", "东昌府区行政区域（法定界线，含开发区）", "polygon", (), (1, 1),
                   "legal district 371502 outline, includes units the plan excludes"),
         LayerSpec("townships", "规划范围镇（街道）", "polygon", ("code12", "kind"), (14, 14),
-                  "the plan's 14 township-level units (§1.1)"),
+                  "the plan's 14 township-level units (§1.1)", extra={"id_from_code": "town."}),
         LayerSpec("other_units", "开发区托管镇（街道）（规划范围外）", "polygon", ("code12", "kind"), (9, 10),
-                  "township-level units of 371502 administered by the development zones"),
+                  "township-level units of 371502 administered by the development zones",
+                  extra={"id_from_code": "town."}),
         LayerSpec("planning_area", "规划范围", "polygon", ("area_km2_measured", "area_km2_official"), (1, 1)),
         LayerSpec("industrial_clusters", "四大工业集聚区", "polygon",
                   ("industries_gbt4754", "direction", "host_townships", "target_2025_yi", "target_2030_yi"), (4, 4)),
@@ -335,6 +336,16 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
     gdf["source"] = source
     if "plan_ref" not in gdf.columns:
         gdf["plan_ref"] = ""
+    notes = list(gdf.attrs.get("read_notes", []))
+    if "read_issue" in gdf.columns:
+        # per-row reader findings (repairs, far-away rows) are reported in the summary, not stored
+        for row, issue in gdf["read_issue"].dropna().items():
+            if str(issue):
+                notes.append(f"第 {row + 1} 行：{issue}")
+        gdf = gdf.drop(columns="read_issue")
+    gdf, id_note = _ids_from_codes(gdf, LAYER_SPECS.get(layer_id))
+    if id_note:
+        notes.append(id_note)
     if "id" not in gdf.columns:
         raise SchemaError(
             f"{file}: no 'id' field. Map one with --field id=<your field> (for townships, e.g. id=XZQDM)."
@@ -350,7 +361,28 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
                 imported_from=str(file), sha256=digest,
                 description=f"imported from {file.name}")
     return {"layer": layer_id, "features": len(gdf), "file": str(file), "sha256": digest,
-            "provenance": provenance, "imported": today}
+            "provenance": provenance, "imported": today, "read_notes": notes}
+
+
+def _ids_from_codes(gdf, spec):
+    """Administrative layers are keyed ``town.<12-digit code>`` (the id the plan rules and reports use):
+    build it from ``code12`` (e.g. from ``XZQDM``) when the file has no ``id``, or normalise bare 9- or
+    12-digit codes mapped to ``id``. Returns the frame and a note (empty when nothing changed)."""
+    prefix = (spec.extra.get("id_from_code") if spec else None)
+    if not prefix:
+        return gdf, ""
+    source = "id" if "id" in gdf.columns else "code12" if "code12" in gdf.columns else None
+    if source is None:
+        return gdf, ""
+    codes = gdf[source].astype("string").str.strip()
+    bare = codes.str.fullmatch(r"\d{9}|\d{12}").fillna(False)
+    if not bare.all():
+        return gdf, ""
+    code12 = codes.where(codes.str.len() == 12, codes + "000")
+    gdf = gdf.assign(id=prefix + code12)
+    if "code12" not in gdf.columns:
+        gdf["code12"] = code12
+    return gdf, f"要素编号由行政区划代码生成：id = {prefix}<12 位代码>（取自字段 {source}）"
 
 
 def reset_layer(layer_id: str, store=None) -> dict:

@@ -279,3 +279,20 @@ def test_bbox_read_tests_geometry_not_just_its_bounding_box(empty_store):
     catalog.write_layer(lines, "rivers", store=empty_store)
     box = (116.15, 36.0, 116.2, 36.05)  # inside the diagonal's bounding box, away from the line itself
     assert list(catalog.read_layer("rivers", store=empty_store, bbox=box)["id"]) == ["river.through"]
+
+
+def test_import_builds_town_ids_from_standard_codes_and_reports_read_notes(tiny_store, tmp_path):
+    """A bureau file with only XZQDM/XZQMC (no id, no mapping) gets ids town.<code12>; the reader's
+    notes (e.g. the repaired geometry of row 2) come back in the summary instead of a stored column."""
+    gdf = gpd.read_file(_bureau_file(tmp_path)).drop(columns=["code12"])
+    bowtie = shapely.Polygon([(115.80, 36.40), (115.82, 36.42), (115.82, 36.40), (115.80, 36.42)])
+    gdf.loc[1, "geometry"] = bowtie
+    path = tmp_path / "xzq.geojson"
+    gdf.to_file(path)
+    summary = catalog.import_layer("townships", path)
+    after = catalog.read_layer("townships")
+    assert list(after["id"]) == [f"town.37150210{i}000" for i in range(3)]
+    assert list(after["code12"]) == [f"37150210{i}000" for i in range(3)]
+    assert "read_issue" not in after.columns
+    assert any("第 2 行" in n for n in summary["read_notes"])
+    assert any("id = town." in n for n in summary["read_notes"])

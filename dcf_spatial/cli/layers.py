@@ -123,6 +123,8 @@ def import_(layer_id, file, crs, fields, provenance, note, as_json):
     else:
         click.echo(f"已导入 {summary['features']} 个要素到图层 {layer_id}（{provenance}），"
                    f"文件 {summary['file']} sha256 {summary['sha256'][:16]}…；原版本已保留，可用 dcf layers reset {layer_id} 恢复。")
+        for note in summary.get("read_notes", []):
+            click.echo(f"读取说明：{note}", err=True)
 
 
 @layers.command()
