@@ -41,9 +41,17 @@ def list_(as_json):
         return
     for r in table.itertuples():
         prov = catalog.PROVENANCE_ZH.get(r.provenance, r.provenance)
-        click.echo(f"{r.id:<20} {r.count:>4}  {str(r.geometry_type):<16} {prov:<6} {r.crs}  {r.title_zh}")
+        click.echo(f"{r.id:<20} {r.count:>4}  {str(r.geometry_type):<16} {_pad(prov, 10)} {r.crs}  {r.title_zh}")
     n_schematic = int((table["provenance"] == "schematic").sum())
     click.echo(f"\n共 {len(table)} 个图层，其中 {n_schematic} 个为示意图层（schematic），非权威界线。", err=True)
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align ``text`` in ``width`` terminal columns, counting CJK characters as two."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - used, 0)
 
 
 @layers.command()
