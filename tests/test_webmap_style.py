@@ -159,3 +159,14 @@ def test_popup_lists_at_most_max_popup_rows_attributes(store, tmp_path, monkeypa
     assert rep.evaluated["rows"] == 5
     assert "属性00" in rep.evaluated["popup"] and "属性05" not in rep.evaluated["popup"]
     assert "另有 7 项属性未显示" in rep.evaluated["popup"]
+
+
+def test_palette_colour_is_not_a_near_copy_of_a_fixed_one():
+    """The palette's first red (#e41a1c) beside the fixed 闲置 red (#e31a1c) made two statuses look alike."""
+    from matplotlib.colors import to_rgb
+
+    colors = map_style.status_colors(["闲置", "某未知状态甲", "某未知状态乙"])
+    fixed = colors["闲置"]
+    for v in ("某未知状态甲", "某未知状态乙"):
+        d = sum((x - y) ** 2 for x, y in zip(to_rgb(colors[v]), to_rgb(fixed))) ** 0.5
+        assert d > 0.2, (v, colors[v], fixed)

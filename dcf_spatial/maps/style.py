@@ -140,6 +140,13 @@ def fixed_status_color(value, path=None) -> str | None:
         key = shorter
 
 
+def _colour_distance(a: str, b: str) -> float:
+    """Euclidean distance of two colours in RGB (0–1 per channel)."""
+    from matplotlib.colors import to_rgb
+
+    return sum((x - y) ** 2 for x, y in zip(to_rgb(a), to_rgb(b))) ** 0.5
+
+
 def status_colors(values, path=None) -> dict[str, str]:
     """A colour for each distinct status value, fixed by value.
 
@@ -154,8 +161,9 @@ def status_colors(values, path=None) -> dict[str, str]:
     palette = web.get("status_palette", {}).get("colors") or ["#377eb8"]
     distinct = list(dict.fromkeys(str(v) for v in values))
     known = {v: fixed_status_color(v, path) for v in distinct}
-    used = {c.lower() for c in known.values() if c}
-    free = [c for c in palette if c.lower() not in used] or palette
+    used = [c for c in known.values() if c]
+    # palette colours too close to one already on the map (e.g. palette red next to a fixed red) are skipped
+    free = [c for c in palette if all(_colour_distance(c, u) > 0.2 for u in used)] or palette
     out: dict[str, str] = {}
     i = 0
     for v in distinct:
