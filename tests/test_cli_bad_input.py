@@ -233,7 +233,15 @@ def test_zone_that_is_not_a_zone_lists_the_valid_ones(dcf, site_store):
     code, _, err = dcf(site_store, "query", "available", "--zone", "郑家镇轴承园")
     line = error_line(err)
     assert code == 2 and "--zone" in line and "郑家镇轴承园" in line
-    assert "park.zhengjia.bearing" in line and "cluster.zhengjia" in line
+    for zid in ("park.zhengjia.bearing", "cluster.zhengjia", "cluster.guangping", "cluster.jiaming2", "agri.vegetable",
+                "core.city"):
+        assert zid in line
+    assert "是否指：town.371502105000" in line  # 郑家镇 is in the words typed
+    # typed by its Chinese name, or a near miss of the id: pointed at the id
+    code, _, err = dcf(site_store, "query", "available", "--zone", "轴承保持器智能制造产业园")
+    assert code == 2 and "是否指：park.zhengjia.bearing" in error_line(err)
+    code, _, err = dcf(site_store, "query", "available", "--zone", "park.zhengjia.bearings")
+    assert code == 2 and "是否指：park.zhengjia.bearing" in error_line(err)
 
 
 # --- outputs ---------------------------------------------------------------------------------------

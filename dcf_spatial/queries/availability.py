@@ -32,19 +32,35 @@ def find_zones(zone_id: str | None, store=None):
 
     if zone_id is None:
         return catalog.read_layer("industrial_clusters", store=store)
-    known = []
+    import difflib
+
+    known: dict[str, list[tuple[str, str]]] = {}
     for lid in ZONE_SOURCE_LAYERS:
         if not catalog.has_layer(lid, store):
             continue
         gdf = catalog.read_layer(lid, store=store)
         hit = gdf[gdf["id"] == zone_id]
-        known += gdf["id"].head(6).tolist()
         if len(hit):
             return hit
+        known[lid] = list(zip(gdf["id"].astype(str), gdf["name_zh"].astype(str)))
+    if not known:
+        raise LayerNotFoundError("图层库中没有分区图层；请先构建图层（dcf layers build）。")
+    # a zone typed by its Chinese name (or a near miss of an id) is pointed at its id
+    pairs = [p for rows in known.values() for p in rows]
+    by_name = {n: i for i, n in pairs}
+    typed = str(zone_id)
+    near = [by_name[typed]] if typed in by_name else [
+        by_name[n] for n in by_name if typed and (typed in n or n in typed)]
+    near += difflib.get_close_matches(typed, [i for i, _ in pairs], n=3, cutoff=0.6)
+    near = list(dict.fromkeys(near))[:5]
+    listing = "；".join(
+        f"{lid}：" + ("、".join(f"{i}（{n}）" for i, n in rows) if lid != "townships"
+                     else f"{rows[0][0]} 等 {len(rows)} 个（town.<12 位代码>）")
+        for lid, rows in known.items())
     raise InputError(
-        f"--zone: 图层 {', '.join(ZONE_SOURCE_LAYERS)} 中没有编号为 {zone_id!r} 的分区。"
-        f"编号形如 {', '.join(known[:8])}…；可用 `dcf layers show cluster_parks` 查看。"
-    ) if known else LayerNotFoundError("图层库中没有分区图层；请先构建图层（dcf layers build）。")
+        f"--zone: 没有编号为“{zone_id}”的分区。" + (f"是否指：{'、'.join(near)}？" if near else "")
+        + f"可用的分区编号：{listing}。"
+    )
 
 
 def synthetic_parcels(zones, *, n: int | None = None, seed: int | None = None):
