@@ -442,3 +442,10 @@ def test_query_rows_without_coordinates_are_kept_with_the_reason_and_json_is_str
     assert rows[1]["distance_km"] is None and "经度" in rows[1]["status_zh"]
     code, out, _ = dcf(site_store, "query", "nearest", csv, "industrial_clusters")
     assert code == 0 and "乙 → —" in out and "无几何" in out
+
+
+def test_unknown_encoding_is_refused_up_front(dcf, site_store, tmp_path):
+    csv = tmp_path / "a.csv"
+    csv.write_text("经度,纬度,行业\n115.9,36.4,轴承\n", encoding="utf-8")
+    code, _, err = dcf(site_store, "site", "check", "--batch", csv, "--encoding", "gbk2")
+    assert code == 2 and "--encoding" in error_line(err) and "gbk2" in error_line(err) and "utf-8" in error_line(err)

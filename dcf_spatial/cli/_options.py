@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import functools
 import json
 import math
@@ -47,6 +48,12 @@ def reader_options(f):
     def wrapper(*args, layer, encoding, swap_xy, fields, **kwargs):
         from ..io import parse_field_map
 
+        if encoding is not None:
+            try:
+                codecs.lookup(encoding)
+            except LookupError:
+                raise click.BadParameter(f"“{encoding}”不是已知的文字编码。常用：gbk（GB18030 亦可）、utf-8、utf-8-sig。",
+                                         param_hint="--encoding") from None
         reader = {"layer": layer, "encoding": encoding, "swap_xy": swap_xy,
                   "field_map": parse_field_map(list(fields)) if fields else None}
         return f(*args, reader=reader, **kwargs)
@@ -54,7 +61,6 @@ def reader_options(f):
     for opt in reversed(_reader_params):
         wrapper = opt(wrapper)
     return wrapper
-
 
 
 _LEADING_OPTION = re.compile(r"^(--[a-z][a-z0-9-]*)\s*[:：]\s*")
