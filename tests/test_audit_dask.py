@@ -123,3 +123,70 @@ def test_zone_join_pushed_down_to_postgis_agrees_with_the_in_process_join(parcel
         assert in_db[f"{kind}_method"].tolist() == local[f"{kind}_method"].tolist(), kind
         np.testing.assert_allclose(in_db[f"{kind}_share"], local[f"{kind}_share"], rtol=0, atol=1e-9)
     assert (in_db["township_method"] == "largest_share").any()  # boundary-crossing parcels were exercised
+
+
+# --- 亩产效益 classes -------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def enterprises(parcels):
+    return sample.generate_enterprises(parcels, seed=5)
+
+
+@pytest.fixture(scope="module")
+def single_eff(parcels, enterprises, tmp_path_factory):
+    from dcf_spatial.land.workflow import run_efficiency
+
+    out = tmp_path_factory.mktemp("single_eff")
+    return run_efficiency(enterprises, out, parcels=parcels, as_of=AS_OF, write_map=False)
+
+
+def _same_table(expected, got, skip=()):
+    assert len(got) == len(expected)
+    for col in expected.columns:
+        if col in skip:
+            continue
+        a, b = expected[col], got[col]
+        a = a.astype(object).where(a.notna(), None).tolist()
+        b = b.astype(object).where(b.notna(), None).tolist()
+        if pd.api.types.is_float_dtype(expected[col]):
+            np.testing.assert_allclose(np.array(a, dtype=float), np.array(b, dtype=float), rtol=0, atol=0, err_msg=col)
+        else:
+            assert a == b, col
+
+
+def test_efficiency_classes_match_single_process(parcels, enterprises, single_eff, cluster, tmp_path):
+    ent_dir, par_dir = tmp_path / "ent", tmp_path / "par"
+    ent_dir.mkdir()
+    par_dir.mkdir()
+    # enterprises in 3 files, parcels in 4: a firm's parcels and its rank peers lie in other partitions
+    for i, idx in enumerate(_split(enterprises, 3)):
+        enterprises.iloc[idx].to_parquet(ent_dir / f"e{i}.parquet")
+    for i, idx in enumerate(_split(parcels, 4)):
+        parcels.iloc[idx].to_parquet(par_dir / f"p{i}.parquet")
+    summary = dengine.run_efficiency_dask(ent_dir, tmp_path / "out", parcels=par_dir, as_of=AS_OF, scheduler=cluster)
+    got_ent, got_par = dengine.read_efficiency_result(tmp_path / "out")
+    expected = single_eff["result"].reset_index(drop=True)
+    # the class cuts are global: a partition alone would rank its own firms differently
+    assert set(expected["eff_class"]) >= {"A", "B", "C", "D", "T"}
+    assert (expected["land_area_source"] == "宗地合计").any()  # land areas came from parcels in other partitions
+    _same_table(expected, got_ent)
+    assert list(got_ent["row"]) == list(range(1, len(enterprises) + 1))
+    _same(single_eff["parcels"].reset_index(drop=True), got_par)
+    assert summary["counts"] == single_eff["counts"]
+    for name, table in single_eff["low_tables"].items():
+        _same_table(table, pd.DataFrame(summary["low_tables"][name]))
+    assert summary["files"]["enterprises"] and len(summary["files"]["parcels"]) >= 4
+    assert any("合成数据" in n for n in summary["notes"])
+    assert any("示意" in n for n in summary["notes"])
+
+
+def test_efficiency_without_parcels_from_one_table(enterprises, cluster, tmp_path):
+    from dcf_spatial.land.workflow import run_efficiency
+
+    csv = tmp_path / "企业.csv"
+    enterprises.to_csv(csv, index=False, encoding="utf-8")
+    expected = run_efficiency(csv, tmp_path / "single")["result"]
+    summary = dengine.run_efficiency_dask(csv, tmp_path / "out", scheduler=cluster)
+    got, parcels_out = dengine.read_efficiency_result(tmp_path / "out")
+    assert parcels_out is None and summary["parcels"] == 0
+    _same_table(expected.reset_index(drop=True), got)
+    assert any("未提供宗地" in n for n in summary["notes"])

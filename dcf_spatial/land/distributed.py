@@ -66,16 +66,26 @@ class Partition:
     label: str = ""
 
 
-def plan_partitions(source, *, npartitions: int | None = None, store=None) -> list[Partition]:
-    """Split ``source`` into :class:`Partition` s (see the module docstring for what ``source`` may be)."""
+def plan_partitions(source, *, npartitions: int | None = None, store=None, option: str = "--parcels",
+                    table: bool = False) -> list[Partition]:
+    """Split ``source`` into :class:`Partition` s (see the module docstring for what ``source`` may be).
+
+    ``option`` names the input in messages; ``table=True`` (the enterprise table) reads a single
+    CSV/XLSX file as one partition instead of in feature slices.
+    """
     if isinstance(source, (list, tuple)):
+        if len(source) == 1:
+            return plan_partitions(source[0], npartitions=npartitions, store=store, option=option, table=table)
+        if any(str(p).startswith("pg:") for p in source):
+            raise InputError(f"{option}: give one pg:SCHEMA.TABLE, or files, not both.")
         paths = [Path(p) for p in source]
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
-            raise InputError(f"--parcels: {', '.join(missing)} not found.")
+            raise InputError(f"{option}: {', '.join(missing)} not found.")
         parts = []
         for p in paths:
-            parts += plan_partitions(p, npartitions=None, store=store) if p.suffix == ".parquet" or p.is_dir() \
+            parts += plan_partitions(p, npartitions=None, store=store, option=option) \
+                if p.suffix == ".parquet" or (p.is_dir() and p.suffix != ".gdb") \
                 else [Partition("file", str(p), label=p.name)]
         return parts
     text = str(source)
@@ -83,13 +93,15 @@ def plan_partitions(source, *, npartitions: int | None = None, store=None) -> li
         return _pg_partitions(text, npartitions or 8, store)
     path = Path(source)
     if not path.exists():
-        raise InputError(f"--parcels: {path} not found.")
+        raise InputError(f"{option}: {path} not found.")
     if path.is_dir() and not path.suffix == ".gdb":
         files = sorted(path.glob("*.parquet"))
         if not files:
-            raise InputError(f"--parcels: the folder {path} holds no .parquet files (a partitioned GeoParquet "
+            raise InputError(f"{option}: the folder {path} holds no .parquet files (a partitioned GeoParquet "
                              "dataset is a folder of them).")
         return [Partition("parquet", str(f), label=f.name) for f in files]
+    if table and path.suffix.lower() != ".parquet":
+        return [Partition("file", str(path), label=path.name)]
     if path.suffix == ".parquet":
         import pyarrow.parquet as pq
 
@@ -173,11 +185,22 @@ def _audit_frame(gdf, rows: np.ndarray, *, as_of, rules, store, code_system):
     zones = join_zones(result, store=store)
     for c in zones.columns:
         result[c] = zones[c].to_numpy() if not isinstance(zones[c].dtype, pd.StringDtype) else zones[c].array
+    result.attrs["layers_used"] = zones.attrs.get("layers_used", [])
     return result
 
 
 def _write(result, path: Path) -> None:
     result.to_parquet(path, index=False)
+
+
+def _partition_summary(result, out: str) -> dict:
+    from .workflow import synthetic_flags
+
+    return {"rows": len(result), "counts": result["status"].value_counts().to_dict(), "file": out,
+            "synthetic": int(synthetic_flags(result).sum()), "layers_used": result.attrs.get("layers_used", [])}
+
+
+_EMPTY = {"rows": 0, "counts": {}, "file": None, "synthetic": 0, "layers_used": []}
 
 
 def _audit_partition(part: Partition, offset: int, dup_ids: frozenset, out: str, *, field_map, crs, store,
@@ -191,13 +214,12 @@ def _audit_partition(part: Partition, offset: int, dup_ids: frozenset, out: str,
     dup = ids.isin(dup_ids).fillna(False).to_numpy(dtype=bool)
     held = gdf.loc[dup].assign(**{ROW_COLUMN: rows[dup]})
     keep = ~dup
-    counts = {}
-    if keep.any():
-        result = _audit_frame(gdf.loc[keep].reset_index(drop=True), rows[keep], as_of=as_of, rules=rules,
-                              store=store, code_system=code_system)
-        _write(result, Path(out))
-        counts = result["status"].value_counts().to_dict()
-    return {"rows": int(keep.sum()), "counts": counts, "file": out if keep.any() else None}, held
+    if not keep.any():
+        return dict(_EMPTY), held
+    result = _audit_frame(gdf.loc[keep].reset_index(drop=True), rows[keep], as_of=as_of, rules=rules,
+                          store=store, code_system=code_system)
+    _write(result, Path(out))
+    return _partition_summary(result, out), held
 
 
 def _audit_duplicates(held_frames, out: str, *, store, as_of, rules, code_system):
@@ -205,7 +227,7 @@ def _audit_duplicates(held_frames, out: str, *, store, as_of, rules, code_system
 
     frames = [h for h in held_frames if len(h)]
     if not frames:
-        return {"rows": 0, "counts": {}, "file": None}
+        return dict(_EMPTY)
     crs = frames[0].crs
     held = pd.concat([f.to_crs(crs) if f.crs != crs else f for f in frames], ignore_index=True)
     held = gpd.GeoDataFrame(held, geometry=frames[0].geometry.name, crs=crs).sort_values(ROW_COLUMN, kind="stable")
@@ -213,7 +235,7 @@ def _audit_duplicates(held_frames, out: str, *, store, as_of, rules, code_system
     result = _audit_frame(held.drop(columns=ROW_COLUMN).reset_index(drop=True), rows, as_of=as_of, rules=rules,
                           store=store, code_system=code_system)
     _write(result, Path(out))
-    return {"rows": len(result), "counts": result["status"].value_counts().to_dict(), "file": out}
+    return _partition_summary(result, out)
 
 
 def _client(scheduler, n_workers, dashboard: bool):
@@ -224,6 +246,65 @@ def _client(scheduler, n_workers, dashboard: bool):
     cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                            dashboard_address=":0" if dashboard else None)
     return Client(cluster), cluster
+
+
+def _check_free(paths, overwrite: bool) -> None:
+    for p in paths:
+        if p.exists() and not overwrite:
+            raise InputError(f"{p} exists. Pass --overwrite to replace it.")
+
+
+def _fresh_folder(folder: Path) -> None:
+    if folder.exists():
+        for f in folder.glob("*.parquet"):
+            f.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+def _audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_of, rules, code_system,
+                      progress: bool):
+    """The two passes of the idle audit over ``parts`` on ``client``; one GeoParquet per partition in ``folder``.
+
+    Returns ``(sizes, dup_ids, results)``: input rows per partition, the duplicated parcel ids and
+    one summary per written file (rows, status counts, file, synthetic rows, layers used).
+    """
+    from distributed import progress as show_progress
+
+    first = client.map(_ids_of, parts, field_map=field_map, crs=crs, store=store, pure=False)
+    if progress:
+        _bar(show_progress, first)
+    counted = client.gather(first)
+    sizes = [n for n, _ in counted]
+    all_ids = pd.concat([ids for _, ids in counted], ignore_index=True)
+    vc = all_ids.dropna().value_counts()
+    dup_ids = frozenset(vc.index[vc > 1])
+    offsets = np.r_[0, np.cumsum(sizes)[:-1]].astype(int)
+    _fresh_folder(folder)
+    common = dict(field_map=field_map, crs=crs, store=store, as_of=as_of, rules=rules, code_system=code_system)
+    second = [client.submit(_audit_partition, part, int(off), dup_ids, str(folder / f"part-{i:05d}.parquet"),
+                            pure=False, **common)
+              for i, (part, off) in enumerate(zip(parts, offsets))]
+    summaries = [client.submit(lambda pair: pair[0], f, pure=False) for f in second]
+    helds = [client.submit(lambda pair: pair[1], f, pure=False) for f in second]
+    dups = client.submit(_audit_duplicates, helds, str(folder / f"part-{len(parts):05d}-duplicates.parquet"),
+                         store=store, as_of=as_of, rules=rules, code_system=code_system, pure=False)
+    if progress:
+        _bar(show_progress, second + [dups])
+    results = client.gather(summaries) + [client.gather(dups)]
+    n_rows = int(sum(r["rows"] for r in results))
+    if n_rows != int(sum(sizes)):  # nothing is lost: every input row is in exactly one output file
+        raise RuntimeError(f"dask engine wrote {n_rows} rows for {sum(sizes)} input rows")
+    return sizes, dup_ids, results
+
+
+def _layers_used(results) -> list[dict]:
+    return next((r["layers_used"] for r in results if r.get("layers_used")), [])
+
+
+def _synthetic_line(n: int) -> str:
+    from .workflow import synthetic_note
+
+    return synthetic_note(pd.DataFrame({"synthetic": np.ones(n, dtype=bool)}))
 
 
 def run_idle_audit_dask(parcels, out_dir, *, as_of, scheduler: str | None = None, npartitions: int | None = None,
@@ -247,52 +328,26 @@ def run_idle_audit_dask(parcels, out_dir, *, as_of, scheduler: str | None = None
     Returns
     -------
     dict with ``files``, ``counts`` (status -> parcels), ``rows``, ``partitions``, ``dashboard``,
-    ``timings`` and ``notes``.
+    ``scheduler``, ``duplicate_ids``, ``timings`` and ``notes``.
     """
-    from distributed import progress as show_progress
-
-    from . import idle_audit
-    from .workflow import synthetic_note
+    from . import idle_audit, outputs
 
     rules = rules or idle_audit.load_rules()
     as_of = idle_audit.parse_as_of(as_of)
     store = str(store) if store is not None else None
     out_dir = Path(out_dir)
     folder, summary_path = out_dir / RESULT_FOLDER, out_dir / SUMMARY_FILE
-    for p in (folder, summary_path):
-        if p.exists() and not overwrite:
-            raise InputError(f"{p} exists. Pass --overwrite to replace it.")
+    _check_free((folder, summary_path), overwrite)
     t0 = time.perf_counter()
     parts = plan_partitions(parcels, npartitions=npartitions, store=store)
     client, cluster = _client(scheduler, n_workers, dashboard=True)
     try:
-        dashboard = client.dashboard_link
-        logger.warning("dask: %d partitions on %s; dashboard %s", len(parts), client.scheduler.address, dashboard)
-        first = client.map(_ids_of, parts, field_map=field_map, crs=crs, store=store, pure=False)
-        if progress:
-            _bar(show_progress, first)
-        counted = client.gather(first)
-        sizes = [n for n, _ in counted]
-        all_ids = pd.concat([ids for _, ids in counted], ignore_index=True)
-        vc = all_ids.dropna().value_counts()
-        dup_ids = frozenset(vc.index[vc > 1])
-        offsets = np.r_[0, np.cumsum(sizes)[:-1]].astype(int)
+        dashboard, address = client.dashboard_link, client.scheduler.address
+        logger.warning("dask: %d partitions on %s; dashboard %s", len(parts), address, dashboard)
         t1 = time.perf_counter()
-        if folder.exists():
-            for f in folder.glob("*.parquet"):
-                f.unlink()
-        folder.mkdir(parents=True, exist_ok=True)
-        common = dict(field_map=field_map, crs=crs, store=store, as_of=as_of, rules=rules, code_system=code_system)
-        second = [client.submit(_audit_partition, part, int(off), dup_ids, str(folder / f"part-{i:05d}.parquet"),
-                                pure=False, **common)
-                  for i, (part, off) in enumerate(zip(parts, offsets))]
-        summaries = [client.submit(lambda pair: pair[0], f, pure=False) for f in second]
-        helds = [client.submit(lambda pair: pair[1], f, pure=False) for f in second]
-        dups = client.submit(_audit_duplicates, helds, str(folder / f"part-{len(parts):05d}-duplicates.parquet"),
-                             store=store, as_of=as_of, rules=rules, code_system=code_system, pure=False)
-        if progress:
-            _bar(show_progress, second + [dups])
-        results = client.gather(summaries) + [client.gather(dups)]
+        sizes, dup_ids, results = _audit_parcels_on(client, parts, folder, field_map=field_map, crs=crs, store=store,
+                                                    as_of=as_of, rules=rules, code_system=code_system,
+                                                    progress=progress)
     finally:
         client.close()
         if cluster is not None:
@@ -303,24 +358,234 @@ def run_idle_audit_dask(parcels, out_dir, *, as_of, scheduler: str | None = None
         counts = counts.add(pd.Series(r["counts"], dtype=int), fill_value=0)
     counts = counts.reindex(idle_audit.STATUS_ORDER, fill_value=0).astype(int)
     n_rows = int(sum(r["rows"] for r in results))
-    if n_rows != int(sum(sizes)):  # nothing is lost: every input row is in exactly one output file
-        raise RuntimeError(f"dask engine wrote {n_rows} rows for {sum(sizes)} input rows")
     files = [r["file"] for r in results if r["file"]]
     notes = [
         f"东昌府区闲置土地审计（审计基准日 {as_of:%Y-%m-%d}），dask 分区计算：{len(parts)} 个输入分区，"
         f"{n_rows:,} 条记录，每条输入记录恰好一条结论（按 row 列对应输入行号）。",
         f"重复宗地代码 {len(dup_ids):,} 个，相关记录集中在一个分区内统一核查，均保留、未合并。",
-        "区域归属所用图层为示意图层（schematic）时，归属结果仅供参考；详见单进程引擎输出的说明。",
+        _synthetic_line(sum(r["synthetic"] for r in results)),
+        *outputs.layers_note(_layers_used(results)),
     ]
     summary = {"as_of": f"{as_of:%Y-%m-%d}", "rows": n_rows, "partitions": len(parts), "counts": counts.to_dict(),
-               "files": files, "dashboard": dashboard,
-               "timings": {"plan_and_count": round(t1 - t0, 3), "audit": round(t2 - t1, 3), "total": round(t2 - t0, 3)},
+               "files": files, "dashboard": dashboard, "scheduler": address, "duplicate_ids": len(dup_ids),
+               "layers_used": _layers_used(results),
+               "timings": {"start_cluster": round(t1 - t0, 3), "audit": round(t2 - t1, 3), "total": round(t2 - t0, 3)},
                "notes": notes}
-    if files and _has_column(files[0], "synthetic"):
-        summary["notes"].append(synthetic_note(pd.read_parquet(files[0], columns=["synthetic"])))
     summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     logger.info("dask idle audit: %d parcels in %d partitions, %.1f s", n_rows, len(parts), t2 - t0)
     return summary
+
+
+# --- the efficiency audit (亩产效益) ----------------------------------------------------------------
+EFFICIENCY_ENTERPRISES = "efficiency_enterprises.parquet"
+EFFICIENCY_PARCELS = "efficiency_parcels.parquet"
+EFFICIENCY_SUMMARY = "efficiency_summary.json"
+#: the per-parcel columns the enterprise side needs: land areas, largest parcel's zones, 低效用地
+SLIM_COLUMNS = ("row", "credit_code", "area_mu", "township_zh", "cluster_zh", "park_zh", "status")
+
+
+def _read_table_partition(part: Partition, *, field_map=None, store=None) -> pd.DataFrame:
+    """One partition of the enterprise table (no geometry needed), ``enterprises`` aliases applied."""
+    from .. import io as dcf_io
+
+    if part.kind == "file":
+        return dcf_io.read_table(part.path, field_map=field_map, aliases="enterprises")
+    if part.kind == "parquet":
+        import pyarrow.parquet as pq
+
+        f = pq.ParquetFile(part.path)
+        groups = range(f.num_row_groups) if part.stop is None else range(part.start, part.stop)
+        df = f.read_row_groups(list(groups)).to_pandas()
+    elif part.kind == "pg":
+        from ..stores.postgis import read_pg_table
+
+        df = pd.DataFrame(read_pg_table(part.path, store=store, pages=(part.start, part.stop)))
+    else:
+        import pyogrio
+
+        df = pd.DataFrame(pyogrio.read_dataframe(part.path, skip_features=part.start,
+                                                 max_features=part.stop - part.start, read_geometry=False))
+    out, _notes = dcf_io.apply_aliases(df.reset_index(drop=True), "enterprises", field_map)
+    return out
+
+
+def _slim(path: str) -> pd.DataFrame:
+    """The columns of an audited partition the enterprise side needs (no geometry)."""
+    df = pd.read_parquet(path, columns=list(SLIM_COLUMNS))
+    for c in ("township_zh", "cluster_zh", "park_zh", "status"):
+        df[c] = df[c].astype("category")
+    return df
+
+
+def _mark_low(path: str, latest: pd.DataFrame) -> dict:
+    """Third pass: add ``low_efficiency`` and ``eff_class_zh`` to an audited partition, as the
+    single-process engine does (``latest``: each credit code's class in its latest year)."""
+    import geopandas as gpd
+
+    from . import efficiency
+
+    gdf = gpd.read_parquet(path)
+    low = efficiency.low_efficiency_parcels(gdf, latest)
+    gdf["low_efficiency"] = low.to_numpy()
+    cmap = latest.set_index("credit_code")["eff_class_zh"]
+    gdf["eff_class_zh"] = gdf["credit_code"].astype("string").str.upper().map(cmap).astype("string").fillna("无企业记录")
+    _write(gdf, Path(path))
+    return {"rows": len(gdf), "low": int((low != "").sum())}
+
+
+def run_efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler: str | None = None,
+                        npartitions: int | None = None, n_workers: int = 2, scoring=None, field_map=None,
+                        parcel_field_map=None, crs=None, code_system: str = "auto", store=None,
+                        overwrite: bool = False, progress: bool = False) -> dict:
+    """亩产效益 classes on a dask cluster, identical row for row to :func:`~dcf_spatial.land.workflow.run_efficiency`.
+
+    The classes are ranks over *all* enterprises of a year (A the top 20 %, D the bottom 5 % by
+    default), so the work is split in steps:
+
+    1. the parcels (optional; any input :func:`plan_partitions` takes) are audited for idleness and
+       joined to their zones partition by partition, on the workers, exactly as
+       :func:`run_idle_audit_dask` does (the parcel join is done per partition);
+    2. each partition sends back only a slim table (row, credit code, area in 亩, zone names,
+       status — no geometry); the enterprise table's partitions are read on the workers;
+    3. on the client, the single-process functions, unchanged, give every enterprise its land area
+       from its parcels, its indicators and score, and the global class cuts per year
+       (:func:`~dcf_spatial.land.efficiency.classify`), its zones and 低效用地 by zone;
+    4. each parcel partition gets its ``low_efficiency`` and ``eff_class_zh`` columns on the workers.
+
+    Outputs in ``out_dir``: ``efficiency_enterprises.parquet/`` (the classed enterprise rows, one
+    file per enterprise partition, each row with its input ``row``), ``efficiency_parcels.parquet/``
+    (with parcels) and ``efficiency_summary.json`` (counts, 低效用地 tables, notes, timings).
+    ``as_of`` (the idle audit's date) defaults to today, as in the single engine.
+    """
+    from . import efficiency, idle_audit, outputs
+    from .parcels import validate_enterprises
+
+    cfg = efficiency.load_scoring(scoring)
+    rules = idle_audit.load_rules()
+    store = str(store) if store is not None else None
+    out_dir = Path(out_dir)
+    ent_folder, par_folder, summary_path = (out_dir / EFFICIENCY_ENTERPRISES, out_dir / EFFICIENCY_PARCELS,
+                                            out_dir / EFFICIENCY_SUMMARY)
+    _check_free((ent_folder, summary_path) + ((par_folder,) if parcels is not None else ()), overwrite)
+    t0 = time.perf_counter()
+    ent_parts = plan_partitions(enterprises, npartitions=npartitions, store=store, option="--enterprises", table=True)
+    par_parts = plan_partitions(parcels, npartitions=npartitions, store=store) if parcels is not None else []
+    as_of_ts = idle_audit.parse_as_of(as_of if as_of is not None else pd.Timestamp.today())
+    client, cluster = _client(scheduler, n_workers, dashboard=True)
+    t = {}
+    try:
+        dashboard, address = client.dashboard_link, client.scheduler.address
+        logger.warning("dask: %d enterprise and %d parcel partitions on %s; dashboard %s", len(ent_parts),
+                       len(par_parts), address, dashboard)
+        t["start_cluster"] = time.perf_counter()
+        ent_futures = client.map(_read_table_partition, ent_parts, field_map=field_map, store=store, pure=False)
+        slim, results, dup_ids, files = None, [], frozenset(), []
+        if par_parts:
+            _sizes, dup_ids, results = _audit_parcels_on(
+                client, par_parts, par_folder, field_map=parcel_field_map, crs=crs, store=store, as_of=as_of_ts,
+                rules=rules, code_system=code_system, progress=progress)
+            files = [r["file"] for r in results if r["file"]]
+            slim = pd.concat(client.gather(client.map(_slim, files, pure=False)), ignore_index=True)
+            slim = slim.sort_values("row", kind="stable").reset_index(drop=True)
+        t["parcels"] = time.perf_counter()
+        raw = client.gather(ent_futures)
+        ent_sizes = [len(r) for r in raw]
+        ent = validate_enterprises(pd.concat(raw, ignore_index=True), source=", ".join(p.label for p in ent_parts))
+        del raw
+        ent = efficiency.attach_land_area(ent, slim)
+        classed = efficiency.classify(ent, scoring=cfg)
+        z = efficiency.enterprise_zones(classed, slim)
+        for c in z.columns:
+            classed[c] = z[c].array
+        low_tables = {}
+        latest = classed.sort_values("year", na_position="first").drop_duplicates("credit_code", keep="last")
+        latest = latest[["credit_code", "year", "eff_class", "eff_class_zh"]]
+        if slim is not None:
+            low = efficiency.low_efficiency_parcels(slim, classed)
+            for by, name in (("township_zh", "按镇街"), ("cluster_zh", "按集聚区"), ("park_zh", "按园区")):
+                low_tables[name] = efficiency.low_efficiency_by_zone(slim, low, by=by)
+            marks = client.map(_mark_low, files, latest=latest, pure=False)
+            if progress:
+                from distributed import progress as show_progress
+
+                _bar(show_progress, marks)
+            marked = client.gather(marks)
+            if sum(m["rows"] for m in marked) != len(slim):  # pragma: no cover - a lost write
+                raise RuntimeError("dask engine: the 低效用地 pass did not rewrite every parcel")
+        t["classes"] = time.perf_counter()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    _fresh_folder(ent_folder)
+    ent_files = []
+    bounds = np.r_[0, np.cumsum(ent_sizes)].astype(int)
+    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+        if b > a:
+            f = ent_folder / f"part-{i:05d}.parquet"
+            _write_table(classed.iloc[a:b], f)
+            ent_files.append(str(f))
+    t["write"] = time.perf_counter()
+    counts = classed["eff_class"].value_counts().reindex(list(efficiency.CLASS_ORDER), fill_value=0)
+    layers_used = _layers_used(results)
+    from .workflow import synthetic_note
+
+    notes = [
+        "东昌府区工业企业亩产效益评价（dask 分区计算）——规划依据：第十章第四节（要素保障政策：用好“亩产效益”评价结果，"
+        "加大A类、B类企业支持力度，倒逼C、D类企业提升资源要素利用效率）；低效用地盘活见第九章第四节。",
+        f"企业表 {len(ent_parts)} 个分区，共 {len(classed):,} 行，输出 {len(classed):,} 行（重复信用代码不合并；"
+        "分类按全部企业同一年度的排名一次划定，与单进程引擎逐行一致）。",
+        synthetic_note(classed),
+    ]
+    if slim is not None:
+        notes += [f"宗地 {len(par_parts)} 个分区，{len(slim):,} 宗，闲置状态按基准日 {as_of_ts:%Y-%m-%d} 审计"
+                  f"（{'指定' if as_of is not None else '未指定 --as-of，取今天'}）；重复宗地代码 {len(dup_ids):,} 个，均保留。",
+                  _synthetic_line(sum(r["synthetic"] for r in results)),
+                  *outputs.layers_note(layers_used),
+                  "低效用地 = D类企业（最近年度）的宗地 + 闲置土地（闲置、满两年可收回、开发不足中止满一年），每宗只计一次，按区域汇总面积（亩）。"]
+    else:
+        notes.append("未提供宗地（--parcels）：用地面积取企业填报值，区域汇总与低效用地无法计算。")
+    summary = {"rows": len(classed), "parcels": 0 if slim is None else len(slim),
+               "partitions": {"enterprises": len(ent_parts), "parcels": len(par_parts)},
+               "as_of": f"{as_of_ts:%Y-%m-%d}" if slim is not None else None,
+               "counts": {k: int(v) for k, v in counts.items()},
+               "class_names_zh": {k: v["name_zh"] for k, v in cfg["classes"].items()},
+               "low_tables": {k: v.to_dict(orient="records") for k, v in low_tables.items()},
+               "files": {"enterprises": ent_files, "parcels": files}, "dashboard": dashboard, "scheduler": address,
+               "layers_used": layers_used,
+               "timings": {k: round(v - t0, 3) for k, v in t.items()}, "notes": [n for n in notes if n]}
+    summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    logger.info("dask efficiency audit: %d enterprise rows, %d parcels, %.1f s", len(classed), summary["parcels"],
+                time.perf_counter() - t0)
+    return summary
+
+
+def _write_table(df: pd.DataFrame, path: Path) -> None:
+    """Parquet of a table whose user columns may mix types (kept as text where they do)."""
+    try:
+        df.to_parquet(path, index=False)
+    except (ValueError, TypeError, ArithmeticError) as exc:  # pyarrow: mixed types in an object column
+        import pyarrow as pa
+
+        fixed = df.copy()
+        for c in fixed.columns:
+            if fixed[c].dtype == object:
+                try:
+                    pa.array(fixed[c])
+                except (pa.ArrowInvalid, pa.ArrowTypeError):
+                    fixed[c] = fixed[c].astype("string")
+        logger.info("%s: mixed-type columns written as text (%s)", path, exc)
+        fixed.to_parquet(path, index=False)
+
+
+def read_efficiency_result(out_dir) -> tuple[pd.DataFrame, "gpd.GeoDataFrame | None"]:
+    """The classed enterprises and (with parcels) the marked parcels written by
+    :func:`run_efficiency_dask`, each in input order (by ``row``)."""
+    out_dir = Path(out_dir)
+    ent = pd.concat([pd.read_parquet(f) for f in sorted((out_dir / EFFICIENCY_ENTERPRISES).glob("*.parquet"))],
+                    ignore_index=True).sort_values("row", kind="stable").reset_index(drop=True)
+    folder = out_dir / EFFICIENCY_PARCELS
+    return ent, (_read_folder(folder) if folder.exists() and any(folder.glob("*.parquet")) else None)
 
 
 def _bar(show_progress, futures) -> None:
@@ -333,17 +598,14 @@ def _bar(show_progress, futures) -> None:
     print(file=sys.stderr)
 
 
-def _has_column(path, name: str) -> bool:
-    import pyarrow.parquet as pq
-
-    return name in pq.read_schema(path).names
-
-
 def read_result(out_dir):
     """The audited parcels written by :func:`run_idle_audit_dask`, in input order (by ``row``)."""
+    return _read_folder(Path(out_dir) / RESULT_FOLDER)
+
+
+def _read_folder(folder: Path):
     import geopandas as gpd
 
-    folder = Path(out_dir) / RESULT_FOLDER
     frames = [gpd.read_parquet(f) for f in sorted(folder.glob("*.parquet"))]
     out = pd.concat(frames, ignore_index=True)
     out = gpd.GeoDataFrame(out, geometry=frames[0].geometry.name, crs=frames[0].crs)
