@@ -706,10 +706,18 @@ def _points_from_table(df, lines, *, x, y, where, notes, issues):
         geoms = shapely.from_wkt(np.where(text == "", None, text), on_invalid="ignore")
         bad = np.flatnonzero(shapely.is_missing(geoms) & (text != ""))
         if len(bad):
-            issues.add(bad, f"{xcol} 列不是有效的 WKT")
+            def why(p) -> str:
+                try:
+                    shapely.from_wkt(text[p])
+                except Exception as exc:  # shapely.errors.GEOSException: the parser's own reason
+                    return f"（{str(exc).split(':', 1)[-1].strip()}）"
+                return ""
+
+            issues.add(bad, lambda p: f"{xcol} 列不是有效的 WKT{why(p)}；面须闭合（首尾坐标相同），"
+                                      "例：POLYGON((115.9 36.4, 115.91 36.4, 115.91 36.41, 115.9 36.4))")
             notes.append(f"{len(bad)} 行的 {xcol} 不是有效的 WKT：{issues.rows(bad)}")
         notes.append(f"几何取自 WKT 列 {xcol}")
-        return gpd.GeoDataFrame(df, geometry=geoms, crs=None), (xcol, xcol), False
+        return gpd.GeoDataFrame(df, geometry=geoms, crs=None), (f"{xcol}（x）", f"{xcol}（y）"), False
     if kind == "combined":
         parts = df[xcol].astype("string").str.strip().str.split(r"[,，;；\s]+", n=1, expand=True, regex=True)
         parts = parts.reindex(columns=[0, 1])

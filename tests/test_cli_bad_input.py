@@ -449,3 +449,14 @@ def test_unknown_encoding_is_refused_up_front(dcf, site_store, tmp_path):
     csv.write_text("经度,纬度,行业\n115.9,36.4,轴承\n", encoding="utf-8")
     code, _, err = dcf(site_store, "site", "check", "--batch", csv, "--encoding", "gbk2")
     assert code == 2 and "--encoding" in error_line(err) and "gbk2" in error_line(err) and "utf-8" in error_line(err)
+
+
+def test_batch_row_with_unclosed_wkt_polygon_is_kept_with_the_reason(dcf, site_store, tmp_path):
+    (lon, lat) = IN_PARK
+    csv = tmp_path / "wkt.csv"
+    csv.write_text(f'WKT,行业\n"POLYGON((1 2, 3 4))",轴承\n"POINT({lon} {lat})",轴承\n', encoding="utf-8")
+    code, out, _ = dcf(site_store, "site", "check", "--batch", csv, "--json")
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == 2
+    assert rows[0]["status"] == "error" and "WKT" in rows[0]["error"] and "闭合" in rows[0]["error"]
+    assert rows[1]["verdict"] == "fits"
