@@ -190,3 +190,24 @@ def test_efficiency_without_parcels_from_one_table(enterprises, cluster, tmp_pat
     assert parcels_out is None and summary["parcels"] == 0
     _same_table(expected.reset_index(drop=True), got)
     assert any("未提供宗地" in n for n in summary["notes"])
+
+
+def test_efficiency_with_postgis_parcels_matches_single_process(parcels, enterprises, cluster, tmp_path, request):
+    from dcf_spatial.land.workflow import run_efficiency
+    from dcf_spatial.stores.postgis import write_pg_table
+
+    url = new_store("postgis", tmp_path, request)
+    catalog.copy_store(catalog.settings.store, url)
+    write_pg_table(parcels, "pg:bureau.parcels", store=url)
+    expected = run_efficiency(enterprises, tmp_path / "single", parcels=parcels, as_of=AS_OF, write_map=False,
+                              store=url)
+    ent = tmp_path / "enterprises.parquet"
+    enterprises.to_parquet(ent, row_group_size=100)
+    summary = dengine.run_efficiency_dask(ent, tmp_path / "out", parcels="pg:bureau.parcels", as_of=AS_OF,
+                                          scheduler=cluster, store=url, npartitions=3)
+    assert summary["partitions"]["parcels"] > 1 and summary["partitions"]["enterprises"] > 1
+    got_ent, got_par = dengine.read_efficiency_result(tmp_path / "out")
+    _same_table(expected["result"].reset_index(drop=True), got_ent)
+    _same(expected["parcels"].reset_index(drop=True), got_par)
+    lines = "\n".join(dengine.describe_efficiency(summary))
+    assert "监控面板" in lines and "efficiency_parcels.parquet" in lines and "efficiency_summary.json" in lines

@@ -197,10 +197,11 @@ def _partition_summary(result, out: str) -> dict:
     from .workflow import synthetic_flags
 
     return {"rows": len(result), "counts": result["status"].value_counts().to_dict(), "file": out,
+            "areas": result.groupby("status")["area_mu"].sum().to_dict(), "fee_wan": float(result["fee_wan"].sum()),
             "synthetic": int(synthetic_flags(result).sum()), "layers_used": result.attrs.get("layers_used", [])}
 
 
-_EMPTY = {"rows": 0, "counts": {}, "file": None, "synthetic": 0, "layers_used": []}
+_EMPTY = {"rows": 0, "counts": {}, "file": None, "synthetic": 0, "layers_used": [], "areas": {}, "fee_wan": 0.0}
 
 
 def _audit_partition(part: Partition, offset: int, dup_ids: frozenset, out: str, *, field_map, crs, store,
@@ -357,6 +358,9 @@ def run_idle_audit_dask(parcels, out_dir, *, as_of, scheduler: str | None = None
     for r in results:
         counts = counts.add(pd.Series(r["counts"], dtype=int), fill_value=0)
     counts = counts.reindex(idle_audit.STATUS_ORDER, fill_value=0).astype(int)
+    areas = pd.Series(dtype=float)
+    for r in results:
+        areas = areas.add(pd.Series(r["areas"], dtype=float), fill_value=0)
     n_rows = int(sum(r["rows"] for r in results))
     files = [r["file"] for r in results if r["file"]]
     notes = [
@@ -367,7 +371,10 @@ def run_idle_audit_dask(parcels, out_dir, *, as_of, scheduler: str | None = None
         *outputs.layers_note(_layers_used(results)),
     ]
     summary = {"as_of": f"{as_of:%Y-%m-%d}", "rows": n_rows, "partitions": len(parts), "counts": counts.to_dict(),
-               "files": files, "dashboard": dashboard, "scheduler": address, "duplicate_ids": len(dup_ids),
+               "area_mu": {k: round(float(v), 4) for k, v in areas.items()},
+               "fee_wan": round(sum(r["fee_wan"] for r in results), 4),
+               "files": files, "summary_file": str(summary_path), "dashboard": dashboard, "scheduler": address,
+               "duplicate_ids": len(dup_ids),
                "layers_used": _layers_used(results),
                "timings": {"start_cluster": round(t1 - t0, 3), "audit": round(t2 - t1, 3), "total": round(t2 - t0, 3)},
                "notes": notes}
@@ -551,9 +558,10 @@ def run_efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, sched
                "counts": {k: int(v) for k, v in counts.items()},
                "class_names_zh": {k: v["name_zh"] for k, v in cfg["classes"].items()},
                "low_tables": {k: v.to_dict(orient="records") for k, v in low_tables.items()},
-               "files": {"enterprises": ent_files, "parcels": files}, "dashboard": dashboard, "scheduler": address,
-               "layers_used": layers_used,
-               "timings": {k: round(v - t0, 3) for k, v in t.items()}, "notes": [n for n in notes if n]}
+               "files": {"enterprises": ent_files, "parcels": files}, "summary_file": str(summary_path),
+               "dashboard": dashboard, "scheduler": address, "layers_used": layers_used,
+               "timings": {**{k: round(v - t0, 3) for k, v in t.items()}, "total": round(time.perf_counter() - t0, 3)},
+               "notes": [n for n in notes if n]}
     summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     logger.info("dask efficiency audit: %d enterprise rows, %d parcels, %.1f s", len(classed), summary["parcels"],
                 time.perf_counter() - t0)
@@ -586,6 +594,57 @@ def read_efficiency_result(out_dir) -> tuple[pd.DataFrame, "gpd.GeoDataFrame | N
                     ignore_index=True).sort_values("row", kind="stable").reset_index(drop=True)
     folder = out_dir / EFFICIENCY_PARCELS
     return ent, (_read_folder(folder) if folder.exists() and any(folder.glob("*.parquet")) else None)
+
+
+# --- what the CLI prints ----------------------------------------------------------------------------
+def input_source(values):
+    """The ``--parcels``/``--enterprises`` value(s) of the CLI as a runner's input: one path or
+    ``pg:SCHEMA.TABLE`` as given, several as a list of paths."""
+    values = [str(v) for v in (values if isinstance(values, (list, tuple)) else [values])]
+    return values[0] if len(values) == 1 else values
+
+
+def describe_idle(summary: dict) -> list[str]:
+    """The Chinese lines ``dcf audit idle --engine dask`` prints: counts, files, dashboard."""
+    from .idle_audit import STATUS_ORDER, STATUS_ZH
+
+    lines = [f"闲置土地审计（dask 引擎，基准日 {summary['as_of']}）：{summary['partitions']} 个输入分区，"
+             f"输入 {summary['rows']:,} 宗，输出 {summary['rows']:,} 条结论"]
+    lines += [f"  {STATUS_ZH[s]:<16} {summary['counts'][s]:>8,} 宗  {summary['area_mu'].get(s, 0):>12,.1f} 亩"
+              for s in STATUS_ORDER if summary["counts"].get(s)]
+    lines.append(f"  土地闲置费合计 {summary['fee_wan']:,.2f} 万元；重复宗地代码 {summary['duplicate_ids']:,} 个（均保留、未合并）")
+    return lines + _describe_run(summary, summary["files"])
+
+
+def describe_efficiency(summary: dict) -> list[str]:
+    """The Chinese lines ``dcf audit efficiency --engine dask`` prints."""
+    parts = summary["partitions"]
+    lines = [f"亩产效益评价（dask 引擎）：企业表 {parts['enterprises']} 个分区、{summary['rows']:,} 行，输出 {summary['rows']:,} 行；"
+             f"宗地 {parts['parcels']} 个分区、{summary['parcels']:,} 宗"]
+    names = summary["class_names_zh"]
+    lines += [f"  {names.get(k, k):<10} {n:>8,} 家" for k, n in summary["counts"].items()]
+    table = summary["low_tables"].get("按集聚区")
+    if table:
+        low, d, idle = (sum(r[k] for r in table) for k in ("low_area_mu", "d_area_mu", "idle_area_mu"))
+        lines.append(f"  低效用地合计 {low:,.1f} 亩（D类企业用地 {d:,.1f} 亩，闲置土地 {idle:,.1f} 亩）")
+    files = summary["files"]["enterprises"] + summary["files"]["parcels"]
+    return lines + _describe_run(summary, files)
+
+
+def _describe_run(summary: dict, files: list[str]) -> list[str]:
+    lines = [f"注意：{n}" for n in summary["notes"] if "合成数据】" in n][:1]
+    schematic = [lay["layer_id"] for lay in summary.get("layers_used", []) if "schematic" in str(lay.get("provenance"))]
+    if schematic:
+        lines.append(f"注意：区域归属所用图层 {'、'.join(schematic)} 为示意图层，分区汇总仅供参考（详见汇总文件的说明）。")
+    lines.append(f"dask 调度器 {summary['scheduler']}；监控面板 {summary['dashboard'] or '（未开启）'}；"
+                 f"用时 {summary['timings'].get('total', max(summary['timings'].values(), default=0)):.1f} 秒")
+    folders = sorted({str(Path(f).parent) for f in files if f.endswith(".parquet")})
+    lines.append(f"输出（{len(files)} 个文件）：")
+    for folder in folders:
+        n = sum(1 for f in files if str(Path(f).parent) == folder)
+        lines.append(f"  {folder}/ （{n} 个 GeoParquet/Parquet 分区文件）")
+    lines.append(f"  {summary['summary_file']} （计数、说明、用时）")
+    return lines
 
 
 def _bar(show_progress, futures) -> None:
