@@ -198,12 +198,12 @@ def test_efficiency_with_postgis_parcels_matches_single_process(parcels, enterpr
 
     url = new_store("postgis", tmp_path, request)
     catalog.copy_store(catalog.settings.store, url)
-    write_pg_table(parcels, "pg:bureau.parcels", store=url)
+    spec = write_pg_table(parcels, "pg:parcels", store=url)  # pg:SCHEMA.TABLE in the test's own schema
     expected = run_efficiency(enterprises, tmp_path / "single", parcels=parcels, as_of=AS_OF, write_map=False,
                               store=url)
     ent = tmp_path / "enterprises.parquet"
     enterprises.to_parquet(ent, row_group_size=100)
-    summary = dengine.run_efficiency_dask(ent, tmp_path / "out", parcels="pg:bureau.parcels", as_of=AS_OF,
+    summary = dengine.run_efficiency_dask(ent, tmp_path / "out", parcels=spec, as_of=AS_OF,
                                           scheduler=cluster, store=url, npartitions=3)
     assert summary["partitions"]["parcels"] > 1 and summary["partitions"]["enterprises"] > 1
     got_ent, got_par = dengine.read_efficiency_result(tmp_path / "out")
