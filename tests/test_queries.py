@@ -230,9 +230,12 @@ def test_cli_batch_keeps_every_row(run, tmp_path):
     r = run("site", "check", "--batch", str(csv), "-o", str(out))
     assert r.exit_code == 0, r.output
     df = pd.read_excel(out, sheet_name="核查结果")
-    assert list(df["row"]) == [1, 2, 3, 4]
-    assert list(df["verdict_zh"]) == ["符合", "无法核查", "不在规划范围", "无法核查"]
-    assert df["error"].fillna("").str.len().tolist()[1] > 0 and "外星飞碟" in df["error"].iloc[3]
+    assert list(df["记录序号"]) == [1, 2, 3, 4] and list(df["项目名称"]) == ["甲", "乙", "丙", "丁"]
+    assert list(df["结论"]) == ["符合", "无法核查", "不在规划范围", "无法核查"]
+    assert list(df["核查状态"]) == ["已核查", "无法核查", "已核查", "无法核查"]
+    errors = df["无法核查的原因"].fillna("")
+    assert errors.str.len().tolist()[1] > 0 and "外星飞碟" in errors.iloc[3]
+    assert not [c for c in df.columns if c.isascii()]  # Chinese headers only
     notes = pd.read_excel(out, sheet_name="数据说明")
     assert "示意" in notes.iloc[0, 0]
 
@@ -299,7 +302,7 @@ def test_cli_query_with_a_file_and_xlsx_batch(run, tmp_path):
     r2 = run("site", "check", "--batch", str(xlsx), "-o", str(out))
     assert r2.exit_code == 0, r2.output
     res = pd.read_csv(out)
-    assert list(res["verdict"]) == ["fits", "does_not_fit"]
+    assert list(res["结论代码"]) == ["fits", "does_not_fit"] and list(res["结论"]) == ["符合", "不符合"]
     r3 = run("site", "check", "--batch", str(xlsx), "-o", str(out))
     assert r3.exit_code == 2 and "--overwrite" in r3.output
 

@@ -182,15 +182,18 @@ def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, d
 
 
 def _write_table(table, sites, results, output: Path):
+    from ..queries.site_check import results_table_zh
+
+    names = sites["name"].astype("string").fillna("").to_numpy() if "name" in sites.columns else None
     suffix = output.suffix.lower()
     if suffix == ".csv":
-        table.to_csv(output, index=False, encoding="utf-8-sig")
+        results_table_zh(results, names).to_csv(output, index=False, encoding="utf-8-sig")
     elif suffix == ".xlsx":
         import pandas as pd
 
         prov = next((r["provenance"] for r in results if r.get("status") == "ok"), None)
         with pd.ExcelWriter(output) as xl:
-            table.to_excel(xl, sheet_name="核查结果", index=False)
+            results_table_zh(results, names).to_excel(xl, sheet_name="核查结果", index=False)
             pd.DataFrame({"说明": [prov["note_zh"] if prov else "",
                                    "结论取值：符合 / 有条件符合 / 不符合 / 不在规划范围 / 无法核查（见 error 列）"]}
                          ).to_excel(xl, sheet_name="数据说明", index=False)

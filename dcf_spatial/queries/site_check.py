@@ -499,6 +499,26 @@ def check_sites(sites, industries, *, figures=None, context: PlanContext | None 
     return out
 
 
+#: results_table column -> the Chinese header of the CSV/XLSX a planner opens
+RESULT_COLUMNS_ZH = {
+    "row": "记录序号", "status": "核查状态", "error": "无法核查的原因", "verdict": "结论代码", "verdict_zh": "结论",
+    "industry_codes": "行业代码（GB/T 4754-2017）", "industry_zh": "行业", "area_mu": "面积（亩）",
+    "townships": "所在镇（街道）及占比", "zones": "涉及分区及占比", "nearest_designated": "对口分区（最近）",
+    "reasons": "判定理由", "indicators": "用地控制指标", "provenance_note": "数据说明",
+}
+STATUS_ZH = {"ok": "已核查", "error": "无法核查"}
+
+
+def results_table_zh(results: list[dict], names=None):
+    """:func:`results_table` with Chinese headers and statuses, for the files people open;
+    ``names`` (the input's project names, one per row) is put beside the record number."""
+    table = results_table(results)
+    table["status"] = table["status"].map(STATUS_ZH).fillna(table["status"])
+    if names is not None and len(names) == len(table):
+        table.insert(1, "name", list(names))
+    return table.rename(columns={**RESULT_COLUMNS_ZH, "name": "项目名称"})
+
+
 def results_table(results: list[dict]):
     """Flatten check results to a DataFrame with Chinese-readable text columns (one row per site)."""
     import pandas as pd
