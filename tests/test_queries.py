@@ -320,3 +320,14 @@ def test_cli_maps_are_written_with_verdicts_and_provenance(run, tmp_path):
     assert "范围内" in html2 and "范围外" in html2
     again = run("query", "within", "industrial_clusters", "service_core", "--km", "5", "--map", str(m2))
     assert again.exit_code == 2
+
+
+def test_cli_available_csv_has_chinese_headers_and_says_synthetic(run, tmp_path):
+    out = tmp_path / "可用地.csv"
+    r = run("query", "available", "--zone", "park.zhengjia.bearing", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    df = pd.read_csv(out)
+    assert {"序号", "分区", "面积（亩）", "距分区中心（km）"} <= set(df.columns)
+    assert not [c for c in df.columns if c.isascii()]
+    assert set(df["基于合成宗地数据（合成数据）"]) == {"是"}
+    assert list(df["序号"]) == sorted(df["序号"]) and df["面积（亩）"].is_monotonic_decreasing

@@ -249,6 +249,12 @@ def _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, *, title, k
     click.echo(note)
 
 
+#: available-land columns -> Chinese headers of the CSV
+AVAILABLE_COLUMNS_ZH = {"rank": "序号", "zone_id": "分区编号", "zone_name_zh": "分区", "area_mu": "面积（亩）",
+                        "area_ha": "面积（公顷）", "distance_km": "距分区中心（km）",
+                        "synthetic": "基于合成宗地数据（合成数据）"}
+
+
 @query.command()
 @click.option("--zone", "zone_id", help="分区 id（如 park.zhengjia.bearing、cluster.guangping）；缺省为四大工业集聚区。")
 @click.option("--min-mu", type=float, help="最小地块面积（亩），缺省见 plan_rules.json。")
@@ -292,8 +298,12 @@ def available(zone_id, min_mu, parcels_file, crs, reader, output, map_path, base
     zone_note = f"分区图层：{plots.attrs.get('zones_title_zh', '')}（{plots.attrs.get('provenance', '')}）"
     if output:
         suffix = output.suffix.lower()
-        if suffix == ".csv":
-            plots.drop(columns=plots.geometry.name).to_csv(output, index=False, encoding="utf-8-sig")
+        if suffix == ".csv":  # a table people open: Chinese headers
+            table = plots.drop(columns=plots.geometry.name)
+            if "synthetic" in table.columns:
+                table["synthetic"] = table["synthetic"].map({True: "是", False: "否"})
+            table = table.rename(columns=AVAILABLE_COLUMNS_ZH)
+            table.to_csv(output, index=False, encoding="utf-8-sig")
         else:
             plots.to_file(output, driver="GeoJSON" if suffix in (".geojson", ".json") else "GPKG")
         click.echo(f"候选地块已写出：{output}", err=True)
