@@ -646,7 +646,8 @@ def _coordinate_columns(df, x, y, where):
         missing = [c for c in (x, y) if c is None or c not in cols]
         if missing:
             raise InputError(
-                f"{where}：指定的坐标列 {missing} 不存在（需要同时给出 x= 和 y=）。现有列：{', '.join(map(str, cols))}。"
+                f"{where}：指定的坐标列 {'、'.join('（未给出）' if c is None else str(c) for c in missing)} 不存在"
+                f"（经度、纬度两列都要给出：--field lon=<列> --field lat=<列>；Python：x=, y=）。现有列：{', '.join(map(str, cols))}。"
             )
         return "explicit", x, y
     by_norm = {}
