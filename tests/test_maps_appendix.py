@@ -416,3 +416,18 @@ def test_web_map_labels_each_piece_of_a_two_piece_zone(maps_dir):
     (agri,) = [p for p in payloads if p.get("title") == "农业示范区"]
     names = [t for _, _, t in agri["labels"]]
     assert names.count("高标准蔬菜产业示范区") == 2 and names.count("现代中药产业示范区") == 1
+
+
+@needs_chromium()
+def test_legend_never_covers_the_layer_list_in_a_small_window(maps_dir):
+    """Fig. 1 has the longest legend and layer list; in a laptop-sized window the legend must scroll
+    inside the height the layer list leaves free instead of covering its last entries."""
+    _, result = maps_dir
+    rep = open_offline(result["fig1"]["html"], size=(1280, 720), evaluate={
+        "boxes": """(() => { const r = e => { const b = document.querySelector(e).getBoundingClientRect();
+                      return [b.top, b.bottom]; };
+                      return [r('.leaflet-control-layers'), r('.dcf-legend')]; })()""",
+    })
+    (list_top, list_bottom), (legend_top, legend_bottom) = rep.evaluated["boxes"]
+    assert list_bottom <= legend_top, rep.evaluated["boxes"]
+    assert legend_bottom <= 720

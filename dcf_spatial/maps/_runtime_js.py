@@ -341,6 +341,15 @@ var dcf = (function () {
           }
         }
         for (var m = 0; m < cfg.notes.length; m++) { box.appendChild(el('div', 'dcf-legend-note', cfg.notes[m])); }
+        // The legend shares the right edge with the layer list: give it only the height the list
+        // leaves free (it scrolls inside), so that neither covers the other in a small window.
+        function fit() {
+          var list = map.getContainer().querySelector('.leaflet-control-layers');
+          var taken = list ? list.offsetHeight + 30 : 0;
+          box.style.maxHeight = Math.max(120, map.getSize().y - taken - 30) + 'px';
+        }
+        setTimeout(fit, 0);
+        map.on('resize', fit);
         return box;
       }
     });
