@@ -460,3 +460,12 @@ def test_batch_row_with_unclosed_wkt_polygon_is_kept_with_the_reason(dcf, site_s
     assert code == 0 and len(rows) == 2
     assert rows[0]["status"] == "error" and "WKT" in rows[0]["error"] and "闭合" in rows[0]["error"]
     assert rows[1]["verdict"] == "fits"
+
+
+def test_a_data_error_is_one_line_without_the_usage_block(dcf, site_store, tmp_path):
+    header = tmp_path / "表头.csv"
+    header.write_text("经度,纬度,行业\n", encoding="utf-8")
+    code, out, err = dcf(site_store, "site", "check", "--batch", header)
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == [error_line(err)]
+    assert err.startswith("错误 Error: --batch：") and "Usage:" not in err

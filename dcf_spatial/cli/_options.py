@@ -66,14 +66,23 @@ def reader_options(f):
 _LEADING_OPTION = re.compile(r"^(--[a-z][a-z0-9-]*)\s*[:：]\s*")
 
 
-def input_error(exc, param_hint: str) -> click.BadParameter:
-    """A reader's :class:`~dcf_spatial.errors.InputError` as a usage error of the option it concerns:
-    the option the message opens with (``--crs: …``), else ``param_hint`` (the file's option)."""
+def input_error(exc, param_hint: str):
+    """A reader's :class:`~dcf_spatial.errors.InputError` about the *content* of a file, re-raised
+    naming the option that gave the file (or the option the message opens with, ``--crs: …``).
+
+    It stays a :class:`~dcf_spatial.errors.DcfError`, so the CLI shows the one line
+    ``错误 Error: --batch：…`` (exit code 2) — the command line was right, the data was not, so
+    click's usage block would only be noise. Wrong option *values* remain ``click.BadParameter``.
+    """
+    from ..errors import InputError
+
     msg = str(exc)
     m = _LEADING_OPTION.match(msg)
     if m:
-        return click.BadParameter(msg[m.end():], param_hint=m.group(1))
-    return click.BadParameter(msg, param_hint=param_hint)
+        return InputError(f"{m.group(1)}：{msg[m.end():]}")
+    if msg.startswith(param_hint):
+        return InputError(msg)
+    return InputError(f"{param_hint}：{msg}")
 
 
 def check_writable(path: Path, overwrite: bool, *, param_hint: str = "--output", need_folder: bool = False) -> Path:
