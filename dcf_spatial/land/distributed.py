@@ -51,6 +51,8 @@ logger = logging.getLogger(__name__)
 ROW_COLUMN = "_dcf_input_row"
 RESULT_FOLDER = "idle_audit.parquet"
 SUMMARY_FILE = "idle_audit_summary.json"
+#: how long to wait for a ``--scheduler`` to answer
+SCHEDULER_TIMEOUT_S = 10
 VECTOR_SUFFIXES = {".shp", ".gpkg", ".geojson", ".json", ".kml", ".fgb", ".gdb", ".csv", ".xlsx"}
 
 
@@ -77,11 +79,11 @@ def plan_partitions(source, *, npartitions: int | None = None, store=None, optio
         if len(source) == 1:
             return plan_partitions(source[0], npartitions=npartitions, store=store, option=option, table=table)
         if any(str(p).startswith("pg:") for p in source):
-            raise InputError(f"{option}: give one pg:SCHEMA.TABLE, or files, not both.")
+            raise InputError(f"{option}：pg:SCHEMA.TABLE 只能单独给出一个，不能与文件混用。")
         paths = [Path(p) for p in source]
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
-            raise InputError(f"{option}: {', '.join(missing)} not found.")
+            raise InputError(f"{option}：文件不存在：{'、'.join(missing)}。请检查路径和文件名（含扩展名）。")
         parts = []
         for p in paths:
             parts += plan_partitions(p, npartitions=None, store=store, option=option) \
@@ -93,12 +95,12 @@ def plan_partitions(source, *, npartitions: int | None = None, store=None, optio
         return _pg_partitions(text, npartitions or 8, store)
     path = Path(source)
     if not path.exists():
-        raise InputError(f"{option}: {path} not found.")
+        raise InputError(f"{option}：文件或文件夹不存在：{path}。请检查路径和文件名（含扩展名）。")
     if path.is_dir() and not path.suffix == ".gdb":
         files = sorted(path.glob("*.parquet"))
         if not files:
-            raise InputError(f"{option}: the folder {path} holds no .parquet files (a partitioned GeoParquet "
-                             "dataset is a folder of them).")
+            raise InputError(f"{option}：文件夹 {path} 中没有 .parquet 文件（分区的 GeoParquet 数据集是一个放着若干 "
+                             ".parquet 文件的文件夹）；单个 SHP/GPKG 文件请直接给出文件路径。")
         return [Partition("parquet", str(f), label=f.name) for f in files]
     if table and path.suffix.lower() != ".parquet":
         return [Partition("file", str(path), label=path.name)]
@@ -239,11 +241,24 @@ def _audit_duplicates(held_frames, out: str, *, store, as_of, rules, code_system
     return _partition_summary(result, out)
 
 
+def _store_of(store) -> str:
+    """The layer store as text, passed to every task: worker processes do not share this process's
+    ``settings.store`` (set by ``dcf --store`` or in a notebook)."""
+    from .. import settings
+
+    return str(store if store is not None else settings.store)
+
+
 def _client(scheduler, n_workers, dashboard: bool):
     from distributed import Client, LocalCluster
 
     if scheduler:
-        return Client(scheduler), None
+        try:
+            return Client(scheduler, timeout=SCHEDULER_TIMEOUT_S), None
+        except (OSError, TimeoutError) as exc:
+            raise InputError(f"--scheduler：{SCHEDULER_TIMEOUT_S} 秒内 {scheduler} 没有 dask 调度器应答"
+                             f"（{exc.__class__.__name__}）。请先启动集群（`dask scheduler`，再 `dask worker 地址`），"
+                             "或去掉 --scheduler，在本机启动 LocalCluster。") from None
     cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                            dashboard_address=":0" if dashboard else None)
     return Client(cluster), cluster
@@ -252,7 +267,7 @@ def _client(scheduler, n_workers, dashboard: bool):
 def _check_free(paths, overwrite: bool) -> None:
     for p in paths:
         if p.exists() and not overwrite:
-            raise InputError(f"{p} exists. Pass --overwrite to replace it.")
+            raise InputError(f"--output：{p} 已存在。加 --overwrite 可替换。")
 
 
 def _fresh_folder(folder: Path) -> None:
@@ -335,7 +350,7 @@ def run_idle_audit_dask(parcels, out_dir, *, as_of, scheduler: str | None = None
 
     rules = rules or idle_audit.load_rules()
     as_of = idle_audit.parse_as_of(as_of)
-    store = str(store) if store is not None else None
+    store = _store_of(store)
     out_dir = Path(out_dir)
     folder, summary_path = out_dir / RESULT_FOLDER, out_dir / SUMMARY_FILE
     _check_free((folder, summary_path), overwrite)
@@ -469,7 +484,7 @@ def run_efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, sched
 
     cfg = efficiency.load_scoring(scoring)
     rules = idle_audit.load_rules()
-    store = str(store) if store is not None else None
+    store = _store_of(store)
     out_dir = Path(out_dir)
     ent_folder, par_folder, summary_path = (out_dir / EFFICIENCY_ENTERPRISES, out_dir / EFFICIENCY_PARCELS,
                                             out_dir / EFFICIENCY_SUMMARY)
@@ -506,12 +521,14 @@ def run_efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, sched
             classed[c] = z[c].array
         low_tables = {}
         latest = classed.sort_values("year", na_position="first").drop_duplicates("credit_code", keep="last")
-        latest = latest[["credit_code", "year", "eff_class", "eff_class_zh"]]
+        # a plain frame (no attrs, no references into ``classed``), sent to the workers once
+        latest = pd.DataFrame({c: latest[c].to_numpy() for c in ("credit_code", "year", "eff_class", "eff_class_zh")})
         if slim is not None:
             low = efficiency.low_efficiency_parcels(slim, classed)
             for by, name in (("township_zh", "按镇街"), ("cluster_zh", "按集聚区"), ("park_zh", "按园区")):
                 low_tables[name] = efficiency.low_efficiency_by_zone(slim, low, by=by)
-            marks = client.map(_mark_low, files, latest=latest, pure=False)
+            shared = client.scatter(latest, broadcast=True)
+            marks = client.map(_mark_low, files, latest=shared, pure=False)
             if progress:
                 from distributed import progress as show_progress
 
