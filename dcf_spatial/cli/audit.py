@@ -16,6 +16,55 @@ out_dir_opt = click.option("-o", "--output", "output", required=True, type=click
                            help="Output folder (created if missing).")
 
 
+engine_opt = click.option("--engine", type=click.Choice(["single", "dask"]), default="single", show_default=True,
+                          help="single: one process, Excel + GeoPackage + HTML map. dask: partitions on a "
+                               "dask.distributed cluster, GeoParquet outputs (see docs/dask.md).")
+scheduler_opt = click.option("--scheduler", default=None, metavar="ADDRESS",
+                             help="A running dask scheduler (tcp://HOST:8786); default a LocalCluster on this "
+                                  "machine. Only with --engine dask.")
+partitions_opt = click.option("--partitions", type=click.IntRange(min=1), default=None,
+                              help="Split one file (or a pg: table) into N partitions. Only with --engine dask.")
+
+
+def _single_engine_only(scheduler, partitions, inputs: dict[str, list]) -> None:
+    """Refuse the dask options, and several inputs, with the single-process engine."""
+    for opt, val in (("--scheduler", scheduler), ("--partitions", partitions)):
+        if val is not None:
+            raise click.BadParameter("只用于 dask 引擎：请加 --engine dask，或去掉该选项。", param_hint=opt)
+    for opt, values in inputs.items():
+        if len(values) > 1:
+            raise click.BadParameter(f"单进程引擎只读一个输入（收到 {len(values)} 个）。多个文件请加 --engine dask，"
+                                     "或先合并为一个文件。", param_hint=opt)
+
+
+def _dask_refuses(**given) -> None:
+    """Options the dask engine does not take (it reads GeoParquet or files GDAL reads as they are)."""
+    for opt, val in given.items():
+        if val:
+            raise click.BadParameter("dask 引擎不支持此选项（请给出 GeoParquet 或可直接读取的文件），"
+                                     "或改用单进程引擎（去掉 --engine dask）。", param_hint=opt)
+
+
+def _parcel_input(value: str, reader: dict, crs, option: str = "--parcels"):
+    """A single-engine parcel input: a checked path, or a ``pg:SCHEMA.TABLE`` read from the PostGIS store."""
+    if not str(value).startswith("pg:"):
+        path = Path(value)
+        _exists(path, option)
+        return path
+    from ..land import distributed as dengine
+
+    gdf = dengine.read_partition(dengine.Partition("pg", str(value), label=str(value)),
+                                 field_map=reader["field_map"], crs=crs)
+    gdf.attrs["source_file"] = str(value)
+    return gdf
+
+
+def _progress_wanted(as_json: bool) -> bool:
+    """The dask progress bar (stderr) unless --json or dcf -q."""
+    root = click.get_current_context().find_root()
+    return not (as_json or root.params.get("quiet"))
+
+
 def _as_of(ctx, param, value):
     if value is None:
         return None
@@ -75,8 +124,9 @@ def audit():
 
 
 @audit.command("idle")
-@click.option("--parcels", "parcels", required=True, type=click.Path(path_type=Path),
-              help="Parcel file (SHP, GPKG, GeoJSON, KML, CSV/XLSX with coordinates).")
+@click.option("--parcels", "parcels", required=True, multiple=True,
+              help="Parcel file (SHP, GPKG, GeoJSON, KML, CSV/XLSX with coordinates) or pg:SCHEMA.TABLE; "
+                   "with --engine dask also a GeoParquet folder, or the option repeated for several files.")
 @click.option("--as-of", "as_of", required=True, callback=_as_of, help="Audit date (审计基准日), YYYY-MM-DD.")
 @click.option("--imagery", type=click.Path(dir_okay=False, path_type=Path),
               help="Classified land-cover GeoTIFF (any CRS) for the built-up evidence.")
@@ -91,7 +141,11 @@ def audit():
 @click.option("--no-map", is_flag=True, help="Skip the HTML map.")
 @basemap_opt
 @click.option("--json", "as_json", is_flag=True, help="Print each parcel's parcel_id, status, reason and fee as JSON.")
-def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output, overwrite, no_map, basemap, as_json):
+@engine_opt
+@scheduler_opt
+@partitions_opt
+def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output, overwrite, no_map, basemap, as_json,
+         engine, scheduler, partitions):
     """闲置土地审计：按《闲置土地处置办法》（国土资源部令第53号）给每宗地一个结论。
 
     Writes idle_audit.xlsx (Chinese headers: summaries by status, township and zone, the list,
@@ -102,11 +156,28 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
     $ dcf audit idle --parcels 宗地.gpkg --as-of 2025-12-31 -o out/idle
     $ dcf audit idle --parcels 宗地.shp --as-of 2025-12-31 --imagery landcover.tif --built-class 50 -o out/idle
     $ dcf audit idle --parcels 宗地.xlsx --layer 宗地 --field agreed_start=约定开工 --as-of 2025-12-31 -o out/idle
+    $ dcf audit idle --parcels parcels_parquet/ --as-of 2025-12-31 -o out/idle --engine dask
     """
     from ..land.idle_audit import STATUS_ORDER, STATUS_ZH
     from ..land.workflow import run_idle_audit
 
-    _exists(parcels, "--parcels")
+    if engine == "dask":
+        from ..land import distributed as dengine
+
+        _dask_refuses(**{"--imagery": imagery, "--built-class": built_class is not None, "--layer": reader["layer"],
+                         "--encoding": reader["encoding"], "--swap-xy": reader["swap_xy"]})
+        summary = dengine.run_idle_audit_dask(dengine.input_source(list(parcels)), output, as_of=as_of,
+                                              scheduler=scheduler, npartitions=partitions,
+                                              field_map=reader["field_map"], crs=crs, code_system=code_system,
+                                              overwrite=overwrite, progress=_progress_wanted(as_json))
+        if as_json:
+            echo_json(summary)
+        else:
+            for line in dengine.describe_idle(summary):
+                click.echo(line)
+        return
+    _single_engine_only(scheduler, partitions, {"--parcels": parcels})
+    parcels = _parcel_input(parcels[0], reader, crs)
     if built_class is not None and imagery is None:
         raise click.BadParameter(f"{built_class} 只在给出 --imagery（分类影像 GeoTIFF）时有效；请加 --imagery <影像.tif>，"
                                  "或去掉 --built-class。", param_hint="--built-class")
@@ -140,10 +211,12 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
 
 
 @audit.command("efficiency")
-@click.option("--enterprises", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Enterprise table (CSV/XLSX): credit_code, name, industry_code, tax_wan, revenue_wan …")
-@click.option("--parcels", type=click.Path(path_type=Path), default=None,
-              help="Parcels: land areas a firm lacks, zones, and the idle parcels counted as 低效用地.")
+@click.option("--enterprises", required=True,
+              help="Enterprise table (CSV/XLSX): credit_code, name, industry_code, tax_wan, revenue_wan …; "
+                   "with --engine dask also Parquet (file or folder) or pg:SCHEMA.TABLE.")
+@click.option("--parcels", multiple=True,
+              help="Parcels: land areas a firm lacks, zones, and the idle parcels counted as 低效用地 "
+                   "(a file or pg:SCHEMA.TABLE; with --engine dask also a GeoParquet folder or several files).")
 @click.option("--as-of", "as_of", callback=_as_of, default=None,
               help="Audit date for the idle parcels (default: today).")
 @click.option("--scoring", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -158,20 +231,42 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
 @click.option("--no-map", is_flag=True, help="Skip the HTML map.")
 @basemap_opt
 @click.option("--json", "as_json", is_flag=True, help="Print each enterprise's class and score as JSON.")
+@engine_opt
+@scheduler_opt
+@partitions_opt
 def efficiency(enterprises, parcels, as_of, scoring, crs, reader, parcel_layer, parcel_fields, output, overwrite, no_map,
-               basemap, as_json):
+               basemap, as_json, engine, scheduler, partitions):
     """亩产效益评价：A 优先发展 / B 支持发展 / C 提升发展 / D 限制发展 / T 暂不评价，及低效用地汇总。
 
     Writes efficiency.xlsx (and efficiency.gpkg + efficiency_map.html with --parcels).
 
     \b
     $ dcf audit efficiency --enterprises 企业.csv --parcels 宗地.gpkg --as-of 2025-12-31 -o out/eff
+    $ dcf audit efficiency --enterprises 企业.csv --parcels parcels_parquet/ --as-of 2025-12-31 -o out/eff --engine dask
     """
     from ..land.workflow import run_efficiency
 
+    if engine == "dask":
+        from ..land import distributed as dengine
+
+        _dask_refuses(**{"--layer": reader["layer"], "--parcel-layer": parcel_layer, "--encoding": reader["encoding"],
+                         "--swap-xy": reader["swap_xy"]})
+        summary = dengine.run_efficiency_dask(str(enterprises), output,
+                                              parcels=dengine.input_source(list(parcels)) if parcels else None,
+                                              as_of=as_of, scheduler=scheduler, npartitions=partitions,
+                                              scoring=scoring, field_map=reader["field_map"],
+                                              parcel_field_map=_field_map(parcel_fields), crs=crs,
+                                              overwrite=overwrite, progress=_progress_wanted(as_json))
+        if as_json:
+            echo_json(summary)
+        else:
+            for line in dengine.describe_efficiency(summary):
+                click.echo(line)
+        return
+    _single_engine_only(scheduler, partitions, {"--parcels": parcels})
+    enterprises = Path(enterprises)
     _exists(enterprises, "--enterprises")
-    if parcels is not None:
-        _exists(parcels, "--parcels")
+    parcels = _parcel_input(parcels[0], {**reader, "field_map": _field_map(parcel_fields)}, crs) if parcels else None
     res = run_efficiency(enterprises, output, parcels=parcels, as_of=as_of, scoring=scoring,
                          field_map=reader["field_map"], parcel_field_map=_field_map(parcel_fields), crs=crs,
                          layer=reader["layer"], parcel_layer=parcel_layer, encoding=reader["encoding"],
