@@ -150,7 +150,8 @@ def read_partition(part: Partition, *, field_map=None, crs=None, store=None):
     elif part.kind == "pg":
         from ..stores.postgis import read_pg_table
 
-        gdf = read_pg_table(part.path, store=store, pages=(part.start, part.stop))
+        # stop None: the whole table (a single-process read of pg:SCHEMA.TABLE)
+        gdf = read_pg_table(part.path, store=store, pages=None if part.stop is None else (part.start, part.stop))
     else:  # pragma: no cover - plan_partitions makes only the kinds above
         raise ValueError(part.kind)
     # GeoParquet and PostGIS inputs carry a CRS and valid geometries (GIS and dcf write them so);
@@ -421,7 +422,8 @@ def _read_table_partition(part: Partition, *, field_map=None, store=None) -> pd.
     elif part.kind == "pg":
         from ..stores.postgis import read_pg_table
 
-        df = pd.DataFrame(read_pg_table(part.path, store=store, pages=(part.start, part.stop)))
+        df = pd.DataFrame(read_pg_table(part.path, store=store,
+                                        pages=None if part.stop is None else (part.start, part.stop)))
     else:
         import pyogrio
 
