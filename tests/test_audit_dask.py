@@ -211,3 +211,20 @@ def test_efficiency_with_postgis_parcels_matches_single_process(parcels, enterpr
     _same(expected["parcels"].reset_index(drop=True), got_par)
     lines = "\n".join(dengine.describe_efficiency(summary))
     assert "监控面板" in lines and "efficiency_parcels.parquet" in lines and "efficiency_summary.json" in lines
+
+
+def test_enterprise_table_without_geometry_in_postgis(enterprises, cluster, tmp_path, request):
+    from dcf_spatial.land.workflow import run_efficiency
+    from dcf_spatial.stores.postgis import PostgisStore
+
+    url = new_store("postgis", tmp_path, request)
+    st = PostgisStore(url)
+    with st.engine.begin() as con:
+        con.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{st.schema}"')
+        enterprises.to_sql("enterprises", con, schema=st.schema, index=False)
+    expected = run_efficiency(enterprises, tmp_path / "single")["result"]
+    summary = dengine.run_efficiency_dask(f"pg:{st.schema}.enterprises", tmp_path / "out", scheduler=cluster,
+                                          store=url, npartitions=3)
+    got, _ = dengine.read_efficiency_result(tmp_path / "out")
+    assert summary["partitions"]["enterprises"] > 1
+    _same_table(expected.reset_index(drop=True), got)
