@@ -448,3 +448,13 @@ def test_text_summary_speaks_chinese_without_internal_markers(ctx):
     if plot["to_verify"]:
         assert "待核对原文" in text
     assert "9.0%" in text  # admin share 0.09 shown as per cent
+
+
+def test_html_report_has_no_english_verdict_code_or_geometry_type(ctx):
+    from dcf_spatial.queries import report
+
+    poly = crs.to_storage(gpd.GeoDataFrame(geometry=[km_box(2.5, 2.5, 3.0, 3.0)], crs=settings.working_crs))
+    res = sc.check_site(poly, "C3451", context=ctx, figures={"admin_area_m2": 0.09 * 250_000.0})
+    html = report.site_report_html([res], title="测试")
+    assert f"（{res['verdict']}）" not in html and "Polygon" not in html and "面状地块" in html
+    assert "9.0%" in html and "verify" not in html

@@ -49,6 +49,9 @@ def _pct(x) -> str:
 
 
 def _site_section(res: dict, heading: str) -> str:
+    from .land_indicators import format_value
+    from .site_check import _GEOM_ZH, _barred
+
     parts = [f"<h2>{escape(heading)}</h2>"]
     if res.get("status", "ok") != "ok":
         parts.append(f"<p class='verdict v-outside_plan_area'>无法核查</p><p>{escape(res.get('error', ''))}</p>")
@@ -56,14 +59,14 @@ def _site_section(res: dict, heading: str) -> str:
     v = res["verdict"]
     ind = res["industry"]
     s = res["site"]
-    parts.append(f"<p class='verdict v-{escape(v)}'>结论：{escape(res['verdict_zh'])}（{escape(v)}）</p>")
+    parts.append(f"<p class='verdict v-{escape(v)}'>结论：{escape(res['verdict_zh'])}</p>")
     parts.append(f"<p>行业：{escape('、'.join(f'{c} {n}' for c, n in zip(ind['codes'], ind['names_zh'])))}"
                  f"（{escape(ind['kind_zh'])}；输入“{escape(ind['input'])}”）<br>"
-                 f"场地：{escape(s['geometry_type'])}，面积 {s['area_mu']:.2f} 亩（{s['area_ha']:.3f} 公顷），"
+                 f"场地：{escape(_GEOM_ZH.get(s['geometry_type'], s['geometry_type']))}，面积 {s['area_mu']:.2f} 亩（{s['area_ha']:.3f} 公顷），"
                  f"中心 {s['centroid_lonlat'][0]:.5f}, {s['centroid_lonlat'][1]:.5f}（CGCS2000）；"
                  f"规划范围内占 {_pct(s['share_in_plan_area'])}</p>")
     parts.append("<h3>判定理由</h3>" + _table(
-        ["规则", "结论影响", "说明", "规划出处"],
+        ["规则编号（见 dcf site rules）", "结论影响", "说明", "规划出处"],
         [(r["rule"], _effect_zh(r["effect"]), r["text_zh"], r["plan_ref"]) for r in res["reasons"]]))
     parts.append("<h3>所在镇（街道）</h3>" + (_table(["镇（街道）", "代码/编号", "占场地比例"],
                                               [(t["name_zh"], t["id"], _pct(t["share"])) for t in res["townships"]])
@@ -74,9 +77,6 @@ def _site_section(res: dict, heading: str) -> str:
         [(z["name_zh"], z["layer_title_zh"], f"{z['overlap_mu']:.2f}" if s["area_mu"] > 0 else "—（点位）",
           _pct(z["share"]) if s["area_mu"] > 0 else "点位位于其内", match_zh[z["match"]],
           z["plan_ref"]) for z in res["zones"]]) if res["zones"] else "<p>无</p>"))
-    from .land_indicators import format_value
-    from .site_check import _barred
-
     if _barred(res):
         parts.append("<h3>本行业的对口分区</h3><p>该项目属第九章第三节禁止情形，不列对口分区。</p>")
     else:
