@@ -253,6 +253,10 @@ def _store_of(store) -> str:
 def _client(scheduler, n_workers, dashboard: bool):
     from distributed import Client, LocalCluster
 
+    # distributed logs each worker's start and stop at INFO; show them only when this run is verbose
+    root_level = logging.getLogger().getEffectiveLevel()
+    logging.getLogger("distributed").setLevel(max(root_level, logging.INFO))
+
     if scheduler:
         try:
             return Client(scheduler, timeout=SCHEDULER_TIMEOUT_S), None
