@@ -6,14 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._options import BASEMAP_CHOICES, basemap_opt, echo_json, json_opt, overwrite_opt
-
-BASEMAP_CHOICES = ("none", "osm", "tianditu", "gaode")
-
-basemap_opt = click.option(
-    "--basemap", type=click.Choice(BASEMAP_CHOICES), default="none", show_default=True,
-    help="Web-map basemap: none (offline, vector context only), osm, tianditu (key in $TIANDITU_KEY), "
-         "gaode (data shifted to GCJ-02 for display).")
+from ._options import basemap_opt, echo_json, json_opt, overwrite_opt
 
 
 @click.group()
