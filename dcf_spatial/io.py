@@ -371,6 +371,27 @@ def _format_of(path: Path) -> str:
     return _FORMAT_KIND[suffix]
 
 
+def _is_pg(path) -> bool:
+    """``pg:SCHEMA.TABLE`` names a table in the database of the PostGIS layer store (``--store``)."""
+    return isinstance(path, str) and path.startswith("pg:")
+
+
+def _read_pg(spec: str, *, crs=None, field_map=None, aliases=None) -> "gpd.GeoDataFrame":
+    """A ``pg:SCHEMA.TABLE`` input read with :func:`dcf_spatial.stores.postgis.read_pg_table`, put in the
+    storage CRS and given the canonical columns, as :func:`read_vector` does for files."""
+    from .crs import to_storage
+    from .stores.postgis import read_pg_table
+
+    gdf = read_pg_table(spec)
+    if len(gdf) == 0:
+        raise InputError(f"{spec}：表中没有任何记录（0 条）。请检查 --store 指向的数据库与表名（pg:模式.表名）。")
+    gdf = to_storage(gdf.reset_index(drop=True), crs=crs)
+    gdf, notes = apply_aliases(gdf, aliases, field_map)
+    gdf.attrs["read_notes"] = [f"从 PostGIS 表 {spec} 读入 {len(gdf):,} 条记录"] + notes
+    gdf.attrs["source_file"] = spec
+    return gdf
+
+
 def _check_path(path) -> Path:
     path = Path(path).expanduser()
     if not path.exists():
@@ -879,7 +900,13 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
     InputError
         Missing file, unsupported format, no records, undecidable or swapped coordinates,
         coordinates outside China — the message names the file and the fix.
+
+    ``path`` may also be ``"pg:SCHEMA.TABLE"``: a table of the PostGIS store's database (``--store``),
+    read with :func:`dcf_spatial.stores.postgis.read_pg_table` (``layer``/``encoding``/``swap_xy`` do
+    not apply).
     """
+    if _is_pg(path):
+        return _read_pg(path, crs=crs, field_map=field_map, aliases=aliases)
     path = _check_path(path)
     kind = _format_of(path)
     where = str(path)
@@ -933,6 +960,12 @@ def read_table(path, *, field_map: dict[str, str] | None = None, encoding=None, 
     """
     import pandas as pd
 
+    if _is_pg(path):  # a PostGIS table (with a geometry column): its attributes
+        gdf = _read_pg(path, field_map=field_map, aliases=aliases)
+        df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+        df.attrs.update({"read_notes": gdf.attrs["read_notes"], "source_file": path,
+                         "row_numbers": list(range(1, len(df) + 1))})
+        return df
     path = _check_path(path)
     kind = _format_of(path)
     notes: list[str] = []

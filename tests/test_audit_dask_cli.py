@@ -180,6 +180,29 @@ def test_pg_inputs_on_both_engines(data, cluster, tmp_path, request):
                 "--as-of", AS_OF, "-o", str(tmp_path / "e"), "--engine", "dask", "--scheduler", cluster, "--json"])
     assert eff.exit_code == 0, eff.output
     assert json.loads(eff.stdout)["parcels"] == len(data["parcels"])
+    single_eff = _run(["--store", url, "audit", "efficiency", "--enterprises", str(data["enterprises"]), "--parcels",
+                       spec, "--as-of", AS_OF, "-o", str(tmp_path / "se"), "--no-map", "--json"])
+    assert single_eff.exit_code == 0, single_eff.output
+    assert json.loads(single_eff.stdout)["counts"] == json.loads(eff.stdout)["counts"]
+
+
+def test_read_vector_reads_a_pg_table(data, tmp_path, request):
+    from dcf_spatial import io as dcf_io
+    from dcf_spatial.stores.postgis import write_pg_table
+
+    url = new_store("postgis", tmp_path, request)
+    spec = write_pg_table(data["parcels"].rename(columns={"parcel_id": "宗地代码"}), "pg:parcels", store=url)
+    previous = catalog.settings.store
+    catalog.settings.store = url
+    try:
+        gdf = dcf_io.read_vector(spec, aliases="parcels")
+        table = dcf_io.read_table(spec, aliases="parcels")
+    finally:
+        catalog.settings.store = previous
+    assert gdf.crs.to_epsg() == 4490 and len(gdf) == len(data["parcels"])
+    assert gdf["parcel_id"].tolist() == data["parcels"]["parcel_id"].tolist()  # 宗地代码 recognised
+    assert any(spec in n for n in gdf.attrs["read_notes"]) and gdf.attrs["source_file"] == spec
+    assert "geometry" not in table.columns and table["parcel_id"].tolist() == gdf["parcel_id"].tolist()
 
 
 def test_pg_input_without_a_postgis_store_is_explained(data, tmp_path):

@@ -46,17 +46,13 @@ def _dask_refuses(**given) -> None:
 
 
 def _parcel_input(value: str, reader: dict, crs, option: str = "--parcels"):
-    """A single-engine parcel input: a checked path, or a ``pg:SCHEMA.TABLE`` read from the PostGIS store."""
-    if not str(value).startswith("pg:"):
-        path = Path(value)
-        _exists(path, option)
-        return path
-    from ..land import distributed as dengine
-
-    gdf = dengine.read_partition(dengine.Partition("pg", str(value), label=str(value)),
-                                 field_map=reader["field_map"], crs=crs)
-    gdf.attrs["source_file"] = str(value)
-    return gdf
+    """A single-engine input: a checked path, or ``pg:SCHEMA.TABLE`` as given (``io.read_vector`` and
+    ``io.read_table`` read it from the PostGIS store's database)."""
+    if str(value).startswith("pg:"):
+        return str(value)
+    path = Path(value)
+    _exists(path, option)
+    return path
 
 
 def _progress_wanted(as_json: bool) -> bool:
@@ -264,8 +260,7 @@ def efficiency(enterprises, parcels, as_of, scoring, crs, reader, parcel_layer, 
                 click.echo(line)
         return
     _single_engine_only(scheduler, partitions, {"--parcels": parcels})
-    enterprises = Path(enterprises)
-    _exists(enterprises, "--enterprises")
+    enterprises = _parcel_input(enterprises, reader, crs, "--enterprises")
     parcels = _parcel_input(parcels[0], {**reader, "field_map": _field_map(parcel_fields)}, crs) if parcels else None
     res = run_efficiency(enterprises, output, parcels=parcels, as_of=as_of, scoring=scoring,
                          field_map=reader["field_map"], parcel_field_map=_field_map(parcel_fields), crs=crs,
