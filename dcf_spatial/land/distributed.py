@@ -1,4 +1,9 @@
-"""The idle-land audit at city or province scale: partitions on a ``dask.distributed`` cluster.
+"""The bureau's audits at city or province scale: partitions on a ``dask.distributed`` cluster.
+
+:func:`run_idle_audit_dask` (闲置土地) and :func:`run_efficiency_dask` (亩产效益, whose class cuts
+are settled over all enterprises in a second step: see its docstring) are the engines behind
+``dcf audit idle|efficiency --engine dask``; :func:`describe_idle` and :func:`describe_efficiency`
+give the Chinese lines the CLI prints.
 
 :func:`run_idle_audit_dask` runs the same functions as the single-process engine
 (:func:`~dcf_spatial.land.parcels.validate_parcels`, :func:`~dcf_spatial.land.idle_audit.audit_idle`,
