@@ -21,57 +21,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
 
+from _measure import run_child  # benchmarks/ is on sys.path when run as a script
 
 AS_OF = "2025-12-31"
 ROWS_PER_FILE = 250_000
 
 
-def _tree_rss(proc) -> int:
-    import psutil
-
-    total = 0
-    for p in [proc] + proc.children(recursive=True):
-        try:
-            total += p.memory_info().rss
-        except psutil.Error:
-            pass
-    return total
-
-
 def _run_child(args: list[str]) -> dict:
     """Run this script as a child with ``args``; return its JSON answer plus wall time and peak RSS."""
-    import psutil
-
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True)
-    ps, peak = psutil.Process(proc.pid), 0
-    stop = threading.Event()
-
-    def watch():
-        nonlocal peak
-        while not stop.is_set():
-            peak = max(peak, _tree_rss(ps))
-            time.sleep(0.2)
-
-    th = threading.Thread(target=watch, daemon=True)
-    th.start()
-    out, _ = proc.communicate()
-    stop.set()
-    th.join()
-    if proc.returncode != 0:
-        raise RuntimeError(f"child {args} failed with code {proc.returncode}")
-    answer = json.loads(out.strip().splitlines()[-1])
-    answer.update(wall=time.perf_counter() - t0, peak_gb=peak / 1e9)
-    return answer
+    return run_child(__file__, args)
 
 
 def make_data(n: int, folder: Path, base: int, seed: int = 1):

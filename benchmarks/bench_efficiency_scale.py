@@ -7,38 +7,12 @@ the whole process tree are measured. The figures in docs/dask.md come from this 
     python benchmarks/bench_efficiency_scale.py N BASE ENGINES [--workdir DIR]
     python benchmarks/bench_efficiency_scale.py 1000000 20000 single,dask
 """
-import json, subprocess, sys, threading, time
+import json, sys, time
 from pathlib import Path
 
+from _measure import run_child  # benchmarks/ is on sys.path when run as a script
+
 AS_OF = "2025-12-31"
-
-
-def tree_rss(p):
-    import psutil
-    tot = 0
-    for q in [p] + p.children(recursive=True):
-        try:
-            tot += q.memory_info().rss
-        except psutil.Error:
-            pass
-    return tot
-
-
-def run_child(args):
-    import psutil
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    ps, peak, stop = psutil.Process(proc.pid), 0, threading.Event()
-
-    def watch():
-        nonlocal peak
-        while not stop.is_set():
-            peak = max(peak, tree_rss(ps)); time.sleep(0.2)
-    th = threading.Thread(target=watch, daemon=True); th.start()
-    out, _ = proc.communicate(); stop.set(); th.join()
-    assert proc.returncode == 0, args
-    ans = json.loads(out.strip().splitlines()[-1]); ans.update(wall=time.perf_counter() - t0, peak_gb=peak / 1e9)
-    return ans
 
 
 def make(n, base, root):
@@ -84,5 +58,5 @@ if __name__ == "__main__":
     t = time.perf_counter(); folder, ent, ne = make(n, base, root)
     print(f"data {n} parcels, {ne} enterprises in {time.perf_counter()-t:.0f}s", flush=True)
     for kind in sys.argv[3].split(","):
-        r = run_child(["child", kind, str(folder), str(ent), str(work / f"out_{kind}_{n}")])
+        r = run_child(__file__, ["child", kind, str(folder), str(ent), str(work / f"out_{kind}_{n}")])
         print(kind, n, json.dumps(r, default=float), flush=True)

@@ -1,0 +1,54 @@
+"""Shared by the scale benchmarks: run a script as a child process and measure it.
+
+Wall time and the peak resident memory of the child's whole process tree (dask workers included),
+sampled every 0.2 s with psutil.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+
+
+def tree_rss(proc) -> int:
+    """Resident memory of ``proc`` and all its descendants, in bytes."""
+    import psutil
+
+    total = 0
+    for p in [proc] + proc.children(recursive=True):
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def run_child(script: str, args: list[str]) -> dict:
+    """Run ``python script *args``; return the JSON of its last stdout line plus ``wall`` and ``peak_gb``."""
+    import psutil
+
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, script, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True)
+    ps, peak = psutil.Process(proc.pid), 0
+    stop = threading.Event()
+
+    def watch():
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, tree_rss(ps))
+            time.sleep(0.2)
+
+    th = threading.Thread(target=watch, daemon=True)
+    th.start()
+    out, _ = proc.communicate()
+    stop.set()
+    th.join()
+    if proc.returncode != 0:
+        raise RuntimeError(f"child {args} failed with code {proc.returncode}")
+    answer = json.loads(out.strip().splitlines()[-1])
+    answer.update(wall=time.perf_counter() - t0, peak_gb=peak / 1e9)
+    return answer
