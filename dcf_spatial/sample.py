@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from . import settings
-from .errors import InputError
+from .crs import to_working
+from .errors import InputError, LayerNotFoundError
 
 logger = logging.getLogger(__name__)
 
@@ -51,15 +52,15 @@ OUTSIDE_INDUSTRIES = ["C3311", "C3360", "C3484", "C3670", "C2927", "C3021", "C13
 
 def _zones(store=None):
     from . import catalog
-    from .crs import to_working
+    from .errors import DcfError
 
     try:
         clusters = to_working(catalog.read_layer("industrial_clusters", store=store))
         try:
             area = to_working(catalog.read_layer("planning_area", store=store))
-        except Exception:  # noqa: BLE001 — fall back to the townships' union
+        except LayerNotFoundError:  # a store without it: fall back to the townships' union
             area = to_working(catalog.read_layer("townships", store=store))
-    except Exception as exc:  # noqa: BLE001
+    except DcfError as exc:
         raise InputError(
             f"The sample is placed on the layer store's industrial clusters and planning area, but they could not be "
             f"read ({exc}). Build the default layers first (`dcf layers build`) or pass --store."
@@ -269,7 +270,7 @@ def generate_enterprises(parcels, *, seed: int = 0, year: int = SAMPLE_YEAR) -> 
     """
     rng = np.random.default_rng(seed + 1)
     zones = _plan_zone_industries()
-    g = parcels.assign(_area_mu=parcels.geometry.to_crs(settings.working_crs).area / settings.MU_M2)
+    g = parcels.assign(_area_mu=to_working(parcels).geometry.area / settings.MU_M2)
     firms = g.groupby("credit_code", sort=True).agg(name=("holder", "first"), land_area_mu=("_area_mu", "sum"),
                                                     cluster=("sample_cluster", "first")).reset_index()
     n = len(firms)
@@ -320,7 +321,7 @@ def write_builtup_raster(parcels, path, *, resolution: float = 10.0, seed: int =
     from rasterio import features
     from rasterio.transform import from_origin
 
-    work = parcels.to_crs(settings.working_crs)
+    work = to_working(parcels)
     xmin, ymin, xmax, ymax = work.total_bounds
     pad = 5 * resolution
     xmin, ymin, xmax, ymax = xmin - pad, ymin - pad, xmax + pad, ymax + pad
