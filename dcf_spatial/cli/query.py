@@ -57,6 +57,21 @@ def _warn_unused_reader_options(a: str, b: str, crs, reader: dict) -> None:
         click.echo(f"注意：{'、'.join(given)} 只作用于用户文件；{a} 和 {b} 都是图层库中的图层，已忽略这些选项。", err=True)
 
 
+def _pair_options(fn):
+    """The options every A-versus-B query shares: reader options, --map, --basemap, --json, --overwrite."""
+    for option in (overwrite_opt, json_opt, basemap_opt, map_opt, reader_options, crs_opt):
+        fn = option(fn)
+    return fn
+
+
+def _load_pair(a: str, b: str, crs, reader: dict, map_path, overwrite: bool):
+    """Refuse an existing --map before any work, then read A and B with the same reader options."""
+    if map_path:
+        check_writable(map_path, overwrite, param_hint="--map", need_folder=True)
+    _warn_unused_reader_options(a, b, crs, reader)
+    return _load(a, crs, "A", reader), _load(b, crs, "B", reader)
+
+
 def _prov_note(*gdfs) -> str:
     from ..catalog import PROVENANCE_ZH
 
@@ -107,12 +122,7 @@ def _map(focus, map_path, overwrite, title, status_field, popup, note, basemap="
 @query.command()
 @click.argument("a")
 @click.argument("b")
-@crs_opt
-@reader_options
-@map_opt
-@basemap_opt
-@json_opt
-@overwrite_opt
+@_pair_options
 def overlap(a, b, crs, reader, map_path, basemap, as_json, overwrite):
     """叠加：A 与 B 的每一对重叠要素，重叠面积（亩）及各占比例 — every overlapping pair.
 
@@ -122,10 +132,7 @@ def overlap(a, b, crs, reader, map_path, basemap, as_json, overwrite):
     """
     from ..queries.overlap import overlap as run
 
-    if map_path:
-        check_writable(map_path, overwrite, param_hint="--map", need_folder=True)
-    _warn_unused_reader_options(a, b, crs, reader)
-    ga, gb = _load(a, crs, "A", reader), _load(b, crs, "B", reader)
+    ga, gb = _load_pair(a, b, crs, reader, map_path, overwrite)
     df = run(ga, gb)
     note = _prov_note(ga, gb)
     if map_path:
@@ -156,12 +163,7 @@ def overlap(a, b, crs, reader, map_path, basemap, as_json, overwrite):
 @click.argument("a")
 @click.argument("b")
 @click.option("--max-km", type=float, help="搜索半径（km）；超出者标为“范围内无”。")
-@crs_opt
-@reader_options
-@map_opt
-@basemap_opt
-@json_opt
-@overwrite_opt
+@_pair_options
 def nearest(a, b, max_km, crs, reader, map_path, basemap, as_json, overwrite):
     """最近：A 的每个要素最近的 B 要素及距离 — nearest feature and distance.
 
@@ -171,11 +173,8 @@ def nearest(a, b, max_km, crs, reader, map_path, basemap, as_json, overwrite):
     """
     from ..queries.distance import nearest as run
 
-    if map_path:
-        check_writable(map_path, overwrite, param_hint="--map", need_folder=True)
     check_positive(max_km, "--max-km", "km")
-    _warn_unused_reader_options(a, b, crs, reader)
-    ga, gb = _load(a, crs, "A", reader), _load(b, crs, "B", reader)
+    ga, gb = _load_pair(a, b, crs, reader, map_path, overwrite)
     df = run(ga, gb, max_km=max_km)
     _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, title=f"最近查询：{_title(ga, a)} → {_title(gb, b)}",
                      basemap=basemap)
@@ -185,12 +184,7 @@ def nearest(a, b, max_km, crs, reader, map_path, basemap, as_json, overwrite):
 @click.argument("a")
 @click.argument("b")
 @click.option("--km", type=float, required=True, help="距离（km）。")
-@crs_opt
-@reader_options
-@map_opt
-@basemap_opt
-@json_opt
-@overwrite_opt
+@_pair_options
 def within(a, b, km, crs, reader, map_path, basemap, as_json, overwrite):
     """范围：A 中距 B 不超过 D km 的要素（全部 A 要素均列出，标明是否在范围内）— features of A within D km of B.
 
@@ -200,11 +194,8 @@ def within(a, b, km, crs, reader, map_path, basemap, as_json, overwrite):
     """
     from ..queries.distance import within_distance
 
-    if map_path:
-        check_writable(map_path, overwrite, param_hint="--map", need_folder=True)
     check_positive(km, "--km", "km", allow_zero=True)
-    _warn_unused_reader_options(a, b, crs, reader)
-    ga, gb = _load(a, crs, "A", reader), _load(b, crs, "B", reader)
+    ga, gb = _load_pair(a, b, crs, reader, map_path, overwrite)
     df = within_distance(ga, gb, km)
     _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, title=f"范围查询：{_title(ga, a)} 距 {_title(gb, b)} {km:g} km 内", km=km,
                      basemap=basemap)
