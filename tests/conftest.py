@@ -33,3 +33,12 @@ def tiny_store(tmp_path, monkeypatch):
     catalog.write_layer(make_townships(2), "townships", store=store, source="test fixture")
     monkeypatch.setattr(settings, "store", store)
     return store
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A real two-worker dask LocalCluster for the engine tests; yields its scheduler address."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc:
+        yield lc.scheduler_address

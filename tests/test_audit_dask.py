@@ -4,6 +4,7 @@ Runs on a real ``dask.distributed`` LocalCluster (two worker processes, started 
 module) over the synthetic sample (合成数据), split into partitions in each supported way.
 """
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,14 +20,6 @@ AS_OF = "2025-12-31"
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    from distributed import LocalCluster
-
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc:
-        yield lc.scheduler_address
-
-
-@pytest.fixture(scope="module")
 def parcels():
     return sample.generate_parcels(1500, seed=5)
 
@@ -38,22 +31,10 @@ def single(parcels, tmp_path_factory):
 
 
 def _same(expected, got):
-    """Row-for-row equality; missing values compare equal whatever their marker (pd.NA/None/NaN),
-    since GeoParquet stores them all as null."""
-    assert len(got) == len(expected)
+    """Row-for-row equality of an audit result, its input rows numbered 1..n in order."""
     assert list(got["row"]) == list(range(1, len(expected) + 1))
     assert set(expected.columns) <= set(got.columns)
-    for col in expected.columns:
-        a, b = expected[col], got[col]
-        if col == expected.geometry.name:
-            assert a.geom_equals_exact(b, tolerance=0).all(), col
-            continue
-        a = a.astype(object).where(a.notna(), None).tolist()
-        b = b.astype(object).where(b.notna(), None).tolist()
-        if pd.api.types.is_float_dtype(expected[col]):
-            np.testing.assert_allclose(np.array(a, dtype=float), np.array(b, dtype=float), rtol=0, atol=0, err_msg=col)
-        else:
-            assert a == b, col
+    _same_table(expected, got)
 
 
 def _split(parcels, k):
@@ -140,11 +121,17 @@ def single_eff(parcels, enterprises, tmp_path_factory):
 
 
 def _same_table(expected, got, skip=()):
+    """Column-by-column equality; missing values compare equal whatever their marker (pd.NA/None/NaN),
+    since GeoParquet stores them all as null; geometries must be exactly equal."""
     assert len(got) == len(expected)
+    geometry = expected.geometry.name if isinstance(expected, gpd.GeoDataFrame) else None
     for col in expected.columns:
         if col in skip:
             continue
         a, b = expected[col], got[col]
+        if col == geometry:
+            assert a.geom_equals_exact(b, tolerance=0).all(), col
+            continue
         a = a.astype(object).where(a.notna(), None).tolist()
         b = b.astype(object).where(b.notna(), None).tolist()
         if pd.api.types.is_float_dtype(expected[col]):

@@ -21,14 +21,6 @@ AS_OF = "2025-12-31"
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    from distributed import LocalCluster
-
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc:
-        yield lc.scheduler_address
-
-
-@pytest.fixture(scope="module")
 def data(tmp_path_factory):
     """The sample as a GeoParquet folder (3 files), two GeoPackages and an enterprise CSV."""
     root = tmp_path_factory.mktemp("dask_cli")
