@@ -208,6 +208,23 @@ def _require(df, required, source, kind) -> None:
 # --- parcels -------------------------------------------------------------------------------------
 
 
+def _prepare_columns(frame, reserved, fields, result_zh: str, notes: list[str]):
+    """A copy of ``frame`` ready for validation: the user's columns named like our outputs are kept
+    under ``<name>__original`` (never overwritten), absent optional fields are added empty, and
+    ``row`` numbers the input records from 1. Each change is added to ``notes``."""
+    out = frame.copy()
+    clash = [c for c in reserved if c in out.columns]
+    if clash:
+        out = out.rename(columns={c: f"{c}__original" for c in clash})
+        notes.append(f"文件中与{result_zh}同名的字段已改名保留：" + "、".join(f"{c}→{c}__original" for c in clash))
+    for f in fields:
+        if f not in out.columns:
+            out[f] = pd.NA
+            notes.append(f"文件无 {field_label(f)} 字段，按空值处理")
+    out["row"] = np.arange(1, len(out) + 1)
+    return out
+
+
 def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto"):
     """Type and check a parcel GeoDataFrame (any CRS) already carrying canonical field names.
 
@@ -227,20 +244,11 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto")
     from .. import settings
 
     _require(gdf, PARCEL_REQUIRED, source, "parcel")
-    out = gdf.copy()
     notes = []
-    clash = [c for c in RESERVED_OUTPUT_COLUMNS if c in out.columns]
-    if clash:  # the user's own columns of these names are kept under another name, not overwritten
-        out = out.rename(columns={c: f"{c}__original" for c in clash})
-        notes.append("文件中与审计结果同名的字段已改名保留：" + "、".join(f"{c}→{c}__original" for c in clash))
+    out = _prepare_columns(gdf, RESERVED_OUTPUT_COLUMNS, PARCEL_FIELDS_ZH, "审计结果", notes)
     n = len(out)
     problems = np.full(n, "", dtype=object)
     bad_fields = np.full(n, "", dtype=object)
-    for f in PARCEL_FIELDS_ZH:
-        if f not in out.columns:
-            out[f] = pd.NA
-            notes.append(f"文件无 {field_label(f)} 字段，按空值处理")
-    out["row"] = np.arange(1, n + 1)
 
     out["parcel_id"] = _blank_to_na(out["parcel_id"])
     _append_problem(problems, out["parcel_id"].isna(), "宗地代码为空")
@@ -320,19 +328,10 @@ def validate_enterprises(df: pd.DataFrame, *, source: str = "enterprises") -> pd
     """Type and check an enterprise table; same contract as :func:`validate_parcels` (no row dropped,
     ``problems`` in Chinese, ``duplicate_id`` for a credit code repeated within one year)."""
     _require(df, ENTERPRISE_REQUIRED, source, "enterprise")
-    out = df.copy()
     notes = []
-    clash = [c for c in ENTERPRISE_RESERVED_COLUMNS if c in out.columns]
-    if clash:  # kept under another name, not overwritten
-        out = out.rename(columns={c: f"{c}__original" for c in clash})
-        notes.append("文件中与评价结果同名的字段已改名保留：" + "、".join(f"{c}→{c}__original" for c in clash))
+    out = _prepare_columns(df, ENTERPRISE_RESERVED_COLUMNS, ENTERPRISE_FIELDS_ZH, "评价结果", notes)
     n = len(out)
     problems = np.full(n, "", dtype=object)
-    for f in ENTERPRISE_FIELDS_ZH:
-        if f not in out.columns:
-            out[f] = pd.NA
-            notes.append(f"文件无 {field_label(f)} 字段，按空值处理")
-    out["row"] = np.arange(1, n + 1)
     out["credit_code"] = _blank_to_na(out["credit_code"]).str.upper()
     out["name"] = _blank_to_na(out["name"])
     out["industry_code"] = _blank_to_na(out["industry_code"]).str.upper()
