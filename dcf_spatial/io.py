@@ -1103,6 +1103,17 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
     return gdf
 
 
+def _streamable(path, layer, encoding, caller: str):
+    """Check that ``path`` is a GIS file fiona can stream; return it with its format, the text encoding
+    to pass to GDAL, and the notes that choice produced."""
+    path = _check_path(path)
+    kind = _format_of(path)
+    if kind in _TABULAR:
+        raise InputError(f"{path}：{caller} 只用于 GIS 文件（Shapefile、GeoPackage 等）；表格请用 read_table/read_vector。")
+    notes: list[str] = []
+    return path, kind, _gdal_encoding(path, kind, layer, encoding, notes), notes
+
+
 def iter_records(path, *, layer=None, encoding=None, geometry: bool = True,
                  fields: Sequence[str] | None = None) -> Iterator[dict]:
     """Stream a GIS file one record at a time with fiona (constant memory).
@@ -1133,12 +1144,7 @@ def iter_records(path, *, layer=None, encoding=None, geometry: bool = True,
     import fiona
     import shapely.geometry
 
-    path = _check_path(path)
-    kind = _format_of(path)
-    if kind in _TABULAR:
-        raise InputError(f"{path}：iter_records 只用于 GIS 文件（Shapefile、GeoPackage 等）；表格请用 read_table/read_vector。")
-    notes: list[str] = []
-    enc = _gdal_encoding(path, kind, layer, encoding, notes)
+    path, kind, enc, notes = _streamable(path, layer, encoding, "iter_records")
     row = 0
     for name in _choose_layer(path, kind, layer):
         with fiona.open(_gdal_path(path, kind), layer=name, encoding=enc, allow_unsupported_drivers=True,
@@ -1164,12 +1170,7 @@ def scan_vector(path, *, layer=None, encoding=None, limit_rows: int = 20, chunk:
     import fiona
     import shapely
 
-    path = _check_path(path)
-    kind = _format_of(path)
-    if kind in _TABULAR:
-        raise InputError(f"{path}：scan_vector 只用于 GIS 文件（Shapefile、GeoPackage 等）；表格请用 read_table/read_vector。")
-    notes: list[str] = []
-    enc = _gdal_encoding(path, kind, layer, encoding, notes)
+    path, kind, enc, notes = _streamable(path, layer, encoding, "scan_vector")
     name = _choose_layer(path, kind, layer)[0]
     with fiona.open(_gdal_path(path, kind), layer=name, encoding=enc, allow_unsupported_drivers=True) as src:
         crs = src.crs.to_string() if src.crs else None
