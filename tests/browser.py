@@ -110,6 +110,42 @@ def open_offline(html: Path, *, screenshot: Path | None = None, evaluate: dict[s
     return rep
 
 
+def click_latlng(page, lat: float, lon: float, *, hover: str | None = None, expect: str | None = None,
+                 click: bool = True, attempts: int = 3, timeout_ms: int = 5_000) -> None:
+    """Hover, then click, the map point (lat, lon) of ``window.dcfMap``, as a user would.
+
+    Waits for the map to stop animating before turning the point into screen pixels, then, when
+    ``hover``/``expect`` selectors are given, waits for them (a tooltip, a popup) to appear
+    instead of sleeping a fixed time: a loaded CI machine is slower than a laptop. Tries again up
+    to ``attempts`` times and fails with the selector that never appeared. ``click=False`` only
+    hovers (to read a tooltip before a click hides it).
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    where = """(([lat, lon]) => { const m = window.dcfMap, r = m.getContainer().getBoundingClientRect();
+               const p = m.latLngToContainerPoint([lat, lon]); return [p.x + r.left, p.y + r.top]; })"""
+    last = None
+    for _ in range(attempts):
+        page.wait_for_function("window.dcfMap && !window.dcfMap._animatingZoom && !(window.dcfMap._panAnim"
+                               " && window.dcfMap._panAnim._inProgress)", timeout=timeout_ms)
+        x, y = page.evaluate(where, [lat, lon])
+        page.mouse.move(x - 3, y - 3)
+        page.mouse.move(x, y)
+        try:
+            if hover:
+                page.wait_for_selector(hover, state="attached", timeout=timeout_ms)
+            if click:
+                page.mouse.click(x, y)
+            if expect:
+                page.wait_for_selector(expect, state="attached", timeout=timeout_ms)
+            return
+        except PlaywrightTimeout as exc:
+            last = exc
+            page.mouse.move(1, 1)  # leave the feature so the next hover is a fresh one
+    raise AssertionError(f"after {attempts} tries at ({lat}, {lon}) no element matched "
+                         f"{hover!r} (hover) / {expect!r} (click): {last}")
+
+
 def image_is_blank(png: Path, *, min_colors: int = 8) -> bool:
     """True when the image has (almost) one colour only."""
     import numpy as np

@@ -8,12 +8,13 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from browser import image_is_blank, make_fixture_store, needs_chromium, open_offline
+from browser import click_latlng, image_is_blank, make_fixture_store, needs_chromium, open_offline
 from dcf_spatial import settings
 from dcf_spatial.errors import InputError
 from dcf_spatial.maps import offline, webmap
 
 EVIL = "<script>alert(1)</script>"
+TOOLTIP = ".leaflet-tooltip:not(.dcf-label)"  # a feature's hover tooltip (township labels are tooltips too)
 
 CONTEXT_LABELS = ["区界（法定行政区域）", "镇（街道）界（示意）", "工业集聚区", "农业示范区", "中心城区服务业引领核",
                   "现代服务业发展带", "服务业功能组团", "服务业特色小镇（多点）"]
@@ -67,12 +68,7 @@ def test_remote_reference_check_catches_a_plain_folium_map(tmp_path):
 def test_answer_map_offline_in_chromium(answer_html, tmp_path):
     def act(page):
         # hover and click the evil parcel: the tooltip and popup must show the text, run nothing
-        x, y = page.evaluate("""(() => { const m = window.dcfMap, r = m.getContainer().getBoundingClientRect();
-                               const p = m.latLngToContainerPoint([36.33, 115.76]); return [p.x + r.left, p.y + r.top]; })()""")
-        page.mouse.move(x, y)
-        page.wait_for_timeout(150)
-        page.mouse.click(x, y)
-        page.wait_for_timeout(300)
+        click_latlng(page, 36.33, 115.76, hover=TOOLTIP, expect=".leaflet-popup-content")
 
     rep = open_offline(answer_html, screenshot=tmp_path / "answer.png", actions=act, evaluate={
         "layers": "Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label')).map(e => e.textContent.trim())",
@@ -194,13 +190,10 @@ def test_large_layer_renderer_keeps_hover_click_and_escaping(store, tmp_path, mo
     assert '"big":true' in path.read_text(encoding="utf-8")
 
     def act(page):
-        x, y = page.evaluate("""(() => { const m = window.dcfMap, r = m.getContainer().getBoundingClientRect();
-                               const p = m.latLngToContainerPoint([36.33, 115.76]); return [p.x + r.left, p.y + r.top]; })()""")
-        page.mouse.move(x, y)
-        page.wait_for_timeout(300)
-        page.evaluate("window.__tips = Array.from(document.querySelectorAll('.leaflet-tooltip:not(.dcf-label)')).map(e => e.textContent)")
-        page.mouse.click(x, y)
-        page.wait_for_timeout(300)
+        tips = "window.__tips = Array.from(document.querySelectorAll('.leaflet-tooltip:not(.dcf-label)')).map(e => e.textContent)"
+        click_latlng(page, 36.33, 115.76, hover=TOOLTIP, click=False)  # read the tooltip before a click hides it
+        page.evaluate(tips)
+        click_latlng(page, 36.33, 115.76, expect=".leaflet-popup-content")
 
     rep = open_offline(path, actions=act, evaluate={
         "popup": "(Array.from(document.querySelectorAll('.leaflet-popup-content')).pop() || {}).innerText || null",

@@ -9,7 +9,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
-from browser import make_fixture_store, needs_chromium, open_offline
+from browser import click_latlng, make_fixture_store, needs_chromium, open_offline
 from dcf_spatial import settings
 from dcf_spatial.maps import style as map_style
 from dcf_spatial.maps import webmap
@@ -144,12 +144,7 @@ def test_popup_lists_at_most_max_popup_rows_attributes(store, tmp_path, monkeypa
     path = webmap.answer_map(gdf, tmp_path / "rows.html", title="多属性", context=[])
 
     def act(page):
-        x, y = page.evaluate("""(() => { const m = window.dcfMap, r = m.getContainer().getBoundingClientRect();
-                               const p = m.latLngToContainerPoint([36.33, 115.76]); return [p.x + r.left, p.y + r.top]; })()""")
-        page.mouse.move(x, y)
-        page.wait_for_timeout(150)
-        page.mouse.click(x, y)
-        page.wait_for_timeout(300)
+        click_latlng(page, 36.33, 115.76, expect=".leaflet-popup-content")
 
     rep = open_offline(path, actions=act, evaluate={
         "rows": "document.querySelectorAll('.leaflet-popup-content .dcf-popup tr').length",
