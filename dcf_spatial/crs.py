@@ -149,7 +149,7 @@ def parse_crs(value) -> str:
     from pyproj.exceptions import CRSError
 
     if value is None:
-        raise InputError("--crs: no CRS given. Pass an EPSG code such as 4490, or gcj02 / bd09.")
+        raise InputError("--crs：未给出坐标系。请写 EPSG 编号（如 4490），或 gcj02（高德/腾讯）/ bd09（百度）。")
     text = str(value).strip()
     low = text.lower().replace("-", "").replace("_", "")
     if low in CHINESE_WEB_CRS:
@@ -160,9 +160,9 @@ def parse_crs(value) -> str:
         crs = CRS.from_user_input(text)
     except CRSError as exc:
         raise InputError(
-            f"--crs: {value!r} is not a CRS pyproj knows ({exc}). "
-            "Use an EPSG code (4490 CGCS2000, 4326 WGS84, 4527/4548 CGCS2000 GK 3°), "
-            "or 'gcj02' (Amap/Tencent) / 'bd09' (Baidu)."
+            f"--crs：无法识别的坐标系“{value}”（pyproj：{exc}）。请写 EPSG 编号：4490（CGCS2000 经纬度）、"
+            "4326（WGS84）、4527/4548（CGCS2000 高斯-克吕格 3° 带，带号前缀/不带前缀），"
+            "或 gcj02（高德/腾讯坐标）、bd09（百度坐标）。"
         ) from None
     epsg = crs.to_epsg()
     return f"EPSG:{epsg}" if epsg else crs.to_wkt()
@@ -195,8 +195,8 @@ def to_storage(gdf: "gpd.GeoDataFrame", crs=None) -> "gpd.GeoDataFrame":
         out = out.set_crs(code, allow_override=True)
     if out.crs is None:
         raise InputError(
-            "The data has no CRS and none was given. Pass --crs (e.g. 4490 for CGCS2000 lon/lat, "
-            "4527 for GK 3° with the 39 zone prefix, gcj02 for Amap coordinates)."
+            "数据没有坐标系信息，也未用 --crs 指明。请加 --crs，例如 4490（CGCS2000 经纬度）、"
+            "4527（高斯-克吕格 3° 带，X 坐标带 39 带号前缀）、gcj02（高德坐标）。"
         )
     if _is_wgs84_like(out.crs):
         # WGS84 and CGCS2000 differ by centimetres here; relabel rather than run a null transform.
@@ -216,7 +216,7 @@ def _is_wgs84_like(crs) -> bool:
 def to_working(gdf: "gpd.GeoDataFrame") -> "gpd.GeoDataFrame":
     """Return ``gdf`` in the measuring CRS (EPSG:4548), for areas, distances and buffers."""
     if gdf.crs is None:
-        raise InputError("Cannot measure a layer with no CRS; read it with dcf_spatial.io first.")
+        raise InputError("图层没有坐标系，无法量算；请先用 dcf_spatial.io 读入（会检查并设置坐标系）。")
     if gdf.crs.to_epsg() == 4548:
         return gdf
     return gdf.to_crs(settings.working_crs)
@@ -226,7 +226,7 @@ def to_web(gdf: "gpd.GeoDataFrame", *, gcj02: bool = False) -> "gpd.GeoDataFrame
     """Return ``gdf`` in EPSG:4326 for Leaflet; with ``gcj02=True`` shifted to GCJ-02 so that it
     lines up with Amap/Gaode tiles (the map must say so)."""
     if gdf.crs is None:
-        raise InputError("Cannot draw a layer with no CRS on a web map; read it with dcf_spatial.io first.")
+        raise InputError("图层没有坐标系，无法画到网页地图上；请先用 dcf_spatial.io 读入（会检查并设置坐标系）。")
     if _is_wgs84_like(gdf.crs):
         # CGCS2000 and WGS84 agree to centimetres at this scale: relabel, no transform.
         out = gdf.set_crs(settings.web_crs, allow_override=True)
@@ -243,9 +243,8 @@ def check_same_crs(a: "gpd.GeoDataFrame", b: "gpd.GeoDataFrame", *, names=("left
         ca = a.crs.to_string() if a.crs is not None else "None"
         cb = b.crs.to_string() if b.crs is not None else "None"
         raise CRSMismatchError(
-            f"CRS mismatch: {names[0]} is in {ca}, {names[1]} is in {cb}. "
-            "Bring both to the same CRS first, e.g. with dcf_spatial.crs.to_storage() "
-            "(EPSG:4490) or dcf_spatial.crs.to_working() (EPSG:4548)."
+            f"坐标系不一致（CRS mismatch）：{names[0]} 为 {ca}，{names[1]} 为 {cb}。请先统一坐标系，"
+            "例如 dcf_spatial.crs.to_storage()（EPSG:4490）或 dcf_spatial.crs.to_working()（EPSG:4548）。"
         )
 
 

@@ -108,4 +108,4 @@ def test_push_without_target_needs_a_database(tmp_path, monkeypatch):
 
 def test_push_into_same_store_is_refused(tiny_store):
     res = run("--store", tiny_store, "layers", "push", "--to", tiny_store)
-    assert res.exit_code == 2 and "same store" in res.output
+    assert res.exit_code == 2 and "同一个图层库" in res.output

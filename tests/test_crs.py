@@ -68,7 +68,7 @@ def test_parse_crs_accepts_codes_and_chinese_web_systems():
     assert crs.parse_crs("4490") == "EPSG:4490"
     assert crs.parse_crs("GCJ-02") == "gcj02"
     assert crs.parse_crs("bd09") == "bd09"
-    with pytest.raises(InputError, match="not a CRS"):
+    with pytest.raises(InputError, match="无法识别的坐标系"):
         crs.parse_crs("mars")
 
 

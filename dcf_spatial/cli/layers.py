@@ -175,8 +175,8 @@ def build(out, overwrite):
     url = as_pg_url(target)
     if url is not None:
         if not overwrite and catalog.open_store(url).exists() and len(catalog.catalog_rows(store=url)):
-            raise click.BadParameter(f"{catalog.open_store(url).label} already holds the layers. Pass --overwrite "
-                                     "to replace them (their current versions are kept).", param_hint="--out")
+            raise click.BadParameter(f"{catalog.open_store(url).label} 已有图层。要替换请加 --overwrite"
+                                     "（现有版本会保留，可用 dcf layers reset 恢复）。", param_hint="--out")
         with tempfile.TemporaryDirectory() as tmp:
             built = build_default_layers(Path(tmp) / "dcf_layers.gpkg")
             summary = catalog.copy_store(built, url, overwrite=overwrite)
@@ -219,11 +219,11 @@ def push(to, from_, layer_ids, overwrite, as_json):
     else:
         if as_pg_url(settings.store) is None:
             raise click.BadParameter(
-                "name the database to copy into: --to postgresql://USER@HOST[:PORT]/DB "
-                "(or run with --store postgresql://… / DCF_STORE).", param_hint="--to")
+                "请指明要复制到的数据库：--to postgresql://用户@主机[:端口]/库名"
+                "（或用 --store postgresql://… / 环境变量 DCF_STORE 指定）。", param_hint="--to")
         source, target = (from_ or settings.default_store), settings.store
     if open_store(source).label == open_store(target).label:
-        raise click.BadParameter(f"source and target are the same store ({open_store(target).label}).",
+        raise click.BadParameter(f"源和目标是同一个图层库（{open_store(target).label}），请换一个 --to。",
                                  param_hint="--to")
     summary = catalog.copy_store(source, target, overwrite=overwrite, layers=list(layer_ids) or None)
     if as_json:

@@ -10,6 +10,7 @@ import sys
 import click
 
 from ..errors import DcfError
+from . import usage_zh
 
 #: command name -> "module:attribute" of its click group or command
 COMMANDS = {
@@ -35,11 +36,21 @@ class DcfUsageError(click.ClickException):
 
 
 class LazyGroup(click.Group):
+    """The ``dcf`` group: sub-commands imported on demand; tool and usage errors shown in Chinese."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:  # `dcf --bogus`: parsed before any sub-command runs
+            raise usage_zh.in_chinese(exc) from exc
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except DcfError as exc:
             raise DcfUsageError(str(exc)) from exc
+        except click.UsageError as exc:  # a sub-command's options, arguments or name
+            raise usage_zh.in_chinese(exc) from exc
 
     def list_commands(self, ctx):
         return list(COMMANDS)

@@ -47,12 +47,12 @@ def appendix_cmd(out_dir, only, formats, basemap, overwrite, as_json):
     keys = tuple(k.strip() for k in only.split(",")) if only else appendix.APPENDIX_KEYS
     unknown = [k for k in keys if k not in appendix.APPENDIX_KEYS]
     if unknown:
-        raise click.BadParameter(f"unknown map(s) {', '.join(unknown)}; choose from {', '.join(appendix.APPENDIX_KEYS)}",
+        raise click.BadParameter(f"没有附图 {'、'.join(unknown)}；可选：{'、'.join(appendix.APPENDIX_KEYS)}（例：--only fig1,fig3）。",
                                  param_hint="--only")
     fmts = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
     bad = [f for f in fmts if f not in appendix.FORMATS]
     if bad:
-        raise click.BadParameter(f"unknown format(s) {', '.join(bad)}; choose from {', '.join(appendix.FORMATS)}",
+        raise click.BadParameter(f"不支持的格式 {'、'.join(bad)}；可选：{'、'.join(appendix.FORMATS)}（例：--format pdf,png）。",
                                  param_hint="--format")
     result = appendix.appendix_maps(out_dir, keys=keys, formats=fmts, overwrite=overwrite, basemap=basemap)
     if as_json:

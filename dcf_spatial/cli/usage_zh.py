@@ -1,0 +1,123 @@
+"""Click's command-line usage errors, said in Chinese.
+
+Click routes its messages through :func:`gettext.gettext`, but ships no Chinese catalogue and
+picks the language from the user's locale variables, which on a server are usually ``C``. So the
+messages are rebuilt here from the exception's public fields (option name, parameter, close
+matches) — written by hand because no maintained package provides a Chinese catalogue for
+click. Details click takes from its parameter types ("'x' is not a valid float.") are matched by
+pattern; a detail not recognised (for example a message dcf wrote itself) is kept as it is.
+"""
+
+from __future__ import annotations
+
+import re
+
+import click
+
+#: click's type-conversion details -> Chinese; ``{v}`` etc. are the captured groups
+_DETAILS = [
+    (re.compile(r"^'?(?P<v>.*?)'? is not a valid float\.?$"), "“{v}”不是有效的数字。"),
+    (re.compile(r"^'?(?P<v>.*?)'? is not a valid (integer|int)\.?$"), "“{v}”不是有效的整数。"),
+    (re.compile(r"^'?(?P<v>.*?)'? is not a valid boolean\.?$"), "“{v}”不是有效的是/否值（用 true/false）。"),
+    (re.compile(r"^'?(?P<v>.*?)'? is not one of (?P<c>.+?)\.?$", re.S), "“{v}”不是可选值之一：{c}。"),
+    (re.compile(r"^'?(?P<v>.*?)'? is not (?P<c>'.+?')\.?$"), "“{v}”不是可选值 {c}。"),
+    (re.compile(r"^(File|Directory|Path) '?(?P<v>.*?)'? does not exist\.?$"), "文件或文件夹“{v}”不存在，请检查路径。"),
+    (re.compile(r"^(File|Path) '?(?P<v>.*?)'? is a directory\.?$"), "“{v}”是文件夹，这里需要一个文件。"),
+    (re.compile(r"^(Directory|Path) '?(?P<v>.*?)'? is a file\.?$"), "“{v}”是文件，这里需要一个文件夹。"),
+    (re.compile(r"^(File|Directory|Path) '?(?P<v>.*?)'? is not readable\.?$"), "“{v}”没有读取权限。"),
+    (re.compile(r"^(File|Directory|Path) '?(?P<v>.*?)'? is not writable\.?$"), "“{v}”没有写入权限。"),
+    (re.compile(r"^'?(?P<v>.*?)'? does not match the formats? (?P<c>.+?)\.?$"), "“{v}”不符合日期格式 {c}。"),
+    (re.compile(r"^(?P<v>.*?) is not in the range (?P<c>.+?)\.?$"), "{v} 不在允许范围 {c} 内。"),
+]
+
+
+def _detail(message: str) -> str:
+    text = (message or "").strip()
+    for pattern, template in _DETAILS:
+        m = pattern.match(text)
+        if m:
+            return template.format(**m.groupdict())
+    return text
+
+
+def _param_name(exc: click.BadParameter) -> str:
+    if exc.param_hint:
+        hint = exc.param_hint
+        return " / ".join(hint) if isinstance(hint, (list, tuple)) else str(hint)
+    if exc.param is not None:
+        if isinstance(exc.param, click.Argument):
+            return exc.param.make_metavar(exc.ctx) if exc.ctx is not None else (exc.param.name or "").upper()
+        return " / ".join(exc.param.opts)
+    return ""
+
+
+def _kind(exc: click.BadParameter) -> str:
+    argument = isinstance(exc.param, click.Argument) or getattr(exc, "param_type", None) == "argument"
+    return "参数" if argument else "选项"
+
+
+def _close(possibilities) -> str:
+    return f"是否想用：{'、'.join(sorted(possibilities))}？" if possibilities else ""
+
+
+def explain(exc: click.UsageError) -> str:
+    """One line in Chinese saying what was wrong on the command line."""
+    if isinstance(exc, click.NoSuchOption):
+        return f"没有选项 {exc.option_name}。{_close(exc.possibilities)}"
+    no_such_command = getattr(click.exceptions, "NoSuchCommand", None)  # click ≥ 8.4
+    if no_such_command is not None and isinstance(exc, no_such_command):
+        return f"没有命令 {exc.command_name}。{_close(exc.possibilities)}"
+    if isinstance(exc, click.MissingParameter):
+        return f"缺少{_kind(exc)} {_param_name(exc)}。"
+    if isinstance(exc, click.BadParameter):
+        name = _param_name(exc)
+        where = f"{_kind(exc)} {name} 的值无效：" if name else "值无效："
+        return where + _detail(exc.message)
+    message = exc.format_message()
+    m = re.match(r"^Option '?(?P<o>[^']+)'? requires an argument\.?$", message)
+    if m:
+        return f"选项 {m['o']} 后面需要给一个值。"
+    m = re.match(r"^Option '?(?P<o>[^']+)'? requires (?P<n>\d+) arguments\.?$", message)
+    if m:
+        return f"选项 {m['o']} 后面需要给 {m['n']} 个值。"
+    m = re.match(r"^Option '?(?P<o>[^']+)'? does not take a value\.?$", message)
+    if m:
+        return f"选项 {m['o']} 是开关，不带值。"
+    m = re.match(r"^Got unexpected extra arguments? \((?P<a>.*)\)$", message)
+    if m:
+        return f"多余的参数：{m['a']}（带空格的路径请加引号）。"
+    if message.rstrip(".") == "Missing command":
+        return "缺少子命令。"
+    m = re.match(r"^No such command '?(?P<c>[^']+)'?\.?$", message)
+    if m:
+        return f"没有命令 {m['c']}。"
+    return message
+
+
+class ChineseUsageError(click.UsageError):
+    """A click usage error shown in Chinese: the error first, then the usage line and where help is."""
+
+    def __init__(self, original: click.UsageError):
+        try:
+            message = explain(original)
+        except Exception:  # noqa: BLE001 - a failed translation must never hide the error itself
+            message = original.format_message()
+        super().__init__(message, original.ctx)
+        self.exit_code = original.exit_code
+        self.original = original
+
+    def show(self, file=None):
+        lines = [f"错误 Error: {self.format_message()}"]
+        if self.ctx is not None:
+            lines.append(f"用法 {self.ctx.get_usage()}")
+            lines.append(f"运行 '{self.ctx.command_path} --help' 查看全部选项和示例。")
+        else:  # click's parser raises some errors before the command's context exists
+            lines.append("在命令后加 --help 查看全部选项和示例。")
+        click.echo("\n".join(lines), file=file, err=file is None)
+
+
+def in_chinese(exc: click.UsageError) -> click.UsageError:
+    """The Chinese form of ``exc`` (itself when it already is one, or when it must show help)."""
+    if isinstance(exc, ChineseUsageError) or type(exc).__name__ == "NoArgsIsHelpError":
+        return exc
+    return ChineseUsageError(exc)

@@ -1,0 +1,63 @@
+"""Command-line mistakes are explained in Chinese, name the option and exit 2 (no traceback).
+
+Each case is run through the real ``dcf`` group with CliRunner, as a user would type it.
+"""
+
+from __future__ import annotations
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from dcf_spatial.cli import usage_zh
+from dcf_spatial.cli.main import cli
+
+
+def run(*args):
+    res = CliRunner().invoke(cli, list(args))
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    return res.exit_code, res.stderr
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["site", "check", "--sit", "115.8,36.4"], ["没有选项 --sit", "--site"]),
+    (["site", "chek"], ["没有命令 chek", "check"]),
+    (["--bogus"], ["没有选项 --bogus"]),
+    (["query", "within", "a", "b"], ["缺少选项 --km"]),
+    (["query", "within", "a", "b", "--km", "abc"], ["选项 --km 的值无效", "“abc”不是有效的数字"]),
+    (["sample", "-o", "x", "--seed", "1.5"], ["选项 --seed 的值无效", "“1.5”不是有效的整数"]),
+    (["sample"], ["缺少选项 -o / --output"]),
+    (["site", "check", "--area-mu"], ["选项 --area-mu 后面需要给一个值"]),
+    (["site", "check", "--catalogue-class", "zz"], ["--catalogue-class", "“zz”不是可选值之一", "鼓励类"]),
+    (["layers", "show", "district", "extra"], ["多余的参数：extra"]),
+    (["layers", "import", "district", "/no/such/file.gpkg"], ["参数 FILE 的值无效", "“/no/such/file.gpkg”不存在"]),
+    (["maps", "appendix", "--only", "fig9"], ["--only", "没有附图 fig9", "fig1"]),
+])
+def test_usage_errors_in_chinese(args, expected):
+    code, err = run(*args)
+    first = err.splitlines()[0]
+    assert code == 2
+    assert first.startswith("错误 Error: ")
+    for text in expected:
+        assert text in first, (text, first)
+    assert "Traceback" not in err and "No such option" not in err and "Missing option" not in err
+    assert "--help" in err and "查看全部选项和示例" in err  # where to look next
+
+
+def test_no_arguments_still_shows_the_group_help():
+    res = CliRunner().invoke(cli, ["site"])
+    assert "check" in res.output and "错误" not in res.output
+
+
+def test_detail_not_recognised_is_kept_as_written():
+    assert usage_zh._detail("面积须为正数。") == "面积须为正数。"
+    assert usage_zh._detail("'2.5' is not a valid integer.") == "“2.5”不是有效的整数。"
+
+
+def test_a_failing_translation_falls_back_to_the_original_message(monkeypatch):
+    def broken(exc):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(usage_zh, "explain", broken)
+    err = usage_zh.in_chinese(click.UsageError("Got something odd"))
+    assert err.format_message() == "Got something odd"
