@@ -84,6 +84,7 @@ _GEOM_FAMILY = {
     "line": {"LineString", "MultiLineString"},
     "point": {"Point", "MultiPoint"},
 }
+_GEOM_FAMILY_ZH = {"polygon": "面（Polygon）", "line": "线（LineString）", "point": "点（Point）"}
 
 
 def _store(store=None):
@@ -161,8 +162,8 @@ def describe_layer(layer_id: str, store=None) -> dict:
 def _not_found_message(layer_id, st) -> str:
     known = _spec_order(st.catalog_rows())["id"].tolist() if st.exists() else []
     return (
-        f"Layer {layer_id!r} is not in the store {st.label}. Known layers: {', '.join(known) or '(none)'}. "
-        "Run `dcf layers list` to see them."
+        f"图层 {layer_id!r} 不在图层库 {st.label} 中。已有图层：{', '.join(known) or '（无）'}。"
+        "可运行 `dcf layers list` 查看。"
     )
 
 
@@ -204,13 +205,13 @@ def _check_bbox(bbox) -> tuple[float, float, float, float]:
     try:
         x0, y0, x1, y1 = (float(v) for v in bbox)
     except (TypeError, ValueError):
-        raise InputError(f"bbox={bbox!r}: expected four numbers (minx, miny, maxx, maxy) in EPSG:4490.") from None
+        raise InputError(f"bbox={bbox!r}：应为四个数 (minx, miny, maxx, maxy)，坐标系 EPSG:4490。") from None
     if x0 > x1 or y0 > y1:
-        raise InputError(f"bbox={bbox!r}: min greater than max; give (minx, miny, maxx, maxy) in EPSG:4490.")
+        raise InputError(f"bbox={bbox!r}：最小值大于最大值；请按 (minx, miny, maxx, maxy) 的顺序给出，坐标系 EPSG:4490。")
     return (x0, y0, x1, y1)
 
 
-def validate_layer(gdf: "gpd.GeoDataFrame", layer_id: str, *, where: str = "layer",
+def validate_layer(gdf: "gpd.GeoDataFrame", layer_id: str, *, where: str = "图层",
                    check_counts: bool = False) -> list[str]:
     """Check a layer against its spec; return the problems found (empty list when it is fine).
 
@@ -223,30 +224,30 @@ def validate_layer(gdf: "gpd.GeoDataFrame", layer_id: str, *, where: str = "laye
     spec = LAYER_SPECS.get(layer_id)
     missing = [c for c in COMMON_FIELDS + (spec.required if spec else ()) if c not in gdf.columns]
     if missing:
-        problems.append(f"{where}: missing field(s) {', '.join(missing)}")
+        problems.append(f"{where}：缺少字段 {', '.join(missing)}")
     if gdf.crs is None:
-        problems.append(f"{where}: no CRS")
+        problems.append(f"{where}：没有坐标系（CRS）")
     if len(gdf) == 0:
-        problems.append(f"{where}: no features")
+        problems.append(f"{where}：没有要素")
     if spec is not None and len(gdf):
         types = set(gdf.geom_type.dropna().unique())
         if not types <= _GEOM_FAMILY[spec.geometry]:
-            problems.append(f"{where}: geometry types {sorted(types)} but layer {layer_id!r} needs {spec.geometry}s")
+            problems.append(f"{where}：几何类型为 {sorted(types)}，但图层 {layer_id!r} 需要{_GEOM_FAMILY_ZH[spec.geometry]}几何")
         lo, hi = spec.expected_count
         if check_counts and (len(gdf) < lo or (hi is not None and len(gdf) > hi)):
-            problems.append(f"{where}: {len(gdf)} features, expected {lo}–{hi if hi is not None else '…'}")
+            problems.append(f"{where}：{len(gdf)} 个要素，应为 {lo}–{hi if hi is not None else '…'} 个")
     if len(gdf):
         invalid = ~shapely.is_valid(gdf.geometry.values)
         if invalid.any():
-            problems.append(f"{where}: {int(invalid.sum())} invalid geometries (rows {list(gdf.index[invalid][:10])})")
+            problems.append(f"{where}：{int(invalid.sum())} 个无效几何（行索引 {list(gdf.index[invalid][:10])}）")
         if gdf.geometry.isna().any():
-            problems.append(f"{where}: {int(gdf.geometry.isna().sum())} rows without geometry")
+            problems.append(f"{where}：{int(gdf.geometry.isna().sum())} 行没有几何")
     if "provenance" in gdf.columns:
         bad = ~gdf["provenance"].isin(PROVENANCE_VALUES)
         if bad.any():
-            problems.append(f"{where}: provenance must be one of {PROVENANCE_VALUES}; rows {list(gdf.index[bad][:10])}")
+            problems.append(f"{where}：provenance 须为 {PROVENANCE_VALUES} 之一；不符的行索引 {list(gdf.index[bad][:10])}")
     if "id" in gdf.columns and gdf["id"].duplicated().any():
-        problems.append(f"{where}: duplicate ids {sorted(gdf.loc[gdf['id'].duplicated(), 'id'].astype(str))[:10]}")
+        problems.append(f"{where}：id 重复 {sorted(gdf.loc[gdf['id'].duplicated(), 'id'].astype(str))[:10]}")
     return problems
 
 
@@ -279,7 +280,7 @@ def write_layer(
     gdf = to_storage(gdf)
     problems = validate_layer(gdf, layer_id)
     if problems:
-        raise SchemaError(f"Layer {layer_id!r} cannot be written to {st.label}:\n  - " + "\n  - ".join(problems))
+        raise SchemaError(f"图层 {layer_id!r} 无法写入 {st.label}：\n  - " + "\n  - ".join(problems))
     spec = LAYER_SPECS.get(layer_id)
     title_zh = title_zh or (spec.title_zh if spec else layer_id)
     if provenance is None:
@@ -331,7 +332,7 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
     gdf = dcf_io.read_vector(file, crs=crs, field_map=field_map)
     digest = sha256_of(file)
     today = _dt.date.today().isoformat()
-    source = f"{file.name} sha256:{digest[:16]} imported {today}" + (f"; {source_note}" if source_note else "")
+    source = f"{file.name} sha256:{digest[:16]} 导入于 {today}" + (f"; {source_note}" if source_note else "")
     gdf["provenance"] = provenance
     gdf["source"] = source
     if "plan_ref" not in gdf.columns:
@@ -348,18 +349,18 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
         notes.append(id_note)
     if "id" not in gdf.columns:
         raise SchemaError(
-            f"{file}: no 'id' field. Map one with --field id=<your field> (for townships, e.g. id=XZQDM)."
+            f"{file}：没有 'id' 字段。请用 --field id=<你的字段> 指定（乡镇图层例如 id=XZQDM）。"
         )
     if "name_zh" not in gdf.columns:
         raise SchemaError(
-            f"{file}: no 'name_zh' field. Map one with --field name_zh=<your field> (e.g. name_zh=XZQMC)."
+            f"{file}：没有 'name_zh' 字段。请用 --field name_zh=<你的字段> 指定（例如 name_zh=XZQMC）。"
         )
     problems = validate_layer(gdf, layer_id, where=str(file))
     if problems:
-        raise SchemaError(f"Import of {file} as {layer_id!r} refused; the store is unchanged:\n  - " + "\n  - ".join(problems))
+        raise SchemaError(f"拒绝将 {file} 导入为图层 {layer_id!r}，图层库未作改动：\n  - " + "\n  - ".join(problems))
     write_layer(gdf, layer_id, provenance=provenance, source=source, store=store, keep_history=True,
                 imported_from=str(file), sha256=digest,
-                description=f"imported from {file.name}")
+                description=f"由 {file.name} 导入")
     return {"layer": layer_id, "features": len(gdf), "file": str(file), "sha256": digest,
             "provenance": provenance, "imported": today, "read_notes": notes}
 
@@ -393,7 +394,7 @@ def reset_layer(layer_id: str, store=None) -> dict:
         raise LayerNotFoundError(_not_found_message(layer_id, st))
     n = int(entry["history"] or 0)
     if n == 0:
-        raise InputError(f"Layer {layer_id!r} has no earlier version in {st.label}: nothing to reset.")
+        raise InputError(f"图层 {layer_id!r} 在 {st.label} 中没有更早的版本，无可恢复（只有 dcf layers import 替换过的图层才能 reset）。")
     meta = st.history_entries(layer_id)[n]
     meta["history"] = n - 1
     meta["updated_at"] = _dt.datetime.now().isoformat(timespec="seconds")
@@ -417,15 +418,15 @@ def copy_store(source, target, *, overwrite: bool = False, layers: list[str] | N
     if layers:
         unknown = sorted(set(layers) - set(rows["id"]))
         if unknown:
-            raise LayerNotFoundError(f"Layer(s) {', '.join(unknown)} not in the store {src.label}; "
-                                     f"known: {', '.join(rows['id'])}.")
+            raise LayerNotFoundError(f"图层 {', '.join(unknown)} 不在图层库 {src.label} 中；"
+                                     f"已有图层：{', '.join(rows['id'])}。")
         rows = rows[rows["id"].isin(layers)]
     if dst.exists() and not overwrite:
         clash = [lid for lid in rows["id"] if dst.catalog_entry(lid) is not None]
         if clash:
             raise InputError(
-                f"The store {dst.label} already holds layer(s) {', '.join(clash)}. Pass --overwrite to "
-                "replace them (their current versions are kept for `dcf layers reset`)."
+                f"目标图层库 {dst.label} 已有图层 {', '.join(clash)}。要替换请加 --overwrite"
+                "（现有版本会保留，可用 `dcf layers reset` 恢复）。"
             )
     done = []
     for meta in rows.to_dict(orient="records"):

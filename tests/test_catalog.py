@@ -94,12 +94,12 @@ def test_bbox_read_returns_only_features_meeting_the_box(tiny_store):
 @pytest.mark.parametrize(
     "mutate, message",
     [
-        (lambda g: g.drop(columns=["provenance"]), "missing field"),
-        (lambda g: g.assign(provenance="official"), "provenance must be one of"),
-        (lambda g: g.set_geometry(g.geometry.representative_point()), "needs polygons"),
-        (lambda g: g.assign(id="same"), "duplicate ids"),
+        (lambda g: g.drop(columns=["provenance"]), "缺少字段 provenance"),
+        (lambda g: g.assign(provenance="official"), r"provenance 须为 \('authoritative'.*之一；不符的行索引 \[0, 1\]"),
+        (lambda g: g.set_geometry(g.geometry.representative_point()), r"\['Point'\].*需要面（Polygon）几何"),
+        (lambda g: g.assign(id="same"), r"id 重复 \['same'\]"),
         (lambda g: g.set_geometry([shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])] * len(g), crs=4490),
-         "invalid geometries"),
+         r"2 个无效几何（行索引 \[0, 1\]）"),
     ],
 )
 def test_write_rejects_broken_layers_and_says_why(empty_store, mutate, message):
@@ -113,7 +113,7 @@ def test_counts_checked_only_on_request():
     gdf = make_townships(2)
     assert catalog.validate_layer(gdf, "townships") == []
     problems = catalog.validate_layer(gdf, "townships", check_counts=True)
-    assert any("2 features, expected 14" in p for p in problems)
+    assert any("2 个要素，应为 14–14 个" in p for p in problems)
 
 
 def _bureau_file(tmp_path, n=3, *, with_names=True):
@@ -149,7 +149,7 @@ def test_import_replaces_layer_records_provenance_and_reset_restores(tiny_store,
     assert_geodataframe_equal(restored, before, check_less_precise=True)
     assert restored.attrs["provenance"] == "schematic"
     assert not any(name.startswith("_history__") for name in _tables(tiny_store))
-    with pytest.raises(InputError, match="nothing to reset"):
+    with pytest.raises(InputError, match="图层 'townships' 在 .* 中没有更早的版本"):
         catalog.reset_layer("townships")
 
 
@@ -162,8 +162,9 @@ def test_failed_import_leaves_store_unchanged(tiny_store, tmp_path):
                              crs=4490)
     line_file = tmp_path / "lines.geojson"
     lines.to_file(line_file)
-    with pytest.raises(SchemaError, match="store is unchanged"):
+    with pytest.raises(SchemaError, match=r"lines\.geojson.*图层库未作改动(.|\n)*需要面（Polygon）几何") as err:
         catalog.import_layer("townships", line_file)
+    assert "'townships'" in str(err.value)
     assert_geodataframe_equal(catalog.read_layer("townships"), before)
     assert catalog.list_layers().set_index("id").loc["townships", "version"] == 1
 
@@ -261,7 +262,7 @@ def test_write_based_on_a_changed_version_is_refused(tiny_store):
     tables_before = sorted(_tables(tiny_store))
     st = open_store(tiny_store)
     stale = dict(st.catalog_entry("townships"), version=2, history=1)
-    with pytest.raises(InputError, match="changed by someone else"):
+    with pytest.raises(InputError, match="'townships' 已被他人修改.*请重新运行"):
         st.commit_layer(make_townships(3), "townships", stale, archive=1, archive_meta={}, expected_version=0)
     assert_geodataframe_equal(catalog.read_layer("townships"), before)
     assert sorted(_tables(tiny_store)) == tables_before

@@ -76,7 +76,7 @@ def test_export_refuses_to_overwrite_without_flag(tiny_store, tmp_path):
 
 def test_reset_without_history_is_a_clear_error(tiny_store):
     res = run("--store", tiny_store, "layers", "reset", "townships")
-    assert res.exit_code == 2 and "nothing to reset" in res.stderr
+    assert res.exit_code == 2 and "'townships'" in res.stderr and "没有更早的版本" in res.stderr
 
 
 def test_push_copies_every_layer_and_refuses_to_overwrite(tiny_store, tmp_path, request):

@@ -81,7 +81,7 @@ def test_wrong_password_is_a_clear_error_without_the_password(schema_url, caplog
     with pytest.raises(InputError) as info:
         catalog.list_layers(store=bad)
     msg = str(info.value)
-    assert "Cannot connect" in msg and "PGPASSWORD" in msg and "***" in msg
+    assert "无法连接 PostGIS 图层库" in msg and "PGPASSWORD" in msg and "***" in msg
     assert "WrongPw-4711" not in msg and "WrongPw-4711" not in caplog.text
 
 
@@ -130,7 +130,7 @@ def test_unreachable_server_names_the_store_masked(pg_url):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     url = _parts(pg_url).set(port=port).render_as_string(hide_password=False)
-    with pytest.raises(InputError, match=rf"Cannot connect to the PostGIS store postgresql://\w+:\*\*\*@127\.0\.0\.1:{port}/"):
+    with pytest.raises(InputError, match=rf"无法连接 PostGIS 图层库 postgresql://\w+:\*\*\*@127\.0\.0\.1:{port}/.*请检查地址中的主机、端口"):
         catalog.read_layer("townships", store=url)
 
 
@@ -221,7 +221,7 @@ def test_pg_input_reads_a_user_table_with_its_crs_and_bbox(schema_url, monkeypat
     west = make_townships(3).geometry.iloc[0].bounds  # EPSG:4490 box inside the first cell
     box = (west[0] + 0.001, west[1] + 0.001, west[0] + 0.01, west[1] + 0.01)
     assert list(read_pg_table("pg:parcels", store=schema_url, bbox=box)["id"]) == [parcels["id"].iloc[0]]
-    with pytest.raises(InputError, match="no table .*nope"):
+    with pytest.raises(InputError, match=r"没有带几何列的表 .*\.nope。请检查模式名和表名"):
         read_pg_table(f"pg:{st.schema}.nope", store=schema_url)
     monkeypatch.setattr(settings, "store", Path("layers/dcf_layers.gpkg"))
     with pytest.raises(InputError, match="--store postgresql"):

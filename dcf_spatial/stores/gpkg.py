@@ -69,9 +69,8 @@ class GpkgStore:
 
     def missing_message(self) -> str:
         return (
-            f"Layer store {self.path} does not exist. Build the default layers with "
-            "`python layers/build_layers.py` (or `dcf layers build`), or point --store / DCF_STORE "
-            "at an existing GeoPackage or a postgresql:// URL."
+            f"图层库 {self.path} 不存在。请先生成默认图层：`python layers/build_layers.py`"
+            "（或 `dcf layers build`），或用 --store / DCF_STORE 指向已有的 GeoPackage 或 postgresql:// 地址。"
         )
 
     def catalog_rows(self) -> "pd.DataFrame":
@@ -152,9 +151,8 @@ class GpkgStore:
         current = None if row is None else row[0]
         if current != expected_version:
             raise InputError(
-                f"Layer {layer_id!r} in {self.label} was changed by someone else while this write ran "
-                f"(version {current} now, {expected_version} when it started); nothing was changed. "
-                "Run the command again."
+                f"写入期间，{self.label} 中的图层 {layer_id!r} 已被他人修改"
+                f"（开始时为第 {expected_version} 版，现为第 {current} 版）；本次未作任何改动。请重新运行该命令。"
             )
 
     @contextlib.contextmanager

@@ -109,8 +109,8 @@ class PostgisStore:
             parsed = make_url(text)
         except Exception as exc:  # sqlalchemy.exc.ArgumentError: a malformed URL
             raise InputError(
-                f"Cannot read the store URL {mask_url(url)}: {mask_url(exc)}. Use "
-                "postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=SCHEMA]."
+                f"无法解析图层库地址 {mask_url(url)}：{mask_url(exc)}。格式应为 "
+                "postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=SCHEMA]。"
             ) from None
         self.schema = parsed.query.get("schema", "public")
         parsed = parsed.difference_update_query(["schema"]).set(drivername="postgresql+psycopg")
@@ -147,10 +147,10 @@ class PostgisStore:
         try:
             con = self.engine.connect()
         except OperationalError as exc:
-            reason = self._scrub(getattr(exc, "orig", exc)).strip()
+            reason = " ".join(self._scrub(getattr(exc, "orig", exc)).split())  # libpq text spans lines
             raise InputError(
-                f"Cannot connect to the PostGIS store {self.label}: {reason}. Check host, port and "
-                "database in the URL, and the password (in the URL, PGPASSWORD or ~/.pgpass)."
+                f"无法连接 PostGIS 图层库 {self.label}：{reason}。请检查地址中的主机、端口和数据库名，"
+                "以及密码（写在地址中、PGPASSWORD 环境变量或 ~/.pgpass 中）。"
             ) from None
         try:
             if transaction:
@@ -159,7 +159,7 @@ class PostgisStore:
             else:
                 yield con
         except OperationalError as exc:
-            raise InputError(f"PostGIS store {self.label}: {self._scrub(getattr(exc, 'orig', exc)).strip()}") from None
+            raise InputError(f"PostGIS 图层库 {self.label} 连接出错：{self._scrub(getattr(exc, 'orig', exc)).strip()}") from None
         finally:
             con.close()
 
@@ -177,8 +177,8 @@ class PostgisStore:
         has_postgis = con.execute(text("SELECT 1 FROM pg_extension WHERE extname='postgis'")).scalar()
         if not has_postgis:
             raise InputError(
-                f"The database {self.label} has no PostGIS extension. Ask its administrator to run "
-                "`CREATE EXTENSION postgis;` in it (PostGIS 3 packages: postgresql-15-postgis-3)."
+                f"数据库 {self.label} 未安装 PostGIS 扩展（no PostGIS extension）。请数据库管理员在该库中执行 "
+                "`CREATE EXTENSION postgis;`（PostGIS 3 软件包：postgresql-15-postgis-3）。"
             )
         con.execute(text(f"CREATE SCHEMA IF NOT EXISTS {_q(self.schema)}"))
         con.execute(text(
@@ -197,9 +197,9 @@ class PostgisStore:
 
     def missing_message(self) -> str:
         return (
-            f"The PostGIS store {self.label} holds no layer catalog (no table "
-            f"{self.schema}.{CATALOG_TABLE}). Copy the default layers into it with "
-            f"`dcf layers push --to '{self.label}'`."
+            f"PostGIS 图层库 {self.label} 中没有图层目录（缺少表 "
+            f"{self.schema}.{CATALOG_TABLE}）。请先把默认图层复制进去："
+            f"`dcf layers push --to '{self.label}'`。"
         )
 
     def catalog_rows(self) -> "pd.DataFrame":
@@ -357,9 +357,8 @@ class PostgisStore:
                               {"id": layer_id}).scalar()
         if current != expected_version:
             raise InputError(
-                f"Layer {layer_id!r} in {self.label} was changed by someone else while this write ran "
-                f"(version {current} now, {expected_version} when it started); nothing was changed. "
-                "Run the command again."
+                f"写入期间，{self.label} 中的图层 {layer_id!r} 已被他人修改"
+                f"（开始时为第 {expected_version} 版，现为第 {current} 版）；本次未作任何改动。请重新运行该命令。"
             )
 
     def commit_layer(self, gdf, layer_id: str, row: dict, *, archive: int | None = None,
@@ -415,7 +414,7 @@ def _split_spec(spec: str, st: "PostgisStore") -> tuple[str, str]:
     name = spec[3:] if spec.startswith("pg:") else spec
     schema, _, table = name.rpartition(".")
     if not table:
-        raise InputError(f"{spec}: name a table, e.g. pg:bureau.parcels (pg:SCHEMA.TABLE).")
+        raise InputError(f"{spec}：请写出表名，例如 pg:bureau.parcels（格式 pg:SCHEMA.TABLE）。")
     return schema or st.schema, table
 
 
@@ -426,9 +425,9 @@ def _input_store(spec: str, store) -> "PostgisStore":
     url = as_pg_url(store if store is not None else settings.store)
     if url is None:
         raise InputError(
-            f"{spec}: a pg: input is read from the database of a PostGIS layer store, but the store is "
-            f"{store if store is not None else settings.store}. Run with --store postgresql://USER@HOST/DB "
-            "(or DCF_STORE), or export the table to a file first."
+            f"{spec}：pg: 输入从 PostGIS 图层库所在的数据库读取，但当前图层库是 "
+            f"{store if store is not None else settings.store}。请加 --store postgresql://USER@HOST/DB "
+            "（或设置 DCF_STORE），或先把该表导出为文件。"
         )
     return PostgisStore(url)
 
@@ -443,7 +442,7 @@ def pg_table_pages(spec: str, *, store=None) -> int:
         pages = con.execute(text("SELECT pg_relation_size(to_regclass(:t)) / current_setting('block_size')::int"),
                             {"t": f"{_q(schema)}.{_q(table)}"}).scalar()
     if pages is None:
-        raise InputError(f"{spec}: no table {schema}.{table} in {st.label}.")
+        raise InputError(f"{spec}：{st.label} 中没有表 {schema}.{table}。请检查模式名和表名。")
     return int(pages)
 
 
@@ -478,8 +477,8 @@ def read_pg_table(spec: str, *, store=None, bbox: tuple | None = None,
             {"s": schema, "t": table}).all()
         if not geo:
             raise InputError(
-                f"{spec}: no table {schema}.{table} with a geometry column in {st.label}. "
-                "Check the schema and table name (tables with geometry are listed in geometry_columns)."
+                f"{spec}：{st.label} 中没有带几何列的表 {schema}.{table}。"
+                "请检查模式名和表名（带几何列的表可在 geometry_columns 视图中查到）。"
             )
         geom_col, srid = geo[0]
         cols = [r[0] for r in con.execute(text(
@@ -525,7 +524,7 @@ def write_pg_table(gdf, spec: str, *, store=None, overwrite: bool = False) -> st
         con.execute(text(f"CREATE SCHEMA IF NOT EXISTS {_q(schema)}"))
         if target._table_exists(con, table):
             if not overwrite:
-                raise InputError(f"{spec}: the table {schema}.{table} exists in {st.label}. Pass --overwrite to replace it.")
+                raise InputError(f"{spec}：{st.label} 中已有表 {schema}.{table}。要替换请加 --overwrite。")
             target._drop(con, table)
         tmp = target._load_temp(con, to_storage(gdf), table)
         target._rename(con, tmp, table)
