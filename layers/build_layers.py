@@ -536,9 +536,16 @@ DESCRIPTIONS = {
 }
 
 
-def build_layers() -> dict[str, gpd.GeoDataFrame]:
-    """Construct every default layer (EPSG:4548) from the sources; nothing is written."""
+def build_layers(lines: gpd.GeoDataFrame | None = None) -> dict[str, gpd.GeoDataFrame]:
+    """Construct every default layer (EPSG:4548) from the sources; nothing is written.
+
+    ``lines`` replaces the hand-sketched lines of ``sources/schematic_lines.geojson`` (same columns,
+    indexed by ``id``, EPSG:4548): ``dcf layers rederive`` passes the store's roads, rivers and
+    railways so that the zones the plan places by a line follow the bureau's line.
+    """
     src = load_sources()
+    if lines is not None:
+        src["lines"] = lines
     units = unit_cells(src)
     towns = units[units["in_plan"]].reset_index(drop=True)
     others = units[~units["in_plan"]].reset_index(drop=True)
