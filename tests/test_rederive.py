@@ -146,3 +146,24 @@ def test_an_authoritative_zone_layer_is_never_overwritten(store, tmp_path):
     entry = next(e for e in summary["layers"] if e["layer"] == "agri_zones")
     assert entry["status"] == "skipped_authoritative" and "权威" in entry["status_zh"]
     assert grain(store).equals(before)
+
+
+def test_cli_import_hints_and_rederive_reports(store, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from dcf_spatial.cli.main import cli
+
+    monkeypatch.delenv("DCF_STORE", raising=False)
+    run = CliRunner().invoke
+    res = run(cli, ["--store", str(store), "layers", "import", "roads", str(bureau_roads(store, tmp_path))])
+    assert res.exit_code == 0 and "dcf layers rederive" in res.stderr
+    before = grain(store)
+    res = run(cli, ["--store", str(store), "layers", "rederive", "--dry-run"])
+    assert res.exit_code == 0, res.output
+    assert "road.liaolin" in res.stdout and "将重算（试运行，未写入）" in res.stdout and "高效优质粮食产业示范区" in res.stdout
+    assert grain(store).equals(before)
+    res = run(cli, ["--store", str(store), "layers", "rederive"])
+    assert res.exit_code == 0 and "已重算并写入" in res.stdout
+    assert not grain(store).equals(before)
+    res = run(cli, ["--store", str(store), "layers", "rederive", "--line", "liaolin"])
+    assert res.exit_code == 2 and "规划线编号=图层中的编号" in res.stderr

@@ -1,4 +1,4 @@
-"""`dcf layers` — list, show, export, import, reset and push the layers of the store."""
+"""`dcf layers` — list, show, export, import, reset, rederive and push the layers of the store."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ def layers():
     $ dcf layers export townships -o townships.shp
     $ dcf layers import townships 乡镇界线.shp --field id=XZQDM --field name_zh=XZQMC
     $ dcf layers reset townships
+    $ dcf layers rederive --dry-run
     $ dcf layers push --to postgresql://dcf@127.0.0.1/gis
     """
 
@@ -133,6 +134,38 @@ def import_(layer_id, file, crs, fields, provenance, note, as_json):
                    f"文件 {summary['file']} sha256 {summary['sha256'][:16]}…；原版本已保留，可用 dcf layers reset {layer_id} 恢复。")
         for note in summary.get("read_notes", []):
             click.echo(f"读取说明：{note}", err=True)
+        from ..rederive import LINE_LAYERS
+
+        if layer_id in LINE_LAYERS:
+            click.echo(f"提示：规划中按这些线划定的区（如“聊临路以东、马颊河以南”的粮食示范区）仍按原示意线；"
+                       f"运行 dcf layers rederive 按新线重算（先加 --dry-run 查看变化）。", err=True)
+
+
+@layers.command()
+@click.option("--line", "line_ids", multiple=True, metavar="PLAN_ID=ID",
+              help="规划线在导入图层中的编号不同时指明，如 --line road.liaolin=G309。可重复。")
+@click.option("--dry-run", is_flag=True, help="只报告哪些图层会变、变多少，不写入。")
+@json_opt
+def rederive(line_ids, dry_run, as_json):
+    """按图层库中的线重算区 — redraw the zones the plan places by a road, river or railway.
+
+    After `dcf layers import roads|rivers|railways …`, the zones drawn from those lines
+    (e.g. the grain zone east of 聊临路 and south of 马颊河, 第八章第二节) are redrawn from the
+    lines now in the store. Each changed layer is written as a new version (`dcf layers reset ID`
+    restores it); a zone layer the bureau imported itself is never overwritten.
+
+    \b
+    $ dcf layers import roads 道路.shp --field id=BM --field name_zh=MC
+    $ dcf layers rederive --dry-run
+    $ dcf layers rederive --line road.liaolin=G309
+    """
+    from .. import rederive as redraw
+
+    summary = redraw.rederive_zones(line_ids=list(line_ids), dry_run=dry_run)
+    if as_json:
+        echo_json(summary)
+    else:
+        click.echo("\n".join(redraw.describe(summary)))
 
 
 @layers.command()
