@@ -21,8 +21,8 @@ def build_default_layers(store) -> Path:
     script = settings.layers_dir / "build_layers.py"
     if not script.exists():
         raise InputError(
-            f"{script} not found: the default layers are built from the project checkout. "
-            "Install the package from a clone with `pip install -e .`."
+            f"找不到 {script}：默认图层要由项目源码目录生成。"
+            "请从克隆的源码目录安装本软件包：`pip install -e .`。"
         )
     namespace = runpy.run_path(str(script), run_name="dcf_layers_build")
     namespace["build"](Path(store))

@@ -29,11 +29,11 @@ def write_vector(gdf, path, *, overwrite: bool = False) -> Path:
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise InputError(
-            f"{path}: cannot export to {suffix or 'a file without suffix'}. "
-            f"Use one of {', '.join(FORMATS)}."
+            f"{path}：不能导出为 {suffix or '无扩展名的文件'}。"
+            f"请用以下扩展名之一：{', '.join(FORMATS)}。"
         )
     if path.exists() and not overwrite:
-        raise InputError(f"{path} exists. Pass --overwrite to replace it.")
+        raise InputError(f"{path} 已存在。要替换请加 --overwrite。")
     driver, needs_wgs84 = FORMATS[suffix]
     out = gdf
     if needs_wgs84:

@@ -62,8 +62,8 @@ def _zones(store=None):
             area = to_working(catalog.read_layer("townships", store=store))
     except DcfError as exc:
         raise InputError(
-            f"The sample is placed on the layer store's industrial clusters and planning area, but they could not be "
-            f"read ({exc}). Build the default layers first (`dcf layers build`) or pass --store."
+            f"样例数据要布置在图层库的产业集聚区和规划范围上，但这两个图层读不出来（{exc}）。"
+            f"请先生成默认图层（`dcf layers build`），或用 --store 指定图层库。"
         ) from None
     return clusters, area
 
@@ -91,7 +91,7 @@ def _grid_cells(polygon, n_needed: int, rng, *, exclude=None, density: float = 1
             pick = rng.choice(np.flatnonzero(inside), size=n_needed, replace=False)
             return np.column_stack([gx[pick], gy[pick]]), size
         size *= 0.8
-    raise InputError(f"Could not fit {n_needed:,} sample parcels into the zones; ask for fewer parcels.")
+    raise InputError(f"无法在各区域内放下 {n_needed:,} 宗样例地块；请减少 --parcels 的数量。")
 
 
 def _credit_codes(numbers: np.ndarray) -> np.ndarray:
@@ -117,7 +117,7 @@ def generate_parcels(n: int = 2000, *, seed: int = 0, store=None, in_cluster_sha
     from .crs import to_storage
 
     if n < 1:
-        raise InputError(f"--parcels: {n} is not a positive number of parcels.")
+        raise InputError(f"--parcels：{n} 不是正整数，地块数至少为 1。")
     rng = np.random.default_rng(seed)
     clusters, area = _zones(store)
     union_clusters = shapely.union_all(clusters.geometry.values)
@@ -359,7 +359,7 @@ def write_sample(directory, *, parcels: int = 2000, seed: int = 0, store=None, i
         files["imagery"] = directory / "builtup_mask.tif"
     existing = [str(p) for p in files.values() if p.exists()]
     if existing and not overwrite:
-        raise InputError(f"Sample file(s) already exist: {', '.join(existing)}. Pass --overwrite to replace them.")
+        raise InputError(f"样例文件已存在：{', '.join(existing)}。要替换请加 --overwrite，或用 -o 换一个文件夹。")
     directory.mkdir(parents=True, exist_ok=True)
     gdf = generate_parcels(parcels, seed=seed, store=store)
     ent = generate_enterprises(gdf, seed=seed)

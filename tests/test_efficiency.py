@@ -113,7 +113,7 @@ def test_weights_must_sum_to_one(tmp_path):
     cfg["indicators"]["tax_per_mu"]["weight"] = 0.9
     path = tmp_path / "s.json"
     path.write_text(json.dumps(cfg), encoding="utf-8")
-    with pytest.raises(InputError, match="weights sum"):
+    with pytest.raises(InputError, match=r"s\.json：各指标权重（weight）之和为 1\.\d{3}，不等于 1"):
         efficiency.load_scoring(path)
 
 

@@ -123,12 +123,12 @@ def test_contradictions_flagged(tmp_path):
 
 
 def test_missing_or_crsless_raster_raises(tmp_path):
-    with pytest.raises(InputError, match="does not exist"):
+    with pytest.raises(InputError, match=r"--imagery：.*nope\.tif 不存在.*GeoTIFF"):
         built_fraction(three_parcels(), tmp_path / "nope.tif")
     path = tmp_path / "nocrs.tif"
     with rasterio.open(path, "w", driver="GTiff", width=4, height=4, count=1, dtype="uint8") as dst:
         dst.write(np.zeros((4, 4), dtype="uint8"), 1)
-    with pytest.raises(InputError, match="no CRS"):
+    with pytest.raises(InputError, match=r"nocrs\.tif 没有坐标系（CRS）.*gdal_edit\.py -a_srs"):
         built_fraction(three_parcels(), path)
 
 

@@ -29,8 +29,8 @@ CODE_SYSTEMS = {
 def code_table(system: str) -> pd.DataFrame:
     """The code table of ``system`` ("2017" or "2023"), indexed by code."""
     if system not in CODE_SYSTEMS:
-        raise InputError(f"Unknown land-use code system {system!r}; use one of {', '.join(CODE_SYSTEMS)} "
-                         "(2017 = GB/T 21010-2017, 2023 = 用地用海分类).")
+        raise InputError(f"未知的用地分类体系 {system!r}；请用 {', '.join(CODE_SYSTEMS)} 之一"
+                         "（2017 = GB/T 21010-2017，2023 = 用地用海分类）。")
     path = settings.data_dir / CODE_SYSTEMS[system][0]
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
     for col in ("construction", "industrial"):

@@ -31,10 +31,10 @@ def load_scoring(path=None) -> dict:
     try:
         cfg = json.loads(open(p, encoding="utf-8").read())
     except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"--scoring: cannot read {p} ({exc}); start from dcf_spatial/data/efficiency_scoring.json.") from None
+        raise InputError(f"--scoring：无法读取 {p}（{exc}）；请以 dcf_spatial/data/efficiency_scoring.json 为模板修改。") from None
     weights = sum(v["weight"] for v in cfg["indicators"].values())
     if abs(weights - 1) > 1e-6:
-        raise InputError(f"--scoring {p}: indicator weights sum to {weights:.3f}, not 1. Adjust the weights.")
+        raise InputError(f"--scoring {p}：各指标权重（weight）之和为 {weights:.3f}，不等于 1。请调整权重使其合计为 1。")
     return cfg
 
 

@@ -56,7 +56,7 @@ def load_rules(path=None) -> dict:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not valid JSON ({exc}); start from dcf_spatial/data/idle_land_rules.json.") from None
+        raise InputError(f"{path}：不是有效的 JSON（{exc}）；请以 dcf_spatial/data/idle_land_rules.json 为模板修改。") from None
 
 
 def parse_as_of(value) -> pd.Timestamp:

@@ -53,19 +53,19 @@ def built_fraction(parcels, raster, *, built_class: int | None = None) -> pd.Dat
 
     path = Path(raster)
     if not path.exists():
-        raise InputError(f"--imagery: {path} does not exist. Give the path of a classified land-cover GeoTIFF.")
+        raise InputError(f"--imagery：{path} 不存在。请给出土地覆盖分类影像（GeoTIFF）的路径。")
     try:
         src = rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:
-        raise InputError(f"--imagery: {path} is not a raster rasterio can read ({exc}). Give a GeoTIFF.") from None
+        raise InputError(f"--imagery：{path} 不是 rasterio 能读取的栅格（{exc}）。请给出 GeoTIFF 文件。") from None
     n = len(parcels)
     out = pd.DataFrame({"built_fraction": np.full(n, np.nan), "built_cells": np.zeros(n, np.int64),
                         "observed_cells": np.zeros(n, np.int64)}, index=parcels.index)
     with src:
         if src.crs is None:
-            raise InputError(f"--imagery: {path} has no CRS. Assign one (e.g. gdal_edit.py -a_srs EPSG:4548) and retry.")
+            raise InputError(f"--imagery：{path} 没有坐标系（CRS）。请先指定坐标系（例如 gdal_edit.py -a_srs EPSG:4548）再重试。")
         if parcels.crs is None:
-            raise InputError("Parcels have no CRS; read them with dcf_spatial.io so the imagery can be matched.")
+            raise InputError("宗地没有坐标系（CRS），无法与影像对齐；请用 dcf_spatial.io 读取宗地文件。")
         geoms = parcels.geometry.to_crs(src.crs).values
         import shapely
 
@@ -79,7 +79,7 @@ def built_fraction(parcels, raster, *, built_class: int | None = None) -> pd.Dat
         col1 = min(src.width, int(np.ceil(win.col_off + win.width)) + 1)
         row1 = min(src.height, int(np.ceil(win.row_off + win.height)) + 1)
         if col1 <= col0 or row1 <= row0:
-            logger.warning("Imagery %s does not cover any parcel", path)
+            logger.warning("影像 %s 未覆盖任何宗地，建成比例留空", path)
             return out
         win = Window(col0, row0, col1 - col0, row1 - row0)
         data = src.read(1, window=win, masked=True)
@@ -90,8 +90,8 @@ def built_fraction(parcels, raster, *, built_class: int | None = None) -> pd.Dat
         seen = np.unique(values[observed])
         if not np.isin(seen, (0, 1)).all():
             raise InputError(
-                f"--imagery: {path} holds values {seen[:10].tolist()}{'…' if len(seen) > 10 else ''}, not a 0/1 built-up "
-                "mask. Pass --built-class N with the class value meaning built-up (e.g. 50 in ESA WorldCover).")
+                f"--imagery：{path} 中的取值为 {seen[:10].tolist()}{'…' if len(seen) > 10 else ''}，不是 0/1 建成区掩膜。"
+                "请用 --built-class N 指定表示建成区的类别值（例如 ESA WorldCover 中为 50）。")
         built = values == 1
     else:
         built = values == int(built_class)

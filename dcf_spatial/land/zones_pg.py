@@ -46,8 +46,8 @@ def assign_zones_in_db(spec: str, *, store=None, kinds=("township", "cluster", "
             "SELECT column_name FROM information_schema.columns WHERE table_schema=:s AND table_name=:t"),
             {"s": schema, "t": table}).all()}
         if ORDER_COLUMN not in cols:
-            raise InputError(f"{spec}: the table has no {ORDER_COLUMN} column; write it with "
-                             "dcf_spatial.stores.postgis.write_pg_table so that rows keep their order.")
+            raise InputError(f"{spec}：该表没有 {ORDER_COLUMN} 列；请用 "
+                             "dcf_spatial.stores.postgis.write_pg_table 写入该表，以保留行的顺序。")
         n = con.execute(text(f"SELECT count(*) FROM {parcels}")).scalar()
         out = pd.DataFrame(index=pd.RangeIndex(n))
         for kind in kinds:
