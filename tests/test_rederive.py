@@ -16,14 +16,20 @@ from dcf_spatial import catalog, rederive, settings
 from dcf_spatial.crs import to_working
 from dcf_spatial.errors import InputError
 
+from _stores import STORE_KINDS, new_store
+
 SHIFT_M = 2000.0
 
 
-@pytest.fixture()
-def store(tmp_path):
-    path = tmp_path / "store.gpkg"
-    shutil.copy(settings.default_store, path)
-    return path
+@pytest.fixture(params=STORE_KINDS)
+def store(request, tmp_path):
+    """A copy of the shipped store: a GeoPackage, or a fresh PostGIS schema (same tests, both stores)."""
+    location = new_store(request.param, tmp_path, request)
+    if request.param == "gpkg":
+        shutil.copy(settings.default_store, location)
+    else:
+        catalog.copy_store(settings.default_store, location)
+    return location
 
 
 def bureau_roads(store, tmp_path, *, liaolin_id="road.liaolin", shift=SHIFT_M):
