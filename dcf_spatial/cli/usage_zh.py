@@ -31,13 +31,29 @@ _DETAILS = [
 ]
 
 
-def _detail(message: str) -> str:
+#: click's parser and group messages -> Chinese
+_MESSAGES = [
+    (re.compile(r"^Option '?(?P<o>[^']+)'? requires an argument\.?$"), "选项 {o} 后面需要给一个值。"),
+    (re.compile(r"^Option '?(?P<o>[^']+)'? requires (?P<n>\d+) arguments\.?$"), "选项 {o} 后面需要给 {n} 个值。"),
+    (re.compile(r"^Option '?(?P<o>[^']+)'? does not take a value\.?$"), "选项 {o} 是开关，不带值。"),
+    (re.compile(r"^Got unexpected extra arguments? \((?P<a>.*)\)$"), "多余的参数：{a}（带空格的路径请加引号）。"),
+    (re.compile(r"^Missing command\.?$"), "缺少子命令。"),
+    (re.compile(r"^No such command '?(?P<c>[^']+)'?\.?$"), "没有命令 {c}。"),
+]
+
+
+def _translated(message: str, table) -> str:
+    """The Chinese of ``message`` by the first pattern of ``table`` it matches; else ``message``."""
     text = (message or "").strip()
-    for pattern, template in _DETAILS:
+    for pattern, template in table:
         m = pattern.match(text)
         if m:
             return template.format(**m.groupdict())
     return text
+
+
+def _detail(message: str) -> str:
+    return _translated(message, _DETAILS)
 
 
 def _param_name(exc: click.BadParameter) -> str:
@@ -73,25 +89,7 @@ def explain(exc: click.UsageError) -> str:
         name = _param_name(exc)
         where = f"{_kind(exc)} {name} 的值无效：" if name else "值无效："
         return where + _detail(exc.message)
-    message = exc.format_message()
-    m = re.match(r"^Option '?(?P<o>[^']+)'? requires an argument\.?$", message)
-    if m:
-        return f"选项 {m['o']} 后面需要给一个值。"
-    m = re.match(r"^Option '?(?P<o>[^']+)'? requires (?P<n>\d+) arguments\.?$", message)
-    if m:
-        return f"选项 {m['o']} 后面需要给 {m['n']} 个值。"
-    m = re.match(r"^Option '?(?P<o>[^']+)'? does not take a value\.?$", message)
-    if m:
-        return f"选项 {m['o']} 是开关，不带值。"
-    m = re.match(r"^Got unexpected extra arguments? \((?P<a>.*)\)$", message)
-    if m:
-        return f"多余的参数：{m['a']}（带空格的路径请加引号）。"
-    if message.rstrip(".") == "Missing command":
-        return "缺少子命令。"
-    m = re.match(r"^No such command '?(?P<c>[^']+)'?\.?$", message)
-    if m:
-        return f"没有命令 {m['c']}。"
-    return message
+    return _translated(exc.format_message(), _MESSAGES)
 
 
 class ChineseUsageError(click.UsageError):
