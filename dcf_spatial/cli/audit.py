@@ -18,7 +18,8 @@ out_dir_opt = click.option("-o", "--output", "output", required=True, type=click
 
 engine_opt = click.option("--engine", type=click.Choice(["single", "dask"]), default="single", show_default=True,
                           help="single: one process, Excel + GeoPackage + HTML map. dask: partitions on a "
-                               "dask.distributed cluster, GeoParquet outputs (see docs/dask.md).")
+                               "dask.distributed cluster, GeoParquet outputs + the same Excel workbook and "
+                               "HTML map (see docs/dask.md).")
 scheduler_opt = click.option("--scheduler", default=None, metavar="ADDRESS",
                              help="A running dask scheduler (tcp://HOST:8786); default a LocalCluster on this "
                                   "machine. Only with --engine dask.")
@@ -146,7 +147,10 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
 
     Writes idle_audit.xlsx (Chinese headers: summaries by status, township and zone, the list,
     the problem rows, notes), idle_audit.gpkg and idle_audit_map.html into the output folder.
-    Every input parcel appears exactly once.
+    Every input parcel appears exactly once. With --engine dask: idle_audit.parquet/ (the
+    complete result, one file per partition) instead of the GeoPackage, the same workbook
+    (summaries from all partitions) and a map (above the map's parcel cap: townships and
+    clusters coloured by their idle share).
 
     \b
     $ dcf audit idle --parcels 宗地.gpkg --as-of 2025-12-31 -o out/idle
@@ -165,7 +169,8 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
         summary = dengine.run_idle_audit_dask(dengine.input_source(list(parcels)), output, as_of=as_of,
                                               scheduler=scheduler, npartitions=partitions,
                                               field_map=reader["field_map"], crs=crs, code_system=code_system,
-                                              overwrite=overwrite, progress=_progress_wanted(as_json))
+                                              overwrite=overwrite, progress=_progress_wanted(as_json),
+                                              write_map=not no_map, basemap=basemap)
         if as_json:
             echo_json(summary)
         else:
@@ -234,7 +239,8 @@ def efficiency(enterprises, parcels, as_of, scoring, crs, reader, parcel_layer, 
                basemap, as_json, engine, scheduler, partitions):
     """亩产效益评价：A 优先发展 / B 支持发展 / C 提升发展 / D 限制发展 / T 暂不评价，及低效用地汇总。
 
-    Writes efficiency.xlsx (and efficiency.gpkg + efficiency_map.html with --parcels).
+    Writes efficiency.xlsx (and efficiency.gpkg + efficiency_map.html with --parcels). With
+    --engine dask: Parquet folders instead of the GeoPackage, the same workbook and a map.
 
     \b
     $ dcf audit efficiency --enterprises 企业.csv --parcels 宗地.gpkg --as-of 2025-12-31 -o out/eff
@@ -252,7 +258,8 @@ def efficiency(enterprises, parcels, as_of, scoring, crs, reader, parcel_layer, 
                                               as_of=as_of, scheduler=scheduler, npartitions=partitions,
                                               scoring=scoring, field_map=reader["field_map"],
                                               parcel_field_map=_field_map(parcel_fields), crs=crs,
-                                              overwrite=overwrite, progress=_progress_wanted(as_json))
+                                              overwrite=overwrite, progress=_progress_wanted(as_json),
+                                              write_map=not no_map, basemap=basemap)
         if as_json:
             echo_json(summary)
         else:

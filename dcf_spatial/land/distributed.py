@@ -202,14 +202,30 @@ def _write(result, path: Path) -> None:
 
 
 def _partition_summary(result, out: str) -> dict:
+    """What a written partition sends back: counts, and the small tables the workbook is made of
+    (status and zone summaries, which add up across partitions; the rows that may go on the
+    workbook's capped list, as keys only: row, status, problem flag, area)."""
+    from .idle_audit import ACTION_STATUSES, summarize
+    from .outputs import status_table
     from .workflow import synthetic_flags
 
+    has_problem = (result["problems"].astype(str) != "").to_numpy()
+    need = result["status"].isin(ACTION_STATUSES).to_numpy() | has_problem
+    keys = pd.DataFrame({"row": result["row"].to_numpy(dtype=np.int64)[need],
+                         "status": result["status"].to_numpy()[need], "has_problem": has_problem[need],
+                         "area_mu": result["area_mu"].to_numpy(dtype=float)[need]})
+    tables = {"_status": status_table(result),
+              **{key: summarize(result, by=[key]) for key in ZONE_KEYS if key in result.columns}}
     return {"rows": len(result), "counts": result["status"].value_counts().to_dict(), "file": out,
             "areas": result.groupby("status")["area_mu"].sum().to_dict(), "fee_wan": float(result["fee_wan"].sum()),
-            "synthetic": int(synthetic_flags(result).sum()), "layers_used": result.attrs.get("layers_used", [])}
+            "synthetic": int(synthetic_flags(result).sum()), "layers_used": result.attrs.get("layers_used", []),
+            "tables": tables, "list_keys": keys}
 
 
-_EMPTY = {"rows": 0, "counts": {}, "file": None, "synthetic": 0, "layers_used": [], "areas": {}, "fee_wan": 0.0}
+_EMPTY = {"rows": 0, "counts": {}, "file": None, "synthetic": 0, "layers_used": [], "areas": {}, "fee_wan": 0.0,
+          "tables": {}, "list_keys": None}
+#: the zone columns the workbook summarises by (as the single engine's workbook)
+ZONE_KEYS = ("township_zh", "cluster_zh", "park_zh")
 
 
 def _audit_partition(part: Partition, offset: int, dup_ids: frozenset, out: str, *, field_map, crs, store,
@@ -333,10 +349,85 @@ def _synthetic_line(n: int) -> str:
     return synthetic_note(pd.DataFrame({"synthetic": np.ones(n, dtype=bool)}))
 
 
+# --- the files the bureau hands on: workbook and map, made from the partitions ----------------------
+def merge_tables(results, key: str) -> pd.DataFrame | None:
+    """One summary table of all partitions: the partitions' ``tables[key]`` added up (counts,
+    areas and fees are sums, so the whole's table is the sum of the parts'); None if none has it."""
+    frames = [r["tables"][key] for r in results if key in (r.get("tables") or {})]
+    if not frames:
+        return None
+    if key == "_status":
+        return pd.concat(frames).groupby(level=0).sum()
+    out = pd.concat(frames, ignore_index=True).groupby(key, sort=True).sum(numeric_only=True).reset_index()
+    return out[frames[0].columns]
+
+
+def _excel_rows(path: str, rows, columns) -> pd.DataFrame:
+    """The workbook's list columns (no geometry) of one partition file: all rows, or those in ``rows``."""
+    import pyarrow.parquet as pq
+
+    names = set(pq.read_schema(path).names)
+    df = pd.read_parquet(path, columns=[c for c in columns if c in names])
+    return df if rows is None else df[df["row"].isin(rows)]
+
+
+def _idle_workbook(client, results, path: Path, *, n: int, max_rows: int, notes: list[str], data_note: str,
+                   where: str) -> dict:
+    """Write the idle-audit workbook with the single engine's sheet builders.
+
+    The summaries are the partitions' tables added up (:func:`merge_tables`); the list and the
+    problem rows are picked on the client from the partitions' candidate keys
+    (:func:`~dcf_spatial.land.outputs.pick_list_rows`, as the single engine picks), and only those
+    rows (at most ``2 × max_rows``) are read back from the partition files, on the workers.
+    """
+    from . import outputs
+
+    written = [r for r in results if r["file"]]
+    keys = pd.concat([r["list_keys"].assign(_part=i) for i, r in enumerate(written)], ignore_index=True)
+    keys = keys.sort_values("row", kind="stable").reset_index(drop=True)
+    need = 0
+    if n <= max_rows:
+        list_rows = None
+    else:
+        pos, need = outputs.pick_list_rows(keys["status"].to_numpy(), keys["has_problem"].to_numpy(),
+                                           keys["area_mu"].to_numpy(), max_rows=max_rows)
+        list_rows = keys.iloc[pos]
+    problem = keys[keys["has_problem"]]
+    problem_rows = problem.iloc[:max_rows]
+    wanted = [None if list_rows is None else
+              np.union1d(list_rows.loc[list_rows["_part"] == i, "row"], problem_rows.loc[problem_rows["_part"] == i, "row"])
+              for i in range(len(written))]
+    columns = ["row"] + [c for c in outputs.EXCEL_LIST_COLUMNS if c != "row"]
+    frames = client.gather(client.map(_excel_rows, [r["file"] for r in written], wanted, columns=columns, pure=False))
+    table = pd.concat(frames, ignore_index=True).sort_values("row", kind="stable").reset_index(drop=True)
+    listed = table if list_rows is None else table[table["row"].isin(list_rows["row"])]
+    rejected = table[table["row"].isin(problem_rows["row"])]
+    note = outputs.list_note(n, max_rows=max_rows, listed=len(listed), need=need, where=where)
+    outputs.write_idle_workbook(path, by_status=merge_tables(written, "_status"),
+                                summaries={k: merge_tables(written, k) for k in ZONE_KEYS
+                                           if merge_tables(written, k) is not None},
+                                listed=listed, list_note=note, rejected=rejected, n_rejected=len(problem),
+                                n_total=n, notes=notes, max_list_rows=max_rows, data_note=data_note, where=where)
+    return {"listed": len(listed), "rejected": len(problem)}
+
+
+def _short_synthetic(n_synthetic: int) -> str:
+    from .workflow import _short_synthetic as short
+
+    return short(pd.DataFrame({"synthetic": [n_synthetic > 0]}))
+
+
+def _summary_map_note(n: int, max_features: int, folder: Path, shown: str = "各状态宗数") -> str:
+    return (f"共 {n:,} 宗，多于逐宗绘制上限 {max_features:,} 宗：本图不画宗地，按镇（街道）和工业集聚区汇总着色，"
+            f"点击区域查看{shown}；逐宗结果见 {folder.name}/（GeoParquet）与 Excel 工作簿")
+
+
 def run_idle_audit_dask(parcels, out_dir, *, as_of, scheduler: str | None = None, npartitions: int | None = None,
                         n_workers: int = 2, field_map=None, crs=None, code_system: str = "auto", store=None,
-                        rules: dict | None = None, overwrite: bool = False, progress: bool = False) -> dict:
-    """Audit every parcel of a partitioned input on a dask cluster; write one GeoParquet per partition.
+                        rules: dict | None = None, overwrite: bool = False, progress: bool = False,
+                        write_map: bool = True, basemap: str = "none") -> dict:
+    """Audit every parcel of a partitioned input on a dask cluster; write one GeoParquet per partition,
+    the single engine's Excel workbook and an HTML map.
 
     Parameters
     ----------
@@ -344,26 +435,39 @@ def run_idle_audit_dask(parcels, out_dir, *, as_of, scheduler: str | None = None
         A GeoParquet file or folder, a list of vector files, one vector file, or ``"pg:SCHEMA.TABLE"``.
     out_dir
         Receives ``idle_audit.parquet/`` (the audited parcels, one file per partition, each row with
-        its input ``row``) and ``idle_audit_summary.json`` (counts, timings, notes).
+        its input ``row``: the complete result), ``idle_audit.xlsx`` (the single engine's sheets:
+        summaries by status, township, cluster and park computed from all partitions, the list —
+        complete up to ``excel.max_list_rows`` of the rules, else the parcels that need action,
+        saying where the complete list is — and the problem rows), ``idle_audit_map.html`` and
+        ``idle_audit_summary.json`` (counts, timings, notes).
     scheduler
         Address of a running ``dask.distributed`` scheduler (``tcp://host:8786``); default: a
         ``LocalCluster`` of ``n_workers`` single-threaded processes, closed at the end.
     progress
         Show a progress bar on stderr (``distributed.progress``).
+    write_map, basemap
+        The map: up to ``map.max_features`` parcels (the rules) each parcel coloured by status, as
+        the single engine draws them; above, townships and clusters coloured by their share of idle
+        parcels, the counts per status in each popup (the legend says so).
 
     Returns
     -------
-    dict with ``files``, ``counts`` (status -> parcels), ``rows``, ``partitions``, ``dashboard``,
-    ``scheduler``, ``duplicate_ids``, ``timings`` and ``notes``.
+    dict with ``files`` (the GeoParquet partition files), ``excel``, ``map``, ``counts`` (status ->
+    parcels), ``rows``, ``partitions``, ``dashboard``, ``scheduler``, ``duplicate_ids``, ``timings``
+    and ``notes``.
     """
     from . import idle_audit, outputs
+    from .workflow import IDLE_FILES
+    from .zones import METHOD_ZH
 
     rules = rules or idle_audit.load_rules()
     as_of = idle_audit.parse_as_of(as_of)
     store = _store_of(store)
     out_dir = Path(out_dir)
     folder, summary_path = out_dir / RESULT_FOLDER, out_dir / SUMMARY_FILE
-    _check_free((folder, summary_path), overwrite)
+    excel_path = out_dir / IDLE_FILES["excel"]
+    map_path = out_dir / IDLE_FILES["map"] if write_map else None
+    _check_free([p for p in (folder, summary_path, excel_path, map_path) if p is not None], overwrite)
     t0 = time.perf_counter()
     parts = plan_partitions(parcels, npartitions=npartitions, store=store)
     client, cluster = _client(scheduler, n_workers, dashboard=True)
@@ -374,37 +478,80 @@ def run_idle_audit_dask(parcels, out_dir, *, as_of, scheduler: str | None = None
         sizes, dup_ids, results = _audit_parcels_on(client, parts, folder, field_map=field_map, crs=crs, store=store,
                                                     as_of=as_of, rules=rules, code_system=code_system,
                                                     progress=progress)
+        t2 = time.perf_counter()
+        counts = pd.Series(dtype=int)
+        for r in results:
+            counts = counts.add(pd.Series(r["counts"], dtype=int), fill_value=0)
+        counts = counts.reindex(idle_audit.STATUS_ORDER, fill_value=0).astype(int)
+        areas = pd.Series(dtype=float)
+        for r in results:
+            areas = areas.add(pd.Series(r["areas"], dtype=float), fill_value=0)
+        n_rows = int(sum(r["rows"] for r in results))
+        files = [r["file"] for r in results if r["file"]]
+        layers_used = _layers_used(results)
+        n_synthetic = sum(r["synthetic"] for r in results)
+        max_rows = int(rules["excel"]["max_list_rows"])
+        where = f"GeoParquet 文件夹 {folder.name}/（{len(files)} 个分区文件，共 {n_rows:,} 行，row 列为输入行号）"
+        notes = [
+            f"东昌府区闲置土地审计（审计基准日 {as_of:%Y-%m-%d}），dask 分区计算：{len(parts)} 个输入分区，"
+            f"{n_rows:,} 条记录，每条输入记录恰好一条结论（按 row 列对应输入行号）。",
+            f"依据{rules['regulation_zh']}第二条、第八条、第十四条。期间计算：{rules['period_rule_zh']}",
+            f"重复宗地代码 {len(dup_ids):,} 个，相关记录集中在一个分区内统一核查，均保留、未合并。",
+            _synthetic_line(n_synthetic),
+            "区域归属：完全位于某区内的宗地直接归属；跨界宗地按面积最大者归属（面积在 EPSG:4548 中量算），归属方式见清单“镇街归属方式”等列"
+            f"（{'；'.join(f'{k}={v}' for k, v in METHOD_ZH.items())}）。",
+            *outputs.layers_note(layers_used),
+            f"完整结果：{where}。工作簿各汇总表由全部分区的汇总相加得出，合计等于 GeoParquet 的合计；"
+            f"清单上限 {max_rows:,} 行（Excel 单表上限 1,048,576 行），超出时清单只列需处置或需核实的宗地。",
+        ]
+        listed = _idle_workbook(client, results, excel_path, n=n_rows, max_rows=max_rows, notes=notes, where=where,
+                                data_note=outputs.sheet_note(layers_used, _short_synthetic(n_synthetic) + "。"))
+        t3 = time.perf_counter()
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
-    t2 = time.perf_counter()
-    counts = pd.Series(dtype=int)
-    for r in results:
-        counts = counts.add(pd.Series(r["counts"], dtype=int), fill_value=0)
-    counts = counts.reindex(idle_audit.STATUS_ORDER, fill_value=0).astype(int)
-    areas = pd.Series(dtype=float)
-    for r in results:
-        areas = areas.add(pd.Series(r["areas"], dtype=float), fill_value=0)
-    n_rows = int(sum(r["rows"] for r in results))
-    files = [r["file"] for r in results if r["file"]]
-    notes = [
-        f"东昌府区闲置土地审计（审计基准日 {as_of:%Y-%m-%d}），dask 分区计算：{len(parts)} 个输入分区，"
-        f"{n_rows:,} 条记录，每条输入记录恰好一条结论（按 row 列对应输入行号）。",
-        f"重复宗地代码 {len(dup_ids):,} 个，相关记录集中在一个分区内统一核查，均保留、未合并。",
-        _synthetic_line(sum(r["synthetic"] for r in results)),
-        *outputs.layers_note(_layers_used(results)),
-    ]
+    map_kind = None
+    if map_path is not None:
+        max_features = int(rules["map"]["max_features"])
+        note = outputs.idle_map_note(layers_used, _short_synthetic(n_synthetic))
+        if n_rows <= max_features:  # few parcels: the single engine's map, parcel by parcel
+            written = outputs.write_idle_parcel_map(_read_folder(folder), map_path, as_of=as_of,
+                                                    max_features=max_features, note=note, overwrite=overwrite,
+                                                    basemap=basemap)
+            map_kind = "parcels"
+        else:
+            tables = {}
+            for kind, key in (("township", "township_zh"), ("cluster", "cluster_zh")):
+                t = merge_tables(results, key)
+                if t is not None:
+                    tables[kind] = t.assign(idle_share=t["idle_count"] / t["total"].where(t["total"] > 0))
+            popup = {"total": "宗地数", **{s: idle_audit.STATUS_ZH[s] for s in idle_audit.STATUS_ORDER},
+                     "idle_count": "闲置宗地数（不含政府原因）", "idle_area_mu": "闲置面积（亩）",
+                     "area_mu": "宗地面积合计（亩）", "fee_wan": "土地闲置费合计（万元）"}
+            written = outputs.write_zone_summary_map(
+                tables, map_path, title=f"闲置土地审计（基准日 {as_of:%Y-%m-%d}）：镇街与集聚区汇总",
+                share_col="idle_share", count_col="total", high="闲置", what="闲置宗地占比", popup_fields=popup,
+                note=_summary_map_note(n_rows, max_features, folder) + "；" + note, store=store,
+                cuts=rules["map"].get("zone_share_cuts", outputs.ZONE_SHARE_CUTS), overwrite=overwrite,
+                basemap=basemap)
+            map_kind = "zones"
+        if written is None:
+            map_path, map_kind = None, None
+    t4 = time.perf_counter()
     summary = {"as_of": f"{as_of:%Y-%m-%d}", "rows": n_rows, "partitions": len(parts), "counts": counts.to_dict(),
                "area_mu": {k: round(float(v), 4) for k, v in areas.items()},
                "fee_wan": round(sum(r["fee_wan"] for r in results), 4),
-               "files": files, "summary_file": str(summary_path), "dashboard": dashboard, "scheduler": address,
-               "duplicate_ids": len(dup_ids),
-               "layers_used": _layers_used(results),
-               "timings": {"start_cluster": round(t1 - t0, 3), "audit": round(t2 - t1, 3), "total": round(t2 - t0, 3)},
+               "files": files, "folder": str(folder), "excel": str(excel_path),
+               "excel_listed": listed["listed"], "excel_rejected": listed["rejected"],
+               "map": str(map_path) if map_path is not None else None, "map_kind": map_kind,
+               "summary_file": str(summary_path), "dashboard": dashboard, "scheduler": address,
+               "duplicate_ids": len(dup_ids), "layers_used": layers_used,
+               "timings": {"start_cluster": round(t1 - t0, 3), "audit": round(t2 - t1, 3), "excel": round(t3 - t2, 3),
+                           "map": round(t4 - t3, 3), "total": round(t4 - t0, 3)},
                "notes": notes}
     summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    logger.info("dask idle audit: %d parcels in %d partitions, %.1f s", n_rows, len(parts), t2 - t0)
+    logger.info("dask idle audit: %d parcels in %d partitions, %.1f s", n_rows, len(parts), t4 - t0)
     return summary
 
 
@@ -498,7 +645,8 @@ def _mark_low(path: str, latest: pd.DataFrame) -> dict:
 def run_efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler: str | None = None,
                         npartitions: int | None = None, n_workers: int = 2, scoring=None, field_map=None,
                         parcel_field_map=None, crs=None, code_system: str = "auto", store=None,
-                        overwrite: bool = False, progress: bool = False) -> dict:
+                        overwrite: bool = False, progress: bool = False, write_map: bool = True,
+                        basemap: str = "none") -> dict:
     """亩产效益 classes on a dask cluster, identical row for row to :func:`~dcf_spatial.land.workflow.run_efficiency`.
 
     The classes are ranks over *all* enterprises of a year (A the top 20 %, D the bottom 5 % by
@@ -516,7 +664,11 @@ def run_efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, sched
 
     Outputs in ``out_dir``: ``efficiency_enterprises.parquet/`` (the classed enterprise rows, one
     file per enterprise partition, each row with its input ``row``), ``efficiency_parcels.parquet/``
-    (with parcels) and ``efficiency_summary.json`` (counts, 低效用地 tables, notes, timings).
+    (with parcels), ``efficiency_summary.json`` (counts, 低效用地 tables, notes, timings), and the
+    single engine's ``efficiency.xlsx`` (written by the same function, from the classed rows and
+    the 低效用地 tables the client holds) and, with parcels and ``write_map``, ``efficiency_map.html``:
+    parcels coloured by class up to ``map.max_features`` of the idle-audit rules, above that
+    townships and clusters coloured by their share of 低效用地 area.
     ``as_of`` (the idle audit's date) defaults to today, as in the single engine.
     """
     from . import efficiency, idle_audit, outputs
@@ -528,7 +680,12 @@ def run_efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, sched
     out_dir = Path(out_dir)
     ent_folder, par_folder, summary_path = (out_dir / EFFICIENCY_ENTERPRISES, out_dir / EFFICIENCY_PARCELS,
                                             out_dir / EFFICIENCY_SUMMARY)
-    _check_free((ent_folder, summary_path) + ((par_folder,) if parcels is not None else ()), overwrite)
+    from .workflow import EFFICIENCY_FILES
+
+    excel_path = out_dir / EFFICIENCY_FILES["excel"]
+    map_path = out_dir / EFFICIENCY_FILES["map"] if parcels is not None and write_map else None
+    _check_free([p for p in (ent_folder, summary_path, excel_path, map_path,
+                             par_folder if parcels is not None else None) if p is not None], overwrite)
     t0 = time.perf_counter()
     ent_parts = plan_partitions(enterprises, npartitions=npartitions, store=store, option="--enterprises", table=True)
     par_parts = plan_partitions(parcels, npartitions=npartitions, store=store) if parcels is not None else []
@@ -592,13 +749,16 @@ def run_efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, sched
     t["write"] = time.perf_counter()
     counts = classed["eff_class"].value_counts().reindex(list(efficiency.CLASS_ORDER), fill_value=0)
     layers_used = _layers_used(results)
-    from .workflow import synthetic_note
+    from .workflow import synthetic_flags, synthetic_note
 
     notes = [
         "东昌府区工业企业亩产效益评价（dask 分区计算）——规划依据：第十章第四节（要素保障政策：用好“亩产效益”评价结果，"
         "加大A类、B类企业支持力度，倒逼C、D类企业提升资源要素利用效率）；低效用地盘活见第九章第四节。",
         f"企业表 {len(ent_parts)} 个分区，共 {len(classed):,} 行，输出 {len(classed):,} 行（重复信用代码不合并；"
         "分类按全部企业同一年度的排名一次划定，与单进程引擎逐行一致）。",
+        *[f"评价参数：{x}" for x in cfg["_doc"][1:]],
+        "指标基准值与权重：" + "；".join(f"{v['name_zh']} 基准{v['benchmark']:g}、权重{v['weight']:.0%}"
+                                 for v in cfg["indicators"].values()),
         synthetic_note(classed),
     ]
     if slim is not None:
@@ -609,6 +769,39 @@ def run_efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, sched
                   "低效用地 = D类企业（最近年度）的宗地 + 闲置土地（闲置、满两年可收回、开发不足中止满一年），每宗只计一次，按区域汇总面积（亩）。"]
     else:
         notes.append("未提供宗地（--parcels）：用地面积取企业填报值，区域汇总与低效用地无法计算。")
+    notes = [n for n in notes if n]
+    n_synthetic = int(synthetic_flags(classed).sum()) + sum(r["synthetic"] for r in results)
+    outputs.write_efficiency_excel(classed, excel_path, notes=notes + [
+        f"完整结果：企业 {ent_folder.name}/" + (f"，宗地 {par_folder.name}/（GeoParquet，含每宗地的分类与低效用地标记）"
+                                             if slim is not None else "") + "。"],
+        low_tables=low_tables, data_note=outputs.sheet_note(layers_used, _short_synthetic(n_synthetic) + "。"))
+    t["excel"] = time.perf_counter()
+    map_kind = None
+    if map_path is not None and slim is not None:
+        max_features = int(rules["map"]["max_features"])
+        note = outputs.idle_map_note(layers_used, _short_synthetic(n_synthetic))
+        if len(slim) <= max_features:  # few parcels: the single engine's map, parcel by parcel
+            written = outputs.write_efficiency_parcel_map(
+                _read_folder(par_folder), latest, {k: v["name_zh"] for k, v in cfg["classes"].items()}, map_path,
+                max_features=max_features, note=note, overwrite=overwrite, basemap=basemap)
+            map_kind = "parcels"
+        else:
+            tables = {kind: low_tables[name].assign(low_share=low_tables[name]["low_area_mu"]
+                                                    / low_tables[name]["area_mu"].where(low_tables[name]["area_mu"] > 0))
+                      for kind, name in (("township", "按镇街"), ("cluster", "按集聚区")) if name in low_tables}
+            written = outputs.write_zone_summary_map(
+                tables, map_path, title="亩产效益：镇街与集聚区低效用地汇总", share_col="low_share", count_col="parcels",
+                high="低效", what="低效用地面积占比",
+                popup_fields={k: outputs.LOW_COLUMNS_ZH[k] for k in outputs.LOW_COLUMNS_ZH},
+                note=_summary_map_note(len(slim), max_features, par_folder, "宗地数与低效用地面积") + "；" + note, store=store,
+                cuts=rules["map"].get("zone_share_cuts", outputs.ZONE_SHARE_CUTS), overwrite=overwrite,
+                basemap=basemap)
+            map_kind = "zones"
+        if written is None:
+            map_path, map_kind = None, None
+        t["map"] = time.perf_counter()
+    else:
+        map_path = None
     summary = {"rows": len(classed), "parcels": 0 if slim is None else len(slim),
                "partitions": {"enterprises": len(ent_parts), "parcels": len(par_parts)},
                "as_of": f"{as_of_ts:%Y-%m-%d}" if slim is not None else None,
@@ -616,9 +809,10 @@ def run_efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, sched
                "class_names_zh": {k: v["name_zh"] for k, v in cfg["classes"].items()},
                "low_tables": {k: v.to_dict(orient="records") for k, v in low_tables.items()},
                "files": {"enterprises": ent_files, "parcels": files}, "summary_file": str(summary_path),
+               "excel": str(excel_path), "map": str(map_path) if map_path is not None else None, "map_kind": map_kind,
                "dashboard": dashboard, "scheduler": address, "layers_used": layers_used,
                "timings": {**{k: round(v - t0, 3) for k, v in t.items()}, "total": round(time.perf_counter() - t0, 3)},
-               "notes": [n for n in notes if n]}
+               "notes": notes}
     summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     logger.info("dask efficiency audit: %d enterprise rows, %d parcels, %.1f s", len(classed), summary["parcels"],
                 time.perf_counter() - t0)
@@ -696,12 +890,26 @@ def _describe_run(summary: dict, files: list[str]) -> list[str]:
     lines.append(f"dask 调度器 {summary['scheduler']}；监控面板 {summary['dashboard'] or '（未开启）'}；"
                  f"用时 {summary['timings'].get('total', max(summary['timings'].values(), default=0)):.1f} 秒")
     folders = sorted({str(Path(f).parent) for f in files if f.endswith(".parquet")})
-    lines.append(f"输出（{len(files)} 个文件）：")
+    lines.append("输出：")
     for folder in folders:
         n = sum(1 for f in files if str(Path(f).parent) == folder)
         lines.append(f"  {folder}/ （{n} 个 GeoParquet/Parquet 分区文件）")
+    if summary.get("excel"):
+        lines.append(f"  {summary['excel']} （Excel 工作簿：{_excel_line(summary)}）")
+    if summary.get("map"):
+        lines.append(f"  {summary['map']} （HTML 地图：" + ("逐宗绘制" if summary.get("map_kind") == "parcels" else
+                                                      "宗地过多，按镇街与工业集聚区汇总着色") + "）")
     lines.append(f"  {summary['summary_file']} （计数、说明、用时）")
     return lines
+
+
+def _excel_line(summary: dict) -> str:
+    if "excel_listed" not in summary:  # the efficiency workbook lists every enterprise row
+        return ("分类汇总按全部企业、低效用地按全部宗地统计；" if summary.get("parcels") else "分类汇总按全部企业统计；") \
+            + f"企业清单列出全部 {summary['rows']:,} 行"
+    n, listed = summary["rows"], summary["excel_listed"]
+    return "汇总表按全部宗地统计；" + (f"宗地清单列出全部 {n:,} 宗" if listed == n else
+                                f"宗地清单列出需处置或需核实的 {listed:,} 宗，完整 {n:,} 宗见 GeoParquet 文件夹")
 
 
 def _bar(show_progress, futures) -> None:

@@ -101,7 +101,9 @@ class _Workbook:
         chunks = max(1, int(np.ceil(len(frame) / per_sheet)))
         for i in range(chunks):
             sheet = name if i == 0 else f"{name}_{i + 1}"
-            part = frame.iloc[i * per_sheet:(i + 1) * per_sheet]
+            # a plain 0..n index: the writer goes through Arrow, which would add any other index as
+            # a column "__index_level_0__" (as it did on the 问题记录 sheet, a filtered frame)
+            part = frame.iloc[i * per_sheet:(i + 1) * per_sheet].reset_index(drop=True)
             if part.empty:  # keep the header row of an empty table
                 part = pd.DataFrame({c: pd.Series([], dtype=object) for c in frame.columns})
             self.sheets.append((sheet, part))
@@ -132,27 +134,57 @@ def _notes_sheet(book: _Workbook, notes: list[str]) -> None:
     book.add("说明", pd.DataFrame({"说明": [str(x) for x in notes]}))
 
 
-def idle_list_for_excel(audited, *, max_rows: int) -> tuple[pd.DataFrame, str]:
+#: where the complete list is, as the single engine's workbook says it
+GPKG_WHERE = "同目录 GeoPackage"
+
+
+def status_table(audited) -> pd.DataFrame:
+    """Parcels, area (亩) and fee (万元) per status (``count``, ``area_mu``, ``fee_wan``), every status
+    of ``STATUS_ORDER`` in order, zeros included. Additive: tables of partitions sum to the whole's."""
+    return (audited.groupby("status").agg(count=("status", "size"), area_mu=("area_mu", "sum"),
+                                          fee_wan=("fee_wan", "sum"))
+            .reindex(STATUS_ORDER).fillna(0).rename_axis("status"))
+
+
+def pick_list_rows(status, has_problem, area_mu, *, max_rows: int) -> tuple[np.ndarray, int]:
+    """Positions (ascending) of the rows a capped 宗地清单 carries, and how many rows needed listing.
+
+    The rows that need action or checking (a status in ``ACTION_STATUSES``, or a data problem),
+    most urgent status first, larger parcels first, ties in the given (input) order; at most
+    ``max_rows``. Both engines call this: the single engine on all parcels, the dask engine on the
+    candidate rows its partitions send back (in input order), so both pick the same rows.
+    """
+    status = np.asarray(status)
+    rank = pd.Series(status).map({s: i for i, s in enumerate(STATUS_ORDER)}).to_numpy()
+    need = np.isin(status, ACTION_STATUSES) | np.asarray(has_problem, dtype=bool)
+    idx = np.flatnonzero(need)
+    order = idx[np.lexsort((-np.asarray(area_mu, dtype=float)[idx], rank[idx]))]
+    return np.sort(order[:max_rows]), len(idx)
+
+
+def list_note(n: int, *, max_rows: int, listed: int, need: int, where: str = GPKG_WHERE) -> str:
+    """The Chinese sentence heading the 宗地清单: all parcels, or which ones and where the rest are."""
+    if n <= max_rows:
+        return f"本表列出全部 {n:,} 宗地。"
+    more = need - listed
+    return (f"共 {n:,} 宗地，超过本工作簿清单上限 {max_rows:,} 行：本表只列出需处置或需核实的宗地"
+            f"（{'、'.join(STATUS_ZH[s] for s in ACTION_STATUSES)}及有数据问题的记录）共 {listed:,} 宗"
+            + (f"（另有 {more:,} 宗需处置或核实的宗地按状态紧急程度和面积排序后未列入）" if more > 0 else "")
+            + f"；完整清单（{n:,} 宗）见{where}。各汇总表按全部宗地统计。")
+
+
+def idle_list_for_excel(audited, *, max_rows: int, where: str = GPKG_WHERE) -> tuple[pd.DataFrame, str]:
     """The rows the workbook's 宗地清单 carries, and the Chinese sentence saying which.
 
-    Up to ``max_rows`` parcels: all of them; beyond, the parcels that need action or checking
-    (statuses in ``ACTION_STATUSES`` and rows with a data problem), most urgent status first and
-    larger parcels first, at most ``max_rows`` of them. Everything is in the GeoPackage.
+    Up to ``max_rows`` parcels: all of them; beyond, the rows :func:`pick_list_rows` picks.
+    Everything is in the GeoPackage (``where`` names it).
     """
     n = len(audited)
     if n <= max_rows:
-        return audited, f"本表列出全部 {n:,} 宗地。"
-    rank = audited["status"].map({s: i for i, s in enumerate(STATUS_ORDER)}).to_numpy()
-    need = np.isin(audited["status"].to_numpy(), ACTION_STATUSES) | (audited["problems"].astype(str) != "").to_numpy()
-    idx = np.flatnonzero(need)
-    order = idx[np.lexsort((-audited["area_mu"].to_numpy(dtype=float)[idx], rank[idx]))]
-    cut = order[:max_rows]
-    sub = audited.iloc[np.sort(cut)]
-    more = len(idx) - len(cut)
-    return sub, (f"共 {n:,} 宗地，超过本工作簿清单上限 {max_rows:,} 行：本表只列出需处置或需核实的宗地"
-                 f"（{'、'.join(STATUS_ZH[s] for s in ACTION_STATUSES)}及有数据问题的记录）共 {len(sub):,} 宗"
-                 + (f"（另有 {more:,} 宗需处置或核实的宗地按状态紧急程度和面积排序后未列入）" if more > 0 else "")
-                 + "；完整清单见同目录 GeoPackage。各汇总表按全部宗地统计。")
+        return audited, list_note(n, max_rows=max_rows, listed=n, need=0, where=where)
+    pos, need = pick_list_rows(audited["status"].to_numpy(), (audited["problems"].astype(str) != "").to_numpy(),
+                               audited["area_mu"].to_numpy(dtype=float), max_rows=max_rows)
+    return audited.iloc[pos], list_note(n, max_rows=max_rows, listed=len(pos), need=need, where=where)
 
 
 def write_idle_excel(audited, path, *, notes: list[str], max_list_rows: int = 100_000,
@@ -160,18 +192,33 @@ def write_idle_excel(audited, path, *, notes: list[str], max_list_rows: int = 10
     """Write the idle-audit workbook: 说明, 汇总（按状态/镇街/集聚区/园区）, 宗地清单, 问题记录.
 
     Every sheet but 说明 starts with a one-line ``data_note`` (schematic layers, synthetic data)."""
+    listed, note = idle_list_for_excel(audited, max_rows=max_list_rows)
+    rejected = audited[audited["problems"].astype(str) != ""]
+    summaries = {key: summarize(audited, by=[key]) for key in ("township_zh", "cluster_zh", "park_zh")
+                 if key in audited.columns}
+    return write_idle_workbook(path, by_status=status_table(audited), summaries=summaries, listed=listed,
+                               list_note=note, rejected=rejected.iloc[:max_list_rows], n_rejected=len(rejected),
+                               n_total=len(audited), notes=notes, max_list_rows=max_list_rows, data_note=data_note)
+
+
+def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, pd.DataFrame], listed: pd.DataFrame,
+                        list_note: str, rejected: pd.DataFrame, n_rejected: int, n_total: int, notes: list[str],
+                        max_list_rows: int, data_note: str, where: str = GPKG_WHERE) -> Path:
+    """The idle-audit workbook from tables already made; both engines write through this.
+
+    ``by_status``: :func:`status_table` of all parcels; ``summaries``: ``summarize(…, by=[key])`` of
+    all parcels per key (``township_zh``, ``cluster_zh``, ``park_zh``); ``listed``/``rejected``:
+    the rows of 宗地清单 and 问题记录 (at most ``max_list_rows`` each; ``n_rejected`` rows have a
+    problem in all); ``where``: where the complete list is.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    listed, list_note = idle_list_for_excel(audited, max_rows=max_list_rows)
-    rejected = audited[audited["problems"].astype(str) != ""]
-    notes = list(notes) + [list_note, f"问题记录表列出 {min(len(rejected), max_list_rows):,} 条有数据问题的记录"
-                           + (f"（共 {len(rejected):,} 条，其余见 GeoPackage 的 problems 字段）" if len(rejected) > max_list_rows else "")
+    notes = list(notes) + [list_note, f"问题记录表列出 {min(n_rejected, max_list_rows):,} 条有数据问题的记录"
+                           + (f"（共 {n_rejected:,} 条，其余见{where}的 problems 字段）" if n_rejected > max_list_rows else "")
                            + "；它们也在清单和汇总中，未被删除。"]
     with _workbook(path) as writer:
         _notes_sheet(writer, notes)
-        by_status = (audited.groupby("status").agg(count=("status", "size"), area_mu=("area_mu", "sum"),
-                                                   fee_wan=("fee_wan", "sum"))
-                     .reindex(STATUS_ORDER).fillna(0).reset_index())
+        by_status = by_status.reindex(STATUS_ORDER).fillna(0).reset_index()
         by_status.insert(1, "status_zh", by_status["status"].map(STATUS_ZH))
         total = pd.DataFrame([{"status": "total", "status_zh": "合计", "count": int(by_status["count"].sum()),
                                "area_mu": by_status["area_mu"].sum(), "fee_wan": by_status["fee_wan"].sum()}])
@@ -181,17 +228,16 @@ def write_idle_excel(audited, path, *, notes: list[str], max_list_rows: int = 10
                                                       "area_mu": "面积（亩）", "fee_wan": "土地闲置费（万元）"}),
                      "汇总_按状态", header_note=data_note)
         for key, sheet in (("township_zh", "汇总_按镇街"), ("cluster_zh", "汇总_按集聚区"), ("park_zh", "汇总_按园区")):
-            if key in audited.columns:
-                s = summarize(audited, by=[key])
-                _write_sheet(writer, _excel_frame(s, {key: SUMMARY_KEYS_ZH[key], **SUMMARY_COLUMNS_ZH}), sheet,
-                             header_note=data_note)
+            if key in summaries:
+                _write_sheet(writer, _excel_frame(summaries[key], {key: SUMMARY_KEYS_ZH[key], **SUMMARY_COLUMNS_ZH}),
+                             sheet, header_note=data_note)
         list_cols = {c: IDLE_COLUMNS_ZH[c] for c in EXCEL_LIST_COLUMNS}
         _write_sheet(writer, _excel_frame(listed, list_cols), "宗地清单", header_note=list_note + data_note)
-        _write_sheet(writer, _excel_frame(rejected.iloc[:max_list_rows], list_cols), "问题记录",
+        _write_sheet(writer, _excel_frame(rejected, list_cols), "问题记录",
                      header_note="有数据问题的记录（重复宗地代码、无法识别的日期或数值、无效地类编码、信用代码校验失败、无几何图形等）；"
                                  "均未删除、未合并。" + data_note)
     logger.info("Wrote idle-audit workbook %s (%d parcels listed of %d; %d with problems)",
-                path, len(listed), len(audited), len(rejected))
+                path, len(listed), n_total, n_rejected)
     return path
 
 
@@ -325,3 +371,119 @@ def write_efficiency_excel(classed: pd.DataFrame, path, *, notes: list[str], low
                      header_note="有数据问题的企业记录（均保留在企业清单与汇总中，未删除、未合并）。" + data_note)
     logger.info("Wrote efficiency workbook %s (%d enterprise rows, %d with problems)", path, len(classed), len(problems))
     return path
+
+
+# --- maps shared by both engines ----------------------------------------------------------------------
+#: a zone's share (idle parcels of its parcels; 低效用地 area of its parcel area) -> colour class on the
+#: zone-summary map: below the first cut 正常, from the second 闲置/低效, between 需核实. Overridden
+#: by ``map.zone_share_cuts`` in idle_land_rules.json when that key is present.
+ZONE_SHARE_CUTS = (0.05, 0.20)
+#: zone kinds drawn on a zone-summary map, in drawing order (clusters over their townships)
+ZONE_MAP_LEVELS = (("township", "township_zh", "镇（街道）"), ("cluster", "cluster_zh", "工业集聚区"))
+NO_PARCELS_ZH = "不适用（区内无宗地）"
+
+
+def zone_share_classes(share, *, high: str, what: str, cuts=ZONE_SHARE_CUTS) -> list[str]:
+    """The map class of each share (0–1; NaN = a zone without parcels). Labels start with a status
+    name of the style file (闲置/低效, 需核实, 正常, 不适用), which gives them its colours."""
+    lo, hi = (float(c) for c in cuts)
+    out = []
+    for v in pd.Series(share, dtype=float):
+        if np.isnan(v):
+            out.append(NO_PARCELS_ZH)
+        elif v >= hi:
+            out.append(f"{high}（{what} ≥ {hi:.0%}）")
+        elif v >= lo:
+            out.append(f"需核实（{what} {lo:.0%}–{hi:.0%}）")
+        else:
+            out.append(f"正常（{what}低于 {lo:.0%}）")
+    return out
+
+
+def write_zone_summary_map(tables: dict[str, pd.DataFrame], path, *, title: str, share_col: str, count_col: str,
+                           high: str, what: str, popup_fields: dict[str, str], note: str, store=None,
+                           cuts=ZONE_SHARE_CUTS, overwrite: bool = False, basemap: str = "none"):
+    """Townships and clusters coloured by a share, their counts in the popup — the map of an audit
+    too large to draw parcel by parcel. Drawn by :func:`dcf_spatial.maps.webmap.answer_map`.
+
+    ``tables`` maps ``"township"``/``"cluster"`` to a summary keyed by ``township_zh``/``cluster_zh``
+    (one row per zone name; ``count_col`` its parcels, ``share_col`` its share 0–1);
+    zones of the layer store without a row are drawn as 不适用（区内无宗地）.
+    """
+    import geopandas as gpd
+
+    from ..maps.webmap import answer_map
+    from .zones import _zone_layer
+
+    frames, outside = [], 0
+    for kind, key, level in ZONE_MAP_LEVELS:
+        if kind not in tables:
+            continue
+        table = tables[kind].copy()
+        table[key] = table[key].astype(str)
+        if kind == "township":
+            outside = int(table.loc[table[key] == "（未落入任何区域）", count_col].sum())
+        zones, _used, _notes = _zone_layer(kind, store)
+        if zones is None:
+            continue
+        z = zones[["name_zh", zones.geometry.name]].merge(table.rename(columns={key: "name_zh"}), on="name_zh",
+                                                           how="left")
+        z.insert(0, "level", level)
+        frames.append(z)
+    if not frames:
+        logger.warning("No zone-summary map written: the layer store has no township or cluster layer")
+        return None
+    gdf = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry=frames[0].geometry.name, crs=frames[0].crs)
+    for c in popup_fields:
+        if c in gdf.columns and c != share_col and pd.api.types.is_numeric_dtype(gdf[c]):
+            gdf[c] = gdf[c].fillna(0)
+            if c.endswith("count") or c in STATUS_ORDER or c in ("total", "parcels"):
+                gdf[c] = gdf[c].astype(int)
+    share = gdf[share_col].astype(float).where(gdf[count_col] > 0)
+    gdf["share_class"] = zone_share_classes(share, high=high, what=what, cuts=cuts)
+    gdf["share_pct"] = [None if np.isnan(v) else f"{v:.1%}" for v in share]
+    # share_class also titles the legend (answer_map takes the status field's label from the popup)
+    popup = {"level": "层级", "name_zh": "名称", "share_class": f"{what}分级", "share_pct": what, **popup_fields}
+    if outside:
+        note += f"；未落入任何镇街的宗地 {outside:,} 宗不在图上（见 Excel 汇总表）"
+    return answer_map(gdf[list(popup) + [gdf.geometry.name]], path, title=title,
+                      status_field="share_class", label_field="name_zh", popup_fields=popup, provenance_note=note,
+                      basemap=basemap, overwrite=overwrite)
+
+
+def idle_map_note(layers_used: list[dict], synthetic_short: str) -> str:
+    """The idle-audit map's legend note: schematic layers and whether the data is synthetic."""
+    schematic = [lay.get("title_zh") or lay["layer_id"] for lay in layers_used if "schematic" in str(lay.get("provenance"))]
+    return (("示意图层：" + "、".join(schematic) + "；") if schematic else "") + synthetic_short
+
+
+def write_idle_parcel_map(result, path, *, as_of, max_features: int, note: str, overwrite: bool = False,
+                          basemap: str = "none"):
+    """The single engine's idle-audit map: parcels coloured by status, the most urgent drawn first
+    (at most ``max_features``; the legend says how many of how many)."""
+    from .idle_audit import STATUS_ORDER as ORDER
+    from .workflow import MAP_STATUS_ORDER
+
+    popup = {k: IDLE_COLUMNS_ZH[k] for k in ("parcel_id", "holder", "status_zh", "reason_zh", "fee_wan",
+                                              "area_mu", "township_zh", "cluster_zh", "imagery_flag")
+             if k in result.columns}
+    action_rank = result["status"].map({s: len(ORDER) - i for i, s in enumerate(ORDER)})
+    priority = action_rank * 1e9 + result["area_mu"].fillna(0)
+    return write_answer_map(result, path, title=f"闲置土地审计（基准日 {pd.Timestamp(as_of):%Y-%m-%d}）",
+                            status_field="status_zh", popup_fields=popup, max_features=max_features,
+                            provenance_note=note, overwrite=overwrite, priority=priority,
+                            value_order=[STATUS_ZH[s] for s in MAP_STATUS_ORDER], basemap=basemap)
+
+
+def write_efficiency_parcel_map(audited, latest: pd.DataFrame, class_names_zh: dict[str, str], path, *,
+                                max_features: int, note: str, overwrite: bool = False, basemap: str = "none"):
+    """The single engine's 亩产效益 map: parcels coloured by their firm's class (latest year), class D first."""
+    popup = {"parcel_id": "宗地代码", "holder": "土地使用权人", "eff_class_zh": "亩产效益分类",
+             "low_efficiency": "低效用地", "status_zh": "闲置审计结论", "area_mu": "面积（亩）"}
+    urgency = {"D": 5, "C": 4, "B": 3, "A": 2, "T": 1}
+    rank = (audited["credit_code"].astype("string").str.upper().map(latest.set_index("credit_code")["eff_class"])
+            .map(urgency).fillna(0))
+    return write_answer_map(audited, path, title="亩产效益分类与低效用地", status_field="eff_class_zh",
+                            popup_fields=popup, max_features=max_features, provenance_note=note, overwrite=overwrite,
+                            priority=rank.astype(float) * 1e9 + audited["area_mu"].fillna(0),
+                            value_order=[class_names_zh[k] for k in ("D", "B", "A", "C", "T")], basemap=basemap)
