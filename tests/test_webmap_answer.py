@@ -86,7 +86,7 @@ def test_answer_map_offline_in_chromium(answer_html, tmp_path):
     assert EVIL in rep.evaluated["popup"] and "地块名称" in rep.evaluated["popup"] and "符合" in rep.evaluated["popup"]
     assert EVIL in rep.evaluated["tooltip"]
     legend = rep.evaluated["legend"]
-    assert "符合（2）" in legend and "不符合（1）" in legend and "需核实（1）" in legend
+    assert "符合（2）" in legend and "不符合（1）" in legend and "需核实（1，其中 1 个未上图）" in legend
     assert "1 条记录无几何" in legend and "合成数据" in legend and "示意图层" in legend
     assert rep.evaluated["controls"] == ["全屏", "测距"]
     assert "km" in rep.evaluated["scale"] and "mi" not in rep.evaluated["scale"]
@@ -174,7 +174,7 @@ def test_every_row_is_counted_even_without_geometry(store, tmp_path):
     ns = [int(n) for n in re.findall(r'"n":(\d+)', html)]
     assert sum(ns) == 3  # two polygons and one point are drawn ...
     assert "1 条记录无几何" in html  # ... and the row without geometry is reported, not dropped
-    assert "需核实（1）" in html  # its status still counts in the legend
+    assert "需核实（1，其中 1 个未上图）" in html  # its status still counts in the legend, and says it is not drawn
 
 
 @needs_chromium()

@@ -331,6 +331,9 @@ var dcf = (function () {
         for (var i = 0; i < cfg.groups.length; i++) {
           var grp = cfg.groups[i];
           if (grp.name) { box.appendChild(el('div', 'dcf-legend-group', grp.name)); }
+          // an unnamed group after a named one would read as part of it (中心城区服务业引领核 under
+          // 工业集聚区): a rule closes the named group first
+          else if (i > 0 && cfg.groups[i - 1].name) { box.appendChild(el('div', 'dcf-legend-sep')); }
           for (var j = 0; j < grp.items.length; j++) {
             var it = grp.items[j], row = el('div', 'dcf-legend-row');
             var sw = el('span', 'dcf-swatch dcf-' + it.kind);
@@ -404,6 +407,43 @@ var dcf = (function () {
     L.DomEvent.on(map.getContainer(), 'dblclick', function () { if (on) { on = false; map.doubleClickZoom.enable(); map.getContainer().style.cursor = ''; } });
     return ctl;
   }
+  function fit(map, b, opt) {
+    // Open on the answer: fit its bounds into the part of the window that the title (top), the
+    // buttons (left), the scale (bottom) and the layer list and legend (right) leave free, as they
+    // are laid out at this window size. No animation: the map opens where it should be.
+    if (!b) { return; }
+    opt = opt || {};
+    var c = map.getContainer(), cr = c.getBoundingClientRect(), W = cr.width, H = cr.height;
+    var gap = opt.margin === undefined ? 12 : opt.margin, minShare = opt.minShare || 0.45;
+    var top = 0, left = 0, right = 0, bottom = 0;
+    function each(sel, f) {
+      var els = c.querySelectorAll(sel);
+      for (var i = 0; i < els.length; i++) {
+        var r = els[i].getBoundingClientRect();
+        if (r.width && r.height) { f(r); }
+      }
+    }
+    each('.dcf-title', function (r) { top = Math.max(top, r.bottom - cr.top); });
+    each('.leaflet-top.leaflet-left .leaflet-control', function (r) { left = Math.max(left, r.right - cr.left); });
+    each('.leaflet-bottom.leaflet-left .leaflet-control', function (r) { bottom = Math.max(bottom, cr.bottom - r.top); });
+    each('.leaflet-right .leaflet-control', function (r) { right = Math.max(right, cr.right - r.left); });
+    // in a small window the panels may cover most of it: keep at least minShare of each side free
+    // for the answer (the panels then overlap its edge rather than shrinking it to a speck)
+    function squeeze(a, z, total) {
+      var free = total - a - z - 2 * gap, need = minShare * total;
+      if (free >= need) { return [a, z]; }
+      var k = Math.max(0, (total - need - 2 * gap) / Math.max(1, a + z));
+      return [a * k, z * k];
+    }
+    var lr = squeeze(left, right, W), tb = squeeze(top, bottom, H);
+    var pad = [Math.round(lr[0] + gap), Math.round(tb[0] + gap), Math.round(lr[1] + gap), Math.round(tb[1] + gap)];
+    var bounds = L.latLngBounds(b);
+    map.fitBounds(bounds, { paddingTopLeft: [pad[0], pad[1]], paddingBottomRight: [pad[2], pad[3]],
+                            maxZoom: opt.maxZoom || 18, animate: false });
+    // what the view was fitted to, for tests and for anyone debugging a map
+    map._dcfFit = { bounds: b, padding: pad };
+    return pad;
+  }
   function zoomClass(map) {
     // labels declare the zoom from which they show (class dcf-minzN); the container carries dcf-zN
     var c = map.getContainer();
@@ -413,7 +453,7 @@ var dcf = (function () {
     map.on('zoomend', update); update();
   }
   return { layer: layer, legend: legend, title: title, fullscreen: fullscreen, measure: measure, el: el,
-           zoomClass: zoomClass };
+           zoomClass: zoomClass, fit: fit };
 })();
 """
 
@@ -432,6 +472,7 @@ RUNTIME_CSS = LABEL_ZOOM_CSS + r"""
   line-height: 1.5; max-height: 60vh; overflow-y: auto; max-width: 300px; box-shadow: 0 1px 4px rgba(0,0,0,0.3); }
 .dcf-legend-title { font-weight: bold; font-size: 13px; margin-bottom: 4px; }
 .dcf-legend-group { font-weight: bold; margin-top: 6px; color: #333; }
+.dcf-legend-sep { border-top: 1px solid #ccc; margin: 6px 0 4px; }
 .dcf-legend-row { display: flex; align-items: center; gap: 6px; }
 .dcf-swatch { display: inline-block; width: 18px; height: 12px; border: 1.5px solid #333; flex: none; }
 .dcf-swatch.dcf-line { height: 0; border: none; border-top: 3px solid #333; }

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import crs as dcf_crs
+from .. import settings
 from ..errors import DcfError, InputError
 from . import style as map_style
 
@@ -229,7 +230,8 @@ def _folium_classes():
             " L.control.scale({imperial: false, maxWidth: 160, position: 'bottomleft'}).addTo(m);\n"
             " dcf.fullscreen(m, c.fullscreen); dcf.measure(m, c.measure);\n"
             " dcf.legend(m, c.legend);\n"
-            " m.attributionControl.setPrefix(false); dcf.zoomClass(m);\n"
+            " m.attributionControl.setPrefix(false);\n"
+            " dcf.fit(m, c.fit, c.fitOptions); dcf.zoomClass(m);\n"
             " window.dcfMap = m; window.dcfReady = true;\n"
             "})({{ this._parent.get_name() }});\n"
             "{% endmacro %}"
@@ -267,13 +269,18 @@ class WebMap:
         self.basemap = basemap
         self.web = map_style.section("web")
         self.decimals = int(self.web.get("coordinate_decimals", 5))
+        # fractional zoom steps let the opening view fit the answer snugly (whole steps leave it up
+        # to half the screen too small); the +/- buttons still zoom by whole steps
         self.map = folium.Map(location=[36.45, 115.95], zoom_start=10, tiles=None, prefer_canvas=True,
-                              control_scale=False, zoom_control=True)
+                              control_scale=False, zoom_control=True,
+                              zoom_snap=float(self.web.get("zoom_snap", 0.25)), zoom_delta=1)
         self.legend_groups: list[dict] = []
         self.notes: list[str] = []
         self.bounds = None
         self.last_bounds = None
         self.layers_used: dict[str, str] = {}  # label -> provenance
+        self.clipped_layers: list[str] = []  # labels of context line layers cut to the outline
+        self._clip_area = None
         self._add_basemap()
 
     # -- basemaps --------------------------------------------------------------------------
@@ -395,6 +402,8 @@ class WebMap:
         note = map_style.unlocated_note(unlocated, layer_id)
         if note:
             self.notes.append(note)
+        if kind == "line":
+            gdf = self._clip_context_lines(gdf, layer_id, label, store)
         zone_ids = gdf["id"].astype(str).tolist() if "id" in gdf.columns else [""] * len(gdf)
         colors = [map_style.zone_color(z, layer_id) for z in zone_ids]
         feature_styles = [_leaflet_style(map_style.zone_style(z, layer_id), kind, fill=c) for z, c in zip(zone_ids, colors)]
@@ -445,6 +454,37 @@ class WebMap:
         self.legend_groups.append({"name": label if by_zone and not named else "", "items": items})
         return True
 
+    def _clip_context_lines(self, gdf, layer_id: str, label: str, store=None):
+        """``gdf`` cut to the ``[web] clip_lines_to`` layer's outline, for display only.
+
+        Reference lines (the canal at 1:4M) run far beyond the district; drawn whole they pull the
+        eye and the map off the plan area. The stored layer is not touched; the legend notes which
+        layers were cut. Without the outline layer the lines are drawn whole.
+        """
+        import geopandas as gpd
+        import shapely
+
+        from ..catalog import read_layer
+
+        clip_id = self.web.get("clip_lines_to")
+        if not clip_id or layer_id == clip_id or not len(gdf):
+            return gdf
+        if self._clip_area is None:
+            try:
+                self._clip_area = shapely.union_all(read_layer(clip_id, store=store).to_crs(gdf.crs).geometry.values)
+            except DcfError as exc:
+                logger.warning("Lines of %s drawn unclipped: outline layer %s not readable (%s)", layer_id, clip_id, exc)
+                return gdf
+        clipped = gpd.clip(gdf, self._clip_area)
+        clipped = clipped[~clipped.geometry.is_empty]
+        before = shapely.length(gdf.geometry.values).sum()
+        after = shapely.length(clipped.geometry.values).sum()
+        if after < before * (1 - 1e-9):
+            self.clipped_layers.append(label)
+            logger.debug("Clipped %s to %s for display (%.0f%% of its length kept)", layer_id, clip_id,
+                         100 * after / before if before else 100)
+        return clipped
+
     def _line_labels(self, gdf, zone_ids, layer_id) -> list[tuple[float, float, str]]:
         """One label per named line (its style-file ``label``), at the point nearest the map's centre."""
         from shapely.geometry import Point
@@ -482,20 +522,26 @@ class WebMap:
             raise InputError(f"{path} exists. Pass overwrite=True (CLI: --overwrite) to replace it.")
         path.parent.mkdir(parents=True, exist_ok=True)
         notes = list(self.notes)
+        if self.clipped_layers:
+            notes.append(self.web.get("clip_note", "{layers}仅绘出区界以内部分。").format(
+                layers="、".join(dict.fromkeys(self.clipped_layers))))
         sch = self._schematic_note()
         if sch:
             notes.insert(0, sch)
         notes.append(f"制图日期：{_dt.date.today().isoformat()}；坐标系：CGCS2000（EPSG:4490）")
         folium.LayerControl(collapsed=False, position="topright").add_to(self.map)
+        b = fit_bounds if fit_bounds is not None else self.bounds
+        # the opening view is fitted in the browser, once the title, the layer list and the legend
+        # are on the page: the padding is what they really cover at this window size
         Controls({
             "title": self.title, "subtitle": self.subtitle,
             "fullscreen": self.web.get("fullscreen_label", "全屏"), "measure": self.web.get("measure_label", "测距"),
             "legend": {"title": self.web.get("legend_title", "图例"), "groups": self.legend_groups, "notes": notes},
+            "fit": [[float(b[1]), float(b[0])], [float(b[3]), float(b[2])]] if b is not None else None,
+            "fitOptions": {"margin": int(self.web.get("fit_margin_px", 12)),
+                           "minShare": float(self.web.get("fit_min_free_share", 0.45)),
+                           "maxZoom": float(self.web.get("fit_max_zoom", 16))},
         }).add_to(self.map)
-        b = fit_bounds if fit_bounds is not None else self.bounds
-        if b is not None:
-            # keep the data clear of the title (top), the controls (left) and the layer list and legend (right)
-            self.map.fit_bounds([[b[1], b[0]], [b[3], b[2]]], padding_top_left=(60, 80), padding_bottom_right=(330, 20))
         offline.strip_cdn_links(self.map)
         fig = self.map.get_root()
         fig.header.add_child(Runtime(), name="dcf_runtime")
@@ -515,6 +561,20 @@ class WebMap:
         path.write_text(html, encoding="utf-8")
         logger.info("Wrote web map %s (%.1f MB)", path, path.stat().st_size / 1e6)
         return path
+
+
+def _located_mask(gdf, web_cfg: dict):
+    """True for rows to draw: all, unless a ``[web] located_fields`` column says false for the row."""
+    import numpy as np
+    import pandas as pd
+
+    mask = np.ones(len(gdf), dtype=bool)
+    for field in web_cfg.get("located_fields", []):
+        if field in gdf.columns:
+            no = gdf[field].map(lambda v: v is False or (isinstance(v, (bool, np.bool_)) and not v)
+                                or str(v).strip().lower() in ("false", "0", "no", "否"))
+            mask &= ~no.to_numpy(dtype=bool)
+    return pd.Series(mask, index=gdf.index)
 
 
 def _named_zones(zone_ids) -> set[str]:
@@ -686,19 +746,23 @@ def answer_map(
     colors = map_style.status_colors(status.tolist()) if status_field else {"结果": web_cfg.get("focus_color", "#e31a1c")}
     values = list(colors)
     missing_geom = focus.geometry.isna() | focus.geometry.is_empty
+    # rows that say they have no real location (e.g. enterprises the plan names but does not place,
+    # parked at a stand-in point) are counted and listed, not drawn as if they were located there
+    located = _located_mask(focus, web_cfg)
     # one layer per geometry family, so that a site point and its parcels can share a map
     families = focus.geometry.geom_type.fillna("").map(
         lambda t: "polygon" if "Polygon" in t else "line" if "Line" in t else "point" if "Point" in t else "")
-    weight = focus_outline_weight(int((~missing_geom).sum()), web_cfg)
+    drawn = ~missing_geom & located
+    weight = focus_outline_weight(int(drawn.sum()), web_cfg)
     radius = int(web_cfg.get("point_radius", 7))
     if weight < float(web_cfg.get("focus_weight", 2.5)):
         radius = max(3, round(radius * (weight / float(web_cfg.get("focus_weight", 2.5))) ** 0.5))
     # few features: outline darker than the fill, to stand out; many: lighter than the fill, so that
     # neighbouring parcels separate like a fine white seam instead of merging into a dark blot
-    many = int((~missing_geom).sum()) > int(web_cfg.get("focus_full_weight_max", 20))
+    many = int(drawn.sum()) > int(web_cfg.get("focus_full_weight_max", 20))
     darken = (-float(web_cfg.get("focus_edge_lighten", 0.5)) if many else float(web_cfg.get("focus_edge_darken", 0.45)))
     for fam in ("polygon", "line", "point"):
-        sel = families == fam
+        sel = (families == fam) & drawn
         if not sel.any():
             continue
         sub = focus[sel]
@@ -713,26 +777,59 @@ def answer_map(
             styles = [{"color": shade(colors[v], darken), "weight": weight,
                        "fillColor": colors[v], "fillOpacity": 0.6, "opacity": 0.9} for v in values]
         idx = [values.index(v) for v in status[sel]]
-        wm.add_layer(sub, "查询结果" if fam == "polygon" or families.nunique() == 1 else f"查询结果（{ {'line': '线', 'point': '点'}[fam] }）",
+        wm.add_layer(sub, "查询结果" if fam == "polygon" or families[drawn].nunique() == 1 else f"查询结果（{ {'line': '线', 'point': '点'}[fam] }）",
                      styles=styles, style_index=idx, popup_fields=popup_fields, tooltip_field=label_field,
                      popup_title=title, provenance=focus.attrs.get("provenance"))
     counts = status.value_counts()
+    undrawn = status[~drawn].value_counts()
+
+    def count_label(v):
+        # every row counts; rows not on the map (no geometry, no real location) are said so
+        n, off = int(counts.get(v, 0)), int(undrawn.get(v, 0))
+        return f"{v}（{n}）" if not off else f"{v}（{n}，其中 {off} 个未上图）"
+
     wm.legend_groups.append({
         "name": (FIELD_LABELS.get(status_field, popup_fields.get(status_field, status_field)) if status_field else "查询结果"),
-        "items": [{"label": f"{v}（{int(counts.get(v, 0))}）", "kind": "point" if (families == 'point').all() else "polygon",
+        "items": [{"label": count_label(v),
+                   "kind": "point" if len(families[drawn]) and (families[drawn] == "point").all() else "polygon",
                    "fill": colors[v], "edge": shade(colors[v], darken), "width": 1} for v in values],
     })
     if missing_geom.any():
         wm.notes.append(f"{int(missing_geom.sum())} 条记录无几何，未绘制（见结果表）")
+    unlocated = ~located & ~missing_geom
+    if unlocated.any():
+        names = (focus.loc[unlocated, label_field].astype(str).tolist() if label_field
+                 else [f"第 {i + 1} 条" for i in focus.index[unlocated]])
+        shown = int(web_cfg.get("unlocated_names_max", 30))
+        wm.notes.append(web_cfg.get("unlocated_note", "{n} 个要素无确切位置（仅为代位点），未上图：{names}。").format(
+            n=int(unlocated.sum()), names="、".join(names[:shown]) + (f" 等" if len(names) > shown else "")))
     if provenance_note:
         wm.notes.append(provenance_note)
     # the legend's context swatches go after the answer
     wm.legend_groups = wm.legend_groups[-1:] + wm.legend_groups[:-1]
-    drawable = focus[~missing_geom]
-    fit = None
-    if len(drawable):
-        b = wm.to_display(drawable).total_bounds
-        # at least ~3 km around the answer, so the zones it is measured against are in view
-        pad = max(float(web_cfg.get("min_view_pad_deg", 0.03)), 0.15 * max(b[2] - b[0], b[3] - b[1]))
-        fit = [b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad]
+    drawable = focus[~missing_geom & located]
+    fit = answer_view(drawable, wm.to_display, web_cfg) if len(drawable) else None
     return wm.save(path, overwrite=overwrite, fit_bounds=fit)
+
+
+def answer_view(drawn: "gpd.GeoDataFrame", to_display, web_cfg: dict | None = None) -> list[float]:
+    """The extent an answer map opens on: the drawn answer, a thin margin, and a minimum size.
+
+    Sized in the working CRS (metres): the answer's bounds grow by ``[web] answer_pad_share`` of
+    their larger side on each side and to at least ``answer_min_extent_m`` across (a single point
+    site opens on its neighbourhood, not on a 1 m square). Returned as ``[west, south, east,
+    north]`` in the display CRS (``to_display``); the browser then fits it beside the legend.
+    """
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    web_cfg = web_cfg if web_cfg is not None else map_style.section("web")
+    x0, y0, x1, y1 = dcf_crs.to_working(drawn).total_bounds
+    share = float(web_cfg.get("answer_pad_share", 0.04))
+    min_extent = float(web_cfg.get("answer_min_extent_m", 2000))
+    pad = share * max(x1 - x0, y1 - y0)
+    x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    hw, hh = max(x1 - x0, min_extent) / 2, max(y1 - y0, min_extent) / 2
+    frame = gpd.GeoDataFrame(geometry=[box(cx - hw, cy - hh, cx + hw, cy + hh)], crs=settings.working_crs)
+    return [float(v) for v in to_display(frame).total_bounds]

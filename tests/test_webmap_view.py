@@ -1,0 +1,189 @@
+"""What an answer map shows when it opens: fitted to the answer beside the panels, context lines cut
+to the district, rows without a real location listed instead of drawn, a legend that reads right."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import geopandas as gpd
+import pytest
+import shapely
+from shapely.geometry import LineString, Point, box
+
+from browser import make_fixture_store, needs_chromium, open_offline
+from dcf_spatial import catalog, settings
+from dcf_spatial.maps import webmap
+
+# the fixture district is the box 115.70–116.50 E, 36.30–36.54 N (tests/browser.py)
+DISTRICT = box(115.70, 36.30, 116.50, 36.54)
+
+def view_js(answer_bounds) -> str:
+    return VIEW_JS.replace("ANSWER", json.dumps([float(v) for v in answer_bounds]))
+
+
+#: JS: the answer's pixel box, the rectangles of the panels it must stay clear of, and the view
+VIEW_JS = """(() => {
+  const m = window.dcfMap, c = m.getContainer().getBoundingClientRect();
+  const rel = r => [r.left - c.left, r.top - c.top, r.right - c.left, r.bottom - c.top];
+  const panels = {};
+  for (const [k, sel] of [['title', '.dcf-title'], ['layers', '.leaflet-control-layers'], ['legend', '.dcf-legend']]) {
+    panels[k] = rel(document.querySelector(sel).getBoundingClientRect());
+  }
+  const a = ANSWER;  // [west, south, east, north] of the answer, in degrees
+  const p = m.latLngToContainerPoint([a[3], a[0]]), q = m.latLngToContainerPoint([a[1], a[2]]);
+  const box = [p.x, p.y, q.x, q.y];
+  const v = m.getBounds();
+  return {box: box, panels: panels, size: [c.width, c.height], zoom: m.getZoom(),
+          viewKm: [m.distance(v.getSouthWest(), v.getSouthEast()) / 1000, m.distance(v.getSouthWest(), v.getNorthWest()) / 1000],
+          legendSeps: Array.from(document.querySelectorAll('.dcf-legend-sep')).map(e => (e.nextElementSibling || {}).innerText)};
+})()"""
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    path = make_fixture_store(tmp_path_factory.mktemp("store") / "store.gpkg")
+    # a reference line that runs far past the district, like the 1:4M Grand Canal
+    long_canal = gpd.GeoDataFrame(
+        {"id": ["canal.grand_canal", "canal.xiao_yunhe"], "name_zh": ["京杭大运河（测试）", "小运河（测试）"],
+         "plan_ref": ["第八章（测试）"] * 2, "provenance": ["reference"] * 2, "source": ["test fixture"] * 2},
+        geometry=[LineString([(116.00, 35.90), (116.05, 36.42), (116.10, 37.00)]),
+                  LineString([(115.82, 36.30), (115.90, 36.54)])],
+        crs="EPSG:4490")
+    catalog.write_layer(long_canal, "canal", store=path, source="test fixture")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(settings, "store", path)
+        yield path
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _parcels():
+    """Eight 500 m parcels over ~5 km × 3 km of the 70 km district: a small answer, like a park's free land."""
+    cells = [box(115.80 + 0.015 * i, 36.40 + 0.015 * j, 115.805 + 0.015 * i, 36.405 + 0.015 * j)
+             for i in range(4) for j in range(2)]
+    return gpd.GeoDataFrame({"name": [f"地块{i}" for i in range(8)], "状态": ["候选可用地"] * 8},
+                            geometry=cells, crs="EPSG:4490")
+
+
+@pytest.fixture(scope="module")
+def small_answer_html(store, tmp_path_factory):
+    path = tmp_path_factory.mktemp("view") / "small.html"
+    return webmap.answer_map(_parcels(), path, title="可用地：测试园区", label_field="name", status_field="状态")
+
+
+@needs_chromium()
+@pytest.mark.parametrize("size", [(1400, 1000), (1280, 720)])
+def test_answer_map_opens_fitted_to_its_answer_beside_the_panels(small_answer_html, size):
+    rep = open_offline(small_answer_html, size=size, evaluate={"view": view_js(_parcels().total_bounds)})
+    v = rep.evaluated["view"]
+    x0, y0, x1, y1 = v["box"]
+    w, h = v["size"]
+    assert 0 <= x0 and 0 <= y0 and x1 <= w and y1 <= h  # the whole answer is in view ...
+    for name, panel in v["panels"].items():  # ... and not under the title, the layer list or the legend
+        assert not _overlap(v["box"], panel), (name, v["box"], panel)
+    # it fills the free part of the window: the old view (3 km margin, whole zoom steps) showed a
+    # 1 km answer at a tenth of the width
+    p = v["panels"]
+    free_w, free_h = min(p["layers"][0], p["legend"][0]), h - p["title"][3]
+    assert max((x1 - x0) / free_w, (y1 - y0) / free_h) > 0.6, v
+    assert rep.console_errors == [] and rep.page_errors == []
+
+
+@needs_chromium()
+def test_a_single_point_opens_on_its_neighbourhood_not_on_a_speck(store, tmp_path):
+    site = gpd.GeoDataFrame({"name": ["项目"], "结论": ["符合"]}, geometry=[Point(115.95, 36.42)], crs="EPSG:4490")
+    path = webmap.answer_map(site, tmp_path / "point.html", title="选址核查", label_field="name", status_field="结论")
+    rep = open_offline(path, size=(1280, 720), evaluate={"view": view_js(site.total_bounds)})
+    v = rep.evaluated["view"]
+    min_km = webmap.map_style.section("web")["answer_min_extent_m"] / 1000
+    # the smaller side of the free area shows at least the minimum extent, and not a whole county
+    assert min(v["viewKm"]) >= 0.9 * min_km and max(v["viewKm"]) <= 6 * min_km, v
+
+
+def test_answer_view_grows_a_point_to_the_minimum_extent_and_pads_large_answers():
+    to_display = lambda g: g.to_crs("EPSG:4326")  # noqa: E731
+    cfg = {"answer_pad_share": 0.05, "answer_min_extent_m": 3000}
+    pt = gpd.GeoDataFrame(geometry=[Point(116.0, 36.4)], crs="EPSG:4490")
+    w, s, e, n = webmap.answer_view(pt, to_display, cfg)
+    side = gpd.GeoSeries([Point(w, s), Point(e, s), Point(w, n)], crs="EPSG:4326").to_crs(settings.working_crs)
+    assert side[0].distance(side[1]) == pytest.approx(3000, rel=0.02)
+    assert side[0].distance(side[2]) == pytest.approx(3000, rel=0.02)  # (bounds of a square turned by the grid convergence)
+    assert (w + e) / 2 == pytest.approx(116.0, abs=1e-4) and (s + n) / 2 == pytest.approx(36.4, abs=1e-4)
+    big = gpd.GeoDataFrame(geometry=[DISTRICT], crs="EPSG:4490")
+    w, s, e, n = webmap.answer_view(big, to_display, cfg)
+    x0, y0, x1, y1 = gpd.GeoSeries([DISTRICT], crs="EPSG:4490").to_crs(settings.working_crs).total_bounds
+    pad = 0.05 * max(x1 - x0, y1 - y0)
+    got = gpd.GeoSeries([box(w, s, e, n)], crs="EPSG:4326").to_crs(settings.working_crs).total_bounds
+    assert got[2] - got[0] == pytest.approx(x1 - x0 + 2 * pad, rel=0.01)
+
+
+def _payloads(html: str) -> list[dict]:
+    """The small JSON part of each layer payload (everything after the numeric arrays)."""
+    out = []
+    for m in re.finditer(r"dcf\.layer\([^,]+, (\{.*?\})\);\n", html):
+        text = m.group(1)
+        out.append(json.loads(re.sub(r'"(c|[a-z]+L)":(\[[^\]]*\]|null),', "", text)))
+    return out
+
+
+def _layer_coords(html: str, title: str):
+    for m in re.finditer(r"dcf\.layer\([^,]+, (\{.*?\})\);\n", html):
+        body = m.group(1)
+        if f'"title":"{title}"' in body:
+            c = json.loads(re.search(r'"c":(\[[^\]]*\])', body).group(1))
+            lo = json.loads(re.search(r'"loL":(\[[^\]]*\])', body).group(1))
+            return c, lo
+    raise AssertionError(f"no layer titled {title}")
+
+
+def _decode_lines(c, run_lengths, scale=1e5):
+    pts, k = [], 0
+    for n in run_lengths:
+        x = y = 0
+        for v in range(n):
+            dx, dy = c[2 * (k + v)], c[2 * (k + v) + 1]
+            x, y = (dx, dy) if v == 0 else (x + dx, y + dy)
+            pts.append((x / scale, y / scale))
+        k += n
+    return pts
+
+
+def test_context_lines_are_cut_to_the_district_for_display_only(store, tmp_path):
+    path = webmap.layers_map(["district", "canal"], tmp_path / "canal.html", title="运河")
+    html = path.read_text(encoding="utf-8")
+    c, lo = _layer_coords(html, "运河")
+    pts = _decode_lines(c, lo)
+    assert pts and all(DISTRICT.buffer(2e-5).contains(Point(p)) for p in pts)  # nothing drawn outside
+    assert min(y for _, y in pts) == pytest.approx(36.30, abs=2e-5)  # cut at the boundary, not short of it
+    assert "运河仅绘出区界以内部分" in html  # the legend says the lines were cut
+    stored = catalog.read_layer("canal")
+    assert stored.total_bounds[1] == pytest.approx(35.90) and stored.total_bounds[3] == pytest.approx(37.00)
+
+
+def test_lines_inside_the_district_are_drawn_whole_and_not_noted(store, tmp_path):
+    path = webmap.layers_map(["district", "roads"], tmp_path / "roads.html", title="道路")
+    html = path.read_text(encoding="utf-8")
+    assert "仅绘出区界以内部分" not in html  # the fixture road lies inside: no false note
+
+
+def test_rows_without_a_real_location_are_listed_not_drawn(store, tmp_path):
+    ents = gpd.GeoDataFrame(
+        {"label": ["甲企业", "乙企业", "丙企业"], "状态": ["最近", "最近", "位于其内"],
+         "location_known": [True, False, True]},
+        geometry=[Point(115.8, 36.4), Point(116.1, 36.45), Point(115.85, 36.42)], crs="EPSG:4490")
+    html = webmap.answer_map(ents, tmp_path / "ents.html", title="最近查询", label_field="label",
+                             status_field="状态", context=[]).read_text(encoding="utf-8")
+    (answer,) = [p for p in _payloads(html) if p.get("title") == "最近查询"]
+    assert answer["n"] == 2 and answer["props"]["label"] == ["甲企业", "丙企业"]
+    assert "乙企业" in html and "未上图" in html  # named in the legend note
+    assert "最近（2，其中 1 个未上图）" in html and "位于其内（1）" in html
+
+
+@needs_chromium()
+def test_unnamed_legend_entries_are_not_read_as_part_of_the_group_above(store, tmp_path):
+    path = webmap.layers_map(["industrial_clusters", "service_core"], tmp_path / "legend.html", title="图例")
+    rep = open_offline(path, evaluate={"view": view_js(DISTRICT.bounds)})
+    assert rep.evaluated["view"]["legendSeps"] == ["中心城区服务业引领核"]
