@@ -396,3 +396,20 @@ def test_sheet_split_at_the_xlsx_row_limit(tmp_path, monkeypatch):
     assert parts == ["宗地清单", "宗地清单_2", "宗地清单_3"]
     ids = [r[1] for s in parts for r in list(wb[s].iter_rows(values_only=True))[2:]]
     assert ids == audited["parcel_id"].tolist()
+
+
+def test_point_parcels_take_their_declared_area():
+    """A bureau table with 经度/纬度 gives points: the declared 宗地面积 is the area, polygons are measured."""
+    frame = parcel_frame([stopped(area_m2=30_000.0, developed_area_m2=9_999.0),
+                          stopped(area_m2=None), stopped(area_m2=45_000.0)])
+    frame.loc[[0, 1], "geometry"] = frame.geometry.iloc[[0, 1]].centroid.to_numpy()
+    checked = validate_parcels(frame)
+    assert checked["area_m2"].iloc[0] == pytest.approx(30_000.0)
+    assert checked["area_mu"].iloc[0] == pytest.approx(45.0)
+    assert np.isnan(checked["area_m2"].iloc[1])
+    assert checked["area_m2"].iloc[2] == pytest.approx(30_000.0)  # a drawn parcel is measured, not declared
+    assert list(checked["area_source"]) == ["申报面积（点位，无宗地图形）", "无面积", "图形量算（EPSG:4548）"]
+    assert "宗地面积" in checked["problems"].iloc[1] and checked["problems"].iloc[0] == ""
+    assert any("点位" in n for n in checked.attrs["read_notes"])
+    # the declared area decides the one-third rule as the drawn one would
+    assert audit_idle(checked, as_of="2024-06-01")["status"].iloc[0] == "idle_underdeveloped"

@@ -32,7 +32,7 @@ PARCEL_DATES = ("agreed_start", "agreed_completion", "actual_start", "stopped_si
 PARCEL_NUMBERS = ("land_price_wan", "developed_area_m2", "total_investment_wan", "invested_wan")
 SUPPLY_TYPES = ("出让", "划拨")
 #: columns the validation and the audit add; a user column of the same name is renamed, not lost
-RESERVED_OUTPUT_COLUMNS = ("row", "duplicate_id", "problems", "bad_fields", "area_mu", "code_valid", "code_problem",
+RESERVED_OUTPUT_COLUMNS = ("row", "duplicate_id", "problems", "bad_fields", "area_mu", "area_source", "code_valid", "code_problem",
                            "credit_code_valid", "status", "status_zh", "reason_zh", "fee_wan", "count_from",
                            "deadline_1y", "deadline_2y", "developed_share", "invested_share", "missing_fields", "as_of")
 
@@ -297,9 +297,11 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto")
         issue = _blank_to_na(out["read_issue"]).to_numpy(dtype=object)
         has_issue = np.array([v is not None for v in issue], dtype=bool)
         _append_problem(problems, has_issue, lambda m: np.array(["读入：" + v for v in issue[m]], dtype=object))
+    declared = np.full(n, np.nan)
     if "area_m2" in out.columns:
+        declared = pd.to_numeric(out["area_m2"], errors="coerce").to_numpy(dtype=float)
+        declared = np.where(declared > 0, declared, np.nan)
         out["area_m2_declared"] = out["area_m2"]
-        notes.append("文件中的宗地面积保留为 area_m2_declared；审计使用按几何图形在 EPSG:4548 量算的面积")
     geom = out.geometry
     no_geom = (geom.isna() | geom.is_empty).to_numpy()
     _append_problem(problems, no_geom, "无几何图形，无法计算面积和所在区域")
@@ -308,8 +310,21 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto")
     else:
         area = np.full(n, np.nan)
     area = np.where(no_geom, np.nan, area)
+    # A parcel given as a point (a table with 经度/纬度) has no drawn area: its declared 宗地面积 is used.
+    pointlike = ~no_geom & ~np.asarray(geom.geom_type.isin(["Polygon", "MultiPolygon"]), dtype=bool)
+    use_declared = pointlike & ~np.isnan(declared)
+    area = np.where(pointlike, declared, area)
     out["area_m2"] = area
     out["area_mu"] = area / settings.MU_M2
+    out["area_source"] = np.select([use_declared, pointlike, no_geom], ["申报面积（点位，无宗地图形）", "无面积", "无面积"],
+                                   default="图形量算（EPSG:4548）")
+    no_area = pointlike & np.isnan(declared)
+    _append_problem(problems, no_area, "点位宗地没有宗地面积：请在表中给出宗地面积（平方米/亩/公顷），或提供宗地图形")
+    if pointlike.any():
+        notes.append(f"{int(pointlike.sum())} 宗为点位（无宗地图形）：面积取表中申报的宗地面积"
+                     f"（{int(use_declared.sum())} 宗有值），所在镇街/区按点位判断")
+    if "area_m2_declared" in out.columns and (~pointlike & ~no_geom).any():
+        notes.append("有宗地图形的宗地按图形在 EPSG:4548 量算面积；文件中的宗地面积保留为 area_m2_declared")
     out["problems"] = problems
     out["bad_fields"] = bad_fields
     out.attrs["read_notes"] = notes
