@@ -162,7 +162,7 @@ def test_refuses_to_overwrite_without_flag(maps_dir, store):
 
     out, result = maps_dir
     before = result["fig2"]["pdf"].stat().st_mtime_ns
-    with pytest.raises(InputError, match="--overwrite"):
+    with pytest.raises(InputError, match=r"\.pdf 已存在。要替换请加 --overwrite"):
         appendix.appendix_maps(out, keys=("fig2",), formats=("pdf",))
     assert result["fig2"]["pdf"].stat().st_mtime_ns == before
 
@@ -186,15 +186,17 @@ def test_missing_glyphs_fail_loudly():
     from dcf_spatial.maps import fonts
 
     fonts.check_text("聊城市东昌府区")  # covered
-    with pytest.raises(fonts.FontError, match="tofu"):
+    with pytest.raises(fonts.FontError) as err:
         fonts.check_text("附图\ue000")  # a private-use character no font covers
+    msg = str(err.value)  # names the text and the character (as its repr), says what it would do and the fix
+    assert "附图" in msg and "ue000' 的字形" in msg and "方框（tofu）" in msg and "改用其他字体" in msg
 
 
 def test_missing_layer_is_named(tmp_path, monkeypatch):
     from dcf_spatial.maps import appendix
 
     monkeypatch.setattr(settings, "store", tmp_path / "nothing.gpkg")
-    with pytest.raises(InputError, match="district|townships|other_units"):
+    with pytest.raises(InputError, match=r"需要图层 '(district|townships|other_units)'.*nothing\.gpkg 不存在"):
         appendix.print_map("fig1", tmp_path, formats=("png",))
 
 
@@ -268,7 +270,7 @@ def test_cli_appendix_writes_and_refuses(store, tmp_path):
     again = runner.invoke(cli, ["--store", str(store), "maps", "appendix", "--out", str(tmp_path), "--only", "fig3",
                                 "--format", "png"])
     assert again.exit_code != 0 and "--overwrite" in (again.output + str(again.exception))
-    assert "exists" in (again.output + str(again.exception))
+    assert "fig3_agri_zones.png 已存在" in (again.output + str(again.exception))
     bad = runner.invoke(cli, ["maps", "appendix", "--only", "fig9"])
     assert bad.exit_code == 2 and "fig9" in bad.output
 

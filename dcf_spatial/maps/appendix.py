@@ -502,7 +502,7 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
     paths = {fmt: out_dir / f"{spec['filename']}.{fmt}" for fmt in formats}
     for p in paths.values():
         if p.exists() and not overwrite:
-            raise InputError(f"{p} exists. Pass --overwrite (overwrite=True) to replace it.")
+            raise InputError(f"{p} 已存在。要替换请加 --overwrite（Python：overwrite=True）。")
     title = f"{spec['number']}  {spec['title']}"
     fonts.check_text(title + spec.get("subtitle", ""))
 
@@ -512,7 +512,7 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
         try:
             frames[lid] = _read(lid, store)
         except DcfError as exc:
-            raise InputError(f"{spec['number']} needs layer {lid!r}: {exc}") from None
+            raise InputError(f"{spec['number']} 需要图层 {lid!r}：{exc}") from None
         # features without a real location are named in the side panel, never drawn as points
         located, unlocated = map_style.split_unlocated(frames[lid], lid)
         if len(unlocated):
@@ -666,14 +666,14 @@ def appendix_maps(out_dir=None, *, keys=APPENDIX_KEYS, formats=FORMATS, overwrit
     out_dir = Path(out_dir) if out_dir is not None else Path(DEFAULT_OUT_DIR)
     bad = [f for f in formats if f not in FORMATS]
     if bad:
-        raise InputError(f"Unknown map format(s) {bad}; choose from {', '.join(FORMATS)}.")
+        raise InputError(f"不支持的地图格式 {bad}；可选：{', '.join(FORMATS)}。")
     # refuse before drawing anything, so a refused run leaves no half-written set
     for key in keys:
         spec = map_style.appendix_spec(key)
         for fmt in formats:
             p = out_dir / f"{spec['filename']}.{fmt}"
             if p.exists() and not overwrite:
-                raise InputError(f"{p} exists. Pass --overwrite to replace it.")
+                raise InputError(f"{p} 已存在。要替换请加 --overwrite。")
     out = {}
     for key in keys:
         paths = print_map(key, out_dir, overwrite=overwrite, store=store,

@@ -49,12 +49,12 @@ def variable_font_path() -> Path:
         root = resources.files(pkg)
     except ModuleNotFoundError:
         raise FontError(
-            f"The font package {pkg!r} is not installed, so maps cannot print Chinese. Install the project's "
-            "dependencies: pip install -e . (it provides justmytype-intl-cjk, Noto Sans SC, SIL OFL)."
+            f"未安装字体包 {pkg!r}，地图无法显示中文。请安装本项目的依赖："
+            "pip install -e .（其中 justmytype-intl-cjk 提供 Noto Sans SC 字体，SIL OFL 许可）。"
         ) from None
     path = Path(str(root / cfg.get("file", "")))
     if not path.exists():
-        raise FontError(f"Font file {path} not found in package {pkg!r}; check [font] file in the style file.")
+        raise FontError(f"字体包 {pkg!r} 中找不到字体文件 {path}；请检查样式文件中 [font] 节的 file 项。")
     return path
 
 
@@ -70,8 +70,8 @@ def _derive_instance(src: Path, weight: int, dest: Path) -> None:
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise FontError(f"Cannot create the font cache {dest.parent} ({exc}). Set DCF_CACHE_DIR to a writable "
-                        "folder, e.g. export DCF_CACHE_DIR=/tmp/dcf_cache.") from None
+        raise FontError(f"无法创建字体缓存文件夹 {dest.parent}（{exc}）。请把 DCF_CACHE_DIR 设为可写的文件夹，"
+                        "例如 export DCF_CACHE_DIR=/tmp/dcf_cache。") from None
     logger.warning("首次使用：正在由 %s 生成 Noto Sans SC 字重 %d 的字体实例（约 12 秒，仅此一次，缓存于 %s）",
                    src.name, weight, dest.parent)
     font = TTFont(src)
@@ -123,8 +123,8 @@ def register() -> str:
     family = font_manager.FontProperties(fname=str(files[min(files)])).get_name()
     missing = missing_glyphs(cfg.get("probe", "东昌府区"), files[min(files)])
     if missing:
-        raise FontError(f"Font {files[min(files)]} has no glyphs for {''.join(missing)!r}; maps would show tofu "
-                        "boxes. Point [font] in the style file at a font that covers Simplified Chinese.")
+        raise FontError(f"字体 {files[min(files)]} 缺少字符 {''.join(missing)!r} 的字形，地图上会显示成方框（tofu）。"
+                        "请在样式文件的 [font] 节改用覆盖简体中文的字体。")
     matplotlib.rcParams["font.family"] = [family, "DejaVu Sans"]
     matplotlib.rcParams["axes.unicode_minus"] = False
     matplotlib.rcParams["pdf.fonttype"] = 42
@@ -137,8 +137,8 @@ def check_text(text: str) -> None:
     """Raise :class:`FontError` if ``text`` (a title, a label) has characters the font cannot draw."""
     missing = missing_glyphs(text)
     if missing:
-        raise FontError(f"The map font has no glyph for {''.join(missing)!r} in {text[:40]!r}; it would print as "
-                        "tofu boxes. Replace the characters or choose another font in the style file.")
+        raise FontError(f"地图字体缺少 {text[:40]!r} 中字符 {''.join(missing)!r} 的字形，印出来会是方框（tofu）。"
+                        "请替换这些字符，或在样式文件中改用其他字体。")
 
 
 def web_font_css(text: str, *, family: str = "Noto Sans SC") -> str:

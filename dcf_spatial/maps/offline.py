@@ -30,8 +30,8 @@ def _leaflet_dir() -> Path:
         import xstatic.pkg.leaflet as xleaflet
     except ImportError:  # pragma: no cover - it is a hard dependency
         raise OfflineAssetError(
-            "The package xstatic-leaflet is missing, so Leaflet cannot be inlined into the map. "
-            "Install it: pip install xstatic-leaflet (it is a dependency of dcf_spatial)."
+            "缺少软件包 xstatic-leaflet，无法把 Leaflet 内嵌进地图。"
+            "请安装：pip install xstatic-leaflet（它是 dcf_spatial 的依赖）。"
         ) from None
     return Path(xleaflet.BASE_DIR)
 
@@ -54,7 +54,7 @@ def leaflet_css() -> str:
             return match.group(0)
         f = base / rel
         if not f.exists():
-            raise OfflineAssetError(f"leaflet.css refers to {rel}, which xstatic-leaflet does not ship.")
+            raise OfflineAssetError(f"leaflet.css 引用了 {rel}，但 xstatic-leaflet 中没有这个文件；请重新安装 xstatic-leaflet。")
         mime = "image/svg+xml" if f.suffix == ".svg" else f"image/{f.suffix.lstrip('.')}"
         return f"url(data:{mime};base64,{base64.b64encode(f.read_bytes()).decode('ascii')})"
 
@@ -98,7 +98,6 @@ def assert_offline(html: str, *, where: str = "map") -> None:
     refs = remote_references(html)
     if refs:
         raise OfflineAssetError(
-            f"{where}: the HTML would load {len(refs)} external resource(s) ({', '.join(refs[:5])}), so it "
-            "would not open on an offline intranet. Inline the asset (see dcf_spatial.maps.offline) or "
-            "use basemap='none'."
+            f"{where}：该 HTML 会加载 {len(refs)} 个外部资源（external resources：{', '.join(refs[:5])}），在不联网的内网中打不开。"
+            "请把这些资源内嵌（见 dcf_spatial.maps.offline），或使用 basemap='none'（命令行 --basemap none）。"
         )
