@@ -176,7 +176,7 @@ def shapefile_encoding(dbf_open, cpg_text: str | None, explicit: str | None, whe
         "警告：无法判断 DBF 的文字编码（既不是 UTF-8 也不是 GBK），中文属性可能乱码；请用 --encoding gbk（Python：encoding=）指定，"
         "或在 GIS 软件中导出时选择 UTF-8 并附带 .cpg 文件"
     )
-    logger.warning("%s: DBF encoding not recognised", where)
+    logger.warning("%s：无法识别 DBF 的文字编码，中文属性可能乱码（可用 --encoding gbk 指定）", where)
     return None
 
 
@@ -643,7 +643,7 @@ def check_location(gdf: "gpd.GeoDataFrame", *, where: str, notes: list[str], iss
         pos = np.flatnonzero(outside)
         issues.add(pos, lambda p: f"坐标在中国境外（{lon[p]:.4f}, {lat[p]:.4f}），疑似录入错误")
         notes.append(f"警告：{len(pos)} 个要素在中国境外，疑似坐标录入错误：{issues.rows(pos)}")
-        logger.warning("%s: %d features outside China", where, len(pos))
+        logger.warning("%s：%d 个要素在中国境外，疑似坐标录入错误", where, len(pos))
     dist = np.full(len(lon), np.nan)
     dist[china] = km_from_district(lon[china], lat[china])
     far = china & (dist > cfg["far_km"])
@@ -655,4 +655,4 @@ def check_location(gdf: "gpd.GeoDataFrame", *, where: str, notes: list[str], iss
                          "若数据本应在区内，请检查坐标系（--crs）")
         else:
             notes.append(f"警告：{len(pos)} 个要素距东昌府区超过 {cfg['far_km']:.0f} km：{issues.rows(pos)}")
-        logger.warning("%s: %d features more than %s km from the district", where, len(pos), cfg["far_km"])
+        logger.warning("%s：%d 个要素距东昌府区超过 %s km", where, len(pos), cfg["far_km"])

@@ -41,7 +41,7 @@ def zones() -> dict[str, dict]:
     """Zone id → record from ``data/plan_zones.json`` (empty dict if the file is absent)."""
     path = settings.data_dir / ZONES_FILE
     if not path.exists():
-        logger.warning("No %s: zone designations come from layer attributes only", path)
+        logger.warning("找不到 %s：各区域的产业定位只取自图层属性", path)
         return {}
     data = _load_json(ZONES_FILE)
     return data.get("zones", data)
@@ -53,7 +53,7 @@ def _load_json(name: str) -> dict:
         with open(path, encoding="utf-8") as fh:
             return json.load(fh)
     except json.JSONDecodeError as exc:
-        raise SchemaError(f"{path}: not valid JSON ({exc}). Fix the file (it is data the bureau may edit).") from None
+        raise SchemaError(f"{path}：不是有效的 JSON（{exc}）。请按提示的行列修正该文件（它是主管部门可以编辑的数据文件）。") from None
 
 
 def verdict_zh(verdict: str) -> str:
@@ -137,7 +137,7 @@ def industry_kind(project_codes) -> dict:
             if covers(prefix, code) and len(prefix) > best_len:
                 best, best_len = kind, len(prefix)
     if best is None:  # pragma: no cover - every section is listed in the rule book
-        raise SchemaError(f"{RULES_FILE}: no industry kind covers code {code}; add it to industry_kinds.")
+        raise SchemaError(f"{RULES_FILE}：没有任何行业类别（industry_kinds）覆盖代码 {code}；请把它加入 industry_kinds。")
     return best
 
 

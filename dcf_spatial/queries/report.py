@@ -132,7 +132,7 @@ def _with_font(html_text: str) -> str:
 
         css = fonts.web_font_css(html_text)
     except (ImportError, OSError) as exc:  # font package or file unavailable: system fonts then
-        logger.warning("Report without embedded CJK font (%s); Chinese needs a system font to display", exc)
+        logger.warning("报告未能内嵌中文字体（%s）；中文需依赖系统字体显示", exc)
         return html_text
     return html_text.replace("<style>", "<style>" + css + "\nbody{font-family:'Noto Sans SC',sans-serif}", 1)
 

@@ -96,7 +96,7 @@ def load_context(store=None) -> PlanContext:
         if not catalog.has_layer(lid, path):
             if lid in ("district", "townships"):
                 catalog.read_layer(lid, store=path)  # raises LayerNotFoundError with the fix
-            logger.warning("Layer %s is not in %s; the site check skips it", lid, path)
+            logger.warning("图层 %s 不在图层库 %s 中，选址核查跳过该图层", lid, path)
             continue
         gdf = catalog.read_layer(lid, store=path)
         w = to_working(gdf)
@@ -464,7 +464,8 @@ def check_sites(sites, industries, *, figures=None, context: PlanContext | None 
     flags = flags if flags is not None else [{}] * n
     errors = list(errors) if errors is not None else [None] * n
     if not (len(industries) == len(figures) == len(flags) == len(errors) == n):
-        raise InputError(f"check_sites: {n} sites but {len(industries)} industries / {len(figures)} figure rows.")
+        raise InputError(f"check_sites：{n} 个选址，但行业 {len(industries)} 个、项目指标 {len(figures)} 行、"
+                         f"标记 {len(flags)} 行、错误 {len(errors)} 行；各列表须与选址一一对应。")
     ctx = context or load_context(store)
     geoms_w = to_working(sites).geometry.values if n else []
     out: list[dict | None] = [None] * n
