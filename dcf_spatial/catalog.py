@@ -347,6 +347,9 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
     gdf, id_note = _ids_from_codes(gdf, LAYER_SPECS.get(layer_id))
     if id_note:
         notes.append(id_note)
+    gdf, kind_note = _kind_from_names(gdf, LAYER_SPECS.get(layer_id))
+    if kind_note:
+        notes.append(kind_note)
     if "id" not in gdf.columns:
         raise SchemaError(
             f"{file}：没有 'id' 字段。请用 --field id=<你的字段> 指定（乡镇图层例如 id=XZQDM）。"
@@ -384,6 +387,19 @@ def _ids_from_codes(gdf, spec):
     if "code12" not in gdf.columns:
         gdf["code12"] = code12
     return gdf, f"要素编号由行政区划代码生成：id = {prefix}<12 位代码>（取自字段 {source}）"
+
+
+def _kind_from_names(gdf, spec):
+    """Township-level layers need ``kind`` (街道/镇); a bureau file rarely has it, but the official
+    names end with it (柳园街道, 郑家镇). Filled only when every name says it; else the import asks
+    for ``--field kind=…`` as before."""
+    if spec is None or "kind" not in spec.required or "kind" in gdf.columns or "name_zh" not in gdf.columns:
+        return gdf, ""
+    names = gdf["name_zh"].astype("string").str.strip()
+    kind = names.str.extract(r"(街道|镇|乡)$", expand=False)
+    if kind.isna().any():
+        return gdf, ""
+    return gdf.assign(kind=kind.astype(object)), "类型（kind：街道/镇）按名称末尾识别"
 
 
 def reset_layer(layer_id: str, store=None) -> dict:
