@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 from .errors import InputError
@@ -47,10 +48,37 @@ def write_vector(gdf, path, *, overwrite: bool = False) -> Path:
                 sib.unlink()
         else:
             path.unlink()
-    kwargs = {"encoding": "UTF-8"} if driver == "ESRI Shapefile" else {}
-    out.to_file(path, driver=driver, **kwargs)
+    if driver == "ESRI Shapefile":
+        with warnings.catch_warnings():
+            # geopandas/GDAL say in English that long field names get shortened; said below in Chinese
+            warnings.filterwarnings("ignore", message="Column names longer than 10 characters")
+            warnings.filterwarnings("ignore", message="Normalized/laundered field name")
+            warnings.filterwarnings("ignore", message="Could not decode error message")  # the same, for CJK names
+            out.to_file(path, driver=driver, encoding="UTF-8")
+        _report_shortened_fields(out, path)
+    else:
+        out.to_file(path, driver=driver)
     logger.info("Wrote %d features to %s (%s)", len(out), path, driver)
     return path
+
+
+def _report_shortened_fields(gdf, path: Path) -> None:
+    """Log, in Chinese, the field names the Shapefile format (10 bytes at most) shortened."""
+    import pyogrio
+
+    original = [str(c) for c in gdf.columns if c != gdf.geometry.name]
+    if all(len(c.encode("utf-8")) <= 10 for c in original):
+        return
+    try:
+        written = [str(f) for f in pyogrio.read_info(path)["fields"]]
+    except UnicodeDecodeError:  # a Chinese name cut inside a character
+        written = []
+    if len(written) == len(original):
+        renamed = [f"{a} → {b}" for a, b in zip(original, written) if a != b]
+    else:
+        renamed = [a for a in original if len(a.encode("utf-8")) > 10]
+    logger.warning("%s：Shapefile 的字段名最长 10 个字节（一个汉字占 3 个字节），以下字段名已被截短：%s。"
+                   "需要完整字段名时请导出为 .gpkg 或 .geojson。", path, "；".join(renamed))
 
 
 def export_layer(layer_id: str, path, *, overwrite: bool = False, store=None) -> Path:

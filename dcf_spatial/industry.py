@@ -107,12 +107,12 @@ def normalize_code(value: str) -> str | None:
     section = _division_section().get(digits[:2])
     if section is None:
         raise InputError(
-            f"--industry: {value!r} 不是 GB/T 4754-2017 代码：大类 {digits[:2]} 不存在（division {digits[:2]} does not "
+            f"--industry：{value!r} 不是 GB/T 4754-2017 代码：大类 {digits[:2]} 不存在（division {digits[:2]} does not "
             "exist; 大类为 01–97）。请给出 C3451、345、34、C 之类的代码，或“轴承”之类的行业词。"
         )
     if letter and letter != section:
         raise InputError(
-            f"--industry: {value!r}：大类 {digits[:2]} 属于门类 {section}，不是 {letter}（division {digits[:2]} "
+            f"--industry：{value!r}：大类 {digits[:2]} 属于门类 {section}，不是 {letter}（division {digits[:2]} "
             f"belongs to section {section}）。请写 {section}{digits}（或直接写 {digits}）。"
         )
     return f"{section}{digits}"
@@ -233,9 +233,9 @@ def industry_error_message(m: IndustryMatch, *, where: str = "--industry") -> st
     if m.status == "ambiguous":
         fix = (f"请改用其中一个代码（如 --industry {m.candidates[0][0]}）或更具体的词。" if option
                else f"请在该行改填其中一个代码（如 {m.candidates[0][0]}）或更具体的词。")
-        return f"{where}: 「{m.query}」有多个可能的国民经济行业分类（GB/T 4754-2017）：{cands}。{fix}"
+        return f"{where}：「{m.query}」有多个可能的国民经济行业分类（GB/T 4754-2017）：{cands}。{fix}"
     hint = f"相近的有：{cands}。" if cands else ""
-    return (f"{where}: 无法识别「{m.query}」为国民经济行业分类（GB/T 4754-2017）代码或行业名称。{hint}"
+    return (f"{where}：无法识别「{m.query}」为国民经济行业分类（GB/T 4754-2017）代码或行业名称。{hint}"
             "请给出代码（如 C3451、345、34、C）或行业词（如 轴承、新能源汽车、水泥、蔬菜加工、养老）。")
 
 

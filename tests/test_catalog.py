@@ -182,8 +182,19 @@ def test_export_formats_keep_chinese_names(tiny_store, tmp_path, suffix):
         exports.export_layer("townships", out)
 
 
+def test_shapefile_export_names_shortened_fields_in_chinese(tmp_path, caplog, recwarn):
+    gdf = gpd.GeoDataFrame({"id": ["a"], "area_km2_measured": [1.0], "面积": [2.0]},
+                           geometry=[shapely.Point(116.0, 36.4)], crs=4490)
+    with caplog.at_level("WARNING", logger="dcf_spatial.exports"):
+        exports.write_vector(gdf, tmp_path / "x.shp")
+    assert list(gpd.read_file(tmp_path / "x.shp").columns) == ["id", "area_km2_m", "面积", "geometry"]
+    assert "x.shp" in caplog.text and "area_km2_measured → area_km2_m" in caplog.text and ".gpkg" in caplog.text
+    assert "面积 →" not in caplog.text  # 6 bytes: kept whole
+    assert not [w for w in recwarn if "field name" in str(w.message) or "Column names" in str(w.message)]
+
+
 def test_export_unknown_suffix_lists_formats(tiny_store, tmp_path):
-    with pytest.raises(InputError, match=r"\.gpkg"):
+    with pytest.raises(InputError, match=r"x\.dwg：不能导出为 \.dwg。请用以下扩展名之一：\.gpkg"):
         exports.export_layer("townships", tmp_path / "x.dwg")
 
 

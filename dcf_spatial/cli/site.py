@@ -91,7 +91,7 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
 
     m = resolve(industry)
     if not m.resolved:
-        raise click.BadParameter(industry_error_message(m).removeprefix("--industry: "), param_hint="--industry")
+        raise click.BadParameter(industry_error_message(m).removeprefix("--industry："), param_hint="--industry")
     try:
         site_gdf = dcf_io.read_site(site_value, crs=crs, area_mu=area_mu, **reader)
     except InputError as exc:

@@ -426,7 +426,7 @@ def _input_store(spec: str, store) -> "PostgisStore":
     if url is None:
         raise InputError(
             f"{spec}：pg: 输入从 PostGIS 图层库所在的数据库读取，但当前图层库是 "
-            f"{store if store is not None else settings.store}。请加 --store postgresql://USER@HOST/DB "
+            f"{store if store is not None else settings.store}。请加 --store postgresql://USER@HOST/DB"
             "（或设置 DCF_STORE），或先把该表导出为文件。"
         )
     return PostgisStore(url)
