@@ -97,6 +97,13 @@ def _title(gdf, fallback: str) -> str:
 LABEL_COLUMNS = ("name_zh", "name", "名称", "项目名称", "企业名称", "parcel_id", "宗地代码", "id")
 
 
+ID_COLUMNS = ("id", "parcel_id", "宗地代码", "credit_code", "统一社会信用代码")
+
+
+def _first_column(gdf, names) -> str | None:
+    return next((c for c in names if c in gdf.columns), None)
+
+
 def _label(gdf):
     import pandas as pd
 
@@ -133,7 +140,10 @@ def overlap(a, b, crs, reader, map_path, basemap, as_json, overwrite):
     from ..queries.overlap import overlap as run
 
     ga, gb = _load_pair(a, b, crs, reader, map_path, overwrite)
-    df = run(ga, gb)
+    # name each feature by its own name or number (宗地代码 …), never by a 0-based row index
+    ga, gb = ga.assign(_label=_label(ga).to_numpy()), gb.assign(_label=_label(gb).to_numpy())
+    df = run(ga, gb, a_id=_first_column(ga, ID_COLUMNS), b_id=_first_column(gb, ID_COLUMNS),
+             a_name="_label", b_name="_label")
     note = _prov_note(ga, gb)
     if map_path:
         focus = ga.copy()

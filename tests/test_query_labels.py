@@ -1,0 +1,27 @@
+"""Query answers name each feature by its own number (宗地代码), not by a 0-based row index."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+from click.testing import CliRunner
+
+from dcf_spatial import catalog, settings
+from dcf_spatial.cli.main import cli
+
+
+def test_overlap_names_parcels_by_their_ids(tmp_path, monkeypatch):
+    monkeypatch.delenv("DCF_STORE", raising=False)
+    monkeypatch.setattr(settings, "store", settings.default_store)
+    cluster = catalog.read_layer("industrial_clusters").to_crs(4548).iloc[0]
+    inside = cluster.geometry.representative_point().buffer(100, quad_segs=4)
+    far = inside.centroid.buffer(100).buffer(0)
+    far = gpd.GeoSeries([far], crs=4548).translate(200_000, 0).iloc[0]  # far outside the district
+    parcels = gpd.GeoDataFrame({"parcel_id": ["P-甲", "P-乙"]}, geometry=[inside, far], crs=4548)
+    path = tmp_path / "宗地.gpkg"
+    parcels.to_crs(4490).to_file(path)
+    res = CliRunner().invoke(cli, ["query", "overlap", str(path), "industrial_clusters"])
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert any(line.strip().startswith(f"P-甲 × {cluster['name_zh']}") for line in lines)
+    assert any(line.strip() == "P-乙：无重叠" for line in lines)
+    assert not any(line.strip().startswith(("0 ×", "1：")) for line in lines)
