@@ -995,6 +995,25 @@ _WKT_RE = re.compile(r"^\s*(SRID=\d+;\s*)?(POINT|MULTIPOINT|LINESTRING|MULTILINE
                      re.IGNORECASE)
 
 
+def points_to_discs(geoms: np.ndarray, area_m2: np.ndarray, *, quad_segs: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """Points (metric CRS) with a planned area become circles of exactly that area.
+
+    Rows that are not points, or whose ``area_m2`` is not a positive number, are returned unchanged
+    (their radius is NaN). A circle polygon with k vertices has area k/2·r²·sin(2π/k), not πr²: the
+    radius is chosen so that the *polygon* has the requested area. Returns (geometries, radii in m).
+    """
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object).copy()
+    area = np.asarray(area_m2, dtype=float)
+    k = 4 * quad_segs
+    grow = (shapely.get_type_id(geoms) == 0) & (area > 0)
+    radius = np.where(grow, np.sqrt(np.where(grow, area, 0.0) / (k / 2 * np.sin(2 * np.pi / k))), np.nan)
+    if grow.any():
+        geoms[grow] = shapely.buffer(geoms[grow], radius[grow], quad_segs=quad_segs)
+    return geoms, radius
+
+
 def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None, encoding=None,
               swap_xy: bool = False, field_map: dict[str, str] | None = None) -> "gpd.GeoDataFrame":
     """Turn a ``--site`` value into 1+ rows in EPSG:4490.
@@ -1083,15 +1102,9 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
         target_m2 = float(area_mu) * settings.MU_M2
         pts = np.isin(shapely.get_type_id(work.geometry.values), (0,))
         if pts.any():
-            # A circle polygon with k vertices has area k/2·r²·sin(2π/k), not πr²; the radius is
-            # chosen so that the *polygon* has exactly the requested area.
-            quad_segs = 32
-            k = 4 * quad_segs
-            radius = np.sqrt(target_m2 / (k / 2 * np.sin(2 * np.pi / k)))
-            geoms = work.geometry.values.copy()
-            geoms[pts] = shapely.buffer(geoms[pts], radius, quad_segs=quad_segs)
+            geoms, radius = points_to_discs(work.geometry.values, np.where(pts, target_m2, np.nan))
             work = work.set_geometry(geoms, crs=work.crs)
-            notes.append(f"点位按用地面积 {area_mu:g} 亩扩为圆形地块（半径 {radius:,.1f} 米，于 EPSG:4548 量算），位置为示意")
+            notes.append(f"点位按用地面积 {area_mu:g} 亩扩为圆形地块（半径 {radius[pts][0]:,.1f} 米，于 EPSG:4548 量算），位置为示意")
         other = ~pts & ~shapely.is_empty(work.geometry.values)
         if other.any():
             drawn = float(shapely.area(work.geometry.values[other]).sum()) / settings.MU_M2

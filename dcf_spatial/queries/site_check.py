@@ -603,14 +603,36 @@ def summary_text(result: dict) -> str:
 _TRUE = {"是", "y", "yes", "true", "1", "1.0", "有"}
 
 
+def _points_with_area_as_discs(gdf):
+    """A batch row given as a point with its 用地面积 becomes a circle of that area, exactly as
+    ``dcf site check --site lon,lat --area-mu N`` does, so that overlaps are measured in 亩."""
+    import pandas as pd
+
+    from .. import io as dcf_io
+    from ..crs import to_working
+
+    area_m2 = pd.to_numeric(gdf["area_mu"], errors="coerce").to_numpy(dtype=float) * settings.MU_M2
+    work = to_working(gdf)
+    geoms, radius = dcf_io.points_to_discs(work.geometry.values, area_m2)
+    grown = ~np.isnan(radius)
+    if not grown.any():
+        return gdf
+    out = work.set_geometry(geoms, crs=work.crs).to_crs(gdf.crs)
+    out.attrs = dict(gdf.attrs)
+    out.attrs["read_notes"] = list(gdf.attrs.get("read_notes", [])) + [
+        f"{int(grown.sum())} 行为点位：按该行用地面积扩为同面积的圆形地块（于 EPSG:4548 量算），位置为示意"]
+    return out
+
+
 def read_batch(path, *, crs=None, default_industry: str | None = None, layer=None, encoding=None,
                swap_xy: bool = False, field_map: dict[str, str] | None = None):
     """Read a batch file (CSV/XLSX/any vector file, one site per row) for :func:`check_sites`.
 
     Coordinates, WKT and the standard Chinese headers (经度/纬度, 行业, 用地面积(亩), 总投资(万元),
     容积率 …) are recognised by :func:`dcf_spatial.io.read_vector` with the ``sites`` alias group.
-    Rows without usable coordinates or industry are kept and reported, never dropped. A point row's
-    用地面积 is used for the indicators; the point is not turned into a polygon.
+    Rows without usable coordinates or industry are kept and reported, never dropped. A point row
+    with its 用地面积 becomes a circle of that area (as ``--site lon,lat --area-mu N`` does), so
+    that its overlaps are measured; the area also feeds the indicators.
 
     Optional columns ``capacity_replacement`` (是/否) and ``catalogue_class`` (鼓励类/限制类/淘汰类/允许类)
     feed the barred-industry rules.
@@ -626,6 +648,8 @@ def read_batch(path, *, crs=None, default_industry: str | None = None, layer=Non
     gdf = dcf_io.read_vector(path, crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy, field_map=field_map,
                              aliases=("sites",))
     n = len(gdf)
+    if "area_mu" in gdf.columns and n:
+        gdf = _points_with_area_as_discs(gdf)
     issue_col = getattr(dcf_io, "ISSUE_COLUMN", "read_issue")
 
     def column(name):
