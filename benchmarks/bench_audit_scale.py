@@ -9,7 +9,9 @@ child process, measuring wall time and the peak memory of the whole process tree
 workers included; the PostgreSQL server's own memory is not counted):
 
 * ``single``  — read the folder, validate, audit, zone join, write one GeoParquet, in one process;
-* ``dask``    — :func:`dcf_spatial.land.distributed.run_idle_audit_dask` on the folder, LocalCluster;
+* ``dask``    — :func:`dcf_spatial.land.distributed.run_idle_audit_dask` on the folder, LocalCluster,
+  with the outputs a bureau hands on (GeoParquet folder, Excel workbook, HTML map; the time the
+  workbook and the map add is printed in its own column);
 * ``pg+dask`` — the same engine reading the PostGIS table in page ranges (each worker its part);
 * ``join``    — the zone join alone: in-process (shapely STRtree, the single engine's step) vs
   pushed down to PostGIS (:func:`dcf_spatial.land.zones_pg.assign_zones_in_db`).
@@ -199,9 +201,9 @@ def _append(part, spec: str, store: str) -> None:
 
 def _print(rows) -> None:
     print("\n闲置土地审计规模基准 idle-audit scale benchmark (合成数据, zone layers 示意)")
-    print("| parcels | single: wall / peak | dask LocalCluster: wall / peak | PostGIS load | PostGIS+dask: wall / peak "
-          "| zone join in-process | zone join in PostGIS |")
-    print("|---|---|---|---|---|---|---|")
+    print("| parcels | single: wall / peak | dask LocalCluster: wall / peak | of which dask Excel + map | PostGIS load "
+          "| PostGIS+dask: wall / peak | zone join in-process | zone join in PostGIS |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         s, d = r["single"], r["dask"]
         pgd = r.get("pg_dask")
@@ -209,7 +211,9 @@ def _print(rows) -> None:
         join_db = f"{r['pg_join']['join']:.0f} s" if r.get("pg_join") else "–"
         single = f"{s['wall']:.0f} s / {s['peak_gb']:.1f} GB" if s else "not run (--single-max)"
         join_local = f"{s['join']:.0f} s" if s else "–"
-        print(f"| {r['n']:,} | {single} | {d['wall']:.0f} s / {d['peak_gb']:.1f} GB | {pg_cells}{join_local} | {join_db} |")
+        outputs = (f"{d.get('excel', 0):.1f} s + {d.get('map', 0):.1f} s" if "excel" in d else "–")
+        print(f"| {r['n']:,} | {single} | {d['wall']:.0f} s / {d['peak_gb']:.1f} GB | {outputs} | {pg_cells}{join_local} "
+              f"| {join_db} |")
     sys.stdout.flush()
 
 

@@ -201,14 +201,21 @@ def _write(result, path: Path) -> None:
     result.to_parquet(path, index=False)
 
 
-def _partition_summary(result, out: str) -> dict:
-    """What a written partition sends back: counts, and the small tables the workbook is made of
-    (status and zone summaries, which add up across partitions; the rows that may go on the
-    workbook's capped list, as keys only: row, status, problem flag, area)."""
+def _partition_summary(result, out: str, workbook: bool = True) -> dict:
+    """What a written partition sends back: counts and, with ``workbook``, the small tables the
+    idle-audit workbook is made of (status and zone summaries, which add up across partitions; the
+    rows that may go on the workbook's capped list, as keys only: row, status, problem flag, area)."""
     from .idle_audit import ACTION_STATUSES, summarize
     from .outputs import status_table
+
     from .workflow import synthetic_flags
 
+    base = {"rows": len(result), "counts": result["status"].value_counts().to_dict(), "file": out,
+            "areas": result.groupby("status")["area_mu"].sum().to_dict(), "fee_wan": float(result["fee_wan"].sum()),
+            "synthetic": int(synthetic_flags(result).sum()), "layers_used": result.attrs.get("layers_used", []),
+            "tables": {}, "list_keys": None}
+    if not workbook:
+        return base
     has_problem = (result["problems"].astype(str) != "").to_numpy()
     need = result["status"].isin(ACTION_STATUSES).to_numpy() | has_problem
     keys = pd.DataFrame({"row": result["row"].to_numpy(dtype=np.int64)[need],
@@ -216,10 +223,7 @@ def _partition_summary(result, out: str) -> dict:
                          "area_mu": result["area_mu"].to_numpy(dtype=float)[need]})
     tables = {"_status": status_table(result),
               **{key: summarize(result, by=[key]) for key in ZONE_KEYS if key in result.columns}}
-    return {"rows": len(result), "counts": result["status"].value_counts().to_dict(), "file": out,
-            "areas": result.groupby("status")["area_mu"].sum().to_dict(), "fee_wan": float(result["fee_wan"].sum()),
-            "synthetic": int(synthetic_flags(result).sum()), "layers_used": result.attrs.get("layers_used", []),
-            "tables": tables, "list_keys": keys}
+    return {**base, "tables": tables, "list_keys": keys}
 
 
 _EMPTY = {"rows": 0, "counts": {}, "file": None, "synthetic": 0, "layers_used": [], "areas": {}, "fee_wan": 0.0,
@@ -229,7 +233,7 @@ ZONE_KEYS = ("township_zh", "cluster_zh", "park_zh")
 
 
 def _audit_partition(part: Partition, offset: int, dup_ids: frozenset, out: str, *, field_map, crs, store,
-                     as_of, rules, code_system):
+                     as_of, rules, code_system, workbook: bool = True):
     """Second pass: audit the partition's rows whose id is unique; hand back the duplicates."""
     from .parcels import _blank_to_na
 
@@ -244,10 +248,10 @@ def _audit_partition(part: Partition, offset: int, dup_ids: frozenset, out: str,
     result = _audit_frame(gdf.loc[keep].reset_index(drop=True), rows[keep], as_of=as_of, rules=rules,
                           store=store, code_system=code_system)
     _write(result, Path(out))
-    return _partition_summary(result, out), held
+    return _partition_summary(result, out, workbook), held
 
 
-def _audit_duplicates(held_frames, out: str, *, store, as_of, rules, code_system):
+def _audit_duplicates(held_frames, out: str, *, store, as_of, rules, code_system, workbook: bool = True):
     import geopandas as gpd
 
     frames = [h for h in held_frames if len(h)]
@@ -260,7 +264,7 @@ def _audit_duplicates(held_frames, out: str, *, store, as_of, rules, code_system
     result = _audit_frame(held.drop(columns=ROW_COLUMN).reset_index(drop=True), rows, as_of=as_of, rules=rules,
                           store=store, code_system=code_system)
     _write(result, Path(out))
-    return _partition_summary(result, out)
+    return _partition_summary(result, out, workbook)
 
 
 def _store_of(store) -> str:
@@ -304,11 +308,12 @@ def _fresh_folder(folder: Path) -> None:
 
 
 def _audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_of, rules, code_system,
-                      progress: bool):
+                      progress: bool, workbook: bool = True):
     """The two passes of the idle audit over ``parts`` on ``client``; one GeoParquet per partition in ``folder``.
 
     Returns ``(sizes, dup_ids, results)``: input rows per partition, the duplicated parcel ids and
-    one summary per written file (rows, status counts, file, synthetic rows, layers used).
+    one summary per written file (rows, status counts, file, synthetic rows, layers used and, with
+    ``workbook``, the tables the idle-audit workbook is made of).
     """
     from distributed import progress as show_progress
 
@@ -322,14 +327,16 @@ def _audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_
     dup_ids = frozenset(vc.index[vc > 1])
     offsets = np.r_[0, np.cumsum(sizes)[:-1]].astype(int)
     _fresh_folder(folder)
-    common = dict(field_map=field_map, crs=crs, store=store, as_of=as_of, rules=rules, code_system=code_system)
+    common = dict(field_map=field_map, crs=crs, store=store, as_of=as_of, rules=rules, code_system=code_system,
+                  workbook=workbook)
     second = [client.submit(_audit_partition, part, int(off), dup_ids, str(folder / f"part-{i:05d}.parquet"),
                             pure=False, **common)
               for i, (part, off) in enumerate(zip(parts, offsets))]
     summaries = [client.submit(lambda pair: pair[0], f, pure=False) for f in second]
     helds = [client.submit(lambda pair: pair[1], f, pure=False) for f in second]
     dups = client.submit(_audit_duplicates, helds, str(folder / f"part-{len(parts):05d}-duplicates.parquet"),
-                         store=store, as_of=as_of, rules=rules, code_system=code_system, pure=False)
+                         store=store, as_of=as_of, rules=rules, code_system=code_system, workbook=workbook,
+                         pure=False)
     if progress:
         _bar(show_progress, second + [dups])
     results = client.gather(summaries) + [client.gather(dups)]
@@ -403,9 +410,9 @@ def _idle_workbook(client, results, path: Path, *, n: int, max_rows: int, notes:
     listed = table if list_rows is None else table[table["row"].isin(list_rows["row"])]
     rejected = table[table["row"].isin(problem_rows["row"])]
     note = outputs.list_note(n, max_rows=max_rows, listed=len(listed), need=need, where=where)
+    summaries = {k: merge_tables(written, k) for k in ZONE_KEYS}
     outputs.write_idle_workbook(path, by_status=merge_tables(written, "_status"),
-                                summaries={k: merge_tables(written, k) for k in ZONE_KEYS
-                                           if merge_tables(written, k) is not None},
+                                summaries={k: v for k, v in summaries.items() if v is not None},
                                 listed=listed, list_note=note, rejected=rejected, n_rejected=len(problem),
                                 n_total=n, notes=notes, max_list_rows=max_rows, data_note=data_note, where=where)
     return {"listed": len(listed), "rejected": len(problem)}
@@ -702,7 +709,7 @@ def run_efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, sched
         if par_parts:
             _sizes, dup_ids, results = _audit_parcels_on(
                 client, par_parts, par_folder, field_map=parcel_field_map, crs=crs, store=store, as_of=as_of_ts,
-                rules=rules, code_system=code_system, progress=progress)
+                rules=rules, code_system=code_system, progress=progress, workbook=False)
             files = [r["file"] for r in results if r["file"]]
             slim = pd.concat(client.gather(client.map(_slim, files, pure=False)), ignore_index=True)
             slim = slim.sort_values("row", kind="stable").reset_index(drop=True)
