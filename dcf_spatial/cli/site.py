@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -256,8 +257,12 @@ def rules(as_json):
                    f"不在对应分区：{plan.verdict_zh(k['outside_effect'])}（规则 {k['outside_rule']}）")
     click.echo("三、政策规则")
     for rid, r in rb["policy_rules"].items():
-        quote = f"\n      原文：{r['quote']}" if r.get("quote") else ""
-        click.echo(f"  [{rid}] {r['plan_ref']}{quote}")
+        if r.get("quote"):
+            basis = f"\n      原文：{r['quote']}"
+        else:  # a rule the checker derives from the plan's structure: say so, and show what it prints
+            basis = "\n      （无逐字引文：按所引依据推定）"
+        said = re.sub(r"\{[a-z_]+\}", "…", r.get("reason_zh", ""))
+        click.echo(f"  [{rid}] {r['plan_ref']}{basis}" + (f"\n      核查结论用语：{said}" if said else ""))
     click.echo("四、各分区承接的行业（plan_zones.json）")
     for zid, z in zones.items():
         click.echo(f"  {zid} {z.get('name_zh', '')}（{z.get('plan_ref', '')}）：{', '.join(z.get('industries_gbt4754') or []) or '—'}")
