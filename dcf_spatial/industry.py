@@ -136,7 +136,7 @@ def name_of(code: str) -> str:
     t = code_table()
     for c in reversed(ancestors(code)):
         if c in t.index:
-            return t.at[c, "name_zh"] if c == code else f"{t.at[c, 'name_zh']}（{code}）"
+            return t.at[c, "name_zh"] if c == code else f"{t.at[c, 'name_zh']}（属 {c}）"
     return code
 
 

@@ -40,6 +40,7 @@ def list_(as_json):
     if as_json:
         echo_json(table.to_dict(orient="records"))
         return
+    click.echo(f"{'图层编号':<16} {'要素':>2}  {'几何类型':<12} {_pad('来源性质', 10)} {'坐标系':<7}  中文名")
     for r in table.itertuples():
         prov = catalog.PROVENANCE_ZH.get(r.provenance, r.provenance)
         click.echo(f"{r.id:<20} {r.count:>4}  {str(r.geometry_type):<16} {_pad(prov, 10)} {r.crs}  {r.title_zh}")

@@ -196,7 +196,7 @@ def _write_table(table, sites, results, output: Path):
         with pd.ExcelWriter(output) as xl:
             results_table_zh(results, names).to_excel(xl, sheet_name="核查结果", index=False)
             pd.DataFrame({"说明": [prov["note_zh"] if prov else "",
-                                   "结论取值：符合 / 有条件符合 / 不符合 / 不在规划范围 / 无法核查（见 error 列）"]}
+                                   "结论取值：符合 / 有条件符合 / 不符合 / 不在规划范围 / 无法核查（原因见“无法核查的原因”列）"]}
                          ).to_excel(xl, sheet_name="数据说明", index=False)
     elif suffix == ".gpkg":
         from ..queries.report import sites_frame
