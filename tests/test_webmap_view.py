@@ -187,3 +187,39 @@ def test_unnamed_legend_entries_are_not_read_as_part_of_the_group_above(store, t
     path = webmap.layers_map(["industrial_clusters", "service_core"], tmp_path / "legend.html", title="图例")
     rep = open_offline(path, evaluate={"view": view_js(DISTRICT.bounds)})
     assert rep.evaluated["view"]["legendSeps"] == ["中心城区服务业引领核"]
+
+
+@needs_chromium()
+def test_a_long_title_stays_clear_of_the_layer_list_in_a_laptop_window(store, tmp_path):
+    subtitle = "嘉明经济开发区、嘉明经济开发区第二片区、郑家镇工业集聚区、高精管材特色产业集聚区及其功能园区（规划第八章第一节）"
+    # other_units has the longest layer name: the layer list is as wide as on the real 附图2
+    path = webmap.layers_map(["other_units", "district", "townships", "industrial_clusters", "cluster_parks", "canal"],
+                             tmp_path / "title.html", title="附图2  测试标题", subtitle=subtitle)
+    rep = open_offline(path, size=(1280, 720), evaluate={"view": view_js(DISTRICT.bounds)})
+    p = rep.evaluated["view"]["panels"]
+    assert not _overlap(p["title"], p["layers"]), p
+    # the fitted view starts below the (now taller, wrapped) title: the district's top edge is under it
+    assert rep.evaluated["view"]["box"][1] >= p["title"][3], rep.evaluated["view"]
+
+
+def test_layers_drawn_in_several_colours_show_them_all_in_the_legend(store, tmp_path):
+    html = webmap.answer_map(_parcels(), tmp_path / "sw.html", title="图例色块", status_field="状态",
+                             context=["district", "industrial_clusters", "service_core"]).read_text(encoding="utf-8")
+    legend = json.loads(re.search(r"var c = (\{.*?\});\n", html).group(1))["legend"]
+    names = [g["name"] for g in legend["groups"]]
+    assert names == ["状态", "背景图层"]  # the context layers are one group, not a heading over the first alone
+    items = {it["label"]: it for it in legend["groups"][1]["items"]}
+    style = webmap.map_style
+    cluster_colours = [style.zone_color(z, "industrial_clusters") for z in
+                       ("cluster.jiaming", "cluster.jiaming2", "cluster.zhengjia", "cluster.guangping")]
+    assert items["工业集聚区"]["fills"] == cluster_colours
+    assert "fills" not in items["中心城区服务业引领核"]  # one colour, one swatch
+
+
+def test_parks_take_their_clusters_colour_so_the_clusters_stay_readable(store, tmp_path):
+    html = webmap.layers_map(["industrial_clusters", "cluster_parks"], tmp_path / "parks.html",
+                             title="功能园区").read_text(encoding="utf-8")
+    (parks,) = [p for p in _payloads(html) if p.get("title") == "功能园区"]
+    parks_layer = catalog.read_layer("cluster_parks")
+    expected = {webmap.map_style.zone_color(c, "industrial_clusters") for c in parks_layer["cluster_id"]}
+    assert {st["fillColor"] for st in parks["styles"]} == expected

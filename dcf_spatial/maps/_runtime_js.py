@@ -338,6 +338,13 @@ var dcf = (function () {
             var it = grp.items[j], row = el('div', 'dcf-legend-row');
             var sw = el('span', 'dcf-swatch dcf-' + it.kind);
             if (it.kind === 'line') { sw.style.borderTopColor = it.edge; sw.style.borderTopWidth = Math.max(2, it.width) + 'px'; }
+            else if (it.fills && it.fills.length > 1) {
+              // a layer drawn in several colours (one per zone) shows them all, side by side
+              var stops = [], n = it.fills.length;
+              for (var f = 0; f < n; f++) { stops.push(it.fills[f] + ' ' + (100 * f / n) + '%', it.fills[f] + ' ' + (100 * (f + 1) / n) + '%'); }
+              sw.style.background = 'linear-gradient(to right, ' + stops.join(', ') + ')'; sw.style.borderColor = it.edge;
+              sw.className += ' dcf-multi';
+            }
             else { sw.style.background = it.fill === 'none' ? 'transparent' : it.fill; sw.style.borderColor = it.edge; }
             row.appendChild(sw); row.appendChild(el('span', null, it.label));
             box.appendChild(row);
@@ -363,6 +370,20 @@ var dcf = (function () {
     box.appendChild(el('div', 'dcf-title-main', text));
     if (sub) { box.appendChild(el('div', 'dcf-title-sub', sub)); }
     map.getContainer().appendChild(box);
+    map.on('resize', function () { fitTitle(map); });
+  }
+  function fitTitle(map) {
+    // the centred title stays between the buttons (left) and the layer list (right): in a laptop
+    // window a long subtitle otherwise runs under the layer list
+    var c = map.getContainer(), box = c.querySelector('.dcf-title'), cr = c.getBoundingClientRect();
+    if (!box) { return; }
+    var side = 0, els = c.querySelectorAll('.leaflet-top .leaflet-control'), i;
+    for (i = 0; i < els.length; i++) {
+      var r = els[i].getBoundingClientRect();
+      if (!r.width) { continue; }
+      side = Math.max(side, r.left - cr.left < cr.width / 2 ? r.right - cr.left : cr.right - r.left);
+    }
+    box.style.maxWidth = Math.max(240, cr.width - 2 * side - 24) + 'px';
   }
   function button(map, label, tip, onClick, pos) {
     var C = L.Control.extend({
@@ -423,6 +444,7 @@ var dcf = (function () {
         if (r.width && r.height) { f(r); }
       }
     }
+    fitTitle(map);
     each('.dcf-title', function (r) { top = Math.max(top, r.bottom - cr.top); });
     each('.leaflet-top.leaflet-left .leaflet-control', function (r) { left = Math.max(left, r.right - cr.left); });
     each('.leaflet-bottom.leaflet-left .leaflet-control', function (r) { bottom = Math.max(bottom, cr.bottom - r.top); });
@@ -444,6 +466,26 @@ var dcf = (function () {
     map._dcfFit = { bounds: b, padding: pad };
     return pad;
   }
+  function fitOnceLaidOut(map, b, opt, done) {
+    // Fit now (the first paint is near right), then again once the embedded font is in: until
+    // then the panels have the fallback font's widths, and the padding measured from them is
+    // wrong. The second fit is skipped if the user has already moved the map.
+    var touched = false, c = map.getContainer(), finished = false;
+    function mark() { touched = true; }
+    ['mousedown', 'wheel', 'touchstart', 'keydown'].forEach(function (t) { L.DomEvent.on(c, t, mark); });
+    fit(map, b, opt);
+    function finish() {
+      if (finished) { return; }
+      finished = true;
+      if (!touched) { fit(map, b, opt); }
+      ['mousedown', 'wheel', 'touchstart', 'keydown'].forEach(function (t) { L.DomEvent.off(c, t, mark); });
+      if (done) { done(); }
+    }
+    if (document.fonts && document.fonts.ready) {
+      document.fonts.ready.then(function () { L.Util.requestAnimFrame(finish); });
+      setTimeout(finish, opt && opt.fontWaitMs || 3000);  // never wait on a font for ever
+    } else { finish(); }
+  }
   function zoomClass(map) {
     // labels declare the zoom from which they show (class dcf-minzN); the container carries dcf-zN
     var c = map.getContainer();
@@ -453,7 +495,7 @@ var dcf = (function () {
     map.on('zoomend', update); update();
   }
   return { layer: layer, legend: legend, title: title, fullscreen: fullscreen, measure: measure, el: el,
-           zoomClass: zoomClass, fit: fit };
+           zoomClass: zoomClass, fit: fit, fitOnceLaidOut: fitOnceLaidOut };
 })();
 """
 
@@ -463,7 +505,7 @@ LABEL_ZOOM_CSS = "\n".join(
 )
 
 RUNTIME_CSS = LABEL_ZOOM_CSS + r"""
-.dcf-title { position: absolute; top: 8px; left: 50%; transform: translateX(-50%); z-index: 800;
+.dcf-title { position: absolute; top: 8px; left: 50%; transform: translateX(-50%); z-index: 800; box-sizing: border-box;
   background: rgba(255,255,255,0.92); padding: 6px 16px; border-radius: 4px; pointer-events: none;
   box-shadow: 0 1px 4px rgba(0,0,0,0.3); text-align: center; max-width: 60%; }
 .dcf-title-main { font-size: 18px; font-weight: bold; color: #222; }

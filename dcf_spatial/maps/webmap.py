@@ -230,9 +230,8 @@ def _folium_classes():
             " L.control.scale({imperial: false, maxWidth: 160, position: 'bottomleft'}).addTo(m);\n"
             " dcf.fullscreen(m, c.fullscreen); dcf.measure(m, c.measure);\n"
             " dcf.legend(m, c.legend);\n"
-            " m.attributionControl.setPrefix(false);\n"
-            " dcf.fit(m, c.fit, c.fitOptions); dcf.zoomClass(m);\n"
-            " window.dcfMap = m; window.dcfReady = true;\n"
+            " m.attributionControl.setPrefix(false); dcf.zoomClass(m); window.dcfMap = m;\n"
+            " dcf.fitOnceLaidOut(m, c.fit, c.fitOptions, function () { window.dcfReady = true; });\n"
             "})({{ this._parent.get_name() }});\n"
             "{% endmacro %}"
         )
@@ -406,6 +405,12 @@ class WebMap:
             gdf = self._clip_context_lines(gdf, layer_id, label, store)
         zone_ids = gdf["id"].astype(str).tolist() if "id" in gdf.columns else [""] * len(gdf)
         colors = [map_style.zone_color(z, layer_id) for z in zone_ids]
+        parent_field = self.web.get("fill_from", {}).get(layer_id)
+        if parent_field and parent_field in gdf.columns:
+            # sub-zones drawn over their parent (parks over their cluster) take the parent's colour:
+            # in the layer's single colour they hid the clusters' colours the legend lists
+            zones_cfg = map_style.load_style().get("zones", {})
+            colors = [zones_cfg.get(str(p), {}).get("fill", c) for p, c in zip(gdf[parent_field], colors)]
         feature_styles = [_leaflet_style(map_style.zone_style(z, layer_id), kind, fill=c) for z, c in zip(zone_ids, colors)]
         keys = [json.dumps(fs, sort_keys=True) for fs in feature_styles]
         uniq_keys = list(dict.fromkeys(keys))
@@ -451,6 +456,10 @@ class WebMap:
         else:
             items = [{"label": label, "kind": kind, "fill": uniq[0] if uniq else st.get("fill"),
                       "edge": st.get("edge", "#333"), "width": st.get("width", 1)}]
+            if kind == "polygon" and len(uniq) > 1:
+                # one swatch per colour the layer is drawn in: a single layer colour would misname
+                # zones drawn in their own colours (the clusters are red, purple, orange and brown)
+                items[0]["fills"] = uniq[:int(self.web.get("legend_max_swatch_colours", 8))]
         self.legend_groups.append({"name": label if by_zone and not named else "", "items": items})
         return True
 
@@ -736,7 +745,9 @@ def answer_map(
     for lid in (context if context is not None else web_cfg.get("default_context", [])):
         wm.add_catalog_layer(lid, show=True, legend_by_zone=False)
     if wm.legend_groups:
-        wm.legend_groups[0]["name"] = "背景图层"
+        # the context layers are one legend group (a name on the first alone would read as the
+        # heading of the district outline only)
+        wm.legend_groups = [{"name": "背景图层", "items": [it for g in wm.legend_groups for it in g["items"]]}]
 
     focus = focus.reset_index(drop=True)
     if popup_fields is None:
