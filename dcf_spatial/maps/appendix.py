@@ -303,14 +303,19 @@ def _zone_label(ax, x, y, text, pr, size=None):
                          "alpha": 0.9, "linewidth": 0.5})
 
 
+#: steps adjustText takes to push labels apart (a fixed count keeps the print maps reproducible)
+LABEL_ITERATIONS = 300
+
+
 def _spread(ax, texts, avoid, *, arrows: bool = True):
     """Nudge labels apart with adjustText (a maintained library); leader lines when moved."""
     from adjustText import adjust_text
 
     if texts:
         kw = {"arrowprops": {"arrowstyle": "-", "color": "#444444", "lw": 0.7}, "min_arrow_len": 2} if arrows else {}
+        # iter_lim, not adjustText's default 1-second time limit: the same map on any machine, at any load
         adjust_text(texts, ax=ax, objects=avoid or None, expand=(1.2, 1.4), only_move={"text": "xy"},
-                    ensure_inside_axes=True, **kw)
+                    ensure_inside_axes=True, iter_lim=LABEL_ITERATIONS, **kw)
 
 
 def _text_box(ax, text):
