@@ -234,3 +234,23 @@ def test_efficiency_workbook_and_zone_map(parcels, folder, cluster, tmp_path, mo
     assert "低效用地面积占比" in html and "多于逐宗绘制上限 100 宗" in html and "合成数据" in html
     lines = "\n".join(dengine.describe_efficiency(summary))
     assert "efficiency.xlsx" in lines and "efficiency_map.html" in lines
+
+
+def test_efficiency_on_dask_through_the_cli_draws_parcels_under_the_cap(parcels, folder, cluster, tmp_path):
+    ent = sample.generate_enterprises(parcels, seed=8)
+    csv = tmp_path / "企业.csv"
+    ent.to_csv(csv, index=False)
+    out = tmp_path / "eff"
+    res = CliRunner().invoke(cli, ["audit", "efficiency", "--enterprises", str(csv), "--parcels", str(folder),
+                                   "--as-of", AS_OF, "-o", str(out), "--engine", "dask", "--scheduler", cluster],
+                             catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert str(out / "efficiency.xlsx") in res.stdout and str(out / "efficiency_map.html") in res.stdout
+    assert "逐宗绘制" in res.stdout and f"企业清单列出全部 {len(ent):,} 行" in res.stdout
+    summary = json.loads((out / dengine.EFFICIENCY_SUMMARY).read_text(encoding="utf-8"))
+    assert summary["map_kind"] == "parcels"
+    html = (out / "efficiency_map.html").read_text(encoding="utf-8")
+    _, got_par = dengine.read_efficiency_result(out)
+    for cls, n in got_par["eff_class_zh"].value_counts().items():  # every parcel drawn, counted by class
+        assert f"{cls}（{n}）" in html, cls
+    assert "示意图层" in html and "合成数据" in html
