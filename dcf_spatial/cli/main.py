@@ -35,6 +35,16 @@ class DcfUsageError(click.ClickException):
         click.echo(f"错误 Error: {self.format_message()}", err=True)
 
 
+class _ZhLevelFormatter(logging.Formatter):
+    """Log lines on the command line start with 提示/警告/错误 rather than WARNING/ERROR."""
+
+    LEVELS = {"DEBUG": "调试", "INFO": "信息", "WARNING": "提示", "ERROR": "错误", "CRITICAL": "错误"}
+
+    def format(self, record):
+        record.level_zh = self.LEVELS.get(record.levelname, record.levelname)
+        return super().format(record)
+
+
 class LazyGroup(click.Group):
     """The ``dcf`` group: sub-commands imported on demand; tool and usage errors shown in Chinese."""
 
@@ -86,7 +96,10 @@ def cli(ctx, store, verbose, quiet):
     from .. import settings
 
     level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    # users read 提示：…; the module name only when diagnosing (-v)
+    handler.setFormatter(_ZhLevelFormatter("%(level_zh)s %(name)s：%(message)s" if verbose else "%(level_zh)s：%(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
     if store:
         # The store applies to this invocation only: restore the default when the command ends,
         # so that programs and tests that call the CLI in-process do not inherit it.
