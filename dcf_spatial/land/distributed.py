@@ -9,8 +9,10 @@ give the Chinese lines the CLI prints.
 (:func:`~dcf_spatial.land.parcels.validate_parcels`, :func:`~dcf_spatial.land.idle_audit.audit_idle`,
 :func:`~dcf_spatial.land.zones.join_zones`) on each partition of the input, on a cluster
 (``scheduler`` address, or a ``LocalCluster`` started here), and writes one GeoParquet file per
-partition. Only small things travel back to the client: row counts, duplicate parcel ids and
-status counts.
+partition. Only small things travel back to the client: row counts, duplicate parcel ids, status
+counts and the per-partition summaries (by status, township, cluster, park) from which the single
+engine's Excel workbook is written, with the rows of its capped list read back on the workers;
+the HTML map draws the parcels up to the map's cap, above it townships and clusters.
 
 Results are identical, row for row, to the single-process engine. Two things depend on the whole
 input and are settled before the partitions run:
@@ -390,7 +392,10 @@ def _idle_workbook(client, results, path: Path, *, n: int, max_rows: int, notes:
     from . import outputs
 
     written = [r for r in results if r["file"]]
-    keys = pd.concat([r["list_keys"].assign(_part=i) for i, r in enumerate(written)], ignore_index=True)
+    empty_keys = pd.DataFrame({"row": pd.Series([], dtype="int64"), "status": pd.Series([], dtype=object),
+                               "has_problem": pd.Series([], dtype=bool), "area_mu": pd.Series([], dtype=float),
+                               "_part": pd.Series([], dtype="int64")})
+    keys = pd.concat([empty_keys] + [r["list_keys"].assign(_part=i) for i, r in enumerate(written)], ignore_index=True)
     keys = keys.sort_values("row", kind="stable").reset_index(drop=True)
     need = 0
     if n <= max_rows:
@@ -406,12 +411,16 @@ def _idle_workbook(client, results, path: Path, *, n: int, max_rows: int, notes:
               for i in range(len(written))]
     columns = ["row"] + [c for c in outputs.EXCEL_LIST_COLUMNS if c != "row"]
     frames = client.gather(client.map(_excel_rows, [r["file"] for r in written], wanted, columns=columns, pure=False))
-    table = pd.concat(frames, ignore_index=True).sort_values("row", kind="stable").reset_index(drop=True)
+    table = pd.concat([pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})] + frames, ignore_index=True)
+    table = table.sort_values("row", kind="stable").reset_index(drop=True)
     listed = table if list_rows is None else table[table["row"].isin(list_rows["row"])]
     rejected = table[table["row"].isin(problem_rows["row"])]
     note = outputs.list_note(n, max_rows=max_rows, listed=len(listed), need=need, where=where)
     summaries = {k: merge_tables(written, k) for k in ZONE_KEYS}
-    outputs.write_idle_workbook(path, by_status=merge_tables(written, "_status"),
+    by_status = merge_tables(written, "_status")
+    if by_status is None:  # no parcel at all: a workbook of zeros, as the single engine writes
+        by_status = pd.DataFrame({"count": [], "area_mu": [], "fee_wan": []}, index=pd.Index([], name="status"))
+    outputs.write_idle_workbook(path, by_status=by_status,
                                 summaries={k: v for k, v in summaries.items() if v is not None},
                                 listed=listed, list_note=note, rejected=rejected, n_rejected=len(problem),
                                 n_total=n, notes=notes, max_list_rows=max_rows, data_note=data_note, where=where)
@@ -522,7 +531,10 @@ def run_idle_audit_dask(parcels, out_dir, *, as_of, scheduler: str | None = None
     if map_path is not None:
         max_features = int(rules["map"]["max_features"])
         note = outputs.idle_map_note(layers_used, _short_synthetic(n_synthetic))
-        if n_rows <= max_features:  # few parcels: the single engine's map, parcel by parcel
+        if not files:
+            logger.warning("No HTML map written: the input has no parcels")
+            written = None
+        elif n_rows <= max_features:  # few parcels: the single engine's map, parcel by parcel
             written = outputs.write_idle_parcel_map(_read_folder(folder), map_path, as_of=as_of,
                                                     max_features=max_features, note=note, overwrite=overwrite,
                                                     basemap=basemap)
