@@ -129,6 +129,14 @@ def _payloads(html: str) -> list[dict]:
     return out
 
 
+def _layers_by_name(html: str) -> dict[str, dict]:
+    """Payloads keyed by the layer's name in the layer control."""
+    payloads = {}
+    for m in re.finditer(r"var (compact_layer_\w+) = dcf\.layer\([^,]+, (\{.*?\})\);\n", html):
+        payloads[m.group(1)] = json.loads(re.sub(r'"(c|[a-z]+L)":(\[[^\]]*\]|null),', "", m.group(2)))
+    return {json.loads(n): payloads[v] for n, v in re.findall(r'^\s*("[^"\n]*") : (compact_layer_\w+),?$', html, re.M)}
+
+
 def _layer_coords(html: str, title: str):
     for m in re.finditer(r"dcf\.layer\([^,]+, (\{.*?\})\);\n", html):
         body = m.group(1)
@@ -223,3 +231,35 @@ def test_parks_take_their_clusters_colour_so_the_clusters_stay_readable(store, t
     parks_layer = catalog.read_layer("cluster_parks")
     expected = {webmap.map_style.zone_color(c, "industrial_clusters") for c in parks_layer["cluster_id"]}
     assert {st["fillColor"] for st in parks["styles"]} == expected
+
+
+def test_availability_map_outlines_the_zone_searched_and_opens_on_it(store, tmp_path):
+    from dcf_spatial.queries import availability as av
+
+    zones = av.find_zones("cluster.zhengjia")
+    zb = zones.total_bounds
+    # two taken parcels inside the zone, one far away (not drawn: it does not touch the zone)
+    parcels = gpd.GeoDataFrame(
+        {"parcel_id": ["P1", "P2", "P3"], "status": ["occupied", "supplied", "occupied"]},
+        geometry=[box(zb[0] + 0.005, zb[1] + 0.005, zb[0] + 0.012, zb[1] + 0.012),
+                  box(zb[2] - 0.012, zb[3] - 0.012, zb[2] - 0.005, zb[3] - 0.005),
+                  box(116.40, 36.50, 116.41, 36.51)], crs="EPSG:4490")
+    plots = av.available_land("cluster.zhengjia", parcels=parcels, min_mu=5, synthetic=False, constraints=[])
+    path = av.available_land_map(plots, parcels, zones, tmp_path / "avail.html", note="分区图层：测试")
+    html = path.read_text(encoding="utf-8")
+    layers = _layers_by_name(html)
+    assert layers["查询分区"]["n"] == 1 and layers["查询分区"]["labels"][0][2] == "郑家镇工业集聚区"
+    assert layers["查询分区"]["styles"][0]["fill"] is False  # an outline: the plots show through
+    assert layers["可用地"]["n"] == len(plots) + 2  # every candidate plot and the two taken parcels
+    assert f"候选可用地（{len(plots)}）" in html and "已占用或已供地（2）" in html
+    assert "查询分区：郑家镇工业集聚区" in html and "分区图层：测试" in html
+    fit = json.loads(re.search(r"var c = (\{.*?\});\n", html).group(1))["fit"]
+    (s, w), (n, e) = fit
+    assert w <= zb[0] and e >= zb[2] and s <= zb[1] and n >= zb[3]  # the whole zone is in the opening view
+    assert (e - w) < 2 * (zb[2] - zb[0])  # ... and not much more
+
+
+def test_answer_label_names_the_answer_in_the_layer_list(store, tmp_path):
+    html = webmap.answer_map(_parcels(), tmp_path / "label.html", title="闲置土地审计", status_field="状态",
+                             context=[], answer_label="审计结果").read_text(encoding="utf-8")
+    assert list(_layers_by_name(html)) == ["审计结果"]

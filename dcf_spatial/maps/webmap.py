@@ -688,6 +688,8 @@ def answer_map(
     provenance_note: str | None = None,
     basemap: str = "none",
     overwrite: bool = False,
+    zones: "gpd.GeoDataFrame | None" = None,
+    answer_label: str = "查询结果",
 ) -> Path:
     """Write an offline HTML map of a query's answer: ``focus`` highlighted over the plan's zones.
 
@@ -716,6 +718,11 @@ def answer_map(
         ``"none"`` (default, offline), ``"osm"``, ``"tianditu"`` or ``"gaode"``.
     overwrite
         Replace ``path`` if it exists.
+    zones
+        The zones the question was about (e.g. the park searched for available land), drawn as a
+        bold outline above the context, named on the map, and included in the opening view.
+    answer_label
+        Name of the answer in the layer list (e.g. "审计结果").
 
     Returns
     -------
@@ -748,6 +755,9 @@ def answer_map(
         # the context layers are one legend group (a name on the first alone would read as the
         # heading of the district outline only)
         wm.legend_groups = [{"name": "背景图层", "items": [it for g in wm.legend_groups for it in g["items"]]}]
+
+    if zones is not None and len(zones):
+        _add_query_zones(wm, zones, web_cfg)
 
     focus = focus.reset_index(drop=True)
     if popup_fields is None:
@@ -788,7 +798,8 @@ def answer_map(
             styles = [{"color": shade(colors[v], darken), "weight": weight,
                        "fillColor": colors[v], "fillOpacity": 0.6, "opacity": 0.9} for v in values]
         idx = [values.index(v) for v in status[sel]]
-        wm.add_layer(sub, "查询结果" if fam == "polygon" or families[drawn].nunique() == 1 else f"查询结果（{ {'line': '线', 'point': '点'}[fam] }）",
+        wm.add_layer(sub, answer_label if fam == "polygon" or families[drawn].nunique() == 1
+                     else f"{answer_label}（{ {'line': '线', 'point': '点'}[fam] }）",
                      styles=styles, style_index=idx, popup_fields=popup_fields, tooltip_field=label_field,
                      popup_title=title, provenance=focus.attrs.get("provenance"))
     counts = status.value_counts()
@@ -816,11 +827,34 @@ def answer_map(
             n=int(unlocated.sum()), names="、".join(names[:shown]) + (f" 等" if len(names) > shown else "")))
     if provenance_note:
         wm.notes.append(provenance_note)
-    # the legend's context swatches go after the answer
-    wm.legend_groups = wm.legend_groups[-1:] + wm.legend_groups[:-1]
+    # the legend: the answer first, then the zones asked about, then the context swatches
+    context_groups = [g for g in wm.legend_groups if g.get("name") == "背景图层"]
+    others = [g for g in wm.legend_groups if g.get("name") != "背景图层"]
+    wm.legend_groups = others[-1:] + others[:-1] + context_groups
     drawable = focus[~missing_geom & located]
+    if zones is not None and len(zones):
+        shown = [gpd.GeoDataFrame(geometry=dcf_crs.to_storage(g).geometry.values, crs=settings.storage_crs)
+                 for g in (drawable, zones)]
+        drawable = pd.concat(shown, ignore_index=True)
+        drawable = drawable[~(drawable.geometry.isna() | drawable.geometry.is_empty)]
     fit = answer_view(drawable, wm.to_display, web_cfg) if len(drawable) else None
     return wm.save(path, overwrite=overwrite, fit_bounds=fit)
+
+
+def _add_query_zones(wm: WebMap, zones, web_cfg: dict) -> None:
+    """The zones a question was about, as a bold outline with their names (no fill: the answer shows through)."""
+    label = str(web_cfg.get("query_zone_label", "查询分区"))
+    st = {"color": web_cfg.get("query_zone_edge", "#08306b"), "weight": float(web_cfg.get("query_zone_weight", 3)),
+          "fill": False, "fillOpacity": 0.0, "opacity": 1.0, "dashArray": str(web_cfg.get("query_zone_dash", "8 4"))}
+    names = zones["name_zh"].astype(str) if "name_zh" in zones.columns else zones.index.astype(str)
+    z = zones.assign(name_zh=names.to_numpy())
+    pts = wm.to_display(z.set_geometry(z.geometry.representative_point()))
+    fields = {c: FIELD_LABELS.get(c, c) for c in ("name_zh", "id", "plan_ref") if c in z.columns}
+    wm.add_layer(z[[*fields, z.geometry.name]], label, styles=[st], popup_fields=fields, tooltip_field="name_zh",
+                 popup_title=label, labels=[(round(p.y, 5), round(p.x, 5), n) for p, n in zip(pts.geometry, pts["name_zh"])],
+                 provenance=zones.attrs.get("provenance"))
+    wm.legend_groups.append({"name": "", "items": [{"label": label + "：" + "、".join(names), "kind": "polygon",
+                                                    "fill": "none", "edge": st["color"], "width": 2}]})
 
 
 def answer_view(drawn: "gpd.GeoDataFrame", to_display, web_cfg: dict | None = None) -> list[float]:

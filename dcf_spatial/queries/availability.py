@@ -243,3 +243,47 @@ def available_land(zone_id: str | None = None, *, parcels=None, min_mu: float | 
                       "provenance": zones.attrs.get("provenance", ""), "zones_title_zh": zones.attrs.get("title_zh", "")})
     logger.info("Found %d candidate plots ≥ %g 亩 in %d zone(s)", len(out), min_mu, len(zones))
     return out
+
+
+def available_land_map(plots, parcels, zones, path, *, title: str | None = None, basemap: str = "none",
+                       overwrite: bool = False, note: str | None = None):
+    """The HTML map of an availability answer: candidate plots and the taken parcels they avoid,
+    inside the outline of the zone(s) searched, opening on that zone.
+
+    Parameters
+    ----------
+    plots
+        The answer of :func:`available_land` (its ``attrs`` carry the notes and the synthetic flag).
+    parcels
+        The parcels the answer was computed from; those counted as taken and touching the zones
+        are drawn in grey.
+    zones
+        The zone(s) searched (:func:`find_zones`), drawn as a bold outline and named.
+    path
+        Output ``.html`` file.
+    note
+        Extra text for the legend (e.g. which zone layer was used and its provenance).
+    """
+    import pandas as pd
+
+    from ..maps.webmap import answer_map
+
+    focus = plots.copy()
+    focus["label"] = [f"候选地块 {r}（{m:.1f} 亩）" for r, m in zip(focus["rank"], focus["area_mu"])]
+    focus["状态"] = "候选可用地"
+    taken = taken_parcels(zones, parcels)
+    tag = "（合成数据）" if plots.attrs.get("synthetic") else ""
+    tk = to_storage(taken[[taken.geometry.name]])
+    if tk.geometry.name != focus.geometry.name:
+        tk = tk.rename_geometry(focus.geometry.name)
+    tk["label"] = f"已占用/已供地宗地{tag}"
+    tk["状态"] = f"已占用或已供地{tag}"
+    both = pd.concat([focus, tk], ignore_index=True)
+    both.attrs.update(plots.attrs)
+    zone_title = "、".join(zones["name_zh"].astype(str))
+    notes = list(plots.attrs.get("notes", [])) + ([note] if note else [])
+    return answer_map(both, path, title=title or f"可用地：{zone_title}", label_field="label", status_field="状态",
+                      popup_fields={"label": "地块", "zone_name_zh": "分区", "area_mu": "面积（亩）",
+                                    "distance_km": "距分区中心（km）"},
+                      provenance_note="；".join(notes), basemap=basemap, overwrite=overwrite, zones=zones,
+                      answer_label="可用地")
