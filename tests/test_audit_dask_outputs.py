@@ -254,3 +254,13 @@ def test_efficiency_on_dask_through_the_cli_draws_parcels_under_the_cap(parcels,
     for cls, n in got_par["eff_class_zh"].value_counts().items():  # every parcel drawn, counted by class
         assert f"{cls}（{n}）" in html, cls
     assert "示意图层" in html and "合成数据" in html
+
+
+def test_an_input_without_parcels_gives_a_workbook_of_zeros(parcels, cluster, tmp_path):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    parcels.iloc[:0].to_parquet(folder / "p.parquet")
+    summary = dengine.run_idle_audit_dask(folder, tmp_path / "out", as_of=AS_OF, scheduler=cluster)
+    assert summary["rows"] == 0 and summary["map"] is None
+    by_status = _table(_sheets(summary["excel"])["汇总_按状态"]).set_index("状态代码")
+    assert by_status.loc["total", "宗地数"] == 0 and len(by_status) == len(STATUS_ORDER) + 1

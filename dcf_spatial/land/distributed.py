@@ -411,7 +411,7 @@ def _idle_workbook(client, results, path: Path, *, n: int, max_rows: int, notes:
               for i in range(len(written))]
     columns = ["row"] + [c for c in outputs.EXCEL_LIST_COLUMNS if c != "row"]
     frames = client.gather(client.map(_excel_rows, [r["file"] for r in written], wanted, columns=columns, pure=False))
-    table = pd.concat([pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})] + frames, ignore_index=True)
+    table = pd.concat(frames or [pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})], ignore_index=True)
     table = table.sort_values("row", kind="stable").reset_index(drop=True)
     listed = table if list_rows is None else table[table["row"].isin(list_rows["row"])]
     rejected = table[table["row"].isin(problem_rows["row"])]
