@@ -132,6 +132,16 @@ def test_missing_or_crsless_raster_raises(tmp_path):
         built_fraction(three_parcels(), path)
 
 
+def test_raster_without_geotransform_is_a_chinese_error(tmp_path, recwarn):
+    path = tmp_path / "notransform.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=4, height=4, count=1, dtype="uint8", crs="EPSG:4548") as dst:
+        dst.write(np.ones((4, 4), dtype="uint8"), 1)
+    recwarn.clear()  # writing it warned; reading it must not, in English
+    with pytest.raises(InputError, match=r"--imagery：.*notransform\.tif 没有地理参考（geotransform）.*gdal_edit\.py -a_ullr"):
+        built_fraction(three_parcels(), path)
+    assert not [w for w in recwarn if issubclass(w.category, rasterio.errors.NotGeoreferencedWarning)]
+
+
 def test_workflow_reports_imagery_beside_status(tmp_path):
     from dcf_spatial.land.workflow import run_idle_audit
 

@@ -12,6 +12,7 @@ observed.
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -55,7 +56,10 @@ def built_fraction(parcels, raster, *, built_class: int | None = None) -> pd.Dat
     if not path.exists():
         raise InputError(f"--imagery：{path} 不存在。请给出土地覆盖分类影像（GeoTIFF）的路径。")
     try:
-        src = rasterio.open(path)
+        with warnings.catch_warnings():
+            # rasterio's English "no geotransform" notice: said in Chinese below (or the CRS error)
+            warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+            src = rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:
         raise InputError(f"--imagery：{path} 不是 rasterio 能读取的栅格（{exc}）。请给出 GeoTIFF 文件。") from None
     n = len(parcels)
@@ -66,6 +70,9 @@ def built_fraction(parcels, raster, *, built_class: int | None = None) -> pd.Dat
             raise InputError(f"--imagery：{path} 没有坐标系（CRS）。请先指定坐标系（例如 gdal_edit.py -a_srs EPSG:4548）再重试。")
         if parcels.crs is None:
             raise InputError("宗地没有坐标系（CRS），无法与影像对齐；请用 dcf_spatial.io 读取宗地文件。")
+        if src.transform.is_identity and not src.gcps[0] and not src.rpcs:  # rasterio would fail in English
+            raise InputError(f"--imagery：{path} 没有地理参考（geotransform），无法与宗地对齐。"
+                             "请先为影像设置地理参考（例如 gdal_edit.py -a_ullr 左 上 右 下）再重试。")
         geoms = parcels.geometry.to_crs(src.crs).values
         import shapely
 
