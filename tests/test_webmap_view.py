@@ -263,3 +263,34 @@ def test_answer_label_names_the_answer_in_the_layer_list(store, tmp_path):
     html = webmap.answer_map(_parcels(), tmp_path / "label.html", title="闲置土地审计", status_field="状态",
                              context=[], answer_label="审计结果").read_text(encoding="utf-8")
     assert list(_layers_by_name(html)) == ["审计结果"]
+
+
+@needs_chromium()
+def test_popup_text_wraps_between_words_not_inside_them(store, tmp_path):
+    """Reasons and distances ("郑家镇工业集聚区 2.12 km") wrapped inside "km" and codes (k|m, C34|51)."""
+    reason = "；".join(f"建议落位于园区{i}（{i}.12 km，行业代码 C3451）" for i in range(1, 9))
+    site = gpd.GeoDataFrame({"label": ["项目"], "reasons": [reason]}, geometry=[box(115.90, 36.40, 115.92, 36.42)],
+                            crs="EPSG:4490")
+    path = webmap.answer_map(site, tmp_path / "wrap.html", title="换行", label_field="label",
+                             popup_fields={"reasons": "判定理由"}, context=[])
+    split_js = """(() => {
+      const td = document.querySelector('.leaflet-popup-content td'), text = td.firstChild, out = [];
+      for (const word of ['km', 'C3451']) {
+        let at = text.data.indexOf(word);
+        while (at >= 0) {
+          const r = document.createRange(); r.setStart(text, at); r.setEnd(text, at + word.length);
+          const tops = new Set(Array.from(r.getClientRects()).map(b => Math.round(b.top)));
+          if (tops.size > 1) { out.push(word + '@' + at); }
+          at = text.data.indexOf(word, at + 1);
+        }
+      }
+      return {split: out, lines: Math.round(td.getBoundingClientRect().height / 14)};
+    })()"""
+
+    def act(page):
+        from browser import click_latlng
+        click_latlng(page, 36.41, 115.91, expect=".leaflet-popup-content td")
+
+    rep = open_offline(path, actions=act, evaluate={"wrap": split_js})
+    assert rep.evaluated["wrap"]["lines"] >= 4  # long enough to wrap many times ...
+    assert rep.evaluated["wrap"]["split"] == []  # ... and never inside a unit or a code

@@ -524,7 +524,7 @@ RUNTIME_CSS = LABEL_ZOOM_CSS + r"""
 .dcf-popup-more { color: #777; font-size: 11px; margin-top: 3px; }
 .dcf-popup table { border-collapse: collapse; font-size: 12px; }
 .dcf-popup th { text-align: left; color: #555; padding: 1px 8px 1px 0; vertical-align: top; white-space: nowrap; font-weight: normal; }
-.dcf-popup td { padding: 1px 0; max-width: 260px; word-break: break-all; }
+.dcf-popup td { padding: 1px 0; max-width: 260px; overflow-wrap: anywhere; }
 .leaflet-tooltip.dcf-label { background: transparent; border: none; box-shadow: none; font-size: 12px;
   color: #333; text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; font-weight: bold; padding: 0; }
 .leaflet-tooltip.dcf-label::before { display: none; }
