@@ -208,7 +208,7 @@ def _partition_summary(result, out: str, workbook: bool = True) -> dict:
     idle-audit workbook is made of (status and zone summaries, which add up across partitions; the
     rows that may go on the workbook's capped list, as keys only: row, status, problem flag, area)."""
     from .idle_audit import ACTION_STATUSES, summarize
-    from .outputs import status_table
+    from .outputs import rejected_rows, status_table
 
     from .workflow import synthetic_flags
 
@@ -219,10 +219,11 @@ def _partition_summary(result, out: str, workbook: bool = True) -> dict:
     if not workbook:
         return base
     has_problem = (result["problems"].astype(str) != "").to_numpy()
-    need = result["status"].isin(ACTION_STATUSES).to_numpy() | has_problem
+    rejected = rejected_rows(result)
+    need = result["status"].isin(ACTION_STATUSES).to_numpy() | has_problem | rejected
     keys = pd.DataFrame({"row": result["row"].to_numpy(dtype=np.int64)[need],
                          "status": result["status"].to_numpy()[need], "has_problem": has_problem[need],
-                         "area_mu": result["area_mu"].to_numpy(dtype=float)[need]})
+                         "rejected": rejected[need], "area_mu": result["area_mu"].to_numpy(dtype=float)[need]})
     tables = {"_status": status_table(result),
               **{key: summarize(result, by=[key]) for key in ZONE_KEYS if key in result.columns}}
     return {**base, "tables": tables, "list_keys": keys}
@@ -393,7 +394,8 @@ def _idle_workbook(client, results, path: Path, *, n: int, max_rows: int, notes:
 
     written = [r for r in results if r["file"]]
     empty_keys = pd.DataFrame({"row": pd.Series([], dtype="int64"), "status": pd.Series([], dtype=object),
-                               "has_problem": pd.Series([], dtype=bool), "area_mu": pd.Series([], dtype=float),
+                               "has_problem": pd.Series([], dtype=bool), "rejected": pd.Series([], dtype=bool),
+                               "area_mu": pd.Series([], dtype=float),
                                "_part": pd.Series([], dtype="int64")})
     keys = pd.concat([empty_keys] + [r["list_keys"].assign(_part=i) for i, r in enumerate(written)], ignore_index=True)
     keys = keys.sort_values("row", kind="stable").reset_index(drop=True)
@@ -404,7 +406,7 @@ def _idle_workbook(client, results, path: Path, *, n: int, max_rows: int, notes:
         pos, need = outputs.pick_list_rows(keys["status"].to_numpy(), keys["has_problem"].to_numpy(),
                                            keys["area_mu"].to_numpy(), max_rows=max_rows)
         list_rows = keys.iloc[pos]
-    problem = keys[keys["has_problem"]]
+    problem = keys[keys["rejected"]]
     problem_rows = problem.iloc[:max_rows]
     wanted = [None if list_rows is None else
               np.union1d(list_rows.loc[list_rows["_part"] == i, "row"], problem_rows.loc[problem_rows["_part"] == i, "row"])

@@ -146,6 +146,14 @@ def status_table(audited) -> pd.DataFrame:
             .reindex(STATUS_ORDER).fillna(0).rename_axis("status"))
 
 
+def rejected_rows(audited) -> np.ndarray:
+    """True for the rows of the 问题记录 sheet: a data problem (duplicate id, bad date, code …) or
+    status ``insufficient_data`` (fields the rules need are missing). Both are for the bureau to
+    correct; both stay in the list and the summaries."""
+    return ((audited["problems"].astype(str) != "").to_numpy()
+            | (audited["status"].astype(str) == "insufficient_data").to_numpy())
+
+
 def pick_list_rows(status, has_problem, area_mu, *, max_rows: int) -> tuple[np.ndarray, int]:
     """Positions (ascending) of the rows a capped 宗地清单 carries, and how many rows needed listing.
 
@@ -194,7 +202,7 @@ def write_idle_excel(audited, path, *, notes: list[str], max_list_rows: int = 10
 
     Every sheet but 说明 starts with a one-line ``data_note`` (schematic layers, synthetic data)."""
     listed, note = idle_list_for_excel(audited, max_rows=max_list_rows)
-    rejected = audited[audited["problems"].astype(str) != ""]
+    rejected = audited[rejected_rows(audited)]
     summaries = {key: summarize(audited, by=[key]) for key in ("township_zh", "cluster_zh", "park_zh")
                  if key in audited.columns}
     return write_idle_workbook(path, by_status=status_table(audited), summaries=summaries, listed=listed,
@@ -209,13 +217,14 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
 
     ``by_status``: :func:`status_table` of all parcels; ``summaries``: ``summarize(…, by=[key])`` of
     all parcels per key (``township_zh``, ``cluster_zh``, ``park_zh``); ``listed``/``rejected``:
-    the rows of 宗地清单 and 问题记录 (at most ``max_list_rows`` each; ``n_rejected`` rows have a
-    problem in all); ``where``: where the complete list is.
+    the rows of 宗地清单 and 问题记录 (:func:`rejected_rows`; at most ``max_list_rows`` each;
+    ``n_rejected`` such rows in all); ``where``: where the complete list is.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    notes = list(notes) + [list_note, f"问题记录表列出 {min(n_rejected, max_list_rows):,} 条有数据问题的记录"
-                           + (f"（共 {n_rejected:,} 条，其余见{where}的 problems 字段）" if n_rejected > max_list_rows else "")
+    notes = list(notes) + [list_note, f"问题记录表列出 {min(n_rejected, max_list_rows):,} 条数据不足或有数据问题的记录"
+                           + (f"（共 {n_rejected:,} 条，其余见{where}的 status、missing_fields 与 problems 字段）"
+                              if n_rejected > max_list_rows else "")
                            + "；它们也在清单和汇总中，未被删除。"]
     with _workbook(path) as writer:
         _notes_sheet(writer, notes)
@@ -235,8 +244,8 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
         list_cols = {c: IDLE_COLUMNS_ZH[c] for c in EXCEL_LIST_COLUMNS}
         _write_sheet(writer, _excel_frame(listed, list_cols), "宗地清单", header_note=list_note + data_note)
         _write_sheet(writer, _excel_frame(rejected, list_cols), "问题记录",
-                     header_note="有数据问题的记录（重复宗地代码、无法识别的日期或数值、无效地类编码、信用代码校验失败、无几何图形等）；"
-                                 "均未删除、未合并。" + data_note)
+                     header_note="数据不足（缺少判定所需字段）或有数据问题的记录（重复宗地代码、无法识别的日期或数值、无效地类编码、"
+                                 "信用代码校验失败、无几何图形等），请核实补正；均未删除、未合并。" + data_note)
     logger.info("Wrote idle-audit workbook %s (%d parcels listed of %d; %d with problems)",
                 path, len(listed), n_total, n_rejected)
     return path
