@@ -129,6 +129,14 @@ var dcf = (function () {
     },
     getBounds: function () { return null; },
     _redraw: function () {
+      // drawn in the next animation frame: the page's opening steps (add the layer, fit the view)
+      // then cost one draw of the 100,000 parcels, not one per step, and none inside the load event
+      if (this._pending) { return; }
+      this._pending = true;
+      var self = this;
+      L.Util.requestAnimFrame(function () { self._pending = false; self._draw(); });
+    },
+    _draw: function () {
       var map = this._map; if (!map) { return; }
       var d = this._d, size = map.getSize(), pad = 0.3, cv = this._canvas;
       var w = Math.round(size.x * (1 + 2 * pad)), h = Math.round(size.y * (1 + 2 * pad));
@@ -459,6 +467,8 @@ var dcf = (function () {
     }
     var lr = squeeze(left, right, W), tb = squeeze(top, bottom, H);
     var pad = [Math.round(lr[0] + gap), Math.round(tb[0] + gap), Math.round(lr[1] + gap), Math.round(tb[1] + gap)];
+    var last = map._dcfFit && map._dcfFit.padding;
+    if (opt.ifChanged && last && last.join() === pad.join()) { return pad; }  // same view: no redraw
     var bounds = L.latLngBounds(b);
     map.fitBounds(bounds, { paddingTopLeft: [pad[0], pad[1]], paddingBottomRight: [pad[2], pad[3]],
                             maxZoom: opt.maxZoom || 18, animate: false });
@@ -477,9 +487,10 @@ var dcf = (function () {
     function finish() {
       if (finished) { return; }
       finished = true;
-      if (!touched) { fit(map, b, opt); }
+      if (!touched) { fit(map, b, L.extend({}, opt, { ifChanged: true })); }
       ['mousedown', 'wheel', 'touchstart', 'keydown'].forEach(function (t) { L.DomEvent.off(c, t, mark); });
-      if (done) { done(); }
+      // ready after the frame in which large layers redraw for this view
+      if (done) { L.Util.requestAnimFrame(done); }
     }
     if (document.fonts && document.fonts.ready) {
       document.fonts.ready.then(function () { L.Util.requestAnimFrame(finish); });
