@@ -294,3 +294,15 @@ def test_popup_text_wraps_between_words_not_inside_them(store, tmp_path):
     rep = open_offline(path, actions=act, evaluate={"wrap": split_js})
     assert rep.evaluated["wrap"]["lines"] >= 4  # long enough to wrap many times ...
     assert rep.evaluated["wrap"]["split"] == []  # ... and never inside a unit or a code
+
+
+def test_availability_map_names_the_zone_layer_and_its_provenance_in_chinese(store, tmp_path):
+    from dcf_spatial.queries import availability as av
+
+    zones = av.find_zones("cluster.zhengjia")
+    parcels = gpd.GeoDataFrame({"status": ["occupied"]}, geometry=[zones.geometry.iloc[0].centroid.buffer(0.002)],
+                               crs="EPSG:4490")
+    plots = av.available_land("cluster.zhengjia", parcels=parcels, min_mu=5, synthetic=False, constraints=[])
+    html = av.available_land_map(plots, parcels, zones, tmp_path / "a.html").read_text(encoding="utf-8")
+    title = zones.attrs["title_zh"]
+    assert f"分区图层：{title}（示意）" in html and "schematic）" not in html

@@ -262,7 +262,7 @@ def available_land_map(plots, parcels, zones, path, *, title: str | None = None,
     path
         Output ``.html`` file.
     note
-        Extra text for the legend (e.g. which zone layer was used and its provenance).
+        Text for the legend about the zone layer; default names the layer and its provenance in Chinese.
     """
     import pandas as pd
 
@@ -280,8 +280,13 @@ def available_land_map(plots, parcels, zones, path, *, title: str | None = None,
     tk["状态"] = f"已占用或已供地{tag}"
     both = pd.concat([focus, tk], ignore_index=True)
     both.attrs.update(plots.attrs)
+    from ..catalog import PROVENANCE_ZH
+
     zone_title = "、".join(zones["name_zh"].astype(str))
-    notes = list(plots.attrs.get("notes", [])) + ([note] if note else [])
+    prov = str(zones.attrs.get("provenance", ""))
+    zone_note = (f"分区图层：{zones.attrs.get('title_zh') or '分区'}（{PROVENANCE_ZH.get(prov, prov) or '未注明'}）"
+                 if note is None else note)
+    notes = list(plots.attrs.get("notes", [])) + [zone_note]
     return answer_map(both, path, title=title or f"可用地：{zone_title}", label_field="label", status_field="状态",
                       popup_fields={"label": "地块", "zone_name_zh": "分区", "area_mu": "面积（亩）",
                                     "distance_km": "距分区中心（km）"},
