@@ -186,6 +186,8 @@ def test_rows_without_a_real_location_are_listed_not_drawn(store, tmp_path):
                              status_field="状态", context=[]).read_text(encoding="utf-8")
     (answer,) = [p for p in _payloads(html) if p.get("title") == "最近查询"]
     assert answer["n"] == 2 and answer["props"]["label"] == ["甲企业", "丙企业"]
+    # points carry a light halo, not a darker shade of their fill: a red dot stays visible on a red cluster
+    assert {st["color"] for st in answer["styles"]} == {webmap.map_style.section("web")["point_halo"]} == {"#ffffff"}
     assert "乙企业" in html and "未上图" in html  # named in the legend note
     assert "最近（2，其中 1 个未上图）" in html and "位于其内（1）" in html
 

@@ -788,8 +788,10 @@ def answer_map(
             continue
         sub = focus[sel]
         if fam == "point":
-            styles = [{"radius": radius, "color": shade(colors[v], darken), "weight": min(1.5, weight),
-                       "fillColor": colors[v], "fillOpacity": 0.95} for v in values]
+            # a light halo: a red "inside" dot on a red cluster otherwise disappears into it
+            styles = [{"radius": radius, "color": web_cfg.get("point_halo", "#ffffff"),
+                       "weight": max(1.0, min(2.0, weight)), "fillColor": colors[v], "fillOpacity": 0.95}
+                      for v in values]
         elif fam == "line":
             styles = [{"color": colors[v], "weight": weight + 1, "opacity": 0.95} for v in values]
         else:
