@@ -308,3 +308,15 @@ def test_availability_map_names_the_zone_layer_and_its_provenance_in_chinese(sto
     html = av.available_land_map(plots, parcels, zones, tmp_path / "a.html").read_text(encoding="utf-8")
     title = zones.attrs["title_zh"]
     assert f"分区图层：{title}（示意）" in html and "schematic）" not in html
+
+
+def test_layer_b_of_a_distance_query_can_be_drawn_without_pulling_the_view_away(store, tmp_path):
+    pts = gpd.GeoDataFrame({"label": ["甲", "乙"], "状态": ["范围内", "范围外"]},
+                           geometry=[Point(116.04, 36.41), Point(116.20, 36.45)], crs="EPSG:4490")
+    canal = catalog.read_layer("canal")  # runs from 35.9 to 37.0 N
+    path = webmap.answer_map(pts, tmp_path / "within.html", title="范围查询", label_field="label", status_field="状态",
+                             context=[], zones=canal, zones_label="B：京杭大运河", zones_in_view=False)
+    html = path.read_text(encoding="utf-8")
+    assert set(_layers_by_name(html)) == {"B：京杭大运河", "查询结果"}
+    (s, w), (n, e) = json.loads(re.search(r"var c = (\{.*?\});\n", html).group(1))["fit"]
+    assert s > 36.3 and n < 36.6  # the view is the answer's, not the canal's 120 km

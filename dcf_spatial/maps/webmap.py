@@ -689,6 +689,8 @@ def answer_map(
     basemap: str = "none",
     overwrite: bool = False,
     zones: "gpd.GeoDataFrame | None" = None,
+    zones_label: str | None = None,
+    zones_in_view: bool = True,
     answer_label: str = "查询结果",
 ) -> Path:
     """Write an offline HTML map of a query's answer: ``focus`` highlighted over the plan's zones.
@@ -719,8 +721,13 @@ def answer_map(
     overwrite
         Replace ``path`` if it exists.
     zones
-        The zones the question was about (e.g. the park searched for available land), drawn as a
-        bold outline above the context, named on the map, and included in the opening view.
+        The zones the question was about (e.g. the park searched for available land, or layer B of
+        ``dcf query within``), drawn as a bold outline above the context and named on the map.
+    zones_label
+        Their name in the layer list and legend (default ``[web] query_zone_label``, 查询分区).
+    zones_in_view
+        Open on the answer and the zones together (default); False opens on the answer alone
+        (for a B that runs far beyond it, like the 1:4M canal).
     answer_label
         Name of the answer in the layer list (e.g. "审计结果").
 
@@ -757,7 +764,7 @@ def answer_map(
         wm.legend_groups = [{"name": "背景图层", "items": [it for g in wm.legend_groups for it in g["items"]]}]
 
     if zones is not None and len(zones):
-        _add_query_zones(wm, zones, web_cfg)
+        _add_query_zones(wm, zones, web_cfg, label=zones_label)
 
     focus = focus.reset_index(drop=True)
     if popup_fields is None:
@@ -834,7 +841,7 @@ def answer_map(
     others = [g for g in wm.legend_groups if g.get("name") != "背景图层"]
     wm.legend_groups = others[-1:] + others[:-1] + context_groups
     drawable = focus[~missing_geom & located]
-    if zones is not None and len(zones):
+    if zones is not None and len(zones) and zones_in_view:
         shown = [gpd.GeoDataFrame(geometry=dcf_crs.to_storage(g).geometry.values, crs=settings.storage_crs)
                  for g in (drawable, zones)]
         drawable = pd.concat(shown, ignore_index=True)
@@ -843,9 +850,9 @@ def answer_map(
     return wm.save(path, overwrite=overwrite, fit_bounds=fit)
 
 
-def _add_query_zones(wm: WebMap, zones, web_cfg: dict) -> None:
+def _add_query_zones(wm: WebMap, zones, web_cfg: dict, *, label: str | None = None) -> None:
     """The zones a question was about, as a bold outline with their names (no fill: the answer shows through)."""
-    label = str(web_cfg.get("query_zone_label", "查询分区"))
+    label = str(label or web_cfg.get("query_zone_label", "查询分区"))
     st = {"color": web_cfg.get("query_zone_edge", "#08306b"), "weight": float(web_cfg.get("query_zone_weight", 3)),
           "fill": False, "fillOpacity": 0.0, "opacity": 1.0, "dashArray": str(web_cfg.get("query_zone_dash", "8 4"))}
     names = zones["name_zh"].astype(str) if "name_zh" in zones.columns else zones.index.astype(str)
