@@ -320,3 +320,13 @@ def test_layer_b_of_a_distance_query_can_be_drawn_without_pulling_the_view_away(
     assert set(_layers_by_name(html)) == {"B：京杭大运河", "查询结果"}
     (s, w), (n, e) = json.loads(re.search(r"var c = (\{.*?\});\n", html).group(1))["fit"]
     assert s > 36.3 and n < 36.6  # the view is the answer's, not the canal's 120 km
+
+
+def test_an_answer_with_nothing_to_draw_opens_on_the_district(store, tmp_path):
+    rows = gpd.GeoDataFrame({"label": ["无位置"], "location_known": [False]}, geometry=[Point(116.0, 36.4)],
+                            crs="EPSG:4490")
+    html = webmap.answer_map(rows, tmp_path / "none.html", title="无可绘制要素", label_field="label",
+                             context=["district"]).read_text(encoding="utf-8")
+    (s, w), (n, e) = json.loads(re.search(r"var c = (\{.*?\});\n", html).group(1))["fit"]
+    assert (w, s, e, n) == pytest.approx(DISTRICT.bounds, abs=1e-6)
+    assert "无位置" in html and "未上图" in html

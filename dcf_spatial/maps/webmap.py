@@ -846,7 +846,9 @@ def answer_map(
                  for g in (drawable, zones)]
         drawable = pd.concat(shown, ignore_index=True)
         drawable = drawable[~(drawable.geometry.isna() | drawable.geometry.is_empty)]
-    fit = answer_view(drawable, wm.to_display, web_cfg) if len(drawable) else None
+    # nothing to draw (every row without geometry or location): open on the context instead
+    fit = answer_view(drawable, wm.to_display, web_cfg) if len(drawable) else (
+        [float(v) for v in wm.bounds] if wm.bounds is not None else None)
     return wm.save(path, overwrite=overwrite, fit_bounds=fit)
 
 
