@@ -13,7 +13,11 @@ Every map
   ragged layout) and draws them on one canvas — 100,000 parcels stay usable;
 * shows attribute values as text only (popups and tooltips are built with ``textContent``);
 * has a layer control, a legend, a metric scale, fullscreen and measure controls, and a note on
-  which layers are schematic (示意).
+  which layers are schematic (示意);
+* opens on its answer (:func:`answer_view`: the answer, a thin margin, a minimum extent), fitted in
+  the browser into the part of the window the title, layer list and legend leave free;
+* draws context lines (the 1:4M canal, rivers, roads, railways) only inside the district, for
+  display — the stored layers are untouched and the legend says which were cut.
 
 Colours, labels and basemap URLs come from the style file (:mod:`dcf_spatial.maps.style`).
 """
