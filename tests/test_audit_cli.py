@@ -134,6 +134,11 @@ def test_efficiency_on_gbk_csv_with_chinese_headers(tmp_path, store):
     first = dict(zip(header, rows[2]))
     assert first["企业名称"] == "甲公司" and first["用地面积来源"] == "宗地合计"  # area taken from parcel G001
     assert (out / "efficiency.gpkg").exists()
+    # without --as-of the idle parcels would be judged on an unstated day: refused, and nothing written
+    again = run(["--store", str(store), "audit", "efficiency", "--enterprises", str(csv), "--parcels", str(shp),
+                 "-o", str(tmp_path / "eff2"), "--no-map"])
+    assert again.exit_code == 2 and "--as-of" in again.stderr.splitlines()[0] and "审计基准日" in again.stderr
+    assert not (tmp_path / "eff2").exists()
 
 
 def test_sample_command(tmp_path, store):

@@ -219,7 +219,7 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
               help="Parcels: land areas a firm lacks, zones, and the idle parcels counted as 低效用地 "
                    "(a file or pg:SCHEMA.TABLE; with --engine dask also a GeoParquet folder or several files).")
 @click.option("--as-of", "as_of", callback=_as_of, default=None,
-              help="Audit date for the idle parcels (default: today).")
+              help="审计基准日 YYYY-MM-DD：闲置土地按该日判定（给了 --parcels 时必填）。")
 @click.option("--scoring", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Scoring file (weights, benchmarks, class shares); default the shipped efficiency_scoring.json.")
 @crs_opt
@@ -248,6 +248,9 @@ def efficiency(enterprises, parcels, as_of, scoring, crs, reader, parcel_layer, 
     """
     from ..land.workflow import run_efficiency
 
+    if parcels and as_of is None:
+        raise click.UsageError("--as-of：给了 --parcels 时须指明审计基准日，闲置土地（计入低效用地）按该日判定；"
+                               "例：--as-of 2025-12-31（与 dcf audit idle 用同一天，两份结果才一致）。")
     if engine == "dask":
         from ..land import distributed as dengine
 
@@ -279,15 +282,18 @@ def efficiency(enterprises, parcels, as_of, scoring, crs, reader, parcel_layer, 
         rows = _records(r, cols)
         echo_json({"counts": res["counts"], "files": res["files"], "enterprises": rows})
         return
-    click.echo(f"亩产效益评价：输入 {len(r):,} 行企业记录，输出 {len(r):,} 行")
+    when = f"（闲置土地基准日 {as_of:%Y-%m-%d}）" if parcels else ""
+    click.echo(f"亩产效益评价{when}：输入 {len(r):,} 行企业记录，输出 {len(r):,} 行")
     names = res.get("class_names_zh") or {}
     for k, n in res["counts"].items():
         label = r.loc[r["eff_class"] == k, "eff_class_zh"]
         click.echo(f"  {label.iloc[0] if len(label) else names.get(k, k):<10} {n:>8,} 家")
     for name, table in res["low_tables"].items():
         if name == "按集聚区":
-            click.echo(f"  低效用地合计 {table['low_area_mu'].sum():,.1f} 亩（D类企业用地 {table['d_area_mu'].sum():,.1f} 亩，"
-                       f"闲置土地 {table['idle_area_mu'].sum():,.1f} 亩）")
+            low, d, idle_mu = (table[c].sum() for c in ("low_area_mu", "d_area_mu", "idle_area_mu"))
+            both = d + idle_mu - low  # a D-class firm's idle parcel is in both parts
+            click.echo(f"  低效用地合计 {low:,.1f} 亩（D类企业用地 {d:,.1f} 亩，闲置土地 {idle_mu:,.1f} 亩"
+                       + (f"；两者重叠的 {both:,.1f} 亩只计一次" if both > 0.05 else "") + "）")
     _echo_notes(res)
     click.echo("输出：")
     for path in res["files"].values():
