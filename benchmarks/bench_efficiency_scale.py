@@ -16,7 +16,6 @@ AS_OF = "2025-12-31"
 
 
 def make(n, base, root):
-    import pandas as pd
     from dcf_spatial import sample
     g = sample.generate_parcels(base, seed=1)
     ent = sample.generate_enterprises(g, seed=1)

@@ -18,9 +18,13 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import runpy
+from typing import TYPE_CHECKING
 
 from . import catalog, settings
 from .errors import InputError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from dcf_spatial.cli.main import cli
 from dcf_spatial.land import codes
 
 from test_idle_audit import X0 as LX0, Y0 as LY0, make_land_store
-from test_site_check import build_fixture_store, km_box, km_pt
+from test_site_check import build_fixture_store, km_pt
 
 W = "EPSG:4548"
 

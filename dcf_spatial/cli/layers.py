@@ -138,8 +138,8 @@ def import_(layer_id, file, crs, fields, provenance, note, as_json):
         from ..rederive import LINE_LAYERS
 
         if layer_id in LINE_LAYERS:
-            click.echo(f"提示：规划中按这些线划定的区（如“聊临路以东、马颊河以南”的粮食示范区）仍按原示意线；"
-                       f"运行 dcf layers rederive 按新线重算（先加 --dry-run 查看变化）。", err=True)
+            click.echo("提示：规划中按这些线划定的区（如“聊临路以东、马颊河以南”的粮食示范区）仍按原示意线；"
+                       "运行 dcf layers rederive 按新线重算（先加 --dry-run 查看变化）。", err=True)
 
 
 @layers.command()

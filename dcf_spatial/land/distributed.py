@@ -47,11 +47,15 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 logger = logging.getLogger(__name__)
 
@@ -345,7 +349,7 @@ def _audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_
     results = client.gather(summaries) + [client.gather(dups)]
     n_rows = int(sum(r["rows"] for r in results))
     if n_rows != int(sum(sizes)):  # nothing is lost: every input row is in exactly one output file
-        raise RuntimeError(f"dask engine wrote {n_rows} rows for {sum(sizes)} input rows")
+        raise RuntimeError(f"dask 引擎写出 {n_rows} 行，而输入为 {sum(sizes)} 行（程序错误，请报告）")
     return sizes, dup_ids, results
 
 
@@ -534,7 +538,7 @@ def run_idle_audit_dask(parcels, out_dir, *, as_of, scheduler: str | None = None
         max_features = int(rules["map"]["max_features"])
         note = outputs.idle_map_note(layers_used, _short_synthetic(n_synthetic))
         if not files:
-            logger.warning("No HTML map written: the input has no parcels")
+            logger.warning("未写出 HTML 地图：输入中没有宗地")
             written = None
         elif n_rows <= max_features:  # few parcels: the single engine's map, parcel by parcel
             written = outputs.write_idle_parcel_map(_read_folder(folder), map_path, as_of=as_of,
@@ -753,7 +757,7 @@ def run_efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, sched
                 _bar(show_progress, marks)
             marked = client.gather(marks)
             if sum(m["rows"] for m in marked) != len(slim):  # pragma: no cover - a lost write
-                raise RuntimeError("dask engine: the 低效用地 pass did not rewrite every parcel")
+                raise RuntimeError("dask 引擎：低效用地一步没有改写全部宗地（程序错误，请报告）")
         t["classes"] = time.perf_counter()
     finally:
         client.close()

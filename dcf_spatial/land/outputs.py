@@ -18,7 +18,6 @@ import pandas as pd
 
 from ..errors import InputError
 from .idle_audit import ACTION_STATUSES, STATUS_ORDER, STATUS_ZH, summarize
-from .parcels import PARCEL_FIELDS_ZH
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +57,7 @@ def check_outputs(paths, overwrite: bool) -> None:
     """Refuse before any work is done if an output exists and ``overwrite`` is False."""
     existing = [str(p) for p in paths if Path(p).exists()]
     if existing and not overwrite:
-        raise InputError(f"Output file(s) already exist: {', '.join(existing)}. Pass --overwrite to replace them, "
-                         "or choose another output folder with -o.")
+        raise InputError(f"输出文件已存在：{', '.join(existing)}。要替换请加 --overwrite，或用 -o 换一个输出文件夹。")
 
 
 def _excel_frame(df: pd.DataFrame, columns_zh: dict) -> pd.DataFrame:
@@ -313,7 +311,7 @@ def write_answer_map(gdf, path, *, title: str, status_field: str, popup_fields: 
     try:
         from ..maps.webmap import answer_map
     except ImportError as exc:  # the maps engineer's module may not be installed yet
-        logger.warning("No HTML map written: dcf_spatial.maps.webmap.answer_map is not available (%s)", exc)
+        logger.warning("未写出 HTML 地图：dcf_spatial.maps.webmap.answer_map 不可用（%s）", exc)
         return None
     draw = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
     note = provenance_note
@@ -441,7 +439,7 @@ def write_zone_summary_map(tables: dict[str, pd.DataFrame], path, *, title: str,
         z.insert(0, "level", level)
         frames.append(z)
     if not frames:
-        logger.warning("No zone-summary map written: the layer store has no township or cluster layer")
+        logger.warning("未写出分区汇总地图：图层库中没有镇（街道）或集聚区图层")
         return None
     gdf = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry=frames[0].geometry.name, crs=frames[0].crs)
     for c in popup_fields:
@@ -493,7 +491,11 @@ def write_efficiency_parcel_map(audited, latest: pd.DataFrame, class_names_zh: d
     urgency = {"D": 5, "C": 4, "B": 3, "A": 2, "T": 1}
     rank = (audited["credit_code"].astype("string").str.upper().map(latest.set_index("credit_code")["eff_class"])
             .map(urgency).fillna(0))
-    return write_answer_map(audited, path, title="亩产效益分类与低效用地", status_field="eff_class_zh",
+    if "low_efficiency" in audited.columns:
+        low = audited["low_efficiency"].fillna(False).astype(bool)
+        note = (f"宗地按其企业（最近年度）的分类着色，图例数字为宗地数；其中低效用地 {int(low.sum()):,} 宗、"
+                f"{audited.loc[low, 'area_mu'].sum():,.1f} 亩（D类企业宗地与闲置土地，点击宗地见“低效用地”）；{note}")
+    return write_answer_map(audited, path, title="亩产效益分类（按宗地）与低效用地", status_field="eff_class_zh",
                             popup_fields=popup, max_features=max_features, provenance_note=note, overwrite=overwrite,
                             priority=rank.astype(float) * 1e9 + audited["area_mu"].fillna(0),
                             value_order=[class_names_zh[k] for k in ("D", "B", "A", "C", "T")], basemap=basemap)

@@ -120,20 +120,10 @@ def run_idle_audit(parcels, out_dir, *, as_of, imagery=None, built_class=None, f
     t["gpkg"] = time.perf_counter()
     cpu["gpkg"] = time.process_time()
     if write_map:
-        popup = {k: outputs.IDLE_COLUMNS_ZH[k] for k in ("parcel_id", "holder", "status_zh", "reason_zh", "fee_wan",
-                                                          "area_mu", "township_zh", "cluster_zh", "imagery_flag")
-                 if k in result.columns}
-        action_rank = result["status"].map({s: len(idle_audit.STATUS_ORDER) - i for i, s in enumerate(idle_audit.STATUS_ORDER)})
-        priority = action_rank * 1e9 + result["area_mu"].fillna(0)
-        layers_schematic = [lay.get("title_zh") or lay["layer_id"] for lay in zones.attrs.get("layers_used", [])
-                            if "schematic" in str(lay.get("provenance"))]
-        note = (("示意图层：" + "、".join(layers_schematic) + "；") if layers_schematic else "") + _short_synthetic(result)
-        written = outputs.write_answer_map(result, files["map"], title=f"闲置土地审计（基准日 {as_of:%Y-%m-%d}）",
-                                           status_field="status_zh", popup_fields=popup,
-                                           max_features=int(rules["map"]["max_features"]), provenance_note=note,
-                                           overwrite=overwrite, priority=priority,
-                                           value_order=[idle_audit.STATUS_ZH[s] for s in MAP_STATUS_ORDER],
-                                           basemap=basemap)
+        note = outputs.idle_map_note(zones.attrs.get("layers_used", []), _short_synthetic(result))
+        written = outputs.write_idle_parcel_map(result, files["map"], as_of=as_of,
+                                                max_features=int(rules["map"]["max_features"]), note=note,
+                                                overwrite=overwrite, basemap=basemap)
         if written is None:
             files.pop("map")
         t["map"] = time.perf_counter()
@@ -230,17 +220,11 @@ def run_efficiency(enterprises, out_dir, *, parcels=None, as_of=None, scoring=No
                 "eff_class_zh", "low_efficiency"] + (["synthetic"] if "synthetic" in audited.columns else [])
         outputs.write_gpkg(audited[cols + [audited.geometry.name]], files["gpkg"], layer="efficiency_parcels")
         if write_map:
-            popup = {"parcel_id": "宗地代码", "holder": "土地使用权人", "eff_class_zh": "亩产效益分类",
-                     "low_efficiency": "低效用地", "status_zh": "闲置审计结论", "area_mu": "面积（亩）"}
-            urgency = {"D": 5, "C": 4, "B": 3, "A": 2, "T": 1}
-            rank = audited["credit_code"].astype("string").str.upper().map(latest.set_index("credit_code")["eff_class"]).map(urgency).fillna(0)
-            written = outputs.write_answer_map(audited, files["map"], title="亩产效益分类与低效用地",
-                                               status_field="eff_class_zh", popup_fields=popup,
-                                               max_features=int(idle_audit.load_rules()["map"]["max_features"]),
-                                               provenance_note=_short_synthetic(audited), overwrite=overwrite,
-                                               priority=rank.astype(float) * 1e9 + audited["area_mu"].fillna(0),
-                                               value_order=[cfg["classes"][k]["name_zh"] for k in ("D", "B", "A", "C", "T")],
-                                               basemap=basemap)
+            note = outputs.idle_map_note(layers_used, _short_synthetic(audited))
+            written = outputs.write_efficiency_parcel_map(
+                audited, latest, {k: v["name_zh"] for k, v in cfg["classes"].items()}, files["map"],
+                max_features=int(idle_audit.load_rules()["map"]["max_features"]), note=note, overwrite=overwrite,
+                basemap=basemap)
             if written is None:
                 files.pop("map")
     counts = classed["eff_class"].value_counts().reindex(list(efficiency.CLASS_ORDER), fill_value=0).to_dict()

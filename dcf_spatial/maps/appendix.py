@@ -424,7 +424,6 @@ def _panel_header(head: str, detail_value, width: float, height: float, fig, pr)
 
 def _cluster_insets(fig, rect, frames, spec, pr):
     """附图2: one zoomed panel per cluster with its parks and named enterprises."""
-    from matplotlib.patches import Rectangle
     from shapely.geometry import box
 
     clusters = dcf_crs.to_working(frames["industrial_clusters"]).reset_index(drop=True)
@@ -555,7 +554,6 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
         else:
             handles.extend(h)
         if numbered and spec.get("label_detail") and spec["label_detail"] in gdf.columns and not insets:
-            what = map_style.section("web").get("field_labels", {}).get(spec["label_detail"], "")
             for i, (_, row) in enumerate(gdf.iterrows()):
                 detail = _detail_text(row[spec["label_detail"]], limit=8)
                 if detail:
