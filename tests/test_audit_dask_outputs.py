@@ -258,6 +258,9 @@ def test_efficiency_on_dask_through_the_cli_draws_parcels_under_the_cap(parcels,
     for cls, n in got_par["eff_class_zh"].value_counts().items():  # every parcel drawn, counted by class
         assert f"{cls}（{n}）" in html, cls
     assert "示意图层" in html and "合成数据" in html
+    low = got_par["low_efficiency"].astype(bool)
+    assert "图例数字为宗地数" in html  # the legend counts parcels, not enterprises, and says so
+    assert f"低效用地 {int(low.sum()):,} 宗、{got_par.loc[low, 'area_mu'].sum():,.1f} 亩" in html
 
 
 def test_an_input_without_parcels_gives_a_workbook_of_zeros(parcels, cluster, tmp_path):
