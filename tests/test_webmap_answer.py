@@ -82,7 +82,8 @@ def test_answer_map_offline_in_chromium(answer_html, tmp_path):
     assert rep.external_requests == []
     assert rep.console_errors == [] and rep.page_errors == []
     assert rep.dialogs == []  # no alert() ran
-    assert rep.evaluated["layers"] == CONTEXT_LABELS + ["查询结果", "查询结果（点）"]
+    # the zones the answer lies in are outlined and named (所在分区) between the context and the answer
+    assert rep.evaluated["layers"] == CONTEXT_LABELS + ["所在分区", "查询结果", "查询结果（点）"]
     assert EVIL in rep.evaluated["popup"] and "地块名称" in rep.evaluated["popup"] and "符合" in rep.evaluated["popup"]
     assert EVIL in rep.evaluated["tooltip"]
     legend = rep.evaluated["legend"]

@@ -330,3 +330,24 @@ def test_an_answer_with_nothing_to_draw_opens_on_the_district(store, tmp_path):
     (s, w), (n, e) = json.loads(re.search(r"var c = (\{.*?\});\n", html).group(1))["fit"]
     assert (w, s, e, n) == pytest.approx(DISTRICT.bounds, abs=1e-6)
     assert "无位置" in html and "未上图" in html
+
+
+def test_a_site_names_the_park_and_cluster_it_lies_in(store, tmp_path):
+    parks = catalog.read_layer("cluster_parks")
+    park = parks[parks["id"] == "park.t2.1"].iloc[0]
+    inside = park.geometry.representative_point()
+    site = gpd.GeoDataFrame({"label": ["项目"], "结论": ["符合"]}, geometry=[inside], crs="EPSG:4490")
+    html = webmap.answer_map(site, tmp_path / "in.html", title="选址", label_field="label", status_field="结论",
+                             context=["district", "industrial_clusters", "cluster_parks"]).read_text(encoding="utf-8")
+    touched = _layers_by_name(html)["所在分区"]
+    assert sorted(t for _, _, t in touched["labels"]) == sorted([park["name_zh"], "郑家镇工业集聚区"])
+    # a site in no zone, and an answer of many features, name nothing
+    outside = site.set_geometry([Point(116.45, 36.52)], crs="EPSG:4490")
+    html = webmap.answer_map(outside, tmp_path / "out.html", title="选址", label_field="label",
+                             context=["district", "industrial_clusters", "cluster_parks"]).read_text(encoding="utf-8")
+    assert "所在分区" not in _layers_by_name(html)
+    many = gpd.GeoDataFrame({"label": [f"宗地{i}" for i in range(11)]},
+                            geometry=[inside.buffer(0.0005 * (i + 1)) for i in range(11)], crs="EPSG:4490")
+    html = webmap.answer_map(many, tmp_path / "many.html", title="宗地", label_field="label",
+                             context=["district", "cluster_parks"]).read_text(encoding="utf-8")
+    assert "所在分区" not in _layers_by_name(html)

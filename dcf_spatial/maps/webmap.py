@@ -769,6 +769,10 @@ def answer_map(
 
     if zones is not None and len(zones):
         _add_query_zones(wm, zones, web_cfg, label=zones_label)
+    else:
+        touched = _touched_zones(focus, context if context is not None else web_cfg.get("default_context", []), web_cfg)
+        if touched is not None:
+            _add_query_zones(wm, touched, web_cfg, label=str(web_cfg.get("touched_zone_label", "所在分区")))
 
     focus = focus.reset_index(drop=True)
     if popup_fields is None:
@@ -854,6 +858,41 @@ def answer_map(
     fit = answer_view(drawable, wm.to_display, web_cfg) if len(drawable) else (
         [float(v) for v in wm.bounds] if wm.bounds is not None else None)
     return wm.save(path, overwrite=overwrite, fit_bounds=fit)
+
+
+def _touched_zones(focus, context: list[str], web_cfg: dict):
+    """The plan zones a small answer lies in or touches (a site's park and cluster), or None.
+
+    Only for answers of at most ``[web] touched_zones_max_features`` drawn features, and only from
+    the zone layers in ``[web] touched_zone_layers`` that are on the map; a planner then reads on
+    the map which park the site is in, instead of hovering over colours.
+    """
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    from ..catalog import read_layer
+
+    geoms = focus.geometry[~(focus.geometry.isna() | focus.geometry.is_empty)]
+    if not len(geoms) or len(geoms) > int(web_cfg.get("touched_zones_max_features", 10)):
+        return None
+    answer = shapely.union_all(dcf_crs.to_working(gpd.GeoDataFrame(geometry=geoms, crs=focus.crs)).geometry.values)
+    found = []
+    for lid in [lid for lid in web_cfg.get("touched_zone_layers", []) if lid in context]:
+        try:
+            layer = read_layer(lid)
+        except DcfError:
+            continue
+        hit = shapely.intersects(dcf_crs.to_working(layer).geometry.values, answer)
+        if hit.any():
+            found.append(layer[hit][[c for c in ("id", "name_zh", "plan_ref") if c in layer.columns] + [layer.geometry.name]]
+                         .rename_geometry("geometry") if layer.geometry.name != "geometry" else
+                         layer[hit][[c for c in ("id", "name_zh", "plan_ref") if c in layer.columns] + ["geometry"]])
+    if not found:
+        return None
+    out = gpd.GeoDataFrame(pd.concat(found, ignore_index=True), geometry="geometry", crs=found[0].crs)
+    out.attrs["provenance"] = "schematic" if any("schematic" in str(f.attrs.get("provenance", "")) for f in found) else ""
+    return out
 
 
 def _add_query_zones(wm: WebMap, zones, web_cfg: dict, *, label: str | None = None) -> None:
