@@ -117,7 +117,9 @@ def test_workbook_totals_equal_the_geoparquet(capped):
         assert by_status.loc[status, "土地闲置费（万元）"] == pytest.approx(mine["fee_wan"].sum(), abs=0.006)
     assert by_status.loc["total", "宗地数"] == len(result) == N
     assert by_status.loc["total", "土地闲置费（万元）"] == pytest.approx(result["fee_wan"].sum(), abs=0.006)
-    towns = _table(sheets["汇总_按镇街"])
+    towns_all = _table(sheets["汇总_按镇街"])
+    towns, total_row = towns_all.iloc[:-1], towns_all.iloc[-1]
+    assert total_row["镇（街道）"] == "合计" and total_row["宗地数合计"] == N
     assert towns["宗地数合计"].sum() == N
     expected = result["township_zh"].astype("string").fillna("（未落入任何区域）").value_counts()
     assert dict(zip(towns["镇（街道）"], towns["宗地数合计"])) == expected.to_dict()
@@ -228,7 +230,10 @@ def test_efficiency_workbook_and_zone_map(parcels, folder, cluster, tmp_path, mo
     for name in a:
         if name != "说明":
             _same_sheet(_table(a[name]), _table(b[name]), name)
-    low = _table(b["低效用地_按集聚区"])
+    low_all = _table(b["低效用地_按集聚区"])
+    low = low_all.iloc[:-1]
+    assert low_all.iloc[-1, 0] == "合计"
+    assert low_all.iloc[-1]["低效用地面积（亩）"] == pytest.approx(low["低效用地面积（亩）"].sum(), abs=0.01)
     got_ent, got_par = dengine.read_efficiency_result(tmp_path / "dask")
     is_low = got_par["low_efficiency"] != ""
     assert low["低效用地面积（亩）"].sum() == pytest.approx(got_par.loc[is_low, "area_mu"].sum(), abs=0.01 * len(low))

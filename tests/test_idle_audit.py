@@ -355,7 +355,9 @@ def test_outputs_excel_totals_equal_geopackage(tmp_path):
     for row in body[:-1]:
         assert row[header.index("宗地数")] == (back["status"] == row[header.index("状态代码")]).sum()
     towns = _sheet(xlsx, "汇总_按镇街")
-    assert sum(r[towns[1].index("宗地数合计")] for r in towns[2:]) == len(back)
+    n_col = towns[1].index("宗地数合计")
+    assert sum(r[n_col] for r in towns[2:-1]) == len(back)
+    assert towns[-1][0] == "合计" and towns[-1][n_col] == len(back)
     listing = _sheet(xlsx, "宗地清单")
     assert "全部 6 宗地" in listing[0][0] and len(listing) == 2 + len(rows)
     assert "宗地代码" in listing[1] and "认定理由（条款与日期）" in listing[1]
