@@ -61,3 +61,16 @@ def test_a_failing_translation_falls_back_to_the_original_message(monkeypatch):
     monkeypatch.setattr(usage_zh, "explain", broken)
     err = usage_zh.in_chinese(click.UsageError("Got something odd"))
     assert err.format_message() == "Got something odd"
+
+
+def test_quiet_keeps_notes_off_stderr(tmp_path, monkeypatch):
+    from dcf_spatial import settings
+
+    monkeypatch.delenv("DCF_STORE", raising=False)
+    monkeypatch.setattr(settings, "store", settings.default_store)
+    args = ["query", "nearest", "anchor_enterprises", "industrial_clusters", "--map", str(tmp_path / "m.html")]
+    loud = CliRunner().invoke(cli, args)
+    assert loud.exit_code == 0 and "地图已写出" in loud.stderr
+    quiet = CliRunner().invoke(cli, ["-q", *args, "--overwrite"])
+    assert quiet.exit_code == 0 and quiet.stderr == "" and (tmp_path / "m.html").exists()
+    assert quiet.stdout == loud.stdout  # the answer itself is unchanged

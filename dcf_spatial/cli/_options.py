@@ -125,6 +125,15 @@ def _strict(obj):
     return obj
 
 
+def echo_note(text: str) -> None:
+    """A note for the user on stderr (file read, map written, hints) — silent under ``dcf -q``,
+    which promises only errors on stderr."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.find_root().params.get("quiet"):
+        return
+    click.echo(text, err=True)
+
+
 def echo_json(obj) -> None:
     """Print ``obj`` as UTF-8 JSON (Chinese left readable) on stdout; NaN becomes null."""
     click.echo(json.dumps(_strict(obj), ensure_ascii=False, indent=2, default=str, allow_nan=False))

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from ._options import check_writable, crs_opt, echo_json, json_opt, overwrite_opt
+from ._options import (
+    check_writable,
+    crs_opt,
+    echo_json,
+    echo_note,
+    json_opt,
+    overwrite_opt,
+)
 
 
 @click.group()
@@ -45,7 +52,7 @@ def list_(as_json):
         prov = catalog.PROVENANCE_ZH.get(r.provenance, r.provenance)
         click.echo(f"{r.id:<20} {r.count:>4}  {str(r.geometry_type):<16} {_pad(prov, 10)} {r.crs}  {r.title_zh}")
     n_schematic = int((table["provenance"] == "schematic").sum())
-    click.echo(f"\n共 {len(table)} 个图层，其中 {n_schematic} 个为示意图层（schematic），非权威界线。", err=True)
+    echo_note(f"\n共 {len(table)} 个图层，其中 {n_schematic} 个为示意图层（schematic），非权威界线。")
 
 
 def _pad(text: str, width: int) -> str:
@@ -134,12 +141,12 @@ def import_(layer_id, file, crs, fields, provenance, note, as_json):
         click.echo(f"已导入 {summary['features']} 个要素到图层 {layer_id}（{provenance}），"
                    f"文件 {summary['file']} sha256 {summary['sha256'][:16]}…；原版本已保留，可用 dcf layers reset {layer_id} 恢复。")
         for note in summary.get("read_notes", []):
-            click.echo(f"读取说明：{note}", err=True)
+            echo_note(f"读取说明：{note}")
         from ..rederive import LINE_LAYERS
 
         if layer_id in LINE_LAYERS:
-            click.echo("提示：规划中按这些线划定的区（如“聊临路以东、马颊河以南”的粮食示范区）仍按原示意线；"
-                       "运行 dcf layers rederive 按新线重算（先加 --dry-run 查看变化）。", err=True)
+            echo_note("提示：规划中按这些线划定的区（如“聊临路以东、马颊河以南”的粮食示范区）仍按原示意线；"
+                       "运行 dcf layers rederive 按新线重算（先加 --dry-run 查看变化）。")
 
 
 @layers.command()
@@ -269,5 +276,5 @@ def push(to, from_, layer_ids, overwrite, as_json):
         prov = catalog.PROVENANCE_ZH.get(r.provenance, r.provenance)
         click.echo(f"{r.id:<20} {r.count:>4}  {prov:<6} {r.title_zh}")
     n_schematic = int((copied["provenance"] == "schematic").sum())
-    click.echo(f"\n已将 {len(summary['layers'])} 个图层从 {summary['source']} 复制到 {summary['target']}；"
-               f"其中 {n_schematic} 个为示意图层（schematic），非权威界线。", err=True)
+    echo_note(f"\n已将 {len(summary['layers'])} 个图层从 {summary['source']} 复制到 {summary['target']}；"
+               f"其中 {n_schematic} 个为示意图层（schematic），非权威界线。")

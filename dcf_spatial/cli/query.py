@@ -6,8 +6,19 @@ from pathlib import Path
 
 import click
 
-from ._options import (basemap_opt, check_positive, check_writable, crs_opt, echo_json, input_error, json_opt, map_opt,
-                       overwrite_opt, reader_options)
+from ._options import (
+    basemap_opt,
+    check_positive,
+    check_writable,
+    crs_opt,
+    echo_json,
+    echo_note,
+    input_error,
+    json_opt,
+    map_opt,
+    overwrite_opt,
+    reader_options,
+)
 
 
 @click.group()
@@ -54,7 +65,7 @@ def _warn_unused_reader_options(a: str, b: str, crs, reader: dict) -> None:
                                    ("--swap-xy", reader.get("swap_xy")), ("--field", bool(reader.get("field_map"))))
              if on]
     if given and catalog.has_layer(a) and catalog.has_layer(b):
-        click.echo(f"注意：{'、'.join(given)} 只作用于用户文件；{a} 和 {b} 都是图层库中的图层，已忽略这些选项。", err=True)
+        echo_note(f"注意：{'、'.join(given)} 只作用于用户文件；{a} 和 {b} 都是图层库中的图层，已忽略这些选项。")
 
 
 def _pair_options(fn):
@@ -123,7 +134,7 @@ def _map(focus, map_path, overwrite, title, status_field, popup, note, basemap="
 
     answer_map(focus, map_path, title=title, label_field="label", status_field=status_field, popup_fields=popup,
                provenance_note=note, basemap=basemap, overwrite=overwrite)
-    click.echo(f"地图已写出：{map_path}", err=True)
+    echo_note(f"地图已写出：{map_path}")
 
 
 @query.command()
@@ -307,7 +318,7 @@ def available(zone_id, min_mu, parcels_file, crs, reader, output, map_path, base
             table.to_csv(output, index=False, encoding="utf-8-sig")
         else:
             plots.to_file(output, driver="GeoJSON" if suffix in (".geojson", ".json") else "GPKG")
-        click.echo(f"候选地块已写出：{output}", err=True)
+        echo_note(f"候选地块已写出：{output}")
     if map_path:
         import pandas as pd
 

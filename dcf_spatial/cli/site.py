@@ -7,8 +7,19 @@ from pathlib import Path
 
 import click
 
-from ._options import (basemap_opt, check_positive, check_writable, crs_opt, echo_json, input_error, json_opt, map_opt,
-                       overwrite_opt, reader_options)
+from ._options import (
+    basemap_opt,
+    check_positive,
+    check_writable,
+    crs_opt,
+    echo_json,
+    echo_note,
+    input_error,
+    json_opt,
+    map_opt,
+    overwrite_opt,
+    reader_options,
+)
 
 CATALOGUE_CLASSES = ("鼓励类", "允许类", "限制类", "淘汰类")
 #: layers drawn under a site-check answer: the plan's zones plus the development-zone units
@@ -116,7 +127,7 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
 
         click.echo(summary_text(res))
         for n in notes:
-            click.echo(f"读取说明：{n}", err=True)
+            echo_note(f"读取说明：{n}")
 
 
 def _dissolved(gdf):
@@ -129,7 +140,7 @@ def _outputs(results, sites, report_path, map_path, overwrite, *, title, inputs=
     if report_path is not None:
         report.write_html(report.site_report_html(results, title=title, inputs=inputs, read_notes=notes),
                           report_path, overwrite=overwrite)
-        click.echo(f"报告已写出：{report_path}", err=True)
+        echo_note(f"报告已写出：{report_path}")
     if map_path is not None:
         from ..maps.webmap import answer_map
 
@@ -142,7 +153,7 @@ def _outputs(results, sites, report_path, map_path, overwrite, *, title, inputs=
                                  "zones": "涉及分区", "nearest_designated": "对口分区（最近）", "reasons": "判定理由",
                                  "error": "问题"},
                    context=SITE_MAP_CONTEXT, provenance_note=prov, basemap=basemap, overwrite=overwrite)
-        click.echo(f"地图已写出：{map_path}", err=True)
+        echo_note(f"地图已写出：{map_path}")
 
 
 def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, default_industry, reader, basemap):
@@ -158,13 +169,13 @@ def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, d
     table = sc.results_table(results)
     if output is not None:
         _write_table(table, sites, results, output)
-        click.echo(f"结果已写出：{output}（{len(table)} 行，与输入行数相同）", err=True)
+        echo_note(f"结果已写出：{output}（{len(table)} 行，与输入行数相同）")
     _outputs(results, sites, report_path, map_path, overwrite, title=f"项目选址批量核查：{batch_file.name}",
              inputs={"文件": str(batch_file), "坐标系": crs}, notes=notes, basemap=basemap)
     if as_json:
         echo_json(results)
         for n in notes:  # stderr: the JSON on stdout stays clean
-            click.echo(f"读取说明：{n}", err=True)
+            echo_note(f"读取说明：{n}")
         return
     counts = table["verdict_zh"].value_counts()
     click.echo(f"批量核查 {batch_file}：共 {len(table)} 条记录（与输入相同，无一遗漏）。")
@@ -179,7 +190,7 @@ def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, d
     if prov:
         click.echo("数据说明：" + prov)
     for n in notes:
-        click.echo(f"读取说明：{n}", err=True)
+        echo_note(f"读取说明：{n}")
 
 
 def _write_table(table, sites, results, output: Path):
