@@ -960,11 +960,15 @@ def read_table(path, *, field_map: dict[str, str] | None = None, encoding=None, 
     """
     import pandas as pd
 
-    if _is_pg(path):  # a PostGIS table (with a geometry column): its attributes
-        gdf = _read_pg(path, field_map=field_map, aliases=aliases)
-        df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-        df.attrs.update({"read_notes": gdf.attrs["read_notes"], "source_file": path,
-                         "row_numbers": list(range(1, len(df) + 1))})
+    if _is_pg(path):  # a PostGIS table, with or without a geometry column: its attributes
+        from .stores.postgis import read_pg_rows
+
+        df = read_pg_rows(path)
+        if len(df) == 0:
+            raise InputError(f"{path}：表中没有任何记录（0 条）。请检查 --store 指向的数据库与表名（pg:模式.表名）。")
+        df, alias_notes = apply_aliases(df, aliases, field_map)
+        df.attrs.update({"read_notes": [f"从 PostGIS 表 {path} 读入 {len(df):,} 条记录", *alias_notes],
+                         "source_file": path, "row_numbers": list(range(1, len(df) + 1))})
         return df
     path = _check_path(path)
     kind = _format_of(path)

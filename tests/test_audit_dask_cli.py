@@ -201,3 +201,25 @@ def test_pg_input_without_a_postgis_store_is_explained(data, tmp_path):
     res = CliRunner().invoke(cli, ["audit", "idle", "--parcels", "pg:bureau.parcels", "--as-of", AS_OF,
                                    "-o", str(tmp_path)])
     assert res.exit_code == 2 and "--store" in res.output and "postgresql://" in res.output
+
+
+def test_pg_enterprise_table_without_geometry_on_the_single_engine(data, tmp_path, request):
+    """An enterprise table in the bureau's database has no geometry: both readers take it."""
+    import pandas as pd
+
+    from dcf_spatial.stores.postgis import PostgisStore, write_pg_table
+
+    url = new_store("postgis", tmp_path, request)
+    catalog.copy_store(catalog.settings.store, url)
+    spec = write_pg_table(data["parcels"], "pg:parcels", store=url)
+    st = PostgisStore(url)
+    ent = pd.read_csv(data["enterprises"], dtype=str)
+    ent.to_sql("enterprises", st.engine, schema=st.schema, index=False)
+    from_file = _run(["--store", url, "audit", "efficiency", "--enterprises", str(data["enterprises"]), "--parcels",
+                      spec, "--as-of", AS_OF, "-o", str(tmp_path / "f"), "--no-map", "--json"])
+    from_pg = _run(["--store", url, "audit", "efficiency", "--enterprises", "pg:enterprises", "--parcels", spec,
+                    "--as-of", AS_OF, "-o", str(tmp_path / "p"), "--no-map", "--json"])
+    assert from_file.exit_code == 0 and from_pg.exit_code == 0, from_pg.output
+    a, b = json.loads(from_file.stdout), json.loads(from_pg.stdout)
+    assert a["counts"] == b["counts"] and len(b["enterprises"]) == len(ent)
+    assert [e["credit_code"] for e in a["enterprises"]] == [e["credit_code"] for e in b["enterprises"]]

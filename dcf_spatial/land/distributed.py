@@ -612,35 +612,10 @@ def _read_table_partition(part: Partition, *, field_map=None, store=None) -> pd.
 
 
 def _read_pg_rows(part: Partition, store) -> pd.DataFrame:
-    """The rows of a ``pg:`` enterprise table in the partition's pages, with or without a geometry column.
+    """The rows of a ``pg:`` enterprise table in the partition's pages, with or without a geometry column."""
+    from ..stores.postgis import read_pg_rows
 
-    ``stores.postgis.read_pg_table`` reads tables with geometry only, and an enterprise table rarely
-    has one; written here because that reader's module is another engineer's (see the report), with
-    the same page-range and order rules.
-    """
-    from sqlalchemy import text
-
-    from ..stores.postgis import ORDER_COLUMN, _input_store, _q, _split_spec, read_pg_table
-
-    pages = None if part.stop is None else (part.start, part.stop)
-    st = _input_store(part.path, store)
-    schema, table = _split_spec(part.path, st)
-    with st.engine.connect() as con:
-        has_geometry = con.execute(text("SELECT 1 FROM geometry_columns WHERE f_table_schema=:s AND f_table_name=:t"),
-                                   {"s": schema, "t": table}).first() is not None
-        if not has_geometry:
-            cols = [r[0] for r in con.execute(text(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema=:s AND table_name=:t "
-                "ORDER BY ordinal_position"), {"s": schema, "t": table}).all()]
-            if not cols:
-                raise InputError(f"{part.path}：{st.label} 中没有表 {schema}.{table}。请检查模式与表名（pg:模式.表名）。")
-            where = (f" WHERE ctid >= '({int(pages[0])},0)'::tid AND ctid < '({int(pages[1])},0)'::tid"
-                     if pages is not None else "")
-            order = f" ORDER BY {_q(ORDER_COLUMN)}" if ORDER_COLUMN in cols else " ORDER BY ctid"
-            select = ", ".join(_q(c) for c in cols if c != ORDER_COLUMN)
-            return pd.read_sql(text(f"SELECT {select} FROM {_q(schema)}.{_q(table)}{where}{order}"), con)
-    gdf = read_pg_table(part.path, store=store, pages=pages)
-    return pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    return read_pg_rows(part.path, store=store, pages=None if part.stop is None else (part.start, part.stop))
 
 
 def _slim(path: str) -> pd.DataFrame:

@@ -446,6 +446,32 @@ def pg_table_pages(spec: str, *, store=None) -> int:
     return int(pages)
 
 
+def read_pg_rows(spec: str, *, store=None, pages: tuple[int, int] | None = None) -> "pd.DataFrame":
+    """The attribute rows of ``pg:SCHEMA.TABLE``, with or without a geometry column (an enterprise
+    table rarely has one). ``pages`` and the row order are those of :func:`read_pg_table`."""
+    import pandas as pd
+    from sqlalchemy import text
+
+    st = _input_store(spec, store)
+    schema, table = _split_spec(spec, st)
+    with st._connect() as con:
+        has_geometry = con.execute(text("SELECT 1 FROM geometry_columns WHERE f_table_schema=:s AND f_table_name=:t"),
+                                   {"s": schema, "t": table}).first() is not None
+        if not has_geometry:
+            cols = [r[0] for r in con.execute(text(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema=:s AND table_name=:t "
+                "ORDER BY ordinal_position"), {"s": schema, "t": table}).all()]
+            if not cols:
+                raise InputError(f"{spec}：{st.label} 中没有表 {schema}.{table}。请检查模式与表名（pg:模式.表名）。")
+            where = (f" WHERE ctid >= '({int(pages[0])},0)'::tid AND ctid < '({int(pages[1])},0)'::tid"
+                     if pages is not None else "")
+            order = f" ORDER BY {_q(ORDER_COLUMN)}" if ORDER_COLUMN in cols else " ORDER BY ctid"
+            select = ", ".join(_q(c) for c in cols if c != ORDER_COLUMN)
+            return pd.read_sql(text(f"SELECT {select} FROM {_q(schema)}.{_q(table)}{where}{order}"), con)
+    gdf = read_pg_table(spec, store=store, pages=pages)
+    return pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+
+
 def read_pg_table(spec: str, *, store=None, bbox: tuple | None = None,
                   pages: tuple[int, int] | None = None) -> "gpd.GeoDataFrame":
     """Read a user table (parcels, enterprises…) from the PostGIS store's database.
