@@ -12,30 +12,30 @@ from pathlib import Path
 import click
 
 output_opt = click.option("-o", "--output", "output", type=click.Path(path_type=Path),
-                          help="Output file or folder.")
-overwrite_opt = click.option("--overwrite", is_flag=True, help="Replace existing output files.")
-json_opt = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
+                          help="输出文件或文件夹。")
+overwrite_opt = click.option("--overwrite", is_flag=True, help="覆盖已存在的输出文件（缺省不覆盖，遇已有文件即停止）。")
+json_opt = click.option("--json", "as_json", is_flag=True, help="以 JSON 格式输出结果（供程序读取）。")
 map_opt = click.option("--map", "map_path", type=click.Path(dir_okay=False, path_type=Path),
-                       help="Also write an interactive HTML map of the answer.")
+                       help="另写出结果的交互地图（HTML，断网也能打开）。")
 crs_opt = click.option("--crs", default=None,
-                       help="CRS of the input coordinates: EPSG code (4490, 4326, 4527…), gcj02 or bd09.")
+                       help="输入坐标的坐标系：EPSG 代码（4490、4326、4527…），或 gcj02（高德/腾讯）、bd09（百度）。")
 
 BASEMAP_CHOICES = ("none", "osm", "tianditu", "gaode")
 basemap_opt = click.option(
     "--basemap", type=click.Choice(BASEMAP_CHOICES), default="none", show_default=True,
-    help="Web-map basemap: none (offline, vector context only), osm, tianditu (key in $TIANDITU_KEY), "
-         "gaode (data shifted to GCJ-02 for display).")
+    help="交互地图底图：none（无底图，离线可用，只画规划图层）、osm、tianditu（天地图，密钥取自环境变量 "
+         "TIANDITU_KEY）、gaode（高德，数据转为 GCJ-02 显示以便对齐）。")
 
 #: the reader options of every command that reads a user file, passed to dcf_spatial.io
 _reader_params = [
     click.option("--layer", default=None,
-                 help="要读取的图层（GeoPackage/FileGDB）或工作表（XLSX） — layer or sheet to read."),
+                 help="要读取的图层（GeoPackage/FileGDB）或工作表（XLSX）；文件只有一个图层时可省略。"),
     click.option("--encoding", default=None,
-                 help="DBF/CSV 的文字编码（缺省自动识别 UTF-8/GBK），如 gbk — text encoding."),
+                 help="DBF/CSV 的文字编码，如 gbk；缺省自动识别 UTF-8/GBK。"),
     click.option("--swap-xy", is_flag=True,
-                 help="对调坐标的 x 与 y（经纬度列填反时）— exchange x and y."),
+                 help="对调 x 与 y（经度、纬度两列填反时用）。"),
     click.option("--field", "fields", multiple=True, metavar="TARGET=SOURCE",
-                 help="把文件中的字段映射为规范字段，可重复，如 --field parcel_id=地块号 — map a field."),
+                 help="把文件中的字段对应到规范字段，如 --field parcel_id=地块号；可重复。"),
 ]
 
 

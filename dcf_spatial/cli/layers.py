@@ -19,7 +19,10 @@ from ._options import (
 
 @click.group()
 def layers():
-    """图层库 — the layer store (GeoPackage, or PostGIS with --store postgresql://…; or DCF_STORE).
+    """图层库 — the layer store.
+
+    图层库缺省为随附的 GeoPackage（layers/dcf_layers.gpkg）；用 dcf --store postgresql://… 或环境变量
+    DCF_STORE 改用 PostGIS 数据库，各命令用法相同。
 
     \b
     $ dcf layers list
@@ -36,7 +39,9 @@ def layers():
 @layers.command("list")
 @json_opt
 def list_(as_json):
-    """列出图层 — every layer with title, feature count, geometry type, provenance, CRS.
+    """列出图层 — list the layers.
+
+    每个图层一行：图层编号、要素数、几何类型、来源性质（权威/参考/示意）、坐标系、中文名。
 
     \b
     $ dcf layers list --json
@@ -67,7 +72,9 @@ def _pad(text: str, width: int) -> str:
 @click.argument("layer_id")
 @json_opt
 def show(layer_id, as_json):
-    """查看图层要素属性 — the attributes of each feature (GeoJSON with --json).
+    """查看图层要素属性 — show a layer's features.
+
+    列出图层每个要素的属性，及图层的来源性质和来源；加 --json 输出 GeoJSON（坐标系 EPSG:4490）。
 
     \b
     $ dcf layers show agri_zones
@@ -96,10 +103,13 @@ def with_pd_options(fn):
 @layers.command()
 @click.argument("layer_id")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Output file; format by suffix: .gpkg .geojson .shp .kml")
+              help="输出文件，格式按扩展名：.gpkg .geojson .shp .kml")
 @overwrite_opt
 def export(layer_id, output, overwrite):
-    """导出图层 — GeoPackage, GeoJSON, Shapefile (UTF-8 with .cpg) or KML, by suffix.
+    """导出图层 — export a layer.
+
+    按 -o 文件的扩展名导出为 GeoPackage、GeoJSON、Shapefile（UTF-8 编码，附 .cpg）或 KML。
+    文件已存在时需加 --overwrite。
 
     \b
     $ dcf layers export cluster_parks -o parks.kml
@@ -116,16 +126,17 @@ def export(layer_id, output, overwrite):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @crs_opt
 @click.option("--field", "fields", multiple=True, metavar="TARGET=SOURCE",
-              help="Map a field of the file to a layer field, e.g. --field name_zh=XZQMC. Repeatable.")
+              help="把文件字段对应到图层字段，如 --field name_zh=XZQMC；可重复。")
 @click.option("--provenance", type=click.Choice(["authoritative", "reference", "schematic"]),
-              default="authoritative", show_default=True)
-@click.option("--note", default="", help="Free text recorded with the import (e.g. 文号, 数据日期).")
+              default="authoritative", show_default=True,
+              help="导入数据的来源性质：authoritative 权威、reference 参考、schematic 示意。")
+@click.option("--note", default="", help="随导入记录的说明，如文号、数据日期。")
 @json_opt
 def import_(layer_id, file, crs, fields, provenance, note, as_json):
-    """导入权威图层 — replace a shipped layer with the bureau's; the old version is kept.
+    """导入权威图层 — import the bureau's layer.
 
-    The file is validated (fields, CRS, geometry) before anything changes; `dcf layers reset ID`
-    restores the previous version.
+    用局里的数据替换随附图层。写入前先校验字段、坐标系和几何，校验不通过则图层库不作任何改动；
+    记录文件名、sha256 和导入日期；原版本保留，`dcf layers reset ID` 可恢复。
 
     \b
     $ dcf layers import townships 乡镇界线.shp --field id=XZQDM --field name_zh=XZQMC
@@ -155,12 +166,11 @@ def import_(layer_id, file, crs, fields, provenance, note, as_json):
 @click.option("--dry-run", is_flag=True, help="只报告哪些图层会变、变多少，不写入。")
 @json_opt
 def rederive(line_ids, dry_run, as_json):
-    """按图层库中的线重算区 — redraw the zones the plan places by a road, river or railway.
+    """按图层库中的线重算区 — redraw zones from the roads, rivers and railways.
 
-    After `dcf layers import roads|rivers|railways …`, the zones drawn from those lines
-    (e.g. the grain zone east of 聊临路 and south of 马颊河, 第八章第二节) are redrawn from the
-    lines now in the store. Each changed layer is written as a new version (`dcf layers reset ID`
-    restores it); a zone layer the bureau imported itself is never overwritten.
+    用 `dcf layers import roads|rivers|railways …` 导入新线后，按规划以这些线划定的区（如
+    “聊临路以东、马颊河以南”的粮食示范区，第八章第二节）按图层库中的新线重新划定。每个改变的图层
+    另存为新版本（`dcf layers reset ID` 可恢复）；局里自己导入的分区图层不会被覆盖。
 
     \b
     $ dcf layers import roads 道路.shp --field id=BM --field name_zh=MC
@@ -180,7 +190,9 @@ def rederive(line_ids, dry_run, as_json):
 @click.argument("layer_id")
 @json_opt
 def reset(layer_id, as_json):
-    """恢复导入前的图层版本 — restore the version the last import replaced.
+    """恢复导入前的图层版本 — restore the previous version.
+
+    把图层恢复为最近一次导入（或重算）之前的版本。
 
     \b
     $ dcf layers reset townships
@@ -196,11 +208,13 @@ def reset(layer_id, as_json):
 
 @layers.command()
 @click.option("--out", "out", default=None, metavar="PATH|URL",
-              help="Where to build the store (default: the current store). A postgresql:// URL is "
-                   "filled by building a GeoPackage first and pushing it.")
+              help="在哪里生成图层库（缺省为当前图层库）。给 postgresql:// 地址时先生成 GeoPackage，"
+                   "再复制到数据库。")
 @overwrite_opt
 def build(out, overwrite):
-    """由源数据重建默认图层 — rebuild the default layers from the sources under layers/.
+    """由源数据重建默认图层 — rebuild the default layers.
+
+    按 layers/ 下的源数据和构建方法重新生成默认图层（多为示意图层）。目标已有图层时需加 --overwrite。
 
     \b
     $ dcf layers build --out /tmp/dcf_layers.gpkg
@@ -233,20 +247,20 @@ def build(out, overwrite):
 
 @layers.command()
 @click.option("--to", "to", default=None, metavar="URL|PATH",
-              help="Store to copy into (a postgresql:// URL, or a GeoPackage path). Default: the current "
-                   "--store / DCF_STORE, which must then be a database.")
+              help="复制到哪个图层库（postgresql:// 地址或 GeoPackage 路径）。缺省为当前的 --store / "
+                   "DCF_STORE，此时它必须是数据库。")
 @click.option("--from", "from_", default=None, metavar="PATH|URL",
-              help="Store to copy from. Default: the current store with --to; without --to, the shipped "
-                   "default layers (layers/dcf_layers.gpkg).")
-@click.option("--layer", "layer_ids", multiple=True, metavar="ID", help="Copy only this layer. Repeatable.")
+              help="从哪个图层库复制。给了 --to 时缺省为当前图层库；未给 --to 时缺省为随附的默认图层"
+                   "（layers/dcf_layers.gpkg）。")
+@click.option("--layer", "layer_ids", multiple=True, metavar="ID", help="只复制此图层；可重复。")
 @overwrite_opt
 @json_opt
 def push(to, from_, layer_ids, overwrite, as_json):
-    """复制图层到数据库 — copy the store's layers (catalog rows and kept versions) into PostGIS.
+    """复制图层到数据库 — copy the layers into PostGIS.
 
-    Credentials come from the URL, PGPASSWORD or ~/.pgpass; the password is never printed.
-    Layers the target already holds are refused unless --overwrite, which keeps the target's own
-    version for `dcf layers reset`. `?schema=NAME` in the URL picks the schema (default public).
+    复制图层、图层目录及保留的旧版本。用户名和密码取自地址、环境变量 PGPASSWORD 或 ~/.pgpass，
+    密码不会显示。目标已有的图层需加 --overwrite 才替换，替换前的版本保留，可用 `dcf layers reset`
+    恢复。地址中的 `?schema=名称` 指定模式（缺省 public）。
 
     \b
     $ dcf layers push --to postgresql://dcf@127.0.0.1:5432/gis

@@ -14,7 +14,7 @@ from . import usage_zh
 
 #: command name -> "module:attribute" of its click group or command
 COMMANDS = {
-    "layers": ("dcf_spatial.cli.layers:layers", "图层库：列出、查看、导出、导入、重置 — the layer store"),
+    "layers": ("dcf_spatial.cli.layers:layers", "图层库：列出、查看、导出、导入、恢复、重算、推送 — the layer store"),
     "site": ("dcf_spatial.cli.site:site", "项目选址核查 — does a project fit the plan here?"),
     "query": ("dcf_spatial.cli.query:query", "空间查询：叠加、最近、范围、可用地 — overlap, distance, availability"),
     "maps": ("dcf_spatial.cli.maps:maps", "规划附图与交互地图 — appendix maps and web maps"),
@@ -80,14 +80,18 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup)
 @click.option("--store", envvar="DCF_STORE", metavar="PATH|URL",
-              help="Layer store: a GeoPackage path or a postgresql:// URL (PostGIS). "
-                   "Default: the shipped layers/dcf_layers.gpkg; env DCF_STORE.")
-@click.option("-v", "--verbose", count=True, help="More diagnostics on stderr (-vv for debug).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
-@click.version_option(package_name="dcf_spatial")
+              help="图层库：GeoPackage 文件路径，或 postgresql:// 数据库地址（PostGIS）。"
+                   "缺省为随附的 layers/dcf_layers.gpkg；也可用环境变量 DCF_STORE 指定。")
+@click.option("-v", "--verbose", count=True, help="显示更多诊断信息（-vv 显示调试信息）。")
+@click.option("-q", "--quiet", is_flag=True, help="安静模式：只显示错误。")
+@click.version_option(package_name="dcf_spatial", help="显示版本号并退出。")
 @click.pass_context
 def cli(ctx, store, verbose, quiet):
     """dcf — 东昌府区产业规划（2021—2030）空间工具 / Dongchangfu industry-plan GIS tool.
+
+    图层库、项目选址核查、空间查询、规划附图、闲置土地与亩产效益审计。结果以中文文字输出，
+    加 --json 输出 JSON；诊断信息写到标准错误输出。各命令的选项和示例见 dcf 命令 --help。
+    默认图层多为示意图层（非权威界线），输出中均有注明。
 
     \b
     $ dcf layers list

@@ -13,6 +13,8 @@ from ._options import basemap_opt, echo_json, json_opt, overwrite_opt
 def maps():
     """规划附图与交互地图 — appendix maps and interactive maps.
 
+    重新生成规划附图1–3，或把图层库中的图层、任意矢量文件画成离线交互地图（HTML）。
+
     \b
     $ dcf maps appendix --out maps/ --overwrite
     $ dcf maps layers townships industrial_clusters -o out/clusters.html
@@ -21,22 +23,23 @@ def maps():
 
 @maps.command("appendix")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default: maps/ in the current directory).")
-@click.option("--only", "only", default=None, help="Comma-separated subset: fig1,fig2,fig3.")
+              help="输出文件夹（缺省为当前目录下的 maps/）。")
+@click.option("--only", "only", default=None, help="只生成其中几幅，逗号分隔：fig1,fig2,fig3（缺省三幅全部）。")
 @click.option("--format", "formats", default="pdf,png,html", show_default=True,
-              help="Comma-separated formats: pdf (vector, A3 landscape), png, html.")
+              help="输出格式，逗号分隔：pdf（矢量，A3 横向）、png、html。")
 @basemap_opt
 @overwrite_opt
 @json_opt
 def appendix_cmd(out_dir, only, formats, basemap, overwrite, as_json):
-    """重新生成规划附图1–3（PDF/PNG/HTML）— regenerate the plan's appendix maps.
+    """重新生成规划附图1–3 — regenerate the plan's appendix maps.
 
     \b
     附图1 聊城市东昌府区产业布局示意图
     附图2 聊城市东昌府区四大工业聚集区示意图
     附图3 聊城市东昌府区七大农业示范园区示意图
 
-    Colours, labels and titles come from dcf_spatial/data/map_style.toml.
+    输出 PDF（矢量，A3 横向）、PNG 和交互地图 HTML。颜色、标注和标题取自
+    dcf_spatial/data/map_style.toml，改样式不必改代码。文件已存在时需加 --overwrite。
 
     \b
     $ dcf maps appendix --out maps/ --overwrite
@@ -71,14 +74,14 @@ def appendix_cmd(out_dir, only, formats, basemap, overwrite, as_json):
 @maps.command("layers")
 @click.argument("layer_ids", nargs=-1, required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Output HTML file.")
-@click.option("--title", default="东昌府区产业规划图层", show_default=True, help="Map title (Chinese).")
+              help="输出的 HTML 文件。")
+@click.option("--title", default="东昌府区产业规划图层", show_default=True, help="地图标题。")
 @basemap_opt
 @overwrite_opt
 def layers_cmd(layer_ids, output, title, basemap, overwrite):
-    """把图层库中的图层画成交互地图 — draw catalog layers as an offline web map.
+    """把图层库中的图层画成交互地图 — draw layers as an offline web map.
 
-    Layers are drawn in the order given (first at the bottom); each toggles in the layer control.
+    图层按给出的顺序绘制（先给的在最下层），每个图层都可在图层控件中开关。
 
     \b
     $ dcf maps layers district townships agri_zones -o out/agri.html --title 农业示范区
@@ -94,15 +97,18 @@ def layers_cmd(layer_ids, output, title, basemap, overwrite):
 @maps.command("file")
 @click.argument("input_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Output HTML file.")
-@click.option("--title", default=None, help="Map title (default: the file name).")
-@click.option("--label-field", default=None, help="Column shown when hovering a feature.")
-@click.option("--status-field", default=None, help="Column whose values colour the features.")
-@click.option("--crs", "crs", default=None, help="CRS of the file if missing or wrong: EPSG code, gcj02 or bd09.")
+              help="输出的 HTML 文件。")
+@click.option("--title", default=None, help="地图标题（缺省为文件名）。")
+@click.option("--label-field", default=None, help="鼠标悬停在要素上时显示的字段。")
+@click.option("--status-field", default=None, help="按其取值给要素着色的字段。")
+@click.option("--crs", "crs", default=None,
+              help="文件缺少坐标系或坐标系有误时指明：EPSG 代码，或 gcj02（高德/腾讯）、bd09（百度）。")
 @basemap_opt
 @overwrite_opt
 def file_cmd(input_file, output, title, label_field, status_field, crs, basemap, overwrite):
-    """把任意矢量文件叠加在规划分区上 — show any vector file over the plan's zones.
+    """把任意矢量文件叠加在规划分区上 — show a file over the plan's zones.
+
+    读取 SHP、GPKG、GeoJSON、KML、带坐标的 CSV/XLSX 等文件，画在规划分区之上，写出离线交互地图。
 
     \b
     $ dcf maps file parcels.gpkg -o out/parcels.html --label-field name --status-field status

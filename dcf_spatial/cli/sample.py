@@ -11,19 +11,19 @@ from ._options import echo_json, overwrite_opt
 
 @click.command()
 @click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the sample into.")
+              help="写出样例数据的文件夹。")
 @click.option("--parcels", "n_parcels", type=click.IntRange(min=1), default=2000, show_default=True,
-              help="Number of parcels.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same files).")
-@click.option("--no-imagery", is_flag=True, help="Skip the synthetic built-up mask GeoTIFF.")
+              help="生成的宗地数（宗）。")
+@click.option("--seed", type=int, default=0, show_default=True, help="随机种子：种子相同，生成的文件相同。")
+@click.option("--no-imagery", is_flag=True, help="不生成合成的建成区掩膜影像（GeoTIFF）。")
 @overwrite_opt
-@click.option("--json", "as_json", is_flag=True, help="Print the files written as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 格式列出写出的文件。")
 def sample(output, n_parcels, seed, no_imagery, overwrite, as_json):
-    """合成样例数据 — generate a synthetic, seeded sample district.
+    """合成样例数据 — generate a synthetic sample district.
 
-    Parcels inside the (schematic) industrial clusters and beyond, enterprises of the clusters'
-    industries, and dates and figures that meet every audit status on 2025-12-31. Everything
-    is labelled 合成数据 (SYN- ids, 合成企业…（样例） names, synthetic=True).
+    在（示意的）工业集聚区内外生成宗地，按各集聚区的主导行业生成企业；日期和数据按审计基准日
+    2025-12-31 覆盖每一种审计结论。全部标为合成数据（编号 SYN-…，企业名“合成企业…（样例）”，
+    synthetic=True），不是真实宗地或企业。
 
     \b
     $ dcf sample -o out/sample --parcels 2000 --seed 1
