@@ -13,18 +13,18 @@ import click
 from ._options import basemap_opt, crs_opt, echo_json, overwrite_opt, reader_options
 
 out_dir_opt = click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False, path_type=Path),
-                           help="Output folder (created if missing).")
+                           help="输出文件夹（不存在则新建）。")
 
 
 engine_opt = click.option("--engine", type=click.Choice(["single", "dask"]), default="single", show_default=True,
-                          help="single: one process, Excel + GeoPackage + HTML map. dask: partitions on a "
-                               "dask.distributed cluster, GeoParquet outputs + the same Excel workbook and "
-                               "HTML map (see docs/dask.md).")
+                          help="计算引擎。single：单进程，输出 Excel、GeoPackage 和 HTML 地图；dask：在 "
+                               "dask.distributed 集群上分区计算，输出 GeoParquet 及同样的 Excel 和 HTML 地图"
+                               "（见 docs/dask.md）。")
 scheduler_opt = click.option("--scheduler", default=None, metavar="ADDRESS",
-                             help="A running dask scheduler (tcp://HOST:8786); default a LocalCluster on this "
-                                  "machine. Only with --engine dask.")
+                             help="已在运行的 dask 调度器地址（tcp://主机:8786）；缺省在本机启动 LocalCluster。"
+                                  "仅用于 --engine dask。")
 partitions_opt = click.option("--partitions", type=click.IntRange(min=1), default=None,
-                              help="Split one file (or a pg: table) into N partitions. Only with --engine dask.")
+                              help="把单个文件（或 pg: 表）分成 N 个分区。仅用于 --engine dask。")
 
 
 def _single_engine_only(scheduler, partitions, inputs: dict[str, list]) -> None:
@@ -112,7 +112,10 @@ def _records(df, cols) -> list[dict]:
 
 @click.group()
 def audit():
-    """闲置土地与亩产效益审计 — idle-land and per-mu efficiency audits
+    """闲置土地与亩产效益审计 — idle-land and per-mu efficiency audits.
+
+    idle 按《闲置土地处置办法》逐宗判定闲置土地；efficiency 评价企业亩产效益并汇总低效用地。
+    每条输入记录在结果中恰好出现一次。
 
     \b
     $ dcf audit idle --parcels 宗地.shp --as-of 2025-12-31 -o out/idle
@@ -122,35 +125,38 @@ def audit():
 
 @audit.command("idle")
 @click.option("--parcels", "parcels", required=True, multiple=True,
-              help="Parcel file (SHP, GPKG, GeoJSON, KML, CSV/XLSX with coordinates) or pg:SCHEMA.TABLE; "
-                   "with --engine dask also a GeoParquet folder, or the option repeated for several files.")
-@click.option("--as-of", "as_of", required=True, callback=_as_of, help="Audit date (审计基准日), YYYY-MM-DD.")
+              help="宗地文件（SHP、GPKG、GeoJSON、KML、带坐标的 CSV/XLSX）或数据库表 pg:SCHEMA.TABLE；"
+                   "--engine dask 时也可为 GeoParquet 文件夹，或重复本选项给出多个文件。")
+@click.option("--as-of", "as_of", required=True, callback=_as_of, help="审计基准日，格式 YYYY-MM-DD。")
 @click.option("--imagery", type=click.Path(dir_okay=False, path_type=Path),
-              help="Classified land-cover GeoTIFF (any CRS) for the built-up evidence.")
+              help="土地覆盖分类影像 GeoTIFF（任意坐标系），用于计算每宗地的建成区比例、核对开工记录。")
 @click.option("--built-class", type=int, default=None,
-              help="Raster value meaning built-up; omit for a 0/1 built-up mask.")
+              help="影像中代表建成区的像元值；不给则按 0/1 建成区掩膜读取。")
 @click.option("--code-system", type=click.Choice(["auto", "2017", "2023"]), default="auto", show_default=True,
-              help="Land-use classification of land_use_code: GB/T 21010-2017 or the 2023 用地用海分类.")
+              help="land_use_code 所用地类标准：2017 为 GB/T 21010-2017，2023 为 2023 年用地用海分类，"
+                   "auto 自动判断。")
 @crs_opt
 @reader_options
 @out_dir_opt
 @overwrite_opt
-@click.option("--no-map", is_flag=True, help="Skip the HTML map.")
+@click.option("--no-map", is_flag=True, help="不生成 HTML 地图。")
 @basemap_opt
-@click.option("--json", "as_json", is_flag=True, help="Print each parcel's parcel_id, status, reason and fee as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 格式输出每宗地的 parcel_id、结论、理由和闲置费（万元）。")
 @engine_opt
 @scheduler_opt
 @partitions_opt
 def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output, overwrite, no_map, basemap, as_json,
          engine, scheduler, partitions):
-    """闲置土地审计：按《闲置土地处置办法》（国土资源部令第53号）给每宗地一个结论。
+    """闲置土地审计 — idle-land audit.
 
-    Writes idle_audit.xlsx (Chinese headers: summaries by status, township and zone, the list,
-    the problem rows, notes), idle_audit.gpkg and idle_audit_map.html into the output folder.
-    Every input parcel appears exactly once. With --engine dask: idle_audit.parquet/ (the
-    complete result, one file per partition) instead of the GeoPackage, the same workbook
-    (summaries from all partitions) and a map (above the map's parcel cap: townships and
-    clusters coloured by their idle share).
+    按《闲置土地处置办法》（国土资源部令第53号）给每宗地一个结论（闲置、闲置满两年、
+    开发不足闲置、政府原因、延期动工期内、正常、不适用、数据不足）及理由和依据日期。每宗输入宗地在结果中
+    恰好出现一次。
+
+    输出文件夹中写出 idle_audit.xlsx（中文表头：按结论、镇街、分区汇总，宗地清单，问题记录，说明）、
+    idle_audit.gpkg 和 idle_audit_map.html。--engine dask 时以 idle_audit.parquet/（完整结果，
+    每个分区一个文件）代替 GeoPackage，Excel 相同（汇总全部分区）；宗地数超过地图上限时，地图改为
+    按闲置比例给镇街和集聚区着色。
 
     \b
     $ dcf audit idle --parcels 宗地.gpkg --as-of 2025-12-31 -o out/idle
@@ -213,34 +219,38 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
 
 @audit.command("efficiency")
 @click.option("--enterprises", required=True,
-              help="Enterprise table (CSV/XLSX): credit_code, name, industry_code, tax_wan, revenue_wan …; "
-                   "with --engine dask also Parquet (file or folder) or pg:SCHEMA.TABLE.")
+              help="企业表（CSV/XLSX），含 credit_code、name、industry_code、tax_wan、revenue_wan 等列；"
+                   "--engine dask 时也可为 Parquet（文件或文件夹）或 pg:SCHEMA.TABLE。")
 @click.option("--parcels", multiple=True,
-              help="Parcels: land areas a firm lacks, zones, and the idle parcels counted as 低效用地 "
-                   "(a file or pg:SCHEMA.TABLE; with --engine dask also a GeoParquet folder or several files).")
+              help="宗地：补足企业缺少的用地面积、确定所在分区，闲置宗地计入低效用地（文件或 "
+                   "pg:SCHEMA.TABLE；--engine dask 时也可为 GeoParquet 文件夹或多个文件）。")
 @click.option("--as-of", "as_of", callback=_as_of, default=None,
               help="审计基准日 YYYY-MM-DD：闲置土地按该日判定（给了 --parcels 时必填）。")
 @click.option("--scoring", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Scoring file (weights, benchmarks, class shares); default the shipped efficiency_scoring.json.")
+              help="评价参数文件（权重、基准值、分类比例）；缺省为随附的 efficiency_scoring.json。")
 @crs_opt
 @reader_options
-@click.option("--parcel-layer", default=None, help="Like --layer, for the parcel file (--layer is the enterprise sheet).")
+@click.option("--parcel-layer", default=None, help="宗地文件的图层或工作表（--layer 用于企业表）。")
 @click.option("--parcel-field", "parcel_fields", multiple=True, metavar="TARGET=SOURCE",
-              help="Like --field, for the parcel file, e.g. --parcel-field agreed_start=约定开工.")
+              help="宗地文件的字段对应，用法同 --field，如 --parcel-field agreed_start=约定开工；可重复。")
 @out_dir_opt
 @overwrite_opt
-@click.option("--no-map", is_flag=True, help="Skip the HTML map.")
+@click.option("--no-map", is_flag=True, help="不生成 HTML 地图。")
 @basemap_opt
-@click.option("--json", "as_json", is_flag=True, help="Print each enterprise's class and score as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 格式输出每家企业的分类和得分。")
 @engine_opt
 @scheduler_opt
 @partitions_opt
 def efficiency(enterprises, parcels, as_of, scoring, crs, reader, parcel_layer, parcel_fields, output, overwrite, no_map,
                basemap, as_json, engine, scheduler, partitions):
-    """亩产效益评价：A 优先发展 / B 支持发展 / C 提升发展 / D 限制发展 / T 暂不评价，及低效用地汇总。
+    """亩产效益评价与低效用地汇总 — per-mu efficiency classes.
 
-    Writes efficiency.xlsx (and efficiency.gpkg + efficiency_map.html with --parcels). With
-    --engine dask: Parquet folders instead of the GeoPackage, the same workbook and a map.
+    按亩均税收、亩均营业收入、单位能耗税收、研发投入强度和全员劳动生产率加权评分，每家企业分为
+    A 优先发展 / B 支持发展 / C 提升发展 / D 限制发展 / T 暂不评价；低效用地（D 类企业用地与闲置
+    宗地）按分区汇总，以亩计。权重、基准值和分类比例见 --scoring 文件。
+
+    输出文件夹中写出 efficiency.xlsx；给了 --parcels 时另有 efficiency.gpkg 和 efficiency_map.html。
+    --engine dask 时以 Parquet 文件夹代替 GeoPackage，Excel 和地图相同。
 
     \b
     $ dcf audit efficiency --enterprises 企业.csv --parcels 宗地.gpkg --as-of 2025-12-31 -o out/eff

@@ -25,7 +25,8 @@ from ._options import (
 def query():
     """空间查询 — overlap, nearest, within, available land.
 
-    A and B are layer ids of the store (townships, industrial_clusters, …) or files.
+    A、B 为图层库中的图层编号（townships、industrial_clusters…，见 dcf layers list）或文件。
+    面积以亩、公顷计，距离以 km 计，均在 EPSG:4548 中量算。
 
     \b
     $ dcf query overlap cluster_parks townships
@@ -142,7 +143,9 @@ def _map(focus, map_path, overwrite, title, status_field, popup, note, basemap="
 @click.argument("b")
 @_pair_options
 def overlap(a, b, crs, reader, map_path, basemap, as_json, overwrite):
-    """叠加：A 与 B 的每一对重叠要素，重叠面积（亩）及各占比例 — every overlapping pair.
+    """叠加 — every overlapping pair of A and B.
+
+    列出 A 与 B 的每一对重叠要素：重叠面积（亩、公顷）及占 A、占 B 的比例；无重叠的 A 要素也列出。
 
     \b
     $ dcf query overlap cluster_parks townships
@@ -183,10 +186,12 @@ def overlap(a, b, crs, reader, map_path, basemap, as_json, overwrite):
 @query.command()
 @click.argument("a")
 @click.argument("b")
-@click.option("--max-km", type=float, help="搜索半径（km）；超出者标为“范围内无”。")
+@click.option("--max-km", type=float, help="搜索半径（km）；超出者标为“范围内无”。缺省不限。")
 @_pair_options
 def nearest(a, b, max_km, crs, reader, map_path, basemap, as_json, overwrite):
-    """最近：A 的每个要素最近的 B 要素及距离 — nearest feature and distance.
+    """最近 — the nearest feature of B and its distance.
+
+    对 A 的每个要素找出最近的 B 要素及距离（km）；位于 B 要素之内的距离为 0。
 
     \b
     $ dcf query nearest anchor_enterprises industrial_clusters
@@ -204,10 +209,12 @@ def nearest(a, b, max_km, crs, reader, map_path, basemap, as_json, overwrite):
 @query.command()
 @click.argument("a")
 @click.argument("b")
-@click.option("--km", type=float, required=True, help="距离（km）。")
+@click.option("--km", type=float, required=True, help="距离 D（km）。")
 @_pair_options
 def within(a, b, km, crs, reader, map_path, basemap, as_json, overwrite):
-    """范围：A 中距 B 不超过 D km 的要素（全部 A 要素均列出，标明是否在范围内）— features of A within D km of B.
+    """范围 — features of A within D km of B.
+
+    列出 A 中距 B 不超过 D km（--km）的要素；全部 A 要素均列出，标明是否在范围内及距离。
 
     \b
     $ dcf query within anchor_enterprises industrial_clusters --km 1
@@ -280,7 +287,11 @@ AVAILABLE_COLUMNS_ZH = {"rank": "序号", "zone_id": "分区编号", "zone_name_
 @json_opt
 @overwrite_opt
 def available(zone_id, min_mu, parcels_file, crs, reader, output, map_path, basemap, as_json, overwrite):
-    """可用地：分区内未被已占用/已供地宗地占据、且不在约束范围内的候选地块，由大到小 — available land.
+    """可用地 — available land in a zone.
+
+    分区内未被已占用或已供地宗地占据、且不在约束范围内的部分，作为不小于 --min-mu 亩的候选地块，
+    由大到小列出面积（亩、公顷）和到分区中心的距离（km）。未给 --parcels 时使用合成样例宗地，
+    结果标为合成数据。
 
     \b
     $ dcf query available --zone park.zhengjia.bearing --min-mu 30

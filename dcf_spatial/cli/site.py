@@ -34,6 +34,8 @@ TEXT_ROWS = 50
 def site():
     """项目选址核查 — does a project fit the plan here?
 
+    check 核查一个场地或一批场地；industry 查行业代码；rules 列出核查所依据的规划条文。
+
     \b
     $ dcf site check --site 115.80,36.47 --industry 轴承
     $ dcf site check --batch 项目清单.xlsx -o 核查结果.xlsx
@@ -67,7 +69,11 @@ def site():
 def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area_m2, footprint_m2, admin_area_m2,
           green_area_m2, capacity_replacement, catalogue_class, batch_file, output, report_path, map_path,
           basemap, as_json, overwrite):
-    """核查项目选址是否符合产业规划 — verdict, zones, nearest designated clusters, reasons, indicators.
+    """核查项目选址是否符合产业规划 — does this project fit the plan here?
+
+    给出结论（符合 / 有条件符合 / 不符合 / 不在规划范围）、涉及的镇（街道）和分区及面积（亩）、
+    对口分区（由近及远，距离 km）、判定理由（注明规划章节）和用地控制指标核算。用 --site 核查一个
+    场地，或用 --batch 逐行核查一个表格（每行一条结论，不遗漏）。所用示意图层在结果中注明。
 
     \b
     $ dcf site check --site 115.80,36.47 --industry 轴承
@@ -221,7 +227,9 @@ def _write_table(table, sites, results, output: Path):
 @click.argument("words", nargs=-1, required=True)
 @json_opt
 def industry(words, as_json):
-    """查行业代码 — resolve codes or Chinese words to GB/T 4754-2017 (lists candidates when ambiguous).
+    """查行业代码 — resolve industry words to GB/T 4754-2017.
+
+    把行业代码或中文词解析为 GB/T 4754-2017 行业代码；有多个可能时列出候选，不替用户猜。
 
     \b
     $ dcf site industry 轴承 管材 3612
@@ -245,7 +253,9 @@ def industry(words, as_json):
 @site.command()
 @json_opt
 def rules(as_json):
-    """列出核查规则 — every rule with its plan reference and the plan's words, for line-by-line review.
+    """列出核查规则 — list the site-check rules.
+
+    列出每条核查规则及其规划依据（章节）和规划原文，以及各分区承接的行业，便于与规划文本逐条对照。
 
     \b
     $ dcf site rules
