@@ -386,9 +386,27 @@ def _read_pg(spec: str, *, crs=None, field_map=None, aliases=None) -> "gpd.GeoDa
     if len(gdf) == 0:
         raise InputError(f"{spec}：表中没有任何记录（0 条）。请检查 --store 指向的数据库与表名（pg:模式.表名）。")
     gdf = to_storage(gdf.reset_index(drop=True), crs=crs)
-    gdf, notes = apply_aliases(gdf, aliases, field_map)
-    gdf.attrs["read_notes"] = [f"从 PostGIS 表 {spec} 读入 {len(gdf):,} 条记录"] + notes
+    notes = [f"从 PostGIS 表 {spec} 读入 {len(gdf):,} 条记录"]
+    # a database table gets the checks a file gets: empty and invalid geometries, places far away
+    gdf = check_rows(gdf, where=spec, notes=notes, location=True)
+    gdf, alias_notes = apply_aliases(gdf, aliases, field_map)
+    gdf.attrs["read_notes"] = notes + alias_notes
     gdf.attrs["source_file"] = spec
+    return gdf
+
+
+def check_rows(gdf: "gpd.GeoDataFrame", *, where: str, notes: list[str], location: bool = True,
+               row_label=None) -> "gpd.GeoDataFrame":
+    """Flag empty geometries, repair invalid ones and (``location``) flag rows far from the district,
+    each in the row's ``read_issue`` as :func:`read_vector` does for files. For inputs that did not come
+    through a file reader (a PostGIS table, a GeoParquet partition)."""
+    issues = RowIssues(len(gdf), row_label or _row_label_features)
+    gdf = check_geometries(gdf, repair=True, where=where, notes=notes, issues=issues)
+    if location:
+        check_location(gdf, where=where, notes=notes, issues=issues)
+    col = issues.column()
+    if col is not None:
+        gdf[ISSUE_COLUMN] = col
     return gdf
 
 

@@ -165,14 +165,17 @@ def read_partition(part: Partition, *, field_map=None, crs=None, store=None):
         gdf = read_pg_table(part.path, store=store, pages=None if part.stop is None else (part.start, part.stop))
     else:  # pragma: no cover - plan_partitions makes only the kinds above
         raise ValueError(part.kind)
-    # GeoParquet and PostGIS inputs carry a CRS and valid geometries (GIS and dcf write them so);
-    # they are put in the storage CRS, as read_vector does for files.
+    # GeoParquet and PostGIS inputs carry a CRS; they are put in the storage CRS, and empty or invalid
+    # geometries are flagged and repaired per row, as read_vector does for files. Not the distance to
+    # Dongchangfu: a city- or province-wide run is far from the district by design.
     from ..crs import to_storage
 
     try:
         gdf = to_storage(gdf.reset_index(drop=True), crs=crs)
     except InputError as exc:
-        raise InputError(f"{part.label}: {exc}") from None
+        raise InputError(f"{part.label}：{exc}") from None
+    gdf = dcf_io.check_rows(gdf, where=part.label, notes=[], location=False,
+                            row_label=lambda p: f"{part.label} 第 {p + 1} 条")
     out, _notes = dcf_io.apply_aliases(gdf, "parcels", field_map)
     return out
 
