@@ -265,6 +265,8 @@ def test_efficiency_on_dask_through_the_cli_draws_parcels_under_the_cap(parcels,
     assert "示意图层" in html and "合成数据" in html
     low = got_par["low_efficiency"].astype(bool)
     assert "图例数字为宗地数" in html  # the legend counts parcels, not enterprises, and says so
+    label = json.dumps("审计结果")[1:-1]  # the layer list names the parcels 审计结果, not 查询结果
+    assert label in html and json.dumps("查询结果")[1:-1] not in html
     assert f"低效用地 {int(low.sum()):,} 宗、{got_par.loc[low, 'area_mu'].sum():,.1f} 亩" in html
 
 

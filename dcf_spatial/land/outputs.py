@@ -339,7 +339,7 @@ def write_answer_map(gdf, path, *, title: str, status_field: str, popup_fields: 
     draw = draw[cols + [draw.geometry.name] + ([status_field] if status_field not in cols else [])]
     return answer_map(draw, path, title=title, status_field=status_field, label_field="parcel_id" if "parcel_id" in draw else None,
                       popup_fields={c: popup_fields[c] for c in cols}, provenance_note=note, basemap=basemap,
-                      overwrite=overwrite)
+                      overwrite=overwrite, answer_label="审计结果")
 
 
 #: efficiency list columns -> Chinese header
