@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from ._options import basemap_opt, crs_opt, echo_json, overwrite_opt, reader_options
+from .help_format import DcfGroup
 
 out_dir_opt = click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False, path_type=Path),
                            help="输出文件夹（不存在则新建）。")
@@ -21,7 +22,7 @@ engine_opt = click.option("--engine", type=click.Choice(["single", "dask"]), def
                                "dask.distributed 集群上分区计算，输出 GeoParquet 及同样的 Excel 和 HTML 地图"
                                "（见 docs/dask.md）。")
 scheduler_opt = click.option("--scheduler", default=None, metavar="ADDRESS",
-                             help="已在运行的 dask 调度器地址（tcp://主机:8786）；缺省在本机启动 LocalCluster。"
+                             help="已在运行的 dask 调度器地址（tcp://HOST:8786）；缺省在本机启动 LocalCluster。"
                                   "仅用于 --engine dask。")
 partitions_opt = click.option("--partitions", type=click.IntRange(min=1), default=None,
                               help="把单个文件（或 pg: 表）分成 N 个分区。仅用于 --engine dask。")
@@ -110,7 +111,7 @@ def _records(df, cols) -> list[dict]:
     return [dict(zip(cols, map(_plain, vals))) for vals in zip(*(df[c].astype(object).to_numpy() for c in cols))]
 
 
-@click.group()
+@click.group(cls=DcfGroup)
 def audit():
     """闲置土地与亩产效益审计 — idle-land and per-mu efficiency audits.
 

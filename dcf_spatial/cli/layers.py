@@ -15,9 +15,10 @@ from ._options import (
     json_opt,
     overwrite_opt,
 )
+from .help_format import DcfGroup
 
 
-@click.group()
+@click.group(cls=DcfGroup)
 def layers():
     """图层库 — the layer store.
 

@@ -11,6 +11,7 @@ import click
 
 from ..errors import DcfError
 from . import usage_zh
+from .help_format import DcfGroup
 
 #: command name -> "module:attribute" of its click group or command
 COMMANDS = {
@@ -45,7 +46,7 @@ class _ZhLevelFormatter(logging.Formatter):
         return super().format(record)
 
 
-class LazyGroup(click.Group):
+class LazyGroup(DcfGroup):
     """The ``dcf`` group: sub-commands imported on demand; tool and usage errors shown in Chinese."""
 
     def make_context(self, info_name, args, parent=None, **extra):
@@ -90,7 +91,7 @@ def cli(ctx, store, verbose, quiet):
     """dcf — 东昌府区产业规划（2021—2030）空间工具 / Dongchangfu industry-plan GIS tool.
 
     图层库、项目选址核查、空间查询、规划附图、闲置土地与亩产效益审计。结果以中文文字输出，
-    加 --json 输出 JSON；诊断信息写到标准错误输出。各命令的选项和示例见 dcf 命令 --help。
+    加 --json 输出 JSON；诊断信息写到标准错误输出。各命令的选项和示例见 dcf <命令> --help。
     默认图层多为示意图层（非权威界线），输出中均有注明。
 
     \b

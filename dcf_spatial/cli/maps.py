@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 
 from ._options import basemap_opt, echo_json, json_opt, overwrite_opt
+from .help_format import DcfGroup
 
 
-@click.group()
+@click.group(cls=DcfGroup)
 def maps():
     """规划附图与交互地图 — appendix maps and interactive maps.
 

@@ -19,9 +19,10 @@ from ._options import (
     overwrite_opt,
     reader_options,
 )
+from .help_format import DcfGroup
 
 
-@click.group()
+@click.group(cls=DcfGroup)
 def query():
     """空间查询 — overlap, nearest, within, available land.
 

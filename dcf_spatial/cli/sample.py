@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 
 from ._options import echo_json, overwrite_opt
+from .help_format import DcfCommand
 
 
-@click.command()
+@click.command(cls=DcfCommand)
 @click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="写出样例数据的文件夹。")
 @click.option("--parcels", "n_parcels", type=click.IntRange(min=1), default=2000, show_default=True,

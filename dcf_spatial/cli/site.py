@@ -20,6 +20,7 @@ from ._options import (
     overwrite_opt,
     reader_options,
 )
+from .help_format import DcfGroup
 
 CATALOGUE_CLASSES = ("鼓励类", "允许类", "限制类", "淘汰类")
 #: layers drawn under a site-check answer: the plan's zones plus the development-zone units
@@ -30,7 +31,7 @@ SITE_MAP_CONTEXT = ["district", "townships", "other_units", "industrial_clusters
 TEXT_ROWS = 50
 
 
-@click.group()
+@click.group(cls=DcfGroup)
 def site():
     """项目选址核查 — does a project fit the plan here?
 
