@@ -24,7 +24,7 @@ engine_opt = click.option("--engine", type=click.Choice(["single", "dask"]), def
 scheduler_opt = click.option("--scheduler", default=None, metavar="ADDRESS",
                              help="已在运行的 dask 调度器地址（tcp://HOST:8786）；缺省在本机启动 LocalCluster。"
                                   "仅用于 --engine dask。")
-partitions_opt = click.option("--partitions", type=click.IntRange(min=1), default=None,
+partitions_opt = click.option("--partitions", type=click.IntRange(min=1), default=None, metavar="N",
                               help="把单个文件（或 pg: 表）分成 N 个分区。仅用于 --engine dask。")
 
 
@@ -128,7 +128,7 @@ def audit():
 @click.option("--parcels", "parcels", required=True, multiple=True,
               help="宗地文件（SHP、GPKG、GeoJSON、KML、带坐标的 CSV/XLSX）或数据库表 pg:SCHEMA.TABLE；"
                    "--engine dask 时也可为 GeoParquet 文件夹，或重复本选项给出多个文件。")
-@click.option("--as-of", "as_of", required=True, callback=_as_of, help="审计基准日，格式 YYYY-MM-DD。")
+@click.option("--as-of", "as_of", required=True, callback=_as_of, metavar="YYYY-MM-DD", help="审计基准日，格式 YYYY-MM-DD。")
 @click.option("--imagery", type=click.Path(dir_okay=False, path_type=Path),
               help="土地覆盖分类影像 GeoTIFF（任意坐标系），用于计算每宗地的建成区比例、核对开工记录。")
 @click.option("--built-class", type=int, default=None,
@@ -225,7 +225,7 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
 @click.option("--parcels", multiple=True,
               help="宗地：补足企业缺少的用地面积、确定所在分区，闲置宗地计入低效用地（文件或 "
                    "pg:SCHEMA.TABLE；--engine dask 时也可为 GeoParquet 文件夹或多个文件）。")
-@click.option("--as-of", "as_of", callback=_as_of, default=None,
+@click.option("--as-of", "as_of", callback=_as_of, default=None, metavar="YYYY-MM-DD",
               help="审计基准日 YYYY-MM-DD：闲置土地按该日判定（给了 --parcels 时必填）。")
 @click.option("--scoring", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="评价参数文件（权重、基准值、分类比例）；缺省为随附的 efficiency_scoring.json。")

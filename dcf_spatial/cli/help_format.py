@@ -33,8 +33,12 @@ def _wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in "WF"
 
 
+#: quotation marks and the ellipsis of Chinese text, of "ambiguous" width but Chinese punctuation here
+_CJK_CONTEXT_PUNCTUATION = "“”‘’…"
+
+
 def _wide_punctuation(ch: str) -> bool:
-    return _wide(ch) and unicodedata.category(ch).startswith("P")
+    return ch in _CJK_CONTEXT_PUNCTUATION or (_wide(ch) and unicodedata.category(ch).startswith("P"))
 
 
 def join_lines(lines: list[str]) -> str:
@@ -61,7 +65,8 @@ def _breakables(text: str) -> list[int]:
     marks = list(line_break_breakables(text))
     for i in range(1, len(text)):
         before, after = text[i - 1], text[i]
-        if (marks[i] and before != "/" and not before.isspace() and not after.isspace()
+        after_list_slash = before == "/" and text[max(i - 2, 0):i] != "//"  # not tcp://HOST
+        if (marks[i] and not after_list_slash and not before.isspace() and not after.isspace()
                 and not _wide(before) and not _wide(after)):
             marks[i] = 0
     return marks

@@ -187,7 +187,7 @@ def overlap(a, b, crs, reader, map_path, basemap, as_json, overwrite):
 @query.command()
 @click.argument("a")
 @click.argument("b")
-@click.option("--max-km", type=float, help="搜索半径（km）；超出者标为“范围内无”。缺省不限。")
+@click.option("--max-km", type=float, metavar="KM", help="搜索半径（km）；超出者标为“范围内无”。缺省不限。")
 @_pair_options
 def nearest(a, b, max_km, crs, reader, map_path, basemap, as_json, overwrite):
     """最近 — the nearest feature of B and its distance.
@@ -210,7 +210,7 @@ def nearest(a, b, max_km, crs, reader, map_path, basemap, as_json, overwrite):
 @query.command()
 @click.argument("a")
 @click.argument("b")
-@click.option("--km", type=float, required=True, help="距离 D（km）。")
+@click.option("--km", type=float, required=True, metavar="KM", help="距离 D（km）。")
 @_pair_options
 def within(a, b, km, crs, reader, map_path, basemap, as_json, overwrite):
     """范围 — features of A within D km of B.
@@ -277,7 +277,7 @@ AVAILABLE_COLUMNS_ZH = {"rank": "序号", "zone_id": "分区编号", "zone_name_
 
 @query.command()
 @click.option("--zone", "zone_id", help="分区 id（如 park.zhengjia.bearing、cluster.guangping）；缺省为四大工业集聚区。")
-@click.option("--min-mu", type=float, help="最小地块面积（亩），缺省见 plan_rules.json。")
+@click.option("--min-mu", type=float, metavar="亩", help="最小地块面积（亩），缺省见 plan_rules.json。")
 @click.option("--parcels", "parcels_file", type=click.Path(dir_okay=False, path_type=Path),
               help="宗地文件（含状态字段，已占用/已供地者扣除）；缺省使用合成样例宗地。")
 @crs_opt

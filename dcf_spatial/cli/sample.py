@@ -13,7 +13,7 @@ from .help_format import DcfCommand
 @click.command(cls=DcfCommand)
 @click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="写出样例数据的文件夹。")
-@click.option("--parcels", "n_parcels", type=click.IntRange(min=1), default=2000, show_default=True,
+@click.option("--parcels", "n_parcels", type=click.IntRange(min=1), default=2000, show_default=True, metavar="N",
               help="生成的宗地数（宗）。")
 @click.option("--seed", type=int, default=0, show_default=True, help="随机种子：种子相同，生成的文件相同。")
 @click.option("--no-imagery", is_flag=True, help="不生成合成的建成区掩膜影像（GeoTIFF）。")

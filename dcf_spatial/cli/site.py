@@ -46,14 +46,14 @@ def site():
 @site.command()
 @click.option("--site", "site_value", help="场地：文件（SHP/GPKG/GeoJSON/KML/CSV…）、WKT 或 “经度,纬度”。")
 @click.option("--industry", help="行业：GB/T 4754-2017 代码（C3451、345、34、C）或中文词（轴承、新能源汽车、水泥…）。")
-@click.option("--area-mu", type=float, help="用地面积（亩）：点位按此面积扩为圆形地块，并用于指标核算。")
+@click.option("--area-mu", type=float, metavar="亩", help="用地面积（亩）：点位按此面积扩为圆形地块，并用于指标核算。")
 @crs_opt
 @reader_options
-@click.option("--investment-wan", type=float, help="项目总投资（万元），用于投资强度。")
-@click.option("--floor-area-m2", type=float, help="总建筑面积（m²），用于容积率。")
-@click.option("--footprint-m2", type=float, help="建筑物、构筑物基底占地面积（m²），用于建筑系数。")
-@click.option("--admin-area-m2", type=float, help="行政办公及生活服务设施用地面积（m²）。")
-@click.option("--green-area-m2", type=float, help="绿地面积（m²），用于绿地率。")
+@click.option("--investment-wan", type=float, metavar="万元", help="项目总投资（万元），用于投资强度。")
+@click.option("--floor-area-m2", type=float, metavar="m²", help="总建筑面积（m²），用于容积率。")
+@click.option("--footprint-m2", type=float, metavar="m²", help="建筑物、构筑物基底占地面积（m²），用于建筑系数。")
+@click.option("--admin-area-m2", type=float, metavar="m²", help="行政办公及生活服务设施用地面积（m²）。")
+@click.option("--green-area-m2", type=float, metavar="m²", help="绿地面积（m²），用于绿地率。")
 @click.option("--capacity-replacement", is_flag=True, help="项目实施产能等量或减量置换（第九章第三节）。")
 @click.option("--catalogue-class", type=click.Choice(CATALOGUE_CLASSES),
               help="项目在《产业结构调整指导目录》中的类别（化工项目核查用）。")
