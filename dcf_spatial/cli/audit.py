@@ -128,7 +128,7 @@ def audit():
 @click.option("--parcels", "parcels", required=True, multiple=True,
               help="宗地文件（SHP、GPKG、GeoJSON、KML、带坐标的 CSV/XLSX）或数据库表 pg:SCHEMA.TABLE；"
                    "--engine dask 时也可为 GeoParquet 文件夹，或重复本选项给出多个文件。")
-@click.option("--as-of", "as_of", required=True, callback=_as_of, metavar="YYYY-MM-DD", help="审计基准日，格式 YYYY-MM-DD。")
+@click.option("--as-of", "as_of", required=True, callback=_as_of, metavar="YYYY-MM-DD", help="审计基准日：按该日判定每宗地的状态。")
 @click.option("--imagery", type=click.Path(dir_okay=False, path_type=Path),
               help="土地覆盖分类影像 GeoTIFF（任意坐标系），用于计算每宗地的建成区比例、核对开工记录。")
 @click.option("--built-class", type=int, default=None,
@@ -226,7 +226,7 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
               help="宗地：补足企业缺少的用地面积、确定所在分区，闲置宗地计入低效用地（文件或 "
                    "pg:SCHEMA.TABLE；--engine dask 时也可为 GeoParquet 文件夹或多个文件）。")
 @click.option("--as-of", "as_of", callback=_as_of, default=None, metavar="YYYY-MM-DD",
-              help="审计基准日 YYYY-MM-DD：闲置土地按该日判定（给了 --parcels 时必填）。")
+              help="审计基准日：闲置土地按该日判定（给了 --parcels 时必填）。")
 @click.option("--scoring", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="评价参数文件（权重、基准值、分类比例）；缺省为随附的 efficiency_scoring.json。")
 @crs_opt
