@@ -559,7 +559,7 @@ class WebMap:
         fig = self.map.get_root()
         fig.header.add_child(Runtime(), name="dcf_runtime")
         fig.title = self.title
-        html = fig.render()
+        html = _stable_ids(fig.render())
         head = f"<head>\n<title>{_escape_html(self.title)}</title>"
         if self.web.get("embed_font", True):
             from . import fonts
@@ -574,6 +574,17 @@ class WebMap:
         path.write_text(html, encoding="utf-8")
         logger.info("Wrote web map %s (%.1f MB)", path, path.stat().st_size / 1e6)
         return path
+
+
+def _stable_ids(html: str) -> str:
+    """folium names each element with a random uuid4 (``map_3f2a…``); number them in order of first
+    appearance instead, so that the same map always gives the same file (reproducible, diffable)."""
+    seen: dict[str, str] = {}
+
+    def number(m):
+        return "_" + seen.setdefault(m.group(1), f"{len(seen):032x}")
+
+    return re.sub(r"_([0-9a-f]{32})(?![0-9a-f])", number, html)
 
 
 def _located_mask(gdf, web_cfg: dict):
