@@ -60,7 +60,7 @@ def test_remote_reference_check_catches_a_plain_folium_map(tmp_path):
     html = folium.Map().get_root().render()
     refs = offline.remote_references(html)
     assert any("leaflet" in r for r in refs)
-    with pytest.raises(offline.OfflineAssetError, match="external resource"):
+    with pytest.raises(offline.OfflineAssetError, match="外部资源"):
         offline.assert_offline(html, where="plain folium")
 
 
@@ -136,7 +136,7 @@ def test_bad_fields_and_crs_are_named(store, tmp_path):
     with pytest.raises(InputError, match="status_field='结论'"):
         webmap.answer_map(_answer(), tmp_path / "x.html", title="t", status_field="结论")
     no_crs = _answer().set_crs(None, allow_override=True)
-    with pytest.raises(InputError, match="no CRS"):
+    with pytest.raises(InputError, match="没有坐标系"):
         webmap.answer_map(no_crs, tmp_path / "y.html", title="t")
     assert not (tmp_path / "x.html").exists() and not (tmp_path / "y.html").exists()
 

@@ -32,16 +32,16 @@ def _load(path: str, mtime_ns: int) -> dict:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"Map style file {path} is not valid TOML ({exc}). Fix the line named, or "
-                         "restore the shipped dcf_spatial/data/map_style.toml.") from None
+        raise InputError(f"地图样式文件 {path} 不是有效的 TOML（{exc}）。请修正提示的那一行，"
+                         "或恢复自带的 dcf_spatial/data/map_style.toml。") from None
 
 
 def load_style(path: Path | str | None = None) -> dict:
     """The whole style file as a dict (cached until the file changes)."""
     p = Path(path) if path is not None else style_path
     if not p.exists():
-        raise InputError(f"Map style file {p} does not exist. Set DCF_MAP_STYLE to a valid file or "
-                         "reinstall dcf_spatial.")
+        raise InputError(f"地图样式文件 {p} 不存在。请把环境变量 DCF_MAP_STYLE 设为有效的文件，"
+                         "或重新安装 dcf_spatial。")
     return _load(str(p), p.stat().st_mtime_ns)
 
 
@@ -115,8 +115,8 @@ def appendix_spec(key: str, path=None) -> dict:
     """Definition of an appendix map (``"fig1"``, ``"fig2"``, ``"fig3"``)."""
     specs = load_style(path).get("appendix", {})
     if key not in specs:
-        raise InputError(f"Appendix map {key!r} is not defined in the style file {style_path}; "
-                         f"defined: {', '.join(specs) or '(none)'}.")
+        raise InputError(f"样式文件 {style_path} 中没有定义附图 {key!r}；"
+                         f"已定义：{', '.join(specs) or '（无）'}。")
     return specs[key]
 
 

@@ -126,8 +126,7 @@ def encode_geometries(geoms, *, decimals: int = 5) -> dict:
     # Mixed families (e.g. a site as point plus parcels as polygons): draw every geometry as its
     # polygon when it has one, else as a point is not possible in one layer — split by the caller.
     raise InputError(
-        f"A web-map layer mixes geometry families ({sorted(types)} as shapely type ids). Split it into "
-        "one layer of points, one of lines and one of polygons."
+        f"网页地图的一个图层混有多种几何类型（shapely 类型编号 {sorted(types)}）。请拆成点、线、面各一个图层。"
     )
 
 
@@ -266,7 +265,7 @@ class WebMap:
         import folium
 
         if basemap not in BASEMAPS:
-            raise InputError(f"basemap {basemap!r} is not one of {', '.join(BASEMAPS)} (--basemap).")
+            raise InputError(f"--basemap：底图 {basemap!r} 不是可选项（{', '.join(BASEMAPS)}）之一。")
         self.title = title
         self.subtitle = subtitle
         self.basemap = basemap
@@ -294,15 +293,15 @@ class WebMap:
             return
         spec = self.web.get("basemaps", {}).get(self.basemap)
         if spec is None:
-            raise InputError(f"The style file defines no [web.basemaps.{self.basemap}] table.")
+            raise InputError(f"样式文件中没有定义 [web.basemaps.{self.basemap}] 表。")
         url = spec["url"]
         key = None
         if spec.get("key_env"):
             key = os.environ.get(spec["key_env"])
             if not key:
                 raise InputError(
-                    f"basemap {self.basemap!r} needs an API key in the environment variable {spec['key_env']} "
-                    f"(e.g. export {spec['key_env']}=<your key>), or use --basemap none / osm."
+                    f"底图 {self.basemap!r} 需要在环境变量 {spec['key_env']} 中提供 API key"
+                    f"（例如 export {spec['key_env']}=<你的 key>），或改用 --basemap none / osm。"
                 )
         kwargs = {"subdomains": spec["subdomains"]} if spec.get("subdomains") else {}
         folium.TileLayer(url.replace("{key}", key or ""), attr=spec.get("attribution", ""),
@@ -348,8 +347,8 @@ class WebMap:
         cols = list(popup_fields) + ([tooltip_field] if tooltip_field and tooltip_field not in popup_fields else [])
         for col in cols:
             if col not in gdf.columns:
-                raise InputError(f"Map layer {name!r}: column {col!r} is not in the data (columns: "
-                                 f"{', '.join(map(str, gdf.columns))}).")
+                raise InputError(f"地图图层 {name!r}：数据中没有列 {col!r}（现有列："
+                                 f"{', '.join(map(str, gdf.columns))}）。")
             values = [display_value(v) for v in gdf[col].tolist()]
             uniq = list(dict.fromkeys(values))
             if len(values) > 1000 and len(uniq) <= 255:  # dictionary-encode repetitive columns
@@ -393,7 +392,7 @@ class WebMap:
             except DcfError as exc:
                 if strict:
                     raise
-                logger.warning("Context layer %s not drawn: %s", layer_id, exc)
+                logger.warning("背景图层 %s 未绘制：%s", layer_id, exc)
                 self.notes.append(f"未能读取图层 {layer_id}，未绘制")
                 return False
         st = map_style.layer_style(layer_id)
@@ -486,7 +485,7 @@ class WebMap:
             try:
                 self._clip_area = shapely.union_all(read_layer(clip_id, store=store).to_crs(gdf.crs).geometry.values)
             except DcfError as exc:
-                logger.warning("Lines of %s drawn unclipped: outline layer %s not readable (%s)", layer_id, clip_id, exc)
+                logger.warning("%s 的线未裁剪：无法读取轮廓图层 %s（%s）", layer_id, clip_id, exc)
                 return gdf
         clipped = gpd.clip(gdf, self._clip_area)
         clipped = clipped[~clipped.geometry.is_empty]
@@ -532,7 +531,7 @@ class WebMap:
         _, Runtime, Controls = _folium_classes()
         path = Path(path)
         if path.exists() and not overwrite:
-            raise InputError(f"{path} exists. Pass overwrite=True (CLI: --overwrite) to replace it.")
+            raise InputError(f"{path} 已存在。要替换请加 --overwrite（Python：overwrite=True）。")
         path.parent.mkdir(parents=True, exist_ok=True)
         notes = list(self.notes)
         if self.clipped_layers:
@@ -759,16 +758,16 @@ def answer_map(
     import pandas as pd
 
     if not isinstance(focus, gpd.GeoDataFrame):
-        raise InputError(f"answer_map: focus must be a GeoDataFrame, got {type(focus).__name__}.")
+        raise InputError(f"answer_map：focus 须为 GeoDataFrame，收到 {type(focus).__name__}。")
     if focus.crs is None:
-        raise InputError("answer_map: the answer layer has no CRS; read inputs with dcf_spatial.io so it has one.")
+        raise InputError("answer_map：结果图层没有坐标系（CRS）；请用 dcf_spatial.io 读取输入，使其带有坐标系。")
     for col, what in ((label_field, "label_field"), (status_field, "status_field")):
         if col is not None and col not in focus.columns:
-            raise InputError(f"answer_map: {what}={col!r} is not a column of the answer "
-                             f"(columns: {', '.join(map(str, focus.columns))}).")
+            raise InputError(f"answer_map：{what}={col!r} 不是结果中的列"
+                             f"（现有列：{', '.join(map(str, focus.columns))}）。")
     path = Path(path)
     if path.exists() and not overwrite:
-        raise InputError(f"{path} exists. Pass overwrite=True (CLI: --overwrite) to replace it.")
+        raise InputError(f"{path} 已存在。要替换请加 --overwrite（Python：overwrite=True）。")
     web_cfg = map_style.section("web")
     wm = WebMap(title, basemap=basemap)
     for lid in (context if context is not None else web_cfg.get("default_context", [])):
