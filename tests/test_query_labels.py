@@ -25,3 +25,23 @@ def test_overlap_names_parcels_by_their_ids(tmp_path, monkeypatch):
     assert any(line.strip().startswith(f"P-甲 × {cluster['name_zh']}") for line in lines)
     assert any(line.strip() == "P-乙：无重叠" for line in lines)
     assert not any(line.strip().startswith(("0 ×", "1：")) for line in lines)
+
+
+def test_a_stand_in_point_is_not_measured():
+    """A plan-named enterprise whose place the plan does not give is kept, but gets no distance."""
+    import math
+
+    from shapely.geometry import LineString, Point
+
+    from dcf_spatial.queries.distance import nearest, within_distance
+
+    a = gpd.GeoDataFrame({"name_zh": ["甲", "乙"], "location_known": [True, False]},
+                         geometry=[Point(400_000, 4_040_000), Point(400_100, 4_040_000)], crs=4548)
+    b = gpd.GeoDataFrame({"id": ["line.x"], "name_zh": ["某线"]},
+                         geometry=[LineString([(400_500, 4_030_000), (400_500, 4_050_000)])], crs=4548)
+    near = nearest(a, b)
+    assert near["status"].tolist() == ["nearest", "location_unknown"]
+    assert near["distance_m"].iloc[0] == 500 and math.isnan(near["distance_m"].iloc[1])
+    inside = within_distance(a, b, 1.0)
+    assert inside["within"].tolist() == [True, False]
+    assert inside["status"].tolist() == ["within", "location_unknown"]

@@ -131,11 +131,12 @@ def _records(df) -> list[dict]:
     return df.reset_index(drop=True).astype(object).where(df.reset_index(drop=True).notna(), None).to_dict(orient="records")
 
 
-def _map(focus, map_path, overwrite, title, status_field, popup, note, basemap="none"):
+def _map(focus, map_path, overwrite, title, status_field, popup, note, basemap="none", **zones):
+    """Write the answer map; ``zones`` (``zones=``, ``zones_label=``, ``zones_in_view=``) draws layer B."""
     from ..maps.webmap import answer_map
 
     answer_map(focus, map_path, title=title, label_field="label", status_field=status_field, popup_fields=popup,
-               provenance_note=note, basemap=basemap, overwrite=overwrite)
+               provenance_note=note, basemap=basemap, overwrite=overwrite, **zones)
     echo_note(f"地图已写出：{map_path}")
 
 
@@ -231,7 +232,7 @@ def within(a, b, km, crs, reader, map_path, basemap, as_json, overwrite):
 
 
 _STATUS_ZH = {"inside": "位于其内", "nearest": "最近", "none_within": "范围内无", "within": "范围内", "beyond": "范围外",
-              "no_geometry": "无几何（未计算）"}
+              "no_geometry": "无几何（未计算）", "location_unknown": "位置未给出（未计算）"}
 
 
 def _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, *, title, km=None, basemap="none"):
@@ -253,8 +254,10 @@ def _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, *, title, k
         focus["nearest_zh"] = df["b_name"].fillna("—").to_numpy()
         focus["distance_km"] = df["distance_km"].round(3).to_numpy()
         focus["状态"] = df["status_zh"].to_numpy()
+        # B drawn and named (the canal of "within 2 km of the canal"), the view kept on the answer
         _map(focus, map_path, overwrite, title, "状态",
-             {"label": "要素", "nearest_zh": "最近的 B", "distance_km": "距离（km）"}, note, basemap)
+             {"label": "要素", "nearest_zh": "最近的 B", "distance_km": "距离（km）"}, note, basemap,
+             zones=gb, zones_label=f"B：{_title(gb, b)}", zones_in_view=False)
     if as_json:
         echo_json({"rows": _records(df), "provenance_note": note})
         return
@@ -306,7 +309,8 @@ def available(zone_id, min_mu, parcels_file, crs, reader, output, map_path, base
         if p is not None:
             check_writable(p, overwrite, param_hint=hint, need_folder=True)
     check_positive(min_mu, "--min-mu", "亩", allow_zero=True)
-    from ..queries.availability import find_zones, synthetic_parcels, taken_parcels
+    from ..catalog import PROVENANCE_ZH
+    from ..queries.availability import available_land_map, find_zones, synthetic_parcels
 
     zones = find_zones(zone_id)
     if parcels_file:
@@ -319,7 +323,8 @@ def available(zone_id, min_mu, parcels_file, crs, reader, output, map_path, base
     plots = available_land(zone_id, parcels=parcels, min_mu=min_mu, synthetic=not parcels_file)
     zone_title = "、".join(zones["name_zh"].astype(str)) if zone_id else "四大工业集聚区"
     notes = plots.attrs["notes"]
-    zone_note = f"分区图层：{plots.attrs.get('zones_title_zh', '')}（{plots.attrs.get('provenance', '')}）"
+    prov = str(plots.attrs.get("provenance", ""))
+    zone_note = f"分区图层：{plots.attrs.get('zones_title_zh', '')}（{PROVENANCE_ZH.get(prov, prov) or '未注明'}）"
     if output:
         suffix = output.suffix.lower()
         if suffix == ".csv":  # a table people open: Chinese headers
@@ -332,20 +337,9 @@ def available(zone_id, min_mu, parcels_file, crs, reader, output, map_path, base
             plots.to_file(output, driver="GeoJSON" if suffix in (".geojson", ".json") else "GPKG")
         echo_note(f"候选地块已写出：{output}")
     if map_path:
-        import pandas as pd
-
-        focus = plots.copy()
-        focus["label"] = [f"候选地块 {r}（{m:.1f} 亩）" for r, m in zip(focus["rank"], focus["area_mu"])]
-        focus["状态"] = "候选可用地"
-        taken = taken_parcels(zones, parcels)
-        tag = "（合成数据）" if plots.attrs["synthetic"] else ""
-        tk = taken[[taken.geometry.name]].copy()
-        tk["label"] = [f"已占用/已供地宗地{tag}"] * len(tk)
-        tk["状态"] = f"已占用或已供地{tag}"
-        focus = pd.concat([focus, tk], ignore_index=True)
-        _map(focus, map_path, overwrite, f"可用地：{zone_title}", "状态",
-             {"label": "地块", "zone_name_zh": "分区", "area_mu": "面积（亩）", "distance_km": "距分区中心（km）"},
-             "；".join(notes + [zone_note]), basemap)
+        available_land_map(plots, parcels, zones, map_path, title=f"可用地：{zone_title}", basemap=basemap,
+                           overwrite=overwrite)
+        echo_note(f"地图已写出：{map_path}")
     if as_json:
         echo_json({"plots": plots.drop(columns=plots.geometry.name).to_dict(orient="records"),
                    "notes": notes, "zone_note": zone_note, "synthetic": plots.attrs["synthetic"]})

@@ -137,6 +137,15 @@ def nearest(a, b, *, b_id: str = "id", b_name: str = "name_zh", max_km: float | 
     # a feature of A without geometry (e.g. a table row with no coordinates) is kept, and said so
     empty = shapely.is_missing(ga) | shapely.is_empty(ga)
     out.loc[empty, "status"] = "no_geometry"
+    # a feature whose point only stands in for an unknown place (the plan names the enterprise but
+    # not where it is) is kept, but not measured: its distance would be the stand-in's
+    unknown = _location_unknown(a) & ~empty
+    if unknown.any():
+        out.loc[unknown, ["b_id", "b_name"]] = None
+        out.loc[unknown, ["distance_m", "distance_km"]] = np.nan
+        out.loc[unknown, "b_index"] = -1
+        out.loc[unknown, "inside"] = False
+        out.loc[unknown, "status"] = "location_unknown"
     logger.info("Nearest of %d features among %d in %.2f s", len(a), len(b), time.perf_counter() - t0)
     return out
 
@@ -151,5 +160,19 @@ def within_distance(a, b, km: float, **kwargs):
         raise InputError(f"--km：距离须 ≥ 0（公里），收到 {km!r}。")
     out = nearest(a, b, **kwargs)
     out["within"] = (out["distance_m"] <= km * 1000).to_numpy()
-    out["status"] = np.where(out["status"] == "no_geometry", "no_geometry", np.where(out["within"], "within", "beyond"))
+    unmeasured = out["status"].isin(["no_geometry", "location_unknown"]).to_numpy()
+    out["status"] = np.where(unmeasured, out["status"], np.where(out["within"], "within", "beyond"))
     return out
+
+
+#: a column saying whether a feature's point is a real place (the plan-named enterprises layer)
+LOCATION_FLAG = "location_known"
+
+
+def _location_unknown(gdf) -> np.ndarray:
+    """True where ``LOCATION_FLAG`` says the point is not a real place (False/否/0)."""
+    if LOCATION_FLAG not in gdf.columns:
+        return np.zeros(len(gdf), dtype=bool)
+    flag = gdf[LOCATION_FLAG]
+    return flag.map(lambda v: v is False or (isinstance(v, (bool, np.bool_)) and not v)
+                    or str(v).strip().lower() in ("false", "0", "no", "否")).to_numpy(dtype=bool)
