@@ -159,8 +159,27 @@ def _outputs(results, sites, report_path, map_path, overwrite, *, title, inputs=
                    popup_fields={"verdict_zh": "结论", "industry_zh": "行业", "townships": "所在镇（街道）",
                                  "zones": "涉及分区", "nearest_designated": "对口分区（最近）", "reasons": "判定理由",
                                  "error": "问题"},
-                   context=SITE_MAP_CONTEXT, provenance_note=prov, basemap=basemap, overwrite=overwrite)
+                   context=SITE_MAP_CONTEXT, provenance_note=prov, basemap=basemap, overwrite=overwrite,
+                   **_nearest_designated_outline(results))
         echo_note(f"地图已写出：{map_path}")
+
+
+def _nearest_designated_outline(results) -> dict:
+    """For one site outside the zones designated for its industry: the nearest of them, outlined
+    and in view, so that the planner sees where the plan puts the project (else nothing)."""
+    from .. import catalog
+
+    if len(results) != 1 or results[0].get("status", "ok") != "ok":
+        return {}
+    near = results[0].get("designated_zones") or []
+    touched = {z.get("id") for z in results[0].get("zones", [])}
+    if not near or near[0]["id"] in touched:
+        return {}
+    layer = catalog.read_layer(near[0]["layer"])
+    zone = layer[layer["id"] == near[0]["id"]]
+    if zone.empty:
+        return {}
+    return {"zones": zone, "zones_label": f"对口分区（最近，{near[0]['distance_km']:.1f} km）"}
 
 
 def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, default_industry, reader, basemap):
