@@ -42,3 +42,14 @@ def cluster():
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc:
         yield lc.scheduler_address
+
+
+@pytest.fixture(scope="module")
+def map_store(tmp_path_factory):
+    """The map tests' fixture layer store (``browser.make_fixture_store``), made the current store."""
+    from browser import make_fixture_store
+
+    path = make_fixture_store(tmp_path_factory.mktemp("store") / "store.gpkg")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(settings, "store", path)
+        yield path

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from browser import image_is_blank, make_fixture_store, needs_chromium, needs_poppler, open_offline
+from browser import image_is_blank, needs_chromium, needs_poppler, open_offline
 from dcf_spatial import settings
 from dcf_spatial.errors import InputError
 
@@ -20,11 +20,8 @@ TITLES = {
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    path = make_fixture_store(tmp_path_factory.mktemp("store") / "store.gpkg")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(settings, "store", path)
-        yield path
+def store(map_store):
+    return map_store
 
 
 @pytest.fixture(scope="module")

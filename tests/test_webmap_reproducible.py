@@ -8,17 +8,12 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
-from browser import make_fixture_store
-from dcf_spatial import settings
 from dcf_spatial.maps import webmap
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    path = make_fixture_store(tmp_path_factory.mktemp("store") / "store.gpkg")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(settings, "store", path)
-        yield path
+def store(map_store):
+    return map_store
 
 
 def test_same_answer_same_file(store, tmp_path):

@@ -9,18 +9,15 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
-from browser import click_latlng, make_fixture_store, needs_chromium, open_offline
+from browser import click_latlng, needs_chromium, open_offline
 from dcf_spatial import settings
 from dcf_spatial.maps import style as map_style
 from dcf_spatial.maps import webmap
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    path = make_fixture_store(tmp_path_factory.mktemp("store") / "store.gpkg")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(settings, "store", path)
-        yield path
+def store(map_store):
+    return map_store
 
 
 def layer_payloads(html: str) -> list[dict]:
