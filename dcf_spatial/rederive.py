@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 LINE_LAYERS = ("rivers", "roads", "railways")
 #: layers never redrawn here: the lines themselves and layers that do not come from the lines
 NOT_REDRAWN = set(LINE_LAYERS) | {"district", "canal", "townships", "other_units", "planning_area"}
+#: how a redrawn layer's catalog ``source`` starts (to find it again)
+REDRAWN_SOURCE = "layers/build_layers.py，按线重算"
 #: two versions of a line closer than this (metres, Hausdorff) are the same line
 SAME_LINE_M = 0.5
 #: a stored zone within this many metres of the redrawn one (storage round trip) is already redrawn
@@ -162,20 +164,22 @@ def rederive_zones(*, store=None, line_ids=None, dry_run: bool = False) -> dict:
     replaced = [e["line"] for e in line_report if e["status"] == "replaced"]
     summary = {"store": catalog.open_store(store).label, "lines": line_report, "layers": [], "dry_run": dry_run,
                "notes": ["重算的区仍为示意（schematic）：只有线换成了图层库中的版本，其余位置依据不变。"]}
-    if not replaced:
-        summary["notes"].append("图层库中的线与示意线相同（或没有对应编号的线），没有需要重算的区。")
-        return summary
     sketched = build["build_layers"]()
-    redrawn = build["build_layers"](lines=lines)
+    redrawn = build["build_layers"](lines=lines) if replaced else sketched
+    # the zones that follow the lines: those the store's lines move, and those an earlier run redrew
+    # (after `dcf layers reset roads` they go back to the sketch)
+    sources = catalog.catalog_rows(store=store).set_index("id")["source"].astype(str)
+    earlier = {lid for lid, src in sources.items() if src.startswith(REDRAWN_SOURCE)}
     today = _dt.date.today().isoformat()
-    source = f"layers/build_layers.py，按图层库中的线重算（{'、'.join(replaced)}），{today}"
+    basis = f"按图层库中的线重算（{'、'.join(replaced)}）" if replaced else "按示意线重算（图层库中的线与示意线相同）"
+    source = f"{REDRAWN_SOURCE}，{basis}，{today}"
     for layer_id, new in redrawn.items():
-        if layer_id in NOT_REDRAWN or _same_layer(new, sketched[layer_id]):
+        if layer_id in NOT_REDRAWN or (_same_layer(new, sketched[layer_id]) and layer_id not in earlier):
             continue
         current = catalog.read_layer(layer_id, store=store)
         entry = {"layer": layer_id, "title_zh": catalog.LAYER_SPECS[layer_id].title_zh, "moved": _moved(current, new)}
         if _same_layer(new, to_working(current), tolerance=SAME_SHAPE_M):
-            entry["status"], entry["status_zh"] = "unchanged", "已按这些线重算过，未再写入"
+            entry["status"], entry["status_zh"] = "unchanged", "已与图层库中的线一致，未再写入"
         elif (current["provenance"] == "authoritative").any():
             entry["status"] = "skipped_authoritative"
             entry["status_zh"] = "现有版本为管理部门导入的权威图层，未覆盖"
@@ -183,11 +187,12 @@ def rederive_zones(*, store=None, line_ids=None, dry_run: bool = False) -> dict:
             entry["status"], entry["status_zh"] = "would_write", "将重算（试运行，未写入）"
         else:
             catalog.write_layer(build["_storable"](new, layer_id), layer_id, store=store, keep_history=True,
-                                provenance="schematic", source=source,
-                                description=f"按图层库中的线重算（{'、'.join(replaced)}）")
+                                provenance="schematic", source=source, description=basis)
             entry["status"], entry["status_zh"] = "written", "已重算并写入（上一版本可用 dcf layers reset 恢复）"
-            logger.info("Redrew %s from the store's lines %s", layer_id, ", ".join(replaced))
+            logger.info("Redrew %s from the store's lines %s", layer_id, ", ".join(replaced) or "(the sketch)")
         summary["layers"].append(entry)
+    if not summary["layers"]:
+        summary["notes"].append("图层库中的线与示意线相同（或没有对应编号的线），没有需要重算的区。")
     return summary
 
 

@@ -173,3 +173,17 @@ def test_cli_import_hints_and_rederive_reports(store, tmp_path, monkeypatch):
     assert not grain(store).equals(before)
     res = run(cli, ["--store", str(store), "layers", "rederive", "--line", "liaolin"])
     assert res.exit_code == 2 and "规划线编号=图层中的编号" in res.stderr
+
+
+def test_resetting_the_road_and_redrawing_brings_the_sketched_zone_back(store, tmp_path):
+    sketched = grain(store)
+    catalog.import_layer("roads", bureau_roads(store, tmp_path), store=store)
+    rederive.rederive_zones(store=store)
+    assert not grain(store).equals(sketched)
+    catalog.reset_layer("roads", store=store)  # the bureau withdraws its road
+    summary = rederive.rederive_zones(store=store)
+    assert {e["line"]: e["status"] for e in summary["lines"]}["road.liaolin"] == "unchanged"
+    assert any(e["layer"] == "agri_zones" and e["status"] == "written" for e in summary["layers"])
+    assert grain(store).symmetric_difference(sketched).area < 1.0
+    again = rederive.rederive_zones(store=store)  # nothing left to do
+    assert again["layers"] and all(e["status"] == "unchanged" for e in again["layers"])
