@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import settings
-from .errors import InputError, LayerNotFoundError, SchemaError
+from .errors import DcfError, InputError, LayerNotFoundError, SchemaError
 from .stores import CATALOG_TABLE, HISTORY_PREFIX, history_table, open_store  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -358,7 +358,17 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
         raise SchemaError(
             f"{file}：没有 'name_zh' 字段。请用 --field name_zh=<你的字段> 指定（例如 name_zh=XZQMC）。"
         )
+    if layer_id == "townships":
+        notes.extend(_check_plan_units(gdf, file, st, store))
     problems = validate_layer(gdf, layer_id, where=str(file))
+    spec = LAYER_SPECS.get(layer_id)
+    if spec is not None and "kind" in spec.required and "kind" not in gdf.columns:
+        # _kind_from_names could not read 街道/镇 from every name: say which row and how to give it
+        unnamed = gdf.loc[~gdf["name_zh"].astype("string").str.strip().str.contains(r"(?:街道|镇|乡)$", na=False), "name_zh"]
+        if len(unnamed):
+            problems.append(f"{file}：类型（kind：街道/镇）取自名称末尾，但 {len(unnamed)} 行的名称不以街道、镇或乡结尾"
+                            f"（如第 {int(unnamed.index[0]) + 1} 行「{unnamed.iloc[0]}」）：请在文件中加一列类型，"
+                            "用 --field kind=列名 指定")
     if problems:
         raise SchemaError(f"拒绝将 {file} 导入为图层 {layer_id!r}，图层库未作改动：\n  - " + "\n  - ".join(problems))
     write_layer(gdf, layer_id, provenance=provenance, source=source, store=store, keep_history=True,
@@ -387,6 +397,28 @@ def _ids_from_codes(gdf, spec):
     if "code12" not in gdf.columns:
         gdf["code12"] = code12
     return gdf, f"要素编号由行政区划代码生成：id = {prefix}<12 位代码>（取自字段 {source}）"
+
+
+def _check_plan_units(gdf, file, st, store) -> list[str]:
+    """``townships`` holds the plan's 14 units (第一章第一节), never the development-zone units the plan
+    excludes: a file with those is refused (site checks would put such sites inside the plan area).
+    Plan units the file lacks are named in the notes."""
+    try:
+        others = read_layer("other_units", store=store)
+        current = read_layer("townships", store=store)
+    except DcfError:
+        return []
+    names = gdf["name_zh"].astype("string").str.strip()
+    excluded = gdf["id"].astype(str).isin(set(others["id"].astype(str))) | names.isin(set(others["name_zh"].astype(str)))
+    if excluded.any():
+        listed = "、".join(names[excluded].astype(str).tolist()[:10])
+        raise SchemaError(
+            f"拒绝将 {file} 导入为图层 'townships'，图层库未作改动：文件中 {int(excluded.sum())} 个单位（{listed}）由开发区托管，"
+            "不在规划范围内（第一章第一节）。townships 只放规划范围内的 14 个镇（街道）：请从文件中删去这些单位"
+            "（开发区托管单位可导入为 other_units）。")
+    known = set(gdf["id"].astype(str)) | set(names.astype(str))
+    lacking = [n for i, n in zip(current["id"].astype(str), current["name_zh"].astype(str)) if i not in known and n not in known]
+    return [f"注意：文件中没有规划范围内的 {len(lacking)} 个镇（街道）：{'、'.join(lacking)}；这些地方将不在规划范围内"] if lacking else []
 
 
 def _kind_from_names(gdf, spec):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import pandas as pd
 import pytest
 
 from dcf_spatial import catalog, settings
@@ -38,5 +39,29 @@ def test_kind_comes_from_the_official_names(store, tmp_path):
 
 def test_a_name_without_its_kind_still_asks_for_the_field(store, tmp_path):
     with pytest.raises(SchemaError, match="kind"):
+        catalog.import_layer("townships", bureau_file(store, tmp_path, rename="柳园"), store=store,
+                             field_map={"id": "XZQDM", "name_zh": "XZQMC"})
+
+
+def test_development_zone_units_are_refused_and_missing_plan_units_named(store, tmp_path):
+    towns = catalog.read_layer("townships", store=store)
+    others = catalog.read_layer("other_units", store=store)
+    both = pd.concat([towns, others[others["name_zh"].str.endswith(("街道", "镇"))]], ignore_index=True)
+    path = tmp_path / "乡镇界线23.gpkg"
+    both.assign(XZQDM=both["code12"], XZQMC=both["name_zh"])[["XZQDM", "XZQMC", "geometry"]].to_file(path)
+    before = catalog.read_layer("townships", store=store)
+    with pytest.raises(SchemaError, match="开发区托管") as err:
+        catalog.import_layer("townships", path, store=store, field_map={"id": "XZQDM", "name_zh": "XZQMC"})
+    assert others["name_zh"].iloc[0] in str(err.value) or "不在规划范围内" in str(err.value)
+    assert catalog.read_layer("townships", store=store).equals(before)  # nothing changed
+    fewer = tmp_path / "乡镇界线13.gpkg"
+    towns.iloc[1:].assign(XZQDM=towns["code12"].iloc[1:], XZQMC=towns["name_zh"].iloc[1:])[
+        ["XZQDM", "XZQMC", "geometry"]].to_file(fewer)
+    summary = catalog.import_layer("townships", fewer, store=store, field_map={"id": "XZQDM", "name_zh": "XZQMC"})
+    assert any(towns["name_zh"].iloc[0] in n and "不在规划范围内" in n for n in summary["read_notes"])
+
+
+def test_a_name_without_its_kind_names_the_row_and_the_fix(store, tmp_path):
+    with pytest.raises(SchemaError, match=r"第 1 行「柳园」.*--field kind="):
         catalog.import_layer("townships", bureau_file(store, tmp_path, rename="柳园"), store=store,
                              field_map={"id": "XZQDM", "name_zh": "XZQMC"})
