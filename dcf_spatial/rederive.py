@@ -87,8 +87,14 @@ def _matched_lines(sketch, stored, mapping: dict[str, str]) -> tuple["gpd.GeoDat
         store_id = mapping.get(plan_id, plan_id)
         entry = {"line": plan_id, "name_zh": row["name_zh"], "layer": row["layer"], "store_id": store_id}
         if store_id not in by_id.index:
+            present = sorted(stored.loc[stored["layer"] == row["layer"], "id"].astype(str))
+            if plan_id in mapping:  # the user named an id that is not there: a typo, not a choice
+                raise InputError(f"--line {plan_id}={store_id}：图层 {row['layer']} 中没有编号 {store_id} 的线；"
+                                 f"现有编号：{'、'.join(present[:20]) or '（无）'}。")
             entry["status"] = "schematic_kept"
-            entry["status_zh"] = f"图层 {row['layer']} 中没有编号 {store_id} 的线，仍用示意线"
+            entry["status_zh"] = (f"图层 {row['layer']} 中没有编号 {store_id} 的线，仍用示意线（现有编号："
+                                  f"{'、'.join(present[:12]) or '无'}；若{row['name_zh'].replace('（示意）', '')}在图层中另有编号，"
+                                  f"请加 --line {plan_id}=编号）")
         else:
             geom = by_id.loc[store_id, "geometry"]
             if geom is None or geom.is_empty:
@@ -188,7 +194,7 @@ def rederive_zones(*, store=None, line_ids=None, dry_run: bool = False) -> dict:
         else:
             catalog.write_layer(build["_storable"](new, layer_id), layer_id, store=store, keep_history=True,
                                 provenance="schematic", source=source, description=basis)
-            entry["status"], entry["status_zh"] = "written", "已重算并写入（上一版本可用 dcf layers reset 恢复）"
+            entry["status"], entry["status_zh"] = "written", f"已重算并写入（上一版本可用 dcf layers reset {layer_id} 恢复）"
             logger.info("Redrew %s from the store's lines %s", layer_id, ", ".join(replaced) or "(the sketch)")
         summary["layers"].append(entry)
     if not summary["layers"]:

@@ -171,8 +171,11 @@ def test_cli_import_hints_and_rederive_reports(store, tmp_path, monkeypatch):
     res = run(cli, ["--store", str(store), "layers", "rederive"])
     assert res.exit_code == 0 and "已重算并写入" in res.stdout
     assert not grain(store).equals(before)
+    assert "dcf layers reset agri_zones" in res.stdout
     res = run(cli, ["--store", str(store), "layers", "rederive", "--line", "liaolin"])
     assert res.exit_code == 2 and "规划线编号=图层中的编号" in res.stderr
+    res = run(cli, ["--store", str(store), "layers", "reset", "roads"])  # the zones stay: say how to follow
+    assert res.exit_code == 0 and "dcf layers rederive" in res.stderr
 
 
 def test_resetting_the_road_and_redrawing_brings_the_sketched_zone_back(store, tmp_path):
@@ -187,3 +190,12 @@ def test_resetting_the_road_and_redrawing_brings_the_sketched_zone_back(store, t
     assert grain(store).symmetric_difference(sketched).area < 1.0
     again = rederive.rederive_zones(store=store)  # nothing left to do
     assert again["layers"] and all(e["status"] == "unchanged" for e in again["layers"])
+
+
+def test_an_unmatched_line_names_the_ids_there_and_a_typo_in_line_is_an_error(store, tmp_path):
+    catalog.import_layer("roads", bureau_roads(store, tmp_path, liaolin_id="G309"), store=store)
+    summary = rederive.rederive_zones(store=store, dry_run=True)
+    kept = next(e for e in summary["lines"] if e["line"] == "road.liaolin")
+    assert "G309" in kept["status_zh"] and "--line road.liaolin=编号" in kept["status_zh"]
+    with pytest.raises(InputError, match=r"没有编号 G3O9.*G309"):
+        rederive.rederive_zones(store=store, line_ids=["road.liaolin=G3O9"])

@@ -204,7 +204,12 @@ def reset(layer_id, as_json):
     if as_json:
         echo_json(summary)
     else:
-        click.echo(f"图层 {layer_id} 已恢复为导入前版本（{summary['features']} 个要素，{summary['provenance']}）。")
+        click.echo(f"图层 {layer_id} 已恢复为上一版本（{summary['features']} 个要素，{summary['provenance']}）。")
+    from ..rederive import LINE_LAYERS
+
+    if layer_id in LINE_LAYERS:
+        echo_note("提示：按这些线划定的区（如粮食示范区）仍是按刚才那版线重算的结果；"
+                  "运行 dcf layers rederive 让它们跟上（先加 --dry-run 查看变化）。")
 
 
 @layers.command()
