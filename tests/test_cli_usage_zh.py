@@ -32,6 +32,9 @@ def run(*args):
     (["layers", "show", "district", "extra"], ["多余的参数：extra"]),
     (["layers", "import", "district", "/no/such/file.gpkg"], ["参数 FILE 的值无效", "“/no/such/file.gpkg”不存在"]),
     (["maps", "appendix", "--only", "fig9"], ["--only", "没有附图 fig9", "fig1"]),
+    (["sit"], ["没有命令 sit", "site"]),
+    (["site", "check", "-q"], ["没有选项 -q", "写在 dcf 之后"]),
+    (["sample", "-o", "x", "--parcels", "abc"], ["--parcels", "“abc”不是有效的数字"]),
 ])
 def test_usage_errors_in_chinese(args, expected):
     code, err = run(*args)

@@ -18,6 +18,7 @@ import click
 _DETAILS = [
     (re.compile(r"^'?(?P<v>.*?)'? is not a valid float\.?$"), "“{v}”不是有效的数字。"),
     (re.compile(r"^'?(?P<v>.*?)'? is not a valid (integer|int)\.?$"), "“{v}”不是有效的整数。"),
+    (re.compile(r"^'?(?P<v>.*?)'? is not a valid (integer|float) range\.?$"), "“{v}”不是有效的数字（须在允许范围内）。"),
     (re.compile(r"^'?(?P<v>.*?)'? is not a valid boolean\.?$"), "“{v}”不是有效的是/否值（用 true/false）。"),
     (re.compile(r"^'?(?P<v>.*?)'? is not one of (?P<c>.+?)\.?$", re.S), "“{v}”不是可选值之一：{c}。"),
     (re.compile(r"^'?(?P<v>.*?)'? is not (?P<c>'.+?')\.?$"), "“{v}”不是可选值 {c}。"),
@@ -76,13 +77,29 @@ def _close(possibilities) -> str:
     return f"是否想用：{'、'.join(sorted(possibilities))}？" if possibilities else ""
 
 
+#: options of the ``dcf`` group itself, often typed after the sub-command by mistake
+GROUP_OPTIONS = ("-q", "--quiet", "-v", "--verbose", "--store")
+
+
+def _commands_like(exc) -> list[str]:
+    """Close matches among the group's commands (click gives none for a lazily loaded group)."""
+    import difflib
+
+    ctx = exc.ctx
+    if ctx is None or not isinstance(ctx.command, click.Group):
+        return []
+    return difflib.get_close_matches(exc.command_name, ctx.command.list_commands(ctx), n=3, cutoff=0.5)
+
+
 def explain(exc: click.UsageError) -> str:
     """One line in Chinese saying what was wrong on the command line."""
     if isinstance(exc, click.NoSuchOption):
-        return f"没有选项 {exc.option_name}。{_close(exc.possibilities)}"
+        where = (f"（{exc.option_name} 是 dcf 本身的选项，要写在 dcf 之后、子命令之前，如 dcf {exc.option_name} site check …）"
+                 if exc.option_name in GROUP_OPTIONS and exc.ctx is not None and exc.ctx.parent is not None else "")
+        return f"没有选项 {exc.option_name}。{where}{_close(exc.possibilities)}"
     no_such_command = getattr(click.exceptions, "NoSuchCommand", None)  # click ≥ 8.4
     if no_such_command is not None and isinstance(exc, no_such_command):
-        return f"没有命令 {exc.command_name}。{_close(exc.possibilities)}"
+        return f"没有命令 {exc.command_name}。{_close(exc.possibilities or _commands_like(exc))}"
     if isinstance(exc, click.MissingParameter):
         return f"缺少{_kind(exc)} {_param_name(exc)}。"
     if isinstance(exc, click.BadParameter):
