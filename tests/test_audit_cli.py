@@ -74,6 +74,8 @@ def test_idle_audit_on_gbk_shapefile_with_chinese_headers(tmp_path, store):
     problems = list(wb["问题记录"].iter_rows(values_only=True))
     text = json.dumps(problems, ensure_ascii=False, default=str)
     assert "G002" in text and "重复" in text and "2021-13-01" in text
+    # the console's count is the sheet's: the data problems and the 数据不足 row together
+    assert f"需核实补正的记录 {len(problems) - 2} 条" in res.output
 
 
 def test_idle_json_lists_every_parcel_once(tmp_path, store):

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import click
 
-from ._options import basemap_opt, crs_opt, echo_json, overwrite_opt, reader_options
+from ._options import (
+    basemap_opt,
+    crs_opt,
+    echo_json,
+    echo_note,
+    overwrite_opt,
+    reader_options,
+)
 from .help_format import DcfGroup
 
 out_dir_opt = click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False, path_type=Path),
@@ -209,7 +216,10 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
         if n:
             click.echo(f"  {STATUS_ZH[s]:<16} {n:>8,} 宗  {area.get(s, 0):>12,.1f} 亩")
     fee = r["fee_wan"].sum()
-    click.echo(f"  土地闲置费合计 {fee:,.2f} 万元；有数据问题的记录 {(r['problems'] != '').sum():,} 条（见“问题记录”表）")
+    bad = (r["problems"] != "").to_numpy()
+    short = (r["status"] == "insufficient_data").to_numpy()
+    click.echo(f"  土地闲置费合计 {fee:,.2f} 万元；需核实补正的记录 {int((bad | short).sum()):,} 条"
+               f"（有数据问题 {int(bad.sum()):,} 条、数据不足 {int(short.sum()):,} 条，两者可重叠；见“问题记录”表）")
     if "imagery_flag" in r:
         click.echo(f"  影像与记录矛盾 {r['imagery_flag'].str.startswith('矛盾').sum():,} 宗")
     _echo_notes(res)
@@ -259,6 +269,8 @@ def efficiency(enterprises, parcels, as_of, scoring, crs, reader, parcel_layer, 
     """
     from ..land.workflow import run_efficiency
 
+    if as_of is not None and not parcels:
+        echo_note("提示：未给 --parcels，--as-of 不起作用（基准日只用于判定宗地是否闲置）。")
     if parcels and as_of is None:
         raise click.UsageError("--as-of：给了 --parcels 时须指明审计基准日，闲置土地（计入低效用地）按该日判定；"
                                "例：--as-of 2025-12-31（与 dcf audit idle 用同一天，两份结果才一致）。")
