@@ -45,3 +45,17 @@ def test_a_stand_in_point_is_not_measured():
     inside = within_distance(a, b, 1.0)
     assert inside["within"].tolist() == [True, False]
     assert inside["status"].tolist() == ["within", "location_unknown"]
+
+
+def test_within_counts_only_the_measured_features(monkeypatch, tmp_path):
+    monkeypatch.delenv("DCF_STORE", raising=False)
+    monkeypatch.setattr(settings, "store", settings.default_store)
+    ents = catalog.read_layer("anchor_enterprises")
+    unknown = int((~ents["location_known"].astype(bool)).sum())
+    res = CliRunner().invoke(cli, ["query", "within", "anchor_enterprises", "canal", "--km", "2",
+                                   "--map", str(tmp_path / "w.html")])
+    assert res.exit_code == 0, res.output
+    first = res.stdout.splitlines()[0]
+    assert f"/ {len(ents) - unknown}（另有 {unknown} 个" in first
+    html = (tmp_path / "w.html").read_text(encoding="utf-8")
+    assert "B：" in html  # layer B (the canal) drawn and named

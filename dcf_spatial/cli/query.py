@@ -170,7 +170,7 @@ def overlap(a, b, crs, reader, map_path, basemap, as_json, overwrite):
         focus["overlaps"] = [summary.get(i, "无") for i in range(len(ga))]
         focus["状态"] = ["有重叠" if i in summary.index else "无重叠" for i in range(len(ga))]
         _map(focus, map_path, overwrite, f"叠加查询：{_title(ga, a)} × {_title(gb, b)}", "状态", {"label": "要素", "overlaps": "重叠"}, note,
-             basemap)
+             basemap, zones=gb, zones_label=f"B：{_title(gb, b)}", zones_in_view=False)
     if as_json:
         echo_json({"pairs": _records(df), "provenance_note": note})
         return
@@ -261,8 +261,10 @@ def _distance_output(ga, df, a, b, gb, map_path, as_json, overwrite, *, title, k
     if as_json:
         echo_json({"rows": _records(df), "provenance_note": note})
         return
+    unmeasured = int(df["status"].isin(["no_geometry", "location_unknown"]).sum())
     if km is not None:
-        click.echo(f"{a} 中距 {b} 不超过 {km:g} km 的要素：{int(df['within'].sum())} / {len(df)}")
+        rest = f"（另有 {unmeasured} 个无位置或位置未给出，未计算）" if unmeasured else ""
+        click.echo(f"{a} 中距 {b} 不超过 {km:g} km 的要素：{int(df['within'].sum())} / {len(df) - unmeasured}{rest}")
     else:
         click.echo(f"{a}（{len(df)} 个要素）到 {b} 的最近要素：")
     for r in df.itertuples():
