@@ -307,11 +307,22 @@ def write_layer(
     return st.path if st.kind == "gpkg" else st.label
 
 
+#: the files of a Shapefile besides the .shp, in the order they are hashed
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+
+
 def sha256_of(path) -> str:
+    """SHA-256 of a file; of a Shapefile, of all its parts (.shp .shx .dbf .prj .cpg, those present),
+    so that a changed attribute table (.dbf) gives another digest."""
+    path = Path(path)
+    parts = [path]
+    if path.suffix.lower() == ".shp":
+        parts = [q for q in (path.with_suffix(ext) for ext in SHAPEFILE_PARTS) if q.exists()]
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
+    for part in parts:
+        with open(part, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
     return h.hexdigest()
 
 

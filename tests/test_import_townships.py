@@ -65,3 +65,15 @@ def test_a_name_without_its_kind_names_the_row_and_the_fix(store, tmp_path):
     with pytest.raises(SchemaError, match=r"第 1 行「柳园」.*--field kind="):
         catalog.import_layer("townships", bureau_file(store, tmp_path, rename="柳园"), store=store,
                              field_map={"id": "XZQDM", "name_zh": "XZQMC"})
+
+
+def test_a_shapefile_digest_covers_its_attribute_table(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    a, b = tmp_path / "a" / "道路.shp", tmp_path / "b" / "道路.shp"
+    for path, name in ((a, "聊临路"), (b, "聊临公路")):  # same geometry, another name in the .dbf
+        path.parent.mkdir()
+        gpd.GeoDataFrame({"MC": [name]}, geometry=[Point(115.9, 36.4)], crs=4490).to_file(path, encoding="utf-8")
+    assert a.read_bytes() == b.read_bytes()  # the .shp alone is the same
+    assert catalog.sha256_of(a) != catalog.sha256_of(b)
