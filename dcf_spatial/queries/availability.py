@@ -5,6 +5,12 @@ railway, road and canal setbacks). Which parcel statuses count as taken, the sta
 and the setback distances are data (``plan_rules.json`` → ``availability``); the setbacks there are
 schematic assumptions the bureau should replace with its own.
 
+Parcels given as points (a bureau table with 经度/纬度) have no drawn footprint. A point with a
+declared area (``area_m2`` after the reader's aliases, e.g. 宗地面积(亩) → ``area_m2``; or ``area_mu``)
+is counted as the circle of exactly that area around the point (``io.points_to_discs``); a point
+without one is counted as taken at its point only — it takes no area — and the notes say how many
+there are, which ones, and in which candidate plots they lie. Nothing is silently ignored.
+
 Without parcels the answer uses generated sample parcels (``dcf_spatial.sample.generate_parcels``
 when present, else a small seeded generator here) and is labelled synthetic (合成数据) in every row.
 """
@@ -100,14 +106,99 @@ def synthetic_parcels(zones, *, n: int | None = None, seed: int | None = None):
 
 
 def taken_parcels(zones, parcels):
-    """The parcels counted as taken (occupied/supplied) that touch the zones, for maps."""
+    """The parcels counted as taken (occupied/supplied) that touch the zones, for maps.
+
+    A point parcel with a declared area is drawn as the circle that was subtracted; a point without
+    one stays a point.
+    """
     import shapely
 
     taken, _ = _taken_mask(parcels)
-    sel = parcels[taken]
+    footprints, _ = taken_footprints(parcels)
     zw = shapely.union_all(to_working(zones).geometry.values)
-    hit = shapely.intersects(to_working(sel).geometry.values, zw)
-    return sel[hit]
+    hit = taken & shapely.intersects(footprints, zw)
+    sel = to_working(parcels[hit])
+    sel = sel.set_geometry(np.asarray(footprints[hit], dtype=object), crs=sel.crs)
+    return to_storage(sel)
+
+
+def declared_area_m2(parcels) -> np.ndarray:
+    """The declared parcel area in m² per row (NaN where absent, not a number, or not positive).
+
+    Read from ``area_m2`` (what the readers' aliases give for 宗地面积 / 宗地面积(亩) / 宗地面积(公顷)),
+    else from ``area_mu``.
+    """
+    import pandas as pd
+
+    if "area_m2" in parcels.columns:
+        area = pd.to_numeric(parcels["area_m2"], errors="coerce").to_numpy(dtype=float)
+    elif "area_mu" in parcels.columns:
+        area = pd.to_numeric(parcels["area_mu"], errors="coerce").to_numpy(dtype=float) * settings.MU_M2
+    else:
+        area = np.full(len(parcels), np.nan)
+    return np.where(area > 0, area, np.nan)
+
+
+def taken_footprints(parcels) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Each parcel's footprint in the working CRS, for subtracting from a zone.
+
+    Polygons are their own footprint; a point with a declared area (:func:`declared_area_m2`)
+    becomes the circle of exactly that area around it (``io.points_to_discs``); a point without one
+    stays a point (it takes no area). Returns (geometries indexed like ``parcels``, masks
+    ``disc`` / ``unsized_point`` / ``no_geometry`` / ``polygon``).
+    """
+    import shapely
+
+    from ..io import points_to_discs
+
+    geoms = np.asarray(to_working(parcels).geometry.values, dtype=object)
+    kind = shapely.get_type_id(geoms)
+    point = np.isin(kind, (0, 4))  # Point, MultiPoint
+    no_geom = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    point &= ~no_geom
+    geoms, radius = points_to_discs(geoms, declared_area_m2(parcels))
+    disc = ~np.isnan(radius)
+    return geoms, {"disc": disc, "unsized_point": point & ~disc, "no_geometry": no_geom,
+                   "polygon": np.isin(kind, (3, 6)) & ~no_geom}
+
+
+def _ids(parcels, mask, limit: int = 10) -> str:
+    """Up to ``limit`` parcel ids (or 1-based row numbers) of the rows in ``mask``, for a note."""
+    rows = np.flatnonzero(mask)
+    if "parcel_id" in parcels.columns:
+        names = [str(v) for v in parcels["parcel_id"].to_numpy()[rows[:limit]]]
+    else:
+        names = [f"第 {r + 1} 行" for r in rows[:limit]]
+    return "、".join(names) + (f" 等 {len(rows)} 宗" if len(rows) > limit else "")
+
+
+def _footprint_notes(parcels, taken, kinds, in_zones, unsized_plots) -> list[str]:
+    """Chinese notes on taken parcels that were not drawn as polygons (points, missing geometry)."""
+    notes = []
+    disc = taken & kinds["disc"]
+    if disc.any():
+        n_in = int((disc & in_zones).sum())
+        notes.append(f"{int(disc.sum()):,} 宗已占用或已供地宗地为点位（无宗地图形）：按申报的宗地面积，以点位为圆心"
+                     "取等面积圆扣除" + (f"（其中 {n_in:,} 宗与所查分区相交）" if n_in else "（均不与所查分区相交，未扣除分区内土地）")
+                     + "；圆的位置和形状为近似，实际宗地边界以宗地图为准")
+    unsized = taken & kinds["unsized_point"]
+    if unsized.any():
+        inside = unsized & in_zones
+        text = (f"{int(unsized.sum()):,} 宗已占用或已供地宗地为点位且没有宗地面积（面积不明）：只在点位处计为已占用，"
+                "未扣除任何面积，其周边的可用地可能偏大；请在表中补充宗地面积（平方米/亩/公顷）或提供宗地图形")
+        if inside.any():
+            text += f"。位于所查分区内的 {int(inside.sum()):,} 宗：{_ids(parcels, inside)}"
+            if unsized_plots:
+                shown = "、".join(str(r) for r in unsized_plots[:20])
+                more = f" 等 {len(unsized_plots)} 块" if len(unsized_plots) > 20 else ""
+                text += f"；其点位落在第 {shown} 号候选地块内{more}，这些地块实际可用面积可能更小"
+        else:
+            text += "。其中没有位于所查分区内的"
+        notes.append(text)
+    lost = taken & kinds["no_geometry"]
+    if lost.any():
+        notes.append(f"{int(lost.sum()):,} 宗已占用或已供地宗地没有坐标或图形，无法定位，未扣除：{_ids(parcels, lost)}")
+    return notes
 
 
 def _taken_mask(parcels) -> tuple[np.ndarray, str]:
@@ -201,8 +292,9 @@ def available_land(zone_id: str | None = None, *, parcels=None, min_mu: float | 
     check_same_crs(zones, parcels, names=("zones", "parcels"))
     taken, taken_note = _taken_mask(parcels)
     zw = to_working(zones)
-    pw = to_working(parcels)
-    pg = np.asarray(pw.geometry.values, dtype=object)[taken]
+    footprints, kinds = taken_footprints(parcels)
+    # only areas are subtracted: a point without a declared area is taken at its point alone
+    pg = footprints[taken & (kinds["polygon"] | kinds["disc"])]
     tree = shapely.STRtree(pg)
     rows, geoms, used_constraints = [], [], []
     for zid, zname, zg in zip(zones["id"], zones["name_zh"], zw.geometry.values):
@@ -232,8 +324,15 @@ def available_land(zone_id: str | None = None, *, parcels=None, min_mu: float | 
                            geometry=geoms, crs=settings.working_crs)
     out = out.sort_values("area_mu", ascending=False, kind="stable").reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1))
+    zone_union = shapely.union_all(zw.geometry.values)
+    in_zones = ~kinds["no_geometry"] & shapely.intersects(footprints, zone_union)
+    unsized_plots = []
+    if (taken & kinds["unsized_point"] & in_zones).any() and len(out):
+        pts = footprints[taken & kinds["unsized_point"] & in_zones]
+        plot_hits = shapely.STRtree(out.geometry.values).query(pts, predicate="intersects")[1]
+        unsized_plots = sorted({int(r) for r in out["rank"].to_numpy()[np.unique(plot_hits)]})
     out = to_storage(out)
-    notes = [taken_note, f"最小地块 {min_mu:g} 亩",
+    notes = [taken_note, *_footprint_notes(parcels, taken, kinds, in_zones, unsized_plots), f"最小地块 {min_mu:g} 亩",
              (f"可用地按 {grid_m:g} 米方格（示意路网）切分为候选地块" if grid_m else "可用地按连通范围列出"),
              "约束：" + ("、".join(used_constraints) if used_constraints
                           else "无（约束图层中没有穿过该分区的线）")]
