@@ -430,3 +430,14 @@ def test_legend_never_covers_the_layer_list_in_a_small_window(maps_dir):
     (list_top, list_bottom), (legend_top, legend_bottom) = rep.evaluated["boxes"]
     assert list_bottom <= legend_top, rep.evaluated["boxes"]
     assert legend_bottom <= 720
+
+
+@needs_poppler()
+def test_pdf_date_is_the_map_date_so_a_rerun_gives_the_same_file(maps_dir):
+    import datetime as dt
+
+    _, result = maps_dir
+    info = subprocess.run(["pdfinfo", "-isodates", str(result["fig1"]["pdf"])], capture_output=True, text=True,
+                          check=True).stdout
+    created = next(line.split(None, 1)[1].strip() for line in info.splitlines() if line.startswith("CreationDate"))
+    assert created.startswith(dt.date.today().isoformat() + "T00:00:00")  # the 制图日期, not the second of writing

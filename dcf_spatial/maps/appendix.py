@@ -641,7 +641,10 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
     for fmt, p in paths.items():
         meta = {"Title": title, "Subject": "东昌府区产业规划（2021—2030）附图（示意）", "Creator": "dcf_spatial"}
         if fmt == "pdf":
-            fig.savefig(p, format="pdf", metadata=meta)
+            # the PDF's date is the map's own date (制图日期), not the second it was written: the same
+            # map made twice on a day is the same file
+            made = _dt.datetime.combine(_dt.date.today(), _dt.time(), tzinfo=_dt.timezone.utc)
+            fig.savefig(p, format="pdf", metadata={**meta, "CreationDate": made})
         elif fmt == "png":
             fig.savefig(p, format="png", dpi=int(pr.get("png_dpi", 200)), metadata={"Title": title})
         logger.info("Wrote %s", p)
