@@ -69,20 +69,23 @@ def _excel_frame(df: pd.DataFrame, columns_zh: dict) -> pd.DataFrame:
             out[c] = s.round(4 if ("share" in src or "fraction" in src) else 2)
         elif pd.api.types.is_datetime64_any_dtype(s):
             out[c] = s.dt.strftime("%Y-%m-%d").fillna("") if len(s) else s
-        elif isinstance(s.dtype, (pd.StringDtype, pd.BooleanDtype)) or s.dtype == object:
+        elif pd.api.types.is_bool_dtype(s) or isinstance(s.dtype, pd.BooleanDtype):
+            out[c] = s.map({True: "是", False: "否"}).astype(object).where(s.notna(), None)  # people read 是/否
+        elif isinstance(s.dtype, pd.StringDtype) or s.dtype == object:
             out[c] = s.astype(object).where(s.notna(), None)
     return out
 
 
-def _with_total(frame: pd.DataFrame, label: str = "合计") -> pd.DataFrame:
-    """``frame`` (a summary sheet: a name column, then counts and sums) with a 合计 row at the bottom."""
-    total = {c: (frame[c].sum() if pd.api.types.is_numeric_dtype(frame[c]) else None) for c in frame.columns}
-    total[frame.columns[0]] = label
-    out = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
-    for c in frame.columns[1:]:
-        if pd.api.types.is_float_dtype(out[c]):
-            out[c] = out[c].round(2)
-    return out
+def _with_total(frame: pd.DataFrame, label_col: str | None = None, label: str = "合计") -> pd.DataFrame:
+    """``frame`` (a summary: a name column, then counts and sums) with a 合计 row at the bottom.
+
+    Call it before rounding (``_excel_frame`` rounds): the total is the sum of the exact values, so
+    that every sheet's 合计 agrees with the others to the cent."""
+    label_col = label_col or frame.columns[0]
+    total = {c: (frame[c].sum() if pd.api.types.is_numeric_dtype(frame[c]) and c != label_col else None)
+             for c in frame.columns}
+    total[label_col] = label
+    return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
 
 
 class _Workbook:
@@ -248,7 +251,8 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
                      "汇总_按状态", header_note=data_note)
         for key, sheet in (("township_zh", "汇总_按镇街"), ("cluster_zh", "汇总_按集聚区"), ("park_zh", "汇总_按园区")):
             if key in summaries:
-                _write_sheet(writer, _with_total(_excel_frame(summaries[key], {key: SUMMARY_KEYS_ZH[key], **SUMMARY_COLUMNS_ZH})),
+                _write_sheet(writer, _excel_frame(_with_total(summaries[key], key),
+                                                  {key: SUMMARY_KEYS_ZH[key], **SUMMARY_COLUMNS_ZH}),
                              sheet, header_note=data_note)
         list_cols = {c: IDLE_COLUMNS_ZH[c] for c in EXCEL_LIST_COLUMNS}
         _write_sheet(writer, _excel_frame(listed, list_cols), "宗地清单", header_note=list_note + data_note)
@@ -377,14 +381,16 @@ def write_efficiency_excel(classed: pd.DataFrame, path, *, notes: list[str], low
             t = df.pivot_table(index=k, columns="eff_class", values="row", aggfunc="size", fill_value=0)
             t = t.reindex(columns=list(CLASS_ORDER), fill_value=0)
             t["合计"] = t.sum(axis=1)
-            t["用地面积（亩）"] = df.groupby(k)["land_area_mu"].sum().round(2)
-            t["税收（万元）"] = df.groupby(k)["tax_wan"].sum().round(2)
+            t["用地面积（亩）"] = df.groupby(k)["land_area_mu"].sum()
+            t["税收（万元）"] = df.groupby(k)["tax_wan"].sum()
             t = t.rename(columns={c: f"{c}类" for c in CLASS_ORDER}).reset_index().rename(columns={k: label or "范围"})
-            _write_sheet(writer, _with_total(t) if key else t, sheet, header_note=data_note)
+            t = _with_total(t) if key else t
+            t[["用地面积（亩）", "税收（万元）"]] = t[["用地面积（亩）", "税收（万元）"]].round(2)
+            _write_sheet(writer, t, sheet, header_note=data_note)
         _write_sheet(writer, _excel_frame(classed, EFFICIENCY_COLUMNS_ZH), "企业清单", header_note=data_note)
         for name, table in low_tables.items():
             by = table.columns[0]
-            _write_sheet(writer, _with_total(_excel_frame(table, {by: SUMMARY_KEYS_ZH.get(by, by), **LOW_COLUMNS_ZH})),
+            _write_sheet(writer, _excel_frame(_with_total(table, by), {by: SUMMARY_KEYS_ZH.get(by, by), **LOW_COLUMNS_ZH}),
                          f"低效用地_{name}", header_note=data_note)
         _write_sheet(writer, _excel_frame(problems, EFFICIENCY_COLUMNS_ZH), "问题记录",
                      header_note="有数据问题的企业记录（均保留在企业清单与汇总中，未删除、未合并）。" + data_note)
