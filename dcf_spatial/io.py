@@ -1017,6 +1017,32 @@ _WKT_RE = re.compile(r"^\s*(SRID=\d+;\s*)?(POINT|MULTIPOINT|LINESTRING|MULTILINE
                      re.IGNORECASE)
 
 
+#: a --site value made only of numbers (and separators, degree signs): meant as coordinates
+_COORDINATE_LIKE_RE = re.compile(r"^[\s(（]*[+-]?\d+(?:\.\d*)?(?:[\s,，;；/、°度]+[+-]?\d+(?:\.\d*)?)*[\s°度)）]*$")
+
+
+def _not_a_lonlat_message(text: str) -> str:
+    """Why a --site value of numbers is not a usable ``经度,纬度`` and how to write it."""
+    nums = [float(v) for v in re.findall(r"[+-]?\d+(?:\.\d*)?", text)]
+    example = "--site 115.98,36.45"
+    if len(nums) == 1:
+        v = nums[0]
+        if 73 <= v <= 136:  # China's longitudes: the latitude is missing
+            what, example = f"只有一个数，{v:g} 像经度，缺少纬度", f"--site {v:g},36.45"
+        elif 18 <= v <= 54:  # China's latitudes: the longitude is missing
+            what, example = f"只有一个数，{v:g} 像纬度，缺少经度", f"--site 115.98,{v:g}"
+        else:
+            what = "只有一个数"
+    elif len(nums) == 2:
+        what = "两个数之间请用逗号分隔"
+        example = f"--site {nums[0]:g},{nums[1]:g}"
+    else:
+        what = f"有 {len(nums)} 个数，点位只要经度、纬度两个"
+    return (f"--site {text!r} 看起来是坐标，但不是 “经度,纬度” 形式：{what}。"
+            f"请写成 经度,纬度（先经度后纬度，英文或中文逗号分隔），例：{example}；"
+            "面状地块请给文件或 WKT，如 --site \"POLYGON((115.9 36.4, 115.91 36.4, 115.91 36.41, 115.9 36.4))\"。")
+
+
 def points_to_discs(geoms: np.ndarray, area_m2: np.ndarray, *, quad_segs: int = 32) -> tuple[np.ndarray, np.ndarray]:
     """Points (metric CRS) with a planned area become circles of exactly that area.
 
@@ -1099,6 +1125,8 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
         where = "--site WKT"
     else:
         p = Path(text).expanduser()
+        if not p.exists() and _COORDINATE_LIKE_RE.match(text):
+            raise InputError(_not_a_lonlat_message(text))
         if not p.exists() and (not p.suffix or re.search(r"[,，]", text)):
             raise InputError(
                 f"--site {text!r}：既不是存在的文件，也不是 “经度,纬度” 或 WKT。"

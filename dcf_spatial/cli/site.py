@@ -153,10 +153,13 @@ def _outputs(results, sites, report_path, map_path, overwrite, *, title, inputs=
 
         focus = report.sites_frame(sites, results)
         prov = next((r["provenance"]["note_zh"] for r in results if r.get("status", "ok") == "ok"), "")
-        focus["label"] = [f"第{i + 1}行 {v}" for i, v in enumerate(focus["verdict_zh"])] if len(focus) > 1 else focus[
-            "verdict_zh"]
+        # a batch row is labelled as the planner finds it in the spreadsheet (表格第 9 行), not by position
+        batch = any("row_label" in r for r in results)
+        focus["label"] = ([f"{r} {v}" for r, v in zip(focus["row_label"], focus["verdict_zh"])]
+                          if batch else focus["verdict_zh"])
         answer_map(focus, map_path, title=title, label_field="label", status_field="verdict_zh",
-                   popup_fields={"verdict_zh": "结论", "industry_zh": "行业", "townships": "所在镇（街道）",
+                   popup_fields={**({"row_label": "原文件位置"} if batch else {}),
+                                 "verdict_zh": "结论", "industry_zh": "行业", "townships": "所在镇（街道）",
                                  "zones": "涉及分区", "nearest_designated": "对口分区（最近）", "reasons": "判定理由",
                                  "error": "问题"},
                    context=SITE_MAP_CONTEXT, provenance_note=prov, basemap=basemap, overwrite=overwrite,
@@ -193,6 +196,9 @@ def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, d
         raise input_error(exc, "--batch") from None
     results = sc.check_sites(sites, industries, figures=figures, errors=errors, flags=flags)
     table = sc.results_table(results)
+    failed = [r for r in results if r.get("status") != "ok"]
+    if failed and len(failed) == len(results):  # one line before anything else: why nothing was checked
+        echo_note(f"全部 {len(results)} 条记录都无法核查，例如{failed[0]['row_label']}：{failed[0]['error']}")
     if output is not None:
         _write_table(table, sites, results, output)
         echo_note(f"结果已写出：{output}（{len(table)} 行，与输入行数相同）")
@@ -209,7 +215,7 @@ def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, d
         click.echo(f"  {k}：{v} 条")
     shown = table.head(TEXT_ROWS)
     for r in shown.itertuples():
-        click.echo(f"  第 {r.row} 条记录：{r.verdict_zh}" + (f" — {r.error}" if r.error else ""))
+        click.echo(f"  {r.row_label}：{r.verdict_zh}" + (f" — {r.error}" if r.error else ""))
     if len(table) > len(shown):
         click.echo(f"  …… 其余 {len(table) - len(shown)} 条见 -o 输出文件或 --json")
     prov = next((r["provenance"]["note_zh"] for r in results if r.get("status") == "ok"), "")

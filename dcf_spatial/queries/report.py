@@ -119,7 +119,7 @@ def site_report_html(results: list[dict], *, title: str, inputs: dict | None = N
         c = Counter(r.get("verdict_zh", "无法核查") for r in results)
         out.append("<h2>汇总</h2>" + _table(["结论", "个数"], sorted(c.items())))
     for k, r in enumerate(results):
-        heading = "核查结果" if len(results) == 1 else f"第 {r.get('row', k) + 1} 行"
+        heading = "核查结果" if len(results) == 1 else (r.get("row_label") or f"第 {r.get('row', k) + 1} 条记录")
         out.append(_site_section(r, heading))
     out.append("</body></html>")
     return _with_font("".join(out))

@@ -435,7 +435,7 @@ def _site_area_m2(figures: dict, geom_area: float) -> float | None:
 
 
 def check_sites(sites, industries, *, figures=None, context: PlanContext | None = None, store=None,
-                flags=None, errors=None) -> list[dict]:
+                flags=None, errors=None, row_numbers=None, row_kind: str | None = None) -> list[dict]:
     """Check many sites; one result per input row, in order, none lost.
 
     Parameters
@@ -448,12 +448,18 @@ def check_sites(sites, industries, *, figures=None, context: PlanContext | None 
         Optional per-row dicts (project figures; ``capacity_replacement``/``catalogue_class``).
     errors
         Optional per-row error text already found by the reader (that row is reported, not checked).
+    row_numbers, row_kind
+        Where each row sits in the user's file, so that every message names it as the user sees
+        it: ``row_kind`` ``"table"`` (spreadsheet row numbers, header on row 1: 表格第 9 行),
+        ``"feature"`` (第 3 条要素) or ``"record"`` (第 3 条记录). Default: ``sites.attrs``
+        (:func:`read_batch` sets them), else the input position.
 
     Returns
     -------
     list of dict
-        Each has ``row`` (0-based input position), ``status`` (``ok``/``error``), ``error`` (Chinese
-        reason for bad rows) and, for good rows, the :func:`check_site` result.
+        Each has ``row`` (0-based input position), ``source_row`` (the row's number in the user's
+        file), ``row_label`` (its Chinese name, e.g. ``"表格第 9 行"``), ``status`` (``ok``/``error``),
+        ``error`` (Chinese reason for bad rows) and, for good rows, the :func:`check_site` result.
     """
     import shapely
 
@@ -466,18 +472,31 @@ def check_sites(sites, industries, *, figures=None, context: PlanContext | None 
     if not (len(industries) == len(figures) == len(flags) == len(errors) == n):
         raise InputError(f"check_sites：{n} 个选址，但行业 {len(industries)} 个、项目指标 {len(figures)} 行、"
                          f"标记 {len(flags)} 行、错误 {len(errors)} 行；各列表须与选址一一对应。")
+    attrs = getattr(sites, "attrs", {}) or {}
+    if row_numbers is None:
+        row_numbers, row_kind = attrs.get("row_numbers"), row_kind or attrs.get("row_kind")
+    if row_numbers is not None and len(row_numbers) != n:
+        logger.warning("check_sites: %d row numbers for %d sites; rows are named by their position", len(row_numbers), n)
+        row_numbers, row_kind = None, None
+    if row_numbers is None:  # no file behind the rows: their position is their number
+        row_numbers = list(range(1, n + 1))
+    labels = [row_label(r, row_kind or "record") for r in row_numbers]
     ctx = context or load_context(store)
     geoms_w = to_working(sites).geometry.values if n else []
     out: list[dict | None] = [None] * n
     good, matches = [], []
     cache: dict[str, IndustryMatch] = {}
+
+    def where(i: int) -> dict:
+        return {"row": i, "source_row": int(row_numbers[i]), "row_label": labels[i]}
+
     for i in range(n):
         if errors[i]:
-            out[i] = {"row": i, "status": "error", "error": errors[i]}
+            out[i] = {**where(i), "status": "error", "error": errors[i]}
             continue
         g = geoms_w[i]
         if g is None or shapely.is_empty(g):
-            out[i] = {"row": i, "status": "error", "error": "该行没有有效的位置（坐标或几何为空）。"}
+            out[i] = {**where(i), "status": "error", "error": "该行没有有效的位置（坐标或几何为空）。"}
             continue
         ind = industries[i]
         if isinstance(ind, IndustryMatch):
@@ -486,7 +505,7 @@ def check_sites(sites, industries, *, figures=None, context: PlanContext | None 
             key = "" if ind is None or ind != ind else str(ind).strip()
             mt = cache.get(key) or cache.setdefault(key, resolve(key))
         if not mt.resolved:
-            out[i] = {"row": i, "status": "error", "error": industry_error_message(mt, where="行业列"),
+            out[i] = {**where(i), "status": "error", "error": industry_error_message(mt, where="行业列"),
                       "industry": mt.to_dict()}
             continue
         good.append(i)
@@ -495,14 +514,24 @@ def check_sites(sites, industries, *, figures=None, context: PlanContext | None 
         res = _evaluate(ctx, np.asarray([geoms_w[i] for i in good], dtype=object), matches,
                         [figures[i] or {} for i in good], [flags[i] or {} for i in good])
         for i, r in zip(good, res):
-            out[i] = {"row": i, "status": "ok", "error": "", **r}
+            out[i] = {**where(i), "status": "ok", "error": "", **r}
     logger.info("Checked %d sites (%d with errors)", n, n - len(good))
     return out
 
 
+#: how a row of each kind of batch input is named to the user (the readers' own wording:
+#: dcf_spatial.io labels spreadsheet rows 表格第 N 行, header on row 1, and GIS features 第 N 条要素)
+ROW_LABELS_ZH = {"table": "表格第 {n} 行", "feature": "第 {n} 条要素", "record": "第 {n} 条记录"}
+
+
+def row_label(number: int, kind: str = "record") -> str:
+    """The Chinese name of a batch row as the user finds it in their file (``"表格第 9 行"``)."""
+    return ROW_LABELS_ZH.get(kind, ROW_LABELS_ZH["record"]).format(n=int(number))
+
+
 #: results_table column -> the Chinese header of the CSV/XLSX a planner opens
 RESULT_COLUMNS_ZH = {
-    "row": "记录序号", "status": "核查状态", "error": "无法核查的原因", "verdict": "结论代码", "verdict_zh": "结论",
+    "row": "记录序号", "source_row": "表格行号", "status": "核查状态", "error": "无法核查的原因", "verdict": "结论代码", "verdict_zh": "结论",
     "industry_codes": "行业代码（GB/T 4754-2017）", "industry_zh": "行业", "area_mu": "面积（亩）",
     "townships": "所在镇（街道）及占比", "zones": "涉及分区及占比", "nearest_designated": "对口分区（最近）",
     "reasons": "判定理由", "indicators": "用地控制指标", "provenance_note": "数据说明",
@@ -515,8 +544,12 @@ def results_table_zh(results: list[dict], names=None):
     ``names`` (the input's project names, one per row) is put beside the record number."""
     table = results_table(results)
     table["status"] = table["status"].map(STATUS_ZH).fillna(table["status"])
+    # 表格行号 (the spreadsheet's own row number) only when the input was a spreadsheet; for a GIS
+    # file or a database table the record number is already how the user finds the row
+    from_table = bool(len(table)) and table["row_label"].str.startswith("表格").all()
+    table = table.drop(columns=["row_label"] + ([] if from_table else ["source_row"]))
     if names is not None and len(names) == len(table):
-        table.insert(1, "name", list(names))
+        table.insert(2 if from_table else 1, "name", list(names))
     return table.rename(columns={**RESULT_COLUMNS_ZH, "name": "项目名称"})
 
 
@@ -525,9 +558,11 @@ def results_table(results: list[dict]):
     import pandas as pd
 
     rows = []
-    for r in results:
-        row = {"row": r["row"] + 1 if "row" in r else None, "status": r.get("status", "ok"),
-               "error": r.get("error", "")}
+    for k, r in enumerate(results):
+        pos = r.get("row", k)
+        source = r.get("source_row", pos + 1)
+        row = {"row": pos + 1, "source_row": source, "row_label": r.get("row_label") or row_label(source),
+               "status": r.get("status", "ok"), "error": r.get("error", "")}
         if r.get("status", "ok") == "ok":
             row.update({
                 "verdict": r["verdict"], "verdict_zh": r["verdict_zh"],
@@ -642,14 +677,28 @@ def read_batch(path, *, crs=None, default_industry: str | None = None, layer=Non
     Returns
     -------
     (sites, industries, figures, errors, notes, flags)
+        ``sites.attrs["row_numbers"]`` and ``sites.attrs["row_kind"]`` say where each row sits in the
+        file (spreadsheet row, header on row 1, for CSV/XLSX; feature number otherwise), for
+        :func:`check_sites` and every message about a row.
+
+    Raises
+    ------
+    InputError
+        The file has no industry column the ``sites`` aliases recognise (or it is empty in every
+        row) and no ``default_industry`` was given: every row would be unchecked. The message lists
+        the file's columns, the recognised headers, a column whose values look like industries,
+        and the fix (``--field industry=列名`` or ``--industry 词``).
     """
     from .. import io as dcf_io
 
     gdf = dcf_io.read_vector(path, crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy, field_map=field_map,
                              aliases=("sites",))
     n = len(gdf)
+    row_numbers, row_kind = _source_rows(gdf, path, layer=layer, encoding=encoding, field_map=field_map)
+    extra_notes = _industry_column_notes(gdf, path, default_industry)
     if "area_mu" in gdf.columns and n:
         gdf = _points_with_area_as_discs(gdf)
+    gdf.attrs.update({"row_numbers": row_numbers, "row_kind": row_kind})
     issue_col = getattr(dcf_io, "ISSUE_COLUMN", "read_issue")
 
     def column(name):
@@ -682,4 +731,120 @@ def read_batch(path, *, crs=None, default_industry: str | None = None, layer=Non
             flag["catalogue_class"] = cls if cls in ("鼓励类", "允许类", "限制类", "淘汰类") else None
         flags.append(flag)
     logger.info("Read %d batch rows from %s", n, path)
-    return gdf, industries, figures, errors, list(gdf.attrs.get("read_notes", [])), flags
+    return gdf, industries, figures, errors, list(gdf.attrs.get("read_notes", [])) + extra_notes, flags
+
+
+def _source_rows(gdf, path, *, layer=None, encoding=None, field_map=None) -> tuple[list[int], str]:
+    """Where each row of a batch sits in the user's file: (numbers, kind) with kind ``"table"``
+    (spreadsheet row numbers, as the reader's notes count them), ``"feature"`` or ``"record"``."""
+    from .. import io as dcf_io
+
+    n = len(gdf)
+    known = gdf.attrs.get("row_numbers")
+    if known is not None and len(known) == n:
+        return [int(v) for v in known], "table"
+    text = str(path)
+    if text.startswith("pg:"):
+        return list(range(1, n + 1)), "record"
+    p = Path(text).expanduser()
+    kind = dcf_io._FORMAT_KIND.get(p.suffix.lower())
+    if kind not in dcf_io._TABULAR:
+        return list(range(1, n + 1)), "feature"
+    # read_vector does not (yet) hand the spreadsheet row numbers back with the frame: read the
+    # table again the way it does (same sheet choice, same skipped title and blank rows) for them
+    df, lines = dcf_io._read_tabular(p, kind, layer, encoding, [])
+    if kind == "xlsx" and layer is None and not field_map:
+        lines = dcf_io._sheet_with_coordinates(p, df, lines, encoding, [])[1]
+    if len(lines) != n:
+        logger.warning("%s: %d spreadsheet row numbers for %d rows read; rows are named by position", path,
+                       len(lines), n)
+        return list(range(1, n + 1)), "record"
+    return [int(v) for v in lines], "table"
+
+
+
+#: canonical columns of the ``sites`` alias group that name the industry of a batch row
+INDUSTRY_FIELDS = ("industry", "industry_code")
+
+
+def _industry_column_notes(gdf, path, default_industry) -> list[str]:
+    """Is there an industry to check each row against? Raise when no row can have one (no column
+    recognised, or the column empty throughout, and no ``default_industry``): a results file of
+    100 % 无法核查 tells the planner nothing. With a default, say how it was used."""
+    from .. import io as dcf_io
+
+    n = len(gdf)
+    present = [f for f in INDUSTRY_FIELDS if f in gdf.columns]
+    filled = np.zeros(n, dtype=bool)
+    for f in present:
+        filled |= gdf[f].astype("string").str.strip().fillna("").ne("").to_numpy(dtype=bool)
+    if default_industry is not None and str(default_industry).strip():
+        if not present:
+            return [f"文件中没有可识别的行业列，全部 {n} 行按 --industry {default_industry} 核查"]
+        if (~filled).any():
+            return [f"{int((~filled).sum())} 行行业为空，按 --industry {default_industry} 核查"]
+        return []
+    if filled.any() or n == 0:
+        return []
+    group = dcf_io.alias_table()["groups"]["sites"]
+    heads = {f: [e if isinstance(e, str) else e["name"] for e in group[f]] for f in INDUSTRY_FIELDS}
+    originals = _original_columns(gdf)
+    guess = _industry_like_column(gdf, originals)
+    col = guess or "列名"
+    known = (f"可识别的行业列名：{'、'.join(heads['industry'])}（行业词），"
+             f"{'、'.join(heads['industry_code'])}（GB/T 4754 代码）。")
+    if present:
+        used = "、".join(present)
+        what = f"行业列（{used}）每一行都是空的，没有一行能核查。"
+    else:
+        what = "表头中没有可识别的行业列，没有一行能核查。"
+    if guess:
+        hint = (f"列“{guess}”的内容像行业（如 {'、'.join(_sample_values(gdf[guess], 3))}）。"
+                f"请用 --field industry={guess} 指定行业列")
+    else:
+        hint = "请用 --field industry=列名 指定行业列（行业代码列用 --field industry_code=列名）"
+    raise InputError(
+        f"{path}：{what}表中的列：{'、'.join(map(str, originals)) or '（无）'}。{known}{hint}，"
+        f"或用 --industry 词或代码（如 --industry 轴承）给全部行统一行业；"
+        f"Python：field_map={{'industry': '{col}'}} 或 default_industry=。"
+    )
+
+
+def _original_columns(gdf) -> list:
+    """The file's own columns: without the geometry, the reader's issue column and the canonical
+    columns the aliases added beside the originals."""
+    from .. import io as dcf_io
+
+    added = set(dcf_io.alias_table()["groups"]["sites"]) | {gdf.geometry.name, dcf_io.ISSUE_COLUMN}
+    return [c for c in gdf.columns if c not in added and not str(c).endswith("__original")]
+
+
+def _sample_values(series, k: int) -> list[str]:
+    vals = series.dropna().astype(str).str.strip()
+    return list(dict.fromkeys(v for v in vals if v))[:k]
+
+
+def _industry_like_column(gdf, columns) -> str | None:
+    """The text column whose values most often resolve to an industry (≥ 60 % of up to 30 distinct
+    values), to name in the message; ``None`` when no column looks like one."""
+    import pandas as pd
+
+    from .. import io as dcf_io
+
+    spec = dcf_io.alias_table()
+    known = {dcf_io._norm(e if isinstance(e, str) else e["name"])
+             for entries in spec["groups"]["sites"].values() for e in entries}
+    for kind in spec["coordinates"].values():
+        names = kind if isinstance(kind, list) else kind["x"] + kind["y"]
+        known |= {dcf_io._norm(x) for x in names}
+    best, best_share = None, 0.0
+    for c in columns:
+        if dcf_io._norm(c) in known or pd.api.types.is_numeric_dtype(gdf[c]):
+            continue
+        vals = _sample_values(gdf[c], 30)
+        if not vals:
+            continue
+        share = sum(resolve(v).status in ("resolved", "ambiguous") for v in vals) / len(vals)
+        if share >= 0.6 and share > best_share:
+            best, best_share = c, share
+    return best
