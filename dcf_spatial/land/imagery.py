@@ -7,6 +7,13 @@ cells are counted per parcel with ``numpy.bincount`` — one pass however many p
 Parcels too small to own a cell centre are burnt again with ``all_touched=True``. Where parcels
 overlap, the later parcel takes the shared cells. Nodata cells count neither as built nor as
 observed.
+
+A parcel given as a point (a bureau table with 经度/纬度, no drawn parcel) would otherwise be measured
+on the single cell under the point — 0 % or 100 %, nothing a contradiction could honestly rest on.
+Instead, a point with a declared area (``area_m2``) is measured over the circle of exactly that area
+centred on the point (``io.points_to_discs``, in the working CRS): an estimate, since the parcel's
+real outline is unknown, and every such row says so in its flag. A point without a declared area
+gets no fraction (NaN) and no contradiction, with a flag saying why.
 """
 
 from __future__ import annotations
@@ -31,6 +38,48 @@ def _label_grid(geoms, ids, shape, transform, *, all_touched: bool) -> np.ndarra
                               all_touched=all_touched)
 
 
+#: ``footprint`` values of :func:`built_fraction`: what the fraction was measured over
+FOOTPRINT_POLYGON, FOOTPRINT_DISC, FOOTPRINT_POINT_NO_AREA, FOOTPRINT_NONE = "polygon", "disc", "point_no_area", "none"
+
+
+def measured_footprints(parcels, target_crs) -> tuple[np.ndarray, np.ndarray]:
+    """The geometry each parcel's built-up fraction is measured over, in ``target_crs``.
+
+    Drawn parcels (polygons, lines) are themselves. A point (or multipoint) with a positive
+    ``area_m2`` becomes the circle of exactly that area around it, built in the working CRS; a
+    point without one is left out (``None``). Returns (geometries, footprint kind per row: one of
+    the ``FOOTPRINT_*`` values).
+    """
+    import shapely
+
+    from ..crs import to_working
+    from ..io import points_to_discs
+
+    geoms = np.asarray(parcels.geometry.to_crs(target_crs).values, dtype=object)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    point = np.isin(shapely.get_type_id(geoms), (0, 4)) & ~missing
+    kind = np.where(missing, FOOTPRINT_NONE, np.where(point, FOOTPRINT_POINT_NO_AREA, FOOTPRINT_POLYGON)).astype(object)
+    if point.any():
+        if "area_m2" in parcels.columns:
+            area = pd.to_numeric(parcels["area_m2"], errors="coerce").to_numpy(dtype=float)[point]
+        else:
+            area = np.full(int(point.sum()), np.nan)
+        sized = area > 0
+        # a MultiPoint has no single centre for a circle: points_to_discs leaves it, it stays unmeasured
+        pw = np.asarray(to_working(parcels[point]).geometry.values, dtype=object)
+        discs, radius = points_to_discs(pw, np.where(sized, area, np.nan))
+        grown = ~np.isnan(radius)
+        rows = np.flatnonzero(point)
+        kind[rows[grown]] = FOOTPRINT_DISC
+        import geopandas as gpd
+
+        from .. import settings
+
+        geoms[rows[grown]] = gpd.GeoSeries(discs[grown], crs=settings.working_crs).to_crs(target_crs).values
+        geoms[rows[~grown]] = None
+    return geoms, kind
+
+
 def built_fraction(parcels, raster, *, built_class: int | None = None) -> pd.DataFrame:
     """Share of each parcel's observed raster cells that are built-up.
 
@@ -46,8 +95,10 @@ def built_fraction(parcels, raster, *, built_class: int | None = None) -> pd.Dat
 
     Returns
     -------
-    DataFrame indexed like ``parcels``: ``built_fraction`` (0–1; NaN where no observed cell),
-    ``built_cells``, ``observed_cells``.
+    DataFrame indexed like ``parcels``: ``built_fraction`` (0–1; NaN where no observed cell, and
+    for a point without a declared area), ``built_cells``, ``observed_cells``, ``footprint`` (what
+    was measured: ``polygon``; ``disc`` — the circle of the declared ``area_m2`` around a point;
+    ``point_no_area``; ``none`` — no geometry).
     """
     import rasterio
     from rasterio.windows import Window, from_bounds
@@ -64,7 +115,7 @@ def built_fraction(parcels, raster, *, built_class: int | None = None) -> pd.Dat
         raise InputError(f"--imagery：{path} 不是 rasterio 能读取的栅格（{exc}）。请给出 GeoTIFF 文件。") from None
     n = len(parcels)
     out = pd.DataFrame({"built_fraction": np.full(n, np.nan), "built_cells": np.zeros(n, np.int64),
-                        "observed_cells": np.zeros(n, np.int64)}, index=parcels.index)
+                        "observed_cells": np.zeros(n, np.int64), "footprint": FOOTPRINT_NONE}, index=parcels.index)
     with src:
         if src.crs is None:
             raise InputError(f"--imagery：{path} 没有坐标系（CRS）。请先指定坐标系（例如 gdal_edit.py -a_srs EPSG:4548）再重试。")
@@ -73,7 +124,8 @@ def built_fraction(parcels, raster, *, built_class: int | None = None) -> pd.Dat
         if src.transform.is_identity and not src.gcps[0] and not src.rpcs:  # rasterio would fail in English
             raise InputError(f"--imagery：{path} 没有地理参考（geotransform），无法与宗地对齐。"
                              "请先为影像设置地理参考（例如 gdal_edit.py -a_ullr 左 上 右 下）再重试。")
-        geoms = parcels.geometry.to_crs(src.crs).values
+        geoms, kind = measured_footprints(parcels, src.crs)
+        out["footprint"] = kind
         import shapely
 
         valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
@@ -121,8 +173,8 @@ def built_fraction(parcels, raster, *, built_class: int | None = None) -> pd.Dat
     out["built_cells"] = blt
     with np.errstate(divide="ignore", invalid="ignore"):
         out["built_fraction"] = np.where(obs > 0, blt / np.maximum(obs, 1), np.nan)
-    logger.info("Measured built-up fraction of %d parcels on %s (%d without observed cells)",
-                n, path.name, int((obs == 0).sum()))
+    logger.info("Measured built-up fraction of %d parcels on %s (%d over equal-area circles around points, "
+                "%d without observed cells)", n, path.name, int((kind == FOOTPRINT_DISC).sum()), int((obs == 0).sum()))
     return out
 
 
@@ -132,18 +184,53 @@ def evidence_flags(audited, fractions: pd.DataFrame, *, rules: dict) -> pd.Serie
     - recorded as started (实际动工日期 on or before the audit date) but no built-up cell;
     - recorded as not started but at least ``imagery.mostly_built_fraction`` built-up;
     - no observed cell: the imagery does not cover the parcel (or nodata there).
+
+    A point parcel measured over the circle of its declared area (``footprint == "disc"``) says so
+    in its flag — contradictions included, worded as an estimate to be checked against the parcel's
+    coordinates; a point without a declared area is never called a contradiction.
     """
     mostly = float(rules["imagery"]["mostly_built_fraction"])
     none_at = float(rules["imagery"]["no_built_fraction"])
     as_of = pd.Timestamp(audited["as_of"].iloc[0]) if len(audited) else pd.Timestamp.today()
     started = (audited["actual_start"].notna() & (audited["actual_start"] <= as_of)).to_numpy()
     frac = fractions["built_fraction"].to_numpy(dtype=float)
+    footprint = (fractions["footprint"].to_numpy(dtype=object) if "footprint" in fractions.columns
+                 else np.full(len(audited), FOOTPRINT_POLYGON, dtype=object))
+    disc = footprint == FOOTPRINT_DISC
     flag = np.full(len(audited), "", dtype=object)
     pct = np.char.mod("%.0f%%", np.nan_to_num(frac) * 100).astype(object)
     uncovered = np.isnan(frac)
     flag[uncovered] = "影像未覆盖该宗地（或为无数据区），无法核对"
+    flag[footprint == FOOTPRINT_NONE] = "宗地没有图形或坐标，无法按影像核对"
+    flag[footprint == FOOTPRINT_POINT_NO_AREA] = ("点位宗地（无宗地图形）且没有宗地面积：无法确定影像核查范围，建成比例留空、"
+                                                  "不判断矛盾；请补充宗地面积或宗地图形")
+    flag[disc & ~uncovered] = "建成比例为估算：点位宗地无宗地图形，按以点位为圆心、面积等于申报宗地面积的圆统计"
     m = started & ~uncovered & (frac <= none_at)
-    flag[m] = "矛盾：记录已动工，但影像上无建成像元，请现场核实"
+    flag[m & ~disc] = "矛盾：记录已动工，但影像上无建成像元，请现场核实"
+    flag[m & disc] = "矛盾（点位估算）：记录已动工，但点位周围等面积圆内无建成像元，请核对坐标并现场核实"
     m = ~started & ~uncovered & (frac >= mostly)
-    flag[m] = ("矛盾：记录未动工，但影像显示已大部分建成（建成比例" + pct[m] + "），请核实实际动工日期")
+    flag[m & ~disc] = ("矛盾：记录未动工，但影像显示已大部分建成（建成比例" + pct[m & ~disc] + "），请核实实际动工日期")
+    flag[m & disc] = ("矛盾（点位估算）：记录未动工，但点位周围等面积圆内大部分已建成（建成比例" + pct[m & disc]
+                      + "），请核对坐标与实际动工日期")
     return pd.Series(flag, index=audited.index)
+
+
+def imagery_note(imagery, built_class, flags: pd.Series, footprint: pd.Series) -> str:
+    """The 说明 line on the imagery check: how each kind of parcel was measured and how many contradict."""
+    flags = pd.Series(flags).astype(str)
+    kinds = pd.Series(footprint).to_numpy(dtype=object)
+    n_disc, n_bare = int((kinds == FOOTPRINT_DISC).sum()), int((kinds == FOOTPRINT_POINT_NO_AREA).sum())
+    contra = flags.str.startswith("矛盾").to_numpy()
+    text = f"影像核查：{imagery}（{'建成类别值 ' + str(built_class) if built_class is not None else '0/1 建成掩膜'}）"
+    n_drawn = int((kinds == FOOTPRINT_POLYGON).sum())
+    if n_drawn:
+        text += f"，{n_drawn:,} 宗有宗地图形的宗地按像元中心统计宗地内的建成比例"
+    if n_disc:
+        text += (f"{'；' if n_drawn else '，'}{n_disc:,} 宗点位宗地（表中只有经纬度，无宗地图形）按以点位为圆心、面积等于申报宗地面积的圆统计，"
+                 "为估算（圆的位置和形状不是宗地实际边界）")
+    if n_bare:
+        text += f"{'；' if n_drawn or n_disc else '，'}{n_bare:,} 宗点位宗地没有宗地面积，无法确定核查范围，建成比例留空、不判断矛盾"
+    text += f"{'；' if n_drawn or n_disc or n_bare else '，'}{int(contra.sum()):,} 宗记录与影像矛盾"
+    if n_disc:
+        text += f"（其中 {int((contra & (kinds == FOOTPRINT_DISC)).sum()):,} 宗为点位估算，请先核对坐标）"
+    return text + "，见“影像核查提示”列。"

@@ -58,7 +58,7 @@ def run_idle_audit(parcels, out_dir, *, as_of, imagery=None, built_class=None, f
     (refusing to replace existing files unless ``overwrite``). Returns a dict with ``result``
     (the audited GeoDataFrame, one row per input parcel), ``files``, ``counts`` and ``timings``.
     """
-    from .imagery import built_fraction, evidence_flags
+    from .imagery import built_fraction, evidence_flags, imagery_note
     from .parcels import read_parcels, validate_parcels
     from .zones import join_zones
 
@@ -101,9 +101,7 @@ def run_idle_audit(parcels, out_dir, *, as_of, imagery=None, built_class=None, f
         frac = built_fraction(result, imagery, built_class=built_class)
         result["built_fraction"] = frac["built_fraction"].to_numpy()
         result["imagery_flag"] = evidence_flags(result, frac, rules=rules).to_numpy()
-        n_contra = int(result["imagery_flag"].str.startswith("矛盾").sum())
-        notes.append(f"影像核查：{imagery}（{'建成类别值 ' + str(built_class) if built_class is not None else '0/1 建成掩膜'}），"
-                     f"按像元中心统计每宗地建成比例；{n_contra:,} 宗记录与影像矛盾，见“影像核查提示”列。")
+        notes.append(imagery_note(imagery, built_class, result["imagery_flag"], frac["footprint"]))
         t["imagery"] = time.perf_counter()
         cpu["imagery"] = time.process_time()
     counts = result["status"].value_counts().reindex(idle_audit.STATUS_ORDER, fill_value=0)
