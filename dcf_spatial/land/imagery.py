@@ -38,6 +38,10 @@ def _label_grid(geoms, ids, shape, transform, *, all_touched: bool) -> np.ndarra
                               all_touched=all_touched)
 
 
+#: vertices per quarter of a point parcel's circle: a 32-gon of exactly the declared area, within
+#: 0.5 % of the radius of a true circle (well under a cell), and four times cheaper to burn than 128
+DISC_QUAD_SEGS = 8
+
 #: ``footprint`` values of :func:`built_fraction`: what the fraction was measured over
 FOOTPRINT_POLYGON, FOOTPRINT_DISC, FOOTPRINT_POINT_NO_AREA, FOOTPRINT_NONE = "polygon", "disc", "point_no_area", "none"
 
@@ -67,15 +71,19 @@ def measured_footprints(parcels, target_crs) -> tuple[np.ndarray, np.ndarray]:
         sized = area > 0
         # a MultiPoint has no single centre for a circle: points_to_discs leaves it, it stays unmeasured
         pw = np.asarray(to_working(parcels[point]).geometry.values, dtype=object)
-        discs, radius = points_to_discs(pw, np.where(sized, area, np.nan))
+        discs, radius = points_to_discs(pw, np.where(sized, area, np.nan), quad_segs=DISC_QUAD_SEGS)
         grown = ~np.isnan(radius)
         rows = np.flatnonzero(point)
         kind[rows[grown]] = FOOTPRINT_DISC
         import geopandas as gpd
+        from pyproj import CRS
 
         from .. import settings
 
-        geoms[rows[grown]] = gpd.GeoSeries(discs[grown], crs=settings.working_crs).to_crs(target_crs).values
+        discs = gpd.GeoSeries(discs[grown], crs=settings.working_crs)
+        if CRS.from_user_input(target_crs) != discs.crs:
+            discs = discs.to_crs(target_crs)
+        geoms[rows[grown]] = discs.values
         geoms[rows[~grown]] = None
     return geoms, kind
 

@@ -27,6 +27,11 @@ from ..errors import InputError, LayerNotFoundError
 
 logger = logging.getLogger(__name__)
 
+#: vertices per quarter of the circle a point parcel becomes: a 32-gon of exactly the declared area
+#: (points_to_discs corrects the radius); within 0.5 % of the radius of a true circle, and four times
+#: fewer vertices to union and cut than the default 128-gon
+DISC_QUAD_SEGS = 8
+
 #: polygon zone layers a --zone id is looked up in, in this order
 ZONE_SOURCE_LAYERS = ("cluster_parks", "industrial_clusters", "agri_zones", "service_core", "service_belts",
                       "service_groups", "townships")
@@ -156,7 +161,7 @@ def taken_footprints(parcels) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     point = np.isin(kind, (0, 4))  # Point, MultiPoint
     no_geom = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     point &= ~no_geom
-    geoms, radius = points_to_discs(geoms, declared_area_m2(parcels))
+    geoms, radius = points_to_discs(geoms, declared_area_m2(parcels), quad_segs=DISC_QUAD_SEGS)
     disc = ~np.isnan(radius)
     return geoms, {"disc": disc, "unsized_point": point & ~disc, "no_geometry": no_geom,
                    "polygon": np.isin(kind, (3, 6)) & ~no_geom}
