@@ -194,9 +194,9 @@ def _footprint_notes(parcels, taken, kinds, in_zones, unsized_plots) -> list[str
         if inside.any():
             text += f"。位于所查分区内的 {int(inside.sum()):,} 宗：{_ids(parcels, inside)}"
             if unsized_plots:
-                shown = "、".join(str(r) for r in unsized_plots[:20])
-                more = f" 等 {len(unsized_plots)} 块" if len(unsized_plots) > 20 else ""
-                text += f"；其点位落在第 {shown} 号候选地块内{more}，这些地块实际可用面积可能更小"
+                shown = "、".join(str(r) for r in unsized_plots[:20]) + " 号" + ("等" if len(unsized_plots) > 20 else "")
+                text += (f"；其点位落在 {len(unsized_plots)} 块候选地块内（第 {shown}），"
+                         "这些地块实际可用面积可能更小")
         else:
             text += "。其中没有位于所查分区内的"
         notes.append(text)
