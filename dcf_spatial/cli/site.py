@@ -58,7 +58,8 @@ def site():
 @click.option("--catalogue-class", type=click.Choice(CATALOGUE_CLASSES),
               help="项目在《产业结构调整指导目录》中的类别（化工项目核查用）。")
 @click.option("--batch", "batch_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="批量核查：CSV/XLSX（每行一个场地：经度/纬度或 WKT 列、行业列，可含面积与投资列）。")
+              help="批量核查：CSV/XLSX（每行一个场地：经度/纬度或 WKT 列、行业列，可含面积与投资列）；"
+                   "行业列名不能识别时用 --field industry=列名，或用 --industry 给全部行统一行业。")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="批量结果文件：.csv / .xlsx / .gpkg。")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -82,6 +83,7 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
     $ dcf site check --site 地块.shp --industry 新能源汽车 --report 核查.html --map 核查地图.html
     $ dcf site check --batch 项目清单.csv -o 核查结果.xlsx --json
     $ dcf site check --batch 项目.xlsx --layer 坐标 --field lon=东经 --field lat=北纬 -o 结果.csv
+    $ dcf site check --batch 项目清单.xlsx --field industry=主营 -o 核查结果.xlsx
     """
     for p, hint in ((report_path, "--report"), (map_path, "--map"), (output, "--output")):
         if p is not None:

@@ -740,16 +740,15 @@ def _source_rows(gdf, path, *, layer=None, encoding=None, field_map=None) -> tup
     from .. import io as dcf_io
 
     n = len(gdf)
-    known = gdf.attrs.get("row_numbers")
-    if known is not None and len(known) == n:
-        return [int(v) for v in known], "table"
-    text = str(path)
-    if text.startswith("pg:"):
+    if dcf_io._is_pg(path):
         return list(range(1, n + 1)), "record"
-    p = Path(text).expanduser()
+    p = Path(str(path)).expanduser()
     kind = dcf_io._FORMAT_KIND.get(p.suffix.lower())
     if kind not in dcf_io._TABULAR:
         return list(range(1, n + 1)), "feature"
+    known = gdf.attrs.get("row_numbers")
+    if known is not None and len(known) == n:
+        return [int(v) for v in known], "table"
     # read_vector does not (yet) hand the spreadsheet row numbers back with the frame: read the
     # table again the way it does (same sheet choice, same skipped title and blank rows) for them
     df, lines = dcf_io._read_tabular(p, kind, layer, encoding, [])
