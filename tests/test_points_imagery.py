@@ -125,3 +125,16 @@ def test_workflow_says_how_point_parcels_were_measured(tmp_path):
     # the same 说明 line reaches the workbook
     sheet = pd.read_excel(res["files"]["excel"], sheet_name="说明", header=None)
     assert sheet.astype(str).apply(lambda c: c.str.contains("以点位为圆心")).any().any()
+
+
+def test_no_contradiction_from_a_circle_of_a_cell_or_two(tmp_path):
+    """A small declared area on a coarse raster covers a cell or two: that is the single-pixel guess again."""
+    mask = np.zeros((20, 50), dtype="uint8")
+    mask[:, :] = 1  # everything built on a 100 m raster
+    tif = write_raster(tmp_path / "coarse.tif", mask, origin=ORIGIN, res=100.0)
+    points = audited(as_points(squares(ROWS[:1] * 2), [5_000.0, SIDE * SIDE]))  # both recorded not started
+    frac = built_fraction(points, tif)
+    assert frac["observed_cells"].iloc[0] < 4 <= frac["observed_cells"].iloc[1]
+    flags = evidence_flags(points, frac, rules=load_rules())
+    assert not flags.iloc[0].startswith("矛盾") and "不判断矛盾" in flags.iloc[0]
+    assert flags.iloc[1].startswith("矛盾（点位估算）：记录未动工")

@@ -42,6 +42,11 @@ def _label_grid(geoms, ids, shape, transform, *, all_touched: bool) -> np.ndarra
 #: 0.5 % of the radius of a true circle (well under a cell), and four times cheaper to burn than 128
 DISC_QUAD_SEGS = 8
 
+#: fewest observed cells a point parcel's circle must hold before its fraction may be called a
+#: contradiction (the imagery rules' ``imagery.min_cells_point_estimate`` overrides it): a circle
+#: covering a cell or two on a coarse raster is the single-pixel guess again
+MIN_CELLS_POINT_ESTIMATE = 4
+
 #: ``footprint`` values of :func:`built_fraction`: what the fraction was measured over
 FOOTPRINT_POLYGON, FOOTPRINT_DISC, FOOTPRINT_POINT_NO_AREA, FOOTPRINT_NONE = "polygon", "disc", "point_no_area", "none"
 
@@ -195,10 +200,13 @@ def evidence_flags(audited, fractions: pd.DataFrame, *, rules: dict) -> pd.Serie
 
     A point parcel measured over the circle of its declared area (``footprint == "disc"``) says so
     in its flag — contradictions included, worded as an estimate to be checked against the parcel's
-    coordinates; a point without a declared area is never called a contradiction.
+    coordinates — but only when the circle holds at least ``imagery.min_cells_point_estimate``
+    observed cells (default :data:`MIN_CELLS_POINT_ESTIMATE`); a point without a declared area is
+    never called a contradiction.
     """
     mostly = float(rules["imagery"]["mostly_built_fraction"])
     none_at = float(rules["imagery"]["no_built_fraction"])
+    min_cells = int(rules["imagery"].get("min_cells_point_estimate", MIN_CELLS_POINT_ESTIMATE))
     as_of = pd.Timestamp(audited["as_of"].iloc[0]) if len(audited) else pd.Timestamp.today()
     started = (audited["actual_start"].notna() & (audited["actual_start"] <= as_of)).to_numpy()
     frac = fractions["built_fraction"].to_numpy(dtype=float)
@@ -213,6 +221,13 @@ def evidence_flags(audited, fractions: pd.DataFrame, *, rules: dict) -> pd.Serie
     flag[footprint == FOOTPRINT_POINT_NO_AREA] = ("点位宗地（无宗地图形）且没有宗地面积：无法确定影像核查范围，建成比例留空、"
                                                   "不判断矛盾；请补充宗地面积或宗地图形")
     flag[disc & ~uncovered] = "建成比例为估算：点位宗地无宗地图形，按以点位为圆心、面积等于申报宗地面积的圆统计"
+    observed = (fractions["observed_cells"].to_numpy() if "observed_cells" in fractions.columns
+                else np.full(len(audited), min_cells))
+    too_few = disc & ~uncovered & (observed < min_cells)
+    flag[too_few] = ("建成比例为估算且不判断矛盾：点位宗地的等面积圆内只有 " + observed[too_few].astype(str).astype(object)
+                     + f" 个有效像元（少于 {min_cells} 个），影像太粗，不足以核对")
+    disc &= ~too_few
+    uncovered = uncovered | too_few  # no contradiction is drawn from them below
     m = started & ~uncovered & (frac <= none_at)
     flag[m & ~disc] = "矛盾：记录已动工，但影像上无建成像元，请现场核实"
     flag[m & disc] = "矛盾（点位估算）：记录已动工，但点位周围等面积圆内无建成像元，请核对坐标并现场核实"
