@@ -939,7 +939,9 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
             y = next((field_map[k] for k in _FIELD_MAP_Y if k in field_map), None)
         issues = RowIssues(len(df), lambda p, _l=lines: f"表格第 {_l[p]} 行")
         gdf, names, survey_ok = _points_from_table(df, lines, x=x, y=y, where=where, notes=notes, issues=issues)
+        row_numbers = [int(v) for v in lines]  # the spreadsheet row of each record, as the notes count
     else:
+        row_numbers = None
         gdf = _read_gdal(path, kind, layer, encoding, notes)
         if len(gdf) == 0:
             raise InputError(
@@ -958,6 +960,8 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
     if col is not None:
         gdf[ISSUE_COLUMN] = col
     gdf.attrs.update({"read_notes": notes, "source_file": where})
+    if row_numbers is not None:
+        gdf.attrs["row_numbers"] = row_numbers
     logger.info("Read %d features from %s (%s)", len(gdf), path, "; ".join(notes[:3]) or "no conversions")
     return gdf
 
