@@ -8,7 +8,6 @@ import re
 
 import geopandas as gpd
 import pytest
-import shapely
 from shapely.geometry import LineString, Point, box
 
 from browser import make_fixture_store, needs_chromium, open_offline

@@ -851,7 +851,7 @@ def answer_map(
                  else [f"第 {i + 1} 条" for i in focus.index[unlocated]])
         shown = int(web_cfg.get("unlocated_names_max", 30))
         wm.notes.append(web_cfg.get("unlocated_note", "{n} 个要素无确切位置（仅为代位点），未上图：{names}。").format(
-            n=int(unlocated.sum()), names="、".join(names[:shown]) + (f" 等" if len(names) > shown else "")))
+            n=int(unlocated.sum()), names="、".join(names[:shown]) + (" 等" if len(names) > shown else "")))
     if provenance_note:
         wm.notes.append(provenance_note)
     # the legend: the answer first, then the zones asked about, then the context swatches
