@@ -99,8 +99,21 @@ def wrap_help(text: str, width: int, indent: str = "") -> str:
     return "\n\n".join(out)
 
 
+#: click's own section headings, in Chinese (the English kept for technicians)
+HEADINGS_ZH = {"Options": "选项 Options", "Commands": "命令 Commands", "Positional arguments": "参数 Arguments"}
+#: the help text of every ``--help`` option
+HELP_OPTION_ZH = "显示本帮助并退出。"
+
+
 class CJKHelpFormatter(click.HelpFormatter):
-    """:class:`click.HelpFormatter` whose text and option lists wrap by terminal columns."""
+    """:class:`click.HelpFormatter` whose text and option lists wrap by terminal columns, with
+    click's headings in Chinese."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, prefix="用法 Usage: " if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(HEADINGS_ZH.get(heading, heading))
 
     def write_text(self, text: str) -> None:
         self.write(wrap_help(text, self.width, " " * self.current_indent))
@@ -133,10 +146,19 @@ class DcfContext(click.Context):
     formatter_class = CJKHelpFormatter
 
 
+def _help_option_zh(option):
+    if option is not None:
+        option.help = HELP_OPTION_ZH
+    return option
+
+
 class DcfCommand(click.Command):
     """A ``dcf`` command: help wrapped for Chinese text."""
 
     context_class = DcfContext
+
+    def get_help_option(self, ctx):
+        return _help_option_zh(super().get_help_option(ctx))
 
 
 class DcfGroup(click.Group):
@@ -144,6 +166,9 @@ class DcfGroup(click.Group):
 
     context_class = DcfContext
     command_class = DcfCommand
+
+    def get_help_option(self, ctx):
+        return _help_option_zh(super().get_help_option(ctx))
 
 
 DcfGroup.group_class = DcfGroup

@@ -124,7 +124,8 @@ class ChineseUsageError(click.UsageError):
     def show(self, file=None):
         lines = [f"错误 Error: {self.format_message()}"]
         if self.ctx is not None:
-            lines.append(f"用法 {self.ctx.get_usage()}")
+            usage = self.ctx.get_usage()
+            lines.append(usage if usage.startswith("用法") else f"用法 {usage}")
             lines.append(f"运行 '{self.ctx.command_path} --help' 查看全部选项和示例。")
         else:  # click's parser raises some errors before the command's context exists
             lines.append("在命令后加 --help 查看全部选项和示例。")
