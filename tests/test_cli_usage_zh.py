@@ -82,6 +82,6 @@ def test_quiet_keeps_notes_off_stderr(tmp_path, monkeypatch):
 def test_help_pages_use_chinese_headings_and_help_option():
     for args in (["--help"], ["layers", "--help"], ["audit", "idle", "--help"]):
         out = CliRunner().invoke(cli, args).stdout
-        assert out.startswith("用法 Usage: dcf") and "选项 Options:" in out, args
+        assert out.startswith("用法 Usage: ") and "选项 Options:" in out, args
         assert "显示本帮助并退出。" in out and "Show this message" not in out, args
     assert "命令 Commands:" in CliRunner().invoke(cli, ["site", "--help"]).stdout
