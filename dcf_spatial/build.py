@@ -16,15 +16,19 @@ from .errors import InputError
 logger = logging.getLogger(__name__)
 
 
-def build_default_layers(store) -> Path:
-    """Build every default layer into the GeoPackage ``store`` from ``layers/sources``."""
+def build_script() -> dict:
+    """The namespace of ``layers/build_layers.py`` (its ``build``, ``build_layers``, ``load_sources`` …)."""
     script = settings.layers_dir / "build_layers.py"
     if not script.exists():
         raise InputError(
-            f"找不到 {script}：默认图层要由项目源码目录生成。"
+            f"找不到 {script}：默认图层要由项目源码目录（layers/ 构建脚本和 layers/sources/）生成。"
             "请从克隆的源码目录安装本软件包：`pip install -e .`。"
         )
-    namespace = runpy.run_path(str(script), run_name="dcf_layers_build")
-    namespace["build"](Path(store))
+    return runpy.run_path(str(script), run_name="dcf_layers_build")
+
+
+def build_default_layers(store) -> Path:
+    """Build every default layer into the GeoPackage ``store`` from ``layers/sources``."""
+    build_script()["build"](Path(store))
     logger.info("Built the default layers into %s", store)
     return Path(store)

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
-import runpy
 from typing import TYPE_CHECKING
 
 from . import catalog, settings
+from .build import build_script
 from .errors import InputError
 
 if TYPE_CHECKING:
@@ -38,14 +38,6 @@ REDRAWN_SOURCE = "layers/build_layers.py，按线重算"
 SAME_LINE_M = 0.5
 #: a stored zone within this many metres of the redrawn one (storage round trip) is already redrawn
 SAME_SHAPE_M = 0.05
-
-
-def _build_script() -> dict:
-    script = settings.layers_dir / "build_layers.py"
-    if not script.exists():
-        raise InputError(f"找不到 {script}：重算需要项目目录中的 layers/ 构建脚本和 layers/sources/。"
-                         "请在项目克隆目录中用 `pip install -e .` 安装。")
-    return runpy.run_path(str(script), run_name="dcf_layers_build")
 
 
 def _parse_line_ids(line_ids) -> dict[str, str]:
@@ -164,7 +156,7 @@ def rederive_zones(*, store=None, line_ids=None, dry_run: bool = False) -> dict:
     from .crs import to_working
 
     store = store if store is not None else settings.store
-    build = _build_script()
+    build = build_script()
     sketch = build["load_sources"]()["lines"]
     lines, line_report = _matched_lines(sketch, _store_lines(store), _parse_line_ids(line_ids))
     replaced = [e["line"] for e in line_report if e["status"] == "replaced"]
