@@ -246,6 +246,16 @@ class RowIssues:
 # --- geometry helpers ---------------------------------------------------------------------------
 
 
+#: how a table says "no" in a yes/no column (besides a real False)
+FALSE_WORDS = ("false", "0", "no", "否")
+
+
+def says_false(values) -> np.ndarray:
+    """True where a yes/no value says no (False, "false", "0", "no", "否"); blanks are not a no."""
+    return np.array([v is False or (isinstance(v, (bool, np.bool_)) and not v) or str(v).strip().lower() in FALSE_WORDS
+                     for v in values], dtype=bool)
+
+
 def representative_xy(geoms) -> tuple[np.ndarray, np.ndarray]:
     """Centre of each geometry's bounding box (NaN for missing/empty geometries)."""
     import shapely

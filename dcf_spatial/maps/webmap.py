@@ -591,12 +591,12 @@ def _located_mask(gdf, web_cfg: dict):
     import numpy as np
     import pandas as pd
 
+    from .._validate import says_false
+
     mask = np.ones(len(gdf), dtype=bool)
     for field in web_cfg.get("located_fields", []):
         if field in gdf.columns:
-            no = gdf[field].map(lambda v: v is False or (isinstance(v, (bool, np.bool_)) and not v)
-                                or str(v).strip().lower() in ("false", "0", "no", "否"))
-            mask &= ~no.to_numpy(dtype=bool)
+            mask &= ~says_false(gdf[field].tolist())
     return pd.Series(mask, index=gdf.index)
 
 

@@ -171,8 +171,8 @@ LOCATION_FLAG = "location_known"
 
 def _location_unknown(gdf) -> np.ndarray:
     """True where ``LOCATION_FLAG`` says the point is not a real place (False/否/0)."""
+    from .._validate import says_false
+
     if LOCATION_FLAG not in gdf.columns:
         return np.zeros(len(gdf), dtype=bool)
-    flag = gdf[LOCATION_FLAG]
-    return flag.map(lambda v: v is False or (isinstance(v, (bool, np.bool_)) and not v)
-                    or str(v).strip().lower() in ("false", "0", "no", "否")).to_numpy(dtype=bool)
+    return says_false(gdf[LOCATION_FLAG].tolist())
