@@ -1066,6 +1066,23 @@ def points_to_discs(geoms: np.ndarray, area_m2: np.ndarray, *, quad_segs: int = 
     return geoms, radius
 
 
+def declared_area_m2(parcels) -> np.ndarray:
+    """The declared parcel area in m² per row (NaN where absent, not a number, or not positive).
+
+    Read from ``area_m2`` (what the readers' aliases give for 宗地面积 / 宗地面积(亩) / 宗地面积(公顷)),
+    else from ``area_mu``.
+    """
+    import pandas as pd
+
+    if "area_m2" in parcels.columns:
+        area = pd.to_numeric(parcels["area_m2"], errors="coerce").to_numpy(dtype=float)
+    elif "area_mu" in parcels.columns:
+        area = pd.to_numeric(parcels["area_mu"], errors="coerce").to_numpy(dtype=float) * settings.MU_M2
+    else:
+        area = np.full(len(parcels), np.nan)
+    return np.where(area > 0, area, np.nan)
+
+
 def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None, encoding=None,
               swap_xy: bool = False, field_map: dict[str, str] | None = None) -> "gpd.GeoDataFrame":
     """Turn a ``--site`` value into 1+ rows in EPSG:4490.

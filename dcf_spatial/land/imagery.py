@@ -62,17 +62,14 @@ def measured_footprints(parcels, target_crs) -> tuple[np.ndarray, np.ndarray]:
     import shapely
 
     from ..crs import to_working
-    from ..io import points_to_discs
+    from ..io import declared_area_m2, points_to_discs
 
     geoms = np.asarray(parcels.geometry.to_crs(target_crs).values, dtype=object)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     point = np.isin(shapely.get_type_id(geoms), (0, 4)) & ~missing
     kind = np.where(missing, FOOTPRINT_NONE, np.where(point, FOOTPRINT_POINT_NO_AREA, FOOTPRINT_POLYGON)).astype(object)
     if point.any():
-        if "area_m2" in parcels.columns:
-            area = pd.to_numeric(parcels["area_m2"], errors="coerce").to_numpy(dtype=float)[point]
-        else:
-            area = np.full(int(point.sum()), np.nan)
+        area = declared_area_m2(parcels)[point]
         sized = area > 0
         # a MultiPoint has no single centre for a circle: points_to_discs leaves it, it stays unmeasured
         pw = np.asarray(to_working(parcels[point]).geometry.values, dtype=object)

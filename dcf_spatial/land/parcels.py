@@ -240,8 +240,9 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto")
     """
     import geopandas as gpd
 
-    from ..crs import to_working
     from .. import settings
+    from ..crs import to_working
+    from ..io import declared_area_m2
 
     _require(gdf, PARCEL_REQUIRED, source, "parcel")
     notes = []
@@ -297,10 +298,8 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto")
         issue = _blank_to_na(out["read_issue"]).to_numpy(dtype=object)
         has_issue = np.array([v is not None for v in issue], dtype=bool)
         _append_problem(problems, has_issue, lambda m: np.array(["读入：" + v for v in issue[m]], dtype=object))
-    declared = np.full(n, np.nan)
+    declared = declared_area_m2(out)
     if "area_m2" in out.columns:
-        declared = pd.to_numeric(out["area_m2"], errors="coerce").to_numpy(dtype=float)
-        declared = np.where(declared > 0, declared, np.nan)
         out["area_m2_declared"] = out["area_m2"]
     geom = out.geometry
     no_geom = (geom.isna() | geom.is_empty).to_numpy()

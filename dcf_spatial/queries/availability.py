@@ -127,23 +127,6 @@ def taken_parcels(zones, parcels):
     return to_storage(sel)
 
 
-def declared_area_m2(parcels) -> np.ndarray:
-    """The declared parcel area in m² per row (NaN where absent, not a number, or not positive).
-
-    Read from ``area_m2`` (what the readers' aliases give for 宗地面积 / 宗地面积(亩) / 宗地面积(公顷)),
-    else from ``area_mu``.
-    """
-    import pandas as pd
-
-    if "area_m2" in parcels.columns:
-        area = pd.to_numeric(parcels["area_m2"], errors="coerce").to_numpy(dtype=float)
-    elif "area_mu" in parcels.columns:
-        area = pd.to_numeric(parcels["area_mu"], errors="coerce").to_numpy(dtype=float) * settings.MU_M2
-    else:
-        area = np.full(len(parcels), np.nan)
-    return np.where(area > 0, area, np.nan)
-
-
 def taken_footprints(parcels) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Each parcel's footprint in the working CRS, for subtracting from a zone.
 
@@ -154,7 +137,7 @@ def taken_footprints(parcels) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """
     import shapely
 
-    from ..io import points_to_discs
+    from ..io import declared_area_m2, points_to_discs
 
     geoms = np.asarray(to_working(parcels).geometry.values, dtype=object)
     kind = shapely.get_type_id(geoms)
