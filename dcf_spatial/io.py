@@ -396,12 +396,12 @@ def _read_pg(spec: str, *, crs=None, field_map=None, aliases=None) -> "gpd.GeoDa
 
 
 def check_rows(gdf: "gpd.GeoDataFrame", *, where: str, notes: list[str], location: bool = True,
-               row_label=None) -> "gpd.GeoDataFrame":
+               row_label=None, repair: bool = True, issues: RowIssues | None = None) -> "gpd.GeoDataFrame":
     """Flag empty geometries, repair invalid ones and (``location``) flag rows far from the district,
-    each in the row's ``read_issue`` as :func:`read_vector` does for files. For inputs that did not come
-    through a file reader (a PostGIS table, a GeoParquet partition)."""
-    issues = RowIssues(len(gdf), row_label or _row_label_features)
-    gdf = check_geometries(gdf, repair=True, where=where, notes=notes, issues=issues)
+    each in the row's ``read_issue``: the checks every reader applies (files, ``--site`` values, a
+    PostGIS table, a GeoParquet partition). ``issues`` carries what the reader found earlier."""
+    issues = issues if issues is not None else RowIssues(len(gdf), row_label or _row_label_features)
+    gdf = check_geometries(gdf, repair=repair, where=where, notes=notes, issues=issues)
     if location:
         check_location(gdf, where=where, notes=notes, issues=issues)
     col = issues.column()
@@ -951,14 +951,10 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
         names, survey_ok = ("几何 x", "几何 y"), False
     gdf = gdf.reset_index(drop=True)
     gdf = resolve_crs(gdf, user_crs=crs, swap_xy=swap_xy, survey_ok=survey_ok, where=where, names=names, notes=notes)
-    gdf = check_geometries(gdf, repair=repair, where=where, notes=notes, issues=issues)
-    check_location(gdf, where=where, notes=notes, issues=issues)
+    gdf = check_rows(gdf, where=where, notes=notes, repair=repair, issues=issues)
     gdf.attrs["source_file"] = where
     gdf, alias_notes = apply_aliases(gdf, aliases, field_map)
     notes.extend(alias_notes)
-    col = issues.column()
-    if col is not None:
-        gdf[ISSUE_COLUMN] = col
     gdf.attrs.update({"read_notes": notes, "source_file": where})
     if row_numbers is not None:
         gdf.attrs["row_numbers"] = row_numbers
@@ -1158,13 +1154,8 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
         notes.extend(gdf.attrs.get("read_notes", []))
         where = None
     if where is not None:
-        issues = RowIssues(len(gdf), lambda p: "--site")
         gdf = resolve_crs(gdf, user_crs=crs, where=where, names=("经度", "纬度"), notes=notes)
-        gdf = check_geometries(gdf, repair=True, where=where, notes=notes, issues=issues)
-        check_location(gdf, where=where, notes=notes, issues=issues)
-        col = issues.column()
-        if col is not None:
-            gdf[ISSUE_COLUMN] = col
+        gdf = check_rows(gdf, where=where, notes=notes, row_label=lambda p: "--site")
     gdf = gdf.reset_index(drop=True)
     work = to_working(gdf)
     if area_mu is not None:
