@@ -375,7 +375,8 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
     spec = LAYER_SPECS.get(layer_id)
     if spec is not None and "kind" in spec.required and "kind" not in gdf.columns:
         # _kind_from_names could not read 街道/镇 from every name: say which row and how to give it
-        unnamed = gdf.loc[~gdf["name_zh"].astype("string").str.strip().str.contains(r"(?:街道|镇|乡)$", na=False), "name_zh"]
+        kind = gdf["name_zh"].astype("string").str.strip().str.extract(KIND_SUFFIX, expand=False)
+        unnamed = gdf.loc[kind.isna(), "name_zh"]
         if len(unnamed):
             problems.append(f"{file}：类型（kind：街道/镇）取自名称末尾，但 {len(unnamed)} 行的名称不以街道、镇或乡结尾"
                             f"（如第 {int(unnamed.index[0]) + 1} 行「{unnamed.iloc[0]}」）：请在文件中加一列类型，"
@@ -432,6 +433,10 @@ def _check_plan_units(gdf, file, st, store) -> list[str]:
     return [f"注意：文件中没有规划范围内的 {len(lacking)} 个镇（街道）：{'、'.join(lacking)}；这些地方将不在规划范围内"] if lacking else []
 
 
+#: a township-level unit's kind, read from the end of its official name (柳园街道, 郑家镇)
+KIND_SUFFIX = r"(街道|镇|乡)$"
+
+
 def _kind_from_names(gdf, spec):
     """Township-level layers need ``kind`` (街道/镇); a bureau file rarely has it, but the official
     names end with it (柳园街道, 郑家镇). Filled only when every name says it; else the import asks
@@ -439,7 +444,7 @@ def _kind_from_names(gdf, spec):
     if spec is None or "kind" not in spec.required or "kind" in gdf.columns or "name_zh" not in gdf.columns:
         return gdf, ""
     names = gdf["name_zh"].astype("string").str.strip()
-    kind = names.str.extract(r"(街道|镇|乡)$", expand=False)
+    kind = names.str.extract(KIND_SUFFIX, expand=False)
     if kind.isna().any():
         return gdf, ""
     return gdf.assign(kind=kind.astype(object)), "类型（kind：街道/镇）按名称末尾识别"
