@@ -35,6 +35,15 @@ partitions_opt = click.option("--partitions", type=click.IntRange(min=1), defaul
                               help="把单个文件（或 pg: 表）分成 N 个分区。仅用于 --engine dask。")
 
 
+def _echo_dask(summary: dict, as_json: bool, describe) -> None:
+    """A dask run's summary: JSON, or the Chinese lines ``describe`` makes of it."""
+    if as_json:
+        echo_json(summary)
+    else:
+        for line in describe(summary):
+            click.echo(line)
+
+
 def _single_engine_only(scheduler, partitions, inputs: dict[str, list]) -> None:
     """Refuse the dask options, and several inputs, with the single-process engine."""
     for opt, val in (("--scheduler", scheduler), ("--partitions", partitions)):
@@ -185,11 +194,7 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
                                               field_map=reader["field_map"], crs=crs, code_system=code_system,
                                               overwrite=overwrite, progress=_progress_wanted(as_json),
                                               write_map=not no_map, basemap=basemap)
-        if as_json:
-            echo_json(summary)
-        else:
-            for line in dengine.describe_idle(summary):
-                click.echo(line)
+        _echo_dask(summary, as_json, dengine.describe_idle)
         return
     _single_engine_only(scheduler, partitions, {"--parcels": parcels})
     parcels = _parcel_input(parcels[0], reader, crs)
@@ -286,11 +291,7 @@ def efficiency(enterprises, parcels, as_of, scoring, crs, reader, parcel_layer, 
                                               parcel_field_map=_field_map(parcel_fields), crs=crs,
                                               overwrite=overwrite, progress=_progress_wanted(as_json),
                                               write_map=not no_map, basemap=basemap)
-        if as_json:
-            echo_json(summary)
-        else:
-            for line in dengine.describe_efficiency(summary):
-                click.echo(line)
+        _echo_dask(summary, as_json, dengine.describe_efficiency)
         return
     _single_engine_only(scheduler, partitions, {"--parcels": parcels})
     enterprises = _parcel_input(enterprises, reader, crs, "--enterprises")
