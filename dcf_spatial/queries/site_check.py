@@ -694,7 +694,7 @@ def read_batch(path, *, crs=None, default_industry: str | None = None, layer=Non
     gdf = dcf_io.read_vector(path, crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy, field_map=field_map,
                              aliases=("sites",))
     n = len(gdf)
-    row_numbers, row_kind = _source_rows(gdf, path, layer=layer, encoding=encoding, field_map=field_map)
+    row_numbers, row_kind = _source_rows(gdf, path)
     extra_notes = _industry_column_notes(gdf, path, default_industry)
     if "area_mu" in gdf.columns and n:
         gdf = _points_with_area_as_discs(gdf)
@@ -734,7 +734,7 @@ def read_batch(path, *, crs=None, default_industry: str | None = None, layer=Non
     return gdf, industries, figures, errors, list(gdf.attrs.get("read_notes", [])) + extra_notes, flags
 
 
-def _source_rows(gdf, path, *, layer=None, encoding=None, field_map=None) -> tuple[list[int], str]:
+def _source_rows(gdf, path) -> tuple[list[int], str]:
     """Where each row of a batch sits in the user's file: (numbers, kind) with kind ``"table"``
     (spreadsheet row numbers, as the reader's notes count them), ``"feature"`` or ``"record"``."""
     from .. import io as dcf_io
@@ -746,20 +746,11 @@ def _source_rows(gdf, path, *, layer=None, encoding=None, field_map=None) -> tup
     kind = dcf_io._FORMAT_KIND.get(p.suffix.lower())
     if kind not in dcf_io._TABULAR:
         return list(range(1, n + 1)), "feature"
-    known = gdf.attrs.get("row_numbers")
+    known = gdf.attrs.get("row_numbers")  # io.read_vector keeps each record's spreadsheet row
     if known is not None and len(known) == n:
         return [int(v) for v in known], "table"
-    # read_vector does not (yet) hand the spreadsheet row numbers back with the frame: read the
-    # table again the way it does (same sheet choice, same skipped title and blank rows) for them
-    df, lines = dcf_io._read_tabular(p, kind, layer, encoding, [])
-    if kind == "xlsx" and layer is None and not field_map:
-        lines = dcf_io._sheet_with_coordinates(p, df, lines, encoding, [])[1]
-    if len(lines) != n:
-        logger.warning("%s: %d spreadsheet row numbers for %d rows read; rows are named by position", path,
-                       len(lines), n)
-        return list(range(1, n + 1)), "record"
-    return [int(v) for v in lines], "table"
-
+    logger.warning("%s: no spreadsheet row numbers for the %d rows read; rows are named by position", path, n)
+    return list(range(1, n + 1)), "record"
 
 
 #: canonical columns of the ``sites`` alias group that name the industry of a batch row
