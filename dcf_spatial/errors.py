@@ -6,8 +6,11 @@ class DcfError(Exception):
     """Base class of every error this package raises on purpose."""
 
 
-class InputError(DcfError):
-    """A user file or value cannot be used as given (names the file/row/field and the fix)."""
+class InputError(DcfError, ValueError):
+    """A user file or value cannot be used as given (names the file/row/field and the fix).
+
+    Also a :class:`ValueError`, so code that calls the library can catch it as one.
+    """
 
 
 class CRSMismatchError(DcfError):
