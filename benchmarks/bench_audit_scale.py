@@ -122,8 +122,10 @@ def main(argv=None):
         print(json.dumps(fn(*rest), default=float))
         return
 
-    from dcf_spatial import catalog, settings
-    from dcf_spatial.stores.postgis import write_pg_table
+    from dcf_spatial import settings
+
+    from dcf_spatial.store import catalog
+    from dcf_spatial.store.backends.postgis import write_pg_table
 
     sizes = [int(s) for s in args.sizes.split(",")]
     rows = []
@@ -170,7 +172,7 @@ def main(argv=None):
             if pg:
                 from sqlalchemy import text
 
-                from dcf_spatial.stores import open_store
+                from dcf_spatial.store.backends import open_store
 
                 st = open_store(pg)
                 with st.engine.begin() as con:
@@ -181,7 +183,7 @@ def _append(part, spec: str, store: str) -> None:
     """Append one file's parcels to the table (same loader, then INSERT … SELECT, renumbering rows)."""
     from sqlalchemy import text
 
-    from dcf_spatial.stores.postgis import ORDER_COLUMN, _input_store, _q, _split_spec, write_pg_table
+    from dcf_spatial.store.backends.postgis import ORDER_COLUMN, _input_store, _q, _split_spec, write_pg_table
 
     st = _input_store(spec, store)
     schema, table = _split_spec(spec, st)

@@ -86,8 +86,8 @@ def main(argv=None):
         ap.error("no PostGIS URL: pass --pg or run eval \"$(bash .ci/postgis.sh)\" first")
 
     from dcf_spatial import catalog, settings
-    from dcf_spatial.build import build_default_layers
-    from dcf_spatial.stores import open_store
+    from dcf_spatial.store.build import build_default_layers
+    from dcf_spatial.store.backends import open_store
 
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     pg = args.pg + ("&" if "?" in args.pg else "?") + f"schema={schema}"
@@ -109,7 +109,7 @@ def main(argv=None):
                 t_write = _best(lambda: catalog.write_layer(parcels, LAYER, store=store), 1)[0]
                 t_read, full = _best(lambda: catalog.read_layer(LAYER, store=store), args.repeat)
                 if name == "GeoPackage":  # the GeoPackage caches reads per file version: measure a cold read
-                    from dcf_spatial.stores.gpkg import _read_cached
+                    from dcf_spatial.store.backends.gpkg import _read_cached
 
                     def cold():
                         _read_cached.cache_clear()

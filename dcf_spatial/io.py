@@ -377,10 +377,10 @@ def _is_pg(path) -> bool:
 
 
 def _read_pg(spec: str, *, crs=None, field_map=None, aliases=None) -> "gpd.GeoDataFrame":
-    """A ``pg:SCHEMA.TABLE`` input read with :func:`dcf_spatial.stores.postgis.read_pg_table`, put in the
+    """A ``pg:SCHEMA.TABLE`` input read with :func:`dcf_spatial.store.backends.postgis.read_pg_table`, put in the
     storage CRS and given the canonical columns, as :func:`read_vector` does for files."""
     from .crs import to_storage
-    from .stores.postgis import read_pg_table
+    from .store.backends.postgis import read_pg_table
 
     gdf = read_pg_table(spec)
     if len(gdf) == 0:
@@ -920,7 +920,7 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
         coordinates outside China — the message names the file and the fix.
 
     ``path`` may also be ``"pg:SCHEMA.TABLE"``: a table of the PostGIS store's database (``--store``),
-    read with :func:`dcf_spatial.stores.postgis.read_pg_table` (``layer``/``encoding``/``swap_xy`` do
+    read with :func:`dcf_spatial.store.backends.postgis.read_pg_table` (``layer``/``encoding``/``swap_xy`` do
     not apply).
     """
     if _is_pg(path):
@@ -979,7 +979,7 @@ def read_table(path, *, field_map: dict[str, str] | None = None, encoding=None, 
     import pandas as pd
 
     if _is_pg(path):  # a PostGIS table, with or without a geometry column: its attributes
-        from .stores.postgis import read_pg_rows
+        from .store.backends.postgis import read_pg_rows
 
         df = read_pg_rows(path)
         if len(df) == 0:

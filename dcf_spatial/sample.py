@@ -51,7 +51,7 @@ OUTSIDE_INDUSTRIES = ["C3311", "C3360", "C3484", "C3670", "C2927", "C3021", "C13
 
 
 def _zones(store=None):
-    from . import catalog
+    from .store import catalog
     from .errors import DcfError
 
     try:

@@ -40,7 +40,7 @@ def with_schema(url: str, schema: str) -> str:
 def drop_schema(schema: str) -> None:
     from sqlalchemy import text
 
-    from dcf_spatial.stores.postgis import PostgisStore
+    from dcf_spatial.store.backends.postgis import PostgisStore
 
     st = PostgisStore(require_pg_url())
     with st.engine.begin() as con:

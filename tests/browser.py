@@ -169,7 +169,7 @@ def make_fixture_store(path: Path, *, evil_name: str | None = None) -> Path:
     import geopandas as gpd
     from shapely.geometry import LineString, Point, box
 
-    from dcf_spatial import catalog
+    from dcf_spatial.store import catalog
 
     x0, y0, dx, dy = 115.70, 36.30, 0.10, 0.08
     cells = [box(x0 + i * dx, y0 + j * dy, x0 + (i + 1) * dx, y0 + (j + 1) * dy) for j in range(3) for i in range(8)]

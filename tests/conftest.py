@@ -4,7 +4,9 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from dcf_spatial import catalog, settings
+from dcf_spatial import settings
+
+from dcf_spatial.store import catalog
 
 
 def make_townships(n=2, *, provenance="schematic"):

@@ -156,7 +156,7 @@ def test_zone_summary_map_above_the_parcel_cap(capped):
 
 @needs_chromium()
 def test_zone_summary_map_popup_counts_in_chromium(capped, tmp_path):
-    from dcf_spatial import catalog
+    from dcf_spatial.store import catalog
 
     sheets = _sheets(capped["summary"]["excel"])
     clusters = _table(sheets["汇总_按集聚区"]).set_index("工业集聚区")

@@ -9,11 +9,13 @@ import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
-from dcf_spatial import catalog, exports, settings
+from dcf_spatial import settings
+
+from dcf_spatial.store import catalog, export
 from dcf_spatial.errors import InputError, LayerNotFoundError, SchemaError
-from dcf_spatial.stores import open_store
-from dcf_spatial.stores.gpkg import GpkgStore
-from dcf_spatial.stores.postgis import PostgisStore
+from dcf_spatial.store.backends import open_store
+from dcf_spatial.store.backends.gpkg import GpkgStore
+from dcf_spatial.store.backends.postgis import PostgisStore
 
 from _stores import STORE_KINDS, new_store
 from conftest import make_townships
@@ -171,7 +173,7 @@ def test_failed_import_leaves_store_unchanged(tiny_store, tmp_path):
 
 @pytest.mark.parametrize("suffix", [".gpkg", ".geojson", ".shp", ".kml"])
 def test_export_formats_keep_chinese_names(tiny_store, tmp_path, suffix):
-    out = exports.export_layer("townships", tmp_path / f"towns{suffix}")
+    out = export.export_layer("townships", tmp_path / f"towns{suffix}")
     back = gpd.read_file(out)
     assert "测试镇0" in set(back.get("name_zh", back.get("Name", [])))
     if suffix == ".shp":
@@ -179,14 +181,14 @@ def test_export_formats_keep_chinese_names(tiny_store, tmp_path, suffix):
     if suffix == ".kml":
         assert back.crs.to_epsg() == 4326
     with pytest.raises(InputError, match="--overwrite"):
-        exports.export_layer("townships", out)
+        export.export_layer("townships", out)
 
 
 def test_shapefile_export_names_shortened_fields_in_chinese(tmp_path, caplog, recwarn):
     gdf = gpd.GeoDataFrame({"id": ["a"], "area_km2_measured": [1.0], "面积": [2.0]},
                            geometry=[shapely.Point(116.0, 36.4)], crs=4490)
-    with caplog.at_level("WARNING", logger="dcf_spatial.exports"):
-        exports.write_vector(gdf, tmp_path / "x.shp")
+    with caplog.at_level("WARNING", logger="dcf_spatial.store.export"):
+        export.write_vector(gdf, tmp_path / "x.shp")
     assert list(gpd.read_file(tmp_path / "x.shp").columns) == ["id", "area_km2_m", "面积", "geometry"]
     assert "x.shp" in caplog.text and "area_km2_measured → area_km2_m" in caplog.text and ".gpkg" in caplog.text
     assert "面积 →" not in caplog.text  # 6 bytes: kept whole
@@ -195,7 +197,7 @@ def test_shapefile_export_names_shortened_fields_in_chinese(tmp_path, caplog, re
 
 def test_export_unknown_suffix_lists_formats(tiny_store, tmp_path):
     with pytest.raises(InputError, match=r"x\.dwg：不能导出为 \.dwg。请用以下扩展名之一：\.gpkg"):
-        exports.export_layer("townships", tmp_path / "x.dwg")
+        export.export_layer("townships", tmp_path / "x.dwg")
 
 
 def test_write_with_history_then_reset_restores_previous_version(tiny_store):

@@ -6,7 +6,9 @@ import pytest
 from click.testing import CliRunner
 from geopandas.testing import assert_geodataframe_equal
 
-from dcf_spatial import catalog, settings
+from dcf_spatial import settings
+
+from dcf_spatial.store import catalog
 from dcf_spatial.cli.main import cli
 
 from _stores import STORE_KINDS, drop_schema, new_store, require_pg_url, with_schema

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from dcf_spatial import catalog
+from dcf_spatial.store import catalog
 from dcf_spatial.errors import CRSMismatchError, InputError, SchemaError
 from dcf_spatial.land import codes
 from dcf_spatial.land.idle_audit import audit_idle, load_rules, summarize

@@ -7,7 +7,9 @@ import shutil
 import pandas as pd
 import pytest
 
-from dcf_spatial import catalog, settings
+from dcf_spatial import settings
+
+from dcf_spatial.store import catalog
 from dcf_spatial.errors import SchemaError
 
 

@@ -2,14 +2,13 @@
 
 These tests check the store as committed: that it holds every layer with the right counts and
 fields, that the schematic geometry obeys the plan's words (checked against the source lines with
-an independent ray test, not against coordinates), and that rebuilding it from layers/sources
-reproduces it.
+an independent ray test, not against coordinates), that rebuilding it from the package's sources
+(dcf_spatial/store/sources) reproduces it, and that the copy shipped as package data is the same file.
 """
 
 from __future__ import annotations
 
 import json
-import runpy
 from itertools import combinations
 
 import geopandas as gpd
@@ -19,10 +18,12 @@ import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
-from dcf_spatial import catalog, crs, settings
+from dcf_spatial import crs, settings
+
+from dcf_spatial.store import build, catalog
 
 STORE = settings.default_store
-SOURCES = settings.layers_dir / "sources"
+SOURCES = build.SOURCES
 AREA_TOL_M2 = 1.0  # overlaps/gaps below 1 m² are floating-point noise of the storage round trip
 
 pytestmark = pytest.mark.skipif(not STORE.exists(), reason=f"shipped store {STORE} not built")
@@ -320,8 +321,7 @@ def test_anchor_enterprises_sit_in_their_zone_and_cluster(layer):
 
 
 def test_rebuilding_reproduces_the_shipped_store(tmp_path, layer):
-    namespace = runpy.run_path(str(settings.layers_dir / "build_layers.py"), run_name="dcf_layers_build_test")
-    rebuilt = namespace["build"](tmp_path / "x.gpkg")
+    rebuilt = build.build(tmp_path / "x.gpkg")
     for layer_id in catalog.LAYER_SPECS:
         shipped = layer(layer_id)
         fresh = catalog.read_layer(layer_id, store=rebuilt)
@@ -362,13 +362,8 @@ def test_plan_words_resolve_into_the_zones_designated_codes(zone_id, words):
 
 
 def _build_module(monkeypatch, sources):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("dcf_layers_build_for_test", settings.layers_dir / "build_layers.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    monkeypatch.setattr(module, "SOURCES", sources)
-    return module
+    monkeypatch.setattr(build, "SOURCES", sources)
+    return build
 
 
 def test_moving_a_line_in_the_sources_moves_the_zones_derived_from_it(tmp_path, monkeypatch):
@@ -399,3 +394,11 @@ def test_script_refuses_to_overwrite_without_flag(tmp_path):
     assert proc.returncode != 0
     assert "--overwrite" in proc.stderr
     assert target.read_bytes() == b"keep me"
+
+
+def test_the_packaged_default_is_the_checkouts_store():
+    """The GeoPackage shipped as package data (what a non-editable install reads) is the checkout's
+    layers/dcf_layers.gpkg; after a rebuild, `python layers/build_layers.py --overwrite` refreshes both."""
+    assert settings.packaged_store.read_bytes() == STORE.read_bytes(), (
+        "dcf_spatial/store/default/dcf_layers.gpkg differs from layers/dcf_layers.gpkg: "
+        "run `python layers/build_layers.py --overwrite`")

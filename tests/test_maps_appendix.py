@@ -81,7 +81,7 @@ def test_the_two_canals_are_named_apart_in_print_legends_and_labels(maps_dir):
     """canal.grand_canal and canal.xiao_yunhe were both drawn and listed as 京杭大运河."""
     import matplotlib.pyplot as plt
 
-    from dcf_spatial.catalog import read_layer
+    from dcf_spatial.store.catalog import read_layer
     from dcf_spatial.maps import appendix, style
 
     _, result = maps_dir

@@ -12,7 +12,9 @@ import shapely
 from click.testing import CliRunner
 from shapely.geometry import LineString, Point, box
 
-from dcf_spatial import catalog, settings
+from dcf_spatial import settings
+
+from dcf_spatial.store import catalog
 from dcf_spatial.cli.main import cli
 from dcf_spatial.errors import CRSMismatchError, InputError
 from dcf_spatial.queries.availability import available_land

@@ -5,7 +5,9 @@ from __future__ import annotations
 import geopandas as gpd
 from click.testing import CliRunner
 
-from dcf_spatial import catalog, settings
+from dcf_spatial import settings
+
+from dcf_spatial.store import catalog
 from dcf_spatial.cli.main import cli
 
 

@@ -12,7 +12,9 @@ import pytest
 import shapely
 from shapely import affinity
 
-from dcf_spatial import catalog, rederive, settings
+from dcf_spatial import settings
+
+from dcf_spatial.store import catalog, rederive
 from dcf_spatial.crs import to_working
 from dcf_spatial.errors import InputError
 

@@ -8,7 +8,9 @@ import pytest
 import rasterio
 import shapely
 
-from dcf_spatial import catalog, sample
+from dcf_spatial import sample
+
+from dcf_spatial.store import catalog
 from dcf_spatial.errors import InputError
 from dcf_spatial.land import codes
 from dcf_spatial.land.idle_audit import STATUS_ORDER, audit_idle

@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from dcf_spatial import catalog, settings
+from dcf_spatial import settings
+
+from dcf_spatial.store import catalog
 from dcf_spatial.cli.main import cli
 
 

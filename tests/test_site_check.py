@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 from shapely.geometry import Point, box
 
-from dcf_spatial import catalog, crs, settings
+from dcf_spatial import crs, settings
+
+from dcf_spatial.store import catalog
 from dcf_spatial.errors import InputError
 from dcf_spatial.queries import site_check as sc
 

@@ -13,11 +13,13 @@ import pytest
 from click.testing import CliRunner
 from geopandas.testing import assert_geodataframe_equal
 
-from dcf_spatial import catalog, settings
+from dcf_spatial import settings
+
+from dcf_spatial.store import catalog
 from dcf_spatial.cli.main import cli
 from dcf_spatial.errors import InputError
-from dcf_spatial.stores import as_pg_url, mask_url, open_store
-from dcf_spatial.stores.postgis import PostgisStore
+from dcf_spatial.store.backends import as_pg_url, mask_url, open_store
+from dcf_spatial.store.backends.postgis import PostgisStore
 
 from _stores import drop_schema, require_pg_url, with_schema
 from conftest import make_townships
@@ -180,12 +182,10 @@ def test_layer_keeps_its_spatial_index_through_import_and_reset(schema_url):
 
 @pytest.fixture(scope="module")
 def shipped_layers(tmp_path_factory):
-    """The default layer store: the shipped GeoPackage, or one built from layers/ for this test."""
+    """The default layer store: the shipped GeoPackage, or one built from the package's sources for this test."""
     if Path(settings.default_store).exists():
         return Path(settings.default_store)
-    if not (settings.layers_dir / "build_layers.py").exists():
-        pytest.skip("no default layers and no layers/build_layers.py to build them")
-    from dcf_spatial.build import build_default_layers
+    from dcf_spatial.store.build import build_default_layers
 
     return build_default_layers(tmp_path_factory.mktemp("shipped") / "dcf_layers.gpkg")
 
@@ -209,7 +209,7 @@ def test_pg_input_reads_a_user_table_with_its_crs_and_bbox(schema_url, monkeypat
     """`pg:schema.table` inputs (parcels in the bureau's database) are read from the store's database."""
     from sqlalchemy import text
 
-    from dcf_spatial.stores.postgis import read_pg_table
+    from dcf_spatial.store.backends.postgis import read_pg_table
 
     st = open_store(schema_url)
     parcels = make_townships(3).to_crs(4548).assign(地块编号=["合成A", "合成B", ""])

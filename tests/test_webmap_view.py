@@ -11,7 +11,8 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from browser import make_fixture_store, needs_chromium, open_offline
-from dcf_spatial import catalog, settings
+from dcf_spatial import settings
+from dcf_spatial.store import catalog
 from dcf_spatial.maps import webmap
 
 # the fixture district is the box 115.70–116.50 E, 36.30–36.54 N (tests/browser.py)

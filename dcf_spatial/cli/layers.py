@@ -7,14 +7,18 @@ from pathlib import Path
 
 import click
 
+from ..errors import InputError
 from ._options import (
     check_writable,
     crs_opt,
     echo_json,
     echo_note,
+    input_error,
     json_opt,
     overwrite_opt,
 )
+from ..store.backends import as_pg_url
+from ._table import render
 from .help_format import DcfGroup
 
 
@@ -37,68 +41,100 @@ def layers():
     """
 
 
+def _table_output(f):
+    """``-o FILE``: the whole table as .csv (UTF-8 with BOM, for Excel), .xlsx or .json."""
+    f = overwrite_opt(f)
+    return click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                        help="把整张表写到文件：.csv .xlsx .json（按扩展名）。")(f)
+
+
+def _write_table(frame, output: Path, overwrite: bool, *, geojson=None) -> None:
+    suffix = output.suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".json"):
+        raise click.BadParameter(f"{output}：表格只能写成 .csv、.xlsx 或 .json。", param_hint="--output")
+    check_writable(output, overwrite)
+    if suffix == ".csv":
+        frame.to_csv(output, index=False, encoding="utf-8-sig")
+    elif suffix == ".xlsx":
+        frame.to_excel(output, index=False)
+    elif geojson is not None:
+        output.write_text(geojson, encoding="utf-8")
+    else:
+        output.write_text(json.dumps(frame.to_dict(orient="records"), ensure_ascii=False, indent=1, default=str),
+                          encoding="utf-8")
+    echo_note(f"已写出 {output}（{len(frame)} 行）。")
+
+
+def _echo_table(rows: list[dict], headers: dict[str, str], *, right=frozenset()) -> None:
+    lines, dropped = render(rows, headers, right=right)
+    click.echo("\n".join(lines))
+    if dropped:
+        echo_note(f"窗口太窄，未显示的列：{'、'.join(dropped)}；完整的表请加 --json 或 -o 表.xlsx。")
+
+
 @layers.command("list")
 @json_opt
-def list_(as_json):
+@_table_output
+def list_(as_json, output, overwrite):
     """列出图层 — list the layers.
 
-    每个图层一行：图层编号、要素数、几何类型、来源性质（权威/参考/示意）、坐标系、中文名。
+    每个图层一行：图层编号、中文名、要素数、几何类型、来源性质（权威/参考/示意）、坐标系。表格按窗口宽度
+    显示，过长的值以 … 截断；--json 或 -o 文件（.csv .xlsx .json）给出完整的表。
 
     \b
+    $ dcf layers list
     $ dcf layers list --json
+    $ dcf layers list -o 图层.xlsx
     """
-    from .. import catalog
+    from ..store import catalog, layers as list_layers
 
-    table = catalog.list_layers()
+    table = list_layers()
     if as_json:
         echo_json(table.to_dict(orient="records"))
         return
-    click.echo(f"{'图层编号':<16} {'要素':>2}  {'几何类型':<12} {_pad('来源性质', 10)} {'坐标系':<7}  中文名")
-    for r in table.itertuples():
-        prov = catalog.PROVENANCE_ZH.get(r.provenance, r.provenance)
-        click.echo(f"{r.id:<20} {r.count:>4}  {str(r.geometry_type):<16} {_pad(prov, 10)} {r.crs}  {r.title_zh}")
+    if output is not None:
+        _write_table(table, output, overwrite)
+        return
+    rows = [dict(r, provenance=catalog.PROVENANCE_ZH.get(r["provenance"], r["provenance"]))
+            for r in table.to_dict(orient="records")]
+    headers = {k: catalog.LIST_COLUMNS_ZH[k] for k in ("id", "title_zh", "count", "geometry_type", "provenance", "crs")}
+    _echo_table(rows, headers, right=frozenset({"count"}))
     n_schematic = int((table["provenance"] == "schematic").sum())
     echo_note(f"\n共 {len(table)} 个图层，其中 {n_schematic} 个为示意图层（schematic），非权威界线。")
-
-
-def _pad(text: str, width: int) -> str:
-    """Left-align ``text`` in ``width`` terminal columns, counting CJK characters as two."""
-    import unicodedata
-
-    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return text + " " * max(width - used, 0)
 
 
 @layers.command()
 @click.argument("layer_id")
 @json_opt
-def show(layer_id, as_json):
+@_table_output
+def show(layer_id, as_json, output, overwrite):
     """查看图层要素属性 — show a layer's features.
 
-    列出图层每个要素的属性，及图层的来源性质和来源；加 --json 输出 GeoJSON（坐标系 EPSG:4490）。
+    列出图层每个要素的属性（中文列名，按窗口宽度截断），及图层的来源性质和来源；加 --json 输出
+    GeoJSON（坐标系 EPSG:4490）；-o 文件（.csv .xlsx 为属性表，.json 为 GeoJSON）给出完整的表。
 
     \b
     $ dcf layers show agri_zones
     $ dcf layers show townships --json > townships.geojson
+    $ dcf layers show industrial_clusters -o 集聚区.xlsx
     """
-    from .. import catalog
+    from ..store import Store, catalog
 
-    gdf = catalog.read_layer(layer_id)
+    store = Store()
+    gdf = store.layer(layer_id)
     if as_json:
         click.echo(gdf.to_json(ensure_ascii=False, drop_id=True))
         return
-    meta = catalog.describe_layer(layer_id)
+    attrs = gdf.drop(columns=gdf.geometry.name)
+    if output is not None:
+        _write_table(attrs, output, overwrite, geojson=gdf.to_json(ensure_ascii=False, drop_id=True))
+        return
+    meta = store.describe(layer_id)
     click.echo(f"{layer_id} — {meta['title_zh']}  （{len(gdf)} 个要素，来源性质：{meta['provenance']}）")
     click.echo(f"来源 source: {meta['source']}")
-    attrs = gdf.drop(columns=gdf.geometry.name)
-    with_pd_options(lambda: click.echo(attrs.to_string(index=False, max_colwidth=40)))
-
-
-def with_pd_options(fn):
-    import pandas as pd
-
-    with pd.option_context("display.width", 200, "display.max_columns", 50, "display.unicode.east_asian_width", True):
-        fn()
+    headers = {c: catalog.FIELD_ZH.get(c, c) for c in attrs.columns}
+    numeric = frozenset(c for c in attrs.columns if attrs[c].dtype.kind in "if")
+    _echo_table(attrs.to_dict(orient="records"), headers, right=numeric)
 
 
 @layers.command()
@@ -115,10 +151,13 @@ def export(layer_id, output, overwrite):
     \b
     $ dcf layers export cluster_parks -o parks.kml
     """
-    from .. import exports
+    from ..store import Store
 
     check_writable(output, overwrite)
-    path = exports.export_layer(layer_id, output, overwrite=overwrite)
+    try:
+        path = Store().export(layer_id, output, overwrite=overwrite)
+    except InputError as exc:
+        raise input_error(exc, "--output") from exc
     click.echo(str(path))
 
 
@@ -142,10 +181,11 @@ def import_(layer_id, file, crs, fields, provenance, note, as_json):
     \b
     $ dcf layers import townships 乡镇界线.shp --field id=XZQDM --field name_zh=XZQMC
     """
-    from .. import catalog
     from ..io import parse_field_map
+    from ..store import Store
+    from ..store.rederive import LINE_LAYERS
 
-    summary = catalog.import_layer(layer_id, file, crs=crs, field_map=parse_field_map(list(fields)) or None,
+    summary = Store().import_layer(layer_id, file, crs=crs, field_map=parse_field_map(list(fields)) or None,
                                    provenance=provenance, source_note=note)
     if as_json:
         echo_json(summary)
@@ -154,8 +194,6 @@ def import_(layer_id, file, crs, fields, provenance, note, as_json):
                    f"文件 {summary['file']} sha256 {summary['sha256'][:16]}…；原版本已保留，可用 dcf layers reset {layer_id} 恢复。")
         for note in summary.get("read_notes", []):
             echo_note(f"读取说明：{note}")
-        from ..rederive import LINE_LAYERS
-
         if layer_id in LINE_LAYERS:
             echo_note("提示：规划中按这些线划定的区（如“聊临路以东、马颊河以南”的粮食示范区）仍按原示意线；"
                        "运行 dcf layers rederive 按新线重算（先加 --dry-run 查看变化）。")
@@ -178,9 +216,12 @@ def rederive(line_ids, dry_run, as_json):
     $ dcf layers rederive --dry-run
     $ dcf layers rederive --line road.liaolin=G309
     """
-    from .. import rederive as redraw
+    from ..store import rederive as redraw
 
-    summary = redraw.rederive_zones(line_ids=list(line_ids), dry_run=dry_run)
+    try:
+        summary = redraw.rederive_zones(line_ids=list(line_ids), dry_run=dry_run)
+    except InputError as exc:
+        raise input_error(exc, "--line") from exc
     if as_json:
         echo_json(summary)
     else:
@@ -198,14 +239,14 @@ def reset(layer_id, as_json):
     \b
     $ dcf layers reset townships
     """
-    from .. import catalog
+    from ..store import Store
+    from ..store.rederive import LINE_LAYERS
 
-    summary = catalog.reset_layer(layer_id)
+    summary = Store().reset(layer_id)
     if as_json:
         echo_json(summary)
     else:
         click.echo(f"图层 {layer_id} 已恢复为上一版本（{summary['features']} 个要素，{summary['provenance']}）。")
-    from ..rederive import LINE_LAYERS
 
     if layer_id in LINE_LAYERS:
         echo_note("提示：按这些线划定的区（如粮食示范区）仍是按刚才那版线重算的结果；"
@@ -220,35 +261,21 @@ def reset(layer_id, as_json):
 def build(out, overwrite):
     """由源数据重建默认图层 — rebuild the default layers.
 
-    按 layers/ 下的源数据和构建方法重新生成默认图层（多为示意图层）。目标已有图层时需加 --overwrite。
+    按随软件包提供的源数据（dcf_spatial/store/sources/）和构建方法重新生成默认图层（多为示意图层）。目标已有图层时需加 --overwrite。
 
     \b
     $ dcf layers build --out /tmp/dcf_layers.gpkg
     $ dcf layers build --out postgresql://dcf@127.0.0.1/gis --overwrite
     """
-    import tempfile
+    from ..store.build import build_store
 
-    from .. import catalog, settings
-    from ..build import build_default_layers
-    from ..stores import as_pg_url
-
-    target = out if out else settings.store
-    url = as_pg_url(target)
-    if url is not None:
-        if not overwrite and catalog.open_store(url).exists() and len(catalog.catalog_rows(store=url)):
-            raise click.BadParameter(f"{catalog.open_store(url).label} 已有图层。要替换请加 --overwrite"
-                                     "（现有版本会保留，可用 dcf layers reset 恢复）。", param_hint="--out")
-        with tempfile.TemporaryDirectory() as tmp:
-            built = build_default_layers(Path(tmp) / "dcf_layers.gpkg")
-            summary = catalog.copy_store(built, url, overwrite=overwrite)
-        click.echo(json.dumps({"store": summary["target"]}, ensure_ascii=False))
-        return
-    target = Path(target)
-    check_writable(target, overwrite, param_hint="--out")
-    if target.exists():
-        target.unlink()
-    build_default_layers(target)
-    click.echo(json.dumps({"store": str(target)}, ensure_ascii=False))
+    if out is not None and as_pg_url(out) is None:
+        check_writable(Path(out), overwrite, param_hint="--out")
+    try:
+        built = build_store(out, overwrite=overwrite)
+    except InputError as exc:
+        raise click.BadParameter(str(exc).replace("须允许覆盖（overwrite）", "请加 --overwrite"), param_hint="--out") from exc
+    click.echo(json.dumps({"store": built}, ensure_ascii=False))
 
 
 @layers.command()
@@ -272,8 +299,8 @@ def push(to, from_, layer_ids, overwrite, as_json):
     $ dcf layers push --to postgresql://dcf@127.0.0.1:5432/gis
     $ dcf --store 'postgresql://dcf@127.0.0.1/gis?schema=dcf' layers push --overwrite
     """
-    from .. import catalog, settings
-    from ..stores import as_pg_url, open_store
+    from .. import settings
+    from ..store import Store, catalog
 
     if to:
         source, target = (from_ or settings.store), to
@@ -283,14 +310,17 @@ def push(to, from_, layer_ids, overwrite, as_json):
                 "请指明要复制到的数据库：--to postgresql://用户@主机[:端口]/库名"
                 "（或用 --store postgresql://… / 环境变量 DCF_STORE 指定）。", param_hint="--to")
         source, target = (from_ or settings.default_store), settings.store
-    if open_store(source).label == open_store(target).label:
-        raise click.BadParameter(f"源和目标是同一个图层库（{open_store(target).label}），请换一个 --to。",
-                                 param_hint="--to")
-    summary = catalog.copy_store(source, target, overwrite=overwrite, layers=list(layer_ids) or None)
+    source, target = Store(source), Store(target)
+    if source == target:
+        raise click.BadParameter(f"源和目标是同一个图层库（{target.label}），请换一个 --to。", param_hint="--to")
+    try:
+        summary = source.push(target, overwrite=overwrite, layers=list(layer_ids) or None)
+    except InputError as exc:
+        raise input_error(exc, "--to") from exc
     if as_json:
         echo_json(summary)
         return
-    copied = catalog.list_layers(store=target)
+    copied = target.layers()
     copied = copied[copied["id"].isin([r["id"] for r in summary["layers"]])]
     for r in copied.itertuples():
         prov = catalog.PROVENANCE_ZH.get(r.provenance, r.provenance)

@@ -98,19 +98,17 @@ def cli(ctx, store, verbose, quiet):
     $ dcf layers list
     $ dcf site check --site 115.75,36.45 --industry 轴承
     """
-    from .. import settings
-
     level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
     handler = logging.StreamHandler(sys.stderr)
     # users read 提示：…; the module name only when diagnosing (-v)
     handler.setFormatter(_ZhLevelFormatter("%(level_zh)s %(name)s：%(message)s" if verbose else "%(level_zh)s：%(message)s"))
     logging.basicConfig(level=level, handlers=[handler])
     if store:
-        # The store applies to this invocation only: restore the default when the command ends,
-        # so that programs and tests that call the CLI in-process do not inherit it.
-        previous = settings.store
-        settings.store = store
-        ctx.call_on_close(lambda: setattr(settings, "store", previous))
+        # The store is active for this invocation only (a context variable, reset when the command
+        # ends), so that programs and tests that call the CLI in-process do not inherit it.
+        from ..store import Store
+
+        ctx.with_resource(Store(store).activate())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -39,7 +39,7 @@ def query():
 
 def _load(value: str, crs, hint: str, reader: dict | None = None):
     """A layer id from the store, else a file read with dcf_spatial.io (with the reader options)."""
-    from .. import catalog
+    from ..store import catalog
     from .. import io as dcf_io
     from ..errors import InputError
 
@@ -60,7 +60,7 @@ def _load(value: str, crs, hint: str, reader: dict | None = None):
 
 def _warn_unused_reader_options(a: str, b: str, crs, reader: dict) -> None:
     """--crs and the reader options act on files only: say so when A and B are both layer ids."""
-    from .. import catalog
+    from ..store import catalog
 
     given = [name for name, on in (("--crs", crs is not None), ("--layer", reader.get("layer") is not None),
                                    ("--encoding", reader.get("encoding") is not None),
@@ -86,7 +86,7 @@ def _load_pair(a: str, b: str, crs, reader: dict, map_path, overwrite: bool):
 
 
 def _prov_note(*gdfs) -> str:
-    from ..catalog import PROVENANCE_ZH
+    from ..store.catalog import PROVENANCE_ZH
 
     parts = []
     schem = []
@@ -311,7 +311,7 @@ def available(zone_id, min_mu, parcels_file, crs, reader, output, map_path, base
         if p is not None:
             check_writable(p, overwrite, param_hint=hint, need_folder=True)
     check_positive(min_mu, "--min-mu", "亩", allow_zero=True)
-    from ..catalog import PROVENANCE_ZH
+    from ..store.catalog import PROVENANCE_ZH
     from ..queries.availability import available_land_map, find_zones, synthetic_parcels
 
     zones = find_zones(zone_id)

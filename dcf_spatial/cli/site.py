@@ -172,7 +172,7 @@ def _outputs(results, sites, report_path, map_path, overwrite, *, title, inputs=
 def _nearest_designated_outline(results) -> dict:
     """For one site outside the zones designated for its industry: the nearest of them, outlined
     and in view, so that the planner sees where the plan puts the project (else nothing)."""
-    from .. import catalog
+    from ..store import catalog
 
     if len(results) != 1 or results[0].get("status", "ok") != "ok":
         return {}

@@ -304,7 +304,7 @@ def sheet_note(layers_used: list[dict], synthetic: str) -> str:
 
 def layers_note(layers_used: list[dict]) -> list[str]:
     """One Chinese line per layer used, saying whether it is schematic."""
-    from ..catalog import PROVENANCE_ZH
+    from ..store.catalog import PROVENANCE_ZH
 
     lines = []
     for lay in layers_used:

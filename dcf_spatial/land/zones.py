@@ -15,7 +15,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from .. import catalog
+from ..store import catalog
 from ..crs import check_same_crs, to_working
 from ..errors import DcfError
 

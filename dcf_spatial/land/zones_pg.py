@@ -30,13 +30,13 @@ def assign_zones_in_db(spec: str, *, store=None, kinds=("township", "cluster", "
     """Zone of every row of ``pg:SCHEMA.TABLE``, computed by PostGIS.
 
     Returns a DataFrame with one row per table row, in ``_dcf_row`` order (tables written by
-    :func:`dcf_spatial.stores.postgis.write_pg_table`), holding ``<kind>_id``, ``<kind>_share`` and
+    :func:`dcf_spatial.store.backends.postgis.write_pg_table`), holding ``<kind>_id``, ``<kind>_share`` and
     ``<kind>_method`` (``inside`` / ``largest_share`` / ``outside``) for each kind. The zone layers
     are read from the same store (same database, the store's schema).
     """
     from sqlalchemy import text
 
-    from ..stores.postgis import ORDER_COLUMN, _input_store, _q, _split_spec
+    from ..store.backends.postgis import ORDER_COLUMN, _input_store, _q, _split_spec
 
     st = _input_store(spec, store)
     schema, table = _split_spec(spec, st)
@@ -47,7 +47,7 @@ def assign_zones_in_db(spec: str, *, store=None, kinds=("township", "cluster", "
             {"s": schema, "t": table}).all()}
         if ORDER_COLUMN not in cols:
             raise InputError(f"{spec}：该表没有 {ORDER_COLUMN} 列；请用 "
-                             "dcf_spatial.stores.postgis.write_pg_table 写入该表，以保留行的顺序。")
+                             "dcf_spatial.store.backends.postgis.write_pg_table 写入该表，以保留行的顺序。")
         n = con.execute(text(f"SELECT count(*) FROM {parcels}")).scalar()
         out = pd.DataFrame(index=pd.RangeIndex(n))
         for kind in kinds:

@@ -36,7 +36,7 @@ FORMATS = ("pdf", "png", "html")
 
 
 def _read(layer_id: str, store=None):
-    from ..catalog import read_layer
+    from ..store.catalog import read_layer
 
     return read_layer(layer_id, store=store)
 

@@ -52,7 +52,7 @@ def section(name: str, path=None) -> dict:
 
 def layer_style(layer_id: str, path=None) -> dict:
     """Style of a layer: kind, fill, edge, width, label…, with defaults for unknown layers."""
-    from ..catalog import LAYER_SPECS
+    from ..store.catalog import LAYER_SPECS
 
     style = dict(_FALLBACK_LAYER)
     spec = LAYER_SPECS.get(layer_id)

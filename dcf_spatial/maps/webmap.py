@@ -384,7 +384,7 @@ class WebMap:
 
         A missing layer raises with ``strict``; otherwise it is skipped, noted on the map, and False returned.
         """
-        from ..catalog import read_layer
+        from ..store.catalog import read_layer
 
         if gdf is None:
             try:
@@ -476,7 +476,7 @@ class WebMap:
         import geopandas as gpd
         import shapely
 
-        from ..catalog import read_layer
+        from ..store.catalog import read_layer
 
         clip_id = self.web.get("clip_lines_to")
         if not clip_id or layer_id == clip_id or not len(gdf):
@@ -881,7 +881,7 @@ def _touched_zones(focus, context: list[str], web_cfg: dict):
     import pandas as pd
     import shapely
 
-    from ..catalog import read_layer
+    from ..store.catalog import read_layer
 
     geoms = focus.geometry[~(focus.geometry.isna() | focus.geometry.is_empty)]
     if not len(geoms) or len(geoms) > int(web_cfg.get("touched_zones_max_features", 10)):

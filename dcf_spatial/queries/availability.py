@@ -39,7 +39,7 @@ ZONE_SOURCE_LAYERS = ("cluster_parks", "industrial_clusters", "agri_zones", "ser
 
 def find_zones(zone_id: str | None, store=None):
     """The zone(s) to search: one id from any polygon zone layer, or every industrial cluster."""
-    from .. import catalog
+    from ..store import catalog
 
     if zone_id is None:
         return catalog.read_layer("industrial_clusters", store=store)
@@ -201,7 +201,7 @@ def _taken_mask(parcels) -> tuple[np.ndarray, str]:
 def _constraint_union(store, zone_geom_w, constraints):
     import shapely
 
-    from .. import catalog
+    from ..store import catalog
 
     parts, used = [], []
     for c in constraints:
@@ -367,7 +367,7 @@ def available_land_map(plots, parcels, zones, path, *, title: str | None = None,
     tk["状态"] = f"已占用或已供地{tag}"
     both = pd.concat([focus, tk], ignore_index=True)
     both.attrs.update(plots.attrs)
-    from ..catalog import PROVENANCE_ZH
+    from ..store.catalog import PROVENANCE_ZH
 
     zone_title = "、".join(zones["name_zh"].astype(str))
     prov = str(zones.attrs.get("provenance", ""))

@@ -3,7 +3,7 @@
 :func:`check_site` answers for one site, :func:`check_sites` for many (one result per input row,
 in order, bad rows included with a status). The plan's rules come from :mod:`dcf_spatial.plan`
 (``data/plan_rules.json`` + ``data/plan_zones.json``); zone geometry from the layer store
-(:func:`dcf_spatial.catalog.read_layer`). All measuring happens in the working CRS (EPSG:4548).
+(:func:`dcf_spatial.store.catalog.read_layer`). All measuring happens in the working CRS (EPSG:4548).
 
 A result is a plain dict (JSON-ready)::
 
@@ -65,7 +65,7 @@ class PlanContext:
     store: str = ""
 
     def provenance(self, used) -> dict:
-        from ..catalog import PROVENANCE_ZH
+        from ..store.catalog import PROVENANCE_ZH
 
         rows = [{"layer": lid, "title_zh": self.layers[lid].title_zh, "provenance": self.layers[lid].provenance,
                  "provenance_zh": "、".join(PROVENANCE_ZH.get(p, p) for p in self.layers[lid].provenance.split("/"))}
@@ -83,7 +83,7 @@ def load_context(store=None) -> PlanContext:
     """Read the frame and zone layers from the store, project them and build STRtrees (cached)."""
     import shapely
 
-    from .. import catalog
+    from ..store import catalog
     from ..crs import to_working
 
     path = store if store is not None else settings.store

@@ -1,8 +1,9 @@
 """The layer catalog: which layers exist, what they hold, where their geometry came from.
 
-The store is a GeoPackage file (the embedded default) or a PostGIS database: ``settings.store``,
-``--store PATH|postgresql://…`` or ``DCF_STORE``; every function here takes ``store=`` with a
-path or a URL (see :mod:`dcf_spatial.stores`). Each layer is a table named by its id; the table
+The store is a GeoPackage file (the embedded default) or a PostGIS database. Every function here
+takes ``store=``: a :class:`~dcf_spatial.store.Store`, a path or a URL (see
+:mod:`dcf_spatial.store.backends`); ``None`` is the active store (``with Store(x).activate():``),
+else ``settings.store`` (``DCF_STORE`` or the shipped default), see :mod:`dcf_spatial.store.locate`. Each layer is a table named by its id; the table
 ``dcf_catalog`` holds one row of metadata per layer (title, provenance, source, version, import
 record). Importing a layer keeps the previous version as ``_history__<id>__<n>`` so
 :func:`reset_layer` can restore it: nothing is lost. Replacing a layer is atomic in both stores
@@ -22,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import settings
-from .errors import DcfError, InputError, LayerNotFoundError, SchemaError
-from .stores import CATALOG_TABLE, HISTORY_PREFIX, history_table, open_store  # noqa: F401  (re-exported)
+from .. import settings
+from ..errors import DcfError, InputError, LayerNotFoundError, SchemaError
+from .backends import CATALOG_TABLE, HISTORY_PREFIX, history_table, open_store  # noqa: F401  (re-exported)
+from .locate import resolve_store, writable_location  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -79,6 +81,28 @@ LAYER_SPECS: dict[str, LayerSpec] = {
     ]
 }
 
+#: Chinese column headers of the layer list (:func:`list_layers`)
+LIST_COLUMNS_ZH = {
+    "id": "图层编号", "title_zh": "中文名", "count": "要素数", "geometry_type": "几何类型",
+    "provenance": "来源性质", "crs": "坐标系", "version": "版本", "source": "来源",
+}
+#: Chinese names of the layers' fields (tables shown to users); other fields keep their own name
+FIELD_ZH = {
+    "id": "编号", "name_zh": "名称", "full_name_zh": "全称", "plan_ref": "规划依据", "provenance": "来源性质",
+    "source": "来源", "code12": "区划代码", "code9": "9 位代码", "code6": "6 位代码", "kind": "类型",
+    "in_plan": "在规划范围内", "area_km2_measured": "面积（km²，量算）", "area_km2_official": "面积（km²，官方）",
+    "industries_gbt4754": "行业代码（GB/T 4754）", "industries_zh": "产业", "industry_gbt4754": "行业代码",
+    "leading_industries_zh": "主导产业", "direction": "发展方向", "host_townships": "所在镇（街道）",
+    "host_note": "所在地说明", "target_2025_yi": "2025 年目标（亿元）", "target_2030_yi": "2030 年目标（亿元）",
+    "target_2025_basis": "2025 年目标依据", "target_2030_basis": "2030 年目标依据", "cluster_id": "所属集聚区",
+    "products": "主导产品", "follows_line": "沿线", "follows_layer": "沿线图层", "half_width_m": "半宽（米）",
+    "themes": "主题", "chain": "产业链", "placed_in": "所在区", "placement_zh": "位置说明",
+    "location_basis": "定位依据", "location_known": "位置已知", "location_note_zh": "位置说明",
+    "position_error_m": "位置误差（米）", "mention_zh": "规划原文", "name_in_source": "源数据中的名称",
+    "note": "备注", "note_zh": "备注", "description_zh": "说明", "part_of": "属于", "seed_lon": "种子点经度",
+    "seed_lat": "种子点纬度", "nev_town_area_km2_plan": "新能源汽车小镇面积（km²，规划）",
+}
+
 _GEOM_FAMILY = {
     "polygon": {"Polygon", "MultiPolygon"},
     "line": {"LineString", "MultiLineString"},
@@ -87,9 +111,11 @@ _GEOM_FAMILY = {
 _GEOM_FAMILY_ZH = {"polygon": "面（Polygon）", "line": "线（LineString）", "point": "点（Point）"}
 
 
-def _store(store=None):
-    """The backend for ``store`` (a path or a ``postgresql://`` URL; ``None``: ``settings.store``)."""
-    return open_store(store if store is not None else settings.store)
+def _store(store=None, *, write: bool = False):
+    """The backend for ``store`` (see :func:`~dcf_spatial.store.locate.resolve_store`); with ``write``,
+    the packaged read-only default is first copied to the per-user folder."""
+    location = resolve_store(store)
+    return open_store(writable_location(location) if write else location)
 
 
 def _require_store(store=None):
@@ -179,7 +205,8 @@ def read_layer(layer_id: str, store=None, *, bbox: tuple[float, float, float, fl
     layer_id
         A layer id, e.g. ``"townships"``.
     store
-        A GeoPackage path or a ``postgresql://`` URL; default ``settings.store``.
+        A :class:`~dcf_spatial.store.Store`, a GeoPackage path or a ``postgresql://`` URL;
+        default: the active store, else ``settings.store``.
     bbox
         ``(minx, miny, maxx, maxy)`` in EPSG:4490: only the features whose geometry meets the
         box. Answered through the spatial index on both sides — GDAL with the GeoPackage R-tree,
@@ -274,9 +301,9 @@ def write_layer(
     Raises :class:`SchemaError` when the layer breaks its spec (missing common fields,
     wrong geometry family, invalid geometries, bad provenance values).
     """
-    from .crs import to_storage
+    from ..crs import to_storage
 
-    st = _store(store)
+    st = _store(store, write=True)
     gdf = to_storage(gdf)
     problems = validate_layer(gdf, layer_id)
     if problems:
@@ -334,7 +361,7 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
     ``field_map`` as there). Fields the layer needs but the file lacks are reported, not invented,
     except ``provenance``/``source``/``plan_ref`` which the import fills in. Returns a summary dict.
     """
-    from . import io as dcf_io
+    from .. import io as dcf_io
 
     st = _require_store(store)
     if layer_id not in LAYER_SPECS and st.catalog_entry(layer_id) is None:
@@ -453,6 +480,8 @@ def _kind_from_names(gdf, spec):
 def reset_layer(layer_id: str, store=None) -> dict:
     """Restore the version of ``layer_id`` that the last import replaced."""
     st = _require_store(store)
+    if st.kind == "gpkg":
+        st = _store(store, write=True)
     entry = st.catalog_entry(layer_id)
     if entry is None:
         raise LayerNotFoundError(_not_found_message(layer_id, st))
@@ -477,7 +506,7 @@ def copy_store(source, target, *, overwrite: bool = False, layers: list[str] | N
     Returns ``{"source", "target", "layers": [{"id", "features", "history"}]}``.
     """
     src = _require_store(source)
-    dst = _store(target)
+    dst = _store(target, write=True)
     rows = _spec_order(src.catalog_rows())
     if layers:
         unknown = sorted(set(layers) - set(rows["id"]))

@@ -1,12 +1,12 @@
 """Where the layer catalog keeps its tables: a GeoPackage file or a PostGIS database.
 
-:mod:`dcf_spatial.catalog` holds the logic (schemas, validation, versions, import/reset); a
+:mod:`dcf_spatial.store.catalog` holds the logic (schemas, validation, versions, import/reset); a
 store only keeps tables. :func:`open_store` picks the backend from what ``store=`` (or
 ``settings.store``) names:
 
-* a path — :class:`~dcf_spatial.stores.gpkg.GpkgStore`, the embedded default;
+* a path — :class:`~dcf_spatial.store.backends.gpkg.GpkgStore`, the embedded default;
 * a ``postgresql://`` (or ``postgres://``, ``postgresql+psycopg://``) URL —
-  :class:`~dcf_spatial.stores.postgis.PostgisStore`. A ``schema=`` query parameter chooses the
+  :class:`~dcf_spatial.store.backends.postgis.PostgisStore`. A ``schema=`` query parameter chooses the
   database schema (default ``public``); credentials come from the URL, ``PGPASSWORD`` or
   ``~/.pgpass`` (libpq's own rules) and are masked in every message (:func:`mask_url`).
 
@@ -19,6 +19,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .base import StoreBackend
 
 CATALOG_TABLE = "dcf_catalog"
 CATALOG_HISTORY_TABLE = "dcf_catalog_history"
@@ -67,8 +71,11 @@ def mask_url(text) -> str:
     return _PASSWORD_IN_URL.sub(lambda m: m.group("head") + "***@", str(text))
 
 
-def open_store(store):
-    """The backend object for ``store`` (a path or a PostgreSQL URL; ``None`` is not accepted here)."""
+def open_store(store) -> "StoreBackend":
+    """The backend object for ``store`` (a path or a PostgreSQL URL; ``None`` is not accepted here).
+
+    Both backends implement :class:`~dcf_spatial.store.backends.base.StoreBackend`.
+    """
     url = as_pg_url(store)
     if url is not None:
         from .postgis import PostgisStore

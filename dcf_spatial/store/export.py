@@ -6,7 +6,7 @@ import logging
 import warnings
 from pathlib import Path
 
-from .errors import InputError
+from ..errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def write_vector(gdf, path, *, overwrite: bool = False) -> Path:
     driver, needs_wgs84 = FORMATS[suffix]
     out = gdf
     if needs_wgs84:
-        from .crs import to_web
+        from ..crs import to_web
 
         out = to_web(gdf)
     path.parent.mkdir(parents=True, exist_ok=True)

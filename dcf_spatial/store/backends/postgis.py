@@ -1,6 +1,6 @@
 """The shared layer store: a PostGIS database (SQLAlchemy + GeoAlchemy2 + psycopg 3).
 
-Tables are the GeoPackage store's (see :mod:`dcf_spatial.stores`), in the schema named by the
+Tables are the GeoPackage store's (see :mod:`dcf_spatial.store.backends`), in the schema named by the
 URL's ``schema=`` parameter (default ``public``). Layers are written with
 ``GeoDataFrame.to_postgis`` (GeoAlchemy2 adds a GiST index on ``geometry``) and read with
 ``geopandas.read_postgis``; a ``bbox`` read becomes an indexed ``ST_Intersects(geometry, envelope)``
@@ -23,7 +23,7 @@ import logging
 import uuid
 from typing import TYPE_CHECKING
 
-from ..errors import InputError
+from ...errors import InputError
 from . import CATALOG_COLUMNS, CATALOG_HISTORY_TABLE, CATALOG_TABLE, HISTORY_PREFIX, history_table, mask_url
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -419,7 +419,7 @@ def _split_spec(spec: str, st: "PostgisStore") -> tuple[str, str]:
 
 
 def _input_store(spec: str, store) -> "PostgisStore":
-    from .. import settings
+    from ... import settings
     from . import as_pg_url
 
     url = as_pg_url(store if store is not None else settings.store)
@@ -541,7 +541,7 @@ def write_pg_table(gdf, spec: str, *, store=None, overwrite: bool = False) -> st
     """
     from sqlalchemy import text
 
-    from ..crs import to_storage
+    from ...crs import to_storage
 
     st = _input_store(spec, store)
     schema, table = _split_spec(spec, st)

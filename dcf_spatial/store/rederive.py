@@ -2,10 +2,10 @@
 
 The plan places several zones by a line — the grain zone is "梁水镇聊临路以东、马颊河以南"
 (第八章第二节), the belts follow the canal, 京九铁路 and 湖南路 (第八章第三节). The default
-layers draw those zones from hand-sketched lines (``layers/sources/schematic_lines.geojson``).
+layers draw those zones from hand-sketched lines (``dcf_spatial/store/sources/schematic_lines.geojson``).
 After ``dcf layers import roads 道路.shp`` the store holds the bureau's roads, but the zones were
 drawn from the sketch; :func:`rederive_zones` draws them again from the lines now in the store,
-with the same build script, and writes each zone layer that changed as a new version (the previous
+with the same build (:mod:`dcf_spatial.store.build`), and writes each zone layer that changed as a new version (the previous
 one is kept for ``dcf layers reset``).
 
 Lines are matched by ``id`` (``road.liaolin``, ``river.majia`` …, see ``dcf layers show roads``);
@@ -19,9 +19,8 @@ import datetime as _dt
 import logging
 from typing import TYPE_CHECKING
 
-from . import catalog, settings
-from .build import build_script
-from .errors import InputError
+from . import build, catalog
+from ..errors import InputError
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -58,7 +57,7 @@ def _parse_line_ids(line_ids) -> dict[str, str]:
 def _store_lines(store) -> "gpd.GeoDataFrame":
     import pandas as pd
 
-    from .crs import to_working
+    from ..crs import to_working
 
     frames = []
     for layer_id in LINE_LAYERS:
@@ -117,7 +116,7 @@ def _same_layer(a, b, *, tolerance: float = 1e-6) -> bool:
 
 def _moved(current, new) -> dict:
     """How far a redrawn layer moved from the store's current version: 亩 changed per feature, or points moved."""
-    from .crs import m2_to_mu, to_working
+    from ..crs import m2_to_mu, to_working
 
     cur = to_working(current).set_index("id")
     out = {}
@@ -153,17 +152,16 @@ def rederive_zones(*, store=None, line_ids=None, dry_run: bool = False) -> dict:
         moved) and ``notes``. Layers whose current version was imported by the bureau
         (provenance ``authoritative``) are never overwritten.
     """
-    from .crs import to_working
+    from ..crs import to_working
 
-    store = store if store is not None else settings.store
-    build = build_script()
-    sketch = build["load_sources"]()["lines"]
+    store = catalog.resolve_store(store)
+    sketch = build.load_sources()["lines"]
     lines, line_report = _matched_lines(sketch, _store_lines(store), _parse_line_ids(line_ids))
     replaced = [e["line"] for e in line_report if e["status"] == "replaced"]
     summary = {"store": catalog.open_store(store).label, "lines": line_report, "layers": [], "dry_run": dry_run,
                "notes": ["重算的区仍为示意（schematic）：只有线换成了图层库中的版本，其余位置依据不变。"]}
-    sketched = build["build_layers"]()
-    redrawn = build["build_layers"](lines=lines) if replaced else sketched
+    sketched = build.build_layers()
+    redrawn = build.build_layers(lines=lines) if replaced else sketched
     # the zones that follow the lines: those the store's lines move, and those an earlier run redrew
     # (after `dcf layers reset roads` they go back to the sketch)
     sources = catalog.catalog_rows(store=store).set_index("id")["source"].astype(str)
@@ -184,7 +182,7 @@ def rederive_zones(*, store=None, line_ids=None, dry_run: bool = False) -> dict:
         elif dry_run:
             entry["status"], entry["status_zh"] = "would_write", "将重算（试运行，未写入）"
         else:
-            catalog.write_layer(build["_storable"](new, layer_id), layer_id, store=store, keep_history=True,
+            catalog.write_layer(build.storable(new, layer_id), layer_id, store=store, keep_history=True,
                                 provenance="schematic", source=source, description=basis)
             entry["status"], entry["status_zh"] = "written", f"已重算并写入（上一版本可用 dcf layers reset {layer_id} 恢复）"
             logger.info("Redrew %s from the store's lines %s", layer_id, ", ".join(replaced) or "(the sketch)")

@@ -1,4 +1,4 @@
-"""Build the default layer store of dcf_spatial from the sources committed beside this script.
+"""Build the default layer store of dcf_spatial from the sources shipped in ``dcf_spatial/store/sources``.
 
 Usage::
 
@@ -6,16 +6,20 @@ Usage::
     python layers/build_layers.py --store /tmp/x.gpkg  # anywhere else
     dcf layers build --out /tmp/x.gpkg                 # the same, through the CLI
 
-or, from Python, ``build(store_path)`` (``dcf_spatial.build`` runs this file with ``runpy``).
+or, from Python, :func:`build` / :func:`build_default_layers` (``layers/build_layers.py`` is a thin
+shim that calls :func:`main`).
 
 The build is deterministic: the same sources give the same layers. Every layer is written through
-:func:`dcf_spatial.catalog.write_layer`, which validates the common fields and the layer's spec.
+:func:`dcf_spatial.store.catalog.write_layer`, which validates the common fields and the layer's spec.
 Geometry is constructed in the measuring CRS (EPSG:4548, metres) and stored in EPSG:4490.
 
 What each zone *is for* (names, plan references, GB/T 4754 codes, products, hosts, targets) is read
 from ``dcf_spatial/data/plan_zones.json``; *where* the schematic geometry goes is read from
-``layers/sources`` (seeds, hand-sketched lines, schematic sites, layout parameters). Nothing about
+``dcf_spatial/store/sources`` (seeds, hand-sketched lines, schematic sites, layout parameters) — package
+data, so that an installed package can rebuild and rederive without a checkout. Nothing about
 either is written in this file. See ``layers/README.md`` for the method and accuracy of each layer.
+(The layers' ``source`` attributes keep naming ``layers/sources/…``, the files' historical home, so
+that a rebuild reproduces the shipped store byte for byte in its attributes.)
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ import argparse
 import json
 import logging
 import os
-import sys
 import tempfile
 from pathlib import Path
 
@@ -34,17 +37,15 @@ import pandas as pd
 import shapely
 from shapely.ops import split
 
-HERE = Path(__file__).resolve().parent
-SOURCES = HERE / "sources"
-if str(HERE.parent) not in sys.path:  # running from a checkout without an install
-    sys.path.insert(0, str(HERE.parent))
+from .. import settings
+from ..errors import InputError
+from . import catalog
 
-from dcf_spatial import catalog, settings
-from dcf_spatial.errors import InputError
+SOURCES = Path(__file__).resolve().parent / "sources"
 
-logger = logging.getLogger("dcf_spatial.layers.build")
+logger = logging.getLogger(__name__)
 
-# Source files (all under layers/sources; provenance in layers/sources/PROVENANCE.md)
+# Source files (all under dcf_spatial/store/sources; provenance in its PROVENANCE.md)
 BOUNDARY_FILE = "dongchangfu_371502_boundary_wgs84.geojson"
 CANAL_FILE = "canal_hyd2_4l_1to4M_near_371502.geojson"
 CODES_FILE = "dongchangfu_371502_township_codes.csv"
@@ -75,7 +76,7 @@ CANAL_PARTS = {
 def _src(name: str) -> Path:
     path = SOURCES / name
     if not path.exists():
-        raise InputError(f"Source file {path} is missing; the default layers are built from layers/sources/.")
+        raise InputError(f"找不到源数据文件 {path}：默认图层由 dcf_spatial/store/sources/ 中的文件生成，请重新安装本软件包。")
     return path
 
 
@@ -567,9 +568,31 @@ def build_layers(lines: gpd.GeoDataFrame | None = None) -> dict[str, gpd.GeoData
     return {lid: layers[lid] for lid in catalog.LAYER_SPECS}
 
 
-def _storable(gdf: gpd.GeoDataFrame, layer_id: str) -> gpd.GeoDataFrame:
-    """``gdf`` in the storage CRS with geometries that are still valid after the reprojection
-    (reprojecting can pinch a thin overlay result into a self-touching ring)."""
+def storable(gdf: gpd.GeoDataFrame, layer_id: str) -> gpd.GeoDataFrame:
+    """``gdf`` in the storage CRS with geometries that are still valid after the reprojection.
+
+    Reprojecting can pinch a thin overlay result into a self-touching ring; polygon layers are
+    cleaned after it. :mod:`dcf_spatial.store.rederive` writes its redrawn zones through this too.
+
+    Parameters
+    ----------
+    gdf
+        A layer as :func:`build_layers` returns it (EPSG:4548).
+    layer_id
+        Its id in :data:`~dcf_spatial.store.catalog.LAYER_SPECS`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The layer in EPSG:4490, ready for :func:`~dcf_spatial.store.catalog.write_layer`.
+
+    Examples
+    --------
+    >>> from dcf_spatial.store import build
+    >>> layers = build.build_layers()  # doctest: +SKIP
+    >>> build.storable(layers["agri_zones"], "agri_zones").crs.to_epsg()  # doctest: +SKIP
+    4490
+    """
     out = gdf.to_crs(settings.storage_crs)
     if catalog.LAYER_SPECS[layer_id].geometry == "polygon":
         out = out.set_geometry([_clean(g) for g in out.geometry], crs=settings.storage_crs)
@@ -592,7 +615,7 @@ def build(store_path) -> Path:
     try:
         for layer_id, gdf in layers.items():
             provs = sorted(set(gdf["provenance"]))
-            catalog.write_layer(_storable(gdf, layer_id), layer_id, store=tmp, provenance="/".join(provs),
+            catalog.write_layer(storable(gdf, layer_id), layer_id, store=tmp, provenance="/".join(provs),
                                 source=f"layers/build_layers.py from layers/sources ({', '.join(provs)})",
                                 description=DESCRIPTIONS[layer_id])
         os.replace(tmp, store_path)
@@ -603,10 +626,40 @@ def build(store_path) -> Path:
     return store_path
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="Build the dcf_spatial default layer store from layers/sources.")
-    parser.add_argument("--store", type=Path, default=settings.default_store,
-                        help=f"GeoPackage to write (default {settings.default_store})")
+def build_default_layers(store) -> Path:
+    """Build every default layer into the GeoPackage ``store`` (replaced if it exists).
+
+    Parameters
+    ----------
+    store
+        Path of the GeoPackage to write.
+
+    Returns
+    -------
+    Path
+        ``store``.
+
+    Examples
+    --------
+    >>> from dcf_spatial.store.build import build_default_layers
+    >>> build_default_layers("/tmp/dcf_layers.gpkg")  # doctest: +SKIP
+    PosixPath('/tmp/dcf_layers.gpkg')
+    """
+    built = build(Path(store))
+    logger.info("Built the default layers into %s", store)
+    return built
+
+
+def main(argv=None, *, default_store: Path | None = None, mirror: Path | None = None) -> int:
+    """The command line of ``layers/build_layers.py``: build the default store (``--store``, ``--overwrite``).
+
+    When the store built is ``default_store`` and ``mirror`` is given, the result is also copied
+    there (the checkout keeps the package-data copy, ``settings.packaged_store``, in step).
+    """
+    default_store = Path(default_store or settings.default_store)
+    parser = argparse.ArgumentParser(description="Build the dcf_spatial default layer store from its sources.")
+    parser.add_argument("--store", type=Path, default=default_store,
+                        help=f"GeoPackage to write (default {default_store})")
     parser.add_argument("--overwrite", action="store_true", help="replace the store if it exists")
     parser.add_argument("-q", "--quiet", action="store_true")
     args = parser.parse_args(argv)
@@ -614,8 +667,59 @@ def main(argv=None) -> int:
     if args.store.exists() and not args.overwrite:
         parser.error(f"{args.store} exists; pass --overwrite to replace it")
     build(args.store)
+    if mirror is not None and args.store.resolve() == default_store.resolve():
+        import shutil
+
+        Path(mirror).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(args.store, mirror)
+        logger.info("Copied it to %s (the default store shipped as package data)", mirror)
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def build_store(target=None, *, overwrite: bool = False) -> str:
+    """Build the default layers into ``target``: a GeoPackage path or a ``postgresql://`` URL.
+
+    For a database the layers are built into a temporary GeoPackage and copied in (the database's
+    previous versions are kept, so ``reset`` can restore them).
+
+    Parameters
+    ----------
+    target
+        Where to build; default the store in effect (see :func:`~dcf_spatial.store.locate.resolve_store`).
+    overwrite
+        Replace a GeoPackage that exists / layers the database already holds.
+
+    Returns
+    -------
+    str
+        The store built (path, or URL with its password masked).
+
+    Raises
+    ------
+    InputError
+        When the target exists and ``overwrite`` is false.
+
+    Examples
+    --------
+    >>> from dcf_spatial.store.build import build_store
+    >>> build_store("/tmp/dcf_layers.gpkg", overwrite=True)  # doctest: +SKIP
+    '/tmp/dcf_layers.gpkg'
+    """
+    from .backends import as_pg_url
+    from .locate import resolve_store
+
+    location = resolve_store(target)
+    url = as_pg_url(location)
+    if url is not None:
+        st = catalog.open_store(url)
+        if not overwrite and st.exists() and len(catalog.catalog_rows(store=url)):
+            raise InputError(f"{st.label} 已有图层；要替换须允许覆盖（overwrite）。现有版本会保留，可用 reset 恢复。")
+        with tempfile.TemporaryDirectory() as tmp:
+            built = build_default_layers(Path(tmp) / "dcf_layers.gpkg")
+            summary = catalog.copy_store(built, url, overwrite=overwrite)
+        return summary["target"]
+    path = Path(catalog.writable_location(location))
+    if path.exists() and not overwrite:
+        raise InputError(f"{path} 已存在；要替换须允许覆盖（overwrite）。")
+    build_default_layers(path)
+    return str(path)
