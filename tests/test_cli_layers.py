@@ -111,3 +111,56 @@ def test_push_without_target_needs_a_database(tmp_path, monkeypatch):
 def test_push_into_same_store_is_refused(tiny_store):
     res = run("--store", tiny_store, "layers", "push", "--to", tiny_store)
     assert res.exit_code == 2 and "同一个图层库" in res.output
+
+
+def _display_width(line):
+    from dcf_spatial.cli._table import display_width
+
+    return display_width(line)
+
+
+@pytest.mark.parametrize("columns", [60, 100])
+def test_list_and_show_fit_the_terminal_with_chinese_headers(columns, monkeypatch):
+    """The shipped store's tables fit the window; long values end with …; headers are Chinese."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    listed = run("layers", "list")
+    assert listed.exit_code == 0, listed.output
+    assert listed.stdout.splitlines()[0].split()[:2] == ["图层编号", "中文名"]
+    shown = run("layers", "show", "industrial_clusters")
+    assert shown.exit_code == 0, shown.output
+    table = shown.stdout.splitlines()[2:]
+    assert table[0].split()[:2] == ["编号", "名称"] and "规划依据" in table[0]
+    for line in listed.stdout.splitlines() + table:
+        assert _display_width(line) <= columns, line
+    assert "…" in shown.stdout
+
+
+def test_show_json_and_output_files_give_the_whole_table(tmp_path):
+    import pandas as pd
+
+    full = catalog.read_layer("industrial_clusters")
+    attrs = full.drop(columns="geometry")
+    for name in ("clusters.csv", "clusters.xlsx"):
+        res = run("layers", "show", "industrial_clusters", "-o", tmp_path / name)
+        assert res.exit_code == 0, res.output
+        back = (pd.read_csv(tmp_path / name, dtype=str, keep_default_na=False) if name.endswith(".csv")
+                else pd.read_excel(tmp_path / name, dtype=str, keep_default_na=False))
+        assert list(back.columns) == list(attrs.columns)
+        assert back["direction"].tolist() == attrs["direction"].astype(str).tolist()  # not cut
+    res = run("layers", "show", "industrial_clusters", "-o", tmp_path / "clusters.json")
+    assert json.loads((tmp_path / "clusters.json").read_text(encoding="utf-8"))["type"] == "FeatureCollection"
+    again = run("layers", "show", "industrial_clusters", "-o", tmp_path / "clusters.csv")
+    assert again.exit_code != 0 and "--overwrite" in again.output
+    bad = run("layers", "show", "industrial_clusters", "-o", tmp_path / "clusters.txt")
+    assert bad.exit_code != 0 and ".xlsx" in bad.output
+
+
+def test_list_json_and_output_file_give_the_whole_table(tmp_path):
+    import pandas as pd
+
+    listed = json.loads(run("layers", "list", "--json").stdout)
+    assert {"id", "title_zh", "count", "geometry_type", "provenance", "crs", "version", "source"} <= set(listed[0])
+    assert run("layers", "list", "-o", tmp_path / "layers.xlsx").exit_code == 0
+    back = pd.read_excel(tmp_path / "layers.xlsx")
+    assert back["id"].tolist() == [r["id"] for r in listed]
+    assert back["source"].tolist() == [r["source"] for r in listed]

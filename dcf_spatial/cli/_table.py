@@ -42,17 +42,19 @@ def terminal_columns() -> int:
 
 
 def render(rows: list[dict], headers: dict[str, str], *, width: int | None = None,
-           right: frozenset[str] = frozenset(), min_width: int = 6) -> tuple[list[str], list[str]]:
+           right: frozenset[str] = frozenset(), keep: frozenset[str] = frozenset(),
+           min_width: int = 12) -> tuple[list[str], list[str]]:
     """Lines of a table of ``rows`` under the Chinese ``headers`` (column key → header), fitted to ``width``.
 
-    The widest columns are narrowed first (values cut with …); when even the narrowest columns do
-    not fit, the last columns are left out. Returns the lines and the headers left out.
+    The widest columns are narrowed first (values cut with …, never below ``min_width`` columns;
+    the ``keep`` columns — ids a user types — never); when that is not enough, the last columns are
+    left out. Returns the lines and the headers left out.
     """
     width = width or terminal_columns()
     keys = list(headers)
     cells = {k: ["" if r.get(k) is None else str(r.get(k)).replace("\n", " ") for r in rows] for k in keys}
     natural = {k: max([display_width(headers[k])] + [display_width(c) for c in cells[k]]) for k in keys}
-    floor = {k: min(natural[k], max(display_width(headers[k]), min_width)) for k in keys}
+    floor = {k: natural[k] if k in keep else min(natural[k], max(display_width(headers[k]), min_width)) for k in keys}
     dropped: list[str] = []
 
     def total(ws):

@@ -66,7 +66,7 @@ def _write_table(frame, output: Path, overwrite: bool, *, geojson=None) -> None:
 
 
 def _echo_table(rows: list[dict], headers: dict[str, str], *, right=frozenset()) -> None:
-    lines, dropped = render(rows, headers, right=right)
+    lines, dropped = render(rows, headers, right=right, keep=frozenset({"id"}))
     click.echo("\n".join(lines))
     if dropped:
         echo_note(f"窗口太窄，未显示的列：{'、'.join(dropped)}；完整的表请加 --json 或 -o 表.xlsx。")
