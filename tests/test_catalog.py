@@ -180,8 +180,9 @@ def test_export_formats_keep_chinese_names(tiny_store, tmp_path, suffix):
         assert (tmp_path / "towns.cpg").read_text().strip().upper().replace("-", "") == "UTF8"
     if suffix == ".kml":
         assert back.crs.to_epsg() == 4326
-    with pytest.raises(InputError, match="--overwrite"):
+    with pytest.raises(InputError, match="已存在；要替换须允许覆盖（overwrite）") as err:
         export.export_layer("townships", out)
+    assert err.value.argument == "overwrite" and "--" not in str(err.value)
 
 
 def test_shapefile_export_names_shortened_fields_in_chinese(tmp_path, caplog, recwarn):
@@ -259,8 +260,9 @@ def test_copy_store_copies_layers_catalog_and_history(tiny_store, tmp_path):
     assert summary["layers"] == [{"id": "townships", "features": 3, "history": 1}]
     assert_geodataframe_equal(catalog.read_layer("townships", store=target), catalog.read_layer("townships"))
     assert catalog.list_layers(store=target).drop(columns=[]).equals(catalog.list_layers())
-    with pytest.raises(InputError, match="--overwrite"):
+    with pytest.raises(InputError, match="已有图层 townships。要替换须允许覆盖（overwrite）") as err:
         catalog.copy_store(tiny_store, target)
+    assert err.value.argument == "overwrite" and "--" not in str(err.value)
     catalog.reset_layer("townships", store=target)  # the copied history works in the copy
     assert len(catalog.read_layer("townships", store=target)) == 2
     catalog.copy_store(tiny_store, target, overwrite=True)  # the target's version is kept

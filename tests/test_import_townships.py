@@ -64,9 +64,21 @@ def test_development_zone_units_are_refused_and_missing_plan_units_named(store, 
 
 
 def test_a_name_without_its_kind_names_the_row_and_the_fix(store, tmp_path):
-    with pytest.raises(SchemaError, match=r"第 1 行「柳园」.*--field kind="):
+    with pytest.raises(SchemaError, match=r"第 1 行「柳园」.*kind=列名") as err:
         catalog.import_layer("townships", bureau_file(store, tmp_path, rename="柳园"), store=store,
                              field_map={"id": "XZQDM", "name_zh": "XZQMC"})
+    assert err.value.argument == "field_map" and "--field" not in str(err.value)
+
+
+def test_the_cli_names_the_field_option_for_a_missing_kind(store, tmp_path):
+    from click.testing import CliRunner
+
+    from dcf_spatial.cli.main import cli
+
+    res = CliRunner().invoke(cli, ["--store", str(store), "layers", "import", "townships",
+                                   str(bureau_file(store, tmp_path, rename="柳园")),
+                                   "--field", "id=XZQDM", "--field", "name_zh=XZQMC"])
+    assert res.exit_code == 2 and res.stderr.startswith("错误 Error: --field：") and "kind=列名" in res.stderr
 
 
 def test_a_shapefile_digest_covers_its_attribute_table(tmp_path):

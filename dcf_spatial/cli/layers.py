@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
 import click
 
-from ..errors import InputError
+from ..errors import DcfError, InputError
 from ._options import (
     check_writable,
     crs_opt,
@@ -39,6 +40,22 @@ def layers():
     $ dcf layers rederive --dry-run
     $ dcf layers push --to postgresql://dcf@127.0.0.1/gis
     """
+
+
+#: the library argument an error is about (``exc.argument``) -> the option that gives it here
+OPTION_OF = {"overwrite": "--overwrite", "field_map": "--field", "line_ids": "--line"}
+
+
+@contextlib.contextmanager
+def _options_named():
+    """Re-raise a library error that names its argument with the option that gives it (``--field：…``)."""
+    try:
+        yield
+    except DcfError as exc:
+        option = OPTION_OF.get(getattr(exc, "argument", None))
+        if option is None:
+            raise
+        raise input_error(exc, option) from exc
 
 
 def _table_output(f):
@@ -154,10 +171,8 @@ def export(layer_id, output, overwrite):
     from ..store import Store
 
     check_writable(output, overwrite)
-    try:
+    with _options_named():
         path = Store().export(layer_id, output, overwrite=overwrite)
-    except InputError as exc:
-        raise input_error(exc, "--output") from exc
     click.echo(str(path))
 
 
@@ -185,8 +200,9 @@ def import_(layer_id, file, crs, fields, provenance, note, as_json):
     from ..store import Store
     from ..store.rederive import LINE_LAYERS
 
-    summary = Store().import_layer(layer_id, file, crs=crs, field_map=parse_field_map(list(fields)) or None,
-                                   provenance=provenance, source_note=note)
+    with _options_named():
+        summary = Store().import_layer(layer_id, file, crs=crs, field_map=parse_field_map(list(fields)) or None,
+                                       provenance=provenance, source_note=note)
     if as_json:
         echo_json(summary)
     else:
@@ -218,10 +234,8 @@ def rederive(line_ids, dry_run, as_json):
     """
     from ..store import rederive as redraw
 
-    try:
+    with _options_named():
         summary = redraw.rederive_zones(line_ids=list(line_ids), dry_run=dry_run)
-    except InputError as exc:
-        raise input_error(exc, "--line") from exc
     if as_json:
         echo_json(summary)
     else:
@@ -313,10 +327,8 @@ def push(to, from_, layer_ids, overwrite, as_json):
     source, target = Store(source), Store(target)
     if source == target:
         raise click.BadParameter(f"源和目标是同一个图层库（{target.label}），请换一个 --to。", param_hint="--to")
-    try:
+    with _options_named():
         summary = source.push(target, overwrite=overwrite, layers=list(layer_ids) or None)
-    except InputError as exc:
-        raise input_error(exc, "--to") from exc
     if as_json:
         echo_json(summary)
         return

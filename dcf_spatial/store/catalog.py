@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from .. import settings
 from ..errors import DcfError, InputError, LayerNotFoundError, SchemaError
+from ._errors import about
 from .backends import CATALOG_TABLE, HISTORY_PREFIX, history_table, open_store  # noqa: F401  (re-exported)
 from .locate import resolve_store, writable_location  # noqa: F401  (re-exported)
 
@@ -389,13 +390,13 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
     if kind_note:
         notes.append(kind_note)
     if "id" not in gdf.columns:
-        raise SchemaError(
-            f"{file}：没有 'id' 字段。请用 --field id=<你的字段> 指定（乡镇图层例如 id=XZQDM）。"
-        )
+        raise about("field_map", SchemaError(
+            f"{file}：没有 'id' 字段。请指明文件中哪个字段是编号：id=<你的字段>（乡镇图层例如 id=XZQDM）。"
+        ))
     if "name_zh" not in gdf.columns:
-        raise SchemaError(
-            f"{file}：没有 'name_zh' 字段。请用 --field name_zh=<你的字段> 指定（例如 name_zh=XZQMC）。"
-        )
+        raise about("field_map", SchemaError(
+            f"{file}：没有 'name_zh' 字段。请指明文件中哪个字段是名称：name_zh=<你的字段>（例如 name_zh=XZQMC）。"
+        ))
     if layer_id == "townships":
         notes.extend(_check_plan_units(gdf, file, st, store))
     problems = validate_layer(gdf, layer_id, where=str(file))
@@ -406,10 +407,11 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
         unnamed = gdf.loc[kind.isna(), "name_zh"]
         if len(unnamed):
             problems.append(f"{file}：类型（kind：街道/镇）取自名称末尾，但 {len(unnamed)} 行的名称不以街道、镇或乡结尾"
-                            f"（如第 {int(unnamed.index[0]) + 1} 行「{unnamed.iloc[0]}」）：请在文件中加一列类型，"
-                            "用 --field kind=列名 指定")
+                            f"（如第 {int(unnamed.index[0]) + 1} 行「{unnamed.iloc[0]}」）：请在文件中加一列类型（街道/镇），"
+                            "并指明该列：kind=列名")
     if problems:
-        raise SchemaError(f"拒绝将 {file} 导入为图层 {layer_id!r}，图层库未作改动：\n  - " + "\n  - ".join(problems))
+        error = SchemaError(f"拒绝将 {file} 导入为图层 {layer_id!r}，图层库未作改动：\n  - " + "\n  - ".join(problems))
+        raise about("field_map", error) if any("kind=列名" in p for p in problems) else error
     write_layer(gdf, layer_id, provenance=provenance, source=source, store=store, keep_history=True,
                 imported_from=str(file), sha256=digest,
                 description=f"由 {file.name} 导入")
@@ -467,7 +469,7 @@ KIND_SUFFIX = r"(街道|镇|乡)$"
 def _kind_from_names(gdf, spec):
     """Township-level layers need ``kind`` (街道/镇); a bureau file rarely has it, but the official
     names end with it (柳园街道, 郑家镇). Filled only when every name says it; else the import asks
-    for ``--field kind=…`` as before."""
+    for ``kind=…`` in ``field_map`` as before."""
     if spec is None or "kind" not in spec.required or "kind" in gdf.columns or "name_zh" not in gdf.columns:
         return gdf, ""
     names = gdf["name_zh"].astype("string").str.strip()
@@ -517,10 +519,10 @@ def copy_store(source, target, *, overwrite: bool = False, layers: list[str] | N
     if dst.exists() and not overwrite:
         clash = [lid for lid in rows["id"] if dst.catalog_entry(lid) is not None]
         if clash:
-            raise InputError(
-                f"目标图层库 {dst.label} 已有图层 {', '.join(clash)}。要替换请加 --overwrite"
-                "（现有版本会保留，可用 `dcf layers reset` 恢复）。"
-            )
+            raise about("overwrite", InputError(
+                f"目标图层库 {dst.label} 已有图层 {', '.join(clash)}。要替换须允许覆盖（overwrite）"
+                "；现有版本会保留，可用 reset 恢复。"
+            ))
     done = []
     for meta in rows.to_dict(orient="records"):
         lid = meta["id"]

@@ -7,6 +7,7 @@ import warnings
 from pathlib import Path
 
 from ..errors import InputError
+from ._errors import about
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def write_vector(gdf, path, *, overwrite: bool = False) -> Path:
             f"请用以下扩展名之一：{', '.join(FORMATS)}。"
         )
     if path.exists() and not overwrite:
-        raise InputError(f"{path} 已存在。要替换请加 --overwrite。")
+        raise about("overwrite", InputError(f"{path} 已存在；要替换须允许覆盖（overwrite）。"))
     driver, needs_wgs84 = FORMATS[suffix]
     out = gdf
     if needs_wgs84:

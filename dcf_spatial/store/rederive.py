@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from . import build, catalog
 from ..errors import InputError
+from ._errors import about
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -49,7 +50,7 @@ def _parse_line_ids(line_ids) -> dict[str, str]:
     for item in line_ids:
         plan_id, sep, store_id = str(item).partition("=")
         if not sep or not plan_id.strip() or not store_id.strip():
-            raise InputError(f"--line {item!r}：请写成 规划线编号=图层中的编号，例如 --line road.liaolin=G309。")
+            raise about("line_ids", InputError(f"{item!r}：请写成 规划线编号=图层中的编号，例如 road.liaolin=G309。"))
         out[plan_id.strip()] = store_id.strip()
     return out
 
@@ -71,7 +72,7 @@ def _matched_lines(sketch, stored, mapping: dict[str, str]) -> tuple["gpd.GeoDat
     """The sketch's line table with each plan line the store holds swapped in; one row per plan line."""
     unknown = sorted(set(mapping) - set(sketch.index))
     if unknown:
-        raise InputError(f"--line：没有规划线 {'、'.join(unknown)}；规划线编号为 {'、'.join(sketch.index)}。")
+        raise about("line_ids", InputError(f"没有规划线 {'、'.join(unknown)}；规划线编号为 {'、'.join(sketch.index)}。"))
     by_id = stored.drop_duplicates("id").set_index("id")
     lines, report = sketch.copy(), []
     for plan_id, row in sketch.iterrows():
@@ -80,8 +81,8 @@ def _matched_lines(sketch, stored, mapping: dict[str, str]) -> tuple["gpd.GeoDat
         if store_id not in by_id.index:
             present = sorted(stored.loc[stored["layer"] == row["layer"], "id"].astype(str))
             if plan_id in mapping:  # the user named an id that is not there: a typo, not a choice
-                raise InputError(f"--line {plan_id}={store_id}：图层 {row['layer']} 中没有编号 {store_id} 的线；"
-                                 f"现有编号：{'、'.join(present[:20]) or '（无）'}。")
+                raise about("line_ids", InputError(f"{plan_id}={store_id}：图层 {row['layer']} 中没有编号 {store_id} 的线；"
+                                 f"现有编号：{'、'.join(present[:20]) or '（无）'}。"))
             entry["status"] = "schematic_kept"
             entry["status_zh"] = (f"图层 {row['layer']} 中没有编号 {store_id} 的线，仍用示意线（现有编号："
                                   f"{'、'.join(present[:12]) or '无'}；若{row['name_zh'].replace('（示意）', '')}在图层中另有编号，"

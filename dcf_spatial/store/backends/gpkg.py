@@ -69,8 +69,8 @@ class GpkgStore:
 
     def missing_message(self) -> str:
         return (
-            f"图层库 {self.path} 不存在。请先生成默认图层：`python layers/build_layers.py`"
-            "（或 `dcf layers build`），或用 --store / DCF_STORE 指向已有的 GeoPackage 或 postgresql:// 地址。"
+            f"图层库 {self.path} 不存在。请先生成默认图层（`dcf layers build`），"
+            "或改用已有的 GeoPackage 或 postgresql:// 地址（环境变量 DCF_STORE）。"
         )
 
     def catalog_rows(self) -> "pd.DataFrame":
