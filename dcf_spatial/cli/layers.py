@@ -27,7 +27,7 @@ from .help_format import DcfGroup
 def layers():
     """图层库 — the layer store.
 
-    图层库缺省为随附的 GeoPackage（layers/dcf_layers.gpkg）；用 dcf --store postgresql://… 或环境变量
+    图层库缺省为随附的 GeoPackage（源码目录中为 layers/dcf_layers.gpkg）；用 dcf --store postgresql://… 或环境变量
     DCF_STORE 改用 PostGIS 数据库，各命令用法相同。
 
     \b

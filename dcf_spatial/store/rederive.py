@@ -138,7 +138,8 @@ def rederive_zones(*, store=None, line_ids=None, dry_run: bool = False) -> dict:
     Parameters
     ----------
     store
-        The layer store (default ``settings.store``); GeoPackage or PostGIS.
+        A :class:`~dcf_spatial.store.Store`, GeoPackage path or ``postgresql://`` URL; default the
+        active store, else ``settings.store``.
     line_ids
         Maps a plan line id to the id it has in the bureau's layer, e.g. ``{"road.liaolin": "G309"}``
         (or ``["road.liaolin=G309"]`` as the CLI passes it).
