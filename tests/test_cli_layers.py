@@ -29,7 +29,7 @@ def tiny_store(store_kind, tmp_path, request, monkeypatch):
     """Overrides conftest's: a 2-township store in each backend (the CLI's --store names it)."""
     store = new_store(store_kind, tmp_path, request)
     catalog.write_layer(make_townships(2), "townships", store=store, source="test fixture")
-    # --store sets settings.store for the rest of the process; restore it after each test.
+    # --store is active for one invocation only; settings.store is restored after each test regardless.
     monkeypatch.setattr(settings, "store", settings.store)
     return store
 

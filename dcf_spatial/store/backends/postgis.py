@@ -24,7 +24,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from ...errors import InputError
-from . import CATALOG_COLUMNS, CATALOG_HISTORY_TABLE, CATALOG_TABLE, HISTORY_PREFIX, history_table, mask_url
+from .names import CATALOG_COLUMNS, CATALOG_HISTORY_TABLE, CATALOG_TABLE, HISTORY_PREFIX, history_table, mask_url
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -420,7 +420,7 @@ def _split_spec(spec: str, st: "PostgisStore") -> tuple[str, str]:
 
 def _input_store(spec: str, store) -> "PostgisStore":
     from ... import settings
-    from . import as_pg_url
+    from .names import as_pg_url
 
     url = as_pg_url(store if store is not None else settings.store)
     if url is None:
