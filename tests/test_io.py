@@ -538,7 +538,7 @@ def test_utf8_field_names_with_ascii_values_stay_utf8(tmp_path):
 
 
 def test_decode_guess_tolerates_a_name_cut_mid_character():
-    from dcf_spatial._validate import _decode_guess
+    from dcf_spatial.io.encoding import _decode_guess
 
     raw = "宗地代码 土地用途分类".encode("gbk")[:-1] + b" A1 A2"  # last name cut inside a character
     assert _decode_guess(raw) == "gbk"
