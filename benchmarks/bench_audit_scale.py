@@ -123,9 +123,8 @@ def main(argv=None):
         return
 
     from dcf_spatial import settings
-
     from dcf_spatial.store import catalog
-    from dcf_spatial.store.backends.postgis import write_pg_table
+    from dcf_spatial.io.pg import write_pg_table
 
     sizes = [int(s) for s in args.sizes.split(",")]
     rows = []
@@ -183,7 +182,8 @@ def _append(part, spec: str, store: str) -> None:
     """Append one file's parcels to the table (same loader, then INSERT … SELECT, renumbering rows)."""
     from sqlalchemy import text
 
-    from dcf_spatial.store.backends.postgis import ORDER_COLUMN, _input_store, _q, _split_spec, write_pg_table
+    from dcf_spatial.io.pg import _input_store, _split_spec, write_pg_table
+    from dcf_spatial.store.backends.postgis import ORDER_COLUMN, _q
 
     st = _input_store(spec, store)
     schema, table = _split_spec(spec, st)

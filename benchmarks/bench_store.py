@@ -85,7 +85,8 @@ def main(argv=None):
     if not args.pg:
         ap.error("no PostGIS URL: pass --pg or run eval \"$(bash .ci/postgis.sh)\" first")
 
-    from dcf_spatial import catalog, settings
+    from dcf_spatial import settings
+    from dcf_spatial.store import catalog
     from dcf_spatial.store.build import build_default_layers
     from dcf_spatial.store.backends import open_store
 

@@ -78,7 +78,7 @@ def test_row_groups_and_feature_slices_match_single_process(parcels, single, clu
 
 
 def test_postgis_table_in_page_ranges_matches_single_process(parcels, cluster, tmp_path, request):
-    from dcf_spatial.store.backends.postgis import write_pg_table
+    from dcf_spatial.io.pg import write_pg_table
 
     url = new_store("postgis", tmp_path, request)
     catalog.copy_store(catalog.settings.store, url)  # the zone layers, in the database
@@ -93,7 +93,7 @@ def test_postgis_table_in_page_ranges_matches_single_process(parcels, cluster, t
 def test_zone_join_pushed_down_to_postgis_agrees_with_the_in_process_join(parcels, tmp_path, request):
     from dcf_spatial.land.zones import join_zones
     from dcf_spatial.land.zones_pg import assign_zones_in_db
-    from dcf_spatial.store.backends.postgis import write_pg_table
+    from dcf_spatial.io.pg import write_pg_table
 
     url = new_store("postgis", tmp_path, request)
     catalog.copy_store(catalog.settings.store, url)
@@ -183,7 +183,7 @@ def test_efficiency_without_parcels_from_one_table(enterprises, cluster, tmp_pat
 
 def test_efficiency_with_postgis_parcels_matches_single_process(parcels, enterprises, cluster, tmp_path, request):
     from dcf_spatial.land.workflow import run_efficiency
-    from dcf_spatial.store.backends.postgis import write_pg_table
+    from dcf_spatial.io.pg import write_pg_table
 
     url = new_store("postgis", tmp_path, request)
     catalog.copy_store(catalog.settings.store, url)

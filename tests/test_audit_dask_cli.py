@@ -153,7 +153,7 @@ def test_unreachable_scheduler_is_a_usage_error(data, tmp_path):
 
 
 def test_pg_inputs_on_both_engines(data, cluster, tmp_path, request):
-    from dcf_spatial.store.backends.postgis import write_pg_table
+    from dcf_spatial.io.pg import write_pg_table
 
     url = new_store("postgis", tmp_path, request)
     catalog.copy_store(catalog.settings.store, url)
@@ -182,7 +182,7 @@ def test_pg_inputs_on_both_engines(data, cluster, tmp_path, request):
 
 def test_read_vector_reads_a_pg_table(data, tmp_path, request):
     from dcf_spatial import io as dcf_io
-    from dcf_spatial.store.backends.postgis import write_pg_table
+    from dcf_spatial.io.pg import write_pg_table
 
     url = new_store("postgis", tmp_path, request)
     spec = write_pg_table(data["parcels"].rename(columns={"parcel_id": "宗地代码"}), "pg:parcels", store=url)
@@ -209,7 +209,8 @@ def test_pg_enterprise_table_without_geometry_on_the_single_engine(data, tmp_pat
     """An enterprise table in the bureau's database has no geometry: both readers take it."""
     import pandas as pd
 
-    from dcf_spatial.store.backends.postgis import PostgisStore, write_pg_table
+    from dcf_spatial.io.pg import write_pg_table
+    from dcf_spatial.store.backends.postgis import PostgisStore
 
     url = new_store("postgis", tmp_path, request)
     catalog.copy_store(catalog.settings.store, url)

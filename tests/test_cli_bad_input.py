@@ -469,3 +469,36 @@ def test_a_data_error_is_one_line_without_the_usage_block(dcf, site_store, tmp_p
     assert code == 2 and out == ""
     assert err.strip().splitlines() == [error_line(err)]
     assert err.startswith("错误 Error: --batch：") and "Usage:" not in err
+
+
+# --- the library says the fix in words; the command line adds the option ---------------------------
+
+
+@pytest.mark.parametrize("library, cli_text", [
+    ("请指定坐标系（如 EPSG:4527）", "请用 --crs 4527 指定坐标系"),
+    ("请指定坐标系（如 gcj02）", "请用 --crs gcj02 指定坐标系"),
+    ("请检查坐标系（必要时指定坐标系）", "请检查坐标系（必要时用 --crs 指定坐标系）"),
+    ("或要求对调 x 与 y", "或加 --swap-xy 要求对调 x 与 y"),
+    ("请指定图层或工作表（如 项目点）", "请用 --layer 项目点 指定图层或工作表"),
+    ("请指定文字编码（如 gbk）", "请用 --encoding gbk 指定文字编码"),
+    ("或用字段映射 lon=<经度列> lat=<纬度列> 指定", "或用字段映射 --field lon=<经度列> --field lat=<纬度列> 指定"),
+    ("没有 CLI 选项的句子", "没有 CLI 选项的句子"),
+])
+def test_cli_wording_adds_the_option_to_each_neutral_fix(library, cli_text):
+    from dcf_spatial.cli._options import cli_wording
+
+    assert cli_wording(library) == cli_text
+
+
+def test_library_reader_errors_name_no_cli_option_but_the_cli_does(dcf, site_store, tmp_path):
+    from dcf_spatial import io
+    from dcf_spatial.errors import InputError
+
+    (lon, lat) = IN_PARK
+    csv = tmp_path / "颠倒2.csv"
+    csv.write_text(f"经度,纬度,行业\n{lat},{lon},轴承\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        io.read_vector(csv)
+    assert "--" not in str(exc.value) and "Python" not in str(exc.value)
+    code, _, err = dcf(site_store, "site", "check", "--batch", csv)
+    assert code == 2 and "加 --swap-xy 要求对调 x 与 y" in error_line(err)

@@ -60,8 +60,9 @@ def test_to_storage_reprojects_gauss_kruger_zone_prefixed():
 
 
 def test_to_storage_without_crs_names_the_fix():
-    with pytest.raises(InputError, match="--crs"):
+    with pytest.raises(InputError, match="指定坐标系") as err:
         crs.to_storage(gpd.GeoDataFrame(geometry=[shapely.Point(116, 36)]))
+    assert "4490" in str(err.value) and "--crs" not in str(err.value)
 
 
 def test_parse_crs_accepts_codes_and_chinese_web_systems():

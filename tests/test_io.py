@@ -12,7 +12,7 @@ import pytest
 import shapely
 
 from dcf_spatial import crs as dcf_crs
-from dcf_spatial import io, settings
+from dcf_spatial import _fixes, io, settings
 from dcf_spatial.errors import InputError
 
 from fixtures_io import KNOWN, TOWNS, bowtie, metres_from_known, point_in, table, township_polygons, write_shapefile
@@ -96,7 +96,7 @@ def test_swapped_lat_lon_columns_raise_naming_file_columns_and_fix(tmp_path):
     with pytest.raises(InputError) as err:
         io.read_vector(path)
     msg = str(err.value)
-    assert str(path) in msg and "经度" in msg and "纬度" in msg and "swap_xy=True" in msg
+    assert str(path) in msg and "经度" in msg and "纬度" in msg and _fixes.SWAP_XY in msg and "--" not in msg
     fixed = io.read_vector(path, swap_xy=True)
     assert metres_from_known(fixed)[0] < 0.01
 
@@ -106,7 +106,7 @@ def test_swapped_axes_in_a_geographic_file_raise(tmp_path):
     gpd.GeoDataFrame(geometry=[shapely.Point(KNOWN[1], KNOWN[0])], crs=4490).to_file(path)
     with pytest.raises(InputError, match="颠倒") as err:
         io.read_vector(path)
-    assert str(path) in str(err.value) and "swap_xy" in str(err.value)
+    assert str(path) in str(err.value) and _fixes.SWAP_XY in str(err.value)
 
 
 def test_zone_prefixed_gk_without_crs_is_read_as_4527(tmp_path):
@@ -128,7 +128,7 @@ def test_unprefixed_gk_near_the_district_is_4548_and_far_away_is_refused(tmp_pat
     far = table({"东坐标": [500_000.0], "北坐标": [2_500_000.0]}, tmp_path / "far.csv")
     with pytest.raises(InputError) as err:
         io.read_vector(far)
-    assert str(far) in str(err.value) and "--crs" in str(err.value)
+    assert str(far) in str(err.value) and _fixes.CRS in str(err.value) and "--crs" not in str(err.value)
 
 
 def test_surveyors_xy_columns_northing_first(tmp_path):
@@ -140,7 +140,7 @@ def test_surveyors_xy_columns_northing_first(tmp_path):
     wrong = table({"东坐标": [y], "北坐标": [x]}, tmp_path / "错.csv")  # unambiguous headers, swapped values
     with pytest.raises(InputError, match="对调") as err:
         io.read_vector(wrong)
-    assert str(wrong) in str(err.value) and "swap_xy=True" in str(err.value)
+    assert str(wrong) in str(err.value) and _fixes.SWAP_XY in str(err.value)
 
 
 def test_declared_geographic_crs_with_metre_coordinates_is_refused(tmp_path):
@@ -149,7 +149,7 @@ def test_declared_geographic_crs_with_metre_coordinates_is_refused(tmp_path):
     gpd.GeoDataFrame(geometry=[shapely.Point(x, y)], crs=4490).to_file(path)
     with pytest.raises(InputError) as err:
         io.read_vector(path)
-    assert str(path) in str(err.value) and "--crs 4527" in str(err.value)
+    assert str(path) in str(err.value) and f"{_fixes.CRS}（如 EPSG:4527）" in str(err.value)
     assert metres_from_known(io.read_vector(path, crs=4527))[0] < 1.0
 
 
@@ -166,7 +166,7 @@ def test_outside_china_is_an_error_and_far_rows_are_flagged(tmp_path):
     garbage = table({"lon": [2.35, 2.36], "lat": [48.85, 48.86]}, tmp_path / "paris.csv")
     with pytest.raises(InputError, match="中国境外") as err:
         io.read_vector(garbage)
-    assert str(garbage) in str(err.value) and "--crs" in str(err.value)
+    assert str(garbage) in str(err.value) and _fixes.CRS in str(err.value)
     mixed = table({"lon": [115.98, 117.0, 2.35], "lat": [36.45, 36.65, 48.85]}, tmp_path / "mixed.csv")
     gdf = io.read_vector(mixed)
     assert len(gdf) == 3
@@ -188,7 +188,7 @@ def test_wrong_user_crs_kind_is_refused(tmp_path):
     path = table({"lon": [115.98], "lat": [36.45]}, tmp_path / "deg.csv")
     with pytest.raises(InputError, match="4490") as err:
         io.read_vector(path, crs=4527)
-    assert str(path) in str(err.value) and "--crs" in str(err.value)
+    assert str(path) in str(err.value) and _fixes.CRS in str(err.value)
 
 
 # --- geometry ------------------------------------------------------------------------------------
@@ -275,7 +275,7 @@ def test_no_coordinate_columns_lists_headers_and_fix(tmp_path):
     path = table({"名称": ["甲"], "面积": [1]}, tmp_path / "nocoords.csv")
     with pytest.raises(InputError) as err:
         io.read_vector(path)
-    assert str(path) in str(err.value) and "面积" in str(err.value) and "x=" in str(err.value)
+    assert str(path) in str(err.value) and "面积" in str(err.value) and f"{_fixes.FIELD_MAP} lon=" in str(err.value)
 
 
 def test_kml(tmp_path):
@@ -296,7 +296,7 @@ def test_filegdb_and_multilayer_geopackage(tmp_path):
     township_polygons().iloc[:1].to_file(gpkg, layer="DLTB")
     with pytest.raises(InputError) as err:
         io.read_vector(gpkg)
-    assert str(gpkg) in str(err.value) and "XZQ" in str(err.value) and "layer=" in str(err.value)
+    assert str(gpkg) in str(err.value) and "XZQ" in str(err.value) and _fixes.LAYER in str(err.value)
     assert len(io.read_vector(gpkg, layer="DLTB")) == 1
 
 
@@ -398,7 +398,7 @@ def test_read_site_lonlat_wkt_file_and_area(tmp_path):
 
 
 def test_read_site_errors_give_the_fix():
-    with pytest.raises(InputError, match=f"--site {KNOWN[0]},{KNOWN[1]}"):
+    with pytest.raises(InputError, match=f"经度,纬度：{KNOWN[0]},{KNOWN[1]}"):
         io.read_site(f"{KNOWN[1]},{KNOWN[0]}")
     with pytest.raises(InputError, match="经度,纬度"):
         io.read_site("郑家镇附近")
@@ -435,7 +435,7 @@ def test_user_projected_crs_with_survey_xy_and_swapped_declared_axes(tmp_path):
     gpd.GeoDataFrame(geometry=[shapely.Point(y, x)], crs=4527).to_file(path)
     with pytest.raises(InputError) as err:
         io.read_vector(path)
-    assert str(path) in str(err.value) and "swap_xy=True" in str(err.value)
+    assert str(path) in str(err.value) and _fixes.SWAP_XY in str(err.value)
     assert metres_from_known(io.read_vector(path, swap_xy=True))[0] < 1.0
 
 
@@ -538,7 +538,7 @@ def test_utf8_field_names_with_ascii_values_stay_utf8(tmp_path):
 
 
 def test_decode_guess_tolerates_a_name_cut_mid_character():
-    from dcf_spatial._validate import _decode_guess
+    from dcf_spatial.io.encoding import _decode_guess
 
     raw = "宗地代码 土地用途分类".encode("gbk")[:-1] + b" A1 A2"  # last name cut inside a character
     assert _decode_guess(raw) == "gbk"
@@ -547,18 +547,18 @@ def test_decode_guess_tolerates_a_name_cut_mid_character():
     assert _decode_guess(b"plain ascii") is None
 
 
-def test_reader_messages_name_the_cli_option_and_the_python_argument(tmp_path):
+def test_reader_messages_name_the_fix_in_words_not_cli_options(tmp_path):
     g = gpd.GeoDataFrame({"名称": ["甲"]}, geometry=[shapely.Point(115.9, 36.4)], crs="EPSG:4490")
     gpkg = tmp_path / "两层.gpkg"
     g.to_file(gpkg, layer="a", driver="GPKG")
     g.to_file(gpkg, layer="b", driver="GPKG")
     with pytest.raises(InputError) as exc:
         io.read_vector(gpkg)
-    assert "--layer" in str(exc.value) and "layer=" in str(exc.value)
+    assert _fixes.LAYER in str(exc.value) and "--layer" not in str(exc.value) and "Python" not in str(exc.value)
     swapped = table({"经度": [36.4], "纬度": [115.9]}, tmp_path / "s.csv", encoding="utf-8")
     with pytest.raises(InputError) as exc:
         io.read_vector(swapped)
-    assert "--swap-xy" in str(exc.value) and "swap_xy=True" in str(exc.value)
+    assert _fixes.SWAP_XY in str(exc.value) and "--swap-xy" not in str(exc.value) and "Python" not in str(exc.value)
     assert io.read_vector(swapped, swap_xy=True).geometry.iloc[0].x == pytest.approx(115.9)
 
 
@@ -567,7 +567,7 @@ def test_read_site_passes_reader_options_to_files(tmp_path):
     gpkg = tmp_path / "场地.gpkg"
     g.to_file(gpkg, layer="项目", driver="GPKG")
     g.to_file(gpkg, layer="其他", driver="GPKG")
-    with pytest.raises(InputError, match="--layer"):
+    with pytest.raises(InputError, match=_fixes.LAYER):
         io.read_site(str(gpkg))
     site = io.read_site(str(gpkg), layer="项目", field_map={"name_zh": "名称"})
     assert site["name_zh"].tolist() == ["甲"]

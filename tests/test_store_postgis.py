@@ -209,7 +209,7 @@ def test_pg_input_reads_a_user_table_with_its_crs_and_bbox(schema_url, monkeypat
     """`pg:schema.table` inputs (parcels in the bureau's database) are read from the store's database."""
     from sqlalchemy import text
 
-    from dcf_spatial.store.backends.postgis import read_pg_table
+    from dcf_spatial.io.pg import read_pg_table
 
     st = open_store(schema_url)
     parcels = make_townships(3).to_crs(4548).assign(地块编号=["合成A", "合成B", ""])

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from .. import _fixes
+
 output_opt = click.option("-o", "--output", "output", type=click.Path(path_type=Path),
                           help="输出文件或文件夹。")
 overwrite_opt = click.option("--overwrite", is_flag=True, help="覆盖已存在的输出文件（缺省不覆盖，遇已有文件即停止）。")
@@ -46,6 +48,7 @@ def reader_options(f):
 
     @functools.wraps(f)
     def wrapper(*args, layer, encoding, swap_xy, fields, **kwargs):
+        from ..errors import InputError
         from ..io import parse_field_map
 
         if encoding is not None:
@@ -54,9 +57,18 @@ def reader_options(f):
             except LookupError:
                 raise click.BadParameter(f"“{encoding}”不是已知的文字编码。常用：gbk（GB18030 亦可）、utf-8、utf-8-sig。",
                                          param_hint="--encoding") from None
-        reader = {"layer": layer, "encoding": encoding, "swap_xy": swap_xy,
-                  "field_map": parse_field_map(list(fields)) if fields else None}
-        return f(*args, reader=reader, **kwargs)
+        try:
+            field_map = parse_field_map(list(fields)) if fields else None
+        except InputError as exc:
+            raise input_error(exc, "--field") from None
+        reader = {"layer": layer, "encoding": encoding, "swap_xy": swap_xy, "field_map": field_map}
+        try:
+            return f(*args, reader=reader, **kwargs)
+        except InputError as exc:
+            # a reader's error the command did not re-raise itself: the fixes get their options too
+            if getattr(exc, "cli_worded", False):
+                raise
+            raise _worded(InputError, cli_wording(str(exc))) from exc
 
     for opt in reversed(_reader_params):
         wrapper = opt(wrapper)
@@ -65,10 +77,62 @@ def reader_options(f):
 
 _LEADING_OPTION = re.compile(r"^(--[a-z][a-z0-9-]*)\s*[:：]\s*")
 
+#: the library's neutral wording of each fix (dcf_spatial._fixes): the option that does it, the verb
+#: put before it, and what an example in ``（如 …）`` right after the phrase looks like (its value is
+#: given to the option)
+_FIX_OPTIONS = [
+    (_fixes.CRS, "用", "--crs", r"(?:EPSG:)?([\w.:-]+)"),
+    (_fixes.SWAP_XY, "加", "--swap-xy", None),
+    (_fixes.LAYER, "用", "--layer", r"([^（）]+)"),
+    (_fixes.ENCODING, "用", "--encoding", r"([\w-]+)"),
+]
+_FIX_PATTERNS = [
+    (re.compile(re.escape(phrase) + (f"(?:（如 {example}）)?" if example else "")), phrase, verb, option)
+    for phrase, verb, option, example in _FIX_OPTIONS
+]
+#: ``字段映射 a=b c=d`` -> ``字段映射 --field a=b --field c=d``
+_FIELD_PAIRS = re.compile(re.escape(_fixes.FIELD_MAP) + r"((?: [^\s=，。；、（）]+=[^\s，。；、（）]+)+)")
+
+
+def cli_wording(text: str) -> str:
+    """``text`` (a library message or read note) with the option added to each fix it suggests.
+
+    The library words its fixes neutrally (:mod:`dcf_spatial._fixes`: "请指定坐标系（如 EPSG:4527）");
+    on the command line the same fix reads "请用 --crs 4527 指定坐标系". Apply once per text.
+
+    Parameters
+    ----------
+    text
+        A message or note from the library.
+
+    Returns
+    -------
+    str
+        The text with ``--crs``, ``--swap-xy``, ``--layer``, ``--encoding`` and ``--field`` added.
+
+    Examples
+    --------
+    >>> cli_wording("请指定坐标系（如 EPSG:4527）")
+    '请用 --crs 4527 指定坐标系'
+    >>> cli_wording("或用字段映射 lon=<经度列> lat=<纬度列> 指定")
+    '或用字段映射 --field lon=<经度列> --field lat=<纬度列> 指定'
+    """
+    for pattern, phrase, verb, option in _FIX_PATTERNS:
+        text = pattern.sub(lambda m, p=phrase, v=verb, o=option:
+                           f"{v} {o} {m.group(1)} {p}" if m.groups() and m.group(1) else f"{v} {o} {p}", text)
+    return _FIELD_PAIRS.sub(lambda m: _fixes.FIELD_MAP + "".join(f" --field {p}" for p in m.group(1).split()), text)
+
+
+def _worded(cls, message: str):
+    exc = cls(message)
+    exc.cli_worded = True
+    return exc
+
 
 def input_error(exc, param_hint: str):
     """A reader's :class:`~dcf_spatial.errors.InputError` about the *content* of a file, re-raised
-    naming the option that gave the file (or the option the message opens with, ``--crs: …``).
+    naming the option that gave the file (or ``--crs`` when the CRS value itself was wrong), with
+    the option added to each fix the message suggests (:func:`cli_wording`).
 
     It stays a :class:`~dcf_spatial.errors.DcfError`, so the CLI shows the one line
     ``错误 Error: --batch：…`` (exit code 2) — the command line was right, the data was not, so
@@ -76,13 +140,17 @@ def input_error(exc, param_hint: str):
     """
     from ..errors import InputError
 
-    msg = str(exc)
+    if getattr(exc, "cli_worded", False):
+        return exc
+    msg = cli_wording(str(exc))
+    if msg.startswith(_fixes.CRS_VALUE_ERRORS):
+        return _worded(InputError, f"--crs：{msg}")
     m = _LEADING_OPTION.match(msg)
     if m:
-        return InputError(f"{m.group(1)}：{msg[m.end():]}")
+        return _worded(InputError, f"{m.group(1)}：{msg[m.end():]}")
     if msg.startswith(param_hint):
-        return InputError(msg)
-    return InputError(f"{param_hint}：{msg}")
+        return _worded(InputError, msg)
+    return _worded(InputError, f"{param_hint}：{msg}")
 
 
 def check_writable(path: Path, overwrite: bool, *, param_hint: str = "--output", need_folder: bool = False) -> Path:
@@ -131,7 +199,7 @@ def echo_note(text: str) -> None:
     ctx = click.get_current_context(silent=True)
     if ctx is not None and ctx.find_root().params.get("quiet"):
         return
-    click.echo(text, err=True)
+    click.echo(cli_wording(text), err=True)
 
 
 def echo_json(obj) -> None:

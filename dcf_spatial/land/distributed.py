@@ -130,7 +130,7 @@ def plan_partitions(source, *, npartitions: int | None = None, store=None, optio
 
 
 def _pg_partitions(spec: str, n: int, store) -> list[Partition]:
-    from ..store.backends.postgis import pg_table_pages
+    from ..io.pg import pg_table_pages
 
     pages = pg_table_pages(spec, store=store)
     bounds = np.linspace(0, pages + 1, n + 1).astype(int)
@@ -159,7 +159,7 @@ def read_partition(part: Partition, *, field_map=None, crs=None, store=None):
 
         gdf = pyogrio.read_dataframe(part.path, skip_features=part.start, max_features=part.stop - part.start)
     elif part.kind == "pg":
-        from ..store.backends.postgis import read_pg_table
+        from ..io.pg import read_pg_table
 
         # stop None: the whole table (a single-process read of pg:SCHEMA.TABLE)
         gdf = read_pg_table(part.path, store=store, pages=None if part.stop is None else (part.start, part.stop))
@@ -616,7 +616,7 @@ def _read_table_partition(part: Partition, *, field_map=None, store=None) -> pd.
 
 def _read_pg_rows(part: Partition, store) -> pd.DataFrame:
     """The rows of a ``pg:`` enterprise table in the partition's pages, with or without a geometry column."""
-    from ..store.backends.postgis import read_pg_rows
+    from ..io.pg import read_pg_rows
 
     return read_pg_rows(part.path, store=store, pages=None if part.stop is None else (part.start, part.stop))
 

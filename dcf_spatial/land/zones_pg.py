@@ -36,7 +36,8 @@ def assign_zones_in_db(spec: str, *, store=None, kinds=("township", "cluster", "
     """
     from sqlalchemy import text
 
-    from ..store.backends.postgis import ORDER_COLUMN, _input_store, _q, _split_spec
+    from ..io.pg import _input_store, _split_spec
+    from ..store.backends.postgis import ORDER_COLUMN, _q
 
     st = _input_store(spec, store)
     schema, table = _split_spec(spec, st)

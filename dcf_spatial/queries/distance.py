@@ -110,7 +110,7 @@ def nearest(a, b, *, b_id: str = "id", b_name: str = "name_zh", max_km: float | 
 
     Examples
     --------
-    >>> from dcf_spatial import catalog
+    >>> from dcf_spatial.store import catalog
     >>> nearest(catalog.read_layer("anchor_enterprises"), catalog.read_layer("industrial_clusters"))  # doctest: +SKIP
     """
     import pandas as pd
@@ -171,7 +171,7 @@ LOCATION_FLAG = "location_known"
 
 def _location_unknown(gdf) -> np.ndarray:
     """True where ``LOCATION_FLAG`` says the point is not a real place (False/否/0)."""
-    from .._validate import says_false
+    from ..io.rows import says_false
 
     if LOCATION_FLAG not in gdf.columns:
         return np.zeros(len(gdf), dtype=bool)

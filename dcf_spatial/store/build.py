@@ -39,7 +39,7 @@ from shapely.ops import split
 
 from .. import settings
 from ..errors import InputError
-from . import catalog
+from .store import catalog
 
 SOURCES = Path(__file__).resolve().parent / "sources"
 

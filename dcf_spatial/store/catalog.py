@@ -143,7 +143,7 @@ def list_layers(store=None) -> "pd.DataFrame":
 
     Examples
     --------
-    >>> from dcf_spatial import catalog
+    >>> from dcf_spatial.store import catalog
     >>> catalog.list_layers()[["id", "count"]].head(2)  # doctest: +SKIP
     """
     import pandas as pd

@@ -12,6 +12,9 @@ PROJ. They are converted here on the way in (:func:`to_storage` with ``crs="gcj0
 conversion is recorded by the caller in the layer's provenance.
 
 Areas are reported in 亩, 公顷 and km² — never in square degrees (:func:`area_table`).
+
+What CRS a user's bare coordinates are in (no ``.prj``, swapped axes, a wrong declaration) is
+decided beside this policy, in :mod:`dcf_spatial.crs.guess`.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import settings
-from .errors import CRSMismatchError, InputError
+from .. import settings
+from .._fixes import CRS as FIX_CRS, CRS_VALUE_ERRORS
+from ..errors import CRSMismatchError, InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -30,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
-#: pseudo-CRS names accepted wherever a CRS option is (``--crs gcj02``)
+#: pseudo-CRS names accepted wherever a CRS is (``crs="gcj02"``)
 CHINESE_WEB_CRS = ("gcj02", "bd09")
 
 # --- GCJ-02 / BD-09 --------------------------------------------------------------------------
@@ -149,7 +153,7 @@ def parse_crs(value) -> str:
     from pyproj.exceptions import CRSError
 
     if value is None:
-        raise InputError("--crs：未给出坐标系。请写 EPSG 编号（如 4490），或 gcj02（高德/腾讯）/ bd09（百度）。")
+        raise InputError(f"{CRS_VALUE_ERRORS[1]}。请写 EPSG 编号（如 4490），或 gcj02（高德/腾讯）/ bd09（百度）。")
     text = str(value).strip()
     low = text.lower().replace("-", "").replace("_", "")
     if low in CHINESE_WEB_CRS:
@@ -160,7 +164,7 @@ def parse_crs(value) -> str:
         crs = CRS.from_user_input(text)
     except CRSError as exc:
         raise InputError(
-            f"--crs：无法识别的坐标系“{value}”（pyproj：{exc}）。请写 EPSG 编号：4490（CGCS2000 经纬度）、"
+            f"{CRS_VALUE_ERRORS[0]}“{value}”（pyproj：{exc}）。请写 EPSG 编号：4490（CGCS2000 经纬度）、"
             "4326（WGS84）、4527/4548（CGCS2000 高斯-克吕格 3° 带，带号前缀/不带前缀），"
             "或 gcj02（高德/腾讯坐标）、bd09（百度坐标）。"
         ) from None
@@ -195,7 +199,7 @@ def to_storage(gdf: "gpd.GeoDataFrame", crs=None) -> "gpd.GeoDataFrame":
         out = out.set_crs(code, allow_override=True)
     if out.crs is None:
         raise InputError(
-            "数据没有坐标系信息，也未用 --crs 指明。请加 --crs，例如 4490（CGCS2000 经纬度）、"
+            f"数据没有坐标系信息，也未指明。请{FIX_CRS}，例如 4490（CGCS2000 经纬度）、"
             "4527（高斯-克吕格 3° 带，X 坐标带 39 带号前缀）、gcj02（高德坐标）。"
         )
     if _is_wgs84_like(out.crs):

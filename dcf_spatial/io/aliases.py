@@ -1,0 +1,267 @@
+"""The bureau's field names: the alias table, canonical columns, and user field maps.
+
+The standard fields of the national land surveys (三调 ``XZQDM``/``XZQMC``, ``DLBM``/``DLMC``/``TBMJ``)
+and the common Chinese headers of parcel, enterprise and site tables are listed in
+``dcf_spatial/data/field_aliases.json``; :func:`apply_aliases` adds the canonical column beside each
+recognised original, converting units where the alias says so. Any other field is mapped with
+``field_map={"target": "source"}`` (:func:`parse_field_map` parses ``"target=source"`` texts).
+Code columns (leading zeros, 12/18-digit codes) stay text (:func:`_is_text_field`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from functools import lru_cache
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from .. import settings
+from .._fixes import ENCODING as FIX_ENCODING, FIELD_MAP as FIX_FIELD_MAP
+from ..errors import InputError
+from .encoding import _cjk_share
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+#: alias groups applied by read_vector unless told otherwise: the national land-survey standards
+DEFAULT_VECTOR_ALIASES: tuple[str, ...] = ("admin", "landuse")
+
+
+# --- alias table ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def alias_table() -> dict:
+    """The parsed ``data/field_aliases.json``."""
+    with open(settings.data_dir / "field_aliases.json", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _norm(name) -> str:
+    """Header normalisation: NFKC (full-width → half-width), lower case, no whitespace."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(name))).lower()
+
+
+def _entries(entries) -> list[tuple[str, str | None]]:
+    return [(e, None) if isinstance(e, str) else (e["name"], e.get("scale")) for e in entries]
+
+
+def _is_text_field(name: str) -> bool:
+    """Should a column keep its values as text (codes with leading zeros, 12/18-digit codes)?"""
+    table = alias_table()
+    n = _norm(name)
+    if n in {_norm(t) for t in table["text_fields"]}:
+        return True
+    for group in table["groups"].values():
+        for target, entries in group.items():
+            if target in table["text_fields"] and n in {_norm(s) for s, _ in _entries(entries)}:
+                return True
+    tokens = [t for t in re.split(r"[^0-9a-z]+", n) if t]
+    for pat in table["text_name_patterns"]:
+        p = _norm(pat)
+        if pat.isascii():
+            # upper-case patterns are suffixes of 三调 field codes (XZQDM, DLBM, TBBH); lower-case
+            # ones must be a word of the name, digits allowed (parcel_id, code12_nbs2023, ext_id_x)
+            if (pat.isupper() and n.endswith(p)) or any(re.fullmatch(re.escape(p) + r"\d*", t) for t in tokens):
+                return True
+        elif p in n:
+            return True
+    return False
+
+
+def _as_text(series: "pd.Series") -> "pd.Series":
+    """Numbers read from a code column back to exact text (371502105000.0 → '371502105000')."""
+    import pandas as pd
+
+    if pd.api.types.is_float_dtype(series):
+        vals = series.to_numpy()
+        whole = np.isfinite(vals) & (np.floor(vals) == vals)
+        out = series.astype(object)
+        out[whole] = [str(int(v)) for v in vals[whole]]
+        out[~np.isfinite(vals)] = None
+        return out
+    if pd.api.types.is_integer_dtype(series):
+        return series.astype(str).astype(object)
+    if series.dtype == object:
+        return series.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer()
+                          else (str(v) if isinstance(v, (int, np.integer)) else v))
+    return series
+
+
+def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
+                  field_map: dict[str, str] | None = None) -> tuple["pd.DataFrame", list[str]]:
+    """Add canonical columns for recognised field names; originals are kept.
+
+    Parameters
+    ----------
+    df
+        Any DataFrame or GeoDataFrame (not modified).
+    table
+        Alias group(s) of ``data/field_aliases.json``: ``"admin"``, ``"landuse"``,
+        ``"parcels"``, ``"enterprises"``, ``"sites"``, a list of them, or ``None`` for
+        ``field_map`` only.
+    field_map
+        Explicit mapping ``{target: source}`` (e.g. ``{"parcel_id": "地块号"}``); it wins over
+        the alias table. A target that already exists is kept as ``<target>__original``.
+
+    Returns
+    -------
+    (DataFrame, notes)
+        A copy with the canonical columns added, and Chinese notes saying what was mapped.
+        Unit-bearing aliases are converted (``用地面积(平方米)`` → ``land_area_mu`` × 0.0015).
+
+    Raises
+    ------
+    InputError
+        ``field_map`` names a source field the data does not have, or a group that does not exist.
+    """
+    import pandas as pd
+
+    tab = alias_table()
+    groups = [table] if isinstance(table, str) else list(table or [])
+    unknown = [g for g in groups if g not in tab["groups"]]
+    if unknown:
+        raise InputError(
+            f"别名组 {unknown} 不存在；可用：{', '.join(tab['groups'])}（见 dcf_spatial/data/field_aliases.json）。"
+        )
+    out = df.copy()
+    notes: list[str] = []
+    by_norm: dict[str, str] = {}
+    for c in out.columns:
+        by_norm.setdefault(_norm(c), c)
+    src_name = getattr(df, "attrs", {}).get("source_file", "数据")
+
+    explicit = []
+    for target, source in (field_map or {}).items():
+        col = source if source in out.columns else by_norm.get(_norm(source))
+        if col is None:
+            hint = (f"字段名疑似乱码（中文按错误的编码读入）：请{FIX_ENCODING}（如 gbk）。"
+                    if looks_mis_decoded(out.columns) else "")
+            raise InputError(
+                f"{src_name}：{FIX_FIELD_MAP} {target}={source} 无效——没有名为“{source}”的字段。"
+                f"现有字段：{', '.join(map(str, out.columns))}。{hint}请改为{FIX_FIELD_MAP} {target}=<上面的某个字段名>。"
+            )
+        if target == col:
+            continue
+        if target in out.columns:
+            out[f"{target}__original"] = out[target]
+            notes.append(f"原有字段 {target} 保留为 {target}__original（被用户映射 {target}={col} 取代）")
+        out[target] = out[col]
+        explicit.append(f"{col}→{target}")
+    if explicit:
+        notes.append("按用户指定映射字段：" + "、".join(explicit))
+
+    # Only a DBF cuts field names at 10 bytes: a CSV/XLSX header is taken as written.
+    dbf = str(src_name).lower().endswith((".shp", ".zip", ".dbf"))
+    truncated = _truncated_names(out.columns) if dbf else {}
+    mapped, skipped = [], []
+    for group in groups:
+        for target, entries in tab["groups"][group].items():
+            exact = any(_norm(name) in by_norm for name, _ in _entries(entries))
+            for name, scale in _entries(entries):
+                col = by_norm.get(_norm(name))
+                cut = False
+                if col is None and not exact:
+                    hits = [c for n, c in truncated.items() if _norm(name).startswith(n)]
+                    col, cut = (hits[0], True) if len(hits) == 1 else (None, False)
+                if col is None or col == target:
+                    continue
+                if cut and target not in out.columns:
+                    notes.append(f"字段名 {col} 疑似被 Shapefile 截断（DBF 字段名最长 10 字节），按 {name} 识别")
+                if target in out.columns:
+                    if target not in (field_map or {}) and not any(m.endswith("→" + target) for m in mapped):
+                        skipped.append(f"{col}（已有字段 {target}）")
+                    break
+                if scale:
+                    factor = tab["unit_factors"][scale]
+                    values = pd.to_numeric(out[col], errors="coerce")
+                    bad = int((values.isna() & out[col].notna()).sum())
+                    out[target] = values * factor
+                    mapped.append(f"{col}→{target}（×{factor:g}）")
+                    if bad:
+                        notes.append(f"字段 {col} 有 {bad} 个值不是数字，{target} 中记为空值（原字段保留）")
+                else:
+                    out[target] = out[col]
+                    mapped.append(f"{col}→{target}")
+                if target in tab["text_fields"]:
+                    out[target] = _as_text(out[target])
+                break
+    if mapped:
+        notes.append("识别标准字段并添加规范字段（原字段保留）：" + "、".join(mapped))
+    if skipped:
+        notes.append("以下标准字段未使用，因为规范字段已存在：" + "、".join(skipped))
+    if "code12" in out.columns and "admin" in groups:
+        codes = out["code12"].astype("string")
+        nine = codes.str.fullmatch(r"\d{9}").fillna(False).to_numpy(dtype=bool)
+        if nine.any():
+            out.loc[nine, "code12"] = codes[nine] + "000"
+            notes.append(f"{int(nine.sum())} 个 9 位乡镇代码已补足为 12 位统计用区划代码（末尾补 000）")
+    return out, notes
+
+
+def looks_mis_decoded(names) -> bool:
+    """True when names read as Latin-1/cp1252 are really GBK or UTF-8 Chinese ("Ãû³Æ" is 名称)."""
+    text = "".join(ch for ch in " ".join(map(str, names)) if not ch.isascii())
+    if not text:
+        return False
+    for single in ("latin-1", "cp1252"):
+        try:
+            raw = text.encode(single)
+        except UnicodeEncodeError:
+            continue
+        for enc in ("gbk", "utf-8"):
+            try:
+                return _cjk_share(raw.decode(enc)) >= 0.5
+            except UnicodeDecodeError:
+                continue
+    return False
+
+
+def _truncated_names(columns) -> dict[str, str]:
+    """Non-ASCII column names that look cut at the DBF limit of 10 bytes (GBK or UTF-8)."""
+    out = {}
+    for c in columns:
+        n = _norm(c)
+        if n.isascii() or len(n) < 3:
+            continue
+        sizes = {len(n.encode(enc, errors="replace")) for enc in ("gbk", "utf-8")}
+        if sizes & {9, 10}:
+            out[n] = c
+    return out
+
+
+def parse_field_map(items: Sequence[str] | str | None) -> dict[str, str]:
+    """Parse ``target=source`` field maps: ``["id=XZQDM", "name_zh=XZQMC"]`` → ``{"id": "XZQDM", ...}``.
+
+    An item may hold several pairs separated by commas (``"id=XZQDM,name_zh=XZQMC"``).
+
+    Raises
+    ------
+    InputError
+        An item is not ``target=source``, or a target appears twice.
+    """
+    if items is None:
+        return {}
+    if isinstance(items, str):
+        items = [items]
+    out: dict[str, str] = {}
+    for item in items:
+        for part in re.split(r"[,，]", str(item)):
+            part = part.strip()
+            if not part:
+                continue
+            target, sep, source = part.partition("=")
+            target, source = target.strip(), source.strip()
+            if not sep or not target or not source:
+                raise InputError(
+                    f"{FIX_FIELD_MAP} {part!r}：格式应为 目标字段=源字段，例如{FIX_FIELD_MAP} name_zh=XZQMC id=XZQDM。"
+                )
+            if target in out:
+                raise InputError(
+                    f"{FIX_FIELD_MAP}：目标字段 {target} 被映射了两次（{out[target]} 和 {source}）；每个目标字段只能来自一个源字段。"
+                )
+            out[target] = source
+    return out

@@ -1,0 +1,136 @@
+"""Which files can be read, and where they are: paths, formats, sidecar files, GDAL layers.
+
+Shared by the vector, table and streaming readers: :func:`check_path` (the file exists, a
+Shapefile has its ``.dbf``/``.shx``), :func:`format_of` (the reader for a suffix, or the
+conversion to make for a format that cannot be read), :func:`choose_layer` (one named layer,
+the only one, or all of a KML's folders).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .._fixes import LAYER as FIX_LAYER
+from ..errors import InputError
+
+#: suffix -> what it is, as told to users when a format is not supported
+SUPPORTED_FORMATS: dict[str, str] = {
+    ".shp": "Shapefile（.shp/.shx/.dbf，DBF 编码自动识别 UTF-8/GBK）",
+    ".zip": "压缩的 Shapefile（.zip 内含 .shp）",
+    ".gpkg": "GeoPackage",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".kml": "KML（Google Earth、奥维等）",
+    ".kmz": "KMZ",
+    ".gdb": "ESRI 文件地理数据库（.gdb 文件夹）",
+    ".csv": "CSV（含坐标列；UTF-8、UTF-8-BOM 或 GBK）",
+    ".txt": "分隔文本（含坐标列）",
+    ".xlsx": "Excel 工作簿（含坐标列）",
+    ".xlsm": "Excel 工作簿（含坐标列）",
+    ".dxf": "CAD 交换格式 DXF（闭合多段线转为面）",
+}
+#: formats users often have, with what to do instead
+_CONVERT_HINTS = {
+    ".xls": "不支持旧版 Excel .xls。请在 Excel/WPS 中另存为 .xlsx 后再读取",
+    ".dwg": "不能直接读取 CAD .dwg。请在 CAD 中“另存为”DXF（或导出为 Shapefile）后再读取",
+    ".wt": "不能直接读取 MapGIS 文件。请在 MapGIS 中转换为 Shapefile（或 GeoPackage）后再读取",
+    ".wl": "不能直接读取 MapGIS 文件。请在 MapGIS 中转换为 Shapefile（或 GeoPackage）后再读取",
+    ".wp": "不能直接读取 MapGIS 文件。请在 MapGIS 中转换为 Shapefile（或 GeoPackage）后再读取",
+    ".mdb": "不能直接读取个人地理数据库 .mdb。请在 ArcGIS 中导出为文件地理数据库（.gdb）或 GeoPackage",
+}
+_FORMAT_KIND = {
+    ".shp": "shp", ".zip": "zip", ".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson",
+    ".kml": "kml", ".kmz": "kml", ".gdb": "gdb", ".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
+    ".dxf": "dxf",
+}
+_TABULAR = ("csv", "xlsx")
+
+
+def _supported_text() -> str:
+    seen, parts = set(), []
+    for suffix, what in SUPPORTED_FORMATS.items():
+        if what not in seen:
+            seen.add(what)
+            same = [s for s, w in SUPPORTED_FORMATS.items() if w == what]
+            parts.append(f"{'/'.join(same)} {what}")
+    return "；".join(parts)
+
+
+def _format_of(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if path.is_dir() and suffix != ".gdb":
+        raise InputError(
+            f"{path} 是文件夹而不是数据文件。请给出其中的 .shp/.gpkg 等文件；只有 ESRI 文件地理数据库（.gdb 文件夹）可直接读取。"
+        )
+    if suffix in _CONVERT_HINTS:
+        raise InputError(f"{path}：{_CONVERT_HINTS[suffix]}。")
+    if suffix not in _FORMAT_KIND:
+        raise InputError(
+            f"{path}：不支持的文件格式 {suffix or '（无扩展名）'}。支持：{_supported_text()}。"
+            "请在 GIS 软件中导出为其中一种格式（推荐 GeoPackage）。"
+        )
+    return _FORMAT_KIND[suffix]
+
+
+def _is_pg(path) -> bool:
+    """``pg:SCHEMA.TABLE`` names a table in the database of the PostGIS layer store (``store=``)."""
+    return isinstance(path, str) and path.startswith("pg:")
+
+
+def _check_path(path) -> Path:
+    path = Path(path).expanduser()
+    if not path.exists():
+        hint = ""
+        if path.parent.exists():
+            near = sorted(p.name for p in path.parent.glob(f"{path.stem}.*"))[:8]
+            if near:
+                hint = f"同一文件夹中有：{', '.join(near)}。"
+        raise InputError(f"文件不存在：{path}。{hint}请检查路径和文件名（含扩展名）。")
+    if path.suffix.lower() == ".shp":
+        missing = [ext for ext in (".dbf", ".shx") if _sidecar(path, ext) is None]
+        if missing:
+            raise InputError(
+                f"{path}：Shapefile 缺少 {'、'.join(missing)} 文件。Shapefile 由 .shp/.shx/.dbf（及 .prj/.cpg）"
+                "多个文件组成，请把同名的全部文件放在同一文件夹，或打包成 .zip 后读取。"
+            )
+    return path
+
+
+def _sidecar(path: Path, ext: str) -> Path | None:
+    for cand in (path.with_suffix(ext), path.with_suffix(ext.upper())):
+        if cand.exists():
+            return cand
+    return None
+
+
+def _gdal_path(path: Path, kind: str) -> str:
+    return f"/vsizip/{path}" if kind == "zip" else str(path)
+
+
+def _gdal_errors() -> tuple[type[BaseException], ...]:
+    import pyogrio.errors as pe
+
+    return (pe.DataSourceError, pe.DataLayerError, pe.FeatureError, pe.FieldError, pe.GeometryError,
+            pe.CRSError, UnicodeDecodeError)
+
+
+def _choose_layer(path: Path, kind: str, layer) -> list[str | None]:
+    """Which layer(s) to read: one named, the only one, or all of a KML's folders."""
+    import pyogrio
+
+    try:
+        layers = [str(n) for n, _ in pyogrio.list_layers(_gdal_path(path, kind))]
+    except _gdal_errors() as exc:
+        raise InputError(f"{path}：GDAL 无法打开该文件（{exc}）。文件可能已损坏，或扩展名与内容不符。") from None
+    if layer is not None:
+        if str(layer) not in layers:
+            raise InputError(f"{path}：没有名为 {layer!r} 的图层。现有图层：{'、'.join(layers) or '（无）'}。")
+        return [str(layer)]
+    if len(layers) <= 1:
+        return [layers[0] if layers else None]
+    if kind == "kml":
+        return layers
+    raise InputError(
+        f"{path} 含 {len(layers)} 个图层：{'、'.join(layers)}。请{FIX_LAYER}（如 {layers[0]}），即要读取哪一个。"
+    )
+

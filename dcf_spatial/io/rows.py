@@ -1,0 +1,169 @@
+"""Row checks every reader applies: nothing is dropped, each problem is said on its row.
+
+:class:`RowIssues` collects per-row problems while a file is read and becomes the ``read_issue``
+column (:data:`ISSUE_COLUMN`, present only when some row had one). :func:`check_rows` runs the
+checks every reader shares — files, ``--site`` values, PostGIS tables, GeoParquet partitions:
+empty geometries flagged, invalid ones repaired with :func:`shapely.make_valid`
+(:func:`check_geometries`), rows outside China or far from Dongchangfu flagged
+(:func:`check_location`; all outside China raises).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from .._fixes import CRS as FIX_CRS
+from ..crs.guess import checks, in_china, km_from_district, representative_xy
+from ..errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+
+logger = logging.getLogger(__name__)
+
+ISSUE_COLUMN = "read_issue"
+
+
+# --- row bookkeeping --------------------------------------------------------------------------
+
+
+class RowIssues:
+    """Per-row problems collected while reading, turned into the ``read_issue`` column.
+
+    ``row_label`` turns 0-based positions into what the user sees in their file
+    ("第 3 条要素", or "表格第 5 行" for a spreadsheet whose header is on row 1).
+    """
+
+    def __init__(self, n: int, row_label: Callable[[int], str]):
+        self.n = n
+        self.row_label = row_label
+        self._issues: dict[int, list[str]] = {}
+
+    def add(self, positions, text: str | Callable[[int], str]) -> None:
+        for pos in np.asarray(positions, dtype=int).tolist():
+            self._issues.setdefault(pos, []).append(text(pos) if callable(text) else text)
+
+    def flagged(self) -> np.ndarray:
+        """Boolean mask of the rows that already have an issue."""
+        mask = np.zeros(self.n, dtype=bool)
+        mask[list(self._issues)] = True
+        return mask
+
+    def rows(self, positions, limit: int = 10) -> str:
+        positions = np.asarray(positions, dtype=int).tolist()
+        shown = "、".join(self.row_label(p) for p in positions[:limit])
+        return shown + (f" 等共 {len(positions)} 处" if len(positions) > limit else "")
+
+    def column(self) -> list[str] | None:
+        if not self._issues:
+            return None
+        return ["；".join(self._issues.get(i, [])) for i in range(self.n)]
+
+
+# --- geometry helpers ---------------------------------------------------------------------------
+
+
+#: how a table says "no" in a yes/no column (besides a real False)
+FALSE_WORDS = ("false", "0", "no", "否")
+
+
+def says_false(values) -> np.ndarray:
+    """True where a yes/no value says no (False, "false", "0", "no", "否"); blanks are not a no."""
+    return np.array([v is False or (isinstance(v, (bool, np.bool_)) and not v) or str(v).strip().lower() in FALSE_WORDS
+                     for v in values], dtype=bool)
+
+
+
+# --- geometry and location checks --------------------------------------------------------------
+
+
+def check_geometries(gdf: "gpd.GeoDataFrame", *, repair: bool, where: str, notes: list[str],
+                     issues: RowIssues) -> "gpd.GeoDataFrame":
+    """Flag missing/empty geometries; repair (``make_valid``) and report invalid ones, by row."""
+    import shapely
+
+    geoms = np.asarray(gdf.geometry.values)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    unexplained = missing & ~issues.flagged()  # rows without coordinates were reported already
+    if unexplained.any():
+        pos = np.flatnonzero(unexplained)
+        issues.add(pos, "无几何图形（空要素）")
+        notes.append(f"{len(pos)} 条记录没有几何图形（{issues.rows(pos)}），保留在结果中，几何为空")
+    invalid = ~missing & ~shapely.is_valid(geoms)
+    if invalid.any():
+        pos = np.flatnonzero(invalid)
+        reasons = shapely.is_valid_reason(geoms[pos])
+        if repair:
+            polygonal = np.isin(shapely.get_type_id(geoms[pos]), (3, 6))
+            fixed = geoms[pos].copy()
+            if polygonal.any():
+                fixed[polygonal] = shapely.make_valid(fixed[polygonal], method="structure", keep_collapsed=False)
+            if (~polygonal).any():
+                fixed[~polygonal] = shapely.make_valid(fixed[~polygonal])
+            new = geoms.copy()
+            new[pos] = fixed
+            gdf = gdf.set_geometry(new, crs=gdf.crs)
+            issues.add(pos, lambda p, _r=dict(zip(pos.tolist(), reasons)): f"几何无效（{_r[p]}），已自动修复")
+            notes.append(f"{len(pos)} 个无效几何已用 shapely.make_valid 修复（{issues.rows(pos)}）；"
+                         f"原因如：{reasons[0]}")
+            logger.info("%s: repaired %d invalid geometries", where, len(pos))
+        else:
+            issues.add(pos, lambda p, _r=dict(zip(pos.tolist(), reasons)): f"几何无效（{_r[p]}），未修复")
+            notes.append(f"{len(pos)} 个几何无效且未修复（repair=False）：{issues.rows(pos)}")
+    return gdf
+
+
+def check_location(gdf: "gpd.GeoDataFrame", *, where: str, notes: list[str], issues: RowIssues) -> None:
+    """Rows outside China or far from Dongchangfu get a ``read_issue``; all outside China raises."""
+    cfg = checks()
+    lon, lat = representative_xy(gdf.geometry.values)
+    has = np.isfinite(lon) & np.isfinite(lat)
+    if not has.any():
+        return
+    china = in_china(lon, lat) & has
+    outside = has & ~china
+    if outside.any() and not china.any():
+        raise InputError(
+            f"{where}：全部 {int(has.sum())} 个要素都在中国境外（中位点经度 {np.median(lon[has]):.4f}、纬度 "
+            f"{np.median(lat[has]):.4f}），坐标显然有误。请检查坐标列与坐标系（必要时{FIX_CRS}），或经纬度是否颠倒。"
+        )
+    if outside.any():
+        pos = np.flatnonzero(outside)
+        issues.add(pos, lambda p: f"坐标在中国境外（{lon[p]:.4f}, {lat[p]:.4f}），疑似录入错误")
+        notes.append(f"警告：{len(pos)} 个要素在中国境外，疑似坐标录入错误：{issues.rows(pos)}")
+        logger.warning("%s：%d 个要素在中国境外，疑似坐标录入错误", where, len(pos))
+    dist = np.full(len(lon), np.nan)
+    dist[china] = km_from_district(lon[china], lat[china])
+    far = china & (dist > cfg["far_km"])
+    if far.any():
+        pos = np.flatnonzero(far)
+        issues.add(pos, lambda p: f"距东昌府区约 {dist[p]:,.0f} km")
+        if far.sum() == china.sum():
+            notes.append(f"警告：全部要素都在东昌府区以外，最近的约 {np.nanmin(dist[far]):,.0f} km——"
+                         f"若数据本应在区内，请检查坐标系（必要时{FIX_CRS}）")
+        else:
+            notes.append(f"警告：{len(pos)} 个要素距东昌府区超过 {cfg['far_km']:.0f} km：{issues.rows(pos)}")
+        logger.warning("%s：%d 个要素距东昌府区超过 %s km", where, len(pos), cfg["far_km"])
+
+
+def check_rows(gdf: "gpd.GeoDataFrame", *, where: str, notes: list[str], location: bool = True,
+               row_label=None, repair: bool = True, issues: RowIssues | None = None) -> "gpd.GeoDataFrame":
+    """Flag empty geometries, repair invalid ones and (``location``) flag rows far from the district,
+    each in the row's ``read_issue``: the checks every reader applies (files, ``--site`` values, a
+    PostGIS table, a GeoParquet partition). ``issues`` carries what the reader found earlier."""
+    issues = issues if issues is not None else RowIssues(len(gdf), row_label or _row_label_features)
+    gdf = check_geometries(gdf, repair=repair, where=where, notes=notes, issues=issues)
+    if location:
+        check_location(gdf, where=where, notes=notes, issues=issues)
+    col = issues.column()
+    if col is not None:
+        gdf[ISSUE_COLUMN] = col
+    return gdf
+
+
+def _row_label_features(pos: int) -> str:
+    return f"第 {pos + 1} 条要素"
+

@@ -1,0 +1,194 @@
+"""The site of a project: a ``"lon,lat"``, a WKT/GeoJSON geometry or a file, as one value.
+
+:func:`read_site` turns what a user types for a site (the CLI's ``--site``) into rows in the storage
+CRS; a point with a planned area becomes a disc of exactly that area (:func:`points_to_discs`), and
+a table's declared area is read by :func:`declared_area_m2`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .. import settings
+from ..crs.guess import resolve_crs, swapped_degrees
+from ..errors import InputError
+from .aliases import DEFAULT_VECTOR_ALIASES
+from .rows import check_rows
+from .vector import read_vector
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+
+_SITE = "场地"
+_EXAMPLE_POLYGON = "\"POLYGON((115.9 36.4, 115.91 36.4, 115.91 36.41, 115.9 36.4))\""
+
+_LONLAT_RE = re.compile(r"^\s*\(?\s*([+-]?\d+(?:\.\d+)?)\s*[,，\s]\s*([+-]?\d+(?:\.\d+)?)\s*\)?\s*$")
+_WKT_RE = re.compile(r"^\s*(SRID=\d+;\s*)?(POINT|MULTIPOINT|LINESTRING|MULTILINESTRING|POLYGON|MULTIPOLYGON|GEOMETRYCOLLECTION)\b",
+                     re.IGNORECASE)
+
+
+#: a site value made only of numbers (and separators, degree signs): meant as coordinates
+_COORDINATE_LIKE_RE = re.compile(r"^[\s(（]*[+-]?\d+(?:\.\d*)?(?:[\s,，;；/、°度]+[+-]?\d+(?:\.\d*)?)*[\s°度)）]*$")
+
+
+def _not_a_lonlat_message(text: str) -> str:
+    """Why a site value of numbers is not a usable ``经度,纬度`` and how to write it."""
+    nums = [float(v) for v in re.findall(r"[+-]?\d+(?:\.\d*)?", text)]
+    example = "115.98,36.45"
+    if len(nums) == 1:
+        v = nums[0]
+        if 73 <= v <= 136:  # China's longitudes: the latitude is missing
+            what, example = f"只有一个数，{v:g} 像经度，缺少纬度", f"{v:g},36.45"
+        elif 18 <= v <= 54:  # China's latitudes: the longitude is missing
+            what, example = f"只有一个数，{v:g} 像纬度，缺少经度", f"115.98,{v:g}"
+        else:
+            what = "只有一个数"
+    elif len(nums) == 2:
+        what = "两个数之间请用逗号分隔"
+        example = f"{nums[0]:g},{nums[1]:g}"
+    else:
+        what = f"有 {len(nums)} 个数，点位只要经度、纬度两个"
+    return (f"{_SITE} {text!r} 看起来是坐标，但不是 “经度,纬度” 形式：{what}。"
+            f"请写成 经度,纬度（先经度后纬度，英文或中文逗号分隔），例：{example}；"
+            f"面状地块请给文件或 WKT，如 {_EXAMPLE_POLYGON}。")
+
+
+def points_to_discs(geoms: np.ndarray, area_m2: np.ndarray, *, quad_segs: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """Points (metric CRS) with a planned area become circles of exactly that area.
+
+    Rows that are not points, or whose ``area_m2`` is not a positive number, are returned unchanged
+    (their radius is NaN). A circle polygon with k vertices has area k/2·r²·sin(2π/k), not πr²: the
+    radius is chosen so that the *polygon* has the requested area. Returns (geometries, radii in m).
+    """
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object).copy()
+    area = np.asarray(area_m2, dtype=float)
+    k = 4 * quad_segs
+    grow = (shapely.get_type_id(geoms) == 0) & (area > 0)
+    radius = np.where(grow, np.sqrt(np.where(grow, area, 0.0) / (k / 2 * np.sin(2 * np.pi / k))), np.nan)
+    if grow.any():
+        geoms[grow] = shapely.buffer(geoms[grow], radius[grow], quad_segs=quad_segs)
+    return geoms, radius
+
+
+def declared_area_m2(parcels) -> np.ndarray:
+    """The declared parcel area in m² per row (NaN where absent, not a number, or not positive).
+
+    Read from ``area_m2`` (what the readers' aliases give for 宗地面积 / 宗地面积(亩) / 宗地面积(公顷)),
+    else from ``area_mu``.
+    """
+    import pandas as pd
+
+    if "area_m2" in parcels.columns:
+        area = pd.to_numeric(parcels["area_m2"], errors="coerce").to_numpy(dtype=float)
+    elif "area_mu" in parcels.columns:
+        area = pd.to_numeric(parcels["area_mu"], errors="coerce").to_numpy(dtype=float) * settings.MU_M2
+    else:
+        area = np.full(len(parcels), np.nan)
+    return np.where(area > 0, area, np.nan)
+
+
+def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None, encoding=None,
+              swap_xy: bool = False, field_map: dict[str, str] | None = None) -> "gpd.GeoDataFrame":
+    """Turn a site value (the CLI's ``--site``) into 1+ rows in EPSG:4490.
+
+    Parameters
+    ----------
+    value
+        A file path (any format of :func:`read_vector`), a WKT string (``"POLYGON((…))"``), a
+        GeoJSON geometry, or ``"lon,lat"`` (``"115.98,36.45"``; metre pairs such as
+        ``"39409000,4035000"`` are recognised as Gauss–Krüger with notes).
+    crs
+        CRS of the value, as in :func:`read_vector` (``"gcj02"`` for a point picked on Amap).
+    area_mu
+        Planned land area in 亩: a point becomes a circle of exactly that area (measured in
+        EPSG:4548); for a polygon the declared and drawn areas are compared in the notes.
+    layer, encoding, swap_xy, field_map
+        Passed to :func:`read_vector` when ``value`` is a file (``swap_xy`` also applies to a
+        typed ``"lon,lat"``).
+
+    Returns
+    -------
+    GeoDataFrame
+        Columns of the file (with the ``sites`` aliases, e.g. ``用地面积(亩)`` → ``area_mu``) or
+        ``site_input`` holding the value; ``area_mu_measured`` (亩, EPSG:4548); a ``read_issue``
+        column when something was wrong; ``attrs["read_notes"]``.
+
+    Examples
+    --------
+    >>> read_site("115.98,36.45", area_mu=50)  # doctest: +SKIP
+    """
+    import geopandas as gpd
+    import shapely
+
+    from ..crs import to_working
+
+    text = str(value).strip()
+    notes: list[str] = []
+    if not text:
+        raise InputError(f"{_SITE}为空。请给出 “经度,纬度”（如 115.98,36.45）、WKT 或一个文件路径。")
+    m = _LONLAT_RE.match(text)
+    if m:
+        gx, gy = float(m.group(1)), float(m.group(2))
+        if swap_xy:
+            gx, gy = gy, gx
+            notes.append(f"已按用户要求对调经纬度：经度 {gx:g}，纬度 {gy:g}")
+        if swapped_degrees(gx, gy):
+            raise InputError(
+                f"{_SITE} {text!r}：经纬度顺序颠倒——{gx} 只能是纬度、{gy} 只能是经度。"
+                f"请写成 经度,纬度：{m.group(2)},{m.group(1)}"
+            )
+        gdf = gpd.GeoDataFrame({"site_input": [text]}, geometry=[shapely.Point(gx, gy)], crs=None)
+        where = f"{_SITE} {text!r}"
+    elif _WKT_RE.match(text) or text.startswith("{"):
+        try:
+            body = re.sub(r"^\s*SRID=\d+;\s*", "", text)
+            geom = shapely.from_geojson(text) if text.startswith("{") else shapely.from_wkt(body)
+        except Exception as exc:  # shapely.errors.GEOSException / ValueError
+            raise InputError(f"{_SITE}：WKT/GeoJSON 无法解析（{exc}）。例：{_EXAMPLE_POLYGON}") from None
+        srid = re.match(r"^\s*SRID=(\d+);", text)
+        if srid and crs is None:
+            crs = srid.group(1)
+        gdf = gpd.GeoDataFrame({"site_input": [text[:200]]}, geometry=[geom], crs=None)
+        where = f"{_SITE} WKT"
+    else:
+        p = Path(text).expanduser()
+        if not p.exists() and _COORDINATE_LIKE_RE.match(text):
+            raise InputError(_not_a_lonlat_message(text))
+        if not p.exists() and (not p.suffix or re.search(r"[,，]", text)):
+            raise InputError(
+                f"{_SITE} {text!r}：既不是存在的文件，也不是 “经度,纬度” 或 WKT。"
+                "例：115.98,36.45 或 地块.shp 或 \"POINT(115.98 36.45)\""
+            )
+        gdf = read_vector(p, crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy, field_map=field_map,
+                          aliases=DEFAULT_VECTOR_ALIASES + ("sites",))
+        notes.extend(gdf.attrs.get("read_notes", []))
+        where = None
+    if where is not None:
+        gdf = resolve_crs(gdf, user_crs=crs, where=where, names=("经度", "纬度"), notes=notes)
+        gdf = check_rows(gdf, where=where, notes=notes, row_label=lambda p: _SITE)
+    gdf = gdf.reset_index(drop=True)
+    work = to_working(gdf)
+    if area_mu is not None:
+        if not area_mu > 0:
+            raise InputError(f"用地面积 {area_mu}：必须大于 0（单位：亩）。")
+        target_m2 = float(area_mu) * settings.MU_M2
+        pts = np.isin(shapely.get_type_id(work.geometry.values), (0,))
+        if pts.any():
+            geoms, radius = points_to_discs(work.geometry.values, np.where(pts, target_m2, np.nan))
+            work = work.set_geometry(geoms, crs=work.crs)
+            notes.append(f"点位按用地面积 {area_mu:g} 亩扩为圆形地块（半径 {radius[pts][0]:,.1f} 米，于 EPSG:4548 量算），位置为示意")
+        other = ~pts & ~shapely.is_empty(work.geometry.values)
+        if other.any():
+            drawn = float(shapely.area(work.geometry.values[other]).sum()) / settings.MU_M2
+            if abs(drawn - area_mu) > 0.05 * area_mu:
+                notes.append(f"申报用地面积 {area_mu:g} 亩，图形面积 {drawn:,.1f} 亩，相差超过 5%，以图形为准")
+    gdf = work.to_crs(settings.storage_crs) if area_mu is not None else gdf
+    gdf["area_mu_measured"] = shapely.area(to_working(gdf).geometry.values) / settings.MU_M2
+    gdf.attrs.update({"read_notes": notes, "source_file": text if where is None else where})
+    return gdf

@@ -1,0 +1,384 @@
+"""Tables: CSV/TXT and XLSX read as the user typed them, and their coordinate columns.
+
+Encodings (:mod:`.encoding`), title rows above the header, blank rows, numbers stored as text and
+code columns (kept as text, leading zeros intact) are handled here; :func:`read_table` returns
+the attributes, and the vector reader turns coordinate columns into points
+(:func:`_points_from_table`): ``lon/lat``, ``经度/纬度``, ``X/Y``, ``东坐标/北坐标``, a combined
+``经纬度`` column, degrees-minutes-seconds, or WKT.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from .._fixes import FIELD_MAP as FIX_FIELD_MAP, ENCODING as FIX_ENCODING, LAYER as FIX_LAYER
+from ..errors import InputError
+from .aliases import _as_text, _is_text_field, _norm, alias_table, apply_aliases
+from .encoding import _gdal_encoding, text_encoding
+from .formats import _TABULAR, _check_path, _choose_layer, _format_of, _gdal_path, _is_pg
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+
+
+def _header_row(rows: list[list]) -> int:
+    """Index of the header among the first rows: skips title lines above a table."""
+    counts = [sum(1 for v in r if v is not None and str(v).strip() not in ("", "nan", "None")) for r in rows]
+    if not counts:
+        return 0
+    need = max(2, int(np.ceil(0.8 * max(counts)))) if max(counts) >= 2 else 1
+    for i, c in enumerate(counts):
+        if c >= need:
+            return i
+    return 0
+
+
+def _dedupe(names: list) -> list[str]:
+    out, seen = [], {}
+    for i, n in enumerate(names):
+        n = str(n).strip() if n is not None and str(n).strip() not in ("", "nan", "None") else f"列{i + 1}"
+        if n in seen:
+            seen[n] += 1
+            n = f"{n}.{seen[n]}"
+        else:
+            seen[n] = 0
+        out.append(n)
+    return out
+
+
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def _keeps_text(values) -> bool:
+    """Values that must stay text although they parse as numbers: leading zeros (``0012``) or
+    more digits than a float holds (19-digit 坐落单位代码)."""
+    arr = np.asarray([str(v).strip() for v in values], dtype="U") if len(values) else np.array([], dtype="U")
+    if arr.size == 0:
+        return False
+    lengths = np.char.str_len(arr)
+    lead0 = np.char.startswith(arr, "0") & (lengths > 1) & ~np.char.startswith(arr, "0.")
+    return bool(lead0.any() or ((lengths >= 16) & np.char.isdigit(arr)).any())
+
+
+def _infer_numbers(df: "pd.DataFrame") -> "pd.DataFrame":
+    """Text columns that are wholly numbers become numbers (``1,234.5`` too) — except code-like
+    columns and values with leading zeros, which stay text (parcel id ``0012`` must not become 12)."""
+    import pandas as pd
+
+    for col in df.columns:
+        s = df[col]
+        if not (s.dtype == object or pd.api.types.is_string_dtype(s)) or _is_text_field(col):
+            continue
+        present = s.notna().to_numpy()
+        if not present.any():
+            continue
+        head = s[present].iloc[:200]
+        if pd.to_numeric(head.astype(str).str.strip().str.replace(",", "", regex=False), errors="coerce").isna().any():
+            continue  # quick reject: a text column
+        vals = pd.to_numeric(s, errors="coerce")
+        failed = present & vals.isna().to_numpy()
+        if failed.any():
+            sub = s[failed].astype(str).str.strip()
+            plain = sub.str.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?").fillna(False)
+            if not (plain | sub.str.fullmatch(_THOUSANDS).fillna(False)).all():
+                continue
+            retry = pd.to_numeric(sub.str.replace(",", "", regex=False), errors="coerce")
+            if retry.isna().any():
+                continue
+            vals = vals.astype(float)
+            vals[failed] = retry.to_numpy()
+        if _keeps_text(s[present].to_numpy()):
+            continue
+        df[col] = vals
+    return df
+
+
+def _read_csv(path: Path, encoding, notes) -> tuple["pd.DataFrame", np.ndarray]:
+    import pandas as pd
+
+    enc = text_encoding(path, encoding, notes)
+    with open(path, encoding=enc, errors="replace", newline="") as fh:
+        head = [fh.readline() for _ in range(30)]
+    head = [h for h in head if h]
+    # the separator is the one most used on some line (a title line above the header has none)
+    sep = max([",", "\t", ";", "|"], key=lambda c: max((h.count(c) for h in head), default=0))
+    rows = list(csv.reader(head, delimiter=sep))
+    header = _header_row(rows)
+    if header:
+        notes.append(f"表头在第 {header + 1} 行，跳过上方 {header} 行标题")
+    opts = dict(sep=sep, encoding=enc, skiprows=header, skip_blank_lines=False, keep_default_na=False, na_values=[""])
+    try:
+        # Columns that must stay text are decided on a sample read as text; the whole file is then
+        # parsed by pandas' C reader with type inference for the rest (5x faster than all-text).
+        sample = pd.read_csv(path, dtype=str, nrows=5000, **opts)
+        text_cols = {c: str for c in sample.columns if _is_text_field(c) or _keeps_text(sample[c].dropna().to_numpy())}
+        df = pd.read_csv(path, dtype=text_cols, **opts)
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}：按 {enc} 编码读取时在第 {exc.start} 字节处失败，文件中混有其他编码的文字。"
+            f"请另存为“CSV UTF-8”，或{FIX_ENCODING}（如 gbk）。"
+        ) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        if isinstance(exc, pd.errors.EmptyDataError):
+            raise InputError(f"{path}：文件是空的（没有表头也没有数据行）。请检查导出是否成功。") from None
+        raise InputError(f"{path}：无法按分隔符 {sep!r} 解析表格（{exc}）。请检查分隔符与引号是否一致。") from None
+    df.columns = _dedupe(list(df.columns))
+    lines = np.arange(len(df)) + header + 2  # spreadsheet row number of each record
+    return df, lines
+
+
+def _read_xlsx(path: Path, sheet, notes) -> tuple["pd.DataFrame", np.ndarray]:
+    import pandas as pd
+
+    try:
+        book = pd.ExcelFile(path, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises several unrelated types for broken files
+        raise InputError(f"{path}：无法打开 Excel 文件（{type(exc).__name__}: {exc}）。请确认它是有效的 .xlsx。") from None
+    with book:
+        sheets = book.sheet_names
+        if sheet is None:
+            sheet = sheets[0]
+            if len(sheets) > 1:
+                notes.append(f"工作簿有 {len(sheets)} 个工作表，读取第一个“{sheet}”（其他：{'、'.join(sheets[1:])}；可{FIX_LAYER}）")
+        elif sheet not in sheets:
+            raise InputError(f"{path}：没有名为 {sheet!r} 的工作表。现有：{'、'.join(sheets)}。")
+        raw = pd.read_excel(book, sheet_name=sheet, header=None)
+    if raw.empty:
+        others = [s for s in sheets if s != sheet]
+        raise InputError(
+            f"{path}：工作表“{sheet}”是空的（0 行）。" + (f"其他工作表：{'、'.join(others)}，可{FIX_LAYER}（如 {others[0]}）。" if others else "")
+        )
+    header = _header_row(raw.head(30).values.tolist())
+    if header:
+        notes.append(f"表头在第 {header + 1} 行，跳过上方 {header} 行标题")
+    df = raw.iloc[header + 1:].copy()
+    df.columns = _dedupe(raw.iloc[header].tolist())
+    lines = np.arange(len(df)) + header + 2
+    df = df.reset_index(drop=True).infer_objects()
+    return df, lines
+
+
+def _drop_blank(df, lines, notes):
+    blank = df.isna().all(axis=1).to_numpy()
+    if blank.any():
+        notes.append(f"跳过 {int(blank.sum())} 个空行")
+        df = df.loc[~blank].reset_index(drop=True)
+        lines = lines[~blank]
+    return df, lines
+
+
+def _read_tabular(path: Path, kind: str, sheet, encoding, notes) -> tuple["pd.DataFrame", np.ndarray]:
+    if kind == "csv":
+        df, lines = _read_csv(path, encoding, notes)
+    else:
+        df, lines = _read_xlsx(path, sheet, notes)
+    df, lines = _drop_blank(df, lines, notes)
+    if len(df) == 0:
+        raise InputError(f"{path}：只有表头，没有数据行（0 条记录）。请确认导出时包含了数据。")
+    df = _infer_numbers(df)  # CSV cells are all text; Excel has "numbers stored as text" too
+    if kind == "xlsx":
+        for col in df.columns:
+            if _is_text_field(col):
+                df[col] = _as_text(df[col])
+    return df, lines
+
+
+def _sheet_with_coordinates(path: Path, df, lines, encoding, notes):
+    """When no sheet was named and the first sheet of a workbook has no coordinate columns, read the
+    one other sheet that has them (said in the notes); several candidates: ask for the sheet (``layer=``)."""
+    import pandas as pd
+
+    try:
+        _coordinate_columns(df, None, None, str(path))
+        return df, lines
+    except InputError:
+        pass
+    with pd.ExcelFile(path, engine="openpyxl") as book:
+        sheets = book.sheet_names
+        hits = []
+        for name in sheets[1:]:
+            head = pd.read_excel(book, sheet_name=name, header=None, nrows=30)
+            if head.empty:
+                continue
+            row = _header_row(head.values.tolist())
+            try:
+                _coordinate_columns(pd.DataFrame(columns=_dedupe(head.iloc[row].tolist())), None, None, str(path))
+            except InputError:
+                continue
+            hits.append(name)
+    if not hits:
+        return df, lines
+    if len(hits) > 1:
+        raise InputError(
+            f"{path}：第一个工作表“{sheets[0]}”没有坐标列，而工作表 {'、'.join(hits)} 都有。"
+            f"请{FIX_LAYER}（如 {hits[0]}），即读取哪一个。"
+        )
+    sheet_notes: list[str] = []
+    df, lines = _read_tabular(path, "xlsx", hits[0], encoding, sheet_notes)
+    notes[:] = [n for n in notes if not n.startswith("工作簿有 ")]
+    notes.append(f"第一个工作表“{sheets[0]}”没有坐标列，改读有坐标列的工作表“{hits[0]}”"
+                 f"（共 {len(sheets)} 个工作表；可{FIX_LAYER}）")
+    notes.extend(sheet_notes)
+    return df, lines
+
+
+def _coordinate_columns(df, x, y, where):
+    """Find the coordinate columns: returns (kind, xcol, ycol) with kind lonlat/eastnorth/xy/explicit,
+    ("combined", col, None) or ("wkt", col, None)."""
+    cols = list(df.columns)
+    if x is not None or y is not None:
+        missing = [c for c in (x, y) if c is None or c not in cols]
+        if missing:
+            raise InputError(
+                f"{where}：指定的坐标列 {'、'.join('（未给出）' if c is None else str(c) for c in missing)} 不存在"
+                f"（经度、纬度两列都要给出，如{FIX_FIELD_MAP} lon=<列> lat=<列>）。现有列：{', '.join(map(str, cols))}。"
+            )
+        return "explicit", x, y
+    by_norm = {}
+    for c in cols:
+        by_norm.setdefault(_norm(c), c)
+    spec = alias_table()["coordinates"]
+    for kind in ("lonlat", "eastnorth", "xy"):
+        xs = [by_norm[_norm(n)] for n in spec[kind]["x"] if _norm(n) in by_norm]
+        ys = [by_norm[_norm(n)] for n in spec[kind]["y"] if _norm(n) in by_norm]
+        if xs and ys:
+            return kind, xs[0], ys[0]
+    for kind in ("wkt", "combined"):
+        hits = [by_norm[_norm(n)] for n in spec[kind] if _norm(n) in by_norm]
+        if hits:
+            return kind, hits[0], None
+    raise InputError(
+        f"{where}：找不到坐标列。可识别的列名：经度/纬度、lon/lat、lng/lat、X/Y、东坐标/北坐标、经纬度（\"116.0,36.4\"）、WKT。"
+        f"现有列：{', '.join(map(str, cols))}。请把坐标列改名为 经度/纬度，或用{FIX_FIELD_MAP} lon=<经度列> lat=<纬度列> 指定；"
+        "只需要属性表时请用 read_table。"
+    )
+
+
+# Degrees-minutes-seconds as typed in Chinese tables: 116°00′30″, 116度0分30秒, 36°27'N.
+_DMS = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*[°度]\s*(?:(\d+(?:\.\d+)?)\s*['′’分])?\s*"
+                  r"(?:(\d+(?:\.\d+)?)\s*(?:[\"″”秒]|''))?\s*([NSEWnsew东西南北])?\s*$")
+
+
+def _coordinate_values(values) -> tuple[np.ndarray, int]:
+    """Numbers of a coordinate column; DMS strings converted (hand-written: a 10-line regex
+    does not justify a dependency). Returns (values, number of DMS values converted)."""
+    import pandas as pd
+
+    out = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, copy=True)
+    todo = np.flatnonzero(~np.isfinite(out) & pd.notna(values).to_numpy())
+    n = 0
+    for i in todo:
+        m = _DMS.match(str(values.iloc[i]))
+        if not m:
+            continue
+        deg, mins, secs, hemi = m.groups()
+        v = abs(float(deg)) + float(mins or 0) / 60 + float(secs or 0) / 3600
+        negative = deg.startswith("-") or (hemi or "").upper() in ("S", "W") or hemi in ("南", "西")
+        out[i] = -v if negative else v
+        n += 1
+    return out, n
+
+
+def _points_from_table(df, lines, *, x, y, where, notes, issues):
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    kind, xcol, ycol = _coordinate_columns(df, x, y, where)
+    n = len(df)
+    if kind == "wkt":
+        text = df[xcol].astype("string").fillna("").to_numpy(dtype=object)
+        geoms = shapely.from_wkt(np.where(text == "", None, text), on_invalid="ignore")
+        bad = np.flatnonzero(shapely.is_missing(geoms) & (text != ""))
+        if len(bad):
+            def why(p) -> str:
+                try:
+                    shapely.from_wkt(text[p])
+                except Exception as exc:  # shapely.errors.GEOSException: the parser's own reason
+                    return f"（{str(exc).split(':', 1)[-1].strip()}）"
+                return ""
+
+            issues.add(bad, lambda p: f"{xcol} 列不是有效的 WKT{why(p)}；面须闭合（首尾坐标相同），"
+                                      "例：POLYGON((115.9 36.4, 115.91 36.4, 115.91 36.41, 115.9 36.4))")
+            notes.append(f"{len(bad)} 行的 {xcol} 不是有效的 WKT：{issues.rows(bad)}")
+        notes.append(f"几何取自 WKT 列 {xcol}")
+        return gpd.GeoDataFrame(df, geometry=geoms, crs=None), (f"{xcol}（x）", f"{xcol}（y）"), False
+    if kind == "combined":
+        parts = df[xcol].astype("string").str.strip().str.split(r"[,，;；\s]+", n=1, expand=True, regex=True)
+        parts = parts.reindex(columns=[0, 1])
+        xs, ys = parts[0], parts[1]
+        names = (f"{xcol}（前一个数）", f"{xcol}（后一个数）")
+    else:
+        xs, ys = df[xcol], df[ycol]
+        names = (str(xcol), str(ycol))
+    xv, nx = _coordinate_values(xs)
+    yv, ny = _coordinate_values(ys)
+    if nx or ny:
+        notes.append(f"{max(nx, ny)} 行坐标为度分秒格式（如 116°0′0″），已换算为十进制度")
+    bad = ~(np.isfinite(xv) & np.isfinite(yv))
+    if bad.any():
+        pos = np.flatnonzero(bad)
+        def shown(v) -> str:
+            return "空" if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else f"“{v}”"
+
+        issues.add(pos, lambda p: f"坐标缺失或不是数字（{names[0]}：{shown(xs.iloc[p])}，{names[1]}：{shown(ys.iloc[p])}）")
+        notes.append(f"{len(pos)} 行坐标缺失或不是数字，几何为空：{issues.rows(pos)}")
+    geoms = np.full(n, None, dtype=object)
+    geoms[~bad] = shapely.points(xv[~bad], yv[~bad])
+    if kind != "explicit":
+        notes.append(f"坐标取自列 {names[0]} / {names[1]}")
+    return gpd.GeoDataFrame(df, geometry=geoms, crs=None), names, kind == "xy"
+
+
+
+def read_table(path, *, field_map: dict[str, str] | None = None, encoding=None, sheet=None,
+               aliases: str | Sequence[str] | None = None) -> "pd.DataFrame":
+    """Read a CSV/TXT/XLSX table (no geometry needed) — or the attribute table of a GIS file.
+
+    Encodings, title rows above the header, blank rows, numbers-as-text and code columns (kept
+    as text, leading zeros intact) are handled as in :func:`read_vector`. ``aliases`` may name
+    alias groups (e.g. ``"parcels"``) to add canonical columns; ``field_map`` as there.
+
+    Returns
+    -------
+    DataFrame
+        Index ``0..n-1``; ``attrs["read_notes"]``, ``attrs["source_file"]``,
+        ``attrs["row_numbers"]`` (spreadsheet row number of each record, for messages).
+    """
+    import pandas as pd
+
+    if _is_pg(path):  # a PostGIS table, with or without a geometry column: its attributes
+        from .pg import read_pg_attributes
+
+        return read_pg_attributes(path, field_map=field_map, aliases=aliases)
+    path = _check_path(path)
+    kind = _format_of(path)
+    notes: list[str] = []
+    if kind in _TABULAR:
+        df, lines = _read_tabular(path, kind, sheet, encoding, notes)
+    else:
+        import pyogrio
+
+        enc = _gdal_encoding(path, kind, sheet, encoding, notes)
+        (name,) = _choose_layer(path, kind, sheet)[:1]
+        df = pd.DataFrame(pyogrio.read_dataframe(_gdal_path(path, kind), layer=name, encoding=enc,
+                                                 read_geometry=False))
+        if len(df) == 0:
+            raise InputError(f"{path}：属性表中没有任何记录（0 条）。")
+        lines = np.arange(len(df)) + 1
+    df = df.reset_index(drop=True)
+    df.attrs["source_file"] = str(path)
+    df, alias_notes = apply_aliases(df, aliases, field_map)
+    notes.extend(alias_notes)
+    df.attrs.update({"read_notes": notes, "source_file": str(path), "row_numbers": lines.tolist()})
+    logger.info("Read %d rows from %s", len(df), path)
+    return df

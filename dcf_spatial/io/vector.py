@@ -1,0 +1,179 @@
+"""Vector files: read any supported user file into a GeoDataFrame in the storage CRS.
+
+:func:`read_vector` takes Shapefile (also zipped), GeoPackage, GeoJSON, KML/KMZ, ESRI FileGDB,
+CAD DXF (closed polylines become polygons) through GDAL/pyogrio, and CSV/TXT/XLSX with coordinate
+columns through :mod:`.tables`; ``pg:SCHEMA.TABLE`` through :mod:`.pg`. Whatever the source, the
+coordinates' CRS is resolved (:func:`dcf_spatial.crs.guess.resolve_crs`), the rows are checked
+(:func:`.rows.check_rows`) and the canonical columns added (:func:`.aliases.apply_aliases`); every
+step is said in ``attrs["read_notes"]``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from .._fixes import CRS as FIX_CRS, ENCODING as FIX_ENCODING, LAYER as FIX_LAYER
+from ..crs.guess import resolve_crs
+from ..errors import InputError
+from .aliases import DEFAULT_VECTOR_ALIASES, apply_aliases
+from .encoding import _gdal_encoding
+from .formats import _TABULAR, _check_path, _choose_layer, _format_of, _gdal_errors, _gdal_path, _is_pg
+from .rows import RowIssues, _row_label_features, check_rows
+from .tables import _points_from_table, _read_tabular, _sheet_with_coordinates
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+
+logger = logging.getLogger(__name__)
+
+#: field_map targets that name the coordinate columns of a table (``{"lon": "东经", "lat": "北纬"}``)
+_FIELD_MAP_X = ("lon", "x", "经度")
+_FIELD_MAP_Y = ("lat", "y", "纬度")
+
+
+def _read_gdal(path: Path, kind: str, layer, encoding, notes) -> "gpd.GeoDataFrame":
+    import pandas as pd
+    import pyogrio
+
+    enc = _gdal_encoding(path, kind, layer, encoding, notes)
+    names = _choose_layer(path, kind, layer)
+    frames = []
+    for name in names:
+        try:
+            part = pyogrio.read_dataframe(_gdal_path(path, kind), layer=name, encoding=enc)
+        except _gdal_errors() as exc:
+            raise InputError(f"{path}：读取图层 {name or ''} 失败（{exc}）。文件可能已损坏，或请{FIX_ENCODING}（如 gbk）。") from None
+        if not hasattr(part, "geometry") or "geometry" not in part.columns:
+            raise InputError(
+                f"{path}：图层 {name or ''} 没有几何（只是属性表）。要读属性请用 read_table；要作图请{FIX_LAYER}，选择有几何的图层。"
+            )
+        if len(names) > 1:
+            part.insert(0, "kml_layer", name)
+        frames.append(part)
+    if len(frames) > 1:
+        gdf = pd.concat(frames, ignore_index=True)
+        notes.append(f"KML 含 {len(frames)} 个文件夹（图层）：{'、'.join(names)}，已全部读入，来源记在 kml_layer 列")
+    else:
+        gdf = frames[0]
+    if kind == "kml":
+        notes.append(f"KML 坐标按规范为 WGS84；若取自奥维、高德等国内地图，坐标多为 GCJ-02，请{FIX_CRS}（如 gcj02）")
+    if kind == "dxf":
+        gdf = _close_cad_rings(gdf, notes)
+    return gdf
+
+
+def _close_cad_rings(gdf, notes):
+    """CAD draws a site's red line as a closed polyline; GDAL reads it as a line. Make it a polygon."""
+    import shapely
+
+    geoms = np.asarray(gdf.geometry.values)
+    lines = shapely.get_type_id(geoms) == 1
+    closed = np.zeros(len(geoms), dtype=bool)
+    closed[lines] = shapely.is_closed(geoms[lines]) & (shapely.get_num_coordinates(geoms[lines]) >= 4)
+    if closed.any():
+        new = geoms.copy()
+        coords, index = shapely.get_coordinates(geoms[closed], return_index=True)
+        new[closed] = shapely.polygons(shapely.linearrings(coords, indices=index))
+        gdf = gdf.set_geometry(new, crs=gdf.crs)
+        notes.append(f"CAD 中 {int(closed.sum())} 条闭合多段线已转为面（红线范围）；未闭合的线保持为线")
+    notes.append(f"DXF 来自 CAD，其图层名在 Layer 列；CAD 文件通常不带坐标系，坐标系按数值判断（见下），必要时请{FIX_CRS}")
+    return gdf
+
+
+# --- public API ---------------------------------------------------------------------------------------
+
+
+def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None = None, encoding=None,
+                x=None, y=None, repair: bool = True, swap_xy: bool = False,
+                aliases: str | Sequence[str] | None = DEFAULT_VECTOR_ALIASES) -> "gpd.GeoDataFrame":
+    """Read any supported user file into a GeoDataFrame in the storage CRS (EPSG:4490).
+
+    Parameters
+    ----------
+    path
+        Shapefile (or .zip of one), GeoPackage, GeoJSON, KML/KMZ, .gdb folder, DXF, CSV/TXT or XLSX.
+    crs
+        CRS of the coordinates when the file does not say, or says wrongly: an EPSG code,
+        ``"gcj02"`` (Amap/Tencent) or ``"bd09"`` (Baidu) — converted to CGCS2000. It overrides a
+        declared CRS (a GCJ-02 file labelled WGS84). ``None``: the file's own CRS, else a guess
+        from the numbers (degrees → 4490; 39xxxxxx eastings → 4527; unprefixed ≈500 km eastings
+        near the district → 4548), always stated in the notes.
+    layer
+        Layer of a GeoPackage/FileGDB, or sheet of a workbook. Required when there are several
+        (a KML's folders are all read, with a ``kml_layer`` column).
+    field_map
+        ``{target: source}`` field renames (the source column is kept).
+    encoding
+        Text encoding of a DBF/CSV; default: detected (UTF-8, GBK/GB18030).
+    x, y
+        Coordinate column names of a CSV/XLSX (default: recognised from the headers).
+    repair
+        Repair invalid geometries with :func:`shapely.make_valid` (rows reported).
+    swap_xy
+        Exchange x and y. Swapped latitude/longitude is never fixed silently: without this flag
+        it raises :class:`InputError` naming the columns. (``X``/``Y`` headers holding a northing in
+        X — the surveyors' convention — are read that way with a note.)
+    aliases
+        Alias groups applied (see :func:`apply_aliases`); default the land-survey standards
+        ``("admin", "landuse")``.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per record, index ``0..n-1`` in file order, original attributes kept, in
+        EPSG:4490. ``attrs["read_notes"]`` (list of Chinese sentences), ``attrs["source_file"]``;
+        a ``read_issue`` column when some rows had problems.
+
+    Raises
+    ------
+    InputError
+        Missing file, unsupported format, no records, undecidable or swapped coordinates,
+        coordinates outside China — the message names the file and the fix.
+
+    ``path`` may also be ``"pg:SCHEMA.TABLE"``: a table of the PostGIS store's database (``store``),
+    read with :func:`dcf_spatial.io.pg.read_pg_vector` (``layer``/``encoding``/``swap_xy`` do
+    not apply).
+    """
+    if _is_pg(path):
+        from .pg import read_pg_vector
+
+        return read_pg_vector(path, crs=crs, field_map=field_map, aliases=aliases)
+    path = _check_path(path)
+    kind = _format_of(path)
+    where = str(path)
+    notes: list[str] = []
+    if kind in _TABULAR:
+        df, lines = _read_tabular(path, kind, layer, encoding, notes)
+        if kind == "xlsx" and layer is None and x is None and y is None and not field_map:
+            df, lines = _sheet_with_coordinates(path, df, lines, encoding, notes)
+        if x is None and y is None and field_map:
+            # field_map {"lon": <column>, "lat": <column>} names the coordinate columns
+            x = next((field_map[k] for k in _FIELD_MAP_X if k in field_map), None)
+            y = next((field_map[k] for k in _FIELD_MAP_Y if k in field_map), None)
+        issues = RowIssues(len(df), lambda p, _l=lines: f"表格第 {_l[p]} 行")
+        gdf, names, survey_ok = _points_from_table(df, lines, x=x, y=y, where=where, notes=notes, issues=issues)
+        row_numbers = [int(v) for v in lines]  # the spreadsheet row of each record, as the notes count
+    else:
+        row_numbers = None
+        gdf = _read_gdal(path, kind, layer, encoding, notes)
+        if len(gdf) == 0:
+            raise InputError(
+                f"{path}：文件中没有任何要素（0 条记录）。请确认导出时选中了要素，或{FIX_LAYER}，选择正确的图层。"
+            )
+        issues = RowIssues(len(gdf), _row_label_features)
+        names, survey_ok = ("几何 x", "几何 y"), False
+    gdf = gdf.reset_index(drop=True)
+    gdf = resolve_crs(gdf, user_crs=crs, swap_xy=swap_xy, survey_ok=survey_ok, where=where, names=names, notes=notes)
+    gdf = check_rows(gdf, where=where, notes=notes, repair=repair, issues=issues)
+    gdf.attrs["source_file"] = where
+    gdf, alias_notes = apply_aliases(gdf, aliases, field_map)
+    notes.extend(alias_notes)
+    gdf.attrs.update({"read_notes": notes, "source_file": where})
+    if row_numbers is not None:
+        gdf.attrs["row_numbers"] = row_numbers
+    logger.info("Read %d features from %s (%s)", len(gdf), path, "; ".join(notes[:3]) or "no conversions")
+    return gdf
