@@ -118,7 +118,7 @@ def _input_store(spec: str, store) -> "PostgisStore":
     if url is None:
         raise InputError(
             f"{spec}：pg: 输入从 PostGIS 图层库所在的数据库读取，但当前图层库是 {mask_url(location)}。"
-            "请把图层库设为 postgresql://USER@HOST/DB（命令行 --store，或环境变量 DCF_STORE），或先把该表导出为文件。"
+            "请把图层库设为 postgresql://USER@HOST/DB（环境变量 DCF_STORE，或 Store(...).activate()），或先把该表导出为文件。"
         )
     return PostgisStore(url)
 

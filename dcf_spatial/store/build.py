@@ -39,7 +39,7 @@ from shapely.ops import split
 
 from .. import settings
 from ..errors import InputError
-from .store import catalog
+from . import catalog
 
 SOURCES = Path(__file__).resolve().parent / "sources"
 

@@ -84,6 +84,6 @@ def _report_shortened_fields(gdf, path: Path) -> None:
 
 def export_layer(layer_id: str, path, *, overwrite: bool = False, store=None) -> Path:
     """Export one layer of the store to ``path`` (format by suffix)."""
-    from .store import catalog
+    from . import catalog
 
     return write_vector(catalog.read_layer(layer_id, store=store), path, overwrite=overwrite)
