@@ -17,7 +17,7 @@ from dcf_spatial.cli.main import cli
 from dcf_spatial.errors import CRSMismatchError, InputError
 from dcf_spatial.queries.availability import available_land
 from dcf_spatial.queries.distance import boundary_segments, nearest, within_distance
-from dcf_spatial.queries.overlap import overlap, subdivide
+from dcf_spatial.queries.overlay import overlap, subdivide
 from test_site_check import X0, Y0, _layer, build_fixture_store, km_box, km_pt
 
 W = settings.working_crs

@@ -69,7 +69,7 @@ def find_zones(zone_id: str | None, store=None):
                      else f"{rows[0][0]} 等 {len(rows)} 个（town.<12 位代码>）")
         for lid, rows in known.items())
     raise InputError(
-        f"--zone: 没有编号为“{zone_id}”的分区。" + (f"是否指：{'、'.join(near)}？" if near else "")
+        f"没有编号为“{zone_id}”的分区。" + (f"是否指：{'、'.join(near)}？" if near else "")
         + f"可用的分区编号：{listing}。"
     )
 

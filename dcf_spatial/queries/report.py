@@ -50,7 +50,8 @@ def _pct(x) -> str:
 
 def _site_section(res: dict, heading: str) -> str:
     from .land_indicators import format_value
-    from .site_check import _GEOM_ZH, _barred
+    from .site.present import GEOM_ZH as _GEOM_ZH
+    from .site.present import barred as _barred
 
     parts = [f"<h2>{escape(heading)}</h2>"]
     if res.get("status", "ok") != "ok":
@@ -143,7 +144,7 @@ def write_html(text: str, path, *, overwrite: bool = False) -> Path:
 
     path = Path(path)
     if path.exists() and not overwrite:
-        raise InputError(f"{path} 已存在；如需覆盖请加 --overwrite。")
+        raise InputError(f"{path} 已存在；如需覆盖请设 overwrite=True。")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     logger.info("Wrote report %s", path)
@@ -152,7 +153,7 @@ def write_html(text: str, path, *, overwrite: bool = False) -> Path:
 
 def sites_frame(sites, results: list[dict]):
     """The sites with their verdicts as a GeoDataFrame (EPSG:4490) for maps and GeoPackage output."""
-    from .site_check import results_table
+    from .site.present import results_table
 
     table = results_table(results)
     gdf = sites[[sites.geometry.name]].reset_index(drop=True).copy()
