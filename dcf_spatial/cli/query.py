@@ -86,7 +86,7 @@ def _show(answer, map_path, basemap, as_json, overwrite):
     if as_json:
         echo_json(answer.to_dict())
         return
-    click.echo(answer.summary_text())
+    click.echo(answer.summary_text(more_hint="--json / -o 输出"))
 
 
 @query.command()
@@ -200,4 +200,4 @@ def available(zone_id, min_mu, parcels_file, crs, reader, output, map_path, base
     if as_json:
         echo_json(answer.to_dict())
         return
-    click.echo(answer.summary_text())
+    click.echo(answer.summary_text(more_hint="--json / -o 输出"))

@@ -105,9 +105,13 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
     from ..industry import industry_error_message, resolve
     from ..queries import check_site
 
-    m = resolve(industry)
+    try:
+        m = resolve(industry)
+    except InputError as exc:  # a malformed code (大类 98 …)
+        raise input_error(exc, "--industry") from None
     if not m.resolved:
-        raise click.BadParameter(industry_error_message(m).removeprefix("--industry："), param_hint="--industry")
+        raise click.BadParameter(industry_error_message(m, where="--industry").removeprefix("--industry："),
+                                 param_hint="--industry")
     try:
         answer = check_site(site_value, industry, area_mu=area_mu, crs=crs, investment_wan=investment_wan,
                             floor_area_m2=floor_area_m2, footprint_m2=footprint_m2, admin_area_m2=admin_area_m2,
@@ -124,6 +128,18 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
             echo_note(f"读取说明：{n}")
 
 
+def _industry_column_message(exc) -> str:
+    """A batch without an industry column: the library's finding, the fix in this command's options."""
+    col = exc.guess or "列名"
+    if exc.guess:
+        hint = (f"列“{exc.guess}”的内容像行业（如 {'、'.join(exc.samples)}）。"
+                f"请用 --field industry={exc.guess} 指定行业列")
+    else:
+        hint = "请用 --field industry=列名 指定行业列（行业代码列用 --field industry_code=列名）"
+    return (f"{exc.head()}{hint}，或用 --industry 词或代码（如 --industry 轴承）给全部行统一行业；"
+            f"Python：field_map={{'industry': '{col}'}} 或 default_industry=。")
+
+
 def _outputs(answer, report_path, map_path, overwrite, basemap):
     if report_path is not None:
         answer.to_report(report_path, overwrite=overwrite)
@@ -137,8 +153,12 @@ def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, d
     from ..errors import InputError
     from ..queries import check_batch
 
+    from ..queries.site.batch import IndustryColumnMissing
+
     try:
         answer = check_batch(batch_file, default_industry, crs=crs, **reader)
+    except IndustryColumnMissing as exc:
+        raise input_error(InputError(_industry_column_message(exc)), "--batch") from None
     except InputError as exc:
         raise input_error(exc, "--batch") from None
     failed = answer.failed()
@@ -153,7 +173,7 @@ def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, d
         for n in answer.notes:  # stderr: the JSON on stdout stays clean
             echo_note(f"读取说明：{n}")
         return
-    click.echo(answer.summary_text())
+    click.echo(answer.summary_text(more_hint="-o 输出文件或 --json"))
     for n in answer.notes:
         echo_note(f"读取说明：{n}")
 

@@ -213,8 +213,9 @@ class QueryAnswer:
                           provenance_note=self.note, basemap=basemap, overwrite=overwrite, zones=self.b,
                           zones_label=f"B：{_title(self.b, self.b_name)}", zones_in_view=False)
 
-    def summary_text(self) -> str:
-        """The Chinese text answer (what the CLI prints)."""
+    def summary_text(self, *, more_hint: str = "to_dict() 或 to_table()") -> str:
+        """The Chinese text answer (what the CLI prints); ``more_hint`` says where the candidate
+        plots beyond the first 30 are found."""
         df, a, b = self.frame, self.a_name, self.b_name
         lines = []
         if self.kind == "overlap":
@@ -247,7 +248,7 @@ class QueryAnswer:
                 lines.append(f"  {r.rank:>3}. {r.zone_name_zh} {r.area_mu:,.1f} 亩（{r.area_ha:,.2f} 公顷），"
                              f"距分区中心 {r.distance_km:.2f} km")
             if len(plots) > 30:
-                lines.append(f"  …… 其余 {len(plots) - 30} 块见 --json / -o 输出")
+                lines.append(f"  …… 其余 {len(plots) - 30} 块见 {more_hint}")
             lines += [f"说明：{n}" for n in self.extra["notes"] + [self.extra["zone_note"]]]
         return "\n".join(lines)
 

@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 #: fewer vertices to union and cut than the default 128-gon
 DISC_QUAD_SEGS = 8
 
-#: polygon zone layers a --zone id is looked up in, in this order
+#: polygon zone layers a zone id is looked up in, in this order
 ZONE_SOURCE_LAYERS = ("cluster_parks", "industrial_clusters", "agri_zones", "service_core", "service_belts",
                       "service_groups", "townships")
 

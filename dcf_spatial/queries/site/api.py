@@ -89,8 +89,16 @@ class SiteCheck:
         return present.write_site_report(self.results, path, title=self.title, inputs=self.inputs,
                                          read_notes=self.notes, overwrite=overwrite)
 
-    def summary_text(self, *, figures_hint: str = present.FIGURES_HINT_ZH) -> str:
-        """The Chinese text answer: the full summary of one site, or a batch's counts and rows."""
+    def summary_text(self, *, figures_hint: str = present.FIGURES_HINT_ZH, more_hint: str = "to_frame() 或 to_dict()") -> str:
+        """The Chinese text answer: the full summary of one site, or a batch's counts and rows.
+
+        Parameters
+        ----------
+        figures_hint
+            Appended when no project figures were given, saying how to give them.
+        more_hint
+            Where the batch rows beyond the first 50 are found.
+        """
         if not self.batch:
             return present.summary_text(self.results[0], figures_hint=figures_hint)
         table = present.results_table(self.results)
@@ -101,7 +109,7 @@ class SiteCheck:
         for r in shown.itertuples():
             lines.append(f"  {r.row_label}：{r.verdict_zh}" + (f" — {r.error}" if r.error else ""))
         if len(table) > len(shown):
-            lines.append(f"  …… 其余 {len(table) - len(shown)} 条见 -o 输出文件或 --json")
+            lines.append(f"  …… 其余 {len(table) - len(shown)} 条见 {more_hint}")
         prov = present.provenance_note(self.results)
         if prov:
             lines.append("数据说明：" + prov)

@@ -144,7 +144,7 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
         industries.append(val)
         err = None if blank(issues[i]) else str(issues[i])
         if val is None and not err:
-            err = "该行没有行业（请填写“行业”或“行业代码”列，或用 --industry 给出统一行业）。"
+            err = "该行没有行业（请填写“行业”或“行业代码”列，或给出全部行的统一行业）。"
         errors.append(err if err and (empty_geom[i] or val is None) else None)
         figures.append({f: col[i] for f, col in fig_cols.items() if col[i] is not None})
         flag = {}
@@ -203,7 +203,6 @@ def _industry_column_notes(gdf, path, default_industry) -> list[str]:
     heads = {f: [e if isinstance(e, str) else e["name"] for e in group[f]] for f in INDUSTRY_FIELDS}
     originals = _original_columns(gdf)
     guess = _industry_like_column(gdf, originals)
-    col = guess or "列名"
     known = (f"可识别的行业列名：{'、'.join(heads['industry'])}（行业词），"
              f"{'、'.join(heads['industry_code'])}（GB/T 4754 代码）。")
     if present:
@@ -211,16 +210,45 @@ def _industry_column_notes(gdf, path, default_industry) -> list[str]:
         what = f"行业列（{used}）每一行都是空的，没有一行能核查。"
     else:
         what = "表头中没有可识别的行业列，没有一行能核查。"
-    if guess:
-        hint = (f"列“{guess}”的内容像行业（如 {'、'.join(_sample_values(gdf[guess], 3))}）。"
-                f"请用 --field industry={guess} 指定行业列")
-    else:
-        hint = "请用 --field industry=列名 指定行业列（行业代码列用 --field industry_code=列名）"
-    raise InputError(
-        f"{path}：{what}表中的列：{'、'.join(map(str, originals)) or '（无）'}。{known}{hint}，"
-        f"或用 --industry 词或代码（如 --industry 轴承）给全部行统一行业；"
-        f"Python：field_map={{'industry': '{col}'}} 或 default_industry=。"
-    )
+    raise IndustryColumnMissing(path=path, what=what, columns=[str(c) for c in originals], known=known,
+                                guess=guess, samples=_sample_values(gdf[guess], 3) if guess else [])
+
+
+class IndustryColumnMissing(InputError):
+    """A batch file has no industry column (or it is empty throughout) and no default industry.
+
+    The message gives the fix in Python terms (``field_map=``, ``default_industry=``); the attributes
+    let a caller phrase it in its own terms (the CLI names its options).
+
+    Attributes
+    ----------
+    path
+        The file.
+    what
+        What is wrong (Chinese).
+    columns
+        The file's own columns.
+    known
+        The recognised industry headers (Chinese sentence).
+    guess
+        A column whose values look like industries, or ``None``.
+    samples
+        Up to three of its values.
+    """
+
+    def __init__(self, *, path, what: str, columns: list[str], known: str, guess: str | None, samples: list[str]):
+        self.path, self.what, self.columns, self.known = path, what, columns, known
+        self.guess, self.samples = guess, samples
+        if guess:
+            hint = (f"列“{guess}”的内容像行业（如 {'、'.join(samples)}）。"
+                    f"请用 field_map={{'industry': '{guess}'}} 指定行业列")
+        else:
+            hint = "请用 field_map={'industry': '列名'} 指定行业列（行业代码列用 field_map={'industry_code': '列名'}）"
+        super().__init__(f"{self.head()}{hint}，或用 default_industry=（如 '轴承'）给全部行统一行业。")
+
+    def head(self) -> str:
+        """The part of the message that names no fix: file, problem, columns, recognised headers."""
+        return f"{self.path}：{self.what}表中的列：{'、'.join(self.columns) or '（无）'}。{self.known}"
 
 
 def _original_columns(gdf) -> list:
