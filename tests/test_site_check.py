@@ -389,7 +389,7 @@ def test_shipped_each_zone_takes_its_own_industry(real, layer, zone_id, word):
 
 
 def test_report_escapes_values_and_states_provenance(ctx):
-    from dcf_spatial.queries.report import site_report_html
+    from dcf_spatial.queries.site.report import site_report_html
 
     res = sc.site_result(at(3, 3), "轴承", context=ctx)
     res["zones"][0]["name_zh"] = "<script>alert(1)</script>"
@@ -451,7 +451,7 @@ def test_text_summary_speaks_chinese_without_internal_markers(ctx):
 
 
 def test_html_report_has_no_english_verdict_code_or_geometry_type(ctx):
-    from dcf_spatial.queries import report
+    from dcf_spatial.queries.site import report
 
     poly = crs.to_storage(gpd.GeoDataFrame(geometry=[km_box(2.5, 2.5, 3.0, 3.0)], crs=settings.working_crs))
     res = sc.site_result(poly, "C3451", context=ctx, figures={"admin_area_m2": 0.09 * 250_000.0})

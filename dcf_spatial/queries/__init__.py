@@ -15,7 +15,7 @@ check) or ``.frame`` (queries), with the CLI's Chinese labels and status names.
 
 Modules: ``site/`` (the site check: context, rules, batch, present), ``land_indicators``
 (《工业项目建设用地控制指标》), ``overlay`` (overlap engine), ``distance``, ``availability``,
-``answers`` (the query API, resolving layer ids and files), ``report`` (the HTML report).
+``answers`` (the query API, resolving layer ids and files).
 
 All measure in the working CRS (EPSG:4548); a CRS mismatch between two inputs raises.
 """

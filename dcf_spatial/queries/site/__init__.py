@@ -8,9 +8,11 @@
 ``rules/``    the verdict rules by group (location, industry, restrictions, indicators)
 ``check``     the engine: :func:`site_result` (one geometry), :func:`site_results` (many rows)
 ``batch``     reading a batch file, row numbers, writing the batch table
-``present``   Chinese labels and tables, the text summary, the data note, the report and the map
+``present``   Chinese labels and tables, the text summary, the data note, the map
+``report``    the HTML report
 ``api``       :func:`check_site`, :func:`check_batch`, :class:`SiteCheck`
- The plan's rules come from :mod:`dcf_spatial.plan`
+
+The plan's rules come from :mod:`dcf_spatial.plan`
 (``data/plan_rules.json`` + ``data/plan_zones.json``); zone geometry from the layer store
 (:func:`dcf_spatial.catalog.read_layer`). All measuring happens in the working CRS (EPSG:4548).
 

@@ -163,7 +163,7 @@ def provenance_note(results: list[dict]) -> str:
 
 def sites_frame(sites, results: list[dict]):
     """The sites with their verdicts as a GeoDataFrame (EPSG:4490) for maps and GeoPackage output."""
-    from ..report import sites_frame as _frame
+    from .report import sites_frame as _frame
 
     return _frame(sites, results)
 
@@ -196,7 +196,7 @@ def write_site_report(results: list[dict], path, *, title: str, inputs: dict | N
     --------
     >>> write_site_report(results, "核查.html", title="项目选址核查：轴承")  # doctest: +SKIP
     """
-    from .. import report
+    from . import report
 
     return report.write_html(report.site_report_html(results, title=title, inputs=inputs, read_notes=read_notes),
                              path, overwrite=overwrite)
