@@ -41,6 +41,8 @@ class SiteCheck:
         What the user gave, for the report (Chinese labels to values).
     source
         The batch file (or ``"GeoDataFrame"``), for the batch summary.
+    store
+        The layer store checked against (the map draws its zones).
     """
 
     results: list
@@ -50,6 +52,7 @@ class SiteCheck:
     title: str = "项目选址核查"
     inputs: dict = field(default_factory=dict)
     source: str = ""
+    store: object = None
 
     @property
     def verdict(self):
@@ -82,7 +85,7 @@ class SiteCheck:
     def to_map(self, path, *, basemap: str = "none", overwrite: bool = False) -> Path:
         """Write the interactive answer map (sites coloured by verdict over the plan's zones)."""
         return present.write_site_map(self.results, self.sites, path, title=self.title, basemap=basemap,
-                                      overwrite=overwrite)
+                                      overwrite=overwrite, store=self.store)
 
     def to_report(self, path, overwrite: bool = False) -> Path:
         """Write the HTML report (reasons with plan references, indicators, data note)."""
@@ -174,8 +177,8 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
     Examples
     --------
     >>> from dcf_spatial.queries import check_site
-    >>> check_site("115.80,36.47", "轴承").verdict  # doctest: +SKIP
-    'fits'
+    >>> check_site("115.80,36.47", "轴承").verdict in ("fits", "conditional", "does_not_fit", "outside_plan_area")
+    True
     >>> print(check_site("115.80,36.47", "C3451", area_mu=80, investment_wan=24000).summary_text())  # doctest: +SKIP
     """
     import geopandas as gpd
@@ -187,7 +190,8 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
     if isinstance(site, gpd.GeoDataFrame):
         sites, industries, figures, errors, notes, flags = batch_rows(site.copy(), industry)
         results = site_results(sites, industries, figures=figures, errors=errors, flags=flags, store=store)
-        return SiteCheck(results, sites, batch=True, notes=notes, title="项目选址批量核查", source="GeoDataFrame")
+        return SiteCheck(results, sites, batch=True, notes=notes, title="项目选址批量核查", source="GeoDataFrame",
+                         store=store)
     if industry is None:
         raise InputError("未给出行业。例：industry=\"轴承\" 或 industry=\"C3451\"。")
     m = _industry(industry)
@@ -208,7 +212,7 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
               "产能置换": "是" if capacity_replacement else None, "产业目录类别": catalogue_class}
     shown = site_gdf.iloc[[0]] if len(site_gdf) == 1 else site_gdf.dissolve().reset_index(drop=True)
     return SiteCheck([res], shown, batch=False, notes=list(site_gdf.attrs.get("read_notes", [])),
-                     title=f"项目选址核查：{m.label_zh}", inputs=inputs)
+                     title=f"项目选址核查：{m.label_zh}", inputs=inputs, store=store)
 
 
 def check_batch(path, industry=None, *, crs=None, store=None, **reader) -> SiteCheck:
@@ -240,4 +244,4 @@ def check_batch(path, industry=None, *, crs=None, store=None, **reader) -> SiteC
     sites, industries, figures, errors, notes, flags = read_batch(path, crs=crs, default_industry=industry, **reader)
     results = site_results(sites, industries, figures=figures, errors=errors, flags=flags, store=store)
     return SiteCheck(results, sites, batch=True, notes=notes, title=f"项目选址批量核查：{Path(path).name}",
-                     inputs={"文件": str(path), "坐标系": crs}, source=str(path))
+                     inputs={"文件": str(path), "坐标系": crs}, source=str(path), store=store)
