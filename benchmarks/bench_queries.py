@@ -102,7 +102,7 @@ def bench_nearest(n_points):
 
 
 def bench_overlap(n_parcels):
-    from dcf_spatial.queries.overlap import overlap
+    from dcf_spatial.queries.overlay import overlap
 
     zones = detailed_zones()
     parcels = random_parcels(zones, n_parcels)
@@ -125,8 +125,8 @@ def bench_overlap_shipped(n_parcels):
     """The land bureau's sample parcels (synthetic) against the shipped zone layers, when built."""
     import pandas as pd
 
-    from dcf_spatial.store import catalog
-    from dcf_spatial.queries.overlap import overlap
+    from dcf_spatial import catalog
+    from dcf_spatial.queries.overlay import overlap
     from dcf_spatial.sample import generate_parcels
 
     if not settings.default_store.exists():
@@ -157,7 +157,7 @@ def _store_for_site_checks(tmp: Path) -> Path:
 
 def bench_site_checks(n_batch, tmp: Path):
     from dcf_spatial import crs
-    from dcf_spatial.queries import site_check as sc
+    from dcf_spatial.queries import site as sc
 
     store = _store_for_site_checks(tmp)
     t_load, ctx = timed(lambda: sc.load_context(store))
@@ -170,10 +170,10 @@ def bench_site_checks(n_batch, tmp: Path):
     times = []
     for i in range(50):
         t = time.perf_counter()
-        sc.check_site(sites.iloc[[i]], "轴承", context=ctx)
+        sc.site_result(sites.iloc[[i]], "轴承", context=ctx)
         times.append(time.perf_counter() - t)
     inds = (["轴承", "新能源汽车", "钢管", "蔬菜加工", "养老", "水泥"] * (n_batch // 6 + 1))[:n_batch]
-    t_batch, res = timed(lambda: sc.check_sites(sites, inds, context=ctx), key="batch")
+    t_batch, res = timed(lambda: sc.site_results(sites, inds, context=ctx), key="batch")
     assert len(res) == n_batch
     lon, lat = one.geometry.iloc[0].x, one.geometry.iloc[0].y
     cmd = ["dcf", "--store", str(store), "site", "check", "--site", f"{lon:.6f},{lat:.6f}", "--industry", "轴承"]

@@ -32,7 +32,7 @@ LEVEL_ZH = {"section": "门类", "division": "大类", "group": "中类", "class
 
 @dataclass(frozen=True)
 class IndustryMatch:
-    """The result of resolving one ``--industry`` value.
+    """The result of resolving one industry value (a code or Chinese words).
 
     Attributes
     ----------
@@ -107,12 +107,12 @@ def normalize_code(value: str) -> str | None:
     section = _division_section().get(digits[:2])
     if section is None:
         raise InputError(
-            f"--industry：{value!r} 不是 GB/T 4754-2017 代码：大类 {digits[:2]} 不存在（division {digits[:2]} does not "
+            f"{value!r} 不是 GB/T 4754-2017 代码：大类 {digits[:2]} 不存在（division {digits[:2]} does not "
             "exist; 大类为 01–97）。请给出 C3451、345、34、C 之类的代码，或“轴承”之类的行业词。"
         )
     if letter and letter != section:
         raise InputError(
-            f"--industry：{value!r}：大类 {digits[:2]} 属于门类 {section}，不是 {letter}（division {digits[:2]} "
+            f"{value!r}：大类 {digits[:2]} 属于门类 {section}，不是 {letter}（division {digits[:2]} "
             f"belongs to section {section}）。请写 {section}{digits}（或直接写 {digits}）。"
         )
     return f"{section}{digits}"
@@ -225,14 +225,37 @@ def resolve_industry(value: str) -> IndustryMatch:
     raise InputError(industry_error_message(m))
 
 
-def industry_error_message(m: IndustryMatch, *, where: str = "--industry") -> str:
-    """Why ``m`` did not resolve, and the fix. ``where`` names the place the value came from:
-    the CLI option (default) or, in a batch, the 行业 column of a row."""
+def industry_error_message(m: IndustryMatch, *, where: str = "行业") -> str:
+    """Why ``m`` did not resolve, and the fix.
+
+    Parameters
+    ----------
+    m
+        The unresolved match.
+    where
+        The place the value came from, opening the message: ``"行业"`` (default, the API argument),
+        the 行业 column of a batch row (a text ending in ``列``: the fix says to change that row), or
+        an option name the caller gives (``"--industry"``: the fix names the option).
+
+    Returns
+    -------
+    str
+        One Chinese sentence or two: what was not understood, the candidates, the fix.
+
+    Examples
+    --------
+    >>> industry_error_message(resolve("管"))  # doctest: +SKIP
+    '行业：「管」有多个可能的国民经济行业分类（GB/T 4754-2017）：…'
+    """
     cands = "；".join(f"{c} {n}" for c, n in m.candidates)
-    option = where.startswith("--")
     if m.status == "ambiguous":
-        fix = (f"请改用其中一个代码（如 --industry {m.candidates[0][0]}）或更具体的词。" if option
-               else f"请在该行改填其中一个代码（如 {m.candidates[0][0]}）或更具体的词。")
+        first = m.candidates[0][0]
+        if where.startswith("--"):
+            fix = f"请改用其中一个代码（如 {where} {first}）或更具体的词。"
+        elif where.endswith("列"):
+            fix = f"请在该行改填其中一个代码（如 {first}）或更具体的词。"
+        else:
+            fix = f"请改用其中一个代码（如 {first}）或更具体的词。"
         return f"{where}：「{m.query}」有多个可能的国民经济行业分类（GB/T 4754-2017）：{cands}。{fix}"
     hint = f"相近的有：{cands}。" if cands else ""
     return (f"{where}：无法识别「{m.query}」为国民经济行业分类（GB/T 4754-2017）代码或行业名称。{hint}"

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from dcf_spatial import settings
 from dcf_spatial.cli.main import cli
 from dcf_spatial.errors import InputError
-from dcf_spatial.queries import site_check as sc
+from dcf_spatial.queries import site as sc
 
 from test_site_check import build_fixture_store, km_pt
 
@@ -200,9 +200,9 @@ def test_a_gis_file_names_features_and_has_no_spreadsheet_column(dcf, tmp_path):
 def test_check_sites_without_a_file_numbers_rows_by_position(store, monkeypatch):
     monkeypatch.setattr(settings, "store", store)
     sites = gpd.GeoDataFrame(geometry=[km_pt(3, 3), None], crs=settings.working_crs)
-    out = sc.check_sites(sites, ["轴承", "轴承"])
+    out = sc.site_results(sites, ["轴承", "轴承"])
     assert [r["row_label"] for r in out] == ["第 1 条记录", "第 2 条记录"]
-    out = sc.check_sites(sites, ["轴承", "轴承"], row_numbers=[7, 9], row_kind="table")
+    out = sc.site_results(sites, ["轴承", "轴承"], row_numbers=[7, 9], row_kind="table")
     assert [r["row_label"] for r in out] == ["表格第 7 行", "表格第 9 行"] and out[1]["status"] == "error"
 
 

@@ -19,7 +19,7 @@ from dcf_spatial.cli.main import cli
 from dcf_spatial.errors import CRSMismatchError, InputError
 from dcf_spatial.queries.availability import available_land
 from dcf_spatial.queries.distance import boundary_segments, nearest, within_distance
-from dcf_spatial.queries.overlap import overlap, subdivide
+from dcf_spatial.queries.overlay import overlap, subdivide
 from test_site_check import X0, Y0, _layer, build_fixture_store, km_box, km_pt
 
 W = settings.working_crs
@@ -333,3 +333,68 @@ def test_cli_available_csv_has_chinese_headers_and_says_synthetic(run, tmp_path)
     assert not [c for c in df.columns if c.isascii()]
     assert set(df["基于合成宗地数据（合成数据）"]) == {"是"}
     assert list(df["序号"]) == sorted(df["序号"]) and df["面积（亩）"].is_monotonic_decreasing
+
+
+# --- the public API answers exactly what the CLI prints ----------------------------------------------
+
+def _strict_json(obj):
+    """What ``echo_json`` makes of an object (NaN → null, Chinese kept), parsed back."""
+    from dcf_spatial.cli._options import _strict
+
+    return json.loads(json.dumps(_strict(obj), ensure_ascii=False, default=str, allow_nan=False))
+
+
+def _api_batch_file(tmp_path):
+    pts = gpd.GeoSeries([km_pt(3, 3), km_pt(10, 5)], crs=W).to_crs(settings.storage_crs).values
+    xlsx = tmp_path / "项目.xlsx"
+    pd.DataFrame({"经度": [p.x for p in pts], "纬度": [p.y for p in pts], "行业": ["轴承", "水泥"]}).to_excel(xlsx, index=False)
+    return xlsx
+
+
+@pytest.mark.parametrize("case", ["site", "batch", "overlap", "nearest", "within", "available"])
+def test_cli_json_equals_the_api_answer_to_dict(case, run, cli_store, tmp_path):
+    from dcf_spatial import queries
+
+    site = _lonlat(3, 3)
+    calls = {
+        "site": (["site", "check", "--site", site, "--industry", "轴承", "--area-mu", "50"],
+                 lambda: queries.check_site(site, "轴承", area_mu=50)),
+        "batch": (["site", "check", "--batch", "{batch}"],
+                  lambda: queries.check_batch(tmp_path / "项目.xlsx")),
+        "overlap": (["query", "overlap", "cluster_parks", "townships"],
+                    lambda: queries.overlap("cluster_parks", "townships")),
+        "nearest": (["query", "nearest", "cluster_parks", "agri_zones", "--max-km", "5"],
+                    lambda: queries.nearest("cluster_parks", "agri_zones", max_km=5)),
+        "within": (["query", "within", "{points}", "industrial_clusters", "--km", "1"],
+                   lambda: queries.within(str(points), "industrial_clusters", km=1)),
+        "available": (["query", "available", "--zone", "cluster.zhengjia", "--min-mu", "50"],
+                      lambda: queries.available(zone="cluster.zhengjia", min_mu=50)),
+    }
+    batch = _api_batch_file(tmp_path)
+    points = tmp_path / "企业.geojson"
+    gpd.GeoDataFrame({"name_zh": ["企业甲", "企业乙"]}, geometry=[km_pt(3, 3), km_pt(30, 30)], crs=W).to_crs(
+        settings.storage_crs).to_file(points, driver="GeoJSON")
+    args, api = calls[case]
+    r = run(*[a.replace("{batch}", str(batch)).replace("{points}", str(points)) for a in args], "--json")
+    assert r.exit_code == 0, r.output
+    answer = api()
+    assert json.loads(r.stdout) == _strict_json(answer.to_dict())
+    assert answer.summary_text()
+
+
+def test_check_site_api_shapes(cli_store, monkeypatch, tmp_path):
+    from dcf_spatial import queries
+
+    monkeypatch.setattr(settings, "store", cli_store)
+    monkeypatch.delenv("DCF_STORE", raising=False)
+    one = queries.check_site(_lonlat(3, 3), "轴承")
+    assert one.verdict == one.results[0]["verdict"] == "fits"
+    assert one.to_dict()["read_notes"] == one.notes
+    frame = gpd.GeoDataFrame({"行业": ["轴承", "水泥"]}, geometry=[km_pt(3, 3), km_pt(10, 5)], crs=W)
+    many = queries.check_site(frame.rename(columns={"行业": "industry"}))
+    assert list(many.verdict) == [r["verdict"] for r in many.results] and len(many.results) == 2
+    table = many.to_frame()
+    assert "结论" in table.columns and len(table) == 2
+    html = one.to_map(tmp_path / "m.html").read_text(encoding="utf-8")
+    assert "符合" in html
+    assert one.to_report(tmp_path / "r.html").exists()

@@ -13,7 +13,7 @@ from dcf_spatial import crs, settings
 
 from dcf_spatial.store import catalog
 from dcf_spatial.errors import InputError
-from dcf_spatial.queries import site_check as sc
+from dcf_spatial.queries import site as sc
 
 X0, Y0 = 400_000.0, 4_030_000.0  # EPSG:4548 metres, near Dongchangfu
 
@@ -80,7 +80,7 @@ def rules_of(res):
 
 
 def test_bearing_plant_in_zhengjia_park_fits(ctx):
-    res = sc.check_site(at(3, 3), "轴承", context=ctx)
+    res = sc.site_result(at(3, 3), "轴承", context=ctx)
     assert res["verdict"] == "fits" and res["verdict_zh"] == "符合"
     assert res["industry"]["codes"] == ["C3451"]
     ids = {z["id"]: z for z in res["zones"]}
@@ -91,7 +91,7 @@ def test_bearing_plant_in_zhengjia_park_fits(ctx):
 
 
 def test_nev_parts_in_second_area_fits_and_lists_designated_nearest_first(ctx):
-    res = sc.check_site(at(10, 12), "新能源汽车零部件", context=ctx)
+    res = sc.site_result(at(10, 12), "新能源汽车零部件", context=ctx)
     assert res["industry"]["codes"] == ["C367"]
     assert res["verdict"] == "fits"
     dz = res["designated_zones"]
@@ -103,27 +103,27 @@ def test_nev_parts_in_second_area_fits_and_lists_designated_nearest_first(ctx):
 
 
 def test_cement_barred_anywhere_and_replacement_makes_it_conditional(ctx):
-    res = sc.check_site(at(3, 3), "水泥", context=ctx)
+    res = sc.site_result(at(3, 3), "水泥", context=ctx)
     assert res["verdict"] == "does_not_fit"
     r = rules_of(res)["cement_new_capacity"]
     assert r["plan_ref"] == "第九章第三节" and "严禁水泥、铸造等行业新增产能" in r["text_zh"]
-    res2 = sc.check_site(at(3, 3), "水泥", context=ctx, capacity_replacement=True)
+    res2 = sc.site_result(at(3, 3), "水泥", context=ctx, capacity_replacement=True)
     assert res2["verdict"] != "fits"
     assert rules_of(res2)["cement_new_capacity"]["effect"] == "conditional"
 
 
 def test_foundry_and_restricted_chemicals(ctx):
-    assert sc.check_site(at(3, 3), "C3391", context=ctx)["verdict"] == "does_not_fit"
-    chem = sc.check_site(at(19, 4), "涂料", context=ctx)
+    assert sc.site_result(at(3, 3), "C3391", context=ctx)["verdict"] == "does_not_fit"
+    chem = sc.site_result(at(19, 4), "涂料", context=ctx)
     assert rules_of(chem)["chemical_eliminated_restricted"]["effect"] == "conditional"
     assert chem["verdict"] in ("conditional", "does_not_fit")
-    chem2 = sc.check_site(at(19, 4), "涂料", context=ctx, catalogue_class="限制类")
+    chem2 = sc.site_result(at(19, 4), "涂料", context=ctx, catalogue_class="限制类")
     assert chem2["verdict"] == "does_not_fit"
     assert "淘汰类、限制类化工项目" in rules_of(chem2)["chemical_eliminated_restricted"]["text_zh"]
 
 
 def test_tube_plant_in_wrong_cluster_is_conditional_and_points_to_guangping(ctx):
-    res = sc.check_site(at(5, 5), "钢管", context=ctx)
+    res = sc.site_result(at(5, 5), "钢管", context=ctx)
     assert res["industry"]["codes"] == ["C313"]
     assert res["verdict"] == "conditional"
     r = rules_of(res)["wrong_cluster"]
@@ -132,7 +132,7 @@ def test_tube_plant_in_wrong_cluster_is_conditional_and_points_to_guangping(ctx)
 
 
 def test_industrial_outside_every_cluster_runs_against_enterprises_into_parks(ctx):
-    res = sc.check_site(at(10, 5), "轴承", context=ctx)
+    res = sc.site_result(at(10, 5), "轴承", context=ctx)
     assert res["verdict"] == "does_not_fit"
     r = rules_of(res)["enterprises_into_parks"]
     assert "第三章第三节" in r["plan_ref"] and "第十章第四节" in r["plan_ref"]
@@ -140,7 +140,7 @@ def test_industrial_outside_every_cluster_runs_against_enterprises_into_parks(ct
 
 
 def test_vegetable_processor_in_its_agri_zone_fits(ctx):
-    res = sc.check_site(at(4, 15), "蔬菜加工", context=ctx)
+    res = sc.site_result(at(4, 15), "蔬菜加工", context=ctx)
     assert res["verdict"] == "fits"
     assert res["industry"]["kind"] == "agro_processing"
     assert rules_of(res)["agro_processing_fits_zone"]["plan_ref"] == "第八章第二节"
@@ -148,7 +148,7 @@ def test_vegetable_processor_in_its_agri_zone_fits(ctx):
 
 def test_site_across_two_townships_reports_shares(ctx):
     poly = crs.to_storage(gpd.GeoDataFrame(geometry=[km_box(14, 13, 16, 14)], crs=settings.working_crs))
-    res = sc.check_site(poly, "养老", context=ctx)
+    res = sc.site_result(poly, "养老", context=ctx)
     shares = {t["name_zh"]: t["share"] for t in res["townships"]}
     assert shares == pytest.approx({"郑家镇": 0.5, "广平镇": 0.5}, abs=1e-3)
     assert "split_townships" in rules_of(res)
@@ -159,7 +159,7 @@ def test_site_across_two_townships_reports_shares(ctx):
 
 def test_site_split_between_zone_and_outside_says_so(ctx):
     poly = crs.to_storage(gpd.GeoDataFrame(geometry=[km_box(5, 3, 7, 4)], crs=settings.working_crs))
-    res = sc.check_site(poly, "C3451", context=ctx)
+    res = sc.site_result(poly, "C3451", context=ctx)
     assert res["verdict"] == "conditional"
     assert "50.0%" in rules_of(res)["split_zone"]["text_zh"]
     zj = next(z for z in res["zones"] if z["id"] == "cluster.zhengjia")
@@ -171,32 +171,32 @@ def test_gcj02_point_is_converted_before_the_check(ctx):
     glon, glat = crs.wgs84_to_gcj02(p.x, p.y)
     raw = gpd.GeoDataFrame(geometry=[Point(float(glon), float(glat))])
     # unconverted, the shifted point lies hundreds of metres away
-    shifted = sc.check_site(raw.set_crs(settings.storage_crs), "轴承", context=ctx)
+    shifted = sc.site_result(raw.set_crs(settings.storage_crs), "轴承", context=ctx)
     site = crs.to_storage(raw, crs="gcj02")
     q = site.geometry.iloc[0]
     assert abs(q.x - p.x) < 1e-7 and abs(q.y - p.y) < 1e-7
-    res = sc.check_site(site, "轴承", context=ctx)
+    res = sc.site_result(site, "轴承", context=ctx)
     assert res["verdict"] == "fits"
     assert shifted["site"]["centroid_lonlat"] != res["site"]["centroid_lonlat"]
 
 
 def test_site_in_development_zone_unit_is_outside_plan_area(ctx):
-    res = sc.check_site(at(27, 5), "轴承", context=ctx)
+    res = sc.site_result(at(27, 5), "轴承", context=ctx)
     assert res["verdict"] == "outside_plan_area" and res["verdict_zh"] == "不在规划范围"
     assert "测试开发区街道" in rules_of(res)["plan_area"]["text_zh"]
 
 
 def test_site_outside_district_is_outside_plan_area(ctx):
-    res = sc.check_site(at(45, 5), "水泥", context=ctx)
+    res = sc.site_result(at(45, 5), "水泥", context=ctx)
     assert res["verdict"] == "outside_plan_area"
     assert res["site"]["share_in_district"] == 0.0
 
 
 def test_unknown_and_ambiguous_industry_words_raise_with_candidates(ctx):
     with pytest.raises(InputError, match="无法识别「外星飞碟」"):
-        sc.check_site(at(3, 3), "外星飞碟", context=ctx)
+        sc.site_result(at(3, 3), "外星飞碟", context=ctx)
     with pytest.raises(InputError) as ei:
-        sc.check_site(at(3, 3), "管材", context=ctx)
+        sc.site_result(at(3, 3), "管材", context=ctx)
     msg = str(ei.value)
     assert "C313" in msg and "C2922" in msg and "多个可能" in msg
 
@@ -205,7 +205,7 @@ def test_indicators_checked_reported_missing_and_failing(ctx):
     poly = crs.to_storage(gpd.GeoDataFrame(geometry=[km_box(2.5, 2.5, 3.0, 3.0)], crs=settings.working_crs))
     area = 250_000.0  # m²
     figs = {"floor_area_m2": 0.5 * area, "footprint_m2": 0.4 * area, "admin_area_m2": 0.05 * area}
-    res = sc.check_site(poly, "C3451", context=ctx, figures=figs)
+    res = sc.site_result(poly, "C3451", context=ctx, figures=figs)
     ind = {x["indicator"]: x for x in res["indicators"]}
     assert ind["plot_ratio"]["status"] == "fail" and ind["plot_ratio"]["value"] == pytest.approx(0.5)
     assert ind["plot_ratio"]["code_2002"] == "35"  # 2017 C34 通用设备 -> 2002 35
@@ -214,12 +214,12 @@ def test_indicators_checked_reported_missing_and_failing(ctx):
     assert ind["green_ratio"]["status"] == "not_provided" and ind["green_ratio"]["status_zh"] == "未提供"
     assert ind["investment_intensity"]["status"] == "not_provided"
     assert res["verdict"] == "conditional" and "indicators_failed" in rules_of(res)
-    svc = sc.check_site(poly, "养老", context=ctx, figures=figs)
+    svc = sc.site_result(poly, "养老", context=ctx, figures=figs)
     assert {x["status"] for x in svc["indicators"]} == {"not_applicable"}
 
 
 def test_provenance_names_schematic_layers(ctx):
-    res = sc.check_site(at(3, 3), "轴承", context=ctx)
+    res = sc.site_result(at(3, 3), "轴承", context=ctx)
     assert "townships" in res["provenance"]["schematic_layers"]
     assert "district" not in res["provenance"]["schematic_layers"]
     assert "示意" in res["provenance"]["note_zh"]
@@ -231,7 +231,7 @@ def test_batch_keeps_every_row_in_order_with_status(ctx):
     pts = [km_pt(3, 3), None, km_pt(27, 5), km_pt(4, 15), km_pt(3, 3)]
     sites = crs.to_storage(gpd.GeoDataFrame(geometry=pts, crs=settings.working_crs))
     inds = ["轴承", "轴承", "轴承", "蔬菜加工", "外星飞碟"]
-    out = sc.check_sites(sites, inds, context=ctx, errors=[None, None, None, None, None])
+    out = sc.site_results(sites, inds, context=ctx, errors=[None, None, None, None, None])
     assert [r["row"] for r in out] == [0, 1, 2, 3, 4]
     assert [r["status"] for r in out] == ["ok", "error", "ok", "ok", "error"]
     assert [r.get("verdict") for r in out] == ["fits", None, "outside_plan_area", "fits", None]
@@ -245,9 +245,9 @@ def test_batch_matches_single_checks(ctx):
     xy = rng.uniform([0, 0], [32, 20], size=(40, 2))
     sites = crs.to_storage(gpd.GeoDataFrame(geometry=[km_pt(x, y) for x, y in xy], crs=settings.working_crs))
     inds = ["轴承", "钢管", "蔬菜加工", "养老"] * 10
-    batch = sc.check_sites(sites, inds, context=ctx)
+    batch = sc.site_results(sites, inds, context=ctx)
     for i in (0, 7, 13, 38):
-        single = sc.check_site(sites.iloc[[i]], inds[i], context=ctx)
+        single = sc.site_result(sites.iloc[[i]], inds[i], context=ctx)
         assert batch[i]["verdict"] == single["verdict"]
         assert batch[i]["zones"] == single["zones"]
 
@@ -271,32 +271,32 @@ def _inside(real, layer, zone_id):
 
 @shipped
 def test_shipped_bearing_in_zhengjia_and_nev_in_second_area(real):
-    assert sc.check_site(_inside(real, "cluster_parks", "park.zhengjia.bearing"), "轴承", context=real)["verdict"] == "fits"
-    assert sc.check_site(_inside(real, "cluster_parks", "park.jiaming2.yiye"), "新能源汽车", context=real)["verdict"] == "fits"
+    assert sc.site_result(_inside(real, "cluster_parks", "park.zhengjia.bearing"), "轴承", context=real)["verdict"] == "fits"
+    assert sc.site_result(_inside(real, "cluster_parks", "park.jiaming2.yiye"), "新能源汽车", context=real)["verdict"] == "fits"
 
 
 @shipped
 def test_shipped_tube_plant_in_zhengjia_is_wrong_cluster(real):
-    res = sc.check_site(_inside(real, "industrial_clusters", "cluster.zhengjia"), "无缝钢管", context=real)
+    res = sc.site_result(_inside(real, "industrial_clusters", "cluster.zhengjia"), "无缝钢管", context=real)
     assert res["verdict"] == "conditional"
     assert res["designated_zones"][0]["id"] == "cluster.guangping"
 
 
 @shipped
 def test_shipped_cement_and_vegetable_processing(real):
-    assert sc.check_site(_inside(real, "cluster_parks", "park.jiaming.new_materials"), "水泥",
+    assert sc.site_result(_inside(real, "cluster_parks", "park.jiaming.new_materials"), "水泥",
                          context=real)["verdict"] == "does_not_fit"
-    assert sc.check_site(_inside(real, "agri_zones", "agri.vegetable"), "蔬菜加工", context=real)["verdict"] == "fits"
+    assert sc.site_result(_inside(real, "agri_zones", "agri.vegetable"), "蔬菜加工", context=real)["verdict"] == "fits"
 
 
 @shipped
 def test_shipped_development_zone_unit_and_outside_district(real):
     lay = real.layers["other_units"]
     p = crs.to_storage(gpd.GeoDataFrame(geometry=[lay.geoms[0].representative_point()], crs=settings.working_crs))
-    assert sc.check_site(p, "轴承", context=real)["verdict"] == "outside_plan_area"
+    assert sc.site_result(p, "轴承", context=real)["verdict"] == "outside_plan_area"
     far = gpd.GeoDataFrame(geometry=[Point(118.0, 30.0)], crs=settings.storage_crs)
-    assert sc.check_site(far, "轴承", context=real)["verdict"] == "outside_plan_area"
-    prov = sc.check_site(far, "轴承", context=real)["provenance"]
+    assert sc.site_result(far, "轴承", context=real)["verdict"] == "outside_plan_area"
+    prov = sc.site_result(far, "轴承", context=real)["provenance"]
     assert "townships" in prov["schematic_layers"]
 
 
@@ -318,7 +318,7 @@ def test_shipped_site_across_two_townships_and_gcj02_point(real):
         break
     mid = border.interpolate(0.5, normalized=True)
     sq = crs.to_storage(gpd.GeoDataFrame(geometry=[mid.buffer(200, cap_style="square")], crs=settings.working_crs))
-    res = sc.check_site(sq, "养老", context=real)
+    res = sc.site_result(sq, "养老", context=real)
     assert len([x for x in res["townships"] if x["share"] > 0.1]) == 2
     assert sum(x["share"] for x in res["townships"]) == pytest.approx(1.0, abs=1e-6)
     assert any(r["rule"] == "split_townships" for r in res["reasons"])
@@ -327,7 +327,7 @@ def test_shipped_site_across_two_townships_and_gcj02_point(real):
     glon, glat = crs.wgs84_to_gcj02(p.x, p.y)
     site = dcf_io.read_site(f"{float(glon):.8f},{float(glat):.8f}", crs="gcj02")
     assert abs(site.geometry.iloc[0].x - p.x) < 1e-6
-    assert sc.check_site(site, "轴承", context=real)["verdict"] == "fits"
+    assert sc.site_result(site, "轴承", context=real)["verdict"] == "fits"
 
 
 @pytest.mark.parametrize("where,industry,verdict,rule", [
@@ -341,7 +341,7 @@ def test_shipped_site_across_two_townships_and_gcj02_point(real):
     ((3, 3), "C3670", "fits", "park_mismatch"),
 ])
 def test_every_other_rule(ctx, where, industry, verdict, rule):
-    res = sc.check_site(at(*where), industry, context=ctx)
+    res = sc.site_result(at(*where), industry, context=ctx)
     assert res["verdict"] == verdict, res["reasons"]
     r = rules_of(res)[rule]
     assert r["plan_ref"].startswith("第") and r["text_zh"]
@@ -349,7 +349,7 @@ def test_every_other_rule(ctx, where, industry, verdict, rule):
 
 def test_site_partly_outside_the_plan_area(ctx):
     poly = crs.to_storage(gpd.GeoDataFrame(geometry=[km_box(24, 5, 26, 6)], crs=settings.working_crs))
-    res = sc.check_site(poly, "养老", context=ctx)
+    res = sc.site_result(poly, "养老", context=ctx)
     assert res["site"]["share_in_plan_area"] == pytest.approx(0.5, abs=1e-3)
     r = rules_of(res)["plan_area_partial"]
     assert "50.0%" in r["text_zh"] and "测试开发区街道" in r["text_zh"]
@@ -367,7 +367,7 @@ def test_read_batch_flags_and_figures(ctx, tmp_path):
     sites, inds, figs, errs, notes, flags = sc.read_batch(csv)
     assert inds == ["涂料", "水泥", "C3451"] and errs == [None, None, None]
     assert flags[0]["catalogue_class"] == "限制类" and flags[1]["capacity_replacement"] is True
-    out = sc.check_sites(sites, inds, figures=figs, errors=errs, flags=flags, context=ctx)
+    out = sc.site_results(sites, inds, figures=figs, errors=errs, flags=flags, context=ctx)
     assert [r["verdict"] for r in out] == ["does_not_fit", "conditional", "conditional"]
     ind = {x["indicator"]: x for x in out[2]["indicators"]}
     assert ind["plot_ratio"]["status"] == "fail" and ind["plot_ratio"]["value"] == 0.5
@@ -384,16 +384,16 @@ def test_read_batch_flags_and_figures(ctx, tmp_path):
     ("service_belts", "belt.jingjiu", "物流"), ("service_belts", "belt.canal", "旅游"),
 ])
 def test_shipped_each_zone_takes_its_own_industry(real, layer, zone_id, word):
-    res = sc.check_site(_inside(real, layer, zone_id), word, context=real)
+    res = sc.site_result(_inside(real, layer, zone_id), word, context=real)
     hit = [z for z in res["zones"] if z["id"] == zone_id]
     assert hit and hit[0]["match"] == "full", (res["industry"], hit)
     assert res["verdict"] == "fits", res["reasons"]
 
 
 def test_report_escapes_values_and_states_provenance(ctx):
-    from dcf_spatial.queries.report import site_report_html
+    from dcf_spatial.queries.site.report import site_report_html
 
-    res = sc.check_site(at(3, 3), "轴承", context=ctx)
+    res = sc.site_result(at(3, 3), "轴承", context=ctx)
     res["zones"][0]["name_zh"] = "<script>alert(1)</script>"
     html = site_report_html([res], title="核查 <b>", inputs={"场地": "<img src=x onerror=alert(1)>"})
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -402,11 +402,11 @@ def test_report_escapes_values_and_states_provenance(ctx):
 
 
 def test_barred_project_gets_no_placement_suggestion(ctx):
-    res = sc.check_site(at(10, 5), "C3011", context=ctx)
+    res = sc.site_result(at(10, 5), "C3011", context=ctx)
     assert res["verdict"] == "does_not_fit"
     assert "郑家镇工业集聚区" not in rules_of(res)["enterprises_into_parks"]["text_zh"]
     assert "对口分区" not in sc.summary_text(res)
-    ok = sc.check_site(at(10, 5), "轴承", context=ctx)
+    ok = sc.site_result(at(10, 5), "轴承", context=ctx)
     assert "对口分区" in sc.summary_text(ok)
 
 
@@ -423,7 +423,7 @@ def test_read_batch_chinese_headers_of_the_project_figures(ctx, tmp_path):
     assert figs[0]["admin_area_m2"] == 1500 and figs[0]["green_area_m2"] == 3000
     assert flags[0] == {"capacity_replacement": True, "catalogue_class": "允许类"}
     assert not any("截断" in n for n in notes), notes  # a CSV header is never a truncated DBF name
-    out = sc.check_sites(sites, inds, figures=figs, errors=errs, flags=flags, context=ctx)
+    out = sc.site_results(sites, inds, figures=figs, errors=errs, flags=flags, context=ctx)
     assert out[0]["verdict"] == "conditional"  # cement with capacity replacement
     ind = {x["indicator"]: x for x in out[0]["indicators"]}
     assert ind["plot_ratio"]["value"] == pytest.approx(40000 / (100 * settings.MU_M2), rel=1e-3)
@@ -440,7 +440,7 @@ def test_text_summary_speaks_chinese_without_internal_markers(ctx):
     area = 250_000.0
     figs = {"floor_area_m2": 0.5 * area, "footprint_m2": 0.4 * area, "admin_area_m2": 0.09 * area,
             "green_area_m2": 0.1 * area, "investment_wan": 5000.0}
-    res = sc.check_site(poly, "C3451", context=ctx, figures=figs)
+    res = sc.site_result(poly, "C3451", context=ctx, figures=figs)
     text = sc.summary_text(res)
     assert "verify" not in text and not any("verify" in x["note"] for x in res["indicators"])
     assert not re.search(r"(?<![-\w])[a-z]+_[a-z0-9_]+(?![\w.])", text), text  # floor_area_m2, does_not_fit …
@@ -453,10 +453,10 @@ def test_text_summary_speaks_chinese_without_internal_markers(ctx):
 
 
 def test_html_report_has_no_english_verdict_code_or_geometry_type(ctx):
-    from dcf_spatial.queries import report
+    from dcf_spatial.queries.site import report
 
     poly = crs.to_storage(gpd.GeoDataFrame(geometry=[km_box(2.5, 2.5, 3.0, 3.0)], crs=settings.working_crs))
-    res = sc.check_site(poly, "C3451", context=ctx, figures={"admin_area_m2": 0.09 * 250_000.0})
+    res = sc.site_result(poly, "C3451", context=ctx, figures={"admin_area_m2": 0.09 * 250_000.0})
     html = report.site_report_html([res], title="测试")
     assert f"（{res['verdict']}）" not in html and "Polygon" not in html and "面状地块" in html
     assert "9.0%" in html and "verify" not in html

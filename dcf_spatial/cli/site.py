@@ -23,12 +23,8 @@ from ._options import (
 from .help_format import DcfGroup
 
 CATALOGUE_CLASSES = ("鼓励类", "允许类", "限制类", "淘汰类")
-#: layers drawn under a site-check answer: the plan's zones plus the development-zone units
-#: (a site there is outside the plan area) and the cluster parks
-SITE_MAP_CONTEXT = ["district", "townships", "other_units", "industrial_clusters", "cluster_parks", "agri_zones",
-                    "service_core", "service_belts", "service_groups", "service_points"]
-#: batch rows listed in the text summary (all rows go to -o / --json)
-TEXT_ROWS = 50
+#: how the text answer says where missing project figures are given: the options of this command
+FIGURES_HINT = "（可用 --area-mu、--floor-area-m2、--footprint-m2、--admin-area-m2、--green-area-m2、--investment-wan 给出）"
 
 
 @click.group(cls=DcfGroup)
@@ -105,150 +101,81 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
     if not industry:
         raise click.BadParameter("未给出行业。例：--industry 轴承 或 --industry C3451。",
                                  param_hint="--industry")
-    from .. import io as dcf_io
     from ..errors import InputError
     from ..industry import industry_error_message, resolve
-    from ..queries import site_check as sc
+    from ..queries import check_site
 
-    m = resolve(industry)
-    if not m.resolved:
-        raise click.BadParameter(industry_error_message(m).removeprefix("--industry："), param_hint="--industry")
     try:
-        site_gdf = dcf_io.read_site(site_value, crs=crs, area_mu=area_mu, **reader)
+        m = resolve(industry)
+    except InputError as exc:  # a malformed code (大类 98 …)
+        raise input_error(exc, "--industry") from None
+    if not m.resolved:
+        raise click.BadParameter(industry_error_message(m, where="--industry").removeprefix("--industry："),
+                                 param_hint="--industry")
+    try:
+        answer = check_site(site_value, industry, area_mu=area_mu, crs=crs, investment_wan=investment_wan,
+                            floor_area_m2=floor_area_m2, footprint_m2=footprint_m2, admin_area_m2=admin_area_m2,
+                            green_area_m2=green_area_m2, capacity_replacement=capacity_replacement,
+                            catalogue_class=catalogue_class, **reader)
     except InputError as exc:
         raise input_error(exc, "--site") from None
-    figures = {"site_area_mu": area_mu, "investment_wan": investment_wan, "floor_area_m2": floor_area_m2,
-               "footprint_m2": footprint_m2, "admin_area_m2": admin_area_m2, "green_area_m2": green_area_m2}
-    res = sc.check_site(site_gdf, m, figures=figures, capacity_replacement=capacity_replacement,
-                        catalogue_class=catalogue_class)
-    notes = site_gdf.attrs.get("read_notes", [])
-    res["read_notes"] = notes
-    inputs = {"场地": site_value, "行业": industry, "坐标系": crs, "用地面积（亩）": area_mu,
-              "总投资（万元）": investment_wan, "总建筑面积（m²）": floor_area_m2, "基底面积（m²）": footprint_m2,
-              "行政办公及生活服务设施用地（m²）": admin_area_m2, "绿地面积（m²）": green_area_m2,
-              "产能置换": "是" if capacity_replacement else None, "产业目录类别": catalogue_class}
-    _outputs([res], site_gdf.iloc[[0]] if len(site_gdf) == 1 else _dissolved(site_gdf), report_path, map_path,
-             overwrite, title=f"项目选址核查：{m.label_zh}", inputs=inputs, notes=notes, basemap=basemap)
+    _outputs(answer, report_path, map_path, overwrite, basemap)
     if as_json:
-        echo_json(res)
+        echo_json(answer.to_dict())
     else:
-        from ..queries.site_check import summary_text
-
-        click.echo(summary_text(res))
-        for n in notes:
+        click.echo(answer.summary_text(figures_hint=FIGURES_HINT))
+        for n in answer.notes:
             echo_note(f"读取说明：{n}")
 
 
-def _dissolved(gdf):
-    return gdf.dissolve().reset_index(drop=True)
+def _industry_column_message(exc) -> str:
+    """A batch without an industry column: the library's finding, the fix in this command's options."""
+    col = exc.guess or "列名"
+    if exc.guess:
+        hint = (f"列“{exc.guess}”的内容像行业（如 {'、'.join(exc.samples)}）。"
+                f"请用 --field industry={exc.guess} 指定行业列")
+    else:
+        hint = "请用 --field industry=列名 指定行业列（行业代码列用 --field industry_code=列名）"
+    return (f"{exc.head()}{hint}，或用 --industry 词或代码（如 --industry 轴承）给全部行统一行业；"
+            f"Python：field_map={{'industry': '{col}'}} 或 default_industry=。")
 
 
-def _outputs(results, sites, report_path, map_path, overwrite, *, title, inputs=None, notes=None, basemap="none"):
-    from ..queries import report
-
+def _outputs(answer, report_path, map_path, overwrite, basemap):
     if report_path is not None:
-        report.write_html(report.site_report_html(results, title=title, inputs=inputs, read_notes=notes),
-                          report_path, overwrite=overwrite)
+        answer.to_report(report_path, overwrite=overwrite)
         echo_note(f"报告已写出：{report_path}")
     if map_path is not None:
-        from ..maps.webmap import answer_map
-
-        focus = report.sites_frame(sites, results)
-        prov = next((r["provenance"]["note_zh"] for r in results if r.get("status", "ok") == "ok"), "")
-        # a batch row is labelled as the planner finds it in the spreadsheet (表格第 9 行), not by position
-        batch = any("row_label" in r for r in results)
-        focus["label"] = ([f"{r} {v}" for r, v in zip(focus["row_label"], focus["verdict_zh"])]
-                          if batch else focus["verdict_zh"])
-        answer_map(focus, map_path, title=title, label_field="label", status_field="verdict_zh",
-                   popup_fields={**({"row_label": "原文件位置"} if batch else {}),
-                                 "verdict_zh": "结论", "industry_zh": "行业", "townships": "所在镇（街道）",
-                                 "zones": "涉及分区", "nearest_designated": "对口分区（最近）", "reasons": "判定理由",
-                                 "error": "问题"},
-                   context=SITE_MAP_CONTEXT, provenance_note=prov, basemap=basemap, overwrite=overwrite,
-                   **_nearest_designated_outline(results))
+        answer.to_map(map_path, basemap=basemap, overwrite=overwrite)
         echo_note(f"地图已写出：{map_path}")
-
-
-def _nearest_designated_outline(results) -> dict:
-    """For one site outside the zones designated for its industry: the nearest of them, outlined
-    and in view, so that the planner sees where the plan puts the project (else nothing)."""
-    from ..store import catalog
-
-    if len(results) != 1 or results[0].get("status", "ok") != "ok":
-        return {}
-    near = results[0].get("designated_zones") or []
-    touched = {z.get("id") for z in results[0].get("zones", [])}
-    if not near or near[0]["id"] in touched:
-        return {}
-    layer = catalog.read_layer(near[0]["layer"])
-    zone = layer[layer["id"] == near[0]["id"]]
-    if zone.empty:
-        return {}
-    return {"zones": zone, "zones_label": f"对口分区（最近，{near[0]['distance_km']:.1f} km）"}
 
 
 def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, default_industry, reader, basemap):
     from ..errors import InputError
-    from ..queries import site_check as sc
+    from ..queries import check_batch
+
+    from ..queries.site.batch import IndustryColumnMissing
 
     try:
-        sites, industries, figures, errors, notes, flags = sc.read_batch(batch_file, crs=crs,
-                                                                         default_industry=default_industry, **reader)
+        answer = check_batch(batch_file, default_industry, crs=crs, **reader)
+    except IndustryColumnMissing as exc:
+        raise input_error(InputError(_industry_column_message(exc)), "--batch") from None
     except InputError as exc:
         raise input_error(exc, "--batch") from None
-    results = sc.check_sites(sites, industries, figures=figures, errors=errors, flags=flags)
-    table = sc.results_table(results)
-    failed = [r for r in results if r.get("status") != "ok"]
-    if failed and len(failed) == len(results):  # one line before anything else: why nothing was checked
-        echo_note(f"全部 {len(results)} 条记录都无法核查，例如{failed[0]['row_label']}：{failed[0]['error']}")
+    failed = answer.failed()
+    if failed and len(failed) == len(answer.results):  # one line before anything else: why nothing was checked
+        echo_note(f"全部 {len(answer.results)} 条记录都无法核查，例如{failed[0]['row_label']}：{failed[0]['error']}")
     if output is not None:
-        _write_table(table, sites, results, output)
-        echo_note(f"结果已写出：{output}（{len(table)} 行，与输入行数相同）")
-    _outputs(results, sites, report_path, map_path, overwrite, title=f"项目选址批量核查：{batch_file.name}",
-             inputs={"文件": str(batch_file), "坐标系": crs}, notes=notes, basemap=basemap)
+        answer.to_table(output, overwrite=True)  # refused above unless --overwrite
+        echo_note(f"结果已写出：{output}（{len(answer.results)} 行，与输入行数相同）")
+    _outputs(answer, report_path, map_path, overwrite, basemap)
     if as_json:
-        echo_json(results)
-        for n in notes:  # stderr: the JSON on stdout stays clean
+        echo_json(answer.to_dict())
+        for n in answer.notes:  # stderr: the JSON on stdout stays clean
             echo_note(f"读取说明：{n}")
         return
-    counts = table["verdict_zh"].value_counts()
-    click.echo(f"批量核查 {batch_file}：共 {len(table)} 条记录（与输入相同，无一遗漏）。")
-    for k, v in counts.items():
-        click.echo(f"  {k}：{v} 条")
-    shown = table.head(TEXT_ROWS)
-    for r in shown.itertuples():
-        click.echo(f"  {r.row_label}：{r.verdict_zh}" + (f" — {r.error}" if r.error else ""))
-    if len(table) > len(shown):
-        click.echo(f"  …… 其余 {len(table) - len(shown)} 条见 -o 输出文件或 --json")
-    prov = next((r["provenance"]["note_zh"] for r in results if r.get("status") == "ok"), "")
-    if prov:
-        click.echo("数据说明：" + prov)
-    for n in notes:
+    click.echo(answer.summary_text(more_hint="-o 输出文件或 --json"))
+    for n in answer.notes:
         echo_note(f"读取说明：{n}")
-
-
-def _write_table(table, sites, results, output: Path):
-    from ..queries.site_check import results_table_zh
-
-    names = sites["name"].astype("string").fillna("").to_numpy() if "name" in sites.columns else None
-    suffix = output.suffix.lower()
-    if suffix == ".csv":
-        results_table_zh(results, names).to_csv(output, index=False, encoding="utf-8-sig")
-    elif suffix == ".xlsx":
-        import pandas as pd
-
-        prov = next((r["provenance"] for r in results if r.get("status") == "ok"), None)
-        with pd.ExcelWriter(output) as xl:
-            results_table_zh(results, names).to_excel(xl, sheet_name="核查结果", index=False)
-            pd.DataFrame({"说明": [prov["note_zh"] if prov else "",
-                                   "结论取值：符合 / 有条件符合 / 不符合 / 不在规划范围 / 无法核查（原因见“无法核查的原因”列）"]}
-                         ).to_excel(xl, sheet_name="数据说明", index=False)
-    elif suffix == ".gpkg":
-        from ..queries.report import sites_frame
-
-        sites_frame(sites, results).to_file(output, layer="site_check", driver="GPKG")
-    else:
-        raise click.BadParameter(f"{output}：结果文件请用 .csv、.xlsx 或 .gpkg。", param_hint="--output")
 
 
 @site.command()

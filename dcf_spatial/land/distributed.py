@@ -279,10 +279,10 @@ def _audit_duplicates(held_frames, out: str, *, store, as_of, rules, code_system
 
 def _store_of(store) -> str:
     """The layer store as text, passed to every task: worker processes do not share this process's
-    ``settings.store`` (set by ``dcf --store`` or in a notebook)."""
-    from .. import settings
+    active store (set by ``dcf --store`` or ``Store(...).activate()``)."""
+    from ..store.locate import resolve_store
 
-    return str(store if store is not None else settings.store)
+    return str(resolve_store(store))
 
 
 def _client(scheduler, n_workers, dashboard: bool):

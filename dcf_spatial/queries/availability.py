@@ -11,8 +11,8 @@ is counted as the circle of exactly that area around the point (``io.points_to_d
 without one is counted as taken at its point only — it takes no area — and the notes say how many
 there are, which ones, and in which candidate plots they lie. Nothing is silently ignored.
 
-Without parcels the answer uses generated sample parcels (``dcf_spatial.sample.generate_parcels``
-when present, else a small seeded generator here) and is labelled synthetic (合成数据) in every row.
+Without parcels the answer uses generated sample parcels (``dcf_spatial.sample.generate_parcels``)
+and is labelled synthetic (合成数据) in every row.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 #: fewer vertices to union and cut than the default 128-gon
 DISC_QUAD_SEGS = 8
 
-#: polygon zone layers a --zone id is looked up in, in this order
+#: polygon zone layers a zone id is looked up in, in this order
 ZONE_SOURCE_LAYERS = ("cluster_parks", "industrial_clusters", "agri_zones", "service_core", "service_belts",
                       "service_groups", "townships")
 
@@ -69,45 +69,40 @@ def find_zones(zone_id: str | None, store=None):
                      else f"{rows[0][0]} 等 {len(rows)} 个（town.<12 位代码>）")
         for lid, rows in known.items())
     raise InputError(
-        f"--zone: 没有编号为“{zone_id}”的分区。" + (f"是否指：{'、'.join(near)}？" if near else "")
+        f"没有编号为“{zone_id}”的分区。" + (f"是否指：{'、'.join(near)}？" if near else "")
         + f"可用的分区编号：{listing}。"
     )
 
 
 def synthetic_parcels(zones, *, n: int | None = None, seed: int | None = None):
-    """Generated parcels (合成数据) over the zones' extent, with a ``status`` field.
+    """Generated parcels (合成数据) with a ``status`` field, from :func:`dcf_spatial.sample.generate_parcels`.
 
-    Uses ``dcf_spatial.sample.generate_parcels`` when the land-bureau module provides it;
-    otherwise generates seeded rectangles here. Every row carries ``synthetic=True``.
+    Parameters
+    ----------
+    zones
+        The zone(s) searched (kept for the call's shape; the generator covers the whole district).
+    n, seed
+        How many parcels and the seed (defaults in ``plan_rules.json`` → ``availability``).
+
+    Returns
+    -------
+    GeoDataFrame (EPSG:4490)
+        Every row carries ``synthetic=True``.
+
+    Examples
+    --------
+    >>> synthetic_parcels(find_zones("cluster.zhengjia"))["synthetic"].all()  # doctest: +SKIP
+    True
     """
-    import geopandas as gpd
-    import shapely
+    from ..sample import generate_parcels
 
     cfg = plan.rules()["availability"]
     n = n or cfg["default_sample_parcels"]
     seed = cfg["default_sample_seed"] if seed is None else seed
-    try:
-        from ..sample import generate_parcels  # the land-bureau engineer's generator
-    except ImportError:
-        generate_parcels = None
-    if generate_parcels is not None:
-        gdf = generate_parcels(n, seed=seed)
-        gdf = gdf.copy()
-        gdf["synthetic"] = True
-        return gdf
-    rng = np.random.default_rng(seed)
-    w = to_working(zones)
-    x1, y1, x2, y2 = w.total_bounds
-    cx, cy = rng.uniform(x1, x2, n), rng.uniform(y1, y2, n)
-    half = np.sqrt(rng.uniform(20, 200, n) * settings.MU_M2) / 2  # 20–200 亩 squares
-    geoms = shapely.box(cx - half, cy - half, cx + half, cy + half)
-    status = rng.choice(["occupied", "supplied", "vacant"], size=n, p=[0.45, 0.25, 0.30])
-    gdf = gpd.GeoDataFrame({
-        "parcel_id": [f"SYN{i:06d}" for i in range(n)], "holder": [f"合成企业{i:04d}（样例）" for i in range(n)],
-        "status": status, "synthetic": True,
-    }, geometry=geoms, crs=settings.working_crs)
+    gdf = generate_parcels(n, seed=seed).copy()
+    gdf["synthetic"] = True
     logger.info("Generated %d synthetic parcels (seed %d)", n, seed)
-    return to_storage(gdf)
+    return gdf
 
 
 def taken_parcels(zones, parcels):

@@ -157,7 +157,7 @@ def within_distance(a, b, km: float, **kwargs):
     if km is None or km < 0:
         from ..errors import InputError
 
-        raise InputError(f"--km：距离须 ≥ 0（公里），收到 {km!r}。")
+        raise InputError(f"距离 km 须 ≥ 0（公里），收到 {km!r}。")
     out = nearest(a, b, **kwargs)
     out["within"] = (out["distance_m"] <= km * 1000).to_numpy()
     unmeasured = out["status"].isin(["no_geometry", "location_unknown"]).to_numpy()

@@ -32,10 +32,10 @@ STATUS_ZH = {"pass": "达标", "fail": "未达标", "not_provided": "未提供",
              "not_applicable": "不适用"}
 
 #: figure field -> what the user reads (with the CLI option that supplies it)
-FIELD_ZH = {"floor_area_m2": "总建筑面积（--floor-area-m2）", "footprint_m2": "建筑基底面积（--footprint-m2）",
-            "admin_area_m2": "行政办公及生活服务设施用地面积（--admin-area-m2）",
-            "green_area_m2": "绿地面积（--green-area-m2）", "investment_wan": "总投资（--investment-wan）",
-            "site_area_mu": "用地面积（--area-mu 或面状场地）"}
+FIELD_ZH = {"floor_area_m2": "总建筑面积（floor_area_m2）", "footprint_m2": "建筑基底面积（footprint_m2）",
+            "admin_area_m2": "行政办公及生活服务设施用地面积（admin_area_m2）",
+            "green_area_m2": "绿地面积（green_area_m2）", "investment_wan": "总投资（investment_wan）",
+            "site_area_mu": "用地面积（area_mu 或面状场地）"}
 
 #: indicator -> field holding the indicator value itself, when the user states it directly
 DIRECT_FIELDS = {"plot_ratio": "plot_ratio", "building_coefficient": "building_coefficient",

@@ -1,5 +1,5 @@
-"""Human-facing outputs of the site check and the queries: an HTML report (escaped, provenance
-stated, plan references) and the data behind the interactive answer map.
+"""The HTML report of a site check (escaped, provenance stated, plan references) and the sites
+frame behind the answer map and the GeoPackage output.
 
 HTML is assembled from escaped pieces (``html.escape`` on every value from data), never by
 pasting raw attribute values.
@@ -35,7 +35,7 @@ def _table(headers, rows) -> str:
 
 
 def _effect_zh(effect: str) -> str:
-    from ..plan import verdict_zh
+    from ...plan import verdict_zh
 
     return "提示" if effect == "info" else verdict_zh(effect)
 
@@ -49,8 +49,9 @@ def _pct(x) -> str:
 
 
 def _site_section(res: dict, heading: str) -> str:
-    from .land_indicators import format_value
-    from .site_check import _GEOM_ZH, _barred
+    from ..land_indicators import format_value
+    from .present import GEOM_ZH as _GEOM_ZH
+    from .present import barred as _barred
 
     parts = [f"<h2>{escape(heading)}</h2>"]
     if res.get("status", "ok") != "ok":
@@ -128,7 +129,7 @@ def site_report_html(results: list[dict], *, title: str, inputs: dict | None = N
 def _with_font(html_text: str) -> str:
     """Embed a CJK font subset (the maps' font helper) so Chinese renders on machines without one."""
     try:
-        from ..maps import fonts
+        from ...maps import fonts
 
         css = fonts.web_font_css(html_text)
     except (ImportError, OSError) as exc:  # font package or file unavailable: system fonts then
@@ -139,11 +140,11 @@ def _with_font(html_text: str) -> str:
 
 def write_html(text: str, path, *, overwrite: bool = False) -> Path:
     """Write an HTML file; refuse to replace an existing one unless ``overwrite``."""
-    from ..errors import InputError
+    from ...errors import InputError
 
     path = Path(path)
     if path.exists() and not overwrite:
-        raise InputError(f"{path} 已存在；如需覆盖请加 --overwrite。")
+        raise InputError(f"{path} 已存在；如需覆盖请设 overwrite=True。")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     logger.info("Wrote report %s", path)
@@ -152,7 +153,7 @@ def write_html(text: str, path, *, overwrite: bool = False) -> Path:
 
 def sites_frame(sites, results: list[dict]):
     """The sites with their verdicts as a GeoDataFrame (EPSG:4490) for maps and GeoPackage output."""
-    from .site_check import results_table
+    from .present import results_table
 
     table = results_table(results)
     gdf = sites[[sites.geometry.name]].reset_index(drop=True).copy()

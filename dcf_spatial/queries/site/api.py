@@ -1,0 +1,247 @@
+"""The public site check: :func:`check_site` (one site, or a frame of many) and :func:`check_batch`
+(a file of sites), both returning a :class:`SiteCheck` that knows how to show itself."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ...errors import InputError
+from ...industry import IndustryMatch, industry_error_message, resolve
+from . import present
+from .batch import batch_rows, read_batch, write_batch_table
+from .check import site_result, site_results
+
+logger = logging.getLogger(__name__)
+
+#: batch rows listed in the text summary (all rows go to the table and to_dict)
+TEXT_ROWS = 50
+
+
+@dataclass
+class SiteCheck:
+    """The answer of a site check: the results and what is needed to present them.
+
+    Attributes
+    ----------
+    results
+        One result dict per site (see :mod:`dcf_spatial.queries.site`); a batch's carry ``row``,
+        ``row_label``, ``status`` and ``error``.
+    sites
+        The sites checked (GeoDataFrame, EPSG:4490), one row per result (a single site that came
+        as several features is dissolved into one row).
+    batch
+        True for a batch (a frame or a file of sites), False for one site.
+    notes
+        The reader's notes about the input (Chinese).
+    title
+        Title of the report and the map.
+    inputs
+        What the user gave, for the report (Chinese labels to values).
+    source
+        The batch file (or ``"GeoDataFrame"``), for the batch summary.
+    store
+        The layer store checked against (the map draws its zones).
+    """
+
+    results: list
+    sites: object
+    batch: bool = False
+    notes: list = field(default_factory=list)
+    title: str = "项目选址核查"
+    inputs: dict = field(default_factory=dict)
+    source: str = ""
+    store: object = None
+
+    @property
+    def verdict(self):
+        """The verdict code (``fits`` / ``conditional`` / ``does_not_fit`` / ``outside_plan_area``)
+        of one site; for a batch a Series of them (``None`` for a row that could not be checked)."""
+        if not self.batch:
+            return self.results[0]["verdict"]
+        import pandas as pd
+
+        return pd.Series([r.get("verdict") for r in self.results], name="verdict", dtype=object)
+
+    def to_dict(self):
+        """JSON-ready answer, exactly what ``dcf site check --json`` prints: the result dict of one
+        site (with its ``read_notes``), or the list of a batch's results."""
+        if self.batch:
+            return self.results
+        return {**self.results[0], "read_notes": list(self.notes)}
+
+    def to_frame(self):
+        """The Chinese-labelled table the batch writes (one row per site, none lost)."""
+        names = (self.sites["name"].astype("string").fillna("").to_numpy()
+                 if self.batch and "name" in self.sites.columns else None)
+        return present.results_table_zh(self.results, names)
+
+    def to_table(self, path, *, overwrite: bool = False) -> Path:
+        """Write :meth:`to_frame` to ``.csv`` / ``.xlsx`` / ``.gpkg`` (see
+        :func:`~dcf_spatial.queries.site.batch.write_batch_table`)."""
+        return write_batch_table(self.results, self.sites, path, overwrite=overwrite)
+
+    def to_map(self, path, *, basemap: str = "none", overwrite: bool = False) -> Path:
+        """Write the interactive answer map (sites coloured by verdict over the plan's zones)."""
+        return present.write_site_map(self.results, self.sites, path, title=self.title, basemap=basemap,
+                                      overwrite=overwrite, store=self.store)
+
+    def to_report(self, path, overwrite: bool = False) -> Path:
+        """Write the HTML report (reasons with plan references, indicators, data note)."""
+        return present.write_site_report(self.results, path, title=self.title, inputs=self.inputs,
+                                         read_notes=self.notes, overwrite=overwrite)
+
+    def summary_text(self, *, figures_hint: str = present.FIGURES_HINT_ZH, more_hint: str = "to_frame() 或 to_dict()") -> str:
+        """The Chinese text answer: the full summary of one site, or a batch's counts and rows.
+
+        Parameters
+        ----------
+        figures_hint
+            Appended when no project figures were given, saying how to give them.
+        more_hint
+            Where the batch rows beyond the first 50 are found.
+        """
+        if not self.batch:
+            return present.summary_text(self.results[0], figures_hint=figures_hint)
+        table = present.results_table(self.results)
+        lines = [f"批量核查 {self.source}：共 {len(table)} 条记录（与输入相同，无一遗漏）。"]
+        for k, v in table["verdict_zh"].value_counts().items():
+            lines.append(f"  {k}：{v} 条")
+        shown = table.head(TEXT_ROWS)
+        for r in shown.itertuples():
+            lines.append(f"  {r.row_label}：{r.verdict_zh}" + (f" — {r.error}" if r.error else ""))
+        if len(table) > len(shown):
+            lines.append(f"  …… 其余 {len(table) - len(shown)} 条见 {more_hint}")
+        prov = present.provenance_note(self.results)
+        if prov:
+            lines.append("数据说明：" + prov)
+        return "\n".join(lines)
+
+    def failed(self) -> list[dict]:
+        """The results that could not be checked (a batch's bad rows)."""
+        return [r for r in self.results if r.get("status", "ok") != "ok"]
+
+
+def _industry(industry) -> IndustryMatch:
+    m = industry if isinstance(industry, IndustryMatch) else resolve(str(industry))
+    if not m.resolved:
+        raise InputError(industry_error_message(m, where="行业"))
+    return m
+
+
+def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, investment_wan: float | None = None,
+               floor_area_m2: float | None = None, footprint_m2: float | None = None,
+               admin_area_m2: float | None = None, green_area_m2: float | None = None,
+               capacity_replacement: bool = False, catalogue_class: str | None = None, store=None,
+               **reader) -> SiteCheck:
+    """Does this project, of this industry, on this site, fit the plan?
+
+    Parameters
+    ----------
+    site
+        ``"lon,lat"`` text, WKT, a file path (all its features are one site), a shapely geometry
+        (EPSG:4490) or a GeoDataFrame. A GeoDataFrame is a batch: one check per row, each row's
+        industry and figures from its columns (``industry``/``industry_code``, ``area_mu``,
+        ``investment_wan`` … as :func:`~dcf_spatial.queries.site.batch.read_batch` reads them),
+        ``industry`` being the default for rows without one.
+    industry
+        GB/T 4754-2017 code at any level, Chinese words (``"轴承"``) or an
+        :class:`~dcf_spatial.industry.IndustryMatch`; required for one site.
+    area_mu
+        Land area in 亩: a point becomes a circle of that area; also feeds the indicators.
+    crs
+        CRS of text or file input (``"gcj02"`` / ``"bd09"`` converted on the way in).
+    investment_wan, floor_area_m2, footprint_m2, admin_area_m2, green_area_m2
+        Project figures for the land-use control indicators.
+    capacity_replacement
+        The project declares 等量或减量置换 of capacity (第九章第三节).
+    catalogue_class
+        鼓励类 / 允许类 / 限制类 / 淘汰类 in 《产业结构调整指导目录》.
+    store
+        Layer store (a GeoPackage path or ``postgresql://`` URL); ``None`` is the active store.
+    **reader
+        ``layer``, ``encoding``, ``swap_xy``, ``field_map`` for file input.
+
+    Returns
+    -------
+    SiteCheck
+        ``.verdict``, ``.results``, ``.to_dict()``, ``.to_frame()``, ``.to_map()``,
+        ``.to_report()``, ``.summary_text()``.
+
+    Raises
+    ------
+    InputError
+        Unknown or ambiguous industry, unreadable site.
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_site
+    >>> check_site("115.80,36.47", "轴承").verdict in ("fits", "conditional", "does_not_fit", "outside_plan_area")
+    True
+    >>> print(check_site("115.80,36.47", "C3451", area_mu=80, investment_wan=24000).summary_text())  # doctest: +SKIP
+    """
+    import geopandas as gpd
+    import shapely
+
+    from ... import io as dcf_io
+    from ... import settings
+
+    if isinstance(site, gpd.GeoDataFrame):
+        sites, industries, figures, errors, notes, flags = batch_rows(site.copy(), industry)
+        results = site_results(sites, industries, figures=figures, errors=errors, flags=flags, store=store)
+        return SiteCheck(results, sites, batch=True, notes=notes, title="项目选址批量核查", source="GeoDataFrame",
+                         store=store)
+    if industry is None:
+        raise InputError("未给出行业。例：industry=\"轴承\" 或 industry=\"C3451\"。")
+    m = _industry(industry)
+    if isinstance(site, shapely.Geometry):
+        site_gdf = gpd.GeoDataFrame({"site_input": [site.wkt[:80]]}, geometry=[site], crs=settings.storage_crs)
+        if area_mu is not None:
+            site_gdf = dcf_io.read_site(site.wkt, crs=settings.storage_crs, area_mu=area_mu, **reader)
+    else:
+        site_gdf = dcf_io.read_site(str(site), crs=crs, area_mu=area_mu, **reader)
+    figures = {"site_area_mu": area_mu, "investment_wan": investment_wan, "floor_area_m2": floor_area_m2,
+               "footprint_m2": footprint_m2, "admin_area_m2": admin_area_m2, "green_area_m2": green_area_m2}
+    res = site_result(site_gdf, m, figures=figures, capacity_replacement=capacity_replacement,
+                      catalogue_class=catalogue_class, store=store)
+    inputs = {"场地": site if isinstance(site, str) else type(site).__name__, "行业": industry if isinstance(industry, str)
+              else m.query, "坐标系": crs, "用地面积（亩）": area_mu,
+              "总投资（万元）": investment_wan, "总建筑面积（m²）": floor_area_m2, "基底面积（m²）": footprint_m2,
+              "行政办公及生活服务设施用地（m²）": admin_area_m2, "绿地面积（m²）": green_area_m2,
+              "产能置换": "是" if capacity_replacement else None, "产业目录类别": catalogue_class}
+    shown = site_gdf.iloc[[0]] if len(site_gdf) == 1 else site_gdf.dissolve().reset_index(drop=True)
+    return SiteCheck([res], shown, batch=False, notes=list(site_gdf.attrs.get("read_notes", [])),
+                     title=f"项目选址核查：{m.label_zh}", inputs=inputs, store=store)
+
+
+def check_batch(path, industry=None, *, crs=None, store=None, **reader) -> SiteCheck:
+    """Check every row of a file of sites (CSV/XLSX/any vector file); one result per row, none lost.
+
+    Parameters
+    ----------
+    path
+        The file (经度/纬度 or WKT columns, 行业, 用地面积(亩), 总投资(万元) … are recognised).
+    industry
+        Industry of rows without one (and of every row when the file has no industry column).
+    crs
+        CRS of the coordinates.
+    store
+        Layer store; ``None`` is the active store.
+    **reader
+        ``layer``, ``encoding``, ``swap_xy``, ``field_map`` (e.g. ``{"industry": "主营"}``).
+
+    Returns
+    -------
+    SiteCheck
+        A batch answer: ``.verdict`` is a Series; rows carry ``row_label`` (表格第 9 行 …).
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_batch
+    >>> check_batch("项目清单.xlsx").to_table("核查结果.xlsx")  # doctest: +SKIP
+    """
+    sites, industries, figures, errors, notes, flags = read_batch(path, crs=crs, default_industry=industry, **reader)
+    results = site_results(sites, industries, figures=figures, errors=errors, flags=flags, store=store)
+    return SiteCheck(results, sites, batch=True, notes=notes, title=f"项目选址批量核查：{Path(path).name}",
+                     inputs={"文件": str(path), "坐标系": crs}, source=str(path), store=store)

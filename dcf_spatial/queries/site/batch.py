@@ -1,0 +1,342 @@
+"""Batch site checks: read a file of sites (one per row, none lost) and write the results table.
+
+:func:`read_batch` reads CSV/XLSX/any vector file with :func:`dcf_spatial.io.read_vector` and keeps
+each row's number in the user's file; :func:`write_batch_table` writes the Chinese-labelled table
+(.csv / .xlsx with a 数据说明 sheet / .gpkg with the sites).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from ... import settings
+from ...errors import InputError
+from ...industry import resolve
+from ..land_indicators import FIGURE_FIELDS
+
+logger = logging.getLogger(__name__)
+
+#: the suffixes :func:`write_batch_table` writes
+BATCH_OUTPUT_SUFFIXES = (".csv", ".xlsx", ".gpkg")
+
+
+_TRUE = {"是", "y", "yes", "true", "1", "1.0", "有"}
+
+
+def _points_with_area_as_discs(gdf):
+    """A batch row given as a point with its 用地面积 becomes a circle of that area, exactly as
+    ``dcf site check --site lon,lat --area-mu N`` does, so that overlaps are measured in 亩."""
+    import pandas as pd
+
+    from ... import io as dcf_io
+    from ...crs import to_working
+
+    area_m2 = pd.to_numeric(gdf["area_mu"], errors="coerce").to_numpy(dtype=float) * settings.MU_M2
+    work = to_working(gdf)
+    geoms, radius = dcf_io.points_to_discs(work.geometry.values, area_m2)
+    grown = ~np.isnan(radius)
+    if not grown.any():
+        return gdf
+    out = work.set_geometry(geoms, crs=work.crs).to_crs(gdf.crs)
+    out.attrs = dict(gdf.attrs)
+    out.attrs["read_notes"] = list(gdf.attrs.get("read_notes", [])) + [
+        f"{int(grown.sum())} 行为点位：按该行用地面积扩为同面积的圆形地块（于 EPSG:4548 量算），位置为示意"]
+    return out
+
+
+def read_batch(path, *, crs=None, default_industry: str | None = None, layer=None, encoding=None,
+               swap_xy: bool = False, field_map: dict[str, str] | None = None):
+    """Read a batch file (CSV/XLSX/any vector file, one site per row) for :func:`~dcf_spatial.queries.site.check.site_results`.
+
+    Coordinates, WKT and the standard Chinese headers (经度/纬度, 行业, 用地面积(亩), 总投资(万元),
+    容积率 …) are recognised by :func:`dcf_spatial.io.read_vector` with the ``sites`` alias group.
+    Rows without usable coordinates or industry are kept and reported, never dropped. A point row
+    with its 用地面积 becomes a circle of that area (as ``--site lon,lat --area-mu N`` does), so
+    that its overlaps are measured; the area also feeds the indicators.
+
+    Optional columns ``capacity_replacement`` (是/否) and ``catalogue_class`` (鼓励类/限制类/淘汰类/允许类)
+    feed the barred-industry rules.
+
+    ``layer``, ``encoding``, ``swap_xy`` and ``field_map`` are passed to :func:`dcf_spatial.io.read_vector`.
+
+    Returns
+    -------
+    (sites, industries, figures, errors, notes, flags)
+        ``sites.attrs["row_numbers"]`` and ``sites.attrs["row_kind"]`` say where each row sits in the
+        file (spreadsheet row, header on row 1, for CSV/XLSX; feature number otherwise), for
+        :func:`~dcf_spatial.queries.site.check.site_results` and every message about a row.
+
+    Raises
+    ------
+    InputError
+        The file has no industry column the ``sites`` aliases recognise (or it is empty in every
+        row) and no ``default_industry`` was given: every row would be unchecked. The message lists
+        the file's columns, the recognised headers, a column whose values look like industries,
+        and the fix (``--field industry=列名`` or ``--industry 词``).
+    """
+    from ... import io as dcf_io
+
+    gdf = dcf_io.read_vector(path, crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy, field_map=field_map,
+                             aliases=("sites",))
+    row_numbers, row_kind = _source_rows(gdf, path)
+    extra_notes = _industry_column_notes(gdf, path, default_industry)
+    out = batch_rows(gdf, default_industry, row_numbers=row_numbers, row_kind=row_kind, extra_notes=extra_notes)
+    logger.info("Read %d batch rows from %s", len(gdf), path)
+    return out
+
+
+def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, row_kind: str | None = None,
+               extra_notes: list[str] | None = None):
+    """Each row's industry, figures, flags and reader error from a frame of sites (the ``sites``
+    aliases' columns: ``industry``/``industry_code``, ``area_mu``, ``investment_wan`` …).
+
+    Parameters
+    ----------
+    gdf
+        One site per row (any CRS).
+    default_industry
+        The industry of rows without one.
+    row_numbers, row_kind
+        Where each row sits in the user's file (default: ``gdf.attrs``, else the position).
+    extra_notes
+        Notes to add to the reader's.
+
+    Returns
+    -------
+    (sites, industries, figures, errors, notes, flags)
+        As :func:`read_batch`.
+
+    Examples
+    --------
+    >>> sites, industries, *_ = batch_rows(frame, "轴承")  # doctest: +SKIP
+    """
+    from ... import io as dcf_io
+
+    n = len(gdf)
+    if row_numbers is None:
+        known = gdf.attrs.get("row_numbers")
+        row_numbers = list(known) if known is not None and len(known) == n else list(range(1, n + 1))
+        row_kind = row_kind or (gdf.attrs.get("row_kind") if known is not None else None) or "record"
+    if "area_mu" in gdf.columns and n:
+        gdf = _points_with_area_as_discs(gdf)
+    gdf.attrs.update({"row_numbers": row_numbers, "row_kind": row_kind})
+    issue_col = getattr(dcf_io, "ISSUE_COLUMN", "read_issue")
+
+    def column(name):
+        return gdf[name].tolist() if name in gdf.columns else [None] * n
+
+    def blank(v) -> bool:
+        return v is None or v != v or str(v).strip() == ""
+
+    issues = column(issue_col)
+    codes_col, words_col = column("industry_code"), column("industry")
+    empty_geom = [g is None or g.is_empty for g in gdf.geometry.values]
+    fig_cols = {f: column("area_mu" if f == "site_area_mu" else f) for f in FIGURE_FIELDS}
+    swap_col, class_col = column("capacity_replacement"), column("catalogue_class")
+    industries, errors, figures, flags = [], [], [], []
+    for i in range(n):
+        val = codes_col[i] if not blank(codes_col[i]) else words_col[i]
+        if blank(val):
+            val = default_industry
+        industries.append(val)
+        err = None if blank(issues[i]) else str(issues[i])
+        if val is None and not err:
+            err = "该行没有行业（请填写“行业”或“行业代码”列，或给出全部行的统一行业）。"
+        errors.append(err if err and (empty_geom[i] or val is None) else None)
+        figures.append({f: col[i] for f, col in fig_cols.items() if col[i] is not None})
+        flag = {}
+        if not blank(swap_col[i]):
+            flag["capacity_replacement"] = str(swap_col[i]).strip().lower() in _TRUE
+        if not blank(class_col[i]):
+            cls = str(class_col[i]).strip()
+            flag["catalogue_class"] = cls if cls in ("鼓励类", "允许类", "限制类", "淘汰类") else None
+        flags.append(flag)
+    return gdf, industries, figures, errors, list(gdf.attrs.get("read_notes", [])) + list(extra_notes or []), flags
+
+
+def _source_rows(gdf, path) -> tuple[list[int], str]:
+    """Where each row of a batch sits in the user's file: (numbers, kind) with kind ``"table"``
+    (spreadsheet row numbers, as the reader's notes count them), ``"feature"`` or ``"record"``."""
+    from ... import io as dcf_io
+
+    n = len(gdf)
+    if dcf_io._is_pg(path):
+        return list(range(1, n + 1)), "record"
+    p = Path(str(path)).expanduser()
+    kind = dcf_io._FORMAT_KIND.get(p.suffix.lower())
+    if kind not in dcf_io._TABULAR:
+        return list(range(1, n + 1)), "feature"
+    known = gdf.attrs.get("row_numbers")  # io.read_vector keeps each record's spreadsheet row
+    if known is not None and len(known) == n:
+        return [int(v) for v in known], "table"
+    logger.warning("%s: no spreadsheet row numbers for the %d rows read; rows are named by position", path, n)
+    return list(range(1, n + 1)), "record"
+
+
+#: canonical columns of the ``sites`` alias group that name the industry of a batch row
+INDUSTRY_FIELDS = ("industry", "industry_code")
+
+
+def _industry_column_notes(gdf, path, default_industry) -> list[str]:
+    """Is there an industry to check each row against? Raise when no row can have one (no column
+    recognised, or the column empty throughout, and no ``default_industry``): a results file of
+    100 % 无法核查 tells the planner nothing. With a default, say how it was used."""
+    from ... import io as dcf_io
+
+    n = len(gdf)
+    present = [f for f in INDUSTRY_FIELDS if f in gdf.columns]
+    filled = np.zeros(n, dtype=bool)
+    for f in present:
+        filled |= gdf[f].astype("string").str.strip().fillna("").ne("").to_numpy(dtype=bool)
+    if default_industry is not None and str(default_industry).strip():
+        if not present:
+            return [f"文件中没有可识别的行业列，全部 {n} 行按 --industry {default_industry} 核查"]
+        if (~filled).any():
+            return [f"{int((~filled).sum())} 行行业为空，按 --industry {default_industry} 核查"]
+        return []
+    if filled.any() or n == 0:
+        return []
+    group = dcf_io.alias_table()["groups"]["sites"]
+    heads = {f: [e if isinstance(e, str) else e["name"] for e in group[f]] for f in INDUSTRY_FIELDS}
+    originals = _original_columns(gdf)
+    guess = _industry_like_column(gdf, originals)
+    known = (f"可识别的行业列名：{'、'.join(heads['industry'])}（行业词），"
+             f"{'、'.join(heads['industry_code'])}（GB/T 4754 代码）。")
+    if present:
+        used = "、".join(present)
+        what = f"行业列（{used}）每一行都是空的，没有一行能核查。"
+    else:
+        what = "表头中没有可识别的行业列，没有一行能核查。"
+    raise IndustryColumnMissing(path=path, what=what, columns=[str(c) for c in originals], known=known,
+                                guess=guess, samples=_sample_values(gdf[guess], 3) if guess else [])
+
+
+class IndustryColumnMissing(InputError):
+    """A batch file has no industry column (or it is empty throughout) and no default industry.
+
+    The message gives the fix in Python terms (``field_map=``, ``default_industry=``); the attributes
+    let a caller phrase it in its own terms (the CLI names its options).
+
+    Attributes
+    ----------
+    path
+        The file.
+    what
+        What is wrong (Chinese).
+    columns
+        The file's own columns.
+    known
+        The recognised industry headers (Chinese sentence).
+    guess
+        A column whose values look like industries, or ``None``.
+    samples
+        Up to three of its values.
+    """
+
+    def __init__(self, *, path, what: str, columns: list[str], known: str, guess: str | None, samples: list[str]):
+        self.path, self.what, self.columns, self.known = path, what, columns, known
+        self.guess, self.samples = guess, samples
+        if guess:
+            hint = (f"列“{guess}”的内容像行业（如 {'、'.join(samples)}）。"
+                    f"请用 field_map={{'industry': '{guess}'}} 指定行业列")
+        else:
+            hint = "请用 field_map={'industry': '列名'} 指定行业列（行业代码列用 field_map={'industry_code': '列名'}）"
+        super().__init__(f"{self.head()}{hint}，或用 default_industry=（如 '轴承'）给全部行统一行业。")
+
+    def head(self) -> str:
+        """The part of the message that names no fix: file, problem, columns, recognised headers."""
+        return f"{self.path}：{self.what}表中的列：{'、'.join(self.columns) or '（无）'}。{self.known}"
+
+
+def _original_columns(gdf) -> list:
+    """The file's own columns: without the geometry, the reader's issue column and the canonical
+    columns the aliases added beside the originals."""
+    from ... import io as dcf_io
+
+    added = set(dcf_io.alias_table()["groups"]["sites"]) | {gdf.geometry.name, dcf_io.ISSUE_COLUMN}
+    return [c for c in gdf.columns if c not in added and not str(c).endswith("__original")]
+
+
+def _sample_values(series, k: int) -> list[str]:
+    vals = series.dropna().astype(str).str.strip()
+    return list(dict.fromkeys(v for v in vals if v))[:k]
+
+
+def _industry_like_column(gdf, columns) -> str | None:
+    """The text column whose values most often resolve to an industry (≥ 60 % of up to 30 distinct
+    values), to name in the message; ``None`` when no column looks like one."""
+    import pandas as pd
+
+    from ... import io as dcf_io
+
+    spec = dcf_io.alias_table()
+    known = {dcf_io._norm(e if isinstance(e, str) else e["name"])
+             for entries in spec["groups"]["sites"].values() for e in entries}
+    for kind in spec["coordinates"].values():
+        names = kind if isinstance(kind, list) else kind["x"] + kind["y"]
+        known |= {dcf_io._norm(x) for x in names}
+    best, best_share = None, 0.0
+    for c in columns:
+        if dcf_io._norm(c) in known or pd.api.types.is_numeric_dtype(gdf[c]):
+            continue
+        vals = _sample_values(gdf[c], 30)
+        if not vals:
+            continue
+        share = sum(resolve(v).status in ("resolved", "ambiguous") for v in vals) / len(vals)
+        if share >= 0.6 and share > best_share:
+            best, best_share = c, share
+    return best
+
+
+def write_batch_table(results: list[dict], sites, output, *, overwrite: bool = False) -> Path:
+    """Write the batch results as the table a planner opens, one row per input row.
+
+    Parameters
+    ----------
+    results
+        One result dict per row (:func:`~dcf_spatial.queries.site.check.site_results`).
+    sites
+        The rows checked (their ``name`` column, when present, is put beside each result; the
+        geometry goes into a .gpkg).
+    output
+        ``.csv`` (UTF-8 with BOM), ``.xlsx`` (with a 数据说明 sheet) or ``.gpkg`` (layer ``site_check``).
+    overwrite
+        Replace an existing file.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Examples
+    --------
+    >>> write_batch_table(results, sites, "核查结果.xlsx")  # doctest: +SKIP
+    PosixPath('核查结果.xlsx')
+    """
+    from .present import results_table_zh, sites_frame
+
+    output = Path(output)
+    suffix = output.suffix.lower()
+    if suffix not in BATCH_OUTPUT_SUFFIXES:
+        raise InputError(f"{output}：结果文件请用 .csv、.xlsx 或 .gpkg。")
+    if output.exists() and not overwrite:
+        raise InputError(f"{output} 已存在；如需覆盖请设 overwrite=True。")
+    names = sites["name"].astype("string").fillna("").to_numpy() if "name" in sites.columns else None
+    if suffix == ".csv":
+        results_table_zh(results, names).to_csv(output, index=False, encoding="utf-8-sig")
+    elif suffix == ".xlsx":
+        import pandas as pd
+
+        prov = next((r["provenance"] for r in results if r.get("status") == "ok"), None)
+        with pd.ExcelWriter(output) as xl:
+            results_table_zh(results, names).to_excel(xl, sheet_name="核查结果", index=False)
+            pd.DataFrame({"说明": [prov["note_zh"] if prov else "",
+                                   "结论取值：符合 / 有条件符合 / 不符合 / 不在规划范围 / 无法核查（原因见“无法核查的原因”列）"]}
+                         ).to_excel(xl, sheet_name="数据说明", index=False)
+    else:
+        sites_frame(sites, results).to_file(output, layer="site_check", driver="GPKG")
+    logger.info("Wrote %d batch results to %s", len(results), output)
+    return output

@@ -1,0 +1,165 @@
+"""Check sites against the plan: one site (:func:`site_result`) or many rows (:func:`site_results`).
+
+These are the engine functions behind :func:`dcf_spatial.queries.check_site`; they take geometry
+already read and return plain result dicts (JSON-ready, described in :mod:`dcf_spatial.queries.site`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from ... import settings
+from ...errors import InputError
+from ...industry import IndustryMatch, industry_error_message, resolve
+from .context import PlanContext, load_context
+from .rules import evaluate
+
+logger = logging.getLogger(__name__)
+
+
+def site_result(site, industry, *, figures: dict | None = None, context: PlanContext | None = None,
+               store=None, capacity_replacement: bool = False, catalogue_class: str | None = None) -> dict:
+    """Check one site; the result dict. Raises :class:`InputError` for an unknown or ambiguous industry.
+
+    Parameters
+    ----------
+    site
+        A GeoDataFrame/GeoSeries with a CRS (all rows are one site: they are unioned), or a shapely
+        geometry in the storage CRS (EPSG:4490). Read user input with ``dcf_spatial.io.read_site``.
+    industry
+        A GB/T 4754-2017 code at any level, Chinese words, or an :class:`IndustryMatch`.
+    figures
+        Project figures for the land-use control indicators (see ``FIGURE_FIELDS``).
+    capacity_replacement
+        The project declares 等量或减量置换 of capacity (第九章第三节).
+    catalogue_class
+        Class of the project in 《产业结构调整指导目录》 (鼓励类/限制类/淘汰类/允许类), if known.
+
+    Examples
+    --------
+    >>> from shapely import Point
+    >>> site_result(Point(115.80, 36.47), "轴承")["verdict"]  # doctest: +SKIP
+    'fits'
+    """
+    m = industry if isinstance(industry, IndustryMatch) else resolve(str(industry))
+    if not m.resolved:
+        raise InputError(industry_error_message(m))
+    geom = site_geometry(site)
+    return evaluate(context or load_context(store), np.array([geom], dtype=object), [m], [figures or {}],
+                     [dict(capacity_replacement=capacity_replacement, catalogue_class=catalogue_class)])[0]
+
+
+def site_geometry(site):
+    """One geometry in the working CRS from a GeoDataFrame/GeoSeries (any CRS) or a 4490 geometry."""
+    import geopandas as gpd
+    import shapely
+
+    from ...crs import to_working
+
+    if isinstance(site, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        if len(site) == 0:
+            raise InputError("场地没有几何图形（0 行）。请给出含一个要素的文件、WKT 或 “经度,纬度”。")
+        frame = site if isinstance(site, gpd.GeoDataFrame) else gpd.GeoDataFrame(geometry=site)
+        w = to_working(frame)
+        return shapely.union_all(w.geometry.values) if len(w) > 1 else w.geometry.values[0]
+    if isinstance(site, shapely.Geometry):
+        frame = gpd.GeoDataFrame(geometry=[site], crs=settings.storage_crs)
+        return to_working(frame).geometry.values[0]
+    raise InputError(f"场地须为几何对象或 GeoDataFrame，收到 {type(site).__name__}。")
+
+
+def site_results(sites, industries, *, figures=None, context: PlanContext | None = None, store=None,
+                flags=None, errors=None, row_numbers=None, row_kind: str | None = None) -> list[dict]:
+    """Check many sites; one result per input row, in order, none lost.
+
+    Parameters
+    ----------
+    sites
+        GeoDataFrame (any CRS) — rows with a missing/empty geometry get ``status="error"``.
+    industries
+        One code/word per row (str or :class:`IndustryMatch`).
+    figures, flags
+        Optional per-row dicts (project figures; ``capacity_replacement``/``catalogue_class``).
+    errors
+        Optional per-row error text already found by the reader (that row is reported, not checked).
+    row_numbers, row_kind
+        Where each row sits in the user's file, so that every message names it as the user sees
+        it: ``row_kind`` ``"table"`` (spreadsheet row numbers, header on row 1: 表格第 9 行),
+        ``"feature"`` (第 3 条要素) or ``"record"`` (第 3 条记录). Default: ``sites.attrs``
+        (:func:`read_batch` sets them), else the input position.
+
+    Returns
+    -------
+    list of dict
+        Each has ``row`` (0-based input position), ``source_row`` (the row's number in the user's
+        file), ``row_label`` (its Chinese name, e.g. ``"表格第 9 行"``), ``status`` (``ok``/``error``),
+        ``error`` (Chinese reason for bad rows) and, for good rows, the :func:`site_result` result.
+    """
+    import shapely
+
+    from ...crs import to_working
+
+    n = len(sites)
+    figures = figures if figures is not None else [{}] * n
+    flags = flags if flags is not None else [{}] * n
+    errors = list(errors) if errors is not None else [None] * n
+    if not (len(industries) == len(figures) == len(flags) == len(errors) == n):
+        raise InputError(f"site_results：{n} 个选址，但行业 {len(industries)} 个、项目指标 {len(figures)} 行、"
+                         f"标记 {len(flags)} 行、错误 {len(errors)} 行；各列表须与选址一一对应。")
+    attrs = getattr(sites, "attrs", {}) or {}
+    if row_numbers is None:
+        row_numbers, row_kind = attrs.get("row_numbers"), row_kind or attrs.get("row_kind")
+    if row_numbers is not None and len(row_numbers) != n:
+        logger.warning("check_sites: %d row numbers for %d sites; rows are named by their position", len(row_numbers), n)
+        row_numbers, row_kind = None, None
+    if row_numbers is None:  # no file behind the rows: their position is their number
+        row_numbers = list(range(1, n + 1))
+    labels = [row_label(r, row_kind or "record") for r in row_numbers]
+    ctx = context or load_context(store)
+    geoms_w = to_working(sites).geometry.values if n else []
+    out: list[dict | None] = [None] * n
+    good, matches = [], []
+    cache: dict[str, IndustryMatch] = {}
+
+    def where(i: int) -> dict:
+        return {"row": i, "source_row": int(row_numbers[i]), "row_label": labels[i]}
+
+    for i in range(n):
+        if errors[i]:
+            out[i] = {**where(i), "status": "error", "error": errors[i]}
+            continue
+        g = geoms_w[i]
+        if g is None or shapely.is_empty(g):
+            out[i] = {**where(i), "status": "error", "error": "该行没有有效的位置（坐标或几何为空）。"}
+            continue
+        ind = industries[i]
+        if isinstance(ind, IndustryMatch):
+            mt = ind
+        else:
+            key = "" if ind is None or ind != ind else str(ind).strip()
+            mt = cache.get(key) or cache.setdefault(key, resolve(key))
+        if not mt.resolved:
+            out[i] = {**where(i), "status": "error", "error": industry_error_message(mt, where="行业列"),
+                      "industry": mt.to_dict()}
+            continue
+        good.append(i)
+        matches.append(mt)
+    if good:
+        res = evaluate(ctx, np.asarray([geoms_w[i] for i in good], dtype=object), matches,
+                        [figures[i] or {} for i in good], [flags[i] or {} for i in good])
+        for i, r in zip(good, res):
+            out[i] = {**where(i), "status": "ok", "error": "", **r}
+    logger.info("Checked %d sites (%d with errors)", n, n - len(good))
+    return out
+
+
+#: how a row of each kind of batch input is named to the user (the readers' own wording:
+#: dcf_spatial.io labels spreadsheet rows 表格第 N 行, header on row 1, and GIS features 第 N 条要素)
+ROW_LABELS_ZH = {"table": "表格第 {n} 行", "feature": "第 {n} 条要素", "record": "第 {n} 条记录"}
+
+
+def row_label(number: int, kind: str = "record") -> str:
+    """The Chinese name of a batch row as the user finds it in their file (``"表格第 9 行"``)."""
+    return ROW_LABELS_ZH.get(kind, ROW_LABELS_ZH["record"]).format(n=int(number))

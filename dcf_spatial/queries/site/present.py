@@ -1,0 +1,263 @@
+"""How site-check results are shown to people: Chinese tables, the text summary, the data note,
+the HTML report and the answer map.
+
+Everything here reads result dicts (:mod:`dcf_spatial.queries.site`) and computes nothing about
+the plan; the CLI and :class:`dcf_spatial.queries.SiteCheck` both present through it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from ... import plan
+from ..land_indicators import format_value
+from .check import row_label
+from .rules import fmt_share
+
+logger = logging.getLogger(__name__)
+
+#: layers drawn under a site-check answer: the plan's zones plus the development-zone units
+#: (a site there is outside the plan area) and the cluster parks
+SITE_MAP_CONTEXT = ["district", "townships", "other_units", "industrial_clusters", "cluster_parks", "agri_zones",
+                    "service_core", "service_belts", "service_groups", "service_points"]
+#: what each column of the site map's popup is called
+SITE_POPUP_FIELDS = {"verdict_zh": "结论", "industry_zh": "行业", "townships": "所在镇（街道）",
+                     "zones": "涉及分区", "nearest_designated": "对口分区（最近）", "reasons": "判定理由",
+                     "error": "问题"}
+
+
+#: results_table column -> the Chinese header of the CSV/XLSX a planner opens
+RESULT_COLUMNS_ZH = {
+    "row": "记录序号", "source_row": "表格行号", "status": "核查状态", "error": "无法核查的原因", "verdict": "结论代码", "verdict_zh": "结论",
+    "industry_codes": "行业代码（GB/T 4754-2017）", "industry_zh": "行业", "area_mu": "面积（亩）",
+    "townships": "所在镇（街道）及占比", "zones": "涉及分区及占比", "nearest_designated": "对口分区（最近）",
+    "reasons": "判定理由", "indicators": "用地控制指标", "provenance_note": "数据说明",
+}
+STATUS_ZH = {"ok": "已核查", "error": "无法核查"}
+
+
+def results_table_zh(results: list[dict], names=None):
+    """:func:`results_table` with Chinese headers and statuses, for the files people open;
+    ``names`` (the input's project names, one per row) is put beside the record number."""
+    table = results_table(results)
+    table["status"] = table["status"].map(STATUS_ZH).fillna(table["status"])
+    # 表格行号 (the spreadsheet's own row number) only when the input was a spreadsheet; for a GIS
+    # file or a database table the record number is already how the user finds the row
+    from_table = bool(len(table)) and table["row_label"].str.startswith("表格").all()
+    table = table.drop(columns=["row_label"] + ([] if from_table else ["source_row"]))
+    if names is not None and len(names) == len(table):
+        table.insert(2 if from_table else 1, "name", list(names))
+    return table.rename(columns={**RESULT_COLUMNS_ZH, "name": "项目名称"})
+
+
+def results_table(results: list[dict]):
+    """Flatten check results to a DataFrame with Chinese-readable text columns (one row per site)."""
+    import pandas as pd
+
+    rows = []
+    for k, r in enumerate(results):
+        pos = r.get("row", k)
+        source = r.get("source_row", pos + 1)
+        row = {"row": pos + 1, "source_row": source, "row_label": r.get("row_label") or row_label(source),
+               "status": r.get("status", "ok"), "error": r.get("error", "")}
+        if r.get("status", "ok") == "ok":
+            row.update({
+                "verdict": r["verdict"], "verdict_zh": r["verdict_zh"],
+                "industry_codes": ",".join(r["industry"]["codes"]),
+                "industry_zh": "、".join(r["industry"]["names_zh"]),
+                "area_mu": r["site"]["area_mu"],
+                "townships": "；".join(f"{t['name_zh']} {fmt_share(t['share'])}" for t in r["townships"]),
+                "zones": "；".join(f"{z['name_zh']} {fmt_share(z['share'])}" for z in r["zones"]),
+                "nearest_designated": "；".join(f"{d['name_zh']} {d['distance_km']} km" for d in r["designated_zones"][:3]),
+                "reasons": " ".join(x["text_zh"] for x in r["reasons"]),
+                "indicators": "；".join(f"{x['name_zh']}:{x['status_zh']}" for x in r["indicators"]),
+                "provenance_note": r["provenance"]["note_zh"],
+            })
+        else:
+            row.update({"verdict": None, "verdict_zh": "无法核查"})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def barred(result: dict) -> bool:
+    """True when a barred-industry rule (第九章第三节) decided ``does_not_fit``."""
+    ids = {r["id"] for r in plan.rules()["barred"]}
+    return any(r["rule"] in ids and r["effect"] == "does_not_fit" for r in result.get("reasons", []))
+
+
+GEOM_ZH = {"Point": "点位", "MultiPoint": "多个点位", "Polygon": "面状地块", "MultiPolygon": "多块面状地块",
+            "LineString": "线", "MultiLineString": "多条线", "GeometryCollection": "混合几何"}
+
+
+#: how summary_text says where missing project figures are given (the CLI names its options instead)
+FIGURES_HINT_ZH = ("（可用 area_mu、floor_area_m2、footprint_m2、admin_area_m2、green_area_m2、"
+                   "investment_wan 给出）")
+
+
+def summary_text(result: dict, *, figures_hint: str = FIGURES_HINT_ZH) -> str:
+    """A Chinese text summary of one check (what the CLI prints by default).
+
+    Parameters
+    ----------
+    result
+        One site's result dict.
+    figures_hint
+        Text appended when no project figures were given, saying how to give them.
+
+    Returns
+    -------
+    str
+        Several lines: verdict, industry, site, townships, zones, nearest designated zones,
+        reasons, land-use control indicators, data note.
+
+    Examples
+    --------
+    >>> print(summary_text(check_site("115.80,36.47", "轴承").results[0]))  # doctest: +SKIP
+    选址核查结论：符合
+    """
+    lines = [f"选址核查结论：{result['verdict_zh']}"]
+    ind = result["industry"]
+    lines.append(f"行业：{'、'.join(f'{c} {n}' for c, n in zip(ind['codes'], ind['names_zh']))}（{ind['kind_zh']}）")
+    s = result["site"]
+    lines.append(f"场地：{GEOM_ZH.get(s['geometry_type'], s['geometry_type'])}，面积 {s['area_mu']:.2f} 亩，中心 {s['centroid_lonlat'][0]:.5f}, "
+                 f"{s['centroid_lonlat'][1]:.5f}（CGCS2000）；规划范围内占 {fmt_share(s['share_in_plan_area'])}")
+    if result["townships"]:
+        lines.append("所在镇（街道）：" + "；".join(f"{t['name_zh']} {fmt_share(t['share'])}" for t in result["townships"]))
+    if result["zones"]:
+        lines.append("涉及分区：")
+        for z in result["zones"]:
+            mt = {"full": "产业对口", "partial": "部分对口", "none": "不对口"}[z["match"]]
+            where = (f"重叠 {z['overlap_mu']:.2f} 亩，占场地 {fmt_share(z['share'])}" if s["area_mu"] > 0
+                     else "点位位于其内")
+            lines.append(f"  - {z['name_zh']}（{z['layer_title_zh']}）{where}，{mt}")
+    else:
+        lines.append("涉及分区：无")
+    if result["designated_zones"] and not barred(result):
+        lines.append("对口分区（由近及远）：" + "；".join(
+            f"{d['name_zh']} {d['distance_km']:.2f} km" for d in result["designated_zones"][:6]))
+    lines.append("判定理由：")
+    for r in result["reasons"]:
+        lines.append(f"  - {r['text_zh']}")
+    lines.append("用地控制指标（《工业项目建设用地控制指标》）：")
+    missing = [x for x in result["indicators"] if x["status"] in ("not_provided", "not_applicable")]
+    if len(missing) == len(result["indicators"]):
+        status = {x["status_zh"] for x in missing}
+        lines.append(f"  - {'、'.join(x['name_zh'] for x in missing)}：{'、'.join(sorted(status))}"
+                     + (figures_hint if "未提供" in status else ""))
+    for x in (result["indicators"] if len(missing) < len(result["indicators"]) else []):
+        val = "" if x["value"] is None else f"（项目值 {format_value(x['indicator'], x['value'])}）"
+        cmp_ = {">=": "≥", "<=": "≤"}.get(x["comparator"], x["comparator"])
+        thr = ("" if x["threshold"] is None
+               else f"，要求 {cmp_} {format_value(x['indicator'], x['threshold'])}（{x['edition']}）")
+        note = f"；{x['note']}" if x["note"] else ""
+        lines.append(f"  - {x['name_zh']}：{x['status_zh']}{val}{thr}{note}")
+    lines.append("数据说明：" + result["provenance"]["note_zh"])
+    return "\n".join(lines)
+
+
+def provenance_note(results: list[dict]) -> str:
+    """The data note (which layers are schematic) of the first result that was checked, else ``""``."""
+    return next((r["provenance"]["note_zh"] for r in results if r.get("status", "ok") == "ok"), "")
+
+
+def sites_frame(sites, results: list[dict]):
+    """The sites with their verdicts as a GeoDataFrame (EPSG:4490) for maps and GeoPackage output."""
+    from .report import sites_frame as _frame
+
+    return _frame(sites, results)
+
+
+def write_site_report(results: list[dict], path, *, title: str, inputs: dict | None = None,
+                      read_notes=None, overwrite: bool = False) -> Path:
+    """Write the HTML report of a check (escaped, provenance stated, plan references).
+
+    Parameters
+    ----------
+    results
+        The result dicts (one site or a batch).
+    path
+        Output ``.html`` file.
+    title
+        The report's heading.
+    inputs
+        What the user gave (shown as a table), Chinese labels to values.
+    read_notes
+        The reader's notes about the input.
+    overwrite
+        Replace an existing file.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Examples
+    --------
+    >>> write_site_report(results, "核查.html", title="项目选址核查：轴承")  # doctest: +SKIP
+    """
+    from . import report
+
+    return report.write_html(report.site_report_html(results, title=title, inputs=inputs, read_notes=read_notes),
+                             path, overwrite=overwrite)
+
+
+def write_site_map(results: list[dict], sites, path, *, title: str, basemap: str = "none",
+                   overwrite: bool = False, store=None) -> Path:
+    """Write the answer map of a check: the sites coloured by verdict over the plan's zones.
+
+    A batch row is labelled as the planner finds it in the file (表格第 9 行); one site outside the
+    zones designated for its industry also gets the nearest of them outlined.
+
+    Parameters
+    ----------
+    results
+        The result dicts, one per row of ``sites``.
+    sites
+        The sites checked (GeoDataFrame, one row per result).
+    path
+        Output ``.html`` file.
+    title
+        Map title.
+    basemap
+        ``"none"`` or a tile basemap name known to :func:`dcf_spatial.maps.webmap.answer_map`.
+    overwrite
+        Replace an existing file.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Examples
+    --------
+    >>> write_site_map(results, sites, "核查地图.html", title="项目选址核查：轴承")  # doctest: +SKIP
+    """
+    from ...maps.webmap import answer_map
+
+    focus = sites_frame(sites, results)
+    batch = any("row_label" in r for r in results)
+    focus["label"] = ([f"{r} {v}" for r, v in zip(focus["row_label"], focus["verdict_zh"])]
+                      if batch else focus["verdict_zh"])
+    return answer_map(focus, path, title=title, label_field="label", status_field="verdict_zh",
+                      popup_fields={**({"row_label": "原文件位置"} if batch else {}), **SITE_POPUP_FIELDS},
+                      context=SITE_MAP_CONTEXT, provenance_note=provenance_note(results), basemap=basemap,
+                      overwrite=overwrite, **nearest_designated_outline(results, store=store))
+
+
+def nearest_designated_outline(results, *, store=None) -> dict:
+    """For one site outside the zones designated for its industry: the nearest of them, outlined
+    and in view, so that the planner sees where the plan puts the project (else nothing)."""
+    from ...store import catalog
+
+    if len(results) != 1 or results[0].get("status", "ok") != "ok":
+        return {}
+    near = results[0].get("designated_zones") or []
+    touched = {z.get("id") for z in results[0].get("zones", [])}
+    if not near or near[0]["id"] in touched:
+        return {}
+    layer = catalog.read_layer(near[0]["layer"], store=store)
+    zone = layer[layer["id"] == near[0]["id"]]
+    if zone.empty:
+        return {}
+    return {"zones": zone, "zones_label": f"对口分区（最近，{near[0]['distance_km']:.1f} km）"}
