@@ -125,7 +125,7 @@ def bench_overlap_shipped(n_parcels):
     """The land bureau's sample parcels (synthetic) against the shipped zone layers, when built."""
     import pandas as pd
 
-    from dcf_spatial import catalog
+    from dcf_spatial.store import catalog
     from dcf_spatial.queries.overlay import overlap
     from dcf_spatial.sample import generate_parcels
 

@@ -49,7 +49,7 @@ class PlanContext:
     store: str = ""
 
     def provenance(self, used) -> dict:
-        from ...catalog import PROVENANCE_ZH
+        from ...store.catalog import PROVENANCE_ZH
 
         rows = [{"layer": lid, "title_zh": self.layers[lid].title_zh, "provenance": self.layers[lid].provenance,
                  "provenance_zh": "、".join(PROVENANCE_ZH.get(p, p) for p in self.layers[lid].provenance.split("/"))}
