@@ -63,8 +63,9 @@ def test_pdf_page_is_not_blank_and_text_is_embedded_font(maps_dir, tmp_path):
 
 
 @needs_poppler()
-def test_print_map_names_schematic_layers_date_and_scale(maps_dir):
-    import datetime as dt
+def test_print_map_names_schematic_layers_date_and_scale(maps_dir, store):
+    from dcf_spatial.maps import style
+    from dcf_spatial.maps.dates import data_date
 
     _, result = maps_dir
     text = _pdftotext(result["fig3"]["pdf"]).replace(" ", "")
@@ -72,7 +73,8 @@ def test_print_map_names_schematic_layers_date_and_scale(maps_dir):
     assert "镇（街道）界（示意）" in text
     assert "千米" in text  # scale bar in km
     assert "北" in text  # north arrow
-    assert dt.date.today().isoformat() in text
+    # the date is the data's (the newest update of the layers drawn), not the clock's
+    assert "数据日期：" + data_date(style.appendix_spec("fig3")["layers"], store=store).isoformat() in text
     assert "测试镇3" in text  # township names are labelled
 
 
@@ -159,7 +161,7 @@ def test_refuses_to_overwrite_without_flag(maps_dir, store):
 
     out, result = maps_dir
     before = result["fig2"]["pdf"].stat().st_mtime_ns
-    with pytest.raises(InputError, match=r"\.pdf 已存在。要替换请加 --overwrite"):
+    with pytest.raises(InputError, match=r"\.pdf 已存在，未覆盖。要替换已有文件，请允许覆盖（overwrite=True）"):
         appendix.appendix_maps(out, keys=("fig2",), formats=("pdf",))
     assert result["fig2"]["pdf"].stat().st_mtime_ns == before
 
@@ -433,11 +435,13 @@ def test_legend_never_covers_the_layer_list_in_a_small_window(maps_dir):
 
 
 @needs_poppler()
-def test_pdf_date_is_the_map_date_so_a_rerun_gives_the_same_file(maps_dir):
-    import datetime as dt
+def test_pdf_date_is_the_map_date_so_a_rerun_gives_the_same_file(maps_dir, store):
+    from dcf_spatial.maps import style
+    from dcf_spatial.maps.dates import data_date
 
     _, result = maps_dir
+    made_on = data_date(style.appendix_spec("fig1")["layers"], store=store)
     info = subprocess.run(["pdfinfo", "-isodates", str(result["fig1"]["pdf"])], capture_output=True, text=True,
                           check=True).stdout
     created = next(line.split(None, 1)[1].strip() for line in info.splitlines() if line.startswith("CreationDate"))
-    assert created.startswith(dt.date.today().isoformat() + "T00:00:00")  # the 制图日期, not the second of writing
+    assert created.startswith(made_on.isoformat() + "T00:00:00")  # the data's date, not the second of writing

@@ -23,7 +23,10 @@ from .. import crs as dcf_crs
 from ..errors import DcfError, InputError
 from . import fonts
 from . import style as map_style
-from .webmap import PROVENANCE_ZH, display_value, layers_map
+from .builder import PROVENANCE_ZH
+from .dates import data_date
+from .encode import display_value
+from .webmap import layers_map
 
 logger = logging.getLogger(__name__)
 
@@ -506,7 +509,7 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
     paths = {fmt: out_dir / f"{spec['filename']}.{fmt}" for fmt in formats}
     for p in paths.values():
         if p.exists() and not overwrite:
-            raise InputError(f"{p} 已存在。要替换请加 --overwrite（Python：overwrite=True）。")
+            raise InputError(f"{p} 已存在，未覆盖。要替换已有文件，请允许覆盖（overwrite=True）。")
     title = f"{spec['number']}  {spec['title']}"
     fonts.check_text(title + spec.get("subtitle", ""))
 
@@ -523,6 +526,8 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
             frames[lid] = located
             unlocated_notes.append(map_style.unlocated_note(unlocated, lid))
     insets = bool(spec.get("inset_layers")) and "industrial_clusters" in frames
+    # the date the map states is its data's (the newest update of the layers drawn), not the clock's
+    made_on = data_date(spec["layers"], store=store) or _dt.date.today()
 
     fig = plt.figure(figsize=(pr["page_width_in"], pr["page_height_in"]), facecolor=pr.get("background", "white"))
     ax = fig.add_axes([0.015, 0.05, 0.415, 0.83] if insets else [0.025, 0.05, 0.70, 0.83])
@@ -630,7 +635,7 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
         f"规划依据：《东昌府区产业规划（2021—2030年）》{spec.get('plan_ref', '第八章')}及附图。\n"
         f"{notes_cfg.get('townships', '')}\n"
         "坐标系：CGCS2000，3°带高斯-克吕格投影（EPSG:4548）。\n"
-        f"制图日期：{_dt.date.today().isoformat()}　制图：dcf_spatial"
+        f"数据日期：{made_on.isoformat()}　制图：dcf_spatial"
     )
     side.text(0.0, 0.0, "\n".join(_wrap(line, 36) for line in note.split("\n") if line), fontsize=pr["note_size"],
               color="#333333", va="bottom", ha="left", transform=side.transAxes, linespacing=1.45)
@@ -641,9 +646,9 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
     for fmt, p in paths.items():
         meta = {"Title": title, "Subject": "东昌府区产业规划（2021—2030）附图（示意）", "Creator": "dcf_spatial"}
         if fmt == "pdf":
-            # the PDF's date is the map's own date (制图日期), not the second it was written: the same
-            # map made twice on a day is the same file
-            made = _dt.datetime.combine(_dt.date.today(), _dt.time(), tzinfo=_dt.timezone.utc)
+            # the PDF's date is the map's own date (数据日期), not the second it was written: the same
+            # data drawn twice is the same file
+            made = _dt.datetime.combine(made_on, _dt.time(), tzinfo=_dt.timezone.utc)
             fig.savefig(p, format="pdf", metadata={**meta, "CreationDate": made})
         elif fmt == "png":
             fig.savefig(p, format="png", dpi=int(pr.get("png_dpi", 200)), metadata={"Title": title})
@@ -661,30 +666,100 @@ def web_map(key: str, out_dir, *, overwrite: bool = False, store=None, basemap: 
                       labelled=labelled, basemap=basemap, overwrite=overwrite, store=store)
 
 
-def appendix_maps(out_dir=None, *, keys=APPENDIX_KEYS, formats=FORMATS, overwrite: bool = False, store=None,
-                  basemap: str = "none") -> dict:
-    """Regenerate the appendix maps; returns ``{key: {format: path}}``.
+def appendix_paths(out=None, *, keys=APPENDIX_KEYS, formats=FORMATS) -> dict[str, dict[str, Path]]:
+    """The files :func:`appendix_maps` writes, without writing anything.
+
+    Parameters
+    ----------
+    out
+        Output folder; default ``maps/`` in the working directory.
+    keys
+        Which maps: any of ``"fig1"``, ``"fig2"``, ``"fig3"``.
+    formats
+        Any of ``"pdf"``, ``"png"``, ``"html"``.
+
+    Returns
+    -------
+    dict
+        ``{key: {format: path}}``.
+
+    Raises
+    ------
+    InputError
+        For a map or a format that does not exist (the message lists the ones that do).
 
     Examples
     --------
-    >>> appendix_maps("maps/", overwrite=True)  # doctest: +SKIP
+    >>> appendix_paths("maps", keys=["fig3"], formats=["png"])
+    {'fig3': {'png': PosixPath('maps/fig3_agri_zones.png')}}
     """
-    out_dir = Path(out_dir) if out_dir is not None else Path(DEFAULT_OUT_DIR)
+    out = Path(out) if out is not None else Path(DEFAULT_OUT_DIR)
+    unknown = [k for k in keys if k not in APPENDIX_KEYS]
+    if unknown:
+        raise InputError(f"没有附图 {'、'.join(map(str, unknown))}；可选：{'、'.join(APPENDIX_KEYS)}。")
     bad = [f for f in formats if f not in FORMATS]
     if bad:
-        raise InputError(f"不支持的地图格式 {bad}；可选：{', '.join(FORMATS)}。")
+        raise InputError(f"不支持的地图格式 {'、'.join(map(str, bad))}；可选：{'、'.join(FORMATS)}。")
+    return {key: {fmt: out / f"{map_style.appendix_spec(key)['filename']}.{fmt}" for fmt in formats} for key in keys}
+
+
+def appendix_maps(out=None, *, overwrite: bool = False, store=None, formats=FORMATS, keys=APPENDIX_KEYS,
+                  basemap: str = "none") -> dict[str, dict[str, Path]]:
+    """Regenerate the plan's appendix maps 附图1–3 as print maps (PDF, PNG) and web maps (HTML).
+
+    What each map shows (layers, titles, colours, labels) comes from the style file
+    (``dcf_spatial/data/map_style.toml``). The date on every map is the date of its data — the
+    newest update of the layers it draws (:func:`dcf_spatial.maps.dates.data_date`) — so the same
+    layers give the same files on any day. Nothing is written when any output exists and
+    ``overwrite`` is False.
+
+    Parameters
+    ----------
+    out
+        Output folder (created if missing); default ``maps/`` in the working directory.
+    overwrite
+        Replace existing files; otherwise an existing output stops the run before anything is drawn.
+    store
+        The layer store (``None``: the active store).
+    formats
+        Any of ``"pdf"`` (A3 landscape, vector), ``"png"`` (``[print] png_dpi``) and ``"html"``
+        (offline interactive map).
+    keys
+        Which maps: any of ``"fig1"`` (产业布局), ``"fig2"`` (四大工业聚集区), ``"fig3"`` (七大农业示范园区).
+    basemap
+        Basemap of the HTML maps: ``"none"`` (default, offline), ``"osm"``, ``"tianditu"`` or ``"gaode"``.
+
+    Returns
+    -------
+    dict
+        ``{key: {format: path}}`` of the files written.
+
+    Raises
+    ------
+    InputError
+        For an unknown map or format, an existing output without ``overwrite``, or a layer the map
+        needs that the store lacks.
+
+    Examples
+    --------
+    >>> from dcf_spatial.maps import appendix_maps
+    >>> paths = appendix_maps("maps/", overwrite=True)  # doctest: +SKIP
+    >>> paths["fig1"]["pdf"]  # doctest: +SKIP
+    PosixPath('maps/fig1_industry_layout.pdf')
+    """
+    planned = appendix_paths(out, keys=keys, formats=formats)
     # refuse before drawing anything, so a refused run leaves no half-written set
-    for key in keys:
-        spec = map_style.appendix_spec(key)
-        for fmt in formats:
-            p = out_dir / f"{spec['filename']}.{fmt}"
-            if p.exists() and not overwrite:
-                raise InputError(f"{p} 已存在。要替换请加 --overwrite。")
-    out = {}
+    if not overwrite:
+        existing = [str(p) for paths in planned.values() for p in paths.values() if p.exists()]
+        if existing:
+            raise InputError(f"{'、'.join(existing)} 已存在，未覆盖。要替换已有文件，请允许覆盖（overwrite=True）。")
+    out_dir = Path(out) if out is not None else Path(DEFAULT_OUT_DIR)
+    result = {}
     for key in keys:
         paths = print_map(key, out_dir, overwrite=overwrite, store=store,
                           formats=[f for f in formats if f in ("pdf", "png")])
         if "html" in formats:
             paths["html"] = web_map(key, out_dir, overwrite=overwrite, store=store, basemap=basemap)
-        out[key] = paths
-    return out
+        result[key] = paths
+    logger.info("Wrote %d appendix map files to %s", sum(len(v) for v in result.values()), out_dir)
+    return result
