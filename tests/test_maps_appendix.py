@@ -293,6 +293,33 @@ def test_cli_file_draws_any_vector_file(store, tmp_path):
     assert "闲置（1）" in html and "正常（1）" in html and "parcels.geojson" in html
     again = runner.invoke(cli, ["--store", str(store), "maps", "file", str(src), "-o", str(out)])
     assert again.exit_code == 2 and "--overwrite" in again.output
+    # a field the file lacks is named with the option that asked for it, never as a library argument
+    bad = runner.invoke(cli, ["--store", str(store), "maps", "file", str(src), "-o", str(tmp_path / "b.html"),
+                              "--status-field", "状态"])
+    assert bad.exit_code == 2 and "--status-field" in bad.output and "'状态'" in bad.output
+    assert "answer_map" not in bad.output and "status_field" not in bad.output
+    assert not (tmp_path / "b.html").exists()
+
+
+def test_library_messages_name_no_cli_option(store, tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from dcf_spatial.maps import answer_map, appendix
+
+    site = gpd.GeoDataFrame({"name": ["甲"]}, geometry=[box(115.75, 36.32, 115.76, 36.33)], crs="EPSG:4490")
+    path = answer_map(site, tmp_path / "a.html", title="t", context=[])
+    with pytest.raises(InputError) as err:
+        answer_map(site, path, title="t", context=[])
+    assert "已存在" in str(err.value) and "--" not in str(err.value)
+    with pytest.raises(InputError) as err:
+        answer_map(site, tmp_path / "b.html", title="t", status_field="状态", context=[])
+    assert "answer_map" not in str(err.value) and "--" not in str(err.value)
+    for call in (lambda: appendix.appendix_paths(tmp_path, keys=["fig9"]),
+                 lambda: appendix.appendix_paths(tmp_path, formats=["svg"])):
+        with pytest.raises(InputError) as err:
+            call()
+        assert "--" not in str(err.value)
 
 
 def test_cli_layers_map(store, tmp_path):

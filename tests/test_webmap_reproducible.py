@@ -62,3 +62,19 @@ def test_same_layers_same_file(store, tmp_path):
     a = webmap.layers_map(["district", "townships"], tmp_path / "a.html", title="镇街")
     b = webmap.layers_map(["district", "townships"], tmp_path / "b.html", title="镇街")
     assert a.read_text(encoding="utf-8") == b.read_text(encoding="utf-8")
+
+
+def test_the_js_runtime_is_package_data_inlined_in_every_map(store, tmp_path):
+    import tomllib
+    from importlib import resources
+    from pathlib import Path
+
+    from dcf_spatial.maps import runtime
+
+    assets = resources.files("dcf_spatial.maps").joinpath("assets")
+    assert assets.joinpath("runtime.js").read_text(encoding="utf-8") == runtime.runtime_js()
+    # a non-editable install (a wheel) carries the assets folder
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "maps/assets/*" in pyproject["tool"]["setuptools"]["package-data"]["dcf_spatial"]
+    html = webmap.layers_map(["district"], tmp_path / "d.html", title="区界").read_text(encoding="utf-8")
+    assert runtime.runtime_js() in html and runtime.runtime_css() in html
