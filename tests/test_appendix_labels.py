@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import adjustText  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
-from dcf_spatial.maps import appendix  # noqa: E402
+from dcf_spatial.maps import print_labels  # noqa: E402
 
 
 def _placed(monkeypatch, seconds_per_tick):
@@ -21,7 +21,7 @@ def _placed(monkeypatch, seconds_per_tick):
     ax.set_xlim(0, 10)
     ax.set_ylim(0, 10)
     texts = [ax.text(5, 5, f"功能园区{i}", ha="center", va="center") for i in range(6)]  # all on one spot
-    appendix._spread(ax, texts, [], arrows=False)
+    print_labels._spread(ax, texts, [], arrows=False)
     out = [t.get_position() for t in texts]
     plt.close(fig)
     return out

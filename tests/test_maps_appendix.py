@@ -63,8 +63,9 @@ def test_pdf_page_is_not_blank_and_text_is_embedded_font(maps_dir, tmp_path):
 
 
 @needs_poppler()
-def test_print_map_names_schematic_layers_date_and_scale(maps_dir):
-    import datetime as dt
+def test_print_map_names_schematic_layers_date_and_scale(maps_dir, store):
+    from dcf_spatial.maps import style
+    from dcf_spatial.maps.dates import data_date
 
     _, result = maps_dir
     text = _pdftotext(result["fig3"]["pdf"]).replace(" ", "")
@@ -72,7 +73,8 @@ def test_print_map_names_schematic_layers_date_and_scale(maps_dir):
     assert "镇（街道）界（示意）" in text
     assert "千米" in text  # scale bar in km
     assert "北" in text  # north arrow
-    assert dt.date.today().isoformat() in text
+    # the date is the data's (the newest update of the layers drawn), not the clock's
+    assert "数据日期：" + data_date(style.appendix_spec("fig3")["layers"], store=store).isoformat() in text
     assert "测试镇3" in text  # township names are labelled
 
 
@@ -82,7 +84,7 @@ def test_the_two_canals_are_named_apart_in_print_legends_and_labels(maps_dir):
     import matplotlib.pyplot as plt
 
     from dcf_spatial.store.catalog import read_layer
-    from dcf_spatial.maps import appendix, style
+    from dcf_spatial.maps import print_labels, style
 
     _, result = maps_dir
     for key in ("fig1", "fig3"):
@@ -91,9 +93,9 @@ def test_the_two_canals_are_named_apart_in_print_legends_and_labels(maps_dir):
     # the labels along the lines (rotated: pdftotext does not extract them) name each canal
     fig, ax = plt.subplots()
     frames = {lid: read_layer(lid) for lid in ("district", "townships", "canal", "agri_zones")}
-    district = appendix.dcf_crs.to_working(frames["district"])
-    texts = appendix._line_labels(ax, frames, style.section("print"), district,
-                                  avoid=appendix._label_obstacles(frames, style.appendix_spec("fig3")))
+    district = print_labels.dcf_crs.to_working(frames["district"])
+    texts = print_labels._line_labels(ax, frames, style.section("print"), district,
+                                  avoid=print_labels._label_obstacles(frames, style.appendix_spec("fig3")))
     plt.close(fig)
     assert sorted(t.get_text() for t in texts) == ["京杭大运河", "小运河"]
     assert len({t.get_color() for t in texts}) == 2
@@ -159,14 +161,14 @@ def test_refuses_to_overwrite_without_flag(maps_dir, store):
 
     out, result = maps_dir
     before = result["fig2"]["pdf"].stat().st_mtime_ns
-    with pytest.raises(InputError, match=r"\.pdf 已存在。要替换请加 --overwrite"):
+    with pytest.raises(InputError, match=r"\.pdf 已存在，未覆盖。要替换已有文件，请允许覆盖（overwrite=True）"):
         appendix.appendix_maps(out, keys=("fig2",), formats=("pdf",))
     assert result["fig2"]["pdf"].stat().st_mtime_ns == before
 
 
 @needs_poppler()
 def test_planner_restyles_title_in_the_style_file(store, tmp_path, monkeypatch):
-    from dcf_spatial.maps import appendix
+    from dcf_spatial.maps import print_layout
     from dcf_spatial.maps import style as map_style
 
     text = map_style.style_path.read_text(encoding="utf-8")
@@ -175,7 +177,7 @@ def test_planner_restyles_title_in_the_style_file(store, tmp_path, monkeypatch):
     custom.write_text(text.replace('title = "聊城市东昌府区七大农业示范园区示意图"', 'title = "东昌府区农业园区分布图（修订稿）"'),
                       encoding="utf-8")
     monkeypatch.setattr(map_style, "style_path", custom)
-    paths = appendix.print_map("fig3", tmp_path, formats=("pdf",))
+    paths = print_layout.print_map("fig3", tmp_path, formats=("pdf",))
     assert "东昌府区农业园区分布图（修订稿）" in _pdftotext(paths["pdf"]).replace(" ", "")
 
 
@@ -190,11 +192,11 @@ def test_missing_glyphs_fail_loudly():
 
 
 def test_missing_layer_is_named(tmp_path, monkeypatch):
-    from dcf_spatial.maps import appendix
+    from dcf_spatial.maps import print_layout
 
     monkeypatch.setattr(settings, "store", tmp_path / "nothing.gpkg")
     with pytest.raises(InputError, match=r"需要图层 '(district|townships|other_units)'.*nothing\.gpkg 不存在"):
-        appendix.print_map("fig1", tmp_path, formats=("png",))
+        print_layout.print_map("fig1", tmp_path, formats=("png",))
 
 
 @needs_chromium()
@@ -247,7 +249,7 @@ def test_fullscreen_control_puts_the_map_in_fullscreen(maps_dir):
 
 
 def test_chinese_wrapping_keeps_punctuation_off_line_starts():
-    from dcf_spatial.maps.appendix import _wrap
+    from dcf_spatial.maps.print_labels import _wrap
 
     text = "主导产业：智能制造（高档数控机床、机器人）；新能源新材料；农副产品深加工；现代物流、电子商务；科技研发、金融保险、会展"
     lines = _wrap(text, 17).split("\n")
@@ -291,6 +293,33 @@ def test_cli_file_draws_any_vector_file(store, tmp_path):
     assert "闲置（1）" in html and "正常（1）" in html and "parcels.geojson" in html
     again = runner.invoke(cli, ["--store", str(store), "maps", "file", str(src), "-o", str(out)])
     assert again.exit_code == 2 and "--overwrite" in again.output
+    # a field the file lacks is named with the option that asked for it, never as a library argument
+    bad = runner.invoke(cli, ["--store", str(store), "maps", "file", str(src), "-o", str(tmp_path / "b.html"),
+                              "--status-field", "状态"])
+    assert bad.exit_code == 2 and "--status-field" in bad.output and "'状态'" in bad.output
+    assert "answer_map" not in bad.output and "status_field" not in bad.output
+    assert not (tmp_path / "b.html").exists()
+
+
+def test_library_messages_name_no_cli_option(store, tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from dcf_spatial.maps import answer_map, appendix
+
+    site = gpd.GeoDataFrame({"name": ["甲"]}, geometry=[box(115.75, 36.32, 115.76, 36.33)], crs="EPSG:4490")
+    path = answer_map(site, tmp_path / "a.html", title="t", context=[])
+    with pytest.raises(InputError) as err:
+        answer_map(site, path, title="t", context=[])
+    assert "已存在" in str(err.value) and "--" not in str(err.value)
+    with pytest.raises(InputError) as err:
+        answer_map(site, tmp_path / "b.html", title="t", status_field="状态", context=[])
+    assert "answer_map" not in str(err.value) and "--" not in str(err.value)
+    for call in (lambda: appendix.appendix_paths(tmp_path, keys=["fig9"]),
+                 lambda: appendix.appendix_paths(tmp_path, formats=["svg"])):
+        with pytest.raises(InputError) as err:
+            call()
+        assert "--" not in str(err.value)
 
 
 def test_cli_layers_map(store, tmp_path):
@@ -345,16 +374,16 @@ def test_far_labels_get_a_leader_and_near_ones_do_not():
     import matplotlib.pyplot as plt
     from shapely.geometry import box
 
-    from dcf_spatial.maps import appendix, style
+    from dcf_spatial.maps import print_labels, style
 
     pr = style.section("print")
     fig, ax = _axes()
     zone = box(1000, 1000, 2000, 2000)
-    near = appendix._zone_label(ax, 1500, 2050, "近", pr)
-    far = appendix._zone_label(ax, 8000, 8000, "远", pr)
-    assert appendix._leaders(ax, [(near, zone)], 500) == 0
+    near = print_labels._zone_label(ax, 1500, 2050, "近", pr)
+    far = print_labels._zone_label(ax, 8000, 8000, "远", pr)
+    assert print_labels._leaders(ax, [(near, zone)], 500) == 0
     lines_before = len(ax.lines)
-    assert appendix._leaders(ax, [(far, zone)], 500) == 1
+    assert print_labels._leaders(ax, [(far, zone)], 500) == 1
     (x0, x1), (y0, y1) = ax.lines[lines_before].get_data()
     assert zone.buffer(1).contains(box(x1, y1, x1, y1))  # the leader ends on the zone
     plt.close(fig)
@@ -363,12 +392,12 @@ def test_far_labels_get_a_leader_and_near_ones_do_not():
 def test_panel_header_fits_its_panel_width_and_height():
     import matplotlib.pyplot as plt
 
-    from dcf_spatial.maps import appendix, style
+    from dcf_spatial.maps import print_labels, style
 
     pr = style.section("print")
     fig = plt.figure(figsize=(pr["page_width_in"], pr["page_height_in"]))
     industries = "；".join(f"很长的主导产业名称第{i}项（含括注、说明）" for i in range(12))
-    text = appendix._panel_header("① 嘉明经济开发区", industries, 0.144, 0.152, fig, pr)
+    text = print_labels._panel_header("① 嘉明经济开发区", industries, 0.144, 0.152, fig, pr)
     t = fig.text(0.3, 0.3, text, fontsize=pr["label_size"] - 0.5, linespacing=1.3)
     fig.canvas.draw()
     bb = t.get_window_extent().transformed(fig.transFigure.inverted())
@@ -380,15 +409,15 @@ def test_panel_header_fits_its_panel_width_and_height():
 def test_labels_are_pulled_inside_the_panel_and_long_names_wrap():
     import matplotlib.pyplot as plt
 
-    from dcf_spatial.maps import appendix, style
+    from dcf_spatial.maps import print_labels, style
 
     pr = style.section("print")
-    assert appendix._two_lines("轴承保持器智能制造产业园", pr) == "轴承保持器智能制造\n产业园"
-    assert appendix._two_lines("新能源汽车小镇·宜游板块", pr) == "新能源汽车小镇·\n宜游板块"
-    assert appendix._two_lines("物流产业园", pr) == "物流产业园"
+    assert print_labels._two_lines("轴承保持器智能制造产业园", pr) == "轴承保持器智能制造\n产业园"
+    assert print_labels._two_lines("新能源汽车小镇·宜游板块", pr) == "新能源汽车小镇·\n宜游板块"
+    assert print_labels._two_lines("物流产业园", pr) == "物流产业园"
     fig, ax = _axes()
-    t = appendix._zone_label(ax, 50, 5000, "轴承保持器智能制造\n产业园", pr)
-    appendix._keep_inside(ax, [t])
+    t = print_labels._zone_label(ax, 50, 5000, "轴承保持器智能制造\n产业园", pr)
+    print_labels._keep_inside(ax, [t])
     fig.canvas.draw()
     bb = t.get_bbox_patch().get_window_extent().transformed(ax.transAxes.inverted())
     assert bb.x0 >= 0.02 and bb.x1 <= 0.98
@@ -398,11 +427,11 @@ def test_labels_are_pulled_inside_the_panel_and_long_names_wrap():
 def test_township_name_under_a_panel_frame_moves_below_it():
     from shapely.geometry import Point, box
 
-    from dcf_spatial.maps import appendix
+    from dcf_spatial.maps import print_labels
 
     frame = box(0, 0, 100, 100)
-    assert appendix._move_off(Point(50, 50), frame, 10).coords[0] == (50, -10)
-    assert appendix._move_off(Point(500, 50), frame, 10).coords[0] == (500, 50)
+    assert print_labels._move_off(Point(50, 50), frame, 10).coords[0] == (50, -10)
+    assert print_labels._move_off(Point(500, 50), frame, 10).coords[0] == (500, 50)
 
 
 def test_web_map_labels_each_piece_of_a_two_piece_zone(maps_dir):
@@ -433,11 +462,13 @@ def test_legend_never_covers_the_layer_list_in_a_small_window(maps_dir):
 
 
 @needs_poppler()
-def test_pdf_date_is_the_map_date_so_a_rerun_gives_the_same_file(maps_dir):
-    import datetime as dt
+def test_pdf_date_is_the_map_date_so_a_rerun_gives_the_same_file(maps_dir, store):
+    from dcf_spatial.maps import style
+    from dcf_spatial.maps.dates import data_date
 
     _, result = maps_dir
+    made_on = data_date(style.appendix_spec("fig1")["layers"], store=store)
     info = subprocess.run(["pdfinfo", "-isodates", str(result["fig1"]["pdf"])], capture_output=True, text=True,
                           check=True).stdout
     created = next(line.split(None, 1)[1].strip() for line in info.splitlines() if line.startswith("CreationDate"))
-    assert created.startswith(dt.date.today().isoformat() + "T00:00:00")  # the 制图日期, not the second of writing
+    assert created.startswith(made_on.isoformat() + "T00:00:00")  # the data's date, not the second of writing

@@ -47,6 +47,8 @@ def appendix_cmd(out_dir, only, formats, basemap, overwrite, as_json):
     $ dcf maps appendix --only fig2 --format pdf --out out/
     """
     from ..maps import appendix
+    from ..maps import style as map_style
+    from ._options import check_writable
 
     keys = tuple(k.strip() for k in only.split(",")) if only else appendix.APPENDIX_KEYS
     unknown = [k for k in keys if k not in appendix.APPENDIX_KEYS]
@@ -58,12 +60,13 @@ def appendix_cmd(out_dir, only, formats, basemap, overwrite, as_json):
     if bad:
         raise click.BadParameter(f"不支持的格式 {'、'.join(bad)}；可选：{'、'.join(appendix.FORMATS)}（例：--format pdf,png）。",
                                  param_hint="--format")
+    for paths in appendix.appendix_paths(out_dir, keys=keys, formats=fmts).values():
+        for p in paths.values():
+            check_writable(p, overwrite, param_hint="--out")
     result = appendix.appendix_maps(out_dir, keys=keys, formats=fmts, overwrite=overwrite, basemap=basemap)
     if as_json:
         echo_json({k: {f: str(p) for f, p in v.items()} for k, v in result.items()})
         return
-    from ..maps import style as map_style
-
     for key, paths in result.items():
         spec = map_style.appendix_spec(key)
         click.echo(f"{spec['number']} {spec['title']}")
@@ -87,7 +90,7 @@ def layers_cmd(layer_ids, output, title, basemap, overwrite):
     \b
     $ dcf maps layers district townships agri_zones -o out/agri.html --title 农业示范区
     """
-    from ..maps.webmap import layers_map
+    from ..maps import layers_map
     from ._options import check_writable
 
     check_writable(output, overwrite)
@@ -115,11 +118,15 @@ def file_cmd(input_file, output, title, label_field, status_field, crs, basemap,
     $ dcf maps file parcels.gpkg -o out/parcels.html --label-field name --status-field status
     """
     from .. import io as dcf_io
-    from ..maps.webmap import answer_map
+    from ..maps import answer_map
     from ._options import check_writable
 
     check_writable(output, overwrite)
     gdf = dcf_io.read_vector(input_file, crs=crs)
+    for column, hint in ((label_field, "--label-field"), (status_field, "--status-field")):
+        if column is not None and column not in gdf.columns:
+            fields = "、".join(str(c) for c in gdf.columns if c != gdf.geometry.name)
+            raise click.BadParameter(f"{input_file.name} 中没有字段 {column!r}（现有字段：{fields}）。", param_hint=hint)
     path = answer_map(gdf, output, title=title or input_file.name, label_field=label_field,
                       status_field=status_field, basemap=basemap, overwrite=overwrite,
                       provenance_note=f"数据来源：{input_file.name}")

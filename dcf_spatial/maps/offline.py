@@ -99,5 +99,5 @@ def assert_offline(html: str, *, where: str = "map") -> None:
     if refs:
         raise OfflineAssetError(
             f"{where}：该 HTML 会加载 {len(refs)} 个外部资源（external resources：{', '.join(refs[:5])}），在不联网的内网中打不开。"
-            "请把这些资源内嵌（见 dcf_spatial.maps.offline），或使用 basemap='none'（命令行 --basemap none）。"
+            "请把这些资源内嵌（见 dcf_spatial.maps.offline），或不用在线底图（basemap='none'）。"
         )

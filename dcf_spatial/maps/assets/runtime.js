@@ -1,18 +1,4 @@
-"""The small JS runtime every web map of this project inlines (see :mod:`dcf_spatial.maps.webmap`).
 
-Written by hand because no maintained package does these jobs for Leaflet as package data:
-
-* decoding our compact geometry encoding (integer-delta coordinates in ragged arrays, the
-  GeoArrow layout in JSON) into Leaflet vector layers drawn on one shared canvas — this is what
-  keeps a map of 100,000 parcels small and fast to open;
-* popups and tooltips built with DOM ``textContent`` (never ``innerHTML``), so attribute values are
-  always shown as text;
-* the fullscreen and distance-measure controls: folium's Fullscreen/MeasureControl plugins load
-  their JS from CDNs and no PyPI package ships those plugins as package data; both controls here
-  are a few lines over browser APIs (Fullscreen API) and Leaflet's own ``map.distance``.
-"""
-
-RUNTIME_JS = r"""
 var dcf = (function () {
   'use strict';
   function el(tag, cls, text) {
@@ -508,42 +494,3 @@ var dcf = (function () {
   return { layer: layer, legend: legend, title: title, fullscreen: fullscreen, measure: measure, el: el,
            zoomClass: zoomClass, fit: fit, fitOnceLaidOut: fitOnceLaidOut };
 })();
-"""
-
-LABEL_ZOOM_CSS = "\n".join(
-    f".dcf-minz{mz}{{display:none}}" + "".join(f" .dcf-z{z} .dcf-minz{mz}{{display:block}}" for z in range(mz, 21))
-    for mz in range(5, 19)
-)
-
-RUNTIME_CSS = LABEL_ZOOM_CSS + r"""
-.dcf-title { position: absolute; top: 8px; left: 50%; transform: translateX(-50%); z-index: 800; box-sizing: border-box;
-  background: rgba(255,255,255,0.92); padding: 6px 16px; border-radius: 4px; pointer-events: none;
-  box-shadow: 0 1px 4px rgba(0,0,0,0.3); text-align: center; max-width: 60%; }
-.dcf-title-main { font-size: 18px; font-weight: bold; color: #222; }
-.dcf-title-sub { font-size: 12px; color: #555; margin-top: 2px; }
-.dcf-legend { background: rgba(255,255,255,0.94); padding: 8px 10px; border-radius: 4px; font-size: 12px;
-  line-height: 1.5; max-height: 60vh; overflow-y: auto; max-width: 300px; box-shadow: 0 1px 4px rgba(0,0,0,0.3); }
-.dcf-legend-title { font-weight: bold; font-size: 13px; margin-bottom: 4px; }
-.dcf-legend-group { font-weight: bold; margin-top: 6px; color: #333; }
-.dcf-legend-sep { border-top: 1px solid #ccc; margin: 6px 0 4px; }
-.dcf-legend-row { display: flex; align-items: center; gap: 6px; }
-.dcf-swatch { display: inline-block; width: 18px; height: 12px; border: 1.5px solid #333; flex: none; }
-.dcf-swatch.dcf-line { height: 0; border: none; border-top: 3px solid #333; }
-.dcf-swatch.dcf-point { width: 10px; height: 10px; border-radius: 50%; }
-.dcf-legend-note { margin-top: 6px; color: #555; font-size: 11px; border-top: 1px solid #ddd; padding-top: 4px; }
-.dcf-popup-title { font-weight: bold; margin-bottom: 4px; }
-.dcf-popup-more { color: #777; font-size: 11px; margin-top: 3px; }
-.dcf-popup table { border-collapse: collapse; font-size: 12px; }
-.dcf-popup th { text-align: left; color: #555; padding: 1px 8px 1px 0; vertical-align: top; white-space: nowrap; font-weight: normal; }
-.dcf-popup td { padding: 1px 0; max-width: 260px; overflow-wrap: anywhere; }
-.leaflet-tooltip.dcf-label { background: transparent; border: none; box-shadow: none; font-size: 12px;
-  color: #333; text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; font-weight: bold; padding: 0; }
-.leaflet-tooltip.dcf-label::before { display: none; }
-.leaflet-tooltip.dcf-label-small { font-size: 11px; font-weight: normal; color: #444; }
-.dcf-button { font-size: 12px; width: auto !important; padding: 0 6px; white-space: nowrap; }
-.dcf-button.dcf-active { background: #ffe08a !important; }
-.dcf-measure-out { background: #fff; font-size: 12px; padding: 0 4px; }
-.dcf-measure-out:empty { display: none; }
-.dcf-hidden-label { display: none; }
-.leaflet-container { background: #f8f8f6; font-family: "Noto Sans SC", "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; }
-"""
