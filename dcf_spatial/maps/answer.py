@@ -30,7 +30,7 @@ def _located_mask(gdf, web_cfg: dict):
     import numpy as np
     import pandas as pd
 
-    from .._validate import says_false
+    from ..io.rows import says_false
 
     mask = np.ones(len(gdf), dtype=bool)
     for field in web_cfg.get("located_fields", []):
