@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from dcf_spatial import catalog, sample
 from dcf_spatial.cli.main import cli
-from dcf_spatial.land import distributed as dengine
+from dcf_spatial.land import dask as dengine
 
 from _stores import new_store
 

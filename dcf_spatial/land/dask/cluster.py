@@ -1,0 +1,52 @@
+"""The dask cluster an audit runs on: a running scheduler, or a ``LocalCluster`` started here.
+
+``distributed`` is imported lazily, inside these functions: the rest of the package never needs it.
+"""
+
+from __future__ import annotations
+
+import logging
+from ...errors import InputError
+
+logger = logging.getLogger(__name__)
+
+#: how long to wait for a ``scheduler`` address to answer
+SCHEDULER_TIMEOUT_S = 10
+
+
+def _store_of(store) -> str:
+    """The layer store as text, passed to every task: worker processes do not share this process's
+    ``settings.store`` (set by ``dcf --store`` or in a notebook)."""
+    from ... import settings
+
+    return str(store if store is not None else settings.store)
+
+
+def _client(scheduler, n_workers, dashboard: bool):
+    from distributed import Client, LocalCluster
+
+    # distributed logs each worker's start and stop at INFO; show them only when this run is verbose
+    root_level = logging.getLogger().getEffectiveLevel()
+    logging.getLogger("distributed").setLevel(max(root_level, logging.INFO))
+
+    if scheduler:
+        try:
+            return Client(scheduler, timeout=SCHEDULER_TIMEOUT_S), None
+        except (OSError, TimeoutError) as exc:
+            raise InputError(f"--scheduler：{SCHEDULER_TIMEOUT_S} 秒内 {scheduler} 没有 dask 调度器应答"
+                             f"（{exc.__class__.__name__}）。请先启动集群（`dask scheduler`，再 `dask worker 地址`），"
+                             "或去掉 --scheduler，在本机启动 LocalCluster。") from None
+    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                           dashboard_address=":0" if dashboard else None)
+    return Client(cluster), cluster
+
+
+def _bar(show_progress, futures) -> None:
+    """distributed's text progress bar, on stderr (it writes to stdout, where results go)."""
+    import contextlib
+    import sys
+
+    with contextlib.redirect_stdout(sys.stderr):
+        show_progress(futures)
+    print(file=sys.stderr)
+
