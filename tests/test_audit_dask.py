@@ -13,7 +13,7 @@ from dcf_spatial import catalog, sample
 from dcf_spatial.errors import InputError
 from dcf_spatial.cli.audit import describe_efficiency
 from dcf_spatial.land import dask as dengine
-from dcf_spatial.land import audit_idle
+from dcf_spatial.land import audit_efficiency, audit_idle
 
 from _stores import new_store
 
@@ -115,8 +115,6 @@ def enterprises(parcels):
 
 @pytest.fixture(scope="module")
 def single_eff(parcels, enterprises, tmp_path_factory):
-    from dcf_spatial.land import audit_efficiency
-
     out = tmp_path_factory.mktemp("single_eff")
     return audit_efficiency(enterprises, out=out, parcels=parcels, as_of=AS_OF, map=False)
 
@@ -168,8 +166,6 @@ def test_efficiency_classes_match_single_process(parcels, enterprises, single_ef
 
 
 def test_efficiency_without_parcels_from_one_table(enterprises, cluster, tmp_path):
-    from dcf_spatial.land import audit_efficiency
-
     csv = tmp_path / "企业.csv"
     enterprises.to_csv(csv, index=False, encoding="utf-8")
     expected = audit_efficiency(csv, out=tmp_path / "single").frame
@@ -181,7 +177,6 @@ def test_efficiency_without_parcels_from_one_table(enterprises, cluster, tmp_pat
 
 
 def test_efficiency_with_postgis_parcels_matches_single_process(parcels, enterprises, cluster, tmp_path, request):
-    from dcf_spatial.land import audit_efficiency
     from dcf_spatial.stores.postgis import write_pg_table
 
     url = new_store("postgis", tmp_path, request)
@@ -202,7 +197,6 @@ def test_efficiency_with_postgis_parcels_matches_single_process(parcels, enterpr
 
 
 def test_enterprise_table_without_geometry_in_postgis(enterprises, cluster, tmp_path, request):
-    from dcf_spatial.land import audit_efficiency
     from dcf_spatial.stores.postgis import PostgisStore
 
     url = new_store("postgis", tmp_path, request)

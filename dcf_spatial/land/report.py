@@ -271,7 +271,7 @@ def _efficiency_single(result, folder: Path, *, overwrite, map, basemap) -> dict
 
 def _efficiency_dask(result, folder: Path, *, overwrite, map, basemap) -> dict:
     from .dask import EFFICIENCY_SUMMARY
-    from .dask.engine import _read_folder
+    from .dask.engine import read_folder
 
     d = result.details
     excel_path, summary_path = folder / outputs.EFFICIENCY_FILES["excel"], folder / EFFICIENCY_SUMMARY
@@ -291,7 +291,7 @@ def _efficiency_dask(result, folder: Path, *, overwrite, map, basemap) -> dict:
         note = outputs.idle_map_note(result.layers_used, short_synthetic(d["n_synthetic"]))
         if n_parcels <= max_features:  # few parcels: the single engine's map, parcel by parcel
             written = outputs.write_efficiency_parcel_map(
-                _read_folder(par_folder), d["latest"], d["class_names_zh"], map_path,
+                read_folder(par_folder), d["latest"], d["class_names_zh"], map_path,
                 max_features=max_features, note=note, overwrite=overwrite, basemap=basemap)
             map_kind = "parcels"
         else:

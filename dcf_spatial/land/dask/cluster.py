@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 SCHEDULER_TIMEOUT_S = 10
 
 
-def _store_of(store) -> str:
+def store_text(store) -> str:
     """The layer store as text, passed to every task: worker processes do not share this process's
     ``settings.store`` (set by ``dcf --store`` or in a notebook)."""
     from ... import settings
@@ -22,7 +22,27 @@ def _store_of(store) -> str:
     return str(store if store is not None else settings.store)
 
 
-def _client(scheduler, n_workers, dashboard: bool):
+def connect(scheduler, n_workers, dashboard: bool):
+    """A ``distributed.Client`` and the ``LocalCluster`` started for it (None with a ``scheduler`` address).
+
+    Parameters
+    ----------
+    scheduler
+        Address of a running scheduler (``tcp://host:8786``), or None for a ``LocalCluster``.
+    n_workers
+        Worker processes of the ``LocalCluster`` (one thread each).
+    dashboard
+        Serve the dashboard on a free port.
+
+    Returns
+    -------
+    tuple
+        ``(client, cluster)``; close both when done.
+
+    Examples
+    --------
+    >>> client, cluster = connect(None, 2, dashboard=False)   # doctest: +SKIP
+    """
     from distributed import Client, LocalCluster
 
     # distributed logs each worker's start and stop at INFO; show them only when this run is verbose
@@ -41,7 +61,7 @@ def _client(scheduler, n_workers, dashboard: bool):
     return Client(cluster), cluster
 
 
-def _bar(show_progress, futures) -> None:
+def progress_bar(show_progress, futures) -> None:
     """distributed's text progress bar, on stderr (it writes to stdout, where results go)."""
     import contextlib
     import sys

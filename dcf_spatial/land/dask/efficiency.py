@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 
 from ..result import AuditResult
-from .cluster import _bar, _client, _store_of
-from .engine import _audit_parcels_on, _fresh_folder, _layers_used, _read_folder, _write
-from .partitions import _read_table_partition, plan_partitions
+from .cluster import progress_bar, connect, store_text
+from .engine import audit_parcels_on, fresh_folder, layers_used_of, read_folder, write_partition
+from .partitions import read_table_partition, plan_partitions
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -66,7 +66,7 @@ def _mark_low(path: str, latest: pd.DataFrame) -> dict:
     gdf["low_efficiency"] = low.to_numpy()
     cmap = latest.set_index("credit_code")["eff_class_zh"]
     gdf["eff_class_zh"] = gdf["credit_code"].astype("string").str.upper().map(cmap).astype("string").fillna("无企业记录")
-    _write(gdf, Path(path))
+    write_partition(gdf, Path(path))
     return {"rows": len(gdf), "low": int((low != "").sum())}
 
 
@@ -95,24 +95,24 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
 
     cfg = efficiency.load_scoring(scoring)
     rules = idle_audit.load_rules()
-    store = _store_of(store)
+    store = store_text(store)
     out_dir = Path(out_dir)
     ent_folder, par_folder = out_dir / EFFICIENCY_ENTERPRISES, out_dir / EFFICIENCY_PARCELS
     t0 = time.perf_counter()
     ent_parts = plan_partitions(enterprises, npartitions=npartitions, store=store, option="--enterprises", table=True)
     par_parts = plan_partitions(parcels, npartitions=npartitions, store=store) if parcels is not None else []
     as_of_ts = idle_audit.parse_as_of(as_of if as_of is not None else pd.Timestamp.today())
-    client, cluster = _client(scheduler, n_workers, dashboard=True)
+    client, cluster = connect(scheduler, n_workers, dashboard=True)
     t = {}
     try:
         dashboard, address = client.dashboard_link, client.scheduler.address
         logger.warning("dask: %d enterprise and %d parcel partitions on %s; dashboard %s", len(ent_parts),
                        len(par_parts), address, dashboard)
         t["start_cluster"] = time.perf_counter()
-        ent_futures = client.map(_read_table_partition, ent_parts, field_map=field_map, store=store, pure=False)
+        ent_futures = client.map(read_table_partition, ent_parts, field_map=field_map, store=store, pure=False)
         slim, results, dup_ids, files = None, [], frozenset(), []
         if par_parts:
-            _sizes, dup_ids, results = _audit_parcels_on(
+            _sizes, dup_ids, results = audit_parcels_on(
                 client, par_parts, par_folder, field_map=parcel_field_map, crs=crs, store=store, as_of=as_of_ts,
                 rules=rules, code_system=code_system, progress=progress, workbook=False)
             files = [r["file"] for r in results if r["file"]]
@@ -141,7 +141,7 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
             if progress:
                 from distributed import progress as show_progress
 
-                _bar(show_progress, marks)
+                progress_bar(show_progress, marks)
             marked = client.gather(marks)
             if sum(m["rows"] for m in marked) != len(slim):  # pragma: no cover - a lost write
                 raise RuntimeError("dask 引擎：低效用地一步没有改写全部宗地（程序错误，请报告）")
@@ -150,7 +150,7 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
         client.close()
         if cluster is not None:
             cluster.close()
-    _fresh_folder(ent_folder)
+    fresh_folder(ent_folder)
     ent_files = []
     bounds = np.r_[0, np.cumsum(ent_sizes)].astype(int)
     for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
@@ -160,7 +160,7 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
             ent_files.append(str(f))
     t["write"] = time.perf_counter()
     counts = classed["eff_class"].value_counts().reindex(list(efficiency.CLASS_ORDER), fill_value=0)
-    layers_used = _layers_used(results)
+    layers_used = layers_used_of(results)
     n_par_synthetic = int(sum(r["synthetic"] for r in results))
     notes = [
         "东昌府区工业企业亩产效益评价（dask 分区计算）——规划依据：第十章第四节（要素保障政策：用好“亩产效益”评价结果，"
@@ -236,4 +236,4 @@ def read_efficiency_result(out_dir) -> tuple[pd.DataFrame, "gpd.GeoDataFrame | N
     ent = pd.concat([pd.read_parquet(f) for f in sorted((out_dir / EFFICIENCY_ENTERPRISES).glob("*.parquet"))],
                     ignore_index=True).sort_values("row", kind="stable").reset_index(drop=True)
     folder = out_dir / EFFICIENCY_PARCELS
-    return ent, (_read_folder(folder) if folder.exists() and any(folder.glob("*.parquet")) else None)
+    return ent, (read_folder(folder) if folder.exists() and any(folder.glob("*.parquet")) else None)

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ..result import AuditResult
-from .cluster import _bar, _client, _store_of
+from .cluster import progress_bar, connect, store_text
 from .partitions import Partition, plan_partitions, read_partition
 
 logger = logging.getLogger(__name__)
@@ -48,7 +48,8 @@ RESULT_FOLDER = "idle_audit.parquet"
 SUMMARY_FILE = "idle_audit_summary.json"
 
 
-def _fresh_folder(folder: Path) -> None:
+def fresh_folder(folder: Path) -> None:
+    """Create ``folder``, removing the ``*.parquet`` files of an earlier run (overwrite was checked before)."""
     if folder.exists():
         for f in folder.glob("*.parquet"):
             f.unlink()
@@ -80,7 +81,8 @@ def _audit_frame(gdf, rows: np.ndarray, *, as_of, rules, store, code_system):
     return result
 
 
-def _write(result, path: Path) -> None:
+def write_partition(result, path: Path) -> None:
+    """Write one audited partition as GeoParquet (no index)."""
     result.to_parquet(path, index=False)
 
 
@@ -128,7 +130,7 @@ def _audit_partition(part: Partition, offset: int, dup_ids: frozenset, out: str,
         return dict(_EMPTY), held
     result = _audit_frame(gdf.loc[keep].reset_index(drop=True), rows[keep], as_of=as_of, rules=rules,
                           store=store, code_system=code_system)
-    _write(result, Path(out))
+    write_partition(result, Path(out))
     return _partition_summary(result, out, workbook), held
 
 
@@ -144,11 +146,11 @@ def _audit_duplicates(held_frames, out: str, *, store, as_of, rules, code_system
     rows = held[ROW_COLUMN].to_numpy()
     result = _audit_frame(held.drop(columns=ROW_COLUMN).reset_index(drop=True), rows, as_of=as_of, rules=rules,
                           store=store, code_system=code_system)
-    _write(result, Path(out))
+    write_partition(result, Path(out))
     return _partition_summary(result, out, workbook)
 
 
-def _audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_of, rules, code_system,
+def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_of, rules, code_system,
                       progress: bool, workbook: bool = True):
     """The two passes of the idle audit over ``parts`` on ``client``; one GeoParquet per partition in ``folder``.
 
@@ -160,14 +162,14 @@ def _audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_
 
     first = client.map(_ids_of, parts, field_map=field_map, crs=crs, store=store, pure=False)
     if progress:
-        _bar(show_progress, first)
+        progress_bar(show_progress, first)
     counted = client.gather(first)
     sizes = [n for n, _ in counted]
     all_ids = pd.concat([ids for _, ids in counted], ignore_index=True)
     vc = all_ids.dropna().value_counts()
     dup_ids = frozenset(vc.index[vc > 1])
     offsets = np.r_[0, np.cumsum(sizes)[:-1]].astype(int)
-    _fresh_folder(folder)
+    fresh_folder(folder)
     common = dict(field_map=field_map, crs=crs, store=store, as_of=as_of, rules=rules, code_system=code_system,
                   workbook=workbook)
     second = [client.submit(_audit_partition, part, int(off), dup_ids, str(folder / f"part-{i:05d}.parquet"),
@@ -179,7 +181,7 @@ def _audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_
                          store=store, as_of=as_of, rules=rules, code_system=code_system, workbook=workbook,
                          pure=False)
     if progress:
-        _bar(show_progress, second + [dups])
+        progress_bar(show_progress, second + [dups])
     results = client.gather(summaries) + [client.gather(dups)]
     n_rows = int(sum(r["rows"] for r in results))
     if n_rows != int(sum(sizes)):  # nothing is lost: every input row is in exactly one output file
@@ -187,7 +189,8 @@ def _audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_
     return sizes, dup_ids, results
 
 
-def _layers_used(results) -> list[dict]:
+def layers_used_of(results) -> list[dict]:
+    """The zone layers the partitions used (the same for all: the first that says)."""
     return next((r["layers_used"] for r in results if r.get("layers_used")), [])
 
 
@@ -239,16 +242,16 @@ def idle_dask(parcels, out_dir, *, as_of, scheduler: str | None = None, npartiti
 
     rules = rules or idle_audit.load_rules()
     as_of = idle_audit.parse_as_of(as_of)
-    store = _store_of(store)
+    store = store_text(store)
     folder = Path(out_dir) / RESULT_FOLDER
     t0 = time.perf_counter()
     parts = plan_partitions(parcels, npartitions=npartitions, store=store)
-    client, cluster = _client(scheduler, n_workers, dashboard=True)
+    client, cluster = connect(scheduler, n_workers, dashboard=True)
     try:
         dashboard, address = client.dashboard_link, client.scheduler.address
         logger.warning("dask: %d partitions on %s; dashboard %s", len(parts), address, dashboard)
         t1 = time.perf_counter()
-        sizes, dup_ids, results = _audit_parcels_on(client, parts, folder, field_map=field_map, crs=crs, store=store,
+        sizes, dup_ids, results = audit_parcels_on(client, parts, folder, field_map=field_map, crs=crs, store=store,
                                                     as_of=as_of, rules=rules, code_system=code_system,
                                                     progress=progress)
         t2 = time.perf_counter()
@@ -265,7 +268,7 @@ def idle_dask(parcels, out_dir, *, as_of, scheduler: str | None = None, npartiti
     n_rows = int(sum(r["rows"] for r in results))
     files = [r["file"] for r in results if r["file"]]
     written = [r for r in results if r["file"]]
-    layers_used = _layers_used(results)
+    layers_used = layers_used_of(results)
     n_synthetic = int(sum(r["synthetic"] for r in results))
     max_rows = int(rules["excel"]["max_list_rows"])
     where = f"GeoParquet 文件夹 {folder.name}/（{len(files)} 个分区文件，共 {n_rows:,} 行，row 列为输入行号）"
@@ -315,10 +318,11 @@ def read_result(out_dir):
     --------
     >>> parcels = read_result("out/idle")   # doctest: +SKIP
     """
-    return _read_folder(Path(out_dir) / RESULT_FOLDER)
+    return read_folder(Path(out_dir) / RESULT_FOLDER)
 
 
-def _read_folder(folder: Path):
+def read_folder(folder: Path):
+    """All GeoParquet files of ``folder`` as one GeoDataFrame, in input order (by ``row``)."""
     import geopandas as gpd
 
     frames = [gpd.read_parquet(f) for f in sorted(folder.glob("*.parquet"))]

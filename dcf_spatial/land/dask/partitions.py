@@ -136,7 +136,7 @@ def read_partition(part: Partition, *, field_map=None, crs=None, store=None):
     return out
 
 
-def _read_table_partition(part: Partition, *, field_map=None, store=None) -> pd.DataFrame:
+def read_table_partition(part: Partition, *, field_map=None, store=None) -> pd.DataFrame:
     """One partition of the enterprise table (no geometry needed), ``enterprises`` aliases applied."""
     from ... import io as dcf_io
 
