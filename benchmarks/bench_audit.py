@@ -31,11 +31,11 @@ def _child(args) -> None:
     logging.basicConfig(level=logging.WARNING)
     t0 = time.perf_counter()
     if args.step == "idle":
-        from dcf_spatial.land.workflow import run_idle_audit
+        from dcf_spatial.land import audit_idle
 
-        res = run_idle_audit(args.file, args.out, as_of=args.as_of, imagery=args.raster, overwrite=True)
-        out = {"timings": res["timings"], "timings_cpu": res["timings_cpu"], "n": len(res["result"]),
-               "counts": res["counts"]}
+        res = audit_idle(args.file, as_of=args.as_of, imagery=args.raster, out=args.out, overwrite=True)
+        out = {"timings": res.timings, "timings_cpu": res.details.get("timings_cpu"), "n": len(res.frame),
+               "counts": res.counts}
     elif args.step == "efficiency":
         import numpy as np
         import pandas as pd

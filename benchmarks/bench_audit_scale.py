@@ -9,7 +9,7 @@ child process, measuring wall time and the peak memory of the whole process tree
 workers included; the PostgreSQL server's own memory is not counted):
 
 * ``single``  — read the folder, validate, audit, zone join, write one GeoParquet, in one process;
-* ``dask``    — :func:`dcf_spatial.land.distributed.run_idle_audit_dask` on the folder, LocalCluster,
+* ``dask``    — :func:`dcf_spatial.land.audit_idle` with ``engine="dask"`` on the folder, LocalCluster,
   with the outputs a bureau hands on (GeoParquet folder, Excel workbook, HTML map; the time the
   workbook and the map add is printed in its own column);
 * ``pg+dask`` — the same engine reading the PostGIS table in page ranges (each worker its part);
@@ -88,10 +88,10 @@ def child_single(folder: str, out: str) -> dict:
 
 
 def child_dask(source: str, out: str, workers: int, store: str | None) -> dict:
-    from dcf_spatial.land.distributed import run_idle_audit_dask
+    from dcf_spatial.land import audit_idle
 
-    s = run_idle_audit_dask(source, out, as_of=AS_OF, n_workers=workers, store=store, overwrite=True,
-                            npartitions=workers * 8 if source.startswith("pg:") else None)
+    s = audit_idle(source, as_of=AS_OF, engine="dask", out=out, n_workers=workers, store=store, overwrite=True,
+                   partitions=workers * 8 if source.startswith("pg:") else None).to_dict()
     return {"rows": s["rows"], "partitions": s["partitions"], **s["timings"]}
 
 

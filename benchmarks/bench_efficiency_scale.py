@@ -35,15 +35,15 @@ def child(kind, folder, ent, out):
     import pandas as pd
     if kind == "single":
         import geopandas as gpd
-        from dcf_spatial.land.workflow import run_efficiency
+        from dcf_spatial.land import audit_efficiency
         t0 = time.perf_counter()
         gdf = gpd.read_parquet(folder)
         e = pd.read_parquet(ent)
         t1 = time.perf_counter()
-        r = run_efficiency(e, out, parcels=gdf, as_of=AS_OF, write_map=False, overwrite=True)
-        return {"read": t1 - t0, "counts": r["counts"]}
-    from dcf_spatial.land.distributed import run_efficiency_dask
-    s = run_efficiency_dask(ent, out, parcels=folder, as_of=AS_OF, overwrite=True)
+        r = audit_efficiency(e, parcels=gdf, as_of=AS_OF, out=out, map=False, overwrite=True)
+        return {"read": t1 - t0, "counts": r.counts}
+    from dcf_spatial.land import audit_efficiency
+    s = audit_efficiency(ent, parcels=folder, as_of=AS_OF, engine="dask", out=out, overwrite=True).to_dict()
     return {"counts": s["counts"], **s["timings"]}
 
 

@@ -13,8 +13,9 @@ from dcf_spatial import sample
 
 from dcf_spatial.store import catalog
 from dcf_spatial.errors import InputError
-from dcf_spatial.land import distributed as dengine
-from dcf_spatial.land.workflow import run_idle_audit
+from dcf_spatial.cli.audit import describe_efficiency
+from dcf_spatial.land import dask as dengine
+from dcf_spatial.land import audit_efficiency, audit_idle
 
 from _stores import new_store
 
@@ -29,7 +30,7 @@ def parcels():
 @pytest.fixture(scope="module")
 def single(parcels, tmp_path_factory):
     out = tmp_path_factory.mktemp("single")
-    return run_idle_audit(parcels, out, as_of=AS_OF, write_map=False)["result"].reset_index(drop=True)
+    return audit_idle(parcels, out=out, as_of=AS_OF, map=False).frame.reset_index(drop=True)
 
 
 def _same(expected, got):
@@ -53,25 +54,25 @@ def test_geoparquet_folder_matches_single_process(parcels, single, cluster, tmp_
     where = {pid: {i for i, idx in enumerate(parts) if pid in set(parcels["parcel_id"].iloc[idx])}
              for pid in parcels.loc[parcels["parcel_id"].duplicated(), "parcel_id"]}
     assert any(len(v) > 1 for v in where.values())
-    summary = dengine.run_idle_audit_dask(folder, tmp_path / "out", as_of=AS_OF, scheduler=cluster)
+    summary = audit_idle(folder, out=tmp_path / "out", engine="dask", as_of=AS_OF, scheduler=cluster).to_dict()
     got = dengine.read_result(tmp_path / "out")
     _same(single, got)
     assert summary["rows"] == len(parcels) and summary["partitions"] == 5
     assert summary["counts"] == single["status"].value_counts().reindex(summary["counts"].keys(), fill_value=0).to_dict()
     assert any("合成数据" in n for n in summary["notes"])
     with pytest.raises(InputError, match="--overwrite"):
-        dengine.run_idle_audit_dask(folder, tmp_path / "out", as_of=AS_OF, scheduler=cluster)
+        audit_idle(folder, out=tmp_path / "out", engine="dask", as_of=AS_OF, scheduler=cluster)
 
 
 def test_row_groups_and_feature_slices_match_single_process(parcels, single, cluster, tmp_path, capfd):
     one = tmp_path / "parcels.parquet"
     parcels.to_parquet(one, row_group_size=400)
-    dengine.run_idle_audit_dask(one, tmp_path / "a", as_of=AS_OF, scheduler=cluster)
+    audit_idle(one, out=tmp_path / "a", engine="dask", as_of=AS_OF, scheduler=cluster).to_dict()
     _same(single, dengine.read_result(tmp_path / "a"))
     gpkg = tmp_path / "parcels.gpkg"
     parcels.to_file(gpkg, driver="GPKG")
     capfd.readouterr()
-    dengine.run_idle_audit_dask(gpkg, tmp_path / "b", as_of=AS_OF, scheduler=cluster, npartitions=3, progress=True)
+    audit_idle(gpkg, out=tmp_path / "b", engine="dask", as_of=AS_OF, scheduler=cluster, partitions=3, progress=True).to_dict()
     shown = capfd.readouterr()
     assert "100%" in shown.err and "100%" not in shown.out  # the progress bar goes to stderr
     _same(single, dengine.read_result(tmp_path / "b"))
@@ -83,9 +84,9 @@ def test_postgis_table_in_page_ranges_matches_single_process(parcels, cluster, t
     url = new_store("postgis", tmp_path, request)
     catalog.copy_store(catalog.settings.store, url)  # the zone layers, in the database
     assert write_pg_table(parcels, "pg:parcels", store=url).startswith("pg:t_")
-    expected = run_idle_audit(parcels, tmp_path / "single", as_of=AS_OF, write_map=False, store=url)["result"]
-    summary = dengine.run_idle_audit_dask("pg:parcels", tmp_path / "out", as_of=AS_OF, scheduler=cluster,
-                                          store=url, npartitions=4)
+    expected = audit_idle(parcels, out=tmp_path / "single", as_of=AS_OF, map=False, store=url).frame
+    summary = audit_idle("pg:parcels", out=tmp_path / "out", engine="dask", as_of=AS_OF, scheduler=cluster,
+                                          store=url, partitions=4).to_dict()
     assert summary["partitions"] > 1
     _same(expected.reset_index(drop=True), dengine.read_result(tmp_path / "out"))
 
@@ -116,10 +117,8 @@ def enterprises(parcels):
 
 @pytest.fixture(scope="module")
 def single_eff(parcels, enterprises, tmp_path_factory):
-    from dcf_spatial.land.workflow import run_efficiency
-
     out = tmp_path_factory.mktemp("single_eff")
-    return run_efficiency(enterprises, out, parcels=parcels, as_of=AS_OF, write_map=False)
+    return audit_efficiency(enterprises, out=out, parcels=parcels, as_of=AS_OF, map=False)
 
 
 def _same_table(expected, got, skip=()):
@@ -151,17 +150,17 @@ def test_efficiency_classes_match_single_process(parcels, enterprises, single_ef
         enterprises.iloc[idx].to_parquet(ent_dir / f"e{i}.parquet")
     for i, idx in enumerate(_split(parcels, 4)):
         parcels.iloc[idx].to_parquet(par_dir / f"p{i}.parquet")
-    summary = dengine.run_efficiency_dask(ent_dir, tmp_path / "out", parcels=par_dir, as_of=AS_OF, scheduler=cluster)
+    summary = audit_efficiency(ent_dir, out=tmp_path / "out", engine="dask", parcels=par_dir, as_of=AS_OF, scheduler=cluster).to_dict()
     got_ent, got_par = dengine.read_efficiency_result(tmp_path / "out")
-    expected = single_eff["result"].reset_index(drop=True)
+    expected = single_eff.frame.reset_index(drop=True)
     # the class cuts are global: a partition alone would rank its own firms differently
     assert set(expected["eff_class"]) >= {"A", "B", "C", "D", "T"}
     assert (expected["land_area_source"] == "宗地合计").any()  # land areas came from parcels in other partitions
     _same_table(expected, got_ent)
     assert list(got_ent["row"]) == list(range(1, len(enterprises) + 1))
-    _same(single_eff["parcels"].reset_index(drop=True), got_par)
-    assert summary["counts"] == single_eff["counts"]
-    for name, table in single_eff["low_tables"].items():
+    _same(single_eff.parcels.reset_index(drop=True), got_par)
+    assert summary["counts"] == single_eff.counts
+    for name, table in single_eff.summaries.items():
         _same_table(table, pd.DataFrame(summary["low_tables"][name]))
     assert summary["files"]["enterprises"] and len(summary["files"]["parcels"]) >= 4
     assert any("合成数据" in n for n in summary["notes"])
@@ -169,12 +168,10 @@ def test_efficiency_classes_match_single_process(parcels, enterprises, single_ef
 
 
 def test_efficiency_without_parcels_from_one_table(enterprises, cluster, tmp_path):
-    from dcf_spatial.land.workflow import run_efficiency
-
     csv = tmp_path / "企业.csv"
     enterprises.to_csv(csv, index=False, encoding="utf-8")
-    expected = run_efficiency(csv, tmp_path / "single")["result"]
-    summary = dengine.run_efficiency_dask(csv, tmp_path / "out", scheduler=cluster)
+    expected = audit_efficiency(csv, out=tmp_path / "single").frame
+    summary = audit_efficiency(csv, out=tmp_path / "out", engine="dask", scheduler=cluster).to_dict()
     got, parcels_out = dengine.read_efficiency_result(tmp_path / "out")
     assert parcels_out is None and summary["parcels"] == 0
     _same_table(expected.reset_index(drop=True), got)
@@ -182,28 +179,26 @@ def test_efficiency_without_parcels_from_one_table(enterprises, cluster, tmp_pat
 
 
 def test_efficiency_with_postgis_parcels_matches_single_process(parcels, enterprises, cluster, tmp_path, request):
-    from dcf_spatial.land.workflow import run_efficiency
     from dcf_spatial.io.pg import write_pg_table
 
     url = new_store("postgis", tmp_path, request)
     catalog.copy_store(catalog.settings.store, url)
     spec = write_pg_table(parcels, "pg:parcels", store=url)  # pg:SCHEMA.TABLE in the test's own schema
-    expected = run_efficiency(enterprises, tmp_path / "single", parcels=parcels, as_of=AS_OF, write_map=False,
+    expected = audit_efficiency(enterprises, out=tmp_path / "single", parcels=parcels, as_of=AS_OF, map=False,
                               store=url)
     ent = tmp_path / "enterprises.parquet"
     enterprises.to_parquet(ent, row_group_size=100)
-    summary = dengine.run_efficiency_dask(ent, tmp_path / "out", parcels=spec, as_of=AS_OF,
-                                          scheduler=cluster, store=url, npartitions=3)
+    summary = audit_efficiency(ent, out=tmp_path / "out", engine="dask", parcels=spec, as_of=AS_OF,
+                                          scheduler=cluster, store=url, partitions=3).to_dict()
     assert summary["partitions"]["parcels"] > 1 and summary["partitions"]["enterprises"] > 1
     got_ent, got_par = dengine.read_efficiency_result(tmp_path / "out")
-    _same_table(expected["result"].reset_index(drop=True), got_ent)
-    _same(expected["parcels"].reset_index(drop=True), got_par)
-    lines = "\n".join(dengine.describe_efficiency(summary))
+    _same_table(expected.frame.reset_index(drop=True), got_ent)
+    _same(expected.parcels.reset_index(drop=True), got_par)
+    lines = "\n".join(describe_efficiency(summary))
     assert "监控面板" in lines and "efficiency_parcels.parquet" in lines and "efficiency_summary.json" in lines
 
 
 def test_enterprise_table_without_geometry_in_postgis(enterprises, cluster, tmp_path, request):
-    from dcf_spatial.land.workflow import run_efficiency
     from dcf_spatial.store.backends.postgis import PostgisStore
 
     url = new_store("postgis", tmp_path, request)
@@ -211,9 +206,9 @@ def test_enterprise_table_without_geometry_in_postgis(enterprises, cluster, tmp_
     with st.engine.begin() as con:
         con.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{st.schema}"')
         enterprises.to_sql("enterprises", con, schema=st.schema, index=False)
-    expected = run_efficiency(enterprises, tmp_path / "single")["result"]
-    summary = dengine.run_efficiency_dask(f"pg:{st.schema}.enterprises", tmp_path / "out", scheduler=cluster,
-                                          store=url, npartitions=3)
+    expected = audit_efficiency(enterprises, out=tmp_path / "single").frame
+    summary = audit_efficiency(f"pg:{st.schema}.enterprises", out=tmp_path / "out", engine="dask", scheduler=cluster,
+                                          store=url, partitions=3).to_dict()
     got, _ = dengine.read_efficiency_result(tmp_path / "out")
     assert summary["partitions"]["enterprises"] > 1
     _same_table(expected.reset_index(drop=True), got)

@@ -7,8 +7,8 @@ import geopandas as gpd
 import shapely
 
 from dcf_spatial import sample
-from dcf_spatial.land import distributed as dengine
-from dcf_spatial.land.workflow import run_idle_audit
+from dcf_spatial.land import dask as dengine
+from dcf_spatial.land import audit_idle
 
 AS_OF = "2025-12-31"
 
@@ -28,7 +28,7 @@ def test_geoparquet_rows_are_checked_like_a_file(cluster, tmp_path):
     folder.mkdir()
     parcels.iloc[:20].to_parquet(folder / "a.parquet")
     parcels.iloc[20:].to_parquet(folder / "b.parquet")
-    dengine.run_idle_audit_dask(folder, tmp_path / "out", as_of=AS_OF, scheduler=cluster, write_map=False)
+    audit_idle(folder, out=tmp_path / "out", engine="dask", as_of=AS_OF, scheduler=cluster, map=False).to_dict()
     got = dengine.read_result(tmp_path / "out").set_index("row")
     assert "几何无效" in got.loc[4, "problems"] and "已自动修复" in got.loc[4, "problems"]
     assert got.loc[4, "geometry"].is_valid and got.loc[4, "area_mu"] > 0
@@ -37,6 +37,6 @@ def test_geoparquet_rows_are_checked_like_a_file(cluster, tmp_path):
     # the single engine reading the same parcels from a file says the same of those rows
     path = tmp_path / "p.gpkg"
     parcels.to_file(path)
-    single = run_idle_audit(str(path), tmp_path / "single", as_of=AS_OF, write_map=False)["result"]
+    single = audit_idle(str(path), out=tmp_path / "single", as_of=AS_OF, map=False).frame
     assert "几何无效" in single.iloc[3]["problems"] and "无几何图形" in single.iloc[5]["problems"]
     assert list(single["status"]) == list(got["status"])

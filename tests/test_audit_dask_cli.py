@@ -15,7 +15,7 @@ from dcf_spatial import sample
 
 from dcf_spatial.store import catalog
 from dcf_spatial.cli.main import cli
-from dcf_spatial.land import distributed as dengine
+from dcf_spatial.land import dask as dengine
 
 from _stores import new_store
 

@@ -20,10 +20,12 @@ from browser import click_latlng, image_is_blank, needs_chromium, open_offline
 
 from dcf_spatial import sample
 from dcf_spatial.cli.main import cli
-from dcf_spatial.land import distributed as dengine
+from dcf_spatial.cli.audit import describe_efficiency
+from dcf_spatial.errors import InputError
+from dcf_spatial.land import dask as dengine
 from dcf_spatial.land import idle_audit
 from dcf_spatial.land.idle_audit import STATUS_ORDER, STATUS_ZH
-from dcf_spatial.land.workflow import run_efficiency, run_idle_audit
+from dcf_spatial.land import audit_efficiency, audit_idle
 
 AS_OF = "2025-12-31"
 N = 900
@@ -81,13 +83,13 @@ def capped(parcels, folder, cluster, tmp_path_factory):
     """Both engines with a list cap of 150 rows and a map cap of 100 parcels (the sample has 900)."""
     rules = _rules(150, 100)
     single_dir, dask_dir = tmp_path_factory.mktemp("single"), tmp_path_factory.mktemp("dask") / "out"
-    single = run_idle_audit(parcels, single_dir, as_of=AS_OF, rules=rules, write_map=False)
-    summary = dengine.run_idle_audit_dask(folder, dask_dir, as_of=AS_OF, scheduler=cluster, rules=rules)
+    single = audit_idle(parcels, out=single_dir, as_of=AS_OF, rules=rules, map=False)
+    summary = audit_idle(folder, out=dask_dir, engine="dask", as_of=AS_OF, scheduler=cluster, rules=rules).to_dict()
     return {"single": single, "summary": summary, "dask_dir": dask_dir}
 
 
 def test_workbook_sheets_equal_the_single_engines(capped):
-    single = _sheets(capped["single"]["files"]["excel"])
+    single = _sheets(capped["single"].files["excel"])
     dask = _sheets(capped["summary"]["excel"])
     assert list(dask) == list(single)
     assert set(single) >= {"说明", "汇总_按状态", "汇总_按镇街", "汇总_按集聚区", "汇总_按园区", "宗地清单", "问题记录"}
@@ -183,18 +185,18 @@ def test_zone_summary_map_popup_counts_in_chromium(capped, tmp_path):
 
 
 def test_full_list_and_parcel_map_under_the_caps(parcels, folder, cluster, tmp_path):
-    single = run_idle_audit(parcels, tmp_path / "single", as_of=AS_OF)
-    summary = dengine.run_idle_audit_dask(folder, tmp_path / "dask", as_of=AS_OF, scheduler=cluster)
+    single = audit_idle(parcels, out=tmp_path / "single", as_of=AS_OF)
+    summary = audit_idle(folder, out=tmp_path / "dask", engine="dask", as_of=AS_OF, scheduler=cluster).to_dict()
     sheets = _sheets(summary["excel"])
     listed = _table(sheets["宗地清单"])
     assert listed["原表行号"].tolist() == list(range(1, N + 1))
     assert f"本表列出全部 {N:,} 宗地" in sheets["宗地清单"][0][0]
-    _same_sheet(_table(_sheets(single["files"]["excel"])["宗地清单"]), listed, "宗地清单")
+    _same_sheet(_table(_sheets(single.files["excel"])["宗地清单"]), listed, "宗地清单")
     assert summary["map_kind"] == "parcels" and summary["excel_listed"] == N
     html = open(summary["map"], encoding="utf-8").read()
-    ref = open(single["files"]["map"], encoding="utf-8").read()
+    ref = open(single.files["map"], encoding="utf-8").read()
     for status in STATUS_ORDER:  # the legend counts each status as the single engine's map does
-        n = int((single["result"]["status"] == status).sum())
+        n = int((single.frame["status"] == status).sum())
         if n:
             assert f"{STATUS_ZH[status]}（{n}）" in html and f"{STATUS_ZH[status]}（{n}）" in ref
     assert parcels["parcel_id"].iloc[0] in html
@@ -204,8 +206,8 @@ def test_outputs_are_not_overwritten_and_no_map_skips_the_map(folder, cluster, t
     out = tmp_path / "o"
     out.mkdir()
     (out / "idle_audit.xlsx").write_bytes(b"")
-    with pytest.raises(dengine.InputError, match="--overwrite"):
-        dengine.run_idle_audit_dask(folder, out, as_of=AS_OF, scheduler=cluster)
+    with pytest.raises(InputError, match="--overwrite"):
+        audit_idle(folder, out=out, engine="dask", as_of=AS_OF, scheduler=cluster)
     assert not (out / dengine.RESULT_FOLDER).exists()  # refused before any work
     res = CliRunner().invoke(cli, ["audit", "idle", "--parcels", str(folder), "--as-of", AS_OF, "-o", str(out),
                                    "--engine", "dask", "--scheduler", cluster, "--no-map", "--overwrite"],
@@ -221,11 +223,11 @@ def test_efficiency_workbook_and_zone_map(parcels, folder, cluster, tmp_path, mo
     ent = sample.generate_enterprises(parcels, seed=8)
     csv = tmp_path / "企业.csv"
     ent.to_csv(csv, index=False)
-    single = run_efficiency(csv, tmp_path / "single", parcels=parcels, as_of=AS_OF, write_map=False)
+    single = audit_efficiency(csv, out=tmp_path / "single", parcels=parcels, as_of=AS_OF, map=False)
     rules = _rules(100_000, 100)
     monkeypatch.setattr(idle_audit, "load_rules", lambda *a, **k: rules)  # the map cap: 100 parcels
-    summary = dengine.run_efficiency_dask(csv, tmp_path / "dask", parcels=folder, as_of=AS_OF, scheduler=cluster)
-    a, b = _sheets(single["files"]["excel"]), _sheets(summary["excel"])
+    summary = audit_efficiency(csv, out=tmp_path / "dask", engine="dask", parcels=folder, as_of=AS_OF, scheduler=cluster).to_dict()
+    a, b = _sheets(single.files["excel"]), _sheets(summary["excel"])
     assert list(a) == list(b) and any(name.startswith("低效用地_") for name in b)
     for name in a:
         if name != "说明":
@@ -243,7 +245,7 @@ def test_efficiency_workbook_and_zone_map(parcels, folder, cluster, tmp_path, mo
     assert summary["map_kind"] == "zones"
     html = open(summary["map"], encoding="utf-8").read()
     assert "低效用地面积占比" in html and "多于逐宗绘制上限 100 宗" in html and "合成数据" in html
-    lines = "\n".join(dengine.describe_efficiency(summary))
+    lines = "\n".join(describe_efficiency(summary))
     assert "efficiency.xlsx" in lines and "efficiency_map.html" in lines
 
 
@@ -276,7 +278,7 @@ def test_an_input_without_parcels_gives_a_workbook_of_zeros(parcels, cluster, tm
     folder = tmp_path / "empty"
     folder.mkdir()
     parcels.iloc[:0].to_parquet(folder / "p.parquet")
-    summary = dengine.run_idle_audit_dask(folder, tmp_path / "out", as_of=AS_OF, scheduler=cluster)
+    summary = audit_idle(folder, out=tmp_path / "out", engine="dask", as_of=AS_OF, scheduler=cluster).to_dict()
     assert summary["rows"] == 0 and summary["map"] is None
     by_status = _table(_sheets(summary["excel"])["汇总_按状态"]).set_index("状态代码")
     assert by_status.loc["total", "宗地数"] == 0 and len(by_status) == len(STATUS_ORDER) + 1

@@ -118,7 +118,7 @@ def test_weights_must_sum_to_one(tmp_path):
 
 
 def test_low_efficiency_land_by_zone(tmp_path):
-    from dcf_spatial.land.workflow import run_efficiency
+    from dcf_spatial.land import audit_efficiency
 
     store = make_land_store(tmp_path / "store.gpkg")
     e = firms(20)
@@ -129,13 +129,13 @@ def test_low_efficiency_land_by_zone(tmp_path):
         {"agreed_start": "2020-01-01", "credit_code": raw["credit_code"].iloc[-1]},           # idle, A firm
         {"agreed_start": "2019-01-01", "actual_start": "2019-02-01", "credit_code": raw["credit_code"].iloc[10]},
     ])
-    res = run_efficiency(raw, tmp_path / "o", parcels=parcels, as_of="2024-06-01", store=store, write_map=False)
-    p = res["parcels"]
+    res = audit_efficiency(raw, out=tmp_path / "o", parcels=parcels, as_of="2024-06-01", store=store, map=False)
+    p = res.parcels
     assert p["low_efficiency"].tolist() == ["D类企业用地", "闲置土地", ""]
-    table = res["low_tables"]["按镇街"]
+    table = res.summaries["按镇街"]
     assert table["low_area_mu"].sum() == pytest.approx(p["area_mu"].iloc[:2].sum())
     assert table["parcels"].sum() == 3
-    wb = openpyxl.load_workbook(res["files"]["excel"], read_only=True)
+    wb = openpyxl.load_workbook(res.files["excel"], read_only=True)
     assert {"说明", "企业清单", "汇总_按分类", "低效用地_按镇街", "问题记录"} <= set(wb.sheetnames)
     rows = list(wb["企业清单"].iter_rows(values_only=True))
     assert "示意图层" in rows[0][0]  # the data note on top of every sheet

@@ -332,15 +332,15 @@ def _sheet(path, name):
 
 
 def test_outputs_excel_totals_equal_geopackage(tmp_path):
-    from dcf_spatial.land.workflow import run_idle_audit
+    from dcf_spatial.land import audit_idle
 
     store = make_land_store(tmp_path / "store.gpkg")
     rows = [{"agreed_start": "2020-01-01"}, {"agreed_start": "2020-01-01", "parcel_id": "T000"},
             {"agreed_start": "2024-01-01"}, {"agreed_start": None}, {"agreed_start": "bad"},
             {"agreed_start": "2022-06-01", "land_price_wan": 500.0}]
     gdf = parcel_frame(rows)
-    res = run_idle_audit(gdf, tmp_path / "out", as_of="2024-06-01", store=store, write_map=False)
-    xlsx, gpkg = res["files"]["excel"], res["files"]["gpkg"]
+    res = audit_idle(gdf, out=tmp_path / "out", as_of="2024-06-01", store=store, map=False)
+    xlsx, gpkg = res.files["excel"], res.files["gpkg"]
     back = gpd.read_file(gpkg, layer="idle_audit")
     assert len(back) == len(rows)
     status = _sheet(xlsx, "汇总_按状态")
@@ -367,23 +367,23 @@ def test_outputs_excel_totals_equal_geopackage(tmp_path):
     assert "示意" in notes and "未标记为合成数据" in notes and "第十四条" in notes
     assert set(back["township_zh"].dropna()) <= {"甲镇", "乙镇"}
     with pytest.raises(InputError, match="--overwrite"):
-        run_idle_audit(gdf, tmp_path / "out", as_of="2024-06-01", store=store, write_map=False)
+        audit_idle(gdf, out=tmp_path / "out", as_of="2024-06-01", store=store, map=False)
 
 
 def test_excel_list_cap_keeps_action_rows_and_says_so(tmp_path):
-    from dcf_spatial.land.workflow import run_idle_audit
+    from dcf_spatial.land import audit_idle
 
     rules = load_rules()
     rules["excel"] = {**rules["excel"], "max_list_rows": 2}
     rows = [{"agreed_start": "2024-01-01"}] * 3 + [{"agreed_start": "2020-01-01"}]
-    res = run_idle_audit(parcel_frame(rows), tmp_path / "o", as_of="2024-06-01", store=tmp_path / "none.gpkg",
-                         write_map=False, rules=rules)
-    listing = _sheet(res["files"]["excel"], "宗地清单")
+    res = audit_idle(parcel_frame(rows), out=tmp_path / "o", as_of="2024-06-01", store=tmp_path / "none.gpkg",
+                         map=False, rules=rules)
+    listing = _sheet(res.files["excel"], "宗地清单")
     assert "超过本工作簿清单上限 2 行" in listing[0][0]
     assert len(listing) - 2 == 1  # only the idle parcel
-    total = _sheet(res["files"]["excel"], "汇总_按状态")[-1]
+    total = _sheet(res.files["excel"], "汇总_按状态")[-1]
     assert total[2] == 4  # summaries still count all parcels
-    assert any("图层库" in n or "没有图层" in n for n in res["notes"])  # missing store said, not fatal
+    assert any("图层库" in n or "没有图层" in n for n in res.notes)  # missing store said, not fatal
 
 
 def test_sheet_split_at_the_xlsx_row_limit(tmp_path, monkeypatch):

@@ -143,14 +143,14 @@ def test_raster_without_geotransform_is_a_chinese_error(tmp_path, recwarn):
 
 
 def test_workflow_reports_imagery_beside_status(tmp_path):
-    from dcf_spatial.land.workflow import run_idle_audit
+    from dcf_spatial.land import audit_idle
 
     grid = np.zeros((30, 400), dtype="uint8")
     grid[parcel_cells(1)] = 1
     tif = write_raster(tmp_path / "mask.tif", grid)
-    res = run_idle_audit(three_parcels(), tmp_path / "o", as_of="2024-06-01", imagery=tif,
-                         store=tmp_path / "none.gpkg", write_map=False)
-    r = res["result"]
+    res = audit_idle(three_parcels(), out=tmp_path / "o", as_of="2024-06-01", imagery=tif,
+                         store=tmp_path / "none.gpkg", map=False)
+    r = res.frame
     assert r["built_fraction"].tolist() == pytest.approx([0.0, 1.0, 0.0])
     assert r["status"].tolist() == ["normal", "idle_reclaim", "idle_reclaim"]
     assert pd.Series(r["imagery_flag"]).str.startswith("矛盾").sum() == 2

@@ -110,20 +110,20 @@ def test_circle_keeps_its_declared_area_in_a_lon_lat_raster_crs():
 
 
 def test_workflow_says_how_point_parcels_were_measured(tmp_path):
-    from dcf_spatial.land.workflow import run_idle_audit
+    from dcf_spatial.land import audit_idle
 
     mask = grid()
     mask[centre_cells(0, 20)] = 1
     tif = write_raster(tmp_path / "mask.tif", mask, origin=ORIGIN)
     parcels = as_points(squares(ROWS), [SIDE * SIDE, SIDE * SIDE, np.nan])
-    res = run_idle_audit(parcels, tmp_path / "o", as_of="2024-06-01", imagery=tif,
-                         store=tmp_path / "none.gpkg", write_map=False)
-    r = res["result"]
+    res = audit_idle(parcels, out=tmp_path / "o", as_of="2024-06-01", imagery=tif,
+                         store=tmp_path / "none.gpkg", map=False)
+    r = res.frame
     assert len(r) == 3 and r["built_fraction"].iloc[0] < 0.05
-    note = next(n for n in res["notes"] if n.startswith("影像核查"))
+    note = next(n for n in res.notes if n.startswith("影像核查"))
     assert "2 宗点位宗地" in note and "以点位为圆心" in note and "1 宗点位宗地没有宗地面积" in note
     # the same 说明 line reaches the workbook
-    sheet = pd.read_excel(res["files"]["excel"], sheet_name="说明", header=None)
+    sheet = pd.read_excel(res.files["excel"], sheet_name="说明", header=None)
     assert sheet.astype(str).apply(lambda c: c.str.contains("以点位为圆心")).any().any()
 
 

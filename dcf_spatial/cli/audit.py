@@ -1,6 +1,7 @@
 """`dcf audit` — 闲置土地与亩产效益审计 — idle-land and per-mu efficiency audits.
 
-Thin over :mod:`dcf_spatial.land.workflow`; the summary goes to stdout in Chinese (or JSON with
+Argument parsing, one call to :func:`dcf_spatial.land.audit_idle` / :func:`~dcf_spatial.land.audit_efficiency`
+and printing: the summary goes to stdout in Chinese (or the result's ``to_dict()`` as JSON with
 ``--json``), diagnostics to stderr.
 """
 
@@ -102,29 +103,71 @@ def _exists(path: Path, hint: str) -> None:
         raise click.BadParameter(f"文件不存在：{path}。请检查路径和文件名（含扩展名）。", param_hint=hint)
 
 
-def _plain(v):
-    """A JSON-ready scalar: None for NA/NaN, floats rounded, numpy scalars unwrapped."""
-    import pandas as pd
-
-    if v is None or (not isinstance(v, str) and pd.isna(v)):
-        return None
-    if hasattr(v, "item"):
-        v = v.item()
-    return round(v, 4) if isinstance(v, float) else v
-
-
 def _echo_notes(res) -> None:
     """The notes a reader must not miss: synthetic data, schematic layers, code system, warnings."""
-    schematic = [lay["layer_id"] for lay in res.get("layers_used", []) if "schematic" in str(lay.get("provenance"))]
+    schematic = [lay["layer_id"] for lay in res.layers_used if "schematic" in str(lay.get("provenance"))]
     if schematic:
         click.echo(f"注意：区域归属所用图层 {'、'.join(schematic)} 为示意图层，分区汇总仅供参考。")
-    for note in res["notes"]:
+    for note in res.notes:
         if note and ("合成数据】" in note or "地类编码按" in note or "警告" in note or "没有图层" in note):
             click.echo(f"注意：{note}")
 
 
-def _records(df, cols) -> list[dict]:
-    return [dict(zip(cols, map(_plain, vals))) for vals in zip(*(df[c].astype(object).to_numpy() for c in cols))]
+def describe_idle(summary: dict) -> list[str]:
+    """The Chinese lines ``dcf audit idle --engine dask`` prints of a run summary (``AuditResult.to_dict()``)."""
+    from ..land.idle_audit import STATUS_ORDER, STATUS_ZH
+
+    lines = [f"闲置土地审计（dask 引擎，基准日 {summary['as_of']}）：{summary['partitions']} 个输入分区，"
+             f"输入 {summary['rows']:,} 宗，输出 {summary['rows']:,} 条结论"]
+    lines += [f"  {STATUS_ZH[s]:<16} {summary['counts'][s]:>8,} 宗  {summary['area_mu'].get(s, 0):>12,.1f} 亩"
+              for s in STATUS_ORDER if summary["counts"].get(s)]
+    lines.append(f"  土地闲置费合计 {summary['fee_wan']:,.2f} 万元；重复宗地代码 {summary['duplicate_ids']:,} 个（均保留、未合并）")
+    return lines + _describe_run(summary, summary["files"])
+
+
+def describe_efficiency(summary: dict) -> list[str]:
+    """The Chinese lines ``dcf audit efficiency --engine dask`` prints."""
+    parts = summary["partitions"]
+    lines = [f"亩产效益评价（dask 引擎）：企业表 {parts['enterprises']} 个分区、{summary['rows']:,} 行，输出 {summary['rows']:,} 行；"
+             f"宗地 {parts['parcels']} 个分区、{summary['parcels']:,} 宗"]
+    names = summary["class_names_zh"]
+    lines += [f"  {names.get(k, k):<10} {n:>8,} 家" for k, n in summary["counts"].items()]
+    table = summary["low_tables"].get("按集聚区")
+    if table:
+        low, d, idle = (sum(r[k] for r in table) for k in ("low_area_mu", "d_area_mu", "idle_area_mu"))
+        lines.append(f"  低效用地合计 {low:,.1f} 亩（D类企业用地 {d:,.1f} 亩，闲置土地 {idle:,.1f} 亩）")
+    files = summary["files"]["enterprises"] + summary["files"]["parcels"]
+    return lines + _describe_run(summary, files)
+
+
+def _describe_run(summary: dict, files: list[str]) -> list[str]:
+    lines = [f"注意：{n}" for n in summary["notes"] if "合成数据】" in n][:1]
+    schematic = [lay["layer_id"] for lay in summary.get("layers_used", []) if "schematic" in str(lay.get("provenance"))]
+    if schematic:
+        lines.append(f"注意：区域归属所用图层 {'、'.join(schematic)} 为示意图层，分区汇总仅供参考（详见汇总文件的说明）。")
+    lines.append(f"dask 调度器 {summary['scheduler']}；监控面板 {summary['dashboard'] or '（未开启）'}；"
+                 f"用时 {summary['timings'].get('total', max(summary['timings'].values(), default=0)):.1f} 秒")
+    folders = sorted({str(Path(f).parent) for f in files if f.endswith(".parquet")})
+    lines.append("输出：")
+    for folder in folders:
+        n = sum(1 for f in files if str(Path(f).parent) == folder)
+        lines.append(f"  {folder}/ （{n} 个 GeoParquet/Parquet 分区文件）")
+    if summary.get("excel"):
+        lines.append(f"  {summary['excel']} （Excel 工作簿：{_excel_line(summary)}）")
+    if summary.get("map"):
+        lines.append(f"  {summary['map']} （HTML 地图：" + ("逐宗绘制" if summary.get("map_kind") == "parcels" else
+                                                      "宗地过多，按镇街与工业集聚区汇总着色") + "）")
+    lines.append(f"  {summary['summary_file']} （计数、说明、用时）")
+    return lines
+
+
+def _excel_line(summary: dict) -> str:
+    if "excel_listed" not in summary:  # the efficiency workbook lists every enterprise row
+        return ("分类汇总按全部企业、低效用地按全部宗地统计；" if summary.get("parcels") else "分类汇总按全部企业统计；") \
+            + f"企业清单列出全部 {summary['rows']:,} 行"
+    n, listed = summary["rows"], summary["excel_listed"]
+    return "汇总表按全部宗地统计；" + (f"宗地清单列出全部 {n:,} 宗" if listed == n else
+                                f"宗地清单列出需处置或需核实的 {listed:,} 宗，完整 {n:,} 宗见 GeoParquet 文件夹")
 
 
 @click.group(cls=DcfGroup)
@@ -181,20 +224,18 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
     $ dcf audit idle --parcels 宗地.xlsx --layer 宗地 --field agreed_start=约定开工 --as-of 2025-12-31 -o out/idle
     $ dcf audit idle --parcels parcels_parquet/ --as-of 2025-12-31 -o out/idle --engine dask
     """
+    from .. import land
+    from ..land.dask import input_source
     from ..land.idle_audit import STATUS_ORDER, STATUS_ZH
-    from ..land.workflow import run_idle_audit
 
     if engine == "dask":
-        from ..land import distributed as dengine
-
         _dask_refuses(**{"--imagery": imagery, "--built-class": built_class is not None, "--layer": reader["layer"],
                          "--encoding": reader["encoding"], "--swap-xy": reader["swap_xy"]})
-        summary = dengine.run_idle_audit_dask(dengine.input_source(list(parcels)), output, as_of=as_of,
-                                              scheduler=scheduler, npartitions=partitions,
-                                              field_map=reader["field_map"], crs=crs, code_system=code_system,
-                                              overwrite=overwrite, progress=_progress_wanted(as_json),
-                                              write_map=not no_map, basemap=basemap)
-        _echo_dask(summary, as_json, dengine.describe_idle)
+        res = land.audit_idle(input_source(list(parcels)), as_of=as_of, engine="dask", scheduler=scheduler,
+                              partitions=partitions, field_map=reader["field_map"], crs=crs, code_system=code_system,
+                              out=output, overwrite=overwrite, progress=_progress_wanted(as_json), map=not no_map,
+                              basemap=basemap)
+        _echo_dask(res.to_dict(), as_json, describe_idle)
         return
     _single_engine_only(scheduler, partitions, {"--parcels": parcels})
     parcels = _parcel_input(parcels[0], reader, crs)
@@ -203,21 +244,18 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
                                  "或去掉 --built-class。", param_hint="--built-class")
     if imagery is not None:
         _exists(imagery, "--imagery")
-    res = run_idle_audit(parcels, output, as_of=as_of, imagery=imagery, built_class=built_class,
-                         field_map=reader["field_map"], crs=crs, layer=reader["layer"], encoding=reader["encoding"],
-                         swap_xy=reader["swap_xy"], code_system=code_system, overwrite=overwrite,
-                         write_map=not no_map, basemap=basemap)
-    r = res["result"]
+    res = land.audit_idle(parcels, as_of=as_of, imagery=imagery, built_class=built_class,
+                          field_map=reader["field_map"], crs=crs, layer=reader["layer"], encoding=reader["encoding"],
+                          swap_xy=reader["swap_xy"], code_system=code_system, out=output, overwrite=overwrite,
+                          map=not no_map, basemap=basemap)
+    r = res.frame
     if as_json:
-        cols = ["parcel_id", "status", "status_zh", "reason_zh", "fee_wan"] + (["imagery_flag"] if "imagery_flag" in r else [])
-        rows = _records(r, cols)
-        echo_json({"as_of": f"{as_of:%Y-%m-%d}", "parcels_in": len(r), "counts": res["counts"],
-                   "files": res["files"], "parcels": rows})
+        echo_json(res.to_dict())
         return
     click.echo(f"闲置土地审计（基准日 {as_of:%Y-%m-%d}）：输入 {len(r):,} 宗，输出 {len(r):,} 条结论")
     area = r.groupby("status")["area_mu"].sum()
     for s in STATUS_ORDER:
-        n = res["counts"].get(s, 0)
+        n = res.counts.get(s, 0)
         if n:
             click.echo(f"  {STATUS_ZH[s]:<16} {n:>8,} 宗  {area.get(s, 0):>12,.1f} 亩")
     fee = r["fee_wan"].sum()
@@ -229,7 +267,7 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
         click.echo(f"  影像与记录矛盾 {r['imagery_flag'].str.startswith('矛盾').sum():,} 宗")
     _echo_notes(res)
     click.echo("输出：")
-    for path in res["files"].values():
+    for path in res.files.values():
         click.echo(f"  {path}")
 
 
@@ -272,7 +310,8 @@ def efficiency(enterprises, parcels, as_of, scoring, crs, reader, parcel_layer, 
     $ dcf audit efficiency --enterprises 企业.csv --parcels 宗地.gpkg --as-of 2025-12-31 -o out/eff
     $ dcf audit efficiency --enterprises 企业.csv --parcels parcels_parquet/ --as-of 2025-12-31 -o out/eff --engine dask
     """
-    from ..land.workflow import run_efficiency
+    from .. import land
+    from ..land.dask import input_source
 
     if as_of is not None and not parcels:
         echo_note("提示：未给 --parcels，--as-of 不起作用（基准日只用于判定宗地是否闲置）。")
@@ -280,39 +319,35 @@ def efficiency(enterprises, parcels, as_of, scoring, crs, reader, parcel_layer, 
         raise click.UsageError("--as-of：给了 --parcels 时须指明审计基准日，闲置土地（计入低效用地）按该日判定；"
                                "例：--as-of 2025-12-31（与 dcf audit idle 用同一天，两份结果才一致）。")
     if engine == "dask":
-        from ..land import distributed as dengine
-
         _dask_refuses(**{"--layer": reader["layer"], "--parcel-layer": parcel_layer, "--encoding": reader["encoding"],
                          "--swap-xy": reader["swap_xy"]})
-        summary = dengine.run_efficiency_dask(str(enterprises), output,
-                                              parcels=dengine.input_source(list(parcels)) if parcels else None,
-                                              as_of=as_of, scheduler=scheduler, npartitions=partitions,
-                                              scoring=scoring, field_map=reader["field_map"],
-                                              parcel_field_map=_field_map(parcel_fields), crs=crs,
-                                              overwrite=overwrite, progress=_progress_wanted(as_json),
-                                              write_map=not no_map, basemap=basemap)
-        _echo_dask(summary, as_json, dengine.describe_efficiency)
+        res = land.audit_efficiency(str(enterprises), parcels=input_source(list(parcels)) if parcels else None,
+                                    as_of=as_of, engine="dask", scheduler=scheduler, partitions=partitions,
+                                    scoring=scoring, field_map=reader["field_map"],
+                                    parcel_field_map=_field_map(parcel_fields), crs=crs, out=output,
+                                    overwrite=overwrite, progress=_progress_wanted(as_json), map=not no_map,
+                                    basemap=basemap)
+        _echo_dask(res.to_dict(), as_json, describe_efficiency)
         return
     _single_engine_only(scheduler, partitions, {"--parcels": parcels})
     enterprises = _parcel_input(enterprises, reader, crs, "--enterprises")
     parcels = _parcel_input(parcels[0], {**reader, "field_map": _field_map(parcel_fields)}, crs) if parcels else None
-    res = run_efficiency(enterprises, output, parcels=parcels, as_of=as_of, scoring=scoring,
-                         field_map=reader["field_map"], parcel_field_map=_field_map(parcel_fields), crs=crs,
-                         layer=reader["layer"], parcel_layer=parcel_layer, encoding=reader["encoding"],
-                         swap_xy=reader["swap_xy"], overwrite=overwrite, write_map=not no_map, basemap=basemap)
-    r = res["result"]
+    res = land.audit_efficiency(enterprises, parcels=parcels, as_of=as_of, scoring=scoring,
+                                field_map=reader["field_map"], parcel_field_map=_field_map(parcel_fields), crs=crs,
+                                layer=reader["layer"], parcel_layer=parcel_layer, encoding=reader["encoding"],
+                                swap_xy=reader["swap_xy"], out=output, overwrite=overwrite, map=not no_map,
+                                basemap=basemap)
+    r = res.frame
     if as_json:
-        cols = ["credit_code", "name", "year", "eff_class", "score", "eff_reason"]
-        rows = _records(r, cols)
-        echo_json({"counts": res["counts"], "files": res["files"], "enterprises": rows})
+        echo_json(res.to_dict())
         return
     when = f"（闲置土地基准日 {as_of:%Y-%m-%d}）" if parcels else ""
     click.echo(f"亩产效益评价{when}：输入 {len(r):,} 行企业记录，输出 {len(r):,} 行")
-    names = res.get("class_names_zh") or {}
-    for k, n in res["counts"].items():
+    names = res.details.get("class_names_zh") or {}
+    for k, n in res.counts.items():
         label = r.loc[r["eff_class"] == k, "eff_class_zh"]
         click.echo(f"  {label.iloc[0] if len(label) else names.get(k, k):<10} {n:>8,} 家")
-    for name, table in res["low_tables"].items():
+    for name, table in res.summaries.items():
         if name == "按集聚区":
             low, d, idle_mu = (table[c].sum() for c in ("low_area_mu", "d_area_mu", "idle_area_mu"))
             both = d + idle_mu - low  # a D-class firm's idle parcel is in both parts
@@ -320,5 +355,5 @@ def efficiency(enterprises, parcels, as_of, scoring, crs, reader, parcel_layer, 
                        + (f"；两者重叠的 {both:,.1f} 亩只计一次" if both > 0.05 else "") + "）")
     _echo_notes(res)
     click.echo("输出：")
-    for path in res["files"].values():
+    for path in res.files.values():
         click.echo(f"  {path}")

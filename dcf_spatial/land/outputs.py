@@ -23,6 +23,15 @@ logger = logging.getLogger(__name__)
 
 EXCEL_MAX_ROWS = 1_048_576  # rows per sheet in the xlsx format, header included
 
+#: the files an audit writes into its output folder (both engines; the dask engine writes GeoParquet
+#: folders instead of the GeoPackage, named in :mod:`dcf_spatial.land.dask`)
+IDLE_FILES = {"excel": "idle_audit.xlsx", "gpkg": "idle_audit.gpkg", "map": "idle_audit_map.html"}
+EFFICIENCY_FILES = {"excel": "efficiency.xlsx", "gpkg": "efficiency.gpkg", "map": "efficiency_map.html"}
+#: order in which statuses meet the map palette (red, blue, green, purple, orange, brown, pink);
+#: "正常" has its own fixed green in the style file
+MAP_STATUS_ORDER = ("idle_reclaim", "insufficient_data", "extended", "idle_underdeveloped", "idle", "not_applicable",
+                    "excused", "normal")
+
 #: list columns of the idle audit -> Chinese header, in sheet order
 IDLE_COLUMNS_ZH = {
     "row": "原表行号", "parcel_id": "宗地代码", "holder": "土地使用权人", "credit_code": "统一社会信用代码",
@@ -45,6 +54,8 @@ EXCEL_LIST_COLUMNS = ("row", "parcel_id", "holder", "credit_code", "township_zh"
                       "count_from", "deadline_1y", "deadline_2y", "agreed_start", "extension_until", "actual_start",
                       "stopped_since", "developed_share", "invested_share", "land_price_wan", "gov_cause",
                       "missing_fields", "built_fraction", "imagery_flag", "problems", "synthetic")
+#: the zone columns the workbook summarises by (both engines)
+ZONE_KEYS = ("township_zh", "cluster_zh", "park_zh")
 SUMMARY_KEYS_ZH = {"township_zh": "镇（街道）", "cluster_zh": "工业集聚区", "park_zh": "功能园区", "_all": "范围"}
 SUMMARY_COLUMNS_ZH = {
     **{s: STATUS_ZH[s] for s in STATUS_ORDER},
@@ -215,8 +226,7 @@ def write_idle_excel(audited, path, *, notes: list[str], max_list_rows: int = 10
     Every sheet but 说明 starts with a one-line ``data_note`` (schematic layers, synthetic data)."""
     listed, note = idle_list_for_excel(audited, max_rows=max_list_rows)
     rejected = audited[rejected_rows(audited)]
-    summaries = {key: summarize(audited, by=[key]) for key in ("township_zh", "cluster_zh", "park_zh")
-                 if key in audited.columns}
+    summaries = {key: summarize(audited, by=[key]) for key in ZONE_KEYS if key in audited.columns}
     return write_idle_workbook(path, by_status=status_table(audited), summaries=summaries, listed=listed,
                                list_note=note, rejected=rejected.iloc[:max_list_rows], n_rejected=len(rejected),
                                n_total=len(audited), notes=notes, max_list_rows=max_list_rows, data_note=data_note)
@@ -487,7 +497,6 @@ def write_idle_parcel_map(result, path, *, as_of, max_features: int, note: str, 
     """The single engine's idle-audit map: parcels coloured by status, the most urgent drawn first
     (at most ``max_features``; the legend says how many of how many)."""
     from .idle_audit import STATUS_ORDER as ORDER
-    from .workflow import MAP_STATUS_ORDER
 
     popup = {k: IDLE_COLUMNS_ZH[k] for k in ("parcel_id", "holder", "status_zh", "reason_zh", "fee_wan",
                                               "area_mu", "township_zh", "cluster_zh", "imagery_flag")

@@ -1,0 +1,177 @@
+"""The two audits' public entry points: :func:`audit_idle` and :func:`audit_efficiency`.
+
+Each reads the input, runs the rules on the chosen engine — ``"single"`` (this process,
+:mod:`.single`) or ``"dask"`` (partitions on a ``dask.distributed`` cluster, :mod:`.dask`) — and
+returns one :class:`~dcf_spatial.land.result.AuditResult`; its ``write`` method writes the files.
+
+Who writes what, and when:
+
+* ``engine="single"`` writes nothing unless ``out`` is given; then the outputs are checked before
+  any work and written at the end (the same as ``audit_idle(...).write(out)``, except that an
+  existing file is refused before the audit rather than after it).
+* ``engine="dask"`` needs ``out``: the complete result is written there as partitioned GeoParquet
+  while the partitions are audited (it may not fit in one process's memory); the workbook, the map
+  and the summary JSON are then written into ``out`` by the same ``write``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from ..errors import InputError
+from .result import AuditResult
+
+logger = logging.getLogger(__name__)
+
+ENGINES = ("single", "dask")
+
+
+def _check_engine(engine: str, out, reader_options: dict) -> None:
+    if engine not in ENGINES:
+        raise InputError(f"engine：未知的计算引擎 {engine!r}；可选 {', '.join(ENGINES)}。")
+    if engine == "dask":
+        if out is None:
+            raise InputError("engine='dask' 须给出输出文件夹 out：分区结果（GeoParquet）在计算时即写入该文件夹。")
+        given = [k for k, v in reader_options.items() if v]
+        if given:
+            raise InputError(f"dask 引擎不支持 {'、'.join(given)}（请给出 GeoParquet 或可直接读取的文件），或改用单进程引擎。")
+
+
+def audit_idle(parcels, *, as_of, imagery=None, built_class: int | None = None, engine: str = "single",
+               scheduler: str | None = None, partitions: int | None = None, n_workers: int = 2, store=None,
+               crs=None, field_map: dict | None = None, layer=None, encoding: str | None = None, swap_xy: bool = False,
+               code_system: str = "auto", rules: dict | None = None, out=None, overwrite: bool = False,
+               map: bool = True, basemap: str = "none", progress: bool = False) -> AuditResult:
+    """闲置土地审计: a conclusion for every parcel under 《闲置土地处置办法》 Art. 2, 8 and 14.
+
+    Parameters
+    ----------
+    parcels
+        Single engine: a file path (SHP, GPKG, GeoJSON, KML, CSV/XLSX with coordinates),
+        ``"pg:SCHEMA.TABLE"`` or a GeoDataFrame. Dask engine: a GeoParquet file or folder, one vector
+        file, a list of files, or ``"pg:SCHEMA.TABLE"``.
+    as_of
+        The audit date (``"YYYY-MM-DD"`` or a timestamp).
+    imagery, built_class
+        Single engine: a land-cover GeoTIFF for each parcel's built-up fraction, and its built-up
+        class value (default: a 0/1 mask).
+    engine
+        ``"single"`` (one process) or ``"dask"`` (partitions on a cluster; needs ``out``).
+    scheduler, partitions, n_workers, progress
+        Dask engine: scheduler address (default a ``LocalCluster`` of ``n_workers`` processes), how
+        many partitions to cut one file or table into, and a progress bar on stderr.
+    store
+        The layer store for the zones: a :class:`dcf_spatial.store.Store`, a GeoPackage path or a
+        ``postgresql://`` URL; None means the active store.
+    crs, field_map, layer, encoding, swap_xy, code_system
+        Reader options (see :func:`dcf_spatial.io.read_vector`); ``field_map`` maps canonical names
+        to the file's columns (``{"agreed_start": "约定开工"}``); ``code_system`` the land-use code
+        standard (``"auto"``, ``"2017"``, ``"2023"``). The dask engine takes only ``crs``,
+        ``field_map`` and ``code_system``.
+    rules
+        Replaces the shipped ``idle_land_rules.json``.
+    out, overwrite, map, basemap
+        When ``out`` is given, the files are written there (see :meth:`AuditResult.write`);
+        existing files are refused before any work unless ``overwrite``.
+
+    Returns
+    -------
+    AuditResult
+        ``kind="idle"``; ``frame`` one row per input parcel, in input order.
+
+    Examples
+    --------
+    >>> import dcf_spatial.land as land
+    >>> res = land.audit_idle("宗地.gpkg", as_of="2025-12-31")                    # doctest: +SKIP
+    >>> res.counts["idle_reclaim"], res.write("out/idle")["excel"]               # doctest: +SKIP
+    (3, 'out/idle/idle_audit.xlsx')
+    >>> land.audit_idle("parcels_parquet/", as_of="2025-12-31", engine="dask", out="out/big")  # doctest: +SKIP
+    """
+    _check_engine(engine, out, {"imagery": imagery is not None, "built_class": built_class is not None,
+                                "layer": layer, "encoding": encoding, "swap_xy": swap_xy} if engine == "dask" else {})
+    if out is not None:
+        from .report import planned_outputs
+        from .outputs import check_outputs
+
+        check_outputs(planned_outputs("idle", engine, out, map=map), overwrite)
+    if engine == "dask":
+        from .dask.engine import idle_dask
+
+        result = idle_dask(parcels, Path(out), as_of=as_of, scheduler=scheduler, npartitions=partitions,
+                           n_workers=n_workers, field_map=field_map, crs=crs, code_system=code_system, store=store,
+                           rules=rules, progress=progress)
+    else:
+        from .single import idle_single
+
+        result = idle_single(parcels, as_of=as_of, imagery=imagery, built_class=built_class, field_map=field_map,
+                             crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy, code_system=code_system,
+                             store=store, rules=rules)
+    if out is not None:
+        result.write(out, overwrite=overwrite, map=map, basemap=basemap)
+    return result
+
+
+def audit_efficiency(enterprises, *, parcels=None, as_of=None, scoring=None, engine: str = "single",
+                     scheduler: str | None = None, partitions: int | None = None, n_workers: int = 2, store=None,
+                     crs=None, field_map: dict | None = None, parcel_field_map: dict | None = None, layer=None,
+                     parcel_layer=None, encoding: str | None = None, swap_xy: bool = False, code_system: str = "auto",
+                     out=None, overwrite: bool = False, map: bool = True, basemap: str = "none",
+                     progress: bool = False) -> AuditResult:
+    """亩产效益评价: a class A/B/C/D/T for every enterprise row, and 低效用地 by zone.
+
+    Parameters
+    ----------
+    enterprises
+        A CSV/XLSX path or a DataFrame (single engine); dask: also Parquet or ``"pg:SCHEMA.TABLE"``.
+    parcels
+        Optional parcels (as in :func:`audit_idle`): they supply land areas the table lacks, the
+        zones (via each firm's largest parcel) and, audited as of ``as_of``, the idle parcels
+        counted as 低效用地.
+    as_of
+        The idle audit's date (default today); only used with ``parcels``.
+    scoring
+        A scoring file replacing the shipped ``efficiency_scoring.json``.
+    engine, scheduler, partitions, n_workers, progress, store
+        As in :func:`audit_idle`.
+    crs, field_map, parcel_field_map, layer, parcel_layer, encoding, swap_xy, code_system
+        Reader options: ``field_map``/``layer`` for the enterprise table, ``parcel_field_map``/
+        ``parcel_layer`` for the parcels; ``encoding`` both; ``crs``/``swap_xy`` the parcels.
+    out, overwrite, map, basemap
+        As in :func:`audit_idle`.
+
+    Returns
+    -------
+    AuditResult
+        ``kind="efficiency"``; ``frame`` one row per enterprise row; ``summaries`` the 低效用地 tables.
+
+    Examples
+    --------
+    >>> import dcf_spatial.land as land
+    >>> res = land.audit_efficiency("企业.csv", parcels="宗地.gpkg", as_of="2025-12-31")   # doctest: +SKIP
+    >>> res.counts                                                                       # doctest: +SKIP
+    {'A': 40, 'B': 60, 'C': 80, 'D': 10, 'T': 10}
+    """
+    _check_engine(engine, out, {"layer": layer, "parcel_layer": parcel_layer, "encoding": encoding,
+                                "swap_xy": swap_xy} if engine == "dask" else {})
+    if out is not None:
+        from .report import planned_outputs
+        from .outputs import check_outputs
+
+        check_outputs(planned_outputs("efficiency", engine, out, parcels=parcels is not None, map=map), overwrite)
+    if engine == "dask":
+        from .dask.efficiency import efficiency_dask
+
+        result = efficiency_dask(enterprises, Path(out), parcels=parcels, as_of=as_of, scheduler=scheduler,
+                                 npartitions=partitions, n_workers=n_workers, scoring=scoring, field_map=field_map,
+                                 parcel_field_map=parcel_field_map, crs=crs, code_system=code_system, store=store,
+                                 progress=progress)
+    else:
+        from .single import efficiency_single
+
+        result = efficiency_single(enterprises, parcels=parcels, as_of=as_of, scoring=scoring, field_map=field_map,
+                                   parcel_field_map=parcel_field_map, crs=crs, layer=layer, parcel_layer=parcel_layer,
+                                   encoding=encoding, swap_xy=swap_xy, store=store)
+    if out is not None:
+        result.write(out, overwrite=overwrite, map=map, basemap=basemap)
+    return result

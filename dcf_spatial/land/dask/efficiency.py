@@ -1,0 +1,239 @@
+"""The dask engine of the 亩产效益 audit: parcels audited partition by partition, classes settled once.
+
+The classes are ranks over *all* enterprises of a year (A the top 20 %, D the bottom 5 % by
+default), so :func:`efficiency_dask` works in steps:
+
+1. the parcels (optional; any input :func:`~.partitions.plan_partitions` takes) are audited for
+   idleness and joined to their zones partition by partition, on the workers, exactly as the idle
+   audit's dask engine does (:mod:`.engine`), written to ``efficiency_parcels.parquet/``;
+2. each partition sends back only a slim table (row, credit code, area in 亩, zone names,
+   status — no geometry); the enterprise table's partitions are read on the workers;
+3. on the client, the single-process functions, unchanged, give every enterprise its land area
+   from its parcels, its indicators and score, and the global class cuts per year
+   (:func:`~dcf_spatial.land.efficiency.classify`), its zones and 低效用地 by zone;
+4. each parcel partition gets its ``low_efficiency`` and ``eff_class_zh`` columns on the workers;
+5. the classed enterprise rows are written to ``efficiency_enterprises.parquet/``, one file per
+   enterprise partition.
+
+The workbook and map are written from the returned :class:`~dcf_spatial.land.result.AuditResult`
+by :mod:`dcf_spatial.land.report`, as for the single engine.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..result import AuditResult
+from .cluster import progress_bar, connect, store_text
+from .engine import audit_parcels_on, fresh_folder, layers_used_of, read_folder, write_partition
+from .partitions import read_table_partition, plan_partitions
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+logger = logging.getLogger(__name__)
+
+EFFICIENCY_ENTERPRISES = "efficiency_enterprises.parquet"
+EFFICIENCY_PARCELS = "efficiency_parcels.parquet"
+EFFICIENCY_SUMMARY = "efficiency_summary.json"
+#: the per-parcel columns the enterprise side needs: land areas, largest parcel's zones, 低效用地
+SLIM_COLUMNS = ("row", "credit_code", "area_mu", "township_zh", "cluster_zh", "park_zh", "status")
+
+
+def _slim(path: str) -> pd.DataFrame:
+    """The columns of an audited partition the enterprise side needs (no geometry)."""
+    df = pd.read_parquet(path, columns=list(SLIM_COLUMNS))
+    for c in ("township_zh", "cluster_zh", "park_zh", "status"):
+        df[c] = df[c].astype("category")
+    return df
+
+
+def _mark_low(path: str, latest: pd.DataFrame) -> dict:
+    """Third pass: add ``low_efficiency`` and ``eff_class_zh`` to an audited partition, as the
+    single-process engine does (``latest``: each credit code's class in its latest year)."""
+    import geopandas as gpd
+
+    from .. import efficiency
+
+    gdf = gpd.read_parquet(path)
+    low = efficiency.low_efficiency_parcels(gdf, latest)
+    gdf["low_efficiency"] = low.to_numpy()
+    cmap = latest.set_index("credit_code")["eff_class_zh"]
+    gdf["eff_class_zh"] = gdf["credit_code"].astype("string").str.upper().map(cmap).astype("string").fillna("无企业记录")
+    write_partition(gdf, Path(path))
+    return {"rows": len(gdf), "low": int((low != "").sum())}
+
+
+def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler: str | None = None,
+                    npartitions: int | None = None, n_workers: int = 2, scoring=None, field_map=None,
+                    parcel_field_map=None, crs=None, code_system: str = "auto", store=None,
+                    progress: bool = False) -> AuditResult:
+    """亩产效益 classes on a dask cluster, identical row for row to the single engine (see the module docstring).
+
+    Call it through :func:`dcf_spatial.land.audit_efficiency` (``engine="dask"``), which checks
+    the output folder first. ``as_of`` (the idle audit's date) defaults to today, as in the single engine.
+
+    Returns
+    -------
+    AuditResult
+        ``kind="efficiency"``, ``engine="dask"``; ``frame`` the classed enterprise rows (in memory),
+        ``summaries`` the 低效用地 tables; the parcels are in ``out_dir/efficiency_parcels.parquet/``.
+
+    Examples
+    --------
+    >>> res = efficiency_dask("企业.csv", "out/eff", parcels="parcels_parquet/", as_of="2025-12-31")  # doctest: +SKIP
+    """
+    from .. import efficiency, idle_audit, outputs
+    from ..notes import synthetic_count_note, synthetic_flags, synthetic_note
+    from ..parcels import validate_enterprises
+
+    cfg = efficiency.load_scoring(scoring)
+    rules = idle_audit.load_rules()
+    store = store_text(store)
+    out_dir = Path(out_dir)
+    ent_folder, par_folder = out_dir / EFFICIENCY_ENTERPRISES, out_dir / EFFICIENCY_PARCELS
+    t0 = time.perf_counter()
+    ent_parts = plan_partitions(enterprises, npartitions=npartitions, store=store, option="--enterprises", table=True)
+    par_parts = plan_partitions(parcels, npartitions=npartitions, store=store) if parcels is not None else []
+    as_of_ts = idle_audit.parse_as_of(as_of if as_of is not None else pd.Timestamp.today())
+    client, cluster = connect(scheduler, n_workers, dashboard=True)
+    t = {}
+    try:
+        dashboard, address = client.dashboard_link, client.scheduler.address
+        logger.warning("dask: %d enterprise and %d parcel partitions on %s; dashboard %s", len(ent_parts),
+                       len(par_parts), address, dashboard)
+        t["start_cluster"] = time.perf_counter()
+        ent_futures = client.map(read_table_partition, ent_parts, field_map=field_map, store=store, pure=False)
+        slim, results, dup_ids, files = None, [], frozenset(), []
+        if par_parts:
+            _sizes, dup_ids, results = audit_parcels_on(
+                client, par_parts, par_folder, field_map=parcel_field_map, crs=crs, store=store, as_of=as_of_ts,
+                rules=rules, code_system=code_system, progress=progress, workbook=False)
+            files = [r["file"] for r in results if r["file"]]
+            slim = pd.concat(client.gather(client.map(_slim, files, pure=False)), ignore_index=True)
+            slim = slim.sort_values("row", kind="stable").reset_index(drop=True)
+        t["parcels"] = time.perf_counter()
+        raw = client.gather(ent_futures)
+        ent_sizes = [len(r) for r in raw]
+        ent = validate_enterprises(pd.concat(raw, ignore_index=True), source=", ".join(p.label for p in ent_parts))
+        del raw
+        ent = efficiency.attach_land_area(ent, slim)
+        classed = efficiency.classify(ent, scoring=cfg)
+        z = efficiency.enterprise_zones(classed, slim)
+        for c in z.columns:
+            classed[c] = z[c].array
+        low_tables = {}
+        latest = classed.sort_values("year", na_position="first").drop_duplicates("credit_code", keep="last")
+        # a plain frame (no attrs, no references into ``classed``), sent to the workers once
+        latest = pd.DataFrame({c: latest[c].to_numpy() for c in ("credit_code", "year", "eff_class", "eff_class_zh")})
+        if slim is not None:
+            low = efficiency.low_efficiency_parcels(slim, classed)
+            for by, name in (("township_zh", "按镇街"), ("cluster_zh", "按集聚区"), ("park_zh", "按园区")):
+                low_tables[name] = efficiency.low_efficiency_by_zone(slim, low, by=by)
+            shared = client.scatter(latest, broadcast=True)
+            marks = client.map(_mark_low, files, latest=shared, pure=False)
+            if progress:
+                from distributed import progress as show_progress
+
+                progress_bar(show_progress, marks)
+            marked = client.gather(marks)
+            if sum(m["rows"] for m in marked) != len(slim):  # pragma: no cover - a lost write
+                raise RuntimeError("dask 引擎：低效用地一步没有改写全部宗地（程序错误，请报告）")
+        t["classes"] = time.perf_counter()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    fresh_folder(ent_folder)
+    ent_files = []
+    bounds = np.r_[0, np.cumsum(ent_sizes)].astype(int)
+    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+        if b > a:
+            f = ent_folder / f"part-{i:05d}.parquet"
+            _write_table(classed.iloc[a:b], f)
+            ent_files.append(str(f))
+    t["write"] = time.perf_counter()
+    counts = classed["eff_class"].value_counts().reindex(list(efficiency.CLASS_ORDER), fill_value=0)
+    layers_used = layers_used_of(results)
+    n_par_synthetic = int(sum(r["synthetic"] for r in results))
+    notes = [
+        "东昌府区工业企业亩产效益评价（dask 分区计算）——规划依据：第十章第四节（要素保障政策：用好“亩产效益”评价结果，"
+        "加大A类、B类企业支持力度，倒逼C、D类企业提升资源要素利用效率）；低效用地盘活见第九章第四节。",
+        f"企业表 {len(ent_parts)} 个分区，共 {len(classed):,} 行，输出 {len(classed):,} 行（重复信用代码不合并；"
+        "分类按全部企业同一年度的排名一次划定，与单进程引擎逐行一致）。",
+        *[f"评价参数：{x}" for x in cfg["_doc"][1:]],
+        "指标基准值与权重：" + "；".join(f"{v['name_zh']} 基准{v['benchmark']:g}、权重{v['weight']:.0%}"
+                                 for v in cfg["indicators"].values()),
+        synthetic_note(classed),
+    ]
+    if slim is not None:
+        notes += [f"宗地 {len(par_parts)} 个分区，{len(slim):,} 宗，闲置状态按基准日 {as_of_ts:%Y-%m-%d} 审计"
+                  f"（{'指定' if as_of is not None else '未指定 --as-of，取今天'}）；重复宗地代码 {len(dup_ids):,} 个，均保留。",
+                  synthetic_count_note(n_par_synthetic),
+                  *outputs.layers_note(layers_used),
+                  "低效用地 = D类企业（最近年度）的宗地 + 闲置土地（闲置、满两年可收回、开发不足中止满一年），每宗只计一次，按区域汇总面积（亩）。"]
+    else:
+        notes.append("未提供宗地（--parcels）：用地面积取企业填报值，区域汇总与低效用地无法计算。")
+    notes = [n for n in notes if n]
+    n_synthetic = int(synthetic_flags(classed).sum()) + n_par_synthetic
+    logger.info("dask efficiency audit: %d enterprise rows, %d parcels, %.1f s", len(classed),
+                0 if slim is None else len(slim), time.perf_counter() - t0)
+    details = {"partitions": {"enterprises": len(ent_parts), "parcels": len(par_parts)}, "dashboard": dashboard,
+               "scheduler": address, "n_parcels": 0 if slim is None else len(slim), "n_synthetic": n_synthetic,
+               "ent_folder": ent_folder, "par_folder": par_folder if slim is not None else None,
+               "latest": latest, "class_names_zh": {k: v["name_zh"] for k, v in cfg["classes"].items()},
+               "rules": rules, "store": store, "t0": t0}
+    inputs = {"enterprises": enterprises, **({"parcels": parcels} if parcels is not None else {})}
+    return AuditResult(kind="efficiency", engine="dask", as_of=as_of_ts if slim is not None else None, inputs=inputs,
+                       notes=notes, counts={k: int(v) for k, v in counts.items()}, summaries=low_tables,
+                       layers_used=layers_used, files={"enterprises": ent_files, "parcels": files},
+                       timings={k: round(v - t0, 3) for k, v in t.items()}, details=details, frame_source=classed)
+
+
+def _write_table(df: pd.DataFrame, path: Path) -> None:
+    """Parquet of a table whose user columns may mix types (kept as text where they do)."""
+    try:
+        df.to_parquet(path, index=False)
+    except (ValueError, TypeError, ArithmeticError) as exc:  # pyarrow: mixed types in an object column
+        import pyarrow as pa
+
+        fixed = df.copy()
+        for c in fixed.columns:
+            if fixed[c].dtype == object:
+                try:
+                    pa.array(fixed[c])
+                except (pa.ArrowInvalid, pa.ArrowTypeError):
+                    fixed[c] = fixed[c].astype("string")
+        logger.info("%s: mixed-type columns written as text (%s)", path, exc)
+        fixed.to_parquet(path, index=False)
+
+
+def read_efficiency_result(out_dir) -> tuple[pd.DataFrame, "gpd.GeoDataFrame | None"]:
+    """The classed enterprises and (with parcels) the marked parcels the dask engine wrote into
+    ``out_dir``, each in input order (by ``row``).
+
+    Parameters
+    ----------
+    out_dir
+        The folder given to :func:`dcf_spatial.land.audit_efficiency`.
+
+    Returns
+    -------
+    tuple
+        ``(enterprises, parcels)``; ``parcels`` is None when the audit had none.
+
+    Examples
+    --------
+    >>> ent, parcels = read_efficiency_result("out/eff")   # doctest: +SKIP
+    """
+    out_dir = Path(out_dir)
+    ent = pd.concat([pd.read_parquet(f) for f in sorted((out_dir / EFFICIENCY_ENTERPRISES).glob("*.parquet"))],
+                    ignore_index=True).sort_values("row", kind="stable").reset_index(drop=True)
+    folder = out_dir / EFFICIENCY_PARCELS
+    return ent, (read_folder(folder) if folder.exists() and any(folder.glob("*.parquet")) else None)

@@ -1,0 +1,324 @@
+"""The bureau's files, written from an :class:`~dcf_spatial.land.result.AuditResult` whichever engine ran.
+
+One orchestration: :func:`write` takes the result's notes, summaries and rows and writes the Excel
+workbook (:func:`~dcf_spatial.land.outputs.write_idle_workbook` /
+:func:`~dcf_spatial.land.outputs.write_efficiency_excel`), the complete result (single engine: a
+GeoPackage; the dask engine wrote its partitioned GeoParquet while auditing) and the HTML map
+(parcel by parcel up to ``map.max_features``; above that, a dask result's townships and clusters
+coloured by their share). A dask result also gets its ``*_summary.json`` (counts, notes, timings).
+:func:`planned_outputs` lists the paths, so that :func:`dcf_spatial.land.audit_idle` can refuse an
+existing output before any work is done.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import outputs
+from .notes import short_synthetic
+
+logger = logging.getLogger(__name__)
+
+
+def planned_outputs(kind: str, engine: str, folder, *, parcels: bool = True, map: bool = True) -> list[Path]:
+    """Every path an audit of ``kind`` run by ``engine`` writes into ``folder`` (GeoParquet folders included).
+
+    Parameters
+    ----------
+    kind
+        ``"idle"`` or ``"efficiency"``.
+    engine
+        ``"single"`` or ``"dask"``.
+    folder
+        The output folder.
+    parcels
+        Efficiency only: whether parcels were given (the GeoPackage/GeoParquet and map need them).
+    map
+        Whether the HTML map is wanted.
+
+    Returns
+    -------
+    list of pathlib.Path
+
+    Examples
+    --------
+    >>> [p.name for p in planned_outputs("idle", "single", "out", map=False)]
+    ['idle_audit.xlsx', 'idle_audit.gpkg']
+    """
+    from .dask import EFFICIENCY_ENTERPRISES, EFFICIENCY_PARCELS, EFFICIENCY_SUMMARY, RESULT_FOLDER, SUMMARY_FILE
+
+    folder = Path(folder)
+    names = outputs.IDLE_FILES if kind == "idle" else outputs.EFFICIENCY_FILES
+    out = [names["excel"]]
+    if kind == "idle" or parcels:
+        if engine == "single":
+            out.append(names["gpkg"])
+        if map:
+            out.append(names["map"])
+    if engine == "dask":
+        if kind == "idle":
+            out = [RESULT_FOLDER, SUMMARY_FILE, *out]
+        else:
+            out = [EFFICIENCY_ENTERPRISES, EFFICIENCY_SUMMARY, *out] + ([EFFICIENCY_PARCELS] if parcels else [])
+    return [folder / n for n in out]
+
+
+def write(result, folder: Path, *, overwrite: bool = False, map: bool = True, basemap: str = "none") -> dict:
+    """Write ``result``'s files into ``folder``; return them (also stored in ``result.files``).
+
+    See :meth:`dcf_spatial.land.result.AuditResult.write`.
+    """
+    writer = {("idle", "single"): _idle_single, ("idle", "dask"): _idle_dask,
+              ("efficiency", "single"): _efficiency_single, ("efficiency", "dask"): _efficiency_dask}
+    files = writer[(result.kind, result.engine)](result, Path(folder), overwrite=overwrite, map=map, basemap=basemap)
+    result.files = files
+    return files
+
+
+# --- idle audit -----------------------------------------------------------------------------------------
+def _idle_workbook_args(result) -> dict:
+    rules = result.details["rules"]
+    return {"notes": result.notes, "max_list_rows": int(rules["excel"]["max_list_rows"]),
+            "summaries": {k: result.summaries[k] for k in outputs.ZONE_KEYS if k in result.summaries}}
+
+
+def _idle_single(result, folder: Path, *, overwrite, map, basemap) -> dict:
+    files = {k: folder / v for k, v in outputs.IDLE_FILES.items() if k != "map" or map}
+    outputs.check_outputs(files.values(), overwrite)
+    folder.mkdir(parents=True, exist_ok=True)
+    r = result.frame
+    rules = result.details["rules"]
+    t = {"start": time.perf_counter()}
+    args = _idle_workbook_args(result)
+    max_rows = args["max_list_rows"]
+    listed, note = outputs.idle_list_for_excel(r, max_rows=max_rows)
+    rejected = r[outputs.rejected_rows(r)]
+    outputs.write_idle_workbook(files["excel"], by_status=result.summaries["status"], listed=listed, list_note=note,
+                                rejected=rejected.iloc[:max_rows], n_rejected=len(rejected), n_total=len(r),
+                                data_note=outputs.sheet_note(result.layers_used, short_synthetic(r) + "。"), **args)
+    t["excel"] = time.perf_counter()
+    gpkg_cols = [c for c in outputs.IDLE_COLUMNS_ZH if c in r.columns] + ["township_id", "cluster_id", "park_id"]
+    outputs.write_gpkg(r[[c for c in gpkg_cols if c in r.columns] + [r.geometry.name]], files["gpkg"],
+                       layer="idle_audit")
+    t["gpkg"] = time.perf_counter()
+    if map:
+        note = outputs.idle_map_note(result.layers_used, short_synthetic(r))
+        written = outputs.write_idle_parcel_map(r, files["map"], as_of=result.as_of,
+                                                max_features=int(rules["map"]["max_features"]), note=note,
+                                                overwrite=overwrite, basemap=basemap)
+        if written is None:
+            files.pop("map")
+        t["map"] = time.perf_counter()
+    result.timings.update({k: round(v - t["start"], 3) for k, v in t.items() if k != "start"})
+    return {k: str(v) for k, v in files.items()}
+
+
+def _excel_rows(path: str, rows, columns) -> pd.DataFrame:
+    """The workbook's list columns (no geometry) of one partition file: all rows, or those in ``rows``."""
+    import pyarrow.parquet as pq
+
+    names = set(pq.read_schema(path).names)
+    df = pd.read_parquet(path, columns=[c for c in columns if c in names])
+    return df if rows is None else df[df["row"].isin(rows)]
+
+
+def _dask_idle_workbook(result, path: Path) -> dict:
+    """The idle workbook of a dask result, with the single engine's sheet builders.
+
+    The summaries are the partitions' tables added up (in ``result.summaries``); the list and the
+    problem rows are picked from the partitions' candidate keys
+    (:func:`~dcf_spatial.land.outputs.pick_list_rows`, as the single engine picks), and only those
+    rows (at most ``2 × max_rows``, list columns only) are read back from the partition files.
+    """
+    written = result.details["part_results"]
+    n = int(sum(result.counts.values()))
+    args = _idle_workbook_args(result)
+    max_rows, where = args["max_list_rows"], result.details["where"]
+    empty_keys = pd.DataFrame({"row": pd.Series([], dtype="int64"), "status": pd.Series([], dtype=object),
+                               "has_problem": pd.Series([], dtype=bool), "rejected": pd.Series([], dtype=bool),
+                               "area_mu": pd.Series([], dtype=float), "_part": pd.Series([], dtype="int64")})
+    keys = pd.concat([empty_keys] + [r["list_keys"].assign(_part=i) for i, r in enumerate(written)], ignore_index=True)
+    keys = keys.sort_values("row", kind="stable").reset_index(drop=True)
+    need = 0
+    if n <= max_rows:
+        list_rows = None
+    else:
+        pos, need = outputs.pick_list_rows(keys["status"].to_numpy(), keys["has_problem"].to_numpy(),
+                                           keys["area_mu"].to_numpy(), max_rows=max_rows)
+        list_rows = keys.iloc[pos]
+    problem = keys[keys["rejected"]]
+    problem_rows = problem.iloc[:max_rows]
+    wanted = [None if list_rows is None else
+              np.union1d(list_rows.loc[list_rows["_part"] == i, "row"], problem_rows.loc[problem_rows["_part"] == i, "row"])
+              for i in range(len(written))]
+    columns = ["row"] + [c for c in outputs.EXCEL_LIST_COLUMNS if c != "row"]
+    frames = [_excel_rows(r["file"], rows, columns) for r, rows in zip(written, wanted)]
+    table = pd.concat(frames or [pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})], ignore_index=True)
+    table = table.sort_values("row", kind="stable").reset_index(drop=True)
+    listed = table if list_rows is None else table[table["row"].isin(list_rows["row"])]
+    rejected = table[table["row"].isin(problem_rows["row"])]
+    note = outputs.list_note(n, max_rows=max_rows, listed=len(listed), need=need, where=where)
+    data_note = outputs.sheet_note(result.layers_used, short_synthetic(result.details["n_synthetic"]) + "。")
+    outputs.write_idle_workbook(path, by_status=result.summaries["status"], listed=listed, list_note=note,
+                                rejected=rejected, n_rejected=len(problem), n_total=n, data_note=data_note,
+                                where=where, **args)
+    return {"listed": len(listed), "rejected": len(problem)}
+
+
+def _summary_map_note(n: int, max_features: int, folder: Path, shown: str = "各状态宗数") -> str:
+    return (f"共 {n:,} 宗，多于逐宗绘制上限 {max_features:,} 宗：本图不画宗地，按镇（街道）和工业集聚区汇总着色，"
+            f"点击区域查看{shown}；逐宗结果见 {folder.name}/（GeoParquet）与 Excel 工作簿")
+
+
+def _idle_dask(result, folder: Path, *, overwrite, map, basemap) -> dict:
+    from .dask import SUMMARY_FILE
+    from .idle_audit import STATUS_ORDER, STATUS_ZH
+
+    d = result.details
+    excel_path, summary_path = folder / outputs.IDLE_FILES["excel"], folder / SUMMARY_FILE
+    map_path = folder / outputs.IDLE_FILES["map"] if map else None
+    outputs.check_outputs([p for p in (excel_path, summary_path, map_path) if p is not None], overwrite)
+    folder.mkdir(parents=True, exist_ok=True)
+    rules, files = d["rules"], d["parquet_files"]
+    n_rows = int(sum(result.counts.values()))
+    t2 = time.perf_counter()
+    listed = _dask_idle_workbook(result, excel_path)
+    t3 = time.perf_counter()
+    map_kind = None
+    if map_path is not None:
+        max_features = int(rules["map"]["max_features"])
+        note = outputs.idle_map_note(result.layers_used, short_synthetic(d["n_synthetic"]))
+        if not files:
+            logger.warning("未写出 HTML 地图：输入中没有宗地")
+            written = None
+        elif n_rows <= max_features:  # few parcels: the single engine's map, parcel by parcel
+            written = outputs.write_idle_parcel_map(result.frame, map_path, as_of=result.as_of,
+                                                    max_features=max_features, note=note, overwrite=overwrite,
+                                                    basemap=basemap)
+            map_kind = "parcels"
+        else:
+            tables = {kind: result.summaries[key].assign(
+                idle_share=result.summaries[key]["idle_count"]
+                / result.summaries[key]["total"].where(result.summaries[key]["total"] > 0))
+                for kind, key in (("township", "township_zh"), ("cluster", "cluster_zh")) if key in result.summaries}
+            popup = {"total": "宗地数", **{s: STATUS_ZH[s] for s in STATUS_ORDER},
+                     "idle_count": "闲置宗地数（不含政府原因）", "idle_area_mu": "闲置面积（亩）",
+                     "area_mu": "宗地面积合计（亩）", "fee_wan": "土地闲置费合计（万元）"}
+            written = outputs.write_zone_summary_map(
+                tables, map_path, title=f"闲置土地审计（基准日 {result.as_of:%Y-%m-%d}）：镇街与集聚区汇总",
+                share_col="idle_share", count_col="total", high="闲置", what="闲置宗地占比", popup_fields=popup,
+                note=_summary_map_note(n_rows, max_features, d["folder"]) + "；" + note, store=d["store"],
+                cuts=rules["map"].get("zone_share_cuts", outputs.ZONE_SHARE_CUTS), overwrite=overwrite,
+                basemap=basemap)
+            map_kind = "zones"
+        if written is None:
+            map_path, map_kind = None, None
+    t4 = time.perf_counter()
+    result.timings.update({"excel": round(t3 - t2, 3), "map": round(t4 - t3, 3),
+                           "total": round(result.timings.get("start_cluster", 0) + result.timings.get("audit", 0)
+                                          + t4 - t2, 3)})
+    summary = {"as_of": f"{result.as_of:%Y-%m-%d}", "rows": n_rows, "partitions": d["partitions"],
+               "counts": result.counts, "area_mu": d["area_mu"], "fee_wan": d["fee_wan"],
+               "files": files, "folder": str(d["folder"]), "excel": str(excel_path),
+               "excel_listed": listed["listed"], "excel_rejected": listed["rejected"],
+               "map": str(map_path) if map_path is not None else None, "map_kind": map_kind,
+               "summary_file": str(summary_path), "dashboard": d["dashboard"], "scheduler": d["scheduler"],
+               "duplicate_ids": d["duplicate_ids"], "layers_used": result.layers_used,
+               "timings": dict(result.timings), "notes": result.notes}
+    summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    d["summary"] = summary
+    return {"parquet": files, "excel": str(excel_path), "map": summary["map"], "summary": str(summary_path)}
+
+
+# --- 亩产效益 -----------------------------------------------------------------------------------------------
+def _efficiency_excel(result, path: Path, notes: list[str], synthetic: str) -> None:
+    outputs.write_efficiency_excel(result.frame, path, notes=[n for n in notes if n], low_tables=result.summaries,
+                                   data_note=outputs.sheet_note(result.layers_used, synthetic + "。"))
+
+
+def _efficiency_single(result, folder: Path, *, overwrite, map, basemap) -> dict:
+    from .idle_audit import load_rules
+
+    audited = result.parcels
+    files = {"excel": folder / outputs.EFFICIENCY_FILES["excel"]}
+    if audited is not None:
+        files["gpkg"] = folder / outputs.EFFICIENCY_FILES["gpkg"]
+        if map:
+            files["map"] = folder / outputs.EFFICIENCY_FILES["map"]
+    outputs.check_outputs(files.values(), overwrite)
+    folder.mkdir(parents=True, exist_ok=True)
+    _efficiency_excel(result, files["excel"], result.notes, short_synthetic(result.frame))
+    if audited is not None:
+        cols = ["parcel_id", "holder", "credit_code", "township_zh", "cluster_zh", "park_zh", "area_mu", "status_zh",
+                "eff_class_zh", "low_efficiency"] + (["synthetic"] if "synthetic" in audited.columns else [])
+        outputs.write_gpkg(audited[cols + [audited.geometry.name]], files["gpkg"], layer="efficiency_parcels")
+        if map:
+            note = outputs.idle_map_note(result.layers_used, short_synthetic(audited))
+            written = outputs.write_efficiency_parcel_map(
+                audited, result.details["latest"], result.details["class_names_zh"], files["map"],
+                max_features=int(load_rules()["map"]["max_features"]), note=note, overwrite=overwrite,
+                basemap=basemap)
+            if written is None:
+                files.pop("map")
+    return {k: str(v) for k, v in files.items()}
+
+
+def _efficiency_dask(result, folder: Path, *, overwrite, map, basemap) -> dict:
+    from .dask import EFFICIENCY_SUMMARY
+    from .dask.engine import read_folder
+
+    d = result.details
+    excel_path, summary_path = folder / outputs.EFFICIENCY_FILES["excel"], folder / EFFICIENCY_SUMMARY
+    par_folder = d["par_folder"]
+    map_path = folder / outputs.EFFICIENCY_FILES["map"] if par_folder is not None and map else None
+    outputs.check_outputs([p for p in (excel_path, summary_path, map_path) if p is not None], overwrite)
+    folder.mkdir(parents=True, exist_ok=True)
+    t2 = time.perf_counter()
+    where = (f"完整结果：企业 {d['ent_folder'].name}/" + (f"，宗地 {par_folder.name}/（GeoParquet，含每宗地的分类与低效用地标记）"
+                                                   if par_folder is not None else "") + "。")
+    _efficiency_excel(result, excel_path, result.notes + [where], short_synthetic(d["n_synthetic"]))
+    result.timings["excel"] = round(time.perf_counter() - d["t0"], 3)
+    map_kind = None
+    n_parcels, low_tables, rules = d["n_parcels"], result.summaries, d["rules"]
+    if map_path is not None:
+        max_features = int(rules["map"]["max_features"])
+        note = outputs.idle_map_note(result.layers_used, short_synthetic(d["n_synthetic"]))
+        if n_parcels <= max_features:  # few parcels: the single engine's map, parcel by parcel
+            written = outputs.write_efficiency_parcel_map(
+                read_folder(par_folder), d["latest"], d["class_names_zh"], map_path,
+                max_features=max_features, note=note, overwrite=overwrite, basemap=basemap)
+            map_kind = "parcels"
+        else:
+            tables = {kind: low_tables[name].assign(low_share=low_tables[name]["low_area_mu"]
+                                                    / low_tables[name]["area_mu"].where(low_tables[name]["area_mu"] > 0))
+                      for kind, name in (("township", "按镇街"), ("cluster", "按集聚区")) if name in low_tables}
+            written = outputs.write_zone_summary_map(
+                tables, map_path, title="亩产效益：镇街与集聚区低效用地汇总", share_col="low_share", count_col="parcels",
+                high="低效", what="低效用地面积占比",
+                popup_fields={k: outputs.LOW_COLUMNS_ZH[k] for k in outputs.LOW_COLUMNS_ZH},
+                note=_summary_map_note(n_parcels, max_features, par_folder, "宗地数与低效用地面积") + "；" + note,
+                store=d["store"], cuts=rules["map"].get("zone_share_cuts", outputs.ZONE_SHARE_CUTS),
+                overwrite=overwrite, basemap=basemap)
+            map_kind = "zones"
+        if written is None:
+            map_path, map_kind = None, None
+        result.timings["map"] = round(time.perf_counter() - d["t0"], 3)
+    result.timings["total"] = round(result.timings.get("write", 0) + time.perf_counter() - t2, 3)
+    summary = {"rows": len(result.frame), "parcels": n_parcels, "partitions": d["partitions"],
+               "as_of": f"{result.as_of:%Y-%m-%d}" if result.as_of is not None else None,
+               "counts": result.counts, "class_names_zh": d["class_names_zh"],
+               "low_tables": {k: v.to_dict(orient="records") for k, v in low_tables.items()},
+               "files": {"enterprises": result.files.get("enterprises", []), "parcels": result.files.get("parcels", [])},
+               "summary_file": str(summary_path), "excel": str(excel_path),
+               "map": str(map_path) if map_path is not None else None, "map_kind": map_kind,
+               "dashboard": d["dashboard"], "scheduler": d["scheduler"], "layers_used": result.layers_used,
+               "timings": dict(result.timings), "notes": result.notes}
+    summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    d["summary"] = summary
+    return {**summary["files"], "excel": str(excel_path), "map": summary["map"], "summary": str(summary_path)}

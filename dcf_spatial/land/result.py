@@ -1,0 +1,193 @@
+"""What an audit returns, whichever engine ran it: :class:`AuditResult`.
+
+``land.audit_idle`` and ``land.audit_efficiency`` (:mod:`dcf_spatial.land.api`) return one; its
+:meth:`AuditResult.write` writes the bureau's files (:mod:`dcf_spatial.land.report`) and
+:meth:`AuditResult.to_dict` is the JSON ``dcf audit … --json`` prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+
+def plain(v):
+    """A JSON-ready scalar: None for NA/NaN, floats rounded to 4 places, numpy scalars unwrapped.
+
+    Parameters
+    ----------
+    v
+        Any cell value.
+
+    Returns
+    -------
+    object
+        ``None``, ``str``, ``int``, ``float`` or ``bool``.
+
+    Examples
+    --------
+    >>> plain(float("nan")) is None, plain(1.234567)
+    (True, 1.2346)
+    """
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+    return round(v, 4) if isinstance(v, float) else v
+
+
+def records(df, cols) -> list[dict]:
+    """``df``'s ``cols`` as a list of JSON-ready dicts (:func:`plain` values), in row order.
+
+    Examples
+    --------
+    >>> records(pd.DataFrame({"a": [1, None]}), ["a"])
+    [{'a': 1.0}, {'a': None}]
+    """
+    return [dict(zip(cols, map(plain, vals))) for vals in zip(*(df[c].astype(object).to_numpy() for c in cols))]
+
+
+@dataclass
+class AuditResult:
+    """One audit's result: the audited rows, their summaries and notes, and what was written.
+
+    Parameters
+    ----------
+    kind
+        ``"idle"`` (闲置土地审计) or ``"efficiency"`` (亩产效益评价).
+    engine
+        ``"single"`` (one process) or ``"dask"`` (partitions on a ``dask.distributed`` cluster).
+    as_of
+        The audit date (a ``pandas.Timestamp``); ``None`` for an efficiency audit without parcels.
+    inputs
+        What was audited, as given: ``{"parcels": …}`` and, for efficiency, ``{"enterprises": …}``.
+    notes
+        The Chinese note paragraphs every output repeats (provenance, synthetic data, legal basis, caps).
+    counts
+        Rows per status (idle: ``STATUS_ORDER`` keys) or per class (efficiency: A/B/C/D/T), zeros included.
+    summaries
+        Summary tables. Idle: ``"status"`` (:func:`~dcf_spatial.land.outputs.status_table`) and
+        ``"township_zh"``, ``"cluster_zh"``, ``"park_zh"`` (:func:`~dcf_spatial.land.idle_audit.summarize`).
+        Efficiency (with parcels): 低效用地 by zone, ``"按镇街"``, ``"按集聚区"``, ``"按园区"``.
+    layers_used
+        The zone layers of the store used, with their provenance.
+    files
+        What :meth:`write` wrote (name → path); for the dask engine also the GeoParquet partition files
+        written while auditing. Empty until written.
+    parcels
+        Efficiency only: the audited parcels with ``eff_class_zh`` and ``low_efficiency`` (``None``
+        without parcels, or for the dask engine, where they are in ``efficiency_parcels.parquet/``).
+    timings
+        Seconds per step (wall clock).
+    details
+        Engine-specific facts: for the dask engine the partitions, scheduler, dashboard, duplicate ids,
+        the output folder and the per-partition tables the workbook is made of.
+    frame
+        The audited (Geo)DataFrame, one row per input row, in input order (idle: parcels; efficiency:
+        enterprise rows). For the dask engine the idle result is read lazily, on first access, from the
+        partitioned GeoParquet written while auditing (it may not fit in memory at province scale:
+        prefer :func:`dcf_spatial.land.dask.read_result` on a subset, or the files).
+
+    Examples
+    --------
+    >>> import dcf_spatial.land as land
+    >>> res = land.audit_idle("parcels.gpkg", as_of="2025-12-31")        # doctest: +SKIP
+    >>> res.counts["idle"], len(res.frame)                                # doctest: +SKIP
+    (12, 2000)
+    >>> res.write("out/idle")                                             # doctest: +SKIP
+    {'excel': 'out/idle/idle_audit.xlsx', 'gpkg': 'out/idle/idle_audit.gpkg', 'map': 'out/idle/idle_audit_map.html'}
+    """
+
+    kind: str
+    engine: str
+    as_of: pd.Timestamp | None
+    inputs: dict
+    notes: list[str]
+    counts: dict
+    summaries: dict = field(default_factory=dict)
+    layers_used: list = field(default_factory=list)
+    files: dict = field(default_factory=dict)
+    parcels: Any = None
+    timings: dict = field(default_factory=dict)
+    details: dict = field(default_factory=dict, repr=False)
+    frame_source: Any = field(default=None, repr=False)
+
+    @property
+    def frame(self):
+        """The audited rows (read from the partition files on first access for a dask result)."""
+        if callable(self.frame_source):
+            self.frame_source = self.frame_source()
+        return self.frame_source
+
+    @property
+    def written(self) -> bool:
+        """Whether :meth:`write` has run (the dask engine's partition files alone do not count)."""
+        return bool(self.details.get("written"))
+
+    def write(self, folder, *, overwrite: bool = False, map: bool = True, basemap: str = "none") -> dict:
+        """Write the bureau's files into ``folder`` and return them (name → path, also in :attr:`files`).
+
+        Idle: ``idle_audit.xlsx`` (说明, summaries by status/township/cluster/park, 宗地清单, 问题记录),
+        ``idle_audit.gpkg`` (single engine; the dask engine's complete result is its
+        ``idle_audit.parquet/`` folder) and ``idle_audit_map.html``; the dask engine adds
+        ``idle_audit_summary.json``. Efficiency: ``efficiency.xlsx`` and, with parcels,
+        ``efficiency.gpkg`` (dask: ``efficiency_parcels.parquet/``) and ``efficiency_map.html``; the
+        dask engine adds ``efficiency_summary.json``.
+
+        Parameters
+        ----------
+        folder
+            Output folder (created if missing).
+        overwrite
+            Replace existing files; otherwise an existing output raises
+            :class:`~dcf_spatial.errors.InputError` before anything is written.
+        map
+            Write the HTML map.
+        basemap
+            The map's basemap (see :func:`dcf_spatial.maps.webmap.answer_map`).
+
+        Returns
+        -------
+        dict
+            Output name → path (str).
+
+        Examples
+        --------
+        >>> res.write("out/idle", overwrite=True, map=False)   # doctest: +SKIP
+        """
+        from . import report
+
+        files = report.write(self, Path(folder), overwrite=overwrite, map=map, basemap=basemap)
+        self.details["written"] = True
+        return files
+
+    def to_dict(self) -> dict:
+        """The JSON ``dcf audit idle|efficiency --json`` prints (after :meth:`write`).
+
+        Single engine, idle: ``as_of``, ``parcels_in``, ``counts``, ``files`` and ``parcels`` (each
+        parcel's ``parcel_id``, ``status``, ``status_zh``, ``reason_zh``, ``fee_wan`` and, with
+        imagery, ``imagery_flag``); efficiency: ``counts``, ``files`` and ``enterprises``. Dask engine:
+        the run summary also written to ``*_summary.json`` (counts, partitions, files, notes, timings).
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> res.to_dict()["counts"]["idle"]   # doctest: +SKIP
+        12
+        """
+        if self.engine == "dask":
+            return dict(self.details.get("summary") or {})
+        r = self.frame
+        if self.kind == "idle":
+            cols = ["parcel_id", "status", "status_zh", "reason_zh", "fee_wan"] + (
+                ["imagery_flag"] if "imagery_flag" in r else [])
+            return {"as_of": f"{self.as_of:%Y-%m-%d}", "parcels_in": len(r), "counts": self.counts,
+                    "files": self.files, "parcels": records(r, cols)}
+        cols = ["credit_code", "name", "year", "eff_class", "score", "eff_reason"]
+        return {"counts": self.counts, "files": self.files, "enterprises": records(r, cols)}

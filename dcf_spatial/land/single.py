@@ -1,0 +1,182 @@
+"""The single-process engine of the two audits: read → check → audit → zones, in memory.
+
+:func:`idle_single` and :func:`efficiency_single` return an :class:`~dcf_spatial.land.result.AuditResult`
+and write nothing; :mod:`dcf_spatial.land.report` writes its files. Call them through
+:func:`dcf_spatial.land.audit_idle` / :func:`dcf_spatial.land.audit_efficiency` (``engine="single"``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from . import idle_audit, outputs
+from .notes import synthetic_note
+from .result import AuditResult
+from .zones import METHOD_ZH
+
+logger = logging.getLogger(__name__)
+
+def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=None, crs=None, layer=None,
+                encoding=None, swap_xy: bool = False, code_system: str = "auto", store=None,
+                rules: dict | None = None) -> AuditResult:
+    """Audit every parcel of ``parcels`` (a file path, ``pg:SCHEMA.TABLE`` or a GeoDataFrame) in this process.
+
+    The parameters are those of :func:`dcf_spatial.land.audit_idle`; ``rules`` replaces the shipped
+    ``idle_land_rules.json``. Nothing is written.
+
+    Returns
+    -------
+    AuditResult
+        ``kind="idle"``, ``engine="single"``; ``frame`` has one row per input parcel.
+
+    Examples
+    --------
+    >>> res = idle_single("parcels.gpkg", as_of="2025-12-31")   # doctest: +SKIP
+    """
+    from .imagery import built_fraction, evidence_flags, imagery_note
+    from .parcels import read_parcels, validate_parcels
+    from .zones import join_zones
+
+    rules = rules or idle_audit.load_rules()
+    as_of = idle_audit.parse_as_of(as_of)
+    t = {"start": time.perf_counter()}
+    cpu = {"start": time.process_time()}  # CPU time per step too: wall time is inflated on a shared machine
+    if isinstance(parcels, (str, Path)):
+        data = read_parcels(parcels, crs=crs, layer=layer, field_map=field_map, encoding=encoding, swap_xy=swap_xy,
+                            code_system=code_system)
+        source = str(parcels)
+    else:
+        data = validate_parcels(parcels, source="(GeoDataFrame)", code_system=code_system)
+        source = parcels.attrs.get("source_file", "(GeoDataFrame)")
+    t["read"] = time.perf_counter()
+    cpu["read"] = time.process_time()
+    result = idle_audit.audit_idle(data, as_of=as_of, rules=rules)
+    t["audit"] = time.perf_counter()
+    cpu["audit"] = time.process_time()
+    zones = join_zones(result, store=store)
+    for c in zones.columns:
+        result[c] = zones[c].to_numpy() if not isinstance(zones[c].dtype, pd.StringDtype) else zones[c].array
+    t["zones"] = time.perf_counter()
+    cpu["zones"] = time.process_time()
+    layers_used = zones.attrs.get("layers_used", [])
+    notes = [
+        f"东昌府区闲置土地审计（审计基准日 {as_of:%Y-%m-%d}）——依据{rules['regulation_zh']}第二条、第八条、第十四条。",
+        "期间计算：" + rules["period_rule_zh"],
+        synthetic_note(result),
+        f"输入文件：{source}，共 {len(result):,} 条记录，输出 {len(result):,} 条（每条输入记录恰好一条结论，重复宗地代码不合并）。",
+        *[f"读入说明：{x}" for x in data.attrs.get("read_notes", [])],
+        "区域归属：完全位于某区内的宗地直接归属；跨界宗地按面积最大者归属（面积在 EPSG:4548 中量算），归属方式见清单“镇街归属方式”等列"
+        f"（{'；'.join(f'{k}={v}' for k, v in METHOD_ZH.items())}）。",
+        *outputs.layers_note(layers_used),
+        *zones.attrs.get("notes", []),
+    ]
+    if imagery is not None:
+        frac = built_fraction(result, imagery, built_class=built_class)
+        result["built_fraction"] = frac["built_fraction"].to_numpy()
+        result["imagery_flag"] = evidence_flags(result, frac, rules=rules).to_numpy()
+        notes.append(imagery_note(imagery, built_class, result["imagery_flag"], frac["footprint"]))
+        t["imagery"] = time.perf_counter()
+        cpu["imagery"] = time.process_time()
+    counts = result["status"].value_counts().reindex(idle_audit.STATUS_ORDER, fill_value=0)
+    max_rows = int(rules["excel"]["max_list_rows"])
+    notes.append(f"工作簿清单上限 {max_rows:,} 行（Excel 单表上限 1,048,576 行）：超出时清单只列需处置或需核实的宗地，"
+                 f"完整清单在 {outputs.IDLE_FILES['gpkg']}。")
+    summaries = {"status": outputs.status_table(result),
+                 **{key: idle_audit.summarize(result, by=[key]) for key in outputs.ZONE_KEYS if key in result.columns}}
+    timings = {k: round(v - t["start"], 3) for k, v in t.items() if k != "start"}
+    logger.info("Idle audit of %d parcels done in %.1f s", len(result), max(timings.values(), default=0))
+    return AuditResult(kind="idle", engine="single", as_of=as_of, inputs={"parcels": source}, notes=notes,
+                       counts=counts.to_dict(), summaries=summaries, layers_used=layers_used, timings=timings,
+                       details={"rules": rules, "timings_cpu": {k: round(v - cpu["start"], 3)
+                                                                for k, v in cpu.items() if k != "start"}},
+                       frame_source=result)
+
+
+def efficiency_single(enterprises, *, parcels=None, as_of=None, scoring=None, field_map=None, parcel_field_map=None,
+                      crs=None, layer=None, parcel_layer=None, encoding=None, swap_xy: bool = False,
+                      store=None) -> AuditResult:
+    """亩产效益 classes for every enterprise row, and 低效用地 by zone, in this process.
+
+    The parameters are those of :func:`dcf_spatial.land.audit_efficiency`. Nothing is written.
+
+    Returns
+    -------
+    AuditResult
+        ``kind="efficiency"``, ``engine="single"``; ``frame`` has one row per enterprise row,
+        ``parcels`` the audited parcels (or None), ``summaries`` the 低效用地 tables by zone.
+
+    Examples
+    --------
+    >>> res = efficiency_single("企业.csv", parcels="宗地.gpkg", as_of="2025-12-31")   # doctest: +SKIP
+    """
+    from . import efficiency
+    from .parcels import read_enterprises, read_parcels, validate_enterprises, validate_parcels
+    from .zones import join_zones
+
+    cfg = efficiency.load_scoring(scoring)
+    t0 = time.perf_counter()
+    if isinstance(enterprises, (str, Path)):
+        ent = read_enterprises(enterprises, field_map=field_map, encoding=encoding, sheet=layer)
+        source = str(enterprises)
+    else:
+        ent = validate_enterprises(enterprises, source="(DataFrame)")
+        source = "(DataFrame)"
+    notes = [
+        "东昌府区工业企业亩产效益评价——规划依据：第十章第四节（要素保障政策：用好“亩产效益”评价结果，"
+        "加大A类、B类企业支持力度，倒逼C、D类企业提升资源要素利用效率）；低效用地盘活见第九章第四节。",
+        *[f"评价参数：{x}" for x in cfg["_doc"][1:]],
+        "指标基准值与权重：" + "；".join(f"{v['name_zh']} 基准{v['benchmark']:g}、权重{v['weight']:.0%}"
+                                 for v in cfg["indicators"].values()),
+        synthetic_note(ent),
+        f"输入企业表：{source}，共 {len(ent):,} 行，输出 {len(ent):,} 行（重复信用代码不合并）。",
+        *[f"读入说明：{x}" for x in ent.attrs.get("read_notes", [])],
+    ]
+    audited, latest, as_of_ts = None, None, None
+    low_tables = {}
+    layers_used = []
+    parcel_source = None
+    if parcels is not None:
+        if isinstance(parcels, (str, Path)):
+            pdata = read_parcels(parcels, crs=crs, layer=parcel_layer, field_map=parcel_field_map, encoding=encoding,
+                                 swap_xy=swap_xy)
+        else:
+            pdata = validate_parcels(parcels, source="(GeoDataFrame)")
+        parcel_source = str(parcels) if isinstance(parcels, (str, Path)) else "(GeoDataFrame)"
+        as_of_ts = idle_audit.parse_as_of(as_of if as_of is not None else pd.Timestamp.today())
+        audited = idle_audit.audit_idle(pdata, as_of=as_of_ts)
+        zones = join_zones(audited, store=store)
+        layers_used = zones.attrs.get("layers_used", [])
+        for c in zones.columns:
+            audited[c] = zones[c].to_numpy() if not isinstance(zones[c].dtype, pd.StringDtype) else zones[c].array
+        notes += [f"宗地：{parcel_source}，{len(audited):,} 宗，"
+                  f"闲置状态按基准日 {as_of_ts:%Y-%m-%d} 审计（{'指定' if as_of is not None else '未指定 --as-of，取今天'}）。",
+                  synthetic_note(audited) if "synthetic" in audited.columns else "",
+                  *outputs.layers_note(layers_used), *zones.attrs.get("notes", [])]
+    ent = efficiency.attach_land_area(ent, audited)
+    classed = efficiency.classify(ent, scoring=cfg)
+    z = efficiency.enterprise_zones(classed, audited)
+    for c in z.columns:
+        classed[c] = z[c].array
+    if audited is not None:
+        low = efficiency.low_efficiency_parcels(audited, classed)
+        audited["low_efficiency"] = low.to_numpy()
+        latest = classed.sort_values("year", na_position="first").drop_duplicates("credit_code", keep="last")
+        cmap = latest.set_index("credit_code")["eff_class_zh"]
+        audited["eff_class_zh"] = audited["credit_code"].astype("string").str.upper().map(cmap).astype("string").fillna("无企业记录")
+        for by, name in (("township_zh", "按镇街"), ("cluster_zh", "按集聚区"), ("park_zh", "按园区")):
+            low_tables[name] = efficiency.low_efficiency_by_zone(audited, low, by=by)
+        notes.append("低效用地 = D类企业（最近年度）的宗地 + 闲置土地（闲置、满两年可收回、开发不足中止满一年），每宗只计一次，按区域汇总面积（亩）。")
+    else:
+        notes.append("未提供宗地（--parcels）：用地面积取企业填报值，区域汇总与低效用地无法计算。")
+    counts = classed["eff_class"].value_counts().reindex(list(efficiency.CLASS_ORDER), fill_value=0).to_dict()
+    logger.info("Efficiency classes for %d enterprise rows in %.1f s: %s", len(classed), time.perf_counter() - t0, counts)
+    inputs = {"enterprises": source, **({"parcels": parcel_source} if parcel_source else {})}
+    return AuditResult(kind="efficiency", engine="single", as_of=as_of_ts, inputs=inputs, notes=notes, counts=counts,
+                       summaries=low_tables, layers_used=layers_used, parcels=audited,
+                       timings={"total": round(time.perf_counter() - t0, 3)},
+                       details={"latest": latest, "class_names_zh": {k: v["name_zh"] for k, v in cfg["classes"].items()}},
+                       frame_source=classed)
