@@ -4,12 +4,15 @@
 # Usage (from .ci/run or a developer shell):
 #     pg_env=$(bash .ci/postgis.sh) && eval "$pg_env"
 # stdout carries only `export …` lines (DCF_TEST_PG_URL, DCF_TEST_PG_DATADIR, DCF_TEST_PG_STOP);
-# every diagnostic goes to stderr. The cluster lives in a fresh temporary folder, listens on
-# loopback only, on a free port, and is owned by a non-root user (PostgreSQL refuses to run as
-# root). Stop it with: eval "$DCF_TEST_PG_STOP".
+# every diagnostic goes to stderr. The cluster lives in a fresh temporary folder (dcf_pg.XXXXXX),
+# listens on loopback only, on a free port, and is owned by a non-root user (PostgreSQL refuses to
+# run as root). Stop it with: eval "$DCF_TEST_PG_STOP" — which also removes that folder.
+# If anything fails once the folder exists, the script stops the server (if it started) and
+# removes the folder before it exits: a failed start leaves nothing running and nothing behind.
 #
 # Installs the Debian packages `postgresql` and `postgresql-15-postgis-3` when they are missing
-# (needs root; as a non-root user the script fails with a message naming the packages).
+# (needs root; as a non-root user the script fails with a message naming the packages). Needs
+# nothing else: no Python (the port and the password come from bash and /dev/urandom).
 set -euo pipefail
 
 PG_MAJOR="${DCF_PG_MAJOR:-15}"
@@ -42,16 +45,43 @@ else
 fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/dcf_pg.XXXXXX")"
-chmod 755 "${WORK}"
 DATADIR="${WORK}/data"
 SOCKDIR="${WORK}/sock"
+
+# From here on, any failure stops the server (when it got as far as starting) and removes the
+# folder; set before initdb, so nothing between here and the end can leave a server running.
+stop_and_remove() {
+    if [[ -f "${DATADIR}/postmaster.pid" ]]; then
+        as_user "${PG_BIN}/pg_ctl" -D "${DATADIR}" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "${WORK}"
+}
+on_exit() {
+    local rc=$?
+    if [[ ${rc} -ne 0 ]]; then
+        log "failed (exit ${rc}); stopping the server if it started and removing ${WORK}"
+        stop_and_remove
+    fi
+}
+trap on_exit EXIT
+trap 'exit 130' INT TERM HUP
+
+chmod 755 "${WORK}"
 mkdir -p "${DATADIR}" "${SOCKDIR}"
 [[ "$(id -u)" == 0 ]] && chown -R "${RUN_AS}" "${WORK}"
 
-# A free TCP port on loopback, chosen by the kernel.
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+# A free TCP port on loopback: a random one that nothing answers on (bash's /dev/tcp, no Python).
+PORT=""
+for _ in $(seq 1 100); do
+    candidate=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/${candidate}") 2>/dev/null; then
+        PORT="${candidate}"
+        break
+    fi
+done
+[[ -n "${PORT}" ]] || { log "no free port found on 127.0.0.1"; exit 1; }
 # A fresh random password per cluster: the tests check it never leaks into messages or logs.
-PASSWORD="$(python3 -c 'import secrets; print("pw" + secrets.token_hex(12))')"
+PASSWORD="pw$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 PWFILE="${WORK}/pwfile"
 echo "${PASSWORD}" > "${PWFILE}"
 [[ "$(id -u)" == 0 ]] && chown "${RUN_AS}" "${PWFILE}"
@@ -74,10 +104,12 @@ psql_ -d "${DB_NAME}" -c "CREATE EXTENSION postgis"
 log "PostGIS $("${PG_BIN}/psql" -At -h 127.0.0.1 -p "${PORT}" -U "${DB_USER}" -d "${DB_NAME}" -c 'SELECT postgis_lib_version()') ready on 127.0.0.1:${PORT}/${DB_NAME}"
 
 if [[ "$(id -u)" == 0 ]]; then
-    STOP="runuser -u ${RUN_AS} -- ${PG_BIN}/pg_ctl -D ${DATADIR} -m fast stop"
+    PG_CTL="runuser -u ${RUN_AS} -- ${PG_BIN}/pg_ctl"
 else
-    STOP="${PG_BIN}/pg_ctl -D ${DATADIR} -m fast stop"
+    PG_CTL="${PG_BIN}/pg_ctl"
 fi
+# stopping also removes the throw-away folder (data, socket, logs): every run cleans up after itself
+STOP="${PG_CTL} -D ${DATADIR} -m fast stop; rm -rf ${WORK}"
 echo "export DCF_TEST_PG_URL='postgresql://${DB_USER}:${PASSWORD}@127.0.0.1:${PORT}/${DB_NAME}'"
 echo "export DCF_TEST_PG_DATADIR='${DATADIR}'"
 echo "export DCF_TEST_PG_STOP='${STOP}'"

@@ -1,7 +1,8 @@
-"""Shared by the scale benchmarks: run a script as a child process and measure it.
+"""Shared by the benchmarks: run a script as a child process and measure it; find ``dcf``.
 
 Wall time and the peak resident memory of the child's whole process tree (dask workers included),
-sampled every 0.2 s with psutil.
+sampled every 0.2 s with psutil. ``dcf_command()`` is the ``dcf`` of the interpreter running the
+benchmark (its venv), so the benchmarks need no activated venv and no ``dcf`` on PATH.
 """
 
 from __future__ import annotations
@@ -11,6 +12,27 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
+
+
+def dcf_command() -> list[str]:
+    """The ``dcf`` command installed beside this interpreter, as an argument list.
+
+    Returns
+    -------
+    list of str
+        ``[<venv>/bin/dcf]`` when the entry point sits beside ``sys.executable``, otherwise
+        ``[sys.executable, "-m", "dcf_spatial.cli.main"]``; never a bare ``dcf`` looked up on PATH.
+
+    Examples
+    --------
+    >>> import subprocess
+    >>> subprocess.run([*dcf_command(), "layers", "list"], check=True)  # doctest: +SKIP
+    """
+    entry = Path(sys.executable).parent / "dcf"
+    if entry.is_file():
+        return [str(entry)]
+    return [sys.executable, "-m", "dcf_spatial.cli.main"]
 
 
 def tree_rss(proc) -> int:

@@ -55,3 +55,75 @@ def map_store(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(settings, "store", path)
         yield path
+
+
+# --- test markers ---------------------------------------------------------------------------------
+# Markers are applied here, keyed by module, fixture and what a test needs, so that test files stay
+# free of marker bookkeeping (see [tool.pytest.ini_options] markers in pyproject.toml).
+#   pytest -m "not slow"      the fast subset for daily work (README)
+#   pytest -m notebook        only the notebooks, and so on for browser / postgis / dask
+
+#: modules that run a dask cluster in every test
+_DASK_MODULES = ("test_audit_dask",)  # prefix: test_audit_dask, test_audit_dask_cli, …
+#: the skip reasons of ``browser.needs_chromium()`` / ``needs_poppler()``: a test carrying one drives a tool
+_BROWSER_REASONS = ("chromium not installed", "poppler-utils not installed")
+#: source text that shows a test drives the browser or poppler (should a test lack the skip mark)
+_BROWSER_HINTS = ("open_offline(", '"pdftoppm"', '"pdftotext"')
+#: source text that shows a test needs the PostGIS database
+_POSTGIS_HINTS = ("require_pg_url(", 'new_store("postgis"', "DCF_TEST_PG_URL")
+#: fixtures that mean a real PostGIS database
+_POSTGIS_FIXTURES = ("pg_url", "schema_url")
+#: what counts as slow (the full suite minus these runs in under 90 s on the project's 2-core machine)
+_SLOW_MARKERS = ("notebook", "browser", "postgis", "dask")
+#: fixtures that make a test slow by themselves: ``maps_dir`` draws the three print maps (~10 s)
+_SLOW_FIXTURES = ("maps_dir",)
+
+
+def _source(item) -> str:
+    import inspect
+
+    try:
+        return inspect.getsource(item.function)
+    except (OSError, TypeError):
+        return ""
+
+
+def _needs_postgis(item, source: str) -> bool:
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and "postgis" in {str(v) for v in callspec.params.values()}:
+        return True
+    if any(f in item.fixturenames for f in _POSTGIS_FIXTURES):
+        return True
+    return any(h in source for h in _POSTGIS_HINTS)
+
+
+def _needs_browser(item, source: str) -> bool:
+    if any(m.kwargs.get("reason") in _BROWSER_REASONS for m in item.iter_markers("skipif")):
+        return True
+    return any(h in source for h in _BROWSER_HINTS)
+
+
+def _marker_names(item) -> set[str]:
+    module = item.module.__name__.rsplit(".", 1)[-1] if getattr(item, "module", None) is not None else ""
+    names = set()
+    if module == "test_notebooks" and item.originalname == "test_notebook_executes":
+        names.add("notebook")
+    if module.startswith(_DASK_MODULES) or "cluster" in item.fixturenames:
+        names.add("dask")
+    source = _source(item)
+    if _needs_browser(item, source):
+        names.add("browser")
+    if _needs_postgis(item, source):
+        names.add("postgis")
+    if names & set(_SLOW_MARKERS) or any(f in item.fixturenames for f in _SLOW_FIXTURES):
+        names.add("slow")
+    return names
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark each test ``notebook``, ``browser``, ``postgis``, ``dask`` by what it needs; those are ``slow``."""
+    for item in items:
+        if not isinstance(item, pytest.Function):  # e.g. doctest items: nothing to key on
+            continue
+        for name in sorted(_marker_names(item)):
+            item.add_marker(getattr(pytest.mark, name))

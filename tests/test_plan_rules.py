@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -11,7 +12,10 @@ from dcf_spatial import industry, plan
 from dcf_spatial.errors import InputError
 from dcf_spatial.queries.land_indicators import check_indicators, indicator_table
 
-PLAN_TEXT = Path("/work/shared/plan/dongchangfu_industry_plan_2021-2030.txt")
+REPO = Path(__file__).resolve().parents[1]
+#: the plan text lies beside the repository (``../shared/plan/``), in CI as on the developers' machines
+PLAN_TEXT_REL = "../shared/plan/dongchangfu_industry_plan_2021-2030.txt"
+PLAN_TEXT = (REPO / PLAN_TEXT_REL).resolve()
 REF = re.compile(r"^第[一二三四五六七八九十]+章(第[一二三四五六七八九十]+节)?")
 
 
@@ -71,7 +75,12 @@ def test_every_rule_cites_the_plan():
         assert r["plan_ref"] == "第九章第三节"
 
 
-@pytest.mark.skipif(not PLAN_TEXT.exists(), reason="plan text not available here")
+def test_rule_book_records_the_plan_text_relative_to_the_repository():
+    about = json.loads((REPO / "dcf_spatial" / "data" / "plan_rules.json").read_text(encoding="utf-8"))["_about"]
+    assert about["plan_text"] == PLAN_TEXT_REL
+
+
+@pytest.mark.skipif(not PLAN_TEXT.exists(), reason=f"plan text not found at {PLAN_TEXT_REL} (relative to the repository)")
 def test_quotes_are_verbatim_from_the_plan_text():
     text = PLAN_TEXT.read_text(encoding="utf-8")
     rb = plan.rules()
