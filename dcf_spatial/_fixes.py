@@ -23,5 +23,7 @@ LAYER = "指定图层或工作表"
 ENCODING = "指定文字编码"
 #: map fields, followed by `` target=source`` pairs separated by spaces (Python ``field_map=``)
 FIELD_MAP = "字段映射"
+#: choose the layer store (Python ``Store(...).activate()`` or ``store=``; the environment variable DCF_STORE)
+STORE = "设定图层库（环境变量 DCF_STORE）"
 #: how the CRS parser's errors begin: the CRS value itself was wrong
 CRS_VALUE_ERRORS = ("无法识别的坐标系", "未给出坐标系")

@@ -224,5 +224,5 @@ def test_pg_input_reads_a_user_table_with_its_crs_and_bbox(schema_url, monkeypat
     with pytest.raises(InputError, match=r"没有带几何列的表 .*\.nope。请检查模式名和表名"):
         read_pg_table(f"pg:{st.schema}.nope", store=schema_url)
     monkeypatch.setattr(settings, "store", Path("layers/dcf_layers.gpkg"))
-    with pytest.raises(InputError, match="图层库设为 postgresql://"):
+    with pytest.raises(InputError, match="设定图层库（环境变量 DCF_STORE）为 postgresql://"):
         read_pg_table("pg:bureau.parcels")

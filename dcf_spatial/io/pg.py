@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Sequence
 
+from .. import _fixes
 from ..errors import InputError
 from ..store.backends.postgis import ORDER_COLUMN, STORAGE_SRID, PostgisStore, _q
 from .aliases import apply_aliases
@@ -118,7 +119,7 @@ def _input_store(spec: str, store) -> "PostgisStore":
     if url is None:
         raise InputError(
             f"{spec}：pg: 输入从 PostGIS 图层库所在的数据库读取，但当前图层库是 {mask_url(location)}。"
-            "请把图层库设为 postgresql://USER@HOST/DB（环境变量 DCF_STORE，或 Store(...).activate()），或先把该表导出为文件。"
+            f"请{_fixes.STORE}为 postgresql://USER@HOST/DB，或先把该表导出为文件。"
         )
     return PostgisStore(url)
 
