@@ -137,6 +137,13 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
     ``path`` may also be ``"pg:SCHEMA.TABLE"``: a table of the PostGIS store's database (``store``),
     read with :func:`dcf_spatial.io.pg.read_pg_vector` (``layer``/``encoding``/``swap_xy`` do
     not apply).
+
+    Examples
+    --------
+    >>> import dcf_spatial as dcf
+    >>> parcels = dcf.read_vector("宗地.shp")                            # doctest: +SKIP
+    >>> sites = dcf.read_vector("项目.xlsx", field_map={"lon": "东经", "lat": "北纬"})  # doctest: +SKIP
+    >>> parcels.attrs["read_notes"]                                        # doctest: +SKIP
     """
     if _is_pg(path):
         from .pg import read_pg_vector

@@ -164,6 +164,30 @@ class AuditResult:
         self.details["written"] = True
         return files
 
+    def needs_action(self) -> pd.DataFrame:
+        """The parcels the bureau has to act on or check (idle audit), most urgent status first.
+
+        Statuses in the order of :data:`dcf_spatial.land.idle_audit.ACTION_STATUSES` (可无偿收回,
+        闲置, 开发不足, 政府原因, 延期, 数据不足), input order within a status.
+
+        Returns
+        -------
+        DataFrame
+            The rows of :attr:`frame` with such a status (empty for an efficiency audit).
+
+        Examples
+        --------
+        >>> res = dcf.audit_idle("宗地.gpkg", as_of="2025-12-31")          # doctest: +SKIP
+        >>> res.needs_action()[["parcel_id", "status_zh", "reason_zh"]]  # doctest: +SKIP
+        """
+        from .idle_audit import ACTION_STATUSES
+
+        frame = self.frame
+        if self.kind != "idle" or "status" not in frame:
+            return frame.iloc[0:0]
+        rank = frame["status"].map({s: i for i, s in enumerate(ACTION_STATUSES)})
+        return frame[rank.notna()].assign(_rank=rank).sort_values("_rank", kind="stable").drop(columns="_rank")
+
     def to_dict(self) -> dict:
         """The JSON ``dcf audit idle|efficiency --json`` prints (after :meth:`write`).
 

@@ -135,6 +135,13 @@ class QueryAnswer:
         How the user named them (layer id or path), for the text answer.
     extra
         What the kind needs besides (``km``; ``parcels``, ``notes``, ``zone_note``, ``zone_title``).
+
+    Examples
+    --------
+    >>> import dcf_spatial as dcf
+    >>> ans = dcf.overlap("cluster_parks", "townships")      # doctest: +SKIP
+    >>> ans.frame.columns[:3].tolist()                         # doctest: +SKIP
+    >>> ans.to_map("叠加.html")                                 # doctest: +SKIP
     """
 
     kind: str

@@ -43,6 +43,14 @@ class SiteCheck:
         The batch file (or ``"GeoDataFrame"``), for the batch summary.
     store
         The layer store checked against (the map draws its zones).
+
+    Examples
+    --------
+    >>> import dcf_spatial as dcf
+    >>> r = dcf.check_site("115.75,36.455", industry="轴承", area_mu=50)   # doctest: +SKIP
+    >>> r.verdict, r.results[0]["verdict_zh"]                              # doctest: +SKIP
+    ('fits', '符合')
+    >>> r.to_report("核查.html"); r.to_map("核查地图.html")                  # doctest: +SKIP
     """
 
     results: list
