@@ -136,8 +136,7 @@ def _industry_column_message(exc) -> str:
                 f"请用 --field industry={exc.guess} 指定行业列")
     else:
         hint = "请用 --field industry=列名 指定行业列（行业代码列用 --field industry_code=列名）"
-    return (f"{exc.head()}{hint}，或用 --industry 词或代码（如 --industry 轴承）给全部行统一行业；"
-            f"Python：field_map={{'industry': '{col}'}} 或 default_industry=。")
+    return f"{exc.head()}{hint}，或用 --industry 词或代码（如 --industry 轴承）给全部行统一行业。"
 
 
 def _outputs(answer, report_path, map_path, overwrite, basemap):
