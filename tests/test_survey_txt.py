@@ -241,3 +241,58 @@ def test_site_from_a_survey_txt(gbk_txt):
     site = dcf_io.read_site(str(gbk_txt))
     assert len(site) == 2 and site["area_mu_measured"].iloc[0] == pytest.approx(80_000 * 15 / 10_000, rel=1e-3)
     assert np.isfinite(site["area_mu_measured"]).all()
+
+
+# --- command line -----------------------------------------------------------------------------------
+
+
+def _cli(*args):
+    from click.testing import CliRunner
+
+    from dcf_spatial.cli.main import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_cli_layers_export_txt(tiny_store, tmp_path):
+    out = tmp_path / "乡镇报批坐标.txt"
+    res = _cli("layers", "export", "townships", "-o", out)
+    assert res.exit_code == 0, res.output
+    back = read_survey_txt(out)
+    assert list(back["地块名称"]) == ["测试镇0", "测试镇1"] and back.crs.to_epsg() == 4527
+    # the 10 km x 10 km cells of the fixture: 10,000 公顷 each, as recorded and as drawn
+    assert back["area_m2"].tolist() == pytest.approx([1e8, 1e8], rel=1e-6)
+    assert back["area_m2_coordinates"].tolist() == pytest.approx([1e8, 1e8], rel=1e-6)
+
+
+def test_cli_site_check_reads_a_survey_txt_and_exports_the_site(gbk_txt, tmp_path):
+    out = tmp_path / "地块报批坐标.txt"
+    res = _cli("site", "check", "--site", gbk_txt, "--industry", "轴承", "--export-site", out, "--json")
+    assert res.exit_code == 0, res.output
+    back = read_survey_txt(out)
+    assert len(back) == 1  # the two parcels checked as one site, named as both
+    assert back["地块名称"].iloc[0] == "仓储物流地块、智能制造地块" and back["地块编号"].iloc[0] == "DK01、DK02"
+    assert back["area_m2_coordinates"].iloc[0] == pytest.approx(110_000, abs=1)
+    assert back["地块面积"].iloc[0] == "11.0000"
+    res = _cli("site", "check", "--site", gbk_txt, "--industry", "轴承", "--export-site", tmp_path / "x.dwg")
+    assert res.exit_code == 2 and "--export-site" in res.output
+    point = tmp_path / "点位.txt"
+    res = _cli("site", "check", "--site", "115.97,36.45", "--area-mu", 30, "--industry", "轴承", "--export-site", point)
+    assert res.exit_code == 0, res.output
+    disc = read_survey_txt(point)
+    assert disc["地块名称"].iloc[0] == "项目场地" and disc["area_m2_coordinates"].iloc[0] == pytest.approx(20_000, rel=1e-3)
+
+
+def test_cli_as_points_and_its_wording(tmp_path):
+    from dcf_spatial.cli._options import cli_wording
+
+    assert cli_wording("如要逐点读取，请选择逐点读取") == "如要逐点读取，请加 --as-points 选择逐点读取"
+    path = tmp_path / "界址点.csv"
+    _point_table().assign(行业="轴承").to_csv(path, index=False)
+    out = tmp_path / "结果.csv"
+    res = _cli("site", "check", "--batch", path, "--as-points", "-o", out)
+    assert res.exit_code == 0, res.output
+    assert len(pd.read_csv(out)) == 12  # one row per point, as asked
+    res = _cli("site", "check", "--batch", path, "-o", out, "--overwrite")
+    assert res.exit_code == 0, res.output
+    assert len(pd.read_csv(out)) == 2  # one row per 地块 by default

@@ -456,7 +456,7 @@ def read_survey_txt(path, *, crs=None, encoding=None) -> "gpd.GeoDataFrame":
 # --- writing ----------------------------------------------------------------------------------------
 
 _ID_COLUMNS = ("地块编号", "parcel_id", "id", "编号")
-_NAME_COLUMNS = ("地块名称", "name_zh", "name", "名称", "site_input")
+_NAME_COLUMNS = ("地块名称", "name_zh", "name", "名称")
 _COPY_COLUMNS = {"图幅号": ("图幅号",), "地块用途": ("地块用途", "land_use_name", "用途"),
                  "地类编码": ("地类编码", "land_use_code")}
 
