@@ -61,8 +61,8 @@ def site():
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="另存 HTML 核查报告。")
 @click.option("--export-site", "export_site", type=click.Path(dir_okay=False, path_type=Path),
-              help="另存核查的场地范围：.txt 为报批坐标文件（2000 国家大地坐标系 3 度带第 39 带，GBK），"
-                   "或 .gpkg/.geojson/.shp/.kml。")
+              help="另存核查的场地范围：.txt 为报批坐标文件（2000 国家大地坐标系 3 度带第 39 带，"
+                   "GBK 编码），也可用 .gpkg、.shp、.kml 等。")
 @map_opt
 @basemap_opt
 @json_opt
