@@ -7,19 +7,19 @@ and ``attrs["source_file"]``.
 
 One module per job:
 
-==============  ===================================================================================
-``vector``      :func:`read_vector`: SHP (also zipped), GPKG, GeoJSON, KML/KMZ, FileGDB, DXF, tables
-``tables``      :func:`read_table`; CSV/XLSX parsing and coordinate columns
-``site``        :func:`read_site`: a ``"lon,lat"``, WKT/GeoJSON or file as one project site
-``stream``      :func:`iter_records`, :func:`scan_vector`: fiona streaming in constant memory
-``aliases``     :func:`apply_aliases`, :func:`parse_field_map`: the bureau's field names
-``encoding``    DBF/CSV text-encoding detection (UTF-8, GBK/GB18030)
-``rows``        :func:`check_rows`, :class:`RowIssues`: per-row geometry and location checks
-``pg``          ``pg:SCHEMA.TABLE`` user tables in the PostGIS store's database
-``survey_txt``  the 报批/勘测定界 coordinate TXT: :func:`read_survey_txt`, :func:`write_survey_txt`
+===================  ===================================================================================
+``vector``           :func:`read_vector`: SHP (also zipped), GPKG, GeoJSON, KML/KMZ, FileGDB, DXF, tables
+``tables``           :func:`read_table`; CSV/XLSX parsing and coordinate columns
+``site``             :func:`read_site`: a ``"lon,lat"``, WKT/GeoJSON or file as one project site
+``stream``           :func:`iter_records`, :func:`scan_vector`: fiona streaming in constant memory
+``aliases``          :func:`apply_aliases`, :func:`parse_field_map`: the bureau's field names
+``encoding``         DBF/CSV text-encoding detection (UTF-8, GBK/GB18030)
+``rows``             :func:`check_rows`, :class:`RowIssues`: per-row geometry and location checks
+``pg``               ``pg:SCHEMA.TABLE`` user tables in the PostGIS store's database
+``survey_txt``       the 报批/勘测定界 coordinate TXT: :func:`read_survey_txt`, :func:`write_survey_txt`
 ``boundary_points``  界址点 tables (点号 + X/Y) joined into one polygon per 地块
-``formats``     supported formats, paths, sidecar files, GDAL layers
-==============  ===================================================================================
+``formats``          supported formats, paths, sidecar files, GDAL layers
+===================  ===================================================================================
 
 Which CRS bare coordinates are in is decided beside the CRS policy, in
 :mod:`dcf_spatial.crs.guess`.
