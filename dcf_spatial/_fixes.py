@@ -21,6 +21,9 @@ SWAP_XY = "要求对调 x 与 y"
 LAYER = "指定图层或工作表"
 #: state the text encoding of a DBF/CSV (Python ``encoding=``); an example follows as ``（如 gbk）``
 ENCODING = "指定文字编码"
+#: read a 界址点 (boundary-point) table as separate points instead of one polygon per parcel
+#: (Python ``as_points=True``)
+AS_POINTS = "选择逐点读取"
 #: map fields, followed by `` target=source`` pairs separated by spaces (Python ``field_map=``)
 FIELD_MAP = "字段映射"
 #: choose the layer store (Python ``Store(...).activate()`` or ``store=``; the environment variable DCF_STORE)

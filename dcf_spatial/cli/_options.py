@@ -38,16 +38,19 @@ _reader_params = [
                  help="对调 x 与 y（经度、纬度两列填反时用）。"),
     click.option("--field", "fields", multiple=True, metavar="TARGET=SOURCE",
                  help="把文件中的字段对应到规范字段，如 --field parcel_id=地块号；可重复。"),
+    click.option("--as-points", is_flag=True,
+                 help="界址点表（含点号与 X/Y 列）逐点读取为点；缺省按地块号连成面。"),
 ]
 
 
 def reader_options(f):
-    """Add ``--layer``, ``--encoding``, ``--swap-xy`` and ``--field TARGET=SOURCE`` (repeatable) and hand
-    the command one ``reader`` dict instead: ``{"layer", "encoding", "swap_xy", "field_map"}``, the keyword
-    arguments of :func:`dcf_spatial.io.read_vector` (``--crs`` stays a separate option)."""
+    """Add ``--layer``, ``--encoding``, ``--swap-xy``, ``--field TARGET=SOURCE`` (repeatable) and ``--as-points``
+    and hand the command one ``reader`` dict instead: ``{"layer", "encoding", "swap_xy", "field_map"}`` (plus
+    ``"as_points": True`` when given), the keyword arguments of :func:`dcf_spatial.io.read_vector` (``--crs``
+    stays a separate option)."""
 
     @functools.wraps(f)
-    def wrapper(*args, layer, encoding, swap_xy, fields, **kwargs):
+    def wrapper(*args, layer, encoding, swap_xy, fields, as_points, **kwargs):
         from ..errors import InputError
         from ..io import parse_field_map
 
@@ -62,6 +65,8 @@ def reader_options(f):
         except InputError as exc:
             raise input_error(exc, "--field") from None
         reader = {"layer": layer, "encoding": encoding, "swap_xy": swap_xy, "field_map": field_map}
+        if as_points:  # only when given: the readers that take it (read_vector, read_site) get it
+            reader["as_points"] = True
         try:
             return f(*args, reader=reader, **kwargs)
         except InputError as exc:
@@ -85,6 +90,7 @@ _FIX_OPTIONS = [
     (_fixes.SWAP_XY, "加", "--swap-xy", None),
     (_fixes.LAYER, "用", "--layer", r"([^（）]+)"),
     (_fixes.ENCODING, "用", "--encoding", r"([\w-]+)"),
+    (_fixes.AS_POINTS, "加", "--as-points", None),
 ]
 _FIX_PATTERNS = [
     (re.compile(re.escape(phrase) + (f"(?:（如 {example}）)?" if example else "")), phrase, verb, option)

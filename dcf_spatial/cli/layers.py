@@ -157,16 +157,18 @@ def show(layer_id, as_json, output, overwrite):
 @layers.command()
 @click.argument("layer_id")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="输出文件，格式按扩展名：.gpkg .geojson .shp .kml")
+              help="输出文件，格式按扩展名：.gpkg .geojson .shp .kml .txt（报批坐标文件）")
 @overwrite_opt
 def export(layer_id, output, overwrite):
     """导出图层 — export a layer.
 
-    按 -o 文件的扩展名导出为 GeoPackage、GeoJSON、Shapefile（UTF-8 编码，附 .cpg）或 KML。
+    按 -o 文件的扩展名导出为 GeoPackage、GeoJSON、Shapefile（UTF-8 编码，附 .cpg）、KML，
+    或 .txt 报批/勘测定界坐标文件（2000 国家大地坐标系 3 度带第 39 带、带号前缀，GBK 编码）。
     文件已存在时需加 --overwrite。
 
     \b
     $ dcf layers export cluster_parks -o parks.kml
+    $ dcf layers export cluster_parks -o 园区报批坐标.txt
     """
     from ..store import Store
 

@@ -60,12 +60,15 @@ def site():
               help="批量结果文件：.csv / .xlsx / .gpkg。")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="另存 HTML 核查报告。")
+@click.option("--export-site", "export_site", type=click.Path(dir_okay=False, path_type=Path),
+              help="另存核查的场地范围：.txt 为报批坐标文件（2000 国家大地坐标系 3 度带第 39 带，"
+                   "GBK 编码），也可用 .gpkg、.shp、.kml 等。")
 @map_opt
 @basemap_opt
 @json_opt
 @overwrite_opt
 def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area_m2, footprint_m2, admin_area_m2,
-          green_area_m2, capacity_replacement, catalogue_class, batch_file, output, report_path, map_path,
+          green_area_m2, capacity_replacement, catalogue_class, batch_file, output, report_path, export_site, map_path,
           basemap, as_json, overwrite):
     """核查项目选址是否符合产业规划 — does this project fit the plan here?
 
@@ -77,15 +80,20 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
     $ dcf site check --site 115.80,36.47 --industry 轴承
     $ dcf site check --site 115.80,36.47 --crs gcj02 --industry C3451 --area-mu 80 --investment-wan 24000
     $ dcf site check --site 地块.shp --industry 新能源汽车 --report 核查.html --map 核查地图.html
+    $ dcf site check --site 报批坐标.txt --industry 轴承 --export-site 地块报批坐标.txt
     $ dcf site check --batch 项目清单.csv -o 核查结果.xlsx --json
     $ dcf site check --batch 项目.xlsx --layer 坐标 --field lon=东经 --field lat=北纬 -o 结果.csv
     $ dcf site check --batch 项目清单.xlsx --field industry=主营 -o 核查结果.xlsx
     """
-    for p, hint in ((report_path, "--report"), (map_path, "--map"), (output, "--output")):
+    for p, hint in ((report_path, "--report"), (map_path, "--map"), (output, "--output"),
+                    (export_site, "--export-site")):
         if p is not None:
             check_writable(p, overwrite, param_hint=hint, need_folder=True)
     if output is not None and output.suffix.lower() not in (".csv", ".xlsx", ".gpkg"):
         raise click.BadParameter(f"{output}：结果文件请用 .csv、.xlsx 或 .gpkg。", param_hint="--output")
+    if export_site is not None and export_site.suffix.lower() not in (".txt", ".gpkg", ".geojson", ".json", ".shp", ".kml"):
+        raise click.BadParameter(f"{export_site}：场地文件请用 .txt（报批坐标文件）、.gpkg、.geojson、.shp 或 .kml。",
+                                 param_hint="--export-site")
     check_positive(area_mu, "--area-mu", "亩")
     for value, opt, unit in ((investment_wan, "--investment-wan", "万元"), (floor_area_m2, "--floor-area-m2", "m²"),
                              (footprint_m2, "--footprint-m2", "m²"), (admin_area_m2, "--admin-area-m2", "m²"),
@@ -94,7 +102,8 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
     if batch_file is not None:
         if site_value:
             raise click.BadParameter("--site 与 --batch 只能二选一。", param_hint="--batch")
-        return _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, industry, reader, basemap)
+        return _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, industry, reader, basemap,
+                      export_site)
     if not site_value:
         raise click.BadParameter("未给出场地。例：--site 115.80,36.47（经度,纬度）、WKT 或文件路径。",
                                  param_hint="--site")
@@ -119,7 +128,7 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
                             catalogue_class=catalogue_class, **reader)
     except InputError as exc:
         raise input_error(exc, "--site") from None
-    _outputs(answer, report_path, map_path, overwrite, basemap)
+    _outputs(answer, report_path, map_path, overwrite, basemap, export_site)
     if as_json:
         echo_json(answer.to_dict())
     else:
@@ -139,7 +148,10 @@ def _industry_column_message(exc) -> str:
     return f"{exc.head()}{hint}，或用 --industry 词或代码（如 --industry 轴承）给全部行统一行业。"
 
 
-def _outputs(answer, report_path, map_path, overwrite, basemap):
+def _outputs(answer, report_path, map_path, overwrite, basemap, export_site=None):
+    if export_site is not None:
+        answer.to_site_file(export_site, overwrite=overwrite)
+        echo_note(f"场地范围已写出：{export_site}")
     if report_path is not None:
         answer.to_report(report_path, overwrite=overwrite)
         echo_note(f"报告已写出：{report_path}")
@@ -148,7 +160,8 @@ def _outputs(answer, report_path, map_path, overwrite, basemap):
         echo_note(f"地图已写出：{map_path}")
 
 
-def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, default_industry, reader, basemap):
+def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, default_industry, reader, basemap,
+           export_site=None):
     from ..errors import InputError
     from ..queries import check_batch
 
@@ -166,7 +179,7 @@ def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, d
     if output is not None:
         answer.to_table(output, overwrite=True)  # refused above unless --overwrite
         echo_note(f"结果已写出：{output}（{len(answer.results)} 行，与输入行数相同）")
-    _outputs(answer, report_path, map_path, overwrite, basemap)
+    _outputs(answer, report_path, map_path, overwrite, basemap, export_site)
     if as_json:
         echo_json(answer.to_dict())
         for n in answer.notes:  # stderr: the JSON on stdout stays clean

@@ -7,17 +7,19 @@ and ``attrs["source_file"]``.
 
 One module per job:
 
-==============  ===================================================================================
-``vector``      :func:`read_vector`: SHP (also zipped), GPKG, GeoJSON, KML/KMZ, FileGDB, DXF, tables
-``tables``      :func:`read_table`; CSV/XLSX parsing and coordinate columns
-``site``        :func:`read_site`: a ``"lon,lat"``, WKT/GeoJSON or file as one project site
-``stream``      :func:`iter_records`, :func:`scan_vector`: fiona streaming in constant memory
-``aliases``     :func:`apply_aliases`, :func:`parse_field_map`: the bureau's field names
-``encoding``    DBF/CSV text-encoding detection (UTF-8, GBK/GB18030)
-``rows``        :func:`check_rows`, :class:`RowIssues`: per-row geometry and location checks
-``pg``          ``pg:SCHEMA.TABLE`` user tables in the PostGIS store's database
-``formats``     supported formats, paths, sidecar files, GDAL layers
-==============  ===================================================================================
+===================  ===================================================================================
+``vector``           :func:`read_vector`: SHP (also zipped), GPKG, GeoJSON, KML/KMZ, FileGDB, DXF, tables
+``tables``           :func:`read_table`; CSV/XLSX parsing and coordinate columns
+``site``             :func:`read_site`: a ``"lon,lat"``, WKT/GeoJSON or file as one project site
+``stream``           :func:`iter_records`, :func:`scan_vector`: fiona streaming in constant memory
+``aliases``          :func:`apply_aliases`, :func:`parse_field_map`: the bureau's field names
+``encoding``         DBF/CSV text-encoding detection (UTF-8, GBK/GB18030)
+``rows``             :func:`check_rows`, :class:`RowIssues`: per-row geometry and location checks
+``pg``               ``pg:SCHEMA.TABLE`` user tables in the PostGIS store's database
+``survey_txt``       the 报批/勘测定界 coordinate TXT: :func:`read_survey_txt`, :func:`write_survey_txt`
+``boundary_points``  界址点 tables (点号 + X/Y) joined into one polygon per 地块
+``formats``          supported formats, paths, sidecar files, GDAL layers
+===================  ===================================================================================
 
 Which CRS bare coordinates are in is decided beside the CRS policy, in
 :mod:`dcf_spatial.crs.guess`.
@@ -59,11 +61,13 @@ from .formats import _FORMAT_KIND, _TABULAR, SUPPORTED_FORMATS, _is_pg  # noqa: 
 from .rows import ISSUE_COLUMN, RowIssues, check_rows, says_false
 from .site import declared_area_m2, points_to_discs, read_site
 from .stream import iter_records, scan_vector
+from .survey_txt import is_survey_txt, read_survey_txt, write_survey_txt
 from .tables import read_table
 from .vector import read_vector
 
 __all__ = [
     "DEFAULT_VECTOR_ALIASES", "ISSUE_COLUMN", "SUPPORTED_FORMATS", "RowIssues", "alias_table", "apply_aliases",
     "check_rows", "declared_area_m2", "iter_records", "looks_mis_decoded", "parse_field_map", "points_to_discs",
-    "read_site", "read_table", "read_vector", "says_false", "scan_vector",
+    "read_site", "read_survey_txt", "read_table", "read_vector", "says_false", "scan_vector", "is_survey_txt",
+    "write_survey_txt",
 ]

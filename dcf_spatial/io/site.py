@@ -94,7 +94,8 @@ def declared_area_m2(parcels) -> np.ndarray:
 
 
 def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None, encoding=None,
-              swap_xy: bool = False, field_map: dict[str, str] | None = None) -> "gpd.GeoDataFrame":
+              swap_xy: bool = False, field_map: dict[str, str] | None = None,
+              as_points: bool = False) -> "gpd.GeoDataFrame":
     """Turn a site value (the CLI's ``--site``) into 1+ rows in EPSG:4490.
 
     Parameters
@@ -108,9 +109,9 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
     area_mu
         Planned land area in 亩: a point becomes a circle of exactly that area (measured in
         EPSG:4548); for a polygon the declared and drawn areas are compared in the notes.
-    layer, encoding, swap_xy, field_map
+    layer, encoding, swap_xy, field_map, as_points
         Passed to :func:`read_vector` when ``value`` is a file (``swap_xy`` also applies to a
-        typed ``"lon,lat"``).
+        typed ``"lon,lat"``). A 报批 coordinate TXT or a 界址点 table is read as polygons.
 
     Returns
     -------
@@ -166,7 +167,7 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
                 "例：115.98,36.45 或 地块.shp 或 \"POINT(115.98 36.45)\""
             )
         gdf = read_vector(p, crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy, field_map=field_map,
-                          aliases=DEFAULT_VECTOR_ALIASES + ("sites",))
+                          aliases=DEFAULT_VECTOR_ALIASES + ("sites",), as_points=as_points)
         notes.extend(gdf.attrs.get("read_notes", []))
         where = None
     if where is not None:

@@ -20,9 +20,11 @@ from .._fixes import CRS as FIX_CRS, ENCODING as FIX_ENCODING, LAYER as FIX_LAYE
 from ..crs.guess import resolve_crs
 from ..errors import InputError
 from .aliases import DEFAULT_VECTOR_ALIASES, apply_aliases
+from .boundary_points import boundary_polygons, is_boundary_table
 from .encoding import _gdal_encoding
 from .formats import _TABULAR, _check_path, _choose_layer, _format_of, _gdal_errors, _gdal_path, _is_pg
 from .rows import RowIssues, _row_label_features, check_rows
+from .survey_txt import is_survey_txt, read_survey_txt
 from .tables import _points_from_table, _read_tabular, _sheet_with_coordinates
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,6 +32,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
+#: suffixes never sniffed for a 报批 coordinate TXT (binary or folder formats)
+_BINARY_SUFFIXES = (".shp", ".zip", ".gpkg", ".gdb", ".kmz", ".xlsx", ".xlsm", ".xls", ".dwg", ".mdb")
 #: field_map targets that name the coordinate columns of a table (``{"lon": "东经", "lat": "北纬"}``)
 _FIELD_MAP_X = ("lon", "x", "经度")
 _FIELD_MAP_Y = ("lat", "y", "纬度")
@@ -89,13 +93,17 @@ def _close_cad_rings(gdf, notes):
 
 def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None = None, encoding=None,
                 x=None, y=None, repair: bool = True, swap_xy: bool = False,
-                aliases: str | Sequence[str] | None = DEFAULT_VECTOR_ALIASES) -> "gpd.GeoDataFrame":
+                aliases: str | Sequence[str] | None = DEFAULT_VECTOR_ALIASES,
+                as_points: bool = False) -> "gpd.GeoDataFrame":
     """Read any supported user file into a GeoDataFrame in the storage CRS (EPSG:4490).
 
     Parameters
     ----------
     path
-        Shapefile (or .zip of one), GeoPackage, GeoJSON, KML/KMZ, .gdb folder, DXF, CSV/TXT or XLSX.
+        Shapefile (or .zip of one), GeoPackage, GeoJSON, KML/KMZ, .gdb folder, DXF, CSV/TXT or XLSX;
+        a 报批/勘测定界 coordinate TXT (told by its ``[地块坐标]`` section, whatever the suffix) gives
+        one row per 地块 record with the CRS of its header (:mod:`.survey_txt`); a CSV/XLSX
+        界址点 table (a 点号/界址点号 column beside X/Y) one polygon per 地块号 (:mod:`.boundary_points`).
     crs
         CRS of the coordinates when the file does not say, or says wrongly: an EPSG code,
         ``"gcj02"`` (Amap/Tencent) or ``"bd09"`` (Baidu) — converted to CGCS2000. It overrides a
@@ -120,6 +128,8 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
     aliases
         Alias groups applied (see :func:`apply_aliases`); default the land-survey standards
         ``("admin", "landuse")``.
+    as_points
+        Read a 界址点 table as one point per row instead of one polygon per 地块.
 
     Returns
     -------
@@ -144,16 +154,27 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
     >>> parcels = dcf.read_vector("宗地.shp")                            # doctest: +SKIP
     >>> sites = dcf.read_vector("项目.xlsx", field_map={"lon": "东经", "lat": "北纬"})  # doctest: +SKIP
     >>> parcels.attrs["read_notes"]                                        # doctest: +SKIP
+    >>> gdf = dcf.read_vector("报批坐标.txt")                     # doctest: +SKIP
+    >>> gdf[["地块编号", "area_m2", "read_issue"]]             # doctest: +SKIP
+    >>> dcf.read_vector("界址点.xlsx").geom_type.unique()          # doctest: +SKIP
+    array(['Polygon'], dtype=object)
     """
     if _is_pg(path):
         from .pg import read_pg_vector
 
         return read_pg_vector(path, crs=crs, field_map=field_map, aliases=aliases)
     path = _check_path(path)
-    kind = _format_of(path)
+    survey = path.suffix.lower() not in _BINARY_SUFFIXES and is_survey_txt(path)
+    kind = "survey_txt" if survey else _format_of(path)
     where = str(path)
     notes: list[str] = []
-    if kind in _TABULAR:
+    if survey:
+        gdf = read_survey_txt(path, crs=crs, encoding=encoding)
+        notes.extend(gdf.attrs.pop("read_notes"))
+        issues = gdf.attrs.pop("issues")
+        row_numbers = gdf.attrs.pop("row_numbers")
+        names, survey_ok = ("Y（东坐标）", "X（北坐标）"), False
+    elif kind in _TABULAR:
         df, lines = _read_tabular(path, kind, layer, encoding, notes)
         if kind == "xlsx" and layer is None and x is None and y is None and not field_map:
             df, lines = _sheet_with_coordinates(path, df, lines, encoding, notes)
@@ -161,9 +182,15 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
             # field_map {"lon": <column>, "lat": <column>} names the coordinate columns
             x = next((field_map[k] for k in _FIELD_MAP_X if k in field_map), None)
             y = next((field_map[k] for k in _FIELD_MAP_Y if k in field_map), None)
-        issues = RowIssues(len(df), lambda p, _l=lines: f"表格第 {_l[p]} 行")
-        gdf, names, survey_ok = _points_from_table(df, lines, x=x, y=y, where=where, notes=notes, issues=issues)
-        row_numbers = [int(v) for v in lines]  # the spreadsheet row of each record, as the notes count
+        if not as_points and is_boundary_table(df, x, y):
+            gdf, names, survey_ok, row_numbers, issues = boundary_polygons(df, lines, x=x, y=y, where=where,
+                                                                           notes=notes)
+        else:
+            issues = RowIssues(len(df), lambda p, _l=lines: f"表格第 {_l[p]} 行")
+            gdf, names, survey_ok = _points_from_table(df, lines, x=x, y=y, where=where, notes=notes, issues=issues)
+            row_numbers = [int(v) for v in lines]  # the spreadsheet row of each record, as the notes count
+            if as_points and is_boundary_table(df, x, y):
+                notes.append("按要求把界址点表逐点读取为点（每行一点），未连成面")
     else:
         row_numbers = None
         gdf = _read_gdal(path, kind, layer, encoding, notes)

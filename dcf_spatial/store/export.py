@@ -26,13 +26,24 @@ def write_vector(gdf, path, *, overwrite: bool = False) -> Path:
 
     Shapefiles are written in UTF-8 with a ``.cpg`` so that Chinese attributes survive; KML is
     written in EPSG:4326 as the format requires; the others keep the layer's CRS (EPSG:4490).
+    ``.txt`` writes the 报批/勘测定界 coordinate TXT (CGCS2000 3° Gauss–Krüger zone 39 with the zone
+    prefix, GBK, CRLF, 地块面积 in 公顷) with :func:`dcf_spatial.io.survey_txt.write_survey_txt`.
+
+    Examples
+    --------
+    >>> write_vector(parcels, "地块.gpkg")       # doctest: +SKIP
+    >>> write_vector(parcels, "报批坐标.txt")     # doctest: +SKIP
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix == ".txt":
+        from ..io.survey_txt import write_survey_txt
+
+        return write_survey_txt(gdf, path, overwrite=overwrite)
     if suffix not in FORMATS:
         raise InputError(
             f"{path}：不能导出为 {suffix or '无扩展名的文件'}。"
-            f"请用以下扩展名之一：{', '.join(FORMATS)}。"
+            f"请用以下扩展名之一：{', '.join(FORMATS)}，或 .txt（报批坐标文件）。"
         )
     if path.exists() and not overwrite:
         raise about("overwrite", InputError(f"{path} 已存在；要替换须允许覆盖（overwrite）。"))

@@ -95,6 +95,36 @@ class SiteCheck:
         return present.write_site_map(self.results, self.sites, path, title=self.title, basemap=basemap,
                                       overwrite=overwrite, store=self.store)
 
+    def to_site_file(self, path, *, overwrite: bool = False) -> Path:
+        """Write the site polygon(s) checked, to send on for approval: ``.txt`` is the 报批/勘测定界
+        coordinate TXT (CGCS2000 3° Gauss–Krüger zone 39 with the zone prefix, GBK, CRLF, 地块面积 in
+        公顷, points J1…, rings closed); ``.gpkg``/``.geojson``/``.shp``/``.kml`` as
+        :func:`dcf_spatial.store.export.write_vector` writes them.
+
+        Parameters
+        ----------
+        path
+            Output file; the format by its suffix.
+        overwrite
+            Replace an existing file.
+
+        Returns
+        -------
+        Path
+            The file written.
+
+        Examples
+        --------
+        >>> answer = check_site("地块.shp", "轴承")           # doctest: +SKIP
+        >>> answer.to_site_file("地块报批坐标.txt")           # doctest: +SKIP
+        """
+        from ...store.export import write_vector
+
+        sites = self.sites.copy()
+        if not {"地块名称", "name", "name_zh"} & set(sites.columns):
+            sites["地块名称"] = "项目场地"
+        return write_vector(sites, path, overwrite=overwrite)
+
     def to_report(self, path, overwrite: bool = False) -> Path:
         """Write the HTML report (reasons with plan references, indicators, data note)."""
         return present.write_site_report(self.results, path, title=self.title, inputs=self.inputs,
@@ -219,6 +249,10 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
               "行政办公及生活服务设施用地（m²）": admin_area_m2, "绿地面积（m²）": green_area_m2,
               "产能置换": "是" if capacity_replacement else None, "产业目录类别": catalogue_class}
     shown = site_gdf.iloc[[0]] if len(site_gdf) == 1 else site_gdf.dissolve().reset_index(drop=True)
+    if len(site_gdf) > 1:  # one site of several 地块: its id and name say all of them, not the first
+        for col in ("地块编号", "地块名称"):
+            if col in site_gdf.columns:
+                shown[col] = "、".join(dict.fromkeys(str(v) for v in site_gdf[col] if str(v).strip()))
     return SiteCheck([res], shown, batch=False, notes=list(site_gdf.attrs.get("read_notes", [])),
                      title=f"项目选址核查：{m.label_zh}", inputs=inputs, store=store)
 

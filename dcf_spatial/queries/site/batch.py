@@ -48,7 +48,7 @@ def _points_with_area_as_discs(gdf):
 
 
 def read_batch(path, *, crs=None, default_industry: str | None = None, layer=None, encoding=None,
-               swap_xy: bool = False, field_map: dict[str, str] | None = None):
+               swap_xy: bool = False, field_map: dict[str, str] | None = None, as_points: bool = False):
     """Read a batch file (CSV/XLSX/any vector file, one site per row) for :func:`~dcf_spatial.queries.site.check.site_results`.
 
     Coordinates, WKT and the standard Chinese headers (经度/纬度, 行业, 用地面积(亩), 总投资(万元),
@@ -60,7 +60,9 @@ def read_batch(path, *, crs=None, default_industry: str | None = None, layer=Non
     Optional columns ``capacity_replacement`` (是/否) and ``catalogue_class`` (鼓励类/限制类/淘汰类/允许类)
     feed the barred-industry rules.
 
-    ``layer``, ``encoding``, ``swap_xy`` and ``field_map`` are passed to :func:`dcf_spatial.io.read_vector`.
+    ``layer``, ``encoding``, ``swap_xy``, ``field_map`` and ``as_points`` are passed to
+    :func:`dcf_spatial.io.read_vector` (a 报批 coordinate TXT gives one site per 地块 record, a 界址点
+    table one site per 地块).
 
     Returns
     -------
@@ -80,7 +82,7 @@ def read_batch(path, *, crs=None, default_industry: str | None = None, layer=Non
     from ... import io as dcf_io
 
     gdf = dcf_io.read_vector(path, crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy, field_map=field_map,
-                             aliases=("sites",))
+                             aliases=("sites",), as_points=as_points)
     row_numbers, row_kind = _source_rows(gdf, path)
     extra_notes = _industry_column_notes(gdf, path, default_industry)
     out = batch_rows(gdf, default_industry, row_numbers=row_numbers, row_kind=row_kind, extra_notes=extra_notes)

@@ -1,0 +1,577 @@
+"""The 报批/勘测定界 coordinate TXT: the exchange text of land-use approval and boundary survey.
+
+The file has a ``[属性描述]`` section of ``key=value`` lines (坐标系, 几度分带, 投影类型, 计量单位, 带号,
+精度, 转换参数) and a ``[地块坐标]`` section of parcel records::
+
+    [地块坐标]
+    5,0.3600,1,地块一,面,,工业用地,0601,@      <- 界址点数,地块面积,地块编号,地块名称,图形属性,图幅号,地块用途,地类编码,@
+    J1,1,4035000.000,39409000.000             <- 点号,圈号,X,Y: X is the northing, Y the easting
+    ...
+
+:func:`read_survey_txt` gives one row per 地块 record (bad records keep their row, with the reason in
+``read_issue``); :func:`write_survey_txt` writes a GeoDataFrame back (CGCS2000 3° Gauss–Krüger zone 39,
+zone-prefixed easting, GBK, CRLF). :func:`is_survey_txt` tells such a file by its content, whatever its
+suffix. The format is parsed by hand: it is a few comma lines, and no maintained PyPI library reads it.
+
+Examples
+--------
+>>> from dcf_spatial.io import survey_txt
+>>> survey_txt.gk_epsg(39, width=3, prefixed=True)
+'EPSG:4527'
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .._fixes import CRS as FIX_CRS, ENCODING as FIX_ENCODING
+from ..errors import InputError
+from .rows import RowIssues
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+
+logger = logging.getLogger(__name__)
+
+HEADER_SECTION = "[属性描述]"
+PARCEL_SECTION = "[地块坐标]"
+#: the fields of a parcel record, in file order (the record ends with ``@``)
+RECORD_FIELDS = ("界址点数", "地块面积", "地块编号", "地块名称", "图形属性", "图幅号", "地块用途", "地类编码")
+#: relative difference between the recorded 地块面积 and the area of the coordinates that is reported
+AREA_TOLERANCE = 0.01
+#: the zone the district lies in: CGCS2000 3° Gauss–Krüger zone 39, central meridian 117°E
+DISTRICT_ZONE = 39
+#: bytes read to tell a survey TXT by its content
+_SNIFF_BYTES = 65536
+#: two coordinates this close (m) are the same point (the format gives mm)
+_SAME_POINT_M = 0.0005
+
+#: (datum, zone width, zone-prefixed easting) -> (EPSG code of the first zone, first zone number);
+#: each code is checked against pyproj's definition before use (:func:`gk_epsg`)
+_GK_CODES = {
+    ("CGCS2000", 3, True): (4513, 25), ("CGCS2000", 3, False): (4534, 25),
+    ("CGCS2000", 6, True): (4491, 13), ("CGCS2000", 6, False): (4502, 13),
+    ("Xian 1980", 3, True): (2349, 25), ("Xian 1980", 3, False): (2370, 25),
+    ("Xian 1980", 6, True): (2327, 13), ("Xian 1980", 6, False): (2338, 13),
+    ("Beijing 1954", 3, True): (2401, 25), ("Beijing 1954", 3, False): (2422, 25),
+    ("Beijing 1954", 6, True): (21413, 13), ("Beijing 1954", 6, False): (21473, 13),
+}
+_DATUM_ZH = {"CGCS2000": "2000国家大地坐标系", "Xian 1980": "1980西安坐标系", "Beijing 1954": "1954北京坐标系"}
+_AREA_UNITS = {"公顷": 10_000.0, "平方米": 1.0, "亩": 10_000 / 15}
+
+
+def gk_epsg(zone: int, *, width: int = 3, prefixed: bool = True, datum: str = "CGCS2000") -> str:
+    """The EPSG code of a Gauss–Krüger zone, checked against pyproj.
+
+    Parameters
+    ----------
+    zone
+        Zone number (带号): 25–45 for 3° zones, 13–23 for 6° zones in China.
+    width
+        Zone width in degrees (几度分带): 3 or 6.
+    prefixed
+        ``True`` when the easting carries the zone number in front (39 409 000.0), ``False`` when it
+        is the plain false-easting 500 km value (409 000.0).
+    datum
+        ``"CGCS2000"``, ``"Xian 1980"`` or ``"Beijing 1954"``.
+
+    Returns
+    -------
+    str
+        ``"EPSG:NNNN"``.
+
+    Raises
+    ------
+    InputError
+        A zone or width that does not exist in China.
+
+    Examples
+    --------
+    >>> gk_epsg(39)
+    'EPSG:4527'
+    >>> gk_epsg(39, prefixed=False)
+    'EPSG:4548'
+    >>> gk_epsg(20, width=6)
+    'EPSG:4498'
+    """
+    from pyproj import CRS
+
+    key = (datum, int(width), bool(prefixed))
+    if key not in _GK_CODES:
+        raise InputError(f"几度分带={width}：只支持 3 度带或 6 度带的高斯-克吕格投影。")
+    first_code, first_zone = _GK_CODES[key]
+    last_zone = first_zone + (20 if width == 3 else 10)
+    if not first_zone <= int(zone) <= last_zone:
+        raise InputError(f"带号={zone}：{width} 度带在我国的带号为 {first_zone}–{last_zone}，请核对文件头的带号。")
+    code = first_code + int(zone) - first_zone
+    cm = zone * 3 if width == 3 else zone * 6 - 3
+    crs = CRS.from_epsg(code)
+    params = {p.name: p.value for p in crs.coordinate_operation.params}
+    easting = zone * 1_000_000 + 500_000 if prefixed else 500_000
+    if params.get("Longitude of natural origin") != cm or params.get("False easting") != easting:
+        raise RuntimeError(f"EPSG:{code} is not {datum} {width}-degree zone {zone} in this PROJ database")
+    return f"EPSG:{code}"
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+
+def is_survey_txt(path) -> bool:
+    """``True`` when the file's content has a ``[地块坐标]`` section (GBK or UTF-8), whatever its suffix.
+
+    Examples
+    --------
+    >>> is_survey_txt("地块.txt")  # doctest: +SKIP
+    True
+    """
+    path = Path(path)
+    if not path.is_file():
+        return False
+    with open(path, "rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    return any(PARCEL_SECTION.encode(enc) in head for enc in ("utf-8", "gbk", "utf-16-le"))
+
+
+def _decode(path: Path, encoding, notes) -> str:
+    raw = path.read_bytes()
+    if encoding:
+        notes.append(f"按用户指定的编码 {encoding} 读取")
+        return raw.decode(encoding, errors="replace")
+    if raw.startswith(b"\xff\xfe") or raw.startswith(b"\xfe\xff"):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}：既不是 UTF-8 也不是 GBK 编码。请{FIX_ENCODING}（如 gbk）。") from None
+    notes.append("坐标文件按 GBK（GB18030）编码读取")
+    return text
+
+
+@dataclass
+class SurveyHeader:
+    """The ``[属性描述]`` section: its raw values and what they say about the CRS."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    datum: str | None = None   # "CGCS2000", "Xian 1980", "Beijing 1954" or None (not stated / other)
+    width: int | None = None
+    zone: int | None = None
+
+    @classmethod
+    def parse(cls, lines: list[str]) -> "SurveyHeader":
+        values = {}
+        for line in lines:
+            if "=" in line:
+                key, _, value = line.partition("=")
+                values[key.strip()] = value.strip()
+        head = cls(values=values)
+        system = values.get("坐标系", "")
+        if re.search(r"2000|CGCS", system, re.IGNORECASE):
+            head.datum = "CGCS2000"
+        elif re.search(r"80|西安", system):
+            head.datum = "Xian 1980"
+        elif re.search(r"54|北京", system):
+            head.datum = "Beijing 1954"
+        width = re.search(r"\d+", values.get("几度分带", ""))
+        head.width = int(width.group()) if width else None
+        zone = re.search(r"\d+", values.get("带号", ""))
+        head.zone = int(zone.group()) if zone else None
+        return head
+
+    def parameters(self) -> list[str]:
+        """The non-empty values of 转换参数."""
+        return [v.strip() for v in re.split(r"[,，]", self.values.get("转换参数", "")) if v.strip()]
+
+
+def _number(text: str) -> float:
+    value = float(text.strip())
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+def _assemble(rings: list[np.ndarray]):
+    """Rings (x=easting, y=northing) to one Polygon/MultiPolygon: a ring inside another is its hole,
+    a ring outside every other is another part (圈号 > 1 means either; containment decides)."""
+    import shapely
+
+    polys = [shapely.Polygon(r) for r in rings]
+    order = sorted(range(len(rings)), key=lambda i: -abs(polys[i].area))
+    outers: list[int] = []
+    holes: dict[int, list[int]] = {}
+    for i in order:
+        host = next((o for o in outers if polys[o].contains(polys[i].representative_point())
+                     and polys[o].buffer(_SAME_POINT_M).contains(polys[i])), None)
+        if host is None:
+            outers.append(i)
+            holes[i] = []
+        else:
+            holes[host].append(i)
+    parts = [shapely.Polygon(rings[o], [rings[h] for h in holes[o]]) for o in sorted(outers)]
+    n_holes = sum(len(v) for v in holes.values())
+    geom = parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+    return geom, len(parts), n_holes
+
+
+@dataclass
+class _Record:
+    line: int
+    fields: list[str]
+    points: list[tuple[int, list[str]]] = field(default_factory=list)
+
+
+def _split_records(lines: list[str], path: Path) -> tuple[list[str], list[_Record]]:
+    header, records, section = [], [], None
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line
+            continue
+        if section == HEADER_SECTION:
+            header.append(line)
+        elif section == PARCEL_SECTION:
+            if line.endswith("@"):
+                records.append(_Record(number, [f.strip() for f in line[:-1].split(",")]))
+            elif not records:
+                raise InputError(
+                    f"{path}：第 {number} 行的坐标点出现在第一条地块记录之前。每个地块须以 "
+                    f"“界址点数,地块面积,地块编号,地块名称,图形属性,图幅号,地块用途,地类编码,@” 一行开头。"
+                )
+            else:
+                records[-1].points.append((number, [f.strip() for f in line.split(",")]))
+    if not records:
+        raise InputError(f"{path}：[地块坐标] 部分没有任何地块记录（以 @ 结尾的行）。请检查文件是否完整。")
+    return header, records
+
+
+def _parse_record(rec: _Record, k: int, issues: RowIssues):
+    """Geometry (x=easting, y=northing) and plane area of one record; problems go to ``issues``."""
+    import shapely
+
+    kind = (rec.fields[4] if len(rec.fields) > 4 else "") or "面"
+    bad = [f"第 {n} 行" for n, parts in rec.points if len(parts) < 4]
+    coords, ring_ids = [], []
+    for n, parts in rec.points:
+        if len(parts) < 4:
+            continue
+        try:
+            coords.append((_number(parts[3]), _number(parts[2])))  # (Y easting, X northing)
+            ring_ids.append(parts[1] or "1")
+        except ValueError:
+            bad.append(f"第 {n} 行")
+    if bad:
+        issues.add([k], f"坐标行不是 “点号,圈号,X,Y” 四个数（{'、'.join(bad[:5])}{' 等' if len(bad) > 5 else ''}），几何为空")
+        return None, math.nan, 0, 0
+    if not coords:
+        issues.add([k], "没有坐标点，几何为空")
+        return None, math.nan, 0, 0
+    declared = rec.fields[0] if rec.fields else ""
+    try:
+        count_ok = int(float(declared)) == len(rec.points)
+    except ValueError:
+        count_ok = False
+    if not count_ok:
+        issues.add([k], f"界址点数 {declared or '（空）'} 与实际坐标行数 {len(rec.points)} 不符（几何按实际坐标行构成）")
+    xy = np.asarray(coords, dtype=float)
+    if kind.startswith("点"):
+        return (shapely.Point(xy[0]) if len(xy) == 1 else shapely.MultiPoint(xy)), 0.0, 0, 0
+    # consecutive runs of the same 圈号 are one ring
+    runs, start = [], 0
+    for i in range(1, len(ring_ids) + 1):
+        if i == len(ring_ids) or ring_ids[i] != ring_ids[start]:
+            runs.append(xy[start:i])
+            start = i
+    if kind.startswith("线"):
+        lines = [shapely.LineString(r) for r in runs if len(r) >= 2]
+        return (lines[0] if len(lines) == 1 else shapely.MultiLineString(lines)), 0.0, 0, 0
+    for ring_no, ring in enumerate(runs, start=1):
+        if len(ring) < 4:
+            issues.add([k], f"第 {ring_no} 圈只有 {len(ring)} 个点，不能构成面（至少 3 个不同点并回到起点），几何为空")
+            return None, math.nan, 0, 0
+        if np.hypot(*(ring[0] - ring[-1])) > _SAME_POINT_M:
+            issues.add([k], f"第 {ring_no} 圈未闭合（末点与首点坐标不同），可能缺点，几何为空；请补上与首点相同的末点")
+            return None, math.nan, 0, 0
+    geom, parts, holes = _assemble(runs)
+    return geom, float(shapely.area(geom)), parts, holes
+
+
+def _area_unit(recorded: np.ndarray, computed: np.ndarray) -> tuple[str, bool]:
+    """Which unit 地块面积 is in: the one that brings the recorded values nearest the coordinates'
+    areas (公顷 by default: the format's usual unit). Returns (unit, decided from the values)."""
+    ok = np.isfinite(recorded) & np.isfinite(computed) & (recorded > 0) & (computed > 0)
+    if not ok.any():
+        return "公顷", False
+    score = {u: float(np.median(np.abs(np.log(recorded[ok] * f / computed[ok])))) for u, f in _AREA_UNITS.items()}
+    return min(score, key=score.get), True
+
+
+def _header_crs(head: SurveyHeader, xy_median: tuple[float, float] | None, user_crs, where: str, notes) -> str | None:
+    """The CRS the header declares, as an EPSG code (None: not stated, left to the user or the guess)."""
+    if head.datum is None:
+        stated = head.values.get("坐标系", "")
+        notes.append(f"文件头{'坐标系=' + stated + ' 无法识别' if stated else '未写坐标系'}，坐标系按数值判断")
+        return None
+    prefixed = xy_median is not None and xy_median[0] >= 1_000_000
+    zone, width = head.zone, head.width
+    if prefixed:
+        prefix = int(xy_median[0] // 1_000_000)
+        if zone is not None and zone != prefix:
+            raise InputError(
+                f"{where}：文件头 带号={zone}，而 Y 坐标（东坐标）的带号前缀是 {prefix}，二者矛盾。"
+                f"请核对坐标文件，或{FIX_CRS}（如 {gk_epsg(prefix, width=3 if prefix >= 25 else 6)}）。"
+            )
+        zone = prefix
+    if width is None and zone is not None:
+        width = 3 if zone >= 25 else 6
+    if zone is None or width not in (3, 6):
+        notes.append(f"文件头未写带号或几度分带，坐标系按数值判断（文件声明 {_DATUM_ZH[head.datum]}）")
+        return None
+    code = gk_epsg(zone, width=width, prefixed=prefixed, datum=head.datum)
+    what = f"{_DATUM_ZH[head.datum]} {width} 度带第 {zone} 带（{'Y 坐标带带号前缀' if prefixed else 'Y 坐标不带带号'}，{code}）"
+    if head.datum != "CGCS2000":
+        params = head.parameters()
+        said = (f"文件给出的转换参数（{','.join(params)}）未写明旋转参数的符号约定，本工具不套用；" if params else
+                "文件未给出转换参数；")
+        if user_crs is None:
+            raise InputError(
+                f"{where}：坐标文件声明坐标系为{what}。{said}它与 CGCS2000 之间没有公开的转换参数，"
+                f"不能当作 CGCS2000 读取。请向自然资源部门索取 CGCS2000 成果；或明知偏差（可达百米）仍要读取时，"
+                f"请{FIX_CRS}（如 {code}）。"
+            )
+        notes.append(f"坐标文件声明坐标系为{what}；{said}按用户指定的坐标系 {user_crs} 读取")
+        return None
+    notes.append(f"坐标系取自文件头：{what}；X 为北坐标、Y 为东坐标（测量惯例）")
+    return code
+
+
+def read_survey_txt(path, *, crs=None, encoding=None) -> "gpd.GeoDataFrame":
+    """Parse a 报批/勘测定界 coordinate TXT into one row per 地块 record, in the file's plane CRS.
+
+    Most users want :func:`dcf_spatial.io.read_vector`, which calls this for such a file (by its
+    content) and then converts to the storage CRS, checks rows and adds the canonical columns.
+
+    Parameters
+    ----------
+    path
+        The TXT file (any suffix).
+    crs
+        The user's CRS. Required to read a file declaring 西安80 / 北京54 (never silently taken
+        as CGCS2000); otherwise it overrides the header.
+    encoding
+        Text encoding; default: UTF-8 if the file decodes as such, else GBK (GB18030).
+
+    Returns
+    -------
+    GeoDataFrame
+        Columns ``界址点数, 地块面积, 地块编号, 地块名称, 图形属性, 图幅号, 地块用途, 地类编码`` as
+        text in the file, ``area_m2`` (the recorded 地块面积 in m², unit inferred), ``area_m2_coordinates``
+        (plane area of the coordinates), ``parts``, ``holes``; geometry x = easting (Y), y =
+        northing (X); CRS from the header (``None`` when not stated or the user gives one).
+        ``attrs``: ``read_notes``, ``row_numbers`` (the file line of each record), ``issues``
+        (:class:`~dcf_spatial.io.rows.RowIssues`).
+
+    Raises
+    ------
+    InputError
+        No ``[地块坐标]`` records, points before the first record, a 西安80/北京54 header without a
+        user CRS, a zone prefix that contradicts 带号.
+
+    Examples
+    --------
+    >>> gdf = read_survey_txt("报批坐标.txt")  # doctest: +SKIP
+    >>> gdf[["地块编号", "area_m2", "area_m2_coordinates"]]  # doctest: +SKIP
+    """
+    import geopandas as gpd
+    import pandas as pd
+
+    path = Path(path)
+    where = str(path)
+    notes: list[str] = []
+    text = _decode(path, encoding, notes)
+    header_lines, records = _split_records(text.splitlines(), path)
+    head = SurveyHeader.parse(header_lines)
+    issues = RowIssues(len(records), lambda p, _r=records: f"地块记录 {p + 1}（第 {_r[p].line} 行）")
+    rows, geoms, computed, parts, holes = [], [], [], [], []
+    for k, rec in enumerate(records):
+        values = (rec.fields + [""] * len(RECORD_FIELDS))[:len(RECORD_FIELDS)]
+        rows.append(dict(zip(RECORD_FIELDS, values)))
+        g, a, p, h = _parse_record(rec, k, issues)
+        geoms.append(g)
+        computed.append(a)
+        parts.append(p)
+        holes.append(h)
+    df = pd.DataFrame(rows)
+    recorded = pd.to_numeric(df["地块面积"], errors="coerce").to_numpy(dtype=float)
+    computed = np.asarray(computed, dtype=float)
+    unit, decided = _area_unit(recorded, computed)
+    notes.append(f"读取报批坐标文件（[属性描述]/[地块坐标] 格式）：{len(records)} 条地块记录，每条一行；"
+                 + (f"地块面积按数值判断单位为{unit}（与坐标算得的面积最接近）" if decided
+                    else f"地块面积无法与坐标面积比对，按该格式的惯例视为{unit}（待核实）"))
+    df["area_m2"] = recorded * _AREA_UNITS[unit]
+    df["area_m2_coordinates"] = computed
+    df["parts"] = parts
+    df["holes"] = holes
+    gdf = gpd.GeoDataFrame(df, geometry=np.asarray(geoms, dtype=object), crs=None)
+    for k in np.flatnonzero((np.asarray(holes) > 0) | (np.asarray(parts) > 1)):
+        notes.append(f"{issues.row_label(k)}（地块编号 {df.at[k, '地块编号']}）：由 {parts[k]} 个面"
+                     + (f"、{holes[k]} 个洞" if holes[k] else "") + " 组成（圈号 > 1 按包含关系判定为洞或另一块）")
+    for k in np.flatnonzero(np.isfinite(recorded) & np.isfinite(computed) & (computed > 0)):
+        rec_m2 = recorded[k] * _AREA_UNITS[unit]
+        if abs(rec_m2 - computed[k]) > AREA_TOLERANCE * computed[k]:
+            notes.append(f"{issues.row_label(k)}（地块编号 {df.at[k, '地块编号']}）：记载地块面积 {recorded[k]:g} {unit}"
+                         f"（{rec_m2:,.1f} 平方米），坐标算得 {computed[k]:,.1f} 平方米，相差 "
+                         f"{abs(rec_m2 - computed[k]) / computed[k]:.1%}，超过 {AREA_TOLERANCE:.0%}，请核对")
+    flagged = np.flatnonzero(issues.flagged())
+    if len(flagged):
+        notes.append(f"{len(flagged)} 条地块记录有问题，保留在结果中，原因见 read_issue 列：{issues.rows(flagged)}")
+    xy = gdf.geometry.dropna()
+    median = None
+    if len(xy):
+        import shapely
+
+        c = shapely.get_coordinates(xy.values)
+        median = (float(np.median(c[:, 0])), float(np.median(c[:, 1])))
+    code = _header_crs(head, median, crs, where, notes)
+    if code is not None:
+        gdf = gdf.set_crs(code)
+    gdf.attrs.update({"read_notes": notes, "row_numbers": [r.line for r in records], "issues": issues,
+                      "source_file": where})
+    logger.info("Parsed %d parcel records from %s", len(gdf), path)
+    return gdf
+
+
+# --- writing ----------------------------------------------------------------------------------------
+
+_ID_COLUMNS = ("地块编号", "parcel_id", "id", "编号")
+_NAME_COLUMNS = ("地块名称", "name_zh", "name", "名称")
+_COPY_COLUMNS = {"图幅号": ("图幅号",), "地块用途": ("地块用途", "land_use_name", "用途"),
+                 "地类编码": ("地类编码", "land_use_code")}
+
+
+def _cell(row, names) -> str:
+    for n in names:
+        if n in row.index:
+            v = row[n]
+            if v is not None and not (isinstance(v, float) and math.isnan(v)) and str(v).strip() not in ("", "nan", "None"):
+                return str(v).strip().replace(",", "，").replace("@", "＠")
+    return ""
+
+
+def _rings_of(geom):
+    """(ring coordinates, is exterior) in writing order: each part's exterior clockwise (the
+    surveyors' numbering), then its holes counter-clockwise."""
+    from shapely.geometry.polygon import orient
+
+    polys = list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
+    for p in polys:
+        p = orient(p, sign=-1.0)
+        yield np.asarray(p.exterior.coords)
+        for hole in p.interiors:
+            yield np.asarray(hole.coords)
+
+
+def write_survey_txt(gdf, path, *, zone: int = DISTRICT_ZONE, encoding: str = "gbk", overwrite: bool = False,
+                     unit: str = "公顷", producer: str = "") -> Path:
+    """Write polygons as a 报批/勘测定界 coordinate TXT (CGCS2000 3° Gauss–Krüger, zone-prefixed).
+
+    Parameters
+    ----------
+    gdf
+        GeoDataFrame with a CRS (any); polygons and multipolygons (points and lines are written as
+        图形属性 点/线). Columns ``地块编号``/``parcel_id``/``id``, ``地块名称``/``name_zh``/``name``,
+        ``图幅号``, ``地块用途``, ``地类编码`` fill the record when present; 地块编号 defaults to 1…n.
+    path
+        Output file.
+    zone
+        3° zone (带号); default 39 (central meridian 117°E, the district's zone).
+    encoding
+        ``"gbk"`` (default, what the approval software expects) or ``"utf-8"``.
+    overwrite
+        Replace an existing file.
+    unit
+        Unit of 地块面积: ``"公顷"`` (default, 4 decimals) or ``"平方米"`` (2 decimals).
+    producer
+        数据产生单位 written in the header.
+
+    Returns
+    -------
+    Path
+        The file written: CRLF line ends, points numbered J1… per parcel, every ring closed by
+        repeating its first point, coordinates to the millimetre.
+
+    Raises
+    ------
+    InputError
+        An existing file without ``overwrite``, rows without geometry (named), text that GBK cannot hold.
+
+    Examples
+    --------
+    >>> write_survey_txt(parcels, "报批坐标.txt")  # doctest: +SKIP
+    """
+    import shapely
+
+    path = Path(path)
+    if path.exists() and not overwrite:
+        from ..store._errors import about
+
+        raise about("overwrite", InputError(f"{path} 已存在；要替换须允许覆盖（overwrite）。"))
+    if unit not in ("公顷", "平方米"):
+        raise InputError(f"地块面积单位 {unit!r}：请用 公顷 或 平方米。")
+    if gdf.crs is None:
+        raise InputError("要写出的图层没有坐标系，无法换算为 2000 国家大地坐标系高斯-克吕格坐标。")
+    code = gk_epsg(zone, width=3, prefixed=True)
+    out = gdf.to_crs(code).reset_index(drop=True)
+    empty = np.flatnonzero(shapely.is_missing(out.geometry.values) | shapely.is_empty(out.geometry.values))
+    if len(empty):
+        raise InputError(f"第 {'、'.join(str(i + 1) for i in empty[:10])} 条要素没有几何，无法写入坐标文件。"
+                         "请先补全或删除这些要素。")
+    lines = [HEADER_SECTION, "格式版本号=1.0", f"数据产生单位={producer}",
+             f"数据产生日期={_dt.date.today().isoformat()}", "坐标系=2000国家大地坐标系", "几度分带=3",
+             "投影类型=高斯克吕格", "计量单位=米", f"带号={zone}", "精度=0.001", "转换参数=,,,,,,", PARCEL_SECTION]
+    factor, digits = (_AREA_UNITS[unit], 4 if unit == "公顷" else 2)
+    for i, row in out.iterrows():
+        geom = row.geometry
+        kind = {"Polygon": "面", "MultiPolygon": "面", "LineString": "线", "MultiLineString": "线"}.get(geom.geom_type, "点")
+        if kind == "面":
+            rings = list(_rings_of(geom))
+        elif kind == "线":
+            rings = [np.asarray(g.coords) for g in getattr(geom, "geoms", [geom])]
+        else:
+            rings = [shapely.get_coordinates(geom)]
+        points, number = [], 0
+        for ring_no, ring in enumerate(rings, start=1):
+            first = number + 1
+            closed = kind == "面"
+            for j, (x, y) in enumerate(ring[:-1] if closed else ring):
+                number += 1
+                points.append(f"J{number},{ring_no},{y:.3f},{x:.3f}")
+            if closed:
+                points.append(f"J{first},{ring_no},{ring[0][1]:.3f},{ring[0][0]:.3f}")
+        area = float(shapely.area(geom)) / factor if kind == "面" else 0.0
+        fields = [str(len(points)), f"{area:.{digits}f}", _cell(row, _ID_COLUMNS) or str(i + 1),
+                  _cell(row, _NAME_COLUMNS), kind, *(_cell(row, names) for names in _COPY_COLUMNS.values())]
+        lines.append(",".join(fields) + ",@")
+        lines.extend(points)
+    text = "\r\n".join(lines) + "\r\n"
+    try:
+        data = text.encode(encoding)
+    except UnicodeEncodeError as exc:
+        raise InputError(f"{path}：文字“{exc.object[exc.start:exc.end]}”不能用 {encoding} 编码写出。"
+                         "请改用 UTF-8 编码写出，或修改该名称。") from None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    logger.info("Wrote %d parcels to %s (%s, %s, %s)", len(out), path, code, encoding, unit)
+    return path
