@@ -206,17 +206,49 @@ def industry(words, as_json):
 
 
 @site.command()
+@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="把全部规则导出为表格（.xlsx 或 .csv）供规划科审阅：编号、章节、规划原文、影响、结论用语、数据文件。")
+@click.option("--check", "check_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="检查修改后的规则表：未知代码、缺少章节、错误的结论名等，逐行指出。")
 @json_opt
-def rules(as_json):
+@overwrite_opt
+def rules(xlsx_path, check_path, as_json, overwrite):
     """列出核查规则 — list the site-check rules.
 
     列出每条核查规则及其规划依据（章节）和规划原文，以及各分区承接的行业，便于与规划文本逐条对照。
+    --xlsx 导出规则表供审阅；--check 在使用前检查修改过的规则表（有问题时逐行列出并以非零状态退出）。
 
     \b
     $ dcf site rules
     $ dcf site rules --json > rules.json
+    $ dcf site rules --xlsx 规则表.xlsx
+    $ dcf site rules --check 规则表.xlsx
     """
     from .. import plan
+    from ..errors import InputError
+
+    if xlsx_path is not None or check_path is not None:
+        from ..queries.site.rules_table import check_rules_table, export_rules
+
+        if xlsx_path is not None:
+            check_writable(xlsx_path, overwrite, param_hint="--xlsx", need_folder=True)
+            try:
+                export_rules(xlsx_path, overwrite=True)  # refused above unless --overwrite
+            except InputError as exc:
+                raise input_error(exc, "--xlsx") from None
+            echo_note(f"规则表已写出：{xlsx_path}")
+        if check_path is not None:
+            try:
+                res = check_rules_table(check_path)
+            except InputError as exc:
+                raise input_error(exc, "--check") from None
+            if as_json:
+                echo_json(res.to_dict())
+            else:
+                click.echo(res.summary_text())
+            if not res.ok:
+                raise SystemExit(1)
+        return
 
     rb = plan.rules()
     zones = plan.zones()
