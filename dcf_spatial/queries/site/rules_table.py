@@ -44,6 +44,8 @@ GROUP_ZH = {"plan_area": "规划范围", "barred": "禁止与限制", "industry_
 #: groups whose rows must carry an effect (a zone row lists what it carries; the kinds decide the verdict)
 NEEDS_EFFECT = ("plan_area", "barred", "industry_kind")
 SHEET = "规则表"
+#: a clause: a chapter of the plan (第九章…), a document number (国土资发〔2008〕24号, 令第53号) or a named text 《…》
+_CLAUSE = re.compile(r"第[一二三四五六七八九十]+章|〔\d{4}〕\d+号|令第\d+号|《[^》]+》")
 
 
 def _codes_text(codes) -> str:
@@ -202,7 +204,7 @@ def check_rules_table(path) -> RulesTableCheck:
     """Validate an edited rules table before it is used; every problem names its row and column.
 
     Checks: every row has a rule id, unique; a known category; a clause (``plan_ref``) naming a
-    chapter (第…章); an effect among the verdict names of ``plan_rules.json`` (required for plan
+    chapter of the plan (第…章) or the document a rule rests on (〔2008〕24号, 《…》); an effect among the verdict names of ``plan_rules.json`` (required for plan
     area, barred and industry-kind rows); every industry code a GB/T 4754-2017 code of the full
     table; a known data file.
 
@@ -246,8 +248,8 @@ def check_rules_table(path) -> RulesTableCheck:
         ref = str(row["plan_ref"]).strip()
         if not ref:
             problems.append((n, COLUMNS["plan_ref"], "缺少规划依据（章节），如 第九章第三节"))
-        elif not re.search(r"第[一二三四五六七八九十]+章", ref):
-            problems.append((n, COLUMNS["plan_ref"], f"「{ref}」未写明章节（应如 第九章第三节）"))
+        elif not _CLAUSE.search(ref):
+            problems.append((n, COLUMNS["plan_ref"], f"「{ref}」未写明章节或文件（应如 第九章第三节，或 国土资发〔2008〕24号）"))
         effect = str(row["effect"]).strip()
         if effect and effect not in verdicts:
             problems.append((n, COLUMNS["effect"], f"未知结论名「{effect}」；应为 {'、'.join(sorted(verdicts))}"))
