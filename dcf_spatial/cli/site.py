@@ -50,6 +50,13 @@ def site():
 @click.option("--footprint-m2", type=float, metavar="m²", help="建筑物、构筑物基底占地面积（m²），用于建筑系数。")
 @click.option("--admin-area-m2", type=float, metavar="m²", help="行政办公及生活服务设施用地面积（m²）。")
 @click.option("--green-area-m2", type=float, metavar="m²", help="绿地面积（m²），用于绿地率。")
+@click.option("--tall-floor-area-m2", type=float, metavar="m²",
+              help="总建筑面积中层高超过 8 m 的部分（m²）：计算容积率时加倍计入。")
+@click.option("--yard-area-m2", type=float, metavar="m²", help="露天堆场、露天操作场地面积（m²），计入建筑系数。")
+@click.option("--non-production-facilities", metavar="设施",
+              help="工业用地内拟建的成套住宅、专家楼、宾馆、招待所、培训中心（写明哪些）：控制指标严禁，结论为不符合。")
+@click.option("--date", "check_date", metavar="YYYY-MM-DD",
+              help="核查日期（默认今天）：决定适用哪一版用地控制指标，结果中注明所用版本。")
 @click.option("--capacity-replacement", is_flag=True, help="项目实施产能等量或减量置换（第九章第三节）。")
 @click.option("--catalogue-class", type=click.Choice(CATALOGUE_CLASSES),
               help="项目在《产业结构调整指导目录》中的类别（化工项目核查用）。")
@@ -65,7 +72,7 @@ def site():
 @json_opt
 @overwrite_opt
 def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area_m2, footprint_m2, admin_area_m2,
-          green_area_m2, capacity_replacement, catalogue_class, batch_file, output, report_path, map_path,
+          green_area_m2, tall_floor_area_m2, yard_area_m2, non_production_facilities, check_date, capacity_replacement, catalogue_class, batch_file, output, report_path, map_path,
           basemap, as_json, overwrite):
     """核查项目选址是否符合产业规划 — does this project fit the plan here?
 
@@ -89,7 +96,8 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
     check_positive(area_mu, "--area-mu", "亩")
     for value, opt, unit in ((investment_wan, "--investment-wan", "万元"), (floor_area_m2, "--floor-area-m2", "m²"),
                              (footprint_m2, "--footprint-m2", "m²"), (admin_area_m2, "--admin-area-m2", "m²"),
-                             (green_area_m2, "--green-area-m2", "m²")):
+                             (green_area_m2, "--green-area-m2", "m²"), (tall_floor_area_m2, "--tall-floor-area-m2", "m²"),
+                             (yard_area_m2, "--yard-area-m2", "m²")):
         check_positive(value, opt, unit, allow_zero=True)
     if batch_file is not None:
         if site_value:
@@ -116,9 +124,13 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
         answer = check_site(site_value, industry, area_mu=area_mu, crs=crs, investment_wan=investment_wan,
                             floor_area_m2=floor_area_m2, footprint_m2=footprint_m2, admin_area_m2=admin_area_m2,
                             green_area_m2=green_area_m2, capacity_replacement=capacity_replacement,
-                            catalogue_class=catalogue_class, **reader)
+                            catalogue_class=catalogue_class, date=check_date,
+                            tall_floor_area_m2=tall_floor_area_m2, yard_area_m2=yard_area_m2,
+                            non_production_facilities=non_production_facilities, **reader)
     except InputError as exc:
-        raise input_error(exc, "--site") from None
+        hint = ("--date" if "check_date" in str(exc) else "--tall-floor-area-m2" if "8 m" in str(exc)
+                else "--non-production-facilities" if "non_production_facilities" in str(exc) else "--site")
+        raise input_error(exc, hint) from None
     _outputs(answer, report_path, map_path, overwrite, basemap)
     if as_json:
         echo_json(answer.to_dict())
@@ -274,3 +286,38 @@ def rules(xlsx_path, check_path, as_json, overwrite):
     click.echo("四、各分区承接的行业（plan_zones.json）")
     for zid, z in zones.items():
         click.echo(f"  {zid} {z.get('name_zh', '')}（{z.get('plan_ref', '')}）：{', '.join(z.get('industries_gbt4754') or []) or '—'}")
+
+
+@site.group(cls=DcfGroup)
+def indicators():
+    """用地控制指标版本 — land-use control indicator editions.
+
+    load 载入地方（山东/聊城“标准地”）指标表；载入后核查中有对应行的指标优先按地方指标核查。
+
+    \b
+    $ dcf site indicators load 标准地指标.xlsx
+    """
+
+
+@indicators.command("load")
+@click.argument("table", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sheet", default=None, help="工作表名（默认第一个）。")
+@overwrite_opt
+def indicators_load(table, sheet, overwrite):
+    """载入地方指标表 — load a local edition (标准地) from a spreadsheet.
+
+    列：指标、行业代码（GB/T 4754-2017，* 表示全部行业）、比较（>= / <=）、阈值、单位、施行日期、版本（可选：依据）。
+    逐行校验，有误的行全部列出且不载入；载入后保存在用户数据目录。
+
+    \b
+    $ dcf site indicators load 标准地指标.xlsx
+    $ dcf site indicators load 标准地指标.xlsx --sheet 工业 --overwrite
+    """
+    from ..errors import InputError
+    from ..queries.land_indicators import load_local_indicators
+
+    try:
+        res = load_local_indicators(table, sheet=sheet if sheet is not None else 0, overwrite=overwrite)
+    except InputError as exc:
+        raise input_error(InputError(str(exc).replace("请允许覆盖（overwrite）", "请加 --overwrite")), "TABLE") from None
+    click.echo(res.summary_text())
