@@ -2,11 +2,14 @@
 
 ``resolve_industry("C3451")``, ``resolve_industry("345")``, ``resolve_industry("34")``,
 ``resolve_industry("C")`` and ``resolve_industry("轴承")`` all return an :class:`IndustryMatch`.
-Words are looked up in the ``keywords`` and ``name_zh`` columns of
-``dcf_spatial/data/gbt4754_2017.csv`` (a documented subset of the standard: all sections and
-divisions, the groups/classes the plan needs). A word that matches several unrelated codes is
-*ambiguous*: the match lists the candidates and :func:`resolve_industry` raises with them rather
-than guessing.
+The code table is the FULL GB/T 4754-2017 classification (``data/gbt4754_2017.csv``: 20 门类,
+97 大类, 473 中类, 1,381 小类 — 1,971 codes; provenance in ``data/gbt4754_2017_README.md``; names
+that public copies disagree on are listed in ``data/gbt4754_2017_contested.csv`` and shown as
+名称待核实). On top of it lies the project's own word list (``data/industry_words.csv``: the words
+the plan and planners use, with the chapter where the plan uses them). Words are looked up in
+those keywords first, then in the standard's names. A word that matches several unrelated codes
+is *ambiguous*: the match lists the candidates and :func:`resolve_industry` raises with them
+rather than guessing.
 
 Written by hand because no maintained Python package ships the Chinese national industry
 classification with a word index.
@@ -25,6 +28,13 @@ from .errors import InputError
 logger = logging.getLogger(__name__)
 
 CODES_FILE = "gbt4754_2017.csv"
+WORDS_FILE = "industry_words.csv"
+CONTESTED_FILE = "gbt4754_2017_contested.csv"
+#: the edition of the table, as every output that reports it says it
+TABLE_EDITION = ("GB/T 4754-2017《国民经济行业分类》原版（1,971 个代码；未套用 2019 年第1号修改单，"
+                 "因未找到其所增代码的公开说明）")
+#: statuses of the contested file whose chosen name rests on a weak majority or a tie (check the official text)
+_WEAK_STATUSES = ("majority", "tie")
 MAP_2002_FILE = "gbt4754_2017_to_2002.csv"
 
 LEVEL_ZH = {"section": "门类", "division": "大类", "group": "中类", "class": "小类"}
@@ -64,7 +74,7 @@ class IndustryMatch:
 
     @property
     def label_zh(self) -> str:
-        return "、".join(f"{c} {n}" for c, n in zip(self.codes, self.names_zh))
+        return "、".join(f"{c} {n}{_verify_mark(c)}" for c, n in zip(self.codes, self.names_zh))
 
     def to_dict(self) -> dict:
         return {
@@ -76,13 +86,47 @@ class IndustryMatch:
 
 @lru_cache(maxsize=1)
 def code_table():
-    """The GB/T 4754-2017 subset as a DataFrame indexed by code (``C3451``)."""
+    """The full GB/T 4754-2017 table with the project's words, as a DataFrame indexed by code.
+
+    Columns: ``code`` (``"C3451"``), ``level`` (section/division/group/class), ``name_zh``,
+    ``parent``, ``keywords`` (tuple of the project's words for the code), ``plan_ref`` (where the
+    plan uses them) and ``name_to_verify`` (True where public copies of the standard disagree on
+    the name, see ``gbt4754_2017_contested.csv``).
+
+    Raises
+    ------
+    SchemaError
+        When the word list names a code the standard does not have (the row is named).
+
+    Examples
+    --------
+    >>> t = code_table()
+    >>> len(t), t.at["C3451", "name_zh"]
+    (1971, '滚动轴承制造')
+    """
     import pandas as pd
 
-    path = settings.data_dir / CODES_FILE
-    df = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
-    df["keywords"] = df["keywords"].map(lambda s: tuple(w.strip() for w in s.split(";") if w.strip()))
-    return df.set_index("code", drop=False)
+    from .errors import SchemaError
+
+    df = pd.read_csv(settings.data_dir / CODES_FILE, dtype=str, keep_default_na=False)
+    df = df.set_index("code", drop=False)
+    words = pd.read_csv(settings.data_dir / WORDS_FILE, comment="#", dtype=str, keep_default_na=False)
+    unknown = words[~words["code"].isin(df.index)]
+    if len(unknown):
+        first = unknown.iloc[0]
+        raise SchemaError(f"{WORDS_FILE} 第 {unknown.index[0] + 2} 个数据行：代码 {first['code']} 不在 GB/T 4754-2017 "
+                        f"中（{CODES_FILE}）。请改正代码或删去该行。")
+    kw: dict[str, list[str]] = {}
+    refs: dict[str, list[str]] = {}
+    for row in words.itertuples():
+        kw.setdefault(row.code, []).extend(w.strip() for w in row.keywords.split(";") if w.strip())
+        refs.setdefault(row.code, []).extend(r.strip() for r in row.plan_ref.split(";") if r.strip())
+    df["keywords"] = [tuple(dict.fromkeys(kw.get(c, ()))) for c in df.index]
+    df["plan_ref"] = ["；".join(dict.fromkeys(refs.get(c, ()))) for c in df.index]
+    contested = pd.read_csv(settings.data_dir / CONTESTED_FILE, dtype=str, keep_default_na=False)
+    weak = set(contested.loc[contested["status"].str.startswith(_WEAK_STATUSES), "code"])
+    df["name_to_verify"] = df.index.isin(weak)
+    return df
 
 
 @lru_cache(maxsize=1)
@@ -144,11 +188,17 @@ def label_zh(code: str) -> str:
     """``"C3451 滚动轴承制造"``; a code finer than the table: ``"C3360（属 C33 金属制品业）"``."""
     t = code_table()
     if code in t.index:
-        return f"{code} {t.at[code, 'name_zh']}"
+        return f"{code} {t.at[code, 'name_zh']}{_verify_mark(code)}"
     for c in reversed(ancestors(code)[:-1]):
         if c in t.index:
             return f"{code}（属 {c} {t.at[c, 'name_zh']}）"
     return code
+
+
+def _verify_mark(code: str) -> str:
+    """``"（名称待核实）"`` for a code whose name public copies of the standard disagree on."""
+    t = code_table()
+    return "（名称待核实）" if code in t.index and bool(t.at[code, "name_to_verify"]) else ""
 
 
 def resolve(value: str) -> IndustryMatch:
@@ -169,8 +219,13 @@ def resolve(value: str) -> IndustryMatch:
         codes = tuple(dict.fromkeys(normalize_code(p) for p in parts))
         return IndustryMatch(query, "resolved", codes, tuple(name_of(c) for c in codes), how="code")
 
-    exact = t.index[(t["name_zh"] == query) | t["keywords"].map(lambda ks: query in ks)].tolist()
+    # the project's words first (they carry the plan's meaning: 光伏 is both D4416 and C3825), then the
+    # standard's own names, then names/words containing the word
+    exact = t.index[t["keywords"].map(lambda ks: query in ks)].tolist()
     how = "keyword"
+    if not exact:
+        exact = t.index[t["name_zh"] == query].tolist()
+        how = "name"
     if not exact:
         hits = t.index[t["name_zh"].str.contains(query, regex=False)
                        | t["keywords"].map(lambda ks: any(query in k for k in ks))].tolist()

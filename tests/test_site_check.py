@@ -337,7 +337,7 @@ def test_shipped_site_across_two_townships_and_gcj02_point(real):
     ((20, 15), "物流", "conditional", "wrong_zone"),
     ((3, 3), "C34", "conditional", "partial_match"),
     ((3, 3), "C", "conditional", "industry_too_general"),
-    ((10, 5), "光伏", "conditional", "utility_special_plan"),
+    ((10, 5), "光伏发电", "conditional", "utility_special_plan"),
     ((3, 3), "C3670", "fits", "park_mismatch"),
 ])
 def test_every_other_rule(ctx, where, industry, verdict, rule):

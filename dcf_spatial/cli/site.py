@@ -50,6 +50,13 @@ def site():
 @click.option("--footprint-m2", type=float, metavar="m²", help="建筑物、构筑物基底占地面积（m²），用于建筑系数。")
 @click.option("--admin-area-m2", type=float, metavar="m²", help="行政办公及生活服务设施用地面积（m²）。")
 @click.option("--green-area-m2", type=float, metavar="m²", help="绿地面积（m²），用于绿地率。")
+@click.option("--tall-floor-area-m2", type=float, metavar="m²",
+              help="总建筑面积中层高超过 8 m 的部分（m²）：计算容积率时加倍计入。")
+@click.option("--yard-area-m2", type=float, metavar="m²", help="露天堆场、露天操作场地面积（m²），计入建筑系数。")
+@click.option("--non-production-facilities", metavar="设施",
+              help="工业用地内拟建的成套住宅、专家楼、宾馆、招待所、培训中心（写明哪些）：控制指标严禁，结论为不符合。")
+@click.option("--date", "check_date", metavar="YYYY-MM-DD",
+              help="核查日期（默认今天）：决定适用哪一版用地控制指标，结果中注明所用版本。")
 @click.option("--capacity-replacement", is_flag=True, help="项目实施产能等量或减量置换（第九章第三节）。")
 @click.option("--catalogue-class", type=click.Choice(CATALOGUE_CLASSES),
               help="项目在《产业结构调整指导目录》中的类别（化工项目核查用）。")
@@ -68,7 +75,8 @@ def site():
 @json_opt
 @overwrite_opt
 def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area_m2, footprint_m2, admin_area_m2,
-          green_area_m2, capacity_replacement, catalogue_class, batch_file, output, report_path, export_site, map_path,
+          green_area_m2, tall_floor_area_m2, yard_area_m2, non_production_facilities, check_date, capacity_replacement,
+          catalogue_class, batch_file, output, report_path, export_site, map_path,
           basemap, as_json, overwrite):
     """核查项目选址是否符合产业规划 — does this project fit the plan here?
 
@@ -97,7 +105,8 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
     check_positive(area_mu, "--area-mu", "亩")
     for value, opt, unit in ((investment_wan, "--investment-wan", "万元"), (floor_area_m2, "--floor-area-m2", "m²"),
                              (footprint_m2, "--footprint-m2", "m²"), (admin_area_m2, "--admin-area-m2", "m²"),
-                             (green_area_m2, "--green-area-m2", "m²")):
+                             (green_area_m2, "--green-area-m2", "m²"), (tall_floor_area_m2, "--tall-floor-area-m2", "m²"),
+                             (yard_area_m2, "--yard-area-m2", "m²")):
         check_positive(value, opt, unit, allow_zero=True)
     if batch_file is not None:
         if site_value:
@@ -125,9 +134,13 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
         answer = check_site(site_value, industry, area_mu=area_mu, crs=crs, investment_wan=investment_wan,
                             floor_area_m2=floor_area_m2, footprint_m2=footprint_m2, admin_area_m2=admin_area_m2,
                             green_area_m2=green_area_m2, capacity_replacement=capacity_replacement,
-                            catalogue_class=catalogue_class, **reader)
+                            catalogue_class=catalogue_class, date=check_date,
+                            tall_floor_area_m2=tall_floor_area_m2, yard_area_m2=yard_area_m2,
+                            non_production_facilities=non_production_facilities, **reader)
     except InputError as exc:
-        raise input_error(exc, "--site") from None
+        hint = ("--date" if "check_date" in str(exc) else "--tall-floor-area-m2" if "8 m" in str(exc)
+                else "--non-production-facilities" if "non_production_facilities" in str(exc) else "--site")
+        raise input_error(exc, hint) from None
     _outputs(answer, report_path, map_path, overwrite, basemap, export_site)
     if as_json:
         echo_json(answer.to_dict())
@@ -218,17 +231,49 @@ def industry(words, as_json):
 
 
 @site.command()
+@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="把全部规则导出为表格（.xlsx 或 .csv）供规划科审阅：编号、章节、规划原文、影响、结论用语、数据文件。")
+@click.option("--check", "check_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="检查修改后的规则表：未知代码、缺少章节、错误的结论名等，逐行指出。")
 @json_opt
-def rules(as_json):
+@overwrite_opt
+def rules(xlsx_path, check_path, as_json, overwrite):
     """列出核查规则 — list the site-check rules.
 
     列出每条核查规则及其规划依据（章节）和规划原文，以及各分区承接的行业，便于与规划文本逐条对照。
+    --xlsx 导出规则表供审阅；--check 在使用前检查修改过的规则表（有问题时逐行列出并以非零状态退出）。
 
     \b
     $ dcf site rules
     $ dcf site rules --json > rules.json
+    $ dcf site rules --xlsx 规则表.xlsx
+    $ dcf site rules --check 规则表.xlsx
     """
     from .. import plan
+    from ..errors import InputError
+
+    if xlsx_path is not None or check_path is not None:
+        from ..queries.site.rules_table import check_rules_table, export_rules
+
+        if xlsx_path is not None:
+            check_writable(xlsx_path, overwrite, param_hint="--xlsx", need_folder=True)
+            try:
+                export_rules(xlsx_path, overwrite=True)  # refused above unless --overwrite
+            except InputError as exc:
+                raise input_error(exc, "--xlsx") from None
+            echo_note(f"规则表已写出：{xlsx_path}")
+        if check_path is not None:
+            try:
+                res = check_rules_table(check_path)
+            except InputError as exc:
+                raise input_error(exc, "--check") from None
+            if as_json:
+                echo_json(res.to_dict())
+            else:
+                click.echo(res.summary_text())
+            if not res.ok:
+                raise SystemExit(1)
+        return
 
     rb = plan.rules()
     zones = plan.zones()
@@ -254,3 +299,38 @@ def rules(as_json):
     click.echo("四、各分区承接的行业（plan_zones.json）")
     for zid, z in zones.items():
         click.echo(f"  {zid} {z.get('name_zh', '')}（{z.get('plan_ref', '')}）：{', '.join(z.get('industries_gbt4754') or []) or '—'}")
+
+
+@site.group(cls=DcfGroup)
+def indicators():
+    """用地控制指标版本 — land-use control indicator editions.
+
+    load 载入地方（山东/聊城“标准地”）指标表；载入后核查中有对应行的指标优先按地方指标核查。
+
+    \b
+    $ dcf site indicators load 标准地指标.xlsx
+    """
+
+
+@indicators.command("load")
+@click.argument("table", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sheet", default=None, help="工作表名（默认第一个）。")
+@overwrite_opt
+def indicators_load(table, sheet, overwrite):
+    """载入地方指标表 — load a local edition (标准地) from a spreadsheet.
+
+    列：指标、行业代码（GB/T 4754-2017，* 表示全部行业）、比较（>= / <=）、阈值、单位、施行日期、版本（可选：依据）。
+    逐行校验，有误的行全部列出且不载入；载入后保存在用户数据目录。
+
+    \b
+    $ dcf site indicators load 标准地指标.xlsx
+    $ dcf site indicators load 标准地指标.xlsx --sheet 工业 --overwrite
+    """
+    from ..errors import InputError
+    from ..queries.land_indicators import load_local_indicators
+
+    try:
+        res = load_local_indicators(table, sheet=sheet if sheet is not None else 0, overwrite=overwrite)
+    except InputError as exc:
+        raise input_error(InputError(str(exc).replace("请允许覆盖（overwrite）", "请加 --overwrite")), "TABLE") from None
+    click.echo(res.summary_text())

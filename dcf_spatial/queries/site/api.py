@@ -172,7 +172,8 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
                floor_area_m2: float | None = None, footprint_m2: float | None = None,
                admin_area_m2: float | None = None, green_area_m2: float | None = None,
                capacity_replacement: bool = False, catalogue_class: str | None = None, store=None,
-               **reader) -> SiteCheck:
+               date=None, tall_floor_area_m2: float | None = None, storeys=None,
+               yard_area_m2: float | None = None, non_production_facilities=None, **reader) -> SiteCheck:
     """Does this project, of this industry, on this site, fit the plan?
 
     Parameters
@@ -198,6 +199,17 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
         鼓励类 / 允许类 / 限制类 / 淘汰类 in 《产业结构调整指导目录》.
     store
         Layer store (a GeoPackage path or ``postgresql://`` URL); ``None`` is the active store.
+    date
+        The site's date (``"2025-06-30"``); decides which edition of the land-use control
+        indicators is in force (default today). The result says which edition was used.
+    tall_floor_area_m2, storeys
+        Storeys higher than 8 m count twice in 容积率: the part of ``floor_area_m2`` on such storeys,
+        or the whole building as ``[(area_m2, storey_height_m), …]``.
+    yard_area_m2
+        Open storage and operating yards (露天堆场、露天操作场地), counted in 建筑系数.
+    non_production_facilities
+        成套住宅、专家楼、宾馆、招待所、培训中心 planned inside the industrial site (text naming them, or
+        ``True``): barred by the standard, the verdict is 不符合.
     **reader
         ``layer``, ``encoding``, ``swap_xy``, ``field_map`` for file input.
 
@@ -240,14 +252,19 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
     else:
         site_gdf = dcf_io.read_site(str(site), crs=crs, area_mu=area_mu, **reader)
     figures = {"site_area_mu": area_mu, "investment_wan": investment_wan, "floor_area_m2": floor_area_m2,
-               "footprint_m2": footprint_m2, "admin_area_m2": admin_area_m2, "green_area_m2": green_area_m2}
+               "footprint_m2": footprint_m2, "admin_area_m2": admin_area_m2, "green_area_m2": green_area_m2,
+               "tall_floor_area_m2": tall_floor_area_m2, "storeys": storeys, "yard_area_m2": yard_area_m2,
+               "non_production_facilities": non_production_facilities,
+               "check_date": None if date is None else str(date)}
     res = site_result(site_gdf, m, figures=figures, capacity_replacement=capacity_replacement,
                       catalogue_class=catalogue_class, store=store)
     inputs = {"场地": site if isinstance(site, str) else type(site).__name__, "行业": industry if isinstance(industry, str)
               else m.query, "坐标系": crs, "用地面积（亩）": area_mu,
               "总投资（万元）": investment_wan, "总建筑面积（m²）": floor_area_m2, "基底面积（m²）": footprint_m2,
               "行政办公及生活服务设施用地（m²）": admin_area_m2, "绿地面积（m²）": green_area_m2,
-              "产能置换": "是" if capacity_replacement else None, "产业目录类别": catalogue_class}
+              "产能置换": "是" if capacity_replacement else None, "产业目录类别": catalogue_class,
+              "层高超过 8 m 的建筑面积（m²）": tall_floor_area_m2, "露天堆场及操作场地（m²）": yard_area_m2,
+              "非生产性配套设施": non_production_facilities or None, "核查日期": date}
     shown = site_gdf.iloc[[0]] if len(site_gdf) == 1 else site_gdf.dissolve().reset_index(drop=True)
     if len(site_gdf) > 1:  # one site of several 地块: its id and name say all of them, not the first
         for col in ("地块编号", "地块名称"):

@@ -140,6 +140,9 @@ def summary_text(result: dict, *, figures_hint: str = FIGURES_HINT_ZH) -> str:
     for r in result["reasons"]:
         lines.append(f"  - {r['text_zh']}")
     lines.append("用地控制指标（《工业项目建设用地控制指标》）：")
+    edition_note = next((x.get("edition_note") for x in result["indicators"] if x.get("edition_note")), "")
+    if edition_note and any(x["status"] != "not_applicable" for x in result["indicators"]):
+        lines.append(f"  - {edition_note}")
     missing = [x for x in result["indicators"] if x["status"] in ("not_provided", "not_applicable")]
     if len(missing) == len(result["indicators"]):
         status = {x["status_zh"] for x in missing}
