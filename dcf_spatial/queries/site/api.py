@@ -200,7 +200,7 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
         if area_mu is not None:
             site_gdf = dcf_io.read_site(site.wkt, crs=settings.storage_crs, area_mu=area_mu, **reader)
     else:
-        site_gdf = dcf_io.read_site(str(site), crs=crs, area_mu=area_mu, **reader)
+        site_gdf = dcf_io.read_site(str(site), crs=crs, area_mu=area_mu, store=store, **reader)
     figures = {"site_area_mu": area_mu, "investment_wan": investment_wan, "floor_area_m2": floor_area_m2,
                "footprint_m2": footprint_m2, "admin_area_m2": admin_area_m2, "green_area_m2": green_area_m2}
     res = site_result(site_gdf, m, figures=figures, capacity_replacement=capacity_replacement,
