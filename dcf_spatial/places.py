@@ -318,3 +318,129 @@ def site_note(place: Place, typed: str) -> str:
     extra = f"；{place.note}" if place.note else ""
     return (f"场地按地名“{typed}”定位：{place.describe_zh()}，按该{place.level}的范围核查"
             f"（范围来自图层库，{'示意' if place.provenance == 'schematic' else '见图层来源'}）{extra}")
+
+
+#: canonical column of a free-text address (the ``address`` alias: 项目位置, 建设地点, 项目地址, 坐落 …)
+ADDRESS_COLUMN = "address"
+PLACE_COLUMNS = ("location_method", "place_matched", "place_name", "place_level", "place_unit_id", "place_layer",
+                 "place_reason")
+
+
+def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool = False, gaz: Gazetteer | None = None):
+    """Place the rows without a geometry by the names in their address text.
+
+    Parameters
+    ----------
+    gdf
+        A GeoDataFrame (storage CRS, EPSG:4490); rows with a geometry keep it.
+    column
+        The address column (项目位置 / 建设地点 / 项目地址 … are aliased to ``address``).
+    store
+        The store whose gazetteer is used (None: the active store).
+    as_point
+        Place at the unit's representative point (for the audit's map and summaries) instead of
+        its polygon (for a site check).
+    gaz
+        A gazetteer already built (else :func:`gazetteer` of ``store``).
+
+    Returns
+    -------
+    (GeoDataFrame, notes)
+        A copy, same rows and order, with ``location_method`` (``坐标`` / ``按地名定位`` /
+        ``位置不明``), ``place_matched`` (the name found in the text), ``place_name``,
+        ``place_level``, ``place_unit_id``, ``place_layer``, ``place_reason`` (why not placed).
+
+    Examples
+    --------
+    >>> placed, notes = place_rows(batch)            # doctest: +SKIP
+    >>> placed["location_method"].tolist()            # doctest: +SKIP
+    ['坐标', '按地名定位', '位置不明']
+    """
+    import numpy as np
+    import shapely
+
+    out = gdf.copy()
+    n = len(out)
+    geoms = np.asarray(out.geometry.values, dtype=object).copy()
+    missing = np.array([g is None or shapely.is_empty(g) for g in geoms], dtype=bool)
+    cols = {c: np.full(n, None, dtype=object) for c in PLACE_COLUMNS}
+    cols["location_method"][~missing] = "坐标"
+    notes: list[str] = []
+    if missing.any():
+        if column not in out.columns:
+            cols["location_method"][missing] = "位置不明"
+            cols["place_reason"][missing] = "无坐标，也无项目位置/建设地点/项目地址列"
+        else:
+            gaz = gaz or gazetteer(store)
+            texts = out[column].tolist()
+            cache: dict[str, TextMatch] = {}
+            for i in np.flatnonzero(missing):
+                t = texts[i]
+                key = "" if t is None or t != t else str(t)
+                m = cache.get(key) or cache.setdefault(key, gaz.find_in_text(key))
+                cols["location_method"][i] = m.status_zh
+                if m.place is None:
+                    cols["place_reason"][i] = m.reason
+                    continue
+                p = m.place
+                geoms[i] = shapely.point_on_surface(p.geometry) if as_point else p.geometry
+                cols["place_matched"][i] = m.matched
+                cols["place_name"][i] = p.unit_name
+                cols["place_level"][i] = p.level
+                cols["place_unit_id"][i] = p.unit_id
+                cols["place_layer"][i] = p.layer_id
+            n_named = int((cols["location_method"] == "按地名定位").sum())
+            n_unknown = int((cols["location_method"] == "位置不明").sum())
+            where = "该单元的代表点（地图上标为“按地名定位”）" if as_point else "该单元的范围"
+            notes.append(f"{int(missing.sum())} 行无坐标：{n_named} 行按{column_label(column)}中的地名定位到最具体的单元"
+                         f"（园区 > 集聚区/示范区 > 镇街），位置取{where}；{n_unknown} 行地名无法识别，记为“位置不明”")
+    for c in PLACE_COLUMNS:
+        if c in out.columns:
+            out = out.rename(columns={c: f"{c}__original"})
+        out[c] = cols[c]
+    out = out.set_geometry(geoms, crs=gdf.crs)
+    out.attrs = dict(gdf.attrs)
+    return out, notes
+
+
+def column_label(column: str) -> str:
+    """``address`` → ``项目位置（地址）列``, for notes."""
+    return "项目位置（地址）列" if column == ADDRESS_COLUMN else f"{column} 列"
+
+
+def read_rows_maybe_without_coordinates(path, *, aliases, crs=None, layer=None, encoding=None, swap_xy=False,
+                                        field_map=None):
+    """Read a file as :func:`dcf_spatial.io.read_vector` does; a CSV/XLSX with no coordinate
+    column at all is read as a table whose rows have no geometry (to be placed by name).
+
+    Returns
+    -------
+    (GeoDataFrame, has_coordinates)
+        EPSG:4490; the table's ``attrs`` (``read_notes``, ``row_numbers``) kept.
+
+    Examples
+    --------
+    >>> gdf, has_xy = read_rows_maybe_without_coordinates("供地结果.csv", aliases="parcels")  # doctest: +SKIP
+    """
+    import geopandas as gpd
+
+    from . import io as dcf_io
+    from .io.formats import _TABULAR, _check_path, _format_of, _is_pg
+    from .io.tables import _coordinate_columns
+
+    try:
+        return dcf_io.read_vector(path, crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy, field_map=field_map,
+                                  aliases=aliases), True
+    except InputError:
+        if _is_pg(path) or _format_of(_check_path(path)) not in _TABULAR:
+            raise
+        df = dcf_io.read_table(path, field_map=field_map, encoding=encoding, sheet=layer, aliases=aliases)
+        try:
+            _coordinate_columns(df, None, None, str(path))
+        except InputError:  # no coordinate column at all: rows without geometry, placed by name later
+            gdf = gpd.GeoDataFrame(df, geometry=[None] * len(df), crs=settings.storage_crs)
+            gdf.attrs = dict(df.attrs)
+            gdf.attrs["read_notes"] = list(df.attrs.get("read_notes", [])) + [
+                "文件中没有坐标列：各行按表中的地名（项目位置/建设地点/项目地址）定位，不作为错误"]
+            return gdf, False
+        raise

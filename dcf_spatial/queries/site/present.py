@@ -122,6 +122,9 @@ def summary_text(result: dict, *, figures_hint: str = FIGURES_HINT_ZH) -> str:
     s = result["site"]
     lines.append(f"场地：{GEOM_ZH.get(s['geometry_type'], s['geometry_type'])}，面积 {s['area_mu']:.2f} 亩，中心 {s['centroid_lonlat'][0]:.5f}, "
                  f"{s['centroid_lonlat'][1]:.5f}（CGCS2000）；规划范围内占 {fmt_share(s['share_in_plan_area'])}")
+    if s.get("from_name"):
+        fn = s["from_name"]
+        lines.append(f"场地来自地名：“{fn['name']}” → {fn['level']}“{fn['unit']}”，按该{fn['level']}的范围核查（按地名定位）")
     if result["townships"]:
         lines.append("所在镇（街道）：" + "；".join(f"{t['name_zh']} {fmt_share(t['share'])}" for t in result["townships"]))
     if result["zones"]:
