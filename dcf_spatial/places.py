@@ -409,9 +409,12 @@ def column_label(column: str) -> str:
 
 
 def read_rows_maybe_without_coordinates(path, *, aliases, crs=None, layer=None, encoding=None, swap_xy=False,
-                                        field_map=None):
+                                        field_map=None, require_address: bool = False):
     """Read a file as :func:`dcf_spatial.io.read_vector` does; a CSV/XLSX with no coordinate
     column at all is read as a table whose rows have no geometry (to be placed by name).
+
+    With ``require_address`` such a table must have an address column (项目位置/建设地点/项目地址),
+    else the reader's "no coordinate column" error stands.
 
     Returns
     -------
@@ -438,9 +441,14 @@ def read_rows_maybe_without_coordinates(path, *, aliases, crs=None, layer=None, 
         try:
             _coordinate_columns(df, None, None, str(path))
         except InputError:  # no coordinate column at all: rows without geometry, placed by name later
+            if require_address and ADDRESS_COLUMN not in df.columns:
+                raise
+            from ._fixes import FIELD_MAP as FIX_FIELD_MAP
+
             gdf = gpd.GeoDataFrame(df, geometry=[None] * len(df), crs=settings.storage_crs)
             gdf.attrs = dict(df.attrs)
             gdf.attrs["read_notes"] = list(df.attrs.get("read_notes", [])) + [
-                "文件中没有坐标列：各行按表中的地名（项目位置/建设地点/项目地址）定位，不作为错误"]
+                "文件中没有坐标列：各行按表中的地名（项目位置/建设地点/项目地址）定位，不作为错误；"
+                f"如表中其实有坐标列（列名未被识别），请用{FIX_FIELD_MAP} lon=<经度列> lat=<纬度列> 指定"]
             return gdf, False
         raise

@@ -62,7 +62,8 @@ _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 
 def _looks_like_name(text: str) -> bool:
     """A place name, not a path: Chinese characters and no folder separator."""
-    return bool(_CJK_RE.search(text)) and not re.search(r"[/\\]", text)
+    return (bool(_CJK_RE.search(text)) and not re.search(r"[/\\]", text)
+            and not re.search(r"\.[A-Za-z][A-Za-z0-9]{0,4}$", text))  # 地块.shp that does not exist is a file
 
 
 def _site_from_name(text: str, *, store=None, area_mu: float | None = None) -> "gpd.GeoDataFrame":

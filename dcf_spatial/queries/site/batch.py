@@ -85,7 +85,8 @@ def read_batch(path, *, crs=None, default_industry: str | None = None, layer=Non
     from ...places import ADDRESS_COLUMN, place_rows, read_rows_maybe_without_coordinates
 
     gdf, _ = read_rows_maybe_without_coordinates(path, crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy,
-                                                 field_map=field_map, aliases=("sites",))
+                                                 field_map=field_map, aliases=("sites",),
+                                                 require_address=True)
     if ADDRESS_COLUMN in gdf.columns:
         # rows without coordinates are placed by the most specific name in 建设地点/项目位置/项目地址
         gdf, place_notes = place_rows(gdf, store=store)
