@@ -292,6 +292,7 @@ def test_ledger_through_the_cli_draws_rows_placed_by_name(tmp_path):
     res = CliRunner().invoke(cli, ["audit", "idle", "--parcels", str(src), "--as-of", "2024-01-01", "-o", str(out)],
                              catch_exceptions=True)
     assert res.exit_code == 0, res.output + repr(res.exception)
+    assert "按项目位置中的地名定位 3 宗，位置不明 1 宗" in res.output
     back = gpd.read_file(out / "idle_audit.gpkg")
     assert len(back) == 4
     html = (out / "idle_audit_map.html").read_text(encoding="utf-8")

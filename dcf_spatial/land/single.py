@@ -142,7 +142,7 @@ def efficiency_single(enterprises, *, parcels=None, as_of=None, scoring=None, fi
     if parcels is not None:
         if isinstance(parcels, (str, Path)):
             pdata = read_parcels(parcels, crs=crs, layer=parcel_layer, field_map=parcel_field_map, encoding=encoding,
-                                 swap_xy=swap_xy)
+                                 swap_xy=swap_xy, store=store)
         else:
             pdata = validate_parcels(parcels, source="(GeoDataFrame)")
         parcel_source = str(parcels) if isinstance(parcels, (str, Path)) else "(GeoDataFrame)"
