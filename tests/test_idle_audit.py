@@ -183,9 +183,12 @@ def test_government_cause_on_a_parcel_that_is_not_idle_keeps_its_status():
     assert r["status"] == "normal" and "规划调整" in r["reason_zh"]
 
 
-def test_not_applicable_without_agreed_start_or_on_farmland():
-    r = audit([{"agreed_start": None}, {"agreed_start": "2020-01-01", "land_use_code": "0101"}], "2024-01-01")
-    assert r["status"].tolist() == ["not_applicable", "not_applicable"]
+def test_not_applicable_on_farmland_but_blank_agreed_start_on_construction_land_is_insufficient():
+    # 第二条 covers 国有建设用地 only (farmland: 不适用); on construction land the contract's start
+    # date is what the audit needs, so a blank one is 数据不足, never 不适用 (issue 14 item 7)
+    r = audit([{"agreed_start": None}, {"agreed_start": "2020-01-01", "land_use_code": "0101"},
+               {"agreed_start": None, "land_use_code": "0101"}], "2024-01-01")
+    assert r["status"].tolist() == ["insufficient_data", "not_applicable", "not_applicable"]
     assert "水田" in r["reason_zh"].iloc[1]
 
 
@@ -362,7 +365,7 @@ def test_outputs_excel_totals_equal_geopackage(tmp_path):
     assert "全部 6 宗地" in listing[0][0] and len(listing) == 2 + len(rows)
     assert "宗地代码" in listing[1] and "认定理由（条款与日期）" in listing[1]
     problems = _sheet(xlsx, "问题记录")
-    assert len(problems) - 2 == 3  # two duplicates + one bad date
+    assert len(problems) - 2 == 4  # two duplicates + one bad date + the blank agreed start (数据不足, issue 14 item 7)
     notes = "\n".join(r[0] for r in _sheet(xlsx, "说明")[1:])
     assert "示意" in notes and "未标记为合成数据" in notes and "第十四条" in notes
     assert set(back["township_zh"].dropna()) <= {"甲镇", "乙镇"}

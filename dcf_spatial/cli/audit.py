@@ -265,6 +265,10 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
                f"（有数据问题 {int(bad.sum()):,} 条、数据不足 {int(short.sum()):,} 条，两者可重叠；见“问题记录”表）")
     if "imagery_flag" in r:
         click.echo(f"  影像与记录矛盾 {r['imagery_flag'].str.startswith('矛盾').sum():,} 宗")
+    if "location_method" in r:
+        method = r["location_method"].astype(object)
+        click.echo(f"  无坐标：按项目位置中的地名定位 {int((method == '按地名定位').sum()):,} 宗，"
+                   f"位置不明 {int((method == '位置不明').sum()):,} 宗（均已审计，分区汇总计入“位置不明”）")
     _echo_notes(res)
     click.echo("输出：")
     for path in res.files.values():

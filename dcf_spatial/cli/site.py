@@ -40,7 +40,7 @@ def site():
 
 
 @site.command()
-@click.option("--site", "site_value", help="场地：文件（SHP/GPKG/GeoJSON/KML/CSV…）、WKT 或 “经度,纬度”。")
+@click.option("--site", "site_value", help="场地：文件（SHP/GPKG/GeoJSON/KML/CSV…）、WKT、“经度,纬度”，或地名（郑家镇、郑家镇工业集聚区、智能制造产业园、第二片区…，按该单元范围核查）。")
 @click.option("--industry", help="行业：GB/T 4754-2017 代码（C3451、345、34、C）或中文词（轴承、新能源汽车、水泥…）。")
 @click.option("--area-mu", type=float, metavar="亩", help="用地面积（亩）：点位按此面积扩为圆形地块，并用于指标核算。")
 @crs_opt

@@ -57,6 +57,39 @@ def _not_a_lonlat_message(text: str) -> str:
             f"面状地块请给文件或 WKT，如 {_EXAMPLE_POLYGON}。")
 
 
+_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _looks_like_name(text: str) -> bool:
+    """A place name, not a path: Chinese characters and no folder separator."""
+    return (bool(_CJK_RE.search(text)) and not re.search(r"[/\\]", text)
+            and not re.search(r"\.[A-Za-z][A-Za-z0-9]{0,4}$", text))  # 地块.shp that does not exist is a file
+
+
+def _site_from_name(text: str, *, store=None, area_mu: float | None = None) -> "gpd.GeoDataFrame":
+    """The polygon of the unit a place name stands for (:mod:`dcf_spatial.places`), as one site row."""
+    import geopandas as gpd
+    import shapely
+
+    from ..crs import to_working
+    from ..places import resolve_place, site_note
+
+    place = resolve_place(text, store=store)
+    notes = [site_note(place, text)]
+    gdf = gpd.GeoDataFrame({"site_input": [text], "site_from_name": [text], "place_name": [place.unit_name],
+                            "place_level": [place.level], "place_unit_id": [place.unit_id],
+                            "place_layer": [place.layer_id], "location_method": ["按地名定位"]},
+                           geometry=[place.geometry], crs=settings.storage_crs)
+    gdf["area_mu_measured"] = shapely.area(to_working(gdf).geometry.values) / settings.MU_M2
+    if area_mu is not None:
+        if not area_mu > 0:
+            raise InputError(f"用地面积 {area_mu}：必须大于 0（单位：亩）。")
+        notes.append(f"申报用地面积 {area_mu:g} 亩；场地按{place.level}“{place.unit_name}”的整个范围"
+                     f"（{float(gdf['area_mu_measured'].iloc[0]):,.0f} 亩）核查，具体地块请给坐标或地块文件")
+    gdf.attrs.update({"read_notes": notes, "source_file": f"{_SITE} {text!r}"})
+    return gdf
+
+
 def points_to_discs(geoms: np.ndarray, area_m2: np.ndarray, *, quad_segs: int = 32) -> tuple[np.ndarray, np.ndarray]:
     """Points (metric CRS) with a planned area become circles of exactly that area.
 
@@ -95,15 +128,17 @@ def declared_area_m2(parcels) -> np.ndarray:
 
 def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None, encoding=None,
               swap_xy: bool = False, field_map: dict[str, str] | None = None,
-              as_points: bool = False) -> "gpd.GeoDataFrame":
+              as_points: bool = False, store=None) -> "gpd.GeoDataFrame":
     """Turn a site value (the CLI's ``--site``) into 1+ rows in EPSG:4490.
 
     Parameters
     ----------
     value
         A file path (any format of :func:`read_vector`), a WKT string (``"POLYGON((…))"``), a
-        GeoJSON geometry, or ``"lon,lat"`` (``"115.98,36.45"``; metre pairs such as
-        ``"39409000,4035000"`` are recognised as Gauss–Krüger with notes).
+        GeoJSON geometry, ``"lon,lat"`` (``"115.98,36.45"``; metre pairs such as
+        ``"39409000,4035000"`` are recognised as Gauss–Krüger with notes), or the name of a
+        township, cluster, park or zone (``"郑家镇"``, ``"第二片区"``; see :mod:`dcf_spatial.places`):
+        the site is then that unit's polygon, and the row says so (``place_level`` …).
     crs
         CRS of the value, as in :func:`read_vector` (``"gcj02"`` for a point picked on Amap).
     area_mu
@@ -112,17 +147,22 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
     layer, encoding, swap_xy, field_map, as_points
         Passed to :func:`read_vector` when ``value`` is a file (``swap_xy`` also applies to a
         typed ``"lon,lat"``). A 报批 coordinate TXT or a 界址点 table is read as polygons.
+    store
+        The layer store whose names a place name is looked up in (None: the active store).
 
     Returns
     -------
     GeoDataFrame
         Columns of the file (with the ``sites`` aliases, e.g. ``用地面积(亩)`` → ``area_mu``) or
-        ``site_input`` holding the value; ``area_mu_measured`` (亩, EPSG:4548); a ``read_issue``
+        ``site_input`` holding the value; for a name also ``site_from_name`` (the name typed),
+        ``place_name``, ``place_level`` (园区/集聚区/示范区/镇街 …), ``place_unit_id``, ``place_layer``; ``area_mu_measured`` (亩, EPSG:4548); a ``read_issue``
         column when something was wrong; ``attrs["read_notes"]``.
 
     Examples
     --------
     >>> read_site("115.98,36.45", area_mu=50)  # doctest: +SKIP
+    >>> read_site("郑家镇工业集聚区")["place_level"].iloc[0]  # doctest: +SKIP
+    '集聚区'
     """
     import geopandas as gpd
     import shapely
@@ -161,6 +201,8 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
         p = Path(text).expanduser()
         if not p.exists() and _COORDINATE_LIKE_RE.match(text):
             raise InputError(_not_a_lonlat_message(text))
+        if not p.exists() and _looks_like_name(text):
+            return _site_from_name(text, store=store, area_mu=area_mu)
         if not p.exists() and (not p.suffix or re.search(r"[,，]", text)):
             raise InputError(
                 f"{_SITE} {text!r}：既不是存在的文件，也不是 “经度,纬度” 或 WKT。"

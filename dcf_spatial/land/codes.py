@@ -8,6 +8,7 @@ checksum comes from ``python-stdnum`` (``stdnum.cn.uscc``), a well-kept library 
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 
 import numpy as np
@@ -36,6 +37,87 @@ def code_table(system: str) -> pd.DataFrame:
     for col in ("construction", "industrial"):
         table[col] = table[col].str.lower().eq("true")
     return table.set_index("code")
+
+
+#: old GB/T 21010-2007 second-level codes → GB/T 21010-2017 (data file; each row 待核实 against the standard texts)
+CODES_2007_FILE = "land_use_codes_gbt21010_2007_to_2017.csv"
+
+
+@lru_cache(maxsize=1)
+def codes_2007() -> pd.DataFrame:
+    """The GB/T 21010-2007 → 2017 table (``code_2007`` index: ``name_2007``, ``code_2017``, ``note``)."""
+    return pd.read_csv(settings.data_dir / CODES_2007_FILE, dtype=str, keep_default_na=False).set_index("code_2007")
+
+
+def translate_2007_code(value) -> tuple[str | None, str]:
+    """An old GB/T 21010-2007 code (three digits with a leading zero, e.g. ``061``) → (2017 code, note).
+
+    Returns ``(None, "")`` when ``value`` is not such a code; ``(None, note)`` when it is one with
+    no single 2017 counterpart (the note says which). Codes ``1xx`` of 2007 are not translated:
+    ``101`` is just as likely a 2017 ``0101`` whose leading zero a spreadsheet dropped.
+
+    Examples
+    --------
+    >>> translate_2007_code("061")
+    ('0601', '旧标准 GB/T 21010-2007 编码“061”（工业用地）已按 GB/T 21010-2017 译为“0601”（待核实）')
+    """
+    text = "" if value is None or value != value else str(value).strip()
+    table = codes_2007()
+    if not (len(text) == 3 and text.startswith("0") and text in table.index):
+        return None, ""
+    row = table.loc[text]
+    extra = f"；{row['note']}" if row["note"] else ""
+    if not row["code_2017"]:
+        return None, f"旧标准 GB/T 21010-2007 编码“{text}”（{row['name_2007']}）无法唯一译为 2017 编码{extra}"
+    return row["code_2017"], (f"旧标准 GB/T 21010-2007 编码“{text}”（{row['name_2007']}）已按 GB/T 21010-2017 "
+                              f"译为“{row['code_2017']}”{extra}（待核实）")
+
+
+def codes_from_names(names: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Land-use names (土地用途 of a 供地 table: 工业用地, 仓储用地 …) → GB/T 21010-2017 codes.
+
+    An exact 2017 name gives its code; else the longest 2017 name the value ends with
+    (``一类工业用地`` → 0601 工业用地; ``城镇住宅-普通商品住房用地`` → 0701, the part before “-” + 用地);
+    else the old 2007 name (``公共设施用地`` → 0809 through the 2007 table). Returns
+    ``(codes, notes)`` indexed like ``names`` (code None and a note when not found).
+
+    Examples
+    --------
+    >>> codes_from_names(pd.Series(["工业用地", "二类工业用地", "火星用地"]))[0].tolist()
+    ['0601', '0601', None]
+    """
+    table = code_table("2017")
+    by_name = {n: c for c, n in zip(table.index, table["name_zh"]) if len(c) >= 2}
+    by_name_2007 = {r["name_2007"]: r["code_2017"] for _, r in codes_2007().iterrows() if r["code_2017"]}
+    ordered = sorted(by_name, key=len, reverse=True)
+
+    def one(v):
+        if v is None or v != v or not str(v).strip():
+            return None, ""
+        t = re.sub(r"\s+", "", str(v))
+        if re.fullmatch(r"[0-9][0-9A-Za-z]{1,5}", t):  # a code in the use column: 061 (2007) or 0601
+            old, why = translate_2007_code(t)
+            return (old, why) if why else (t, "")
+        if t in by_name:
+            return by_name[t], ""
+        if "-" in t or "—" in t:
+            head = re.split(r"[-—]", t)[0]
+            cand = head if head.endswith("用地") else head + "用地"
+            if cand in by_name:
+                return by_name[cand], f"土地用途“{t}”按“{cand}”取 GB/T 21010-2017 编码 {by_name[cand]}"
+        for n in ordered:
+            if t.endswith(n) and len(n) >= 3:
+                return by_name[n], f"土地用途“{t}”按“{n}”取 GB/T 21010-2017 编码 {by_name[n]}"
+        if t in by_name_2007:
+            c = by_name_2007[t]
+            return c, f"土地用途“{t}”为 GB/T 21010-2007 名称，按 2017 编码 {c}（{table.at[c, 'name_zh']}）计（待核实）"
+        return None, f"土地用途“{t}”不是 GB/T 21010-2017 的地类名称，无法确定地类编码"
+
+    idx, uniq = pd.factorize(names.to_numpy(dtype=object), use_na_sentinel=True)
+    res = [one(u) for u in uniq] + [(None, "")]
+    take = np.where(idx >= 0, idx, len(res) - 1)
+    return (pd.Series([res[k][0] for k in take], index=names.index, dtype=object),
+            pd.Series([res[k][1] for k in take], index=names.index, dtype=object))
 
 
 def normalize_land_use_codes(codes: pd.Series) -> pd.Series:
@@ -70,15 +152,23 @@ def validate_land_use_codes(codes: pd.Series, *, system: str = "auto") -> pd.Dat
 
     Columns: ``land_use_code`` (normalised), ``land_use_name``, ``code_system``,
     ``construction`` (bool, NA when unknown), ``industrial``, ``code_valid`` (bool),
-    ``code_problem`` (Chinese, empty when fine). ``attrs["note"]`` says which system was used.
+    ``code_problem`` (Chinese, empty when fine), ``code_note`` (an old GB/T 21010-2007 code
+    translated, e.g. ``061`` → ``0601``, see :func:`translate_2007_code`). ``attrs["note"]`` says
+    which system was used.
     The lookup is done once per distinct code.
     """
     index_of, uniques = pd.factorize(codes.to_numpy(dtype=object), use_na_sentinel=True)
+    # old GB/T 21010-2007 codes (061 …) translated to 2017 before the lookup, with a note per row
+    translated = [translate_2007_code(u) for u in uniques]
+    old_note = np.array([t[1] for t in translated] + [""], dtype=object)
+    uniques = [t[0] if t[1] else u for u, t in zip(uniques, translated)]
     # one extra "missing" entry at the end, taken by the empty cells (factorize code -1)
     uniq = pd.Series(list(uniques) + [None], dtype=object)
     note = ""
     if system == "auto":
         system, note = detect_code_system(uniq)
+    if any(old_note != "") and system != "2017":
+        system, note = "2017", "含 GB/T 21010-2007 旧编码，已译为 GB/T 21010-2017 编码后按 2017 分类校验"
     table = code_table(system)
     norm = normalize_land_use_codes(uniq)
     known = norm.isin(table.index).to_numpy()
@@ -93,6 +183,9 @@ def validate_land_use_codes(codes: pd.Series, *, system: str = "auto") -> pd.Dat
                                  ("地类编码“" + norm.fillna("").astype(str) + "”不在" + CODE_SYSTEMS[system][1] + "中")
                                  .to_numpy(dtype=object))),
     })
+    untranslatable = (old_note != "") & norm.isna().to_numpy()
+    u["code_problem"] = np.where(untranslatable, old_note + "：请给出 GB/T 21010-2017 编码", u["code_problem"].to_numpy())
+    u["code_note"] = old_note
     take = np.where(index_of >= 0, index_of, len(uniq) - 1)
     out = u.iloc[take].reset_index(drop=True)
     out.index = codes.index

@@ -190,9 +190,13 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
 
     # 1. fields the rules cannot do without
     decide(bad("agreed_start"), "insufficient_data", field_label("agreed_start") + "无法识别")
-    decide(np.asarray(agreed.isna()), "not_applicable")
     decide(bad("land_use_code") | ~code_ok, "insufficient_data", field_label("land_use_code") + "缺失或无效")
     decide(~construction, "not_applicable")
+    # Art. 2 covers every 国有建设用地 with a 有偿使用合同 or 划拨决定书, and both fix a start date: a blank
+    # (or placeholder) date on construction land hides the one fact the audit needs, so the row is
+    # 数据不足 and goes on the list of rows to correct — never 不适用 (issue 14 item 7).
+    decide(np.asarray(agreed.isna()), "insufficient_data",
+           field_label("agreed_start") + "缺失（建设用地的出让合同或划拨决定书应约定动工开发日期）")
     decide(bad("actual_start"), "insufficient_data", field_label("actual_start") + "无法识别")
     # 2. not started (Art. 2 first paragraph; Art. 14)
     not_started = ~started
@@ -279,12 +283,10 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
         "中止开发，至基准日" + s_asof + "未满一年（满一年之日为", s_ds1, "）。")
     put((status == "normal") & is_stopped & (ds1 < as_of), "已于", s_act, "动工，自", s_stop, "中止开发已满一年，但",
         share_part, "，均未低于" + art["definition"] + "第二款的标准，不认定闲置。")
-    no_agreed = np.asarray(agreed.isna())
-    put((status == "not_applicable") & no_agreed, "无约定（规定）动工开发日期，" + reg_def + "无从起算，不适用。")
     code_txt = (df["land_use_code"].astype(object).fillna("").astype(str).to_numpy(dtype=object)
                 + df["land_use_name"].astype(object).fillna("").astype(str).to_numpy(dtype=object)
-                if ((status == "not_applicable") & ~no_agreed).any() else np.full(n, "", dtype=object))
-    put((status == "not_applicable") & ~no_agreed, "地类", code_txt, "不属于建设用地，" + reg_def + "只适用于国有建设用地，不适用。")
+                if (status == "not_applicable").any() else np.full(n, "", dtype=object))
+    put(status == "not_applicable", "地类", code_txt, "不属于建设用地，" + reg_def + "只适用于国有建设用地，不适用。")
     put(status == "insufficient_data", "数据不足，无法认定：", missing, "。请补齐后重新审计。")
     other_gov = has_gov & ~excused
     if other_gov.any():

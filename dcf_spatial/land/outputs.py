@@ -47,9 +47,11 @@ IDLE_COLUMNS_ZH = {
     "built_fraction": "影像建成比例", "imagery_flag": "影像核查提示",
     "township_method": "镇街归属方式", "cluster_method": "集聚区归属方式",
     "duplicate_id": "宗地代码重复", "problems": "数据问题", "synthetic": "合成数据",
+    "location_method": "定位方式", "place_name": "按地名定位到", "address": "项目位置",
 }
 #: the columns the workbook's lists carry (the GeoPackage carries every column of IDLE_COLUMNS_ZH)
-EXCEL_LIST_COLUMNS = ("row", "parcel_id", "holder", "credit_code", "township_zh", "cluster_zh", "park_zh",
+EXCEL_LIST_COLUMNS = ("row", "parcel_id", "holder", "credit_code", "address", "location_method", "place_name",
+                      "township_zh", "cluster_zh", "park_zh",
                       "land_use_code", "land_use_name", "area_mu", "status_zh", "status", "reason_zh", "fee_wan",
                       "count_from", "deadline_1y", "deadline_2y", "agreed_start", "extension_until", "actual_start",
                       "stopped_since", "developed_share", "invested_share", "land_price_wan", "gov_cause",
@@ -499,8 +501,15 @@ def write_idle_parcel_map(result, path, *, as_of, max_features: int, note: str, 
     from .idle_audit import STATUS_ORDER as ORDER
 
     popup = {k: IDLE_COLUMNS_ZH[k] for k in ("parcel_id", "holder", "status_zh", "reason_zh", "fee_wan",
-                                              "area_mu", "township_zh", "cluster_zh", "imagery_flag")
+                                              "area_mu", "township_zh", "cluster_zh", "imagery_flag",
+                                              "location_method", "place_name", "address")
              if k in result.columns}
+    if "location_method" in result.columns:
+        method = result["location_method"].astype(object)
+        n_named, n_unknown = int((method == "按地名定位").sum()), int((method == "位置不明").sum())
+        if n_named or n_unknown:
+            note = (f"{note}；{n_named:,} 宗无坐标、按地名定位，画在所属单元的代表点上（位置示意，弹窗“定位方式”标为按地名定位）"
+                    f"；{n_unknown:,} 宗位置不明，未绘制，见清单")
     action_rank = result["status"].map({s: len(ORDER) - i for i, s in enumerate(ORDER)})
     priority = action_rank * 1e9 + result["area_mu"].fillna(0)
     return write_answer_map(result, path, title=f"闲置土地审计（基准日 {pd.Timestamp(as_of):%Y-%m-%d}）",

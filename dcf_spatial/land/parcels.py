@@ -64,13 +64,30 @@ def field_label(field: str) -> str:
 
 
 def read_parcels(path, *, crs=None, layer=None, field_map: dict | None = None, encoding=None,
-                 swap_xy: bool = False, code_system: str = "auto"):
+                 swap_xy: bool = False, code_system: str = "auto", store=None):
     """Read a parcel file (any format :func:`dcf_spatial.io.read_vector` takes; the ``parcels``
-    aliases map 宗地代码/土地使用权人/约定动工日期/``DLBM`` …) and validate it; see :func:`validate_parcels`."""
-    from .. import io as dcf_io
+    aliases map 宗地代码/土地使用权人/约定动工日期/``DLBM`` and the 中国土地市场网 供地结果 columns
+    电子监管号/面积(公顷)/约定开工时间/成交价格(万元) …) and validate it; see :func:`validate_parcels`.
 
-    gdf = dcf_io.read_vector(path, crs=crs, layer=layer, field_map=field_map, encoding=encoding, swap_xy=swap_xy,
-                             aliases="parcels")
+    A CSV/XLSX without coordinates (a 供地 ledger) is read as it is: each row is placed by the
+    names in its 项目位置 (:func:`dcf_spatial.places.place_rows`, gazetteer of ``store``) at its
+    unit's representative point (``location_method`` 按地名定位), or left without a place
+    (位置不明); every row is audited either way.
+
+    Examples
+    --------
+    >>> parcels = read_parcels("供地结果.csv")                    # doctest: +SKIP
+    >>> parcels["location_method"].value_counts()                  # doctest: +SKIP
+    """
+    from ..places import ADDRESS_COLUMN, place_rows, read_rows_maybe_without_coordinates
+
+    gdf, has_xy = read_rows_maybe_without_coordinates(path, crs=crs, layer=layer, field_map=field_map,
+                                                      encoding=encoding, swap_xy=swap_xy, aliases="parcels")
+    if not has_xy or ADDRESS_COLUMN in gdf.columns:
+        # a 供地 ledger has no coordinates: rows are placed by the names in 项目位置 (for the summaries
+        # by township and cluster, and the map), at their unit's representative point; not an error
+        gdf, place_notes = place_rows(gdf, store=store, as_point=True)
+        gdf.attrs["read_notes"] = list(gdf.attrs.get("read_notes", [])) + place_notes
     out = validate_parcels(gdf, source=str(path), code_system=code_system)
     out.attrs["read_notes"] = list(gdf.attrs.get("read_notes", [])) + out.attrs.get("read_notes", [])
     out.attrs["source_file"] = str(path)
@@ -92,34 +109,117 @@ def read_enterprises(path, *, field_map: dict | None = None, encoding=None, shee
 # --- cleaning helpers --------------------------------------------------------------------------
 
 _DATE_CLEAN = re.compile(r"[年月/.]")
+#: values that mean "no date" in bureau tables and 中国土地市场网 exports (not errors)
+DATE_NONE_TEXTS = frozenset({"", "--", "-", "—", "——", "/", "无", "暂无", "空", "nan", "NaN", "None", "NaT", "<NA>", "null",
+                             "NULL", "0"})
+#: placeholder dates that systems write for "none": Excel's day 0/1, the 1900 default and the 9999 "open end"
+DATE_PLACEHOLDERS = ("1899-12-30", "1899-12-31", "1900-01-01", "9999-12-31")
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+#: an Excel serial day number that is a plausible date (1927-05-18 … 2119-02-12)
+_SERIAL_RANGE = (10_000, 80_000)
+_TIME_PART = re.compile(r"(?:[T\s]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$")
+
+
+def _parse_date_text(text: str):
+    """One date value written any usual way → (Timestamp | None, "ok" | "none" | "bad").
+
+    Hand-written: pandas' own inference would take ``44986`` or ``2021年2月1日`` wrongly or not at
+    all, and every form here needs its rule said (see :func:`parse_dates`).
+    """
+    t = str(text).strip()
+    if t in DATE_NONE_TEXTS:
+        return None, "none"
+    t = _TIME_PART.sub("", t)
+    num = re.fullmatch(r"(\d+)(?:\.0+)?", t)
+    if num and len(num.group(1)) != 8:
+        n = int(num.group(1))
+        if n == 0:
+            return None, "none"
+        if _SERIAL_RANGE[0] <= n <= _SERIAL_RANGE[1]:  # an Excel serial day number, also when stored as text
+            return _EXCEL_EPOCH + pd.Timedelta(days=n), "ok"
+        return None, "bad"
+    t = t.replace("日", "")
+    t = _DATE_CLEAN.sub("-", t).strip("-")
+    if re.fullmatch(r"\d{8}", t):
+        t = f"{t[:4]}-{t[4:6]}-{t[6:8]}"
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", t)
+    if not m:
+        return None, "bad"
+    iso = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+    if iso in DATE_PLACEHOLDERS:
+        return None, "none"
+    try:
+        return pd.Timestamp(iso), "ok"
+    except (ValueError, OverflowError):  # 2021-02-30, or a year pandas cannot hold
+        return None, "bad"
 
 
 def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse a date column written the usual Chinese ways.
+    """Parse a date column written the usual Chinese ways — the one date parser of the package.
 
-    Accepts datetimes, ``2022-03-01``, ``2022/3/1``, ``2022.3.1``, ``2022年3月1日``, ``20220301``.
-    Returns ``(dates, bad)``: ``dates`` is datetime64 (NaT where empty or unparseable), ``bad``
-    is True where a non-empty value could not be read.
+    Accepts datetimes, ``2022-03-01``, ``2022/3/1``, ``2022.3.1``, ``2022年3月1日``, ``20220301``,
+    any of these with a time (``2021-02-01 00:00:00``, ``2021-02-01T08:30``), and Excel serial day
+    numbers (``44986`` = 2023-03-01, as a number or as text). ``1900-01-01``, ``1899-12-30``,
+    ``9999-12-31``, ``0``, ``--``, ``无`` and blanks mean "no date" (NaT, not an error).
+
+    Returns ``(dates, bad)``: ``dates`` is datetime64 (NaT where empty, a placeholder or
+    unparseable), ``bad`` is True where a non-empty value could not be read.
+    ``dates.attrs["placeholders"]`` counts the values read as "no date" that were not blank.
+
+    Examples
+    --------
+    >>> d, bad = parse_dates(pd.Series(["2021-02-01 00:00:00", "44986", "1900-01-01", "无", "x"]))
+    >>> [str(v.date()) if v == v else None for v in d], bad.tolist()
+    (['2021-02-01', '2023-03-01', None, None, None], [False, False, False, False, True])
     """
+    index = values.index
     if pd.api.types.is_datetime64_any_dtype(values):
         dates = values.dt.tz_localize(None) if getattr(values.dt, "tz", None) is not None else values
-        return dates.dt.normalize(), pd.Series(False, index=values.index)
-    # fast path: ISO dates, the common case, parsed in one vectorised call
-    direct = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
-    todo = direct.isna() & values.notna()
-    if not todo.any():
-        return direct, pd.Series(False, index=values.index)
-    s = values[todo].astype("string").str.strip()
-    s = s.replace({"": pd.NA, "NaT": pd.NA, "nan": pd.NA, "None": pd.NA})
-    t = s.str.replace(r"\s+\d{1,2}:\d{2}(:\d{2})?$", "", regex=True)  # drop a time part
-    t = t.str.replace("日", "", regex=False).str.replace(_DATE_CLEAN, "-", regex=True)
-    t = t.mask(t.str.fullmatch(r"\d{8}"), t.str[:4] + "-" + t.str[4:6] + "-" + t.str[6:8])
-    slow = pd.to_datetime(t, format="%Y-%m-%d", errors="coerce")
-    dates = direct.copy()
-    dates[todo] = slow
-    bad = pd.Series(False, index=values.index)
-    bad[todo] = (s.notna() & slow.isna()).to_numpy()
-    return dates, bad
+        dates = dates.dt.normalize()
+        placeholder = dates.isin(pd.to_datetime(list(DATE_PLACEHOLDERS[:3])))
+        dates = dates.mask(placeholder)
+        dates.attrs["placeholders"] = int(placeholder.sum())
+        return dates, pd.Series(False, index=index)
+    # once per distinct value (a column holds few distinct dates): fast at 10⁶ rows, and every form
+    # (datetime objects up to 9999-12-31, numbers, text) goes through the same rules
+    codes_, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    parsed = [_parse_date_value(u) for u in uniques] + [(None, "blank")]
+    stamps = pd.to_datetime(pd.Series([p[0] for p in parsed], dtype=object)).to_numpy(dtype="datetime64[ns]")
+    status = np.array([p[1] for p in parsed], dtype=object)
+    take = np.where(codes_ >= 0, codes_, len(parsed) - 1)
+    dates = pd.Series(stamps[take], index=index)
+    st = status[take]
+    dates.attrs["placeholders"] = int((st == "none").sum())
+    return dates, pd.Series(st == "bad", index=index)
+
+
+def _parse_date_value(v):
+    """One cell of a date column (any Python type) → (Timestamp | None, "ok" | "none" | "blank" | "bad")."""
+    import datetime as _dt
+
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
+        return None, "blank"
+    if isinstance(v, (_dt.datetime, _dt.date, np.datetime64)):
+        try:
+            ts = pd.Timestamp(v)
+        except (ValueError, OverflowError):  # beyond pandas' range: 9999-12-31 is the "open end" placeholder
+            year = getattr(v, "year", None)
+            return (None, "none") if year is not None and year >= 9999 else (None, "bad")
+        if ts is pd.NaT:
+            return None, "blank"
+        ts = ts.tz_localize(None) if ts.tzinfo is not None else ts
+        ts = ts.normalize()
+        return (None, "none") if ts.strftime("%Y-%m-%d") in DATE_PLACEHOLDERS else (ts, "ok")
+    if isinstance(v, (bool, np.bool_)):
+        return None, "bad"
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        if float(v) != int(v):
+            return None, "bad"
+        v = str(int(v))
+    text = str(v).strip()
+    if text in ("", "nan", "NaN", "None", "NaT", "<NA>"):
+        return None, "blank"
+    return _parse_date_text(text)
 
 
 def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -244,8 +344,9 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto")
     from ..crs import to_working
     from ..io import declared_area_m2
 
-    _require(gdf, PARCEL_REQUIRED, source, "parcel")
     notes = []
+    gdf = _codes_from_ledger_names(gdf, notes)
+    _require(gdf, PARCEL_REQUIRED, source, "parcel")
     out = _prepare_columns(gdf, RESERVED_OUTPUT_COLUMNS, PARCEL_FIELDS_ZH, "审计结果", notes)
     n = len(out)
     problems = np.full(n, "", dtype=object)
@@ -262,13 +363,18 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto")
         _append_problem(problems, dup, lambda m: text)
         notes.append(f"{int(dup.sum())} 条记录的宗地代码重复，均保留并列入问题清单")
 
+    placeholders = []
     for f in PARCEL_DATES:
         raw = out[f]
         dates, bad = parse_dates(raw)
+        if dates.attrs.get("placeholders"):
+            placeholders.append(f"{field_label(f)} {dates.attrs['placeholders']} 个")
         out[f] = dates
         if bad.any():
             _append_problem(problems, bad, _quoted(raw, field_label(f) + "的值", "无法识别为日期"))
             _append_problem(bad_fields, bad, f, sep=";")
+    if placeholders:
+        notes.append("日期为占位值（1900-01-01、9999-12-31、--、无 等）的按“无日期”处理：" + "、".join(placeholders))
     for f in PARCEL_NUMBERS:
         raw = out[f]
         num, bad = parse_numbers(raw)
@@ -278,6 +384,12 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto")
             _append_problem(bad_fields, bad, f, sep=";")
     for f in ("holder", "supply_type", "gov_cause", "credit_code"):
         out[f] = _blank_to_na(out[f])
+    # 中国土地市场网 writes the way of sale: 挂牌出让 / 拍卖出让 / 招标出让 / 协议出让 are all 出让
+    sold = out["supply_type"].notna() & out["supply_type"].astype(str).str.endswith("出让") & (out["supply_type"] != "出让")
+    if sold.any():
+        out["supply_type_original"] = out["supply_type"]
+        out.loc[sold, "supply_type"] = "出让"
+        notes.append(f"{int(sold.sum())} 宗的供地方式为挂牌/拍卖/招标/协议出让，按“出让”审计（原值保留在 supply_type_original）")
     bad_supply = out["supply_type"].notna() & ~out["supply_type"].isin(SUPPLY_TYPES)
     _append_problem(problems, bad_supply, _quoted(out["supply_type"], "供地方式", "不是出让或划拨"))
 
@@ -285,6 +397,10 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto")
     notes.append(looked.attrs["note"])
     for col in looked.columns:
         out[col] = looked[col].to_numpy() if col != "land_use_code" else looked[col]
+    n_old = int((looked["code_note"] != "").sum()) if "code_note" in looked.columns else 0
+    if n_old:
+        notes.append(f"{n_old} 宗的地类编码为 GB/T 21010-2007 旧编码（如 061），已译为 2017 编码，译法见 code_note 列（待核实）")
+    _industry_codes(out, notes)
     bad_code = ~looked["code_valid"].to_numpy()
     _append_problem(problems, bad_code, looked["code_problem"].to_numpy(dtype=object))
     _append_problem(bad_fields, bad_code & out["land_use_code"].notna().to_numpy(), "land_use_code", sep=";")
@@ -303,7 +419,13 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto")
         out["area_m2_declared"] = out["area_m2"]
     geom = out.geometry
     no_geom = (geom.isna() | geom.is_empty).to_numpy()
-    _append_problem(problems, no_geom, "无几何图形，无法计算面积和所在区域")
+    by_name = (out["location_method"].astype(object).to_numpy() == "按地名定位") if "location_method" in out.columns \
+        else np.zeros(n, dtype=bool)
+    # a row of a table without coordinates (a 供地 ledger) is not wrong for lacking a geometry: the
+    # audit needs dates, areas and money; only its place is unknown (位置不明 in the summaries)
+    ledger = ((out["location_method"].astype(object).to_numpy() == "位置不明") if "location_method" in out.columns
+              else np.zeros(n, dtype=bool)) & ~np.isnan(declared)
+    _append_problem(problems, no_geom & ~ledger, "无几何图形，无法计算面积和所在区域")
     if isinstance(out, gpd.GeoDataFrame) and out.crs is not None:
         area = to_working(out).geometry.area.to_numpy()
     else:
@@ -312,16 +434,18 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto")
     # A parcel given as a point (a table with 经度/纬度) has no drawn area: its declared 宗地面积 is used.
     pointlike = ~no_geom & ~np.asarray(geom.geom_type.isin(["Polygon", "MultiPolygon"]), dtype=bool)
     use_declared = pointlike & ~np.isnan(declared)
-    area = np.where(pointlike, declared, area)
+    area = np.where(pointlike | ledger, declared, area)
     out["area_m2"] = area
     out["area_mu"] = area / settings.MU_M2
-    out["area_source"] = np.select([use_declared, pointlike, no_geom], ["申报面积（点位，无宗地图形）", "无面积", "无面积"],
+    out["area_source"] = np.select([use_declared & by_name, ledger, use_declared, pointlike, no_geom],
+                                   ["申报面积（按地名定位，无宗地图形）", "申报面积（位置不明，无宗地图形）",
+                                    "申报面积（点位，无宗地图形）", "无面积", "无面积"],
                                    default="图形量算（EPSG:4548）")
     no_area = pointlike & np.isnan(declared)
     _append_problem(problems, no_area, "点位宗地没有宗地面积：请在表中给出宗地面积（平方米/亩/公顷），或提供宗地图形")
-    if pointlike.any():
-        notes.append(f"{int(pointlike.sum())} 宗为点位（无宗地图形）：面积取表中申报的宗地面积"
-                     f"（{int(use_declared.sum())} 宗有值），所在镇街/区按点位判断")
+    if (pointlike & ~by_name).any():
+        notes.append(f"{int((pointlike & ~by_name).sum())} 宗为点位（无宗地图形）：面积取表中申报的宗地面积"
+                     f"（{int((use_declared & ~by_name).sum())} 宗有值），所在镇街/区按点位判断")
     if "area_m2_declared" in out.columns and (~pointlike & ~no_geom).any():
         notes.append("有宗地图形的宗地按图形在 EPSG:4548 量算面积；文件中的宗地面积保留为 area_m2_declared")
     out["problems"] = problems
@@ -330,6 +454,56 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto")
     n_prob = int((problems != "").sum())
     logger.info("Validated %d parcels from %s: %d with problems", n, source, n_prob)
     return out
+
+
+def _codes_from_ledger_names(gdf, notes: list[str]):
+    """A 供地 table gives 土地用途 as a name (工业用地 …), not a code: fill ``land_use_code`` from it."""
+    has_name = "land_use_name" in gdf.columns
+    if not has_name:
+        return gdf
+    code = gdf["land_use_code"] if "land_use_code" in gdf.columns else pd.Series([None] * len(gdf), index=gdf.index)
+    blank = _blank_to_na(code).isna().to_numpy() & _blank_to_na(gdf["land_use_name"]).notna().to_numpy()
+    if not blank.any():
+        return gdf
+    out = gdf.copy()
+    derived, why = codes.codes_from_names(out["land_use_name"])
+    col = code.astype(object).to_numpy().copy()
+    col[blank] = derived.to_numpy(dtype=object)[blank]
+    out["land_use_code"] = col
+    out["land_use_code_from"] = np.where(blank, "土地用途名称", "地类编码")
+    n_ok = int(pd.notna(col[blank]).sum())
+    notes.append(f"{int(blank.sum())} 宗无地类编码，按土地用途名称取 GB/T 21010-2017 编码（{n_ok} 宗取得）")
+    odd = sorted({w for w in why[blank] if w})
+    notes.extend(odd[:10])
+    return out
+
+
+def _industry_codes(out, notes: list[str]) -> None:
+    """行业分类 given as a name → GB/T 4754-2017 code (``industry_code``), via :mod:`dcf_spatial.industry`."""
+    if "industry_name" not in out.columns:
+        return
+    from .. import industry
+
+    have = _blank_to_na(out["industry_code"]) if "industry_code" in out.columns else pd.Series([None] * len(out),
+                                                                                                   index=out.index)
+    names = _blank_to_na(out["industry_name"])
+    todo = have.isna().to_numpy() & names.notna().to_numpy()
+    if not todo.any():
+        return
+    idx, uniq = pd.factorize(names[todo].to_numpy(dtype=object))
+    found = [industry.resolve(u) for u in uniq]
+    col = have.to_numpy(dtype=object).copy()
+    note = np.full(len(out), "", dtype=object)
+    col[todo] = [",".join(found[k].codes) if found[k].resolved else None for k in idx]
+    note[todo] = [("" if found[k].resolved else
+                   f"行业分类“{found[k].query}”无法唯一对应 GB/T 4754-2017 代码"
+                   + (f"（可能是：{'、'.join(f'{c} {n}' for c, n in found[k].candidates[:4])}）" if found[k].candidates else ""))
+                  for k in idx]
+    out["industry_code"] = col
+    out["industry_note"] = note
+    n_ok = sum(f.resolved for f in found)
+    notes.append(f"行业分类名称按 GB/T 4754-2017 取代码：{n_ok}/{len(found)} 种名称取得唯一代码，"
+                 "未取得的见 industry_note 列")
 
 
 # --- enterprises ---------------------------------------------------------------------------------

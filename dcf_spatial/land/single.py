@@ -47,7 +47,7 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
     cpu = {"start": time.process_time()}  # CPU time per step too: wall time is inflated on a shared machine
     if isinstance(parcels, (str, Path)):
         data = read_parcels(parcels, crs=crs, layer=layer, field_map=field_map, encoding=encoding, swap_xy=swap_xy,
-                            code_system=code_system)
+                            code_system=code_system, store=store)
         source = str(parcels)
     else:
         data = validate_parcels(parcels, source="(GeoDataFrame)", code_system=code_system)
@@ -142,7 +142,7 @@ def efficiency_single(enterprises, *, parcels=None, as_of=None, scoring=None, fi
     if parcels is not None:
         if isinstance(parcels, (str, Path)):
             pdata = read_parcels(parcels, crs=crs, layer=parcel_layer, field_map=parcel_field_map, encoding=encoding,
-                                 swap_xy=swap_xy)
+                                 swap_xy=swap_xy, store=store)
         else:
             pdata = validate_parcels(parcels, source="(GeoDataFrame)")
         parcel_source = str(parcels) if isinstance(parcels, (str, Path)) else "(GeoDataFrame)"

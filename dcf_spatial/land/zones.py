@@ -28,7 +28,14 @@ ZONE_LAYERS = {
     "park": ("cluster_parks",),
 }
 KIND_ZH = {"township": "镇（街道）", "cluster": "工业集聚区", "park": "功能园区"}
-METHOD_ZH = {"inside": "完全位于区内", "largest_share": "跨界，按面积最大者归属", "outside": "不在任何区内"}
+METHOD_ZH = {"inside": "完全位于区内", "largest_share": "跨界，按面积最大者归属", "outside": "不在任何区内",
+             "by_name": "按地名定位（项目位置中的地名，取该单元代表点）", "unknown": "位置不明（无坐标，地名无法识别）",
+             "not_named": "地名未指明（项目位置只到更大的单元）"}
+#: the finest kind a place level fixes: a row placed at a township by name says nothing of its cluster or park
+_LEVEL_KINDS = {"镇街": ("township",), "示范区": ("township",), "服务业分区": ("township",), "服务业节点": ("township",),
+                "集聚区": ("township", "cluster"), "园区": ("township", "cluster", "park")}
+UNKNOWN_ZH = "位置不明"
+NOT_NAMED_ZH = "（地名未指明）"
 
 
 def assign_largest_share(parcels, zones, *, id_field: str = "id", tree=None) -> pd.DataFrame:
@@ -143,6 +150,38 @@ def join_zones(parcels, *, store=None, kinds=("township", "cluster", "park")) ->
         n_cross = int((res["method"] == "largest_share").sum())
         logger.info("Assigned %d parcels to %s zones (%d crossing a boundary, by largest share; %d outside)",
                     len(parcels), kind, n_cross, int((res["method"] == "outside").sum()))
+    _apply_name_placement(parcels, out, kinds, notes)
     out.attrs["layers_used"] = used
     out.attrs["notes"] = notes
     return out
+
+
+def _apply_name_placement(parcels, out, kinds, notes) -> None:
+    """Rows placed by a name (``location_method`` = 按地名定位, :func:`dcf_spatial.places.place_rows`)
+    keep only the kinds their name fixes (a township name says nothing of a cluster); rows whose
+    place is unknown are counted under 位置不明 in every summary."""
+    if "location_method" not in parcels.columns:
+        return
+    method = parcels["location_method"].astype(object).to_numpy()
+    level = parcels["place_level"].astype(object).to_numpy() if "place_level" in parcels.columns else \
+        np.full(len(parcels), None, dtype=object)
+    named = method == "按地名定位"
+    unknown = method == "位置不明"
+    for kind in kinds:
+        fixed = np.array([kind in _LEVEL_KINDS.get(lv, ()) for lv in level], dtype=bool)
+        by_name = named & fixed
+        not_named = named & ~fixed
+        zh = out[f"{kind}_zh"].astype(object).to_numpy().copy()
+        ids = out[f"{kind}_id"].astype(object).to_numpy().copy()
+        meth = out[f"{kind}_method"].astype(object).to_numpy().copy()
+        share = out[f"{kind}_share"].to_numpy(dtype=float).copy()
+        meth[by_name] = "by_name"
+        zh[not_named], ids[not_named], meth[not_named], share[not_named] = NOT_NAMED_ZH, None, "not_named", np.nan
+        zh[unknown], ids[unknown], meth[unknown], share[unknown] = UNKNOWN_ZH, None, "unknown", np.nan
+        out[f"{kind}_zh"] = pd.array(zh, dtype="string")
+        out[f"{kind}_id"] = pd.array(ids, dtype="string")
+        out[f"{kind}_method"] = meth
+        out[f"{kind}_share"] = share
+    if named.any() or unknown.any():
+        notes.append(f"{int(named.sum())} 宗无坐标、按项目位置中的地名定位（取该单元代表点，仅归属到地名所指的层级）；"
+                     f"{int(unknown.sum())} 宗地名无法识别，汇总时计入“{UNKNOWN_ZH}”，仍逐宗审计")

@@ -11,7 +11,7 @@ from ...errors import InputError
 from ...industry import IndustryMatch, industry_error_message, resolve
 from . import present
 from .batch import batch_rows, read_batch, write_batch_table
-from .check import site_result, site_results
+from .check import placed_by_name, site_result, site_results
 
 logger = logging.getLogger(__name__)
 
@@ -250,7 +250,7 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
         if area_mu is not None:
             site_gdf = dcf_io.read_site(site.wkt, crs=settings.storage_crs, area_mu=area_mu, **reader)
     else:
-        site_gdf = dcf_io.read_site(str(site), crs=crs, area_mu=area_mu, **reader)
+        site_gdf = dcf_io.read_site(str(site), crs=crs, area_mu=area_mu, store=store, **reader)
     figures = {"site_area_mu": area_mu, "investment_wan": investment_wan, "floor_area_m2": floor_area_m2,
                "footprint_m2": footprint_m2, "admin_area_m2": admin_area_m2, "green_area_m2": green_area_m2,
                "tall_floor_area_m2": tall_floor_area_m2, "storeys": storeys, "yard_area_m2": yard_area_m2,
@@ -258,6 +258,9 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
                "check_date": None if date is None else str(date)}
     res = site_result(site_gdf, m, figures=figures, capacity_replacement=capacity_replacement,
                       catalogue_class=catalogue_class, store=store)
+    named = placed_by_name(site_gdf, 0) if len(site_gdf) == 1 else None
+    if named:
+        res["site"]["from_name"] = named
     inputs = {"场地": site if isinstance(site, str) else type(site).__name__, "行业": industry if isinstance(industry, str)
               else m.query, "坐标系": crs, "用地面积（亩）": area_mu,
               "总投资（万元）": investment_wan, "总建筑面积（m²）": floor_area_m2, "基底面积（m²）": footprint_m2,
@@ -300,7 +303,8 @@ def check_batch(path, industry=None, *, crs=None, store=None, **reader) -> SiteC
     >>> from dcf_spatial.queries import check_batch
     >>> check_batch("项目清单.xlsx").to_table("核查结果.xlsx")  # doctest: +SKIP
     """
-    sites, industries, figures, errors, notes, flags = read_batch(path, crs=crs, default_industry=industry, **reader)
+    sites, industries, figures, errors, notes, flags = read_batch(path, crs=crs, default_industry=industry,
+                                                                 store=store, **reader)
     results = site_results(sites, industries, figures=figures, errors=errors, flags=flags, store=store)
     return SiteCheck(results, sites, batch=True, notes=notes, title=f"项目选址批量核查：{Path(path).name}",
                      inputs={"文件": str(path), "坐标系": crs}, source=str(path), store=store)

@@ -48,7 +48,8 @@ def _points_with_area_as_discs(gdf):
 
 
 def read_batch(path, *, crs=None, default_industry: str | None = None, layer=None, encoding=None,
-               swap_xy: bool = False, field_map: dict[str, str] | None = None, as_points: bool = False):
+               swap_xy: bool = False, field_map: dict[str, str] | None = None, as_points: bool = False,
+               store=None):
     """Read a batch file (CSV/XLSX/any vector file, one site per row) for :func:`~dcf_spatial.queries.site.check.site_results`.
 
     Coordinates, WKT and the standard Chinese headers (经度/纬度, 行业, 用地面积(亩), 总投资(万元),
@@ -63,6 +64,11 @@ def read_batch(path, *, crs=None, default_industry: str | None = None, layer=Non
     ``layer``, ``encoding``, ``swap_xy``, ``field_map`` and ``as_points`` are passed to
     :func:`dcf_spatial.io.read_vector` (a 报批 coordinate TXT gives one site per 地块 record, a 界址点
     table one site per 地块).
+
+    A row without coordinates whose 建设地点 / 项目位置 / 项目地址 names a place is checked at the
+    most specific unit the text names (:func:`dcf_spatial.places.place_rows`: “东昌府区郑家镇工业园区
+    纬二路北” → 郑家镇工业集聚区), with ``location_method`` = ``按地名定位``; a file with no
+    coordinate column at all is read that way too (``store`` gives the gazetteer).
 
     Returns
     -------
@@ -79,10 +85,15 @@ def read_batch(path, *, crs=None, default_industry: str | None = None, layer=Non
         the file's columns, the recognised headers, a column whose values look like industries,
         and the fix (``--field industry=列名`` or ``--industry 词``).
     """
-    from ... import io as dcf_io
+    from ...places import ADDRESS_COLUMN, place_rows, read_rows_maybe_without_coordinates
 
-    gdf = dcf_io.read_vector(path, crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy, field_map=field_map,
-                             aliases=("sites",), as_points=as_points)
+    gdf, _ = read_rows_maybe_without_coordinates(path, crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy,
+                                                 field_map=field_map, aliases=("sites",),
+                                                 require_address=True, as_points=as_points)
+    if ADDRESS_COLUMN in gdf.columns:
+        # rows without coordinates are placed by the most specific name in 建设地点/项目位置/项目地址
+        gdf, place_notes = place_rows(gdf, store=store)
+        gdf.attrs["read_notes"] = list(gdf.attrs.get("read_notes", [])) + place_notes
     row_numbers, row_kind = _source_rows(gdf, path)
     extra_notes = _industry_column_notes(gdf, path, default_industry)
     out = batch_rows(gdf, default_industry, row_numbers=row_numbers, row_kind=row_kind, extra_notes=extra_notes)
@@ -138,6 +149,8 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
     empty_geom = [g is None or g.is_empty for g in gdf.geometry.values]
     fig_cols = {f: column("area_mu" if f == "site_area_mu" else f) for f in FIGURE_FIELDS}
     swap_col, class_col = column("capacity_replacement"), column("catalogue_class")
+    method_col, reason_col, addr_col = column("location_method"), column("place_reason"), column("address")
+    addr_label = "建设地点/项目位置/项目地址"
     industries, errors, figures, flags = [], [], [], []
     for i in range(n):
         val = codes_col[i] if not blank(codes_col[i]) else words_col[i]
@@ -147,6 +160,9 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
         err = None if blank(issues[i]) else str(issues[i])
         if val is None and not err:
             err = "该行没有行业（请填写“行业”或“行业代码”列，或给出全部行的统一行业）。"
+        if empty_geom[i] and method_col[i] == "位置不明":
+            err = (f"无坐标，且{addr_label}“{'' if blank(addr_col[i]) else addr_col[i]}”中找不到地名表中的地名"
+                   f"（{reason_col[i]}）。请补坐标，或写明所在镇街/集聚区/园区。")
         errors.append(err if err and (empty_geom[i] or val is None) else None)
         figures.append({f: col[i] for f, col in fig_cols.items() if col[i] is not None})
         flag = {}

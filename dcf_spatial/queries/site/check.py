@@ -151,8 +151,30 @@ def site_results(sites, industries, *, figures=None, context: PlanContext | None
                         [figures[i] or {} for i in good], [flags[i] or {} for i in good])
         for i, r in zip(good, res):
             out[i] = {**where(i), "status": "ok", "error": "", **r}
+            named = placed_by_name(sites, i)
+            if named:
+                out[i]["site"]["from_name"] = named
     logger.info("Checked %d sites (%d with errors)", n, n - len(good))
     return out
+
+
+def placed_by_name(sites, i: int) -> dict | None:
+    """How row ``i`` of ``sites`` was placed by a name (:mod:`dcf_spatial.places`), or None.
+
+    Returns ``{"name": typed or matched name, "unit": unit name, "level": 园区/集聚区/示范区/镇街 …,
+    "unit_id", "layer", "method": "按地名定位"}`` when the reader placed the row by name.
+    """
+    cols = getattr(sites, "columns", ())
+    if "location_method" not in cols or sites["location_method"].iloc[i] != "按地名定位":
+        return None
+
+    def get(c):
+        v = sites[c].iloc[i] if c in cols else None
+        return None if v is None or v != v else str(v)
+
+    return {"name": get("site_from_name") or get("place_matched"), "unit": get("place_name"),
+            "level": get("place_level"), "unit_id": get("place_unit_id"), "layer": get("place_layer"),
+            "method": "按地名定位"}
 
 
 #: how a row of each kind of batch input is named to the user (the readers' own wording:

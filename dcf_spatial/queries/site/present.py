@@ -33,6 +33,7 @@ RESULT_COLUMNS_ZH = {
     "industry_codes": "行业代码（GB/T 4754-2017）", "industry_zh": "行业", "area_mu": "面积（亩）",
     "townships": "所在镇（街道）及占比", "zones": "涉及分区及占比", "nearest_designated": "对口分区（最近）",
     "reasons": "判定理由", "indicators": "用地控制指标", "provenance_note": "数据说明",
+    "location_method": "定位方式",
 }
 STATUS_ZH = {"ok": "已核查", "error": "无法核查"}
 
@@ -67,6 +68,8 @@ def results_table(results: list[dict]):
                 "industry_codes": ",".join(r["industry"]["codes"]),
                 "industry_zh": "、".join(r["industry"]["names_zh"]),
                 "area_mu": r["site"]["area_mu"],
+                "location_method": (f"按地名定位：“{r['site']['from_name']['name']}”→{r['site']['from_name']['level']}"
+                                    f"“{r['site']['from_name']['unit']}”") if r["site"].get("from_name") else "坐标/图形",
                 "townships": "；".join(f"{t['name_zh']} {fmt_share(t['share'])}" for t in r["townships"]),
                 "zones": "；".join(f"{z['name_zh']} {fmt_share(z['share'])}" for z in r["zones"]),
                 "nearest_designated": "；".join(f"{d['name_zh']} {d['distance_km']} km" for d in r["designated_zones"][:3]),
@@ -122,6 +125,9 @@ def summary_text(result: dict, *, figures_hint: str = FIGURES_HINT_ZH) -> str:
     s = result["site"]
     lines.append(f"场地：{GEOM_ZH.get(s['geometry_type'], s['geometry_type'])}，面积 {s['area_mu']:.2f} 亩，中心 {s['centroid_lonlat'][0]:.5f}, "
                  f"{s['centroid_lonlat'][1]:.5f}（CGCS2000）；规划范围内占 {fmt_share(s['share_in_plan_area'])}")
+    if s.get("from_name"):
+        fn = s["from_name"]
+        lines.append(f"场地来自地名：“{fn['name']}” → {fn['level']}“{fn['unit']}”，按该{fn['level']}的范围核查（按地名定位）")
     if result["townships"]:
         lines.append("所在镇（街道）：" + "；".join(f"{t['name_zh']} {fmt_share(t['share'])}" for t in result["townships"]))
     if result["zones"]:

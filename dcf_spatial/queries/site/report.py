@@ -66,6 +66,10 @@ def _site_section(res: dict, heading: str) -> str:
                  f"场地：{escape(_GEOM_ZH.get(s['geometry_type'], s['geometry_type']))}，面积 {s['area_mu']:.2f} 亩（{s['area_ha']:.3f} 公顷），"
                  f"中心 {s['centroid_lonlat'][0]:.5f}, {s['centroid_lonlat'][1]:.5f}（CGCS2000）；"
                  f"规划范围内占 {_pct(s['share_in_plan_area'])}</p>")
+    if s.get("from_name"):
+        fn = s["from_name"]
+        parts.append(f"<p>场地来自地名：“{escape(str(fn['name']))}” → {escape(str(fn['level']))}“{escape(str(fn['unit']))}”，"
+                     f"按该{escape(str(fn['level']))}的范围核查（按地名定位）</p>")
     parts.append("<h3>判定理由</h3>" + _table(
         ["规则编号（见 dcf site rules）", "结论影响", "说明", "规划出处"],
         [(r["rule"], _effect_zh(r["effect"]), r["text_zh"], r["plan_ref"]) for r in res["reasons"]]))

@@ -1,0 +1,454 @@
+"""Places by name: the gazetteer of the district's townships, clusters, parks and zones.
+
+The gazetteer is built from the store's own layers (townships, other_units, industrial_clusters,
+cluster_parks, agri_zones and the service_* layers), so an authoritative layer imported into the
+store feeds it with no further step. To these full names it adds the short names the plan and the
+offices use (郑家, 第二片区, 高精管材, 蔬菜示范区 …), listed with their plan reference in
+``data/place_names.json``, and each township's name without 镇/街道 (郑家镇 → 郑家).
+
+* :meth:`Gazetteer.lookup` resolves one name typed as a site (``--site 郑家镇工业集聚区``); an
+  unknown or ambiguous name raises :class:`~dcf_spatial.errors.InputError` listing the nearest names
+  (``difflib``, the standard library's fuzzy matcher).
+* :meth:`Gazetteer.find_in_text` places a free-text address (项目位置 “东昌府区郑家镇工业园区纬二路北”)
+  at the most specific unit whose name it contains.
+
+Examples
+--------
+>>> from dcf_spatial.places import gazetteer
+>>> gazetteer().lookup("郑家").unit_name                         # doctest: +SKIP
+'郑家镇'
+>>> gazetteer().find_in_text("东昌府区郑家镇工业园区纬二路北").place.level  # doctest: +SKIP
+'集聚区'
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from . import settings
+from .errors import DcfError, InputError
+
+logger = logging.getLogger(__name__)
+
+#: store layer -> level of its units, as users name them
+LAYER_LEVELS = {
+    "cluster_parks": "园区",
+    "industrial_clusters": "集聚区",
+    "agri_zones": "示范区",
+    "service_points": "服务业节点",
+    "service_core": "服务业分区",
+    "service_belts": "服务业分区",
+    "service_groups": "服务业分区",
+    "townships": "镇街",
+    "other_units": "镇街",
+}
+#: how specific a level is: a text naming a park and its township is placed at the park
+LEVEL_RANK = {"园区": 4, "集聚区": 3, "示范区": 3, "服务业节点": 3, "服务业分区": 2, "镇街": 1}
+#: words left after cutting 镇/街道 that name no township on their own (新区街道 → "新区" would match 高铁新区)
+_GENERIC_SHORT = frozenset({"新区", "城区", "东城", "北城"})
+#: leading words of an address that name the whole district, not a unit
+_PREFIXES = ("山东省", "聊城市", "东昌府区")
+NAMES_FILE = "place_names.json"
+
+
+def normalize_name(text) -> str:
+    """NFKC (full-width → half-width), no blanks, without a leading 山东省/聊城市/东昌府区."""
+    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or "")))
+    changed = True
+    while changed:
+        changed = False
+        for p in _PREFIXES:
+            if s.startswith(p) and len(s) > len(p):
+                s, changed = s[len(p):], True
+    return s
+
+
+@dataclass(frozen=True)
+class Place:
+    """One named unit of the gazetteer (one name of it: ``name`` may be a short name)."""
+
+    name: str
+    unit_name: str
+    unit_id: str
+    layer_id: str
+    level: str
+    geometry: object = field(repr=False, compare=False)
+    via: str = "图层名称"
+    plan_ref: str | None = None
+    verify: bool = False
+    note: str = ""
+    provenance: str = ""
+
+    def describe_zh(self) -> str:
+        """``"郑家镇工业集聚区（集聚区，industrial_clusters 图层 cluster.zhengjia）"`` plus how the name was known."""
+        how = "" if self.name == self.unit_name else f"，“{self.name}”为{self.via}"
+        ref = f"，规划{self.plan_ref}" if self.plan_ref else ""
+        ver = "，待核实" if self.verify else ""
+        return f"{self.unit_name}（{self.level}，{self.layer_id} 图层 {self.unit_id}{how}{ref}{ver}）"
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    """Where a free-text address was placed: ``place`` (None when not found or not unique)."""
+
+    text: str
+    place: Place | None
+    matched: str = ""
+    candidates: tuple = ()
+    reason: str = ""
+
+    @property
+    def status_zh(self) -> str:
+        """``按地名定位`` or ``位置不明``."""
+        return "按地名定位" if self.place is not None else "位置不明"
+
+
+class Gazetteer:
+    """Names → units of the store. Build with :func:`gazetteer` (reads the store)."""
+
+    def __init__(self, places: list[Place], *, notes: list[str] | None = None, store_label: str = ""):
+        self.places = list(places)
+        self.notes = list(notes or [])
+        self.store_label = store_label
+        self._by_name: dict[str, list[Place]] = {}
+        for p in self.places:
+            key = normalize_name(p.name)
+            if not any(q.unit_id == p.unit_id and q.layer_id == p.layer_id for q in self._by_name.get(key, [])):
+                self._by_name.setdefault(key, []).append(p)
+        # longest names first: the text scan finds 嘉明经济开发区第二片区 before 嘉明经济开发区
+        self._keys = sorted(self._by_name, key=len, reverse=True)
+
+    @property
+    def names(self) -> list[str]:
+        """Every name known (full and short), longest first."""
+        return list(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def nearest(self, text: str, k: int = 8) -> list[str]:
+        """Up to ``k`` known names closest to ``text`` (containing it, contained in it, then by ``difflib`` ratio)."""
+        q = normalize_name(text)
+        inside = [n for n in self._keys if q and (q in n or n in q)]
+        close = difflib.get_close_matches(q, self._keys, n=k, cutoff=0.3)
+        out: list[str] = []
+        for n in inside + close:
+            if n not in out:
+                out.append(n)
+        return out[:k]
+
+    def _listing(self, names) -> str:
+        return "、".join(f"{n}（{self._by_name[n][0].level}）" for n in names)
+
+    def lookup(self, name: str) -> Place:
+        """The unit a name stands for.
+
+        Parameters
+        ----------
+        name
+            A full name (郑家镇工业集聚区), a short name (郑家, 第二片区) or a layer name from an
+            imported layer; full-width characters, blanks and a leading 东昌府区 do not matter.
+
+        Returns
+        -------
+        Place
+
+        Raises
+        ------
+        InputError
+            Unknown name, or one name of several units: the message lists the nearest names.
+
+        Examples
+        --------
+        >>> gazetteer().lookup("第二片区").unit_id     # doctest: +SKIP
+        'cluster.jiaming2'
+        """
+        key = normalize_name(name)
+        hits = self._by_name.get(key, [])
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            raise InputError(f"地名“{name}”不唯一，可指：" + "；".join(p.describe_zh() for p in hits)
+                             + "。请写出完整名称，或给出坐标/地块文件。")
+        near = self.nearest(key)
+        listing = f"相近的地名：{self._listing(near)}。" if near else ""
+        raise InputError(f"地名“{name}”不在地名表中（地名表取自图层库的镇街、集聚区、园区、示范区、"
+                         f"服务业分区图层及规划简称，共 {len(self)} 个名称）。{listing}"
+                         "请改用其中一个名称，或给出 “经度,纬度”、WKT 或地块文件。")
+
+    def find_in_text(self, text) -> TextMatch:
+        """Place a free-text address at the most specific unit whose name it contains.
+
+        Matches lying inside a longer match are dropped (嘉明经济开发区 inside 嘉明经济开发区第二片区);
+        of the rest the most specific level wins (园区 > 集聚区/示范区 > 服务业分区 > 镇街), then the
+        longest name. Two different units left equal → not placed, with both named in ``reason``.
+
+        Examples
+        --------
+        >>> m = gazetteer().find_in_text("东昌府区郑家镇工业园区纬二路北")   # doctest: +SKIP
+        >>> m.place.unit_name, m.status_zh                                  # doctest: +SKIP
+        ('郑家镇工业集聚区', '按地名定位')
+        """
+        raw = "" if text is None or (isinstance(text, float) and text != text) else str(text)
+        s = normalize_name(raw)
+        if not s:
+            return TextMatch(raw, None, reason="地址为空")
+        spans = []
+        for key in self._keys:
+            start = s.find(key)
+            while start >= 0:
+                spans.append((start, start + len(key), key))
+                start = s.find(key, start + 1)
+        spans = [a for a in spans if not any(b[0] <= a[0] and a[1] <= b[1] and (b[1] - b[0]) > (a[1] - a[0])
+                                               for b in spans)]
+        if not spans:
+            return TextMatch(raw, None, reason="地址中没有地名表中的镇街、集聚区、园区或示范区名称")
+        units: dict[tuple, tuple] = {}
+        for _, _, key in spans:
+            for p in self._by_name[key]:
+                score = (LEVEL_RANK.get(p.level, 0), len(key))
+                k = (p.layer_id, p.unit_id)
+                if k not in units or score > units[k][0]:
+                    units[k] = (score, p, key)
+        ranked = sorted(units.values(), key=lambda t: t[0], reverse=True)
+        best = ranked[0]
+        ties = [t for t in ranked if t[0] == best[0]]
+        if len(ties) > 1:
+            return TextMatch(raw, None, matched=best[2], candidates=tuple(t[1] for t in ties),
+                             reason="地址中的地名可指多个单元：" + "；".join(t[1].describe_zh() for t in ties))
+        return TextMatch(raw, best[1], matched=best[2])
+
+
+def _short_township_name(name: str) -> str | None:
+    """郑家镇 → 郑家, 古楼街道 → 古楼, 沙镇镇 → 沙镇; None when nothing sensible is left."""
+    for suffix in ("街道", "镇"):
+        if name.endswith(suffix):
+            short = name[: -len(suffix)]
+            if len(short) >= 2 and short not in _GENERIC_SHORT:
+                return short
+    return None
+
+
+@lru_cache(maxsize=1)
+def short_names() -> tuple[dict, ...]:
+    """The entries of ``data/place_names.json`` (short names with their unit id and plan reference)."""
+    with open(settings.data_dir / NAMES_FILE, encoding="utf-8") as fh:
+        return tuple(json.load(fh)["names"])
+
+
+def gazetteer(store=None) -> Gazetteer:
+    """Build the gazetteer from the store's layers and the short-name table.
+
+    Parameters
+    ----------
+    store
+        A :class:`~dcf_spatial.store.Store`, GeoPackage path or ``postgresql://`` URL; None is
+        the active store. A layer the store lacks is skipped with a note (``Gazetteer.notes``).
+
+    Returns
+    -------
+    Gazetteer
+
+    Examples
+    --------
+    >>> g = gazetteer()                       # doctest: +SKIP
+    >>> g.lookup("郑家镇").level               # doctest: +SKIP
+    '镇街'
+    """
+    from .store import catalog
+
+    places: list[Place] = []
+    notes: list[str] = []
+    units: dict[str, Place] = {}
+    for layer_id, level in LAYER_LEVELS.items():
+        try:
+            gdf = catalog.read_layer(layer_id, store=store)
+        except DcfError as exc:
+            notes.append(f"图层库中没有图层 {layer_id}，其名称未列入地名表（{exc.__class__.__name__}）")
+            continue
+        if "name_zh" not in gdf.columns or "id" not in gdf.columns:
+            continue
+        prov = str(gdf.attrs.get("provenance", ""))
+        for uid, name, ref, geom in zip(gdf["id"].astype(str), gdf["name_zh"], gdf.get("plan_ref", [None] * len(gdf)),
+                                        gdf.geometry.values):
+            if name is None or (isinstance(name, float) and name != name) or geom is None or geom.is_empty:
+                continue
+            p = Place(name=str(name), unit_name=str(name), unit_id=uid, layer_id=layer_id, level=level, geometry=geom,
+                      plan_ref=None if ref is None or ref != ref else str(ref), provenance=prov)
+            places.append(p)
+            units.setdefault(uid, p)
+            if level == "镇街":
+                short = _short_township_name(str(name))
+                if short:
+                    places.append(Place(name=short, unit_name=p.unit_name, unit_id=uid, layer_id=layer_id, level=level,
+                                        geometry=geom, via="镇街简称（去掉“镇”“街道”）", plan_ref=p.plan_ref,
+                                        provenance=prov))
+    for e in short_names():
+        unit = units.get(e["unit_id"])
+        if unit is None:
+            notes.append(f"简称“{e['name']}”对应的单元 {e['unit_id']} 不在图层库中，未列入地名表")
+            continue
+        places.append(Place(name=e["name"], unit_name=unit.unit_name, unit_id=unit.unit_id, layer_id=unit.layer_id,
+                            level=unit.level, geometry=unit.geometry, via="规划或常用简称（place_names.json）",
+                            plan_ref=e.get("plan_ref"), verify=bool(e.get("verify", False)), note=e.get("note", ""),
+                            provenance=unit.provenance))
+    logger.info("Gazetteer: %d names of %d units", len(places), len(units))
+    return Gazetteer(places, notes=notes)
+
+
+def resolve_place(name: str, *, store=None) -> Place:
+    """One name → its unit, from the store's gazetteer (see :meth:`Gazetteer.lookup`).
+
+    Examples
+    --------
+    >>> resolve_place("智能制造产业园").level   # doctest: +SKIP
+    '园区'
+    """
+    return gazetteer(store).lookup(name)
+
+
+def site_note(place: Place, typed: str) -> str:
+    """The reading note of a site given by name (Chinese)."""
+    extra = f"；{place.note}" if place.note else ""
+    return (f"场地按地名“{typed}”定位：{place.describe_zh()}，按该{place.level}的范围核查"
+            f"（范围来自图层库，{'示意' if place.provenance == 'schematic' else '见图层来源'}）{extra}")
+
+
+#: canonical column of a free-text address (the ``address`` alias: 项目位置, 建设地点, 项目地址, 坐落 …)
+ADDRESS_COLUMN = "address"
+PLACE_COLUMNS = ("location_method", "place_matched", "place_name", "place_level", "place_unit_id", "place_layer",
+                 "place_reason")
+
+
+def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool = False, gaz: Gazetteer | None = None):
+    """Place the rows without a geometry by the names in their address text.
+
+    Parameters
+    ----------
+    gdf
+        A GeoDataFrame (storage CRS, EPSG:4490); rows with a geometry keep it.
+    column
+        The address column (项目位置 / 建设地点 / 项目地址 … are aliased to ``address``).
+    store
+        The store whose gazetteer is used (None: the active store).
+    as_point
+        Place at the unit's representative point (for the audit's map and summaries) instead of
+        its polygon (for a site check).
+    gaz
+        A gazetteer already built (else :func:`gazetteer` of ``store``).
+
+    Returns
+    -------
+    (GeoDataFrame, notes)
+        A copy, same rows and order, with ``location_method`` (``坐标`` / ``按地名定位`` /
+        ``位置不明``), ``place_matched`` (the name found in the text), ``place_name``,
+        ``place_level``, ``place_unit_id``, ``place_layer``, ``place_reason`` (why not placed).
+
+    Examples
+    --------
+    >>> placed, notes = place_rows(batch)            # doctest: +SKIP
+    >>> placed["location_method"].tolist()            # doctest: +SKIP
+    ['坐标', '按地名定位', '位置不明']
+    """
+    import numpy as np
+    import shapely
+
+    out = gdf.copy()
+    n = len(out)
+    geoms = np.asarray(out.geometry.values, dtype=object).copy()
+    missing = np.array([g is None or shapely.is_empty(g) for g in geoms], dtype=bool)
+    cols = {c: np.full(n, None, dtype=object) for c in PLACE_COLUMNS}
+    cols["location_method"][~missing] = "坐标"
+    notes: list[str] = []
+    if missing.any():
+        if column not in out.columns:
+            cols["location_method"][missing] = "位置不明"
+            cols["place_reason"][missing] = "无坐标，也无项目位置/建设地点/项目地址列"
+        else:
+            gaz = gaz or gazetteer(store)
+            texts = out[column].tolist()
+            cache: dict[str, TextMatch] = {}
+            for i in np.flatnonzero(missing):
+                t = texts[i]
+                key = "" if t is None or t != t else str(t)
+                m = cache.get(key) or cache.setdefault(key, gaz.find_in_text(key))
+                cols["location_method"][i] = m.status_zh
+                if m.place is None:
+                    cols["place_reason"][i] = m.reason
+                    continue
+                p = m.place
+                geoms[i] = shapely.point_on_surface(p.geometry) if as_point else p.geometry
+                cols["place_matched"][i] = m.matched
+                cols["place_name"][i] = p.unit_name
+                cols["place_level"][i] = p.level
+                cols["place_unit_id"][i] = p.unit_id
+                cols["place_layer"][i] = p.layer_id
+            n_named = int((cols["location_method"] == "按地名定位").sum())
+            n_unknown = int((cols["location_method"] == "位置不明").sum())
+            where = "该单元的代表点（地图上标为“按地名定位”）" if as_point else "该单元的范围"
+            notes.append(f"{int(missing.sum())} 行无坐标：{n_named} 行按{column_label(column)}中的地名定位到最具体的单元"
+                         f"（园区 > 集聚区/示范区 > 镇街），位置取{where}；{n_unknown} 行地名无法识别，记为“位置不明”")
+    for c in PLACE_COLUMNS:
+        if c in out.columns:
+            out = out.rename(columns={c: f"{c}__original"})
+        out[c] = cols[c]
+    out = out.set_geometry(geoms, crs=gdf.crs)
+    out.attrs = dict(gdf.attrs)
+    return out, notes
+
+
+def column_label(column: str) -> str:
+    """``address`` → ``项目位置（地址）列``, for notes."""
+    return "项目位置（地址）列" if column == ADDRESS_COLUMN else f"{column} 列"
+
+
+def read_rows_maybe_without_coordinates(path, *, aliases, crs=None, layer=None, encoding=None, swap_xy=False,
+                                        field_map=None, require_address: bool = False, as_points: bool = False):
+    """Read a file as :func:`dcf_spatial.io.read_vector` does; a CSV/XLSX with no coordinate
+    column at all is read as a table whose rows have no geometry (to be placed by name).
+
+    With ``require_address`` such a table must have an address column (项目位置/建设地点/项目地址),
+    else the reader's "no coordinate column" error stands.
+
+    Returns
+    -------
+    (GeoDataFrame, has_coordinates)
+        EPSG:4490; the table's ``attrs`` (``read_notes``, ``row_numbers``) kept.
+
+    Examples
+    --------
+    >>> gdf, has_xy = read_rows_maybe_without_coordinates("供地结果.csv", aliases="parcels")  # doctest: +SKIP
+    """
+    import geopandas as gpd
+
+    from . import io as dcf_io
+    from .io.formats import _TABULAR, _check_path, _format_of, _is_pg
+    from .io.tables import _coordinate_columns
+
+    try:
+        return dcf_io.read_vector(path, crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy, field_map=field_map,
+                                  aliases=aliases, as_points=as_points), True
+    except InputError:
+        if _is_pg(path) or _format_of(_check_path(path)) not in _TABULAR:
+            raise
+        df = dcf_io.read_table(path, field_map=field_map, encoding=encoding, sheet=layer, aliases=aliases)
+        try:
+            _coordinate_columns(df, None, None, str(path))
+        except InputError:  # no coordinate column at all: rows without geometry, placed by name later
+            if require_address and ADDRESS_COLUMN not in df.columns:
+                raise
+            from ._fixes import FIELD_MAP as FIX_FIELD_MAP
+
+            gdf = gpd.GeoDataFrame(df, geometry=[None] * len(df), crs=settings.storage_crs)
+            gdf.attrs = dict(df.attrs)
+            gdf.attrs["read_notes"] = list(df.attrs.get("read_notes", [])) + [
+                "文件中没有坐标列：各行按表中的地名（项目位置/建设地点/项目地址）定位，不作为错误；"
+                f"如表中其实有坐标列（列名未被识别），请用{FIX_FIELD_MAP} lon=<经度列> lat=<纬度列> 指定"]
+            return gdf, False
+        raise
