@@ -64,8 +64,9 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
     cpu["zones"] = time.process_time()
     layers_used = zones.attrs.get("layers_used", [])
     notes = [
-        f"东昌府区闲置土地审计（审计基准日 {as_of:%Y-%m-%d}）——依据{rules['regulation_zh']}第二条、第八条、第十四条。",
+        f"东昌府区闲置土地审计（审计基准日 {as_of:%Y-%m-%d}）——依据{rules['regulation_zh']}第二条、第八条、第九条、第十二条、第十四条、第三十条。",
         "期间计算：" + rules["period_rule_zh"],
+        *idle_audit.legal_notes(rules),
         synthetic_note(result),
         f"输入文件：{source}，共 {len(result):,} 条记录，输出 {len(result):,} 条（每条输入记录恰好一条结论，重复宗地代码不合并）。",
         *[f"读入说明：{x}" for x in data.attrs.get("read_notes", [])],
