@@ -237,6 +237,37 @@ def test_stopped_one_full_year(as_of, expected):
         assert "第二条" in r["reason_zh"] and "2023-01-01" in r["reason_zh"] and "16.7%" in r["reason_zh"]
 
 
+@pytest.mark.parametrize("required, developed, expected", [
+    # 令第53号第二条第二款: 开发建设用地面积占应动工开发建设用地总面积不足三分之一
+    (15_000.0, 5_000.0, "normal"),               # exactly 1/3 of the required area
+    (15_000.0, 4_999.0, "idle_underdeveloped"),  # just under 1/3 of the required area
+    (None, 9_999.0, "idle_underdeveloped"),      # no required area: the parcel (30,000 m²) is the denominator
+    (None, 10_000.0, "normal"),
+])
+def test_developed_share_is_measured_against_the_required_area(required, developed, expected):
+    r = one(stopped(developed_area_m2=developed, required_dev_area_m2=required), "2024-06-01")
+    assert r["status"] == expected
+    if expected == "idle_underdeveloped":
+        basis = "应动工开发建设用地总面积" if required else "以宗地面积代替"
+        assert basis in r["reason_zh"]
+
+
+def test_underdeveloped_reason_says_the_finding_is_discretionary():
+    r = one(stopped(developed_area_m2=5_000.0), "2024-06-01")
+    assert r["status"] == "idle_underdeveloped" and r["status_zh"].startswith("疑似")
+    assert "第二条第二款" in r["reason_zh"] and "也可以认定为闲置土地" in r["reason_zh"]
+    assert "可以认定而非必须认定" in r["reason_zh"]
+
+
+def test_legal_notes_define_start_and_investment_by_article_30():
+    from dcf_spatial.land.idle_audit import legal_notes
+
+    text = "".join(legal_notes())
+    for words in ("第三十条", "基坑开挖完毕", "打入所有基础桩", "地基施工完成三分之一", "不含土地出让价款",
+                  "依第五条开展调查", "第九条", "第三十八条"):
+        assert words in text, words
+
+
 def test_started_and_not_stopped_is_normal_even_if_little_developed():
     assert one(stopped(stopped_since=None, developed_area_m2=1.0), "2025-01-01")["status"] == "normal"
 
@@ -249,6 +280,17 @@ def test_government_cause_excuses_an_idle_parcel_without_fee():
     assert r["status"] == "excused"
     assert r["fee_wan"] == 0
     assert "第八条" in r["reason_zh"] and "交付" in r["reason_zh"]  # cause 1 spelled out from the rules file
+
+
+def test_force_majeure_is_labelled_as_such_not_as_government_cause():
+    # 令第53号第八条第二款: 因自然灾害等不可抗力导致土地闲置的, handled like para. 1 but it is not a government act
+    for cause in ("7", "不可抗力（2021年7月暴雨）"):
+        r = one({"agreed_start": "2020-01-01", "gov_cause": cause}, "2022-06-01")
+        assert r["status"] == "excused" and r["cause_kind"] == "force_majeure" and r["fee_wan"] == 0
+        assert r["status_zh"] == "疑似闲置·不可抗力（第八条第二款，待审核）"
+        assert "第八条第二款" in r["reason_zh"] and "政府原因" not in r["reason_zh"]
+    gov = one({"agreed_start": "2020-01-01", "gov_cause": "3"}, "2022-06-01")
+    assert gov["cause_kind"] == "government" and gov["status_zh"] == "疑似闲置·政府原因（第八条第一款，待审核）"
 
 
 def test_government_cause_on_a_parcel_that_is_not_idle_keeps_its_status():
