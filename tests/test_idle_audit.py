@@ -467,6 +467,8 @@ def test_outputs_excel_totals_equal_geopackage(tmp_path):
     # the workbook shows 亩 and 万元 to two decimals
     assert total[header.index("面积（亩）")] == pytest.approx(back["area_mu"].sum(), abs=0.005)
     assert total[header.index("土地闲置费（万元；含潜在金额）")] == pytest.approx(back["fee_wan"].sum(), abs=0.005)
+    notes = "".join(str(r[0]) for r in _sheet(xlsx, "说明"))
+    assert "疑似闲置" in notes and "第三十条" in notes and "地基施工完成三分之一" in notes  # Art. 30 in the workbook
     for row in body[:-1]:
         assert row[header.index("宗地数")] == (back["status"] == row[header.index("状态代码")]).sum()
     towns = _sheet(xlsx, "汇总_按镇街")
