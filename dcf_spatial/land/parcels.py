@@ -44,12 +44,14 @@ ENTERPRISE_FIELDS_ZH = {
     "credit_code": "统一社会信用代码", "name": "企业名称", "industry_code": "行业代码（GB/T 4754-2017）",
     "above_scale": "是否规上", "land_area_mu": "用地面积（亩）", "tax_wan": "税收（万元）",
     "revenue_wan": "营业收入（万元）", "energy_tce": "综合能耗（吨标准煤）", "employees": "从业人员（人）",
-    "rd_wan": "研发投入（万元）", "year": "年度",
+    "rd_wan": "研发投入（万元）", "emissions_t": "主要污染物排放当量（吨）", "start_year": "投产年份",
+    "veto": "一票否决事项", "year": "年度",
 }
 ENTERPRISE_REQUIRED = ("credit_code", "name")
 ENTERPRISE_RESERVED_COLUMNS = ("row", "duplicate_id", "problems", "credit_code_valid", "score", "rank", "evaluated_n",
-                               "eff_class", "eff_class_zh", "eff_reason", "land_area_source", "parcel_area_mu")
-ENTERPRISE_NUMBERS = ("land_area_mu", "tax_wan", "revenue_wan", "energy_tce", "employees", "rd_wan")
+                               "eff_class", "eff_class_zh", "eff_reason", "land_area_source", "parcel_area_mu",
+                               "pool", "pool_zh", "vetoed")
+ENTERPRISE_NUMBERS = ("land_area_mu", "tax_wan", "revenue_wan", "energy_tce", "employees", "rd_wan", "emissions_t")
 
 
 def _zh_label(field: str) -> str:
@@ -361,6 +363,11 @@ def validate_enterprises(df: pd.DataFrame, *, source: str = "enterprises") -> pd
     year, bad_year = parse_numbers(out["year"])
     out["year"] = year.where(~bad_year).astype("Int64")
     _append_problem(problems, bad_year, "年度无法识别")
+    raw_start = out["start_year"]
+    start, bad_start = parse_numbers(raw_start)
+    out["start_year"] = start.where(~bad_start).round().astype("Int64")
+    _append_problem(problems, bad_start, _quoted(raw_start, "投产年份的值", "无法识别（应为四位年份，如 2023）"))
+    out["veto"] = _blank_to_na(out["veto"])
     scale = out["above_scale"]
     if pd.api.types.is_bool_dtype(scale):
         out["above_scale"] = scale.astype("boolean")

@@ -129,9 +129,7 @@ def efficiency_single(enterprises, *, parcels=None, as_of=None, scoring=None, fi
     notes = [
         "东昌府区工业企业亩产效益评价——规划依据：第十章第四节（要素保障政策：用好“亩产效益”评价结果，"
         "加大A类、B类企业支持力度，倒逼C、D类企业提升资源要素利用效率）；低效用地盘活见第九章第四节。",
-        *[f"评价参数：{x}" for x in cfg["_doc"][1:]],
-        "指标基准值与权重：" + "；".join(f"{v['name_zh']} 基准{v['benchmark']:g}、权重{v['weight']:.0%}"
-                                 for v in cfg["indicators"].values()),
+        *efficiency.scoring_notes(cfg, ent),
         synthetic_note(ent),
         f"输入企业表：{source}，共 {len(ent):,} 行，输出 {len(ent):,} 行（重复信用代码不合并）。",
         *[f"读入说明：{x}" for x in ent.attrs.get("read_notes", [])],
