@@ -169,6 +169,7 @@ def generate_parcels(n: int = 2000, *, seed: int = 0, store=None, in_cluster_sha
     def set_dates(series, idx, dates):
         series.iloc[idx] = np.asarray(dates, dtype="datetime64[ns]")
 
+    rng_law = np.random.default_rng(seed + 53)  # a stream of its own: the older columns stay as they were
     i = sel("started_ok")
     set_dates(agreed, i, R - _days(rng, int(1.5 * Y), 9 * Y, len(i)))
     set_dates(actual, i, agreed.iloc[i] + _days(rng, 0, 300, len(i)))
@@ -192,9 +193,13 @@ def generate_parcels(n: int = 2000, *, seed: int = 0, store=None, in_cluster_sha
     i = sel("excused")
     set_dates(agreed, i, R - _days(rng, Y + 3, 4 * Y, len(i)))
     gov[i] = rng.choice(list("123456"), size=len(i))
+    gov[i[rng_law.random(len(i)) < 0.2]] = "7"  # 第八条第二款: force majeure
+    # 令第53号第十二条第（一）项: an extension needs an Art. 8 cause and runs at most one year from the
+    # agreed start, so the extended parcels were agreed within the last year and carry a cause
     i = sel("extended")
-    set_dates(agreed, i, R - _days(rng, int(1.2 * Y), 3 * Y, len(i)))
-    set_dates(extension, i, R + _days(rng, 30, 400, len(i)))
+    set_dates(agreed, i, R - _days(rng, 30, 300, len(i)))
+    set_dates(extension, i, agreed.iloc[i] + pd.DateOffset(years=1) - _days(rng, 0, 20, len(i)))
+    gov[i] = rng_law.choice(list("1234567"), size=len(i))
     i = sel("non_construction")
     set_dates(agreed, i, R - _days(rng, Y, 5 * Y, len(i)))
     code[i] = rng.choice(["0101", "0103", "1202"], size=len(i))
@@ -210,6 +215,19 @@ def generate_parcels(n: int = 2000, *, seed: int = 0, store=None, in_cluster_sha
     bdates = [R - pd.DateOffset(years=int(y)) + pd.Timedelta(days=int(o)) for y, o in zip(years, offsets)]
     set_dates(agreed, i, bdates)
 
+    # 《闲置土地认定书》 (Art. 9) recorded for some parcels past one full year: between that day and the audit date
+    determination = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+    for name, share in (("idle", 0.3), ("reclaim", 0.5)):
+        i = sel(name)
+        i = i[rng_law.random(len(i)) < share]
+        first = agreed.iloc[i] + pd.DateOffset(years=1) + pd.Timedelta(days=1)
+        span = np.maximum(1, (R - first).dt.days.to_numpy())
+        set_dates(determination, i, first + pd.to_timedelta((rng_law.random(len(i)) * span).astype(int), unit="D"))
+    # 应动工开发建设用地总面积 (Art. 2 para. 2) given for about half the started parcels
+    required = np.full(n, np.nan)
+    started_rows = np.flatnonzero(actual.notna().to_numpy())
+    give = started_rows[rng_law.random(len(started_rows)) < 0.5]
+    required[give] = np.round(area_m2[give] * rng_law.uniform(0.85, 1.0, len(give)), 1)
     fmt = agreed.dt.strftime("%Y-%m-%d").astype(object).where(agreed.notna(), None)
     bad = sel("bad_date")
     fmt.iloc[bad] = [f"{d.year}-02-30" for d in agreed.iloc[bad]]
@@ -243,6 +261,8 @@ def generate_parcels(n: int = 2000, *, seed: int = 0, store=None, in_cluster_sha
         "stopped_since": stopped.dt.strftime("%Y-%m-%d").astype(object).where(stopped.notna(), None).to_numpy(),
         "extension_until": extension.dt.strftime("%Y-%m-%d").astype(object).where(extension.notna(), None).to_numpy(),
         "gov_cause": gov,
+        "determination_date": determination.dt.strftime("%Y-%m-%d").astype(object).where(determination.notna(), None).to_numpy(),
+        "required_dev_area_m2": required,
         "scenario": scenario,
         "sample_cluster": zone_ids,
         "built_share": np.round(built_share, 3),
@@ -269,6 +289,7 @@ def generate_enterprises(parcels, *, seed: int = 0, year: int = SAMPLE_YEAR) -> 
     (class T), some omit their land area (derived from parcels), all are labelled synthetic.
     """
     rng = np.random.default_rng(seed + 1)
+    rng_more = np.random.default_rng(seed + 2)
     zones = _plan_zone_industries()
     g = parcels.assign(_area_mu=to_working(parcels).geometry.area / settings.MU_M2)
     firms = g.groupby("credit_code", sort=True).agg(name=("holder", "first"), land_area_mu=("_area_mu", "sum"),
@@ -297,6 +318,10 @@ def generate_enterprises(parcels, *, seed: int = 0, year: int = SAMPLE_YEAR) -> 
         "energy_tce": np.round(revenue * rng.uniform(0.02, 0.2, n), 1),
         "employees": np.maximum(3, np.round(revenue / rng.uniform(60, 200, n))).astype(int),
         "rd_wan": np.round(revenue * rng.uniform(0.0, 0.05, n), 1),
+        # the Shandong county model's other inputs, from a stream of their own (older columns unchanged)
+        "emissions_t": np.round(revenue * rng_more.uniform(0.0005, 0.01, n), 2),
+        "start_year": year - rng_more.integers(0, 15, n),
+        "veto": np.where(rng_more.random(n) < 0.01, "评价年度内发生重大生产安全事故（合成样例）", None),
         "year": year,
         "synthetic": True,
         "data_note": SYNTHETIC_NOTE,

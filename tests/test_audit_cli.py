@@ -159,5 +159,5 @@ def test_idle_map_is_written_with_status_legend_and_data_notes(tmp_path, store):
                "-o", str(out), *FIELDS])
     assert res.exit_code == 0, res.output + repr(res.exception)
     html = (out / "idle_audit_map.html").read_text(encoding="utf-8")
-    for text in ("闲置土地审计（基准日 2024-06-01）", "闲置满两年（可无偿收回）", "数据不足", "示意图层", "未标记为合成数据"):
+    for text in ("闲置土地审计（基准日 2024-06-01）", "疑似闲置满两年（未动工开发）", "数据不足", "示意图层", "未标记为合成数据"):
         assert text in html, text

@@ -23,38 +23,84 @@ def firms(n, **over):
         "credit_code": [codes.make_credit_code("371502", f"YY{i:06d}") for i in range(1, n + 1)],
         "name": [f"测试企业{i}" for i in range(1, n + 1)],
         "industry_code": "C3451", "above_scale": "是", "land_area_mu": 10.0,
-        "tax_wan": 1.0 * k, "revenue_wan": 20 * k, "energy_tce": 1000.0, "employees": 50, "rd_wan": 0.2 * k,
-        "year": 2024,
+        "tax_wan": 1.0 * k, "revenue_wan": 20 * k, "energy_tce": 1000.0, "emissions_t": 100.0, "employees": 50,
+        "rd_wan": 0.2 * k, "year": 2024,
     })
     for key, v in over.items():
         df[key] = v
     return validate_enterprises(df)
 
 
-def test_indicators_are_the_documented_ratios():
-    e = firms(1, tax_wan=30.0, revenue_wan=600.0, energy_tce=60.0, employees=12, rd_wan=18.0, land_area_mu=20.0)
+def at_benchmarks(cfg, land=10.0):
+    """Figures that put a firm exactly at every benchmark."""
+    spec = cfg["indicators"]
+    at = {"tax_wan": spec["tax_per_mu"]["benchmark"] * land, "revenue_wan": spec["revenue_per_mu"]["benchmark"] * land}
+    at["energy_tce"] = at["revenue_wan"] / spec["revenue_per_tce"]["benchmark"]
+    at["emissions_t"] = at["revenue_wan"] / spec["revenue_per_emission"]["benchmark"]
+    at["rd_wan"] = at["revenue_wan"] * spec["rd_intensity"]["benchmark"] / 100
+    at["employees"] = at["revenue_wan"] / spec["labour_productivity"]["benchmark"]
+    return at
+
+
+def test_indicators_are_the_shandong_county_ratios():
+    e = firms(1, tax_wan=30.0, revenue_wan=600.0, energy_tce=60.0, emissions_t=1.5, employees=12, rd_wan=18.0,
+              land_area_mu=20.0)
     ind = efficiency.indicators(e).iloc[0]
-    assert ind["tax_per_mu"] == pytest.approx(1.5)
-    assert ind["revenue_per_mu"] == pytest.approx(30.0)
-    assert ind["tax_per_tce"] == pytest.approx(0.5)
-    assert ind["rd_intensity"] == pytest.approx(3.0)  # per cent
-    assert ind["labour_productivity"] == pytest.approx(50.0)
+    assert ind["tax_per_mu"] == pytest.approx(1.5)            # 亩均税收
+    assert ind["revenue_per_mu"] == pytest.approx(30.0)       # 亩均营业收入
+    assert ind["revenue_per_tce"] == pytest.approx(10.0)      # 单位能耗营业收入
+    assert ind["revenue_per_emission"] == pytest.approx(400.0)  # 单位排放营业收入
+    assert ind["rd_intensity"] == pytest.approx(3.0)          # R&D 占比, per cent
+    assert ind["labour_productivity"] == pytest.approx(50.0)  # 全员劳动生产率
+
+
+def test_rd_benchmark_is_the_plans_5_percent_target():
+    spec = efficiency.load_scoring()["indicators"]["rd_intensity"]
+    assert spec["benchmark"] == 5.0
+    assert "第三章第五节" in spec["source"]
+    quoted = spec["source"].split("“")[1].split("”")[0]
+    from test_plan_cases import PLAN_TEXT
+
+    if PLAN_TEXT.exists():  # only verbatim plan text is quoted
+        assert quoted in PLAN_TEXT.read_text(encoding="utf-8")
+
+
+def test_every_default_names_its_source():
+    cfg = efficiency.load_scoring()
+    for spec in [*cfg["indicators"].values(), *cfg["pools"].values(), cfg["veto"]]:
+        assert spec["source"] and ("待核实" in spec["source"] or "规划" in spec["source"])
 
 
 def test_score_is_weighted_ratio_to_benchmark_with_cap():
     cfg = efficiency.load_scoring()
-    spec = cfg["indicators"]
-    # exactly at every benchmark: score 100
-    at = {"tax_wan": spec["tax_per_mu"]["benchmark"] * 10, "revenue_wan": spec["revenue_per_mu"]["benchmark"] * 10}
-    at["energy_tce"] = at["tax_wan"] / spec["tax_per_tce"]["benchmark"]
-    at["rd_wan"] = at["revenue_wan"] * spec["rd_intensity"]["benchmark"] / 100
-    at["employees"] = at["revenue_wan"] / spec["labour_productivity"]["benchmark"]
+    at = at_benchmarks(cfg)
     assert efficiency.classify(firms(1, **at))["score"].iloc[0] == pytest.approx(100.0)
     # ten times every benchmark: each indicator capped
-    ten = {k: v * 10 for k, v in at.items() if k not in ("energy_tce", "employees")}
-    ten["rd_wan"] *= 10  # revenue also rose tenfold: R&D must rise a hundredfold to lift the intensity
-    assert efficiency.classify(firms(1, **ten, energy_tce=at["energy_tce"], employees=at["employees"]))[
-        "score"].iloc[0] == pytest.approx(100 * cfg["score_cap"])
+    ten = {"tax_wan": at["tax_wan"] * 10, "revenue_wan": at["revenue_wan"] * 10, "rd_wan": at["rd_wan"] * 100,  # revenue rose tenfold too
+           "energy_tce": at["energy_tce"], "emissions_t": at["emissions_t"], "employees": at["employees"]}
+    assert efficiency.classify(firms(1, **ten))["score"].iloc[0] == pytest.approx(100 * cfg["score_cap"])
+
+
+def test_below_scale_firms_are_scored_on_tax_and_revenue_per_mu_only():
+    cfg = efficiency.load_scoring()
+    at = at_benchmarks(cfg)
+    # at the two per-亩 benchmarks, nothing else reported: full marks in the 规下 pool
+    e = firms(1, above_scale="否", tax_wan=at["tax_wan"], revenue_wan=at["revenue_wan"], energy_tce=np.nan,
+              emissions_t=np.nan, employees=np.nan, rd_wan=np.nan)
+    c = efficiency.classify(e).iloc[0]
+    assert c["score"] == pytest.approx(100.0) and c["pool"] == "below" and "缺少" not in c["eff_reason"]
+    assert set(cfg["pools"]["below"]["weights"]) == {"tax_per_mu", "revenue_per_mu"}
+
+
+def test_above_and_below_scale_are_ranked_in_separate_pools():
+    e = pd.concat([firms(10), firms(10, above_scale="否")], ignore_index=True)
+    e["credit_code"] = [codes.make_credit_code("371502", f"YY{i:06d}") for i in range(1, 21)]
+    c = efficiency.classify(validate_enterprises(e.drop(columns=["row", "problems", "duplicate_id", "credit_code_valid"])))
+    for pool in ("above", "below"):
+        sub = c[c["pool"] == pool]
+        assert (sub["evaluated_n"] == 10).all() and (sub["eff_class"] == "A").sum() == 2
+        assert sub["rank"].min() == 1
+    assert "规下企业10家参评企业" in c["eff_reason"].iloc[-1]
 
 
 def test_class_shares_top_20_bottom_5():
@@ -67,13 +113,31 @@ def test_class_shares_top_20_bottom_5():
     assert "第100名" in worst["eff_reason"] and "末5%" in worst["eff_reason"]
 
 
+def test_veto_puts_a_firm_in_d_outside_the_ranking():
+    c = efficiency.classify(firms(10, veto=[None] * 9 + ["2024年发生重大生产安全事故"]))
+    best = c.iloc[-1]  # the best figures, but vetoed
+    assert best["eff_class"] == "D" and best["vetoed"] and pd.isna(best["rank"])
+    assert "一票否决" in best["eff_reason"]
+    assert (c["evaluated_n"].iloc[:9] == 9).all()
+    assert efficiency.classify(firms(2, veto=["否", "无"]))["vetoed"].sum() == 0
+
+
+@pytest.mark.parametrize("start_year, is_t", [(2023, True), (2022, False), (None, False)])
+def test_newly_in_production_firms_are_t(start_year, is_t):
+    # t_new_years = 2: evaluated in 2024, in production since 2023 is under two years
+    c = efficiency.classify(firms(3, start_year=[start_year, 2000, 2000])).iloc[0]
+    assert (c["eff_class"] == "T") is is_t
+    if is_t:
+        assert "新投产" in c["eff_reason"] and "未满2年" in c["eff_reason"]
+
+
 def test_t_class_for_small_below_scale_and_missing_land():
     e = firms(4, above_scale=["否", "否", "是", "否"], land_area_mu=[2.99, 3.0, 1.0, np.nan])
     c = efficiency.classify(e)
     assert c["eff_class"].tolist()[0] == "T" and "小于3亩" in c["eff_reason"].iloc[0]
     assert c["eff_class"].iloc[1] != "T" and c["eff_class"].iloc[2] != "T"  # 3 亩 exactly; above scale
     assert c["eff_class"].iloc[3] == "T" and "缺少用地面积" in c["eff_reason"].iloc[3]
-    assert c["evaluated_n"].iloc[1] == 2
+    assert c["evaluated_n"].iloc[1] == 1  # the only 规下 firm evaluated
 
 
 def test_classes_ranked_within_each_year_and_no_row_lost():
@@ -85,8 +149,19 @@ def test_classes_ranked_within_each_year_and_no_row_lost():
 
 def test_missing_indicator_scores_zero_and_is_said():
     c = efficiency.classify(firms(3, energy_tce=[100.0, np.nan, 100.0]))
-    assert c["tax_per_tce_score"].iloc[1] == 0
-    assert "单位能耗税收" in c["eff_reason"].iloc[1]
+    assert c["revenue_per_tce_score"].iloc[1] == 0
+    assert "单位能耗营业收入" in c["eff_reason"].iloc[1]
+
+
+def test_an_indicator_the_table_lacks_drops_out_and_its_weight_is_shared():
+    cfg = efficiency.load_scoring()
+    e = firms(3).drop(columns=["emissions_t"])
+    w = efficiency.pool_weights(cfg, e)["above"]
+    assert "revenue_per_emission" not in w and sum(w.values()) == pytest.approx(1.0)
+    c = efficiency.classify(e)
+    assert "单位排放营业收入" not in "".join(c["eff_reason"])  # not "missing" for each firm
+    notes = "".join(efficiency.scoring_notes(cfg, e))
+    assert "单位排放营业收入" in notes and "不参与评分" in notes
 
 
 def test_duplicate_and_bad_credit_codes_are_reported():
@@ -110,10 +185,10 @@ def test_land_area_from_parcels_when_table_has_none():
 
 def test_weights_must_sum_to_one(tmp_path):
     cfg = json.loads((efficiency.settings.data_dir / "efficiency_scoring.json").read_text(encoding="utf-8"))
-    cfg["indicators"]["tax_per_mu"]["weight"] = 0.9
+    cfg["pools"]["above"]["weights"]["tax_per_mu"] = 0.9
     path = tmp_path / "s.json"
     path.write_text(json.dumps(cfg), encoding="utf-8")
-    with pytest.raises(InputError, match=r"s\.json：各指标权重（weight）之和为 1\.\d{3}，不等于 1"):
+    with pytest.raises(InputError, match=r"s\.json：规上企业各指标权重（weight）之和为 1\.\d{3}，不等于 1"):
         efficiency.load_scoring(path)
 
 

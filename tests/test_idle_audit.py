@@ -121,19 +121,92 @@ def test_start_recorded_after_audit_date_counts_as_not_started():
     assert one({"agreed_start": "2020-01-01", "actual_start": "2024-01-01"}, "2023-06-01")["status"] == "idle_reclaim"
 
 
-# --- extensions ------------------------------------------------------------------------------------
+# --- extensions (令第53号第十二条第（一）项: for Art. 8 causes, at most one year) -------------------
 
 
 @pytest.mark.parametrize("as_of, expected", [
-    ("2024-06-30", "extended"),     # last day of the extension
-    ("2024-07-01", "normal"),       # extension run out; counted from 2024-06-30, year not full
-    ("2025-06-30", "normal"),
-    ("2025-07-01", "idle"),         # one full year after the extended start
+    ("2023-03-01", "extended"),     # last day of a lawful one-year extension
+    ("2023-03-02", "normal"),       # extension run out; counted from 2023-03-01, year not full
+    ("2024-03-01", "normal"),
+    ("2024-03-02", "idle"),         # one full year after the extended start
 ])
-def test_extension_moves_the_start_date(as_of, expected):
-    r = one({"agreed_start": "2020-01-01", "extension_until": "2024-06-30"}, as_of)
-    assert r["status"] == expected
-    assert "2024-06-30" in r["reason_zh"]
+def test_extension_with_a_cause_moves_the_start_date(as_of, expected):
+    r = one({"agreed_start": "2022-03-01", "extension_until": "2023-03-01", "gov_cause": "2"}, as_of)
+    assert r["status"] in (expected, "excused" if expected == "idle" else expected)
+    assert "2023-03-01" in r["reason_zh"] and r["extension_flag"] == ""
+
+
+def test_extension_of_exactly_one_year_is_honoured_one_day_more_is_flagged():
+    # Art. 12(1): "延长动工开发期限最长不得超过一年" — agreed 2022-03-01, so the latest start is 2023-03-01
+    ok = one({"agreed_start": "2022-03-01", "extension_until": "2023-03-01", "gov_cause": "1"}, "2023-02-01")
+    assert ok["status"] == "extended" and ok["extension_flag"] == ""
+    over = one({"agreed_start": "2022-03-01", "extension_until": "2023-03-02", "gov_cause": "1"}, "2023-03-02")
+    assert over["extension_flag"] != "" and "第十二条第（一）项" in over["extension_flag"]
+    assert "1天" in over["extension_flag"]
+    # honoured up to the cap only: counted from 2023-03-01, so 2023-03-02 is past the extension
+    assert over["status"] == "normal" and over["count_from"] == pd.Timestamp("2023-03-01")
+    assert "核实延期" in over["next_step_zh"]
+
+
+def test_extension_beyond_the_cap_is_counted_from_the_cap():
+    # agreed 2020-01-01, "extended" to 2024-06-30 for a government cause: only to 2021-01-01 is lawful
+    r = one({"agreed_start": "2020-01-01", "extension_until": "2024-06-30", "gov_cause": "1"}, "2024-06-30")
+    assert r["count_from"] == pd.Timestamp("2021-01-01")
+    assert r["status"] == "excused"  # two full years from 2021-01-01 have passed; the cause makes it excused
+    assert "2021-01-01" in r["extension_flag"] and "超出部分不予认可" in r["extension_flag"]
+
+
+def test_extension_without_a_cause_is_not_honoured():
+    # Art. 12 extends only "因本办法第八条规定情形造成土地闲置的": no cause recorded, count from the agreed date
+    r = one({"agreed_start": "2022-03-01", "extension_until": "2022-09-01"}, "2023-03-02")
+    assert r["status"] == "idle" and r["count_from"] == pd.Timestamp("2022-03-01")
+    assert "未记录第八条原因" in r["extension_flag"] and "【延期核查】" in r["reason_zh"]
+    also = one({"agreed_start": "2022-03-01", "extension_until": "2022-09-01", "gov_cause": "否"}, "2023-03-02")
+    assert also["status"] == "idle" and also["extension_flag"] != ""  # 否 is no cause
+
+
+# --- suspected until determined (Arts. 5–10; the 认定书 of Art. 9) ------------------------------------
+
+
+def test_without_a_determination_date_idle_is_suspected_with_a_potential_fee():
+    r = one({"agreed_start": "2022-03-01", "land_price_wan": 1000.0}, "2023-03-02")
+    assert r["status"] == "idle" and r["status_zh"].startswith("疑似闲置")
+    assert not r["determined"]
+    assert "依第五条开展调查" in r["next_step_zh"]
+    assert "潜在土地闲置费" in r["reason_zh"] and "如经认定" in r["reason_zh"]
+    assert r["fee_wan"] == pytest.approx(200.0)
+
+
+@pytest.mark.parametrize("determination, determined", [
+    ("2023-06-29", True),    # a 认定书 before the audit date
+    ("2023-06-30", True),    # on the audit date
+    ("2023-07-01", False),   # one day after: not yet determined on the audit date
+    (None, False),
+])
+def test_determined_only_with_a_determination_date_by_the_audit_date(determination, determined):
+    r = one({"agreed_start": "2022-03-01", "determination_date": determination}, "2023-06-30")
+    assert r["status"] == "idle"  # the code is the same either way
+    assert bool(r["determined"]) is determined
+    assert r["status_zh"] == ("认定闲置（满一年未动工开发）" if determined else "疑似闲置（满一年未动工开发）")
+    if determined:
+        assert "第九条" in r["reason_zh"] and "潜在" not in r["reason_zh"] and "第十四条" in r["next_step_zh"]
+    elif determination:
+        assert "晚于基准日" in r["reason_zh"]
+
+
+def test_determination_date_on_a_parcel_that_is_not_idle_is_questioned():
+    r = one({"agreed_start": "2023-01-01", "determination_date": "2023-05-01"}, "2023-06-30")
+    assert r["status"] == "normal" and not r["determined"] and "请核实" in r["reason_zh"]
+
+
+def test_determination_date_read_from_its_chinese_header():
+    from dcf_spatial.io import apply_aliases
+
+    raw = parcel_frame([{"agreed_start": "2022-03-01"}])
+    raw["闲置土地认定书日期"] = "2023年4月1日"
+    mapped, _notes = apply_aliases(raw, "parcels")
+    r = audit_idle(validate_parcels(mapped), as_of="2023-06-30").iloc[0]
+    assert r["determined"] and r["determination_date"] == pd.Timestamp("2023-04-01")
 
 
 # --- started, stopped: 1/3 developed, 25 % invested, one full year stopped ---------------------------
@@ -164,6 +237,37 @@ def test_stopped_one_full_year(as_of, expected):
         assert "第二条" in r["reason_zh"] and "2023-01-01" in r["reason_zh"] and "16.7%" in r["reason_zh"]
 
 
+@pytest.mark.parametrize("required, developed, expected", [
+    # 令第53号第二条第二款: 开发建设用地面积占应动工开发建设用地总面积不足三分之一
+    (15_000.0, 5_000.0, "normal"),               # exactly 1/3 of the required area
+    (15_000.0, 4_999.0, "idle_underdeveloped"),  # just under 1/3 of the required area
+    (None, 9_999.0, "idle_underdeveloped"),      # no required area: the parcel (30,000 m²) is the denominator
+    (None, 10_000.0, "normal"),
+])
+def test_developed_share_is_measured_against_the_required_area(required, developed, expected):
+    r = one(stopped(developed_area_m2=developed, required_dev_area_m2=required), "2024-06-01")
+    assert r["status"] == expected
+    if expected == "idle_underdeveloped":
+        basis = "应动工开发建设用地总面积" if required else "以宗地面积代替"
+        assert basis in r["reason_zh"]
+
+
+def test_underdeveloped_reason_says_the_finding_is_discretionary():
+    r = one(stopped(developed_area_m2=5_000.0), "2024-06-01")
+    assert r["status"] == "idle_underdeveloped" and r["status_zh"].startswith("疑似")
+    assert "第二条第二款" in r["reason_zh"] and "也可以认定为闲置土地" in r["reason_zh"]
+    assert "可以认定而非必须认定" in r["reason_zh"]
+
+
+def test_legal_notes_define_start_and_investment_by_article_30():
+    from dcf_spatial.land.idle_audit import legal_notes
+
+    text = "".join(legal_notes())
+    for words in ("第三十条", "基坑开挖完毕", "打入所有基础桩", "地基施工完成三分之一", "不含土地出让价款",
+                  "依第五条开展调查", "第九条", "第三十八条"):
+        assert words in text, words
+
+
 def test_started_and_not_stopped_is_normal_even_if_little_developed():
     assert one(stopped(stopped_since=None, developed_area_m2=1.0), "2025-01-01")["status"] == "normal"
 
@@ -176,6 +280,17 @@ def test_government_cause_excuses_an_idle_parcel_without_fee():
     assert r["status"] == "excused"
     assert r["fee_wan"] == 0
     assert "第八条" in r["reason_zh"] and "交付" in r["reason_zh"]  # cause 1 spelled out from the rules file
+
+
+def test_force_majeure_is_labelled_as_such_not_as_government_cause():
+    # 令第53号第八条第二款: 因自然灾害等不可抗力导致土地闲置的, handled like para. 1 but it is not a government act
+    for cause in ("7", "不可抗力（2021年7月暴雨）"):
+        r = one({"agreed_start": "2020-01-01", "gov_cause": cause}, "2022-06-01")
+        assert r["status"] == "excused" and r["cause_kind"] == "force_majeure" and r["fee_wan"] == 0
+        assert r["status_zh"] == "疑似闲置·不可抗力（第八条第二款，待审核）"
+        assert "第八条第二款" in r["reason_zh"] and "政府原因" not in r["reason_zh"]
+    gov = one({"agreed_start": "2020-01-01", "gov_cause": "3"}, "2022-06-01")
+    assert gov["cause_kind"] == "government" and gov["status_zh"] == "疑似闲置·政府原因（第八条第一款，待审核）"
 
 
 def test_government_cause_on_a_parcel_that_is_not_idle_keeps_its_status():
@@ -354,7 +469,9 @@ def test_outputs_excel_totals_equal_geopackage(tmp_path):
     assert total[header.index("宗地数")] == len(back)
     # the workbook shows 亩 and 万元 to two decimals
     assert total[header.index("面积（亩）")] == pytest.approx(back["area_mu"].sum(), abs=0.005)
-    assert total[header.index("土地闲置费（万元）")] == pytest.approx(back["fee_wan"].sum(), abs=0.005)
+    assert total[header.index("土地闲置费（万元；含潜在金额）")] == pytest.approx(back["fee_wan"].sum(), abs=0.005)
+    notes = "".join(str(r[0]) for r in _sheet(xlsx, "说明"))
+    assert "疑似闲置" in notes and "第三十条" in notes and "地基施工完成三分之一" in notes  # Art. 30 in the workbook
     for row in body[:-1]:
         assert row[header.index("宗地数")] == (back["status"] == row[header.index("状态代码")]).sum()
     towns = _sheet(xlsx, "汇总_按镇街")
@@ -363,7 +480,7 @@ def test_outputs_excel_totals_equal_geopackage(tmp_path):
     assert towns[-1][0] == "合计" and towns[-1][n_col] == len(back)
     listing = _sheet(xlsx, "宗地清单")
     assert "全部 6 宗地" in listing[0][0] and len(listing) == 2 + len(rows)
-    assert "宗地代码" in listing[1] and "认定理由（条款与日期）" in listing[1]
+    assert "宗地代码" in listing[1] and "理由（条款与日期）" in listing[1] and "下一步" in listing[1]
     problems = _sheet(xlsx, "问题记录")
     assert len(problems) - 2 == 4  # two duplicates + one bad date + the blank agreed start (数据不足, issue 14 item 7)
     notes = "\n".join(r[0] for r in _sheet(xlsx, "说明")[1:])

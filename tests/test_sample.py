@@ -98,3 +98,20 @@ def test_write_sample_files_and_refuses_overwrite(tmp_path, store):
 def test_needs_the_layer_store(tmp_path):
     with pytest.raises(InputError, match="layers build"):
         sample.generate_parcels(10, seed=1, store=tmp_path / "missing.gpkg")
+
+
+def test_sample_carries_the_law_and_county_model_columns(parcels):
+    audited = audit_idle(validate_parcels(parcels), as_of=sample.SAMPLE_AS_OF)
+    # 令第53号第九条: some idle parcels carry a 认定书 and are determined, the others stay suspected
+    idle = audited["status"].isin(["idle", "idle_reclaim"])
+    assert audited.loc[idle, "determined"].any() and not audited.loc[idle, "determined"].all()
+    assert audited["required_dev_area_m2"].notna().any()
+    # the extended parcels are lawful extensions (Art. 12(1)): a cause, at most one year
+    ext = audited[audited["scenario"] == "extended"]
+    assert (ext["extension_flag"] == "").all() and (ext["status"] == "extended").all()
+    assert (audited["cause_kind"] == "force_majeure").any()
+    ent = sample.generate_enterprises(parcels, seed=7)
+    for col in ("emissions_t", "start_year", "veto"):
+        assert col in ent.columns
+    assert ent["emissions_t"].gt(0).all() and (ent["start_year"] <= ent["year"]).all()
+    pd.testing.assert_frame_equal(ent, sample.generate_enterprises(parcels, seed=7))  # seeded

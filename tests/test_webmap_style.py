@@ -46,19 +46,23 @@ def _rows(values):
 
 
 def test_status_colour_is_fixed_by_value_not_by_order():
-    a = map_style.status_colors(["闲置（满一年未动工）", "正常", "某未知状态", "不符合"])
-    b = map_style.status_colors(["不符合", "某未知状态", "正常", "闲置（满一年未动工）"])
+    a = map_style.status_colors(["疑似闲置（满一年未动工开发）", "正常", "某未知状态", "不符合"])
+    b = map_style.status_colors(["不符合", "某未知状态", "正常", "疑似闲置（满一年未动工开发）"])
     assert a == b
     fixed = map_style.section("web")["status_colors"]
     assert a["不符合"] == fixed["不符合"] and a["正常"] == fixed["正常"]
     # an unknown value takes a palette colour that no listed value on this map uses
-    assert a["某未知状态"] not in {a["不符合"], a["正常"], a["闲置（满一年未动工）"]}
+    assert a["某未知状态"] not in {a["不符合"], a["正常"], a["疑似闲置（满一年未动工开发）"]}
 
 
 @pytest.mark.parametrize("values", [
     ["符合", "有条件符合", "不符合", "不在规划范围", "无法核查"],
-    ["闲置满两年（可无偿收回）", "闲置（满一年未动工）", "闲置（开发不足且中止满一年）", "政府原因造成（不征闲置费，跟踪处置）",
-     "延期动工期内", "数据不足", "正常", "不适用"],
+    ["疑似闲置满两年（未动工开发）", "疑似闲置（满一年未动工开发）", "疑似闲置（开发不足且中止满一年）",
+     "疑似闲置·记录有第八条原因（待审核）", "延期动工期内", "数据不足", "正常", "不适用"],
+    # the idle audit's per-row labels: determined (令第53号第九条) and the two kinds of Art. 8 cause
+    ["认定闲置满两年（可依法无偿收回）", "认定闲置（满一年未动工开发）", "认定闲置（开发不足且中止满一年）",
+     "疑似闲置·政府原因（第八条第一款，待审核）", "疑似闲置·不可抗力（第八条第二款，待审核）",
+     "认定闲置·政府原因（第八条第一款）", "认定闲置·不可抗力（第八条第二款）"],
     ["A类 优先发展", "B类 支持发展", "C类 提升发展", "D类 限制发展", "T类 暂不评价"],
     ["候选可用地", "已占用或已供地"],
     ["范围内", "范围外", "位于其内", "最近"],

@@ -209,9 +209,10 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
          engine, scheduler, partitions):
     """闲置土地审计 — idle-land audit.
 
-    按《闲置土地处置办法》（国土资源部令第53号）给每宗地一个结论（闲置、闲置满两年、
-    开发不足闲置、政府原因、延期动工期内、正常、不适用、数据不足）及理由和依据日期。每宗输入宗地在结果中
-    恰好出现一次。
+    按《闲置土地处置办法》（国土资源部令第53号）给每宗地一个结论（疑似闲置、疑似闲置满两年、
+    疑似开发不足闲置、第八条原因（政府原因或不可抗力）、延期动工期内、正常、不适用、数据不足）及理由、
+    依据日期和下一步。未记录闲置土地认定书日期的只是“疑似”（须依第五条至第十条调查认定），闲置费为
+    潜在金额。每宗输入宗地在结果中恰好出现一次。
 
     输出文件夹中写出 idle_audit.xlsx（中文表头：按结论、镇街、分区汇总，宗地清单，问题记录，说明）、
     idle_audit.gpkg 和 idle_audit_map.html。--engine dask 时以 idle_audit.parquet/（完整结果，
@@ -303,9 +304,11 @@ def efficiency(enterprises, parcels, as_of, scoring, crs, reader, parcel_layer, 
                basemap, as_json, engine, scheduler, partitions):
     """亩产效益评价与低效用地汇总 — per-mu efficiency classes.
 
-    按亩均税收、亩均营业收入、单位能耗税收、研发投入强度和全员劳动生产率加权评分，每家企业分为
-    A 优先发展 / B 支持发展 / C 提升发展 / D 限制发展 / T 暂不评价；低效用地（D 类企业用地与闲置
-    宗地）按分区汇总，以亩计。权重、基准值和分类比例见 --scoring 文件。
+    规上企业按亩均税收、亩均营业收入、单位能耗营业收入、单位排放营业收入、研发经费投入强度和全员
+    劳动生产率加权评分，规下企业只按亩均税收和亩均营业收入评分，两组分别排名，每家企业分为
+    A 优先发展 / B 支持发展 / C 提升发展 / D 限制发展 / T 暂不评价（一票否决事项直接列 D，新投产
+    未满年限列 T）；低效用地（D 类企业用地与疑似闲置宗地）按分区汇总，以亩计。权重、基准值、分类
+    比例和否决事项见 --scoring 文件（默认值待区里确定）。
 
     输出文件夹中写出 efficiency.xlsx；给了 --parcels 时另有 efficiency.gpkg 和 efficiency_map.html。
     --engine dask 时以 Parquet 文件夹代替 GeoPackage，Excel 和地图相同。

@@ -4,8 +4,13 @@ Plan basis: 第十章第四节 (要素保障政策: 用好“亩产效益”评�
 提升资源要素利用效率) and 第九章第四节 (盘活闲置和低效利用土地). Weights, benchmarks, class shares
 and the T rule are data (``dcf_spatial/data/efficiency_scoring.json``, documented defaults).
 
-Every enterprise row gets a class: evaluated rows A–D by their rank within their year, the
-others T with the reason. Low-efficiency land (低效用地) is the parcels of class-D firms plus
+Indicators follow the Shandong county model (亩均税收, 亩均营业收入, 单位能耗营业收入, 单位排放营业收入,
+研发经费投入强度, 全员劳动生产率); 规上 and 规下 firms are ranked in separate pools, 规下 on tax and
+revenue per 亩 only. Every enterprise row gets a class: evaluated rows A–D by their rank within
+their year and pool, a firm with a veto item (重大安全/环保事故) D outside the ranking, the others
+T with the reason (new in production, small, no land). The R&D benchmark is the plan's 5 % target
+(第三章第五节). An indicator that no firm of a pool can have (its column absent) drops out of that
+pool's score and its weight is shared out, said in the notes. Low-efficiency land (低效用地) is the parcels of class-D firms plus
 the idle parcels (:mod:`idle_audit`), summed by zone in 亩.
 """
 
@@ -23,39 +28,178 @@ from ..errors import InputError
 logger = logging.getLogger(__name__)
 
 CLASS_ORDER = ("A", "B", "C", "D", "T")
+#: the columns an indicator needs from the enterprise table (to tell "no such column" from "no value")
+INDICATOR_INPUTS = {
+    "tax_per_mu": ("tax_wan", "land_area_mu"), "revenue_per_mu": ("revenue_wan", "land_area_mu"),
+    "revenue_per_tce": ("revenue_wan", "energy_tce"), "revenue_per_emission": ("revenue_wan", "emissions_t"),
+    "rd_intensity": ("rd_wan", "revenue_wan"), "labour_productivity": ("revenue_wan", "employees"),
+}
+POOL_OF = {True: "above", False: "below"}
+_NO_VETO = frozenset({"否", "无", "0", "0.0", "false", "no", "n", "f"})
 
 
 def load_scoring(path=None) -> dict:
-    """The scoring parameters: the shipped ``efficiency_scoring.json`` or a file of the same shape."""
+    """The scoring parameters: the shipped ``efficiency_scoring.json`` or a file of the same shape.
+
+    Parameters
+    ----------
+    path
+        A JSON file shaped like the shipped one; None for the shipped defaults.
+
+    Returns
+    -------
+    dict
+        The parameters; each pool's weights are checked to sum to 1 and to name known indicators.
+
+    Examples
+    --------
+    >>> sorted(load_scoring()["pools"])
+    ['above', 'below']
+    """
     p = settings.data_dir / "efficiency_scoring.json" if path is None else path
     try:
         cfg = json.loads(open(p, encoding="utf-8").read())
     except (OSError, json.JSONDecodeError) as exc:
         raise InputError(f"--scoring：无法读取 {p}（{exc}）；请以 dcf_spatial/data/efficiency_scoring.json 为模板修改。") from None
-    weights = sum(v["weight"] for v in cfg["indicators"].values())
-    if abs(weights - 1) > 1e-6:
-        raise InputError(f"--scoring {p}：各指标权重（weight）之和为 {weights:.3f}，不等于 1。请调整权重使其合计为 1。")
+    for pool, spec in cfg["pools"].items():
+        unknown = [k for k in spec["weights"] if k not in cfg["indicators"]]
+        if unknown:
+            raise InputError(f"--scoring {p}：{spec['name_zh']}（{pool}）的权重中有未定义的指标 {', '.join(unknown)}；"
+                             f"可用的指标：{', '.join(cfg['indicators'])}。")
+        weights = sum(spec["weights"].values())
+        if abs(weights - 1) > 1e-6:
+            raise InputError(f"--scoring {p}：{spec['name_zh']}各指标权重（weight）之和为 {weights:.3f}，不等于 1。"
+                             "请调整权重使其合计为 1。")
     return cfg
 
 
 def indicators(ent: pd.DataFrame) -> pd.DataFrame:
-    """The five indicators per enterprise row (indexed like ``ent``; NaN where not computable)."""
-    land = ent["land_area_mu"].to_numpy(dtype=float)
-    tax = ent["tax_wan"].to_numpy(dtype=float)
-    rev = ent["revenue_wan"].to_numpy(dtype=float)
-    energy = ent["energy_tce"].to_numpy(dtype=float)
-    emp = ent["employees"].to_numpy(dtype=float)
-    rd = ent["rd_wan"].to_numpy(dtype=float)
+    """The six indicators of the Shandong county model per enterprise row (NaN where not computable).
+
+    Parameters
+    ----------
+    ent
+        A validated enterprise table (:func:`dcf_spatial.land.parcels.validate_enterprises`).
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``ent``: ``tax_per_mu``, ``revenue_per_mu`` (万元/亩), ``revenue_per_tce``
+        (万元/吨标准煤), ``revenue_per_emission`` (万元/吨排放当量), ``rd_intensity`` (%),
+        ``labour_productivity`` (万元/人). A zero denominator with revenue (no energy used, no
+        emissions) gives infinity, capped in the score.
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"land_area_mu": [10.0], "tax_wan": [50.0], "revenue_wan": [1000.0], "energy_tce": [100.0],
+    ...                   "emissions_t": [2.0], "employees": [20], "rd_wan": [30.0]})
+    >>> indicators(e).iloc[0].round(1).tolist()
+    [5.0, 100.0, 10.0, 500.0, 3.0, 50.0]
+    """
+    def col(name):
+        return ent[name].to_numpy(dtype=float) if name in ent.columns else np.full(len(ent), np.nan)
+
+    land, tax, rev = col("land_area_mu"), col("tax_wan"), col("revenue_wan")
+    energy, emis, emp, rd = col("energy_tce"), col("emissions_t"), col("employees"), col("rd_wan")
+
+    def per(num, den):  # 0 in the denominator with something produced: infinite (capped in the score)
+        return np.where(den > 0, num / den, np.where((den == 0) & (num > 0), np.inf, np.nan))
+
     with np.errstate(divide="ignore", invalid="ignore"):
         out = pd.DataFrame({
             "tax_per_mu": np.where(land > 0, tax / land, np.nan),
             "revenue_per_mu": np.where(land > 0, rev / land, np.nan),
-            # energy 0 with tax > 0 is "no energy used": infinite ratio, capped in the score
-            "tax_per_tce": np.where(energy > 0, tax / energy, np.where((energy == 0) & (tax > 0), np.inf, np.nan)),
+            "revenue_per_tce": per(rev, energy),
+            "revenue_per_emission": per(rev, emis),
             "rd_intensity": np.where(rev > 0, rd / rev * 100, np.nan),
             "labour_productivity": np.where(emp > 0, rev / emp, np.nan),
         }, index=ent.index)
     return out
+
+
+def _vetoed(ent: pd.DataFrame) -> np.ndarray:
+    if "veto" not in ent.columns:
+        return np.zeros(len(ent), dtype=bool)
+    v = ent["veto"].astype("string").str.strip()
+    return (v.notna() & (v != "") & ~v.str.lower().isin(_NO_VETO)).fillna(False).to_numpy(dtype=bool)
+
+
+def pool_weights(cfg: dict, ent: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Each pool's weights for this table: an indicator no row of the pool can have (its input column
+    absent or empty in the whole pool) is dropped and its weight shared out in proportion.
+
+    Parameters
+    ----------
+    cfg
+        Scoring parameters (:func:`load_scoring`).
+    ent
+        The validated enterprise table.
+
+    Returns
+    -------
+    dict
+        ``{"above": {indicator: weight}, "below": {...}}``; weights of a pool sum to 1.
+
+    Examples
+    --------
+    >>> cfg = load_scoring()
+    >>> w = pool_weights(cfg, pd.DataFrame({"above_scale": [True], "tax_wan": [1.0], "revenue_wan": [10.0],
+    ...                                     "land_area_mu": [1.0]}))
+    >>> round(w["above"]["tax_per_mu"], 3), "revenue_per_tce" in w["above"]
+    (0.727, False)
+    """
+    above = ent["above_scale"].astype("boolean").fillna(False).to_numpy(dtype=bool) if "above_scale" in ent else \
+        np.zeros(len(ent), dtype=bool)
+    out = {}
+    for pool, spec in cfg["pools"].items():
+        rows = above if pool == "above" else ~above
+        keep = {}
+        for key, w in spec["weights"].items():
+            cols = INDICATOR_INPUTS.get(key, ())
+            if all(c in ent.columns and ent.loc[rows, c].notna().any() for c in cols) or not rows.any():
+                keep[key] = float(w)
+        total = sum(keep.values())
+        out[pool] = {k: w / total for k, w in keep.items()} if total > 0 else dict(spec["weights"])
+    return out
+
+
+def scoring_notes(cfg: dict, ent: pd.DataFrame) -> list[str]:
+    """The workbook's lines on the scoring: parameters, sources, weights per pool, dropped indicators.
+
+    Parameters
+    ----------
+    cfg
+        Scoring parameters (:func:`load_scoring`).
+    ent
+        The validated enterprise table (which indicators it can feed).
+
+    Returns
+    -------
+    list of str
+        Chinese note lines; both engines put them in the 说明 sheet.
+
+    Examples
+    --------
+    >>> any("第三章第五节" in x for x in scoring_notes(load_scoring(), pd.DataFrame({"above_scale": [True]})))
+    True
+    """
+    ind = cfg["indicators"]
+    lines = [f"评价参数：{x}" for x in cfg["_doc"][1:]]
+    lines.append("指标基准值及来源：" + "；".join(f"{v['name_zh']} 基准{v['benchmark']:g}（{v.get('source', '待核实')}）"
+                                            for v in ind.values()))
+    used = pool_weights(cfg, ent)
+    for pool, spec in cfg["pools"].items():
+        w = used[pool]
+        dropped = [ind[k]["name_zh"] for k in spec["weights"] if k not in w]
+        lines.append(f"{spec['name_zh']}权重（{spec.get('source', '待核实')}）：" + "；".join(
+            f"{ind[k]['name_zh']} {v:.0%}" for k, v in w.items())
+            + (f"。输入表中本组全部企业均无{'、'.join(dropped)}所需数据（缺列或全空），该项不参与评分，其权重已按比例分给其余指标"
+               if dropped else ""))
+    veto = cfg.get("veto", {})
+    if veto:
+        lines.append(f"否决事项（直接列为{veto.get('class', 'D')}类，{veto.get('source', '待核实')}）：" + "；".join(veto["items_zh"]))
+    return lines
+
 
 
 def attach_land_area(ent: pd.DataFrame, parcels=None) -> pd.DataFrame:
@@ -82,69 +226,114 @@ def attach_land_area(ent: pd.DataFrame, parcels=None) -> pd.DataFrame:
 def classify(ent: pd.DataFrame, *, scoring: dict | None = None) -> pd.DataFrame:
     """Score and class every enterprise row (validated table, see ``validate_enterprises``).
 
-    Returns ``ent`` with the indicators, ``<indicator>_score``, ``score`` (0–100×cap),
-    ``rank``/``evaluated_n`` within the year, ``eff_class`` (A/B/C/D/T), ``eff_class_zh`` and
-    ``eff_reason`` (Chinese). Same index, every row kept.
+    规上 and 规下 firms are ranked in separate pools (规下 on tax and revenue per 亩 only), per year;
+    a firm with a veto item is class D outside the ranking; a firm in production for fewer than
+    ``t_new_years``, a small 规下 firm, or one without land area is T.
+
+    Parameters
+    ----------
+    ent
+        The validated enterprise table.
+    scoring
+        Scoring parameters; default the shipped ``efficiency_scoring.json``.
+
+    Returns
+    -------
+    DataFrame
+        ``ent`` with the indicators, ``<indicator>_score``, ``score`` (0–100×cap), ``pool``/``pool_zh``,
+        ``vetoed``, ``rank``/``evaluated_n`` within year and pool, ``eff_class`` (A/B/C/D/T),
+        ``eff_class_zh`` and ``eff_reason`` (Chinese). Same index, every row kept.
+
+    Examples
+    --------
+    >>> from dcf_spatial.land.parcels import validate_enterprises
+    >>> e = validate_enterprises(pd.DataFrame({"credit_code": ["91371502MA3C000000"], "name": ["甲"], "above_scale": ["否"],
+    ...                                        "land_area_mu": [2.0], "year": [2024]}))
+    >>> classify(e)["eff_class"].tolist()
+    ['T']
     """
     cfg = scoring or load_scoring()
     ind = indicators(ent)
     out = ent.copy()
+    n = len(out)
     cap = float(cfg["score_cap"])
-    score = np.zeros(len(out))
-    missing = [[] for _ in range(len(out))]
+    above = out["above_scale"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    pool = np.where(above, "above", "below").astype(object)
+    pool_zh = np.where(above, cfg["pools"]["above"]["name_zh"], cfg["pools"]["below"]["name_zh"]).astype(object)
+    weights = pool_weights(cfg, out)
+    score = np.zeros(n)
+    missing = [[] for _ in range(n)]
     for key, spec in cfg["indicators"].items():
         v = ind[key].to_numpy(dtype=float)
         out[key] = np.where(np.isinf(v), np.nan, v)
-        s = np.where(np.isnan(v), 0.0, np.minimum(v / float(spec["benchmark"]), cap)) * float(spec["weight"]) * 100
+        w = np.where(above, weights["above"].get(key, 0.0), weights["below"].get(key, 0.0))
+        s = np.where(np.isnan(v), 0.0, np.minimum(v / float(spec["benchmark"]), cap)) * w * 100
         out[f"{key}_score"] = s
         score += s
-        for i in np.flatnonzero(np.isnan(v)):
+        for i in np.flatnonzero(np.isnan(v) & (w > 0)):
             missing[i].append(spec["name_zh"])
     out["score"] = np.round(score, 2)
     land = out["land_area_mu"].to_numpy(dtype=float)
-    above = out["above_scale"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     t_min = float(cfg["t_min_area_mu"])
+    t_new = int(cfg.get("t_new_years", 0))
+    year_num = out["year"].astype("Int64").to_numpy(dtype=float, na_value=np.nan)
+    start = (out["start_year"].astype("Int64").to_numpy(dtype=float, na_value=np.nan) if "start_year" in out.columns
+             else np.full(n, np.nan))
+    vetoed = _vetoed(out)
     no_land = ~(land > 0)
     small = ~above & (land < t_min)
-    evaluated = ~no_land & ~small
+    with np.errstate(invalid="ignore"):
+        new = ~np.isnan(start) & ~np.isnan(year_num) & (year_num - start < t_new)
+    evaluated = ~vetoed & ~no_land & ~small & ~new
     year = out["year"].astype("Int64").astype("string").fillna("（未填年度）")
-    cls = np.full(len(out), "T", dtype=object)
-    rank = np.full(len(out), np.nan)
-    n_eval = np.zeros(len(out), dtype=int)
+    cls = np.full(n, "T", dtype=object)
+    cls[vetoed] = cfg.get("veto", {}).get("class", "D")
+    rank = np.full(n, np.nan)
+    n_eval = np.zeros(n, dtype=int)
     c = cfg["classes"]
-    for _, idx in pd.Series(np.arange(len(out)))[evaluated].groupby(year[evaluated].to_numpy()):
+    group = (year + "|" + pd.Series(pool, index=out.index)).to_numpy()
+    for _, idx in pd.Series(np.arange(n))[evaluated].groupby(group[evaluated]):
         pos = idx.to_numpy()
-        n = len(pos)
+        m = len(pos)
         r = pd.Series(score[pos]).rank(ascending=False, method="min").to_numpy()
-        n_a = int(round(n * c["A"]["share_top"]))
-        n_d = int(round(n * c["D"]["share_bottom"]))
-        n_b = int(round(n * c["B"]["share"]))
+        n_a = int(round(m * c["A"]["share_top"]))
+        n_d = int(round(m * c["D"]["share_bottom"]))
+        n_b = int(round(m * c["B"]["share"]))
         k = np.where(r <= n_a, "A", np.where(r <= n_a + n_b, "B", "C")).astype(object)
-        k[(r > n - n_d) & (k != "A")] = "D"
+        k[(r > m - n_d) & (k != "A")] = "D"
         cls[pos] = k
         rank[pos] = r
-        n_eval[pos] = n
+        n_eval[pos] = m
+    out["pool"] = pool
+    out["pool_zh"] = pool_zh
+    out["vetoed"] = vetoed
     out["eff_class"] = cls
     out["eff_class_zh"] = pd.Series(cls, index=out.index).map({k: v["name_zh"] for k, v in c.items()})
     out["rank"] = pd.array(np.where(np.isnan(rank), pd.NA, rank), dtype="Int64")
     out["evaluated_n"] = n_eval
-    reason = np.full(len(out), "", dtype=object)
+    reason = np.full(n, "", dtype=object)
     share = {"A": f"前{c['A']['share_top']:.0%}", "B": f"其后{c['B']['share']:.0%}", "C": "其余",
              "D": f"末{c['D']['share_bottom']:.0%}"}
-    for i in range(len(out)):
-        if cls[i] == "T":
+    veto_text = out["veto"].astype(object).to_numpy() if "veto" in out.columns else np.full(n, None, dtype=object)
+    for i in range(n):
+        if vetoed[i]:
+            reason[i] = (f"一票否决：{veto_text[i]}（否决事项：{'；'.join(cfg['veto']['items_zh'])}），"
+                         f"直接列为{cls[i]}类，不参加排名")
+        elif cls[i] == "T":
             if no_land[i]:
                 reason[i] = "缺少用地面积（企业未填报且无对应宗地），暂不评价"
+            elif new[i]:
+                reason[i] = f"新投产企业（投产年份{int(start[i])}，评价年度{int(year_num[i])}）未满{t_new}年，暂不评价"
             else:
                 reason[i] = f"规模以下且用地面积{land[i]:.2f}亩（小于{t_min:g}亩），暂不评价"
         else:
-            reason[i] = (f"综合得分{score[i]:.1f}，在{year.iloc[i]}年度{n_eval[i]}家参评企业中列第{int(rank[i])}名"
+            reason[i] = (f"综合得分{score[i]:.1f}，在{year.iloc[i]}年度{pool_zh[i]}{n_eval[i]}家参评企业中列第{int(rank[i])}名"
                          f"（{share[cls[i]]}）")
             if missing[i]:
                 reason[i] += "；缺少" + "、".join(missing[i]) + "数据，该项计0分"
     out["eff_reason"] = reason
     counts = pd.Series(cls).value_counts().to_dict()
-    logger.info("Classed %d enterprise rows: %s", len(out), counts)
+    logger.info("Classed %d enterprise rows: %s", n, counts)
     return out
 
 

@@ -1,8 +1,27 @@
 """Is this parcel idle? 《闲置土地处置办法》（国土资源部令第53号，2012） applied to every parcel.
 
 Statuses (``STATUS_ZH``): ``idle`` (Art. 2, fee Art. 14(1)), ``idle_reclaim`` (Art. 14(2)),
-``idle_underdeveloped`` (Art. 2 second paragraph), ``excused`` (Art. 8 government cause),
-``extended``, ``normal``, ``not_applicable``, ``insufficient_data``.
+``idle_underdeveloped`` (Art. 2 second paragraph), ``excused`` (an Art. 8 cause recorded: a
+government act, para. 1, or force majeure, para. 2), ``extended``, ``normal``, ``not_applicable``,
+``insufficient_data``.
+
+Suspected, not determined. The tool screens records; only the procedure of Arts. 5–10 (investigation
+notice, the holder's statement, review of Art. 8 causes, the 《闲置土地认定书》 of Art. 9) makes land
+idle in law. So the three idle statuses are labelled 疑似… and their fee is a *potential* fee, with
+the next step "依第五条开展调查" — unless the input records the date of the 认定书
+(``determination_date``) on or before the audit date: then the row is ``determined`` and labelled
+认定…. The status codes are the same either way.
+
+Extensions (Art. 12(1)): an extension is for Art. 8 causes only and may not run more than one year
+(read here as: the new start no later than one full year after the originally agreed start,
+``extension_max_years``). An extension without a recorded cause is not honoured (counted from the
+original date); one beyond the cap is honoured up to the cap only; both are flagged
+(``extension_flag``).
+
+动工开发 is the Art. 30 standard (deep foundation pit dug / all foundation piles driven / one third of
+the foundation works done): the input ``actual_start`` must mean that date. The developed share is
+measured against 应动工开发建设用地总面积 (``required_dev_area_m2``) where given, else the parcel area;
+已投资额 and 总投资额 exclude the land price and taxes (Art. 30).
 
 "One full year" follows the Civil Code (民法典 Art. 201–202): the period counts from the day after
 the start date and ends on the corresponding date one year later (28 February when the start is
@@ -30,10 +49,10 @@ from .parcels import field_label
 logger = logging.getLogger(__name__)
 
 STATUS_ZH = {
-    "idle": "闲置（满一年未动工）",
-    "idle_reclaim": "闲置满两年（可无偿收回）",
-    "idle_underdeveloped": "闲置（开发不足且中止满一年）",
-    "excused": "政府原因造成（不征闲置费，跟踪处置）",
+    "idle": "疑似闲置（满一年未动工开发）",
+    "idle_reclaim": "疑似闲置满两年（未动工开发）",
+    "idle_underdeveloped": "疑似闲置（开发不足且中止满一年）",
+    "excused": "疑似闲置·记录有第八条原因（待审核）",
     "extended": "延期动工期内",
     "normal": "正常",
     "not_applicable": "不适用",
@@ -42,6 +61,17 @@ STATUS_ZH = {
 #: statuses that need the bureau to act or check, in report order
 ACTION_STATUSES = ("idle_reclaim", "idle", "idle_underdeveloped", "excused", "extended", "insufficient_data")
 IDLE_STATUSES = ("idle", "idle_reclaim", "idle_underdeveloped")
+#: the label of an idle status once the input records a 《闲置土地认定书》 (Art. 9) dated by the audit date
+DETERMINED_ZH = {
+    "idle": "认定闲置（满一年未动工开发）",
+    "idle_reclaim": "认定闲置满两年（可依法无偿收回）",
+    "idle_underdeveloped": "认定闲置（开发不足且中止满一年）",
+}
+#: the label of ``excused`` by the kind of Art. 8 cause recorded
+EXCUSED_ZH = {
+    "government": "疑似闲置·政府原因（第八条第一款，待审核）",
+    "force_majeure": "疑似闲置·不可抗力（第八条第二款，待审核）",
+}
 STATUS_ORDER = ACTION_STATUSES + ("normal", "not_applicable")
 
 
@@ -107,6 +137,87 @@ def _text(mask, *parts) -> np.ndarray:
     return out
 
 
+_NO_CAUSE = frozenset({"否", "无", "0", "0.0", "false", "no", "n", "f", "不是"})
+
+
+def cause_kinds(values: pd.Series, rules: dict) -> np.ndarray:
+    """The kind of Art. 8 cause each row records: ``"government"`` (para. 1), ``"force_majeure"``
+    (para. 2) or ``""`` (none).
+
+    Parameters
+    ----------
+    values
+        The ``gov_cause`` column: a code of ``gov_causes_zh`` ("1"–"6"), ``"7"`` or any text naming
+        不可抗力/自然灾害 (force majeure), free text or 是 (a government act), 否/无/0/empty (none).
+    rules
+        The rule parameters (``force_majeure_causes_zh``).
+
+    Returns
+    -------
+    numpy.ndarray
+        One string per row.
+
+    Examples
+    --------
+    >>> cause_kinds(pd.Series(["1", "不可抗力（暴雨）", "否", None]), load_rules()).tolist()
+    ['government', 'force_majeure', '', '']
+    """
+    from .parcels import _blank_to_na
+
+    fm = rules.get("force_majeure_causes_zh", {})
+    fm_codes = {k for k in fm if not k.startswith("_")}
+    fm_words = tuple(fm.get("_match", ()))
+    text = _blank_to_na(values).to_numpy(dtype=object)
+    out = np.full(len(text), "", dtype=object)
+    for i, v in enumerate(text):  # once per row, but only rows with a cause reach the checks below
+        if v is None or str(v).strip().lower() in _NO_CAUSE:
+            continue
+        v = str(v)
+        out[i] = "force_majeure" if (v in fm_codes or any(w in v for w in fm_words)) else "government"
+    return out
+
+
+def legal_notes(rules: dict | None = None) -> list[str]:
+    """The workbook's notes on what the audit rests on and what the input dates and sums must mean.
+
+    Parameters
+    ----------
+    rules
+        Rule parameters; default the shipped ``idle_land_rules.json``.
+
+    Returns
+    -------
+    list of str
+        Chinese note lines (both engines put them in the 说明 sheet).
+
+    Examples
+    --------
+    >>> any("第三十条" in line for line in legal_notes())
+    True
+    """
+    rules = rules or load_rules()
+    reg, art = rules["regulation_zh"], rules["articles"]
+    law = rules.get("land_law_zh", "《中华人民共和国土地管理法》（2019年修正）")
+    return [
+        f"疑似与认定：本工具只据输入数据筛查。依{reg}{art['procedure']}，闲置土地须经调查（{art['investigation']}，"
+        f"发出《闲置土地调查通知书》）、审核第八条原因、下达《闲置土地认定书》（{art['determination']}）并公开（{art['publication']}）"
+        "后方为认定。输入未记录认定书日期（闲置土地认定书日期）的，结论一律为“疑似闲置”，土地闲置费为潜在金额，下一步为依第五条开展调查；"
+        "记录有认定书日期且不晚于基准日的，结论为“认定闲置”。",
+        f"动工开发的标准见{art['start_definition']}（依法取得施工许可证后，需挖深基坑的项目基坑开挖完毕；使用桩基的项目打入所有基础桩；"
+        "其他项目地基施工完成三分之一）：输入的实际动工日期必须是达到该标准之日，不是开工仪式、场地平整或办证之日。",
+        f"已投资额、总投资额依{art['start_definition']}均不含土地出让价款、划拨价款和向国家缴纳的相关税费：输入的已投资、总投资须按此口径填报。",
+        f"已开发面积占比的分母为应动工开发建设用地总面积（{art['definition_para2']}）；输入提供该字段的按其计算，未提供的以宗地面积代替并在理由中注明。",
+        f"{art['definition_para2']}规定已动工开发但开发不足、中止开发建设满一年的国有建设用地“也可以认定为闲置土地”：是可以认定，"
+        "不是必须认定，由市、县自然资源主管部门裁量；本工具列为疑似（开发不足且中止满一年）供核查。",
+        f"第八条原因：第一款所列政府、政府有关部门的行为与第二款的自然灾害等不可抗力分别标注（政府原因栏填 1–6 为第一款各项，"
+        "填 7 或含“不可抗力”“自然灾害”字样为不可抗力，填 否/无/0 为无）；经审核属实的依第十二条、第十三条处置，不征收土地闲置费。",
+        f"延期：依{art['extension']}，因第八条情形可签订补充协议延长动工开发期限，“延长动工开发期限最长不得超过一年”。本工具按延期后的动工日期"
+        "不得晚于原约定动工日期满一年之日核查：延期未记录第八条原因的不予认可，自原约定动工日期起算；超过上限的，上限以内部分认可、"
+        "自上限之日起算，超出部分不予认可；两种情形均在“延期核查提示”列标出。",
+        f"无偿收回：{art['reclaim']}援引的《土地管理法》第三十七条为2004年文本条号，{law}中为第三十八条。",
+    ]
+
+
 def audit_idle(parcels, *, as_of, rules: dict | None = None):
     """Give every parcel its idle-land status, reason (Chinese, article and deciding dates) and fee.
 
@@ -122,9 +233,20 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     Returns
     -------
     GeoDataFrame
-        ``parcels`` with ``status``, ``status_zh``, ``reason_zh``, ``fee_wan``, ``count_from``,
-        ``deadline_1y``, ``deadline_2y``, ``developed_share``, ``invested_share``,
-        ``missing_fields`` added; same index and order, one row per input row.
+        ``parcels`` with ``status``, ``status_zh`` (疑似… until a 认定书 date is recorded),
+        ``reason_zh``, ``fee_wan`` (potential unless determined), ``count_from``, ``deadline_1y``,
+        ``deadline_2y``, ``developed_share``, ``invested_share``, ``missing_fields``,
+        ``determined`` (a 认定书 dated by ``as_of``), ``next_step_zh``, ``extension_flag`` and
+        ``cause_kind`` added; same index and order, one row per input row.
+
+    Examples
+    --------
+    >>> from dcf_spatial.land.parcels import validate_parcels
+    >>> import geopandas as gpd, shapely
+    >>> p = gpd.GeoDataFrame({"parcel_id": ["A"], "agreed_start": ["2022-03-01"], "actual_start": [None],
+    ...                       "land_use_code": ["0601"]}, geometry=[shapely.box(409000, 4035000, 409100, 4035100)], crs=4548)
+    >>> audit_idle(validate_parcels(p), as_of="2023-03-02")["status_zh"].iloc[0]
+    '疑似闲置（满一年未动工开发）'
     """
     rules = rules or load_rules()
     as_of = parse_as_of(as_of)
@@ -133,8 +255,10 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     tol = float(rules["ratio_tolerance"])
     dev_cut, inv_cut = float(rules["developed_share_below"]), float(rules["invested_share_below"])
     fee_rate = float(rules["idle_fee_rate"])
-    y_idle, y_reclaim, y_stop = (pd.DateOffset(years=int(rules[k]))
-                                 for k in ("idle_after_years", "reclaim_after_years", "stopped_after_years"))
+    y_idle, y_reclaim, y_stop, y_ext = (pd.DateOffset(years=int(rules.get(k, 1))) for k in
+                                        ("idle_after_years", "reclaim_after_years", "stopped_after_years",
+                                         "extension_max_years"))
+    steps = rules.get("next_step_zh", {})
 
     df = parcels
     n = len(df)
@@ -148,27 +272,51 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     def bad(field):
         return bad_masks.get(field, np.zeros(n, dtype=bool))
 
-    agreed = pd.DatetimeIndex(df["agreed_start"])
-    actual = pd.DatetimeIndex(df["actual_start"])
-    stopped_since = pd.DatetimeIndex(df["stopped_since"])
-    ext = pd.DatetimeIndex(df["extension_until"])
-    has_ext = ~ext.isna()
+    def dates(field):
+        return pd.DatetimeIndex(df[field]) if field in df else pd.DatetimeIndex(np.full(n, np.datetime64("NaT"), "M8[ns]"))
+
+    def numbers(field):
+        return df[field].to_numpy(dtype=float) if field in df else np.full(n, np.nan)
+
+    agreed = dates("agreed_start")
+    actual = dates("actual_start")
+    stopped_since = dates("stopped_since")
+    ext_raw = dates("extension_until")
+    determination = dates("determination_date")
+
+    # Art. 8 causes: a government act (para. 1) or force majeure (para. 2)
+    cause_kind = cause_kinds(df["gov_cause"] if "gov_cause" in df else pd.Series([None] * n, index=df.index), rules)
+    has_cause = cause_kind != ""
+
+    # Art. 12(1): an extension is for Art. 8 causes only and runs at most one year. An extension
+    # without a cause is not honoured; one past the cap is honoured up to the cap.
+    cap = agreed + y_ext
+    moves = np.asarray(~ext_raw.isna() & ~agreed.isna() & (ext_raw > agreed))
+    ext_no_cause = moves & ~has_cause
+    ext_over = moves & has_cause & np.asarray(ext_raw > cap)
+    eff = np.where(ext_no_cause, np.datetime64("NaT"), ext_raw.to_numpy())
+    eff = np.where(ext_over, cap.to_numpy(), eff)
+    ext = pd.DatetimeIndex(eff)
+    has_ext = np.asarray(~ext.isna())
     count_from = agreed.where(~has_ext | (agreed > ext), ext)
     d1 = count_from + y_idle
     d2 = count_from + y_reclaim
     ds1 = stopped_since + y_stop
 
-    started = (~actual.isna()) & (actual <= as_of)
-    is_stopped = started & (~stopped_since.isna()) & (stopped_since <= as_of)
+    started = np.asarray((~actual.isna()) & (actual <= as_of))
+    is_stopped = started & np.asarray((~stopped_since.isna()) & (stopped_since <= as_of))
     code_ok = df["code_valid"].to_numpy(dtype=bool) if "code_valid" in df else np.ones(n, bool)
     construction = df["construction"].fillna(False).to_numpy(dtype=bool) if "construction" in df else np.ones(n, bool)
 
     area = df["area_m2"].to_numpy(dtype=float)
-    developed = df["developed_area_m2"].to_numpy(dtype=float)
-    invested = df["invested_wan"].to_numpy(dtype=float)
-    total = df["total_investment_wan"].to_numpy(dtype=float)
+    required = numbers("required_dev_area_m2")
+    use_required = required > 0
+    denominator = np.where(use_required, required, area)
+    developed = numbers("developed_area_m2")
+    invested = numbers("invested_wan")
+    total = numbers("total_investment_wan")
     with np.errstate(divide="ignore", invalid="ignore"):
-        dev_share = np.where(area > 0, developed / area, np.nan)
+        dev_share = np.where(denominator > 0, developed / denominator, np.nan)
         inv_share = np.where(total > 0, invested / total, np.nan)
     dev_known, inv_known = ~np.isnan(dev_share), ~np.isnan(inv_share)
     dev_under = dev_known & (dev_share < dev_cut - tol)
@@ -202,13 +350,13 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     not_started = ~started
     decide(not_started & bad("extension_until"), "insufficient_data", field_label("extension_until") + "无法识别")
     decide(not_started & has_ext & np.asarray(ext >= as_of), "extended")
-    decide(not_started & (d2 < as_of), "idle_reclaim")
-    decide(not_started & (d1 < as_of), "idle")
+    decide(not_started & np.asarray(d2 < as_of), "idle_reclaim")
+    decide(not_started & np.asarray(d1 < as_of), "idle")
     decide(not_started, "normal")
     # 3. started, stopped (Art. 2 second paragraph)
     decide(bad("stopped_since"), "insufficient_data", field_label("stopped_since") + "无法识别")
     decide(~is_stopped, "normal")
-    decide(ds1 >= as_of, "normal")
+    decide(np.asarray(ds1 >= as_of), "normal")
     decide(under, "idle_underdeveloped")
     decide(not_under, "normal")
     dev_label = field_label("developed_area_m2")
@@ -216,87 +364,147 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
 
     def need(take):  # which of the shares could not be computed, for the rows left
         rows = np.flatnonzero(take)
-        return np.array(["、".join(([dev_label + ("（宗地无有效面积）" if not area[i] > 0 else "")] if not dev_known[i] else [])
+        return np.array(["、".join(([dev_label + ("（宗地无有效面积）" if not denominator[i] > 0 else "")]
+                                    if not dev_known[i] else [])
                                    + ([inv_label] if not inv_known[i] else [])) for i in rows], dtype=object)
 
     decide(np.ones(n, bool), "insufficient_data", need)
 
-    # 4. government cause (Art. 8) turns an idle finding into "excused"
-    from .parcels import _blank_to_na
-
-    gov = _blank_to_na(df["gov_cause"]).to_numpy(dtype=object)
-    has_gov = np.array([g is not None for g in gov], dtype=bool)
+    # 4. an Art. 8 cause turns an idle finding into "excused"
+    gov = df["gov_cause"].to_numpy(dtype=object) if "gov_cause" in df else np.full(n, None, dtype=object)
+    fm_names = {k: v for k, v in rules.get("force_majeure_causes_zh", {}).items() if not k.startswith("_")}
     gov_text = np.full(n, "", dtype=object)
-    gov_text[has_gov] = [rules["gov_causes_zh"].get(g, g) for g in gov[has_gov]]
+    for i in np.flatnonzero(has_cause):
+        g = str(gov[i]).strip()
+        gov_text[i] = rules["gov_causes_zh"].get(g) or fm_names.get(g) or g
     found_idle = np.isin(status, IDLE_STATUSES)
-    excused = found_idle & has_gov
+    excused = found_idle & has_cause
     idle_kind = status.copy()
     status[excused] = "excused"
+    # Art. 9: determined only when the input records a 认定书 dated by the audit date
+    has_det = np.asarray(~determination.isna() & (determination <= as_of))
+    determined = found_idle & has_det
 
-    price = df["land_price_wan"].to_numpy(dtype=float)
+    price = df["land_price_wan"].to_numpy(dtype=float) if "land_price_wan" in df else np.full(n, np.nan)
     fee = np.where(np.isin(status, IDLE_STATUSES), price * fee_rate, np.nan)
     fee = np.where(status == "excused", 0.0, fee)
 
     # --- reasons (Chinese; article and the dates that decided) -----------------------------
     # Built only for the rows of each status (object-array concatenation is Python-speed).
-    s_agreed, s_ext = _datestr(agreed), _datestr(ext)
-    s_d1, s_d2 = _datestr(d1), _datestr(d2)
+    s_agreed, s_ext, s_ext_raw, s_cap = _datestr(agreed), _datestr(ext), _datestr(ext_raw), _datestr(cap)
+    s_d1, s_d2, s_det = _datestr(d1), _datestr(d2), _datestr(determination)
     s_act, s_stop, s_ds1 = _datestr(actual), _datestr(stopped_since), _datestr(ds1)
     s_asof = as_of.strftime("%Y-%m-%d")
     ext_part = np.full(n, "", dtype=object)
     ext_part[has_ext] = _text(has_ext, "，经批准延期至", s_ext, "（自该日起算）")
+    ext_flag = np.full(n, "", dtype=object)
+    if ext_no_cause.any():
+        ext_flag[ext_no_cause] = _text(ext_no_cause, "延期至", s_ext_raw, "，但未记录第八条原因：依" + art["extension"]
+                                       + "，延长动工开发期限只适用于第八条情形，该延期不予认可，自原约定动工日期", s_agreed, "起算")
+    if ext_over.any():
+        over_days = np.zeros(n, dtype=object)
+        over_days[ext_over] = [str(int(x)) for x in
+                               ((ext_raw.to_numpy()[ext_over] - cap.to_numpy()[ext_over]) / np.timedelta64(1, "D"))]
+        ext_flag[ext_over] = _text(ext_over, "延期至", s_ext_raw, "，超过" + art["extension"]
+                                   + "“延长动工开发期限最长不得超过一年”的上限（原约定动工日期满一年之日", s_cap, "）", over_days,
+                                   "天：上限以内部分认可，自", s_cap, "起算，超出部分不予认可")
+    flagged_ext = ext_no_cause | ext_over
     needs_fee = np.isin(idle_kind, IDLE_STATUSES) & ~excused
+    fee_word = np.where(determined, "依" + art["fee"] + "按土地价款", "如经认定，依" + art["fee"] + "按土地价款")
+    fee_tail = np.where(determined, "万元", "万元（潜在土地闲置费，认定前不得征缴）")
     fee_part = np.full(n, "", dtype=object)
-    fee_part[needs_fee] = np.where(np.isnan(price[needs_fee]), "征缴土地闲置费（缺少土地价款，金额待核定）",
-                                   _text(needs_fee, "按土地价款", _num(price, needs_fee), f"万元的{fee_rate:.0%}征缴土地闲置费",
-                                         _num(price * fee_rate, needs_fee), "万元"))
-    share_rows = (idle_kind == "idle_underdeveloped") | ((status == "normal") & is_stopped & (ds1 < as_of))
+    fee_part[needs_fee] = np.where(np.isnan(price[needs_fee]),
+                                   _text(needs_fee, "；", np.where(determined, "应", "如经认定应"),
+                                         "征缴土地闲置费（缺少土地价款，金额待核定）"),
+                                   _text(needs_fee, "；", fee_word, _num(price, needs_fee),
+                                         f"万元的{fee_rate:.0%}征缴土地闲置费", _num(price * fee_rate, needs_fee), fee_tail))
+    share_rows = (idle_kind == "idle_underdeveloped") | ((status == "normal") & is_stopped & np.asarray(ds1 < as_of))
+    denom_word = np.where(use_required, "已开发面积占应动工开发建设用地总面积",
+                          "已开发面积占宗地面积（未提供应动工开发建设用地总面积，以宗地面积代替）")
     share_part = np.full(n, "", dtype=object)
-    share_part[share_rows] = _text(share_rows, "已开发面积占比", _pct(dev_share, share_rows),
-                                   np.where(dev_under, "（不足三分之一）", ""), "，已投资额占比", _pct(inv_share, share_rows),
+    share_part[share_rows] = _text(share_rows, denom_word, "的", _pct(dev_share, share_rows),
+                                   np.where(dev_under, "（不足三分之一）", ""), "，已投资额占总投资额的", _pct(inv_share, share_rows),
                                    np.where(inv_under, "（不足25%）", ""))
     start = ("约定动工日期", s_agreed, ext_part)
     reg_def = reg + art["definition"]
+    verdict = np.where(determined, _text(np.ones(n, bool), "，已于", s_det, "下达《闲置土地认定书》（" + art["determination"]
+                                         + "），认定为闲置土地"),
+                       "，涉嫌构成" + reg_def + "规定的闲置土地（疑似，尚未经" + art["procedure"] + "程序认定）")
     reason = np.full(n, "", dtype=object)
 
     def put(mask, *parts):
         if mask.any():
             reason[mask] = _text(mask, *parts)
 
-    put(idle_kind == "idle", *start, "；满一年之日为", s_d1, "，至基准日" + s_asof + "仍未动工开发（已满一年、未满两年），依",
-        reg_def, "认定为闲置土地", np.where(excused, "", "；依" + art["fee"]), fee_part, "。")
-    put(idle_kind == "idle_reclaim", *start, "；满两年之日为", s_d2, "，至基准日" + s_asof + "仍未动工开发，依", reg_def,
-        "认定为闲置土地", np.where(excused, "", "，依" + art["reclaim"] + "可无偿收回国有建设用地使用权；满一年时应"), fee_part,
+    put(idle_kind == "idle", *start, "；满一年之日为", s_d1, "，至基准日" + s_asof + "仍未动工开发（已满一年、未满两年）", verdict,
+        fee_part, "。")
+    law = rules.get("land_law_zh", "《土地管理法》")
+    reclaim_law = f"（所援引《土地管理法》条文在{law}中为{rules.get('land_law_articles', {}).get('idle_land', '第三十八条')}）"
+    put(idle_kind == "idle_reclaim", *start, "；满两年之日为", s_d2, "，至基准日" + s_asof + "仍未动工开发", verdict,
+        np.where(excused, "", np.where(determined, "；依", "；如经认定，依") + art["reclaim"] + reclaim_law
+                 + "报经有批准权的人民政府批准后可无偿收回国有建设用地使用权；满一年时"), fee_part,
         np.where(excused, "", "（已征缴的不重复）"), "。")
-    put(idle_kind == "idle_underdeveloped", "已于", s_act, "动工，自", s_stop, "中止开发建设，满一年之日为", s_ds1,
-        "，至基准日" + s_asof + "已满一年；", share_part, "，依", reg_def, "第二款认定为闲置土地",
-        np.where(excused, "", "；依" + art["fee_and_reclaim"]), fee_part, "。")
+    put(idle_kind == "idle_underdeveloped", "已于", s_act, "动工开发，自", s_stop, "中止开发建设，满一年之日为", s_ds1,
+        "，至基准日" + s_asof + "已满一年；", share_part, "。依" + reg + art["definition_para2"]
+        + "，此类土地“也可以认定为闲置土地”——可以认定而非必须认定，由市、县自然资源主管部门裁量", verdict,
+        np.where(excused, "", "；如认定，依" + art["fee_and_reclaim"] + "处置"), fee_part, "。")
     if excused.any():
-        reason[excused] = reason[excused] + _text(excused, "但记录有政府原因：", gov_text, "；依" + art["gov_cause"]
-                                                  + "，经审核属实的按" + art["gov_disposal"] + "处置，不征收土地闲置费，列入跟踪。")
+        fm = excused & (cause_kind == "force_majeure")
+        gv = excused & ~fm
+        if gv.any():
+            reason[gv] = reason[gv] + _text(gv, "但记录有政府原因（" + art["gov_cause"] + "第一款）：", gov_text,
+                                            "；经审核属实的按" + art["gov_disposal"] + "处置，不征收土地闲置费，列入跟踪。")
+        if fm.any():
+            reason[fm] = reason[fm] + _text(fm, "但记录有不可抗力（" + art["force_majeure"] + "，因自然灾害等不可抗力导致土地闲置的"
+                                            "依第一款办理）：", gov_text, "；经审核属实的按" + art["gov_disposal"]
+                                            + "处置，不征收土地闲置费，列入跟踪。")
     put(status == "extended", *start, "；基准日" + s_asof + "尚在批准的延期动工期限内（延期至", s_ext, "），暂不认定闲置；此后自",
         s_ext, "起算，满一年之日为", s_d1, "。")
-    put((status == "normal") & not_started, *start, "；至基准日" + s_asof + "未动工，但未满一年（满一年之日为", s_d1,
-        "，此后方可认定闲置）。")
-    put((status == "normal") & started & ~is_stopped, "已于", s_act, "动工，至基准日" + s_asof + "未记录中止开发。")
-    put((status == "normal") & is_stopped & (ds1 >= as_of), "已于", s_act, "动工，自", s_stop,
+    put((status == "normal") & not_started, *start, "；至基准日" + s_asof + "未动工开发，但未满一年（满一年之日为", s_d1,
+        "，此后方可列为疑似闲置）。")
+    put((status == "normal") & started & ~is_stopped, "已于", s_act, "动工开发，至基准日" + s_asof + "未记录中止开发。")
+    put((status == "normal") & is_stopped & np.asarray(ds1 >= as_of), "已于", s_act, "动工开发，自", s_stop,
         "中止开发，至基准日" + s_asof + "未满一年（满一年之日为", s_ds1, "）。")
-    put((status == "normal") & is_stopped & (ds1 < as_of), "已于", s_act, "动工，自", s_stop, "中止开发已满一年，但",
-        share_part, "，均未低于" + art["definition"] + "第二款的标准，不认定闲置。")
+    put((status == "normal") & is_stopped & np.asarray(ds1 < as_of), "已于", s_act, "动工开发，自", s_stop, "中止开发已满一年，但",
+        share_part, "，均未低于" + art["definition_para2"] + "的标准，不列为闲置。")
     code_txt = (df["land_use_code"].astype(object).fillna("").astype(str).to_numpy(dtype=object)
                 + df["land_use_name"].astype(object).fillna("").astype(str).to_numpy(dtype=object)
                 if (status == "not_applicable").any() else np.full(n, "", dtype=object))
     put(status == "not_applicable", "地类", code_txt, "不属于建设用地，" + reg_def + "只适用于国有建设用地，不适用。")
-    put(status == "insufficient_data", "数据不足，无法认定：", missing, "。请补齐后重新审计。")
-    other_gov = has_gov & ~excused
+    put(status == "insufficient_data", "数据不足，无法判断：", missing, "。请补齐后重新审计。")
+    other_gov = has_cause & ~excused
     if other_gov.any():
-        reason[other_gov] = reason[other_gov] + _text(other_gov, "（另记录政府原因：", gov_text, "）")
+        reason[other_gov] = reason[other_gov] + _text(other_gov, np.where(cause_kind == "force_majeure", "（另记录不可抗力：",
+                                                                          "（另记录政府原因："), gov_text, "）")
+    if flagged_ext.any():
+        reason[flagged_ext] = reason[flagged_ext] + _text(flagged_ext, "【延期核查】", ext_flag, "。")
+    det_unused = ~determination.isna() & ~determined
+    if det_unused.any():
+        late = det_unused & np.asarray(determination > as_of)
+        reason[late] = reason[late] + _text(late, "（记录的闲置土地认定书日期", s_det, "晚于基准日，按基准日尚未认定）")
+        odd = det_unused & ~late
+        reason[odd] = reason[odd] + _text(odd, "（记录有闲置土地认定书日期", s_det, "，但按输入数据至基准日不构成闲置，请核实）")
 
-    out = df.copy()
-    out["status"] = status
     status_zh = np.full(n, "", dtype=object)
     for key, label in STATUS_ZH.items():
         status_zh[status == key] = label
+    for key, label in DETERMINED_ZH.items():
+        status_zh[determined & (status == key)] = label
+    for kind, label in EXCUSED_ZH.items():
+        take = excused & (cause_kind == kind)
+        status_zh[take] = label
+        status_zh[take & determined] = label.replace("疑似闲置", "认定闲置").replace("，待审核", "")
+    next_step = np.full(n, "", dtype=object)
+    next_step[found_idle & ~determined & ~excused] = steps.get("suspected", "依第五条开展调查")
+    next_step[determined & ~excused] = steps.get("determined", "")
+    next_step[excused] = steps.get("excused", "")
+    next_step[status == "insufficient_data"] = "补齐数据后重新审计"
+    if flagged_ext.any():
+        extra = steps.get("extension_flag", "核实延期补充协议")
+        next_step[flagged_ext] = np.where(next_step[flagged_ext] == "", extra, next_step[flagged_ext] + "；" + extra)
+
+    out = df.copy()
+    out["status"] = status
     out["status_zh"] = status_zh
     out["reason_zh"] = reason
     out["fee_wan"] = fee
@@ -306,6 +514,10 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     out["developed_share"] = dev_share
     out["invested_share"] = inv_share
     out["missing_fields"] = missing
+    out["determined"] = determined
+    out["next_step_zh"] = next_step
+    out["extension_flag"] = ext_flag
+    out["cause_kind"] = cause_kind
     out["as_of"] = as_of
     counts = pd.Series(status).value_counts().to_dict()
     logger.info("Audited %d parcels as of %s: %s", n, s_asof, counts)
@@ -316,12 +528,15 @@ def summarize(audited, by: list[str] | None = None) -> pd.DataFrame:
     """Count, area (亩) and fee (万元) per status, optionally grouped by ``by`` columns.
 
     Returns one row per group with a column per status count and the totals; idle area is the
-    area of parcels whose status is in ``IDLE_STATUSES`` (the excused ones are counted apart).
+    area of parcels whose status is in ``IDLE_STATUSES`` (the excused ones are counted apart);
+    ``determined_count`` how many of those carry a 认定书 (the rest are suspected).
     """
     df = pd.DataFrame({
         "status": audited["status"].to_numpy(),
         "area_mu": audited["area_mu"].to_numpy(dtype=float),
         "fee_wan": audited["fee_wan"].to_numpy(dtype=float),
+        "determined": (audited["determined"].fillna(False).to_numpy(dtype=bool) if "determined" in audited.columns
+                       else np.zeros(len(audited), dtype=bool)),
     })
     keys = []
     for col in by or []:
@@ -339,5 +554,6 @@ def summarize(audited, by: list[str] | None = None) -> pd.DataFrame:
     out["area_mu"] = g["area_mu"].sum()
     out["idle_count"] = idle.groupby(keys).size().reindex(out.index, fill_value=0)
     out["idle_area_mu"] = idle.groupby(keys)["area_mu"].sum().reindex(out.index, fill_value=0.0)
+    out["determined_count"] = idle.groupby(keys)["determined"].sum().reindex(out.index, fill_value=0).astype(int)
     out["fee_wan"] = g["fee_wan"].sum()
     return out.reset_index()

@@ -38,12 +38,15 @@ IDLE_COLUMNS_ZH = {
     "township_zh": "所在镇（街道）", "cluster_zh": "所在工业集聚区", "park_zh": "所在功能园区",
     "land_use_code": "地类编码", "land_use_name": "地类名称", "supply_type": "供地方式",
     "area_m2": "宗地面积（m²）", "area_mu": "宗地面积（亩）", "status_zh": "审计结论", "status": "状态代码",
-    "reason_zh": "认定理由（条款与日期）", "fee_wan": "土地闲置费（万元）", "count_from": "起算日",
+    "reason_zh": "理由（条款与日期）", "next_step_zh": "下一步", "determined": "已下达闲置土地认定书",
+    "extension_flag": "延期核查提示", "fee_wan": "土地闲置费（万元；未认定的为潜在金额）", "count_from": "起算日",
     "deadline_1y": "满一年之日", "deadline_2y": "满两年之日",
     "agreed_start": "约定动工日期", "extension_until": "延期至", "actual_start": "实际动工日期",
-    "stopped_since": "停工日期", "developed_area_m2": "已开发面积（m²）", "developed_share": "已开发面积占比",
-    "total_investment_wan": "总投资（万元）", "invested_wan": "已投资（万元）", "invested_share": "已投资占比",
-    "land_price_wan": "土地价款（万元）", "gov_cause": "政府原因", "missing_fields": "缺少或无法识别的字段",
+    "stopped_since": "停工日期", "developed_area_m2": "已开发面积（m²）",
+    "required_dev_area_m2": "应动工开发建设用地总面积（m²）", "developed_share": "已开发面积占比",
+    "total_investment_wan": "总投资（万元，不含地价税费）", "invested_wan": "已投资（万元，不含地价税费）", "invested_share": "已投资占比",
+    "land_price_wan": "土地价款（万元）", "gov_cause": "政府原因/不可抗力", "determination_date": "闲置土地认定书日期",
+    "missing_fields": "缺少或无法识别的字段",
     "built_fraction": "影像建成比例", "imagery_flag": "影像核查提示",
     "township_method": "镇街归属方式", "cluster_method": "集聚区归属方式",
     "duplicate_id": "宗地代码重复", "problems": "数据问题", "synthetic": "合成数据",
@@ -52,17 +55,19 @@ IDLE_COLUMNS_ZH = {
 #: the columns the workbook's lists carry (the GeoPackage carries every column of IDLE_COLUMNS_ZH)
 EXCEL_LIST_COLUMNS = ("row", "parcel_id", "holder", "credit_code", "address", "location_method", "place_name",
                       "township_zh", "cluster_zh", "park_zh",
-                      "land_use_code", "land_use_name", "area_mu", "status_zh", "status", "reason_zh", "fee_wan",
-                      "count_from", "deadline_1y", "deadline_2y", "agreed_start", "extension_until", "actual_start",
-                      "stopped_since", "developed_share", "invested_share", "land_price_wan", "gov_cause",
+                      "land_use_code", "land_use_name", "area_mu", "status_zh", "status", "reason_zh", "next_step_zh",
+                      "determined", "fee_wan", "count_from", "deadline_1y", "deadline_2y", "agreed_start",
+                      "extension_until", "extension_flag", "actual_start", "stopped_since", "determination_date",
+                      "developed_share", "invested_share", "land_price_wan", "gov_cause",
                       "missing_fields", "built_fraction", "imagery_flag", "problems", "synthetic")
 #: the zone columns the workbook summarises by (both engines)
 ZONE_KEYS = ("township_zh", "cluster_zh", "park_zh")
 SUMMARY_KEYS_ZH = {"township_zh": "镇（街道）", "cluster_zh": "工业集聚区", "park_zh": "功能园区", "_all": "范围"}
 SUMMARY_COLUMNS_ZH = {
     **{s: STATUS_ZH[s] for s in STATUS_ORDER},
-    "total": "宗地数合计", "area_mu": "宗地面积合计（亩）", "idle_count": "闲置宗地数（不含政府原因）",
-    "idle_area_mu": "闲置面积（亩）", "fee_wan": "土地闲置费合计（万元）",
+    "total": "宗地数合计", "area_mu": "宗地面积合计（亩）", "idle_count": "疑似及认定闲置宗地数（不含第八条原因）",
+    "idle_area_mu": "疑似及认定闲置面积（亩）", "determined_count": "其中已下达认定书宗数",
+    "fee_wan": "土地闲置费合计（万元；含潜在金额）",
 }
 
 
@@ -259,7 +264,7 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
         by_status = pd.concat([by_status, total], ignore_index=True)
         by_status["count"] = by_status["count"].astype(int)
         _write_sheet(writer, _excel_frame(by_status, {"status_zh": "审计结论", "status": "状态代码", "count": "宗地数",
-                                                      "area_mu": "面积（亩）", "fee_wan": "土地闲置费（万元）"}),
+                                                      "area_mu": "面积（亩）", "fee_wan": "土地闲置费（万元；含潜在金额）"}),
                      "汇总_按状态", header_note=data_note)
         for key, sheet in (("township_zh", "汇总_按镇街"), ("cluster_zh", "汇总_按集聚区"), ("park_zh", "汇总_按园区")):
             if key in summaries:
@@ -364,10 +369,12 @@ EFFICIENCY_COLUMNS_ZH = {
     "industry_code": "行业代码", "above_scale": "是否规上", "township_zh": "所在镇（街道）", "cluster_zh": "所在工业集聚区",
     "land_area_mu": "用地面积（亩）", "land_area_source": "用地面积来源", "parcel_area_mu": "宗地面积合计（亩）",
     "tax_wan": "税收（万元）", "revenue_wan": "营业收入（万元）", "energy_tce": "综合能耗（吨标准煤）",
-    "employees": "从业人员（人）", "rd_wan": "研发投入（万元）",
-    "tax_per_mu": "亩均税收（万元/亩）", "revenue_per_mu": "亩均营业收入（万元/亩）", "tax_per_tce": "单位能耗税收（万元/吨标准煤）",
+    "employees": "从业人员（人）", "rd_wan": "研发投入（万元）", "emissions_t": "主要污染物排放当量（吨）",
+    "start_year": "投产年份", "veto": "一票否决事项",
+    "tax_per_mu": "亩均税收（万元/亩）", "revenue_per_mu": "亩均营业收入（万元/亩）",
+    "revenue_per_tce": "单位能耗营业收入（万元/吨标准煤）", "revenue_per_emission": "单位排放营业收入（万元/吨排放当量）",
     "rd_intensity": "研发经费投入强度（%）", "labour_productivity": "全员劳动生产率（万元/人）",
-    "score": "综合得分", "rank": "年度排名", "evaluated_n": "年度参评企业数", "eff_class": "分类",
+    "pool_zh": "评价分组", "score": "综合得分", "rank": "年度组内排名", "evaluated_n": "年度组内参评企业数", "eff_class": "分类",
     "eff_class_zh": "分类名称", "eff_reason": "分类依据", "duplicate_id": "信用代码重复", "problems": "数据问题",
     "synthetic": "合成数据",
 }

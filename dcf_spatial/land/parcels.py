@@ -23,29 +23,35 @@ logger = logging.getLogger(__name__)
 PARCEL_FIELDS_ZH = {
     "parcel_id": "宗地代码", "holder": "土地使用权人", "land_use_code": "地类编码", "supply_type": "供地方式",
     "land_price_wan": "土地价款（万元）", "agreed_start": "约定动工日期", "agreed_completion": "约定竣工日期",
-    "actual_start": "实际动工日期", "developed_area_m2": "已开发面积（m²）",
-    "total_investment_wan": "总投资（万元）", "invested_wan": "已投资（万元）", "stopped_since": "停工日期",
-    "extension_until": "延期至（新约定动工日期）", "gov_cause": "政府原因", "credit_code": "统一社会信用代码",
+    "actual_start": "实际动工开发日期（第三十条标准）", "developed_area_m2": "已开发面积（m²）",
+    "required_dev_area_m2": "应动工开发建设用地总面积（m²）",
+    "total_investment_wan": "总投资（万元，不含土地价款和税费）", "invested_wan": "已投资（万元，不含土地价款和税费）",
+    "stopped_since": "停工日期", "extension_until": "延期至（新约定动工日期）", "gov_cause": "政府原因/不可抗力",
+    "determination_date": "闲置土地认定书日期", "credit_code": "统一社会信用代码",
 }
 PARCEL_REQUIRED = ("parcel_id", "agreed_start", "actual_start", "land_use_code")
-PARCEL_DATES = ("agreed_start", "agreed_completion", "actual_start", "stopped_since", "extension_until")
-PARCEL_NUMBERS = ("land_price_wan", "developed_area_m2", "total_investment_wan", "invested_wan")
+PARCEL_DATES = ("agreed_start", "agreed_completion", "actual_start", "stopped_since", "extension_until",
+                "determination_date")
+PARCEL_NUMBERS = ("land_price_wan", "developed_area_m2", "required_dev_area_m2", "total_investment_wan", "invested_wan")
 SUPPLY_TYPES = ("出让", "划拨")
 #: columns the validation and the audit add; a user column of the same name is renamed, not lost
 RESERVED_OUTPUT_COLUMNS = ("row", "duplicate_id", "problems", "bad_fields", "area_mu", "area_source", "code_valid", "code_problem",
                            "credit_code_valid", "status", "status_zh", "reason_zh", "fee_wan", "count_from",
-                           "deadline_1y", "deadline_2y", "developed_share", "invested_share", "missing_fields", "as_of")
+                           "deadline_1y", "deadline_2y", "developed_share", "invested_share", "missing_fields", "as_of",
+                           "determined", "next_step_zh", "extension_flag", "cause_kind")
 
 ENTERPRISE_FIELDS_ZH = {
     "credit_code": "统一社会信用代码", "name": "企业名称", "industry_code": "行业代码（GB/T 4754-2017）",
     "above_scale": "是否规上", "land_area_mu": "用地面积（亩）", "tax_wan": "税收（万元）",
     "revenue_wan": "营业收入（万元）", "energy_tce": "综合能耗（吨标准煤）", "employees": "从业人员（人）",
-    "rd_wan": "研发投入（万元）", "year": "年度",
+    "rd_wan": "研发投入（万元）", "emissions_t": "主要污染物排放当量（吨）", "start_year": "投产年份",
+    "veto": "一票否决事项", "year": "年度",
 }
 ENTERPRISE_REQUIRED = ("credit_code", "name")
 ENTERPRISE_RESERVED_COLUMNS = ("row", "duplicate_id", "problems", "credit_code_valid", "score", "rank", "evaluated_n",
-                               "eff_class", "eff_class_zh", "eff_reason", "land_area_source", "parcel_area_mu")
-ENTERPRISE_NUMBERS = ("land_area_mu", "tax_wan", "revenue_wan", "energy_tce", "employees", "rd_wan")
+                               "eff_class", "eff_class_zh", "eff_reason", "land_area_source", "parcel_area_mu",
+                               "pool", "pool_zh", "vetoed")
+ENTERPRISE_NUMBERS = ("land_area_mu", "tax_wan", "revenue_wan", "energy_tce", "employees", "rd_wan", "emissions_t")
 
 
 def _zh_label(field: str) -> str:
@@ -531,6 +537,11 @@ def validate_enterprises(df: pd.DataFrame, *, source: str = "enterprises") -> pd
     year, bad_year = parse_numbers(out["year"])
     out["year"] = year.where(~bad_year).astype("Int64")
     _append_problem(problems, bad_year, "年度无法识别")
+    raw_start = out["start_year"]
+    start, bad_start = parse_numbers(raw_start)
+    out["start_year"] = start.where(~bad_start).round().astype("Int64")
+    _append_problem(problems, bad_start, _quoted(raw_start, "投产年份的值", "无法识别（应为四位年份，如 2023）"))
+    out["veto"] = _blank_to_na(out["veto"])
     scale = out["above_scale"]
     if pd.api.types.is_bool_dtype(scale):
         out["above_scale"] = scale.astype("boolean")

@@ -208,8 +208,8 @@ def _idle_dask(result, folder: Path, *, overwrite, map, basemap) -> dict:
                 / result.summaries[key]["total"].where(result.summaries[key]["total"] > 0))
                 for kind, key in (("township", "township_zh"), ("cluster", "cluster_zh")) if key in result.summaries}
             popup = {"total": "宗地数", **{s: STATUS_ZH[s] for s in STATUS_ORDER},
-                     "idle_count": "闲置宗地数（不含政府原因）", "idle_area_mu": "闲置面积（亩）",
-                     "area_mu": "宗地面积合计（亩）", "fee_wan": "土地闲置费合计（万元）"}
+                     **{k: outputs.SUMMARY_COLUMNS_ZH[k] for k in ("idle_count", "idle_area_mu", "determined_count",
+                                                                     "area_mu", "fee_wan")}}
             written = outputs.write_zone_summary_map(
                 tables, map_path, title=f"闲置土地审计（基准日 {result.as_of:%Y-%m-%d}）：镇街与集聚区汇总",
                 share_col="idle_share", count_col="total", high="闲置", what="闲置宗地占比", popup_fields=popup,

@@ -64,8 +64,9 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
     cpu["zones"] = time.process_time()
     layers_used = zones.attrs.get("layers_used", [])
     notes = [
-        f"东昌府区闲置土地审计（审计基准日 {as_of:%Y-%m-%d}）——依据{rules['regulation_zh']}第二条、第八条、第十四条。",
+        f"东昌府区闲置土地审计（审计基准日 {as_of:%Y-%m-%d}）——依据{rules['regulation_zh']}第二条、第八条、第九条、第十二条、第十四条、第三十条。",
         "期间计算：" + rules["period_rule_zh"],
+        *idle_audit.legal_notes(rules),
         synthetic_note(result),
         f"输入文件：{source}，共 {len(result):,} 条记录，输出 {len(result):,} 条（每条输入记录恰好一条结论，重复宗地代码不合并）。",
         *[f"读入说明：{x}" for x in data.attrs.get("read_notes", [])],
@@ -128,9 +129,7 @@ def efficiency_single(enterprises, *, parcels=None, as_of=None, scoring=None, fi
     notes = [
         "东昌府区工业企业亩产效益评价——规划依据：第十章第四节（要素保障政策：用好“亩产效益”评价结果，"
         "加大A类、B类企业支持力度，倒逼C、D类企业提升资源要素利用效率）；低效用地盘活见第九章第四节。",
-        *[f"评价参数：{x}" for x in cfg["_doc"][1:]],
-        "指标基准值与权重：" + "；".join(f"{v['name_zh']} 基准{v['benchmark']:g}、权重{v['weight']:.0%}"
-                                 for v in cfg["indicators"].values()),
+        *efficiency.scoring_notes(cfg, ent),
         synthetic_note(ent),
         f"输入企业表：{source}，共 {len(ent):,} 行，输出 {len(ent):,} 行（重复信用代码不合并）。",
         *[f"读入说明：{x}" for x in ent.attrs.get("read_notes", [])],

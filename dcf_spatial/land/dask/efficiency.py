@@ -167,9 +167,7 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
         "加大A类、B类企业支持力度，倒逼C、D类企业提升资源要素利用效率）；低效用地盘活见第九章第四节。",
         f"企业表 {len(ent_parts)} 个分区，共 {len(classed):,} 行，输出 {len(classed):,} 行（重复信用代码不合并；"
         "分类按全部企业同一年度的排名一次划定，与单进程引擎逐行一致）。",
-        *[f"评价参数：{x}" for x in cfg["_doc"][1:]],
-        "指标基准值与权重：" + "；".join(f"{v['name_zh']} 基准{v['benchmark']:g}、权重{v['weight']:.0%}"
-                                 for v in cfg["indicators"].values()),
+        *efficiency.scoring_notes(cfg, classed),
         synthetic_note(classed),
     ]
     if slim is not None:

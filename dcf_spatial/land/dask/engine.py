@@ -275,7 +275,8 @@ def idle_dask(parcels, out_dir, *, as_of, scheduler: str | None = None, npartiti
     notes = [
         f"东昌府区闲置土地审计（审计基准日 {as_of:%Y-%m-%d}），dask 分区计算：{len(parts)} 个输入分区，"
         f"{n_rows:,} 条记录，每条输入记录恰好一条结论（按 row 列对应输入行号）。",
-        f"依据{rules['regulation_zh']}第二条、第八条、第十四条。期间计算：{rules['period_rule_zh']}",
+        f"依据{rules['regulation_zh']}第二条、第八条、第九条、第十二条、第十四条、第三十条。期间计算：{rules['period_rule_zh']}",
+        *idle_audit.legal_notes(rules),
         f"重复宗地代码 {len(dup_ids):,} 个，相关记录集中在一个分区内统一核查，均保留、未合并。",
         synthetic_count_note(n_synthetic),
         "区域归属：完全位于某区内的宗地直接归属；跨界宗地按面积最大者归属（面积在 EPSG:4548 中量算），归属方式见清单“镇街归属方式”等列"
