@@ -142,3 +142,33 @@ def _choose_layer(path: Path, kind: str, layer) -> list[str | None]:
         f"{path} 含 {len(layers)} 个图层：{'、'.join(layers)}。请{FIX_LAYER}（如 {layers[0]}），即要读取哪一个。"
     )
 
+
+
+#: the standard layers of a third national land survey (三调) FileGDB, as the bureau exports them
+SURVEY_LAYERS_ZH = {"DLTB": "地类图斑", "XZQ": "行政区", "XZQJX": "行政区界线", "CZCDYD": "城镇村等用地",
+                    "YJJBNTTB": "永久基本农田图斑", "STBHHX": "生态保护红线", "CJDCQ": "村级调查区"}
+
+
+def survey_layer(path, wanted) -> str | None:
+    """The layer to read from a 三调 FileGDB/GeoPackage for a purpose: the first of ``wanted``
+    (e.g. ``("DLTB",)`` for current land use) that the file has, when it has several layers;
+    ``None`` otherwise (the reader then takes the only layer, or asks which).
+
+    Examples
+    --------
+    >>> survey_layer("三调.gdb", ("DLTB",))  # doctest: +SKIP
+    'DLTB'
+    """
+    import pyogrio
+
+    path = Path(path)
+    if path.suffix.lower() not in (".gdb", ".gpkg") or not path.exists():
+        return None
+    try:
+        layers = [str(n) for n, _ in pyogrio.list_layers(str(path))]
+    except _gdal_errors():
+        return None
+    if len(layers) <= 1:
+        return None
+    upper = {n.upper(): n for n in layers}
+    return next((upper[w.upper()] for w in wanted if w.upper() in upper), None)
