@@ -27,7 +27,7 @@ DISTANCE_STATUS_ZH = {"inside": "位于其内", "nearest": "最近", "none_withi
 #: available-land columns -> Chinese headers of the CSV
 AVAILABLE_COLUMNS_ZH = {"rank": "序号", "zone_id": "分区编号", "zone_name_zh": "分区", "area_mu": "面积（亩）",
                         "area_ha": "面积（公顷）", "distance_km": "距分区中心（km）",
-                        "synthetic": "基于合成宗地数据（合成数据）"}
+                        "synthetic": "基于合成宗地数据（合成数据）", "cultivated_mu": "其中耕地（亩）"}
 
 
 #: the files :meth:`QueryAnswer.to_file` writes

@@ -364,8 +364,12 @@ def sha256_of(path) -> str:
     parts = [path]
     if path.suffix.lower() == ".shp":
         parts = [q for q in (path.with_suffix(ext) for ext in SHAPEFILE_PARTS) if q.exists()]
+    elif path.is_dir():  # a FileGDB folder: its files in name order, each name hashed too
+        parts = sorted(q for q in path.rglob("*") if q.is_file())
     h = hashlib.sha256()
     for part in parts:
+        if path.is_dir():
+            h.update(str(part.relative_to(path)).encode("utf-8"))
         with open(part, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
@@ -392,7 +396,13 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
         from ..io.formats import survey_layer
 
         layer = survey_layer(file, spec.extra["survey_layers"])
+        picked = layer
+    else:
+        picked = None
     gdf = dcf_io.read_vector(file, crs=crs, field_map=field_map, layer=layer, encoding=encoding)
+    if picked:
+        gdf.attrs["read_notes"] = [f"三调数据库：图层 {layer_id} 读取其标准图层 {picked}",
+                                   *gdf.attrs.get("read_notes", [])]
     digest = sha256_of(file)
     today = _dt.date.today().isoformat()
     source = f"{file.name} sha256:{digest[:16]} 导入于 {today}" + (f"; {source_note}" if source_note else "")
