@@ -324,7 +324,7 @@ def parse_field_map(items: Sequence[str] | str | None) -> dict[str, str]:
 # --- docs/formats.md -------------------------------------------------------------------------------
 
 #: how docs/formats.md names each alias group
-_GROUP_TITLES = {"admin": "行政区（admin）", "landuse": "地类图斑 / 三调（landuse）", "datav": "DataV / 高德行政区 GeoJSON（datav）",
+_GROUP_TITLES = {"admin": "行政区（admin）", "landuse": "地类图斑 / 三调（landuse）", "datav": "DataV / 高德行政区 GeoJSON（datav；文件同时有 adcode 与 name 时自动识别）",
                  "parcels": "宗地 / 供地台账（parcels）", "enterprises": "企业（enterprises）", "sites": "项目选址（sites）"}
 _UNIT_ZH = {"m2_to_mu": "平方米→亩", "mu_to_m2": "亩→平方米", "ha_to_m2": "公顷→平方米", "ha_to_mu": "公顷→亩",
             "yuan_to_wan": "元→万元", "yi_to_wan": "亿元→万元"}
