@@ -243,7 +243,7 @@ def test_unsupported_and_missing_files(tmp_path):
     assert str(dwg) in str(err.value)
     xls = tmp_path / "old.xls"
     xls.write_bytes(b"\xd0\xcf\x11\xe0")
-    with pytest.raises(InputError, match="另存为 .xlsx") as err:
+    with pytest.raises(InputError, match="无法打开 Excel 文件") as err:  # .xls is read now; a broken one is named
         io.read_vector(xls)
     assert str(xls) in str(err.value)
     with pytest.raises(InputError, match="文件不存在") as err:
@@ -357,7 +357,10 @@ def test_alias_file_is_well_formed():
     for group in ("admin", "landuse", "parcels", "enterprises", "sites"):
         for target, entries in table_["groups"][group].items():
             for e in entries:
-                assert isinstance(e, str) or e["scale"] in factors, (group, target, e)
+                assert (isinstance(e, str) or e.get("scale") in factors or e.get("unit") == "guess"
+                        or e.get("assumed") in ("亩", "平方米", "公顷")), (group, target, e)
+                if isinstance(e, dict) and e.get("unit") == "guess":
+                    assert target in table_["unit_guess"], (group, target, e)
 
 
 def test_parse_field_map():

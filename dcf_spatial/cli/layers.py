@@ -43,7 +43,7 @@ def layers():
 
 
 #: the library argument an error is about (``exc.argument``) -> the option that gives it here
-OPTION_OF = {"overwrite": "--overwrite", "field_map": "--field", "line_ids": "--line"}
+OPTION_OF = {"overwrite": "--overwrite", "field_map": "--field", "line_ids": "--line", "layer": "--layer"}
 
 
 @contextlib.contextmanager
@@ -180,8 +180,11 @@ def export(layer_id, output, overwrite):
 
 @layers.command("import")
 @click.argument("layer_id")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=True, path_type=Path))
 @crs_opt
+@click.option("--layer", default=None,
+              help="要读取的图层（GeoPackage/FileGDB，如三调库的 DLTB）或工作表；缺省：唯一的图层，或按图层编号选三调标准图层。")
+@click.option("--encoding", default=None, help="DBF/CSV 的文字编码，如 gbk；缺省自动识别 UTF-8/GBK。")
 @click.option("--field", "fields", multiple=True, metavar="TARGET=SOURCE",
               help="把文件字段对应到图层字段，如 --field name_zh=XZQMC；可重复。")
 @click.option("--provenance", type=click.Choice(["authoritative", "reference", "schematic"]),
@@ -189,7 +192,7 @@ def export(layer_id, output, overwrite):
               help="导入数据的来源性质：authoritative 权威、reference 参考、schematic 示意。")
 @click.option("--note", default="", help="随导入记录的说明，如文号、数据日期。")
 @json_opt
-def import_(layer_id, file, crs, fields, provenance, note, as_json):
+def import_(layer_id, file, crs, layer, encoding, fields, provenance, note, as_json):
     """导入权威图层 — import the bureau's layer.
 
     用局里的数据替换随附图层。写入前先校验字段、坐标系和几何，校验不通过则图层库不作任何改动；
@@ -197,14 +200,24 @@ def import_(layer_id, file, crs, fields, provenance, note, as_json):
 
     \b
     $ dcf layers import townships 乡镇界线.shp --field id=XZQDM --field name_zh=XZQMC
+    $ dcf layers import district 东昌府区.json --crs gcj02
+    $ dcf layers import landuse 三调.gdb --layer DLTB
     """
+    import codecs
+
     from ..io import parse_field_map
     from ..store import Store
     from ..store.rederive import LINE_LAYERS
 
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise click.BadParameter(f"“{encoding}”不是已知的文字编码。常用：gbk（GB18030 亦可）、utf-8、utf-8-sig。",
+                                     param_hint="--encoding") from None
     with _options_named():
         summary = Store().import_layer(layer_id, file, crs=crs, field_map=parse_field_map(list(fields)) or None,
-                                       provenance=provenance, source_note=note)
+                                       provenance=provenance, source_note=note, layer=layer, encoding=encoding)
     if as_json:
         echo_json(summary)
     else:

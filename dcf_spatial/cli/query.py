@@ -49,21 +49,40 @@ def _warn_unused_reader_options(a: str, b: str, crs, reader: dict) -> None:
         echo_note(f"注意：{'、'.join(given)} 只作用于用户文件；{a} 和 {b} 都是图层库中的图层，已忽略这些选项。")
 
 
+output_opt = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                          help="把全部结果行及按 B 汇总写出为 .xlsx / .csv / .gpkg。")
+
+
 def _pair_options(fn):
-    """The options every A-versus-B query shares: reader options, --map, --basemap, --json, --overwrite."""
-    for option in (overwrite_opt, json_opt, basemap_opt, map_opt, reader_options, crs_opt):
+    """The options every A-versus-B query shares: reader options, -o, --map, --basemap, --json, --overwrite."""
+    for option in (overwrite_opt, json_opt, basemap_opt, map_opt, output_opt, reader_options, crs_opt):
         fn = option(fn)
     return fn
 
 
-def _run_pair(run, a: str, b: str, crs, reader: dict, map_path, overwrite: bool, **kwargs):
-    """Refuse an existing --map before any work, then run the query on A and B with the reader
+def _check_output(output, overwrite: bool) -> None:
+    """Refuse a bad or existing -o before any work."""
+    from ..queries.answers import QUERY_OUTPUT_SUFFIXES
+
+    if output is None:
+        return
+    if output.suffix.lower() not in QUERY_OUTPUT_SUFFIXES:
+        raise click.BadParameter(f"{output}：只能写为 {' / '.join(QUERY_OUTPUT_SUFFIXES)}。", param_hint="--output")
+    check_writable(output, overwrite, param_hint="--output", need_folder=True)
+    if output.suffix.lower() == ".csv":
+        check_writable(output.with_name(f"{output.stem}_按B汇总.csv"), overwrite, param_hint="--output",
+                       need_folder=True)
+
+
+def _run_pair(run, a: str, b: str, crs, reader: dict, map_path, overwrite: bool, output=None, **kwargs):
+    """Refuse an existing --map/-o before any work, then run the query on A and B with the reader
     options; a bad A or B is named as the argument it came from."""
     from ..errors import InputError
     from ..queries.answers import NotALayerOrFile, load_input
 
     if map_path:
         check_writable(map_path, overwrite, param_hint="--map", need_folder=True)
+    _check_output(output, overwrite)
     _warn_unused_reader_options(a, b, crs, reader)
     inputs = []
     for value, hint in ((a, "A"), (b, "B")):
@@ -78,22 +97,27 @@ def _run_pair(run, a: str, b: str, crs, reader: dict, map_path, overwrite: bool,
     return answer
 
 
-def _show(answer, map_path, basemap, as_json, overwrite):
-    """Write the --map, then print the answer (--json: exactly ``answer.to_dict()``)."""
+def _show(answer, map_path, basemap, as_json, overwrite, output=None, all_rows: bool = False):
+    """Write -o and the --map, then print the answer (--json: exactly ``answer.to_dict()``)."""
+    if output:
+        answer.to_file(output, all_rows=all_rows, overwrite=True)  # refused before the query unless --overwrite
+        echo_note(f"结果已写出：{output}" + (f"（按 B 汇总：{output.with_name(output.stem + '_按B汇总.csv')}）"
+                                          if output.suffix.lower() == ".csv" else ""))
     if map_path:
         answer.to_map(map_path, basemap=basemap, overwrite=overwrite)
         echo_note(f"地图已写出：{map_path}")
     if as_json:
         echo_json(answer.to_dict())
         return
-    click.echo(answer.summary_text(more_hint="--json / -o 输出"))
+    text = answer.summary_text(more_hint="-o 输出（.xlsx/.csv/.gpkg）或 --json", all_rows=all_rows)
+    click.echo(text.replace("要全部列出请选全部行", "要全部列出请加 --all"))
 
 
 @query.command()
 @click.argument("a")
 @click.argument("b")
 @_pair_options
-def overlap(a, b, crs, reader, map_path, basemap, as_json, overwrite):
+def overlap(a, b, crs, reader, output, map_path, basemap, as_json, overwrite):
     """叠加 — every overlapping pair of A and B.
 
     列出 A 与 B 的每一对重叠要素：重叠面积（亩、公顷）及占 A、占 B 的比例；无重叠的 A 要素也列出。
@@ -101,10 +125,11 @@ def overlap(a, b, crs, reader, map_path, basemap, as_json, overwrite):
     \b
     $ dcf query overlap cluster_parks townships
     $ dcf query overlap 宗地.shp industrial_clusters --json
+    $ dcf query overlap 宗地.shp townships -o 宗地按镇街.xlsx
     """
     from ..queries import overlap as run
 
-    _show(_run_pair(run, a, b, crs, reader, map_path, overwrite), map_path, basemap, as_json, overwrite)
+    _show(_run_pair(run, a, b, crs, reader, map_path, overwrite, output), map_path, basemap, as_json, overwrite, output)
 
 
 @query.command()
@@ -112,7 +137,7 @@ def overlap(a, b, crs, reader, map_path, basemap, as_json, overwrite):
 @click.argument("b")
 @click.option("--max-km", type=float, metavar="KM", help="搜索半径（km）；超出者标为“范围内无”。缺省不限。")
 @_pair_options
-def nearest(a, b, max_km, crs, reader, map_path, basemap, as_json, overwrite):
+def nearest(a, b, max_km, crs, reader, output, map_path, basemap, as_json, overwrite):
     """最近 — the nearest feature of B and its distance.
 
     对 A 的每个要素找出最近的 B 要素及距离（km）；位于 B 要素之内的距离为 0。
@@ -124,28 +149,31 @@ def nearest(a, b, max_km, crs, reader, map_path, basemap, as_json, overwrite):
     from ..queries import nearest as run
 
     check_positive(max_km, "--max-km", "km")
-    _show(_run_pair(run, a, b, crs, reader, map_path, overwrite, max_km=max_km), map_path, basemap, as_json,
-          overwrite)
+    _show(_run_pair(run, a, b, crs, reader, map_path, overwrite, output, max_km=max_km), map_path, basemap, as_json,
+          overwrite, output)
 
 
 @query.command()
 @click.argument("a")
 @click.argument("b")
 @click.option("--km", type=float, required=True, metavar="KM", help="距离 D（km）。")
+@click.option("--all", "all_rows", is_flag=True, help="也列出范围外的要素（缺省只列范围内的）。")
 @_pair_options
-def within(a, b, km, crs, reader, map_path, basemap, as_json, overwrite):
+def within(a, b, km, all_rows, crs, reader, output, map_path, basemap, as_json, overwrite):
     """范围 — features of A within D km of B.
 
-    列出 A 中距 B 不超过 D km（--km）的要素；全部 A 要素均列出，标明是否在范围内及距离。
+    列出 A 中距 B 不超过 D km（--km）的要素及距离；加 --all 时范围外的要素也列出。-o 把结果行与按 B 汇总写出。
 
     \b
     $ dcf query within anchor_enterprises industrial_clusters --km 1
     $ dcf query within service_points canal --km 2 --map 运河周边.html
+    $ dcf query within 企业点位.csv industrial_clusters --km 1 -o 范围内企业.xlsx
     """
     from ..queries import within as run
 
     check_positive(km, "--km", "km", allow_zero=True)
-    _show(_run_pair(run, a, b, crs, reader, map_path, overwrite, km=km), map_path, basemap, as_json, overwrite)
+    _show(_run_pair(run, a, b, crs, reader, map_path, overwrite, output, km=km), map_path, basemap, as_json, overwrite,
+          output, all_rows)
 
 
 @query.command()
@@ -155,7 +183,8 @@ def within(a, b, km, crs, reader, map_path, basemap, as_json, overwrite):
               help="宗地文件（含状态字段，已占用/已供地者扣除）；缺省使用合成样例宗地。")
 @crs_opt
 @reader_options
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="候选地块写出为 .gpkg/.geojson/.csv。")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="候选地块及按分区汇总写出为 .xlsx / .csv / .gpkg（.geojson 只写地块）。")
 @map_opt
 @basemap_opt
 @json_opt
@@ -176,9 +205,12 @@ def available(zone_id, min_mu, parcels_file, crs, reader, output, map_path, base
     from ..queries import available as run
     from ..queries.availability import find_zones
 
-    for p, hint in ((map_path, "--map"), (output, "--output")):
-        if p is not None:
-            check_writable(p, overwrite, param_hint=hint, need_folder=True)
+    if map_path is not None:
+        check_writable(map_path, overwrite, param_hint="--map", need_folder=True)
+    if output is not None and output.suffix.lower() in (".geojson", ".json"):
+        check_writable(output, overwrite, param_hint="--output", need_folder=True)
+    else:
+        _check_output(output, overwrite)
     check_positive(min_mu, "--min-mu", "亩", allow_zero=True)
     try:
         find_zones(zone_id)
@@ -191,8 +223,11 @@ def available(zone_id, min_mu, parcels_file, crs, reader, output, map_path, base
         except InputError as exc:
             raise input_error(exc, "--parcels") from None
     answer = run(zone=zone_id, min_mu=min_mu, parcels=parcels)
-    if output:
+    if output and output.suffix.lower() in (".geojson", ".json"):
         answer.to_table(output, overwrite=True)  # refused above unless --overwrite
+        echo_note(f"候选地块已写出：{output}")
+    elif output:
+        answer.to_file(output, overwrite=True)
         echo_note(f"候选地块已写出：{output}")
     if map_path:
         answer.to_map(map_path, basemap=basemap, overwrite=overwrite)

@@ -28,7 +28,7 @@ Formats (:data:`SUPPORTED_FORMATS`): Shapefile (DBF encoding detected — GBK wi
 the common case here), GeoPackage, GeoJSON, KML/KMZ, ESRI FileGDB (``.gdb`` folder), CAD DXF,
 CSV/TXT (UTF-8, UTF-8-BOM, UTF-16 or GBK) and XLSX with coordinate columns (``lon/lat``,
 ``经度/纬度``, ``X/Y``, ``东坐标/北坐标``, a combined ``经纬度`` column, degrees-minutes-seconds,
-or WKT). Formats that cannot be read (.dwg, MapGIS, .mdb, .xls) are refused with the conversion
+or WKT). Old Excel .xls and OpenDocument .ods are read with python-calamine. Formats that cannot be read (.dwg, MapGIS, .mdb) are refused with the conversion
 to make.
 
 Engines: GDAL through pyogrio (fast, whole file in memory) for :func:`read_vector`; **fiona** for

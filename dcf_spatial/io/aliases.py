@@ -46,7 +46,42 @@ def _norm(name) -> str:
 
 
 def _entries(entries) -> list[tuple[str, str | None]]:
-    return [(e, None) if isinstance(e, str) else (e["name"], e.get("scale")) for e in entries]
+    """``(name, scale)`` of each alias; scale is a key of ``unit_factors``, ``"guess"`` (unit judged
+    from the values) or ``"assumed:<unit>"`` (read in that unit, said in the notes)."""
+    out = []
+    for e in entries:
+        if isinstance(e, str):
+            out.append((e, None))
+        elif e.get("unit") == "guess":
+            out.append((e["name"], "guess"))
+        elif e.get("assumed"):
+            out.append((e["name"], f"assumed:{e['assumed']}"))
+        else:
+            out.append((e["name"], e.get("scale")))
+    return out
+
+
+def _guess_unit(values: "pd.Series", col: str, target: str, src_name: str) -> tuple[float, str]:
+    """Factor to ``target``'s unit of a column without a unit, judged from its values: the one unit
+    under which every value is a plausible size (``unit_guess`` of the alias table), else an
+    :class:`InputError` asking for the unit by the column's name. Returns (factor, note)."""
+    spec = alias_table()["unit_guess"][target]
+    v = values.dropna()
+    v = v[v > 0]
+    if v.empty:
+        return 1.0, f"字段 {col} 未注明单位且没有正数值，{target} 为空值"
+    lo, hi = float(v.min()), float(v.max())
+    fits = [u for u, f in spec["units"].items() if spec["min"] <= lo * f and hi * f <= spec["max"]]
+    if len(fits) == 1:
+        unit = fits[0]
+        return spec["units"][unit], (f"字段 {col} 未注明单位：数值 {lo:g}–{hi:g} 只有按{unit}理解才是合理的单个地块面积"
+                                     f"（{spec['min']:g}–{spec['max']:g} 亩），已按{unit}换算为亩（{target}）；"
+                                     f"若不对，请把列名改为 {col}(亩)、{col}(平方米) 或 {col}(公顷)")
+    said = "、".join(fits) if fits else "亩、平方米、公顷都不"
+    raise InputError(
+        f"{src_name}：列“{col}”没有注明单位，数值 {lo:g}–{hi:g} 按{said}说得通，无法判断。"
+        f"请把列名改为 {col}(亩)、{col}(平方米) 或 {col}(公顷)，或用{FIX_FIELD_MAP} {target}={col}（表示单位为亩）。"
+    )
 
 
 def _is_text_field(name: str) -> bool:
@@ -175,7 +210,18 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
                     if target not in (field_map or {}) and not any(m.endswith("→" + target) for m in mapped):
                         skipped.append(f"{col}（已有字段 {target}）")
                     break
-                if scale:
+                if scale == "guess":
+                    values = pd.to_numeric(out[col], errors="coerce")
+                    factor, note = _guess_unit(values, col, target, src_name)
+                    out[target] = values * factor
+                    mapped.append(f"{col}→{target}（×{factor:g}）")
+                    notes.append(note)
+                elif scale and scale.startswith("assumed:"):
+                    out[target] = pd.to_numeric(out[col], errors="coerce")
+                    mapped.append(f"{col}→{target}")
+                    notes.append(f"字段 {col} 未注明单位，按{scale.split(':', 1)[1]}读取（{target}）；"
+                                 f"若不是，请把列名改为带单位的形式，如 {col}(平方米)")
+                elif scale:
                     factor = tab["unit_factors"][scale]
                     values = pd.to_numeric(out[col], errors="coerce")
                     bad = int((values.isna() & out[col].notna()).sum())
@@ -191,6 +237,14 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
                 break
     if mapped:
         notes.append("识别标准字段并添加规范字段（原字段保留）：" + "、".join(mapped))
+    if set(groups) & {"parcels", "enterprises", "sites"}:
+        # an area column not recognised is named, never dropped silently
+        used = {m.split("→", 1)[0] for m in mapped + explicit} | set((field_map or {}).values())
+        targets = {t for g in groups for t in tab["groups"][g]}
+        idle = [str(c) for c in df.columns if "面积" in str(c) and str(c) not in used and str(c) not in targets]
+        if idle:
+            notes.append("以下面积列未识别、未使用：" + "、".join(idle)
+                         + f"（如需使用，请用{FIX_FIELD_MAP} 指明，如 area_mu=<列名>，并在列名中注明单位）")
     if skipped:
         notes.append("以下标准字段未使用，因为规范字段已存在：" + "、".join(skipped))
     if "code12" in out.columns and "admin" in groups:
@@ -265,3 +319,88 @@ def parse_field_map(items: Sequence[str] | str | None) -> dict[str, str]:
                 )
             out[target] = source
     return out
+
+
+# --- docs/formats.md -------------------------------------------------------------------------------
+
+#: how docs/formats.md names each alias group
+_GROUP_TITLES = {"admin": "行政区（admin）", "landuse": "地类图斑 / 三调（landuse）", "datav": "DataV / 高德行政区 GeoJSON（datav；文件同时有 adcode 与 name 时自动识别）",
+                 "parcels": "宗地 / 供地台账（parcels）", "enterprises": "企业（enterprises）", "sites": "项目选址（sites）"}
+_UNIT_ZH = {"m2_to_mu": "平方米→亩", "mu_to_m2": "亩→平方米", "ha_to_m2": "公顷→平方米", "ha_to_mu": "公顷→亩",
+            "yuan_to_wan": "元→万元", "yi_to_wan": "亿元→万元"}
+
+
+def _md_cell(text) -> str:
+    return str(text).replace("|", "\\|")
+
+
+def formats_markdown() -> str:
+    """``docs/formats.md``: every accepted file format and every recognised column name, from the tables.
+
+    Generated from :data:`dcf_spatial.io.formats.SUPPORTED_FORMATS` and ``data/field_aliases.json``
+    so that the document cannot drift from what the readers accept
+    (``python -m dcf_spatial.io.aliases --markdown > docs/formats.md``; a test compares them).
+
+    Returns
+    -------
+    str
+        The Markdown text, ending with a newline.
+
+    Examples
+    --------
+    >>> formats_markdown().splitlines()[0]
+    '# 可读取的文件格式与字段名'
+    """
+    from .formats import _CONVERT_HINTS, SUPPORTED_FORMATS
+
+    tab = alias_table()
+    out = ["# 可读取的文件格式与字段名", "",
+           "<!-- 本文件由 `python -m dcf_spatial.io.aliases --markdown > docs/formats.md` 生成，请勿手改；"
+           "改动请改 dcf_spatial/io/formats.py 与 dcf_spatial/data/field_aliases.json。 -->", "",
+           "## 文件格式", "", "| 扩展名 | 格式 |", "|---|---|"]
+    seen: dict[str, list[str]] = {}
+    for suffix, what in SUPPORTED_FORMATS.items():
+        seen.setdefault(what, []).append(suffix)
+    out += [f"| {' '.join(f'`{s}`' for s in suffixes)} | {_md_cell(what)} |" for what, suffixes in seen.items()]
+    out += ["", "不能直接读取、需先转换的格式：", ""]
+    out += [f"- `{s}`：{hint}" for s, hint in _CONVERT_HINTS.items()]
+    out += ["", "## 字段名", "",
+            "列名比较前先做 Unicode NFKC 规范化（全角括号变半角）、转小写并去掉空白，"
+            "所以 `土地价款（万元）` 与 `土地价款(万元)` 相同。原字段始终保留，规范字段加在旁边；"
+            "其他字段可用字段映射 `目标=源字段` 指定。", ""]
+    for group, fields in tab["groups"].items():
+        out += [f"### {_GROUP_TITLES.get(group, group)}", "", "| 规范字段 | 可识别的列名（按优先顺序） |", "|---|---|"]
+        for target, entries in fields.items():
+            names = []
+            for e in entries:
+                if isinstance(e, str):
+                    names.append(f"`{e}`")
+                elif e.get("scale"):
+                    names.append(f"`{e['name']}`（{_UNIT_ZH.get(e['scale'], e['scale'])}）")
+                elif e.get("unit") == "guess":
+                    names.append(f"`{e['name']}`（未注明单位：按数值判断亩/平方米/公顷，判断不了则报错请注明）")
+                elif e.get("assumed"):
+                    names.append(f"`{e['name']}`（未注明单位，按{e['assumed']}读取并在说明中注明）")
+                else:
+                    names.append(f"`{e['name']}`")
+            text = "、".join(_md_cell(n) for n in names)
+            out.append(f"| `{target}`{'（文本）' if target in tab['text_fields'] else ''} | {text} |")
+        out.append("")
+    coords = tab["coordinates"]
+    out += ["## 坐标列（CSV/TXT/XLSX/XLS/ODS）", "", "| 类型 | x / 经度 | y / 纬度 |", "|---|---|---|"]
+    for kind, title in (("lonlat", "经纬度"), ("eastnorth", "东/北坐标"), ("xy", "X/Y")):
+        out.append(f"| {title} | {'、'.join(f'`{n}`' for n in coords[kind]['x'])} | "
+                   f"{'、'.join(f'`{n}`' for n in coords[kind]['y'])} |")
+    out.append(f"| 一列经纬度（如 `116.0,36.4`） | {'、'.join(f'`{n}`' for n in coords['combined'])} | |")
+    out.append(f"| WKT | {'、'.join(f'`{n}`' for n in coords['wkt'])} | |")
+    out += ["", "代码类字段（保留前导零，按文本读取）：" + "、".join(f"`{t}`" for t in tab["text_fields"])
+            + "；以及列名含 " + "、".join(f"`{p}`" for p in tab["text_name_patterns"]) + " 的列。", ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":  # python -m dcf_spatial.io.aliases --markdown > docs/formats.md
+    import sys
+
+    if sys.argv[1:] != ["--markdown"]:
+        sys.exit("用法：python -m dcf_spatial.io.aliases --markdown > docs/formats.md")
+    sys.stdout.write(formats_markdown())

@@ -93,7 +93,7 @@ def _dbf_text_sample(fh, limit: int) -> bytes:
         d = desc[i:i + 32]
         if d[0] == 0x0D:
             break
-        names.append(d[:11].split(b"\x00")[0])
+        names.append(_trim_cut_utf8(d[:11].split(b"\x00")[0]))
         length = d[16]
         if d[11:12] == b"C":
             slices.append((offset, offset + length))
@@ -106,6 +106,40 @@ def _dbf_text_sample(fh, limit: int) -> bytes:
         for a, b in slices:
             parts.append(rec[:, a:b].tobytes())
     return b" ".join(parts)
+
+
+def _trim_cut_utf8(name: bytes) -> bytes:
+    """A DBF field name cut mid-character at the 10-byte limit (GDAL/QGIS writing UTF-8 Chinese
+    names: 3 bytes a character) without its trailing partial character; other names unchanged.
+    Written by hand: it is the UTF-8 lead-byte rule, three lines."""
+    if len(name) < 9 or name.isascii():
+        return name
+    for cut in (1, 2, 3):
+        head = name[:-cut]
+        lead = name[-cut]
+        need = 2 if 0xC0 <= lead < 0xE0 else 3 if 0xE0 <= lead < 0xF0 else 4 if 0xF0 <= lead < 0xF8 else 0
+        if need > cut and all(0x80 <= b < 0xC0 for b in name[-cut + 1:] if cut > 1):
+            try:
+                head.decode("utf-8")
+            except UnicodeDecodeError:
+                return name
+            return head
+    return name
+
+
+def cut_field_names(dbf_bytes: bytes) -> dict[int, bytes]:
+    """Field names of a DBF header that are UTF-8 cut mid-character: ``{offset of the descriptor: trimmed name}``."""
+    header_len = int.from_bytes(dbf_bytes[8:10], "little")
+    out = {}
+    for off in range(32, max(header_len - 31, 32), 32):
+        d = dbf_bytes[off:off + 32]
+        if len(d) < 32 or d[0] == 0x0D:
+            break
+        raw = d[:11].split(b"\x00")[0]
+        trimmed = _trim_cut_utf8(raw)
+        if trimmed != raw:
+            out[off] = trimmed
+    return out
 
 
 def _dbf_ldid(fh) -> int:

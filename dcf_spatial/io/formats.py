@@ -27,11 +27,12 @@ SUPPORTED_FORMATS: dict[str, str] = {
     ".txt": "分隔文本（含坐标列）",
     ".xlsx": "Excel 工作簿（含坐标列）",
     ".xlsm": "Excel 工作簿（含坐标列）",
+    ".xls": "旧版 Excel 工作簿 .xls（含坐标列；python-calamine 读取）",
+    ".ods": "OpenDocument 表格 .ods（WPS/LibreOffice；含坐标列；python-calamine 读取）",
     ".dxf": "CAD 交换格式 DXF（闭合多段线转为面）",
 }
 #: formats users often have, with what to do instead
 _CONVERT_HINTS = {
-    ".xls": "不支持旧版 Excel .xls。请在 Excel/WPS 中另存为 .xlsx 后再读取",
     ".dwg": "不能直接读取 CAD .dwg。请在 CAD 中“另存为”DXF（或导出为 Shapefile）后再读取",
     ".wt": "不能直接读取 MapGIS 文件。请在 MapGIS 中转换为 Shapefile（或 GeoPackage）后再读取",
     ".wl": "不能直接读取 MapGIS 文件。请在 MapGIS 中转换为 Shapefile（或 GeoPackage）后再读取",
@@ -41,6 +42,7 @@ _CONVERT_HINTS = {
 _FORMAT_KIND = {
     ".shp": "shp", ".zip": "zip", ".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson",
     ".kml": "kml", ".kmz": "kml", ".gdb": "gdb", ".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
+    ".xls": "xlsx", ".ods": "xlsx",
     ".dxf": "dxf",
 }
 _TABULAR = ("csv", "xlsx")
@@ -70,6 +72,12 @@ def _format_of(path: Path) -> str:
             "请在 GIS 软件中导出为其中一种格式（推荐 GeoPackage）。"
         )
     return _FORMAT_KIND[suffix]
+
+
+def _excel_engine(path: Path) -> str:
+    """pandas engine of a workbook: openpyxl for .xlsx/.xlsm (as before), python-calamine for the
+    old binary .xls and OpenDocument .ods (one well-kept reader for both)."""
+    return "calamine" if path.suffix.lower() in (".xls", ".ods") else "openpyxl"
 
 
 def _is_pg(path) -> bool:
@@ -134,3 +142,33 @@ def _choose_layer(path: Path, kind: str, layer) -> list[str | None]:
         f"{path} 含 {len(layers)} 个图层：{'、'.join(layers)}。请{FIX_LAYER}（如 {layers[0]}），即要读取哪一个。"
     )
 
+
+
+#: the standard layers of a third national land survey (三调) FileGDB, as the bureau exports them
+SURVEY_LAYERS_ZH = {"DLTB": "地类图斑", "XZQ": "行政区", "XZQJX": "行政区界线", "CZCDYD": "城镇村等用地",
+                    "YJJBNTTB": "永久基本农田图斑", "STBHHX": "生态保护红线", "CJDCQ": "村级调查区"}
+
+
+def survey_layer(path, wanted) -> str | None:
+    """The layer to read from a 三调 FileGDB/GeoPackage for a purpose: the first of ``wanted``
+    (e.g. ``("DLTB",)`` for current land use) that the file has, when it has several layers;
+    ``None`` otherwise (the reader then takes the only layer, or asks which).
+
+    Examples
+    --------
+    >>> survey_layer("三调.gdb", ("DLTB",))  # doctest: +SKIP
+    'DLTB'
+    """
+    import pyogrio
+
+    path = Path(path)
+    if path.suffix.lower() not in (".gdb", ".gpkg") or not path.exists():
+        return None
+    try:
+        layers = [str(n) for n, _ in pyogrio.list_layers(str(path))]
+    except _gdal_errors():
+        return None
+    if len(layers) <= 1:
+        return None
+    upper = {n.upper(): n for n in layers}
+    return next((upper[w.upper()] for w in wanted if w.upper() in upper), None)

@@ -21,7 +21,7 @@ from .._fixes import FIELD_MAP as FIX_FIELD_MAP, ENCODING as FIX_ENCODING, LAYER
 from ..errors import InputError
 from .aliases import _as_text, _is_text_field, _norm, alias_table, apply_aliases
 from .encoding import _gdal_encoding, text_encoding
-from .formats import _TABULAR, _check_path, _choose_layer, _format_of, _gdal_path, _is_pg
+from .formats import _TABULAR, _check_path, _excel_engine, _choose_layer, _format_of, _gdal_path, _is_pg
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -40,6 +40,61 @@ def _header_row(rows: list[list]) -> int:
         if c >= need:
             return i
     return 0
+
+
+def _blank(v) -> bool:
+    return v is None or str(v).strip() in ("", "nan", "None", "NaN")
+
+
+def _two_row_header(rows: list[list], header: int) -> list[str] | None:
+    """The flattened names of a merged two-row header, or ``None`` when the header is one row.
+
+    Excel exports of ledgers group columns under a merged cell: ``约定容积率`` spans two columns whose
+    second header row says ``下限`` / ``上限``. Read with the merge undone, the top cell holds the
+    name and the cells to its right are blank. Taken as a two-row header when the row below the
+    header is text only (no numbers: it is not a record) and fills at least one blank of the header
+    row. Names become top + sub (``约定容积率下限``), or the top alone where the sub is blank
+    (a column merged vertically). Written by hand: pandas' ``header=[0, 1]`` needs the header row
+    known in advance and leaves ``Unnamed`` levels to clean anyway.
+    """
+    if header + 1 >= len(rows):
+        return None
+    top, sub = list(rows[header]), list(rows[header + 1])
+    width = max(len(top), len(sub))
+    top += [None] * (width - len(top))
+    sub += [None] * (width - len(sub))
+    subs = [v for v in sub if not _blank(v)]
+    if len(subs) < 2 or any(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in subs):
+        return None
+    if any(re.fullmatch(r"[+-]?[\d.,]+", str(v).strip()) for v in subs):
+        return None
+    if not any(_blank(t) and not _blank(b) for t, b in zip(top, sub)):
+        return None
+    # a sub-name sits only under a merged group (a top name followed by blank cells): a first record
+    # of text only under a one-row header with a blank column is not taken for a second header row
+    span, start = [0] * width, None
+    for i, t in enumerate(top):
+        if not _blank(t):
+            start = i
+        if start is not None:
+            span[start] += 1
+    group_of = [None] * width
+    start = None
+    for i, t in enumerate(top):
+        if not _blank(t):
+            start = i
+        group_of[i] = start
+    if any(not _blank(b) and (group_of[i] is None or span[group_of[i]] < 2) for i, b in enumerate(sub)):
+        return None
+    names, group = [], ""
+    for t, b in zip(top, sub):
+        if not _blank(t):
+            group = str(t).strip()
+        elif _blank(b):
+            group = ""
+        part = "" if _blank(b) else str(b).strip()
+        names.append(group + part if group or part else None)
+    return names
 
 
 def _dedupe(names: list) -> list[str]:
@@ -115,7 +170,12 @@ def _read_csv(path: Path, encoding, notes) -> tuple["pd.DataFrame", np.ndarray]:
     header = _header_row(rows)
     if header:
         notes.append(f"表头在第 {header + 1} 行，跳过上方 {header} 行标题")
+    merged = _two_row_header(rows, header)
     opts = dict(sep=sep, encoding=enc, skiprows=header, skip_blank_lines=False, keep_default_na=False, na_values=[""])
+    if merged is not None:
+        opts.update(skiprows=header + 2, header=None, names=_dedupe(merged))
+        notes.append(f"表头为两行（第 {header + 1}、{header + 2} 行，合并单元格），已合并为一行列名："
+                     + "、".join(n for n in merged if n)[:200])
     try:
         # Columns that must stay text are decided on a sample read as text; the whole file is then
         # parsed by pandas' C reader with type inference for the rest (5x faster than all-text).
@@ -132,7 +192,7 @@ def _read_csv(path: Path, encoding, notes) -> tuple["pd.DataFrame", np.ndarray]:
             raise InputError(f"{path}：文件是空的（没有表头也没有数据行）。请检查导出是否成功。") from None
         raise InputError(f"{path}：无法按分隔符 {sep!r} 解析表格（{exc}）。请检查分隔符与引号是否一致。") from None
     df.columns = _dedupe(list(df.columns))
-    lines = np.arange(len(df)) + header + 2  # spreadsheet row number of each record
+    lines = np.arange(len(df)) + header + 2 + (merged is not None)  # spreadsheet row number of each record
     return df, lines
 
 
@@ -140,9 +200,9 @@ def _read_xlsx(path: Path, sheet, notes) -> tuple["pd.DataFrame", np.ndarray]:
     import pandas as pd
 
     try:
-        book = pd.ExcelFile(path, engine="openpyxl")
+        book = pd.ExcelFile(path, engine=_excel_engine(path))
     except Exception as exc:  # openpyxl raises several unrelated types for broken files
-        raise InputError(f"{path}：无法打开 Excel 文件（{type(exc).__name__}: {exc}）。请确认它是有效的 .xlsx。") from None
+        raise InputError(f"{path}：无法打开 Excel 文件（{type(exc).__name__}: {exc}）。请确认它是有效的 {path.suffix} 文件。") from None
     with book:
         sheets = book.sheet_names
         if sheet is None:
@@ -160,9 +220,14 @@ def _read_xlsx(path: Path, sheet, notes) -> tuple["pd.DataFrame", np.ndarray]:
     header = _header_row(raw.head(30).values.tolist())
     if header:
         notes.append(f"表头在第 {header + 1} 行，跳过上方 {header} 行标题")
-    df = raw.iloc[header + 1:].copy()
-    df.columns = _dedupe(raw.iloc[header].tolist())
-    lines = np.arange(len(df)) + header + 2
+    merged = _two_row_header(raw.head(header + 2).values.tolist(), header)
+    if merged is not None:
+        notes.append(f"表头为两行（第 {header + 1}、{header + 2} 行，合并单元格），已合并为一行列名："
+                     + "、".join(n for n in merged if n)[:200])
+    skip = header + 1 + (merged is not None)
+    df = raw.iloc[skip:].copy()
+    df.columns = _dedupe(merged if merged is not None else raw.iloc[header].tolist())
+    lines = np.arange(len(df)) + skip + 1
     df = df.reset_index(drop=True).infer_objects()
     return df, lines
 
@@ -202,7 +267,7 @@ def _sheet_with_coordinates(path: Path, df, lines, encoding, notes):
         return df, lines
     except InputError:
         pass
-    with pd.ExcelFile(path, engine="openpyxl") as book:
+    with pd.ExcelFile(path, engine=_excel_engine(path)) as book:
         sheets = book.sheet_names
         hits = []
         for name in sheets[1:]:

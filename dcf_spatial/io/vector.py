@@ -22,7 +22,8 @@ from ..errors import InputError
 from .aliases import DEFAULT_VECTOR_ALIASES, apply_aliases
 from .boundary_points import boundary_polygons, is_boundary_table
 from .encoding import _gdal_encoding
-from .formats import _TABULAR, _check_path, _choose_layer, _format_of, _gdal_errors, _gdal_path, _is_pg
+from .formats import (_TABULAR, _check_path, _choose_layer, _format_of, _gdal_errors, _gdal_path, _is_pg,
+                      survey_layer)
 from .rows import RowIssues, _row_label_features, check_rows
 from .survey_txt import is_survey_txt, read_survey_txt
 from .tables import _points_from_table, _read_tabular, _sheet_with_coordinates
@@ -44,11 +45,20 @@ def _read_gdal(path: Path, kind: str, layer, encoding, notes) -> "gpd.GeoDataFra
     import pyogrio
 
     enc = _gdal_encoding(path, kind, layer, encoding, notes)
+    if layer is None and kind == "gdb":
+        layer = survey_layer(path, ("DLTB",))
+        if layer is not None:
+            import pyogrio
+
+            others = [str(n) for n, _ in pyogrio.list_layers(str(path)) if str(n) != layer]
+            notes.append(f"第三次全国国土调查（三调）数据库：读取地类图斑图层 {layer}"
+                         f"（其他图层：{'、'.join(others)}；需要时请{FIX_LAYER}）")
     names = _choose_layer(path, kind, layer)
     frames = []
+    source, cut = _uncut_copy(path, kind, enc)
     for name in names:
         try:
-            part = pyogrio.read_dataframe(_gdal_path(path, kind), layer=name, encoding=enc)
+            part = pyogrio.read_dataframe(source or _gdal_path(path, kind), layer=name, encoding=enc)
         except _gdal_errors() as exc:
             raise InputError(f"{path}：读取图层 {name or ''} 失败（{exc}）。文件可能已损坏，或请{FIX_ENCODING}（如 gbk）。") from None
         if not hasattr(part, "geometry") or "geometry" not in part.columns:
@@ -63,10 +73,80 @@ def _read_gdal(path: Path, kind: str, layer, encoding, notes) -> "gpd.GeoDataFra
         notes.append(f"KML 含 {len(frames)} 个文件夹（图层）：{'、'.join(names)}，已全部读入，来源记在 kml_layer 列")
     else:
         gdf = frames[0]
+    if cut:
+        gdf = _restore_cut_names(gdf, cut, notes)
     if kind == "kml":
         notes.append(f"KML 坐标按规范为 WGS84；若取自奥维、高德等国内地图，坐标多为 GCJ-02，请{FIX_CRS}（如 gcj02）")
     if kind == "dxf":
         gdf = _close_cad_rings(gdf, notes)
+    return gdf
+
+
+def _uncut_copy(path: Path, kind: str, enc) -> tuple[str | None, list[str]]:
+    """A Shapefile whose UTF-8 Chinese field names were cut mid-character at the DBF's 10 bytes
+    (GDAL and QGIS do this when writing): GDAL cannot decode those names, so the Shapefile is read
+    from an in-memory copy (``/vsimem/``) whose DBF header has the partial last character removed.
+    Returns (path to read or ``None``, the trimmed names)."""
+    if kind != "shp" or (enc not in (None, "UTF-8", "utf-8")):
+        return None, []
+    from .encoding import cut_field_names
+    from .formats import _sidecar
+
+    dbf = _sidecar(path, ".dbf")
+    with open(dbf, "rb") as fh:
+        head = fh.read(32)
+        header_len = int.from_bytes(head[8:10], "little")
+        fh.seek(0)
+        header = bytearray(fh.read(header_len))
+    fixes = cut_field_names(bytes(header))
+    if not fixes:
+        return None, []
+    import atexit
+    import os
+    import shutil
+    import tempfile
+
+    for off, name in fixes.items():
+        header[off:off + 11] = name.ljust(11, b"\x00")
+    tmp = Path(tempfile.mkdtemp(prefix="dcf_shp_"))
+    atexit.register(shutil.rmtree, tmp, True)
+    target = tmp / path.name
+    for ext in (".shp", ".shx", ".prj", ".cpg", ".qpj"):
+        side = _sidecar(path, ext)
+        if side is not None:
+            try:
+                os.symlink(side.resolve(), target.with_suffix(ext))
+            except OSError:  # no symlinks here (some Windows setups): copy
+                shutil.copyfile(side, target.with_suffix(ext))
+    with open(dbf, "rb") as src, open(target.with_suffix(".dbf"), "wb") as out:
+        src.seek(len(header))
+        out.write(bytes(header))
+        shutil.copyfileobj(src, out)
+    return str(target), [n.decode("utf-8") for n in fixes.values()]
+
+
+def _restore_cut_names(gdf, cut: list[str], notes):
+    """Rename each cut field name to the one name of the alias table it begins (``土地使`` →
+    ``土地使用权人``); a cut name that begins none, or several, is reported with what it may be."""
+    from .aliases import _entries, _norm, alias_table
+
+    known = {name for g in alias_table()["groups"].values() for entries in g.values() for name, _ in _entries(entries)}
+    renames, unsure = {}, []
+    for short in cut:
+        if short not in gdf.columns:
+            continue
+        full = sorted({n for n in known if _norm(n).startswith(_norm(short)) and len(n.encode("utf-8")) > 10})
+        if len(full) == 1 and full[0] not in gdf.columns:
+            renames[short] = full[0]
+        else:
+            unsure.append(f"{short}（可能是 {'、'.join(full)}）" if full else short)
+    if renames:
+        gdf = gdf.rename(columns=renames)
+        notes.append("UTF-8 中文字段名在 DBF 的 10 字节处被截断（半个汉字），已按标准字段名还原："
+                     + "、".join(f"{a}→{b}" for a, b in renames.items()))
+    if unsure:
+        notes.append("UTF-8 中文字段名在 DBF 的 10 字节处被截断（半个汉字已去掉），无法确定原名：" + "、".join(unsure)
+                     + "；需要时请用字段映射指明")
     return gdf
 
 
@@ -85,6 +165,43 @@ def _close_cad_rings(gdf, notes):
         gdf = gdf.set_geometry(new, crs=gdf.crs)
         notes.append(f"CAD 中 {int(closed.sum())} 条闭合多段线已转为面（红线范围）；未闭合的线保持为线")
     notes.append(f"DXF 来自 CAD，其图层名在 Layer 列；CAD 文件通常不带坐标系，坐标系按数值判断（见下），必要时请{FIX_CRS}")
+    return gdf
+
+
+def _is_datav(gdf) -> bool:
+    """A DataV GeoAtlas / Amap administrative GeoJSON: ``adcode`` and ``name`` (with ``level``, ``parent``…)."""
+    return {"adcode", "name"} <= set(map(str, gdf.columns))
+
+
+def _datav_parent(gdf, notes):
+    """``parent`` of DataV is an object ``{"adcode": 371500}`` that GDAL reads as JSON text: its
+    code becomes ``parent_code``; a district-level ``adcode`` gives the 12-digit ``code12``."""
+    import json
+
+    import pandas as pd
+
+    gdf = gdf.copy()
+    if "parent" in gdf.columns:
+        def code(v):
+            if isinstance(v, dict):
+                return str(v.get("adcode")) if v.get("adcode") is not None else None
+            try:
+                obj = json.loads(v) if isinstance(v, str) else None
+            except ValueError:
+                return None
+            return str(obj["adcode"]) if isinstance(obj, dict) and obj.get("adcode") is not None else None
+
+        gdf["parent_code"] = [code(v) for v in gdf["parent"]]
+    codes = pd.Series(gdf["adcode"]).map(lambda v: str(int(v)) if isinstance(v, (int, float)) and v == v else
+                                         (str(v).strip() if v is not None else None))
+    six = codes.str.fullmatch(r"\d{6}").fillna(False).to_numpy(dtype=bool)
+    if "code12" not in gdf.columns and six.all():
+        gdf["code12"] = (codes + "000000").to_numpy()
+    gdf["adcode"] = codes.to_numpy()
+    notes.append("识别为 DataV GeoAtlas / 高德行政区划 GeoJSON（adcode、name、level、parent）：adcode→code6"
+                 + ("（及 12 位统计用区划代码 code12，末尾补 000000）" if "code12" in gdf.columns else "")
+                 + "、name→name_zh" + ("、parent→parent_code" if "parent_code" in gdf.columns else "")
+                 + "；DataV/高德的坐标为 GCJ-02，未另行指定坐标系时请指定 gcj02")
     return gdf
 
 
@@ -204,6 +321,9 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
     gdf = resolve_crs(gdf, user_crs=crs, swap_xy=swap_xy, survey_ok=survey_ok, where=where, names=names, notes=notes)
     gdf = check_rows(gdf, where=where, notes=notes, repair=repair, issues=issues)
     gdf.attrs["source_file"] = where
+    if aliases == DEFAULT_VECTOR_ALIASES and _is_datav(gdf):
+        aliases = (*aliases, "datav")
+        gdf = _datav_parent(gdf, notes)
     gdf, alias_notes = apply_aliases(gdf, aliases, field_map)
     notes.extend(alias_notes)
     gdf.attrs.update({"read_notes": notes, "source_file": where})

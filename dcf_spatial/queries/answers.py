@@ -3,8 +3,9 @@
 A and B are layer ids of the store, file paths (read with :func:`dcf_spatial.io.read_vector`) or
 GeoDataFrames. Every query returns a :class:`QueryAnswer`: ``.frame`` (the rows, with the Chinese
 labels and status names the CLI shows), ``.note`` (where the data came from, schematic layers
-named), ``.to_dict()`` (exactly what ``dcf query … --json`` prints), ``.to_map(path)`` and
-``.summary_text()`` (what the CLI prints).
+named), ``.to_dict()`` (exactly what ``dcf query … --json`` prints), ``.to_file(path)`` (every row
+and the totals by feature of B to .xlsx/.csv/.gpkg), ``.to_map(path)`` and ``.summary_text()`` (what
+the CLI prints: the totals and the first rows).
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ DISTANCE_STATUS_ZH = {"inside": "位于其内", "nearest": "最近", "none_withi
 #: available-land columns -> Chinese headers of the CSV
 AVAILABLE_COLUMNS_ZH = {"rank": "序号", "zone_id": "分区编号", "zone_name_zh": "分区", "area_mu": "面积（亩）",
                         "area_ha": "面积（公顷）", "distance_km": "距分区中心（km）",
-                        "synthetic": "基于合成宗地数据（合成数据）"}
+                        "synthetic": "基于合成宗地数据（合成数据）", "cultivated_mu": "其中耕地（亩）"}
+
+
+#: the files :meth:`QueryAnswer.to_file` writes
+QUERY_OUTPUT_SUFFIXES = (".xlsx", ".csv", ".gpkg")
 
 
 class NotALayerOrFile(InputError):
@@ -220,44 +225,281 @@ class QueryAnswer:
                           provenance_note=self.note, basemap=basemap, overwrite=overwrite, zones=self.b,
                           zones_label=f"B：{_title(self.b, self.b_name)}", zones_in_view=False)
 
-    def summary_text(self, *, more_hint: str = "to_dict() 或 to_table()") -> str:
-        """The Chinese text answer (what the CLI prints); ``more_hint`` says where the candidate
-        plots beyond the first 30 are found."""
+    def rows(self, *, all_rows: bool = False):
+        """The answer's rows as a table with Chinese headers: the ids and names of A and B, the
+        measure and the status. For ``within`` only the features within the distance unless
+        ``all_rows`` (the others are counted in :meth:`summary_text` and the file's 说明).
+
+        Examples
+        --------
+        >>> overlap("cluster_parks", "townships").rows().columns[:4].tolist()  # doctest: +SKIP
+        ['A 编号', 'A 名称', 'B 编号', 'B 名称']
+        """
+        import pandas as pd
+
+        df = self.frame
+        if self.kind == "available":
+            table = df.drop(columns=df.geometry.name)
+            if "synthetic" in table.columns:
+                table["synthetic"] = table["synthetic"].map({True: "是", False: "否"})
+            return pd.DataFrame(table).rename(columns=AVAILABLE_COLUMNS_ZH).reset_index(drop=True)
+        if self.kind == "within" and not all_rows:
+            df = df[df["within"].astype(bool)]
+        if self.kind == "overlap":
+            cols = {"a_id": "A 编号", "a_name": "A 名称", "b_id": "B 编号", "b_name": "B 名称",
+                    "overlap_mu": "重叠面积（亩）", "overlap_ha": "重叠面积（公顷）", "overlap_m2": "重叠面积（平方米）",
+                    "share_a": "占 A 比例", "share_b": "占 B 比例", "status_zh": "状态"}
+            df = df.assign(status_zh=df["status"].map({"overlap": "有重叠", "no_overlap": "无重叠"}))
+        else:
+            a_ids = self.frame.get("a_id")
+            df = df.assign(a_id=a_ids.loc[df.index] if a_ids is not None else None)
+            cols = {"a_id": "A 编号", "a_name": "A 名称", "b_id": "B 编号", "b_name": "B 名称",
+                    "distance_km": "距离（km）", "status_zh": "状态"}
+            if "read_issue" in df.columns:
+                cols["read_issue"] = "读取问题"
+        return pd.DataFrame(df[list(cols)]).rename(columns=cols).reset_index(drop=True)
+
+    def totals(self):
+        """Totals by feature of B (for ``available``: by zone), in B's order, with Chinese headers.
+
+        ``overlap``: the A features overlapping each B feature and the area they cover there;
+        ``nearest``/``within``: the A features for which it is the nearest (within the distance),
+        with the shortest and mean distance. B features that no row reaches are listed with 0.
+
+        Examples
+        --------
+        >>> within("service_points", "canal", km=2).totals()  # doctest: +SKIP
+        """
+        import numpy as np
+        import pandas as pd
+
+        df = self.frame
+        if self.kind == "available":
+            zones = self.b
+            g = df.groupby("zone_id", sort=False)
+            out = pd.DataFrame({"分区编号": zones["id"].astype(str).to_numpy(),
+                                "分区": zones["name_zh"].astype(str).to_numpy()})
+            out["候选地块数"] = out["分区编号"].map(g.size()).fillna(0).astype(int)
+            out["面积合计（亩）"] = out["分区编号"].map(g["area_mu"].sum()).fillna(0.0)
+            out["面积合计（公顷）"] = out["分区编号"].map(g["area_ha"].sum()).fillna(0.0)
+            return out
+        b = self.b
+        labels = feature_labels(b).to_numpy()
+        id_col = _first_column(b, ID_COLUMNS)
+        ids = b[id_col].astype(str).to_numpy() if id_col else np.array([str(i + 1) for i in range(len(b))], dtype=object)
+        out = pd.DataFrame({"B 编号": ids, "B 名称": labels})
+        if self.kind == "overlap":
+            hit = df[df["status"] == "overlap"]
+            g = hit.groupby("b_index")
+            pos = np.arange(len(b))
+            out["重叠的 A 要素数"] = pd.Series(pos).map(g["a_index"].nunique()).fillna(0).astype(int).to_numpy()
+            out["重叠面积合计（亩）"] = pd.Series(pos).map(g["overlap_mu"].sum()).fillna(0.0).to_numpy()
+            out["重叠面积合计（公顷）"] = pd.Series(pos).map(g["overlap_ha"].sum()).fillna(0.0).to_numpy()
+            area_b = self.b.to_crs(4548).area.to_numpy() if len(b) else np.zeros(0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out["占 B 比例"] = np.where(area_b > 0, out["重叠面积合计（公顷）"].to_numpy() * 10_000 / area_b, np.nan)
+            return out
+        hit = df[df["b_index"] >= 0]
+        if self.kind == "within":
+            hit = hit[hit["within"].astype(bool)]
+        g = hit.groupby("b_index")
+        pos = pd.Series(np.arange(len(b)))
+        count = "范围内的 A 要素数" if self.kind == "within" else "以其为最近的 A 要素数"
+        out[count] = pos.map(g.size()).fillna(0).astype(int).to_numpy()
+        out["最近距离（km）"] = pos.map(g["distance_km"].min()).to_numpy()
+        out["平均距离（km）"] = pos.map(g["distance_km"].mean()).to_numpy()
+        return out
+
+    def _omitted_note(self, all_rows: bool) -> str:
+        if self.kind != "within" or all_rows:
+            return ""
+        rest = int((~self.frame["within"].astype(bool)).sum())
+        return f"只列出距离不超过 {self.extra['km']:g} km 的要素；其余 {rest} 个（范围外或未计算）未列出，要全部列出请选全部行。" if rest else ""
+
+    def to_file(self, path, *, all_rows: bool = False, overwrite: bool = False) -> Path:
+        """Write every row and the totals by feature of B: ``.xlsx``, ``.csv`` or ``.gpkg``.
+
+        ``.xlsx``: sheets 结果 (every row, with the ids and names of A and B), 按B汇总 (:meth:`totals`)
+        and 说明 (the question, where the data came from, what was left out). Text cells are
+        written as text (a name beginning with ``=`` stays a name, not a formula).
+        ``.csv``: the rows in ``path`` and the totals beside it in ``<name>_按B汇总.csv`` (UTF-8 with BOM,
+        as Excel opens it). ``.gpkg``: layer ``result`` (the rows, each with A's geometry) and layer
+        ``totals_by_b`` (the totals, each with B's geometry).
+
+        Parameters
+        ----------
+        path
+            Output file; its suffix chooses the format.
+        all_rows
+            ``within`` only: also the features beyond the distance.
+        overwrite
+            Replace an existing file.
+
+        Returns
+        -------
+        Path
+            ``path``.
+
+        Raises
+        ------
+        InputError
+            The file exists (and not ``overwrite``) or the suffix is not one of the three.
+
+        Examples
+        --------
+        >>> overlap("cluster_parks", "townships").to_file("叠加.xlsx")  # doctest: +SKIP
+        PosixPath('叠加.xlsx')
+        """
+        import geopandas as gpd
+        import pandas as pd
+
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix not in QUERY_OUTPUT_SUFFIXES:
+            raise InputError(f"{path}：查询结果只能写为 {' / '.join(QUERY_OUTPUT_SUFFIXES)}，收到 {suffix or '（无扩展名）'}。")
+        totals_csv = path.with_name(f"{path.stem}_按B汇总.csv")
+        for p in (path, totals_csv) if suffix == ".csv" else (path,):
+            if p.exists() and not overwrite:
+                raise InputError(f"{p} 已存在；如需覆盖请设 overwrite=True。")
+        rows, totals = self.rows(all_rows=all_rows), self.totals()
+        about = [("问题", self.title), ("数据来源", self.note)]
+        if self.kind == "available":
+            about += [("说明", n) for n in self.extra["notes"]]
+        omitted = self._omitted_note(all_rows)
+        if omitted:
+            about.append(("未列出", omitted))
+        about.append(("行数", f"结果 {len(rows)} 行；按 B 汇总 {len(totals)} 行"))
+        if suffix == ".csv":
+            rows.to_csv(path, index=False, encoding="utf-8-sig")
+            totals.to_csv(totals_csv, index=False, encoding="utf-8-sig")
+        elif suffix == ".xlsx":
+            _write_xlsx(path, [("结果", rows), ("按B汇总", totals), ("说明", pd.DataFrame(about, columns=["项目", "内容"]))])
+        else:
+            if path.exists():
+                path.unlink()
+            if self.kind == "available":
+                geoms = self.frame.geometry.to_numpy()
+            else:
+                import numpy as np
+
+                if self.kind == "overlap":
+                    idx = self.frame["a_index"].to_numpy()
+                elif self.kind == "within" and not all_rows:
+                    idx = np.flatnonzero(self.frame["within"].astype(bool).to_numpy())
+                else:
+                    idx = np.arange(len(self.frame))
+                geoms = self.a.geometry.to_numpy()[idx]
+            crs = self.frame.crs if self.kind == "available" else self.a.crs
+            gpd.GeoDataFrame(rows, geometry=list(geoms), crs=crs).to_file(path, layer="result", driver="GPKG")
+            gpd.GeoDataFrame(totals, geometry=list(self.b.geometry.to_numpy()), crs=self.b.crs).to_file(
+                path, layer="totals_by_b", driver="GPKG")
+        logger.info("Wrote %d rows and %d totals to %s", len(rows), len(totals), path)
+        return path
+
+    def summary_text(self, *, more_hint: str = "to_file()", max_rows: int = 20, all_rows: bool = False) -> str:
+        """The Chinese text answer (what the CLI prints): the count line, the totals by feature of B
+        and the first ``max_rows`` rows; ``more_hint`` says where the rest are found.
+
+        Examples
+        --------
+        >>> print(within("service_points", "canal", km=2).summary_text())  # doctest: +SKIP
+        """
         df, a, b = self.frame, self.a_name, self.b_name
         lines = []
+
+        def more(total: int) -> None:
+            if total > max_rows:
+                lines.append(f"  …… 其余 {total - max_rows} 行见 {more_hint}")
+
+        if self.kind in ("overlap", "nearest", "within"):
+            totals = self.totals()
+            measure = {"overlap": "重叠面积合计（亩）", "nearest": "以其为最近的 A 要素数",
+                       "within": "范围内的 A 要素数"}[self.kind]
+            shown = totals[totals.iloc[:, 2] > 0]
         if self.kind == "overlap":
             pairs = df[df["status"] == "overlap"]
             lines.append(f"叠加 {a}（{len(self.a)} 个要素）× {b}（{len(self.b)} 个要素）：{len(pairs)} 对重叠；"
                          f"{int((df['status'] == 'no_overlap').sum())} 个 A 要素无重叠。")
-            for r in pairs.itertuples():
-                lines.append(f"  {r.a_name} × {r.b_name}：{r.overlap_mu:,.2f} 亩（{r.overlap_ha:,.2f} 公顷），"
-                             f"占 A {r.share_a * 100:.1f}%，占 B {r.share_b * 100:.1f}%")
-            for r in df[df["status"] == "no_overlap"].itertuples():
-                lines.append(f"  {r.a_name}：无重叠")
+            if len(self.b) > 1 and len(shown):
+                lines.append(f"按 B 汇总（{len(shown)} 个 B 要素有重叠）：")
+                for r in shown.head(max_rows).itertuples(index=False):
+                    lines.append(f"  {r[1]}：{r[2]} 个 A 要素，{r[3]:,.2f} 亩（{r[4]:,.2f} 公顷）")
+                more(len(shown))
+            listed = list(pairs.itertuples()) + list(df[df["status"] == "no_overlap"].itertuples())
+            for r in listed[:max_rows]:
+                if r.status == "overlap":
+                    lines.append(f"  {r.a_name} × {r.b_name}：{r.overlap_mu:,.2f} 亩（{r.overlap_ha:,.2f} 公顷），"
+                                 f"占 A {r.share_a * 100:.1f}%，占 B {r.share_b * 100:.1f}%")
+                else:
+                    lines.append(f"  {r.a_name}：无重叠")
+            more(len(listed))
             lines.append(self.note)
         elif self.kind in ("nearest", "within"):
             unmeasured = int(df["status"].isin(["no_geometry", "location_unknown"]).sum())
+            listed = df
             if self.kind == "within":
                 km = self.extra["km"]
                 rest = f"（另有 {unmeasured} 个无位置或位置未给出，未计算）" if unmeasured else ""
                 lines.append(f"{a} 中距 {b} 不超过 {km:g} km 的要素：{int(df['within'].sum())} / {len(df) - unmeasured}{rest}")
+                if not all_rows:
+                    listed = df[df["within"].astype(bool)]
             else:
                 lines.append(f"{a}（{len(df)} 个要素）到 {b} 的最近要素：")
-            for r in df.itertuples():
+            if len(self.b) > 1 and len(shown) and len(df) > max_rows:
+                lines.append("按 B 汇总：")
+                for r in shown.head(max_rows).itertuples(index=False):
+                    lines.append(f"  {r[1]}：{r[2]} 个 A 要素，最近 {r[3]:,.3f} km")
+                more(len(shown))
+            for r in listed.head(max_rows).itertuples():
                 dist = "—" if r.distance_km != r.distance_km else f"{r.distance_km:,.3f} km"
                 b_label = r.b_name if isinstance(r.b_name, str) and r.b_name else "—"
                 lines.append(f"  {r.a_name} → {b_label}：{dist}（{r.status_zh}）")
+            more(len(listed))
+            omitted = self._omitted_note(all_rows)
+            if omitted:
+                lines.append(omitted)
             lines.append(self.note)
         else:
             plots = df
             lines.append(f"可用地候选（{self.extra['zone_title']}）：{len(plots)} 块，合计 {plots['area_mu'].sum():,.1f} 亩")
-            for r in plots.head(30).itertuples():
+            for r in plots.head(max_rows).itertuples():
                 lines.append(f"  {r.rank:>3}. {r.zone_name_zh} {r.area_mu:,.1f} 亩（{r.area_ha:,.2f} 公顷），"
                              f"距分区中心 {r.distance_km:.2f} km")
-            if len(plots) > 30:
-                lines.append(f"  …… 其余 {len(plots) - 30} 块见 {more_hint}")
+            more(len(plots))
             lines += [f"说明：{n}" for n in self.extra["notes"] + [self.extra["zone_note"]]]
         return "\n".join(lines)
+
+
+def _write_xlsx(path: Path, sheets) -> None:
+    """Sheets of DataFrames to one workbook with openpyxl. Every text cell is typed as text, so a
+    value beginning with ``=`` (a name, a note) is shown as written and never run as a formula.
+    (No shared hardened writer exists in this branch yet: plain openpyxl, cell type set by hand.)"""
+    import openpyxl
+    import pandas as pd
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, frame in sheets:
+        ws = wb.create_sheet(title)
+        ws.append([str(c) for c in frame.columns])
+        for row in frame.itertuples(index=False):
+            values = []
+            for v in row:
+                if v is None or (not isinstance(v, (list, tuple)) and pd.isna(v)):
+                    values.append(None)
+                elif isinstance(v, (bool, int, float)):
+                    values.append(v)
+                elif hasattr(v, "item"):  # numpy scalars
+                    values.append(v.item())
+                else:
+                    values.append(str(v))
+            ws.append(values)
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+        for col in ws.columns:
+            ws.column_dimensions[col[0].column_letter].width = min(40, max(8, *(len(str(c.value or "")) * 1.6 for c in col[:50])))
+    wb.save(path)
 
 
 def _name(value) -> str:

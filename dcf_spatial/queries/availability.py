@@ -314,17 +314,47 @@ def available_land(zone_id: str | None = None, *, parcels=None, min_mu: float | 
         pts = footprints[taken & kinds["unsized_point"] & in_zones]
         plot_hits = shapely.STRtree(out.geometry.values).query(pts, predicate="intersects")[1]
         unsized_plots = sorted({int(r) for r in out["rank"].to_numpy()[np.unique(plot_hits)]})
+    landuse_note = _cultivated_in_plots(out, store)
     out = to_storage(out)
     notes = [taken_note, *_footprint_notes(parcels, taken, kinds, in_zones, unsized_plots), f"最小地块 {min_mu:g} 亩",
              (f"可用地按 {grid_m:g} 米方格（示意路网）切分为候选地块" if grid_m else "可用地按连通范围列出"),
              "约束：" + ("、".join(used_constraints) if used_constraints
                           else "无（约束图层中没有穿过该分区的线）")]
+    notes.append(landuse_note)
     if synthetic:
         notes.insert(0, "宗地为生成的合成数据（合成数据，非真实供地信息），结果仅作演示")
     out.attrs.update({"notes": notes, "synthetic": synthetic,
                       "provenance": zones.attrs.get("provenance", ""), "zones_title_zh": zones.attrs.get("title_zh", "")})
     logger.info("Found %d candidate plots ≥ %g 亩 in %d zone(s)", len(out), min_mu, len(zones))
     return out
+
+
+def _cultivated_in_plots(plots, store) -> str:
+    """Add ``cultivated_mu`` (耕地, land-use code 01*, under each plot) from the imported ``landuse``
+    layer (三调 DLTB) when the store has one; returns the note saying so, or that it was not checked.
+    Plots in the working CRS; informative only — a plot on 耕地 stays a candidate, stated."""
+    import shapely
+
+    from ..store import catalog
+    from ..store.catalog import PROVENANCE_ZH
+
+    if not catalog.has_layer("landuse", store):
+        return "未按土地利用现状核查耕地：图层库中没有 landuse 图层（可导入三调地类图斑 DLTB）"
+    lu = catalog.read_layer("landuse", store=store)
+    lw = to_working(lu)
+    cult = lw[lu["land_use_code"].astype(str).str.startswith("01").to_numpy()]
+    geoms = np.asarray(cult.geometry.values, dtype=object)
+    tree = shapely.STRtree(geoms)
+    mu = []
+    for g in plots.geometry.values:
+        hits = tree.query(g, predicate="intersects")
+        mu.append(round(float(shapely.area(shapely.intersection(geoms[hits], g)).sum()) / settings.MU_M2, 2)
+                  if len(hits) else 0.0)
+    plots["cultivated_mu"] = mu
+    prov = str(lu.attrs.get("provenance") or "/".join(sorted(set(lu["provenance"]))))
+    source = str(lu["source"].iloc[0]) if "source" in lu.columns and len(lu) else ""
+    return (f"耕地（地类编码 01*）面积取自土地利用现状图层 landuse（{PROVENANCE_ZH.get(prov, prov)}；{source}），"
+            f"列 cultivated_mu；候选地块含耕地者仍列出，占用耕地须另行依法办理")
 
 
 def available_land_map(plots, parcels, zones, path, *, title: str | None = None, basemap: str = "none",

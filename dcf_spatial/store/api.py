@@ -139,7 +139,8 @@ class Store:
         return catalog.describe_layer(layer_id, store=self.location)
 
     def import_layer(self, layer_id: str, file, *, crs=None, field_map: dict | None = None,
-                     provenance: str = "authoritative", source_note: str = "") -> dict:
+                     provenance: str = "authoritative", source_note: str = "", layer=None,
+                     encoding: str | None = None) -> dict:
         """Replace a layer with the bureau's file, keeping the previous version (see :meth:`reset`).
 
         Parameters
@@ -148,8 +149,9 @@ class Store:
             The layer to replace.
         file
             Any file :func:`dcf_spatial.io.read_vector` reads.
-        crs, field_map
-            As for :func:`dcf_spatial.io.read_vector`.
+        crs, field_map, layer, encoding
+            As for :func:`dcf_spatial.io.read_vector` (``layer`` ``None``: the only layer, or the
+            standard 三调 layer of ``layer_id`` in a survey FileGDB, e.g. ``DLTB`` for ``landuse``).
         provenance
             ``authoritative``, ``reference`` or ``schematic``.
         source_note
@@ -165,7 +167,7 @@ class Store:
         >>> Store().import_layer("townships", "乡镇界线.shp", field_map={"id": "XZQDM"})  # doctest: +SKIP
         """
         return catalog.import_layer(layer_id, file, crs=crs, field_map=field_map, provenance=provenance,
-                                    store=self.location, source_note=source_note)
+                                    store=self.location, source_note=source_note, layer=layer, encoding=encoding)
 
     def reset(self, layer_id: str) -> dict:
         """Restore the version of a layer that the last import (or rederive) replaced.

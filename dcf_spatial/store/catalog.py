@@ -59,9 +59,11 @@ LAYER_SPECS: dict[str, LayerSpec] = {
     s.id: s
     for s in [
         LayerSpec("district", "东昌府区行政区域（法定界线，含开发区）", "polygon", (), (1, 1),
-                  "legal district 371502 outline, includes units the plan excludes"),
+                  "legal district 371502 outline, includes units the plan excludes",
+                  extra={"id_from_code6": "district."}),
         LayerSpec("townships", "规划范围镇（街道）", "polygon", ("code12", "kind"), (14, 14),
-                  "the plan's 14 township-level units (§1.1)", extra={"id_from_code": "town."}),
+                  "the plan's 14 township-level units (§1.1)",
+                  extra={"id_from_code": "town.", "survey_layers": ("XZQ",)}),
         LayerSpec("other_units", "开发区托管镇（街道）（规划范围外）", "polygon", ("code12", "kind"), (9, 10),
                   "township-level units of 371502 administered by the development zones",
                   extra={"id_from_code": "town."}),
@@ -81,6 +83,22 @@ LAYER_SPECS: dict[str, LayerSpec] = {
         LayerSpec("anchor_enterprises", "规划点名企业（位置示意）", "point", ("chain", "cluster_id"), (1, None)),
     ]
 }
+
+#: Layers the store does not ship but a user may import (``dcf layers import ID FILE``): they join the
+#: store, with their provenance, only when imported. ``landuse``: current land use, the 地类图斑 (DLTB)
+#: of the third national land survey (三调), read by ``query available`` and the site check.
+IMPORT_ONLY_SPECS: dict[str, LayerSpec] = {
+    "landuse": LayerSpec("landuse", "土地利用现状（三调地类图斑）", "polygon", ("land_use_code",), (1, None),
+                         "current land use: DLTB of the third national land survey, imported by the user",
+                         extra={"survey_layers": ("DLTB",), "id_from": ("feature_id", "patch_no"),
+                                "name_from": ("land_use_name",)}),
+}
+
+
+def _spec_of(layer_id: str) -> LayerSpec | None:
+    """The spec of a shipped or an import-only layer."""
+    return LAYER_SPECS.get(layer_id) or IMPORT_ONLY_SPECS.get(layer_id)
+
 
 #: Chinese column headers of the layer list (:func:`list_layers`)
 LIST_COLUMNS_ZH = {
@@ -249,7 +267,7 @@ def validate_layer(gdf: "gpd.GeoDataFrame", layer_id: str, *, where: str = "图�
     import shapely
 
     problems = []
-    spec = LAYER_SPECS.get(layer_id)
+    spec = _spec_of(layer_id)
     missing = [c for c in COMMON_FIELDS + (spec.required if spec else ()) if c not in gdf.columns]
     if missing:
         problems.append(f"{where}：缺少字段 {', '.join(missing)}")
@@ -309,7 +327,7 @@ def write_layer(
     problems = validate_layer(gdf, layer_id)
     if problems:
         raise SchemaError(f"图层 {layer_id!r} 无法写入 {st.label}：\n  - " + "\n  - ".join(problems))
-    spec = LAYER_SPECS.get(layer_id)
+    spec = _spec_of(layer_id)
     title_zh = title_zh or (spec.title_zh if spec else layer_id)
     if provenance is None:
         provs = sorted(set(gdf["provenance"]))
@@ -346,8 +364,12 @@ def sha256_of(path) -> str:
     parts = [path]
     if path.suffix.lower() == ".shp":
         parts = [q for q in (path.with_suffix(ext) for ext in SHAPEFILE_PARTS) if q.exists()]
+    elif path.is_dir():  # a FileGDB folder: its files in name order, each name hashed too
+        parts = sorted(q for q in path.rglob("*") if q.is_file())
     h = hashlib.sha256()
     for part in parts:
+        if path.is_dir():
+            h.update(str(part.relative_to(path)).encode("utf-8"))
         with open(part, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
@@ -355,7 +377,8 @@ def sha256_of(path) -> str:
 
 
 def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None,
-                 provenance: str = "authoritative", store=None, source_note: str = "") -> dict:
+                 provenance: str = "authoritative", store=None, source_note: str = "", layer=None,
+                 encoding: str | None = None) -> dict:
     """Replace layer ``layer_id`` with the bureau's file; keep the previous version for :func:`reset_layer`.
 
     The file is read with :func:`dcf_spatial.io.read_vector` (any supported format; ``crs`` and
@@ -365,10 +388,21 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
     from .. import io as dcf_io
 
     st = _require_store(store)
-    if layer_id not in LAYER_SPECS and st.catalog_entry(layer_id) is None:
+    if _spec_of(layer_id) is None and st.catalog_entry(layer_id) is None:
         raise LayerNotFoundError(_not_found_message(layer_id, st))
     file = Path(file)
-    gdf = dcf_io.read_vector(file, crs=crs, field_map=field_map)
+    spec = _spec_of(layer_id)
+    if layer is None and spec is not None and spec.extra.get("survey_layers"):
+        from ..io.formats import survey_layer
+
+        layer = survey_layer(file, spec.extra["survey_layers"])
+        picked = layer
+    else:
+        picked = None
+    gdf = dcf_io.read_vector(file, crs=crs, field_map=field_map, layer=layer, encoding=encoding)
+    if picked:
+        gdf.attrs["read_notes"] = [f"三调数据库：图层 {layer_id} 读取其标准图层 {picked}",
+                                   *gdf.attrs.get("read_notes", [])]
     digest = sha256_of(file)
     today = _dt.date.today().isoformat()
     source = f"{file.name} sha256:{digest[:16]} 导入于 {today}" + (f"; {source_note}" if source_note else "")
@@ -383,10 +417,12 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
             if str(issue):
                 notes.append(f"第 {row + 1} 行：{issue}")
         gdf = gdf.drop(columns="read_issue")
-    gdf, id_note = _ids_from_codes(gdf, LAYER_SPECS.get(layer_id))
+    gdf, key_notes = _keys_from_fields(gdf, spec)
+    notes.extend(key_notes)
+    gdf, id_note = _ids_from_codes(gdf, _spec_of(layer_id))
     if id_note:
         notes.append(id_note)
-    gdf, kind_note = _kind_from_names(gdf, LAYER_SPECS.get(layer_id))
+    gdf, kind_note = _kind_from_names(gdf, _spec_of(layer_id))
     if kind_note:
         notes.append(kind_note)
     if "id" not in gdf.columns:
@@ -400,7 +436,7 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
     if layer_id == "townships":
         notes.extend(_check_plan_units(gdf, file, st, store))
     problems = validate_layer(gdf, layer_id, where=str(file))
-    spec = LAYER_SPECS.get(layer_id)
+    spec = _spec_of(layer_id)
     if spec is not None and "kind" in spec.required and "kind" not in gdf.columns:
         # _kind_from_names could not read 街道/镇 from every name: say which row and how to give it
         kind = gdf["name_zh"].astype("string").str.strip().str.extract(KIND_SUFFIX, expand=False)
@@ -419,11 +455,39 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
             "provenance": provenance, "imported": today, "read_notes": notes}
 
 
+def _keys_from_fields(gdf, spec) -> tuple["gpd.GeoDataFrame", list[str]]:
+    """``id`` and ``name_zh`` of a layer whose spec names the canonical fields they come from
+    (``landuse``: id ← 标识码 BSM or 图斑编号 TBBH, name_zh ← 地类名称 DLMC), when the file has none."""
+    notes = []
+    if spec is None:
+        return gdf, notes
+    for key, sources in (("id", spec.extra.get("id_from", ())), ("name_zh", spec.extra.get("name_from", ()))):
+        if key in gdf.columns or not sources:
+            continue
+        col = next((c for c in sources if c in gdf.columns), None)
+        if col is None:
+            continue
+        values = gdf[col].astype("string").str.strip()
+        if key == "id":
+            if values.isna().any() or values.duplicated().any():
+                continue  # not a key: the id is asked for below
+            values = f"{spec.id}." + values
+        gdf = gdf.assign(**{key: values.astype(object).to_numpy()})
+        notes.append(f"{key} 取自字段 {col}")
+    return gdf, notes
+
+
 def _ids_from_codes(gdf, spec):
     """Administrative layers are keyed ``town.<12-digit code>`` (the id the plan rules and reports use):
     build it from ``code12`` (e.g. from ``XZQDM``) when the file has no ``id``, or normalise bare 9- or
     12-digit codes mapped to ``id``. Returns the frame and a note (empty when nothing changed)."""
     prefix = (spec.extra.get("id_from_code") if spec else None)
+    six = spec.extra.get("id_from_code6") if spec else None
+    if six and "id" not in gdf.columns and "code6" in gdf.columns:
+        # the district keyed by its 6-digit 行政区划代码 (DataV/Amap adcode), as the shipped layer: district.371502
+        codes = gdf["code6"].astype("string").str.strip()
+        if codes.str.fullmatch(r"\d{6}").fillna(False).all():
+            return gdf.assign(id=six + codes), f"编号 id 由 6 位行政区划代码生成（{six}{codes.iloc[0]}）"
     if not prefix:
         return gdf, ""
     source = "id" if "id" in gdf.columns else "code12" if "code12" in gdf.columns else None

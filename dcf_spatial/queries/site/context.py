@@ -47,6 +47,8 @@ class PlanContext:
 
     layers: dict = field(default_factory=dict)
     store: str = ""
+    #: the imported current land use (``landuse``: 三调 DLTB), or ``None`` (see rules/landuse.py)
+    landuse: object = None
 
     def provenance(self, used) -> dict:
         from ...store.catalog import PROVENANCE_ZH
@@ -114,11 +116,40 @@ def load_context(store=None) -> PlanContext:
             plan_refs=gdf["plan_ref"].fillna("").astype(str).to_numpy(), codes=codes, geoms=geoms,
             tree=shapely.STRtree(geoms), is_point=bool(len(gdf)) and gdf.geom_type.iloc[0] in ("Point", "MultiPoint"),
         )
+    if catalog.has_layer("landuse", path):
+        ctx.landuse = _landuse_layer(catalog.read_layer("landuse", store=path))
     if key is not None:
         _CONTEXT_CACHE.clear()
         _CONTEXT_CACHE[key] = ctx
     logger.info("Loaded %d layers for site checks from %s in %.2f s", len(ctx.layers), mask_url(path), time.perf_counter() - t0)
     return ctx
+
+
+@dataclass
+class LandUseLayer:
+    """The imported land-use patches in the working CRS: codes, an STRtree and where they came from."""
+
+    title_zh: str
+    provenance: str
+    source: str
+    codes: np.ndarray
+    geoms: np.ndarray
+    tree: object
+
+
+def _landuse_layer(gdf) -> LandUseLayer:
+    import shapely
+
+    from ...crs import to_working
+
+    w = to_working(gdf)
+    geoms = np.asarray(w.geometry.values, dtype=object)
+    shapely.prepare(geoms)
+    source = str(gdf["source"].iloc[0]) if "source" in gdf.columns and len(gdf) else ""
+    return LandUseLayer(title_zh=gdf.attrs.get("title_zh") or "土地利用现状",
+                        provenance=str(gdf.attrs.get("provenance") or "/".join(sorted(set(gdf["provenance"])))),
+                        source=source, codes=gdf["land_use_code"].astype(str).to_numpy(), geoms=geoms,
+                        tree=shapely.STRtree(geoms))
 
 
 def _store_key(store):

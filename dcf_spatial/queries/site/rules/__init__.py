@@ -4,6 +4,7 @@
 ``industry``      is it in a zone designated for its industry, and which are nearest (第八章)
 ``restrictions``  barred and restricted industries (第九章第三节)
 ``indicators``    the land-use control indicators (《工业项目建设用地控制指标》)
+``landuse``       current land use under the site (耕地 share) from an imported 三调 layer (info only)
 
 :func:`evaluate` runs them in that order for every site, each rule group reading one
 :class:`SiteFacts` (what is known about one site) and adding to its :class:`Reasons`. The verdict is
@@ -101,7 +102,7 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
     """
     import shapely
 
-    from . import indicators, industry, location, restrictions
+    from . import indicators, industry, landuse, location, restrictions
 
     rb = plan.rules()
     th = rb["thresholds"]
@@ -123,6 +124,7 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
             nearest_txt = "无（该项目属第九章第三节禁止情形）"
         industry.zone_fit(site, kind, zones, where["share_in_plan_area"], nearest_txt, reasons)
         found = indicators.land_indicators(site, kind, reasons)
+        landuse.land_use_share(ctx, site, reasons)  # info only: 耕地 under the site, or "not checked"
         verdict = reasons.verdict()
         results.append({
             "verdict": verdict, "verdict_zh": plan.verdict_zh(verdict),
