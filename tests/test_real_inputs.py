@@ -160,17 +160,20 @@ def test_layers_import_district_from_datav_needs_no_field(tmp_path, store):
 
 def test_utf8_shapefile_with_cut_chinese_field_names(tmp_path):
     path = tmp_path / "宗地.shp"
-    frame = gpd.GeoDataFrame({"土地使用权人": ["甲公司"], "宗地编号": ["0012"]},
+    frame = gpd.GeoDataFrame({"电子监管号": ["3715022021B00012"], "土地使用权人": ["甲公司"]},
                              geometry=[box(115.95, 36.45, 115.951, 36.451)], crs=4490)
     with pytest.warns(RuntimeWarning):  # GDAL says it laundered (cut) the names
         frame.to_file(path, encoding="utf-8")
     raw = path.with_suffix(".dbf").read_bytes()
     assert "土地使".encode() + b"\xe7" in raw[:200]  # GDAL really cut 土地使用权人 mid-character
     gdf = io.read_vector(path, aliases=("parcels",))
-    assert gdf["土地使用权人"].tolist() == ["甲公司"] and gdf["holder"].tolist() == ["甲公司"]
-    assert gdf["parcel_id"].tolist() == ["0012"]
+    # 电子监… can only be 电子监管号: repaired, and read as the parcel id
+    assert gdf["电子监管号"].tolist() == ["3715022021B00012"] and gdf["parcel_id"].tolist() == ["3715022021B00012"]
     notes = " ".join(gdf.attrs["read_notes"])
-    assert "土地使→土地使用权人" in notes
+    assert "电子监→电子监管号" in notes
+    # 土地使… may be 土地使用权人 (holder) or 土地使用年限 (land_term_years): named, used for neither
+    assert "土地使用年限" in notes and "土地使用权人" in notes
+    assert "holder" not in gdf.columns and "land_term_years" not in gdf.columns
     assert ".cpg 声明编码" not in notes  # the .cpg (UTF-8) is right and not called wrong
 
 

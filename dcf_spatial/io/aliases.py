@@ -192,6 +192,15 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
     # Only a DBF cuts field names at 10 bytes: a CSV/XLSX header is taken as written.
     dbf = str(src_name).lower().endswith((".shp", ".zip", ".dbf"))
     truncated = _truncated_names(out.columns) if dbf else {}
+    # A cut name is used only when every alias it could be the start of means the same field:
+    # 土地使 could be 土地使用权人 (holder) or 土地使用年限 (land_term_years) and is used for neither.
+    cut_targets: dict = {}
+    for group in groups:
+        for target, entries in tab["groups"][group].items():
+            for name, _ in _entries(entries):
+                for n, c in truncated.items():
+                    if _norm(name).startswith(n):
+                        cut_targets.setdefault(c, set()).add(target)
     mapped, skipped = [], []
     for group in groups:
         for target, entries in tab["groups"][group].items():
@@ -200,7 +209,7 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
                 col = by_norm.get(_norm(name))
                 cut = False
                 if col is None and not exact:
-                    hits = [c for n, c in truncated.items() if _norm(name).startswith(n)]
+                    hits = [c for n, c in truncated.items() if _norm(name).startswith(n) and len(cut_targets.get(c, ())) == 1]
                     col, cut = (hits[0], True) if len(hits) == 1 else (None, False)
                 if col is None or col == target:
                     continue
