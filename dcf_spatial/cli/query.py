@@ -63,7 +63,7 @@ def _run_pair(run, a: str, b: str, crs, reader: dict, map_path, overwrite: bool,
     from ..queries.answers import NotALayerOrFile, load_input
 
     if map_path:
-        check_writable(map_path, overwrite, param_hint="--map", need_folder=True)
+        check_writable(map_path, overwrite, param_hint="--map", need_folder=True, inputs=(a, b))
     _warn_unused_reader_options(a, b, crs, reader)
     inputs = []
     for value, hint in ((a, "A"), (b, "B")):
@@ -178,7 +178,7 @@ def available(zone_id, min_mu, parcels_file, crs, reader, output, map_path, base
 
     for p, hint in ((map_path, "--map"), (output, "--output")):
         if p is not None:
-            check_writable(p, overwrite, param_hint=hint, need_folder=True)
+            check_writable(p, overwrite, param_hint=hint, need_folder=True, inputs=(parcels_file,))
     check_positive(min_mu, "--min-mu", "亩", allow_zero=True)
     try:
         find_zones(zone_id)

@@ -169,16 +169,18 @@ class QueryAnswer:
 
     def to_table(self, path, *, overwrite: bool = False) -> Path:
         """Write the candidate plots of ``available``: ``.csv`` (Chinese headers), ``.geojson`` or ``.gpkg``."""
-        path = Path(path)
-        if path.exists() and not overwrite:
-            raise InputError(f"{path} 已存在；如需覆盖请设 overwrite=True。")
+        from ..outputs_guard import guard_output
+
+        path = guard_output(Path(path), overwrite=overwrite)  # never the layer store
         plots = self.frame
         suffix = path.suffix.lower()
         if suffix == ".csv":  # a table people open: Chinese headers
             table = plots.drop(columns=plots.geometry.name)
             if "synthetic" in table.columns:
                 table["synthetic"] = table["synthetic"].map({True: "是", False: "否"})
-            table.rename(columns=AVAILABLE_COLUMNS_ZH).to_csv(path, index=False, encoding="utf-8-sig")
+            from ..io.write import write_csv
+
+            write_csv(table.rename(columns=AVAILABLE_COLUMNS_ZH), path)  # formula-like text quoted
         else:
             plots.to_file(path, driver="GeoJSON" if suffix in (".geojson", ".json") else "GPKG")
         return path
