@@ -165,16 +165,21 @@ def test_no_password_in_any_output_of_a_failing_store(tmp_path):
             assert "SENTINEL" not in f.read_bytes().decode("utf-8", "replace")
 
 
-def test_no_password_in_any_output_of_a_postgis_run(tmp_path):
+def test_no_password_in_any_output_of_a_postgis_run(tmp_path, request):
     """Against the real test database: every log line (-vv), stdout, stderr and output file."""
-    from _stores import require_pg_url
+    import uuid
+
+    from _stores import drop_schema, require_pg_url, with_schema
     from sqlalchemy.engine import make_url
 
-    url = require_pg_url()
-    password = make_url(url).password
+    password = make_url(require_pg_url()).password
     assert password, "the test database URL carries a password"
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    request.addfinalizer(lambda: drop_schema(schema))
+    url = with_schema(require_pg_url(), schema)
     env = {k: v for k, v in os.environ.items() if k not in ("DCF_STORE", "PGPASSWORD")}
-    runs = [["-vv", "--store", url, "layers", "list", "-o", str(tmp_path / "list.xlsx")],
+    runs = [["-vv", "layers", "push", "--to", url],
+            ["-vv", "--store", url, "layers", "list", "-o", str(tmp_path / "list.xlsx")],
             ["-vv", "--store", url, "layers", "show", "townships", "-o", str(tmp_path / "show.csv")],
             ["-vv", "--store", url, "site", "check", "--site", "115.80,36.47", "--industry", "轴承",
              "--report", str(tmp_path / "r.html")],
@@ -188,7 +193,9 @@ def test_no_password_in_any_output_of_a_postgis_run(tmp_path):
         if f.is_file():
             assert password.encode() not in f.read_bytes()
     # PGPASSWORD (libpq's own) works with a URL that holds no password
-    bare = make_url(url).set(password=None).render_as_string(hide_password=False)
+    assert (tmp_path / "list.xlsx").exists() and (tmp_path / "r.html").exists()
+    bare = make_url(url)._replace(password=None).render_as_string(hide_password=False)
+    assert password not in bare
     res = _run_dcf(["--store", bare, "layers", "list", "--json"], {**env, "PGPASSWORD": password}, tmp_path)
     assert res.returncode == 0, res.stderr
 
