@@ -73,24 +73,27 @@ def _masked(exc: BaseException) -> str | None:
     return None if masked == text else masked
 
 
-#: what a Python warning's category means to a user, said instead of the raw English warning
-WARNING_ZH = {
-    RuntimeWarning: "计算中出现溢出或无效数值（如极大、无穷或缺失的数），相关结果可能为空或不准确，请检查输入数值",
-    UserWarning: "所用程序库给出提示，结果仍已输出",
-    FutureWarning: "所用程序库版本将有变化，结果不受影响",
-    DeprecationWarning: "所用程序库版本将有变化，结果不受影响",
+#: the numeric warnings a user must hear about (their result may be empty or wrong), said in Chinese
+#: instead of numpy's English; every other warning (a library's deprecation, GDAL's encoding notes,
+#: a missing glyph) is known to leave the result as it is and goes to the debug log (-vv) only
+NUMERIC_WARNINGS_ZH = {
+    "overflow": "计算中出现溢出（数值过大，如 1e308），相关结果可能为空或不准确，请检查输入数值",
+    "invalid value": "计算中出现无效数值（如无穷或缺失的数），相关结果可能为空或不准确，请检查输入数值",
+    "divide by zero": "计算中出现除以零（如面积为 0），相关结果可能为空或不准确，请检查输入数值",
 }
 
 
 def _warning_in_chinese(message, category, filename, lineno, file=None, line=None):
-    """``warnings.showwarning`` of the CLI: one Chinese 提示 line per kind of warning; the raw text
-    only in the debug log (``-vv``)."""
-    log = logging.getLogger("dcf_spatial.warnings")
-    log.debug("%s: %s (%s:%s)", category.__name__, message, filename, lineno)
-    said = next((zh for cls, zh in WARNING_ZH.items() if issubclass(category, cls)), "运行中出现提示，结果仍已输出")
-    from ._options import echo_note
+    """``warnings.showwarning`` of the CLI: a numeric warning as one Chinese 提示 line; the raw
+    text of every warning only in the debug log (``-vv``)."""
+    logging.getLogger("dcf_spatial.warnings").debug("%s: %s (%s:%s)", category.__name__, message, filename, lineno)
+    if not issubclass(category, RuntimeWarning):
+        return
+    said = next((zh for key, zh in NUMERIC_WARNINGS_ZH.items() if key in str(message)), None)
+    if said is not None:
+        from ._options import echo_note
 
-    echo_note(f"提示：{said}（详情加 -vv 查看）。")
+        echo_note(f"提示：{said}（详情加 -vv 查看）。")
 
 
 class LazyGroup(DcfGroup):
