@@ -160,13 +160,29 @@ def input_error(exc, param_hint: str):
     return _worded(InputError, f"{param_hint}：{msg}")
 
 
-def check_writable(path: Path, overwrite: bool, *, param_hint: str = "--output", need_folder: bool = False) -> Path:
-    """Refuse to overwrite an existing output unless ``--overwrite`` was given; with ``need_folder``,
+def check_writable(path: Path, overwrite: bool, *, param_hint: str = "--output", need_folder: bool = False,
+                   inputs=(), check_store: bool = True) -> Path:
+    """Refuse an output that would replace the layer store, an input (``inputs``), another output of
+    this command (each checked output is remembered for the invocation), or an existing file unless
+    ``--overwrite`` was given (:func:`dcf_spatial.outputs_guard.guard_output`); with ``need_folder``,
     also an output file whose folder does not exist (said before any work is done, not as a
     traceback at the end)."""
+    from ..errors import InputError
+    from ..outputs_guard import guard_output
+
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise click.BadParameter(f"{path} 已存在（exists）。加 --overwrite 覆盖，或换一个文件名。", param_hint=param_hint)
+    ctx = click.get_current_context(silent=True)
+    taken = ctx.find_root().meta.setdefault("dcf_outputs", []) if ctx is not None else []
+    try:
+        guard_output(path, overwrite=overwrite, inputs=inputs, taken=[p for p, _ in taken], check_store=check_store)
+    except InputError as exc:
+        msg = str(exc)
+        if getattr(exc, "argument", None) == "overwrite":
+            msg = msg.replace("要替换须允许覆盖（overwrite）", "加 --overwrite 覆盖")
+        for other, hint in taken:
+            msg = msg.replace(f"另一个输出 {other}", f"另一个输出 {hint} {other}")
+        raise click.BadParameter(msg, param_hint=param_hint) from None
+    taken.append((path, param_hint))
     if need_folder and path.is_dir():
         raise click.BadParameter(f"{path} 是文件夹，这里需要一个文件名（例如 {path / '结果.html'}）。", param_hint=param_hint)
     parent = path.parent
@@ -181,7 +197,9 @@ def check_positive(value, option: str, unit: str, *, allow_zero: bool = False):
     """``value`` (a number or None) must be > 0 (≥ 0 with ``allow_zero``); else a usage error naming the option."""
     if value is None:
         return value
-    if value != value or value < 0 or (value == 0 and not allow_zero):
+    if not math.isfinite(value):  # click's float type takes "nan", "inf", "1e999"
+        raise click.BadParameter(f"“{value}”不是一个有限的数，请给出数值（单位：{unit}）。", param_hint=option)
+    if value < 0 or (value == 0 and not allow_zero):
         need = "不能为负数" if allow_zero else "必须大于 0"
         raise click.BadParameter(f"{value:g}：{need}（单位：{unit}）。", param_hint=option)
     return value

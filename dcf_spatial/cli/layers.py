@@ -70,10 +70,12 @@ def _write_table(frame, output: Path, overwrite: bool, *, geojson=None) -> None:
     if suffix not in (".csv", ".xlsx", ".json"):
         raise click.BadParameter(f"{output}：表格只能写成 .csv、.xlsx 或 .json。", param_hint="--output")
     check_writable(output, overwrite)
+    from ..io.write import write_csv, write_xlsx
+
     if suffix == ".csv":
-        frame.to_csv(output, index=False, encoding="utf-8-sig")
+        write_csv(frame, output)  # formula-like text quoted
     elif suffix == ".xlsx":
-        frame.to_excel(output, index=False)
+        write_xlsx({"Sheet1": frame}, output)  # text cells as strings, never formulas
     elif geojson is not None:
         output.write_text(geojson, encoding="utf-8")
     else:
@@ -299,7 +301,7 @@ def build(out, overwrite):
     from ..store.build import build_store
 
     if out is not None and as_pg_url(out) is None:
-        check_writable(Path(out), overwrite, param_hint="--out")
+        check_writable(Path(out), overwrite, param_hint="--out", check_store=False)  # building a store is its job
     try:
         built = build_store(out, overwrite=overwrite)
     except InputError as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+import warnings
 
 import click
 
@@ -46,6 +47,55 @@ class _ZhLevelFormatter(logging.Formatter):
         return super().format(record)
 
 
+class _MaskSecrets(logging.Filter):
+    """Every log line passes through :func:`~dcf_spatial.store.backends.mask_url` (passwords → ***),
+    whichever library wrote it (ours, sqlalchemy, psycopg at ``-vv``)."""
+
+    def filter(self, record):
+        from ..store.backends.names import mask_url
+
+        text = record.getMessage()
+        masked = mask_url(text)
+        if masked != text:
+            record.msg, record.args = masked, None
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = mask_url(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+def _masked(exc: BaseException) -> str | None:
+    """``str(exc)`` with its passwords masked, or ``None`` when it holds none."""
+    from ..store.backends.names import mask_url
+
+    text = str(exc)
+    masked = mask_url(text)
+    return None if masked == text else masked
+
+
+#: the numeric warnings a user must hear about (their result may be empty or wrong), said in Chinese
+#: instead of numpy's English; every other warning (a library's deprecation, GDAL's encoding notes,
+#: a missing glyph) is known to leave the result as it is and goes to the debug log (-vv) only
+NUMERIC_WARNINGS_ZH = {
+    "overflow": "计算中出现溢出（数值过大，如 1e308），相关结果可能为空或不准确，请检查输入数值",
+    "invalid value": "计算中出现无效数值（如无穷或缺失的数），相关结果可能为空或不准确，请检查输入数值",
+    "divide by zero": "计算中出现除以零（如面积为 0），相关结果可能为空或不准确，请检查输入数值",
+}
+
+
+def _warning_in_chinese(message, category, filename, lineno, file=None, line=None):
+    """``warnings.showwarning`` of the CLI: a numeric warning as one Chinese 提示 line; the raw
+    text of every warning only in the debug log (``-vv``)."""
+    logging.getLogger("dcf_spatial.warnings").debug("%s: %s (%s:%s)", category.__name__, message, filename, lineno)
+    if not issubclass(category, RuntimeWarning):
+        return
+    said = next((zh for key, zh in NUMERIC_WARNINGS_ZH.items() if key in str(message)), None)
+    if said is not None:
+        from ._options import echo_note
+
+        echo_note(f"提示：{said}（详情加 -vv 查看）。")
+
+
 class LazyGroup(DcfGroup):
     """The ``dcf`` group: sub-commands imported on demand; tool and usage errors shown in Chinese."""
 
@@ -59,9 +109,23 @@ class LazyGroup(DcfGroup):
         try:
             return super().invoke(ctx)
         except DcfError as exc:
+            masked = _masked(exc)
+            if masked is not None:  # the chained traceback (shown under python -X dev) would quote it again
+                raise DcfUsageError(masked) from None
             raise DcfUsageError(str(exc)) from exc
         except click.UsageError as exc:  # a sub-command's options, arguments or name
+            if _masked(exc):
+                exc.message = _masked(exc)
             raise usage_zh.in_chinese(exc) from exc
+        except click.ClickException:
+            raise
+        except Exception as exc:
+            # an unexpected error (a driver's, sqlalchemy's) whose text quotes a password: shown as one
+            # masked line, with no traceback that would print it again
+            masked = _masked(exc)
+            if masked is None:
+                raise
+            raise DcfUsageError(f"{type(exc).__name__}：{masked}") from None
 
     def list_commands(self, ctx):
         return list(COMMANDS)
@@ -102,7 +166,13 @@ def cli(ctx, store, verbose, quiet):
     handler = logging.StreamHandler(sys.stderr)
     # users read 提示：…; the module name only when diagnosing (-v)
     handler.setFormatter(_ZhLevelFormatter("%(level_zh)s %(name)s：%(message)s" if verbose else "%(level_zh)s：%(message)s"))
+    handler.addFilter(_MaskSecrets())
     logging.basicConfig(level=level, handlers=[handler])
+    # Raw Python warnings (numpy's RuntimeWarning, geopandas' UserWarning) never reach users in
+    # English: each kind is said once as a Chinese 提示 line (restored when the command ends)
+    ctx.with_resource(warnings.catch_warnings())
+    warnings.simplefilter("default")  # each distinct warning once per place, not once per row
+    warnings.showwarning = _warning_in_chinese
     if store:
         # The store is active for this invocation only (a context variable, reset when the command
         # ends), so that programs and tests that call the CLI in-process do not inherit it.

@@ -121,7 +121,7 @@ def file_cmd(input_file, output, title, label_field, status_field, crs, basemap,
     from ..maps import answer_map
     from ._options import check_writable
 
-    check_writable(output, overwrite)
+    check_writable(output, overwrite, inputs=(input_file,))
     gdf = dcf_io.read_vector(input_file, crs=crs)
     for column, hint in ((label_field, "--label-field"), (status_field, "--status-field")):
         if column is not None and column not in gdf.columns:

@@ -60,7 +60,7 @@ def _pair_options(fn):
     return fn
 
 
-def _check_output(output, overwrite: bool) -> None:
+def _check_output(output, overwrite: bool, inputs=()) -> None:
     """Refuse a bad or existing -o before any work."""
     from ..queries.answers import QUERY_OUTPUT_SUFFIXES
 
@@ -68,10 +68,10 @@ def _check_output(output, overwrite: bool) -> None:
         return
     if output.suffix.lower() not in QUERY_OUTPUT_SUFFIXES:
         raise click.BadParameter(f"{output}：只能写为 {' / '.join(QUERY_OUTPUT_SUFFIXES)}。", param_hint="--output")
-    check_writable(output, overwrite, param_hint="--output", need_folder=True)
+    check_writable(output, overwrite, param_hint="--output", need_folder=True, inputs=inputs)
     if output.suffix.lower() == ".csv":
         check_writable(output.with_name(f"{output.stem}_按B汇总.csv"), overwrite, param_hint="--output",
-                       need_folder=True)
+                       need_folder=True, inputs=inputs)
 
 
 def _run_pair(run, a: str, b: str, crs, reader: dict, map_path, overwrite: bool, output=None, **kwargs):
@@ -81,8 +81,8 @@ def _run_pair(run, a: str, b: str, crs, reader: dict, map_path, overwrite: bool,
     from ..queries.answers import NotALayerOrFile, load_input
 
     if map_path:
-        check_writable(map_path, overwrite, param_hint="--map", need_folder=True)
-    _check_output(output, overwrite)
+        check_writable(map_path, overwrite, param_hint="--map", need_folder=True, inputs=(a, b))
+    _check_output(output, overwrite, inputs=(a, b))
     _warn_unused_reader_options(a, b, crs, reader)
     inputs = []
     for value, hint in ((a, "A"), (b, "B")):
@@ -206,11 +206,11 @@ def available(zone_id, min_mu, parcels_file, crs, reader, output, map_path, base
     from ..queries.availability import find_zones
 
     if map_path is not None:
-        check_writable(map_path, overwrite, param_hint="--map", need_folder=True)
+        check_writable(map_path, overwrite, param_hint="--map", need_folder=True, inputs=(parcels_file,))
     if output is not None and output.suffix.lower() in (".geojson", ".json"):
-        check_writable(output, overwrite, param_hint="--output", need_folder=True)
+        check_writable(output, overwrite, param_hint="--output", need_folder=True, inputs=(parcels_file,))
     else:
-        _check_output(output, overwrite)
+        _check_output(output, overwrite, inputs=(parcels_file,))
     check_positive(min_mu, "--min-mu", "亩", allow_zero=True)
     try:
         find_zones(zone_id)

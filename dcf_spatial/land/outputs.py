@@ -71,11 +71,17 @@ SUMMARY_COLUMNS_ZH = {
 }
 
 
-def check_outputs(paths, overwrite: bool) -> None:
-    """Refuse before any work is done if an output exists and ``overwrite`` is False."""
-    existing = [str(p) for p in paths if Path(p).exists()]
+def check_outputs(paths, overwrite: bool, *, inputs=()) -> None:
+    """Refuse before any work is done if an output exists and ``overwrite`` is False, and always
+    an output that is the layer store, an input or another output
+    (:func:`dcf_spatial.outputs_guard.guard_outputs`)."""
+    from ..outputs_guard import guard_outputs
+
+    paths = [Path(p) for p in paths]
+    existing = [str(p) for p in paths if p.exists()]
     if existing and not overwrite:
         raise InputError(f"输出文件已存在：{', '.join(existing)}。要替换请加 --overwrite，或用 -o 换一个输出文件夹。")
+    guard_outputs(paths, overwrite=True, inputs=inputs)
 
 
 def _excel_frame(df: pd.DataFrame, columns_zh: dict) -> pd.DataFrame:

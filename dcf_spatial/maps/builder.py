@@ -446,7 +446,7 @@ class WebMap:
         offline.strip_cdn_links(self.map)
         fig = self.map.get_root()
         fig.header.add_child(Runtime(), name="dcf_runtime")
-        fig.title = self.title
+        fig.title = None  # folium writes its <title> raw; ours (escaped) is put in below
         html = _stable_ids(fig.render())
         head = f"<head>\n<title>{_escape_html(self.title)}</title>"
         if self.web.get("embed_font", True):

@@ -66,9 +66,9 @@ def _township_labels(ax, frames, pr, *, size=None, clip_box=None, avoid=None, ga
         pt = _move_off(pt, avoid, gap)
         # halo drawn as a path underneath, the name itself as real (searchable, copyable) PDF text
         ax.text(pt.x, pt.y, name, fontsize=size or pr["label_size"], color="white", ha="center", va="center",
-                path_effects=halo, zorder=9.9)
+                path_effects=halo, zorder=9.9, parse_math=False)
         texts.append(ax.text(pt.x, pt.y, name, fontsize=size or pr["label_size"], color="#555555", ha="center",
-                             va="center", zorder=10))
+                             va="center", zorder=10, parse_math=False))
     return texts
 
 
@@ -116,7 +116,7 @@ def _line_labels(ax, frames, pr, district, clip_box=None, size=None, avoid=None)
             mid = line.interpolate(d)
             texts.append(ax.text(mid.x, mid.y, str(zst["label"]), fontsize=size or pr["label_size"], color=zst.get("edge", "#1f78b4"),
                                  rotation=angle, rotation_mode="anchor", ha="center", va="bottom", fontstyle="italic",
-                                 path_effects=[patheffects.withStroke(linewidth=2.4, foreground="white")], zorder=10.5))
+                                 path_effects=[patheffects.withStroke(linewidth=2.4, foreground="white")], zorder=10.5, parse_math=False))
     return texts
 
 
@@ -137,7 +137,7 @@ def _zone_label(ax, x, y, text, pr, size=None):
     return ax.text(x, y, text, fontsize=size or pr["label_size"] + 0.5, color="#111111", ha="center", va="center",
                    fontweight="bold", zorder=12,
                    bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "#777777",
-                         "alpha": 0.9, "linewidth": 0.5})
+                         "alpha": 0.9, "linewidth": 0.5}, parse_math=False)
 
 
 #: steps adjustText takes to push labels apart (a fixed count keeps the print maps reproducible)

@@ -125,7 +125,7 @@ def _north_arrow(ax, x=0.95, y=0.93, size=0.06):
                          transform=ax.transAxes, facecolor="#222222", edgecolor="#222222", zorder=20))
     ax.add_patch(Polygon([(x, y), (x + size * 0.28, y - size), (x, y - size * 0.72)], closed=True,
                          transform=ax.transAxes, facecolor="white", edgecolor="#222222", linewidth=0.8, zorder=20))
-    ax.text(x, y + 0.012, "北", transform=ax.transAxes, ha="center", va="bottom", fontsize=13, fontweight="bold", zorder=20)
+    ax.text(x, y + 0.012, "北", transform=ax.transAxes, ha="center", va="bottom", fontsize=13, fontweight="bold", zorder=20, parse_math=False)
 
 
 def _scale_bar(ax, km: float | None, segments: int, size: float):
@@ -246,7 +246,7 @@ def _cluster_insets(fig, rect, frames, spec, pr):
         head = f"{_number(i)} {row['name_zh']}"
         fig.text(left + c * (w + gap), bottom + (rows - 1 - r) * (h + gap) + h * 0.80 + 0.004,
                  _panel_header(head, row.get(spec.get("label_detail") or "", None), w, h * 0.20 - 0.008, fig, pr),
-                 fontsize=pr["label_size"] - 0.5, va="bottom", ha="left", linespacing=1.3)
+                 fontsize=pr["label_size"] - 0.5, va="bottom", ha="left", linespacing=1.3, parse_math=False)
         try:
             _scale_bar(ax, None, 0, pr["note_size"])
         except Exception:  # pragma: no cover - a scale bar must never stop a map
@@ -319,9 +319,9 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
     ax = fig.add_axes([0.015, 0.05, 0.415, 0.83] if insets else [0.025, 0.05, 0.70, 0.83])
     side = fig.add_axes([0.755, 0.05, 0.23, 0.83])
     side.axis("off")
-    fig.text(0.5, 0.955, title, ha="center", va="center", fontsize=pr["title_size"], fontweight="bold")
+    fig.text(0.5, 0.955, title, ha="center", va="center", fontsize=pr["title_size"], fontweight="bold", parse_math=False)
     if spec.get("subtitle"):
-        fig.text(0.5, 0.913, spec["subtitle"], ha="center", va="center", fontsize=pr["subtitle_size"], color="#444444")
+        fig.text(0.5, 0.913, spec["subtitle"], ha="center", va="center", fontsize=pr["subtitle_size"], color="#444444", parse_math=False)
 
     district = dcf_crs.to_working(frames["district"]) if "district" in frames else None
     used: dict[str, str] = {}
@@ -395,7 +395,7 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
     y = 1.0
     legend_kw = {"frameon": False, "fontsize": pr["legend_size"], "title_fontsize": pr["legend_size"] + 1.5,
                  "alignment": "left", "handlelength": 2.2, "handleheight": 1.2, "borderaxespad": 0.0}
-    side.text(0.0, y, "图  例", fontsize=pr["legend_size"] + 4, fontweight="bold", va="top", transform=side.transAxes)
+    side.text(0.0, y, "图  例", fontsize=pr["legend_size"] + 4, fontweight="bold", va="top", transform=side.transAxes, parse_math=False)
     y -= 0.045
     for group, h in list(zone_handles.items()) + [("基础图层", handles)]:
         leg = Legend(side, [a for a, _ in h], [_wrap(b, 24) for _, b in h], loc="upper left", bbox_to_anchor=(0.0, y),
@@ -408,13 +408,13 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
         head = map_style.section("notes").get(f"detail_{spec['label_detail']}", "主要内容")
         body = "\n".join(_wrap(t, 34) for t in zone_details)
         t = side.text(0.0, y, f"{head}\n{body}", fontsize=pr["note_size"] + 0.5, va="top", ha="left",
-                      transform=side.transAxes, linespacing=1.4)
+                      transform=side.transAxes, linespacing=1.4, parse_math=False)
         fig.canvas.draw()
         y = t.get_window_extent().transformed(side.transAxes.inverted()).y0 - 0.02
     if unlocated_notes:
         body = "\n".join(_wrap(t, 34) for t in unlocated_notes)
         side.text(0.0, y, body, fontsize=pr["note_size"] + 0.5, va="top", ha="left", transform=side.transAxes,
-                  linespacing=1.4, color="#333333")
+                  linespacing=1.4, color="#333333", parse_math=False)
     note = (
         f"{notes_cfg.get('schematic', '')}\n"
         f"{provenance_note(used)}。\n"
@@ -424,9 +424,9 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
         f"数据日期：{made_on.isoformat()}　制图：dcf_spatial"
     )
     side.text(0.0, 0.0, "\n".join(_wrap(line, 36) for line in note.split("\n") if line), fontsize=pr["note_size"],
-              color="#333333", va="bottom", ha="left", transform=side.transAxes, linespacing=1.45)
+              color="#333333", va="bottom", ha="left", transform=side.transAxes, linespacing=1.45, parse_math=False)
     fig.text(0.02, 0.02, f"{spec['number']}（{spec.get('plan_ref', '')}） · 示意图，不作为用地审批依据",
-             fontsize=pr["note_size"], color="#666666")
+             fontsize=pr["note_size"], color="#666666", parse_math=False)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     for fmt, p in paths.items():

@@ -181,16 +181,18 @@ class QueryAnswer:
 
     def to_table(self, path, *, overwrite: bool = False) -> Path:
         """Write the candidate plots of ``available``: ``.csv`` (Chinese headers), ``.geojson`` or ``.gpkg``."""
-        path = Path(path)
-        if path.exists() and not overwrite:
-            raise InputError(f"{path} 已存在；如需覆盖请设 overwrite=True。")
+        from ..outputs_guard import guard_output
+
+        path = guard_output(Path(path), overwrite=overwrite)  # never the layer store
         plots = self.frame
         suffix = path.suffix.lower()
         if suffix == ".csv":  # a table people open: Chinese headers
             table = plots.drop(columns=plots.geometry.name)
             if "synthetic" in table.columns:
                 table["synthetic"] = table["synthetic"].map({True: "是", False: "否"})
-            table.rename(columns=AVAILABLE_COLUMNS_ZH).to_csv(path, index=False, encoding="utf-8-sig")
+            from ..io.write import write_csv
+
+            write_csv(table.rename(columns=AVAILABLE_COLUMNS_ZH), path)  # formula-like text quoted
         else:
             plots.to_file(path, driver="GeoJSON" if suffix in (".geojson", ".json") else "GPKG")
         return path
@@ -353,14 +355,16 @@ class QueryAnswer:
         import geopandas as gpd
         import pandas as pd
 
+        from ..io.write import write_csv, write_xlsx
+        from ..outputs_guard import guard_output
+
         path = Path(path)
         suffix = path.suffix.lower()
         if suffix not in QUERY_OUTPUT_SUFFIXES:
             raise InputError(f"{path}：查询结果只能写为 {' / '.join(QUERY_OUTPUT_SUFFIXES)}，收到 {suffix or '（无扩展名）'}。")
         totals_csv = path.with_name(f"{path.stem}_按B汇总.csv")
         for p in (path, totals_csv) if suffix == ".csv" else (path,):
-            if p.exists() and not overwrite:
-                raise InputError(f"{p} 已存在；如需覆盖请设 overwrite=True。")
+            guard_output(p, overwrite=overwrite)
         rows, totals = self.rows(all_rows=all_rows), self.totals()
         about = [("问题", self.title), ("数据来源", self.note)]
         if self.kind == "available":
@@ -370,10 +374,10 @@ class QueryAnswer:
             about.append(("未列出", omitted))
         about.append(("行数", f"结果 {len(rows)} 行；按 B 汇总 {len(totals)} 行"))
         if suffix == ".csv":
-            rows.to_csv(path, index=False, encoding="utf-8-sig")
-            totals.to_csv(totals_csv, index=False, encoding="utf-8-sig")
+            write_csv(rows, path)
+            write_csv(totals, totals_csv)
         elif suffix == ".xlsx":
-            _write_xlsx(path, [("结果", rows), ("按B汇总", totals), ("说明", pd.DataFrame(about, columns=["项目", "内容"]))])
+            write_xlsx([("结果", rows), ("按B汇总", totals), ("说明", pd.DataFrame(about, columns=["项目", "内容"]))], path)
         else:
             if path.exists():
                 path.unlink()
@@ -468,38 +472,6 @@ class QueryAnswer:
             more(len(plots))
             lines += [f"说明：{n}" for n in self.extra["notes"] + [self.extra["zone_note"]]]
         return "\n".join(lines)
-
-
-def _write_xlsx(path: Path, sheets) -> None:
-    """Sheets of DataFrames to one workbook with openpyxl. Every text cell is typed as text, so a
-    value beginning with ``=`` (a name, a note) is shown as written and never run as a formula.
-    (No shared hardened writer exists in this branch yet: plain openpyxl, cell type set by hand.)"""
-    import openpyxl
-    import pandas as pd
-
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, frame in sheets:
-        ws = wb.create_sheet(title)
-        ws.append([str(c) for c in frame.columns])
-        for row in frame.itertuples(index=False):
-            values = []
-            for v in row:
-                if v is None or (not isinstance(v, (list, tuple)) and pd.isna(v)):
-                    values.append(None)
-                elif isinstance(v, (bool, int, float)):
-                    values.append(v)
-                elif hasattr(v, "item"):  # numpy scalars
-                    values.append(v.item())
-                else:
-                    values.append(str(v))
-            ws.append(values)
-            for cell in ws[ws.max_row]:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"
-        for col in ws.columns:
-            ws.column_dimensions[col[0].column_letter].width = min(40, max(8, *(len(str(c.value or "")) * 1.6 for c in col[:50])))
-    wb.save(path)
 
 
 def _name(value) -> str:

@@ -7,7 +7,6 @@ import warnings
 from pathlib import Path
 
 from ..errors import InputError
-from ._errors import about
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +44,9 @@ def write_vector(gdf, path, *, overwrite: bool = False) -> Path:
             f"{path}：不能导出为 {suffix or '无扩展名的文件'}。"
             f"请用以下扩展名之一：{', '.join(FORMATS)}，或 .txt（报批坐标文件）。"
         )
-    if path.exists() and not overwrite:
-        raise about("overwrite", InputError(f"{path} 已存在；要替换须允许覆盖（overwrite）。"))
+    from ..outputs_guard import guard_output, remove_shapefile
+
+    guard_output(path, overwrite=overwrite)  # never the store; x.shp: none of its parts without overwrite
     driver, needs_wgs84 = FORMATS[suffix]
     out = gdf
     if needs_wgs84:
@@ -54,12 +54,10 @@ def write_vector(gdf, path, *, overwrite: bool = False) -> Path:
 
         out = to_web(gdf)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        if driver == "ESRI Shapefile":
-            for sib in path.parent.glob(path.stem + ".*"):
-                sib.unlink()
-        else:
-            path.unlink()
+    if driver == "ESRI Shapefile":
+        remove_shapefile(path)  # its parts only: not x.gpkg or x.csv beside it
+    elif path.exists():
+        path.unlink()
     if driver == "ESRI Shapefile":
         with warnings.catch_warnings():
             # geopandas/GDAL say in English that long field names get shortened; said below in Chinese

@@ -340,20 +340,21 @@ def write_batch_table(results: list[dict], sites, output, *, overwrite: bool = F
     suffix = output.suffix.lower()
     if suffix not in BATCH_OUTPUT_SUFFIXES:
         raise InputError(f"{output}：结果文件请用 .csv、.xlsx 或 .gpkg。")
-    if output.exists() and not overwrite:
-        raise InputError(f"{output} 已存在；如需覆盖请设 overwrite=True。")
+    from ...outputs_guard import guard_output
+
+    guard_output(output, overwrite=overwrite)  # never the layer store
     names = sites["name"].astype("string").fillna("").to_numpy() if "name" in sites.columns else None
+    from ...io.write import write_csv, write_xlsx
+
     if suffix == ".csv":
-        results_table_zh(results, names).to_csv(output, index=False, encoding="utf-8-sig")
+        write_csv(results_table_zh(results, names), output)  # formula-like names quoted
     elif suffix == ".xlsx":
         import pandas as pd
 
         prov = next((r["provenance"] for r in results if r.get("status") == "ok"), None)
-        with pd.ExcelWriter(output) as xl:
-            results_table_zh(results, names).to_excel(xl, sheet_name="核查结果", index=False)
-            pd.DataFrame({"说明": [prov["note_zh"] if prov else "",
-                                   "结论取值：符合 / 有条件符合 / 不符合 / 不在规划范围 / 无法核查（原因见“无法核查的原因”列）"]}
-                         ).to_excel(xl, sheet_name="数据说明", index=False)
+        notes = pd.DataFrame({"说明": [prov["note_zh"] if prov else "",
+                                       "结论取值：符合 / 有条件符合 / 不符合 / 不在规划范围 / 无法核查（原因见“无法核查的原因”列）"]})
+        write_xlsx({"核查结果": results_table_zh(results, names), "数据说明": notes}, output)  # text never a formula
     else:
         sites_frame(sites, results).to_file(output, layer="site_check", driver="GPKG")
     logger.info("Wrote %d batch results to %s", len(results), output)

@@ -28,7 +28,9 @@ from .names import (  # noqa: F401  (the backends' shared names, re-exported)
     as_pg_url,
     history_table,
     is_pg_url,
+    mask_secrets,
     mask_url,
+    remember_secret,
 )
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -20,11 +20,12 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import uuid
 from typing import TYPE_CHECKING
 
 from ...errors import InputError
-from .names import CATALOG_COLUMNS, CATALOG_HISTORY_TABLE, CATALOG_TABLE, HISTORY_PREFIX, history_table, mask_url
+from .names import CATALOG_COLUMNS, CATALOG_HISTORY_TABLE, CATALOG_TABLE, HISTORY_PREFIX, history_table, mask_url, remember_secret
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -93,6 +94,22 @@ def _copy_rows(table, conn, keys, data_iter):
                 copy.write_row(row)
 
 
+def _encode_at_in_password(url: str) -> str:
+    """``url`` with an unencoded ``@`` in its password percent-encoded.
+
+    ``postgresql://dcf:p@ss@db/gis`` means the password ``p@ss``; sqlalchemy would split it at the
+    first ``@`` and send ``ss@db`` to libpq as the host name, whose error then quotes it.
+    """
+    from urllib.parse import quote, unquote
+
+    head = "postgresql://"
+    rest = url[len(head):]
+    m = re.match(r"(?P<user>[^:/@]*):(?P<pw>.*)@(?P<host>[^@]*)$", rest)
+    if not url.startswith(head) or m is None or "@" not in m.group("pw"):
+        return url
+    return f"{head}{m.group('user')}:{quote(unquote(m.group('pw')), safe='')}@{m.group('host')}"
+
+
 class PostgisStore:
     """A PostgreSQL/PostGIS schema holding the layers and the catalog tables."""
 
@@ -105,6 +122,7 @@ class PostgisStore:
         for scheme in ("postgres://", "postgresql+psycopg://"):
             if text.startswith(scheme):
                 text = "postgresql://" + text[len(scheme):]
+        text = _encode_at_in_password(text)
         try:
             parsed = make_url(text)
         except Exception as exc:  # sqlalchemy.exc.ArgumentError: a malformed URL
@@ -115,12 +133,15 @@ class PostgisStore:
         self.schema = parsed.query.get("schema", "public")
         parsed = parsed.difference_update_query(["schema"]).set(drivername="postgresql+psycopg")
         self._url = parsed
-        self._password = parsed.password
+        self._password = parsed.password or parsed.query.get("password")
+        if isinstance(self._password, tuple):  # ?password=a&password=b
+            self._password = self._password[-1]
+        remember_secret(self._password)
         shown = parsed.set(drivername="postgresql")
         if self.schema != "public":
             shown = shown.update_query_dict({"schema": self.schema})
         #: the URL with its password masked: the only form used in messages and logs
-        self.label = shown.render_as_string(hide_password=True)
+        self.label = mask_url(shown.render_as_string(hide_password=True))  # also ?password= in the query
 
     # --- connections --------------------------------------------------------------------------
     @property

@@ -1,0 +1,152 @@
+"""Write tables people open in Excel or WPS: no text becomes a formula.
+
+A project, township or holder name is data, and data can be hostile: ``=HYPERLINK("http://…")``
+or ``=cmd|' /C calc'!A0`` in a cell runs when the file is opened. So
+
+* in an ``.xlsx`` every text cell is written as a *string* cell (the text unchanged, never a
+  formula) — :func:`write_xlsx`; the audit workbook's ``rustpy_xlsxwriter`` writes strings as
+  strings already (formulas only through its ``formula_columns``, which we never pass);
+* in a ``.csv`` a text that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+  leading single quote (the OWASP "CSV injection" rule), so that a spreadsheet shows it as text and
+  a reader still sees the value — :func:`write_csv`. Numbers stay numbers (``-3.5`` is not text).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+#: the first characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """``value`` with a leading ``'`` when it is text a spreadsheet would take for a formula.
+
+    Parameters
+    ----------
+    value
+        Any cell value; only strings are changed.
+
+    Returns
+    -------
+    object
+        The value, or ``"'" + value`` for a formula-like string.
+
+    Examples
+    --------
+    >>> neutralise('=HYPERLINK("http://x","y")')
+    '\\'=HYPERLINK("http://x","y")'
+    >>> neutralise(-3.5), neutralise("轴承产业园")
+    (-3.5, '轴承产业园')
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_LEADS):
+        return "'" + value
+    return value
+
+
+def csv_safe(frame: "pd.DataFrame") -> "pd.DataFrame":
+    """A copy of ``frame`` whose text cells and column names are :func:`neutralise`\\ d.
+
+    Numeric, boolean and date columns are left as they are; in a text (object or string) column
+    only the strings change.
+
+    Parameters
+    ----------
+    frame
+        The table to write.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table, safe to write as CSV.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> csv_safe(pd.DataFrame({"name": ["=1+1", "正常"], "n": [-1, 2]}))["name"].tolist()
+    ["'=1+1", '正常']
+    """
+    import pandas as pd
+
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == object or isinstance(s.dtype, pd.StringDtype):
+            out[col] = s.astype(object).map(neutralise, na_action="ignore")
+    out.columns = [neutralise(c) for c in out.columns]
+    return out
+
+
+def write_csv(frame: "pd.DataFrame", path, *, index: bool = False) -> Path:
+    """Write ``frame`` as UTF-8 CSV with a BOM (Excel reads the Chinese), formula-like text quoted.
+
+    Parameters
+    ----------
+    frame
+        The table.
+    path
+        The ``.csv`` file (replaced if it exists: check first with
+        :func:`dcf_spatial.outputs_guard.guard_output`).
+    index
+        Write the index as a first column.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> write_csv(pd.DataFrame({"项目": ["=1+1"]}), "/tmp/x.csv")  # doctest: +SKIP
+    PosixPath('/tmp/x.csv')
+    """
+    path = Path(path)
+    csv_safe(frame).to_csv(path, index=index, encoding="utf-8-sig")
+    return path
+
+
+def write_xlsx(sheets: "dict[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]]", path, *,
+               index: bool = False) -> Path:
+    """Write one sheet per ``(name, frame)`` into an ``.xlsx``, every text cell a string, never a formula.
+
+    pandas' openpyxl engine turns any text starting with ``=`` into a formula; the cells it wrote so
+    are switched back to strings before the file is saved (the text itself is kept as it was).
+
+    Parameters
+    ----------
+    sheets
+        ``{sheet name: frame}`` or pairs, in sheet order.
+    path
+        The ``.xlsx`` file (replaced if it exists).
+    index
+        Write each frame's index as a first column.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> write_xlsx({"核查结果": pd.DataFrame({"项目": ["=1+1"]})}, "/tmp/x.xlsx")  # doctest: +SKIP
+    PosixPath('/tmp/x.xlsx')
+    """
+    import pandas as pd
+
+    path = Path(path)
+    items = list(sheets.items()) if isinstance(sheets, dict) else list(sheets)
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        for name, frame in items:
+            frame.to_excel(xl, sheet_name=name, index=index)
+        for ws in xl.book.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":  # text that openpyxl took for a formula: data, not code
+                        cell.data_type = "s"
+    return path
