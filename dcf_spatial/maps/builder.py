@@ -265,7 +265,8 @@ class WebMap:
                 self.notes.append(f"未能读取图层 {layer_id}，未绘制")
                 return False
         st = map_style.layer_style(layer_id)
-        label = st["label"]
+        label = map_style.label_for(st["label"], gdf.attrs.get("provenance")
+                                    or "/".join(sorted(set(gdf["provenance"].astype(str))) if "provenance" in gdf else []))
         kind = st.get("kind", "polygon")
         # features with no real location (e.g. enterprises the plan names but does not place) are
         # listed in the legend note, not drawn as if located

@@ -330,9 +330,11 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
     zone_details: list[str] = []
     for lid, gdf in frames.items():
         st = map_style.layer_style(lid)
+        prov = gdf.attrs.get("provenance") or "/".join(sorted(set(gdf.get("provenance", []))))
+        st["label"] = map_style.label_for(st["label"], prov)
         drawn = _clip_lines(gdf, lid, st, district.to_crs(gdf.crs) if district is not None else None)
         colors = _draw_layer(ax, drawn, lid, st) if len(drawn) else []
-        used[st["label"]] = gdf.attrs.get("provenance") or "/".join(sorted(set(gdf.get("provenance", []))))
+        used[st["label"]] = prov
         by_zone = lid in spec.get("legend_by_zone", [])
         numbered = lid in spec.get("zone_labels", [])
         series = spec.get("numbering", {}).get(lid, "circled")

@@ -65,6 +65,27 @@ def layer_style(layer_id: str, path=None) -> dict:
     return style
 
 
+#: how a label says its layer is a sketch; dropped when the layer drawn is the bureau's own
+_SCHEMATIC_MARKS = re.compile(r"（(位置)?示意）")
+
+
+def label_for(label: str, provenance) -> str:
+    """``label`` as the legend shows it for a layer of ``provenance``: a "（示意）" mark in the style
+    file's label is kept for a schematic layer and dropped once the bureau's authoritative (or a
+    reference) layer has replaced it, so a print map never calls imported roads 道路（示意）.
+
+    Examples
+    --------
+    >>> label_for("道路（示意）", "authoritative")
+    '道路'
+    >>> label_for("道路（示意）", "schematic")
+    '道路（示意）'
+    """
+    if "schematic" in str(provenance or "schematic"):
+        return label
+    return _SCHEMATIC_MARKS.sub("", label)
+
+
 def zone_color(zone_id: str, layer_id: str, path=None) -> str:
     """Fill colour of one zone: its ``[zones."id"]`` entry, else its layer's fill."""
     zone = load_style(path).get("zones", {}).get(str(zone_id), {})

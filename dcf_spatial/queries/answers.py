@@ -180,12 +180,24 @@ class QueryAnswer:
                 "notes": self.extra["notes"], "zone_note": self.extra["zone_note"], "synthetic": plots.attrs["synthetic"]}
 
     def to_table(self, path, *, overwrite: bool = False) -> Path:
-        """Write the candidate plots of ``available``: ``.csv`` (Chinese headers), ``.geojson`` or ``.gpkg``."""
+        """Write the answer as a table file, by suffix.
+
+        ``available``: ``.csv`` (the candidate plots, Chinese headers), ``.geojson``/``.json`` or
+        ``.gpkg`` (the plots with their geometry), ``.xlsx`` (as :meth:`to_file`). Every other kind:
+        :meth:`to_file` (``.xlsx``, ``.csv``, ``.gpkg``: every row and the totals by feature of B).
+
+        Examples
+        --------
+        >>> available(zone="cluster.zhengjia", min_mu=30).to_table("可用地.csv")  # doctest: +SKIP
+        >>> overlap("cluster_parks", "townships").to_table("叠加.xlsx")            # doctest: +SKIP
+        """
         from ..outputs_guard import guard_output
 
+        suffix = Path(path).suffix.lower()
+        if self.kind != "available" or suffix not in (".csv", ".geojson", ".json", ".gpkg"):
+            return self.to_file(path, overwrite=overwrite)
         path = guard_output(Path(path), overwrite=overwrite)  # never the layer store
         plots = self.frame
-        suffix = path.suffix.lower()
         if suffix == ".csv":  # a table people open: Chinese headers
             table = plots.drop(columns=plots.geometry.name)
             if "synthetic" in table.columns:

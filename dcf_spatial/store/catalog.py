@@ -19,6 +19,7 @@ import datetime as _dt
 import hashlib
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -332,6 +333,9 @@ def write_layer(
     if provenance is None:
         provs = sorted(set(gdf["provenance"]))
         provenance = provs[0] if len(provs) == 1 else "/".join(provs)
+    if "schematic" not in provenance:
+        # the shipped title says 示意 (e.g. 道路（示意）); the bureau's own layer is not a sketch
+        title_zh = re.sub(r"（(位置)?示意）", "", title_zh)
     version, history = 1, 0
     previous = st.catalog_entry(layer_id) if st.exists() else None
     archive = None
