@@ -96,11 +96,58 @@ def parse_codes(value) -> tuple[str, ...]:
 
 
 def zone_codes(zone_id: str, layer_value=None) -> tuple[str, ...]:
-    """Designated industries of a zone: the layer attribute if filled, else ``plan_zones.json``."""
-    codes = parse_codes(layer_value)
-    if codes:
-        return codes
-    return parse_codes(zones().get(zone_id, {}).get("industries_gbt4754"))
+    """Designated industries of a zone: the layer attribute if filled, else ``plan_zones.json``; plus
+    the industries the plan names for the zone elsewhere (``zone_rules`` → ``also`` in ``plan_rules.json``).
+
+    Examples
+    --------
+    >>> "C3452" in zone_codes("park.zhengjia.bearing", "C3451") or "C345" in zone_codes("park.zhengjia.bearing", "C3451")
+    True
+    """
+    codes = parse_codes(layer_value) or parse_codes(zones().get(zone_id, {}).get("industries_gbt4754"))
+    extra = tuple(normalize_zone_code(c) for e in zone_rule(zone_id).get("also", []) for c in e["codes"])
+    return codes + tuple(c for c in dict.fromkeys(extra) if c not in codes)
+
+
+def zone_rule(zone_id: str) -> dict:
+    """The rules of one zone beyond its designated codes (``plan_rules.json`` → ``zone_rules``): ``use_class``,
+    ``also`` (industries the plan names for it elsewhere, each with ``plan_ref``/``quote``) and
+    ``belongs_elsewhere``; ``{}`` for a zone without such rules.
+
+    Examples
+    --------
+    >>> zone_rule("park.jiaming2.yiju")["use_class"]
+    'residential'
+    """
+    return rules().get("zone_rules", {}).get(str(zone_id), {})
+
+
+def zone_also_entry(zone_id: str, base_codes, project_codes) -> dict | None:
+    """The ``also`` entry of a zone that makes the project match when its base codes alone do not; else None.
+
+    Examples
+    --------
+    >>> zone_also_entry("park.zhengjia.bearing", ("C3451",), ("C3452",))["plan_ref"]
+    '第四章第一节'
+    """
+    if match(tuple(base_codes), tuple(project_codes)) == "full":
+        return None
+    for e in zone_rule(zone_id).get("also", []):
+        if match(tuple(e["codes"]) + tuple(base_codes), tuple(project_codes)) == "full":
+            return e
+    return None
+
+
+@lru_cache(maxsize=1)
+def overcapacity() -> dict:
+    """The over-capacity industries of 第九章第三节 with their sources (``data/overcapacity_industries.json``).
+
+    Examples
+    --------
+    >>> [i["codes"] for i in overcapacity()["industries"] if i["id"] == "cement"]
+    [['C3011']]
+    """
+    return _load_json(rules().get("overcapacity", {}).get("data_file", "overcapacity_industries.json"))
 
 
 def match(zone_code_list, project_codes) -> str:

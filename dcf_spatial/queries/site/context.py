@@ -39,6 +39,8 @@ class ZoneLayer:
     geoms: np.ndarray
     tree: object
     is_point: bool
+    #: the designated codes of the layer attribute / plan_zones.json alone (``codes`` adds ``zone_rules`` → ``also``)
+    base_codes: list = field(default_factory=list)
 
 
 @dataclass
@@ -105,14 +107,17 @@ def load_context(store=None) -> PlanContext:
         w = to_working(gdf)
         geoms = np.asarray(w.geometry.values, dtype=object)
         shapely.prepare(geoms)
-        codes = [plan.zone_codes(i, v) for i, v in
-                 zip(gdf["id"], gdf["industries_gbt4754"] if "industries_gbt4754" in gdf else [None] * len(gdf))]
+        values = gdf["industries_gbt4754"] if "industries_gbt4754" in gdf else [None] * len(gdf)
+        codes = [plan.zone_codes(i, v) for i, v in zip(gdf["id"], values)]
+        base = [plan.parse_codes(v) or plan.parse_codes(plan.zones().get(i, {}).get("industries_gbt4754"))
+                for i, v in zip(gdf["id"], values)]
         ctx.layers[lid] = ZoneLayer(
             layer_id=lid, title_zh=gdf.attrs.get("title_zh") or lid,
             provenance=str(gdf.attrs.get("provenance") or "/".join(sorted(set(gdf["provenance"])))),
             ids=gdf["id"].astype(str).to_numpy(), names=gdf["name_zh"].astype(str).to_numpy(),
             plan_refs=gdf["plan_ref"].fillna("").astype(str).to_numpy(), codes=codes, geoms=geoms,
             tree=shapely.STRtree(geoms), is_point=bool(len(gdf)) and gdf.geom_type.iloc[0] in ("Point", "MultiPoint"),
+            base_codes=base,
         )
     if key is not None:
         _CONTEXT_CACHE.clear()

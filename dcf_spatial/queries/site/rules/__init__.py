@@ -119,9 +119,11 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
         zones = location.zones_touched(ctx, site)
         kind = plan.industry_kind(site.codes)
         designated, nearest_txt = industry.designated_zones(ctx, site, kind)
-        if restrictions.barred(site, reasons):  # do not suggest where to put a project the plan bars
+        if restrictions.barred(site, reasons, zones):  # do not suggest where to put a project the plan bars
             nearest_txt = "无（该项目属第九章第三节禁止情形）"
-        industry.zone_fit(site, kind, zones, where["share_in_plan_area"], nearest_txt, reasons)
+        if not industry.district_wide(site, where["share_in_plan_area"], reasons):
+            industry.zone_fit(site, kind, zones, where["share_in_plan_area"], nearest_txt, reasons)
+        industry.blocks(site, zones, reasons)
         found = indicators.land_indicators(site, kind, reasons)
         verdict = reasons.verdict()
         results.append({
