@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 ZONE_LAYERS = ("industrial_clusters", "cluster_parks", "agri_zones", "service_core", "service_belts",
                "service_groups", "service_points")
 FRAME_LAYERS = ("district", "townships", "other_units")
+#: line layers read for the ecological-corridor reason (plan_rules.json → eco_corridors); optional
+CORRIDOR_LAYERS = ("canal", "rivers")
 
 
 @dataclass
@@ -49,6 +51,8 @@ class PlanContext:
 
     layers: dict = field(default_factory=dict)
     store: str = ""
+    #: ``{layer id: {feature id: geometry in EPSG:4548}}`` of :data:`CORRIDOR_LAYERS` (absent layers left out)
+    corridors: dict = field(default_factory=dict)
 
     def provenance(self, used) -> dict:
         from ...store.catalog import PROVENANCE_ZH
@@ -119,6 +123,10 @@ def load_context(store=None) -> PlanContext:
             tree=shapely.STRtree(geoms), is_point=bool(len(gdf)) and gdf.geom_type.iloc[0] in ("Point", "MultiPoint"),
             base_codes=base,
         )
+    for lid in CORRIDOR_LAYERS:
+        if catalog.has_layer(lid, path):
+            w = to_working(catalog.read_layer(lid, store=path))
+            ctx.corridors[lid] = dict(zip(w["id"].astype(str), w.geometry.values))
     if key is not None:
         _CONTEXT_CACHE.clear()
         _CONTEXT_CACHE[key] = ctx

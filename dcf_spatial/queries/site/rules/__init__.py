@@ -124,6 +124,7 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
         if not industry.district_wide(site, where["share_in_plan_area"], reasons):
             industry.zone_fit(site, kind, zones, where["share_in_plan_area"], nearest_txt, reasons)
         industry.blocks(site, zones, reasons)
+        restrictions.eco_corridors(ctx, site, reasons)
         found = indicators.land_indicators(site, kind, reasons)
         verdict = reasons.verdict()
         results.append({

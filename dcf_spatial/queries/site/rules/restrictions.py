@@ -54,7 +54,8 @@ def _encourages(entries) -> str:
 
 
 def _source_zh(src: dict) -> str:
-    return "".join(x for x in (src.get("doc_no"), src.get("title_zh")) if x) or "待核实"
+    """``国发〔2013〕41号《…》``; a source without a document number is named as 待核实, not by its working title."""
+    return f"{src['doc_no']}{src.get('title_zh') or ''}" if src.get("doc_no") else "现行目录，文件待核实"
 
 
 def overcapacity(site: SiteFacts, reasons: Reasons, already=()) -> bool:
@@ -72,7 +73,8 @@ def overcapacity(site: SiteFacts, reasons: Reasons, already=()) -> bool:
             continue
         src = sources.get(ind.get("source"), {})
         name = ind["name_zh"]
-        source = _source_zh(src) + (oc["verify_zh"] if ind.get("verify") or src.get("verify") else "")
+        source = _source_zh(src) + (oc["verify_zh"] if src.get("doc_no") and (ind.get("verify") or src.get("verify"))
+                                    else "")
         if mt == "partial":
             reasons.add("overcapacity", "conditional",
                         oc["partial_zh"].format(project=site.match.label_zh, name=name), oc["plan_ref"])
@@ -105,3 +107,22 @@ def high_energy(site: SiteFacts, reasons: Reasons) -> None:
     rule = plan.rules().get("high_energy")
     if rule and plan.match(rule["codes"], site.codes) == "full":
         reasons.add(rule["id"], rule["effect"], rule["reason_zh"], rule["plan_ref"])
+
+
+def eco_corridors(ctx, site: SiteFacts, reasons: Reasons) -> None:
+    """第十章第六节 (no high-intensity development in ecologically sensitive areas along rivers) and 第九章第一节
+    (马颊河、古运河 wetlands): a factory within the stated distance of the canal or 马颊河 gets a reason. The
+    lines are a 1:400万 reference and a sketch, so the reason is a prompt to check (``info``), never a verdict."""
+    import shapely
+
+    rule = plan.rules().get("eco_corridors")
+    if not rule or site.codes[0][:1] not in rule["sections"]:
+        return
+    for f in rule["features"]:
+        geom = ctx.corridors.get(f["layer"], {}).get(f["id"])
+        if geom is None:
+            continue
+        d = float(shapely.distance(site.geom, geom))
+        if d <= f["distance_m"]:
+            reasons.add(rule["id"], rule["effect"], rule["reason_zh"].format(
+                name=f["name_zh"], km=d / 1000, position=f["position_zh"]), rule["plan_ref"])
