@@ -138,6 +138,31 @@ def zone_also_entry(zone_id: str, base_codes, project_codes) -> dict | None:
     return None
 
 
+def zone_match(zone_id: str, base_codes, project_codes, words: str = "") -> tuple[str, dict | None]:
+    """How a project matches a zone, with the ``also`` entry it matches through (or None).
+
+    An ``also`` entry may name words (``not_for_words``) for products the plan gives to another zone at a grain
+    finer than GB/T 4754 (郑家 takes 钢板、钢带 for its bearings, 第四章第一节, but 钢管 belongs to 高精管材,
+    第四章第四节 — all are C3130): a project given by such a word does not match through that entry.
+
+    Examples
+    --------
+    >>> zone_match("park.zhengjia.bearing", ("C3451",), ("C313",))[0]
+    'full'
+    >>> zone_match("park.zhengjia.bearing", ("C3451",), ("C313",), words="无缝钢管")[0]
+    'none'
+    """
+    entries = [e for e in zone_rule(zone_id).get("also", [])
+               if not any(w in (words or "") for w in e.get("not_for_words", []))]
+    codes = tuple(base_codes) + tuple(normalize_zone_code(c) for e in entries for c in e["codes"])
+    mt = match(codes, tuple(project_codes)) if codes else "none"
+    via = None
+    if mt == "full" and match(tuple(base_codes), tuple(project_codes)) != "full":
+        via = next((e for e in entries if match(tuple(e["codes"]) + tuple(base_codes), tuple(project_codes)) == "full"),
+                   None)
+    return mt, via
+
+
 @lru_cache(maxsize=1)
 def overcapacity() -> dict:
     """The over-capacity industries of 第九章第三节 with their sources (``data/overcapacity_industries.json``).

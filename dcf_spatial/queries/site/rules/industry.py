@@ -23,7 +23,9 @@ def designated_zones(ctx: PlanContext, site: SiteFacts, kind: dict) -> tuple[lis
         if lid not in ctx.layers:
             continue
         lay = ctx.layers[lid]
-        idx = [z for z in range(len(lay.ids)) if lay.codes[z] and plan.match(lay.codes[z], site.codes) == "full"]
+        base = lay.base_codes or lay.codes
+        idx = [z for z in range(len(lay.ids))
+               if plan.zone_match(lay.ids[z], base[z], site.codes, site.match.query)[0] == "full"]
         if idx:
             d = shapely.distance(site.geom, lay.geoms[idx])
             designated += [{"id": lay.ids[z], "name_zh": lay.names[z], "layer": lid,

@@ -72,12 +72,11 @@ def zones_touched(ctx: PlanContext, site: SiteFacts) -> list[dict]:
             continue
         lay = ctx.layers[lid]
         for z, a, s in site.overlaps[lid]:
-            mt = plan.match(lay.codes[z], site.codes) if lay.codes[z] else "none"
+            base = lay.base_codes[z] if lay.base_codes else lay.codes[z]
+            mt, via = plan.zone_match(lay.ids[z], base, site.codes, site.match.query)
             zone = {"id": lay.ids[z], "name_zh": lay.names[z], "layer": lid, "layer_title_zh": lay.title_zh,
                     "overlap_mu": round(a / settings.MU_M2, 2), "share": round(s, 4), "match": mt,
                     "plan_ref": lay.plan_refs[z], "codes": list(lay.codes[z])}
-            via = (plan.zone_also_entry(lay.ids[z], lay.base_codes[z] if lay.base_codes else lay.codes[z], site.codes)
-                   if mt == "full" else None)
             if via:
                 zone["plan_ref"], zone["via_zh"] = via["plan_ref"], via["what_zh"]
             zones.append(zone)
@@ -96,10 +95,11 @@ def named_places(ctx: PlanContext, site: SiteFacts) -> list[dict]:
     out = []
     for p in data["places"]:
         share = min(1.0, sum(share_by_town.get(t, 0.0) for t in p["townships"]))
-        if share <= 0:
+        mt = plan.match(p["codes"], site.codes)
+        if share <= 0 or mt == "none":  # a place counts only for what the plan names there
             continue
         out.append({"id": p["id"], "name_zh": p["name_zh"], "layer": "named_places",
                     "layer_title_zh": data.get("layer_title_zh", "named_places"), "overlap_mu": 0.0,
-                    "share": round(share, 4), "match": plan.match(p["codes"], site.codes), "plan_ref": p["plan_ref"],
+                    "share": round(share, 4), "match": mt, "plan_ref": p["plan_ref"],
                     "codes": list(p["codes"]), "provenance": p.get("provenance", "schematic")})
     return out
