@@ -234,3 +234,80 @@ def designated_zone_ids(project_codes, layer: str) -> list[str]:
         if z.get("layer") == layer and match(parse_codes(z.get("industries_gbt4754")), project_codes) == "full":
             out.append(zid)
     return out
+
+
+def extra_rules() -> list[dict]:
+    """The rules beyond ``barred``/``industry_kinds``/``policy_rules``, one row each, for listings and review
+    tables: the over-capacity industries (第九章第三节, from ``overcapacity_industries.json``), high-energy
+    projects, 淘汰类, district-wide industries, plan-area units the plan names, functional blocks and the
+    industries the plan names for a zone elsewhere (``zone_rules``), named places and ecological corridors.
+
+    Returns
+    -------
+    list of dict
+        ``rule_id``, ``group``, ``codes`` (list), ``plan_ref``, ``quote`` (verbatim plan text, parts joined
+        by ``；``), ``effect``, ``effect_alt`` (effect under a stated condition), ``wording`` (what a verdict
+        prints, ``{…}`` placeholders left in), ``data_file``, ``verify`` (source still to verify).
+
+    Examples
+    --------
+    >>> rows = extra_rules()
+    >>> next(r for r in rows if r["rule_id"] == "overcapacity.steel")["effect"]
+    'does_not_fit'
+    """
+    rb = rules()
+    out: list[dict] = []
+
+    def q(v) -> str:
+        return "；".join(v) if isinstance(v, list) else (v or "")
+
+    def add(rule_id, group, *, codes=(), plan_ref="", quote="", effect="", effect_alt="", wording="",
+            data_file=RULES_FILE, verify=False):
+        out.append({"rule_id": rule_id, "group": group, "codes": list(codes), "plan_ref": plan_ref,
+                    "quote": q(quote), "effect": effect, "effect_alt": effect_alt, "wording": wording,
+                    "data_file": data_file, "verify": bool(verify)})
+
+    oc = rb.get("overcapacity")
+    if oc:
+        data = overcapacity()
+        for ind in data.get("industries", []):
+            src = data.get("sources", {}).get(ind.get("source"), {})
+            add(f"overcapacity.{ind['id']}", "overcapacity", codes=ind["codes"], plan_ref=oc["plan_ref"],
+                quote=oc["quote"], effect="does_not_fit", effect_alt="capacity_replacement→conditional",
+                wording=oc["reason_zh"].replace("{name}", ind["name_zh"]), data_file=oc["data_file"],
+                verify=bool(ind.get("verify") or src.get("verify")))
+    for key in ("high_energy", "catalogue_eliminated"):
+        r = rb.get(key)
+        if r:
+            add(r["id"], key, codes=r.get("codes", ()), plan_ref=r["plan_ref"], quote=r["quote"], effect=r["effect"],
+                effect_alt=f"catalogue_class={r['catalogue_class']}" if "catalogue_class" in r else "",
+                wording=r["reason_zh"], verify=r.get("verify", False))
+    for r in rb.get("district_wide", []):
+        add(r["id"], "district_wide", codes=r["codes"], plan_ref=r["plan_ref"], quote=r["quote"], effect=r["effect"],
+            wording=r["reason_zh"])
+    for uid, u in rb.get("plan_area", {}).get("named_units", {}).items():
+        add(f"plan_area_named_unit.{uid}", "plan_area", codes=u["codes"], plan_ref=u["plan_ref"], quote=u["quote"],
+            effect="conditional", wording=u["reason_zh"])
+    uses = rb.get("use_classes", {})
+    for zid, z in rb.get("zone_rules", {}).items():
+        if zid.startswith("_"):
+            continue
+        use = uses.get(z.get("use_class") or "", {})
+        if use.get("industry_effect"):
+            add(f"block_use.{zid}", "block_use", codes=("B", "C"), plan_ref=z.get("plan_ref", ""),
+                quote=z.get("quote", ""), effect=use["industry_effect"],
+                wording=rb["policy_rules"]["block_use"]["reason_zh"])
+        for i, e in enumerate(z.get("also", [])):
+            add(f"zone_also.{zid}.{i + 1}", "zone_also", codes=e["codes"], plan_ref=e["plan_ref"], quote=e["quote"],
+                effect="fits", wording=e["what_zh"])
+        for i, e in enumerate(z.get("belongs_elsewhere", [])):
+            add(f"belongs_elsewhere.{zid}.{i + 1}", "belongs_elsewhere", codes=e["codes"], plan_ref=e["plan_ref"],
+                quote=e["quote"], effect="conditional", wording=e["reason_zh"])
+    for p in (rb.get("named_places") or {}).get("places", []):
+        add(p["id"], "named_place", codes=p["codes"], plan_ref=p["plan_ref"], quote=p["quote"], effect="fits",
+            wording=p["name_zh"])
+    eco = rb.get("eco_corridors")
+    if eco:
+        add(eco["id"], "eco_corridor", codes=eco["sections"], plan_ref=eco["plan_ref"], quote=eco["quote"],
+            effect=eco["effect"], wording=eco["reason_zh"])
+    return out
