@@ -109,7 +109,14 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
 
 def district_wide(site: SiteFacts, share_plan: float, reasons: Reasons) -> bool:
     """Industries the plan supports across the whole plan area (grain: 第三章第四节, 第五章第一节): add the
-    reason and return True, so that no zone is required; False otherwise."""
+    reason and return True, so that no zone is required; False otherwise.
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_site
+    >>> check_site("116.1548,36.3877", "A0111").results[0]["reasons"][0]["rule"]  # doctest: +SKIP
+    'grain_district_wide'
+    """
     rb = plan.rules()
     if share_plan < rb["thresholds"]["split_min_share"]:
         return False
@@ -123,7 +130,14 @@ def district_wide(site: SiteFacts, share_plan: float, reasons: Reasons) -> bool:
 def blocks(site: SiteFacts, zones: list[dict], reasons: Reasons) -> None:
     """Functional blocks decide (第八章第一节): a factory (sections B, C) in a park block whose use is not
     production is at most conditional (宜游, 综合服务区, 研发及生活服务区) or does not fit (宜居, 回迁居住区);
-    and an industry the plan gives to another cluster (轴承 → 郑家, 第四章第一节) is conditional elsewhere."""
+    and an industry the plan gives to another cluster (轴承 → 郑家, 第四章第一节) is conditional elsewhere.
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_site
+    >>> [r["effect"] for r in check_site(SITE_IN_YIJU, "C3670").results[0]["reasons"] if r["rule"] == "block_use"]  # doctest: +SKIP
+    ['does_not_fit']
+    """
     rb = plan.rules()
     th = rb["thresholds"]
     uses = rb.get("use_classes", {})

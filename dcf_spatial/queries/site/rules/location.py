@@ -65,6 +65,12 @@ def zones_touched(ctx: PlanContext, site: SiteFacts) -> list[dict]:
 
     A zone that matches only through an industry the plan names for it elsewhere (``zone_rules`` →
     ``also``) cites that clause: its ``plan_ref`` is the entry's and ``via_zh`` names what the plan says.
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_site
+    >>> [z["plan_ref"] for z in check_site(SITE_IN_BEARING_PARK, "C3452").results[0]["zones"]]  # doctest: +SKIP
+    ['第四章第一节', '第四章第一节']
     """
     zones = []
     for lid in ZONE_LAYERS:
@@ -86,7 +92,14 @@ def zones_touched(ctx: PlanContext, site: SiteFacts) -> list[dict]:
 def named_places(ctx: PlanContext, site: SiteFacts) -> list[dict]:
     """The places the plan names outside the drawn zones (沙镇、侯营 vegetables, 梁水镇/闫寺 甲鱼, 聊城机场 in
     郑家镇; ``plan_rules.json`` → ``named_places``) whose townships the site lies in, as zones of the
-    pseudo-layer ``named_places`` (schematic: the whole township stands for the place)."""
+    pseudo-layer ``named_places`` (schematic: the whole township stands for the place).
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_site
+    >>> [z["id"] for z in check_site("115.8468,36.5921", "甲鱼").results[0]["zones"]]  # doctest: +SKIP
+    ['place.softshell_turtle']
+    """
     data = plan.rules().get("named_places") or {}
     if "townships" not in ctx.layers or not data.get("places"):
         return []

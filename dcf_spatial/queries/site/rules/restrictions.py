@@ -13,8 +13,9 @@ def barred(site: SiteFacts, reasons: Reasons, zones: list[dict] | None = None) -
 
     Examples
     --------
-    >>> barred(site_facts_for("C3120"), Reasons())  # doctest: +SKIP
-    True
+    >>> from dcf_spatial.queries import check_site
+    >>> check_site("115.80,36.47", "水泥").results[0]["reasons"][0]["rule"]  # doctest: +SKIP
+    'cement_new_capacity'
     """
     barred_here = False
     flags = site.flags
@@ -62,7 +63,14 @@ def overcapacity(site: SiteFacts, reasons: Reasons, already=()) -> bool:
     """第九章第三节: new capacity of an over-capacity industry (``data/overcapacity_industries.json``) is not
     filed without 等量或减量置换 → does_not_fit; with ``capacity_replacement`` → conditional, naming the
     replacement. Industries already decided by a barred rule (cement) are not repeated; entries whose
-    source is unverified say 待核实. True when the verdict is does_not_fit."""
+    source is unverified say 待核实. True when the verdict is does_not_fit.
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_site
+    >>> check_site("115.80,36.47", "C3120").results[0]["verdict"]  # doctest: +SKIP
+    'does_not_fit'
+    """
     oc = plan.rules()["overcapacity"]
     data = plan.overcapacity()
     sources = data.get("sources", {})
@@ -91,7 +99,14 @@ def overcapacity(site: SiteFacts, reasons: Reasons, already=()) -> bool:
 
 def catalogue_eliminated(site: SiteFacts, reasons: Reasons) -> bool:
     """第十章第二节, 第九章第三节: a project declared 淘汰类 in 《产业结构调整指导目录》 does not fit, whatever
-    its industry (the chemical rule already says so for chemicals). True when it applies."""
+    its industry (the chemical rule already says so for chemicals). True when it applies.
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_site
+    >>> check_site(SITE_IN_BEARING_PARK, "C3451", catalogue_class="淘汰类").results[0]["verdict"]  # doctest: +SKIP
+    'does_not_fit'
+    """
     rule = plan.rules().get("catalogue_eliminated")
     if not rule or site.flags.get("catalogue_class") != rule["catalogue_class"]:
         return False
@@ -103,7 +118,14 @@ def catalogue_eliminated(site: SiteFacts, reasons: Reasons) -> bool:
 
 def high_energy(site: SiteFacts, reasons: Reasons) -> None:
     """第九章第三节 “新上高耗能项目严格准入”: a high-energy industry (working list in ``plan_rules.json`` →
-    ``high_energy``, marked to verify) is at most conditional."""
+    ``high_energy``, marked to verify) is at most conditional.
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_site
+    >>> [r["rule"] for r in check_site("115.80,36.47", "C3012").results[0]["reasons"]][0]  # doctest: +SKIP
+    'high_energy'
+    """
     rule = plan.rules().get("high_energy")
     if rule and plan.match(rule["codes"], site.codes) == "full":
         reasons.add(rule["id"], rule["effect"], rule["reason_zh"], rule["plan_ref"])
@@ -112,7 +134,14 @@ def high_energy(site: SiteFacts, reasons: Reasons) -> None:
 def eco_corridors(ctx, site: SiteFacts, reasons: Reasons) -> None:
     """第十章第六节 (no high-intensity development in ecologically sensitive areas along rivers) and 第九章第一节
     (马颊河、古运河 wetlands): a factory within the stated distance of the canal or 马颊河 gets a reason. The
-    lines are a 1:400万 reference and a sketch, so the reason is a prompt to check (``info``), never a verdict."""
+    lines are a 1:400万 reference and a sketch, so the reason is a prompt to check (``info``), never a verdict.
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_site
+    >>> [r["effect"] for r in check_site(SITE_NEAR_CANAL, "C3034").results[0]["reasons"] if r["rule"] == "eco_corridor"]  # doctest: +SKIP
+    ['info']
+    """
     import shapely
 
     rule = plan.rules().get("eco_corridors")
