@@ -71,7 +71,11 @@ def test_9_3_every_overcapacity_industry_needs_replacement(real, code):
     # 第九章第三节: over-capacity industries (国发〔2013〕41号 and the current catalogue) → 不符合 without replacement,
     # 有条件符合 with it, whatever the cluster's designation says.
     assert check(real, "park.jiaming.new_materials", code)["verdict"] == "does_not_fit"
-    assert check(real, "park.jiaming.new_materials", code, capacity_replacement=True)["verdict"] == "conditional"
+    repl = check(real, "park.jiaming.new_materials", code, capacity_replacement=True)
+    assert repl["verdict"] == "conditional"
+    # the right verdict for the right reason: the replacement, not only the cluster's designation
+    (r,) = reasons(repl, "overcapacity")
+    assert r["effect"] == "conditional" and "等量或减量置换" in r["text_zh"] and r["plan_ref"] == "第九章第三节"
 
 
 @shipped
