@@ -96,11 +96,83 @@ def parse_codes(value) -> tuple[str, ...]:
 
 
 def zone_codes(zone_id: str, layer_value=None) -> tuple[str, ...]:
-    """Designated industries of a zone: the layer attribute if filled, else ``plan_zones.json``."""
-    codes = parse_codes(layer_value)
-    if codes:
-        return codes
-    return parse_codes(zones().get(zone_id, {}).get("industries_gbt4754"))
+    """Designated industries of a zone: the layer attribute if filled, else ``plan_zones.json``; plus
+    the industries the plan names for the zone elsewhere (``zone_rules`` → ``also`` in ``plan_rules.json``).
+
+    Examples
+    --------
+    >>> "C345" in zone_codes("park.zhengjia.bearing", "C3451")  # 滑动轴承 too (第四章第一节)
+    True
+    """
+    codes = parse_codes(layer_value) or parse_codes(zones().get(zone_id, {}).get("industries_gbt4754"))
+    extra = tuple(normalize_zone_code(c) for e in zone_rule(zone_id).get("also", []) for c in e["codes"])
+    return codes + tuple(c for c in dict.fromkeys(extra) if c not in codes)
+
+
+def zone_rule(zone_id: str) -> dict:
+    """The rules of one zone beyond its designated codes (``plan_rules.json`` → ``zone_rules``): ``use_class``,
+    ``also`` (industries the plan names for it elsewhere, each with ``plan_ref``/``quote``) and
+    ``belongs_elsewhere``; ``{}`` for a zone without such rules.
+
+    Examples
+    --------
+    >>> zone_rule("park.jiaming2.yiju")["use_class"]
+    'residential'
+    """
+    return rules().get("zone_rules", {}).get(str(zone_id), {})
+
+
+def zone_also_entry(zone_id: str, base_codes, project_codes) -> dict | None:
+    """The ``also`` entry of a zone that makes the project match when its base codes alone do not; else None.
+
+    Examples
+    --------
+    >>> zone_also_entry("park.zhengjia.bearing", ("C3451",), ("C3452",))["plan_ref"]
+    '第四章第一节'
+    """
+    if match(tuple(base_codes), tuple(project_codes)) == "full":
+        return None
+    for e in zone_rule(zone_id).get("also", []):
+        if match(tuple(e["codes"]) + tuple(base_codes), tuple(project_codes)) == "full":
+            return e
+    return None
+
+
+def zone_match(zone_id: str, base_codes, project_codes, words: str = "") -> tuple[str, dict | None]:
+    """How a project matches a zone, with the ``also`` entry it matches through (or None).
+
+    An ``also`` entry may name words (``not_for_words``) for products the plan gives to another zone at a grain
+    finer than GB/T 4754 (郑家 takes 钢板、钢带 for its bearings, 第四章第一节, but 钢管 belongs to 高精管材,
+    第四章第四节 — all are C3130): a project given by such a word does not match through that entry.
+
+    Examples
+    --------
+    >>> zone_match("park.zhengjia.bearing", ("C3451",), ("C313",))[0]
+    'full'
+    >>> zone_match("park.zhengjia.bearing", ("C3451",), ("C313",), words="无缝钢管")[0]
+    'none'
+    """
+    entries = [e for e in zone_rule(zone_id).get("also", [])
+               if not any(w in (words or "") for w in e.get("not_for_words", []))]
+    codes = tuple(base_codes) + tuple(normalize_zone_code(c) for e in entries for c in e["codes"])
+    mt = match(codes, tuple(project_codes)) if codes else "none"
+    via = None
+    if mt == "full" and match(tuple(base_codes), tuple(project_codes)) != "full":
+        via = next((e for e in entries if match(tuple(e["codes"]) + tuple(base_codes), tuple(project_codes)) == "full"),
+                   None)
+    return mt, via
+
+
+@lru_cache(maxsize=1)
+def overcapacity() -> dict:
+    """The over-capacity industries of 第九章第三节 with their sources (``data/overcapacity_industries.json``).
+
+    Examples
+    --------
+    >>> [i["codes"] for i in overcapacity()["industries"] if i["id"] == "cement"]
+    [['C3011']]
+    """
+    return _load_json(rules().get("overcapacity", {}).get("data_file", "overcapacity_industries.json"))
 
 
 def match(zone_code_list, project_codes) -> str:
@@ -161,4 +233,81 @@ def designated_zone_ids(project_codes, layer: str) -> list[str]:
     for zid, z in zones().items():
         if z.get("layer") == layer and match(parse_codes(z.get("industries_gbt4754")), project_codes) == "full":
             out.append(zid)
+    return out
+
+
+def extra_rules() -> list[dict]:
+    """The rules beyond ``barred``/``industry_kinds``/``policy_rules``, one row each, for listings and review
+    tables: the over-capacity industries (第九章第三节, from ``overcapacity_industries.json``), high-energy
+    projects, 淘汰类, district-wide industries, plan-area units the plan names, functional blocks and the
+    industries the plan names for a zone elsewhere (``zone_rules``), named places and ecological corridors.
+
+    Returns
+    -------
+    list of dict
+        ``rule_id``, ``group``, ``codes`` (list), ``plan_ref``, ``quote`` (verbatim plan text, parts joined
+        by ``；``), ``effect``, ``effect_alt`` (effect under a stated condition), ``wording`` (what a verdict
+        prints, ``{…}`` placeholders left in), ``data_file``, ``verify`` (source still to verify).
+
+    Examples
+    --------
+    >>> rows = extra_rules()
+    >>> next(r for r in rows if r["rule_id"] == "overcapacity.steel")["effect"]
+    'does_not_fit'
+    """
+    rb = rules()
+    out: list[dict] = []
+
+    def q(v) -> str:
+        return "；".join(v) if isinstance(v, list) else (v or "")
+
+    def add(rule_id, group, *, codes=(), plan_ref="", quote="", effect="", effect_alt="", wording="",
+            data_file=RULES_FILE, verify=False):
+        out.append({"rule_id": rule_id, "group": group, "codes": list(codes), "plan_ref": plan_ref,
+                    "quote": q(quote), "effect": effect, "effect_alt": effect_alt, "wording": wording,
+                    "data_file": data_file, "verify": bool(verify)})
+
+    oc = rb.get("overcapacity")
+    if oc:
+        data = overcapacity()
+        for ind in data.get("industries", []):
+            src = data.get("sources", {}).get(ind.get("source"), {})
+            add(f"overcapacity.{ind['id']}", "overcapacity", codes=ind["codes"], plan_ref=oc["plan_ref"],
+                quote=oc["quote"], effect="does_not_fit", effect_alt="capacity_replacement→conditional",
+                wording=oc["reason_zh"].replace("{name}", ind["name_zh"]), data_file=oc["data_file"],
+                verify=bool(ind.get("verify") or src.get("verify")))
+    for key in ("high_energy", "catalogue_eliminated"):
+        r = rb.get(key)
+        if r:
+            add(r["id"], key, codes=r.get("codes", ()), plan_ref=r["plan_ref"], quote=r["quote"], effect=r["effect"],
+                effect_alt=f"catalogue_class={r['catalogue_class']}" if "catalogue_class" in r else "",
+                wording=r["reason_zh"], verify=r.get("verify", False))
+    for r in rb.get("district_wide", []):
+        add(r["id"], "district_wide", codes=r["codes"], plan_ref=r["plan_ref"], quote=r["quote"], effect=r["effect"],
+            wording=r["reason_zh"])
+    for uid, u in rb.get("plan_area", {}).get("named_units", {}).items():
+        add(f"plan_area_named_unit.{uid}", "plan_area", codes=u["codes"], plan_ref=u["plan_ref"], quote=u["quote"],
+            effect="conditional", wording=u["reason_zh"])
+    uses = rb.get("use_classes", {})
+    for zid, z in rb.get("zone_rules", {}).items():
+        if zid.startswith("_"):
+            continue
+        use = uses.get(z.get("use_class") or "", {})
+        if use.get("industry_effect"):
+            add(f"block_use.{zid}", "block_use", codes=("B", "C"), plan_ref=z.get("plan_ref", ""),
+                quote=z.get("quote", ""), effect=use["industry_effect"],
+                wording=rb["policy_rules"]["block_use"]["reason_zh"])
+        for i, e in enumerate(z.get("also", [])):
+            add(f"zone_also.{zid}.{i + 1}", "zone_also", codes=e["codes"], plan_ref=e["plan_ref"], quote=e["quote"],
+                effect="fits", wording=e["what_zh"])
+        for i, e in enumerate(z.get("belongs_elsewhere", [])):
+            add(f"belongs_elsewhere.{zid}.{i + 1}", "belongs_elsewhere", codes=e["codes"], plan_ref=e["plan_ref"],
+                quote=e["quote"], effect="conditional", wording=e["reason_zh"])
+    for p in (rb.get("named_places") or {}).get("places", []):
+        add(p["id"], "named_place", codes=p["codes"], plan_ref=p["plan_ref"], quote=p["quote"], effect="fits",
+            wording=p["name_zh"])
+    eco = rb.get("eco_corridors")
+    if eco:
+        add(eco["id"], "eco_corridor", codes=eco["sections"], plan_ref=eco["plan_ref"], quote=eco["quote"],
+            effect=eco["effect"], wording=eco["reason_zh"])
     return out

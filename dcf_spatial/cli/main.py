@@ -152,7 +152,7 @@ class LazyGroup(DcfGroup):
 @click.version_option(package_name="dcf_spatial", help="显示版本号并退出。")
 @click.pass_context
 def cli(ctx, store, verbose, quiet):
-    """dcf — 东昌府区产业规划（2021—2030）空间工具 / Dongchangfu industry-plan GIS tool.
+    """dcf — 《东昌府区产业规划（2021-2030年）》空间工具 / Dongchangfu industry-plan GIS tool.
 
     图层库、项目选址核查、空间查询、规划附图、闲置土地与亩产效益审计。结果以中文文字输出，
     加 --json 输出 JSON；诊断信息写到标准错误输出。各命令的选项和示例见 dcf <命令> --help。

@@ -278,7 +278,8 @@ def rules(xlsx_path, check_path, as_json, overwrite):
     rb = plan.rules()
     zones = plan.zones()
     if as_json:
-        echo_json({"rules": rb, "zones": zones})
+        echo_json({"rules": rb, "zones": zones, "overcapacity_industries": plan.overcapacity(),
+                   "extra_rules": plan.extra_rules()})
         return
     click.echo("一、禁止与限制（第九章第三节）")
     for r in rb["barred"]:
@@ -299,6 +300,13 @@ def rules(xlsx_path, check_path, as_json, overwrite):
     click.echo("四、各分区承接的行业（plan_zones.json）")
     for zid, z in zones.items():
         click.echo(f"  {zid} {z.get('name_zh', '')}（{z.get('plan_ref', '')}）：{', '.join(z.get('industries_gbt4754') or []) or '—'}")
+    click.echo("五、其他规则（过剩产能、高耗能、淘汰类、全区支持的行业、功能区块、分区补充行业、规划点名地点、生态廊道）")
+    for r in plan.extra_rules():
+        said = re.sub(r"\{[a-z_]+\}", "…", r["wording"])
+        click.echo(f"  [{r['rule_id']}] 行业 {', '.join(r['codes']) or '—'} → {plan.verdict_zh(r['effect'])}；{r['plan_ref']}"
+                   + ("（出处待核实）" if r["verify"] else "")
+                   + (f"\n      原文：{r['quote']}" if r["quote"] else "\n      （无逐字引文：按所引依据推定）")
+                   + (f"\n      核查结论用语：{said}" if said else ""))
 
 
 @site.group(cls=DcfGroup)

@@ -420,7 +420,7 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
     note = (
         f"{notes_cfg.get('schematic', '')}\n"
         f"{provenance_note(used)}。\n"
-        f"规划依据：《东昌府区产业规划（2021—2030年）》{spec.get('plan_ref', '第八章')}及附图。\n"
+        f"规划依据：《东昌府区产业规划（2021-2030年）》{spec.get('plan_ref', '第八章')}及附图。\n"
         f"{notes_cfg.get('townships', '')}\n"
         "坐标系：CGCS2000，3°带高斯-克吕格投影（EPSG:4548）。\n"
         f"数据日期：{made_on.isoformat()}　制图：dcf_spatial"
@@ -432,7 +432,7 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
 
     out_dir.mkdir(parents=True, exist_ok=True)
     for fmt, p in paths.items():
-        meta = {"Title": title, "Subject": "东昌府区产业规划（2021—2030）附图（示意）", "Creator": "dcf_spatial"}
+        meta = {"Title": title, "Subject": "《东昌府区产业规划（2021-2030年）》附图（示意）", "Creator": "dcf_spatial"}
         if fmt == "pdf":
             # the PDF's date is the map's own date (数据日期), not the second it was written: the same
             # data drawn twice is the same file

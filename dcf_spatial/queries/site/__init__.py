@@ -23,7 +23,10 @@ A result is a plain dict (JSON-ready)::
     industry                   the resolved GB/T 4754-2017 codes and their kind
     site                       area (亩), centroid (lon/lat, EPSG:4490), share inside the plan area
     townships                  [{id, name_zh, share}]  (share of the site in each)
-    zones                      [{id, name_zh, layer, overlap_mu, share, match, plan_ref}]
+    zones                      [{id, name_zh, layer, overlap_mu, share, match, plan_ref}]; a zone matched
+                               through an industry the plan names for it elsewhere adds via_zh (plan_ref is
+                               that clause); places the plan names without a drawn extent come as layer
+                               "named_places" (the township stands for the place: schematic)
     designated_zones           zones designated for this industry, nearest first, distance_km
     reasons                    [{rule, effect, text_zh, plan_ref}]
     indicators                 land-use control indicators (see land_indicators)

@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 ZONE_LAYERS = ("industrial_clusters", "cluster_parks", "agri_zones", "service_core", "service_belts",
                "service_groups", "service_points")
 FRAME_LAYERS = ("district", "townships", "other_units")
+#: line layers read for the ecological-corridor reason (plan_rules.json → eco_corridors); optional
+CORRIDOR_LAYERS = ("canal", "rivers")
 
 
 @dataclass
@@ -39,6 +41,8 @@ class ZoneLayer:
     geoms: np.ndarray
     tree: object
     is_point: bool
+    #: the designated codes of the layer attribute / plan_zones.json alone (``codes`` adds ``zone_rules`` → ``also``)
+    base_codes: list = field(default_factory=list)
 
 
 @dataclass
@@ -49,6 +53,8 @@ class PlanContext:
     store: str = ""
     #: the imported current land use (``landuse``: 三调 DLTB), or ``None`` (see rules/landuse.py)
     landuse: object = None
+    #: ``{layer id: {feature id: geometry in EPSG:4548}}`` of :data:`CORRIDOR_LAYERS` (absent layers left out)
+    corridors: dict = field(default_factory=dict)
 
     def provenance(self, used) -> dict:
         from ...store.catalog import PROVENANCE_ZH
@@ -107,17 +113,24 @@ def load_context(store=None) -> PlanContext:
         w = to_working(gdf)
         geoms = np.asarray(w.geometry.values, dtype=object)
         shapely.prepare(geoms)
-        codes = [plan.zone_codes(i, v) for i, v in
-                 zip(gdf["id"], gdf["industries_gbt4754"] if "industries_gbt4754" in gdf else [None] * len(gdf))]
+        values = gdf["industries_gbt4754"] if "industries_gbt4754" in gdf else [None] * len(gdf)
+        codes = [plan.zone_codes(i, v) for i, v in zip(gdf["id"], values)]
+        base = [plan.parse_codes(v) or plan.parse_codes(plan.zones().get(i, {}).get("industries_gbt4754"))
+                for i, v in zip(gdf["id"], values)]
         ctx.layers[lid] = ZoneLayer(
             layer_id=lid, title_zh=gdf.attrs.get("title_zh") or lid,
             provenance=str(gdf.attrs.get("provenance") or "/".join(sorted(set(gdf["provenance"])))),
             ids=gdf["id"].astype(str).to_numpy(), names=gdf["name_zh"].astype(str).to_numpy(),
             plan_refs=gdf["plan_ref"].fillna("").astype(str).to_numpy(), codes=codes, geoms=geoms,
             tree=shapely.STRtree(geoms), is_point=bool(len(gdf)) and gdf.geom_type.iloc[0] in ("Point", "MultiPoint"),
+            base_codes=base,
         )
     if catalog.has_layer("landuse", path):
         ctx.landuse = _landuse_layer(catalog.read_layer("landuse", store=path))
+    for lid in CORRIDOR_LAYERS:
+        if catalog.has_layer(lid, path):
+            w = to_working(catalog.read_layer(lid, store=path))
+            ctx.corridors[lid] = dict(zip(w["id"].astype(str), w.geometry.values))
     if key is not None:
         _CONTEXT_CACHE.clear()
         _CONTEXT_CACHE[key] = ctx

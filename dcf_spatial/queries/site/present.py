@@ -84,8 +84,8 @@ def results_table(results: list[dict]):
 
 
 def barred(result: dict) -> bool:
-    """True when a barred-industry rule (第九章第三节) decided ``does_not_fit``."""
-    ids = {r["id"] for r in plan.rules()["barred"]}
+    """True when a barred-industry rule (第九章第三节; over-capacity, 淘汰类) decided ``does_not_fit``."""
+    ids = {r["id"] for r in plan.rules()["barred"]} | {"overcapacity", "catalogue_eliminated"}
     return any(r["rule"] in ids and r["effect"] == "does_not_fit" for r in result.get("reasons", []))
 
 
@@ -136,6 +136,8 @@ def summary_text(result: dict, *, figures_hint: str = FIGURES_HINT_ZH) -> str:
             mt = {"full": "产业对口", "partial": "部分对口", "none": "不对口"}[z["match"]]
             where = (f"重叠 {z['overlap_mu']:.2f} 亩，占场地 {fmt_share(z['share'])}" if s["area_mu"] > 0
                      else "点位位于其内")
+            if z["layer"] == "named_places":  # no drawn extent: the township stands for the place
+                where = f"按所在镇（街道）示意，占场地 {fmt_share(z['share'])}"
             lines.append(f"  - {z['name_zh']}（{z['layer_title_zh']}）{where}，{mt}")
     else:
         lines.append("涉及分区：无")

@@ -79,7 +79,8 @@ def _site_section(res: dict, heading: str) -> str:
     match_zh = {"full": "产业对口", "partial": "部分对口", "none": "不对口"}
     parts.append("<h3>涉及的规划分区</h3>" + (_table(
         ["分区", "图层", "重叠（亩）", "占场地比例", "产业匹配", "规划出处"],
-        [(z["name_zh"], z["layer_title_zh"], f"{z['overlap_mu']:.2f}" if s["area_mu"] > 0 else "—（点位）",
+        [(z["name_zh"], z["layer_title_zh"],
+          "—（按镇街示意）" if z["layer"] == "named_places" else f"{z['overlap_mu']:.2f}" if s["area_mu"] > 0 else "—（点位）",
           _pct(z["share"]) if s["area_mu"] > 0 else "点位位于其内", match_zh[z["match"]],
           z["plan_ref"]) for z in res["zones"]]) if res["zones"] else "<p>无</p>"))
     if _barred(res):

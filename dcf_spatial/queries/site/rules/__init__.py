@@ -2,7 +2,10 @@
 
 ``location``      where the site lies: townships, the plan area, the zones it touches (第一章第一节)
 ``industry``      is it in a zone designated for its industry, and which are nearest (第八章)
-``restrictions``  barred and restricted industries (第九章第三节)
+``restrictions``  barred and restricted industries (第九章第三节: cement, foundry, chemicals, the over-capacity
+                  list, high-energy projects; 第十章第二节: 淘汰类; 第十章第六节: ecological corridors, a prompt)
+``industry``      also: industries supported district-wide (grain), functional blocks of the parks and
+                  industries the plan gives to another cluster (``plan_rules.json`` → ``zone_rules``)
 ``indicators``    the land-use control indicators (《工业项目建设用地控制指标》)
 ``landuse``       current land use under the site (耕地 share) from an imported 三调 layer (info only)
 
@@ -120,9 +123,12 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
         zones = location.zones_touched(ctx, site)
         kind = plan.industry_kind(site.codes)
         designated, nearest_txt = industry.designated_zones(ctx, site, kind)
-        if restrictions.barred(site, reasons):  # do not suggest where to put a project the plan bars
+        if restrictions.barred(site, reasons, zones):  # do not suggest where to put a project the plan bars
             nearest_txt = "无（该项目属第九章第三节禁止情形）"
-        industry.zone_fit(site, kind, zones, where["share_in_plan_area"], nearest_txt, reasons)
+        if not industry.district_wide(site, where["share_in_plan_area"], reasons):
+            industry.zone_fit(site, kind, zones, where["share_in_plan_area"], nearest_txt, reasons)
+        industry.blocks(site, zones, reasons)
+        restrictions.eco_corridors(ctx, site, reasons)
         found = indicators.land_indicators(site, kind, reasons)
         landuse.land_use_share(ctx, site, reasons)  # info only: 耕地 under the site, or "not checked"
         verdict = reasons.verdict()

@@ -23,7 +23,9 @@ def designated_zones(ctx: PlanContext, site: SiteFacts, kind: dict) -> tuple[lis
         if lid not in ctx.layers:
             continue
         lay = ctx.layers[lid]
-        idx = [z for z in range(len(lay.ids)) if lay.codes[z] and plan.match(lay.codes[z], site.codes) == "full"]
+        base = lay.base_codes or lay.codes
+        idx = [z for z in range(len(lay.ids))
+               if plan.zone_match(lay.ids[z], base[z], site.codes, site.match.query)[0] == "full"]
         if idx:
             d = shapely.distance(site.geom, lay.geoms[idx])
             designated += [{"id": lay.ids[z], "name_zh": lay.names[z], "layer": lid,
@@ -55,7 +57,9 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
         pr = policy["industry_too_general"]
         add("industry_too_general", "conditional",
             pr["reason_zh"].format(level=LEVEL_ZH["section"], project=m.label_zh), pr["plan_ref"])
-    kind_zones = [z for z in zones if z["layer"] in kind["zone_layers"]]
+    full_only = kind.get("full_only_layers", [])  # e.g. a named place counts only for what the plan names there
+    kind_zones = [z for z in zones if z["layer"] in kind["zone_layers"]
+                  and (z["layer"] not in full_only or z["match"] == "full")]
     full = [z for z in kind_zones if z["match"] == "full"]
     partial = [z for z in kind_zones if z["match"] == "partial"]
     full_share = _max_layer_share(full)
@@ -63,8 +67,12 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
         if full:
             best = max(full, key=lambda z: (z["share"], z["layer"] == "cluster_parks"))
             pr = best["plan_ref"] or kind["plan_ref"]
-            add(f"{kind['kind']}_fits_zone", "fits",
-                kind["fit_zh"].format(zone=best["name_zh"], codes=codes_zh(best["codes"]), plan_ref=pr), pr)
+            text = kind["fit_zh"].format(zone=best["name_zh"], codes=codes_zh(best["codes"]), plan_ref=pr)
+            if best.get("via_zh"):
+                text += f"规划{pr}点名{best['name_zh']}承载{best['via_zh']}。"
+            if best.get("provenance") == "schematic" and best["layer"] == "named_places":
+                text += "（规划点名的地点，未绘范围，按所在镇（街道）示意核查。）"
+            add(f"{kind['kind']}_fits_zone", "fits", text, pr)
             other_parks = [z for z in kind_zones if z["layer"] == "cluster_parks" and z["match"] == "none"
                            and z["share"] >= th["split_min_share"]]
             if best["layer"] != "cluster_parks" and other_parks:
@@ -97,3 +105,61 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
     elif not kind["zone_layers"]:
         pr = policy[kind["outside_rule"]]
         add(kind["outside_rule"], kind["outside_effect"], pr["reason_zh"], pr["plan_ref"])
+
+
+def district_wide(site: SiteFacts, share_plan: float, reasons: Reasons) -> bool:
+    """Industries the plan supports across the whole plan area (grain: 第三章第四节, 第五章第一节): add the
+    reason and return True, so that no zone is required; False otherwise.
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_site
+    >>> check_site("116.1548,36.3877", "A0111").results[0]["reasons"][0]["rule"]  # doctest: +SKIP
+    'grain_district_wide'
+    """
+    rb = plan.rules()
+    if share_plan < rb["thresholds"]["split_min_share"]:
+        return False
+    for rule in rb.get("district_wide", []):
+        if plan.match(rule["codes"], site.codes) == "full":
+            reasons.add(rule["id"], rule["effect"], rule["reason_zh"], rule["plan_ref"])
+            return True
+    return False
+
+
+def blocks(site: SiteFacts, zones: list[dict], reasons: Reasons) -> None:
+    """Functional blocks decide (第八章第一节): a factory (sections B, C) in a park block whose use is not
+    production is at most conditional (宜游, 综合服务区, 研发及生活服务区) or does not fit (宜居, 回迁居住区);
+    and an industry the plan gives to another cluster (轴承 → 郑家, 第四章第一节) is conditional elsewhere.
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_site
+    >>> [r["effect"] for r in check_site(SITE_IN_YIJU, "C3670").results[0]["reasons"] if r["rule"] == "block_use"]  # doctest: +SKIP
+    ['does_not_fit']
+    """
+    rb = plan.rules()
+    th = rb["thresholds"]
+    uses = rb.get("use_classes", {})
+    is_factory = site.codes[0][:1] in ("B", "C")
+    seen = set()
+    for z in zones:
+        if z["share"] < th["split_min_share"]:
+            continue
+        zr = plan.zone_rule(z["id"])
+        use = uses.get(zr.get("use_class") or "", {})
+        if is_factory and use.get("industry_effect") and z["id"] not in seen:
+            seen.add(z["id"])
+            effect = use["industry_effect"]
+            consequence = ("工业项目不得在此建设。" if effect == "does_not_fit"
+                           else "工业项目至多有条件符合，宜落位于集聚区的生产区块。")
+            pr = rb["policy_rules"]["block_use"]
+            reasons.add("block_use", effect, pr["reason_zh"].format(
+                park=z["name_zh"], use=use["name_zh"], plan_ref=zr.get("plan_ref", pr["plan_ref"]),
+                quote=zr.get("quote", ""), consequence=consequence), zr.get("plan_ref", pr["plan_ref"]))
+        for e in zr.get("belongs_elsewhere", []):
+            key = ("elsewhere", e["zone_zh"])
+            if key not in seen and plan.match(e["codes"], site.codes) == "full":
+                seen.add(key)
+                reasons.add("belongs_elsewhere", "conditional", e["reason_zh"].format(zone=z["name_zh"]),
+                            e["plan_ref"])

@@ -30,7 +30,15 @@ def locate(ctx: PlanContext, site: SiteFacts, reasons: Reasons) -> dict:
                for z, _, s in ov["other_units"]] if "other_units" in L else [])
     share_district = min(1.0, sum(s for _, _, s in ov["district"])) if "district" in L else 1.0
     pa = rb["plan_area"]
-    if share_plan < th["split_min_share"]:
+    named = pa.get("named_units", {})
+    named_here = [o for o in others if o["id"] in named and plan.match(named[o["id"]]["codes"], site.codes) == "full"]
+    if share_plan < th["split_min_share"] and named_here:
+        # the plan names this unit elsewhere (第八章第三节) although 第一章第一节 leaves it out: state the conflict
+        for o in named_here:
+            nu = named[o["id"]]
+            reasons.add("plan_area_named_unit", "conditional", nu["reason_zh"].format(unit=o["name_zh"]),
+                        nu["plan_ref"])
+    elif share_plan < th["split_min_share"]:
         if others:
             text = pa["in_other_unit_zh"].format(units="、".join(o["name_zh"] for o in others))
         else:
@@ -52,15 +60,59 @@ def locate(ctx: PlanContext, site: SiteFacts, reasons: Reasons) -> dict:
 
 
 def zones_touched(ctx: PlanContext, site: SiteFacts) -> list[dict]:
-    """Every plan zone the site overlaps (亩, share of the site) and how its industries match."""
+    """Every plan zone the site overlaps (亩, share of the site) and how its industries match; then the
+    places the plan names outside the drawn zones (``named_places``), counted by township.
+
+    A zone that matches only through an industry the plan names for it elsewhere (``zone_rules`` →
+    ``also``) cites that clause: its ``plan_ref`` is the entry's and ``via_zh`` names what the plan says.
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_site
+    >>> [z["plan_ref"] for z in check_site(SITE_IN_BEARING_PARK, "C3452").results[0]["zones"]]  # doctest: +SKIP
+    ['第四章第一节', '第四章第一节']
+    """
     zones = []
     for lid in ZONE_LAYERS:
         if lid not in ctx.layers:
             continue
         lay = ctx.layers[lid]
         for z, a, s in site.overlaps[lid]:
-            mt = plan.match(lay.codes[z], site.codes) if lay.codes[z] else "none"
-            zones.append({"id": lay.ids[z], "name_zh": lay.names[z], "layer": lid, "layer_title_zh": lay.title_zh,
-                          "overlap_mu": round(a / settings.MU_M2, 2), "share": round(s, 4), "match": mt,
-                          "plan_ref": lay.plan_refs[z], "codes": list(lay.codes[z])})
-    return zones
+            base = lay.base_codes[z] if lay.base_codes else lay.codes[z]
+            mt, via = plan.zone_match(lay.ids[z], base, site.codes, site.match.query)
+            zone = {"id": lay.ids[z], "name_zh": lay.names[z], "layer": lid, "layer_title_zh": lay.title_zh,
+                    "overlap_mu": round(a / settings.MU_M2, 2), "share": round(s, 4), "match": mt,
+                    "plan_ref": lay.plan_refs[z], "codes": list(lay.codes[z])}
+            if via:
+                zone["plan_ref"], zone["via_zh"] = via["plan_ref"], via["what_zh"]
+            zones.append(zone)
+    return zones + named_places(ctx, site)
+
+
+def named_places(ctx: PlanContext, site: SiteFacts) -> list[dict]:
+    """The places the plan names outside the drawn zones (沙镇、侯营 vegetables, 梁水镇/闫寺 甲鱼, 聊城机场 in
+    郑家镇; ``plan_rules.json`` → ``named_places``) whose townships the site lies in, as zones of the
+    pseudo-layer ``named_places`` (schematic: the whole township stands for the place).
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_site
+    >>> [z["id"] for z in check_site("115.8468,36.5921", "甲鱼").results[0]["zones"]]  # doctest: +SKIP
+    ['place.softshell_turtle']
+    """
+    data = plan.rules().get("named_places") or {}
+    if "townships" not in ctx.layers or not data.get("places"):
+        return []
+    lay = ctx.layers["townships"]
+    share_by_town = {lay.ids[z]: s for z, _, s in site.overlaps["townships"]}
+    out = []
+    for p in data["places"]:
+        share = min(1.0, sum(share_by_town.get(t, 0.0) for t in p["townships"]))
+        mt = plan.match(p["codes"], site.codes)
+        if share <= 0 or mt == "none":  # a place counts only for what the plan names there
+            continue
+        out.append({"id": p["id"], "name_zh": p["name_zh"], "layer": "named_places",
+                    "layer_title_zh": data.get("layer_title_zh", "named_places"), "overlap_mu": 0.0,
+                    "share": round(share, 4), "match": mt, "plan_ref": p["plan_ref"],
+                    "codes": list(p["codes"]), "provenance": p.get("provenance", "schematic")})
+    return out

@@ -6,12 +6,28 @@ from .... import plan
 from . import Reasons, SiteFacts
 
 
-def barred(site: SiteFacts, reasons: Reasons) -> bool:
-    """Add a reason for each barred-industry rule the industry meets; True when one decides
-    ``does_not_fit`` (capacity replacement and the catalogue class soften some rules)."""
+def barred(site: SiteFacts, reasons: Reasons, zones: list[dict] | None = None) -> bool:
+    """Add a reason for each barred or restricted industry rule the industry meets (第九章第三节: cement,
+    foundry, chemicals, the over-capacity industries, high-energy projects; 第十章第二节: 淘汰类); True
+    when one decides ``does_not_fit`` (capacity replacement and the catalogue class soften some rules).
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_site
+    >>> check_site("115.80,36.47", "水泥").results[0]["reasons"][0]["rule"]  # doctest: +SKIP
+    'cement_new_capacity'
+    """
     barred_here = False
     flags = site.flags
+    zone_ids = {z["id"] for z in zones or []}
+    hit_codes: list[str] = []
     for rule, mt in plan.barred_rules(site.codes):
+        exempt = [e for e in rule.get("exempt_in_zones", []) if zone_ids & set(e["zones"])
+                  and plan.match(e["codes"], site.codes) == "full"]
+        if exempt and not flags.get("catalogue_class"):
+            continue  # the plan itself places this product here (e.g. 香料香精 in 芳香示范区, 第八章第二节)
+        if "effect_with_capacity_replacement" in rule:  # a capacity rule: the over-capacity list must not repeat it
+            hit_codes += rule["codes"]
         effect = rule["effect"]
         text = rule["reason_zh"]
         if mt == "partial":
@@ -23,6 +39,119 @@ def barred(site: SiteFacts, reasons: Reasons) -> bool:
         elif flags.get("capacity_replacement") and "effect_with_capacity_replacement" in rule:
             effect = rule["effect_with_capacity_replacement"]
             text = text + rule["replacement_zh"]
+        if mt == "full" and rule.get("plan_encourages"):
+            text += _encourages(rule["plan_encourages"])
         reasons.add(rule["id"], effect, text, rule["plan_ref"])
         barred_here = barred_here or effect == "does_not_fit"
+    barred_here = overcapacity(site, reasons, hit_codes) or barred_here
+    barred_here = catalogue_eliminated(site, reasons) or barred_here
+    high_energy(site, reasons)
     return barred_here
+
+
+def _encourages(entries) -> str:
+    oc = plan.rules()["overcapacity"]
+    return "".join(oc["encourages_zh"].format(plan_ref=e["plan_ref"], quote=e["quote"]) for e in entries)
+
+
+def _source_zh(src: dict) -> str:
+    """``国发〔2013〕41号《…》``; a source without a document number is named as 待核实, not by its working title."""
+    return f"{src['doc_no']}{src.get('title_zh') or ''}" if src.get("doc_no") else "现行目录，文件待核实"
+
+
+def overcapacity(site: SiteFacts, reasons: Reasons, already=()) -> bool:
+    """第九章第三节: new capacity of an over-capacity industry (``data/overcapacity_industries.json``) is not
+    filed without 等量或减量置换 → does_not_fit; with ``capacity_replacement`` → conditional, naming the
+    replacement. Industries already decided by a barred rule (cement) are not repeated; entries whose
+    source is unverified say 待核实. True when the verdict is does_not_fit.
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_site
+    >>> check_site("115.80,36.47", "C3120").results[0]["verdict"]  # doctest: +SKIP
+    'does_not_fit'
+    """
+    oc = plan.rules()["overcapacity"]
+    data = plan.overcapacity()
+    sources = data.get("sources", {})
+    out = False
+    for ind in data.get("industries", []):
+        mt = plan.match(ind["codes"], site.codes)
+        if mt == "none" or all(any(plan.match([a], [c]) == "full" for a in already) for c in ind["codes"]):
+            continue
+        src = sources.get(ind.get("source"), {})
+        name = ind["name_zh"]
+        source = _source_zh(src) + (oc["verify_zh"] if src.get("doc_no") and (ind.get("verify") or src.get("verify"))
+                                    else "")
+        if mt == "partial":
+            reasons.add("overcapacity", "conditional",
+                        oc["partial_zh"].format(project=site.match.label_zh, name=name), oc["plan_ref"])
+            continue
+        if site.flags.get("capacity_replacement"):
+            effect, text = "conditional", oc["replacement_zh"].format(name=name, source=source)
+        else:
+            effect, text = "does_not_fit", oc["reason_zh"].format(name=name, source=source)
+        text += _encourages(ind.get("plan_encourages", []))
+        reasons.add("overcapacity", effect, text, oc["plan_ref"])
+        out = out or effect == "does_not_fit"
+    return out
+
+
+def catalogue_eliminated(site: SiteFacts, reasons: Reasons) -> bool:
+    """第十章第二节, 第九章第三节: a project declared 淘汰类 in 《产业结构调整指导目录》 does not fit, whatever
+    its industry (the chemical rule already says so for chemicals). True when it applies.
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_site
+    >>> check_site(SITE_IN_BEARING_PARK, "C3451", catalogue_class="淘汰类").results[0]["verdict"]  # doctest: +SKIP
+    'does_not_fit'
+    """
+    rule = plan.rules().get("catalogue_eliminated")
+    if not rule or site.flags.get("catalogue_class") != rule["catalogue_class"]:
+        return False
+    if any(r["rule"] == "chemical_eliminated_restricted" and r["effect"] == "does_not_fit" for r in reasons.items):
+        return True
+    reasons.add(rule["id"], rule["effect"], rule["reason_zh"], rule["plan_ref"])
+    return True
+
+
+def high_energy(site: SiteFacts, reasons: Reasons) -> None:
+    """第九章第三节 “新上高耗能项目严格准入”: a high-energy industry (working list in ``plan_rules.json`` →
+    ``high_energy``, marked to verify) is at most conditional.
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_site
+    >>> [r["rule"] for r in check_site("115.80,36.47", "C3012").results[0]["reasons"]][0]  # doctest: +SKIP
+    'high_energy'
+    """
+    rule = plan.rules().get("high_energy")
+    if rule and plan.match(rule["codes"], site.codes) == "full":
+        reasons.add(rule["id"], rule["effect"], rule["reason_zh"], rule["plan_ref"])
+
+
+def eco_corridors(ctx, site: SiteFacts, reasons: Reasons) -> None:
+    """第十章第六节 (no high-intensity development in ecologically sensitive areas along rivers) and 第九章第一节
+    (马颊河、古运河 wetlands): a factory within the stated distance of the canal or 马颊河 gets a reason. The
+    lines are a 1:400万 reference and a sketch, so the reason is a prompt to check (``info``), never a verdict.
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_site
+    >>> [r["effect"] for r in check_site(SITE_NEAR_CANAL, "C3034").results[0]["reasons"] if r["rule"] == "eco_corridor"]  # doctest: +SKIP
+    ['info']
+    """
+    import shapely
+
+    rule = plan.rules().get("eco_corridors")
+    if not rule or site.codes[0][:1] not in rule["sections"]:
+        return
+    for f in rule["features"]:
+        geom = ctx.corridors.get(f["layer"], {}).get(f["id"])
+        if geom is None:
+            continue
+        d = float(shapely.distance(site.geom, geom))
+        if d <= f["distance_m"]:
+            reasons.add(rule["id"], rule["effect"], rule["reason_zh"].format(
+                name=f["name_zh"], km=d / 1000, position=f["position_zh"]), rule["plan_ref"])
