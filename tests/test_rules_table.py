@@ -20,7 +20,9 @@ def test_every_rule_is_a_row_with_its_clause_and_file():
     assert set(plan.zones()) <= ids
     assert t["rule_id"].is_unique
     assert (t["plan_ref"] != "").all()
-    assert set(t["data_file"]) == {"plan_rules.json", "plan_zones.json"}
+    assert set(t["data_file"]) == {"plan_rules.json", "plan_zones.json", "overcapacity_industries.json"}
+    # the rules of plan.extra_rules() (over-capacity, functional blocks, named places …) are rows too
+    assert {r["rule_id"] for r in plan.extra_rules()} <= set(t["rule_id"])
     cement = t[t["rule_id"] == "cement_new_capacity"].iloc[0]
     assert cement["plan_ref"] == "第九章第三节" and "严禁水泥、铸造等行业新增产能" in cement["plan_words"]
     assert cement["effect"] == "does_not_fit" and cement["effect_zh"] == "不符合"

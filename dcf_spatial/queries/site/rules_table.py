@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 
 RULES_FILE = "plan_rules.json"
 ZONES_FILE = "plan_zones.json"
+OVERCAPACITY_FILE = "overcapacity_industries.json"
+#: the data files a rule may live in
+DATA_FILES = (RULES_FILE, ZONES_FILE, OVERCAPACITY_FILE)
 
 #: column -> Chinese header of the exported sheet (the check accepts either)
 COLUMNS = {
@@ -40,7 +43,11 @@ COLUMNS = {
 }
 #: group -> Chinese label
 GROUP_ZH = {"plan_area": "规划范围", "barred": "禁止与限制", "industry_kind": "产业类别",
-            "policy": "政策规则", "zone": "分区承接行业"}
+            "policy": "政策规则", "zone": "分区承接行业",
+            # the rules of :func:`dcf_spatial.plan.extra_rules`
+            "overcapacity": "过剩产能（第九章第三节）", "high_energy": "高耗能项目", "catalogue_eliminated": "淘汰类项目",
+            "district_wide": "全区支持的行业", "block_use": "园区功能区块", "zone_also": "分区补充行业",
+            "belongs_elsewhere": "归属其他分区的行业", "named_place": "规划点名地点", "eco_corridor": "生态廊道提示"}
 #: groups whose rows must carry an effect (a zone row lists what it carries; the kinds decide the verdict)
 NEEDS_EFFECT = ("plan_area", "barred", "industry_kind")
 SHEET = "规则表"
@@ -80,8 +87,8 @@ def rules_table():
             data_file=RULES_FILE):
         rows.append({"rule_id": rule_id, "group": group, "codes": _codes_text(codes), "plan_ref": plan_ref or "",
                      "plan_words": quote or "", "effect": effect or "",
-                     "effect_zh": plan.verdict_zh(effect) if effect else "", "effect_alt": effect_alt or "",
-                     "verdict_wording": re.sub(r"\{[a-z_]+\}", "…", wording or ""), "data_file": data_file})
+                     "effect_zh": ("提示（不改变结论）" if effect == "info" else plan.verdict_zh(effect)) if effect else "", "effect_alt": effect_alt or "",
+                     "verdict_wording": re.sub(r"\{[a-z_]+(:[^}]*)?\}", "…", wording or ""), "data_file": data_file})
 
     pa = rb.get("plan_area") or {}
     if pa:
@@ -104,6 +111,12 @@ def rules_table():
             continue
         add(zid, "zone", codes=z.get("industries_gbt4754"), plan_ref=z.get("plan_ref"), quote=z.get("quote"),
             wording="、".join(z.get("industries_zh") or []), data_file=ZONES_FILE)
+    for r in plan.extra_rules():
+        if r["group"] == "plan_area" and any(row["rule_id"] == r["rule_id"] for row in rows):
+            continue
+        add(r["rule_id"], r["group"], codes=r["codes"], plan_ref=r["plan_ref"] + ("（出处待核实）" if r["verify"] else ""),
+            quote=r["quote"], effect=r["effect"], effect_alt=r["effect_alt"], wording=r["wording"],
+            data_file=r["data_file"])
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
@@ -228,7 +241,8 @@ def check_rules_table(path) -> RulesTableCheck:
 
     path = Path(path)
     df = _read_table(path)
-    verdicts = set(plan.rules().get("verdicts", {}))
+    # "info": a prompt that changes no verdict (e.g. the ecological corridors, 第十章第六节)
+    verdicts = set(plan.rules().get("verdicts", {})) | {"info"}
     groups = {**{g: g for g in GROUP_ZH}, **{zh: g for g, zh in GROUP_ZH.items()}}
     table = code_table()
     problems: list[tuple[int, str, str]] = []
@@ -263,8 +277,8 @@ def check_rules_table(path) -> RulesTableCheck:
             if norm is None or norm not in table.index:
                 problems.append((n, COLUMNS["codes"], f"「{code}」不是 GB/T 4754-2017 代码"))
         data_file = str(row.get("data_file", "")).strip()
-        if data_file and data_file not in (RULES_FILE, ZONES_FILE):
-            problems.append((n, COLUMNS["data_file"], f"未知数据文件「{data_file}」；应为 {RULES_FILE} 或 {ZONES_FILE}"))
+        if data_file and data_file not in DATA_FILES:
+            problems.append((n, COLUMNS["data_file"], f"未知数据文件「{data_file}」；应为 {'、'.join(DATA_FILES)} 之一"))
     res = RulesTableCheck(path, len(df), problems)
     logger.info("Checked %d rules in %s: %d problems", len(df), path, len(problems))
     return res
