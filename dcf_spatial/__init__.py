@@ -30,7 +30,7 @@ __version__ = "0.1.0"
 _LAZY = {
     # reading what users bring
     "read_vector": "dcf_spatial.io",
-    "read_site": "dcf_spatial.io",
+    "read_site": "dcf_spatial.places",
     # the layer store
     "Store": "dcf_spatial.store",
     "layer": "dcf_spatial.store",

@@ -69,13 +69,14 @@ def _input_files(value) -> list[Path]:
 
 def _store_files(store) -> tuple[str, list[Path]]:
     """The label and the files of the store in effect (``[]`` for a PostGIS store)."""
-    from .store import Store
+    from .store.backends.names import mask_url
+    from .store.locate import resolve_store
 
-    st = Store(store)
-    if isinstance(st.location, str):  # a postgresql:// URL: nothing on disk to overwrite
-        return st.label, []
-    p = Path(st.location)
-    return st.label, [p, *(p.with_name(p.name + s) for s in SQLITE_SIDECARS)]
+    location = resolve_store(store)
+    if isinstance(location, str):  # a postgresql:// URL: nothing on disk to overwrite
+        return mask_url(location), []
+    p = Path(location)
+    return str(p), [p, *(p.with_name(p.name + s) for s in SQLITE_SIDECARS)]
 
 
 def _same(a: Path, b: Path) -> bool:

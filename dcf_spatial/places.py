@@ -30,9 +30,13 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from . import settings
 from .errors import DcfError, InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
 
 logger = logging.getLogger(__name__)
 
@@ -452,3 +456,63 @@ def read_rows_maybe_without_coordinates(path, *, aliases, crs=None, layer=None, 
                 f"如表中其实有坐标列（列名未被识别），请用{FIX_FIELD_MAP} lon=<经度列> lat=<纬度列> 指定"]
             return gdf, False
         raise
+
+
+def site_from_name(text: str, *, store=None, area_mu: float | None = None) -> "gpd.GeoDataFrame":
+    """The polygon of the unit a place name stands for, as one site row (the site check of a name)."""
+    import geopandas as gpd
+    import shapely
+
+    from .crs import to_working
+    from .io.site import _SITE
+
+    place = resolve_place(text, store=store)
+    notes = [site_note(place, text)]
+    gdf = gpd.GeoDataFrame({"site_input": [text], "site_from_name": [text], "place_name": [place.unit_name],
+                            "place_level": [place.level], "place_unit_id": [place.unit_id],
+                            "place_layer": [place.layer_id], "location_method": ["按地名定位"]},
+                           geometry=[place.geometry], crs=settings.storage_crs)
+    gdf["area_mu_measured"] = shapely.area(to_working(gdf).geometry.values) / settings.MU_M2
+    if area_mu is not None:
+        if not area_mu > 0:
+            raise InputError(f"用地面积 {area_mu}：必须大于 0（单位：亩）。")
+        notes.append(f"申报用地面积 {area_mu:g} 亩；场地按{place.level}“{place.unit_name}”的整个范围"
+                     f"（{float(gdf['area_mu_measured'].iloc[0]):,.0f} 亩）核查，具体地块请给坐标或地块文件")
+    gdf.attrs.update({"read_notes": notes, "source_file": f"{_SITE} {text!r}"})
+    return gdf
+
+
+def read_site(value, *, crs=None, area_mu: float | None = None, layer=None, encoding=None, swap_xy: bool = False,
+              field_map: dict | None = None, as_points: bool = False, store=None) -> "gpd.GeoDataFrame":
+    """Turn what a user gives for a site into rows in EPSG:4490: ``"lon,lat"``, WKT/GeoJSON, a file
+    (:func:`dcf_spatial.io.read_site`) — or a place name of the store (``"郑家镇"``, ``"第二片区"``,
+    ``"智能制造产业园"``), checked as that unit's polygon.
+
+    Parameters
+    ----------
+    value
+        The site as typed.
+    crs, area_mu, layer, encoding, swap_xy, field_map, as_points
+        As :func:`dcf_spatial.io.read_site`.
+    store
+        The layer store whose names a place name is looked up in (None: the active store).
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per site; a site from a name carries ``place_name``, ``place_level``
+        (园区/集聚区/示范区/镇街 …), ``place_unit_id``, ``place_layer`` and ``location_method``.
+
+    Examples
+    --------
+    >>> import dcf_spatial as dcf
+    >>> dcf.read_site("115.98,36.45", area_mu=50).geom_type.iloc[0]        # doctest: +SKIP
+    'Polygon'
+    >>> dcf.read_site("郑家镇工业集聚区")["place_level"].iloc[0]             # doctest: +SKIP
+    '集聚区'
+    """
+    from .io.site import read_site as read_site_value
+
+    return read_site_value(value, crs=crs, area_mu=area_mu, layer=layer, encoding=encoding, swap_xy=swap_xy,
+                           field_map=field_map, as_points=as_points,
+                           resolve_name=lambda text, area_mu=None: site_from_name(text, store=store, area_mu=area_mu))

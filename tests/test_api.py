@@ -218,3 +218,44 @@ def test_notebooks_use_only_public_names():
         used = set(re.findall(r"\bdcf\.(\w+)", code))
         assert used and used <= set(dcf.__all__), (path.name, used - set(dcf.__all__))
         assert not re.search(r"^\s*(def|class|lambda)\b", code, flags=re.M), f"{path.name} defines logic"
+
+
+def test_no_import_circle_between_the_package_modules():
+    """Counting the imports inside functions too: a module never needs, directly or through others,
+    a module that needs it (issue 11: a layout that shows the architecture)."""
+    import ast
+
+    root = REPO / "dcf_spatial"
+    mods = {}
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(REPO).with_suffix("").parts
+        mods[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph = {}
+    for name, path in mods.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        deps = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    pkg = package.split(".")
+                    base = ".".join(pkg[: len(pkg) - node.level + 1] + ([base] if base else []))
+                for alias in node.names:
+                    target = f"{base}.{alias.name}"
+                    deps.add(target if target in mods else base)
+            elif isinstance(node, ast.Import):
+                deps.update(a.name for a in node.names)
+        graph[name] = {d for d in deps if d in mods and d != name}
+
+    def reaches(start, goal, seen):
+        for nxt in graph[start]:
+            if nxt == goal:
+                return True
+            if nxt not in seen:
+                seen.add(nxt)
+                if reaches(nxt, goal, seen):
+                    return True
+        return False
+
+    circles = sorted(m for m in graph if reaches(m, m, set()))
+    assert not circles, f"modules in an import circle: {circles}"

@@ -66,30 +66,6 @@ def _looks_like_name(text: str) -> bool:
             and not re.search(r"\.[A-Za-z][A-Za-z0-9]{0,4}$", text))  # 地块.shp that does not exist is a file
 
 
-def _site_from_name(text: str, *, store=None, area_mu: float | None = None) -> "gpd.GeoDataFrame":
-    """The polygon of the unit a place name stands for (:mod:`dcf_spatial.places`), as one site row."""
-    import geopandas as gpd
-    import shapely
-
-    from ..crs import to_working
-    from ..places import resolve_place, site_note
-
-    place = resolve_place(text, store=store)
-    notes = [site_note(place, text)]
-    gdf = gpd.GeoDataFrame({"site_input": [text], "site_from_name": [text], "place_name": [place.unit_name],
-                            "place_level": [place.level], "place_unit_id": [place.unit_id],
-                            "place_layer": [place.layer_id], "location_method": ["按地名定位"]},
-                           geometry=[place.geometry], crs=settings.storage_crs)
-    gdf["area_mu_measured"] = shapely.area(to_working(gdf).geometry.values) / settings.MU_M2
-    if area_mu is not None:
-        if not area_mu > 0:
-            raise InputError(f"用地面积 {area_mu}：必须大于 0（单位：亩）。")
-        notes.append(f"申报用地面积 {area_mu:g} 亩；场地按{place.level}“{place.unit_name}”的整个范围"
-                     f"（{float(gdf['area_mu_measured'].iloc[0]):,.0f} 亩）核查，具体地块请给坐标或地块文件")
-    gdf.attrs.update({"read_notes": notes, "source_file": f"{_SITE} {text!r}"})
-    return gdf
-
-
 def points_to_discs(geoms: np.ndarray, area_m2: np.ndarray, *, quad_segs: int = 32) -> tuple[np.ndarray, np.ndarray]:
     """Points (metric CRS) with a planned area become circles of exactly that area.
 
@@ -128,7 +104,7 @@ def declared_area_m2(parcels) -> np.ndarray:
 
 def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None, encoding=None,
               swap_xy: bool = False, field_map: dict[str, str] | None = None,
-              as_points: bool = False, store=None) -> "gpd.GeoDataFrame":
+              as_points: bool = False, resolve_name=None) -> "gpd.GeoDataFrame":
     """Turn a site value (the CLI's ``--site``) into 1+ rows in EPSG:4490.
 
     Parameters
@@ -147,8 +123,10 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
     layer, encoding, swap_xy, field_map, as_points
         Passed to :func:`read_vector` when ``value`` is a file (``swap_xy`` also applies to a
         typed ``"lon,lat"``). A 报批 coordinate TXT or a 界址点 table is read as polygons.
-    store
-        The layer store whose names a place name is looked up in (None: the active store).
+    resolve_name
+        ``f(text, area_mu=…) -> GeoDataFrame`` for a value that looks like a place name and is no
+        file (:func:`dcf_spatial.places.read_site` passes the gazetteer's; reading files needs no
+        layer store, so this module does not look names up itself).
 
     Returns
     -------
@@ -202,7 +180,10 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
         if not p.exists() and _COORDINATE_LIKE_RE.match(text):
             raise InputError(_not_a_lonlat_message(text))
         if not p.exists() and _looks_like_name(text):
-            return _site_from_name(text, store=store, area_mu=area_mu)
+            if resolve_name is not None:
+                return resolve_name(text, area_mu=area_mu)
+            raise InputError(f"{_SITE} {text!r}：不是存在的文件。若是地名（镇街、集聚区、园区、示范区），"
+                             "请用 dcf_spatial.read_site 或 check_site，它们在图层库中查找地名。")
         if not p.exists() and (not p.suffix or re.search(r"[,，]", text)):
             raise InputError(
                 f"{_SITE} {text!r}：既不是存在的文件，也不是 “经度,纬度” 或 WKT。"

@@ -51,7 +51,7 @@ def planned_outputs(kind: str, engine: str, folder, *, parcels: bool = True, map
     >>> [p.name for p in planned_outputs("idle", "single", "out", map=False)]
     ['idle_audit.xlsx', 'idle_audit.gpkg']
     """
-    from .dask import EFFICIENCY_ENTERPRISES, EFFICIENCY_PARCELS, EFFICIENCY_SUMMARY, RESULT_FOLDER, SUMMARY_FILE
+    from .files import EFFICIENCY_ENTERPRISES, EFFICIENCY_PARCELS, EFFICIENCY_SUMMARY, RESULT_FOLDER, SUMMARY_FILE
 
     folder = Path(folder)
     names = outputs.IDLE_FILES if kind == "idle" else outputs.EFFICIENCY_FILES
@@ -177,7 +177,7 @@ def _summary_map_note(n: int, max_features: int, folder: Path, shown: str = "各
 
 
 def _idle_dask(result, folder: Path, *, overwrite, map, basemap) -> dict:
-    from .dask import SUMMARY_FILE
+    from .files import SUMMARY_FILE
     from .idle_audit import STATUS_ORDER, STATUS_ZH
 
     d = result.details
@@ -270,8 +270,7 @@ def _efficiency_single(result, folder: Path, *, overwrite, map, basemap) -> dict
 
 
 def _efficiency_dask(result, folder: Path, *, overwrite, map, basemap) -> dict:
-    from .dask import EFFICIENCY_SUMMARY
-    from .dask.engine import read_folder
+    from .files import EFFICIENCY_SUMMARY, read_folder
 
     d = result.details
     excel_path, summary_path = folder / outputs.EFFICIENCY_FILES["excel"], folder / EFFICIENCY_SUMMARY

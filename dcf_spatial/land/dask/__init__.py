@@ -12,8 +12,10 @@ An executor choice, not a second audit: :func:`dcf_spatial.land.audit_idle` and
 ``distributed`` is imported lazily, inside the functions: importing this package does not need it.
 """
 
-from .efficiency import EFFICIENCY_ENTERPRISES, EFFICIENCY_PARCELS, EFFICIENCY_SUMMARY, read_efficiency_result
-from .engine import RESULT_FOLDER, SUMMARY_FILE, read_result
+from ..files import (EFFICIENCY_ENTERPRISES, EFFICIENCY_PARCELS, EFFICIENCY_SUMMARY, RESULT_FOLDER,  # noqa: F401
+                     SUMMARY_FILE)
+from .efficiency import read_efficiency_result
+from .engine import read_result
 from .partitions import Partition, input_source, plan_partitions
 
 __all__ = ["EFFICIENCY_ENTERPRISES", "EFFICIENCY_PARCELS", "EFFICIENCY_SUMMARY", "RESULT_FOLDER", "SUMMARY_FILE",

@@ -31,7 +31,8 @@ import pandas as pd
 
 from ..result import AuditResult
 from .cluster import progress_bar, connect, store_text
-from .engine import audit_parcels_on, fresh_folder, layers_used_of, read_folder, write_partition
+from ..files import EFFICIENCY_ENTERPRISES, EFFICIENCY_PARCELS, EFFICIENCY_SUMMARY, read_folder
+from .engine import audit_parcels_on, fresh_folder, layers_used_of, write_partition
 from .partitions import read_table_partition, plan_partitions
 
 if TYPE_CHECKING:
@@ -39,9 +40,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-EFFICIENCY_ENTERPRISES = "efficiency_enterprises.parquet"
-EFFICIENCY_PARCELS = "efficiency_parcels.parquet"
-EFFICIENCY_SUMMARY = "efficiency_summary.json"
 #: the per-parcel columns the enterprise side needs: land areas, largest parcel's zones, 低效用地
 SLIM_COLUMNS = ("row", "credit_code", "area_mu", "township_zh", "cluster_zh", "park_zh", "status")
 

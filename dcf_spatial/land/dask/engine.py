@@ -37,15 +37,12 @@ import pandas as pd
 
 from ..result import AuditResult
 from .cluster import progress_bar, connect, store_text
+from ..files import RESULT_FOLDER, SUMMARY_FILE, read_folder  # noqa: F401  (re-exported by land.dask)
 from .partitions import Partition, plan_partitions, read_partition
 
 logger = logging.getLogger(__name__)
 
 ROW_COLUMN = "_dcf_input_row"
-#: the idle audit's complete result: one GeoParquet file per partition
-RESULT_FOLDER = "idle_audit.parquet"
-#: the dask run's summary (counts, notes, timings), written beside the workbook
-SUMMARY_FILE = "idle_audit_summary.json"
 
 
 def fresh_folder(folder: Path) -> None:
@@ -320,13 +317,3 @@ def read_result(out_dir):
     >>> parcels = read_result("out/idle")   # doctest: +SKIP
     """
     return read_folder(Path(out_dir) / RESULT_FOLDER)
-
-
-def read_folder(folder: Path):
-    """All GeoParquet files of ``folder`` as one GeoDataFrame, in input order (by ``row``)."""
-    import geopandas as gpd
-
-    frames = [gpd.read_parquet(f) for f in sorted(folder.glob("*.parquet"))]
-    out = pd.concat(frames, ignore_index=True)
-    out = gpd.GeoDataFrame(out, geometry=frames[0].geometry.name, crs=frames[0].crs)
-    return out.sort_values("row", kind="stable").reset_index(drop=True)

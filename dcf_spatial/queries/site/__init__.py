@@ -37,7 +37,8 @@ from .api import SiteCheck, check_batch, check_site
 from .batch import read_batch, write_batch_table
 from .check import row_label, site_result, site_results
 from .context import PlanContext, load_context
-from .present import results_table, results_table_zh, summary_text
+from .present import summary_text
+from .tables import results_table, results_table_zh
 
 __all__ = ["PlanContext", "SiteCheck", "check_batch", "check_site", "load_context", "read_batch", "results_table",
            "results_table_zh", "row_label", "site_result", "site_results", "summary_text", "write_batch_table"]

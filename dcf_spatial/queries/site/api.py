@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ...errors import InputError
 from ...industry import IndustryMatch, industry_error_message, resolve
-from . import present
+from . import present, tables
 from .batch import batch_rows, read_batch, write_batch_table
 from .check import placed_by_name, site_result, site_results
 
@@ -83,7 +83,7 @@ class SiteCheck:
         """The Chinese-labelled table the batch writes (one row per site, none lost)."""
         names = (self.sites["name"].astype("string").fillna("").to_numpy()
                  if self.batch and "name" in self.sites.columns else None)
-        return present.results_table_zh(self.results, names)
+        return tables.results_table_zh(self.results, names)
 
     def to_table(self, path, *, overwrite: bool = False) -> Path:
         """Write :meth:`to_frame` to ``.csv`` / ``.xlsx`` / ``.gpkg`` (see
@@ -142,7 +142,7 @@ class SiteCheck:
         """
         if not self.batch:
             return present.summary_text(self.results[0], figures_hint=figures_hint)
-        table = present.results_table(self.results)
+        table = tables.results_table(self.results)
         lines = [f"批量核查 {self.source}：共 {len(table)} 条记录（与输入相同，无一遗漏）。"]
         for k, v in table["verdict_zh"].value_counts().items():
             lines.append(f"  {k}：{v} 条")
@@ -235,6 +235,7 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
     import shapely
 
     from ... import io as dcf_io
+    from ...places import read_site
     from ... import settings
 
     if isinstance(site, gpd.GeoDataFrame):
@@ -250,7 +251,7 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
         if area_mu is not None:
             site_gdf = dcf_io.read_site(site.wkt, crs=settings.storage_crs, area_mu=area_mu, **reader)
     else:
-        site_gdf = dcf_io.read_site(str(site), crs=crs, area_mu=area_mu, store=store, **reader)
+        site_gdf = read_site(str(site), crs=crs, area_mu=area_mu, store=store, **reader)
     figures = {"site_area_mu": area_mu, "investment_wan": investment_wan, "floor_area_m2": floor_area_m2,
                "footprint_m2": footprint_m2, "admin_area_m2": admin_area_m2, "green_area_m2": green_area_m2,
                "tall_floor_area_m2": tall_floor_area_m2, "storeys": storeys, "yard_area_m2": yard_area_m2,

@@ -334,7 +334,8 @@ def write_batch_table(results: list[dict], sites, output, *, overwrite: bool = F
     >>> write_batch_table(results, sites, "核查结果.xlsx")  # doctest: +SKIP
     PosixPath('核查结果.xlsx')
     """
-    from .present import results_table_zh, sites_frame
+    from .present import sites_frame
+    from .tables import results_table_zh
 
     output = Path(output)
     suffix = output.suffix.lower()

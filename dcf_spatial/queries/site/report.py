@@ -50,8 +50,8 @@ def _pct(x) -> str:
 
 def _site_section(res: dict, heading: str) -> str:
     from ..land_indicators import format_value
-    from .present import GEOM_ZH as _GEOM_ZH
-    from .present import barred as _barred
+    from .tables import GEOM_ZH as _GEOM_ZH
+    from .tables import barred as _barred
 
     parts = [f"<h2>{escape(heading)}</h2>"]
     if res.get("status", "ok") != "ok":
@@ -158,7 +158,7 @@ def write_html(text: str, path, *, overwrite: bool = False) -> Path:
 
 def sites_frame(sites, results: list[dict]):
     """The sites with their verdicts as a GeoDataFrame (EPSG:4490) for maps and GeoPackage output."""
-    from .present import results_table
+    from .tables import results_table
 
     table = results_table(results)
     gdf = sites[[sites.geometry.name]].reset_index(drop=True).copy()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .... import plan, settings
 from ....errors import InputError
 from ...land_indicators import _num, barred_facilities, calculation_rules, check_indicators, format_value
-from . import Reasons, SiteFacts
+from .base import Reasons, SiteFacts
 
 
 def site_area_m2(figures: dict, geom_area: float) -> float | None:

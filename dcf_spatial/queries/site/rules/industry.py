@@ -5,7 +5,7 @@ from __future__ import annotations
 from .... import plan
 from ....industry import LEVEL_ZH, label_zh
 from ..context import PlanContext
-from . import Reasons, SiteFacts, fmt_share
+from .base import Reasons, SiteFacts, fmt_share
 
 
 def codes_zh(codes) -> str:

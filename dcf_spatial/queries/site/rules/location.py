@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .... import plan, settings
 from ..context import ZONE_LAYERS, PlanContext
-from . import Reasons, SiteFacts, fmt_share
+from .base import Reasons, SiteFacts, fmt_share
 
 
 def locate(ctx: PlanContext, site: SiteFacts, reasons: Reasons) -> dict:

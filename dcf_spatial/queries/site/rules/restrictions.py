@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .... import plan
-from . import Reasons, SiteFacts
+from .base import Reasons, SiteFacts
 
 
 def barred(site: SiteFacts, reasons: Reasons, zones: list[dict] | None = None) -> bool:

@@ -1,0 +1,74 @@
+"""The site-check results as tables (one row per site, Chinese headers for the files people open)
+and the small labels the report and the text answer share."""
+
+from __future__ import annotations
+
+from ... import plan
+from .check import row_label
+from .rules import fmt_share
+
+
+#: results_table column -> the Chinese header of the CSV/XLSX a planner opens
+RESULT_COLUMNS_ZH = {
+    "row": "记录序号", "source_row": "表格行号", "status": "核查状态", "error": "无法核查的原因", "verdict": "结论代码", "verdict_zh": "结论",
+    "industry_codes": "行业代码（GB/T 4754-2017）", "industry_zh": "行业", "area_mu": "面积（亩）",
+    "townships": "所在镇（街道）及占比", "zones": "涉及分区及占比", "nearest_designated": "对口分区（最近）",
+    "reasons": "判定理由", "indicators": "用地控制指标", "provenance_note": "数据说明",
+    "location_method": "定位方式",
+}
+STATUS_ZH = {"ok": "已核查", "error": "无法核查"}
+
+
+def results_table_zh(results: list[dict], names=None):
+    """:func:`results_table` with Chinese headers and statuses, for the files people open;
+    ``names`` (the input's project names, one per row) is put beside the record number."""
+    table = results_table(results)
+    table["status"] = table["status"].map(STATUS_ZH).fillna(table["status"])
+    # 表格行号 (the spreadsheet's own row number) only when the input was a spreadsheet; for a GIS
+    # file or a database table the record number is already how the user finds the row
+    from_table = bool(len(table)) and table["row_label"].str.startswith("表格").all()
+    table = table.drop(columns=["row_label"] + ([] if from_table else ["source_row"]))
+    if names is not None and len(names) == len(table):
+        table.insert(2 if from_table else 1, "name", list(names))
+    return table.rename(columns={**RESULT_COLUMNS_ZH, "name": "项目名称"})
+
+
+def results_table(results: list[dict]):
+    """Flatten check results to a DataFrame with Chinese-readable text columns (one row per site)."""
+    import pandas as pd
+
+    rows = []
+    for k, r in enumerate(results):
+        pos = r.get("row", k)
+        source = r.get("source_row", pos + 1)
+        row = {"row": pos + 1, "source_row": source, "row_label": r.get("row_label") or row_label(source),
+               "status": r.get("status", "ok"), "error": r.get("error", "")}
+        if r.get("status", "ok") == "ok":
+            row.update({
+                "verdict": r["verdict"], "verdict_zh": r["verdict_zh"],
+                "industry_codes": ",".join(r["industry"]["codes"]),
+                "industry_zh": "、".join(r["industry"]["names_zh"]),
+                "area_mu": r["site"]["area_mu"],
+                "location_method": (f"按地名定位：“{r['site']['from_name']['name']}”→{r['site']['from_name']['level']}"
+                                    f"“{r['site']['from_name']['unit']}”") if r["site"].get("from_name") else "坐标/图形",
+                "townships": "；".join(f"{t['name_zh']} {fmt_share(t['share'])}" for t in r["townships"]),
+                "zones": "；".join(f"{z['name_zh']} {fmt_share(z['share'])}" for z in r["zones"]),
+                "nearest_designated": "；".join(f"{d['name_zh']} {d['distance_km']} km" for d in r["designated_zones"][:3]),
+                "reasons": " ".join(x["text_zh"] for x in r["reasons"]),
+                "indicators": "；".join(f"{x['name_zh']}:{x['status_zh']}" for x in r["indicators"]),
+                "provenance_note": r["provenance"]["note_zh"],
+            })
+        else:
+            row.update({"verdict": None, "verdict_zh": "无法核查"})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def barred(result: dict) -> bool:
+    """True when a barred-industry rule (第九章第三节; over-capacity, 淘汰类) decided ``does_not_fit``."""
+    ids = {r["id"] for r in plan.rules()["barred"]} | {"overcapacity", "catalogue_eliminated"}
+    return any(r["rule"] in ids and r["effect"] == "does_not_fit" for r in result.get("reasons", []))
+
+
+GEOM_ZH = {"Point": "点位", "MultiPoint": "多个点位", "Polygon": "面状地块", "MultiPolygon": "多块面状地块",
+            "LineString": "线", "MultiLineString": "多条线", "GeometryCollection": "混合几何"}
