@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from dcf_spatial import settings
 from dcf_spatial.cli.main import cli
 from dcf_spatial.errors import InputError
-from dcf_spatial.io import read_site
+from dcf_spatial.places import read_site
 from dcf_spatial.land import audit_idle, codes
 from dcf_spatial.land.idle_audit import audit_idle as audit_frame
 from dcf_spatial.land.outputs import rejected_rows

@@ -182,8 +182,9 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
         if not p.exists() and _looks_like_name(text):
             if resolve_name is not None:
                 return resolve_name(text, area_mu=area_mu)
-            raise InputError(f"{_SITE} {text!r}：不是存在的文件。若是地名（镇街、集聚区、园区、示范区），"
-                             "请用 dcf_spatial.read_site 或 check_site，它们在图层库中查找地名。")
+            raise InputError(f"{_SITE} {text!r}：既不是存在的文件，也不是 “经度,纬度” 或 WKT。"
+                             "例：115.98,36.45 或 地块.shp；若是地名（镇街、集聚区、园区、示范区），"
+                             "dcf_spatial.read_site 和 check_site 会在图层库中查找。")
         if not p.exists() and (not p.suffix or re.search(r"[,，]", text)):
             raise InputError(
                 f"{_SITE} {text!r}：既不是存在的文件，也不是 “经度,纬度” 或 WKT。"
