@@ -318,3 +318,22 @@ def test_python_warnings_reach_users_in_chinese():
     assert res.exit_code == 0, res.output
     assert "RuntimeWarning" not in res.output and "overflow" not in res.output
     assert "提示" in res.output and "溢出" in res.output
+
+
+def test_audit_refuses_to_overwrite_its_own_input(tmp_path):
+    """An earlier run's GeoPackage audited again into the same folder: the input is never an output,
+    even with --overwrite (docs/security.md)."""
+    from click.testing import CliRunner
+
+    from dcf_spatial.cli.main import cli
+    from dcf_spatial.sample import write_sample
+
+    files = write_sample(tmp_path / "s", parcels=40, seed=2, imagery=False)
+    first = CliRunner().invoke(cli, ["audit", "idle", "--parcels", str(files["parcels"]), "--as-of", "2025-12-31",
+                                     "-o", str(tmp_path / "prev"), "--no-map"])
+    assert first.exit_code == 0, first.output
+    earlier = (tmp_path / "prev" / "idle_audit.gpkg").read_bytes()
+    again = CliRunner().invoke(cli, ["audit", "idle", "--parcels", str(tmp_path / "prev" / "idle_audit.gpkg"),
+                                     "--as-of", "2025-12-31", "-o", str(tmp_path / "prev"), "--no-map", "--overwrite"])
+    assert again.exit_code == 2 and "输入文件" in again.output
+    assert (tmp_path / "prev" / "idle_audit.gpkg").read_bytes() == earlier

@@ -94,7 +94,8 @@ def audit_idle(parcels, *, as_of, imagery=None, built_class: int | None = None, 
         from .report import planned_outputs
         from .outputs import check_outputs
 
-        check_outputs(planned_outputs("idle", engine, out, map=map), overwrite)
+        check_outputs(planned_outputs("idle", engine, out, map=map), overwrite,
+                      inputs=_input_paths(parcels, imagery))
     if engine == "dask":
         from .dask.engine import idle_dask
 
@@ -158,7 +159,8 @@ def audit_efficiency(enterprises, *, parcels=None, as_of=None, scoring=None, eng
         from .report import planned_outputs
         from .outputs import check_outputs
 
-        check_outputs(planned_outputs("efficiency", engine, out, parcels=parcels is not None, map=map), overwrite)
+        check_outputs(planned_outputs("efficiency", engine, out, parcels=parcels is not None, map=map), overwrite,
+                      inputs=_input_paths(enterprises, parcels))
     if engine == "dask":
         from .dask.efficiency import efficiency_dask
 
@@ -175,3 +177,14 @@ def audit_efficiency(enterprises, *, parcels=None, as_of=None, scoring=None, eng
     if out is not None:
         result.write(out, overwrite=overwrite, map=map, basemap=basemap)
     return result
+
+
+def _input_paths(*values) -> list:
+    """The inputs given as paths (a list of files, a folder, a path; frames and ``pg:`` tables are no
+    files): what an output of the run must never replace (an input inside the output folder)."""
+    out = []
+    for v in values:
+        for item in (v if isinstance(v, (list, tuple)) else [v]):
+            if isinstance(item, (str, Path)) and not str(item).startswith("pg:"):
+                out.append(item)
+    return out
