@@ -28,5 +28,7 @@ AS_POINTS = "选择逐点读取"
 FIELD_MAP = "字段映射"
 #: choose the layer store (Python ``Store(...).activate()`` or ``store=``; the environment variable DCF_STORE)
 STORE = "设定图层库（环境变量 DCF_STORE）"
+#: allow replacing existing output files (Python ``overwrite=True``)
+OVERWRITE = "允许覆盖（overwrite）"
 #: how the CRS parser's errors begin: the CRS value itself was wrong
 CRS_VALUE_ERRORS = ("无法识别的坐标系", "未给出坐标系")

@@ -17,8 +17,8 @@ class CRSMismatchError(DcfError):
     """Two layers in one query are in different CRSs."""
 
 
-class LayerNotFoundError(DcfError):
-    """A layer id is not in the store."""
+class LayerNotFoundError(DcfError, LookupError):
+    """A layer id is not in the store (also a :class:`LookupError`, as a missing key is)."""
 
 
 class SchemaError(DcfError):

@@ -27,6 +27,7 @@ import pandas as pd
 
 from . import settings
 from .crs import to_working
+from . import _fixes
 from .errors import InputError, LayerNotFoundError
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def _zones(store=None):
     except DcfError as exc:
         raise InputError(
             f"样例数据要布置在图层库的产业集聚区和规划范围上，但这两个图层读不出来（{exc}）。"
-            f"请先生成默认图层（`dcf layers build`），或用 --store 指定图层库。"
+            f"请先生成默认图层（layers/build_layers.py），或{_fixes.STORE}。"
         ) from None
     return clusters, area
 
@@ -397,7 +398,7 @@ def write_sample(directory, *, parcels: int = 2000, seed: int = 0, store=None, i
         files["imagery"] = directory / "builtup_mask.tif"
     existing = [str(p) for p in files.values() if p.exists()]
     if existing and not overwrite:
-        raise InputError(f"样例文件已存在：{', '.join(existing)}。要替换请加 --overwrite，或用 -o 换一个文件夹。")
+        raise InputError(f"样例文件已存在：{', '.join(existing)}。要替换请{_fixes.OVERWRITE}，或换一个文件夹。")
     directory.mkdir(parents=True, exist_ok=True)
     gdf = generate_parcels(parcels, seed=seed, store=store)
     ent = generate_enterprises(gdf, seed=seed)

@@ -60,7 +60,7 @@ def test_geoparquet_folder_matches_single_process(parcels, single, cluster, tmp_
     assert summary["rows"] == len(parcels) and summary["partitions"] == 5
     assert summary["counts"] == single["status"].value_counts().reindex(summary["counts"].keys(), fill_value=0).to_dict()
     assert any("合成数据" in n for n in summary["notes"])
-    with pytest.raises(InputError, match="--overwrite"):
+    with pytest.raises(InputError, match="overwrite"):
         audit_idle(folder, out=tmp_path / "out", engine="dask", as_of=AS_OF, scheduler=cluster)
 
 

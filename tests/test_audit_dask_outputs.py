@@ -207,7 +207,7 @@ def test_outputs_are_not_overwritten_and_no_map_skips_the_map(folder, cluster, t
     out = tmp_path / "o"
     out.mkdir()
     (out / "idle_audit.xlsx").write_bytes(b"")
-    with pytest.raises(InputError, match="--overwrite"):
+    with pytest.raises(InputError, match="overwrite"):
         audit_idle(folder, out=out, engine="dask", as_of=AS_OF, scheduler=cluster)
     assert not (out / dengine.RESULT_FOLDER).exists()  # refused before any work
     res = CliRunner().invoke(cli, ["audit", "idle", "--parcels", str(folder), "--as-of", AS_OF, "-o", str(out),

@@ -361,7 +361,7 @@ def test_missing_required_column_raises_naming_field_and_fix():
 
 
 def test_bad_as_of_raises():
-    with pytest.raises(InputError, match="--as-of"):
+    with pytest.raises(InputError, match="as_of"):
         audit([{"agreed_start": "2020-01-01"}], "2024-13-01")
 
 
@@ -486,7 +486,7 @@ def test_outputs_excel_totals_equal_geopackage(tmp_path):
     notes = "\n".join(r[0] for r in _sheet(xlsx, "说明")[1:])
     assert "示意" in notes and "未标记为合成数据" in notes and "第十四条" in notes
     assert set(back["township_zh"].dropna()) <= {"甲镇", "乙镇"}
-    with pytest.raises(InputError, match="--overwrite"):
+    with pytest.raises(InputError, match="overwrite"):
         audit_idle(gdf, out=tmp_path / "out", as_of="2024-06-01", store=store, map=False)
 
 

@@ -127,6 +127,7 @@ def cli_wording(text: str) -> str:
         text = pattern.sub(lambda m, p=phrase, v=verb, o=option:
                            f"{v} {o} {m.group(1)} {p}" if m.groups() and m.group(1) else f"{v} {o} {p}", text)
     text = text.replace(_fixes.STORE, "用 --store（或环境变量 DCF_STORE）设定图层库")
+    text = text.replace(_fixes.OVERWRITE, "加 --overwrite")
     return _FIELD_PAIRS.sub(lambda m: _fixes.FIELD_MAP + "".join(f" --field {p}" for p in m.group(1).split()), text)
 
 

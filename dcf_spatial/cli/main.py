@@ -112,7 +112,11 @@ class LazyGroup(DcfGroup):
             masked = _masked(exc)
             if masked is not None:  # the chained traceback (shown under python -X dev) would quote it again
                 raise DcfUsageError(masked) from None
-            raise DcfUsageError(str(exc)) from exc
+            from ._options import cli_wording
+
+            # the library words its fixes neutrally; the command line names the option that does it
+            text = str(exc) if getattr(exc, "cli_worded", False) else cli_wording(str(exc))
+            raise DcfUsageError(text) from exc
         except click.UsageError as exc:  # a sub-command's options, arguments or name
             if _masked(exc):
                 exc.message = _masked(exc)

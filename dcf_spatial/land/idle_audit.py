@@ -96,8 +96,8 @@ def parse_as_of(value) -> pd.Timestamp:
     except (ValueError, TypeError):
         ts = pd.NaT
     if ts is pd.NaT or pd.isna(ts):
-        raise InputError(f"--as-of：“{value}”不是有效日期（月份 1–12，日期须在该月之内）。请写成 年-月-日，"
-                         "例如 --as-of 2025-12-31。")
+        raise InputError(f"审计基准日（as_of）“{value}”不是有效日期（月份 1–12，日期须在该月之内）。请写成 年-月-日，"
+                         "例如 2025-12-31。")
     return ts.normalize()
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import _fixes
 from ..errors import InputError
 from .idle_audit import ACTION_STATUSES, STATUS_ORDER, STATUS_ZH, summarize
 
@@ -80,7 +81,7 @@ def check_outputs(paths, overwrite: bool, *, inputs=()) -> None:
     paths = [Path(p) for p in paths]
     existing = [str(p) for p in paths if p.exists()]
     if existing and not overwrite:
-        raise InputError(f"输出文件已存在：{', '.join(existing)}。要替换请加 --overwrite，或用 -o 换一个输出文件夹。")
+        raise InputError(f"输出文件已存在：{', '.join(existing)}。要替换请{_fixes.OVERWRITE}，或换一个输出文件夹。")
     guard_outputs(paths, overwrite=True, inputs=inputs)
 
 

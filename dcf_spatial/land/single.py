@@ -135,6 +135,8 @@ def efficiency_single(enterprises, *, parcels=None, as_of=None, scoring=None, fi
         *[f"读入说明：{x}" for x in ent.attrs.get("read_notes", [])],
     ]
     audited, latest, as_of_ts = None, None, None
+    if as_of is not None:  # a wrong date is an error even when no parcels need it
+        idle_audit.parse_as_of(as_of)
     low_tables = {}
     layers_used = []
     parcel_source = None
@@ -152,7 +154,7 @@ def efficiency_single(enterprises, *, parcels=None, as_of=None, scoring=None, fi
         for c in zones.columns:
             audited[c] = zones[c].to_numpy() if not isinstance(zones[c].dtype, pd.StringDtype) else zones[c].array
         notes += [f"宗地：{parcel_source}，{len(audited):,} 宗，"
-                  f"闲置状态按基准日 {as_of_ts:%Y-%m-%d} 审计（{'指定' if as_of is not None else '未指定 --as-of，取今天'}）。",
+                  f"闲置状态按基准日 {as_of_ts:%Y-%m-%d} 审计（{'指定' if as_of is not None else '未指定基准日，取今天'}）。",
                   synthetic_note(audited) if "synthetic" in audited.columns else "",
                   *outputs.layers_note(layers_used), *zones.attrs.get("notes", [])]
     ent = efficiency.attach_land_area(ent, audited)

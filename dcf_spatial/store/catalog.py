@@ -209,7 +209,6 @@ def _not_found_message(layer_id, st) -> str:
     known = _spec_order(st.catalog_rows())["id"].tolist() if st.exists() else []
     return (
         f"图层 {layer_id!r} 不在图层库 {st.label} 中。已有图层：{', '.join(known) or '（无）'}。"
-        "可运行 `dcf layers list` 查看。"
     )
 
 

@@ -170,7 +170,7 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
     ]
     if slim is not None:
         notes += [f"宗地 {len(par_parts)} 个分区，{len(slim):,} 宗，闲置状态按基准日 {as_of_ts:%Y-%m-%d} 审计"
-                  f"（{'指定' if as_of is not None else '未指定 --as-of，取今天'}）；重复宗地代码 {len(dup_ids):,} 个，均保留。",
+                  f"（{'指定' if as_of is not None else '未指定基准日，取今天'}）；重复宗地代码 {len(dup_ids):,} 个，均保留。",
                   synthetic_count_note(n_par_synthetic),
                   *outputs.layers_note(layers_used),
                   "低效用地 = D类企业（最近年度）的宗地 + 闲置土地（闲置、满两年可收回、开发不足中止满一年），每宗只计一次，按区域汇总面积（亩）。"]
