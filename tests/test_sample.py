@@ -91,7 +91,7 @@ def test_write_sample_files_and_refuses_overwrite(tmp_path, store):
     with rasterio.open(files["imagery"]) as src:
         assert src.crs.to_epsg() == 4548 and src.tags()["synthetic"] == "true"
         assert set(src.read(1).ravel().tolist()) <= {0, 1}
-    with pytest.raises(InputError, match="--overwrite"):
+    with pytest.raises(InputError, match="overwrite"):
         sample.write_sample(tmp_path / "s", parcels=120, seed=1, store=store)
 
 
