@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..._validate import figures_problems
 from ...errors import InputError
 from ...industry import IndustryMatch, industry_error_message, resolve
 from . import present
@@ -194,6 +195,11 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
                          store=store)
     if industry is None:
         raise InputError("未给出行业。例：industry=\"轴承\" 或 industry=\"C3451\"。")
+    figures = {"site_area_mu": area_mu, "investment_wan": investment_wan, "floor_area_m2": floor_area_m2,
+               "footprint_m2": footprint_m2, "admin_area_m2": admin_area_m2, "green_area_m2": green_area_m2}
+    problems = figures_problems(figures)  # the rules every batch row is checked with
+    if problems:
+        raise InputError("；".join(problems) + "。")
     m = _industry(industry)
     if isinstance(site, shapely.Geometry):
         site_gdf = gpd.GeoDataFrame({"site_input": [site.wkt[:80]]}, geometry=[site], crs=settings.storage_crs)
@@ -201,8 +207,6 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
             site_gdf = dcf_io.read_site(site.wkt, crs=settings.storage_crs, area_mu=area_mu, **reader)
     else:
         site_gdf = dcf_io.read_site(str(site), crs=crs, area_mu=area_mu, **reader)
-    figures = {"site_area_mu": area_mu, "investment_wan": investment_wan, "floor_area_m2": floor_area_m2,
-               "footprint_m2": footprint_m2, "admin_area_m2": admin_area_m2, "green_area_m2": green_area_m2}
     res = site_result(site_gdf, m, figures=figures, capacity_replacement=capacity_replacement,
                       catalogue_class=catalogue_class, store=store)
     inputs = {"场地": site if isinstance(site, str) else type(site).__name__, "行业": industry if isinstance(industry, str)
