@@ -75,3 +75,26 @@ def test_a_killed_overwrite_leaves_the_earlier_result_or_says_it_is_incomplete(s
     again = _audit(store, shp, out, "--overwrite", "--as-of", "2025-06-01")
     assert again.returncode == 0, again.stderr
     assert check_set(out)["complete"] and not list(out.glob(PARTIAL_PREFIX + "*"))
+
+
+def test_a_failed_batch_table_write_leaves_the_earlier_file(tmp_path, monkeypatch):
+    import geopandas as gpd
+    from shapely import Point
+
+    from dcf_spatial.queries.site import present
+    from dcf_spatial.queries.site.batch import write_batch_table
+
+    sites = gpd.GeoDataFrame({"name": ["甲"]}, geometry=[Point(115.98, 36.45)], crs=4490)
+    results = [{"row": 0, "source_row": 1, "row_label": "第 1 条记录", "status": "error", "error": "测试"}]
+    out = tmp_path / "结果.csv"
+    write_batch_table(results, sites, out)
+    before = out.read_bytes()
+
+    def broken(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(present, "results_table_zh", broken)
+    with pytest.raises(RuntimeError):
+        write_batch_table(results, sites, out, overwrite=True)
+    assert out.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["结果.csv"]

@@ -12,6 +12,7 @@ folder inside the output folder guarantees); no library offers a multi-file tran
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import json
@@ -176,6 +177,25 @@ def _moved_paths(obj, old: str, new: str):
     if isinstance(obj, list):
         return [_moved_paths(v, old, new) for v in obj]
     return obj
+
+
+@contextlib.contextmanager
+def atomic_file(path):
+    """Yield a temporary path beside ``path`` (same suffix) that replaces ``path`` only when the
+    block ends without error: a killed or failed write leaves the earlier file as it was.
+
+    Examples
+    --------
+    >>> with atomic_file("结果.csv") as tmp:  # doctest: +SKIP
+    ...     frame.to_csv(tmp)
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.partial{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def check_set(folder) -> dict:

@@ -354,18 +354,21 @@ def write_batch_table(results: list[dict], sites, output, *, overwrite: bool = F
     if output.exists() and not overwrite:
         raise InputError(f"{output} 已存在；如需覆盖请设 overwrite=True。")
     names = sites["name"].astype("string").fillna("").to_numpy() if "name" in sites.columns else None
-    if suffix == ".csv":
-        results_table_zh(results, names).to_csv(output, index=False, encoding="utf-8-sig")
-    elif suffix == ".xlsx":
-        import pandas as pd
+    from ...io.output_set import atomic_file
 
-        prov = next((r["provenance"] for r in results if r.get("status") == "ok"), None)
-        with pd.ExcelWriter(output) as xl:
-            results_table_zh(results, names).to_excel(xl, sheet_name="核查结果", index=False)
-            pd.DataFrame({"说明": [prov["note_zh"] if prov else "",
-                                   "结论取值：符合 / 有条件符合 / 不符合 / 不在规划范围 / 无法核查（原因见“无法核查的原因”列）"]}
-                         ).to_excel(xl, sheet_name="数据说明", index=False)
-    else:
-        sites_frame(sites, results).to_file(output, layer="site_check", driver="GPKG")
+    with atomic_file(output) as tmp:  # a failed or killed write leaves an earlier file as it was
+        if suffix == ".csv":
+            results_table_zh(results, names).to_csv(tmp, index=False, encoding="utf-8-sig")
+        elif suffix == ".xlsx":
+            import pandas as pd
+
+            prov = next((r["provenance"] for r in results if r.get("status") == "ok"), None)
+            with pd.ExcelWriter(tmp) as xl:
+                results_table_zh(results, names).to_excel(xl, sheet_name="核查结果", index=False)
+                pd.DataFrame({"说明": [prov["note_zh"] if prov else "",
+                                       "结论取值：符合 / 有条件符合 / 不符合 / 不在规划范围 / 无法核查（原因见“无法核查的原因”列）"]}
+                             ).to_excel(xl, sheet_name="数据说明", index=False)
+        else:
+            sites_frame(sites, results).to_file(tmp, layer="site_check", driver="GPKG")
     logger.info("Wrote %d batch results to %s", len(results), output)
     return output
