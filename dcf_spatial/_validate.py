@@ -30,24 +30,6 @@ FIGURE_RULES: dict[str, tuple[str, str, bool, float]] = {
 }
 
 
-def is_blank(value) -> bool:
-    """True for ``None``, NaN/NA and empty or blank text: a value not given.
-
-    Examples
-    --------
-    >>> is_blank(None), is_blank(" "), is_blank(float("nan")), is_blank(0)
-    (True, True, True, False)
-    """
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return value.strip() == ""
-    try:
-        return bool(value != value) or value is getattr(__import__("pandas"), "NA")
-    except (TypeError, ValueError):  # pandas.NA compares to NA
-        return True
-
-
 def number_problem(value, *, unit: str, allow_zero: bool, ceiling: float) -> tuple[float | None, str | None]:
     """Parse ``value`` as a number and range-check it: ``(number, None)`` or ``(None, reason)``.
 

@@ -101,6 +101,8 @@ def test_single_site_refuses_what_a_batch_row_refuses(park_point, value):
     assert "Traceback" not in res.output
     with pytest.raises(InputError, match="用地面积"):
         check_site(f"{x},{y}", "轴承", area_mu=float(value))
+    with pytest.raises(InputError, match="总投资"):
+        check_site(f"{x},{y}", "轴承", investment_wan=float(value) if value not in ("0",) else -1.0)
 
 
 def test_the_validator_is_the_same_for_both():

@@ -197,7 +197,8 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
         raise InputError("未给出行业。例：industry=\"轴承\" 或 industry=\"C3451\"。")
     figures = {"site_area_mu": area_mu, "investment_wan": investment_wan, "floor_area_m2": floor_area_m2,
                "footprint_m2": footprint_m2, "admin_area_m2": admin_area_m2, "green_area_m2": green_area_m2}
-    problems = figures_problems(figures)  # the rules every batch row is checked with
+    # the rules every batch row is checked with; a NaN given as an argument is a value, and refused
+    problems = figures_problems({k: "nan" if isinstance(v, float) and v != v else v for k, v in figures.items()})
     if problems:
         raise InputError("；".join(problems) + "。")
     m = _industry(industry)

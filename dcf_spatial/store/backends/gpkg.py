@@ -120,6 +120,9 @@ def _guarded(write: bool = False):
                     raise StoreError(readonly_message(self.label, str(exc))) from None
                 raise StoreError(broken_message(self.label, str(exc))) from None
             except PermissionError as exc:
+                if not write:
+                    raise StoreError(f"图层库 {self.label} 无法读取（{exc.strerror or exc}）：请取得该文件的读权限，"
+                                     "或用环境变量 DCF_STORE 指向另一个图层库。") from None
                 raise StoreError(readonly_message(self.label, exc.strerror or str(exc))) from None
             except OSError as exc:
                 if write and exc.errno in (1, 13, 30):  # EPERM (immutable), EACCES, EROFS
