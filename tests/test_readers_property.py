@@ -126,3 +126,14 @@ def test_parcel_reader_and_audit_keep_every_row(land_store, rows):
     assert len(out) == len(rows)
     assert set(out["status"]) <= set(STATUS_ORDER)
     assert sum(result.counts.values()) == len(rows)
+
+
+def test_an_invalid_parcel_in_a_frame_is_repaired_not_a_geos_error(land_store):
+    # found by the property test above: a self-intersecting polygon given in a GeoDataFrame (no file
+    # reader to repair it) ended the zone join in "TopologyException: side location conflict"
+    rows = [{"parcel_id": "G1", "land_use_code": "0601", "agreed_start": "", "actual_start": "", "land_price_wan": 1.0,
+             "geometry": kind} for kind in ("box", "box", "box", "box", "bowtie")]  # the 5th crosses a cluster edge
+    frame = pd.DataFrame([{k: v for k, v in r.items() if k != "geometry"} for r in rows]).astype(object)
+    gdf = gpd.GeoDataFrame(frame, geometry=[_geometry(r["geometry"], i) for i, r in enumerate(rows)], crs=4548)
+    result = audit_idle(gdf, as_of="2025-06-30", store=land_store)
+    assert len(result.frame) == 5
