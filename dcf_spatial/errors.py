@@ -23,3 +23,11 @@ class LayerNotFoundError(DcfError, LookupError):
 
 class SchemaError(DcfError):
     """A layer or table lacks required fields or has wrong types."""
+
+
+class StoreError(DcfError):
+    """The layer store cannot be read or written: damaged, read-only, or left half-written.
+
+    The message names the store and the way out (``dcf layers doctor``, ``dcf layers restore``,
+    a writable copy).
+    """

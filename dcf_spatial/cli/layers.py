@@ -357,3 +357,86 @@ def push(to, from_, layer_ids, overwrite, as_json):
     n_schematic = int((copied["provenance"] == "schematic").sum())
     echo_note(f"\n已将 {len(summary['layers'])} 个图层从 {summary['source']} 复制到 {summary['target']}；"
                f"其中 {n_schematic} 个为示意图层（schematic），非权威界线。")
+
+
+@layers.command()
+@click.option("--repair", is_flag=True, help="修复可自动修复的问题：删除中断的导入留下的临时副本，补完未完成的 rederive。")
+@json_opt
+def doctor(repair, as_json):
+    """检查图层库 — check the layer store (and repair it).
+
+    检查图层库文件的完整性（SQLite integrity_check）、图层目录与数据表是否一致、中断的导入留下的临时副本、
+    未完成的 rederive，每个问题给出出路。加 --repair 修复可自动修复的问题；文件损坏须用备份恢复（dcf layers restore）。
+
+    \b
+    $ dcf layers doctor
+    $ dcf layers doctor --repair
+    """
+    from ..store import doctor as store_doctor
+
+    if repair:
+        res = store_doctor.repair()
+        if as_json:
+            echo_json(res)
+            return
+        for line in res["repaired"] or ["没有需要自动修复的问题。"]:
+            click.echo(line)
+        findings = res["remaining"]
+    else:
+        res = store_doctor.diagnose()
+        if as_json:
+            echo_json(res)
+            if not res["ok"]:
+                raise SystemExit(1)
+            return
+        findings = res["findings"]
+    click.echo(f"图层库：{res['store']}")
+    if not findings:
+        click.echo("检查通过：文件完整，目录与数据表一致，没有遗留的临时副本或未完成的重算。")
+        return
+    for f in findings:
+        mark = "（可用 --repair 修复）" if f["repairable"] and not repair else ""
+        click.echo(f"  问题：{f['problem_zh']}{mark}\n    出路：{f['fix_zh']}")
+    raise SystemExit(1)
+
+
+@layers.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="备份文件（.gpkg）。")
+@overwrite_opt
+def backup(output, overwrite):
+    """备份图层库 — copy the whole store to a file.
+
+    把图层库（全部图层、保留的旧版本和图层目录）完整复制为一个 GeoPackage 文件，并检查副本完整。
+
+    \b
+    $ dcf layers backup -o 图层库备份.gpkg
+    """
+    from ..store import doctor as store_doctor
+
+    check_writable(output, overwrite)
+    with _options_named():
+        store_doctor.backup(output, overwrite=overwrite)
+    click.echo(f"图层库已备份到 {output}。恢复：dcf layers restore {output}")
+
+
+@layers.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@json_opt
+def restore(file, as_json):
+    """从备份恢复图层库 — make a backup the store again.
+
+    检查备份文件完整后，用它替换图层库（一次原子替换）；被替换的图层库文件（即使已损坏）另存在旁边，不丢失。
+
+    \b
+    $ dcf layers restore 图层库备份.gpkg
+    """
+    from ..store import doctor as store_doctor
+
+    res = store_doctor.restore(file)
+    if as_json:
+        echo_json(res)
+        return
+    click.echo(f"图层库 {res['store']} 已从 {file} 恢复（{len(res['layers'])} 个图层）。")
+    if res["kept"]:
+        echo_note(f"原图层库文件另存为 {res['kept']}。")

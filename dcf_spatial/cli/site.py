@@ -9,7 +9,6 @@ import click
 
 from ._options import (
     basemap_opt,
-    check_positive,
     check_writable,
     crs_opt,
     echo_json,
@@ -102,12 +101,19 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
     if export_site is not None and export_site.suffix.lower() not in (".txt", ".gpkg", ".geojson", ".json", ".shp", ".kml"):
         raise click.BadParameter(f"{export_site}：场地文件请用 .txt（报批坐标文件）、.gpkg、.geojson、.shp 或 .kml。",
                                  param_hint="--export-site")
-    check_positive(area_mu, "--area-mu", "亩")
-    for value, opt, unit in ((investment_wan, "--investment-wan", "万元"), (floor_area_m2, "--floor-area-m2", "m²"),
-                             (footprint_m2, "--footprint-m2", "m²"), (admin_area_m2, "--admin-area-m2", "m²"),
-                             (green_area_m2, "--green-area-m2", "m²"), (tall_floor_area_m2, "--tall-floor-area-m2", "m²"),
-                             (yard_area_m2, "--yard-area-m2", "m²")):
-        check_positive(value, opt, unit, allow_zero=True)
+    from .._validate import figure_problem
+
+    for value, opt, field in ((area_mu, "--area-mu", "site_area_mu"), (investment_wan, "--investment-wan", "investment_wan"),
+                              (floor_area_m2, "--floor-area-m2", "floor_area_m2"),
+                              (footprint_m2, "--footprint-m2", "footprint_m2"),
+                              (admin_area_m2, "--admin-area-m2", "admin_area_m2"),
+                              (green_area_m2, "--green-area-m2", "green_area_m2"),
+                              (tall_floor_area_m2, "--tall-floor-area-m2", "tall_floor_area_m2"),
+                              (yard_area_m2, "--yard-area-m2", "yard_area_m2")):
+        # the rules every batch row is checked with (dcf_spatial._validate); NaN given is refused
+        problem = None if value is None else figure_problem(field, value if value == value else "nan")
+        if problem:
+            raise click.BadParameter(f"{problem}。", param_hint=opt)
     if batch_file is not None:
         if site_value:
             raise click.BadParameter("--site 与 --batch 只能二选一。", param_hint="--batch")

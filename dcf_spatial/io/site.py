@@ -200,8 +200,11 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
     gdf = gdf.reset_index(drop=True)
     work = to_working(gdf)
     if area_mu is not None:
-        if not area_mu > 0:
-            raise InputError(f"用地面积 {area_mu}：必须大于 0（单位：亩）。")
+        from .._validate import figure_problem
+
+        problem = figure_problem("site_area_mu", area_mu if area_mu == area_mu else "nan")
+        if problem:
+            raise InputError(f"{problem}。")
         target_m2 = float(area_mu) * settings.MU_M2
         pts = np.isin(shapely.get_type_id(work.geometry.values), (0,))
         if pts.any():

@@ -211,7 +211,8 @@ def _read_xlsx(path: Path, sheet, notes) -> tuple["pd.DataFrame", np.ndarray]:
                 notes.append(f"工作簿有 {len(sheets)} 个工作表，读取第一个“{sheet}”（其他：{'、'.join(sheets[1:])}；可{FIX_LAYER}）")
         elif sheet not in sheets:
             raise InputError(f"{path}：没有名为 {sheet!r} 的工作表。现有：{'、'.join(sheets)}。")
-        raw = pd.read_excel(book, sheet_name=sheet, header=None)
+        # text cells are data: a project named "nan" or "NA" keeps its name (only empty cells are missing)
+        raw = pd.read_excel(book, sheet_name=sheet, header=None, keep_default_na=False, na_values=[""])
     if raw.empty:
         others = [s for s in sheets if s != sheet]
         raise InputError(

@@ -74,11 +74,77 @@ def write(result, folder: Path, *, overwrite: bool = False, map: bool = True, ba
 
     See :meth:`dcf_spatial.land.result.AuditResult.write`.
     """
+    from ..io.output_set import write_set
+
     writer = {("idle", "single"): _idle_single, ("idle", "dask"): _idle_dask,
               ("efficiency", "single"): _efficiency_single, ("efficiency", "dask"): _efficiency_dask}
-    files = writer[(result.kind, result.engine)](result, Path(folder), overwrite=overwrite, map=map, basemap=basemap)
+    folder = Path(folder)
+    # the files of one run are written as a set: into a staging folder, moved into place at the end,
+    # manifest.json last — a run killed part-way leaves the earlier result as it was (issue 14)
+    planned = planned_outputs(result.kind, result.engine, folder, parcels=result.parcels is not None
+                              or result.kind == "idle" or result.engine == "dask", map=map)
+    outputs.check_outputs([p for p in planned if p.suffix != ".parquet"], overwrite)
+    extra = [p.name for p in planned if p.suffix == ".parquet"]  # the dask engine wrote them while auditing
+    files = write_set(folder, lambda stage: writer[(result.kind, result.engine)](
+        result, stage, overwrite=True, map=map, basemap=basemap), overwrite=overwrite,
+        manifest=manifest(result), extra=extra)
+    if result.engine == "dask" and isinstance(result.details.get("summary"), dict):
+        import json as _json
+
+        summary_path = Path(files.get("summary") or "")
+        if summary_path.is_file():
+            result.details["summary"] = _json.loads(summary_path.read_text(encoding="utf-8"))
     result.files = files
     return files
+
+
+def manifest(result) -> dict:
+    """What produced an audit's files, for ``manifest.json`` (:func:`dcf_spatial.io.output_set.write_set`).
+
+    The inputs with their sha256 (``None`` for a table or a frame), the as-of date, the zone
+    layers used (with the store's version and sha256 of each), the rules (sha256 of the rules in
+    effect, and whether they were the shipped file) and the row counts.
+
+    Examples
+    --------
+    >>> manifest(res)["rows"]  # doctest: +SKIP
+    {'in': 2000, 'out': 2000, 'counts': {...}}
+    """
+    import hashlib
+
+    from ..io.output_set import sha256_of
+
+    inputs = {}
+    for name, value in (result.inputs or {}).items():
+        label = value if isinstance(value, (str, Path)) else type(value).__name__
+        inputs[name] = {"value": str(label), "sha256": sha256_of(value) if isinstance(value, (str, Path)) else None}
+    def digest(obj):
+        return hashlib.sha256(json.dumps(obj, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+
+    rules = (result.details or {}).get("rules")
+    rules_sha = digest(rules) if rules is not None else None
+    rules_file = None
+    if result.kind == "idle" and rules is not None:
+        from .idle_audit import load_rules
+
+        rules_file = ("dcf_spatial/data/idle_land_rules.json（随附）" if digest(load_rules()) == rules_sha
+                      else "用户提供的规则（rules=）")
+    n_out = int(sum(v for v in result.counts.values() if isinstance(v, (int, np.integer))))
+    frame = result.frame_source if not callable(result.frame_source) else None
+    return {"kind": result.kind, "engine": result.engine,
+            "as_of": f"{result.as_of:%Y-%m-%d}" if result.as_of is not None else None,
+            "inputs": inputs, "layers": _layers_record(result.layers_used),
+            "rules": {"sha256": rules_sha, "file": rules_file},
+            "rows": {"in": len(frame) if frame is not None else n_out, "out": n_out, "counts": result.counts}}
+
+
+def _layers_record(layers_used) -> list:
+    """The layers used as the manifest lists them: id, provenance and the catalog's version and sha256."""
+    out = []
+    for entry in layers_used or []:
+        rec = dict(entry) if isinstance(entry, dict) else {"id": str(entry)}
+        out.append({k: (v if isinstance(v, (str, int, float, bool, type(None))) else str(v)) for k, v in rec.items()})
+    return out
 
 
 # --- idle audit -----------------------------------------------------------------------------------------

@@ -50,7 +50,12 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
                             code_system=code_system, store=store)
         source = str(parcels)
     else:
-        data = validate_parcels(parcels, source="(GeoDataFrame)", code_system=code_system)
+        from ..io.rows import check_rows
+
+        # the geometry checks every file reader applies (empty flagged, invalid repaired by make_valid):
+        # an invalid polygon in a frame would otherwise end the zone join in a GEOS error (issue 14)
+        frame = check_rows(parcels.copy(), where="(GeoDataFrame)", notes=[], location=False) if len(parcels) else parcels
+        data = validate_parcels(frame, source="(GeoDataFrame)", code_system=code_system)
         source = parcels.attrs.get("source_file", "(GeoDataFrame)")
     t["read"] = time.perf_counter()
     cpu["read"] = time.process_time()

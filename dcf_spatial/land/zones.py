@@ -109,7 +109,8 @@ def _zone_layer(kind: str, store=None):
             continue
         frames.append(gdf[["id", "name_zh", "geometry"]])
         used.append({"layer_id": layer_id, "title_zh": gdf.attrs.get("title_zh", layer_id),
-                     "provenance": gdf.attrs.get("provenance", ""), "source": gdf.attrs.get("source", "")})
+                     "provenance": gdf.attrs.get("provenance", ""), "source": gdf.attrs.get("source", ""),
+                     "version": gdf.attrs.get("version"), "sha256": gdf.attrs.get("sha256")})
     if not frames:
         return None, used, notes
     zones = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)

@@ -243,7 +243,7 @@ def read_layer(layer_id: str, store=None, *, bbox: tuple[float, float, float, fl
     elif gdf.crs.to_epsg() != 4490:
         gdf = gdf.to_crs(settings.storage_crs)
     gdf.attrs.update({"layer_id": layer_id, "title_zh": entry["title_zh"], "provenance": entry["provenance"],
-                      "source": entry["source"]})
+                      "source": entry["source"], "version": entry.get("version"), "sha256": entry.get("sha256")})
     return gdf
 
 

@@ -16,10 +16,14 @@ hold keeps its schematic sketch, and the summary says so.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import logging
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import build, catalog
+from .._killpoints import kill_point
 from ..errors import InputError
 from ._errors import about
 
@@ -132,6 +136,61 @@ def _moved(current, new) -> dict:
     return out
 
 
+def journal_path(store) -> Path:
+    """Where a running :func:`rederive_zones` records what it has written: beside a GeoPackage store
+    (``.<stem>.rederive.json``), else in the per-user data folder, named by the store's label.
+
+    The file exists only while a run writes layers; one left behind is a run that did not finish
+    (``dcf layers doctor`` reports it; the next run of :func:`rederive_zones` finishes it).
+
+    Examples
+    --------
+    >>> journal_path("/tmp/s.gpkg").name
+    '.s.rederive.json'
+    """
+    import hashlib
+
+    from .. import settings
+    from .backends import as_pg_url
+
+    location = catalog.resolve_store(store)
+    if as_pg_url(location) is None:
+        p = Path(location)
+        return p.with_name(f".{p.stem}.rederive.json")
+    label = catalog.open_store(location).label
+    return Path(settings.user_store).parent / f"rederive-{hashlib.sha256(label.encode()).hexdigest()[:12]}.json"
+
+
+def unfinished(store=None) -> dict | None:
+    """The record of a :func:`rederive_zones` run on ``store`` that did not finish, or ``None``.
+
+    Returns
+    -------
+    dict or None
+        ``started`` (ISO time), ``planned`` (layer ids to write) and ``done`` (those written).
+
+    Examples
+    --------
+    >>> unfinished("/tmp/never_used.gpkg") is None
+    True
+    """
+    path = journal_path(store)
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"started": None, "planned": [], "done": []}
+
+
+def _journal(path: Path, record: dict) -> None:
+    """Write the journal atomically (a half-written journal would itself be a lie)."""
+    tmp = path.with_name(path.name + ".tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def rederive_zones(*, store=None, line_ids=None, dry_run: bool = False) -> dict:
     """Redraw the zones placed by the plan's lines from the lines now in the layer store.
 
@@ -153,6 +212,19 @@ def rederive_zones(*, store=None, line_ids=None, dry_run: bool = False) -> dict:
         per redrawn layer: written / would_write / skipped_authoritative, with how much each feature
         moved) and ``notes``. Layers whose current version was imported by the bureau
         (provenance ``authoritative``) are never overwritten.
+
+    Notes
+    -----
+    The layers are written one by one (each an atomic replacement with its previous version kept).
+    While writing, a journal (:func:`journal_path`) records what is planned and done; a run that
+    was killed leaves it, and the next run — which redraws from the same lines — finishes the job
+    and says so. A layer already redrawn is found equal and not written twice.
+
+    Examples
+    --------
+    >>> from dcf_spatial.store.rederive import rederive_zones
+    >>> [e["layer"] for e in rederive_zones(dry_run=True)["layers"]]  # doctest: +SKIP
+    []
     """
     from ..crs import to_working
 
@@ -171,6 +243,13 @@ def rederive_zones(*, store=None, line_ids=None, dry_run: bool = False) -> dict:
     today = _dt.date.today().isoformat()
     basis = f"按图层库中的线重算（{'、'.join(replaced)}）" if replaced else "按示意线重算（图层库中的线与示意线相同）"
     source = f"{REDRAWN_SOURCE}，{basis}，{today}"
+    previous = None if dry_run else unfinished(store)
+    if previous is not None:
+        left = [lid for lid in previous.get("planned", []) if lid not in previous.get("done", [])]
+        summary["notes"].append(f"上次重算（{previous.get('started') or '时间不明'}）未完成"
+                                f"（未写入：{'、'.join(left) or '不明'}），本次已补完。")
+    journal = journal_path(store)
+    record = {"started": _dt.datetime.now().isoformat(timespec="seconds"), "planned": [], "done": []}
     for layer_id, new in redrawn.items():
         if layer_id in NOT_REDRAWN or (_same_layer(new, sketched[layer_id]) and layer_id not in earlier):
             continue
@@ -184,11 +263,18 @@ def rederive_zones(*, store=None, line_ids=None, dry_run: bool = False) -> dict:
         elif dry_run:
             entry["status"], entry["status_zh"] = "would_write", "将重算（试运行，未写入）"
         else:
+            record["planned"].append(layer_id)
+            _journal(journal, record)
             catalog.write_layer(build.storable(new, layer_id), layer_id, store=store, keep_history=True,
                                 provenance="schematic", source=source, description=basis)
+            record["done"].append(layer_id)
+            _journal(journal, record)
+            kill_point(f"rederive:{len(record['done'])}")
             entry["status"], entry["status_zh"] = "written", f"已重算并写入（上一版本可用 dcf layers reset {layer_id} 恢复）"
             logger.info("Redrew %s from the store's lines %s", layer_id, ", ".join(replaced) or "(the sketch)")
         summary["layers"].append(entry)
+    if not dry_run:
+        journal.unlink(missing_ok=True)  # finished: every planned layer written
     if not summary["layers"]:
         summary["notes"].append("图层库中的线与示意线相同（或没有对应编号的线），没有需要重算的区。")
     return summary

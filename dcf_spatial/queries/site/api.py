@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..._validate import figures_problems
 from ...errors import InputError
 from ...industry import IndustryMatch, industry_error_message, resolve
 from . import present, tables
@@ -245,6 +246,13 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
                          store=store)
     if industry is None:
         raise InputError("未给出行业。例：industry=\"轴承\" 或 industry=\"C3451\"。")
+    given = {"site_area_mu": area_mu, "investment_wan": investment_wan, "floor_area_m2": floor_area_m2,
+             "footprint_m2": footprint_m2, "admin_area_m2": admin_area_m2, "green_area_m2": green_area_m2,
+             "tall_floor_area_m2": tall_floor_area_m2, "yard_area_m2": yard_area_m2}
+    # the rules every batch row is checked with; a NaN given as an argument is a value, and refused
+    problems = figures_problems({k: "nan" if isinstance(v, float) and v != v else v for k, v in given.items()})
+    if problems:
+        raise InputError("；".join(problems) + "。")
     m = _industry(industry)
     if isinstance(site, shapely.Geometry):
         site_gdf = gpd.GeoDataFrame({"site_input": [site.wkt[:80]]}, geometry=[site], crs=settings.storage_crs)

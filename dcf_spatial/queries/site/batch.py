@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ... import settings
+from ..._validate import clean_figures, figure_problem, figures_problems, location_problem
 from ...errors import InputError
 from ...industry import resolve
 from ..land_indicators import FIGURE_FIELDS
@@ -34,7 +35,10 @@ def _points_with_area_as_discs(gdf):
     from ... import io as dcf_io
     from ...crs import to_working
 
-    area_m2 = pd.to_numeric(gdf["area_mu"], errors="coerce").to_numpy(dtype=float) * settings.MU_M2
+    # only an area the shared validator accepts grows a circle (1e308 or inf would overflow GEOS)
+    area_mu = [figure_problem("site_area_mu", v) is None for v in gdf["area_mu"].tolist()]
+    area_m2 = np.where(area_mu, pd.to_numeric(gdf["area_mu"], errors="coerce").to_numpy(dtype=float), np.nan)
+    area_m2 = area_m2 * settings.MU_M2
     work = to_working(gdf)
     geoms, radius = dcf_io.points_to_discs(work.geometry.values, area_m2)
     grown = ~np.isnan(radius)
@@ -133,6 +137,7 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
         known = gdf.attrs.get("row_numbers")
         row_numbers = list(known) if known is not None and len(known) == n else list(range(1, n + 1))
         row_kind = row_kind or (gdf.attrs.get("row_kind") if known is not None else None) or "record"
+    located = _storage_geometries(gdf)  # as given, before a point grows into a circle
     if "area_mu" in gdf.columns and n:
         gdf = _points_with_area_as_discs(gdf)
     gdf.attrs.update({"row_numbers": row_numbers, "row_kind": row_kind})
@@ -163,8 +168,16 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
         if empty_geom[i] and method_col[i] == "位置不明":
             err = (f"无坐标，且{addr_label}“{'' if blank(addr_col[i]) else addr_col[i]}”中找不到地名表中的地名"
                    f"（{reason_col[i]}）。请补坐标，或写明所在镇街/集聚区/园区。")
-        errors.append(err if err and (empty_geom[i] or val is None) else None)
-        figures.append({f: col[i] for f, col in fig_cols.items() if col[i] is not None})
+        reasons = [err] if err and (empty_geom[i] or val is None) else []
+        # the same range checks as one site's options (dcf_spatial._validate): a bad value makes
+        # the row 无法核查 with its reason, never a traceback that loses the other rows
+        where = None if empty_geom[i] else location_problem(located[i])
+        if where and not reasons:
+            reasons.append(where)
+        raw = {f: col[i] for f, col in fig_cols.items() if col[i] is not None}
+        reasons += figures_problems(raw)
+        errors.append("；".join(r.rstrip("。") for r in reasons) + "。" if reasons else None)
+        figures.append(clean_figures(raw))
         flag = {}
         if not blank(swap_col[i]):
             flag["capacity_replacement"] = str(swap_col[i]).strip().lower() in _TRUE
@@ -173,6 +186,14 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
             flag["catalogue_class"] = cls if cls in ("鼓励类", "允许类", "限制类", "淘汰类") else None
         flags.append(flag)
     return gdf, industries, figures, errors, list(gdf.attrs.get("read_notes", [])) + list(extra_notes or []), flags
+
+
+def _storage_geometries(gdf) -> list:
+    """Each row's geometry in the storage CRS (EPSG:4490), for :func:`~dcf_spatial._validate.location_problem`;
+    as given when the frame has no CRS."""
+    if gdf.crs is None or len(gdf) == 0:
+        return list(gdf.geometry.values)
+    return list(gdf.geometry.to_crs(settings.storage_crs).values)
 
 
 def _source_rows(gdf, path) -> tuple[list[int], str]:
@@ -303,10 +324,18 @@ def _industry_like_column(gdf, columns) -> str | None:
         vals = _sample_values(gdf[c], 30)
         if not vals:
             continue
-        share = sum(resolve(v).status in ("resolved", "ambiguous") for v in vals) / len(vals)
+        share = sum(_resolves(v) for v in vals) / len(vals)
         if share >= 0.6 and share > best_share:
             best, best_share = c, share
     return best
+
+
+def _resolves(value) -> bool:
+    """Does ``value`` name an industry (resolved or ambiguous)? A malformed code (C9899) does not."""
+    try:
+        return resolve(value).status in ("resolved", "ambiguous")
+    except InputError:
+        return False
 
 
 def write_batch_table(results: list[dict], sites, output, *, overwrite: bool = False) -> Path:
@@ -345,18 +374,20 @@ def write_batch_table(results: list[dict], sites, output, *, overwrite: bool = F
 
     guard_output(output, overwrite=overwrite)  # never the layer store
     names = sites["name"].astype("string").fillna("").to_numpy() if "name" in sites.columns else None
+    from ...io.output_set import atomic_file
     from ...io.write import write_csv, write_xlsx
 
-    if suffix == ".csv":
-        write_csv(results_table_zh(results, names), output)  # formula-like names quoted
-    elif suffix == ".xlsx":
-        import pandas as pd
+    with atomic_file(output) as tmp:  # a failed or killed write leaves an earlier file as it was
+        if suffix == ".csv":
+            write_csv(results_table_zh(results, names), tmp)  # formula-like names quoted
+        elif suffix == ".xlsx":
+            import pandas as pd
 
-        prov = next((r["provenance"] for r in results if r.get("status") == "ok"), None)
-        notes = pd.DataFrame({"说明": [prov["note_zh"] if prov else "",
-                                       "结论取值：符合 / 有条件符合 / 不符合 / 不在规划范围 / 无法核查（原因见“无法核查的原因”列）"]})
-        write_xlsx({"核查结果": results_table_zh(results, names), "数据说明": notes}, output)  # text never a formula
-    else:
-        sites_frame(sites, results).to_file(output, layer="site_check", driver="GPKG")
+            prov = next((r["provenance"] for r in results if r.get("status") == "ok"), None)
+            notes = pd.DataFrame({"说明": [prov["note_zh"] if prov else "",
+                                           "结论取值：符合 / 有条件符合 / 不符合 / 不在规划范围 / 无法核查（原因见“无法核查的原因”列）"]})
+            write_xlsx({"核查结果": results_table_zh(results, names), "数据说明": notes}, tmp)  # text never a formula
+        else:
+            sites_frame(sites, results).to_file(tmp, layer="site_check", driver="GPKG")
     logger.info("Wrote %d batch results to %s", len(results), output)
     return output

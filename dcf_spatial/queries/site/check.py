@@ -139,7 +139,11 @@ def site_results(sites, industries, *, figures=None, context: PlanContext | None
             mt = ind
         else:
             key = "" if ind is None or ind != ind else str(ind).strip()
-            mt = cache.get(key) or cache.setdefault(key, resolve(key))
+            try:
+                mt = cache.get(key) or cache.setdefault(key, resolve(key))
+            except InputError as exc:  # a malformed code (C9899): this row, not the batch
+                out[i] = {**where(i), "status": "error", "error": f"行业列：{exc}"}
+                continue
         if not mt.resolved:
             out[i] = {**where(i), "status": "error", "error": industry_error_message(mt, where="行业列"),
                       "industry": mt.to_dict()}

@@ -21,7 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ...errors import InputError
+from ..._killpoints import kill_point
+from ...errors import DcfError, InputError, StoreError
 from .names import CATALOG_COLUMNS, CATALOG_HISTORY_TABLE, CATALOG_TABLE, HISTORY_PREFIX, history_table
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,6 +30,53 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 logger = logging.getLogger(__name__)
+
+#: the first 16 bytes of every SQLite (and so GeoPackage) file
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def file_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be a GeoPackage, from its first bytes (``None`` when it may be one).
+
+    Examples
+    --------
+    >>> file_problem(Path("/nonexistent.gpkg")) is None
+    True
+    """
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"无法打开（{exc.strerror or exc}）"
+    if not head:
+        return "文件为空（0 字节）"
+    if head != SQLITE_HEADER:
+        return "不是 GeoPackage/SQLite 文件（文件头不符）"
+    return None
+
+
+def orphan_copies(path: Path) -> list[Path]:
+    """Working copies of the store ``path`` left behind by a killed import/reset (``.<stem>.<id>.tmp.gpkg``
+    and their SQLite journals), oldest first."""
+    path = Path(path)
+    found = [p for p in path.parent.glob(f".{path.stem}.*.tmp.gpkg*") if p.is_file()]
+    return sorted(found, key=lambda p: p.stat().st_mtime)
+
+
+def broken_message(label: str, detail: str) -> str:
+    """The message for a store that cannot be read: what is wrong and the recovery."""
+    return (f"图层库 {label} 已损坏，无法读取（{detail}）。恢复办法：运行 `dcf layers doctor` 检查；"
+            f"用备份恢复 `dcf layers restore 备份.gpkg`；或删除该文件后运行 `dcf layers build` 重新生成默认图层"
+            f"（此前导入的图层会丢失）。")
+
+
+def readonly_message(label: str, detail: str) -> str:
+    """The message for a store that cannot be written: nothing was changed, and the way out."""
+    return (f"图层库 {label} 不可写（{detail}），本次未作任何改动。出路：取得该文件及其所在文件夹的写权限"
+            f"（chmod u+w；设了不可更改属性的用 chattr -i），或先复制出一份可写的图层库"
+            f"（`dcf layers backup -o 副本.gpkg`），再用环境变量 DCF_STORE 指向它。")
 
 
 def _ensure_meta_tables(con: sqlite3.Connection) -> None:
@@ -54,6 +102,57 @@ def _read_cached(path: str, stamp: tuple, table: str, bbox: tuple | None) -> "gp
     return gpd.read_file(path, layer=table, bbox=bbox)
 
 
+def _guarded(write: bool = False):
+    """Turn what SQLite/GDAL/the OS raise about a damaged or read-only store into a :class:`StoreError`
+    that names the store and the way out (a traceback tells the planner nothing)."""
+    import functools
+
+    def wrap(method):
+        @functools.wraps(method)
+        def inner(self, *args, **kwargs):
+            problem = file_problem(self.path)
+            if problem:
+                raise StoreError(broken_message(self.label, problem))
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.DatabaseError as exc:  # "file is not a database", "disk image is malformed"
+                if write and "readonly" in str(exc):
+                    raise StoreError(readonly_message(self.label, str(exc))) from None
+                raise StoreError(broken_message(self.label, str(exc))) from None
+            except PermissionError as exc:
+                if not write:
+                    raise StoreError(f"图层库 {self.label} 无法读取（{exc.strerror or exc}）：请取得该文件的读权限，"
+                                     "或用环境变量 DCF_STORE 指向另一个图层库。") from None
+                raise StoreError(readonly_message(self.label, exc.strerror or str(exc))) from None
+            except OSError as exc:
+                if write and exc.errno in (1, 13, 30):  # EPERM (immutable), EACCES, EROFS
+                    raise StoreError(readonly_message(self.label, exc.strerror or str(exc))) from None
+                raise
+            except (DcfError, KeyError, ValueError):
+                raise
+            except Exception as exc:  # pyogrio/fiona errors: damaged when SQLite says so
+                damage = _integrity_problem(self.path)
+                if not damage and type(exc).__name__ == "DataSourceError":  # SQLite, but not a GeoPackage
+                    damage = str(exc)
+                if damage:
+                    raise StoreError(broken_message(self.label, damage)) from None
+                if write and not os.access(self.path.parent, os.W_OK | os.X_OK):
+                    raise StoreError(readonly_message(self.label, str(exc))) from None
+                raise
+        return inner
+    return wrap
+
+
+def _integrity_problem(path: Path) -> str | None:
+    """SQLite's ``PRAGMA quick_check`` finding, or ``None`` when the file is sound."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
+            rows = [r[0] for r in con.execute("PRAGMA quick_check").fetchall()]
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    return None if rows == ["ok"] else "；".join(rows[:3])
+
+
 class GpkgStore:
     """A GeoPackage file holding the layers and the catalog tables."""
 
@@ -73,6 +172,7 @@ class GpkgStore:
             "或改用已有的 GeoPackage 或 postgresql:// 地址（环境变量 DCF_STORE）。"
         )
 
+    @_guarded(write=False)
     def catalog_rows(self) -> "pd.DataFrame":
         import pandas as pd
 
@@ -80,6 +180,7 @@ class GpkgStore:
             _ensure_meta_tables(con)
             return pd.read_sql_query(f"SELECT * FROM {CATALOG_TABLE} ORDER BY rowid", con)
 
+    @_guarded(write=False)
     def catalog_entry(self, layer_id: str) -> dict | None:
         if not self.path.exists():
             return None
@@ -89,6 +190,7 @@ class GpkgStore:
             row = cur.fetchone()
             return None if row is None else dict(zip([d[0] for d in cur.description], row))
 
+    @_guarded(write=False)
     def history_entries(self, layer_id: str) -> dict[int, dict]:
         """Catalog rows of the kept versions of ``layer_id``, by version number ``n``."""
         with contextlib.closing(sqlite3.connect(self.path)) as con, con:
@@ -97,6 +199,7 @@ class GpkgStore:
                                (layer_id,)).fetchall()
         return {int(n): json.loads(meta) for n, meta in rows}
 
+    @_guarded(write=False)
     def feature_counts(self) -> dict[str, tuple[int, str | None]]:
         import pyogrio
 
@@ -110,12 +213,14 @@ class GpkgStore:
                 counts[name] = (n, gtype)
         return counts
 
+    @_guarded(write=False)
     def table_names(self) -> list[str]:
         import pyogrio
 
         return [str(name) for name, _ in pyogrio.list_layers(self.path)]
 
     # --- reading ------------------------------------------------------------------------------
+    @_guarded(write=False)
     def read_table(self, table: str, *, bbox: tuple | None = None) -> "gpd.GeoDataFrame":
         """Read one layer table; ``bbox`` (EPSG:4490) is answered from the GeoPackage R-tree."""
         st = self.path.stat()
@@ -159,8 +264,13 @@ class GpkgStore:
     def _atomic(self):
         """Yield a working copy of the store that replaces the original only on success."""
         with self._locked():
+            # holding the writers' lock, no other import is running: a copy left here was killed
+            for orphan in orphan_copies(self.path):
+                orphan.unlink(missing_ok=True)
+                logger.info("Removed %s, the working copy of an import that did not finish", orphan)
             tmp = self.path.with_name(f".{self.path.stem}.{uuid.uuid4().hex[:8]}.tmp.gpkg")
             shutil.copyfile(self.path, tmp)
+            kill_point("import:copied")
             try:
                 yield tmp
                 os.replace(tmp, self.path)
@@ -171,6 +281,7 @@ class GpkgStore:
     def _write_table(path: Path, gdf, table: str) -> None:
         gdf.to_file(path, layer=table, driver="GPKG")
 
+    @_guarded(write=True)
     def commit_layer(self, gdf, layer_id: str, row: dict, *, archive: int | None = None,
                      archive_meta: dict | None = None, expected_version: int | None = None) -> None:
         """Write ``gdf`` as ``layer_id`` with catalog ``row``.
@@ -199,6 +310,7 @@ class GpkgStore:
                             (layer_id, archive, json.dumps(archive_meta or {}, ensure_ascii=False)))
                 _upsert_row(con, row)
 
+    @_guarded(write=True)
     def put_history(self, layer_id: str, n: int, gdf, meta: dict) -> None:
         """Store ``gdf`` as kept version ``n`` of ``layer_id`` (used when copying a store)."""
         self._write_table(self.path, gdf, history_table(layer_id, n))
@@ -208,6 +320,7 @@ class GpkgStore:
             con.execute(f"INSERT INTO {CATALOG_HISTORY_TABLE} VALUES (?,?,?)",
                         (layer_id, n, json.dumps(meta, ensure_ascii=False)))
 
+    @_guarded(write=True)
     def restore_layer(self, layer_id: str, n: int, row: dict, *, expected_version: int | None = None) -> int:
         """Make kept version ``n`` the current ``layer_id`` again (catalog ``row``); return its size."""
         with self._atomic() as work:

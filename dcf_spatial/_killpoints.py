@@ -1,0 +1,25 @@
+"""Named points where a test can end the process as a kill would (``os._exit``: no ``finally``, no
+cleanup), to check what a killed run leaves behind: ``DCF_TEST_FAIL_AFTER=<point>``.
+
+Points: ``import:copied`` (an import's working copy of the store is written), ``rederive:<n>``
+(n layers redrawn), ``outputs:<n>`` (n files of an output set written). Unset — always, outside
+tests — a point does nothing.
+"""
+
+from __future__ import annotations
+
+import os
+
+#: the exit status of a process ended at a kill point
+EXIT_STATUS = 70
+
+
+def kill_point(name: str) -> None:
+    """End the process now if ``DCF_TEST_FAIL_AFTER`` names this point.
+
+    Examples
+    --------
+    >>> kill_point("outputs:1")  # nothing happens unless DCF_TEST_FAIL_AFTER=outputs:1
+    """
+    if os.environ.get("DCF_TEST_FAIL_AFTER") == name:
+        os._exit(EXIT_STATUS)

@@ -1,0 +1,156 @@
+"""One set of range checks for the figures and locations a user gives, shared by the single-site
+API (``check_site``, ``--area-mu`` …) and every row of a batch, so that a value refused for one
+site is refused, with the same reason, in row 9 of a spreadsheet.
+
+The functions here return a Chinese reason (or ``None``) and name no command-line option; the
+caller says where the value came from (a Python argument, a CLI option, a spreadsheet row).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+#: sanity ceilings, not figures from the plan: far above any real project in the district, low
+#: enough that geometry built from them (a circle of the area) stays finite. A value above one is
+#: a typing error (1e308, an extra row of zeros), and the row is reported instead of checked.
+MAX_AREA_MU = 1.5e7          # 10 000 km²
+MAX_AREA_M2 = 1.0e10         # 10 000 km²
+MAX_INVESTMENT_WAN = 1.0e9   # 10 万亿元
+
+#: field -> (Chinese label, unit, zero allowed, ceiling)
+FIGURE_RULES: dict[str, tuple[str, str, bool, float]] = {
+    "site_area_mu": ("用地面积", "亩", False, MAX_AREA_MU),
+    "investment_wan": ("总投资", "万元", True, MAX_INVESTMENT_WAN),
+    "floor_area_m2": ("总建筑面积", "m²", True, MAX_AREA_M2),
+    "footprint_m2": ("基底面积", "m²", True, MAX_AREA_M2),
+    "admin_area_m2": ("行政办公及生活服务设施用地面积", "m²", True, MAX_AREA_M2),
+    "green_area_m2": ("绿地面积", "m²", True, MAX_AREA_M2),
+    "tall_floor_area_m2": ("层高超过 8 m 的建筑面积", "m²", True, MAX_AREA_M2),
+    "yard_area_m2": ("露天堆场和露天操作场地面积", "m²", True, MAX_AREA_M2),
+}
+
+
+def number_problem(value, *, unit: str, allow_zero: bool, ceiling: float) -> tuple[float | None, str | None]:
+    """Parse ``value`` as a number and range-check it: ``(number, None)`` or ``(None, reason)``.
+
+    A value not given is ``(None, None)``. Text such as ``"1,200"`` is read; ``"abc"``, NaN, ±inf,
+    negatives, zero (unless ``allow_zero``) and values above ``ceiling`` get a Chinese reason.
+
+    Examples
+    --------
+    >>> number_problem("80", unit="亩", allow_zero=False, ceiling=1e7)
+    (80.0, None)
+    >>> number_problem(-5, unit="亩", allow_zero=False, ceiling=1e7)[1]
+    '-5：必须大于 0（单位：亩）'
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    if isinstance(value, str):
+        text = value.strip().replace(",", "").replace("，", "")
+        if text.lower() in ("nan", "inf", "+inf", "-inf", "infinity", "-infinity"):
+            return None, f"{value.strip()}：不是有效的数值（单位：{unit}）"
+        try:
+            number = float(text)
+        except ValueError:
+            return None, f"{value.strip()!r} 不是数字（单位：{unit}）"
+    else:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return None, f"{value!r} 不是数字（单位：{unit}）"
+    if math.isnan(number):
+        return None, None if not isinstance(value, str) else f"{value}：不是有效的数值（单位：{unit}）"
+    if math.isinf(number):
+        return None, f"{number:g}：不是有限的数值（单位：{unit}）"
+    if number < 0 or (number == 0 and not allow_zero):
+        need = "不能为负数" if allow_zero else "必须大于 0"
+        return None, f"{number:g}：{need}（单位：{unit}）"
+    if number > ceiling:
+        return None, f"{number:g}：超出合理范围（上限 {ceiling:g} {unit}），疑似录入错误"
+    return number, None
+
+
+def figure_problem(field: str, value) -> str | None:
+    """The reason ``value`` cannot be project figure ``field`` (see :data:`FIGURE_RULES`), or ``None``.
+
+    A NaN number is a value not given (an empty spreadsheet cell); NaN typed as text is refused.
+
+    Examples
+    --------
+    >>> figure_problem("site_area_mu", 1e308)
+    '用地面积 1e+308：超出合理范围（上限 1.5e+07 亩），疑似录入错误'
+    >>> figure_problem("investment_wan", 0) is None
+    True
+    """
+    label, unit, allow_zero, ceiling = FIGURE_RULES[field]
+    _, problem = number_problem(value, unit=unit, allow_zero=allow_zero, ceiling=ceiling)
+    return f"{label} {problem}" if problem else None
+
+
+def figures_problems(figures: dict) -> list[str]:
+    """Every reason in ``figures`` (field → value) that :func:`figure_problem` finds, in field order.
+
+    Examples
+    --------
+    >>> figures_problems({"site_area_mu": float("inf"), "investment_wan": -1})
+    ['用地面积 inf：不是有限的数值（单位：亩）', '总投资 -1：不能为负数（单位：万元）']
+    """
+    return [p for f in FIGURE_RULES if f in figures and (p := figure_problem(f, figures[f]))]
+
+
+def clean_figures(figures: dict) -> dict:
+    """``figures`` with each value read as a number (``None`` for a value not given); call after
+    :func:`figures_problems` found nothing.
+
+    Examples
+    --------
+    >>> clean_figures({"site_area_mu": "80", "investment_wan": float("nan")})
+    {'site_area_mu': 80.0}
+    """
+    out = {}
+    for f, v in figures.items():
+        if f in FIGURE_RULES:
+            label, unit, allow_zero, ceiling = FIGURE_RULES[f]
+            number, _ = number_problem(v, unit=unit, allow_zero=allow_zero, ceiling=ceiling)
+            if number is not None:
+                out[f] = number
+        elif v is not None:
+            out[f] = v
+    return out
+
+
+def location_problem(geom) -> str | None:
+    """The reason a site geometry in EPSG:4490 (longitude, latitude) cannot be checked, or ``None``.
+
+    Refused: no geometry, an empty one, non-finite coordinates, the point (0, 0) (an empty
+    coordinate cell read as zero) and a site outside China (the readers' own test,
+    :func:`dcf_spatial.crs.in_china`, the one that refuses a single ``--site`` outside China).
+
+    Examples
+    --------
+    >>> from shapely import Point
+    >>> location_problem(Point(0, 0))
+    '坐标为 (0, 0)：通常是坐标列为空或填了 0，请填写该行的经度、纬度'
+    >>> location_problem(Point(115.98, 36.45)) is None
+    True
+    """
+    import shapely
+
+    from .crs.guess import in_china
+
+    if geom is None or shapely.is_empty(geom):
+        return "该行没有有效的位置（坐标或几何为空）"
+    coords = shapely.get_coordinates(geom)
+    if not np.isfinite(coords).all():
+        return "坐标含无效数值（NaN 或无穷大）"
+    x0, y0, x1, y1 = shapely.bounds(geom)
+    if max(abs(x0), abs(x1), abs(y0), abs(y1)) == 0:
+        return "坐标为 (0, 0)：通常是坐标列为空或填了 0，请填写该行的经度、纬度"
+    if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+        return f"坐标超出经纬度范围（经度 {x0:g}…{x1:g}，纬度 {y0:g}…{y1:g}），请检查坐标列与坐标系"
+    p = shapely.centroid(geom)
+    if not bool(np.all(in_china(np.array([p.x]), np.array([p.y])))):
+        return f"坐标在中国境外（{p.x:.4f}, {p.y:.4f}），疑似录入错误，请检查经纬度是否颠倒或坐标系"
+    return None

@@ -1,0 +1,230 @@
+"""A run's output files written as one set, with a manifest that says what produced them.
+
+:func:`write_set` has a writer put every file into a hidden folder inside the output folder
+(``.dcf-partial-<id>/``), and only when all are written moves them into place and writes
+``manifest.json`` last (``"complete": true``, each file's sha256). A run killed while writing
+leaves the previous result as it was; one killed while moving leaves no manifest, so the folder
+says it is not complete. :func:`check_set` reads a folder's manifest back and checks each file.
+
+Only the standard library is needed (``os.replace`` is atomic within one file system, which a
+folder inside the output folder guarantees); no library offers a multi-file transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import hashlib
+import json
+import logging
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Callable
+
+from .._killpoints import kill_point
+from ..errors import InputError
+
+logger = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+#: the hidden staging folders inside an output folder
+PARTIAL_PREFIX = ".dcf-partial-"
+
+
+def sha256_file(path) -> str:
+    """The sha256 of a file (hex).
+
+    Examples
+    --------
+    >>> sha256_file(__file__)[:0]
+    ''
+    """
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def sha256_of(path) -> str | None:
+    """The sha256 of a file, or of a folder's files (names and contents, in name order); ``None``
+    when ``path`` is not a local file or folder (a ``pg:`` table, a GeoDataFrame).
+
+    Examples
+    --------
+    >>> sha256_of("pg:public.parcels") is None
+    True
+    """
+    try:
+        p = Path(str(path)).expanduser()
+        if p.is_file() and p.suffix.lower() == ".shp":  # a shapefile is its sidecars too (.dbf holds the rows)
+            h = hashlib.sha256()
+            for f in sorted(q for q in p.parent.glob(p.stem + ".*") if q.is_file()):
+                h.update(f.suffix.lower().encode())
+                h.update(sha256_file(f).encode())
+            return h.hexdigest()
+        if p.is_file():
+            return sha256_file(p)
+        if p.is_dir():
+            h = hashlib.sha256()
+            for f in sorted(q for q in p.rglob("*") if q.is_file()):
+                h.update(str(f.relative_to(p)).encode())
+                h.update(sha256_file(f).encode())
+            return h.hexdigest()
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def _describe(path: Path) -> dict:
+    if path.is_dir():
+        files = sorted(q for q in path.rglob("*") if q.is_file())
+        return {"sha256": sha256_of(path), "files": len(files), "bytes": sum(q.stat().st_size for q in files)}
+    return {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+
+
+def _tool_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("dcf_spatial")
+    except Exception:  # not installed (a source checkout on sys.path)
+        from .. import __version__
+
+        return __version__
+
+
+def write_set(folder, write: Callable[[Path], dict], *, overwrite: bool = False, manifest: dict | None = None,
+              extra=()) -> dict:
+    """Run ``write(stage)`` into a staging folder, then move its files into ``folder`` as one set.
+
+    Parameters
+    ----------
+    folder
+        The output folder (created if missing).
+    write
+        Writes the files into the folder it is given; returns name → path (str, a list of str, or
+        ``None``), the way the audit writers do.
+    overwrite
+        Replace files of an earlier run; otherwise an existing file is refused (nothing is moved).
+    manifest
+        What produced the files (inputs, as-of date, layers, rules, row counts); ``tool``,
+        ``written_at``, ``files`` and ``complete`` are added.
+    extra
+        Names in ``folder`` that belong to the set but were written before (the dask engine's
+        GeoParquet folder, written while auditing); listed in the manifest with their sha256.
+
+    Returns
+    -------
+    dict
+        ``write``'s answer with its paths pointing into ``folder``.
+
+    Examples
+    --------
+    >>> write_set("out", lambda d: {"a": str((d / "a.txt").write_text("x") and d / "a.txt")})  # doctest: +SKIP
+    {'a': 'out/a.txt'}
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob(PARTIAL_PREFIX + "*"):  # a run killed before it moved its files
+        shutil.rmtree(old, ignore_errors=True)
+        logger.info("Removed %s, the files of a run that did not finish", old)
+    stage = folder / f"{PARTIAL_PREFIX}{uuid.uuid4().hex[:8]}"
+    stage.mkdir()
+    try:
+        answer = write(stage)
+        kill_point("outputs:staged")
+        produced = sorted(stage.iterdir())
+        clash = [str(folder / p.name) for p in produced if (folder / p.name).exists()]
+        if clash and not overwrite:
+            raise InputError(f"输出文件已存在：{', '.join(clash)}。要替换须允许覆盖（overwrite），或换一个输出文件夹。")
+        stage_s, folder_s = str(stage), str(folder)
+        for p in produced:  # paths written into a JSON summary name the folder, not the stage
+            if p.suffix == ".json":
+                text = p.read_text(encoding="utf-8")
+                p.write_text(text.replace(json.dumps(stage_s)[1:-1], json.dumps(folder_s)[1:-1]), encoding="utf-8")
+        described = {p.name: _describe(p) for p in produced}
+        described.update({n: _describe(folder / n) for n in extra if (folder / n).exists() and n not in described})
+        (folder / MANIFEST).unlink(missing_ok=True)  # from here until the new one, the folder is not complete
+        for i, p in enumerate(produced, 1):
+            target = folder / p.name
+            if target.is_dir() and not p.is_dir():
+                shutil.rmtree(target)
+            elif p.is_dir() and target.exists():
+                shutil.rmtree(target) if target.is_dir() else target.unlink()
+            os.replace(p, target)
+            kill_point(f"outputs:moved:{i}")
+        record = dict(manifest or {})
+        record.update({"tool": {"name": "dcf_spatial", "version": _tool_version()},
+                       "written_at": _dt.datetime.now().isoformat(timespec="seconds"),
+                       "files": described, "complete": True})
+        tmp = folder / f".{MANIFEST}.{uuid.uuid4().hex[:8]}.tmp"
+        tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+        os.replace(tmp, folder / MANIFEST)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    logger.info("Wrote %d files into %s as one set (%s)", len(described), folder, MANIFEST)
+    return _moved_paths(answer, stage_s, folder_s)
+
+
+def _moved_paths(obj, old: str, new: str):
+    if isinstance(obj, str):
+        return obj.replace(old, new, 1) if obj.startswith(old) else obj
+    if isinstance(obj, dict):
+        return {k: _moved_paths(v, old, new) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_moved_paths(v, old, new) for v in obj]
+    return obj
+
+
+@contextlib.contextmanager
+def atomic_file(path):
+    """Yield a temporary path beside ``path`` (same suffix) that replaces ``path`` only when the
+    block ends without error: a killed or failed write leaves the earlier file as it was.
+
+    Examples
+    --------
+    >>> with atomic_file("结果.csv") as tmp:  # doctest: +SKIP
+    ...     frame.to_csv(tmp)
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.partial{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def check_set(folder) -> dict:
+    """Is ``folder`` a complete output set? Read its manifest and check every file against it.
+
+    Returns
+    -------
+    dict
+        ``complete`` (bool), ``problems`` (Chinese, empty when complete) and ``manifest`` (or ``None``).
+
+    Examples
+    --------
+    >>> check_set("out/idle")["complete"]  # doctest: +SKIP
+    True
+    """
+    folder = Path(folder)
+    path = folder / MANIFEST
+    if not path.exists():
+        return {"complete": False, "manifest": None,
+                "problems": [f"{folder} 中没有 {MANIFEST}：输出不完整（写出中断）或不是本工具写出的。"]}
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        return {"complete": False, "manifest": None, "problems": [f"{path} 无法读取（{exc}）。"]}
+    problems = [] if record.get("complete") is True else [f"{path} 未标记为完整（complete）。"]
+    for name, want in (record.get("files") or {}).items():
+        p = folder / name
+        if not p.exists():
+            problems.append(f"{name} 缺失。")
+        elif sha256_of(p) != want.get("sha256"):
+            problems.append(f"{name} 与清单中的 sha256 不符（写出后被改动或替换）。")
+    return {"complete": not problems, "manifest": record, "problems": problems}

@@ -1,0 +1,323 @@
+"""Is the layer store sound, and how to get it back when it is not: :func:`diagnose`, :func:`repair`,
+:func:`backup` and :func:`restore` (``dcf layers doctor [--repair]``, ``dcf layers backup -o FILE``,
+``dcf layers restore FILE``).
+
+What is checked (each finding says what is wrong and the way out, in Chinese):
+
+* the file itself (GeoPackage): empty, not SQLite, or ``PRAGMA integrity_check`` failing — only a
+  backup brings it back (:func:`restore`), or rebuilding the defaults (``dcf layers build``);
+* the catalog against the tables: a catalog row without its table, a kept version without its
+  table, a layer table the catalog does not know;
+* working copies left by a killed import (``.<stem>.<id>.tmp.gpkg``) — removed by :func:`repair`
+  (and by the next import, which holds the writers' lock);
+* a ``dcf layers rederive`` that did not finish (:func:`dcf_spatial.store.rederive.unfinished`) —
+  :func:`repair` runs it again, which finishes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import logging
+import os
+import shutil
+import sqlite3
+import uuid
+from pathlib import Path
+
+from ..errors import InputError, StoreError
+from . import catalog
+from .backends import CATALOG_HISTORY_TABLE, CATALOG_TABLE, HISTORY_PREFIX, as_pg_url
+from .backends.gpkg import SQLITE_HEADER, broken_message, file_problem, orphan_copies, readonly_message
+
+logger = logging.getLogger(__name__)
+
+#: tables of a GeoPackage that are GDAL's or SQLite's bookkeeping, not layers
+_SYSTEM_PREFIXES = ("gpkg_", "rtree_", "sqlite_", "gpkgext_")
+
+
+def _finding(kind: str, text_zh: str, fix_zh: str, *, repairable: bool) -> dict:
+    return {"kind": kind, "problem_zh": text_zh, "fix_zh": fix_zh, "repairable": repairable}
+
+
+def _integrity(path: Path) -> list[str]:
+    """``PRAGMA integrity_check`` of a SQLite file, read-only: ``["ok"]`` or the problems found."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
+            return [str(r[0]) for r in con.execute("PRAGMA integrity_check").fetchall()]
+    except sqlite3.DatabaseError as exc:
+        return [str(exc)]
+
+
+def _file_findings(path: Path, label: str) -> list[dict]:
+    problem = file_problem(path)
+    if problem is None:
+        rows = _integrity(path)
+        if rows != ["ok"]:
+            problem = "SQLite 完整性检查未通过：" + "；".join(rows[:3])
+    if problem is None:
+        return []
+    return [_finding("damaged", f"图层库文件已损坏（{problem}）",
+                     "用备份恢复：dcf layers restore 备份.gpkg；没有备份时删除该文件并运行 dcf layers build 重新生成默认图层"
+                     "（此前导入的图层会丢失）", repairable=False)]
+
+
+def _table_findings(st) -> list[dict]:
+    rows = st.catalog_rows()
+    tables = set(st.table_names())
+    out = []
+    known = set(rows["id"].astype(str))
+    for lid in sorted(known - tables):
+        out.append(_finding("catalog_without_table", f"目录中有图层 {lid}，但图层库中没有它的数据表",
+                            f"用备份恢复（dcf layers restore 备份.gpkg），或重新导入该图层（dcf layers import {lid} 文件）",
+                            repairable=False))
+    for lid, n in ((str(r["id"]), int(r["history"] or 0)) for r in rows.to_dict(orient="records")):
+        kept = st.history_entries(lid)
+        for k in range(1, n + 1):
+            if k not in kept or f"{HISTORY_PREFIX}{lid}__{k}" not in tables:
+                out.append(_finding("history_missing", f"图层 {lid} 的第 {k} 个保留版本缺失（reset 无法恢复到它）",
+                                    "用备份恢复（dcf layers restore 备份.gpkg）", repairable=False))
+    for t in sorted(tables - known):
+        if t.startswith(HISTORY_PREFIX) or t in (CATALOG_TABLE, CATALOG_HISTORY_TABLE) or t.startswith(_SYSTEM_PREFIXES):
+            continue
+        out.append(_finding("table_without_catalog", f"数据表 {t} 不在图层目录中（不会被任何命令使用）",
+                            "如为误导入，可忽略；需要它时用 dcf layers import 重新导入", repairable=False))
+    return out
+
+
+def diagnose(store=None) -> dict:
+    """Check the layer store; every finding with what is wrong and the way out.
+
+    Parameters
+    ----------
+    store
+        A GeoPackage path or ``postgresql://`` URL; ``None`` is the active store.
+
+    Returns
+    -------
+    dict
+        ``store`` (its label), ``ok`` (no finding), ``findings`` (each ``kind``, ``problem_zh``,
+        ``fix_zh``, ``repairable``: what :func:`repair` fixes).
+
+    Examples
+    --------
+    >>> from dcf_spatial.store import doctor
+    >>> doctor.diagnose()["ok"]  # doctest: +SKIP
+    True
+    """
+    from . import rederive
+
+    location = catalog.resolve_store(store)
+    st = catalog.open_store(location)
+    findings: list[dict] = []
+    if as_pg_url(location) is None:
+        path = Path(location)
+        orphans = orphan_copies(path)
+        if orphans:
+            size = sum(p.stat().st_size for p in orphans) / 1e6
+            findings.append(_finding("orphan_copies", f"{len(orphans)} 个中断的导入留下的临时副本（共 {size:,.1f} MB）："
+                                     + "、".join(p.name for p in orphans[:5]),
+                                     "dcf layers doctor --repair 删除（下一次导入也会删除）", repairable=True))
+        if not path.exists():
+            findings.append(_finding("missing", st.missing_message(), "dcf layers build 或 dcf layers restore 备份.gpkg",
+                                     repairable=False))
+            return {"store": st.label, "ok": False, "findings": findings}
+        damaged = _file_findings(path, st.label)
+        if damaged:
+            return {"store": st.label, "ok": False, "findings": damaged + findings}
+    findings.extend(_table_findings(st))
+    left = rederive.unfinished(location)
+    if left is not None:
+        todo = [lid for lid in left.get("planned", []) if lid not in left.get("done", [])]
+        findings.append(_finding("rederive_unfinished",
+                                 f"上次 dcf layers rederive（{left.get('started') or '时间不明'}）未完成：已写入 "
+                                 f"{'、'.join(left.get('done', [])) or '无'}，未写入 {'、'.join(todo) or '不明'}",
+                                 "dcf layers doctor --repair 或再运行一次 dcf layers rederive 补完", repairable=True))
+    return {"store": st.label, "ok": not findings, "findings": findings}
+
+
+def repair(store=None) -> dict:
+    """Fix what :func:`diagnose` marks repairable: remove a killed import's copies, finish a rederive.
+
+    Nothing else is touched; a damaged file is restored from a backup (:func:`restore`), never patched.
+
+    Returns
+    -------
+    dict
+        ``store``, ``repaired`` (Chinese lines, one per fix) and ``remaining`` (findings left,
+        as :func:`diagnose` gives them).
+
+    Examples
+    --------
+    >>> from dcf_spatial.store import doctor
+    >>> doctor.repair()["remaining"]  # doctest: +SKIP
+    []
+    """
+    from . import rederive
+
+    location = catalog.resolve_store(store)
+    before = diagnose(location)
+    done = []
+    for f in before["findings"]:
+        if f["kind"] == "orphan_copies":
+            for p in orphan_copies(Path(location)):
+                p.unlink(missing_ok=True)
+            done.append("已删除中断的导入留下的临时副本")
+        elif f["kind"] == "rederive_unfinished":
+            summary = rederive.rederive_zones(store=location)
+            written = [e["layer"] for e in summary["layers"] if e["status"] == "written"]
+            done.append(f"已补完 rederive（本次写入：{'、'.join(written) or '无，均已是最新'}）")
+    after = diagnose(location)
+    logger.info("Repaired %s: %s", after["store"], "; ".join(done) or "nothing to repair")
+    return {"store": after["store"], "repaired": done, "remaining": after["findings"]}
+
+
+def _check_backup_file(path: Path) -> None:
+    problem = file_problem(path)
+    if problem is None and not path.exists():
+        problem = "文件不存在"
+    if problem is None:
+        rows = _integrity(path)
+        if rows != ["ok"]:
+            problem = "SQLite 完整性检查未通过：" + "；".join(rows[:3])
+    if problem is None:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
+            has = con.execute("SELECT 1 FROM sqlite_master WHERE name=?", (CATALOG_TABLE,)).fetchone()
+        if not has:
+            problem = f"不是图层库（没有 {CATALOG_TABLE} 目录表）"
+    if problem:
+        raise InputError(f"{path}：不能用作图层库备份（{problem}）。请换一个由 dcf layers backup 写出的文件。")
+
+
+def backup(output, *, store=None, overwrite: bool = False) -> Path:
+    """Write a complete copy of the layer store (every layer, kept version and catalog row) to ``output``.
+
+    A GeoPackage store is copied with SQLite's online backup (consistent even while others read it)
+    and checked; a PostGIS store is copied layer by layer into a new GeoPackage.
+
+    Parameters
+    ----------
+    output
+        The backup file (``.gpkg``).
+    store
+        The store; ``None`` is the active store.
+    overwrite
+        Replace an existing ``output``.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> from dcf_spatial.store import doctor
+    >>> doctor.backup("图层库备份.gpkg")  # doctest: +SKIP
+    PosixPath('图层库备份.gpkg')
+    """
+    from ._errors import about
+
+    output = Path(output)
+    if output.suffix.lower() != ".gpkg":
+        raise InputError(f"{output}：备份请写成 .gpkg 文件。")
+    location = catalog.resolve_store(store)
+    if as_pg_url(location) is None and output.resolve() == Path(location).resolve():
+        raise InputError(f"{output} 就是图层库本身；请把备份写到另一个文件。")
+    if output.exists() and not overwrite:
+        raise about("overwrite", InputError(f"{output} 已存在；要替换须允许覆盖（overwrite）。"))
+    st = catalog.open_store(location)
+    tmp = output.with_name(f".{output.stem}.{uuid.uuid4().hex[:8]}.tmp.gpkg")
+    try:
+        if as_pg_url(location) is None:
+            damaged = _file_findings(Path(location), st.label) if Path(location).exists() else []
+            if damaged or not Path(location).exists():
+                raise StoreError(broken_message(st.label, damaged[0]["problem_zh"]) if damaged else st.missing_message())
+            with contextlib.closing(sqlite3.connect(f"file:{location}?mode=ro", uri=True)) as src, \
+                    contextlib.closing(sqlite3.connect(tmp)) as dst:
+                src.backup(dst)
+        else:
+            catalog.copy_store(location, tmp)
+        _check_backup_file(tmp)
+        os.replace(tmp, output)
+    finally:
+        tmp.unlink(missing_ok=True)
+    logger.info("Backed up %s to %s", st.label, output)
+    return output
+
+
+def restore(file, *, store=None) -> dict:
+    """Make the backup ``file`` the layer store again; the store it replaces is kept beside it.
+
+    A GeoPackage store is replaced in one atomic step (under the writers' lock); the file it
+    replaces — damaged or not — is kept as ``<stem>.before-restore-<time>.gpkg``. A PostGIS store
+    gets every layer of the backup (its own versions kept as history).
+
+    Parameters
+    ----------
+    file
+        A backup written by :func:`backup` (or any sound dcf GeoPackage store).
+    store
+        The store to restore; ``None`` is the active store.
+
+    Returns
+    -------
+    dict
+        ``store``, ``restored_from``, ``kept`` (the replaced file, or ``None``) and ``layers``.
+
+    Examples
+    --------
+    >>> from dcf_spatial.store import doctor
+    >>> doctor.restore("图层库备份.gpkg")["layers"]  # doctest: +SKIP
+    """
+    from .locate import writable_location
+
+    file = Path(file)
+    _check_backup_file(file)
+    location = writable_location(catalog.resolve_store(store))
+    if as_pg_url(location) is not None:
+        res = catalog.copy_store(file, location, overwrite=True)
+        return {"store": res["target"], "restored_from": str(file), "kept": None,
+                "layers": [e["id"] for e in res["layers"]]}
+    target = Path(location)
+    if target.exists() and file.resolve() == target.resolve():
+        raise InputError(f"{file} 就是图层库本身，无需恢复。")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    kept = target.with_name(f"{target.stem}.before-restore-{stamp}.gpkg") if target.exists() else None
+    tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.tmp.gpkg")
+    try:
+        shutil.copyfile(file, tmp)
+        with _lock(target):
+            if kept is not None:
+                shutil.copy2(target, kept)  # the replaced store, damaged or not: nothing lost
+            os.replace(tmp, target)
+    except PermissionError as exc:
+        raise StoreError(readonly_message(str(target), exc.strerror or str(exc))) from None
+    except OSError as exc:
+        if exc.errno in (1, 13, 30):
+            raise StoreError(readonly_message(str(target), exc.strerror or str(exc))) from None
+        raise
+    finally:
+        tmp.unlink(missing_ok=True)
+    with contextlib.closing(sqlite3.connect(f"file:{target}?mode=ro", uri=True)) as con:
+        layers = [r[0] for r in con.execute(f"SELECT id FROM {CATALOG_TABLE} ORDER BY rowid")]
+    logger.info("Restored %s from %s (previous file kept as %s)", target, file, kept)
+    return {"store": str(target), "restored_from": str(file), "kept": str(kept) if kept else None, "layers": layers}
+
+
+@contextlib.contextmanager
+def _lock(path: Path):
+    """The writers' lock of a GeoPackage store (as imports take it); none when the file is absent."""
+    import fcntl
+
+    if not path.exists():
+        yield
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+__all__ = ["backup", "diagnose", "repair", "restore", "SQLITE_HEADER"]
