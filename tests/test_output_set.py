@@ -81,7 +81,7 @@ def test_a_failed_batch_table_write_leaves_the_earlier_file(tmp_path, monkeypatc
     import geopandas as gpd
     from shapely import Point
 
-    from dcf_spatial.queries.site import present
+    from dcf_spatial.queries.site import tables as present
     from dcf_spatial.queries.site.batch import write_batch_table
 
     sites = gpd.GeoDataFrame({"name": ["甲"]}, geometry=[Point(115.98, 36.45)], crs=4490)

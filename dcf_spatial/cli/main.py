@@ -10,7 +10,7 @@ import warnings
 
 import click
 
-from ..errors import DcfError
+from ..errors import DcfError, LayerNotFoundError
 from . import usage_zh
 from .help_format import DcfGroup
 
@@ -116,6 +116,8 @@ class LazyGroup(DcfGroup):
 
             # the library words its fixes neutrally; the command line names the option that does it
             text = str(exc) if getattr(exc, "cli_worded", False) else cli_wording(str(exc))
+            if isinstance(exc, LayerNotFoundError):
+                text += "可运行 `dcf layers list` 查看。"
             raise DcfUsageError(text) from exc
         except click.UsageError as exc:  # a sub-command's options, arguments or name
             if _masked(exc):
