@@ -142,10 +142,6 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
     app.mount("/static/leaflet", StaticFiles(directory=_leaflet_dir()), name="leaflet")
     app.mount("/static/desk", StaticFiles(directory=STATIC_DIR), name="desk")
 
-    @app.on_event("shutdown")
-    def _close():
-        app.state.jobs.close()
-
     return app
 
 
