@@ -19,3 +19,19 @@ def home():
 def site_page():
     """选址核查."""
     return FileResponse(STATIC_DIR / "site.html", media_type="text/html; charset=utf-8")
+
+
+@router.get("/static/font/NotoSansSC.ttf")
+def cjk_font():
+    """Noto Sans SC from the ``justmytype-intl-cjk`` package (SIL OFL), for a PC with no Chinese font;
+    the page lists installed fonts first, so a browser that has one never downloads this."""
+    from ...maps.fonts import variable_font_path
+
+    return FileResponse(variable_font_path(), media_type="font/ttf", headers={"Cache-Control": "max-age=86400"})
+
+
+@router.get("/favicon.ico")
+def favicon():
+    from fastapi.responses import Response
+
+    return Response(status_code=204)

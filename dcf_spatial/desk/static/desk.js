@@ -75,13 +75,18 @@
       },
       onEachFeature: function (f, layer) {
         var p = f.properties || {};
-        layer.bindPopup(function () { return popupNode(p.name_zh || meta.title_zh, p); });
+        layer.on('click', function (e) {
+          L.DomEvent.stopPropagation(e);
+          if (mode === 'point' || mode === 'polygon') { siteClick(e); return; }  // drawing: the click places the site
+          L.popup().setLatLng(e.latlng).setContent(popupNode(p.name_zh || meta.title_zh, p)).openOn(map);
+        });
         var id = p.zone_id || p.id;
         if (id) { zoneFeatures[id] = layer; }
       }
     });
     overlays[meta.id] = lyr;
-    var label = meta.title_zh + '（' + (PROV_ZH[meta.provenance] || meta.provenance) + '）';
+    var prov = PROV_ZH[meta.provenance] || meta.provenance;
+    var label = meta.title_zh.indexOf(prov) >= 0 ? meta.title_zh : meta.title_zh + '（' + prov + '）';
     switcher.addOverlay(lyr, label);
     if (!HIDDEN_AT_START[meta.id]) { lyr.addTo(map); }
     var row = el('div');
@@ -140,7 +145,7 @@
     setSite({ type: 'Polygon', coordinates: [ring] }, 'EPSG:4326', poly, '已画多边形（' + vertices.length + ' 个顶点）。');
     vertices = []; preview = null;
   }
-  map.on('click', function (e) {
+  function siteClick(e) {
     if (mode === 'point') {
       var ll = e.latlng;
       setSite({ type: 'Point', coordinates: [ll.lng, ll.lat] }, 'EPSG:4326',
@@ -152,7 +157,8 @@
       drawPreview();
       $('site-status').textContent = '已点 ' + vertices.length + ' 个顶点。';
     }
-  });
+  }
+  map.on('click', siteClick);
   map.on('dblclick', function () { if (mode === 'polygon') { finishPolygon(); } });
   $('poly-finish').addEventListener('click', finishPolygon);
   $('poly-clear').addEventListener('click', function () { vertices = []; preview = null; setSite(null, null, null, ''); });
@@ -270,7 +276,10 @@
     (a.zones || []).forEach(function (z) {
       var f = zoneFeatures[z.id];
       if (f && f.toGeoJSON) {
-        highlight.addLayer(L.geoJSON(f.toGeoJSON(), { style: { color: '#ff00ff', weight: 3, fillOpacity: 0, dashArray: '6 4' }, interactive: false }));
+        highlight.addLayer(L.geoJSON(f.toGeoJSON(), {
+          style: { color: '#ff00ff', weight: 3, fillOpacity: 0, dashArray: '6 4' }, interactive: false,
+          pointToLayer: function (g, ll) { return L.circleMarker(ll, { radius: 10, color: '#ff00ff', weight: 3, fill: false }); }
+        }));
       }
     });
   }
