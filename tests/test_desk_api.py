@@ -273,3 +273,36 @@ def test_serve_command_help():
     assert out.exit_code == 0 and "--no-browser" in out.output and "--token" in out.output
     out = CliRunner().invoke(cli, ["serve", "--port", "0"])
     assert out.exit_code == 2
+
+
+@pytest.mark.postgis
+def test_site_check_on_a_postgis_store(request, tmp_path):
+    """The same answer from the same layers pushed to PostGIS (the store travels per request)."""
+    import dcf_spatial as dcf
+    from _stores import new_store
+
+    url = new_store("postgis", tmp_path, request)
+    dcf.Store().push(url)
+    body = {"site": ZHENGJIA, "industry": "轴承", "area_mu": 50}
+    with running_desk(None) as a, running_desk(url) as b:
+        gpkg = httpx.post(a + "/api/site-check", json=body, timeout=120).json()
+        pg = httpx.post(b + "/api/site-check", json=body, timeout=120).json()
+        assert pg["verdict"] == gpkg["verdict"] == "fits"
+        assert pg["zones"] == gpkg["zones"] and pg["townships"] == gpkg["townships"]
+        assert [r["id"] for r in httpx.get(b + "/api/layers", timeout=60).json()] == \
+               [r["id"] for r in httpx.get(a + "/api/layers", timeout=60).json()]
+
+
+def test_chunked_upload_over_the_cap_is_refused():
+    """A body sent without Content-Length is counted as it arrives and refused past the cap."""
+    def chunks():
+        boundary = b"--xyz\r\n"
+        yield boundary + b'Content-Disposition: form-data; name="file"; filename="a.geojson"\r\n\r\n'
+        for _ in range(200):
+            yield b"x" * 1024
+        yield b"\r\n--xyz--\r\n"
+
+    with running_desk(None, upload_limit_mb=0.01) as url:
+        r = httpx.post(url + "/api/site/read", content=chunks(),
+                       headers={"content-type": "multipart/form-data; boundary=xyz"}, timeout=60)
+        assert "大小上限" in _err(r, 413)

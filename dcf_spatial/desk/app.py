@@ -28,7 +28,31 @@ TOKEN_COOKIE = "dcf_token"
 
 
 class _BodyTooLarge(Exception):
-    pass
+    """A request body grew past the cap while it was being read."""
+
+
+class _BodyLimit:
+    """ASGI middleware counting the bytes of a request body as they arrive (a body sent in chunks
+    has no Content-Length to check up front); past ``limit`` reading stops with a 413."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        seen = 0
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _BodyTooLarge()
+            return message
+
+        return await self.app(scope, counted, send)
 
 
 def create_app(store=None, *, token: str | None = None, upload_limit_mb: float = UPLOAD_LIMIT_MB,
@@ -97,7 +121,7 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
                                               "或在请求头 Authorization: Bearer <令牌> 中提供。"}, status_code=401)
         else:
             length = request.headers.get("content-length")
-            if length and length.isdigit() and int(length) > app.state.upload_limit + (1 << 20):
+            if length and length.isdigit() and int(length) > app.state.upload_limit + (64 << 10):
                 response = JSONResponse({"error": f"请求超过大小上限 {upload_limit_mb:g} MB。请压缩或拆分后再上传，"
                                                   "或请管理员调高上限。"}, status_code=413)
             else:
@@ -137,6 +161,12 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
         return JSONResponse({"error": f"服务器内部错误（{type(exc).__name__}）。请把操作步骤告知维护人员；"
                                       "详情见服务器日志。"}, status_code=500)
 
+    @app.exception_handler(_BodyTooLarge)
+    async def body_too_large(request, exc):
+        return JSONResponse({"error": f"请求超过大小上限 {upload_limit_mb:g} MB。请压缩或拆分后再上传，"
+                                      "或请管理员调高上限。"}, status_code=413)
+
+    app.add_middleware(_BodyLimit, limit=app.state.upload_limit + (64 << 10))  # room for the multipart headers
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static/leaflet", StaticFiles(directory=_leaflet_dir()), name="leaflet")
