@@ -27,32 +27,46 @@ UPLOAD_LIMIT_MB = 200
 TOKEN_COOKIE = "dcf_token"
 
 
-class _BodyTooLarge(Exception):
-    """A request body grew past the cap while it was being read."""
-
-
 class _BodyLimit:
     """ASGI middleware counting the bytes of a request body as they arrive (a body sent in chunks
-    has no Content-Length to check up front); past ``limit`` reading stops with a 413."""
+    has no Content-Length to check up front). Past ``limit`` the body is cut short and whatever the
+    app answers to the truncated request is replaced by a 413 with a Chinese message."""
 
-    def __init__(self, app, limit: int):
-        self.app, self.limit = app, limit
+    def __init__(self, app, limit: int, message: str):
+        self.app, self.limit, self.message = app, limit, message
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        seen = 0
+        import json
+
+        seen, over, answered = 0, False, False
 
         async def counted():
-            nonlocal seen
+            nonlocal seen, over
+            if over:
+                return {"type": "http.request", "body": b"", "more_body": False}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise _BodyTooLarge()
+                    over = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
             return message
 
-        return await self.app(scope, counted, send)
+        async def guarded(message):
+            nonlocal answered
+            if not over:
+                return await send(message)
+            if answered:
+                return None
+            answered = True
+            body = json.dumps({"error": self.message}, ensure_ascii=False).encode()
+            await send({"type": "http.response.start", "status": 413,
+                        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+
+        return await self.app(scope, counted, guarded)
 
 
 def create_app(store=None, *, token: str | None = None, upload_limit_mb: float = UPLOAD_LIMIT_MB,
@@ -111,6 +125,8 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
     app.state.jobs = Jobs(job_workers)
     app.state.downloads = {}
 
+    too_large = f"请求超过大小上限 {upload_limit_mb:g} MB。请压缩或拆分后再上传，或请管理员调高上限。"
+
     @app.middleware("http")
     async def guard(request: Request, call_next):
         t0 = time.perf_counter()
@@ -122,8 +138,7 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
         else:
             length = request.headers.get("content-length")
             if length and length.isdigit() and int(length) > app.state.upload_limit + (64 << 10):
-                response = JSONResponse({"error": f"请求超过大小上限 {upload_limit_mb:g} MB。请压缩或拆分后再上传，"
-                                                  "或请管理员调高上限。"}, status_code=413)
+                response = JSONResponse({"error": too_large}, status_code=413)
             else:
                 with store.activate():
                     response = await call_next(request)
@@ -161,12 +176,8 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
         return JSONResponse({"error": f"服务器内部错误（{type(exc).__name__}）。请把操作步骤告知维护人员；"
                                       "详情见服务器日志。"}, status_code=500)
 
-    @app.exception_handler(_BodyTooLarge)
-    async def body_too_large(request, exc):
-        return JSONResponse({"error": f"请求超过大小上限 {upload_limit_mb:g} MB。请压缩或拆分后再上传，"
-                                      "或请管理员调高上限。"}, status_code=413)
-
-    app.add_middleware(_BodyLimit, limit=app.state.upload_limit + (64 << 10))  # room for the multipart headers
+    # room for the multipart headers around the file
+    app.add_middleware(_BodyLimit, limit=app.state.upload_limit + (64 << 10), message=too_large)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static/leaflet", StaticFiles(directory=_leaflet_dir()), name="leaflet")
