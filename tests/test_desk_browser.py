@@ -115,3 +115,52 @@ def test_a_layer_attribute_shows_as_text_in_its_popup(page_on_desk):
     assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
     assert seen["dialogs"] == [] and seen["external"] == []
 
+
+
+def test_batch_page(page_on_desk, tmp_path):
+    page, seen = page_on_desk
+    base = page.url.rsplit("/", 1)[0]
+    csv = tmp_path / "项目清单.csv"
+    csv.write_text("项目名称,经度,纬度,行业\n"
+                   f"{EVIL},115.75,36.34,C34\n"
+                   "坏坐标,abc,36.34,C34\n"
+                   "区外项目,117.5,37.5,C34\n", encoding="utf-8")
+    page.goto(base + "/batch")
+    page.wait_for_function("window.dcfReady === true", timeout=60_000)
+    page.set_input_files("#batch-file", str(csv))
+    page.click("#batch-go")
+    page.wait_for_function("window.dcfLastBatch || document.getElementById('error').textContent", timeout=60_000)
+    assert page.text_content("#error") == ""
+    assert page.locator("#batch-table tbody tr").count() == 3          # every row, none lost
+    assert "共 3 条" in page.text_content("#batch-counts")
+    assert EVIL in page.text_content("#batch-table")                     # a project name is text
+    assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
+    page.select_option("#verdict-filter", "无法核查")
+    assert page.locator("#batch-table tbody tr").count() == 1
+    assert "坏坐标" in page.text_content("#batch-table tbody")
+    page.select_option("#verdict-filter", "")
+    page.click("#batch-table th[data-key=name]")
+    names = page.eval_on_selector_all("#batch-table tbody tr td:nth-child(2)", "els => els.map(e => e.textContent)")
+    assert names == sorted(names)
+    assert page.get_attribute("#xlsx", "href").startswith("/api/downloads/")
+    assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
+
+
+def test_audit_page_runs_a_job(page_on_desk, tmp_path):
+    import dcf_spatial as dcf
+
+    page, seen = page_on_desk
+    base = page.url.rsplit("/", 1)[0]
+    files = dcf.write_sample(tmp_path / "sample", parcels=40, seed=2, imagery=False)
+    page.goto(base + "/audit")
+    page.wait_for_function("window.dcfReady === true", timeout=60_000)
+    page.set_input_files("#parcels-file", str(files["parcels"]))
+    page.fill("#as-of", "2025-12-31")
+    page.click("#audit-go")
+    page.wait_for_function("window.dcfLastJob && (window.dcfLastJob.status === 'done' || window.dcfLastJob.status === 'failed')",
+                           timeout=180_000)
+    assert page.evaluate("window.dcfLastJob.status") == "done", page.text_content("#error")
+    page.wait_for_selector("#audit-answer:not([hidden])")
+    assert page.locator("#by-status tbody tr").count() > 1
+    assert "idle_audit.xlsx" in page.text_content("#downloads")
+    assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []

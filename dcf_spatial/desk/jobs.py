@@ -37,6 +37,7 @@ class Job:
     summary: dict | None = None
     error: str | None = None
     files: dict[str, Path] = field(default_factory=dict)
+    geojson: bytes | None = None
     started: float = field(default_factory=time.time)
 
     def to_dict(self) -> dict:

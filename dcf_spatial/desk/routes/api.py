@@ -191,8 +191,11 @@ def site_check_batch(request: Request,
     for r in answer.results:
         key = r.get("verdict_zh") or "无法核查"
         counts[key] = counts.get(key, 0) + 1
-    return JSONResponse(strict_json({"results": answer.to_dict(), "counts": counts, "read_notes": answer.notes,
-                                     "xlsx_url": url}))
+    sites = answer.sites
+    names = [str(v) if v == v and v is not None else "" for v in sites["name"]] if "name" in sites.columns \
+        else [""] * len(answer.results)
+    return JSONResponse(strict_json({"results": answer.to_dict(), "names": names, "counts": counts,
+                                     "read_notes": answer.notes, "xlsx_url": url}))
 
 
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -285,14 +288,39 @@ def _audit_summary(res) -> dict:
     d = res.to_dict()
     summary = {k: v for k, v in d.items() if k not in ("parcels", "enterprises", "files")}
     summary["notes"] = list(res.notes)
-    summary["summaries"] = {name: strict_json(df.drop(columns="geometry", errors="ignore").to_dict(orient="records"))
-                            for name, df in (res.summaries or {}).items() if hasattr(df, "to_dict")}
+    summary["summaries"] = {name: strict_json(_records(df)) for name, df in (res.summaries or {}).items()
+                            if hasattr(df, "to_dict")}
+    frame = res.frame
+    if "status" in frame.columns and "status_zh" in frame.columns:  # the page's column headers and legend
+        pairs = frame[["status", "status_zh"]].drop_duplicates()
+        summary["status_labels"] = {str(a): str(b) for a, b in zip(pairs["status"], pairs["status_zh"])}
     act = res.needs_action() if hasattr(res, "needs_action") else None
     if act is not None:
-        summary["needs_action"] = strict_json(act.drop(columns="geometry", errors="ignore").head(500)
-                                              .to_dict(orient="records"))
+        cols = [c for c in ACTION_COLUMNS if c in act.columns]
+        summary["needs_action"] = strict_json(_records(act[cols].head(500)))
         summary["needs_action_total"] = int(len(act))
     return strict_json(summary)
+
+
+#: the columns of the rows needing action shown in the page (the XLSX has all of them)
+ACTION_COLUMNS = ("parcel_id", "enterprise_id", "name", "holder", "township_zh", "cluster_zh", "area_mu", "status",
+                  "status_zh", "class", "class_zh", "reason_zh", "fee_wan", "deadline_1y", "deadline_2y")
+
+
+def _records(df) -> list[dict]:
+    df = df.drop(columns="geometry", errors="ignore")
+    if df.index.name is not None or getattr(df.index, "names", [None])[0] is not None:
+        df = df.reset_index()
+    return df.astype(object).where(df.notna(), None).to_dict(orient="records")
+
+
+def _status_geojson(res) -> bytes | None:
+    """The audited rows as GeoJSON (EPSG:4326) with their status, for the page's map; None without geometry."""
+    frame = res.frame
+    if not hasattr(frame, "geometry") or "status" not in frame.columns:
+        return None
+    cols = [c for c in ("parcel_id", "status", "status_zh", "area_mu") if c in frame.columns]
+    return frame[cols + ["geometry"]].to_crs(4326).to_json(na="null", drop_id=True).encode()
 
 
 def _start_audit(request, kind: str, uploads: dict, run) -> JSONResponse:
@@ -313,6 +341,7 @@ def _start_audit(request, kind: str, uploads: dict, run) -> JSONResponse:
         job.progress, job.message = 0.9, "正在整理结果"
         job.files = {Path(p).name: Path(p) for p in res.files.values() if Path(p).is_file()}
         job.summary = _audit_summary(res)
+        job.geojson = _status_geojson(res)
 
     jobs.start(job, work)
     return JSONResponse({"job": job.id, "url": f"/api/jobs/{job.id}", "status": job.status}, status_code=202)
@@ -355,3 +384,12 @@ def job_status(request: Request, job_id: str):
 def job_file(request: Request, job_id: str, index: int):
     name, path = request.app.state.jobs.file(job_id, index)
     return FileResponse(path, filename=name)
+
+
+@router.get("/jobs/{job_id}/map", summary="任务结果的地图数据（GeoJSON，按状态）")
+def job_map(request: Request, job_id: str):
+    job = request.app.state.jobs.get(job_id)
+    data = getattr(job, "geojson", None)
+    if job.status != "done" or data is None:
+        raise DeskError(404, "该任务尚未完成，或结果没有几何。")
+    return Response(data, media_type="application/geo+json")

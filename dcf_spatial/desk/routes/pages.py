@@ -21,6 +21,18 @@ def site_page():
     return FileResponse(STATIC_DIR / "site.html", media_type="text/html; charset=utf-8")
 
 
+@router.get("/batch")
+def batch_page():
+    """批量核查."""
+    return FileResponse(STATIC_DIR / "batch.html", media_type="text/html; charset=utf-8")
+
+
+@router.get("/audit")
+def audit_page():
+    """闲置土地审计."""
+    return FileResponse(STATIC_DIR / "audit.html", media_type="text/html; charset=utf-8")
+
+
 @router.get("/static/font/NotoSansSC.ttf")
 def cjk_font():
     """Noto Sans SC from the ``justmytype-intl-cjk`` package (SIL OFL), for a PC with no Chinese font;
