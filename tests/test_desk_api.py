@@ -306,3 +306,19 @@ def test_chunked_upload_over_the_cap_is_refused():
         r = httpx.post(url + "/api/site/read", content=chunks(),
                        headers={"content-type": "multipart/form-data; boundary=xyz"}, timeout=60)
         assert "大小上限" in _err(r, 413)
+
+
+def test_concurrent_requests_each_get_their_answer(desk):
+    """Twenty clients at once (as the issue's benchmark): every answer is complete and the right one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    bodies = [{"site": ZHENGJIA, "industry": "轴承", "area_mu": 10 + i} for i in range(20)]
+
+    def one(body):
+        return httpx.post(str(desk.base_url) + "/api/site-check", json=body, timeout=120)
+
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(one, bodies))
+    assert [r.status_code for r in answers] == [200] * 20
+    assert [r.json()["site"]["area_mu"] for r in answers] == pytest.approx([b["area_mu"] for b in bodies], rel=1e-3)
+    assert {r.json()["verdict"] for r in answers} == {"fits"}

@@ -17,7 +17,7 @@ from .help_format import DcfCommand
               metavar="MB", help="上传文件大小上限（MB），也是压缩包解压后的上限。")
 @click.option("--no-browser", is_flag=True, help="启动后不自动打开浏览器。")
 def serve(host, port, store, token, upload_limit_mb, no_browser):
-    """规划工作台 — the planning desk: 选址核查页面与 HTTP API。
+    """规划工作台：浏览器中的选址核查与数据接口 — the planning desk and its HTTP API.
 
     在浏览器中核查选址、批量核查和闲置土地审计；其他系统可调用 /api/…（接口文档 /api/docs）。
     所有页面资源均来自本机安装的软件包，无需联网。按 Ctrl+C 停止。

@@ -106,7 +106,7 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
 
     import dcf_spatial as dcf
 
-    from ..maps.offline import _leaflet_dir
+    import xstatic.pkg.leaflet as xleaflet
     from .jobs import Jobs
     from .routes import api, pages
 
@@ -180,7 +180,7 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
     app.add_middleware(_BodyLimit, limit=app.state.upload_limit + (64 << 10), message=too_large)
     app.include_router(api.router)
     app.include_router(pages.router)
-    app.mount("/static/leaflet", StaticFiles(directory=_leaflet_dir()), name="leaflet")
+    app.mount("/static/leaflet", StaticFiles(directory=xleaflet.BASE_DIR), name="leaflet")
     app.mount("/static/desk", StaticFiles(directory=STATIC_DIR), name="desk")
 
     return app
