@@ -6,6 +6,7 @@ import io
 import json
 import time
 import zipfile
+from pathlib import Path
 
 import httpx
 import pytest
@@ -322,3 +323,32 @@ def test_concurrent_requests_each_get_their_answer(desk):
     assert [r.status_code for r in answers] == [200] * 20
     assert [r.json()["site"]["area_mu"] for r in answers] == pytest.approx([b["area_mu"] for b in bodies], rel=1e-3)
     assert {r.json()["verdict"] for r in answers} == {"fits"}
+
+
+def _wait(desk, url):
+    for _ in range(900):   # polls until the job ends (no time limit is asserted)
+        job = desk.get(url).json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {url} never ended")
+
+
+def test_efficiency_audit_job(desk, tmp_path):
+    import dcf_spatial as dcf
+
+    files = dcf.write_sample(tmp_path / "sample", parcels=60, seed=4, imagery=False)
+    r = desk.post("/api/audit/efficiency",
+                  files={"enterprises": ("企业.csv", Path(files["enterprises"]).read_bytes()),
+                         "parcels": ("宗地.gpkg", Path(files["parcels"]).read_bytes())},
+                  data={"as_of": "2025-12-31"})
+    assert r.status_code == 202, r.text
+    job = _wait(desk, r.json()["url"])
+    assert job["status"] == "done", job
+    assert job["summary"]["counts"] and any(d["name"] == "efficiency.xlsx" for d in job["downloads"])
+    assert desk.get(r.json()["url"] + "/map").status_code in (200, 404)
+    # a file the audit cannot read: the job fails with the reader's Chinese message, the server stays up
+    r = desk.post("/api/audit/efficiency", files={"enterprises": ("企业.csv", "甲,乙\n1,2\n".encode())})
+    job = _wait(desk, r.json()["url"])
+    assert job["status"] == "failed" and any("\u4e00" <= ch <= "\u9fff" for ch in job["error"])
+    assert desk.get("/api/layers").status_code == 200
