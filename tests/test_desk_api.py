@@ -114,7 +114,9 @@ def test_exports(desk):
     assert docx.status_code == 200 and docx.content[:2] == b"PK"
     from docx import Document
 
-    text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
+    document = Document(io.BytesIO(docx.content))
+    assert len(document.inline_shapes) == 1   # the map picture
+    text = "\n".join(p.text for p in document.paragraphs)
     assert "核查结论：符合" in text and "第八章第一节" in text and "示意" in text
     html = desk.post("/api/site-check/export/html", json=body)
     assert html.status_code == 200 and "符合" in html.text

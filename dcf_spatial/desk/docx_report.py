@@ -2,7 +2,8 @@
 
 Same content as the HTML report (``SiteCheck.to_report``): the inputs, the verdict, the reasons
 with their plan clauses, the zones touched (亩, shares), the nearest designated clusters, the
-land-use control indicators and the data note. No map picture in this landing.
+land-use control indicators and the data note, with a small map picture of the site over the
+plan's zones (matplotlib's object API, no pyplot: safe in a server thread).
 """
 
 from __future__ import annotations
@@ -50,6 +51,16 @@ def write_docx(answer, path: Path | str) -> Path:
     doc.add_heading(answer.title or "项目选址核查", level=1)
     doc.add_paragraph(f"核查结论：{r.get('verdict_zh', '')}")
 
+    png = Path(path).with_suffix(".map.png")
+    try:
+        if _map_png(answer, png):
+            from docx.shared import Cm
+
+            doc.add_picture(str(png), width=Cm(15))
+            doc.add_paragraph("图：场地（红色）与所涉规划分区（图层为示意数据的，边界仅供参考）")
+    finally:
+        png.unlink(missing_ok=True)
+
     inputs = [(k, v) for k, v in (answer.inputs or {}).items() if v not in (None, "", False)]
     if inputs:
         doc.add_heading("核查输入", level=2)
@@ -95,6 +106,55 @@ def write_docx(answer, path: Path | str) -> Path:
         doc.add_paragraph(f"读取说明：{n}")
     doc.save(path)
     return Path(path)
+
+
+#: plan layers drawn under the site in the picture (bottom to top)
+MAP_LAYERS = ("townships", "agri_zones", "service_core", "service_groups", "industrial_clusters", "cluster_parks")
+
+
+def _map_png(answer, png: Path) -> bool:
+    """Draw the site (red) over the plan's zones around it; False when there is nothing to draw."""
+    import math
+
+    from matplotlib.figure import Figure
+
+    import dcf_spatial as dcf
+
+    from ..maps.style import layer_style, zone_color
+
+    sites = answer.sites
+    if sites is None or len(sites) == 0 or sites.geometry.is_empty.all():
+        return False
+    sites = sites.to_crs(4490)
+    x0, y0, x1, y1 = sites.total_bounds
+    pad = max(x1 - x0, y1 - y0) * 2 + 0.02  # the site and about 2 km around it
+    bbox = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+    fig = Figure(figsize=(6, 4.5), dpi=150)
+    ax = fig.add_subplot()
+    known = {r["id"] for r in dcf.layers().to_dict(orient="records")}
+    for lid in MAP_LAYERS:
+        if lid not in known:
+            continue
+        gdf = dcf.layer(lid, bbox=bbox)
+        if len(gdf) == 0:
+            continue
+        st = layer_style(lid)
+        ids = gdf["id"].astype(str) if "id" in gdf.columns else None
+        fill = [zone_color(i, lid) for i in ids] if ids is not None else st["fill"]
+        if st.get("fill") == "none":
+            fill = "none"
+        gdf.plot(ax=ax, facecolor=fill, edgecolor=st.get("edge", "#555"), linewidth=0.8,
+                 alpha=0.6 if fill != "none" else 1)
+    if sites.geom_type.isin(["Point", "MultiPoint"]).all():
+        sites.plot(ax=ax, color="#d00000", markersize=40)
+    else:
+        sites.plot(ax=ax, facecolor="none", edgecolor="#d00000", linewidth=2)
+    ax.set_xlim(bbox[0], bbox[2])
+    ax.set_ylim(bbox[1], bbox[3])
+    ax.set_aspect(1 / math.cos(math.radians((y0 + y1) / 2)))
+    ax.set_axis_off()
+    fig.savefig(png, bbox_inches="tight")
+    return True
 
 
 def _table(doc, header, rows):
