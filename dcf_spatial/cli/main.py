@@ -22,6 +22,7 @@ COMMANDS = {
     "maps": ("dcf_spatial.cli.maps:maps", "规划附图与交互地图 — appendix maps and web maps"),
     "audit": ("dcf_spatial.cli.audit:audit", "闲置土地与亩产效益审计 — land-bureau audits"),
     "sample": ("dcf_spatial.cli.sample:sample", "生成合成样例数据 — synthetic sample data"),
+    "serve": ("dcf_spatial.cli.serve:serve", "规划工作台：浏览器中的选址核查与 HTTP API — the planning desk"),
 }
 
 

@@ -1,0 +1,39 @@
+"""`dcf serve` — 规划工作台 — the planning desk in the browser (local web app and HTTP API)."""
+
+from __future__ import annotations
+
+import click
+
+from .help_format import DcfCommand
+
+
+@click.command(cls=DcfCommand)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="监听地址。默认只允许本机访问；其他地址（如 0.0.0.0）必须使用访问令牌。")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="端口。")
+@click.option("--store", "store", metavar="PATH|URL", help="图层库：GeoPackage 路径或 postgresql:// 地址（默认自带图层库）。")
+@click.option("--token", metavar="T", help="访问令牌；非本机地址未给出时自动生成并只打印一次。")
+@click.option("--upload-limit-mb", type=click.FloatRange(min=0, min_open=True), default=200, show_default=True,
+              metavar="MB", help="上传文件大小上限（MB），也是压缩包解压后的上限。")
+@click.option("--no-browser", is_flag=True, help="启动后不自动打开浏览器。")
+def serve(host, port, store, token, upload_limit_mb, no_browser):
+    """规划工作台：浏览器中的选址核查与数据接口 — the planning desk and its HTTP API.
+
+    在浏览器中核查选址、批量核查和闲置土地审计；其他系统可调用 /api/…（接口文档 /api/docs）。
+    所有页面资源均来自本机安装的软件包，无需联网。按 Ctrl+C 停止。
+
+    \b
+    $ dcf serve
+    $ dcf serve --store 图层库.gpkg --no-browser
+    $ dcf serve --host 0.0.0.0 --port 8765 --token 一个足够长的令牌
+    """
+    from ..desk import serve as run
+
+    def announce(url, tok, generated):
+        click.echo(f"规划工作台已启动：{url}")
+        if generated:
+            click.echo(f"访问令牌（只显示这一次，请妥善保存）：{tok}")
+        click.echo("按 Ctrl+C 停止。")
+
+    run(host=host, port=port, store=store, token=token, open_browser=not no_browser,
+        upload_limit_mb=upload_limit_mb, on_start=announce)

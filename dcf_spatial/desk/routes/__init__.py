@@ -1,0 +1,1 @@
+"""The desk's routes: ``api`` (JSON, OpenAPI-documented) and ``pages`` (the Chinese UI)."""

@@ -1,0 +1,395 @@
+"""The HTTP API: thin wrappers over the public ``dcf_spatial`` API, JSON in and out.
+
+Handlers are plain ``def`` functions: FastAPI runs them in its thread pool, in a copy of the request's
+context, so the store the server activated for the request is the one each call uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+import uuid
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import DeskError
+from ..uploads import save_upload, temp_folder
+
+router = APIRouter(prefix="/api")
+
+CATALOGUE_CLASSES = Literal["鼓励类", "允许类", "限制类", "淘汰类"]
+#: "lon,lat" typed in the page or sent by another system
+_LONLAT = re.compile(r"^\s*[-+]?\d+(\.\d+)?\s*[,，\s]\s*[-+]?\d+(\.\d+)?\s*$")
+_WKT = re.compile(r"^\s*(MULTI)?(POINT|POLYGON|LINESTRING)\s*(Z\s*)?\(", re.I)
+
+
+class SiteCheckBody(BaseModel):
+    """What ``dcf site check`` takes, as JSON."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    site: str | dict = Field(..., description="场地：GeoJSON 几何（或 Feature）、\"经度,纬度\" 或 WKT。",
+                             examples=["115.75,36.455"])
+    industry: str = Field(..., description="行业：GB/T 4754-2017 代码或中文词（轴承、新能源汽车…）。", examples=["轴承"])
+    crs: str | None = Field(None, description="坐标系（默认 CGCS2000 经纬度；gcj02、bd09、EPSG:4527…）。")
+    area_mu: float | None = Field(None, gt=0, allow_inf_nan=False, description="用地面积（亩）。")
+    investment_wan: float | None = Field(None, ge=0, allow_inf_nan=False, description="总投资（万元）。")
+    floor_area_m2: float | None = Field(None, ge=0, allow_inf_nan=False)
+    footprint_m2: float | None = Field(None, ge=0, allow_inf_nan=False)
+    admin_area_m2: float | None = Field(None, ge=0, allow_inf_nan=False)
+    green_area_m2: float | None = Field(None, ge=0, allow_inf_nan=False)
+    tall_floor_area_m2: float | None = Field(None, ge=0, allow_inf_nan=False)
+    yard_area_m2: float | None = Field(None, ge=0, allow_inf_nan=False)
+    non_production_facilities: str | None = None
+    capacity_replacement: bool = False
+    catalogue_class: CATALOGUE_CLASSES | None = None
+    date: dt.date | None = Field(None, description="核查日期 YYYY-MM-DD（决定适用的控制指标版本，默认今天）。")
+
+
+def strict_json(obj):
+    """``obj`` as strict JSON values: NaN/inf → null, numpy scalars unwrapped (as ``--json`` prints)."""
+    if isinstance(obj, dict):
+        return {str(k): strict_json(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [strict_json(v) for v in obj]
+    if hasattr(obj, "item") and getattr(obj, "ndim", None) == 0:
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    return str(obj)
+
+
+def _site_value(site) -> str:
+    """The site as text ``check_site`` reads: ``lon,lat`` or WKT; GeoJSON turned into WKT.
+
+    A text that is neither is refused: ``check_site`` would take it as a file path on the server.
+    """
+    if isinstance(site, dict):
+        import shapely.geometry
+
+        geom = site.get("geometry") if site.get("type") == "Feature" else site
+        try:
+            shape = shapely.geometry.shape(geom)
+        except Exception:
+            raise DeskError(422, "site 不是有效的 GeoJSON 几何（需要 type 与 coordinates，如 "
+                                 "{\"type\": \"Point\", \"coordinates\": [115.75, 36.455]}）。") from None
+        if shape.is_empty:
+            raise DeskError(422, "site 是空几何。请给出点或面。")
+        return shape.wkt
+    if _LONLAT.match(site) or _WKT.match(site):
+        return site.strip()
+    raise DeskError(422, f"无法识别场地「{site[:60]}」：请给出 GeoJSON 几何、“经度,纬度”（如 115.75,36.455）或 WKT；"
+                         "文件请在页面上传。")
+
+
+def _industry_or_400(value: str):
+    from ...industry import industry_error_message, resolve
+
+    m = resolve(value)
+    if not m.resolved:
+        raise DeskError(422, industry_error_message(m, where="行业"), industry=m.to_dict())
+    return m
+
+
+def run_site_check(body: SiteCheckBody):
+    """``dcf.check_site`` for a request body (the server's store is active)."""
+    import dcf_spatial as dcf
+
+    _industry_or_400(body.industry)
+    return dcf.check_site(
+        _site_value(body.site), body.industry, area_mu=body.area_mu, crs=body.crs,
+        investment_wan=body.investment_wan, floor_area_m2=body.floor_area_m2, footprint_m2=body.footprint_m2,
+        admin_area_m2=body.admin_area_m2, green_area_m2=body.green_area_m2,
+        capacity_replacement=body.capacity_replacement, catalogue_class=body.catalogue_class,
+        date=None if body.date is None else body.date.isoformat(), tall_floor_area_m2=body.tall_floor_area_m2,
+        yard_area_m2=body.yard_area_m2, non_production_facilities=body.non_production_facilities or None)
+
+
+@router.post("/site-check", summary="选址核查（一个场地）")
+def site_check(body: SiteCheckBody):
+    """The verdict for one site: exactly the JSON of ``dcf site check --json``."""
+    return JSONResponse(strict_json(run_site_check(body).to_dict()))
+
+
+EXPORTS = {"html": ("核查报告.html", "text/html; charset=utf-8"),
+           "docx": ("核查意见.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+           "gpkg": ("场地.gpkg", "application/geopackage+sqlite3"),
+           "txt": ("场地报批坐标.txt", "text/plain; charset=gbk")}
+
+
+@router.post("/site-check/export/{fmt}", summary="选址核查并下载：报告 HTML / 核查意见 DOCX / 场地 GPKG / 报批坐标 TXT")
+def site_check_export(fmt: Literal["html", "docx", "gpkg", "txt"], body: SiteCheckBody):
+    """The same check as ``POST /api/site-check``, answered as a file to download."""
+    answer = run_site_check(body)
+    name, media = EXPORTS[fmt]
+    with temp_folder() as d:
+        path = d / f"out.{fmt}"
+        if fmt == "html":
+            answer.to_report(path)
+        elif fmt == "docx":
+            from ..docx_report import write_docx
+
+            write_docx(answer, path)
+        else:
+            answer.to_site_file(path)
+        data = path.read_bytes()
+    return Response(data, media_type=media, headers=_attachment(name))
+
+
+@router.post("/site/read", summary="读取上传的场地文件")
+def site_read(request: Request, file: UploadFile = File(..., description="场地文件：压缩的 SHP、GPKG、GeoJSON、KML、DXF、报批坐标 TXT、CSV、XLSX"),
+              crs: str | None = Form(None)):
+    """Read a site file; answer its outline as one GeoJSON geometry (CGCS2000 lon/lat), to check next."""
+    import dcf_spatial as dcf
+
+    with temp_folder() as d:
+        path = save_upload(file, d, limit_bytes=request.app.state.upload_limit)
+        gdf = dcf.read_site(str(path), crs=crs)
+        if len(gdf) == 0:
+            raise DeskError(422, "文件中没有可用的几何。请检查文件内容。")
+        geom = gdf.geometry.union_all() if len(gdf) > 1 else gdf.geometry.iloc[0]
+        notes = list(gdf.attrs.get("read_notes", []))
+    import shapely.geometry
+
+    return {"geometry": shapely.geometry.mapping(geom), "crs": "EPSG:4490", "features": len(gdf),
+            "read_notes": notes}
+
+
+@router.post("/site-check/batch", summary="批量核查（上传项目清单）")
+def site_check_batch(request: Request,
+                     file: UploadFile = File(..., description="项目清单：CSV、XLSX 或矢量文件（每行一个场地）"),
+                     industry: str | None = Form(None, description="无行业列时全部行的行业"),
+                     crs: str | None = Form(None),
+                     format: Literal["json", "xlsx"] = Query("json", description="json：结果与下载链接；xlsx：直接下载表格")):
+    """One result per row (rows that cannot be checked say why), as ``dcf site check --batch --json``;
+    ``xlsx_url`` downloads the table (formula-like text neutralised)."""
+    import dcf_spatial as dcf
+
+    from ..xlsx import neutralise_formulas
+
+    if industry:
+        _industry_or_400(industry)
+    with temp_folder() as d:
+        path = save_upload(file, d, limit_bytes=request.app.state.upload_limit)
+        answer = dcf.check_batch(str(path), industry or None, crs=crs)
+        out = d / "result.xlsx"
+        answer.to_table(out)
+        neutralise_formulas(out)
+        data = out.read_bytes()
+    if format == "xlsx":
+        return Response(data, media_type=_XLSX, headers=_attachment("核查结果.xlsx"))
+    url = _keep_download(request, data, "核查结果.xlsx", _XLSX)
+    counts: dict[str, int] = {}
+    for r in answer.results:
+        key = r.get("verdict_zh") or "无法核查"
+        counts[key] = counts.get(key, 0) + 1
+    sites = answer.sites
+    names = [str(v) if v == v and v is not None else "" for v in sites["name"]] if "name" in sites.columns \
+        else [""] * len(answer.results)
+    return JSONResponse(strict_json({"results": answer.to_dict(), "names": names, "counts": counts,
+                                     "read_notes": answer.notes, "xlsx_url": url}))
+
+
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _keep_download(request, data: bytes, name: str, media: str) -> str:
+    """Keep ``data`` in memory for one later download; return its URL (an unguessable id, not a path)."""
+    store = request.app.state.downloads
+    key = uuid.uuid4().hex
+    store[key] = (name, media, data)
+    while len(store) > 50:  # oldest first: a dict keeps insertion order
+        store.pop(next(iter(store)))
+    return f"/api/downloads/{key}"
+
+
+@router.get("/downloads/{key}", summary="下载此前生成的文件")
+def download(request: Request, key: str):
+    item = request.app.state.downloads.get(key)
+    if item is None:
+        raise DeskError(404, "下载链接已失效（服务器只保留最近 50 个文件）。请重新核查后再下载。")
+    name, media, data = item
+    return Response(data, media_type=media, headers=_attachment(name))
+
+
+def _attachment(name: str) -> dict:
+    from urllib.parse import quote
+
+    return {"Content-Disposition": f"attachment; filename=\"download{Path(name).suffix}\"; "
+                                   f"filename*=UTF-8''{quote(name)}"}
+
+
+@router.get("/layers", summary="图层列表")
+def layers():
+    """The layer list (what ``dcf layers list --json`` prints), each with its map style for the legend."""
+    import dcf_spatial as dcf
+
+    from ...maps.style import layer_style
+
+    frame = dcf.layers()
+    rows = strict_json(frame.to_dict(orient="records"))
+    for row in rows:
+        st = layer_style(row["id"])
+        row["style"] = {k: st.get(k) for k in ("label", "kind", "fill", "edge", "width", "fill_opacity", "dash")}
+    return rows
+
+
+@router.get("/layers/{layer_id}", summary="一个图层（GeoJSON）")
+def layer(layer_id: str, crs: str = Query("EPSG:4326", description="输出坐标系，默认 EPSG:4326")):
+    """One layer as a GeoJSON FeatureCollection (attributes as stored, ``provenance`` on each feature)."""
+    import dcf_spatial as dcf
+
+    from ...maps.style import zone_color
+
+    gdf = dcf.layer(layer_id)
+    try:
+        out = gdf.to_crs(crs)
+    except Exception:
+        raise DeskError(422, f"无法识别坐标系「{crs}」。例：EPSG:4326、EPSG:4490、EPSG:4527。") from None
+    fc = json.loads(out.to_json(na="null", drop_id=True, to_wgs84=False))
+    id_col = next((c for c in ("zone_id", "id") if c in gdf.columns), None)
+    for f, (_, row) in zip(fc["features"], gdf.iterrows()):
+        if id_col is not None:
+            f["properties"]["_fill"] = zone_color(str(row[id_col]), layer_id)
+    fc["crs_name"] = crs
+    return JSONResponse(strict_json(fc))
+
+
+@router.get("/industry", summary="行业词 → GB/T 4754-2017 代码")
+def industry(q: str = Query(..., min_length=1, max_length=60, description="行业词或代码")):
+    """Resolve a word or code: ``status`` resolved / ambiguous (with ``candidates``) / unknown (with near ones)."""
+    from ...industry import label_zh, resolve
+
+    m = resolve(q)
+    d = m.to_dict()
+    d["label_zh"] = m.label_zh if m.resolved else ""
+    d["candidates"] = [{**c, "label_zh": label_zh(c["code"])} for c in d["candidates"]]
+    return d
+
+
+# ---- audits: background jobs ------------------------------------------------------------------------
+
+def _as_of(value: str) -> str:
+    try:
+        return dt.date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise DeskError(422, f"审计基准日「{value[:20]}」不是有效日期。请用 YYYY-MM-DD，如 2025-06-30。") from None
+
+
+def _audit_summary(res) -> dict:
+    d = res.to_dict()
+    summary = {k: v for k, v in d.items() if k not in ("parcels", "enterprises", "files")}
+    summary["notes"] = list(res.notes)
+    summary["summaries"] = {name: strict_json(_records(df)) for name, df in (res.summaries or {}).items()
+                            if hasattr(df, "to_dict")}
+    frame = res.frame
+    if "status" in frame.columns and "status_zh" in frame.columns:  # the page's column headers and legend
+        pairs = frame[["status", "status_zh"]].drop_duplicates()
+        summary["status_labels"] = {str(a): str(b) for a, b in zip(pairs["status"], pairs["status_zh"])}
+    act = res.needs_action() if hasattr(res, "needs_action") else None
+    if act is not None:
+        cols = [c for c in ACTION_COLUMNS if c in act.columns]
+        summary["needs_action"] = strict_json(_records(act[cols].head(500)))
+        summary["needs_action_total"] = int(len(act))
+    return strict_json(summary)
+
+
+#: the columns of the rows needing action shown in the page (the XLSX has all of them)
+ACTION_COLUMNS = ("parcel_id", "enterprise_id", "name", "holder", "township_zh", "cluster_zh", "area_mu", "status",
+                  "status_zh", "class", "class_zh", "reason_zh", "fee_wan", "deadline_1y", "deadline_2y")
+
+
+def _records(df) -> list[dict]:
+    df = df.drop(columns="geometry", errors="ignore")
+    if df.index.name is not None or getattr(df.index, "names", [None])[0] is not None:
+        df = df.reset_index()
+    return df.astype(object).where(df.notna(), None).to_dict(orient="records")
+
+
+def _status_geojson(res) -> bytes | None:
+    """The audited rows as GeoJSON (EPSG:4326) with their status, for the page's map; None without geometry."""
+    frame = res.frame
+    if not hasattr(frame, "geometry") or "status" not in frame.columns:
+        return None
+    cols = [c for c in ("parcel_id", "status", "status_zh", "area_mu") if c in frame.columns]
+    return frame[cols + ["geometry"]].to_crs(4326).to_json(na="null", drop_id=True).encode()
+
+
+def _start_audit(request, kind: str, uploads: dict, run) -> JSONResponse:
+    jobs = request.app.state.jobs
+    job = jobs.new(kind)
+    paths = {}
+    (job.folder / "input").mkdir()
+    for key, up in uploads.items():
+        if up is None:
+            continue
+        sub = job.folder / "input" / key
+        sub.mkdir()
+        paths[key] = save_upload(up, sub, limit_bytes=request.app.state.upload_limit)
+
+    def work(job):
+        job.progress, job.message = 0.2, "正在审计"
+        res = run(paths, job.folder / "out")
+        job.progress, job.message = 0.9, "正在整理结果"
+        job.files = {Path(p).name: Path(p) for p in res.files.values() if Path(p).is_file()}
+        job.summary = _audit_summary(res)
+        job.geojson = _status_geojson(res)
+
+    jobs.start(job, work)
+    return JSONResponse({"job": job.id, "url": f"/api/jobs/{job.id}", "status": job.status}, status_code=202)
+
+
+@router.post("/audit/idle", status_code=202, summary="闲置土地审计（后台任务）")
+def audit_idle(request: Request,
+               parcels: UploadFile = File(..., description="宗地：压缩的 SHP、GPKG、GeoJSON、KML、CSV/XLSX（含坐标）"),
+               as_of: str = Form(..., description="审计基准日 YYYY-MM-DD")):
+    """Start ``dcf.audit_idle``; answer a job id to poll at ``GET /api/jobs/{id}``."""
+    import dcf_spatial as dcf
+
+    day = _as_of(as_of)
+    return _start_audit(request, "idle", {"parcels": parcels},
+                        lambda p, out: dcf.audit_idle(str(p["parcels"]), as_of=day, out=out))
+
+
+@router.post("/audit/efficiency", status_code=202, summary="亩产效益评价（后台任务）")
+def audit_efficiency(request: Request,
+                     enterprises: UploadFile = File(..., description="企业表：CSV/XLSX"),
+                     parcels: UploadFile | None = File(None, description="宗地（可选）"),
+                     as_of: str | None = Form(None, description="评价基准日 YYYY-MM-DD（可选）")):
+    """Start ``dcf.audit_efficiency``; answer a job id to poll."""
+    import dcf_spatial as dcf
+
+    day = _as_of(as_of) if as_of else None
+    return _start_audit(request, "efficiency", {"enterprises": enterprises, "parcels": parcels},
+                        lambda p, out: dcf.audit_efficiency(str(p["enterprises"]),
+                                                            parcels=str(p["parcels"]) if "parcels" in p else None,
+                                                            as_of=day, out=out))
+
+
+@router.get("/jobs/{job_id}", summary="后台任务状态")
+def job_status(request: Request, job_id: str):
+    """Status, progress (0–1), the result summary and download links when done."""
+    return request.app.state.jobs.get(job_id).to_dict()
+
+
+@router.get("/jobs/{job_id}/files/{index}", summary="下载任务结果文件")
+def job_file(request: Request, job_id: str, index: int):
+    name, path = request.app.state.jobs.file(job_id, index)
+    return FileResponse(path, filename=name)
+
+
+@router.get("/jobs/{job_id}/map", summary="任务结果的地图数据（GeoJSON，按状态）")
+def job_map(request: Request, job_id: str):
+    job = request.app.state.jobs.get(job_id)
+    data = getattr(job, "geojson", None)
+    if job.status != "done" or data is None:
+        raise DeskError(404, "该任务尚未完成，或结果没有几何。")
+    return Response(data, media_type="application/geo+json")

@@ -1,0 +1,49 @@
+"""The desk's pages: static HTML of the package (Chinese UI), the data fetched from the API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse, RedirectResponse
+
+from ..app import STATIC_DIR
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def home():
+    return RedirectResponse("/site", status_code=307)
+
+
+@router.get("/site")
+def site_page():
+    """选址核查."""
+    return FileResponse(STATIC_DIR / "site.html", media_type="text/html; charset=utf-8")
+
+
+@router.get("/batch")
+def batch_page():
+    """批量核查."""
+    return FileResponse(STATIC_DIR / "batch.html", media_type="text/html; charset=utf-8")
+
+
+@router.get("/audit")
+def audit_page():
+    """闲置土地审计."""
+    return FileResponse(STATIC_DIR / "audit.html", media_type="text/html; charset=utf-8")
+
+
+@router.get("/static/font/NotoSansSC.ttf")
+def cjk_font():
+    """Noto Sans SC from the ``justmytype-intl-cjk`` package (SIL OFL), for a PC with no Chinese font;
+    the page lists installed fonts first, so a browser that has one never downloads this."""
+    from ...maps.fonts import variable_font_path
+
+    return FileResponse(variable_font_path(), media_type="font/ttf", headers={"Cache-Control": "max-age=86400"})
+
+
+@router.get("/favicon.ico")
+def favicon():
+    from fastapi.responses import Response
+
+    return Response(status_code=204)

@@ -1,0 +1,88 @@
+"""Start the desk: :func:`serve` (what ``dcf serve`` calls)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import webbrowser
+
+logger = logging.getLogger("dcf_spatial.desk")
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def resolve_token(host: str, token: str | None) -> tuple[str | None, bool]:
+    """The token the server demands: the one given; on a non-loopback host without one, a new one.
+
+    Returns
+    -------
+    (token, generated)
+        ``generated`` is True when the token was made here (the caller prints it once).
+
+    Examples
+    --------
+    >>> resolve_token("127.0.0.1", None)
+    (None, False)
+    >>> resolve_token("0.0.0.0", None)[1]
+    True
+    """
+    if token is not None and not token.strip():
+        from ..errors import InputError
+
+        raise InputError("访问令牌不能为空。请给出至少 16 个字符的令牌，或不指定令牌（非本机地址时将自动生成）。")
+    if token is None and host not in LOOPBACK:
+        return secrets.token_urlsafe(24), True
+    return token, False
+
+
+def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str | None = None,
+          open_browser: bool = True, upload_limit_mb: float = 200, on_start=None) -> None:
+    """Run the desk until interrupted (Ctrl+C).
+
+    Parameters
+    ----------
+    host, port
+        Where to listen; a host other than loopback needs a token (one is generated when not given).
+    store
+        Layer store (GeoPackage path or ``postgresql://`` URL); ``None`` is the default store.
+    token
+        Access token; see :func:`dcf_spatial.desk.create_app`.
+    open_browser
+        Open the desk in the default browser once the server is up.
+    upload_limit_mb
+        Largest upload accepted.
+    on_start
+        Called with ``(url, token, generated)`` before the server starts (the CLI prints the link).
+
+    Examples
+    --------
+    >>> from dcf_spatial.desk import serve
+    >>> serve(port=8765, store="layers/dcf_layers.gpkg", open_browser=False)   # doctest: +SKIP
+    """
+    import uvicorn
+
+    from .app import create_app
+
+    token, generated = resolve_token(host, token)
+    app = create_app(store, token=token, upload_limit_mb=upload_limit_mb)
+    shown_host = f"[{host}]" if ":" in host else host
+    url = f"http://{shown_host}:{port}/" + (f"?token={token}" if token else "")
+    if on_start is not None:
+        on_start(url, token, generated)
+    config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=True)
+    server = uvicorn.Server(config)
+    if open_browser:
+        def _open():
+            import time
+
+            while not server.started and not server.should_exit:
+                time.sleep(0.1)
+            if server.started:
+                webbrowser.open(url.replace("0.0.0.0", "127.0.0.1"))
+
+        threading.Thread(target=_open, daemon=True).start()
+    try:
+        server.run()
+    finally:
+        app.state.jobs.close()

@@ -1,0 +1,74 @@
+(function () {
+  'use strict';
+  var $ = desk.$, el = desk.el;
+  var COLOR = { fits: '#1a7f37', conditional: '#d4a72c', does_not_fit: '#cf222e', outside_plan_area: '#57606a' };
+  var map = desk.planMap(), points = L.layerGroup().addTo(map), rows = [], sortKey = null, sortDir = 1;
+
+  function flatten(r, i, names) {
+    var ind = r.industry || {};
+    return {
+      row_label: r.row_label, order: r.row, name: (names && names[i]) || '', verdict: r.verdict || 'error',
+      verdict_zh: r.verdict_zh || '无法核查',
+      industry: (ind.codes && ind.codes.length) ? ind.codes.join('、') + ' ' + (ind.names_zh || []).join('、') : (ind.input || ''),
+      towns: (r.townships || []).map(function (t) { return t.name_zh; }).join('、'),
+      why: r.status === 'ok' ? (r.reasons || []).map(function (x) { return x.text_zh; }).join(' ') : (r.error || ''),
+      lonlat: r.site && r.site.centroid_lonlat
+    };
+  }
+  function draw() {
+    var filter = $('verdict-filter').value, body = $('batch-table').tBodies[0];
+    desk.clear(body); points.clearLayers();
+    var shown = rows.filter(function (r) { return !filter || r.verdict_zh === filter; });
+    if (sortKey) {
+      shown.sort(function (a, b) {
+        var x = sortKey === 'row_label' ? a.order : a[sortKey], y = sortKey === 'row_label' ? b.order : b[sortKey];
+        return (x > y ? 1 : x < y ? -1 : 0) * sortDir;
+      });
+    }
+    shown.forEach(function (r) {
+      var tr = el('tr');
+      ['row_label', 'name', 'verdict_zh', 'industry', 'towns', 'why'].forEach(function (k) { tr.appendChild(el('td', r[k])); });
+      body.appendChild(tr);
+      if (r.lonlat) {
+        var m = L.circleMarker([r.lonlat[1], r.lonlat[0]], { radius: 6, color: '#fff', weight: 1, fillColor: COLOR[r.verdict] || '#000', fillOpacity: 0.9 });
+        m.bindTooltip(function () { return el('span', r.row_label + ' ' + r.name + '：' + r.verdict_zh); });
+        points.addLayer(m);
+      }
+    });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll('#batch-table th'), function (th) {
+    th.addEventListener('click', function () {
+      var k = th.getAttribute('data-key');
+      sortDir = sortKey === k ? -sortDir : 1; sortKey = k;
+      Array.prototype.forEach.call(document.querySelectorAll('#batch-table th'), function (o) { o.className = ''; });
+      th.className = sortDir > 0 ? 'asc' : 'desc';
+      draw();
+    });
+  });
+  $('verdict-filter').addEventListener('change', draw);
+  $('batch-go').addEventListener('click', function () {
+    var f = $('batch-file').files[0];
+    $('error').textContent = '';
+    if (!f) { $('error').textContent = '请先选择项目清单文件。'; return; }
+    var fd = new FormData();
+    fd.append('file', f);
+    if ($('batch-industry').value.trim()) { fd.append('industry', $('batch-industry').value.trim()); }
+    if ($('crs').value) { fd.append('crs', $('crs').value); }
+    $('batch-go').disabled = true;
+    desk.api('/api/site-check/batch', { method: 'POST', body: fd }).then(function (j) {
+      window.dcfLastBatch = j;
+      rows = j.results.map(function (r, i) { return flatten(r, i, j.names); });
+      var names = Object.keys(j.counts);
+      $('batch-counts').textContent = '共 ' + rows.length + ' 条（与清单相同，无一遗漏）：' +
+        names.map(function (k) { return k + ' ' + j.counts[k] + ' 条'; }).join('，');
+      var sel = $('verdict-filter');
+      while (sel.options.length > 1) { sel.remove(1); }
+      names.forEach(function (k) { var o = el('option', k); o.value = k; sel.appendChild(o); });
+      $('xlsx').href = j.xlsx_url;
+      $('batch-notes').textContent = (j.read_notes || []).join('\n');
+      $('batch-answer').hidden = false;
+      draw();
+    }).catch(function (e) { $('error').textContent = e.message; })
+      .then(function () { $('batch-go').disabled = false; });
+  });
+})();

@@ -1,0 +1,59 @@
+/* Shared by the 批量核查 and 审计 pages: fetch with Chinese errors, DOM helpers that only ever set
+   textContent, and the plan-layer map (the 选址核查 page has its own richer copy in desk.js). */
+var desk = (function () {
+  'use strict';
+  function $(id) { return document.getElementById(id); }
+  function el(tag, text, cls) {
+    var e = document.createElement(tag);
+    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    if (cls) { e.className = cls; }
+    return e;
+  }
+  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
+  function api(url, opts) {
+    return fetch(url, opts || {}).then(function (r) {
+      var type = r.headers.get('content-type') || '';
+      if (!r.ok) {
+        if (type.indexOf('json') >= 0) { return r.json().then(function (j) { throw new Error(j.error || ('请求失败：' + r.status)); }); }
+        throw new Error('请求失败：' + r.status);
+      }
+      return type.indexOf('json') >= 0 ? r.json() : r.blob();
+    });
+  }
+  function table(tbl, rows, columns) {
+    // columns: [[key, 中文表头], …]; every cell is text
+    var head = tbl.tHead, body = tbl.tBodies[0];
+    clear(head); clear(body);
+    var tr = el('tr');
+    columns.forEach(function (c) { tr.appendChild(el('th', c[1])); });
+    head.appendChild(tr);
+    rows.forEach(function (r) {
+      var row = el('tr');
+      columns.forEach(function (c) { var v = r[c[0]]; row.appendChild(el('td', v === null || v === undefined ? '' : v)); });
+      body.appendChild(row);
+    });
+  }
+  function planMap() {
+    var map = L.map('map').setView([36.45, 115.95], 10);
+    window.dcfMap = map;
+    var switcher = L.control.layers(null, null, { collapsed: true }).addTo(map);
+    var shown = { district: 1, industrial_clusters: 1, cluster_parks: 1 };
+    var ready = api('/api/layers').then(function (metas) {
+      return Promise.all(metas.filter(function (m) { return m.geometry_type.indexOf('Point') < 0; }).map(function (m) {
+        return api('/api/layers/' + encodeURIComponent(m.id)).then(function (fc) {
+          var st = m.style || {};
+          var lyr = L.geoJSON(fc, { interactive: false, style: function () {
+            return { color: st.edge || '#555', weight: st.width || 1, fill: st.fill !== 'none' && st.kind === 'polygon',
+                     fillColor: st.fill, fillOpacity: 0.15 };
+          } });
+          switcher.addOverlay(lyr, m.title_zh);
+          if (shown[m.id]) { lyr.addTo(map); }
+          if (m.id === 'district') { map.fitBounds(lyr.getBounds()); }
+        });
+      }));
+    });
+    ready.then(function () { window.dcfReady = true; }, function (e) { $('error').textContent = '图层加载失败：' + e.message; });
+    return map;
+  }
+  return { $: $, el: el, clear: clear, api: api, table: table, planMap: planMap };
+})();

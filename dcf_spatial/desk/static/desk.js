@@ -1,0 +1,311 @@
+/* 选址核查 page of the planning desk. Every text that comes from data (layer attributes, names,
+   messages) is put in the page with textContent, never innerHTML. The small drawing code below
+   (click a point, click polygon vertices) is written here because no pip package ships Leaflet.draw
+   for offline use (xstatic has Leaflet itself, not its draw plugin). */
+(function () {
+  'use strict';
+  var PROV_ZH = { schematic: '示意', authoritative: '权威', reference: '参考' };
+  var VERDICT_COLOR = { fits: '#1a7f37', conditional: '#d4a72c', does_not_fit: '#cf222e', outside_plan_area: '#57606a' };
+  var HIDDEN_AT_START = { townships: 1, other_units: 1, planning_area: 1, anchor_enterprises: 1 };
+
+  function $(id) { return document.getElementById(id); }
+  function el(tag, text, cls) {
+    var e = document.createElement(tag);
+    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    if (cls) { e.className = cls; }
+    return e;
+  }
+  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
+  function fmt(v, digits) {
+    if (v === null || v === undefined || v === '') { return '—'; }
+    if (typeof v === 'number') { return String(Math.round(v * Math.pow(10, digits || 2)) / Math.pow(10, digits || 2)); }
+    return String(v);
+  }
+  function api(url, opts) {
+    return fetch(url, opts || {}).then(function (r) {
+      var type = r.headers.get('content-type') || '';
+      if (!r.ok) {
+        if (type.indexOf('json') >= 0) {
+          return r.json().then(function (j) { var e = new Error(j.error || ('请求失败：' + r.status)); e.body = j; throw e; });
+        }
+        throw new Error('请求失败：' + r.status);
+      }
+      return type.indexOf('json') >= 0 ? r.json() : r.blob();
+    });
+  }
+  function showError(msg) { $('error').textContent = msg || ''; }
+
+  // ---- the map and the plan layers ------------------------------------------------------------
+  var map = L.map('map', { zoomControl: true }).setView([36.45, 115.95], 10);
+  window.dcfMap = map;
+  var overlays = {}, zoneFeatures = {}, highlight = L.layerGroup().addTo(map), siteLayer = L.layerGroup().addTo(map);
+  var switcher = L.control.layers(null, null, { collapsed: false, position: 'topright' }).addTo(map);
+  var legend = L.control({ position: 'bottomright' });
+  legend.onAdd = function () { this._div = el('div', null, 'legend'); return this._div; };
+  legend.addTo(map);
+
+  function popupNode(title, props) {
+    var box = el('div', null, 'desk-popup');
+    box.appendChild(el('strong', title));
+    var t = el('table');
+    Object.keys(props).forEach(function (k) {
+      if (k.charAt(0) === '_' || props[k] === null || props[k] === '') { return; }
+      var tr = el('tr');
+      tr.appendChild(el('th', k));
+      tr.appendChild(el('td', props[k]));
+      t.appendChild(tr);
+    });
+    box.appendChild(t);
+    return box;
+  }
+
+  function addLayer(meta, fc) {
+    var st = meta.style || {};
+    var lyr = L.geoJSON(fc, {
+      style: function (f) {
+        var fill = (f.properties && f.properties._fill) || st.fill || '#888';
+        var none = fill === 'none';
+        var opacity = typeof st.fill_opacity === 'number' ? st.fill_opacity : 0.4;
+        return { color: st.edge || fill, weight: st.width || 1, fillColor: none ? '#000' : fill,
+                 fillOpacity: st.kind === 'polygon' && !none ? opacity : 0,
+                 dashArray: Array.isArray(st.dash) ? st.dash.join(' ') : (st.dash || null) };
+      },
+      pointToLayer: function (f, latlng) {
+        return L.circleMarker(latlng, { radius: 5, color: st.edge || '#333', fillColor: st.fill || '#888', fillOpacity: 0.9, weight: 1 });
+      },
+      onEachFeature: function (f, layer) {
+        var p = f.properties || {};
+        layer.on('click', function (e) {
+          L.DomEvent.stopPropagation(e);
+          if (mode === 'point' || mode === 'polygon') { siteClick(e); return; }  // drawing: the click places the site
+          L.popup().setLatLng(e.latlng).setContent(popupNode(p.name_zh || meta.title_zh, p)).openOn(map);
+        });
+        var id = p.zone_id || p.id;
+        if (id) { zoneFeatures[id] = layer; }
+      }
+    });
+    overlays[meta.id] = lyr;
+    var prov = PROV_ZH[meta.provenance] || meta.provenance;
+    var label = meta.title_zh.indexOf(prov) >= 0 ? meta.title_zh : meta.title_zh + '（' + prov + '）';
+    switcher.addOverlay(lyr, label);
+    if (!HIDDEN_AT_START[meta.id]) { lyr.addTo(map); }
+    var row = el('div');
+    var sw = el('i');
+    sw.style.background = st.kind === 'polygon' && st.fill !== 'none' ? (st.fill || '#888') : 'transparent';
+    sw.style.borderColor = st.edge || st.fill || '#555';
+    row.appendChild(sw);
+    row.appendChild(document.createTextNode(meta.title_zh));
+    row.appendChild(el('span', PROV_ZH[meta.provenance] || meta.provenance, 'badge'));
+    legend._div.appendChild(row);
+    if (meta.id === 'district') { map.fitBounds(lyr.getBounds()); }
+  }
+
+  var ready = api('/api/layers').then(function (metas) {
+    return Promise.all(metas.map(function (m) {
+      return api('/api/layers/' + encodeURIComponent(m.id)).then(function (fc) { return [m, fc]; });
+    })).then(function (pairs) { pairs.forEach(function (p) { addLayer(p[0], p[1]); }); });
+  }).catch(function (e) { showError('图层加载失败：' + e.message); });
+  ready.then(function () { window.dcfReady = true; });
+
+  // ---- the site: point, polygon, file or typed -------------------------------------------------
+  var mode = 'point', site = null, siteCrs = null, vertices = [], preview = null;
+  var HINTS = { point: '在地图上单击选定场地位置。', polygon: '在地图上依次单击多边形顶点，双击或点“完成多边形”结束。',
+                file: '选择场地文件，读入后显示在地图上。', text: '输入“经度,纬度”或 WKT 后点“定位”。' };
+  function setMode(m) {
+    mode = m;
+    Array.prototype.forEach.call(document.querySelectorAll('#site-tabs button'), function (b) {
+      b.className = b.getAttribute('data-mode') === m ? 'on' : '';
+    });
+    $('mode-hint').textContent = HINTS[m];
+    $('polygon-tools').hidden = m !== 'polygon';
+    $('file-box').hidden = m !== 'file';
+    $('text-box').hidden = m !== 'text';
+    if (m === 'polygon') { map.doubleClickZoom.disable(); } else { map.doubleClickZoom.enable(); }
+  }
+  Array.prototype.forEach.call(document.querySelectorAll('#site-tabs button'), function (b) {
+    b.addEventListener('click', function () { setMode(b.getAttribute('data-mode')); });
+  });
+  function setSite(value, crs, layer, text) {
+    site = value; siteCrs = crs;
+    siteLayer.clearLayers(); highlight.clearLayers();
+    if (layer) { siteLayer.addLayer(layer); }
+    $('site-status').textContent = text;
+  }
+  function drawPreview() {
+    if (preview) { siteLayer.removeLayer(preview); }
+    preview = L.polyline(vertices, { color: '#0050b3', weight: 2, dashArray: '4 4' });
+    siteLayer.addLayer(preview);
+    vertices.forEach(function (v) { siteLayer.addLayer(L.circleMarker(v, { radius: 3, color: '#0050b3' })); });
+  }
+  function finishPolygon() {
+    if (vertices.length < 3) { showError('多边形至少需要 3 个顶点。'); return; }
+    var ring = vertices.map(function (v) { return [v.lng, v.lat]; });
+    ring.push(ring[0]);
+    var poly = L.polygon(vertices, { color: '#0050b3', weight: 3, fillOpacity: 0.15 });
+    setSite({ type: 'Polygon', coordinates: [ring] }, 'EPSG:4326', poly, '已画多边形（' + vertices.length + ' 个顶点）。');
+    vertices = []; preview = null;
+  }
+  function siteClick(e) {
+    if (mode === 'point') {
+      var ll = e.latlng;
+      setSite({ type: 'Point', coordinates: [ll.lng, ll.lat] }, 'EPSG:4326',
+              L.circleMarker(ll, { radius: 8, color: '#0050b3', weight: 3 }),
+              '已选点：' + ll.lng.toFixed(5) + ', ' + ll.lat.toFixed(5));
+    } else if (mode === 'polygon') {
+      if (vertices.length === 0) { siteLayer.clearLayers(); highlight.clearLayers(); site = null; }
+      vertices.push(e.latlng);
+      drawPreview();
+      $('site-status').textContent = '已点 ' + vertices.length + ' 个顶点。';
+    }
+  }
+  map.on('click', siteClick);
+  map.on('dblclick', function () { if (mode === 'polygon') { finishPolygon(); } });
+  $('poly-finish').addEventListener('click', finishPolygon);
+  $('poly-clear').addEventListener('click', function () { vertices = []; preview = null; setSite(null, null, null, ''); });
+  $('site-file').addEventListener('change', function () {
+    var f = this.files[0];
+    if (!f) { return; }
+    var fd = new FormData();
+    fd.append('file', f);
+    if ($('crs').value) { fd.append('crs', $('crs').value); }
+    showError('');
+    $('site-status').textContent = '正在读取文件……';
+    api('/api/site/read', { method: 'POST', body: fd }).then(function (j) {
+      var lyr = L.geoJSON(j.geometry, { style: { color: '#0050b3', weight: 3, fillOpacity: 0.15 } });
+      setSite(j.geometry, j.crs, lyr, '已读取文件 ' + f.name + '：' + j.features + ' 个要素。');
+      map.fitBounds(lyr.getBounds(), { maxZoom: 15 });
+    }).catch(function (e) { $('site-status').textContent = ''; showError(e.message); });
+  });
+  $('site-text-go').addEventListener('click', function () {
+    var v = $('site-text').value.trim();
+    var m = /^\s*([-+]?\d+(?:\.\d+)?)\s*[,，\s]\s*([-+]?\d+(?:\.\d+)?)\s*$/.exec(v);
+    var layer = null;
+    if (m) {
+      layer = L.circleMarker([parseFloat(m[2]), parseFloat(m[1])], { radius: 8, color: '#0050b3', weight: 3 });
+      map.setView(layer.getLatLng(), Math.max(map.getZoom(), 12));
+    }
+    setSite(v, $('crs').value || null, layer, v ? '已输入场地：' + v.slice(0, 60) : '');
+  });
+
+  // ---- the industry: suggestions while typing ---------------------------------------------------
+  var industryTimer = null, industryOk = false;
+  function pickIndustry(code, label) {
+    $('industry').value = code;
+    $('industry-list').hidden = true;
+    $('industry-status').textContent = '✓ ' + label;
+    industryOk = true;
+  }
+  function lookupIndustry() {
+    var q = $('industry').value.trim(), list = $('industry-list');
+    industryOk = false;
+    if (!q) { list.hidden = true; $('industry-status').textContent = ''; return; }
+    api('/api/industry?q=' + encodeURIComponent(q)).then(function (j) {
+      if ($('industry').value.trim() !== q) { return; }
+      clear(list);
+      if (j.status === 'resolved') {
+        list.hidden = true;
+        $('industry-status').textContent = '✓ ' + j.label_zh;
+        industryOk = true;
+        return;
+      }
+      $('industry-status').textContent = j.status === 'ambiguous' ? '“' + q + '”有多个可能，请选择：' : '无法识别，相近的有：';
+      j.candidates.forEach(function (c) {
+        var li = el('li', c.label_zh || (c.code + ' ' + c.name_zh));
+        li.setAttribute('data-code', c.code);
+        li.addEventListener('mousedown', function (ev) { ev.preventDefault(); pickIndustry(c.code, c.label_zh || c.name_zh); });
+        list.appendChild(li);
+      });
+      list.hidden = j.candidates.length === 0;
+    }).catch(function (e) { $('industry-status').textContent = e.message; });
+  }
+  $('industry').addEventListener('input', function () {
+    clearTimeout(industryTimer);
+    industryTimer = setTimeout(lookupIndustry, 200);
+  });
+  $('industry').addEventListener('blur', function () { setTimeout(function () { $('industry-list').hidden = true; }, 150); });
+
+  // ---- the check and the answer -----------------------------------------------------------------
+  var FIGURES = ['area_mu', 'investment_wan', 'floor_area_m2', 'footprint_m2', 'admin_area_m2', 'green_area_m2'];
+  var lastBody = null;
+  function body() {
+    if (!site) { throw new Error('请先给出场地：在地图上点选、画多边形、上传文件或输入坐标。'); }
+    var ind = $('industry').value.trim();
+    if (!ind) { throw new Error('请填写行业（行业词或 GB/T 4754 代码）。'); }
+    var b = { site: site, industry: ind };
+    if (siteCrs) { b.crs = siteCrs; } else if ($('crs').value) { b.crs = $('crs').value; }
+    FIGURES.forEach(function (k) {
+      var v = $(k).value;
+      if (v !== '') { b[k] = parseFloat(v); }
+    });
+    return b;
+  }
+  function row(tbody, cells) {
+    var tr = el('tr');
+    cells.forEach(function (c) { tr.appendChild(el('td', c)); });
+    tbody.appendChild(tr);
+  }
+  function render(a) {
+    window.dcfLastAnswer = a;
+    $('answer').hidden = false;
+    var v = $('verdict');
+    v.textContent = a.verdict_zh;
+    v.className = a.verdict;
+    var towns = (a.townships || []).map(function (t) { return t.name_zh + '（' + fmt((t.share || 0) * 100, 1) + '%）'; });
+    $('site-facts').textContent = '场地面积：' + fmt(a.site && a.site.area_mu) + ' 亩；所在镇（街道）：' + (towns.join('、') || '—');
+    var ul = $('reasons'); clear(ul);
+    (a.reasons || []).forEach(function (r) { ul.appendChild(el('li', r.text_zh)); });
+    var zb = $('zones').tBodies[0]; clear(zb);
+    (a.zones || []).forEach(function (z) {
+      row(zb, [z.name_zh + '（' + z.layer_title_zh + '）', fmt(z.overlap_mu), fmt((z.share || 0) * 100, 1) + '%', z.plan_ref || '']);
+    });
+    if (!(a.zones || []).length) { row(zb, ['不在任何规划分区内', '', '', '']); }
+    var db = $('designated').tBodies[0]; clear(db);
+    (a.designated_zones || []).forEach(function (z) { row(db, [z.name_zh, fmt(z.distance_km)]); });
+    var ib = $('indicators').tBodies[0]; clear(ib);
+    (a.indicators || []).forEach(function (i) {
+      row(ib, [i.name_zh, fmt(i.value, 3), (i.comparator || '') + ' ' + fmt(i.threshold), i.status_zh]);
+    });
+    var notes = [];
+    if (a.provenance && a.provenance.note_zh) { notes.push(a.provenance.note_zh); }
+    (a.read_notes || []).forEach(function (n) { notes.push('读取说明：' + n); });
+    $('provenance').textContent = notes.join('\n');
+    // highlight the site (verdict colour) and the zones it touches
+    var colour = VERDICT_COLOR[a.verdict] || '#0050b3';
+    siteLayer.eachLayer(function (l) { if (l.setStyle) { l.setStyle({ color: colour, weight: 4 }); } });
+    highlight.clearLayers();
+    (a.zones || []).forEach(function (z) {
+      var f = zoneFeatures[z.id];
+      if (f && f.toGeoJSON) {
+        highlight.addLayer(L.geoJSON(f.toGeoJSON(), {
+          style: { color: '#ff00ff', weight: 3, fillOpacity: 0, dashArray: '6 4' }, interactive: false,
+          pointToLayer: function (g, ll) { return L.circleMarker(ll, { radius: 10, color: '#ff00ff', weight: 3, fill: false }); }
+        }));
+      }
+    });
+  }
+  $('check').addEventListener('click', function () {
+    showError('');
+    var b;
+    try { b = body(); } catch (e) { showError(e.message); return; }
+    $('check').disabled = true;
+    api('/api/site-check', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(b) })
+      .then(function (a) { lastBody = b; render(a); })
+      .catch(function (e) { showError(e.message); })
+      .then(function () { $('check').disabled = false; });
+  });
+  Array.prototype.forEach.call(document.querySelectorAll('[data-export]'), function (btn) {
+    btn.addEventListener('click', function () {
+      if (!lastBody) { return; }
+      var fmtName = btn.getAttribute('data-export');
+      var names = { docx: '核查意见.docx', html: '核查报告.html', gpkg: '场地.gpkg', txt: '场地报批坐标.txt' };
+      api('/api/site-check/export/' + fmtName, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(lastBody) })
+        .then(function (blob) {
+          var a = document.createElement('a');
+          a.href = URL.createObjectURL(blob);
+          a.download = names[fmtName];
+          document.body.appendChild(a); a.click(); a.remove();
+        }).catch(function (e) { showError(e.message); });
+    });
+  });
+  setMode('point');
+})();

@@ -1,0 +1,356 @@
+"""The desk's HTTP API, over the real uvicorn server on a loopback port (httpx), incl. bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import zipfile
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from _desk_server import running_desk
+
+# 第八章第一节: "——郑家镇工业集聚区。……重点发展轴承及保持器产业"; (115.75, 36.455) lies in the shipped
+# (schematic) 郑家镇工业集聚区 and its 轴承保持器 park.
+ZHENGJIA = "115.75,36.455"
+
+
+@pytest.fixture(scope="module")
+def desk():
+    with running_desk(None) as url:
+        with httpx.Client(base_url=url, timeout=120) as client:
+            yield client
+
+
+def _err(r, status):
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert set(body) >= {"error"}
+    assert "Traceback" not in r.text
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in body["error"]), body  # a Chinese message
+    return body["error"]
+
+
+def test_site_check_is_the_cli_json(desk):
+    from dcf_spatial.cli.main import cli
+
+    r = desk.post("/api/site-check", json={"site": ZHENGJIA, "industry": "轴承", "area_mu": 50})
+    assert r.status_code == 200, r.text
+    out = CliRunner().invoke(cli, ["site", "check", "--site", ZHENGJIA, "--industry", "轴承", "--area-mu", "50", "--json"])
+    assert out.exit_code == 0, out.output
+    assert r.json() == json.loads(out.stdout)
+    assert r.json()["verdict"] == "fits"
+    assert any(z["id"] == "cluster.zhengjia" for z in r.json()["zones"])
+
+
+def test_geojson_site_is_the_same_as_its_wkt(desk):
+    geo = {"type": "Polygon", "coordinates": [[[115.748, 36.453], [115.752, 36.453], [115.752, 36.457],
+                                               [115.748, 36.457], [115.748, 36.453]]]}
+    a = desk.post("/api/site-check", json={"site": geo, "industry": "C3451"}).json()
+    b = desk.post("/api/site-check", json={"site": {"type": "Feature", "properties": {}, "geometry": geo},
+                                            "industry": "C3451"}).json()
+    wkt = desk.post("/api/site-check", json={"site": "POLYGON ((115.748 36.453, 115.752 36.453, 115.752 36.457, "
+                                                     "115.748 36.457, 115.748 36.453))", "industry": "C3451"}).json()
+    assert a["verdict"] == b["verdict"] == wkt["verdict"] == "fits"
+    assert a["site"]["area_mu"] == wkt["site"]["area_mu"] > 0
+
+
+@pytest.mark.parametrize("body, status, words", [
+    ({"site": ZHENGJIA, "industry": "轴承", "area_mu": "五十"}, 422, "area_mu"),
+    ({"site": ZHENGJIA, "industry": "轴承", "area_mu": -3}, 422, "area_mu"),
+    ({"site": ZHENGJIA}, 422, "industry"),
+    ({"site": ZHENGJIA, "industry": "轴承", "bogus": 1}, 422, "bogus"),
+    ({"site": ZHENGJIA, "industry": "不存在的行业词"}, 422, "无法识别"),
+    ({"site": ZHENGJIA, "industry": "管"}, 422, "多个可能"),
+    ({"site": "/etc/passwd", "industry": "轴承"}, 422, "无法识别场地"),
+    ({"site": "../../layers/dcf_layers.gpkg", "industry": "轴承"}, 422, "无法识别场地"),
+    ({"site": {"type": "Point"}, "industry": "轴承"}, 422, "GeoJSON"),
+    ({"site": ZHENGJIA, "industry": "轴承", "date": "昨天"}, 422, "date"),
+    ({"site": ZHENGJIA, "industry": "轴承", "catalogue_class": "特殊类"}, 422, "catalogue_class"),
+])
+def test_site_check_bad_input(desk, body, status, words):
+    assert words in _err(desk.post("/api/site-check", json=body), status)
+
+
+def test_not_json_and_unknown_paths(desk):
+    _err(desk.post("/api/site-check", content=b"{not json", headers={"content-type": "application/json"}), 422)
+    _err(desk.get("/api/nothing-here"), 404)
+    _err(desk.get("/api/site-check"), 405)
+
+
+def test_ambiguous_industry_lists_candidates(desk):
+    r = desk.post("/api/site-check", json={"site": ZHENGJIA, "industry": "管"})
+    assert r.json()["industry"]["status"] == "ambiguous" and r.json()["industry"]["candidates"]
+    j = desk.get("/api/industry", params={"q": "管"}).json()
+    assert j["status"] == "ambiguous" and len(j["candidates"]) > 1
+    j = desk.get("/api/industry", params={"q": "轴承"}).json()
+    assert j["status"] == "resolved" and j["codes"] == ["C3451"] and "轴承" in j["label_zh"]
+    _err(desk.get("/api/industry"), 422)
+
+
+def test_layers_and_geojson(desk):
+    rows = desk.get("/api/layers").json()
+    ids = [r["id"] for r in rows]
+    assert "industrial_clusters" in ids and all(r["provenance"] for r in rows)
+    assert all(r["style"]["edge"].startswith("#") for r in rows)   # the legend's colours
+    fc = desk.get("/api/layers/industrial_clusters").json()
+    assert fc["type"] == "FeatureCollection" and len(fc["features"]) == 4
+    x, y = fc["features"][0]["geometry"]["coordinates"][0][0]
+    assert 115 < x < 117 and 36 < y < 37   # EPSG:4326 lon/lat by default
+    fc = desk.get("/api/layers/industrial_clusters", params={"crs": "EPSG:4527"}).json()
+    x, _ = fc["features"][0]["geometry"]["coordinates"][0][0]
+    assert x > 39_000_000   # CGCS2000 3° zone 39, with the zone prefix
+    assert "nope" in _err(desk.get("/api/layers/nope"), 404)
+    _err(desk.get("/api/layers/industrial_clusters", params={"crs": "EPSG:999999"}), 422)
+
+
+def test_exports(desk):
+    body = {"site": ZHENGJIA, "industry": "轴承", "area_mu": 50}
+    docx = desk.post("/api/site-check/export/docx", json=body)
+    assert docx.status_code == 200 and docx.content[:2] == b"PK"
+    from docx import Document
+
+    document = Document(io.BytesIO(docx.content))
+    assert len(document.inline_shapes) == 1   # the map picture
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "核查结论：符合" in text and "第八章第一节" in text and "示意" in text
+    html = desk.post("/api/site-check/export/html", json=body)
+    assert html.status_code == 200 and "符合" in html.text
+    txt = desk.post("/api/site-check/export/txt", json=body)
+    assert txt.status_code == 200 and "[地块坐标]" in txt.content.decode("gbk")
+    gpkg = desk.post("/api/site-check/export/gpkg", json=body)
+    assert gpkg.status_code == 200 and gpkg.content[:15] == b"SQLite format 3"
+    _err(desk.post("/api/site-check/export/exe", json=body), 422)
+
+
+def _txt_site(tmp_path):
+    import dcf_spatial as dcf
+
+    path = tmp_path / "site.txt"
+    dcf.check_site(ZHENGJIA, "轴承", area_mu=50).to_site_file(path)
+    return path
+
+
+def test_upload_survey_txt_and_zipped_shapefile(desk, tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    txt = _txt_site(tmp_path)
+    r = desk.post("/api/site/read", files={"file": ("地块报批坐标.txt", txt.read_bytes())})
+    assert r.status_code == 200, r.text
+    geo = r.json()
+    assert geo["geometry"]["type"] == "Polygon" and geo["crs"] == "EPSG:4490"
+    check = desk.post("/api/site-check", json={"site": geo["geometry"], "crs": geo["crs"], "industry": "轴承"}).json()
+    assert check["verdict"] == "fits" and check["site"]["area_mu"] == pytest.approx(50, rel=0.01)
+
+    shp_dir = tmp_path / "shp"
+    shp_dir.mkdir()
+    gpd.GeoDataFrame({"name": ["地块"]}, geometry=[Point(115.75, 36.455).buffer(0.002)], crs=4490).to_file(
+        shp_dir / "地块.shp", encoding="utf-8")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for f in shp_dir.iterdir():
+            zf.write(f, f"数据/{f.name}")
+    r = desk.post("/api/site/read", files={"file": ("地块.zip", buf.getvalue())})
+    assert r.status_code == 200, r.text
+    assert r.json()["geometry"]["type"] == "Polygon"
+
+
+def test_upload_bad_files(tmp_path):
+    with running_desk(None, upload_limit_mb=0.01) as url, httpx.Client(base_url=url, timeout=60) as c:
+        _err(c.post("/api/site/read", files={"file": ("a.geojson", b"")}), 400)               # empty
+        assert "大小上限" in _err(c.post("/api/site/read", files={"file": ("a.geojson", b"x" * 20_000)}), 413)
+        _err(c.post("/api/site/read", files={"file": ("a.exe", b"MZ")}), 415)                 # format not listed
+        _err(c.post("/api/site/read", files={"file": ("a.zip", b"not a zip")}), 400)
+        # traversal in a zip member
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            zf.writestr("../../evil.geojson", "{}")
+        assert "不安全" in _err(c.post("/api/site/read", files={"file": ("a.zip", buf.getvalue())}), 400)
+        # a zip bomb: tiny compressed, large unpacked
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("big.geojson", " " * 5_000_000)
+        assert len(buf.getvalue()) < 10_000
+        assert "解压后超过" in _err(c.post("/api/site/read", files={"file": ("a.zip", buf.getvalue())}), 413)
+        # a path-like file name: only its suffix is used, nothing is written outside the temp folder
+        r = c.post("/api/site/read", files={"file": ("../../../tmp/x/../../etc/passwd.geojson", b"{oops")})
+        assert r.status_code in (400, 422) and "Traceback" not in r.text
+
+
+def test_batch(desk, tmp_path):
+    csv = ("项目名称,经度,纬度,行业,用地面积(亩)\n"
+           "轴承项目,115.75,36.455,轴承,50\n"
+           "=HYPERLINK(\"http://x\"),115.75,36.455,轴承,30\n"
+           "坏行,abc,36.455,轴承,10\n").encode("utf-8")
+    r = desk.post("/api/site-check/batch", files={"file": ("项目清单.csv", csv)})
+    assert r.status_code == 200, r.text
+    j = r.json()
+    assert len(j["results"]) == 3                        # none lost
+    assert j["results"][0]["verdict"] == "fits"
+    assert j["results"][2]["status"] != "ok" and j["results"][2]["error"]
+    x = desk.get(j["xlsx_url"])
+    assert x.status_code == 200
+    from openpyxl import load_workbook
+
+    ws = load_workbook(io.BytesIO(x.content))["核查结果"]
+    cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+    assert cells, "the formula-like project name is in the table"
+    assert all(c.data_type == "s" and c.quotePrefix for c in cells)   # text, never a formula
+    direct = desk.post("/api/site-check/batch", params={"format": "xlsx"}, files={"file": ("p.csv", csv)})
+    assert direct.status_code == 200 and direct.content[:2] == b"PK"
+    _err(desk.post("/api/site-check/batch", files={"file": ("p.csv", csv)}, data={"industry": "不存在的行业词"}), 422)
+    _err(desk.post("/api/site-check/batch"), 422)
+    _err(desk.get("/api/downloads/0123"), 404)
+
+
+def test_idle_audit_job(desk, tmp_path):
+    import dcf_spatial as dcf
+
+    files = dcf.write_sample(tmp_path / "sample", parcels=60, seed=3, imagery=False)
+    parcels = next(p for p in map(str, files.values()) if p.endswith("parcels.gpkg"))
+    with open(parcels, "rb") as fh:
+        r = desk.post("/api/audit/idle", files={"parcels": ("宗地.gpkg", fh.read())}, data={"as_of": "2025-12-31"})
+    assert r.status_code == 202, r.text
+    url = r.json()["url"]
+    for _ in range(600):   # polls until the job ends (no time limit is asserted)
+        job = desk.get(url).json()
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.2)
+    assert job["status"] == "done", job
+    assert sum(job["summary"]["counts"].values()) >= 60 or job["summary"]["parcels_in"] == 60
+    names = [d["name"] for d in job["downloads"]]
+    assert "idle_audit.xlsx" in names
+    got = desk.get(job["downloads"][names.index("idle_audit.xlsx")]["url"])
+    assert got.status_code == 200 and got.content[:2] == b"PK"
+    _err(desk.post("/api/audit/idle", files={"parcels": ("宗地.gpkg", b"x")}, data={"as_of": "2025-13-45"}), 422)
+    _err(desk.get("/api/jobs/nope"), 404)
+    _err(desk.get(f"{url}/files/99"), 404)
+
+
+def test_token_required_and_cookie(tmp_path):
+    with running_desk(None, token="s3cret-token-for-tests") as url:
+        with httpx.Client(base_url=url, timeout=60) as c:
+            _err(c.get("/api/layers"), 401)
+            _err(c.get("/api/layers", headers={"Authorization": "Bearer wrong"}), 401)
+            assert c.get("/api/layers", headers={"Authorization": "Bearer s3cret-token-for-tests"}).status_code == 200
+            r = c.get("/site", params={"token": "s3cret-token-for-tests"})
+            assert r.status_code == 303 and "dcf_token" in r.headers["set-cookie"]
+            assert "httponly" in r.headers["set-cookie"].lower()
+            c.cookies.set("dcf_token", "s3cret-token-for-tests")
+            assert c.get("/api/layers").status_code == 200
+
+
+def test_non_loopback_host_gets_a_token():
+    from dcf_spatial.desk.server import resolve_token
+
+    assert resolve_token("127.0.0.1", None) == (None, False)
+    tok, generated = resolve_token("0.0.0.0", None)
+    assert generated and len(tok) >= 24
+    assert resolve_token("0.0.0.0", "given") == ("given", False)
+
+
+def test_docs_and_assets_served_locally(desk):
+    docs = desk.get("/api/docs")
+    assert docs.status_code == 200
+    from dcf_spatial.maps.offline import remote_references
+
+    page = desk.get("/site")
+    assert page.status_code == 200
+    refs = remote_references(docs.text) + remote_references(page.text)
+    assert refs and all(r.startswith("/") and not r.startswith("//") for r in refs), refs   # this server only
+    for ref in refs + ["/api/openapi.json"]:
+        assert desk.get(ref).status_code == 200, ref
+    assert "/api/site-check" in desk.get("/api/openapi.json").json()["paths"]
+
+
+def test_serve_command_help():
+    from dcf_spatial.cli.main import cli
+
+    out = CliRunner().invoke(cli, ["serve", "--help"])
+    assert out.exit_code == 0 and "--no-browser" in out.output and "--token" in out.output
+    out = CliRunner().invoke(cli, ["serve", "--port", "0"])
+    assert out.exit_code == 2
+
+
+@pytest.mark.postgis
+def test_site_check_on_a_postgis_store(request, tmp_path):
+    """The same answer from the same layers pushed to PostGIS (the store travels per request)."""
+    import dcf_spatial as dcf
+    from _stores import new_store
+
+    url = new_store("postgis", tmp_path, request)
+    dcf.Store().push(url)
+    body = {"site": ZHENGJIA, "industry": "轴承", "area_mu": 50}
+    with running_desk(None) as a, running_desk(url) as b:
+        gpkg = httpx.post(a + "/api/site-check", json=body, timeout=120).json()
+        pg = httpx.post(b + "/api/site-check", json=body, timeout=120).json()
+        assert pg["verdict"] == gpkg["verdict"] == "fits"
+        assert pg["zones"] == gpkg["zones"] and pg["townships"] == gpkg["townships"]
+        assert [r["id"] for r in httpx.get(b + "/api/layers", timeout=60).json()] == \
+               [r["id"] for r in httpx.get(a + "/api/layers", timeout=60).json()]
+
+
+def test_chunked_upload_over_the_cap_is_refused():
+    """A body sent without Content-Length is counted as it arrives and refused past the cap."""
+    def chunks():
+        boundary = b"--xyz\r\n"
+        yield boundary + b'Content-Disposition: form-data; name="file"; filename="a.geojson"\r\n\r\n'
+        for _ in range(200):
+            yield b"x" * 1024
+        yield b"\r\n--xyz--\r\n"
+
+    with running_desk(None, upload_limit_mb=0.01) as url:
+        r = httpx.post(url + "/api/site/read", content=chunks(),
+                       headers={"content-type": "multipart/form-data; boundary=xyz"}, timeout=60)
+        assert "大小上限" in _err(r, 413)
+
+
+def test_concurrent_requests_each_get_their_answer(desk):
+    """Twenty clients at once (as the issue's benchmark): every answer is complete and the right one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    bodies = [{"site": ZHENGJIA, "industry": "轴承", "area_mu": 10 + i} for i in range(20)]
+
+    def one(body):
+        return httpx.post(str(desk.base_url) + "/api/site-check", json=body, timeout=120)
+
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(one, bodies))
+    assert [r.status_code for r in answers] == [200] * 20
+    assert [r.json()["site"]["area_mu"] for r in answers] == pytest.approx([b["area_mu"] for b in bodies], rel=1e-3)
+    assert {r.json()["verdict"] for r in answers} == {"fits"}
+
+
+def _wait(desk, url):
+    for _ in range(900):   # polls until the job ends (no time limit is asserted)
+        job = desk.get(url).json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {url} never ended")
+
+
+def test_efficiency_audit_job(desk, tmp_path):
+    import dcf_spatial as dcf
+
+    files = dcf.write_sample(tmp_path / "sample", parcels=60, seed=4, imagery=False)
+    r = desk.post("/api/audit/efficiency",
+                  files={"enterprises": ("企业.csv", Path(files["enterprises"]).read_bytes()),
+                         "parcels": ("宗地.gpkg", Path(files["parcels"]).read_bytes())},
+                  data={"as_of": "2025-12-31"})
+    assert r.status_code == 202, r.text
+    job = _wait(desk, r.json()["url"])
+    assert job["status"] == "done", job
+    assert job["summary"]["counts"] and any(d["name"] == "efficiency.xlsx" for d in job["downloads"])
+    assert desk.get(r.json()["url"] + "/map").status_code in (200, 404)
+    # a file the audit cannot read: the job fails with the reader's Chinese message, the server stays up
+    r = desk.post("/api/audit/efficiency", files={"enterprises": ("企业.csv", "甲,乙\n1,2\n".encode())})
+    job = _wait(desk, r.json()["url"])
+    assert job["status"] == "failed" and any("\u4e00" <= ch <= "\u9fff" for ch in job["error"])
+    assert desk.get("/api/layers").status_code == 200

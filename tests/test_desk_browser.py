@@ -1,0 +1,166 @@
+"""The 选址核查 page in real headless Chromium against the real server: click a site, draw a polygon,
+pick an industry, read the verdict; nothing leaves 127.0.0.1 and data text stays text."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from _desk_server import running_desk
+from browser import chromium_path, click_latlng, make_fixture_store, needs_chromium
+
+pytestmark = [pytest.mark.browser, needs_chromium()]
+
+EVIL = "<img src=x onerror=alert(1)>"
+#: the fixture store's 嘉明经济开发区 box (industries C34) lies in township cell 0, named EVIL
+CLUSTER_CENTRE = (36.34, 115.75)
+SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "img" / "desk_site_check.png"
+
+
+@pytest.fixture(scope="module")
+def page_on_desk(tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    store = make_fixture_store(tmp_path_factory.mktemp("store") / "store.gpkg", evil_name=EVIL)
+    with running_desk(store) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu",
+                                                                            "--disable-background-networking"])
+        ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+        seen = {"external": [], "dialogs": [], "errors": []}
+
+        def route(r):
+            u = r.request.url
+            if u.startswith((url + "/", "data:", "blob:", "about:")):
+                r.continue_()
+            else:
+                seen["external"].append(u)
+                r.abort()
+
+        ctx.route("**/*", route)
+        page = ctx.new_page()
+        page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+        page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+        page.goto(url + "/site", wait_until="load")
+        page.wait_for_function("window.dcfReady === true", timeout=60_000)
+        yield page, seen
+        browser.close()
+
+
+def _pick_industry(page, text):
+    page.fill("#industry", "")
+    page.type("#industry", text)
+    page.wait_for_function("document.getElementById('industry-status').textContent.indexOf('✓') === 0",
+                           timeout=30_000)
+
+
+def _check(page):
+    page.evaluate("window.dcfLastAnswer = null")
+    page.click("#check")
+    page.wait_for_function("window.dcfLastAnswer || document.getElementById('error').textContent", timeout=60_000)
+    assert page.text_content("#error") == ""
+    return page.text_content("#verdict")
+
+
+def test_click_a_site_pick_an_industry_read_the_verdict(page_on_desk):
+    page, seen = page_on_desk
+    click_latlng(page, *CLUSTER_CENTRE)
+    assert "已选点" in page.text_content("#site-status")
+    _pick_industry(page, "C34")
+    verdict = _check(page)
+    answer = page.evaluate("window.dcfLastAnswer")
+    assert verdict == answer["verdict_zh"] and verdict in ("符合", "有条件符合", "不符合", "不在规划范围")
+    assert any(z["id"] == "cluster.jiaming" for z in answer["zones"])
+    # the township's name is data: shown as text, never as markup
+    assert EVIL in page.text_content("#site-facts")
+    assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
+    assert page.text_content("#provenance")   # the provenance note is shown
+    assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
+
+
+def test_draw_a_polygon(page_on_desk):
+    page, seen = page_on_desk
+    page.click("#site-tabs button[data-mode=polygon]")
+    lat, lon = CLUSTER_CENTRE
+    for dlat, dlon in ((-0.005, -0.005), (-0.005, 0.005), (0.005, 0.005), (0.005, -0.005)):
+        click_latlng(page, lat + dlat, lon + dlon)
+    page.click("#poly-finish")
+    assert "4 个顶点" in page.text_content("#site-status")
+    _pick_industry(page, "C34")
+    _check(page)
+    answer = page.evaluate("window.dcfLastAnswer")
+    assert answer["site"]["geometry_type"] == "Polygon" and answer["site"]["area_mu"] > 100
+    assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
+
+
+def test_ambiguous_industry_shows_candidates(page_on_desk):
+    page, seen = page_on_desk
+    page.fill("#industry", "")
+    page.type("#industry", "管")
+    page.wait_for_selector("#industry-list li", timeout=30_000)
+    assert "多个可能" in page.text_content("#industry-status")
+    first = page.locator("#industry-list li").first
+    code = first.get_attribute("data-code")
+    first.dispatch_event("mousedown")
+    assert page.input_value("#industry") == code
+
+
+def test_a_layer_attribute_shows_as_text_in_its_popup(page_on_desk):
+    page, seen = page_on_desk
+    page.click("#site-tabs button[data-mode=text]")  # clicks on the map no longer set the site
+    page.get_by_text("规划范围镇（街道）（示意）").click()   # the layer switcher: show the townships
+    click_latlng(page, 36.305, 115.705, expect=".leaflet-popup-content")
+    assert EVIL in page.text_content(".leaflet-popup-content")
+    assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
+    assert seen["dialogs"] == [] and seen["external"] == []
+
+
+
+def test_batch_page(page_on_desk, tmp_path):
+    page, seen = page_on_desk
+    base = page.url.rsplit("/", 1)[0]
+    csv = tmp_path / "项目清单.csv"
+    csv.write_text("项目名称,经度,纬度,行业\n"
+                   f"{EVIL},115.75,36.34,C34\n"
+                   "坏坐标,abc,36.34,C34\n"
+                   "区外项目,117.5,37.5,C34\n", encoding="utf-8")
+    page.goto(base + "/batch")
+    page.wait_for_function("window.dcfReady === true", timeout=60_000)
+    page.set_input_files("#batch-file", str(csv))
+    page.click("#batch-go")
+    page.wait_for_function("window.dcfLastBatch || document.getElementById('error').textContent", timeout=60_000)
+    assert page.text_content("#error") == ""
+    assert page.locator("#batch-table tbody tr").count() == 3          # every row, none lost
+    assert "共 3 条" in page.text_content("#batch-counts")
+    assert EVIL in page.text_content("#batch-table")                     # a project name is text
+    assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
+    page.select_option("#verdict-filter", "无法核查")
+    assert page.locator("#batch-table tbody tr").count() == 1
+    assert "坏坐标" in page.text_content("#batch-table tbody")
+    page.select_option("#verdict-filter", "")
+    page.click("#batch-table th[data-key=name]")
+    names = page.eval_on_selector_all("#batch-table tbody tr td:nth-child(2)", "els => els.map(e => e.textContent)")
+    assert names == sorted(names)
+    assert page.get_attribute("#xlsx", "href").startswith("/api/downloads/")
+    assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
+
+
+def test_audit_page_runs_a_job(page_on_desk, tmp_path):
+    import dcf_spatial as dcf
+
+    page, seen = page_on_desk
+    base = page.url.rsplit("/", 1)[0]
+    files = dcf.write_sample(tmp_path / "sample", parcels=40, seed=2, imagery=False)
+    page.goto(base + "/audit")
+    page.wait_for_function("window.dcfReady === true", timeout=60_000)
+    page.set_input_files("#parcels-file", str(files["parcels"]))
+    page.fill("#as-of", "2025-12-31")
+    page.click("#audit-go")
+    page.wait_for_function("window.dcfLastJob && (window.dcfLastJob.status === 'done' || window.dcfLastJob.status === 'failed')",
+                           timeout=180_000)
+    assert page.evaluate("window.dcfLastJob.status") == "done", page.text_content("#error")
+    page.wait_for_selector("#audit-answer:not([hidden])")
+    assert page.locator("#by-status tbody tr").count() > 1
+    assert "idle_audit.xlsx" in page.text_content("#downloads")
+    assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
