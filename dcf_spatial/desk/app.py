@@ -15,13 +15,12 @@ from __future__ import annotations
 import hmac
 import logging
 import time
-from pathlib import Path
 
 from .errors import DeskError
 
 logger = logging.getLogger("dcf_spatial.desk")
 
-STATIC_DIR = Path(__file__).with_name("static")
+from .paths import STATIC_DIR
 #: default upload cap (MB)
 UPLOAD_LIMIT_MB = 200
 TOKEN_COOKIE = "dcf_token"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, RedirectResponse
 
-from ..app import STATIC_DIR
+from ..paths import STATIC_DIR
 
 router = APIRouter(include_in_schema=False)
 
