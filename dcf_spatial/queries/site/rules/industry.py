@@ -173,7 +173,8 @@ def district_wide(site: SiteFacts, share_plan: float, reasons: Reasons) -> bool:
 
 def blocks(site: SiteFacts, zones: list[dict], reasons: Reasons) -> None:
     """Functional blocks decide (第八章第一节): a factory (sections B, C) in a park block whose use is not
-    production is at most conditional (宜游, 综合服务区, 研发及生活服务区) or does not fit (宜居, 回迁居住区);
+    production is at most conditional (宜游, 综合服务区, 研发及生活服务区, 物流产业园, 交易市场区) or does not fit
+    (宜居, 回迁居住区);
     and an industry the plan gives to another cluster (轴承 → 郑家, 第四章第一节) is conditional elsewhere.
 
     Examples
