@@ -276,7 +276,7 @@ def extra_rules() -> list[dict]:
                 quote=oc["quote"], effect="does_not_fit", effect_alt="capacity_replacement→conditional",
                 wording=oc["reason_zh"].replace("{name}", ind["name_zh"]), data_file=oc["data_file"],
                 verify=bool(ind.get("verify") or src.get("verify")))
-    for key in ("high_energy", "catalogue_eliminated"):
+    for key in ("high_energy", "catalogue_eliminated", "catalogue_restricted"):
         r = rb.get(key)
         if r:
             add(r["id"], key, codes=r.get("codes", ()), plan_ref=r["plan_ref"], quote=r["quote"], effect=r["effect"],
@@ -300,6 +300,12 @@ def extra_rules() -> list[dict]:
         for i, e in enumerate(z.get("also", [])):
             add(f"zone_also.{zid}.{i + 1}", "zone_also", codes=e["codes"], plan_ref=e["plan_ref"], quote=e["quote"],
                 effect="fits", wording=e["what_zh"])
+        for i, e in enumerate(z.get("cluster_wide", [])):
+            add(f"cluster_wide.{zid}.{i + 1}", "cluster_wide", codes=e["codes"], plan_ref=e["plan_ref"],
+                quote=e["quote"], effect="fits", wording=e["what_zh"])
+        for i, e in enumerate(z.get("conditional", [])):
+            add(f"place_conditional.{zid}.{i + 1}", "place_conditional", codes=e["codes"], plan_ref=e["plan_ref"],
+                quote=e["quote"], effect="conditional", wording=e["reason_zh"])
         for i, e in enumerate(z.get("belongs_elsewhere", [])):
             add(f"belongs_elsewhere.{zid}.{i + 1}", "belongs_elsewhere", codes=e["codes"], plan_ref=e["plan_ref"],
                 quote=e["quote"], effect="conditional", wording=e["reason_zh"])

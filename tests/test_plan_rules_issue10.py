@@ -296,7 +296,7 @@ def _quotes(obj):
 def test_every_quote_of_the_new_rules_is_verbatim():
     text = re.sub(r"\s+", "", PLAN_TEXT.read_text(encoding="utf-8"))
     rb = plan.rules()
-    parts = [rb[k] for k in ("zone_rules", "named_places", "district_wide", "high_energy", "catalogue_eliminated",
+    parts = [rb[k] for k in ("zone_rules", "named_places", "district_wide", "high_energy", "catalogue_eliminated", "catalogue_restricted",
                              "overcapacity", "eco_corridors")] + [rb["plan_area"]["named_units"]]
     quotes = [q for p in parts for q in _quotes(p)]
     quotes += [e["quote"] for i in plan.overcapacity()["industries"] for e in i.get("plan_encourages", [])]

@@ -338,7 +338,8 @@ def test_shipped_site_across_two_townships_and_gcj02_point(real):
     ((3, 3), "C34", "conditional", "partial_match"),
     ((3, 3), "C", "conditional", "industry_too_general"),
     ((10, 5), "光伏发电", "conditional", "utility_special_plan"),
-    ((3, 3), "C3670", "fits", "park_mismatch"),
+    # 第八章第一节 产业园区分区: auto parts belong in 汽车零部件产业园, not in the bearing park of the same cluster
+    ((3, 3), "C3670", "conditional", "park_designation"),
 ])
 def test_every_other_rule(ctx, where, industry, verdict, rule):
     res = sc.site_result(at(*where), industry, context=ctx)

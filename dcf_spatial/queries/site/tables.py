@@ -65,8 +65,9 @@ def results_table(results: list[dict]):
 
 
 def barred(result: dict) -> bool:
-    """True when a barred-industry rule (第九章第三节; over-capacity, 淘汰类) decided ``does_not_fit``."""
-    ids = {r["id"] for r in plan.rules()["barred"]} | {"overcapacity", "catalogue_eliminated"}
+    """True when a barred-industry rule (第九章第三节; over-capacity, 淘汰类, 限制类) decided ``does_not_fit``."""
+    ids = {r["id"] for r in plan.rules()["barred"]} | {"overcapacity", "catalogue_eliminated",
+                                                                   "catalogue_restricted"}
     return any(r["rule"] in ids and r["effect"] == "does_not_fit" for r in result.get("reasons", []))
 
 

@@ -58,8 +58,11 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
         add("industry_too_general", "conditional",
             pr["reason_zh"].format(level=LEVEL_ZH["section"], project=m.label_zh), pr["plan_ref"])
     full_only = kind.get("full_only_layers", [])  # e.g. a named place counts only for what the plan names there
+    # an agricultural zone counts for a factory only when the factory is part of the zone's own chain (第八章第二节)
+    match_only = kind.get("match_only_layers", [])
     kind_zones = [z for z in zones if z["layer"] in kind["zone_layers"]
-                  and (z["layer"] not in full_only or z["match"] == "full")]
+                  and (z["layer"] not in full_only or z["match"] == "full")
+                  and (z["layer"] not in match_only or z["match"] != "none")]
     full = [z for z in kind_zones if z["match"] == "full"]
     partial = [z for z in kind_zones if z["match"] == "partial"]
     full_share = _max_layer_share(full)
@@ -76,15 +79,13 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
             other_parks = [z for z in kind_zones if z["layer"] == "cluster_parks" and z["match"] == "none"
                            and z["share"] >= th["split_min_share"]]
             if best["layer"] != "cluster_parks" and other_parks:
-                pk = max(other_parks, key=lambda z: z["share"])
-                pr = policy["park_mismatch"]
-                add("park_mismatch", "info", pr["reason_zh"].format(
-                    park=pk["name_zh"], codes=codes_zh(pk["codes"]) or "未列明", zone=best["name_zh"]),
-                    pk["plan_ref"] or pr["plan_ref"])
+                _park_mismatch(site, best, max(other_parks, key=lambda z: z["share"]), reasons)
             if full_share < th["full_share"]:
                 add("split_zone", "conditional",
                     policy["split_zone"]["reason_zh"].format(share=fmt_share(full_share), zone=best["name_zh"]),
                     best["plan_ref"] or policy["split_zone"]["plan_ref"])
+        elif _place_conditional(site, zones, reasons):
+            pass
         elif partial:
             best = max(partial, key=lambda z: z["share"])
             add("partial_match", "conditional", policy["partial_match"]["reason_zh"].format(
@@ -105,6 +106,49 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
     elif not kind["zone_layers"]:
         pr = policy[kind["outside_rule"]]
         add(kind["outside_rule"], kind["outside_effect"], pr["reason_zh"], pr["plan_ref"])
+
+
+def _park_mismatch(site: SiteFacts, best: dict, park: dict, reasons: Reasons) -> None:
+    """第八章第一节 “产业园区分区”: each functional park of a cluster has its own designation. A project that
+    fits the cluster (``industrial_clusters``) but not the park it lies in is at most conditional, unless the plan names the cluster
+    for it as a whole (``zone_rules`` → ``cluster_wide``, e.g. 轴承 in 郑家, 第四章第一节): then the park is a
+    prompt only (``info``)."""
+    policy = plan.rules()["policy_rules"]
+    wide = next((e for e in plan.zone_rule(best["id"]).get("cluster_wide", [])
+                 if plan.match(e["codes"], site.codes) == "full"), None)
+    if best["layer"] != "industrial_clusters":  # fits a service belt or a named place: the park is a prompt
+        pr = policy["park_mismatch"]
+        reasons.add("park_mismatch", "info", pr["reason_zh"].format(
+            park=park["name_zh"], codes=codes_zh(park["codes"]) or "未列明", zone=best["name_zh"]),
+            park["plan_ref"] or pr["plan_ref"])
+        return
+    if wide:
+        pr = policy["park_mismatch"]
+        reasons.add("park_mismatch", "info", pr["reason_zh"].format(
+            park=park["name_zh"], codes=codes_zh(park["codes"]) or "未列明", zone=best["name_zh"])
+            + pr["cluster_wide_zh"].format(zone=best["name_zh"], what=wide["what_zh"], plan_ref=wide["plan_ref"]),
+            wide["plan_ref"])
+        return
+    pr = policy["park_designation"]
+    reasons.add("park_designation", "conditional", pr["reason_zh"].format(
+        park=park["name_zh"], codes=codes_zh(park["codes"]) or "未列明", zone=best["name_zh"]),
+        park["plan_ref"] or pr["plan_ref"])
+
+
+def _place_conditional(site: SiteFacts, zones: list[dict], reasons: Reasons) -> bool:
+    """A place the plan supports the project at without making it the place's industry (``zone_rules`` →
+    ``conditional``, e.g. 非遗 crafts at 道口铺非遗文化名镇, 第八章第三节、第六章第六节): add the conditional
+    reason and return True (the site is then not judged as a factory outside the clusters)."""
+    th = plan.rules()["thresholds"]
+    for z in sorted(zones, key=lambda z: -z["share"]):
+        if z["share"] < th["split_min_share"]:
+            continue
+        for e in plan.zone_rule(z["id"]).get("conditional", []):
+            if plan.match(e["codes"], site.codes) == "full":
+                reasons.add("place_conditional", "conditional", e["reason_zh"].format(zone=z["name_zh"]),
+                            e["plan_ref"])
+                return True
+    return False
 
 
 def district_wide(site: SiteFacts, share_plan: float, reasons: Reasons) -> bool:
@@ -129,7 +173,8 @@ def district_wide(site: SiteFacts, share_plan: float, reasons: Reasons) -> bool:
 
 def blocks(site: SiteFacts, zones: list[dict], reasons: Reasons) -> None:
     """Functional blocks decide (第八章第一节): a factory (sections B, C) in a park block whose use is not
-    production is at most conditional (宜游, 综合服务区, 研发及生活服务区) or does not fit (宜居, 回迁居住区);
+    production is at most conditional (宜游, 综合服务区, 研发及生活服务区, 物流产业园, 交易市场区) or does not fit
+    (宜居, 回迁居住区);
     and an industry the plan gives to another cluster (轴承 → 郑家, 第四章第一节) is conditional elsewhere.
 
     Examples

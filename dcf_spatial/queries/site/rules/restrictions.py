@@ -99,7 +99,9 @@ def overcapacity(site: SiteFacts, reasons: Reasons, already=()) -> bool:
 
 def catalogue_eliminated(site: SiteFacts, reasons: Reasons) -> bool:
     """第十章第二节, 第九章第三节: a project declared 淘汰类 in 《产业结构调整指导目录》 does not fit, whatever
-    its industry (the chemical rule already says so for chemicals). True when it applies.
+    its industry; so does a new 限制类 project (第十章第一节; 国发〔2005〕40号: new 限制类 projects may not be
+    invested in — article number and text to verify). The chemical rule already says so for chemicals. True
+    when it applies.
 
     Examples
     --------
@@ -107,13 +109,16 @@ def catalogue_eliminated(site: SiteFacts, reasons: Reasons) -> bool:
     >>> check_site(SITE_IN_BEARING_PARK, "C3451", catalogue_class="淘汰类").results[0]["verdict"]  # doctest: +SKIP
     'does_not_fit'
     """
-    rule = plan.rules().get("catalogue_eliminated")
-    if not rule or site.flags.get("catalogue_class") != rule["catalogue_class"]:
-        return False
-    if any(r["rule"] == "chemical_eliminated_restricted" and r["effect"] == "does_not_fit" for r in reasons.items):
+    rb = plan.rules()
+    for key in ("catalogue_eliminated", "catalogue_restricted"):
+        rule = rb.get(key)
+        if not rule or site.flags.get("catalogue_class") != rule["catalogue_class"]:
+            continue
+        if any(r["rule"] == "chemical_eliminated_restricted" and r["effect"] == "does_not_fit" for r in reasons.items):
+            return True
+        reasons.add(rule["id"], rule["effect"], rule["reason_zh"], rule["plan_ref"])
         return True
-    reasons.add(rule["id"], rule["effect"], rule["reason_zh"], rule["plan_ref"])
-    return True
+    return False
 
 
 def high_energy(site: SiteFacts, reasons: Reasons) -> None:
