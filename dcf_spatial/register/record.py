@@ -7,6 +7,7 @@ import io
 import json
 import logging
 
+from ..errors import InputError
 from . import tables, versions
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def _zones(result: dict) -> str:
 
 
 def record_results(results: list[dict], reruns: list[dict], geometries: list, *, store=None, project=None,
-                   names=None, source: str = "") -> list[int]:
+                   names=None, source: str = "", expected: dict | None = None) -> list[int]:
     """Write checks into the register of ``store`` in one transaction; return their register ids.
 
     Parameters
@@ -84,6 +85,10 @@ def record_results(results: list[dict], reruns: list[dict], geometries: list, *,
         A name per row (a batch's name column), or ``None``.
     source
         The batch file, or empty.
+    expected
+        :func:`~dcf_spatial.register.versions.layer_keys` taken before the check: when a layer was
+        replaced since, nothing is recorded and :class:`~dcf_spatial.errors.InputError` says so (the
+        check may have seen either version).
 
     Returns
     -------
@@ -103,8 +108,6 @@ def record_results(results: list[dict], reruns: list[dict], geometries: list, *,
 
     location = writable_location(resolve_store(store))
     st = catalog._store(location, write=True)
-    layer_v = versions.layer_versions(location)
-    file_v = versions.file_versions()
     now = _dt.datetime.now().isoformat(timespec="seconds")
 
     def snapshot(lid):
@@ -112,19 +115,32 @@ def record_results(results: list[dict], reruns: list[dict], geometries: list, *,
         catalog.read_layer(lid, store=location).to_parquet(buf)
         return buf.getvalue()
 
-    rows = []
-    for i, (res, rerun, geom) in enumerate(zip(results, reruns, geometries)):
-        name = project if isinstance(project, str) and project else (names[i] if names is not None else None)
-        name = None if name is None or name != name or str(name).strip() == "" else str(name)
-        rows.append({
-            "recorded_at": now, "check_date": rerun["figures"].get("check_date"), "project": name,
-            "industry": rerun.get("industry"), "industry_code": ",".join((res.get("industry") or {}).get("codes") or []),
-            "verdict": res.get("verdict"), "status": res.get("status", "ok"), "zones": _zones(res),
-            "source": source, "row_label": res.get("row_label"), "rerun": dumps(rerun), "result": dumps(res),
-            "layers": dumps({k: v["sha256"] for k, v in layer_v.items()}),
-            "files": dumps({k: v[0] for k, v in file_v.items()}), "store": mask_url(str(location)),
-            "geometry": geom,
-        })
-    ids = tables.write_records(st, rows, layer_v, file_v, snapshot)
+    def build():
+        layer_v = versions.layer_versions(location)
+        if expected is not None and {k: v["key"] for k, v in layer_v.items()} != expected:
+            changed = sorted(k for k in set(expected) | set(layer_v) if expected.get(k) != layer_v.get(k, {}).get("key"))
+            raise InputError(f"核查期间图层库 {st.label} 中的图层 {', '.join(changed)} 被他人修改，"
+                             "无法确定核查所用的版本，本次未记入核查登记；请重新核查。")
+        file_v = versions.file_versions()
+        return _rows(layer_v, file_v), layer_v, file_v, snapshot
+
+    def _rows(layer_v, file_v):
+        rows = []
+        for i, (res, rerun, geom) in enumerate(zip(results, reruns, geometries)):
+            name = project if isinstance(project, str) and project else (names[i] if names is not None else None)
+            name = None if name is None or name != name or str(name).strip() == "" else str(name)
+            rows.append({
+                "recorded_at": now, "check_date": rerun["figures"].get("check_date"), "project": name,
+                "industry": rerun.get("industry"),
+                "industry_code": ",".join((res.get("industry") or {}).get("codes") or []),
+                "verdict": res.get("verdict"), "status": res.get("status", "ok"), "zones": _zones(res),
+                "source": source, "row_label": res.get("row_label"), "rerun": dumps(rerun), "result": dumps(res),
+                "layers": dumps({k: v["sha256"] for k, v in layer_v.items()}),
+                "files": dumps({k: v[0] for k, v in file_v.items()}), "store": mask_url(str(location)),
+                "geometry": geom,
+            })
+        return rows
+
+    ids = tables.write_records(st, build)
     logger.info("Recorded %d checks in the register of %s (ids %s)", len(ids), st.label, ids[:5])
     return ids

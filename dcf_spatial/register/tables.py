@@ -114,16 +114,19 @@ def _pg_init(st, con) -> None:
                      "PRIMARY KEY (name, sha256))"))
 
 
-def write_records(st, rows: list[dict], layers: dict, files: dict, snapshot) -> list[int]:
-    """Insert ``rows`` (dicts of :data:`COLUMNS` + ``geometry``) with the layer and file versions they
-    use, in one transaction; return the new ids.
+def write_records(st, build) -> list[int]:
+    """Insert register rows with the layer and file versions they use, in one transaction; return the
+    new ids.
 
-    ``layers`` is ``{layer id: {"sha256", "catalog"}}``, ``files`` ``{name: (sha256, bytes)}``;
-    ``snapshot(layer_id)`` gives the GeoParquet bytes of a layer version not yet kept.
+    ``build()`` is called once no layer can change any more (inside the GeoPackage writer lock; in
+    PostGIS after the catalog rows are locked ``FOR SHARE``) and returns ``(rows, layers, files,
+    snapshot)``: rows as dicts of :data:`COLUMNS` + ``geometry``, ``{layer id: {"sha256", "catalog"}}``,
+    ``{name: (sha256, bytes)}``, and ``snapshot(layer_id)`` giving the GeoParquet bytes of a layer.
     """
     ids = []
     if st.kind == "gpkg":
         with _gpkg_write(st) as con:
+            rows, layers, files, snapshot = build()
             for lid, v in layers.items():
                 if con.execute(f"SELECT 1 FROM {LAYERS_TABLE} WHERE layer_id=? AND sha256=?", (lid, v["sha256"])).fetchone() is None:
                     con.execute(f"INSERT INTO {LAYERS_TABLE} VALUES (?,?,?,?)",
@@ -140,6 +143,8 @@ def write_records(st, rows: list[dict], layers: dict, files: dict, snapshot) -> 
 
     with st._connect(transaction=True) as con:
         _pg_init(st, con)
+        con.execute(text(f"SELECT id FROM {st._t('dcf_catalog')} FOR SHARE"))  # no layer replaced until we commit
+        rows, layers, files, snapshot = build()
         for lid, v in layers.items():
             have = con.execute(text(f"SELECT 1 FROM {st._t(LAYERS_TABLE)} WHERE layer_id=:l AND sha256=:s"),
                                {"l": lid, "s": v["sha256"]}).scalar()

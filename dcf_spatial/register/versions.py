@@ -76,6 +76,22 @@ def frame_sha256(gdf) -> str:
 _LAYER_HASHES: dict = {}
 
 
+def _key(location, lid, entry) -> tuple:
+    return (str(location), lid, entry.get("version"), entry.get("history"), entry.get("sha256"),
+            entry.get("updated_at"), entry.get("source"))
+
+
+def layer_keys(store) -> dict:
+    """``{layer id: catalog key}`` of the site-check layers: what changes whenever a layer is written.
+    Taken before a check and compared when it is recorded (a layer replaced in between is caught)."""
+    from ..store import catalog
+    from ..store.locate import resolve_store
+
+    location = resolve_store(store)
+    st = catalog._require_store(location)
+    return {lid: _key(location, lid, e) for lid in site_layers() if (e := st.catalog_entry(lid)) is not None}
+
+
 def layer_versions(store) -> dict[str, dict]:
     """``{layer id: {"sha256", "version", "catalog": catalog row}}`` of the site-check layers in ``store``.
 
@@ -97,11 +113,10 @@ def layer_versions(store) -> dict[str, dict]:
         entry = st.catalog_entry(lid)
         if entry is None:
             continue
-        key = (str(location), lid, entry.get("version"), entry.get("history"), entry.get("sha256"),
-               entry.get("updated_at"), entry.get("source"))
+        key = _key(location, lid, entry)
         if key not in _LAYER_HASHES:
             _LAYER_HASHES[key] = frame_sha256(catalog.read_layer(lid, store=location))
-        out[lid] = {"sha256": _LAYER_HASHES[key], "version": int(entry["version"]), "catalog": entry}
+        out[lid] = {"sha256": _LAYER_HASHES[key], "version": int(entry["version"]), "catalog": entry, "key": key}
     return out
 
 

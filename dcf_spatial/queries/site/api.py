@@ -173,10 +173,21 @@ def _industry(industry) -> IndustryMatch:
     return m
 
 
-def _record(answer: SiteCheck, record, parts, industries, figures, flags) -> SiteCheck:
+def _before(record, store):
+    """The layer versions in effect before a check that is to be recorded (see :func:`_record`)."""
+    if not record:
+        return None
+    from ...register.versions import layer_keys
+
+    return layer_keys(store)
+
+
+def _record(answer: SiteCheck, record, parts, industries, figures, flags, expected=None) -> SiteCheck:
     """Write the answer into the register of its store when ``record`` asks (True or a project name)."""
     if not record:
         return answer
+    n = len(answer.results)
+    figures, flags = figures if figures is not None else [None] * n, flags if flags is not None else [None] * n
     from ...register.record import record_results, rerun_input, site_geometry
 
     reruns = [rerun_input(p, i, f, fl) for p, i, f, fl in zip(parts, industries, figures, flags)]
@@ -184,7 +195,7 @@ def _record(answer: SiteCheck, record, parts, industries, figures, flags) -> Sit
              [_site_name(answer.sites)] * len(answer.results))
     answer.register_ids = record_results(answer.results, reruns, [site_geometry(p) for p in parts],
                                          store=answer.store, project=record if isinstance(record, str) else None,
-                                         names=names, source=answer.source)
+                                         names=names, source=answer.source, expected=expected)
     return answer
 
 
@@ -274,11 +285,12 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
     from ... import io as dcf_io
     from ... import settings
 
+    expected = _before(record, store)
     if isinstance(site, gpd.GeoDataFrame):
         sites, industries, figures, errors, notes, flags = batch_rows(site.copy(), industry)
         results = site_results(sites, industries, figures=figures, errors=errors, flags=flags, store=store)
         return _record(SiteCheck(results, sites, batch=True, notes=notes, title="项目选址批量核查", source="GeoDataFrame",
-                                 store=store), record, _batch_parts(sites), industries, figures, flags)
+                                 store=store), record, _batch_parts(sites), industries, figures, flags, expected)
     if industry is None:
         raise InputError("未给出行业。例：industry=\"轴承\" 或 industry=\"C3451\"。")
     m = _industry(industry)
@@ -316,7 +328,7 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
         from ...crs import to_storage
 
         flags = dict(capacity_replacement=capacity_replacement, catalogue_class=catalogue_class)
-        _record(answer, record, [list(to_storage(site_gdf).geometry.values)], [m], [figures], [flags])
+        _record(answer, record, [list(to_storage(site_gdf).geometry.values)], [m], [figures], [flags], expected)
     return answer
 
 
@@ -349,9 +361,10 @@ def check_batch(path, industry=None, *, crs=None, store=None, record=False, **re
     >>> from dcf_spatial.queries import check_batch
     >>> check_batch("项目清单.xlsx").to_table("核查结果.xlsx")  # doctest: +SKIP
     """
+    expected = _before(record, store)
     sites, industries, figures, errors, notes, flags = read_batch(path, crs=crs, default_industry=industry,
                                                                  store=store, **reader)
     results = site_results(sites, industries, figures=figures, errors=errors, flags=flags, store=store)
     answer = SiteCheck(results, sites, batch=True, notes=notes, title=f"项目选址批量核查：{Path(path).name}",
                        inputs={"文件": str(path), "坐标系": crs}, source=str(path), store=store)
-    return _record(answer, record, _batch_parts(sites), industries, figures, flags)
+    return _record(answer, record, _batch_parts(sites), industries, figures, flags, expected)
