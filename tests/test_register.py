@@ -178,3 +178,37 @@ def test_cli_record_history_show_recheck(tmp_path):
     bad = run("site", "history", "--verdict", "好")
     assert bad.exit_code != 0 and "--verdict" in bad.output
     assert run("site", "check", "--site", "115.75,36.455", "--industry", "轴承", "--project", "x").exit_code != 0
+
+
+def test_recheck_names_a_changed_threshold_and_its_file_and_show_keeps_the_old_rule(tmp_path, monkeypatch):
+    """The bureau edits the indicator table (容积率 of division 35 from 0.7 to 1.0): recheck lists the changed
+    threshold with the file that changed; history show still gives the recorded answer from the kept file."""
+    from dcf_spatial.register.rerun import _clear_caches
+
+    st = tmp_path / "s.gpkg"
+    shutil.copy(settings.checkout_store, st)
+    kw = dict(area_mu=50, floor_area_m2=28000, store=st)
+    before = dcf.check_site("115.75,36.455", "轴承", record="容积率", **kw)
+    (ratio,) = [i for i in before.results[0]["indicators"] if i["indicator"] == "plot_ratio"]
+    assert ratio["threshold"] == 0.7 and ratio["status"] == "pass"   # 28000 m² on 50 亩 (33,333 m²): 0.84
+    data = tmp_path / "data"
+    shutil.copytree(settings.data_dir, data)
+    f = data / "land_control_indicators_2008.csv"
+    f.write_text(f.read_text(encoding="utf-8").replace("plot_ratio,35,*,>=,0.7,", "plot_ratio,35,*,>=,1.0,"), encoding="utf-8")
+    monkeypatch.setattr(settings, "data_dir", data)
+    _clear_caches()
+    try:
+        result = register.recheck(store=st)
+        changes = result.changes
+        row = changes[changes["变化"] == "指标阈值变化"]
+        assert len(row) == 1 and row["对象"].iloc[0] == "容积率"
+        assert row["原值"].iloc[0].startswith(">=0.7") and row["现值"].iloc[0].startswith(">=1.0")
+        assert "land_control_indicators_2008.csv" in row["原因"].iloc[0]
+        assert set(result.file_changes) == {"land_control_indicators_2008.csv"} and not result.layer_changes
+        rep = register.show(before.register_ids[0], store=st)
+        assert rep.identical
+        (kept,) = [i for i in rep.reproduced["indicators"] if i["indicator"] == "plot_ratio"]
+        assert kept["threshold"] == 0.7
+    finally:
+        monkeypatch.undo()
+        _clear_caches()
