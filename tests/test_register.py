@@ -212,3 +212,31 @@ def test_recheck_names_a_changed_threshold_and_its_file_and_show_keeps_the_old_r
     finally:
         monkeypatch.undo()
         _clear_caches()
+
+
+def test_import_dry_run_reports_moves_transfers_and_flips_and_writes_nothing(store, tmp_path):
+    from dcf_spatial.register.preview import preview_import
+
+    sites, old_poly = _sites(20)
+    answer = dcf.check_site(sites, store=store, record=True)
+    gdf = dcf.layer("industrial_clusters", store=store)
+    i = gdf.index[gdf["id"] == CLUSTER][0]
+    new_poly = affinity.translate(gdf.loc[i, "geometry"], xoff=0.03)
+    gdf.loc[i, "geometry"] = new_poly
+    f = tmp_path / "moved.gpkg"
+    gdf.drop(columns=["provenance", "source"]).to_file(f, driver="GPKG")
+    version = catalog.describe_layer("industrial_clusters", store=store)["version"]
+
+    p = preview_import("industrial_clusters", f, store=store)
+    assert catalog.describe_layer("industrial_clusters", store=store)["version"] == version  # nothing written
+    assert p.added == [] and p.removed == [] and p.moved["编号"].tolist() == [CLUSTER]
+    # 亩 that leave the cluster: the old polygon minus the new one, measured independently in EPSG:4548
+    w = gpd.GeoSeries([old_poly, new_poly], crs=4490).to_crs(4548)
+    left_mu = w.iloc[0].difference(w.iloc[1]).area / (10000 / 15)
+    assert p.moved["移出（亩）"].iloc[0] == pytest.approx(left_mu, rel=1e-3)
+    # the flips the import would cause are those a fresh check against the imported layer gives
+    _move_cluster(store, tmp_path, name="real")
+    fresh = list(dcf.check_site(sites, store=store).verdict)
+    expected = {answer.register_ids[k] for k in range(20) if fresh[k] != list(answer.verdict)[k]}
+    assert expected and set(p.flips.flipped) == expected
+    assert "结论将改变" in p.summary_text()

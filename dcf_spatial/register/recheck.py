@@ -162,7 +162,7 @@ def compare(entry: dict, old: dict, new: dict, layers: dict, files: dict, cur_la
     return out
 
 
-def recheck(*, store=None, since=None, ids=None) -> Recheck:
+def recheck(*, store=None, since=None, ids=None, against=None) -> Recheck:
     """Run recorded checks again against the current layers and rule files; list every change.
 
     Parameters
@@ -173,6 +173,9 @@ def recheck(*, store=None, since=None, ids=None) -> Recheck:
         Only checks recorded on or after this date (``"2026-01-01"``).
     ids
         Only these register ids.
+    against
+        Run against the layers of this other store instead of the current ones (an import's preview
+        uses a throw-away copy with the new layer); the register is still read from ``store``.
 
     Returns
     -------
@@ -193,8 +196,9 @@ def recheck(*, store=None, since=None, ids=None) -> Recheck:
 
     st = _store(store)
     location = resolve_store(store)
-    rows = entries(store=location, since=since, ids=ids)
+    rows = entries(store=location, since=since, ids=ids)  # the register of ``store``
     rows = rows[rows["status"] == "ok"]
+    location = resolve_store(against) if against is not None else location
     cur_layers = versions.layer_versions(location)
     cur_files = {k: v[0] for k, v in versions.file_versions().items()}
     changes, checks = [], []
