@@ -117,8 +117,11 @@ def record_results(results: list[dict], reruns: list[dict], geometries: list, *,
 
     def build():
         layer_v = versions.layer_versions(location)
-        if expected is not None and {k: v["key"] for k, v in layer_v.items()} != expected:
-            changed = sorted(k for k in set(expected) | set(layer_v) if expected.get(k) != layer_v.get(k, {}).get("key"))
+        # compared without the location: the packaged default store is recorded in its per-user copy
+        now_keys = {k: v["key"][1:] for k, v in layer_v.items()}
+        then_keys = {k: v[1:] for k, v in (expected or {}).items()}
+        if expected is not None and now_keys != then_keys:
+            changed = sorted(k for k in set(then_keys) | set(now_keys) if then_keys.get(k) != now_keys.get(k))
             raise InputError(f"核查期间图层库 {st.label} 中的图层 {', '.join(changed)} 被他人修改，"
                              "无法确定核查所用的版本，本次未记入核查登记；请重新核查。")
         file_v = versions.file_versions()
