@@ -60,8 +60,12 @@ def entries(*, store=None, verdict=None, zone=None, since=None, until=None, proj
         df = df[df["verdict"] == v]
     if zone:
         z = str(zone)
-        df = df[df["zones"].fillna("").map(lambda s: any(part == z or (z in part and not part.startswith(("cluster.", "park.", "agri.", "service")))
-                                                        for part in s.split("|")))]
+
+        def touches(zones: str) -> bool:  # stored as id|name|id|name…: an id exactly, or part of a name
+            parts = zones.split("|")
+            return z in parts[0::2] or any(z in name for name in parts[1::2])
+
+        df = df[df["zones"].fillna("").map(touches)]
     if since:
         df = df[df["recorded_at"].str[:10] >= since]
     if until:
