@@ -255,3 +255,19 @@ def test_import_dry_run_reports_moves_transfers_and_flips_and_writes_nothing(sto
     expected = {answer.register_ids[k] for k in range(20) if fresh[k] != list(answer.verdict)[k]}
     assert expected and set(p.flips.flipped) == expected
     assert "结论将改变" in p.summary_text()
+
+
+def test_batch_file_records_every_row_bad_ones_too(tmp_path):
+    st = tmp_path / "s.gpkg"
+    shutil.copy(settings.checkout_store, st)
+    f = tmp_path / "项目清单.csv"
+    f.write_text("项目名称,经度,纬度,行业,用地面积(亩)\n甲,115.75,36.455,轴承,50\n乙,115.80,36.47,没有这个行业词,30\n"
+                 "丙,115.98,36.44,轴承,20\n", encoding="utf-8")
+    answer = dcf.check_batch(f, store=st, record=True)
+    assert len(answer.register_ids) == 3
+    rows = register.history(store=st).rows
+    assert rows["status"].tolist() == ["ok", "error", "ok"]
+    assert rows["row_label"].tolist() == [r["row_label"] for r in answer.results]
+    assert rows["source"].iloc[0] == str(f) and rows["project"].tolist() == ["甲", "乙", "丙"]
+    assert register.show(int(rows["id"].iloc[2]), store=st).identical
+    assert register.recheck(store=st).checks["登记号"].tolist() == [int(rows["id"].iloc[0]), int(rows["id"].iloc[2])]
