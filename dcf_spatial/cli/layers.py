@@ -193,8 +193,10 @@ def export(layer_id, output, overwrite):
               default="authoritative", show_default=True,
               help="导入数据的来源性质：authoritative 权威、reference 参考、schematic 示意。")
 @click.option("--note", default="", help="随导入记录的说明，如文号、数据日期。")
+@click.option("--dry-run", is_flag=True, help="只试导入、不写入：报告新增、删除、移动的要素，在分区之间移动的亩数，"
+                                              "以及核查登记中结论将改变的记录。")
 @json_opt
-def import_(layer_id, file, crs, layer, encoding, fields, provenance, note, as_json):
+def import_(layer_id, file, crs, layer, encoding, fields, provenance, note, dry_run, as_json):
     """导入权威图层 — import the bureau's layer.
 
     用局里的数据替换随附图层。写入前先校验字段、坐标系和几何，校验不通过则图层库不作任何改动；
@@ -204,6 +206,7 @@ def import_(layer_id, file, crs, layer, encoding, fields, provenance, note, as_j
     $ dcf layers import townships 乡镇界线.shp --field id=XZQDM --field name_zh=XZQMC
     $ dcf layers import district 东昌府区.json --crs gcj02
     $ dcf layers import landuse 三调.gdb --layer DLTB
+    $ dcf layers import industrial_clusters 集聚区.shp --dry-run
     """
     import codecs
 
@@ -217,6 +220,17 @@ def import_(layer_id, file, crs, layer, encoding, fields, provenance, note, as_j
         except LookupError:
             raise click.BadParameter(f"“{encoding}”不是已知的文字编码。常用：gbk（GB18030 亦可）、utf-8、utf-8-sig。",
                                      param_hint="--encoding") from None
+    if dry_run:
+        from ..register.preview import preview_import
+
+        with _options_named():
+            preview = preview_import(layer_id, file, crs=crs, field_map=parse_field_map(list(fields)) or None,
+                                     provenance=provenance, source_note=note, layer=layer, encoding=encoding)
+        if as_json:
+            echo_json(preview.to_dict())
+        else:
+            click.echo(preview.summary_text())
+        return
     with _options_named():
         summary = Store().import_layer(layer_id, file, crs=crs, field_map=parse_field_map(list(fields)) or None,
                                        provenance=provenance, source_note=note, layer=layer, encoding=encoding)

@@ -71,12 +71,15 @@ def site():
                    "GBK 编码），也可用 .gpkg、.shp、.kml 等。")
 @map_opt
 @basemap_opt
+@click.option("--record", is_flag=True, help="把本次核查记入图层库的核查登记（场地、输入、结论与理由、日期、所用图层与规则文件的版本），"
+                                             "之后可用 dcf site history 查看、dcf site recheck 重新核查。")
+@click.option("--project", metavar="名称", help="项目名称（随 --record 记入登记；批量核查缺省取各行的名称列）。")
 @json_opt
 @overwrite_opt
 def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area_m2, footprint_m2, admin_area_m2,
           green_area_m2, tall_floor_area_m2, yard_area_m2, non_production_facilities, check_date, capacity_replacement,
           catalogue_class, batch_file, output, report_path, export_site, map_path,
-          basemap, as_json, overwrite):
+          basemap, record, project, as_json, overwrite):
     """核查项目选址是否符合产业规划 — does this project fit the plan here?
 
     给出结论（符合 / 有条件符合 / 不符合 / 不在规划范围）、涉及的镇（街道）和分区及面积（亩）、
@@ -91,7 +94,11 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
     $ dcf site check --batch 项目清单.csv -o 核查结果.xlsx --json
     $ dcf site check --batch 项目.xlsx --layer 坐标 --field lon=东经 --field lat=北纬 -o 结果.csv
     $ dcf site check --batch 项目清单.xlsx --field industry=主营 -o 核查结果.xlsx
+    $ dcf site check --site 115.80,36.47 --industry 轴承 --record --project 某轴承项目
     """
+    if project and not record:
+        raise click.BadParameter("--project 只随 --record 记入核查登记；请同时给出 --record。", param_hint="--project")
+    record = (project or True) if record else False
     for p, hint in ((report_path, "--report"), (map_path, "--map"), (output, "--output"),
                     (export_site, "--export-site")):
         if p is not None:
@@ -118,7 +125,7 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
         if site_value:
             raise click.BadParameter("--site 与 --batch 只能二选一。", param_hint="--batch")
         return _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, industry, reader, basemap,
-                      export_site)
+                      export_site, record)
     if not site_value:
         raise click.BadParameter("未给出场地。例：--site 115.80,36.47（经度,纬度）、WKT 或文件路径。",
                                  param_hint="--site")
@@ -142,12 +149,13 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
                             green_area_m2=green_area_m2, capacity_replacement=capacity_replacement,
                             catalogue_class=catalogue_class, date=check_date,
                             tall_floor_area_m2=tall_floor_area_m2, yard_area_m2=yard_area_m2,
-                            non_production_facilities=non_production_facilities, **reader)
+                            non_production_facilities=non_production_facilities, record=record, **reader)
     except InputError as exc:
         hint = ("--date" if "check_date" in str(exc) else "--tall-floor-area-m2" if "8 m" in str(exc)
                 else "--non-production-facilities" if "non_production_facilities" in str(exc) else "--site")
         raise input_error(exc, hint) from None
     _outputs(answer, report_path, map_path, overwrite, basemap, export_site)
+    _recorded(answer)
     if as_json:
         echo_json(answer.to_dict())
     else:
@@ -179,15 +187,22 @@ def _outputs(answer, report_path, map_path, overwrite, basemap, export_site=None
         echo_note(f"地图已写出：{map_path}")
 
 
+def _recorded(answer):
+    ids = answer.register_ids
+    if ids:
+        shown = f"{ids[0]}" if len(ids) == 1 else f"{ids[0]}–{ids[-1]}（{len(ids)} 条）"
+        echo_note(f"已记入核查登记：登记号 {shown}；查看：dcf site history show {ids[0]}")
+
+
 def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, default_industry, reader, basemap,
-           export_site=None):
+           export_site=None, record=False):
     from ..errors import InputError
     from ..queries import check_batch
 
     from ..queries.site.batch import IndustryColumnMissing
 
     try:
-        answer = check_batch(batch_file, default_industry, crs=crs, **reader)
+        answer = check_batch(batch_file, default_industry, crs=crs, record=record, **reader)
     except IndustryColumnMissing as exc:
         raise input_error(InputError(_industry_column_message(exc)), "--batch") from None
     except InputError as exc:
@@ -199,6 +214,7 @@ def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, d
         answer.to_table(output, overwrite=True)  # refused above unless --overwrite
         echo_note(f"结果已写出：{output}（{len(answer.results)} 行，与输入行数相同）")
     _outputs(answer, report_path, map_path, overwrite, basemap, export_site)
+    _recorded(answer)
     if as_json:
         echo_json(answer.to_dict())
         for n in answer.notes:  # stderr: the JSON on stdout stays clean
@@ -348,3 +364,101 @@ def indicators_load(table, sheet, overwrite):
     except InputError as exc:
         raise input_error(InputError(str(exc).replace("请允许覆盖（overwrite）", "请加 --overwrite")), "TABLE") from None
     click.echo(res.summary_text())
+
+
+@site.group(cls=DcfGroup, invoke_without_command=True)
+@click.option("--verdict", metavar="结论", help="只列此结论：符合 / 有条件符合 / 不符合 / 不在规划范围（或 fits 等代码）。")
+@click.option("--zone", metavar="分区", help="只列涉及此分区的：分区编号（cluster.zhengjia）或中文名的一部分（郑家镇）。")
+@click.option("--since", metavar="YYYY-MM-DD", help="登记日期不早于此日。")
+@click.option("--until", metavar="YYYY-MM-DD", help="登记日期不晚于此日。")
+@click.option("--project", metavar="名称", help="项目名称包含此文字。")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="另存登记列表：.xlsx / .csv / .gpkg（含场地范围）。")
+@json_opt
+@overwrite_opt
+@click.pass_context
+def history(ctx, verdict, zone, since, until, project, output, as_json, overwrite):
+    """核查登记：列出记入登记的选址核查（--record），可筛选、导出 — the register of checks.
+
+    show 登记号 按登记时所用的图层与规则文件版本重现当时的结论。
+
+    \b
+    $ dcf site history --verdict 不符合 --since 2026-01-01
+    $ dcf site history --zone 郑家镇 -o 登记.xlsx
+    $ dcf site history show 12
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from ..errors import InputError
+    from ..register import history as register_history
+
+    if output is not None:
+        check_writable(output, overwrite, param_hint="--output", need_folder=True)
+    try:
+        answer = register_history(verdict=verdict, zone=zone, since=since, until=until, project=project)
+    except InputError as exc:
+        hint = "--verdict" if "结论" in str(exc) else "--until" if "截止" in str(exc) else "--since"
+        raise input_error(exc, hint) from None
+    if output is not None:
+        answer.to_table(output, overwrite=True)  # refused above unless --overwrite
+        echo_note(f"登记列表已写出：{output}（{len(answer.rows)} 条）")
+    if as_json:
+        echo_json(answer.to_dict())
+    else:
+        click.echo(answer.summary_text())
+
+
+@history.command("show")
+@click.argument("entry_id", type=int, metavar="登记号")
+@json_opt
+def history_show(entry_id, as_json):
+    """按登记时的图层与规则文件版本重现一条核查结论 — reproduce a recorded check.
+
+    \b
+    $ dcf site history show 12
+    """
+    from ..errors import InputError
+    from ..register import show
+
+    try:
+        answer = show(entry_id)
+    except InputError as exc:
+        raise input_error(exc, "登记号") from None
+    if as_json:
+        echo_json(answer.to_dict())
+    else:
+        click.echo(answer.summary_text())
+
+
+@site.command()
+@click.option("--since", metavar="YYYY-MM-DD", help="只重新核查此日及以后登记的。")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="另存变化清单：.xlsx（含核查对照、版本变化）或 .csv。")
+@json_opt
+@overwrite_opt
+def recheck(since, output, as_json, overwrite):
+    """按现行图层与规则重新核查已登记的选址，列出每一处变化及其原因 — what changed since.
+
+    结论改变、进入或移出分区、分区占比和所在镇（街道）变化、用地控制指标阈值变化，各注明是哪个图层或
+    规则文件的哪次改动（登记时版本 → 现版本）造成的。
+
+    \b
+    $ dcf site recheck
+    $ dcf site recheck --since 2026-01-01 -o 变化清单.xlsx
+    """
+    from ..errors import InputError
+    from ..register import recheck as register_recheck
+
+    if output is not None:
+        check_writable(output, overwrite, param_hint="--output", need_folder=True)
+        if output.suffix.lower() not in (".xlsx", ".csv"):
+            raise click.BadParameter(f"{output}：变化清单请用 .xlsx 或 .csv。", param_hint="--output")
+    try:
+        answer = register_recheck(since=since)
+    except InputError as exc:
+        raise input_error(exc, "--since") from None
+    if output is not None:
+        answer.to_table(output, overwrite=True)
+        echo_note(f"变化清单已写出：{output}（{len(answer.changes)} 项）")
+    if as_json:
+        echo_json(answer.to_dict())
+    else:
+        click.echo(answer.summary_text())

@@ -44,6 +44,9 @@ class SiteCheck:
         The batch file (or ``"GeoDataFrame"``), for the batch summary.
     store
         The layer store checked against (the map draws its zones).
+    register_ids
+        Where the checks were recorded (``record=``): their ids in the store's register
+        (:mod:`dcf_spatial.register`).
 
     Examples
     --------
@@ -62,6 +65,8 @@ class SiteCheck:
     inputs: dict = field(default_factory=dict)
     source: str = ""
     store: object = None
+    #: the register ids of the recorded checks (``record=``), in the order of ``results``; empty when not recorded
+    register_ids: list = field(default_factory=list)
 
     @property
     def verdict(self):
@@ -169,12 +174,51 @@ def _industry(industry) -> IndustryMatch:
     return m
 
 
+def _before(record, store):
+    """The layer versions in effect before a check that is to be recorded (see :func:`_record`)."""
+    if not record:
+        return None
+    from ...register.versions import layer_keys
+
+    return layer_keys(store)
+
+
+def _record(answer: SiteCheck, record, parts, industries, figures, flags, expected=None) -> SiteCheck:
+    """Write the answer into the register of its store when ``record`` asks (True or a project name)."""
+    if not record:
+        return answer
+    n = len(answer.results)
+    figures, flags = figures if figures is not None else [None] * n, flags if flags is not None else [None] * n
+    from ...register.record import record_results, rerun_input, site_geometry
+
+    reruns = [rerun_input(p, i, f, fl) for p, i, f, fl in zip(parts, industries, figures, flags)]
+    names = (list(answer.sites["name"]) if answer.batch and "name" in answer.sites.columns else
+             [_site_name(answer.sites)] * len(answer.results))
+    answer.register_ids = record_results(answer.results, reruns, [site_geometry(p) for p in parts],
+                                         store=answer.store, project=record if isinstance(record, str) else None,
+                                         names=names, source=answer.source, expected=expected)
+    return answer
+
+
+def _site_name(sites):
+    for col in ("地块名称", "name", "name_zh"):
+        if col in sites.columns and len(sites) and str(sites[col].iloc[0]).strip():
+            return str(sites[col].iloc[0])
+    return None
+
+
+def _batch_parts(sites):
+    from ...crs import to_storage
+
+    return [[g] for g in to_storage(sites).geometry.values] if len(sites) else []
+
+
 def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, investment_wan: float | None = None,
                floor_area_m2: float | None = None, footprint_m2: float | None = None,
                admin_area_m2: float | None = None, green_area_m2: float | None = None,
                capacity_replacement: bool = False, catalogue_class: str | None = None, store=None,
                date=None, tall_floor_area_m2: float | None = None, storeys=None,
-               yard_area_m2: float | None = None, non_production_facilities=None, **reader) -> SiteCheck:
+               yard_area_m2: float | None = None, non_production_facilities=None, record=False, **reader) -> SiteCheck:
     """Does this project, of this industry, on this site, fit the plan?
 
     Parameters
@@ -211,6 +255,10 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
     non_production_facilities
         成套住宅、专家楼、宾馆、招待所、培训中心 planned inside the industrial site (text naming them, or
         ``True``): barred by the standard, the verdict is 不符合.
+    record
+        ``True`` or the project's name: record the check in the store's register (site, inputs, verdict
+        and reasons, date, and the versions of every layer and rule file used; see
+        :mod:`dcf_spatial.register`). The ids are in ``.register_ids``.
     **reader
         ``layer``, ``encoding``, ``swap_xy``, ``field_map`` for file input.
 
@@ -239,11 +287,12 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
     from ...places import read_site
     from ... import settings
 
+    expected = _before(record, store)
     if isinstance(site, gpd.GeoDataFrame):
         sites, industries, figures, errors, notes, flags = batch_rows(site.copy(), industry)
         results = site_results(sites, industries, figures=figures, errors=errors, flags=flags, store=store)
-        return SiteCheck(results, sites, batch=True, notes=notes, title="项目选址批量核查", source="GeoDataFrame",
-                         store=store)
+        return _record(SiteCheck(results, sites, batch=True, notes=notes, title="项目选址批量核查", source="GeoDataFrame",
+                                 store=store), record, _batch_parts(sites), industries, figures, flags, expected)
     if industry is None:
         raise InputError("未给出行业。例：industry=\"轴承\" 或 industry=\"C3451\"。")
     given = {"site_area_mu": area_mu, "investment_wan": investment_wan, "floor_area_m2": floor_area_m2,
@@ -282,11 +331,17 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
         for col in ("地块编号", "地块名称"):
             if col in site_gdf.columns:
                 shown[col] = "、".join(dict.fromkeys(str(v) for v in site_gdf[col] if str(v).strip()))
-    return SiteCheck([res], shown, batch=False, notes=list(site_gdf.attrs.get("read_notes", [])),
-                     title=f"项目选址核查：{m.label_zh}", inputs=inputs, store=store)
+    answer = SiteCheck([res], shown, batch=False, notes=list(site_gdf.attrs.get("read_notes", [])),
+                       title=f"项目选址核查：{m.label_zh}", inputs=inputs, store=store)
+    if record:
+        from ...crs import to_storage
+
+        flags = dict(capacity_replacement=capacity_replacement, catalogue_class=catalogue_class)
+        _record(answer, record, [list(to_storage(site_gdf).geometry.values)], [m], [figures], [flags], expected)
+    return answer
 
 
-def check_batch(path, industry=None, *, crs=None, store=None, **reader) -> SiteCheck:
+def check_batch(path, industry=None, *, crs=None, store=None, record=False, **reader) -> SiteCheck:
     """Check every row of a file of sites (CSV/XLSX/any vector file); one result per row, none lost.
 
     Parameters
@@ -299,6 +354,9 @@ def check_batch(path, industry=None, *, crs=None, store=None, **reader) -> SiteC
         CRS of the coordinates.
     store
         Layer store; ``None`` is the active store.
+    record
+        ``True`` (each row's name column names its project) or one project name for every row: record
+        every row in the store's register, rows that could not be checked too (status ``error``).
     **reader
         ``layer``, ``encoding``, ``swap_xy``, ``field_map`` (e.g. ``{"industry": "主营"}``).
 
@@ -312,8 +370,10 @@ def check_batch(path, industry=None, *, crs=None, store=None, **reader) -> SiteC
     >>> from dcf_spatial.queries import check_batch
     >>> check_batch("项目清单.xlsx").to_table("核查结果.xlsx")  # doctest: +SKIP
     """
+    expected = _before(record, store)
     sites, industries, figures, errors, notes, flags = read_batch(path, crs=crs, default_industry=industry,
                                                                  store=store, **reader)
     results = site_results(sites, industries, figures=figures, errors=errors, flags=flags, store=store)
-    return SiteCheck(results, sites, batch=True, notes=notes, title=f"项目选址批量核查：{Path(path).name}",
-                     inputs={"文件": str(path), "坐标系": crs}, source=str(path), store=store)
+    answer = SiteCheck(results, sites, batch=True, notes=notes, title=f"项目选址批量核查：{Path(path).name}",
+                       inputs={"文件": str(path), "坐标系": crs}, source=str(path), store=store)
+    return _record(answer, record, _batch_parts(sites), industries, figures, flags, expected)

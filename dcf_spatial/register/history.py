@@ -1,0 +1,290 @@
+"""Which checks were recorded, and what did each answer? ``dcf site history`` (list, filter, export)
+and ``dcf site history show ID`` (the recorded answer, reproduced from the recorded versions)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError
+from . import rerun, tables
+
+VERDICT_ZH = {"fits": "符合", "conditional": "有条件符合", "does_not_fit": "不符合", "outside_plan_area": "不在规划范围",
+              None: "无法核查"}
+#: the Chinese column headers of the register list
+COLUMNS_ZH = {"id": "登记号", "recorded_at": "登记时间", "check_date": "核查日期", "project": "项目名称",
+              "industry": "行业", "industry_code": "行业代码", "verdict_zh": "结论", "zones_zh": "所在分区",
+              "source": "批量文件", "row_label": "所在行", "layers_short": "图层版本", "files_short": "规则文件版本"}
+OUTPUT_SUFFIXES = (".xlsx", ".gpkg", ".csv")
+
+
+def _store(store):
+    from ..store import catalog
+    from ..store.locate import resolve_store
+
+    return catalog._require_store(resolve_store(store))
+
+
+def _date(value, what: str) -> str | None:
+    if value is None or value == "":
+        return None
+    try:
+        return _dt.date.fromisoformat(str(value)[:10]).isoformat()
+    except ValueError:
+        raise InputError(f"{what} {value!r} 不是日期；请写成 YYYY-MM-DD，如 2026-01-31。") from None
+
+
+def _verdict_code(value):
+    if value is None:
+        return None
+    codes = {v: k for k, v in VERDICT_ZH.items() if k}
+    if value in VERDICT_ZH and value is not None:
+        return value
+    if value in codes:
+        return codes[value]
+    raise InputError(f"结论 {value!r} 无法识别；可用：{'、'.join(f'{k}（{v}）' for k, v in VERDICT_ZH.items() if k)}。")
+
+
+def entries(*, store=None, verdict=None, zone=None, since=None, until=None, project=None, ids=None):
+    """The register rows, filtered (all filters optional, combined with AND); oldest first.
+
+    ``verdict`` a code or its Chinese name; ``zone`` a zone id or part of its Chinese name; ``since`` and
+    ``until`` dates (inclusive) of recording; ``project`` part of the project name; ``ids`` register ids.
+    """
+    df = tables.read_records(_store(store), ids)
+    v = _verdict_code(verdict)
+    since, until = _date(since, "起始日期"), _date(until, "截止日期")
+    if v is not None:
+        df = df[df["verdict"] == v]
+    if zone:
+        z = str(zone)
+
+        def touches(zones: str) -> bool:  # stored as id|name|id|name…: an id exactly, or part of a name
+            parts = zones.split("|")
+            return z in parts[0::2] or any(z in name for name in parts[1::2])
+
+        df = df[df["zones"].fillna("").map(touches)]
+    if since:
+        df = df[df["recorded_at"].str[:10] >= since]
+    if until:
+        df = df[df["recorded_at"].str[:10] <= until]
+    if project:
+        df = df[df["project"].fillna("").str.contains(str(project), regex=False)]
+    return df.reset_index(drop=True)
+
+
+@dataclass
+class RegisterList:
+    """Recorded checks, as ``dcf site history`` lists them.
+
+    Attributes
+    ----------
+    rows
+        The register rows (raw columns, ``geometry`` in EPSG:4490).
+    store
+        The store label.
+
+    Examples
+    --------
+    >>> from dcf_spatial.register import history
+    >>> h = history(verdict="不符合", since="2026-01-01")   # doctest: +SKIP
+    >>> h.frame; h.to_table("登记.xlsx")                    # doctest: +SKIP
+    """
+
+    rows: object
+    store: str = ""
+    filters: dict = field(default_factory=dict)
+
+    @property
+    def frame(self):
+        """One row per recorded check, Chinese headers."""
+        import pandas as pd
+
+        df = self.rows.copy()
+        df["verdict_zh"] = [VERDICT_ZH.get(v, "无法核查") if s == "ok" else "无法核查" for v, s in zip(df["verdict"], df["status"])]
+        df["zones_zh"] = df["zones"].fillna("").map(lambda s: "、".join(s.split("|")[1::2]))
+        df["layers_short"] = df["layers"].map(lambda s: "; ".join(f"{k}:{v[:8]}" for k, v in json.loads(s).items()) if s else "")
+        df["files_short"] = df["files"].map(lambda s: "; ".join(f"{k}:{v[:8]}" for k, v in json.loads(s).items()) if s else "")
+        out = df[list(COLUMNS_ZH)].rename(columns=COLUMNS_ZH)
+        return out if len(out) else pd.DataFrame(columns=list(COLUMNS_ZH.values()))
+
+    def to_dict(self) -> list[dict]:
+        """JSON-ready rows, the recorded answer included (``result``)."""
+        out = []
+        for r in self.rows.to_dict(orient="records"):
+            g = r.pop("geometry", None)
+            r["geometry_wkt"] = None if g is None else g.wkt
+            for k in ("rerun", "result", "layers", "files"):
+                r[k] = json.loads(r[k]) if r.get(k) else None
+            out.append(r)
+        return out
+
+    def summary_text(self) -> str:
+        f = self.frame
+        lines = [f"核查登记（{self.store}）：{len(f)} 条" + (f"（筛选：{'，'.join(f'{k}={v}' for k, v in self.filters.items() if v)}）"
+                                                     if any(self.filters.values()) else "") + "。"]
+        for r in f.itertuples(index=False):
+            lines.append(f"  #{r[0]} {r[1]} {r[3] or '（未命名）'} {r[4]}：{r[6]}" + (f"（{r[7]}）" if r[7] else ""))
+        return "\n".join(lines)
+
+    def to_table(self, path, *, overwrite: bool = False) -> Path:
+        """Write the list to ``.xlsx`` (with a 说明 sheet), ``.csv`` or ``.gpkg`` (the sites as geometry).
+
+        Examples
+        --------
+        >>> history().to_table("核查登记.gpkg")   # doctest: +SKIP
+        """
+        import geopandas as gpd
+        import pandas as pd
+
+        from .. import settings
+        from ..io.write import write_csv, write_xlsx
+        from ..outputs_guard import guard_output
+
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix not in OUTPUT_SUFFIXES:
+            raise InputError(f"{path}：登记列表请存为 .xlsx、.csv 或 .gpkg。")
+        guard_output(path, overwrite=overwrite)
+        frame = self.frame
+        if suffix == ".xlsx":
+            note = pd.DataFrame({"说明": [f"图层库：{self.store}",
+                                         "图层版本与规则文件版本为内容哈希（SHA-256 前 8 位）；dcf site history show 登记号 可按所记版本重现结论。"]})
+            write_xlsx({"核查登记": frame, "说明": note}, path)
+        elif suffix == ".csv":
+            write_csv(frame, path)
+        else:
+            if path.exists():
+                path.unlink()
+            gpd.GeoDataFrame(frame, geometry=list(self.rows["geometry"]), crs=settings.storage_crs).to_file(
+                path, layer="site_register", driver="GPKG")
+        return path
+
+
+def history(*, store=None, verdict=None, zone=None, since=None, until=None, project=None) -> RegisterList:
+    """The recorded site checks, filtered.
+
+    Parameters
+    ----------
+    store
+        The layer store whose register is read (``None``: the active store).
+    verdict
+        ``fits``/``conditional``/``does_not_fit``/``outside_plan_area`` or 符合/有条件符合/不符合/不在规划范围.
+    zone
+        A zone id (``cluster.zhengjia``) or part of a zone's Chinese name (郑家镇).
+    since, until
+        Dates of recording, inclusive (``"2026-01-01"``).
+    project
+        Part of the project name.
+
+    Returns
+    -------
+    RegisterList
+
+    Examples
+    --------
+    >>> from dcf_spatial.register import history
+    >>> history(zone="cluster.zhengjia").frame   # doctest: +SKIP
+    """
+    filters = {"verdict": verdict, "zone": zone, "since": since, "until": until, "project": project}
+    return RegisterList(entries(store=store, **filters), store=_store(store).label, filters=filters)
+
+
+@dataclass
+class Reproduction:
+    """A recorded check run again from the versions it recorded (``dcf site history show ID``).
+
+    Attributes
+    ----------
+    id
+        The register id.
+    recorded, reproduced
+        The recorded result dict and the one computed now from the recorded layer and rule versions.
+    identical
+        Whether they are the same, value for value.
+    differences
+        The paths of values that differ (``"zones[0].share"`` …), empty when identical.
+    entry
+        The register row.
+    """
+
+    id: int
+    recorded: dict
+    reproduced: dict
+    identical: bool
+    differences: list
+    entry: dict
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "identical": self.identical, "differences": self.differences,
+                "recorded_at": self.entry["recorded_at"], "project": self.entry["project"],
+                "layers": json.loads(self.entry["layers"]), "files": json.loads(self.entry["files"]),
+                "result": self.reproduced}
+
+    def summary_text(self) -> str:
+        from ..queries.site import present
+
+        head = (f"登记 #{self.id}（{self.entry['recorded_at']} 登记，项目：{self.entry['project'] or '未命名'}）："
+                + ("按所记图层与规则版本重现，结论与登记时完全一致。" if self.identical else
+                   f"按所记版本重现，与登记时有 {len(self.differences)} 处不同：{'；'.join(self.differences[:10])}"))
+        if self.reproduced.get("status", "ok") != "ok":
+            return head + "\n" + str(self.reproduced.get("error"))
+        return head + "\n" + present.summary_text(self.reproduced)
+
+
+def diff(a, b, path: str = "") -> list[str]:
+    """The paths at which two JSON values differ."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for k in list(a) + [k for k in b if k not in a]:
+            out.extend(diff(a.get(k), b.get(k), f"{path}.{k}" if path else str(k)))
+        return out
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{path}（{len(a)} 项 → {len(b)} 项）"]
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in diff(x, y, f"{path}[{i}]")]
+    if a != b and not (a != a and b != b):  # NaN equals NaN here
+        return [path or "（整体）"]
+    return []
+
+
+def show(entry_id: int, *, store=None) -> Reproduction:
+    """Run recorded check ``entry_id`` again from the layer and rule versions it recorded.
+
+    Parameters
+    ----------
+    entry_id
+        The register id (``登记号``).
+    store
+        The store holding the register (``None``: the active store).
+
+    Returns
+    -------
+    Reproduction
+        ``.identical`` is True when the answer is the recorded one, value for value.
+
+    Raises
+    ------
+    InputError
+        No such id, or a version it needs is not kept.
+
+    Examples
+    --------
+    >>> from dcf_spatial.register import show
+    >>> show(1).identical   # doctest: +SKIP
+    True
+    """
+    st = _store(store)
+    rows = tables.read_records(st, [int(entry_id)])
+    if not len(rows):
+        raise InputError(f"图层库 {st.label} 的核查登记中没有登记号 {entry_id}。")
+    entry = rows.iloc[0].to_dict()
+    recorded = json.loads(entry["result"])
+    if entry["status"] != "ok":
+        return Reproduction(int(entry_id), recorded, recorded, True, [], entry)
+    with rerun.recorded_versions(st, entry) as location:
+        reproduced = rerun.run(entry, location)
+    differences = diff(recorded, reproduced)
+    return Reproduction(int(entry_id), recorded, reproduced, not differences, differences, entry)

@@ -1,0 +1,153 @@
+"""What would this import change? ``dcf layers import … --dry-run``: the new layer is imported into a
+throw-away copy of the store, compared with the current one (features added, removed, moved; 亩 moved
+between zones), and every recorded check is run against the copy (which verdicts would flip)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import settings
+from .recheck import Recheck, recheck
+
+
+@dataclass
+class ImportPreview:
+    """The answer of :func:`preview_import`.
+
+    Attributes
+    ----------
+    summary
+        What the import would report (features, file, sha256, read notes) — nothing is written.
+    added, removed
+        Feature ids only in the new layer / only in the current one.
+    moved
+        One row per feature whose geometry would change: 编号, 名称, 移出（亩）, 移入（亩）, 中心位移（米）.
+    transfers
+        Polygon layers: land that would change zone, 从 (current zone or 区外) → 到 (new zone or 区外), 亩.
+    flips
+        The register checks re-run against the new layer (a :class:`~dcf_spatial.register.Recheck`).
+    """
+
+    layer: str
+    summary: dict
+    added: list
+    removed: list
+    moved: object
+    transfers: object
+    flips: Recheck
+
+    def to_dict(self) -> dict:
+        return {"layer": self.layer, "dry_run": True, "summary": self.summary, "added": self.added,
+                "removed": self.removed, "moved": self.moved.to_dict(orient="records"),
+                "transfers": self.transfers.to_dict(orient="records"), "register": self.flips.to_dict()}
+
+    def summary_text(self) -> str:
+        lines = [f"试导入（未写入）：图层 {self.layer} 将有 {self.summary['features']} 个要素；"
+                 f"新增 {len(self.added)}、删除 {len(self.removed)}、位置改变 {len(self.moved)}。"]
+        if self.added:
+            lines.append(f"  新增：{'、'.join(self.added[:20])}")
+        if self.removed:
+            lines.append(f"  删除：{'、'.join(self.removed[:20])}")
+        for r in self.moved.head(20).itertuples(index=False):
+            lines.append(f"  {r[1]}（{r[0]}）：移出 {r[2]:.1f} 亩，移入 {r[3]:.1f} 亩，中心位移 {r[4]:.0f} 米")
+        for r in self.transfers.head(20).itertuples(index=False):
+            lines.append(f"  {r[0]} → {r[1]}：{r[2]:.1f} 亩")
+        n = len(self.flips.checks)
+        lines.append(f"核查登记：{n} 条登记中 {len(self.flips.flipped)} 条结论将改变"
+                     + (f"（登记号 {'、'.join(map(str, self.flips.flipped[:30]))}）" if self.flips.flipped else "") + "。")
+        return "\n".join(lines)
+
+
+def _diff(old, new, layer_id):
+    """Features added, removed and moved, and 亩 moving between the features (zones) of a polygon layer."""
+    import pandas as pd
+    import shapely
+
+    from ..crs import to_working
+
+    mu = settings.MU_M2
+    ow, nw = to_working(old), to_working(new)
+    oid = dict(zip(ow["id"].astype(str), ow.geometry.values))
+    nid = dict(zip(nw["id"].astype(str), nw.geometry.values))
+    names = {**dict(zip(ow["id"].astype(str), ow["name_zh"].astype(str))),
+             **dict(zip(nw["id"].astype(str), nw["name_zh"].astype(str)))}
+    added = [i for i in nid if i not in oid]
+    removed = [i for i in oid if i not in nid]
+    polygons = bool(len(nw)) and nw.geom_type.iloc[0] in ("Polygon", "MultiPolygon")
+    moved = []
+    for i in oid:
+        if i in nid and not shapely.equals_exact(oid[i], nid[i], 1e-6):
+            a, b = oid[i], nid[i]
+            out_mu = a.difference(b).area / mu if polygons else 0.0
+            in_mu = b.difference(a).area / mu if polygons else 0.0
+            moved.append({"编号": i, "名称": names.get(i, ""), "移出（亩）": round(out_mu, 2), "移入（亩）": round(in_mu, 2),
+                          "中心位移（米）": round(a.centroid.distance(b.centroid), 1)})
+    transfers = []
+    if polygons:
+        old_all, new_all = shapely.union_all(list(oid.values())), shapely.union_all(list(nid.values()))
+        for i, a in oid.items():
+            for j, b in nid.items():
+                if i != j and a.intersects(b):
+                    # land in zone i now that is in zone j after the import (and no longer in i)
+                    area = a.intersection(b).difference(nid.get(i, shapely.Polygon())).area / mu
+                    if area > 0.005:
+                        transfers.append({"从": f"{names[i]}（{i}）", "到": f"{names[j]}（{j}）", "亩": round(area, 2)})
+            leaving = a.difference(new_all).area / mu
+            if leaving > 0.005:
+                transfers.append({"从": f"{names[i]}（{i}）", "到": "区外", "亩": round(leaving, 2)})
+        for j, b in nid.items():
+            entering = b.difference(old_all).area / mu
+            if entering > 0.005:
+                transfers.append({"从": "区外", "到": f"{names[j]}（{j}）", "亩": round(entering, 2)})
+    return (added, removed, pd.DataFrame(moved, columns=["编号", "名称", "移出（亩）", "移入（亩）", "中心位移（米）"]),
+            pd.DataFrame(transfers, columns=["从", "到", "亩"]))
+
+
+def preview_import(layer_id: str, file, *, store=None, **import_options) -> ImportPreview:
+    """What importing ``file`` as ``layer_id`` would change, without changing the store.
+
+    Parameters
+    ----------
+    layer_id, file
+        As :func:`dcf_spatial.store.catalog.import_layer`.
+    store
+        The store that would be changed (``None``: the active store); it is only read.
+    **import_options
+        ``crs``, ``field_map``, ``provenance``, ``source_note``, ``layer``, ``encoding`` as for the import.
+
+    Returns
+    -------
+    ImportPreview
+        Refusals are those of the import itself (:class:`~dcf_spatial.errors.SchemaError` …).
+
+    Examples
+    --------
+    >>> from dcf_spatial.register.preview import preview_import
+    >>> p = preview_import("industrial_clusters", "集聚区.shp")   # doctest: +SKIP
+    >>> p.transfers; p.flips.flipped                             # doctest: +SKIP
+    """
+    from ..store import catalog
+    from ..store.locate import resolve_store
+    from .versions import site_layers
+
+    location = resolve_store(store)
+    st = catalog._require_store(location)
+    with tempfile.TemporaryDirectory(prefix="dcf_preview_") as tmp:
+        copy = Path(tmp) / "preview.gpkg"
+        if st.kind == "gpkg":
+            shutil.copyfile(st.path, copy)
+        else:
+            present = set(catalog.catalog_rows(location)["id"])
+            wanted = [lid for lid in dict.fromkeys([*site_layers(), layer_id]) if lid in present]
+            catalog.copy_store(location, copy, layers=wanted)
+        old = catalog.read_layer(layer_id, store=copy) if catalog.has_layer(layer_id, copy) else None
+        summary = catalog.import_layer(layer_id, file, store=copy, **import_options)
+        new = catalog.read_layer(layer_id, store=copy)
+        if old is None:
+            old = new.iloc[0:0]
+        added, removed, moved, transfers = _diff(old, new, layer_id)
+        flips = recheck(store=location, against=copy)
+    return ImportPreview(layer_id, summary, added, removed, moved, transfers, flips)

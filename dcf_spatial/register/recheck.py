@@ -1,0 +1,225 @@
+"""What changes when the layers or the rules change? ``dcf site recheck``: recorded checks run
+against the current layers and rule files, every change listed with the layer or rule change behind it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError
+from . import rerun, versions
+from .history import VERDICT_ZH, _store, entries
+
+KIND_ZH = {"verdict": "结论变化", "zone_added": "进入分区", "zone_removed": "移出分区", "zone_share": "分区占比变化",
+           "township": "所在镇（街道）变化", "threshold": "指标阈值变化", "error": "无法重新核查"}
+CHANGE_COLUMNS_ZH = {"id": "登记号", "project": "项目名称", "industry": "行业", "kind_zh": "变化", "what": "对象",
+                     "old": "原值", "new": "现值", "cause": "原因"}
+#: the rule files whose change can move a verdict by itself (indicator tables move thresholds)
+INDICATOR_FILES = ("land_control_rules.json", "land_control_editions.csv", "land_control_indicators_2008.csv",
+                   "land_control_indicators_2023.csv", versions.LOCAL_INDICATORS)
+
+
+def _zones(result: dict, key: str = "zones") -> dict:
+    return {z["id"]: z for z in result.get(key) or []}
+
+
+def _indicators(result: dict) -> dict:
+    return {i.get("indicator"): i for i in result.get("indicators") or []}
+
+
+@dataclass
+class Recheck:
+    """The answer of :func:`recheck`.
+
+    Attributes
+    ----------
+    changes
+        One row per change (Chinese headers: 登记号, 项目名称, 行业, 变化, 对象, 原值, 现值, 原因).
+    checks
+        One row per recorded check re-run: 登记号, 原结论, 现结论, 结论是否改变.
+    layer_changes, file_changes
+        ``{layer id or file: (recorded hash, current hash)}`` over the checks re-run.
+    """
+
+    changes: object
+    checks: object
+    layer_changes: dict = field(default_factory=dict)
+    file_changes: dict = field(default_factory=dict)
+    store: str = ""
+
+    @property
+    def flipped(self) -> list[int]:
+        """Register ids whose verdict changed."""
+        return [int(i) for i in self.checks.loc[self.checks["结论是否改变"], "登记号"]]
+
+    def to_dict(self) -> dict:
+        return {"store": self.store, "flipped": self.flipped,
+                "changes": self.changes.to_dict(orient="records"), "checks": self.checks.to_dict(orient="records"),
+                "layer_changes": {k: list(v) for k, v in self.layer_changes.items()},
+                "file_changes": {k: list(v) for k, v in self.file_changes.items()}}
+
+    def summary_text(self) -> str:
+        n = len(self.checks)
+        lines = [f"重新核查 {n} 条登记（{self.store}）：结论改变 {len(self.flipped)} 条，变化共 {len(self.changes)} 项。"]
+        for lid, (a, b) in self.layer_changes.items():
+            lines.append(f"  图层 {lid} 已更新：{(a or '无')[:8]} → {(b or '已删除')[:8]}")
+        for name, (a, b) in self.file_changes.items():
+            lines.append(f"  规则文件 {versions.FILE_ZH.get(name, name)}（{name}）已修改：{(a or '无')[:8]} → {(b or '已删除')[:8]}")
+        for r in self.changes.head(50).itertuples(index=False):
+            lines.append(f"  #{r[0]} {r[1] or ''} {r[3]} {r[4]}：{r[5]} → {r[6]}（{r[7]}）")
+        if len(self.changes) > 50:
+            lines.append(f"  …… 其余 {len(self.changes) - 50} 项见输出表格")
+        return "\n".join(lines)
+
+    def to_table(self, path, *, overwrite: bool = False) -> Path:
+        """Write the changes to ``.xlsx`` (sheets 变化清单, 核查对照, 版本变化) or ``.csv`` (the changes).
+
+        Examples
+        --------
+        >>> recheck(since="2026-01-01").to_table("changes.xlsx")   # doctest: +SKIP
+        """
+        import pandas as pd
+
+        from ..io.write import write_csv, write_xlsx
+        from ..outputs_guard import guard_output
+
+        path = Path(path)
+        if path.suffix.lower() not in (".xlsx", ".csv"):
+            raise InputError(f"{path}：变化清单请存为 .xlsx 或 .csv。")
+        guard_output(path, overwrite=overwrite)
+        if path.suffix.lower() == ".csv":
+            return write_csv(self.changes, path)
+        vers = pd.DataFrame(
+            [{"类别": "图层", "名称": k, "登记时版本": a, "现版本": b} for k, (a, b) in self.layer_changes.items()]
+            + [{"类别": "规则文件", "名称": f"{versions.FILE_ZH.get(k, k)}（{k}）", "登记时版本": a, "现版本": b}
+               for k, (a, b) in self.file_changes.items()], columns=["类别", "名称", "登记时版本", "现版本"])
+        return write_xlsx({"变化清单": self.changes, "核查对照": self.checks, "版本变化": vers}, path)
+
+
+def _causes(rec_layers: dict, rec_files: dict, cur_layers: dict, cur_files: dict):
+    layers = {k: (rec_layers.get(k), cur_layers.get(k, {}).get("sha256"))
+              for k in set(rec_layers) | set(cur_layers) if rec_layers.get(k) != cur_layers.get(k, {}).get("sha256")}
+    files = {k: (rec_files.get(k), cur_files.get(k)) for k in set(rec_files) | set(cur_files)
+             if rec_files.get(k) != cur_files.get(k)}
+    return layers, files
+
+
+def _layer_text(lid, shas, cur_layers) -> str:
+    entry = cur_layers.get(lid, {}).get("catalog") or {}
+    src = f"，现为第 {entry.get('version')} 版：{entry.get('source')}" if entry else ""
+    return f"图层 {lid}（{entry.get('title_zh', lid)}）已更新（{(shas[0] or '无')[:8]} → {(shas[1] or '已删除')[:8]}{src}）"
+
+
+def _file_text(name, shas) -> str:
+    return f"规则文件 {versions.FILE_ZH.get(name, name)}（{name}）已修改（{(shas[0] or '无')[:8]} → {(shas[1] or '已删除')[:8]}）"
+
+
+def compare(entry: dict, old: dict, new: dict, layers: dict, files: dict, cur_layers: dict) -> list[dict]:
+    """The changes between a recorded result and the current one, each with its cause."""
+    base = {"id": int(entry["id"]), "project": entry["project"], "industry": entry["industry"]}
+    rule_files = [f for f in files if f not in INDICATOR_FILES]
+    out = []
+
+    def cause_of_layer(lid):
+        if lid in layers:
+            return [_layer_text(lid, layers[lid], cur_layers)]
+        return [_file_text(f, files[f]) for f in rule_files]
+
+    spatial_causes: list[str] = []
+    for key, kind_layer in (("zones", None), ("townships", "townships")):
+        a, b = _zones(old, key), _zones(new, key)
+        for zid in list(a) + [z for z in b if z not in a]:
+            za, zb = a.get(zid), b.get(zid)
+            lid = kind_layer or (za or zb).get("layer")
+            name = f"{(za or zb).get('name_zh')}（{zid}）"
+            cause = cause_of_layer(lid)
+            if za is None or zb is None or abs(float(za.get("share") or 0) - float(zb.get("share") or 0)) > 0:
+                kind = ("township" if kind_layer else "zone_added" if za is None else "zone_removed" if zb is None
+                        else "zone_share")
+                out.append({**base, "kind": kind, "what": name,
+                            "old": "—" if za is None else f"{za.get('share')}", "new": "—" if zb is None else f"{zb.get('share')}",
+                            "cause": "；".join(cause) or "图层与规则文件均未改变"})
+                spatial_causes.extend(cause)
+    ia, ib = _indicators(old), _indicators(new)
+    for ind in list(ia) + [i for i in ib if i not in ia]:
+        xa, xb = ia.get(ind) or {}, ib.get(ind) or {}
+        ta = (xa.get("comparator"), xa.get("threshold"), xa.get("edition"))
+        tb = (xb.get("comparator"), xb.get("threshold"), xb.get("edition"))
+        if ta != tb:
+            changed = [f for f in files if f in INDICATOR_FILES] or list(files)
+            out.append({**base, "kind": "threshold", "what": xa.get("name_zh") or xb.get("name_zh") or ind,
+                        "old": f"{ta[0] or ''}{ta[1]}（{ta[2]}）", "new": f"{tb[0] or ''}{tb[1]}（{tb[2]}）",
+                        "cause": "；".join(_file_text(f, files[f]) for f in changed) or "规则文件均未改变"})
+    if old.get("verdict") != new.get("verdict"):
+        causes = list(dict.fromkeys(spatial_causes + [_file_text(f, files[f]) for f in files]))
+        if not causes:
+            causes = [_layer_text(k, v, cur_layers) for k, v in layers.items()]
+        out.insert(0, {**base, "kind": "verdict", "what": "结论",
+                       "old": VERDICT_ZH.get(old.get("verdict"), str(old.get("verdict"))),
+                       "new": VERDICT_ZH.get(new.get("verdict"), str(new.get("verdict"))),
+                       "cause": "；".join(causes) or "图层与规则文件均未改变（程序版本不同）"})
+    return out
+
+
+def recheck(*, store=None, since=None, ids=None, against=None) -> Recheck:
+    """Run recorded checks again against the current layers and rule files; list every change.
+
+    Parameters
+    ----------
+    store
+        The store whose register is read and whose current layers are used (``None``: the active store).
+    since
+        Only checks recorded on or after this date (``"2026-01-01"``).
+    ids
+        Only these register ids.
+    against
+        Run against the layers of this other store instead of the current ones (an import's preview
+        uses a throw-away copy with the new layer); the register is still read from ``store``.
+
+    Returns
+    -------
+    Recheck
+        ``.changes`` (verdict flips, zones entered or left, changed shares and townships, changed
+        indicator thresholds, each with the layer or rule-file change that caused it), ``.checks``,
+        ``.flipped``, ``.to_table(path)``.
+
+    Examples
+    --------
+    >>> from dcf_spatial.register import recheck
+    >>> r = recheck(since="2026-01-01")     # doctest: +SKIP
+    >>> r.flipped; r.to_table("changes.xlsx")   # doctest: +SKIP
+    """
+    import pandas as pd
+
+    from ..store.locate import resolve_store
+
+    st = _store(store)
+    location = resolve_store(store)
+    rows = entries(store=location, since=since, ids=ids)  # the register of ``store``
+    rows = rows[rows["status"] == "ok"]
+    location = resolve_store(against) if against is not None else location
+    cur_layers = versions.layer_versions(location)
+    cur_files = {k: v[0] for k, v in versions.file_versions().items()}
+    changes, checks = [], []
+    all_layers, all_files = {}, {}
+    for entry in rows.to_dict(orient="records"):
+        old = json.loads(entry["result"])
+        layers, files = _causes(json.loads(entry["layers"]), json.loads(entry["files"]), cur_layers, cur_files)
+        all_layers.update(layers)
+        all_files.update(files)
+        new = rerun.run(entry, location)
+        if new.get("status") == "error":
+            changes.append({"id": int(entry["id"]), "project": entry["project"], "industry": entry["industry"],
+                            "kind": "error", "what": "行业", "old": entry["industry"], "new": "—", "cause": new["error"]})
+        else:
+            changes.extend(compare(entry, old, new, layers, files, cur_layers))
+        checks.append({"登记号": int(entry["id"]), "项目名称": entry["project"], "行业": entry["industry"],
+                       "原结论": VERDICT_ZH.get(old.get("verdict"), old.get("verdict")),
+                       "现结论": VERDICT_ZH.get(new.get("verdict"), new.get("verdict")),
+                       "结论是否改变": old.get("verdict") != new.get("verdict")})
+    frame = pd.DataFrame(changes, columns=["id", "project", "industry", "kind", "what", "old", "new", "cause"])
+    frame["kind_zh"] = frame["kind"].map(KIND_ZH)
+    frame = frame[list(CHANGE_COLUMNS_ZH)].rename(columns=CHANGE_COLUMNS_ZH)
+    checks_df = pd.DataFrame(checks, columns=["登记号", "项目名称", "行业", "原结论", "现结论", "结论是否改变"])
+    return Recheck(frame, checks_df, all_layers, all_files, st.label)

@@ -1,0 +1,106 @@
+"""Run a recorded check again: against the current layers and rules, or against the versions it
+recorded (a throw-away store rebuilt from the kept layer versions, and the kept rule files)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from .. import settings
+from ..errors import InputError
+from . import tables, versions
+
+#: the result keys that say where a row sat in a batch file; copied from the record, not recomputed
+PLACE_KEYS = ("row", "source_row", "row_label", "status", "error")
+_SWAP = threading.Lock()
+
+
+def _clear_caches() -> None:
+    """Forget every cached rule table and layer context of the package (the files are about to change)."""
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("dcf_spatial") or module is None:
+            continue
+        for value in list(vars(module).values()):
+            clear = getattr(value, "cache_clear", None)
+            if callable(clear) and getattr(value, "__module__", "") == name:
+                clear()
+    from ..queries.site import context
+
+    context._CONTEXT_CACHE.clear()
+
+
+def run(entry: dict, store) -> dict:
+    """The result of ``entry`` (a register row) run against ``store`` with the rule files in effect."""
+    import geopandas as gpd
+    import numpy as np
+
+    from ..industry import resolve
+    from ..queries.site.check import site_geometry
+    from ..queries.site.context import load_context
+    from ..queries.site.rules import evaluate
+
+    rerun = json.loads(entry["rerun"])
+    recorded = json.loads(entry["result"])
+    geom = entry["geometry"]
+    parts = list(geom.geoms) if rerun.get("parts", 1) > 1 and hasattr(geom, "geoms") else [geom]
+    g = site_geometry(gpd.GeoDataFrame(geometry=parts, crs=settings.storage_crs))
+    m = resolve(rerun["industry"])
+    if not m.resolved:
+        return {**{k: recorded[k] for k in PLACE_KEYS if k in recorded}, "status": "error",
+                "error": f"行业 {rerun['industry']!r} 按现行行业词表无法确定代码", "verdict": None}
+    res = evaluate(load_context(store), np.array([g], dtype=object), [m], [rerun.get("figures") or {}],
+                   [rerun.get("flags") or {}])[0]
+    out = {**{k: recorded[k] for k in PLACE_KEYS if k in recorded}, **res}
+    from_name = (recorded.get("site") or {}).get("from_name")
+    if from_name and isinstance(out.get("site"), dict):
+        out["site"]["from_name"] = from_name
+    return json.loads(json.dumps(out, ensure_ascii=False, default=str))
+
+
+@contextlib.contextmanager
+def recorded_versions(st, entry: dict):
+    """Inside the block the package reads the rule files ``entry`` recorded; yields a throw-away
+    GeoPackage holding the layer versions it recorded. Raises :class:`InputError` naming what is
+    missing when the register does not hold a version.
+
+    Not thread safe against other checks running in the same process (the rule files are read
+    through module settings); a lock keeps two reproductions apart.
+    """
+    from ..store.backends.gpkg import GpkgStore
+    from ..store.backends.names import CATALOG_COLUMNS
+    from ..queries.land_indicators import LOCAL_FILE
+
+    layers = json.loads(entry["layers"])
+    files = json.loads(entry["files"])
+    with _SWAP, tempfile.TemporaryDirectory(prefix="dcf_register_") as tmp:
+        tmp = Path(tmp)
+        target = GpkgStore(tmp / "recorded.gpkg")
+        for lid, sha in layers.items():
+            kept = tables.read_layer_version(st, lid, sha)
+            if kept is None:
+                raise InputError(f"登记 {entry['id']}：图层 {lid} 的所用版本（{sha[:12]}）不在图层库 {st.label} 的登记中，无法重现。")
+            gdf, row = kept
+            row = {k: v for k, v in row.items() if k in CATALOG_COLUMNS}
+            target.commit_layer(gdf, lid, row)
+        data_dir, user_dir = tmp / "data", tmp / "user"
+        shutil.copytree(settings.data_dir, data_dir)
+        user_dir.mkdir()
+        for name, sha in files.items():
+            content = tables.read_file_version(st, name, sha)
+            if content is None:
+                raise InputError(f"登记 {entry['id']}：规则文件 {name} 的所用版本（{sha[:12]}）不在图层库 {st.label} 的登记中，无法重现。")
+            path = user_dir / LOCAL_FILE if name == versions.LOCAL_INDICATORS else data_dir / name
+            path.write_bytes(content)
+        old = settings.data_dir, settings.user_data_dir
+        settings.data_dir, settings.user_data_dir = data_dir, user_dir
+        _clear_caches()
+        try:
+            yield target.path
+        finally:
+            settings.data_dir, settings.user_data_dir = old
+            _clear_caches()

@@ -1,0 +1,252 @@
+"""Where the register lives: three tables in the layer store itself, written in one transaction.
+
+* ``dcf_register`` — one row per recorded check (a spatial table: the site in EPSG:4490);
+* ``dcf_register_layers`` — every layer version a recorded check used, keyed by content hash
+  (GeoParquet bytes), so a later ``import`` or ``reset`` can never take away what a record needs;
+* ``dcf_register_files`` — every version of a rule or indicator file a recorded check used, keyed by
+  hash (the file's bytes).
+
+GeoPackage: the writer holds the store's writer lock (the one imports take before they swap the
+file) and writes in one ``BEGIN IMMEDIATE`` SQLite transaction, retried while another writer holds the
+database. PostGIS: one transaction under a transaction-level advisory lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import struct
+import time
+from typing import TYPE_CHECKING
+
+from ..errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+REGISTER_TABLE = "dcf_register"
+LAYERS_TABLE = "dcf_register_layers"
+FILES_TABLE = "dcf_register_files"
+GEOM = "geom"
+SRID = 4490
+#: the text columns of ``dcf_register``, in order (``id`` and the geometry besides)
+COLUMNS = ("recorded_at", "check_date", "project", "industry", "industry_code", "verdict", "status", "zones",
+           "source", "row_label", "rerun", "result", "layers", "files", "store")
+
+# ---------------------------------------------------------------------------------------------
+# GeoPackage geometry blobs. Written by hand because the register row must go in through plain
+# sqlite3 inside the same BEGIN IMMEDIATE transaction as its other rows (GDAL cannot join that
+# transaction); the format is the 8-byte GeoPackage header (GPKG spec §2.1.3), an xy envelope, and WKB.
+
+
+def gpkg_blob(geom) -> bytes | None:
+    import shapely
+
+    if geom is None:
+        return None
+    if shapely.is_empty(geom):
+        return b"GP\x00\x11" + struct.pack("<i", SRID) + shapely.to_wkb(geom, byte_order=1)
+    x0, y0, x1, y1 = geom.bounds
+    return b"GP\x00\x03" + struct.pack("<i4d", SRID, x0, x1, y0, y1) + shapely.to_wkb(geom, byte_order=1)
+
+
+def from_gpkg_blob(blob):
+    import shapely
+
+    if blob is None:
+        return None
+    flags = blob[3]
+    env = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[(flags >> 1) & 0b111]
+    return shapely.from_wkb(bytes(blob[8 + env:]))
+
+
+def _gpkg_init(con: sqlite3.Connection) -> None:
+    con.execute(f"""CREATE TABLE IF NOT EXISTS {REGISTER_TABLE} (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, {GEOM} GEOMETRY, {', '.join(c + ' TEXT' for c in COLUMNS)})""")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {LAYERS_TABLE} (layer_id TEXT, sha256 TEXT, catalog TEXT, data BLOB, "
+                "PRIMARY KEY (layer_id, sha256))")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {FILES_TABLE} (name TEXT, sha256 TEXT, content BLOB, PRIMARY KEY (name, sha256))")
+    if con.execute("SELECT 1 FROM gpkg_contents WHERE table_name=?", (REGISTER_TABLE,)).fetchone() is None:
+        if con.execute("SELECT 1 FROM gpkg_spatial_ref_sys WHERE srs_id=?", (SRID,)).fetchone() is None:
+            raise InputError(f"图层库中没有 EPSG:{SRID} 坐标系定义，无法建立核查登记表；请先导入或重建图层库。")
+        con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) "
+                    "VALUES (?, 'features', ?, ?, ?)", (REGISTER_TABLE, REGISTER_TABLE, "选址核查登记", SRID))
+        con.execute("INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m) "
+                    "VALUES (?, ?, 'GEOMETRY', ?, 0, 0)", (REGISTER_TABLE, GEOM, SRID))
+
+
+@contextlib.contextmanager
+def _gpkg_write(st):
+    """The store's writer lock, then one ``BEGIN IMMEDIATE`` transaction (retried while busy)."""
+    with st._locked():  # imports replace the whole file: a write must not fall between their copy and swap
+        con = sqlite3.connect(st.path, timeout=30, isolation_level=None)
+        try:
+            for attempt in range(20):
+                try:
+                    con.execute("BEGIN IMMEDIATE")
+                    break
+                except sqlite3.OperationalError as exc:  # "database is locked" past the timeout
+                    if "locked" not in str(exc) or attempt == 19:
+                        raise
+                    time.sleep(0.2 * (attempt + 1))
+            try:
+                _gpkg_init(con)
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        finally:
+            con.close()
+
+
+def _pg_init(st, con) -> None:
+    from sqlalchemy import text
+
+    con.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"{st.schema}.{REGISTER_TABLE}"})
+    st._ensure_meta_tables(con)
+    con.execute(text(f"""CREATE TABLE IF NOT EXISTS {st._t(REGISTER_TABLE)} (
+        id BIGSERIAL PRIMARY KEY, {GEOM} geometry(Geometry, {SRID}), {', '.join(c + ' TEXT' for c in COLUMNS)})"""))
+    con.execute(text(f"CREATE TABLE IF NOT EXISTS {st._t(LAYERS_TABLE)} (layer_id TEXT, sha256 TEXT, catalog TEXT, "
+                     "data BYTEA, PRIMARY KEY (layer_id, sha256))"))
+    con.execute(text(f"CREATE TABLE IF NOT EXISTS {st._t(FILES_TABLE)} (name TEXT, sha256 TEXT, content BYTEA, "
+                     "PRIMARY KEY (name, sha256))"))
+
+
+def write_records(st, build) -> list[int]:
+    """Insert register rows with the layer and file versions they use, in one transaction; return the
+    new ids.
+
+    ``build()`` is called once no layer can change any more (inside the GeoPackage writer lock; in
+    PostGIS after the catalog rows are locked ``FOR SHARE``) and returns ``(rows, layers, files,
+    snapshot)``: rows as dicts of :data:`COLUMNS` + ``geometry``, ``{layer id: {"sha256", "catalog"}}``,
+    ``{name: (sha256, bytes)}``, and ``snapshot(layer_id)`` giving the GeoParquet bytes of a layer.
+    """
+    ids = []
+    if st.kind == "gpkg":
+        with _gpkg_write(st) as con:
+            rows, layers, files, snapshot = build()
+            for lid, v in layers.items():
+                if con.execute(f"SELECT 1 FROM {LAYERS_TABLE} WHERE layer_id=? AND sha256=?", (lid, v["sha256"])).fetchone() is None:
+                    con.execute(f"INSERT INTO {LAYERS_TABLE} VALUES (?,?,?,?)",
+                                (lid, v["sha256"], json.dumps(v["catalog"], ensure_ascii=False, default=str), snapshot(lid)))
+            for name, (sha, data) in files.items():
+                con.execute(f"INSERT OR IGNORE INTO {FILES_TABLE} VALUES (?,?,?)", (name, sha, data))
+            for r in rows:
+                cur = con.execute(f"INSERT INTO {REGISTER_TABLE} ({GEOM}, {', '.join(COLUMNS)}) VALUES "
+                                  f"(?, {', '.join('?' * len(COLUMNS))})", [gpkg_blob(r.get("geometry"))] + [r.get(c) for c in COLUMNS])
+                ids.append(int(cur.lastrowid))
+        return ids
+    from sqlalchemy import text
+    import shapely
+
+    with st._connect(transaction=True) as con:
+        _pg_init(st, con)
+        con.execute(text(f"SELECT id FROM {st._t('dcf_catalog')} FOR SHARE"))  # no layer replaced until we commit
+        rows, layers, files, snapshot = build()
+        for lid, v in layers.items():
+            have = con.execute(text(f"SELECT 1 FROM {st._t(LAYERS_TABLE)} WHERE layer_id=:l AND sha256=:s"),
+                               {"l": lid, "s": v["sha256"]}).scalar()
+            if not have:
+                con.execute(text(f"INSERT INTO {st._t(LAYERS_TABLE)} VALUES (:l, :s, :c, :d)"),
+                            {"l": lid, "s": v["sha256"], "c": json.dumps(v["catalog"], ensure_ascii=False, default=str),
+                             "d": snapshot(lid)})
+        for name, (sha, data) in files.items():
+            con.execute(text(f"INSERT INTO {st._t(FILES_TABLE)} VALUES (:n, :s, :c) ON CONFLICT DO NOTHING"),
+                        {"n": name, "s": sha, "c": data})
+        for r in rows:
+            g = r.get("geometry")
+            params = {c: r.get(c) for c in COLUMNS}
+            params["g"] = None if g is None else shapely.to_wkb(g)
+            new = con.execute(text(
+                f"INSERT INTO {st._t(REGISTER_TABLE)} ({GEOM}, {', '.join(COLUMNS)}) VALUES "
+                f"(ST_GeomFromWKB(:g, {SRID}), {', '.join(':' + c for c in COLUMNS)}) RETURNING id"), params).scalar()
+            ids.append(int(new))
+    return ids
+
+
+def _has_register(st) -> bool:
+    if st.kind == "gpkg":
+        if not st.path.exists():
+            return False
+        with contextlib.closing(sqlite3.connect(st.path)) as con:
+            return con.execute("SELECT 1 FROM sqlite_master WHERE name=?", (REGISTER_TABLE,)).fetchone() is not None
+    from sqlalchemy import text
+
+    with st._connect() as con:
+        return st._table_exists(con, REGISTER_TABLE)
+
+
+def read_records(st, ids=None) -> "pd.DataFrame":
+    """The register rows (all, or those of ``ids``), oldest first, with a ``geometry`` column of shapely
+    geometries in EPSG:4490."""
+    import pandas as pd
+    import shapely
+
+    cols = ["id", *COLUMNS]
+    if not _has_register(st):
+        return pd.DataFrame({c: [] for c in [*cols, "geometry"]})
+    where = "" if ids is None else f" WHERE id IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
+    if st.kind == "gpkg":
+        with contextlib.closing(sqlite3.connect(st.path)) as con:
+            rows = con.execute(f"SELECT {', '.join(cols)}, {GEOM} FROM {REGISTER_TABLE}{where} ORDER BY id").fetchall()
+        df = pd.DataFrame([r[:-1] for r in rows], columns=cols)
+        df["geometry"] = [from_gpkg_blob(r[-1]) for r in rows]
+        return df
+    from sqlalchemy import text
+
+    with st._connect() as con:
+        rows = con.execute(text(f"SELECT {', '.join(cols)}, ST_AsBinary({GEOM}) FROM {st._t(REGISTER_TABLE)}{where} "
+                                "ORDER BY id")).all()
+    df = pd.DataFrame([tuple(r[:-1]) for r in rows], columns=cols)
+    df["geometry"] = [None if r[-1] is None else shapely.from_wkb(bytes(r[-1])) for r in rows]
+    return df
+
+
+def read_layer_version(st, layer_id: str, sha256: str):
+    """``(GeoDataFrame, catalog row)`` of a kept layer version, or ``None``."""
+    import io
+
+    import geopandas as gpd
+
+    if st.kind == "gpkg":
+        with contextlib.closing(sqlite3.connect(st.path)) as con:
+            row = con.execute(f"SELECT catalog, data FROM {LAYERS_TABLE} WHERE layer_id=? AND sha256=?",
+                              (layer_id, sha256)).fetchone()
+    else:
+        from sqlalchemy import text
+
+        with st._connect() as con:
+            row = con.execute(text(f"SELECT catalog, data FROM {st._t(LAYERS_TABLE)} WHERE layer_id=:l AND sha256=:s"),
+                              {"l": layer_id, "s": sha256}).first()
+    if row is None:
+        return None
+    return gpd.read_parquet(io.BytesIO(bytes(row[1]))), json.loads(row[0])
+
+
+def read_file_version(st, name: str, sha256: str) -> bytes | None:
+    """The content of a kept rule or indicator file version, or ``None``."""
+    if st.kind == "gpkg":
+        with contextlib.closing(sqlite3.connect(st.path)) as con:
+            row = con.execute(f"SELECT content FROM {FILES_TABLE} WHERE name=? AND sha256=?", (name, sha256)).fetchone()
+    else:
+        from sqlalchemy import text
+
+        with st._connect() as con:
+            row = con.execute(text(f"SELECT content FROM {st._t(FILES_TABLE)} WHERE name=:n AND sha256=:s"),
+                              {"n": name, "s": sha256}).first()
+    return None if row is None else bytes(row[0])
+
+
+def kept_layer_versions(st) -> set[tuple[str, str]]:
+    """``{(layer id, sha256)}`` of every layer version the register keeps."""
+    if not _has_register(st):
+        return set()
+    if st.kind == "gpkg":
+        with contextlib.closing(sqlite3.connect(st.path)) as con:
+            return set(con.execute(f"SELECT layer_id, sha256 FROM {LAYERS_TABLE}").fetchall())
+    from sqlalchemy import text
+
+    with st._connect() as con:
+        return {tuple(r) for r in con.execute(text(f"SELECT layer_id, sha256 FROM {st._t(LAYERS_TABLE)}")).all()}

@@ -1,0 +1,140 @@
+"""Which versions did a check use? Content hashes of the layers and of the rule and indicator files.
+
+A layer's version is the SHA-256 of its content (attributes and geometry as read from the store), not
+the catalog's ``version`` number: ``reset`` brings an old number back, and a later import reuses it for
+other content. A rule or indicator file's version is the SHA-256 of its bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from .. import settings
+
+#: the rule and indicator data files a site check reads (``dcf_spatial/data``): the plan's rules and
+#: zones, over-capacity list, land-use control indicators and editions, industry codes and words, place
+#: names. Each used version is kept in the register (small CSV/JSON), keyed by its hash.
+RULE_FILES = (
+    "plan_rules.json", "plan_zones.json", "overcapacity_industries.json",
+    "land_control_rules.json", "land_control_editions.csv", "land_control_indicators_2008.csv",
+    "land_control_indicators_2023.csv", "industry_words.csv", "gbt4754_2017.csv",
+    "gbt4754_2017_contested.csv", "gbt4754_2017_to_2002.csv", "place_names.json",
+)
+#: the bureau's own indicator table loaded with ``dcf site indicators load`` (in the user's data folder),
+#: recorded under this name when present
+LOCAL_INDICATORS = "local/land_control_indicators_local.csv"
+
+#: Chinese names of the recorded files, for the change lists
+FILE_ZH = {
+    "plan_rules.json": "规划核查规则表", "plan_zones.json": "规划分区表", "overcapacity_industries.json": "产能过剩行业表",
+    "land_control_rules.json": "用地控制指标规则", "land_control_editions.csv": "用地控制指标版本表",
+    "land_control_indicators_2008.csv": "用地控制指标（2008 版）", "land_control_indicators_2023.csv": "用地控制指标（2023 版）",
+    "industry_words.csv": "行业词表", "gbt4754_2017.csv": "国民经济行业分类代码表",
+    "gbt4754_2017_contested.csv": "行业分类争议表", "gbt4754_2017_to_2002.csv": "行业代码 2017→2002 对照表",
+    "place_names.json": "地名表", LOCAL_INDICATORS: "本地用地控制指标表",
+}
+
+
+def site_layers() -> tuple[str, ...]:
+    """The layer ids a site check reads (those present in the store are recorded)."""
+    from ..queries.site.context import CORRIDOR_LAYERS, FRAME_LAYERS, ZONE_LAYERS
+
+    return FRAME_LAYERS + ZONE_LAYERS + ("landuse",) + CORRIDOR_LAYERS
+
+
+def frame_sha256(gdf) -> str:
+    """SHA-256 of a layer's content: column names, attribute values and geometry (WKB), in row order.
+
+    Written here because a table's content hash is not offered by geopandas; the attributes are hashed
+    with pandas' own stable row hash (:func:`pandas.util.hash_pandas_object`) and the geometry as WKB.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> g = gpd.GeoDataFrame({"id": ["a"]}, geometry=[shapely.Point(1, 2)], crs=4490)
+    >>> frame_sha256(g) == frame_sha256(g.copy())
+    True
+    """
+    import pandas as pd
+    import shapely
+
+    geom = gdf.geometry.name
+    attrs = gdf.drop(columns=[geom])
+    attrs = attrs[sorted(attrs.columns)]
+    h = hashlib.sha256()
+    h.update("\x1f".join(map(str, attrs.columns)).encode("utf-8"))
+    for col in attrs.columns:  # as text: the same content hashes the same whatever dtype a backend reads
+        values = attrs[col].astype(object).where(attrs[col].notna(), None).map(lambda v: "\x00" if v is None else str(v))
+        h.update(pd.util.hash_pandas_object(values, index=False).to_numpy().tobytes())
+    wkb = shapely.to_wkb(gdf.geometry.values, hex=False)
+    for w in wkb:
+        h.update(b"\x00" if w is None else w)
+    return h.hexdigest()
+
+
+_LAYER_HASHES: dict = {}
+
+
+def _key(location, lid, entry) -> tuple:
+    return (str(location), lid, entry.get("version"), entry.get("history"), entry.get("sha256"),
+            entry.get("updated_at"), entry.get("source"))
+
+
+def layer_keys(store) -> dict:
+    """``{layer id: catalog key}`` of the site-check layers: what changes whenever a layer is written.
+    Taken before a check and compared when it is recorded (a layer replaced in between is caught)."""
+    from ..store import catalog
+    from ..store.locate import resolve_store
+
+    location = resolve_store(store)
+    st = catalog._require_store(location)
+    return {lid: _key(location, lid, e) for lid in site_layers() if (e := st.catalog_entry(lid)) is not None}
+
+
+def layer_versions(store) -> dict[str, dict]:
+    """``{layer id: {"sha256", "version", "catalog": catalog row}}`` of the site-check layers in ``store``.
+
+    Hashes are cached per catalog row (version, kept-history count, import hash, update time): a
+    layer is re-read only when it changed.
+
+    Examples
+    --------
+    >>> v = layer_versions("layers/dcf_layers.gpkg")   # doctest: +SKIP
+    >>> v["townships"]["sha256"][:8]                   # doctest: +SKIP
+    """
+    from ..store import catalog
+    from ..store.locate import resolve_store
+
+    location = resolve_store(store)
+    st = catalog._require_store(location)
+    out = {}
+    for lid in site_layers():
+        entry = st.catalog_entry(lid)
+        if entry is None:
+            continue
+        key = _key(location, lid, entry)
+        if key not in _LAYER_HASHES:
+            _LAYER_HASHES[key] = frame_sha256(catalog.read_layer(lid, store=location))
+        out[lid] = {"sha256": _LAYER_HASHES[key], "version": int(entry["version"]), "catalog": entry, "key": key}
+    return out
+
+
+def file_paths() -> dict[str, Path]:
+    """``{recorded name: path}`` of the rule and indicator files in effect now."""
+    from ..queries.land_indicators import local_indicators_path
+
+    paths = {name: Path(settings.data_dir) / name for name in RULE_FILES}
+    local = local_indicators_path()
+    if local.exists():
+        paths[LOCAL_INDICATORS] = local
+    return {k: p for k, p in paths.items() if p.exists()}
+
+
+def file_versions() -> dict[str, tuple[str, bytes]]:
+    """``{recorded name: (sha256, content)}`` of the rule and indicator files in effect now."""
+    out = {}
+    for name, path in file_paths().items():
+        data = path.read_bytes()
+        out[name] = (hashlib.sha256(data).hexdigest(), data)
+    return out

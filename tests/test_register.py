@@ -1,0 +1,273 @@
+"""The register of site checks and recheck (issue 15): record, list, reproduce, recheck.
+
+Checks are recorded in a copy of the default store (GeoPackage) and, when ``DCF_TEST_PG_URL`` is set, in
+a fresh PostGIS schema; the cluster boundary is moved with a real ``import`` of the layer.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from shapely import affinity
+
+import dcf_spatial as dcf
+from dcf_spatial import register, settings
+from dcf_spatial.store import catalog
+
+from _stores import STORE_KINDS, new_store
+
+CLUSTER = "cluster.zhengjia"
+INDUSTRY = "C3670"  # 汽车零部件及配件制造: designated for 郑家镇工业集聚区 (第八章第一节)
+
+
+@pytest.fixture(params=STORE_KINDS)
+def store(request, tmp_path):
+    loc = new_store(request.param, tmp_path, request)
+    if request.param == "gpkg":
+        shutil.copy(settings.checkout_store, loc)
+    else:
+        catalog.copy_store(settings.checkout_store, loc)
+    return loc
+
+
+def _sites(n=50):
+    """``n`` points on a line across 郑家镇工业集聚区, from outside its west edge to outside its east edge."""
+    zones = dcf.layer("industrial_clusters", store=settings.checkout_store)
+    poly = zones.loc[zones["id"] == CLUSTER].geometry.iloc[0]
+    x0, y0, x1, y1 = poly.bounds
+    y = poly.representative_point().y
+    xs = np.linspace(x0 - 0.02, x1 + 0.02, n)
+    return gpd.GeoDataFrame({"name": [f"项目{i:02d}" for i in range(n)], "industry": [INDUSTRY] * n,
+                             "area_mu": [5.0] * n}, geometry=[shapely.Point(x, y) for x in xs], crs=4490), poly
+
+
+def _move_cluster(store, tmp_path, dx=0.03, name="moved"):
+    """Import industrial_clusters with 郑家镇工业集聚区 moved ``dx``° east; return the moved polygon."""
+    gdf = dcf.layer("industrial_clusters", store=store)
+    i = gdf.index[gdf["id"] == CLUSTER][0]
+    gdf.loc[i, "geometry"] = affinity.translate(gdf.loc[i, "geometry"], xoff=dx)
+    f = tmp_path / f"{name}.gpkg"
+    gdf.drop(columns=["provenance", "source"]).to_file(f, driver="GPKG")
+    dcf.Store(store).import_layer("industrial_clusters", f)
+    return gdf.loc[i, "geometry"]
+
+
+def test_record_50_then_moved_boundary_recheck_lists_exactly_the_flipped(store, tmp_path):
+    sites, old_poly = _sites()
+    answer = dcf.check_site(sites, store=store, record=True)
+    assert len(answer.register_ids) == 50
+    recorded = list(answer.verdict)
+    listed = register.history(store=store)
+    assert len(listed.rows) == 50 and listed.frame["项目名称"].tolist() == sites["name"].tolist()
+
+    new_poly = _move_cluster(store, tmp_path)
+    # independently: a fresh check (not recorded, no register code) against the new layers
+    fresh = list(dcf.check_site(sites, store=store).verdict)
+    expected = {answer.register_ids[i] for i in range(50) if fresh[i] != recorded[i]}
+    # only sites whose place in the cluster changed can flip, and some do
+    moved = {answer.register_ids[i] for i, p in enumerate(sites.geometry)
+             if old_poly.buffer(0.002).contains(p) != new_poly.buffer(0.002).contains(p)
+             or old_poly.buffer(0.002).exterior.distance(p) < 0.004 or new_poly.exterior.distance(p) < 0.004}
+    assert expected and expected <= moved and len(expected) < 50
+
+    result = register.recheck(store=store)
+    assert set(result.flipped) == expected
+    flips = result.changes[result.changes["变化"] == "结论变化"]
+    assert set(flips["登记号"]) == expected
+    assert flips["原因"].str.contains("industrial_clusters").all()
+    assert set(result.layer_changes) == {"industrial_clusters"} and not result.file_changes
+    out = result.to_table(tmp_path / "changes.xlsx")
+    import pandas as pd
+    assert set(pd.read_excel(out, sheet_name="变化清单")["登记号"]) >= expected
+
+
+def test_history_show_reproduces_after_two_imports_and_a_reset(store, tmp_path):
+    """Record against the second import, then reset: the recorded version is in no layer or history table
+    of the store any more (reset overwrote it), yet show gives the recorded answer from the register."""
+    from dcf_spatial.register import tables, versions
+    from dcf_spatial.store.backends import history_table, open_store
+
+    sites, _ = _sites(8)
+    site = sites.geometry.iloc[3]
+    _move_cluster(store, tmp_path, 0.01, "a")
+    _move_cluster(store, tmp_path, 0.02, "b")
+    rid = dcf.check_site(site, INDUSTRY, area_mu=5.0, store=store, record="汽配项目").register_ids[0]
+    original = dcf.check_site(site, INDUSTRY, area_mu=5.0, store=store).to_dict()
+    sha = json.loads(register.history(store=store).rows["layers"].iloc[0])["industrial_clusters"]
+    dcf.Store(store).reset("industrial_clusters")
+
+    st = open_store(store)
+    in_store = {versions.frame_sha256(catalog.read_layer("industrial_clusters", store=store))}
+    in_store |= {versions.frame_sha256(st.read_table(history_table("industrial_clusters", n)))
+                 for n in st.history_entries("industrial_clusters")}
+    assert sha not in in_store and len(in_store) == 2   # the first import and the shipped layer remain
+    assert ("industrial_clusters", sha) in tables.kept_layer_versions(st)
+
+    rep = register.show(rid, store=store)
+    assert rep.identical, rep.differences
+    recorded = {k: v for k, v in original.items() if k != "read_notes"}
+    assert rep.reproduced == json.loads(json.dumps(recorded, ensure_ascii=False))
+    now = dcf.check_site(site, INDUSTRY, area_mu=5.0, store=store).to_dict()
+    assert [z["id"] for z in now["zones"]] != [z["id"] for z in original["zones"]] or now["zones"] != original["zones"] \
+        or now["designated_zones"] != original["designated_zones"]  # the store really moved on
+
+
+def test_history_filters_and_exports(store, tmp_path):
+    sites, _ = _sites(10)
+    dcf.check_site(sites, store=store, record=True)
+    dcf.check_site(sites.geometry.iloc[5], "轴承", area_mu=5.0, store=store, record="轴承厂")
+    h = register.history(store=store)
+    assert len(h.rows) == 11
+    assert register.history(store=store, project="轴承").rows["project"].tolist() == ["轴承厂"]
+    in_cluster = register.history(store=store, zone=CLUSTER)
+    assert len(in_cluster.rows) and all(CLUSTER in z for z in in_cluster.rows["zones"])
+    fits = register.history(store=store, verdict="符合")
+    assert set(fits.rows["verdict"]) <= {"fits"}
+    assert len(register.history(store=store, until="2000-01-01").rows) == 0
+    with pytest.raises(dcf.InputError):
+        register.history(store=store, since="昨天")
+    g = gpd.read_file(h.to_table(tmp_path / "h.gpkg"))
+    assert len(g) == 11 and g.crs.to_epsg() == 4490
+    assert len(h.to_table(tmp_path / "h.xlsx").read_bytes()) > 0
+
+
+def test_concurrent_writers_lose_no_record_and_no_import(store, tmp_path):
+    """Four threads record while a layer is imported: every record is there once, the import took, and a
+    check that a replaced layer overtook is refused loudly (then run again) rather than recorded with the
+    wrong version; every record reproduces."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    sites, _ = _sites(12)
+    refused = []
+
+    def record(k):
+        part = sites.iloc[k * 3:(k + 1) * 3]
+        for _ in range(5):
+            try:
+                return dcf.check_site(part, store=store, record=f"线程{k}").register_ids
+            except dcf.InputError as exc:
+                assert "被他人修改" in str(exc) and "未记入核查登记" in str(exc)
+                refused.append(k)
+        raise AssertionError("never recorded")
+
+    with ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(record, k) for k in range(4)]
+        _move_cluster(store, tmp_path)
+        ids = [i for f in futures for i in f.result()]
+    assert len(ids) == len(set(ids)) == 12
+    rows = register.history(store=store).rows
+    assert sorted(rows["id"]) == sorted(ids)
+    assert sorted(rows["project"].unique()) == [f"线程{k}" for k in range(4)]
+    assert catalog.describe_layer("industrial_clusters", store=store)["version"] == 2
+    assert len(rows) == 12  # a refused attempt left nothing behind
+    by_version = {json.loads(r)["industrial_clusters"]: i for r, i in zip(rows["layers"], rows["id"])}
+    for rid in by_version.values():
+        assert register.show(int(rid), store=store).identical
+
+
+def test_cli_record_history_show_recheck(tmp_path):
+    from click.testing import CliRunner
+
+    from dcf_spatial.cli.main import cli
+
+    st = tmp_path / "s.gpkg"
+    shutil.copy(settings.checkout_store, st)
+    run = lambda *a: CliRunner().invoke(cli, ["--store", str(st), *a], catch_exceptions=False)
+    r = run("site", "check", "--site", "115.75,36.455", "--industry", "轴承", "--area-mu", "50", "--record",
+            "--project", "轴承项目", "--json")
+    assert r.exit_code == 0, r.output
+    listed = run("site", "history", "--project", "轴承", "--json")
+    rows = json.loads(listed.stdout)
+    assert [x["project"] for x in rows] == ["轴承项目"] and rows[0]["verdict"] == json.loads(r.stdout)["verdict"]
+    shown = run("site", "history", "show", str(rows[0]["id"]), "--json")
+    assert json.loads(shown.stdout)["identical"] is True
+    assert json.loads(shown.stdout)["result"]["verdict"] == rows[0]["verdict"]
+    out = tmp_path / "changes.xlsx"
+    again = run("site", "recheck", "--since", "2000-01-01", "-o", str(out), "--json")
+    assert again.exit_code == 0 and json.loads(again.stdout)["flipped"] == [] and out.exists()
+    bad = run("site", "history", "--verdict", "好")
+    assert bad.exit_code != 0 and "--verdict" in bad.output
+    assert run("site", "check", "--site", "115.75,36.455", "--industry", "轴承", "--project", "x").exit_code != 0
+
+
+def test_recheck_names_a_changed_threshold_and_its_file_and_show_keeps_the_old_rule(tmp_path, monkeypatch):
+    """The bureau edits the indicator table (容积率 of division 35 from 0.7 to 1.0): recheck lists the changed
+    threshold with the file that changed; history show still gives the recorded answer from the kept file."""
+    from dcf_spatial.register.rerun import _clear_caches
+
+    st = tmp_path / "s.gpkg"
+    shutil.copy(settings.checkout_store, st)
+    kw = dict(area_mu=50, floor_area_m2=28000, store=st)
+    before = dcf.check_site("115.75,36.455", "轴承", record="容积率", **kw)
+    (ratio,) = [i for i in before.results[0]["indicators"] if i["indicator"] == "plot_ratio"]
+    assert ratio["threshold"] == 0.7 and ratio["status"] == "pass"   # 28000 m² on 50 亩 (33,333 m²): 0.84
+    data = tmp_path / "data"
+    shutil.copytree(settings.data_dir, data)
+    f = data / "land_control_indicators_2008.csv"
+    f.write_text(f.read_text(encoding="utf-8").replace("plot_ratio,35,*,>=,0.7,", "plot_ratio,35,*,>=,1.0,"), encoding="utf-8")
+    monkeypatch.setattr(settings, "data_dir", data)
+    _clear_caches()
+    try:
+        result = register.recheck(store=st)
+        changes = result.changes
+        row = changes[changes["变化"] == "指标阈值变化"]
+        assert len(row) == 1 and row["对象"].iloc[0] == "容积率"
+        assert row["原值"].iloc[0].startswith(">=0.7") and row["现值"].iloc[0].startswith(">=1.0")
+        assert "land_control_indicators_2008.csv" in row["原因"].iloc[0]
+        assert set(result.file_changes) == {"land_control_indicators_2008.csv"} and not result.layer_changes
+        rep = register.show(before.register_ids[0], store=st)
+        assert rep.identical
+        (kept,) = [i for i in rep.reproduced["indicators"] if i["indicator"] == "plot_ratio"]
+        assert kept["threshold"] == 0.7
+    finally:
+        monkeypatch.undo()
+        _clear_caches()
+
+
+def test_import_dry_run_reports_moves_transfers_and_flips_and_writes_nothing(store, tmp_path):
+    from dcf_spatial.register.preview import preview_import
+
+    sites, old_poly = _sites(20)
+    answer = dcf.check_site(sites, store=store, record=True)
+    gdf = dcf.layer("industrial_clusters", store=store)
+    i = gdf.index[gdf["id"] == CLUSTER][0]
+    new_poly = affinity.translate(gdf.loc[i, "geometry"], xoff=0.03)
+    gdf.loc[i, "geometry"] = new_poly
+    f = tmp_path / "moved.gpkg"
+    gdf.drop(columns=["provenance", "source"]).to_file(f, driver="GPKG")
+    version = catalog.describe_layer("industrial_clusters", store=store)["version"]
+
+    p = preview_import("industrial_clusters", f, store=store)
+    assert catalog.describe_layer("industrial_clusters", store=store)["version"] == version  # nothing written
+    assert p.added == [] and p.removed == [] and p.moved["编号"].tolist() == [CLUSTER]
+    # 亩 that leave the cluster: the old polygon minus the new one, measured independently in EPSG:4548
+    w = gpd.GeoSeries([old_poly, new_poly], crs=4490).to_crs(4548)
+    left_mu = w.iloc[0].difference(w.iloc[1]).area / (10000 / 15)
+    assert p.moved["移出（亩）"].iloc[0] == pytest.approx(left_mu, rel=1e-3)
+    # the flips the import would cause are those a fresh check against the imported layer gives
+    _move_cluster(store, tmp_path, name="real")
+    fresh = list(dcf.check_site(sites, store=store).verdict)
+    expected = {answer.register_ids[k] for k in range(20) if fresh[k] != list(answer.verdict)[k]}
+    assert expected and set(p.flips.flipped) == expected
+    assert "结论将改变" in p.summary_text()
+
+
+def test_batch_file_records_every_row_bad_ones_too(tmp_path):
+    st = tmp_path / "s.gpkg"
+    shutil.copy(settings.checkout_store, st)
+    f = tmp_path / "项目清单.csv"
+    f.write_text("项目名称,经度,纬度,行业,用地面积(亩)\n甲,115.75,36.455,轴承,50\n乙,115.80,36.47,没有这个行业词,30\n"
+                 "丙,115.98,36.44,轴承,20\n", encoding="utf-8")
+    answer = dcf.check_batch(f, store=st, record=True)
+    assert len(answer.register_ids) == 3
+    rows = register.history(store=st).rows
+    assert rows["status"].tolist() == ["ok", "error", "ok"]
+    assert rows["row_label"].tolist() == [r["row_label"] for r in answer.results]
+    assert rows["source"].iloc[0] == str(f) and rows["project"].tolist() == ["甲", "乙", "丙"]
+    assert register.show(int(rows["id"].iloc[2]), store=st).identical
+    assert register.recheck(store=st).checks["登记号"].tolist() == [int(rows["id"].iloc[0]), int(rows["id"].iloc[2])]
