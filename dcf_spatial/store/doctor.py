@@ -32,7 +32,6 @@ from .backends.gpkg import SQLITE_HEADER, broken_message, file_problem, orphan_c
 
 logger = logging.getLogger(__name__)
 
-#: tables of a GeoPackage that are GDAL's or SQLite's bookkeeping, not layers
 #: tables that are no layers: GeoPackage/SQLite internals and the check register (dcf_spatial.register)
 _SYSTEM_PREFIXES = ("gpkg_", "rtree_", "sqlite_", "gpkgext_", "dcf_register")
 
