@@ -52,9 +52,13 @@ def boundary_segments(geoms: np.ndarray):
     return segments, part_owner[cidx[starts]]
 
 
-#: points per occupied grid cell in :func:`nearest_segments` (measured: 16 is fastest on the
-#: shipped layers and on 800-vertex zones alike; fewer cells mean more candidate segments per point)
-POINTS_PER_CELL = 16
+#: points per occupied grid cell in :func:`nearest_segments` (measured, 200k points: 32–64 is fastest on the
+#: shipped layers and on 800-vertex zones alike: more cells cost more tree queries, fewer cells more
+#: candidate segments per point)
+POINTS_PER_CELL = 48
+#: above this many candidate segments for a cell, its points use the segment tree's nearest search
+#: (measured break-even: a best-first search costs about as much as ~100–200 numpy distances)
+MAX_CANDIDATES = 128
 #: points per numpy chunk (keeps the pair arrays in cache and out of fresh page-faulted memory)
 _CHUNK = 4096
 
@@ -100,7 +104,8 @@ def nearest_segments(xy: np.ndarray, segments: np.ndarray):
     nx = int((x1 - x0) // size) + 1
     cell = ((xy[:, 1] - y0) // size).astype(np.int64) * nx + ((xy[:, 0] - x0) // size).astype(np.int64)
     cells, cell_of = np.unique(cell, return_inverse=True)
-    centres = shapely.points(x0 + (cells % nx + 0.5) * size, y0 + (cells // nx + 0.5) * size)
+    xy_c = np.column_stack([x0 + (cells % nx + 0.5) * size, y0 + (cells // nx + 0.5) * size])
+    centres = shapely.points(xy_c)
     # 2. candidates of a cell: every segment within (nearest distance of the centre + the cell's
     # diagonal) of its centre — a segment farther than that is farther from every point of the cell
     # than the centre's nearest segment is
@@ -109,30 +114,57 @@ def nearest_segments(xy: np.ndarray, segments: np.ndarray):
     reach = np.empty(len(cells))
     reach[qi] = dc
     ci, si = tree.query(centres, predicate="dwithin", distance=reach + size * np.sqrt(2) + 1e-6)
-    first = np.searchsorted(ci, np.arange(len(cells)))  # ci comes sorted; every cell has ≥ 1
-    count = np.diff(np.r_[first, len(ci)])
-    # 3. exact point–segment distances of every point to its cell's candidates, in chunks
-    for a in range(0, m, _CHUNK):
-        b = min(a + _CHUNK, m)
-        co = cell_of[a:b]
-        k = count[co]
-        pi = np.repeat(np.arange(b - a), k)
-        gstart = np.cumsum(k) - k
-        sj = si[np.repeat(first[co] - gstart, k) + np.arange(len(pi))]
-        px = xy[a:b, 0][pi] - ax[sj]
-        py = xy[a:b, 1][pi] - ay[sj]
-        ddx, ddy = dx[sj], dy[sj]
-        t = (px * ddx + py * ddy) * inv[sj]
-        np.clip(t, 0.0, 1.0, out=t)
-        px -= t * ddx
-        py -= t * ddy
-        d2 = px * px + py * py
+    # each cell's candidates sorted by their distance from the centre; the first is the centre's nearest
+    dcs = np.sqrt(_dist2(xy_c, ci, si, ax, ay, dx, dy, inv))
+    order = np.lexsort((dcs, ci))
+    ci, si, dcs = ci[order], si[order], dcs[order]
+    first = np.searchsorted(ci, np.arange(len(cells)))  # every cell has ≥ 1 candidate
+    # 3. per point, a tighter bound: with r its distance from the centre and u its distance to the
+    # centre's nearest segment, only segments at most u + r from the centre can be nearest to it —
+    # a prefix of the cell's sorted list. Its length comes from one searchsorted over all cells
+    # (distances offset by cell so that the lists form one increasing sequence; the 1 mm margin
+    # covers rounding and only ever adds candidates).
+    r = np.hypot(xy[:, 0] - xy_c[cell_of, 0], xy[:, 1] - xy_c[cell_of, 1])
+    u = np.sqrt(_dist2(xy, np.arange(m), si[first[cell_of]], ax, ay, dx, dy, inv))
+    span = float(dcs.max()) + 2 * size + 1.0
+    k = np.searchsorted(dcs + ci * span, (u + r + 1e-3) + cell_of * span, side="right") - first[cell_of]
+    k = np.maximum(k, 1)
+    # points with very many candidates (detailed boundaries, short segments): a best-first search
+    # of the segment tree per point is cheaper there
+    heavy = k > MAX_CANDIDATES
+    if heavy.any():
+        hp = np.flatnonzero(heavy)
+        (qi, ti), d = tree.query_nearest(shapely.points(xy[hp]), return_distance=True, all_matches=False)
+        best_s[hp[qi]] = ti
+        best_d[hp[qi]] = d
+    light = np.flatnonzero(~heavy)
+    # 4. exact point–segment distances of every other point to its candidates, in chunks
+    for a in range(0, len(light), _CHUNK):
+        rows = light[a:a + _CHUNK]
+        kr = k[rows]
+        pi = np.repeat(rows, kr)
+        gstart = np.cumsum(kr) - kr
+        sj = si[np.repeat(first[cell_of[rows]] - gstart, kr) + np.arange(len(pi))]
+        d2 = _dist2(xy, pi, sj, ax, ay, dx, dy, inv)
         low = np.minimum.reduceat(d2, gstart)
-        hit = np.flatnonzero(d2 == np.repeat(low, k))
+        hit = np.flatnonzero(d2 == np.repeat(low, kr))
         hit = hit[np.r_[True, pi[hit][1:] != pi[hit][:-1]]]
-        best_s[a:b] = sj[hit]
-        best_d[a:b] = np.sqrt(low)
+        best_s[rows] = sj[hit]
+        best_d[rows] = np.sqrt(low)
     return best_s, best_d
+
+
+def _dist2(xy, pi, sj, ax, ay, dx, dy, inv):
+    """Squared distances from points ``xy[pi]`` to segments ``sj`` (start ``ax, ay``, direction
+    ``dx, dy``, ``inv`` = 1 / squared length, 0 for a zero-length segment)."""
+    px = xy[pi, 0] - ax[sj]
+    py = xy[pi, 1] - ay[sj]
+    ddx, ddy = dx[sj], dy[sj]
+    t = (px * ddx + py * ddy) * inv[sj]
+    np.clip(t, 0.0, 1.0, out=t)
+    px -= t * ddx
+    py -= t * ddy
+    return px * px + py * py
 
 
 def nearest_positions(ga: np.ndarray, gb: np.ndarray, *, max_distance: float | None = None):
