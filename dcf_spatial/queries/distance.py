@@ -260,15 +260,18 @@ def nearest(a, b, *, b_id: str = "id", b_name: str = "name_zh", max_km: float | 
     found = b_pos >= 0
     ids = b[b_id].astype(str).to_numpy() if b_id in b.columns else b.index.astype(str).to_numpy()
     names = b[b_name].astype(str).to_numpy() if b_name in b.columns else ids
-    safe = np.where(found, b_pos, 0)
+    # labels taken by position from small arrays of the few distinct values (not one Python string
+    # per row): the same columns and dtypes as building them row by row, a fraction of the time
+    pick = np.where(found, b_pos, len(ids))
     out = pd.DataFrame({
         "b_index": np.where(found, b_pos, -1),
-        "b_id": np.where(found, ids[safe] if len(ids) else "", None),
-        "b_name": np.where(found, names[safe] if len(names) else "", None),
+        "b_id": pd.array([*ids, None], dtype="str").take(pick),
+        "b_name": pd.array([*names, None], dtype="str").take(pick),
         "distance_m": np.where(found, dist, np.nan),
         "distance_km": np.where(found, dist / 1000, np.nan),
         "inside": inside,
-        "status": np.where(found, np.where(inside, "inside", "nearest"), "none_within"),
+        "status": pd.array(["none_within", "nearest", "inside"], dtype="str").take(
+            np.where(found, np.where(inside, 2, 1), 0)),
     }, index=a.index)
     # a feature of A without geometry (e.g. a table row with no coordinates) is kept, and said so
     empty = shapely.is_missing(ga) | shapely.is_empty(ga)
