@@ -85,8 +85,8 @@ def assign_largest_share(parcels, zones, *, id_field: str = "id", tree=None) -> 
             share[ip[last]] = 1.0
             method[ip[last]] = 1
         # the rest (crossing a boundary, or outside every zone): the candidate pairs of parcels not
-        # yet placed, those that really intersect
-        rest = zone_of[pi] < 0
+        # yet placed, those that really intersect — none for points, which have no area to share
+        rest = (zone_of[pi] < 0) & (shapely.get_type_id(pgeom[pi]) != 0)
         rj, zj = pi[rest], zj[rest]
         meets = shapely.intersects(zgeom[zj], pgeom[rj])
         rj, zj = rj[meets], zj[meets]
