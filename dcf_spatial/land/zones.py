@@ -67,13 +67,12 @@ def assign_largest_share(parcels, zones, *, id_field: str = "id", tree=None) -> 
     zone_of = np.full(n, -1, dtype=np.int64)
     share = np.full(n, np.nan)
     method = np.zeros(n, dtype=np.int64)  # positions in _METHODS
-    valid = np.flatnonzero(~(shapely.is_missing(pgeom) | shapely.is_empty(pgeom)))
-    if n and len(zones) and len(valid):
+    if n and len(zones):
         # index the few zones and query with the many parcels (bounding boxes), then test the
-        # candidate pairs with the zones prepared once: cheaper than a tree over the parcels
+        # candidate pairs with the zones prepared once: cheaper than a tree over the parcels.
+        # A parcel without geometry (missing or empty) has no bounding box, so no pair: outside.
         shapely.prepare(zgeom)
-        pi, zj = shapely.STRtree(zgeom).query(pgeom[valid])
-        pi = valid[pi]
+        pi, zj = shapely.STRtree(zgeom).query(pgeom)
         inside = shapely.contains_properly(zgeom[zj], pgeom[pi])
         if inside.any():
             # a parcel wholly inside several (overlapping) zones goes to the last of them, as before
@@ -86,7 +85,8 @@ def assign_largest_share(parcels, zones, *, id_field: str = "id", tree=None) -> 
             method[ip[last]] = 1
         # the rest (crossing a boundary, or outside every zone): the candidate pairs of parcels not
         # yet placed, those that really intersect — none for points, which have no area to share
-        rest = (zone_of[pi] < 0) & (shapely.get_type_id(pgeom[pi]) != 0)
+        rest = np.flatnonzero(zone_of[pi] < 0)
+        rest = rest[shapely.get_type_id(pgeom[pi[rest]]) != 0]
         rj, zj = pi[rest], zj[rest]
         meets = shapely.intersects(zgeom[zj], pgeom[rj])
         rj, zj = rj[meets], zj[meets]
