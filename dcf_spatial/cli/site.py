@@ -166,7 +166,6 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
 
 def _industry_column_message(exc) -> str:
     """A batch without an industry column: the library's finding, the fix in this command's options."""
-    col = exc.guess or "列名"
     if exc.guess:
         hint = (f"列“{exc.guess}”的内容像行业（如 {'、'.join(exc.samples)}）。"
                 f"请用 --field industry={exc.guess} 指定行业列")

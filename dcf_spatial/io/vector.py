@@ -48,8 +48,6 @@ def _read_gdal(path: Path, kind: str, layer, encoding, notes) -> "gpd.GeoDataFra
     if layer is None and kind == "gdb":
         layer = survey_layer(path, ("DLTB",))
         if layer is not None:
-            import pyogrio
-
             others = [str(n) for n, _ in pyogrio.list_layers(str(path)) if str(n) != layer]
             notes.append(f"第三次全国国土调查（三调）数据库：读取地类图斑图层 {layer}"
                          f"（其他图层：{'、'.join(others)}；需要时请{FIX_LAYER}）")

@@ -429,8 +429,6 @@ class QueryAnswer:
 
         if self.kind in ("overlap", "nearest", "within"):
             totals = self.totals()
-            measure = {"overlap": "重叠面积合计（亩）", "nearest": "以其为最近的 A 要素数",
-                       "within": "范围内的 A 要素数"}[self.kind]
             shown = totals[totals.iloc[:, 2] > 0]
         if self.kind == "overlap":
             pairs = df[df["status"] == "overlap"]
