@@ -25,7 +25,11 @@ EXCEL_MAX_ROWS = 1_048_576  # rows per sheet in the xlsx format, header included
 
 #: the files an audit writes into its output folder (both engines; the dask engine writes GeoParquet
 #: folders instead of the GeoPackage, named in :mod:`dcf_spatial.land.dask`)
-IDLE_FILES = {"excel": "idle_audit.xlsx", "gpkg": "idle_audit.gpkg", "map": "idle_audit_map.html"}
+IDLE_FILES = {"excel": "idle_audit.xlsx", "parquet": "idle_audit.parquet", "gpkg": "idle_audit.gpkg",
+              "map": "idle_audit_map.html"}
+#: the single engine's idle audit writes its complete list as GeoParquet (fast, compact); the
+#: GeoPackage too when asked (``gpkg=True``) or when there are at most this many parcels (where it is cheap)
+GPKG_AUTO_MAX_ROWS = 100_000
 EFFICIENCY_FILES = {"excel": "efficiency.xlsx", "gpkg": "efficiency.gpkg", "map": "efficiency_map.html"}
 #: order in which statuses meet the map palette (red, blue, green, purple, orange, brown, pink);
 #: "正常" has its own fixed green in the style file
@@ -284,6 +288,29 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
                                  "信用代码校验失败、无几何图形等），请核实补正；均未删除、未合并。" + data_note)
     logger.info("Wrote idle-audit workbook %s (%d parcels listed of %d; %d with problems)",
                 path, len(listed), n_total, n_rejected)
+    return path
+
+
+def write_geoparquet(gdf, path) -> Path:
+    """Write ``gdf`` as one GeoParquet file (arrow types as they are; only mixed-object columns become text).
+
+    Examples
+    --------
+    >>> write_geoparquet(result[["parcel_id", "status", "geometry"]], "out/idle_audit.parquet")  # doctest: +SKIP
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fixed = {}  # only a column arrow cannot type (mixed Python objects) is recast; the rest go as they are
+    for c in gdf.columns:
+        if c != gdf.geometry.name and gdf[c].dtype == object and \
+                pd.api.types.infer_dtype(gdf[c], skipna=True) not in ("string", "empty", "boolean", "integer",
+                                                                       "floating", "date", "datetime"):
+            fixed[c] = gdf[c].map(lambda v: None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
+                                  else str(v)).astype(object)
+    if fixed:
+        gdf = gdf.assign(**fixed)
+    gdf.to_parquet(path, index=False, compression="zstd")
+    logger.info("Wrote %d features to %s (GeoParquet)", len(gdf), path)
     return path
 
 

@@ -26,7 +26,8 @@ from .notes import short_synthetic
 logger = logging.getLogger(__name__)
 
 
-def planned_outputs(kind: str, engine: str, folder, *, parcels: bool = True, map: bool = True) -> list[Path]:
+def planned_outputs(kind: str, engine: str, folder, *, parcels: bool = True, map: bool = True,
+                    gpkg: bool = False) -> list[Path]:
     """Every path an audit of ``kind`` run by ``engine`` writes into ``folder`` (GeoParquet folders included).
 
     Parameters
@@ -41,6 +42,9 @@ def planned_outputs(kind: str, engine: str, folder, *, parcels: bool = True, map
         Efficiency only: whether parcels were given (the GeoPackage/GeoParquet and map need them).
     map
         Whether the HTML map is wanted.
+    gpkg
+        Idle, single engine: the GeoPackage asked for (it is also written, unasked, for at most
+        :data:`~dcf_spatial.land.outputs.GPKG_AUTO_MAX_ROWS` parcels; that is checked when writing).
 
     Returns
     -------
@@ -49,7 +53,7 @@ def planned_outputs(kind: str, engine: str, folder, *, parcels: bool = True, map
     Examples
     --------
     >>> [p.name for p in planned_outputs("idle", "single", "out", map=False)]
-    ['idle_audit.xlsx', 'idle_audit.gpkg']
+    ['idle_audit.xlsx', 'idle_audit.parquet']
     """
     from .dask import EFFICIENCY_ENTERPRISES, EFFICIENCY_PARCELS, EFFICIENCY_SUMMARY, RESULT_FOLDER, SUMMARY_FILE
 
@@ -57,7 +61,9 @@ def planned_outputs(kind: str, engine: str, folder, *, parcels: bool = True, map
     names = outputs.IDLE_FILES if kind == "idle" else outputs.EFFICIENCY_FILES
     out = [names["excel"]]
     if kind == "idle" or parcels:
-        if engine == "single":
+        if engine == "single" and kind == "idle":
+            out += [names["parquet"]] + ([names["gpkg"]] if gpkg else [])
+        elif engine == "single":
             out.append(names["gpkg"])
         if map:
             out.append(names["map"])
@@ -69,14 +75,17 @@ def planned_outputs(kind: str, engine: str, folder, *, parcels: bool = True, map
     return [folder / n for n in out]
 
 
-def write(result, folder: Path, *, overwrite: bool = False, map: bool = True, basemap: str = "none") -> dict:
+def write(result, folder: Path, *, overwrite: bool = False, map: bool = True, basemap: str = "none",
+          gpkg: bool = False) -> dict:
     """Write ``result``'s files into ``folder``; return them (also stored in ``result.files``).
 
     See :meth:`dcf_spatial.land.result.AuditResult.write`.
     """
     writer = {("idle", "single"): _idle_single, ("idle", "dask"): _idle_dask,
               ("efficiency", "single"): _efficiency_single, ("efficiency", "dask"): _efficiency_dask}
-    files = writer[(result.kind, result.engine)](result, Path(folder), overwrite=overwrite, map=map, basemap=basemap)
+    extra = {"gpkg": gpkg} if (result.kind, result.engine) == ("idle", "single") else {}
+    files = writer[(result.kind, result.engine)](result, Path(folder), overwrite=overwrite, map=map, basemap=basemap,
+                                                 **extra)
     result.files = files
     return files
 
@@ -88,8 +97,9 @@ def _idle_workbook_args(result) -> dict:
             "summaries": {k: result.summaries[k] for k in outputs.ZONE_KEYS if k in result.summaries}}
 
 
-def _idle_single(result, folder: Path, *, overwrite, map, basemap) -> dict:
-    files = {k: folder / v for k, v in outputs.IDLE_FILES.items() if k != "map" or map}
+def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -> dict:
+    gpkg = gpkg or len(result.frame) <= outputs.GPKG_AUTO_MAX_ROWS
+    files = {k: folder / v for k, v in outputs.IDLE_FILES.items() if (k != "map" or map) and (k != "gpkg" or gpkg)}
     outputs.check_outputs(files.values(), overwrite)
     folder.mkdir(parents=True, exist_ok=True)
     r = result.frame
@@ -104,9 +114,13 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap) -> dict:
                                 data_note=outputs.sheet_note(result.layers_used, short_synthetic(r) + "。"), **args)
     t["excel"] = time.perf_counter()
     gpkg_cols = [c for c in outputs.IDLE_COLUMNS_ZH if c in r.columns] + ["township_id", "cluster_id", "park_id"]
-    outputs.write_gpkg(r[[c for c in gpkg_cols if c in r.columns] + [r.geometry.name]], files["gpkg"],
-                       layer="idle_audit")
-    t["gpkg"] = time.perf_counter()
+    complete = r[[c for c in gpkg_cols if c in r.columns] + [r.geometry.name]]  # one selection, no recast copy
+    outputs.write_geoparquet(complete, files["parquet"])
+    t["parquet"] = time.perf_counter()
+    if "gpkg" in files:
+        outputs.write_gpkg(complete, files["gpkg"], layer="idle_audit")
+        t["gpkg"] = time.perf_counter()
+    del complete
     if map:
         note = outputs.idle_map_note(result.layers_used, short_synthetic(r))
         written = outputs.write_idle_parcel_map(r, files["map"], as_of=result.as_of,

@@ -116,8 +116,11 @@ def _zone_layer(kind: str, store=None):
     return zones, used, notes
 
 
-def join_zones(parcels, *, store=None, kinds=("township", "cluster", "park")) -> pd.DataFrame:
+def join_zones(parcels, *, store=None, kinds=("township", "cluster", "park"), working=None) -> pd.DataFrame:
     """Township, cluster and park of every parcel, from the layer store.
+
+    ``working``: the parcels' geometry already in EPSG:4548, row for row
+    (:func:`dcf_spatial.land.parcels.working_geometry`), so that it is not reprojected again.
 
     Returns a DataFrame indexed like ``parcels`` with ``<kind>_id``, ``<kind>_zh``,
     ``<kind>_share``, ``<kind>_method`` for each kind; ``attrs["layers_used"]`` lists the layers
@@ -126,7 +129,12 @@ def join_zones(parcels, *, store=None, kinds=("township", "cluster", "park")) ->
     """
     import shapely
 
-    work = to_working(parcels[[parcels.geometry.name]]) if len(parcels) else parcels
+    if working is not None and len(working) == len(parcels):
+        import geopandas as gpd
+
+        work = gpd.GeoDataFrame(geometry=gpd.GeoSeries(working.values, index=parcels.index, crs=working.crs))
+    else:
+        work = to_working(parcels[[parcels.geometry.name]]) if len(parcels) else parcels
     tree = shapely.STRtree(work.geometry.values)  # built once, shared by every zone layer
     out = pd.DataFrame(index=parcels.index)
     used, notes = [], []

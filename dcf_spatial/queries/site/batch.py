@@ -194,6 +194,52 @@ def _source_rows(gdf, path) -> tuple[list[int], str]:
     return list(range(1, n + 1)), "record"
 
 
+#: rows checked at a time by :func:`iter_site_results` (bounded memory whatever the batch's size)
+BATCH_CHUNK_ROWS = 20_000
+
+
+def iter_site_results(sites, industries, figures, errors, flags, *, store=None, chunk_rows: int = BATCH_CHUNK_ROWS,
+                      progress: bool = False):
+    """Check a batch ``chunk_rows`` rows at a time; yield ``(start, results)`` for each chunk, in order.
+
+    The arguments are what :func:`read_batch` returns. Each result's ``row`` is its position in the
+    whole batch (0-based), ``source_row``/``row_label`` where it sits in the user's file. The plan's
+    layers are loaded once for all chunks. ``progress`` shows the rows done on stderr.
+
+    Examples
+    --------
+    >>> sites, industries, figures, errors, notes, flags = read_batch("项目清单.csv")     # doctest: +SKIP
+    >>> for start, results in iter_site_results(sites, industries, figures, errors, flags):  # doctest: +SKIP
+    ...     print(start, len(results))
+    """
+    from ...progress import progress_bar
+    from .check import site_results
+    from .context import load_context
+
+    n = len(sites)
+    chunk_rows = max(1, int(chunk_rows))
+    ctx = load_context(store)
+    numbers = sites.attrs.get("row_numbers")
+    numbers = list(numbers) if numbers is not None and len(numbers) == n else list(range(1, n + 1))
+    kind = sites.attrs.get("row_kind") or "record"
+    bar = progress_bar(n, "选址批量核查", progress)
+    try:
+        for start in range(0, max(n, 1), chunk_rows):
+            stop = min(n, start + chunk_rows)
+            part = sites.iloc[start:stop]
+            res = site_results(part, industries[start:stop], figures=figures[start:stop], errors=errors[start:stop],
+                               flags=flags[start:stop], context=ctx, store=store, row_numbers=numbers[start:stop],
+                               row_kind=kind)
+            for r in res:
+                r["row"] += start
+            bar.update(stop - start)
+            yield start, res
+            if stop >= n:
+                break
+    finally:
+        bar.close()
+
+
 #: canonical columns of the ``sites`` alias group that name the industry of a batch row
 INDUSTRY_FIELDS = ("industry", "industry_code")
 
