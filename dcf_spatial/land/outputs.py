@@ -4,8 +4,9 @@ Excel: ``rustpy_xlsxwriter`` (the Rust rust_xlsxwriter; ~20× faster than the pu
 at 10⁵–10⁶ rows, see :class:`_Workbook`; tests read the workbook back with openpyxl). One sheet holds at most 1,048,576 rows including
 its header; the parcel list is capped at ``excel.max_list_rows`` (``idle_land_rules.json``). Above
 the cap the list carries only the parcels that need action or checking (and every row with a
-problem); the complete list is always in the GeoPackage, and the workbook says so on the sheet
-and in 说明. Summaries are computed from *all* parcels, so their totals equal the GeoPackage's.
+problem); the complete list is always in ``idle_audit.parquet`` (GeoParquet; the GeoPackage too
+on request or for small audits), and the workbook says so on the sheet and in 说明. Summaries are
+computed from *all* parcels, so their totals equal the complete list's.
 """
 
 from __future__ import annotations
@@ -175,7 +176,7 @@ def _notes_sheet(book: _Workbook, notes: list[str]) -> None:
 
 
 #: where the complete list is, as the single engine's workbook says it
-GPKG_WHERE = "同目录 GeoPackage"
+GPKG_WHERE = "同目录 idle_audit.parquet（GeoParquet；不超过 100,000 宗或要求时另有 idle_audit.gpkg）"
 
 
 def status_table(audited) -> pd.DataFrame:
@@ -378,12 +379,20 @@ def write_answer_map(gdf, path, *, title: str, status_field: str, popup_fields: 
     except ImportError as exc:  # the maps engineer's module may not be installed yet
         logger.warning("未写出 HTML 地图：dcf_spatial.maps.webmap.answer_map 不可用（%s）", exc)
         return None
-    draw = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    import shapely
+
+    geom = gdf.geometry.values
+    pos = np.flatnonzero(~(shapely.is_missing(geom) | shapely.is_empty(geom)))
     note = provenance_note
-    if len(draw) > max_features:
-        order = priority.loc[draw.index].sort_values(ascending=False).index if priority is not None else draw.index
-        draw = draw.loc[order[:max_features]]
-        note = f"{note}；图上只绘制 {max_features:,} 宗（共 {len(gdf):,} 宗，按需处置优先、面积从大到小选取），完整清单见 Excel 与 GeoPackage"
+    if len(pos) > max_features:
+        # pick the rows first (positions only), then take those few rows: no copy of the whole table
+        if priority is not None:
+            pri = np.asarray(priority, dtype=float)[pos]
+            pos = pos[np.argsort(-pri, kind="stable")[:max_features]]
+        else:
+            pos = pos[:max_features]
+        note = f"{note}；图上只绘制 {max_features:,} 宗（共 {len(gdf):,} 宗，按需处置优先、面积从大到小选取），完整清单见 Excel 与同目录完整清单文件"
+    draw = gdf.iloc[pos]
     if value_order:
         # The style file gives fixed colours to a few labels and palette colours to the rest in
         # order of first appearance; ordering the rows makes the most urgent status red.
