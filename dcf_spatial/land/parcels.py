@@ -361,7 +361,9 @@ def _prepare_columns(frame, reserved, fields, result_zh: str, notes: list[str]):
     """A copy of ``frame`` ready for validation: the user's columns named like our outputs are kept
     under ``<name>__original`` (never overwritten), absent optional fields are added empty, and
     ``row`` numbers the input records from 1. Each change is added to ``notes``."""
-    out = frame.copy()
+    # with copy-on-write (pandas 3) a shallow copy is safe and spares a copy of the whole table
+    cow = int(pd.__version__.split(".")[0]) >= 3 or pd.options.mode.copy_on_write is True
+    out = frame.copy(deep=not cow)
     clash = [c for c in reserved if c in out.columns]
     if clash:
         out = out.rename(columns={c: f"{c}__original" for c in clash})

@@ -107,8 +107,10 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -
     t = {"start": time.perf_counter()}
     args = _idle_workbook_args(result)
     max_rows = args["max_list_rows"]
-    listed, note = outputs.idle_list_for_excel(r, max_rows=max_rows)
-    rejected = r[outputs.rejected_rows(r)]
+    # only the workbook's columns are taken for its rows (not the whole table's)
+    slim = r[[c for c in dict.fromkeys(("status", "problems", "area_mu", *outputs.EXCEL_LIST_COLUMNS)) if c in r.columns]]
+    listed, note = outputs.idle_list_for_excel(slim, max_rows=max_rows)
+    rejected = slim[outputs.rejected_rows(slim)]
     outputs.write_idle_workbook(files["excel"], by_status=result.summaries["status"], listed=listed, list_note=note,
                                 rejected=rejected.iloc[:max_rows], n_rejected=len(rejected), n_total=len(r),
                                 data_note=outputs.sheet_note(result.layers_used, short_synthetic(r) + "。"), **args)
