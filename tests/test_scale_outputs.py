@@ -106,10 +106,10 @@ def _lonlat(x_km, y_km):
 
 def _batch_csv(tmp_path):
     lon, lat = _lonlat(3, 3)
-    lines = ["项目名称,经度,纬度,行业"]
+    lines = ["项目名称,经度,纬度,行业,用地面积(亩)"]
     for k in range(7):
         industry = ("轴承", "水泥", "", "轴承", "不存在的行业词", "轴承", "水泥")[k]
-        lines.append(f"合成项目{k},{'' if k == 3 else lon},{lat},{industry}")
+        lines.append(f"合成项目{k},{'' if k == 3 else lon},{lat},{industry},{'' if k == 5 else 10 + k}")
     path = tmp_path / "清单.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -138,6 +138,9 @@ def test_chunked_batch_table_equals_the_in_memory_one(site_store, tmp_path, monk
     pd.testing.assert_frame_equal(left.reset_index(drop=True), right.reset_index(drop=True))
     assert run.summary_text() == whole.summary_text(more_hint="输出文件")
     assert run.failed == len(whole.failed())
+    # point rows with an area are grown into discs chunk by chunk, and the note says so as before
+    assert any("行为点位：按该行用地面积扩为同面积的圆形地块" in n for n in run.notes)
+    assert run.notes == whole.notes
 
 
 def test_chunked_batch_refuses_an_existing_output(site_store, tmp_path):

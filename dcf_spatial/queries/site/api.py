@@ -310,7 +310,7 @@ def check_batch(path, industry=None, *, crs=None, store=None, progress: bool = F
     sites, industries, figures, errors, notes, flags = read_batch(path, crs=crs, default_industry=industry,
                                                                  store=store, **reader)
     results = []
-    for _, part in iter_site_results(sites, industries, figures, errors, flags, store=store, progress=progress):
+    for _, _, part in iter_site_results(sites, industries, figures, errors, flags, store=store, progress=progress):
         results += part
     return SiteCheck(results, sites, batch=True, notes=notes, title=f"项目选址批量核查：{Path(path).name}",
                      inputs={"文件": str(path), "坐标系": crs}, source=str(path), store=store)
@@ -412,7 +412,7 @@ def check_batch_to_file(path, output, industry=None, *, crs=None, store=None, ov
         raise InputError(f"{output}：结果文件请用 .csv、.xlsx 或 .gpkg。")
     guard_output(output, overwrite=overwrite)
     sites, industries, figures, errors, notes, flags = read_batch(path, crs=crs, default_industry=industry,
-                                                                 store=store, **reader)
+                                                                 store=store, discs=False, **reader)
     n = len(sites)
     if suffix == ".xlsx" and n > 1_048_575:
         raise InputError(f"{path}：共 {n:,} 行，超过 Excel 单表上限（1,048,575 行数据）；请把结果写为 .csv 或 .gpkg。")
@@ -423,8 +423,8 @@ def check_batch_to_file(path, output, industry=None, *, crs=None, store=None, ov
         output.unlink()  # replaced (guard_output refused it unless overwrite)
     fh = open(output, "w", encoding="utf-8-sig", newline="") if suffix == ".csv" else None
     try:
-        for start, res in iter_site_results(sites, industries, figures, errors, flags, store=store,
-                                            chunk_rows=chunk_rows, progress=progress):
+        for start, part, res in iter_site_results(sites, industries, figures, errors, flags, store=store,
+                                                  chunk_rows=chunk_rows, progress=progress):
             stop = start + len(res)
             table = present.results_table_zh(res, None if names is None else names[start:stop])
             if suffix == ".csv":
@@ -432,7 +432,7 @@ def check_batch_to_file(path, output, industry=None, *, crs=None, store=None, ov
             elif suffix == ".xlsx":
                 tables.append(table)
             elif len(res):
-                present.sites_frame(sites.iloc[start:stop], res).to_file(
+                present.sites_frame(part, res).to_file(
                     output, layer="site_check", driver="GPKG", engine="pyogrio", append=start > 0)
             for r in res:
                 ok = r.get("status", "ok") == "ok"
@@ -445,7 +445,7 @@ def check_batch_to_file(path, output, industry=None, *, crs=None, store=None, ov
                     first_failure = first_failure or {"row_label": r["row_label"], "error": r.get("error")}
                 elif not prov:
                     prov = r["provenance"]["note_zh"]
-            del res, table
+            del res, table, part
     finally:
         if fh is not None:
             fh.close()
