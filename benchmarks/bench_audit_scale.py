@@ -1,6 +1,13 @@
 """The idle audit at scale: single process vs dask LocalCluster vs PostGIS, side by side.
 
     python benchmarks/bench_audit_scale.py [--sizes 1000000,2000000,5000000] [--pg URL] [--workers 2]
+    python benchmarks/bench_audit_scale.py --e2e [--sizes 100000,1000000]
+
+``--e2e`` (issue 13, goal 2): for each size, the parcels as one GeoPackage (the file a bureau
+hands over); in fresh child processes, one after the other in the same run,
+``geopandas.read_file(path, use_arrow=True)`` of that file, then the whole single-process audit
+``dcf_spatial.land.audit_idle(path, out=…)`` (read → checks → rules → zones → Excel + complete list
+(GeoParquet) + map). Prints each wall time and peak memory and the audit ÷ arrow-read ratio.
 
 For each size N, generated parcels (合成数据: the seeded sample district of ``dcf sample``,
 tiled to N with renumbered ids) are written as a GeoParquet folder (250,000 rows a file) and,
@@ -87,6 +94,56 @@ def child_single(folder: str, out: str) -> dict:
             "write": t5 - t4}
 
 
+def child_arrow_read(path: str) -> dict:
+    import geopandas as gpd
+
+    t0 = time.perf_counter()
+    g = gpd.read_file(path, use_arrow=True)
+    return {"rows": len(g), "read": time.perf_counter() - t0}
+
+
+def child_e2e(path: str, out: str) -> dict:
+    from dcf_spatial.land import audit_idle
+
+    t0 = time.perf_counter()
+    res = audit_idle(path, as_of=AS_OF, out=out, overwrite=True)
+    return {"rows": len(res.frame), "total": time.perf_counter() - t0, **res.timings,
+            "files": sorted(Path(f).name for f in res.files.values() if f)}
+
+
+def e2e(sizes: list[int], base: int) -> None:
+    """The end-to-end table of ``--e2e``."""
+    import geopandas as gpd
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for n in sizes:
+            folder, gpkg = tmp / f"parcels_{n}", tmp / f"parcels_{n}.gpkg"
+            t = time.perf_counter()
+            make_data(n, folder, min(base, n))
+            gpd.read_parquet(folder).to_file(gpkg, driver="GPKG", engine="pyogrio", use_arrow=True)
+            print(f"[{n:,}] data written in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+            read = _run_child(["--child", "arrow_read", str(gpkg)])
+            audit = _run_child(["--child", "e2e", str(gpkg), str(tmp / f"out_{n}")])
+            assert audit["rows"] == read["rows"] == n, (audit["rows"], read["rows"], n)
+            rows.append((n, read, audit))
+            print(f"[{n:,}] arrow read {read['wall']:.1f} s, audit {audit['wall']:.1f} s", file=sys.stderr)
+    load = os.getloadavg()
+    print(f"\n闲置土地审计端到端 vs 箭头读取 idle audit end to end vs arrow read (合成数据, zone layers 示意; "
+          f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} cores)")
+    print("| parcels | read_file(use_arrow): wall / peak | audit end to end: wall / peak | ratio "
+          "| steps (s from the audit's start · from the write's start) "
+          "| files |")
+    print("|---|---|---|---|---|---|")
+    for n, r, a in rows:
+        steps = (", ".join(f"{k} {a[k]:.1f}" for k in ("read", "validate", "audit", "zones") if k in a) + " · write: "
+                 + ", ".join(f"{k} {a[k]:.1f}" for k in ("excel", "parquet", "gpkg", "map") if k in a))
+        print(f"| {n:,} | {r['wall']:.1f} s / {r['peak_gb']:.2f} GB | {a['wall']:.1f} s / {a['peak_gb']:.2f} GB "
+              f"| {a['wall'] / r['wall']:.1f}× | {steps} | {', '.join(a['files'])} |")
+    sys.stdout.flush()
+
+
 def child_dask(source: str, out: str, workers: int, store: str | None) -> dict:
     from dcf_spatial.land import audit_idle
 
@@ -112,11 +169,15 @@ def main(argv=None):
     ap.add_argument("--single-max", type=int, default=2_000_000,
                     help="skip the single-process engine above this size (its memory grows with N: about "
                          "3 GB per million parcels here)")
+    ap.add_argument("--e2e", action="store_true",
+                    help="the single-process audit end to end vs geopandas.read_file(use_arrow=True) of the same "
+                         "GeoPackage (default sizes 100000,1000000)")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         kind, *rest = args.child
-        fn = {"single": child_single, "dask": child_dask, "join_pg": child_join_pg}[kind]
+        fn = {"single": child_single, "dask": child_dask, "join_pg": child_join_pg, "arrow_read": child_arrow_read,
+              "e2e": child_e2e}[kind]
         if kind == "dask":
             rest = [rest[0], rest[1], int(rest[2]), rest[3] if len(rest) > 3 and rest[3] != "-" else None]
         print(json.dumps(fn(*rest), default=float))
@@ -126,6 +187,10 @@ def main(argv=None):
     from dcf_spatial.store import catalog
     from dcf_spatial.io.pg import write_pg_table
 
+    if args.e2e:
+        given = "--sizes" in " ".join(argv if argv is not None else sys.argv)
+        e2e([int(s) for s in (args.sizes if given else "100000,1000000").split(",")], args.base)
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -372,12 +372,14 @@ def write_builtup_raster(parcels, path, *, resolution: float = 10.0, seed: int =
 
 
 def write_sample(directory, *, parcels: int = 2000, seed: int = 0, store=None, imagery: bool = True,
-                 overwrite: bool = False) -> dict:
+                 overwrite: bool = False, progress: bool = False) -> dict:
     """Write the sample district into ``directory``: ``parcels.gpkg``, ``enterprises.csv`` (UTF-8 with
     BOM, opens in Excel), ``builtup_mask.tif`` (when ``imagery``) and ``README.txt``.
 
     Everything written is synthetic (合成数据): ids start ``SYN-``, holders are named 合成企业…（样例）,
     and every row carries ``synthetic = True``. The same ``seed`` gives the same files.
+
+    ``progress`` shows each step on stderr (a bar on a terminal, plain lines in a log).
 
     Returns
     -------
@@ -399,15 +401,24 @@ def write_sample(directory, *, parcels: int = 2000, seed: int = 0, store=None, i
     existing = [str(p) for p in files.values() if p.exists()]
     if existing and not overwrite:
         raise InputError(f"样例文件已存在：{', '.join(existing)}。要替换请{_fixes.OVERWRITE}，或换一个文件夹。")
+    from .progress import steps_bar
+
     directory.mkdir(parents=True, exist_ok=True)
+    bar = steps_bar(4 + bool(imagery), "合成样例数据", progress)
+    bar.step("生成宗地")
     gdf = generate_parcels(parcels, seed=seed, store=store)
+    bar.step("生成企业")
     ent = generate_enterprises(gdf, seed=seed)
     if files["parcels"].exists():
         files["parcels"].unlink()
-    gdf.to_file(files["parcels"], layer="parcels", driver="GPKG")
+    bar.step("写出宗地")
+    gdf.to_file(files["parcels"], layer="parcels", driver="GPKG", engine="pyogrio", use_arrow=True)
+    bar.step("写出企业表")
     ent.to_csv(files["enterprises"], index=False, encoding="utf-8-sig")
     if imagery:
+        bar.step("写出建成区影像")
         write_builtup_raster(gdf, files["imagery"], seed=seed)
+    bar.close()
     counts = gdf["scenario"].value_counts().to_dict()
     files["readme"].write_text(
         "东昌府区合成样例数据（合成数据）\n"

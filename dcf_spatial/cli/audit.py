@@ -200,13 +200,15 @@ def audit():
 @out_dir_opt
 @overwrite_opt
 @click.option("--no-map", is_flag=True, help="不生成 HTML 地图。")
+@click.option("--gpkg", is_flag=True,
+              help="完整清单另写一份 GeoPackage（idle_audit.gpkg）；不超过 100,000 宗时总会写出，超过时只在给出本选项时写出。")
 @basemap_opt
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 格式输出每宗地的 parcel_id、结论、理由和闲置费（万元）。")
 @engine_opt
 @scheduler_opt
 @partitions_opt
-def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output, overwrite, no_map, basemap, as_json,
-         engine, scheduler, partitions):
+def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output, overwrite, no_map, gpkg, basemap,
+         as_json, engine, scheduler, partitions):
     """闲置土地审计 — idle-land audit.
 
     按《闲置土地处置办法》（国土资源部令第53号）给每宗地一个结论（疑似闲置、疑似闲置满两年、
@@ -215,9 +217,10 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
     潜在金额。每宗输入宗地在结果中恰好出现一次。
 
     输出文件夹中写出 idle_audit.xlsx（中文表头：按结论、镇街、分区汇总，宗地清单，问题记录，说明）、
-    idle_audit.gpkg 和 idle_audit_map.html。--engine dask 时以 idle_audit.parquet/（完整结果，
-    每个分区一个文件）代替 GeoPackage，Excel 相同（汇总全部分区）；宗地数超过地图上限时，地图改为
-    按闲置比例给镇街和集聚区着色。
+    完整清单 idle_audit.parquet（GeoParquet，每宗一行，含图形；不超过 100,000 宗或给出 --gpkg 时另有
+    idle_audit.gpkg）和 idle_audit_map.html。--engine dask 时完整清单为 idle_audit.parquet/ 文件夹
+    （每个分区一个文件），Excel 相同（汇总全部分区）；宗地数超过地图上限时，地图改为按闲置比例给镇街和
+    集聚区着色。
 
     \b
     $ dcf audit idle --parcels 宗地.gpkg --as-of 2025-12-31 -o out/idle
@@ -248,7 +251,7 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
     res = land.audit_idle(parcels, as_of=as_of, imagery=imagery, built_class=built_class,
                           field_map=reader["field_map"], crs=crs, layer=reader["layer"], encoding=reader["encoding"],
                           swap_xy=reader["swap_xy"], code_system=code_system, out=output, overwrite=overwrite,
-                          map=not no_map, basemap=basemap)
+                          map=not no_map, basemap=basemap, gpkg=gpkg, progress=_progress_wanted(as_json))
     r = res.frame
     if as_json:
         echo_json(res.to_dict())

@@ -63,7 +63,9 @@ def appendix_cmd(out_dir, only, formats, basemap, overwrite, as_json):
     for paths in appendix.appendix_paths(out_dir, keys=keys, formats=fmts).values():
         for p in paths.values():
             check_writable(p, overwrite, param_hint="--out")
-    result = appendix.appendix_maps(out_dir, keys=keys, formats=fmts, overwrite=overwrite, basemap=basemap)
+    quiet = click.get_current_context().find_root().params.get("quiet")
+    result = appendix.appendix_maps(out_dir, keys=keys, formats=fmts, overwrite=overwrite, basemap=basemap,
+                                    progress=not quiet)
     if as_json:
         echo_json({k: {f: str(p) for f, p in v.items()} for k, v in result.items()})
         return

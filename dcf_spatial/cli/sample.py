@@ -32,7 +32,9 @@ def sample(output, n_parcels, seed, no_imagery, overwrite, as_json):
     """
     from .. import sample as sample_mod
 
-    files = sample_mod.write_sample(output, parcels=n_parcels, seed=seed, imagery=not no_imagery, overwrite=overwrite)
+    quiet = click.get_current_context().find_root().params.get("quiet")
+    files = sample_mod.write_sample(output, parcels=n_parcels, seed=seed, imagery=not no_imagery, overwrite=overwrite,
+                                    progress=not quiet)
     if as_json:
         echo_json({"seed": seed, "parcels": n_parcels, "files": files, "synthetic": True})
         return

@@ -196,16 +196,31 @@ def _recorded(answer):
 def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, default_industry, reader, basemap,
            export_site=None, record=False):
     from ..errors import InputError
-    from ..queries import check_batch
+    from ..queries import check_batch, check_batch_to_file
 
     from ..queries.site.batch import IndustryColumnMissing
 
+    progress = not click.get_current_context().find_root().params.get("quiet")
+    # only the table is wanted: written chunk by chunk, in bounded memory whatever the batch's size
+    stream = output is not None and not (report_path or map_path or as_json or export_site)
     try:
-        answer = check_batch(batch_file, default_industry, crs=crs, record=record, **reader)
+        if stream and not record:
+            run = check_batch_to_file(batch_file, output, default_industry, crs=crs, overwrite=True,
+                                      progress=progress, **reader)  # refused above unless --overwrite
+        else:
+            answer = check_batch(batch_file, default_industry, crs=crs, record=record, progress=progress, **reader)
     except IndustryColumnMissing as exc:
         raise input_error(InputError(_industry_column_message(exc)), "--batch") from None
     except InputError as exc:
         raise input_error(exc, "--batch") from None
+    if stream and not record:
+        if run.failed and run.failed == run.rows:
+            echo_note(f"全部 {run.rows} 条记录都无法核查，例如{run.first_failure['row_label']}：{run.first_failure['error']}")
+        echo_note(f"结果已写出：{output}（{run.rows} 行，与输入行数相同）")
+        click.echo(run.summary_text(more_hint="-o 输出文件或 --json"))
+        for n in run.notes:
+            echo_note(f"读取说明：{n}")
+        return
     failed = answer.failed()
     if failed and len(failed) == len(answer.results):  # one line before anything else: why nothing was checked
         echo_note(f"全部 {len(answer.results)} 条记录都无法核查，例如{failed[0]['row_label']}：{failed[0]['error']}")

@@ -42,7 +42,7 @@ def audit_idle(parcels, *, as_of, imagery=None, built_class: int | None = None, 
                scheduler: str | None = None, partitions: int | None = None, n_workers: int = 2, store=None,
                crs=None, field_map: dict | None = None, layer=None, encoding: str | None = None, swap_xy: bool = False,
                code_system: str = "auto", rules: dict | None = None, out=None, overwrite: bool = False,
-               map: bool = True, basemap: str = "none", progress: bool = False) -> AuditResult:
+               map: bool = True, basemap: str = "none", progress: bool = False, gpkg: bool = False) -> AuditResult:
     """闲置土地审计: a conclusion for every parcel under 《闲置土地处置办法》 Art. 2, 8 and 14.
 
     Parameters
@@ -58,9 +58,11 @@ def audit_idle(parcels, *, as_of, imagery=None, built_class: int | None = None, 
         class value (default: a 0/1 mask).
     engine
         ``"single"`` (one process) or ``"dask"`` (partitions on a cluster; needs ``out``).
-    scheduler, partitions, n_workers, progress
-        Dask engine: scheduler address (default a ``LocalCluster`` of ``n_workers`` processes), how
-        many partitions to cut one file or table into, and a progress bar on stderr.
+    scheduler, partitions, n_workers
+        Dask engine: scheduler address (default a ``LocalCluster`` of ``n_workers`` processes) and how
+        many partitions to cut one file or table into.
+    progress
+        Progress on stderr (both engines): a bar on a terminal, plain lines in a log.
     store
         The layer store for the zones: a :class:`dcf_spatial.store.Store`, a GeoPackage path or a
         ``postgresql://`` URL; None means the active store.
@@ -71,9 +73,11 @@ def audit_idle(parcels, *, as_of, imagery=None, built_class: int | None = None, 
         ``field_map`` and ``code_system``.
     rules
         Replaces the shipped ``idle_land_rules.json``.
-    out, overwrite, map, basemap
+    out, overwrite, map, basemap, gpkg
         When ``out`` is given, the files are written there (see :meth:`AuditResult.write`);
-        existing files are refused before any work unless ``overwrite``.
+        existing files are refused before any work unless ``overwrite``. The complete list is
+        ``idle_audit.parquet`` (GeoParquet); ``gpkg=True`` adds ``idle_audit.gpkg`` at any size
+        (single engine; it is written anyway for at most 100,000 parcels).
 
     Returns
     -------
@@ -94,7 +98,7 @@ def audit_idle(parcels, *, as_of, imagery=None, built_class: int | None = None, 
         from .report import planned_outputs
         from .outputs import check_outputs
 
-        check_outputs(planned_outputs("idle", engine, out, map=map), overwrite,
+        check_outputs(planned_outputs("idle", engine, out, map=map, gpkg=gpkg), overwrite,
                       inputs=_input_paths(parcels, imagery))
     if engine == "dask":
         from .dask.engine import idle_dask
@@ -107,9 +111,9 @@ def audit_idle(parcels, *, as_of, imagery=None, built_class: int | None = None, 
 
         result = idle_single(parcels, as_of=as_of, imagery=imagery, built_class=built_class, field_map=field_map,
                              crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy, code_system=code_system,
-                             store=store, rules=rules)
+                             store=store, rules=rules, progress=progress)
     if out is not None:
-        result.write(out, overwrite=overwrite, map=map, basemap=basemap)
+        result.write(out, overwrite=overwrite, map=map, basemap=basemap, gpkg=gpkg)
     return result
 
 

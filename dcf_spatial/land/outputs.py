@@ -4,8 +4,9 @@ Excel: ``rustpy_xlsxwriter`` (the Rust rust_xlsxwriter; ~20× faster than the pu
 at 10⁵–10⁶ rows, see :class:`_Workbook`; tests read the workbook back with openpyxl). One sheet holds at most 1,048,576 rows including
 its header; the parcel list is capped at ``excel.max_list_rows`` (``idle_land_rules.json``). Above
 the cap the list carries only the parcels that need action or checking (and every row with a
-problem); the complete list is always in the GeoPackage, and the workbook says so on the sheet
-and in 说明. Summaries are computed from *all* parcels, so their totals equal the GeoPackage's.
+problem); the complete list is always in ``idle_audit.parquet`` (GeoParquet; the GeoPackage too
+on request or for small audits), and the workbook says so on the sheet and in 说明. Summaries are
+computed from *all* parcels, so their totals equal the complete list's.
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ EXCEL_MAX_ROWS = 1_048_576  # rows per sheet in the xlsx format, header included
 
 #: the files an audit writes into its output folder (both engines; the dask engine writes GeoParquet
 #: folders instead of the GeoPackage, named in :mod:`dcf_spatial.land.dask`)
-IDLE_FILES = {"excel": "idle_audit.xlsx", "gpkg": "idle_audit.gpkg", "map": "idle_audit_map.html"}
+IDLE_FILES = {"excel": "idle_audit.xlsx", "parquet": "idle_audit.parquet", "gpkg": "idle_audit.gpkg",
+              "map": "idle_audit_map.html"}
+#: the single engine's idle audit writes its complete list as GeoParquet (fast, compact); the
+#: GeoPackage too when asked (``gpkg=True``) or when there are at most this many parcels (where it is cheap)
+GPKG_AUTO_MAX_ROWS = 100_000
 EFFICIENCY_FILES = {"excel": "efficiency.xlsx", "gpkg": "efficiency.gpkg", "map": "efficiency_map.html"}
 #: order in which statuses meet the map palette (red, blue, green, purple, orange, brown, pink);
 #: "正常" has its own fixed green in the style file
@@ -172,7 +177,7 @@ def _notes_sheet(book: _Workbook, notes: list[str]) -> None:
 
 
 #: where the complete list is, as the single engine's workbook says it
-GPKG_WHERE = "同目录 GeoPackage"
+GPKG_WHERE = "同目录 idle_audit.parquet（GeoParquet；不超过 100,000 宗或要求时另有 idle_audit.gpkg）"
 
 
 def status_table(audited) -> pd.DataFrame:
@@ -288,6 +293,29 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
     return path
 
 
+def write_geoparquet(gdf, path) -> Path:
+    """Write ``gdf`` as one GeoParquet file (arrow types as they are; only mixed-object columns become text).
+
+    Examples
+    --------
+    >>> write_geoparquet(result[["parcel_id", "status", "geometry"]], "out/idle_audit.parquet")  # doctest: +SKIP
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fixed = {}  # only a column arrow cannot type (mixed Python objects) is recast; the rest go as they are
+    for c in gdf.columns:
+        if c != gdf.geometry.name and gdf[c].dtype == object and \
+                pd.api.types.infer_dtype(gdf[c], skipna=True) not in ("string", "empty", "boolean", "integer",
+                                                                       "floating", "date", "datetime"):
+            fixed[c] = gdf[c].map(lambda v: None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
+                                  else str(v)).astype(object)
+    if fixed:
+        gdf = gdf.assign(**fixed)
+    gdf.to_parquet(path, index=False)  # snappy: the fastest to write; readers everywhere know it
+    logger.info("Wrote %d features to %s (GeoParquet)", len(gdf), path)
+    return path
+
+
 def write_gpkg(gdf, path, *, layer: str) -> Path:
     """Write ``gdf`` (datetimes as dates, nullable types made plain) to a GeoPackage layer."""
     path = Path(path)
@@ -352,12 +380,20 @@ def write_answer_map(gdf, path, *, title: str, status_field: str, popup_fields: 
     except ImportError as exc:  # the maps engineer's module may not be installed yet
         logger.warning("未写出 HTML 地图：dcf_spatial.maps.webmap.answer_map 不可用（%s）", exc)
         return None
-    draw = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    import shapely
+
+    geom = gdf.geometry.values
+    pos = np.flatnonzero(~(shapely.is_missing(geom) | shapely.is_empty(geom)))
     note = provenance_note
-    if len(draw) > max_features:
-        order = priority.loc[draw.index].sort_values(ascending=False).index if priority is not None else draw.index
-        draw = draw.loc[order[:max_features]]
-        note = f"{note}；图上只绘制 {max_features:,} 宗（共 {len(gdf):,} 宗，按需处置优先、面积从大到小选取），完整清单见 Excel 与 GeoPackage"
+    if len(pos) > max_features:
+        # pick the rows first (positions only), then take those few rows: no copy of the whole table
+        if priority is not None:
+            pri = np.asarray(priority, dtype=float)[pos]
+            pos = pos[np.argsort(-pri, kind="stable")[:max_features]]
+        else:
+            pos = pos[:max_features]
+        note = f"{note}；图上只绘制 {max_features:,} 宗（共 {len(gdf):,} 宗，按需处置优先、面积从大到小选取），完整清单见 Excel 与同目录完整清单文件"
+    draw = gdf.iloc[pos]
     if value_order:
         # The style file gives fixed colours to a few labels and palette colours to the rest in
         # order of first appearance; ordering the rows makes the most urgent status red.

@@ -85,6 +85,20 @@ def read_parcels(path, *, crs=None, layer=None, field_map: dict | None = None, e
     >>> parcels = read_parcels("供地结果.csv")                    # doctest: +SKIP
     >>> parcels["location_method"].value_counts()                  # doctest: +SKIP
     """
+    gdf = read_parcel_rows(path, crs=crs, layer=layer, field_map=field_map, encoding=encoding, swap_xy=swap_xy,
+                           store=store)
+    return finish_parcels(gdf, path, code_system=code_system)
+
+
+def read_parcel_rows(path, *, crs=None, layer=None, field_map: dict | None = None, encoding=None,
+                     swap_xy: bool = False, store=None):
+    """The rows of a parcel file as read, before :func:`validate_parcels` (see :func:`read_parcels`).
+
+    Examples
+    --------
+    >>> rows = read_parcel_rows("宗地.gpkg")                     # doctest: +SKIP
+    >>> parcels = finish_parcels(rows, "宗地.gpkg")               # doctest: +SKIP
+    """
     from ..places import ADDRESS_COLUMN, place_rows, read_rows_maybe_without_coordinates
 
     gdf, has_xy = read_rows_maybe_without_coordinates(path, crs=crs, layer=layer, field_map=field_map,
@@ -94,10 +108,39 @@ def read_parcels(path, *, crs=None, layer=None, field_map: dict | None = None, e
         # by township and cluster, and the map), at their unit's representative point; not an error
         gdf, place_notes = place_rows(gdf, store=store, as_point=True)
         gdf.attrs["read_notes"] = list(gdf.attrs.get("read_notes", [])) + place_notes
-    out = validate_parcels(gdf, source=str(path), code_system=code_system)
+    return gdf
+
+
+def finish_parcels(gdf, path, *, code_system: str = "auto", working=None):
+    """:func:`validate_parcels` of rows read by :func:`read_parcel_rows`, with the reader's notes kept.
+
+    Examples
+    --------
+    >>> parcels = finish_parcels(read_parcel_rows("宗地.gpkg"), "宗地.gpkg")   # doctest: +SKIP
+    """
+    out = validate_parcels(gdf, source=str(path), code_system=code_system, working=working)
     out.attrs["read_notes"] = list(gdf.attrs.get("read_notes", [])) + out.attrs.get("read_notes", [])
     out.attrs["source_file"] = str(path)
     return out
+
+
+def working_geometry(gdf):
+    """``gdf``'s geometry in the measuring CRS (EPSG:4548), reprojected once, for
+    :func:`validate_parcels` and :func:`dcf_spatial.land.zones.join_zones` to share
+    (``None`` when ``gdf`` has no CRS or no geometry).
+
+    Examples
+    --------
+    >>> work = working_geometry(rows)                                        # doctest: +SKIP
+    >>> data = validate_parcels(rows, working=work); join_zones(data, working=work)  # doctest: +SKIP
+    """
+    import geopandas as gpd
+
+    from ..crs import to_working
+
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.crs is None or gdf.geometry.name not in gdf.columns:
+        return None
+    return to_working(gdf[[gdf.geometry.name]]).geometry
 
 
 def read_enterprises(path, *, field_map: dict | None = None, encoding=None, sheet=None) -> pd.DataFrame:
@@ -318,7 +361,9 @@ def _prepare_columns(frame, reserved, fields, result_zh: str, notes: list[str]):
     """A copy of ``frame`` ready for validation: the user's columns named like our outputs are kept
     under ``<name>__original`` (never overwritten), absent optional fields are added empty, and
     ``row`` numbers the input records from 1. Each change is added to ``notes``."""
-    out = frame.copy()
+    # with copy-on-write (pandas 3) a shallow copy is safe and spares a copy of the whole table
+    cow = int(pd.__version__.split(".")[0]) >= 3 or pd.options.mode.copy_on_write is True
+    out = frame.copy(deep=not cow)
     clash = [c for c in reserved if c in out.columns]
     if clash:
         out = out.rename(columns={c: f"{c}__original" for c in clash})
@@ -331,13 +376,16 @@ def _prepare_columns(frame, reserved, fields, result_zh: str, notes: list[str]):
     return out
 
 
-def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto"):
+def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto", working=None):
     """Type and check a parcel GeoDataFrame (any CRS) already carrying canonical field names.
 
     Returns a copy, indexed and ordered like the input (nothing dropped), with dates parsed,
     numbers parsed, land-use codes looked up, credit codes checked, ``area_m2``/``area_mu`` measured
     in the working CRS, ``row`` (1-based row in the file), ``duplicate_id``, ``bad_fields``
     (``;``-joined canonical names of unreadable values) and ``problems`` (Chinese; empty when fine).
+
+    ``working`` is ``gdf``'s geometry already in EPSG:4548 (:func:`working_geometry`), row for
+    row; given, it is used for the areas instead of reprojecting again.
 
     Raises
     ------
@@ -432,8 +480,10 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto")
     ledger = ((out["location_method"].astype(object).to_numpy() == "位置不明") if "location_method" in out.columns
               else np.zeros(n, dtype=bool)) & ~np.isnan(declared)
     _append_problem(problems, no_geom & ~ledger, "无几何图形，无法计算面积和所在区域")
-    if isinstance(out, gpd.GeoDataFrame) and out.crs is not None:
-        area = to_working(out).geometry.area.to_numpy()
+    if working is not None and len(working) == n:
+        area = np.asarray(working.area, dtype=float)
+    elif isinstance(out, gpd.GeoDataFrame) and out.crs is not None:
+        area = to_working(out[[out.geometry.name]]).geometry.area.to_numpy()
     else:
         area = np.full(n, np.nan)
     area = np.where(no_geom, np.nan, area)

@@ -26,7 +26,8 @@ from .notes import short_synthetic
 logger = logging.getLogger(__name__)
 
 
-def planned_outputs(kind: str, engine: str, folder, *, parcels: bool = True, map: bool = True) -> list[Path]:
+def planned_outputs(kind: str, engine: str, folder, *, parcels: bool = True, map: bool = True,
+                    gpkg: bool = False) -> list[Path]:
     """Every path an audit of ``kind`` run by ``engine`` writes into ``folder`` (GeoParquet folders included).
 
     Parameters
@@ -41,6 +42,9 @@ def planned_outputs(kind: str, engine: str, folder, *, parcels: bool = True, map
         Efficiency only: whether parcels were given (the GeoPackage/GeoParquet and map need them).
     map
         Whether the HTML map is wanted.
+    gpkg
+        Idle, single engine: the GeoPackage asked for (it is also written, unasked, for at most
+        :data:`~dcf_spatial.land.outputs.GPKG_AUTO_MAX_ROWS` parcels; that is checked when writing).
 
     Returns
     -------
@@ -49,7 +53,7 @@ def planned_outputs(kind: str, engine: str, folder, *, parcels: bool = True, map
     Examples
     --------
     >>> [p.name for p in planned_outputs("idle", "single", "out", map=False)]
-    ['idle_audit.xlsx', 'idle_audit.gpkg']
+    ['idle_audit.xlsx', 'idle_audit.parquet']
     """
     from .files import EFFICIENCY_ENTERPRISES, EFFICIENCY_PARCELS, EFFICIENCY_SUMMARY, RESULT_FOLDER, SUMMARY_FILE
 
@@ -57,7 +61,9 @@ def planned_outputs(kind: str, engine: str, folder, *, parcels: bool = True, map
     names = outputs.IDLE_FILES if kind == "idle" else outputs.EFFICIENCY_FILES
     out = [names["excel"]]
     if kind == "idle" or parcels:
-        if engine == "single":
+        if engine == "single" and kind == "idle":
+            out += [names["parquet"]] + ([names["gpkg"]] if gpkg else [])
+        elif engine == "single":
             out.append(names["gpkg"])
         if map:
             out.append(names["map"])
@@ -69,7 +75,8 @@ def planned_outputs(kind: str, engine: str, folder, *, parcels: bool = True, map
     return [folder / n for n in out]
 
 
-def write(result, folder: Path, *, overwrite: bool = False, map: bool = True, basemap: str = "none") -> dict:
+def write(result, folder: Path, *, overwrite: bool = False, map: bool = True, basemap: str = "none",
+          gpkg: bool = False) -> dict:
     """Write ``result``'s files into ``folder``; return them (also stored in ``result.files``).
 
     See :meth:`dcf_spatial.land.result.AuditResult.write`.
@@ -82,12 +89,14 @@ def write(result, folder: Path, *, overwrite: bool = False, map: bool = True, ba
     # the files of one run are written as a set: into a staging folder, moved into place at the end,
     # manifest.json last — a run killed part-way leaves the earlier result as it was (issue 14)
     planned = planned_outputs(result.kind, result.engine, folder, parcels=result.parcels is not None
-                              or result.kind == "idle" or result.engine == "dask", map=map)
-    outputs.check_outputs([p for p in planned if p.suffix != ".parquet"], overwrite)
-    extra = [p.name for p in planned if p.suffix == ".parquet"]  # the dask engine wrote them while auditing
+                              or result.kind == "idle" or result.engine == "dask", map=map, gpkg=gpkg)
+    # the dask engine wrote its GeoParquet folders while auditing; the single engine writes its files here
+    written_before = [p for p in planned if result.engine == "dask" and p.suffix == ".parquet"]
+    outputs.check_outputs([p for p in planned if p not in written_before], overwrite)
+    kw = {"gpkg": gpkg} if (result.kind, result.engine) == ("idle", "single") else {}
     files = write_set(folder, lambda stage: writer[(result.kind, result.engine)](
-        result, stage, overwrite=True, map=map, basemap=basemap), overwrite=overwrite,
-        manifest=manifest(result), extra=extra)
+        result, stage, overwrite=True, map=map, basemap=basemap, **kw), overwrite=overwrite,
+        manifest=manifest(result), extra=[p.name for p in written_before])
     if result.engine == "dask" and isinstance(result.details.get("summary"), dict):
         import json as _json
 
@@ -154,8 +163,9 @@ def _idle_workbook_args(result) -> dict:
             "summaries": {k: result.summaries[k] for k in outputs.ZONE_KEYS if k in result.summaries}}
 
 
-def _idle_single(result, folder: Path, *, overwrite, map, basemap) -> dict:
-    files = {k: folder / v for k, v in outputs.IDLE_FILES.items() if k != "map" or map}
+def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -> dict:
+    gpkg = gpkg or len(result.frame) <= outputs.GPKG_AUTO_MAX_ROWS
+    files = {k: folder / v for k, v in outputs.IDLE_FILES.items() if (k != "map" or map) and (k != "gpkg" or gpkg)}
     outputs.check_outputs(files.values(), overwrite)
     folder.mkdir(parents=True, exist_ok=True)
     r = result.frame
@@ -163,16 +173,22 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap) -> dict:
     t = {"start": time.perf_counter()}
     args = _idle_workbook_args(result)
     max_rows = args["max_list_rows"]
-    listed, note = outputs.idle_list_for_excel(r, max_rows=max_rows)
-    rejected = r[outputs.rejected_rows(r)]
+    # only the workbook's columns are taken for its rows (not the whole table's)
+    slim = r[[c for c in dict.fromkeys(("status", "problems", "area_mu", *outputs.EXCEL_LIST_COLUMNS)) if c in r.columns]]
+    listed, note = outputs.idle_list_for_excel(slim, max_rows=max_rows)
+    rejected = slim[outputs.rejected_rows(slim)]
     outputs.write_idle_workbook(files["excel"], by_status=result.summaries["status"], listed=listed, list_note=note,
                                 rejected=rejected.iloc[:max_rows], n_rejected=len(rejected), n_total=len(r),
                                 data_note=outputs.sheet_note(result.layers_used, short_synthetic(r) + "。"), **args)
     t["excel"] = time.perf_counter()
     gpkg_cols = [c for c in outputs.IDLE_COLUMNS_ZH if c in r.columns] + ["township_id", "cluster_id", "park_id"]
-    outputs.write_gpkg(r[[c for c in gpkg_cols if c in r.columns] + [r.geometry.name]], files["gpkg"],
-                       layer="idle_audit")
-    t["gpkg"] = time.perf_counter()
+    complete = r[[c for c in gpkg_cols if c in r.columns] + [r.geometry.name]]  # one selection, no recast copy
+    outputs.write_geoparquet(complete, files["parquet"])
+    t["parquet"] = time.perf_counter()
+    if "gpkg" in files:
+        outputs.write_gpkg(complete, files["gpkg"], layer="idle_audit")
+        t["gpkg"] = time.perf_counter()
+    del complete
     if map:
         note = outputs.idle_map_note(result.layers_used, short_synthetic(r))
         written = outputs.write_idle_parcel_map(r, files["map"], as_of=result.as_of,

@@ -127,12 +127,15 @@ class AuditResult:
         """Whether :meth:`write` has run (the dask engine's partition files alone do not count)."""
         return bool(self.details.get("written"))
 
-    def write(self, folder, *, overwrite: bool = False, map: bool = True, basemap: str = "none") -> dict:
+    def write(self, folder, *, overwrite: bool = False, map: bool = True, basemap: str = "none",
+              gpkg: bool = False) -> dict:
         """Write the bureau's files into ``folder`` and return them (name → path, also in :attr:`files`).
 
         Idle: ``idle_audit.xlsx`` (说明, summaries by status/township/cluster/park, 宗地清单, 问题记录),
-        ``idle_audit.gpkg`` (single engine; the dask engine's complete result is its
-        ``idle_audit.parquet/`` folder) and ``idle_audit_map.html``; the dask engine adds
+        the complete list ``idle_audit.parquet`` (single engine: one GeoParquet file, plus
+        ``idle_audit.gpkg`` with ``gpkg=True`` or for at most
+        :data:`~dcf_spatial.land.outputs.GPKG_AUTO_MAX_ROWS` parcels; dask engine: a folder of
+        GeoParquet partitions) and ``idle_audit_map.html``; the dask engine adds
         ``idle_audit_summary.json``. Efficiency: ``efficiency.xlsx`` and, with parcels,
         ``efficiency.gpkg`` (dask: ``efficiency_parcels.parquet/``) and ``efficiency_map.html``; the
         dask engine adds ``efficiency_summary.json``.
@@ -148,6 +151,8 @@ class AuditResult:
             Write the HTML map.
         basemap
             The map's basemap (see :func:`dcf_spatial.maps.webmap.answer_map`).
+        gpkg
+            Idle audit, single engine: also write the complete list as a GeoPackage, whatever its size.
 
         Returns
         -------
@@ -160,7 +165,7 @@ class AuditResult:
         """
         from . import report
 
-        files = report.write(self, Path(folder), overwrite=overwrite, map=map, basemap=basemap)
+        files = report.write(self, Path(folder), overwrite=overwrite, map=map, basemap=basemap, gpkg=gpkg)
         self.details["written"] = True
         return files
 

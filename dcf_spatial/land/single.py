@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import idle_audit, outputs
+from ..progress import steps_bar
 from .notes import synthetic_note
 from .result import AuditResult
 from .zones import METHOD_ZH
@@ -22,11 +23,11 @@ logger = logging.getLogger(__name__)
 
 def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=None, crs=None, layer=None,
                 encoding=None, swap_xy: bool = False, code_system: str = "auto", store=None,
-                rules: dict | None = None) -> AuditResult:
+                rules: dict | None = None, progress: bool = False) -> AuditResult:
     """Audit every parcel of ``parcels`` (a file path, ``pg:SCHEMA.TABLE`` or a GeoDataFrame) in this process.
 
     The parameters are those of :func:`dcf_spatial.land.audit_idle`; ``rules`` replaces the shipped
-    ``idle_land_rules.json``. Nothing is written.
+    ``idle_land_rules.json``; ``progress`` shows each step on stderr. Nothing is written.
 
     Returns
     -------
@@ -38,31 +39,46 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
     >>> res = idle_single("parcels.gpkg", as_of="2025-12-31")   # doctest: +SKIP
     """
     from .imagery import built_fraction, evidence_flags, imagery_note
-    from .parcels import read_parcels, validate_parcels
+    from .parcels import finish_parcels, read_parcel_rows, validate_parcels, working_geometry
     from .zones import join_zones
 
     rules = rules or idle_audit.load_rules()
     as_of = idle_audit.parse_as_of(as_of)
     t = {"start": time.perf_counter()}
     cpu = {"start": time.process_time()}  # CPU time per step too: wall time is inflated on a shared machine
+    bar = steps_bar(4 if imagery is None else 5, "闲置土地审计", progress)
+    bar.step("读入宗地")
     if isinstance(parcels, (str, Path)):
-        data = read_parcels(parcels, crs=crs, layer=layer, field_map=field_map, encoding=encoding, swap_xy=swap_xy,
-                            code_system=code_system, store=store)
+        rows = read_parcel_rows(parcels, crs=crs, layer=layer, field_map=field_map, encoding=encoding,
+                                swap_xy=swap_xy, store=store)
         source = str(parcels)
     else:
         from ..io.rows import check_rows
 
         # the geometry checks every file reader applies (empty flagged, invalid repaired by make_valid):
         # an invalid polygon in a frame would otherwise end the zone join in a GEOS error (issue 14)
-        frame = check_rows(parcels.copy(), where="(GeoDataFrame)", notes=[], location=False) if len(parcels) else parcels
-        data = validate_parcels(frame, source="(GeoDataFrame)", code_system=code_system)
+        rows = check_rows(parcels.copy(), where="(GeoDataFrame)", notes=[], location=False) if len(parcels) else parcels
         source = parcels.attrs.get("source_file", "(GeoDataFrame)")
     t["read"] = time.perf_counter()
     cpu["read"] = time.process_time()
+    bar.step("检查字段、量算面积")
+    work = working_geometry(rows)  # reprojected once: the areas and the zone join both use it
+    if isinstance(parcels, (str, Path)):
+        data = finish_parcels(rows, parcels, code_system=code_system, working=work)
+    else:
+        data = validate_parcels(rows, source="(GeoDataFrame)", code_system=code_system, working=work)
+    del rows
+    t["validate"] = time.perf_counter()
+    cpu["validate"] = time.process_time()
+    bar.step("逐宗审计")
     result = idle_audit.audit_idle(data, as_of=as_of, rules=rules)
+    read_notes = list(data.attrs.get("read_notes", []))
+    del data
     t["audit"] = time.perf_counter()
     cpu["audit"] = time.process_time()
-    zones = join_zones(result, store=store)
+    bar.step("镇街与集聚区归属")
+    zones = join_zones(result, store=store, working=work)
+    del work
     for c in zones.columns:
         result[c] = zones[c].to_numpy() if not isinstance(zones[c].dtype, pd.StringDtype) else zones[c].array
     t["zones"] = time.perf_counter()
@@ -74,13 +90,14 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
         *idle_audit.legal_notes(rules),
         synthetic_note(result),
         f"输入文件：{source}，共 {len(result):,} 条记录，输出 {len(result):,} 条（每条输入记录恰好一条结论，重复宗地代码不合并）。",
-        *[f"读入说明：{x}" for x in data.attrs.get("read_notes", [])],
+        *[f"读入说明：{x}" for x in read_notes],
         "区域归属：完全位于某区内的宗地直接归属；跨界宗地按面积最大者归属（面积在 EPSG:4548 中量算），归属方式见清单“镇街归属方式”等列"
         f"（{'；'.join(f'{k}={v}' for k, v in METHOD_ZH.items())}）。",
         *outputs.layers_note(layers_used),
         *zones.attrs.get("notes", []),
     ]
     if imagery is not None:
+        bar.step("影像佐证")
         frac = built_fraction(result, imagery, built_class=built_class)
         result["built_fraction"] = frac["built_fraction"].to_numpy()
         result["imagery_flag"] = evidence_flags(result, frac, rules=rules).to_numpy()
@@ -89,10 +106,15 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
         cpu["imagery"] = time.process_time()
     counts = result["status"].value_counts().reindex(idle_audit.STATUS_ORDER, fill_value=0)
     max_rows = int(rules["excel"]["max_list_rows"])
-    notes.append(f"工作簿清单上限 {max_rows:,} 行（Excel 单表上限 1,048,576 行）：超出时清单只列需处置或需核实的宗地，"
-                 f"完整清单在 {outputs.IDLE_FILES['gpkg']}。")
+    gpkg_too = (f"；不超过 {outputs.GPKG_AUTO_MAX_ROWS:,} 宗或要求时（gpkg=True）另有同样内容的 {outputs.IDLE_FILES['gpkg']}"
+                if len(result) <= outputs.GPKG_AUTO_MAX_ROWS else
+                f"；本次 {len(result):,} 宗，超过 {outputs.GPKG_AUTO_MAX_ROWS:,} 宗，GeoPackage 仅在要求时（gpkg=True）写出")
+    notes.append(f"工作簿清单上限 {max_rows:,} 行（Excel 单表上限 1,048,576 行）：超出时清单只列需处置或需核实的宗地。"
+                 f"完整清单（每宗一行，含图形）在 {outputs.IDLE_FILES['parquet']}（GeoParquet，QGIS 3.32 以上、"
+                 f"geopandas.read_parquet 可直接打开）{gpkg_too}。")
     summaries = {"status": outputs.status_table(result),
                  **{key: idle_audit.summarize(result, by=[key]) for key in outputs.ZONE_KEYS if key in result.columns}}
+    bar.close()
     timings = {k: round(v - t["start"], 3) for k, v in t.items() if k != "start"}
     logger.info("Idle audit of %d parcels done in %.1f s", len(result), max(timings.values(), default=0))
     return AuditResult(kind="idle", engine="single", as_of=as_of, inputs={"parcels": source}, notes=notes,

@@ -132,15 +132,24 @@ def _zone_layer(kind: str, store=None):
     return zones, used, notes
 
 
-def join_zones(parcels, *, store=None, kinds=("township", "cluster", "park")) -> pd.DataFrame:
+def join_zones(parcels, *, store=None, kinds=("township", "cluster", "park"), working=None) -> pd.DataFrame:
     """Township, cluster and park of every parcel, from the layer store.
+
+    ``working``: the parcels' geometry already in EPSG:4548, row for row
+    (:func:`dcf_spatial.land.parcels.working_geometry`), so that it is not reprojected again.
 
     Returns a DataFrame indexed like ``parcels`` with ``<kind>_id``, ``<kind>_zh``,
     ``<kind>_share``, ``<kind>_method`` for each kind; ``attrs["layers_used"]`` lists the layers
     with their provenance (for the notes of every report) and ``attrs["notes"]`` what could not
     be done (a missing layer is a note, not an error: the audit itself does not need zones).
     """
-    work = to_working(parcels[[parcels.geometry.name]]) if len(parcels) else parcels
+    if working is not None and len(working) == len(parcels):
+        import geopandas as gpd
+
+        # the parcels already reprojected once by the caller (the audit): not reprojected again
+        work = gpd.GeoDataFrame(geometry=gpd.GeoSeries(working.values, index=parcels.index, crs=working.crs))
+    else:
+        work = to_working(parcels[[parcels.geometry.name]]) if len(parcels) else parcels
     out = pd.DataFrame(index=parcels.index)
     used, notes = [], []
     for kind in kinds:

@@ -99,7 +99,7 @@ def appendix_paths(out=None, *, keys=APPENDIX_KEYS, formats=FORMATS) -> dict[str
 
 
 def appendix_maps(out=None, *, overwrite: bool = False, store=None, formats=FORMATS, keys=APPENDIX_KEYS,
-                  basemap: str = "none") -> dict[str, dict[str, Path]]:
+                  basemap: str = "none", progress: bool = False) -> dict[str, dict[str, Path]]:
     """Regenerate the plan's appendix maps 附图1–3 as print maps (PDF, PNG) and web maps (HTML).
 
     What each map shows (layers, titles, colours, labels) comes from the style file
@@ -123,6 +123,8 @@ def appendix_maps(out=None, *, overwrite: bool = False, store=None, formats=FORM
         Which maps: any of ``"fig1"`` (产业布局), ``"fig2"`` (四大工业聚集区), ``"fig3"`` (七大农业示范园区).
     basemap
         Basemap of the HTML maps: ``"none"`` (default, offline), ``"osm"``, ``"tianditu"`` or ``"gaode"``.
+    progress
+        Show each map as it is drawn on stderr (a bar on a terminal, plain lines in a log).
 
     Returns
     -------
@@ -151,12 +153,17 @@ def appendix_maps(out=None, *, overwrite: bool = False, store=None, formats=FORM
     out_dir = Path(out) if out is not None else Path(DEFAULT_OUT_DIR)
     from .print_layout import print_map  # matplotlib and the CJK font, only now
 
+    from ..progress import progress_bar
+
     result = {}
+    bar = progress_bar(len(keys), "附图", progress, unit="幅", interval=0)
     for key in keys:
         paths = print_map(key, out_dir, overwrite=overwrite, store=store,
                           formats=[f for f in formats if f in ("pdf", "png")])
         if "html" in formats:
             paths["html"] = web_map(key, out_dir, overwrite=overwrite, store=store, basemap=basemap)
         result[key] = paths
+        bar.update(1)
+    bar.close()
     logger.info("Wrote %d appendix map files to %s", sum(len(v) for v in result.values()), out_dir)
     return result

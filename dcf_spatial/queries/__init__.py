@@ -4,6 +4,7 @@ Public API (numpydoc, examples in each docstring)::
 
     check_site(site, industry, ...)  -> SiteCheck     does this project fit the plan here? (one site or a frame)
     check_batch(path, ...)           -> SiteCheck     the same for every row of a file
+    check_batch_to_file(path, out)   -> BatchRun      the same, written chunk by chunk (bounded memory)
     overlap(a, b)                    -> QueryAnswer   which features of A overlap which of B, by how many 亩?
     nearest(a, b, max_km=None)       -> QueryAnswer   nearest feature of B for each of A
     within(a, b, km=...)             -> QueryAnswer   which features of A lie within D km of B?
@@ -21,6 +22,6 @@ All measure in the working CRS (EPSG:4548); a CRS mismatch between two inputs ra
 """
 
 from .answers import QueryAnswer, available, nearest, overlap, within
-from .site import SiteCheck, check_batch, check_site
+from .site import BatchRun, SiteCheck, check_batch, check_batch_to_file, check_site
 
-__all__ = ["QueryAnswer", "SiteCheck", "available", "check_batch", "check_site", "nearest", "overlap", "within"]
+__all__ = ["BatchRun", "QueryAnswer", "SiteCheck", "available", "check_batch", "check_batch_to_file", "check_site", "nearest", "overlap", "within"]

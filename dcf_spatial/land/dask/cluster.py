@@ -62,11 +62,23 @@ def connect(scheduler, n_workers, dashboard: bool):
 
 
 def progress_bar(show_progress, futures) -> None:
-    """distributed's text progress bar, on stderr (it writes to stdout, where results go)."""
+    """Wait for ``futures`` showing progress on stderr: distributed's text bar on a terminal (it
+    writes to stdout, where results go, hence the redirect); plain periodic lines otherwise, so
+    that a log does not get one long ``\r`` line (:func:`dcf_spatial.progress.progress_bar`)."""
     import contextlib
     import sys
 
-    with contextlib.redirect_stdout(sys.stderr):
-        show_progress(futures)
-    print(file=sys.stderr)
+    if sys.stderr.isatty():
+        with contextlib.redirect_stdout(sys.stderr):
+            show_progress(futures)
+        print(file=sys.stderr)
+        return
+    from distributed import as_completed
+
+    from ...progress import progress_bar as plain
+
+    bar = plain(len(futures), "dask 分区", True, unit="个")
+    for _ in as_completed(list(futures)):
+        bar.update(1)
+    bar.close()
 

@@ -33,12 +33,12 @@ A result is a plain dict (JSON-ready)::
     provenance                 which layers used are schematic
 """
 
-from .api import SiteCheck, check_batch, check_site
+from .api import BatchRun, SiteCheck, check_batch, check_batch_to_file, check_site
 from .batch import read_batch, write_batch_table
 from .check import row_label, site_result, site_results
 from .context import PlanContext, load_context
 from .present import summary_text
 from .tables import results_table, results_table_zh
 
-__all__ = ["PlanContext", "SiteCheck", "check_batch", "check_site", "load_context", "read_batch", "results_table",
+__all__ = ["BatchRun", "PlanContext", "SiteCheck", "check_batch", "check_batch_to_file", "check_site", "load_context", "read_batch", "results_table",
            "results_table_zh", "row_label", "site_result", "site_results", "summary_text", "write_batch_table"]

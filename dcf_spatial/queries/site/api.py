@@ -11,7 +11,7 @@ from ..._validate import figures_problems
 from ...errors import InputError
 from ...industry import IndustryMatch, industry_error_message, resolve
 from . import present, tables
-from .batch import batch_rows, read_batch, write_batch_table
+from .batch import BATCH_CHUNK_ROWS, batch_rows, iter_site_results, read_batch, write_batch_table
 from .check import placed_by_name, site_result, site_results
 
 logger = logging.getLogger(__name__)
@@ -341,7 +341,8 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
     return answer
 
 
-def check_batch(path, industry=None, *, crs=None, store=None, record=False, **reader) -> SiteCheck:
+def check_batch(path, industry=None, *, crs=None, store=None, record=False, progress: bool = False,
+                **reader) -> SiteCheck:
     """Check every row of a file of sites (CSV/XLSX/any vector file); one result per row, none lost.
 
     Parameters
@@ -357,6 +358,8 @@ def check_batch(path, industry=None, *, crs=None, store=None, record=False, **re
     record
         ``True`` (each row's name column names its project) or one project name for every row: record
         every row in the store's register, rows that could not be checked too (status ``error``).
+    progress
+        Show the rows checked on stderr (a bar on a terminal, plain lines in a log).
     **reader
         ``layer``, ``encoding``, ``swap_xy``, ``field_map`` (e.g. ``{"industry": "主营"}``).
 
@@ -364,6 +367,8 @@ def check_batch(path, industry=None, *, crs=None, store=None, record=False, **re
     -------
     SiteCheck
         A batch answer: ``.verdict`` is a Series; rows carry ``row_label`` (表格第 9 行 …).
+        Every result is kept in memory (several kB a row): for a very large file use
+        :func:`check_batch_to_file`, which writes the table chunk by chunk.
 
     Examples
     --------
@@ -373,7 +378,151 @@ def check_batch(path, industry=None, *, crs=None, store=None, record=False, **re
     expected = _before(record, store)
     sites, industries, figures, errors, notes, flags = read_batch(path, crs=crs, default_industry=industry,
                                                                  store=store, **reader)
-    results = site_results(sites, industries, figures=figures, errors=errors, flags=flags, store=store)
+    results = []
+    for _, _, part in iter_site_results(sites, industries, figures, errors, flags, store=store, progress=progress):
+        results += part
     answer = SiteCheck(results, sites, batch=True, notes=notes, title=f"项目选址批量核查：{Path(path).name}",
                        inputs={"文件": str(path), "坐标系": crs}, source=str(path), store=store)
     return _record(answer, record, _batch_parts(sites), industries, figures, flags, expected)
+
+
+@dataclass
+class BatchRun:
+    """What :func:`check_batch_to_file` did: the table written and the counts (no per-row results kept).
+
+    Attributes
+    ----------
+    output
+        The table written.
+    rows
+        Rows in the input = rows in the table.
+    verdicts
+        Chinese verdict (符合 / 有条件符合 / … / 无法核查) → rows.
+    first_rows
+        ``(row_label, verdict_zh, error)`` of the first :data:`TEXT_ROWS` rows, for the summary.
+    failed, first_failure
+        Rows that could not be checked, and the first of them (``row_label``, ``error``).
+    notes
+        The reader's notes about the input (Chinese).
+    provenance
+        The data note of the layers checked against.
+    """
+
+    output: Path
+    rows: int
+    verdicts: dict
+    first_rows: list
+    failed: int
+    first_failure: dict | None
+    notes: list
+    provenance: str
+    source: str
+
+    def summary_text(self, *, more_hint: str = "输出文件") -> str:
+        """The same text as :meth:`SiteCheck.summary_text` of a batch: counts, the first rows, the data note."""
+        lines = [f"批量核查 {self.source}：共 {self.rows} 条记录（与输入相同，无一遗漏）。"]
+        for k, v in sorted(self.verdicts.items(), key=lambda kv: -kv[1]):
+            lines.append(f"  {k}：{v} 条")
+        for label, verdict, error in self.first_rows:
+            lines.append(f"  {label}：{verdict}" + (f" — {error}" if error else ""))
+        if self.rows > len(self.first_rows):
+            lines.append(f"  …… 其余 {self.rows - len(self.first_rows)} 条见 {more_hint}")
+        if self.provenance:
+            lines.append("数据说明：" + self.provenance)
+        return "\n".join(lines)
+
+
+def check_batch_to_file(path, output, industry=None, *, crs=None, store=None, overwrite: bool = False,
+                        chunk_rows: int = BATCH_CHUNK_ROWS, progress: bool = False, **reader) -> BatchRun:
+    """Check every row of a file of sites and write the results table chunk by chunk, in bounded memory.
+
+    The table is the one :meth:`SiteCheck.to_table` writes (one row per input row, none lost), but
+    the per-row results are written as each chunk of ``chunk_rows`` rows is checked and then
+    dropped, so that a batch of a million rows needs the memory of the input and of one chunk.
+
+    Parameters
+    ----------
+    path, industry, crs, store, **reader
+        As in :func:`check_batch`.
+    output
+        ``.csv`` or ``.gpkg`` (appended chunk by chunk) or ``.xlsx`` (at most 1,048,575 rows).
+    overwrite
+        Replace an existing output.
+    chunk_rows
+        Rows checked at a time.
+    progress
+        Show the rows checked on stderr.
+
+    Returns
+    -------
+    BatchRun
+        The file written and the counts; ``summary_text()`` is the batch summary.
+
+    Raises
+    ------
+    InputError
+        The output is not .csv/.xlsx/.gpkg, exists (without ``overwrite``), or an .xlsx would hold
+        more rows than a sheet can.
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_batch_to_file
+    >>> run = check_batch_to_file("百万选址.csv", "核查结果.csv", progress=True)   # doctest: +SKIP
+    >>> run.rows, run.verdicts                                                  # doctest: +SKIP
+    """
+    import pandas as pd
+
+    from ...io.write import csv_safe, write_xlsx
+    from ...outputs_guard import guard_output
+    from .batch import BATCH_OUTPUT_SUFFIXES
+
+    output = Path(output)
+    suffix = output.suffix.lower()
+    if suffix not in BATCH_OUTPUT_SUFFIXES:
+        raise InputError(f"{output}：结果文件请用 .csv、.xlsx 或 .gpkg。")
+    guard_output(output, overwrite=overwrite)
+    sites, industries, figures, errors, notes, flags = read_batch(path, crs=crs, default_industry=industry,
+                                                                 store=store, discs=False, **reader)
+    n = len(sites)
+    if suffix == ".xlsx" and n > 1_048_575:
+        raise InputError(f"{path}：共 {n:,} 行，超过 Excel 单表上限（1,048,575 行数据）；请把结果写为 .csv 或 .gpkg。")
+    names = sites["name"].astype("string").fillna("").to_numpy() if "name" in sites.columns else None
+    verdicts: dict = {}
+    first_rows, failed, first_failure, prov, sheets = [], 0, None, "", []
+    if suffix == ".gpkg" and output.exists():
+        output.unlink()  # replaced (guard_output refused it unless overwrite)
+    fh = open(output, "w", encoding="utf-8-sig", newline="") if suffix == ".csv" else None
+    try:
+        for start, part, res in iter_site_results(sites, industries, figures, errors, flags, store=store,
+                                                  chunk_rows=chunk_rows, progress=progress):
+            stop = start + len(res)
+            table = tables.results_table_zh(res, None if names is None else names[start:stop])
+            if suffix == ".csv":
+                csv_safe(table).to_csv(fh, index=False, header=start == 0)
+            elif suffix == ".xlsx":
+                sheets.append(table)
+            elif len(res):
+                present.sites_frame(part, res).to_file(
+                    output, layer="site_check", driver="GPKG", engine="pyogrio", append=start > 0)
+            for r in res:
+                ok = r.get("status", "ok") == "ok"
+                v = r["verdict_zh"] if ok else tables.STATUS_ZH.get(r.get("status"), "无法核查")
+                verdicts[v] = verdicts.get(v, 0) + 1
+                if len(first_rows) < TEXT_ROWS:
+                    first_rows.append((r["row_label"], r.get("verdict_zh") if ok else v, r.get("error") or ""))
+                if not ok:
+                    failed += 1
+                    first_failure = first_failure or {"row_label": r["row_label"], "error": r.get("error")}
+                elif not prov:
+                    prov = r["provenance"]["note_zh"]
+            del res, table, part
+    finally:
+        if fh is not None:
+            fh.close()
+    if suffix == ".xlsx":
+        sheet = pd.concat(sheets, ignore_index=True) if sheets else tables.results_table_zh([], None)
+        notes_sheet = pd.DataFrame({"说明": [prov, "结论取值：符合 / 有条件符合 / 不符合 / 不在规划范围 / 无法核查（原因见“无法核查的原因”列）"]})
+        write_xlsx({"核查结果": sheet, "数据说明": notes_sheet}, output)
+    logger.info("Wrote %d batch results to %s", n, output)
+    return BatchRun(output=output, rows=n, verdicts=verdicts, first_rows=first_rows, failed=failed,
+                    first_failure=first_failure, notes=list(notes), provenance=prov, source=str(path))

@@ -53,7 +53,7 @@ def _points_with_area_as_discs(gdf):
 
 def read_batch(path, *, crs=None, default_industry: str | None = None, layer=None, encoding=None,
                swap_xy: bool = False, field_map: dict[str, str] | None = None, as_points: bool = False,
-               store=None):
+               store=None, discs: bool = True):
     """Read a batch file (CSV/XLSX/any vector file, one site per row) for :func:`~dcf_spatial.queries.site.check.site_results`.
 
     Coordinates, WKT and the standard Chinese headers (经度/纬度, 行业, 用地面积(亩), 总投资(万元),
@@ -100,13 +100,24 @@ def read_batch(path, *, crs=None, default_industry: str | None = None, layer=Non
         gdf.attrs["read_notes"] = list(gdf.attrs.get("read_notes", [])) + place_notes
     row_numbers, row_kind = _source_rows(gdf, path)
     extra_notes = _industry_column_notes(gdf, path, default_industry)
-    out = batch_rows(gdf, default_industry, row_numbers=row_numbers, row_kind=row_kind, extra_notes=extra_notes)
+    out = batch_rows(gdf, default_industry, row_numbers=row_numbers, row_kind=row_kind, extra_notes=extra_notes,
+                     discs=discs)
     logger.info("Read %d batch rows from %s", len(gdf), path)
     return out
 
 
+def _disc_note(gdf) -> list[str]:
+    """The note :func:`_points_with_area_as_discs` adds, counted without growing the discs."""
+    import pandas as pd
+    import shapely
+
+    area = pd.to_numeric(gdf["area_mu"], errors="coerce").to_numpy(dtype=float)
+    grown = int(((shapely.get_type_id(gdf.geometry.values) == 0) & (area > 0)).sum())
+    return [f"{grown} 行为点位：按该行用地面积扩为同面积的圆形地块（于 EPSG:4548 量算），位置为示意"] if grown else []
+
+
 def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, row_kind: str | None = None,
-               extra_notes: list[str] | None = None):
+               extra_notes: list[str] | None = None, discs: bool = True):
     """Each row's industry, figures, flags and reader error from a frame of sites (the ``sites``
     aliases' columns: ``industry``/``industry_code``, ``area_mu``, ``investment_wan`` …).
 
@@ -120,6 +131,9 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
         Where each row sits in the user's file (default: ``gdf.attrs``, else the position).
     extra_notes
         Notes to add to the reader's.
+    discs
+        Grow point rows with an area into discs now (False: :func:`iter_site_results` grows them
+        chunk by chunk, for bounded memory).
 
     Returns
     -------
@@ -139,7 +153,11 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
         row_kind = row_kind or (gdf.attrs.get("row_kind") if known is not None else None) or "record"
     located = _storage_geometries(gdf)  # as given, before a point grows into a circle
     if "area_mu" in gdf.columns and n:
-        gdf = _points_with_area_as_discs(gdf)
+        if discs:
+            gdf = _points_with_area_as_discs(gdf)
+        else:  # iter_site_results grows them chunk by chunk (1M discs at once took ~13 GB)
+            gdf.attrs["read_notes"] = list(gdf.attrs.get("read_notes", [])) + _disc_note(gdf)
+            gdf.attrs["discs_deferred"] = True
     gdf.attrs.update({"row_numbers": row_numbers, "row_kind": row_kind})
     issue_col = getattr(dcf_io, "ISSUE_COLUMN", "read_issue")
 
@@ -213,6 +231,55 @@ def _source_rows(gdf, path) -> tuple[list[int], str]:
         return [int(v) for v in known], "table"
     logger.warning("%s: no spreadsheet row numbers for the %d rows read; rows are named by position", path, n)
     return list(range(1, n + 1)), "record"
+
+
+#: rows checked at a time by :func:`iter_site_results` (bounded memory whatever the batch's size)
+BATCH_CHUNK_ROWS = 20_000
+
+
+def iter_site_results(sites, industries, figures, errors, flags, *, store=None, chunk_rows: int = BATCH_CHUNK_ROWS,
+                      progress: bool = False):
+    """Check a batch ``chunk_rows`` rows at a time; yield ``(start, sites, results)`` for each chunk, in order.
+
+    The arguments are what :func:`read_batch` returns (with ``discs=False``, point rows with an
+    area are grown into discs here, chunk by chunk; the chunk's ``sites`` are then the discs). Each result's ``row`` is its position in the
+    whole batch (0-based), ``source_row``/``row_label`` where it sits in the user's file. The plan's
+    layers are loaded once for all chunks. ``progress`` shows the rows done on stderr.
+
+    Examples
+    --------
+    >>> sites, industries, figures, errors, notes, flags = read_batch("项目清单.csv")     # doctest: +SKIP
+    >>> for start, part, results in iter_site_results(sites, industries, figures, errors, flags):  # doctest: +SKIP
+    ...     print(start, len(results))
+    """
+    from ...progress import progress_bar
+    from .check import site_results
+    from .context import load_context
+
+    n = len(sites)
+    chunk_rows = max(1, int(chunk_rows))
+    ctx = load_context(store)
+    numbers = sites.attrs.get("row_numbers")
+    numbers = list(numbers) if numbers is not None and len(numbers) == n else list(range(1, n + 1))
+    kind = sites.attrs.get("row_kind") or "record"
+    bar = progress_bar(n, "选址批量核查", progress)
+    try:
+        for start in range(0, max(n, 1), chunk_rows):
+            stop = min(n, start + chunk_rows)
+            part = sites.iloc[start:stop]
+            if sites.attrs.get("discs_deferred") and len(part):
+                part = _points_with_area_as_discs(part)
+            res = site_results(part, industries[start:stop], figures=figures[start:stop], errors=errors[start:stop],
+                               flags=flags[start:stop], context=ctx, store=store, row_numbers=numbers[start:stop],
+                               row_kind=kind)
+            for r in res:
+                r["row"] += start
+            bar.update(stop - start)
+            yield start, part, res
+            if stop >= n:
+                break
+    finally:
+        bar.close()
 
 
 #: canonical columns of the ``sites`` alias group that name the industry of a batch row
