@@ -50,7 +50,7 @@ def test_a_complete_run_has_a_manifest_of_what_produced_it(store, tmp_path):
     assert {e["layer_id"] for e in manifest["layers"]} >= {"townships", "industrial_clusters"}
     assert all("version" in e for e in manifest["layers"])
     assert manifest["rules"]["sha256"] and manifest["tool"]["version"]
-    assert set(manifest["files"]) == {"idle_audit.xlsx", "idle_audit.gpkg", "idle_audit_map.html"}
+    assert set(manifest["files"]) == {"idle_audit.xlsx", "idle_audit.parquet", "idle_audit.gpkg", "idle_audit_map.html"}
     assert check_set(out)["complete"]
     assert not list(out.glob(PARTIAL_PREFIX + "*"))
     (out / "idle_audit.xlsx").write_bytes(b"changed")

@@ -98,7 +98,8 @@ def audit_idle(parcels, *, as_of, imagery=None, built_class: int | None = None, 
         from .report import planned_outputs
         from .outputs import check_outputs
 
-        check_outputs(planned_outputs("idle", engine, out, map=map, gpkg=gpkg), overwrite,
+        # gpkg=True: a small audit writes the GeoPackage even when not asked, so it is checked too
+        check_outputs(planned_outputs("idle", engine, out, map=map, gpkg=True), overwrite,
                       inputs=_input_paths(parcels, imagery))
     if engine == "dask":
         from .dask.engine import idle_dask

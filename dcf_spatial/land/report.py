@@ -89,7 +89,8 @@ def write(result, folder: Path, *, overwrite: bool = False, map: bool = True, ba
     # the files of one run are written as a set: into a staging folder, moved into place at the end,
     # manifest.json last — a run killed part-way leaves the earlier result as it was (issue 14)
     planned = planned_outputs(result.kind, result.engine, folder, parcels=result.parcels is not None
-                              or result.kind == "idle" or result.engine == "dask", map=map, gpkg=gpkg)
+                              or result.kind == "idle" or result.engine == "dask", map=map,
+                              gpkg=True)  # checked whether or not written: a small audit writes it anyway
     # the dask engine wrote its GeoParquet folders while auditing; the single engine writes its files here
     written_before = [p for p in planned if result.engine == "dask" and p.suffix == ".parquet"]
     outputs.check_outputs([p for p in planned if p not in written_before], overwrite)
