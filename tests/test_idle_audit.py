@@ -535,3 +535,19 @@ def test_point_parcels_take_their_declared_area():
     assert any("点位" in n for n in checked.attrs["read_notes"])
     # the declared area decides the one-third rule as the drawn one would
     assert audit_idle(checked, as_of="2024-06-01")["status"].iloc[0] == "idle_underdeveloped"
+
+
+def test_non_finite_money_and_area_are_data_problems_not_figures():
+    """A ledger that says 成交价格 inf or 宗地面积 1e308 has no usable figure there (issue 14 item 4): the row is
+    still audited, the value is listed as a data problem, and no fee or total becomes infinite."""
+    rows = [{"agreed_start": "2021-01-01", "land_price_wan": float("inf")},
+            {"agreed_start": "2021-01-01", "land_price_wan": 500.0, "area_m2": 1e308},
+            {"agreed_start": "2021-01-01", "land_price_wan": -100.0},
+            {"agreed_start": "2021-01-01", "land_price_wan": 400.0}]
+    gdf = parcel_frame(rows)
+    out = audit_idle(validate_parcels(gdf), as_of="2025-12-31")
+    assert len(out) == 4
+    assert "land_price_wan" in out["bad_fields"].iloc[0] and "land_price_wan" in out["bad_fields"].iloc[2]
+    assert "area_m2" in out["bad_fields"].iloc[1]
+    assert np.isfinite(out["area_mu"]).all() and np.isfinite(out["fee_wan"].fillna(0)).all()
+    assert out["fee_wan"].iloc[3] == pytest.approx(400.0 * 0.2)

@@ -86,7 +86,8 @@ def points_to_discs(geoms: np.ndarray, area_m2: np.ndarray, *, quad_segs: int = 
 
 
 def declared_area_m2(parcels) -> np.ndarray:
-    """The declared parcel area in m² per row (NaN where absent, not a number, or not positive).
+    """The declared parcel area in m² per row (NaN where absent, not a number, not positive, not finite
+    or above :data:`dcf_spatial._validate.MAX_AREA_M2` — a 1e308 typed in a ledger is no area).
 
     Read from ``area_m2`` (what the readers' aliases give for 宗地面积 / 宗地面积(亩) / 宗地面积(公顷)),
     else from ``area_mu``.
@@ -99,7 +100,11 @@ def declared_area_m2(parcels) -> np.ndarray:
         area = pd.to_numeric(parcels["area_mu"], errors="coerce").to_numpy(dtype=float) * settings.MU_M2
     else:
         area = np.full(len(parcels), np.nan)
-    return np.where(area > 0, area, np.nan)
+    from .._validate import MAX_AREA_M2
+
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(area) & (area > 0) & (area <= MAX_AREA_M2)
+    return np.where(ok, area, np.nan)
 
 
 def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None, encoding=None,

@@ -273,14 +273,14 @@ def _parse_date_value(v):
 
 def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Numbers with thousands separators allowed; returns ``(numbers, bad)`` (bad: present, not a
-    number, or negative)."""
+    number, not finite (``inf``), or negative)."""
     if pd.api.types.is_numeric_dtype(values):
         num = values.astype(float)
-        return num, num < 0
+        return num, (num < 0) | np.isinf(num)
     s = values.astype("string").str.strip().str.replace(",", "", regex=False).str.replace("，", "", regex=False)
     s = s.replace({"": pd.NA, "nan": pd.NA, "None": pd.NA})
     num = pd.to_numeric(s, errors="coerce").astype(float)
-    bad = (s.notna() & num.isna()) | (num < 0)
+    bad = (s.notna() & num.isna()) | (num < 0) | np.isinf(num)
     return num, bad
 
 
@@ -471,6 +471,12 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     declared = declared_area_m2(out)
     if "area_m2" in out.columns:
         out["area_m2_declared"] = out["area_m2"]
+        given = pd.to_numeric(out["area_m2"], errors="coerce").to_numpy(dtype=float)
+        unusable = ~np.isnan(given) & np.isnan(declared)  # inf, ≤ 0 or beyond any parcel: not an area
+        if unusable.any():
+            _append_problem(problems, unusable, _quoted(out["area_m2"], "宗地面积（m²）的值",
+                                                        "不是可用的面积（须为正数且不超过合理上限）；按图形量算或按缺失计"))
+            _append_problem(bad_fields, unusable, "area_m2", sep=";")
     geom = out.geometry
     no_geom = (geom.isna() | geom.is_empty).to_numpy()
     by_name = (out["location_method"].astype(object).to_numpy() == "按地名定位") if "location_method" in out.columns \
