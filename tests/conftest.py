@@ -77,6 +77,11 @@ _POSTGIS_FIXTURES = ("pg_url", "schema_url")
 _SLOW_MARKERS = ("notebook", "browser", "postgis", "dask")
 #: fixtures that make a test slow by themselves: ``maps_dir`` draws the three print maps (~10 s)
 _SLOW_FIXTURES = ("maps_dir",)
+#: modules whose tests start servers or subprocesses, kill runs part-way, copy whole stores many times, render
+#: whole web maps, or run the ~600 plan cases through the CLI
+_SLOW_MODULES = ("test_desk_api", "test_register", "test_output_set", "test_store_doctor", "test_scale_outputs",
+                 "test_security", "test_readers_property", "test_plan_cases", "test_webmap_reproducible",
+                 "test_webmap_style", "test_webmap_view")
 
 
 def _source(item) -> str:
@@ -115,7 +120,8 @@ def _marker_names(item) -> set[str]:
         names.add("browser")
     if _needs_postgis(item, source):
         names.add("postgis")
-    if names & set(_SLOW_MARKERS) or any(f in item.fixturenames for f in _SLOW_FIXTURES):
+    if (names & set(_SLOW_MARKERS) or any(f in item.fixturenames for f in _SLOW_FIXTURES)
+            or module in _SLOW_MODULES):
         names.add("slow")
     return names
 
