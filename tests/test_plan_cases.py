@@ -146,35 +146,28 @@ def test_holdout2_case(case):
     _check(case)
 
 
-def test_holdout2_cases_are_well_formed():
-    assert len(HOLDOUT2) >= 100
-    with HOLDOUT2_FILE.open(encoding="utf-8", newline="") as f:
+#: each held-out set: its file, cases, id form, known_gap form and the sets written before it
+HELD_OUT_SETS = {
+    "holdout": (HOLDOUT_FILE, HOLDOUT, r"ho-ch\d\d-\d{3}", HOLDOUT_GAP, CASES),
+    "holdout2": (HOLDOUT2_FILE, HOLDOUT2, r"h2-ch\d\d-\d{3}", HOLDOUT2_GAP, CASES + HOLDOUT),
+}
+
+
+@pytest.mark.parametrize("name", list(HELD_OUT_SETS))
+def test_held_out_cases_are_well_formed(name):
+    path, cases, id_form, gap_form, earlier = HELD_OUT_SETS[name]
+    assert len(cases) >= 100
+    with path.open(encoding="utf-8", newline="") as f:
         assert next(csv.reader(f)) == COLUMNS
-    ids = [c["case_id"] for c in HOLDOUT2]
+    ids = [c["case_id"] for c in cases]
     assert len(ids) == len(set(ids)), "case_id must be unique"
-    assert not set(ids) & {c["case_id"] for c in CASES + HOLDOUT}, "held-out ids must not reuse other ids"
-    for c in HOLDOUT2:
-        assert re.fullmatch(r"h2-ch\d\d-\d{3}", c["case_id"]), c["case_id"]
+    assert not set(ids) & {c["case_id"] for c in earlier}, "held-out ids must not reuse other ids"
+    for c in cases:
+        assert re.fullmatch(id_form, c["case_id"]), c["case_id"]
         assert c["expected_verdict"] in VERDICTS, c["case_id"]
         assert re.fullmatch(r"第[一二三四五六七八九十]+章第[一二三四五六七八九十]+节", c["chapter_section"]), c["case_id"]
         assert c["plan_words"] and c["why"] and c["industry"] and c["place"], c["case_id"]
-        assert not c["known_gap"] or HOLDOUT2_GAP.match(c["known_gap"]), c["case_id"]
-        site_of(c["place"])  # every place resolves (feature id of the store, or lon,lat)
-
-
-def test_holdout_cases_are_well_formed():
-    assert len(HOLDOUT) >= 100
-    with HOLDOUT_FILE.open(encoding="utf-8", newline="") as f:
-        assert next(csv.reader(f)) == COLUMNS
-    ids = [c["case_id"] for c in HOLDOUT]
-    assert len(ids) == len(set(ids)), "case_id must be unique"
-    assert not set(ids) & {c["case_id"] for c in CASES}, "held-out ids must not reuse cases.csv ids"
-    for c in HOLDOUT:
-        assert re.fullmatch(r"ho-ch\d\d-\d{3}", c["case_id"]), c["case_id"]
-        assert c["expected_verdict"] in VERDICTS, c["case_id"]
-        assert re.fullmatch(r"第[一二三四五六七八九十]+章第[一二三四五六七八九十]+节", c["chapter_section"]), c["case_id"]
-        assert c["plan_words"] and c["why"] and c["industry"] and c["place"], c["case_id"]
-        assert not c["known_gap"] or HOLDOUT_GAP.match(c["known_gap"]), c["case_id"]
+        assert not c["known_gap"] or gap_form.match(c["known_gap"]), c["case_id"]
         site_of(c["place"])  # every place resolves (feature id of the store, or lon,lat)
 
 
