@@ -31,3 +31,13 @@ class StoreError(DcfError):
     The message names the store and the way out (``dcf layers doctor``, ``dcf layers restore``,
     a writable copy).
     """
+
+
+def about(argument: str, exc: Exception) -> Exception:
+    """``exc`` marked as being about the Python argument ``argument`` (returned, for ``raise about(...)``).
+
+    The message itself names no command-line option; ``exc.argument`` (``"overwrite"``, ``"field_map"``,
+    ``"date"`` …) lets the CLI name the option that gave the value (``--overwrite``, ``--field``, ``--date``).
+    """
+    exc.argument = argument
+    return exc

@@ -151,7 +151,7 @@ def guard_output(path, *, overwrite: bool = False, inputs: Iterable = (), taken:
                 raise InputError(f"{path} 与本次的另一个输出 {other} 是同一个文件（或共用 {w.name}）：每个输出请用不同的文件名。")
     existing = [w for w in written if w.exists()]
     if existing and not overwrite:
-        from .store._errors import about
+        from .errors import about
 
         shown = "、".join(str(w) for w in existing)
         raise about("overwrite", InputError(f"{shown} 已存在；要替换须允许覆盖（overwrite），或换一个文件名。"))

@@ -151,9 +151,7 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
                             tall_floor_area_m2=tall_floor_area_m2, yard_area_m2=yard_area_m2,
                             non_production_facilities=non_production_facilities, record=record, **reader)
     except InputError as exc:
-        hint = ("--date" if "check_date" in str(exc) else "--tall-floor-area-m2" if "8 m" in str(exc)
-                else "--non-production-facilities" if "non_production_facilities" in str(exc) else "--site")
-        raise input_error(exc, hint) from None
+        raise input_error(exc, _CHECK_OPTIONS.get(getattr(exc, "argument", None), "--site")) from None
     _outputs(answer, report_path, map_path, overwrite, basemap, export_site)
     _recorded(answer)
     if as_json:
@@ -162,6 +160,11 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
         click.echo(answer.summary_text(figures_hint=FIGURES_HINT))
         for n in answer.notes:
             echo_note(f"读取说明：{n}")
+
+
+#: the Python argument an error of check_site is about (``exc.argument``) -> the option that gave it
+_CHECK_OPTIONS = {"date": "--date", "tall_floor_area_m2": "--tall-floor-area-m2",
+                  "non_production_facilities": "--non-production-facilities"}
 
 
 def _industry_column_message(exc) -> str:

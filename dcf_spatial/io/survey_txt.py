@@ -525,7 +525,7 @@ def write_survey_txt(gdf, path, *, zone: int = DISTRICT_ZONE, encoding: str = "g
 
     path = Path(path)
     if path.exists() and not overwrite:
-        from ..store._errors import about
+        from ..errors import about
 
         raise about("overwrite", InputError(f"{path} 已存在；要替换须允许覆盖（overwrite）。"))
     if unit not in ("公顷", "平方米"):

@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .. import settings
-from ..errors import InputError
+from ..errors import InputError, about
 from ..industry import to_2002_division
 
 logger = logging.getLogger(__name__)
@@ -284,8 +284,9 @@ def plot_ratio_floor_area(figures: dict) -> tuple[float | None, str]:
         return None, ""
     if tall:
         if tall > floor:
-            raise InputError(f"层高超过 {limit:g} m 的建筑面积 {tall:g} m² 大于总建筑面积 {floor:g} m²；"
-                             "请给出总建筑面积中层高超过 8 m 的部分。")
+            raise about("tall_floor_area_m2", InputError(
+                f"层高超过 {limit:g} m 的建筑面积 {tall:g} m² 大于总建筑面积 {floor:g} m²；"
+                "请给出总建筑面积中层高超过 8 m 的部分。"))
         return floor + tall * (factor - 1), f"层高超过 {limit:g} m 的建筑面积 {tall:,.0f} m² 加倍计入（{rule['source']}）"
     return floor, ""
 
@@ -334,7 +335,8 @@ def barred_facilities(value) -> list[str]:
         return named
     if text.lower() in ("1", "true", "yes", "y", "是", "有"):
         return ["非生产性配套设施"]
-    raise InputError(f"non_production_facilities：「{text}」无法识别；请写明{'、'.join(kinds)}中的哪些，或写 是/否。")
+    raise about("non_production_facilities",
+                InputError(f"non_production_facilities：「{text}」无法识别；请写明{'、'.join(kinds)}中的哪些，或写 是/否。"))
 
 
 #: spreadsheet header (Chinese or English) -> column of the local edition
@@ -565,7 +567,10 @@ def check_indicators(project_codes, figures: dict | None, *, site_area_m2: float
     ('plot_ratio', 'pass', '国土资发〔2008〕24号 表2')
     """
     figures = figures or {}
-    when = _as_date(date if date is not None else figures.get("check_date"), what="check_date")
+    try:
+        when = _as_date(date if date is not None else figures.get("check_date"), what="check_date")
+    except InputError as exc:
+        raise about("date", exc) from None
     ed = edition_in_force(when)
     local = _local_rows(when)
     code_2002, map_note = to_2002_division(project_codes[0]) if project_codes else (None, "")

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from .. import settings
 from ..errors import DcfError, InputError, LayerNotFoundError, SchemaError
-from ._errors import about
+from ..errors import about
 from .backends import CATALOG_TABLE, HISTORY_PREFIX, history_table, open_store  # noqa: F401  (re-exported)
 from .locate import resolve_store, writable_location  # noqa: F401  (re-exported)
 

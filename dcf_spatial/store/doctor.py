@@ -214,7 +214,7 @@ def backup(output, *, store=None, overwrite: bool = False) -> Path:
     >>> doctor.backup("图层库备份.gpkg")  # doctest: +SKIP
     PosixPath('图层库备份.gpkg')
     """
-    from ._errors import about
+    from ..errors import about
 
     output = Path(output)
     if output.suffix.lower() != ".gpkg":

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from . import build, catalog
 from .._killpoints import kill_point
 from ..errors import InputError
-from ._errors import about
+from ..errors import about
 
 if TYPE_CHECKING:
     import geopandas as gpd
