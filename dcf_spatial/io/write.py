@@ -115,7 +115,9 @@ def write_xlsx(sheets: "dict[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFra
     """Write one sheet per ``(name, frame)`` into an ``.xlsx``, every text cell a string, never a formula.
 
     pandas' openpyxl engine turns any text starting with ``=`` into a formula; the cells it wrote so
-    are switched back to strings before the file is saved (the text itself is kept as it was).
+    are switched back to strings before the file is saved (the text itself is kept as it was), and
+    every text cell starting with ``= + - @``, a tab or a CR gets Excel's ``quotePrefix`` flag, so it
+    stays text when a user edits it.
 
     Parameters
     ----------
@@ -149,4 +151,7 @@ def write_xlsx(sheets: "dict[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFra
                 for cell in row:
                     if cell.data_type == "f":  # text that openpyxl took for a formula: data, not code
                         cell.data_type = "s"
+                    if cell.data_type == "s" and isinstance(cell.value, str) and cell.value.startswith(FORMULA_LEADS):
+                        # Excel's own "text" flag: the cell shows the text and stays text when a user edits it
+                        cell.quotePrefix = True
     return path

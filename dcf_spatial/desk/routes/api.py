@@ -170,10 +170,8 @@ def site_check_batch(request: Request,
                      crs: str | None = Form(None),
                      format: Literal["json", "xlsx"] = Query("json", description="json：结果与下载链接；xlsx：直接下载表格")):
     """One result per row (rows that cannot be checked say why), as ``dcf site check --batch --json``;
-    ``xlsx_url`` downloads the table (formula-like text neutralised)."""
+    ``xlsx_url`` downloads the table (formula-like text stays text)."""
     import dcf_spatial as dcf
-
-    from ..xlsx import neutralise_formulas
 
     if industry:
         _industry_or_400(industry)
@@ -181,8 +179,7 @@ def site_check_batch(request: Request,
         path = save_upload(file, d, limit_bytes=request.app.state.upload_limit)
         answer = dcf.check_batch(str(path), industry or None, crs=crs)
         out = d / "result.xlsx"
-        answer.to_table(out)
-        neutralise_formulas(out)
+        answer.to_table(out)  # text cells as text, formula-like ones flagged (dcf_spatial.io.write)
         data = out.read_bytes()
     if format == "xlsx":
         return Response(data, media_type=_XLSX, headers=_attachment("核查结果.xlsx"))
