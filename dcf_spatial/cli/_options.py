@@ -43,6 +43,17 @@ _reader_params = [
 ]
 
 
+def check_encoding(encoding) -> None:
+    """Refuse an ``--encoding`` Python does not know, before any file is read (``None`` passes)."""
+    if encoding is None:
+        return
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise click.BadParameter(f"“{encoding}”不是已知的文字编码。常用：gbk（GB18030 亦可）、utf-8、utf-8-sig。",
+                                 param_hint="--encoding") from None
+
+
 def reader_options(f):
     """Add ``--layer``, ``--encoding``, ``--swap-xy``, ``--field TARGET=SOURCE`` (repeatable) and ``--as-points``
     and hand the command one ``reader`` dict instead: ``{"layer", "encoding", "swap_xy", "field_map"}`` (plus
@@ -54,12 +65,7 @@ def reader_options(f):
         from ..errors import InputError
         from ..io import parse_field_map
 
-        if encoding is not None:
-            try:
-                codecs.lookup(encoding)
-            except LookupError:
-                raise click.BadParameter(f"“{encoding}”不是已知的文字编码。常用：gbk（GB18030 亦可）、utf-8、utf-8-sig。",
-                                         param_hint="--encoding") from None
+        check_encoding(encoding)
         try:
             field_map = parse_field_map(list(fields)) if fields else None
         except InputError as exc:

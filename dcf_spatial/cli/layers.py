@@ -10,6 +10,7 @@ import click
 
 from ..errors import DcfError, InputError
 from ._options import (
+    check_encoding,
     check_writable,
     crs_opt,
     echo_json,
@@ -208,18 +209,11 @@ def import_(layer_id, file, crs, layer, encoding, fields, provenance, note, dry_
     $ dcf layers import landuse 三调.gdb --layer DLTB
     $ dcf layers import industrial_clusters 集聚区.shp --dry-run
     """
-    import codecs
-
     from ..io import parse_field_map
     from ..store import Store
     from ..store.rederive import LINE_LAYERS
 
-    if encoding is not None:
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise click.BadParameter(f"“{encoding}”不是已知的文字编码。常用：gbk（GB18030 亦可）、utf-8、utf-8-sig。",
-                                     param_hint="--encoding") from None
+    check_encoding(encoding)
     if dry_run:
         from ..register.preview import preview_import
 
