@@ -70,7 +70,7 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
         designated, nearest_txt = industry.designated_zones(ctx, site, kind)
         if restrictions.barred(site, reasons, zones):  # do not suggest where to put a project the plan bars
             nearest_txt = "无（该项目属第九章第三节禁止情形）"
-        if not industry.district_wide(site, where["share_in_plan_area"], reasons):
+        if not industry.district_wide(site, where["share_in_plan_area"], reasons, zones):
             industry.zone_fit(site, kind, zones, where["share_in_plan_area"], nearest_txt, reasons)
         industry.blocks(site, zones, reasons)
         restrictions.eco_corridors(ctx, site, reasons)
