@@ -161,7 +161,8 @@ def district_wide(site: SiteFacts, share_plan: float, reasons: Reasons, zones: l
     """Industries the plan supports across the whole plan area (``plan_rules.json`` → ``district_wide``: grain,
     第三章第四节, 第五章第一节; 中药材 and 蔬菜, 第五章第二节; the community services of the 15分钟便民生活服务圈,
     第六章第二节, and 乡镇卫生院, 第六章第三节): add the reason and return True, so that no zone is required;
-    False otherwise. A rule with ``not_in_layers`` does not apply where the site lies in a zone of those
+    False otherwise, also where a zone designated for the industry holds the whole site (that zone's clause
+    is the reason then). A rule with ``not_in_layers`` does not apply where the site lies in a zone of those
     layers (an agricultural zone judges by its own designation, an industrial cluster is industrial land).
 
     Examples
@@ -179,6 +180,8 @@ def district_wide(site: SiteFacts, share_plan: float, reasons: Reasons, zones: l
     for rule in rb.get("district_wide", []):
         if plan.match(rule["codes"], site.codes) != "full":
             continue
+        if any(z["match"] == "full" and z["share"] >= th["full_share"] for z in zones or []):
+            return False  # a zone that names the industry lies around the site: its own clause is the better reason
         blocked = set(rule.get("not_in_layers", []))
         if any(z["layer"] in blocked and z["share"] >= th["split_min_share"] for z in zones or []):
             continue
