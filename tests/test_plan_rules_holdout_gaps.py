@@ -302,6 +302,7 @@ def test_holdout2_rules_are_listed_for_review():
     assert "F5213" in rows.loc["community_services_district_wide", "codes"]
     assert rows.loc["community_services_district_wide", "effect"] == "fits"
     assert "A017" in rows.loc["tcm_vegetable_district_wide", "codes"]
+    assert "农业示范区" in rows.loc["tcm_vegetable_district_wide", "effect_alt"]  # where it does not apply
     assert "split_zone_farming" in rows.index
     words = "".join(t["plan_words"])
     assert "大力发展跨境电商" in words and "积极引导养殖户发展休闲渔业" in words and "民宿餐饮" in words
