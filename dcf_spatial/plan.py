@@ -236,6 +236,10 @@ def designated_zone_ids(project_codes, layer: str) -> list[str]:
     return out
 
 
+#: layer id -> Chinese name, for the review table
+_LAYER_ZH = {"agri_zones": "农业示范区", "industrial_clusters": "工业集聚区", "cluster_parks": "产业功能园区"}
+
+
 def extra_rules() -> list[dict]:
     """The rules beyond ``barred``/``industry_kinds``/``policy_rules``, one row each, for listings and review
     tables: the over-capacity industries (第九章第三节, from ``overcapacity_industries.json``), high-energy
@@ -283,8 +287,9 @@ def extra_rules() -> list[dict]:
                 effect_alt=f"catalogue_class={r['catalogue_class']}" if "catalogue_class" in r else "",
                 wording=r["reason_zh"], verify=r.get("verify", False))
     for r in rb.get("district_wide", []):
+        layers = "、".join(_LAYER_ZH.get(x, x) for x in r.get("not_in_layers", []))
         add(r["id"], "district_wide", codes=r["codes"], plan_ref=r["plan_ref"], quote=r["quote"], effect=r["effect"],
-            wording=r["reason_zh"])
+            effect_alt=f"位于{layers}内时不适用（按该分区规则判）" if layers else "", wording=r["reason_zh"])
     for uid, u in rb.get("plan_area", {}).get("named_units", {}).items():
         add(f"plan_area_named_unit.{uid}", "plan_area", codes=u["codes"], plan_ref=u["plan_ref"], quote=u["quote"],
             effect="conditional", wording=u["reason_zh"])

@@ -167,3 +167,142 @@ def test_new_rules_are_listed_for_review():
     ids = {r["rule_id"] for r in plan.extra_rules()}
     assert {"catalogue_restricted", "cluster_wide.cluster.zhengjia.1",
             "place_conditional.point.daokoupu_heritage.1"} <= ids
+
+
+# --- G. the second blind set (holdout2.csv): district-wide farming and community services, producer services
+#        of the clusters, leisure in the agricultural zones, the service towns of 多点突破 -----------------------
+
+ZHANGLUJI = "town.371502106000"  # 张炉集镇: in the plan area, its representative point in no zone
+
+
+def square(lon, lat, mu):
+    """A square site of ``mu`` 亩 centred on ``lon,lat`` (EPSG:4490), as a GeoSeries the check reprojects."""
+    import geopandas as gpd
+    from shapely import Point
+
+    side = (mu * settings.MU_M2) ** 0.5
+    return gpd.GeoSeries([Point(lon, lat)], crs=4490).to_crs(4548).buffer(side / 2, cap_style=3).to_crs(4490)
+
+
+@shipped
+@pytest.mark.parametrize("code", ["A0171", "中药材", "A0141", "A0142"])
+def test_5_2_tcm_and_vegetables_fit_anywhere_in_the_plan_area(real, code):
+    # 第五章第二节 "推进黄芩、丹参、桔梗、白芍、荆芥等道地中药材种植", "突出绿色蔬菜产业优势，加快瓜菜菌等传统产业提质升级"
+    # (全区绿色蔬菜面积目标); 第六章第三节 "扩大中药材种植面积" — no place named: the whole district
+    res = check(real, ZHANGLUJI, code)
+    assert res["verdict"] == "fits"
+    (r,) = reasons(res, "tcm_vegetable_district_wide")
+    assert "第五章第二节" in r["plan_ref"] and not reasons(res, "agri_outside_zone")
+
+
+@shipped
+def test_5_2_farming_the_plan_sites_in_demonstration_bases_stays_conditional_outside_them(real):
+    # 第五章第二节 "积极建设优势经济林、速生丰产林、林下经济、设施花卉等产业示范基地": 花卉 is sited in bases,
+    # not named district-wide; outside the zones it stays conditional
+    res = check(real, ZHANGLUJI, "A0143")
+    assert res["verdict"] == "conditional" and reasons(res, "agri_outside_zone")
+
+
+@shipped
+def test_8_2_an_agricultural_zone_still_judges_by_its_own_designation(real):
+    # 第八章第二节: the grape zone is for 葡萄; 中药材 there is judged by the zone (conditional, never 不符合),
+    # not by the district-wide rule
+    res = check(real, "agri.grape", "A0171")
+    assert res["verdict"] == "conditional" and not reasons(res, "tcm_vegetable_district_wide")
+
+
+@shipped
+def test_8_1_farming_in_an_industrial_cluster_is_judged_as_before(real):
+    # 第八章第一节: 轴承保持器智能制造产业园 is industrial land; the district-wide farming rule does not reach into it
+    res = check(real, "park.zhengjia.bearing", "A0171")
+    assert res["verdict"] == "conditional" and not reasons(res, "tcm_vegetable_district_wide")
+
+
+@shipped
+def test_8_2_a_vineyard_across_the_schematic_grape_zone_boundary_is_not_penalised(real):
+    # 第八章第二节 "以斗虎屯镇的盖庄、东吕两村为中心，规划建设现代葡萄产业园" (a zone drawn around village points);
+    # 第五章第二节 林果 is one of the district's 优势特色产业: a 100-亩 vineyard partly in the zone fits, with a note
+    res = sc.site_result(square(115.8035, 36.653, 100), "A0152", context=real)
+    assert res["verdict"] == "fits"
+    (r,) = reasons(res, "split_zone")
+    assert r["effect"] == "info" and "第五章第二节" in r["plan_ref"]
+    # a factory crossing a cluster boundary is still conditional (第八章第一节): the relief is for farming only
+    factory = sc.site_result(square(115.7241, 36.46, 300), "C3451", context=real)
+    assert factory["verdict"] != "fits"
+
+
+@shipped
+@pytest.mark.parametrize("code", ["F5213", "O8010", "O8020", "Q8421", "Q8423", "Q8521"])
+def test_6_2_community_service_points_fit_in_any_township(real, code):
+    # 第六章第二节 "大力发展社区服务业，打造15分钟便民生活服务圈" … "便利店、家政、托幼、养老、医疗、教育、文体等配套完善的
+    # 社区服务网络"; 第六章第三节 "探索乡镇卫生院、养老院“两院一体”模式"
+    res = check(real, ZHANGLUJI, code)
+    assert res["verdict"] == "fits"
+    (r,) = reasons(res, "community_services_district_wide")
+    assert "第六章第二节" in r["plan_ref"] and "15分钟便民生活服务圈" in r["text_zh"]
+
+
+@shipped
+def test_6_2_a_department_store_is_not_a_community_service_point(real):
+    # 第六章第二节 names 便利店 in the 社区服务网络, not 百货: a department store outside the service zones stays
+    # conditional (第八章第三节)
+    res = check(real, ZHANGLUJI, "F5211")
+    assert res["verdict"] == "conditional" and reasons(res, "service_outside_zone")
+
+
+@shipped
+@pytest.mark.parametrize("zone, ref", [
+    ("park.zhengjia.logistics", "第四章第一节"),   # 轴承: "大力发展研发设计、第三方物流、检验检测认证、电子商务、工业贸易等生产性服务业"
+    ("park.guangping.market", "第四章第四节"),     # 高精管材: "大力发展跨境电商，以国际化市场贸易拓展钢管生产"
+])
+def test_4_e_commerce_is_a_producer_service_of_the_clusters(real, zone, ref):
+    res = check(real, zone, "F5292")
+    assert res["verdict"] == "fits"
+    (r,) = reasons(res, "service_fits_zone")
+    assert r["plan_ref"] == ref
+
+
+@shipped
+def test_4_4_steel_pipe_logistics_base_fits_the_market_area(real):
+    # 第四章第四节 "打造现代钢管物流基地"
+    assert check(real, "park.guangping.market", "G5920")["verdict"] == "fits"
+
+
+@shipped
+@pytest.mark.parametrize("zone", ["agri.fishery", "agri.grain", "agri.grape", "agri.gourd", "agri.aroma"])
+def test_8_2_leisure_tourism_fits_the_zones_whose_text_names_it(real, zone):
+    # 第八章第二节: 渔业 "积极引导养殖户发展休闲渔业"; 粮食 "鼓励发展粮食产业观光、体验式消费等新业态"; 葡萄 "服务体验、
+    # 教育科普"; 葫芦 "推动葫芦与旅游…等产业的深度融合"; 芳香 "打造芳香休闲文化旅游综合体"
+    res = check(real, zone, "R9030")
+    assert res["verdict"] == "fits"
+    assert any("第八章第二节" in r["plan_ref"] for r in reasons(res, "service_fits_zone"))
+
+
+@shipped
+def test_8_2_leisure_is_not_a_zone_of_the_tcm_park(real):
+    # 第八章第二节 现代中药产业示范区 names 加工、流通、种苗、实验室 — no tourism: R9030 there stays conditional
+    assert check(real, "agri.tcm", "R9030")["verdict"] == "conditional"
+
+
+@shipped
+@pytest.mark.parametrize("code", ["H6130", "H6210"])
+def test_8_3_tangyi_fulu_culture_tourism_town_takes_homestays_inside_the_fishery_zone(real, code):
+    # 第八章第三节 "堂邑福禄文旅小镇"; 第六章第一节 堂邑镇"福禄文化"乡村旅游; 第六章第六节 "民宿餐饮" 旅游业态 — the
+    # point lies in 现代渔业示范区, which does not make a homestay there conditional
+    res = check(real, "point.tangyi_fulu", code)
+    assert res["verdict"] == "fits"
+    assert any(r["plan_ref"].startswith("第八章第三节") for r in reasons(res, "service_fits_zone"))
+
+
+def test_holdout2_rules_are_listed_for_review():
+    from dcf_spatial.queries.site.rules_table import rules_table
+
+    t = rules_table()
+    rows = t.set_index("rule_id")
+    assert "F5213" in rows.loc["community_services_district_wide", "codes"]
+    assert rows.loc["community_services_district_wide", "effect"] == "fits"
+    assert "A017" in rows.loc["tcm_vegetable_district_wide", "codes"]
+    assert "农业示范区" in rows.loc["tcm_vegetable_district_wide", "effect_alt"]  # where it does not apply
+    assert "split_zone_farming" in rows.index
+    words = "".join(t["plan_words"])
+    assert "大力发展跨境电商" in words and "积极引导养殖户发展休闲渔业" in words and "民宿餐饮" in words

@@ -4,7 +4,8 @@
 ``industry``      is it in a zone designated for its industry, and which are nearest (第八章)
 ``restrictions``  barred and restricted industries (第九章第三节: cement, foundry, chemicals, the over-capacity
                   list, high-energy projects; 第十章第二节: 淘汰类; 第十章第六节: ecological corridors, a prompt)
-``industry``      also: industries supported district-wide (grain), functional blocks of the parks and
+``industry``      also: industries supported district-wide (grain; 中药材, 蔬菜; community services of
+                  第六章第二节/第三节), functional blocks of the parks and
                   industries the plan gives to another cluster (``plan_rules.json`` → ``zone_rules``)
 ``indicators``    the land-use control indicators (《工业项目建设用地控制指标》)
 ``landuse``       current land use under the site (耕地 share) from an imported 三调 layer (info only)
@@ -70,7 +71,7 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
         designated, nearest_txt = industry.designated_zones(ctx, site, kind)
         if restrictions.barred(site, reasons, zones):  # do not suggest where to put a project the plan bars
             nearest_txt = "无（该项目属第九章第三节禁止情形）"
-        if not industry.district_wide(site, where["share_in_plan_area"], reasons):
+        if not industry.district_wide(site, where["share_in_plan_area"], reasons, zones):
             industry.zone_fit(site, kind, zones, where["share_in_plan_area"], nearest_txt, reasons)
         industry.blocks(site, zones, reasons)
         restrictions.eco_corridors(ctx, site, reasons)

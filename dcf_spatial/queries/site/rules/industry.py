@@ -80,7 +80,13 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
                            and z["share"] >= th["split_min_share"]]
             if best["layer"] != "cluster_parks" and other_parks:
                 _park_mismatch(site, best, max(other_parks, key=lambda z: z["share"]), reasons)
-            if full_share < th["full_share"]:
+            if full_share < th["full_share"] and kind["kind"] == "agriculture" and "split_zone_farming" in policy:
+                # 第五章第二节: the plan's farming is not confined to the (schematic) zones, so a farm crossing a
+                # zone boundary is not penalised; the reason says so (info)
+                pr = policy["split_zone_farming"]
+                add("split_zone", "info", pr["reason_zh"].format(share=fmt_share(full_share), zone=best["name_zh"]),
+                    pr["plan_ref"])
+            elif full_share < th["full_share"]:
                 add("split_zone", "conditional",
                     policy["split_zone"]["reason_zh"].format(share=fmt_share(full_share), zone=best["name_zh"]),
                     best["plan_ref"] or policy["split_zone"]["plan_ref"])
@@ -151,23 +157,37 @@ def _place_conditional(site: SiteFacts, zones: list[dict], reasons: Reasons) -> 
     return False
 
 
-def district_wide(site: SiteFacts, share_plan: float, reasons: Reasons) -> bool:
-    """Industries the plan supports across the whole plan area (grain: 第三章第四节, 第五章第一节): add the
-    reason and return True, so that no zone is required; False otherwise.
+def district_wide(site: SiteFacts, share_plan: float, reasons: Reasons, zones: list[dict] | None = None) -> bool:
+    """Industries the plan supports across the whole plan area (``plan_rules.json`` → ``district_wide``: grain,
+    第三章第四节, 第五章第一节; 中药材 and 蔬菜, 第五章第二节; the community services of the 15分钟便民生活服务圈,
+    第六章第二节, and 乡镇卫生院, 第六章第三节): add the reason and return True, so that no zone is required;
+    False otherwise, also where a zone designated for the industry holds the whole site (that zone's clause
+    is the reason then). A rule with ``not_in_layers`` does not apply where the site lies in a zone of those
+    layers (an agricultural zone judges by its own designation, an industrial cluster is industrial land).
 
     Examples
     --------
     >>> from dcf_spatial.queries import check_site
     >>> check_site("116.1548,36.3877", "A0111").results[0]["reasons"][0]["rule"]  # doctest: +SKIP
     'grain_district_wide'
+    >>> check_site("116.1548,36.3877", "F5213").results[0]["reasons"][0]["rule"]  # doctest: +SKIP
+    'community_services_district_wide'
     """
     rb = plan.rules()
-    if share_plan < rb["thresholds"]["split_min_share"]:
+    th = rb["thresholds"]
+    if share_plan < th["split_min_share"]:
         return False
     for rule in rb.get("district_wide", []):
-        if plan.match(rule["codes"], site.codes) == "full":
-            reasons.add(rule["id"], rule["effect"], rule["reason_zh"], rule["plan_ref"])
-            return True
+        if plan.match(rule["codes"], site.codes) != "full":
+            continue
+        if any(z["match"] == "full" and z["share"] >= th["full_share"] for z in zones or []):
+            return False  # a zone that names the industry lies around the site: its own clause is the better reason
+        blocked = set(rule.get("not_in_layers", []))
+        if any(z["layer"] in blocked and z["share"] >= th["split_min_share"] for z in zones or []):
+            continue
+        reasons.add(rule["id"], rule["effect"], rule["reason_zh"].format(project=site.match.label_zh),
+                    rule["plan_ref"])
+        return True
     return False
 
 
