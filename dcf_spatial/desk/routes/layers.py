@@ -238,10 +238,49 @@ def import_preview(request: Request, layer_id: str,
             "layer": layer_id, "folder": folder, "path": path, "options": options, "file_name": shown,
             "version": int(entry["version"]), "sha256": answer.summary.get("sha256"), "created": time.monotonic()}
     body = answer.to_dict()
+    body["new_geojson"] = _outline(path, options)
+    body["flipped_sites"] = _flipped_sites(st, answer.flips)
     body["summary"]["file"] = shown  # the server's temporary path is no business of the page
     body.update(handle=handle, file_name=shown, current_version=int(entry["version"]),
                 provenance_zh=PROVENANCE_ZH[options["provenance"]], text=answer.summary_text())
     return JSONResponse(strict_json(body))
+
+
+def _flipped_sites(st, flips) -> dict:
+    """The sites of the register checks whose verdict would flip, as GeoJSON (lon/lat) for the map."""
+    import shapely.geometry
+
+    from ...register import tables
+
+    ids = flips.flipped
+    checks = {int(r["登记号"]): r for r in flips.checks.to_dict(orient="records")}
+    features = []
+    if ids:
+        for row in tables.read_records(st, ids).itertuples(index=False):
+            if row.geometry is None:
+                continue
+            c = checks.get(int(row.id), {})
+            features.append({"type": "Feature", "geometry": shapely.geometry.mapping(row.geometry),
+                             "properties": {"登记号": int(row.id), "项目名称": row.project, "原结论": c.get("原结论"),
+                                            "现结论": c.get("现结论")}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _outline(path, options) -> dict | None:
+    """The uploaded features (EPSG:4326, ``id``/``name_zh`` when the file has them) for the page to draw
+    over the current layer; ``None`` when they cannot be drawn (the preview itself has already read them)."""
+    import json
+    import logging
+
+    from ... import io as dcf_io
+
+    try:
+        gdf = dcf_io.read_vector(path, crs=options["crs"], field_map=options["field_map"], encoding=options["encoding"])
+        keep = [c for c in ("id", "name_zh") if c in gdf.columns]
+        return json.loads(gdf[keep + [gdf.geometry.name]].to_crs(4326).to_json(na="null", drop_id=True))
+    except Exception:  # only a picture: the preview's figures stand without it
+        logging.getLogger("dcf_spatial.desk").warning("could not draw the previewed upload", exc_info=True)
+        return None
 
 
 class ImportConfirm(BaseModel):

@@ -9,7 +9,7 @@
   var PROV_ZH = { schematic: '示意', authoritative: '权威', reference: '参考' };
   var map = L.map('map').setView([36.45, 115.95], 10);
   window.dcfMap = map;
-  var context = L.layerGroup().addTo(map), shown = L.layerGroup().addTo(map);
+  var context = L.layerGroup().addTo(map), shown = L.layerGroup().addTo(map), incoming = L.layerGroup().addTo(map);
   var metas = {}, selected = null, handle = null;
 
   function showError(msg) { $('error').textContent = msg || ''; }
@@ -197,13 +197,36 @@
       var reg = p.register || { checks: [], flipped: [] };
       $('preview-register').textContent = '核查登记共 ' + reg.checks.length + ' 条，结论将改变 ' + reg.flipped.length + ' 条。';
       fill($('preview-flips'), reg.checks.filter(function (c) { return c['结论是否改变']; }),
-           ['登记号', '原结论', '现结论']);
+           ['登记号', '项目名称', '行业', '原结论', '现结论']);
       $('preview-notes').textContent = (p.summary.read_notes || []).join('\n');
+      incoming.clearLayers();
+      if (p.new_geojson) {
+        var lyr = L.geoJSON(p.new_geojson, {
+          style: { color: '#cf222e', weight: 2.5, dashArray: '6 4', fill: false },
+          pointToLayer: function (f, latlng) { return L.circleMarker(latlng, { radius: 6, color: '#cf222e', fill: false, weight: 2 }); },
+          onEachFeature: function (f, layer) {
+            var q = f.properties || {};
+            layer.bindPopup(function () { return popupNode('导入后：' + (q.name_zh || q.id || ''), q); });
+          }
+        });
+        incoming.addLayer(lyr);
+        $('preview-map-note').textContent = '地图上红色虚线为导入后的要素，彩色填充为当前版本；紫色圆点为结论将改变的核查场地。';
+      }
+      if (p.flipped_sites && p.flipped_sites.features.length) {
+        incoming.addLayer(L.geoJSON(p.flipped_sites, {
+          pointToLayer: function (f, latlng) { return L.circleMarker(latlng, { radius: 7, color: '#fff', weight: 2, fillColor: '#8250df', fillOpacity: 1 }); },
+          style: { color: '#8250df', weight: 2, fillColor: '#8250df', fillOpacity: 0.5 },
+          onEachFeature: function (f, layer) {
+            var q = f.properties || {};
+            layer.bindTooltip(el('span', '#' + q['登记号'] + ' ' + q['原结论'] + ' → ' + q['现结论']), { permanent: true, direction: 'right' });
+          }
+        }));
+      }
       $('preview').hidden = false;
       window.dcfLastPreview = p;
     }).catch(function (e) { $('done').textContent = ''; showError(e.message); });
   });
-  $('import-cancel').addEventListener('click', function () { $('preview').hidden = true; handle = null; });
+  $('import-cancel').addEventListener('click', function () { $('preview').hidden = true; handle = null; incoming.clearLayers(); });
   $('import-confirm').addEventListener('click', function () {
     if (!handle || !selected) { return; }
     showError(''); $('done').textContent = '正在导入…';
@@ -213,6 +236,7 @@
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ handle: h })
     }).then(function (r) {
       $('preview').hidden = true;
+      incoming.clearLayers();
       $('done').textContent = r.message;
       window.dcfLastWrite = r;
       return refresh();
@@ -223,7 +247,7 @@
   function select(id) {
     selected = id;
     showError(''); $('done').textContent = '';
-    $('preview').hidden = true; $('reset-box').hidden = true; handle = null;
+    $('preview').hidden = true; $('reset-box').hidden = true; handle = null; incoming.clearLayers();
     Array.prototype.forEach.call(document.querySelectorAll('#catalog tbody tr'), function (tr) {
       tr.className = tr.getAttribute('data-id') === id ? 'on' : '';
     });
@@ -234,6 +258,8 @@
   }
   function refresh() {
     var id = selected;
+    window.dcfLayerShown = null;
+    window.dcfVersions = null;
     return loadCatalog().then(function () { return Promise.all([drawLayer(id), loadVersions(id)]); });
   }
   window.dcfSelectLayer = select;
