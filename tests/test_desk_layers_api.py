@@ -138,6 +138,9 @@ def test_confirm_imports_exactly_the_previewed_file_once(desk, tmp_path):
 
     sent = gpd.read_file(tmp_path / "b.geojson").set_index("id").geometry
     assert stored["cluster.jiaming"].equals_exact(sent["cluster.jiaming"], 1e-9)
+    # the GeoJSON's array properties are stored as the JSON text the layer had, not numpy's repr
+    assert set(catalog.read_layer(LAYER, store=desk.store)["industries_gbt4754"]) == {'["C34"]'}
+    assert set(catalog.read_layer(LAYER, store=desk.store)["industries_zh"]) == {'["智能制造", "新材料"]'}
     # used once; and the other preview was of version 1, which is no longer current
     _err(desk.post(f"/api/layers/{LAYER}/import", json={"handle": pb["handle"]}, headers=desk.ok), 404)
     assert "重新预览" in _err(desk.post(f"/api/layers/{LAYER}/import", json={"handle": pa["handle"]}, headers=desk.ok), 409)
@@ -198,3 +201,31 @@ def test_serve_command_has_no_record():
 
     out = CliRunner().invoke(cli, ["serve", "--help"])
     assert out.exit_code == 0 and "--no-record" in out.output
+
+
+def test_import_and_reset_on_a_postgis_store(request, tmp_path):
+    """The same preview → confirm → reset through the desk on a PostGIS store, with a recorded check."""
+    import dcf_spatial as dcf
+    from _stores import new_store
+    from dcf_spatial import register
+    from dcf_spatial.store import catalog
+
+    url = new_store("postgis", tmp_path, request)
+    dcf.Store(make_fixture_store(tmp_path / "store.gpkg")).push(url)
+    with running_desk(url) as base, httpx.Client(base_url=base, timeout=120) as c:
+        token = re.search(r'name="dcf-write-token" content="([^"]+)"', c.get("/layers").text).group(1)
+        ok = {"X-DCF-Token": token, "Origin": base}
+        rid = c.post("/api/site-check", json={"site": "115.75,36.34", "industry": "C34"}).json()["register_id"]
+        assert isinstance(rid, int)
+        moved = _moved_clusters(url, tmp_path / "m.geojson", dx=0.5)
+        with open(moved, "rb") as fh:
+            p = c.post(f"/api/layers/{LAYER}/import/preview", headers=ok, files={"file": ("m.geojson", fh)}).json()
+        assert [m["编号"] for m in p["moved"]] == ["cluster.jiaming"]
+        assert [k["登记号"] for k in p["register"]["checks"]] == [rid]
+        r = c.post(f"/api/layers/{LAYER}/import", json={"handle": p["handle"]}, headers=ok)
+        assert r.status_code == 200 and r.json()["version"] == 2, r.text
+        v = c.get(f"/api/layers/{LAYER}/versions").json()
+        assert v["restorable_version"] == 1 and v["kept"][0]["register_checks"] == 1
+        assert c.post(f"/api/layers/{LAYER}/reset", json={"version": 1}, headers=ok).json()["version"] == 1
+    assert catalog.describe_layer(LAYER, store=url)["version"] == 1
+    assert register.show(rid, store=url).identical
