@@ -156,6 +156,38 @@ def test_confirm_imports_exactly_the_previewed_file_once(desk, tmp_path):
     assert not back["cluster.jiaming"].equals_exact(sent["cluster.jiaming"], 1e-9)
 
 
+def test_two_confirms_at_once_one_wins_whole_the_other_is_refused(desk, tmp_path):
+    """Store writes go one at a time: of two confirms of previews of the same version, one imports its
+    file whole and the other is refused (409) — never a mix of the two, never a half-written layer."""
+    import threading
+
+    import geopandas as gpd
+
+    from dcf_spatial.store import catalog
+
+    files = [_moved_clusters(desk.store, tmp_path / f"{k}.geojson", dx=dx) for k, dx in (("a", 0.03), ("b", -0.02))]
+    handles = [_preview(desk, f).json()["handle"] for f in files]
+    answers = {}
+
+    def confirm(k):
+        with httpx.Client(base_url=desk.url, timeout=120) as c:
+            answers[k] = c.post(f"/api/layers/{LAYER}/import", json={"handle": handles[k]}, headers=desk.ok)
+
+    threads = [threading.Thread(target=confirm, args=(k,)) for k in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    codes = sorted(a.status_code for a in answers.values())
+    assert codes == [200, 409], [a.text for a in answers.values()]
+    winner = next(k for k, a in answers.items() if a.status_code == 200)
+    stored = catalog.read_layer(LAYER, store=desk.store).set_index("id").geometry
+    sent = gpd.read_file(files[winner]).set_index("id").geometry
+    assert all(stored[i].equals_exact(sent[i], 1e-9) for i in sent.index)
+    v = desk.get(f"/api/layers/{LAYER}/versions").json()
+    assert v["current"]["version"] == 2 and [k["version"] for k in v["kept"]] == [1]
+
+
 def test_every_desk_check_is_recorded_and_reset_keeps_what_the_register_used(desk, tmp_path):
     from dcf_spatial import register
     from dcf_spatial.store import catalog

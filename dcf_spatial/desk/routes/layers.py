@@ -46,7 +46,14 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def setup(app, *, token: str | None) -> None:
-    """Give ``app`` what the layer routes need: the write token, the store-write lock, pending imports."""
+    """Give ``app`` what the layer routes need: the write token, the store-write lock, pending imports.
+
+    Examples
+    --------
+    >>> setup(app, token=None)          # doctest: +SKIP
+    >>> len(app.state.write_token) > 20  # doctest: +SKIP
+    True
+    """
     app.state.write_token = token or secrets.token_urlsafe(24)
     app.state.layer_lock = threading.Lock()
     app.state.pending_imports = {}
@@ -65,7 +72,13 @@ def setup(app, *, token: str | None) -> None:
 
 def host_allowed(request: Request) -> bool:
     """A desk run without a token (loopback) answers only requests addressed to a loopback name: a
-    web page whose own name was pointed at 127.0.0.1 (DNS rebinding) is not answered."""
+    web page whose own name was pointed at 127.0.0.1 (DNS rebinding) is not answered.
+
+    Examples
+    --------
+    >>> host_allowed(request)   # doctest: +SKIP
+    True
+    """
     if request.app.state.token is not None:
         return True
     host = urlsplit("//" + (request.headers.get("host") or "")).hostname or ""
@@ -73,7 +86,12 @@ def host_allowed(request: Request) -> bool:
 
 
 def require_write(request: Request) -> None:
-    """Refuse a write that is cross-site (403) or carries no valid write token in a header (401)."""
+    """Refuse a write that is cross-site (403) or carries no valid write token in a header (401).
+
+    Examples
+    --------
+    >>> require_write(request)   # doctest: +SKIP
+    """
     host = (request.headers.get("host") or "").lower()
     origin = request.headers.get("origin")
     if origin is None or origin == "null":
@@ -130,7 +148,13 @@ def _register_counts(st, layer_id: str) -> dict[str, int]:
 
 def layer_versions(request, layer_id: str) -> dict:
     """The current version of a layer and the versions the store keeps for ``reset``, newest first,
-    each with how many register checks used it and whether the register keeps its own copy."""
+    each with how many register checks used it and whether the register keeps its own copy.
+
+    Examples
+    --------
+    >>> layer_versions(request, "industrial_clusters")["restorable_version"]   # doctest: +SKIP
+    1
+    """
     from ...register import tables
     from ...register.versions import frame_sha256
     from ...store.backends.names import history_table
