@@ -16,11 +16,16 @@ def free_port() -> int:
 
 @contextmanager
 def running_desk(store, **kwargs):
-    """Yield the base URL of a desk serving ``store``; stop it (and its jobs) afterwards."""
+    """Yield the base URL of a desk serving ``store``; stop it (and its jobs) afterwards.
+
+    A desk on the checkout's own store (``store=None``) does not record checks unless asked: the
+    tests must not write into the tracked ``layers/dcf_layers.gpkg``."""
     import uvicorn
 
     from dcf_spatial.desk import create_app
 
+    if store is None:
+        kwargs.setdefault("record", False)
     app = create_app(store, **kwargs)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

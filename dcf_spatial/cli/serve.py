@@ -16,7 +16,8 @@ from .help_format import DcfCommand
 @click.option("--upload-limit-mb", type=click.FloatRange(min=0, min_open=True), default=200, show_default=True,
               metavar="MB", help="上传文件大小上限（MB），也是压缩包解压后的上限。")
 @click.option("--no-browser", is_flag=True, help="启动后不自动打开浏览器。")
-def serve(host, port, store, token, upload_limit_mb, no_browser):
+@click.option("--no-record", is_flag=True, help="不把核查记入核查登记（默认每次选址核查都记入图层库的核查登记）。")
+def serve(host, port, store, token, upload_limit_mb, no_browser, no_record):
     """规划工作台：浏览器中的选址核查与数据接口 — the planning desk and its HTTP API.
 
     在浏览器中核查选址、批量核查和闲置土地审计；其他系统可调用 /api/…（接口文档 /api/docs）。
@@ -26,6 +27,7 @@ def serve(host, port, store, token, upload_limit_mb, no_browser):
     $ dcf serve
     $ dcf serve --store 图层库.gpkg --no-browser
     $ dcf serve --host 0.0.0.0 --port 8765 --token 一个足够长的令牌
+    $ dcf serve --no-record
     """
     from ..desk import serve as run
 
@@ -33,7 +35,9 @@ def serve(host, port, store, token, upload_limit_mb, no_browser):
         click.echo(f"规划工作台已启动：{url}")
         if generated:
             click.echo(f"访问令牌（只显示这一次，请妥善保存）：{tok}")
+        if no_record:
+            click.echo("核查不记入核查登记（--no-record）。")
         click.echo("按 Ctrl+C 停止。")
 
     run(host=host, port=port, store=store, token=token, open_browser=not no_browser,
-        upload_limit_mb=upload_limit_mb, on_start=announce)
+        upload_limit_mb=upload_limit_mb, on_start=announce, record=not no_record)

@@ -69,7 +69,7 @@ class _BodyLimit:
 
 
 def create_app(store=None, *, token: str | None = None, upload_limit_mb: float = UPLOAD_LIMIT_MB,
-               job_workers: int = 2):
+               job_workers: int = 2, record: bool = True):
     """The desk as an ASGI app (pages, static assets, HTTP API).
 
     Parameters
@@ -84,6 +84,9 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
         Largest upload accepted (also the cap on a zip's unpacked size).
     job_workers
         Threads running background jobs (audits).
+    record
+        Record every site check in the store's register (the answer carries ``register_id``);
+        ``False`` checks without recording (``dcf serve --no-record``).
 
     Returns
     -------
@@ -107,7 +110,7 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
 
     import xstatic.pkg.leaflet as xleaflet
     from .jobs import Jobs
-    from .routes import api, pages
+    from .routes import api, layers as layer_routes, pages
 
     if not isinstance(store, dcf.Store):
         store = dcf.Store(None if store is None else str(store))
@@ -123,6 +126,8 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
     app.state.upload_limit = int(upload_limit_mb * (1 << 20))
     app.state.jobs = Jobs(job_workers)
     app.state.downloads = {}
+    app.state.record = bool(record)
+    layer_routes.setup(app, token=token)
 
     too_large = f"请求超过大小上限 {upload_limit_mb:g} MB。请压缩或拆分后再上传，或请管理员调高上限。"
 
@@ -177,6 +182,7 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
 
     # room for the multipart headers around the file
     app.add_middleware(_BodyLimit, limit=app.state.upload_limit + (64 << 10), message=too_large)
+    app.include_router(layer_routes.router)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static/leaflet", StaticFiles(directory=xleaflet.BASE_DIR), name="leaflet")

@@ -37,7 +37,7 @@ def resolve_token(host: str, token: str | None) -> tuple[str | None, bool]:
 
 
 def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str | None = None,
-          open_browser: bool = True, upload_limit_mb: float = 200, on_start=None) -> None:
+          open_browser: bool = True, upload_limit_mb: float = 200, on_start=None, record: bool = True) -> None:
     """Run the desk until interrupted (Ctrl+C).
 
     Parameters
@@ -54,6 +54,8 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
         Largest upload accepted.
     on_start
         Called with ``(url, token, generated)`` before the server starts (the CLI prints the link).
+    record
+        Record every site check in the store's register (default); ``False`` does not.
 
     Examples
     --------
@@ -65,7 +67,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
     from .app import create_app
 
     token, generated = resolve_token(host, token)
-    app = create_app(store, token=token, upload_limit_mb=upload_limit_mb)
+    app = create_app(store, token=token, upload_limit_mb=upload_limit_mb, record=record)
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{shown_host}:{port}/" + (f"?token={token}" if token else "")
     if on_start is not None:

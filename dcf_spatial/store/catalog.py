@@ -402,7 +402,7 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
         picked = layer
     else:
         picked = None
-    gdf = dcf_io.read_vector(file, crs=crs, field_map=field_map, layer=layer, encoding=encoding)
+    gdf = _lists_as_json(dcf_io.read_vector(file, crs=crs, field_map=field_map, layer=layer, encoding=encoding))
     if picked:
         gdf.attrs["read_notes"] = [f"三调数据库：图层 {layer_id} 读取其标准图层 {picked}",
                                    *gdf.attrs.get("read_notes", [])]
@@ -456,6 +456,23 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
                 description=f"由 {file.name} 导入")
     return {"layer": layer_id, "features": len(gdf), "file": str(file), "sha256": digest,
             "provenance": provenance, "imported": today, "read_notes": notes}
+
+
+def _lists_as_json(gdf):
+    """Array-valued properties (GDAL reads a GeoJSON array such as ``"industries_gbt4754": ["C34"]`` as a
+    numpy array) as the JSON text the layers keep (``'["C34"]'``): stored as they are, GeoPackage would
+    keep numpy's repr ``"['C34']"`` and PostGIS would refuse the value."""
+    import numpy as np
+
+    for col in gdf.columns:
+        if col == gdf.geometry.name or gdf[col].dtype != object:
+            continue
+        is_list = gdf[col].map(lambda v: isinstance(v, (list, tuple, np.ndarray)))
+        if is_list.any():
+            gdf[col] = gdf[col].where(~is_list, gdf[col][is_list].map(
+                lambda v: json.dumps(v.tolist() if isinstance(v, np.ndarray) else list(v), ensure_ascii=False,
+                                     default=str)))
+    return gdf
 
 
 def _keys_from_fields(gdf, spec) -> tuple["gpd.GeoDataFrame", list[str]]:

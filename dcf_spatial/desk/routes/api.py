@@ -50,6 +50,7 @@ class SiteCheckBody(BaseModel):
     capacity_replacement: bool = False
     catalogue_class: CATALOGUE_CLASSES | None = None
     date: dt.date | None = Field(None, description="核查日期 YYYY-MM-DD（决定适用的控制指标版本，默认今天）。")
+    project: str | None = Field(None, max_length=200, description="项目名称（随核查记入核查登记）。")
 
 
 def strict_json(obj):
@@ -99,8 +100,9 @@ def _industry_or_400(value: str):
     return m
 
 
-def run_site_check(body: SiteCheckBody):
-    """``dcf.check_site`` for a request body (the server's store is active)."""
+def run_site_check(body: SiteCheckBody, *, record: bool = False):
+    """``dcf.check_site`` for a request body (the server's store is active); with ``record`` the check
+    goes into the store's register (under ``body.project`` when given)."""
     import dcf_spatial as dcf
 
     _industry_or_400(body.industry)
@@ -110,13 +112,17 @@ def run_site_check(body: SiteCheckBody):
         admin_area_m2=body.admin_area_m2, green_area_m2=body.green_area_m2,
         capacity_replacement=body.capacity_replacement, catalogue_class=body.catalogue_class,
         date=None if body.date is None else body.date.isoformat(), tall_floor_area_m2=body.tall_floor_area_m2,
-        yard_area_m2=body.yard_area_m2, non_production_facilities=body.non_production_facilities or None)
+        yard_area_m2=body.yard_area_m2, non_production_facilities=body.non_production_facilities or None,
+        record=((body.project or "").strip() or True) if record else False)
 
 
 @router.post("/site-check", summary="选址核查（一个场地）")
-def site_check(body: SiteCheckBody):
-    """The verdict for one site: exactly the JSON of ``dcf site check --json``."""
-    return JSONResponse(strict_json(run_site_check(body).to_dict()))
+def site_check(request: Request, body: SiteCheckBody):
+    """The verdict for one site: exactly the JSON of ``dcf site check --json``, plus ``register_id``,
+    the check's entry in the register (recorded unless the desk runs with ``--no-record``; else null)."""
+    answer = run_site_check(body, record=request.app.state.record)
+    return JSONResponse(strict_json({**answer.to_dict(),
+                                     "register_id": answer.register_ids[0] if answer.register_ids else None}))
 
 
 EXPORTS = {"html": ("核查报告.html", "text/html; charset=utf-8"),
@@ -177,7 +183,7 @@ def site_check_batch(request: Request,
         _industry_or_400(industry)
     with temp_folder() as d:
         path = save_upload(file, d, limit_bytes=request.app.state.upload_limit)
-        answer = dcf.check_batch(str(path), industry or None, crs=crs)
+        answer = dcf.check_batch(str(path), industry or None, crs=crs, record=request.app.state.record)
         out = d / "result.xlsx"
         answer.to_table(out)  # text cells as text, formula-like ones flagged (dcf_spatial.io.write)
         data = out.read_bytes()
@@ -192,7 +198,8 @@ def site_check_batch(request: Request,
     names = [str(v) if v == v and v is not None else "" for v in sites["name"]] if "name" in sites.columns \
         else [""] * len(answer.results)
     return JSONResponse(strict_json({"results": answer.to_dict(), "names": names, "counts": counts,
-                                     "read_notes": answer.notes, "xlsx_url": url}))
+                                     "read_notes": answer.notes, "xlsx_url": url,
+                                     "register_ids": list(answer.register_ids)}))
 
 
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

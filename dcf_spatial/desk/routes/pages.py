@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 
 from ..paths import STATIC_DIR
 
@@ -31,6 +31,23 @@ def batch_page():
 def audit_page():
     """闲置土地审计."""
     return FileResponse(STATIC_DIR / "audit.html", media_type="text/html; charset=utf-8")
+
+
+@router.get("/layers")
+def layers_page(request: Request):
+    """图层: the catalog, versions, import with a preview, reset. The page carries the desk's write
+    token (the import and reset requests send it in a header), so it is served only to a request
+    addressed to this server by a loopback name (or carrying the desk's access token)."""
+    from html import escape
+
+    from .layers import host_allowed
+
+    if not host_allowed(request):
+        return JSONResponse({"error": "请用 http://127.0.0.1:端口/ 打开工作台（本机工作台只接受以本机地址访问）。"},
+                            status_code=403)
+    page = (STATIC_DIR / "layers.html").read_text(encoding="utf-8")
+    page = page.replace("{{WRITE_TOKEN}}", escape(request.app.state.write_token, quote=True))
+    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/static/font/NotoSansSC.ttf")

@@ -1,0 +1,398 @@
+"""The 图层 page's API: a layer's versions, import with a preview of what changes, reset.
+
+Writes (import preview, import, reset) always need the desk's write token in a header
+(``X-DCF-Token`` or ``Authorization: Bearer …``; a cookie is not enough, a cross-site form would send it)
+and a same-origin request (``Origin`` or ``Referer`` naming this server's host): another site open in
+the planner's browser cannot import or reset a layer. The token is the one given to ``dcf serve``, or,
+on a loopback desk without one, a token made when the app starts and put into the 图层 page only.
+
+An import is two steps: ``…/import/preview`` keeps the uploaded file on the server under a random
+handle and answers what the import would change (:func:`dcf_spatial.register.preview.preview_import`);
+``…/import`` with that handle imports exactly that file with exactly those options, and is refused
+when the layer changed in between. Store writes go one at a time (``app.state.layer_lock``), and each
+is atomic in the store itself (GeoPackage: a working copy swapped in; PostGIS: one transaction).
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import DeskError
+from ..uploads import _display_name, save_upload
+from .api import strict_json
+
+router = APIRouter(prefix="/api")
+
+#: a layer id as the catalog spells them (lower-case words joined by ``_``); anything else — a path,
+#: a dot, a slash — is refused before it reaches the store
+LAYER_ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+#: how long a previewed upload waits for its confirm, and how many wait at most
+PENDING_SECONDS = 3600
+PENDING_MAX = 20
+PROVENANCE_ZH = {"authoritative": "权威", "reference": "参考", "schematic": "示意"}
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def setup(app, *, token: str | None) -> None:
+    """Give ``app`` what the layer routes need: the write token, the store-write lock, pending imports.
+
+    Examples
+    --------
+    >>> setup(app, token=None)          # doctest: +SKIP
+    >>> len(app.state.write_token) > 20  # doctest: +SKIP
+    True
+    """
+    app.state.write_token = token or secrets.token_urlsafe(24)
+    app.state.layer_lock = threading.Lock()
+    app.state.pending_imports = {}
+    app.state.pending_lock = threading.Lock()
+
+    def _drop_pending():
+        with app.state.pending_lock:
+            for item in app.state.pending_imports.values():
+                shutil.rmtree(item["folder"], ignore_errors=True)
+            app.state.pending_imports.clear()
+
+    app.router.on_shutdown.append(_drop_pending)  # run by the default lifespan when the server stops
+
+
+# ---- guards ------------------------------------------------------------------------------------------
+
+def host_allowed(request: Request) -> bool:
+    """A desk run without a token (loopback) answers only requests addressed to a loopback name: a
+    web page whose own name was pointed at 127.0.0.1 (DNS rebinding) is not answered.
+
+    Examples
+    --------
+    >>> host_allowed(request)   # doctest: +SKIP
+    True
+    """
+    if request.app.state.token is not None:
+        return True
+    host = urlsplit("//" + (request.headers.get("host") or "")).hostname or ""
+    return host in LOOPBACK_HOSTS
+
+
+def require_write(request: Request) -> None:
+    """Refuse a write that is cross-site (403) or carries no valid write token in a header (401).
+
+    Examples
+    --------
+    >>> require_write(request)   # doctest: +SKIP
+    """
+    host = (request.headers.get("host") or "").lower()
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        origin = request.headers.get("referer")
+    netloc = urlsplit(origin).netloc.lower() if origin and origin != "null" else ""
+    if not host or netloc != host or not host_allowed(request):
+        raise DeskError(403, "拒绝跨站请求：导入与恢复图层只接受本工作台页面发出的请求（请求头 Origin 或 Referer "
+                             "须与服务器地址相同）。请在工作台的“图层”页面操作。")
+    token = request.app.state.write_token
+    auth = request.headers.get("authorization", "")
+    given = [auth[7:] if auth.lower().startswith("bearer ") else None, request.headers.get("x-dcf-token")]
+    if not any(g is not None and hmac.compare_digest(g.encode(), token.encode()) for g in given):
+        raise DeskError(401, "导入与恢复图层需要写入令牌（请求头 X-DCF-Token 或 Authorization: Bearer <令牌>）。"
+                             "请从工作台的“图层”页面操作，或使用启动 dcf serve 时给出的令牌。")
+
+
+def _layer_id(layer_id: str) -> str:
+    if not LAYER_ID.match(layer_id):
+        raise DeskError(422, f"图层编号「{layer_id[:60]}」不合法：只能由小写字母、数字和下划线组成（如 industrial_clusters）。")
+    return layer_id
+
+
+def _store_of(request):
+    from ...store import catalog
+    from ...store.locate import resolve_store
+
+    location = resolve_store(request.app.state.store)
+    return location, catalog._require_store(location)
+
+
+def _entry_or_404(st, layer_id: str) -> dict:
+    entry = st.catalog_entry(layer_id)
+    if entry is None:
+        names = "、".join(st.catalog_rows()["id"].tolist())
+        raise DeskError(404, f"图层库中没有图层「{layer_id}」。已有图层：{names}。")
+    return entry
+
+
+# ---- versions ----------------------------------------------------------------------------------------
+
+def _register_counts(st, layer_id: str) -> dict[str, int]:
+    """``{content hash: number of register checks that used it}`` for ``layer_id``."""
+    import json
+
+    from ...register import tables
+
+    counts: dict[str, int] = {}
+    for text in tables.read_records(st)["layers"]:
+        sha = json.loads(text or "{}").get(layer_id)
+        if sha:
+            counts[sha] = counts.get(sha, 0) + 1
+    return counts
+
+
+def layer_versions(request, layer_id: str) -> dict:
+    """The current version of a layer and the versions the store keeps for ``reset``, newest first,
+    each with how many register checks used it and whether the register keeps its own copy.
+
+    Examples
+    --------
+    >>> layer_versions(request, "industrial_clusters")["restorable_version"]   # doctest: +SKIP
+    1
+    """
+    from ...register import tables
+    from ...register.versions import frame_sha256
+    from ...store.backends.names import history_table
+
+    location, st = _store_of(request)
+    entry = _entry_or_404(st, layer_id)
+    refs = _register_counts(st, layer_id)
+    kept_by_register = {sha for lid, sha in tables.kept_layer_versions(st) if lid == layer_id}
+
+    def describe(meta, table, *, slot=None):
+        gdf = st.read_table(table)
+        sha = frame_sha256(gdf)
+        return {"version": int(meta.get("version") or 0), "slot": slot, "features": len(gdf),
+                "provenance": meta.get("provenance"),
+                "provenance_zh": PROVENANCE_ZH.get(str(meta.get("provenance")), str(meta.get("provenance"))),
+                "source": meta.get("source") or "", "updated_at": meta.get("updated_at") or "",
+                "content_sha256": sha, "register_checks": refs.get(sha, 0),
+                "kept_in_register": sha in kept_by_register}
+
+    current = describe(entry, layer_id)
+    history = st.history_entries(layer_id)
+    top = max(history) if history else None
+    kept = []
+    for n in sorted(history, reverse=True):
+        item = describe(history[n], history_table(layer_id, n), slot=n)
+        item["restorable"] = n == top
+        kept.append(item)
+    return {"layer": layer_id, "title_zh": entry.get("title_zh") or layer_id, "current": current, "kept": kept,
+            "restorable_version": kept[0]["version"] if kept else None,
+            "note": "恢复（reset）撤销最近一次导入：当前版本被上一版本替换。核查登记用过的版本由登记另行保存，"
+                    "不会因恢复而丢失；更早的版本请逐次恢复。"}
+
+
+@router.get("/layers/{layer_id}/versions", summary="图层的版本（当前版本与可恢复的版本）")
+def versions(request: Request, layer_id: str):
+    """The current version and the kept ones, newest first: version number, features, provenance,
+    source, date, content hash, how many register checks used it; ``restorable_version`` is the one
+    ``POST /api/layers/{id}/reset`` restores."""
+    return JSONResponse(strict_json(layer_versions(request, _layer_id(layer_id))))
+
+
+# ---- import: preview, then confirm -------------------------------------------------------------------
+
+def _expire_pending(app) -> None:
+    now = time.monotonic()
+    pending = app.state.pending_imports
+    for key in [k for k, v in pending.items() if now - v["created"] > PENDING_SECONDS]:
+        shutil.rmtree(pending.pop(key)["folder"], ignore_errors=True)
+    while len(pending) >= PENDING_MAX:  # oldest first
+        shutil.rmtree(pending.pop(next(iter(pending)))["folder"], ignore_errors=True)
+
+
+def _options(crs, encoding, fields, provenance, source_note, file_name) -> dict:
+    import codecs
+
+    from ...io import parse_field_map
+
+    if provenance not in PROVENANCE_ZH:
+        raise DeskError(422, f"来源类别「{str(provenance)[:30]}」不认识：可选 authoritative（权威）、reference（参考）、"
+                             "schematic（示意）。")
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise DeskError(422, f"“{encoding[:30]}”不是已知的文字编码。常用：gbk（GB18030 亦可）、utf-8、utf-8-sig。") from None
+    field_map = parse_field_map(fields) if fields and fields.strip() else None
+    note = "；".join(x for x in (f"上传文件：{file_name}", (source_note or "").strip()) if x)
+    return {"crs": crs.strip() if crs and crs.strip() else None, "encoding": encoding or None,
+            "field_map": field_map, "provenance": provenance, "source_note": note}
+
+
+@router.post("/layers/{layer_id}/import/preview", summary="试导入图层：上传文件，返回将发生的变化与确认用的 handle")
+def import_preview(request: Request, layer_id: str,
+                   file: UploadFile | None = File(None, description="图层文件：压缩的 SHP、GPKG、GeoJSON、KML、DXF"),
+                   crs: str | None = Form(None, description="文件坐标系（文件未注明时），如 EPSG:4527"),
+                   encoding: str | None = Form(None, description="属性文字编码，如 gbk"),
+                   fields: str | None = Form(None, description="字段对应：目标=源字段，逗号分隔，如 id=XZQDM,name_zh=XZQMC"),
+                   provenance: str = Form("authoritative", description="来源类别：authoritative / reference / schematic"),
+                   source_note: str | None = Form(None, description="来源说明（文号、数据日期）")):
+    """What importing the file would change — features added, removed and moved, 亩 moving between
+    zones, register checks whose verdict would flip — with nothing written. Answer ``handle``: send it to
+    ``POST /api/layers/{id}/import`` to import exactly this file."""
+    from ...register.preview import preview_import
+
+    require_write(request)
+    layer_id = _layer_id(layer_id)
+    if file is None or not file.filename:
+        raise DeskError(422, "请选择要导入的图层文件（压缩的 SHP、GPKG、GeoJSON、KML 或 DXF）。")
+    location, st = _store_of(request)
+    entry = _entry_or_404(st, layer_id)
+    shown = _display_name(file.filename)
+    options = _options(crs, encoding, fields, provenance, source_note, shown)
+    folder = Path(tempfile.mkdtemp(prefix="dcf-desk-import-"))
+    try:
+        path = save_upload(file, folder, limit_bytes=request.app.state.upload_limit)
+        answer = preview_import(layer_id, path, store=location, **options)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    handle = secrets.token_urlsafe(18)
+    app = request.app
+    with app.state.pending_lock:
+        _expire_pending(app)
+        app.state.pending_imports[handle] = {
+            "layer": layer_id, "folder": folder, "path": path, "options": options, "file_name": shown,
+            "version": int(entry["version"]), "sha256": answer.summary.get("sha256"), "created": time.monotonic()}
+    body = answer.to_dict()
+    body["new_geojson"] = _outline(path, options)
+    body["flipped_sites"] = _flipped_sites(st, answer.flips)
+    body["summary"]["file"] = shown  # the server's temporary path is no business of the page
+    body.update(handle=handle, file_name=shown, current_version=int(entry["version"]),
+                provenance_zh=PROVENANCE_ZH[options["provenance"]], text=answer.summary_text())
+    return JSONResponse(strict_json(body))
+
+
+def _flipped_sites(st, flips) -> dict:
+    """The sites of the register checks whose verdict would flip, as GeoJSON (lon/lat) for the map."""
+    import shapely.geometry
+
+    from ...register import tables
+
+    ids = flips.flipped
+    checks = {int(r["登记号"]): r for r in flips.checks.to_dict(orient="records")}
+    features = []
+    if ids:
+        for row in tables.read_records(st, ids).itertuples(index=False):
+            if row.geometry is None:
+                continue
+            c = checks.get(int(row.id), {})
+            features.append({"type": "Feature", "geometry": shapely.geometry.mapping(row.geometry),
+                             "properties": {"登记号": int(row.id), "项目名称": row.project, "原结论": c.get("原结论"),
+                                            "现结论": c.get("现结论")}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _outline(path, options) -> dict | None:
+    """The uploaded features (EPSG:4326, ``id``/``name_zh`` when the file has them) for the page to draw
+    over the current layer; ``None`` when they cannot be drawn (the preview itself has already read them)."""
+    import json
+    import logging
+
+    from ... import io as dcf_io
+
+    try:
+        gdf = dcf_io.read_vector(path, crs=options["crs"], field_map=options["field_map"], encoding=options["encoding"])
+        keep = [c for c in ("id", "name_zh") if c in gdf.columns]
+        return json.loads(gdf[keep + [gdf.geometry.name]].to_crs(4326).to_json(na="null", drop_id=True))
+    except Exception:  # only a picture: the preview's figures stand without it
+        logging.getLogger("dcf_spatial.desk").warning("could not draw the previewed upload", exc_info=True)
+        return None
+
+
+class ImportConfirm(BaseModel):
+    """The confirm of a previewed import."""
+
+    model_config = ConfigDict(extra="forbid")
+    handle: str = Field(..., min_length=8, max_length=64, description="试导入返回的 handle")
+
+
+@router.post("/layers/{layer_id}/import", summary="确认导入此前试导入的文件")
+def import_confirm(request: Request, layer_id: str, body: ImportConfirm):
+    """Import exactly the file previewed under ``handle`` (the previous version is kept for reset).
+    Refused (409) when the layer changed since the preview: preview again."""
+    from ...store import catalog
+
+    require_write(request)
+    layer_id = _layer_id(layer_id)
+    app = request.app
+    with app.state.pending_lock:
+        item = app.state.pending_imports.get(body.handle)
+        if item is None or item["layer"] != layer_id:
+            raise DeskError(404, "没有这个试导入（已确认、已过期或服务器已重启）。请重新上传并预览。")
+        app.state.pending_imports.pop(body.handle)
+    try:
+        location, st = _store_of(request)
+        with app.state.layer_lock:
+            entry = _entry_or_404(st, layer_id)
+            if int(entry["version"]) != item["version"]:
+                raise DeskError(409, f"预览之后图层 {layer_id} 已被修改（预览时第 {item['version']} 版，现为第 "
+                                     f"{int(entry['version'])} 版），本次未导入。请重新预览后再确认。")
+            summary = catalog.import_layer(layer_id, item["path"], store=location, **item["options"])
+    finally:
+        shutil.rmtree(item["folder"], ignore_errors=True)
+    summary["file"] = item["file_name"]
+    after = st.catalog_entry(layer_id)
+    return JSONResponse(strict_json({**summary, "version": int(after["version"]), "previous_version": item["version"],
+                                     "message": f"已导入图层 {layer_id}：{summary['features']} 个要素，现为第 "
+                                                f"{int(after['version'])} 版；原第 {item['version']} 版已保留，可恢复。"}))
+
+
+# ---- reset -------------------------------------------------------------------------------------------
+
+class ResetBody(BaseModel):
+    """Which version to restore."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(..., ge=1, description="要恢复的版本号（GET /api/layers/{id}/versions 的 restorable_version）")
+
+
+def _refuse_losing_a_recorded_version(st, layer_id: str) -> None:
+    """Reset replaces the current version; refuse when a register check used it and the register has
+    no copy of its own (the register keeps one whenever it records, so this guards a damaged register)."""
+    from ...register import tables
+    from ...register.versions import frame_sha256
+
+    refs = _register_counts(st, layer_id)
+    if not refs:
+        return
+    sha = frame_sha256(st.read_table(layer_id))
+    if refs.get(sha) and (layer_id, sha) not in tables.kept_layer_versions(st):
+        raise DeskError(409, f"图层 {layer_id} 的当前版本被 {refs[sha]} 条核查登记使用，而登记中没有它的副本；"
+                             "恢复会使这些登记无法复现，已拒绝。请先检查图层库（dcf layers doctor）。")
+
+
+@router.post("/layers/{layer_id}/reset", summary="恢复图层到上一次导入前的版本")
+def reset(request: Request, layer_id: str, body: ResetBody):
+    """Restore the version the last import replaced; ``version`` must be that version's number
+    (``restorable_version``), so a reset meant for another state of the layer is refused (409)."""
+    from ...store import catalog
+
+    require_write(request)
+    layer_id = _layer_id(layer_id)
+    location, st = _store_of(request)
+    with request.app.state.layer_lock:
+        entry = _entry_or_404(st, layer_id)
+        history = st.history_entries(layer_id)
+        if not history:
+            raise DeskError(409, f"图层 {layer_id} 没有可恢复的早期版本（只有导入替换过的图层才能恢复）。")
+        top = max(history)
+        restorable = int(history[top].get("version") or 0)
+        if body.version != restorable:
+            older = sorted(int(m.get("version") or 0) for n, m in history.items() if n != top)
+            extra = f"更早的第 {'、'.join(map(str, older))} 版需逐次恢复。" if older else ""
+            raise DeskError(409, f"图层 {layer_id} 现为第 {int(entry['version'])} 版，只能恢复到上一次导入前的第 "
+                                 f"{restorable} 版（请求的是第 {body.version} 版）。{extra}")
+        _refuse_losing_a_recorded_version(st, layer_id)
+        done = catalog.reset_layer(layer_id, store=location)
+    after = st.catalog_entry(layer_id)
+    return JSONResponse(strict_json({**done, "version": int(after["version"]), "replaced_version": int(entry["version"]),
+                                     "message": f"图层 {layer_id} 已恢复到第 {int(after['version'])} 版"
+                                                f"（{done['features']} 个要素）。"}))
