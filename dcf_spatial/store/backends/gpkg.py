@@ -223,10 +223,27 @@ class GpkgStore:
     @_guarded(write=False)
     def read_table(self, table: str, *, bbox: tuple | None = None) -> "gpd.GeoDataFrame":
         """Read one layer table; ``bbox`` (EPSG:4490) is answered from the GeoPackage R-tree."""
-        st = self.path.stat()
-        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
         key = tuple(float(v) for v in bbox) if bbox is not None else None
+        stamp = self._table_stamp(table)
         return _read_cached(str(self.path.resolve()), stamp, table, key).copy()
+
+    def _table_stamp(self, table: str) -> tuple:
+        """What identifies the current content of one table, for the read cache.
+
+        Not the file's mtime: the register writes into the same file after every recorded check,
+        which would throw the layers out of the cache each time. Every layer write goes through GDAL,
+        which sets ``gpkg_contents.last_change`` of the table it changed (the GeoPackage standard asks
+        for this), and an import or reset replaces the whole file (a new inode).
+        """
+        st = self.path.stat()
+        with contextlib.closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as con:
+            try:
+                row = con.execute("SELECT last_change FROM gpkg_contents WHERE table_name=?", (table,)).fetchone()
+            except sqlite3.DatabaseError:
+                row = None
+        if row is None:  # not a registered GeoPackage table: fall back to the whole file's stamp
+            return (st.st_ino, st.st_mtime_ns, st.st_size)
+        return (st.st_ino, row[0])
 
     # --- writing ------------------------------------------------------------------------------
     @contextlib.contextmanager
