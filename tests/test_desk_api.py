@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import time
 import zipfile
 from pathlib import Path
@@ -125,6 +126,35 @@ def test_exports(desk):
     gpkg = desk.post("/api/site-check/export/gpkg", json=body)
     assert gpkg.status_code == 200 and gpkg.content[:15] == b"SQLite format 3"
     _err(desk.post("/api/site-check/export/exe", json=body), 422)
+
+
+@pytest.mark.skipif(not all(shutil.which(t) for t in ("pdffonts", "pdftotext", "pdftoppm")),
+                    reason="needs poppler-utils (pdffonts, pdftotext, pdftoppm)")
+def test_pdf_export_embeds_the_cjk_font(desk, tmp_path):
+    """核查意见 PDF: A4, Noto Sans SC embedded, the verdict and the clause (第八章第一节: 郑家镇工业集聚区
+    "重点发展轴承及保持器产业") in its text, and every character of it drawn by the embedded font."""
+    import subprocess
+
+    from dcf_spatial.maps.fonts import missing_glyphs
+
+    r = desk.post("/api/site-check/export/pdf", json={"site": ZHENGJIA, "industry": "轴承", "area_mu": 50})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/pdf" and r.content[:5] == b"%PDF-"
+    pdf = tmp_path / "核查意见.pdf"
+    pdf.write_bytes(r.content)
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    rows = [line.split() for line in fonts.splitlines()[2:]]
+    assert rows and all("NotoSansSC" in row[0] for row in rows)
+    assert all(row[-5] == "yes" for row in rows), fonts          # the "emb" column: every font embedded
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "核查结论：符合" in text and "第八章第一节" in text and "示意" in text
+    assert "郑家镇工业集聚区" in text
+    assert missing_glyphs(text) == []                               # no character the font cannot draw: no tofu
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    if info:
+        assert "595.28 x 841.89 pts (A4)" in info
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True)
+    assert list(tmp_path.glob("page*.png"))
 
 
 def _txt_site(tmp_path):

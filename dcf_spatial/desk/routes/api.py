@@ -121,12 +121,13 @@ def site_check(body: SiteCheckBody):
 
 EXPORTS = {"html": ("核查报告.html", "text/html; charset=utf-8"),
            "docx": ("核查意见.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+           "pdf": ("核查意见.pdf", "application/pdf"),
            "gpkg": ("场地.gpkg", "application/geopackage+sqlite3"),
            "txt": ("场地报批坐标.txt", "text/plain; charset=gbk")}
 
 
-@router.post("/site-check/export/{fmt}", summary="选址核查并下载：报告 HTML / 核查意见 DOCX / 场地 GPKG / 报批坐标 TXT")
-def site_check_export(fmt: Literal["html", "docx", "gpkg", "txt"], body: SiteCheckBody):
+@router.post("/site-check/export/{fmt}", summary="选址核查并下载：报告 HTML / 核查意见 DOCX、PDF / 场地 GPKG / 报批坐标 TXT")
+def site_check_export(fmt: Literal["html", "docx", "pdf", "gpkg", "txt"], body: SiteCheckBody):
     """The same check as ``POST /api/site-check``, answered as a file to download."""
     answer = run_site_check(body)
     name, media = EXPORTS[fmt]
@@ -138,6 +139,10 @@ def site_check_export(fmt: Literal["html", "docx", "gpkg", "txt"], body: SiteChe
             from ..docx_report import write_docx
 
             write_docx(answer, path)
+        elif fmt == "pdf":
+            from ..pdf_report import write_pdf
+
+            write_pdf(answer, path)
         else:
             answer.to_site_file(path)
         data = path.read_bytes()

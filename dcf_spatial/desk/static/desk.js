@@ -297,7 +297,7 @@
     btn.addEventListener('click', function () {
       if (!lastBody) { return; }
       var fmtName = btn.getAttribute('data-export');
-      var names = { docx: '核查意见.docx', html: '核查报告.html', gpkg: '场地.gpkg', txt: '场地报批坐标.txt' };
+      var names = { docx: '核查意见.docx', pdf: '核查意见.pdf', html: '核查报告.html', gpkg: '场地.gpkg', txt: '场地报批坐标.txt' };
       api('/api/site-check/export/' + fmtName, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(lastBody) })
         .then(function (blob) {
           var a = document.createElement('a');
