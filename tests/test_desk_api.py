@@ -384,3 +384,28 @@ def test_efficiency_audit_job(desk, tmp_path):
     job = _wait(desk, r.json()["url"])
     assert job["status"] == "failed" and any("\u4e00" <= ch <= "\u9fff" for ch in job["error"])
     assert desk.get("/api/layers").status_code == 200
+
+
+def test_places_suggest_and_match(desk):
+    """The gazetteer behind the page's site field: 郑家镇工业集聚区 is a cluster of 第八章第一节."""
+    r = desk.get("/api/places", params={"q": "郑家"})
+    assert r.status_code == 200, r.text
+    names = [p["name"] for p in r.json()["suggestions"]]
+    assert "郑家镇工业集聚区" in names and "郑家镇" in names
+    exact = desk.get("/api/places", params={"q": "郑家镇工业集聚区"}).json()
+    assert exact["match"]["unit_id"] == "cluster.zhengjia" and exact["match"]["level"] == "集聚区"
+    assert exact["match"]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    unknown = desk.get("/api/places", params={"q": "不存在的镇"}).json()
+    assert unknown["match"] is None and "不在地名表中" in unknown["error"]
+    _err(desk.get("/api/places", params={"q": ""}), 422)
+
+
+def test_site_check_by_place_name(desk):
+    r = desk.post("/api/site-check", json={"site": "郑家镇工业集聚区", "industry": "轴承"})
+    assert r.status_code == 200, r.text
+    a = r.json()
+    assert any(z["id"] == "cluster.zhengjia" for z in a["zones"])
+    assert any("按地名“郑家镇工业集聚区”定位" in n for n in a["read_notes"])
+    # a text that is no known name is refused with the nearest names, never opened as a server path
+    assert "地名" in _err(desk.post("/api/site-check", json={"site": "/etc/passwd", "industry": "轴承"}), 422)
+    assert "郑家镇" in _err(desk.post("/api/site-check", json={"site": "郑家镇工业区X", "industry": "轴承"}), 422)

@@ -94,6 +94,30 @@ def test_draw_a_polygon(page_on_desk):
     assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
 
 
+def test_type_a_place_name(page_on_desk):
+    """Type part of a place name, pick the suggestion, read which unit matched and the verdict."""
+    page, seen = page_on_desk
+    page.evaluate("window.dcfViewBefore = [window.dcfMap.getCenter(), window.dcfMap.getZoom()]")
+    page.click("#site-tabs button[data-mode=text]")
+    page.fill("#site-text", "")
+    page.type("#site-text", "第二片")
+    item = page.locator("#place-list li[data-name='嘉明经济开发区第二片区']")
+    item.wait_for(timeout=30_000)
+    item.dispatch_event("mousedown")
+    page.wait_for_function("document.getElementById('site-status').textContent.indexOf('已匹配地名') === 0",
+                           timeout=30_000)
+    assert "cluster.jiaming2" in page.text_content("#site-status")
+    _pick_industry(page, "C34")
+    verdict = _check(page)
+    answer = page.evaluate("window.dcfLastAnswer")
+    assert verdict == answer["verdict_zh"]
+    assert any(z["id"] == "cluster.jiaming2" for z in answer["zones"])
+    assert any("按地名" in n for n in answer["read_notes"])
+    assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
+    # the match zoomed the map to the unit: back to the view before, for the tests that click elsewhere
+    page.evaluate("window.dcfMap.setView(window.dcfViewBefore[0], window.dcfViewBefore[1], {animate: false})")
+
+
 def test_ambiguous_industry_shows_candidates(page_on_desk):
     page, seen = page_on_desk
     page.fill("#industry", "")

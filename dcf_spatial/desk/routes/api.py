@@ -34,7 +34,8 @@ class SiteCheckBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    site: str | dict = Field(..., description="场地：GeoJSON 几何（或 Feature）、\"经度,纬度\" 或 WKT。",
+    site: str | dict = Field(..., description="场地：GeoJSON 几何（或 Feature）、\"经度,纬度\"、WKT 或地名"
+                                              "（图层库地名表中的镇街、集聚区、园区、示范区名称或规划简称）。",
                              examples=["115.75,36.455"])
     industry: str = Field(..., description="行业：GB/T 4754-2017 代码或中文词（轴承、新能源汽车…）。", examples=["轴承"])
     crs: str | None = Field(None, description="坐标系（默认 CGCS2000 经纬度；gcj02、bd09、EPSG:4527…）。")
@@ -86,7 +87,19 @@ def _site_value(site) -> str:
         return shape.wkt
     if _LONLAT.match(site) or _WKT.match(site):
         return site.strip()
-    raise DeskError(422, f"无法识别场地「{site[:60]}」：请给出 GeoJSON 几何、“经度,纬度”（如 115.75,36.455）或 WKT；"
+    if site.strip():
+        # a place name of the store's gazetteer (郑家镇工业集聚区, 第二片区 …): check_site resolves it the
+        # same way; only a known name gets through, so a typed text never reaches a path on the server
+        from ...errors import InputError
+        from ...places import gazetteer
+
+        try:
+            gazetteer().lookup(site.strip())
+        except InputError as exc:
+            raise DeskError(422, f"无法识别场地「{site[:60]}」：不是 GeoJSON 几何、“经度,纬度”或 WKT，"
+                                 f"按地名查找也未找到唯一的单元。{exc}") from None
+        return site.strip()
+    raise DeskError(422, "场地为空：请给出 GeoJSON 几何、“经度,纬度”（如 115.75,36.455）、WKT 或地名；"
                          "文件请在页面上传。")
 
 
@@ -275,6 +288,37 @@ def industry(q: str = Query(..., min_length=1, max_length=60, description="行�
     d["label_zh"] = m.label_zh if m.resolved else ""
     d["candidates"] = [{**c, "label_zh": label_zh(c["code"])} for c in d["candidates"]]
     return d
+
+
+def _place_dict(p, *, geometry: bool = False) -> dict:
+    d = {"name": p.name, "unit_name": p.unit_name, "level": p.level, "unit_id": p.unit_id, "layer_id": p.layer_id,
+         "plan_ref": p.plan_ref, "verify": p.verify, "via": p.via, "provenance": p.provenance,
+         "describe_zh": p.describe_zh()}
+    if geometry:
+        import shapely.geometry
+
+        d["geometry"] = shapely.geometry.mapping(p.geometry)   # EPSG:4490 lon/lat, as the site check reads it
+    return d
+
+
+@router.get("/places", summary="地名 → 镇街、集聚区、园区、示范区（输入提示）")
+def places(q: str = Query(..., min_length=1, max_length=60, description="地名或其一部分"),
+           limit: int = Query(10, ge=1, le=50)):
+    """Names of the store's gazetteer near ``q`` (containing it first, then similar ones), and ``match``:
+    the unit ``q`` names exactly (with its outline), or ``null`` with ``error`` saying why (unknown or
+    not unique). A name in ``match`` can be sent as ``site`` to ``POST /api/site-check``."""
+    from ...errors import InputError
+    from ...places import gazetteer
+
+    gaz = gazetteer()
+    out: list[dict] = []
+    for name in gaz.nearest(q, k=limit):
+        out.extend(_place_dict(p) for p in gaz.places_named(name))
+    try:
+        match, error = _place_dict(gaz.lookup(q), geometry=True), None
+    except InputError as exc:
+        match, error = None, str(exc)
+    return JSONResponse(strict_json({"query": q, "match": match, "error": error, "suggestions": out}))
 
 
 # ---- audits: background jobs ------------------------------------------------------------------------
