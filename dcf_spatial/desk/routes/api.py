@@ -340,7 +340,13 @@ def _audit_summary(res) -> dict:
     if "status" in frame.columns and "status_zh" in frame.columns:  # the page's column headers and legend
         pairs = frame[["status", "status_zh"]].drop_duplicates()
         summary["status_labels"] = {str(a): str(b) for a, b in zip(pairs["status"], pairs["status_zh"])}
+    summary["kind"] = res.kind
     act = res.needs_action() if hasattr(res, "needs_action") else None
+    if res.kind == "efficiency":
+        act = _efficiency_action(frame)
+        if "eff_class" in frame.columns and "eff_class_zh" in frame.columns:
+            pairs = frame[["eff_class", "eff_class_zh"]].dropna().drop_duplicates()
+            summary["class_labels"] = {str(a): str(b) for a, b in zip(pairs["eff_class"], pairs["eff_class_zh"])}
     if act is not None:
         cols = [c for c in ACTION_COLUMNS if c in act.columns]
         summary["needs_action"] = strict_json(_records(act[cols].head(500)))
@@ -349,8 +355,23 @@ def _audit_summary(res) -> dict:
 
 
 #: the columns of the rows needing action shown in the page (the XLSX has all of them)
-ACTION_COLUMNS = ("parcel_id", "enterprise_id", "name", "holder", "township_zh", "cluster_zh", "area_mu", "status",
-                  "status_zh", "class", "class_zh", "reason_zh", "fee_wan", "deadline_1y", "deadline_2y")
+ACTION_COLUMNS = ("parcel_id", "enterprise_id", "credit_code", "name", "holder", "township_zh", "cluster_zh", "area_mu", "status",
+                  "status_zh", "class", "class_zh", "eff_class", "eff_class_zh", "score", "land_area_mu", "eff_reason",
+                  "reason_zh", "fee_wan", "deadline_1y", "deadline_2y")
+
+
+#: the enterprises the page lists for action after an efficiency audit: 第十章第四节 “要素保障政策”: “用好“亩产效益”
+#: 评价结果……加大A类、B类企业支持力度，倒逼C、D类企业提升资源要素利用效率” — D first, then C, lowest score first
+EFFICIENCY_ACTION_CLASSES = ("D", "C")
+
+
+def _efficiency_action(frame):
+    """The C and D class rows of an efficiency audit, D first, each class by score (lowest first)."""
+    if "eff_class" not in frame.columns:
+        return frame.iloc[0:0]
+    rank = frame["eff_class"].map({c: i for i, c in enumerate(EFFICIENCY_ACTION_CLASSES)})
+    keys = ["_rank", "score"] if "score" in frame.columns else ["_rank"]
+    return (frame[rank.notna()].assign(_rank=rank).sort_values(keys, kind="stable").drop(columns="_rank"))
 
 
 def _records(df) -> list[dict]:
@@ -363,6 +384,17 @@ def _records(df) -> list[dict]:
 def _status_geojson(res) -> bytes | None:
     """The audited rows as GeoJSON (EPSG:4326) with their status, for the page's map; None without geometry."""
     frame = res.frame
+    if res.kind == "efficiency":
+        # the audited parcels, coloured by the class of the firm on them (status = the class letter)
+        parcels = getattr(res, "parcels", None)
+        if parcels is None or "eff_class_zh" not in parcels.columns:
+            return None
+        out = parcels[[c for c in ("parcel_id", "holder", "area_mu", "low_efficiency") if c in parcels.columns]
+                      + [parcels.geometry.name]].copy()
+        cls = parcels["eff_class"] if "eff_class" in parcels.columns else parcels["eff_class_zh"].str[:1]
+        out["status"] = cls.where(cls.notna(), "none")
+        out["status_zh"] = parcels["eff_class_zh"].where(parcels["eff_class_zh"].notna(), "无企业或未评价")
+        return out.to_crs(4326).to_json(na="null", drop_id=True).encode()
     if not hasattr(frame, "geometry") or "status" not in frame.columns:
         return None
     cols = [c for c in ("parcel_id", "status", "status_zh", "area_mu") if c in frame.columns]
