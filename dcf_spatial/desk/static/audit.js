@@ -58,7 +58,10 @@
   legend.addTo(map);
   function drawLegend(colors) {
     var box = legend._div; desk.clear(box);
-    Object.keys(labels).forEach(function (k) {
+    // the colour table's order (A→T, or most urgent status first), then any status it does not know
+    var keys = Object.keys(colors).filter(function (k) { return labels[k] !== undefined; });
+    Object.keys(labels).forEach(function (k) { if (keys.indexOf(k) < 0) { keys.push(k); } });
+    keys.forEach(function (k) {
       var row = el('div'), sw = el('i');
       sw.style.background = colors[k] || '#000';
       row.appendChild(sw); row.appendChild(document.createTextNode(labels[k]));
