@@ -105,7 +105,8 @@
       return api('/api/layers/' + encodeURIComponent(m.id)).then(function (fc) { return [m, fc]; });
     })).then(function (pairs) { pairs.forEach(function (p) { addLayer(p[0], p[1]); }); });
   }).catch(function (e) { showError('图层加载失败：' + e.message); });
-  ready.then(function () { window.dcfReady = true; });
+  // the "layers drawn" marker (tests, benchmarks/bench_serve.py): every plan layer is on the map
+  ready.then(function () { window.dcfLayersDrawnMs = performance.now(); window.dcfReady = true; });
 
   // ---- the site: point, polygon, file or typed -------------------------------------------------
   var mode = 'point', site = null, siteCrs = null, vertices = [], preview = null;
