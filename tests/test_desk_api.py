@@ -409,3 +409,24 @@ def test_site_check_by_place_name(desk):
     # a text that is no known name is refused with the nearest names, never opened as a server path
     assert "地名" in _err(desk.post("/api/site-check", json={"site": "/etc/passwd", "industry": "轴承"}), 422)
     assert "郑家镇" in _err(desk.post("/api/site-check", json={"site": "郑家镇工业区X", "industry": "轴承"}), 422)
+
+
+def test_layer_geojson_follows_writes_and_resets(tmp_path):
+    """The desk keeps each layer's GeoJSON between page loads; a new version of the layer (an import)
+    and a reset to the version before are both served at once, never the kept copy of another version."""
+    from browser import make_fixture_store
+
+    from dcf_spatial.store import catalog
+
+    store = make_fixture_store(tmp_path / "store.gpkg")
+    with running_desk(store) as url, httpx.Client(base_url=url, timeout=120) as c:
+        before = c.get("/api/layers/rivers").json()
+        assert c.get("/api/layers/rivers").json() == before          # the kept copy: the same answer
+        gdf = catalog.read_layer("rivers", store=store)
+        gdf["name_zh"] = "新版河流"
+        catalog.write_layer(gdf, "rivers", store=store, source="test: a new version", keep_history=True,
+                            sha256="0" * 64)
+        after = c.get("/api/layers/rivers").json()
+        assert {f["properties"]["name_zh"] for f in after["features"]} == {"新版河流"}
+        catalog.reset_layer("rivers", store=store)
+        assert c.get("/api/layers/rivers").json() == before

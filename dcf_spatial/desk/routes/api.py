@@ -258,8 +258,35 @@ def layers():
 
 
 @router.get("/layers/{layer_id}", summary="一个图层（GeoJSON）")
-def layer(layer_id: str, crs: str = Query("EPSG:4326", description="输出坐标系，默认 EPSG:4326")):
+def layer(request: Request, layer_id: str,
+          crs: str = Query("EPSG:4326", description="输出坐标系，默认 EPSG:4326")):
     """One layer as a GeoJSON FeatureCollection (attributes as stored, ``provenance`` on each feature)."""
+    key = _layer_key(request, layer_id, crs)
+    cache = request.app.state.layer_json
+    body = cache.get(key) if key is not None else None
+    if body is None:
+        body = _layer_json(layer_id, crs)
+        if key is not None:
+            cache[key] = body
+            while len(cache) > 64:   # oldest first: a dict keeps insertion order
+                cache.pop(next(iter(cache)))
+    return Response(body, media_type="application/json")
+
+
+def _layer_key(request, layer_id: str, crs: str):
+    """What identifies a layer's content in the store: its catalog row (version, history, time of the
+    last write, file hash). ``None`` when the layer is not in the catalog (the read then says why)."""
+    from ...store.catalog import catalog_rows
+
+    rows = catalog_rows(request.app.state.store)
+    row = rows[rows["id"] == layer_id]
+    if row.empty:
+        return None
+    r = row.iloc[0]
+    return (layer_id, crs) + tuple(str(r.get(k)) for k in ("version", "history", "updated_at", "sha256"))
+
+
+def _layer_json(layer_id: str, crs: str) -> bytes:
     import dcf_spatial as dcf
 
     from ...maps.style import zone_color
@@ -271,11 +298,11 @@ def layer(layer_id: str, crs: str = Query("EPSG:4326", description="输出坐标
         raise DeskError(422, f"无法识别坐标系「{crs}」。例：EPSG:4326、EPSG:4490、EPSG:4527。") from None
     fc = json.loads(out.to_json(na="null", drop_id=True, to_wgs84=False))
     id_col = next((c for c in ("zone_id", "id") if c in gdf.columns), None)
-    for f, (_, row) in zip(fc["features"], gdf.iterrows()):
-        if id_col is not None:
-            f["properties"]["_fill"] = zone_color(str(row[id_col]), layer_id)
+    if id_col is not None:
+        for f, zid in zip(fc["features"], gdf[id_col].astype(str)):
+            f["properties"]["_fill"] = zone_color(zid, layer_id)
     fc["crs_name"] = crs
-    return JSONResponse(strict_json(fc))
+    return json.dumps(strict_json(fc), ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
 
 
 @router.get("/industry", summary="行业词 → GB/T 4754-2017 代码")
