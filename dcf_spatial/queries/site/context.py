@@ -166,11 +166,17 @@ def _landuse_layer(gdf) -> LandUseLayer:
 
 
 def _store_key(store):
-    """Cache key of a store: a GeoPackage by path and modification time; a database is not cached
-    (another session may change it)."""
+    """Cache key of a store: a GeoPackage by path and modification time; a database by its URL and
+    its layer catalog (each layer's version, kept versions, time of the last write and file hash —
+    every write through the store, from any session, changes them). One catalog query per check
+    instead of reading a dozen layers from the database (about a second per check)."""
     text = str(store)
     if "://" in text:
-        return None
+        from ...store import catalog
+
+        rows = catalog.catalog_rows(text)
+        cols = [c for c in ("id", "version", "history", "updated_at", "sha256") if c in rows.columns]
+        return (text,) + tuple(tuple(str(v) for v in r) for r in rows[cols].itertuples(index=False))
     p = Path(text)
     return (str(p.resolve()), p.stat().st_mtime_ns if p.exists() else 0)
 
