@@ -274,16 +274,15 @@ def layer(request: Request, layer_id: str,
 
 
 def _layer_key(request, layer_id: str, crs: str):
-    """What identifies a layer's content in the store: its catalog row (version, history, time of the
-    last write, file hash). ``None`` when the layer is not in the catalog (the read then says why)."""
-    from ...store.catalog import catalog_rows
+    """What identifies a layer's content: the state of the whole store — a GeoPackage's modification
+    time, a database's layer catalog (version, kept versions, time of the last write, file hash of
+    each layer; every write updates it) — the same key the site check keeps its layers by."""
+    from ...queries.site.context import store_key
+    from ...store.locate import resolve_store
 
-    rows = catalog_rows(request.app.state.store)
-    row = rows[rows["id"] == layer_id]
-    if row.empty:
-        return None
-    r = row.iloc[0]
-    return (layer_id, crs) + tuple(str(r.get(k)) for k in ("version", "history", "updated_at", "sha256"))
+    store = resolve_store(request.app.state.store)
+    key = store_key(store)
+    return None if key is None else (key, layer_id, crs)
 
 
 def _layer_json(layer_id: str, crs: str) -> bytes:

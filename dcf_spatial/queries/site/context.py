@@ -98,7 +98,7 @@ def load_context(store=None) -> PlanContext:
     from ...store.locate import resolve_store
 
     path = resolve_store(store)
-    key = _store_key(path)
+    key = store_key(path)
     if key is not None and key in _CONTEXT_CACHE:
         return _CONTEXT_CACHE[key]
     t0 = time.perf_counter()
@@ -165,7 +165,7 @@ def _landuse_layer(gdf) -> LandUseLayer:
                         tree=shapely.STRtree(geoms))
 
 
-def _store_key(store):
+def store_key(store):
     """Cache key of a store: a GeoPackage by path and modification time; a database by its URL and
     its layer catalog (each layer's version, kept versions, time of the last write and file hash —
     every write through the store, from any session, changes them). One catalog query per check
