@@ -147,6 +147,16 @@ class Gazetteer:
                 out.append(n)
         return out[:k]
 
+    def places_named(self, name: str) -> list[Place]:
+        """The units one name stands for (one, several when ambiguous, none when unknown).
+
+        Examples
+        --------
+        >>> [p.unit_name for p in gazetteer().places_named("郑家")]   # doctest: +SKIP
+        ['郑家镇']
+        """
+        return list(self._by_name.get(normalize_name(name), []))
+
     def _listing(self, names) -> str:
         return "、".join(f"{n}（{self._by_name[n][0].level}）" for n in names)
 

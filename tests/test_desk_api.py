@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import time
 import zipfile
 from pathlib import Path
@@ -127,6 +128,35 @@ def test_exports(desk):
     gpkg = desk.post("/api/site-check/export/gpkg", json=body)
     assert gpkg.status_code == 200 and gpkg.content[:15] == b"SQLite format 3"
     _err(desk.post("/api/site-check/export/exe", json=body), 422)
+
+
+@pytest.mark.skipif(not all(shutil.which(t) for t in ("pdffonts", "pdftotext", "pdftoppm")),
+                    reason="needs poppler-utils (pdffonts, pdftotext, pdftoppm)")
+def test_pdf_export_embeds_the_cjk_font(desk, tmp_path):
+    """核查意见 PDF: A4, Noto Sans SC embedded, the verdict and the clause (第八章第一节: 郑家镇工业集聚区
+    "重点发展轴承及保持器产业") in its text, and every character of it drawn by the embedded font."""
+    import subprocess
+
+    from dcf_spatial.maps.fonts import missing_glyphs
+
+    r = desk.post("/api/site-check/export/pdf", json={"site": ZHENGJIA, "industry": "轴承", "area_mu": 50})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/pdf" and r.content[:5] == b"%PDF-"
+    pdf = tmp_path / "核查意见.pdf"
+    pdf.write_bytes(r.content)
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    rows = [line.split() for line in fonts.splitlines()[2:]]
+    assert rows and all("NotoSansSC" in row[0] for row in rows)
+    assert all(row[-5] == "yes" for row in rows), fonts          # the "emb" column: every font embedded
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "核查结论：符合" in text and "第八章第一节" in text and "示意" in text
+    assert "郑家镇工业集聚区" in text
+    assert missing_glyphs(text) == []                               # no character the font cannot draw: no tofu
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    if info:
+        assert "595.28 x 841.89 pts (A4)" in info
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True)
+    assert list(tmp_path.glob("page*.png"))
 
 
 def _txt_site(tmp_path):
@@ -356,3 +386,49 @@ def test_efficiency_audit_job(desk, tmp_path):
     job = _wait(desk, r.json()["url"])
     assert job["status"] == "failed" and any("\u4e00" <= ch <= "\u9fff" for ch in job["error"])
     assert desk.get("/api/layers").status_code == 200
+
+
+def test_places_suggest_and_match(desk):
+    """The gazetteer behind the page's site field: 郑家镇工业集聚区 is a cluster of 第八章第一节."""
+    r = desk.get("/api/places", params={"q": "郑家"})
+    assert r.status_code == 200, r.text
+    names = [p["name"] for p in r.json()["suggestions"]]
+    assert "郑家镇工业集聚区" in names and "郑家镇" in names
+    exact = desk.get("/api/places", params={"q": "郑家镇工业集聚区"}).json()
+    assert exact["match"]["unit_id"] == "cluster.zhengjia" and exact["match"]["level"] == "集聚区"
+    assert exact["match"]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    unknown = desk.get("/api/places", params={"q": "不存在的镇"}).json()
+    assert unknown["match"] is None and "不在地名表中" in unknown["error"]
+    _err(desk.get("/api/places", params={"q": ""}), 422)
+
+
+def test_site_check_by_place_name(desk):
+    r = desk.post("/api/site-check", json={"site": "郑家镇工业集聚区", "industry": "轴承"})
+    assert r.status_code == 200, r.text
+    a = r.json()
+    assert any(z["id"] == "cluster.zhengjia" for z in a["zones"])
+    assert any("按地名“郑家镇工业集聚区”定位" in n for n in a["read_notes"])
+    # a text that is no known name is refused with the nearest names, never opened as a server path
+    assert "地名" in _err(desk.post("/api/site-check", json={"site": "/etc/passwd", "industry": "轴承"}), 422)
+    assert "郑家镇" in _err(desk.post("/api/site-check", json={"site": "郑家镇工业区X", "industry": "轴承"}), 422)
+
+
+def test_layer_geojson_follows_writes_and_resets(tmp_path):
+    """The desk keeps each layer's GeoJSON between page loads; a new version of the layer (an import)
+    and a reset to the version before are both served at once, never the kept copy of another version."""
+    from browser import make_fixture_store
+
+    from dcf_spatial.store import catalog
+
+    store = make_fixture_store(tmp_path / "store.gpkg")
+    with running_desk(store) as url, httpx.Client(base_url=url, timeout=120) as c:
+        before = c.get("/api/layers/rivers").json()
+        assert c.get("/api/layers/rivers").json() == before          # the kept copy: the same answer
+        gdf = catalog.read_layer("rivers", store=store)
+        gdf["name_zh"] = "新版河流"
+        catalog.write_layer(gdf, "rivers", store=store, source="test: a new version", keep_history=True,
+                            sha256="0" * 64)
+        after = c.get("/api/layers/rivers").json()
+        assert {f["properties"]["name_zh"] for f in after["features"]} == {"新版河流"}
+        catalog.reset_layer("rivers", store=store)
+        assert c.get("/api/layers/rivers").json() == before

@@ -94,6 +94,30 @@ def test_draw_a_polygon(page_on_desk):
     assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
 
 
+def test_type_a_place_name(page_on_desk):
+    """Type part of a place name, pick the suggestion, read which unit matched and the verdict."""
+    page, seen = page_on_desk
+    page.evaluate("window.dcfViewBefore = [window.dcfMap.getCenter(), window.dcfMap.getZoom()]")
+    page.click("#site-tabs button[data-mode=text]")
+    page.fill("#site-text", "")
+    page.type("#site-text", "第二片")
+    item = page.locator("#place-list li[data-name='嘉明经济开发区第二片区']")
+    item.wait_for(timeout=30_000)
+    item.dispatch_event("mousedown")
+    page.wait_for_function("document.getElementById('site-status').textContent.indexOf('已匹配地名') === 0",
+                           timeout=30_000)
+    assert "cluster.jiaming2" in page.text_content("#site-status")
+    _pick_industry(page, "C34")
+    verdict = _check(page)
+    answer = page.evaluate("window.dcfLastAnswer")
+    assert verdict == answer["verdict_zh"]
+    assert any(z["id"] == "cluster.jiaming2" for z in answer["zones"])
+    assert any("按地名" in n for n in answer["read_notes"])
+    assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
+    # the match zoomed the map to the unit: back to the view before, for the tests that click elsewhere
+    page.evaluate("window.dcfMap.setView(window.dcfViewBefore[0], window.dcfViewBefore[1], {animate: false})")
+
+
 def test_ambiguous_industry_shows_candidates(page_on_desk):
     page, seen = page_on_desk
     page.fill("#industry", "")
@@ -163,4 +187,43 @@ def test_audit_page_runs_a_job(page_on_desk, tmp_path):
     page.wait_for_selector("#audit-answer:not([hidden])")
     assert page.locator("#by-status tbody tr").count() > 1
     assert "idle_audit.xlsx" in page.text_content("#downloads")
+    assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
+
+
+def test_efficiency_page_runs_a_job(page_on_desk, tmp_path):
+    """亩产效益评价 on the page: enterprises + parcels, a background job polled to the end, the class
+    summary, the C/D firms to act on (第十章第四节: "倒逼C、D类企业提升资源要素利用效率"), the parcels
+    coloured on the map and the three downloads."""
+    import dcf_spatial as dcf
+
+    page, seen = page_on_desk
+    base = page.url.rsplit("/", 1)[0]
+    files = dcf.write_sample(tmp_path / "sample", parcels=40, seed=2, imagery=False)
+    expected = dcf.audit_efficiency(str(files["enterprises"]), parcels=str(files["parcels"]), as_of="2025-12-31")
+    page.goto(base + "/audit")
+    page.wait_for_function("window.dcfReady === true", timeout=60_000)
+    page.click("#kind-tabs button[data-kind=efficiency]")
+    assert page.is_visible("#enterprises-file")
+    page.set_input_files("#enterprises-file", str(files["enterprises"]))
+    page.set_input_files("#parcels-file", str(files["parcels"]))
+    page.fill("#as-of", "2025-12-31")
+    page.click("#audit-go")
+    page.wait_for_function("window.dcfLastJob && (window.dcfLastJob.status === 'done' || window.dcfLastJob.status === 'failed')",
+                           timeout=180_000)
+    assert page.evaluate("window.dcfLastJob.status") == "done", page.text_content("#error")
+    assert page.evaluate("window.dcfLastJob.kind") == "efficiency"
+    page.wait_for_selector("#audit-answer:not([hidden])")
+    # one row per class found, with the same counts as the package's own audit
+    rows = page.eval_on_selector_all("#by-status tbody tr", "trs => trs.map(r => [...r.cells].map(c => c.textContent))")
+    shown = {r[0][0]: int(r[1]) for r in rows}
+    assert shown == {k: v for k, v in expected.counts.items() if v}
+    n_cd = int((expected.frame["eff_class"].isin(["C", "D"])).sum())
+    assert page.locator("#actions tbody tr").count() == min(n_cd, 500)
+    classes = page.eval_on_selector_all("#actions tbody tr td:nth-child(7)", "tds => tds.map(t => t.textContent)")
+    assert all(c[0] in "CD" for c in classes) and classes == sorted(classes, key=lambda c: c[0] != "D")
+    assert page.locator("#by-township tbody tr").count() >= 1
+    page.wait_for_function("window.dcfJobMapDrawn !== null", timeout=60_000)
+    assert page.evaluate("window.dcfJobMapDrawn") == 40               # every parcel drawn, coloured by class
+    downloads = page.text_content("#downloads")
+    assert "efficiency.xlsx" in downloads and "efficiency.gpkg" in downloads and "efficiency_map.html" in downloads
     assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []

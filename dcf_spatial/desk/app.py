@@ -128,6 +128,9 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
     app.state.downloads = {}
     app.state.record = bool(record)
     layer_routes.setup(app, token=token)
+    #: encoded GeoJSON of the plan layers, keyed by the layer's catalog row: every page load draws
+    #: every layer, and encoding them again each time was most of a first load's server time
+    app.state.layer_json = {}
 
     too_large = f"请求超过大小上限 {upload_limit_mb:g} MB。请压缩或拆分后再上传，或请管理员调高上限。"
 

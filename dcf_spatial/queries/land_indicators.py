@@ -221,17 +221,7 @@ def edition_in_force(date=None) -> dict:
     True
     """
     when = _as_date(date)
-    eds = editions()
-    in_force = eds[eds["from_date"] <= when]
-    if in_force.empty:  # before the first edition: the earliest one, said so
-        used = eds.iloc[0]
-        early = f"核查日期 {when.isoformat()} 早于该版施行日期（{used['effective_from']}），仍按该版核查。"
-    else:
-        loaded = in_force[in_force["status"] == "loaded"]
-        used = (loaded if len(loaded) else eds[eds["status"] == "loaded"]).iloc[-1]
-        early = ""
-    later = in_force[(in_force["from_date"] > used["from_date"]) & (in_force["status"] != "loaded")]
-    not_loaded = [_edition_label(r) for _, r in later.iterrows()]
+    used, not_loaded, early = _national_edition(when)
     label = _edition_label(used)
     parts = [f"按核查日期 {when.isoformat()} 适用的版本：{label}。"]
     if early:
@@ -244,6 +234,25 @@ def edition_in_force(date=None) -> dict:
         parts.append(f"已载入地方指标 {local}，有对应行的指标优先按地方指标核查。")
     return {"edition_id": used["edition_id"], "label_zh": label, "file": used["file"], "date": when.isoformat(),
             "not_loaded": not_loaded, "local": local, "note_zh": "".join(parts)}
+
+
+@lru_cache(maxsize=64)
+def _national_edition(when: dt.date) -> tuple:
+    """(edition row used, labels of later editions in force without figures, note when ``when`` is
+    before the first edition) — a function of the date and the shipped editions table only (itself
+    read once), so kept per date: the desk checks sites of the same day over and over, and the
+    DataFrame filtering here cost several ms per check."""
+    eds = editions()
+    in_force = eds[eds["from_date"] <= when]
+    if in_force.empty:  # before the first edition: the earliest one, said so
+        used = eds.iloc[0]
+        early = f"核查日期 {when.isoformat()} 早于该版施行日期（{used['effective_from']}），仍按该版核查。"
+    else:
+        loaded = in_force[in_force["status"] == "loaded"]
+        used = (loaded if len(loaded) else eds[eds["status"] == "loaded"]).iloc[-1]
+        early = ""
+    later = in_force[(in_force["from_date"] > used["from_date"]) & (in_force["status"] != "loaded")]
+    return used.to_dict(), [_edition_label(r) for _, r in later.iterrows()], early
 
 
 @lru_cache(maxsize=1)

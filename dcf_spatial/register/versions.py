@@ -88,8 +88,17 @@ def layer_keys(store) -> dict:
     from ..store.locate import resolve_store
 
     location = resolve_store(store)
-    st = catalog._require_store(location)
-    return {lid: _key(location, lid, e) for lid in site_layers() if (e := st.catalog_entry(lid)) is not None}
+    entries = _catalog_entries(catalog._require_store(location))
+    return {lid: _key(location, lid, entries[lid]) for lid in site_layers() if lid in entries}
+
+
+def _catalog_entries(st) -> dict[str, dict]:
+    """``{layer id: catalog row}`` in one read (a row each would open the store a dozen times per check)."""
+    if hasattr(st, "catalog_dicts"):
+        return st.catalog_dicts()
+    rows = st.catalog_rows()
+    rows = rows.astype(object).where(rows.notna(), None)
+    return {str(r["id"]): r for r in rows.to_dict("records")}
 
 
 def layer_versions(store) -> dict[str, dict]:
@@ -107,10 +116,10 @@ def layer_versions(store) -> dict[str, dict]:
     from ..store.locate import resolve_store
 
     location = resolve_store(store)
-    st = catalog._require_store(location)
+    entries = _catalog_entries(catalog._require_store(location))
     out = {}
     for lid in site_layers():
-        entry = st.catalog_entry(lid)
+        entry = entries.get(lid)
         if entry is None:
             continue
         key = _key(location, lid, entry)

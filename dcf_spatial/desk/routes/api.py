@@ -34,7 +34,8 @@ class SiteCheckBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    site: str | dict = Field(..., description="场地：GeoJSON 几何（或 Feature）、\"经度,纬度\" 或 WKT。",
+    site: str | dict = Field(..., description="场地：GeoJSON 几何（或 Feature）、\"经度,纬度\"、WKT 或地名"
+                                              "（图层库地名表中的镇街、集聚区、园区、示范区名称或规划简称）。",
                              examples=["115.75,36.455"])
     industry: str = Field(..., description="行业：GB/T 4754-2017 代码或中文词（轴承、新能源汽车…）。", examples=["轴承"])
     crs: str | None = Field(None, description="坐标系（默认 CGCS2000 经纬度；gcj02、bd09、EPSG:4527…）。")
@@ -87,7 +88,19 @@ def _site_value(site) -> str:
         return shape.wkt
     if _LONLAT.match(site) or _WKT.match(site):
         return site.strip()
-    raise DeskError(422, f"无法识别场地「{site[:60]}」：请给出 GeoJSON 几何、“经度,纬度”（如 115.75,36.455）或 WKT；"
+    if site.strip():
+        # a place name of the store's gazetteer (郑家镇工业集聚区, 第二片区 …): check_site resolves it the
+        # same way; only a known name gets through, so a typed text never reaches a path on the server
+        from ...errors import InputError
+        from ...places import gazetteer
+
+        try:
+            gazetteer().lookup(site.strip())
+        except InputError as exc:
+            raise DeskError(422, f"无法识别场地「{site[:60]}」：不是 GeoJSON 几何、“经度,纬度”或 WKT，"
+                                 f"按地名查找也未找到唯一的单元。{exc}") from None
+        return site.strip()
+    raise DeskError(422, "场地为空：请给出 GeoJSON 几何、“经度,纬度”（如 115.75,36.455）、WKT 或地名；"
                          "文件请在页面上传。")
 
 
@@ -127,12 +140,13 @@ def site_check(request: Request, body: SiteCheckBody):
 
 EXPORTS = {"html": ("核查报告.html", "text/html; charset=utf-8"),
            "docx": ("核查意见.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+           "pdf": ("核查意见.pdf", "application/pdf"),
            "gpkg": ("场地.gpkg", "application/geopackage+sqlite3"),
            "txt": ("场地报批坐标.txt", "text/plain; charset=gbk")}
 
 
-@router.post("/site-check/export/{fmt}", summary="选址核查并下载：报告 HTML / 核查意见 DOCX / 场地 GPKG / 报批坐标 TXT")
-def site_check_export(fmt: Literal["html", "docx", "gpkg", "txt"], body: SiteCheckBody):
+@router.post("/site-check/export/{fmt}", summary="选址核查并下载：报告 HTML / 核查意见 DOCX、PDF / 场地 GPKG / 报批坐标 TXT")
+def site_check_export(fmt: Literal["html", "docx", "pdf", "gpkg", "txt"], body: SiteCheckBody):
     """The same check as ``POST /api/site-check``, answered as a file to download."""
     answer = run_site_check(body)
     name, media = EXPORTS[fmt]
@@ -144,6 +158,10 @@ def site_check_export(fmt: Literal["html", "docx", "gpkg", "txt"], body: SiteChe
             from ..docx_report import write_docx
 
             write_docx(answer, path)
+        elif fmt == "pdf":
+            from ..pdf_report import write_pdf
+
+            write_pdf(answer, path)
         else:
             answer.to_site_file(path)
         data = path.read_bytes()
@@ -247,8 +265,34 @@ def layers():
 
 
 @router.get("/layers/{layer_id}", summary="一个图层（GeoJSON）")
-def layer(layer_id: str, crs: str = Query("EPSG:4326", description="输出坐标系，默认 EPSG:4326")):
+def layer(request: Request, layer_id: str,
+          crs: str = Query("EPSG:4326", description="输出坐标系，默认 EPSG:4326")):
     """One layer as a GeoJSON FeatureCollection (attributes as stored, ``provenance`` on each feature)."""
+    key = _layer_key(request, layer_id, crs)
+    cache = request.app.state.layer_json
+    body = cache.get(key) if key is not None else None
+    if body is None:
+        body = _layer_json(layer_id, crs)
+        if key is not None:
+            cache[key] = body
+            while len(cache) > 64:   # oldest first: a dict keeps insertion order
+                cache.pop(next(iter(cache)))
+    return Response(body, media_type="application/json")
+
+
+def _layer_key(request, layer_id: str, crs: str):
+    """What identifies a layer's content: the state of the whole store — a GeoPackage's modification
+    time, a database's layer catalog (version, kept versions, time of the last write, file hash of
+    each layer; every write updates it) — the same key the site check keeps its layers by."""
+    from ...queries.site.context import store_key
+    from ...store.locate import resolve_store
+
+    store = resolve_store(request.app.state.store)
+    key = store_key(store)
+    return None if key is None else (key, layer_id, crs)
+
+
+def _layer_json(layer_id: str, crs: str) -> bytes:
     import dcf_spatial as dcf
 
     from ...maps.style import zone_color
@@ -260,11 +304,11 @@ def layer(layer_id: str, crs: str = Query("EPSG:4326", description="输出坐标
         raise DeskError(422, f"无法识别坐标系「{crs}」。例：EPSG:4326、EPSG:4490、EPSG:4527。") from None
     fc = json.loads(out.to_json(na="null", drop_id=True, to_wgs84=False))
     id_col = next((c for c in ("zone_id", "id") if c in gdf.columns), None)
-    for f, (_, row) in zip(fc["features"], gdf.iterrows()):
-        if id_col is not None:
-            f["properties"]["_fill"] = zone_color(str(row[id_col]), layer_id)
+    if id_col is not None:
+        for f, zid in zip(fc["features"], gdf[id_col].astype(str)):
+            f["properties"]["_fill"] = zone_color(zid, layer_id)
     fc["crs_name"] = crs
-    return JSONResponse(strict_json(fc))
+    return json.dumps(strict_json(fc), ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
 
 
 @router.get("/industry", summary="行业词 → GB/T 4754-2017 代码")
@@ -277,6 +321,37 @@ def industry(q: str = Query(..., min_length=1, max_length=60, description="行�
     d["label_zh"] = m.label_zh if m.resolved else ""
     d["candidates"] = [{**c, "label_zh": label_zh(c["code"])} for c in d["candidates"]]
     return d
+
+
+def _place_dict(p, *, geometry: bool = False) -> dict:
+    d = {"name": p.name, "unit_name": p.unit_name, "level": p.level, "unit_id": p.unit_id, "layer_id": p.layer_id,
+         "plan_ref": p.plan_ref, "verify": p.verify, "via": p.via, "provenance": p.provenance,
+         "describe_zh": p.describe_zh()}
+    if geometry:
+        import shapely.geometry
+
+        d["geometry"] = shapely.geometry.mapping(p.geometry)   # EPSG:4490 lon/lat, as the site check reads it
+    return d
+
+
+@router.get("/places", summary="地名 → 镇街、集聚区、园区、示范区（输入提示）")
+def places(q: str = Query(..., min_length=1, max_length=60, description="地名或其一部分"),
+           limit: int = Query(10, ge=1, le=50)):
+    """Names of the store's gazetteer near ``q`` (containing it first, then similar ones), and ``match``:
+    the unit ``q`` names exactly (with its outline), or ``null`` with ``error`` saying why (unknown or
+    not unique). A name in ``match`` can be sent as ``site`` to ``POST /api/site-check``."""
+    from ...errors import InputError
+    from ...places import gazetteer
+
+    gaz = gazetteer()
+    out: list[dict] = []
+    for name in gaz.nearest(q, k=limit):
+        out.extend(_place_dict(p) for p in gaz.places_named(name))
+    try:
+        match, error = _place_dict(gaz.lookup(q), geometry=True), None
+    except InputError as exc:
+        match, error = None, str(exc)
+    return JSONResponse(strict_json({"query": q, "match": match, "error": error, "suggestions": out}))
 
 
 # ---- audits: background jobs ------------------------------------------------------------------------
@@ -298,7 +373,13 @@ def _audit_summary(res) -> dict:
     if "status" in frame.columns and "status_zh" in frame.columns:  # the page's column headers and legend
         pairs = frame[["status", "status_zh"]].drop_duplicates()
         summary["status_labels"] = {str(a): str(b) for a, b in zip(pairs["status"], pairs["status_zh"])}
+    summary["kind"] = res.kind
     act = res.needs_action() if hasattr(res, "needs_action") else None
+    if res.kind == "efficiency":
+        act = _efficiency_action(frame)
+        if "eff_class" in frame.columns and "eff_class_zh" in frame.columns:
+            pairs = frame[["eff_class", "eff_class_zh"]].dropna().drop_duplicates()
+            summary["class_labels"] = {str(a): str(b) for a, b in zip(pairs["eff_class"], pairs["eff_class_zh"])}
     if act is not None:
         cols = [c for c in ACTION_COLUMNS if c in act.columns]
         summary["needs_action"] = strict_json(_records(act[cols].head(500)))
@@ -307,8 +388,23 @@ def _audit_summary(res) -> dict:
 
 
 #: the columns of the rows needing action shown in the page (the XLSX has all of them)
-ACTION_COLUMNS = ("parcel_id", "enterprise_id", "name", "holder", "township_zh", "cluster_zh", "area_mu", "status",
-                  "status_zh", "class", "class_zh", "reason_zh", "fee_wan", "deadline_1y", "deadline_2y")
+ACTION_COLUMNS = ("parcel_id", "enterprise_id", "credit_code", "name", "holder", "township_zh", "cluster_zh", "area_mu", "status",
+                  "status_zh", "class", "class_zh", "eff_class", "eff_class_zh", "score", "land_area_mu", "eff_reason",
+                  "reason_zh", "fee_wan", "deadline_1y", "deadline_2y")
+
+
+#: the enterprises the page lists for action after an efficiency audit: 第十章第四节 “要素保障政策”: “用好“亩产效益”
+#: 评价结果……加大A类、B类企业支持力度，倒逼C、D类企业提升资源要素利用效率” — D first, then C, lowest score first
+EFFICIENCY_ACTION_CLASSES = ("D", "C")
+
+
+def _efficiency_action(frame):
+    """The C and D class rows of an efficiency audit, D first, each class by score (lowest first)."""
+    if "eff_class" not in frame.columns:
+        return frame.iloc[0:0]
+    rank = frame["eff_class"].map({c: i for i, c in enumerate(EFFICIENCY_ACTION_CLASSES)})
+    keys = ["_rank", "score"] if "score" in frame.columns else ["_rank"]
+    return (frame[rank.notna()].assign(_rank=rank).sort_values(keys, kind="stable").drop(columns="_rank"))
 
 
 def _records(df) -> list[dict]:
@@ -321,6 +417,17 @@ def _records(df) -> list[dict]:
 def _status_geojson(res) -> bytes | None:
     """The audited rows as GeoJSON (EPSG:4326) with their status, for the page's map; None without geometry."""
     frame = res.frame
+    if res.kind == "efficiency":
+        # the audited parcels, coloured by the class of the firm on them (status = the class letter)
+        parcels = getattr(res, "parcels", None)
+        if parcels is None or "eff_class_zh" not in parcels.columns:
+            return None
+        out = parcels[[c for c in ("parcel_id", "holder", "area_mu", "low_efficiency") if c in parcels.columns]
+                      + [parcels.geometry.name]].copy()
+        cls = parcels["eff_class"] if "eff_class" in parcels.columns else parcels["eff_class_zh"].str[:1]
+        out["status"] = cls.where(cls.notna(), "none")
+        out["status_zh"] = parcels["eff_class_zh"].where(parcels["eff_class_zh"].notna(), "无企业或未评价")
+        return out.to_crs(4326).to_json(na="null", drop_id=True).encode()
     if not hasattr(frame, "geometry") or "status" not in frame.columns:
         return None
     cols = [c for c in ("parcel_id", "status", "status_zh", "area_mu") if c in frame.columns]

@@ -29,7 +29,7 @@ def batch_page():
 
 @router.get("/audit")
 def audit_page():
-    """闲置土地审计."""
+    """闲置土地审计 and 亩产效益评价."""
     return FileResponse(STATIC_DIR / "audit.html", media_type="text/html; charset=utf-8")
 
 

@@ -1,12 +1,45 @@
+/* 闲置土地 / 亩产效益 page: upload, a background job the page polls, then summaries, the map coloured
+   by status (idle) or by the class of the firm on each parcel (efficiency), the rows needing action
+   and the downloads. Every text from data is set with textContent. */
 (function () {
   'use strict';
   var $ = desk.$, el = desk.el;
-  var COLOR = { idle_reclaim: '#67000d', idle: '#cf222e', idle_underdeveloped: '#fb6a4a', excused: '#6a51a3',
-                extended: '#3182bd', insufficient_data: '#969696', normal: '#1a7f37', not_applicable: '#d9d9d9' };
+  var COLOR = {
+    idle: { idle_reclaim: '#67000d', idle: '#cf222e', idle_underdeveloped: '#fb6a4a', excused: '#6a51a3',
+            extended: '#3182bd', insufficient_data: '#969696', normal: '#1a7f37', not_applicable: '#d9d9d9' },
+    efficiency: { A: '#1a7f37', B: '#7fbc41', C: '#fdb863', D: '#cf222e', T: '#969696', none: '#d9d9d9' }
+  };
   var map = desk.planMap(), parcels = L.layerGroup().addTo(map);
   $('as-of').value = new Date().toISOString().slice(0, 10);
 
-  var HEAD = { count: '宗数', area_mu: '面积（亩）', fee_wan: '闲置费（万元）' }, labels = {};
+  // ---- which audit ------------------------------------------------------------------------------
+  var kind = 'idle';
+  function setKind(k) {
+    kind = k;
+    Array.prototype.forEach.call(document.querySelectorAll('#kind-tabs button'), function (b) {
+      b.className = b.getAttribute('data-kind') === k ? 'on' : '';
+    });
+    var eff = k === 'efficiency';
+    $('enterprises-box').hidden = !eff;
+    $('as-of-hint').hidden = !eff;
+    $('inputs-legend').textContent = eff ? '企业表、宗地与基准日' : '宗地与基准日';
+    $('parcels-label').textContent = eff ? '宗地（可选）' : '宗地';
+    $('parcels-hint').textContent = (eff ? '宗地（可选，用于补足用地面积、按镇街/集聚区汇总、在地图上着色、计入闲置土地）：' : '宗地：') +
+      '压缩的 SHP（.zip）、GPKG、GeoJSON、KML，或含坐标的 CSV/XLSX（供地台账）。';
+    $('audit-go').textContent = eff ? '开始评价' : '开始审计';
+    $('audit-answer').hidden = true;
+    $('error').textContent = '';
+  }
+  Array.prototype.forEach.call(document.querySelectorAll('#kind-tabs button'), function (b) {
+    b.addEventListener('click', function () { setKind(b.getAttribute('data-kind')); });
+  });
+  if (/[?&]kind=efficiency\b/.test(window.location.search)) { setKind('efficiency'); }
+
+  // ---- the answer -------------------------------------------------------------------------------
+  var HEAD = { count: '宗数', area_mu: '面积（亩）', fee_wan: '闲置费（万元）', parcels: '宗数',
+               low_count: '低效用地（宗）', low_area_mu: '低效用地（亩）', d_area_mu: '其中 D类企业用地（亩）',
+               idle_area_mu: '其中 闲置土地（亩）', enterprises: '企业数' };
+  var labels = {};
   function countsTable(tbl, rows, key, label) {
     if (!rows || !rows.length) { desk.table(tbl, [], [[key, label]]); return; }
     var cols = Object.keys(rows[0]).map(function (k) { return [k, k === key ? label : (HEAD[k] || labels[k] || k)]; });
@@ -14,7 +47,7 @@
       var o = {};
       Object.keys(r).forEach(function (k) {
         var v = r[k];
-        o[k] = typeof v === 'number' ? Math.round(v * 100) / 100 : (k === 'status' ? (labels[v] || v) : v);
+        o[k] = typeof v === 'number' ? Math.round(v * 100) / 100 : ((k === 'status' || k === 'class') ? (labels[v] || v) : v);
       });
       return o;
     });
@@ -23,28 +56,58 @@
   var legend = L.control({ position: 'bottomright' });
   legend.onAdd = function () { this._div = el('div', null, 'legend'); this._div.hidden = true; return this._div; };
   legend.addTo(map);
-  function drawLegend() {
+  function drawLegend(colors) {
     var box = legend._div; desk.clear(box);
-    Object.keys(labels).forEach(function (k) {
+    // the colour table's order (A→T, or most urgent status first), then any status it does not know
+    var keys = Object.keys(colors).filter(function (k) { return labels[k] !== undefined; });
+    Object.keys(labels).forEach(function (k) { if (keys.indexOf(k) < 0) { keys.push(k); } });
+    keys.forEach(function (k) {
       var row = el('div'), sw = el('i');
-      sw.style.background = COLOR[k] || '#000';
+      sw.style.background = colors[k] || '#000';
       row.appendChild(sw); row.appendChild(document.createTextNode(labels[k]));
       box.appendChild(row);
     });
     box.hidden = false;
   }
+  function actionTotal(n, unit) {
+    $('action-total').textContent = '（共 ' + n + ' ' + unit + (n > 500 ? '，此处列前 500 ' + unit + '，全部见 XLSX）' : '）');
+  }
   function show(job) {
     var s = job.summary || {};
     var sums = s.summaries || {};
-    labels = s.status_labels || {};
-    drawLegend();
-    countsTable($('by-status'), sums.status, 'status', '状态');
-    countsTable($('by-township'), sums.township_zh, 'township_zh', '镇（街道）');
-    countsTable($('by-cluster'), sums.cluster_zh, 'cluster_zh', '工业集聚区');
-    $('action-total').textContent = '（共 ' + (s.needs_action_total || 0) + ' 宗' +
-      ((s.needs_action_total || 0) > 500 ? '，此处列前 500 宗，全部见 XLSX）' : '）');
-    desk.table($('actions'), s.needs_action || [], [['parcel_id', '宗地编号'], ['holder', '用地单位'], ['township_zh', '镇（街道）'],
-      ['cluster_zh', '集聚区'], ['area_mu', '面积（亩）'], ['status_zh', '状态'], ['reason_zh', '理由']]);
+    var eff = job.kind === 'efficiency';
+    var colors = COLOR[eff ? 'efficiency' : 'idle'];
+    if (eff) {
+      labels = {};
+      Object.keys(s.class_labels || {}).forEach(function (k) { labels[k] = s.class_labels[k]; });
+      labels.none = '无企业或未评价';
+      $('by-status-title').textContent = '按分类（企业数）';
+      var order = ['A', 'B', 'C', 'D', 'T'];
+      var counts = s.counts || {};
+      var byClass = Object.keys(counts).sort(function (a, b) { return order.indexOf(a) - order.indexOf(b); })
+        .map(function (c) { return { class: c, enterprises: counts[c] }; });
+      countsTable($('by-status'), byClass, 'class', '分类');
+      countsTable($('by-township'), sums['按镇街'], 'township_zh', '镇（街道）');
+      countsTable($('by-cluster'), sums['按集聚区'], 'cluster_zh', '工业集聚区');
+      $('action-title').textContent = '需提升的企业（C、D 类）';
+      $('action-basis').textContent = '规划第十章第四节：“倒逼C、D类企业提升资源要素利用效率”。D 类在前，同类按综合得分由低到高。';
+      actionTotal(s.needs_action_total || 0, '家');
+      desk.table($('actions'), s.needs_action || [], [['credit_code', '统一社会信用代码'], ['name', '企业名称'],
+        ['township_zh', '镇（街道）'], ['cluster_zh', '集聚区'], ['land_area_mu', '用地（亩）'], ['score', '综合得分'],
+        ['eff_class_zh', '分类'], ['eff_reason', '分类依据']]);
+    } else {
+      labels = s.status_labels || {};
+      $('by-status-title').textContent = '按状态';
+      countsTable($('by-status'), sums.status, 'status', '状态');
+      countsTable($('by-township'), sums.township_zh, 'township_zh', '镇（街道）');
+      countsTable($('by-cluster'), sums.cluster_zh, 'cluster_zh', '工业集聚区');
+      $('action-title').textContent = '需处置或核实的宗地';
+      $('action-basis').textContent = '';
+      actionTotal(s.needs_action_total || 0, '宗');
+      desk.table($('actions'), s.needs_action || [], [['parcel_id', '宗地编号'], ['holder', '用地单位'], ['township_zh', '镇（街道）'],
+        ['cluster_zh', '集聚区'], ['area_mu', '面积（亩）'], ['status_zh', '状态'], ['reason_zh', '理由']]);
+    }
+    drawLegend(colors);
     var ul = $('downloads'); desk.clear(ul);
     job.downloads.forEach(function (d) {
       var li = el('li'), a = el('a', d.name);
@@ -52,18 +115,23 @@
     });
     $('audit-notes').textContent = (s.notes || []).join('\n');
     $('audit-answer').hidden = false;
+    parcels.clearLayers();
     desk.api('/api/jobs/' + job.id + '/map').then(function (fc) {
-      parcels.clearLayers();
       var lyr = L.geoJSON(fc, {
-        style: function (f) { var c = COLOR[f.properties.status] || '#000'; return { color: c, weight: 1, fillColor: c, fillOpacity: 0.7 }; },
+        style: function (f) { var c = colors[f.properties.status] || '#000'; return { color: c, weight: 1, fillColor: c, fillOpacity: 0.7 }; },
         pointToLayer: function (f, ll) { return L.circleMarker(ll, { radius: 4 }); },
         onEachFeature: function (f, l) {
-          l.bindTooltip(function () { return el('span', (f.properties.parcel_id || '') + '：' + (f.properties.status_zh || '')); });
+          var p = f.properties;
+          l.bindTooltip(function () {
+            return el('span', (p.parcel_id || '') + (p.holder ? ' ' + p.holder : '') + '：' + (p.status_zh || '') +
+                      (p.low_efficiency ? '（低效用地：' + p.low_efficiency + '）' : ''));
+          });
         }
       });
       parcels.addLayer(lyr);
       if (lyr.getLayers().length) { map.fitBounds(lyr.getBounds()); }
-    }).catch(function () { /* no geometry: tables only */ });
+      window.dcfJobMapDrawn = lyr.getLayers().length;
+    }).catch(function () { window.dcfJobMapDrawn = 0; /* no geometry: tables only */ });
   }
   function poll(url) {
     desk.api(url).then(function (job) {
@@ -76,18 +144,23 @@
     }).catch(function (e) { $('error').textContent = e.message; $('audit-go').disabled = false; });
   }
   $('audit-go').addEventListener('click', function () {
-    var f = $('parcels-file').files[0];
+    var f = $('parcels-file').files[0], ent = $('enterprises-file').files[0];
+    var eff = kind === 'efficiency';
     $('error').textContent = '';
-    if (!f) { $('error').textContent = '请先选择宗地文件。'; return; }
-    if (!$('as-of').value) { $('error').textContent = '请选择审计基准日。'; return; }
+    if (eff && !ent) { $('error').textContent = '请先选择企业表。'; return; }
+    if (!eff && !f) { $('error').textContent = '请先选择宗地文件。'; return; }
+    if (!$('as-of').value && (!eff || f)) { $('error').textContent = '请选择审计基准日。'; return; }
     var fd = new FormData();
-    fd.append('parcels', f);
-    fd.append('as_of', $('as-of').value);
+    if (eff) { fd.append('enterprises', ent); }
+    if (f) { fd.append('parcels', f); }
+    if ($('as-of').value) { fd.append('as_of', $('as-of').value); }
     $('audit-go').disabled = true;
     $('audit-answer').hidden = true;
     $('job').hidden = false;
     $('job-status').textContent = '正在上传';
-    desk.api('/api/audit/idle', { method: 'POST', body: fd }).then(function (j) { poll(j.url); })
+    window.dcfLastJob = null;
+    window.dcfJobMapDrawn = null;
+    desk.api(eff ? '/api/audit/efficiency' : '/api/audit/idle', { method: 'POST', body: fd }).then(function (j) { poll(j.url); })
       .catch(function (e) { $('error').textContent = e.message; $('audit-go').disabled = false; });
   });
 })();

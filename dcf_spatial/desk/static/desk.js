@@ -105,12 +105,13 @@
       return api('/api/layers/' + encodeURIComponent(m.id)).then(function (fc) { return [m, fc]; });
     })).then(function (pairs) { pairs.forEach(function (p) { addLayer(p[0], p[1]); }); });
   }).catch(function (e) { showError('图层加载失败：' + e.message); });
-  ready.then(function () { window.dcfReady = true; });
+  // the "layers drawn" marker (tests, benchmarks/bench_serve.py): every plan layer is on the map
+  ready.then(function () { window.dcfLayersDrawnMs = performance.now(); window.dcfReady = true; });
 
   // ---- the site: point, polygon, file or typed -------------------------------------------------
   var mode = 'point', site = null, siteCrs = null, vertices = [], preview = null;
   var HINTS = { point: '在地图上单击选定场地位置。', polygon: '在地图上依次单击多边形顶点，双击或点“完成多边形”结束。',
-                file: '选择场地文件，读入后显示在地图上。', text: '输入“经度,纬度”或 WKT 后点“定位”。' };
+                file: '选择场地文件，读入后显示在地图上。', text: '输入地名（镇街、集聚区、园区、示范区，输入时有提示）、“经度,纬度”或 WKT 后点“定位”。' };
   function setMode(m) {
     mode = m;
     Array.prototype.forEach.call(document.querySelectorAll('#site-tabs button'), function (b) {
@@ -176,10 +177,57 @@
       map.fitBounds(lyr.getBounds(), { maxZoom: 15 });
     }).catch(function (e) { $('site-status').textContent = ''; showError(e.message); });
   });
+  // a typed site: "lon,lat", WKT, or a place name of the store's gazetteer (suggestions while typing)
+  var LONLAT = /^\s*([-+]?\d+(?:\.\d+)?)\s*[,，\s]\s*([-+]?\d+(?:\.\d+)?)\s*$/, WKT = /^\s*(MULTI)?(POINT|POLYGON|LINESTRING)\s*(Z\s*)?\(/i;
+  var placeTimer = null;
+  function placeOutline(match) {
+    return L.geoJSON(match.geometry, { interactive: false, style: { color: '#0050b3', weight: 3, fillOpacity: 0.1 },
+      pointToLayer: function (g, ll) { return L.circleMarker(ll, { radius: 8, color: '#0050b3', weight: 3 }); } });
+  }
+  function locatePlace(v) {
+    showError('');
+    $('site-status').textContent = '正在查找地名……';
+    api('/api/places?q=' + encodeURIComponent(v)).then(function (j) {
+      if ($('site-text').value.trim() !== v) { return; }
+      $('place-list').hidden = true;
+      if (!j.match) { setSite(null, null, null, ''); showError(j.error); return; }
+      var lyr = placeOutline(j.match);
+      setSite(v, null, lyr, '已匹配地名：' + j.match.describe_zh);
+      window.dcfPlaceMatch = j.match;
+      map.fitBounds(lyr.getBounds(), { maxZoom: 14 });
+    }).catch(function (e) { $('site-status').textContent = ''; showError(e.message); });
+  }
+  function suggestPlaces() {
+    var q = $('site-text').value.trim(), list = $('place-list');
+    if (!q || LONLAT.test(q) || WKT.test(q)) { list.hidden = true; return; }
+    api('/api/places?q=' + encodeURIComponent(q)).then(function (j) {
+      if ($('site-text').value.trim() !== q) { return; }
+      clear(list);
+      j.suggestions.forEach(function (p) {
+        var li = el('li', p.name + (p.name !== p.unit_name ? ' → ' + p.unit_name : '') + '（' + p.level + '）');
+        li.setAttribute('data-name', p.name);
+        li.addEventListener('mousedown', function (ev) {
+          ev.preventDefault();
+          $('site-text').value = p.name;
+          list.hidden = true;
+          locatePlace(p.name);
+        });
+        list.appendChild(li);
+      });
+      list.hidden = j.suggestions.length === 0;
+    }).catch(function () { list.hidden = true; });
+  }
+  $('site-text').addEventListener('input', function () {
+    clearTimeout(placeTimer);
+    placeTimer = setTimeout(suggestPlaces, 200);
+  });
+  $('site-text').addEventListener('blur', function () { setTimeout(function () { $('place-list').hidden = true; }, 150); });
+  $('site-text').addEventListener('keydown', function (ev) { if (ev.key === 'Enter') { $('site-text-go').click(); } });
   $('site-text-go').addEventListener('click', function () {
     var v = $('site-text').value.trim();
-    var m = /^\s*([-+]?\d+(?:\.\d+)?)\s*[,，\s]\s*([-+]?\d+(?:\.\d+)?)\s*$/.exec(v);
+    var m = LONLAT.exec(v);
     var layer = null;
+    if (v && !m && !WKT.test(v)) { locatePlace(v); return; }
     if (m) {
       layer = L.circleMarker([parseFloat(m[2]), parseFloat(m[1])], { radius: 8, color: '#0050b3', weight: 3 });
       map.setView(layer.getLatLng(), Math.max(map.getZoom(), 12));
@@ -297,7 +345,7 @@
     btn.addEventListener('click', function () {
       if (!lastBody) { return; }
       var fmtName = btn.getAttribute('data-export');
-      var names = { docx: '核查意见.docx', html: '核查报告.html', gpkg: '场地.gpkg', txt: '场地报批坐标.txt' };
+      var names = { docx: '核查意见.docx', pdf: '核查意见.pdf', html: '核查报告.html', gpkg: '场地.gpkg', txt: '场地报批坐标.txt' };
       api('/api/site-check/export/' + fmtName, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(lastBody) })
         .then(function (blob) {
           var a = document.createElement('a');

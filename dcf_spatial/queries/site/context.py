@@ -98,7 +98,7 @@ def load_context(store=None) -> PlanContext:
     from ...store.locate import resolve_store
 
     path = resolve_store(store)
-    key = _store_key(path)
+    key = store_key(path)
     if key is not None and key in _CONTEXT_CACHE:
         return _CONTEXT_CACHE[key]
     t0 = time.perf_counter()
@@ -165,14 +165,25 @@ def _landuse_layer(gdf) -> LandUseLayer:
                         tree=shapely.STRtree(geoms))
 
 
-def _store_key(store):
-    """Cache key of a store: a GeoPackage by path and modification time; a database is not cached
-    (another session may change it)."""
+def store_key(store):
+    """Cache key of a store: a GeoPackage by path and content stamp (its layers and catalog, not the
+    register; :func:`~dcf_spatial.store.backends.gpkg.content_stamp`); a database by its URL and
+    its layer catalog (each layer's version, kept versions, time of the last write and file hash —
+    every write through the store, from any session, changes them). One catalog query per check
+    instead of reading a dozen layers from the database (about a second per check)."""
     text = str(store)
     if "://" in text:
-        return None
+        from ...store import catalog
+
+        rows = catalog.catalog_rows(text)
+        cols = [c for c in ("id", "version", "history", "updated_at", "sha256") if c in rows.columns]
+        return (text,) + tuple(tuple(str(v) for v in r) for r in rows[cols].itertuples(index=False))
     p = Path(text)
-    return (str(p.resolve()), p.stat().st_mtime_ns if p.exists() else 0)
+    if not p.exists():
+        return (str(p.resolve()), 0)
+    from ...store.backends.gpkg import content_stamp
+
+    return (str(p.resolve()),) + content_stamp(p)
 
 
 # --- geometry ------------------------------------------------------------------------------------

@@ -89,10 +89,48 @@ def _ensure_meta_tables(con: sqlite3.Connection) -> None:
     con.execute(f"CREATE TABLE IF NOT EXISTS {CATALOG_HISTORY_TABLE} (layer_id TEXT, n INTEGER, meta TEXT)")
 
 
+def _reading(path: Path):
+    """A read-only connection: reading the catalog must not write (``CREATE TABLE IF NOT EXISTS`` takes
+    the write lock and syncs the file, ~5 ms, and a site check reads the catalog a dozen times)."""
+    return contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
+
+
+def _has_table(con: sqlite3.Connection, name: str) -> bool:
+    return con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
+
+
 def _upsert_row(con: sqlite3.Connection, row: dict) -> None:
     cols = [c for c in CATALOG_COLUMNS if c in row]
     con.execute(f"INSERT OR REPLACE INTO {CATALOG_TABLE} ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})",
                 [row[c] for c in cols])
+
+
+def content_stamp(path) -> tuple:
+    """What identifies the layers and catalog of a GeoPackage store, for caches of what is read from it.
+
+    Not the file's mtime: a recorded site check writes the register (``dcf_register*`` tables) into the
+    same file, and that must not invalidate the layers. GDAL sets ``gpkg_contents.last_change`` of each
+    table it writes (the GeoPackage standard asks for it); the catalog rows carry each layer's version
+    and hash; an import or reset replaces the whole file (a new inode). Plain ``sqlite3``, so the quick
+    site-check path needs no pandas.
+    """
+    import hashlib
+
+    p = Path(path)
+    st = p.stat()
+    digest = hashlib.sha1()
+    with contextlib.closing(sqlite3.connect(f"file:{p}?mode=ro", uri=True)) as con:
+        try:
+            rows = con.execute("SELECT table_name, last_change FROM gpkg_contents "
+                               "WHERE table_name NOT LIKE 'dcf\\_register%' ESCAPE '\\' ORDER BY table_name").fetchall()
+        except sqlite3.DatabaseError:
+            return (st.st_ino, st.st_mtime_ns, st.st_size)
+        try:
+            rows += con.execute(f"SELECT * FROM {CATALOG_TABLE} ORDER BY id").fetchall()
+        except sqlite3.DatabaseError:  # a store being built has no catalog yet
+            pass
+    digest.update(repr(rows).encode())
+    return (st.st_ino, digest.hexdigest())
 
 
 @lru_cache(maxsize=64)
@@ -176,16 +214,32 @@ class GpkgStore:
     def catalog_rows(self) -> "pd.DataFrame":
         import pandas as pd
 
-        with contextlib.closing(sqlite3.connect(self.path)) as con, con:
-            _ensure_meta_tables(con)
+        with _reading(self.path) as con:
+            if not _has_table(con, CATALOG_TABLE):
+                return pd.DataFrame(columns=list(CATALOG_COLUMNS))
             return pd.read_sql_query(f"SELECT * FROM {CATALOG_TABLE} ORDER BY rowid", con)
+
+    @_guarded(write=False)
+    def catalog_dicts(self) -> dict[str, dict]:
+        """``{layer id: catalog row}``, read in one query without pandas (the register reads it twice per
+        recorded check)."""
+        if not self.path.exists():
+            return {}
+        with _reading(self.path) as con:
+            if not _has_table(con, CATALOG_TABLE):
+                return {}
+            cur = con.execute(f"SELECT * FROM {CATALOG_TABLE} ORDER BY rowid")
+            cols = [d[0] for d in cur.description]
+            at = cols.index("id")
+            return {str(row[at]): dict(zip(cols, row)) for row in cur.fetchall()}
 
     @_guarded(write=False)
     def catalog_entry(self, layer_id: str) -> dict | None:
         if not self.path.exists():
             return None
-        with contextlib.closing(sqlite3.connect(self.path)) as con, con:
-            _ensure_meta_tables(con)
+        with _reading(self.path) as con:
+            if not _has_table(con, CATALOG_TABLE):
+                return None
             cur = con.execute(f"SELECT * FROM {CATALOG_TABLE} WHERE id=?", (layer_id,))
             row = cur.fetchone()
             return None if row is None else dict(zip([d[0] for d in cur.description], row))
@@ -193,8 +247,9 @@ class GpkgStore:
     @_guarded(write=False)
     def history_entries(self, layer_id: str) -> dict[int, dict]:
         """Catalog rows of the kept versions of ``layer_id``, by version number ``n``."""
-        with contextlib.closing(sqlite3.connect(self.path)) as con, con:
-            _ensure_meta_tables(con)
+        with _reading(self.path) as con:
+            if not _has_table(con, CATALOG_HISTORY_TABLE):
+                return {}
             rows = con.execute(f"SELECT n, meta FROM {CATALOG_HISTORY_TABLE} WHERE layer_id=? ORDER BY n",
                                (layer_id,)).fetchall()
         return {int(n): json.loads(meta) for n, meta in rows}

@@ -1,0 +1,144 @@
+"""核查意见 as an A4 PDF with the CJK font embedded, from a :class:`dcf_spatial.SiteCheck`.
+
+fpdf2 writes the PDF: a pure-Python, actively maintained library (no system LibreOffice, no Cairo)
+that embeds a TrueType font as a subset (through fontTools, already a dependency) and lays out tables
+itself. The font is the project's own Noto Sans SC (static instances derived by
+:func:`dcf_spatial.maps.fonts.font_files`), so the PDF reads the same on a PC with no Chinese font.
+Same content as the DOCX (:mod:`.docx_report`): inputs, verdict, reasons with their plan clauses,
+zones touched, nearest designated clusters, indicators, the map picture and the data note.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .docx_report import _fmt, _map_png
+
+FAMILY = "NotoSansSC"
+#: verdict → colour of the verdict line (the page's colours)
+VERDICT_RGB = {"fits": (26, 127, 55), "conditional": (160, 120, 20), "does_not_fit": (207, 34, 46),
+               "outside_plan_area": (87, 96, 106)}
+
+
+def write_pdf(answer, path: Path | str) -> Path:
+    """Write one site's 核查意见 to ``path`` as an A4 PDF (Noto Sans SC embedded).
+
+    Parameters
+    ----------
+    answer
+        A one-site :class:`~dcf_spatial.SiteCheck`.
+    path
+        The file to write.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import dcf_spatial as dcf
+    >>> write_pdf(dcf.check_site("115.75,36.455", "轴承"), "核查意见.pdf")   # doctest: +SKIP
+    """
+    from fpdf import FPDF
+    from fpdf.enums import WrapMode
+    from fpdf.fonts import FontFace
+
+    from ..maps.fonts import font_files
+
+    fonts = font_files()
+    regular = fonts[min(fonts)]
+    bold = fonts[max(fonts)]
+    r = answer.to_dict()
+    # Chinese has no spaces between words: wrap at any character (word wrap would push a whole clause
+    # to the next line after a figure like "2.7 km")
+    CHAR = WrapMode.CHAR
+
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_font(FAMILY, "", str(regular))
+    pdf.add_font(FAMILY, "B", str(bold))
+    title = answer.title or "项目选址核查"
+    pdf.set_title(title)
+    pdf.set_creator("dcf_spatial 规划工作台")
+    pdf.add_page()
+    width = pdf.epw
+
+    def heading(text, size=13):
+        pdf.ln(2)
+        pdf.set_font(FAMILY, "B", size)
+        pdf.multi_cell(width, 8, text, new_x="LMARGIN", new_y="NEXT", align="L", wrapmode=CHAR)
+        pdf.set_font(FAMILY, "", 10)
+
+    def para(text, size=10):
+        pdf.set_font(FAMILY, "", size)
+        pdf.multi_cell(width, 5.5, text, new_x="LMARGIN", new_y="NEXT", align="L", wrapmode=CHAR)
+
+    def table(header, rows, widths):
+        pdf.set_font(FAMILY, "", 9)
+        with pdf.table(col_widths=widths, wrapmode=CHAR, text_align="LEFT", line_height=5.5,
+                       headings_style=FontFace(emphasis="BOLD", fill_color=(235, 238, 242))) as t:
+            t.row(header)
+            for row in rows:
+                t.row(["" if v is None else str(v) for v in row])
+        pdf.ln(1)
+
+    heading(title, 16)
+    pdf.set_font(FAMILY, "B", 14)
+    pdf.set_text_color(*VERDICT_RGB.get(r.get("verdict"), (0, 0, 0)))
+    pdf.multi_cell(width, 9, f"核查结论：{r.get('verdict_zh', '')}", new_x="LMARGIN", new_y="NEXT", align="L", wrapmode=CHAR)
+    pdf.set_text_color(0, 0, 0)
+
+    site = r.get("site") or {}
+    towns = "、".join(f"{t['name_zh']}（{_fmt(t.get('share', 0) * 100, 1)}%）" for t in r.get("townships", []))
+    para(f"场地面积：{_fmt(site.get('area_mu'))} 亩；所在镇（街道）：{towns or '—'}")
+
+    png = Path(path).with_suffix(".map.png")
+    try:
+        if _map_png(answer, png):
+            pdf.image(str(png), w=110, x=(pdf.w - 110) / 2)
+            para("图：场地（红色）与所涉规划分区（图层为示意数据的，边界仅供参考）", 8)
+    finally:
+        png.unlink(missing_ok=True)
+
+    inputs = [(k, v) for k, v in (answer.inputs or {}).items() if v not in (None, "", False)]
+    if inputs:
+        heading("核查输入")
+        table(["项目", "内容"], [[k, _fmt(v)] for k, v in inputs], (1, 3))
+
+    heading("判定理由")
+    for reason in r.get("reasons", []):
+        para("• " + (reason.get("text_zh") or ""))
+
+    heading("涉及分区")
+    zones = r.get("zones", [])
+    if zones:
+        table(["分区", "图层", "重叠面积（亩）", "占场地比例", "规划依据"],
+              [[z.get("name_zh"), z.get("layer_title_zh"), _fmt(z.get("overlap_mu")),
+                f"{_fmt((z.get('share') or 0) * 100, 1)}%", z.get("plan_ref")] for z in zones], (3, 3, 2, 2, 3))
+    else:
+        para("场地不在任何规划分区内。")
+
+    designated = r.get("designated_zones", [])
+    if designated:
+        heading("对口分区（由近及远）")
+        table(["分区", "距离（km）"], [[z.get("name_zh"), _fmt(z.get("distance_km"))] for z in designated], (3, 1))
+
+    indicators = r.get("indicators", [])
+    if indicators:
+        heading("用地控制指标")
+        table(["指标", "项目值", "控制值", "结果", "说明"],
+              [[i.get("name_zh"), _fmt(i.get("value"), 3),
+                f"{i.get('comparator') or ''} {_fmt(i.get('threshold'))}".strip(), i.get("status_zh"), i.get("note")]
+               for i in indicators], (3, 2, 2, 2, 4))
+        note = next((i.get("edition_note") for i in indicators if i.get("edition_note")), None)
+        if note:
+            para(note, 9)
+
+    heading("数据说明")
+    prov = (r.get("provenance") or {}).get("note_zh")
+    para(prov or "所用图层均为权威或参考数据。", 9)
+    for n in r.get("read_notes", []):
+        para(f"读取说明：{n}", 9)
+    pdf.output(str(path))
+    return Path(path)
