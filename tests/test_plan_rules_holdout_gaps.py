@@ -7,6 +7,8 @@ Sites are representative points of features of the shipped layer store or coordi
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import pytest
 
@@ -367,14 +369,22 @@ def test_5_3_on_farm_primary_processing_fits_outside_the_zones_but_a_food_factor
 @shipped
 @pytest.mark.parametrize("code, rule", [
     ("F5212", "community_services_district_wide"),  # 第六章第二节 15分钟便民生活服务圈: the township supermarket
-    ("Q8514", "community_services_district_wide"),  # 第六章第三节 "探索乡镇卫生院、养老院“两院一体”模式"
+    ("Q8514", "eldercare_township"),                # 第六章第三节 "探索乡镇卫生院、养老院“两院一体”模式"
     ("F5292", "rural_ecommerce_township"),          # 第五章第三节 "完善镇（街道）网络销售体系"
 ])
 def test_6_township_services_fit_in_any_township(real, code, rule):
     res = check(real, ZHANGLUJI, code)
     assert res["verdict"] == "fits"
     (r,) = reasons(res, rule)
-    assert r["plan_ref"].startswith("第六章第二节" if rule.startswith("community") else "第五章第三节")
+    assert r["plan_ref"].startswith({"community_services_district_wide": "第六章第二节", "eldercare_township": "第六章第三节",
+                                     "rural_ecommerce_township": "第五章第三节"}[rule])
+
+
+@shipped
+def test_6_3_a_care_home_in_a_production_block_is_judged_by_the_block(real):
+    # 第六章第三节 puts the 养老院 in every township, not in a cluster's production block (第八章第一节 产业园区分区)
+    res = check(real, "park.guangping.production", "Q8514")
+    assert res["verdict"] == "conditional" and not reasons(res, "eldercare_township")
 
 
 @shipped
@@ -462,11 +472,12 @@ def test_r4_rules_are_listed_for_review():
 
     rows = rules_table().set_index("rule_id")
     for rid in ("crops_district_wide", "livestock_district_wide", "farm_services_district_wide",
-                "rural_ecommerce_township"):
+                "rural_ecommerce_township", "eldercare_township"):
         assert rows.loc[rid, "effect"] == "fits", rid
-        assert "第五章" in rows.loc[rid, "plan_ref"], rid
+        assert re.search("第[五六]章", rows.loc[rid, "plan_ref"]), rid
     assert "禁养区" in rows.loc["livestock_district_wide", "verdict_wording"]
-    assert {"F5212", "Q8514"} <= set(rows.loc["community_services_district_wide", "codes"].split("、"))
+    assert "F5212" in rows.loc["community_services_district_wide", "codes"].split("、")
+    assert rows.loc["eldercare_township", "codes"] == "Q8514"
     assert "conditional" in rows.loc["block_use.park.guangping.resettlement", "effect_alt"]
     assert any("G543" in c for c in rows.loc[rows.index.str.startswith("zone_also.park.zhengjia.logistics"), "codes"])
 
