@@ -289,7 +289,8 @@ def extra_rules() -> list[dict]:
     for r in rb.get("district_wide", []):
         layers = "、".join(_LAYER_ZH.get(x, x) for x in r.get("not_in_layers", []))
         add(r["id"], "district_wide", codes=r["codes"], plan_ref=r["plan_ref"], quote=r["quote"], effect=r["effect"],
-            effect_alt=f"位于{layers}内时不适用（按该分区规则判）" if layers else "", wording=r["reason_zh"])
+            effect_alt=f"位于{layers}内时不适用（按该分区规则判）" if layers else "",
+            wording=r["reason_zh"] + (f"（提示，不改变结论：{r['note_zh']}）" if r.get("note_zh") else ""))
     for uid, u in rb.get("plan_area", {}).get("named_units", {}).items():
         add(f"plan_area_named_unit.{uid}", "plan_area", codes=u["codes"], plan_ref=u["plan_ref"], quote=u["quote"],
             effect="conditional", wording=u["reason_zh"])
@@ -299,8 +300,11 @@ def extra_rules() -> list[dict]:
             continue
         use = uses.get(z.get("use_class") or "", {})
         if use.get("industry_effect"):
+            partly = (use["industry_effect"] == "does_not_fit" and "partial_residential_zh" in rb["policy_rules"]["block_use"])
             add(f"block_use.{zid}", "block_use", codes=("B", "C"), plan_ref=z.get("plan_ref", ""),
                 quote=z.get("quote", ""), effect=use["industry_effect"],
+                effect_alt=(f"地块位于该区块的比例低于 {rb['thresholds'].get('block_whole_share', 0):.0%}→conditional"
+                            if partly else ""),
                 wording=rb["policy_rules"]["block_use"]["reason_zh"])
         for i, e in enumerate(z.get("also", [])):
             add(f"zone_also.{zid}.{i + 1}", "zone_also", codes=e["codes"], plan_ref=e["plan_ref"], quote=e["quote"],

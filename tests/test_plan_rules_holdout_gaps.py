@@ -7,6 +7,9 @@ Sites are representative points of features of the shipped layer store or coordi
 
 from __future__ import annotations
 
+import re
+
+import geopandas as gpd
 import pytest
 
 from dcf_spatial import plan, settings
@@ -196,10 +199,10 @@ def test_5_2_tcm_and_vegetables_fit_anywhere_in_the_plan_area(real, code):
 
 
 @shipped
-def test_5_2_farming_the_plan_sites_in_demonstration_bases_stays_conditional_outside_them(real):
-    # 第五章第二节 "积极建设优势经济林、速生丰产林、林下经济、设施花卉等产业示范基地": 花卉 is sited in bases,
-    # not named district-wide; outside the zones it stays conditional
-    res = check(real, ZHANGLUJI, "A0143")
+def test_8_2_fish_farming_outside_the_places_the_plan_names_stays_conditional(real):
+    # 第八章第二节 names the places of fish farming: "突出抓好梁水镇、堂邑连片荒碱地和全区废旧窑场的开发利用",
+    # "重点抓好梁水镇、闫寺的甲鱼养殖基地建设"; 张炉集镇 is none of them: conditional (holdout2 h2-ch05-008 agrees)
+    res = check(real, ZHANGLUJI, "A0412")
     assert res["verdict"] == "conditional" and reasons(res, "agri_outside_zone")
 
 
@@ -306,3 +309,175 @@ def test_holdout2_rules_are_listed_for_review():
     assert "split_zone_farming" in rows.index
     words = "".join(t["plan_words"])
     assert "大力发展跨境电商" in words and "积极引导养殖户发展休闲渔业" in words and "民宿餐饮" in words
+
+
+# --- H. two blind readers agree (holdout2.csv, holdout3.csv; task R4): ordinary farming and livestock, on-farm
+#        processing, township services, a site partly in a residential block, logistics parks, cluster-wide
+#        producer services --------------------------------------------------------------------------------------
+
+from dcf_spatial import crs  # noqa: E402
+
+
+@shipped
+@pytest.mark.parametrize("place, code", [
+    ((115.75, 36.67), "A0152"),   # 斗虎屯镇 outside the drawn grape zone: 林果 is a district-wide 优势特色产业
+    ((116.15, 36.36), "A0163"),   # 韩集镇 outside the drawn aroma zone: 香料作物 (芳香植物)
+    (ZHANGLUJI, "A0143"),         # 设施花卉: "积极建设…设施花卉等产业示范基地", no place named
+])
+def test_5_2_ordinary_crops_fit_outside_the_demonstration_zones(real, place, code):
+    # 第五章第二节 "依托蔬菜、畜禽、水产、林果、葫芦、中药材、芳香植物等优势特色产业，全力打造…农产品生产供应基地";
+    # 第八章第二节 the zones are demonstration zones "支持产业基础较好的镇（街道）…建设" — not the only farmland
+    res = check(real, place, code)
+    assert res["verdict"] == "fits"
+    (r,) = reasons(res, "crops_district_wide")
+    assert "第五章第二节" in r["plan_ref"] and not reasons(res, "agri_outside_zone")
+    (note,) = reasons(res, "farmland_check")  # 永久基本农田 is not checked: said, without changing the verdict
+    assert note["effect"] == "info" and "永久基本农田" in note["text_zh"]
+
+
+@shipped
+@pytest.mark.parametrize("code", ["生猪", "肉羊", "A0321"])
+def test_5_2_livestock_fits_in_any_township_with_the_no_go_zone_prompt(real, code):
+    # 第五章第二节 "突出发展鲁西黑头肉羊、肉驴等特色养殖，加快推进生猪产能恢复和行业健康发展" — no 养殖分区 drawn;
+    # 畜禽禁养区 are set by the county under 《畜禽规模养殖污染防治条例》 and are not in the store: a prompt (info)
+    res = check(real, ZHANGLUJI, code)
+    assert res["verdict"] == "fits"
+    (r,) = reasons(res, "livestock_district_wide")
+    assert r["plan_ref"] == "第五章第二节" and "生猪产能恢复" in r["text_zh"]
+    (note,) = reasons(res, "livestock_no_go_check")
+    assert note["effect"] == "info" and "禁养区" in note["text_zh"]
+
+
+@shipped
+def test_5_2_livestock_in_another_agricultural_zone_is_still_judged_by_that_zone(real):
+    # 第八章第二节: the grape zone's chain is 葡萄; 肉羊 there stays conditional (never 不符合), as holdout3 h3-ch05-004
+    res = check(real, "agri.grape", "肉羊")
+    assert res["verdict"] == "conditional" and not reasons(res, "livestock_district_wide")
+
+
+@shipped
+def test_5_3_on_farm_primary_processing_fits_outside_the_zones_but_a_food_factory_does_not(real):
+    # 第五章第三节 "鼓励农民合作社和家庭农场在龙头企业带领下发展农产品初加工", "建设产地分拣包装、冷藏保鲜、仓储运输、
+    # 初加工等设施" — A0514 农产品初加工活动 is on-farm; a flour mill (C1311) is a factory: 入园 (第三章第三节)
+    site = (115.70, 36.37)  # 张炉集镇, in no zone
+    res = check(real, site, "A0514")
+    assert res["verdict"] == "fits"
+    assert reasons(res, "farm_services_district_wide")[0]["plan_ref"] == "第五章第三节"
+    assert check(real, site, "C1311")["verdict"] == "does_not_fit"
+
+
+@shipped
+@pytest.mark.parametrize("code, rule", [
+    ("F5212", "community_services_district_wide"),  # 第六章第二节 15分钟便民生活服务圈: the township supermarket
+    ("Q8514", "eldercare_township"),                # 第六章第三节 "探索乡镇卫生院、养老院“两院一体”模式"
+    ("F5292", "rural_ecommerce_township"),          # 第五章第三节 "完善镇（街道）网络销售体系"
+])
+def test_6_township_services_fit_in_any_township(real, code, rule):
+    res = check(real, ZHANGLUJI, code)
+    assert res["verdict"] == "fits"
+    (r,) = reasons(res, rule)
+    assert r["plan_ref"].startswith({"community_services_district_wide": "第六章第二节", "eldercare_township": "第六章第三节",
+                                     "rural_ecommerce_township": "第五章第三节"}[rule])
+
+
+@shipped
+def test_6_3_a_care_home_in_a_production_block_is_judged_by_the_block(real):
+    # 第六章第三节 puts the 养老院 in every township, not in a cluster's production block (第八章第一节 产业园区分区)
+    res = check(real, "park.guangping.production", "Q8514")
+    assert res["verdict"] == "conditional" and not reasons(res, "eldercare_township")
+
+
+@shipped
+def test_5_3_e_commerce_in_an_industrial_park_is_judged_by_the_park(real):
+    # 第八章第一节: 镇（街道）网络销售体系 (第五章第三节) does not override a production park's designation
+    res = check(real, "park.zhengjia.bearing", "F5292")
+    assert not reasons(res, "rural_ecommerce_township")
+
+
+@shipped
+@pytest.mark.parametrize("lon, lat, mu, block", [
+    (116.178, 36.4673, 200, "回迁居住区"),   # ≈49 % in 回迁居住区 (holdout3 h3-ch08-022)
+    (115.993, 36.4226, 150, "宜居"),         # ≈35 % in 宜居 (holdout3 h3-ch08-009)
+])
+def test_8_1_a_site_partly_in_a_residential_block_is_conditional(real, lon, lat, mu, block):
+    # 第八章第一节 "宜居是建设智能化产业居住配套区"; "回迁居住区" is one of the five functional areas: no industry on
+    # the residential part — the site must be adjusted, as a site crossing a cluster's edge (conditional)
+    res = sc.site_result(square(lon, lat, mu), "C3130" if block == "回迁居住区" else "C3612", context=real)
+    assert res["verdict"] == "conditional"
+    (r,) = reasons(res, "block_use")
+    assert r["effect"] == "conditional" and block in r["text_zh"] and "调整用地范围" in r["text_zh"]
+
+
+@shipped
+@pytest.mark.parametrize("block", ["park.guangping.resettlement", "park.jiaming2.yiju"])
+def test_8_1_a_factory_wholly_in_a_residential_block_still_does_not_fit(real, block):
+    # 第八章第一节: a site lying wholly in 宜居 / 回迁居住区 cannot take a factory (issue 10 item 2)
+    lay = next(l for l in real.layers.values() if block in list(l.ids))
+    whole = lay.geoms[list(lay.ids).index(block)].buffer(-20)  # the block itself, 20 m inside its edge
+    site = crs.to_storage(gpd.GeoDataFrame(geometry=[whole], crs=settings.working_crs))
+    res = sc.site_result(site, "C3130", context=real)
+    assert res["verdict"] == "does_not_fit"
+    assert [r["effect"] for r in reasons(res, "block_use")] == ["does_not_fit"]
+    assert plan.rules()["thresholds"]["block_whole_share"] == 0.95
+
+
+@shipped
+@pytest.mark.parametrize("park", ["park.zhengjia.logistics", "park.jiaming.logistics"])
+@pytest.mark.parametrize("code", ["G5430", "G5431", "G5442"])
+def test_8_3_logistics_parks_take_road_freight(real, park, code):
+    # 第八章第三节 "布局仓储、运输、流通加工等物流企业": logistics includes transport; 第八章第一节 names 郑家's
+    # 物流产业园 and 嘉明's 现代物流产业园 ("主要以现代物流、电子商务等功能为主")
+    res = check(real, park, code)
+    assert res["verdict"] == "fits"
+    (r,) = reasons(res, "service_fits_zone")
+    assert "第八章第三节" in r["text_zh"]
+
+
+@shipped
+def test_8_3_a_logistics_park_does_not_take_passenger_transport(real):
+    # 物流 is goods: 长途客运 G5421 is not among "仓储、运输、流通加工等物流企业"
+    assert check(real, "park.zhengjia.logistics", "G5421")["verdict"] == "conditional"
+
+
+@shipped
+@pytest.mark.parametrize("park", ["park.zhengjia.auto_parts", "park.zhengjia.logistics", "park.zhengjia.bearing"])
+@pytest.mark.parametrize("code", ["M7491", "M7452", "M7320"])
+def test_8_1_zhengjia_producer_services_fit_anywhere_in_the_cluster(real, park, code):
+    # 第八章第一节 郑家镇工业集聚区 "完善研发设计、检测检验、技术推广、人才培训、技术孵化…等专业服务功能" (the
+    # cluster, not one park); 第四章第一节 "大力发展研发设计、第三方物流、检验检测认证…等生产性服务业"
+    res = check(real, park, code)
+    assert res["verdict"] == "fits"
+    assert not reasons(res, "park_designation")
+
+
+@shipped
+def test_8_1_jiaming_parks_still_decide_for_a_service_the_plan_gives_one_park(real):
+    # 嘉明's 研发及生活服务区 "主要以科技研发、金融保险业、会展等功能为主": industrial design in its 新材料产业园 is
+    # not made cluster-wide by the 郑家 clause
+    res = check(real, "park.jiaming.new_materials", "M7491")
+    assert res["verdict"] == "conditional"
+
+
+@shipped
+def test_9_1_the_airport_in_zhengjia_is_a_documented_disagreement(real):
+    # 第九章第一节 "在郑家镇规划建设民用航空视场": cases.csv ch09-001 and holdout ho-ch09-003 say fits (场址示意),
+    # holdout3 h3-ch09-019 says conditional; one reading against one — the rule stays, with its schematic note
+    res = check(real, (115.70, 36.44), "G5631")
+    assert res["verdict"] == "fits"
+    assert any("示意" in r["text_zh"] for r in res["reasons"])
+
+
+def test_r4_rules_are_listed_for_review():
+    from dcf_spatial.queries.site.rules_table import rules_table
+
+    rows = rules_table().set_index("rule_id")
+    for rid in ("crops_district_wide", "livestock_district_wide", "farm_services_district_wide",
+                "rural_ecommerce_township", "eldercare_township"):
+        assert rows.loc[rid, "effect"] == "fits", rid
+        assert re.search("第[五六]章", rows.loc[rid, "plan_ref"]), rid
+    assert "禁养区" in rows.loc["livestock_district_wide", "verdict_wording"]
+    assert "F5212" in rows.loc["community_services_district_wide", "codes"].split("、")
+    assert rows.loc["eldercare_township", "codes"] == "Q8514"
+    assert "conditional" in rows.loc["block_use.park.guangping.resettlement", "effect_alt"]
+    assert any("G543" in c for c in rows.loc[rows.index.str.startswith("zone_also.park.zhengjia.logistics"), "codes"])
+

@@ -159,8 +159,11 @@ def _place_conditional(site: SiteFacts, zones: list[dict], reasons: Reasons) -> 
 
 def district_wide(site: SiteFacts, share_plan: float, reasons: Reasons, zones: list[dict] | None = None) -> bool:
     """Industries the plan supports across the whole plan area (``plan_rules.json`` → ``district_wide``: grain,
-    第三章第四节, 第五章第一节; 中药材 and 蔬菜, 第五章第二节; the community services of the 15分钟便民生活服务圈,
-    第六章第二节, and 乡镇卫生院, 第六章第三节): add the reason and return True, so that no zone is required;
+    第三章第四节, 第五章第一节; 中药材 and 蔬菜, 第五章第二节; all other crops and livestock, 第五章第二节; on-farm
+    primary processing, 第五章第三节; the community services of the 15分钟便民生活服务圈 incl. supermarkets,
+    第六章第二节, 乡镇卫生院 and 养老院 (两院一体, 居家养老), 第六章第三节; rural e-commerce, 第五章第三节
+    镇（街道）网络销售体系): add the reason (and the rule's ``note_zh`` as an ``info`` prompt of what the verdict
+    does not check, e.g. 畜禽禁养区) and return True, so that no zone is required;
     False otherwise, also where a zone designated for the industry holds the whole site (that zone's clause
     is the reason then). A rule with ``not_in_layers`` does not apply where the site lies in a zone of those
     layers (an agricultural zone judges by its own designation, an industrial cluster is industrial land).
@@ -172,6 +175,8 @@ def district_wide(site: SiteFacts, share_plan: float, reasons: Reasons, zones: l
     'grain_district_wide'
     >>> check_site("116.1548,36.3877", "F5213").results[0]["reasons"][0]["rule"]  # doctest: +SKIP
     'community_services_district_wide'
+    >>> [r["rule"] for r in check_site("116.1548,36.3877", "生猪").results[0]["reasons"]][:2]  # doctest: +SKIP
+    ['livestock_district_wide', 'livestock_no_go_check']
     """
     rb = plan.rules()
     th = rb["thresholds"]
@@ -187,6 +192,8 @@ def district_wide(site: SiteFacts, share_plan: float, reasons: Reasons, zones: l
             continue
         reasons.add(rule["id"], rule["effect"], rule["reason_zh"].format(project=site.match.label_zh),
                     rule["plan_ref"])
+        if rule.get("note_zh"):  # what the verdict does not check (畜禽禁养区, 永久基本农田): a prompt only
+            reasons.add(rule.get("note_rule") or f"{rule['id']}_note", "info", rule["note_zh"], rule.get("note_ref", ""))
         return True
     return False
 
@@ -194,7 +201,8 @@ def district_wide(site: SiteFacts, share_plan: float, reasons: Reasons, zones: l
 def blocks(site: SiteFacts, zones: list[dict], reasons: Reasons) -> None:
     """Functional blocks decide (第八章第一节): a factory (sections B, C) in a park block whose use is not
     production is at most conditional (宜游, 综合服务区, 研发及生活服务区, 物流产业园, 交易市场区) or does not fit
-    (宜居, 回迁居住区);
+    (宜居, 回迁居住区, when the site lies wholly — ``thresholds.block_whole_share`` — in it; a site only partly in a
+    residential block is conditional: adjust the site, no industry on the residential part);
     and an industry the plan gives to another cluster (轴承 → 郑家, 第四章第一节) is conditional elsewhere.
 
     Examples
@@ -216,12 +224,20 @@ def blocks(site: SiteFacts, zones: list[dict], reasons: Reasons) -> None:
         if is_factory and use.get("industry_effect") and z["id"] not in seen:
             seen.add(z["id"])
             effect = use["industry_effect"]
-            consequence = ("工业项目不得在此建设。" if effect == "does_not_fit"
-                           else "工业项目至多有条件符合，宜落位于集聚区的生产区块。")
             pr = rb["policy_rules"]["block_use"]
-            reasons.add("block_use", effect, pr["reason_zh"].format(
-                park=z["name_zh"], use=use["name_zh"], plan_ref=zr.get("plan_ref", pr["plan_ref"]),
-                quote=zr.get("quote", ""), consequence=consequence), zr.get("plan_ref", pr["plan_ref"]))
+            ref = zr.get("plan_ref", pr["plan_ref"])
+            if effect == "does_not_fit" and z["share"] < th.get("block_whole_share", 0.0):
+                # a site partly in a residential block: adjust the site (no industry on the residential part),
+                # conditional like a site straddling a cluster's edge (第八章第一节; holdout2/holdout3 readers agree)
+                reasons.add("block_use", "conditional", pr["partial_residential_zh"].format(
+                    share=fmt_share(z["share"]), park=z["name_zh"], use=use["name_zh"], plan_ref=ref,
+                    quote=zr.get("quote", "")), ref)
+            else:
+                consequence = ("工业项目不得在此建设。" if effect == "does_not_fit"
+                               else "工业项目至多有条件符合，宜落位于集聚区的生产区块。")
+                reasons.add("block_use", effect, pr["reason_zh"].format(
+                    park=z["name_zh"], use=use["name_zh"], plan_ref=ref,
+                    quote=zr.get("quote", ""), consequence=consequence), ref)
         for e in zr.get("belongs_elsewhere", []):
             key = ("elsewhere", e["zone_zh"])
             if key not in seen and plan.match(e["codes"], site.codes) == "full":
