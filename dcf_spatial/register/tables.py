@@ -28,6 +28,10 @@ if TYPE_CHECKING:  # pragma: no cover
 REGISTER_TABLE = "dcf_register"
 LAYERS_TABLE = "dcf_register_layers"
 FILES_TABLE = "dcf_register_files"
+#: one row per recorded audit: its manifest (inputs' hashes, as-of date, layer and rule versions) and
+#: its per-parcel (per-enterprise) answer as GeoParquet bytes, for ``dcf audit diff``
+AUDITS_TABLE = "dcf_register_audits"
+AUDIT_COLUMNS = ("recorded_at", "kind", "engine", "as_of", "folder", "manifest")
 GEOM = "geom"
 SRID = 4490
 #: the text columns of ``dcf_register``, in order (``id`` and the geometry besides)
@@ -67,6 +71,8 @@ def _gpkg_init(con: sqlite3.Connection) -> None:
     con.execute(f"CREATE TABLE IF NOT EXISTS {LAYERS_TABLE} (layer_id TEXT, sha256 TEXT, catalog TEXT, data BLOB, "
                 "PRIMARY KEY (layer_id, sha256))")
     con.execute(f"CREATE TABLE IF NOT EXISTS {FILES_TABLE} (name TEXT, sha256 TEXT, content BLOB, PRIMARY KEY (name, sha256))")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {AUDITS_TABLE} (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                f"{', '.join(c + ' TEXT' for c in AUDIT_COLUMNS)}, rows BLOB)")
     if con.execute("SELECT 1 FROM gpkg_contents WHERE table_name=?", (REGISTER_TABLE,)).fetchone() is None:
         if con.execute("SELECT 1 FROM gpkg_spatial_ref_sys WHERE srs_id=?", (SRID,)).fetchone() is None:
             raise InputError(f"图层库中没有 EPSG:{SRID} 坐标系定义，无法建立核查登记表；请先导入或重建图层库。")
@@ -112,6 +118,8 @@ def _pg_init(st, con) -> None:
                      "data BYTEA, PRIMARY KEY (layer_id, sha256))"))
     con.execute(text(f"CREATE TABLE IF NOT EXISTS {st._t(FILES_TABLE)} (name TEXT, sha256 TEXT, content BYTEA, "
                      "PRIMARY KEY (name, sha256))"))
+    con.execute(text(f"CREATE TABLE IF NOT EXISTS {st._t(AUDITS_TABLE)} (id BIGSERIAL PRIMARY KEY, "
+                     f"{', '.join(c + ' TEXT' for c in AUDIT_COLUMNS)}, rows BYTEA)"))
 
 
 def write_records(st, build) -> list[int]:
@@ -250,3 +258,52 @@ def kept_layer_versions(st) -> set[tuple[str, str]]:
 
     with st._connect() as con:
         return {tuple(r) for r in con.execute(text(f"SELECT layer_id, sha256 FROM {st._t(LAYERS_TABLE)}")).all()}
+
+
+def write_audit(st, row: dict) -> int:
+    """Insert one recorded audit (:data:`AUDIT_COLUMNS` and ``rows``, GeoParquet bytes); return its id."""
+    if st.kind == "gpkg":
+        with _gpkg_write(st) as con:
+            cur = con.execute(f"INSERT INTO {AUDITS_TABLE} ({', '.join(AUDIT_COLUMNS)}, rows) VALUES "
+                              f"({', '.join('?' * (len(AUDIT_COLUMNS) + 1))})",
+                              [row.get(c) for c in AUDIT_COLUMNS] + [row["rows"]])
+            return int(cur.lastrowid)
+    from sqlalchemy import text
+
+    with st._connect(transaction=True) as con:
+        _pg_init(st, con)
+        return int(con.execute(text(
+            f"INSERT INTO {st._t(AUDITS_TABLE)} ({', '.join(AUDIT_COLUMNS)}, rows) VALUES "
+            f"({', '.join(':' + c for c in AUDIT_COLUMNS)}, :rows) RETURNING id"),
+            {**{c: row.get(c) for c in AUDIT_COLUMNS}, "rows": row["rows"]}).scalar())
+
+
+def _has_table(st, name: str) -> bool:
+    if st.kind == "gpkg":
+        if not st.path.exists():
+            return False
+        with contextlib.closing(sqlite3.connect(st.path)) as con:
+            return con.execute("SELECT 1 FROM sqlite_master WHERE name=?", (name,)).fetchone() is not None
+    with st._connect() as con:
+        return st._table_exists(con, name)
+
+
+def read_audits(st, ids=None, *, with_rows: bool = True) -> list[dict]:
+    """The recorded audits (all, or those of ``ids``), oldest first, as dicts (``rows``: bytes or absent)."""
+    if not _has_table(st, AUDITS_TABLE):
+        return []
+    cols = ["id", *AUDIT_COLUMNS] + (["rows"] if with_rows else [])
+    where = "" if ids is None else f" WHERE id IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
+    if st.kind == "gpkg":
+        with contextlib.closing(sqlite3.connect(st.path)) as con:
+            got = con.execute(f"SELECT {', '.join(cols)} FROM {AUDITS_TABLE}{where} ORDER BY id").fetchall()
+    else:
+        from sqlalchemy import text
+
+        with st._connect() as con:
+            got = con.execute(text(f"SELECT {', '.join(cols)} FROM {st._t(AUDITS_TABLE)}{where} ORDER BY id")).all()
+    out = [dict(zip(cols, r)) for r in got]
+    for r in out:
+        if r.get("rows") is not None:
+            r["rows"] = bytes(r["rows"])
+    return out
