@@ -271,3 +271,56 @@ def test_batch_file_records_every_row_bad_ones_too(tmp_path):
     assert rows["source"].iloc[0] == str(f) and rows["project"].tolist() == ["甲", "乙", "丙"]
     assert register.show(int(rows["id"].iloc[2]), store=st).identical
     assert register.recheck(store=st).checks["登记号"].tolist() == [int(rows["id"].iloc[0]), int(rows["id"].iloc[2])]
+
+
+def test_recheck_against_a_recorded_version_set_and_map_of_changes(store, tmp_path):
+    """Record 20 sites, move the cluster, record them again: re-run against the first set (by register id
+    or by version-set id), the second records flip exactly where the two recorded answers differ."""
+    sites, _ = _sites(20)
+    first = dcf.check_site(sites, store=store, record="旧")
+    _move_cluster(store, tmp_path)
+    second = dcf.check_site(sites, store=store, record="新")
+    expected = {second.register_ids[i] for i in range(20) if list(first.verdict)[i] != list(second.verdict)[i]}
+    assert expected
+
+    by_id = register.recheck(store=store, ids=second.register_ids, against=first.register_ids[0])
+    assert set(by_id.flipped) == expected
+    sets = register.version_sets(store=store)
+    assert len(sets) == 2 and sets["是否现行"].tolist() == [False, True]
+    old_set = sets["版本集"].iloc[0]
+    assert register.history(store=store).frame["版本集"].tolist() == [old_set] * 20 + [sets["版本集"].iloc[1]] * 20
+    by_set = register.recheck(store=store, ids=second.register_ids, against=old_set[:8])
+    assert set(by_set.flipped) == expected and by_set.against == old_set
+    assert set(by_set.layer_changes) == {"industrial_clusters"}
+    # the first records against their own set: nothing changes
+    assert register.recheck(store=store, ids=first.register_ids, against=old_set).flipped == []
+    with pytest.raises(dcf.InputError, match="版本集"):
+        register.recheck(store=store, against="abcdef123456")
+
+    html = by_set.to_map(tmp_path / "changes.html").read_text(encoding="utf-8")
+    flipped_labels = {f"{r['原结论']} → {r['现结论']}" for r in by_set.checks.to_dict(orient="records") if r["结论是否改变"]}
+    assert flipped_labels and all(label in html for label in flipped_labels)
+    assert "示意" in html and "重新核查" in html
+
+
+def test_cli_recheck_against_and_map(tmp_path):
+    from click.testing import CliRunner
+
+    from dcf_spatial.cli.main import cli
+
+    st = tmp_path / "s.gpkg"
+    shutil.copy(settings.checkout_store, st)
+    sites, _ = _sites(10)
+    dcf.check_site(sites, store=st, record=True)
+    _move_cluster(st, tmp_path)
+    run = lambda *a: CliRunner().invoke(cli, ["--store", str(st), *a], catch_exceptions=False)
+    listed = json.loads(run("layers", "versions", "--json").stdout)
+    assert len(listed) == 1 and listed[0]["是否现行"] is False
+    current = json.loads(run("site", "recheck", "--json").stdout)
+    r = run("site", "recheck", "--against", listed[0]["版本集"], "--json", "--map", str(tmp_path / "m.html"))
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["flipped"] == [] and not (tmp_path / "m.html").exists()  # its own set: no change
+    r = run("site", "recheck", "--map", str(tmp_path / "m.html"))
+    assert r.exit_code == 0 and (tmp_path / "m.html").exists() == bool(current["changes"])
+    bad = run("site", "recheck", "--against", "上周")
+    assert bad.exit_code != 0 and "--against" in bad.output

@@ -368,6 +368,31 @@ def push(to, from_, layer_ids, overwrite, as_json):
 
 
 @layers.command()
+@json_opt
+def versions(as_json):
+    """核查登记所用的版本集 — the layer and rule versions the recorded checks used.
+
+    每个版本集是一组图层与规则文件的内容哈希；列出其编号、登记数、登记时间、登记号和是否为现行版本。
+    编号可用于 dcf site recheck --against。
+
+    \b
+    $ dcf layers versions
+    $ dcf site recheck --against 3f2a9c1d0b7e
+    """
+    from ..register import version_sets
+
+    table = version_sets()
+    if as_json:
+        echo_json(table.to_dict(orient="records"))
+        return
+    if not len(table):
+        click.echo("核查登记为空（dcf site check 加 --record 才会登记）。")
+        return
+    rows = [dict(r, 是否现行="现行" if r["是否现行"] else "") for r in table.to_dict(orient="records")]
+    _echo_table(rows, {c: c for c in table.columns}, right=frozenset({"登记数"}))
+
+
+@layers.command()
 @click.option("--repair", is_flag=True, help="修复可自动修复的问题：删除中断的导入留下的临时副本，补完未完成的 rederive。")
 @json_opt
 def doctor(repair, as_json):
