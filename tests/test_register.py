@@ -324,3 +324,29 @@ def test_cli_recheck_against_and_map(tmp_path):
     assert r.exit_code == 0 and (tmp_path / "m.html").exists() == bool(current["changes"])
     bad = run("site", "recheck", "--against", "上周")
     assert bad.exit_code != 0 and "--against" in bad.output
+
+
+@pytest.mark.parametrize("target_kind", STORE_KINDS)
+def test_push_copies_the_register_and_the_versions_it_points_to(target_kind, tmp_path, request):
+    """After an import moved the cluster, the records point at a layer version the source keeps only in its
+    register; the pushed store reproduces them, keeps their ids, and a second push copies nothing twice."""
+    from _stores import new_store
+
+    src = tmp_path / "src.gpkg"
+    shutil.copy(settings.checkout_store, src)
+    sites, _ = _sites(6)
+    ids = dcf.check_site(sites, store=src, record="推送").register_ids
+    _move_cluster(src, tmp_path)
+    dcf.Store(src).reset("industrial_clusters")
+    _move_cluster(src, tmp_path, dx=0.05, name="again")
+
+    target = new_store(target_kind, tmp_path, request)
+    summary = dcf.Store(src).push(target)
+    assert summary["register"]["records"] == 6 and summary["register"]["renumbered"] == {}
+    copied = register.history(store=target).rows
+    assert copied["id"].tolist() == ids
+    assert register.show(ids[2], store=target).identical
+    again = dcf.Store(src).push(target, overwrite=True)
+    assert again["register"]["records"] == 0 and len(register.history(store=target).rows) == 6
+    new_id = dcf.check_site(sites.geometry.iloc[0], INDUSTRY, area_mu=5.0, store=target, record="目标库").register_ids[0]
+    assert new_id == max(ids) + 1   # the target's own numbering continues after the copied ids

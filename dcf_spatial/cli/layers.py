@@ -330,7 +330,8 @@ def build(out, overwrite):
 def push(to, from_, layer_ids, overwrite, as_json):
     """复制图层到数据库 — copy the layers into PostGIS.
 
-    复制图层、图层目录及保留的旧版本。用户名和密码取自地址、环境变量 PGPASSWORD 或 ~/.pgpass，
+    复制图层、图层目录及保留的旧版本，以及核查登记和审计登记（连同其所用的图层与规则文件版本；
+    目标已有的同一登记不重复复制）。用户名和密码取自地址、环境变量 PGPASSWORD 或 ~/.pgpass，
     密码不会显示。目标已有的图层需加 --overwrite 才替换，替换前的版本保留，可用 `dcf layers reset`
     恢复。地址中的 `?schema=名称` 指定模式（缺省 public）。
 
@@ -365,6 +366,12 @@ def push(to, from_, layer_ids, overwrite, as_json):
     n_schematic = int((copied["provenance"] == "schematic").sum())
     echo_note(f"\n已将 {len(summary['layers'])} 个图层从 {summary['source']} 复制到 {summary['target']}；"
                f"其中 {n_schematic} 个为示意图层（schematic），非权威界线。")
+    reg = summary.get("register") or {}
+    if reg.get("records") or reg.get("audits") or reg.get("layer_versions"):
+        echo_note(f"核查登记随同复制：{reg['records']} 条核查登记、{reg['audits']} 条审计登记，"
+                   f"及其所用的 {reg['layer_versions']} 个图层版本、{reg['file_versions']} 个规则文件版本"
+                   + (f"；目标已有登记，复制的登记号改为：{'、'.join(f'{a}→{b}' for a, b in reg['renumbered'].items())}"
+                      if reg.get("renumbered") else "") + "。")
 
 
 @layers.command()
