@@ -350,3 +350,54 @@ def test_push_copies_the_register_and_the_versions_it_points_to(target_kind, tmp
     assert again["register"]["records"] == 0 and len(register.history(store=target).rows) == 6
     new_id = dcf.check_site(sites.geometry.iloc[0], INDUSTRY, area_mu=5.0, store=target, record="目标库").register_ids[0]
     assert new_id == max(ids) + 1   # the target's own numbering continues after the copied ids
+
+
+def _largest_share_zone(parcels, zones):
+    """Independently of the package: the zone holding the largest part of each parcel (None outside all)."""
+    p = parcels.to_crs(4548).geometry.values
+    z = zones.to_crs(4548)
+    out = []
+    for g in p:
+        areas = [(g.intersection(zg).area, zid) for zid, zg in zip(z["id"], z.geometry.values)]
+        best = max(areas, default=(0.0, None))
+        out.append(best[1] if best[0] > 0 else None)
+    return out
+
+
+def test_import_dry_run_lists_sample_parcels_and_enterprises_whose_cluster_would_change(tmp_path):
+    from click.testing import CliRunner
+
+    from dcf_spatial.cli.main import cli
+    from dcf_spatial.register.preview import SAMPLE_PARCELS, preview_import
+    from dcf_spatial.sample import generate_parcels
+
+    st = tmp_path / "s.gpkg"
+    shutil.copy(settings.checkout_store, st)
+    old = dcf.layer("industrial_clusters", store=st)
+    new = old.copy()
+    i = new.index[new["id"] == CLUSTER][0]
+    new.loc[i, "geometry"] = affinity.translate(new.loc[i, "geometry"], xoff=0.01)
+    f = tmp_path / "moved.gpkg"
+    new.drop(columns=["provenance", "source"]).to_file(f, driver="GPKG")
+
+    sample = generate_parcels(SAMPLE_PARCELS, seed=0, store=st)
+    before, after = _largest_share_zone(sample, old), _largest_share_zone(sample, new)
+    expected = {pid for pid, a, b in zip(sample["parcel_id"], before, after) if a != b}
+    assert expected
+    p = preview_import("industrial_clusters", f, store=st)
+    assert set(p.parcels["宗地代码"]) == expected and set(p.parcels["区类"]) == {"工业集聚区"}
+    firms = set(sample.loc[sample["parcel_id"].isin(expected), "credit_code"])
+    assert set(p.enterprises["统一社会信用代码"]) == firms
+    assert "合成样例宗地" in p.summary_text()
+
+    # given parcels instead of the sample, through the CLI; townships are not the imported layer's kind
+    mine = sample.iloc[:40]
+    mine.to_file(tmp_path / "mine.gpkg", driver="GPKG")
+    r = CliRunner().invoke(cli, ["--store", str(st), "layers", "import", "industrial_clusters", str(f), "--dry-run",
+                                 "--sample-parcels", str(tmp_path / "mine.gpkg"), "--json"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.stdout)
+    assert {x["宗地代码"] for x in got["parcels"]} == expected & set(mine["parcel_id"])
+    bad = CliRunner().invoke(cli, ["--store", str(st), "layers", "import", "industrial_clusters", str(f),
+                                   "--sample-parcels", str(tmp_path / "mine.gpkg")])
+    assert bad.exit_code != 0 and "--dry-run" in bad.output

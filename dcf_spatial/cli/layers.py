@@ -195,9 +195,11 @@ def export(layer_id, output, overwrite):
               help="导入数据的来源性质：authoritative 权威、reference 参考、schematic 示意。")
 @click.option("--note", default="", help="随导入记录的说明，如文号、数据日期。")
 @click.option("--dry-run", is_flag=True, help="只试导入、不写入：报告新增、删除、移动的要素，在分区之间移动的亩数，"
-                                              "以及核查登记中结论将改变的记录。")
+                                              "核查登记中结论将改变的记录，以及所在区将改变的宗地和企业。")
+@click.option("--sample-parcels", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="与 --dry-run 同用：看这些宗地（文件）的所在区是否改变；缺省用随附的合成样例宗地。")
 @json_opt
-def import_(layer_id, file, crs, layer, encoding, fields, provenance, note, dry_run, as_json):
+def import_(layer_id, file, crs, layer, encoding, fields, provenance, note, dry_run, sample_parcels, as_json):
     """导入权威图层 — import the bureau's layer.
 
     用局里的数据替换随附图层。写入前先校验字段、坐标系和几何，校验不通过则图层库不作任何改动；
@@ -214,11 +216,14 @@ def import_(layer_id, file, crs, layer, encoding, fields, provenance, note, dry_
     from ..store.rederive import LINE_LAYERS
 
     check_encoding(encoding)
+    if sample_parcels is not None and not dry_run:
+        raise click.BadParameter("只与 --dry-run 同用（试导入时查看宗地所在区的变化）。", param_hint="--sample-parcels")
     if dry_run:
         from ..register.preview import preview_import
 
         with _options_named():
-            preview = preview_import(layer_id, file, crs=crs, field_map=parse_field_map(list(fields)) or None,
+            preview = preview_import(layer_id, file, parcels=sample_parcels,
+                                     crs=crs, field_map=parse_field_map(list(fields)) or None,
                                      provenance=provenance, source_note=note, layer=layer, encoding=encoding)
         if as_json:
             echo_json(preview.to_dict())
