@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import time
 
 import geopandas as gpd
 import pandas as pd
@@ -145,3 +146,58 @@ def test_cli_audit_diff_and_refusals(tmp_path):
     empty.mkdir()
     bad = run("audit", "diff", str(empty), "1")
     assert bad.exit_code != 0 and "manifest.json" in bad.output
+
+
+def _audit_writer(store):
+    """A separate process recording three audits (as a second ``dcf audit idle --record`` would)."""
+    parcels = _parcels(_agreed_dates()[:12])
+    return [dcf.audit_idle(parcels, as_of=AS_OF_A.isoformat(), store=store, record=True).details["register_id"]
+            for _ in range(3)]
+
+
+def _check_writer(store):
+    """A separate process recording three site checks; a check the import overtook is refused, then re-run."""
+    ids = []
+    for _ in range(3):
+        for _attempt in range(5):
+            try:
+                ids += dcf.check_site("115.75,36.455", "轴承", area_mu=10, store=store, record="并发").register_ids
+                break
+            except dcf.InputError as exc:
+                assert "未记入核查登记" in str(exc)
+    return ids
+
+
+def test_audits_and_checks_recorded_by_two_processes_while_a_layer_is_imported(store, tmp_path):
+    """Two writer processes — one recording site checks, one recording audits — while this process
+    imports the cluster layer: every record is there once, the audits agree with each other except where
+    the moved layer moved a zone, and the import took.
+
+    Processes, as two dcf commands would be: GDAL (reading layers) and Python's sqlite3 (writing the
+    register) are two SQLite libraries, and POSIX locks are per process, so one process must not read
+    a GeoPackage with one while writing it with the other from another thread.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from shapely import affinity
+
+    from dcf_spatial import register
+    from dcf_spatial.register.audits import audit_history
+
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        fa, fc = pool.submit(_audit_writer, store), pool.submit(_check_writer, store)
+        gdf = dcf.layer("industrial_clusters", store=store)
+        while not len(audit_history(store=store)) and not fa.done():  # import once the writers are writing
+            time.sleep(0.05)
+        gdf["geometry"] = [affinity.translate(g, xoff=0.001) for g in gdf.geometry]
+        gdf.drop(columns=["provenance", "source"]).to_file(tmp_path / "c.gpkg", driver="GPKG")
+        dcf.Store(store).import_layer("industrial_clusters", tmp_path / "c.gpkg")
+        audit_ids, check_ids = fa.result(), fc.result()
+    assert len(set(audit_ids)) == 3 and len(set(check_ids)) == 3
+    assert audit_history(store=store)["审计登记号"].tolist() == sorted(audit_ids)
+    assert sorted(register.history(store=store).rows["id"]) == sorted(check_ids)
+    for later in audit_ids[1:]:
+        d = dcf.audit_diff(audit_ids[0], later, store=store)
+        assert len(d.changes) == 0 or set(d.changes["变化"]) == {"所在区变化"}  # only the moved layer may move a zone
+    assert catalog.describe_layer("industrial_clusters", store=store)["version"] == 2
