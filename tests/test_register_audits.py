@@ -36,7 +36,7 @@ def store(request, tmp_path):
     if request.param == "gpkg":
         shutil.copy(settings.checkout_store, loc)
     else:
-        catalog.copy_store(settings.checkout_store, loc, layers=["townships", "industrial_clusters", "cluster_parks"])
+        catalog.copy_store(settings.checkout_store, loc)
     return loc
 
 

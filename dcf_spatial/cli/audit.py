@@ -430,6 +430,9 @@ def diff(old, new, output, overwrite, as_json):
 def history(as_json):
     """列出记入登记的审计（--record）— the recorded audits.
 
+    每次登记一行：审计登记号、登记时间、种类（闲置土地审计或亩产效益评价）、基准日和输出文件夹。
+    登记号可用于 dcf audit diff。
+
     \b
     $ dcf audit history
     """
