@@ -201,3 +201,60 @@ def test_audits_and_checks_recorded_by_two_processes_while_a_layer_is_imported(s
         d = dcf.audit_diff(audit_ids[0], later, store=store)
         assert len(d.changes) == 0 or set(d.changes["变化"]) == {"所在区变化"}  # only the moved layer may move a zone
     assert catalog.describe_layer("industrial_clusters", store=store)["version"] == 2
+
+
+def test_diff_after_an_import_lists_the_parcels_whose_cluster_moved_with_the_layer_as_cause(tmp_path):
+    """Same parcels, same as-of date; the cluster layer is replaced by one moved 0.01° east: the diff lists
+    exactly the parcels whose largest-share cluster changed (computed here with shapely), caused by the layer."""
+    from shapely import affinity
+
+    from dcf_spatial.sample import generate_parcels
+
+    st = tmp_path / "s.gpkg"
+    shutil.copy(settings.checkout_store, st)
+    parcels = generate_parcels(300, seed=0, store=st)
+    old = dcf.layer("industrial_clusters", store=st)
+    new = old.copy()
+    new["geometry"] = [affinity.translate(g, xoff=0.01) for g in new.geometry]
+    a = dcf.audit_idle(parcels, as_of="2025-12-31", store=st, record=True)
+    new.drop(columns=["provenance", "source"]).to_file(tmp_path / "c.gpkg", driver="GPKG")
+    dcf.Store(st).import_layer("industrial_clusters", tmp_path / "c.gpkg")
+    b = dcf.audit_idle(parcels, as_of="2025-12-31", store=st, record=True)
+
+    def largest(zones):
+        out = []
+        for g in parcels.to_crs(4548).geometry.values:
+            areas = [(g.intersection(z).area, zid) for zid, z in zip(zones["id"], zones.to_crs(4548).geometry.values)]
+            best = max(areas)
+            out.append(best[1] if best[0] > 0 else None)
+        return out
+
+    expected = {pid for pid, x, y in zip(parcels["parcel_id"], largest(old), largest(new)) if x != y}
+    assert expected
+    d = dcf.audit_diff(a.details["register_id"], b.details["register_id"], store=st)
+    assert set(d.changes["宗地代码"]) == expected
+    assert set(d.changes["变化"]) == {"所在区变化"}
+    assert d.changes["原因"].str.startswith("图层变化（industrial_clusters：第1版 → 第2版").all()
+
+
+def test_efficiency_diff_from_the_workbooks_names_the_changed_enterprise(tmp_path):
+    """Two efficiency audits of the synthetic sample (no parcels), the second with one firm's 税收 raised
+    tenfold: the firm is listed with 输入数据变化（税收（万元）） if its class moved; any other firm listed
+    moved only through the group ranking and says so."""
+    from dcf_spatial.sample import generate_enterprises, generate_parcels
+
+    st = tmp_path / "s.gpkg"
+    shutil.copy(settings.checkout_store, st)
+    firms = generate_enterprises(generate_parcels(200, seed=0, store=st), seed=0)
+    low = firms.loc[firms["tax_wan"].astype(float).idxmin()] if "tax_wan" in firms else None
+    assert low is not None
+    changed = firms.copy()
+    changed.loc[low.name, "tax_wan"] = float(firms["tax_wan"].astype(float).max()) * 10
+    dcf.audit_efficiency(firms, store=st, out=tmp_path / "a", map=False)
+    dcf.audit_efficiency(changed, store=st, out=tmp_path / "b", map=False)
+    d = dcf.audit_diff(tmp_path / "a", tmp_path / "b", store=st)
+    assert d.kind == "efficiency" and d.compared == len(firms)
+    mine = d.changes[d.changes["统一社会信用代码"] == low["credit_code"]]
+    assert len(mine) == 1 and mine["原因"].iloc[0] == "输入数据变化（税收（万元））"
+    others = d.changes[d.changes["统一社会信用代码"] != low["credit_code"]]
+    assert (others["原因"] == "组内其他企业的输入数据变化（分类按年度组内排名）").all()

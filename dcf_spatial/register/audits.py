@@ -146,7 +146,7 @@ def _efficiency_from_workbook(path: Path):
 
     from ..land.outputs import EFFICIENCY_COLUMNS_ZH
 
-    raw = pd.read_excel(path, sheet_name="企业清单", header=None, dtype=object)
+    raw = pd.read_excel(path, sheet_name="企业清单", header=None, dtype=object, engine="openpyxl")
     # the sheet may open with a note row: the header is the first row holding 统一社会信用代码
     header = next((i for i in range(min(len(raw), 10)) if "统一社会信用代码" in set(raw.iloc[i].astype(str))), None)
     if header is None:
@@ -365,6 +365,14 @@ def audit_diff(old, new, *, store=None) -> AuditDiff:
         return rows
 
     ia, ib = index(a), index(b)
+
+    def changed_inputs(ra_, rb_) -> list[str]:
+        got = [c for c in inputs if _text(ra_.get(c)) != _text(rb_.get(c))]
+        return got + (["宗地范围"] if ra_["_geom"] != rb_["_geom"] else [])
+
+    # efficiency classes are ranks within a year's group: another row's data can move this one
+    others_changed = kind == "efficiency" and (set(ia) ^ set(ib) or any(
+        changed_inputs(ia[k], ib[k]) for k in ia if k in ib))
     out = []
     for key in dict.fromkeys([*ia, *ib]):
         ra_, rb_ = ia.get(key), ib.get(key)
@@ -386,9 +394,7 @@ def audit_diff(old, new, *, store=None) -> AuditDiff:
                 kinds.append("zone")
             if not kinds:
                 continue
-            changed = [c for c in inputs if _text(ra_.get(c)) != _text(rb_.get(c))]
-            if ra_["_geom"] != rb_["_geom"]:
-                changed.append("宗地范围")
+            changed = changed_inputs(ra_, rb_)
             if changed:
                 from ..land.outputs import EFFICIENCY_COLUMNS_ZH, IDLE_COLUMNS_ZH
 
@@ -400,6 +406,8 @@ def audit_diff(old, new, *, store=None) -> AuditDiff:
                 why.append(f"基准日变化（{causes['as_of'][0]} → {causes['as_of'][1]}）")
             if "rules" in causes and set(kinds) & {"status", "fee"}:
                 why.append("审计规则变化（规则文件哈希不同）")
+            if not changed and others_changed and "status" in kinds:
+                why.append("组内其他企业的输入数据变化（分类按年度组内排名）")
             if not why:
                 why.append("输入、图层、规则与基准日均相同（程序版本不同？）")
         ra_, rb_ = ra_ or {}, rb_ or {}
