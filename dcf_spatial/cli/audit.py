@@ -184,12 +184,14 @@ def _excel_line(summary: dict) -> str:
 def audit():
     """闲置土地与亩产效益审计 — idle-land and per-mu efficiency audits.
 
-    idle 按《闲置土地处置办法》逐宗判定闲置土地；efficiency 评价企业亩产效益并汇总低效用地。
+    idle 按《闲置土地处置办法》逐宗判定闲置土地；efficiency 评价企业亩产效益并汇总低效用地；
+    diff 对比两次审计（哪些宗地的结论、闲置费或所在区变了，为什么）；history 列出登记的审计（--record）。
     每条输入记录在结果中恰好出现一次。
 
     \b
     $ dcf audit idle --parcels 宗地.shp --as-of 2025-12-31 -o out/idle
     $ dcf audit efficiency --enterprises 企业.xlsx --parcels 宗地.shp -o out/eff
+    $ dcf audit diff out/idle-2025-06 out/idle-2025-12
     """
 
 
