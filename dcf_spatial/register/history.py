@@ -189,7 +189,8 @@ class RegisterList:
         lines = [f"核查登记（{self.store}）：{len(f)} 条" + (f"（筛选：{'，'.join(f'{k}={v}' for k, v in self.filters.items() if v)}）"
                                                      if any(self.filters.values()) else "") + "。"]
         for r in f.itertuples(index=False):
-            lines.append(f"  #{r[0]} {r[1]} {r[3] or '（未命名）'} {r[4]}：{r[6]}" + (f"（{r[7]}）" if r[7] else ""))
+            lines.append(f"  #{r[0]} {r[1]} {r[3] or '（未命名）'} {r[4]}：{r[6]}" + (f"（{r[7]}）" if r[7] else "")
+                         + f" [版本集 {r[12]}]")
         return "\n".join(lines)
 
     def to_table(self, path, *, overwrite: bool = False) -> Path:
