@@ -51,9 +51,12 @@ def _keep(frame, kind: str):
     import geopandas as gpd
     import pandas as pd
 
-    cols = [c for c in (IDLE_KEEP if kind == "idle" else EFFICIENCY_KEEP) if c in frame.columns]
+    cols = [c for c in dict.fromkeys(IDLE_KEEP if kind == "idle" else EFFICIENCY_KEEP) if c in frame.columns]
     geom = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
     out = pd.DataFrame(frame[cols]).copy()
+    for c in out.columns:  # mixed-type text columns as text (what _text compares), so that Parquet takes them
+        if out[c].dtype == object:
+            out[c] = [None if (t := _text(v)) == "" else t for v in out[c]]
     if geom is not None:
         out = gpd.GeoDataFrame(out, geometry=frame.geometry.values, crs=frame.crs)
     return out
@@ -215,7 +218,7 @@ def _zone(row: dict) -> str:
 
 
 def _zone_ids(row: dict) -> tuple:
-    return tuple(_text(row.get(f"{k}_id")) for k in ZONE_KINDS)
+    return tuple(_text(row.get(f"{k}_id")) or _text(row.get(f"{k}_zh")) for k in ZONE_KINDS)
 
 
 def _layers(man: dict) -> dict:
@@ -342,7 +345,7 @@ def audit_diff(old, new, *, store=None) -> AuditDiff:
     kind = a.kind
     causes: dict = {}
     if a.manifest.get("as_of") != b.manifest.get("as_of"):
-        causes["as_of"] = (a.manifest.get("as_of"), b.manifest.get("as_of"))
+        causes["as_of"] = (a.manifest.get("as_of") or "无", b.manifest.get("as_of") or "无")
     la, lb = _layers(a.manifest), _layers(b.manifest)
     layer_changes = {k: (la.get(k), lb.get(k)) for k in dict.fromkeys([*la, *lb]) if la.get(k) != lb.get(k)}
     if layer_changes:
