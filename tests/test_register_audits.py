@@ -157,14 +157,17 @@ def _audit_writer(store):
 
 def _check_writer(store):
     """A separate process recording three site checks; a check the import overtook is refused, then re-run."""
-    ids = []
+    ids, refused = [], []
     for _ in range(3):
         for _attempt in range(5):
             try:
                 ids += dcf.check_site("115.75,36.455", "轴承", area_mu=10, store=store, record="并发").register_ids
                 break
             except dcf.InputError as exc:
-                assert "未记入核查登记" in str(exc)
+                assert "未记入核查登记" in str(exc), str(exc)
+                refused.append(str(exc))
+        else:
+            raise AssertionError(f"never recorded: {refused}")
     return ids
 
 
@@ -194,12 +197,13 @@ def test_audits_and_checks_recorded_by_two_processes_while_a_layer_is_imported(s
         gdf.drop(columns=["provenance", "source"]).to_file(tmp_path / "c.gpkg", driver="GPKG")
         dcf.Store(store).import_layer("industrial_clusters", tmp_path / "c.gpkg")
         audit_ids, check_ids = fa.result(), fc.result()
-    assert len(set(audit_ids)) == 3 and len(set(check_ids)) == 3
+    assert len(set(audit_ids)) == 3 and len(set(check_ids)) == 3, (audit_ids, check_ids)
     assert audit_history(store=store)["审计登记号"].tolist() == sorted(audit_ids)
     assert sorted(register.history(store=store).rows["id"]) == sorted(check_ids)
     for later in audit_ids[1:]:
         d = dcf.audit_diff(audit_ids[0], later, store=store)
-        assert len(d.changes) == 0 or set(d.changes["变化"]) == {"所在区变化"}  # only the moved layer may move a zone
+        # only the moved layer may move a zone
+        assert len(d.changes) == 0 or set(d.changes["变化"]) == {"所在区变化"}, d.changes.to_dict(orient="records")
     assert catalog.describe_layer("industrial_clusters", store=store)["version"] == 2
 
 
