@@ -48,6 +48,7 @@ _LAZY = {
     "audit_idle": "dcf_spatial.land",
     "audit_efficiency": "dcf_spatial.land",
     "AuditResult": "dcf_spatial.land",
+    "audit_diff": "dcf_spatial.register.audits",
     # synthetic sample data
     "write_sample": "dcf_spatial.sample",
     # maps

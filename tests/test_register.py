@@ -271,3 +271,133 @@ def test_batch_file_records_every_row_bad_ones_too(tmp_path):
     assert rows["source"].iloc[0] == str(f) and rows["project"].tolist() == ["甲", "乙", "丙"]
     assert register.show(int(rows["id"].iloc[2]), store=st).identical
     assert register.recheck(store=st).checks["登记号"].tolist() == [int(rows["id"].iloc[0]), int(rows["id"].iloc[2])]
+
+
+def test_recheck_against_a_recorded_version_set_and_map_of_changes(store, tmp_path):
+    """Record 20 sites, move the cluster, record them again: re-run against the first set (by register id
+    or by version-set id), the second records flip exactly where the two recorded answers differ."""
+    sites, _ = _sites(20)
+    first = dcf.check_site(sites, store=store, record="旧")
+    _move_cluster(store, tmp_path)
+    second = dcf.check_site(sites, store=store, record="新")
+    expected = {second.register_ids[i] for i in range(20) if list(first.verdict)[i] != list(second.verdict)[i]}
+    assert expected
+
+    by_id = register.recheck(store=store, ids=second.register_ids, against=first.register_ids[0])
+    assert set(by_id.flipped) == expected
+    sets = register.version_sets(store=store)
+    assert len(sets) == 2 and sets["是否现行"].tolist() == [False, True]
+    old_set = sets["版本集"].iloc[0]
+    assert register.history(store=store).frame["版本集"].tolist() == [old_set] * 20 + [sets["版本集"].iloc[1]] * 20
+    by_set = register.recheck(store=store, ids=second.register_ids, against=old_set[:8])
+    assert set(by_set.flipped) == expected and by_set.against == old_set
+    assert set(by_set.layer_changes) == {"industrial_clusters"}
+    # the first records against their own set: nothing changes
+    assert register.recheck(store=store, ids=first.register_ids, against=old_set).flipped == []
+    with pytest.raises(dcf.InputError, match="版本集"):
+        register.recheck(store=store, against="abcdef123456")
+
+    html = by_set.to_map(tmp_path / "changes.html").read_text(encoding="utf-8")
+    flipped_labels = {f"{r['原结论']} → {r['现结论']}" for r in by_set.checks.to_dict(orient="records") if r["结论是否改变"]}
+    assert flipped_labels and all(label in html for label in flipped_labels)
+    assert "示意" in html and "重新核查" in html
+
+
+def test_cli_recheck_against_and_map(tmp_path):
+    from click.testing import CliRunner
+
+    from dcf_spatial.cli.main import cli
+
+    st = tmp_path / "s.gpkg"
+    shutil.copy(settings.checkout_store, st)
+    sites, _ = _sites(10)
+    dcf.check_site(sites, store=st, record=True)
+    _move_cluster(st, tmp_path)
+    run = lambda *a: CliRunner().invoke(cli, ["--store", str(st), *a], catch_exceptions=False)
+    listed = json.loads(run("layers", "versions", "--json").stdout)
+    assert len(listed) == 1 and listed[0]["是否现行"] is False
+    current = json.loads(run("site", "recheck", "--json").stdout)
+    r = run("site", "recheck", "--against", listed[0]["版本集"], "--json", "--map", str(tmp_path / "m.html"))
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["flipped"] == [] and not (tmp_path / "m.html").exists()  # its own set: no change
+    r = run("site", "recheck", "--map", str(tmp_path / "m.html"))
+    assert r.exit_code == 0 and (tmp_path / "m.html").exists() == bool(current["changes"])
+    bad = run("site", "recheck", "--against", "上周")
+    assert bad.exit_code != 0 and "--against" in bad.output
+
+
+@pytest.mark.parametrize("target_kind", STORE_KINDS)
+def test_push_copies_the_register_and_the_versions_it_points_to(target_kind, tmp_path, request):
+    """After an import moved the cluster, the records point at a layer version the source keeps only in its
+    register; the pushed store reproduces them, keeps their ids, and a second push copies nothing twice."""
+    from _stores import new_store
+
+    src = tmp_path / "src.gpkg"
+    shutil.copy(settings.checkout_store, src)
+    sites, _ = _sites(6)
+    ids = dcf.check_site(sites, store=src, record="推送").register_ids
+    _move_cluster(src, tmp_path)
+    dcf.Store(src).reset("industrial_clusters")
+    _move_cluster(src, tmp_path, dx=0.05, name="again")
+
+    target = new_store(target_kind, tmp_path, request)
+    summary = dcf.Store(src).push(target)
+    assert summary["register"]["records"] == 6 and summary["register"]["renumbered"] == {}
+    copied = register.history(store=target).rows
+    assert copied["id"].tolist() == ids
+    assert register.show(ids[2], store=target).identical
+    again = dcf.Store(src).push(target, overwrite=True)
+    assert again["register"]["records"] == 0 and len(register.history(store=target).rows) == 6
+    new_id = dcf.check_site(sites.geometry.iloc[0], INDUSTRY, area_mu=5.0, store=target, record="目标库").register_ids[0]
+    assert new_id == max(ids) + 1   # the target's own numbering continues after the copied ids
+
+
+def _largest_share_zone(parcels, zones):
+    """Independently of the package: the zone holding the largest part of each parcel (None outside all)."""
+    p = parcels.to_crs(4548).geometry.values
+    z = zones.to_crs(4548)
+    out = []
+    for g in p:
+        areas = [(g.intersection(zg).area, zid) for zid, zg in zip(z["id"], z.geometry.values)]
+        best = max(areas, default=(0.0, None))
+        out.append(best[1] if best[0] > 0 else None)
+    return out
+
+
+def test_import_dry_run_lists_sample_parcels_and_enterprises_whose_cluster_would_change(tmp_path):
+    from click.testing import CliRunner
+
+    from dcf_spatial.cli.main import cli
+    from dcf_spatial.register.preview import SAMPLE_PARCELS, preview_import
+    from dcf_spatial.sample import generate_parcels
+
+    st = tmp_path / "s.gpkg"
+    shutil.copy(settings.checkout_store, st)
+    old = dcf.layer("industrial_clusters", store=st)
+    new = old.copy()
+    i = new.index[new["id"] == CLUSTER][0]
+    new.loc[i, "geometry"] = affinity.translate(new.loc[i, "geometry"], xoff=0.01)
+    f = tmp_path / "moved.gpkg"
+    new.drop(columns=["provenance", "source"]).to_file(f, driver="GPKG")
+
+    sample = generate_parcels(SAMPLE_PARCELS, seed=0, store=st)
+    before, after = _largest_share_zone(sample, old), _largest_share_zone(sample, new)
+    expected = {pid for pid, a, b in zip(sample["parcel_id"], before, after) if a != b}
+    assert expected
+    p = preview_import("industrial_clusters", f, store=st)
+    assert set(p.parcels["宗地代码"]) == expected and set(p.parcels["区类"]) == {"工业集聚区"}
+    firms = set(sample.loc[sample["parcel_id"].isin(expected), "credit_code"])
+    assert set(p.enterprises["统一社会信用代码"]) == firms
+    assert "合成样例宗地" in p.summary_text()
+
+    # given parcels instead of the sample, through the CLI; townships are not the imported layer's kind
+    mine = sample.iloc[:40]
+    mine.to_file(tmp_path / "mine.gpkg", driver="GPKG")
+    r = CliRunner().invoke(cli, ["--store", str(st), "layers", "import", "industrial_clusters", str(f), "--dry-run",
+                                 "--sample-parcels", str(tmp_path / "mine.gpkg"), "--json"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.stdout)
+    assert {x["宗地代码"] for x in got["parcels"]} == expected & set(mine["parcel_id"])
+    bad = CliRunner().invoke(cli, ["--store", str(st), "layers", "import", "industrial_clusters", str(f),
+                                   "--sample-parcels", str(tmp_path / "mine.gpkg")])
+    assert bad.exit_code != 0 and "--dry-run" in bad.output

@@ -35,6 +35,16 @@ scheduler_opt = click.option("--scheduler", default=None, metavar="ADDRESS",
 partitions_opt = click.option("--partitions", type=click.IntRange(min=1), default=None, metavar="N",
                               help="把单个文件（或 pg: 表）分成 N 个分区。仅用于 --engine dask。")
 
+record_opt = click.option("--record", is_flag=True,
+                          help="把本次审计记入图层库的审计登记（输入文件哈希、基准日、图层与规则版本、每宗结论），"
+                               "之后可用 dcf audit diff 对比两次审计。")
+
+
+def _recorded(res) -> None:
+    rid = res.details.get("register_id")
+    if rid is not None:
+        echo_note(f"已记入审计登记：审计登记号 {rid}；对比：dcf audit diff 旧登记号或文件夹 {rid}")
+
 
 def _echo_dask(summary: dict, as_json: bool, describe) -> None:
     """A dask run's summary: JSON, or the Chinese lines ``describe`` makes of it."""
@@ -174,12 +184,14 @@ def _excel_line(summary: dict) -> str:
 def audit():
     """闲置土地与亩产效益审计 — idle-land and per-mu efficiency audits.
 
-    idle 按《闲置土地处置办法》逐宗判定闲置土地；efficiency 评价企业亩产效益并汇总低效用地。
+    idle 按《闲置土地处置办法》逐宗判定闲置土地；efficiency 评价企业亩产效益并汇总低效用地；
+    diff 对比两次审计（哪些宗地的结论、闲置费或所在区变了，为什么）；history 列出登记的审计（--record）。
     每条输入记录在结果中恰好出现一次。
 
     \b
     $ dcf audit idle --parcels 宗地.shp --as-of 2025-12-31 -o out/idle
     $ dcf audit efficiency --enterprises 企业.xlsx --parcels 宗地.shp -o out/eff
+    $ dcf audit diff out/idle-2025-06 out/idle-2025-12
     """
 
 
@@ -207,8 +219,9 @@ def audit():
 @engine_opt
 @scheduler_opt
 @partitions_opt
+@record_opt
 def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output, overwrite, no_map, gpkg, basemap,
-         as_json, engine, scheduler, partitions):
+         as_json, engine, scheduler, partitions, record):
     """闲置土地审计 — idle-land audit.
 
     按《闲置土地处置办法》（国土资源部令第53号）给每宗地一个结论（疑似闲置、疑似闲置满两年、
@@ -238,7 +251,8 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
         res = land.audit_idle(input_source(list(parcels)), as_of=as_of, engine="dask", scheduler=scheduler,
                               partitions=partitions, field_map=reader["field_map"], crs=crs, code_system=code_system,
                               out=output, overwrite=overwrite, progress=_progress_wanted(as_json), map=not no_map,
-                              basemap=basemap)
+                              basemap=basemap, record=record)
+        _recorded(res)
         _echo_dask(res.to_dict(), as_json, describe_idle)
         return
     _single_engine_only(scheduler, partitions, {"--parcels": parcels})
@@ -251,7 +265,9 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
     res = land.audit_idle(parcels, as_of=as_of, imagery=imagery, built_class=built_class,
                           field_map=reader["field_map"], crs=crs, layer=reader["layer"], encoding=reader["encoding"],
                           swap_xy=reader["swap_xy"], code_system=code_system, out=output, overwrite=overwrite,
-                          map=not no_map, basemap=basemap, gpkg=gpkg, progress=_progress_wanted(as_json))
+                          map=not no_map, basemap=basemap, gpkg=gpkg, progress=_progress_wanted(as_json),
+                          record=record)
+    _recorded(res)
     r = res.frame
     if as_json:
         echo_json(res.to_dict())
@@ -303,8 +319,9 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
 @engine_opt
 @scheduler_opt
 @partitions_opt
+@record_opt
 def efficiency(enterprises, parcels, as_of, scoring, crs, reader, parcel_layer, parcel_fields, output, overwrite, no_map,
-               basemap, as_json, engine, scheduler, partitions):
+               basemap, as_json, engine, scheduler, partitions, record):
     """亩产效益评价与低效用地汇总 — per-mu efficiency classes.
 
     规上企业按亩均税收、亩均营业收入、单位能耗营业收入、单位排放营业收入、研发经费投入强度和全员
@@ -336,7 +353,8 @@ def efficiency(enterprises, parcels, as_of, scoring, crs, reader, parcel_layer, 
                                     scoring=scoring, field_map=reader["field_map"],
                                     parcel_field_map=_field_map(parcel_fields), crs=crs, out=output,
                                     overwrite=overwrite, progress=_progress_wanted(as_json), map=not no_map,
-                                    basemap=basemap)
+                                    basemap=basemap, record=record)
+        _recorded(res)
         _echo_dask(res.to_dict(), as_json, describe_efficiency)
         return
     _single_engine_only(scheduler, partitions, {"--parcels": parcels})
@@ -346,7 +364,8 @@ def efficiency(enterprises, parcels, as_of, scoring, crs, reader, parcel_layer, 
                                 field_map=reader["field_map"], parcel_field_map=_field_map(parcel_fields), crs=crs,
                                 layer=reader["layer"], parcel_layer=parcel_layer, encoding=reader["encoding"],
                                 swap_xy=reader["swap_xy"], out=output, overwrite=overwrite, map=not no_map,
-                                basemap=basemap)
+                                basemap=basemap, record=record)
+    _recorded(res)
     r = res.frame
     if as_json:
         echo_json(res.to_dict())
@@ -367,3 +386,65 @@ def efficiency(enterprises, parcels, as_of, scoring, crs, reader, parcel_layer, 
     click.echo("输出：")
     for path in res.files.values():
         click.echo(f"  {path}")
+
+
+@audit.command("diff")
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="另存对比清单：.xlsx（含说明）或 .csv。")
+@overwrite_opt
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 格式输出对比结果。")
+def diff(old, new, output, overwrite, as_json):
+    """对比两次审计：哪些宗地的结论、闲置费或所在区变了，为什么 — what changed between two audits.
+
+    OLD、NEW 为审计输出文件夹（-o 的文件夹，含 manifest.json）或审计登记号（审计时加 --record）。
+    每条变化注明原因：基准日变化、输入数据变化（列出变了的字段）、图层变化（所在区所据图层的版本）、
+    审计规则变化。
+
+    \b
+    $ dcf audit diff out/idle-2025-06 out/idle-2025-12
+    $ dcf audit diff 3 5 -o 对比.xlsx
+    """
+    from ..errors import InputError
+    from ..register.audits import audit_diff
+    from ._options import check_writable, input_error
+
+    if output is not None:
+        check_writable(output, overwrite, param_hint="--output", need_folder=True)
+        if output.suffix.lower() not in (".xlsx", ".csv"):
+            raise click.BadParameter(f"{output}：对比清单请用 .xlsx 或 .csv。", param_hint="--output")
+    try:
+        answer = audit_diff(old, new)
+    except InputError as exc:
+        raise input_error(exc, "NEW" if str(new) in str(exc) and str(old) not in str(exc) else "OLD") from None
+    if output is not None:
+        answer.to_table(output, overwrite=True)  # refused above unless --overwrite
+        echo_note(f"对比清单已写出：{output}（{len(answer.changes)} 条）")
+    if as_json:
+        echo_json(answer.to_dict())
+    else:
+        click.echo(answer.summary_text())
+
+
+@audit.command("history")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 格式输出。")
+def history(as_json):
+    """列出记入登记的审计（--record）— the recorded audits.
+
+    每次登记一行：审计登记号、登记时间、种类（闲置土地审计或亩产效益评价）、基准日和输出文件夹。
+    登记号可用于 dcf audit diff。
+
+    \b
+    $ dcf audit history
+    """
+    from ..register.audits import audit_history
+
+    table = audit_history()
+    if as_json:
+        echo_json(table.to_dict(orient="records"))
+        return
+    if not len(table):
+        click.echo("审计登记为空（审计时加 --record 才会登记）。")
+    for r in table.itertuples(index=False):
+        click.echo(f"  #{r[0]} {r[1]} {r[2]} 基准日 {r[3] or '—'} {r[4]}")

@@ -195,9 +195,11 @@ def export(layer_id, output, overwrite):
               help="导入数据的来源性质：authoritative 权威、reference 参考、schematic 示意。")
 @click.option("--note", default="", help="随导入记录的说明，如文号、数据日期。")
 @click.option("--dry-run", is_flag=True, help="只试导入、不写入：报告新增、删除、移动的要素，在分区之间移动的亩数，"
-                                              "以及核查登记中结论将改变的记录。")
+                                              "核查登记中结论将改变的记录，以及所在区将改变的宗地和企业。")
+@click.option("--sample-parcels", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="与 --dry-run 同用：看这些宗地（文件）的所在区是否改变；缺省用随附的合成样例宗地。")
 @json_opt
-def import_(layer_id, file, crs, layer, encoding, fields, provenance, note, dry_run, as_json):
+def import_(layer_id, file, crs, layer, encoding, fields, provenance, note, dry_run, sample_parcels, as_json):
     """导入权威图层 — import the bureau's layer.
 
     用局里的数据替换随附图层。写入前先校验字段、坐标系和几何，校验不通过则图层库不作任何改动；
@@ -214,11 +216,14 @@ def import_(layer_id, file, crs, layer, encoding, fields, provenance, note, dry_
     from ..store.rederive import LINE_LAYERS
 
     check_encoding(encoding)
+    if sample_parcels is not None and not dry_run:
+        raise click.BadParameter("只与 --dry-run 同用（试导入时查看宗地所在区的变化）。", param_hint="--sample-parcels")
     if dry_run:
         from ..register.preview import preview_import
 
         with _options_named():
-            preview = preview_import(layer_id, file, crs=crs, field_map=parse_field_map(list(fields)) or None,
+            preview = preview_import(layer_id, file, parcels=sample_parcels,
+                                     crs=crs, field_map=parse_field_map(list(fields)) or None,
                                      provenance=provenance, source_note=note, layer=layer, encoding=encoding)
         if as_json:
             echo_json(preview.to_dict())
@@ -330,7 +335,8 @@ def build(out, overwrite):
 def push(to, from_, layer_ids, overwrite, as_json):
     """复制图层到数据库 — copy the layers into PostGIS.
 
-    复制图层、图层目录及保留的旧版本。用户名和密码取自地址、环境变量 PGPASSWORD 或 ~/.pgpass，
+    复制图层、图层目录及保留的旧版本，以及核查登记和审计登记（连同其所用的图层与规则文件版本；
+    目标已有的同一登记不重复复制）。用户名和密码取自地址、环境变量 PGPASSWORD 或 ~/.pgpass，
     密码不会显示。目标已有的图层需加 --overwrite 才替换，替换前的版本保留，可用 `dcf layers reset`
     恢复。地址中的 `?schema=名称` 指定模式（缺省 public）。
 
@@ -365,6 +371,37 @@ def push(to, from_, layer_ids, overwrite, as_json):
     n_schematic = int((copied["provenance"] == "schematic").sum())
     echo_note(f"\n已将 {len(summary['layers'])} 个图层从 {summary['source']} 复制到 {summary['target']}；"
                f"其中 {n_schematic} 个为示意图层（schematic），非权威界线。")
+    reg = summary.get("register") or {}
+    if reg.get("records") or reg.get("audits") or reg.get("layer_versions"):
+        echo_note(f"核查登记随同复制：{reg['records']} 条核查登记、{reg['audits']} 条审计登记，"
+                   f"及其所用的 {reg['layer_versions']} 个图层版本、{reg['file_versions']} 个规则文件版本"
+                   + (f"；目标已有登记，复制的登记号改为：{'、'.join(f'{a}→{b}' for a, b in reg['renumbered'].items())}"
+                      if reg.get("renumbered") else "") + "。")
+
+
+@layers.command()
+@json_opt
+def versions(as_json):
+    """核查登记所用的版本集 — the layer and rule versions the recorded checks used.
+
+    每个版本集是一组图层与规则文件的内容哈希；列出其编号、登记数、登记时间、登记号和是否为现行版本。
+    编号可用于 dcf site recheck --against。
+
+    \b
+    $ dcf layers versions
+    $ dcf site recheck --against 3f2a9c1d0b7e
+    """
+    from ..register import version_sets
+
+    table = version_sets()
+    if as_json:
+        echo_json(table.to_dict(orient="records"))
+        return
+    if not len(table):
+        click.echo("核查登记为空（dcf site check 加 --record 才会登记）。")
+        return
+    rows = [dict(r, 是否现行="现行" if r["是否现行"] else "") for r in table.to_dict(orient="records")]
+    _echo_table(rows, {c: c for c in table.columns}, right=frozenset({"登记数"}))
 
 
 @layers.command()

@@ -448,10 +448,16 @@ def history_show(entry_id, as_json):
 
 @site.command()
 @click.option("--since", metavar="YYYY-MM-DD", help="只重新核查此日及以后登记的。")
+@click.option("--against", default="current", show_default=True, metavar="current|版本集",
+              help="按什么重新核查：current 现行图层与规则；或一个版本集——登记号（按该登记所用的图层与规则版本）"
+                   "或版本集编号（dcf layers versions、dcf site history 列出）。")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="另存变化清单：.xlsx（含核查对照、版本变化）或 .csv。")
+@click.option("--map", "map_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="另存变化地图（.html）：结论或分区有变化的场地，按变化着色，中文图例。")
+@basemap_opt
 @json_opt
 @overwrite_opt
-def recheck(since, output, as_json, overwrite):
+def recheck(since, against, output, map_path, basemap, as_json, overwrite):
     """按现行图层与规则重新核查已登记的选址，列出每一处变化及其原因 — what changed since.
 
     结论改变、进入或移出分区、分区占比和所在镇（街道）变化、用地控制指标阈值变化，各注明是哪个图层或
@@ -460,21 +466,36 @@ def recheck(since, output, as_json, overwrite):
     \b
     $ dcf site recheck
     $ dcf site recheck --since 2026-01-01 -o 变化清单.xlsx
+    $ dcf site recheck --against 3f2a9c1d0b7e --map 变化.html
     """
     from ..errors import InputError
     from ..register import recheck as register_recheck
+    from ..register.recheck import _is_version_set
 
     if output is not None:
         check_writable(output, overwrite, param_hint="--output", need_folder=True)
         if output.suffix.lower() not in (".xlsx", ".csv"):
             raise click.BadParameter(f"{output}：变化清单请用 .xlsx 或 .csv。", param_hint="--output")
+    if map_path is not None:
+        check_writable(map_path, overwrite, param_hint="--map", need_folder=True)
+        if map_path.suffix.lower() != ".html":
+            raise click.BadParameter(f"{map_path}：变化地图请用 .html。", param_hint="--map")
+    if against != "current" and not _is_version_set(against):
+        raise click.BadParameter(f"{against!r} 不是 current、登记号或版本集编号（dcf layers versions 列出）。",
+                                 param_hint="--against")
     try:
-        answer = register_recheck(since=since)
+        answer = register_recheck(since=since, against=against)
     except InputError as exc:
-        raise input_error(exc, "--since") from None
+        raise input_error(exc, "--against" if "版本集" in str(exc) or "登记号" in str(exc) else "--since") from None
     if output is not None:
         answer.to_table(output, overwrite=True)
         echo_note(f"变化清单已写出：{output}（{len(answer.changes)} 项）")
+    if map_path is not None:
+        if len(answer.changes):
+            answer.to_map(map_path, overwrite=True, basemap=basemap)
+            echo_note(f"变化地图已写出：{map_path}")
+        else:
+            echo_note("没有变化，未写变化地图。")
     if as_json:
         echo_json(answer.to_dict())
     else:

@@ -42,7 +42,8 @@ def audit_idle(parcels, *, as_of, imagery=None, built_class: int | None = None, 
                scheduler: str | None = None, partitions: int | None = None, n_workers: int = 2, store=None,
                crs=None, field_map: dict | None = None, layer=None, encoding: str | None = None, swap_xy: bool = False,
                code_system: str = "auto", rules: dict | None = None, out=None, overwrite: bool = False,
-               map: bool = True, basemap: str = "none", progress: bool = False, gpkg: bool = False) -> AuditResult:
+               map: bool = True, basemap: str = "none", progress: bool = False, gpkg: bool = False,
+               record: bool = False) -> AuditResult:
     """闲置土地审计: a conclusion for every parcel under 《闲置土地处置办法》 Art. 2, 8 and 14.
 
     Parameters
@@ -115,6 +116,7 @@ def audit_idle(parcels, *, as_of, imagery=None, built_class: int | None = None, 
                              store=store, rules=rules, progress=progress)
     if out is not None:
         result.write(out, overwrite=overwrite, map=map, basemap=basemap, gpkg=gpkg)
+    _record(result, record, store, out)
     return result
 
 
@@ -123,7 +125,7 @@ def audit_efficiency(enterprises, *, parcels=None, as_of=None, scoring=None, eng
                      crs=None, field_map: dict | None = None, parcel_field_map: dict | None = None, layer=None,
                      parcel_layer=None, encoding: str | None = None, swap_xy: bool = False, code_system: str = "auto",
                      out=None, overwrite: bool = False, map: bool = True, basemap: str = "none",
-                     progress: bool = False) -> AuditResult:
+                     progress: bool = False, record: bool = False) -> AuditResult:
     """亩产效益评价: a class A/B/C/D/T for every enterprise row, and 低效用地 by zone.
 
     Parameters
@@ -143,7 +145,7 @@ def audit_efficiency(enterprises, *, parcels=None, as_of=None, scoring=None, eng
     crs, field_map, parcel_field_map, layer, parcel_layer, encoding, swap_xy, code_system
         Reader options: ``field_map``/``layer`` for the enterprise table, ``parcel_field_map``/
         ``parcel_layer`` for the parcels; ``encoding`` both; ``crs``/``swap_xy`` the parcels.
-    out, overwrite, map, basemap
+    out, overwrite, map, basemap, record
         As in :func:`audit_idle`.
 
     Returns
@@ -181,7 +183,16 @@ def audit_efficiency(enterprises, *, parcels=None, as_of=None, scoring=None, eng
                                    encoding=encoding, swap_xy=swap_xy, store=store)
     if out is not None:
         result.write(out, overwrite=overwrite, map=map, basemap=basemap)
+    _record(result, record, store, out)
     return result
+
+
+def _record(result, record: bool, store, out) -> None:
+    """The hook of issue 15: the audit's manifest and answer into the register (``dcf audit diff``)."""
+    if record:
+        from ..register.audits import record_audit
+
+        result.details["register_id"] = record_audit(result, store=store, folder=out)
 
 
 def _input_paths(*values) -> list:

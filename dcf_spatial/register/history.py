@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
-from . import rerun, tables
+from . import rerun, tables, versions
 
 VERDICT_ZH = {"fits": "符合", "conditional": "有条件符合", "does_not_fit": "不符合", "outside_plan_area": "不在规划范围",
               None: "无法核查"}
 #: the Chinese column headers of the register list
 COLUMNS_ZH = {"id": "登记号", "recorded_at": "登记时间", "check_date": "核查日期", "project": "项目名称",
               "industry": "行业", "industry_code": "行业代码", "verdict_zh": "结论", "zones_zh": "所在分区",
-              "source": "批量文件", "row_label": "所在行", "layers_short": "图层版本", "files_short": "规则文件版本"}
+              "source": "批量文件", "row_label": "所在行", "layers_short": "图层版本", "files_short": "规则文件版本", "version_set": "版本集"}
 OUTPUT_SUFFIXES = (".xlsx", ".gpkg", ".csv")
 
 
@@ -75,6 +75,67 @@ def entries(*, store=None, verdict=None, zone=None, since=None, until=None, proj
     return df.reset_index(drop=True)
 
 
+def _version_sets(df) -> list[str]:
+    return [versions.version_set_id(json.loads(a or "{}"), json.loads(b or "{}")) for a, b in zip(df["layers"], df["files"])]
+
+
+def version_sets(*, store=None):
+    """The version sets the register's checks used (a set = the layer and rule-file hashes of a check),
+    one row each: 版本集, 登记数, 首次登记, 末次登记, 登记号, 图层版本, 是否现行.
+
+    The id is what ``dcf site recheck --against ID`` takes.
+
+    Examples
+    --------
+    >>> from dcf_spatial.register import version_sets
+    >>> version_sets()   # doctest: +SKIP
+    """
+    import pandas as pd
+
+    st = _store(store)
+    df = tables.read_records(st)
+    df = df[df["status"] == "ok"] if len(df) else df
+    cols = ["版本集", "登记数", "首次登记", "末次登记", "登记号", "图层版本", "是否现行"]
+    if not len(df):
+        return pd.DataFrame(columns=cols)
+    current = versions.version_set_id({k: v["sha256"] for k, v in versions.layer_versions(store).items()},
+                                      {k: v[0] for k, v in versions.file_versions().items()})
+    df = df.assign(version_set=_version_sets(df))
+    out = []
+    for vs, g in df.groupby("version_set", sort=False):
+        layers = json.loads(g["layers"].iloc[0])
+        out.append({"版本集": vs, "登记数": len(g), "首次登记": g["recorded_at"].min(), "末次登记": g["recorded_at"].max(),
+                    "登记号": "、".join(map(str, g["id"].astype(int).tolist()[:20])) + ("…" if len(g) > 20 else ""),
+                    "图层版本": "; ".join(f"{k}:{v[:8]}" for k, v in layers.items()), "是否现行": vs == current})
+    return pd.DataFrame(out, columns=cols)
+
+
+def version_set(spec, *, store=None) -> tuple[str, dict, dict]:
+    """``(id, layers, files)`` of a version set given as a register id (``12``, ``#12``) or a version-set
+    id (or its first 6+ hex digits); :class:`InputError` naming what exists otherwise."""
+    st = _store(store)
+    text = str(spec).strip().lstrip("#")
+    df = tables.read_records(st)
+    df = df[df["status"] == "ok"] if len(df) else df
+    if text.isdigit() and len(text) < 6 or (text.isdigit() and int(text) in set(df["id"].astype(int))):
+        rows = df[df["id"].astype(int) == int(text)]
+        if not len(rows):
+            raise InputError(f"图层库 {st.label} 的核查登记中没有登记号 {text}（或该登记核查出错，没有结论）。")
+        r = rows.iloc[0]
+        layers, files = json.loads(r["layers"]), json.loads(r["files"])
+        return versions.version_set_id(layers, files), layers, files
+    sets = {}
+    for a, b in zip(df["layers"], df["files"]):
+        la, fb = json.loads(a), json.loads(b)
+        sets.setdefault(versions.version_set_id(la, fb), (la, fb))
+    hits = [k for k in sets if len(text) >= 6 and k.startswith(text.lower())]
+    if len(hits) != 1:
+        known = "、".join(list(sets)[:10]) or "（登记为空）"
+        raise InputError(f"版本集 {spec!r} {'不唯一' if hits else '不在'}图层库 {st.label} 的核查登记中；"
+                         f"请给登记号或版本集编号（dcf layers versions 列出），已有：{known}。")
+    return hits[0], *sets[hits[0]]
+
+
 @dataclass
 class RegisterList:
     """Recorded checks, as ``dcf site history`` lists them.
@@ -107,6 +168,7 @@ class RegisterList:
         df["zones_zh"] = df["zones"].fillna("").map(lambda s: "、".join(s.split("|")[1::2]))
         df["layers_short"] = df["layers"].map(lambda s: "; ".join(f"{k}:{v[:8]}" for k, v in json.loads(s).items()) if s else "")
         df["files_short"] = df["files"].map(lambda s: "; ".join(f"{k}:{v[:8]}" for k, v in json.loads(s).items()) if s else "")
+        df["version_set"] = _version_sets(df)
         out = df[list(COLUMNS_ZH)].rename(columns=COLUMNS_ZH)
         return out if len(out) else pd.DataFrame(columns=list(COLUMNS_ZH.values()))
 
@@ -118,6 +180,7 @@ class RegisterList:
             r["geometry_wkt"] = None if g is None else g.wkt
             for k in ("rerun", "result", "layers", "files"):
                 r[k] = json.loads(r[k]) if r.get(k) else None
+            r["version_set"] = versions.version_set_id(r["layers"] or {}, r["files"] or {})
             out.append(r)
         return out
 
@@ -126,7 +189,8 @@ class RegisterList:
         lines = [f"核查登记（{self.store}）：{len(f)} 条" + (f"（筛选：{'，'.join(f'{k}={v}' for k, v in self.filters.items() if v)}）"
                                                      if any(self.filters.values()) else "") + "。"]
         for r in f.itertuples(index=False):
-            lines.append(f"  #{r[0]} {r[1]} {r[3] or '（未命名）'} {r[4]}：{r[6]}" + (f"（{r[7]}）" if r[7] else ""))
+            lines.append(f"  #{r[0]} {r[1]} {r[3] or '（未命名）'} {r[4]}：{r[6]}" + (f"（{r[7]}）" if r[7] else "")
+                         + f" [版本集 {r[12]}]")
         return "\n".join(lines)
 
     def to_table(self, path, *, overwrite: bool = False) -> Path:

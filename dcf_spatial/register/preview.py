@@ -29,6 +29,13 @@ class ImportPreview:
         Polygon layers: land that would change zone, 从 (current zone or 区外) → 到 (new zone or 区外), 亩.
     flips
         The register checks re-run against the new layer (a :class:`~dcf_spatial.register.Recheck`).
+    parcels
+        Sample parcels whose township, cluster or park would change: 宗地代码, 土地使用权人, 统一社会信用代码,
+        区类, 原所在区, 新所在区 (the shipped synthetic sample unless other parcels were given).
+    enterprises
+        The enterprises holding those parcels: 统一社会信用代码, 企业名称, 宗地数, 宗地代码.
+    sample_note
+        Which parcels were looked at.
     """
 
     layer: str
@@ -38,11 +45,17 @@ class ImportPreview:
     moved: object
     transfers: object
     flips: Recheck
+    parcels: object = None
+    enterprises: object = None
+    sample_note: str = ""
 
     def to_dict(self) -> dict:
         return {"layer": self.layer, "dry_run": True, "summary": self.summary, "added": self.added,
                 "removed": self.removed, "moved": self.moved.to_dict(orient="records"),
-                "transfers": self.transfers.to_dict(orient="records"), "register": self.flips.to_dict()}
+                "transfers": self.transfers.to_dict(orient="records"), "register": self.flips.to_dict(),
+                "sample_note": self.sample_note,
+                "parcels": [] if self.parcels is None else self.parcels.to_dict(orient="records"),
+                "enterprises": [] if self.enterprises is None else self.enterprises.to_dict(orient="records")}
 
     def summary_text(self) -> str:
         lines = [f"试导入（未写入）：图层 {self.layer} 将有 {self.summary['features']} 个要素；"
@@ -58,6 +71,12 @@ class ImportPreview:
         n = len(self.flips.checks)
         lines.append(f"核查登记：{n} 条登记中 {len(self.flips.flipped)} 条结论将改变"
                      + (f"（登记号 {'、'.join(map(str, self.flips.flipped[:30]))}）" if self.flips.flipped else "") + "。")
+        if self.parcels is not None:
+            lines.append(f"{self.sample_note}：{len(self.parcels)} 宗所在区将改变，涉及 {len(self.enterprises)} 家企业。")
+            for r in self.parcels.head(20).itertuples(index=False):
+                lines.append(f"  {r[0]}（{r[1]}）{r[3]}：{r[4] or '区外'} → {r[5] or '区外'}")
+            if len(self.parcels) > 20:
+                lines.append(f"  …… 其余 {len(self.parcels) - 20} 宗见 --json")
         return "\n".join(lines)
 
 
@@ -106,7 +125,56 @@ def _diff(old, new, layer_id):
             pd.DataFrame(transfers, columns=["从", "到", "亩"]))
 
 
-def preview_import(layer_id: str, file, *, store=None, **import_options) -> ImportPreview:
+#: how many synthetic sample parcels a preview looks at when the user gives none
+SAMPLE_PARCELS = 500
+PARCEL_COLUMNS = ["宗地代码", "土地使用权人", "统一社会信用代码", "区类", "原所在区", "新所在区"]
+ENTERPRISE_COLUMNS = ["统一社会信用代码", "企业名称", "宗地数", "宗地代码"]
+
+
+def _sample_parcels(parcels, location):
+    """The parcels to look at, and a note saying which: the user's file or frame, else the shipped
+    synthetic sample placed on the current store (seed 0, :func:`dcf_spatial.sample.generate_parcels`)."""
+    if parcels is None:
+        from ..sample import generate_parcels
+
+        return generate_parcels(SAMPLE_PARCELS, seed=0, store=location), f"合成样例宗地（{SAMPLE_PARCELS} 宗，种子 0）"
+    if isinstance(parcels, (str, Path)):
+        from ..io import read_vector
+
+        return read_vector(parcels), f"宗地 {parcels}"
+    return parcels, "给定宗地"
+
+
+def _zone_changes(parcels, layer_id: str, old_store, new_store):
+    """Sample parcels whose zone of the kind ``layer_id`` decides would change, and their enterprises."""
+    import pandas as pd
+
+    from ..land.zones import KIND_ZH, ZONE_LAYERS, join_zones
+
+    kinds = tuple(k for k, ids in ZONE_LAYERS.items() if layer_id in ids)
+    rows = []
+    if kinds and len(parcels):
+        before = join_zones(parcels, store=old_store, kinds=kinds)
+        after = join_zones(parcels, store=new_store, kinds=kinds)
+        col = lambda name: parcels[name].astype(object).where(parcels[name].notna(), "").astype(str).tolist() \
+            if name in parcels else [""] * len(parcels)
+        pid, holder, code = col("parcel_id"), col("holder"), col("credit_code")
+        for kind in kinds:
+            a = before[f"{kind}_id"].astype(object).where(before[f"{kind}_id"].notna(), None).tolist()
+            b = after[f"{kind}_id"].astype(object).where(after[f"{kind}_id"].notna(), None).tolist()
+            an = before[f"{kind}_zh"].astype(object).where(before[f"{kind}_zh"].notna(), "").tolist()
+            bn = after[f"{kind}_zh"].astype(object).where(after[f"{kind}_zh"].notna(), "").tolist()
+            for i in range(len(parcels)):
+                if a[i] != b[i]:
+                    rows.append([pid[i] or f"第{i + 1}行", holder[i], code[i], KIND_ZH[kind], an[i], bn[i]])
+    moved = pd.DataFrame(rows, columns=PARCEL_COLUMNS)
+    firms = moved[moved["统一社会信用代码"] != ""].groupby("统一社会信用代码", sort=True).agg(
+        企业名称=("土地使用权人", "first"), 宗地数=("宗地代码", "nunique"),
+        宗地代码=("宗地代码", lambda s: "、".join(dict.fromkeys(s)))).reset_index()
+    return moved, firms[ENTERPRISE_COLUMNS]
+
+
+def preview_import(layer_id: str, file, *, store=None, parcels=None, **import_options) -> ImportPreview:
     """What importing ``file`` as ``layer_id`` would change, without changing the store.
 
     Parameters
@@ -115,6 +183,10 @@ def preview_import(layer_id: str, file, *, store=None, **import_options) -> Impo
         As :func:`dcf_spatial.store.catalog.import_layer`.
     store
         The store that would be changed (``None``: the active store); it is only read.
+    parcels
+        Parcels (a file or GeoDataFrame) whose township / cluster / park would change; default the
+        shipped synthetic sample (:func:`dcf_spatial.sample.generate_parcels`, seed 0), whose
+        enterprises are its parcels' holders.
     **import_options
         ``crs``, ``field_map``, ``provenance``, ``source_note``, ``layer``, ``encoding`` as for the import.
 
@@ -150,4 +222,6 @@ def preview_import(layer_id: str, file, *, store=None, **import_options) -> Impo
             old = new.iloc[0:0]
         added, removed, moved, transfers = _diff(old, new, layer_id)
         flips = recheck(store=location, against=copy)
-    return ImportPreview(layer_id, summary, added, removed, moved, transfers, flips)
+        sample, note = _sample_parcels(parcels, location)
+        changed_parcels, firms = _zone_changes(sample, layer_id, location, copy)
+    return ImportPreview(layer_id, summary, added, removed, moved, transfers, flips, changed_parcels, firms, note)

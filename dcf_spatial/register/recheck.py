@@ -47,6 +47,8 @@ class Recheck:
     layer_changes: dict = field(default_factory=dict)
     file_changes: dict = field(default_factory=dict)
     store: str = ""
+    against: str = "current"
+    sites: dict = field(default_factory=dict, repr=False)
 
     @property
     def flipped(self) -> list[int]:
@@ -54,14 +56,15 @@ class Recheck:
         return [int(i) for i in self.checks.loc[self.checks["结论是否改变"], "登记号"]]
 
     def to_dict(self) -> dict:
-        return {"store": self.store, "flipped": self.flipped,
+        return {"store": self.store, "against": self.against, "flipped": self.flipped,
                 "changes": self.changes.to_dict(orient="records"), "checks": self.checks.to_dict(orient="records"),
                 "layer_changes": {k: list(v) for k, v in self.layer_changes.items()},
                 "file_changes": {k: list(v) for k, v in self.file_changes.items()}}
 
     def summary_text(self) -> str:
         n = len(self.checks)
-        lines = [f"重新核查 {n} 条登记（{self.store}）：结论改变 {len(self.flipped)} 条，变化共 {len(self.changes)} 项。"]
+        against = "现行图层与规则" if self.against == "current" else f"版本集 {self.against}"
+        lines = [f"按{against}重新核查 {n} 条登记（{self.store}）：结论改变 {len(self.flipped)} 条，变化共 {len(self.changes)} 项。"]
         for lid, (a, b) in self.layer_changes.items():
             lines.append(f"  图层 {lid} 已更新：{(a or '无')[:8]} → {(b or '已删除')[:8]}")
         for name, (a, b) in self.file_changes.items():
@@ -95,6 +98,41 @@ class Recheck:
             + [{"类别": "规则文件", "名称": f"{versions.FILE_ZH.get(k, k)}（{k}）", "登记时版本": a, "现版本": b}
                for k, (a, b) in self.file_changes.items()], columns=["类别", "名称", "登记时版本", "现版本"])
         return write_xlsx({"变化清单": self.changes, "核查对照": self.checks, "版本变化": vers}, path)
+
+
+    def to_map(self, path, *, overwrite: bool = False, basemap: str = "none") -> Path:
+        """Write an HTML map (Folium) of the rechecked sites whose answer changed, coloured by the change
+        (原结论 → 现结论 for a flipped verdict; 分区或指标变化 otherwise), with a Chinese legend.
+
+        Examples
+        --------
+        >>> recheck().to_map("changes.html")   # doctest: +SKIP
+        """
+        import geopandas as gpd
+
+        from .. import settings
+        from ..maps.answer import answer_map
+
+        changed = set(int(i) for i in self.changes["登记号"]) if len(self.changes) else set()
+        rows = []
+        for r in self.checks.to_dict(orient="records"):
+            rid = int(r["登记号"])
+            if rid not in changed or self.sites.get(rid) is None:
+                continue
+            what = "；".join(sorted(set(self.changes.loc[self.changes["登记号"] == rid, "变化"])))
+            change = f"{r['原结论']} → {r['现结论']}" if r["结论是否改变"] else "结论未变（分区或指标变化）"
+            rows.append({"登记号": rid, "项目名称": r["项目名称"] or "", "变化": change, "原结论": r["原结论"],
+                         "现结论": r["现结论"], "变化项": what, "geometry": self.sites[rid]})
+        gdf = gpd.GeoDataFrame(rows, columns=["登记号", "项目名称", "变化", "原结论", "现结论", "变化项", "geometry"],
+                               geometry="geometry", crs=settings.storage_crs)
+        if not len(gdf):
+            raise InputError("重新核查没有发现任何变化，没有可画的场地。")
+        against = "现行图层与规则" if self.against == "current" else f"版本集 {self.against}"
+        return answer_map(gdf, path, title=f"重新核查：结论与分区变化（按{against}）", label_field="项目名称",
+                          status_field="变化", popup_fields={"登记号": "登记号", "项目名称": "项目名称", "原结论": "原结论",
+                                                           "现结论": "现结论", "变化项": "变化项"},
+                          provenance_note="示意：按重新核查结果着色，仅供比对，不作审批依据；场地为登记时的范围。",
+                          basemap=basemap, overwrite=overwrite, answer_label="重新核查的变化")
 
 
 def _causes(rec_layers: dict, rec_files: dict, cur_layers: dict, cur_files: dict):
@@ -174,8 +212,10 @@ def recheck(*, store=None, since=None, ids=None, against=None) -> Recheck:
     ids
         Only these register ids.
     against
-        Run against the layers of this other store instead of the current ones (an import's preview
-        uses a throw-away copy with the new layer); the register is still read from ``store``.
+        ``None`` or ``"current"``: the current layers and rule files. A register id (``12``) or a
+        version-set id (``dcf layers versions``): the layer and rule-file versions that check (that
+        set) used, from the register. Any other value: the layers of that other store (an import's
+        preview uses a throw-away copy with the new layer); the register is still read from ``store``.
 
     Returns
     -------
@@ -198,9 +238,31 @@ def recheck(*, store=None, since=None, ids=None, against=None) -> Recheck:
     location = resolve_store(store)
     rows = entries(store=location, since=since, ids=ids)  # the register of ``store``
     rows = rows[rows["status"] == "ok"]
-    location = resolve_store(against) if against is not None else location
-    cur_layers = versions.layer_versions(location)
-    cur_files = {k: v[0] for k, v in versions.file_versions().items()}
+    if against is None or str(against) == "current":
+        return _recheck(st, rows, location, versions.layer_versions(location),
+                        {k: v[0] for k, v in versions.file_versions().items()}, "current")
+    if _is_version_set(against):
+        from .history import version_set
+
+        vs, layers, files = version_set(against, store=location)
+        with rerun.recorded_versions(st, {"id": f"版本集 {vs}", "layers": json.dumps(layers), "files": json.dumps(files)}) as there:
+            return _recheck(st, rows, there, {k: {"sha256": v, "catalog": {}} for k, v in layers.items()}, dict(files), vs)
+    location = resolve_store(against)
+    return _recheck(st, rows, location, versions.layer_versions(location),
+                    {k: v[0] for k, v in versions.file_versions().items()}, "current")
+
+
+def _is_version_set(value) -> bool:
+    """A register id or a version-set id (hex), not a store path or URL."""
+    import re
+
+    text = str(value).strip().lstrip("#")
+    return isinstance(value, int) or bool(re.fullmatch(r"\d+|[0-9a-fA-F]{6,64}", text)) and not Path(text).exists()
+
+
+def _recheck(st, rows, location, cur_layers, cur_files, against) -> Recheck:
+    import pandas as pd
+
     changes, checks = [], []
     all_layers, all_files = {}, {}
     for entry in rows.to_dict(orient="records"):
@@ -222,4 +284,5 @@ def recheck(*, store=None, since=None, ids=None, against=None) -> Recheck:
     frame["kind_zh"] = frame["kind"].map(KIND_ZH)
     frame = frame[list(CHANGE_COLUMNS_ZH)].rename(columns=CHANGE_COLUMNS_ZH)
     checks_df = pd.DataFrame(checks, columns=["登记号", "项目名称", "行业", "原结论", "现结论", "结论是否改变"])
-    return Recheck(frame, checks_df, all_layers, all_files, st.label)
+    sites = {int(i): g for i, g in zip(rows["id"], rows["geometry"])}
+    return Recheck(frame, checks_df, all_layers, all_files, st.label, against, sites)

@@ -28,6 +28,10 @@ if TYPE_CHECKING:  # pragma: no cover
 REGISTER_TABLE = "dcf_register"
 LAYERS_TABLE = "dcf_register_layers"
 FILES_TABLE = "dcf_register_files"
+#: one row per recorded audit: its manifest (inputs' hashes, as-of date, layer and rule versions) and
+#: its per-parcel (per-enterprise) answer as GeoParquet bytes, for ``dcf audit diff``
+AUDITS_TABLE = "dcf_register_audits"
+AUDIT_COLUMNS = ("recorded_at", "kind", "engine", "as_of", "folder", "manifest")
 GEOM = "geom"
 SRID = 4490
 #: the text columns of ``dcf_register``, in order (``id`` and the geometry besides)
@@ -67,6 +71,8 @@ def _gpkg_init(con: sqlite3.Connection) -> None:
     con.execute(f"CREATE TABLE IF NOT EXISTS {LAYERS_TABLE} (layer_id TEXT, sha256 TEXT, catalog TEXT, data BLOB, "
                 "PRIMARY KEY (layer_id, sha256))")
     con.execute(f"CREATE TABLE IF NOT EXISTS {FILES_TABLE} (name TEXT, sha256 TEXT, content BLOB, PRIMARY KEY (name, sha256))")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {AUDITS_TABLE} (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                f"{', '.join(c + ' TEXT' for c in AUDIT_COLUMNS)}, rows BLOB)")
     if con.execute("SELECT 1 FROM gpkg_contents WHERE table_name=?", (REGISTER_TABLE,)).fetchone() is None:
         if con.execute("SELECT 1 FROM gpkg_spatial_ref_sys WHERE srs_id=?", (SRID,)).fetchone() is None:
             raise InputError(f"图层库中没有 EPSG:{SRID} 坐标系定义，无法建立核查登记表；请先导入或重建图层库。")
@@ -112,6 +118,8 @@ def _pg_init(st, con) -> None:
                      "data BYTEA, PRIMARY KEY (layer_id, sha256))"))
     con.execute(text(f"CREATE TABLE IF NOT EXISTS {st._t(FILES_TABLE)} (name TEXT, sha256 TEXT, content BYTEA, "
                      "PRIMARY KEY (name, sha256))"))
+    con.execute(text(f"CREATE TABLE IF NOT EXISTS {st._t(AUDITS_TABLE)} (id BIGSERIAL PRIMARY KEY, "
+                     f"{', '.join(c + ' TEXT' for c in AUDIT_COLUMNS)}, rows BYTEA)"))
 
 
 def write_records(st, build) -> list[int]:
@@ -250,3 +258,152 @@ def kept_layer_versions(st) -> set[tuple[str, str]]:
 
     with st._connect() as con:
         return {tuple(r) for r in con.execute(text(f"SELECT layer_id, sha256 FROM {st._t(LAYERS_TABLE)}")).all()}
+
+
+def write_audit(st, row: dict) -> int:
+    """Insert one recorded audit (:data:`AUDIT_COLUMNS` and ``rows``, GeoParquet bytes); return its id."""
+    if st.kind == "gpkg":
+        with _gpkg_write(st) as con:
+            cur = con.execute(f"INSERT INTO {AUDITS_TABLE} ({', '.join(AUDIT_COLUMNS)}, rows) VALUES "
+                              f"({', '.join('?' * (len(AUDIT_COLUMNS) + 1))})",
+                              [row.get(c) for c in AUDIT_COLUMNS] + [row["rows"]])
+            return int(cur.lastrowid)
+    from sqlalchemy import text
+
+    with st._connect(transaction=True) as con:
+        _pg_init(st, con)
+        return int(con.execute(text(
+            f"INSERT INTO {st._t(AUDITS_TABLE)} ({', '.join(AUDIT_COLUMNS)}, rows) VALUES "
+            f"({', '.join(':' + c for c in AUDIT_COLUMNS)}, :rows) RETURNING id"),
+            {**{c: row.get(c) for c in AUDIT_COLUMNS}, "rows": row["rows"]}).scalar())
+
+
+def _has_table(st, name: str) -> bool:
+    if st.kind == "gpkg":
+        if not st.path.exists():
+            return False
+        with contextlib.closing(sqlite3.connect(st.path)) as con:
+            return con.execute("SELECT 1 FROM sqlite_master WHERE name=?", (name,)).fetchone() is not None
+    with st._connect() as con:
+        return st._table_exists(con, name)
+
+
+def read_audits(st, ids=None, *, with_rows: bool = True) -> list[dict]:
+    """The recorded audits (all, or those of ``ids``), oldest first, as dicts (``rows``: bytes or absent)."""
+    if not _has_table(st, AUDITS_TABLE):
+        return []
+    cols = ["id", *AUDIT_COLUMNS] + (["rows"] if with_rows else [])
+    where = "" if ids is None else f" WHERE id IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
+    if st.kind == "gpkg":
+        with contextlib.closing(sqlite3.connect(st.path)) as con:
+            got = con.execute(f"SELECT {', '.join(cols)} FROM {AUDITS_TABLE}{where} ORDER BY id").fetchall()
+    else:
+        from sqlalchemy import text
+
+        with st._connect() as con:
+            got = con.execute(text(f"SELECT {', '.join(cols)} FROM {st._t(AUDITS_TABLE)}{where} ORDER BY id")).all()
+    out = [dict(zip(cols, r)) for r in got]
+    for r in out:
+        if r.get("rows") is not None:
+            r["rows"] = bytes(r["rows"])
+    return out
+
+
+def _read_all(st, table: str, cols: list[str]) -> list[tuple]:
+    if not _has_table(st, table):
+        return []
+    if st.kind == "gpkg":
+        with contextlib.closing(sqlite3.connect(st.path)) as con:
+            return con.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall()
+    from sqlalchemy import text
+
+    with st._connect() as con:
+        return [tuple(r) for r in con.execute(text(f"SELECT {', '.join(cols)} FROM {st._t(table)}")).all()]
+
+
+def _record_key(r: dict) -> tuple:
+    return (r.get("recorded_at"), r.get("rerun"), r.get("result"), r.get("layers"), r.get("files"))
+
+
+def copy_register(src, dst) -> dict:
+    """Copy the register of store ``src`` (checks, audits, and the layer and rule-file versions they
+    point to) into store ``dst`` in one transaction (``dcf layers push``).
+
+    Entries ``dst`` already holds (same time, input, answer and versions) are not copied twice. Into
+    an empty register the ids are kept; otherwise the copies get new ids, listed in ``renumbered``
+    (``{old id: new id}``).
+
+    Returns
+    -------
+    dict
+        ``records``, ``audits`` (how many copied), ``layer_versions``, ``file_versions`` (how many
+        kept versions the target holds from the source) and ``renumbered``.
+    """
+    import shapely
+
+    records = read_records(src)
+    audits = read_audits(src)
+    layer_rows = _read_all(src, LAYERS_TABLE, ["layer_id", "sha256", "catalog", "data"])
+    file_rows = _read_all(src, FILES_TABLE, ["name", "sha256", "content"])
+    out = {"records": 0, "audits": 0, "layer_versions": len(layer_rows), "file_versions": len(file_rows),
+           "renumbered": {}, "audits_renumbered": {}}
+    if not len(records) and not audits:
+        return out
+    have = read_records(dst)
+    have_keys = {_record_key(r) for r in have.to_dict(orient="records")}
+    keep_ids = not len(have)
+    have_audits = read_audits(dst, with_rows=False)
+    audit_keys = {(a["recorded_at"], a["manifest"]) for a in have_audits}
+    keep_audit_ids = not have_audits
+    new_records = [r for r in records.to_dict(orient="records") if _record_key(r) not in have_keys]
+    new_audits = [a for a in audits if (a["recorded_at"], a["manifest"]) not in audit_keys]
+    if dst.kind == "gpkg":
+        with _gpkg_write(dst) as con:
+            con.executemany(f"INSERT OR IGNORE INTO {LAYERS_TABLE} VALUES (?,?,?,?)", layer_rows)
+            con.executemany(f"INSERT OR IGNORE INTO {FILES_TABLE} VALUES (?,?,?)", file_rows)
+            for r in new_records:
+                cols = (["id"] if keep_ids else []) + [GEOM, *COLUMNS]
+                vals = ([int(r["id"])] if keep_ids else []) + [gpkg_blob(r.get("geometry"))] + [r.get(c) for c in COLUMNS]
+                cur = con.execute(f"INSERT INTO {REGISTER_TABLE} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", vals)
+                if int(cur.lastrowid) != int(r["id"]):
+                    out["renumbered"][int(r["id"])] = int(cur.lastrowid)
+            for a in new_audits:
+                cols = (["id"] if keep_audit_ids else []) + [*AUDIT_COLUMNS, "rows"]
+                vals = ([int(a["id"])] if keep_audit_ids else []) + [a.get(c) for c in AUDIT_COLUMNS] + [a["rows"]]
+                cur = con.execute(f"INSERT INTO {AUDITS_TABLE} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", vals)
+                if int(cur.lastrowid) != int(a["id"]):
+                    out["audits_renumbered"][int(a["id"])] = int(cur.lastrowid)
+    else:
+        from sqlalchemy import text
+
+        with dst._connect(transaction=True) as con:
+            _pg_init(dst, con)
+            for lid, sha, cat, data in layer_rows:
+                con.execute(text(f"INSERT INTO {dst._t(LAYERS_TABLE)} VALUES (:l, :s, :c, :d) ON CONFLICT DO NOTHING"),
+                            {"l": lid, "s": sha, "c": cat, "d": bytes(data)})
+            for name, sha, content in file_rows:
+                con.execute(text(f"INSERT INTO {dst._t(FILES_TABLE)} VALUES (:n, :s, :c) ON CONFLICT DO NOTHING"),
+                            {"n": name, "s": sha, "c": bytes(content)})
+            for r in new_records:
+                g = r.get("geometry")
+                params = {c: r.get(c) for c in COLUMNS}
+                params.update(g=None if g is None else shapely.to_wkb(g), id=int(r["id"]))
+                cols = (["id"] if keep_ids else []) + [GEOM, *COLUMNS]
+                vals = ([":id"] if keep_ids else []) + [f"ST_GeomFromWKB(:g, {SRID})"] + [":" + c for c in COLUMNS]
+                new = con.execute(text(f"INSERT INTO {dst._t(REGISTER_TABLE)} ({', '.join(cols)}) VALUES ({', '.join(vals)}) "
+                                       "RETURNING id"), params).scalar()
+                if int(new) != int(r["id"]):
+                    out["renumbered"][int(r["id"])] = int(new)
+            for a in new_audits:
+                params = {**{c: a.get(c) for c in AUDIT_COLUMNS}, "rows": a["rows"], "id": int(a["id"])}
+                cols = (["id"] if keep_audit_ids else []) + [*AUDIT_COLUMNS, "rows"]
+                new = con.execute(text(f"INSERT INTO {dst._t(AUDITS_TABLE)} ({', '.join(cols)}) VALUES "
+                                       f"({', '.join(':' + c for c in cols)}) RETURNING id"), params).scalar()
+                if int(new) != int(a["id"]):
+                    out["audits_renumbered"][int(a["id"])] = int(new)
+            for table, kept in ((REGISTER_TABLE, keep_ids and new_records), (AUDITS_TABLE, keep_audit_ids and new_audits)):
+                if kept:  # explicit ids were written: the sequence continues after them
+                    con.execute(text(f"SELECT setval(pg_get_serial_sequence('{dst._t(table)}', 'id'), "
+                                     f"(SELECT max(id) FROM {dst._t(table)}))"))
+    out["records"], out["audits"] = len(new_records), len(new_audits)
+    return out

@@ -147,3 +147,22 @@ def file_versions() -> dict[str, tuple[str, bytes]]:
         data = path.read_bytes()
         out[name] = (hashlib.sha256(data).hexdigest(), data)
     return out
+
+
+def version_set_id(layers: dict, files: dict) -> str:
+    """The id of a version set: 12 hex digits of the SHA-256 of its layer and rule-file hashes.
+
+    ``dcf site history`` and ``dcf layers versions`` print it; ``dcf site recheck --against ID``
+    re-runs recorded checks against that set.
+
+    Examples
+    --------
+    >>> version_set_id({"townships": "ab"}, {"plan_rules.json": "cd"}) == version_set_id({"townships": "ab"}, {"plan_rules.json": "cd"})
+    True
+    >>> len(version_set_id({}, {}))
+    12
+    """
+    import json
+
+    text = json.dumps({"layers": dict(layers), "files": dict(files)}, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]

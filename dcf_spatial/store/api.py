@@ -226,13 +226,20 @@ class Store:
         Returns
         -------
         dict
-            ``source``, ``target`` (masked) and ``layers`` (``id``, ``features``, ``history``).
+            ``source``, ``target`` (masked), ``layers`` (``id``, ``features``, ``history``) and
+            ``register``: the register of checks and audits copied too, with the layer and rule-file
+            versions it points to (:func:`dcf_spatial.register.tables.copy_register`).
 
         Examples
         --------
         >>> Store().push("postgresql://dcf@127.0.0.1/gis")  # doctest: +SKIP
         """
-        return catalog.copy_store(self.location, resolve_store(to), overwrite=overwrite, layers=layers)
+        from ..register.tables import copy_register
+
+        target = resolve_store(to)
+        summary = catalog.copy_store(self.location, target, overwrite=overwrite, layers=layers)
+        summary["register"] = copy_register(catalog._require_store(self.location), catalog._store(target, write=True))
+        return summary
 
 
 def layer(layer_id: str, *, store=None, bbox: tuple[float, float, float, float] | None = None) -> "gpd.GeoDataFrame":
