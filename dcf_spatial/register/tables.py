@@ -83,6 +83,15 @@ def _gpkg_init(con: sqlite3.Connection) -> None:
 
 
 @contextlib.contextmanager
+def _gpkg_read(st):
+    """A connection to the store file, holding its in-process lock (see ``gpkg.file_lock``)."""
+    from ..store.backends.gpkg import file_lock
+
+    with file_lock(st.path), contextlib.closing(sqlite3.connect(st.path)) as con:
+        yield con
+
+
+@contextlib.contextmanager
 def _gpkg_write(st):
     """The store's writer lock, then one ``BEGIN IMMEDIATE`` transaction (retried while busy)."""
     with st._locked():  # imports replace the whole file: a write must not fall between their copy and swap
@@ -178,7 +187,7 @@ def _has_register(st) -> bool:
     if st.kind == "gpkg":
         if not st.path.exists():
             return False
-        with contextlib.closing(sqlite3.connect(st.path)) as con:
+        with _gpkg_read(st) as con:
             return con.execute("SELECT 1 FROM sqlite_master WHERE name=?", (REGISTER_TABLE,)).fetchone() is not None
     from sqlalchemy import text
 
@@ -197,7 +206,7 @@ def read_records(st, ids=None) -> "pd.DataFrame":
         return pd.DataFrame({c: [] for c in [*cols, "geometry"]})
     where = "" if ids is None else f" WHERE id IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
     if st.kind == "gpkg":
-        with contextlib.closing(sqlite3.connect(st.path)) as con:
+        with _gpkg_read(st) as con:
             rows = con.execute(f"SELECT {', '.join(cols)}, {GEOM} FROM {REGISTER_TABLE}{where} ORDER BY id").fetchall()
         df = pd.DataFrame([r[:-1] for r in rows], columns=cols)
         df["geometry"] = [from_gpkg_blob(r[-1]) for r in rows]
@@ -219,7 +228,7 @@ def read_layer_version(st, layer_id: str, sha256: str):
     import geopandas as gpd
 
     if st.kind == "gpkg":
-        with contextlib.closing(sqlite3.connect(st.path)) as con:
+        with _gpkg_read(st) as con:
             row = con.execute(f"SELECT catalog, data FROM {LAYERS_TABLE} WHERE layer_id=? AND sha256=?",
                               (layer_id, sha256)).fetchone()
     else:
@@ -236,7 +245,7 @@ def read_layer_version(st, layer_id: str, sha256: str):
 def read_file_version(st, name: str, sha256: str) -> bytes | None:
     """The content of a kept rule or indicator file version, or ``None``."""
     if st.kind == "gpkg":
-        with contextlib.closing(sqlite3.connect(st.path)) as con:
+        with _gpkg_read(st) as con:
             row = con.execute(f"SELECT content FROM {FILES_TABLE} WHERE name=? AND sha256=?", (name, sha256)).fetchone()
     else:
         from sqlalchemy import text
@@ -252,7 +261,7 @@ def kept_layer_versions(st) -> set[tuple[str, str]]:
     if not _has_register(st):
         return set()
     if st.kind == "gpkg":
-        with contextlib.closing(sqlite3.connect(st.path)) as con:
+        with _gpkg_read(st) as con:
             return set(con.execute(f"SELECT layer_id, sha256 FROM {LAYERS_TABLE}").fetchall())
     from sqlalchemy import text
 
@@ -282,7 +291,7 @@ def _has_table(st, name: str) -> bool:
     if st.kind == "gpkg":
         if not st.path.exists():
             return False
-        with contextlib.closing(sqlite3.connect(st.path)) as con:
+        with _gpkg_read(st) as con:
             return con.execute("SELECT 1 FROM sqlite_master WHERE name=?", (name,)).fetchone() is not None
     with st._connect() as con:
         return st._table_exists(con, name)
@@ -295,7 +304,7 @@ def read_audits(st, ids=None, *, with_rows: bool = True) -> list[dict]:
     cols = ["id", *AUDIT_COLUMNS] + (["rows"] if with_rows else [])
     where = "" if ids is None else f" WHERE id IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
     if st.kind == "gpkg":
-        with contextlib.closing(sqlite3.connect(st.path)) as con:
+        with _gpkg_read(st) as con:
             got = con.execute(f"SELECT {', '.join(cols)} FROM {AUDITS_TABLE}{where} ORDER BY id").fetchall()
     else:
         from sqlalchemy import text
@@ -313,7 +322,7 @@ def _read_all(st, table: str, cols: list[str]) -> list[tuple]:
     if not _has_table(st, table):
         return []
     if st.kind == "gpkg":
-        with contextlib.closing(sqlite3.connect(st.path)) as con:
+        with _gpkg_read(st) as con:
             return con.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall()
     from sqlalchemy import text
 

@@ -16,6 +16,7 @@ import logging
 import os
 import shutil
 import sqlite3
+import threading
 import uuid
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +34,25 @@ logger = logging.getLogger(__name__)
 
 #: the first 16 bytes of every SQLite (and so GeoPackage) file
 SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+_FILE_LOCKS: dict = {}
+_FILE_LOCKS_GUARD = threading.Lock()
+
+
+def file_lock(path) -> threading.RLock:
+    """The one in-process lock of a GeoPackage file; hold it while any file handle on it is open.
+
+    GDAL (pyogrio) and Python's ``sqlite3`` each bring their own SQLite library, and SQLite's file locks
+    are POSIX ``fcntl`` locks, which belong to the process: closing *any* handle on the file drops all of
+    them, also those another thread's connection holds through the other library (SQLite's "How To
+    Corrupt" §2.2). The desk reads layers, writes the register and checks the file from several threads,
+    so every access to one store file in this process goes through this lock (other processes are kept
+    apart by SQLite's own locking, which this does not affect).
+    """
+    key = os.path.realpath(os.fspath(path))
+    with _FILE_LOCKS_GUARD:
+        return _FILE_LOCKS.setdefault(key, threading.RLock())
 
 
 def file_problem(path: Path) -> str | None:
@@ -119,7 +139,7 @@ def content_stamp(path) -> tuple:
     p = Path(path)
     st = p.stat()
     digest = hashlib.sha1()
-    with contextlib.closing(sqlite3.connect(f"file:{p}?mode=ro", uri=True)) as con:
+    with file_lock(p), contextlib.closing(sqlite3.connect(f"file:{p}?mode=ro", uri=True)) as con:
         try:
             rows = con.execute("SELECT table_name, last_change FROM gpkg_contents "
                                "WHERE table_name NOT LIKE 'dcf\\_register%' ESCAPE '\\' ORDER BY table_name").fetchall()
@@ -148,6 +168,10 @@ def _guarded(write: bool = False):
     def wrap(method):
         @functools.wraps(method)
         def inner(self, *args, **kwargs):
+            with file_lock(self.path):
+                return _checked(self, *args, **kwargs)
+
+        def _checked(self, *args, **kwargs):
             problem = file_problem(self.path)
             if problem:
                 raise StoreError(broken_message(self.label, problem))
@@ -310,6 +334,10 @@ class GpkgStore:
         """
         import fcntl
 
+        with file_lock(self.path):
+            yield from self._flocked(fcntl)
+
+    def _flocked(self, fcntl):
         while True:
             fd = os.open(self.path, os.O_RDONLY)
             fcntl.flock(fd, fcntl.LOCK_EX)
