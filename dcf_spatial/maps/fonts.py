@@ -97,11 +97,17 @@ def font_files() -> dict[int, Path]:
 
 def missing_glyphs(text: str, path: Path | None = None) -> list[str]:
     """Characters of ``text`` (other than whitespace) that the font has no glyph for."""
+    path = path or font_files()[min(font_files())]
+    cmap = _cmap(str(path), Path(path).stat().st_mtime_ns)
+    return sorted({ch for ch in text if not ch.isspace() and ord(ch) not in cmap})
+
+
+@lru_cache(maxsize=4)
+def _cmap(path: str, mtime_ns: int) -> frozenset:
+    """The code points a font file has glyphs for (read once per file version: ~0.1 s for the CJK font)."""
     from fontTools.ttLib import TTFont
 
-    path = path or font_files()[min(font_files())]
-    cmap = TTFont(path, lazy=True).getBestCmap()
-    return sorted({ch for ch in text if not ch.isspace() and ord(ch) not in cmap})
+    return frozenset(TTFont(path, lazy=True).getBestCmap())
 
 
 @lru_cache(maxsize=1)
