@@ -40,7 +40,11 @@ def tree_rss(proc) -> int:
     import psutil
 
     total = 0
-    for p in [proc] + proc.children(recursive=True):
+    try:
+        tree = [proc] + proc.children(recursive=True)
+    except psutil.Error:  # the child has just ended
+        return 0
+    for p in tree:
         try:
             total += p.memory_info().rss
         except psutil.Error:
@@ -53,7 +57,11 @@ def _largest_rss(proc) -> int:
     import psutil
 
     best = 0
-    for p in [proc] + proc.children(recursive=True):
+    try:
+        tree = [proc] + proc.children(recursive=True)
+    except psutil.Error:  # the child has just ended
+        return 0
+    for p in tree:
         try:
             best = max(best, p.memory_info().rss)
         except psutil.Error:
