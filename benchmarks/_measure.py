@@ -40,12 +40,33 @@ def tree_rss(proc) -> int:
     import psutil
 
     total = 0
-    for p in [proc] + proc.children(recursive=True):
+    try:
+        tree = [proc] + proc.children(recursive=True)
+    except psutil.Error:  # the child has just ended
+        return 0
+    for p in tree:
         try:
             total += p.memory_info().rss
         except psutil.Error:
             pass
     return total
+
+
+def _largest_rss(proc) -> int:
+    """Resident memory of the largest process among ``proc`` and its descendants, in bytes."""
+    import psutil
+
+    best = 0
+    try:
+        tree = [proc] + proc.children(recursive=True)
+    except psutil.Error:  # the child has just ended
+        return 0
+    for p in tree:
+        try:
+            best = max(best, p.memory_info().rss)
+        except psutil.Error:
+            pass
+    return best
 
 
 def run_child(script: str, args: list[str]) -> dict:
@@ -58,10 +79,13 @@ def run_child(script: str, args: list[str]) -> dict:
     ps, peak = psutil.Process(proc.pid), 0
     stop = threading.Event()
 
+    peak_one = 0  # the largest single process of the tree (a dask worker's own ceiling)
+
     def watch():
-        nonlocal peak
+        nonlocal peak, peak_one
         while not stop.is_set():
             peak = max(peak, tree_rss(ps))
+            peak_one = max(peak_one, _largest_rss(ps))
             time.sleep(0.2)
 
     th = threading.Thread(target=watch, daemon=True)
@@ -72,5 +96,5 @@ def run_child(script: str, args: list[str]) -> dict:
     if proc.returncode != 0:
         raise RuntimeError(f"child {args} failed with code {proc.returncode}")
     answer = json.loads(out.strip().splitlines()[-1])
-    answer.update(wall=time.perf_counter() - t0, peak_gb=peak / 1e9)
+    answer.update(wall=time.perf_counter() - t0, peak_gb=peak / 1e9, peak_process_gb=peak_one / 1e9)
     return answer

@@ -54,8 +54,10 @@ if __name__ == "__main__":
 
     work = Path(sys.argv[sys.argv.index("--workdir") + 1]) if "--workdir" in sys.argv else Path(tempfile.mkdtemp())
     root = work / "data"; n = int(sys.argv[1]); base = int(sys.argv[2])
+    import os
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     t = time.perf_counter(); folder, ent, ne = make(n, base, root)
     print(f"data {n} parcels, {ne} enterprises in {time.perf_counter()-t:.0f}s", flush=True)
     for kind in sys.argv[3].split(","):
         r = run_child(__file__, ["child", kind, str(folder), str(ent), str(work / f"out_{kind}_{n}")])
-        print(kind, n, json.dumps(r, default=float), flush=True)
+        print(kind, n, json.dumps(r, default=float), f"(load average {os.getloadavg()[0]:.1f})", flush=True)

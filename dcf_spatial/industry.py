@@ -84,6 +84,64 @@ class IndustryMatch:
         }
 
 
+@dataclass(frozen=True)
+class _Code:
+    """One row of the code table (see :func:`code_table` for the fields)."""
+
+    code: str
+    level: str
+    name_zh: str
+    parent: str
+    keywords: tuple[str, ...]
+    plan_ref: str
+    name_to_verify: bool
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+def _read_csv_rows(path, *, comment: bool = False) -> list[dict[str, str]]:
+    """The rows of a small bundled CSV as dicts of text ("" where empty), blank lines and (``comment``)
+    lines starting with ``#`` left out, as ``pandas.read_csv(dtype=str, keep_default_na=False,
+    comment="#")`` reads these files. Read with the standard library so that resolving an industry
+    (every ``dcf site check``) does not import pandas (~0.4 s of start-up)."""
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as fh:
+        lines = [ln for ln in fh if ln.strip() and not (comment and ln.startswith("#"))]
+    return [{k: (v or "") for k, v in row.items()} for row in csv.DictReader(lines, restval="")]
+
+
+def _read_table() -> dict[str, _Code]:
+    """The code table read from the data files (uncached; :func:`_table` caches it)."""
+    from .errors import SchemaError
+
+    codes = _read_csv_rows(settings.data_dir / CODES_FILE)
+    known = {r["code"] for r in codes}
+    words = _read_csv_rows(settings.data_dir / WORDS_FILE, comment=True)
+    for i, row in enumerate(words):
+        if row["code"] not in known:
+            raise SchemaError(f"{WORDS_FILE} 第 {i + 2} 个数据行：代码 {row['code']} 不在 GB/T 4754-2017 "
+                              f"中（{CODES_FILE}）。请改正代码或删去该行。")
+    kw: dict[str, list[str]] = {}
+    refs: dict[str, list[str]] = {}
+    for row in words:
+        kw.setdefault(row["code"], []).extend(w.strip() for w in row["keywords"].split(";") if w.strip())
+        refs.setdefault(row["code"], []).extend(r.strip() for r in row["plan_ref"].split(";") if r.strip())
+    contested = _read_csv_rows(settings.data_dir / CONTESTED_FILE)
+    weak = {r["code"] for r in contested if r["status"].startswith(_WEAK_STATUSES)}
+    base = ("code", "level", "name_zh", "parent")
+    return {r["code"]: _Code(r["code"], r["level"], r["name_zh"], r["parent"],
+                             tuple(dict.fromkeys(kw.get(r["code"], ()))),
+                             "；".join(dict.fromkeys(refs.get(r["code"], ()))), r["code"] in weak,
+                             tuple((k, v) for k, v in r.items() if k not in base))
+            for r in codes}
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, _Code]:
+    """The code table as ``{code: _Code}`` in the file's order (no pandas: see :func:`_read_csv_rows`)."""
+    return _read_table()
+
+
 @lru_cache(maxsize=1)
 def code_table():
     """The full GB/T 4754-2017 table with the project's words, as a DataFrame indexed by code.
@@ -106,33 +164,19 @@ def code_table():
     """
     import pandas as pd
 
-    from .errors import SchemaError
-
-    df = pd.read_csv(settings.data_dir / CODES_FILE, dtype=str, keep_default_na=False)
+    rows = _read_table()  # read afresh: a test may point settings.data_dir elsewhere and clear this cache
+    df = pd.DataFrame([{"code": c.code, "level": c.level, "name_zh": c.name_zh, "parent": c.parent, **dict(c.extra)}
+                       for c in rows.values()])
     df = df.set_index("code", drop=False)
-    words = pd.read_csv(settings.data_dir / WORDS_FILE, comment="#", dtype=str, keep_default_na=False)
-    unknown = words[~words["code"].isin(df.index)]
-    if len(unknown):
-        first = unknown.iloc[0]
-        raise SchemaError(f"{WORDS_FILE} 第 {unknown.index[0] + 2} 个数据行：代码 {first['code']} 不在 GB/T 4754-2017 "
-                        f"中（{CODES_FILE}）。请改正代码或删去该行。")
-    kw: dict[str, list[str]] = {}
-    refs: dict[str, list[str]] = {}
-    for row in words.itertuples():
-        kw.setdefault(row.code, []).extend(w.strip() for w in row.keywords.split(";") if w.strip())
-        refs.setdefault(row.code, []).extend(r.strip() for r in row.plan_ref.split(";") if r.strip())
-    df["keywords"] = [tuple(dict.fromkeys(kw.get(c, ()))) for c in df.index]
-    df["plan_ref"] = ["；".join(dict.fromkeys(refs.get(c, ()))) for c in df.index]
-    contested = pd.read_csv(settings.data_dir / CONTESTED_FILE, dtype=str, keep_default_na=False)
-    weak = set(contested.loc[contested["status"].str.startswith(_WEAK_STATUSES), "code"])
-    df["name_to_verify"] = df.index.isin(weak)
+    df["keywords"] = [c.keywords for c in rows.values()]
+    df["plan_ref"] = [c.plan_ref for c in rows.values()]
+    df["name_to_verify"] = [c.name_to_verify for c in rows.values()]
     return df
 
 
 @lru_cache(maxsize=1)
 def _division_section() -> dict[str, str]:
-    t = code_table()
-    return {c[1:]: c[0] for c in t.index[t["level"] == "division"]}
+    return {c[1:]: c[0] for c, row in _table().items() if row.level == "division"}
 
 
 def normalize_code(value: str) -> str | None:
@@ -177,28 +221,28 @@ def covers(zone_code: str, project_code: str) -> bool:
 
 def name_of(code: str) -> str:
     """Chinese name of a code; for codes finer than the table, the name of its nearest listed ancestor."""
-    t = code_table()
+    t = _table()
     for c in reversed(ancestors(code)):
-        if c in t.index:
-            return t.at[c, "name_zh"] if c == code else f"{t.at[c, 'name_zh']}（属 {c}）"
+        if c in t:
+            return t[c].name_zh if c == code else f"{t[c].name_zh}（属 {c}）"
     return code
 
 
 def label_zh(code: str) -> str:
     """``"C3451 滚动轴承制造"``; a code finer than the table: ``"C3360（属 C33 金属制品业）"``."""
-    t = code_table()
-    if code in t.index:
-        return f"{code} {t.at[code, 'name_zh']}{_verify_mark(code)}"
+    t = _table()
+    if code in t:
+        return f"{code} {t[code].name_zh}{_verify_mark(code)}"
     for c in reversed(ancestors(code)[:-1]):
-        if c in t.index:
-            return f"{code}（属 {c} {t.at[c, 'name_zh']}）"
+        if c in t:
+            return f"{code}（属 {c} {t[c].name_zh}）"
     return code
 
 
 def _verify_mark(code: str) -> str:
     """``"（名称待核实）"`` for a code whose name public copies of the standard disagree on."""
-    t = code_table()
-    return "（名称待核实）" if code in t.index and bool(t.at[code, "name_to_verify"]) else ""
+    row = _table().get(code)
+    return "（名称待核实）" if row is not None and row.name_to_verify else ""
 
 
 def resolve(value: str) -> IndustryMatch:
@@ -212,7 +256,7 @@ def resolve(value: str) -> IndustryMatch:
     query = str(value).strip()
     if not query:
         return IndustryMatch(query, "unknown", notes=("empty",))
-    t = code_table()
+    t = _table()
     joined = re.sub(r"\b([A-Ta-t])\s+(\d)", r"\1\2", query)  # "C 3451" -> "C3451"
     parts = [p for p in re.split(r"[,，;；、/\s]+", joined) if p]
     if parts and all(re.fullmatch(r"[A-Ta-t]?\d{2,4}|[A-Ta-t]", p) for p in parts):
@@ -221,14 +265,13 @@ def resolve(value: str) -> IndustryMatch:
 
     # the project's words first (they carry the plan's meaning: 光伏 is both D4416 and C3825), then the
     # standard's own names, then names/words containing the word
-    exact = t.index[t["keywords"].map(lambda ks: query in ks)].tolist()
+    exact = [c for c, row in t.items() if query in row.keywords]
     how = "keyword"
     if not exact:
-        exact = t.index[t["name_zh"] == query].tolist()
+        exact = [c for c, row in t.items() if row.name_zh == query]
         how = "name"
     if not exact:
-        hits = t.index[t["name_zh"].str.contains(query, regex=False)
-                       | t["keywords"].map(lambda ks: any(query in k for k in ks))].tolist()
+        hits = [c for c, row in t.items() if query in row.name_zh or any(query in k for k in row.keywords)]
         how = "substring"
     else:
         hits = exact
@@ -236,8 +279,8 @@ def resolve(value: str) -> IndustryMatch:
         return IndustryMatch(query, "unknown", candidates=_suggest(query), how="none")
     hits = _collapse_nested(hits)
     if len(hits) == 1:
-        return IndustryMatch(query, "resolved", (hits[0],), (t.at[hits[0], "name_zh"],), how=how)
-    return IndustryMatch(query, "ambiguous", candidates=tuple((c, t.at[c, "name_zh"]) for c in hits), how=how)
+        return IndustryMatch(query, "resolved", (hits[0],), (t[hits[0]].name_zh,), how=how)
+    return IndustryMatch(query, "ambiguous", candidates=tuple((c, t[c].name_zh) for c in hits), how=how)
 
 
 def _collapse_nested(codes: list[str]) -> list[str]:
@@ -252,14 +295,13 @@ def _collapse_nested(codes: list[str]) -> list[str]:
 
 def _suggest(query: str, limit: int = 8) -> tuple[tuple[str, str], ...]:
     """Codes sharing characters with an unknown word (the most shared first), to help the user."""
-    t = code_table()
     chars = set(query)
     scored = []
-    for code, row in t.iterrows():
-        text = row["name_zh"] + "".join(row["keywords"])
+    for code, row in _table().items():
+        text = row.name_zh + "".join(row.keywords)
         score = len(chars & set(text))
         if score >= max(1, min(2, len(chars))):
-            scored.append((-score, len(code), code, row["name_zh"]))
+            scored.append((-score, len(code), code, row.name_zh))
     scored.sort()
     return tuple((c, n) for _, _, c, n in scored[:limit])
 
@@ -326,6 +368,11 @@ def code_map_2002():
     return df
 
 
+@lru_cache(maxsize=1)
+def _map_2002_rows() -> list[dict[str, str]]:
+    return _read_csv_rows(settings.data_dir / MAP_2002_FILE, comment=True)
+
+
 @lru_cache(maxsize=4096)
 def to_2002_division(code: str) -> tuple[str | None, str]:
     """Map a 2017 code to the GB/T 4754-2002 two-digit division the 2008 indicator table uses.
@@ -333,11 +380,10 @@ def to_2002_division(code: str) -> tuple[str | None, str]:
     The most specific row of the map that covers ``code`` wins (``C292`` → ``30`` before
     ``C29`` → ``29``). Returns ``(code_2002 or None, note)``.
     """
-    df = code_map_2002()
     best = None
-    for row in df.itertuples():
-        if covers(row.code_2017, code) and (best is None or len(row.code_2017) > len(best.code_2017)):
+    for row in _map_2002_rows():
+        if covers(row["code_2017"], code) and (best is None or len(row["code_2017"]) > len(best["code_2017"])):
             best = row
-    if best is None or not best.code_2002:
-        return None, (best.note if best is not None else "")
-    return best.code_2002, best.note
+    if best is None or not best["code_2002"]:
+        return None, (best["note"] if best is not None else "")
+    return best["code_2002"], best["note"]

@@ -54,16 +54,21 @@ Examples
 
 from __future__ import annotations
 
-# the private names are used by dcf_spatial.queries.site_check and the tests
-from .aliases import (DEFAULT_VECTOR_ALIASES, _norm, alias_table, apply_aliases, looks_mis_decoded,  # noqa: F401
-                      parse_field_map)
-from .formats import _FORMAT_KIND, _TABULAR, SUPPORTED_FORMATS, _is_pg  # noqa: F401
-from .rows import ISSUE_COLUMN, RowIssues, check_rows, says_false
-from .site import declared_area_m2, points_to_discs, read_site
-from .stream import iter_records, scan_vector
-from .survey_txt import is_survey_txt, read_survey_txt, write_survey_txt
-from .tables import read_table
-from .vector import read_vector
+import importlib
+
+#: public (and test-used private) name -> the module defining it, imported on first use so that
+#: ``dcf_spatial.io.site`` (a typed ``"lon,lat"``) does not import pandas with ``aliases``/``tables``
+_LAZY = {
+    **dict.fromkeys(("DEFAULT_VECTOR_ALIASES", "_norm", "alias_table", "apply_aliases", "looks_mis_decoded",
+                     "parse_field_map"), "aliases"),
+    **dict.fromkeys(("_FORMAT_KIND", "_TABULAR", "SUPPORTED_FORMATS", "_is_pg"), "formats"),
+    **dict.fromkeys(("ISSUE_COLUMN", "RowIssues", "check_rows", "says_false"), "rows"),
+    **dict.fromkeys(("declared_area_m2", "points_to_discs", "read_site"), "site"),
+    **dict.fromkeys(("iter_records", "scan_vector"), "stream"),
+    **dict.fromkeys(("is_survey_txt", "read_survey_txt", "write_survey_txt"), "survey_txt"),
+    "read_table": "tables",
+    "read_vector": "vector",
+}
 
 __all__ = [
     "DEFAULT_VECTOR_ALIASES", "ISSUE_COLUMN", "SUPPORTED_FORMATS", "RowIssues", "alias_table", "apply_aliases",
@@ -71,3 +76,16 @@ __all__ = [
     "read_site", "read_survey_txt", "read_table", "read_vector", "says_false", "scan_vector", "is_survey_txt",
     "write_survey_txt",
 ]
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dcf_spatial.io' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # cache: later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

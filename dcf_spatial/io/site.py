@@ -16,9 +16,7 @@ import numpy as np
 from .. import settings
 from ..crs.guess import resolve_crs, swapped_degrees
 from ..errors import InputError
-from .aliases import DEFAULT_VECTOR_ALIASES
 from .rows import check_rows
-from .vector import read_vector
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -83,6 +81,11 @@ def points_to_discs(geoms: np.ndarray, area_m2: np.ndarray, *, quad_segs: int = 
     if grow.any():
         geoms[grow] = shapely.buffer(geoms[grow], radius[grow], quad_segs=quad_segs)
     return geoms, radius
+
+
+def disc_note(area_mu: float, radius_m: float) -> str:
+    """The read note of a point grown into a disc of ``area_mu`` 亩 (:func:`points_to_discs`)."""
+    return f"点位按用地面积 {area_mu:g} 亩扩为圆形地块（半径 {radius_m:,.1f} 米，于 EPSG:4548 量算），位置为示意"
 
 
 def declared_area_m2(parcels) -> np.ndarray:
@@ -195,6 +198,9 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
                 f"{_SITE} {text!r}：既不是存在的文件，也不是 “经度,纬度” 或 WKT。"
                 "例：115.98,36.45 或 地块.shp 或 \"POINT(115.98 36.45)\""
             )
+        from .aliases import DEFAULT_VECTOR_ALIASES  # here: a typed "lon,lat" imports no pandas
+        from .vector import read_vector
+
         gdf = read_vector(p, crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy, field_map=field_map,
                           aliases=DEFAULT_VECTOR_ALIASES + ("sites",), as_points=as_points)
         notes.extend(gdf.attrs.get("read_notes", []))
@@ -215,7 +221,7 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
         if pts.any():
             geoms, radius = points_to_discs(work.geometry.values, np.where(pts, target_m2, np.nan))
             work = work.set_geometry(geoms, crs=work.crs)
-            notes.append(f"点位按用地面积 {area_mu:g} 亩扩为圆形地块（半径 {radius[pts][0]:,.1f} 米，于 EPSG:4548 量算），位置为示意")
+            notes.append(disc_note(area_mu, radius[pts][0]))
         other = ~pts & ~shapely.is_empty(work.geometry.values)
         if other.any():
             drawn = float(shapely.area(work.geometry.values[other]).sum()) / settings.MU_M2

@@ -97,11 +97,17 @@ def font_files() -> dict[int, Path]:
 
 def missing_glyphs(text: str, path: Path | None = None) -> list[str]:
     """Characters of ``text`` (other than whitespace) that the font has no glyph for."""
+    path = path or font_files()[min(font_files())]
+    cmap = _cmap(str(path), Path(path).stat().st_mtime_ns)
+    return sorted({ch for ch in text if not ch.isspace() and ord(ch) not in cmap})
+
+
+@lru_cache(maxsize=4)
+def _cmap(path: str, mtime_ns: int) -> frozenset:
+    """The code points a font file has glyphs for (read once per file version: ~0.1 s for the CJK font)."""
     from fontTools.ttLib import TTFont
 
-    path = path or font_files()[min(font_files())]
-    cmap = TTFont(path, lazy=True).getBestCmap()
-    return sorted({ch for ch in text if not ch.isspace() and ord(ch) not in cmap})
+    return frozenset(TTFont(path, lazy=True).getBestCmap())
 
 
 @lru_cache(maxsize=1)
@@ -142,11 +148,38 @@ def check_text(text: str) -> None:
 
 
 def web_font_css(text: str, *, family: str = "Noto Sans SC") -> str:
-    """An ``@font-face`` rule embedding the font subset to the characters of ``text`` (base64 TTF)."""
-    from fontTools import subset
+    """An ``@font-face`` rule embedding the font subset to the characters of ``text`` (base64 TTF).
+
+    Subsetting the whole CJK font takes seconds per weight; the rule is kept in the font cache, named
+    by the characters, the family, the font files (name, size, modification time) and the fontTools
+    version, so a map drawn again with the same text reuses it (the same bytes: it is the same subset).
+    """
+    import hashlib
+
+    import fontTools
 
     chars = sorted(set(text) | set("0123456789.,:;()（）%-/ 千米"))
     files = font_files()
+    key = hashlib.sha256("|".join([family, "".join(chars), fontTools.version] + [
+        f"{w}:{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for w, p in files.items()]).encode("utf-8")).hexdigest()
+    kept = cache_dir() / f"webfont-{key[:40]}.css"
+    if kept.is_file():
+        return kept.read_text(encoding="ascii")
+    css = _web_font_css(chars, files, family)
+    try:
+        tmp = kept.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(css, encoding="ascii")
+        os.replace(tmp, kept)
+        for old in sorted(kept.parent.glob("webfont-*.css"), key=lambda f: f.stat().st_mtime, reverse=True)[32:]:
+            old.unlink(missing_ok=True)  # a few dozen maps' worth; older ones are made again when needed
+    except OSError as exc:  # a read-only cache: the next map subsets again
+        logger.debug("web font subset not cached in %s: %s", kept.parent, exc)
+    return css
+
+
+def _web_font_css(chars: list[str], files: dict[int, Path], family: str) -> str:
+    from fontTools import subset
+
     rules = []
     for weight, path in files.items():
         opts = subset.Options()

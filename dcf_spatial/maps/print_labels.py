@@ -171,7 +171,7 @@ def _leaders(ax, placed, min_gap_m: float):
     """
     from shapely.ops import nearest_points
 
-    ax.figure.canvas.draw()
+    ax.figure.draw_without_rendering()  # lays out (transforms, label boxes) without painting pixels
     drawn = 0
     for text, geom in placed:
         tb = _text_box(ax, text)
@@ -221,7 +221,7 @@ def _two_lines(name: str, pr) -> str:
 
 def _keep_inside(ax, texts, margin: float = 0.03):
     """Shift labels whose box crosses the panel edge back inside (adjustText keeps only the anchor in)."""
-    ax.figure.canvas.draw()
+    ax.figure.draw_without_rendering()  # lays out (transforms, label boxes) without painting pixels
     renderer = ax.figure.canvas.get_renderer()
     to_axes = ax.transAxes.inverted()
     for t in texts:

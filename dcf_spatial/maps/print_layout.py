@@ -316,6 +316,9 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
     made_on = data_date(spec["layers"], store=store) or _dt.date.today()
 
     fig = plt.figure(figsize=(pr["page_width_in"], pr["page_height_in"]), facecolor=pr.get("background", "white"))
+    # geopandas' .plot() ends with canvas.draw_idle(), which on the Agg canvas draws the whole page:
+    # ~60 full draws per map that nothing looks at (savefig draws once more). Off for this figure.
+    fig.canvas.draw_idle = lambda *args, **kwargs: None
     ax = fig.add_axes([0.015, 0.05, 0.415, 0.83] if insets else [0.025, 0.05, 0.70, 0.83])
     side = fig.add_axes([0.755, 0.05, 0.23, 0.83])
     side.axis("off")
@@ -403,7 +406,7 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
         leg = Legend(side, [a for a, _ in h], [_wrap(b, 24) for _, b in h], loc="upper left", bbox_to_anchor=(0.0, y),
                      title=group, **legend_kw)
         side.add_artist(leg)
-        fig.canvas.draw()
+        fig.draw_without_rendering()  # lays out (legend boxes, aspect) without painting pixels
         bb = leg.get_window_extent().transformed(side.transAxes.inverted())
         y = bb.y0 - 0.025
     if zone_details:
@@ -411,7 +414,7 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
         body = "\n".join(_wrap(t, 34) for t in zone_details)
         t = side.text(0.0, y, f"{head}\n{body}", fontsize=pr["note_size"] + 0.5, va="top", ha="left",
                       transform=side.transAxes, linespacing=1.4, parse_math=False)
-        fig.canvas.draw()
+        fig.draw_without_rendering()  # lays out (legend boxes, aspect) without painting pixels
         y = t.get_window_extent().transformed(side.transAxes.inverted()).y0 - 0.02
     if unlocated_notes:
         body = "\n".join(_wrap(t, 34) for t in unlocated_notes)

@@ -109,22 +109,43 @@ def indicator_table(file: str = INDICATORS_FILE):
     return df
 
 
+def _csv_rows(path) -> list[dict[str, str]]:
+    """Rows of a small bundled CSV as text, ``#`` lines and blank lines left out — what
+    ``pandas.read_csv(comment="#", dtype=str, keep_default_na=False)`` gives these files — read with
+    the standard library so that a site check (every ``dcf site check``) does not import pandas."""
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as fh:
+        lines = [ln for ln in fh if ln.strip() and not ln.startswith("#")]
+    return [{k: (v or "") for k, v in row.items()} for row in csv.DictReader(lines, restval="")]
+
+
+def _number(text: str) -> float | None:
+    """``pandas.to_numeric(errors="coerce")`` of one text: the number, or None (NaN, blank, words)."""
+    try:
+        v = float(text)
+    except ValueError:
+        return None
+    return v if v == v else None
+
+
 @lru_cache(maxsize=4)
 def _threshold_index(file: str = INDICATORS_FILE) -> dict:
     """(indicator, code_2002, land_class) -> row dict, for rows with a numeric threshold."""
-    t = indicator_table(file)
     out = {}
-    for row in t[t["threshold_value"].notna()].to_dict(orient="records"):
-        out.setdefault((row["indicator"], row["code_2002"], row["land_class"]), row)
+    for row in _csv_rows(settings.data_dir / file):
+        value = _number(row["threshold"])
+        if value is not None:
+            out.setdefault((row["indicator"], row["code_2002"], row["land_class"]), {**row, "threshold_value": value})
     return out
 
 
 @lru_cache(maxsize=1)
 def land_class_setting() -> str:
     """The 地区分类 recorded for 东昌府区 in the data file ('' when not yet entered)."""
-    t = indicator_table()
-    row = t[(t["indicator"] == "setting") & (t["code_2002"] == "land_class_dongchangfu")]
-    return row["land_class"].iloc[0].strip() if len(row) else ""
+    rows = [r for r in _csv_rows(settings.data_dir / INDICATORS_FILE)
+            if r["indicator"] == "setting" and r["code_2002"] == "land_class_dongchangfu"]
+    return rows[0]["land_class"].strip() if rows else ""
 
 
 def _threshold(indicator: str, code_2002: str | None, land_class: str = "*", file: str = INDICATORS_FILE):
@@ -183,10 +204,17 @@ def editions():
     """
     import pandas as pd
 
-    df = pd.read_csv(settings.data_dir / EDITIONS_FILE, comment="#", dtype=str, keep_default_na=False)
-    df["from_date"] = [_as_date(v, what=EDITIONS_FILE) for v in df["effective_from"]]
-    df["verify"] = df["verify"].str.lower().eq("true")
-    return df.sort_values("from_date", kind="stable").reset_index(drop=True)
+    return pd.DataFrame(_edition_rows())
+
+
+@lru_cache(maxsize=1)
+def _edition_rows() -> list[dict]:
+    """:func:`editions` as a list of row dicts (no pandas), oldest first."""
+    rows = _csv_rows(settings.data_dir / EDITIONS_FILE)
+    for r in rows:
+        r["from_date"] = _as_date(r["effective_from"], what=EDITIONS_FILE)
+        r["verify"] = r["verify"].lower() == "true"
+    return sorted(rows, key=lambda r: r["from_date"])  # stable, as the table's order breaks ties
 
 
 def _edition_label(row) -> str:
@@ -221,7 +249,17 @@ def edition_in_force(date=None) -> dict:
     True
     """
     when = _as_date(date)
-    used, not_loaded, early = _national_edition(when)
+    eds = _edition_rows()
+    in_force = [r for r in eds if r["from_date"] <= when]
+    if not in_force:  # before the first edition: the earliest one, said so
+        used = eds[0]
+        early = f"核查日期 {when.isoformat()} 早于该版施行日期（{used['effective_from']}），仍按该版核查。"
+    else:
+        loaded = [r for r in in_force if r["status"] == "loaded"]
+        used = (loaded or [r for r in eds if r["status"] == "loaded"])[-1]
+        early = ""
+    later = [r for r in in_force if r["from_date"] > used["from_date"] and r["status"] != "loaded"]
+    not_loaded = [_edition_label(r) for r in later]
     label = _edition_label(used)
     parts = [f"按核查日期 {when.isoformat()} 适用的版本：{label}。"]
     if early:
@@ -235,24 +273,6 @@ def edition_in_force(date=None) -> dict:
     return {"edition_id": used["edition_id"], "label_zh": label, "file": used["file"], "date": when.isoformat(),
             "not_loaded": not_loaded, "local": local, "note_zh": "".join(parts)}
 
-
-@lru_cache(maxsize=64)
-def _national_edition(when: dt.date) -> tuple:
-    """(edition row used, labels of later editions in force without figures, note when ``when`` is
-    before the first edition) — a function of the date and the shipped editions table only (itself
-    read once), so kept per date: the desk checks sites of the same day over and over, and the
-    DataFrame filtering here cost several ms per check."""
-    eds = editions()
-    in_force = eds[eds["from_date"] <= when]
-    if in_force.empty:  # before the first edition: the earliest one, said so
-        used = eds.iloc[0]
-        early = f"核查日期 {when.isoformat()} 早于该版施行日期（{used['effective_from']}），仍按该版核查。"
-    else:
-        loaded = in_force[in_force["status"] == "loaded"]
-        used = (loaded if len(loaded) else eds[eds["status"] == "loaded"]).iloc[-1]
-        early = ""
-    later = in_force[(in_force["from_date"] > used["from_date"]) & (in_force["status"] != "loaded")]
-    return used.to_dict(), [_edition_label(r) for _, r in later.iterrows()], early
 
 
 @lru_cache(maxsize=1)
@@ -502,11 +522,11 @@ def load_local_indicators(path, *, sheet=0, overwrite: bool = False) -> LocalLoa
 
 @lru_cache(maxsize=4)
 def _local_table(path: str | None = None):
-    import pandas as pd
-
     p = Path(path) if path else local_indicators_path()
     if not p.exists():
         return None
+    import pandas as pd  # here: no local edition loaded (the usual case) imports no pandas
+
     df = pd.read_csv(p, dtype=str, keep_default_na=False)
     df["threshold"] = pd.to_numeric(df["threshold"])
     df["from_date"] = [dt.date.fromisoformat(v) for v in df["effective_from"]]

@@ -62,23 +62,15 @@ def connect(scheduler, n_workers, dashboard: bool):
 
 
 def progress_bar(show_progress, futures) -> None:
-    """Wait for ``futures`` showing progress on stderr: distributed's text bar on a terminal (it
-    writes to stdout, where results go, hence the redirect); plain periodic lines otherwise, so
-    that a log does not get one long ``\r`` line (:func:`dcf_spatial.progress.progress_bar`)."""
-    import contextlib
-    import sys
-
-    if sys.stderr.isatty():
-        with contextlib.redirect_stdout(sys.stderr):
-            show_progress(futures)
-        print(file=sys.stderr)
-        return
+    """Wait for ``futures`` showing progress on stderr (:func:`dcf_spatial.progress.progress_bar`): a tqdm
+    bar on a terminal, plain periodic lines otherwise, so that a log does not get one long ``\r`` line.
+    ``show_progress`` (distributed's text bar, which writes to stdout where results go) is no longer
+    used; the argument stays for callers."""
     from distributed import as_completed
 
-    from ...progress import progress_bar as plain
+    from ...progress import progress_bar as bar_of
 
-    bar = plain(len(futures), "dask 分区", True, unit="个")
+    bar = bar_of(len(futures), "dask 分区", True, unit="个")
     for _ in as_completed(list(futures)):
         bar.update(1)
     bar.close()
-

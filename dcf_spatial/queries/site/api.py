@@ -167,6 +167,28 @@ class SiteCheck:
         return [r for r in self.results if r.get("status", "ok") != "ok"]
 
 
+class _LazySites:
+    """The ``sites`` of an answer that did not need them (a typed ``"lon,lat"``): read on first use."""
+
+    def __init__(self, read):
+        self.read = read
+
+
+def _get_sites(self):
+    value = self.__dict__["_sites"]
+    if isinstance(value, _LazySites):
+        value = self.__dict__["_sites"] = value.read()
+    return value
+
+
+def _set_sites(self, value):
+    self.__dict__["_sites"] = value
+
+
+# a property over the dataclass field (its __init__ assigns through it): the frame is read when asked for
+SiteCheck.sites = property(_get_sites, _set_sites, doc=SiteCheck.__doc__ and "The sites checked (GeoDataFrame, EPSG:4490).")
+
+
 def _industry(industry) -> IndustryMatch:
     m = industry if isinstance(industry, IndustryMatch) else resolve(str(industry))
     if not m.resolved:
@@ -280,6 +302,17 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
     True
     >>> print(check_site("115.80,36.47", "C3451", area_mu=80, investment_wan=24000).summary_text())  # doctest: +SKIP
     """
+    expected = _before(record, store)
+    if isinstance(site, str) and not record:
+        answer = _check_typed_lonlat(site, industry, area_mu=area_mu, crs=crs, investment_wan=investment_wan,
+                                     floor_area_m2=floor_area_m2, footprint_m2=footprint_m2,
+                                     admin_area_m2=admin_area_m2, green_area_m2=green_area_m2,
+                                     capacity_replacement=capacity_replacement, catalogue_class=catalogue_class,
+                                     store=store, date=date, tall_floor_area_m2=tall_floor_area_m2, storeys=storeys,
+                                     yard_area_m2=yard_area_m2, non_production_facilities=non_production_facilities,
+                                     reader=reader)
+        if answer is not None:
+            return answer
     import geopandas as gpd
     import shapely
 
@@ -287,7 +320,6 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
     from ...places import read_site
     from ... import settings
 
-    expected = _before(record, store)
     if isinstance(site, gpd.GeoDataFrame):
         sites, industries, figures, errors, notes, flags = batch_rows(site.copy(), industry)
         results = site_results(sites, industries, figures=figures, errors=errors, flags=flags, store=store)
@@ -339,6 +371,54 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
         flags = dict(capacity_replacement=capacity_replacement, catalogue_class=catalogue_class)
         _record(answer, record, [list(to_storage(site_gdf).geometry.values)], [m], [figures], [flags], expected)
     return answer
+
+
+def _check_typed_lonlat(site: str, industry, *, area_mu, crs, investment_wan, floor_area_m2, footprint_m2,
+                        admin_area_m2, green_area_m2, capacity_replacement, catalogue_class, store, date,
+                        tall_floor_area_m2, storeys, yard_area_m2, non_production_facilities, reader):
+    """:func:`check_site` of a typed ``"lon,lat"`` without geopandas (see :mod:`.quick`), or ``None``
+    when the value needs the full reader. The answer is the full path's to the bit
+    (``tests/test_startup.py`` compares the JSON of both); its ``sites`` frame is read when first used."""
+    from .quick import quick_site
+
+    if industry is None:
+        return None
+    given = {"site_area_mu": area_mu, "investment_wan": investment_wan, "floor_area_m2": floor_area_m2,
+             "footprint_m2": footprint_m2, "admin_area_m2": admin_area_m2, "green_area_m2": green_area_m2,
+             "tall_floor_area_m2": tall_floor_area_m2, "yard_area_m2": yard_area_m2}
+    if figures_problems({k: "nan" if isinstance(v, float) and v != v else v for k, v in given.items()}):
+        return None  # the full path raises, naming the figure
+    quick = quick_site(site, crs=crs, area_mu=area_mu, reader=reader)
+    if quick is None:
+        return None
+    import numpy as np
+
+    from .context import load_context
+    from .rules import evaluate
+
+    m = _industry(industry)
+    figures = {"site_area_mu": area_mu, "investment_wan": investment_wan, "floor_area_m2": floor_area_m2,
+               "footprint_m2": footprint_m2, "admin_area_m2": admin_area_m2, "green_area_m2": green_area_m2,
+               "tall_floor_area_m2": tall_floor_area_m2, "storeys": storeys, "yard_area_m2": yard_area_m2,
+               "non_production_facilities": non_production_facilities,
+               "check_date": None if date is None else str(date)}
+    res = evaluate(load_context(store), np.array([quick.geometry], dtype=object), [m], [figures],
+                   [dict(capacity_replacement=capacity_replacement, catalogue_class=catalogue_class)])[0]
+    inputs = {"场地": site, "行业": industry if isinstance(industry, str)
+              else m.query, "坐标系": crs, "用地面积（亩）": area_mu,
+              "总投资（万元）": investment_wan, "总建筑面积（m²）": floor_area_m2, "基底面积（m²）": footprint_m2,
+              "行政办公及生活服务设施用地（m²）": admin_area_m2, "绿地面积（m²）": green_area_m2,
+              "产能置换": "是" if capacity_replacement else None, "产业目录类别": catalogue_class,
+              "层高超过 8 m 的建筑面积（m²）": tall_floor_area_m2, "露天堆场及操作场地（m²）": yard_area_m2,
+              "非生产性配套设施": non_production_facilities or None, "核查日期": date}
+
+    def read_sites():
+        from ...places import read_site
+
+        return read_site(site, crs=crs, area_mu=area_mu, store=store, **reader).iloc[[0]]
+
+    return SiteCheck([res], _LazySites(read_sites), batch=False, notes=list(quick.notes),
+                     title=f"项目选址核查：{m.label_zh}", inputs=inputs, store=store)
 
 
 def check_batch(path, industry=None, *, crs=None, store=None, record=False, progress: bool = False,

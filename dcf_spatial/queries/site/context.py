@@ -102,40 +102,214 @@ def load_context(store=None) -> PlanContext:
     if key is not None and key in _CONTEXT_CACHE:
         return _CONTEXT_CACHE[key]
     t0 = time.perf_counter()
-    ctx = PlanContext(store=str(path))
+    disk = _disk_cache_file(path)
+    parts = _read_disk_cache(disk) if disk is not None else None
+    if parts is None:
+        parts = _read_parts(path, catalog, to_working)
+        if disk is not None:
+            _write_disk_cache(disk, parts)
+    else:
+        for lid in parts["missing"]:
+            logger.warning("图层 %s 不在图层库 %s 中，选址核查跳过该图层", lid, mask_url(path))
+    ctx = _context_from_parts(parts, str(path))
+    if key is not None:
+        _CONTEXT_CACHE.clear()
+        _CONTEXT_CACHE[key] = ctx
+    logger.info("Loaded %d layers for site checks from %s in %.2f s%s", len(ctx.layers), mask_url(path),
+                time.perf_counter() - t0, " (prepared copy)" if parts.get("from_disk") else "")
+    return ctx
+
+
+def _read_parts(path, catalog, to_working) -> dict:
+    """What a context is built from, read from the store: per layer its attributes and its geometry in
+    the working CRS (the slow part: reading the GeoPackage with geopandas and projecting it)."""
+    from ...store.backends import mask_url
+
+    parts: dict = {"layers": {}, "missing": [], "landuse": None, "corridors": {}}
     for lid in FRAME_LAYERS + ZONE_LAYERS:
         if not catalog.has_layer(lid, path):
             if lid in ("district", "townships"):
                 catalog.read_layer(lid, store=path)  # raises LayerNotFoundError with the fix
             logger.warning("图层 %s 不在图层库 %s 中，选址核查跳过该图层", lid, mask_url(path))
+            parts["missing"].append(lid)
             continue
         gdf = catalog.read_layer(lid, store=path)
         w = to_working(gdf)
-        geoms = np.asarray(w.geometry.values, dtype=object)
-        shapely.prepare(geoms)
-        values = gdf["industries_gbt4754"] if "industries_gbt4754" in gdf else [None] * len(gdf)
-        codes = [plan.zone_codes(i, v) for i, v in zip(gdf["id"], values)]
-        base = [plan.parse_codes(v) or plan.parse_codes(plan.zones().get(i, {}).get("industries_gbt4754"))
-                for i, v in zip(gdf["id"], values)]
-        ctx.layers[lid] = ZoneLayer(
-            layer_id=lid, title_zh=gdf.attrs.get("title_zh") or lid,
-            provenance=str(gdf.attrs.get("provenance") or "/".join(sorted(set(gdf["provenance"])))),
-            ids=gdf["id"].astype(str).to_numpy(), names=gdf["name_zh"].astype(str).to_numpy(),
-            plan_refs=gdf["plan_ref"].fillna("").astype(str).to_numpy(), codes=codes, geoms=geoms,
-            tree=shapely.STRtree(geoms), is_point=bool(len(gdf)) and gdf.geom_type.iloc[0] in ("Point", "MultiPoint"),
-            base_codes=base,
-        )
+        values = gdf["industries_gbt4754"].tolist() if "industries_gbt4754" in gdf else [None] * len(gdf)
+        parts["layers"][lid] = {
+            "title_zh": gdf.attrs.get("title_zh") or lid,
+            "provenance": str(gdf.attrs.get("provenance") or "/".join(sorted(set(gdf["provenance"])))),
+            "raw_ids": gdf["id"].tolist(), "ids": gdf["id"].astype(str).tolist(),
+            "names": gdf["name_zh"].astype(str).tolist(),
+            "plan_refs": gdf["plan_ref"].fillna("").astype(str).tolist(), "industries": values,
+            "is_point": bool(len(gdf)) and gdf.geom_type.iloc[0] in ("Point", "MultiPoint"),
+            "geoms": np.asarray(w.geometry.values, dtype=object)}
     if catalog.has_layer("landuse", path):
-        ctx.landuse = _landuse_layer(catalog.read_layer("landuse", store=path))
+        gdf = catalog.read_layer("landuse", store=path)
+        w = to_working(gdf)
+        parts["landuse"] = {
+            "title_zh": gdf.attrs.get("title_zh") or "土地利用现状",
+            "provenance": str(gdf.attrs.get("provenance") or "/".join(sorted(set(gdf["provenance"])))),
+            "source": str(gdf["source"].iloc[0]) if "source" in gdf.columns and len(gdf) else "",
+            "codes": gdf["land_use_code"].astype(str).tolist(), "geoms": np.asarray(w.geometry.values, dtype=object)}
     for lid in CORRIDOR_LAYERS:
         if catalog.has_layer(lid, path):
             w = to_working(catalog.read_layer(lid, store=path))
-            ctx.corridors[lid] = dict(zip(w["id"].astype(str), w.geometry.values))
-    if key is not None:
-        _CONTEXT_CACHE.clear()
-        _CONTEXT_CACHE[key] = ctx
-    logger.info("Loaded %d layers for site checks from %s in %.2f s", len(ctx.layers), mask_url(path), time.perf_counter() - t0)
+            parts["corridors"][lid] = {"ids": w["id"].astype(str).tolist(),
+                                       "geoms": np.asarray(w.geometry.values, dtype=object)}
+    return parts
+
+
+def _context_from_parts(parts: dict, store: str) -> PlanContext:
+    """The context of :func:`load_context`: STRtrees over the geometry and the zones' industries, which
+    come from the plan's rule files as they are now (so a prepared copy of the layers never holds them)."""
+    import shapely
+
+    ctx = PlanContext(store=store)
+    for lid, part in parts["layers"].items():
+        geoms = part["geoms"]
+        shapely.prepare(geoms)
+        raw_ids, values = part["raw_ids"], part["industries"]
+        ctx.layers[lid] = ZoneLayer(
+            layer_id=lid, title_zh=part["title_zh"], provenance=part["provenance"],
+            ids=np.asarray(part["ids"], dtype=object), names=np.asarray(part["names"], dtype=object),
+            plan_refs=np.asarray(part["plan_refs"], dtype=object),
+            codes=[plan.zone_codes(i, v) for i, v in zip(raw_ids, values)], geoms=geoms,
+            tree=shapely.STRtree(geoms), is_point=part["is_point"],
+            base_codes=[plan.parse_codes(v) or plan.parse_codes(plan.zones().get(i, {}).get("industries_gbt4754"))
+                        for i, v in zip(raw_ids, values)])
+    lu = parts["landuse"]
+    if lu is not None:
+        shapely.prepare(lu["geoms"])
+        ctx.landuse = LandUseLayer(title_zh=lu["title_zh"], provenance=lu["provenance"], source=lu["source"],
+                                   codes=np.asarray(lu["codes"], dtype=object), geoms=lu["geoms"],
+                                   tree=shapely.STRtree(lu["geoms"]))
+    for lid, part in parts["corridors"].items():
+        ctx.corridors[lid] = dict(zip(part["ids"], part["geoms"]))
     return ctx
+
+
+# --- the prepared copy on disk ---------------------------------------------------------------------
+# A `dcf site check` from the shell is one process per check: reading seven layers with geopandas and
+# projecting them cost ~0.5 s of its start-up. The projected geometry (WKB) and the attributes are kept
+# in one .npz in the user cache, named by the SHA-256 of the GeoPackage's bytes (and its -wal), the
+# library versions that project and the format: any import into the store changes the bytes, so a
+# changed store is never answered from an old copy. Read with allow_pickle=False: a cache file holds
+# data only, never code.
+
+#: bump when the layout of the cached file changes
+DISK_FORMAT = 1
+#: prepared copies kept (one per store content); older ones are removed when a new one is written
+DISK_KEEP = 8
+
+
+def cache_dir() -> Path:
+    """Where prepared copies of the site-check layers are kept: ``$DCF_CACHE_DIR/context`` or
+    ``~/.cache/dcf_spatial/context`` (``XDG_CACHE_HOME`` respected)."""
+    import os
+
+    base = os.environ.get("DCF_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "dcf_spatial")
+    return Path(base) / "context"
+
+
+def _disk_cache_file(store) -> Path | None:
+    """The prepared copy's file for a GeoPackage store (by its content stamp), or None (a database; no file)."""
+    import hashlib
+    import os
+
+    import pyproj
+    import shapely
+
+    from ... import __version__
+
+    text = str(store)
+    if "://" in text or os.environ.get("DCF_NO_CONTEXT_CACHE"):
+        return None
+    p = Path(text)
+    if not p.is_file():
+        return None
+    h = hashlib.sha256(f"{DISK_FORMAT}|{__version__}|{settings.working_crs}|{shapely.__version__}|"
+                       f"{pyproj.__version__}|{pyproj.proj_version_str}|".encode())
+    # the store's content stamp (its layers' last changes and the catalog), not its bytes: reading the
+    # whole file cost time on every start, and a recorded check, which writes only the register, would
+    # throw the copy away
+    from ...store.backends.gpkg import content_stamp
+
+    h.update(repr((str(p.resolve()),) + content_stamp(p)).encode())
+    return cache_dir() / f"context-{h.hexdigest()[:40]}.npz"
+
+
+def _write_disk_cache(file: Path, parts: dict) -> None:
+    import json
+    import os
+    import tempfile
+
+    import shapely
+
+    groups = [("layers", lid, part) for lid, part in parts["layers"].items()]
+    if parts["landuse"] is not None:
+        groups.append(("landuse", "landuse", parts["landuse"]))
+    groups += [("corridors", lid, part) for lid, part in parts["corridors"].items()]
+    meta, blobs, offsets = {"format": DISK_FORMAT, "missing": parts["missing"], "groups": []}, [], [0]
+    for group, lid, part in groups:
+        wkb = shapely.to_wkb(part["geoms"], hex=False, output_dimension=3, include_srid=False)
+        blobs.extend(wkb)
+        offsets.extend(np.cumsum([len(b) for b in wkb]) + offsets[-1])
+        meta["groups"].append({"group": group, "id": lid, "n": len(wkb),
+                               **{k: v for k, v in part.items() if k != "geoms"}})
+    try:
+        text = json.dumps(meta, ensure_ascii=False, allow_nan=True)
+    except TypeError:  # an attribute that is no JSON value (a bureau's odd column type): not kept
+        logger.debug("site-check layers not cached: an attribute is no JSON value")
+        return
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, meta=np.frombuffer(text.encode("utf-8"), dtype=np.uint8),
+                     wkb=np.frombuffer(b"".join(blobs), dtype=np.uint8), offsets=np.asarray(offsets, dtype=np.int64))
+        os.replace(tmp, file)  # atomic: a concurrent reader sees the old file or the whole new one
+        old = sorted(file.parent.glob("context-*.npz"), key=lambda f: f.stat().st_mtime, reverse=True)[DISK_KEEP:]
+        for f in old:
+            f.unlink(missing_ok=True)
+    except OSError as exc:  # a read-only cache folder: the next run reads the store again
+        logger.debug("site-check layers not cached in %s: %s", file.parent, exc)
+
+
+def _read_disk_cache(file: Path) -> dict | None:
+    import json
+
+    import shapely
+
+    if not file.is_file():
+        return None
+    try:
+        with np.load(file, allow_pickle=False) as z:
+            meta = json.loads(z["meta"].tobytes().decode("utf-8"))
+            data, offsets = z["wkb"].tobytes(), z["offsets"]
+    except (OSError, ValueError, KeyError) as exc:  # a damaged copy: read the store instead
+        logger.debug("prepared site-check layers %s unreadable (%s); reading the store", file, exc)
+        return None
+    if meta.get("format") != DISK_FORMAT:
+        return None
+    parts: dict = {"layers": {}, "missing": meta["missing"], "landuse": None, "corridors": {}, "from_disk": True}
+    at = 0
+    for g in meta["groups"]:
+        n = g.pop("n")
+        wkb = [data[offsets[i]:offsets[i + 1]] for i in range(at, at + n)]
+        at += n
+        geoms = np.empty(n, dtype=object)
+        geoms[:] = list(shapely.from_wkb(wkb)) if n else []
+        group, lid = g.pop("group"), g.pop("id")
+        g["geoms"] = geoms
+        if group == "layers":
+            parts["layers"][lid] = g
+        elif group == "landuse":
+            parts["landuse"] = g
+        else:
+            parts["corridors"][lid] = g
+    return parts
 
 
 @dataclass
@@ -148,21 +322,6 @@ class LandUseLayer:
     codes: np.ndarray
     geoms: np.ndarray
     tree: object
-
-
-def _landuse_layer(gdf) -> LandUseLayer:
-    import shapely
-
-    from ...crs import to_working
-
-    w = to_working(gdf)
-    geoms = np.asarray(w.geometry.values, dtype=object)
-    shapely.prepare(geoms)
-    source = str(gdf["source"].iloc[0]) if "source" in gdf.columns and len(gdf) else ""
-    return LandUseLayer(title_zh=gdf.attrs.get("title_zh") or "土地利用现状",
-                        provenance=str(gdf.attrs.get("provenance") or "/".join(sorted(set(gdf["provenance"])))),
-                        source=source, codes=gdf["land_use_code"].astype(str).to_numpy(), geoms=geoms,
-                        tree=shapely.STRtree(geoms))
 
 
 def store_key(store):
