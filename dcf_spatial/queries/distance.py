@@ -215,7 +215,9 @@ def nearest_positions(ga: np.ndarray, gb: np.ndarray, *, max_distance: float | N
         return b_pos, dist, inside
     b_types = set(shapely.get_type_id(gb).tolist())
     a_types = shapely.get_type_id(ga)
-    a_points = set(a_types.tolist()) <= {-1, 0}  # -1: missing
+    a_points = bool(np.isin(a_types, (-1, 0)).all())  # -1: missing
+    if a_points and b_types <= {1, 2, 3, 5, 6}:
+        return _nearest_of_points(ga, gb, b_types, max_distance, b_pos, dist, inside)
     rest = np.flatnonzero(~(shapely.is_missing(ga) | shapely.is_empty(ga)))
     if b_types <= {3, 6}:
         # 1. containment: a tree over the few polygons of B, (point, polygon) candidates by bounding
@@ -235,21 +237,55 @@ def nearest_positions(ga: np.ndarray, gb: np.ndarray, *, max_distance: float | N
             rest = rest[~inside[rest]]
     if not len(rest):
         return b_pos, dist, inside
-    if a_points and b_types <= {1, 2, 3, 5, 6}:
-        # 2. points outside / lines: the nearest boundary segment (grid-filtered, exact)
-        segs, owner = boundary_segments(gb)
-        if len(segs):
-            s, d = nearest_segments(shapely.get_coordinates(ga[rest]), segs)
-            ok = d <= max_distance if max_distance is not None else np.ones(len(d), dtype=bool)
-            b_pos[rest[ok]] = owner[s[ok]]
-            dist[rest[ok]] = d[ok]
-            inside[rest[ok]] = d[ok] == 0
-            return b_pos, dist, inside
     tree = shapely.STRtree(gb)
     (qi, ti), d = tree.query_nearest(ga[rest], max_distance=max_distance, return_distance=True, all_matches=False)
     b_pos[rest[qi]] = ti
     dist[rest[qi]] = d
     inside[rest[qi]] = d == 0
+    return b_pos, dist, inside
+
+
+def point_xy(points: np.ndarray):
+    """``(x, y)`` float arrays of an array of shapely Points, NaN for a missing or empty point
+    (``shapely.get_x`` raises on an empty point).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> point_xy(np.array([shapely.Point(1, 2), None, shapely.Point()], dtype=object))
+    (array([ 1., nan, nan]), array([ 2., nan, nan]))
+    """
+    import shapely
+
+    coords, at = shapely.get_coordinates(points, return_index=True)
+    x, y = np.full(len(points), np.nan), np.full(len(points), np.nan)
+    x[at], y[at] = coords[:, 0], coords[:, 1]
+    return x, y
+
+
+def _nearest_of_points(ga, gb, b_types, max_distance, b_pos, dist, inside):
+    """:func:`nearest_positions` for points (and missing geometries) against polygons or lines,
+    on the points' coordinates: (1) the points inside a polygon (boundary included), from
+    :func:`~dcf_spatial.queries.points_in.polygon_of_points`, at distance 0 and the lowest position;
+    (2) the others, the nearest boundary segment (grid-filtered, exact)."""
+    import shapely
+
+    from .points_in import polygon_of_points
+
+    x, y = point_xy(ga)
+    rest = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    if b_types <= {3, 6}:
+        pos = polygon_of_points(x, y, gb, boundary=True, pick="first")
+        hit = pos >= 0
+        b_pos[hit], dist[hit], inside[hit] = pos[hit], 0.0, True
+        rest = rest[~hit[rest]]
+    segs, owner = boundary_segments(gb)
+    if len(rest) and len(segs):
+        s, d = nearest_segments(np.column_stack([x[rest], y[rest]]), segs)
+        ok = d <= max_distance if max_distance is not None else np.ones(len(d), dtype=bool)
+        b_pos[rest[ok]] = owner[s[ok]]
+        dist[rest[ok]] = d[ok]
+        inside[rest[ok]] = d[ok] == 0
     return b_pos, dist, inside
 
 
