@@ -67,12 +67,26 @@ def assign_largest_share(parcels, zones, *, id_field: str = "id", tree=None) -> 
     zone_of = np.full(n, -1, dtype=np.int64)
     share = np.full(n, np.nan)
     method = np.zeros(n, dtype=np.int64)  # positions in _METHODS
-    if n and len(zones):
+    kind = shapely.get_type_id(pgeom) if n else np.zeros(0, dtype=np.int64)
+    points = np.flatnonzero(kind == 0)
+    if len(points) and len(zones):
+        # points: the zone holding each strictly inside (a point on a boundary is in neither zone,
+        # as sjoin "within"), the last of several, from their coordinates — no pairs, no areas
+        from ..queries.distance import point_xy
+        from ..queries.points_in import polygon_of_points
+
+        x, y = point_xy(pgeom[points])
+        pos = polygon_of_points(x, y, zgeom, boundary=False, pick="last")
+        hit = pos >= 0
+        zone_of[points[hit]], share[points[hit]], method[points[hit]] = pos[hit], 1.0, 1
+    others = np.flatnonzero(kind != 0) if len(points) else np.arange(n)
+    if len(others) and len(zones):
         # index the few zones and query with the many parcels (bounding boxes), then test the
         # candidate pairs with the zones prepared once: cheaper than a tree over the parcels.
         # A parcel without geometry (missing or empty) has no bounding box, so no pair: outside.
         shapely.prepare(zgeom)
-        pi, zj = shapely.STRtree(zgeom).query(pgeom)
+        pi, zj = shapely.STRtree(zgeom).query(pgeom[others])
+        pi = others[pi]
         inside = shapely.contains_properly(zgeom[zj], pgeom[pi])
         if inside.any():
             # a parcel wholly inside several (overlapping) zones goes to the last of them, as before
@@ -86,7 +100,6 @@ def assign_largest_share(parcels, zones, *, id_field: str = "id", tree=None) -> 
         # the rest (crossing a boundary, or outside every zone): the candidate pairs of parcels not
         # yet placed, those that really intersect — none for points, which have no area to share
         rest = np.flatnonzero(zone_of[pi] < 0)
-        rest = rest[shapely.get_type_id(pgeom[pi[rest]]) != 0]
         rj, zj = pi[rest], zj[rest]
         meets = shapely.intersects(zgeom[zj], pgeom[rj])
         rj, zj = rj[meets], zj[meets]
