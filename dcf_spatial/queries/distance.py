@@ -117,16 +117,20 @@ def nearest_segments(xy: np.ndarray, segments: np.ndarray):
     centres = shapely.points(cx, cy)
     # 2. candidates of a cell: every segment within (nearest distance of the centre + the cell's
     # diagonal) of its centre — a segment farther than that is farther from every point of the cell
-    # than the centre's nearest segment is
+    # than the centre's nearest segment is. Found in two levels: blocks of _BLOCK × _BLOCK cells get
+    # their candidates from the segment tree (the same rule with the block's size), and each cell's
+    # are then picked from its block's list with numpy: the block's list holds every candidate of
+    # each of its cells (see _cell_candidates), and a few hundred tree queries cost far less than
+    # one per cell.
     tree = shapely.STRtree(segments)
-    (qi, _), dc = tree.query_nearest(centres, return_distance=True, all_matches=False)
-    reach = np.empty(len(cells))
-    reach[qi] = dc
-    ci, si = tree.query(centres, predicate="dwithin", distance=reach + size * np.sqrt(2) + 1e-6)
-    # each cell's candidates sorted by their distance from the centre; the first is the centre's nearest
-    dcs = np.sqrt(_dist2(cx, cy, ci, si, ax, ay, dx, dy, inv))
-    order = np.lexsort((dcs, ci))
-    ci, si, dcs = ci[order], si[order], dcs[order]
+    diag = size * np.sqrt(2)
+    ci, si, dcs = _cell_candidates(tree, cells, nx, size, x0, y0, cx, cy, ax, ay, dx, dy, inv)
+    # each cell's candidates sorted by their distance from the centre (the first is the centre's
+    # nearest), as one increasing key: distances offset by cell
+    span = float(dcs.max()) + 2 * diag + 1.0
+    key = dcs + ci * span
+    order = np.argsort(key)
+    ci, si, dcs, key = ci[order], si[order], dcs[order], key[order]
     first = np.searchsorted(ci, np.arange(len(cells)))  # every cell has ≥ 1 candidate
     # 3. per point, a tighter bound: with r its distance from the centre and u its distance to the
     # centre's nearest segment, only segments at most u + r from the centre can be nearest to it —
@@ -135,9 +139,8 @@ def nearest_segments(xy: np.ndarray, segments: np.ndarray):
     # covers rounding and only ever adds candidates).
     first_p = first[cell_of]
     r = np.hypot(px - cx[cell_of], py - cy[cell_of])
-    u = np.sqrt(_dist2(px, py, slice(None), si[first_p], ax, ay, dx, dy, inv))
-    span = float(dcs.max()) + 2 * size + 1.0
-    k = np.searchsorted(dcs + ci * span, (u + r + 1e-3) + cell_of * span, side="right") - first_p
+    u2 = _dist2(px, py, slice(None), si[first_p], ax, ay, dx, dy, inv)
+    k = np.searchsorted(key, (np.sqrt(u2) + r + 1e-3) + cell_of * span, side="right") - first_p
     k = np.maximum(k, 1)
     # points with very many candidates (detailed boundaries, short segments): a best-first search
     # of the segment tree per point is cheaper there
@@ -149,33 +152,80 @@ def nearest_segments(xy: np.ndarray, segments: np.ndarray):
         best_d[hp[qi]] = d
     light = np.flatnonzero(~heavy)
 
-    # 4. exact point–segment distances of every other point to its candidates, in chunks; the
-    # chunks run on a small thread pool (numpy releases the GIL in these loops)
-    def run(rows_all):
-        for a in range(0, len(rows_all), _CHUNK):
-            rows = rows_all[a:a + _CHUNK]
-            kr = k[rows]
-            pi = np.repeat(rows, kr)
-            gstart = np.cumsum(kr) - kr
-            sj = si[np.repeat(first_p[rows] - gstart, kr) + np.arange(len(pi))]
-            d2 = _dist2(px, py, pi, sj, ax, ay, dx, dy, inv)
-            low = np.minimum.reduceat(d2, gstart)
-            hit = np.flatnonzero(d2 == np.repeat(low, kr))
-            hit = hit[np.r_[True, pi[hit][1:] != pi[hit][:-1]]]
-            best_s[rows] = sj[hit]
-            best_d[rows] = np.sqrt(low)
+    # 4. exact point–segment distances of every other point to its candidates, by candidate rank:
+    # with the points ordered by their number of candidates (most first), the points that have a
+    # j-th candidate are a prefix, so rank j is one pass of contiguous slices (no per-pair index
+    # arrays, no segmented minimum). A later candidate replaces the best only when strictly nearer:
+    # ties go to the first. Two halves run on a small thread pool (numpy releases the GIL).
+    def run(rows):
+        rows = rows[np.argsort(-k[rows], kind="stable")]
+        kr, fr = k[rows], first_p[rows]
+        qx, qy = px[rows], py[rows]
+        active = np.searchsorted(-kr, -np.arange(int(kr[0])), side="left")  # points with a j-th candidate
+        bs, bd = si[fr], u2[rows]  # rank 0: the centre's nearest, measured above
+        for j in range(1, len(active)):
+            n_j = active[j]
+            sj = si[fr[:n_j] + j]
+            d2 = _dist2(qx[:n_j], qy[:n_j], slice(None), sj, ax, ay, dx, dy, inv)
+            better = d2 < bd[:n_j]
+            np.copyto(bd[:n_j], d2, where=better)
+            np.copyto(bs[:n_j], sj, where=better)
+        best_s[rows] = bs
+        best_d[rows] = np.sqrt(bd)
 
     workers = min(2, os.cpu_count() or 1) if len(light) > 8 * _CHUNK else 1
-    if workers > 1:
+    if not len(light):
+        pass
+    elif workers > 1:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(run, np.array_split(light, workers)))
+            list(pool.map(run, [light[w::workers] for w in range(workers)]))
     else:
         run(light)
     out_s, out_d = np.empty_like(best_s), np.empty_like(best_d)
     out_s[by_cell], out_d[by_cell] = best_s, best_d
     return out_s, out_d
+
+
+#: cells per side of a block in :func:`_cell_candidates`
+_BLOCK = 4
+
+
+def _cell_candidates(tree, cells, nx, size, x0, y0, cx, cy, ax, ay, dx, dy, inv):
+    """``(cell, segment, distance from the cell's centre)`` for every segment within the centre's
+    nearest distance + the cell's diagonal of the centre.
+
+    Exact by the triangle inequality: with ``C`` a block's centre, ``c`` a cell's centre in it,
+    ``h = |Cc|`` ≤ (block diagonal − cell diagonal) / 2 and ``R`` the block centre's nearest
+    distance, the cell centre's nearest distance is ≤ R + h, and a segment within (that + the cell
+    diagonal) of ``c`` is within R + 2h + cell diagonal ≤ R + block diagonal of ``C`` — in the
+    block's list."""
+    import shapely
+
+    diag = size * np.sqrt(2)
+    col, row = cells % nx, cells // nx
+    nbx = nx // _BLOCK + 1
+    blocks, block_of = np.unique((row // _BLOCK) * nbx + col // _BLOCK, return_inverse=True)
+    bsize = size * _BLOCK
+    bx, by = x0 + (blocks % nbx + 0.5) * bsize, y0 + (blocks // nbx + 0.5) * bsize
+    bcentres = shapely.points(bx, by)
+    (qi, _), dc = tree.query_nearest(bcentres, return_distance=True, all_matches=False)
+    reach = np.empty(len(blocks))
+    reach[qi] = dc
+    bi, bs = tree.query(bcentres, predicate="dwithin", distance=reach + bsize * np.sqrt(2) + 1e-6)
+    order = np.argsort(bi, kind="stable")
+    bi, bs = bi[order], bs[order]
+    bstart = np.searchsorted(bi, np.arange(len(blocks)))
+    # every cell × its block's list
+    kc = np.bincount(bi, minlength=len(blocks))[block_of]
+    ci = np.repeat(np.arange(len(cells)), kc)
+    start = np.cumsum(kc) - kc
+    si = bs[np.repeat(bstart[block_of] - start, kc) + np.arange(len(ci))]
+    d = np.sqrt(_dist2(cx, cy, ci, si, ax, ay, dx, dy, inv))
+    near = np.minimum.reduceat(d, start)
+    keep = d <= near[ci] + diag + 1e-6
+    return ci[keep], si[keep], d[keep]
 
 
 def _dist2(px, py, pi, sj, ax, ay, dx, dy, inv):
