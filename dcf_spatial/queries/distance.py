@@ -189,7 +189,7 @@ def nearest_segments(xy: np.ndarray, segments: np.ndarray):
 
 
 #: cells per side of a block in :func:`_cell_candidates`
-_BLOCK = 4
+_BLOCK = 2
 
 
 def _cell_candidates(tree, cells, nx, size, x0, y0, cx, cy, ax, ay, dx, dy, inv):
