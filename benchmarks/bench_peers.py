@@ -329,35 +329,42 @@ def compare(task, ref: Answer, other: Answer, zones_geoms, pts_geoms) -> str:
     return text
 
 
-def timed(fn, repeat):
-    walls, out = [], None
-    c0 = time.process_time()
-    # the conversion of the last run's answer (untimed) happens after the CPU clock is read
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        walls.append(time.perf_counter() - t)
-    cpu = (time.process_time() - c0) / repeat
-    return statistics.median(walls), cpu, out() if callable(out) else out
-
-
 def run_suite(label, zones_of_task, pts, parcels, engines, repeat, skip):
+    """Each task: every engine once untimed (loading DuckDB/PostGIS tables, warming caches), then
+    ``repeat`` rounds in which every engine runs once in turn — interleaved, so that a change in the
+    machine's load falls on all engines alike. Per engine: the median wall time, the mean CPU time
+    of this process, and the 1-minute load average over its runs."""
     rows = []
     pg = np.asarray(pts.geometry.values, dtype=object)
     for task, zones in zones_of_task.items():
         zones = with_zid(zones)
         zg = np.asarray(zones.geometry.values, dtype=object)
+        live = [(name, fn) for name, fn in engines if (label, task, name) not in skip]
+        answers = {name: fn(task, pts, zones, parcels) for name, fn in live}  # warm-up, untimed
+        walls = {name: [] for name, _ in live}
+        cpus = {name: 0.0 for name, _ in live}
+        loads = {name: [] for name, _ in live}
+        for _ in range(repeat):
+            for name, fn in live:
+                c, t = time.process_time(), time.perf_counter()
+                answers[name] = fn(task, pts, zones, parcels)
+                walls[name].append(time.perf_counter() - t)
+                cpus[name] += time.process_time() - c
+                loads[name].append(os.getloadavg()[0])
         ref = None
-        for name, fn in engines:
+        for name, _ in engines:
             if (label, task, name) in skip:
-                rows.append({"suite": label, "task": task, "engine": name, "wall": None, "cpu": None,
+                rows.append({"suite": label, "task": task, "engine": name, "wall": None, "cpu": None, "load": None,
                              "check": skip[(label, task, name)]})
                 continue
-            wall, cpu, ans = timed(lambda: fn(task, pts, zones, parcels), repeat)
+            ans = answers[name]
+            ans = ans() if callable(ans) else ans  # into the common form: untimed
             check = "reference" if ref is None else compare(task, ref, ans, zg, pg)
             if ref is None:
                 ref = ans
-            rows.append({"suite": label, "task": task, "engine": name, "wall": wall, "cpu": cpu, "check": check})
+            wall = statistics.median(walls[name])
+            rows.append({"suite": label, "task": task, "engine": name, "wall": wall, "cpu": cpus[name] / repeat,
+                         "load": statistics.mean(loads[name]), "check": check})
             print(f"  {label:9s} {task:10s} {name:10s} {wall:8.3f} s  {check}", file=sys.stderr, flush=True)
     return rows
 
@@ -418,20 +425,56 @@ def print_table(rows, args, load0, load1, notes):
     print("shipped: nearest → industrial_clusters (4), zone join → townships (14), within 1 km of service_belts (3), "
           "overlap sample parcels × industrial_clusters; detailed: 40 zones of ~800 vertices")
     print(f"{'suite':9s} {'task':10s} {'engine':10s} {'median s':>9s} {'dcf ×':>7s} {'CPU s':>7s} {'CPU ×':>7s}"
-          f"  check against dcf")
+          f" {'load':>5s}  check against dcf")
     dcf = {(r["suite"], r["task"]): r for r in rows if r["engine"] == "dcf"}
     for r in rows:
         if r["wall"] is None:
-            print(f"{r['suite']:9s} {r['task']:10s} {r['engine']:10s} {'—':>9s} {'—':>7s} {'—':>7s} {'—':>7s}  {r['check']}")
+            print(f"{r['suite']:9s} {r['task']:10s} {r['engine']:10s} {'—':>9s} {'—':>7s} {'—':>7s} {'—':>7s} "
+                  f"{'—':>5s}  {r['check']}")
             continue
         ref = dcf[(r["suite"], r["task"])]
         ratio = r["wall"] / ref["wall"]
         # PostGIS works in its server: the CPU time of this process says nothing of it
         cpu_ratio = "—" if r["engine"] == "postgis" else f"{r['cpu'] / max(ref['cpu'], 1e-9):6.2f}×"
         print(f"{r['suite']:9s} {r['task']:10s} {r['engine']:10s} {r['wall']:9.3f} {ratio:6.2f}× {r['cpu']:7.2f} "
-              f"{cpu_ratio:>7s}  {r['check']}")
+              f"{cpu_ratio:>7s} {r['load']:5.1f}  {r['check']}")
     print("dcf × = the engine's median wall time ÷ dcf's (above 1: dcf is faster); CPU × the same for the CPU "
-          "time of this process per run (all its threads; not meaningful for PostGIS, whose work is in the server).")
+          "time of this process per run (all its threads; not meaningful for PostGIS, whose work is in the server); "
+          "load = the 1-minute load average over that engine's runs (engines run interleaved).")
+    print_goals(rows)
+
+
+#: issue 13, goal 1: (suite, task) -> [(peer engine or "fastest", least ratio)]
+GOALS = {("shipped", "nearest"): [("fastest", 1.0)], ("shipped", "zone join"): [("fastest", 1.0)],
+         ("shipped", "within"): [("fastest", 1.0)],
+         ("shipped", "overlap"): [("geopandas", 3.0), ("postgis", 1.5)],
+         ("detailed", "nearest"): [("geopandas", 10.0)],
+         ("detailed", "overlap"): [("geopandas", 3.0), ("postgis", 1.5)]}
+
+
+def print_goals(rows):
+    """One line per goal: the ratio to the fastest peer (or the named one) and whether it is met."""
+    by = {}
+    for r in rows:
+        if r["wall"] is not None and "DIFFERENT" not in r["check"]:
+            by.setdefault((r["suite"], r["task"]), {})[r["engine"]] = r["wall"]
+    print("goals (issue 13, goal 1; wall-time ratios of this run):")
+    for key, goals in GOALS.items():
+        got = by.get(key)
+        if not got or "dcf" not in got:
+            continue
+        for peer, least in goals:
+            peers = {e: w for e, w in got.items() if e != "dcf"}
+            if peer == "fastest":
+                if not peers:
+                    continue
+                peer = min(peers, key=peers.get)
+            if peer not in got:
+                print(f"  {key[0]:9s} {key[1]:10s} vs {peer:10s} ≥ {least:4.1f}×: not run")
+                continue
+            ratio = got[peer] / got["dcf"]
+            print(f"  {key[0]:9s} {key[1]:10s} vs {peer:10s} ≥ {least:4.1f}×: {ratio:6.2f}×  "
+                  f"{'met' if ratio >= least else 'NOT met'}")
 
 
 if __name__ == "__main__":
