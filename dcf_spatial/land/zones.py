@@ -6,6 +6,9 @@ polygons prepared once — the fast path that handles almost every parcel. A par
 **largest share of its area** (intersection areas in the working CRS, EPSG:4548); the share is
 reported in ``<kind>_share`` and ``<kind>_method`` says ``inside`` / ``largest_share`` /
 ``outside``. Shapely's STRtree does the indexing; only the largest-share pick is written here.
+Points (which have no area to share) take the zone they lie strictly inside, from
+:func:`dcf_spatial.queries.points_in.polygon_of_points` on their coordinates — no (point, zone)
+pairs, no Point objects tested one by one.
 """
 
 from __future__ import annotations
@@ -55,7 +58,19 @@ def assign_largest_share(parcels, zones, *, id_field: str = "id", tree=None) -> 
     Returns
     -------
     DataFrame indexed like ``parcels`` with ``zone_id``, ``share`` (0–1, NaN when outside) and
-    ``method`` (``inside`` / ``largest_share`` / ``outside``).
+    ``method`` (``inside`` / ``largest_share`` / ``outside``). A point on a zone boundary is in
+    neither zone (``outside``, as ``sjoin(predicate="within")``); a row without geometry is
+    ``outside``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> zones = gpd.GeoDataFrame({"id": ["w", "e"]}, geometry=[shapely.box(0, 0, 10, 10),
+    ...                          shapely.box(10, 0, 20, 10)], crs="EPSG:4548")
+    >>> pts = gpd.GeoDataFrame(geometry=[shapely.Point(5, 5), shapely.Point(10, 5), shapely.box(8, 1, 14, 2)],
+    ...                        crs="EPSG:4548")
+    >>> assign_largest_share(pts, zones)["method"].tolist()
+    ['inside', 'outside', 'largest_share']
     """
     import shapely
 

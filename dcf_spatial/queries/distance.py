@@ -4,15 +4,18 @@ Why not ``geopandas.sjoin_nearest``: it computes a full point–polygon distance
 test plus every boundary segment) for every point and candidate zone. Here, for points against
 polygons or lines:
 
-(a) containment first: an STRtree over the few zones gives candidate (point, zone) pairs by
-    bounding box, and the zones, prepared once, test them — inside points get distance 0 with no
-    distance computation (indexing the many points instead costs more than the whole test);
+(a) containment first: for points, :func:`dcf_spatial.queries.points_in.polygon_of_points` (a
+    coarse grid of the points: a cell no zone boundary touches is answered by its centre, only the
+    points of boundary cells are tested, on their coordinates, against the zones prepared once);
+    for other geometries an STRtree over the few zones gives candidate pairs that the prepared
+    zones test. Inside points get distance 0 with no distance computation;
 (b) the remaining points are matched against the zones' boundary *segments* — for a point outside
     a polygon the distance to the polygon equals the distance to its nearest boundary segment.
     The points are binned in a grid; for each occupied cell the exact distance from its centre to
     the nearest segment bounds which segments can be nearest to any point of the cell (those within
-    that distance plus the cell's diagonal), found by one STRtree ``dwithin`` query per cell; the
-    exact distance to each such candidate is then computed with numpy, in chunks.
+    that distance plus the cell's diagonal), found by STRtree queries for blocks of cells and numpy
+    for the cells in them; the exact distance to each such candidate is then computed with numpy,
+    rank by rank.
 
 GEOS has no bulk point-to-segment distance, and ``STRtree.query_nearest`` runs a separate
 best-first search for every point (the slowest part before): measured on the shipped layers and
