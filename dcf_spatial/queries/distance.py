@@ -67,7 +67,7 @@ MAX_CANDIDATES = 128
 _CHUNK = 4096
 
 
-def nearest_segments(xy: np.ndarray, segments: np.ndarray):
+def nearest_segments(xy: np.ndarray, segments: np.ndarray, *, threads: int | None = None):
     """Exact nearest segment of many points: ``(segment_position, distance)``, one per row of ``xy``.
 
     Parameters
@@ -76,6 +76,8 @@ def nearest_segments(xy: np.ndarray, segments: np.ndarray):
         ``(n, 2)`` float array of point coordinates (projected, metres).
     segments
         Shapely 2-point LineStrings (e.g. from :func:`boundary_segments`), at least one.
+    threads
+        Threads for the distance step (default: up to 2 for large inputs).
 
     Returns
     -------
@@ -176,7 +178,7 @@ def nearest_segments(xy: np.ndarray, segments: np.ndarray):
         best_s[rows] = bs
         best_d[rows] = np.sqrt(bd)
 
-    workers = min(2, os.cpu_count() or 1) if len(light) > 8 * _CHUNK else 1
+    workers = threads or (min(2, os.cpu_count() or 1) if len(light) > 8 * _CHUNK else 1)
     if not len(light):
         pass
     elif workers > 1:
@@ -326,20 +328,42 @@ def _nearest_of_points(ga, gb, b_types, max_distance, b_pos, dist, inside):
     from .points_in import polygon_of_points
 
     x, y = point_xy(ga)
-    rest = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
-    if b_types <= {3, 6}:
-        pos = polygon_of_points(x, y, gb, boundary=True, pick="first")
-        hit = pos >= 0
-        b_pos[hit], dist[hit], inside[hit] = pos[hit], 0.0, True
-        rest = rest[~hit[rest]]
+    valid = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
     segs, owner = boundary_segments(gb)
-    if len(rest) and len(segs):
-        s, d = nearest_segments(np.column_stack([x[rest], y[rest]]), segs)
-        ok = d <= max_distance if max_distance is not None else np.ones(len(d), dtype=bool)
-        b_pos[rest[ok]] = owner[s[ok]]
-        dist[rest[ok]] = d[ok]
-        inside[rest[ok]] = d[ok] == 0
+    if b_types <= {3, 6}:
+        shapely.prepare(gb)  # once, before any thread uses the polygons
+
+    def part(rest, threads=None):
+        # the points of ``rest`` only: the parts write disjoint rows of the output arrays
+        if b_types <= {3, 6}:
+            pos = polygon_of_points(x[rest], y[rest], gb, boundary=True, pick="first")
+            hit = pos >= 0
+            b_pos[rest[hit]], dist[rest[hit]], inside[rest[hit]] = pos[hit], 0.0, True
+            rest = rest[~hit]
+        if len(rest) and len(segs):
+            s, d = nearest_segments(np.column_stack([x[rest], y[rest]]), segs, threads=threads)
+            ok = d <= max_distance if max_distance is not None else np.ones(len(d), dtype=bool)
+            b_pos[rest[ok]] = owner[s[ok]]
+            dist[rest[ok]] = d[ok]
+            inside[rest[ok]] = d[ok] == 0
+
+    workers = min(2, os.cpu_count() or 1)
+    if workers > 1 and len(valid) >= _PARALLEL_POINTS:
+        # two halves of the plane (split at the median x), each on its own thread (shapely and
+        # numpy release the GIL): every step runs on both cores, not only the distance step
+        from concurrent.futures import ThreadPoolExecutor
+
+        half = np.argpartition(x[valid], len(valid) // 2)
+        halves = [valid[np.sort(half[:len(valid) // 2])], valid[np.sort(half[len(valid) // 2:])]]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(lambda rows: part(rows, threads=1), halves))
+    else:
+        part(valid)
     return b_pos, dist, inside
+
+
+#: from this many points on, :func:`nearest_positions` of points splits them over two threads
+_PARALLEL_POINTS = 50_000
 
 
 def nearest(a, b, *, b_id: str = "id", b_name: str = "name_zh", max_km: float | None = None):
