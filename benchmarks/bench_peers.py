@@ -23,7 +23,8 @@ version, loaded from the wheel's file, no download: ``pip install -e '.[bench]'`
 
 Every engine's answer is checked against dcf's: the same zone ids for every point (ties between
 equally near zones excepted and counted) and distances equal to < 1 mm; for overlap the same pairs
-and total area. Loading the data into DuckDB/PostGIS (tables, GiST indexes) is not timed; each engine
+and total area. Putting each engine's output into that common form is not timed (for any engine);
+fetching it is. Loading the data into DuckDB/PostGIS (tables, GiST indexes) is not timed; each engine
 answers from data already in memory or in its tables, in the working CRS (EPSG:4548).
 Times: median wall clock of ``--repeat`` runs, and the CPU time of this process over those runs
 (DuckDB's threads included; PostGIS's server CPU is not). The machine's load average is printed
@@ -100,6 +101,10 @@ def with_zid(zones):
 
 
 class Answer:
+    """One engine's answer in the common form that :func:`compare` checks. Engines return a
+    function that builds it, called after the timing: putting every engine's output into this form
+    is the benchmark's work, not the engine's (fetching the result is timed)."""
+
     def __init__(self, zone=None, dist=None, pairs=None, area=None):
         self.zone, self.dist, self.pairs, self.area = zone, dist, pairs, area
 
@@ -130,17 +135,17 @@ def dcf_engine():
         n = len(pts)
         if task == "nearest":
             r = nearest(pts, zones, b_id="id")
-            return Answer(r["b_index"].to_numpy(), r["distance_m"].to_numpy())
+            return lambda: Answer(r["b_index"].to_numpy(), r["distance_m"].to_numpy())
         if task == "zone join":
             r = assign_largest_share(pts, zones, id_field="id")
-            return Answer(pd.to_numeric(r["zone_id"], errors="coerce").fillna(-1).astype(np.int64).to_numpy(), None)
+            return lambda: Answer(pd.to_numeric(r["zone_id"], errors="coerce").fillna(-1).astype(np.int64).to_numpy(), None)
         if task == "within":
             r = within_distance(pts, zones, KM, b_id="id")
             w = r["within"].to_numpy()
-            return Answer(np.where(w, r["b_index"].to_numpy(), -1), np.where(w, r["distance_m"].to_numpy(), np.nan))
+            return lambda: Answer(np.where(w, r["b_index"].to_numpy(), -1), np.where(w, r["distance_m"].to_numpy(), np.nan))
         if task == "overlap":
             r = overlap(parcels, zones, keep_unmatched=False, min_area_m2=0.0)
-            return Answer(pairs=(r["a_index"].to_numpy(), r["b_index"].to_numpy()), area=r["overlap_m2"].to_numpy())
+            return lambda: Answer(pairs=(r["a_index"].to_numpy(), r["b_index"].to_numpy()), area=r["overlap_m2"].to_numpy())
         raise ValueError(task)
 
     return run
@@ -151,19 +156,20 @@ def geopandas_engine():
         n = len(pts)
         if task == "nearest":
             j = gpd.sjoin_nearest(pts, zones, distance_col="d")
-            return Answer(*per_point(n, j["pid"], j["zid"], j["d"]))
+            return lambda: Answer(*per_point(n, j["pid"], j["zid"], j["d"]))
         if task == "zone join":
             j = gpd.sjoin(pts, zones, predicate="within")
-            return Answer(*per_point(n, j["pid"], j["zid"]))
+            return lambda: Answer(*per_point(n, j["pid"], j["zid"]))
         if task == "within":
             # sjoin_nearest with a radius gives the within set and the distance in one call
             j = gpd.sjoin_nearest(pts, zones, distance_col="d", max_distance=KM * 1000)
-            return Answer(*per_point(n, j["pid"], j["zid"], j["d"]))
+            return lambda: Answer(*per_point(n, j["pid"], j["zid"], j["d"]))
         if task == "overlap":
             pa = parcels.assign(a_index=np.arange(len(parcels)))
             ov = gpd.overlay(pa[["a_index", "geometry"]], zones[["zid", "geometry"]], how="intersection",
                              keep_geom_type=True)
-            return Answer(pairs=(ov["a_index"].to_numpy(), ov["zid"].to_numpy()), area=ov.geometry.area.to_numpy())
+            area = ov.geometry.area.to_numpy()  # part of the answer: timed
+            return lambda: Answer(pairs=(ov["a_index"].to_numpy(), ov["zid"].to_numpy()), area=area)
         raise ValueError(task)
 
     return run
@@ -194,8 +200,9 @@ def duckdb_engine(con):
     state = {}
 
     def load(pts, zones, parcels):
-        key = (id(pts), id(zones), id(parcels))
-        if state.get("key") == key:
+        # the frames themselves are kept (not their id(), which Python reuses once a frame is freed:
+        # a new zones frame at the old one's address would be answered from the old tables)
+        if state.get("key") is not None and all(x is y for x, y in zip(state["key"], (pts, zones, parcels))):
             return
         p_xy = shapely.get_coordinates(pts.geometry.values)
         ptab = pa.table({"pid": pts["pid"].to_numpy(), "x": p_xy[:, 0], "y": p_xy[:, 1]})  # noqa: F841
@@ -204,7 +211,7 @@ def duckdb_engine(con):
         con.execute("CREATE OR REPLACE TABLE pts AS SELECT pid, ST_Point(x, y) AS geom FROM ptab")
         con.execute("CREATE OR REPLACE TABLE zones AS SELECT zid, ST_GeomFromWKB(wkb) AS geom FROM ztab")
         con.execute("CREATE OR REPLACE TABLE parcels AS SELECT aid, ST_GeomFromWKB(wkb) AS geom FROM atab")
-        state["key"] = key
+        state["key"] = (pts, zones, parcels)
 
     def run(task, pts, zones, parcels):
         load(pts, zones, parcels)
@@ -212,19 +219,19 @@ def duckdb_engine(con):
         if task == "nearest":
             r = con.execute("SELECT p.pid, arg_min(z.zid, ST_Distance(p.geom, z.geom)) AS zid, "
                             "min(ST_Distance(p.geom, z.geom)) AS d FROM pts p, zones z GROUP BY p.pid").fetchnumpy()
-            return Answer(*per_point(n, r["pid"], r["zid"], r["d"]))
+            return lambda: Answer(*per_point(n, r["pid"], r["zid"], r["d"]))
         if task == "zone join":
             r = con.execute("SELECT p.pid, z.zid FROM pts p JOIN zones z ON ST_Within(p.geom, z.geom)").fetchnumpy()
-            return Answer(*per_point(n, r["pid"], r["zid"]))
+            return lambda: Answer(*per_point(n, r["pid"], r["zid"]))
         if task == "within":
             r = con.execute(f"SELECT p.pid, arg_min(z.zid, ST_Distance(p.geom, z.geom)) AS zid, "
                             f"min(ST_Distance(p.geom, z.geom)) AS d FROM pts p JOIN zones z "
                             f"ON ST_DWithin(p.geom, z.geom, {KM * 1000}) GROUP BY p.pid").fetchnumpy()
-            return Answer(*per_point(n, r["pid"], r["zid"], r["d"]))
+            return lambda: Answer(*per_point(n, r["pid"], r["zid"], r["d"]))
         if task == "overlap":
             r = con.execute("SELECT a.aid, z.zid, ST_Area(ST_Intersection(a.geom, z.geom)) AS area FROM parcels a "
                             "JOIN zones z ON ST_Intersects(a.geom, z.geom)").fetchnumpy()
-            return Answer(pairs=(r["aid"], r["zid"]), area=r["area"])
+            return lambda: Answer(pairs=(r["aid"], r["zid"]), area=r["area"])
         raise ValueError(task)
 
     return run
@@ -252,13 +259,14 @@ def postgis_engine(url):
         conn.execute(f"ANALYZE {table}")
 
     def load(pts, zones, parcels):
-        key = (id(pts), id(zones), id(parcels))
-        if state.get("key") == key:
+        # the frames themselves are kept (not their id(), which Python reuses once a frame is freed:
+        # a new zones frame at the old one's address would be answered from the old tables)
+        if state.get("key") is not None and all(x is y for x, y in zip(state["key"], (pts, zones, parcels))):
             return
         copy("bench_pts", ["pid"], zip(pts["pid"], shapely.to_wkb(pts.geometry.values)))
         copy("bench_zones", ["zid"], zip(zones["zid"], shapely.to_wkb(zones.geometry.values)))
         copy("bench_parcels", ["aid"], zip(range(len(parcels)), shapely.to_wkb(parcels.geometry.values)))
-        state["key"] = key
+        state["key"] = (pts, zones, parcels)
 
     def fetch(sql):
         rows = conn.execute(sql).fetchall()
@@ -270,19 +278,19 @@ def postgis_engine(url):
         if task == "nearest":
             pid, zid, d = fetch("SELECT p.pid, z.zid, ST_Distance(p.geom, z.geom) FROM bench_pts p CROSS JOIN LATERAL "
                                 "(SELECT zid, geom FROM bench_zones ORDER BY p.geom <-> geom LIMIT 1) z")
-            return Answer(*per_point(n, pid, zid, d))
+            return lambda: Answer(*per_point(n, pid, zid, d))
         if task == "zone join":
             pid, zid = fetch("SELECT p.pid, z.zid FROM bench_pts p JOIN bench_zones z ON ST_Within(p.geom, z.geom)")[:2]
-            return Answer(*per_point(n, pid, zid))
+            return lambda: Answer(*per_point(n, pid, zid))
         if task == "within":
             pid, zid, d = fetch(f"SELECT DISTINCT ON (p.pid) p.pid, z.zid, ST_Distance(p.geom, z.geom) AS d "
                                 f"FROM bench_pts p JOIN bench_zones z ON ST_DWithin(p.geom, z.geom, {KM * 1000}) "
                                 f"ORDER BY p.pid, d")
-            return Answer(*per_point(n, pid, zid, d))
+            return lambda: Answer(*per_point(n, pid, zid, d))
         if task == "overlap":
             aid, zid, area = fetch("SELECT a.aid, z.zid, ST_Area(ST_Intersection(a.geom, z.geom)) FROM bench_parcels a "
                                    "JOIN bench_zones z ON ST_Intersects(a.geom, z.geom)")
-            return Answer(pairs=(aid, zid), area=area)
+            return lambda: Answer(pairs=(aid, zid), area=area)
         raise ValueError(task)
 
     return run, f"PostGIS at {mask_url(url)}"
@@ -321,33 +329,42 @@ def compare(task, ref: Answer, other: Answer, zones_geoms, pts_geoms) -> str:
     return text
 
 
-def timed(fn, repeat):
-    walls, out = [], None
-    c0 = time.process_time()
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        walls.append(time.perf_counter() - t)
-    return statistics.median(walls), (time.process_time() - c0) / repeat, out
-
-
 def run_suite(label, zones_of_task, pts, parcels, engines, repeat, skip):
+    """Each task: every engine once untimed (loading DuckDB/PostGIS tables, warming caches), then
+    ``repeat`` rounds in which every engine runs once in turn — interleaved, so that a change in the
+    machine's load falls on all engines alike. Per engine: the median wall time, the mean CPU time
+    of this process, and the 1-minute load average over its runs."""
     rows = []
     pg = np.asarray(pts.geometry.values, dtype=object)
     for task, zones in zones_of_task.items():
         zones = with_zid(zones)
         zg = np.asarray(zones.geometry.values, dtype=object)
+        live = [(name, fn) for name, fn in engines if (label, task, name) not in skip]
+        answers = {name: fn(task, pts, zones, parcels) for name, fn in live}  # warm-up, untimed
+        walls = {name: [] for name, _ in live}
+        cpus = {name: 0.0 for name, _ in live}
+        loads = {name: [] for name, _ in live}
+        for _ in range(repeat):
+            for name, fn in live:
+                c, t = time.process_time(), time.perf_counter()
+                answers[name] = fn(task, pts, zones, parcels)
+                walls[name].append(time.perf_counter() - t)
+                cpus[name] += time.process_time() - c
+                loads[name].append(os.getloadavg()[0])
         ref = None
-        for name, fn in engines:
+        for name, _ in engines:
             if (label, task, name) in skip:
-                rows.append({"suite": label, "task": task, "engine": name, "wall": None, "cpu": None,
+                rows.append({"suite": label, "task": task, "engine": name, "wall": None, "cpu": None, "load": None,
                              "check": skip[(label, task, name)]})
                 continue
-            wall, cpu, ans = timed(lambda: fn(task, pts, zones, parcels), repeat)
+            ans = answers[name]
+            ans = ans() if callable(ans) else ans  # into the common form: untimed
             check = "reference" if ref is None else compare(task, ref, ans, zg, pg)
             if ref is None:
                 ref = ans
-            rows.append({"suite": label, "task": task, "engine": name, "wall": wall, "cpu": cpu, "check": check})
+            wall = statistics.median(walls[name])
+            rows.append({"suite": label, "task": task, "engine": name, "wall": wall, "cpu": cpus[name] / repeat,
+                         "load": statistics.mean(loads[name]), "check": check})
             print(f"  {label:9s} {task:10s} {name:10s} {wall:8.3f} s  {check}", file=sys.stderr, flush=True)
     return rows
 
@@ -408,20 +425,56 @@ def print_table(rows, args, load0, load1, notes):
     print("shipped: nearest → industrial_clusters (4), zone join → townships (14), within 1 km of service_belts (3), "
           "overlap sample parcels × industrial_clusters; detailed: 40 zones of ~800 vertices")
     print(f"{'suite':9s} {'task':10s} {'engine':10s} {'median s':>9s} {'dcf ×':>7s} {'CPU s':>7s} {'CPU ×':>7s}"
-          f"  check against dcf")
+          f" {'load':>5s}  check against dcf")
     dcf = {(r["suite"], r["task"]): r for r in rows if r["engine"] == "dcf"}
     for r in rows:
         if r["wall"] is None:
-            print(f"{r['suite']:9s} {r['task']:10s} {r['engine']:10s} {'—':>9s} {'—':>7s} {'—':>7s} {'—':>7s}  {r['check']}")
+            print(f"{r['suite']:9s} {r['task']:10s} {r['engine']:10s} {'—':>9s} {'—':>7s} {'—':>7s} {'—':>7s} "
+                  f"{'—':>5s}  {r['check']}")
             continue
         ref = dcf[(r["suite"], r["task"])]
         ratio = r["wall"] / ref["wall"]
         # PostGIS works in its server: the CPU time of this process says nothing of it
         cpu_ratio = "—" if r["engine"] == "postgis" else f"{r['cpu'] / max(ref['cpu'], 1e-9):6.2f}×"
         print(f"{r['suite']:9s} {r['task']:10s} {r['engine']:10s} {r['wall']:9.3f} {ratio:6.2f}× {r['cpu']:7.2f} "
-              f"{cpu_ratio:>7s}  {r['check']}")
+              f"{cpu_ratio:>7s} {r['load']:5.1f}  {r['check']}")
     print("dcf × = the engine's median wall time ÷ dcf's (above 1: dcf is faster); CPU × the same for the CPU "
-          "time of this process per run (all its threads; not meaningful for PostGIS, whose work is in the server).")
+          "time of this process per run (all its threads; not meaningful for PostGIS, whose work is in the server); "
+          "load = the 1-minute load average over that engine's runs (engines run interleaved).")
+    print_goals(rows)
+
+
+#: issue 13, goal 1: (suite, task) -> [(peer engine or "fastest", least ratio)]
+GOALS = {("shipped", "nearest"): [("fastest", 1.0)], ("shipped", "zone join"): [("fastest", 1.0)],
+         ("shipped", "within"): [("fastest", 1.0)],
+         ("shipped", "overlap"): [("geopandas", 3.0), ("postgis", 1.5)],
+         ("detailed", "nearest"): [("geopandas", 10.0)],
+         ("detailed", "overlap"): [("geopandas", 3.0), ("postgis", 1.5)]}
+
+
+def print_goals(rows):
+    """One line per goal: the ratio to the fastest peer (or the named one) and whether it is met."""
+    by = {}
+    for r in rows:
+        if r["wall"] is not None and "DIFFERENT" not in r["check"]:
+            by.setdefault((r["suite"], r["task"]), {})[r["engine"]] = r["wall"]
+    print("goals (issue 13, goal 1; wall-time ratios of this run):")
+    for key, goals in GOALS.items():
+        got = by.get(key)
+        if not got or "dcf" not in got:
+            continue
+        for peer, least in goals:
+            peers = {e: w for e, w in got.items() if e != "dcf"}
+            if peer == "fastest":
+                if not peers:
+                    continue
+                peer = min(peers, key=peers.get)
+            if peer not in got:
+                print(f"  {key[0]:9s} {key[1]:10s} vs {peer:10s} ≥ {least:4.1f}×: not run")
+                continue
+            ratio = got[peer] / got["dcf"]
+            print(f"  {key[0]:9s} {key[1]:10s} vs {peer:10s} ≥ {least:4.1f}×: {ratio:6.2f}×  "
+                  f"{'met' if ratio >= least else 'NOT met'}")
 
 
 if __name__ == "__main__":

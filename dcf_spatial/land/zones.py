@@ -6,6 +6,9 @@ polygons prepared once — the fast path that handles almost every parcel. A par
 **largest share of its area** (intersection areas in the working CRS, EPSG:4548); the share is
 reported in ``<kind>_share`` and ``<kind>_method`` says ``inside`` / ``largest_share`` /
 ``outside``. Shapely's STRtree does the indexing; only the largest-share pick is written here.
+Points (which have no area to share) take the zone they lie strictly inside, from
+:func:`dcf_spatial.queries.points_in.polygon_of_points` on their coordinates — no (point, zone)
+pairs, no Point objects tested one by one.
 """
 
 from __future__ import annotations
@@ -55,7 +58,19 @@ def assign_largest_share(parcels, zones, *, id_field: str = "id", tree=None) -> 
     Returns
     -------
     DataFrame indexed like ``parcels`` with ``zone_id``, ``share`` (0–1, NaN when outside) and
-    ``method`` (``inside`` / ``largest_share`` / ``outside``).
+    ``method`` (``inside`` / ``largest_share`` / ``outside``). A point on a zone boundary is in
+    neither zone (``outside``, as ``sjoin(predicate="within")``); a row without geometry is
+    ``outside``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> zones = gpd.GeoDataFrame({"id": ["w", "e"]}, geometry=[shapely.box(0, 0, 10, 10),
+    ...                          shapely.box(10, 0, 20, 10)], crs="EPSG:4548")
+    >>> pts = gpd.GeoDataFrame(geometry=[shapely.Point(5, 5), shapely.Point(10, 5), shapely.box(8, 1, 14, 2)],
+    ...                        crs="EPSG:4548")
+    >>> assign_largest_share(pts, zones)["method"].tolist()
+    ['inside', 'outside', 'largest_share']
     """
     import shapely
 
@@ -67,12 +82,26 @@ def assign_largest_share(parcels, zones, *, id_field: str = "id", tree=None) -> 
     zone_of = np.full(n, -1, dtype=np.int64)
     share = np.full(n, np.nan)
     method = np.zeros(n, dtype=np.int64)  # positions in _METHODS
-    if n and len(zones):
+    kind = shapely.get_type_id(pgeom) if n else np.zeros(0, dtype=np.int64)
+    points = np.flatnonzero(kind == 0)
+    if len(points) and len(zones):
+        # points: the zone holding each strictly inside (a point on a boundary is in neither zone,
+        # as sjoin "within"), the last of several, from their coordinates — no pairs, no areas
+        from ..queries.distance import point_xy
+        from ..queries.points_in import polygon_of_points
+
+        x, y = point_xy(pgeom[points])
+        pos = polygon_of_points(x, y, zgeom, boundary=False, pick="last")
+        hit = pos >= 0
+        zone_of[points[hit]], share[points[hit]], method[points[hit]] = pos[hit], 1.0, 1
+    others = np.flatnonzero(kind != 0) if len(points) else np.arange(n)
+    if len(others) and len(zones):
         # index the few zones and query with the many parcels (bounding boxes), then test the
         # candidate pairs with the zones prepared once: cheaper than a tree over the parcels.
         # A parcel without geometry (missing or empty) has no bounding box, so no pair: outside.
         shapely.prepare(zgeom)
-        pi, zj = shapely.STRtree(zgeom).query(pgeom)
+        pi, zj = shapely.STRtree(zgeom).query(pgeom[others])
+        pi = others[pi]
         inside = shapely.contains_properly(zgeom[zj], pgeom[pi])
         if inside.any():
             # a parcel wholly inside several (overlapping) zones goes to the last of them, as before
@@ -86,7 +115,6 @@ def assign_largest_share(parcels, zones, *, id_field: str = "id", tree=None) -> 
         # the rest (crossing a boundary, or outside every zone): the candidate pairs of parcels not
         # yet placed, those that really intersect — none for points, which have no area to share
         rest = np.flatnonzero(zone_of[pi] < 0)
-        rest = rest[shapely.get_type_id(pgeom[pi[rest]]) != 0]
         rj, zj = pi[rest], zj[rest]
         meets = shapely.intersects(zgeom[zj], pgeom[rj])
         rj, zj = rj[meets], zj[meets]
