@@ -151,8 +151,22 @@ def zone_match(zone_id: str, base_codes, project_codes, words: str = "") -> tupl
     'full'
     >>> zone_match("park.zhengjia.bearing", ("C3451",), ("C313",), words="无缝钢管")[0]
     'none'
+
+    A ``conditional`` entry with ``narrows`` takes its codes out of a designation the layer states at a
+    coarser grain than the plan's words (高精管材 lists C33 金属制品业, but 第四章第四节 names the chain
+    “冶炼—轧管—管加工—热处理”): a project wholly within those codes does not match the zone, and the entry's
+    conditional reason applies instead.
+
+    >>> zone_match("park.guangping.production", ("C313", "C336", "C33"), ("C3311",))[0]
+    'none'
+    >>> zone_match("park.guangping.production", ("C313", "C336", "C33"), ("C3360",))[0]
+    'full'
     """
-    entries = [e for e in zone_rule(zone_id).get("also", [])
+    rule = zone_rule(zone_id)
+    narrowed = tuple(c for e in rule.get("conditional", []) if e.get("narrows") for c in e["codes"])
+    if narrowed and match(narrowed, tuple(project_codes)) == "full":
+        return "none", None
+    entries = [e for e in rule.get("also", [])
                if not any(w in (words or "") for w in e.get("not_for_words", []))]
     codes = tuple(base_codes) + tuple(normalize_zone_code(c) for e in entries for c in e["codes"])
     mt = match(codes, tuple(project_codes)) if codes else "none"
@@ -295,6 +309,11 @@ def extra_rules() -> list[dict]:
         add(f"plan_area_named_unit.{uid}", "plan_area", codes=u["codes"], plan_ref=u["plan_ref"], quote=u["quote"],
             effect="conditional", wording=u["reason_zh"])
     uses = rb.get("use_classes", {})
+    for uid, u in uses.items():
+        for e in u.get("barred", []) if isinstance(u, dict) else []:
+            add(f"{e['id']}.{uid}", "zone_barred", codes=e["codes"], plan_ref=e["plan_ref"], quote=e["quote"],
+                effect=e["effect"], effect_alt="地块部分位于该类区块→conditional", wording=e["reason_zh"],
+                verify=e.get("verify", False))
     for zid, z in rb.get("zone_rules", {}).items():
         if zid.startswith("_"):
             continue
@@ -315,6 +334,10 @@ def extra_rules() -> list[dict]:
         for i, e in enumerate(z.get("conditional", [])):
             add(f"place_conditional.{zid}.{i + 1}", "place_conditional", codes=e["codes"], plan_ref=e["plan_ref"],
                 quote=e["quote"], effect="conditional", wording=e["reason_zh"])
+        for e in z.get("barred", []):
+            add(f"{e['id']}.{zid}", "zone_barred", codes=e["codes"], plan_ref=e["plan_ref"], quote=e["quote"],
+                effect=e["effect"], effect_alt="地块部分位于该分区→conditional", wording=e["reason_zh"],
+                verify=e.get("verify", False))
         for i, e in enumerate(z.get("belongs_elsewhere", [])):
             add(f"belongs_elsewhere.{zid}.{i + 1}", "belongs_elsewhere", codes=e["codes"], plan_ref=e["plan_ref"],
                 quote=e["quote"], effect="conditional", wording=e["reason_zh"])

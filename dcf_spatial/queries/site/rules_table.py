@@ -49,7 +49,7 @@ GROUP_ZH = {"plan_area": "规划范围", "barred": "禁止与限制", "industry_
             "catalogue_restricted": "限制类项目", "cluster_wide": "集聚区一级点名的行业",
             "place_conditional": "地点有条件支持的行业",
             "district_wide": "全区支持的行业", "block_use": "园区功能区块", "zone_also": "分区补充行业",
-            "belongs_elsewhere": "归属其他分区的行业", "named_place": "规划点名地点", "eco_corridor": "生态廊道提示"}
+            "belongs_elsewhere": "归属其他分区的行业", "zone_barred": "分区不得建设的行业", "named_place": "规划点名地点", "eco_corridor": "生态廊道提示"}
 #: groups whose rows must carry an effect (a zone row lists what it carries; the kinds decide the verdict)
 NEEDS_EFFECT = ("plan_area", "barred", "industry_kind")
 SHEET = "规则表"

@@ -203,7 +203,9 @@ def blocks(site: SiteFacts, zones: list[dict], reasons: Reasons) -> None:
     production is at most conditional (宜游, 综合服务区, 研发及生活服务区, 物流产业园, 交易市场区) or does not fit
     (宜居, 回迁居住区, when the site lies wholly — ``thresholds.block_whole_share`` — in it; a site only partly in a
     residential block is conditional: adjust the site, no industry on the residential part);
-    and an industry the plan gives to another cluster (轴承 → 郑家, 第四章第一节) is conditional elsewhere.
+    and an industry the plan gives to another cluster (轴承 → 郑家, 第四章第一节) is conditional elsewhere;
+    an industry a zone or a block's use bars (``zone_rules`` / ``use_classes`` → ``barred``: housing in a production
+    block, 第八章第一节; a livestock farm in the city core, 《畜禽规模养殖污染防治条例》第十一条) does not fit there.
 
     Examples
     --------
@@ -238,9 +240,37 @@ def blocks(site: SiteFacts, zones: list[dict], reasons: Reasons) -> None:
                 reasons.add("block_use", effect, pr["reason_zh"].format(
                     park=z["name_zh"], use=use["name_zh"], plan_ref=ref,
                     quote=zr.get("quote", ""), consequence=consequence), ref)
+        for e in zr.get("barred", []) + use.get("barred", []):
+            _zone_barred(site, z, e, seen, reasons)
         for e in zr.get("belongs_elsewhere", []):
             key = ("elsewhere", e["zone_zh"])
             if key not in seen and plan.match(e["codes"], site.codes) == "full":
                 seen.add(key)
                 reasons.add("belongs_elsewhere", "conditional", e["reason_zh"].format(zone=z["name_zh"]),
                             e["plan_ref"])
+
+
+def _zone_barred(site: SiteFacts, zone: dict, entry: dict, seen: set, reasons: Reasons) -> None:
+    """An industry a zone (``zone_rules`` → ``barred``) or its block's use (``use_classes`` → ``barred``) bars:
+    the entry's effect when the site lies wholly (``thresholds.block_whole_share``) in the zone, else
+    conditional (adjust the site so that the barred use stays out of the zone), like a site partly in a
+    residential block. Each entry is said once per site.
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_site
+    >>> check_site(SITE_IN_YIYE, "K7010").verdict  # doctest: +SKIP
+    'does_not_fit'
+    """
+    th = plan.rules()["thresholds"]
+    key = ("barred", entry["id"])
+    if key in seen or plan.match(entry["codes"], site.codes) != "full":
+        return
+    seen.add(key)
+    effect = entry["effect"]
+    if effect == "does_not_fit" and zone["share"] < th.get("block_whole_share", 0.0):
+        reasons.add(entry["id"], "conditional", entry["partial_zh"].format(
+            zone=zone["name_zh"], share=fmt_share(zone["share"]), project=site.match.label_zh), entry["plan_ref"])
+    else:
+        reasons.add(entry["id"], effect, entry["reason_zh"].format(zone=zone["name_zh"], project=site.match.label_zh),
+                    entry["plan_ref"])
