@@ -93,6 +93,11 @@ def test_import_a_moved_cluster_through_the_page_then_reset(tmp_path):
             # and their sites on the map, labelled with the change
             assert sorted(f["properties"]["登记号"] for f in preview["flipped_sites"]["features"]) == flipped
             assert page.locator(".leaflet-tooltip").count() == len(flipped)
+            # the sample parcels whose cluster would change (issue 15: preview before import), one table row each
+            assert preview["sample_note"] and preview["parcels"], "moving 嘉明 must move some sample parcels"
+            shown = page.locator("#preview-parcels tbody tr td:first-child").all_text_contents()
+            assert shown == [r["宗地代码"] for r in preview["parcels"][:200]]
+            assert str(len(preview["parcels"])) in page.text_content("#preview-parcels-note")
             assert catalog.describe_layer(LAYER, store=store)["version"] == 1   # nothing written yet
             assert page.evaluate("document.querySelectorAll('.leaflet-overlay-pane path').length") > 4  # + the upload
 

@@ -198,6 +198,13 @@
       $('preview-register').textContent = '核查登记共 ' + reg.checks.length + ' 条，结论将改变 ' + reg.flipped.length + ' 条。';
       fill($('preview-flips'), reg.checks.filter(function (c) { return c['结论是否改变']; }),
            ['登记号', '项目名称', '行业', '原结论', '现结论']);
+      var parcels = p.parcels || [], firms = p.enterprises || [];
+      $('preview-parcels-note').textContent = p.sample_note ?
+        p.sample_note + '：' + parcels.length + ' 宗所在区将改变，涉及 ' + firms.length + ' 家企业。' : '';
+      fill($('preview-parcels'), parcels.slice(0, 200).map(function (r) {
+        return Object.assign({}, r, { '原所在区': r['原所在区'] || '区外', '新所在区': r['新所在区'] || '区外' });
+      }), ['宗地代码', '土地使用权人', '区类', '原所在区', '新所在区']);
+      fill($('preview-enterprises'), firms.slice(0, 200), ['统一社会信用代码', '企业名称', '宗地数', '宗地代码']);
       $('preview-notes').textContent = (p.summary.read_notes || []).join('\n');
       incoming.clearLayers();
       if (p.new_geojson) {
