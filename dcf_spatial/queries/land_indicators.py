@@ -249,6 +249,19 @@ def edition_in_force(date=None) -> dict:
     True
     """
     when = _as_date(date)
+    path = str(local_indicators_path())
+    table = _local_table(path)
+    # memoised per (date, local edition loaded): a batch asks once per row and the answer is the
+    # same for every row of one date (with a local edition loaded, each call filters its table)
+    found = _edition_in_force(when, path, id(table))
+    return {**found[0], "not_loaded": list(found[0]["not_loaded"])}
+
+
+@lru_cache(maxsize=64)
+def _edition_in_force(when: dt.date, path: str, table_id: int) -> tuple:
+    """:func:`edition_in_force` for one date; ``path``/``table_id`` name the local edition loaded
+    (the cached value holds that table, so its id cannot be reused while the entry lives)."""
+    table = _local_table(path)
     eds = _edition_rows()
     in_force = [r for r in eds if r["from_date"] <= when]
     if not in_force:  # before the first edition: the earliest one, said so
@@ -270,8 +283,8 @@ def edition_in_force(date=None) -> dict:
     local = _local_label(when)
     if local:
         parts.append(f"已载入地方指标 {local}，有对应行的指标优先按地方指标核查。")
-    return {"edition_id": used["edition_id"], "label_zh": label, "file": used["file"], "date": when.isoformat(),
-            "not_loaded": not_loaded, "local": local, "note_zh": "".join(parts)}
+    return ({"edition_id": used["edition_id"], "label_zh": label, "file": used["file"], "date": when.isoformat(),
+             "not_loaded": not_loaded, "local": local, "note_zh": "".join(parts)}, table)
 
 
 

@@ -234,7 +234,7 @@ def _source_rows(gdf, path) -> tuple[list[int], str]:
 
 
 #: rows checked at a time by :func:`iter_site_results` (bounded memory whatever the batch's size)
-BATCH_CHUNK_ROWS = 20_000
+BATCH_CHUNK_ROWS = 5_000
 
 
 def iter_site_results(sites, industries, figures, errors, flags, *, store=None, chunk_rows: int = BATCH_CHUNK_ROWS,
