@@ -17,6 +17,7 @@ import os
 import shutil
 import sqlite3
 import threading
+import time
 import uuid
 from functools import lru_cache
 from pathlib import Path
@@ -138,6 +139,12 @@ def content_stamp(path) -> tuple:
 
     p = Path(path)
     st = p.stat()
+    quick = (st.st_ino, st.st_mtime_ns, st.st_size)
+    known = _STAMPS.get(str(p))
+    # untouched since the last reading: nothing to read. Only for a file last written over a second ago
+    # (as git does for its index): a write within the same clock tick could keep mtime and size alike.
+    if known is not None and known[0] == quick and time.time_ns() - st.st_mtime_ns > 1_000_000_000:
+        return known[1]
     digest = hashlib.sha1()
     with file_lock(p), contextlib.closing(sqlite3.connect(f"file:{p}?mode=ro", uri=True)) as con:
         try:
@@ -150,7 +157,13 @@ def content_stamp(path) -> tuple:
         except sqlite3.DatabaseError:  # a store being built has no catalog yet
             pass
     digest.update(repr(rows).encode())
-    return (st.st_ino, digest.hexdigest())
+    stamp = (st.st_ino, digest.hexdigest())
+    _STAMPS[str(p)] = (quick, stamp)
+    return stamp
+
+
+#: ``{path: ((inode, mtime, size), content stamp)}``: the last stamp of each store file
+_STAMPS: dict = {}
 
 
 @lru_cache(maxsize=64)
