@@ -58,7 +58,7 @@ def free_port() -> int:
 class Server:
     """``dcf serve`` in a child process; waits until it answers, stops it on exit."""
 
-    def __init__(self, store: str | None):
+    def __init__(self, store: str | None, record: bool = True):
         from _measure import dcf_command
 
         self.port = free_port()
@@ -66,6 +66,8 @@ class Server:
         args = [*dcf_command(), "serve", "--no-browser", "--port", str(self.port)]
         if store:
             args += ["--store", store]
+        if not record:
+            args.append("--no-record")
         self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
 
@@ -205,20 +207,32 @@ def push_to_pg(url: str) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--store", default=None, help="GeoPackage store (default: the shipped one)")
+    ap.add_argument("--store", default=None,
+                    help="GeoPackage store (default: a temporary copy of the shipped one — the desk records every "
+                         "check in its store, and the checkout's store must stay as committed)")
     ap.add_argument("--pg", default=None, help="postgresql:// URL: also benchmark the layers pushed there")
     ap.add_argument("--requests", type=int, default=400, help="site checks in the concurrent run")
     ap.add_argument("--clients", type=int, default=CLIENTS)
     ap.add_argument("--no-browser", action="store_true", help="skip the page-load measure")
     args = ap.parse_args(argv)
 
-    stores = [("GeoPackage", args.store)]
+    import shutil
+
+    from dcf_spatial.store.locate import resolve_store
+
+    scratch = tempfile.mkdtemp(prefix="bench-serve-")
+    store = args.store
+    if store is None:
+        store = os.path.join(scratch, "store.gpkg")
+        shutil.copyfile(resolve_store(None), store)
+    # the desk records every check by default (issue 15); the same store without recording beside it
+    stores = [("GPKG,record", store, True), ("GPKG,no-rec", store, False)]
     if args.pg:
-        stores.append(("PostGIS", push_to_pg(args.pg)))
+        stores.append(("PostGIS,rec", push_to_pg(args.pg), True))
     load_before = os.getloadavg()
     results = {}
-    for label, store in stores:
-        with Server(store) as server:
+    for label, store, record in stores:
+        with Server(store, record) as server:
             fig = bench_site_check(server.url, args.requests, args.clients)
             one = bench_site_check(server.url, 60, 1)   # one client: the latency without queueing
             fig.update({"p50_1client_ms": one["p50_ms"], "p99_1client_ms": one["p99_ms"]})
@@ -227,6 +241,7 @@ def main(argv=None) -> int:
             fig.update(bench_batch(server.url))
         results[label] = fig
     load_after = os.getloadavg()
+    shutil.rmtree(scratch, ignore_errors=True)
 
     rows = [("POST /api/site-check p50 (ms)", "p50_ms", "≤ 30"), ("POST /api/site-check p99 (ms)", "p99_ms", "≤ 150"),
             ("  requests / errors", None, ""), ("  throughput (req/s)", "req_per_s", ""),
