@@ -33,6 +33,21 @@ var desk = (function () {
       body.appendChild(row);
     });
   }
+  function popupNode(title, props) {
+    // a feature's attributes as a small table of text (never HTML), for a map popup
+    var box = el('div', null, 'desk-popup');
+    box.appendChild(el('strong', title));
+    var t = el('table');
+    Object.keys(props).forEach(function (k) {
+      if (k.charAt(0) === '_' || props[k] === null || props[k] === '') { return; }
+      var tr = el('tr');
+      tr.appendChild(el('th', k));
+      tr.appendChild(el('td', props[k]));
+      t.appendChild(tr);
+    });
+    box.appendChild(t);
+    return box;
+  }
   function planMap() {
     var map = L.map('map').setView([36.45, 115.95], 10);
     window.dcfMap = map;
@@ -55,5 +70,5 @@ var desk = (function () {
     ready.then(function () { window.dcfReady = true; }, function (e) { $('error').textContent = '图层加载失败：' + e.message; });
     return map;
   }
-  return { $: $, el: el, clear: clear, api: api, table: table, planMap: planMap };
+  return { $: $, el: el, clear: clear, api: api, table: table, popupNode: popupNode, planMap: planMap };
 })();

@@ -4,7 +4,7 @@
    Writes send the page's write token in a header; the browser adds the Origin the server checks. */
 (function () {
   'use strict';
-  var $ = desk.$, el = desk.el, clear = desk.clear;
+  var $ = desk.$, el = desk.el, clear = desk.clear, popupNode = desk.popupNode;
   var TOKEN = document.querySelector('meta[name="dcf-write-token"]').getAttribute('content');
   var PROV_ZH = { schematic: '示意', authoritative: '权威', reference: '参考' };
   var map = L.map('map').setView([36.45, 115.95], 10);
@@ -38,20 +38,6 @@
     var tr = el('tr');
     names.forEach(function (n) { tr.appendChild(el('th', n)); });
     tbl.tHead.appendChild(tr);
-  }
-  function popupNode(title, props) {
-    var box = el('div', null, 'desk-popup');
-    box.appendChild(el('strong', title));
-    var t = el('table');
-    Object.keys(props).forEach(function (k) {
-      if (k.charAt(0) === '_' || props[k] === null || props[k] === '') { return; }
-      var tr = el('tr');
-      tr.appendChild(el('th', k));
-      tr.appendChild(el('td', props[k]));
-      t.appendChild(tr);
-    });
-    box.appendChild(t);
-    return box;
   }
 
   // ---- the catalog ----------------------------------------------------------------------------
