@@ -76,6 +76,11 @@ def _derive_instance(src: Path, weight: int, dest: Path) -> None:
                    src.name, weight, dest.parent)
     font = TTFont(src)
     inst = instancer.instantiateVariableFont(font, {"wght": weight}, updateFontNames=True)
+    # the same bytes on every machine and every day: fontTools stamps head.modified with the time of
+    # saving, which ends up in every PDF and web map that embeds the font (and README command 1 must
+    # leave the committed maps as they are)
+    inst.recalcTimestamp = False
+    inst["head"].modified = font["head"].modified
     tmp = dest.with_suffix(f".tmp{os.getpid()}")
     inst.save(tmp)
     os.replace(tmp, dest)
@@ -190,6 +195,7 @@ def _web_font_css(chars: list[str], files: dict[int, Path], family: str) -> str:
         sub = subset.Subsetter(opts)
         sub.populate(unicodes=[ord(c) for c in chars])
         sub.subset(font)
+        font.recalcTimestamp = False  # keep the cached instance's head.modified: the same bytes each run
         buf = io.BytesIO()
         font.save(buf)
         data = base64.b64encode(buf.getvalue()).decode("ascii")
