@@ -432,3 +432,35 @@ def test_layer_geojson_follows_writes_and_resets(tmp_path):
         assert {f["properties"]["name_zh"] for f in after["features"]} == {"新版河流"}
         catalog.reset_layer("rivers", store=store)
         assert c.get("/api/layers/rivers").json() == before
+
+
+def test_another_site_cannot_record_a_check_nor_read_through_a_rebound_name(tmp_path):
+    """Every desk check is recorded (issue 15), so a POST is a write: a page of another site (a form or
+    fetch to 127.0.0.1 carries its Origin) and a page whose own name was pointed at 127.0.0.1 (DNS
+    rebinding: its Host) are refused, and nothing is recorded; a program without a browser (no Origin)
+    and the desk's own page (same Origin) are served."""
+    store = tmp_path / "store.gpkg"
+    shutil.copyfile(Path(__file__).resolve().parents[1] / "layers" / "dcf_layers.gpkg", store)
+    body = {"site": "115.75,36.455", "industry": "轴承", "project": "跨站"}
+    with running_desk(store, record=True) as url, httpx.Client(base_url=url, timeout=120) as client:
+        host = url.split("//", 1)[1]
+        evil = client.post("/api/site-check", json=body, headers={"Origin": "http://evil.example"})
+        assert evil.status_code == 403 and "跨站" in evil.json()["error"]
+        blank = client.post("/api/site-check", json=body, headers={"Origin": "null"})
+        assert blank.status_code == 403
+        batch = client.post("/api/site-check/batch", headers={"Origin": "http://evil.example"},
+                            files={"file": ("b.csv", "项目名称,经度,纬度,行业\nx,115.75,36.455,轴承\n".encode(), "text/csv")})
+        assert batch.status_code == 403
+        rebound = client.get("/api/layers", headers={"Host": f"evil.example:{host.split(':')[1]}"})
+        assert rebound.status_code == 403 and "DNS" in rebound.json()["error"]
+        assert len(_recorded(store)) == 0          # nothing of the refused requests was recorded
+        own = client.post("/api/site-check", json=body, headers={"Origin": url})
+        tool = client.post("/api/site-check", json=body)   # no Origin: a program, not a browser
+        assert own.status_code == 200 and tool.status_code == 200
+        assert len(_recorded(store)) == 2
+
+
+def _recorded(store):
+    from dcf_spatial.register import history
+
+    return history(store=store).rows

@@ -137,7 +137,10 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
     @app.middleware("http")
     async def guard(request: Request, call_next):
         t0 = time.perf_counter()
-        if token is not None and not _token_ok(request, token):
+        refused = _cross_site(request, token)
+        if refused:
+            response = JSONResponse({"error": refused}, status_code=403)
+        elif token is not None and not _token_ok(request, token):
             if request.method == "GET" and request.query_params.get("token") is not None:
                 pass  # fall through to the 401 below: a wrong token in the link
             response = JSONResponse({"error": "需要访问令牌。请使用启动 dcf serve 时给出（或打印）的链接打开，"
@@ -192,6 +195,30 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
     app.mount("/static/desk", StaticFiles(directory=STATIC_DIR), name="desk")
 
     return app
+
+
+def _cross_site(request, token: str | None) -> str | None:
+    """Why a request must be refused as coming from another web site, or ``None``.
+
+    Every check the desk makes is recorded in the register, so any POST writes: another site open in
+    the same browser must not be able to send one (a form or ``fetch`` to 127.0.0.1 carries an
+    ``Origin`` naming that site), nor read the answers by pointing its own name at 127.0.0.1 (DNS
+    rebinding: the ``Host`` is then that name). Programs without a browser send no ``Origin`` and are
+    served as before.
+    """
+    from urllib.parse import urlsplit
+
+    from .routes.layers import LOOPBACK_HOSTS
+
+    host = (request.headers.get("host") or "").lower()
+    if token is None and (urlsplit("//" + host).hostname or "") not in LOOPBACK_HOSTS:
+        return ("拒绝：请求的主机名不是本机地址。未设令牌的工作台只回答发往 127.0.0.1 / localhost 的请求"
+                "（防止其他网站借 DNS 重绑定读写本机数据）；内网使用请以 --host 和 --token 启动。")
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        origin = request.headers.get("origin")
+        if origin is not None and (origin == "null" or urlsplit(origin).netloc.lower() != host):
+            return ("拒绝跨站请求：工作台只接受本工作台页面或不经浏览器的程序发出的提交（请求头 Origin 须与服务器地址相同）。")
+    return None
 
 
 def _token_ok(request, token: str) -> bool:
