@@ -401,3 +401,39 @@ def test_import_dry_run_lists_sample_parcels_and_enterprises_whose_cluster_would
     bad = CliRunner().invoke(cli, ["--store", str(st), "layers", "import", "industrial_clusters", str(f),
                                    "--sample-parcels", str(tmp_path / "mine.gpkg")])
     assert bad.exit_code != 0 and "--dry-run" in bad.output
+
+
+def test_a_project_name_with_control_characters_is_kept_printable_and_the_history_still_exports(tmp_path):
+    """A tester recorded a name holding ESC/BEL/NUL: the register must not keep terminal escapes, and the
+    history workbook must still be written (openpyxl refuses such characters), with no half-written file."""
+    from click.testing import CliRunner
+
+    from dcf_spatial.cli.main import cli
+
+    st = tmp_path / "s.gpkg"
+    shutil.copy(settings.checkout_store, st)
+    run = lambda *a: CliRunner().invoke(cli, ["--store", str(st), *a], catch_exceptions=False)
+    hostile = "esc\x1b[31mRED\x1b[0m\x1b]0;pwned\x07 项目\x00名"
+    assert run("site", "check", "--site", "115.75,36.455", "--industry", "轴承", "--record",
+               "--project", hostile).exit_code == 0
+    rows = json.loads(run("site", "history", "--json").stdout)
+    assert rows[0]["project"] == "esc[31mRED[0m]0;pwned 项目名"
+    out = tmp_path / "登记.xlsx"
+    r = run("site", "history", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    import openpyxl
+
+    cells = [c.value for row in openpyxl.load_workbook(out).worksheets[0].iter_rows() for c in row]
+    assert "esc[31mRED[0m]0;pwned 项目名" in cells
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.gpkg", "登记.xlsx"]   # no temporary file left
+
+
+def test_write_xlsx_shows_characters_a_workbook_cannot_hold_and_replaces_the_file_whole(tmp_path):
+    import pandas as pd
+
+    from dcf_spatial.io.write import write_xlsx
+
+    out = write_xlsx({"表": pd.DataFrame({"名称": ["a\x00b", "=1+1", None], "数": [1, 2, 3]})}, tmp_path / "x.xlsx")
+    back = pd.read_excel(out, engine="openpyxl")
+    assert back["名称"].tolist()[:2] == ["a\ufffdb", "=1+1"] and back["数"].tolist() == [1, 2, 3]
+    assert [p.name for p in tmp_path.iterdir()] == ["x.xlsx"]

@@ -139,13 +139,28 @@ def write_xlsx(sheets: "dict[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFra
     >>> write_xlsx({"核查结果": pd.DataFrame({"项目": ["=1+1"]})}, "/tmp/x.xlsx")  # doctest: +SKIP
     PosixPath('/tmp/x.xlsx')
     """
+    import os
+
     import pandas as pd
 
     path = Path(path)
     items = list(sheets.items()) if isinstance(sheets, dict) else list(sheets)
+    # written next to the target and moved into place: a failure leaves no half-written workbook
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.xlsx")
+    try:
+        _write_xlsx(items, tmp, index)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _write_xlsx(items, path: Path, index: bool) -> None:
+    import pandas as pd
+
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
         for name, frame in items:
-            frame.to_excel(xl, sheet_name=name, index=index)
+            _without_control_characters(frame).to_excel(xl, sheet_name=name, index=index)
         for ws in xl.book.worksheets:
             for row in ws.iter_rows():
                 for cell in row:
@@ -154,4 +169,20 @@ def write_xlsx(sheets: "dict[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFra
                     if cell.data_type == "s" and isinstance(cell.value, str) and cell.value.startswith(FORMULA_LEADS):
                         # Excel's own "text" flag: the cell shows the text and stays text when a user edits it
                         cell.quotePrefix = True
-    return path
+
+
+def _without_control_characters(frame):
+    """``frame`` with the control characters an XLSX cell cannot hold (NUL, ESC, BEL …; openpyxl refuses
+    them) shown as U+FFFD in text cells; the frame itself is not changed."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    out = None
+    for col in frame.columns:
+        values = frame[col]
+        if values.dtype != object and str(values.dtype) not in ("string", "str"):
+            continue
+        bad = values.map(lambda v: isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v) is not None)
+        if bad.any():
+            out = frame.copy() if out is None else out
+            out[col] = values.map(lambda v: ILLEGAL_CHARACTERS_RE.sub("\ufffd", v) if isinstance(v, str) else v)
+    return frame if out is None else out

@@ -131,7 +131,7 @@ def record_results(results: list[dict], reruns: list[dict], geometries: list, *,
         rows = []
         for i, (res, rerun, geom) in enumerate(zip(results, reruns, geometries)):
             name = project if isinstance(project, str) and project else (names[i] if names is not None else None)
-            name = None if name is None or name != name or str(name).strip() == "" else str(name)
+            name = None if name is None or name != name or str(name).strip() == "" else _printable(str(name))
             rows.append({
                 "recorded_at": now, "check_date": rerun["figures"].get("check_date"), "project": name,
                 "industry": rerun.get("industry"),
@@ -147,3 +147,11 @@ def record_results(results: list[dict], reruns: list[dict], geometries: list, *,
     ids = tables.write_records(st, build)
     logger.info("Recorded %d checks in the register of %s (ids %s)", len(ids), st.label, ids[:5])
     return ids
+
+
+def _printable(text: str) -> str:
+    """A project name as it may be kept: control characters (NUL, ESC, BEL …) dropped — they break
+    workbooks and databases (PostgreSQL refuses NUL) and can drive a terminal that prints the register."""
+    import unicodedata
+
+    return "".join(ch for ch in text if ch in "\t" or unicodedata.category(ch) != "Cc").strip() or "（无名称）"
