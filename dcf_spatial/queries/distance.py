@@ -330,15 +330,23 @@ def _nearest_of_points(ga, gb, b_types, max_distance, b_pos, dist, inside):
     x, y = point_xy(ga)
     valid = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
     segs, owner = boundary_segments(gb)
-    if b_types <= {3, 6}:
-        shapely.prepare(gb)  # once, before any thread uses the polygons
+    # the polygons of B (all of B, or those of a layer mixing polygons and lines): a point inside
+    # one is at distance 0, which the nearest boundary segment would not say
+    polys = np.flatnonzero(np.isin(shapely.get_type_id(gb), (3, 6)))
+    poly_geoms = gb[polys]
+    shapely.prepare(poly_geoms)  # once, before any thread uses the polygons
+    reach = None if max_distance is None else reach_zones(gb, max_distance)  # prepared once, too
 
     def part(rest, threads=None):
         # the points of ``rest`` only: the parts write disjoint rows of the output arrays
-        if b_types <= {3, 6}:
-            pos = polygon_of_points(x[rest], y[rest], gb, boundary=True, pick="first")
+        if reach is not None:
+            # with a radius, only the points that may lie within it are measured (the others keep
+            # b_pos -1): the candidates are the points in the zones' slightly enlarged buffers
+            rest = rest[polygon_of_points(x[rest], y[rest], reach, boundary=True) >= 0]
+        if len(polys):
+            pos = polygon_of_points(x[rest], y[rest], poly_geoms, boundary=True, pick="first")
             hit = pos >= 0
-            b_pos[rest[hit]], dist[rest[hit]], inside[rest[hit]] = pos[hit], 0.0, True
+            b_pos[rest[hit]], dist[rest[hit]], inside[rest[hit]] = polys[pos[hit]], 0.0, True
             rest = rest[~hit]
         if len(rest) and len(segs):
             s, d = nearest_segments(np.column_stack([x[rest], y[rest]]), segs, threads=threads)
@@ -364,6 +372,37 @@ def _nearest_of_points(ga, gb, b_types, max_distance, b_pos, dist, inside):
 
 #: from this many points on, :func:`nearest_positions` of points splits them over two threads
 _PARALLEL_POINTS = 50_000
+#: segments per quarter circle of the candidate buffers of :func:`reach_zones`
+_QUAD_SEGS = 8
+
+
+def reach_zones(geoms: np.ndarray, distance: float) -> np.ndarray:
+    """Polygons holding every point within ``distance`` (metres) of any of ``geoms`` (a superset:
+    the candidates of a radius search, measured exactly afterwards), prepared.
+
+    GEOS approximates a buffer's round arcs by chords whose ends lie on the arc, so the buffer at
+    ``distance`` misses the thin slivers between chord and arc. Buffering at ``distance / cos(θ/2)``
+    (θ the largest angle a chord spans: a quarter circle / ``_QUAD_SEGS``) puts every chord at or
+    beyond ``distance`` from its arc's centre; the small absolute and relative margins cover
+    rounding and make the buffer of a line at distance 0 an area. GEOS's input simplification for
+    buffers only removes shallow concavities, which enlarges a buffer. A few extra candidates cost
+    one exact distance each; a missed one would be a wrong answer.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> z = reach_zones(np.array([shapely.box(0, 0, 10, 10)]), 100.0)
+    >>> bool(shapely.contains_xy(z[0], 10 + 100 * 0.7072, 10 + 100 * 0.7072))  # the corner's arc
+    True
+    """
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object)
+    keep = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    r = distance / np.cos(np.pi / 4 / _QUAD_SEGS) * (1 + 1e-6) + 1e-3
+    out = shapely.buffer(keep, r, quad_segs=_QUAD_SEGS)
+    shapely.prepare(out)
+    return out
 
 
 def nearest(a, b, *, b_id: str = "id", b_name: str = "name_zh", max_km: float | None = None):
@@ -393,7 +432,7 @@ def nearest(a, b, *, b_id: str = "id", b_name: str = "name_zh", max_km: float | 
 _STATUS = ["none_within", "nearest", "inside", "no_geometry", "location_unknown", "within", "beyond"]
 
 
-def _nearest_frame(a, b, *, b_id="id", b_name="name_zh", max_km=None, within_m=None):
+def _nearest_frame(a, b, *, b_id="id", b_name="name_zh", max_km=None, within_m=None, distances="all"):
     """The frame of :func:`nearest`, and with ``within_m`` (metres) that of :func:`within_distance`.
 
     Every column is built once from numpy arrays (status as a code, labels by position from small
@@ -406,6 +445,8 @@ def _nearest_frame(a, b, *, b_id="id", b_name="name_zh", max_km=None, within_m=N
     t0 = time.perf_counter()
     ga = np.asarray(to_working(a).geometry.values, dtype=object)
     gb = np.asarray(to_working(b).geometry.values, dtype=object)
+    if within_m is not None and distances == "within":
+        max_km = within_m / 1000  # only the rows within are measured; the others keep b_pos -1
     b_pos, dist, inside = nearest_positions(ga, gb, max_distance=None if max_km is None else max_km * 1000)
     # a feature of A without geometry (e.g. a table row with no coordinates) is kept, and said so;
     # a feature whose point only stands in for an unknown place (the plan names the enterprise but
@@ -443,17 +484,29 @@ def _nearest_frame(a, b, *, b_id="id", b_name="name_zh", max_km=None, within_m=N
     return out
 
 
-def within_distance(a, b, km: float, **kwargs):
-    """Features of A within ``km`` of B: every row of A with ``within`` (bool), the nearest B and
-    its distance (also for rows beyond ``km``; ``status`` ``"within"`` or ``"beyond"``), indexed
-    like ``a``.
+#: what :func:`within_distance` measures: ``"within"`` the rows within ``km`` only (fast), ``"all"`` every row
+WITHIN_DISTANCES = ("within", "all")
+
+
+def within_distance(a, b, km: float, *, distances: str = "within", **kwargs):
+    """Features of A within ``km`` of B: every row of A with ``within`` (bool) and ``status``
+    (``"within"`` or ``"beyond"``), indexed like ``a``; the nearest B and its distance for the rows
+    within, and with ``distances="all"`` for every row.
 
     Parameters
     ----------
     a, b
         GeoDataFrames in the same CRS (a mismatch raises :class:`CRSMismatchError`).
     km
-        The distance D in km (≥ 0).
+        The distance D in km (≥ 0). A row is within when its distance to the nearest B is ≤ D
+        (on B's boundary or inside a polygon of B: distance 0).
+    distances
+        ``"within"`` (default): only the rows within ``km`` are measured — a radius search whose
+        candidates are the points in B's (slightly enlarged) buffers, measured exactly — and the
+        rows beyond carry no nearest B (``b_index`` -1, ``b_id``/``b_name`` missing) and a NaN
+        distance: all that is known of them is that they are farther than ``km``.
+        ``"all"``: the nearest B and the distance of every row, also those beyond (slower when most
+        rows lie beyond).
     **kwargs
         ``b_id``, ``b_name`` as :func:`nearest`.
 
@@ -461,18 +514,28 @@ def within_distance(a, b, km: float, **kwargs):
     -------
     pandas.DataFrame
         The columns of :func:`nearest` and ``within``; rows without geometry or location keep
-        ``no_geometry`` / ``location_unknown`` and ``within`` False.
+        ``no_geometry`` / ``location_unknown`` and ``within`` False. The within set and the
+        distances of the rows within are the same for both values of ``distances``.
+
+    Raises
+    ------
+    InputError
+        ``km`` missing or negative, or ``distances`` not one of ``"within"``, ``"all"``.
 
     Examples
     --------
     >>> from dcf_spatial.store import catalog
-    >>> within_distance(catalog.read_layer("anchor_enterprises"), catalog.read_layer("industrial_clusters"), 1.0)  # doctest: +SKIP
+    >>> a, b = catalog.read_layer("anchor_enterprises"), catalog.read_layer("industrial_clusters")  # doctest: +SKIP
+    >>> within_distance(a, b, 1.0)["within"].sum()  # doctest: +SKIP
+    >>> within_distance(a, b, 1.0, distances="all")["distance_km"]  # every row measured  # doctest: +SKIP
     """
-    if km is None or km < 0:
-        from ..errors import InputError
+    from ..errors import InputError
 
+    if km is None or km < 0:
         raise InputError(f"距离 km 须 ≥ 0（公里），收到 {km!r}。")
-    return _nearest_frame(a, b, within_m=km * 1000, **kwargs)
+    if distances not in WITHIN_DISTANCES:
+        raise InputError(f"distances 须为 {' 或 '.join(map(repr, WITHIN_DISTANCES))}，收到 {distances!r}。")
+    return _nearest_frame(a, b, within_m=km * 1000, distances=distances, **kwargs)
 
 
 #: a column saying whether a feature's point is a real place (the plan-named enterprises layer)
