@@ -108,6 +108,10 @@ def test_many_points_around_corners_and_arcs_equal_geos():
     assert (got["within"].to_numpy() == within).all()
     assert 0 < within[:len(near)].sum() < len(near)  # both sides of the radius are among the ring points
     assert np.abs(got["distance_m"].to_numpy()[within] - d[within]).max() < 1e-6
+    # nearest with a search radius uses the same radius search: none_within exactly beyond it
+    nr = D.nearest(pts, zones, max_km=1.0)
+    assert ((nr["status"] == "none_within").to_numpy() == ~within).all()
+    assert np.abs(nr["distance_m"].to_numpy()[within] - d[within]).max() < 1e-6
 
 
 def test_zero_radius_counts_points_on_a_line_and_inside_polygons():
