@@ -94,9 +94,12 @@ def test_points_on_the_radius_equal_geos(distances):
         assert np.abs(got["distance_m"].to_numpy()[~w] - d[~w]).max() < 1e-6 and got["b_id"][~w].notna().all()
 
 
-def test_many_points_around_corners_and_arcs_equal_geos():
-    """200 points per ring around every zone at 1000 m ± 1 cm, and random points over the area:
-    the radius search misses none (the grid path of more than 4096 points)."""
+@pytest.mark.parametrize("max_segments", [4096, 0])
+def test_many_points_around_corners_and_arcs_equal_geos(max_segments, monkeypatch):
+    """Points around every zone at 1000 m ± 1 cm (on its 1 km buffer's ring), and random points
+    over the area: the radius search misses none — with the cell filter of the points outside
+    (few boundary segments) and without it (B with many segments: every point measured)."""
+    monkeypatch.setattr(D, "_RADIUS_FILTER_MAX_SEGMENTS", max_segments)
     zones = zone_frame()
     rng = np.random.default_rng(7)
     ring = shapely.get_coordinates(shapely.boundary(shapely.buffer(zones.geometry.values, 1000.0, quad_segs=64)))
