@@ -8,9 +8,10 @@ Tasks, each on the layers the tool ships (the store in ``layers/``) and on detai
 
 - nearest: every point → the nearest zone and the distance (shipped: ``industrial_clusters``);
 - zone join: the zone each point lies in (shipped: the 14 ``townships``), the audit's join;
-- within 1 km: which points lie within 1 km of a zone (shipped: ``service_belts``), with the distance
-  (dcf's ``within_distance`` does more: it also gives the nearest zone and distance of every point
-  beyond 1 km; the peers return only the points within, and only those are compared);
+- within 1 km: which points lie within 1 km of a zone (shipped: ``service_belts``), with the nearest
+  zone and the distance of the points within (every engine, dcf's ``within_distance`` with its
+  default ``distances="within"`` included, measures only those; the within set and those distances
+  are compared);
 - overlap: every overlapping (parcel, zone) pair and its area (shipped: the sample parcels ×
   ``industrial_clusters``).
 

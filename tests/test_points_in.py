@@ -166,8 +166,13 @@ def test_within_distance_equals_sjoin_nearest_with_radius(path):
     w = got["within"].to_numpy()
     assert np.abs(got["distance_m"].to_numpy()[w] - d.to_numpy()[w]).max() < 1e-6
     assert set(got["status"][w]) == {"within"} and set(got["status"][~w]) == {"beyond"}
-    # beyond rows keep their nearest zone and distance
-    assert (got["distance_m"].to_numpy()[~w] > 500).all() and got["b_id"][~w].notna().all()
+    # by default the rows beyond are not measured: no nearest zone, NaN distance
+    assert got["distance_m"][~w].isna().all() and got["b_id"][~w].isna().all() and (got["b_index"][~w] == -1).all()
+    # distances="all": the same within set and distances, and the rows beyond measured too
+    full = D.within_distance(pts, zg, 0.5, b_id="id", distances="all")
+    assert (full["within"].to_numpy() == w).all()
+    assert np.abs(full["distance_m"].to_numpy()[w] - got["distance_m"].to_numpy()[w]).max() < 1e-6
+    assert (full["distance_m"].to_numpy()[~w] > 500).all() and full["b_id"][~w].notna().all()
 
 
 def test_within_distance_keeps_rows_without_geometry_and_empty_input():

@@ -351,7 +351,7 @@ def _api_batch_file(tmp_path):
     return xlsx
 
 
-@pytest.mark.parametrize("case", ["site", "batch", "overlap", "nearest", "within", "available"])
+@pytest.mark.parametrize("case", ["site", "batch", "overlap", "nearest", "within", "within all", "available"])
 def test_cli_json_equals_the_api_answer_to_dict(case, run, cli_store, tmp_path):
     from dcf_spatial import queries
 
@@ -367,6 +367,8 @@ def test_cli_json_equals_the_api_answer_to_dict(case, run, cli_store, tmp_path):
                     lambda: queries.nearest("cluster_parks", "agri_zones", max_km=5)),
         "within": (["query", "within", "{points}", "industrial_clusters", "--km", "1"],
                    lambda: queries.within(str(points), "industrial_clusters", km=1)),
+        "within all": (["query", "within", "{points}", "industrial_clusters", "--km", "1", "--distances", "all"],
+                       lambda: queries.within(str(points), "industrial_clusters", km=1, distances="all")),
         "available": (["query", "available", "--zone", "cluster.zhengjia", "--min-mu", "50"],
                       lambda: queries.available(zone="cluster.zhengjia", min_mu=50)),
     }

@@ -110,7 +110,7 @@ def _show(answer, map_path, basemap, as_json, overwrite, output=None, all_rows: 
         echo_json(answer.to_dict())
         return
     text = answer.summary_text(more_hint="-o 输出（.xlsx/.csv/.gpkg）或 --json", all_rows=all_rows)
-    click.echo(text.replace("要全部列出请选全部行", "要全部列出请加 --all"))
+    click.echo(text.replace("要全部列出请选全部行", "要全部列出请加 --all").replace("要计算请选全部距离", "要计算请加 --distances all"))
 
 
 @query.command()
@@ -157,23 +157,28 @@ def nearest(a, b, max_km, crs, reader, output, map_path, basemap, as_json, overw
 @click.argument("a")
 @click.argument("b")
 @click.option("--km", type=float, required=True, metavar="KM", help="距离 D（km）。")
-@click.option("--all", "all_rows", is_flag=True, help="也列出范围外的要素（缺省只列范围内的）。")
+@click.option("--all", "all_rows", is_flag=True, help="也列出范围外的要素（缺省只列范围内的；--json 总是列出全部）。")
+@click.option("--distances", type=click.Choice(["within", "all"]), default="within", show_default=True,
+              help="计算谁的最近 B 与距离：within 只算范围内的要素（快），范围外的标为“范围外（> D km）”、距离留空；"
+                   "all 每个要素都算。")
 @_pair_options
-def within(a, b, km, all_rows, crs, reader, output, map_path, basemap, as_json, overwrite):
+def within(a, b, km, all_rows, distances, crs, reader, output, map_path, basemap, as_json, overwrite):
     """范围 — features of A within D km of B.
 
-    列出 A 中距 B 不超过 D km（--km）的要素及距离；加 --all 时范围外的要素也列出。-o 把结果行与按 B 汇总写出。
+    列出 A 中距 B 不超过 D km（--km）的要素及距离；加 --all 时范围外的要素也列出（行），加 --distances all
+    时范围外要素的最近 B 与距离也计算（缺省不算，较快）。-o 把结果行与按 B 汇总写出。
 
     \b
     $ dcf query within anchor_enterprises industrial_clusters --km 1
     $ dcf query within service_points canal --km 2 --map 运河周边.html
     $ dcf query within 企业点位.csv industrial_clusters --km 1 -o 范围内企业.xlsx
+    $ dcf query within 企业点位.csv industrial_clusters --km 1 --all --distances all -o 全部企业.xlsx
     """
     from ..queries import within as run
 
     check_positive(km, "--km", "km", allow_zero=True)
-    _show(_run_pair(run, a, b, crs, reader, map_path, overwrite, output, km=km), map_path, basemap, as_json, overwrite,
-          output, all_rows)
+    _show(_run_pair(run, a, b, crs, reader, map_path, overwrite, output, km=km, distances=distances), map_path,
+          basemap, as_json, overwrite, output, all_rows)
 
 
 @query.command()

@@ -324,6 +324,14 @@ class QueryAnswer:
         out["平均距离（km）"] = pos.map(g["distance_km"].mean()).to_numpy()
         return out
 
+    def _unmeasured_note(self) -> str:
+        """``within`` with ``distances="within"``: the features beyond were not measured."""
+        if self.kind != "within" or self.extra.get("distances", "within") != "within":
+            return ""
+        rest = int((self.frame["status"] == "beyond").sum())
+        return (f"范围外的 {rest} 个要素只判定为距离大于 {self.extra['km']:g} km，未计算其最近的 B 与距离"
+                f"（状态“范围外（> {self.extra['km']:g} km）”，距离留空）；要计算请选全部距离。") if rest else ""
+
     def _omitted_note(self, all_rows: bool) -> str:
         if self.kind != "within" or all_rows:
             return ""
@@ -384,6 +392,9 @@ class QueryAnswer:
         omitted = self._omitted_note(all_rows)
         if omitted:
             about.append(("未列出", omitted))
+        unmeasured = self._unmeasured_note()
+        if unmeasured:
+            about.append(("未计算距离", unmeasured))
         about.append(("行数", f"结果 {len(rows)} 行；按 B 汇总 {len(totals)} 行"))
         if suffix == ".csv":
             write_csv(rows, path)
@@ -472,6 +483,8 @@ class QueryAnswer:
             omitted = self._omitted_note(all_rows)
             if omitted:
                 lines.append(omitted)
+            if all_rows and self._unmeasured_note():
+                lines.append(self._unmeasured_note())
             lines.append(self.note)
         else:
             plots = df
@@ -563,8 +576,8 @@ def nearest(a, b, *, max_km: float | None = None, crs=None, store=None, **reader
     return QueryAnswer("nearest", df, provenance_note(ga, gb), ga, gb, _name(a), _name(b), {"max_km": max_km})
 
 
-def within(a, b, *, km: float, crs=None, store=None, **reader) -> QueryAnswer:
-    """Which features of A lie within ``km`` of B (every A feature listed, with its distance).
+def within(a, b, *, km: float, distances: str = "within", crs=None, store=None, **reader) -> QueryAnswer:
+    """Which features of A lie within ``km`` of B (every A feature listed, with a status).
 
     Parameters
     ----------
@@ -572,23 +585,38 @@ def within(a, b, *, km: float, crs=None, store=None, **reader) -> QueryAnswer:
         Layer ids, file paths or GeoDataFrames.
     km
         Distance D in km (≥ 0).
+    distances
+        ``"within"`` (default, fast): the nearest B and the distance only for the features within
+        ``km``; the features beyond are listed with status 范围外（> D km）, no nearest B and a NaN
+        (JSON ``null``) distance, and the file's 说明 says so. ``"all"``: every feature's nearest B
+        and distance, also beyond ``km``. Which features are within, and their distances, are the
+        same either way.
     crs, store, **reader
         As :func:`overlap`.
 
     Returns
     -------
     QueryAnswer
-        ``frame``: one row per A feature with ``within`` (bool), ``status_zh``.
+        ``frame``: one row per A feature with ``within`` (bool), ``status``, ``status_zh``;
+        ``extra``: ``km``, ``distances``.
+
+    Raises
+    ------
+    InputError
+        ``km`` negative or ``distances`` not ``"within"``/``"all"``.
 
     Examples
     --------
     >>> within("service_points", "canal", km=2).frame["within"].sum()  # doctest: +SKIP
+    >>> within("service_points", "canal", km=2, distances="all").frame["distance_km"]  # doctest: +SKIP
     """
     from .distance import within_distance
 
     ga, gb = load_input(a, crs=crs, store=store, **reader), load_input(b, crs=crs, store=store, **reader)
-    df = _distance_frame(ga, within_distance(ga, gb, km))
-    return QueryAnswer("within", df, provenance_note(ga, gb), ga, gb, _name(a), _name(b), {"km": km})
+    df = _distance_frame(ga, within_distance(ga, gb, km, distances=distances))
+    df.loc[(df["status"] == "beyond").to_numpy(), "status_zh"] = f"范围外（> {km:g} km）"
+    return QueryAnswer("within", df, provenance_note(ga, gb), ga, gb, _name(a), _name(b),
+                       {"km": km, "distances": distances})
 
 
 def available(*, zone=None, min_mu: float | None = None, parcels=None, crs=None, store=None, **reader) -> QueryAnswer:
