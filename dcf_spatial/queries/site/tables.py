@@ -50,7 +50,12 @@ def results_table(results: list[dict]):
                 "industry_zh": "、".join(r["industry"]["names_zh"]),
                 "area_mu": r["site"]["area_mu"],
                 "location_method": (f"按地名定位：“{r['site']['from_name']['name']}”→{r['site']['from_name']['level']}"
-                                    f"“{r['site']['from_name']['unit']}”") if r["site"].get("from_name") else "坐标/图形",
+                                    f"“{r['site']['from_name']['unit']}”"
+                                    + ("（具体地块未知，结论按该单元本身的定位；面积为申报面积）"
+                                       if not r["site"].get("parcel_known", True) and r["site"]["area_mu"] is not None
+                                       else "（具体地块未知，结论按该单元本身的定位；面积未知）"
+                                       if not r["site"].get("parcel_known", True) else ""))
+                if r["site"].get("from_name") else "坐标/图形",
                 "townships": "；".join(f"{t['name_zh']} {fmt_share(t['share'])}" for t in r["townships"]),
                 "zones": "；".join(f"{z['name_zh']} {fmt_share(z['share'])}" for z in r["zones"]),
                 "nearest_designated": "；".join(f"{d['name_zh']} {d['distance_km']} km" for d in r["designated_zones"][:3]),
