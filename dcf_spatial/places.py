@@ -497,7 +497,9 @@ def read_site(value, *, crs=None, area_mu: float | None = None, layer=None, enco
               field_map: dict | None = None, as_points: bool = False, store=None) -> "gpd.GeoDataFrame":
     """Turn what a user gives for a site into rows in EPSG:4490: ``"lon,lat"``, WKT/GeoJSON, a file
     (:func:`dcf_spatial.io.read_site`) — or a place name of the store (``"郑家镇"``, ``"第二片区"``,
-    ``"智能制造产业园"``), checked as that unit's polygon.
+    ``"智能制造产业园"``): "somewhere in that unit, exact parcel not yet known" — the check judges the
+    unit's own designation and names the zones inside it for the parcel (see
+    :mod:`dcf_spatial.queries.site.rules.named`).
 
     Parameters
     ----------
