@@ -25,37 +25,12 @@ SITE_POPUP_FIELDS = {"verdict_zh": "结论", "industry_zh": "行业", "townships
                      "error": "问题"}
 
 
-from .tables import GEOM_ZH, barred
+from .tables import GEOM_ZH, area_zh, barred, from_name_zh, unit_of
 
 
 #: how summary_text says where missing project figures are given (the CLI names its options instead)
 FIGURES_HINT_ZH = ("（可用 area_mu、floor_area_m2、footprint_m2、admin_area_m2、green_area_m2、"
                    "investment_wan 给出）")
-
-
-def unit_of(s: dict) -> str:
-    """``"该集聚区"``: how the texts name the unit a site given by a place name stands for."""
-    return f"该{(s.get('from_name') or {}).get('level') or '单元'}"
-
-
-def area_zh(s: dict) -> str:
-    """The area of a result's site as the texts print it: ``"面积 50.00 亩"``; for a site given by a place
-    name the declared area (``"面积 50.00 亩（申报面积，具体地块未知）"``) or ``"面积未知"``."""
-    if s.get("parcel_known", True):
-        return f"面积 {s['area_mu']:.2f} 亩"
-    if s.get("area_mu") is not None:
-        return f"面积 {s['area_mu']:.2f} 亩（申报面积，具体地块未知）"
-    return "面积未知（按地名定位、具体地块未知，且未申报用地面积）"
-
-
-def from_name_zh(s: dict) -> str:
-    """The line saying a site was given by a place name, and what the verdict judges then."""
-    fn = s["from_name"]
-    unit = f"{fn['level']}“{fn['unit']}”"
-    if s.get("parcel_known", True):
-        return f"场地来自地名：“{fn['name']}” → {unit}（按地名定位）"
-    return (f"场地来自地名：“{fn['name']}” → {unit}（按地名定位，该单元共 {s.get('unit_area_mu', 0):,.0f} 亩）；"
-            f"具体地块未知，结论按该{fn['level']}本身的规划定位判定，具体地块须另行核查")
 
 
 def summary_text(result: dict, *, figures_hint: str = FIGURES_HINT_ZH) -> str:
