@@ -141,3 +141,12 @@ def test_recheck_against_a_version_set_has_a_space_after_its_id(tmp_path):
     vs = register.history(store=store).frame["版本集"].iloc[0]
     text = register.recheck(store=store, ids=first.register_ids, against=vs).summary_text()
     assert f"按版本集 {vs} 重新核查" in text
+
+
+def test_a_recorded_named_site_reproduces_as_a_named_site(tmp_path):
+    store = tmp_path / "s.gpkg"
+    shutil.copy(settings.checkout_store, store)
+    answer = check_site("梁水镇", "超市", store=store, record="超市项目")
+    shown = register.show(answer.register_ids[0], store=store)
+    assert shown.identical
+    assert register.recheck(store=store, ids=answer.register_ids).flipped == []
