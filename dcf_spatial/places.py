@@ -330,8 +330,8 @@ def resolve_place(name: str, *, store=None) -> Place:
 def site_note(place: Place, typed: str) -> str:
     """The reading note of a site given by name (Chinese)."""
     extra = f"；{place.note}" if place.note else ""
-    return (f"场地按地名“{typed}”定位：{place.describe_zh()}，按该{place.level}的范围核查"
-            f"（范围来自图层库，{'示意' if place.provenance == 'schematic' else '见图层来源'}）{extra}")
+    return (f"场地按地名“{typed}”定位：{place.describe_zh()}，具体地块未知：结论按该{place.level}本身的规划定位判定，"
+            f"其内各分区须待具体地块核查（范围来自图层库，{'示意' if place.provenance == 'schematic' else '见图层来源'}）{extra}")
 
 
 #: canonical column of a free-text address (the ``address`` alias: 项目位置, 建设地点, 项目地址, 坐落 …)
@@ -405,7 +405,8 @@ def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool 
                 cols["place_layer"][i] = p.layer_id
             n_named = int((cols["location_method"] == "按地名定位").sum())
             n_unknown = int((cols["location_method"] == "位置不明").sum())
-            where = "该单元的代表点（地图上标为“按地名定位”）" if as_point else "该单元的范围"
+            where = ("该单元的代表点（地图上标为“按地名定位”）" if as_point
+                     else "该单元（具体地块未知：结论按该单元本身的规划定位判定，面积取该行申报面积）")
             notes.append(f"{int(missing.sum())} 行无坐标：{n_named} 行按{column_label(column)}中的地名定位到最具体的单元"
                          f"（园区 > 集聚区/示范区 > 镇街），位置取{where}；{n_unknown} 行地名无法识别，记为“位置不明”")
     for c in PLACE_COLUMNS:
@@ -486,8 +487,8 @@ def site_from_name(text: str, *, store=None, area_mu: float | None = None) -> "g
     if area_mu is not None:
         if not area_mu > 0:
             raise InputError(f"用地面积 {area_mu}：必须大于 0（单位：亩）。")
-        notes.append(f"申报用地面积 {area_mu:g} 亩；场地按{place.level}“{place.unit_name}”的整个范围"
-                     f"（{float(gdf['area_mu_measured'].iloc[0]):,.0f} 亩）核查，具体地块请给坐标或地块文件")
+        notes.append(f"申报用地面积 {area_mu:g} 亩（结论与用地控制指标按此面积）；{place.level}“{place.unit_name}”"
+                     f"共 {float(gdf['area_mu_measured'].iloc[0]):,.0f} 亩，具体地块未知，请给坐标或地块文件后复核")
     gdf.attrs.update({"read_notes": notes, "source_file": f"{_SITE} {text!r}"})
     return gdf
 
@@ -496,7 +497,9 @@ def read_site(value, *, crs=None, area_mu: float | None = None, layer=None, enco
               field_map: dict | None = None, as_points: bool = False, store=None) -> "gpd.GeoDataFrame":
     """Turn what a user gives for a site into rows in EPSG:4490: ``"lon,lat"``, WKT/GeoJSON, a file
     (:func:`dcf_spatial.io.read_site`) — or a place name of the store (``"郑家镇"``, ``"第二片区"``,
-    ``"智能制造产业园"``), checked as that unit's polygon.
+    ``"智能制造产业园"``): "somewhere in that unit, exact parcel not yet known" — the check judges the
+    unit's own designation and names the zones inside it for the parcel (see
+    :mod:`dcf_spatial.queries.site.rules.named`).
 
     Parameters
     ----------

@@ -162,7 +162,8 @@ def test_concurrent_writers_lose_no_record_and_no_import(store, tmp_path):
     assert len(ids) == len(set(ids)) == 12
     rows = register.history(store=store).rows
     assert sorted(rows["id"]) == sorted(ids)
-    assert sorted(rows["project"].unique()) == [f"线程{k}" for k in range(4)]
+    # a batch label keeps each row's own name: "线程0 / 项目00" (each thread recorded its own three rows)
+    assert sorted(rows["project"]) == sorted(f"线程{k} / 项目{i:02d}" for k in range(4) for i in range(k * 3, k * 3 + 3))
     assert catalog.describe_layer("industrial_clusters", store=store)["version"] == 2
     assert len(rows) == 12  # a refused attempt left nothing behind
     by_version = {json.loads(r)["industrial_clusters"]: i for r, i in zip(rows["layers"], rows["id"])}

@@ -73,7 +73,7 @@ def site():
 @basemap_opt
 @click.option("--record", is_flag=True, help="把本次核查记入图层库的核查登记（场地、输入、结论与理由、日期、所用图层与规则文件的版本），"
                                              "之后可用 dcf site history 查看、dcf site recheck 重新核查。")
-@click.option("--project", metavar="名称", help="项目名称（随 --record 记入登记；批量核查缺省取各行的名称列）。")
+@click.option("--project", metavar="名称", help="项目名称（随 --record 记入登记）；批量核查时为批次名称，各行记为“批次名称 / 该行项目名称”（无名称的行只记批次名称）。")
 @json_opt
 @overwrite_opt
 def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area_m2, footprint_m2, admin_area_m2,

@@ -64,7 +64,8 @@ class Recheck:
     def summary_text(self) -> str:
         n = len(self.checks)
         against = "现行图层与规则" if self.against == "current" else f"版本集 {self.against}"
-        lines = [f"按{against}重新核查 {n} 条登记（{self.store}）：结论改变 {len(self.flipped)} 条，变化共 {len(self.changes)} 项。"]
+        gap = " " if against[-1:].isascii() else ""  # 版本集 237bd774a0aa 重新核查: a space after a Latin id
+        lines = [f"按{against}{gap}重新核查 {n} 条登记（{self.store}）：结论改变 {len(self.flipped)} 条，变化共 {len(self.changes)} 项。"]
         for lid, (a, b) in self.layer_changes.items():
             lines.append(f"  图层 {lid} 已更新：{(a or '无')[:8]} → {(b or '已删除')[:8]}")
         for name, (a, b) in self.file_changes.items():

@@ -53,10 +53,11 @@ def run(entry: dict, store) -> dict:
     if not m.resolved:
         return {**{k: recorded[k] for k in PLACE_KEYS if k in recorded}, "status": "error",
                 "error": f"行业 {rerun['industry']!r} 按现行行业词表无法确定代码", "verdict": None}
-    res = evaluate(load_context(store), np.array([g], dtype=object), [m], [rerun.get("figures") or {}],
-                   [rerun.get("flags") or {}])[0]
-    out = {**{k: recorded[k] for k in PLACE_KEYS if k in recorded}, **res}
+    # a site given by a place name is run again as one ("somewhere in that unit", queries/site/rules/named.py)
     from_name = (recorded.get("site") or {}).get("from_name")
+    res = evaluate(load_context(store), np.array([g], dtype=object), [m], [rerun.get("figures") or {}],
+                   [rerun.get("flags") or {}], named=[from_name or None])[0]
+    out = {**{k: recorded[k] for k in PLACE_KEYS if k in recorded}, **res}
     if from_name and isinstance(out.get("site"), dict):
         out["site"]["from_name"] = from_name
     return json.loads(json.dumps(out, ensure_ascii=False, default=str))

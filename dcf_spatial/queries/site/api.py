@@ -216,10 +216,28 @@ def _record(answer: SiteCheck, record, parts, industries, figures, flags, expect
     reruns = [rerun_input(p, i, f, fl) for p, i, f, fl in zip(parts, industries, figures, flags)]
     names = (list(answer.sites["name"]) if answer.batch and "name" in answer.sites.columns else
              [_site_name(answer.sites)] * len(answer.results))
+    project = record if isinstance(record, str) and record.strip() else None
+    if answer.batch and project:  # a batch label: each row keeps its own 项目名称 ("第一批 / 某项目")
+        names, project = [batch_entry_name(project, v) for v in names], None
     answer.register_ids = record_results(answer.results, reruns, [site_geometry(p) for p in parts],
-                                         store=answer.store, project=record if isinstance(record, str) else None,
+                                         store=answer.store, project=project,
                                          names=names, source=answer.source, expected=expected)
     return answer
+
+
+def batch_entry_name(label: str, own) -> str:
+    """The register name of one batch row recorded under a batch label: ``"第一批 / 某项目"``, or the label
+    alone when the row has no 项目名称.
+
+    Examples
+    --------
+    >>> batch_entry_name("第一批", "轴承项目")
+    '第一批 / 轴承项目'
+    >>> batch_entry_name("第一批", None)
+    '第一批'
+    """
+    text = "" if own is None or own != own else str(own).strip()
+    return f"{label} / {text}" if text else label
 
 
 def _site_name(sites):
@@ -436,8 +454,9 @@ def check_batch(path, industry=None, *, crs=None, store=None, record=False, prog
     store
         Layer store; ``None`` is the active store.
     record
-        ``True`` (each row's name column names its project) or one project name for every row: record
-        every row in the store's register, rows that could not be checked too (status ``error``).
+        ``True`` (each row's name column names its project) or a batch label (``"第一批"``): record
+        every row in the store's register, rows that could not be checked too (status ``error``); under a
+        label each row is named ``"第一批 / <its 项目名称>"`` (the label alone for a row without a name).
     progress
         Show the rows checked on stderr (a bar on a terminal, plain lines in a log).
     **reader

@@ -47,8 +47,11 @@ def site_result(site, industry, *, figures: dict | None = None, context: PlanCon
     if not m.resolved:
         raise InputError(industry_error_message(m))
     geom = site_geometry(site)
+    # a site given by a place name means "somewhere in that unit" (rules/named.py)
+    named = placed_by_name(site, 0) if getattr(site, "columns", None) is not None and len(site) == 1 else None
     return evaluate(context or load_context(store), np.array([geom], dtype=object), [m], [figures or {}],
-                     [dict(capacity_replacement=capacity_replacement, catalogue_class=catalogue_class)])[0]
+                     [dict(capacity_replacement=capacity_replacement, catalogue_class=catalogue_class)],
+                     named=[named])[0]
 
 
 def site_geometry(site):
@@ -151,13 +154,13 @@ def site_results(sites, industries, *, figures=None, context: PlanContext | None
         good.append(i)
         matches.append(mt)
     if good:
+        named = [placed_by_name(sites, i) for i in good]  # rows placed by their 建设地点 (rules/named.py)
         res = evaluate(ctx, np.asarray([geoms_w[i] for i in good], dtype=object), matches,
-                        [figures[i] or {} for i in good], [flags[i] or {} for i in good])
-        for i, r in zip(good, res):
+                        [figures[i] or {} for i in good], [flags[i] or {} for i in good], named=named)
+        for i, r, fn in zip(good, res, named):
             out[i] = {**where(i), "status": "ok", "error": "", **r}
-            named = placed_by_name(sites, i)
-            if named:
-                out[i]["site"]["from_name"] = named
+            if fn:
+                out[i]["site"]["from_name"] = fn
     logger.info("Checked %d sites (%d with errors)", n, n - len(good))
     return out
 

@@ -25,7 +25,7 @@ SITE_POPUP_FIELDS = {"verdict_zh": "结论", "industry_zh": "行业", "townships
                      "error": "问题"}
 
 
-from .tables import GEOM_ZH, barred
+from .tables import GEOM_ZH, area_zh, barred, from_name_zh, unit_of
 
 
 #: how summary_text says where missing project figures are given (the CLI names its options instead)
@@ -58,19 +58,23 @@ def summary_text(result: dict, *, figures_hint: str = FIGURES_HINT_ZH) -> str:
     ind = result["industry"]
     lines.append(f"行业：{'、'.join(f'{c} {n}' for c, n in zip(ind['codes'], ind['names_zh']))}（{ind['kind_zh']}）")
     s = result["site"]
-    lines.append(f"场地：{GEOM_ZH.get(s['geometry_type'], s['geometry_type'])}，面积 {s['area_mu']:.2f} 亩，中心 {s['centroid_lonlat'][0]:.5f}, "
-                 f"{s['centroid_lonlat'][1]:.5f}（CGCS2000）；规划范围内占 {fmt_share(s['share_in_plan_area'])}")
+    if s.get("parcel_known", True):
+        lines.append(f"场地：{GEOM_ZH.get(s['geometry_type'], s['geometry_type'])}，{area_zh(s)}，中心 {s['centroid_lonlat'][0]:.5f}, "
+                     f"{s['centroid_lonlat'][1]:.5f}（CGCS2000）；规划范围内占 {fmt_share(s['share_in_plan_area'])}")
+    else:
+        lines.append(f"场地：{area_zh(s)}；规划范围内占 {fmt_share(s['share_in_plan_area'])}")
     if s.get("from_name"):
-        fn = s["from_name"]
-        lines.append(f"场地来自地名：“{fn['name']}” → {fn['level']}“{fn['unit']}”，按该{fn['level']}的范围核查（按地名定位）")
+        lines.append(from_name_zh(s))
     if result["townships"]:
         lines.append("所在镇（街道）：" + "；".join(f"{t['name_zh']} {fmt_share(t['share'])}" for t in result["townships"]))
     if result["zones"]:
         lines.append("涉及分区：")
         for z in result["zones"]:
             mt = {"full": "产业对口", "partial": "部分对口", "none": "不对口"}[z["match"]]
-            where = (f"重叠 {z['overlap_mu']:.2f} 亩，占场地 {fmt_share(z['share'])}" if s["area_mu"] > 0
+            where = (f"重叠 {z['overlap_mu']:.2f} 亩，占场地 {fmt_share(z['share'])}" if (s["area_mu"] or 0) > 0
                      else "点位位于其内")
+            if not s.get("parcel_known", True):  # a named unit: shares are of the unit, not of the parcel
+                where = f"占{unit_of(s)} {fmt_share(z['share'])}"
             if z["layer"] == "named_places":  # no drawn extent: the township stands for the place
                 where = f"按所在镇（街道）示意，占场地 {fmt_share(z['share'])}"
             lines.append(f"  - {z['name_zh']}（{z['layer_title_zh']}）{where}，{mt}")

@@ -50,6 +50,7 @@ def _pct(x) -> str:
 
 def _site_section(res: dict, heading: str) -> str:
     from ..land_indicators import format_value
+    from .tables import area_zh, from_name_zh
     from .tables import GEOM_ZH as _GEOM_ZH
     from .tables import barred as _barred
 
@@ -63,13 +64,12 @@ def _site_section(res: dict, heading: str) -> str:
     parts.append(f"<p class='verdict v-{escape(v)}'>结论：{escape(res['verdict_zh'])}</p>")
     parts.append(f"<p>行业：{escape('、'.join(f'{c} {n}' for c, n in zip(ind['codes'], ind['names_zh'])))}"
                  f"（{escape(ind['kind_zh'])}；输入“{escape(ind['input'])}”）<br>"
-                 f"场地：{escape(_GEOM_ZH.get(s['geometry_type'], s['geometry_type']))}，面积 {s['area_mu']:.2f} 亩（{s['area_ha']:.3f} 公顷），"
-                 f"中心 {s['centroid_lonlat'][0]:.5f}, {s['centroid_lonlat'][1]:.5f}（CGCS2000）；"
-                 f"规划范围内占 {_pct(s['share_in_plan_area'])}</p>")
+                 + (f"场地：{escape(_GEOM_ZH.get(s['geometry_type'], s['geometry_type']))}，面积 {s['area_mu']:.2f} 亩（{s['area_ha']:.3f} 公顷），"
+                    f"中心 {s['centroid_lonlat'][0]:.5f}, {s['centroid_lonlat'][1]:.5f}（CGCS2000）；"
+                    if s.get("parcel_known", True) else f"场地：{escape(area_zh(s))}；")
+                 + f"规划范围内占 {_pct(s['share_in_plan_area'])}</p>")
     if s.get("from_name"):
-        fn = s["from_name"]
-        parts.append(f"<p>场地来自地名：“{escape(str(fn['name']))}” → {escape(str(fn['level']))}“{escape(str(fn['unit']))}”，"
-                     f"按该{escape(str(fn['level']))}的范围核查（按地名定位）</p>")
+        parts.append(f"<p>{escape(from_name_zh(s))}</p>")
     parts.append("<h3>判定理由</h3>" + _table(
         ["规则编号（见 dcf site rules）", "结论影响", "说明", "规划出处"],
         [(r["rule"], _effect_zh(r["effect"]), r["text_zh"], r["plan_ref"]) for r in res["reasons"]]))
@@ -80,8 +80,9 @@ def _site_section(res: dict, heading: str) -> str:
     parts.append("<h3>涉及的规划分区</h3>" + (_table(
         ["分区", "图层", "重叠（亩）", "占场地比例", "产业匹配", "规划出处"],
         [(z["name_zh"], z["layer_title_zh"],
-          "—（按镇街示意）" if z["layer"] == "named_places" else f"{z['overlap_mu']:.2f}" if s["area_mu"] > 0 else "—（点位）",
-          _pct(z["share"]) if s["area_mu"] > 0 else "点位位于其内", match_zh[z["match"]],
+          "—（按镇街示意）" if z["layer"] == "named_places" else f"{z['overlap_mu']:.2f}" if (s["area_mu"] or 0) > 0
+          or not s.get("parcel_known", True) else "—（点位）",
+          _pct(z["share"]) if (s["area_mu"] or 0) > 0 or not s.get("parcel_known", True) else "点位位于其内", match_zh[z["match"]],
           z["plan_ref"]) for z in res["zones"]]) if res["zones"] else "<p>无</p>"))
     if _barred(res):
         parts.append("<h3>本行业的对口分区</h3><p>该项目属第九章第三节禁止情形，不列对口分区。</p>")

@@ -50,7 +50,12 @@ def results_table(results: list[dict]):
                 "industry_zh": "、".join(r["industry"]["names_zh"]),
                 "area_mu": r["site"]["area_mu"],
                 "location_method": (f"按地名定位：“{r['site']['from_name']['name']}”→{r['site']['from_name']['level']}"
-                                    f"“{r['site']['from_name']['unit']}”") if r["site"].get("from_name") else "坐标/图形",
+                                    f"“{r['site']['from_name']['unit']}”"
+                                    + ("（具体地块未知，结论按该单元本身的定位；面积为申报面积）"
+                                       if not r["site"].get("parcel_known", True) and r["site"]["area_mu"] is not None
+                                       else "（具体地块未知，结论按该单元本身的定位；面积未知）"
+                                       if not r["site"].get("parcel_known", True) else ""))
+                if r["site"].get("from_name") else "坐标/图形",
                 "townships": "；".join(f"{t['name_zh']} {fmt_share(t['share'])}" for t in r["townships"]),
                 "zones": "；".join(f"{z['name_zh']} {fmt_share(z['share'])}" for z in r["zones"]),
                 "nearest_designated": "；".join(f"{d['name_zh']} {d['distance_km']} km" for d in r["designated_zones"][:3]),
@@ -73,3 +78,28 @@ def barred(result: dict) -> bool:
 
 GEOM_ZH = {"Point": "点位", "MultiPoint": "多个点位", "Polygon": "面状地块", "MultiPolygon": "多块面状地块",
             "LineString": "线", "MultiLineString": "多条线", "GeometryCollection": "混合几何"}
+
+
+def unit_of(s: dict) -> str:
+    """``"该集聚区"``: how the texts name the unit a site given by a place name stands for."""
+    return f"该{(s.get('from_name') or {}).get('level') or '单元'}"
+
+
+def area_zh(s: dict) -> str:
+    """The area of a result's site as the texts print it: ``"面积 50.00 亩"``; for a site given by a place
+    name the declared area (``"面积 50.00 亩（申报面积，具体地块未知）"``) or ``"面积未知"``."""
+    if s.get("parcel_known", True):
+        return f"面积 {s['area_mu']:.2f} 亩"
+    if s.get("area_mu") is not None:
+        return f"面积 {s['area_mu']:.2f} 亩（申报面积，具体地块未知）"
+    return "面积未知（按地名定位、具体地块未知，且未申报用地面积）"
+
+
+def from_name_zh(s: dict) -> str:
+    """The line saying a site was given by a place name, and what the verdict judges then."""
+    fn = s["from_name"]
+    unit = f"{fn['level']}“{fn['unit']}”"
+    if s.get("parcel_known", True):
+        return f"场地来自地名：“{fn['name']}” → {unit}（按地名定位）"
+    return (f"场地来自地名：“{fn['name']}” → {unit}（按地名定位，该单元共 {s.get('unit_area_mu', 0):,.0f} 亩）；"
+            f"具体地块未知，结论按该{fn['level']}本身的规划定位判定，具体地块须另行核查")

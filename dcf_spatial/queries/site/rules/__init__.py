@@ -27,7 +27,8 @@ from .base import Reasons, SiteFacts, fmt_share
 __all__ = ["evaluate", "Reasons", "SiteFacts", "fmt_share"]
 
 
-def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, flags: list) -> list[dict]:
+def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, flags: list,
+             named: list | None = None) -> list[dict]:
     """Check sites given in the working CRS, one resolved industry each; one result dict per site.
 
     Parameters
@@ -38,6 +39,11 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
         Site geometries in EPSG:4548.
     matches, figures, flags
         One :class:`~dcf_spatial.industry.IndustryMatch`, figures dict and flags dict per site.
+    named
+        Per site ``None`` or, for a site given by a place name, the unit it names
+        (:func:`~dcf_spatial.queries.site.check.placed_by_name`): the geometry is then the whole unit and
+        the site means "somewhere in it" (see :mod:`.named`): the verdict judges the unit's own
+        designation, the area is the declared one (``figures["site_area_mu"]``) or unknown.
 
     Returns
     -------
@@ -51,7 +57,7 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
     """
     import shapely
 
-    from . import indicators, industry, landuse, location, restrictions
+    from . import indicators, industry, landuse, location, named as by_name, restrictions
 
     rb = plan.rules()
     th = rb["thresholds"]
@@ -61,32 +67,63 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
     lonlat = to_lonlat(shapely.centroid(geoms))
     prov = ctx.provenance(list(L))
     results = []
+    named = named if named is not None else [None] * len(geoms)
     for i, geom in enumerate(geoms):
-        site = SiteFacts(geom=geom, area=areas[i], lonlat=lonlat[i], match=matches[i],
+        fn = named[i]
+        area = areas[i]
+        if fn:  # "somewhere in this unit": its area is the declared one, or unknown (0)
+            declared = _declared_m2(figures[i])
+            area = declared or 0.0
+        site = SiteFacts(geom=geom, area=area, lonlat=lonlat[i], match=matches[i],
                          overlaps={lid: ov[lid][i] for lid in ov}, figures=figures[i], flags=flags[i])
         reasons = Reasons()
         where = location.locate(ctx, site, reasons)
-        zones = location.zones_touched(ctx, site)
+        touched = location.zones_touched(ctx, site)
+        zones, inner = (touched, []) if not fn else by_name.split_zones(ctx, touched, fn)
         kind = plan.industry_kind(site.codes)
         designated, nearest_txt = industry.designated_zones(ctx, site, kind)
         if restrictions.barred(site, reasons, zones):  # do not suggest where to put a project the plan bars
             nearest_txt = "无（该项目属第九章第三节禁止情形）"
-        if not industry.district_wide(site, where["share_in_plan_area"], reasons, zones):
+        if fn and by_name.parcel_in_zone(site, fn, zones, inner, kind, reasons):
+            pass
+        elif not industry.district_wide(site, where["share_in_plan_area"], reasons, zones):
             industry.zone_fit(site, kind, zones, where["share_in_plan_area"], nearest_txt, reasons)
         industry.blocks(site, zones, reasons)
-        restrictions.eco_corridors(ctx, site, reasons)
+        if fn:
+            by_name.parcel_prompt(site, fn, inner, kind, reasons)
+            by_name.corridor_prompt(ctx, site, fn, reasons)
+        else:
+            restrictions.eco_corridors(ctx, site, reasons)
         found = indicators.land_indicators(site, kind, reasons)
-        landuse.land_use_share(ctx, site, reasons)  # info only: 耕地 under the site, or "not checked"
+        if fn:
+            reasons.add(landuse.RULE, "info", "场地按地名定位、具体地块未知，未按土地利用现状核查耕地占用"
+                                              "（请给出地块坐标或图形后核查）。", "")
+        else:
+            landuse.land_use_share(ctx, site, reasons)  # info only: 耕地 under the site, or "not checked"
         verdict = reasons.verdict()
+        facts = {"area_mu": round(site.area / settings.MU_M2, 2), "area_ha": round(site.area / 10_000, 4)}
+        if fn:
+            facts = {"area_mu": facts["area_mu"] if area else None, "area_ha": facts["area_ha"] if area else None,
+                     "area_source": "declared" if area else "unknown", "parcel_known": False,
+                     "unit_area_mu": round(float(areas[i]) / settings.MU_M2, 2),
+                     "zones_inside_unit": [z["name_zh"] for z in inner if z["layer"] != "named_places"]}
         results.append({
             "verdict": verdict, "verdict_zh": plan.verdict_zh(verdict),
             "industry": {**site.match.to_dict(), "kind": kind["kind"], "kind_zh": kind["name_zh"]},
-            "site": {"area_mu": round(site.area / settings.MU_M2, 2), "area_ha": round(site.area / 10_000, 4),
+            "site": {**facts,
                      "geometry_type": geom.geom_type, "centroid_lonlat": [round(float(v), 6) for v in site.lonlat],
                      "share_in_plan_area": round(where["share_in_plan_area"], 4),
                      "share_in_district": round(where["share_in_district"], 4),
                      "other_units": where["other_units"]},
-            "townships": where["townships"], "zones": zones, "designated_zones": designated,
+            "townships": where["townships"], "zones": touched if not fn else zones + inner,
+            "designated_zones": designated,
             "reasons": reasons.items, "indicators": found, "provenance": prov,
         })
     return results
+
+
+def _declared_m2(figures: dict | None) -> float | None:
+    """The declared 用地面积 (亩 → m²) of a site, or None."""
+    from .indicators import site_area_m2
+
+    return site_area_m2(figures or {}, 0.0)
