@@ -144,9 +144,10 @@ def test_a_non_finite_value_in_an_unlabelled_area_column_fails_its_row_only(park
     assert res.exit_code == 0, res.output
     results = json.loads(res.stdout)
     assert [r["status"] for r in results] == ["ok", "error", "ok"]
-    assert "用地面积" in results[1]["error"] and "有限" in results[1]["error"]
+    assert results[1]["error"].startswith("用地面积 1e400：不是有限的数值")  # quoted as typed, not "inf"
     table = pd.read_csv(out, encoding="utf-8-sig", keep_default_na=False)
     assert list(table["核查状态"]) == ["已核查", "无法核查", "已核查"]
     assert table.loc[1, "表格行号"] == 3  # header on line 1: 坏 is the spreadsheet's line 3
     assert [float(v) for v in table["面积（亩）"][[0, 2]]] == [50.0, 300.0]  # 50–300 can only be 亩
     assert "不参与单位判断" in res.stderr
+    assert "2 行为点位" in res.stderr  # the row of 1e400 grows no circle

@@ -190,6 +190,7 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
             out[f"{target}__original"] = out[target]
             notes.append(f"原有字段 {target} 保留为 {target}__original（被用户映射 {target}={col} 取代）")
         out[target] = out[col]
+        _carry_number_text(out, col, target)
         explicit.append(f"{col}→{target}")
     if explicit:
         notes.append("按用户指定映射字段：" + "、".join(explicit))
@@ -248,6 +249,7 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
                     mapped.append(f"{col}→{target}")
                 if target in tab["text_fields"]:
                     out[target] = _as_text(out[target])
+                _carry_number_text(out, col, target)
                 break
     if mapped:
         notes.append("识别标准字段并添加规范字段（原字段保留）：" + "、".join(mapped))
@@ -268,6 +270,14 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
             out.loc[nine, "code12"] = codes[nine] + "000"
             notes.append(f"{int(nine.sum())} 个 9 位乡镇代码已补足为 12 位统计用区划代码（末尾补 000）")
     return out, notes
+
+
+def _carry_number_text(out, col, target) -> None:
+    """The typed text of ``col``'s non-finite cells (``attrs["number_text"]``, kept by the table
+    reader) also for the canonical column ``target``, so that a message quotes ``1e400``, not inf."""
+    kept = out.attrs.get("number_text")
+    if kept and col in kept:
+        out.attrs["number_text"] = {**kept, target: kept[col]}
 
 
 def looks_mis_decoded(names) -> bool:
