@@ -368,7 +368,9 @@ def row_note(ent: pd.DataFrame) -> str:
 
     Examples
     --------
-    >>> row_note(pd.DataFrame(attrs={"row_kind": "table"})).startswith("“原表行号”")
+    >>> frame = pd.DataFrame()
+    >>> frame.attrs["row_kind"] = "table"
+    >>> "表格行号" in row_note(frame)
     True
     """
     if ent.attrs.get("row_kind") == "table":
