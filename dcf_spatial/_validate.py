@@ -62,8 +62,8 @@ def number_problem(value, *, unit: str, allow_zero: bool, ceiling: float) -> tup
             return None, f"{value!r} 不是数字（单位：{unit}）"
     if math.isnan(number):
         return None, None if not isinstance(value, str) else f"{value}：不是有效的数值（单位：{unit}）"
-    if math.isinf(number):
-        return None, f"{number:g}：不是有限的数值（单位：{unit}）"
+    if math.isinf(number):  # "1e400" typed is quoted as typed, not as inf
+        return None, f"{value.strip() if isinstance(value, str) else f'{number:g}'}：不是有限的数值（单位：{unit}）"
     if number < 0 or (number == 0 and not allow_zero):
         need = "不能为负数" if allow_zero else "必须大于 0"
         return None, f"{number:g}：{need}（单位：{unit}）"

@@ -130,3 +130,24 @@ def test_a_geodataframe_batch_with_a_mistyped_code_completes(park_point):
     assert [r["status"] for r in answer.results] == ["ok", "error", "error", "error"]
     assert "C9899" in answer.results[1]["error"]
     assert "用地面积" in answer.results[2]["error"] and "用地面积" in answer.results[3]["error"]
+
+
+def test_a_non_finite_value_in_an_unlabelled_area_column_fails_its_row_only(park_point, tmp_path):
+    # the column 用地面积 names no unit: its unit is judged from the values, and 1e400 (read as inf)
+    # must neither decide nor break that judgement; its row is 无法核查, the others are checked
+    x, y = park_point
+    path = tmp_path / "项目清单.csv"
+    path.write_text("项目名称,经度,纬度,行业,用地面积\n"
+                    f"好甲,{x},{y},轴承,50\n坏,{x},{y},轴承,1e400\n好乙,{x},{y},轴承,300\n", encoding="utf-8")
+    out = tmp_path / "结果.csv"
+    res = CliRunner().invoke(cli, ["site", "check", "--batch", str(path), "-o", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    results = json.loads(res.stdout)
+    assert [r["status"] for r in results] == ["ok", "error", "ok"]
+    assert results[1]["error"].startswith("用地面积 1e400：不是有限的数值")  # quoted as typed, not "inf"
+    table = pd.read_csv(out, encoding="utf-8-sig", keep_default_na=False)
+    assert list(table["核查状态"]) == ["已核查", "无法核查", "已核查"]
+    assert table.loc[1, "表格行号"] == 3  # header on line 1: 坏 is the spreadsheet's line 3
+    assert [float(v) for v in table["面积（亩）"][[0, 2]]] == [50.0, 300.0]  # 50–300 can only be 亩
+    assert "不参与单位判断" in res.stderr
+    assert "2 行为点位" in res.stderr  # the row of 1e400 grows no circle

@@ -434,6 +434,7 @@ def test_layer_geojson_follows_writes_and_resets(tmp_path):
         assert c.get("/api/layers/rivers").json() == before
 
 
+<<<<<<< HEAD
 def test_another_site_cannot_record_a_check_nor_read_through_a_rebound_name(tmp_path):
     """Every desk check is recorded (issue 15), so a POST is a write: a page of another site (a form or
     fetch to 127.0.0.1 carries its Origin) and a page whose own name was pointed at 127.0.0.1 (DNS
@@ -464,3 +465,41 @@ def _recorded(store):
     from dcf_spatial.register import history
 
     return history(store=store).rows
+=======
+def _has_english(text: str) -> bool:
+    import re
+
+    # field names (q, limit, version) and quoted values are allowed; pydantic's sentences are not
+    return bool(re.search(r"\b(should|String|Input|least|valid|Field|required|integer)\b", text))
+
+
+@pytest.mark.parametrize("path, params, words", [
+    ("/api/industry", {"q": ""}, ("查询参数 q", "至少 1 个字")),
+    ("/api/industry", {"q": "轴" * 61}, ("查询参数 q", "最多 60 个字")),
+    ("/api/places", {"q": "郑家", "limit": "80"}, ("查询参数 limit", "应不大于 50", "80")),
+    ("/api/places", {"q": "郑家", "limit": "0"}, ("查询参数 limit", "应不小于 1")),
+    ("/api/places", {"q": "郑家", "limit": "2.5"}, ("查询参数 limit", "应为整数")),
+])
+def test_query_validation_is_worded_in_chinese(desk, path, params, words):
+    msg = _err(desk.get(path, params=params), 422)
+    assert all(w in msg for w in words), msg
+    assert not _has_english(msg), msg
+
+
+@pytest.mark.parametrize("version, words", [
+    (0, ("version", "应不小于 1", "收到 0")),     # not "不能为负数": 0 is not negative
+    (1.5, ("version", "应为整数")),
+    (None, ("version", "应为整数", "null")),
+    ("x", ("version", "应为整数")),
+])
+def test_body_validation_is_worded_in_chinese(desk, version, words):
+    # the body is validated before the write check: no token needed to be told what is wrong
+    msg = _err(desk.post("/api/layers/industrial_clusters/reset", json={"version": version}), 422)
+    assert all(w in msg for w in words), msg
+    assert "不能为负数" not in msg and not _has_english(msg), msg
+
+
+def test_a_missing_and_an_unknown_field_are_named(desk):
+    msg = _err(desk.post("/api/layers/industrial_clusters/reset", json={"versoin": 2}), 422)
+    assert "version：缺少此项" in msg and "versoin：不认识此项" in msg, msg
+>>>>>>> fixd

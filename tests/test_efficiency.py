@@ -217,3 +217,58 @@ def test_low_efficiency_land_by_zone(tmp_path):
     assert len(rows) == 2 + 20 and "分类名称" in rows[1]
     totals = list(wb["汇总_按分类"].iter_rows(values_only=True))
     assert totals[2][totals[1].index("合计")] == 20
+
+
+def _csv_audit(tmp_path, rows, **kw):
+    """``dcf.land.audit_efficiency`` of a CSV written as text, the way a user's file is read."""
+    from dcf_spatial.land import audit_efficiency
+
+    header = ["credit_code", "name", "above_scale", "land_area_mu", "tax_wan", "revenue_wan", "year", "start_year"]
+    path = tmp_path / "企业.csv"
+    path.write_text("\n".join([",".join(header)] + [",".join(map(str, r)) for r in rows]) + "\n", encoding="utf-8")
+    return audit_efficiency(path, out=tmp_path / "out", **kw).frame
+
+
+def _firm_rows(n):
+    return [[codes.make_credit_code("371502", f"YY{i:06d}"), f"企业{i}", "否", 10, i, 20 * i, 2024, 2010]
+            for i in range(1, n + 1)]
+
+
+def test_unusable_figures_are_data_errors_of_their_row_not_zero(tmp_path):
+    # 1e400 reads as inf: scored as 0 it put the firm in D; it is a data error, quoted as typed
+    rows = _firm_rows(6)
+    rows[0][5], rows[1][5], rows[2][4] = "1e400", "inf", "-5"
+    c = _csv_audit(tmp_path, rows)
+    assert len(c) == 6
+    assert c["eff_class"].tolist()[:3] == ["T", "T", "T"]
+    assert set(c["eff_class"].iloc[3:]) <= set("ABCD") and (c["evaluated_n"].iloc[3:] == 3).all()
+    assert "营业收入" in c["data_errors"].iloc[0] and "税收" in c["data_errors"].iloc[2]
+    assert "“1e400”" in c["problems"].iloc[0] and "inf" not in c["problems"].iloc[0]
+    assert "“inf”" in c["problems"].iloc[1]
+    assert "“-5”" in c["problems"].iloc[2] and "-5.0" not in c["problems"].iloc[2]
+    assert "数据有误" in c["eff_reason"].iloc[0] and "营业收入" in c["eff_reason"].iloc[0]
+
+
+def test_a_start_year_after_the_year_or_the_as_of_date_is_a_data_error(tmp_path):
+    rows = _firm_rows(4)
+    rows[0][7] = 3020          # after its 评价年度 2024 (a typing error: T 新投产 before)
+    rows[1][6], rows[1][7] = "", 2026  # no 评价年度; after the audit date 2025-12-31
+    c = _csv_audit(tmp_path, rows, as_of="2025-12-31")
+    assert c["eff_class"].iloc[0] == "T" and "新投产" not in c["eff_reason"].iloc[0]
+    assert "投产年份" in c["data_errors"].iloc[0] and "“3020”晚于评价年度 2024" in c["problems"].iloc[0]
+    assert "投产年份" in c["data_errors"].iloc[1] and "晚于审计基准日 2025-12-31" in c["problems"].iloc[1]
+    assert c["data_errors"].iloc[2] == "" and c["eff_class"].iloc[2] != "T"
+
+
+def test_row_numbers_are_spreadsheet_lines_as_the_batch_check_counts(tmp_path):
+    # header on line 1, a blank line 3 skipped: the records are lines 2, 4 and 5 of the file
+    rows = _firm_rows(3)
+    header = "credit_code,name,above_scale,land_area_mu,tax_wan,revenue_wan,year,start_year"
+    path = tmp_path / "企业.csv"
+    path.write_text("\n".join([header, ",".join(map(str, rows[0])), ",,,,,,,", *[",".join(map(str, r)) for r in rows[1:]]])
+                    + "\n", encoding="utf-8")
+    from dcf_spatial.land import audit_efficiency
+
+    res = audit_efficiency(path, out=tmp_path / "out")
+    assert res.frame["row"].tolist() == [2, 4, 5] and str(res.frame["row"].dtype) == "int64"
+    assert any("“原表行号”" in n and "表格行号" in n for n in res.notes)

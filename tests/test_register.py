@@ -404,6 +404,7 @@ def test_import_dry_run_lists_sample_parcels_and_enterprises_whose_cluster_would
     assert bad.exit_code != 0 and "--dry-run" in bad.output
 
 
+<<<<<<< HEAD
 def test_a_project_name_with_control_characters_is_kept_printable_and_the_history_still_exports(tmp_path):
     """A tester recorded a name holding ESC/BEL/NUL: the register must not keep terminal escapes, and the
     history workbook must still be written (openpyxl refuses such characters), with no half-written file."""
@@ -438,3 +439,29 @@ def test_write_xlsx_shows_characters_a_workbook_cannot_hold_and_replaces_the_fil
     back = pd.read_excel(out, engine="openpyxl")
     assert back["名称"].tolist()[:2] == ["a\ufffdb", "=1+1"] and back["数"].tolist() == [1, 2, 3]
     assert [p.name for p in tmp_path.iterdir()] == ["x.xlsx"]
+=======
+def test_cli_names_no_option_when_a_concurrent_import_refuses_the_record(tmp_path, monkeypatch):
+    """An import between the check and its recording makes the record fail; the error is about the
+    store (named in the message), so the CLI must not put "--site：" before it."""
+    from click.testing import CliRunner
+
+    from dcf_spatial.cli.main import cli
+    from dcf_spatial.register import versions
+
+    st = tmp_path / "s.gpkg"
+    shutil.copy(settings.checkout_store, st)
+    real = versions.layer_keys
+
+    def before_an_import(store):  # the versions seen when the check began: one layer was replaced since
+        keys = dict(real(store))
+        lid = sorted(keys)[0]
+        keys[lid] = (*keys[lid][:-1], "replaced-meanwhile")
+        return keys
+
+    monkeypatch.setattr(versions, "layer_keys", before_an_import)
+    r = CliRunner().invoke(cli, ["--store", str(st), "site", "check", "--site", "115.75,36.455", "--industry", "轴承",
+                                 "--record"])
+    assert r.exit_code != 0
+    assert "被他人修改" in r.output and "未记入核查登记" in r.output, r.output
+    assert "--site" not in r.output and "Traceback" not in r.output, r.output
+>>>>>>> fixd

@@ -145,7 +145,8 @@ def _worded(cls, message: str):
 
 def input_error(exc, param_hint: str):
     """A reader's :class:`~dcf_spatial.errors.InputError` about the *content* of a file, re-raised
-    naming the option that gave the file (or ``--crs`` when the CRS value itself was wrong), with
+    naming the option that gave the file (or ``--crs`` when the CRS value itself was wrong; no option
+    when the error is about the layer store, ``exc.argument == "store"``), with
     the option added to each fix the message suggests (:func:`cli_wording`).
 
     It stays a :class:`~dcf_spatial.errors.DcfError`, so the CLI shows the one line
@@ -157,6 +158,10 @@ def input_error(exc, param_hint: str):
     if getattr(exc, "cli_worded", False):
         return exc
     msg = cli_wording(str(exc))
+    if getattr(exc, "argument", None) == "store":
+        # about the layer store (changed by someone else while checking, …), not the option that gave
+        # the data: the message names the store itself, no option goes before it
+        return _worded(InputError, msg)
     if msg.startswith(_fixes.CRS_VALUE_ERRORS):
         return _worded(InputError, f"--crs：{msg}")
     m = _LEADING_OPTION.match(msg)

@@ -16,7 +16,7 @@ import hmac
 import logging
 import time
 
-from .errors import DeskError
+from .errors import DeskError, validation_message
 
 logger = logging.getLogger("dcf_spatial.desk")
 
@@ -226,26 +226,3 @@ def _token_ok(request, token: str) -> bool:
     given = [auth[7:] if auth.lower().startswith("bearer ") else None, request.headers.get("x-dcf-token"),
              request.cookies.get(TOKEN_COOKIE), request.query_params.get("token")]
     return any(g is not None and hmac.compare_digest(g.encode(), token.encode()) for g in given)
-
-
-#: pydantic error types → Chinese
-_TYPE_ZH = {
-    "missing": "缺少此项", "float_parsing": "应为数字", "float_type": "应为数字", "int_parsing": "应为整数",
-    "bool_parsing": "应为 true 或 false", "bool_type": "应为 true 或 false", "string_type": "应为文字",
-    "greater_than": "应大于 0", "greater_than_equal": "不能为负数", "extra_forbidden": "不认识此项",
-    "literal_error": "取值不在允许范围内", "json_invalid": "不是有效的 JSON", "model_attributes_type": "应为 JSON 对象",
-    "dict_type": "应为 JSON 对象", "finite_number": "应为有限数字",
-}
-
-
-def validation_message(errors) -> str:
-    """One Chinese sentence per invalid field of a request (pydantic's errors, in order)."""
-    parts = []
-    for e in errors:
-        loc = [str(x) for x in e.get("loc", ()) if x not in ("body", "query", "path", "form")]
-        field = ".".join(loc) or "请求体"
-        what = _TYPE_ZH.get(e.get("type", ""), e.get("msg", "无效"))
-        if e.get("type") == "literal_error" and e.get("ctx", {}).get("expected"):
-            what += f"（可选：{e['ctx']['expected']}）"
-        parts.append(f"{field}：{what}")
-    return "请求有误：" + "；".join(parts) + "。"

@@ -20,6 +20,41 @@ VERDICT_RGB = {"fits": (26, 127, 55), "conditional": (160, 120, 20), "does_not_f
                "outside_plan_area": (87, 96, 106)}
 
 
+#: the most lines one table cell may take; a row of 40 lines × 5.5 mm still fits an A4 page (267 mm
+#: between the margins) with its heading
+TABLE_CELL_LINES = 40
+#: what ends a cut cell: the DOCX and the HTML page carry the whole text
+CUT_MARK = "…（全文见 DOCX/HTML）"
+
+
+def cell_limit(width_mm: float, size_pt: float) -> int:
+    """How many characters a table cell ``width_mm`` wide keeps at ``size_pt`` (CJK characters are
+    one em wide; the cell's padding takes about 2 mm).
+
+    Examples
+    --------
+    >>> cell_limit(41.5, 9)
+    480
+    """
+    per_line = max(1, int((width_mm - 2) / (size_pt * 25.4 / 72)))
+    return per_line * TABLE_CELL_LINES
+
+
+def cut_cell(text: str, limit: int) -> str:
+    """``text``, or its first characters and :data:`CUT_MARK` when longer than ``limit``.
+
+    Examples
+    --------
+    >>> cut_cell("郑家镇工业集聚区", 100)
+    '郑家镇工业集聚区'
+    >>> cut_cell("长" * 600, 480).endswith("…（全文见 DOCX/HTML）")
+    True
+    """
+    if len(text) <= limit:
+        return text
+    return text[: max(1, limit - len(CUT_MARK))] + CUT_MARK
+
+
 def write_pdf(answer, path: Path | str) -> Path:
     """Write one site's 核查意见 to ``path`` as an A4 PDF (Noto Sans SC embedded).
 
@@ -33,7 +68,8 @@ def write_pdf(answer, path: Path | str) -> Path:
     Returns
     -------
     Path
-        ``path``.
+        ``path``. A table cell too long for one page (:func:`cut_cell`) is cut with
+        "…（全文见 DOCX/HTML）"; paragraphs wrap across pages.
 
     Examples
     --------
@@ -76,11 +112,14 @@ def write_pdf(answer, path: Path | str) -> Path:
 
     def table(header, rows, widths):
         pdf.set_font(FAMILY, "", 9)
+        # fpdf2 cannot split one table row across pages ("row too high"): a cell longer than
+        # TABLE_CELL_LINES lines of its column (an imported layer's 1,500-character name) is cut
+        limits = [cell_limit(pdf.epw * w / sum(widths), 9) for w in widths]
         with pdf.table(col_widths=widths, wrapmode=CHAR, text_align="LEFT", line_height=5.5,
                        headings_style=FontFace(emphasis="BOLD", fill_color=(235, 238, 242))) as t:
             t.row(header)
             for row in rows:
-                t.row(["" if v is None else str(v) for v in row])
+                t.row([cut_cell("" if v is None else str(v), limit) for v, limit in zip(row, limits)])
         pdf.ln(1)
 
     heading(title, 16)

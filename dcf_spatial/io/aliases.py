@@ -67,7 +67,12 @@ def _guess_unit(values: "pd.Series", col: str, target: str, src_name: str) -> tu
     :class:`InputError` asking for the unit by the column's name. Returns (factor, note)."""
     spec = alias_table()["unit_guess"][target]
     v = values.dropna()
-    v = v[v > 0]
+    # a non-finite value (1e400 reads as inf) says nothing about the unit: the row's own check
+    # (dcf_spatial._validate) makes that row 无法核查, the column's unit is judged from the others
+    finite = np.isfinite(v.to_numpy(dtype=float))
+    ignored = (f"；另有 {int((~finite).sum())} 个值不是有限数值，不参与单位判断，所在行另作报告"
+               if (~finite).any() else "")
+    v = v[finite & (v > 0)]
     if v.empty:
         return 1.0, f"字段 {col} 未注明单位且没有正数值，{target} 为空值"
     lo, hi = float(v.min()), float(v.max())
@@ -76,7 +81,7 @@ def _guess_unit(values: "pd.Series", col: str, target: str, src_name: str) -> tu
         unit = fits[0]
         return spec["units"][unit], (f"字段 {col} 未注明单位：数值 {lo:g}–{hi:g} 只有按{unit}理解才是合理的单个地块面积"
                                      f"（{spec['min']:g}–{spec['max']:g} 亩），已按{unit}换算为亩（{target}）；"
-                                     f"若不对，请把列名改为 {col}(亩)、{col}(平方米) 或 {col}(公顷)")
+                                     f"若不对，请把列名改为 {col}(亩)、{col}(平方米) 或 {col}(公顷){ignored}")
     said = "、".join(fits) if fits else "亩、平方米、公顷都不"
     raise InputError(
         f"{src_name}：列“{col}”没有注明单位，数值 {lo:g}–{hi:g} 按{said}说得通，无法判断。"
@@ -185,6 +190,7 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
             out[f"{target}__original"] = out[target]
             notes.append(f"原有字段 {target} 保留为 {target}__original（被用户映射 {target}={col} 取代）")
         out[target] = out[col]
+        _carry_number_text(out, col, target)
         explicit.append(f"{col}→{target}")
     if explicit:
         notes.append("按用户指定映射字段：" + "、".join(explicit))
@@ -243,6 +249,7 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
                     mapped.append(f"{col}→{target}")
                 if target in tab["text_fields"]:
                     out[target] = _as_text(out[target])
+                _carry_number_text(out, col, target)
                 break
     if mapped:
         notes.append("识别标准字段并添加规范字段（原字段保留）：" + "、".join(mapped))
@@ -263,6 +270,14 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
             out.loc[nine, "code12"] = codes[nine] + "000"
             notes.append(f"{int(nine.sum())} 个 9 位乡镇代码已补足为 12 位统计用区划代码（末尾补 000）")
     return out, notes
+
+
+def _carry_number_text(out, col, target) -> None:
+    """The typed text of ``col``'s non-finite cells (``attrs["number_text"]``, kept by the table
+    reader) also for the canonical column ``target``, so that a message quotes ``1e400``, not inf."""
+    kept = out.attrs.get("number_text")
+    if kept and col in kept:
+        out.attrs["number_text"] = {**kept, target: kept[col]}
 
 
 def looks_mis_decoded(names) -> bool:

@@ -153,8 +153,39 @@ def _infer_numbers(df: "pd.DataFrame") -> "pd.DataFrame":
             vals[failed] = retry.to_numpy()
         if _keeps_text(s[present].to_numpy()):
             continue
+        _keep_non_finite_text(df, col, s, vals)
         df[col] = vals
     return df
+
+
+#: ``attrs`` key of the text a cell held where it became a non-finite number (``1e400`` → inf), by
+#: column and row position: messages quote what the user typed, not ``inf``
+NUMBER_TEXT = "number_text"
+
+
+def _restore_non_finite_text(df, path, opts) -> None:
+    """Cells pandas read as ±inf (``1e400``, ``inf``) back to their text, so that
+    :func:`_infer_numbers` reads them again and keeps what was typed (:data:`NUMBER_TEXT`); only the
+    (rare) columns holding one are read again."""
+    import pandas as pd
+
+    cols = [c for c in df.columns if pd.api.types.is_float_dtype(df[c]) and np.isinf(df[c].to_numpy()).any()]
+    if not cols:
+        return
+    raw = pd.read_csv(path, dtype=str, usecols=cols, **opts)
+    for c in cols:
+        mask = np.isinf(df[c].to_numpy())
+        col = df[c].astype(object)
+        col[mask] = raw[c].to_numpy(dtype=object)[mask]
+        df[c] = col
+
+
+def _keep_non_finite_text(df, col, text, vals) -> None:
+    """Remember the typed text of the cells of ``col`` that read as ±inf (see :data:`NUMBER_TEXT`)."""
+    pos = np.flatnonzero(np.isinf(vals.to_numpy(dtype=float)))
+    if len(pos):
+        raw = text.to_numpy(dtype=object)
+        df.attrs.setdefault(NUMBER_TEXT, {})[col] = {int(i): str(raw[i]).strip() for i in pos}
 
 
 def _read_csv(path: Path, encoding, notes) -> tuple["pd.DataFrame", np.ndarray]:
@@ -182,6 +213,7 @@ def _read_csv(path: Path, encoding, notes) -> tuple["pd.DataFrame", np.ndarray]:
         sample = pd.read_csv(path, dtype=str, nrows=5000, **opts)
         text_cols = {c: str for c in sample.columns if _is_text_field(c) or _keeps_text(sample[c].dropna().to_numpy())}
         df = pd.read_csv(path, dtype=text_cols, **opts)
+        _restore_non_finite_text(df, path, opts)
     except UnicodeDecodeError as exc:
         raise InputError(
             f"{path}：按 {enc} 编码读取时在第 {exc.start} 字节处失败，文件中混有其他编码的文字。"

@@ -223,7 +223,7 @@ def attach_land_area(ent: pd.DataFrame, parcels=None) -> pd.DataFrame:
     return out
 
 
-def classify(ent: pd.DataFrame, *, scoring: dict | None = None) -> pd.DataFrame:
+def classify(ent: pd.DataFrame, *, scoring: dict | None = None, as_of=None) -> pd.DataFrame:
     """Score and class every enterprise row (validated table, see ``validate_enterprises``).
 
     规上 and 规下 firms are ranked in separate pools (规下 on tax and revenue per 亩 only), per year;
@@ -236,6 +236,10 @@ def classify(ent: pd.DataFrame, *, scoring: dict | None = None) -> pd.DataFrame:
         The validated enterprise table.
     scoring
         Scoring parameters; default the shipped ``efficiency_scoring.json``.
+    as_of
+        The audit date (anything :func:`pandas.Timestamp` reads); a 投产年份 after its year is a data
+        error of the row. A row with a data error (``data_errors`` of the validated table) is T and not
+        scored, its reason naming the fields.
 
     Returns
     -------
@@ -280,11 +284,31 @@ def classify(ent: pd.DataFrame, *, scoring: dict | None = None) -> pd.DataFrame:
     start = (out["start_year"].astype("Int64").to_numpy(dtype=float, na_value=np.nan) if "start_year" in out.columns
              else np.full(n, np.nan))
     vetoed = _vetoed(out)
+    wrong = (out["data_errors"].astype(object).where(out["data_errors"].notna(), "").to_numpy(dtype=object).copy()
+             if "data_errors" in out.columns else np.full(n, "", dtype=object))
+    if as_of is not None:
+        as_of_ts = pd.Timestamp(as_of)
+        with np.errstate(invalid="ignore"):
+            late = ~np.isnan(start) & (start > as_of_ts.year)
+        problems = out["problems"].astype(object).fillna("").to_numpy(dtype=object).copy() if "problems" in out.columns \
+            else np.full(n, "", dtype=object)
+        from .parcels import _zh_label
+
+        label = _zh_label("start_year")
+        for i in np.flatnonzero(late):
+            if label in wrong[i]:
+                continue  # already after its 评价年度 (validate_enterprises)
+            text = f"投产年份“{int(start[i])}”晚于审计基准日 {as_of_ts:%Y-%m-%d}：投产年份有误，该企业暂不评价，请更正后重新评价"
+            problems[i] = f"{problems[i]}；{text}" if problems[i] else text
+            wrong[i] = f"{wrong[i]}、{label}" if wrong[i] else label
+        out["problems"] = problems
+        out["data_errors"] = wrong
+    erroneous = wrong != ""
     no_land = ~(land > 0)
     small = ~above & (land < t_min)
     with np.errstate(invalid="ignore"):
         new = ~np.isnan(start) & ~np.isnan(year_num) & (year_num - start < t_new)
-    evaluated = ~vetoed & ~no_land & ~small & ~new
+    evaluated = ~vetoed & ~erroneous & ~no_land & ~small & ~new
     year = out["year"].astype("Int64").astype("string").fillna("（未填年度）")
     cls = np.full(n, "T", dtype=object)
     cls[vetoed] = cfg.get("veto", {}).get("class", "D")
@@ -320,7 +344,9 @@ def classify(ent: pd.DataFrame, *, scoring: dict | None = None) -> pd.DataFrame:
             reason[i] = (f"一票否决：{veto_text[i]}（否决事项：{'；'.join(cfg['veto']['items_zh'])}），"
                          f"直接列为{cls[i]}类，不参加排名")
         elif cls[i] == "T":
-            if no_land[i]:
+            if erroneous[i]:
+                reason[i] = f"数据有误（{wrong[i]}，见“数据问题”列），暂不评价；请更正后重新评价"
+            elif no_land[i]:
                 reason[i] = "缺少用地面积（企业未填报且无对应宗地），暂不评价"
             elif new[i]:
                 reason[i] = f"新投产企业（投产年份{int(start[i])}，评价年度{int(year_num[i])}）未满{t_new}年，暂不评价"
@@ -335,6 +361,22 @@ def classify(ent: pd.DataFrame, *, scoring: dict | None = None) -> pd.DataFrame:
     counts = pd.Series(cls).value_counts().to_dict()
     logger.info("Classed %d enterprise rows: %s", n, counts)
     return out
+
+
+def row_note(ent: pd.DataFrame) -> str:
+    """The note saying how the ``原表行号`` column counts (see :func:`~dcf_spatial.land.parcels.validate_enterprises`).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame()
+    >>> frame.attrs["row_kind"] = "table"
+    >>> "表格行号" in row_note(frame)
+    True
+    """
+    if ent.attrs.get("row_kind") == "table":
+        return ("“原表行号”为该企业记录在企业表中的行号，与在 Excel/WPS 中看到的一致（表头为第 1 行，第一条记录为第 2 行），"
+                "与选址批量核查的“表格行号”（表格第 N 行）计法相同。")
+    return "“原表行号”为该企业记录在输入中的序号（第一条记录为 1）。"
 
 
 def enterprise_zones(ent: pd.DataFrame, parcels) -> pd.DataFrame:

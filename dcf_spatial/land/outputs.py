@@ -419,7 +419,7 @@ EFFICIENCY_COLUMNS_ZH = {
     "rd_intensity": "研发经费投入强度（%）", "labour_productivity": "全员劳动生产率（万元/人）",
     "pool_zh": "评价分组", "score": "综合得分", "rank": "年度组内排名", "evaluated_n": "年度组内参评企业数", "eff_class": "分类",
     "eff_class_zh": "分类名称", "eff_reason": "分类依据", "duplicate_id": "信用代码重复", "problems": "数据问题",
-    "synthetic": "合成数据",
+    "data_errors": "数据有误的字段", "synthetic": "合成数据",
 }
 LOW_COLUMNS_ZH = {"parcels": "宗地数", "area_mu": "宗地面积（亩）", "low_count": "低效用地宗数",
                   "low_area_mu": "低效用地面积（亩）", "d_area_mu": "其中D类企业用地（亩）", "idle_area_mu": "其中闲置土地（亩）"}

@@ -48,7 +48,7 @@ ENTERPRISE_FIELDS_ZH = {
     "veto": "一票否决事项", "year": "年度",
 }
 ENTERPRISE_REQUIRED = ("credit_code", "name")
-ENTERPRISE_RESERVED_COLUMNS = ("row", "duplicate_id", "problems", "credit_code_valid", "score", "rank", "evaluated_n",
+ENTERPRISE_RESERVED_COLUMNS = ("row", "duplicate_id", "problems", "data_errors", "credit_code_valid", "score", "rank", "evaluated_n",
                                "eff_class", "eff_class_zh", "eff_reason", "land_area_source", "parcel_area_mu",
                                "pool", "pool_zh", "vetoed")
 ENTERPRISE_NUMBERS = ("land_area_mu", "tax_wan", "revenue_wan", "energy_tce", "employees", "rd_wan", "emissions_t")
@@ -317,6 +317,22 @@ def _append_problem(problems: np.ndarray, mask, text, sep: str = "；") -> None:
     problems[mask] = problems[mask] + sep + sub
 
 
+def _as_typed(values: pd.Series, typed: dict | None) -> pd.Series:
+    """Each value as the user typed it, for messages: the reader's text of a cell that became ±inf
+    (``typed``: position → text, :data:`dcf_spatial.io.tables.NUMBER_TEXT`), a whole float without
+    its ``.0`` (``-5.0`` → ``-5``), anything else as it is."""
+    vals = values.to_numpy(dtype=object)
+    out = np.empty(len(vals), dtype=object)
+    for i, v in enumerate(vals):
+        if typed and i in typed:
+            out[i] = typed[i]
+        elif isinstance(v, (float, np.floating)) and np.isfinite(v) and float(v).is_integer():
+            out[i] = str(int(v))
+        else:
+            out[i] = v
+    return pd.Series(out, index=values.index, dtype=object)
+
+
 def _quoted(values: pd.Series, prefix: str, suffix: str):
     """Message builder for :func:`_append_problem`: ``prefix“value”suffix`` for the masked rows."""
     raw = values.to_numpy(dtype=object)
@@ -576,7 +592,21 @@ _FALSE = {"0", "false", "no", "n", "否", "规下", "规模以下", "f"}
 
 def validate_enterprises(df: pd.DataFrame, *, source: str = "enterprises") -> pd.DataFrame:
     """Type and check an enterprise table; same contract as :func:`validate_parcels` (no row dropped,
-    ``problems`` in Chinese, ``duplicate_id`` for a credit code repeated within one year)."""
+    ``problems`` in Chinese, ``duplicate_id`` for a credit code repeated within one year).
+
+    A figure given but unusable (text, a negative, ``1e400``/``inf``) and a 投产年份 after the 评价年度
+    are data errors of their row: ``data_errors`` names the fields (Chinese), ``problems`` quotes the
+    value as typed, and :func:`dcf_spatial.land.efficiency.classify` does not score the row (class T).
+    ``row`` is the spreadsheet line of each record when the table was read from CSV/XLSX (header on
+    line 1, as the batch site check's 表格行号; ``attrs["row_kind"] == "table"``), else 1, 2, ….
+
+    Examples
+    --------
+    >>> e = validate_enterprises(pd.DataFrame({"credit_code": ["91371502MA3C000000"], "name": ["甲"],
+    ...                                        "revenue_wan": [float("inf")], "year": [2024]}))
+    >>> e["data_errors"].tolist()
+    ['营业收入（万元）[revenue_wan]']
+    """
     _require(df, ENTERPRISE_REQUIRED, source, "enterprise")
     notes = []
     out = _prepare_columns(df, ENTERPRISE_RESERVED_COLUMNS, ENTERPRISE_FIELDS_ZH, "评价结果", notes)
@@ -585,18 +615,50 @@ def validate_enterprises(df: pd.DataFrame, *, source: str = "enterprises") -> pd
     out["credit_code"] = _blank_to_na(out["credit_code"]).str.upper()
     out["name"] = _blank_to_na(out["name"])
     out["industry_code"] = _blank_to_na(out["industry_code"]).str.upper()
+    lines = df.attrs.get("row_numbers")
+    if lines is not None and len(lines) == n:
+        # a spreadsheet's own line numbers (header on line 1), as the batch site check's 表格行号 counts
+        out["row"] = np.asarray(lines, dtype=np.int64)
+        out.attrs["row_kind"] = "table"
+    else:
+        out.attrs["row_kind"] = "record"
+    from ..io.tables import NUMBER_TEXT
+
+    typed = df.attrs.get(NUMBER_TEXT) or {}
+    # a figure given but unusable (text, negative, 1e400/inf) is a data error of its row: the row is
+    # not scored (a 0 for it would rank the firm as if it had produced nothing), its field is named
+    wrong = [[] for _ in range(n)]
+
+    def data_error(mask, label):
+        for i in np.flatnonzero(np.asarray(mask, dtype=bool)):
+            wrong[i].append(label)
+
     for f in ENTERPRISE_NUMBERS:
         raw = out[f]
         num, bad = parse_numbers(raw)
         out[f] = num.where(~bad)
-        _append_problem(problems, bad, _quoted(raw, _zh_label(f) + "的值", "不是非负数：请只填数字（单位见字段名，如 12），不要带“万”“元”等文字；该项按缺失计"))
+        bad = np.asarray(bad, dtype=bool)
+        _append_problem(problems, bad, _quoted(_as_typed(raw, typed.get(f)), _zh_label(f) + "的值",
+                                               "不是有效的非负有限数：请只填数字（单位见字段名，如 12），不要带“万”“元”等文字；"
+                                               "该企业暂不评价，请更正后重新评价"))
+        data_error(bad, _zh_label(f))
     year, bad_year = parse_numbers(out["year"])
     out["year"] = year.where(~bad_year).astype("Int64")
     _append_problem(problems, bad_year, "年度无法识别")
     raw_start = out["start_year"]
     start, bad_start = parse_numbers(raw_start)
     out["start_year"] = start.where(~bad_start).round().astype("Int64")
-    _append_problem(problems, bad_start, _quoted(raw_start, "投产年份的值", "无法识别（应为四位年份，如 2023）"))
+    _append_problem(problems, bad_start, _quoted(_as_typed(raw_start, typed.get("start_year")), "投产年份的值",
+                                                 "无法识别（应为四位年份，如 2023）"))
+    with np.errstate(invalid="ignore"):
+        late = (start.where(~bad_start) > year.where(~bad_year)).fillna(False).to_numpy(dtype=bool)
+    year_shown = year.to_numpy(dtype=float)
+    _append_problem(problems, late, lambda m: np.array(
+        [f"投产年份“{t}”晚于评价年度 {int(y)}：投产年份有误，该企业暂不评价，请更正后重新评价"
+         for t, y in zip(_as_typed(raw_start, typed.get("start_year")).to_numpy(dtype=object)[m], year_shown[m])],
+        dtype=object))
+    data_error(late, _zh_label("start_year"))
+    out["data_errors"] = np.array(["、".join(w) for w in wrong], dtype=object)
     out["veto"] = _blank_to_na(out["veto"])
     scale = out["above_scale"]
     if pd.api.types.is_bool_dtype(scale):

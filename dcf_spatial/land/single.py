@@ -160,6 +160,7 @@ def efficiency_single(enterprises, *, parcels=None, as_of=None, scoring=None, fi
         synthetic_note(ent),
         f"输入企业表：{source}，共 {len(ent):,} 行，输出 {len(ent):,} 行（重复信用代码不合并）。",
         *[f"读入说明：{x}" for x in ent.attrs.get("read_notes", [])],
+        efficiency.row_note(ent),
     ]
     audited, latest, as_of_ts = None, None, None
     if as_of is not None:  # a wrong date is an error even when no parcels need it
@@ -185,7 +186,7 @@ def efficiency_single(enterprises, *, parcels=None, as_of=None, scoring=None, fi
                   synthetic_note(audited) if "synthetic" in audited.columns else "",
                   *outputs.layers_note(layers_used), *zones.attrs.get("notes", [])]
     ent = efficiency.attach_land_area(ent, audited)
-    classed = efficiency.classify(ent, scoring=cfg)
+    classed = efficiency.classify(ent, scoring=cfg, as_of=idle_audit.parse_as_of(as_of) if as_of is not None else None)
     z = efficiency.enterprise_zones(classed, audited)
     for c in z.columns:
         classed[c] = z[c].array

@@ -7,7 +7,7 @@ import io
 import json
 import logging
 
-from ..errors import InputError
+from ..errors import InputError, about
 from . import tables, versions
 
 logger = logging.getLogger(__name__)
@@ -122,8 +122,9 @@ def record_results(results: list[dict], reruns: list[dict], geometries: list, *,
         then_keys = {k: v[1:] for k, v in (expected or {}).items()}
         if expected is not None and now_keys != then_keys:
             changed = sorted(k for k in set(then_keys) | set(now_keys) if then_keys.get(k) != now_keys.get(k))
-            raise InputError(f"核查期间图层库 {st.label} 中的图层 {', '.join(changed)} 被他人修改，"
-                             "无法确定核查所用的版本，本次未记入核查登记；请重新核查。")
+            # about the store, not the site: the CLI names no option before it (cli._options.input_error)
+            raise about("store", InputError(f"核查期间图层库 {st.label} 中的图层 {', '.join(changed)} 被他人修改，"
+                                            "无法确定核查所用的版本，本次未记入核查登记；请重新核查。"))
         file_v = versions.file_versions()
         return _rows(layer_v, file_v), layer_v, file_v, snapshot
 

@@ -122,7 +122,8 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
         ent = validate_enterprises(pd.concat(raw, ignore_index=True), source=", ".join(p.label for p in ent_parts))
         del raw
         ent = efficiency.attach_land_area(ent, slim)
-        classed = efficiency.classify(ent, scoring=cfg)
+        classed = efficiency.classify(ent, scoring=cfg,
+                                      as_of=idle_audit.parse_as_of(as_of) if as_of is not None else None)
         z = efficiency.enterprise_zones(classed, slim)
         for c in z.columns:
             classed[c] = z[c].array

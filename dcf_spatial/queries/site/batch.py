@@ -112,7 +112,9 @@ def _disc_note(gdf) -> list[str]:
     import shapely
 
     area = pd.to_numeric(gdf["area_mu"], errors="coerce").to_numpy(dtype=float)
-    grown = int(((shapely.get_type_id(gdf.geometry.values) == 0) & (area > 0)).sum())
+    # the areas :func:`_points_with_area_as_discs` grows: those the shared validator accepts (not inf)
+    usable = np.array([figure_problem("site_area_mu", v) is None for v in area.tolist()], dtype=bool) & (area > 0)
+    grown = int(((shapely.get_type_id(gdf.geometry.values) == 0) & usable).sum())
     return [f"{grown} 行为点位：按该行用地面积扩为同面积的圆形地块（于 EPSG:4548 量算），位置为示意"] if grown else []
 
 
@@ -171,6 +173,9 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
     codes_col, words_col = column("industry_code"), column("industry")
     empty_geom = [g is None or g.is_empty for g in gdf.geometry.values]
     fig_cols = {f: column("area_mu" if f == "site_area_mu" else f) for f in FIGURE_FIELDS}
+    # the text of a cell read as ±inf (io.tables.NUMBER_TEXT): the reason quotes "1e400", not inf
+    typed = gdf.attrs.get("number_text") or {}
+    typed_fig = {f: typed.get("area_mu" if f == "site_area_mu" else f, {}) for f in FIGURE_FIELDS}
     swap_col, class_col = column("capacity_replacement"), column("catalogue_class")
     method_col, reason_col, addr_col = column("location_method"), column("place_reason"), column("address")
     addr_label = "建设地点/项目位置/项目地址"
@@ -192,7 +197,7 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
         where = None if empty_geom[i] else location_problem(located[i])
         if where and not reasons:
             reasons.append(where)
-        raw = {f: col[i] for f, col in fig_cols.items() if col[i] is not None}
+        raw = {f: typed_fig[f].get(i, col[i]) for f, col in fig_cols.items() if col[i] is not None}
         reasons += figures_problems(raw)
         errors.append("；".join(r.rstrip("。") for r in reasons) + "。" if reasons else None)
         figures.append(clean_figures(raw))
