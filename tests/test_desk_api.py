@@ -434,7 +434,6 @@ def test_layer_geojson_follows_writes_and_resets(tmp_path):
         assert c.get("/api/layers/rivers").json() == before
 
 
-<<<<<<< HEAD
 def test_another_site_cannot_record_a_check_nor_read_through_a_rebound_name(tmp_path):
     """Every desk check is recorded (issue 15), so a POST is a write: a page of another site (a form or
     fetch to 127.0.0.1 carries its Origin) and a page whose own name was pointed at 127.0.0.1 (DNS
@@ -465,7 +464,8 @@ def _recorded(store):
     from dcf_spatial.register import history
 
     return history(store=store).rows
-=======
+
+
 def _has_english(text: str) -> bool:
     import re
 
@@ -502,4 +502,3 @@ def test_body_validation_is_worded_in_chinese(desk, version, words):
 def test_a_missing_and_an_unknown_field_are_named(desk):
     msg = _err(desk.post("/api/layers/industrial_clusters/reset", json={"versoin": 2}), 422)
     assert "version：缺少此项" in msg and "versoin：不认识此项" in msg, msg
->>>>>>> fixd

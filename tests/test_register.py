@@ -404,7 +404,6 @@ def test_import_dry_run_lists_sample_parcels_and_enterprises_whose_cluster_would
     assert bad.exit_code != 0 and "--dry-run" in bad.output
 
 
-<<<<<<< HEAD
 def test_a_project_name_with_control_characters_is_kept_printable_and_the_history_still_exports(tmp_path):
     """A tester recorded a name holding ESC/BEL/NUL: the register must not keep terminal escapes, and the
     history workbook must still be written (openpyxl refuses such characters), with no half-written file."""
@@ -439,7 +438,8 @@ def test_write_xlsx_shows_characters_a_workbook_cannot_hold_and_replaces_the_fil
     back = pd.read_excel(out, engine="openpyxl")
     assert back["名称"].tolist()[:2] == ["a\ufffdb", "=1+1"] and back["数"].tolist() == [1, 2, 3]
     assert [p.name for p in tmp_path.iterdir()] == ["x.xlsx"]
-=======
+
+
 def test_cli_names_no_option_when_a_concurrent_import_refuses_the_record(tmp_path, monkeypatch):
     """An import between the check and its recording makes the record fail; the error is about the
     store (named in the message), so the CLI must not put "--site：" before it."""
@@ -464,4 +464,3 @@ def test_cli_names_no_option_when_a_concurrent_import_refuses_the_record(tmp_pat
     assert r.exit_code != 0
     assert "被他人修改" in r.output and "未记入核查登记" in r.output, r.output
     assert "--site" not in r.output and "Traceback" not in r.output, r.output
->>>>>>> fixd
