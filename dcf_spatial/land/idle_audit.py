@@ -41,6 +41,7 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .. import settings
 from ..errors import InputError
@@ -254,30 +255,53 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     as_of = parse_as_of(as_of)
     df = parcels
     n = len(df)
-    # The rules run once per distinct combination of the inputs they read (a district's parcels share
-    # few dates, codes and causes), and every text column is the take of a small arrow array of its
-    # distinct values: no Python string per parcel (at 10⁶ parcels the per-row reason strings and the
-    # object arrays behind them were ~1.6 GB at the peak). The values are those of the rules run row by row.
+    # The rules run once per distinct combination of the inputs they read (repeated rows: once), and
+    # every text column is held by arrow, not as a Python string per parcel (at 10⁶ parcels the per-row
+    # reason strings and the object arrays behind them were ~1.6 GB at the peak). The values are those
+    # of the rules run on every row (tests/test_idle_audit_distinct.py).
     group, first = _distinct_inputs(df)
-    cols = _audit_rows(df.iloc[first] if len(first) < n else df, as_of=as_of, rules=rules)
+    expand = len(first) < n
+    reps = df.iloc[first] if expand else df
+    # and in slices of RULE_CHUNK_ROWS: each slice's text goes to arrow at once, so the Python strings
+    # of one slice at most are alive (real ledgers have few repeated rows: every reason is its own)
+    parts: dict[str, list] = {}
+    for lo in range(0, max(len(reps), 1), RULE_CHUNK_ROWS):
+        for col, values in _audit_rows(reps.iloc[lo:lo + RULE_CHUNK_ROWS], as_of=as_of, rules=rules).items():
+            if isinstance(values, np.ndarray) and values.dtype == object:  # text
+                values = pa.array(values, type=pa.large_string())
+            elif isinstance(values, pd.DatetimeIndex):
+                values = values.to_numpy()
+            parts.setdefault(col, []).append(values)
     # a shallow copy: only new columns are added, the input's are shared, not duplicated (at 10⁶
     # parcels a deep copy was ~1.5 GB more at the peak)
     cow = int(pd.__version__.split(".")[0]) >= 3 or pd.options.mode.copy_on_write is True
     out = df.copy(deep=not cow)  # without copy-on-write (pandas 2 default) a shallow copy could be written through
-    expand = len(first) < n
-    for col, values in cols.items():
-        if isinstance(values, np.ndarray) and values.dtype == object:  # text: distinct values, then a take
-            codes, uniq = pd.factorize(values, use_na_sentinel=False)
-            out[col] = pd.array(np.asarray(uniq, dtype=object), dtype="str").take(codes[group] if expand else codes)
-        elif isinstance(values, pd.DatetimeIndex):
-            out[col] = values.take(group) if expand else values
+    take = pa.array(group) if expand else None
+    for col, chunks in parts.items():
+        if isinstance(chunks[0], pa.Array):
+            text = pa.chunked_array(chunks, type=pa.large_string())
+            out[col] = _str_array(text.take(take) if expand else text)
         else:
+            values = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
             out[col] = values[group] if expand else values
     out["as_of"] = as_of
     counts = out["status"].value_counts().to_dict()
     logger.info("Audited %d parcels (%d distinct rule inputs) as of %s: %s", n, len(first),
                 f"{as_of:%Y-%m-%d}", counts)
     return out
+
+
+#: rows of distinct rule input whose text is built at a time (bounds the Python strings alive at once)
+RULE_CHUNK_ROWS = 50_000
+
+
+def _str_array(values: "pa.ChunkedArray"):
+    """The column ``values`` as pandas stores text by default: arrow-backed ``str`` (pandas ≥ 3,
+    without a copy), else the object array pandas 2 makes of Python strings."""
+    try:
+        return pd.arrays.ArrowStringArray(values, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+    except TypeError:  # pandas 2: no ``na_value``; its default text column is object
+        return values.to_pandas().to_numpy(dtype=object)
 
 
 #: the columns :func:`audit_idle`'s rules read (``area_m2`` only through the developed share)
@@ -296,24 +320,30 @@ def _distinct_inputs(df) -> tuple[np.ndarray, np.ndarray]:
     n = len(df)
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    key = {}
+    # one running code per row, refined column by column (factorize of code × width + next code):
+    # a few integer arrays alive at a time, not a table of every key column
+    group = np.zeros(n, dtype=np.int64)
+
+    def refine(codes, width):
+        nonlocal group
+        group = pd.factorize(group * max(int(width), 1) + codes, sort=False)[0]
+
     for c in _RULE_INPUTS:
         if c in df:
             s = df[c]
-            if pd.api.types.is_datetime64_any_dtype(s.dtype):
-                key[c] = pd.DatetimeIndex(s).asi8  # NaT: the smallest int64, a value of its own
-            else:  # codes of the distinct values (missing values: one code of their own)
-                key[c] = pd.factorize(s, use_na_sentinel=False)[0]
+            values = pd.DatetimeIndex(s).asi8 if pd.api.types.is_datetime64_any_dtype(s.dtype) else s
+            codes, uniq = pd.factorize(values, use_na_sentinel=False)  # missing values: a code of their own
+            refine(codes, len(uniq))
     area = df["area_m2"].to_numpy(dtype=float)
     required = df["required_dev_area_m2"].to_numpy(dtype=float) if "required_dev_area_m2" in df else np.full(n, np.nan)
     denominator = np.where(required > 0, required, area)
     developed = df["developed_area_m2"].to_numpy(dtype=float) if "developed_area_m2" in df else np.full(n, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        key["_dev_share"] = pd.factorize(np.where(denominator > 0, developed / denominator, np.nan),
-                                         use_na_sentinel=False)[0]
-    key["_denominator_ok"] = denominator > 0
-    group = pd.DataFrame(key).groupby(list(key), sort=False, dropna=False).ngroup().to_numpy()
-    first = pd.Series(np.arange(n)).groupby(group, sort=True).first().to_numpy()  # group g's first row: first[g]
+        codes, uniq = pd.factorize(np.where(denominator > 0, developed / denominator, np.nan), use_na_sentinel=False)
+    refine(codes, len(uniq))
+    refine((denominator > 0).astype(np.int64), 2)
+    # codes number the groups in the order of their first row, so the first rows come out in order
+    first = np.unique(group, return_index=True)[1]
     return group, first
 
 
