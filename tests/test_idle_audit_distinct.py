@@ -63,12 +63,15 @@ def test_columns_equal_the_rules_run_on_every_row(parcels, chunk_rows, monkeypat
     for col in NEW_COLUMNS:
         expected = pd.Series(np.asarray(every_row[col]), index=parcels.index, name=col)
         got = out[col]
-        if isinstance(expected.dtype, np.dtypes.ObjectDType):
-            got = got.astype(object)
+        if isinstance(got.dtype, pd.CategoricalDtype):
+            got = got.astype(expected.dtype)  # the reasons' text, as the rules wrote it
         pd.testing.assert_series_equal(got, expected, check_dtype=False, check_names=False, obj=col)
-    # text columns: pandas' default text dtype, as before (arrow-backed on pandas 3)
-    for col in ("status", "status_zh", "reason_zh", "next_step_zh", "missing_fields", "extension_flag", "cause_kind"):
+    # the labels and codes: pandas' default text dtype, as before (arrow-backed on pandas 3)
+    for col in ("status", "status_zh", "next_step_zh", "missing_fields", "extension_flag", "cause_kind"):
         assert out[col].dtype == pd.Series(["正常"]).dtype, col
+    # the reasons: one category per distinct text, the rows holding codes
+    assert isinstance(out["reason_zh"].dtype, pd.CategoricalDtype)
+    assert len(out["reason_zh"].cat.categories) == out["reason_zh"].nunique() < len(out)
 
 
 def test_every_input_row_keeps_its_own_status(parcels):

@@ -276,11 +276,18 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     # parcels a deep copy was ~1.5 GB more at the peak)
     cow = int(pd.__version__.split(".")[0]) >= 3 or pd.options.mode.copy_on_write is True
     out = df.copy(deep=not cow)  # without copy-on-write (pandas 2 default) a shallow copy could be written through
-    take = pa.array(group) if expand else None
     for col, chunks in parts.items():
         if isinstance(chunks[0], pa.Array):
-            text = pa.chunked_array(chunks, type=pa.large_string())
-            out[col] = _str_array(text.take(take) if expand else text)
+            text = _str_array(pa.chunked_array(chunks, type=pa.large_string()))
+            if col in CATEGORY_COLUMNS:
+                # a category per distinct reason (rows share dates and sums), the rows holding codes:
+                # each text stored once, not once per parcel (at 10⁶ parcels ~250 MB as strings)
+                codes, uniq = pd.factorize(text)
+                out[col] = pd.Categorical.from_codes(codes[group] if expand else codes,
+                                                     dtype=pd.CategoricalDtype(pd.Index(uniq)))
+            else:  # the short labels and codes stay text: code elsewhere maps them (Series.map on a
+                # categorical would give categories, not values)
+                out[col] = text.take(group) if expand else text
         else:
             values = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
             out[col] = values[group] if expand else values
@@ -291,6 +298,8 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     return out
 
 
+#: text columns of :func:`audit_idle` held as ``category`` (the rest are ``str``)
+CATEGORY_COLUMNS = ("reason_zh",)
 #: rows of distinct rule input whose text is built at a time (bounds the Python strings alive at once)
 RULE_CHUNK_ROWS = 50_000
 
