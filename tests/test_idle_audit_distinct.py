@@ -105,3 +105,14 @@ def test_no_rows():
     empty = validate_parcels(parcel_frame([{"agreed_start": "2020-01-01"}]).iloc[:0])
     out = idle_audit.audit_idle(empty, as_of="2025-12-31")
     assert len(out) == 0 and "status" in out.columns
+
+
+def test_the_grouping_key_holds_every_field_the_rules_read():
+    # a field read by the rules but left out of the key would give a row its group's first row's answer
+    import inspect
+    import re
+
+    src = inspect.getsource(idle_audit._audit_rows)
+    read = set(re.findall(r'df\["([a-z_0-9]+)"\]', src)) | set(re.findall(r'(?:dates|numbers)\("([a-z_0-9]+)"\)', src))
+    assert read, "the pattern no longer finds the fields: update this test"
+    assert read - {"area_m2"} <= set(idle_audit._RULE_INPUTS), read - set(idle_audit._RULE_INPUTS)

@@ -240,7 +240,8 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
         ``reason_zh``, ``fee_wan`` (potential unless determined), ``count_from``, ``deadline_1y``,
         ``deadline_2y``, ``developed_share``, ``invested_share``, ``missing_fields``,
         ``determined`` (a 认定书 dated by ``as_of``), ``next_step_zh``, ``extension_flag`` and
-        ``cause_kind`` added; same index and order, one row per input row.
+        ``cause_kind`` added; same index and order, one row per input row. ``reason_zh`` is a
+        ``category`` column (one category per distinct reason); the other texts are ``str``.
 
     Examples
     --------
