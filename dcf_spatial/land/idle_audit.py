@@ -41,6 +41,7 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .. import settings
 from ..errors import InputError
@@ -239,7 +240,8 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
         ``reason_zh``, ``fee_wan`` (potential unless determined), ``count_from``, ``deadline_1y``,
         ``deadline_2y``, ``developed_share``, ``invested_share``, ``missing_fields``,
         ``determined`` (a 认定书 dated by ``as_of``), ``next_step_zh``, ``extension_flag`` and
-        ``cause_kind`` added; same index and order, one row per input row.
+        ``cause_kind`` added; same index and order, one row per input row. ``reason_zh`` is a
+        ``category`` column (one category per distinct reason); the other texts are ``str``.
 
     Examples
     --------
@@ -252,6 +254,111 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     """
     rules = rules or load_rules()
     as_of = parse_as_of(as_of)
+    df = parcels
+    n = len(df)
+    # The rules run once per distinct combination of the inputs they read (repeated rows: once), and
+    # every text column is held by arrow, not as a Python string per parcel (at 10⁶ parcels the per-row
+    # reason strings and the object arrays behind them were ~1.6 GB at the peak). The values are those
+    # of the rules run on every row (tests/test_idle_audit_distinct.py).
+    group, first = _distinct_inputs(df)
+    expand = len(first) < n
+    reps = df.iloc[first] if expand else df
+    # and in slices of RULE_CHUNK_ROWS: each slice's text goes to arrow at once, so the Python strings
+    # of one slice at most are alive (real ledgers have few repeated rows: every reason is its own)
+    parts: dict[str, list] = {}
+    for lo in range(0, max(len(reps), 1), RULE_CHUNK_ROWS):
+        for col, values in _audit_rows(reps.iloc[lo:lo + RULE_CHUNK_ROWS], as_of=as_of, rules=rules).items():
+            if isinstance(values, np.ndarray) and values.dtype == object:  # text
+                values = pa.array(values, type=pa.large_string())
+            elif isinstance(values, pd.DatetimeIndex):
+                values = values.to_numpy()
+            parts.setdefault(col, []).append(values)
+    # a shallow copy: only new columns are added, the input's are shared, not duplicated (at 10⁶
+    # parcels a deep copy was ~1.5 GB more at the peak)
+    cow = int(pd.__version__.split(".")[0]) >= 3 or pd.options.mode.copy_on_write is True
+    out = df.copy(deep=not cow)  # without copy-on-write (pandas 2 default) a shallow copy could be written through
+    for col, chunks in parts.items():
+        if isinstance(chunks[0], pa.Array):
+            text = _str_array(pa.chunked_array(chunks, type=pa.large_string()))
+            if col in CATEGORY_COLUMNS:
+                # a category per distinct reason (rows share dates and sums), the rows holding codes:
+                # each text stored once, not once per parcel (at 10⁶ parcels ~250 MB as strings)
+                codes, uniq = pd.factorize(text)
+                out[col] = pd.Categorical.from_codes(codes[group] if expand else codes,
+                                                     dtype=pd.CategoricalDtype(pd.Index(uniq)))
+            else:  # the short labels and codes stay text: code elsewhere maps them (Series.map on a
+                # categorical would give categories, not values)
+                out[col] = text.take(group) if expand else text
+        else:
+            values = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
+            out[col] = values[group] if expand else values
+    out["as_of"] = as_of
+    counts = out["status"].value_counts().to_dict()
+    logger.info("Audited %d parcels (%d distinct rule inputs) as of %s: %s", n, len(first),
+                f"{as_of:%Y-%m-%d}", counts)
+    return out
+
+
+#: text columns of :func:`audit_idle` held as ``category`` (the rest are ``str``)
+CATEGORY_COLUMNS = ("reason_zh",)
+#: rows of distinct rule input whose text is built at a time (bounds the Python strings alive at once)
+RULE_CHUNK_ROWS = 50_000
+
+
+def _str_array(values: "pa.ChunkedArray"):
+    """The column ``values`` as pandas stores text by default: arrow-backed ``str`` (pandas ≥ 3,
+    without a copy), else the object array pandas 2 makes of Python strings."""
+    try:
+        return pd.arrays.ArrowStringArray(values, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+    except TypeError:  # pandas 2: no ``na_value``; its default text column is object
+        return values.to_pandas().to_numpy(dtype=object)
+
+
+#: the columns :func:`audit_idle`'s rules read (``area_m2`` only through the developed share)
+_RULE_INPUTS = ("agreed_start", "actual_start", "stopped_since", "extension_until", "determination_date", "gov_cause",
+                "bad_fields", "code_valid", "construction", "required_dev_area_m2", "developed_area_m2", "invested_wan",
+                "total_investment_wan", "land_price_wan", "land_use_code", "land_use_name")
+
+
+def _distinct_inputs(df) -> tuple[np.ndarray, np.ndarray]:
+    """Group the rows by everything the rules read: (group of each row, first row of each group).
+
+    The parcel area enters the rules only as the denominator of the developed share (and whether
+    it is positive), so the key holds that share, not the area: rows alike but for their area and
+    with no developed area recorded fall in one group.
+    """
+    n = len(df)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    # one running code per row, refined column by column (factorize of code × width + next code):
+    # a few integer arrays alive at a time, not a table of every key column
+    group = np.zeros(n, dtype=np.int64)
+
+    def refine(codes, width):
+        nonlocal group
+        group = pd.factorize(group * max(int(width), 1) + codes, sort=False)[0]
+
+    for c in _RULE_INPUTS:
+        if c in df:
+            s = df[c]
+            values = pd.DatetimeIndex(s).asi8 if pd.api.types.is_datetime64_any_dtype(s.dtype) else s
+            codes, uniq = pd.factorize(values, use_na_sentinel=False)  # missing values: a code of their own
+            refine(codes, len(uniq))
+    area = df["area_m2"].to_numpy(dtype=float)
+    required = df["required_dev_area_m2"].to_numpy(dtype=float) if "required_dev_area_m2" in df else np.full(n, np.nan)
+    denominator = np.where(required > 0, required, area)
+    developed = df["developed_area_m2"].to_numpy(dtype=float) if "developed_area_m2" in df else np.full(n, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        codes, uniq = pd.factorize(np.where(denominator > 0, developed / denominator, np.nan), use_na_sentinel=False)
+    refine(codes, len(uniq))
+    refine((denominator > 0).astype(np.int64), 2)
+    # codes number the groups in the order of their first row, so the first rows come out in order
+    first = np.unique(group, return_index=True)[1]
+    return group, first
+
+
+def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
+    """The rules of :func:`audit_idle` on each row of ``df``: the new columns, as arrays (text as objects)."""
     art = rules["articles"]
     reg = rules["regulation_zh"]
     tol = float(rules["ratio_tolerance"])
@@ -261,8 +368,6 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
                                         ("idle_after_years", "reclaim_after_years", "stopped_after_years",
                                          "extension_max_years"))
     steps = rules.get("next_step_zh", {})
-
-    df = parcels
     n = len(df)
     bad_masks: dict[str, np.ndarray] = {}
     if "bad_fields" in df:
@@ -510,28 +615,11 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
         extra = steps.get("extension_flag", "核实延期补充协议")
         next_step[flagged_ext] = np.where(next_step[flagged_ext] == "", extra, next_step[flagged_ext] + "；" + extra)
 
-    # a shallow copy: only new columns are added, the input's are shared, not duplicated (at 10⁶
-    # parcels a deep copy was ~1.5 GB more at the peak)
-    cow = int(pd.__version__.split(".")[0]) >= 3 or pd.options.mode.copy_on_write is True
-    out = df.copy(deep=not cow)  # without copy-on-write (pandas 2 default) a shallow copy could be written through
-    out["status"] = status
-    out["status_zh"] = status_zh
-    out["reason_zh"] = reason
-    out["fee_wan"] = fee
-    out["count_from"] = count_from.where(~started, stopped_since)
-    out["deadline_1y"] = d1.where(~started, ds1)
-    out["deadline_2y"] = d2.where(~started)
-    out["developed_share"] = dev_share
-    out["invested_share"] = inv_share
-    out["missing_fields"] = missing
-    out["determined"] = determined
-    out["next_step_zh"] = next_step
-    out["extension_flag"] = ext_flag
-    out["cause_kind"] = cause_kind
-    out["as_of"] = as_of
-    counts = pd.Series(status).value_counts().to_dict()
-    logger.info("Audited %d parcels as of %s: %s", n, s_asof, counts)
-    return out
+    return {"status": status, "status_zh": status_zh, "reason_zh": reason, "fee_wan": fee,
+            "count_from": count_from.where(~started, stopped_since), "deadline_1y": d1.where(~started, ds1),
+            "deadline_2y": d2.where(~started), "developed_share": dev_share, "invested_share": inv_share,
+            "missing_fields": missing, "determined": determined, "next_step_zh": next_step,
+            "extension_flag": ext_flag, "cause_kind": cause_kind}
 
 
 def summarize(audited, by: list[str] | None = None) -> pd.DataFrame:

@@ -101,7 +101,7 @@ def _excel_frame(df: pd.DataFrame, columns_zh: dict) -> pd.DataFrame:
             out[c] = s.dt.strftime("%Y-%m-%d").fillna("") if len(s) else s
         elif pd.api.types.is_bool_dtype(s) or isinstance(s.dtype, pd.BooleanDtype):
             out[c] = s.map({True: "是", False: "否"}).astype(object).where(s.notna(), None)  # people read 是/否
-        elif isinstance(s.dtype, pd.StringDtype) or s.dtype == object:
+        elif isinstance(s.dtype, (pd.StringDtype, pd.CategoricalDtype)) or s.dtype == object:
             out[c] = s.astype(object).where(s.notna(), None)
     return out
 
@@ -327,7 +327,7 @@ def write_gpkg(gdf, path, *, layer: str) -> Path:
         s = out[c]
         if isinstance(s.dtype, pd.BooleanDtype):
             out[c] = s.astype(object).where(s.notna(), None)
-        elif isinstance(s.dtype, pd.StringDtype) or str(s.dtype) == "str":
+        elif isinstance(s.dtype, (pd.StringDtype, pd.CategoricalDtype)) or str(s.dtype) == "str":
             out[c] = s.astype(object).where(s.notna(), None)
         elif s.dtype == object:
             kind = pd.api.types.infer_dtype(s, skipna=True)

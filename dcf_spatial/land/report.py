@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._memory import release_memory
 from . import outputs
 from .notes import short_synthetic
 
@@ -181,15 +182,18 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -
     outputs.write_idle_workbook(files["excel"], by_status=result.summaries["status"], listed=listed, list_note=note,
                                 rejected=rejected.iloc[:max_rows], n_rejected=len(rejected), n_total=len(r),
                                 data_note=outputs.sheet_note(result.layers_used, short_synthetic(r) + "。"), **args)
+    release_memory()  # each writer's buffers, before the next one builds its own
     t["excel"] = time.perf_counter()
     gpkg_cols = [c for c in outputs.IDLE_COLUMNS_ZH if c in r.columns] + ["township_id", "cluster_id", "park_id"]
     complete = r[[c for c in gpkg_cols if c in r.columns] + [r.geometry.name]]  # one selection, no recast copy
     outputs.write_geoparquet(complete, files["parquet"])
+    release_memory()  # each writer's buffers, before the next one builds its own
     t["parquet"] = time.perf_counter()
     if "gpkg" in files:
         outputs.write_gpkg(complete, files["gpkg"], layer="idle_audit")
         t["gpkg"] = time.perf_counter()
     del complete
+    release_memory()
     if map:
         note = outputs.idle_map_note(result.layers_used, short_synthetic(r))
         written = outputs.write_idle_parcel_map(r, files["map"], as_of=result.as_of,
