@@ -158,17 +158,34 @@ def write_records(st, build) -> list[int]:
     from sqlalchemy import text
     import shapely
 
+    from ..errors import InputError, about
+    from .versions import _key
+
+    # Everything that reads the layers is done before the transaction: a read of a layer table on
+    # another connection, made while this transaction holds the catalog rows, waits for an import that
+    # itself waits for those rows — a deadlock PostgreSQL cannot see (the two waits are on different
+    # connections of one client). Inside the transaction only the catalog is compared.
+    rows, layers, files, snapshot = build()
+    kept = {(lid, sha) for lid, sha in _read_all(st, LAYERS_TABLE, ["layer_id", "sha256"])}
+    snapshots = {lid: snapshot(lid) for lid, v in layers.items() if (lid, v["sha256"]) not in kept}
     with st._connect(transaction=True) as con:
         _pg_init(st, con)
         con.execute(text(f"SELECT id FROM {st._t('dcf_catalog')} FOR SHARE"))  # no layer replaced until we commit
-        rows, layers, files, snapshot = build()
+        used = {lid: _plain(v["key"][1:]) for lid, v in layers.items()}
+        catalog_now = {str(r["id"]): dict(r) for r in
+                       con.execute(text(f"SELECT * FROM {st._t('dcf_catalog')}")).mappings().all()}
+        now = {lid: _plain(_key("", lid, catalog_now[lid])[1:]) for lid in used if lid in catalog_now}
+        if now != used:
+            changed = sorted(k for k in set(now) | set(used) if now.get(k) != used.get(k))
+            raise about("store", InputError(f"记录期间图层库 {st.label} 中的图层 {', '.join(changed)} 被他人修改，"
+                                            "无法确定核查所用的版本，本次未记入核查登记；请重新核查。"))
         for lid, v in layers.items():
             have = con.execute(text(f"SELECT 1 FROM {st._t(LAYERS_TABLE)} WHERE layer_id=:l AND sha256=:s"),
                                {"l": lid, "s": v["sha256"]}).scalar()
             if not have:
                 con.execute(text(f"INSERT INTO {st._t(LAYERS_TABLE)} VALUES (:l, :s, :c, :d)"),
                             {"l": lid, "s": v["sha256"], "c": json.dumps(v["catalog"], ensure_ascii=False, default=str),
-                             "d": snapshot(lid)})
+                             "d": snapshots[lid] if lid in snapshots else snapshot(lid)})
         for name, (sha, data) in files.items():
             con.execute(text(f"INSERT INTO {st._t(FILES_TABLE)} VALUES (:n, :s, :c) ON CONFLICT DO NOTHING"),
                         {"n": name, "s": sha, "c": data})
@@ -181,6 +198,20 @@ def write_records(st, build) -> list[int]:
                 f"(ST_GeomFromWKB(:g, {SRID}), {', '.join(':' + c for c in COLUMNS)}) RETURNING id"), params).scalar()
             ids.append(int(new))
     return ids
+
+
+def _plain(key) -> tuple:
+    """A catalog key with its numbers as numbers and the rest as text (the same row read through pandas
+    and straight from the database compares equal)."""
+    out = []
+    for v in key:
+        if v is None:
+            out.append(None)
+        elif isinstance(v, (int, float)) and float(v).is_integer():
+            out.append(int(v))
+        else:
+            out.append(str(v))
+    return tuple(out)
 
 
 def _has_register(st) -> bool:
