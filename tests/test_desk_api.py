@@ -432,3 +432,18 @@ def test_layer_geojson_follows_writes_and_resets(tmp_path):
         assert {f["properties"]["name_zh"] for f in after["features"]} == {"新版河流"}
         catalog.reset_layer("rivers", store=store)
         assert c.get("/api/layers/rivers").json() == before
+
+
+def test_idle_job_error_names_the_upload_and_a_fix_for_the_page(desk):
+    """A parcels file lacking a field: the job's error names the uploaded file (not the server's
+    temporary path) and says what to change in the file (the page has no field boxes, no CLI options)."""
+    csv = "宗地代码,面积\nA1,3\n".encode("utf-8")
+    r = desk.post("/api/audit/idle", files={"parcels": ("我的宗地.csv", csv)}, data={"as_of": "2025-12-31"})
+    assert r.status_code == 202, r.text
+    job = _wait(desk, r.json()["url"])
+    assert job["status"] == "failed", job
+    error = job["error"]
+    assert "我的宗地.csv" in error and "缺少字段" in error
+    assert "/tmp" not in error and "dcf-desk" not in error and "upload.csv" not in error
+    assert "--" not in error and "audit efficiency" not in error
+    assert "在文件中把该列改名为" in error and "重新上传" in error

@@ -450,11 +450,11 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
         notes.append(kind_note)
     if "id" not in gdf.columns:
         raise about("field_map", SchemaError(
-            f"{shown}：没有 'id' 字段。请指明文件中哪个字段是编号：id=<你的字段>（乡镇图层例如 id=XZQDM）。"
+            f"{shown}：没有 'id' 字段。请用字段映射 id=<你的字段> 指明文件中哪个字段是编号（乡镇图层例如 XZQDM，集聚区例如 BM）。"
         ))
     if "name_zh" not in gdf.columns:
         raise about("field_map", SchemaError(
-            f"{shown}：没有 'name_zh' 字段。请指明文件中哪个字段是名称：name_zh=<你的字段>（例如 name_zh=XZQMC）。"
+            f"{shown}：没有 'name_zh' 字段。请用字段映射 name_zh=<你的字段> 指明文件中哪个字段是名称（例如 XZQMC、MC）。"
         ))
     if layer_id == "townships":
         notes.extend(_check_plan_units(gdf, shown, st, store))
