@@ -85,8 +85,8 @@ def _write_table(frame, output: Path, overwrite: bool, *, geojson=None) -> None:
     echo_note(f"已写出 {output}（{len(frame)} 行）。")
 
 
-def _echo_table(rows: list[dict], headers: dict[str, str], *, right=frozenset()) -> None:
-    lines, dropped = render(rows, headers, right=right, keep=frozenset({"id"}))
+def _echo_table(rows: list[dict], headers: dict[str, str], *, right=frozenset(), keep=frozenset({"id"})) -> None:
+    lines, dropped = render(rows, headers, right=right, keep=keep)
     click.echo("\n".join(lines))
     if dropped:
         echo_note(f"窗口太窄，未显示的列：{'、'.join(dropped)}；完整的表请加 --json 或 -o 表.xlsx。")
@@ -365,9 +365,10 @@ def push(to, from_, layer_ids, overwrite, as_json):
         return
     copied = target.layers()
     copied = copied[copied["id"].isin([r["id"] for r in summary["layers"]])]
-    for r in copied.itertuples():
-        prov = catalog.PROVENANCE_ZH.get(r.provenance, r.provenance)
-        click.echo(f"{r.id:<20} {r.count:>4}  {prov:<6} {r.title_zh}")
+    rows = [{"id": r.id, "count": r.count, "provenance": catalog.PROVENANCE_ZH.get(r.provenance, r.provenance),
+             "title_zh": r.title_zh} for r in copied.itertuples()]
+    _echo_table(rows, {k: catalog.LIST_COLUMNS_ZH[k] for k in ("id", "count", "provenance", "title_zh")},
+                right=frozenset({"count"}))
     n_schematic = int((copied["provenance"] == "schematic").sum())
     echo_note(f"\n已将 {len(summary['layers'])} 个图层从 {summary['source']} 复制到 {summary['target']}；"
                f"其中 {n_schematic} 个为示意图层（schematic），非权威界线。")
@@ -400,8 +401,12 @@ def versions(as_json):
     if not len(table):
         click.echo("核查登记为空（dcf site check 加 --record 才会登记）。")
         return
-    rows = [dict(r, 是否现行="现行" if r["是否现行"] else "") for r in table.to_dict(orient="records")]
-    _echo_table(rows, {c: c for c in table.columns}, right=frozenset({"登记数"}))
+    rows = [dict(r, 是否现行="是" if r["是否现行"] else "否") for r in table.to_dict(orient="records")]
+    # 现行 (short) right after the version-set id and never cut: on a narrow window the wide
+    # 图层版本 column goes first, not the answer to "which set is current"
+    headers = {"版本集": "版本集", "是否现行": "现行"}
+    headers.update({c: c for c in table.columns if c not in headers})
+    _echo_table(rows, headers, right=frozenset({"登记数"}), keep=frozenset({"版本集", "是否现行"}))
 
 
 @layers.command()
