@@ -110,3 +110,40 @@ def test_same_file_again_is_reported_as_the_current_version(store, tmp_path):
     p = preview_import(LAYER, shp, store=store, field_map={"id": "编号", "name_zh": "名称"})
     assert p.same_as_current and p.to_dict()["same_as_current"] is True
     assert "与当前版本相同" in p.summary_text()
+
+
+def test_cli_import_as_the_readme_shows_and_its_dry_run(store, tmp_path):
+    from click.testing import CliRunner
+
+    from dcf_spatial.cli.main import cli
+
+    shp = bureau_shp(store, tmp_path / "集聚区.shp")
+    run = lambda *a: CliRunner().invoke(cli, ["--store", str(store), *a])
+    dry = run("layers", "import", LAYER, str(shp), "--field", "id=编号", "--field", "name_zh=名称", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "规划属性" in dry.stdout and "未写入" in dry.stdout
+    done = run("layers", "import", LAYER, str(shp), "--field", "id=编号", "--field", "name_zh=名称")
+    assert done.exit_code == 0, done.output
+    assert catalog.describe_layer(LAYER, store=store)["provenance"] == "authoritative"
+    assert catalog.read_layer(LAYER, store=store)["target_2025_yi"].notna().all()
+    # without the id field: the error says which option supplies it
+    bad = run("layers", "import", LAYER, str(shp), "--field", "name_zh=名称")
+    assert bad.exit_code != 0 and "--field id=" in bad.output
+
+
+def test_zones_the_current_layer_lost_come_from_plan_zones_json(store, tmp_path):
+    """The current layer holds other ids (an earlier file matched nothing): the plan's own data fills in."""
+    from dcf_spatial import plan
+
+    g = catalog.read_layer(LAYER, store=store)
+    catalog.import_layer(LAYER, bureau_shp(store, tmp_path / "a.shp", ids=[f"X{i}" for i in range(len(g))],
+                                           names=[f"片区{i}" for i in range(len(g))]),
+                         store=store, field_map={"id": "编号", "name_zh": "名称"})
+    assert catalog.read_layer(LAYER, store=store)["direction"].isna().all()  # nothing matched: left empty
+    catalog.import_layer(LAYER, bureau_shp(store, tmp_path / "b.shp", ids=list(g["id"]), names=list(g["name_zh"])),
+                         store=store, field_map={"id": "编号", "name_zh": "名称"})
+    after = catalog.read_layer(LAYER, store=store).set_index("id")
+    zone = plan.zones()["cluster.jiaming"]
+    assert after.loc["cluster.jiaming", "direction"] == zone["direction"]
+    assert after.loc["cluster.jiaming", "target_2030_yi"] == zone["targets"]["2030"]["value_yi"]
+    assert plan.parse_codes(after.loc["cluster.jiaming", "industries_gbt4754"]) == plan.parse_codes(zone["industries_gbt4754"])

@@ -12,6 +12,7 @@ from ..errors import DcfError, InputError
 from ._options import (
     check_encoding,
     check_writable,
+    cli_wording,
     crs_opt,
     echo_json,
     echo_note,
@@ -228,7 +229,7 @@ def import_(layer_id, file, crs, layer, encoding, fields, provenance, note, dry_
         if as_json:
             echo_json(preview.to_dict())
         else:
-            click.echo(preview.summary_text())
+            click.echo(cli_wording(preview.summary_text()))
         return
     with _options_named():
         summary = Store().import_layer(layer_id, file, crs=crs, field_map=parse_field_map(list(fields)) or None,
@@ -239,7 +240,7 @@ def import_(layer_id, file, crs, layer, encoding, fields, provenance, note, dry_
         click.echo(f"已导入 {summary['features']} 个要素到图层 {layer_id}（{provenance}），"
                    f"文件 {summary['file']} sha256 {summary['sha256'][:16]}…；原版本已保留，可用 dcf layers reset {layer_id} 恢复。")
         for note in summary.get("read_notes", []):
-            echo_note(f"读取说明：{note}")
+            echo_note(f"读取说明：{cli_wording(note)}")
         if layer_id in LINE_LAYERS:
             echo_note("提示：规划中按这些线划定的区（如“聊临路以东、马颊河以南”的粮食示范区）仍按原示意线；"
                        "运行 dcf layers rederive 按新线重算（先加 --dry-run 查看变化）。")

@@ -448,13 +448,17 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
     gdf, kind_note = _kind_from_names(gdf, _spec_of(layer_id))
     if kind_note:
         notes.append(kind_note)
+    fields = "、".join(str(c) for c in gdf.columns
+                      if c not in (gdf.geometry.name, "provenance", "source") and not (c == "plan_ref" and not had_plan_ref))
     if "id" not in gdf.columns:
         raise about("field_map", SchemaError(
             f"{shown}：没有 'id' 字段。请用字段映射 id=<你的字段> 指明文件中哪个字段是编号（乡镇图层例如 XZQDM，集聚区例如 BM）。"
+            f"文件中的字段：{fields or '（无）'}。"
         ))
     if "name_zh" not in gdf.columns:
         raise about("field_map", SchemaError(
             f"{shown}：没有 'name_zh' 字段。请用字段映射 name_zh=<你的字段> 指明文件中哪个字段是名称（例如 XZQMC、MC）。"
+            f"文件中的字段：{fields or '（无）'}。"
         ))
     if layer_id == "townships":
         notes.extend(_check_plan_units(gdf, shown, st, store))
@@ -519,7 +523,18 @@ def _fill_plan_attributes(gdf, layer_id: str, current, *, had_plan_ref: bool):
         wanted.append("plan_ref")
     if not wanted:
         return gdf, []
-    cur = current.drop(columns=current.geometry.name).drop_duplicates("id").set_index("id", drop=False)
+    cur = current.drop(columns=current.geometry.name)
+    # zones of the plan the current layer does not hold (it was replaced by a file with other ids): their
+    # attributes straight from data/plan_zones.json, as the shipped layer is built
+    from .. import plan
+
+    missing_zones = [_plan_zone_row(zid, z) for zid, z in plan.zones().items()
+                     if isinstance(z, dict) and z.get("layer") == layer_id and zid not in set(cur["id"].astype(str))]
+    if missing_zones:
+        import pandas as pd
+
+        cur = pd.concat([cur, pd.DataFrame(missing_zones)], ignore_index=True)
+    cur = cur.drop_duplicates("id").set_index("id", drop=False)
     by_name = {str(n).strip(): i for i, n in zip(cur["id"], cur["name_zh"])
                if list(cur["name_zh"].astype(str).str.strip()).count(str(n).strip()) == 1}
     ids = gdf["id"].astype(str).str.strip()
@@ -538,16 +553,34 @@ def _fill_plan_attributes(gdf, layer_id: str, current, *, had_plan_ref: bool):
     for col in wanted:
         values = [cur.at[m, col] if m is not None else None for m in match]
         if col == "plan_ref":
-            gdf[col] = [v if v is not None else "" for v in values]
+            gdf[col] = [v if isinstance(v, str) else "" for v in values]
         else:
             gdf[col] = values
-    notes = [f"规划属性（{'、'.join(wanted)}）取自规划（现图层 {layer_id} 的同一区域）：文件只带几何与编号、名称"]
+    notes = [f"文件没有规划属性（{'、'.join(wanted)}），已按区域取自规划（现图层 {layer_id} 与 data/plan_zones.json）"]
     if by_name_hits:
         notes.append(f"编号不同、按名称完全一致匹配的 {len(by_name_hits)} 个要素：{'；'.join(by_name_hits)}")
     if unmatched:
         notes.append(f"注意：{len(unmatched)} 个要素的编号与名称都不是规划中的区域，规划属性留空：{'、'.join(unmatched)}；"
                      "这些区域在选址核查中没有产业定位。请核对名称，或用字段映射 id=<编号字段> 指明编号")
     return gdf, notes
+
+
+def _plan_zone_row(zid: str, zone: dict) -> dict:
+    """One zone's layer attributes from ``data/plan_zones.json``, as :mod:`dcf_spatial.store.build` writes them."""
+    from .build import _zone_attrs
+
+    row = {"id": zid, **_zone_attrs(zone)}
+    if "direction" in zone:
+        row["direction"] = zone["direction"]
+    if zone.get("leading_industries_zh"):
+        row["leading_industries_zh"] = "；".join(zone["leading_industries_zh"])
+    for year, target in (zone.get("targets") or {}).items():
+        row[f"target_{year}_yi"] = float(target["value_yi"])
+        row[f"target_{year}_basis"] = target.get("basis", "")
+    for key in ("products", "themes"):
+        if zone.get(key):
+            row[key] = "；".join(zone[key]) if isinstance(zone[key], list) else zone[key]
+    return row
 
 
 def _lists_as_json(gdf):
