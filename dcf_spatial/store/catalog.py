@@ -567,9 +567,9 @@ def _fill_plan_attributes(gdf, layer_id: str, current, *, had_plan_ref: bool):
 
 def _plan_zone_row(zid: str, zone: dict) -> dict:
     """One zone's layer attributes from ``data/plan_zones.json``, as :mod:`dcf_spatial.store.build` writes them."""
-    from .build import _zone_attrs
+    from ..plan import zone_attributes
 
-    row = {"id": zid, **_zone_attrs(zone)}
+    row = {"id": zid, **zone_attributes(zone)}
     if "direction" in zone:
         row["direction"] = zone["direction"]
     if zone.get("leading_industries_zh"):
