@@ -47,6 +47,26 @@ def zones() -> dict[str, dict]:
     return data.get("zones", data)
 
 
+def zone_attributes(zone: dict) -> dict:
+    """The layer attributes every zone takes from ``plan_zones.json`` (lists flattened to text), as the
+    shipped zone layers hold them and as a bureau's zone layer is filled (the bureau brings the geometry).
+
+    Examples
+    --------
+    >>> zone_attributes(zones()["cluster.jiaming"])["plan_ref"]
+    '第八章第一节'
+    """
+    return {
+        "name_zh": zone["name_zh"],
+        "plan_ref": zone["plan_ref"],
+        "industries_gbt4754": ",".join(str(v) for v in zone.get("industries_gbt4754", [])),
+        "industries_zh": "；".join(zone.get("industries_zh", [])),
+        "host_townships": ",".join(str(v) for v in zone.get("host_townships", [])),
+        "description_zh": zone.get("description_zh", ""),
+        "host_note": zone.get("host_note", ""),
+    }
+
+
 def _load_json(name: str) -> dict:
     path = settings.data_dir / name
     try:

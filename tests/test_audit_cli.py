@@ -141,6 +141,10 @@ def test_efficiency_on_gbk_csv_with_chinese_headers(tmp_path, store):
                  "-o", str(tmp_path / "eff2"), "--no-map"])
     assert again.exit_code == 2 and "--as-of" in again.stderr.splitlines()[0] and "审计基准日" in again.stderr
     assert not (tmp_path / "eff2").exists()
+    # the parcels file lacking its dates: the fix names --parcel-field, the option of that file here
+    bad = run(["--store", str(store), "audit", "efficiency", "--enterprises", str(csv), "--parcels", str(shp),
+               "--as-of", "2024-06-01", "-o", str(tmp_path / "eff3"), "--no-map"])
+    assert bad.exit_code == 2 and "--parcel-field agreed_start=" in bad.output, bad.output
 
 
 def test_sample_command(tmp_path, store):

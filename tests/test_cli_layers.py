@@ -90,6 +90,8 @@ def test_push_copies_every_layer_and_refuses_to_overwrite(tiny_store, tmp_path, 
     res = run("--store", tiny_store, "layers", "push", "--to", target)
     assert res.exit_code == 0, res.output
     assert "townships" in res.stdout and "示意" not in res.stdout.split("townships")[1].splitlines()[0]
+    header = res.stdout.splitlines()[0]  # the listing has a header row
+    assert "图层编号" in header and "要素数" in header and "来源性质" in header
     assert "复制到" in res.stderr and "***" in res.stderr
     assert_geodataframe_equal(catalog.read_layer("townships", store=target),
                               catalog.read_layer("townships", store=tiny_store))

@@ -502,3 +502,18 @@ def test_body_validation_is_worded_in_chinese(desk, version, words):
 def test_a_missing_and_an_unknown_field_are_named(desk):
     msg = _err(desk.post("/api/layers/industrial_clusters/reset", json={"versoin": 2}), 422)
     assert "version：缺少此项" in msg and "versoin：不认识此项" in msg, msg
+
+
+def test_idle_job_error_names_the_upload_and_a_fix_for_the_page(desk):
+    """A parcels file lacking a field: the job's error names the uploaded file (not the server's
+    temporary path) and says what to change in the file (the page has no field boxes, no CLI options)."""
+    csv = "宗地代码,面积\nA1,3\n".encode("utf-8")
+    r = desk.post("/api/audit/idle", files={"parcels": ("我的宗地.csv", csv)}, data={"as_of": "2025-12-31"})
+    assert r.status_code == 202, r.text
+    job = _wait(desk, r.json()["url"])
+    assert job["status"] == "failed", job
+    error = job["error"]
+    assert "我的宗地.csv" in error and "缺少字段" in error
+    assert "/tmp" not in error and "dcf-desk" not in error and "upload.csv" not in error
+    assert "--" not in error and "audit efficiency" not in error
+    assert "在文件中把该列改名为" in error and "重新上传" in error

@@ -261,3 +261,49 @@ def test_import_and_reset_on_a_postgis_store(request, tmp_path):
         assert c.post(f"/api/layers/{LAYER}/reset", json={"version": 1}, headers=ok).json()["version"] == 1
     assert catalog.describe_layer(LAYER, store=url)["version"] == 1
     assert register.show(rid, store=url).identical
+
+
+def _zipped_shapefile(store, folder, *, with_id=True):
+    """The clusters as a bureau's zipped Shapefile (编号/名称 + geometry, or 名称 only)."""
+    import zipfile
+
+    from dcf_spatial.store import catalog
+
+    g = catalog.read_layer(LAYER, store=store)
+    cols = (["编号"] if with_id else []) + ["名称", "geometry"]
+    shp = folder / "集聚区.shp"
+    g.assign(编号=g["id"], 名称=g["name_zh"])[cols].to_file(shp, encoding="utf-8")
+    path = folder / "集聚区.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for part in folder.glob("集聚区.*"):
+            if part.suffix != ".zip":
+                zf.write(part, part.name)
+    return path
+
+
+def test_import_messages_name_the_upload_and_the_form_not_the_server(desk, tmp_path):
+    bad = _zipped_shapefile(desk.store, tmp_path, with_id=False)
+    error = _err(_preview(desk, bad, fields="name_zh=名称"), 400)
+    assert "集聚区.zip" in error and "/tmp" not in error and "f0.shp" not in error and "dcf-desk" not in error
+    assert "--" not in error and "「字段对应」栏" in error
+
+
+def test_bureau_zip_imports_with_plan_attributes_and_the_same_file_again_is_refused(desk, tmp_path):
+    from dcf_spatial.store import catalog
+
+    good = _zipped_shapefile(desk.store, tmp_path)
+    p = _preview(desk, good, fields="id=编号,name_zh=名称")
+    assert p.status_code == 200, p.text
+    assert p.json()["same_as_current"] is False
+    r = desk.post(f"/api/layers/{LAYER}/import", json={"handle": p.json()["handle"]}, headers=desk.ok)
+    assert r.status_code == 200, r.text
+    assert catalog.read_layer(LAYER, store=desk.store)["direction"].notna().all()  # from the plan
+    v = desk.get(f"/api/layers/{LAYER}/versions").json()
+    assert "集聚区.zip" in v["current"]["source"] and "f0.shp" not in str(v)
+    again = _preview(desk, good, fields="id=编号,name_zh=名称")
+    assert again.status_code == 200, again.text
+    assert again.json()["same_as_current"] is True and "与当前版本相同" in again.json()["text"]
+    error = _err(desk.post(f"/api/layers/{LAYER}/import", json={"handle": again.json()["handle"]},
+                           headers=desk.ok), 409)
+    assert "相同" in error
+    assert catalog.describe_layer(LAYER, store=desk.store)["version"] == 2

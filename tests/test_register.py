@@ -84,6 +84,15 @@ def test_record_50_then_moved_boundary_recheck_lists_exactly_the_flipped(store, 
     out = result.to_table(tmp_path / "changes.xlsx")
     import pandas as pd
     assert set(pd.read_excel(out, sheet_name="变化清单")["登记号"]) >= expected
+    # the workbook speaks Chinese: 是/否, shares as percent text
+    checks = pd.read_excel(out, sheet_name="核查对照", dtype=str)
+    assert set(checks["结论是否改变"]) <= {"是", "否"}
+    assert set(checks.loc[checks["登记号"].astype(int).isin(expected), "结论是否改变"]) == {"是"}
+    shares = pd.read_excel(out, sheet_name="变化清单", dtype=str)
+    shares = shares[shares["变化"].isin(["分区占比变化", "进入分区", "移出分区"])]
+    values = pd.concat([shares["原值"], shares["现值"]])
+    assert len(shares) and values.str.fullmatch(r"—|\d+(\.\d+)?%").all(), shares.head().to_dict()
+    assert values.str.endswith("%").any()
 
 
 def test_history_show_reproduces_after_two_imports_and_a_reset(store, tmp_path):
@@ -317,6 +326,11 @@ def test_cli_recheck_against_and_map(tmp_path):
     run = lambda *a: CliRunner().invoke(cli, ["--store", str(st), *a], catch_exceptions=False)
     listed = json.loads(run("layers", "versions", "--json").stdout)
     assert len(listed) == 1 and listed[0]["是否现行"] is False
+    # the table form shows 现行 even on a narrow window (the wide 图层版本 column gives way first)
+    narrow = CliRunner(env={"COLUMNS": "60"}).invoke(cli, ["--store", str(st), "layers", "versions"])
+    header = narrow.stdout.splitlines()[0]
+    assert "现行" in header and "版本集" in header, narrow.output
+    assert narrow.stdout.splitlines()[1].split()[1] == "否"
     current = json.loads(run("site", "recheck", "--json").stdout)
     r = run("site", "recheck", "--against", listed[0]["版本集"], "--json", "--map", str(tmp_path / "m.html"))
     assert r.exit_code == 0, r.output

@@ -238,6 +238,11 @@ def test_diff_after_an_import_lists_the_parcels_whose_cluster_moved_with_the_lay
     d = dcf.audit_diff(a.details["register_id"], b.details["register_id"], store=st)
     assert set(d.changes["宗地代码"]) == expected
     assert set(d.changes["变化"]) == {"所在区变化"}
+    # 原/现所在区 say which kind each zone is; the console names every value's column
+    assert d.changes["现所在区"].str.startswith("镇（街道）：").all()
+    assert d.changes["原所在区"].str.contains("；集聚区：").any() or d.changes["现所在区"].str.contains("；集聚区：").any()
+    text = d.summary_text()
+    assert "宗地代码 " in text and "原所在区 镇（街道）：" in text and "原因 图层变化" in text
     assert d.changes["原因"].str.startswith("图层变化（industrial_clusters：第1版 → 第2版").all()
 
 

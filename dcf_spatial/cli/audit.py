@@ -7,6 +7,7 @@ and printing: the summary goes to stdout in Chinese (or the result's ``to_dict()
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
@@ -348,23 +349,25 @@ def efficiency(enterprises, parcels, as_of, scoring, crs, reader, parcel_layer, 
     if engine == "dask":
         _dask_refuses(**{"--layer": reader["layer"], "--parcel-layer": parcel_layer, "--encoding": reader["encoding"],
                          "--swap-xy": reader["swap_xy"]})
-        res = land.audit_efficiency(str(enterprises), parcels=input_source(list(parcels)) if parcels else None,
-                                    as_of=as_of, engine="dask", scheduler=scheduler, partitions=partitions,
-                                    scoring=scoring, field_map=reader["field_map"],
-                                    parcel_field_map=_field_map(parcel_fields), crs=crs, out=output,
-                                    overwrite=overwrite, progress=_progress_wanted(as_json), map=not no_map,
-                                    basemap=basemap, record=record)
+        with _parcel_fields_named():
+            res = land.audit_efficiency(str(enterprises), parcels=input_source(list(parcels)) if parcels else None,
+                                        as_of=as_of, engine="dask", scheduler=scheduler, partitions=partitions,
+                                        scoring=scoring, field_map=reader["field_map"],
+                                        parcel_field_map=_field_map(parcel_fields), crs=crs, out=output,
+                                        overwrite=overwrite, progress=_progress_wanted(as_json), map=not no_map,
+                                        basemap=basemap, record=record)
         _recorded(res)
         _echo_dask(res.to_dict(), as_json, describe_efficiency)
         return
     _single_engine_only(scheduler, partitions, {"--parcels": parcels})
     enterprises = _parcel_input(enterprises, reader, crs, "--enterprises")
     parcels = _parcel_input(parcels[0], {**reader, "field_map": _field_map(parcel_fields)}, crs) if parcels else None
-    res = land.audit_efficiency(enterprises, parcels=parcels, as_of=as_of, scoring=scoring,
-                                field_map=reader["field_map"], parcel_field_map=_field_map(parcel_fields), crs=crs,
-                                layer=reader["layer"], parcel_layer=parcel_layer, encoding=reader["encoding"],
-                                swap_xy=reader["swap_xy"], out=output, overwrite=overwrite, map=not no_map,
-                                basemap=basemap, record=record)
+    with _parcel_fields_named():
+        res = land.audit_efficiency(enterprises, parcels=parcels, as_of=as_of, scoring=scoring,
+                                    field_map=reader["field_map"], parcel_field_map=_field_map(parcel_fields), crs=crs,
+                                    layer=reader["layer"], parcel_layer=parcel_layer, encoding=reader["encoding"],
+                                    swap_xy=reader["swap_xy"], out=output, overwrite=overwrite, map=not no_map,
+                                    basemap=basemap, record=record)
     _recorded(res)
     r = res.frame
     if as_json:
@@ -386,6 +389,20 @@ def efficiency(enterprises, parcels, as_of, scoring, crs, reader, parcel_layer, 
     click.echo("输出：")
     for path in res.files.values():
         click.echo(f"  {path}")
+
+
+@contextlib.contextmanager
+def _parcel_fields_named():
+    """In ``audit efficiency`` the parcels file's fields are mapped with ``--parcel-field``, not ``--field``."""
+    from ..errors import SchemaError
+    from ._options import _worded, cli_wording
+
+    try:
+        yield
+    except SchemaError as exc:
+        if "宗地表缺少字段" not in str(exc):
+            raise
+        raise _worded(SchemaError, cli_wording(str(exc)).replace("--field ", "--parcel-field ")) from exc
 
 
 @audit.command("diff")

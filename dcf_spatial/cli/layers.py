@@ -12,6 +12,7 @@ from ..errors import DcfError, InputError
 from ._options import (
     check_encoding,
     check_writable,
+    cli_wording,
     crs_opt,
     echo_json,
     echo_note,
@@ -85,8 +86,8 @@ def _write_table(frame, output: Path, overwrite: bool, *, geojson=None) -> None:
     echo_note(f"已写出 {output}（{len(frame)} 行）。")
 
 
-def _echo_table(rows: list[dict], headers: dict[str, str], *, right=frozenset()) -> None:
-    lines, dropped = render(rows, headers, right=right, keep=frozenset({"id"}))
+def _echo_table(rows: list[dict], headers: dict[str, str], *, right=frozenset(), keep=frozenset({"id"})) -> None:
+    lines, dropped = render(rows, headers, right=right, keep=keep)
     click.echo("\n".join(lines))
     if dropped:
         echo_note(f"窗口太窄，未显示的列：{'、'.join(dropped)}；完整的表请加 --json 或 -o 表.xlsx。")
@@ -228,7 +229,7 @@ def import_(layer_id, file, crs, layer, encoding, fields, provenance, note, dry_
         if as_json:
             echo_json(preview.to_dict())
         else:
-            click.echo(preview.summary_text())
+            click.echo(cli_wording(preview.summary_text()))
         return
     with _options_named():
         summary = Store().import_layer(layer_id, file, crs=crs, field_map=parse_field_map(list(fields)) or None,
@@ -239,7 +240,7 @@ def import_(layer_id, file, crs, layer, encoding, fields, provenance, note, dry_
         click.echo(f"已导入 {summary['features']} 个要素到图层 {layer_id}（{provenance}），"
                    f"文件 {summary['file']} sha256 {summary['sha256'][:16]}…；原版本已保留，可用 dcf layers reset {layer_id} 恢复。")
         for note in summary.get("read_notes", []):
-            echo_note(f"读取说明：{note}")
+            echo_note(f"读取说明：{cli_wording(note)}")
         if layer_id in LINE_LAYERS:
             echo_note("提示：规划中按这些线划定的区（如“聊临路以东、马颊河以南”的粮食示范区）仍按原示意线；"
                        "运行 dcf layers rederive 按新线重算（先加 --dry-run 查看变化）。")
@@ -365,9 +366,10 @@ def push(to, from_, layer_ids, overwrite, as_json):
         return
     copied = target.layers()
     copied = copied[copied["id"].isin([r["id"] for r in summary["layers"]])]
-    for r in copied.itertuples():
-        prov = catalog.PROVENANCE_ZH.get(r.provenance, r.provenance)
-        click.echo(f"{r.id:<20} {r.count:>4}  {prov:<6} {r.title_zh}")
+    rows = [{"id": r.id, "count": r.count, "provenance": catalog.PROVENANCE_ZH.get(r.provenance, r.provenance),
+             "title_zh": r.title_zh} for r in copied.itertuples()]
+    _echo_table(rows, {k: catalog.LIST_COLUMNS_ZH[k] for k in ("id", "count", "provenance", "title_zh")},
+                right=frozenset({"count"}))
     n_schematic = int((copied["provenance"] == "schematic").sum())
     echo_note(f"\n已将 {len(summary['layers'])} 个图层从 {summary['source']} 复制到 {summary['target']}；"
                f"其中 {n_schematic} 个为示意图层（schematic），非权威界线。")
@@ -400,8 +402,12 @@ def versions(as_json):
     if not len(table):
         click.echo("核查登记为空（dcf site check 加 --record 才会登记）。")
         return
-    rows = [dict(r, 是否现行="现行" if r["是否现行"] else "") for r in table.to_dict(orient="records")]
-    _echo_table(rows, {c: c for c in table.columns}, right=frozenset({"登记数"}))
+    rows = [dict(r, 是否现行="是" if r["是否现行"] else "否") for r in table.to_dict(orient="records")]
+    # 现行 (short) right after the version-set id and never cut: on a narrow window the wide
+    # 图层版本 column goes first, not the answer to "which set is current"
+    headers = {"版本集": "版本集", "是否现行": "现行"}
+    headers.update({c: c for c in table.columns if c not in headers})
+    _echo_table(rows, headers, right=frozenset({"登记数"}), keep=frozenset({"版本集", "是否现行"}))
 
 
 @layers.command()

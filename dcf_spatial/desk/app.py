@@ -168,8 +168,11 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
 
     @app.exception_handler(dcf.DcfError)
     async def dcf_error(request, exc):
+        from .wording import form_of, desk_wording
+
         status = 404 if isinstance(exc, dcf.LayerNotFoundError) else 400
-        return JSONResponse({"error": str(exc)}, status_code=status)
+        # the library's fixes pointed at this page's form; no server path, no command-line option
+        return JSONResponse({"error": desk_wording(str(exc), form=form_of(request.url.path))}, status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request, exc: RequestValidationError):

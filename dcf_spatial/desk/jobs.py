@@ -39,6 +39,8 @@ class Job:
     files: dict[str, Path] = field(default_factory=dict)
     geojson: bytes | None = None
     started: float = field(default_factory=time.time)
+    #: server path of each upload → the name the user uploaded (messages show the latter)
+    shown_names: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """The JSON the page polls."""
@@ -88,7 +90,12 @@ class Jobs:
                 from ..errors import DcfError
 
                 job.status, job.message = "failed", "失败"
-                if isinstance(exc, (DcfError, DeskError)):
+                if isinstance(exc, DcfError):
+                    from .wording import desk_wording
+
+                    # a job's page has no field boxes: fixes say what to change in the file
+                    job.error = desk_wording(str(exc), names=job.shown_names)
+                elif isinstance(exc, DeskError):
                     job.error = str(exc)
                 else:
                     logger.exception("job %s failed", job.id)

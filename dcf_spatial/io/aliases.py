@@ -311,6 +311,59 @@ def _truncated_names(columns) -> dict[str, str]:
     return out
 
 
+def shapefile_short_names(names: Sequence[str]) -> dict[str, str]:
+    """The names GDAL gives ``names`` (in this order) in a Shapefile: cut at 10 characters, a clash
+    numbered ``industri_1``, ``target_2_2`` … (GDAL's own scheme, written out here because neither
+    GDAL nor pyogrio exposes it). Only ASCII names are handled (a Chinese name is cut by bytes and
+    repaired by :func:`dcf_spatial.io.vector._restore_cut_names`).
+
+    Examples
+    --------
+    >>> shapefile_short_names(["industries_gbt4754", "industries_zh", "direction"])
+    {'industries_gbt4754': 'industries', 'industries_zh': 'industri_1'}
+    """
+    taken: set[str] = {n.lower() for n in names if len(n) <= 10}
+    out = {}
+    for name in names:
+        if len(name) <= 10 or not name.isascii():
+            continue
+        short, k = name[:10], 0
+        while short.lower() in taken:
+            k += 1
+            short = name[:10 - len(f"_{k}")] + f"_{k}"
+        taken.add(short.lower())
+        out[name] = short
+    return out
+
+
+def restore_short_names(df: "pd.DataFrame", full_names: Sequence[str]) -> tuple["pd.DataFrame", list[str]]:
+    """Rename the columns of a Shapefile that GDAL shortened (``industries`` → ``industries_gbt4754``)
+    back to the full names of ``full_names`` — the fields of the layer the file was exported from,
+    in their order. A short name is restored only when the full name is missing from ``df`` and the
+    short name stands for exactly one full name; the notes say what was renamed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df, notes = restore_short_names(pd.DataFrame(columns=["id", "host_towns"]), ["id", "host_townships"])
+    >>> list(df.columns)
+    ['id', 'host_townships']
+    """
+    short = shapefile_short_names([str(n) for n in full_names])
+    back: dict[str, list[str]] = {}
+    for full, cut in short.items():
+        back.setdefault(cut, []).append(full)
+    renames = {}
+    for col in df.columns:
+        fulls = back.get(str(col), [])
+        if len(fulls) == 1 and fulls[0] not in df.columns:
+            renames[col] = fulls[0]
+    if not renames:
+        return df, []
+    return df.rename(columns=renames), [
+        "Shapefile 的字段名最长 10 个字符，已按图层的完整字段名还原：" + "、".join(f"{a}→{b}" for a, b in renames.items())]
+
+
 def parse_field_map(items: Sequence[str] | str | None) -> dict[str, str]:
     """Parse ``target=source`` field maps: ``["id=XZQDM", "name_zh=XZQMC"]`` → ``{"id": "XZQDM", ...}``.
 

@@ -348,7 +348,9 @@ _KIND_ZH = {"parcel": ("宗地", "parcels"), "enterprise": ("企业", "enterpris
 
 def _require(df, required, source, kind) -> None:
     """Raise a :class:`SchemaError` naming each missing field, the headers recognised for it, the
-    columns the file has, and the ``--field`` fix."""
+    columns the file has, and the fix (a field map)."""
+    from .. import _fixes
+    from ..errors import about
     from ..io import alias_table, looks_mis_decoded
 
     missing = [f for f in required if f not in df.columns]
@@ -363,11 +365,12 @@ def _require(df, required, source, kind) -> None:
     geom = getattr(df, "geometry", None)
     cols = [str(c) for c in df.columns if geom is None or c != geom.name]
     # Chinese GBK names read as Latin-1 come out as runs of accented letters (e.g. "×ÚµØ´úÂë")
-    hint = "字段名疑似乱码（中文按错误的编码读入）：请加 --encoding gbk。" if looks_mis_decoded(cols) else ""
-    raise SchemaError(
+    # the fixes in the library's neutral words (dcf_spatial._fixes): the CLI and the desk word them their way
+    hint = f"字段名疑似乱码（中文按错误的编码读入）：请{_fixes.ENCODING}（如 gbk）。" if looks_mis_decoded(cols) else ""
+    raise about("field_map", SchemaError(
         f"{source}：{kind_zh}表缺少字段 {'；'.join(wanted)}。文件中的列：{', '.join(cols)}。{hint}"
-        f"请改列名，或用 --field {missing[0]}=<你的列名> 指定（audit efficiency 的宗地文件用 --parcel-field）。"
-    )
+        f"请改列名，或用{_fixes.FIELD_MAP} {missing[0]}=<你的列名> 指定。"
+    ))
 
 
 # --- parcels -------------------------------------------------------------------------------------

@@ -212,8 +212,12 @@ def _keys(frame, kind: str) -> list[str]:
     return [b if k == 0 else f"{b}#{k + 1}" for b, k in zip(base, n)]
 
 
+#: the label of each zone kind in 原/现所在区 (``镇（街道）：郑家镇；集聚区：…``)
+ZONE_KIND_ZH = {"township": "镇（街道）", "cluster": "集聚区", "park": "园区"}
+
+
 def _zone(row: dict) -> str:
-    return "；".join(_text(row.get(f"{k}_zh")) or _text(row.get(f"{k}_id")) for k in ZONE_KINDS
+    return "；".join(f"{ZONE_KIND_ZH[k]}：{_text(row.get(f'{k}_zh')) or _text(row.get(f'{k}_id'))}" for k in ZONE_KINDS
                     if _text(row.get(f"{k}_id")) or _text(row.get(f"{k}_zh")))
 
 
@@ -272,8 +276,11 @@ class AuditDiff:
             lines.append(f"  图层 {lid} 不同：{a} → {b}")
         if "rules" in c:
             lines.append(f"  审计规则不同：{(c['rules'][0] or '无')[:8]} → {(c['rules'][1] or '无')[:8]}")
-        for r in self.changes.head(50).itertuples(index=False):
-            lines.append("  " + "  ".join(_text(v) for v in r))
+        if len(self.changes):
+            # one block per change, each value under its column's name: the row is too wide for a table
+            for r in self.changes.head(50).to_dict(orient="records"):
+                values = [(k, _text(v)) for k, v in r.items()]
+                lines.append(f"  {values[0][0]} {values[0][1]}：" + "  ".join(f"{k} {v or '—'}" for k, v in values[1:]))
         if len(self.changes) > 50:
             lines.append(f"  …… 其余 {len(self.changes) - 50} 条见输出表格（-o diff.xlsx）")
         return "\n".join(lines)

@@ -36,6 +36,9 @@ class ImportPreview:
         The enterprises holding those parcels: 统一社会信用代码, 企业名称, 宗地数, 宗地代码.
     sample_note
         Which parcels were looked at.
+    same_as_current
+        The file is the one the current version was imported from (same SHA-256): importing it again
+        would change nothing.
     """
 
     layer: str
@@ -48,18 +51,22 @@ class ImportPreview:
     parcels: object = None
     enterprises: object = None
     sample_note: str = ""
+    same_as_current: bool = False
 
     def to_dict(self) -> dict:
         return {"layer": self.layer, "dry_run": True, "summary": self.summary, "added": self.added,
                 "removed": self.removed, "moved": self.moved.to_dict(orient="records"),
                 "transfers": self.transfers.to_dict(orient="records"), "register": self.flips.to_dict(),
-                "sample_note": self.sample_note,
+                "sample_note": self.sample_note, "same_as_current": self.same_as_current,
                 "parcels": [] if self.parcels is None else self.parcels.to_dict(orient="records"),
                 "enterprises": [] if self.enterprises is None else self.enterprises.to_dict(orient="records")}
 
     def summary_text(self) -> str:
         lines = [f"试导入（未写入）：图层 {self.layer} 将有 {self.summary['features']} 个要素；"
                  f"新增 {len(self.added)}、删除 {len(self.removed)}、位置改变 {len(self.moved)}。"]
+        if self.same_as_current:
+            lines.insert(0, f"与当前版本相同：此文件正是图层 {self.layer} 当前版本导入的文件（SHA-256 相同），导入不会带来任何变化。")
+        lines.extend(f"  说明：{n}" for n in self.summary.get("read_notes", []))
         if self.added:
             lines.append(f"  新增：{'、'.join(self.added[:20])}")
         if self.removed:
@@ -216,6 +223,7 @@ def preview_import(layer_id: str, file, *, store=None, parcels=None, **import_op
             wanted = [lid for lid in dict.fromkeys([*site_layers(), layer_id]) if lid in present]
             catalog.copy_store(location, copy, layers=wanted)
         old = catalog.read_layer(layer_id, store=copy) if catalog.has_layer(layer_id, copy) else None
+        entry = st.catalog_entry(layer_id)
         summary = catalog.import_layer(layer_id, file, store=copy, **import_options)
         new = catalog.read_layer(layer_id, store=copy)
         if old is None:
@@ -224,4 +232,6 @@ def preview_import(layer_id: str, file, *, store=None, parcels=None, **import_op
         flips = recheck(store=location, against=copy)
         sample, note = _sample_parcels(parcels, location)
         changed_parcels, firms = _zone_changes(sample, layer_id, location, copy)
-    return ImportPreview(layer_id, summary, added, removed, moved, transfers, flips, changed_parcels, firms, note)
+    same = bool(entry and entry.get("sha256") and entry["sha256"] == summary.get("sha256"))
+    return ImportPreview(layer_id, summary, added, removed, moved, transfers, flips, changed_parcels, firms, note,
+                         same_as_current=same)

@@ -98,7 +98,8 @@ class Recheck:
             [{"类别": "图层", "名称": k, "登记时版本": a, "现版本": b} for k, (a, b) in self.layer_changes.items()]
             + [{"类别": "规则文件", "名称": f"{versions.FILE_ZH.get(k, k)}（{k}）", "登记时版本": a, "现版本": b}
                for k, (a, b) in self.file_changes.items()], columns=["类别", "名称", "登记时版本", "现版本"])
-        return write_xlsx({"变化清单": self.changes, "核查对照": self.checks, "版本变化": vers}, path)
+        checks = self.checks.assign(结论是否改变=self.checks["结论是否改变"].map({True: "是", False: "否"}))
+        return write_xlsx({"变化清单": self.changes, "核查对照": checks, "版本变化": vers}, path)
 
 
     def to_map(self, path, *, overwrite: bool = False, basemap: str = "none") -> Path:
@@ -154,6 +155,16 @@ def _file_text(name, shas) -> str:
     return f"规则文件 {versions.FILE_ZH.get(name, name)}（{name}）已修改（{(shas[0] or '无')[:8]} → {(shas[1] or '已删除')[:8]}）"
 
 
+def _share_text(zone: dict | None) -> str:
+    """A zone's share of the site as percent text (``0.4235`` → ``42.35%``); ``—`` when not in it."""
+    if zone is None:
+        return "—"
+    share = zone.get("share")
+    if share is None:
+        return "—"
+    return f"{float(share) * 100:.2f}%"
+
+
 def compare(entry: dict, old: dict, new: dict, layers: dict, files: dict, cur_layers: dict) -> list[dict]:
     """The changes between a recorded result and the current one, each with its cause."""
     base = {"id": int(entry["id"]), "project": entry["project"], "industry": entry["industry"]}
@@ -177,7 +188,7 @@ def compare(entry: dict, old: dict, new: dict, layers: dict, files: dict, cur_la
                 kind = ("township" if kind_layer else "zone_added" if za is None else "zone_removed" if zb is None
                         else "zone_share")
                 out.append({**base, "kind": kind, "what": name,
-                            "old": "—" if za is None else f"{za.get('share')}", "new": "—" if zb is None else f"{zb.get('share')}",
+                            "old": _share_text(za), "new": _share_text(zb),
                             "cause": "；".join(cause) or "图层与规则文件均未改变"})
                 spatial_causes.extend(cause)
     ia, ib = _indicators(old), _indicators(new)

@@ -188,15 +188,9 @@ def _list(values) -> str:
 
 def _zone_attrs(zone: dict) -> dict:
     """The layer attributes every zone takes from plan_zones.json (lists flattened to text)."""
-    return {
-        "name_zh": zone["name_zh"],
-        "plan_ref": zone["plan_ref"],
-        "industries_gbt4754": _list(zone.get("industries_gbt4754", [])),
-        "industries_zh": "；".join(zone.get("industries_zh", [])),
-        "host_townships": _list(zone.get("host_townships", [])),
-        "description_zh": zone.get("description_zh", ""),
-        "host_note": zone.get("host_note", ""),
-    }
+    from ..plan import zone_attributes
+
+    return zone_attributes(zone)
 
 
 def _zones_of(src, kind: str) -> dict:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from .. import settings
 from ..errors import DcfError, InputError, LayerNotFoundError, SchemaError
 from ..errors import about
+from ..io.aliases import restore_short_names
 from .backends import CATALOG_TABLE, HISTORY_PREFIX, history_table, open_store  # noqa: F401  (re-exported)
 from .locate import resolve_store, writable_location  # noqa: F401  (re-exported)
 
@@ -381,12 +382,25 @@ def sha256_of(path) -> str:
 
 def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None,
                  provenance: str = "authoritative", store=None, source_note: str = "", layer=None,
-                 encoding: str | None = None) -> dict:
+                 encoding: str | None = None, file_name: str | None = None) -> dict:
     """Replace layer ``layer_id`` with the bureau's file; keep the previous version for :func:`reset_layer`.
 
     The file is read with :func:`dcf_spatial.io.read_vector` (any supported format; ``crs`` and
     ``field_map`` as there). Fields the layer needs but the file lacks are reported, not invented,
-    except ``provenance``/``source``/``plan_ref`` which the import fills in. Returns a summary dict.
+    except ``provenance``/``source``/``plan_ref`` which the import fills in, and, for a zone layer of
+    the plan (``industrial_clusters``, ``agri_zones`` …), the plan attributes (industries, direction,
+    host townships, targets …): the bureau brings the geometry, the plan the attributes, so they are
+    taken from the current layer for each feature whose ``id`` — else whose ``name_zh`` — matches one of
+    its features (the notes say which were matched by name and which matched nothing). Field names a
+    Shapefile shortened (``industries``, ``host_towns``) are restored from the current layer's fields.
+    ``file_name``: the name shown in messages and recorded as the source (the desk's uploaded name),
+    default the file's own name. Returns a summary dict.
+
+    Examples
+    --------
+    >>> from dcf_spatial.store import catalog
+    >>> catalog.import_layer("industrial_clusters", "集聚区.shp",
+    ...                      field_map={"id": "BM", "name_zh": "MC"})  # doctest: +SKIP
     """
     from .. import io as dcf_io
 
@@ -408,12 +422,18 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
                                    *gdf.attrs.get("read_notes", [])]
     digest = sha256_of(file)
     today = _dt.date.today().isoformat()
-    source = f"{file.name} sha256:{digest[:16]} 导入于 {today}" + (f"; {source_note}" if source_note else "")
+    shown = file_name or file.name
+    source = f"{shown} sha256:{digest[:16]} 导入于 {today}" + (f"; {source_note}" if source_note else "")
+    notes = list(gdf.attrs.get("read_notes", []))
+    current = _current_layer(layer_id, st, store)
+    if current is not None and file.suffix.lower() in (".shp", ".dbf", ".zip"):
+        gdf, short_notes = restore_short_names(gdf, [c for c in current.columns if c != current.geometry.name])
+        notes.extend(short_notes)
+    had_plan_ref = "plan_ref" in gdf.columns
     gdf["provenance"] = provenance
     gdf["source"] = source
     if "plan_ref" not in gdf.columns:
         gdf["plan_ref"] = ""
-    notes = list(gdf.attrs.get("read_notes", []))
     if "read_issue" in gdf.columns:
         # per-row reader findings (repairs, far-away rows) are reported in the summary, not stored
         for row, issue in gdf["read_issue"].dropna().items():
@@ -428,34 +448,139 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
     gdf, kind_note = _kind_from_names(gdf, _spec_of(layer_id))
     if kind_note:
         notes.append(kind_note)
+    fields = "、".join(str(c) for c in gdf.columns
+                      if c not in (gdf.geometry.name, "provenance", "source") and not (c == "plan_ref" and not had_plan_ref))
     if "id" not in gdf.columns:
         raise about("field_map", SchemaError(
-            f"{file}：没有 'id' 字段。请指明文件中哪个字段是编号：id=<你的字段>（乡镇图层例如 id=XZQDM）。"
+            f"{shown}：没有 'id' 字段。请用字段映射 id=<你的字段> 指明文件中哪个字段是编号（乡镇图层例如 XZQDM，集聚区例如 BM）。"
+            f"文件中的字段：{fields or '（无）'}。"
         ))
     if "name_zh" not in gdf.columns:
         raise about("field_map", SchemaError(
-            f"{file}：没有 'name_zh' 字段。请指明文件中哪个字段是名称：name_zh=<你的字段>（例如 name_zh=XZQMC）。"
+            f"{shown}：没有 'name_zh' 字段。请用字段映射 name_zh=<你的字段> 指明文件中哪个字段是名称（例如 XZQMC、MC）。"
+            f"文件中的字段：{fields or '（无）'}。"
         ))
     if layer_id == "townships":
-        notes.extend(_check_plan_units(gdf, file, st, store))
+        notes.extend(_check_plan_units(gdf, shown, st, store))
+    gdf, fill_notes = _fill_plan_attributes(gdf, layer_id, current, had_plan_ref=had_plan_ref)
+    notes.extend(fill_notes)
     problems = validate_layer(gdf, layer_id, where=str(file))
+    missing = [c for c in (spec.required if spec else ()) if c not in gdf.columns]
+    if missing:
+        problems.append(f"请在文件中加上缺少的字段，或用字段映射 {missing[0]}=<文件中的字段名> 指明"
+                        "（Shapefile 截短的字段名亦可这样指明）")
     spec = _spec_of(layer_id)
     if spec is not None and "kind" in spec.required and "kind" not in gdf.columns:
         # _kind_from_names could not read 街道/镇 from every name: say which row and how to give it
         kind = gdf["name_zh"].astype("string").str.strip().str.extract(KIND_SUFFIX, expand=False)
         unnamed = gdf.loc[kind.isna(), "name_zh"]
         if len(unnamed):
-            problems.append(f"{file}：类型（kind：街道/镇）取自名称末尾，但 {len(unnamed)} 行的名称不以街道、镇或乡结尾"
+            problems.append(f"{shown}：类型（kind：街道/镇）取自名称末尾，但 {len(unnamed)} 行的名称不以街道、镇或乡结尾"
                             f"（如第 {int(unnamed.index[0]) + 1} 行「{unnamed.iloc[0]}」）：请在文件中加一列类型（街道/镇），"
                             "并指明该列：kind=列名")
     if problems:
-        error = SchemaError(f"拒绝将 {file} 导入为图层 {layer_id!r}，图层库未作改动：\n  - " + "\n  - ".join(problems))
-        raise about("field_map", error) if any("kind=列名" in p for p in problems) else error
+        error = SchemaError(f"拒绝将 {shown} 导入为图层 {layer_id!r}，图层库未作改动：\n  - "
+                            + "\n  - ".join(p.replace(str(file), shown) for p in problems))
+        raise about("field_map", error) if any("kind=列名" in p for p in problems) or missing else error
     write_layer(gdf, layer_id, provenance=provenance, source=source, store=store, keep_history=True,
-                imported_from=str(file), sha256=digest,
-                description=f"由 {file.name} 导入")
-    return {"layer": layer_id, "features": len(gdf), "file": str(file), "sha256": digest,
+                imported_from=file_name or str(file), sha256=digest,
+                description=f"由 {shown} 导入")
+    return {"layer": layer_id, "features": len(gdf), "file": file_name or str(file), "sha256": digest,
             "provenance": provenance, "imported": today, "read_notes": notes}
+
+
+#: fields of a zone layer that describe the shipped schematic geometry, not the plan: never copied
+#: onto the bureau's geometry
+_GEOMETRY_FIELDS = ("area_km2_measured", "host_note", "placement_zh", "half_width_m")
+
+
+def _current_layer(layer_id, st, store):
+    """The layer ``layer_id`` as it is now, or ``None`` when the store has none."""
+    if st.catalog_entry(layer_id) is None:
+        return None
+    try:
+        return read_layer(layer_id, store=store)
+    except DcfError:
+        return None
+
+
+def _zone_layers() -> set[str]:
+    """The layers whose features are zones of the plan (``data/plan_zones.json``)."""
+    from .. import plan
+
+    return {str(z.get("layer")) for z in plan.zones().values() if isinstance(z, dict) and z.get("layer")}
+
+
+def _fill_plan_attributes(gdf, layer_id: str, current, *, had_plan_ref: bool):
+    """For a zone layer: the plan attributes the file lacks, copied from the current layer's feature
+    with the same ``id``, else with exactly the same ``name_zh``; a feature matching neither keeps
+    them empty and is named in the notes. Returns the frame and the notes."""
+    if current is None or layer_id not in _zone_layers() or "id" not in gdf.columns or "name_zh" not in gdf.columns:
+        return gdf, []
+    skip = set(COMMON_FIELDS) | set(_GEOMETRY_FIELDS) | {current.geometry.name}
+    wanted = [c for c in current.columns if c not in skip and c not in gdf.columns]
+    if not had_plan_ref:
+        wanted.append("plan_ref")
+    if not wanted:
+        return gdf, []
+    cur = current.drop(columns=current.geometry.name)
+    # zones of the plan the current layer does not hold (it was replaced by a file with other ids): their
+    # attributes straight from data/plan_zones.json, as the shipped layer is built
+    from .. import plan
+
+    missing_zones = [_plan_zone_row(zid, z) for zid, z in plan.zones().items()
+                     if isinstance(z, dict) and z.get("layer") == layer_id and zid not in set(cur["id"].astype(str))]
+    if missing_zones:
+        import pandas as pd
+
+        cur = pd.concat([cur, pd.DataFrame(missing_zones)], ignore_index=True)
+    cur = cur.drop_duplicates("id").set_index("id", drop=False)
+    by_name = {str(n).strip(): i for i, n in zip(cur["id"], cur["name_zh"])
+               if list(cur["name_zh"].astype(str).str.strip()).count(str(n).strip()) == 1}
+    ids = gdf["id"].astype(str).str.strip()
+    names = gdf["name_zh"].astype(str).str.strip()
+    match, by_name_hits, unmatched = [], [], []
+    for i, n in zip(ids, names):
+        if i in cur.index:
+            match.append(i)
+        elif n in by_name:
+            match.append(by_name[n])
+            by_name_hits.append(f"{n}（文件编号 {i}，现图层编号 {by_name[n]}）")
+        else:
+            match.append(None)
+            unmatched.append(n)
+    gdf = gdf.copy()
+    for col in wanted:
+        values = [cur.at[m, col] if m is not None else None for m in match]
+        if col == "plan_ref":
+            gdf[col] = [v if isinstance(v, str) else "" for v in values]
+        else:
+            gdf[col] = values
+    notes = [f"文件没有规划属性（{'、'.join(wanted)}），已按区域取自规划（现图层 {layer_id} 与 data/plan_zones.json）"]
+    if by_name_hits:
+        notes.append(f"编号不同、按名称完全一致匹配的 {len(by_name_hits)} 个要素：{'；'.join(by_name_hits)}")
+    if unmatched:
+        notes.append(f"注意：{len(unmatched)} 个要素的编号与名称都不是规划中的区域，规划属性留空：{'、'.join(unmatched)}；"
+                     "这些区域在选址核查中没有产业定位。请核对名称，或用字段映射 id=<编号字段> 指明编号")
+    return gdf, notes
+
+
+def _plan_zone_row(zid: str, zone: dict) -> dict:
+    """One zone's layer attributes from ``data/plan_zones.json``, as :mod:`dcf_spatial.store.build` writes them."""
+    from ..plan import zone_attributes
+
+    row = {"id": zid, **zone_attributes(zone)}
+    if "direction" in zone:
+        row["direction"] = zone["direction"]
+    if zone.get("leading_industries_zh"):
+        row["leading_industries_zh"] = "；".join(zone["leading_industries_zh"])
+    for year, target in (zone.get("targets") or {}).items():
+        row[f"target_{year}_yi"] = float(target["value_yi"])
+        row[f"target_{year}_basis"] = target.get("basis", "")
+    for key in ("products", "themes"):
+        if zone.get(key):
+            row[key] = "；".join(zone[key]) if isinstance(zone[key], list) else zone[key]
+    return row
 
 
 def _lists_as_json(gdf):

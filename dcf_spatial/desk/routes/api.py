@@ -19,7 +19,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import DeskError
-from ..uploads import save_upload, temp_folder
+from ..uploads import _display_name, save_upload, temp_folder
 
 router = APIRouter(prefix="/api")
 
@@ -445,6 +445,7 @@ def _start_audit(request, kind: str, uploads: dict, run) -> JSONResponse:
         sub = job.folder / "input" / key
         sub.mkdir()
         paths[key] = save_upload(up, sub, limit_bytes=request.app.state.upload_limit)
+        job.shown_names[str(paths[key])] = _display_name(up.filename)
 
     def work(job):
         job.progress, job.message = 0.2, "正在审计"

@@ -29,6 +29,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from ...errors import DcfError
 from ..errors import DeskError
 from ..uploads import _display_name, save_upload
 from .api import strict_json
@@ -248,9 +249,13 @@ def import_preview(request: Request, layer_id: str,
     shown = _display_name(file.filename)
     options = _options(crs, encoding, fields, provenance, source_note, shown)
     folder = Path(tempfile.mkdtemp(prefix="dcf-desk-import-"))
+    path = None
     try:
         path = save_upload(file, folder, limit_bytes=request.app.state.upload_limit)
-        answer = preview_import(layer_id, path, store=location, **options)
+        answer = preview_import(layer_id, path, store=location, file_name=shown, **options)
+    except DcfError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise _worded(exc, {str(path): shown} if path is not None else {}) from exc
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -268,6 +273,15 @@ def import_preview(request: Request, layer_id: str,
     body.update(handle=handle, file_name=shown, current_version=int(entry["version"]),
                 provenance_zh=PROVENANCE_ZH[options["provenance"]], text=answer.summary_text())
     return JSONResponse(strict_json(body))
+
+
+def _worded(exc, names: dict):
+    """A library error of an import, worded for the 图层 page's form (the upload's name, its boxes)."""
+    from ..wording import LAYER_FORM, desk_wording
+
+    worded = type(exc)(desk_wording(str(exc), form=LAYER_FORM, names=names))
+    worded.__dict__.update(exc.__dict__)
+    return worded
 
 
 def _flipped_sites(st, flips) -> dict:
@@ -335,7 +349,14 @@ def import_confirm(request: Request, layer_id: str, body: ImportConfirm):
             if int(entry["version"]) != item["version"]:
                 raise DeskError(409, f"预览之后图层 {layer_id} 已被修改（预览时第 {item['version']} 版，现为第 "
                                      f"{int(entry['version'])} 版），本次未导入。请重新预览后再确认。")
-            summary = catalog.import_layer(layer_id, item["path"], store=location, **item["options"])
+            if item["sha256"] and entry.get("sha256") == item["sha256"]:
+                raise DeskError(409, f"「{item['file_name']}」与图层 {layer_id} 的当前版本（第 {int(entry['version'])} 版）"
+                                     "相同，导入不会带来任何变化，本次未导入。")
+            try:
+                summary = catalog.import_layer(layer_id, item["path"], store=location, file_name=item["file_name"],
+                                               **item["options"])
+            except DcfError as exc:
+                raise _worded(exc, {str(item["path"]): item["file_name"]}) from exc
     finally:
         shutil.rmtree(item["folder"], ignore_errors=True)
     summary["file"] = item["file_name"]

@@ -172,7 +172,11 @@
     write('/api/layers/' + encodeURIComponent(selected) + '/import/preview', { method: 'POST', body: fd }).then(function (p) {
       handle = p.handle;
       $('done').textContent = '';
-      $('preview-summary').textContent = '文件「' + p.file_name + '」→ 图层 ' + p.layer + '（' + p.provenance_zh + '）：导入后 ' +
+      // the file the current version came from: say so, and offer no confirm (the server would refuse it)
+      var same = !!p.same_as_current;
+      $('import-confirm').disabled = same;
+      $('preview-summary').textContent = (same ? '与当前版本相同：此文件正是图层当前版本导入的文件，导入不会带来任何变化。' : '') +
+        '文件「' + p.file_name + '」→ 图层 ' + p.layer + '（' + p.provenance_zh + '）：导入后 ' +
         p.summary.features + ' 个要素；新增 ' + p.added.length + '、删除 ' + p.removed.length + '、位置改变 ' + p.moved.length + '。';
       var lists = [];
       if (p.added.length) { lists.push('新增：' + p.added.join('、')); }

@@ -1,0 +1,101 @@
+"""The library's messages worded for the desk's forms: no server path, no command-line option.
+
+The library words the fixes it suggests neutrally (:mod:`dcf_spatial._fixes`: "请指定坐标系（如
+EPSG:4527）", "或用字段映射 id=<字段> 指明"); the command line adds its options
+(:func:`dcf_spatial.cli._options.cli_wording`). Here the same phrases name the box of the desk's
+form that does it — or, on a page without that box, what to change in the file before uploading it
+again. Uploaded files live on the server under names it chose (``/tmp/dcf-desk-…/zip/f0.shp``):
+those paths are replaced by the name the user uploaded.
+
+Examples
+--------
+>>> desk_wording("请指定坐标系（如 EPSG:4527）", form=("crs",))
+'请在「坐标系」栏填写坐标系（如 EPSG:4527）'
+>>> desk_wording("/tmp/dcf-desk-jobs-x/1/input/parcels/upload.csv：缺少字段", names={
+...     "/tmp/dcf-desk-jobs-x/1/input/parcels/upload.csv": "宗地.csv"})
+'宗地.csv：缺少字段'
+"""
+
+from __future__ import annotations
+
+import re
+
+from .. import _fixes
+
+#: the boxes of the desk's forms, by the library argument they give
+FORM_BOXES = {"crs": "坐标系", "encoding": "文字编码", "field_map": "字段对应"}
+#: what the layer import form (图层 page) offers
+LAYER_FORM = ("crs", "encoding", "field_map")
+#: the boxes of each API path's form (by path prefix); other paths have none
+_FORMS = (("/api/layers/", LAYER_FORM), ("/api/site/read", ("crs",)), ("/api/site-check/batch", ("crs",)))
+
+
+def form_of(path: str) -> tuple:
+    """The boxes the form behind API ``path`` offers (see :data:`FORM_BOXES`).
+
+    Examples
+    --------
+    >>> form_of("/api/layers/townships/import/preview")
+    ('crs', 'encoding', 'field_map')
+    >>> form_of("/api/audit/idle")
+    ()
+    """
+    return next((form for prefix, form in _FORMS if path.startswith(prefix)), ())
+
+_PAIRS = r"((?: [^\s=，。；、（）]+=[^\s，。；、（）]+)+)"
+_FIELD_FIX = re.compile(r"(或)?用" + re.escape(_fixes.FIELD_MAP) + _PAIRS + r"\s*(指定|指明)?")
+_FIELD_FIX_BARE = re.compile(re.escape(_fixes.FIELD_MAP) + _PAIRS)
+_ENCODING_FIX = re.compile(re.escape(_fixes.ENCODING) + r"(?:（如 [\w-]+）)?")
+#: a server path of an upload or a job (the desk's temporary folders), up to the first separator
+_SERVER_PATH = re.compile(r"(?:[A-Za-z]:)?[/\\][^\s：:，,；;。）)」\"']*dcf-desk-[^\s：:，,；;。）)」\"']*")
+
+
+def desk_wording(text: str, *, form=(), names: dict | None = None) -> str:
+    """``text`` (a library message) as the desk shows it.
+
+    Parameters
+    ----------
+    text
+        A message or read note of the library.
+    form
+        The library arguments the page's form has a box for (``"crs"``, ``"encoding"``,
+        ``"field_map"``); see :data:`LAYER_FORM`.
+    names
+        Server path → the uploaded file's name, for each upload of the request.
+
+    Returns
+    -------
+    str
+        The message with server paths replaced and each fix pointing at the form (or the file).
+
+    Examples
+    --------
+    >>> desk_wording("请改列名，或用字段映射 parcel_id=<你的列名> 指定。")
+    '请改列名，或在文件中把该列改名为 parcel_id 后重新上传。'
+    >>> desk_wording("或用字段映射 id=<编号字段> 指明", form=LAYER_FORM)
+    '或在「字段对应」栏填写 id=<编号字段>'
+    """
+    for path, shown in sorted((names or {}).items(), key=lambda kv: -len(str(kv[0]))):
+        text = text.replace(str(path), shown)
+    text = _SERVER_PATH.sub("上传的文件", text)
+    if "field_map" in form:
+        box = FORM_BOXES["field_map"]
+        text = _FIELD_FIX.sub(lambda m: f"{m.group(1) or ''}在「{box}」栏填写 {','.join(m.group(2).split())}", text)
+        text = _FIELD_FIX_BARE.sub(lambda m: f"「{box}」栏填写 {','.join(m.group(1).split())}", text)
+    else:
+        def in_file(m):
+            targets = "、".join(p.split("=", 1)[0] for p in m.group(2).split())
+            return f"{m.group(1) or ''}在文件中把该列改名为 {targets} 后重新上传"
+        text = _FIELD_FIX.sub(in_file, text)
+        text = _FIELD_FIX_BARE.sub(lambda m: "在文件中改列名（" + "、".join(
+            p.split("=", 1)[0] for p in m.group(1).split()) + "）后重新上传", text)
+    text = text.replace(_fixes.CRS, f"在「{FORM_BOXES['crs']}」栏填写坐标系" if "crs" in form
+                        else "在文件中注明坐标系（Shapefile 带上 .prj）")
+    if "encoding" in form:
+        text = text.replace(_fixes.ENCODING, f"在「{FORM_BOXES['encoding']}」栏填写文字编码")
+    else:
+        text = _ENCODING_FIX.sub("把文件另存为 UTF-8 编码", text)
+    text = text.replace(_fixes.LAYER, "只打包要用的一个图层（或工作表）")
+    text = text.replace(_fixes.SWAP_XY, "在文件中对调 x 与 y 两列")
+    text = text.replace(_fixes.STORE, "请管理员设定图层库")
+    return text
