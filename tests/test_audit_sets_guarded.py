@@ -144,3 +144,22 @@ def test_a_malformed_manifest_is_a_clean_error_naming_the_file(audits, tmp_path,
 def test_diff_of_two_good_folders_still_works(audits):
     d = dcf.audit_diff(audits / "a", audits / "b")
     assert d.changes["宗地代码"].tolist() == ["P000"]
+
+
+# --- 5: a missing value on an audit's web map is no text -------------------------------------------------------
+def test_audit_map_carries_no_NA_text_for_parcels_outside_any_cluster(audits, tmp_path):
+    res = dcf.audit_idle(_parcels(), as_of="2025-06-30", store=audits / "s.gpkg", out=tmp_path / "m", map=True)
+    assert res.frame["cluster_zh"].isna().any()  # the case the tester found: parcels outside every cluster
+    html = (tmp_path / "m" / "idle_audit_map.html").read_text(encoding="utf-8")
+    assert "\\u003cNA\\u003e" not in html and "<NA>" not in html
+
+
+def test_display_value_and_safe_json_write_missing_values_as_null():
+    import numpy as np
+    import pandas as pd
+
+    from dcf_spatial.maps.encode import display_value, safe_json
+
+    assert [display_value(v) for v in (pd.NA, pd.NaT, np.float32("nan"), None, "<NA>", "NaT")] == [None] * 6
+    assert display_value("郑家镇") == "郑家镇" and display_value(0) == "0"
+    assert safe_json({"a": pd.NA, "b": pd.NaT}) == '{"a":null,"b":null}'
