@@ -88,12 +88,51 @@ def _same(a: Path, b: Path) -> bool:
         return False
 
 
+def output_set_of(path) -> Path | None:
+    """The ``manifest.json`` of the dcf output set (an audit's folder) that ``path`` would be written
+    into, or ``None``.
+
+    A folder is an output set when it holds a ``manifest.json`` written by this package (it names
+    ``dcf_spatial`` as its tool; a truncated one still does). Another program's ``manifest.json`` is
+    not one.
+
+    Parameters
+    ----------
+    path
+        An output path.
+
+    Returns
+    -------
+    Path or None
+        The manifest, when ``path``'s folder is an output set.
+
+    Examples
+    --------
+    >>> output_set_of("审计/2025-06/对比.xlsx")  # doctest: +SKIP
+    PosixPath('审计/2025-06/manifest.json')
+    """
+    from .io.output_set import MANIFEST
+
+    man = Path(path).parent / MANIFEST
+    try:
+        if not man.is_file():
+            return None
+        with open(man, "rb") as fh:  # a manifest is small; read a bounded head, not a stray huge file
+            head = fh.read(1 << 16)
+    except OSError:
+        return None
+    return man if b'"dcf_spatial"' in head else None
+
+
 def guard_output(path, *, overwrite: bool = False, inputs: Iterable = (), taken: Iterable = (),
-                 store=None, check_store: bool = True) -> Path:
+                 store=None, check_store: bool = True, own_set: bool = False) -> Path:
     """Refuse to write ``path`` when it would overwrite what must not be overwritten.
 
     Refused, always: the layer store in effect (or one of its SQLite files), any input file (a
-    shapefile input with all its parts), a path another output of the same run already uses.
+    shapefile input with all its parts), a path another output of the same run already uses, and
+    (unless ``own_set``) a path inside another run's output set (a folder holding a dcf
+    ``manifest.json``: its files are checked against that manifest, and another output beside them
+    would make the set no longer what the manifest says).
     Refused unless ``overwrite``: an existing file (for ``x.shp``: any of its parts).
 
     Parameters
@@ -111,6 +150,8 @@ def guard_output(path, *, overwrite: bool = False, inputs: Iterable = (), taken:
         The layer store (``None``: the one in effect).
     check_store
         ``False`` for a writer that *is* writing the store (build, push).
+    own_set
+        ``True`` for the writer of an output set writing (or rewriting) its own folder.
 
     Returns
     -------
@@ -149,6 +190,11 @@ def guard_output(path, *, overwrite: bool = False, inputs: Iterable = (), taken:
         for w in written:
             if any(_same(w, o) for o in files_written(other)):
                 raise InputError(f"{path} 与本次的另一个输出 {other} 是同一个文件（或共用 {w.name}）：每个输出请用不同的文件名。")
+    manifest = None if own_set else output_set_of(path)
+    if manifest is not None:
+        raise InputError(f"{path} 位于另一次运行的输出文件夹 {manifest.parent} 中（有 {manifest.name}，如审计输出）："
+                         f"写入会替换或混入该次的结果，{manifest.name} 所记的文件与哈希将不再相符，"
+                         f"其后的对比（audit diff）会拒绝它。请把输出写到别的文件夹。")
     existing = [w for w in written if w.exists()]
     if existing and not overwrite:
         from .errors import about
@@ -158,14 +204,15 @@ def guard_output(path, *, overwrite: bool = False, inputs: Iterable = (), taken:
     return path
 
 
-def guard_outputs(paths: Iterable, *, overwrite: bool = False, inputs: Iterable = (), store=None) -> list[Path]:
+def guard_outputs(paths: Iterable, *, overwrite: bool = False, inputs: Iterable = (), store=None,
+                  own_set: bool = False) -> list[Path]:
     """:func:`guard_output` for each of a run's outputs (``None`` entries skipped), in order.
 
     Parameters
     ----------
     paths
         The run's outputs.
-    overwrite, inputs, store
+    overwrite, inputs, store, own_set
         As for :func:`guard_output`.
 
     Returns
@@ -183,7 +230,8 @@ def guard_outputs(paths: Iterable, *, overwrite: bool = False, inputs: Iterable 
     done: list[Path] = []
     for p in paths:
         if p is not None:
-            done.append(guard_output(p, overwrite=overwrite, inputs=inputs, taken=done, store=store))
+            done.append(guard_output(p, overwrite=overwrite, inputs=inputs, taken=done, store=store,
+                                     own_set=own_set))
     return done
 
 

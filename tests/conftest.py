@@ -10,8 +10,9 @@ from dcf_spatial.store import catalog
 
 
 def make_townships(n=2, *, provenance="schematic"):
-    """n side-by-side 10 km x 10 km township cells in EPSG:4548, returned in EPSG:4490."""
-    cells = [shapely.box(480_000 + 10_000 * i, 4_030_000, 490_000 + 10_000 * i, 4_040_000) for i in range(n)]
+    """n side-by-side 10 km x 10 km township cells in EPSG:4548, returned in EPSG:4490; inside the
+    district's frame (an import refuses authoritative zones wholly outside it)."""
+    cells = [shapely.box(390_000 + 10_000 * i, 4_030_000, 400_000 + 10_000 * i, 4_040_000) for i in range(n)]
     gdf = gpd.GeoDataFrame(
         {
             "id": [f"town.3715021{i:02d}000" for i in range(n)],

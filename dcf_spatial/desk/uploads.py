@@ -25,6 +25,8 @@ SITE_SUFFIXES = (".zip", ".gpkg", ".geojson", ".json", ".kml", ".dxf", ".txt", "
 ZIP_MEMBER_SUFFIXES = SITE_SUFFIXES[1:] + (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx")
 #: files a zip may be opened by (the first found, in this order)
 ZIP_OPEN_ORDER = (".gpkg", ".shp", ".geojson", ".json", ".kml", ".dxf", ".txt", ".csv", ".xlsx")
+#: tables a zip may hold: opened only when it holds no GIS file
+_TABLE_SUFFIXES = (".txt", ".csv", ".xlsx")
 MAX_ZIP_MEMBERS = 2000
 CHUNK = 1 << 20
 
@@ -50,7 +52,7 @@ def temp_folder(prefix: str = "dcf-desk-"):
         shutil.rmtree(d, ignore_errors=True)
 
 
-def save_upload(upload, folder: Path, *, limit_bytes: int, allowed=SITE_SUFFIXES) -> Path:
+def save_upload(upload, folder: Path, *, limit_bytes: int, allowed=SITE_SUFFIXES, layer: str | None = None) -> Path:
     """Copy a Starlette ``UploadFile`` into ``folder`` as ``upload<suffix>``, at most ``limit_bytes``.
 
     Parameters
@@ -63,6 +65,8 @@ def save_upload(upload, folder: Path, *, limit_bytes: int, allowed=SITE_SUFFIXES
         Size cap; a larger file is refused (413) and nothing of it is kept.
     allowed
         Suffixes accepted.
+    layer
+        Which dataset of a zip holding several to open (its name in the zip, file name or stem).
 
     Returns
     -------
@@ -89,16 +93,18 @@ def save_upload(upload, folder: Path, *, limit_bytes: int, allowed=SITE_SUFFIXES
     if written == 0:
         raise DeskError(400, f"上传的文件「{_display_name(upload.filename)}」是空的（0 字节）。请重新选择文件。")
     if suffix == ".zip":
-        return unpack_zip(dest, folder / "zip", limit_bytes=limit_bytes)
+        return unpack_zip(dest, folder / "zip", limit_bytes=limit_bytes, layer=layer)
     return dest
 
 
-def unpack_zip(path: Path, dest: Path, *, limit_bytes: int) -> Path:
+def unpack_zip(path: Path, dest: Path, *, limit_bytes: int, layer: str | None = None) -> Path:
     """Unpack ``path`` into ``dest`` under server-chosen names; return the file to open.
 
     Refuses members with absolute or ``..`` paths, links, formats not listed, more than
     :data:`MAX_ZIP_MEMBERS` members, and an unpacked total over ``limit_bytes`` (counted while
-    unpacking, so a zip bomb stops at the cap).
+    unpacking, so a zip bomb stops at the cap). A zip holding several datasets is refused with
+    their names unless ``layer`` names one, as the file readers do
+    (:func:`dcf_spatial.io.formats.zip_datasets`): never the first one silently.
     """
     try:
         zf = zipfile.ZipFile(path)
@@ -107,7 +113,7 @@ def unpack_zip(path: Path, dest: Path, *, limit_bytes: int) -> Path:
     dest.mkdir()
     stems: dict[str, str] = {}
     written = 0
-    opened: dict[str, Path] = {}
+    opened: dict[Path, str] = {}  # file to open -> its name in the zip
     with zf:
         members = [m for m in zf.infolist() if not m.is_dir()]
         if len(members) > MAX_ZIP_MEMBERS:
@@ -135,10 +141,22 @@ def unpack_zip(path: Path, dest: Path, *, limit_bytes: int) -> Path:
                         raise DeskError(413, f"压缩文件解压后超过大小上限 {_mb(limit_bytes)}，已拒绝。"
                                              "请只打包需要核查的数据。")
                     out.write(chunk)
-            opened.setdefault(suffix, target)
-    for suffix in ZIP_OPEN_ORDER:
-        if suffix in opened:
-            return opened[suffix]
+            if suffix in ZIP_OPEN_ORDER:
+                opened.setdefault(target, name)
+    gis = {t: n for t, n in opened.items() if t.suffix not in _TABLE_SUFFIXES}
+    opened = gis or opened  # a 说明.txt or a 清单.csv beside a shapefile is not a second dataset
+    if len(opened) > 1:
+        want = None if layer is None else str(layer).lower()
+        hits = [t for t, n in opened.items()
+                if want in (n.lower(), PurePosixPath(n).name.lower(), PurePosixPath(n).stem.lower())]
+        if len(hits) != 1:
+            shown = "、".join(opened.values())
+            ask = (f"没有名为「{layer}」的数据集" if layer is not None else "请在“图层”（layer）一栏填写要读取哪一个"
+                   f"（如 {PurePosixPath(next(iter(opened.values()))).stem}），或只打包其中一个")
+            raise DeskError(400, f"压缩文件中有 {len(opened)} 个数据集：{shown}。{ask}。")
+        return hits[0]
+    if opened:
+        return next(iter(opened))
     raise DeskError(400, f"压缩文件中没有可读的数据文件。请打包 {FORMATS_ZH.replace('压缩的 SHP（.zip）', 'SHP（含 .shp/.shx/.dbf/.prj）')}。")
 
 

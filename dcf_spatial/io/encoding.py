@@ -227,7 +227,7 @@ def _gdal_encoding(path: Path, kind: str, layer, explicit, notes) -> str | None:
             names = zf.namelist()
             dbfs = [n for n in names if n.lower().endswith(".dbf")]
             if layer is not None:
-                dbfs = [n for n in dbfs if Path(n).stem == str(layer)] or dbfs
+                dbfs = [n for n in dbfs if Path(n).stem == Path(str(layer)).stem] or dbfs
             if not dbfs:
                 return explicit
             dbf = dbfs[0]

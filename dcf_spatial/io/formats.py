@@ -85,6 +85,70 @@ def _is_pg(path) -> bool:
     return isinstance(path, str) and path.startswith("pg:")
 
 
+#: the files inside a zip that are datasets (a shapefile is its ``.shp``; the other parts travel
+#: with it; a ``.gdb`` folder is one dataset); tables and notes beside them are not
+ZIP_DATASET_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".dxf", ".gdb")
+
+
+def zip_datasets(path) -> list[str]:
+    """The datasets a ``.zip`` holds, as member paths (``"宗地.shp"``, ``"数据/园区.gpkg"``, ``"三调.gdb"``).
+
+    Hidden files and macOS ``__MACOSX`` copies are skipped.
+
+    Raises
+    ------
+    InputError
+        ``path`` is not a readable zip (an empty file, a damaged or truncated archive), naming the
+        file and the fix.
+
+    Examples
+    --------
+    >>> zip_datasets("宗地.zip")  # doctest: +SKIP
+    ['宗地.shp']
+    """
+    import zipfile
+    from pathlib import PurePosixPath
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+    except (zipfile.BadZipFile, EOFError) as exc:
+        size = Path(path).stat().st_size if Path(path).exists() else 0
+        what = "是空文件（0 字节）" if size == 0 else f"不是有效的 zip 压缩文件（{exc}）"
+        raise InputError(f"{path} {what}：文件可能未下载完整或已损坏。请重新打包（Shapefile 须含同名的 .shp、.shx、.dbf、.prj）"
+                         "或重新下载后再读取。") from None
+    found: list[str] = []
+    for name in names:
+        parts = PurePosixPath(name.replace("\\", "/")).parts
+        if not parts or "__MACOSX" in parts or any(q.startswith(".") for q in parts):
+            continue
+        gdb = next((i for i, q in enumerate(parts) if q.lower().endswith(".gdb")), None)
+        if gdb is not None:
+            member = "/".join(parts[:gdb + 1])
+        elif PurePosixPath(parts[-1]).suffix.lower() in ZIP_DATASET_SUFFIXES and not name.endswith("/"):
+            member = "/".join(parts)
+        else:
+            continue
+        if member not in found:
+            found.append(member)
+    return found
+
+
+def _zip_member(path: Path, layer, datasets: list[str]) -> str:
+    """The dataset of a zip holding several that ``layer`` names (its path in the zip, file name or stem)."""
+    from pathlib import PurePosixPath
+
+    shown = "、".join(datasets)
+    if layer is None:
+        raise InputError(f"{path} 含 {len(datasets)} 个数据集：{shown}。请{FIX_LAYER}（如 {PurePosixPath(datasets[0]).stem}），"
+                         "即要读取哪一个；或只打包其中一个。")
+    want = str(layer).lower()
+    hits = [d for d in datasets if want in (d.lower(), PurePosixPath(d).name.lower(), PurePosixPath(d).stem.lower())]
+    if len(hits) != 1:
+        raise InputError(f"{path}：没有{'唯一' if hits else ''}名为 {layer!r} 的数据集。压缩文件中有：{shown}。")
+    return hits[0]
+
+
 def _check_path(path) -> Path:
     path = Path(path).expanduser()
     if not path.exists():
@@ -94,6 +158,9 @@ def _check_path(path) -> Path:
             if near:
                 hint = f"同一文件夹中有：{', '.join(near)}。"
         raise InputError(f"文件不存在：{path}。{hint}请检查路径和文件名（含扩展名）。")
+    if path.suffix.lower() == ".zip" and path.is_file() and not zip_datasets(path):
+        raise InputError(f"{path}：压缩文件中没有可读取的 GIS 数据（.shp 及同名 .shx/.dbf/.prj、.gpkg、.geojson、.kml、.dxf "
+                         "或 .gdb 文件夹）。请把数据文件打包进去后再读取。")
     if path.suffix.lower() == ".shp":
         missing = [ext for ext in (".dbf", ".shx") if _sidecar(path, ext) is None]
         if missing:
@@ -111,8 +178,15 @@ def _sidecar(path: Path, ext: str) -> Path | None:
     return None
 
 
-def _gdal_path(path: Path, kind: str) -> str:
-    return f"/vsizip/{path}" if kind == "zip" else str(path)
+def _gdal_path(path: Path, kind: str, layer=None) -> str:
+    """The name GDAL opens: the file, the zip, or the dataset of a zip holding several that ``layer`` names."""
+    if kind != "zip":
+        return str(path)
+    if layer is not None:
+        datasets = zip_datasets(path)
+        if len(datasets) > 1:
+            return f"/vsizip/{path}/{_zip_member(path, layer, datasets)}"
+    return f"/vsizip/{path}"
 
 
 def _gdal_errors() -> tuple[type[BaseException], ...]:
@@ -126,6 +200,18 @@ def _choose_layer(path: Path, kind: str, layer) -> list[str | None]:
     """Which layer(s) to read: one named, the only one, or all of a KML's folders."""
     import pyogrio
 
+    if kind == "zip":
+        datasets = zip_datasets(path)
+        if len(datasets) > 1:  # GDAL opens a zip of several datasets as one only when all are shapefiles
+            member = _zip_member(path, layer, datasets)
+            try:
+                inner = [str(n) for n, _ in pyogrio.list_layers(_gdal_path(path, kind, layer))]
+            except _gdal_errors() as exc:
+                raise InputError(f"{path}：GDAL 无法打开其中的 {member}（{exc}）。文件可能已损坏，或扩展名与内容不符。") from None
+            if len(inner) != 1:
+                raise InputError(f"{path}：其中的 {member} 含 {len(inner)} 个图层（{'、'.join(inner) or '无'}）；"
+                                 "请先解压，再读取解压出的文件并选择图层。")
+            return inner
     try:
         layers = [str(n) for n, _ in pyogrio.list_layers(_gdal_path(path, kind))]
     except _gdal_errors() as exc:

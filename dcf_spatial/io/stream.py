@@ -66,7 +66,7 @@ def iter_records(path, *, layer=None, encoding=None, geometry: bool = True,
     path, kind, enc, notes = _streamable(path, layer, encoding, "iter_records")
     row = 0
     for name in _choose_layer(path, kind, layer):
-        with fiona.open(_gdal_path(path, kind), layer=name, encoding=enc, allow_unsupported_drivers=True,
+        with fiona.open(_gdal_path(path, kind, layer), layer=name, encoding=enc, allow_unsupported_drivers=True,
                         ignore_geometry=not geometry, include_fields=fields) as src:
             for feat in src:
                 geom = feat.geometry if geometry else None
@@ -91,7 +91,7 @@ def scan_vector(path, *, layer=None, encoding=None, limit_rows: int = 20, chunk:
 
     path, kind, enc, notes = _streamable(path, layer, encoding, "scan_vector")
     name = _choose_layer(path, kind, layer)[0]
-    with fiona.open(_gdal_path(path, kind), layer=name, encoding=enc, allow_unsupported_drivers=True) as src:
+    with fiona.open(_gdal_path(path, kind, layer), layer=name, encoding=enc, allow_unsupported_drivers=True) as src:
         crs = src.crs.to_string() if src.crs else None
         fields = list(src.schema["properties"])
     count, n_empty, n_invalid = 0, 0, 0

@@ -468,7 +468,7 @@ def read_table(path, *, field_map: dict[str, str] | None = None, encoding=None, 
 
         enc = _gdal_encoding(path, kind, sheet, encoding, notes)
         (name,) = _choose_layer(path, kind, sheet)[:1]
-        df = pd.DataFrame(pyogrio.read_dataframe(_gdal_path(path, kind), layer=name, encoding=enc,
+        df = pd.DataFrame(pyogrio.read_dataframe(_gdal_path(path, kind, sheet), layer=name, encoding=enc,
                                                  read_geometry=False))
         if len(df) == 0:
             raise InputError(f"{path}：属性表中没有任何记录（0 条）。")

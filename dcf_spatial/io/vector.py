@@ -58,7 +58,7 @@ def _read_gdal(path: Path, kind: str, layer, encoding, notes) -> "gpd.GeoDataFra
         try:
             # use_arrow: GDAL hands whole columns over (pyarrow is a dependency); a bare 1M-parcel read
             # is about 3x faster and ~0.9 GB smaller than the row-wise path (issue 13)
-            part = pyogrio.read_dataframe(source or _gdal_path(path, kind), layer=name, encoding=enc,
+            part = pyogrio.read_dataframe(source or _gdal_path(path, kind, layer), layer=name, encoding=enc,
                                           use_arrow=True)
         except _gdal_errors() as exc:
             raise InputError(f"{path}：读取图层 {name or ''} 失败（{exc}）。文件可能已损坏，或请{FIX_ENCODING}（如 gbk）。") from None

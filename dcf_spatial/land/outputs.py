@@ -87,7 +87,7 @@ def check_outputs(paths, overwrite: bool, *, inputs=()) -> None:
     existing = [str(p) for p in paths if p.exists()]
     if existing and not overwrite:
         raise InputError(f"输出文件已存在：{', '.join(existing)}。要替换请{_fixes.OVERWRITE}，或换一个输出文件夹。")
-    guard_outputs(paths, overwrite=True, inputs=inputs)
+    guard_outputs(paths, overwrite=True, inputs=inputs, own_set=True)  # the audit's own folder
 
 
 def _excel_frame(df: pd.DataFrame, columns_zh: dict) -> pd.DataFrame:

@@ -139,9 +139,32 @@ def safe_json(obj) -> str:
     >>> print(safe_json({"name": "</script>"}))
     {"name":"\\u003c/script\\u003e"}
     """
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=_json_default)
     return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _missing(v) -> bool:
+    """pandas' missing scalars (``pd.NA``, ``pd.NaT``, NaN of any float type) and the text a missing
+    value becomes when a column went through ``astype(str)`` (``"<NA>"``, ``"NaT"``, ``"nan"``): no
+    map shows these as if they were a name."""
+    import pandas as pd
+
+    if isinstance(v, str):
+        return v in _MISSING_TEXT
+    try:
+        return v is None or bool(pd.isna(v)) if pd.api.types.is_scalar(v) else False
+    except (TypeError, ValueError):
+        return False
+
+
+#: what a missing value reads as after ``str()`` in pandas/numpy
+_MISSING_TEXT = frozenset({"<NA>", "NaT", "nan", "NaN"})
+
+
+def _json_default(v):
+    """JSON for values :func:`json.dumps` cannot write: missing ones as ``null``, the rest as text."""
+    return None if _missing(v) else str(v)
 
 
 def payload_js(enc: dict, meta: dict) -> str:
@@ -193,20 +216,21 @@ def display_value(v) -> str | None:
     Returns
     -------
     str or None
-        The text; None for None and NaN.
+        The text; None for a missing value (None, NaN, ``pd.NA``, ``pd.NaT``, or the text
+        ``"<NA>"``/``"NaT"``/``"nan"`` a missing value became), so that popups skip it.
 
     Examples
     --------
     >>> display_value(1234.5), display_value(["轴承", "钢管"]), display_value('["a", "b"]')
     ('1,234.5', '轴承、钢管', 'a、b')
+    >>> import pandas as pd
+    >>> display_value(pd.NA), display_value("<NA>"), display_value(float("nan"))
+    (None, None, None)
     """
-    import math
 
-    if v is None:
+    if _missing(v):
         return None
     if isinstance(v, float):
-        if math.isnan(v):
-            return None
         return f"{v:,.2f}".rstrip("0").rstrip(".") if abs(v) < 1e15 else str(v)
     if isinstance(v, (list, tuple)):
         return "、".join(str(x) for x in v)

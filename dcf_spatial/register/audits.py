@@ -126,21 +126,74 @@ def _read_folder(folder: Path) -> _Audit:
     if not man_path.is_file():
         raise InputError(f"{folder}：不是完整的审计输出文件夹（没有 {MANIFEST}）；请给出 dcf audit idle|efficiency -o 的输出文件夹，"
                          "或审计登记号（审计时加 --record）。")
-    man = json.loads(man_path.read_text(encoding="utf-8"))
+    man = _read_manifest(man_path)
     kind = man.get("kind")
+    if man.get("complete") is not True:
+        raise InputError(f"{man_path}：该次审计未标记为完整（\"complete\": {json.dumps(man.get('complete'))}），"
+                         "写出中断或未完成，其结果不能用于对比；请重新运行该次审计（同一输出文件夹，允许覆盖）。")
     if kind == "idle":
         p = folder / "idle_audit.parquet"
-        frame = read_folder(p) if p.is_dir() else gpd.read_parquet(p) if p.is_file() else None
     elif kind == "efficiency":
         p = folder / EFFICIENCY_ENTERPRISES
-        frame = read_folder(p) if p.is_dir() else None
-        if frame is None and (folder / "efficiency.xlsx").is_file():
-            frame = _efficiency_from_workbook(folder / "efficiency.xlsx")
+        if not p.is_dir() and (folder / "efficiency.xlsx").is_file():
+            p = folder / "efficiency.xlsx"
     else:
         raise InputError(f"{man_path}：审计种类 {kind!r} 无法识别（应为 idle 或 efficiency）。")
-    if frame is None:
+    if not p.exists():
         raise InputError(f"{folder}：找不到审计结果文件（idle_audit.parquet / efficiency.xlsx）；文件夹不完整，请重新审计。")
+    _check_unchanged(p, man, man_path)
+    try:
+        if p.suffix == ".xlsx":
+            frame = _efficiency_from_workbook(p)
+        else:
+            frame = read_folder(p) if p.is_dir() else gpd.read_parquet(p)
+    except InputError:
+        raise
+    except Exception as exc:  # a damaged file the hashes did not catch (a manifest without them)
+        raise InputError(f"{p}：无法读取（{type(exc).__name__}: {exc}）；文件已损坏，请重新审计。") from None
+    want = (man.get("rows") or {}).get("out")
+    if kind == "idle" and isinstance(want, int) and len(frame) != want:
+        raise InputError(f"{p} 已被改动：有 {len(frame)} 行，而 {man_path} 记载该次审计输出 {want} 行；"
+                         "请用未改动的审计输出文件夹，或重新审计。")
     return _Audit(str(folder), kind, man, pd.DataFrame(frame) if not isinstance(frame, gpd.GeoDataFrame) else frame)
+
+
+def _read_manifest(path: Path) -> dict:
+    """``manifest.json`` read and its shape checked: a clean error naming the file, never a
+    JSONDecodeError or an AttributeError deep in the comparison."""
+    fix = "请用完整的审计输出文件夹，或重新运行该次审计。"
+    try:
+        man = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"{path}：不是 UTF-8 文本的 JSON，无法读取审计清单；{fix}") from None
+    except ValueError as exc:
+        raise InputError(f"{path}：JSON 格式错误（第 {getattr(exc, 'lineno', '?')} 行：{getattr(exc, 'msg', exc)}），"
+                         f"清单被截断或改动；{fix}") from None
+    if not isinstance(man, dict):
+        raise InputError(f"{path}：审计清单应为 JSON 对象（{{…}}），实为 {type(man).__name__}；{fix}")
+    shapes = {"kind": (str,), "layers": (list,), "files": (dict,), "rules": (dict,), "rows": (dict,), "inputs": (dict,)}
+    for key, types in shapes.items():
+        if man.get(key) is not None and not isinstance(man[key], types):
+            raise InputError(f"{path}：字段 “{key}” 格式不对（应为{'文本' if types == (str,) else '列表' if types == (list,) else '对象'}，"
+                             f"实为 {json.dumps(man[key], ensure_ascii=False)[:40]}）；{fix}")
+    for key in ("layers",):
+        if any(not isinstance(e, dict) for e in man.get(key) or []):
+            raise InputError(f"{path}：字段 “{key}” 的每一项应为对象（{{…}}）；{fix}")
+    if any(not isinstance(v, dict) for v in (man.get("files") or {}).values()):
+        raise InputError(f"{path}：字段 “files” 的每一项应为对象（含 sha256）；{fix}")
+    return man
+
+
+def _check_unchanged(path: Path, man: dict, man_path: Path) -> None:
+    """Refuse a result file whose sha256 is not the one the manifest recorded when it was written."""
+    from ..io.output_set import sha256_of
+
+    want = ((man.get("files") or {}).get(path.name) or {}).get("sha256")
+    if want is None:
+        return
+    if sha256_of(path) != want:
+        raise InputError(f"{path} 已被改动：其 sha256 与 {man_path} 所记不符（审计写出后被编辑、替换或覆盖）；"
+                         "请用未改动的审计输出文件夹，或重新审计。")
 
 
 def _efficiency_from_workbook(path: Path):
@@ -185,6 +238,27 @@ def _load(value, st_getter) -> _Audit:
     if path.is_dir():
         return _read_folder(path)
     raise InputError(f"{value}：既不是审计输出文件夹，也不是审计登记号；请给出 dcf audit … -o 的文件夹或登记号（如 3）。")
+
+
+def _same_audit(old, new) -> bool:
+    """Do ``old`` and ``new`` name the same audit (one folder, or one register id)?"""
+    import os
+
+    def as_id(v):
+        if isinstance(v, int):
+            return v
+        if isinstance(v, str) and v.strip().isdigit() and not Path(v).exists():
+            return int(v)
+        return None
+
+    ia, ib = as_id(old), as_id(new)
+    if ia is not None or ib is not None:
+        return ia == ib
+    pa, pb = Path(old), Path(new)
+    try:
+        return pa.resolve() == pb.resolve() or (pa.exists() and pb.exists() and os.path.samefile(pa, pb))
+    except OSError:
+        return False
 
 
 # --- comparing -------------------------------------------------------------------------------------------
@@ -346,6 +420,9 @@ def audit_diff(old, new, *, store=None) -> AuditDiff:
             st_cache["st"] = _store(store)
         return st_cache["st"]
 
+    if _same_audit(old, new):
+        raise InputError(f"{old} 与 {new} 是同一次审计（两次相同），对比不会有变化；请给出两次不同的审计"
+                         "（两个输出文件夹或两个审计登记号）。")
     a, b = _load(old, st), _load(new, st)
     if a.kind != b.kind:
         raise InputError(f"两次审计种类不同（{KIND_ZH.get(a.kind, a.kind)} 与 {KIND_ZH.get(b.kind, b.kind)}），无法对比。")

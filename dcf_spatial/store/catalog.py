@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import settings
+from .. import _fixes, settings
 from ..errors import DcfError, InputError, LayerNotFoundError, SchemaError
 from ..errors import about
 from ..io.aliases import restore_short_names
@@ -293,8 +293,17 @@ def validate_layer(gdf: "gpd.GeoDataFrame", layer_id: str, *, where: str = "图�
         bad = ~gdf["provenance"].isin(PROVENANCE_VALUES)
         if bad.any():
             problems.append(f"{where}：provenance 须为 {PROVENANCE_VALUES} 之一；不符的行索引 {list(gdf.index[bad][:10])}")
-    if "id" in gdf.columns and gdf["id"].duplicated().any():
-        problems.append(f"{where}：id 重复 {sorted(gdf.loc[gdf['id'].duplicated(), 'id'].astype(str))[:10]}")
+    if "id" in gdf.columns:
+        blank = gdf["id"].isna().to_numpy() | (gdf["id"].astype("string").str.strip() == "").fillna(True).to_numpy()
+        if blank.any():
+            rows = [f"第 {int(i) + 1} 条要素" + (f"（{gdf['name_zh'].iloc[i]}）" if "name_zh" in gdf.columns
+                                                and isinstance(gdf["name_zh"].iloc[i], str) else "")
+                    for i in blank.nonzero()[0][:10]]
+            problems.append(f"{where}：{int(blank.sum())} 条要素的编号 id 为空：{'、'.join(rows)}；"
+                            "请在文件中为每条要素填写编号（或用字段映射指明编号所在的字段）")
+    if "id" in gdf.columns and gdf["id"].dropna().duplicated().any():
+        ids = gdf["id"].dropna()
+        problems.append(f"{where}：id 重复 {sorted(ids[ids.duplicated()].astype(str))[:10]}")
     return problems
 
 
@@ -470,6 +479,8 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
         problems.append(f"请在文件中加上缺少的字段，或用字段映射 {missing[0]}=<文件中的字段名> 指明"
                         "（Shapefile 截短的字段名亦可这样指明）")
     spec = _spec_of(layer_id)
+    if provenance == "authoritative":
+        problems.extend(_outside_district(gdf, spec, shown))
     if spec is not None and "kind" in spec.required and "kind" not in gdf.columns:
         # _kind_from_names could not read 街道/镇 from every name: say which row and how to give it
         kind = gdf["name_zh"].astype("string").str.strip().str.extract(KIND_SUFFIX, expand=False)
@@ -581,6 +592,47 @@ def _plan_zone_row(zid: str, zone: dict) -> dict:
         if zone.get(key):
             row[key] = "；".join(zone[key]) if isinstance(zone[key], list) else zone[key]
     return row
+
+
+#: the layers whose features lie in the district (zones and places); lines (the canal, rivers, roads,
+#: railways) may run beyond it
+_IN_DISTRICT_GEOMETRY = ("polygon", "point")
+
+
+def _outside_district(gdf, spec, file) -> list[str]:
+    """An authoritative zone layer's features lying wholly outside the district frame
+    (``district_bbox`` of ``input_checks.json``): a wrong or missing coordinate system (or coordinates
+    of 0), not a zone of Dongchangfu. Each is named with the likely fix."""
+    import numpy as np
+    import shapely
+
+    from ..crs.guess import checks
+
+    if spec is None or spec.geometry not in _IN_DISTRICT_GEOMETRY or not len(gdf) or gdf.crs is None:
+        return []
+    x0, y0, x1, y1 = checks()["district_bbox"]
+    geoms = gdf.geometry.to_crs(4490).values if gdf.crs.to_epsg() != 4490 else gdf.geometry.values
+    has = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    outside = has & ~shapely.intersects(geoms, shapely.box(x0, y0, x1, y1))
+    if not outside.any():
+        return []
+    out = []
+    for i in np.flatnonzero(outside)[:10]:
+        pt = shapely.point_on_surface(geoms[i])
+        lon, lat = pt.x, pt.y
+        if abs(lon) < 1 and abs(lat) < 1:
+            why = "坐标在 (0, 0) 附近：多为坐标缺失或填 0，请修正该要素的坐标"
+        elif x0 <= lat <= x1 and y0 <= lon <= y1:
+            why = "经纬度似乎颠倒，请对调 x 与 y"
+        else:
+            why = f"若数据本应在区内，多为坐标系声明有误，请{_fixes.CRS}（如 EPSG:4527、EPSG:4548 投影坐标，或 gcj02）"
+        label = " ".join(str(gdf[c].iloc[i]) for c in ("id", "name_zh") if c in gdf.columns and gdf[c].iloc[i] is not None)
+        out.append(f"{file}：第 {int(i) + 1} 条要素（{label or '无编号'}）完全在东昌府区范围（经度 {x0}–{x1}、纬度 {y0}–{y1}）以外，"
+                   f"位于 ({lon:.4f}, {lat:.4f})：{why}")
+    if outside.sum() > 10:
+        out.append(f"{file}：另有 {int(outside.sum()) - 10} 条要素在区外")
+    out.append(f"{file}：分区图层的权威数据须在区内；确需导入区外要素时，请以参考数据（provenance=reference）导入")
+    return out
 
 
 def _lists_as_json(gdf):

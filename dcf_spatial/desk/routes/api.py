@@ -170,12 +170,13 @@ def site_check_export(fmt: Literal["html", "docx", "pdf", "gpkg", "txt"], body: 
 
 @router.post("/site/read", summary="读取上传的场地文件")
 def site_read(request: Request, file: UploadFile = File(..., description="场地文件：压缩的 SHP、GPKG、GeoJSON、KML、DXF、报批坐标 TXT、CSV、XLSX"),
-              crs: str | None = Form(None)):
+              crs: str | None = Form(None),
+              layer: str | None = Form(None, description="压缩文件含多个数据集时要读取哪一个（文件名或不含扩展名的名称）")):
     """Read a site file; answer its outline as one GeoJSON geometry (CGCS2000 lon/lat), to check next."""
     import dcf_spatial as dcf
 
     with temp_folder() as d:
-        path = save_upload(file, d, limit_bytes=request.app.state.upload_limit)
+        path = save_upload(file, d, limit_bytes=request.app.state.upload_limit, layer=layer)
         gdf = dcf.read_site(str(path), crs=crs)
         if len(gdf) == 0:
             raise DeskError(422, "文件中没有可用的几何。请检查文件内容。")

@@ -234,7 +234,8 @@ def import_preview(request: Request, layer_id: str,
                    encoding: str | None = Form(None, description="属性文字编码，如 gbk"),
                    fields: str | None = Form(None, description="字段对应：目标=源字段，逗号分隔，如 id=XZQDM,name_zh=XZQMC"),
                    provenance: str = Form("authoritative", description="来源类别：authoritative / reference / schematic"),
-                   source_note: str | None = Form(None, description="来源说明（文号、数据日期）")):
+                   source_note: str | None = Form(None, description="来源说明（文号、数据日期）"),
+                   layer: str | None = Form(None, description="压缩文件含多个数据集时要读取哪一个（文件名或不含扩展名的名称）")):
     """What importing the file would change — features added, removed and moved, 亩 moving between
     zones, register checks whose verdict would flip — with nothing written. Answer ``handle``: send it to
     ``POST /api/layers/{id}/import`` to import exactly this file."""
@@ -251,7 +252,7 @@ def import_preview(request: Request, layer_id: str,
     folder = Path(tempfile.mkdtemp(prefix="dcf-desk-import-"))
     path = None
     try:
-        path = save_upload(file, folder, limit_bytes=request.app.state.upload_limit)
+        path = save_upload(file, folder, limit_bytes=request.app.state.upload_limit, layer=layer)
         answer = preview_import(layer_id, path, store=location, file_name=shown, **options)
     except DcfError as exc:
         shutil.rmtree(folder, ignore_errors=True)
