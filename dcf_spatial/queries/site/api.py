@@ -253,6 +253,19 @@ def _batch_parts(sites):
     return [[g] for g in to_storage(sites).geometry.values] if len(sites) else []
 
 
+def _inputs_shown(site_label, industry, m, *, crs, area_mu, investment_wan, floor_area_m2, footprint_m2,
+                  admin_area_m2, green_area_m2, capacity_replacement, catalogue_class, tall_floor_area_m2,
+                  yard_area_m2, non_production_facilities, date) -> dict:
+    """The inputs as a result lists them (输入), in Chinese, the same for every way a site is given."""
+    return {"场地": site_label, "行业": industry if isinstance(industry, str) else m.query, "坐标系": crs,
+            "用地面积（亩）": area_mu, "总投资（万元）": investment_wan, "总建筑面积（m²）": floor_area_m2,
+            "基底面积（m²）": footprint_m2, "行政办公及生活服务设施用地（m²）": admin_area_m2,
+            "绿地面积（m²）": green_area_m2, "产能置换": "是" if capacity_replacement else None,
+            "产业目录类别": catalogue_class, "层高超过 8 m 的建筑面积（m²）": tall_floor_area_m2,
+            "露天堆场及操作场地（m²）": yard_area_m2, "非生产性配套设施": non_production_facilities or None,
+            "核查日期": date}
+
+
 def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, investment_wan: float | None = None,
                floor_area_m2: float | None = None, footprint_m2: float | None = None,
                admin_area_m2: float | None = None, green_area_m2: float | None = None,
@@ -369,13 +382,11 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
     named = placed_by_name(site_gdf, 0) if len(site_gdf) == 1 else None
     if named:
         res["site"]["from_name"] = named
-    inputs = {"场地": site if isinstance(site, str) else type(site).__name__, "行业": industry if isinstance(industry, str)
-              else m.query, "坐标系": crs, "用地面积（亩）": area_mu,
-              "总投资（万元）": investment_wan, "总建筑面积（m²）": floor_area_m2, "基底面积（m²）": footprint_m2,
-              "行政办公及生活服务设施用地（m²）": admin_area_m2, "绿地面积（m²）": green_area_m2,
-              "产能置换": "是" if capacity_replacement else None, "产业目录类别": catalogue_class,
-              "层高超过 8 m 的建筑面积（m²）": tall_floor_area_m2, "露天堆场及操作场地（m²）": yard_area_m2,
-              "非生产性配套设施": non_production_facilities or None, "核查日期": date}
+    inputs = _inputs_shown(site if isinstance(site, str) else type(site).__name__, industry, m, crs=crs, area_mu=area_mu, investment_wan=investment_wan,
+                           floor_area_m2=floor_area_m2, footprint_m2=footprint_m2, admin_area_m2=admin_area_m2,
+                           green_area_m2=green_area_m2, capacity_replacement=capacity_replacement,
+                           catalogue_class=catalogue_class, tall_floor_area_m2=tall_floor_area_m2,
+                           yard_area_m2=yard_area_m2, non_production_facilities=non_production_facilities, date=date)
     shown = site_gdf.iloc[[0]] if len(site_gdf) == 1 else site_gdf.dissolve().reset_index(drop=True)
     if len(site_gdf) > 1:  # one site of several 地块: its id and name say all of them, not the first
         for col in ("地块编号", "地块名称"):
@@ -422,13 +433,11 @@ def _check_typed_lonlat(site: str, industry, *, area_mu, crs, investment_wan, fl
                "check_date": None if date is None else str(date)}
     res = evaluate(load_context(store), np.array([quick.geometry], dtype=object), [m], [figures],
                    [dict(capacity_replacement=capacity_replacement, catalogue_class=catalogue_class)])[0]
-    inputs = {"场地": site, "行业": industry if isinstance(industry, str)
-              else m.query, "坐标系": crs, "用地面积（亩）": area_mu,
-              "总投资（万元）": investment_wan, "总建筑面积（m²）": floor_area_m2, "基底面积（m²）": footprint_m2,
-              "行政办公及生活服务设施用地（m²）": admin_area_m2, "绿地面积（m²）": green_area_m2,
-              "产能置换": "是" if capacity_replacement else None, "产业目录类别": catalogue_class,
-              "层高超过 8 m 的建筑面积（m²）": tall_floor_area_m2, "露天堆场及操作场地（m²）": yard_area_m2,
-              "非生产性配套设施": non_production_facilities or None, "核查日期": date}
+    inputs = _inputs_shown(site, industry, m, crs=crs, area_mu=area_mu, investment_wan=investment_wan,
+                           floor_area_m2=floor_area_m2, footprint_m2=footprint_m2, admin_area_m2=admin_area_m2,
+                           green_area_m2=green_area_m2, capacity_replacement=capacity_replacement,
+                           catalogue_class=catalogue_class, tall_floor_area_m2=tall_floor_area_m2,
+                           yard_area_m2=yard_area_m2, non_production_facilities=non_production_facilities, date=date)
 
     def read_sites():
         from ...places import read_site
