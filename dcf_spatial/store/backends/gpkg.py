@@ -146,7 +146,7 @@ def content_stamp(path) -> tuple:
     if known is not None and known[0] == quick and time.time_ns() - st.st_mtime_ns > 1_000_000_000:
         return known[1]
     digest = hashlib.sha1()
-    with file_lock(p), contextlib.closing(sqlite3.connect(f"file:{p}?mode=ro", uri=True)) as con:
+    with file_lock(p), _reading(p) as con:
         try:
             rows = con.execute("SELECT table_name, last_change FROM gpkg_contents "
                                "WHERE table_name NOT LIKE 'dcf\\_register%' ESCAPE '\\' ORDER BY table_name").fetchall()
@@ -221,7 +221,7 @@ def _guarded(write: bool = False):
 def _integrity_problem(path: Path) -> str | None:
     """SQLite's ``PRAGMA quick_check`` finding, or ``None`` when the file is sound."""
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
+        with _reading(path) as con:
             rows = [r[0] for r in con.execute("PRAGMA quick_check").fetchall()]
     except sqlite3.DatabaseError as exc:
         return str(exc)
@@ -316,26 +316,9 @@ class GpkgStore:
     def read_table(self, table: str, *, bbox: tuple | None = None) -> "gpd.GeoDataFrame":
         """Read one layer table; ``bbox`` (EPSG:4490) is answered from the GeoPackage R-tree."""
         key = tuple(float(v) for v in bbox) if bbox is not None else None
-        stamp = self._table_stamp(table)
-        return _read_cached(str(self.path.resolve()), stamp, table, key).copy()
-
-    def _table_stamp(self, table: str) -> tuple:
-        """What identifies the current content of one table, for the read cache.
-
-        Not the file's mtime: the register writes into the same file after every recorded check,
-        which would throw the layers out of the cache each time. Every layer write goes through GDAL,
-        which sets ``gpkg_contents.last_change`` of the table it changed (the GeoPackage standard asks
-        for this), and an import or reset replaces the whole file (a new inode).
-        """
-        st = self.path.stat()
-        with contextlib.closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as con:
-            try:
-                row = con.execute("SELECT last_change FROM gpkg_contents WHERE table_name=?", (table,)).fetchone()
-            except sqlite3.DatabaseError:
-                row = None
-        if row is None:  # not a registered GeoPackage table: fall back to the whole file's stamp
-            return (st.st_ino, st.st_mtime_ns, st.st_size)
-        return (st.st_ino, row[0])
+        # the store's content stamp, not its mtime: a recorded check writes the register into the same
+        # file and must not empty the cache
+        return _read_cached(str(self.path.resolve()), content_stamp(self.path), table, key).copy()
 
     # --- writing ------------------------------------------------------------------------------
     @contextlib.contextmanager
