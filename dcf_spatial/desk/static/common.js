@@ -1,4 +1,4 @@
-/* Shared by the 批量核查 and 审计 pages: fetch with Chinese errors, DOM helpers that only ever set
+/* Shared by the desk's pages (the 选址核查 page uses popupNode only): fetch with Chinese errors, DOM helpers that only ever set
    textContent, and the plan-layer map (the 选址核查 page has its own richer copy in desk.js). */
 var desk = (function () {
   'use strict';

@@ -44,20 +44,7 @@
   legend.onAdd = function () { this._div = el('div', null, 'legend'); return this._div; };
   legend.addTo(map);
 
-  function popupNode(title, props) {
-    var box = el('div', null, 'desk-popup');
-    box.appendChild(el('strong', title));
-    var t = el('table');
-    Object.keys(props).forEach(function (k) {
-      if (k.charAt(0) === '_' || props[k] === null || props[k] === '') { return; }
-      var tr = el('tr');
-      tr.appendChild(el('th', k));
-      tr.appendChild(el('td', props[k]));
-      t.appendChild(tr);
-    });
-    box.appendChild(t);
-    return box;
-  }
+  var popupNode = desk.popupNode;  // common.js: attributes as text, never HTML
 
   function addLayer(meta, fc) {
     var st = meta.style || {};
