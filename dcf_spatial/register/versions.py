@@ -94,11 +94,7 @@ def layer_keys(store) -> dict:
 
 def _catalog_entries(st) -> dict[str, dict]:
     """``{layer id: catalog row}`` in one read (a row each would open the store a dozen times per check)."""
-    if hasattr(st, "catalog_dicts"):
-        return st.catalog_dicts()
-    rows = st.catalog_rows()
-    rows = rows.astype(object).where(rows.notna(), None)
-    return {str(r["id"]): r for r in rows.to_dict("records")}
+    return st.catalog_dicts()
 
 
 def layer_versions(store) -> dict[str, dict]:

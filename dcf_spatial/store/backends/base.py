@@ -44,6 +44,9 @@ class StoreBackend(Protocol):
     def catalog_rows(self) -> "pd.DataFrame":
         """The ``dcf_catalog`` table, in store order."""
 
+    def catalog_dicts(self) -> dict[str, dict]:
+        """Every catalog row, by layer id, in one read."""
+
     def catalog_entry(self, layer_id: str) -> dict | None:
         """The catalog row of ``layer_id``, or ``None``."""
 

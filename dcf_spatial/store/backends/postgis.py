@@ -233,6 +233,17 @@ class PostgisStore:
                 return pd.DataFrame(columns=list(CATALOG_COLUMNS))
             return pd.read_sql_query(text(f"SELECT {cols} FROM {self._t(CATALOG_TABLE)} ORDER BY ord"), con)
 
+    def catalog_dicts(self) -> dict[str, dict]:
+        """``{layer id: catalog row}`` in one query, rows as :meth:`catalog_entry` gives them."""
+        from sqlalchemy import text
+
+        cols = ", ".join(CATALOG_COLUMNS)
+        with self._connect() as con:
+            if not self._table_exists(con, CATALOG_TABLE):
+                return {}
+            rows = con.execute(text(f"SELECT {cols} FROM {self._t(CATALOG_TABLE)} ORDER BY ord")).mappings().all()
+        return {str(r["id"]): dict(r) for r in rows}
+
     def catalog_entry(self, layer_id: str) -> dict | None:
         from sqlalchemy import text
 
