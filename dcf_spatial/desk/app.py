@@ -137,7 +137,7 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
     @app.middleware("http")
     async def guard(request: Request, call_next):
         t0 = time.perf_counter()
-        refused = _cross_site(request, token)
+        refused = _cross_site(request)
         if refused:
             response = JSONResponse({"error": refused}, status_code=403)
         elif token is not None and not _token_ok(request, token):
@@ -200,7 +200,7 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
     return app
 
 
-def _cross_site(request, token: str | None) -> str | None:
+def _cross_site(request) -> str | None:
     """Why a request must be refused as coming from another web site, or ``None``.
 
     Every check the desk makes is recorded in the register, so any POST writes: another site open in
@@ -211,10 +211,10 @@ def _cross_site(request, token: str | None) -> str | None:
     """
     from urllib.parse import urlsplit
 
-    from .routes.layers import LOOPBACK_HOSTS
+    from .routes.layers import host_allowed
 
     host = (request.headers.get("host") or "").lower()
-    if token is None and (urlsplit("//" + host).hostname or "") not in LOOPBACK_HOSTS:
+    if not host_allowed(request):
         return ("拒绝：请求的主机名不是本机地址。未设令牌的工作台只回答发往 127.0.0.1 / localhost 的请求"
                 "（防止其他网站借 DNS 重绑定读写本机数据）；内网使用请以 --host 和 --token 启动。")
     if request.method not in ("GET", "HEAD", "OPTIONS"):
