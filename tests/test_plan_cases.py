@@ -31,6 +31,8 @@ HOLDOUT2_FILE = Path(__file__).parent / "plan_cases" / "holdout2.csv"
 HOLDOUT3_FILE = Path(__file__).parent / "plan_cases" / "holdout3.csv"
 #: a fourth blind hold-out set, by a reader who had seen none of the four earlier csv files nor the rules
 HOLDOUT4_FILE = Path(__file__).parent / "plan_cases" / "holdout4.csv"
+#: a fifth blind hold-out set, by a reader who had seen none of the five earlier csv files nor the rules
+HOLDOUT5_FILE = Path(__file__).parent / "plan_cases" / "holdout5.csv"
 PLAN_TEXT = Path("/work/shared/plan/dongchangfu_industry_plan_2021-2030.txt")
 COLUMNS = ["case_id", "chapter_section", "plan_words", "place", "industry", "extra", "expected_verdict", "why",
            "known_gap"]
@@ -46,6 +48,7 @@ HOLDOUT_GAP = re.compile(r"^holdout: .+$")
 HOLDOUT2_GAP = re.compile(r"^holdout2: .+$")
 HOLDOUT3_GAP = re.compile(r"^holdout3: .+$")
 HOLDOUT4_GAP = re.compile(r"^holdout4: .+$")
+HOLDOUT5_GAP = re.compile(r"^holdout5: .+$")
 #: the shipped store, whatever DCF_STORE says in the caller's shell
 ENV = {"DCF_STORE": None}
 
@@ -61,6 +64,7 @@ HOLDOUT = load_cases(HOLDOUT_FILE)
 HOLDOUT2 = load_cases(HOLDOUT2_FILE)
 HOLDOUT3 = load_cases(HOLDOUT3_FILE)
 HOLDOUT4 = load_cases(HOLDOUT4_FILE)
+HOLDOUT5 = load_cases(HOLDOUT5_FILE)
 
 
 def _cli():
@@ -166,6 +170,12 @@ def test_holdout4_case(case):
     _check(case)
 
 
+@pytest.mark.parametrize("case", [_param(c) for c in HOLDOUT5])
+def test_holdout5_case(case):
+    """The fifth held-out set (``holdout5.csv``), same runner; a disagreement is a strict xfail naming the rule."""
+    _check(case)
+
+
 #: each held-out set: its file, cases, id form, known_gap form and the sets written before it
 HELD_OUT_SETS = {
     "holdout": (HOLDOUT_FILE, HOLDOUT, r"ho-ch\d\d-\d{3}", HOLDOUT_GAP, CASES),
@@ -173,6 +183,8 @@ HELD_OUT_SETS = {
     "holdout3": (HOLDOUT3_FILE, HOLDOUT3, r"h3-ch\d\d-\d{3}", HOLDOUT3_GAP, CASES + HOLDOUT + HOLDOUT2),
     "holdout4": (HOLDOUT4_FILE, HOLDOUT4, r"h4-ch\d\d-\d{3}", HOLDOUT4_GAP,
                  CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3),
+    "holdout5": (HOLDOUT5_FILE, HOLDOUT5, r"h5-ch\d\d-\d{3}", HOLDOUT5_GAP,
+                 CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4),
 }
 
 
@@ -221,7 +233,7 @@ def test_every_zone_feature_has_a_case():
 @pytest.mark.skipif(not PLAN_TEXT.exists(), reason=f"plan text not on this machine ({PLAN_TEXT})")
 def test_plan_words_are_verbatim():
     plan = PLAN_TEXT.read_text(encoding="utf-8")
-    wrong = [c["case_id"] for c in CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4
+    wrong = [c["case_id"] for c in CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5
              if c["plan_words"] not in plan]
     assert not wrong, f"plan_words not found verbatim in the plan: {wrong}"
 
