@@ -19,7 +19,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import DeskError
-from ..uploads import _display_name, save_upload, temp_folder
+from ..uploads import _display_name, pick_dataset, save_upload, temp_folder
 
 router = APIRouter(prefix="/api")
 
@@ -177,7 +177,7 @@ def site_read(request: Request, file: UploadFile = File(..., description="场地
 
     with temp_folder() as d:
         path = save_upload(file, d, limit_bytes=request.app.state.upload_limit, layer=layer)
-        gdf = dcf.read_site(str(path), crs=crs)
+        gdf = dcf.read_site(str(path), crs=crs, layer=pick_dataset(path, layer))
         if len(gdf) == 0:
             raise DeskError(422, "文件中没有可用的几何。请检查文件内容。")
         geom = gdf.geometry.union_all() if len(gdf) > 1 else gdf.geometry.iloc[0]
