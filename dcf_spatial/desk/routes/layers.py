@@ -279,11 +279,9 @@ def import_preview(request: Request, layer_id: str,
 
 def _worded(exc, names: dict):
     """A library error of an import, worded for the 图层 page's form (the upload's name, its boxes)."""
-    from ..wording import LAYER_FORM, desk_wording
+    from ..wording import LAYER_FORM, worded
 
-    worded = type(exc)(desk_wording(str(exc), form=LAYER_FORM, names=names))
-    worded.__dict__.update(exc.__dict__)
-    return worded
+    return worded(exc, form=LAYER_FORM, names=names)
 
 
 def _flipped_sites(st, flips) -> dict:
