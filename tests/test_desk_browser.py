@@ -227,3 +227,57 @@ def test_efficiency_page_runs_a_job(page_on_desk, tmp_path):
     downloads = page.text_content("#downloads")
     assert "efficiency.xlsx" in downloads and "efficiency.gpkg" in downloads and "efficiency_map.html" in downloads
     assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
+
+
+def _site_page(page):
+    base = page.url.split("/", 3)
+    page.goto("/".join(base[:3]) + "/site")
+    page.wait_for_function("window.dcfReady === true", timeout=60_000)
+    page.click("#site-tabs button[data-mode=file]")
+
+
+def _upload_and_check(page, path):
+    page.evaluate("document.getElementById('site-status').textContent = ''")
+    page.set_input_files("#site-file", str(path))
+    page.wait_for_function("document.getElementById('site-status').textContent.indexOf('已读取文件') === 0 || "
+                           "document.getElementById('error').textContent", timeout=60_000)
+    assert page.text_content("#error") == ""
+    _pick_industry(page, "C34")
+    _check(page)
+    return page.evaluate("window.dcfLastAnswer")
+
+
+def test_upload_a_survey_txt_then_a_zipped_shapefile(page_on_desk, tmp_path):
+    """The 选址核查 page's 上传文件 tab: a 报批坐标 TXT (50 亩 around the fixture's 嘉明经济开发区) and a
+    zipped Shapefile whose file name and attribute look like HTML — read, checked, the name shown as text."""
+    import zipfile
+
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    import dcf_spatial as dcf
+
+    page, seen = page_on_desk
+    _site_page(page)
+    lat, lon = CLUSTER_CENTRE
+    txt = tmp_path / "地块报批坐标.txt"
+    dcf.check_site(f"{lon},{lat}", "C34", area_mu=50).to_site_file(txt)   # the bureau's TXT of a 50-亩 site
+    answer = _upload_and_check(page, txt)
+    assert "地块报批坐标.txt" in page.text_content("#site-status")
+    assert answer["site"]["area_mu"] == pytest.approx(50, rel=0.01)
+    assert any(z["id"] == "cluster.jiaming" for z in answer["zones"])
+
+    shp = tmp_path / "shp"
+    shp.mkdir()
+    gpd.GeoDataFrame({"name": [EVIL]}, geometry=[box(lon - 0.004, lat - 0.003, lon + 0.004, lat + 0.003)],
+                     crs=4490).to_file(shp / "地块.shp", encoding="utf-8")
+    zpath = tmp_path / f"{EVIL}.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        for part in shp.iterdir():
+            zf.write(part, f"数据/{part.name}")
+    answer = _upload_and_check(page, zpath)
+    assert EVIL in page.text_content("#site-status")                 # the file name, as text
+    assert answer["site"]["geometry_type"] == "Polygon"
+    assert any(z["id"] == "cluster.jiaming" for z in answer["zones"])
+    assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
+    assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []

@@ -307,3 +307,67 @@ def test_bureau_zip_imports_with_plan_attributes_and_the_same_file_again_is_refu
                            headers=desk.ok), 409)
     assert "相同" in error
     assert catalog.describe_layer(LAYER, store=desk.store)["version"] == 2
+
+
+def _two_dataset_files(store, folder):
+    """The clusters as a zip of two shapefiles (集聚区 moved, 园区 as is) and as a GeoPackage of two layers."""
+    import zipfile
+
+    import geopandas as gpd
+
+    from dcf_spatial.store import catalog
+
+    g = catalog.read_layer(LAYER, store=store).drop(columns=["provenance", "source"])
+    moved = _moved_clusters(store, folder / "moved.geojson")
+
+    m = gpd.read_file(moved)
+    parts = folder / "parts"
+    parts.mkdir()
+    m.to_file(parts / "集聚区调整.shp", encoding="utf-8")
+    g.to_file(parts / "现状.shp", encoding="utf-8")
+    zpath = folder / "两个数据集.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        for part in sorted(parts.iterdir()):
+            zf.write(part, part.name)
+    gpkg = folder / "两个图层.gpkg"
+    m.to_file(gpkg, layer="集聚区调整", driver="GPKG")
+    g.to_file(gpkg, layer="现状", driver="GPKG")
+    return zpath, gpkg
+
+
+def test_a_file_of_several_datasets_answers_their_names_and_imports_the_one_chosen(desk, tmp_path):
+    """图层 page, 导入新版本: a zip of two shapefiles and a GeoPackage of two layers are never read
+    by guessing; the answer lists the datasets (``datasets``) and the one named by ``layer`` is imported."""
+    from dcf_spatial.store import catalog
+
+    zpath, gpkg = _two_dataset_files(desk.store, tmp_path)
+
+    def _preview(desk, path, **form):  # ``layer`` here is the form's dataset, not the layer id of the URL
+        with open(path, "rb") as fh:
+            return desk.post(f"/api/layers/{LAYER}/import/preview", headers=desk.ok,
+                             files={"file": (path.name, fh)}, data=form)
+
+    for path, names in ((zpath, ["集聚区调整.shp", "现状.shp"]), (gpkg, ["集聚区调整", "现状"])):
+        r = _preview(desk, path)
+        error = _err(r, 400)
+        assert sorted(r.json()["datasets"]) == sorted(names)
+        assert all(n in error for n in names) and "/tmp" not in error and "dcf-desk" not in error
+        bad = _preview(desk, path, **{"layer": "没有这个"})
+        assert "没有这个" in _err(bad, 400) and sorted(bad.json()["datasets"]) == sorted(names)
+        p = _preview(desk, path, **{"layer": "集聚区调整"})
+        assert p.status_code == 200, p.text
+        shift = {m["编号"]: m["中心位移（米）"] for m in p.json()["moved"]}
+        assert shift["cluster.jiaming"] > 2000  # 0.03° east at 36.3° N is about 2.7 km
+        same = _preview(desk, path, **{"layer": "现状"})
+        assert same.status_code == 200, same.text
+        # a shapefile round trip may nudge vertices (centimetres), never 嘉明 by kilometres
+        assert all(m["中心位移（米）"] < 1 for m in same.json()["moved"])
+        assert same.json()["added"] == [] and same.json()["removed"] == []
+    # the confirm imports exactly the dataset previewed (the moved one), not the first one of the file
+    r = desk.post(f"/api/layers/{LAYER}/import", json={"handle": p.json()["handle"]}, headers=desk.ok)
+    assert r.status_code == 200, r.text
+    now = catalog.read_layer(LAYER, store=desk.store).set_index("id").geometry["cluster.jiaming"]
+    import geopandas as gpd
+
+    sent = gpd.read_file(gpkg, layer="集聚区调整").set_index("id").geometry["cluster.jiaming"]
+    assert now.equals_exact(sent, 1e-9)

@@ -185,3 +185,65 @@ def test_screenshot_of_an_import_preview_on_the_shipped_layers(tmp_path):
             browser.close()
     assert external == []
     assert catalog.describe_layer(LAYER, store=store)["version"] == 1   # a preview writes nothing
+
+
+def test_a_zip_of_several_shapefiles_lists_them_as_text_and_imports_the_one_picked(tmp_path):
+    """图层 page: a zip holding two shapefiles is not read by guessing; the page lists the datasets the
+    server names (a member called like an HTML tag shows as text), the planner picks one, the preview follows."""
+    import zipfile
+
+    from playwright.sync_api import sync_playwright
+
+    from dcf_spatial.store import catalog
+
+    store = make_fixture_store(tmp_path / "store.gpkg")
+    moved = _moved_clusters(store, tmp_path / "moved.geojson", dx=0.03)
+    import geopandas as gpd
+
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    gpd.read_file(moved).to_file(parts / "集聚区调整.shp", encoding="utf-8")
+    catalog.read_layer(LAYER, store=store)[["id", "name_zh", "geometry"]].to_file(parts / "evil.shp", encoding="utf-8")
+    zpath = tmp_path / "两个数据集.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        for part in sorted(parts.iterdir()):
+            zf.write(part, part.name.replace("evil", EVIL))
+    seen = {"external": [], "dialogs": [], "errors": []}
+    with running_desk(store) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
+        try:
+            ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+            ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith((url + "/", "data:", "blob:", "about:"))
+                      else (seen["external"].append(r.request.url), r.abort()))
+            page = ctx.new_page()
+            page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+            page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+            page.goto(url + "/layers", wait_until="load")
+            page.wait_for_function("window.dcfReady === true", timeout=60_000)
+            page.click(f'#catalog tbody tr[data-id="{LAYER}"]')
+            page.wait_for_function(f"window.dcfLayerShown === '{LAYER}' && window.dcfVersions", timeout=60_000)
+            assert page.locator("#dataset-box").is_hidden()
+            page.set_input_files("#import-file", str(zpath))
+            page.click("#import-preview")
+            page.wait_for_function("window.dcfDatasets || window.dcfLastPreview || document.getElementById('error').textContent",
+                                   timeout=120_000)
+            assert page.text_content("#error") == ""
+            assert page.locator("#dataset-box").is_visible() and page.locator("#preview").is_hidden()
+            assert "2 个数据集" in page.text_content("#dataset-question")
+            options = page.locator("#import-layer option").all_text_contents()
+            assert sorted(options[1:]) == sorted(["集聚区调整.shp", EVIL + ".shp"])
+            assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
+            page.select_option("#import-layer", "集聚区调整.shp")   # picking one previews it
+            page.wait_for_function("window.dcfLastPreview || document.getElementById('error').textContent",
+                                   timeout=120_000)
+            assert page.text_content("#error") == ""
+            preview = page.evaluate("window.dcfLastPreview")
+            assert "cluster.jiaming" in [m["编号"] for m in preview["moved"]]
+            assert "cluster.jiaming" in page.text_content("#preview-moved")
+            assert catalog.describe_layer(LAYER, store=store)["version"] == 1   # nothing written before the confirm
+            # another file forgets the choice
+            page.set_input_files("#import-file", str(moved))
+            assert page.locator("#dataset-box").is_hidden()
+        finally:
+            browser.close()
+    assert seen == {"external": [], "dialogs": [], "errors": []}

@@ -171,8 +171,10 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
         from .wording import form_of, desk_wording
 
         status = 404 if isinstance(exc, dcf.LayerNotFoundError) else 400
-        # the library's fixes pointed at this page's form; no server path, no command-line option
-        return JSONResponse({"error": desk_wording(str(exc), form=form_of(request.url.path))}, status_code=status)
+        # the library's fixes pointed at this page's form; no server path (nor the store's file or
+        # database address: a client has no business with them), no command-line option
+        return JSONResponse({"error": desk_wording(str(exc), form=form_of(request.url.path), names=_store_names(app))},
+                            status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request, exc: RequestValidationError):
@@ -198,6 +200,21 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
     app.mount("/static/desk", StaticFiles(directory=STATIC_DIR), name="desk")
 
     return app
+
+
+def _store_names(app) -> dict:
+    """The store's location as library messages write it (``图层库 /srv/…/dcf_layers.gpkg``) → ``图层库``."""
+    from ..store import catalog
+    from ..store.locate import resolve_store
+
+    try:
+        location = resolve_store(app.state.store)
+        labels = {str(location), str(catalog._require_store(location).label)}
+    except Exception:  # a store that cannot even be opened: its own message says so
+        return {}
+    names = {f"图层库 {label}": "图层库" for label in labels if label}
+    names.update({label: "图层库" for label in labels if label})
+    return names
 
 
 def _cross_site(request) -> str | None:

@@ -56,8 +56,8 @@ def write_docx(answer, path: Path | str) -> Path:
         if _map_png(answer, png):
             from docx.shared import Cm
 
-            doc.add_picture(str(png), width=Cm(15))
-            doc.add_paragraph("图：场地（红色）与所涉规划分区（图层为示意数据的，边界仅供参考）")
+            doc.add_picture(str(png), width=Cm(16))
+            doc.add_paragraph(MAP_CAPTION)
     finally:
         png.unlink(missing_ok=True)
 
@@ -110,51 +110,134 @@ def write_docx(answer, path: Path | str) -> Path:
 
 #: plan layers drawn under the site in the picture (bottom to top)
 MAP_LAYERS = ("townships", "agri_zones", "service_core", "service_groups", "industrial_clusters", "cluster_parks")
+#: zone layers whose features each get a legend entry (by name); the others get one entry per layer
+LEGEND_BY_ZONE = ("agri_zones", "service_core", "service_groups", "industrial_clusters", "cluster_parks")
+#: legend entries at most (the picture is 15 cm wide); more zones are summed up in one line
+LEGEND_MAX = 12
+SITE_RGB = "#0050d0"
+#: the picture (inches) and its map frame (figure fractions: left, bottom, width, height); the legend
+#: panel takes the right third, the provenance note the strip below
+FIG_INCHES = (7.2, 4.6)
+MAP_BOX = (0.01, 0.09, 0.64, 0.89)
+#: the caption under the picture in both reports
+MAP_CAPTION = "图：场地（蓝色粗线）与周边规划分区。图例、比例尺、指北针见图内；图层为示意数据的，边界仅供参考。"
 
 
-def _map_png(answer, png: Path) -> bool:
-    """Draw the site (red) over the plan's zones around it; False when there is nothing to draw."""
-    import math
+def map_picture(answer, png: Path) -> dict | None:
+    """Draw the site over the plan's zones around it, with a legend, a scale bar, a north arrow and the
+    provenance note, to ``png``; ``None`` when there is nothing to draw.
 
+    The frame is the measuring CRS (EPSG:4548, metres, north up), so the scale bar is true; the scale
+    bar is matplotlib-scalebar's, the north arrow and legend handles are the appendix maps' own
+    (:mod:`dcf_spatial.maps.print_layout`), and the CJK font is the project's Noto Sans SC (registered
+    with matplotlib by that module), so no label falls back to a box. Drawn with matplotlib's object API
+    (no pyplot): safe in a server thread.
+
+    Parameters
+    ----------
+    answer
+        A one-site :class:`~dcf_spatial.SiteCheck`.
+    png
+        The PNG to write.
+
+    Returns
+    -------
+    dict or None
+        ``{"legend": [labels], "note": provenance note, "layers": [layer ids drawn]}``.
+
+    Examples
+    --------
+    >>> import dcf_spatial as dcf
+    >>> map_picture(dcf.check_site("115.75,36.455", "轴承"), Path("map.png"))["legend"][0]   # doctest: +SKIP
+    '场地'
+    """
+    import geopandas as gpd
+    import shapely.geometry
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
     import dcf_spatial as dcf
 
-    from ..maps.style import layer_style, zone_color
+    from .. import crs as dcf_crs
+    from ..maps import print_layout as pl
+    from ..maps.style import layer_style
 
     sites = answer.sites
     if sites is None or len(sites) == 0 or sites.geometry.is_empty.all():
-        return False
+        return None
     sites = sites.to_crs(4490)
-    x0, y0, x1, y1 = sites.total_bounds
-    pad = max(x1 - x0, y1 - y0) * 2 + 0.02  # the site and about 2 km around it
-    bbox = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
-    fig = Figure(figsize=(6, 4.5), dpi=150)
-    ax = fig.add_subplot()
-    known = {r["id"] for r in dcf.layers().to_dict(orient="records")}
+    work_sites = dcf_crs.to_working(sites)
+    x0, y0, x1, y1 = work_sites.total_bounds
+    pad = max(x1 - x0, y1 - y0) * 2 + 2000  # the site and about 2 km around it
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    half_w = half_h = max(x1 - x0, y1 - y0) / 2 + pad
+    half_w *= MAP_BOX[2] * FIG_INCHES[0] / (MAP_BOX[3] * FIG_INCHES[1])  # the frame fills the map box at 1:1
+    frame = (cx - half_w, cy - half_h, cx + half_w, cy + half_h)
+    lon0, lat0, lon1, lat1 = gpd.GeoSeries.from_xy([frame[0], frame[2]], [frame[1], frame[3]],
+                                                   crs=work_sites.crs).to_crs(4490).total_bounds
+    bbox = (lon0 - 0.01, lat0 - 0.01, lon1 + 0.01, lat1 + 0.01)
+
+    fig = Figure(figsize=FIG_INCHES, dpi=150)
+    ax = fig.add_axes(MAP_BOX)
+    side = fig.add_axes((0.67, 0.09, 0.32, 0.89))
+    side.set_axis_off()
+    metas = {r["id"]: r for r in dcf.layers().to_dict(orient="records")}
+    handles, used, drawn = [], {}, []
     for lid in MAP_LAYERS:
-        if lid not in known:
+        if lid not in metas:
             continue
         gdf = dcf.layer(lid, bbox=bbox)
+        # only what the frame shows: the legend names no zone that is not in the picture
+        gdf = gdf[dcf_crs.to_working(gdf).intersects(shapely.geometry.box(*frame)).to_numpy()]
         if len(gdf) == 0:
             continue
-        st = layer_style(lid)
-        ids = gdf["id"].astype(str) if "id" in gdf.columns else None
-        fill = [zone_color(i, lid) for i in ids] if ids is not None else st["fill"]
-        if st.get("fill") == "none":
-            fill = "none"
-        gdf.plot(ax=ax, facecolor=fill, edgecolor=st.get("edge", "#555"), linewidth=0.8,
-                 alpha=0.6 if fill != "none" else 1)
-    if sites.geom_type.isin(["Point", "MultiPoint"]).all():
-        sites.plot(ax=ax, color="#d00000", markersize=40)
+        st = dict(layer_style(lid))
+        st.setdefault("label", metas[lid].get("title_zh") or lid)
+        colors = pl._draw_layer(ax, gdf, lid, st)
+        by_zone = lid in LEGEND_BY_ZONE and "name_zh" in gdf.columns
+        handles += pl._legend_handles(lid, st, gdf, colors, by_zone)
+        used[st["label"]] = metas[lid].get("provenance") or ""
+        drawn.append(lid)
+    # the site on top, in a colour no plan layer uses, with a white halo so it reads over any fill
+    if work_sites.geom_type.isin(["Point", "MultiPoint"]).all():
+        work_sites.plot(ax=ax, color=SITE_RGB, edgecolor="white", markersize=60, linewidth=1.2, zorder=30)
+        site_handle = Line2D([], [], marker="o", linestyle="none", markerfacecolor=SITE_RGB, markeredgecolor="white",
+                             markersize=8)
     else:
-        sites.plot(ax=ax, facecolor="none", edgecolor="#d00000", linewidth=2)
-    ax.set_xlim(bbox[0], bbox[2])
-    ax.set_ylim(bbox[1], bbox[3])
-    ax.set_aspect(1 / math.cos(math.radians((y0 + y1) / 2)))
-    ax.set_axis_off()
-    fig.savefig(png, bbox_inches="tight")
-    return True
+        work_sites.boundary.plot(ax=ax, color="white", linewidth=4, zorder=29)
+        work_sites.boundary.plot(ax=ax, color=SITE_RGB, linewidth=2.2, zorder=30)
+        site_handle = Line2D([], [], color=SITE_RGB, linewidth=2.2)
+    ax.set_xlim(frame[0], frame[2])
+    ax.set_ylim(frame[1], frame[3])
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")  # geopandas names the CRS axes ("Easting [metre]"): not for a report picture
+    ax.set_ylabel("")
+    for spine in ax.spines.values():
+        spine.set_edgecolor("#888888")
+    pl._north_arrow(ax, x=0.93, y=0.94, size=0.09)
+    pl._scale_bar(ax, None, 0, 8)
+
+    entries = [(site_handle, "场地")] + handles
+    if len(entries) > LEGEND_MAX:
+        rest = len(entries) - (LEGEND_MAX - 1)
+        entries = entries[: LEGEND_MAX - 1] + [(Line2D([], []), f"……另有 {rest} 项（见“涉及分区”表）")]
+    labels = [pl._wrap(str(t), 12) for _, t in entries]
+    side.text(0.0, 1.0, "图  例", fontsize=10, fontweight="bold", va="top", transform=side.transAxes, parse_math=False)
+    side.legend([h for h, _ in entries], labels, loc="upper left", bbox_to_anchor=(0.0, 0.93), frameon=False,
+                fontsize=8, handlelength=1.8, borderaxespad=0.0, labelspacing=0.5)
+    note = pl.provenance_note(used)
+    if note:
+        fig.text(0.01, 0.045, pl._wrap("数据说明：" + note + "（示意图层按规划文字示意绘制，边界仅供参考）", 62),
+                 fontsize=7, va="center", ha="left", color="#444444", parse_math=False)
+    fig.savefig(png)
+    return {"legend": [str(t) for _, t in entries], "note": note, "layers": drawn}
+
+
+def _map_png(answer, png: Path) -> bool:
+    """Kept for callers of the earlier name: :func:`map_picture`, True when a picture was drawn."""
+    return map_picture(answer, png) is not None
 
 
 def _table(doc, header, rows):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .docx_report import _fmt, _map_png
+from .docx_report import MAP_CAPTION, _fmt, _map_png
 
 FAMILY = "NotoSansSC"
 #: verdict → colour of the verdict line (the page's colours)
@@ -135,8 +135,8 @@ def write_pdf(answer, path: Path | str) -> Path:
     png = Path(path).with_suffix(".map.png")
     try:
         if _map_png(answer, png):
-            pdf.image(str(png), w=110, x=(pdf.w - 110) / 2)
-            para("图：场地（红色）与所涉规划分区（图层为示意数据的，边界仅供参考）", 8)
+            pdf.image(str(png), w=160, x=(pdf.w - 160) / 2)
+            para(MAP_CAPTION, 8)
     finally:
         png.unlink(missing_ok=True)
 

@@ -150,14 +150,52 @@ def unpack_zip(path: Path, dest: Path, *, limit_bytes: int, layer: str | None = 
         hits = [t for t, n in opened.items()
                 if want in (n.lower(), PurePosixPath(n).name.lower(), PurePosixPath(n).stem.lower())]
         if len(hits) != 1:
-            shown = "、".join(opened.values())
-            ask = (f"没有名为「{layer}」的数据集" if layer is not None else "请在“图层”（layer）一栏填写要读取哪一个"
-                   f"（如 {PurePosixPath(next(iter(opened.values()))).stem}），或只打包其中一个")
-            raise DeskError(400, f"压缩文件中有 {len(opened)} 个数据集：{shown}。{ask}。")
+            names = list(opened.values())
+            ask = (f"没有名为「{layer}」的数据集" if layer is not None else "请选择要读取哪一个"
+                   f"（数据集 layer，如 {PurePosixPath(names[0]).stem}），或只打包其中一个")
+            raise DeskError(400, f"压缩文件中有 {len(opened)} 个数据集：{'、'.join(names)}。{ask}。", datasets=names)
         return hits[0]
     if opened:
         return next(iter(opened))
     raise DeskError(400, f"压缩文件中没有可读的数据文件。请打包 {FORMATS_ZH.replace('压缩的 SHP（.zip）', 'SHP（含 .shp/.shx/.dbf/.prj）')}。")
+
+
+def pick_dataset(path: Path, layer: str | None) -> str | None:
+    """The layer of a GeoPackage to read: ``None`` when the file has one (or is not a GeoPackage),
+    ``layer`` when it names one of several; otherwise a 400 whose ``datasets`` lists them all, so a page
+    can offer the choice (never the first one silently).
+
+    Parameters
+    ----------
+    path
+        The saved upload (after :func:`save_upload`: a zip is already unpacked to the file to open).
+    layer
+        The dataset the request chose, or ``None``.
+
+    Returns
+    -------
+    str or None
+        The ``layer`` argument to give the reader.
+
+    Examples
+    --------
+    >>> pick_dataset(Path("upload.geojson"), None) is None
+    True
+    """
+    if path.suffix.lower() != ".gpkg":
+        return None
+    import pyogrio
+
+    try:
+        names = [str(n) for n, _ in pyogrio.list_layers(str(path))]
+    except Exception:  # a damaged file: the reader says what is wrong with it, naming the upload
+        return None
+    if len(names) <= 1:
+        return None
+    if layer is not None and str(layer) in names:
+        return str(layer)
+    ask = f"没有名为「{layer}」的数据集" if layer is not None else f"请选择要读取哪一个（数据集 layer，如 {names[0]}）"
+    raise DeskError(400, f"GeoPackage 中有 {len(names)} 个数据集（图层）：{'、'.join(names)}。{ask}。", datasets=names)
 
 
 def _mb(n: int) -> str:

@@ -99,3 +99,18 @@ def desk_wording(text: str, *, form=(), names: dict | None = None) -> str:
     text = text.replace(_fixes.SWAP_XY, "在文件中对调 x 与 y 两列")
     text = text.replace(_fixes.STORE, "请管理员设定图层库")
     return text
+
+
+def worded(exc, *, form=(), names: dict | None = None):
+    """A library error ``exc`` re-raised as the desk words it (:func:`desk_wording`): same type and
+    attributes, the message naming the upload (``names``: server path → uploaded name) and the form's boxes.
+
+    Examples
+    --------
+    >>> from dcf_spatial.errors import InputError
+    >>> str(worded(InputError("/tmp/dcf-desk-1/upload.geojson：无法读取"), names={"/tmp/dcf-desk-1/upload.geojson": "地块.geojson"}))
+    '地块.geojson：无法读取'
+    """
+    out = type(exc)(desk_wording(str(exc), form=form, names=names))
+    out.__dict__.update(exc.__dict__)
+    return out

@@ -19,7 +19,8 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import DeskError
-from ..uploads import _display_name, save_upload, temp_folder
+from ..uploads import _display_name, pick_dataset, save_upload, temp_folder
+from ..wording import form_of, worded
 
 router = APIRouter(prefix="/api")
 
@@ -177,7 +178,10 @@ def site_read(request: Request, file: UploadFile = File(..., description="场地
 
     with temp_folder() as d:
         path = save_upload(file, d, limit_bytes=request.app.state.upload_limit, layer=layer)
-        gdf = dcf.read_site(str(path), crs=crs)
+        try:
+            gdf = dcf.read_site(str(path), crs=crs, layer=pick_dataset(path, layer))
+        except dcf.DcfError as exc:  # the message names the uploaded file, not the server's copy
+            raise worded(exc, form=form_of(request.url.path), names={str(path): _display_name(file.filename)}) from exc
         if len(gdf) == 0:
             raise DeskError(422, "文件中没有可用的几何。请检查文件内容。")
         geom = gdf.geometry.union_all() if len(gdf) > 1 else gdf.geometry.iloc[0]
@@ -202,7 +206,10 @@ def site_check_batch(request: Request,
         _industry_or_400(industry)
     with temp_folder() as d:
         path = save_upload(file, d, limit_bytes=request.app.state.upload_limit)
-        answer = dcf.check_batch(str(path), industry or None, crs=crs, record=request.app.state.record)
+        try:
+            answer = dcf.check_batch(str(path), industry or None, crs=crs, record=request.app.state.record)
+        except dcf.DcfError as exc:  # the message names the uploaded file, not the server's copy
+            raise worded(exc, form=form_of(request.url.path), names={str(path): _display_name(file.filename)}) from exc
         out = d / "result.xlsx"
         answer.to_table(out)  # text cells as text, formula-like ones flagged (dcf_spatial.io.write)
         data = out.read_bytes()

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ...errors import DcfError
 from ..errors import DeskError
-from ..uploads import _display_name, save_upload
+from ..uploads import _display_name, pick_dataset, save_upload
 from .api import strict_json
 
 router = APIRouter(prefix="/api")
@@ -253,6 +253,7 @@ def import_preview(request: Request, layer_id: str,
     path = None
     try:
         path = save_upload(file, folder, limit_bytes=request.app.state.upload_limit, layer=layer)
+        options["layer"] = pick_dataset(path, layer)
         answer = preview_import(layer_id, path, store=location, file_name=shown, **options)
     except DcfError as exc:
         shutil.rmtree(folder, ignore_errors=True)
@@ -278,11 +279,9 @@ def import_preview(request: Request, layer_id: str,
 
 def _worded(exc, names: dict):
     """A library error of an import, worded for the 图层 page's form (the upload's name, its boxes)."""
-    from ..wording import LAYER_FORM, desk_wording
+    from ..wording import LAYER_FORM, worded
 
-    worded = type(exc)(desk_wording(str(exc), form=LAYER_FORM, names=names))
-    worded.__dict__.update(exc.__dict__)
-    return worded
+    return worded(exc, form=LAYER_FORM, names=names)
 
 
 def _flipped_sites(st, flips) -> dict:
@@ -314,7 +313,8 @@ def _outline(path, options) -> dict | None:
     from ... import io as dcf_io
 
     try:
-        gdf = dcf_io.read_vector(path, crs=options["crs"], field_map=options["field_map"], encoding=options["encoding"])
+        gdf = dcf_io.read_vector(path, crs=options["crs"], field_map=options["field_map"], encoding=options["encoding"],
+                                 layer=options.get("layer"))
         keep = [c for c in ("id", "name_zh") if c in gdf.columns]
         return json.loads(gdf[keep + [gdf.geometry.name]].to_crs(4326).to_json(na="null", drop_id=True))
     except Exception:  # only a picture: the preview's figures stand without it

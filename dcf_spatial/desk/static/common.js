@@ -14,7 +14,14 @@ var desk = (function () {
     return fetch(url, opts || {}).then(function (r) {
       var type = r.headers.get('content-type') || '';
       if (!r.ok) {
-        if (type.indexOf('json') >= 0) { return r.json().then(function (j) { throw new Error(j.error || ('请求失败：' + r.status)); }); }
+        if (type.indexOf('json') >= 0) {
+          return r.json().then(function (j) {
+            var e = new Error(j.error || ('请求失败：' + r.status));
+            e.status = r.status;
+            e.body = j;  // the whole answer: some errors carry more (e.g. ``datasets`` of a file holding several)
+            throw e;
+          });
+        }
         throw new Error('请求失败：' + r.status);
       }
       return type.indexOf('json') >= 0 ? r.json() : r.blob();

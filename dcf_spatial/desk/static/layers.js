@@ -155,6 +155,32 @@
     });
     tbl.hidden = rows.length === 0;
   }
+  // a file holding several datasets (a zip of several shapefiles, a GeoPackage of several layers): the
+  // server names them (``datasets``); the page lists them as options (text only) and previews the one picked
+  function offerDatasets(names) {
+    var sel = $('import-layer');
+    clear(sel);
+    sel.appendChild(el('option', '（请选择）'));
+    sel.options[0].value = '';
+    names.forEach(function (n) {
+      var o = el('option', n);
+      o.value = n;
+      sel.appendChild(o);
+    });
+    $('dataset-question').textContent = '文件「' + ($('import-file').files[0] || {}).name + '」中有 ' + names.length +
+      ' 个数据集，请选择要导入哪一个：';
+    $('dataset-box').hidden = false;
+    window.dcfDatasets = names;
+  }
+  function forgetDatasets() {
+    clear($('import-layer'));
+    $('dataset-box').hidden = true;
+    window.dcfDatasets = null;
+  }
+  $('import-file').addEventListener('change', forgetDatasets);
+  $('import-layer').addEventListener('change', function () {
+    if ($('import-layer').value) { $('import-preview').click(); }
+  });
   $('import-preview').addEventListener('click', function () {
     showError(''); $('done').textContent = '';
     var f = $('import-file').files[0];
@@ -167,6 +193,7 @@
     fd.append('fields', $('import-fields').value);
     fd.append('provenance', $('import-provenance').value);
     fd.append('source_note', $('import-note').value);
+    if (!$('dataset-box').hidden && $('import-layer').value) { fd.append('layer', $('import-layer').value); }
     $('preview').hidden = true;
     $('done').textContent = '正在预览（在图层库副本中试导入并重新核查登记）…';
     write('/api/layers/' + encodeURIComponent(selected) + '/import/preview', { method: 'POST', body: fd }).then(function (p) {
@@ -221,7 +248,15 @@
       }
       $('preview').hidden = false;
       window.dcfLastPreview = p;
-    }).catch(function (e) { $('done').textContent = ''; showError(e.message); });
+    }).catch(function (e) {
+      $('done').textContent = '';
+      var names = e.body && e.body.datasets;
+      if (names && names.length && !$('import-layer').value) {
+        offerDatasets(names);  // the question replaces the error: nothing is wrong with the file
+        return;
+      }
+      showError(e.message);
+    });
   });
   $('import-cancel').addEventListener('click', function () { $('preview').hidden = true; handle = null; incoming.clearLayers(); });
   $('import-confirm').addEventListener('click', function () {

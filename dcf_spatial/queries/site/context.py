@@ -9,6 +9,7 @@ by how much" for a whole batch at once.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -348,6 +349,52 @@ def store_key(store):
 # --- geometry ------------------------------------------------------------------------------------
 
 
+_PREPARED = threading.local()
+_OWNERS: dict = {}
+_OWNERS_LOCK = threading.Lock()
+
+
+def prepared_geoms(layer) -> np.ndarray:
+    """``layer.geoms`` prepared for the calling thread.
+
+    GEOS prepared geometries are not thread-safe (libgeos/geos#825: a prepared polygon's predicates keep
+    mutable state — lazily built indexes, a shared segment intersector), and the desk checks sites in
+    a pool of threads sharing one context: two checks testing the same zone at once crashed the server
+    (a segfault in ``shapely.contains``). The first thread to ask uses the layer's own prepared
+    geometry (a command-line run or a single-threaded batch pays nothing); every other thread gets
+    its own prepared copy, made once per thread and layer (the plan's zone layers are small).
+
+    Examples
+    --------
+    >>> ctx = load_context()                                             # doctest: +SKIP
+    >>> prepared_geoms(ctx.layers["industrial_clusters"]) is ctx.layers["industrial_clusters"].geoms   # doctest: +SKIP
+    True
+    """
+    import shapely
+
+    key = id(layer.geoms)
+    me = threading.get_ident()
+    with _OWNERS_LOCK:
+        owner = _OWNERS.get(key)
+        if owner is None or owner[0] is not layer.geoms:
+            if len(_OWNERS) > 256:  # contexts of stores changed since: forget them (ids may be reused)
+                _OWNERS.clear()
+            owner = _OWNERS[key] = (layer.geoms, me)
+    if owner[1] == me:
+        return layer.geoms
+    cache = getattr(_PREPARED, "copies", None)
+    if cache is None:
+        cache = _PREPARED.copies = {}
+    hit = cache.get(key)
+    if hit is None or hit[0] is not layer.geoms:
+        if len(cache) > 64:
+            cache.clear()
+        copy = shapely.from_wkb(shapely.to_wkb(layer.geoms))  # WKB keeps every coordinate bit for bit
+        shapely.prepare(copy)
+        hit = cache[key] = (layer.geoms, copy)
+    return hit[1]
+
+
 def site_overlaps(layer: ZoneLayer, geoms: np.ndarray, areas: np.ndarray, radius_m: float = 0.0):
     """For each site: list of (zone index, overlap m², share). Points have share 1 when inside."""
     import shapely
@@ -365,7 +412,7 @@ def site_overlaps(layer: ZoneLayer, geoms: np.ndarray, areas: np.ndarray, radius
     inter = np.zeros(len(si))
     if has_area.any():
         a_si, a_zi = si[has_area], zi[has_area]
-        inside = shapely.contains(layer.geoms[a_zi], geoms[a_si])  # zone prepared (first argument): cheap
+        inside = shapely.contains(prepared_geoms(layer)[a_zi], geoms[a_si])  # zone prepared (first argument): cheap
         area = np.where(inside, areas[a_si], 0.0)
         cut = ~inside
         if cut.any():
