@@ -33,6 +33,8 @@ HOLDOUT3_FILE = Path(__file__).parent / "plan_cases" / "holdout3.csv"
 HOLDOUT4_FILE = Path(__file__).parent / "plan_cases" / "holdout4.csv"
 #: a fifth blind hold-out set, by a reader who had seen none of the five earlier csv files nor the rules
 HOLDOUT5_FILE = Path(__file__).parent / "plan_cases" / "holdout5.csv"
+#: a sixth blind hold-out set, by a reader who had seen none of the six earlier csv files nor the rules
+HOLDOUT6_FILE = Path(__file__).parent / "plan_cases" / "holdout6.csv"
 PLAN_TEXT = Path("/work/shared/plan/dongchangfu_industry_plan_2021-2030.txt")
 COLUMNS = ["case_id", "chapter_section", "plan_words", "place", "industry", "extra", "expected_verdict", "why",
            "known_gap"]
@@ -49,6 +51,7 @@ HOLDOUT2_GAP = re.compile(r"^holdout2: .+$")
 HOLDOUT3_GAP = re.compile(r"^holdout3: .+$")
 HOLDOUT4_GAP = re.compile(r"^holdout4: .+$")
 HOLDOUT5_GAP = re.compile(r"^holdout5: .+$")
+HOLDOUT6_GAP = re.compile(r"^holdout6: .+$")
 #: the shipped store, whatever DCF_STORE says in the caller's shell
 ENV = {"DCF_STORE": None}
 
@@ -65,6 +68,7 @@ HOLDOUT2 = load_cases(HOLDOUT2_FILE)
 HOLDOUT3 = load_cases(HOLDOUT3_FILE)
 HOLDOUT4 = load_cases(HOLDOUT4_FILE)
 HOLDOUT5 = load_cases(HOLDOUT5_FILE)
+HOLDOUT6 = load_cases(HOLDOUT6_FILE)
 
 
 def _cli():
@@ -176,6 +180,12 @@ def test_holdout5_case(case):
     _check(case)
 
 
+@pytest.mark.parametrize("case", [_param(c) for c in HOLDOUT6])
+def test_holdout6_case(case):
+    """The sixth held-out set (``holdout6.csv``), same runner; a disagreement is a strict xfail naming the rule."""
+    _check(case)
+
+
 #: each held-out set: its file, cases, id form, known_gap form and the sets written before it
 HELD_OUT_SETS = {
     "holdout": (HOLDOUT_FILE, HOLDOUT, r"ho-ch\d\d-\d{3}", HOLDOUT_GAP, CASES),
@@ -185,6 +195,8 @@ HELD_OUT_SETS = {
                  CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3),
     "holdout5": (HOLDOUT5_FILE, HOLDOUT5, r"h5-ch\d\d-\d{3}", HOLDOUT5_GAP,
                  CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4),
+    "holdout6": (HOLDOUT6_FILE, HOLDOUT6, r"h6-ch\d\d-\d{3}", HOLDOUT6_GAP,
+                 CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5),
 }
 
 
@@ -233,7 +245,7 @@ def test_every_zone_feature_has_a_case():
 @pytest.mark.skipif(not PLAN_TEXT.exists(), reason=f"plan text not on this machine ({PLAN_TEXT})")
 def test_plan_words_are_verbatim():
     plan = PLAN_TEXT.read_text(encoding="utf-8")
-    wrong = [c["case_id"] for c in CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5
+    wrong = [c["case_id"] for c in CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6
              if c["plan_words"] not in plan]
     assert not wrong, f"plan_words not found verbatim in the plan: {wrong}"
 
