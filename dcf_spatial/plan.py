@@ -133,7 +133,13 @@ def office_policies(chosen=None) -> dict[str, str]:
 
 def office_policy_for_rule(rule_id: str) -> tuple[str, dict] | None:
     """``(name, entry)`` of the office policy that sets the effect of the policy rule ``rule_id``
-    (e.g. ``enterprises_into_parks`` → ``industry_outside_clusters``), or None."""
+    (e.g. ``enterprises_into_parks`` → ``industry_outside_clusters``), or None.
+
+    Examples
+    --------
+    >>> office_policy_for_rule("enterprises_into_parks")[0]
+    'industry_outside_clusters'
+    """
     for name, entry in (rules().get("office_policies") or {}).items():
         if not name.startswith("_") and entry.get("rule") == rule_id:
             return name, entry

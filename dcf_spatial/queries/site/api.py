@@ -256,15 +256,16 @@ def _batch_parts(sites):
 
 def _inputs_shown(site_label, industry, m, *, crs, area_mu, investment_wan, floor_area_m2, footprint_m2,
                   admin_area_m2, green_area_m2, capacity_replacement, catalogue_class, tall_floor_area_m2,
-                  yard_area_m2, non_production_facilities, date) -> dict:
+                  yard_area_m2, non_production_facilities, date, policy=None) -> dict:
     """The inputs as a result lists them (输入), in Chinese, the same for every way a site is given."""
+    chosen = "；".join(f"{k}={v}" for k, v in (policy or {}).items()) or None
     return {"场地": site_label, "行业": industry if isinstance(industry, str) else m.query, "坐标系": crs,
             "用地面积（亩）": area_mu, "总投资（万元）": investment_wan, "总建筑面积（m²）": floor_area_m2,
             "基底面积（m²）": footprint_m2, "行政办公及生活服务设施用地（m²）": admin_area_m2,
             "绿地面积（m²）": green_area_m2, "产能置换": "是" if capacity_replacement else None,
             "产业目录类别": catalogue_class, "层高超过 8 m 的建筑面积（m²）": tall_floor_area_m2,
             "露天堆场及操作场地（m²）": yard_area_m2, "非生产性配套设施": non_production_facilities or None,
-            "核查日期": date}
+            "核查日期": date, "规划管理部门口径（本次选用）": chosen}
 
 
 def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, investment_wan: float | None = None,
@@ -396,7 +397,7 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
                            floor_area_m2=floor_area_m2, footprint_m2=footprint_m2, admin_area_m2=admin_area_m2,
                            green_area_m2=green_area_m2, capacity_replacement=capacity_replacement,
                            catalogue_class=catalogue_class, tall_floor_area_m2=tall_floor_area_m2,
-                           yard_area_m2=yard_area_m2, non_production_facilities=non_production_facilities, date=date)
+                           yard_area_m2=yard_area_m2, non_production_facilities=non_production_facilities, date=date, policy=policy)
     shown = site_gdf.iloc[[0]] if len(site_gdf) == 1 else site_gdf.dissolve().reset_index(drop=True)
     if len(site_gdf) > 1:  # one site of several 地块: its id and name say all of them, not the first
         for col in ("地块编号", "地块名称"):
@@ -448,7 +449,7 @@ def _check_typed_lonlat(site: str, industry, *, area_mu, crs, investment_wan, fl
                            floor_area_m2=floor_area_m2, footprint_m2=footprint_m2, admin_area_m2=admin_area_m2,
                            green_area_m2=green_area_m2, capacity_replacement=capacity_replacement,
                            catalogue_class=catalogue_class, tall_floor_area_m2=tall_floor_area_m2,
-                           yard_area_m2=yard_area_m2, non_production_facilities=non_production_facilities, date=date)
+                           yard_area_m2=yard_area_m2, non_production_facilities=non_production_facilities, date=date, policy=policy)
 
     def read_sites():
         from ...places import read_site
