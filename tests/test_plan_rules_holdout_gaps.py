@@ -848,3 +848,22 @@ def test_8_3_heritage_crafts_at_daokoupu_stay_conditional(real):
     # 第八章第三节 names 道口铺非遗文化名镇 among the 服务业特色小镇; 第六章第六节 "加强木版年画、葫芦雕刻…等非遗产品创新
     # 开发" names no place: the text does not make craft manufacture the town's industry (documented disagreement)
     assert check(real, "point.daokoupu_heritage", "C2439")["verdict"] == "conditional"
+
+
+@shipped
+def test_a_recorded_check_keeps_its_policy_when_rechecked(tmp_path):
+    # the setting is part of the check's input: re-running a recorded 有条件符合 must not fall back to the default
+    import shutil
+
+    import dcf_spatial as dcf
+    from dcf_spatial import register
+
+    st = tmp_path / "s.gpkg"
+    shutil.copy(settings.checkout_store, st)
+    site = "115.79,36.455"  # 郑家镇 east of the cluster (h5-ch08-012)
+    answer = dcf.check_site(site, "C3451", policy=CONDITIONAL, record="园区外", store=st)
+    assert answer.verdict == "conditional"
+    assert answer.inputs["规划管理部门口径（本次选用）"] == "industry_outside_clusters=conditional"
+    rep = register.show(answer.register_ids[0], store=st)
+    assert rep.identical and rep.reproduced["verdict"] == "conditional"
+    assert register.recheck(store=st).flipped == []
