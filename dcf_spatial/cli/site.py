@@ -60,8 +60,8 @@ def site():
 @click.option("--catalogue-class", type=click.Choice(CATALOGUE_CLASSES),
               help="项目在《产业结构调整指导目录》中的类别（化工项目核查用）。")
 @click.option("--policy", "policies", multiple=True, metavar="口径=取值",
-              help="本次核查改用规划管理部门的另一口径（规则数据 office_policies），如 "
-                   "industry_outside_clusters=conditional（集聚区外新建工业项目判有条件符合；默认 does_not_fit）。可重复。")
+              help="本次核查改用规划管理部门的另一口径（规则数据 office_policies 中的口径名=取值，见示例：集聚区外"
+                   "新建工业项目改判有条件符合；默认不符合）。可重复。")
 @click.option("--batch", "batch_file", type=click.Path(dir_okay=False, path_type=Path),
               help="批量核查：CSV/XLSX（每行一个场地：经度/纬度或 WKT 列、行业列，可含面积与投资列）；"
                    "行业列名不能识别时用 --field industry=列名，或用 --industry 给全部行统一行业。")
