@@ -87,6 +87,81 @@ def worst(verdicts) -> str:
     return max(vs, key=order.index) if vs else "fits"
 
 
+def office_policies(chosen=None) -> dict[str, str]:
+    """The office policies (``plan_rules.json`` → ``office_policies``: questions the plan leaves to the
+    planning office) with their settings: each policy's ``default``, overridden by ``chosen``.
+
+    Parameters
+    ----------
+    chosen
+        ``None`` or ``{policy name: setting}``, e.g. ``{"industry_outside_clusters": "conditional"}``.
+
+    Returns
+    -------
+    dict
+        ``{policy name: setting}`` for every policy.
+
+    Raises
+    ------
+    InputError
+        An unknown policy name or a setting that is not among the policy's ``choices`` (the message lists them).
+
+    Examples
+    --------
+    >>> office_policies()["industry_outside_clusters"]
+    'does_not_fit'
+    >>> office_policies({"industry_outside_clusters": "conditional"})["industry_outside_clusters"]
+    'conditional'
+    """
+    from .errors import InputError, about
+
+    defined = {k: v for k, v in (rules().get("office_policies") or {}).items() if not k.startswith("_")}
+    out = {k: v["default"] for k, v in defined.items()}
+    if chosen is None:
+        return out
+    if not isinstance(chosen, dict):
+        raise about("policy", InputError(f"核查口径应为 {{口径名: 取值}}，如 {{\"industry_outside_clusters\": \"conditional\"}}（收到 {chosen!r}）。"))
+    for name, value in chosen.items():
+        if name not in defined:
+            raise about("policy", InputError(f"未知的核查口径「{name}」；可选：{'、'.join(defined) or '（无）'}。"))
+        if value not in defined[name]["choices"]:
+            raise about("policy", InputError(f"核查口径「{name}」（{defined[name]['name_zh']}）的取值「{value}」无效；"
+                                             f"可选：{'、'.join(defined[name]['choices'])}。"))
+        out[name] = value
+    return out
+
+
+def office_policy_for_rule(rule_id: str) -> tuple[str, dict] | None:
+    """``(name, entry)`` of the office policy that sets the effect of the policy rule ``rule_id``
+    (e.g. ``enterprises_into_parks`` → ``industry_outside_clusters``), or None.
+
+    Examples
+    --------
+    >>> office_policy_for_rule("enterprises_into_parks")[0]
+    'industry_outside_clusters'
+    """
+    for name, entry in (rules().get("office_policies") or {}).items():
+        if not name.startswith("_") and entry.get("rule") == rule_id:
+            return name, entry
+    return None
+
+
+def office_policy_text(name: str, setting: str) -> str:
+    """The sentence every reason the policy decides carries: which setting applied, both clauses (verbatim),
+    that the planning office sets it, and the other setting.
+
+    Examples
+    --------
+    >>> "规划管理部门" in office_policy_text("industry_outside_clusters", "conditional")
+    True
+    """
+    e = rules()["office_policies"][name]
+    other = "；".join(e["setting_zh"][c] for c in e["choices"] if c != setting)
+    which = "（默认口径）" if setting == e["default"] else f"（本次核查选用；默认口径为 {e['default']}）"
+    return e["reason_zh"].format(name=e["name_zh"], setting=e["setting_zh"][setting], which=which, q1=e["quote"][0],
+                                 q2=e["quote"][1], other=other)
+
+
 def normalize_zone_code(code: str) -> str:
     """A class code ending in 0 is its undivided group (GB/T 4754 convention): ``C3130`` → ``C313``."""
     code = str(code).strip().upper()
@@ -354,6 +429,10 @@ def extra_rules() -> list[dict]:
         for i, e in enumerate(z.get("conditional", [])):
             add(f"place_conditional.{zid}.{i + 1}", "place_conditional", codes=e["codes"], plan_ref=e["plan_ref"],
                 quote=e["quote"], effect="conditional", wording=e["reason_zh"])
+        for e in z.get("conditions", []):
+            add(f"{e['id']}.{zid}", "zone_condition", codes=e["codes"], plan_ref=e["plan_ref"], quote=e["quote"],
+                effect=e["effect"], effect_alt="对口的已绘分区整体覆盖地块时不适用" if e.get("unless_zone_fits") else "",
+                wording=e["reason_zh"], verify=e.get("verify", False))
         for e in z.get("barred", []):
             add(f"{e['id']}.{zid}", "zone_barred", codes=e["codes"], plan_ref=e["plan_ref"], quote=e["quote"],
                 effect=e["effect"], effect_alt="地块部分位于该分区→conditional", wording=e["reason_zh"],

@@ -117,6 +117,8 @@ def cli_args(case: dict) -> list[str]:
             args += ["--area-mu", value]
         elif key == "catalogue_class":
             args += ["--catalogue-class", value]
+        elif key == "industry_outside_clusters":  # the office policy (plan_rules.json → office_policies)
+            args += ["--policy", f"{key}={value}"]
         else:
             raise AssertionError(f"{case['case_id']}: unknown flag {flag!r} in extra")
     return args

@@ -59,6 +59,9 @@ def site():
 @click.option("--capacity-replacement", is_flag=True, help="项目实施产能等量或减量置换（第九章第三节）。")
 @click.option("--catalogue-class", type=click.Choice(CATALOGUE_CLASSES),
               help="项目在《产业结构调整指导目录》中的类别（化工项目核查用）。")
+@click.option("--policy", "policies", multiple=True, metavar="口径=取值",
+              help="本次核查改用规划管理部门的另一口径（规则数据 office_policies 中的口径名=取值，见示例：集聚区外"
+                   "新建工业项目改判有条件符合；默认不符合）。可重复。")
 @click.option("--batch", "batch_file", type=click.Path(dir_okay=False, path_type=Path),
               help="批量核查：CSV/XLSX（每行一个场地：经度/纬度或 WKT 列、行业列，可含面积与投资列）；"
                    "行业列名不能识别时用 --field industry=列名，或用 --industry 给全部行统一行业。")
@@ -78,7 +81,7 @@ def site():
 @overwrite_opt
 def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area_m2, footprint_m2, admin_area_m2,
           green_area_m2, tall_floor_area_m2, yard_area_m2, non_production_facilities, check_date, capacity_replacement,
-          catalogue_class, batch_file, output, report_path, export_site, map_path,
+          catalogue_class, policies, batch_file, output, report_path, export_site, map_path,
           basemap, record, project, as_json, overwrite):
     """核查项目选址是否符合产业规划 — does this project fit the plan here?
 
@@ -95,7 +98,9 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
     $ dcf site check --batch 项目.xlsx --layer 坐标 --field lon=东经 --field lat=北纬 -o 结果.csv
     $ dcf site check --batch 项目清单.xlsx --field industry=主营 -o 核查结果.xlsx
     $ dcf site check --site 115.80,36.47 --industry 轴承 --record --project 某轴承项目
+    $ dcf site check --site 115.72,36.33 --industry C3451 --policy industry_outside_clusters=conditional
     """
+    policy = _policy_option(policies)
     if project and not record:
         raise click.BadParameter("--project 只随 --record 记入核查登记；请同时给出 --record。", param_hint="--project")
     record = (project or True) if record else False
@@ -125,7 +130,7 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
         if site_value:
             raise click.BadParameter("--site 与 --batch 只能二选一。", param_hint="--batch")
         return _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, industry, reader, basemap,
-                      export_site, record)
+                      export_site, record, policy)
     if not site_value:
         raise click.BadParameter("未给出场地。例：--site 115.80,36.47（经度,纬度）、WKT 或文件路径。",
                                  param_hint="--site")
@@ -149,7 +154,8 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
                             green_area_m2=green_area_m2, capacity_replacement=capacity_replacement,
                             catalogue_class=catalogue_class, date=check_date,
                             tall_floor_area_m2=tall_floor_area_m2, yard_area_m2=yard_area_m2,
-                            non_production_facilities=non_production_facilities, record=record, **reader)
+                            non_production_facilities=non_production_facilities, record=record, policy=policy,
+                            **reader)
     except InputError as exc:
         raise input_error(exc, _CHECK_OPTIONS.get(getattr(exc, "argument", None), "--site")) from None
     _outputs(answer, report_path, map_path, overwrite, basemap, export_site)
@@ -163,8 +169,22 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
 
 
 #: the Python argument an error of check_site is about (``exc.argument``) -> the option that gave it
-_CHECK_OPTIONS = {"date": "--date", "tall_floor_area_m2": "--tall-floor-area-m2",
+_CHECK_OPTIONS = {"date": "--date", "policy": "--policy", "tall_floor_area_m2": "--tall-floor-area-m2",
                   "non_production_facilities": "--non-production-facilities"}
+
+
+def _policy_option(values) -> dict | None:
+    """``--policy 口径=取值`` (repeatable) as the ``policy`` argument of check_site; the library checks the names."""
+    if not values:
+        return None
+    out = {}
+    for v in values:
+        name, sep, value = v.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise click.BadParameter(f"「{v}」应写成 口径=取值，如 industry_outside_clusters=conditional。",
+                                     param_hint="--policy")
+        out[name.strip()] = value.strip()
+    return out
 
 
 def _industry_column_message(exc) -> str:
@@ -197,7 +217,7 @@ def _recorded(answer):
 
 
 def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, default_industry, reader, basemap,
-           export_site=None, record=False):
+           export_site=None, record=False, policy=None):
     from ..errors import InputError
     from ..queries import check_batch, check_batch_to_file
 
@@ -209,13 +229,14 @@ def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, d
     try:
         if stream and not record:
             run = check_batch_to_file(batch_file, output, default_industry, crs=crs, overwrite=True,
-                                      progress=progress, **reader)  # refused above unless --overwrite
+                                      progress=progress, policy=policy, **reader)  # refused above unless --overwrite
         else:
-            answer = check_batch(batch_file, default_industry, crs=crs, record=record, progress=progress, **reader)
+            answer = check_batch(batch_file, default_industry, crs=crs, record=record, progress=progress,
+                                 policy=policy, **reader)
     except IndustryColumnMissing as exc:
         raise input_error(InputError(_industry_column_message(exc)), "--batch") from None
     except InputError as exc:
-        raise input_error(exc, "--batch") from None
+        raise input_error(exc, "--policy" if getattr(exc, "argument", None) == "policy" else "--batch") from None
     if stream and not record:
         if run.failed and run.failed == run.rows:
             echo_note(f"全部 {run.rows} 条记录都无法核查，例如{run.first_failure['row_label']}：{run.first_failure['error']}")

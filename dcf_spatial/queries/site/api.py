@@ -12,7 +12,8 @@ from ...errors import InputError
 from ...industry import IndustryMatch, industry_error_message, resolve
 from . import present, tables
 from .batch import BATCH_CHUNK_ROWS, batch_rows, iter_site_results, read_batch, write_batch_table
-from .check import placed_by_name, site_result, site_results
+from ... import plan
+from .check import placed_by_name, site_result, site_results, with_policy
 
 logger = logging.getLogger(__name__)
 
@@ -255,15 +256,16 @@ def _batch_parts(sites):
 
 def _inputs_shown(site_label, industry, m, *, crs, area_mu, investment_wan, floor_area_m2, footprint_m2,
                   admin_area_m2, green_area_m2, capacity_replacement, catalogue_class, tall_floor_area_m2,
-                  yard_area_m2, non_production_facilities, date) -> dict:
+                  yard_area_m2, non_production_facilities, date, policy=None) -> dict:
     """The inputs as a result lists them (输入), in Chinese, the same for every way a site is given."""
+    chosen = "；".join(f"{k}={v}" for k, v in (policy or {}).items()) or None
     return {"场地": site_label, "行业": industry if isinstance(industry, str) else m.query, "坐标系": crs,
             "用地面积（亩）": area_mu, "总投资（万元）": investment_wan, "总建筑面积（m²）": floor_area_m2,
             "基底面积（m²）": footprint_m2, "行政办公及生活服务设施用地（m²）": admin_area_m2,
             "绿地面积（m²）": green_area_m2, "产能置换": "是" if capacity_replacement else None,
             "产业目录类别": catalogue_class, "层高超过 8 m 的建筑面积（m²）": tall_floor_area_m2,
             "露天堆场及操作场地（m²）": yard_area_m2, "非生产性配套设施": non_production_facilities or None,
-            "核查日期": date}
+            "核查日期": date, "规划管理部门口径（本次选用）": chosen}
 
 
 def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, investment_wan: float | None = None,
@@ -271,7 +273,8 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
                admin_area_m2: float | None = None, green_area_m2: float | None = None,
                capacity_replacement: bool = False, catalogue_class: str | None = None, store=None,
                date=None, tall_floor_area_m2: float | None = None, storeys=None,
-               yard_area_m2: float | None = None, non_production_facilities=None, record=False, **reader) -> SiteCheck:
+               yard_area_m2: float | None = None, non_production_facilities=None, record=False,
+               policy: dict | None = None, **reader) -> SiteCheck:
     """Does this project, of this industry, on this site, fit the plan?
 
     Parameters
@@ -312,6 +315,12 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
         ``True`` or the project's name: record the check in the store's register (site, inputs, verdict
         and reasons, date, and the versions of every layer and rule file used; see
         :mod:`dcf_spatial.register`). The ids are in ``.register_ids``.
+    policy
+        The planning office's settings for the questions the plan leaves open (``plan_rules.json`` →
+        ``office_policies``), for this check only: ``{"industry_outside_clusters": "conditional"}`` judges a
+        new factory outside every industrial cluster 有条件符合 instead of the default 不符合 (第三章第三节、
+        第十章第四节 steer industry into the clusters but bar nothing). ``None``: each policy's default. The
+        reason the policy decides names the setting used. Barred industries stay barred whatever the setting.
     **reader
         ``layer``, ``encoding``, ``swap_xy``, ``field_map`` for file input.
 
@@ -333,6 +342,7 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
     True
     >>> print(check_site("115.80,36.47", "C3451", area_mu=80, investment_wan=24000).summary_text())  # doctest: +SKIP
     """
+    plan.office_policies(policy)  # an unknown policy or setting fails here, before any site is read
     expected = _before(record, store)
     if isinstance(site, str) and not record:
         answer = _check_typed_lonlat(site, industry, area_mu=area_mu, crs=crs, investment_wan=investment_wan,
@@ -341,7 +351,7 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
                                      capacity_replacement=capacity_replacement, catalogue_class=catalogue_class,
                                      store=store, date=date, tall_floor_area_m2=tall_floor_area_m2, storeys=storeys,
                                      yard_area_m2=yard_area_m2, non_production_facilities=non_production_facilities,
-                                     reader=reader)
+                                     reader=reader, policy=policy)
         if answer is not None:
             return answer
     import geopandas as gpd
@@ -353,6 +363,7 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
 
     if isinstance(site, gpd.GeoDataFrame):
         sites, industries, figures, errors, notes, flags = batch_rows(site.copy(), industry)
+        flags = with_policy(flags, policy)
         results = site_results(sites, industries, figures=figures, errors=errors, flags=flags, store=store)
         return _record(SiteCheck(results, sites, batch=True, notes=notes, title="项目选址批量核查", source="GeoDataFrame",
                                  store=store), record, _batch_parts(sites), industries, figures, flags, expected)
@@ -378,7 +389,7 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
                "non_production_facilities": non_production_facilities,
                "check_date": None if date is None else str(date)}
     res = site_result(site_gdf, m, figures=figures, capacity_replacement=capacity_replacement,
-                      catalogue_class=catalogue_class, store=store)
+                      catalogue_class=catalogue_class, store=store, policy=policy)
     named = placed_by_name(site_gdf, 0) if len(site_gdf) == 1 else None
     if named:
         res["site"]["from_name"] = named
@@ -386,7 +397,7 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
                            floor_area_m2=floor_area_m2, footprint_m2=footprint_m2, admin_area_m2=admin_area_m2,
                            green_area_m2=green_area_m2, capacity_replacement=capacity_replacement,
                            catalogue_class=catalogue_class, tall_floor_area_m2=tall_floor_area_m2,
-                           yard_area_m2=yard_area_m2, non_production_facilities=non_production_facilities, date=date)
+                           yard_area_m2=yard_area_m2, non_production_facilities=non_production_facilities, date=date, policy=policy)
     shown = site_gdf.iloc[[0]] if len(site_gdf) == 1 else site_gdf.dissolve().reset_index(drop=True)
     if len(site_gdf) > 1:  # one site of several 地块: its id and name say all of them, not the first
         for col in ("地块编号", "地块名称"):
@@ -397,14 +408,14 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
     if record:
         from ...crs import to_storage
 
-        flags = dict(capacity_replacement=capacity_replacement, catalogue_class=catalogue_class)
+        flags = with_policy([dict(capacity_replacement=capacity_replacement, catalogue_class=catalogue_class)], policy)[0]
         _record(answer, record, [list(to_storage(site_gdf).geometry.values)], [m], [figures], [flags], expected)
     return answer
 
 
 def _check_typed_lonlat(site: str, industry, *, area_mu, crs, investment_wan, floor_area_m2, footprint_m2,
                         admin_area_m2, green_area_m2, capacity_replacement, catalogue_class, store, date,
-                        tall_floor_area_m2, storeys, yard_area_m2, non_production_facilities, reader):
+                        tall_floor_area_m2, storeys, yard_area_m2, non_production_facilities, reader, policy=None):
     """:func:`check_site` of a typed ``"lon,lat"`` without geopandas (see :mod:`.quick`), or ``None``
     when the value needs the full reader. The answer is the full path's to the bit
     (``tests/test_startup.py`` compares the JSON of both); its ``sites`` frame is read when first used."""
@@ -432,12 +443,13 @@ def _check_typed_lonlat(site: str, industry, *, area_mu, crs, investment_wan, fl
                "non_production_facilities": non_production_facilities,
                "check_date": None if date is None else str(date)}
     res = evaluate(load_context(store), np.array([quick.geometry], dtype=object), [m], [figures],
-                   [dict(capacity_replacement=capacity_replacement, catalogue_class=catalogue_class)])[0]
+                   with_policy([dict(capacity_replacement=capacity_replacement, catalogue_class=catalogue_class)],
+                               policy))[0]
     inputs = _inputs_shown(site, industry, m, crs=crs, area_mu=area_mu, investment_wan=investment_wan,
                            floor_area_m2=floor_area_m2, footprint_m2=footprint_m2, admin_area_m2=admin_area_m2,
                            green_area_m2=green_area_m2, capacity_replacement=capacity_replacement,
                            catalogue_class=catalogue_class, tall_floor_area_m2=tall_floor_area_m2,
-                           yard_area_m2=yard_area_m2, non_production_facilities=non_production_facilities, date=date)
+                           yard_area_m2=yard_area_m2, non_production_facilities=non_production_facilities, date=date, policy=policy)
 
     def read_sites():
         from ...places import read_site
@@ -449,7 +461,7 @@ def _check_typed_lonlat(site: str, industry, *, area_mu, crs, investment_wan, fl
 
 
 def check_batch(path, industry=None, *, crs=None, store=None, record=False, progress: bool = False,
-                **reader) -> SiteCheck:
+                policy: dict | None = None, **reader) -> SiteCheck:
     """Check every row of a file of sites (CSV/XLSX/any vector file); one result per row, none lost.
 
     Parameters
@@ -468,6 +480,8 @@ def check_batch(path, industry=None, *, crs=None, store=None, record=False, prog
         label each row is named ``"第一批 / <its 项目名称>"`` (the label alone for a row without a name).
     progress
         Show the rows checked on stderr (a bar on a terminal, plain lines in a log).
+    policy
+        The planning office's policy settings for every row (as in :func:`check_site`).
     **reader
         ``layer``, ``encoding``, ``swap_xy``, ``field_map`` (e.g. ``{"industry": "主营"}``).
 
@@ -483,9 +497,11 @@ def check_batch(path, industry=None, *, crs=None, store=None, record=False, prog
     >>> from dcf_spatial.queries import check_batch
     >>> check_batch("项目清单.xlsx").to_table("核查结果.xlsx")  # doctest: +SKIP
     """
+    plan.office_policies(policy)
     expected = _before(record, store)
     sites, industries, figures, errors, notes, flags = read_batch(path, crs=crs, default_industry=industry,
                                                                  store=store, **reader)
+    flags = with_policy(flags, policy)
     results = []
     for _, _, part in iter_site_results(sites, industries, figures, errors, flags, store=store, progress=progress):
         results += part
@@ -541,7 +557,8 @@ class BatchRun:
 
 
 def check_batch_to_file(path, output, industry=None, *, crs=None, store=None, overwrite: bool = False,
-                        chunk_rows: int = BATCH_CHUNK_ROWS, progress: bool = False, **reader) -> BatchRun:
+                        chunk_rows: int = BATCH_CHUNK_ROWS, progress: bool = False, policy: dict | None = None,
+                        **reader) -> BatchRun:
     """Check every row of a file of sites and write the results table chunk by chunk, in bounded memory.
 
     The table is the one :meth:`SiteCheck.to_table` writes (one row per input row, none lost), but
@@ -550,7 +567,7 @@ def check_batch_to_file(path, output, industry=None, *, crs=None, store=None, ov
 
     Parameters
     ----------
-    path, industry, crs, store, **reader
+    path, industry, crs, store, policy, **reader
         As in :func:`check_batch`.
     output
         ``.csv`` or ``.gpkg`` (appended chunk by chunk) or ``.xlsx`` (at most 1,048,575 rows).
@@ -588,9 +605,11 @@ def check_batch_to_file(path, output, industry=None, *, crs=None, store=None, ov
     suffix = output.suffix.lower()
     if suffix not in BATCH_OUTPUT_SUFFIXES:
         raise InputError(f"{output}：结果文件请用 .csv、.xlsx 或 .gpkg。")
+    plan.office_policies(policy)
     guard_output(output, overwrite=overwrite)
     sites, industries, figures, errors, notes, flags = read_batch(path, crs=crs, default_industry=industry,
                                                                  store=store, discs=False, **reader)
+    flags = with_policy(flags, policy)
     n = len(sites)
     if suffix == ".xlsx" and n > 1_048_575:
         raise InputError(f"{path}：共 {n:,} 行，超过 Excel 单表上限（1,048,575 行数据）；请把结果写为 .csv 或 .gpkg。")

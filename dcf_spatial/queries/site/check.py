@@ -20,7 +20,8 @@ logger = logging.getLogger(__name__)
 
 
 def site_result(site, industry, *, figures: dict | None = None, context: PlanContext | None = None,
-               store=None, capacity_replacement: bool = False, catalogue_class: str | None = None) -> dict:
+               store=None, capacity_replacement: bool = False, catalogue_class: str | None = None,
+               policy: dict | None = None) -> dict:
     """Check one site; the result dict. Raises :class:`InputError` for an unknown or ambiguous industry.
 
     Parameters
@@ -36,6 +37,9 @@ def site_result(site, industry, *, figures: dict | None = None, context: PlanCon
         The project declares 等量或减量置换 of capacity (第九章第三节).
     catalogue_class
         Class of the project in 《产业结构调整指导目录》 (鼓励类/限制类/淘汰类/允许类), if known.
+    policy
+        The planning office's policy settings for this check (``plan_rules.json`` → ``office_policies``),
+        e.g. ``{"industry_outside_clusters": "conditional"}``; ``None``: the defaults.
 
     Examples
     --------
@@ -50,8 +54,26 @@ def site_result(site, industry, *, figures: dict | None = None, context: PlanCon
     # a site given by a place name means "somewhere in that unit" (rules/named.py)
     named = placed_by_name(site, 0) if getattr(site, "columns", None) is not None and len(site) == 1 else None
     return evaluate(context or load_context(store), np.array([geom], dtype=object), [m], [figures or {}],
-                     [dict(capacity_replacement=capacity_replacement, catalogue_class=catalogue_class)],
-                     named=[named])[0]
+                    with_policy([dict(capacity_replacement=capacity_replacement, catalogue_class=catalogue_class)],
+                                policy), named=[named])[0]
+
+
+def with_policy(flags: list, policy: dict | None) -> list:
+    """Each row's flags with the office policy settings of the check (``flags["policy"]``, read by the rule
+    the policy decides and kept in the register so that a re-check uses the same setting); unchanged when
+    ``policy`` is None (the defaults of ``plan_rules.json`` → ``office_policies`` apply).
+
+    Examples
+    --------
+    >>> with_policy([{"capacity_replacement": False}], {"industry_outside_clusters": "conditional"})[0]["policy"]
+    {'industry_outside_clusters': 'conditional'}
+    """
+    if policy is None:
+        return flags
+    from ... import plan
+
+    plan.office_policies(policy)  # refuse an unknown policy or setting, naming it
+    return [{**(f or {}), "policy": dict(policy)} for f in flags]
 
 
 def site_geometry(site):

@@ -43,15 +43,15 @@ COLUMNS = {
 }
 #: group -> Chinese label
 GROUP_ZH = {"plan_area": "规划范围", "barred": "禁止与限制", "industry_kind": "产业类别",
-            "policy": "政策规则", "zone": "分区承接行业",
+            "policy": "政策规则", "office_policy": "规划管理部门口径", "zone": "分区承接行业",
             # the rules of :func:`dcf_spatial.plan.extra_rules`
             "overcapacity": "过剩产能（第九章第三节）", "high_energy": "高耗能项目", "catalogue_eliminated": "淘汰类项目",
             "catalogue_restricted": "限制类项目", "cluster_wide": "集聚区一级点名的行业",
             "place_conditional": "地点有条件支持的行业",
             "district_wide": "全区支持的行业", "block_use": "园区功能区块", "zone_also": "分区补充行业",
-            "belongs_elsewhere": "归属其他分区的行业", "zone_barred": "分区不得建设的行业", "named_place": "规划点名地点", "eco_corridor": "生态廊道提示"}
+            "belongs_elsewhere": "归属其他分区的行业", "zone_barred": "分区不得建设的行业", "zone_condition": "地点附条件的行业", "named_place": "规划点名地点", "eco_corridor": "生态廊道提示"}
 #: groups whose rows must carry an effect (a zone row lists what it carries; the kinds decide the verdict)
-NEEDS_EFFECT = ("plan_area", "barred", "industry_kind")
+NEEDS_EFFECT = ("plan_area", "barred", "industry_kind", "office_policy")
 SHEET = "规则表"
 #: a clause: a chapter of the plan (第九章…), a document number (国土资发〔2008〕24号, 令第53号) or a named text 《…》
 _CLAUSE = re.compile(r"第[一二三四五六七八九十]+章|〔\d{4}〕\d+号|令第\d+号|《[^》]+》")
@@ -103,11 +103,22 @@ def rules_table():
             effect=r.get("effect"), effect_alt=alt, wording=r.get("reason_zh"))
     for k in rb.get("industry_kinds", []):
         add(k["kind"], "industry_kind", codes=k.get("codes"), plan_ref=k.get("plan_ref"), quote=k.get("quote"),
-            effect=k.get("outside_effect"), effect_alt=f"不在对应分区时按规则 {k.get('outside_rule', '')}",
+            effect=k.get("outside_effect"), effect_alt=f"不在对应分区时按规则 {k.get('outside_rule', '')}" + (
+                f"（其结论由口径 office_policy.{op[0]} 决定）" if (op := plan.office_policy_for_rule(k.get("outside_rule", "")))
+                else ""),
             wording=k.get("fit_zh"))
     for rid, r in (rb.get("policy_rules") or {}).items():
         add(rid, "policy", codes=r.get("codes"), plan_ref=r.get("plan_ref"), quote=r.get("quote"),
             effect=r.get("effect", ""), wording=r.get("reason_zh"))
+    for name, op in (rb.get("office_policies") or {}).items():
+        if name.startswith("_"):
+            continue
+        # the office's setting (the plan leaves it open): effect = the default, the other settings beside it
+        add(f"office_policy.{name}", "office_policy", plan_ref=op["plan_ref"], quote="；".join(op["quote"]),
+            effect=op["default"],
+            effect_alt="；".join(f"policy {name}={c}→{c}" for c in op["choices"] if c != op["default"]),
+            wording=f"{op['name_zh']}（规则 {op['rule']}）：" + "；".join(
+                f"{c}＝{op['setting_zh'][c]}" for c in op["choices"]))
     for zid, z in plan.zones().items():
         if not isinstance(z, dict):
             continue
@@ -245,6 +256,7 @@ def check_rules_table(path) -> RulesTableCheck:
     df = _read_table(path)
     # "info": a prompt that changes no verdict (e.g. the ecological corridors, 第十章第六节)
     verdicts = set(plan.rules().get("verdicts", {})) | {"info"}
+    policies = {k: v for k, v in (plan.rules().get("office_policies") or {}).items() if not k.startswith("_")}
     groups = {**{g: g for g in GROUP_ZH}, **{zh: g for g, zh in GROUP_ZH.items()}}
     table = code_table()
     problems: list[tuple[int, str, str]] = []
@@ -271,6 +283,14 @@ def check_rules_table(path) -> RulesTableCheck:
             problems.append((n, COLUMNS["effect"], f"未知结论名「{effect}」；应为 {'、'.join(sorted(verdicts))}"))
         elif not effect and group in NEEDS_EFFECT:
             problems.append((n, COLUMNS["effect"], f"{GROUP_ZH[group]}规则须写明对结论的影响（{'、'.join(sorted(verdicts))}）"))
+        elif group == "office_policy":
+            op = policies.get(rid.removeprefix("office_policy."))
+            if op is None:
+                problems.append((n, COLUMNS["rule_id"], f"未知的规划管理部门口径「{rid}」；应为 "
+                                 f"{'、'.join('office_policy.' + k for k in policies) or '（无）'}"))
+            elif effect not in op["choices"]:
+                problems.append((n, COLUMNS["effect"], f"口径{op['name_zh']}的取值「{effect}」无效；"
+                                 f"应为 {'、'.join(op['choices'])}"))
         for code in filter(None, re.split(r"[、,，;；\s]+", str(row["codes"]))):
             try:
                 norm = normalize_code(code)

@@ -115,8 +115,17 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
                 plan_ref=best["plan_ref"] or kind["plan_ref"]), pr["plan_ref"])
         else:
             pr = policy[kind["outside_rule"]]
-            add(kind["outside_rule"], kind["outside_effect"], pr["reason_zh"].format(nearest=nearest_txt),
-                pr["plan_ref"])
+            effect, text = kind["outside_effect"], pr["reason_zh"].format(nearest=nearest_txt)
+            office = plan.office_policy_for_rule(kind["outside_rule"])
+            if office:  # the plan steers but does not settle this: the office's policy sets the effect
+                name, entry = office
+                effect = plan.office_policies(site.flags.get("policy"))[name]
+                text += plan.office_policy_text(name, effect)
+                # a project barred outside the clusters on its own grounds (chemicals: 进区入园) is not loosened
+                keep = next((k for k in entry.get("not_loosened", []) if plan.match(k["codes"], site.codes) == "full"), None)
+                if keep and plan.worst([effect, keep["effect"]]) != effect:
+                    effect, text = keep["effect"], text + keep["reason_zh"]
+            add(kind["outside_rule"], effect, text, pr["plan_ref"])
     elif not kind["zone_layers"]:
         pr = policy[kind["outside_rule"]]
         add(kind["outside_rule"], kind["outside_effect"], pr["reason_zh"], pr["plan_ref"])
@@ -250,6 +259,8 @@ def blocks(site: SiteFacts, zones: list[dict], reasons: Reasons) -> None:
                     quote=zr.get("quote", ""), consequence=consequence), ref)
         for e in zr.get("barred", []) + use.get("barred", []):
             _zone_barred(site, z, e, seen, reasons)
+        for e in zr.get("conditions", []):
+            _zone_condition(site, z, e, zones, seen, reasons)
         for e in zr.get("belongs_elsewhere", []):
             key = ("elsewhere", e["zone_zh"])
             if key not in seen and plan.match(e["codes"], site.codes) == "full":
@@ -282,3 +293,28 @@ def _zone_barred(site: SiteFacts, zone: dict, entry: dict, seen: set, reasons: R
     else:
         reasons.add(entry["id"], effect, entry["reason_zh"].format(zone=zone["name_zh"], project=site.match.label_zh),
                     entry["plan_ref"])
+
+
+def _zone_condition(site: SiteFacts, zone: dict, entry: dict, zones: list[dict], seen: set, reasons: Reasons) -> None:
+    """A condition a place puts on an industry it supports (``zone_rules`` → ``conditions``): e.g. the 临空
+    logistics, storage and exhibitions of 第六章第五节 “依托即将建设的聊城机场” in 郑家镇, whose airport and 临空 area
+    are not drawn (第九章第一节): conditional, the relation to the airport to be checked. With ``unless_zone_fits``
+    the condition is not added where a drawn zone designated for the industry holds the whole site (a warehouse
+    in 郑家's 物流产业园 fits by 第八章第一节). Said once per site.
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_site
+    >>> check_site("115.712,36.450", "G5920").verdict  # doctest: +SKIP
+    'conditional'
+    """
+    th = plan.rules()["thresholds"]
+    key = ("condition", entry["id"])
+    if key in seen or plan.match(entry["codes"], site.codes) != "full":
+        return
+    if entry.get("unless_zone_fits") and any(
+            z["layer"] != "named_places" and z["match"] == "full" and z["share"] >= th["full_share"] for z in zones):
+        return
+    seen.add(key)
+    reasons.add(entry["id"], entry["effect"], entry["reason_zh"].format(zone=zone["name_zh"], project=site.match.label_zh),
+                entry["plan_ref"])
