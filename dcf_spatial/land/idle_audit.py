@@ -332,11 +332,21 @@ def _distinct_inputs(df) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     # one running code per row, refined column by column (factorize of code × width + next code):
     # a few integer arrays alive at a time, not a table of every key column
+    # The codes are combined as code × width + next code while that stays within int64, and
+    # renumbered (a factorize, a hash of every row) only when it would not: a few factorizes instead
+    # of one per column. Combining is one-to-one, so the groups are the same; the last factorize
+    # numbers them in the order of their first row, as before.
     group = np.zeros(n, dtype=np.int64)
+    span = 1  # the codes in ``group`` lie in [0, span)
 
     def refine(codes, width):
-        nonlocal group
-        group = pd.factorize(group * max(int(width), 1) + codes, sort=False)[0]
+        nonlocal group, span
+        width = max(int(width), 1)
+        if span * width >= 2 ** 62:
+            group = pd.factorize(group, sort=False)[0].astype(np.int64, copy=False)
+            span = int(group.max()) + 1
+        group = group * width + codes
+        span *= width
 
     for c in _RULE_INPUTS:
         if c in df:
@@ -352,6 +362,7 @@ def _distinct_inputs(df) -> tuple[np.ndarray, np.ndarray]:
         codes, uniq = pd.factorize(np.where(denominator > 0, developed / denominator, np.nan), use_na_sentinel=False)
     refine(codes, len(uniq))
     refine((denominator > 0).astype(np.int64), 2)
+    group = pd.factorize(group, sort=False)[0]
     # codes number the groups in the order of their first row, so the first rows come out in order
     first = np.unique(group, return_index=True)[1]
     return group, first
