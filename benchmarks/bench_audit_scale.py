@@ -116,6 +116,7 @@ def e2e(sizes: list[int], base: int) -> None:
     import geopandas as gpd
 
     rows = []
+    load_start = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         for n in sizes:
@@ -131,7 +132,9 @@ def e2e(sizes: list[int], base: int) -> None:
             print(f"[{n:,}] arrow read {read['wall']:.1f} s, audit {audit['wall']:.1f} s", file=sys.stderr)
     load = os.getloadavg()
     print(f"\n闲置土地审计端到端 vs 箭头读取 idle audit end to end vs arrow read (合成数据, zone layers 示意; "
-          f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} cores)")
+          f"load average at the start {load_start[0]:.1f}, at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
+          f"on {os.cpu_count()} cores; the writes of the complete list, the workbook and the map overlap in threads, "
+          "so their step times are each from the write's start)")
     print("| parcels | read_file(use_arrow): wall / peak | audit end to end: wall / peak | ratio (wall; CPU of the "
           "whole process, imports included, less sensitive to a loaded machine) "
           "| steps (s from the audit's start · from the write's start) "

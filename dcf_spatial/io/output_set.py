@@ -110,8 +110,9 @@ def write_set(folder, write: Callable[[Path], dict], *, overwrite: bool = False,
     overwrite
         Replace files of an earlier run; otherwise an existing file is refused (nothing is moved).
     manifest
-        What produced the files (inputs, as-of date, layers, rules, row counts); ``tool``,
-        ``written_at``, ``files`` and ``complete`` are added.
+        What produced the files (inputs, as-of date, layers, rules, row counts), or a function
+        returning it (called after ``write``: the audits compute the inputs' sha256 meanwhile);
+        ``tool``, ``written_at``, ``files`` and ``complete`` are added.
     extra
         Names in ``folder`` that belong to the set but were written before (the dask engine's
         GeoParquet folder, written while auditing); listed in the manifest with their sha256.
@@ -145,8 +146,16 @@ def write_set(folder, write: Callable[[Path], dict], *, overwrite: bool = False,
             if p.suffix == ".json":
                 text = p.read_text(encoding="utf-8")
                 p.write_text(text.replace(json.dumps(stage_s)[1:-1], json.dumps(folder_s)[1:-1]), encoding="utf-8")
-        described = {p.name: _describe(p) for p in produced}
-        described.update({n: _describe(folder / n) for n in extra if (folder / n).exists() and n not in described})
+        # the files' sha256 at the same time, a thread each (hashlib releases the GIL on large reads)
+        to_describe = [*produced, *(folder / n for n in extra if (folder / n).exists()
+                                    and n not in {p.name for p in produced})]
+        if len(to_describe) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(len(to_describe), 4), thread_name_prefix="dcf-sha") as pool:
+                described = dict(zip((p.name for p in to_describe), pool.map(_describe, to_describe)))
+        else:
+            described = {p.name: _describe(p) for p in to_describe}
         (folder / MANIFEST).unlink(missing_ok=True)  # from here until the new one, the folder is not complete
         for i, p in enumerate(produced, 1):
             target = folder / p.name
@@ -156,7 +165,7 @@ def write_set(folder, write: Callable[[Path], dict], *, overwrite: bool = False,
                 shutil.rmtree(target) if target.is_dir() else target.unlink()
             os.replace(p, target)
             kill_point(f"outputs:moved:{i}")
-        record = dict(manifest or {})
+        record = dict((manifest() if callable(manifest) else manifest) or {})
         record.update({"tool": {"name": "dcf_spatial", "version": _tool_version()},
                        "written_at": _dt.datetime.now().isoformat(timespec="seconds"),
                        "files": described, "complete": True})

@@ -157,7 +157,10 @@ def validate_land_use_codes(codes: pd.Series, *, system: str = "auto") -> pd.Dat
     which system was used.
     The lookup is done once per distinct code.
     """
-    index_of, uniques = pd.factorize(codes.to_numpy(dtype=object), use_na_sentinel=True)
+    # text held by arrow is factorised there, without a Python string per row
+    index_of, uniques = pd.factorize(codes if isinstance(codes.dtype, pd.StringDtype) else codes.to_numpy(dtype=object),
+                                     use_na_sentinel=True)
+    uniques = np.asarray(uniques, dtype=object)
     # old GB/T 21010-2007 codes (061 …) translated to 2017 before the lookup, with a note per row
     translated = [translate_2007_code(u) for u in uniques]
     old_note = np.array([t[1] for t in translated] + [""], dtype=object)

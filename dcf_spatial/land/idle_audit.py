@@ -332,11 +332,21 @@ def _distinct_inputs(df) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     # one running code per row, refined column by column (factorize of code × width + next code):
     # a few integer arrays alive at a time, not a table of every key column
+    # The codes are combined as code × width + next code while that stays within int64, and
+    # renumbered (a factorize, a hash of every row) only when it would not: a few factorizes instead
+    # of one per column. Combining is one-to-one, so the groups are the same; the last factorize
+    # numbers them in the order of their first row, as before.
     group = np.zeros(n, dtype=np.int64)
+    span = 1  # the codes in ``group`` lie in [0, span)
 
     def refine(codes, width):
-        nonlocal group
-        group = pd.factorize(group * max(int(width), 1) + codes, sort=False)[0]
+        nonlocal group, span
+        width = max(int(width), 1)
+        if span * width >= 2 ** 62:
+            group = pd.factorize(group, sort=False)[0].astype(np.int64, copy=False)
+            span = int(group.max()) + 1
+        group = group * width + codes
+        span *= width
 
     for c in _RULE_INPUTS:
         if c in df:
@@ -352,6 +362,7 @@ def _distinct_inputs(df) -> tuple[np.ndarray, np.ndarray]:
         codes, uniq = pd.factorize(np.where(denominator > 0, developed / denominator, np.nan), use_na_sentinel=False)
     refine(codes, len(uniq))
     refine((denominator > 0).astype(np.int64), 2)
+    group = pd.factorize(group, sort=False)[0]
     # codes number the groups in the order of their first row, so the first rows come out in order
     first = np.unique(group, return_index=True)[1]
     return group, first
@@ -628,7 +639,18 @@ def summarize(audited, by: list[str] | None = None) -> pd.DataFrame:
     Returns one row per group with a column per status count and the totals; idle area is the
     area of parcels whose status is in ``IDLE_STATUSES`` (the excused ones are counted apart);
     ``determined_count`` how many of those carry a 认定书 (the rest are suspected).
+
+    Examples
+    --------
+    >>> t = summarize(pd.DataFrame({"status": ["idle", "normal", "idle"], "area_mu": [1.0, 2.0, 3.0],
+    ...                             "fee_wan": [5.0, float("nan"), 1.0], "township_zh": ["甲", "乙", None]}),
+    ...               by=["township_zh"])
+    >>> t[["township_zh", "idle", "normal", "total", "idle_area_mu", "fee_wan"]].values.tolist()
+    [['乙', 0, 1, 1, 0.0, 0.0], ['甲', 1, 0, 1, 1.0, 5.0], ['（未落入任何区域）', 1, 0, 1, 3.0, 1.0]]
     """
+    keys = list(by or [])
+    if len(keys) <= 1 and len(audited):
+        return _summarize_codes(audited, keys[0] if keys else None)
     df = pd.DataFrame({
         "status": audited["status"].to_numpy(),
         "area_mu": audited["area_mu"].to_numpy(dtype=float),
@@ -654,4 +676,38 @@ def summarize(audited, by: list[str] | None = None) -> pd.DataFrame:
     out["idle_area_mu"] = idle.groupby(keys)["area_mu"].sum().reindex(out.index, fill_value=0.0)
     out["determined_count"] = idle.groupby(keys)["determined"].sum().reindex(out.index, fill_value=0).astype(int)
     out["fee_wan"] = g["fee_wan"].sum()
+    return out.reset_index()
+
+
+#: the summaries' name for rows outside every zone
+OUTSIDE_ZH = "（未落入任何区域）"
+
+
+def _summarize_codes(audited, key: str | None) -> pd.DataFrame:
+    """:func:`summarize` by one key (or none) from integer codes: the statuses and the key are
+    factorised where they are held (arrow), not turned into a Python string per parcel and back
+    into a frame (at 10⁶ parcels that round trip was ~1.5 s of the three summaries' ~1.6 s). The
+    sums go through the same ``groupby().sum()`` as before, on the codes: the same values."""
+    n = len(audited)
+    st = np.asarray(pd.Categorical(audited["status"], categories=list(STATUS_ORDER)).codes, dtype=np.intp)
+    area = audited["area_mu"].to_numpy(dtype=float)
+    fee = audited["fee_wan"].to_numpy(dtype=float)
+    det = (audited["determined"].fillna(False).to_numpy(dtype=bool) if "determined" in audited.columns
+           else np.zeros(n, dtype=bool))
+    if key is None:
+        codes, index = np.zeros(n, dtype=np.intp), pd.Index(["全部"], name="_all")
+    else:
+        codes, uniq = pd.factorize(audited[key].astype("string").fillna(OUTSIDE_ZH), sort=True)
+        index = pd.Index(np.asarray(uniq, dtype=object), dtype="str", name=key)
+    ng, ns = len(index), len(STATUS_ORDER)
+    known = st >= 0
+    counts = np.bincount(codes[known] * ns + st[known], minlength=ng * ns).reshape(ng, ns).astype(np.int64)
+    out = pd.DataFrame(counts, index=index, columns=pd.Index(list(STATUS_ORDER), dtype="str", name="status"))
+    idle = np.isin(st, [STATUS_ORDER.index(s) for s in IDLE_STATUSES])
+    out["total"] = np.bincount(codes, minlength=ng).astype(np.int64)
+    out["area_mu"] = pd.Series(area).groupby(codes).sum().to_numpy()
+    out["idle_count"] = np.bincount(codes[idle], minlength=ng).astype(np.int64)
+    out["idle_area_mu"] = pd.Series(area[idle]).groupby(codes[idle]).sum().reindex(range(ng), fill_value=0.0).to_numpy()
+    out["determined_count"] = np.bincount(codes[idle], weights=det[idle], minlength=ng).astype(np.int64)
+    out["fee_wan"] = pd.Series(fee).groupby(codes).sum().to_numpy()
     return out.reset_index()

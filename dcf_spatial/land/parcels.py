@@ -231,8 +231,9 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         return dates, pd.Series(False, index=index)
     # once per distinct value (a column holds few distinct dates): fast at 10⁶ rows, and every form
     # (datetime objects up to 9999-12-31, numbers, text) goes through the same rules
-    codes_, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-    parsed = [_parse_date_value(u) for u in uniques] + [(None, "blank")]
+    codes_, uniques = pd.factorize(values if isinstance(values.dtype, pd.StringDtype)  # arrow text: no Python
+                                   else values.to_numpy(dtype=object), use_na_sentinel=True)  # string per row
+    parsed = [_parse_date_value(u) for u in np.asarray(uniques, dtype=object)] + [(None, "blank")]
     stamps = pd.to_datetime(pd.Series([p[0] for p in parsed], dtype=object)).to_numpy(dtype="datetime64[ns]")
     status = np.array([p[1] for p in parsed], dtype=object)
     take = np.where(codes_ >= 0, codes_, len(parsed) - 1)
@@ -290,8 +291,11 @@ _BLANKS = frozenset({"", "nan", "NaN", "None", "<NA>", "NaT"})
 def _blank_to_na(values: pd.Series) -> pd.Series:
     """Text stripped of surrounding blanks; empty, "nan", "None" → None. Object dtype, indexed like
     ``values``; the work is done once per distinct value (fast at 10⁶ rows)."""
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-    text = pd.Series(uniques, dtype=object).astype(str).str.strip()  # vectorised string kernels
+    # text held by arrow is factorised there (no Python string per row: at 10⁶ rows the conversion
+    # was most of the cost); other columns (object: numbers and text mixed) as Python objects
+    codes, uniques = pd.factorize(values if isinstance(values.dtype, pd.StringDtype)
+                                  else values.to_numpy(dtype=object), use_na_sentinel=True)
+    text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str).str.strip()  # vectorised
     clean = text.to_numpy(dtype=object)
     clean[text.isin(_BLANKS).to_numpy()] = None
     out = np.full(len(values), None, dtype=object)
@@ -335,10 +339,9 @@ def _as_typed(values: pd.Series, typed: dict | None) -> pd.Series:
 
 def _quoted(values: pd.Series, prefix: str, suffix: str):
     """Message builder for :func:`_append_problem`: ``prefix“value”suffix`` for the masked rows."""
-    raw = values.to_numpy(dtype=object)
-
-    def build(mask):
-        return np.array([f"{prefix}“{'' if v is None or v is pd.NA else v}”{suffix}" for v in raw[mask]], dtype=object)
+    def build(mask):  # only the masked rows become Python objects (usually few)
+        raw = values[np.asarray(mask, dtype=bool)].to_numpy(dtype=object)
+        return np.array([f"{prefix}“{'' if v is None or v is pd.NA else v}”{suffix}" for v in raw], dtype=object)
 
     return build
 

@@ -96,9 +96,15 @@ def write(result, folder: Path, *, overwrite: bool = False, map: bool = True, ba
     written_before = [p for p in planned if result.engine == "dask" and p.suffix == ".parquet"]
     outputs.check_outputs([p for p in planned if p not in written_before], overwrite)
     kw = {"gpkg": gpkg} if (result.kind, result.engine) == ("idle", "single") else {}
-    files = write_set(folder, lambda stage: writer[(result.kind, result.engine)](
-        result, stage, overwrite=True, map=map, basemap=basemap, **kw), overwrite=overwrite,
-        manifest=manifest(result), extra=[p.name for p in written_before])
+    # the manifest (the inputs' sha256: at 10⁶ parcels a 0.5 GB file read once more) is made in a
+    # thread of its own while the files are written; it reads the result, never writes to it
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dcf-manifest") as pool:
+        record = pool.submit(manifest, result)
+        files = write_set(folder, lambda stage: writer[(result.kind, result.engine)](
+            result, stage, overwrite=True, map=map, basemap=basemap, **kw), overwrite=overwrite,
+            manifest=record.result, extra=[p.name for p in written_before])
     if result.engine == "dask" and isinstance(result.details.get("summary"), dict):
         import json as _json
 
@@ -175,33 +181,49 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -
     t = {"start": time.perf_counter()}
     args = _idle_workbook_args(result)
     max_rows = args["max_list_rows"]
-    # only the workbook's columns are taken for its rows (not the whole table's)
-    slim = r[[c for c in dict.fromkeys(("status", "problems", "area_mu", *outputs.EXCEL_LIST_COLUMNS)) if c in r.columns]]
-    listed, note = outputs.idle_list_for_excel(slim, max_rows=max_rows)
-    rejected = slim[outputs.rejected_rows(slim)]
-    outputs.write_idle_workbook(files["excel"], by_status=result.summaries["status"], listed=listed, list_note=note,
-                                rejected=rejected.iloc[:max_rows], n_rejected=len(rejected), n_total=len(r),
-                                data_note=outputs.sheet_note(result.layers_used, short_synthetic(r) + "。"), **args)
-    release_memory()  # each writer's buffers, before the next one builds its own
-    t["excel"] = time.perf_counter()
     gpkg_cols = [c for c in outputs.IDLE_COLUMNS_ZH if c in r.columns] + ["township_id", "cluster_id", "park_id"]
     complete = r[[c for c in gpkg_cols if c in r.columns] + [r.geometry.name]]  # one selection, no recast copy
-    outputs.write_geoparquet(complete, files["parquet"])
-    release_memory()  # each writer's buffers, before the next one builds its own
-    t["parquet"] = time.perf_counter()
-    if "gpkg" in files:
-        outputs.write_gpkg(complete, files["gpkg"], layer="idle_audit")
-        t["gpkg"] = time.perf_counter()
+
+    def complete_list():  # the complete list, in a thread of its own (see below)
+        outputs.write_geoparquet(complete, files["parquet"])
+        t["parquet"] = time.perf_counter()
+        if "gpkg" in files:
+            outputs.write_gpkg(complete, files["gpkg"], layer="idle_audit")
+            t["gpkg"] = time.perf_counter()
+
+    # The complete list (GeoParquet, slice by slice) is written in a second thread while this one
+    # makes the workbook and the map: arrow's parquet writer and the workbook's Rust writer release
+    # the GIL, so on two cores the writes overlap. The thread reads only ``complete`` (its own
+    # selection of the result's columns); nothing is written to the frame while it runs.
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dcf-parquet")
+    pending = pool.submit(complete_list)
+    try:
+        # only the workbook's columns are taken for its rows (not the whole table's)
+        slim = r[[c for c in dict.fromkeys(("status", "problems", "area_mu", *outputs.EXCEL_LIST_COLUMNS))
+                  if c in r.columns]]
+        listed, note = outputs.idle_list_for_excel(slim, max_rows=max_rows)
+        rejected = slim[outputs.rejected_rows(slim)]
+        outputs.write_idle_workbook(files["excel"], by_status=result.summaries["status"], listed=listed,
+                                    list_note=note, rejected=rejected.iloc[:max_rows], n_rejected=len(rejected),
+                                    n_total=len(r), data_note=outputs.sheet_note(result.layers_used,
+                                                                                short_synthetic(r) + "。"), **args)
+        del slim, listed, rejected
+        t["excel"] = time.perf_counter()
+        if map:
+            note = outputs.idle_map_note(result.layers_used, short_synthetic(r))
+            written = outputs.write_idle_parcel_map(r, files["map"], as_of=result.as_of,
+                                                    max_features=int(rules["map"]["max_features"]), note=note,
+                                                    overwrite=overwrite, basemap=basemap)
+            if written is None:
+                files.pop("map")
+            t["map"] = time.perf_counter()
+    finally:
+        pool.shutdown(wait=True)  # the staging folder is not removed under a writing thread
+    pending.result()  # its error, if it failed
     del complete
     release_memory()
-    if map:
-        note = outputs.idle_map_note(result.layers_used, short_synthetic(r))
-        written = outputs.write_idle_parcel_map(r, files["map"], as_of=result.as_of,
-                                                max_features=int(rules["map"]["max_features"]), note=note,
-                                                overwrite=overwrite, basemap=basemap)
-        if written is None:
-            files.pop("map")
-        t["map"] = time.perf_counter()
     result.timings.update({k: round(v - t["start"], 3) for k, v in t.items() if k != "start"})
     return {k: str(v) for k, v in files.items()}
 

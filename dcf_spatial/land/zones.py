@@ -180,18 +180,33 @@ def join_zones(parcels, *, store=None, kinds=("township", "cluster", "park"), wo
         work = to_working(parcels[[parcels.geometry.name]]) if len(parcels) else parcels
     out = pd.DataFrame(index=parcels.index)
     used, notes = [], []
-    for kind in kinds:
+    layers = {}
+    for kind in kinds:  # the store is read in this thread, one layer after the other
         zones, u, nts = _zone_layer(kind, store)
         used += u
         notes += nts
+        layers[kind] = (zones, to_working(zones) if zones is not None else None)
+    # the kinds are assigned at the same time, one thread each: shapely's predicates and overlays
+    # release the GIL, so on a machine of several cores the three joins overlap (the answers are
+    # those of one after the other; each thread reads the shared parcels and its own zones only)
+    work_kinds = [k for k in kinds if layers[k][0] is not None]
+    if len(work_kinds) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(len(work_kinds), 3), thread_name_prefix="dcf-zones") as pool:
+            futures = {k: pool.submit(assign_largest_share, work, layers[k][1]) for k in work_kinds}
+            assigned = {k: f.result() for k, f in futures.items()}
+    else:
+        assigned = {k: assign_largest_share(work, layers[k][1]) for k in work_kinds}
+    for kind in kinds:
+        zones = layers[kind][0]
         if zones is None:
             out[f"{kind}_id"] = pd.array([pd.NA] * len(parcels), dtype="string")
             out[f"{kind}_zh"] = pd.array([pd.NA] * len(parcels), dtype="string")
             out[f"{kind}_share"] = np.nan
             out[f"{kind}_method"] = "outside"
             continue
-        zw = to_working(zones)
-        res = assign_largest_share(work, zw)
+        res = assigned[kind]
         names = dict(zip(zones["id"].astype(str), zones["name_zh"].astype(str)))
         out[f"{kind}_id"] = res["zone_id"]
         out[f"{kind}_zh"] = res["zone_id"].map(names).astype("string")

@@ -1,0 +1,131 @@
+"""Issue 13, goal 2: the faster paths of the idle audit give the same answers as the plain ones.
+
+The complete GeoParquet written slice by slice reads back as the whole-table write does; the
+summaries by zone from integer codes count as the rules say; the three zone joins run side by side
+give what each gives alone; the workbook's text keeps its missing cells; the output set's manifest
+may be made while the files are written.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import shapely
+
+from dcf_spatial.io.output_set import MANIFEST, write_set
+from dcf_spatial.land import outputs
+from dcf_spatial.land.idle_audit import STATUS_ORDER, summarize
+from dcf_spatial.land.zones import assign_largest_share, join_zones
+
+from test_idle_audit import make_land_store
+
+
+def _frame(n: int = 250) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(7)
+    text = [f"理由{i % 17}" for i in range(n)]
+    reasons = pd.Categorical(text, categories=pd.unique(np.array(text)))  # in order of first use, as the audit
+    gov = np.array([None] * n, dtype=object)
+    gov[n // 2:] = "1"  # empty in the first slices, text later: typed as text in every slice
+    return gpd.GeoDataFrame({
+        "row": np.arange(1, n + 1), "parcel_id": [f"P{i:04d}" for i in range(n)],
+        "status": pd.array(rng.choice(list(STATUS_ORDER), n), dtype="str"), "reason_zh": reasons,
+        "gov_cause": gov, "fee_wan": np.where(rng.random(n) < 0.3, np.nan, rng.random(n)),
+        "agreed_start": pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D"),
+        "determined": rng.random(n) < 0.1,
+    }, geometry=[shapely.box(409000 + i, 4035000, 409000 + i + 0.5, 4035000 + 0.5) for i in range(n)], crs=4548)
+
+
+def test_geoparquet_in_slices_reads_back_as_the_whole_table_write(tmp_path):
+    g = _frame()
+    outputs.write_geoparquet(g, tmp_path / "whole.parquet", slice_rows=10 ** 9)
+    outputs.write_geoparquet(g, tmp_path / "sliced.parquet", slice_rows=40)
+    whole, sliced = gpd.read_parquet(tmp_path / "whole.parquet"), gpd.read_parquet(tmp_path / "sliced.parquet")
+    pd.testing.assert_frame_equal(whole, sliced)
+    assert pq.ParquetFile(tmp_path / "sliced.parquet").metadata.num_row_groups == 7  # 250 rows, 40 a slice
+    # the file's geo metadata (bounding box, geometry types) is that of every row, not of a slice
+    assert pq.read_schema(tmp_path / "sliced.parquet").metadata[b"geo"] == \
+        pq.read_schema(tmp_path / "whole.parquet").metadata[b"geo"]
+    assert sliced["gov_cause"].isna().sum() == 125 and (sliced["gov_cause"].dropna() == "1").all()
+
+
+def test_geoparquet_with_categories_not_in_first_use_order_is_written_whole(tmp_path):
+    g = _frame()
+    g["reason_zh"] = g["reason_zh"].cat.reorder_categories(list(reversed(g["reason_zh"].cat.categories)))
+    outputs.write_geoparquet(g, tmp_path / "a.parquet", slice_rows=40)
+    back = gpd.read_parquet(tmp_path / "a.parquet")
+    assert list(back["reason_zh"].cat.categories) == list(g["reason_zh"].cat.categories)
+    assert pq.ParquetFile(tmp_path / "a.parquet").metadata.num_row_groups == 1
+
+
+def test_summaries_by_zone_count_every_parcel_once():
+    # 第二条: idle, idle_reclaim and idle_underdeveloped are idle land; an excused parcel (第八条) is not
+    # counted as idle; a parcel outside every zone is summed under （未落入任何区域）
+    df = pd.DataFrame({"status": pd.array(["idle", "idle_reclaim", "excused", "normal", "idle_underdeveloped",
+                                           "insufficient_data"], dtype="str"),
+                       "area_mu": [1.0, 2.0, 4.0, 8.0, 16.0, 32.0], "fee_wan": [1.0, np.nan, 0.0, np.nan, 3.0, np.nan],
+                       "determined": [True, False, False, False, True, False],
+                       "township_zh": pd.array(["甲", "甲", "乙", None, "乙", "甲"], dtype="string")})
+    t = summarize(df, by=["township_zh"]).set_index("township_zh")
+    assert list(t.index) == ["乙", "甲", "（未落入任何区域）"]
+    assert t.loc["甲", ["idle", "idle_reclaim", "insufficient_data", "total"]].tolist() == [1, 1, 1, 3]
+    assert t.loc["甲", "idle_count"] == 2 and t.loc["甲", "idle_area_mu"] == 3.0 and t.loc["甲", "fee_wan"] == 1.0
+    assert t.loc["乙", "idle_count"] == 1 and t.loc["乙", "excused"] == 1 and t.loc["乙", "idle_area_mu"] == 16.0
+    assert t["determined_count"].tolist() == [1, 1, 0]
+    assert t["total"].sum() == len(df) and t["area_mu"].sum() == df["area_mu"].sum()
+    everything = summarize(df)
+    assert everything["_all"].tolist() == ["全部"] and everything["total"].tolist() == [6]
+    assert everything["idle_count"].tolist() == [3] and everything["fee_wan"].tolist() == [4.0]
+
+
+def test_zone_joins_side_by_side_equal_each_alone(tmp_path):
+    from dcf_spatial.land.zones import _zone_layer
+    from dcf_spatial.crs import to_working
+
+    store = make_land_store(tmp_path / "store.gpkg")
+    zones, _used, _notes = _zone_layer("township", store)
+    zw = to_working(zones)
+    x0, y0, x1, y1 = zw.total_bounds
+    xs = np.linspace(x0 - 500, x1 + 500, 40)
+    parcels = gpd.GeoDataFrame(geometry=[shapely.box(x, y, x + 300, y + 300)
+                                         for x in xs for y in np.linspace(y0 - 500, y1 + 500, 12)], crs=zw.crs)
+    together = join_zones(parcels, store=store)
+    for kind in ("township", "cluster", "park"):
+        layer, _u, _n = _zone_layer(kind, store)
+        if layer is None:
+            continue
+        alone = assign_largest_share(parcels, to_working(layer))
+        assert together[f"{kind}_id"].astype(object).tolist() == alone["zone_id"].astype(object).tolist()
+        assert together[f"{kind}_method"].tolist() == alone["method"].tolist()
+    assert (together["township_method"] == "largest_share").any() and (together["township_method"] == "outside").any()
+
+
+def test_workbook_text_keeps_missing_and_empty_cells():
+    df = pd.DataFrame({"holder": np.array(["甲公司", None, ""], dtype=object),
+                       "status_zh": pd.array(["正常", None, "正常"], dtype="str"),
+                       "reason_zh": pd.Categorical(["a", None, "b"])})
+    out = outputs._excel_frame(df, {"holder": "土地使用权人", "status_zh": "审计结论", "reason_zh": "理由（条款与日期）"})
+    assert out["土地使用权人"].tolist()[0] == "甲公司" and pd.isna(out["土地使用权人"].iloc[1])
+    assert out["土地使用权人"].iloc[2] == ""
+    assert pd.isna(out["审计结论"].iloc[1]) and out["理由（条款与日期）"].tolist()[::2] == ["a", "b"]
+
+
+def test_output_set_takes_a_manifest_made_while_writing(tmp_path):
+    import json
+
+    calls = []
+
+    def record():
+        calls.append("made")
+        return {"rows": {"in": 1, "out": 1}}
+
+    files = write_set(tmp_path / "out", lambda d: {"a": str((d / "a.txt").write_text("x") and d / "a.txt"),
+                                                   "b": str((d / "b.txt").write_text("y") and d / "b.txt")},
+                      manifest=record)
+    m = json.loads((tmp_path / "out" / MANIFEST).read_text(encoding="utf-8"))
+    assert calls == ["made"] and m["rows"] == {"in": 1, "out": 1} and m["complete"] is True
+    assert set(m["files"]) == {"a.txt", "b.txt"} and files["a"].endswith("a.txt")
+    import hashlib
+
+    assert m["files"]["b.txt"]["sha256"] == hashlib.sha256(b"y").hexdigest()
