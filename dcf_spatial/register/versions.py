@@ -8,6 +8,7 @@ other content. A rule or indicator file's version is the SHA-256 of its bytes.
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 from .. import settings
@@ -140,9 +141,19 @@ def file_versions() -> dict[str, tuple[str, bytes]]:
     """``{recorded name: (sha256, content)}`` of the rule and indicator files in effect now."""
     out = {}
     for name, path in file_paths().items():
-        data = path.read_bytes()
-        out[name] = (hashlib.sha256(data).hexdigest(), data)
+        st = path.stat()
+        stamp = (str(path), st.st_ino, st.st_mtime_ns, st.st_size)
+        known = _FILE_HASHES.get(name)
+        # read and hashed again only when the file changed (every recorded check asks; the files are
+        # a few MB); a file written within the last second is read again, as its mtime may not move
+        if known is None or known[0] != stamp or time.time_ns() - st.st_mtime_ns <= 1_000_000_000:
+            data = path.read_bytes()
+            known = _FILE_HASHES[name] = (stamp, hashlib.sha256(data).hexdigest(), data)
+        out[name] = (known[1], known[2])
     return out
+
+
+_FILE_HASHES: dict = {}
 
 
 def version_set_id(layers: dict, files: dict) -> str:
