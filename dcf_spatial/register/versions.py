@@ -94,8 +94,25 @@ def layer_keys(store) -> dict:
 
 
 def _catalog_entries(st) -> dict[str, dict]:
-    """``{layer id: catalog row}`` in one read (a row each would open the store a dozen times per check)."""
-    return st.catalog_dicts()
+    """``{layer id: catalog row}`` in one read (a row each would open the store a dozen times per check).
+
+    A GeoPackage's rows are kept by its content stamp (which covers every catalog row): a recorded
+    check asks before and after, and the desk asks for every request."""
+    if st.kind != "gpkg" or not st.path.exists():
+        return st.catalog_dicts()
+    from ..store.backends.gpkg import content_stamp
+
+    key = (str(st.path), content_stamp(st.path))
+    rows = _CATALOG_ROWS.get(key)
+    if rows is None:
+        rows = st.catalog_dicts()
+        _CATALOG_ROWS[key] = rows
+        while len(_CATALOG_ROWS) > 8:   # oldest first: a dict keeps insertion order
+            _CATALOG_ROWS.pop(next(iter(_CATALOG_ROWS)))
+    return {k: dict(v) for k, v in rows.items()}
+
+
+_CATALOG_ROWS: dict = {}
 
 
 def layer_versions(store) -> dict[str, dict]:

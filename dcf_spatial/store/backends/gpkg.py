@@ -139,11 +139,14 @@ def content_stamp(path) -> tuple:
 
     p = Path(path)
     st = p.stat()
-    quick = (st.st_ino, st.st_mtime_ns, st.st_size)
+    counter = _change_counter(p)
+    quick = (st.st_ino, st.st_mtime_ns, st.st_size, counter)
     known = _STAMPS.get(str(p))
-    # untouched since the last reading: nothing to read. Only for a file last written over a second ago
-    # (as git does for its index): a write within the same clock tick could keep mtime and size alike.
-    if known is not None and known[0] == quick and time.time_ns() - st.st_mtime_ns > 1_000_000_000:
+    # untouched since the last reading: nothing to read. With SQLite's file change counter (rollback
+    # journal: every commit raises it) that is exact; without it (WAL) only for a file last written over
+    # a second ago (as git does for its index): a write within the same clock tick could keep mtime and size.
+    if known is not None and known[0] == quick and (
+            counter is not None or time.time_ns() - st.st_mtime_ns > 1_000_000_000):
         return known[1]
     digest = hashlib.sha1()
     with file_lock(p), _reading(p) as con:
@@ -162,8 +165,27 @@ def content_stamp(path) -> tuple:
     return stamp
 
 
-#: ``{path: ((inode, mtime, size), content stamp)}``: the last stamp of each store file
+#: ``{path: ((inode, mtime, size, change counter), content stamp)}``: the last stamp of each store file
 _STAMPS: dict = {}
+
+
+def _change_counter(path: Path) -> int | None:
+    """SQLite's file change counter (database header, offset 24; sqlite.org/fileformat.html §1.3.8),
+    raised by every committed write in rollback-journal mode; ``None`` in WAL mode (header bytes 18–19
+    are 2 there, and the counter is not kept) or when the header cannot be read.
+
+    Read from the file's first 100 bytes: a register write changes the file's mtime on every recorded
+    check, and without the counter each check after one would open the store to tell whether its
+    layers changed (a second open for every request of a busy desk).
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(100)
+    except OSError:
+        return None
+    if len(head) < 100 or not head.startswith(b"SQLite format 3\x00") or head[18] != 1 or head[19] != 1:
+        return None
+    return int.from_bytes(head[24:28], "big")
 
 
 @lru_cache(maxsize=64)
