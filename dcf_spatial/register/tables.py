@@ -105,6 +105,9 @@ def _gpkg_write(st):
                     if "locked" not in str(exc) or attempt == 19:
                         raise
                     time.sleep(0.2 * (attempt + 1))
+            from ..store.backends.gpkg import carry_stamp, file_state
+
+            before = file_state(st.path)   # no other writer commits until this transaction ends
             try:
                 _gpkg_init(con)
                 yield con
@@ -112,6 +115,8 @@ def _gpkg_write(st):
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
+            # only register tables were written: the layers' content stamp still holds
+            carry_stamp(st.path, before)
         finally:
             con.close()
 
