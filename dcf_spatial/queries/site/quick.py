@@ -29,7 +29,7 @@ class QuickSite:
     stored: object = None
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=8)
 def _transformer(source: str, target: str):
     from pyproj import Transformer
 
