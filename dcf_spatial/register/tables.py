@@ -153,12 +153,17 @@ def write_records(st, build) -> list:
             groups, layers, files, snapshot = build()
             if not any(isinstance(g, list) for g in groups):
                 return groups
+            # what the register keeps already, in one query each: most writes add no version (handing
+            # every rule file's bytes to INSERT OR IGNORE copied megabytes per recorded check)
+            kept_layers = set(con.execute(f"SELECT layer_id, sha256 FROM {LAYERS_TABLE}").fetchall())
+            kept_files = set(con.execute(f"SELECT name, sha256 FROM {FILES_TABLE}").fetchall())
             for lid, v in layers.items():
-                if con.execute(f"SELECT 1 FROM {LAYERS_TABLE} WHERE layer_id=? AND sha256=?", (lid, v["sha256"])).fetchone() is None:
+                if (lid, v["sha256"]) not in kept_layers:
                     con.execute(f"INSERT INTO {LAYERS_TABLE} VALUES (?,?,?,?)",
                                 (lid, v["sha256"], json.dumps(v["catalog"], ensure_ascii=False, default=str), snapshot(lid)))
             for name, (sha, data) in files.items():
-                con.execute(f"INSERT OR IGNORE INTO {FILES_TABLE} VALUES (?,?,?)", (name, sha, data))
+                if (name, sha) not in kept_files:
+                    con.execute(f"INSERT OR IGNORE INTO {FILES_TABLE} VALUES (?,?,?)", (name, sha, data))
             for rows in groups:
                 if not isinstance(rows, list):
                     out.append(rows)
