@@ -202,16 +202,19 @@ def write_records(st, build) -> list:
             changed = sorted(k for k in set(now) | set(used) if now.get(k) != used.get(k))
             raise about("store", InputError(f"记录期间图层库 {st.label} 中的图层 {', '.join(changed)} 被他人修改，"
                                             "无法确定核查所用的版本，本次未记入核查登记；请重新核查。"))
+        # what the register keeps already, in one query each (under the register's advisory lock): most
+        # writes add no version, and sending every rule file's bytes per write cost megabytes a check
+        kept_layers = {tuple(r) for r in con.execute(text(f"SELECT layer_id, sha256 FROM {st._t(LAYERS_TABLE)}")).all()}
+        kept_files = {tuple(r) for r in con.execute(text(f"SELECT name, sha256 FROM {st._t(FILES_TABLE)}")).all()}
         for lid, v in layers.items():
-            have = con.execute(text(f"SELECT 1 FROM {st._t(LAYERS_TABLE)} WHERE layer_id=:l AND sha256=:s"),
-                               {"l": lid, "s": v["sha256"]}).scalar()
-            if not have:
+            if (lid, v["sha256"]) not in kept_layers:
                 con.execute(text(f"INSERT INTO {st._t(LAYERS_TABLE)} VALUES (:l, :s, :c, :d)"),
                             {"l": lid, "s": v["sha256"], "c": json.dumps(v["catalog"], ensure_ascii=False, default=str),
                              "d": snapshots[lid] if lid in snapshots else snapshot(lid)})
         for name, (sha, data) in files.items():
-            con.execute(text(f"INSERT INTO {st._t(FILES_TABLE)} VALUES (:n, :s, :c) ON CONFLICT DO NOTHING"),
-                        {"n": name, "s": sha, "c": data})
+            if (name, sha) not in kept_files:
+                con.execute(text(f"INSERT INTO {st._t(FILES_TABLE)} VALUES (:n, :s, :c) ON CONFLICT DO NOTHING"),
+                            {"n": name, "s": sha, "c": data})
         for rows in groups:
             if not isinstance(rows, list):
                 out.append(rows)

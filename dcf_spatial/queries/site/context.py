@@ -334,9 +334,12 @@ def store_key(store):
     if "://" in text:
         from ...store import catalog
 
-        rows = catalog.catalog_rows(text)
-        cols = [c for c in ("id", "version", "history", "updated_at", "sha256") if c in rows.columns]
-        return (text,) + tuple(tuple(str(v) for v in r) for r in rows[cols].itertuples(index=False))
+        # the catalog as plain rows in one query (through pandas it cost ~9 ms of CPU per request)
+        rows = catalog.open_store(text).catalog_dicts()
+        if not rows:
+            catalog.catalog_rows(text)   # no catalog: raises, saying what is missing
+        cols = ("id", "version", "history", "updated_at", "sha256")
+        return (text,) + tuple(tuple(str(r.get(c)) for c in cols) for _, r in sorted(rows.items()))
     p = Path(text)
     if not p.exists():
         return (str(p.resolve()), 0)
