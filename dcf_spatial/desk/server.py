@@ -72,8 +72,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
     url = f"http://{shown_host}:{port}/" + (f"?token={token}" if token else "")
     if on_start is not None:
         on_start(url, token, generated)
-    import os  # EXPERIMENT
-    config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=True, http=os.environ.get("XH", "auto"), loop=os.environ.get("XL", "auto"))
+    config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=True)
     server = uvicorn.Server(config)
     if open_browser:
         def _open():
