@@ -10,8 +10,11 @@ separate process, uvicorn) and measures:
   (goal p50 ≤ 30 ms, p99 ≤ 150 ms). Sites are seeded random points inside the district's bounds,
   industries drawn from a fixed list; one warm-up round is not counted.
   The same with one client alone shows the latency of a request without queueing: with 20
-  clients on a 2-core machine a request waits for the ones ahead of it (p50 ≈ clients × CPU time of
-  one check ÷ cores), so the 20-client figures are bounded below by that product.
+  clients a request waits for the ones ahead of it, and one server process runs its Python code on
+  one core at a time (the GIL), so p50 ≈ clients × server CPU per request. Both CPU figures are
+  printed (the server's from ``/proc``, the bench client's own): they move far less with the
+  machine's load than the latencies do. The client is a bare keep-alive HTTP/1.1 client (~0.1 ms
+  of CPU per request) so that it takes as little as possible from the server it shares the cores with.
 * first load of 选址核查 in headless Chromium (Playwright, network cut off the loopback): time from
   navigation to the marker the page sets once every plan layer is drawn (``window.dcfLayersDrawnMs``;
   goal ≤ 1.0 s), with the desk's font downloaded (no Chinese font on this machine) and without

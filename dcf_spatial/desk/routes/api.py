@@ -161,7 +161,9 @@ def run_site_check(body: SiteCheckBody, *, record: bool = False):
 @router.post("/site-check", summary="选址核查（一个场地）")
 def site_check(request: Request, body: SiteCheckBody):
     """The verdict for one site: exactly the JSON of ``dcf site check --json``, plus ``register_id``,
-    the check's entry in the register (recorded unless the desk runs with ``--no-record``; else null)."""
+    the check's entry in the register (recorded unless the desk runs with ``--no-record``; else null).
+    A recorded check is answered only once its register row is committed: checks arriving while
+    another is being written are committed together (``dcf_spatial.register.record._GroupCommit``)."""
     answer = run_site_check(body, record=request.app.state.record)
     return Response(json_bytes({**answer.to_dict(), "register_id": answer.register_ids[0] if answer.register_ids else None}),
                     media_type="application/json")
