@@ -257,6 +257,22 @@ def resolve(value: str) -> IndustryMatch:
     if not query:
         return IndustryMatch(query, "unknown", notes=("empty",))
     t = _table()
+    # a match is frozen and depends only on the words and the table: kept per table object (the desk
+    # resolves the same few words on every request; a word search scans the whole table)
+    known = _RESOLVED.get(query)
+    if known is not None and known[0] is t:
+        return known[1]
+    m = _resolve(query, t)
+    _RESOLVED[query] = (t, m)
+    while len(_RESOLVED) > 512:   # oldest first: a dict keeps insertion order
+        _RESOLVED.pop(next(iter(_RESOLVED)), None)
+    return m
+
+
+_RESOLVED: dict = {}
+
+
+def _resolve(query: str, t) -> IndustryMatch:
     joined = re.sub(r"\b([A-Ta-t])\s+(\d)", r"\1\2", query)  # "C 3451" -> "C3451"
     parts = [p for p in re.split(r"[,，;；、/\s]+", joined) if p]
     if parts and all(re.fullmatch(r"[A-Ta-t]?\d{2,4}|[A-Ta-t]", p) for p in parts):

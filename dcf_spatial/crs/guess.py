@@ -184,7 +184,8 @@ def guess_crs(x, y, *, where: str, names: tuple[str, str] = ("几何 x", "几何
         coordinates in China at all.
     """
     cfg = checks()
-    mx, my = float(np.nanmedian(x)), float(np.nanmedian(y))
+    # one point (a typed site): its own coordinates; np.nanmedian's machinery costs more than a check's rules
+    mx, my = (float(x[0]), float(y[0])) if len(x) == 1 else (float(np.nanmedian(x)), float(np.nanmedian(y)))
     if swap_xy:
         mx, my = my, mx
     if swapped_degrees(mx, my):

@@ -68,6 +68,64 @@ class _BodyLimit:
         return await self.app(scope, counted, guarded)
 
 
+class _Guard:
+    """ASGI middleware every request passes: the cross-site and token checks, the upload cap announced
+    by ``Content-Length``, the server's store made active for the request, ``nosniff`` on every answer,
+    and a debug line with the time taken.
+
+    A plain ASGI class, not ``@app.middleware("http")``: Starlette's ``BaseHTTPMiddleware`` runs the
+    app in a task group with memory streams for the body and the answer, which cost more CPU than a
+    site check itself under 20 concurrent clients (py-spy, benchmarks/bench_serve.py).
+    """
+
+    def __init__(self, app, *, store, token: str | None, too_large: str):
+        self.app, self.store, self.token, self.too_large = app, store, token, too_large
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        from starlette.requests import Request
+        from starlette.responses import JSONResponse, RedirectResponse
+
+        t0 = time.perf_counter()
+        request = Request(scope)
+        status = 0
+
+        async def send_nosniff(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = message.setdefault("headers", [])
+                if not any(k.lower() == b"x-content-type-options" for k, _ in headers):
+                    message["headers"] = [*headers, (b"x-content-type-options", b"nosniff")]
+            await send(message)
+
+        token = self.token
+        refused = _cross_site(request)
+        response = None
+        if refused:
+            response = JSONResponse({"error": refused}, status_code=403)
+        elif token is not None and not _token_ok(request, token):
+            response = JSONResponse({"error": "需要访问令牌。请使用启动 dcf serve 时给出（或打印）的链接打开，"
+                                              "或在请求头 Authorization: Bearer <令牌> 中提供。"}, status_code=401)
+        else:
+            length = request.headers.get("content-length")
+            if length and length.isdigit() and int(length) > scope["app"].state.upload_limit + (64 << 10):
+                response = JSONResponse({"error": self.too_large}, status_code=413)
+            elif token is not None and request.method == "GET" and request.query_params.get("token") == token \
+                    and not request.url.path.startswith("/api/"):
+                # the link printed at start-up: keep the token in a cookie and drop it from the address bar
+                response = RedirectResponse(request.url.path, status_code=303)
+                response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
+        if response is not None:
+            await response(scope, receive, send_nosniff)
+        else:
+            with self.store.activate():
+                await self.app(scope, receive, send_nosniff)
+        if logger.isEnabledFor(logging.INFO):
+            logger.info("%s %s %s %.0f ms", request.method, scope["path"], status, (time.perf_counter() - t0) * 1000)
+
+
 def create_app(store=None, *, token: str | None = None, upload_limit_mb: float = UPLOAD_LIMIT_MB,
                job_workers: int = 2, record: bool = True):
     """The desk as an ASGI app (pages, static assets, HTTP API).
@@ -99,9 +157,8 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
     >>> from dcf_spatial.desk import create_app
     >>> uvicorn.run(create_app("layers/dcf_layers.gpkg"), host="127.0.0.1", port=8765)  # doctest: +SKIP
     """
-    from fastapi import Request
     from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse, RedirectResponse
+    from fastapi.responses import JSONResponse
     from fastapi.staticfiles import StaticFiles
     from fastapi_offline import FastAPIOffline
     from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -134,34 +191,6 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
 
     too_large = f"请求超过大小上限 {upload_limit_mb:g} MB。请压缩或拆分后再上传，或请管理员调高上限。"
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next):
-        t0 = time.perf_counter()
-        refused = _cross_site(request)
-        if refused:
-            response = JSONResponse({"error": refused}, status_code=403)
-        elif token is not None and not _token_ok(request, token):
-            if request.method == "GET" and request.query_params.get("token") is not None:
-                pass  # fall through to the 401 below: a wrong token in the link
-            response = JSONResponse({"error": "需要访问令牌。请使用启动 dcf serve 时给出（或打印）的链接打开，"
-                                              "或在请求头 Authorization: Bearer <令牌> 中提供。"}, status_code=401)
-        else:
-            length = request.headers.get("content-length")
-            if length and length.isdigit() and int(length) > app.state.upload_limit + (64 << 10):
-                response = JSONResponse({"error": too_large}, status_code=413)
-            else:
-                with store.activate():
-                    response = await call_next(request)
-                if token is not None and request.query_params.get("token") == token and request.method == "GET" \
-                        and not request.url.path.startswith("/api/"):
-                    # the link printed at start-up: keep the token in a cookie and drop it from the address bar
-                    response = RedirectResponse(request.url.path, status_code=303)
-                    response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        logger.info("%s %s %s %.0f ms", request.method, request.url.path, response.status_code,
-                    (time.perf_counter() - t0) * 1000)
-        return response
-
     @app.exception_handler(DeskError)
     async def desk_error(request, exc: DeskError):
         return JSONResponse({"error": exc.message, **exc.extra}, status_code=exc.status)
@@ -191,7 +220,8 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
         return JSONResponse({"error": f"服务器内部错误（{type(exc).__name__}）。请把操作步骤告知维护人员；"
                                       "详情见服务器日志。"}, status_code=500)
 
-    # room for the multipart headers around the file
+    app.add_middleware(_Guard, store=store, token=token, too_large=too_large)
+    # room for the multipart headers around the file (added last: it runs first, around the guard)
     app.add_middleware(_BodyLimit, limit=app.state.upload_limit + (64 << 10), message=too_large)
     app.include_router(layer_routes.router)
     app.include_router(api.router)

@@ -105,6 +105,9 @@ def _gpkg_write(st):
                     if "locked" not in str(exc) or attempt == 19:
                         raise
                     time.sleep(0.2 * (attempt + 1))
+            from ..store.backends.gpkg import carry_stamp, file_state
+
+            before = file_state(st.path)   # no other writer commits until this transaction ends
             try:
                 _gpkg_init(con)
                 yield con
@@ -112,6 +115,8 @@ def _gpkg_write(st):
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
+            # only register tables were written: the layers' content stamp still holds
+            carry_stamp(st.path, before)
         finally:
             con.close()
 
@@ -131,30 +136,46 @@ def _pg_init(st, con) -> None:
                      f"{', '.join(c + ' TEXT' for c in AUDIT_COLUMNS)}, rows BYTEA)"))
 
 
-def write_records(st, build) -> list[int]:
-    """Insert register rows with the layer and file versions they use, in one transaction; return the
-    new ids.
+def write_records(st, build) -> list:
+    """Insert groups of register rows with the layer and file versions they use, in one transaction;
+    return each group's new ids (or the exception that kept that group out).
 
     ``build()`` is called once no layer can change any more (inside the GeoPackage writer lock; in
-    PostGIS after the catalog rows are locked ``FOR SHARE``) and returns ``(rows, layers, files,
-    snapshot)``: rows as dicts of :data:`COLUMNS` + ``geometry``, ``{layer id: {"sha256", "catalog"}}``,
-    ``{name: (sha256, bytes)}``, and ``snapshot(layer_id)`` giving the GeoParquet bytes of a layer.
+    PostGIS after the catalog rows are locked ``FOR SHARE``) and returns ``(groups, layers, files,
+    snapshot)``: groups as lists of rows (dicts of :data:`COLUMNS` + ``geometry``) or an exception
+    for a group not to write, ``{layer id: {"sha256", "catalog"}}``, ``{name: (sha256, bytes)}``, and
+    ``snapshot(layer_id)`` giving the GeoParquet bytes of a layer. The group commit of
+    :mod:`dcf_spatial.register.record` writes every check waiting for the store in one call.
     """
-    ids = []
+    out = []
     if st.kind == "gpkg":
         with _gpkg_write(st) as con:
-            rows, layers, files, snapshot = build()
+            groups, layers, files, snapshot = build()
+            if not any(isinstance(g, list) for g in groups):
+                return groups
+            # what the register keeps already, in one query each: most writes add no version (handing
+            # every rule file's bytes to INSERT OR IGNORE copied megabytes per recorded check)
+            kept_layers = set(con.execute(f"SELECT layer_id, sha256 FROM {LAYERS_TABLE}").fetchall())
+            kept_files = set(con.execute(f"SELECT name, sha256 FROM {FILES_TABLE}").fetchall())
             for lid, v in layers.items():
-                if con.execute(f"SELECT 1 FROM {LAYERS_TABLE} WHERE layer_id=? AND sha256=?", (lid, v["sha256"])).fetchone() is None:
+                if (lid, v["sha256"]) not in kept_layers:
                     con.execute(f"INSERT INTO {LAYERS_TABLE} VALUES (?,?,?,?)",
                                 (lid, v["sha256"], json.dumps(v["catalog"], ensure_ascii=False, default=str), snapshot(lid)))
             for name, (sha, data) in files.items():
-                con.execute(f"INSERT OR IGNORE INTO {FILES_TABLE} VALUES (?,?,?)", (name, sha, data))
-            for r in rows:
-                cur = con.execute(f"INSERT INTO {REGISTER_TABLE} ({GEOM}, {', '.join(COLUMNS)}) VALUES "
-                                  f"(?, {', '.join('?' * len(COLUMNS))})", [gpkg_blob(r.get("geometry"))] + [r.get(c) for c in COLUMNS])
-                ids.append(int(cur.lastrowid))
-        return ids
+                if (name, sha) not in kept_files:
+                    con.execute(f"INSERT OR IGNORE INTO {FILES_TABLE} VALUES (?,?,?)", (name, sha, data))
+            for rows in groups:
+                if not isinstance(rows, list):
+                    out.append(rows)
+                    continue
+                ids = []
+                for r in rows:
+                    cur = con.execute(f"INSERT INTO {REGISTER_TABLE} ({GEOM}, {', '.join(COLUMNS)}) VALUES "
+                                      f"(?, {', '.join('?' * len(COLUMNS))})",
+                                      [gpkg_blob(r.get("geometry"))] + [r.get(c) for c in COLUMNS])
+                    ids.append(int(cur.lastrowid))
+                out.append(ids)
+        return out
     from sqlalchemy import text
     import shapely
 
@@ -165,7 +186,9 @@ def write_records(st, build) -> list[int]:
     # another connection, made while this transaction holds the catalog rows, waits for an import that
     # itself waits for those rows — a deadlock PostgreSQL cannot see (the two waits are on different
     # connections of one client). Inside the transaction only the catalog is compared.
-    rows, layers, files, snapshot = build()
+    groups, layers, files, snapshot = build()
+    if not any(isinstance(g, list) for g in groups):
+        return groups
     kept = {(lid, sha) for lid, sha in _read_all(st, LAYERS_TABLE, ["layer_id", "sha256"])}
     snapshots = {lid: snapshot(lid) for lid, v in layers.items() if (lid, v["sha256"]) not in kept}
     with st._connect(transaction=True) as con:
@@ -179,25 +202,34 @@ def write_records(st, build) -> list[int]:
             changed = sorted(k for k in set(now) | set(used) if now.get(k) != used.get(k))
             raise about("store", InputError(f"记录期间图层库 {st.label} 中的图层 {', '.join(changed)} 被他人修改，"
                                             "无法确定核查所用的版本，本次未记入核查登记；请重新核查。"))
+        # what the register keeps already, in one query each (under the register's advisory lock): most
+        # writes add no version, and sending every rule file's bytes per write cost megabytes a check
+        kept_layers = {tuple(r) for r in con.execute(text(f"SELECT layer_id, sha256 FROM {st._t(LAYERS_TABLE)}")).all()}
+        kept_files = {tuple(r) for r in con.execute(text(f"SELECT name, sha256 FROM {st._t(FILES_TABLE)}")).all()}
         for lid, v in layers.items():
-            have = con.execute(text(f"SELECT 1 FROM {st._t(LAYERS_TABLE)} WHERE layer_id=:l AND sha256=:s"),
-                               {"l": lid, "s": v["sha256"]}).scalar()
-            if not have:
+            if (lid, v["sha256"]) not in kept_layers:
                 con.execute(text(f"INSERT INTO {st._t(LAYERS_TABLE)} VALUES (:l, :s, :c, :d)"),
                             {"l": lid, "s": v["sha256"], "c": json.dumps(v["catalog"], ensure_ascii=False, default=str),
                              "d": snapshots[lid] if lid in snapshots else snapshot(lid)})
         for name, (sha, data) in files.items():
-            con.execute(text(f"INSERT INTO {st._t(FILES_TABLE)} VALUES (:n, :s, :c) ON CONFLICT DO NOTHING"),
-                        {"n": name, "s": sha, "c": data})
-        for r in rows:
-            g = r.get("geometry")
-            params = {c: r.get(c) for c in COLUMNS}
-            params["g"] = None if g is None else shapely.to_wkb(g)
-            new = con.execute(text(
-                f"INSERT INTO {st._t(REGISTER_TABLE)} ({GEOM}, {', '.join(COLUMNS)}) VALUES "
-                f"(ST_GeomFromWKB(:g, {SRID}), {', '.join(':' + c for c in COLUMNS)}) RETURNING id"), params).scalar()
-            ids.append(int(new))
-    return ids
+            if (name, sha) not in kept_files:
+                con.execute(text(f"INSERT INTO {st._t(FILES_TABLE)} VALUES (:n, :s, :c) ON CONFLICT DO NOTHING"),
+                            {"n": name, "s": sha, "c": data})
+        for rows in groups:
+            if not isinstance(rows, list):
+                out.append(rows)
+                continue
+            ids = []
+            for r in rows:
+                g = r.get("geometry")
+                params = {c: r.get(c) for c in COLUMNS}
+                params["g"] = None if g is None else shapely.to_wkb(g)
+                new = con.execute(text(
+                    f"INSERT INTO {st._t(REGISTER_TABLE)} ({GEOM}, {', '.join(COLUMNS)}) VALUES "
+                    f"(ST_GeomFromWKB(:g, {SRID}), {', '.join(':' + c for c in COLUMNS)}) RETURNING id"), params).scalar()
+                ids.append(int(new))
+            out.append(ids)
+    return out
 
 
 def _plain(key) -> tuple:

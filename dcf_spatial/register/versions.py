@@ -8,6 +8,7 @@ other content. A rule or indicator file's version is the SHA-256 of its bytes.
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 from .. import settings
@@ -93,8 +94,25 @@ def layer_keys(store) -> dict:
 
 
 def _catalog_entries(st) -> dict[str, dict]:
-    """``{layer id: catalog row}`` in one read (a row each would open the store a dozen times per check)."""
-    return st.catalog_dicts()
+    """``{layer id: catalog row}`` in one read (a row each would open the store a dozen times per check).
+
+    A GeoPackage's rows are kept by its content stamp (which covers every catalog row): a recorded
+    check asks before and after, and the desk asks for every request."""
+    if st.kind != "gpkg" or not st.path.exists():
+        return st.catalog_dicts()
+    from ..store.backends.gpkg import content_stamp
+
+    key = (str(st.path), content_stamp(st.path))
+    rows = _CATALOG_ROWS.get(key)
+    if rows is None:
+        rows = st.catalog_dicts()
+        _CATALOG_ROWS[key] = rows
+        while len(_CATALOG_ROWS) > 8:   # oldest first: a dict keeps insertion order
+            _CATALOG_ROWS.pop(next(iter(_CATALOG_ROWS)))
+    return {k: dict(v) for k, v in rows.items()}
+
+
+_CATALOG_ROWS: dict = {}
 
 
 def layer_versions(store) -> dict[str, dict]:
@@ -140,9 +158,19 @@ def file_versions() -> dict[str, tuple[str, bytes]]:
     """``{recorded name: (sha256, content)}`` of the rule and indicator files in effect now."""
     out = {}
     for name, path in file_paths().items():
-        data = path.read_bytes()
-        out[name] = (hashlib.sha256(data).hexdigest(), data)
+        st = path.stat()
+        stamp = (str(path), st.st_ino, st.st_mtime_ns, st.st_size)
+        known = _FILE_HASHES.get(name)
+        # read and hashed again only when the file changed (every recorded check asks; the files are
+        # a few MB); a file written within the last second is read again, as its mtime may not move
+        if known is None or known[0] != stamp or time.time_ns() - st.st_mtime_ns <= 1_000_000_000:
+            data = path.read_bytes()
+            known = _FILE_HASHES[name] = (stamp, hashlib.sha256(data).hexdigest(), data)
+        out[name] = (known[1], known[2])
     return out
+
+
+_FILE_HASHES: dict = {}
 
 
 def version_set_id(layers: dict, files: dict) -> str:

@@ -215,8 +215,11 @@ def _record(answer: SiteCheck, record, parts, industries, figures, flags, expect
     from ...register.record import record_results, rerun_input, site_geometry
 
     reruns = [rerun_input(p, i, f, fl) for p, i, f, fl in zip(parts, industries, figures, flags)]
-    names = (list(answer.sites["name"]) if answer.batch and "name" in answer.sites.columns else
-             [_site_name(answer.sites)] * len(answer.results))
+    if isinstance(answer.__dict__.get("_sites"), _LazySites):
+        names = [None]   # a typed "lon,lat" (the quick path): no name column to read the frame for
+    else:
+        names = (list(answer.sites["name"]) if answer.batch and "name" in answer.sites.columns else
+                 [_site_name(answer.sites)] * len(answer.results))
     project = record if isinstance(record, str) and record.strip() else None
     if answer.batch and project:  # a batch label: each row keeps its own 项目名称 ("第一批 / 某项目")
         names, project = [batch_entry_name(project, v) for v in names], None
@@ -344,14 +347,14 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
     """
     plan.office_policies(policy)  # an unknown policy or setting fails here, before any site is read
     expected = _before(record, store)
-    if isinstance(site, str) and not record:
+    if isinstance(site, str):
         answer = _check_typed_lonlat(site, industry, area_mu=area_mu, crs=crs, investment_wan=investment_wan,
                                      floor_area_m2=floor_area_m2, footprint_m2=footprint_m2,
                                      admin_area_m2=admin_area_m2, green_area_m2=green_area_m2,
                                      capacity_replacement=capacity_replacement, catalogue_class=catalogue_class,
                                      store=store, date=date, tall_floor_area_m2=tall_floor_area_m2, storeys=storeys,
                                      yard_area_m2=yard_area_m2, non_production_facilities=non_production_facilities,
-                                     reader=reader, policy=policy)
+                                     reader=reader, policy=policy, record=record, expected=expected)
         if answer is not None:
             return answer
     import geopandas as gpd
@@ -415,7 +418,8 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
 
 def _check_typed_lonlat(site: str, industry, *, area_mu, crs, investment_wan, floor_area_m2, footprint_m2,
                         admin_area_m2, green_area_m2, capacity_replacement, catalogue_class, store, date,
-                        tall_floor_area_m2, storeys, yard_area_m2, non_production_facilities, reader, policy=None):
+                        tall_floor_area_m2, storeys, yard_area_m2, non_production_facilities, reader,
+                        policy=None, record=False, expected=None):
     """:func:`check_site` of a typed ``"lon,lat"`` without geopandas (see :mod:`.quick`), or ``None``
     when the value needs the full reader. The answer is the full path's to the bit
     (``tests/test_startup.py`` compares the JSON of both); its ``sites`` frame is read when first used."""
@@ -456,8 +460,11 @@ def _check_typed_lonlat(site: str, industry, *, area_mu, crs, investment_wan, fl
 
         return read_site(site, crs=crs, area_mu=area_mu, store=store, **reader).iloc[[0]]
 
-    return SiteCheck([res], _LazySites(read_sites), batch=False, notes=list(quick.notes),
-                     title=f"项目选址核查：{m.label_zh}", inputs=inputs, store=store)
+    flags = with_policy([dict(capacity_replacement=capacity_replacement, catalogue_class=catalogue_class)], policy)[0]
+    answer = SiteCheck([res], _LazySites(read_sites), batch=False, notes=list(quick.notes),
+                       title=f"项目选址核查：{m.label_zh}", inputs=inputs, store=store)
+    # recorded with the site as the full reader hands it on (storage CRS): the same register row
+    return _record(answer, record, [[quick.stored]], [m], [figures], [flags], expected)
 
 
 def check_batch(path, industry=None, *, crs=None, store=None, record=False, progress: bool = False,

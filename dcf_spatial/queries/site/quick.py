@@ -21,13 +21,15 @@ from ... import settings
 
 @dataclass(frozen=True)
 class QuickSite:
-    """A site read on the quick path: its geometry in the working CRS and the reader's notes."""
+    """A site read on the quick path: its geometry in the working CRS, the reader's notes, and the
+    geometry in the storage CRS as the full reader hands it on (what the register keeps)."""
 
     geometry: object
     notes: tuple[str, ...]
+    stored: object = None
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=8)
 def _transformer(source: str, target: str):
     from pyproj import Transformer
 
@@ -95,12 +97,12 @@ def quick_site(value, *, crs=None, area_mu: float | None = None, reader: dict | 
     notes = [guess.note]
     point = _project(shapely.Point(x, y), settings.storage_crs, settings.working_crs)
     if area_mu is None:
-        return QuickSite(point, tuple(notes))
+        return QuickSite(point, tuple(notes), shapely.Point(x, y))
     if figure_problem("site_area_mu", area_mu if area_mu == area_mu else "nan"):
         return None
     discs, radius = points_to_discs(np.array([point], dtype=object), np.array([float(area_mu) * settings.MU_M2]))
     notes.append(disc_note(area_mu, radius[0]))
     # read_site hands the disc on in the storage CRS and the check projects it again: the same round trip
-    disc = _project(_project(discs[0], settings.working_crs, settings.storage_crs),
-                    settings.storage_crs, settings.working_crs)
-    return QuickSite(disc, tuple(notes))
+    stored = _project(discs[0], settings.working_crs, settings.storage_crs)
+    disc = _project(stored, settings.storage_crs, settings.working_crs)
+    return QuickSite(disc, tuple(notes), stored)

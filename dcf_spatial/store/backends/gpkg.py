@@ -138,12 +138,14 @@ def content_stamp(path) -> tuple:
     import hashlib
 
     p = Path(path)
-    st = p.stat()
-    quick = (st.st_ino, st.st_mtime_ns, st.st_size)
+    quick = file_state(p)
+    ino, mtime_ns, size, counter = quick
     known = _STAMPS.get(str(p))
-    # untouched since the last reading: nothing to read. Only for a file last written over a second ago
-    # (as git does for its index): a write within the same clock tick could keep mtime and size alike.
-    if known is not None and known[0] == quick and time.time_ns() - st.st_mtime_ns > 1_000_000_000:
+    # untouched since the last reading: nothing to read. With SQLite's file change counter (rollback
+    # journal: every commit raises it) that is exact; without it (WAL) only for a file last written over
+    # a second ago (as git does for its index): a write within the same clock tick could keep mtime and size.
+    if known is not None and known[0] == quick and (
+            counter is not None or time.time_ns() - mtime_ns > 1_000_000_000):
         return known[1]
     digest = hashlib.sha1()
     with file_lock(p), _reading(p) as con:
@@ -151,19 +153,61 @@ def content_stamp(path) -> tuple:
             rows = con.execute("SELECT table_name, last_change FROM gpkg_contents "
                                "WHERE table_name NOT LIKE 'dcf\\_register%' ESCAPE '\\' ORDER BY table_name").fetchall()
         except sqlite3.DatabaseError:
-            return (st.st_ino, st.st_mtime_ns, st.st_size)
+            return (ino, mtime_ns, size)
         try:
             rows += con.execute(f"SELECT * FROM {CATALOG_TABLE} ORDER BY id").fetchall()
         except sqlite3.DatabaseError:  # a store being built has no catalog yet
             pass
     digest.update(repr(rows).encode())
-    stamp = (st.st_ino, digest.hexdigest())
+    stamp = (ino, digest.hexdigest())
     _STAMPS[str(p)] = (quick, stamp)
     return stamp
 
 
-#: ``{path: ((inode, mtime, size), content stamp)}``: the last stamp of each store file
+#: ``{path: ((inode, mtime, size, change counter), content stamp)}``: the last stamp of each store file
 _STAMPS: dict = {}
+
+
+def file_state(path) -> tuple:
+    """``(inode, mtime, size, change counter)`` of a store file: what :func:`content_stamp` compares."""
+    p = Path(path)
+    st = p.stat()
+    return (st.st_ino, st.st_mtime_ns, st.st_size, _change_counter(p))
+
+
+def carry_stamp(path, before: tuple) -> None:
+    """Keep the content stamp of ``path`` across a commit that wrote only register tables.
+
+    ``before`` is :func:`file_state` taken inside the write transaction (no other writer can commit
+    then). When the stamp known for that state is cached and the file's change counter rose by exactly
+    one (this commit alone), the same stamp stands for the new state: the desk's next check does not
+    open the store to find its layers unchanged. Anything else leaves the cache to find out.
+    """
+    known = _STAMPS.get(str(Path(path)))
+    if known is None or before[3] is None or known[0] != before:
+        return
+    after = file_state(path)
+    if after[0] == before[0] and after[3] == before[3] + 1:
+        _STAMPS[str(Path(path))] = (after, known[1])
+
+
+def _change_counter(path: Path) -> int | None:
+    """SQLite's file change counter (database header, offset 24; sqlite.org/fileformat.html §1.3.8),
+    raised by every committed write in rollback-journal mode; ``None`` in WAL mode (header bytes 18–19
+    are 2 there, and the counter is not kept) or when the header cannot be read.
+
+    Read from the file's first 100 bytes: a register write changes the file's mtime on every recorded
+    check, and without the counter each check after one would open the store to tell whether its
+    layers changed (a second open for every request of a busy desk).
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(100)
+    except OSError:
+        return None
+    if len(head) < 100 or not head.startswith(b"SQLite format 3\x00") or head[18] != 1 or head[19] != 1:
+        return None
+    return int.from_bytes(head[24:28], "big")
 
 
 @lru_cache(maxsize=64)

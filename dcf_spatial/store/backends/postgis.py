@@ -237,11 +237,18 @@ class PostgisStore:
         """``{layer id: catalog row}`` in one query, rows as :meth:`catalog_entry` gives them."""
         from sqlalchemy import text
 
+        from sqlalchemy.exc import ProgrammingError
+
         cols = ", ".join(CATALOG_COLUMNS)
-        with self._connect() as con:
-            if not self._table_exists(con, CATALOG_TABLE):
-                return {}
-            rows = con.execute(text(f"SELECT {cols} FROM {self._t(CATALOG_TABLE)} ORDER BY ord")).mappings().all()
+        # one round trip: asked on every site check (the desk's cache key); a schema without a
+        # catalog answers "undefined table", which is the same as asking first
+        try:
+            with self._connect() as con:
+                rows = con.execute(text(f"SELECT {cols} FROM {self._t(CATALOG_TABLE)} ORDER BY ord")).mappings().all()
+        except ProgrammingError as exc:
+            if getattr(getattr(exc, "orig", None), "sqlstate", None) != "42P01":   # undefined_table
+                raise
+            return {}
         return {str(r["id"]): dict(r) for r in rows}
 
     def catalog_entry(self, layer_id: str) -> dict | None:

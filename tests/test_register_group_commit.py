@@ -1,0 +1,213 @@
+"""The register under concurrent recorded checks (issue 12, "Speed"): group commit, the quick path's
+records, and the GeoPackage content stamp that keeps the layers cached across register writes.
+
+Checks are recorded in a copy of the default store (GeoPackage) and, when ``DCF_TEST_PG_URL`` is set,
+in a fresh PostGIS schema.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import threading
+import time
+
+import pytest
+import shapely
+
+import dcf_spatial as dcf
+from dcf_spatial import settings
+from dcf_spatial.register import record as rec
+from dcf_spatial.register import tables
+from dcf_spatial.store import catalog
+
+from _stores import STORE_KINDS, new_store
+
+#: 郑家镇工业集聚区, where 轴承 (C3451) fits (第八章第一节)
+SITE = "115.75,36.455"
+
+
+@pytest.fixture(params=STORE_KINDS)
+def store(request, tmp_path):
+    loc = new_store(request.param, tmp_path, request)
+    if request.param == "gpkg":
+        shutil.copy(settings.checkout_store, loc)
+    else:
+        catalog.copy_store(settings.checkout_store, loc)
+    return loc
+
+
+def _wait_until(predicate, what: str, limit_s: float = 120.0) -> None:
+    """Synchronisation, not a timed assertion: give up only when the state never comes."""
+    deadline = time.monotonic() + limit_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never reached: {what}")
+        time.sleep(0.01)
+
+
+def test_records_waiting_for_a_write_are_committed_together_and_none_is_lost(store, monkeypatch):
+    """While one write is in progress, the checks recorded meanwhile wait and go in one transaction."""
+    n = 8
+    calls = []
+    real = tables.write_records
+    first_may_go = threading.Event()
+
+    def slow_first(st, build):
+        calls.append(None)
+        if len(calls) == 1:   # hold the first write until every other check waits for the store
+            first_may_go.wait(120)
+        return real(st, build)
+
+    monkeypatch.setattr(tables, "write_records", slow_first)
+    answers, errors = {}, []
+
+    def check(i):
+        try:
+            answers[i] = dcf.check_site(SITE, "轴承", area_mu=20 + i, store=store, record=f"并发项目{i}")
+        except Exception as exc:  # noqa: BLE001 — reported below
+            errors.append(exc)
+
+    first = threading.Thread(target=check, args=(0,))
+    first.start()
+    _wait_until(lambda: len(calls) == 1, "the first write started")
+    others = [threading.Thread(target=check, args=(i,)) for i in range(1, n)]
+    for t in others:
+        t.start()
+    from dcf_spatial.store.locate import resolve_store, writable_location
+
+    location = str(writable_location(resolve_store(store)))
+    _wait_until(lambda: len(rec._COMMITTERS[location].pending) == n - 1, "every other check waiting")
+    first_may_go.set()
+    for t in [first, *others]:
+        t.join(300)
+    assert not errors, errors
+    assert len(calls) == 2   # the first alone, then the seven that waited, together
+    ids = {i: a.register_ids for i, a in answers.items()}
+    assert all(len(v) == 1 for v in ids.values())
+    assert len({v[0] for v in ids.values()}) == n
+    from dcf_spatial.register.history import entries
+
+    kept = entries(store=store)
+    by_id = dict(zip(kept["id"].astype(int), kept["project"]))
+    for i, v in ids.items():   # each answer's id is its own project's row
+        assert by_id[v[0]] == f"并发项目{i}"
+
+
+def test_a_stale_record_fails_alone_in_its_group(store):
+    """A check whose layers were replaced before its write is refused (InputError, nothing written);
+    the records committed with it are kept."""
+    from dcf_spatial.errors import InputError
+    from dcf_spatial.register.versions import layer_keys
+    from dcf_spatial.store.locate import resolve_store
+
+    answer = dcf.check_site(SITE, "轴承", store=store)
+    point = shapely.Point(115.75, 36.455)
+    rerun = rec.rerun_input([point], "轴承", {}, {})
+    now = layer_keys(store)
+    stale = {k: v[:2] + ("旧版本",) + v[3:] for k, v in now.items()}
+    good = rec._Job(answer.results, [rerun], [point], "保留的项目", None, "", now)
+    bad = rec._Job(answer.results, [rerun], [point], "过期的项目", None, "", stale)
+    rec._write_group(resolve_store(store), [bad, good])
+    assert bad.done and good.done
+    assert isinstance(bad.error, InputError) and "未记入核查登记" in str(bad.error)
+    assert good.error is None and len(good.ids) == 1
+    from dcf_spatial.register.history import entries
+
+    kept = entries(store=store)
+    assert list(kept["project"]) == ["保留的项目"]
+
+
+def test_a_typed_lonlat_is_recorded_as_the_full_reader_would(store, monkeypatch):
+    """The quick path (a typed "lon,lat") records the same row as the full reader: the same site
+    geometry, inputs and answer."""
+    from dcf_spatial.queries.site import quick
+    from dcf_spatial.register.history import entries
+
+    fast = dcf.check_site(SITE, "轴承", area_mu=50, store=store, record="甲")
+    monkeypatch.setattr(quick, "quick_site", lambda *a, **k: None)   # every site through the full reader
+    full = dcf.check_site(SITE, "轴承", area_mu=50, store=store, record="甲")
+    assert fast.to_dict() == full.to_dict()
+    rows = entries(store=store).set_index("id")
+    a, b = rows.loc[fast.register_ids[0]], rows.loc[full.register_ids[0]]
+    assert shapely.to_wkb(a["geometry"]) == shapely.to_wkb(b["geometry"])
+    for col in ("project", "industry", "industry_code", "verdict", "zones", "layers", "files"):
+        assert a[col] == b[col], col
+    assert json.loads(a["result"]) == json.loads(b["result"])
+    assert json.loads(a["rerun"]) == json.loads(b["rerun"])
+
+
+def test_gpkg_content_stamp_sees_an_in_place_write_that_keeps_mtime_and_size(tmp_path):
+    """A layer's catalog row changed in place, with the file's mtime and size put back as they were:
+    SQLite's change counter still tells the stamp to read the catalog again."""
+    from dcf_spatial.store.backends.gpkg import content_stamp
+
+    path = tmp_path / "store.gpkg"
+    shutil.copy(settings.checkout_store, path)
+    old = time.time_ns() - 3_600 * 10**9
+    os.utime(path, ns=(old, old))
+    before = content_stamp(path)
+    size = path.stat().st_size
+    with sqlite3.connect(path) as con:   # same length text: the file keeps its size
+        (value,) = con.execute("SELECT updated_at FROM dcf_catalog WHERE id='industrial_clusters'").fetchone()
+        changed = value[:-1] + ("0" if value[-1] != "0" else "1")
+        con.execute("UPDATE dcf_catalog SET updated_at=? WHERE id='industrial_clusters'", (changed,))
+    os.utime(path, ns=(old, old))
+    assert path.stat().st_size == size
+    assert content_stamp(path) != before
+
+
+def test_a_register_write_keeps_the_layers_stamp_and_a_layer_write_does_not(tmp_path, monkeypatch):
+    """After a recorded check the next check finds its layers unchanged without opening the store; an
+    import (a new file) is seen."""
+    from dcf_spatial.store.backends import gpkg
+
+    path = tmp_path / "store.gpkg"
+    shutil.copy(settings.checkout_store, path)
+    dcf.check_site(SITE, "轴承", store=path, record="第一次")
+    stamp = gpkg.content_stamp(path)
+    opened = []
+    real = gpkg._reading
+    monkeypatch.setattr(gpkg, "_reading", lambda p: (opened.append(p), real(p))[1])
+    dcf.check_site(SITE, "轴承", store=path, record="第二次")
+    assert gpkg.content_stamp(path) == stamp
+    assert opened == []
+    gdf = dcf.layer("industrial_clusters", store=path)
+    f = tmp_path / "clusters.gpkg"
+    gdf.drop(columns=["provenance", "source"]).assign(name_zh=gdf["name_zh"] + "（改）").to_file(f, driver="GPKG")
+    dcf.Store(path).import_layer("industrial_clusters", f)
+    assert gpkg.content_stamp(path) != stamp
+
+
+def test_the_desk_records_every_concurrent_check_once(tmp_path):
+    """Twelve checks posted at once to a recording desk: each answer carries its own register id, and
+    the register holds exactly those twelve, each with its answer's verdict."""
+    import httpx
+
+    from dcf_spatial.register.history import entries
+
+    from _desk_server import running_desk
+
+    path = tmp_path / "store.gpkg"
+    shutil.copy(settings.checkout_store, path)
+    bodies = [{"site": f"{115.70 + 0.01 * i:.2f},36.45", "industry": "轴承", "project": f"窗口{i}"} for i in range(12)]
+    out = [None] * len(bodies)
+    with running_desk(path, record=True) as url:
+        def post(i):
+            out[i] = httpx.post(url + "/api/site-check", json=bodies[i], timeout=300)
+
+        threads = [threading.Thread(target=post, args=(i,)) for i in range(len(bodies))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(300)
+    assert all(r is not None and r.status_code == 200 for r in out), [r and r.text[:200] for r in out]
+    ids = [r.json()["register_id"] for r in out]
+    assert len(set(ids)) == len(bodies)
+    kept = entries(store=path).set_index("id")
+    assert sorted(kept.index) == sorted(ids)
+    for body, r in zip(bodies, out):
+        row = kept.loc[r.json()["register_id"]]
+        assert row["project"] == body["project"] and row["verdict"] == r.json()["verdict"]
