@@ -512,7 +512,7 @@ def _compose(spec, title, store, pr, notes_cfg):
         leg = Legend(side, [a for a, _ in h], [_wrap(b, 24) for _, b in h], loc="upper left", bbox_to_anchor=(0.0, y),
                      title=group, **legend_kw)
         side.add_artist(leg)
-        fig.draw_without_rendering()  # lays out (legend boxes, aspect) without painting pixels
+        # a legend's box is known without drawing the page (its place comes from loc and the anchor)
         bb = leg.get_window_extent().transformed(side.transAxes.inverted())
         y = bb.y0 - 0.025
     if zone_details:
@@ -520,7 +520,6 @@ def _compose(spec, title, store, pr, notes_cfg):
         body = "\n".join(_wrap(t, 34) for t in zone_details)
         t = side.text(0.0, y, f"{head}\n{body}", fontsize=pr["note_size"] + 0.5, va="top", ha="left",
                       transform=side.transAxes, linespacing=1.4, parse_math=False)
-        fig.draw_without_rendering()  # lays out (legend boxes, aspect) without painting pixels
         y = t.get_window_extent().transformed(side.transAxes.inverted()).y0 - 0.02
     if unlocated_notes:
         body = "\n".join(_wrap(t, 34) for t in unlocated_notes)
