@@ -394,7 +394,9 @@ def _save(fig, paths, title, made_on, pr):
             made = _dt.datetime.combine(made_on, _dt.time(), tzinfo=_dt.timezone.utc)
             fig.savefig(p, format="pdf", metadata={**meta, "CreationDate": made})
         elif fmt == "png":
-            fig.savefig(p, format="png", dpi=int(pr.get("png_dpi", 200)), metadata={"Title": title})
+            # zlib level 3, not PIL's 6: half the time of encoding an A3 page at 200 dpi for 6 % more bytes
+            fig.savefig(p, format="png", dpi=int(pr.get("png_dpi", 200)), metadata={"Title": title},
+                        pil_kwargs={"compress_level": 3})
         logger.info("Wrote %s", p)
     plt.close(fig)
 
