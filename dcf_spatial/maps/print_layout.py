@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+import warnings
 from pathlib import Path
 
 from .. import crs as dcf_crs
@@ -361,7 +362,10 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
     text = appendix_text(store)
     for attempt in (1, 2):
         rc = fonts.print_rc(text)
-        with matplotlib.rc_context(rc):
+        with matplotlib.rc_context(rc), warnings.catch_warnings():
+            # matplotlib warns of each glyph the subset lacks as it lays text out; uncovered() below
+            # finds them all at once and either draws again with them or fails naming them
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
             fig, made_on = _compose(spec, title, store, pr, notes_cfg)
             drawn = "".join(t.get_text() for t in fig.findobj(Text))
             more, nowhere = fonts.uncovered(drawn, rc)
