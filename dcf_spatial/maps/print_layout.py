@@ -280,7 +280,7 @@ def _cluster_insets(fig, rect, frames, spec, pr):
                 g = dcf_crs.to_working(frames[lid])
                 g = g[g.intersects(window)]
                 if len(g):
-                    _draw_layer(ax, g.to_crs(frames[lid].crs), lid, map_style.layer_style(lid))
+                    _draw_layer(ax, g, lid, map_style.layer_style(lid))
         ax.set_xlim(cx - half_w, cx + half_w)
         ax.set_ylim(cy - half_h, cy + half_h)
         ax.set_aspect("equal", adjustable="box")
@@ -423,6 +423,12 @@ def _compose(spec, title, store, pr, notes_cfg):
         if len(unlocated):
             frames[lid] = located
             unlocated_notes.append(map_style.unlocated_note(unlocated, lid))
+    # every layer in the frame's CRS once, here: the layout and labels work in metres, and each of
+    # them reprojected the layer again (the 附图2 panels twice per layer and panel)
+    for lid, gdf in frames.items():
+        attrs = dict(gdf.attrs)
+        frames[lid] = dcf_crs.to_working(gdf)
+        frames[lid].attrs.update(attrs)
     insets = bool(spec.get("inset_layers")) and "industrial_clusters" in frames
     # the date the map states is its data's (the newest update of the layers drawn), not the clock's
     made_on = data_date(spec["layers"], store=store) or _dt.date.today()
