@@ -86,13 +86,13 @@ def appendix_text(store=None) -> str:
     """
     from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
-    from .appendix import APPENDIX_KEYS
-
-    chars = set("".join(_strings(map_style.load_style())))
+    style = map_style.load_style()
+    chars = set("".join(_strings(style)))
     here = Path(__file__).parent
     for name in _LAYOUT_MODULES:
         chars.update(c for c in (here / name).read_text(encoding="utf-8") if ord(c) > 127)
-    for lid in dict.fromkeys(lid for key in APPENDIX_KEYS for lid in map_style.appendix_spec(key)["layers"]):
+    # the layers of every appendix map the style file defines (附图1–3)
+    for lid in dict.fromkeys(lid for spec in style.get("appendix", {}).values() for lid in spec.get("layers", [])):
         try:
             gdf = _read(lid, store)
         except DcfError:
