@@ -358,6 +358,19 @@ def test_a_zone_of_two_pieces_is_labelled_on_each_piece(maps_dir):
     assert text.count("现代中药产业示范区") == 3  # one piece: legend + product list + one label
 
 
+@pytest.fixture
+def map_font():
+    """Draw as the print maps do: with the maps' CJK font subset (print_map sets it for its figure only)."""
+    import matplotlib
+
+    from dcf_spatial.maps import fonts
+
+    matplotlib.use("Agg")
+    text = "近远①嘉明经济开发区主导产业：很长的名称第项（含括注、说明）；等轴承保持器智能制造产业园"
+    with matplotlib.rc_context(fonts.print_rc(text)):
+        yield
+
+
 def _axes():
     import matplotlib
 
@@ -370,7 +383,7 @@ def _axes():
     return fig, ax
 
 
-def test_far_labels_get_a_leader_and_near_ones_do_not():
+def test_far_labels_get_a_leader_and_near_ones_do_not(map_font):
     import matplotlib.pyplot as plt
     from shapely.geometry import box
 
@@ -389,7 +402,7 @@ def test_far_labels_get_a_leader_and_near_ones_do_not():
     plt.close(fig)
 
 
-def test_panel_header_fits_its_panel_width_and_height():
+def test_panel_header_fits_its_panel_width_and_height(map_font):
     import matplotlib.pyplot as plt
 
     from dcf_spatial.maps import print_labels, style
@@ -406,7 +419,7 @@ def test_panel_header_fits_its_panel_width_and_height():
     plt.close(fig)
 
 
-def test_labels_are_pulled_inside_the_panel_and_long_names_wrap():
+def test_labels_are_pulled_inside_the_panel_and_long_names_wrap(map_font):
     import matplotlib.pyplot as plt
 
     from dcf_spatial.maps import print_labels, style

@@ -1,15 +1,22 @@
 """The CJK font of every map: Noto Sans SC, from a pip dependency, never from the system.
 
 ``justmytype-intl-cjk`` ships Google Fonts' Noto Sans SC (SIL Open Font License 1.1) as one
-TrueType *variable* font whose default instance is Thin. Matplotlib draws only the default
-instance, so :func:`font_files` derives static Regular/Bold instances once with fontTools'
-instancer (about 12 s each) and caches them (``DCF_CACHE_DIR`` or ``~/.cache/dcf_spatial``).
-TrueType outlines embed cleanly in PDF as Type 42 fonts, so the PDF's text stays text.
+TrueType *variable* font (about 30,000 glyphs) whose default instance is Thin; matplotlib draws
+only the default instance. Two ways to static Regular/Bold instances:
 
-:func:`register` adds them to matplotlib's font manager and checks that the probe characters of
-the style file have glyphs: if not it raises :class:`FontError` rather than print tofu boxes.
-:func:`web_font_css` returns an ``@font-face`` rule with a subset of the font holding just the
-characters of one web map, so Chinese renders even on machines without a CJK font.
+* :func:`subset_files` — what the maps use: the variable font cut down to the characters of a text
+  (the appendix maps' titles, labels, legends and notes, :func:`dcf_spatial.maps.print_layout.appendix_text`,
+  plus :data:`BASE_TEXT`), then instanced: about 1 s for both weights instead of about 25 s, and a
+  PDF that embeds a few hundred glyphs needs no further cutting. Kept in the font cache, named by
+  the characters. :func:`print_rc` registers such a subset with matplotlib under a family name of
+  its own and returns the rcParams that draw with it; :func:`web_font_css` embeds one in a web map.
+* :func:`font_files` — the full instances (derived once, about 12 s each), for text not known in
+  advance (the desk's PDF report).
+
+Every derived font keeps the source font's ``head.modified``, so a fresh cache gives the same bytes
+(README command 1 leaves the committed maps as they are). TrueType outlines embed cleanly in PDF as
+Type 42 fonts, so the PDF's text stays text. A character the font lacks raises :class:`FontError`
+(:func:`check_text`) rather than print tofu boxes.
 """
 
 from __future__ import annotations
@@ -58,6 +65,14 @@ def variable_font_path() -> Path:
     return path
 
 
+#: characters every subset holds besides its text: printable ASCII, the punctuation of Chinese text and
+#: what the maps build from numbers (dates, distances, the scale bar)
+BASE_TEXT = ("".join(chr(c) for c in range(0x20, 0x7F))
+             + "，。、；：？！“”‘’（）《》〈〉【】「」—…·　％‰°×～－／０１２３４５６７８９①②③④⑤⑥⑦⑧⑨⑩千米公里亩")
+#: bump when the way subsets are derived changes (a new name in the cache, not a stale file)
+SUBSET_RECIPE = "1"
+
+
 def _instance_path(weight: int, src: Path) -> Path:
     stat = src.stat()
     return cache_dir() / f"NotoSansSC-w{weight}-{stat.st_size}.ttf"
@@ -101,8 +116,26 @@ def font_files() -> dict[int, Path]:
 
 
 def missing_glyphs(text: str, path: Path | None = None) -> list[str]:
-    """Characters of ``text`` (other than whitespace) that the font has no glyph for."""
-    path = path or font_files()[min(font_files())]
+    """Characters of ``text`` (other than whitespace) that the font has no glyph for.
+
+    Parameters
+    ----------
+    text
+        Any text.
+    path
+        A font file; default the variable font (every instance and subset of it has at most its glyphs).
+
+    Returns
+    -------
+    list of str
+        The characters without a glyph, sorted.
+
+    Examples
+    --------
+    >>> missing_glyphs("东昌府区\ue000")  # doctest: +SKIP
+    ['\ue000']
+    """
+    path = path or variable_font_path()
     cmap = _cmap(str(path), Path(path).stat().st_mtime_ns)
     return sorted({ch for ch in text if not ch.isspace() and ord(ch) not in cmap})
 
@@ -115,33 +148,184 @@ def _cmap(path: str, mtime_ns: int) -> frozenset:
     return frozenset(TTFont(path, lazy=True).getBestCmap())
 
 
-@lru_cache(maxsize=1)
-def register() -> str:
-    """Register the CJK font with matplotlib and make it the default family; return the family name.
+def _subset_chars(text: str) -> str:
+    """The characters a subset for ``text`` holds: those of ``text`` and :data:`BASE_TEXT` that the font has."""
+    src = variable_font_path()
+    cmap = _cmap(str(src), src.stat().st_mtime_ns)
+    return "".join(sorted({c for c in set(text) | set(BASE_TEXT) if ord(c) in cmap}))
+
+
+def _subset_key(chars: str, src: Path) -> str:
+    import hashlib
+
+    import fontTools
+
+    return hashlib.sha256("|".join([SUBSET_RECIPE, fontTools.version, src.name, str(src.stat().st_size), chars])
+                          .encode("utf-8")).hexdigest()
+
+
+def _derive_subset(src: Path, chars: str, weights) -> dict[int, bytes]:
+    """Static instances (TrueType bytes) of the variable font ``src`` holding just ``chars``.
+
+    Cutting the variable font first and instancing the cut is what makes this fast: instancing
+    applies the variation deltas glyph by glyph, and a map needs a few hundred of the 30,000.
+    """
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+    from fontTools.varLib import instancer
+
+    opts = subset.Options()
+    opts.layout_features = ["*"]
+    opts.name_IDs = ["*"]
+    opts.name_languages = ["*"]
+    opts.notdef_outline = True
+    font = subset.load_font(str(src), opts, lazy=True)
+    modified = font["head"].modified
+    sub = subset.Subsetter(opts)
+    sub.populate(unicodes=[ord(c) for c in chars])
+    sub.subset(font)
+    buf = io.BytesIO()
+    font.save(buf)
+    out = {}
+    for w in weights:
+        inst = instancer.instantiateVariableFont(TTFont(io.BytesIO(buf.getvalue())), {"wght": int(w)},
+                                                 updateFontNames=True)
+        # the same bytes on every machine and every day: fontTools stamps head.modified with the time
+        # of saving, which would end up in every PDF and web map that embeds the font
+        inst.recalcTimestamp = False
+        inst["head"].modified = modified
+        data = io.BytesIO()
+        inst.save(data)
+        out[int(w)] = data.getvalue()
+    return out
+
+
+def subset_files(text: str) -> dict[int, Path]:
+    """Static Regular/Bold instances of the font holding the characters of ``text`` (and :data:`BASE_TEXT`).
+
+    Derived from the variable font on first use (about 1 s for a few hundred characters) and kept in
+    the font cache under a name made of the characters, so the same text gives the same files.
+
+    Parameters
+    ----------
+    text
+        Every text the fonts must draw (characters the font lacks are left out).
+
+    Returns
+    -------
+    dict
+        Weight -> path of the TrueType file.
+
+    Examples
+    --------
+    >>> files = subset_files("聊城市东昌府区")  # doctest: +SKIP
+    >>> sorted(files)  # doctest: +SKIP
+    [400, 700]
+    """
+    cfg = map_style.section("font")
+    src = variable_font_path()
+    chars = _subset_chars(text)
+    key = _subset_key(chars, src)
+    weights = [int(w) for w in cfg.get("weights", [400, 700])]
+    paths = {w: cache_dir() / f"NotoSansSC-w{w}-{src.stat().st_size}-s{key[:20]}.ttf" for w in weights}
+    if all(p.is_file() for p in paths.values()):
+        return paths
+    try:
+        cache_dir().mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FontError(f"无法创建字体缓存文件夹 {cache_dir()}（{exc}）。请把 DCF_CACHE_DIR 设为可写的文件夹，"
+                        "例如 export DCF_CACHE_DIR=/tmp/dcf_cache。") from None
+    logger.info("Deriving a %d-character subset of %s (weights %s)", len(chars), src.name, weights)
+    for w, data in _derive_subset(src, chars, weights).items():
+        tmp = paths[w].with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(data)
+        os.replace(tmp, paths[w])
+    # a few dozen texts' worth; older ones are derived again when needed
+    for old in sorted(cache_dir().glob("NotoSansSC-w*-s*.ttf"), key=lambda f: f.stat().st_mtime, reverse=True)[64:]:
+        old.unlink(missing_ok=True)
+    return paths
+
+
+@lru_cache(maxsize=16)
+def _register_subset(paths: tuple) -> str:
+    """Add the subset files to matplotlib's font manager under a family name of their own; return it."""
+    import dataclasses
+
+    from matplotlib import font_manager, ft2font
+
+    # Every subset is "Noto Sans SC" inside; matplotlib picks the first registered file of a family,
+    # so two subsets in one process need two names (the files, and so the PDF's font, keep theirs).
+    family = f"{map_style.section('font').get('family', 'Noto Sans SC')} dcf-{Path(paths[0]).stem.rsplit('-s', 1)[-1][:8]}"
+    for path in paths:
+        prop = font_manager.ttfFontProperty(ft2font.FT2Font(str(path)))
+        font_manager.fontManager.ttflist.append(dataclasses.replace(prop, name=family))
+    return family
+
+
+def print_rc(text: str) -> dict:
+    """rcParams that make matplotlib draw with a subset of the CJK font holding ``text``'s characters.
+
+    Use with ``matplotlib.rc_context``. Characters the subset lacks fall back to DejaVu Sans
+    (matplotlib's per-glyph fallback); :func:`uncovered` finds them before a figure is saved.
+
+    Parameters
+    ----------
+    text
+        Every text the figure will draw (see :func:`dcf_spatial.maps.print_layout.appendix_text`).
+
+    Returns
+    -------
+    dict
+        rcParams: the font family, Type 42 fonts in PDF/PS, an ASCII minus.
 
     Raises
     ------
     FontError
-        When the font cannot be found or lacks a glyph of the style file's probe text.
+        When the font cannot be found, or lacks a glyph of the style file's probe text.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> with matplotlib.rc_context(print_rc("附图1 产业布局示意图")):  # doctest: +SKIP
+    ...     fig = matplotlib.pyplot.figure()
     """
-    import matplotlib
+    cfg = map_style.section("font")
+    probe = cfg.get("probe", "东昌府区")
+    missing = missing_glyphs(probe)
+    if missing:
+        raise FontError(f"字体 {variable_font_path()} 缺少字符 {''.join(missing)!r} 的字形，地图上会显示成方框（tofu）。"
+                        "请在样式文件的 [font] 节改用覆盖简体中文的字体。")
+    files = subset_files(text + probe)
+    family = _register_subset(tuple(str(files[w]) for w in sorted(files)))
+    return {"font.family": [family, "DejaVu Sans"], "axes.unicode_minus": False,
+            "pdf.fonttype": 42, "ps.fonttype": 42}
+
+
+def uncovered(text: str, rc: dict) -> tuple[str, str]:
+    """What of ``text`` the font of ``rc`` (:func:`print_rc`) would not draw in the CJK font.
+
+    Returns
+    -------
+    tuple of str
+        ``(in_font, nowhere)``: characters the full font has but the subset lacks (derive a larger
+        subset), and characters neither the font nor the DejaVu Sans fallback has (tofu).
+
+    Examples
+    --------
+    >>> uncovered("东昌府龘", print_rc("东昌府"))  # doctest: +SKIP
+    ('龘', '')
+    """
     from matplotlib import font_manager
 
-    cfg = map_style.section("font")
-    files = font_files()
-    for path in files.values():
-        font_manager.fontManager.addfont(str(path))
-    family = font_manager.FontProperties(fname=str(files[min(files)])).get_name()
-    missing = missing_glyphs(cfg.get("probe", "东昌府区"), files[min(files)])
-    if missing:
-        raise FontError(f"字体 {files[min(files)]} 缺少字符 {''.join(missing)!r} 的字形，地图上会显示成方框（tofu）。"
-                        "请在样式文件的 [font] 节改用覆盖简体中文的字体。")
-    matplotlib.rcParams["font.family"] = [family, "DejaVu Sans"]
-    matplotlib.rcParams["axes.unicode_minus"] = False
-    matplotlib.rcParams["pdf.fonttype"] = 42
-    matplotlib.rcParams["ps.fonttype"] = 42
-    logger.info("Registered CJK font %s (%s)", family, ", ".join(p.name for p in files.values()))
-    return family
+    family = rc["font.family"][0]
+    subset = next(e.fname for e in font_manager.fontManager.ttflist if e.name == family)
+    chars = {c for c in text if not c.isspace()}
+    lacking = set(missing_glyphs("".join(chars), Path(subset)))
+    if not lacking:
+        return "", ""
+    full = set(missing_glyphs("".join(lacking)))
+    dejavu = set(missing_glyphs("".join(full), Path(font_manager.findfont("DejaVu Sans", fallback_to_default=False))))
+    return "".join(sorted(lacking - full)), "".join(sorted(dejavu))
 
 
 def check_text(text: str) -> None:
@@ -155,23 +339,45 @@ def check_text(text: str) -> None:
 def web_font_css(text: str, *, family: str = "Noto Sans SC") -> str:
     """An ``@font-face`` rule embedding the font subset to the characters of ``text`` (base64 TTF).
 
-    Subsetting the whole CJK font takes seconds per weight; the rule is kept in the font cache, named
-    by the characters, the family, the font files (name, size, modification time) and the fontTools
-    version, so a map drawn again with the same text reuses it (the same bytes: it is the same subset).
+    The subset is cut from the variable font and instanced (:func:`_derive_subset`, about 1 s for a
+    map's few hundred characters); the rule is kept in the font cache, named by the characters, the
+    family, the font file (name, size) and the fontTools version, so a map drawn again with the same
+    text reuses it (the same bytes: it is the same subset).
+
+    Parameters
+    ----------
+    text
+        Every text of the page.
+    family
+        The CSS font family the rule declares.
+
+    Returns
+    -------
+    str
+        One ``@font-face`` rule per weight.
+
+    Examples
+    --------
+    >>> css = web_font_css("附图1 产业布局示意图")  # doctest: +SKIP
+    >>> css.startswith("@font-face{font-family:'Noto Sans SC'")  # doctest: +SKIP
+    True
     """
-    import hashlib
-
-    import fontTools
-
-    chars = sorted(set(text) | set("0123456789.,:;()（）%-/ 千米"))
-    files = font_files()
-    key = hashlib.sha256("|".join([family, "".join(chars), fontTools.version] + [
-        f"{w}:{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for w, p in files.items()]).encode("utf-8")).hexdigest()
+    src = variable_font_path()
+    cmap = _cmap(str(src), src.stat().st_mtime_ns)
+    chars = "".join(sorted(c for c in set(text) | set("0123456789.,:;()（）%-/ 千米") if ord(c) in cmap))
+    weights = [int(w) for w in map_style.section("font").get("weights", [400, 700])]
+    key = _subset_key(f"web|{family}|{weights}|{chars}", src)
     kept = cache_dir() / f"webfont-{key[:40]}.css"
     if kept.is_file():
         return kept.read_text(encoding="ascii")
-    css = _web_font_css(chars, files, family)
+    rules = []
+    for weight, data in _derive_subset(src, chars, weights).items():
+        b64 = base64.b64encode(data).decode("ascii")
+        rules.append(f"@font-face{{font-family:'{family}';font-weight:{weight};font-style:normal;"
+                     f"src:url(data:font/ttf;base64,{b64}) format('truetype');}}")
+    css = "\n".join(rules)
     try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
         tmp = kept.with_suffix(f".tmp{os.getpid()}")
         tmp.write_text(css, encoding="ascii")
         os.replace(tmp, kept)
@@ -180,25 +386,3 @@ def web_font_css(text: str, *, family: str = "Noto Sans SC") -> str:
     except OSError as exc:  # a read-only cache: the next map subsets again
         logger.debug("web font subset not cached in %s: %s", kept.parent, exc)
     return css
-
-
-def _web_font_css(chars: list[str], files: dict[int, Path], family: str) -> str:
-    from fontTools import subset
-
-    rules = []
-    for weight, path in files.items():
-        opts = subset.Options()
-        opts.layout_features = ["*"]
-        opts.name_IDs = ["*"]
-        opts.notdef_outline = True
-        font = subset.load_font(str(path), opts, lazy=True)
-        sub = subset.Subsetter(opts)
-        sub.populate(unicodes=[ord(c) for c in chars])
-        sub.subset(font)
-        font.recalcTimestamp = False  # keep the cached instance's head.modified: the same bytes each run
-        buf = io.BytesIO()
-        font.save(buf)
-        data = base64.b64encode(buf.getvalue()).decode("ascii")
-        rules.append(f"@font-face{{font-family:'{family}';font-weight:{weight};font-style:normal;"
-                     f"src:url(data:font/ttf;base64,{data}) format('truetype');}}")
-    return "\n".join(rules)

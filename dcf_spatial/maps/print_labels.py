@@ -171,7 +171,9 @@ def _leaders(ax, placed, min_gap_m: float):
     """
     from shapely.ops import nearest_points
 
-    ax.figure.draw_without_rendering()  # lays out (transforms, label boxes) without painting pixels
+    # the frame's final position (its 1:1 aspect) is all the text boxes below need: not a draw of the
+    # whole page (every label, arrow and legend of the map) that nothing looks at
+    ax.apply_aspect()
     drawn = 0
     for text, geom in placed:
         tb = _text_box(ax, text)
@@ -221,7 +223,9 @@ def _two_lines(name: str, pr) -> str:
 
 def _keep_inside(ax, texts, margin: float = 0.03):
     """Shift labels whose box crosses the panel edge back inside (adjustText keeps only the anchor in)."""
-    ax.figure.draw_without_rendering()  # lays out (transforms, label boxes) without painting pixels
+    # the frame's final position (its 1:1 aspect) is all the text boxes below need: not a draw of the
+    # whole page (every label, arrow and legend of the map) that nothing looks at
+    ax.apply_aspect()
     renderer = ax.figure.canvas.get_renderer()
     to_axes = ax.transAxes.inverted()
     for t in texts:

@@ -5,14 +5,17 @@ What each map shows (layers, titles, colours, labels) is defined in the style fi
 frame in the working CRS (EPSG:4548, so the scale bar is true), legend and notes in a side panel
 that never covers data, scale bar in km, north arrow, the labels (:mod:`dcf_spatial.maps.print_labels`),
 the date of the data (:mod:`dcf_spatial.maps.dates`) and a provenance note naming every schematic
-layer drawn; 附图2 adds one zoomed panel per cluster. Importing it registers the CJK font with
-matplotlib and fails loudly (:class:`~dcf_spatial.maps.fonts.FontError`) if Chinese glyphs are missing.
+layer drawn; 附图2 adds one zoomed panel per cluster. The maps draw with a subset of the CJK font
+holding just their text (:func:`appendix_text`, :func:`dcf_spatial.maps.fonts.print_rc`); a text the
+subset lacks is found before saving and the map drawn again with it, and a character no font has fails
+loudly (:class:`~dcf_spatial.maps.fonts.FontError`) rather than print a tofu box.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import logging
+import warnings
 from pathlib import Path
 
 from .. import crs as dcf_crs
@@ -39,7 +42,66 @@ from .print_labels import (
 
 logger = logging.getLogger(__name__)
 
-FONT_FAMILY = fonts.register()
+#: the modules whose string literals end up on a print map (legend headings, notes, labels)
+_LAYOUT_MODULES = ("print_layout.py", "print_labels.py", "style.py", "builder.py", "dates.py")
+
+
+def _strings(value):
+    """Every string inside a parsed style file (nested tables and arrays)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield str(k)
+            yield from _strings(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _strings(v)
+
+
+def appendix_text(store=None) -> str:
+    """Every character the three appendix maps can draw, for the font subset they share.
+
+    The style file's strings (titles, legend labels, notes), the text cells of every layer the
+    three maps read, and the characters of the layout code's own literals (headings such as 图例 and
+    基础图层, the note lines): read from the source files, so a heading added to the code is in the
+    subset without a list to keep up to date. The same layers and style give the same text, whichever
+    of the maps is drawn, so each map's files are the same drawn alone or with the others.
+
+    Parameters
+    ----------
+    store
+        The layer store (``None``: the active store). A layer the store lacks is left out here
+        (drawing the map that needs it names it).
+
+    Returns
+    -------
+    str
+        The distinct characters, sorted.
+
+    Examples
+    --------
+    >>> "图" in appendix_text()  # doctest: +SKIP
+    True
+    """
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    style = map_style.load_style()
+    chars = set("".join(_strings(style)))
+    here = Path(__file__).parent
+    for name in _LAYOUT_MODULES:
+        chars.update(c for c in (here / name).read_text(encoding="utf-8") if ord(c) > 127)
+    # the layers of every appendix map the style file defines (附图1–3)
+    for lid in dict.fromkeys(lid for spec in style.get("appendix", {}).values() for lid in spec.get("layers", [])):
+        try:
+            gdf = _read(lid, store)
+        except DcfError:
+            continue
+        chars.update(str(gdf.attrs.get("provenance") or ""))
+        for col in gdf.columns:
+            if col != gdf.geometry.name and not is_numeric_dtype(gdf[col]) and not is_bool_dtype(gdf[col]):
+                chars.update("".join(map(str, gdf[col].dropna().astype(str).unique())))
+    return "".join(sorted(chars))
 
 
 def _read(layer_id: str, store=None):
@@ -218,7 +280,7 @@ def _cluster_insets(fig, rect, frames, spec, pr):
                 g = dcf_crs.to_working(frames[lid])
                 g = g[g.intersects(window)]
                 if len(g):
-                    _draw_layer(ax, g.to_crs(frames[lid].crs), lid, map_style.layer_style(lid))
+                    _draw_layer(ax, g, lid, map_style.layer_style(lid))
         ax.set_xlim(cx - half_w, cx + half_w)
         ax.set_ylim(cy - half_h, cy + half_h)
         ax.set_aspect("equal", adjustable="box")
@@ -285,8 +347,7 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.legend import Legend
-    from matplotlib.patches import Rectangle
+    from matplotlib.text import Text
 
     spec = map_style.appendix_spec(key)
     pr = map_style.section("print")
@@ -298,6 +359,57 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
             raise InputError(f"{p} 已存在，未覆盖。要替换已有文件，请允许覆盖（overwrite=True）。")
     title = f"{spec['number']}  {spec['title']}"
     fonts.check_text(title + spec.get("subtitle", ""))
+    text = appendix_text(store)
+    for attempt in (1, 2):
+        rc = fonts.print_rc(text)
+        with matplotlib.rc_context(rc), warnings.catch_warnings():
+            # matplotlib warns of each glyph the subset lacks as it lays text out; uncovered() below
+            # finds them all at once and either draws again with them or fails naming them
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
+            fig, made_on = _compose(spec, title, store, pr, notes_cfg)
+            drawn = "".join(t.get_text() for t in fig.findobj(Text))
+            more, nowhere = fonts.uncovered(drawn, rc)
+            if nowhere:
+                plt.close(fig)
+                raise fonts.FontError(f"{spec['number']} 的文字中有字符 {nowhere!r} 没有任何地图字体的字形，印出来会是方框"
+                                      "（tofu）。请在图层或样式文件中替换这些字符。")
+            if more and attempt == 1:
+                # a text the shared subset lacks (a label made from data outside appendix_text): draw
+                # again with a subset that has it, so that layout and glyphs come from one font
+                logger.info("%s: characters %r not in the font subset; drawing again with them", key, more)
+                plt.close(fig)
+                text += more
+                continue
+            _save(fig, paths, title, made_on, pr)
+        return paths
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _save(fig, paths, title, made_on, pr):
+    import matplotlib.pyplot as plt
+
+    for p in paths.values():
+        p.parent.mkdir(parents=True, exist_ok=True)
+    for fmt, p in paths.items():
+        meta = {"Title": title, "Subject": "《东昌府区产业规划（2021-2030年）》附图（示意）", "Creator": "dcf_spatial"}
+        if fmt == "pdf":
+            # the PDF's date is the map's own date (数据日期), not the second it was written: the same
+            # data drawn twice is the same file
+            made = _dt.datetime.combine(made_on, _dt.time(), tzinfo=_dt.timezone.utc)
+            fig.savefig(p, format="pdf", metadata={**meta, "CreationDate": made})
+        elif fmt == "png":
+            # zlib level 3, not PIL's 6: half the time of encoding an A3 page at 200 dpi for 6 % more bytes
+            fig.savefig(p, format="png", dpi=int(pr.get("png_dpi", 200)), metadata={"Title": title},
+                        pil_kwargs={"compress_level": 3})
+        logger.info("Wrote %s", p)
+    plt.close(fig)
+
+
+def _compose(spec, title, store, pr, notes_cfg):
+    """Lay out one appendix map on a new figure (nothing saved); return the figure and its data date."""
+    import matplotlib.pyplot as plt
+    from matplotlib.legend import Legend
+    from matplotlib.patches import Rectangle
 
     frames = {}
     unlocated_notes = []
@@ -311,6 +423,12 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
         if len(unlocated):
             frames[lid] = located
             unlocated_notes.append(map_style.unlocated_note(unlocated, lid))
+    # every layer in the frame's CRS once, here: the layout and labels work in metres, and each of
+    # them reprojected the layer again (the 附图2 panels twice per layer and panel)
+    for lid, gdf in frames.items():
+        attrs = dict(gdf.attrs)
+        frames[lid] = dcf_crs.to_working(gdf)
+        frames[lid].attrs.update(attrs)
     insets = bool(spec.get("inset_layers")) and "industrial_clusters" in frames
     # the date the map states is its data's (the newest update of the layers drawn), not the clock's
     made_on = data_date(spec["layers"], store=store) or _dt.date.today()
@@ -406,7 +524,7 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
         leg = Legend(side, [a for a, _ in h], [_wrap(b, 24) for _, b in h], loc="upper left", bbox_to_anchor=(0.0, y),
                      title=group, **legend_kw)
         side.add_artist(leg)
-        fig.draw_without_rendering()  # lays out (legend boxes, aspect) without painting pixels
+        # a legend's box is known without drawing the page (its place comes from loc and the anchor)
         bb = leg.get_window_extent().transformed(side.transAxes.inverted())
         y = bb.y0 - 0.025
     if zone_details:
@@ -414,7 +532,6 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
         body = "\n".join(_wrap(t, 34) for t in zone_details)
         t = side.text(0.0, y, f"{head}\n{body}", fontsize=pr["note_size"] + 0.5, va="top", ha="left",
                       transform=side.transAxes, linespacing=1.4, parse_math=False)
-        fig.draw_without_rendering()  # lays out (legend boxes, aspect) without painting pixels
         y = t.get_window_extent().transformed(side.transAxes.inverted()).y0 - 0.02
     if unlocated_notes:
         body = "\n".join(_wrap(t, 34) for t in unlocated_notes)
@@ -433,16 +550,4 @@ def print_map(key: str, out_dir, *, overwrite: bool = False, store=None, formats
     fig.text(0.02, 0.02, f"{spec['number']}（{spec.get('plan_ref', '')}） · 示意图，不作为用地审批依据",
              fontsize=pr["note_size"], color="#666666", parse_math=False)
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for fmt, p in paths.items():
-        meta = {"Title": title, "Subject": "《东昌府区产业规划（2021-2030年）》附图（示意）", "Creator": "dcf_spatial"}
-        if fmt == "pdf":
-            # the PDF's date is the map's own date (数据日期), not the second it was written: the same
-            # data drawn twice is the same file
-            made = _dt.datetime.combine(made_on, _dt.time(), tzinfo=_dt.timezone.utc)
-            fig.savefig(p, format="pdf", metadata={**meta, "CreationDate": made})
-        elif fmt == "png":
-            fig.savefig(p, format="png", dpi=int(pr.get("png_dpi", 200)), metadata={"Title": title})
-        logger.info("Wrote %s", p)
-    plt.close(fig)
-    return paths
+    return fig, made_on
