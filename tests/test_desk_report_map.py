@@ -101,3 +101,17 @@ def test_docx_and_pdf_embed_the_picture_with_its_caption(tmp_path):
     images = sorted(tmp_path.glob("img-*.png"))
     assert len(images) == 1
     assert_picture_parts(_pixels(images[0].read_bytes()))
+
+
+def test_no_label_of_the_picture_falls_back_to_a_font_without_chinese(tmp_path):
+    """matplotlib warns "Glyph … missing from font(s) DejaVu Sans" for each character it draws as a box:
+    the picture must draw every label (legend, 北, 米, the note) with the CJK font, whatever module was
+    imported before (the appendix maps no longer set a global font)."""
+    import warnings
+
+    answer = dcf.check_site(ZHENGJIA, "轴承")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert map_picture(answer, tmp_path / "map.png") is not None
+    tofu = [str(w.message) for w in caught if "missing from font" in str(w.message)]
+    assert tofu == []

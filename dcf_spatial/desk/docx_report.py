@@ -9,6 +9,9 @@ plan's zones (matplotlib's object API, no pyplot: safe in a server thread).
 from __future__ import annotations
 
 from pathlib import Path
+import logging
+
+logger = logging.getLogger(__name__)
 
 
 def _fmt(v, digits=2) -> str:
@@ -129,8 +132,9 @@ def map_picture(answer, png: Path) -> dict | None:
 
     The frame is the measuring CRS (EPSG:4548, metres, north up), so the scale bar is true; the scale
     bar is matplotlib-scalebar's, the north arrow and legend handles are the appendix maps' own
-    (:mod:`dcf_spatial.maps.print_layout`), and the CJK font is the project's Noto Sans SC (registered
-    with matplotlib by that module), so no label falls back to a box. Drawn with matplotlib's object API
+    (:mod:`dcf_spatial.maps.print_layout`), and the CJK font is a subset of the project's Noto Sans SC
+    holding the appendix maps' characters and this module's words (redrawn with a larger subset when a
+    label needs it), so no label falls back to a box. Drawn with matplotlib's object API
     (no pyplot): safe in a server thread.
 
     Parameters
@@ -151,14 +155,19 @@ def map_picture(answer, png: Path) -> dict | None:
     >>> map_picture(dcf.check_site("115.75,36.455", "轴承"), Path("map.png"))["legend"][0]   # doctest: +SKIP
     '场地'
     """
+    import warnings
+
     import geopandas as gpd
+    import matplotlib
     import shapely.geometry
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
+    from matplotlib.text import Text
 
     import dcf_spatial as dcf
 
     from .. import crs as dcf_crs
+    from ..maps import fonts
     from ..maps import print_layout as pl
     from ..maps.style import layer_style
 
@@ -177,62 +186,82 @@ def map_picture(answer, png: Path) -> dict | None:
                                                    crs=work_sites.crs).to_crs(4490).total_bounds
     bbox = (lon0 - 0.01, lat0 - 0.01, lon1 + 0.01, lat1 + 0.01)
 
-    fig = Figure(figsize=FIG_INCHES, dpi=150)
-    ax = fig.add_axes(MAP_BOX)
-    side = fig.add_axes((0.67, 0.09, 0.32, 0.89))
-    side.set_axis_off()
-    metas = {r["id"]: r for r in dcf.layers().to_dict(orient="records")}
-    handles, used, drawn = [], {}, []
-    for lid in MAP_LAYERS:
-        if lid not in metas:
-            continue
-        gdf = dcf.layer(lid, bbox=bbox)
-        # only what the frame shows: the legend names no zone that is not in the picture
-        gdf = gdf[dcf_crs.to_working(gdf).intersects(shapely.geometry.box(*frame)).to_numpy()]
-        if len(gdf) == 0:
-            continue
-        st = dict(layer_style(lid))
-        st.setdefault("label", metas[lid].get("title_zh") or lid)
-        colors = pl._draw_layer(ax, gdf, lid, st)
-        by_zone = lid in LEGEND_BY_ZONE and "name_zh" in gdf.columns
-        handles += pl._legend_handles(lid, st, gdf, colors, by_zone)
-        used[st["label"]] = metas[lid].get("provenance") or ""
-        drawn.append(lid)
-    # the site on top, in a colour no plan layer uses, with a white halo so it reads over any fill
-    if work_sites.geom_type.isin(["Point", "MultiPoint"]).all():
-        work_sites.plot(ax=ax, color=SITE_RGB, edgecolor="white", markersize=60, linewidth=1.2, zorder=30)
-        site_handle = Line2D([], [], marker="o", linestyle="none", markerfacecolor=SITE_RGB, markeredgecolor="white",
-                             markersize=8)
-    else:
-        work_sites.boundary.plot(ax=ax, color="white", linewidth=4, zorder=29)
-        work_sites.boundary.plot(ax=ax, color=SITE_RGB, linewidth=2.2, zorder=30)
-        site_handle = Line2D([], [], color=SITE_RGB, linewidth=2.2)
-    ax.set_xlim(frame[0], frame[2])
-    ax.set_ylim(frame[1], frame[3])
-    ax.set_aspect("equal", adjustable="box")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_xlabel("")  # geopandas names the CRS axes ("Easting [metre]"): not for a report picture
-    ax.set_ylabel("")
-    for spine in ax.spines.values():
-        spine.set_edgecolor("#888888")
-    pl._north_arrow(ax, x=0.93, y=0.94, size=0.09)
-    pl._scale_bar(ax, None, 0, 8)
+    def draw():
+        fig = Figure(figsize=FIG_INCHES, dpi=150)
+        ax = fig.add_axes(MAP_BOX)
+        side = fig.add_axes((0.67, 0.09, 0.32, 0.89))
+        side.set_axis_off()
+        metas = {r["id"]: r for r in dcf.layers().to_dict(orient="records")}
+        handles, used, drawn = [], {}, []
+        for lid in MAP_LAYERS:
+            if lid not in metas:
+                continue
+            gdf = dcf.layer(lid, bbox=bbox)
+            # only what the frame shows: the legend names no zone that is not in the picture
+            gdf = gdf[dcf_crs.to_working(gdf).intersects(shapely.geometry.box(*frame)).to_numpy()]
+            if len(gdf) == 0:
+                continue
+            st = dict(layer_style(lid))
+            st.setdefault("label", metas[lid].get("title_zh") or lid)
+            colors = pl._draw_layer(ax, gdf, lid, st)
+            by_zone = lid in LEGEND_BY_ZONE and "name_zh" in gdf.columns
+            handles += pl._legend_handles(lid, st, gdf, colors, by_zone)
+            used[st["label"]] = metas[lid].get("provenance") or ""
+            drawn.append(lid)
+        # the site on top, in a colour no plan layer uses, with a white halo so it reads over any fill
+        if work_sites.geom_type.isin(["Point", "MultiPoint"]).all():
+            work_sites.plot(ax=ax, color=SITE_RGB, edgecolor="white", markersize=60, linewidth=1.2, zorder=30)
+            site_handle = Line2D([], [], marker="o", linestyle="none", markerfacecolor=SITE_RGB, markeredgecolor="white",
+                                 markersize=8)
+        else:
+            work_sites.boundary.plot(ax=ax, color="white", linewidth=4, zorder=29)
+            work_sites.boundary.plot(ax=ax, color=SITE_RGB, linewidth=2.2, zorder=30)
+            site_handle = Line2D([], [], color=SITE_RGB, linewidth=2.2)
+        ax.set_xlim(frame[0], frame[2])
+        ax.set_ylim(frame[1], frame[3])
+        ax.set_aspect("equal", adjustable="box")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel("")  # geopandas names the CRS axes ("Easting [metre]"): not for a report picture
+        ax.set_ylabel("")
+        for spine in ax.spines.values():
+            spine.set_edgecolor("#888888")
+        pl._north_arrow(ax, x=0.93, y=0.94, size=0.09)
+        pl._scale_bar(ax, None, 0, 8)
 
-    entries = [(site_handle, "场地")] + handles
-    if len(entries) > LEGEND_MAX:
-        rest = len(entries) - (LEGEND_MAX - 1)
-        entries = entries[: LEGEND_MAX - 1] + [(Line2D([], []), f"……另有 {rest} 项（见“涉及分区”表）")]
-    labels = [pl._wrap(str(t), 12) for _, t in entries]
-    side.text(0.0, 1.0, "图  例", fontsize=10, fontweight="bold", va="top", transform=side.transAxes, parse_math=False)
-    side.legend([h for h, _ in entries], labels, loc="upper left", bbox_to_anchor=(0.0, 0.93), frameon=False,
-                fontsize=8, handlelength=1.8, borderaxespad=0.0, labelspacing=0.5)
-    note = pl.provenance_note(used)
-    if note:
-        fig.text(0.01, 0.045, pl._wrap("数据说明：" + note + "（示意图层按规划文字示意绘制，边界仅供参考）", 62),
-                 fontsize=7, va="center", ha="left", color="#444444", parse_math=False)
-    fig.savefig(png)
-    return {"legend": [str(t) for _, t in entries], "note": note, "layers": drawn}
+        entries = [(site_handle, "场地")] + handles
+        if len(entries) > LEGEND_MAX:
+            rest = len(entries) - (LEGEND_MAX - 1)
+            entries = entries[: LEGEND_MAX - 1] + [(Line2D([], []), f"……另有 {rest} 项（见“涉及分区”表）")]
+        labels = [pl._wrap(str(t), 12) for _, t in entries]
+        side.text(0.0, 1.0, "图  例", fontsize=10, fontweight="bold", va="top", transform=side.transAxes, parse_math=False)
+        side.legend([h for h, _ in entries], labels, loc="upper left", bbox_to_anchor=(0.0, 0.93), frameon=False,
+                    fontsize=8, handlelength=1.8, borderaxespad=0.0, labelspacing=0.5)
+        note = pl.provenance_note(used)
+        if note:
+            fig.text(0.01, 0.045, pl._wrap("数据说明：" + note + "（示意图层按规划文字示意绘制，边界仅供参考）", 62),
+                     fontsize=7, va="center", ha="left", color="#444444", parse_math=False)
+        return fig, {"legend": [str(t) for _, t in entries], "note": note, "layers": drawn}
+
+    # the picture's CJK text is drawn with a subset of the project's font (as the appendix maps are): the
+    # appendix maps' characters (every zone name of their layers) and this module's own words, so the
+    # desk reuses one cached subset; a label outside it is drawn again with a subset that has it
+    text = pl.appendix_text() + "".join(ch for ch in Path(__file__).read_text(encoding="utf-8") if ord(ch) > 0x2E7F)
+    for attempt in (1, 2):
+        rc = fonts.print_rc(text)
+        with matplotlib.rc_context(rc), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
+            fig, info = draw()
+            drawn_text = "".join(t.get_text() for t in fig.findobj(Text))
+            more, nowhere = fonts.uncovered(drawn_text, rc)
+            if more and attempt == 1:
+                text += more
+                continue
+            if nowhere:  # no font has them: drawn as the fallback's boxes, said in the log
+                logger.warning("report map: characters %r have no glyph in any map font", nowhere)
+            fig.savefig(png)
+        return info
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _map_png(answer, png: Path) -> bool:

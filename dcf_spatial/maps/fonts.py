@@ -145,7 +145,8 @@ def _cmap(path: str, mtime_ns: int) -> frozenset:
     """The code points a font file has glyphs for (read once per file version: ~0.1 s for the CJK font)."""
     from fontTools.ttLib import TTFont
 
-    return frozenset(TTFont(path, lazy=True).getBestCmap())
+    with TTFont(path, lazy=True) as font:  # closes the file (a lazy font keeps it open to read tables)
+        return frozenset(font.getBestCmap())
 
 
 def _subset_chars(text: str) -> str:
