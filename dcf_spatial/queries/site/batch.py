@@ -267,12 +267,18 @@ def iter_site_results(sites, industries, figures, errors, flags, *, store=None, 
     numbers = sites.attrs.get("row_numbers")
     numbers = list(numbers) if numbers is not None and len(numbers) == n else list(range(1, n + 1))
     kind = sites.attrs.get("row_kind") or "record"
+    deferred = bool(sites.attrs.get("discs_deferred"))
+    # pandas deep-copies ``attrs`` into every frame an operation returns; the batch's attrs hold a
+    # row number per row (and the typed text of bad cells), so each chunk's slice, reprojection and
+    # column access copied a list as long as the whole batch: O(rows²) in all (a 300,000-row batch
+    # spent most of its time there). The chunks are cut from a view whose attrs are only the small ones.
+    view = _small_attrs_view(sites)
     bar = progress_bar(n, "选址批量核查", progress)
     try:
         for start in range(0, max(n, 1), chunk_rows):
             stop = min(n, start + chunk_rows)
-            part = sites.iloc[start:stop]
-            if sites.attrs.get("discs_deferred") and len(part):
+            part = view.iloc[start:stop]
+            if deferred and len(part):
                 part = _points_with_area_as_discs(part)
             res = site_results(part, industries[start:stop], figures=figures[start:stop], errors=errors[start:stop],
                                flags=flags[start:stop], context=ctx, store=store, row_numbers=numbers[start:stop],
@@ -285,6 +291,22 @@ def iter_site_results(sites, industries, figures, errors, flags, *, store=None, 
                 break
     finally:
         bar.close()
+
+
+#: ``attrs`` of a batch frame that hold one entry per row (or per bad cell): never copied into a chunk
+_PER_ROW_ATTRS = ("row_numbers", "number_text")
+
+
+def _small_attrs_view(sites):
+    """``sites`` without copying its rows, its ``attrs`` without the per-row entries (:data:`_PER_ROW_ATTRS`)."""
+    small = {k: v for k, v in sites.attrs.items() if k not in _PER_ROW_ATTRS}
+    full, sites.attrs = sites.attrs, {}
+    try:
+        view = sites.copy(deep=False)  # shares the columns' data; only the frame object is new
+    finally:
+        sites.attrs = full
+    view.attrs = small
+    return view
 
 
 #: canonical columns of the ``sites`` alias group that name the industry of a batch row
