@@ -610,7 +610,10 @@ def check_batch_to_file(path, output, industry=None, *, crs=None, store=None, ov
             elif suffix == ".xlsx":
                 sheets.append(table)
             elif len(res):
-                present.sites_frame(part, res).to_file(
+                frame = present.sites_frame(part, res)
+                if sites.crs is not None and frame.crs != sites.crs:  # discs come in EPSG:4548
+                    frame = frame.to_crs(sites.crs)
+                frame.to_file(
                     output, layer="site_check", driver="GPKG", engine="pyogrio", append=start > 0)
             for r in res:
                 ok = r.get("status", "ok") == "ok"

@@ -66,6 +66,7 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
     ov = {lid: site_overlaps(L[lid], geoms, areas, th["service_point_radius_km"] * 1000) for lid in L}
     lonlat = to_lonlat(shapely.centroid(geoms))
     prov = ctx.provenance(list(L))
+    near_lines = restrictions.corridor_distances(ctx, geoms)  # for all sites at once (see its docstring)
     results = []
     named = named if named is not None else [None] * len(geoms)
     for i, geom in enumerate(geoms):
@@ -93,7 +94,7 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
             by_name.parcel_prompt(site, fn, inner, kind, reasons)
             by_name.corridor_prompt(ctx, site, fn, reasons)
         else:
-            restrictions.eco_corridors(ctx, site, reasons)
+            restrictions.eco_corridors(ctx, site, reasons, {k: v[i] for k, v in near_lines.items()})
         found = indicators.land_indicators(site, kind, reasons)
         if fn:
             reasons.add(landuse.RULE, "info", "场地按地名定位、具体地块未知，未按土地利用现状核查耕地占用"
