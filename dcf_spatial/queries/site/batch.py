@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ... import settings
-from ..._validate import clean_figures, figure_problem, figures_problems, location_problem
+from ..._validate import clean_figures, figure_problem, figures_problems, location_problems
 from ...errors import InputError
 from ...industry import resolve
 from ..land_indicators import FIGURE_FIELDS
@@ -159,7 +159,8 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
         known = gdf.attrs.get("row_numbers")
         row_numbers = list(known) if known is not None and len(known) == n else list(range(1, n + 1))
         row_kind = row_kind or (gdf.attrs.get("row_kind") if known is not None else None) or "record"
-    located = _storage_geometries(gdf)  # as given, before a point grows into a circle
+    # where each row is, as given (before a point grows into a circle): checked with the same rules as one site
+    located_problems = location_problems(_storage_geometries(gdf))
     if "area_mu" in gdf.columns and n:
         if discs:
             gdf = _points_with_area_as_discs(gdf)
@@ -200,7 +201,7 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
         reasons = [err] if err and (empty_geom[i] or val is None) else []
         # the same range checks as one site's options (dcf_spatial._validate): a bad value makes
         # the row 无法核查 with its reason, never a traceback that loses the other rows
-        where = None if empty_geom[i] else location_problem(located[i])
+        where = None if empty_geom[i] else located_problems[i]
         if where and not reasons:
             reasons.append(where)
         raw = {f: typed_fig[f].get(i, col[i]) for f, col in fig_cols.items() if col[i] is not None}
