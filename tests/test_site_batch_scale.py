@@ -104,6 +104,8 @@ def test_xlsx_within_one_sheet_names_it(site_store, tmp_path, monkeypatch):
     assert book.sheetnames == ["核查结果", "数据说明"] and run.sheets == ["核查结果"]
     notes = [r[0] for r in book["数据说明"].iter_rows(values_only=True)]
     assert "完整清单：工作表“核查结果”，共 7 行（与输入相同）。" in notes
+    # the data note of the layers, known once rows are checked, comes first (as in the in-memory table)
+    assert notes[1] == run.provenance and "示意" in run.provenance
 
 
 # --- the same answers, measured a chunk at a time --------------------------------------------------------------

@@ -666,6 +666,13 @@ def _sheets_note(n: int, sheets: list[str]) -> str:
             + "、".join(f"“{x}”" for x in sheets) + f"中（每表至多 {XLSX_SHEET_ROWS:,} 行，记录序号连续）。")
 
 
+def _lines(notes):
+    # a generator function, not a generator expression: ``notes()`` must run when the writer reaches this
+    # sheet (after every row), not when the sheet is added
+    for line in notes():
+        yield {"说明": line}
+
+
 def _stream_xlsx(output: Path, chunk_tables, n: int, sheets: list[str], notes) -> None:
     """Write the result tables of a batch into ``output`` as they come, never the whole table in memory.
 
@@ -690,7 +697,7 @@ def _stream_xlsx(output: Path, chunk_tables, n: int, sheets: list[str], notes) -
         for name in sheets:
             # an empty batch still gets the header row
             book.sheet(name, itertools.islice(rows, XLSX_SHEET_ROWS) if n else tables.results_table_zh([], None))
-        book.sheet("数据说明", ({"说明": line} for line in notes()))
+        book.sheet("数据说明", _lines(notes))  # read after the rows: the data note comes from the checked rows
         book.save()
     if not n:
         for _ in rows:  # the (empty) check still runs: its progress and counts
