@@ -537,6 +537,11 @@ class BatchRun:
         The reader's notes about the input (Chinese).
     provenance
         The data note of the layers checked against.
+    source
+        The input file.
+    sheets
+        For an .xlsx, the worksheets holding the complete list (核查结果, then 核查结果_2 … when the
+        batch is longer than one worksheet holds).
     """
 
     output: Path
@@ -548,6 +553,7 @@ class BatchRun:
     notes: list
     provenance: str
     source: str
+    sheets: list = field(default_factory=list)
 
     def summary_text(self, *, more_hint: str = "输出文件") -> str:
         """The same text as :meth:`SiteCheck.summary_text` of a batch: counts, the first rows, the data note."""
@@ -558,6 +564,8 @@ class BatchRun:
             lines.append(f"  {label}：{verdict}" + (f" — {error}" if error else ""))
         if self.rows > len(self.first_rows):
             lines.append(f"  …… 其余 {self.rows - len(self.first_rows)} 条见 {more_hint}")
+        if len(self.sheets) > 1:
+            lines.append(_sheets_note(self.rows, self.sheets))
         if self.provenance:
             lines.append("数据说明：" + self.provenance)
         return "\n".join(lines)
@@ -577,7 +585,9 @@ def check_batch_to_file(path, output, industry=None, *, crs=None, store=None, ov
     path, industry, crs, store, policy, **reader
         As in :func:`check_batch`.
     output
-        ``.csv`` or ``.gpkg`` (appended chunk by chunk) or ``.xlsx`` (at most 1,048,575 rows).
+        ``.csv`` or ``.gpkg`` (appended chunk by chunk) or ``.xlsx`` (streamed; a batch longer than a
+        worksheet's 1,048,575 rows goes on in 核查结果_2 …, and the 数据说明 sheet and the summary say
+        which sheets hold the complete list).
     overwrite
         Replace an existing output.
     chunk_rows
@@ -593,8 +603,7 @@ def check_batch_to_file(path, output, industry=None, *, crs=None, store=None, ov
     Raises
     ------
     InputError
-        The output is not .csv/.xlsx/.gpkg, exists (without ``overwrite``), or an .xlsx would hold
-        more rows than a sheet can.
+        The output is not .csv/.xlsx/.gpkg or exists (without ``overwrite``).
 
     Examples
     --------
@@ -602,9 +611,7 @@ def check_batch_to_file(path, output, industry=None, *, crs=None, store=None, ov
     >>> run = check_batch_to_file("百万选址.csv", "核查结果.csv", progress=True)   # doctest: +SKIP
     >>> run.rows, run.verdicts                                                  # doctest: +SKIP
     """
-    import pandas as pd
-
-    from ...io.write import csv_safe, write_xlsx
+    from ...io.write import csv_safe
     from ...outputs_guard import guard_output
     from .batch import BATCH_OUTPUT_SUFFIXES
 
@@ -618,26 +625,17 @@ def check_batch_to_file(path, output, industry=None, *, crs=None, store=None, ov
                                                                  store=store, discs=False, **reader)
     flags = with_policy(flags, policy)
     n = len(sites)
-    if suffix == ".xlsx" and n > 1_048_575:
-        raise InputError(f"{path}：共 {n:,} 行，超过 Excel 单表上限（1,048,575 行数据）；请把结果写为 .csv 或 .gpkg。")
     names = sites["name"].astype("string").fillna("").to_numpy() if "name" in sites.columns else None
     verdicts: dict = {}
-    first_rows, failed, first_failure, prov, sheets = [], 0, None, "", []
-    if suffix == ".gpkg" and output.exists():
-        output.unlink()  # replaced (guard_output refused it unless overwrite)
-    fh = open(output, "w", encoding="utf-8-sig", newline="") if suffix == ".csv" else None
-    try:
+    first_rows, failed, first_failure, prov = [], 0, None, ""
+    sheet_names = _result_sheets(n) if suffix == ".xlsx" else []
+
+    def checked():
+        """Each chunk's results table, in order; the counts kept as they pass."""
+        nonlocal failed, first_failure, prov
         for start, part, res in iter_site_results(sites, industries, figures, errors, flags, store=store,
                                                   chunk_rows=chunk_rows, progress=progress):
             stop = start + len(res)
-            table = tables.results_table_zh(res, None if names is None else names[start:stop])
-            if suffix == ".csv":
-                csv_safe(table).to_csv(fh, index=False, header=start == 0)
-            elif suffix == ".xlsx":
-                sheets.append(table)
-            elif len(res):
-                present.sites_frame(part, res).to_file(
-                    output, layer="site_check", driver="GPKG", engine="pyogrio", append=start > 0)
             for r in res:
                 ok = r.get("status", "ok") == "ok"
                 v = r["verdict_zh"] if ok else tables.STATUS_ZH.get(r.get("status"), "无法核查")
@@ -649,14 +647,84 @@ def check_batch_to_file(path, output, industry=None, *, crs=None, store=None, ov
                     first_failure = first_failure or {"row_label": r["row_label"], "error": r.get("error")}
                 elif not prov:
                     prov = r["provenance"]["note_zh"]
-            del res, table, part
-    finally:
-        if fh is not None:
-            fh.close()
-    if suffix == ".xlsx":
-        sheet = pd.concat(sheets, ignore_index=True) if sheets else tables.results_table_zh([], None)
-        notes_sheet = pd.DataFrame({"说明": [prov, "结论取值：符合 / 有条件符合 / 不符合 / 不在规划范围 / 无法核查（原因见“无法核查的原因”列）"]})
-        write_xlsx({"核查结果": sheet, "数据说明": notes_sheet}, output)
+            yield start, part, res, tables.results_table_zh(res, None if names is None else names[start:stop])
+
+    if suffix == ".gpkg" and output.exists():
+        output.unlink()  # replaced (guard_output refused it unless overwrite)
+    if suffix == ".csv":
+        with open(output, "w", encoding="utf-8-sig", newline="") as fh:
+            for start, _, _, table in checked():
+                csv_safe(table).to_csv(fh, index=False, header=start == 0)
+    elif suffix == ".xlsx":
+        _stream_xlsx(output, (table for _, _, _, table in checked()), n, sheet_names,
+                     lambda: [prov, _VERDICT_VALUES_ZH, _sheets_note(n, sheet_names)])
+    else:
+        for start, part, res, _ in checked():
+            if len(res):
+                frame = present.sites_frame(part, res)
+                if sites.crs is not None and frame.crs != sites.crs:  # discs come in EPSG:4548
+                    frame = frame.to_crs(sites.crs)
+                frame.to_file(output, layer="site_check", driver="GPKG", engine="pyogrio", append=start > 0)
     logger.info("Wrote %d batch results to %s", n, output)
     return BatchRun(output=output, rows=n, verdicts=verdicts, first_rows=first_rows, failed=failed,
-                    first_failure=first_failure, notes=list(notes), provenance=prov, source=str(path))
+                    first_failure=first_failure, notes=list(notes), provenance=prov, source=str(path),
+                    sheets=sheet_names)
+
+
+#: data rows of one worksheet (Excel's 1,048,576 rows, the header included); a longer batch goes on in
+#: 核查结果_2, 核查结果_3 … and the 数据说明 sheet says so
+XLSX_SHEET_ROWS = 1_048_575
+
+_VERDICT_VALUES_ZH = "结论取值：符合 / 有条件符合 / 不符合 / 不在规划范围 / 无法核查（原因见“无法核查的原因”列）"
+
+
+def _result_sheets(n: int) -> list[str]:
+    """The worksheets that hold ``n`` result rows: 核查结果, then 核查结果_2 … past one sheet's rows."""
+    k = max(1, -(-n // XLSX_SHEET_ROWS))
+    return ["核查结果"] + [f"核查结果_{i}" for i in range(2, k + 1)]
+
+
+def _sheets_note(n: int, sheets: list[str]) -> str:
+    """Where the complete list is in the workbook (the 数据说明 sheet and the summary say it)."""
+    if len(sheets) <= 1:
+        return f"完整清单：工作表“核查结果”，共 {n:,} 行（与输入相同）。"
+    return (f"完整清单共 {n:,} 行，超过 Excel 单个工作表的上限（{XLSX_SHEET_ROWS:,} 行数据），依次分在工作表"
+            + "、".join(f"“{x}”" for x in sheets) + f"中（每表至多 {XLSX_SHEET_ROWS:,} 行，记录序号连续）。")
+
+
+def _lines(notes):
+    # a generator function, not a generator expression: ``notes()`` must run when the writer reaches this
+    # sheet (after every row), not when the sheet is added
+    for line in notes():
+        yield {"说明": line}
+
+
+def _stream_xlsx(output: Path, chunk_tables, n: int, sheets: list[str], notes) -> None:
+    """Write the result tables of a batch into ``output`` as they come, never the whole table in memory.
+
+    ``rustpy_xlsxwriter`` (the Rust ``rust_xlsxwriter``, already the audit workbook's writer) takes a
+    generator of rows and writes each sheet in its constant-memory mode; text is written as text cells,
+    never a formula. ``notes()`` gives the 数据说明 lines once every row is written.
+    """
+    import itertools
+
+    import rustpy_xlsxwriter
+
+    from ...io.output_set import atomic_file
+    from ...io.write import _without_control_characters
+
+    def records():
+        for table in chunk_tables:
+            yield from _without_control_characters(table).to_dict("records")
+
+    rows = records()
+    with atomic_file(output) as tmp:  # a failed or killed run leaves an earlier file as it was
+        book = rustpy_xlsxwriter.FastExcel(str(tmp)).format(bold_headers=True)
+        for name in sheets:
+            # an empty batch still gets the header row
+            book.sheet(name, itertools.islice(rows, XLSX_SHEET_ROWS) if n else tables.results_table_zh([], None))
+        book.sheet("数据说明", _lines(notes))  # read after the rows: the data note comes from the checked rows
+        book.save()
+    if not n:
+        for _ in rows:  # the (empty) check still runs: its progress and counts
+            pass

@@ -33,8 +33,17 @@ def results_table_zh(results: list[dict], names=None):
     return table.rename(columns={**RESULT_COLUMNS_ZH, "name": "项目名称"})
 
 
+#: the columns of :func:`results_table`, in order: every table has all of them, so that the chunks of a
+#: batch written one after another (:func:`~dcf_spatial.queries.check_batch_to_file`) line up even when a
+#: chunk holds only rows that could not be checked
+RESULT_COLUMNS = ("row", "source_row", "row_label", "status", "error", "verdict", "verdict_zh", "industry_codes",
+                  "industry_zh", "area_mu", "location_method", "townships", "zones", "nearest_designated",
+                  "reasons", "indicators", "provenance_note")
+
+
 def results_table(results: list[dict]):
-    """Flatten check results to a DataFrame with Chinese-readable text columns (one row per site)."""
+    """Flatten check results to a DataFrame with Chinese-readable text columns (one row per site;
+    the columns of :data:`RESULT_COLUMNS`)."""
     import pandas as pd
 
     rows = []
@@ -66,7 +75,7 @@ def results_table(results: list[dict]):
         else:
             row.update({"verdict": None, "verdict_zh": "无法核查"})
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
 
 
 def barred(result: dict) -> bool:

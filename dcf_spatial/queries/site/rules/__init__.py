@@ -66,6 +66,11 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
     ov = {lid: site_overlaps(L[lid], geoms, areas, th["service_point_radius_km"] * 1000) for lid in L}
     lonlat = to_lonlat(shapely.centroid(geoms))
     prov = ctx.provenance(list(L))
+    near_lines = restrictions.corridor_distances(ctx, geoms)  # for all sites at once (see its docstring)
+    kind_of: dict = {}  # the kind depends on the codes only: once per industry of the chunk
+    kinds = [kind_of.get(tuple(m.codes)) or kind_of.setdefault(tuple(m.codes), plan.industry_kind(m.codes))
+             for m in matches]
+    near_zones = industry.designated_distances(ctx, geoms, matches, kinds)
     results = []
     named = named if named is not None else [None] * len(geoms)
     for i, geom in enumerate(geoms):
@@ -80,8 +85,8 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
         where = location.locate(ctx, site, reasons)
         touched = location.zones_touched(ctx, site)
         zones, inner = (touched, []) if not fn else by_name.split_zones(ctx, touched, fn)
-        kind = plan.industry_kind(site.codes)
-        designated, nearest_txt = industry.designated_zones(ctx, site, kind)
+        kind = kinds[i]
+        designated, nearest_txt = industry.designated_zones(ctx, site, kind, near_zones[i])
         if restrictions.barred(site, reasons, zones):  # do not suggest where to put a project the plan bars
             nearest_txt = "无（该项目属第九章第三节禁止情形）"
         if fn and by_name.parcel_in_zone(site, fn, zones, inner, kind, reasons):
@@ -93,7 +98,7 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
             by_name.parcel_prompt(site, fn, inner, kind, reasons)
             by_name.corridor_prompt(ctx, site, fn, reasons)
         else:
-            restrictions.eco_corridors(ctx, site, reasons)
+            restrictions.eco_corridors(ctx, site, reasons, {k: v[i] for k, v in near_lines.items()})
         found = indicators.land_indicators(site, kind, reasons)
         if fn:
             reasons.add(landuse.RULE, "info", "场地按地名定位、具体地块未知，未按土地利用现状核查耕地占用"

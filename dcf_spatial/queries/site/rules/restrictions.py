@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .... import plan
 from .base import Reasons, SiteFacts
 
@@ -136,10 +138,51 @@ def high_energy(site: SiteFacts, reasons: Reasons) -> None:
         reasons.add(rule["id"], rule["effect"], rule["reason_zh"], rule["plan_ref"])
 
 
-def eco_corridors(ctx, site: SiteFacts, reasons: Reasons) -> None:
+def corridor_distances(ctx, geoms) -> dict:
+    """The distance (m) of each site to each line of the ecological-corridor rule, where it is within the
+    rule's distance; ``inf`` farther away. For :func:`eco_corridors` on a chunk of a batch.
+
+    ``shapely.dwithin`` against the prepared line rejects the far sites about ten times faster than
+    measuring every distance (which was an eighth of a large batch's time); the exact distance is
+    measured only for the sites within reach, so the reasons are the same as measuring one by one.
+
+    Examples
+    --------
+    >>> import numpy as np, shapely
+    >>> from dcf_spatial.queries.site.context import load_context
+    >>> d = corridor_distances(load_context(), np.array([shapely.Point(0, 0)]))
+    >>> all(np.isinf(v[0]) for v in d.values())
+    True
+    """
+    import shapely
+
+    rule = plan.rules().get("eco_corridors")
+    out: dict = {}
+    if not rule or not len(geoms):
+        return out
+    prepared = ctx.__dict__.setdefault("_prepared_corridors", {})  # prepared once per loaded context
+    for f in rule["features"]:
+        geom = ctx.corridors.get(f["layer"], {}).get(f["id"])
+        if geom is None:
+            continue
+        key = (f["layer"], f["id"])
+        line = prepared.get(key)
+        if line is None:
+            line = prepared[key] = shapely.from_wkb(shapely.to_wkb(geom))  # a copy: ctx's own stays as loaded
+            shapely.prepare(line)
+        near = shapely.dwithin(line, geoms, f["distance_m"])
+        d = np.full(len(geoms), np.inf)
+        if near.any():
+            d[near] = shapely.distance(geoms[near], geom)
+        out[key] = d
+    return out
+
+
+def eco_corridors(ctx, site: SiteFacts, reasons: Reasons, distances: dict | None = None) -> None:
     """第十章第六节 (no high-intensity development in ecologically sensitive areas along rivers) and 第九章第一节
     (马颊河、古运河 wetlands): a factory within the stated distance of the canal or 马颊河 gets a reason. The
     lines are a 1:400万 reference and a sketch, so the reason is a prompt to check (``info``), never a verdict.
+    ``distances`` (this site's entry of :func:`corridor_distances`) saves measuring them again.
 
     Examples
     --------
@@ -156,7 +199,8 @@ def eco_corridors(ctx, site: SiteFacts, reasons: Reasons) -> None:
         geom = ctx.corridors.get(f["layer"], {}).get(f["id"])
         if geom is None:
             continue
-        d = float(shapely.distance(site.geom, geom))
+        known = None if distances is None else distances.get((f["layer"], f["id"]))
+        d = float(shapely.distance(site.geom, geom)) if known is None else float(known)
         if d <= f["distance_m"]:
             reasons.add(rule["id"], rule["effect"], rule["reason_zh"].format(
                 name=f["name_zh"], km=d / 1000, position=f["position_zh"]), rule["plan_ref"])
