@@ -50,6 +50,27 @@ def test_site_check_is_the_cli_json(desk):
     assert any(z["id"] == "cluster.zhengjia" for z in r.json()["zones"])
 
 
+def test_the_office_policy_is_chosen_per_check_and_a_wrong_one_is_a_chinese_4xx(desk):
+    """第三章第三节/第十章第四节 steer industry into the clusters but bar nothing: the office decides
+    (plan_rules.json → office_policies). A bearing plant in 张炉集镇 (no cluster) is 不符合 by default and
+    有条件符合 when the office's other setting is sent; the answer equals the CLI's with --policy."""
+    from dcf_spatial.cli.main import cli
+
+    site = {"site": "115.76,36.40", "industry": "C3451"}
+    assert desk.post("/api/site-check", json=site).json()["verdict"] == "does_not_fit"
+    r = desk.post("/api/site-check", json={**site, "policy": {"industry_outside_clusters": "conditional"}})
+    assert r.status_code == 200, r.text
+    out = CliRunner().invoke(cli, ["site", "check", "--site", "115.76,36.40", "--industry", "C3451",
+                                   "--policy", "industry_outside_clusters=conditional", "--json"])
+    body = r.json()
+    body.pop("register_id")
+    assert body == json.loads(out.stdout)
+    assert body["verdict"] == "conditional"
+    bad = desk.post("/api/site-check", json={**site, "policy": {"industry_outside_clusters": "maybe"}})
+    assert 400 <= bad.status_code < 500 and "industry_outside_clusters" in bad.json()["error"]
+    assert "Traceback" not in bad.text
+
+
 def test_geojson_site_is_the_same_as_its_wkt(desk):
     geo = {"type": "Polygon", "coordinates": [[[115.748, 36.453], [115.752, 36.453], [115.752, 36.457],
                                                [115.748, 36.457], [115.748, 36.453]]]}

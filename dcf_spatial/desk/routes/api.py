@@ -53,6 +53,10 @@ class SiteCheckBody(BaseModel):
     catalogue_class: CATALOGUE_CLASSES | None = None
     date: dt.date | None = Field(None, description="核查日期 YYYY-MM-DD（决定适用的控制指标版本，默认今天）。")
     project: str | None = Field(None, max_length=200, description="项目名称（随核查记入核查登记）。")
+    policy: dict[str, str] | None = Field(
+        None, description="规划管理部门口径（plan_rules.json → office_policies），仅用于本次核查，例如 "
+                          "{\"industry_outside_clusters\": \"conditional\"}；不给则用各口径的默认值。",
+        examples=[{"industry_outside_clusters": "conditional"}])
 
 
 def strict_json(obj):
@@ -156,6 +160,7 @@ def run_site_check(body: SiteCheckBody, *, record: bool = False):
         capacity_replacement=body.capacity_replacement, catalogue_class=body.catalogue_class,
         date=None if body.date is None else body.date.isoformat(), tall_floor_area_m2=body.tall_floor_area_m2,
         yard_area_m2=body.yard_area_m2, non_production_facilities=body.non_production_facilities or None,
+        policy=body.policy or None,
         record=((body.project or "").strip() or True) if record else False)
 
 
