@@ -13,6 +13,15 @@ logger = logging.getLogger(__name__)
 #: how long to wait for a ``scheduler`` address to answer
 SCHEDULER_TIMEOUT_S = 10
 
+#: up to this many workers, the ``LocalCluster`` runs them as threads of this process; above, as
+#: single-threaded processes. Measured (``benchmarks/bench_efficiency_scale.py``-sized run, 1,000,000
+#: parcels, 2 workers on a 2-core machine): threads used 49 s of CPU in all, processes 71 s — each
+#: worker process imports geopandas and this package again, and a nanny, the scheduler's messages and
+#: the results' pickling come on top — and gave the same classes. The steps are shapely, pyproj and
+#: Arrow work that releases the GIL, with pandas in between that does not, so with many workers
+#: processes keep them from queueing for the GIL (not measured here: this machine has 2 cores).
+LOCAL_THREADS_MAX = 2
+
 
 def store_text(store) -> str:
     """The layer store as text, passed to every task: worker processes do not share this process's
@@ -30,7 +39,8 @@ def connect(scheduler, n_workers, dashboard: bool):
     scheduler
         Address of a running scheduler (``tcp://host:8786``), or None for a ``LocalCluster``.
     n_workers
-        Worker processes of the ``LocalCluster`` (one thread each).
+        Workers of the ``LocalCluster``: threads of this process up to :data:`LOCAL_THREADS_MAX`,
+        single-threaded processes above.
     dashboard
         Serve the dashboard on a free port.
 
@@ -56,8 +66,11 @@ def connect(scheduler, n_workers, dashboard: bool):
             raise InputError(f"--scheduler：{SCHEDULER_TIMEOUT_S} 秒内 {scheduler} 没有 dask 调度器应答"
                              f"（{exc.__class__.__name__}）。请先启动集群（`dask scheduler`，再 `dask worker 地址`），"
                              "或去掉 --scheduler，在本机启动 LocalCluster。") from None
-    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                           dashboard_address=":0" if dashboard else None)
+    dash = ":0" if dashboard else None
+    if n_workers <= LOCAL_THREADS_MAX:  # one worker of n_workers threads, in this process (see LOCAL_THREADS_MAX)
+        cluster = LocalCluster(n_workers=1, threads_per_worker=n_workers, processes=False, dashboard_address=dash)
+    else:
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=dash)
     return Client(cluster), cluster
 
 

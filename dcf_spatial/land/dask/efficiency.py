@@ -166,6 +166,7 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
             for by, name in (("township_zh", "按镇街"), ("cluster_zh", "按集聚区"), ("park_zh", "按园区")):
                 low_tables[name] = efficiency.low_efficiency_by_zone(slim, low, by=by)
             t["classify"] = time.perf_counter()  # the client's own step ends: ranks, cuts, 低效用地 tables
+            clock.step("classes")
             shared = client.scatter(latest, broadcast=True)
             marks = client.map(_mark_low, files, latest=shared, pure=False)
             if progress:
