@@ -9,8 +9,8 @@ peak memory of the tree, of its largest process and of the largest dask worker, 
    then dask, single …), same data, same outputs (workbook + complete parcel list, no map): the ratio
    single ÷ dask of wall and of CPU per pair, and their medians.
 2. Above ``--single-max`` (5,000,000 by default): dask only — the single process is not run there.
-3. Per partition, from dask's own task stream and the workers' CPU (:class:`dcf_spatial.land.dask.cluster.TaskClock`)
-   of the largest dask run: each step's partitions, compute and CPU seconds per partition, the client's
+3. Per partition, after each dask run, from dask's own task stream and the workers' CPU
+   (:class:`dcf_spatial.land.dask.cluster.TaskClock`): each step's partitions, compute and CPU seconds per partition, the client's
    own seconds, and what ``--cores`` workers would take: client + Σ steps ⌈partitions ÷ cores⌉ × CPU per partition.
 
     python benchmarks/bench_efficiency_scale.py                       # 1M single vs dask ×2, then 5M dask
@@ -79,7 +79,7 @@ def child(kind, folder, ent, out, workers):
 def fmt_run(r) -> str:
     return (f"{r['wall']:.1f} s wall, {r['cpu_tree']:.1f} s CPU, {r['peak_gb']:.2f} GB tree / "
             f"{r['peak_process_gb']:.2f} GB largest process" +
-            (f" / {r['peak_worker_gb']:.2f} GB largest worker" if r.get("tasks") else "") +
+            (f" / {r['peak_worker_gb']:.2f} GB largest worker process" if r.get("peak_worker_gb") else "") +
             f", load {r['load_before']:.1f}→{r['load']:.1f}")
 
 
@@ -134,7 +134,6 @@ def main():
           f"LocalCluster of {args.workers} workers ({args.local}: "
           f"{'threads' if args.local == 'threads' or (args.local == 'default' and args.workers <= 2) else 'processes'})",
           flush=True)
-    biggest = None
     try:
         for n in [int(s) for s in args.sizes.split(",")]:
             root = work / f"data{n}"
@@ -154,21 +153,19 @@ def main():
                     r.update(load_before=load_before, workers=args.workers)
                     runs[kind] = r
                     print(f"  {kind:6} run {rep + 1}: {fmt_run(r)}", flush=True)
+                    if kind == "dask" and r.get("tasks"):
+                        print("    " + "\n    ".join(per_partition(r, args.cores)), flush=True)
                     shutil.rmtree(work / f"out_{kind}_{n}", ignore_errors=True)
                 if "single" in runs:
                     assert runs["single"]["counts"] == runs["dask"]["counts"], (runs["single"]["counts"],
                                                                               runs["dask"]["counts"])
                     pairs.append((runs["single"]["wall"] / runs["dask"]["wall"],
                                   runs["single"]["cpu_tree"] / runs["dask"]["cpu_tree"]))
-                biggest = runs["dask"]
             if pairs:
                 print(f"  {n:,}: single ÷ dask wall {', '.join(f'{w:.2f}×' for w, _ in pairs)} "
                       f"(median {statistics.median(w for w, _ in pairs):.2f}×); CPU "
                       f"{', '.join(f'{c:.2f}×' for _, c in pairs)}; same class counts", flush=True)
             shutil.rmtree(root, ignore_errors=True)
-        if biggest is not None and biggest.get("tasks"):
-            print(f"\nper partition (the last dask run, {biggest['partitions']})")
-            print("\n".join(per_partition(biggest, args.cores)), flush=True)
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
