@@ -24,7 +24,7 @@ import dcf_spatial as dcf
 from dcf_spatial import settings
 from dcf_spatial.store import catalog
 
-from _stores import STORE_KINDS, new_store
+from _stores import STORE_KINDS, checkout_copy
 
 X0, Y0 = 409_000.0, 4_035_000.0  # EPSG:4548, near Dongchangfu
 AS_OF_A, AS_OF_B = dt.date(2025, 6, 30), dt.date(2026, 6, 30)
@@ -32,12 +32,7 @@ AS_OF_A, AS_OF_B = dt.date(2025, 6, 30), dt.date(2026, 6, 30)
 
 @pytest.fixture(params=STORE_KINDS)
 def store(request, tmp_path):
-    loc = new_store(request.param, tmp_path, request)
-    if request.param == "gpkg":
-        shutil.copy(settings.checkout_store, loc)
-    else:
-        catalog.copy_store(settings.checkout_store, loc)
-    return loc
+    return checkout_copy(request, tmp_path)
 
 
 def _agreed_dates():
