@@ -984,3 +984,20 @@ def test_9_3_a_chemical_in_jiaming_stays_conditional_a_documented_disagreement(r
     res = check(real, "park.jiaming.new_materials", "C2614")
     assert res["verdict"] == "conditional"
     assert any("化工园区" in r["text_zh"] for r in res["reasons"])
+
+
+@shipped
+def test_a_recorded_check_of_a_plan_word_is_reproduced_on_recheck(tmp_path):
+    # the register keeps the word as typed (氢能); re-running it must judge the candidates again, not fail
+    import shutil
+
+    import dcf_spatial as dcf
+    from dcf_spatial import register
+
+    st = tmp_path / "s.gpkg"
+    shutil.copy(settings.checkout_store, st)
+    answer = dcf.check_site("115.95,36.515", "光伏", record="光伏项目", store=st)
+    assert answer.verdict == "conditional"
+    rep = register.show(answer.register_ids[0], store=st)
+    assert rep.identical and rep.reproduced["verdict"] == "conditional"
+    assert register.recheck(store=st).flipped == []
