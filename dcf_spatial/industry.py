@@ -328,7 +328,7 @@ def resolve_industry(value: str) -> IndustryMatch:
     Examples
     --------
     >>> resolve_industry("轴承").codes
-    ('C345',)
+    ('C3451',)
     >>> resolve_industry("3451").codes
     ('C3451',)
     """
