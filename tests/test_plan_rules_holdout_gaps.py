@@ -735,6 +735,27 @@ def test_an_unknown_policy_or_setting_is_refused_naming_it():
     assert plan.office_policies() == {"industry_outside_clusters": "does_not_fit"}
 
 
+def test_the_policy_takes_the_chinese_verdict_word_and_a_bad_default_names_the_file(monkeypatch):
+    """An office editing plan_rules.json writes the setting as the plan's verdict word (有条件符合); a value
+    that is neither a code nor such a word must stop every check with the file, the field and the choices —
+    never a KeyError from deep in a check."""
+    import copy
+
+    from dcf_spatial.errors import InputError
+
+    assert plan.office_policies({"industry_outside_clusters": "有条件符合"}) == {"industry_outside_clusters": "conditional"}
+    edited = copy.deepcopy(plan.rules())
+    edited["office_policies"]["industry_outside_clusters"]["default"] = "有条件符合"
+    monkeypatch.setattr(plan, "rules", lambda: edited)
+    assert plan.office_policies() == {"industry_outside_clusters": "conditional"}
+    assert "默认口径" in plan.office_policy_text("industry_outside_clusters", "conditional")
+    edited["office_policies"]["industry_outside_clusters"]["default"] = "随便写"
+    with pytest.raises(InputError, match=r"plan_rules\.json.*default.*随便写.*conditional（有条件符合）"):
+        plan.office_policies()
+    with pytest.raises(InputError, match="plan_rules"):
+        plan.office_policy_text("industry_outside_clusters", "conditional")
+
+
 @shipped
 def test_check_site_and_the_cli_take_the_policy(tmp_path):
     import json
