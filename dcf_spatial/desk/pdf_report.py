@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..queries.site.tables import zone_headers_zh
 from .docx_report import MAP_CAPTION, _fmt, _map_png
 
 FAMILY = "NotoSansSC"
@@ -152,7 +153,7 @@ def write_pdf(answer, path: Path | str) -> Path:
     heading("涉及分区")
     zones = r.get("zones", [])
     if zones:
-        table(["分区", "图层", "重叠面积（亩）", "占场地比例", "规划依据"],
+        table(["分区", "图层", *zone_headers_zh(site), "规划依据"],
               [[z.get("name_zh"), z.get("layer_title_zh"), _fmt(z.get("overlap_mu")),
                 f"{_fmt((z.get('share') or 0) * 100, 1)}%", z.get("plan_ref")] for z in zones], (3, 3, 2, 2, 3))
     else:
