@@ -115,7 +115,7 @@ def test_type_a_place_name(page_on_desk):
     assert any("按地名" in n for n in answer["read_notes"])
     assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
     # the match zoomed the map to the unit: back to the view before, for the tests that click elsewhere
-    page.evaluate("window.dcfMap.setView(window.dcfViewBefore[0], window.dcfViewBefore[1], {animate: false})")
+    page.evaluate("() => { window.dcfMap.setView(window.dcfViewBefore[0], window.dcfViewBefore[1], {animate: false}); }")
 
 
 def test_ambiguous_industry_shows_candidates(page_on_desk):

@@ -188,6 +188,8 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
     #: encoded GeoJSON of the plan layers, keyed by the layer's catalog row: every page load draws
     #: every layer, and encoding them again each time was most of a first load's server time
     app.state.layer_json = {}
+    #: the 选址核查 map's layers in one answer (``GET /api/map-layers``), held for one state of the store
+    app.state.map_layers = {}
 
     too_large = f"请求超过大小上限 {upload_limit_mb:g} MB。请压缩或拆分后再上传，或请管理员调高上限。"
 
