@@ -132,6 +132,43 @@ def test_layers_and_geojson(desk):
     _err(desk.get("/api/layers/industrial_clusters", params={"crs": "EPSG:999999"}), 422)
 
 
+def _coords(geometry):
+    import shapely
+
+    return shapely.get_coordinates(shapely.geometry.shape(geometry)).tolist() if geometry else []
+
+
+def test_map_layers_is_every_layer_in_one_request_rounded_to_a_tenth_of_a_metre(desk):
+    """The 选址核查 map's one request: every layer of ``GET /api/layers`` in its order, each the features
+    and attributes of ``GET /api/layers/{id}``, coordinates within 0.5e-6° (≤ 0.06 m) of the exact
+    ones with at most 6 decimals; the exact endpoint keeps its full precision (other systems use it)."""
+    rows = desk.get("/api/layers").json()
+    r = desk.get("/api/map-layers")   # httpx asks for gzip, as browsers do
+    assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
+    got = r.json()
+    assert got["digits"] == 6
+    assert [m["id"] for m in got["layers"]] == [m["id"] for m in rows]
+    assert [{k: v for k, v in m.items() if k != "geojson"} for m in got["layers"]] == rows
+    longest = 0
+    for meta in got["layers"]:
+        exact = desk.get(f"/api/layers/{meta['id']}").json()
+        shown = meta["geojson"]
+        assert len(shown["features"]) == len(exact["features"])
+        for a, b in zip(shown["features"], exact["features"]):
+            assert a["properties"] == b["properties"]
+            ca, cb = _coords(a["geometry"]), _coords(b["geometry"])
+            assert len(ca) == len(cb)
+            assert all(abs(p - q) <= 0.5e-6 + 1e-12 for pa, pb in zip(ca, cb) for p, q in zip(pa, pb))
+            assert all(len(repr(v).split(".")[-1]) <= 6 for pt in ca for v in pt)
+            longest = max([longest] + [len(repr(v).split(".")[-1]) for pt in cb for v in pt])
+    assert longest > 6   # the exact layers have more decimals than the display copy
+    # the same state of the store: the browser's copy stays good (ETag → 304), and without gzip the same JSON
+    again = desk.get("/api/map-layers", headers={"If-None-Match": r.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    plain = desk.get("/api/map-layers", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.json() == got
+
+
 def test_exports(desk):
     body = {"site": ZHENGJIA, "industry": "轴承", "area_mu": 50}
     docx = desk.post("/api/site-check/export/docx", json=body)
@@ -443,6 +480,7 @@ def test_layer_geojson_follows_writes_and_resets(tmp_path):
 
     store = make_fixture_store(tmp_path / "store.gpkg")
     with running_desk(store) as url, httpx.Client(base_url=url, timeout=120) as c:
+        c.get("/api/map-layers")                                     # kept for this state of the store
         before = c.get("/api/layers/rivers").json()
         assert c.get("/api/layers/rivers").json() == before          # the kept copy: the same answer
         gdf = catalog.read_layer("rivers", store=store)
@@ -451,8 +489,12 @@ def test_layer_geojson_follows_writes_and_resets(tmp_path):
                             sha256="0" * 64)
         after = c.get("/api/layers/rivers").json()
         assert {f["properties"]["name_zh"] for f in after["features"]} == {"新版河流"}
+        shown = {m["id"]: m for m in c.get("/api/map-layers").json()["layers"]}["rivers"]["geojson"]
+        assert {f["properties"]["name_zh"] for f in shown["features"]} == {"新版河流"}
         catalog.reset_layer("rivers", store=store)
         assert c.get("/api/layers/rivers").json() == before
+        shown = {m["id"]: m for m in c.get("/api/map-layers").json()["layers"]}["rivers"]["geojson"]
+        assert [f["properties"] for f in shown["features"]] == [f["properties"] for f in before["features"]]
 
 
 def test_another_site_cannot_record_a_check_nor_read_through_a_rebound_name(tmp_path):
