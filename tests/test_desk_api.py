@@ -138,6 +138,40 @@ def _coords(geometry):
     return shapely.get_coordinates(shapely.geometry.shape(geometry)).tolist() if geometry else []
 
 
+def _ranges(value: str) -> set[int]:
+    points = set()
+    for part in value.split(","):
+        a, _, b = part.strip()[2:].partition("-")
+        points.update(range(int(a, 16), int(b or a, 16) + 1))
+    return points
+
+
+def test_the_pages_font_is_a_subset_of_their_characters_and_the_whole_font_the_rest(desk):
+    """``desk-font.css``: one face holds the characters of the desk's pages and of the layers (a WOFF
+    that has a glyph for each), the whole Noto Sans SC every other code point; the two ranges do not overlap."""
+    import io
+    import re
+
+    from fontTools.ttLib import TTFont
+
+    css = desk.get("/static/font/desk-font.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    faces = re.findall(r"src:url\((/static/font/[^)]+)\)[^}]*unicode-range:([^;]+);", css.text)
+    assert [u for u, _ in faces][0] == "/static/font/NotoSansSC.ttf" and faces[1][0].endswith(".woff")
+    whole, small = _ranges(faces[0][1]), _ranges(faces[1][1])
+    assert not whole & small and len(whole | small) == 0x110000
+    woff = desk.get(faces[1][0])
+    assert woff.status_code == 200 and woff.content[:4] == b"wOFF"
+    cmap = set(TTFont(io.BytesIO(woff.content)).getBestCmap())
+    assert small <= cmap
+    page = desk.get("/site").text
+    titles = "".join(r["title_zh"] for r in desk.get("/api/layers").json())
+    wanted = {ord(c) for c in page + titles + "选址核查判定理由图层加载失败" if not c.isspace()}
+    assert wanted <= small, "".join(sorted(chr(c) for c in wanted - small))
+    assert len(woff.content) < 2_000_000 and ord("龘") in whole   # a rarer character: the whole font
+    assert desk.get("/static/font/NotoSansSC-page-nope.woff").status_code == 404
+
+
 def test_map_layers_is_every_layer_in_one_request_rounded_to_a_tenth_of_a_metre(desk):
     """The 选址核查 map's one request: every layer of ``GET /api/layers`` in its order, each the features
     and attributes of ``GET /api/layers/{id}``, coordinates within 0.5e-6° (≤ 0.06 m) of the exact

@@ -190,6 +190,8 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
     app.state.layer_json = {}
     #: the 选址核查 map's layers in one answer (``GET /api/map-layers``), held for one state of the store
     app.state.map_layers = {}
+    #: the pages' font subset (``/static/font/desk-font.css``), for the same state of the store
+    app.state.page_font = {}
 
     too_large = f"请求超过大小上限 {upload_limit_mb:g} MB。请压缩或拆分后再上传，或请管理员调高上限。"
 

@@ -317,6 +317,28 @@ def _layer_rows() -> list[dict]:
 DISPLAY_DIGITS = 6
 
 
+def map_layers_entry(request) -> dict:
+    """The encoded answer of ``GET /api/map-layers`` for the store's present state: ``body``, ``gzip``,
+    ``etag`` (made once per state of the store and held by the app)."""
+    import gzip
+    import hashlib
+
+    key = _content_key(_store_location(request))
+    held = request.app.state.map_layers
+    entry = held.get("entry") if key is not None and held.get("key") == key else None
+    if entry is None:
+        rows = _layer_rows()
+        parts = [json.dumps(row, ensure_ascii=False, allow_nan=False, separators=(",", ":"))[:-1].encode("utf-8")
+                 + b',"geojson":' + _layer_json(row["id"], "EPSG:4326", digits=DISPLAY_DIGITS) + b"}"
+                 for row in rows]
+        body = b'{"layers":[' + b",".join(parts) + b'],"digits":%d}' % DISPLAY_DIGITS
+        entry = {"body": body, "gzip": gzip.compress(body, compresslevel=6, mtime=0),
+                 "etag": '"' + hashlib.sha256(body).hexdigest()[:32] + '"'}
+        if key is not None:
+            held.update(key=key, entry=entry)
+    return entry
+
+
 @router.get("/map-layers", summary="全部图层（地图显示用：一次请求，坐标保留 6 位小数约 0.1 米）")
 def map_layers(request: Request):
     """Every layer of the store in one answer, for drawing: ``{"layers": [row, …], "digits": 6}``, each
@@ -326,24 +348,7 @@ def map_layers(request: Request):
 
     Encoded and gzip-compressed once per state of the store (its content stamp), answered compressed to
     a client that accepts gzip, with an ``ETag`` (a browser that has it gets ``304``)."""
-    import gzip
-    import hashlib
-
-    location = _store_location(request)
-    key = _content_key(location)
-    held = request.app.state.map_layers
-    entry = held.get("entry") if key is not None and held.get("key") == key else None
-    if entry is None:
-        rows = _layer_rows()
-        parts = [json.dumps({k: v for k, v in row.items()}, ensure_ascii=False, allow_nan=False,
-                            separators=(",", ":"))[:-1].encode("utf-8")
-                 + b',"geojson":' + _layer_json(row["id"], "EPSG:4326", digits=DISPLAY_DIGITS) + b"}"
-                 for row in rows]
-        body = b'{"layers":[' + b",".join(parts) + b'],"digits":%d}' % DISPLAY_DIGITS
-        entry = {"body": body, "gzip": gzip.compress(body, compresslevel=6, mtime=0),
-                 "etag": '"' + hashlib.sha256(body).hexdigest()[:32] + '"'}
-        if key is not None:
-            held.update(key=key, entry=entry)
+    entry = map_layers_entry(request)
     headers = {"ETag": entry["etag"], "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
     if request.headers.get("if-none-match") == entry["etag"]:
         return Response(status_code=304, headers=headers)
