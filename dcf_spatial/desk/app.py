@@ -192,6 +192,7 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
     app.state.map_layers = {}
     #: the pages' font subset (``/static/font/desk-font.css``), for the same state of the store
     app.state.page_font = {}
+    app.router.on_startup.append(lambda: _warm_up(app))
 
     too_large = f"请求超过大小上限 {upload_limit_mb:g} MB。请压缩或拆分后再上传，或请管理员调高上限。"
 
@@ -234,6 +235,25 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
     app.mount("/static/desk", StaticFiles(directory=STATIC_DIR), name="desk")
 
     return app
+
+
+def _warm_up(app) -> None:
+    """Make the 选址核查 page's layers (``/api/map-layers``, about a second on a loaded machine) and its
+    font subset in a background thread as the server starts, so the first page load finds them ready."""
+    import threading
+
+    def run():
+        from .routes.api import map_layers_entry
+        from .routes.pages import page_font_entry
+
+        try:
+            with app.state.store.activate():
+                map_layers_entry(app)
+                page_font_entry(app)
+        except Exception:  # the first request makes them again and answers whatever fails
+            logger.debug("warm-up of the map layers failed", exc_info=True)
+
+    threading.Thread(target=run, name="dcf-desk-warm-up", daemon=True).start()
 
 
 def _store_names(app) -> dict:

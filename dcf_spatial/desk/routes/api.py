@@ -317,14 +317,16 @@ def _layer_rows() -> list[dict]:
 DISPLAY_DIGITS = 6
 
 
-def map_layers_entry(request) -> dict:
+def map_layers_entry(app) -> dict:
     """The encoded answer of ``GET /api/map-layers`` for the store's present state: ``body``, ``gzip``,
-    ``etag`` (made once per state of the store and held by the app)."""
+    ``etag`` (made once per state of the store and held by the app; the store must be active)."""
     import gzip
     import hashlib
 
-    key = _content_key(_store_location(request))
-    held = request.app.state.map_layers
+    from ...store.locate import resolve_store
+
+    key = _content_key(resolve_store(app.state.store))
+    held = app.state.map_layers
     entry = held.get("entry") if key is not None and held.get("key") == key else None
     if entry is None:
         rows = _layer_rows()
@@ -348,7 +350,7 @@ def map_layers(request: Request):
 
     Encoded and gzip-compressed once per state of the store (its content stamp), answered compressed to
     a client that accepts gzip, with an ``ETag`` (a browser that has it gets ``304``)."""
-    entry = map_layers_entry(request)
+    entry = map_layers_entry(request.app)
     headers = {"ETag": entry["etag"], "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
     if request.headers.get("if-none-match") == entry["etag"]:
         return Response(status_code=304, headers=headers)

@@ -70,7 +70,7 @@ def cjk_font_css(request: Request):
 
     from ...maps.fonts import unicode_ranges
 
-    chars, name = _page_font(request)
+    chars, name = page_font_entry(request.app)
     css = (f'@font-face{{font-family:"DeskCJK";src:url(/static/font/NotoSansSC.ttf) format("truetype");'
            f"font-weight:100 900;font-display:swap;unicode-range:{unicode_ranges(chars, complement=True)};}}\n"
            f'@font-face{{font-family:"DeskCJK";src:url(/static/font/{name}) format("woff");'
@@ -78,13 +78,14 @@ def cjk_font_css(request: Request):
     return Response(css, media_type="text/css; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
 
-def _page_font(request) -> tuple[str, str]:
-    """The page font's characters and file name for the store's present state (held by the app)."""
+def page_font_entry(app) -> tuple[str, str]:
+    """The page font's characters and file name for the store's present state (held by the app; the
+    store must be active)."""
     from ...maps.fonts import page_font
     from .api import map_layers_entry
 
-    entry = map_layers_entry(request)
-    held = request.app.state.page_font
+    entry = map_layers_entry(app)
+    held = app.state.page_font
     if held.get("etag") != entry["etag"]:
         text = entry["body"].decode("utf-8")
         for path in sorted(STATIC_DIR.iterdir()):
@@ -99,7 +100,7 @@ def _page_font(request) -> tuple[str, str]:
 @router.get("/static/font/{name}")
 def cjk_page_font(request: Request, name: str):
     """The WOFF named by ``desk-font.css`` (its name holds a hash of its characters: cached for a year)."""
-    _page_font(request)
+    page_font_entry(request.app)
     held = request.app.state.page_font
     if name != held.get("name"):
         return JSONResponse({"error": f"没有这个字体文件：{name[:60]}"}, status_code=404)
