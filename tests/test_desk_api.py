@@ -170,6 +170,11 @@ def test_the_pages_font_is_a_subset_of_their_characters_and_the_whole_font_the_r
     assert wanted <= small, "".join(sorted(chr(c) for c in wanted - small))
     assert len(woff.content) < 2_000_000 and ord("龘") in whole   # a rarer character: the whole font
     assert desk.get("/static/font/NotoSansSC-page-nope.woff").status_code == 404
+    # Leaflet (fixed by its package's version) is kept a day by the browser; the desk's own script is revalidated
+    assert desk.get("/static/leaflet/leaflet.js").headers["cache-control"] == "max-age=86400"
+    own = desk.get("/static/desk/desk.js")
+    assert "cache-control" not in own.headers and own.headers["etag"]
+    assert desk.get("/static/desk/desk.js", headers={"If-None-Match": own.headers["etag"]}).status_code == 304
 
 
 def test_map_layers_is_every_layer_in_one_request_rounded_to_a_tenth_of_a_metre(desk):

@@ -167,6 +167,8 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
 
     import xstatic.pkg.leaflet as xleaflet
     from .jobs import Jobs
+
+    _KeptStatic = _kept_static()
     from .routes import api, layers as layer_routes, pages
 
     if not isinstance(store, dcf.Store):
@@ -231,10 +233,27 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
     app.include_router(layer_routes.router)
     app.include_router(api.router)
     app.include_router(pages.router)
-    app.mount("/static/leaflet", StaticFiles(directory=xleaflet.BASE_DIR), name="leaflet")
+    app.mount("/static/leaflet", _KeptStatic(directory=xleaflet.BASE_DIR), name="leaflet")
     app.mount("/static/desk", StaticFiles(directory=STATIC_DIR), name="desk")
 
     return app
+
+
+def _kept_static():
+    from fastapi.staticfiles import StaticFiles
+
+    class KeptStatic(StaticFiles):
+        """Leaflet's files, which change only with the installed ``xstatic-leaflet`` package: a browser
+        keeps them a day instead of asking again on every page (the desk's own files are revalidated by
+        their ``ETag``, so a new version shows at once)."""
+
+        def file_response(self, *args, **kwargs):
+            response = super().file_response(*args, **kwargs)
+            if response.status_code == 200:
+                response.headers["Cache-Control"] = "max-age=86400"
+            return response
+
+    return KeptStatic
 
 
 def _warm_up(app) -> None:
