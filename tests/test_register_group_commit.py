@@ -205,3 +205,35 @@ def test_the_desk_records_every_concurrent_check_once(tmp_path):
     for body, r in zip(bodies, out):
         row = kept.loc[r.json()["register_id"]]
         assert row["project"] == body["project"] and row["verdict"] == r.json()["verdict"]
+
+
+def test_a_register_write_keeps_its_sqlite_lock_until_it_commits(tmp_path):
+    """SQLite's locks are POSIX locks of the process: closing ANY handle on the file drops them (SQLite's
+    "How To Corrupt" §2.2). A register write reads the file's state and the layers it records; if any of
+    that opened and closed a handle inside its transaction, another process could write at the same
+    time. While the transaction is open, a second process must find the store locked."""
+    import subprocess
+    import sys
+
+    from dcf_spatial.store.backends.gpkg import content_stamp
+
+    path = tmp_path / "store.gpkg"
+    shutil.copy(settings.checkout_store, path)
+    dcf.check_site(SITE, "轴承", store=path, record=True)  # the register's tables exist
+    probe = ("import sqlite3, sys\n"
+             "c = sqlite3.connect(sys.argv[1], timeout=0, isolation_level=None)\n"
+             "try:\n    c.execute('BEGIN IMMEDIATE'); print('got')\n"
+             "except sqlite3.OperationalError:\n    print('locked')\n")
+    from dcf_spatial.store import catalog
+
+    st = catalog._require_store(path)
+
+    def prepare(con):   # what a record reads before its transaction: the store's stamp and a layer (GDAL)
+        content_stamp(path)
+        return len(catalog.read_layer("industrial_clusters", store=path))
+
+    with tables._gpkg_write(st, prepare=prepare) as (con, n):
+        assert n == 4
+        con.execute(f"UPDATE {tables.REGISTER_TABLE} SET project = project WHERE id = 1")
+        seen = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True).stdout.strip()
+    assert seen == "locked"

@@ -102,7 +102,7 @@ _WRITERS: dict[str, list] = {}
 
 
 def _writer(path) -> list:
-    from ..store.backends.gpkg import file_state
+    from ..store.backends.gpkg import file_lock, file_state
 
     key = str(path)
     entry = _WRITERS.get(key)
@@ -116,21 +116,37 @@ def _writer(path) -> list:
         entry[0].close()
     _WRITERS.pop(key, None)
     while len(_WRITERS) >= 8:  # a few stores at a time are written; the oldest connection goes
-        _WRITERS.pop(next(iter(_WRITERS)))[0].close()
+        old_path, old = next(iter(_WRITERS.items()))
+        with file_lock(old_path):  # closing a handle drops the process's locks on that file (see file_lock)
+            _WRITERS.pop(old_path)[0].close()
     entry = [sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False), None, False]
     _WRITERS[key] = entry
     return entry
 
 
 @contextlib.contextmanager
-def _gpkg_write(st):
+def _gpkg_write(st, prepare=None):
     """The store's writer lock, then one ``BEGIN IMMEDIATE`` transaction (retried while busy) on the
-    store's kept writer connection (:data:`_WRITERS`)."""
+    store's kept writer connection (:data:`_WRITERS`); yields ``(connection, prepare(connection))``.
+
+    ``prepare`` runs under the writer lock but BEFORE the transaction: whatever reads the store through
+    another handle (a layer read by GDAL, a read-only connection) must happen there. Inside the
+    transaction only the yielded connection may touch the file: closing any other handle on it drops
+    every POSIX lock this process holds on it, the transaction's RESERVED lock included (SQLite's "How
+    To Corrupt" §2.2), and another process could then write at the same time."""
     with st._locked():  # imports replace the whole file: a write must not fall between their copy and swap
+        from ..store.backends.gpkg import carry_stamp, file_state
+
         entry = _writer(st.path)
         con = entry[0]
+        prepared = prepare(con) if prepare is not None else None
         entry[1] = None  # until this transaction commits, the connection is not known to be current
         try:
+            # the file's state is read BEFORE the transaction takes SQLite's lock: reading the header opens
+            # and closes a handle on the file, and closing any handle drops every POSIX lock this process
+            # holds on it — the transaction's own RESERVED lock included (SQLite's "How To Corrupt" §2.2).
+            # A commit by another process in between raises the counter twice, so carry_stamp keeps nothing.
+            before = file_state(st.path)
             for attempt in range(20):
                 try:
                     con.execute("BEGIN IMMEDIATE")
@@ -139,13 +155,10 @@ def _gpkg_write(st):
                     if "locked" not in str(exc) or attempt == 19:
                         raise
                     time.sleep(0.2 * (attempt + 1))
-            from ..store.backends.gpkg import carry_stamp, file_state
-
-            before = file_state(st.path)   # no other writer commits until this transaction ends
             try:
                 if not entry[2]:
                     _gpkg_init(con)
-                yield con
+                yield con, prepared
                 con.execute("COMMIT")
             except BaseException:
                 if con.in_transaction:
@@ -189,18 +202,30 @@ def write_records(st, build) -> list:
     """
     out = []
     if st.kind == "gpkg":
-        with _gpkg_write(st) as con:
+        def prepare(con):
+            # everything that reads the store through other handles, before the transaction (see _gpkg_write):
+            # the layers' versions, and the GeoParquet snapshots of layer versions the register does not keep
             groups, layers, files, snapshot = build()
             if not any(isinstance(g, list) for g in groups):
-                return groups
+                return groups, None
             # what the register keeps already, in one query each: most writes add no version (handing
             # every rule file's bytes to INSERT OR IGNORE copied megabytes per recorded check)
-            kept_layers = set(con.execute(f"SELECT layer_id, sha256 FROM {LAYERS_TABLE}").fetchall())
-            kept_files = set(con.execute(f"SELECT name, sha256 FROM {FILES_TABLE}").fetchall())
+            kept_layers, kept_files = set(), set()
+            if con.execute("SELECT 1 FROM sqlite_master WHERE name=?", (LAYERS_TABLE,)).fetchone():
+                kept_layers = set(con.execute(f"SELECT layer_id, sha256 FROM {LAYERS_TABLE}").fetchall())
+            if con.execute("SELECT 1 FROM sqlite_master WHERE name=?", (FILES_TABLE,)).fetchone():
+                kept_files = set(con.execute(f"SELECT name, sha256 FROM {FILES_TABLE}").fetchall())
+            snaps = {lid: snapshot(lid) for lid, v in layers.items() if (lid, v["sha256"]) not in kept_layers}
+            return groups, (layers, files, snaps, kept_files)
+
+        with _gpkg_write(st, prepare) as (con, (groups, rest)):
+            if rest is None:
+                return groups
+            layers, files, snaps, kept_files = rest
             for lid, v in layers.items():
-                if (lid, v["sha256"]) not in kept_layers:
-                    con.execute(f"INSERT INTO {LAYERS_TABLE} VALUES (?,?,?,?)",
-                                (lid, v["sha256"], json.dumps(v["catalog"], ensure_ascii=False, default=str), snapshot(lid)))
+                if lid in snaps:
+                    con.execute(f"INSERT OR IGNORE INTO {LAYERS_TABLE} VALUES (?,?,?,?)",
+                                (lid, v["sha256"], json.dumps(v["catalog"], ensure_ascii=False, default=str), snaps[lid]))
             for name, (sha, data) in files.items():
                 if (name, sha) not in kept_files:
                     con.execute(f"INSERT OR IGNORE INTO {FILES_TABLE} VALUES (?,?,?)", (name, sha, data))
@@ -292,8 +317,6 @@ def _has_register(st) -> bool:
             return False
         with _gpkg_read(st) as con:
             return con.execute("SELECT 1 FROM sqlite_master WHERE name=?", (REGISTER_TABLE,)).fetchone() is not None
-    from sqlalchemy import text
-
     with st._connect() as con:
         return st._table_exists(con, REGISTER_TABLE)
 
@@ -375,7 +398,7 @@ def kept_layer_versions(st) -> set[tuple[str, str]]:
 def write_audit(st, row: dict) -> int:
     """Insert one recorded audit (:data:`AUDIT_COLUMNS` and ``rows``, GeoParquet bytes); return its id."""
     if st.kind == "gpkg":
-        with _gpkg_write(st) as con:
+        with _gpkg_write(st) as (con, _):
             cur = con.execute(f"INSERT INTO {AUDITS_TABLE} ({', '.join(AUDIT_COLUMNS)}, rows) VALUES "
                               f"({', '.join('?' * (len(AUDIT_COLUMNS) + 1))})",
                               [row.get(c) for c in AUDIT_COLUMNS] + [row["rows"]])
@@ -470,7 +493,7 @@ def copy_register(src, dst) -> dict:
     new_records = [r for r in records.to_dict(orient="records") if _record_key(r) not in have_keys]
     new_audits = [a for a in audits if (a["recorded_at"], a["manifest"]) not in audit_keys]
     if dst.kind == "gpkg":
-        with _gpkg_write(dst) as con:
+        with _gpkg_write(dst) as (con, _):
             con.executemany(f"INSERT OR IGNORE INTO {LAYERS_TABLE} VALUES (?,?,?,?)", layer_rows)
             con.executemany(f"INSERT OR IGNORE INTO {FILES_TABLE} VALUES (?,?,?)", file_rows)
             for r in new_records:

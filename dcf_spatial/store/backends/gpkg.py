@@ -138,7 +138,8 @@ def content_stamp(path) -> tuple:
     import hashlib
 
     p = Path(path)
-    quick = file_state(p)
+    with file_lock(p):  # reading the header opens and closes a handle: never while another thread's connection holds a lock
+        quick = file_state(p)
     ino, mtime_ns, size, counter = quick
     known = _STAMPS.get(str(p))
     # untouched since the last reading: nothing to read. With SQLite's file change counter (rollback
