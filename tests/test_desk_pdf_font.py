@@ -102,3 +102,19 @@ def test_a_report_with_a_rare_character_still_draws_it(shipped_store, tmp_path, 
     assert [r for r in rows if "NotoSansSC" in r[0] and r[-5] == "yes"]
     assert _font_cache() == kept                       # the report's own subset was not kept
     assert not list(tmp_path.glob("*.ttf"))
+
+
+def test_a_character_no_font_has_is_marked_and_named_not_dropped(tmp_path):
+    """fpdf2 leaves out a character its font has no glyph for (𠀀 U+20000, an emoji): a zone or project
+    name would change without a trace. The PDF prints 〓 in its place and names the code points."""
+    import subprocess
+
+    import dcf_spatial as dcf
+    from dcf_spatial.desk.pdf_report import write_pdf
+
+    answer = dcf.check_site("115.75,36.455", "轴承")
+    answer.inputs = {**(answer.inputs or {}), "项目名称": "🏭𠀀测试龘"}
+    pdf = write_pdf(answer, tmp_path / "r.pdf")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "〓〓测试龘" in text
+    assert "U+1F3ED" in text and "U+20000" in text

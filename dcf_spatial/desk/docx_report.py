@@ -235,13 +235,13 @@ def map_picture(answer, png: Path) -> dict | None:
         if len(entries) > LEGEND_MAX:
             rest = len(entries) - (LEGEND_MAX - 1)
             entries = entries[: LEGEND_MAX - 1] + [(Line2D([], []), f"……另有 {rest} 项（见“涉及分区”表）")]
-        labels = [pl._wrap(str(t), 12) for _, t in entries]
+        labels = [pl._wrap(_marked(str(t), absent), 12) for _, t in entries]
         side.text(0.0, 1.0, "图  例", fontsize=10, fontweight="bold", va="top", transform=side.transAxes, parse_math=False)
         side.legend([h for h, _ in entries], labels, loc="upper left", bbox_to_anchor=(0.0, 0.93), frameon=False,
                     fontsize=8, handlelength=1.8, borderaxespad=0.0, labelspacing=0.5)
         note = pl.provenance_note(used)
         if note:
-            fig.text(0.01, 0.045, pl._wrap("数据说明：" + note + "（示意图层按规划文字示意绘制，边界仅供参考）", 62),
+            fig.text(0.01, 0.045, pl._wrap(_marked("数据说明：" + note + "（示意图层按规划文字示意绘制，边界仅供参考）", absent), 62),
                      fontsize=7, va="center", ha="left", color="#444444", parse_math=False)
         return fig, {"legend": [str(t) for _, t in entries], "note": note, "layers": drawn}
 
@@ -249,21 +249,28 @@ def map_picture(answer, png: Path) -> dict | None:
     # appendix maps' characters (every zone name of their layers) and this module's own words, so the
     # desk reuses one cached subset; a label outside it is drawn again with a subset that has it
     text = pl.appendix_text() + "".join(ch for ch in Path(__file__).read_text(encoding="utf-8") if ord(ch) > 0x2E7F)
-    for attempt in (1, 2):
+    absent: set = set()
+    for attempt in (1, 2, 3):
         rc = fonts.print_rc(text)
         with matplotlib.rc_context(rc), warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
             fig, info = draw()
             drawn_text = "".join(t.get_text() for t in fig.findobj(Text))
             more, nowhere = fonts.uncovered(drawn_text, rc)
-            if more and attempt == 1:
+            if (more or nowhere) and attempt < 3:
+                # a label outside the subset: draw again with a subset that has it; a character no font
+                # has (𠀀, an emoji) is drawn as 〓, as in the PDF's text, never as a box
                 text += more
+                absent |= set(nowhere)
                 continue
-            if nowhere:  # no font has them: drawn as the fallback's boxes, said in the log
-                logger.warning("report map: characters %r have no glyph in any map font", nowhere)
             fig.savefig(png)
-        return info
+        return {**info, "absent": sorted(absent)}
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _marked(text: str, absent: set) -> str:
+    """``text`` with each character of ``absent`` (no glyph in any font) drawn as 〓."""
+    return "".join("〓" if ch in absent else ch for ch in text) if absent else text
 
 
 def _map_png(answer, png: Path) -> bool:

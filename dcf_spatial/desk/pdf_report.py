@@ -165,11 +165,34 @@ def write_pdf(answer, path: Path | str) -> Path:
 
     from ..maps.fonts import document_font_files
 
+    from ..maps.fonts import missing_glyphs
+
     blocks = report_blocks(answer)
+    missing = [ch for ch in missing_glyphs(report_text(blocks)) if ord(ch) > 0x7F]
+    if missing:
+        # a character the font has no glyph for would be dropped from the PDF without a trace (a zone's
+        # name changed silently): it is printed as 〓 and the report says which characters those are
+        blocks = _marked(blocks, set(missing))
+        blocks.append(("para", "字形说明：报告字体中没有下列字符的字形，文中以“〓”代替："
+                       + "、".join(f"U+{ord(ch):04X}" for ch in missing) + "（Unicode 编码）。原文见 HTML/DOCX 报告。", 9))
     with tempfile.TemporaryDirectory(prefix="dcf-pdf-font-") as scratch:
         fonts = document_font_files(report_text(blocks), scratch=Path(scratch))
         _draw(answer, blocks, fonts, path)
     return Path(path)
+
+
+def _marked(blocks, missing: set) -> list:
+    """``blocks`` with every character of ``missing`` replaced by 〓 (GETA MARK, the usual stand-in)."""
+    def fix(v):
+        return "".join("〓" if ch in missing else ch for ch in v) if isinstance(v, str) else v
+
+    out = []
+    for block in blocks:
+        if block[0] == "table":
+            out.append((block[0], [fix(h) for h in block[1]], [[fix(v) for v in row] for row in block[2]], *block[3:]))
+        else:
+            out.append((block[0], *[fix(v) for v in block[1:]]))
+    return out
 
 
 def _draw(answer, blocks, fonts: dict, path) -> None:
