@@ -449,7 +449,9 @@ def write_batch_table(results: list[dict], sites, output, *, overwrite: bool = F
         One result dict per row (:func:`~dcf_spatial.queries.site.check.site_results`).
     sites
         The rows checked (their ``name`` column, when present, is put beside each result; the
-        geometry goes into a .gpkg).
+        geometry goes into a .gpkg). The file's own columns (序号、建设单位、经度、纬度 …) follow the
+        result columns, an input column named like a result column as ``原表_<name>``
+        (:func:`~dcf_spatial.queries.site.tables.input_columns`).
     output
         ``.csv`` (UTF-8 with BOM), ``.xlsx`` (with a 数据说明 sheet) or ``.gpkg`` (layer ``site_check``).
     overwrite
@@ -466,7 +468,7 @@ def write_batch_table(results: list[dict], sites, output, *, overwrite: bool = F
     PosixPath('核查结果.xlsx')
     """
     from .present import sites_frame
-    from .tables import results_table_zh
+    from .tables import results_table_zh, with_input_columns
 
     output = Path(output)
     suffix = output.suffix.lower()
@@ -481,15 +483,16 @@ def write_batch_table(results: list[dict], sites, output, *, overwrite: bool = F
 
     with atomic_file(output) as tmp:  # a failed or killed write leaves an earlier file as it was
         if suffix == ".csv":
-            write_csv(results_table_zh(results, names), tmp)  # formula-like names quoted
+            write_csv(results_table_zh(results, names, sites), tmp)  # formula-like text quoted
         elif suffix == ".xlsx":
             import pandas as pd
 
             prov = next((r["provenance"] for r in results if r.get("status") == "ok"), None)
             notes = pd.DataFrame({"说明": [prov["note_zh"] if prov else "",
                                            "结论取值：符合 / 有条件符合 / 不符合 / 不在规划范围 / 无法核查（原因见“无法核查的原因”列）"]})
-            write_xlsx({"核查结果": results_table_zh(results, names), "数据说明": notes}, tmp)  # text never a formula
+            write_xlsx({"核查结果": results_table_zh(results, names, sites), "数据说明": notes}, tmp)  # text never a formula
         else:
-            sites_frame(sites, results).to_file(tmp, layer="site_check", driver="GPKG")
+            frame = sites_frame(sites, results)
+            with_input_columns(frame, sites, taken=frame.columns).to_file(tmp, layer="site_check", driver="GPKG")
     logger.info("Wrote %d batch results to %s", len(results), output)
     return output
