@@ -104,7 +104,7 @@ def test_to_frame_has_the_same_columns_as_the_streamed_file(store, listing, tmp_
     _cli(store, "site", "check", "--batch", listing, "-o", out)
     frame = check_batch(listing, store=store).to_frame()
     assert list(frame.columns) == list(pd.read_csv(out).columns)
-    assert frame["记录序号"].tolist() == [1, 2, 3]
+    assert frame["记录序号"].tolist() == [1, 2, 3] and frame["建设单位"].tolist()[2] == "合成公司丙"
 
 
 def test_an_input_column_named_like_a_canonical_one_is_kept_under_its_own_name(store, tmp_path, monkeypatch):
