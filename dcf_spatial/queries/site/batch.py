@@ -193,12 +193,14 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
             val = default_industry
         industries.append(val)
         err = None if blank(issues[i]) else str(issues[i])
-        if val is None and not err:
-            err = "该行没有行业（请填写“行业”或“行业代码”列，或给出全部行的统一行业）。"
         if empty_geom[i] and method_col[i] == "位置不明":
             err = (f"无坐标，且{addr_label}“{'' if blank(addr_col[i]) else addr_col[i]}”中找不到地名表中的地名"
                    f"（{reason_col[i]}）。请补坐标，或写明所在镇街/集聚区/园区。")
-        reasons = [err] if err and (empty_geom[i] or val is None) else []
+        # a row without an industry says so first; the reader's note on its coordinates (坐标缺失 …) is
+        # moot once the row was placed by its 建设地点, and is not repeated then
+        reasons = ["该行没有行业（请填写“行业”或“行业代码”列，或给出全部行的统一行业）。"] if val is None else []
+        if err and (empty_geom[i] or (val is None and method_col[i] != "按地名定位")):
+            reasons.append(err)
         # the same range checks as one site's options (dcf_spatial._validate): a bad value makes
         # the row 无法核查 with its reason, never a traceback that loses the other rows
         where = None if empty_geom[i] else located_problems[i]
