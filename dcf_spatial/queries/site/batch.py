@@ -397,10 +397,9 @@ class IndustryColumnMissing(InputError):
 def _original_columns(gdf) -> list:
     """The file's own columns: without the geometry, the reader's issue column and the canonical
     columns the aliases added beside the originals."""
-    from ... import io as dcf_io
+    from .tables import original_columns
 
-    added = set(dcf_io.alias_table()["groups"]["sites"]) | {gdf.geometry.name, dcf_io.ISSUE_COLUMN}
-    return [c for c in gdf.columns if c not in added and not str(c).endswith("__original")]
+    return original_columns(gdf)
 
 
 def _sample_values(series, k: int) -> list[str]:

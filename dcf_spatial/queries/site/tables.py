@@ -19,6 +19,24 @@ RESULT_COLUMNS_ZH = {
 STATUS_ZH = {"ok": "已核查", "error": "无法核查"}
 
 
+def original_columns(gdf) -> list:
+    """A frame's own columns when the reader did not list them: without the geometry, the reader's
+    issue column and the canonical columns the ``sites`` aliases added beside the originals.
+
+    Examples
+    --------
+    >>> original_columns(read_vector("项目清单.csv", aliases=("sites",)))  # doctest: +SKIP
+    ['序号', '项目名称', '经度', '纬度']
+    """
+    from ... import io as dcf_io
+
+    geometry = getattr(gdf, "geometry", None)
+    added = set(dcf_io.alias_table()["groups"]["sites"]) | {dcf_io.ISSUE_COLUMN}
+    if geometry is not None:
+        added.add(geometry.name)
+    return [c for c in gdf.columns if c not in added and not str(c).endswith("__original")]
+
+
 #: prefix of an input column whose name is also a result column's (``结论`` → ``原表_结论``)
 INPUT_PREFIX = "原表_"
 
@@ -49,9 +67,7 @@ def input_columns(sites, *, taken) -> list[tuple[str, str]]:
     """
     own = sites.attrs.get("input_columns")
     if own is None:
-        from .batch import _original_columns
-
-        own = _original_columns(sites)
+        own = original_columns(sites)
     taken, out = set(taken), []
     for col in own:
         # apply_aliases keeps a column the user's field map replaced as <name>__original
