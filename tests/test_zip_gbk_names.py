@@ -120,3 +120,12 @@ def test_the_desk_upload_lists_and_unpacks_the_real_names(zips, tmp_path):
     assert "╝" not in got.value.message
     opened = unpack_zip(zips["gbk"], tmp_path / "b", limit_bytes=1 << 24, layer=STEMS[1])
     assert len(dcf.read_vector(opened)) == 2
+
+
+def test_the_streaming_readers_open_and_name_the_real_layer(zips):
+    from dcf_spatial.io import stream
+
+    scan = stream.scan_vector(zips["gbk"], layer=STEMS[1])
+    assert scan["layer"] == STEMS[1] and scan["count"] == 2
+    rows = list(stream.iter_records(zips["utf8"], layer=STEMS[0], geometry=False))
+    assert len(rows) == zips["n"] and {r["layer"] for r in rows} == {STEMS[0]}
