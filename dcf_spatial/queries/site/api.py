@@ -96,7 +96,11 @@ class SiteCheck:
     def to_table(self, path, *, overwrite: bool = False) -> Path:
         """Write :meth:`to_frame` to ``.csv`` / ``.xlsx`` / ``.gpkg`` (see
         :func:`~dcf_spatial.queries.site.batch.write_batch_table`)."""
-        return write_batch_table(self.results, self.sites, path, overwrite=overwrite)
+        sites = self.sites
+        if not self.batch:  # the input's own columns are written back for a batch only, as in to_frame
+            sites = sites.copy(deep=False)
+            sites.attrs = {**sites.attrs, "input_columns": []}
+        return write_batch_table(self.results, sites, path, overwrite=overwrite)
 
     def to_map(self, path, *, basemap: str = "none", overwrite: bool = False) -> Path:
         """Write the interactive answer map (sites coloured by verdict over the plan's zones)."""
