@@ -169,6 +169,8 @@ def location_problem(geom) -> str | None:
     '坐标为 (0, 0)：通常是坐标列为空或填了 0，请填写该行的经度、纬度'
     >>> location_problem(Point(115.98, 36.45)) is None
     True
+    >>> location_problem(Point(36.45, 115.98))[:8]
+    '经纬度可能填反（'
     """
     import shapely
 
@@ -182,9 +184,18 @@ def location_problem(geom) -> str | None:
     x0, y0, x1, y1 = shapely.bounds(geom)
     if max(abs(x0), abs(x1), abs(y0), abs(y1)) == 0:
         return "坐标为 (0, 0)：通常是坐标列为空或填了 0，请填写该行的经度、纬度"
+    # 经度 36.x / 纬度 115.x: the two columns filled the wrong way round, a site in China once swapped
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    swapped = bool(np.all(in_china(np.array([cy]), np.array([cx]))))
     if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+        if swapped:
+            given = (f"经度 {x0:g}，纬度 {y0:g}" if (x0, y0) == (x1, y1)
+                     else f"经度 {x0:g}…{x1:g}，纬度 {y0:g}…{y1:g}")
+            return f"经纬度可能填反（{given}；对调后为经度 {cy:g}、纬度 {cx:g}，在中国境内），请对调经度、纬度两列"
         return f"坐标超出经纬度范围（经度 {x0:g}…{x1:g}，纬度 {y0:g}…{y1:g}），请检查坐标列与坐标系"
     p = shapely.centroid(geom)
     if not bool(np.all(in_china(np.array([p.x]), np.array([p.y])))):
+        if swapped:
+            return (f"经纬度可能填反（经度 {p.x:.4f}，纬度 {p.y:.4f}；对调后在中国境内），请对调经度、纬度两列")
         return f"坐标在中国境外（{p.x:.4f}, {p.y:.4f}），疑似录入错误，请检查经纬度是否颠倒或坐标系"
     return None

@@ -17,6 +17,7 @@ import zipfile
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
+from ..io.formats import zip_member_name
 from .errors import DeskError
 
 #: formats the desk opens, by suffix (lower case)
@@ -119,7 +120,7 @@ def unpack_zip(path: Path, dest: Path, *, limit_bytes: int, layer: str | None = 
         if len(members) > MAX_ZIP_MEMBERS:
             raise DeskError(400, f"压缩文件内有 {len(members)} 个文件，超过上限 {MAX_ZIP_MEMBERS}。请只打包需要核查的数据。")
         for m in members:
-            name = m.filename.replace("\\", "/")
+            name = zip_member_name(m).replace("\\", "/")  # GBK names of Chinese Windows zips decoded
             parts = PurePosixPath(name).parts
             if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts:
                 raise DeskError(400, f"压缩文件中的「{name}」路径不安全（绝对路径或含 ..），已拒绝整个文件。请重新打包。")

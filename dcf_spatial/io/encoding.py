@@ -19,7 +19,7 @@ import numpy as np
 from .._fixes import ENCODING as FIX_ENCODING
 from ..crs.guess import checks
 from ..errors import InputError
-from .formats import _sidecar
+from .formats import _sidecar, _zip_layer_name, zip_names
 
 logger = logging.getLogger(__name__)
 
@@ -223,23 +223,25 @@ def _gdal_encoding(path: Path, kind: str, layer, explicit, notes) -> str | None:
         cpg_text = cpg.read_text(encoding="ascii", errors="replace") if cpg else None
         return shapefile_encoding(lambda: open(dbf, "rb"), cpg_text, explicit, str(path), notes)
     if kind == "zip":
+        real = zip_names(path)  # real name -> stored name (GBK names of Chinese Windows zips decoded)
         with zipfile.ZipFile(path) as zf:
-            names = zf.namelist()
+            names = list(real)
             dbfs = [n for n in names if n.lower().endswith(".dbf")]
             if layer is not None:
-                dbfs = [n for n in dbfs if Path(n).stem == Path(str(layer)).stem] or dbfs
+                wanted = {Path(str(layer)).stem, Path(_zip_layer_name(str(layer))).stem}
+                dbfs = [n for n in dbfs if Path(n).stem in wanted] or dbfs
             if not dbfs:
                 return explicit
             dbf = dbfs[0]
             stem = dbf[:-4]
             cpgs = [n for n in names if n.lower() == (stem + ".cpg").lower()]
-            cpg_text = zf.read(cpgs[0]).decode("ascii", errors="replace") if cpgs else None
+            cpg_text = zf.read(real[cpgs[0]]).decode("ascii", errors="replace") if cpgs else None
 
             # zf.open streams are not seekable for the LDID probe; buffer the sample instead
             import io as _stdio
 
             limit = int(checks()["dbf_sample_bytes"])
-            with zf.open(dbf) as fh:
+            with zf.open(real[dbf]) as fh:
                 data = fh.read(limit + 65536)
             return shapefile_encoding(lambda: _stdio.BytesIO(data), cpg_text, explicit, f"{path}!{dbf}", notes)
     return explicit

@@ -90,10 +90,105 @@ def _is_pg(path) -> bool:
 ZIP_DATASET_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".dxf", ".gdb")
 
 
+def zip_member_name(info) -> str:
+    """The real name of a zip member, also when the zip does not mark its names as UTF-8.
+
+    Zips made on Chinese Windows (资源管理器“发送到压缩文件”, WinRAR, 好压) and by Linux ``zip``
+    store names as raw GBK or UTF-8 bytes without the UTF-8 flag (bit 0x800); Python's zipfile and
+    GDAL's ``/vsizip`` then decode them as CP437 (``集聚区.shp`` → ``╝»╛█╟°.shp``). Such a name is
+    decoded as UTF-8 when its bytes are valid UTF-8, else as GBK (GB18030), else kept as CP437.
+
+    Parameters
+    ----------
+    info : zipfile.ZipInfo
+        The member, from ``ZipFile.infolist()``.
+
+    Returns
+    -------
+    str
+        The name as its maker wrote it.
+
+    Examples
+    --------
+    >>> import zipfile
+    >>> info = zipfile.ZipInfo("集聚区.shp".encode("gbk").decode("cp437"))
+    >>> info.filename
+    '╝»╛█╟°.shp'
+    >>> zip_member_name(info)
+    '集聚区.shp'
+    """
+    name = info.filename
+    if info.flag_bits & 0x800:
+        return name
+    try:
+        raw = name.encode("cp437")
+    except UnicodeEncodeError:  # zipfile opened with another metadata_encoding: already decoded
+        return name
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return name
+
+
+def zip_names(path) -> dict[str, str]:
+    """Every member of a zip: its real name (:func:`zip_member_name`) -> the name GDAL's ``/vsizip``
+    and Python's zipfile know it by (the CP437 reading when the zip does not flag UTF-8).
+
+    Users see and choose the real names; the readers open the member under the other.
+
+    Raises
+    ------
+    InputError
+        ``path`` is not a readable zip (an empty file, a damaged or truncated archive), naming the
+        file and the fix.
+
+    Examples
+    --------
+    >>> zip_names("集聚区.zip")  # doctest: +SKIP
+    {'集聚区.shp': '╝»╛█╟°.shp', '集聚区.dbf': '╝»╛█╟°.dbf', ...}
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return {zip_member_name(i): i.filename for i in zf.infolist()}
+    except (zipfile.BadZipFile, EOFError) as exc:
+        size = Path(path).stat().st_size if Path(path).exists() else 0
+        what = "是空文件（0 字节）" if size == 0 else f"不是有效的 zip 压缩文件（{exc}）"
+        raise InputError(f"{path} {what}：文件可能未下载完整或已损坏。请重新打包（Shapefile 须含同名的 .shp、.shx、.dbf、.prj）"
+                         "或重新下载后再读取。") from None
+
+
+def _zip_datasets(path) -> dict[str, str]:
+    """The datasets of a zip: real member path -> the member path GDAL opens."""
+    from pathlib import PurePosixPath
+
+    found: dict[str, str] = {}
+    for name, stored in zip_names(path).items():
+        parts = PurePosixPath(name.replace("\\", "/")).parts
+        if not parts or "__MACOSX" in parts or any(q.startswith(".") for q in parts):
+            continue
+        stored_parts = PurePosixPath(stored.replace("\\", "/")).parts
+        if len(stored_parts) != len(parts):  # a GBK trail byte 0x5C read as a backslash: GDAL's own split
+            stored_parts = PurePosixPath(stored).parts
+        gdb = next((i for i, q in enumerate(parts) if q.lower().endswith(".gdb")), None)
+        if gdb is not None:
+            member, inner = "/".join(parts[:gdb + 1]), "/".join(stored_parts[:gdb + 1])
+        elif PurePosixPath(parts[-1]).suffix.lower() in ZIP_DATASET_SUFFIXES and not name.endswith("/"):
+            member, inner = "/".join(parts), "/".join(stored_parts)
+        else:
+            continue
+        found.setdefault(member, inner)
+    return found
+
+
 def zip_datasets(path) -> list[str]:
     """The datasets a ``.zip`` holds, as member paths (``"宗地.shp"``, ``"数据/园区.gpkg"``, ``"三调.gdb"``).
 
-    Hidden files and macOS ``__MACOSX`` copies are skipped.
+    Hidden files and macOS ``__MACOSX`` copies are skipped. Names are the real ones also when the
+    zip does not flag them as UTF-8 (GBK names from Chinese Windows; see :func:`zip_member_name`).
 
     Raises
     ------
@@ -106,32 +201,7 @@ def zip_datasets(path) -> list[str]:
     >>> zip_datasets("宗地.zip")  # doctest: +SKIP
     ['宗地.shp']
     """
-    import zipfile
-    from pathlib import PurePosixPath
-
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = zf.namelist()
-    except (zipfile.BadZipFile, EOFError) as exc:
-        size = Path(path).stat().st_size if Path(path).exists() else 0
-        what = "是空文件（0 字节）" if size == 0 else f"不是有效的 zip 压缩文件（{exc}）"
-        raise InputError(f"{path} {what}：文件可能未下载完整或已损坏。请重新打包（Shapefile 须含同名的 .shp、.shx、.dbf、.prj）"
-                         "或重新下载后再读取。") from None
-    found: list[str] = []
-    for name in names:
-        parts = PurePosixPath(name.replace("\\", "/")).parts
-        if not parts or "__MACOSX" in parts or any(q.startswith(".") for q in parts):
-            continue
-        gdb = next((i for i, q in enumerate(parts) if q.lower().endswith(".gdb")), None)
-        if gdb is not None:
-            member = "/".join(parts[:gdb + 1])
-        elif PurePosixPath(parts[-1]).suffix.lower() in ZIP_DATASET_SUFFIXES and not name.endswith("/"):
-            member = "/".join(parts)
-        else:
-            continue
-        if member not in found:
-            found.append(member)
-    return found
+    return list(_zip_datasets(path))
 
 
 def _zip_member(path: Path, layer, datasets: list[str]) -> str:
@@ -147,6 +217,13 @@ def _zip_member(path: Path, layer, datasets: list[str]) -> str:
     if len(hits) != 1:
         raise InputError(f"{path}：没有{'唯一' if hits else ''}名为 {layer!r} 的数据集。压缩文件中有：{shown}。")
     return hits[0]
+
+
+def _zip_layer_name(name: str) -> str:
+    """The real name of a layer GDAL lists in a zip (a shapefile's layer is its CP437-read stem)."""
+    import zipfile
+
+    return zip_member_name(zipfile.ZipInfo(name))
 
 
 def _check_path(path) -> Path:
@@ -183,9 +260,9 @@ def _gdal_path(path: Path, kind: str, layer=None) -> str:
     if kind != "zip":
         return str(path)
     if layer is not None:
-        datasets = zip_datasets(path)
+        datasets = _zip_datasets(path)
         if len(datasets) > 1:
-            return f"/vsizip/{path}/{_zip_member(path, layer, datasets)}"
+            return f"/vsizip/{path}/{datasets[_zip_member(path, layer, list(datasets))]}"
     return f"/vsizip/{path}"
 
 
@@ -216,16 +293,23 @@ def _choose_layer(path: Path, kind: str, layer) -> list[str | None]:
         layers = [str(n) for n, _ in pyogrio.list_layers(_gdal_path(path, kind))]
     except _gdal_errors() as exc:
         raise InputError(f"{path}：GDAL 无法打开该文件（{exc}）。文件可能已损坏，或扩展名与内容不符。") from None
+    if kind == "zip":  # GDAL reads unflagged names as CP437: show and match the real ones, open GDAL's
+        real = {_zip_layer_name(n): n for n in layers}
+        if layer is not None and str(layer) not in layers and str(layer) in real:
+            return [real[str(layer)]]
+        layers_shown = list(real)
+    else:
+        layers_shown = layers
     if layer is not None:
         if str(layer) not in layers:
-            raise InputError(f"{path}：没有名为 {layer!r} 的图层。现有图层：{'、'.join(layers) or '（无）'}。")
+            raise InputError(f"{path}：没有名为 {layer!r} 的图层。现有图层：{'、'.join(layers_shown) or '（无）'}。")
         return [str(layer)]
     if len(layers) <= 1:
         return [layers[0] if layers else None]
     if kind == "kml":
         return layers
     raise InputError(
-        f"{path} 含 {len(layers)} 个图层：{'、'.join(layers)}。请{FIX_LAYER}（如 {layers[0]}），即要读取哪一个。"
+        f"{path} 含 {len(layers)} 个图层：{'、'.join(layers_shown)}。请{FIX_LAYER}（如 {layers_shown[0]}），即要读取哪一个。"
     )
 
 

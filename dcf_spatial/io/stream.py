@@ -14,12 +14,17 @@ import numpy as np
 
 from ..errors import InputError
 from .encoding import _gdal_encoding
-from .formats import _TABULAR, _check_path, _choose_layer, _format_of, _gdal_path
+from .formats import _TABULAR, _check_path, _choose_layer, _format_of, _gdal_path, _zip_layer_name
 
 logger = logging.getLogger(__name__)
 
 _GEOM_TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint",
                     5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection"}
+
+
+def _shown_layer(kind: str, name):
+    """A layer's name as users know it: in a zip, the real name of a member GDAL read as CP437."""
+    return _zip_layer_name(name) if kind == "zip" and name is not None else name
 
 
 def _streamable(path, layer, encoding, caller: str):
@@ -65,12 +70,16 @@ def iter_records(path, *, layer=None, encoding=None, geometry: bool = True,
 
     path, kind, enc, notes = _streamable(path, layer, encoding, "iter_records")
     row = 0
+
+    def shown(name):
+        return _shown_layer(kind, name)
+
     for name in _choose_layer(path, kind, layer):
         with fiona.open(_gdal_path(path, kind, layer), layer=name, encoding=enc, allow_unsupported_drivers=True,
                         ignore_geometry=not geometry, include_fields=fields) as src:
             for feat in src:
                 geom = feat.geometry if geometry else None
-                yield {"row": row, "layer": name, "properties": dict(feat.properties),
+                yield {"row": row, "layer": shown(name), "properties": dict(feat.properties),
                        "geometry": shapely.geometry.shape(geom) if geom is not None else None}
                 row += 1
 
@@ -131,7 +140,7 @@ def scan_vector(path, *, layer=None, encoding=None, limit_rows: int = 20, chunk:
         flush(rows, geoms)
     bounds = bounds.tolist()
     logger.info("Scanned %d records of %s", count, path)
-    return {"file": str(path), "layer": name, "crs": crs, "fields": fields, "count": count,
+    return {"file": str(path), "layer": _shown_layer(kind, name), "crs": crs, "fields": fields, "count": count,
             "geometry_types": types, "bounds": bounds if count > n_empty else None,
             "n_empty": n_empty, "empty_rows": empty_rows, "n_invalid": n_invalid, "invalid_rows": invalid_rows,
             "encoding_notes": notes}

@@ -475,8 +475,10 @@ def read_table(path, *, field_map: dict[str, str] | None = None, encoding=None, 
         lines = np.arange(len(df)) + 1
     df = df.reset_index(drop=True)
     df.attrs["source_file"] = str(path)
+    own = list(df.columns)  # the file's own columns, before the aliases add canonical ones
     df, alias_notes = apply_aliases(df, aliases, field_map)
     notes.extend(alias_notes)
+    df.attrs["input_columns"] = own
     df.attrs.update({"read_notes": notes, "source_file": str(path), "row_numbers": lines.tolist()})
     logger.info("Read %d rows from %s", len(df), path)
     return df

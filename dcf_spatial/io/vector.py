@@ -24,7 +24,7 @@ from .boundary_points import boundary_polygons, is_boundary_table
 from .encoding import _gdal_encoding
 from .formats import (_TABULAR, _check_path, _choose_layer, _format_of, _gdal_errors, _gdal_path, _is_pg,
                       survey_layer)
-from .rows import RowIssues, _row_label_features, check_rows
+from .rows import ISSUE_COLUMN, RowIssues, _row_label_features, check_rows
 from .survey_txt import is_survey_txt, read_survey_txt
 from .tables import _points_from_table, _read_tabular, _sheet_with_coordinates
 
@@ -325,9 +325,12 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
     if aliases == DEFAULT_VECTOR_ALIASES and _is_datav(gdf):
         aliases = (*aliases, "datav")
         gdf = _datav_parent(gdf, notes)
+    # the file's own columns, before the aliases add canonical ones (a batch writes them back: queries.site.tables)
+    own = [c for c in gdf.columns if c not in (gdf.geometry.name, ISSUE_COLUMN)]
     gdf, alias_notes = apply_aliases(gdf, aliases, field_map)
     notes.extend(alias_notes)
     gdf.attrs.update({"read_notes": notes, "source_file": where})
+    gdf.attrs["input_columns"] = own
     if row_numbers is not None:
         gdf.attrs["row_numbers"] = row_numbers
     logger.info("Read %d features from %s (%s)", len(gdf), path, "; ".join(notes[:3]) or "no conversions")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,12 +91,16 @@ class SiteCheck:
         """The Chinese-labelled table the batch writes (one row per site, none lost)."""
         names = (self.sites["name"].astype("string").fillna("").to_numpy()
                  if self.batch and "name" in self.sites.columns else None)
-        return tables.results_table_zh(self.results, names)
+        return tables.results_table_zh(self.results, names, self.sites if self.batch else None)
 
     def to_table(self, path, *, overwrite: bool = False) -> Path:
         """Write :meth:`to_frame` to ``.csv`` / ``.xlsx`` / ``.gpkg`` (see
         :func:`~dcf_spatial.queries.site.batch.write_batch_table`)."""
-        return write_batch_table(self.results, self.sites, path, overwrite=overwrite)
+        sites = self.sites
+        if not self.batch:  # the input's own columns are written back for a batch only, as in to_frame
+            sites = sites.copy(deep=False)
+            sites.attrs = {**sites.attrs, "input_columns": []}
+        return write_batch_table(self.results, sites, path, overwrite=overwrite)
 
     def to_map(self, path, *, basemap: str = "none", overwrite: bool = False) -> Path:
         """Write the interactive answer map (sites coloured by verdict over the plan's zones)."""
@@ -647,7 +652,7 @@ def check_batch_to_file(path, output, industry=None, *, crs=None, store=None, ov
                     first_failure = first_failure or {"row_label": r["row_label"], "error": r.get("error")}
                 elif not prov:
                     prov = r["provenance"]["note_zh"]
-            yield start, part, res, tables.results_table_zh(res, None if names is None else names[start:stop])
+            yield start, part, res, tables.results_table_zh(res, None if names is None else names[start:stop], part)
 
     if suffix == ".gpkg" and output.exists():
         output.unlink()  # replaced (guard_output refused it unless overwrite)
@@ -656,7 +661,7 @@ def check_batch_to_file(path, output, industry=None, *, crs=None, store=None, ov
             for start, _, _, table in checked():
                 csv_safe(table).to_csv(fh, index=False, header=start == 0)
     elif suffix == ".xlsx":
-        _stream_xlsx(output, (table for _, _, _, table in checked()), n, sheet_names,
+        _stream_xlsx(output, (table for _, _, _, table in checked()), n, sheet_names, sites.iloc[:0],
                      lambda: [prov, _VERDICT_VALUES_ZH, _sheets_note(n, sheet_names)])
     else:
         for start, part, res, _ in checked():
@@ -664,6 +669,7 @@ def check_batch_to_file(path, output, industry=None, *, crs=None, store=None, ov
                 frame = present.sites_frame(part, res)
                 if sites.crs is not None and frame.crs != sites.crs:  # discs come in EPSG:4548
                     frame = frame.to_crs(sites.crs)
+                frame = tables.with_input_columns(frame, part, taken=frame.columns)
                 frame.to_file(output, layer="site_check", driver="GPKG", engine="pyogrio", append=start > 0)
     logger.info("Wrote %d batch results to %s", n, output)
     return BatchRun(output=output, rows=n, verdicts=verdicts, first_rows=first_rows, failed=failed,
@@ -699,12 +705,51 @@ def _lines(notes):
         yield {"说明": line}
 
 
-def _stream_xlsx(output: Path, chunk_tables, n: int, sheets: list[str], notes) -> None:
+#: a whole number as rustpy_xlsxwriter writes every number: ``<v>1.0</v>``
+_WHOLE_NUMBER = re.compile(rb"(<v>-?\d+)\.0(</v>)")
+
+
+def _whole_numbers_as_integers(path: Path) -> None:
+    """Rewrite ``<v>1.0</v>`` as ``<v>1</v>`` in the worksheets of the workbook ``path``.
+
+    ``rustpy_xlsxwriter`` writes every Python int as ``1.0``, which openpyxl and other readers take as
+    the float 1.0 (a 记录序号 of 1.0). It has no integer cell, and no other streaming writer is a
+    dependency, so the finished file is copied once, worksheet by worksheet in 1 MiB blocks cut at a
+    cell's end (bounded memory; ~1 s of CPU per 200,000 rows): only numeric ``<v>`` values change;
+    text is written as inline strings (``<is><t>``) and never matches.
+    """
+    import os
+    import zipfile
+
+    fixed = path.with_name(path.name + ".int")
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if not info.filename.startswith("xl/worksheets/"):
+                zout.writestr(info, zin.read(info))
+                continue
+            out_info = zipfile.ZipInfo(info.filename, info.date_time)
+            out_info.compress_type = zipfile.ZIP_DEFLATED
+            with zin.open(info) as src, zout.open(out_info, "w") as dst:
+                tail = b""
+                while block := src.read(1 << 20):
+                    block = tail + block
+                    cut = block.rfind(b"</c>") + 4
+                    if cut < 4:
+                        tail = block
+                        continue
+                    dst.write(_WHOLE_NUMBER.sub(rb"\1\2", block[:cut]))
+                    tail = block[cut:]
+                dst.write(_WHOLE_NUMBER.sub(rb"\1\2", tail))
+    os.replace(fixed, path)
+
+
+def _stream_xlsx(output: Path, chunk_tables, n: int, sheets: list[str], empty, notes) -> None:
     """Write the result tables of a batch into ``output`` as they come, never the whole table in memory.
 
     ``rustpy_xlsxwriter`` (the Rust ``rust_xlsxwriter``, already the audit workbook's writer) takes a
     generator of rows and writes each sheet in its constant-memory mode; text is written as text cells,
-    never a formula. ``notes()`` gives the 数据说明 lines once every row is written.
+    never a formula. ``notes()`` gives the 数据说明 lines once every row is written; ``empty`` (the input
+    without rows) gives an empty batch its header.
     """
     import itertools
 
@@ -718,13 +763,16 @@ def _stream_xlsx(output: Path, chunk_tables, n: int, sheets: list[str], notes) -
             yield from _without_control_characters(table).to_dict("records")
 
     rows = records()
+    whole = {c: rustpy_xlsxwriter.Format().set_num_format("0") for c in ("记录序号", "表格行号")}
     with atomic_file(output) as tmp:  # a failed or killed run leaves an earlier file as it was
         book = rustpy_xlsxwriter.FastExcel(str(tmp)).format(bold_headers=True)
         for name in sheets:
             # an empty batch still gets the header row
-            book.sheet(name, itertools.islice(rows, XLSX_SHEET_ROWS) if n else tables.results_table_zh([], None))
+            book.sheet(name, itertools.islice(rows, XLSX_SHEET_ROWS) if n else tables.results_table_zh([], None, empty),
+                       column_formats=whole)
         book.sheet("数据说明", _lines(notes))  # read after the rows: the data note comes from the checked rows
         book.save()
+        _whole_numbers_as_integers(tmp)
     if not n:
         for _ in rows:  # the (empty) check still runs: its progress and counts
             pass

@@ -193,12 +193,14 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
             val = default_industry
         industries.append(val)
         err = None if blank(issues[i]) else str(issues[i])
-        if val is None and not err:
-            err = "该行没有行业（请填写“行业”或“行业代码”列，或给出全部行的统一行业）。"
         if empty_geom[i] and method_col[i] == "位置不明":
             err = (f"无坐标，且{addr_label}“{'' if blank(addr_col[i]) else addr_col[i]}”中找不到地名表中的地名"
                    f"（{reason_col[i]}）。请补坐标，或写明所在镇街/集聚区/园区。")
-        reasons = [err] if err and (empty_geom[i] or val is None) else []
+        # a row without an industry says so first; the reader's note on its coordinates (坐标缺失 …) is
+        # moot once the row was placed by its 建设地点, and is not repeated then
+        reasons = ["该行没有行业（请填写“行业”或“行业代码”列，或给出全部行的统一行业）。"] if val is None else []
+        if err and (empty_geom[i] or (val is None and method_col[i] != "按地名定位")):
+            reasons.append(err)
         # the same range checks as one site's options (dcf_spatial._validate): a bad value makes
         # the row 无法核查 with its reason, never a traceback that loses the other rows
         where = None if empty_geom[i] else located_problems[i]
@@ -395,10 +397,9 @@ class IndustryColumnMissing(InputError):
 def _original_columns(gdf) -> list:
     """The file's own columns: without the geometry, the reader's issue column and the canonical
     columns the aliases added beside the originals."""
-    from ... import io as dcf_io
+    from .tables import original_columns
 
-    added = set(dcf_io.alias_table()["groups"]["sites"]) | {gdf.geometry.name, dcf_io.ISSUE_COLUMN}
-    return [c for c in gdf.columns if c not in added and not str(c).endswith("__original")]
+    return original_columns(gdf)
 
 
 def _sample_values(series, k: int) -> list[str]:
@@ -449,7 +450,9 @@ def write_batch_table(results: list[dict], sites, output, *, overwrite: bool = F
         One result dict per row (:func:`~dcf_spatial.queries.site.check.site_results`).
     sites
         The rows checked (their ``name`` column, when present, is put beside each result; the
-        geometry goes into a .gpkg).
+        geometry goes into a .gpkg). The file's own columns (序号、建设单位、经度、纬度 …) follow the
+        result columns, an input column named like a result column as ``原表_<name>``
+        (:func:`~dcf_spatial.queries.site.tables.input_columns`).
     output
         ``.csv`` (UTF-8 with BOM), ``.xlsx`` (with a 数据说明 sheet) or ``.gpkg`` (layer ``site_check``).
     overwrite
@@ -466,7 +469,7 @@ def write_batch_table(results: list[dict], sites, output, *, overwrite: bool = F
     PosixPath('核查结果.xlsx')
     """
     from .present import sites_frame
-    from .tables import results_table_zh
+    from .tables import results_table_zh, with_input_columns
 
     output = Path(output)
     suffix = output.suffix.lower()
@@ -481,15 +484,16 @@ def write_batch_table(results: list[dict], sites, output, *, overwrite: bool = F
 
     with atomic_file(output) as tmp:  # a failed or killed write leaves an earlier file as it was
         if suffix == ".csv":
-            write_csv(results_table_zh(results, names), tmp)  # formula-like names quoted
+            write_csv(results_table_zh(results, names, sites), tmp)  # formula-like text quoted
         elif suffix == ".xlsx":
             import pandas as pd
 
             prov = next((r["provenance"] for r in results if r.get("status") == "ok"), None)
             notes = pd.DataFrame({"说明": [prov["note_zh"] if prov else "",
                                            "结论取值：符合 / 有条件符合 / 不符合 / 不在规划范围 / 无法核查（原因见“无法核查的原因”列）"]})
-            write_xlsx({"核查结果": results_table_zh(results, names), "数据说明": notes}, tmp)  # text never a formula
+            write_xlsx({"核查结果": results_table_zh(results, names, sites), "数据说明": notes}, tmp)  # text never a formula
         else:
-            sites_frame(sites, results).to_file(tmp, layer="site_check", driver="GPKG")
+            frame = sites_frame(sites, results)
+            with_input_columns(frame, sites, taken=frame.columns).to_file(tmp, layer="site_check", driver="GPKG")
     logger.info("Wrote %d batch results to %s", len(results), output)
     return output

@@ -19,9 +19,102 @@ RESULT_COLUMNS_ZH = {
 STATUS_ZH = {"ok": "已核查", "error": "无法核查"}
 
 
-def results_table_zh(results: list[dict], names=None):
+def original_columns(gdf) -> list:
+    """A frame's own columns when the reader did not list them: without the geometry, the reader's
+    issue column and the canonical columns the ``sites`` aliases added beside the originals.
+
+    Examples
+    --------
+    >>> original_columns(read_vector("项目清单.csv", aliases=("sites",)))  # doctest: +SKIP
+    ['序号', '项目名称', '经度', '纬度']
+    """
+    from ... import io as dcf_io
+
+    geometry = getattr(gdf, "geometry", None)
+    added = set(dcf_io.alias_table()["groups"]["sites"]) | {dcf_io.ISSUE_COLUMN}
+    if geometry is not None:
+        added.add(geometry.name)
+    return [c for c in gdf.columns if c not in added and not str(c).endswith("__original")]
+
+
+#: prefix of an input column whose name is also a result column's (``结论`` → ``原表_结论``)
+INPUT_PREFIX = "原表_"
+
+
+def input_columns(sites, *, taken) -> list[tuple[str, str]]:
+    """The batch file's own columns (序号、建设单位、经度、纬度、总投资 …, in the file's order), written back
+    after the result columns so that the office can join the results to its list.
+
+    Parameters
+    ----------
+    sites
+        The rows read (``attrs["input_columns"]`` from :func:`dcf_spatial.io.read_vector`; without it the
+        columns that are neither the geometry, the reader's issue column nor a canonical alias column).
+    taken
+        The result columns' names: an input column of the same name is written as ``原表_<name>``.
+
+    Returns
+    -------
+    list of (column in ``sites``, header written)
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"序号": [1], "结论": ["自填"]})
+    >>> rows.attrs["input_columns"] = ["序号", "结论"]
+    >>> input_columns(rows, taken={"结论"})
+    [('序号', '序号'), ('结论', '原表_结论')]
+    """
+    own = sites.attrs.get("input_columns")
+    if own is None:
+        own = original_columns(sites)
+    taken, out = set(taken), []
+    for col in own:
+        # apply_aliases keeps a column the user's field map replaced as <name>__original
+        src = f"{col}__original" if f"{col}__original" in sites.columns else col
+        if src not in sites.columns:
+            continue
+        header = str(col)
+        while header in taken:
+            header = INPUT_PREFIX + header
+        taken.add(header)
+        out.append((src, header))
+    return out
+
+
+#: every header :func:`results_table_zh` may write (the input's columns are named against all of them,
+#: so every chunk of a streamed batch names them alike)
+RESULT_HEADERS_ZH = frozenset({*RESULT_COLUMNS_ZH.values(), "项目名称"})
+
+
+def with_input_columns(table, sites, *, taken=RESULT_HEADERS_ZH):
+    """``table`` (one row per row of ``sites``, in order) with the input's own columns appended
+    (:func:`input_columns`); ``sites`` may be ``None`` (nothing appended).
+
+    Examples
+    --------
+    >>> with_input_columns(results_table_zh(results, names), sites)  # doctest: +SKIP
+    """
+    if sites is None:
+        return table
+    import numpy as np
+    import pandas as pd
+
+    for src, header in input_columns(sites, taken=taken):
+        col = sites[src]
+        if pd.api.types.is_float_dtype(col.dtype):
+            v = col.to_numpy(dtype=float)
+            known = v[~np.isnan(v)]
+            if len(known) and (np.abs(known) < 2 ** 53).all() and (known == np.round(known)).all():
+                col = col.astype("Int64")  # a 序号 or 总投资 with a blank cell was read as float: 1, not 1.0
+        table[header] = col.to_numpy() if not isinstance(col.dtype, pd.Int64Dtype) else col.array
+    return table
+
+
+def results_table_zh(results: list[dict], names=None, sites=None):
     """:func:`results_table` with Chinese headers and statuses, for the files people open;
-    ``names`` (the input's project names, one per row) is put beside the record number."""
+    ``names`` (the input's project names, one per row) is put beside the record number, and the
+    input's own columns (``sites``, one row per result) after the result columns."""
     table = results_table(results)
     table["status"] = table["status"].map(STATUS_ZH).fillna(table["status"])
     # 表格行号 (the spreadsheet's own row number) only when the input was a spreadsheet; for a GIS
@@ -30,7 +123,7 @@ def results_table_zh(results: list[dict], names=None):
     table = table.drop(columns=["row_label"] + ([] if from_table else ["source_row"]))
     if names is not None and len(names) == len(table):
         table.insert(2 if from_table else 1, "name", list(names))
-    return table.rename(columns={**RESULT_COLUMNS_ZH, "name": "项目名称"})
+    return with_input_columns(table.rename(columns={**RESULT_COLUMNS_ZH, "name": "项目名称"}), sites)
 
 
 #: the columns of :func:`results_table`, in order: every table has all of them, so that the chunks of a
@@ -75,7 +168,11 @@ def results_table(results: list[dict]):
         else:
             row.update({"verdict": None, "verdict_zh": "无法核查"})
         rows.append(row)
-    return pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
+    table = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
+    # record and spreadsheet row numbers are whole numbers, whatever the source handed over (1, not 1.0)
+    for col in ("row", "source_row"):
+        table[col] = pd.to_numeric(table[col], errors="coerce").round().astype("Int64")
+    return table
 
 
 def barred(result: dict) -> bool:
