@@ -177,3 +177,28 @@ def test_designated_distances_give_the_zones_of_measuring_one_by_one(real, word)
         assert rules_industry.designated_zones(real, facts, kind, near[i]) == \
             rules_industry.designated_zones(real, facts, kind)
     assert any(near), "some designated zone was measured"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".gpkg"])
+def test_a_batch_stopped_part_way_leaves_no_partial_table_under_the_output_name(site_store, tmp_path, monkeypatch, suffix):
+    """A run killed (here: failing) after some chunks were written must not leave a table that looks
+    complete under the output's name, nor half-replace an earlier output."""
+    from dcf_spatial.queries.site import tables as site_tables
+
+    monkeypatch.setattr(settings, "store", site_store)
+    out = tmp_path / f"r{suffix}"
+    calls = {"n": 0}
+    real_table = site_tables.results_table_zh
+
+    def failing(*a, **k):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt("stopped")
+        return real_table(*a, **k)
+
+    monkeypatch.setattr(site_tables, "results_table_zh", failing)
+    with pytest.raises(KeyboardInterrupt):
+        api.check_batch_to_file(_batch_csv(tmp_path), out, store=site_store, chunk_rows=1)
+    assert calls["n"] == 3
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []

@@ -654,23 +654,28 @@ def check_batch_to_file(path, output, industry=None, *, crs=None, store=None, ov
                     prov = r["provenance"]["note_zh"]
             yield start, part, res, tables.results_table_zh(res, None if names is None else names[start:stop], part)
 
-    if suffix == ".gpkg" and output.exists():
-        output.unlink()  # replaced (guard_output refused it unless overwrite)
+    from ...io.output_set import atomic_file
+
     if suffix == ".csv":
-        with open(output, "w", encoding="utf-8-sig", newline="") as fh:
+        # every format is written under a temporary name beside the output and renamed when complete: a
+        # killed run leaves no partial table under the name (nor the earlier file half replaced)
+        with atomic_file(output) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
             for start, _, _, table in checked():
                 csv_safe(table).to_csv(fh, index=False, header=start == 0)
     elif suffix == ".xlsx":
         _stream_xlsx(output, (table for _, _, _, table in checked()), n, sheet_names, sites.iloc[:0],
                      lambda: [prov, _VERDICT_VALUES_ZH, _sheets_note(n, sheet_names)])
     else:
-        for start, part, res, _ in checked():
-            if len(res):
-                frame = present.sites_frame(part, res)
-                if sites.crs is not None and frame.crs != sites.crs:  # discs come in EPSG:4548
-                    frame = frame.to_crs(sites.crs)
-                frame = tables.with_input_columns(frame, part, taken=frame.columns)
-                frame.to_file(output, layer="site_check", driver="GPKG", engine="pyogrio", append=start > 0)
+        with atomic_file(output) as tmp:
+            for start, part, res, _ in checked():
+                if len(res):
+                    frame = present.sites_frame(part, res)
+                    if sites.crs is not None and frame.crs != sites.crs:  # discs come in EPSG:4548
+                        frame = frame.to_crs(sites.crs)
+                    frame = tables.with_input_columns(frame, part, taken=frame.columns)
+                    frame.to_file(tmp, layer="site_check", driver="GPKG", engine="pyogrio", append=start > 0)
+            if not tmp.exists():
+                raise InputError(f"{path}：没有可写出的行（文件中没有项目）。")
     logger.info("Wrote %d batch results to %s", n, output)
     return BatchRun(output=output, rows=n, verdicts=verdicts, first_rows=first_rows, failed=failed,
                     first_failure=first_failure, notes=list(notes), provenance=prov, source=str(path),
