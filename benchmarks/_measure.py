@@ -69,13 +69,16 @@ def _largest_rss(proc) -> int:
     return best
 
 
-def run_child(script: str, args: list[str]) -> dict:
-    """Run ``python script *args``; return the JSON of its last stdout line plus ``wall`` and ``peak_gb``."""
+def run_child(script: str, args: list[str], env: dict | None = None) -> dict:
+    """Run ``python script *args``; return the JSON of its last stdout line plus ``wall`` and ``peak_gb``.
+
+    ``env``: the child's environment (default this process's), e.g. a ``PYTHONPATH`` putting another
+    checkout's package first (a before/after comparison in one run)."""
     import psutil
 
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, script, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True)
+                            text=True, env=env)
     ps, peak = psutil.Process(proc.pid), 0
     stop = threading.Event()
 

@@ -300,7 +300,7 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
 
 
 #: text columns of :func:`audit_idle` held as ``category`` (the rest are ``str``)
-CATEGORY_COLUMNS = ("reason_zh",)
+CATEGORY_COLUMNS = ("reason_zh", "next_step_zh", "missing_fields", "extension_flag", "cause_kind")
 #: rows of distinct rule input whose text is built at a time (bounds the Python strings alive at once)
 RULE_CHUNK_ROWS = 50_000
 

@@ -656,8 +656,12 @@ def write_idle_parcel_map(result, path, *, as_of, max_features: int, note: str, 
         if n_named or n_unknown:
             note = (f"{note}；{n_named:,} 宗无坐标、按地名定位，画在所属单元的代表点上（位置示意，弹窗“定位方式”标为按地名定位）"
                     f"；{n_unknown:,} 宗位置不明，未绘制，见清单")
-    action_rank = result["status"].map({s: len(ORDER) - i for i, s in enumerate(ORDER)})
-    priority = action_rank * 1e9 + result["area_mu"].fillna(0)
+    # the rank from the status's code in ORDER (factorised where the text is held), not a
+    # ``Series.map`` of arrow text, which makes a Python object per parcel (at 10⁶ parcels that
+    # was the audit's memory peak, during the writes); an unknown status ranks 0, as NaN did
+    codes = np.asarray(pd.Categorical(result["status"], categories=list(ORDER)).codes, dtype=np.int64)
+    action_rank = np.where(codes >= 0, len(ORDER) - codes, 0).astype(float)
+    priority = action_rank * 1e9 + result["area_mu"].fillna(0).to_numpy(dtype=float)
     return write_answer_map(result, path, title=f"闲置土地审计（基准日 {pd.Timestamp(as_of):%Y-%m-%d}）",
                             status_field="status_zh", popup_fields=popup, max_features=max_features,
                             provenance_note=note, overwrite=overwrite, priority=priority,
