@@ -131,3 +131,37 @@ def test_output_set_takes_a_manifest_made_while_writing(tmp_path):
     import hashlib
 
     assert m["files"]["b.txt"]["sha256"] == hashlib.sha256(b"y").hexdigest()
+
+
+def test_summary_by_a_category_equals_the_summary_by_its_text():
+    # the zone columns are categories: the summary from their codes has the groups, order and sums
+    # of the summary of the same values as text (missing → 未落入任何区域, merged with that label)
+    from dcf_spatial.land import idle_audit as ia
+
+    rng = np.random.default_rng(1)
+    n = 3000
+    zh = rng.choice(["甲", "乙", None, ia.OUTSIDE_ZH, "Ab", "a"], n)
+    df = pd.DataFrame({"status": rng.choice(list(ia.STATUS_ORDER), n), "area_mu": rng.random(n),
+                       "fee_wan": rng.random(n), "determined": rng.random(n) < 0.3,
+                       "township_zh": pd.Categorical(zh, categories=["乙", "甲", "a", "Ab", ia.OUTSIDE_ZH, "未用"])})
+    by_category = ia.summarize(df, by=["township_zh"])
+    by_text = ia.summarize(df.assign(township_zh=df["township_zh"].astype(object)), by=["township_zh"])
+    pd.testing.assert_frame_equal(by_category, by_text)
+    assert "未用" not in by_category["township_zh"].tolist()  # an unused category is no group
+
+
+def test_compacted_slice_dictionary_is_the_slice_encoded_again():
+    # a slice of a category keeps every category; compacted from its codes it must equal the slice
+    # decoded to text and dictionary-encoded again (categories in order of first use, nulls kept)
+    import pyarrow as pa
+
+    from dcf_spatial.land.outputs import _compact_dictionaries
+
+    vals = np.random.default_rng(2).choice(["x", "yy", "zzz", None, "w"], 1000)
+    cat = pd.Series(pd.Categorical(vals, categories=["w", "x", "yy", "zzz", "未用"])).iloc[500:]
+    table = pa.table({"c": pa.array(cat)})
+    field = table.schema.field("c")
+    again = table.column("c").cast(field.type.value_type).dictionary_encode().cast(field.type)
+    got = _compact_dictionaries(table).column("c")
+    assert got.combine_chunks().equals(again.combine_chunks())
+    assert got.combine_chunks().dictionary.to_pylist() == pd.unique(cat.dropna().astype(object)).tolist()

@@ -696,6 +696,19 @@ def _summarize_codes(audited, key: str | None) -> pd.DataFrame:
            else np.zeros(n, dtype=bool))
     if key is None:
         codes, index = np.zeros(n, dtype=np.intp), pd.Index(["全部"], name="_all")
+    elif isinstance(audited[key].dtype, pd.CategoricalDtype):
+        # a category (the zone columns): its few labels sorted, the rows' codes mapped to them —
+        # the groups and order of the factorisation below, without recasting 10⁶ rows to text
+        col = audited[key]
+        labels = np.asarray([*map(str, col.cat.categories), OUTSIDE_ZH], dtype=object)
+        raw = col.cat.codes.to_numpy().astype(np.intp)
+        raw[raw < 0] = len(labels) - 1
+        present = np.flatnonzero(np.bincount(raw, minlength=len(labels)))
+        uniq, inverse = np.unique(labels[present], return_inverse=True)  # sorted; equal labels are one group
+        remap = np.full(len(labels), -1, dtype=np.intp)
+        remap[present] = inverse.ravel()
+        codes = remap[raw]
+        index = pd.Index(uniq, dtype="str", name=key)
     else:
         codes, uniq = pd.factorize(audited[key].astype("string").fillna(OUTSIDE_ZH), sort=True)
         index = pd.Index(np.asarray(uniq, dtype=object), dtype="str", name=key)

@@ -361,9 +361,19 @@ def _compact_dictionaries(table):
 
     for i, field in enumerate(table.schema):
         if pa.types.is_dictionary(field.type):
-            col = table.column(i)
-            dense = col.cast(field.type.value_type)
-            table = table.set_column(i, field, dense.dictionary_encode().cast(field.type))
+            col = table.column(i).combine_chunks()
+            # from the integer codes (which categories the slice uses, in order of first use), the
+            # dictionary then taken from the whole one: the same arrays as decoding the slice to
+            # text and encoding it again, without hashing every row's text
+            valid = np.asarray(col.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+            codes = np.asarray(col.indices.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64)
+            used, first = np.unique(codes[valid], return_index=True)
+            order = used[np.argsort(first, kind="stable")]
+            remap = np.zeros(len(col.dictionary), dtype=np.int64)
+            remap[order] = np.arange(len(order))
+            indices = pa.array(remap[np.where(valid, codes, 0)], type=field.type.index_type, mask=~valid)
+            compact = pa.DictionaryArray.from_arrays(indices, col.dictionary.take(pa.array(order, type=pa.int64())))
+            table = table.set_column(i, field, compact)
     return table
 
 
