@@ -1,13 +1,17 @@
 """The idle audit at scale: single process vs dask LocalCluster vs PostGIS, side by side.
 
     python benchmarks/bench_audit_scale.py [--sizes 1000000,2000000,5000000] [--pg URL] [--workers 2]
-    python benchmarks/bench_audit_scale.py --e2e [--sizes 100000,1000000]
+    python benchmarks/bench_audit_scale.py --e2e [--sizes 100000,1000000] [--data DIR] [--baseline CHECKOUT]
 
 ``--e2e`` (issue 13, goal 2): for each size, the parcels as one GeoPackage (the file a bureau
 hands over); in fresh child processes, one after the other in the same run,
 ``geopandas.read_file(path, use_arrow=True)`` of that file, then the whole single-process audit
 ``dcf_spatial.land.audit_idle(path, out=…)`` (read → checks → rules → zones → Excel + complete list
 (GeoParquet) + map). Prints each wall time and peak memory and the audit ÷ arrow-read ratio.
+``--baseline CHECKOUT`` runs the same audit a second time with the ``dcf_spatial`` of another
+checkout (``git worktree add /tmp/base main``; its package put first on ``PYTHONPATH``) right after
+this one's, on the same file: before and after in one run, each row with the load at its start.
+``--data DIR`` keeps the generated GeoPackages there and reuses them.
 
 For each size N, generated parcels (合成数据: the seeded sample district of ``dcf sample``,
 tiled to N with renumbered ids) are written as a GeoParquet folder (250,000 rows a file) and,
