@@ -165,3 +165,21 @@ def test_compacted_slice_dictionary_is_the_slice_encoded_again():
     got = _compact_dictionaries(table).column("c")
     assert got.combine_chunks().equals(again.combine_chunks())
     assert got.combine_chunks().dictionary.to_pylist() == pd.unique(cat.dropna().astype(object)).tolist()
+
+
+def test_validated_text_is_compact_and_keeps_its_values():
+    # the cleaned fields become arrow text, the carried input text and the few-valued columns
+    # categories: the values are those of the plain text (stripped, blanks missing), row for row
+    from dcf_spatial.land.parcels import validate_parcels
+
+    p = gpd.GeoDataFrame({"parcel_id": ["A", "B", "C"], "agreed_start": ["2022-03-01"] * 3, "actual_start": [None] * 3,
+                          "land_use_code": ["0601"] * 3, "holder": [" 甲公司 ", None, ""],
+                          "supply_type": ["挂牌出让", "划拨", None], "data_note": ["合成数据"] * 3},
+                         geometry=[shapely.box(409000, 4035000, 409100, 4035100)] * 2 + [None], crs=4548)
+    v = validate_parcels(p)
+    assert v["holder"].dtype == pd.Series(["x"]).dtype and v["holder"].tolist()[0] == "甲公司"
+    assert v["holder"].isna().tolist() == [False, True, True]
+    assert v["supply_type"].astype(object).where(v["supply_type"].notna(), None).tolist() == ["出让", "划拨", None]
+    assert isinstance(v["data_note"].dtype, pd.CategoricalDtype) and v["data_note"].tolist() == ["合成数据"] * 3
+    assert isinstance(v["area_source"].dtype, pd.CategoricalDtype)
+    assert v["area_source"].tolist() == ["图形量算（EPSG:4548）"] * 2 + ["无面积"]

@@ -119,3 +119,15 @@ def test_the_grouping_key_holds_every_field_the_rules_read():
     read = set(re.findall(r'df\["([a-z_0-9]+)"\]', src)) | set(re.findall(r'(?:dates|numbers)\("([a-z_0-9]+)"\)', src))
     assert read, "the pattern no longer finds the fields: update this test"
     assert read - {"area_m2"} <= set(idle_audit._RULE_INPUTS), read - set(idle_audit._RULE_INPUTS)
+
+
+def test_slices_factorised_one_by_one_equal_the_whole_column():
+    import pyarrow as pa
+
+    rng = np.random.default_rng(3)
+    words = np.array(["甲", "乙", "", "丙丁", "x"], dtype=object)
+    slices = [words[rng.integers(0, len(words), size)] for size in (7, 1, 30, 12)]
+    whole_codes, whole_uniq = pd.factorize(np.concatenate(slices))
+    codes, uniq = idle_audit._factorize_slices([pa.array(s, type=pa.large_string()) for s in slices])
+    assert codes.tolist() == whole_codes.tolist()
+    assert uniq.tolist() == list(whole_uniq)  # the same order: first use over the whole column
