@@ -167,7 +167,9 @@ def join_zones(parcels, *, store=None, kinds=("township", "cluster", "park"), wo
     (:func:`dcf_spatial.land.parcels.working_geometry`), so that it is not reprojected again.
 
     Returns a DataFrame indexed like ``parcels`` with ``<kind>_id``, ``<kind>_zh``,
-    ``<kind>_share``, ``<kind>_method`` for each kind; ``attrs["layers_used"]`` lists the layers
+    ``<kind>_share``, ``<kind>_method`` for each kind (the id, name and method columns are
+    ``category``: a few values repeated on every row; ``.astype(object)`` before filling missing
+    values with a new text); ``attrs["layers_used"]`` lists the layers
     with their provenance (for the notes of every report) and ``attrs["notes"]`` what could not
     be done (a missing layer is a note, not an error: the audit itself does not need zones).
     """
