@@ -70,12 +70,22 @@ def _largest_rss(proc) -> int:
 
 
 def run_child(script: str, args: list[str], env: dict | None = None) -> dict:
-    """Run ``python script *args``; return the JSON of its last stdout line plus ``wall`` and ``peak_gb``.
+    """Run ``python script *args``; return the JSON of its last stdout line plus ``wall``, ``peak_gb``
+    (the whole tree), ``peak_process_gb`` (its largest process), ``peak_worker_gb`` (the largest process
+    other than the child itself: a dask worker) and ``cpu_tree`` (user + system seconds of the whole tree).
 
     ``env``: the child's environment (default this process's), e.g. a ``PYTHONPATH`` putting another
     checkout's package first (a before/after comparison in one run)."""
+    import os
+    import resource
+
     import psutil
 
+    def reaped() -> float:
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return r.ru_utime + r.ru_stime
+
+    cpu0 = reaped()
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, script, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             text=True, env=env)
@@ -83,12 +93,26 @@ def run_child(script: str, args: list[str], env: dict | None = None) -> dict:
     stop = threading.Event()
 
     peak_one = 0  # the largest single process of the tree (a dask worker's own ceiling)
+    peak_worker = 0  # the largest process below the child (the dask workers)
+    cpu_seen: dict[int, float] = {}  # each process's CPU seconds when last seen (those not reaped by their parent)
 
     def watch():
-        nonlocal peak, peak_one
+        nonlocal peak, peak_one, peak_worker
         while not stop.is_set():
             peak = max(peak, tree_rss(ps))
             peak_one = max(peak_one, _largest_rss(ps))
+            try:
+                below = ps.children(recursive=True)
+            except psutil.Error:
+                below = []
+            for p in [ps] + below:
+                try:
+                    if p.pid != ps.pid:
+                        peak_worker = max(peak_worker, p.memory_info().rss)
+                    c = p.cpu_times()
+                    cpu_seen[p.pid] = c.user + c.system
+                except psutil.Error:
+                    pass
             time.sleep(0.2)
 
     th = threading.Thread(target=watch, daemon=True)
@@ -99,5 +123,8 @@ def run_child(script: str, args: list[str], env: dict | None = None) -> dict:
     if proc.returncode != 0:
         raise RuntimeError(f"child {args} failed with code {proc.returncode}")
     answer = json.loads(out.strip().splitlines()[-1])
-    answer.update(wall=time.perf_counter() - t0, peak_gb=peak / 1e9, peak_process_gb=peak_one / 1e9)
+    # the kernel's count of the finished tree (its processes waited for); the sampled sum where that is less
+    cpu = max(reaped() - cpu0, sum(cpu_seen.values()))
+    answer.update(wall=time.perf_counter() - t0, peak_gb=peak / 1e9, peak_process_gb=peak_one / 1e9,
+                  peak_worker_gb=peak_worker / 1e9, cpu_tree=cpu, load=os.getloadavg()[0])
     return answer

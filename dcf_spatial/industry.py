@@ -328,7 +328,7 @@ def resolve_industry(value: str) -> IndustryMatch:
     Examples
     --------
     >>> resolve_industry("轴承").codes
-    ('C345',)
+    ('C3451',)
     >>> resolve_industry("3451").codes
     ('C3451',)
     """
@@ -336,6 +336,66 @@ def resolve_industry(value: str) -> IndustryMatch:
     if m.resolved:
         return m
     raise InputError(industry_error_message(m))
+
+
+def plan_word(m: IndustryMatch) -> str:
+    """Where the plan uses an ambiguous word, when every candidate is the plan's (``""`` otherwise).
+
+    A word the plan itself uses for several unrelated codes (``氢能`` → C2619 制氢 / C3849 燃料电池,
+    第四章第六节 “统筹推进氢能“制储输用”全链条发展”) is not an input error: the site check judges every
+    candidate and gives a verdict that covers them, or asks the planner to choose
+    (:func:`dcf_spatial.queries.site.rules.evaluate`). It qualifies when the word is a keyword of
+    ``industry_words.csv`` on a row with a ``plan_ref`` for each candidate; words matched only inside names
+    (``管材``) still fail with the candidates listed.
+
+    Parameters
+    ----------
+    m
+        A match from :func:`resolve`.
+
+    Returns
+    -------
+    str
+        The chapters and sections the word's rows cite (``"第四章第六节、第四章第二节"``), or ``""``.
+
+    Examples
+    --------
+    >>> plan_word(resolve("氢能"))
+    '第四章第六节、第四章第二节'
+    >>> plan_word(resolve("管材"))
+    ''
+    """
+    if m.status != "ambiguous" or m.how != "keyword" or not m.candidates:
+        return ""
+    refs = _plan_word_rows().get(m.query, {})
+    if not all(refs.get(c) for c, _ in m.candidates):
+        return ""
+    return "、".join(dict.fromkeys(r for c, _ in m.candidates for r in refs[c]))
+
+
+@lru_cache(maxsize=1)
+def _plan_word_rows() -> dict[str, dict[str, list[str]]]:
+    """``{word: {code: [plan_ref, …]}}`` from the rows of the word list that cite the plan."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for row in _read_csv_rows(settings.data_dir / WORDS_FILE, comment=True):
+        refs = [r.strip() for r in row["plan_ref"].split(";") if r.strip()]
+        if not refs:
+            continue
+        for w in (w.strip() for w in row["keywords"].split(";")):
+            if w:
+                out.setdefault(w, {}).setdefault(row["code"], []).extend(refs)
+    return out
+
+
+def checkable(m: IndustryMatch) -> bool:
+    """Can the site check judge ``m``: resolved, or an ambiguous word of the plan (:func:`plan_word`)?
+
+    Examples
+    --------
+    >>> checkable(resolve("轴承")), checkable(resolve("氢能")), checkable(resolve("管材"))
+    (True, True, False)
+    """
+    return m.resolved or bool(plan_word(m))
 
 
 def industry_error_message(m: IndustryMatch, *, where: str = "行业") -> str:

@@ -59,6 +59,38 @@ _GENERIC_SHORT = frozenset({"新区", "城区", "东城", "北城"})
 #: leading words of an address that name the whole district, not a unit
 _PREFIXES = ("山东省", "聊城市", "东昌府区")
 NAMES_FILE = "place_names.json"
+#: the areas 第一章第一节 leaves out of the plan ("不包含市辖聊城经济技术开发区、聊城高新技术产业开发区和江北水域旅游度假区")
+#: and the short names an office writes for them. The store has no outline of them (their units are in
+#: ``other_units`` without saying which zone manages which), so a site named by one cannot be drawn; it
+#: must not be offered a near name inside the plan either (经开区 → 嘉明经济开发区 would turn 不在规划范围 into 符合).
+EXCLUDED_AREAS = {
+    "聊城经济技术开发区": ("聊城经济技术开发区", "经济技术开发区", "经开区"),
+    "聊城高新技术产业开发区": ("聊城高新技术产业开发区", "高新技术产业开发区", "高新区"),
+    "江北水域旅游度假区": ("江北水域旅游度假区", "江北水域"),
+}
+
+
+def excluded_area(text) -> str | None:
+    """The 第一章第一节 area ``text`` names (its full name), or None.
+
+    Examples
+    --------
+    >>> excluded_area("聊城市经开区黄河路"), excluded_area("嘉明经济开发区")
+    ('聊城经济技术开发区', None)
+    """
+    s = "" if text is None else str(text)
+    for full, names in EXCLUDED_AREAS.items():
+        if any(n in s for n in names):
+            return full
+    return None
+
+
+def excluded_area_message(name: str, full: str) -> str:
+    """Why a site named by an area 第一章第一节 excludes is not placed."""
+    who = f"“{name}”" if normalize_name(name) == normalize_name(full) else f"“{name}”指{full}"
+    return (f"{who}：第一章第一节规定本规划范围“不包含市辖聊城经济技术开发区、聊城高新技术产业开发区和江北水域旅游度假区”，"
+            "该区的项目不在本规划范围内。图层库中没有这些区的界线（其托管的镇街见图层 other_units），无法按此名称定位；"
+            "如需核查，请给出“经度,纬度”、WKT 或地块文件（结论将为不在规划范围）。")
 
 
 def normalize_name(text) -> str:
@@ -190,6 +222,9 @@ class Gazetteer:
         if len(hits) > 1:
             raise InputError(f"地名“{name}”不唯一，可指：" + "；".join(p.describe_zh() for p in hits)
                              + "。请写出完整名称，或给出坐标/地块文件。")
+        full = excluded_area(key)
+        if full is not None:
+            raise InputError(excluded_area_message(name, full))
         near = self.nearest(key)
         listing = f"相近的地名：{self._listing(near)}。" if near else ""
         raise InputError(f"地名“{name}”不在地名表中（地名表取自图层库的镇街、集聚区、园区、示范区、"
@@ -221,6 +256,10 @@ class Gazetteer:
                 start = s.find(key, start + 1)
         spans = [a for a in spans if not any(b[0] <= a[0] and a[1] <= b[1] and (b[1] - b[0]) > (a[1] - a[0])
                                                for b in spans)]
+        full = excluded_area(s)
+        if full is not None and not any(len(k) > 2 for _, _, k in spans):
+            # 聊城经济技术开发区… and nothing more specific of the plan: not a unit of the plan (第一章第一节)
+            return TextMatch(raw, None, matched=full, reason=excluded_area_message(raw.strip(), full))
         if not spans:
             return TextMatch(raw, None, reason="地址中没有地名表中的镇街、集聚区、园区或示范区名称")
         units: dict[tuple, tuple] = {}

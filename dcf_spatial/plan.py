@@ -116,7 +116,7 @@ def office_policies(chosen=None) -> dict[str, str]:
     from .errors import InputError, about
 
     defined = {k: v for k, v in (rules().get("office_policies") or {}).items() if not k.startswith("_")}
-    out = {k: v["default"] for k, v in defined.items()}
+    out = {k: _setting(k, v, v.get("default"), where="file") for k, v in defined.items()}
     if chosen is None:
         return out
     if not isinstance(chosen, dict):
@@ -124,11 +124,26 @@ def office_policies(chosen=None) -> dict[str, str]:
     for name, value in chosen.items():
         if name not in defined:
             raise about("policy", InputError(f"未知的核查口径「{name}」；可选：{'、'.join(defined) or '（无）'}。"))
-        if value not in defined[name]["choices"]:
-            raise about("policy", InputError(f"核查口径「{name}」（{defined[name]['name_zh']}）的取值「{value}」无效；"
-                                             f"可选：{'、'.join(defined[name]['choices'])}。"))
-        out[name] = value
+        out[name] = _setting(name, defined[name], value, where="policy")
     return out
+
+
+def _setting(name: str, entry: dict, value, *, where: str) -> str:
+    """The setting code of ``value`` for the office policy ``name``: a code of its ``choices`` or the
+    Chinese verdict word of one (有条件符合 → conditional); else an error naming where it came from —
+    the rule file's ``default`` (with the file and the fix) or the check's ``policy``."""
+    from .errors import InputError, about
+
+    choices = list(entry.get("choices") or [])
+    words = {rules()["verdicts"].get(c, c): c for c in choices}
+    code = words.get(str(value).strip(), str(value).strip()) if value is not None else None
+    if code in choices and code in (entry.get("setting_zh") or {}):
+        return code
+    allowed = "、".join(f"{c}（{rules()['verdicts'].get(c, c)}）" for c in choices)
+    if where == "file":
+        raise InputError(f"规则文件 {settings.data_dir / RULES_FILE} 中 office_policies → {name} → default 的取值「{value}」无效；"
+                         f"可选：{allowed}。请改为其中之一（或恢复随软件发布的文件）。")
+    raise about("policy", InputError(f"核查口径「{name}」（{entry.get('name_zh', name)}）的取值「{value}」无效；可选：{allowed}。"))
 
 
 def office_policy_for_rule(rule_id: str) -> tuple[str, dict] | None:
@@ -157,7 +172,9 @@ def office_policy_text(name: str, setting: str) -> str:
     """
     e = rules()["office_policies"][name]
     other = "；".join(e["setting_zh"][c] for c in e["choices"] if c != setting)
-    which = "（默认口径）" if setting == e["default"] else f"（本次核查选用；默认口径为 {e['default']}）"
+    default = _setting(name, e, e.get("default"), where="file")
+    short = {c: e["setting_zh"][c].split("（")[0] for c in e["choices"]}
+    which = "（默认口径）" if setting == default else f"（本次核查选用；默认口径为“{short[default]}”）"
     return e["reason_zh"].format(name=e["name_zh"], setting=e["setting_zh"][setting], which=which, q1=e["quote"][0],
                                  q2=e["quote"][1], other=other)
 

@@ -55,3 +55,20 @@ def new_store(kind: str, tmp_path, request) -> str | os.PathLike:
     schema = f"t_{uuid.uuid4().hex[:10]}"
     request.addfinalizer(lambda: drop_schema(schema))
     return with_schema(url, schema)
+
+
+def checkout_copy(request, tmp_path):
+    """A store of the kind ``request.param`` names holding a copy of the checkout's layers (a
+    GeoPackage file copy, or the layers pushed to a fresh PostGIS schema): the ``store`` fixture of the
+    register tests."""
+    from dcf_spatial import settings
+    from dcf_spatial.store import catalog
+
+    loc = new_store(request.param, tmp_path, request)
+    if request.param == "gpkg":
+        import shutil
+
+        shutil.copy(settings.checkout_store, loc)
+    else:
+        catalog.copy_store(settings.checkout_store, loc)
+    return loc

@@ -167,6 +167,36 @@ def test_efficiency_classes_match_single_process(parcels, enterprises, single_ef
     assert summary["files"]["enterprises"] and len(summary["files"]["parcels"]) >= 4
     assert any("合成数据" in n for n in summary["notes"])
     assert any("示意" in n for n in summary["notes"])
+    # each step's partitions are counted from dask's own task stream (the benchmark's per-partition figures)
+    tasks = summary["tasks"]
+    assert tasks["ids"]["tasks"]["ids_of"]["n"] == 4
+    assert tasks["audit"]["tasks"]["audit_partition"]["n"] == 4
+    assert tasks["mark"]["tasks"]["mark_low"]["n"] == len(summary["files"]["parcels"])
+    assert all(tasks[k]["workers_cpu_s"] > 0 for k in ("ids", "audit", "mark"))
+
+
+def test_added_columns_keep_the_geometry_and_the_other_columns(parcels, tmp_path):
+    """The 低效用地 pass adds two columns to a written partition without decoding its geometry: what
+    geopandas reads back is the partition with the columns, as if written by ``to_parquet``."""
+    from dcf_spatial.land.dask.efficiency import append_columns
+    import pyarrow.parquet as pq
+
+    part = parcels.iloc[:200].copy()
+    part["status"] = pd.array(["闲置"] * 200, dtype="string")
+    part["eff_class_zh"] = "old"  # replaced, not duplicated
+    path = tmp_path / "part.parquet"
+    part.to_parquet(path, index=False)
+    extra = pd.DataFrame({"low_efficiency": np.where(np.arange(200) % 2, "闲置土地", ""),
+                          "eff_class_zh": pd.array(["A类"] * 199 + [pd.NA], dtype="string")})
+    append_columns(pq.read_table(path), extra, path)
+    expected = part.drop(columns="eff_class_zh").assign(low_efficiency=extra["low_efficiency"].to_numpy(),
+                                                        eff_class_zh=extra["eff_class_zh"].array)
+    got = gpd.read_parquet(path)
+    assert list(got.columns) == list(expected.columns)
+    assert got.crs == part.crs and got.geometry.name == part.geometry.name
+    _same_table(expected.reset_index(drop=True), got)
+    assert isinstance(got["eff_class_zh"].dtype, pd.StringDtype) and isinstance(got["status"].dtype, pd.StringDtype)
+    assert got["eff_class_zh"].isna().sum() == 1
 
 
 def test_efficiency_without_parcels_from_one_table(enterprises, cluster, tmp_path):

@@ -132,6 +132,82 @@ def test_layers_and_geojson(desk):
     _err(desk.get("/api/layers/industrial_clusters", params={"crs": "EPSG:999999"}), 422)
 
 
+def _coords(geometry):
+    import shapely
+
+    return shapely.get_coordinates(shapely.geometry.shape(geometry)).tolist() if geometry else []
+
+
+def _ranges(value: str) -> set[int]:
+    points = set()
+    for part in value.split(","):
+        a, _, b = part.strip()[2:].partition("-")
+        points.update(range(int(a, 16), int(b or a, 16) + 1))
+    return points
+
+
+def test_the_pages_font_is_a_subset_of_their_characters_and_the_whole_font_the_rest(desk):
+    """``desk-font.css``: one face holds the characters of the desk's pages and of the layers (a WOFF
+    that has a glyph for each), the whole Noto Sans SC every other code point; the two ranges do not overlap."""
+    import io
+    import re
+
+    from fontTools.ttLib import TTFont
+
+    css = desk.get("/static/font/desk-font.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    faces = re.findall(r"src:url\((/static/font/[^)]+)\)[^}]*unicode-range:([^;]+);", css.text)
+    assert [u for u, _ in faces][0] == "/static/font/NotoSansSC.ttf" and faces[1][0].endswith(".woff")
+    whole, small = _ranges(faces[0][1]), _ranges(faces[1][1])
+    assert not whole & small and len(whole | small) == 0x110000
+    woff = desk.get(faces[1][0])
+    assert woff.status_code == 200 and woff.content[:4] == b"wOFF"
+    cmap = set(TTFont(io.BytesIO(woff.content)).getBestCmap())
+    assert small <= cmap
+    page = desk.get("/site").text
+    titles = "".join(r["title_zh"] for r in desk.get("/api/layers").json())
+    wanted = {ord(c) for c in page + titles + "选址核查判定理由图层加载失败" if not c.isspace()}
+    assert wanted <= small, "".join(sorted(chr(c) for c in wanted - small))
+    assert len(woff.content) < 2_000_000 and ord("龘") in whole   # a rarer character: the whole font
+    assert desk.get("/static/font/NotoSansSC-page-nope.woff").status_code == 404
+    # Leaflet (fixed by its package's version) is kept a day by the browser; the desk's own script is revalidated
+    assert desk.get("/static/leaflet/leaflet.js").headers["cache-control"] == "max-age=86400"
+    own = desk.get("/static/desk/desk.js")
+    assert "cache-control" not in own.headers and own.headers["etag"]
+    assert desk.get("/static/desk/desk.js", headers={"If-None-Match": own.headers["etag"]}).status_code == 304
+
+
+def test_map_layers_is_every_layer_in_one_request_rounded_to_a_tenth_of_a_metre(desk):
+    """The 选址核查 map's one request: every layer of ``GET /api/layers`` in its order, each the features
+    and attributes of ``GET /api/layers/{id}``, coordinates within 0.5e-6° (≤ 0.06 m) of the exact
+    ones with at most 6 decimals; the exact endpoint keeps its full precision (other systems use it)."""
+    rows = desk.get("/api/layers").json()
+    r = desk.get("/api/map-layers")   # httpx asks for gzip, as browsers do
+    assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
+    got = r.json()
+    assert got["digits"] == 6
+    assert [m["id"] for m in got["layers"]] == [m["id"] for m in rows]
+    assert [{k: v for k, v in m.items() if k != "geojson"} for m in got["layers"]] == rows
+    longest = 0
+    for meta in got["layers"]:
+        exact = desk.get(f"/api/layers/{meta['id']}").json()
+        shown = meta["geojson"]
+        assert len(shown["features"]) == len(exact["features"])
+        for a, b in zip(shown["features"], exact["features"]):
+            assert a["properties"] == b["properties"]
+            ca, cb = _coords(a["geometry"]), _coords(b["geometry"])
+            assert len(ca) == len(cb)
+            assert all(abs(p - q) <= 0.5e-6 + 1e-12 for pa, pb in zip(ca, cb) for p, q in zip(pa, pb))
+            assert all(len(repr(v).split(".")[-1]) <= 6 for pt in ca for v in pt)
+            longest = max([longest] + [len(repr(v).split(".")[-1]) for pt in cb for v in pt])
+    assert longest > 6   # the exact layers have more decimals than the display copy
+    # the same state of the store: the browser's copy stays good (ETag → 304), and without gzip the same JSON
+    again = desk.get("/api/map-layers", headers={"If-None-Match": r.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    plain = desk.get("/api/map-layers", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.json() == got
+
+
 def test_exports(desk):
     body = {"site": ZHENGJIA, "industry": "轴承", "area_mu": 50}
     docx = desk.post("/api/site-check/export/docx", json=body)
@@ -443,6 +519,7 @@ def test_layer_geojson_follows_writes_and_resets(tmp_path):
 
     store = make_fixture_store(tmp_path / "store.gpkg")
     with running_desk(store) as url, httpx.Client(base_url=url, timeout=120) as c:
+        c.get("/api/map-layers")                                     # kept for this state of the store
         before = c.get("/api/layers/rivers").json()
         assert c.get("/api/layers/rivers").json() == before          # the kept copy: the same answer
         gdf = catalog.read_layer("rivers", store=store)
@@ -451,8 +528,12 @@ def test_layer_geojson_follows_writes_and_resets(tmp_path):
                             sha256="0" * 64)
         after = c.get("/api/layers/rivers").json()
         assert {f["properties"]["name_zh"] for f in after["features"]} == {"新版河流"}
+        shown = {m["id"]: m for m in c.get("/api/map-layers").json()["layers"]}["rivers"]["geojson"]
+        assert {f["properties"]["name_zh"] for f in shown["features"]} == {"新版河流"}
         catalog.reset_layer("rivers", store=store)
         assert c.get("/api/layers/rivers").json() == before
+        shown = {m["id"]: m for m in c.get("/api/map-layers").json()["layers"]}["rivers"]["geojson"]
+        assert [f["properties"] for f in shown["features"]] == [f["properties"] for f in before["features"]]
 
 
 def test_another_site_cannot_record_a_check_nor_read_through_a_rebound_name(tmp_path):

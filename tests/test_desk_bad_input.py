@@ -20,7 +20,7 @@ TRAVERSAL = "../../../etc/passwd"
 CSV = "项目名称,经度,纬度,行业\nA,115.75,36.34,C34\n".encode("utf-8")
 
 #: endpoints that take no input at all (nothing can be wrong with a request to them)
-NO_INPUT = {("GET", "/api/layers")}
+NO_INPUT = {("GET", "/api/layers"), ("GET", "/api/map-layers")}
 
 
 def _file(name, data):

@@ -28,11 +28,12 @@ def page_on_desk(tmp_path_factory):
         browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu",
                                                                             "--disable-background-networking"])
         ctx = browser.new_context(viewport={"width": 1400, "height": 900})
-        seen = {"external": [], "dialogs": [], "errors": []}
+        seen = {"external": [], "dialogs": [], "errors": [], "requests": []}
 
         def route(r):
             u = r.request.url
             if u.startswith((url + "/", "data:", "blob:", "about:")):
+                seen["requests"].append(u[len(url):] if u.startswith(url) else u)
                 r.continue_()
             else:
                 seen["external"].append(u)
@@ -44,8 +45,26 @@ def page_on_desk(tmp_path_factory):
         page.on("pageerror", lambda e: seen["errors"].append(str(e)))
         page.goto(url + "/site", wait_until="load")
         page.wait_for_function("window.dcfReady === true", timeout=60_000)
+        seen["at_ready"] = list(seen["requests"])
         yield page, seen
         browser.close()
+
+
+def test_the_page_loads_its_layers_in_one_request_and_a_small_font(page_on_desk):
+    """The first load (issue 12, "Speed"): every plan layer from one ``/api/map-layers`` request, not one
+    per layer; this machine's Chromium has no Chinese font, so the page draws its text with the desk's
+    font subset (a WOFF of the page's and the layers' characters), never downloading the whole 17 MB font."""
+    page, seen = page_on_desk
+    loaded = seen["at_ready"]
+    assert loaded.count("/api/map-layers") == 1
+    assert not [u for u in loaded if u.startswith("/api/layers")]
+    page.wait_for_function("[...document.fonts].some(f => f.family.indexOf('DeskCJK') >= 0 && f.status === 'loaded')",
+                           timeout=30_000)
+    fonts = [u for u in seen["requests"] if u.startswith("/static/font/")]
+    assert "/static/font/desk-font.css" in fonts and any(u.endswith(".woff") for u in fonts)
+    assert "/static/font/NotoSansSC.ttf" not in seen["requests"]
+    # the legend and the layer switcher are drawn (titles of the fixture store's layers)
+    assert page.locator(".legend div").count() == page.evaluate("fetch('/api/layers').then(r => r.json()).then(j => j.length)")
 
 
 def _pick_industry(page, text):
@@ -115,7 +134,7 @@ def test_type_a_place_name(page_on_desk):
     assert any("按地名" in n for n in answer["read_notes"])
     assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
     # the match zoomed the map to the unit: back to the view before, for the tests that click elsewhere
-    page.evaluate("window.dcfMap.setView(window.dcfViewBefore[0], window.dcfViewBefore[1], {animate: false})")
+    page.evaluate("() => { window.dcfMap.setView(window.dcfViewBefore[0], window.dcfViewBefore[1], {animate: false}); }")
 
 
 def test_ambiguous_industry_shows_candidates(page_on_desk):

@@ -115,3 +115,14 @@ def test_no_label_of_the_picture_falls_back_to_a_font_without_chinese(tmp_path):
         assert map_picture(answer, tmp_path / "map.png") is not None
     tofu = [str(w.message) for w in caught if "missing from font" in str(w.message)]
     assert tofu == []
+
+
+def test_a_site_named_by_a_place_shows_the_units_figures_as_the_units(tmp_path):
+    """A 50 亩 bearing plant "at 郑家镇工业集聚区" (the parcel unknown): the zones table's figures are the
+    unit's (29,405 亩, 100 %), so its headers must say so, not 占场地比例."""
+    import docx
+
+    answer = dcf.check_site("郑家镇工业集聚区", "轴承", area_mu=50)
+    write_docx(answer, tmp_path / "r.docx")
+    headers = [c.text for t in docx.Document(tmp_path / "r.docx").tables for c in t.rows[0].cells]
+    assert "占该集聚区比例" in headers and "占场地比例" not in headers

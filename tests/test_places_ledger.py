@@ -301,3 +301,23 @@ def test_ledger_through_the_cli_draws_rows_placed_by_name(tmp_path):
     text = json.dumps([list(r) for ws in wb.worksheets for r in ws.iter_rows(values_only=True)], ensure_ascii=False,
                       default=str)
     assert "位置不明" in text and "3715022020B00202" in text
+
+
+@pytest.mark.parametrize("name", ["聊城经济技术开发区", "经开区", "聊城高新技术产业开发区", "高新区", "江北水域旅游度假区"])
+def test_the_areas_chapter_1_1_excludes_are_not_offered_a_near_name_inside_the_plan(name):
+    """第一章第一节: the plan area "不包含市辖聊城经济技术开发区、聊城高新技术产业开发区和江北水域旅游度假区". A site
+    named by one of them must say so, and must not be offered 嘉明经济开发区 (a cluster of the plan) instead."""
+    with pytest.raises(InputError) as err:
+        read_site(name)
+    msg = str(err.value)
+    assert "第一章第一节" in msg and "不在本规划范围" in msg
+    assert "嘉明" not in msg
+
+
+def test_a_batch_address_in_an_excluded_area_says_why_it_is_not_placed():
+    g = gazetteer()
+    m = g.find_in_text("东昌府区经开区黄河路88号")
+    assert m.place is None and "第一章第一节" in m.reason
+    # a plan unit named in the same address still places it; 马颊河度假区 (第八章第二节) is not the excluded 度假区
+    assert g.find_in_text("郑家镇工业园区纬二路北").place.unit_name == "郑家镇工业集聚区"
+    assert "第一章第一节" not in g.find_in_text("马颊河度假区").reason

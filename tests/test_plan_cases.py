@@ -35,6 +35,8 @@ HOLDOUT4_FILE = Path(__file__).parent / "plan_cases" / "holdout4.csv"
 HOLDOUT5_FILE = Path(__file__).parent / "plan_cases" / "holdout5.csv"
 #: a sixth blind hold-out set, by a reader who had seen none of the six earlier csv files nor the rules
 HOLDOUT6_FILE = Path(__file__).parent / "plan_cases" / "holdout6.csv"
+#: a seventh blind hold-out set, by a reader who had seen none of the seven earlier csv files nor the rules
+HOLDOUT7_FILE = Path(__file__).parent / "plan_cases" / "holdout7.csv"
 PLAN_TEXT = Path("/work/shared/plan/dongchangfu_industry_plan_2021-2030.txt")
 COLUMNS = ["case_id", "chapter_section", "plan_words", "place", "industry", "extra", "expected_verdict", "why",
            "known_gap"]
@@ -52,6 +54,7 @@ HOLDOUT3_GAP = re.compile(r"^holdout3: .+$")
 HOLDOUT4_GAP = re.compile(r"^holdout4: .+$")
 HOLDOUT5_GAP = re.compile(r"^holdout5: .+$")
 HOLDOUT6_GAP = re.compile(r"^holdout6: .+$")
+HOLDOUT7_GAP = re.compile(r"^holdout7: .+$")
 #: the shipped store, whatever DCF_STORE says in the caller's shell
 ENV = {"DCF_STORE": None}
 
@@ -69,6 +72,7 @@ HOLDOUT3 = load_cases(HOLDOUT3_FILE)
 HOLDOUT4 = load_cases(HOLDOUT4_FILE)
 HOLDOUT5 = load_cases(HOLDOUT5_FILE)
 HOLDOUT6 = load_cases(HOLDOUT6_FILE)
+HOLDOUT7 = load_cases(HOLDOUT7_FILE)
 
 
 def _cli():
@@ -188,6 +192,12 @@ def test_holdout6_case(case):
     _check(case)
 
 
+@pytest.mark.parametrize("case", [_param(c) for c in HOLDOUT7])
+def test_holdout7_case(case):
+    """The seventh held-out set (``holdout7.csv``), same runner; a disagreement is a strict xfail naming the rule."""
+    _check(case)
+
+
 #: each held-out set: its file, cases, id form, known_gap form and the sets written before it
 HELD_OUT_SETS = {
     "holdout": (HOLDOUT_FILE, HOLDOUT, r"ho-ch\d\d-\d{3}", HOLDOUT_GAP, CASES),
@@ -199,6 +209,8 @@ HELD_OUT_SETS = {
                  CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4),
     "holdout6": (HOLDOUT6_FILE, HOLDOUT6, r"h6-ch\d\d-\d{3}", HOLDOUT6_GAP,
                  CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5),
+    "holdout7": (HOLDOUT7_FILE, HOLDOUT7, r"h7-ch\d\d-\d{3}", HOLDOUT7_GAP,
+                 CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6),
 }
 
 
@@ -248,7 +260,7 @@ def test_every_zone_feature_has_a_case():
 def test_plan_words_are_verbatim():
     plan = PLAN_TEXT.read_text(encoding="utf-8")
     wrong = [c["case_id"] for c in CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6
-             if c["plan_words"] not in plan]
+             + HOLDOUT7 if c["plan_words"] not in plan]
     assert not wrong, f"plan_words not found verbatim in the plan: {wrong}"
 
 

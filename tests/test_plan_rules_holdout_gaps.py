@@ -735,6 +735,27 @@ def test_an_unknown_policy_or_setting_is_refused_naming_it():
     assert plan.office_policies() == {"industry_outside_clusters": "does_not_fit"}
 
 
+def test_the_policy_takes_the_chinese_verdict_word_and_a_bad_default_names_the_file(monkeypatch):
+    """An office editing plan_rules.json writes the setting as the plan's verdict word (有条件符合); a value
+    that is neither a code nor such a word must stop every check with the file, the field and the choices —
+    never a KeyError from deep in a check."""
+    import copy
+
+    from dcf_spatial.errors import InputError
+
+    assert plan.office_policies({"industry_outside_clusters": "有条件符合"}) == {"industry_outside_clusters": "conditional"}
+    edited = copy.deepcopy(plan.rules())
+    edited["office_policies"]["industry_outside_clusters"]["default"] = "有条件符合"
+    monkeypatch.setattr(plan, "rules", lambda: edited)
+    assert plan.office_policies() == {"industry_outside_clusters": "conditional"}
+    assert "默认口径" in plan.office_policy_text("industry_outside_clusters", "conditional")
+    edited["office_policies"]["industry_outside_clusters"]["default"] = "随便写"
+    with pytest.raises(InputError, match=r"plan_rules\.json.*default.*随便写.*conditional（有条件符合）"):
+        plan.office_policies()
+    with pytest.raises(InputError, match="plan_rules"):
+        plan.office_policy_text("industry_outside_clusters", "conditional")
+
+
 @shipped
 def test_check_site_and_the_cli_take_the_policy(tmp_path):
     import json
@@ -864,6 +885,140 @@ def test_a_recorded_check_keeps_its_policy_when_rechecked(tmp_path):
     answer = dcf.check_site(site, "C3451", policy=CONDITIONAL, record="园区外", store=st)
     assert answer.verdict == "conditional"
     assert answer.inputs["规划管理部门口径（本次选用）"] == "industry_outside_clusters=conditional"
+    rep = register.show(answer.register_ids[0], store=st)
+    assert rep.identical and rep.reproduced["verdict"] == "conditional"
+    assert register.recheck(store=st).flipped == []
+
+
+# --- R7: the sixth blind set's gaps (holdout6) ---------------------------------------------------------------
+
+TANGYI_OUT = (115.80, 36.48)      # 堂邑镇 outside every drawn zone (holdout6)
+ZHANGLUJI_PT = (115.76, 36.40)    # 张炉集镇, in no zone and named for nothing (holdout6)
+
+
+@shipped
+def test_4_6_hydrogen_is_judged_over_its_candidates_not_refused(real):
+    # 第四章第六节 "统筹推进氢能“制储输用”全链条发展": 氢能 is the plan's word for C2619 (制氢) and C3849 (燃料电池);
+    # a check for it must answer, not fail, and show both codes
+    res = check(real, "park.jiaming.new_materials", "氢能")
+    assert res["verdict"] == "conditional"
+    (r,) = reasons(res, "plan_word_candidates")
+    assert "C2619" in r["text_zh"] and "C3849" in r["text_zh"] and "第四章第六节" in r["plan_ref"]
+    assert {c["code"] for c in res["industry"]["candidates_checked"]} == {"C2619", "C3849"}
+    assert res["industry"]["codes"] == ["C2619", "C3849"]
+    # 张炉集镇 has no cluster: both candidates are factories outside the clusters (第三章第三节), so one verdict
+    # covers them and the reason says so (info)
+    out = check(real, ZHANGLUJI_PT, "氢能")
+    assert out["verdict"] == "does_not_fit"
+    (r,) = reasons(out, "plan_word_candidates")
+    assert r["effect"] == "info" and "结论相同" in r["text_zh"]
+
+
+@shipped
+def test_4_6_differing_candidates_ask_the_planner_to_choose(real):
+    # 光伏 (第四章第五节 “太阳能发电材料”) is both C3825 (a factory) and D4416 (a power station, 第九章第一节):
+    # at 张炉集镇 the factory does not fit outside the clusters, the power station is conditional — the answer
+    # names both and asks for the code
+    res = check(real, ZHANGLUJI_PT, "光伏")
+    assert res["verdict"] == "conditional"
+    (r,) = reasons(res, "plan_word_candidates")
+    assert "视所选代码而定" in r["text_zh"] and "不符合" in r["text_zh"] and "请选定具体代码" in r["text_zh"]
+
+
+def test_a_word_matched_only_inside_names_still_lists_candidates():
+    # 管材 is not a word of the plan's list: the check refuses it with the candidates, as before
+    from dcf_spatial.industry import checkable, plan_word, resolve
+
+    assert plan_word(resolve("管材")) == "" and not checkable(resolve("管材"))
+    assert checkable(resolve("氢能")) and "第四章第六节" in plan_word(resolve("氢能"))
+
+
+@shipped
+def test_4_6_the_cli_and_a_batch_answer_for_hydrogen(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from test_plan_cases import ENV, _cli
+
+    out = CliRunner().invoke(_cli(), ["site", "check", "--site", "115.76,36.40", "--industry", "氢能", "--json"], env=ENV)
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["verdict"] == "does_not_fit"
+    csv = tmp_path / "b.csv"
+    csv.write_text("名称,经度,纬度,行业\n甲,115.76,36.40,氢能\n乙,115.76,36.40,管材\n", encoding="utf-8")
+    import dcf_spatial as dcf
+
+    ans = dcf.check_batch(csv)
+    assert [r["status"] for r in ans.results] == ["ok", "error"]
+    assert ans.results[0]["verdict"] == "does_not_fit" and "管材" in ans.results[1]["error"]
+
+
+@shipped
+def test_4_3_control_systems_fit_the_smart_manufacturing_park(real):
+    # 第四章第三节 工业机器人 "控制器及控制系统" and "智能系统集成及专用成套设备", carried by 嘉明智能制造产业园
+    res = check(real, "park.jiaming.smart_mfg", "C4011")
+    assert res["verdict"] == "fits"
+    assert check(real, "park.jiaming.agrifood", "C4011")["verdict"] == "conditional"  # 畜禽精深加工 park
+
+
+@shipped
+def test_8_1_electronic_materials_fit_the_new_materials_park(real):
+    # 第八章第一节 "新材料产业园：主要发展节能新材料、环保等产业"; C3985 as 新材料 is marked 待核实 in the rule data
+    assert check(real, "park.jiaming.new_materials", "C3985")["verdict"] == "fits"
+    (e,) = [x for x in plan.zone_rule("park.jiaming.new_materials")["also"] if "C3985" in x["codes"]]
+    assert e["verify"] is True
+
+
+@shipped
+def test_8_2_fry_breeding_fits_the_fishery_zone(real):
+    # 第八章第二节 "规划建设现代渔业养殖区（种苗繁育区）"
+    assert check(real, "agri.fishery", "A0541")["verdict"] == "fits"
+
+
+@shipped
+def test_8_3_the_aquarium_fits_the_city_leisure_group(real):
+    # 第八章第三节 城市观光休闲组团 "整合龙堤美食街、龙堤码头、水城之眼、海底世界、科幻世界等观光休闲景点"
+    assert check(real, "group.leisure", "N7715")["verdict"] == "fits"
+
+
+@shipped
+def test_8_2_fish_farming_fits_in_tangyi_outside_the_drawn_zone(real):
+    # 第八章第二节 "突出抓好梁水镇、堂邑连片荒碱地和全区废旧窑场的开发利用": 堂邑 and 梁水 are named for fisheries
+    res = check(real, TANGYI_OUT, "A0412")
+    assert res["verdict"] == "fits"
+    assert any("荒碱地" in r["text_zh"] or "堂邑" in r["text_zh"] for r in reasons(res, "agriculture_fits_zone"))
+    # a township the clause does not name stays conditional (h2-ch05-008)
+    assert check(real, ZHANGLUJI_PT, "A0412")["verdict"] == "conditional"
+
+
+@shipped
+def test_8_3_6_1_a_rural_tourism_hotel_fits_tangyi_fulu(real):
+    # 第八章第三节 "堂邑福禄文旅小镇"; 第六章第一节 "推进堂邑镇“福禄文化”…民俗文化为主题的乡村旅游和生态休闲游"
+    assert check(real, "point.tangyi_fulu", "H6110")["verdict"] == "fits"
+    assert check(real, ZHANGLUJI_PT, "H6110")["verdict"] == "conditional"  # no tourism named there (h2-ch06-006)
+
+
+@shipped
+def test_9_3_a_chemical_in_jiaming_stays_conditional_a_documented_disagreement(real):
+    # 第九章第三节 + 化工项目进区入园 (文号待核实): whether 嘉明新材料产业园 is a recognised chemical park is not in the
+    # plan; the older readers (ch09-029, h4-ch09-019 …) say conditional, holdout6 says does_not_fit
+    res = check(real, "park.jiaming.new_materials", "C2614")
+    assert res["verdict"] == "conditional"
+    assert any("化工园区" in r["text_zh"] for r in res["reasons"])
+
+
+@shipped
+def test_a_recorded_check_of_a_plan_word_is_reproduced_on_recheck(tmp_path):
+    # the register keeps the word as typed (氢能); re-running it must judge the candidates again, not fail
+    import shutil
+
+    import dcf_spatial as dcf
+    from dcf_spatial import register
+
+    st = tmp_path / "s.gpkg"
+    shutil.copy(settings.checkout_store, st)
+    answer = dcf.check_site("115.95,36.515", "光伏", record="光伏项目", store=st)
+    assert answer.verdict == "conditional"
     rep = register.show(answer.register_ids[0], store=st)
     assert rep.identical and rep.reproduced["verdict"] == "conditional"
     assert register.recheck(store=st).flipped == []

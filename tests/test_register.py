@@ -19,7 +19,7 @@ import dcf_spatial as dcf
 from dcf_spatial import register, settings
 from dcf_spatial.store import catalog
 
-from _stores import STORE_KINDS, new_store
+from _stores import STORE_KINDS, checkout_copy
 
 CLUSTER = "cluster.zhengjia"
 INDUSTRY = "C3670"  # 汽车零部件及配件制造: designated for 郑家镇工业集聚区 (第八章第一节)
@@ -27,12 +27,7 @@ INDUSTRY = "C3670"  # 汽车零部件及配件制造: designated for 郑家镇�
 
 @pytest.fixture(params=STORE_KINDS)
 def store(request, tmp_path):
-    loc = new_store(request.param, tmp_path, request)
-    if request.param == "gpkg":
-        shutil.copy(settings.checkout_store, loc)
-    else:
-        catalog.copy_store(settings.checkout_store, loc)
-    return loc
+    return checkout_copy(request, tmp_path)
 
 
 def _sites(n=50):

@@ -21,9 +21,8 @@ import dcf_spatial as dcf
 from dcf_spatial import settings
 from dcf_spatial.register import record as rec
 from dcf_spatial.register import tables
-from dcf_spatial.store import catalog
 
-from _stores import STORE_KINDS, new_store
+from _stores import STORE_KINDS, checkout_copy
 
 #: 郑家镇工业集聚区, where 轴承 (C3451) fits (第八章第一节)
 SITE = "115.75,36.455"
@@ -31,12 +30,7 @@ SITE = "115.75,36.455"
 
 @pytest.fixture(params=STORE_KINDS)
 def store(request, tmp_path):
-    loc = new_store(request.param, tmp_path, request)
-    if request.param == "gpkg":
-        shutil.copy(settings.checkout_store, loc)
-    else:
-        catalog.copy_store(settings.checkout_store, loc)
-    return loc
+    return checkout_copy(request, tmp_path)
 
 
 def _wait_until(predicate, what: str, limit_s: float = 120.0) -> None:

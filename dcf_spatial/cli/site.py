@@ -138,14 +138,14 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
         raise click.BadParameter("未给出行业。例：--industry 轴承 或 --industry C3451。",
                                  param_hint="--industry")
     from ..errors import InputError
-    from ..industry import industry_error_message, resolve
+    from ..industry import checkable, industry_error_message, resolve
     from ..queries import check_site
 
     try:
         m = resolve(industry)
     except InputError as exc:  # a malformed code (大类 98 …)
         raise input_error(exc, "--industry") from None
-    if not m.resolved:
+    if not checkable(m):
         raise click.BadParameter(industry_error_message(m, where="--industry").removeprefix("--industry："),
                                  param_hint="--industry")
     try:

@@ -167,6 +167,8 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
 
     import xstatic.pkg.leaflet as xleaflet
     from .jobs import Jobs
+
+    _KeptStatic = _kept_static()
     from .routes import api, layers as layer_routes, pages
 
     if not isinstance(store, dcf.Store):
@@ -188,6 +190,11 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
     #: encoded GeoJSON of the plan layers, keyed by the layer's catalog row: every page load draws
     #: every layer, and encoding them again each time was most of a first load's server time
     app.state.layer_json = {}
+    #: the 选址核查 map's layers in one answer (``GET /api/map-layers``), held for one state of the store
+    app.state.map_layers = {}
+    #: the pages' font subset (``/static/font/desk-font.css``), for the same state of the store
+    app.state.page_font = {}
+    app.router.on_startup.append(lambda: _warm_up(app))
 
     too_large = f"请求超过大小上限 {upload_limit_mb:g} MB。请压缩或拆分后再上传，或请管理员调高上限。"
 
@@ -226,10 +233,46 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
     app.include_router(layer_routes.router)
     app.include_router(api.router)
     app.include_router(pages.router)
-    app.mount("/static/leaflet", StaticFiles(directory=xleaflet.BASE_DIR), name="leaflet")
+    app.mount("/static/leaflet", _KeptStatic(directory=xleaflet.BASE_DIR), name="leaflet")
     app.mount("/static/desk", StaticFiles(directory=STATIC_DIR), name="desk")
 
     return app
+
+
+def _kept_static():
+    from fastapi.staticfiles import StaticFiles
+
+    class KeptStatic(StaticFiles):
+        """Leaflet's files, which change only with the installed ``xstatic-leaflet`` package: a browser
+        keeps them a day instead of asking again on every page (the desk's own files are revalidated by
+        their ``ETag``, so a new version shows at once)."""
+
+        def file_response(self, *args, **kwargs):
+            response = super().file_response(*args, **kwargs)
+            if response.status_code == 200:
+                response.headers["Cache-Control"] = "max-age=86400"
+            return response
+
+    return KeptStatic
+
+
+def _warm_up(app) -> None:
+    """Make the 选址核查 page's layers (``/api/map-layers``, about a second on a loaded machine) and its
+    font subset in a background thread as the server starts, so the first page load finds them ready."""
+    import threading
+
+    def run():
+        from .routes.api import map_layers_entry
+        from .routes.pages import page_font_entry
+
+        try:
+            with app.state.store.activate():
+                map_layers_entry(app)
+                page_font_entry(app)
+        except Exception:  # the first request makes them again and answers whatever fails
+            logger.debug("warm-up of the map layers failed", exc_info=True)
+
+    threading.Thread(target=run, name="dcf-desk-warm-up", daemon=True).start()
 
 
 def _store_names(app) -> dict:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 import logging
 
+from ..queries.site.tables import zone_headers_zh
+
 logger = logging.getLogger(__name__)
 
 
@@ -80,7 +82,7 @@ def write_docx(answer, path: Path | str) -> Path:
     doc.add_heading("涉及分区", level=2)
     zones = r.get("zones", [])
     if zones:
-        _table(doc, ["分区", "图层", "重叠面积（亩）", "占场地比例", "规划依据"],
+        _table(doc, ["分区", "图层", *zone_headers_zh(site), "规划依据"],
                [[z.get("name_zh"), z.get("layer_title_zh"), _fmt(z.get("overlap_mu")),
                  f"{_fmt((z.get('share') or 0) * 100, 1)}%", z.get("plan_ref")] for z in zones])
     else:

@@ -2,8 +2,8 @@
 
 fpdf2 writes the PDF: a pure-Python, actively maintained library (no system LibreOffice, no Cairo)
 that embeds a TrueType font as a subset (through fontTools, already a dependency) and lays out tables
-itself. The font is the project's own Noto Sans SC (static instances derived by
-:func:`dcf_spatial.maps.fonts.font_files`), so the PDF reads the same on a PC with no Chinese font.
+itself. The font is the project's own Noto Sans SC, cut to the characters of the desk's documents
+(:func:`dcf_spatial.maps.fonts.document_font_files`), so the PDF reads the same on a PC with no Chinese font.
 Same content as the DOCX (:mod:`.docx_report`): inputs, verdict, reasons with their plan clauses,
 zones touched, nearest designated clusters, indicators, the map picture and the data note.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..queries.site.tables import zone_headers_zh
 from .docx_report import MAP_CAPTION, _fmt, _map_png
 
 FAMILY = "NotoSansSC"
@@ -55,8 +56,92 @@ def cut_cell(text: str, limit: int) -> str:
     return text[: max(1, limit - len(CUT_MARK))] + CUT_MARK
 
 
+def report_blocks(answer) -> list[tuple]:
+    """The report's content, in order, before anything is drawn: ``("title", text)``,
+    ``("verdict", text, rgb)``, ``("heading", text)``, ``("para", text, size)``, ``("map",)`` and
+    ``("table", header, rows, widths)``. :func:`write_pdf` collects every character of these to pick
+    its font, then draws them.
+
+    Examples
+    --------
+    >>> import dcf_spatial as dcf
+    >>> report_blocks(dcf.check_site("115.75,36.455", "轴承"))[0]   # doctest: +SKIP
+    ('title', '项目选址核查')
+    """
+    r = answer.to_dict()
+    blocks: list[tuple] = [("title", answer.title or "项目选址核查"),
+                           ("verdict", f"核查结论：{r.get('verdict_zh', '')}", VERDICT_RGB.get(r.get("verdict"), (0, 0, 0)))]
+    site = r.get("site") or {}
+    towns = "、".join(f"{t['name_zh']}（{_fmt(t.get('share', 0) * 100, 1)}%）" for t in r.get("townships", []))
+    blocks.append(("para", f"场地面积：{_fmt(site.get('area_mu'))} 亩；所在镇（街道）：{towns or '—'}", 10))
+    blocks.append(("map",))
+
+    inputs = [(k, v) for k, v in (answer.inputs or {}).items() if v not in (None, "", False)]
+    if inputs:
+        blocks += [("heading", "核查输入"), ("table", ["项目", "内容"], [[k, _fmt(v)] for k, v in inputs], (1, 3))]
+
+    blocks.append(("heading", "判定理由"))
+    blocks += [("para", "• " + (reason.get("text_zh") or ""), 10) for reason in r.get("reasons", [])]
+
+    blocks.append(("heading", "涉及分区"))
+    zones = r.get("zones", [])
+    if zones:
+        blocks.append(("table", ["分区", "图层", *zone_headers_zh(site), "规划依据"],
+                       [[z.get("name_zh"), z.get("layer_title_zh"), _fmt(z.get("overlap_mu")),
+                         f"{_fmt((z.get('share') or 0) * 100, 1)}%", z.get("plan_ref")] for z in zones], (3, 3, 2, 2, 3)))
+    else:
+        blocks.append(("para", "场地不在任何规划分区内。", 10))
+
+    designated = r.get("designated_zones", [])
+    if designated:
+        blocks += [("heading", "对口分区（由近及远）"),
+                   ("table", ["分区", "距离（km）"], [[z.get("name_zh"), _fmt(z.get("distance_km"))] for z in designated], (3, 1))]
+
+    indicators = r.get("indicators", [])
+    if indicators:
+        blocks += [("heading", "用地控制指标"),
+                   ("table", ["指标", "项目值", "控制值", "结果", "说明"],
+                    [[i.get("name_zh"), _fmt(i.get("value"), 3),
+                      f"{i.get('comparator') or ''} {_fmt(i.get('threshold'))}".strip(), i.get("status_zh"), i.get("note")]
+                     for i in indicators], (3, 2, 2, 2, 4))]
+        note = next((i.get("edition_note") for i in indicators if i.get("edition_note")), None)
+        if note:
+            blocks.append(("para", note, 9))
+
+    blocks.append(("heading", "数据说明"))
+    prov = (r.get("provenance") or {}).get("note_zh")
+    blocks.append(("para", prov or "所用图层均为权威或参考数据。", 9))
+    blocks += [("para", f"读取说明：{n}", 9) for n in r.get("read_notes", [])]
+    return blocks
+
+
+def report_text(blocks) -> str:
+    """Every text :func:`write_pdf` draws for ``blocks`` (:func:`report_blocks`), with the map's caption
+    and the mark that ends a cut table cell.
+
+    Examples
+    --------
+    >>> report_text([("heading", "判定理由")]).startswith("判定理由")
+    True
+    """
+    parts: list[str] = []
+    for block in blocks:
+        kind = block[0]
+        if kind == "table":
+            parts += [str(h) for h in block[1]]
+            parts += ["" if v is None else str(v) for row in block[2] for v in row]
+        elif kind != "map":
+            parts.append(block[1])
+    return "\n".join(parts + [MAP_CAPTION, CUT_MARK])
+
+
 def write_pdf(answer, path: Path | str) -> Path:
     """Write one site's 核查意见 to ``path`` as an A4 PDF (Noto Sans SC embedded).
+
+    The report's text is built first (:func:`report_blocks`); its font is the cached subset of the
+    desk's documents (:func:`dcf_spatial.maps.fonts.document_font_files`: GB 2312's common characters and the
+    report's own words) when that holds every character, else a subset of just this report's
+    characters made for it and not kept. fpdf2 embeds only the glyphs the PDF uses.
 
     Parameters
     ----------
@@ -76,25 +161,31 @@ def write_pdf(answer, path: Path | str) -> Path:
     >>> import dcf_spatial as dcf
     >>> write_pdf(dcf.check_site("115.75,36.455", "轴承"), "核查意见.pdf")   # doctest: +SKIP
     """
+    import tempfile
+
+    from ..maps.fonts import document_font_files
+
+    blocks = report_blocks(answer)
+    with tempfile.TemporaryDirectory(prefix="dcf-pdf-font-") as scratch:
+        fonts = document_font_files(report_text(blocks), scratch=Path(scratch))
+        _draw(answer, blocks, fonts, path)
+    return Path(path)
+
+
+def _draw(answer, blocks, fonts: dict, path) -> None:
     from fpdf import FPDF
     from fpdf.enums import WrapMode
     from fpdf.fonts import FontFace
 
-    from ..maps.fonts import font_files
-
-    fonts = font_files()
-    regular = fonts[min(fonts)]
-    bold = fonts[max(fonts)]
-    r = answer.to_dict()
     # Chinese has no spaces between words: wrap at any character (word wrap would push a whole clause
     # to the next line after a figure like "2.7 km")
     CHAR = WrapMode.CHAR
 
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_font(FAMILY, "", str(regular))
-    pdf.add_font(FAMILY, "B", str(bold))
-    title = answer.title or "项目选址核查"
+    pdf.add_font(FAMILY, "", str(fonts[min(fonts)]))
+    pdf.add_font(FAMILY, "B", str(fonts[max(fonts)]))
+    title = blocks[0][1]
     pdf.set_title(title)
     pdf.set_creator("dcf_spatial 规划工作台")
     pdf.add_page()
@@ -122,62 +213,27 @@ def write_pdf(answer, path: Path | str) -> Path:
                 t.row([cut_cell("" if v is None else str(v), limit) for v, limit in zip(row, limits)])
         pdf.ln(1)
 
-    heading(title, 16)
-    pdf.set_font(FAMILY, "B", 14)
-    pdf.set_text_color(*VERDICT_RGB.get(r.get("verdict"), (0, 0, 0)))
-    pdf.multi_cell(width, 9, f"核查结论：{r.get('verdict_zh', '')}", new_x="LMARGIN", new_y="NEXT", align="L", wrapmode=CHAR)
-    pdf.set_text_color(0, 0, 0)
-
-    site = r.get("site") or {}
-    towns = "、".join(f"{t['name_zh']}（{_fmt(t.get('share', 0) * 100, 1)}%）" for t in r.get("townships", []))
-    para(f"场地面积：{_fmt(site.get('area_mu'))} 亩；所在镇（街道）：{towns or '—'}")
-
-    png = Path(path).with_suffix(".map.png")
-    try:
-        if _map_png(answer, png):
-            pdf.image(str(png), w=160, x=(pdf.w - 160) / 2)
-            para(MAP_CAPTION, 8)
-    finally:
-        png.unlink(missing_ok=True)
-
-    inputs = [(k, v) for k, v in (answer.inputs or {}).items() if v not in (None, "", False)]
-    if inputs:
-        heading("核查输入")
-        table(["项目", "内容"], [[k, _fmt(v)] for k, v in inputs], (1, 3))
-
-    heading("判定理由")
-    for reason in r.get("reasons", []):
-        para("• " + (reason.get("text_zh") or ""))
-
-    heading("涉及分区")
-    zones = r.get("zones", [])
-    if zones:
-        table(["分区", "图层", "重叠面积（亩）", "占场地比例", "规划依据"],
-              [[z.get("name_zh"), z.get("layer_title_zh"), _fmt(z.get("overlap_mu")),
-                f"{_fmt((z.get('share') or 0) * 100, 1)}%", z.get("plan_ref")] for z in zones], (3, 3, 2, 2, 3))
-    else:
-        para("场地不在任何规划分区内。")
-
-    designated = r.get("designated_zones", [])
-    if designated:
-        heading("对口分区（由近及远）")
-        table(["分区", "距离（km）"], [[z.get("name_zh"), _fmt(z.get("distance_km"))] for z in designated], (3, 1))
-
-    indicators = r.get("indicators", [])
-    if indicators:
-        heading("用地控制指标")
-        table(["指标", "项目值", "控制值", "结果", "说明"],
-              [[i.get("name_zh"), _fmt(i.get("value"), 3),
-                f"{i.get('comparator') or ''} {_fmt(i.get('threshold'))}".strip(), i.get("status_zh"), i.get("note")]
-               for i in indicators], (3, 2, 2, 2, 4))
-        note = next((i.get("edition_note") for i in indicators if i.get("edition_note")), None)
-        if note:
-            para(note, 9)
-
-    heading("数据说明")
-    prov = (r.get("provenance") or {}).get("note_zh")
-    para(prov or "所用图层均为权威或参考数据。", 9)
-    for n in r.get("read_notes", []):
-        para(f"读取说明：{n}", 9)
+    for block in blocks:
+        kind = block[0]
+        if kind == "title":
+            heading(block[1], 16)
+        elif kind == "verdict":
+            pdf.set_font(FAMILY, "B", 14)
+            pdf.set_text_color(*block[2])
+            pdf.multi_cell(width, 9, block[1], new_x="LMARGIN", new_y="NEXT", align="L", wrapmode=CHAR)
+            pdf.set_text_color(0, 0, 0)
+        elif kind == "heading":
+            heading(block[1])
+        elif kind == "para":
+            para(block[1], block[2])
+        elif kind == "table":
+            table(*block[1:])
+        elif kind == "map":
+            png = Path(path).with_suffix(".map.png")
+            try:
+                if _map_png(answer, png):
+                    pdf.image(str(png), w=160, x=(pdf.w - 160) / 2)
+                    para(MAP_CAPTION, 8)
+            finally:
+                png.unlink(missing_ok=True)
     pdf.output(str(path))
-    return Path(path)

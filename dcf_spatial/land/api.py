@@ -60,8 +60,8 @@ def audit_idle(parcels, *, as_of, imagery=None, built_class: int | None = None, 
     engine
         ``"single"`` (one process) or ``"dask"`` (partitions on a cluster; needs ``out``).
     scheduler, partitions, n_workers
-        Dask engine: scheduler address (default a ``LocalCluster`` of ``n_workers`` processes) and how
-        many partitions to cut one file or table into.
+        Dask engine: scheduler address (default a ``LocalCluster`` of ``n_workers`` workers: threads of
+        this process up to 2, processes above) and how many partitions to cut one file or table into.
     progress
         Progress on stderr (both engines): a bar on a terminal, plain lines in a log.
     store

@@ -339,7 +339,7 @@ def _idle_dask(result, folder: Path, *, overwrite, map, basemap) -> dict:
                "map": str(map_path) if map_path is not None else None, "map_kind": map_kind,
                "summary_file": str(summary_path), "dashboard": d["dashboard"], "scheduler": d["scheduler"],
                "duplicate_ids": d["duplicate_ids"], "layers_used": result.layers_used,
-               "timings": dict(result.timings), "notes": result.notes}
+               "timings": dict(result.timings), "tasks": d.get("tasks"), "notes": result.notes}
     summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     d["summary"] = summary
     return {"parquet": files, "excel": str(excel_path), "map": summary["map"], "summary": str(summary_path)}
@@ -426,7 +426,7 @@ def _efficiency_dask(result, folder: Path, *, overwrite, map, basemap) -> dict:
                "summary_file": str(summary_path), "excel": str(excel_path),
                "map": str(map_path) if map_path is not None else None, "map_kind": map_kind,
                "dashboard": d["dashboard"], "scheduler": d["scheduler"], "layers_used": result.layers_used,
-               "timings": dict(result.timings), "notes": result.notes}
+               "timings": dict(result.timings), "tasks": d.get("tasks"), "notes": result.notes}
     summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     d["summary"] = summary
     return {**summary["files"], "excel": str(excel_path), "map": summary["map"], "summary": str(summary_path)}

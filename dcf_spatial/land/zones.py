@@ -143,6 +143,8 @@ def assign_largest_share(parcels, zones, *, id_field: str = "id", tree=None) -> 
 def _zone_layer(kind: str, store=None):
     import geopandas as gpd
 
+    from ..register.versions import frame_sha256
+
     frames, used, notes = [], [], []
     for layer_id in ZONE_LAYERS[kind]:
         try:
@@ -153,7 +155,10 @@ def _zone_layer(kind: str, store=None):
         frames.append(gdf[["id", "name_zh", "geometry"]])
         used.append({"layer_id": layer_id, "title_zh": gdf.attrs.get("title_zh", layer_id),
                      "provenance": gdf.attrs.get("provenance", ""), "source": gdf.attrs.get("source", ""),
-                     "version": gdf.attrs.get("version"), "sha256": gdf.attrs.get("sha256")})
+                     "version": gdf.attrs.get("version"),
+                     # a layer shipped or built (not imported) has no file hash in the catalog: the hash of its
+                     # content, as the register keeps it, so the manifest always says which layer was used
+                     "sha256": gdf.attrs.get("sha256") or frame_sha256(gdf)})
     if not frames:
         return None, used, notes
     zones = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)

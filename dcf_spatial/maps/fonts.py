@@ -11,7 +11,9 @@ only the default instance. Two ways to static Regular/Bold instances:
   the characters. :func:`print_rc` registers such a subset with matplotlib under a family name of
   its own and returns the rcParams that draw with it; :func:`web_font_css` embeds one in a web map.
 * :func:`font_files` — the full instances (derived once, about 12 s each), for text not known in
-  advance (the desk's PDF report).
+  advance. The desk's PDF report uses :func:`document_font_files` instead (a kept subset of GB 2312's
+  common characters, and a subset of its own for a report with a rarer character), and the desk's
+  pages :func:`page_font` (a WOFF of their characters).
 
 Every derived font keeps the source font's ``head.modified``, so a fresh cache gives the same bytes
 (README command 1 leaves the committed maps as they are). TrueType outlines embed cleanly in PDF as
@@ -387,3 +389,188 @@ def web_font_css(text: str, *, family: str = "Noto Sans SC") -> str:
     except OSError as exc:  # a read-only cache: the next map subsets again
         logger.debug("web font subset not cached in %s: %s", kept.parent, exc)
     return css
+
+
+# ---- the desk's documents (the PDF 核查意见) -------------------------------------------------------
+
+#: the modules whose string literals end up in a desk document (the report's headings, the rules'
+#: reasons, indicator names and notes), relative to the package
+DOCUMENT_MODULES = ("desk/pdf_report.py", "desk/docx_report.py", "queries/site/*.py", "queries/site/rules/*.py")
+
+
+@lru_cache(maxsize=1)
+def gb2312_common() -> str:
+    """GB 2312-80's symbol rows (01–09: punctuation, full-width forms, numerals, Greek, Cyrillic, kana,
+    box drawing) and its level-1 hanzi (rows 16–55: the 3,755 most common characters), as Python's
+    ``gb2312`` codec decodes them: the standard's own list, shipped with Python.
+
+    Returns
+    -------
+    str
+        The characters, in code order (4,437: 682 symbols and 3,755 hanzi).
+
+    Examples
+    --------
+    >>> text = gb2312_common()
+    >>> len(text), "聊" in text, "啊" == text[682]
+    (4437, True, True)
+    """
+    chars = []
+    for row in [*range(0xA1, 0xAA), *range(0xB0, 0xD8)]:  # rows 1–9 and 16–55 of the 94×94 table
+        for cell in range(0xA1, 0xFF):
+            try:
+                chars.append(bytes((row, cell)).decode("gb2312"))
+            except UnicodeDecodeError:  # an unassigned cell of the table
+                continue
+    return "".join(chars)
+
+
+@lru_cache(maxsize=1)
+def document_base_text() -> str:
+    """The characters the desk's documents' cached font subset holds: :func:`gb2312_common`,
+    :data:`BASE_TEXT` and every non-ASCII character of the :data:`DOCUMENT_MODULES` (the report's
+    words, read from the source, so a heading added to the code is in the subset without a list to keep
+    up to date).
+
+    Examples
+    --------
+    >>> base = document_base_text()
+    >>> all(c in base for c in "核查意见判定理由")
+    True
+    """
+    root = Path(__file__).resolve().parent.parent
+    chars = set(gb2312_common()) | set(BASE_TEXT)
+    for pattern in DOCUMENT_MODULES:
+        for path in sorted(root.glob(pattern)):
+            chars.update(c for c in path.read_text(encoding="utf-8") if ord(c) > 127 and not c.isspace())
+    return "".join(sorted(chars))
+
+
+def document_font_files(text: str, *, scratch: Path) -> dict[int, Path]:
+    """Regular/Bold font files that hold every character of a document's ``text``.
+
+    The cached subset for :func:`document_base_text` (derived once, about 6 s of CPU instead of the
+    full instances' 25 s) when it holds every character of ``text`` the font has; otherwise a subset of
+    just ``text``'s characters (about 1 s), written into ``scratch`` and not kept, so the font cache
+    does not grow one file per document. Either way fpdf2 embeds only the glyphs the PDF uses.
+
+    Parameters
+    ----------
+    text
+        Every text the document draws.
+    scratch
+        A folder the caller deletes afterwards (used only for an uncommon character).
+
+    Returns
+    -------
+    dict
+        Weight -> path of the TrueType file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:   # doctest: +SKIP
+    ...     files = document_font_files("核查意见：龘", scratch=Path(tmp))
+    """
+    base = document_base_text()
+    src = variable_font_path()
+    cmap = _cmap(str(src), src.stat().st_mtime_ns)
+    extra = {c for c in text if not c.isspace() and ord(c) in cmap} - set(base)
+    if not extra:
+        return subset_files(base)
+    logger.info("A document with %d character(s) outside the common subset (%s): a subset of its own",
+                len(extra), "".join(sorted(extra))[:20])
+    chars = _subset_chars(text)
+    weights = [int(w) for w in map_style.section("font").get("weights", [400, 700])]
+    out = {}
+    for w, data in _derive_subset(src, chars, weights).items():
+        out[w] = Path(scratch) / f"NotoSansSC-w{w}-document.ttf"
+        out[w].write_bytes(data)
+    return out
+
+
+# ---- the desk's web pages --------------------------------------------------------------------------
+
+def page_font(text: str) -> tuple[str, Path]:
+    """The variable font (every weight) cut to the characters of ``text`` and :data:`BASE_TEXT`, as
+    WOFF (zlib, fontTools' own writer): what a desk page needs on a PC with no Chinese font, about
+    0.2 MB for the 选址核查 page's text and the layers' names instead of the whole 17 MB font.
+
+    Kept in the font cache under a name made of the characters (a few dozen kept); derived in about
+    0.6 s of CPU. Characters outside it are drawn with the whole font (the page's CSS gives each face
+    its ``unicode-range``, :func:`unicode_ranges`).
+
+    Parameters
+    ----------
+    text
+        Every text the page shows at first.
+
+    Returns
+    -------
+    tuple
+        ``(chars, path)``: the characters the file holds (sorted), and the WOFF file.
+
+    Examples
+    --------
+    >>> chars, path = page_font("选址核查")   # doctest: +SKIP
+    >>> path.suffix  # doctest: +SKIP
+    '.woff'
+    """
+    from fontTools import subset
+
+    src = variable_font_path()
+    chars = _subset_chars(text)
+    key = _subset_key(f"page|{chars}", src)
+    path = cache_dir() / f"NotoSansSC-page-{key[:24]}.woff"
+    if path.is_file():
+        return chars, path
+    opts = subset.Options()
+    opts.layout_features = ["*"]
+    opts.notdef_outline = True
+    opts.flavor = "woff"
+    font = subset.load_font(str(src), opts, lazy=True)
+    sub = subset.Subsetter(opts)
+    sub.populate(unicodes=[ord(c) for c in chars])
+    sub.subset(font)
+    font.recalcTimestamp = False   # the same bytes for the same characters
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        subset.save_font(font, str(tmp), opts)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise FontError(f"无法写入字体缓存文件夹 {path.parent}（{exc}）。请把 DCF_CACHE_DIR 设为可写的文件夹，"
+                        "例如 export DCF_CACHE_DIR=/tmp/dcf_cache。") from None
+    for old in sorted(path.parent.glob("NotoSansSC-page-*.woff"), key=lambda f: f.stat().st_mtime, reverse=True)[16:]:
+        old.unlink(missing_ok=True)
+    return chars, path
+
+
+def unicode_ranges(chars: str, *, complement: bool = False) -> str:
+    """A CSS ``unicode-range`` value for ``chars`` (runs of code points merged), or for every code
+    point but them (``complement=True``).
+
+    Examples
+    --------
+    >>> unicode_ranges("abcx")
+    'U+61-63,U+78'
+    >>> unicode_ranges("b", complement=True)
+    'U+0-61,U+63-10FFFF'
+    """
+    points = sorted({ord(c) for c in chars})
+    runs: list[list[int]] = []
+    for p in points:
+        if runs and p == runs[-1][1] + 1:
+            runs[-1][1] = p
+        else:
+            runs.append([p, p])
+    if complement:
+        gaps, start = [], 0
+        for a, b in runs:
+            if a > start:
+                gaps.append([start, a - 1])
+            start = b + 1
+        if start <= 0x10FFFF:
+            gaps.append([start, 0x10FFFF])
+        runs = gaps
+    return ",".join(f"U+{a:X}" if a == b else f"U+{a:X}-{b:X}" for a, b in runs)

@@ -39,7 +39,7 @@ def run(entry: dict, store) -> dict:
     import geopandas as gpd
     import numpy as np
 
-    from ..industry import resolve
+    from ..industry import checkable, resolve
     from ..queries.site.check import site_geometry
     from ..queries.site.context import load_context
     from ..queries.site.rules import evaluate
@@ -50,7 +50,7 @@ def run(entry: dict, store) -> dict:
     parts = list(geom.geoms) if rerun.get("parts", 1) > 1 and hasattr(geom, "geoms") else [geom]
     g = site_geometry(gpd.GeoDataFrame(geometry=parts, crs=settings.storage_crs))
     m = resolve(rerun["industry"])
-    if not m.resolved:
+    if not checkable(m):
         return {**{k: recorded[k] for k in PLACE_KEYS if k in recorded}, "status": "error",
                 "error": f"行业 {rerun['industry']!r} 按现行行业词表无法确定代码", "verdict": None}
     # a site given by a place name is run again as one ("somewhere in that unit", queries/site/rules/named.py)

@@ -296,6 +296,10 @@ def _attachment(name: str) -> dict:
 @router.get("/layers", summary="图层列表")
 def layers():
     """The layer list (what ``dcf layers list --json`` prints), each with its map style for the legend."""
+    return _layer_rows()
+
+
+def _layer_rows() -> list[dict]:
     import dcf_spatial as dcf
 
     from ...maps.style import layer_style
@@ -306,6 +310,53 @@ def layers():
         st = layer_style(row["id"])
         row["style"] = {k: st.get(k) for k in ("label", "kind", "fill", "edge", "width", "fill_opacity", "dash")}
     return rows
+
+
+#: decimals of a coordinate drawn on the desk's map (degrees): 1e-6° is 0.11 m north–south and 0.09 m
+#: east–west at the district's 36.4° N, below a pixel at any zoom Leaflet shows (19: 0.2 m per pixel)
+DISPLAY_DIGITS = 6
+
+
+def map_layers_entry(app) -> dict:
+    """The encoded answer of ``GET /api/map-layers`` for the store's present state: ``body``, ``gzip``,
+    ``etag`` (made once per state of the store and held by the app; the store must be active)."""
+    import gzip
+    import hashlib
+
+    from ...store.locate import resolve_store
+
+    key = _content_key(resolve_store(app.state.store))
+    held = app.state.map_layers
+    entry = held.get("entry") if key is not None and held.get("key") == key else None
+    if entry is None:
+        rows = _layer_rows()
+        parts = [json.dumps(row, ensure_ascii=False, allow_nan=False, separators=(",", ":"))[:-1].encode("utf-8")
+                 + b',"geojson":' + _layer_json(row["id"], "EPSG:4326", digits=DISPLAY_DIGITS) + b"}"
+                 for row in rows]
+        body = b'{"layers":[' + b",".join(parts) + b'],"digits":%d}' % DISPLAY_DIGITS
+        entry = {"body": body, "gzip": gzip.compress(body, compresslevel=6, mtime=0),
+                 "etag": '"' + hashlib.sha256(body).hexdigest()[:32] + '"'}
+        if key is not None:
+            held.update(key=key, entry=entry)
+    return entry
+
+
+@router.get("/map-layers", summary="全部图层（地图显示用：一次请求，坐标保留 6 位小数约 0.1 米）")
+def map_layers(request: Request):
+    """Every layer of the store in one answer, for drawing: ``{"layers": [row, …], "digits": 6}``, each
+    row what ``GET /api/layers`` lists (with its map style) plus ``geojson``, the layer as
+    ``GET /api/layers/{id}`` answers it but with coordinates rounded to ``digits`` decimals of a degree
+    (about 0.1 m). For exact geometry use ``GET /api/layers/{id}``.
+
+    Encoded and gzip-compressed once per state of the store (its content stamp), answered compressed to
+    a client that accepts gzip, with an ``ETag`` (a browser that has it gets ``304``)."""
+    entry = map_layers_entry(request.app)
+    headers = {"ETag": entry["etag"], "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    if request.headers.get("if-none-match") == entry["etag"]:
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", "").lower():
+        return Response(entry["gzip"], media_type="application/json", headers={**headers, "Content-Encoding": "gzip"})
+    return Response(entry["body"], media_type="application/json", headers=headers)
 
 
 @router.get("/layers/{layer_id}", summary="一个图层（GeoJSON）")
@@ -328,15 +379,25 @@ def _layer_key(request, layer_id: str, crs: str):
     """What identifies a layer's content: the state of the whole store — a GeoPackage's modification
     time, a database's layer catalog (version, kept versions, time of the last write, file hash of
     each layer; every write updates it) — the same key the site check keeps its layers by."""
-    from ...queries.site.context import store_key
-    from ...store.locate import resolve_store
-
-    store = resolve_store(request.app.state.store)
-    key = store_key(store)
+    key = _content_key(_store_location(request))
     return None if key is None else (key, layer_id, crs)
 
 
-def _layer_json(layer_id: str, crs: str) -> bytes:
+def _store_location(request):
+    from ...store.locate import resolve_store
+
+    return resolve_store(request.app.state.store)
+
+
+def _content_key(location):
+    from ...queries.site.context import store_key
+
+    return store_key(location)
+
+
+def _layer_json(layer_id: str, crs: str, *, digits: int | None = None) -> bytes:
+    """One layer as GeoJSON bytes in ``crs``; ``digits``: coordinates rounded to that many decimals
+    (the map's display copy), ``None``: as stored."""
     import dcf_spatial as dcf
 
     from ...maps.style import zone_color
@@ -346,6 +407,11 @@ def _layer_json(layer_id: str, crs: str) -> bytes:
         out = gdf.to_crs(crs)
     except Exception:
         raise DeskError(422, f"无法识别坐标系「{crs}」。例：EPSG:4326、EPSG:4490、EPSG:4527。") from None
+    if digits is not None:
+        import numpy as np
+        import shapely
+
+        out = out.set_geometry(shapely.transform(out.geometry.values, lambda xy: np.round(xy, digits)), crs=out.crs)
     fc = json.loads(out.to_json(na="null", drop_id=True, to_wgs84=False))
     id_col = next((c for c in ("zone_id", "id") if c in gdf.columns), None)
     if id_col is not None:

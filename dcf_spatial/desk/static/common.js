@@ -60,19 +60,18 @@ var desk = (function () {
     window.dcfMap = map;
     var switcher = L.control.layers(null, null, { collapsed: true }).addTo(map);
     var shown = { district: 1, industrial_clusters: 1, cluster_parks: 1 };
-    var ready = api('/api/layers').then(function (metas) {
-      return Promise.all(metas.filter(function (m) { return m.geometry_type.indexOf('Point') < 0; }).map(function (m) {
-        return api('/api/layers/' + encodeURIComponent(m.id)).then(function (fc) {
-          var st = m.style || {};
-          var lyr = L.geoJSON(fc, { interactive: false, style: function () {
-            return { color: st.edge || '#555', weight: st.width || 1, fill: st.fill !== 'none' && st.kind === 'polygon',
-                     fillColor: st.fill, fillOpacity: 0.15 };
-          } });
-          switcher.addOverlay(lyr, m.title_zh);
-          if (shown[m.id]) { lyr.addTo(map); }
-          if (m.id === 'district') { map.fitBounds(lyr.getBounds()); }
-        });
-      }));
+    // every layer in one request (GET /api/map-layers: coordinates to ~0.1 m, gzip)
+    var ready = api('/api/map-layers').then(function (j) {
+      j.layers.filter(function (m) { return m.geometry_type.indexOf('Point') < 0; }).forEach(function (m) {
+        var st = m.style || {};
+        var lyr = L.geoJSON(m.geojson, { interactive: false, style: function () {
+          return { color: st.edge || '#555', weight: st.width || 1, fill: st.fill !== 'none' && st.kind === 'polygon',
+                   fillColor: st.fill, fillOpacity: 0.15 };
+        } });
+        switcher.addOverlay(lyr, m.title_zh);
+        if (shown[m.id]) { lyr.addTo(map); }
+        if (m.id === 'district') { map.fitBounds(lyr.getBounds()); }
+      });
     });
     ready.then(function () { window.dcfReady = true; }, function (e) { $('error').textContent = '图层加载失败：' + e.message; });
     return map;

@@ -13,6 +13,15 @@ logger = logging.getLogger(__name__)
 #: how long to wait for a ``scheduler`` address to answer
 SCHEDULER_TIMEOUT_S = 10
 
+#: up to this many workers, the ``LocalCluster`` runs them as threads of this process; above, as
+#: single-threaded processes. Measured (``benchmarks/bench_efficiency_scale.py``-sized run, 1,000,000
+#: parcels, 2 workers on a 2-core machine): threads used 49 s of CPU in all, processes 71 s — each
+#: worker process imports geopandas and this package again, and a nanny, the scheduler's messages and
+#: the results' pickling come on top — and gave the same classes. The steps are shapely, pyproj and
+#: Arrow work that releases the GIL, with pandas in between that does not, so with many workers
+#: processes keep them from queueing for the GIL (not measured here: this machine has 2 cores).
+LOCAL_THREADS_MAX = 2
+
 
 def store_text(store) -> str:
     """The layer store as text, passed to every task: worker processes do not share this process's
@@ -30,7 +39,8 @@ def connect(scheduler, n_workers, dashboard: bool):
     scheduler
         Address of a running scheduler (``tcp://host:8786``), or None for a ``LocalCluster``.
     n_workers
-        Worker processes of the ``LocalCluster`` (one thread each).
+        Workers of the ``LocalCluster``: threads of this process up to :data:`LOCAL_THREADS_MAX`,
+        single-threaded processes above.
     dashboard
         Serve the dashboard on a free port.
 
@@ -56,8 +66,11 @@ def connect(scheduler, n_workers, dashboard: bool):
             raise InputError(f"--scheduler：{SCHEDULER_TIMEOUT_S} 秒内 {scheduler} 没有 dask 调度器应答"
                              f"（{exc.__class__.__name__}）。请先启动集群（`dask scheduler`，再 `dask worker 地址`），"
                              "或去掉 --scheduler，在本机启动 LocalCluster。") from None
-    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                           dashboard_address=":0" if dashboard else None)
+    dash = ":0" if dashboard else None
+    if n_workers <= LOCAL_THREADS_MAX:  # one worker of n_workers threads, in this process (see LOCAL_THREADS_MAX)
+        cluster = LocalCluster(n_workers=1, threads_per_worker=n_workers, processes=False, dashboard_address=dash)
+    else:
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=dash)
     return Client(cluster), cluster
 
 
@@ -74,3 +87,69 @@ def progress_bar(show_progress, futures) -> None:
     for _ in as_completed(list(futures)):
         bar.update(1)
     bar.close()
+
+
+def workers_cpu(client) -> float:
+    """CPU seconds the cluster's worker processes have used so far (user + system, all workers added up).
+
+    Read before and after a step, the difference is that step's CPU on the workers, which a loaded
+    machine's wall times do not show.
+
+    Examples
+    --------
+    >>> before = workers_cpu(client)   # doctest: +SKIP
+    """
+    import time
+
+    return float(sum(client.run(time.process_time).values()))
+
+
+class TaskClock:
+    """Per-step figures of a dask run: each task's compute time (dask's own task stream) and the workers' CPU.
+
+    ``clock = TaskClock(client)``, then ``clock.step("audit")`` after each step; :meth:`table` gives
+    per step and task kind the tasks, their total, mean and largest compute seconds, and per step the
+    workers' CPU seconds. What a machine with more cores would take follows from it: the tasks of a
+    step are independent, so a step takes about its compute seconds ÷ the workers (while there are at
+    least as many partitions), plus the client's own work between the steps.
+
+    Examples
+    --------
+    >>> clock = TaskClock(client)                          # doctest: +SKIP
+    >>> client.gather(client.map(f, parts)); clock.step("audit")   # doctest: +SKIP
+    >>> clock.table()["audit"]["workers_cpu_s"]             # doctest: +SKIP
+    41.2
+    """
+
+    def __init__(self, client):
+        import time
+
+        self.client = client
+        self.steps: dict[str, dict] = {}
+        client.get_task_stream(start=0, stop=0)  # registers the scheduler's task-stream plugin
+        self._since = time.time()
+        self._cpu = workers_cpu(client)
+
+    def step(self, name: str) -> None:
+        """Close the step ``name``: the tasks finished since the previous step, and the workers' CPU."""
+        import time
+
+        from dask.utils import key_split
+
+        now = time.time()
+        records = self.client.get_task_stream(start=self._since)
+        self._since = now
+        kinds: dict[str, list[float]] = {}
+        for r in records:
+            secs = sum(s["stop"] - s["start"] for s in r.get("startstops", ()) if s.get("action") == "compute")
+            kinds.setdefault(key_split(r["key"]), []).append(secs)
+        cpu = workers_cpu(self.client)
+        self.steps[name] = {
+            "workers_cpu_s": round(cpu - self._cpu, 3),
+            "tasks": {k: {"n": len(v), "compute_s": round(sum(v), 3), "mean_s": round(sum(v) / len(v), 3),
+                          "max_s": round(max(v), 3)} for k, v in kinds.items()}}
+        self._cpu = cpu
+
+    def table(self) -> dict:
+        """The steps closed so far (see the class docstring)."""
+        return dict(self.steps)

@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 
 from ..result import AuditResult
-from .cluster import progress_bar, connect, store_text
+from .cluster import TaskClock, connect, progress_bar, store_text
 from ..files import EFFICIENCY_ENTERPRISES, EFFICIENCY_PARCELS, EFFICIENCY_SUMMARY, read_folder
-from .engine import audit_parcels_on, fresh_folder, layers_used_of, write_partition
+from .engine import SLIM_COLUMNS, audit_parcels_on, fresh_folder, layers_used_of  # noqa: F401
 from .partitions import read_table_partition, plan_partitions
 
 if TYPE_CHECKING:
@@ -40,32 +40,56 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: the per-parcel columns the enterprise side needs: land areas, largest parcel's zones, 低效用地
-SLIM_COLUMNS = ("row", "credit_code", "area_mu", "township_zh", "cluster_zh", "park_zh", "status")
-
-
-def _slim(path: str) -> pd.DataFrame:
-    """The columns of an audited partition the enterprise side needs (no geometry)."""
-    df = pd.read_parquet(path, columns=list(SLIM_COLUMNS))
-    for c in ("township_zh", "cluster_zh", "park_zh", "status"):
-        df[c] = df[c].astype("category")
-    return df
-
-
 def _mark_low(path: str, latest: pd.DataFrame) -> dict:
     """Third pass: add ``low_efficiency`` and ``eff_class_zh`` to an audited partition, as the
-    single-process engine does (``latest``: each credit code's class in its latest year)."""
-    import geopandas as gpd
+    single-process engine does (``latest``: each credit code's class in its latest year).
+
+    Only the two new columns are computed (from ``credit_code`` and ``status``); the file's other
+    columns, its geometry included, are carried over as Arrow data, never decoded into shapes and
+    encoded again — that round trip was most of this step (see :func:`append_columns`)."""
+    import pyarrow.parquet as pq
 
     from .. import efficiency
 
-    gdf = gpd.read_parquet(path)
-    low = efficiency.low_efficiency_parcels(gdf, latest)
-    gdf["low_efficiency"] = low.to_numpy()
+    table = pq.read_table(path)
+    attrs = table.select(["credit_code", "status"]).to_pandas()
+    low = efficiency.low_efficiency_parcels(attrs, latest)
     cmap = latest.set_index("credit_code")["eff_class_zh"]
-    gdf["eff_class_zh"] = gdf["credit_code"].astype("string").str.upper().map(cmap).astype("string").fillna("无企业记录")
-    write_partition(gdf, Path(path))
-    return {"rows": len(gdf), "low": int((low != "").sum())}
+    eff = attrs["credit_code"].astype("string").str.upper().map(cmap).astype("string").fillna("无企业记录")
+    append_columns(table, pd.DataFrame({"low_efficiency": low.to_numpy(), "eff_class_zh": eff.array}), Path(path))
+    return {"rows": table.num_rows, "low": int((low != "").sum())}
+
+
+def append_columns(table, extra: pd.DataFrame, path: Path) -> None:
+    """Write ``table`` (a GeoParquet file read with pyarrow) with the columns of ``extra`` added or replaced.
+
+    Written by hand because neither geopandas nor pyarrow adds a column to a Parquet file: the file
+    is rewritten, but from Arrow data, so the geometry stays WKB bytes. The file's GeoParquet
+    metadata is kept, and its pandas metadata gets the new columns' entries, so that
+    ``geopandas.read_parquet`` gives them the dtypes ``extra`` has (e.g. ``string``) — what a
+    GeoDataFrame with these columns written by ``to_parquet`` reads back as.
+    """
+    import json
+    import os
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    add = pa.Table.from_pandas(extra.reset_index(drop=True), preserve_index=False)
+    keep = [c for c in table.column_names if c not in extra.columns]
+    table = table.select(keep)
+    for name in add.column_names:
+        table = table.append_column(add.schema.field(name), add.column(name))
+    meta = dict(table.schema.metadata or {})
+    if b"pandas" in meta:
+        pandas_meta = json.loads(meta[b"pandas"])
+        new = json.loads(add.schema.metadata[b"pandas"])["columns"]
+        pandas_meta["columns"] = [c for c in pandas_meta["columns"] if c.get("name") not in extra.columns] + new
+        meta[b"pandas"] = json.dumps(pandas_meta).encode()
+    table = table.replace_schema_metadata(meta)
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)  # a reader never sees a half-written file
 
 
 def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler: str | None = None,
@@ -107,17 +131,23 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
         logger.warning("dask: %d enterprise and %d parcel partitions on %s; dashboard %s", len(ent_parts),
                        len(par_parts), address, dashboard)
         t["start_cluster"] = time.perf_counter()
+        clock = TaskClock(client)
         ent_futures = client.map(read_table_partition, ent_parts, field_map=field_map, store=store, pure=False)
         slim, results, dup_ids, files = None, [], frozenset(), []
         if par_parts:
             _sizes, dup_ids, results = audit_parcels_on(
                 client, par_parts, par_folder, field_map=parcel_field_map, crs=crs, store=store, as_of=as_of_ts,
-                rules=rules, code_system=code_system, progress=progress, workbook=False)
+                rules=rules, code_system=code_system, progress=progress, workbook=False, slim=True, clock=clock)
             files = [r["file"] for r in results if r["file"]]
-            slim = pd.concat(client.gather(client.map(_slim, files, pure=False)), ignore_index=True)
+            # the slim columns came back with each partition's summary: no step reads the files again
+            slim = pd.concat([r["slim"] for r in results if r.get("slim") is not None], ignore_index=True)
+            for r in results:
+                r.pop("slim", None)
             slim = slim.sort_values("row", kind="stable").reset_index(drop=True)
         t["parcels"] = time.perf_counter()
         raw = client.gather(ent_futures)
+        clock.step("enterprises")
+        t["enterprises"] = time.perf_counter()
         ent_sizes = [len(r) for r in raw]
         ent = validate_enterprises(pd.concat(raw, ignore_index=True), source=", ".join(p.label for p in ent_parts))
         del raw
@@ -135,6 +165,8 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
             low = efficiency.low_efficiency_parcels(slim, classed)
             for by, name in (("township_zh", "按镇街"), ("cluster_zh", "按集聚区"), ("park_zh", "按园区")):
                 low_tables[name] = efficiency.low_efficiency_by_zone(slim, low, by=by)
+            t["classify"] = time.perf_counter()  # the client's own step ends: ranks, cuts, 低效用地 tables
+            clock.step("classes")
             shared = client.scatter(latest, broadcast=True)
             marks = client.map(_mark_low, files, latest=shared, pure=False)
             if progress:
@@ -142,9 +174,11 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
 
                 progress_bar(show_progress, marks)
             marked = client.gather(marks)
+            clock.step("mark")
             if sum(m["rows"] for m in marked) != len(slim):  # pragma: no cover - a lost write
                 raise RuntimeError("dask 引擎：低效用地一步没有改写全部宗地（程序错误，请报告）")
         t["classes"] = time.perf_counter()
+        tasks = clock.table()
     finally:
         client.close()
         if cluster is not None:
@@ -185,7 +219,7 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
                "scheduler": address, "n_parcels": 0 if slim is None else len(slim), "n_synthetic": n_synthetic,
                "ent_folder": ent_folder, "par_folder": par_folder if slim is not None else None,
                "latest": latest, "class_names_zh": {k: v["name_zh"] for k, v in cfg["classes"].items()},
-               "rules": rules, "store": store, "t0": t0}
+               "rules": rules, "store": store, "t0": t0, "tasks": tasks}
     inputs = {"enterprises": enterprises, **({"parcels": parcels} if parcels is not None else {})}
     return AuditResult(kind="efficiency", engine="dask", as_of=as_of_ts if slim is not None else None, inputs=inputs,
                        notes=notes, counts={k: int(v) for k, v in counts.items()}, summaries=low_tables,

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ..result import AuditResult
-from .cluster import progress_bar, connect, store_text
+from .cluster import TaskClock, connect, progress_bar, store_text
 from ..files import RESULT_FOLDER, SUMMARY_FILE, read_folder  # noqa: F401  (re-exported by land.dask)
 from .partitions import Partition, plan_partitions, read_partition
 
@@ -108,7 +108,21 @@ def write_partition(result, path: Path) -> None:
     result.to_parquet(path, index=False)
 
 
-def _partition_summary(result, out: str, workbook: bool = True) -> dict:
+#: the per-parcel columns the 亩产效益 side needs: land areas, largest parcel's zones, 低效用地
+SLIM_COLUMNS = ("row", "credit_code", "area_mu", "township_zh", "cluster_zh", "park_zh", "status")
+
+
+def slim_of(result) -> pd.DataFrame:
+    """The columns of an audited partition the enterprise side needs (no geometry, about 40 bytes a parcel)."""
+    df = pd.DataFrame({c: result[c].to_numpy() if c in ("row", "area_mu") else result[c].array
+                       for c in SLIM_COLUMNS if c in result.columns})
+    for c in ("township_zh", "cluster_zh", "park_zh", "status"):
+        if c in df.columns:
+            df[c] = df[c].astype("category")
+    return df
+
+
+def _partition_summary(result, out: str, workbook: bool = True, slim: bool = False) -> dict:
     """What a written partition sends back: counts and, with ``workbook``, the small tables the
     idle-audit workbook is made of (status and zone summaries, which add up across partitions; the
     rows that may go on the workbook's capped list, as keys only: row, status, problem flag, area)."""
@@ -119,7 +133,7 @@ def _partition_summary(result, out: str, workbook: bool = True) -> dict:
     base = {"rows": len(result), "counts": result["status"].value_counts().to_dict(), "file": out,
             "areas": result.groupby("status")["area_mu"].sum().to_dict(), "fee_wan": float(result["fee_wan"].sum()),
             "synthetic": int(synthetic_flags(result).sum()), "layers_used": result.attrs.get("layers_used", []),
-            "tables": {}, "list_keys": None}
+            "tables": {}, "list_keys": None, "slim": slim_of(result) if slim else None}
     if not workbook:
         return base
     has_problem = (result["problems"].astype(str) != "").to_numpy()
@@ -134,11 +148,11 @@ def _partition_summary(result, out: str, workbook: bool = True) -> dict:
 
 
 _EMPTY = {"rows": 0, "counts": {}, "file": None, "synthetic": 0, "layers_used": [], "areas": {}, "fee_wan": 0.0,
-          "tables": {}, "list_keys": None}
+          "tables": {}, "list_keys": None, "slim": None}
 
 
 def _audit_partition(part: Partition, offset: int, dup_ids: frozenset, out: str, *, field_map, crs, store,
-                     as_of, rules, code_system, workbook: bool = True):
+                     as_of, rules, code_system, workbook: bool = True, slim: bool = False):
     """Second pass: audit the partition's rows whose id is unique; hand back the duplicates."""
     from ..parcels import _blank_to_na
 
@@ -153,10 +167,11 @@ def _audit_partition(part: Partition, offset: int, dup_ids: frozenset, out: str,
     result = _audit_frame(gdf.loc[keep].reset_index(drop=True), rows[keep], as_of=as_of, rules=rules,
                           store=store, code_system=code_system)
     write_partition(result, Path(out))
-    return _partition_summary(result, out, workbook), held
+    return _partition_summary(result, out, workbook, slim), held
 
 
-def _audit_duplicates(held_frames, out: str, *, store, as_of, rules, code_system, workbook: bool = True):
+def _audit_duplicates(held_frames, out: str, *, store, as_of, rules, code_system, workbook: bool = True,
+                      slim: bool = False):
     import geopandas as gpd
 
     frames = [h for h in held_frames if len(h)]
@@ -169,16 +184,18 @@ def _audit_duplicates(held_frames, out: str, *, store, as_of, rules, code_system
     result = _audit_frame(held.drop(columns=ROW_COLUMN).reset_index(drop=True), rows, as_of=as_of, rules=rules,
                           store=store, code_system=code_system)
     write_partition(result, Path(out))
-    return _partition_summary(result, out, workbook)
+    return _partition_summary(result, out, workbook, slim)
 
 
 def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_of, rules, code_system,
-                      progress: bool, workbook: bool = True):
+                      progress: bool, workbook: bool = True, slim: bool = False, clock=None):
     """The two passes of the idle audit over ``parts`` on ``client``; one GeoParquet per partition in ``folder``.
 
     Returns ``(sizes, dup_ids, results)``: input rows per partition, the duplicated parcel ids and
     one summary per written file (rows, status counts, file, synthetic rows, layers used and, with
-    ``workbook``, the tables the idle-audit workbook is made of).
+    ``workbook``, the tables the idle-audit workbook is made of; with ``slim``, the columns the
+    亩产效益 classes need, so that no step reads the written files again). ``clock``: a
+    :class:`~.cluster.TaskClock` that gets the steps ``ids`` and ``audit``.
     """
     from distributed import progress as show_progress
 
@@ -186,6 +203,8 @@ def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_o
     if progress:
         progress_bar(show_progress, first)
     counted = client.gather(first)
+    if clock is not None:
+        clock.step("ids")
     sizes = [n for n, _ in counted]
     all_ids = pd.concat([ids for _, ids in counted], ignore_index=True)
     vc = all_ids.dropna().value_counts()
@@ -193,7 +212,7 @@ def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_o
     offsets = np.r_[0, np.cumsum(sizes)[:-1]].astype(int)
     fresh_folder(folder)
     common = dict(field_map=field_map, crs=crs, store=store, as_of=as_of, rules=rules, code_system=code_system,
-                  workbook=workbook)
+                  workbook=workbook, slim=slim)
     second = [client.submit(_audit_partition, part, int(off), dup_ids, str(folder / f"part-{i:05d}.parquet"),
                             pure=False, **common)
               for i, (part, off) in enumerate(zip(parts, offsets))]
@@ -201,10 +220,12 @@ def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_o
     helds = [client.submit(lambda pair: pair[1], f, pure=False) for f in second]
     dups = client.submit(_audit_duplicates, helds, str(folder / f"part-{len(parts):05d}-duplicates.parquet"),
                          store=store, as_of=as_of, rules=rules, code_system=code_system, workbook=workbook,
-                         pure=False)
+                         slim=slim, pure=False)
     if progress:
         progress_bar(show_progress, second + [dups])
     results = client.gather(summaries) + [client.gather(dups)]
+    if clock is not None:
+        clock.step("audit")
     n_rows = int(sum(r["rows"] for r in results))
     if n_rows != int(sum(sizes)):  # nothing is lost: every input row is in exactly one output file
         raise RuntimeError(f"dask 引擎写出 {n_rows} 行，而输入为 {sum(sizes)} 行（程序错误，请报告）")
@@ -273,9 +294,10 @@ def idle_dask(parcels, out_dir, *, as_of, scheduler: str | None = None, npartiti
         dashboard, address = client.dashboard_link, client.scheduler.address
         logger.warning("dask: %d partitions on %s; dashboard %s", len(parts), address, dashboard)
         t1 = time.perf_counter()
+        clock = TaskClock(client)
         sizes, dup_ids, results = audit_parcels_on(client, parts, folder, field_map=field_map, crs=crs, store=store,
                                                     as_of=as_of, rules=rules, code_system=code_system,
-                                                    progress=progress)
+                                                    progress=progress, clock=clock)
         t2 = time.perf_counter()
     finally:
         client.close()
@@ -317,7 +339,7 @@ def idle_dask(parcels, out_dir, *, as_of, scheduler: str | None = None, npartiti
                "folder": folder, "parquet_files": files, "part_results": written, "n_synthetic": n_synthetic,
                "area_mu": {k: round(float(v), 4) for k, v in areas.items()},
                "fee_wan": round(sum(r["fee_wan"] for r in results), 4), "where": where, "rules": rules,
-               "store": store, "t0": t0}
+               "store": store, "t0": t0, "tasks": clock.table()}
     return AuditResult(kind="idle", engine="dask", as_of=as_of, inputs={"parcels": parcels}, notes=notes,
                        counts=counts.to_dict(), summaries=summaries, layers_used=layers_used,
                        files={"parquet": files},

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..._validate import figures_problems
 from ...errors import InputError
-from ...industry import IndustryMatch, industry_error_message, resolve
+from ...industry import IndustryMatch, checkable, industry_error_message, resolve
 from . import present, tables
 from .batch import BATCH_CHUNK_ROWS, batch_rows, iter_site_results, read_batch, write_batch_table
 from ... import plan
@@ -192,7 +192,7 @@ SiteCheck.sites = property(_get_sites, _set_sites, doc=SiteCheck.__doc__ and "Th
 
 def _industry(industry) -> IndustryMatch:
     m = industry if isinstance(industry, IndustryMatch) else resolve(str(industry))
-    if not m.resolved:
+    if not checkable(m):
         raise InputError(industry_error_message(m, where="行业"))
     return m
 

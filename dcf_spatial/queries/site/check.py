@@ -12,7 +12,7 @@ import numpy as np
 
 from ... import settings
 from ...errors import InputError
-from ...industry import IndustryMatch, industry_error_message, resolve
+from ...industry import IndustryMatch, checkable, industry_error_message, resolve
 from .context import PlanContext, load_context
 from .rules import evaluate
 
@@ -48,7 +48,7 @@ def site_result(site, industry, *, figures: dict | None = None, context: PlanCon
     'fits'
     """
     m = industry if isinstance(industry, IndustryMatch) else resolve(str(industry))
-    if not m.resolved:
+    if not checkable(m):  # a plan word with several codes is judged over them (rules.evaluate)
         raise InputError(industry_error_message(m))
     geom = site_geometry(site)
     # a site given by a place name means "somewhere in that unit" (rules/named.py)
@@ -169,7 +169,7 @@ def site_results(sites, industries, *, figures=None, context: PlanContext | None
             except InputError as exc:  # a malformed code (C9899): this row, not the batch
                 out[i] = {**where(i), "status": "error", "error": f"行业列：{exc}"}
                 continue
-        if not mt.resolved:
+        if not checkable(mt):
             out[i] = {**where(i), "status": "error", "error": industry_error_message(mt, where="行业列"),
                       "industry": mt.to_dict()}
             continue

@@ -50,7 +50,7 @@ def _pct(x) -> str:
 
 def _site_section(res: dict, heading: str) -> str:
     from ..land_indicators import format_value
-    from .tables import area_zh, from_name_zh
+    from .tables import area_zh, from_name_zh, zone_headers_zh
     from .tables import GEOM_ZH as _GEOM_ZH
     from .tables import barred as _barred
 
@@ -78,7 +78,7 @@ def _site_section(res: dict, heading: str) -> str:
                                       if res["townships"] else "<p>无（不在规划范围的 14 个镇（街道）内）</p>"))
     match_zh = {"full": "产业对口", "partial": "部分对口", "none": "不对口"}
     parts.append("<h3>涉及的规划分区</h3>" + (_table(
-        ["分区", "图层", "重叠（亩）", "占场地比例", "产业匹配", "规划出处"],
+        ["分区", "图层", *zone_headers_zh(s), "产业匹配", "规划出处"],
         [(z["name_zh"], z["layer_title_zh"],
           "—（按镇街示意）" if z["layer"] == "named_places" else f"{z['overlap_mu']:.2f}" if (s["area_mu"] or 0) > 0
           or not s.get("parcel_known", True) else "—（点位）",

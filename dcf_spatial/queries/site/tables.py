@@ -104,6 +104,23 @@ def area_zh(s: dict) -> str:
     return "面积未知（按地名定位、具体地块未知，且未申报用地面积）"
 
 
+def zone_headers_zh(s: dict) -> tuple[str, str]:
+    """The 涉及分区 table's area and share headers: the site's own, or — for a site given by a place name
+    whose parcel is unknown — the named unit's (its figures are the unit's, not a 50 亩 parcel's).
+
+    Examples
+    --------
+    >>> zone_headers_zh({"area_mu": 50, "parcel_known": True})
+    ('重叠面积（亩）', '占场地比例')
+    >>> zone_headers_zh({"parcel_known": False, "from_name": {"level": "集聚区"}})
+    ('该集聚区内面积（亩）', '占该集聚区比例')
+    """
+    if s.get("from_name") and not s.get("parcel_known", True):
+        level = s["from_name"].get("level") or "单元"
+        return f"该{level}内面积（亩）", f"占该{level}比例"
+    return "重叠面积（亩）", "占场地比例"
+
+
 def from_name_zh(s: dict) -> str:
     """The line saying a site was given by a place name, and what the verdict judges then."""
     fn = s["from_name"]

@@ -59,6 +59,17 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
 
     from . import indicators, industry, landuse, location, named as by_name, restrictions
 
+    named = named if named is not None else [None] * len(geoms)
+    if any(not m.resolved for m in matches):  # plan words with several codes (industry.plan_word)
+        ok = [i for i, m in enumerate(matches) if m.resolved]
+        done = dict(zip(ok, evaluate(ctx, np.asarray([geoms[i] for i in ok], dtype=object), [matches[i] for i in ok],
+                                     [figures[i] for i in ok], [flags[i] for i in ok], named=[named[i] for i in ok])
+                        if ok else []))
+        for i, m in enumerate(matches):
+            if i not in done:
+                done[i] = _over_candidates(ctx, geoms[i], m, figures[i], flags[i], named[i])
+        return [done[i] for i in range(len(matches))]
+
     rb = plan.rules()
     th = rb["thresholds"]
     areas = shapely.area(geoms)
@@ -72,7 +83,6 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
              for m in matches]
     near_zones = industry.designated_distances(ctx, geoms, matches, kinds)
     results = []
-    named = named if named is not None else [None] * len(geoms)
     for i, geom in enumerate(geoms):
         fn = named[i]
         area = areas[i]
@@ -125,6 +135,49 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
             "reasons": reasons.items, "indicators": found, "provenance": prov,
         })
     return results
+
+
+def _over_candidates(ctx: PlanContext, geom, m, figures: dict, flags: dict, named) -> dict:
+    """One site checked for a word the plan uses for several codes (:func:`dcf_spatial.industry.plan_word`,
+    e.g. 氢能 → C2619 制氢 / C3849 燃料电池, 第四章第六节): every candidate is judged; when they agree, that
+    verdict covers them (an ``info`` reason lists them); when they differ the answer is ``conditional``, naming
+    each candidate's verdict and its reasons, and asks the planner to choose the code. Written by hand: the
+    candidates are few (2–5) and each is the ordinary check of one code."""
+    from ....industry import IndustryMatch, plan_word
+
+    subs = [IndustryMatch(m.query, "resolved", (c,), (n,), how="plan_word") for c, n in m.candidates]
+    k = len(subs)
+    res = evaluate(ctx, np.asarray([geom] * k, dtype=object), subs, [figures] * k, [flags] * k, named=[named] * k)
+    verdicts = [r["verdict"] for r in res]
+    order = plan.rules()["verdict_order"]
+    ref = plan_word(m)
+    cands = "；".join(f"{c} {n}" for c, n in m.candidates)
+    if len(set(verdicts)) == 1:
+        verdict, base = verdicts[0], res[0]
+        text = (f"「{m.query}」是规划用词（{ref}），对应多个行业代码：{cands}。已逐一核查，结论相同"
+                f"（{plan.verdict_zh(verdict)}），此结论对各候选代码均成立。")
+        effect = "info"
+    else:
+        verdict = "conditional"
+        base = res[min(range(k), key=lambda j: order.index(verdicts[j]))]
+        each = "；".join(
+            f"按 {s.codes[0]} {s.names_zh[0]}：{plan.verdict_zh(v)}"
+            + ("（" + " ".join(x["text_zh"] for x in r["reasons"] if x["effect"] not in ("info", "fits")) + "）"
+               if v != "fits" else "")
+            for s, r, v in zip(subs, res, verdicts))
+        text = (f"「{m.query}」是规划用词（{ref}），对应多个行业代码，结论视所选代码而定：{each}。"
+                f"请选定具体代码（如 --industry {subs[0].codes[0]}）后复核。")
+        effect = "conditional"
+    out = dict(base)
+    out["verdict"], out["verdict_zh"] = verdict, plan.verdict_zh(verdict)
+    out["reasons"] = [{"rule": "plan_word_candidates", "effect": effect, "text_zh": text, "plan_ref": ref},
+                      *base["reasons"]]
+    out["industry"] = {**m.to_dict(), "codes": [c for c, _ in m.candidates],
+                       "names_zh": [n for _, n in m.candidates], "kind": base["industry"]["kind"],
+                       "kind_zh": base["industry"]["kind_zh"], "plan_word": ref,
+                       "candidates_checked": [{"code": s.codes[0], "name_zh": s.names_zh[0], "verdict": v,
+                                               "verdict_zh": plan.verdict_zh(v)} for s, v in zip(subs, verdicts)]}
+    return out
 
 
 def _declared_m2(figures: dict | None) -> float | None:
