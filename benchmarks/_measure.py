@@ -69,10 +69,13 @@ def _largest_rss(proc) -> int:
     return best
 
 
-def run_child(script: str, args: list[str]) -> dict:
+def run_child(script: str, args: list[str], env: dict | None = None) -> dict:
     """Run ``python script *args``; return the JSON of its last stdout line plus ``wall``, ``peak_gb``
     (the whole tree), ``peak_process_gb`` (its largest process), ``peak_worker_gb`` (the largest process
-    other than the child itself: a dask worker) and ``cpu_tree`` (user + system seconds of the whole tree)."""
+    other than the child itself: a dask worker) and ``cpu_tree`` (user + system seconds of the whole tree).
+
+    ``env``: the child's environment (default this process's), e.g. a ``PYTHONPATH`` putting another
+    checkout's package first (a before/after comparison in one run)."""
     import os
     import resource
 
@@ -85,7 +88,7 @@ def run_child(script: str, args: list[str]) -> dict:
     cpu0 = reaped()
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, script, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True)
+                            text=True, env=env)
     ps, peak = psutil.Process(proc.pid), 0
     stop = threading.Event()
 

@@ -1,13 +1,17 @@
 """The idle audit at scale: single process vs dask LocalCluster vs PostGIS, side by side.
 
     python benchmarks/bench_audit_scale.py [--sizes 1000000,2000000,5000000] [--pg URL] [--workers 2]
-    python benchmarks/bench_audit_scale.py --e2e [--sizes 100000,1000000]
+    python benchmarks/bench_audit_scale.py --e2e [--sizes 100000,1000000] [--data DIR] [--baseline CHECKOUT]
 
 ``--e2e`` (issue 13, goal 2): for each size, the parcels as one GeoPackage (the file a bureau
 hands over); in fresh child processes, one after the other in the same run,
 ``geopandas.read_file(path, use_arrow=True)`` of that file, then the whole single-process audit
 ``dcf_spatial.land.audit_idle(path, out=…)`` (read → checks → rules → zones → Excel + complete list
 (GeoParquet) + map). Prints each wall time and peak memory and the audit ÷ arrow-read ratio.
+``--baseline CHECKOUT`` runs the same audit a second time with the ``dcf_spatial`` of another
+checkout (``git worktree add /tmp/base main``; its package put first on ``PYTHONPATH``) right after
+this one's, on the same file: before and after in one run, each row with the load at its start.
+``--data DIR`` keeps the generated GeoPackages there and reuses them.
 
 For each size N, generated parcels (合成数据: the seeded sample district of ``dcf sample``,
 tiled to N with renumbered ids) are written as a GeoParquet folder (250,000 rows a file) and,
@@ -30,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -42,9 +47,15 @@ AS_OF = "2025-12-31"
 ROWS_PER_FILE = 250_000
 
 
-def _run_child(args: list[str]) -> dict:
-    """Run this script as a child with ``args``; return its JSON answer plus wall time and peak RSS."""
-    return run_child(__file__, args)
+def _run_child(args: list[str], source: str | None = None) -> dict:
+    """Run this script as a child with ``args``; return its JSON answer plus wall time and peak RSS.
+
+    ``source``: a checkout whose ``dcf_spatial`` the child imports instead of this one (``--baseline``)."""
+    env = None
+    if source:
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(source).resolve()),
+                                                          os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+    return run_child(__file__, args, env=env)
 
 
 def make_data(n: int, folder: Path, base: int, seed: int = 1):
@@ -103,47 +114,65 @@ def child_arrow_read(path: str) -> dict:
 
 
 def child_e2e(path: str, out: str) -> dict:
+    import dcf_spatial
     from dcf_spatial.land import audit_idle
 
     t0 = time.perf_counter()
     res = audit_idle(path, as_of=AS_OF, out=out, overwrite=True)
-    return {"rows": len(res.frame), "total": time.perf_counter() - t0, **res.timings, "cpu": time.process_time(),
+    return {"package": str(Path(dcf_spatial.__file__).parent), "rows": len(res.frame), "total": time.perf_counter() - t0, **res.timings, "cpu": time.process_time(),
             "files": sorted(Path(f).name for f in res.files.values() if f)}
 
 
-def e2e(sizes: list[int], base: int) -> None:
-    """The end-to-end table of ``--e2e``."""
+def e2e(sizes: list[int], base: int, data: str | None = None, baseline: str | None = None) -> None:
+    """The end-to-end table of ``--e2e``; ``data`` keeps the generated parcels there (reused when
+    present), ``baseline`` runs the same audit from that checkout too, interleaved (a "before" row)."""
     import geopandas as gpd
 
     rows = []
     load_start = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
+        keep = Path(data) if data else tmp
+        keep.mkdir(parents=True, exist_ok=True)
         for n in sizes:
-            folder, gpkg = tmp / f"parcels_{n}", tmp / f"parcels_{n}.gpkg"
-            t = time.perf_counter()
-            make_data(n, folder, min(base, n))
-            gpd.read_parquet(folder).to_file(gpkg, driver="GPKG", engine="pyogrio", use_arrow=True)
-            print(f"[{n:,}] data written in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+            folder, gpkg = keep / f"parcels_{n}", keep / f"parcels_{n}.gpkg"
+            if not gpkg.exists():
+                t = time.perf_counter()
+                make_data(n, folder, min(base, n))
+                gpd.read_parquet(folder).to_file(gpkg.with_suffix(".tmp.gpkg"), driver="GPKG", engine="pyogrio",
+                                                 use_arrow=True)
+                gpkg.with_suffix(".tmp.gpkg").rename(gpkg)
+                print(f"[{n:,}] data written in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+            load_n = os.getloadavg()[0]
             read = _run_child(["--child", "arrow_read", str(gpkg)])
             audit = _run_child(["--child", "e2e", str(gpkg), str(tmp / f"out_{n}")])
             assert audit["rows"] == read["rows"] == n, (audit["rows"], read["rows"], n)
+            audit["label"], audit["load"] = "this checkout", load_n
             rows.append((n, read, audit))
             print(f"[{n:,}] arrow read {read['wall']:.1f} s, audit {audit['wall']:.1f} s", file=sys.stderr)
+            if baseline:
+                before = _run_child(["--child", "e2e", str(gpkg), str(tmp / f"before_{n}")], source=baseline)
+                before["label"], before["load"] = f"before ({baseline})", os.getloadavg()[0]
+                rows.append((n, read, before))
+                print(f"[{n:,}] baseline audit {before['wall']:.1f} s", file=sys.stderr)
+            shutil.rmtree(tmp / f"out_{n}", ignore_errors=True)
+            shutil.rmtree(tmp / f"before_{n}", ignore_errors=True)
     load = os.getloadavg()
     print(f"\n闲置土地审计端到端 vs 箭头读取 idle audit end to end vs arrow read (合成数据, zone layers 示意; "
           f"load average at the start {load_start[0]:.1f}, at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
           f"on {os.cpu_count()} cores; the writes of the complete list, the workbook and the map overlap in threads, "
           "so their step times are each from the write's start)")
-    print("| parcels | read_file(use_arrow): wall / peak | audit end to end: wall / peak | ratio (wall; CPU of the "
+    print("| parcels | code (load at its start) | read_file(use_arrow): wall / peak | audit end to end: wall / peak "
+          "| ratio (wall; CPU of the "
           "whole process, imports included, less sensitive to a loaded machine) "
           "| steps (s from the audit's start · from the write's start) "
           "| files |")
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for n, r, a in rows:
         steps = (", ".join(f"{k} {a[k]:.1f}" for k in ("read", "validate", "audit", "zones") if k in a) + " · write: "
                  + ", ".join(f"{k} {a[k]:.1f}" for k in ("excel", "parquet", "gpkg", "map") if k in a))
-        print(f"| {n:,} | {r['wall']:.1f} s / {r['peak_gb']:.2f} GB | {a['wall']:.1f} s / {a['peak_gb']:.2f} GB "
+        print(f"| {n:,} | {a['label']} ({a['load']:.1f}) | {r['wall']:.1f} s / {r['peak_gb']:.2f} GB "
+              f"| {a['wall']:.1f} s / {a['peak_gb']:.2f} GB "
               f"| {a['wall'] / r['wall']:.1f}×"
               + (f"; CPU {a['cpu']:.1f} s / {r['cpu']:.1f} s = {a['cpu'] / r['cpu']:.1f}×" if "cpu" in a and "cpu" in r else "")
               + f" | {steps} | {', '.join(a['files'])} |")
@@ -178,6 +207,9 @@ def main(argv=None):
     ap.add_argument("--e2e", action="store_true",
                     help="the single-process audit end to end vs geopandas.read_file(use_arrow=True) of the same "
                          "GeoPackage (default sizes 100000,1000000)")
+    ap.add_argument("--data", help="--e2e: keep the generated parcels in this folder and reuse them next time")
+    ap.add_argument("--baseline", help="--e2e: also run the audit with the dcf_spatial of this checkout (e.g. a "
+                                       "`git worktree` of main), interleaved: before and after in the same run")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -195,7 +227,8 @@ def main(argv=None):
 
     if args.e2e:
         given = "--sizes" in " ".join(argv if argv is not None else sys.argv)
-        e2e([int(s) for s in (args.sizes if given else "100000,1000000").split(",")], args.base)
+        e2e([int(s) for s in (args.sizes if given else "100000,1000000").split(",")], args.base, data=args.data,
+            baseline=args.baseline)
         return
     sizes = [int(s) for s in args.sizes.split(",")]
     rows = []

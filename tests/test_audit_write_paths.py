@@ -96,7 +96,9 @@ def test_zone_joins_side_by_side_equal_each_alone(tmp_path):
         if layer is None:
             continue
         alone = assign_largest_share(parcels, to_working(layer))
-        assert together[f"{kind}_id"].astype(object).tolist() == alone["zone_id"].astype(object).tolist()
+        # the same ids, missing where outside (the joined columns are categories: their missing is NaN)
+        assert (together[f"{kind}_id"].astype("string").fillna("<outside>").tolist()
+                == alone["zone_id"].astype("string").fillna("<outside>").tolist())
         assert together[f"{kind}_method"].tolist() == alone["method"].tolist()
     assert (together["township_method"] == "largest_share").any() and (together["township_method"] == "outside").any()
 
@@ -129,3 +131,55 @@ def test_output_set_takes_a_manifest_made_while_writing(tmp_path):
     import hashlib
 
     assert m["files"]["b.txt"]["sha256"] == hashlib.sha256(b"y").hexdigest()
+
+
+def test_summary_by_a_category_equals_the_summary_by_its_text():
+    # the zone columns are categories: the summary from their codes has the groups, order and sums
+    # of the summary of the same values as text (missing → 未落入任何区域, merged with that label)
+    from dcf_spatial.land import idle_audit as ia
+
+    rng = np.random.default_rng(1)
+    n = 3000
+    zh = rng.choice(["甲", "乙", None, ia.OUTSIDE_ZH, "Ab", "a"], n)
+    df = pd.DataFrame({"status": rng.choice(list(ia.STATUS_ORDER), n), "area_mu": rng.random(n),
+                       "fee_wan": rng.random(n), "determined": rng.random(n) < 0.3,
+                       "township_zh": pd.Categorical(zh, categories=["乙", "甲", "a", "Ab", ia.OUTSIDE_ZH, "未用"])})
+    by_category = ia.summarize(df, by=["township_zh"])
+    by_text = ia.summarize(df.assign(township_zh=df["township_zh"].astype(object)), by=["township_zh"])
+    pd.testing.assert_frame_equal(by_category, by_text)
+    assert "未用" not in by_category["township_zh"].tolist()  # an unused category is no group
+
+
+def test_compacted_slice_dictionary_is_the_slice_encoded_again():
+    # a slice of a category keeps every category; compacted from its codes it must equal the slice
+    # decoded to text and dictionary-encoded again (categories in order of first use, nulls kept)
+    import pyarrow as pa
+
+    from dcf_spatial.land.outputs import _compact_dictionaries
+
+    vals = np.random.default_rng(2).choice(["x", "yy", "zzz", None, "w"], 1000)
+    cat = pd.Series(pd.Categorical(vals, categories=["w", "x", "yy", "zzz", "未用"])).iloc[500:]
+    table = pa.table({"c": pa.array(cat)})
+    field = table.schema.field("c")
+    again = table.column("c").cast(field.type.value_type).dictionary_encode().cast(field.type)
+    got = _compact_dictionaries(table).column("c")
+    assert got.combine_chunks().equals(again.combine_chunks())
+    assert got.combine_chunks().dictionary.to_pylist() == pd.unique(cat.dropna().astype(object)).tolist()
+
+
+def test_validated_text_is_compact_and_keeps_its_values():
+    # the cleaned fields become arrow text, the carried input text and the few-valued columns
+    # categories: the values are those of the plain text (stripped, blanks missing), row for row
+    from dcf_spatial.land.parcels import validate_parcels
+
+    p = gpd.GeoDataFrame({"parcel_id": ["A", "B", "C"], "agreed_start": ["2022-03-01"] * 3, "actual_start": [None] * 3,
+                          "land_use_code": ["0601"] * 3, "holder": [" 甲公司 ", None, ""],
+                          "supply_type": ["挂牌出让", "划拨", None], "data_note": ["合成数据"] * 3},
+                         geometry=[shapely.box(409000, 4035000, 409100, 4035100)] * 2 + [None], crs=4548)
+    v = validate_parcels(p)
+    assert v["holder"].dtype == pd.Series(["x"]).dtype and v["holder"].tolist()[0] == "甲公司"
+    assert v["holder"].isna().tolist() == [False, True, True]
+    assert v["supply_type"].astype(object).where(v["supply_type"].notna(), None).tolist() == ["出让", "划拨", None]
+    assert isinstance(v["data_note"].dtype, pd.CategoricalDtype) and v["data_note"].tolist() == ["合成数据"] * 3
+    assert isinstance(v["area_source"].dtype, pd.CategoricalDtype)
+    assert v["area_source"].tolist() == ["图形量算（EPSG:4548）"] * 2 + ["无面积"]

@@ -66,9 +66,12 @@ def test_columns_equal_the_rules_run_on_every_row(parcels, chunk_rows, monkeypat
         if isinstance(got.dtype, pd.CategoricalDtype):
             got = got.astype(expected.dtype)  # the reasons' text, as the rules wrote it
         pd.testing.assert_series_equal(got, expected, check_dtype=False, check_names=False, obj=col)
-    # the labels and codes: pandas' default text dtype, as before (arrow-backed on pandas 3)
-    for col in ("status", "status_zh", "next_step_zh", "missing_fields", "extension_flag", "cause_kind"):
+    # the status codes and labels: pandas' default text dtype (arrow-backed on pandas 3); the other
+    # few-valued texts are categories (their values compared above)
+    for col in ("status", "status_zh"):
         assert out[col].dtype == pd.Series(["正常"]).dtype, col
+    for col in idle_audit.CATEGORY_COLUMNS:
+        assert isinstance(out[col].dtype, pd.CategoricalDtype), col
     # the reasons: one category per distinct text, the rows holding codes
     assert isinstance(out["reason_zh"].dtype, pd.CategoricalDtype)
     assert len(out["reason_zh"].cat.categories) == out["reason_zh"].nunique() < len(out)
@@ -116,3 +119,15 @@ def test_the_grouping_key_holds_every_field_the_rules_read():
     read = set(re.findall(r'df\["([a-z_0-9]+)"\]', src)) | set(re.findall(r'(?:dates|numbers)\("([a-z_0-9]+)"\)', src))
     assert read, "the pattern no longer finds the fields: update this test"
     assert read - {"area_m2"} <= set(idle_audit._RULE_INPUTS), read - set(idle_audit._RULE_INPUTS)
+
+
+def test_slices_factorised_one_by_one_equal_the_whole_column():
+    import pyarrow as pa
+
+    rng = np.random.default_rng(3)
+    words = np.array(["甲", "乙", "", "丙丁", "x"], dtype=object)
+    slices = [words[rng.integers(0, len(words), size)] for size in (7, 1, 30, 12)]
+    whole_codes, whole_uniq = pd.factorize(np.concatenate(slices))
+    codes, uniq = idle_audit._factorize_slices([pa.array(s, type=pa.large_string()) for s in slices])
+    assert codes.tolist() == whole_codes.tolist()
+    assert uniq.tolist() == list(whole_uniq)  # the same order: first use over the whole column

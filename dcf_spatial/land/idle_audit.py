@@ -277,18 +277,21 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     # parcels a deep copy was ~1.5 GB more at the peak)
     cow = int(pd.__version__.split(".")[0]) >= 3 or pd.options.mode.copy_on_write is True
     out = df.copy(deep=not cow)  # without copy-on-write (pandas 2 default) a shallow copy could be written through
-    for col, chunks in parts.items():
+    for col in list(parts):
+        chunks = parts.pop(col)  # each column's slices freed once it is in the frame, not at the end
         if isinstance(chunks[0], pa.Array):
-            text = _str_array(pa.chunked_array(chunks, type=pa.large_string()))
             if col in CATEGORY_COLUMNS:
                 # a category per distinct reason (rows share dates and sums), the rows holding codes:
                 # each text stored once, not once per parcel (at 10⁶ parcels ~250 MB as strings)
-                codes, uniq = pd.factorize(text)
+                codes, uniq = _factorize_slices(chunks)
                 out[col] = pd.Categorical.from_codes(codes[group] if expand else codes,
-                                                     dtype=pd.CategoricalDtype(pd.Index(uniq)))
-            else:  # the short labels and codes stay text: code elsewhere maps them (Series.map on a
-                # categorical would give categories, not values)
-                out[col] = text.take(group) if expand else text
+                                                     dtype=pd.CategoricalDtype(uniq))
+                continue
+            # the status codes and labels stay text: code elsewhere maps them (Series.map on a
+            # categorical would give categories, not values)
+            text = _str_array(pa.chunked_array(chunks, type=pa.large_string()))
+            del chunks
+            out[col] = text.take(group) if expand else text
         else:
             values = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
             out[col] = values[group] if expand else values
@@ -300,9 +303,28 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
 
 
 #: text columns of :func:`audit_idle` held as ``category`` (the rest are ``str``)
-CATEGORY_COLUMNS = ("reason_zh",)
+CATEGORY_COLUMNS = ("reason_zh", "next_step_zh", "missing_fields", "extension_flag", "cause_kind")
 #: rows of distinct rule input whose text is built at a time (bounds the Python strings alive at once)
 RULE_CHUNK_ROWS = 50_000
+
+
+def _factorize_slices(chunks: list) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize`` of the text slices ``chunks`` (arrow arrays) taken as one column: the codes,
+    and the distinct texts in order of first use. Slice by slice, each slice released once coded
+    (``chunks`` is emptied), so the whole column's text and one hash table of it are never held
+    at once; the answer is that of factorising the concatenated column."""
+    seen = pd.Index([], dtype="str")
+    codes = []
+    while chunks:
+        part = _str_array(pa.chunked_array([chunks.pop(0)], type=pa.large_string()))
+        local, uniq = pd.factorize(part)
+        del part
+        pos = seen.get_indexer(pd.Index(uniq, dtype="str"))
+        new = pos < 0
+        pos[new] = len(seen) + np.arange(int(new.sum()))
+        seen = seen.append(pd.Index(uniq, dtype="str")[new])
+        codes.append(np.where(local >= 0, pos[np.maximum(local, 0)], -1))
+    return (np.concatenate(codes) if codes else np.zeros(0, dtype=np.intp)), seen
 
 
 def _str_array(values: "pa.ChunkedArray"):
@@ -696,6 +718,19 @@ def _summarize_codes(audited, key: str | None) -> pd.DataFrame:
            else np.zeros(n, dtype=bool))
     if key is None:
         codes, index = np.zeros(n, dtype=np.intp), pd.Index(["全部"], name="_all")
+    elif isinstance(audited[key].dtype, pd.CategoricalDtype):
+        # a category (the zone columns): its few labels sorted, the rows' codes mapped to them —
+        # the groups and order of the factorisation below, without recasting 10⁶ rows to text
+        col = audited[key]
+        labels = np.asarray([*map(str, col.cat.categories), OUTSIDE_ZH], dtype=object)
+        raw = col.cat.codes.to_numpy().astype(np.intp)
+        raw[raw < 0] = len(labels) - 1
+        present = np.flatnonzero(np.bincount(raw, minlength=len(labels)))
+        uniq, inverse = np.unique(labels[present], return_inverse=True)  # sorted; equal labels are one group
+        remap = np.full(len(labels), -1, dtype=np.intp)
+        remap[present] = inverse.ravel()
+        codes = remap[raw]
+        index = pd.Index(uniq, dtype="str", name=key)
     else:
         codes, uniq = pd.factorize(audited[key].astype("string").fillna(OUTSIDE_ZH), sort=True)
         index = pd.Index(np.asarray(uniq, dtype=object), dtype="str", name=key)

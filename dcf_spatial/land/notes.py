@@ -30,8 +30,11 @@ def synthetic_flags(df) -> np.ndarray:
     """
     if "synthetic" not in df.columns:
         return np.zeros(len(df), dtype=bool)
-    s = df["synthetic"].astype("string").str.strip().str.lower()
-    return s.isin(["true", "1", "1.0", "yes", "是"]).to_numpy(dtype=bool)
+    # once per distinct value (a column of few), not a text per row: the outputs ask several times
+    codes, uniq = pd.factorize(df["synthetic"], use_na_sentinel=True)
+    s = pd.Series(np.asarray(uniq, dtype=object), dtype=object).astype("string").str.strip().str.lower()
+    yes = np.append(s.isin(["true", "1", "1.0", "yes", "是"]).to_numpy(dtype=bool), False)  # last: missing
+    return yes[np.where(codes >= 0, codes, len(uniq))]
 
 
 def synthetic_note(df) -> str:

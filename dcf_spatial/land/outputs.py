@@ -361,9 +361,19 @@ def _compact_dictionaries(table):
 
     for i, field in enumerate(table.schema):
         if pa.types.is_dictionary(field.type):
-            col = table.column(i)
-            dense = col.cast(field.type.value_type)
-            table = table.set_column(i, field, dense.dictionary_encode().cast(field.type))
+            col = table.column(i).combine_chunks()
+            # from the integer codes (which categories the slice uses, in order of first use), the
+            # dictionary then taken from the whole one: the same arrays as decoding the slice to
+            # text and encoding it again, without hashing every row's text
+            valid = np.asarray(col.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+            codes = np.asarray(col.indices.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64)
+            used, first = np.unique(codes[valid], return_index=True)
+            order = used[np.argsort(first, kind="stable")]
+            remap = np.zeros(len(col.dictionary), dtype=np.int64)
+            remap[order] = np.arange(len(order))
+            indices = pa.array(remap[np.where(valid, codes, 0)], type=field.type.index_type, mask=~valid)
+            compact = pa.DictionaryArray.from_arrays(indices, col.dictionary.take(pa.array(order, type=pa.int64())))
+            table = table.set_column(i, field, compact)
     return table
 
 
@@ -656,8 +666,12 @@ def write_idle_parcel_map(result, path, *, as_of, max_features: int, note: str, 
         if n_named or n_unknown:
             note = (f"{note}；{n_named:,} 宗无坐标、按地名定位，画在所属单元的代表点上（位置示意，弹窗“定位方式”标为按地名定位）"
                     f"；{n_unknown:,} 宗位置不明，未绘制，见清单")
-    action_rank = result["status"].map({s: len(ORDER) - i for i, s in enumerate(ORDER)})
-    priority = action_rank * 1e9 + result["area_mu"].fillna(0)
+    # the rank from the status's code in ORDER (factorised where the text is held), not a
+    # ``Series.map`` of arrow text, which makes a Python object per parcel (at 10⁶ parcels that
+    # was the audit's memory peak, during the writes); an unknown status ranks 0, as NaN did
+    codes = np.asarray(pd.Categorical(result["status"], categories=list(ORDER)).codes, dtype=np.int64)
+    action_rank = np.where(codes >= 0, len(ORDER) - codes, 0).astype(float)
+    priority = action_rank * 1e9 + result["area_mu"].fillna(0).to_numpy(dtype=float)
     return write_answer_map(result, path, title=f"闲置土地审计（基准日 {pd.Timestamp(as_of):%Y-%m-%d}）",
                             status_field="status_zh", popup_fields=popup, max_features=max_features,
                             provenance_note=note, overwrite=overwrite, priority=priority,

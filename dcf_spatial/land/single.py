@@ -85,7 +85,7 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
     read_notes = list(data.attrs.get("read_notes", []))
     del data
     for c in zones.columns:
-        result[c] = zones[c].to_numpy() if not isinstance(zones[c].dtype, pd.StringDtype) else zones[c].array
+        result[c] = zones[c].to_numpy() if not isinstance(zones[c].dtype, (pd.StringDtype, pd.CategoricalDtype)) else zones[c].array
     release_memory()
     t["audit"] = time.perf_counter()
     cpu["audit"] = time.process_time()
@@ -187,7 +187,7 @@ def efficiency_single(enterprises, *, parcels=None, as_of=None, scoring=None, fi
         zones = join_zones(audited, store=store)
         layers_used = zones.attrs.get("layers_used", [])
         for c in zones.columns:
-            audited[c] = zones[c].to_numpy() if not isinstance(zones[c].dtype, pd.StringDtype) else zones[c].array
+            audited[c] = zones[c].to_numpy() if not isinstance(zones[c].dtype, (pd.StringDtype, pd.CategoricalDtype)) else zones[c].array
         notes += [f"宗地：{parcel_source}，{len(audited):,} 宗，"
                   f"闲置状态按基准日 {as_of_ts:%Y-%m-%d} 审计（{'指定' if as_of is not None else '未指定基准日，取今天'}）。",
                   synthetic_note(audited) if "synthetic" in audited.columns else "",

@@ -172,7 +172,9 @@ def join_zones(parcels, *, store=None, kinds=("township", "cluster", "park"), wo
     (:func:`dcf_spatial.land.parcels.working_geometry`), so that it is not reprojected again.
 
     Returns a DataFrame indexed like ``parcels`` with ``<kind>_id``, ``<kind>_zh``,
-    ``<kind>_share``, ``<kind>_method`` for each kind; ``attrs["layers_used"]`` lists the layers
+    ``<kind>_share``, ``<kind>_method`` for each kind (the id, name and method columns are
+    ``category``: a few values repeated on every row; ``.astype(object)`` before filling missing
+    values with a new text); ``attrs["layers_used"]`` lists the layers
     with their provenance (for the notes of every report) and ``attrs["notes"]`` what could not
     be done (a missing layer is a note, not an error: the audit itself does not need zones).
     """
@@ -213,10 +215,15 @@ def join_zones(parcels, *, store=None, kinds=("township", "cluster", "park"), wo
             continue
         res = assigned[kind]
         names = dict(zip(zones["id"].astype(str), zones["name_zh"].astype(str)))
-        out[f"{kind}_id"] = res["zone_id"]
-        out[f"{kind}_zh"] = res["zone_id"].map(names).astype("string")
+        # the few zone ids, names and methods as ``category`` (a code a row), made from the codes of
+        # the distinct ids, not a text per parcel (at 10⁶ parcels ~0.2 GB less)
+        codes, ids = pd.factorize(res["zone_id"], use_na_sentinel=True)
+        out[f"{kind}_id"] = _category(codes, list(ids))
+        zh_codes, zh = pd.factorize(np.asarray([names[i] for i in ids], dtype=object))
+        out[f"{kind}_zh"] = _category(np.where(codes >= 0, zh_codes[np.maximum(codes, 0)] if len(zh_codes) else -1, -1),
+                                      list(zh))
         out[f"{kind}_share"] = res["share"]
-        out[f"{kind}_method"] = res["method"]
+        out[f"{kind}_method"] = _category(*pd.factorize(res["method"]))
         n_cross = int((res["method"] == "largest_share").sum())
         logger.info("Assigned %d parcels to %s zones (%d crossing a boundary, by largest share; %d outside)",
                     len(parcels), kind, n_cross, int((res["method"] == "outside").sum()))
@@ -224,6 +231,13 @@ def join_zones(parcels, *, store=None, kinds=("township", "cluster", "park"), wo
     out.attrs["layers_used"] = used
     out.attrs["notes"] = notes
     return out
+
+
+def _category(codes, labels):
+    """A ``category`` column of ``labels[codes]`` (``-1``: missing) with the labels in the order
+    given (first use, as ``pd.factorize`` gives them: the order the GeoParquet writer keeps)."""
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64),
+                                     dtype=pd.CategoricalDtype(pd.Index(np.asarray(labels, dtype=object), dtype="str")))
 
 
 def _apply_name_placement(parcels, out, kinds, notes) -> None:
@@ -248,9 +262,9 @@ def _apply_name_placement(parcels, out, kinds, notes) -> None:
         meth[by_name] = "by_name"
         zh[not_named], ids[not_named], meth[not_named], share[not_named] = NOT_NAMED_ZH, None, "not_named", np.nan
         zh[unknown], ids[unknown], meth[unknown], share[unknown] = UNKNOWN_ZH, None, "unknown", np.nan
-        out[f"{kind}_zh"] = pd.array(zh, dtype="string")
-        out[f"{kind}_id"] = pd.array(ids, dtype="string")
-        out[f"{kind}_method"] = meth
+        out[f"{kind}_zh"] = _category(*pd.factorize(zh, use_na_sentinel=True))
+        out[f"{kind}_id"] = _category(*pd.factorize(ids, use_na_sentinel=True))
+        out[f"{kind}_method"] = _category(*pd.factorize(meth))
         out[f"{kind}_share"] = share
     if named.any() or unknown.any():
         notes.append(f"{int(named.sum())} 宗无坐标、按项目位置中的地名定位（取该单元代表点，仅归属到地名所指的层级）；"

@@ -98,7 +98,7 @@ def _audit_frame(gdf, rows: np.ndarray, *, as_of, rules, store, code_system):
     result = idle_audit.audit_idle(data, as_of=as_of, rules=rules)
     zones = join_zones(result, store=store)
     for c in zones.columns:
-        result[c] = zones[c].to_numpy() if not isinstance(zones[c].dtype, pd.StringDtype) else zones[c].array
+        result[c] = zones[c].to_numpy() if not isinstance(zones[c].dtype, (pd.StringDtype, pd.CategoricalDtype)) else zones[c].array
     result.attrs["layers_used"] = zones.attrs.get("layers_used", [])
     return result
 
