@@ -138,8 +138,7 @@ def content_stamp(path) -> tuple:
     import hashlib
 
     p = Path(path)
-    with file_lock(p):  # reading the header opens and closes a handle: never while another thread's connection holds a lock
-        quick = file_state(p)
+    quick = file_state(p)   # reads the header through a kept handle: no lock needed (see _HEADER_FDS)
     ino, mtime_ns, size, counter = quick
     known = _STAMPS.get(str(p))
     # untouched since the last reading: nothing to read. With SQLite's file change counter (rollback
@@ -192,6 +191,37 @@ def carry_stamp(path, before: tuple) -> None:
         _STAMPS[str(Path(path))] = (after, known[1])
 
 
+#: ``{path: (inode, fd)}``: a handle kept open on each store file to read its header. Opening and closing
+#: a handle per read would drop every POSIX lock the process holds on the file at each close (see
+#: :func:`file_lock`), so reads would have to wait for the file lock; a kept handle is only read. It is
+#: closed (under the file lock) only when the file at the path was replaced, or to keep at most 32.
+_HEADER_FDS: dict[str, tuple[int, int]] = {}
+
+
+def _header_fd(path) -> int:
+    key = str(path)
+    ino = os.stat(key).st_ino
+    entry = _HEADER_FDS.get(key)
+    if entry is not None and entry[0] == ino:
+        return entry[1]
+    with file_lock(key):
+        entry = _HEADER_FDS.get(key)
+        if entry is not None and entry[0] == ino:
+            return entry[1]
+        fd = os.open(key, os.O_RDONLY)
+        old = _HEADER_FDS.pop(key, None)
+        if old is not None:
+            os.close(old[1])   # the replaced file's handle, under its path's lock
+        _HEADER_FDS[key] = (os.fstat(fd).st_ino, fd)
+    while len(_HEADER_FDS) > 32:   # oldest first
+        other = next(iter(_HEADER_FDS))
+        with file_lock(other):
+            entry = _HEADER_FDS.pop(other, None)
+            if entry is not None:
+                os.close(entry[1])
+    return fd
+
+
 def _change_counter(path: Path) -> int | None:
     """SQLite's file change counter (database header, offset 24; sqlite.org/fileformat.html §1.3.8),
     raised by every committed write in rollback-journal mode; ``None`` in WAL mode (header bytes 18–19
@@ -202,8 +232,7 @@ def _change_counter(path: Path) -> int | None:
     layers changed (a second open for every request of a busy desk).
     """
     try:
-        with open(path, "rb") as f:
-            head = f.read(100)
+        head = os.pread(_header_fd(path), 100, 0)
     except OSError:
         return None
     if len(head) < 100 or not head.startswith(b"SQLite format 3\x00") or head[18] != 1 or head[19] != 1:
