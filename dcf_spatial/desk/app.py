@@ -301,7 +301,9 @@ def _store_names(app) -> dict:
         labels = {str(location), str(catalog._require_store(location).label)}
     except Exception:  # a store that cannot even be opened: its own message says so
         return {}
-    names = {f"图层库 {label}": "图层库" for label in labels if label}
+    # "不在图层库 /srv/x.gpkg 中" → "不在图层库中": the space that separated the location goes with it
+    names = {f"图层库 {label} ": "图层库" for label in labels if label}
+    names.update({f"图层库 {label}": "图层库" for label in labels if label})
     names.update({label: "图层库" for label in labels if label})
     return names
 

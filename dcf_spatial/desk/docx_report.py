@@ -231,10 +231,14 @@ def map_picture(answer, png: Path) -> dict | None:
         pl._north_arrow(ax, x=0.93, y=0.94, size=0.09)
         pl._scale_bar(ax, None, 0, 8)
 
+        # the zones the site touches first (the 涉及分区 table's), then the others the frame shows: a long
+        # legend is cut from its end, never the zones the verdict rests on
+        touched = {z.get("name_zh") for z in (answer.to_dict().get("zones") or [])}
+        handles = sorted(handles, key=lambda e: str(e[1]) not in touched)
         entries = [(site_handle, "场地")] + handles
         if len(entries) > LEGEND_MAX:
             rest = len(entries) - (LEGEND_MAX - 1)
-            entries = entries[: LEGEND_MAX - 1] + [(Line2D([], []), f"……另有 {rest} 项（见“涉及分区”表）")]
+            entries = entries[: LEGEND_MAX - 1] + [(Line2D([], [], linestyle="none"), f"另有 {rest} 项，见涉及分区表")]
         labels = [pl._wrap(_marked(str(t), absent), 12) for _, t in entries]
         side.text(0.0, 1.0, "图  例", fontsize=10, fontweight="bold", va="top", transform=side.transAxes, parse_math=False)
         side.legend([h for h, _ in entries], labels, loc="upper left", bbox_to_anchor=(0.0, 0.93), frameon=False,

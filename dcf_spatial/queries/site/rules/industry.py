@@ -88,7 +88,7 @@ def designated_zones(ctx: PlanContext, site: SiteFacts, kind: dict,
                             "distance_km": round(float(dz) / 1000, 2)} for z, dz in zip(idx, d)]
     designated.sort(key=lambda r: r["distance_km"])
     nearest_txt = "、".join(f"{d['name_zh']}（{d['distance_km']:.1f} km）"
-                           for d in designated[: th["nearest_clusters_max"]]) or "（规划未指定对口分区）"
+                           for d in designated[: th["nearest_clusters_max"]]) or "规划未为本行业指定对口分区"
     return designated, nearest_txt
 
 
