@@ -239,13 +239,13 @@ def map_picture(answer, png: Path) -> dict | None:
         if len(entries) > LEGEND_MAX:
             rest = len(entries) - (LEGEND_MAX - 1)
             entries = entries[: LEGEND_MAX - 1] + [(Line2D([], [], linestyle="none"), f"另有 {rest} 项，见涉及分区表")]
-        labels = [pl._wrap(_marked(str(t), absent), 12) for _, t in entries]
+        labels = [pl._wrap(mark_absent(str(t), absent), 12) for _, t in entries]
         side.text(0.0, 1.0, "图  例", fontsize=10, fontweight="bold", va="top", transform=side.transAxes, parse_math=False)
         side.legend([h for h, _ in entries], labels, loc="upper left", bbox_to_anchor=(0.0, 0.93), frameon=False,
                     fontsize=8, handlelength=1.8, borderaxespad=0.0, labelspacing=0.5)
         note = pl.provenance_note(used)
         if note:
-            fig.text(0.01, 0.045, pl._wrap(_marked("数据说明：" + note + "（示意图层按规划文字示意绘制，边界仅供参考）", absent), 62),
+            fig.text(0.01, 0.045, pl._wrap(mark_absent("数据说明：" + note + "（示意图层按规划文字示意绘制，边界仅供参考）", absent), 62),
                      fontsize=7, va="center", ha="left", color="#444444", parse_math=False)
         return fig, {"legend": [str(t) for _, t in entries], "note": note, "layers": drawn}
 
@@ -272,8 +272,15 @@ def map_picture(answer, png: Path) -> dict | None:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _marked(text: str, absent: set) -> str:
-    """``text`` with each character of ``absent`` (no glyph in any font) drawn as 〓."""
+def mark_absent(text: str, absent: set) -> str:
+    """``text`` with each character of ``absent`` (no glyph in any font) as 〓 (GETA MARK, the usual
+    stand-in), in the report's map picture and its PDF text alike.
+
+    Examples
+    --------
+    >>> mark_absent("🏭园区", {"🏭"})
+    '〓园区'
+    """
     return "".join("〓" if ch in absent else ch for ch in text) if absent else text
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..queries.site.tables import zone_headers_zh
-from .docx_report import MAP_CAPTION, _fmt, _map_png
+from .docx_report import MAP_CAPTION, _fmt, _map_png, mark_absent
 
 FAMILY = "NotoSansSC"
 #: verdict → colour of the verdict line (the page's colours)
@@ -182,9 +182,9 @@ def write_pdf(answer, path: Path | str) -> Path:
 
 
 def _marked(blocks, missing: set) -> list:
-    """``blocks`` with every character of ``missing`` replaced by 〓 (GETA MARK, the usual stand-in)."""
+    """``blocks`` with every character of ``missing`` as 〓 (:func:`~.docx_report.mark_absent`)."""
     def fix(v):
-        return "".join("〓" if ch in missing else ch for ch in v) if isinstance(v, str) else v
+        return mark_absent(v, missing) if isinstance(v, str) else v
 
     out = []
     for block in blocks:

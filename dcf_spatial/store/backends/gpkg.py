@@ -172,7 +172,7 @@ def file_state(path) -> tuple:
     """``(inode, mtime, size, change counter)`` of a store file: what :func:`content_stamp` compares."""
     p = Path(path)
     st = p.stat()
-    return (st.st_ino, st.st_mtime_ns, st.st_size, _change_counter(p))
+    return (st.st_ino, st.st_mtime_ns, st.st_size, _change_counter(p, st.st_ino))
 
 
 def carry_stamp(path, before: tuple) -> None:
@@ -198,9 +198,9 @@ def carry_stamp(path, before: tuple) -> None:
 _HEADER_FDS: dict[str, tuple[int, int]] = {}
 
 
-def _header_fd(path) -> int:
+def _header_fd(path, ino: int) -> int:
+    """The kept handle of ``path``, whose file has inode ``ino`` now (the caller has just stat'ed it)."""
     key = str(path)
-    ino = os.stat(key).st_ino
     entry = _HEADER_FDS.get(key)
     if entry is not None and entry[0] == ino:
         return entry[1]
@@ -222,7 +222,7 @@ def _header_fd(path) -> int:
     return fd
 
 
-def _change_counter(path: Path) -> int | None:
+def _change_counter(path: Path, ino: int) -> int | None:
     """SQLite's file change counter (database header, offset 24; sqlite.org/fileformat.html §1.3.8),
     raised by every committed write in rollback-journal mode; ``None`` in WAL mode (header bytes 18–19
     are 2 there, and the counter is not kept) or when the header cannot be read.
@@ -232,7 +232,7 @@ def _change_counter(path: Path) -> int | None:
     layers changed (a second open for every request of a busy desk).
     """
     try:
-        head = os.pread(_header_fd(path), 100, 0)
+        head = os.pread(_header_fd(path, ino), 100, 0)
     except OSError:
         return None
     if len(head) < 100 or not head.startswith(b"SQLite format 3\x00") or head[18] != 1 or head[19] != 1:
