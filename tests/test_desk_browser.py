@@ -199,14 +199,14 @@ def test_the_office_policy_select_decides_a_factory_outside_the_clusters(page_on
     assert verdict == "不符合" and "policy" not in sent                 # the default is not sent
     answer = page.evaluate("window.dcfLastAnswer")
     assert answer["zones"] == [] and "默认口径" in page.text_content("#reasons")
-    assert "应入园：不符合（默认口径）" in page.text_content("#policy-used")
+    assert page.text_content("#policy-used") == "核查口径：集聚区外新建工业项目——应入园：不符合（默认口径）"
 
     select.select_option(label="引导入园：有条件符合")
     verdict, sent = _check_sent(page)
     assert verdict == "有条件符合"
     assert sent["policy"] == {"industry_outside_clusters": "conditional"}
     assert "本次核查选用" in page.text_content("#reasons")                # the reason names the setting
-    assert "引导入园：有条件符合（本次选用" in page.text_content("#policy-used")
+    assert page.text_content("#policy-used") == "核查口径：集聚区外新建工业项目——引导入园：有条件符合（本次选用，非默认口径）"
     with page.expect_download() as dl:
         page.click("[data-export=html]")
     report = Path(dl.value.path()).read_text(encoding="utf-8")

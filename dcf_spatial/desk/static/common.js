@@ -111,12 +111,15 @@ var desk = (function () {
     });
     return out;
   }
-  function policyText(chosen) {
-    // which setting decided the check, in words: "集聚区外新建工业项目：引导入园：有条件符合（本次选用）"
+  function policyText(chosen, reasons) {
+    // the setting of each policy, in words: "集聚区外新建工业项目——引导入园：有条件符合（本次选用，非默认口径）";
+    // with ``reasons`` (one answer's), whether a reason rests on it (the reason the policy decides names it)
     return policyMenu.map(function (p) {
       var v = (chosen && chosen[p.name]) || p.default;
       var c = p.choices.filter(function (x) { return x.value === v; })[0] || { label_zh: v };
-      return p.name_zh + '——' + c.label_zh + (v === p.default ? '（默认口径）' : '（本次选用，非默认口径）');
+      var used = !reasons || reasons.some(function (r) { return (r.text_zh || '').indexOf(p.name_zh) >= 0; });
+      return p.name_zh + '——' + c.label_zh + (v === p.default ? '（默认口径）' : '（本次选用，非默认口径）') +
+             (used ? '' : '，本次结论未涉及此口径');
     }).join('；');
   }
   return { $: $, el: el, clear: clear, api: api, table: table, popupNode: popupNode, planMap: planMap,

@@ -284,7 +284,7 @@
   function render(a, sent) {
     window.dcfLastAnswer = a;
     // the setting that decided the check (its reasons name it too); the downloads send the same body
-    $('policy-used').textContent = '核查口径：' + desk.policyText(sent && sent.policy);
+    $('policy-used').textContent = '核查口径：' + desk.policyText(sent && sent.policy, a.reasons || []);
     $('answer').hidden = false;
     var v = $('verdict');
     v.textContent = a.verdict_zh;
