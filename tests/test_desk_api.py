@@ -156,7 +156,7 @@ def test_site_check_bad_input(desk, body, status, words):
 
 
 def test_not_json_and_unknown_paths(desk):
-    _err(desk.post("/api/site-check", content=b"{not json", headers={"content-type": "application/json"}), 422)
+    assert "请求体" in _err(desk.post("/api/site-check", content=b"{not json", headers={"content-type": "application/json"}), 422)
     _err(desk.get("/api/nothing-here"), 404)
     _err(desk.get("/api/site-check"), 405)
 

@@ -76,6 +76,8 @@ def validation_message(errors) -> str:
     --------
     >>> validation_message([{"type": "less_than_equal", "loc": ("query", "limit"), "ctx": {"le": 50}, "input": "80"}])
     '请求有误：查询参数 limit：应不大于 50（收到 "80"）。'
+    >>> validation_message([{"type": "json_invalid", "loc": ("body", 1), "ctx": {"error": "Expecting value"}}])
+    '请求有误：请求体（第 1 个字符处）：不是有效的 JSON。'
     """
     parts = []
     for e in errors:
@@ -86,6 +88,8 @@ def validation_message(errors) -> str:
         label = (f"{place} {field}" if place != "请求体" else field) if field else (place or "请求")
         ctx = {k: (v if not isinstance(v, float) or not v.is_integer() else int(v)) for k, v in (e.get("ctx") or {}).items()}
         kind = e.get("type", "")
+        if kind == "json_invalid":  # loc is ("body", <character offset>): the body as a whole is not JSON
+            label = f"请求体（第 {loc[1]} 个字符处）" if len(loc) > 1 and isinstance(loc[1], int) else "请求体"
         try:
             what = VALIDATION_ZH[kind].format(**ctx)
         except (KeyError, IndexError):
