@@ -5,6 +5,7 @@ The list of cases is checked against the OpenAPI document, so a new endpoint wit
 
 from __future__ import annotations
 
+import json
 import re
 
 import httpx
@@ -20,7 +21,10 @@ TRAVERSAL = "../../../etc/passwd"
 CSV = "项目名称,经度,纬度,行业\nA,115.75,36.34,C34\n".encode("utf-8")
 
 #: endpoints that take no input at all (nothing can be wrong with a request to them)
-NO_INPUT = {("GET", "/api/layers"), ("GET", "/api/map-layers")}
+NO_INPUT = {("GET", "/api/layers"), ("GET", "/api/map-layers"), ("GET", "/api/policies")}
+#: an office policy (plan_rules.json → office_policies) given a value it does not have, and one it does not know
+BAD_POLICY = {"industry_outside_clusters": "maybe"}
+UNKNOWN_POLICY = {"parks_only": "conditional"}
 
 
 def _file(name, data):
@@ -35,6 +39,12 @@ CASES = [
     ("POST", "/api/site-check", "/api/site-check", {"json": {"site": SITE, "industry": "不存在的行业词"}}, 422, "无法识别"),
     ("POST", "/api/site-check", "/api/site-check", {"json": {"site": TRAVERSAL, "industry": "C34"}}, 422, "场地"),
     ("POST", "/api/site-check", "/api/site-check", {"json": [1, 2]}, 422, "请求有误"),
+    ("POST", "/api/site-check", "/api/site-check", {"json": {"site": SITE, "industry": "C34", "policy": BAD_POLICY}}, 422, "plan_rules.json"),
+    ("POST", "/api/site-check", "/api/site-check", {"json": {"site": SITE, "industry": "C34", "policy": UNKNOWN_POLICY}}, 422, "parks_only"),
+    ("POST", "/api/site-check", "/api/site-check", {"json": {"site": SITE, "industry": "C34", "policy": "conditional"}}, 422, "policy"),
+    ("POST", "/api/site-check", "/api/site-check", {"json": {"site": SITE, "industry": "C34", "crs": "EPSG:999999"}}, 422, "999999"),
+    ("POST", "/api/site-check", "/api/site-check", {"json": {"site": "POINT (115.75 36.34", "industry": "C34"}}, 422, "WKT"),
+    ("POST", "/api/site-check/export/{fmt}", "/api/site-check/export/docx", {"json": {"site": SITE, "industry": "C34", "policy": BAD_POLICY}}, 422, "plan_rules.json"),
     ("POST", "/api/site-check/export/{fmt}", "/api/site-check/export/exe", {"json": {"site": SITE, "industry": "C34"}}, 422, "fmt"),
     ("POST", "/api/site-check/export/{fmt}", "/api/site-check/export/docx", {"json": {"site": SITE, "industry": ["C34"]}}, 422, "industry"),
     ("POST", "/api/site-check/export/{fmt}", "/api/site-check/export/pdf", {"json": {"site": SITE, "industry": "不存在的行业词"}}, 422, "无法识别"),
@@ -43,12 +53,16 @@ CASES = [
     ("POST", "/api/site/read", "/api/site/read", _file(TRAVERSAL, b"root:x:0:0"), 415, "不支持的文件类型"),
     ("POST", "/api/site/read", "/api/site/read", _file("../../x/地块.geojson", b"{oops"), 400, "地块.geojson"),
     ("POST", "/api/site/read", "/api/site/read", {}, 422, "file"),
+    ("POST", "/api/site/read", "/api/site/read", {**_file("地块.csv", CSV), "data": {"crs": "EPSG:999999"}}, 422, "999999"),
     # ---- 批量核查 ----
     ("POST", "/api/site-check/batch", "/api/site-check/batch", _file("清单.csv", b""), 400, "空的"),
     ("POST", "/api/site-check/batch", "/api/site-check/batch", _file("清单.csv", BIG), 413, "大小上限"),
     ("POST", "/api/site-check/batch", "/api/site-check/batch", _file(TRAVERSAL, CSV), 415, "不支持的文件类型"),
     ("POST", "/api/site-check/batch", "/api/site-check/batch", {**_file("清单.csv", CSV), "data": {"industry": "不存在的行业词"}}, 422, "无法识别"),
     ("POST", "/api/site-check/batch", "/api/site-check/batch?format=pdf", _file("清单.csv", CSV), 422, "format"),
+    ("POST", "/api/site-check/batch", "/api/site-check/batch", {**_file("清单.csv", CSV), "data": {"policy": "industry_outside_clusters=maybe"}}, 422, "plan_rules.json"),
+    ("POST", "/api/site-check/batch", "/api/site-check/batch", {**_file("清单.csv", CSV), "data": {"policy": "conditional"}}, 422, "口径=取值"),
+    ("POST", "/api/site-check/batch", "/api/site-check/batch", {**_file("清单.csv", CSV), "data": {"crs": "EPSG:999999"}}, 422, "999999"),
     ("GET", "/api/downloads/{key}", "/api/downloads/..%2F..%2Fetc%2Fpasswd", {}, 404, ""),
     ("GET", "/api/downloads/{key}", "/api/downloads/nope", {}, 404, ""),
     # ---- 图层 ----
@@ -115,6 +129,22 @@ def test_the_cases_cover_every_endpoint_of_the_openapi_document(desk):
     listed = {(m.upper(), p) for p, ops in desk.get("/api/openapi.json").json()["paths"].items() for m in ops}
     covered = {(c[0], c[1]) for c in CASES} | NO_INPUT
     assert listed == covered, {"no case": listed - covered, "no such endpoint": covered - listed}
+
+
+def test_every_status_a_case_gets_is_documented_in_openapi_with_the_error_body(desk):
+    """The 4xx statuses mean the same on every endpoint (400 unreadable input, 413 over the cap, 415 a file
+    type not opened, 422 an invalid field or value): each status a case answers is listed in its path's
+    OpenAPI ``responses`` with the desk's ``{"error": …}`` body, never FastAPI's ``detail`` list."""
+    doc = desk.get("/api/openapi.json").json()
+    statuses = {(c[0], c[1], c[4]) for c in CASES if c[3] != "WRITE"} | {
+        ("POST", "/api/layers/{layer_id}/import/preview", w[1]) for w in WRITE_CASES}
+    for method, path, status in sorted(statuses):
+        responses = doc["paths"][path][method.lower()]["responses"]
+        assert str(status) in responses, (method, path, status, sorted(responses))
+        schema = responses[str(status)]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (path, status, schema)
+    assert "error" in doc["components"]["schemas"]["ErrorBody"]["required"]
+    assert "HTTPValidationError" not in json.dumps(doc["paths"])
 
 
 @pytest.mark.parametrize("method, _path, url, kwargs, status, words",

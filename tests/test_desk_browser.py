@@ -164,6 +164,81 @@ def test_a_layer_attribute_shows_as_text_in_its_popup(page_on_desk):
 
 
 
+#: the fixture store's township cell 6 (测试镇7): inside the planning area, outside every cluster, park and zone box
+OUTSIDE_CLUSTERS = (36.31, 116.38)
+
+
+def _check_sent(page):
+    """Click 核查; the verdict shown and the JSON body the page sent to ``POST /api/site-check``."""
+    import json
+
+    with page.expect_request(lambda r: r.url.endswith("/api/site-check") and r.method == "POST") as req:
+        verdict = _check(page)
+    return verdict, json.loads(req.value.post_data)
+
+
+def test_the_office_policy_select_decides_a_factory_outside_the_clusters(page_on_desk, tmp_path):
+    """第三章第三节 “支持园区外工业企业按照产业属性，主动向各类产业集聚区搬迁” and 第十章第四节 “促进重大项目向重点园区和
+    专业集聚区集中” steer industry into the clusters but bar nothing, so plan_rules.json → office_policies →
+    industry_outside_clusters leaves the verdict to the office. A bearing plant (C3451) outside every cluster is
+    不符合 under the file's default (应入园) and 有条件符合 when the page's 口径 select is set to 引导入园; the page
+    sends ``policy`` only then, the answer says which setting decided it, and the download uses the same setting."""
+    page, seen = page_on_desk
+    page.goto(page.url.split("#")[0], wait_until="load")
+    page.wait_for_function("window.dcfReady === true", timeout=60_000)
+    select = page.locator("#policy-industry_outside_clusters")
+    select.wait_for(timeout=30_000)
+    labels = select.locator("option").all_text_contents()
+    assert labels == ["应入园：不符合（默认）", "引导入园：有条件符合"]   # the file's choices, its default marked
+    assert select.input_value() == "does_not_fit"
+    assert "集聚区外新建工业项目" in page.text_content("#policy-box")
+
+    click_latlng(page, *OUTSIDE_CLUSTERS)
+    _pick_industry(page, "C3451")
+    verdict, sent = _check_sent(page)
+    assert verdict == "不符合" and "policy" not in sent                 # the default is not sent
+    answer = page.evaluate("window.dcfLastAnswer")
+    assert answer["zones"] == [] and "默认口径" in page.text_content("#reasons")
+    assert page.text_content("#policy-used") == "核查口径：集聚区外新建工业项目——应入园：不符合（默认口径）"
+
+    select.select_option(label="引导入园：有条件符合")
+    verdict, sent = _check_sent(page)
+    assert verdict == "有条件符合"
+    assert sent["policy"] == {"industry_outside_clusters": "conditional"}
+    assert "本次核查选用" in page.text_content("#reasons")                # the reason names the setting
+    assert page.text_content("#policy-used") == "核查口径：集聚区外新建工业项目——引导入园：有条件符合（本次选用，非默认口径）"
+    with page.expect_download() as dl:
+        page.click("[data-export=html]")
+    report = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert "有条件符合" in report and "本次核查选用" in report            # the report of the same setting
+    assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
+
+
+def test_batch_page_sends_the_office_policy(page_on_desk, tmp_path):
+    """The 批量核查 page's 口径 select applies to every row (the ``policy`` form field, as ``--policy``):
+    the same factory outside the clusters (第三章第三节、第十章第四节) turns 有条件符合 under 引导入园."""
+    page, seen = page_on_desk
+    base = page.url.rsplit("/", 1)[0]
+    csv = tmp_path / "清单.csv"
+    lat, lon = OUTSIDE_CLUSTERS
+    csv.write_text(f"项目名称,经度,纬度,行业\n区外轴承,{lon},{lat},C3451\n", encoding="utf-8")
+    page.goto(base + "/batch")
+    page.wait_for_function("window.dcfReady === true", timeout=60_000)
+    page.locator("#policy-industry_outside_clusters").wait_for(timeout=30_000)
+    verdicts = []
+    for label in ("应入园：不符合（默认）", "引导入园：有条件符合"):
+        page.select_option("#policy-industry_outside_clusters", label=label)
+        page.evaluate("window.dcfLastBatch = null")
+        page.set_input_files("#batch-file", str(csv))
+        page.click("#batch-go")
+        page.wait_for_function("window.dcfLastBatch || document.getElementById('error').textContent", timeout=60_000)
+        assert page.text_content("#error") == ""
+        verdicts.append(page.text_content("#batch-table tbody tr td:nth-child(3)"))
+    assert verdicts == ["不符合", "有条件符合"]
+    assert "本次选用" in page.text_content("#policy-used")
+    assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
+
+
 def test_batch_page(page_on_desk, tmp_path):
     page, seen = page_on_desk
     base = page.url.rsplit("/", 1)[0]

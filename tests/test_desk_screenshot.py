@@ -36,6 +36,9 @@ def test_screenshot_on_the_shipped_layers(tmp_path):
             _pick_industry(page, "轴承")
             assert _check(page) == "符合"
             assert "郑家镇工业集聚区" in page.text_content("#zones")
+            # a site inside a cluster: the office policy on factories outside the clusters (plan_rules.json →
+            # office_policies) is shown with its setting, and that this verdict does not rest on it
+            assert "集聚区外新建工业项目——应入园：不符合（默认口径），本次结论未涉及此口径" in page.text_content("#policy-used")
             page.screenshot(path=str(shot))
         finally:
             browser.close()

@@ -18,7 +18,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import DeskError
+from ..errors import DeskError, error_responses
 from ..uploads import _display_name, pick_dataset, save_upload, temp_folder
 from ..wording import form_of, worded
 
@@ -147,12 +147,124 @@ def _industry_or_400(value: str):
     return m
 
 
+def policy_menu() -> list[dict]:
+    """The office policies of ``plan_rules.json`` → ``office_policies`` as the pages offer them: each
+    policy's name, Chinese title, clauses, the file's default (as a setting code) and its choices with
+    their Chinese wording.
+
+    Examples
+    --------
+    >>> [c["value"] for c in policy_menu()[0]["choices"]]
+    ['does_not_fit', 'conditional']
+    """
+    from ... import plan
+
+    defaults = plan.office_policies()
+    out = []
+    for name, setting in defaults.items():
+        entry = plan.rules()["office_policies"][name]
+        out.append({
+            "name": name, "name_zh": entry.get("name_zh", name), "plan_ref": entry.get("plan_ref", ""),
+            "default": setting, "file": f"{plan.RULES_FILE} → office_policies → {name}",
+            "choices": [{"value": c, "verdict_zh": plan.verdict_zh(c), "setting_zh": entry["setting_zh"][c],
+                         "label_zh": entry["setting_zh"][c].split("（")[0] + "：" + plan.verdict_zh(c),
+                         "default": c == setting} for c in entry["choices"]]})
+    return out
+
+
+def _policies_zh() -> str:
+    """Every office policy with its allowed values, for an error message."""
+    return "；".join(f"{p['name']}（{p['name_zh']}）可取 " + "、".join(
+        f"{c['value']}（{c['verdict_zh']}{'，默认' if c['default'] else ''}）" for c in p["choices"])
+        for p in policy_menu())
+
+
+def policy_or_422(policy: dict | None) -> dict | None:
+    """``policy`` (``{口径名: 取值}``) checked against ``plan_rules.json`` → ``office_policies``; an unknown
+    name or value is a 422 naming the policy, its allowed values and the rule file (as every other
+    invalid field of a request). ``None``/``{}`` is None (the file's defaults apply).
+
+    Examples
+    --------
+    >>> policy_or_422({"industry_outside_clusters": "conditional"})
+    {'industry_outside_clusters': 'conditional'}
+    """
+    if not policy:
+        return None
+    from ... import plan
+    from ...errors import InputError
+
+    try:
+        plan.office_policies(policy)
+    except InputError as exc:
+        if getattr(exc, "argument", None) != "policy":  # the rule file itself is wrong: the server's fault
+            raise
+        raise DeskError(422, f"请求有误：policy：{exc}口径及其取值定义在规则文件 {plan.RULES_FILE}（office_policies）："
+                             f"{_policies_zh()}；GET /api/policies 列出。") from None
+    return dict(policy)
+
+
+def _policy_form(values: list[str] | None) -> dict | None:
+    """The batch form's ``policy`` fields as ``{口径名: 取值}``: each field ``口径=取值`` (as ``dcf site check
+    --batch … --policy`` takes it) or a JSON object (as ``POST /api/site-check`` takes it)."""
+    out: dict[str, str] = {}
+    for v in values or []:
+        v = (v or "").strip()
+        if not v:
+            continue
+        if v.startswith("{"):
+            try:
+                obj = json.loads(v)
+            except ValueError:
+                obj = None
+            if not isinstance(obj, dict) or not all(isinstance(x, str) for x in obj.values()):
+                raise DeskError(422, f"请求有误：表单 policy：应为 口径=取值 或 JSON 对象 {{口径名: 取值}}（收到 {v[:60]}）。")
+            out.update(obj)
+            continue
+        name, sep, value = v.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise DeskError(422, f"请求有误：表单 policy：「{v[:60]}」应写成 口径=取值，如 "
+                                 "industry_outside_clusters=conditional。")
+        out[name.strip()] = value.strip()
+    return policy_or_422(out)
+
+
+def crs_or_422(crs: str | None, *, path: str) -> str | None:
+    """A ``crs`` form field checked before the upload is read: a value pyproj does not know is a 422
+    (an invalid field, as in every other request), not the 400 of a file that cannot be read."""
+    if crs is None or not crs.strip():
+        return None
+    from ...crs import parse_crs
+    from ...errors import InputError
+
+    try:
+        parse_crs(crs)
+    except InputError as exc:
+        from ..wording import desk_wording
+
+        raise DeskError(422, desk_wording(str(exc), form=form_of(path))) from None
+    return crs
+
+
 def run_site_check(body: SiteCheckBody, *, record: bool = False):
     """``dcf.check_site`` for a request body (the server's store is active); with ``record`` the check
-    goes into the store's register (under ``body.project`` when given)."""
+    goes into the store's register (under ``body.project`` when given). A value the library refuses
+    (the office policy, a coordinate system, the site) is a 422 naming it."""
     import dcf_spatial as dcf
 
     _industry_or_400(body.industry)
+    policy = policy_or_422(body.policy)
+    try:
+        return _check_site(dcf, body, policy, record)
+    except dcf.InputError as exc:
+        # the body is JSON the desk has read: a value check_site refuses (a coordinate system, a WKT, a
+        # site it cannot place) is an invalid field, answered 422 as pydantic's are; never a server path
+        from ..wording import desk_wording
+
+        raise DeskError(422, desk_wording(str(exc))) from None
+
+
+def _check_site(dcf, body: SiteCheckBody, policy, record: bool):
     return dcf.check_site(
         _site_value(body.site), body.industry, area_mu=body.area_mu, crs=body.crs,
         investment_wan=body.investment_wan, floor_area_m2=body.floor_area_m2, footprint_m2=body.footprint_m2,
@@ -160,11 +272,11 @@ def run_site_check(body: SiteCheckBody, *, record: bool = False):
         capacity_replacement=body.capacity_replacement, catalogue_class=body.catalogue_class,
         date=None if body.date is None else body.date.isoformat(), tall_floor_area_m2=body.tall_floor_area_m2,
         yard_area_m2=body.yard_area_m2, non_production_facilities=body.non_production_facilities or None,
-        policy=body.policy or None,
+        policy=policy,
         record=((body.project or "").strip() or True) if record else False)
 
 
-@router.post("/site-check", summary="选址核查（一个场地）")
+@router.post("/site-check", summary="选址核查（一个场地）", responses=error_responses(400, 413, 422))
 def site_check(request: Request, body: SiteCheckBody):
     """The verdict for one site: exactly the JSON of ``dcf site check --json``, plus ``register_id``,
     the check's entry in the register (recorded unless the desk runs with ``--no-record``; else null).
@@ -182,7 +294,7 @@ EXPORTS = {"html": ("核查报告.html", "text/html; charset=utf-8"),
            "txt": ("场地报批坐标.txt", "text/plain; charset=gbk")}
 
 
-@router.post("/site-check/export/{fmt}", summary="选址核查并下载：报告 HTML / 核查意见 DOCX、PDF / 场地 GPKG / 报批坐标 TXT")
+@router.post("/site-check/export/{fmt}", summary="选址核查并下载：报告 HTML / 核查意见 DOCX、PDF / 场地 GPKG / 报批坐标 TXT", responses=error_responses(400, 413, 422))
 def site_check_export(fmt: Literal["html", "docx", "pdf", "gpkg", "txt"], body: SiteCheckBody):
     """The same check as ``POST /api/site-check``, answered as a file to download."""
     answer = run_site_check(body)
@@ -205,12 +317,14 @@ def site_check_export(fmt: Literal["html", "docx", "pdf", "gpkg", "txt"], body: 
     return Response(data, media_type=media, headers=_attachment(name))
 
 
-@router.post("/site/read", summary="读取上传的场地文件")
+@router.post("/site/read", summary="读取上传的场地文件", responses=error_responses(400, 413, 415, 422))
 def site_read(request: Request, file: UploadFile = File(..., description="场地文件：压缩的 SHP、GPKG、GeoJSON、KML、DXF、报批坐标 TXT、CSV、XLSX"),
               crs: str | None = Form(None),
               layer: str | None = Form(None, description="压缩文件含多个数据集时要读取哪一个（文件名或不含扩展名的名称）")):
     """Read a site file; answer its outline as one GeoJSON geometry (CGCS2000 lon/lat), to check next."""
     import dcf_spatial as dcf
+
+    crs = crs_or_422(crs, path=request.url.path)
 
     with temp_folder() as d:
         path = save_upload(file, d, limit_bytes=request.app.state.upload_limit, layer=layer)
@@ -228,11 +342,15 @@ def site_read(request: Request, file: UploadFile = File(..., description="场地
             "read_notes": notes}
 
 
-@router.post("/site-check/batch", summary="批量核查（上传项目清单）")
+@router.post("/site-check/batch", summary="批量核查（上传项目清单）", responses=error_responses(400, 413, 415, 422))
 def site_check_batch(request: Request,
                      file: UploadFile = File(..., description="项目清单：CSV、XLSX 或矢量文件（每行一个场地）"),
                      industry: str | None = Form(None, description="无行业列时全部行的行业"),
                      crs: str | None = Form(None),
+                     policy: list[str] | None = Form(
+                         None, description="规划管理部门口径（plan_rules.json → office_policies），用于全部行；"
+                                           "每项写成 口径=取值（可重复，如 industry_outside_clusters=conditional），"
+                                           "或一个 JSON 对象 {\"口径名\": \"取值\"}。不给则用各口径的默认值。"),
                      format: Literal["json", "xlsx"] = Query("json", description="json：结果与下载链接；xlsx：直接下载表格")):
     """One result per row (rows that cannot be checked say why), as ``dcf site check --batch --json``;
     ``xlsx_url`` downloads the table (formula-like text stays text)."""
@@ -240,10 +358,13 @@ def site_check_batch(request: Request,
 
     if industry:
         _industry_or_400(industry)
+    chosen = _policy_form(policy)
+    crs = crs_or_422(crs, path=request.url.path)
     with temp_folder() as d:
         path = save_upload(file, d, limit_bytes=request.app.state.upload_limit)
         try:
-            answer = dcf.check_batch(str(path), industry or None, crs=crs, record=request.app.state.record)
+            answer = dcf.check_batch(str(path), industry or None, crs=crs, record=request.app.state.record,
+                                     policy=chosen)
         except dcf.DcfError as exc:  # the message names the uploaded file, not the server's copy
             raise worded(exc, form=form_of(request.url.path), names={str(path): _display_name(file.filename)}) from exc
         out = d / "result.xlsx"
@@ -260,7 +381,7 @@ def site_check_batch(request: Request,
     names = [str(v) if v == v and v is not None else "" for v in sites["name"]] if "name" in sites.columns \
         else [""] * len(answer.results)
     return JSONResponse(strict_json({"results": answer.to_dict(), "names": names, "counts": counts,
-                                     "read_notes": answer.notes, "xlsx_url": url,
+                                     "read_notes": answer.notes, "xlsx_url": url, "policy": chosen,
                                      "register_ids": list(answer.register_ids)}))
 
 
@@ -277,7 +398,7 @@ def _keep_download(request, data: bytes, name: str, media: str) -> str:
     return f"/api/downloads/{key}"
 
 
-@router.get("/downloads/{key}", summary="下载此前生成的文件")
+@router.get("/downloads/{key}", summary="下载此前生成的文件", responses=error_responses(404, 422))
 def download(request: Request, key: str):
     item = request.app.state.downloads.get(key)
     if item is None:
@@ -293,7 +414,7 @@ def _attachment(name: str) -> dict:
                                    f"filename*=UTF-8''{quote(name)}"}
 
 
-@router.get("/layers", summary="图层列表")
+@router.get("/layers", summary="图层列表", responses=error_responses())
 def layers():
     """The layer list (what ``dcf layers list --json`` prints), each with its map style for the legend."""
     return _layer_rows()
@@ -341,7 +462,7 @@ def map_layers_entry(app) -> dict:
     return entry
 
 
-@router.get("/map-layers", summary="全部图层（地图显示用：一次请求，坐标保留 6 位小数约 0.1 米）")
+@router.get("/map-layers", summary="全部图层（地图显示用：一次请求，坐标保留 6 位小数约 0.1 米）", responses=error_responses())
 def map_layers(request: Request):
     """Every layer of the store in one answer, for drawing: ``{"layers": [row, …], "digits": 6}``, each
     row what ``GET /api/layers`` lists (with its map style) plus ``geojson``, the layer as
@@ -359,7 +480,7 @@ def map_layers(request: Request):
     return Response(entry["body"], media_type="application/json", headers=headers)
 
 
-@router.get("/layers/{layer_id}", summary="一个图层（GeoJSON）")
+@router.get("/layers/{layer_id}", summary="一个图层（GeoJSON）", responses=error_responses(404, 422))
 def layer(request: Request, layer_id: str,
           crs: str = Query("EPSG:4326", description="输出坐标系，默认 EPSG:4326")):
     """One layer as a GeoJSON FeatureCollection (attributes as stored, ``provenance`` on each feature)."""
@@ -421,7 +542,15 @@ def _layer_json(layer_id: str, crs: str, *, digits: int | None = None) -> bytes:
     return json.dumps(strict_json(fc), ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
 
 
-@router.get("/industry", summary="行业词 → GB/T 4754-2017 代码")
+@router.get("/policies", summary="规划管理部门口径（核查时可逐次改选）", responses=error_responses())
+def policies():
+    """The office policies of ``plan_rules.json`` → ``office_policies`` (questions the plan leaves to the
+    planning office), each with its choices in Chinese and the file's default; send one as ``"policy":
+    {name: value}`` to ``POST /api/site-check`` (or the ``policy`` form field of the batch)."""
+    return policy_menu()
+
+
+@router.get("/industry", summary="行业词 → GB/T 4754-2017 代码", responses=error_responses(422))
 def industry(q: str = Query(..., min_length=1, max_length=60, description="行业词或代码")):
     """Resolve a word or code: ``status`` resolved / ambiguous (with ``candidates``) / unknown (with near ones)."""
     from ...industry import label_zh, resolve
@@ -444,7 +573,7 @@ def _place_dict(p, *, geometry: bool = False) -> dict:
     return d
 
 
-@router.get("/places", summary="地名 → 镇街、集聚区、园区、示范区（输入提示）")
+@router.get("/places", summary="地名 → 镇街、集聚区、园区、示范区（输入提示）", responses=error_responses(422))
 def places(q: str = Query(..., min_length=1, max_length=60, description="地名或其一部分"),
            limit: int = Query(10, ge=1, le=50)):
     """Names of the store's gazetteer near ``q`` (containing it first, then similar ones), and ``match``:
@@ -569,7 +698,7 @@ def _start_audit(request, kind: str, uploads: dict, run) -> JSONResponse:
     return JSONResponse({"job": job.id, "url": f"/api/jobs/{job.id}", "status": job.status}, status_code=202)
 
 
-@router.post("/audit/idle", status_code=202, summary="闲置土地审计（后台任务）")
+@router.post("/audit/idle", status_code=202, summary="闲置土地审计（后台任务）", responses=error_responses(400, 413, 415, 422))
 def audit_idle(request: Request,
                parcels: UploadFile = File(..., description="宗地：压缩的 SHP、GPKG、GeoJSON、KML、CSV/XLSX（含坐标）"),
                as_of: str = Form(..., description="审计基准日 YYYY-MM-DD")):
@@ -581,7 +710,7 @@ def audit_idle(request: Request,
                         lambda p, out: dcf.audit_idle(str(p["parcels"]), as_of=day, out=out))
 
 
-@router.post("/audit/efficiency", status_code=202, summary="亩产效益评价（后台任务）")
+@router.post("/audit/efficiency", status_code=202, summary="亩产效益评价（后台任务）", responses=error_responses(400, 413, 415, 422))
 def audit_efficiency(request: Request,
                      enterprises: UploadFile = File(..., description="企业表：CSV/XLSX"),
                      parcels: UploadFile | None = File(None, description="宗地（可选）"),
@@ -596,19 +725,19 @@ def audit_efficiency(request: Request,
                                                             as_of=day, out=out))
 
 
-@router.get("/jobs/{job_id}", summary="后台任务状态")
+@router.get("/jobs/{job_id}", summary="后台任务状态", responses=error_responses(404, 422))
 def job_status(request: Request, job_id: str):
     """Status, progress (0–1), the result summary and download links when done."""
     return request.app.state.jobs.get(job_id).to_dict()
 
 
-@router.get("/jobs/{job_id}/files/{index}", summary="下载任务结果文件")
+@router.get("/jobs/{job_id}/files/{index}", summary="下载任务结果文件", responses=error_responses(404, 422))
 def job_file(request: Request, job_id: str, index: int):
     name, path = request.app.state.jobs.file(job_id, index)
     return FileResponse(path, filename=name)
 
 
-@router.get("/jobs/{job_id}/map", summary="任务结果的地图数据（GeoJSON，按状态）")
+@router.get("/jobs/{job_id}/map", summary="任务结果的地图数据（GeoJSON，按状态）", responses=error_responses(404, 422))
 def job_map(request: Request, job_id: str):
     job = request.app.state.jobs.get(job_id)
     data = getattr(job, "geojson", None)

@@ -30,7 +30,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...errors import DcfError
-from ..errors import DeskError
+from ..errors import DeskError, error_responses
 from ..uploads import _display_name, pick_dataset, save_upload
 from .api import strict_json
 
@@ -189,7 +189,7 @@ def layer_versions(request, layer_id: str) -> dict:
                     "不会因恢复而丢失；更早的版本请逐次恢复。"}
 
 
-@router.get("/layers/{layer_id}/versions", summary="图层的版本（当前版本与可恢复的版本）")
+@router.get("/layers/{layer_id}/versions", summary="图层的版本（当前版本与可恢复的版本）", responses=error_responses(404, 422))
 def versions(request: Request, layer_id: str):
     """The current version and the kept ones, newest first: version number, features, provenance,
     source, date, content hash, how many register checks used it; ``restorable_version`` is the one
@@ -227,7 +227,7 @@ def _options(crs, encoding, fields, provenance, source_note, file_name) -> dict:
             "field_map": field_map, "provenance": provenance, "source_note": note}
 
 
-@router.post("/layers/{layer_id}/import/preview", summary="试导入图层：上传文件，返回将发生的变化与确认用的 handle")
+@router.post("/layers/{layer_id}/import/preview", summary="试导入图层：上传文件，返回将发生的变化与确认用的 handle", responses=error_responses(400, 403, 404, 413, 415, 422))
 def import_preview(request: Request, layer_id: str,
                    file: UploadFile | None = File(None, description="图层文件：压缩的 SHP、GPKG、GeoJSON、KML、DXF"),
                    crs: str | None = Form(None, description="文件坐标系（文件未注明时），如 EPSG:4527"),
@@ -329,7 +329,7 @@ class ImportConfirm(BaseModel):
     handle: str = Field(..., min_length=8, max_length=64, description="试导入返回的 handle")
 
 
-@router.post("/layers/{layer_id}/import", summary="确认导入此前试导入的文件")
+@router.post("/layers/{layer_id}/import", summary="确认导入此前试导入的文件", responses=error_responses(403, 404, 409, 422))
 def import_confirm(request: Request, layer_id: str, body: ImportConfirm):
     """Import exactly the file previewed under ``handle`` (the previous version is kept for reset).
     Refused (409) when the layer changed since the preview: preview again."""
@@ -391,7 +391,7 @@ def _refuse_losing_a_recorded_version(st, layer_id: str) -> None:
                              "恢复会使这些登记无法复现，已拒绝。请先检查图层库（dcf layers doctor）。")
 
 
-@router.post("/layers/{layer_id}/reset", summary="恢复图层到上一次导入前的版本")
+@router.post("/layers/{layer_id}/reset", summary="恢复图层到上一次导入前的版本", responses=error_responses(403, 404, 409, 422))
 def reset(request: Request, layer_id: str, body: ResetBody):
     """Restore the version the last import replaced; ``version`` must be that version's number
     (``restorable_version``), so a reset meant for another state of the layer is refused (409)."""

@@ -46,6 +46,7 @@
     });
   });
   $('verdict-filter').addEventListener('change', draw);
+  desk.policyControls($('policy-box')).catch(function (e) { $('error').textContent = '核查口径加载失败：' + e.message; });
   $('batch-go').addEventListener('click', function () {
     var f = $('batch-file').files[0];
     $('error').textContent = '';
@@ -54,6 +55,8 @@
     fd.append('file', f);
     if ($('batch-industry').value.trim()) { fd.append('industry', $('batch-industry').value.trim()); }
     if ($('crs').value) { fd.append('crs', $('crs').value); }
+    var policy = desk.chosenPolicy();  // the same setting for every row; only when it differs from the default
+    Object.keys(policy || {}).forEach(function (k) { fd.append('policy', k + '=' + policy[k]); });
     $('batch-go').disabled = true;
     desk.api('/api/site-check/batch', { method: 'POST', body: fd }).then(function (j) {
       window.dcfLastBatch = j;
@@ -65,6 +68,7 @@
       while (sel.options.length > 1) { sel.remove(1); }
       names.forEach(function (k) { var o = el('option', k); o.value = k; sel.appendChild(o); });
       $('xlsx').href = j.xlsx_url;
+      $('policy-used').textContent = '核查口径：' + desk.policyText(j.policy);
       $('batch-notes').textContent = (j.read_notes || []).join('\n');
       $('batch-answer').hidden = false;
       draw();

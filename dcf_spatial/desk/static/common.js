@@ -1,4 +1,4 @@
-/* Shared by the desk's pages (the 选址核查 page uses popupNode only): fetch with Chinese errors, DOM helpers that only ever set
+/* Shared by the desk's pages (the 选址核查 page uses popupNode and the policy controls only): fetch with Chinese errors, DOM helpers that only ever set
    textContent, and the plan-layer map (the 选址核查 page has its own richer copy in desk.js). */
 var desk = (function () {
   'use strict';
@@ -76,5 +76,52 @@ var desk = (function () {
     ready.then(function () { window.dcfReady = true; }, function (e) { $('error').textContent = '图层加载失败：' + e.message; });
     return map;
   }
-  return { $: $, el: el, clear: clear, api: api, table: table, popupNode: popupNode, planMap: planMap };
+  // the planning office's policies (plan_rules.json → office_policies, from GET /api/policies): one small select
+  // each in ``box``, the file's default marked 默认 and selected; ``chosenPolicy`` gives only the settings that
+  // differ from the default (null when none: the server then applies the file's defaults)
+  var policyMenu = [];
+  function policyControls(box) {
+    return api('/api/policies').then(function (menu) {
+      policyMenu = menu;
+      clear(box);
+      menu.forEach(function (p) {
+        var label = el('label', '口径：' + p.name_zh + ' ');
+        label.title = p.plan_ref + '；规划未作定论，由规划管理部门确定（' + p.file + '）';
+        var sel = el('select');
+        sel.id = 'policy-' + p.name;
+        sel.setAttribute('data-policy', p.name);
+        p.choices.forEach(function (c) {
+          var o = el('option', c.label_zh + (c.default ? '（默认）' : ''));
+          o.value = c.value;
+          o.title = c.setting_zh;
+          if (c.default) { o.selected = true; }
+          sel.appendChild(o);
+        });
+        label.appendChild(sel);
+        box.appendChild(label);
+      });
+      return menu;
+    });
+  }
+  function chosenPolicy() {
+    var out = null;
+    policyMenu.forEach(function (p) {
+      var sel = $('policy-' + p.name);
+      if (sel && sel.value !== p.default) { out = out || {}; out[p.name] = sel.value; }
+    });
+    return out;
+  }
+  function policyText(chosen, reasons) {
+    // the setting of each policy, in words: "集聚区外新建工业项目——引导入园：有条件符合（本次选用，非默认口径）";
+    // with ``reasons`` (one answer's), whether a reason rests on it (the reason the policy decides names it)
+    return policyMenu.map(function (p) {
+      var v = (chosen && chosen[p.name]) || p.default;
+      var c = p.choices.filter(function (x) { return x.value === v; })[0] || { label_zh: v };
+      var used = !reasons || reasons.some(function (r) { return (r.text_zh || '').indexOf(p.name_zh) >= 0; });
+      return p.name_zh + '——' + c.label_zh + (v === p.default ? '（默认口径）' : '（本次选用，非默认口径）') +
+             (used ? '' : '，本次结论未涉及此口径');
+    }).join('；');
+  }
+  return { $: $, el: el, clear: clear, api: api, table: table, popupNode: popupNode, planMap: planMap,
+           policyControls: policyControls, chosenPolicy: chosenPolicy, policyText: policyText };
 })();

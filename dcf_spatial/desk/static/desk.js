@@ -268,6 +268,8 @@
     if (!ind) { throw new Error('请填写行业（行业词或 GB/T 4754 代码）。'); }
     var b = { site: site, industry: ind };
     if (siteCrs) { b.crs = siteCrs; } else if ($('crs').value) { b.crs = $('crs').value; }
+    var policy = desk.chosenPolicy();  // sent only when it differs from plan_rules.json's default
+    if (policy) { b.policy = policy; }
     FIGURES.forEach(function (k) {
       var v = $(k).value;
       if (v !== '') { b[k] = parseFloat(v); }
@@ -279,8 +281,10 @@
     cells.forEach(function (c) { tr.appendChild(el('td', c)); });
     tbody.appendChild(tr);
   }
-  function render(a) {
+  function render(a, sent) {
     window.dcfLastAnswer = a;
+    // the setting that decided the check (its reasons name it too); the downloads send the same body
+    $('policy-used').textContent = '核查口径：' + desk.policyText(sent && sent.policy, a.reasons || []);
     $('answer').hidden = false;
     var v = $('verdict');
     v.textContent = a.verdict_zh;
@@ -324,7 +328,7 @@
     try { b = body(); } catch (e) { showError(e.message); return; }
     $('check').disabled = true;
     api('/api/site-check', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(b) })
-      .then(function (a) { lastBody = b; render(a); })
+      .then(function (a) { lastBody = b; render(a, b); })
       .catch(function (e) { showError(e.message); })
       .then(function () { $('check').disabled = false; });
   });
@@ -343,4 +347,5 @@
     });
   });
   setMode('point');
+  desk.policyControls($('policy-box')).catch(function (e) { showError('核查口径加载失败：' + e.message); });
 })();
