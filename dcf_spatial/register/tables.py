@@ -8,7 +8,8 @@
 
 GeoPackage: the writer holds the store's writer lock (the one imports take before they swap the
 file) and writes in one ``BEGIN IMMEDIATE`` SQLite transaction, retried while another writer holds the
-database. PostGIS: one transaction under a transaction-level advisory lock.
+database. PostGIS: one transaction under a transaction-level advisory lock, its statements sent in
+psycopg pipelines (three round trips and the commit for a whole group of recorded checks).
 """
 
 from __future__ import annotations
