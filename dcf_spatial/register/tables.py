@@ -8,7 +8,8 @@
 
 GeoPackage: the writer holds the store's writer lock (the one imports take before they swap the
 file) and writes in one ``BEGIN IMMEDIATE`` SQLite transaction, retried while another writer holds the
-database. PostGIS: one transaction under a transaction-level advisory lock.
+database. PostGIS: one transaction under a transaction-level advisory lock, its statements sent in
+psycopg pipelines (three round trips and the commit for a whole group of recorded checks).
 """
 
 from __future__ import annotations
@@ -193,8 +194,9 @@ def write_records(st, build) -> list:
     """Insert groups of register rows with the layer and file versions they use, in one transaction;
     return each group's new ids (or the exception that kept that group out).
 
-    ``build()`` is called once no layer can change any more (inside the GeoPackage writer lock; in
-    PostGIS after the catalog rows are locked ``FOR SHARE``) and returns ``(groups, layers, files,
+    ``build()`` is called inside the GeoPackage writer lock (no layer can change any more); in PostGIS
+    before the transaction, which then locks the catalog rows ``FOR SHARE`` and refuses the write when
+    a layer's catalog key moved since (:func:`_pg_write_records`). It returns ``(groups, layers, files,
     snapshot)``: groups as lists of rows (dicts of :data:`COLUMNS` + ``geometry``) or an exception
     for a group not to write, ``{layer id: {"sha256", "catalog"}}``, ``{name: (sha256, bytes)}``, and
     ``snapshot(layer_id)`` giving the GeoParquet bytes of a layer. The group commit of
@@ -241,59 +243,124 @@ def write_records(st, build) -> list:
                     ids.append(int(cur.lastrowid))
                 out.append(ids)
         return out
-    from sqlalchemy import text
+    for attempt in (0, 1):
+        try:
+            return _pg_write_records(st, build, trust_cache=attempt == 0)
+        except _StaleCache:   # what this process believed the register kept was not so: read it, then write
+            _PG_KNOWN.pop(_pg_key(st), None)
+    # pragma: no cover — only when kept versions are deleted while this write runs (nothing in dcf does that)
+    raise InputError(f"PostGIS 图层库 {st.label} 的核查登记在写入期间被他人改动，本次未记入核查登记；请重新核查。")
+
+
+class _StaleCache(Exception):
+    """Inside the transaction: a layer version this process believed kept is not in the register."""
+
+
+#: per PostGIS store (URL and schema): ``[register tables created, {(layer id, sha256) kept}, {(file, sha256)
+#: kept}]`` as this process last committed or read them. Lets a register write skip, on a busy desk, the
+#: table creation (eight statements) and the read of the kept versions before its transaction. Only a
+#: hint: inside the transaction the kept versions are read again (under the register's advisory lock) and a
+#: version found missing makes the write start over without the hint (:class:`_StaleCache`), as a layer
+#: must never be read inside the transaction (see :func:`_pg_write_records`).
+_PG_KNOWN: dict[tuple, list] = {}
+
+
+def _pg_key(st) -> tuple:
+    return (st._url.render_as_string(hide_password=True), st.schema)
+
+
+def _pg_write_records(st, build, *, trust_cache: bool) -> list:
+    """The PostGIS half of :func:`write_records`: one transaction on one pooled connection, its
+    statements sent in two pipelines (psycopg's pipeline mode) — the advisory lock, the catalog locked
+    ``FOR SHARE`` and the kept versions in one round trip, then every insert — plus the commit.
+
+    Everything that reads the layers is done before the transaction: a read of a layer table on
+    another connection, made while this transaction holds the catalog rows, waits for an import that
+    itself waits for those rows — a deadlock PostgreSQL cannot see (the two waits are on different
+    connections of one client). Inside the transaction only the catalog and the register are read."""
+    import psycopg
     import shapely
 
     from ..errors import InputError, about
     from .versions import _key
 
-    # Everything that reads the layers is done before the transaction: a read of a layer table on
-    # another connection, made while this transaction holds the catalog rows, waits for an import that
-    # itself waits for those rows — a deadlock PostgreSQL cannot see (the two waits are on different
-    # connections of one client). Inside the transaction only the catalog is compared.
+    out = []
     groups, layers, files, snapshot = build()
     if not any(isinstance(g, list) for g in groups):
         return groups
-    kept = {(lid, sha) for lid, sha in _read_all(st, LAYERS_TABLE, ["layer_id", "sha256"])}
-    snapshots = {lid: snapshot(lid) for lid, v in layers.items() if (lid, v["sha256"]) not in kept}
-    with st._connect(transaction=True) as con:
-        _pg_init(st, con)
-        con.execute(text(f"SELECT id FROM {st._t('dcf_catalog')} FOR SHARE"))  # no layer replaced until we commit
-        used = {lid: _plain(v["key"][1:]) for lid, v in layers.items()}
-        catalog_now = {str(r["id"]): dict(r) for r in
-                       con.execute(text(f"SELECT * FROM {st._t('dcf_catalog')}")).mappings().all()}
-        now = {lid: _plain(_key("", lid, catalog_now[lid])[1:]) for lid in used if lid in catalog_now}
-        if now != used:
-            changed = sorted(k for k in set(now) | set(used) if now.get(k) != used.get(k))
-            raise about("store", InputError(f"记录期间图层库 {st.label} 中的图层 {', '.join(changed)} 被他人修改，"
-                                            "无法确定核查所用的版本，本次未记入核查登记；请重新核查。"))
-        # what the register keeps already, in one query each (under the register's advisory lock): most
-        # writes add no version, and sending every rule file's bytes per write cost megabytes a check
-        kept_layers = {tuple(r) for r in con.execute(text(f"SELECT layer_id, sha256 FROM {st._t(LAYERS_TABLE)}")).all()}
-        kept_files = {tuple(r) for r in con.execute(text(f"SELECT name, sha256 FROM {st._t(FILES_TABLE)}")).all()}
-        for lid, v in layers.items():
-            if (lid, v["sha256"]) not in kept_layers:
-                con.execute(text(f"INSERT INTO {st._t(LAYERS_TABLE)} VALUES (:l, :s, :c, :d)"),
-                            {"l": lid, "s": v["sha256"], "c": json.dumps(v["catalog"], ensure_ascii=False, default=str),
-                             "d": snapshots[lid] if lid in snapshots else snapshot(lid)})
-        for name, (sha, data) in files.items():
-            if (name, sha) not in kept_files:
-                con.execute(text(f"INSERT INTO {st._t(FILES_TABLE)} VALUES (:n, :s, :c) ON CONFLICT DO NOTHING"),
-                            {"n": name, "s": sha, "c": data})
-        for rows in groups:
-            if not isinstance(rows, list):
-                out.append(rows)
-                continue
-            ids = []
-            for r in rows:
-                g = r.get("geometry")
-                params = {c: r.get(c) for c in COLUMNS}
-                params["g"] = None if g is None else shapely.to_wkb(g)
-                new = con.execute(text(
-                    f"INSERT INTO {st._t(REGISTER_TABLE)} ({GEOM}, {', '.join(COLUMNS)}) VALUES "
-                    f"(ST_GeomFromWKB(:g, {SRID}), {', '.join(':' + c for c in COLUMNS)}) RETURNING id"), params).scalar()
-                ids.append(int(new))
-            out.append(ids)
+    known = _PG_KNOWN.get(_pg_key(st)) if trust_cache else None
+    if known is not None and all((lid, v["sha256"]) in known[1] for lid, v in layers.items()):
+        snapshots = {}
+    else:
+        kept = {(lid, sha) for lid, sha in _read_all(st, LAYERS_TABLE, ["layer_id", "sha256"])}
+        snapshots = {lid: snapshot(lid) for lid, v in layers.items() if (lid, v["sha256"]) not in kept}
+        known = None
+    reg, lay, fil, cat = (st._t(t) for t in (REGISTER_TABLE, LAYERS_TABLE, FILES_TABLE, "dcf_catalog"))
+    try:
+        with st._connect(transaction=True) as con:
+            if known is None or not known[0]:
+                _pg_init(st, con)   # creates what is missing; takes the register's advisory lock
+            pg = con.connection.driver_connection   # the psycopg connection, inside SQLAlchemy's transaction
+            with pg.pipeline(), pg.cursor() as c_lock, pg.cursor() as c_cat, pg.cursor() as c_lay, \
+                    pg.cursor() as c_fil:
+                c_lock.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{st.schema}.{REGISTER_TABLE}",))
+                # no layer replaced until we commit; the rows compared are the rows locked
+                c_cat.execute(f"SELECT * FROM {cat} FOR SHARE")
+                c_lay.execute(f"SELECT layer_id, sha256 FROM {lay}")
+                c_fil.execute(f"SELECT name, sha256 FROM {fil}")
+                got = c_cat.fetchall()   # the pipeline's one round trip
+                names = [d.name for d in c_cat.description]
+                catalog_now = {str(r[names.index("id")]): dict(zip(names, r)) for r in got}
+                kept_layers = {tuple(r) for r in c_lay.fetchall()}
+                kept_files = {tuple(r) for r in c_fil.fetchall()}
+            used = {lid: _plain(v["key"][1:]) for lid, v in layers.items()}
+            now = {lid: _plain(_key("", lid, catalog_now[lid])[1:]) for lid in used if lid in catalog_now}
+            if now != used:
+                changed = sorted(k for k in set(now) | set(used) if now.get(k) != used.get(k))
+                raise about("store", InputError(f"记录期间图层库 {st.label} 中的图层 {', '.join(changed)} 被他人修改，"
+                                                "无法确定核查所用的版本，本次未记入核查登记；请重新核查。"))
+            new_layers = [(lid, v) for lid, v in layers.items() if (lid, v["sha256"]) not in kept_layers]
+            if any(lid not in snapshots for lid, _ in new_layers):
+                raise _StaleCache()   # rolled back: the layer is read before a fresh transaction
+            rows = [r for g in groups if isinstance(g, list) for r in g]
+            with pg.pipeline(), pg.cursor() as versions, pg.cursor() as cur:   # the register's rows on their own cursor
+                if new_layers:
+                    versions.executemany(f"INSERT INTO {lay} VALUES (%s, %s, %s, %s)", [
+                        (lid, v["sha256"], json.dumps(v["catalog"], ensure_ascii=False, default=str), snapshots[lid])
+                        for lid, v in new_layers])
+                # what the register keeps already is not sent again: every rule file's bytes per write cost
+                # megabytes a check
+                new_files = [(n, sha, data) for n, (sha, data) in files.items() if (n, sha) not in kept_files]
+                if new_files:
+                    versions.executemany(f"INSERT INTO {fil} VALUES (%s, %s, %s) ON CONFLICT DO NOTHING", new_files)
+                if rows:
+                    cur.executemany(
+                        f"INSERT INTO {reg} ({GEOM}, {', '.join(COLUMNS)}) VALUES "
+                        f"(ST_GeomFromWKB(%s, {SRID}), {', '.join(['%s'] * len(COLUMNS))}) RETURNING id",
+                        [(None if r.get("geometry") is None else shapely.to_wkb(r["geometry"]),
+                          *(r.get(c) for c in COLUMNS)) for r in rows], returning=True)
+                ids = []
+                while rows:   # one result per row, in the order of the rows
+                    ids.append(int(cur.fetchone()[0]))
+                    if not cur.nextset():
+                        break
+    except psycopg.errors.UndefinedTable:
+        if known is None:
+            raise
+        raise _StaleCache() from None   # the register's tables went away since: created again on the retry
+    except psycopg.OperationalError as exc:   # the connection was lost mid-write (raw psycopg, not wrapped)
+        raise InputError(f"PostGIS 图层库 {st.label} 连接出错：{st._scrub(exc).strip()}") from None
+    entry = _PG_KNOWN.setdefault(_pg_key(st), [True, set(), set()])
+    entry[0] = True
+    entry[1] |= kept_layers | {(lid, v["sha256"]) for lid, v in new_layers}
+    entry[2] |= kept_files | {(n, sha) for n, sha, _ in new_files}
+    at = 0
+    for g in groups:
+        if not isinstance(g, list):
+            out.append(g)
+            continue
+        out.append(ids[at:at + len(g)])
+        at += len(g)
     return out
 
 

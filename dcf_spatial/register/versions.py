@@ -89,17 +89,27 @@ def layer_keys(store) -> dict:
     from ..store.locate import resolve_store
 
     location = resolve_store(store)
-    entries = _catalog_entries(catalog._require_store(location))
+    entries = _catalog_entries(catalog._store(location))
     return {lid: _key(location, lid, entries[lid]) for lid in site_layers() if lid in entries}
 
 
 def _catalog_entries(st) -> dict[str, dict]:
-    """``{layer id: catalog row}`` in one read (a row each would open the store a dozen times per check).
+    """``{layer id: catalog row}`` in one read (a row each would open the store a dozen times per check);
+    a store without a catalog raises :class:`~dcf_spatial.errors.InputError` saying so.
 
     A GeoPackage's rows are kept by its content stamp (which covers every catalog row): a recorded
-    check asks before and after, and the desk asks for every request."""
-    if st.kind != "gpkg" or not st.path.exists():
-        return st.catalog_dicts()
+    check asks before and after, and the desk asks for every request. A database answers in one round
+    trip (:meth:`~dcf_spatial.store.backends.postgis.PostgisStore.catalog_dicts`), asked first: whether
+    the catalog exists is asked only when it gave no row."""
+    from ..errors import InputError
+
+    if st.kind != "gpkg":
+        rows = st.catalog_dicts()
+        if not rows and not st.exists():
+            raise InputError(st.missing_message())
+        return rows
+    if not st.path.exists():
+        raise InputError(st.missing_message())
     from ..store.backends.gpkg import content_stamp
 
     key = (str(st.path), content_stamp(st.path))
@@ -130,7 +140,7 @@ def layer_versions(store) -> dict[str, dict]:
     from ..store.locate import resolve_store
 
     location = resolve_store(store)
-    entries = _catalog_entries(catalog._require_store(location))
+    entries = _catalog_entries(catalog._store(location))
     out = {}
     for lid in site_layers():
         entry = entries.get(lid)

@@ -1,0 +1,126 @@
+"""The register's PostGIS write path (issue 12, "Speed", the same figures with the PostGIS store).
+
+A group of recorded checks is one pipelined transaction; what this process already knows about the
+register (its tables exist, which layer versions it keeps) only lets a write skip work, never lose a
+record: these tests make that knowledge wrong and check that every record still keeps what it needs.
+They need ``DCF_TEST_PG_URL`` (``eval "$(bash .ci/postgis.sh)"``).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import text
+
+import dcf_spatial as dcf
+from dcf_spatial.errors import InputError
+from dcf_spatial.register import tables
+from dcf_spatial.register.history import entries
+from dcf_spatial.store.backends import open_store
+
+from _stores import STORE_KINDS, checkout_copy
+
+#: 郑家镇工业集聚区, where 轴承 (C3451) fits (第八章第一节)
+SITE = "115.75,36.455"
+
+
+@pytest.fixture(params=[p for p in STORE_KINDS if p.id == "postgis"])
+def store(request, tmp_path):
+    return checkout_copy(request, tmp_path)
+
+
+def _kept_pairs(st) -> set[tuple[str, str]]:
+    with st.engine.connect() as con:
+        return {tuple(r) for r in con.execute(text(f"SELECT layer_id, sha256 FROM {st._t(tables.LAYERS_TABLE)}")).all()}
+
+
+def _used_pairs(store, register_id) -> set[tuple[str, str]]:
+    row = entries(store=store).set_index("id").loc[register_id]
+    return set(json.loads(row["layers"]).items())
+
+
+def test_a_layer_version_deleted_behind_the_writers_back_is_kept_again(store):
+    """The writer believes the register keeps the layer versions (it wrote them); they are deleted by
+    hand in the database. The next record must find that out inside its transaction and keep them
+    again, so that the record can be shown and re-run."""
+    st = open_store(store)
+    first = dcf.check_site(SITE, "轴承", area_mu=50, store=store, record="第一条")
+    used = _used_pairs(store, first.register_ids[0])
+    assert used and used <= _kept_pairs(st)
+    with st.engine.begin() as con:
+        con.execute(text(f"DELETE FROM {st._t(tables.LAYERS_TABLE)}"))
+    second = dcf.check_site(SITE, "轴承", area_mu=50, store=store, record="第二条")
+    assert _used_pairs(store, second.register_ids[0]) == used
+    assert used <= _kept_pairs(st)
+    lid, sha = sorted(used)[0]
+    gdf, row = tables.read_layer_version(st, lid, sha)
+    assert len(gdf) > 0 and row["id"] == lid
+
+
+def test_register_tables_dropped_behind_the_writers_back_are_created_again(store):
+    """The writer knows the register's tables exist; they are dropped. The next record creates them again
+    and is there, alone, with its layer versions."""
+    st = open_store(store)
+    dcf.check_site(SITE, "轴承", store=store, record="第一条")
+    with st.engine.begin() as con:
+        for t in (tables.REGISTER_TABLE, tables.LAYERS_TABLE, tables.FILES_TABLE):
+            con.execute(text(f"DROP TABLE {st._t(t)}"))
+    again = dcf.check_site(SITE, "轴承", store=store, record="重建后")
+    kept = entries(store=store)
+    assert list(kept["project"]) == ["重建后"] and list(kept["id"]) == again.register_ids
+    assert _used_pairs(store, again.register_ids[0]) <= _kept_pairs(st)
+
+
+def test_a_layer_replaced_between_the_versions_read_and_the_transaction_is_not_recorded(store, tmp_path, monkeypatch):
+    """The layer versions are read before the transaction (a layer is never read inside it, see
+    ``tables._pg_write_records``); an import landing in between is caught by the catalog compared
+    inside the transaction: nothing is recorded and the message says why."""
+    real = tables.write_records
+    f = tmp_path / "clusters.gpkg"
+    gdf = dcf.layer("industrial_clusters", store=store)
+    gdf.drop(columns=["provenance", "source"]).assign(name_zh=gdf["name_zh"] + "（改）").to_file(f, driver="GPKG")
+
+    def import_after_build(st, build):
+        def build_then_import():
+            out = build()
+            dcf.Store(store).import_layer("industrial_clusters", f)
+            return out
+        return real(st, build_then_import)
+
+    dcf.check_site(SITE, "轴承", store=store, record="之前")   # the register exists; its writer is warm
+    monkeypatch.setattr(tables, "write_records", import_after_build)
+    with pytest.raises(InputError, match="industrial_clusters 被他人修改.*未记入核查登记"):
+        dcf.check_site(SITE, "轴承", store=store, record="期间")
+    assert list(entries(store=store)["project"]) == ["之前"]
+
+
+def test_a_batch_group_gets_its_ids_in_row_order(store, tmp_path):
+    """Several rows in one write: each register id is its own row's (the inserts go in one pipeline)."""
+    import geopandas as gpd
+    import shapely
+
+    pts = [(115.75, 36.455), (115.80, 36.47), (115.99, 36.30), (116.10, 36.50)]
+    sites = gpd.GeoDataFrame({"name": [f"第{i}号" for i in range(len(pts))], "industry": ["轴承"] * len(pts)},
+                             geometry=[shapely.Point(p) for p in pts], crs=4490)
+    answer = dcf.check_site(sites, store=store, record=True)
+    kept = entries(store=store).set_index("id")
+    assert [kept.loc[i, "project"] for i in answer.register_ids] == list(sites["name"])
+    assert [kept.loc[i, "verdict"] for i in answer.register_ids] == [r["verdict"] for r in answer.results]
+
+
+def test_catalog_reads_survive_connections_the_server_dropped(store):
+    """The catalog is read on a pool without the pre-ping; when the server has closed its connections
+    (a restart, an idle timeout), the next check reconnects instead of failing."""
+    st = open_store(store)
+    dcf.check_site(SITE, "轴承", store=store, record="之前")
+    pids = set()
+    for engine in (st.read_engine, st.engine):   # the connections the pools keep (one each, used in turn)
+        with engine.connect() as con:
+            pids.add(con.execute(text("SELECT pg_backend_pid()")).scalar())
+    with st.engine.begin() as con:   # only those: other tests may share the database
+        con.execute(text("SELECT pg_terminate_backend(pid) FROM unnest(CAST(:p AS int[])) AS pid "
+                         "WHERE pid <> pg_backend_pid()"), {"p": sorted(pids)})
+    after = dcf.check_site(SITE, "轴承", store=store, record="之后")
+    assert list(entries(store=store)["project"]) == ["之前", "之后"]
+    assert after.register_ids
