@@ -17,6 +17,7 @@ import os
 import hmac
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from .errors import DeskError, validation_message
 
@@ -259,6 +260,9 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
     app.state.page_font = {}
     app.router.on_startup.append(lambda: _warm_up(app))
     app.router.on_startup.append(_limit_threads)
+    #: the threads that run ``POST /api/site-check`` (its hot path, :func:`_site_check_hot`)
+    app.state.check_pool = ThreadPoolExecutor(max_workers=_thread_count(), thread_name_prefix="dcf-check")
+    app.router.on_shutdown.append(lambda: app.state.check_pool.shutdown(wait=False))
 
     too_large = f"请求超过大小上限 {upload_limit_mb:g} MB。请压缩或拆分后再上传，或请管理员调高上限。"
 
@@ -342,12 +346,15 @@ async def _site_check_hot(app, inner, scope, receive, send) -> None:
     The route (``routes/api.py``) stays as it is — its OpenAPI entry, and the answer to anything but a
     valid JSON object of the right fields: such a request is passed on to it with the body it sent, so
     every error (the Chinese validation messages included) is FastAPI's own. A valid one is parsed by
-    orjson, validated by the same pydantic model and answered by the same function in the same thread
-    pool (with the request's context: its active store); only the ten layers of routing, dependency
+    orjson, validated by the same pydantic model and answered by the same function in a pool of
+    ``DCF_DESK_THREADS`` threads (with the request's context: its active store); only the ten layers of routing, dependency
     solving and exception middleware around it are skipped, which cost more CPU than the check itself
     under 20 concurrent clients (py-spy, benchmarks/bench_serve.py).
     """
-    import anyio.to_thread
+    import asyncio
+    import contextvars
+    import functools
+
     import orjson
     from starlette.requests import Request
 
@@ -383,7 +390,12 @@ async def _site_check_hot(app, inner, scope, receive, send) -> None:
 
         return await inner(scope, replay, send)
     try:
-        response = await anyio.to_thread.run_sync(api.site_check_response, body, app.state.record)
+        # a plain executor, not anyio.to_thread: its per-call bookkeeping (backend sniffing, run-vars,
+        # capacity limiter, cancel scope) cost a third of the check's own CPU (py-spy); the context is
+        # copied by hand, as anyio does, so the check sees the store the guard activated
+        ctx = contextvars.copy_context()
+        response = await asyncio.get_running_loop().run_in_executor(
+            app.state.check_pool, functools.partial(ctx.run, api.site_check_response, body, app.state.record))
     except DeskError as exc:
         response = desk_error_response(exc)
     except dcf.DcfError as exc:
@@ -420,7 +432,11 @@ def _limit_threads() -> None:
     """
     import anyio.to_thread
 
-    anyio.to_thread.current_default_thread_limiter().total_tokens = max(1, int(os.environ.get("DCF_DESK_THREADS", "4")))
+    anyio.to_thread.current_default_thread_limiter().total_tokens = _thread_count()
+
+
+def _thread_count() -> int:
+    return max(1, int(os.environ.get("DCF_DESK_THREADS", "4")))
 
 
 def _warm_up(app) -> None:
