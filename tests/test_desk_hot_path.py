@@ -113,18 +113,20 @@ def test_access_log_one_line_per_request(caplog):
     while not server.started:   # start-up, not a timed assertion
         assert thread.is_alive()
         time.sleep(0.05)
-    try:
-        with caplog.at_level(logging.INFO, logger="dcf_spatial.desk.access"):
+    with caplog.at_level(logging.INFO, logger="dcf_spatial.desk.access"):
+        try:
             url = f"http://127.0.0.1:{port}"
             assert httpx.get(url + "/api/industry", params={"q": "轴承"}, timeout=60).status_code == 200
             assert httpx.post(url + "/api/site-check", json={"site": ZHENGJIA, "industry": "轴承"},
                               timeout=120).status_code == 200
             assert httpx.get(url + "/api/no-such-thing", timeout=60).status_code == 404
-            app.state.access_log.flush()
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        app.state.jobs.close()
+        finally:
+            # a request's line is queued once its answer has gone out: stopping the server (which
+            # closes the log, writing what is queued) is what makes sure every line is written
+            server.should_exit = True
+            thread.join(timeout=30)
+            app.state.jobs.close()
+    assert not thread.is_alive()
     lines = "\n".join(r.getMessage() for r in caplog.records if r.name == "dcf_spatial.desk.access").splitlines()
     assert any('"GET /api/industry HTTP/1.1" 200' in ln and ln.startswith("127.0.0.1:") for ln in lines), lines
     assert any('"POST /api/site-check HTTP/1.1" 200' in ln for ln in lines), lines
