@@ -17,10 +17,13 @@ import os
 import hmac
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from .errors import DeskError, validation_message
 
 logger = logging.getLogger("dcf_spatial.desk")
+#: one line per request (``dcf serve`` writes it to the console; see :class:`AccessLog`)
+access_logger = logging.getLogger("dcf_spatial.desk.access")
 
 from .paths import STATIC_DIR
 #: default upload cap (MB)
@@ -70,6 +73,52 @@ class _BodyLimit:
         return await self.app(scope, counted, guarded)
 
 
+class AccessLog:
+    """The request log of a running desk: one line per request, written in batches.
+
+    uvicorn's own access log formats and writes each line as the answer goes out — a log record, its
+    formatter and a write to the console for every request, about a third of the server's CPU per
+    site check under 20 concurrent clients (py-spy, benchmarks/bench_serve.py). Here a request only
+    appends its line to a list; a thread hands the lines gathered to ``dcf_spatial.desk.access`` as one
+    record every ``interval`` seconds (and on :meth:`close`), so a line shows at most that late.
+
+    Examples
+    --------
+    >>> log = AccessLog(interval=0.5)            # doctest: +SKIP
+    >>> log.add('127.0.0.1:50000 - "GET /site HTTP/1.1" 200 3 ms')  # doctest: +SKIP
+    >>> log.close()                               # doctest: +SKIP
+    """
+
+    def __init__(self, interval: float = 0.5):
+        import threading
+
+        self.interval = interval
+        self._lines: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="dcf-desk-access-log", daemon=True)
+        self._thread.start()
+
+    def add(self, line: str) -> None:
+        """Queue one line (``list.append`` is atomic: no lock on the request path)."""
+        self._lines.append(line)
+
+    def flush(self) -> None:
+        """Hand the lines queued so far to the logger, as one record."""
+        lines, self._lines = self._lines, []
+        if lines:
+            access_logger.info("\n".join(lines))
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.flush()
+
+    def close(self) -> None:
+        """Stop the thread and write what is left."""
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.flush()
+
+
 class _Guard:
     """ASGI middleware every request passes: the cross-site and token checks, the upload cap announced
     by ``Content-Length``, the server's store made active for the request, ``nosniff`` on every answer,
@@ -80,8 +129,9 @@ class _Guard:
     site check itself under 20 concurrent clients (py-spy, benchmarks/bench_serve.py).
     """
 
-    def __init__(self, app, *, store, token: str | None, too_large: str):
+    def __init__(self, app, *, store, token: str | None, too_large: str, access_log: "AccessLog | None" = None):
         self.app, self.store, self.token, self.too_large = app, store, token, too_large
+        self.access_log = access_log
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -123,13 +173,21 @@ class _Guard:
             await response(scope, receive, send_nosniff)
         else:
             with self.store.activate():
-                await self.app(scope, receive, send_nosniff)
-        if logger.isEnabledFor(logging.INFO):
+                if scope["path"] == "/api/site-check" and scope["method"] == "POST":
+                    await _site_check_hot(scope["app"], self.app, scope, receive, send_nosniff)
+                else:
+                    await self.app(scope, receive, send_nosniff)
+        if self.access_log is not None:
+            client = scope.get("client") or ("-", 0)
+            self.access_log.add(f'{client[0]}:{client[1]} - "{scope["method"]} {scope["path"]} '
+                                f'HTTP/{scope.get("http_version", "1.1")}" {status} '
+                                f'{(time.perf_counter() - t0) * 1000:.0f} ms')
+        elif logger.isEnabledFor(logging.INFO):
             logger.info("%s %s %s %.0f ms", request.method, scope["path"], status, (time.perf_counter() - t0) * 1000)
 
 
 def create_app(store=None, *, token: str | None = None, upload_limit_mb: float = UPLOAD_LIMIT_MB,
-               job_workers: int = 2, record: bool = True):
+               job_workers: int = 2, record: bool = True, access_log: bool = False):
     """The desk as an ASGI app (pages, static assets, HTTP API).
 
     Parameters
@@ -147,6 +205,10 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
     record
         Record every site check in the store's register (the answer carries ``register_id``);
         ``False`` checks without recording (``dcf serve --no-record``).
+    access_log
+        Log one line per request (client, method, path, status, time taken) to the
+        ``dcf_spatial.desk.access`` logger, in batches every half second (:class:`AccessLog`);
+        ``dcf serve`` turns it on in place of uvicorn's access log.
 
     Returns
     -------
@@ -198,22 +260,19 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
     app.state.page_font = {}
     app.router.on_startup.append(lambda: _warm_up(app))
     app.router.on_startup.append(_limit_threads)
+    #: the threads that run ``POST /api/site-check`` (its hot path, :func:`_site_check_hot`)
+    app.state.check_pool = ThreadPoolExecutor(max_workers=_thread_count(), thread_name_prefix="dcf-check")
+    app.router.on_shutdown.append(lambda: app.state.check_pool.shutdown(wait=False))
 
     too_large = f"请求超过大小上限 {upload_limit_mb:g} MB。请压缩或拆分后再上传，或请管理员调高上限。"
 
     @app.exception_handler(DeskError)
     async def desk_error(request, exc: DeskError):
-        return JSONResponse({"error": exc.message, **exc.extra}, status_code=exc.status)
+        return desk_error_response(exc)
 
     @app.exception_handler(dcf.DcfError)
     async def dcf_error(request, exc):
-        from .wording import form_of, desk_wording
-
-        status = 404 if isinstance(exc, dcf.LayerNotFoundError) else 400
-        # the library's fixes pointed at this page's form; no server path (nor the store's file or
-        # database address: a client has no business with them), no command-line option
-        return JSONResponse({"error": desk_wording(str(exc), form=form_of(request.url.path), names=_store_names(app))},
-                            status_code=status)
+        return dcf_error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request, exc: RequestValidationError):
@@ -225,12 +284,13 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
         return JSONResponse({"error": msg.get(exc.status_code, str(exc.detail))}, status_code=exc.status_code)
 
     @app.exception_handler(Exception)
-    async def unexpected(request, exc):  # a bug: logged with its traceback, answered without it
-        logger.exception("%s %s failed", request.method, request.url.path)
-        return JSONResponse({"error": f"服务器内部错误（{type(exc).__name__}）。请把操作步骤告知维护人员；"
-                                      "详情见服务器日志。"}, status_code=500)
+    async def unexpected(request, exc):
+        return unexpected_response(request, exc)
 
-    app.add_middleware(_Guard, store=store, token=token, too_large=too_large)
+    app.state.access_log = AccessLog() if access_log else None
+    if app.state.access_log is not None:
+        app.router.on_shutdown.append(app.state.access_log.close)
+    app.add_middleware(_Guard, store=store, token=token, too_large=too_large, access_log=app.state.access_log)
     # room for the multipart headers around the file (added last: it runs first, around the guard)
     app.add_middleware(_BodyLimit, limit=app.state.upload_limit + (64 << 10), message=too_large)
     app.include_router(layer_routes.router)
@@ -240,6 +300,109 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
     app.mount("/static/desk", StaticFiles(directory=STATIC_DIR), name="desk")
 
     return app
+
+
+def desk_error_response(exc: DeskError):
+    """The answer to a :class:`DeskError`: ``{"error": …}`` with its status."""
+    from starlette.responses import JSONResponse
+
+    return JSONResponse({"error": exc.message, **exc.extra}, status_code=exc.status)
+
+
+def dcf_error_response(request, exc):
+    """The answer to a library error: 404 for a missing layer, else 400; the message worded for the page."""
+    import dcf_spatial as dcf
+    from starlette.responses import JSONResponse
+
+    from .wording import desk_wording, form_of
+
+    status = 404 if isinstance(exc, dcf.LayerNotFoundError) else 400
+    # the library's fixes pointed at this page's form; no server path (nor the store's file or
+    # database address: a client has no business with them), no command-line option
+    return JSONResponse({"error": desk_wording(str(exc), form=form_of(request.url.path), names=_store_names(request.app))},
+                        status_code=status)
+
+
+def unexpected_response(request, exc):
+    """A bug: logged with its traceback, answered without it."""
+    from starlette.responses import JSONResponse
+
+    logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"error": f"服务器内部错误（{type(exc).__name__}）。请把操作步骤告知维护人员；"
+                                  "详情见服务器日志。"}, status_code=500)
+
+
+def _is_json(scope) -> bool:
+    """The request says its body is ``application/json`` (parameters such as ``charset`` allowed)."""
+    for key, value in scope["headers"]:
+        if key == b"content-type":
+            return value.split(b";", 1)[0].strip().lower() == b"application/json"
+    return False
+
+
+async def _site_check_hot(app, inner, scope, receive, send) -> None:
+    """``POST /api/site-check`` without FastAPI's request machinery, for a well-formed JSON body.
+
+    The route (``routes/api.py``) stays as it is — its OpenAPI entry, and the answer to anything but a
+    valid JSON object of the right fields: such a request is passed on to it with the body it sent, so
+    every error (the Chinese validation messages included) is FastAPI's own. A valid one is parsed by
+    orjson, validated by the same pydantic model and answered by the same function in a pool of
+    ``DCF_DESK_THREADS`` threads (with the request's context: its active store); only the ten layers of routing, dependency
+    solving and exception middleware around it are skipped, which cost more CPU than the check itself
+    under 20 concurrent clients (py-spy, benchmarks/bench_serve.py).
+    """
+    import asyncio
+    import contextvars
+    import functools
+
+    import orjson
+    from starlette.requests import Request
+
+    import dcf_spatial as dcf
+
+    from .routes import api
+
+    chunks, more = [], True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":   # the client went away
+            return
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    data = b"".join(chunks)
+    body = None
+    if _is_json(scope):
+        try:
+            parsed = orjson.loads(data)
+            if isinstance(parsed, dict):
+                body = api.SiteCheckBody.model_validate(parsed)
+        except Exception:   # not JSON orjson reads, or invalid: FastAPI's route answers it, in its words
+            body = None
+    if body is None:
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": data, "more_body": False}
+
+        return await inner(scope, replay, send)
+    try:
+        # a plain executor, not anyio.to_thread: its per-call bookkeeping (backend sniffing, run-vars,
+        # capacity limiter, cancel scope) cost a third of the check's own CPU (py-spy); the context is
+        # copied by hand, as anyio does, so the check sees the store the guard activated
+        ctx = contextvars.copy_context()
+        response = await asyncio.get_running_loop().run_in_executor(
+            app.state.check_pool, functools.partial(ctx.run, api.site_check_response, body, app.state.record))
+    except DeskError as exc:
+        response = desk_error_response(exc)
+    except dcf.DcfError as exc:
+        response = dcf_error_response(Request(scope), exc)
+    except Exception as exc:
+        response = unexpected_response(Request(scope), exc)
+    await response(scope, receive, send)
 
 
 def _kept_static():
@@ -269,7 +432,11 @@ def _limit_threads() -> None:
     """
     import anyio.to_thread
 
-    anyio.to_thread.current_default_thread_limiter().total_tokens = max(1, int(os.environ.get("DCF_DESK_THREADS", "4")))
+    anyio.to_thread.current_default_thread_limiter().total_tokens = _thread_count()
+
+
+def _thread_count() -> int:
+    return max(1, int(os.environ.get("DCF_DESK_THREADS", "4")))
 
 
 def _warm_up(app) -> None:

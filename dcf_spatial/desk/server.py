@@ -67,12 +67,14 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
     from .app import create_app
 
     token, generated = resolve_token(host, token)
-    app = create_app(store, token=token, upload_limit_mb=upload_limit_mb, record=record)
+    app = create_app(store, token=token, upload_limit_mb=upload_limit_mb, record=record, access_log=True)
+    _console_access_log()
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{shown_host}:{port}/" + (f"?token={token}" if token else "")
     if on_start is not None:
         on_start(url, token, generated)
-    config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=True)
+    # requests are logged by the desk's batched access log (dcf_spatial.desk.app.AccessLog), not uvicorn's
+    config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False)
     server = uvicorn.Server(config)
     if open_browser:
         def _open():
@@ -88,3 +90,20 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
         server.run()
     finally:
         app.state.jobs.close()
+        if app.state.access_log is not None:
+            app.state.access_log.close()
+
+
+def _console_access_log() -> None:
+    """The request lines on the console, as uvicorn prints its own (``INFO:     …``), unless the
+    logging set-up already sends ``dcf_spatial.desk.access`` somewhere."""
+    import sys
+
+    log = logging.getLogger("dcf_spatial.desk.access")
+    if log.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("INFO:     %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False

@@ -282,7 +282,13 @@ def site_check(request: Request, body: SiteCheckBody):
     the check's entry in the register (recorded unless the desk runs with ``--no-record``; else null).
     A recorded check is answered only once its register row is committed: checks arriving while
     another is being written are committed together (``dcf_spatial.register.record._GroupCommit``)."""
-    answer = run_site_check(body, record=request.app.state.record)
+    return site_check_response(body, record=request.app.state.record)
+
+
+def site_check_response(body: SiteCheckBody, record: bool) -> Response:
+    """The answer of ``POST /api/site-check`` for a validated body: the route above and the desk's hot
+    path for well-formed JSON (``dcf_spatial.desk.app._Guard``) both answer through this."""
+    answer = run_site_check(body, record=record)
     return Response(json_bytes({**answer.to_dict(), "register_id": answer.register_ids[0] if answer.register_ids else None}),
                     media_type="application/json")
 
