@@ -434,7 +434,7 @@ def extra_rules() -> list[dict]:
             partly = (use["industry_effect"] == "does_not_fit" and "partial_residential_zh" in rb["policy_rules"]["block_use"])
             add(f"block_use.{zid}", "block_use", codes=("B", "C"), plan_ref=z.get("plan_ref", ""),
                 quote=z.get("quote", ""), effect=use["industry_effect"],
-                effect_alt=(f"地块位于该区块的比例低于 {rb['thresholds'].get('block_whole_share', 0):.0%}→conditional"
+                effect_alt=(f"地块位于该区块的比例不超过 {rb['thresholds'].get('block_majority_share', rb['thresholds'].get('block_whole_share', 0)):.0%}→conditional"
                             if partly else ""),
                 wording=rb["policy_rules"]["block_use"]["reason_zh"])
         for i, e in enumerate(z.get("also", [])):

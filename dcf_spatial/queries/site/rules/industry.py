@@ -266,8 +266,8 @@ def district_wide(site: SiteFacts, share_plan: float, reasons: Reasons, zones: l
 def blocks(site: SiteFacts, zones: list[dict], reasons: Reasons) -> None:
     """Functional blocks decide (第八章第一节): a factory (sections B, C) in a park block whose use is not
     production is at most conditional (宜游, 综合服务区, 研发及生活服务区, 物流产业园, 交易市场区) or does not fit
-    (宜居, 回迁居住区, when the site lies wholly — ``thresholds.block_whole_share`` — in it; a site only partly in a
-    residential block is conditional: adjust the site, no industry on the residential part);
+    (宜居, 回迁居住区, when more than half of the site — ``thresholds.block_majority_share`` — lies in it; a site at
+    most half in a residential block is conditional: adjust the site, no industry on the residential part);
     and an industry the plan gives to another cluster (轴承 → 郑家, 第四章第一节) is conditional elsewhere;
     an industry a zone or a block's use bars (``zone_rules`` / ``use_classes`` → ``barred``: housing in a production
     block, 第八章第一节; a livestock farm in the city core, 《畜禽规模养殖污染防治条例》第十一条) does not fit there.
@@ -293,10 +293,16 @@ def blocks(site: SiteFacts, zones: list[dict], reasons: Reasons) -> None:
             effect = use["industry_effect"]
             pr = rb["policy_rules"]["block_use"]
             ref = zr.get("plan_ref", pr["plan_ref"])
-            if effect == "does_not_fit" and z["share"] < th.get("block_whole_share", 0.0):
-                # a site partly in a residential block: adjust the site (no industry on the residential part),
-                # conditional like a site straddling a cluster's edge (第八章第一节; holdout2/holdout3 readers agree)
+            if effect == "does_not_fit" and z["share"] <= th.get("block_majority_share", th.get("block_whole_share", 0.0)):
+                # a site partly (at most half) in a residential block: adjust the site (no industry on the
+                # residential part), conditional like a site straddling a cluster's edge (第八章第一节; holdout2/
+                # holdout3 readers agree). More than half on it is a site in the block (task R8, holdout9 readers).
                 reasons.add("block_use", "conditional", pr["partial_residential_zh"].format(
+                    share=fmt_share(z["share"]), park=z["name_zh"], use=use["name_zh"], plan_ref=ref,
+                    quote=zr.get("quote", "")), ref)
+            elif effect == "does_not_fit" and z["share"] < th.get("block_whole_share", 0.0):
+                # more than half of the site on a residential block (task R8): no longer an edge to adjust
+                reasons.add("block_use", effect, pr["majority_residential_zh"].format(
                     share=fmt_share(z["share"]), park=z["name_zh"], use=use["name_zh"], plan_ref=ref,
                     quote=zr.get("quote", "")), ref)
             else:
