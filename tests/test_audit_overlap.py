@@ -93,3 +93,19 @@ def test_a_paused_collector_stays_paused_after_a_nested_pause():
         assert not gc.isenabled()  # only the block that disabled it re-enables it
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("dtype", ["str", "string[pyarrow]", "object", "category", "large"])
+def test_status_codes_are_the_positions_in_status_order_whatever_holds_the_text(dtype):
+    import numpy as np
+    import pyarrow as pa
+
+    values = [*idle_audit.STATUS_ORDER, None, "unknown", "", "normal"]
+    if dtype == "large":  # arrow large_string in two chunks, as the audit builds its text columns
+        series = pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array(
+            [pa.array(values[:5], pa.large_string()), pa.array(values[5:], pa.large_string())])))
+    else:
+        series = pd.Series(values, dtype=dtype)
+    expected = list(range(len(idle_audit.STATUS_ORDER))) + [-1, -1, -1, idle_audit.STATUS_ORDER.index("normal")]
+    assert idle_audit.status_codes(series).tolist() == expected
+    assert idle_audit.status_codes(np.asarray(values, dtype=object)).tolist() == expected
