@@ -9,8 +9,10 @@ library offers this).
 from __future__ import annotations
 
 import ctypes
+import gc
 import ctypes.util
 import sys
+from contextlib import contextmanager
 from functools import lru_cache
 
 
@@ -43,3 +45,27 @@ def release_memory() -> None:
     trim = _libc_trim()
     if trim is not None:
         trim(0)
+
+
+@contextmanager
+def gc_paused():
+    """Pause Python's cyclic garbage collector for the ``with`` block; it runs again after it.
+
+    A 10⁶-row step makes millions of Python objects (shapely geometries read or reprojected,
+    strings of the reasons): each few hundred allocations start a collection, and the full ones
+    walk every live object — at 10⁶ parcels ~1 s of the single-process audit spent finding no
+    garbage (the steps make no reference cycles; reference counting frees their objects as
+    before). Nested use is fine; the collector is re-enabled only by the block that disabled it.
+
+    Examples
+    --------
+    >>> with gc_paused():
+    ...     pass
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

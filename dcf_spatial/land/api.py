@@ -109,12 +109,17 @@ def audit_idle(parcels, *, as_of, imagery=None, built_class: int | None = None, 
                            n_workers=n_workers, field_map=field_map, crs=crs, code_system=code_system, store=store,
                            rules=rules, progress=progress)
     else:
+        from .._memory import gc_paused
         from .single import idle_single
 
-        result = idle_single(parcels, as_of=as_of, imagery=imagery, built_class=built_class, field_map=field_map,
-                             crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy, code_system=code_system,
-                             store=store, rules=rules, progress=progress)
-    if out is not None:
+        # the collector paused while millions of objects are made (geometries, texts): see gc_paused
+        with gc_paused():
+            result = idle_single(parcels, as_of=as_of, imagery=imagery, built_class=built_class, field_map=field_map,
+                                 crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy, code_system=code_system,
+                                 store=store, rules=rules, progress=progress)
+            if out is not None:
+                result.write(out, overwrite=overwrite, map=map, basemap=basemap, gpkg=gpkg)
+    if out is not None and engine == "dask":
         result.write(out, overwrite=overwrite, map=map, basemap=basemap, gpkg=gpkg)
     _record(result, record, store, out)
     return result

@@ -705,13 +705,37 @@ def summarize(audited, by: list[str] | None = None) -> pd.DataFrame:
 OUTSIDE_ZH = "（未落入任何区域）"
 
 
+def status_codes(status) -> np.ndarray:
+    """The position of each status in :data:`STATUS_ORDER` (``-1``: missing or unknown), as int64.
+
+    The codes of ``pd.Categorical(status, categories=STATUS_ORDER)``; a column held by arrow is
+    looked up there (``pyarrow.compute.index_in``, ~10× faster at 10⁶ rows, and the summaries,
+    the list and the map each need the codes), anything else is looked up in an index of the statuses.
+
+    Examples
+    --------
+    >>> status_codes(pd.Series(["normal", "idle_reclaim", None, "x"], dtype="str")).tolist()
+    [6, 0, -1, -1]
+    """
+    values = status.array if isinstance(status, pd.Series) else status
+    chunked = getattr(values, "_pa_array", None)  # pandas' arrow-backed text (str / string[pyarrow])
+    if chunked is not None and (pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)):
+        import pyarrow.compute as pc
+
+        found = pc.index_in(chunked, value_set=pa.array(list(STATUS_ORDER), type=chunked.type))
+        return np.asarray(found.fill_null(-1).to_numpy(), dtype=np.int64)
+    # (a lookup, not pd.Categorical: that warns of values outside the categories, to raise in pandas 4)
+    return np.asarray(pd.Index(list(STATUS_ORDER), dtype=object).get_indexer(np.asarray(status, dtype=object)),
+                      dtype=np.int64)
+
+
 def _summarize_codes(audited, key: str | None) -> pd.DataFrame:
     """:func:`summarize` by one key (or none) from integer codes: the statuses and the key are
     factorised where they are held (arrow), not turned into a Python string per parcel and back
     into a frame (at 10⁶ parcels that round trip was ~1.5 s of the three summaries' ~1.6 s). The
     sums go through the same ``groupby().sum()`` as before, on the codes: the same values."""
     n = len(audited)
-    st = np.asarray(pd.Categorical(audited["status"], categories=list(STATUS_ORDER)).codes, dtype=np.intp)
+    st = status_codes(audited["status"]).astype(np.intp)
     area = audited["area_mu"].to_numpy(dtype=float)
     fee = audited["fee_wan"].to_numpy(dtype=float)
     det = (audited["determined"].fillna(False).to_numpy(dtype=bool) if "determined" in audited.columns

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .. import _fixes
 from ..errors import InputError
-from .idle_audit import ACTION_STATUSES, STATUS_ORDER, STATUS_ZH, summarize
+from .idle_audit import ACTION_STATUSES, STATUS_ORDER, STATUS_ZH, status_codes, summarize
 
 logger = logging.getLogger(__name__)
 
@@ -220,8 +220,7 @@ def pick_list_rows(status, has_problem, area_mu, *, max_rows: int) -> tuple[np.n
     """
     # the statuses as codes of STATUS_ORDER, factorised where they are held (arrow text: no Python
     # string per row); an unknown status ranks after every known one, as a missing rank sorts last
-    codes = np.asarray(pd.Categorical(status if isinstance(status, pd.Series) else np.asarray(status, dtype=object),
-                                      categories=list(STATUS_ORDER)).codes, dtype=np.int64)
+    codes = status_codes(status)
     rank = np.where(codes >= 0, codes, len(STATUS_ORDER))
     need = np.isin(codes, [STATUS_ORDER.index(s) for s in ACTION_STATUSES]) | np.asarray(has_problem, dtype=bool)
     idx = np.flatnonzero(need)
@@ -669,7 +668,7 @@ def write_idle_parcel_map(result, path, *, as_of, max_features: int, note: str, 
     # the rank from the status's code in ORDER (factorised where the text is held), not a
     # ``Series.map`` of arrow text, which makes a Python object per parcel (at 10⁶ parcels that
     # was the audit's memory peak, during the writes); an unknown status ranks 0, as NaN did
-    codes = np.asarray(pd.Categorical(result["status"], categories=list(ORDER)).codes, dtype=np.int64)
+    codes = status_codes(result["status"])  # positions in ORDER (= STATUS_ORDER)
     action_rank = np.where(codes >= 0, len(ORDER) - codes, 0).astype(float)
     priority = action_rank * 1e9 + result["area_mu"].fillna(0).to_numpy(dtype=float)
     return write_answer_map(result, path, title=f"闲置土地审计（基准日 {pd.Timestamp(as_of):%Y-%m-%d}）",

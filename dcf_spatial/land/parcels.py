@@ -464,7 +464,9 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     (``;``-joined canonical names of unreadable values) and ``problems`` (Chinese; empty when fine).
 
     ``working`` is ``gdf``'s geometry already in EPSG:4548 (:func:`working_geometry`), row for
-    row; given, it is used for the areas instead of reprojecting again.
+    row; given, it is used for the areas instead of reprojecting again. It may also be a callable
+    returning that geometry (e.g. ``future.result`` of a reprojection running in another thread),
+    called only when the areas are measured, after the fields are checked.
 
     Raises
     ------
@@ -565,6 +567,8 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     ledger = ((out["location_method"].astype(object).to_numpy() == "位置不明") if "location_method" in out.columns
               else np.zeros(n, dtype=bool)) & ~np.isnan(declared)
     _append_problem(problems, no_geom & ~ledger, "无几何图形，无法计算面积和所在区域")
+    if callable(working):  # reprojected in another thread meanwhile: its answer is needed from here on
+        working = working()
     if working is not None and len(working) == n:
         area = np.asarray(working.area, dtype=float)
     elif isinstance(out, gpd.GeoDataFrame) and out.crs is not None:

@@ -41,7 +41,7 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
     """
     from .imagery import built_fraction, evidence_flags, imagery_note
     from .parcels import finish_parcels, read_parcel_rows, validate_parcels, working_geometry
-    from .zones import join_zones
+    from .zones import join_zones, zone_layers
 
     rules = rules or idle_audit.load_rules()
     as_of = idle_audit.parse_as_of(as_of)
@@ -63,25 +63,36 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
     t["read"] = time.perf_counter()
     cpu["read"] = time.process_time()
     bar.step("检查字段、量算面积")
-    work = working_geometry(rows)  # reprojected once: the areas and the zone join both use it
-    if isinstance(parcels, (str, Path)):
-        data = finish_parcels(rows, parcels, code_system=code_system, working=work)
-    else:
-        data = validate_parcels(rows, source="(GeoDataFrame)", code_system=code_system, working=work)
-    del rows
-    release_memory()
-    t["validate"] = time.perf_counter()
-    cpu["validate"] = time.process_time()
-    # the zone join first: it is the last step that needs the reprojected geometry, which is then freed
-    # before the rules add their columns (at 10⁶ parcels the two together were the peak)
-    bar.step("镇街与集聚区归属")
-    zones = join_zones(data, store=store, working=work)
-    del work
-    release_memory()
+    # Two steps at a time, each pair independent (on two cores the wall time is nearly halved for
+    # them): the reprojection (pyproj and shapely release the GIL for most of it) runs in a second
+    # thread while the fields are checked, and the zone join (GEOS, GIL released) while the rules
+    # run. The threads only read the frames they are given (copy-on-write frames: nothing is
+    # written through); the store is read here, in this thread, before the join starts.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dcf-audit") as pool:
+        pending_work = pool.submit(working_geometry, rows)  # reprojected once: the areas and the zone join use it
+        if isinstance(parcels, (str, Path)):
+            data = finish_parcels(rows, parcels, code_system=code_system, working=pending_work.result)
+        else:
+            data = validate_parcels(rows, source="(GeoDataFrame)", code_system=code_system,
+                                    working=pending_work.result)
+        work = pending_work.result()
+        del rows
+        release_memory()
+        t["validate"] = time.perf_counter()
+        cpu["validate"] = time.process_time()
+        bar.step("镇街与集聚区归属")
+        layers = zone_layers(store=store)
+        pending_zones = pool.submit(join_zones, data, store=store, working=work, layers=layers)
+        del work  # the join holds it until done, then it is freed
+        bar.step("逐宗审计")
+        result = idle_audit.audit_idle(data, as_of=as_of, rules=rules)
+        t["rules"] = time.perf_counter()
+        cpu["rules"] = time.process_time()
+        zones = pending_zones.result()
     t["zones"] = time.perf_counter()
     cpu["zones"] = time.process_time()
-    bar.step("逐宗审计")
-    result = idle_audit.audit_idle(data, as_of=as_of, rules=rules)
     read_notes = list(data.attrs.get("read_notes", []))
     del data
     for c in zones.columns:

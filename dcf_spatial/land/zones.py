@@ -165,11 +165,37 @@ def _zone_layer(kind: str, store=None):
     return zones, used, notes
 
 
-def join_zones(parcels, *, store=None, kinds=("township", "cluster", "park"), working=None) -> pd.DataFrame:
+def zone_layers(kinds=("township", "cluster", "park"), store=None) -> tuple[dict, list, list]:
+    """The zone layers of ``kinds`` read from the store, each as given and in the working CRS.
+
+    Returns ``(layers, used, notes)``: ``layers`` maps each kind to ``(zones, zones_working)``
+    (``(None, None)`` when the store has none), ``used`` the layers' records and ``notes`` what
+    could not be read. :func:`join_zones` takes ``layers`` so that a caller can read the store in
+    its own thread and run the join in another.
+
+    Examples
+    --------
+    >>> layers, used, notes = zone_layers(("township",))                  # doctest: +SKIP
+    >>> zones = join_zones(parcels, layers=(layers, used, notes))         # doctest: +SKIP
+    """
+    used, notes = [], []
+    layers = {}
+    for kind in kinds:  # the store is read in this thread, one layer after the other
+        zones, u, nts = _zone_layer(kind, store)
+        used += u
+        notes += nts
+        layers[kind] = (zones, to_working(zones) if zones is not None else None)
+    return layers, used, notes
+
+
+def join_zones(parcels, *, store=None, kinds=("township", "cluster", "park"), working=None,
+               layers=None) -> pd.DataFrame:
     """Township, cluster and park of every parcel, from the layer store.
 
     ``working``: the parcels' geometry already in EPSG:4548, row for row
     (:func:`dcf_spatial.land.parcels.working_geometry`), so that it is not reprojected again.
+    ``layers``: the answer of :func:`zone_layers` for ``kinds`` and ``store``, read beforehand
+    (the single-engine audit reads the store in its main thread and joins in a second one).
 
     Returns a DataFrame indexed like ``parcels`` with ``<kind>_id``, ``<kind>_zh``,
     ``<kind>_share``, ``<kind>_method`` for each kind (the id, name and method columns are
@@ -186,13 +212,8 @@ def join_zones(parcels, *, store=None, kinds=("township", "cluster", "park"), wo
     else:
         work = to_working(parcels[[parcels.geometry.name]]) if len(parcels) else parcels
     out = pd.DataFrame(index=parcels.index)
-    used, notes = [], []
-    layers = {}
-    for kind in kinds:  # the store is read in this thread, one layer after the other
-        zones, u, nts = _zone_layer(kind, store)
-        used += u
-        notes += nts
-        layers[kind] = (zones, to_working(zones) if zones is not None else None)
+    layers, used, notes = zone_layers(kinds, store) if layers is None else layers
+    used, notes = list(used), list(notes)
     # the kinds are assigned at the same time, one thread each: shapely's predicates and overlays
     # release the GIL, so on a machine of several cores the three joins overlap (the answers are
     # those of one after the other; each thread reads the shared parcels and its own zones only)
