@@ -57,46 +57,56 @@ def _ids_of(part: Partition, field_map, crs, store) -> tuple[int, pd.Series]:
     """First pass: the partition's row count and its normalised parcel ids."""
     from ..parcels import _blank_to_na
 
-    gdf = _attributes_of(part, field_map) if part.kind == "parquet" else None
-    if gdf is None:
+    ids = _ids_column(part, field_map) if part.kind == "parquet" else None
+    if ids is None:
         gdf = read_partition(part, field_map=field_map, crs=crs, store=store)
-    ids = _blank_to_na(gdf["parcel_id"]) if "parcel_id" in gdf.columns else pd.Series(pd.NA, index=gdf.index)
-    return len(gdf), ids.reset_index(drop=True)
+        ids = gdf["parcel_id"] if "parcel_id" in gdf.columns else pd.Series(pd.NA, index=gdf.index, dtype=object)
+    return len(ids), _blank_to_na(ids).reset_index(drop=True)
 
 
-def _attributes_of(part: Partition, field_map) -> pd.DataFrame | None:
-    """A GeoParquet partition's attribute columns without its geometry, parcel aliases applied: all the
-    first pass needs (row count and ids). Decoding, reprojecting and checking a million geometries only
-    to count them made the dask audit slower than the single process. None when the file carries no
-    GeoParquet metadata (then the full reader decides what it is)."""
-    import json
-
+def _ids_column(part: Partition, field_map) -> pd.Series | None:
+    """A GeoParquet partition's parcel id column alone (all-missing when it has none), read without
+    the geometry or any other column: all the first pass needs, the row count included. Decoding,
+    reprojecting and checking a million geometries only to count them made the dask audit slower
+    than the single process; reading every attribute column was most of what was left. None when
+    the file carries no GeoParquet metadata (then the full reader decides what it is)."""
     import pyarrow.parquet as pq
 
     from ... import io as dcf_io
 
     f = pq.ParquetFile(part.path)
-    meta = (f.schema_arrow.metadata or {}).get(b"geo")
-    if meta is None:
+    if b"geo" not in (f.schema_arrow.metadata or {}):
         return None
-    geometry = set(json.loads(meta).get("columns", {}))
-    columns = [c for c in f.schema_arrow.names if c not in geometry]
+    names = list(f.schema_arrow.names)
+    # which column the aliases make ``parcel_id``: the alias rules run on a one-row probe whose every
+    # cell is its own column's name, so that ``parcel_id`` comes out holding the name of its source
+    # (the same rules as the full read, without reading a row)
+    probe = pd.DataFrame({c: pd.Series([c], dtype=object) for c in names})
+    mapped, _notes = dcf_io.apply_aliases(probe, "parcels", field_map)
+    source = mapped["parcel_id"].iloc[0] if "parcel_id" in mapped.columns else None
     groups = list(range(f.num_row_groups)) if part.stop is None else list(range(part.start, part.stop))
-    frame = f.read_row_groups(groups, columns=columns).to_pandas()
-    out, _notes = dcf_io.apply_aliases(frame, "parcels", field_map)
-    return out
+    n = sum(f.metadata.row_group(g).num_rows for g in groups)
+    if source not in names:
+        return pd.Series([pd.NA] * n, dtype=object)
+    col = f.read_row_groups(groups, columns=[source]).column(0)
+    return col.to_pandas()
 
 
 def _audit_frame(gdf, rows: np.ndarray, *, as_of, rules, store, code_system):
     """The single-process engine's steps on one frame, with the global input rows put back."""
     from .. import idle_audit
-    from ..parcels import validate_parcels
+    from ..parcels import validate_parcels, working_geometry
     from ..zones import join_zones
 
-    data = validate_parcels(gdf, source="partition", code_system=code_system)
+    # reprojected once, as in the single engine: the areas and the zone join share it (the second
+    # reprojection of every partition's geometry was a fifth of a partition's audit)
+    work = working_geometry(gdf)
+    data = validate_parcels(gdf, source="partition", code_system=code_system, working=work)
     data["row"] = rows
+    zones = join_zones(data, store=store, working=work)
+    del work
     result = idle_audit.audit_idle(data, as_of=as_of, rules=rules)
-    zones = join_zones(result, store=store)
+    del data
     for c in zones.columns:
         result[c] = zones[c].to_numpy() if not isinstance(zones[c].dtype, (pd.StringDtype, pd.CategoricalDtype)) else zones[c].array
     result.attrs["layers_used"] = zones.attrs.get("layers_used", [])
@@ -158,8 +168,10 @@ def _audit_partition(part: Partition, offset: int, dup_ids: frozenset, out: str,
 
     gdf = read_partition(part, field_map=field_map, crs=crs, store=store).reset_index(drop=True)
     rows = offset + np.arange(1, len(gdf) + 1)
-    ids = _blank_to_na(gdf["parcel_id"]) if "parcel_id" in gdf.columns else pd.Series(pd.NA, index=gdf.index)
-    dup = ids.isin(dup_ids).fillna(False).to_numpy(dtype=bool)
+    if dup_ids and "parcel_id" in gdf.columns:  # most inputs have none: no second pass over the ids then
+        dup = _blank_to_na(gdf["parcel_id"]).isin(dup_ids).fillna(False).to_numpy(dtype=bool)
+    else:
+        dup = np.zeros(len(gdf), dtype=bool)
     held = gdf.loc[dup].assign(**{ROW_COLUMN: rows[dup]})
     keep = ~dup
     if not keep.any():
