@@ -143,7 +143,16 @@ def _same_table(expected, got, skip=()):
             assert a == b, col
 
 
-def test_efficiency_classes_match_single_process(parcels, enterprises, single_eff, cluster, tmp_path):
+@pytest.mark.parametrize("held", [True, False], ids=["held_in_memory", "written_then_marked"])
+def test_efficiency_classes_match_single_process(parcels, enterprises, single_eff, cluster, tmp_path, monkeypatch,
+                                                 held):
+    """Both ways of the 低效用地 pass give the single engine's rows: the audited partitions kept on the
+    workers and written once (inputs up to HOLD_MAX_ROWS_PER_THREAD parcels a worker thread), or written
+    as audited and given the two columns in a second write (larger inputs: a worker holds one partition)."""
+    from dcf_spatial.land.dask import engine as dask_engine
+
+    if not held:
+        monkeypatch.setattr(dask_engine, "HOLD_MAX_ROWS_PER_THREAD", 0)
     ent_dir, par_dir = tmp_path / "ent", tmp_path / "par"
     ent_dir.mkdir()
     par_dir.mkdir()
@@ -171,7 +180,9 @@ def test_efficiency_classes_match_single_process(parcels, enterprises, single_ef
     tasks = summary["tasks"]
     assert tasks["ids"]["tasks"]["ids_of"]["n"] == 4
     assert tasks["audit"]["tasks"]["audit_partition"]["n"] == 4
-    assert tasks["mark"]["tasks"]["mark_low"]["n"] == len(summary["files"]["parcels"])
+    mark_task = "mark_frame" if held else "mark_low"
+    assert set(tasks["mark"]["tasks"]) == {mark_task}
+    assert tasks["mark"]["tasks"][mark_task]["n"] == len(summary["files"]["parcels"])
     assert all(tasks[k]["workers_cpu_s"] > 0 for k in ("ids", "audit", "mark"))
 
 

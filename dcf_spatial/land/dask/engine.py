@@ -161,9 +161,20 @@ _EMPTY = {"rows": 0, "counts": {}, "file": None, "synthetic": 0, "layers_used": 
           "tables": {}, "list_keys": None, "slim": None}
 
 
+#: the 亩产效益 run keeps each audited partition in its worker's memory until its 低效用地 columns are
+#: known, and writes it once (instead of writing it, then reading and writing it again with the two new
+#: columns: that second write was most of the CPU the dask engine spent beyond the single process), when
+#: the input has at most this many parcels per worker thread; above, each partition is written as soon as
+#: it is audited, so that a worker holds one partition at a time whatever the input's size
+HOLD_MAX_ROWS_PER_THREAD = 500_000
+
+
 def _audit_partition(part: Partition, offset: int, dup_ids: frozenset, out: str, *, field_map, crs, store,
-                     as_of, rules, code_system, workbook: bool = True, slim: bool = False):
-    """Second pass: audit the partition's rows whose id is unique; hand back the duplicates."""
+                     as_of, rules, code_system, workbook: bool = True, slim: bool = False, hold: bool = False):
+    """Second pass: audit the partition's rows whose id is unique; hand back the duplicates.
+
+    Returns ``(summary, held duplicates, audited frame)``; the frame is None unless ``hold``, in which
+    case it is not written here (the caller's last pass writes it)."""
     from ..parcels import _blank_to_na
 
     gdf = read_partition(part, field_map=field_map, crs=crs, store=store).reset_index(drop=True)
@@ -175,32 +186,42 @@ def _audit_partition(part: Partition, offset: int, dup_ids: frozenset, out: str,
     held = gdf.loc[dup].assign(**{ROW_COLUMN: rows[dup]})
     keep = ~dup
     if not keep.any():
-        return dict(_EMPTY), held
+        return dict(_EMPTY), held, None
     result = _audit_frame(gdf.loc[keep].reset_index(drop=True), rows[keep], as_of=as_of, rules=rules,
                           store=store, code_system=code_system)
-    write_partition(result, Path(out))
-    return _partition_summary(result, out, workbook, slim), held
+    del gdf
+    if not hold:
+        write_partition(result, Path(out))
+    return _partition_summary(result, out, workbook, slim), held, result if hold else None
 
 
 def _audit_duplicates(held_frames, out: str, *, store, as_of, rules, code_system, workbook: bool = True,
-                      slim: bool = False):
+                      slim: bool = False, hold: bool = False):
+    """The rows whose parcel id occurs in several partitions, audited together; returns
+    ``(summary, audited frame or None)`` as :func:`_audit_partition` does."""
     import geopandas as gpd
 
     frames = [h for h in held_frames if len(h)]
     if not frames:
-        return dict(_EMPTY)
+        return dict(_EMPTY), None
     crs = frames[0].crs
     held = pd.concat([f.to_crs(crs) if f.crs != crs else f for f in frames], ignore_index=True)
     held = gpd.GeoDataFrame(held, geometry=frames[0].geometry.name, crs=crs).sort_values(ROW_COLUMN, kind="stable")
     rows = held[ROW_COLUMN].to_numpy()
     result = _audit_frame(held.drop(columns=ROW_COLUMN).reset_index(drop=True), rows, as_of=as_of, rules=rules,
                           store=store, code_system=code_system)
-    write_partition(result, Path(out))
-    return _partition_summary(result, out, workbook, slim)
+    if not hold:
+        write_partition(result, Path(out))
+    return _partition_summary(result, out, workbook, slim), result if hold else None
+
+
+def _part(pair, i: int):
+    """Item ``i`` of a task's tuple (a task of its own, so that each item is a future of its own)."""
+    return pair[i]
 
 
 def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_of, rules, code_system,
-                      progress: bool, workbook: bool = True, slim: bool = False, clock=None):
+                      progress: bool, workbook: bool = True, slim: bool = False, clock=None, hold: bool = False):
     """The two passes of the idle audit over ``parts`` on ``client``; one GeoParquet per partition in ``folder``.
 
     Returns ``(sizes, dup_ids, results)``: input rows per partition, the duplicated parcel ids and
@@ -208,6 +229,11 @@ def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_o
     ``workbook``, the tables the idle-audit workbook is made of; with ``slim``, the columns the
     亩产效益 classes need, so that no step reads the written files again). ``clock``: a
     :class:`~.cluster.TaskClock` that gets the steps ``ids`` and ``audit``.
+
+    ``hold``: when the input has at most :data:`HOLD_MAX_ROWS_PER_THREAD` parcels per worker thread,
+    the audited partitions are not written but kept on their workers; each summary then has
+    ``"frame"``, the future of its audited frame, and the caller writes it (see
+    :func:`hold_fits`). Otherwise, or without ``hold``, every partition is written here.
     """
     from distributed import progress as show_progress
 
@@ -222,26 +248,41 @@ def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_o
     vc = all_ids.dropna().value_counts()
     dup_ids = frozenset(vc.index[vc > 1])
     offsets = np.r_[0, np.cumsum(sizes)[:-1]].astype(int)
+    hold = bool(hold) and hold_fits(client, int(sum(sizes)))
     fresh_folder(folder)
     common = dict(field_map=field_map, crs=crs, store=store, as_of=as_of, rules=rules, code_system=code_system,
-                  workbook=workbook, slim=slim)
+                  workbook=workbook, slim=slim, hold=hold)
     second = [client.submit(_audit_partition, part, int(off), dup_ids, str(folder / f"part-{i:05d}.parquet"),
                             pure=False, **common)
               for i, (part, off) in enumerate(zip(parts, offsets))]
-    summaries = [client.submit(lambda pair: pair[0], f, pure=False) for f in second]
-    helds = [client.submit(lambda pair: pair[1], f, pure=False) for f in second]
+    summaries = [client.submit(_part, f, 0, pure=False) for f in second]
+    helds = [client.submit(_part, f, 1, pure=False) for f in second]
+    frames = [client.submit(_part, f, 2, pure=False) for f in second] if hold else [None] * len(second)
     dups = client.submit(_audit_duplicates, helds, str(folder / f"part-{len(parts):05d}-duplicates.parquet"),
                          store=store, as_of=as_of, rules=rules, code_system=code_system, workbook=workbook,
-                         slim=slim, pure=False)
+                         slim=slim, hold=hold, pure=False)
     if progress:
         progress_bar(show_progress, second + [dups])
-    results = client.gather(summaries) + [client.gather(dups)]
+    dup_summary = client.submit(_part, dups, 0, pure=False)
+    frames.append(client.submit(_part, dups, 1, pure=False) if hold else None)
+    results = client.gather(summaries) + [client.gather(dup_summary)]
+    del second, helds, dups  # only the frames' futures keep the audited partitions on the workers
+    for r, fr in zip(results, frames):
+        if hold and r["file"]:
+            r["frame"] = fr
     if clock is not None:
         clock.step("audit")
     n_rows = int(sum(r["rows"] for r in results))
     if n_rows != int(sum(sizes)):  # nothing is lost: every input row is in exactly one output file
         raise RuntimeError(f"dask 引擎写出 {n_rows} 行，而输入为 {sum(sizes)} 行（程序错误，请报告）")
     return sizes, dup_ids, results
+
+
+def hold_fits(client, n_rows: int) -> bool:
+    """Whether ``n_rows`` audited parcels may wait in the workers' memory (see
+    :data:`HOLD_MAX_ROWS_PER_THREAD`): at most that many per worker thread of ``client``'s cluster."""
+    threads = sum(client.nthreads().values()) or 1
+    return n_rows <= HOLD_MAX_ROWS_PER_THREAD * threads
 
 
 def layers_used_of(results) -> list[dict]:
