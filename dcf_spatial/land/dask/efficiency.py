@@ -189,6 +189,8 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
             shared = client.scatter(latest, broadcast=True)
             marks = [client.submit(_mark_frame, held.pop(f), f, shared, pure=False) if f in held
                      else client.submit(_mark_low, f, shared, pure=False) for f in files]
+            # the client writes the enterprise files while the workers write the parcels' (it waits otherwise)
+            ent_files = _write_enterprises(classed, ent_sizes, ent_folder)
             if progress:
                 from distributed import progress as show_progress
 
@@ -203,14 +205,8 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
         client.close()
         if cluster is not None:
             cluster.close()
-    fresh_folder(ent_folder)
-    ent_files = []
-    bounds = np.r_[0, np.cumsum(ent_sizes)].astype(int)
-    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
-        if b > a:
-            f = ent_folder / f"part-{i:05d}.parquet"
-            _write_table(classed.iloc[a:b], f)
-            ent_files.append(str(f))
+    if slim is None:
+        ent_files = _write_enterprises(classed, ent_sizes, ent_folder)
     t["write"] = time.perf_counter()
     counts = classed["eff_class"].value_counts().reindex(list(efficiency.CLASS_ORDER), fill_value=0)
     layers_used = layers_used_of(results)
@@ -245,6 +241,19 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
                        notes=notes, counts={k: int(v) for k, v in counts.items()}, summaries=low_tables,
                        layers_used=layers_used, files={"enterprises": ent_files, "parcels": files},
                        timings={k: round(v - t0, 3) for k, v in t.items()}, details=details, frame_source=classed)
+
+
+def _write_enterprises(classed: pd.DataFrame, sizes: list[int], folder: Path) -> list[str]:
+    """The classed enterprise rows, one Parquet file per input partition (``sizes``: its rows, in order)."""
+    fresh_folder(folder)
+    files = []
+    bounds = np.r_[0, np.cumsum(sizes)].astype(int)
+    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+        if b > a:
+            f = folder / f"part-{i:05d}.parquet"
+            _write_table(classed.iloc[a:b], f)
+            files.append(str(f))
+    return files
 
 
 def _write_table(df: pd.DataFrame, path: Path) -> None:
