@@ -103,7 +103,8 @@ def _audit_frame(gdf, rows: np.ndarray, *, as_of, rules, store, code_system):
     work = working_geometry(gdf)
     data = validate_parcels(gdf, source="partition", code_system=code_system, working=work)
     data["row"] = rows
-    zones = join_zones(data, store=store, working=work)
+    # the partitions are the parallelism here: the three kinds one after the other in this worker thread
+    zones = join_zones(data, store=store, working=work, threads=False)
     del work
     result = idle_audit.audit_idle(data, as_of=as_of, rules=rules)
     del data
