@@ -1,19 +1,23 @@
-"""Benchmark: the 亩产效益 (efficiency) audit, single process vs dask on a LocalCluster, and dask's scaling.
+"""Benchmark: the 亩产效益 (efficiency) and idle audits, single process vs dask on a LocalCluster, and dask's scaling.
 
 Synthetic parcels (合成数据: the seeded sample district, ``--base`` parcels tiled to N rows with renumbered
 ids, written as ``--rows-per-file`` GeoParquet files) and their synthetic enterprises. Each run is a
 fresh child process; measured: wall time, CPU seconds of the whole process tree (dask workers included),
 peak memory of the tree, of its largest process and of the largest dask worker, and the load average.
 
-1. At each size up to ``--single-max``: single and dask, ``--repeat`` times, interleaved (single, dask,
-   then dask, single …), same data, same outputs (workbook + complete parcel list, no map): the ratio
-   single ÷ dask of wall and of CPU per pair, and their medians.
+1. For each audit of ``--audits`` (亩产效益 ``efficiency``, 闲置土地 ``idle``) and each size up to
+   ``--single-max``: single and dask, ``--repeat`` times, interleaved (single, dask, then dask, single …),
+   same data, same outputs (workbook + complete parcel list, no map): the ratio single ÷ dask of wall
+   and of CPU per pair, and their medians. The single process reads the GeoParquet folder and runs
+   ``audit_efficiency`` / ``audit_idle`` on the frame; dask runs the same call with ``engine="dask"``
+   on the folder.
 2. Above ``--single-max`` (5,000,000 by default): dask only — the single process is not run there.
 3. Per partition, after each dask run, from dask's own task stream and the workers' CPU
    (:class:`dcf_spatial.land.dask.cluster.TaskClock`): each step's partitions, compute and CPU seconds per partition, the client's
    own seconds, and what ``--cores`` workers would take: client + Σ steps ⌈partitions ÷ cores⌉ × CPU per partition.
 
     python benchmarks/bench_efficiency_scale.py                       # 1M single vs dask ×2, then 5M dask
+    python benchmarks/bench_efficiency_scale.py --audits efficiency,idle --sizes 1000000 --repeat 2
     python benchmarks/bench_efficiency_scale.py --sizes 200000 --repeat 1 --base 20000
 """
 from __future__ import annotations
@@ -55,14 +59,22 @@ def make(n, base, rows_per_file, root):
     return folder, root / "ent.parquet", len(ent)
 
 
-def child(kind, folder, ent, out, workers):
+def child(kind, folder, ent, out, workers, audit="efficiency"):
     import pandas as pd
-    from dcf_spatial.land import audit_efficiency
+    from dcf_spatial.land import audit_efficiency, audit_idle
     from dcf_spatial.land.dask import cluster
     if os.environ.get("DCF_BENCH_LOCAL") == "processes":
         cluster.LOCAL_THREADS_MAX = 0
     elif os.environ.get("DCF_BENCH_LOCAL") == "threads":
         cluster.LOCAL_THREADS_MAX = 10 ** 6
+    if audit == "idle":
+        if kind == "single":
+            import geopandas as gpd
+            gdf = gpd.read_parquet(folder)
+            return {"counts": audit_idle(gdf, as_of=AS_OF, out=out, map=False, overwrite=True).counts}
+        s = audit_idle(folder, as_of=AS_OF, engine="dask", out=out, overwrite=True, map=False,
+                       n_workers=int(workers)).to_dict()
+        return {"counts": s["counts"], "partitions": s["partitions"], "timings": s["timings"], "tasks": s.get("tasks")}
     if kind == "single":
         import geopandas as gpd
         t0 = time.perf_counter()
@@ -86,7 +98,10 @@ def fmt_run(r) -> str:
 def per_partition(r, cores: int) -> list[str]:
     """The per-partition table of a dask run and what ``cores`` workers would take."""
     tm, tasks = r["timings"], r["tasks"] or {}
-    walls = {"ids+audit": tm["parcels"] - tm["start_cluster"], "mark": tm["classes"] - tm.get("classify", tm["classes"])}
+    if "parcels" in tm:  # efficiency
+        walls = {"ids+audit": tm["parcels"] - tm["start_cluster"], "mark": tm["classes"] - tm.get("classify", tm["classes"])}
+    else:  # idle: timings are durations (cluster start, both passes), then the workbook and the map
+        walls = {"ids+audit": tm["audit"]}
     client = tm["total"] - tm["start_cluster"] - sum(walls.values())
     lines = ["| step | partitions | compute s per partition (mean / max) | worker CPU s per partition | step CPU s |",
              "|---|---|---|---|---|"]
@@ -101,7 +116,7 @@ def per_partition(r, cores: int) -> list[str]:
         steps.append((name, n, cpu_part))
         lines.append(f"| {name} | {n} | {main['mean_s']:.2f} / {main['max_s']:.2f} | {cpu_part:.2f} | "
                      f"{st['workers_cpu_s']:.1f} |")
-    lines.append(f"client's own steps (classes, cuts, 低效用地 tables, enterprise files, workbook): {client:.1f} s wall; "
+    lines.append(f"client's own steps ({'workbook' if 'parcels' not in tm else 'classes, cuts, 低效用地 tables, enterprise files, workbook'}): {client:.1f} s wall; "
                  f"cluster start {tm['start_cluster']:.1f} s")
     for c in sorted({int(r.get("workers", 2)), cores}):
         proj = client + sum(math.ceil(n / c) * cpu for _, n, cpu in steps)
@@ -123,12 +138,17 @@ def main():
     ap.add_argument("--workdir", type=Path)
     ap.add_argument("--local", choices=["default", "threads", "processes"], default="default",
                     help="the LocalCluster's workers: the engine's choice (threads up to 2 workers), or forced")
-    ap.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    ap.add_argument("--audits", default="efficiency", help="which audits, in this order: efficiency, idle or both "
+                    "(efficiency,idle)")
+    ap.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         print(json.dumps(child(*args.child), default=float))
         return
     os.environ["DCF_BENCH_LOCAL"] = args.local
+    audits = [a.strip() for a in args.audits.split(",") if a.strip()]
+    if not set(audits) <= {"efficiency", "idle"}:
+        ap.error("--audits: efficiency, idle or efficiency,idle")
     work = args.workdir or Path(tempfile.mkdtemp(prefix="bench_eff_"))
     print(f"{time.strftime('%Y-%m-%d %H:%M')}  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
           f"LocalCluster of {args.workers} workers ({args.local}: "
@@ -143,28 +163,30 @@ def main():
             print(f"\n[{n:,} parcels in {files} files of ≤ {args.rows_per_file:,}, {ne:,} enterprises; synthetic "
                   f"合成数据; written in {time.perf_counter() - t:.0f} s]", flush=True)
             kinds = ["single", "dask"] if n <= args.single_max else ["dask"]
-            pairs = []
+            pairs = {a: [] for a in audits}
             for rep in range(args.repeat if n <= args.single_max else 1):
-                runs = {}
-                for kind in (kinds if rep % 2 == 0 else kinds[::-1]):
-                    load_before = os.getloadavg()[0]
-                    r = run_child(__file__, ["--child", kind, str(folder), str(ent), str(work / f"out_{kind}_{n}"),
-                                             str(args.workers)])
-                    r.update(load_before=load_before, workers=args.workers)
-                    runs[kind] = r
-                    print(f"  {kind:6} run {rep + 1}: {fmt_run(r)}", flush=True)
-                    if kind == "dask" and r.get("tasks"):
-                        print("    " + "\n    ".join(per_partition(r, args.cores)), flush=True)
-                    shutil.rmtree(work / f"out_{kind}_{n}", ignore_errors=True)
-                if "single" in runs:
-                    assert runs["single"]["counts"] == runs["dask"]["counts"], (runs["single"]["counts"],
-                                                                              runs["dask"]["counts"])
-                    pairs.append((runs["single"]["wall"] / runs["dask"]["wall"],
-                                  runs["single"]["cpu_tree"] / runs["dask"]["cpu_tree"]))
-            if pairs:
-                print(f"  {n:,}: single ÷ dask wall {', '.join(f'{w:.2f}×' for w, _ in pairs)} "
-                      f"(median {statistics.median(w for w, _ in pairs):.2f}×); CPU "
-                      f"{', '.join(f'{c:.2f}×' for _, c in pairs)}; same class counts", flush=True)
+                for audit in audits:
+                    runs = {}
+                    for kind in (kinds if rep % 2 == 0 else kinds[::-1]):
+                        load_before = os.getloadavg()[0]
+                        r = run_child(__file__, ["--child", kind, str(folder), str(ent), str(work / f"out_{kind}_{n}"),
+                                                 str(args.workers), audit])
+                        r.update(load_before=load_before, workers=args.workers)
+                        runs[kind] = r
+                        print(f"  {audit:10} {kind:6} run {rep + 1}: {fmt_run(r)}", flush=True)
+                        if kind == "dask" and r.get("tasks"):
+                            print("    " + "\n    ".join(per_partition(r, args.cores)), flush=True)
+                        shutil.rmtree(work / f"out_{kind}_{n}", ignore_errors=True)
+                    if "single" in runs:
+                        assert runs["single"]["counts"] == runs["dask"]["counts"], (runs["single"]["counts"],
+                                                                                  runs["dask"]["counts"])
+                        pairs[audit].append((runs["single"]["wall"] / runs["dask"]["wall"],
+                                             runs["single"]["cpu_tree"] / runs["dask"]["cpu_tree"]))
+            for audit, ps in pairs.items():
+                if ps:
+                    print(f"  {audit} {n:,}: single ÷ dask wall {', '.join(f'{w:.2f}×' for w, _ in ps)} "
+                          f"(median {statistics.median(w for w, _ in ps):.2f}×); CPU "
+                          f"{', '.join(f'{c:.2f}×' for _, c in ps)}; same counts", flush=True)
             shutil.rmtree(root, ignore_errors=True)
     finally:
         if args.workdir is None:

@@ -143,7 +143,16 @@ def _same_table(expected, got, skip=()):
             assert a == b, col
 
 
-def test_efficiency_classes_match_single_process(parcels, enterprises, single_eff, cluster, tmp_path):
+@pytest.mark.parametrize("held", [True, False], ids=["held_in_memory", "written_then_marked"])
+def test_efficiency_classes_match_single_process(parcels, enterprises, single_eff, cluster, tmp_path, monkeypatch,
+                                                 held):
+    """Both ways of the 低效用地 pass give the single engine's rows: the audited partitions kept on the
+    workers and written once (inputs up to HOLD_MAX_ROWS_PER_THREAD parcels a worker thread), or written
+    as audited and given the two columns in a second write (larger inputs: a worker holds one partition)."""
+    from dcf_spatial.land.dask import engine as dask_engine
+
+    if not held:
+        monkeypatch.setattr(dask_engine, "HOLD_MAX_ROWS_PER_THREAD", 0)
     ent_dir, par_dir = tmp_path / "ent", tmp_path / "par"
     ent_dir.mkdir()
     par_dir.mkdir()
@@ -171,7 +180,9 @@ def test_efficiency_classes_match_single_process(parcels, enterprises, single_ef
     tasks = summary["tasks"]
     assert tasks["ids"]["tasks"]["ids_of"]["n"] == 4
     assert tasks["audit"]["tasks"]["audit_partition"]["n"] == 4
-    assert tasks["mark"]["tasks"]["mark_low"]["n"] == len(summary["files"]["parcels"])
+    mark_task = "mark_frame" if held else "mark_low"
+    assert set(tasks["mark"]["tasks"]) == {mark_task}
+    assert tasks["mark"]["tasks"][mark_task]["n"] == len(summary["files"]["parcels"])
     assert all(tasks[k]["workers_cpu_s"] > 0 for k in ("ids", "audit", "mark"))
 
 
@@ -244,3 +255,39 @@ def test_enterprise_table_without_geometry_in_postgis(enterprises, cluster, tmp_
     got, _ = dengine.read_efficiency_result(tmp_path / "out")
     assert summary["partitions"]["enterprises"] > 1
     _same_table(expected.reset_index(drop=True), got)
+
+
+def test_ids_pass_reads_aliased_and_mapped_id_columns(parcels, tmp_path):
+    """The first pass reads a GeoParquet partition's id column alone; it must find the same column the
+    full read's aliases and ``field_map`` make ``parcel_id`` (宗地代码 is a parcels alias in
+    data/field_aliases.json), or duplicates would be missed."""
+    from dcf_spatial.land.dask.engine import _ids_of
+    from dcf_spatial.land.dask.partitions import plan_partitions, read_partition
+    from dcf_spatial.land.parcels import _blank_to_na
+
+    renamed = parcels.rename(columns={"parcel_id": "宗地代码"})
+    renamed["地块号"] = "X-" + renamed["宗地代码"].astype(str)   # not an alias: only a field_map makes it the id
+    path = tmp_path / "p.parquet"
+    renamed.to_parquet(path)
+    part = plan_partitions(path)[0]
+    for field_map in (None, {"parcel_id": "地块号"}):
+        n, ids = _ids_of(part, field_map, None, None)
+        full = read_partition(part, field_map=field_map)
+        assert n == len(parcels)
+        assert ids.tolist() == _blank_to_na(full["parcel_id"]).reset_index(drop=True).tolist()
+    assert _ids_of(part, {"parcel_id": "地块号"}, None, None)[1].iloc[0].startswith("X-")
+    no_id = tmp_path / "no_id.parquet"
+    parcels.drop(columns="parcel_id").to_parquet(no_id)
+    n, ids = _ids_of(plan_partitions(no_id)[0], None, None, None)
+    assert n == len(parcels) and ids.isna().all()
+
+
+def test_aliased_geoparquet_matches_single_process(parcels, single, cluster, tmp_path):
+    """Chinese field names (宗地代码 …) in the GeoParquet files: the same result as the single engine,
+    the duplicated ids spanning partitions included."""
+    folder = tmp_path / "parcels"
+    folder.mkdir()
+    for i, idx in enumerate(_split(parcels, 3)):
+        parcels.iloc[idx].rename(columns={"parcel_id": "宗地代码"}).to_parquet(folder / f"p{i}.parquet")
+    audit_idle(folder, out=tmp_path / "out", engine="dask", as_of=AS_OF, scheduler=cluster)
+    _same(single, dengine.read_result(tmp_path / "out"))

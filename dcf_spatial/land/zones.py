@@ -189,13 +189,16 @@ def zone_layers(kinds=("township", "cluster", "park"), store=None) -> tuple[dict
 
 
 def join_zones(parcels, *, store=None, kinds=("township", "cluster", "park"), working=None,
-               layers=None) -> pd.DataFrame:
+               layers=None, threads: bool = True) -> pd.DataFrame:
     """Township, cluster and park of every parcel, from the layer store.
 
     ``working``: the parcels' geometry already in EPSG:4548, row for row
     (:func:`dcf_spatial.land.parcels.working_geometry`), so that it is not reprojected again.
     ``layers``: the answer of :func:`zone_layers` for ``kinds`` and ``store``, read beforehand
     (the single-engine audit reads the store in its main thread and joins in a second one).
+    ``threads=False``: the kinds one after the other in this thread (for a caller that already runs
+    several joins at once, such as the dask engine's worker threads, where more threads only queue for
+    the cores and the GIL).
 
     Returns a DataFrame indexed like ``parcels`` with ``<kind>_id``, ``<kind>_zh``,
     ``<kind>_share``, ``<kind>_method`` for each kind (the id, name and method columns are
@@ -218,7 +221,7 @@ def join_zones(parcels, *, store=None, kinds=("township", "cluster", "park"), wo
     # release the GIL, so on a machine of several cores the three joins overlap (the answers are
     # those of one after the other; each thread reads the shared parcels and its own zones only)
     work_kinds = [k for k in kinds if layers[k][0] is not None]
-    if len(work_kinds) > 1:
+    if len(work_kinds) > 1 and threads:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=min(len(work_kinds), 3), thread_name_prefix="dcf-zones") as pool:

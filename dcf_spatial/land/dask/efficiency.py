@@ -60,6 +60,22 @@ def _mark_low(path: str, latest: pd.DataFrame) -> dict:
     return {"rows": table.num_rows, "low": int((low != "").sum())}
 
 
+def _mark_frame(result, path: str, latest: pd.DataFrame) -> dict:
+    """Third pass on a partition held in memory (:data:`~.engine.HOLD_MAX_ROWS_PER_THREAD`): the single
+    engine's ``low_efficiency`` and ``eff_class_zh`` columns added to the audited frame, which is then
+    written, once."""
+    from .. import efficiency
+    from .engine import write_partition
+
+    low = efficiency.low_efficiency_parcels(result, latest)
+    cmap = latest.set_index("credit_code")["eff_class_zh"]
+    result["low_efficiency"] = low.to_numpy()
+    result["eff_class_zh"] = result["credit_code"].astype("string").str.upper().map(cmap).astype("string") \
+        .fillna("无企业记录")
+    write_partition(result, Path(path))
+    return {"rows": len(result), "low": int((low != "").sum())}
+
+
 def append_columns(table, extra: pd.DataFrame, path: Path) -> None:
     """Write ``table`` (a GeoParquet file read with pyarrow) with the columns of ``extra`` added or replaced.
 
@@ -133,12 +149,15 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
         t["start_cluster"] = time.perf_counter()
         clock = TaskClock(client)
         ent_futures = client.map(read_table_partition, ent_parts, field_map=field_map, store=store, pure=False)
-        slim, results, dup_ids, files = None, [], frozenset(), []
+        slim, results, dup_ids, files, held = None, [], frozenset(), [], {}
         if par_parts:
             _sizes, dup_ids, results = audit_parcels_on(
                 client, par_parts, par_folder, field_map=parcel_field_map, crs=crs, store=store, as_of=as_of_ts,
-                rules=rules, code_system=code_system, progress=progress, workbook=False, slim=True, clock=clock)
+                rules=rules, code_system=code_system, progress=progress, workbook=False, slim=True, clock=clock,
+                hold=True)
             files = [r["file"] for r in results if r["file"]]
+            # the audited partitions still on the workers (small inputs: see HOLD_MAX_ROWS_PER_THREAD)
+            held = {r["file"]: r.pop("frame") for r in results if r.get("frame") is not None}
             # the slim columns came back with each partition's summary: no step reads the files again
             slim = pd.concat([r["slim"] for r in results if r.get("slim") is not None], ignore_index=True)
             for r in results:
@@ -168,7 +187,10 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
             t["classify"] = time.perf_counter()  # the client's own step ends: ranks, cuts, 低效用地 tables
             clock.step("classes")
             shared = client.scatter(latest, broadcast=True)
-            marks = client.map(_mark_low, files, latest=shared, pure=False)
+            marks = [client.submit(_mark_frame, held.pop(f), f, shared, pure=False) if f in held
+                     else client.submit(_mark_low, f, shared, pure=False) for f in files]
+            # the client writes the enterprise files while the workers write the parcels' (it waits otherwise)
+            ent_files = _write_enterprises(classed, ent_sizes, ent_folder)
             if progress:
                 from distributed import progress as show_progress
 
@@ -183,14 +205,8 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
         client.close()
         if cluster is not None:
             cluster.close()
-    fresh_folder(ent_folder)
-    ent_files = []
-    bounds = np.r_[0, np.cumsum(ent_sizes)].astype(int)
-    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
-        if b > a:
-            f = ent_folder / f"part-{i:05d}.parquet"
-            _write_table(classed.iloc[a:b], f)
-            ent_files.append(str(f))
+    if slim is None:
+        ent_files = _write_enterprises(classed, ent_sizes, ent_folder)
     t["write"] = time.perf_counter()
     counts = classed["eff_class"].value_counts().reindex(list(efficiency.CLASS_ORDER), fill_value=0)
     layers_used = layers_used_of(results)
@@ -225,6 +241,19 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
                        notes=notes, counts={k: int(v) for k, v in counts.items()}, summaries=low_tables,
                        layers_used=layers_used, files={"enterprises": ent_files, "parcels": files},
                        timings={k: round(v - t0, 3) for k, v in t.items()}, details=details, frame_source=classed)
+
+
+def _write_enterprises(classed: pd.DataFrame, sizes: list[int], folder: Path) -> list[str]:
+    """The classed enterprise rows, one Parquet file per input partition (``sizes``: its rows, in order)."""
+    fresh_folder(folder)
+    files = []
+    bounds = np.r_[0, np.cumsum(sizes)].astype(int)
+    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+        if b > a:
+            f = folder / f"part-{i:05d}.parquet"
+            _write_table(classed.iloc[a:b], f)
+            files.append(str(f))
+    return files
 
 
 def _write_table(df: pd.DataFrame, path: Path) -> None:

@@ -57,46 +57,57 @@ def _ids_of(part: Partition, field_map, crs, store) -> tuple[int, pd.Series]:
     """First pass: the partition's row count and its normalised parcel ids."""
     from ..parcels import _blank_to_na
 
-    gdf = _attributes_of(part, field_map) if part.kind == "parquet" else None
-    if gdf is None:
+    ids = _ids_column(part, field_map) if part.kind == "parquet" else None
+    if ids is None:
         gdf = read_partition(part, field_map=field_map, crs=crs, store=store)
-    ids = _blank_to_na(gdf["parcel_id"]) if "parcel_id" in gdf.columns else pd.Series(pd.NA, index=gdf.index)
-    return len(gdf), ids.reset_index(drop=True)
+        ids = gdf["parcel_id"] if "parcel_id" in gdf.columns else pd.Series(pd.NA, index=gdf.index, dtype=object)
+    return len(ids), _blank_to_na(ids).reset_index(drop=True)
 
 
-def _attributes_of(part: Partition, field_map) -> pd.DataFrame | None:
-    """A GeoParquet partition's attribute columns without its geometry, parcel aliases applied: all the
-    first pass needs (row count and ids). Decoding, reprojecting and checking a million geometries only
-    to count them made the dask audit slower than the single process. None when the file carries no
-    GeoParquet metadata (then the full reader decides what it is)."""
-    import json
-
+def _ids_column(part: Partition, field_map) -> pd.Series | None:
+    """A GeoParquet partition's parcel id column alone (all-missing when it has none), read without
+    the geometry or any other column: all the first pass needs, the row count included. Decoding,
+    reprojecting and checking a million geometries only to count them made the dask audit slower
+    than the single process; reading every attribute column was most of what was left. None when
+    the file carries no GeoParquet metadata (then the full reader decides what it is)."""
     import pyarrow.parquet as pq
 
     from ... import io as dcf_io
 
     f = pq.ParquetFile(part.path)
-    meta = (f.schema_arrow.metadata or {}).get(b"geo")
-    if meta is None:
+    if b"geo" not in (f.schema_arrow.metadata or {}):
         return None
-    geometry = set(json.loads(meta).get("columns", {}))
-    columns = [c for c in f.schema_arrow.names if c not in geometry]
+    names = list(f.schema_arrow.names)
+    # which column the aliases make ``parcel_id``: the alias rules run on a one-row probe whose every
+    # cell is its own column's name, so that ``parcel_id`` comes out holding the name of its source
+    # (the same rules as the full read, without reading a row)
+    probe = pd.DataFrame({c: pd.Series([c], dtype=object) for c in names})
+    mapped, _notes = dcf_io.apply_aliases(probe, "parcels", field_map)
+    source = mapped["parcel_id"].iloc[0] if "parcel_id" in mapped.columns else None
     groups = list(range(f.num_row_groups)) if part.stop is None else list(range(part.start, part.stop))
-    frame = f.read_row_groups(groups, columns=columns).to_pandas()
-    out, _notes = dcf_io.apply_aliases(frame, "parcels", field_map)
-    return out
+    n = sum(f.metadata.row_group(g).num_rows for g in groups)
+    if source not in names:
+        return pd.Series([pd.NA] * n, dtype=object)
+    col = f.read_row_groups(groups, columns=[source]).column(0)
+    return col.to_pandas()
 
 
 def _audit_frame(gdf, rows: np.ndarray, *, as_of, rules, store, code_system):
     """The single-process engine's steps on one frame, with the global input rows put back."""
     from .. import idle_audit
-    from ..parcels import validate_parcels
+    from ..parcels import validate_parcels, working_geometry
     from ..zones import join_zones
 
-    data = validate_parcels(gdf, source="partition", code_system=code_system)
+    # reprojected once, as in the single engine: the areas and the zone join share it (the second
+    # reprojection of every partition's geometry was a fifth of a partition's audit)
+    work = working_geometry(gdf)
+    data = validate_parcels(gdf, source="partition", code_system=code_system, working=work)
     data["row"] = rows
+    # the partitions are the parallelism here: the three kinds one after the other in this worker thread
+    zones = join_zones(data, store=store, working=work, threads=False)
+    del work
     result = idle_audit.audit_idle(data, as_of=as_of, rules=rules)
-    zones = join_zones(result, store=store)
+    del data
     for c in zones.columns:
         result[c] = zones[c].to_numpy() if not isinstance(zones[c].dtype, (pd.StringDtype, pd.CategoricalDtype)) else zones[c].array
     result.attrs["layers_used"] = zones.attrs.get("layers_used", [])
@@ -151,44 +162,67 @@ _EMPTY = {"rows": 0, "counts": {}, "file": None, "synthetic": 0, "layers_used": 
           "tables": {}, "list_keys": None, "slim": None}
 
 
+#: the 亩产效益 run keeps each audited partition in its worker's memory until its 低效用地 columns are
+#: known, and writes it once (instead of writing it, then reading and writing it again with the two new
+#: columns: that second write was most of the CPU the dask engine spent beyond the single process), when
+#: the input has at most this many parcels per worker thread; above, each partition is written as soon as
+#: it is audited, so that a worker holds one partition at a time whatever the input's size
+HOLD_MAX_ROWS_PER_THREAD = 500_000
+
+
 def _audit_partition(part: Partition, offset: int, dup_ids: frozenset, out: str, *, field_map, crs, store,
-                     as_of, rules, code_system, workbook: bool = True, slim: bool = False):
-    """Second pass: audit the partition's rows whose id is unique; hand back the duplicates."""
+                     as_of, rules, code_system, workbook: bool = True, slim: bool = False, hold: bool = False):
+    """Second pass: audit the partition's rows whose id is unique; hand back the duplicates.
+
+    Returns ``(summary, held duplicates, audited frame)``; the frame is None unless ``hold``, in which
+    case it is not written here (the caller's last pass writes it)."""
     from ..parcels import _blank_to_na
 
     gdf = read_partition(part, field_map=field_map, crs=crs, store=store).reset_index(drop=True)
     rows = offset + np.arange(1, len(gdf) + 1)
-    ids = _blank_to_na(gdf["parcel_id"]) if "parcel_id" in gdf.columns else pd.Series(pd.NA, index=gdf.index)
-    dup = ids.isin(dup_ids).fillna(False).to_numpy(dtype=bool)
+    if dup_ids and "parcel_id" in gdf.columns:  # most inputs have none: no second pass over the ids then
+        dup = _blank_to_na(gdf["parcel_id"]).isin(dup_ids).fillna(False).to_numpy(dtype=bool)
+    else:
+        dup = np.zeros(len(gdf), dtype=bool)
     held = gdf.loc[dup].assign(**{ROW_COLUMN: rows[dup]})
     keep = ~dup
     if not keep.any():
-        return dict(_EMPTY), held
+        return dict(_EMPTY), held, None
     result = _audit_frame(gdf.loc[keep].reset_index(drop=True), rows[keep], as_of=as_of, rules=rules,
                           store=store, code_system=code_system)
-    write_partition(result, Path(out))
-    return _partition_summary(result, out, workbook, slim), held
+    del gdf
+    if not hold:
+        write_partition(result, Path(out))
+    return _partition_summary(result, out, workbook, slim), held, result if hold else None
 
 
 def _audit_duplicates(held_frames, out: str, *, store, as_of, rules, code_system, workbook: bool = True,
-                      slim: bool = False):
+                      slim: bool = False, hold: bool = False):
+    """The rows whose parcel id occurs in several partitions, audited together; returns
+    ``(summary, audited frame or None)`` as :func:`_audit_partition` does."""
     import geopandas as gpd
 
     frames = [h for h in held_frames if len(h)]
     if not frames:
-        return dict(_EMPTY)
+        return dict(_EMPTY), None
     crs = frames[0].crs
     held = pd.concat([f.to_crs(crs) if f.crs != crs else f for f in frames], ignore_index=True)
     held = gpd.GeoDataFrame(held, geometry=frames[0].geometry.name, crs=crs).sort_values(ROW_COLUMN, kind="stable")
     rows = held[ROW_COLUMN].to_numpy()
     result = _audit_frame(held.drop(columns=ROW_COLUMN).reset_index(drop=True), rows, as_of=as_of, rules=rules,
                           store=store, code_system=code_system)
-    write_partition(result, Path(out))
-    return _partition_summary(result, out, workbook, slim)
+    if not hold:
+        write_partition(result, Path(out))
+    return _partition_summary(result, out, workbook, slim), result if hold else None
+
+
+def _part(pair, i: int):
+    """Item ``i`` of a task's tuple (a task of its own, so that each item is a future of its own)."""
+    return pair[i]
 
 
 def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_of, rules, code_system,
-                      progress: bool, workbook: bool = True, slim: bool = False, clock=None):
+                      progress: bool, workbook: bool = True, slim: bool = False, clock=None, hold: bool = False):
     """The two passes of the idle audit over ``parts`` on ``client``; one GeoParquet per partition in ``folder``.
 
     Returns ``(sizes, dup_ids, results)``: input rows per partition, the duplicated parcel ids and
@@ -196,6 +230,11 @@ def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_o
     ``workbook``, the tables the idle-audit workbook is made of; with ``slim``, the columns the
     亩产效益 classes need, so that no step reads the written files again). ``clock``: a
     :class:`~.cluster.TaskClock` that gets the steps ``ids`` and ``audit``.
+
+    ``hold``: when the input has at most :data:`HOLD_MAX_ROWS_PER_THREAD` parcels per worker thread,
+    the audited partitions are not written but kept on their workers; each summary then has
+    ``"frame"``, the future of its audited frame, and the caller writes it (see
+    :func:`hold_fits`). Otherwise, or without ``hold``, every partition is written here.
     """
     from distributed import progress as show_progress
 
@@ -210,26 +249,41 @@ def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_o
     vc = all_ids.dropna().value_counts()
     dup_ids = frozenset(vc.index[vc > 1])
     offsets = np.r_[0, np.cumsum(sizes)[:-1]].astype(int)
+    hold = bool(hold) and hold_fits(client, int(sum(sizes)))
     fresh_folder(folder)
     common = dict(field_map=field_map, crs=crs, store=store, as_of=as_of, rules=rules, code_system=code_system,
-                  workbook=workbook, slim=slim)
+                  workbook=workbook, slim=slim, hold=hold)
     second = [client.submit(_audit_partition, part, int(off), dup_ids, str(folder / f"part-{i:05d}.parquet"),
                             pure=False, **common)
               for i, (part, off) in enumerate(zip(parts, offsets))]
-    summaries = [client.submit(lambda pair: pair[0], f, pure=False) for f in second]
-    helds = [client.submit(lambda pair: pair[1], f, pure=False) for f in second]
+    summaries = [client.submit(_part, f, 0, pure=False) for f in second]
+    helds = [client.submit(_part, f, 1, pure=False) for f in second]
+    frames = [client.submit(_part, f, 2, pure=False) for f in second] if hold else [None] * len(second)
     dups = client.submit(_audit_duplicates, helds, str(folder / f"part-{len(parts):05d}-duplicates.parquet"),
                          store=store, as_of=as_of, rules=rules, code_system=code_system, workbook=workbook,
-                         slim=slim, pure=False)
+                         slim=slim, hold=hold, pure=False)
     if progress:
         progress_bar(show_progress, second + [dups])
-    results = client.gather(summaries) + [client.gather(dups)]
+    dup_summary = client.submit(_part, dups, 0, pure=False)
+    frames.append(client.submit(_part, dups, 1, pure=False) if hold else None)
+    results = client.gather(summaries) + [client.gather(dup_summary)]
+    del second, helds, dups  # only the frames' futures keep the audited partitions on the workers
+    for r, fr in zip(results, frames):
+        if hold and r["file"]:
+            r["frame"] = fr
     if clock is not None:
         clock.step("audit")
     n_rows = int(sum(r["rows"] for r in results))
     if n_rows != int(sum(sizes)):  # nothing is lost: every input row is in exactly one output file
         raise RuntimeError(f"dask 引擎写出 {n_rows} 行，而输入为 {sum(sizes)} 行（程序错误，请报告）")
     return sizes, dup_ids, results
+
+
+def hold_fits(client, n_rows: int) -> bool:
+    """Whether ``n_rows`` audited parcels may wait in the workers' memory (see
+    :data:`HOLD_MAX_ROWS_PER_THREAD`): at most that many per worker thread of ``client``'s cluster."""
+    threads = sum(client.nthreads().values()) or 1
+    return n_rows <= HOLD_MAX_ROWS_PER_THREAD * threads
 
 
 def layers_used_of(results) -> list[dict]:
