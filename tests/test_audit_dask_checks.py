@@ -40,3 +40,22 @@ def test_geoparquet_rows_are_checked_like_a_file(cluster, tmp_path):
     single = audit_idle(str(path), out=tmp_path / "single", as_of=AS_OF, map=False).frame
     assert "几何无效" in single.iloc[3]["problems"] and "无几何图形" in single.iloc[5]["problems"]
     assert list(single["status"]) == list(got["status"])
+
+
+def test_the_local_dashboard_listens_on_this_machine_only():
+    # the dask dashboard has no login: like the desk (127.0.0.1 unless a token is set), it must not be reachable
+    # from other machines (a new user found it on 0.0.0.0)
+    import psutil
+    from urllib.parse import urlsplit
+
+    from dcf_spatial.land.dask.cluster import connect
+
+    client, cluster = connect(None, 2, dashboard=True)
+    try:
+        port = urlsplit(client.dashboard_link).port
+        listening = [c.laddr for c in psutil.Process().net_connections(kind="inet")
+                     if c.status == psutil.CONN_LISTEN and c.laddr.port == port]
+        assert listening and all(a.ip == "127.0.0.1" for a in listening), listening
+    finally:
+        client.close()
+        cluster.close()

@@ -42,7 +42,7 @@ def connect(scheduler, n_workers, dashboard: bool):
         Workers of the ``LocalCluster``: threads of this process up to :data:`LOCAL_THREADS_MAX`,
         single-threaded processes above.
     dashboard
-        Serve the dashboard on a free port.
+        Serve the dashboard on a free port of 127.0.0.1 (this machine only).
 
     Returns
     -------
@@ -66,7 +66,10 @@ def connect(scheduler, n_workers, dashboard: bool):
             raise InputError(f"--scheduler：{SCHEDULER_TIMEOUT_S} 秒内 {scheduler} 没有 dask 调度器应答"
                              f"（{exc.__class__.__name__}）。请先启动集群（`dask scheduler`，再 `dask worker 地址`），"
                              "或去掉 --scheduler，在本机启动 LocalCluster。") from None
-    dash = ":0" if dashboard else None
+    # the dashboard answers anyone who reaches its port, without a login: loopback only, as the desk is by
+    # default (":0" would listen on every interface); a cluster for other machines is started with
+    # `dask scheduler` and given by --scheduler
+    dash = "127.0.0.1:0" if dashboard else None
     if n_workers <= LOCAL_THREADS_MAX:  # one worker of n_workers threads, in this process (see LOCAL_THREADS_MAX)
         cluster = LocalCluster(n_workers=1, threads_per_worker=n_workers, processes=False, dashboard_address=dash)
     else:
