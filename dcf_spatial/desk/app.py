@@ -460,11 +460,16 @@ def _warm_up(app) -> None:
 
 def _store_names(app) -> dict:
     """The store's location as library messages write it (``图层库 /srv/…/dcf_layers.gpkg``) → ``图层库``."""
+    return store_names(app.state.store)
+
+
+def store_names(store) -> dict:
+    """:func:`_store_names` for ``store`` (``None``: the store active for this request)."""
     from ..store import catalog
     from ..store.locate import resolve_store
 
     try:
-        location = resolve_store(app.state.store)
+        location = resolve_store(store)
         labels = {str(location), str(catalog._require_store(location).label)}
     except Exception:  # a store that cannot even be opened: its own message says so
         return {}

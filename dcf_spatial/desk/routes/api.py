@@ -258,10 +258,17 @@ def run_site_check(body: SiteCheckBody, *, record: bool = False):
         return _check_site(dcf, body, policy, record)
     except dcf.InputError as exc:
         # the body is JSON the desk has read: a value check_site refuses (a coordinate system, a WKT, a
-        # site it cannot place) is an invalid field, answered 422 as pydantic's are; never a server path
+        # site it cannot place) is an invalid field, answered 422 as pydantic's are. An error about the
+        # store (a layer changed while the check ran, a database that cannot be reached) is not the
+        # request's: 409 for the change (check again), 400 otherwise, as before. Never the store's
+        # file or address (store_names), as every other answer.
+        from ..app import store_names
         from ..wording import desk_wording
 
-        raise DeskError(422, desk_wording(str(exc))) from None
+        text = desk_wording(str(exc), names=store_names(None))
+        if getattr(exc, "argument", None) == "store":
+            raise DeskError(409 if "被他人修改" in str(exc) else 400, text) from None
+        raise DeskError(422, text) from None
 
 
 def _check_site(dcf, body: SiteCheckBody, policy, record: bool):
@@ -276,7 +283,7 @@ def _check_site(dcf, body: SiteCheckBody, policy, record: bool):
         record=((body.project or "").strip() or True) if record else False)
 
 
-@router.post("/site-check", summary="选址核查（一个场地）", responses=error_responses(400, 413, 422))
+@router.post("/site-check", summary="选址核查（一个场地）", responses=error_responses(400, 409, 413, 422))
 def site_check(request: Request, body: SiteCheckBody):
     """The verdict for one site: exactly the JSON of ``dcf site check --json``, plus ``register_id``,
     the check's entry in the register (recorded unless the desk runs with ``--no-record``; else null).
@@ -300,7 +307,7 @@ EXPORTS = {"html": ("核查报告.html", "text/html; charset=utf-8"),
            "txt": ("场地报批坐标.txt", "text/plain; charset=gbk")}
 
 
-@router.post("/site-check/export/{fmt}", summary="选址核查并下载：报告 HTML / 核查意见 DOCX、PDF / 场地 GPKG / 报批坐标 TXT", responses=error_responses(400, 413, 422))
+@router.post("/site-check/export/{fmt}", summary="选址核查并下载：报告 HTML / 核查意见 DOCX、PDF / 场地 GPKG / 报批坐标 TXT", responses=error_responses(400, 409, 413, 422))
 def site_check_export(fmt: Literal["html", "docx", "pdf", "gpkg", "txt"], body: SiteCheckBody):
     """The same check as ``POST /api/site-check``, answered as a file to download."""
     answer = run_site_check(body)

@@ -24,7 +24,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING
 
-from ...errors import InputError
+from ...errors import InputError, about
 from .names import CATALOG_COLUMNS, CATALOG_HISTORY_TABLE, CATALOG_TABLE, HISTORY_PREFIX, history_table, mask_url, remember_secret
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -179,12 +179,14 @@ class PostgisStore:
         for attempt in (0, 1):
             try:
                 raw = self.read_engine.raw_connection()   # the pool's checkout (a fresh connection if none is kept)
-            except OperationalError as exc:
+            except (OperationalError, psycopg.OperationalError) as exc:
+                # SQLAlchemy wraps a failed connect, but a pool checkout during a server restart can raise
+                # psycopg's own error (a desk answered 500 while PostgreSQL restarted)
                 reason = " ".join(self._scrub(getattr(exc, "orig", exc)).split())
-                raise InputError(
+                raise about("store", InputError(
                     f"无法连接 PostGIS 图层库 {self.label}：{reason}。请检查地址中的主机、端口和数据库名，"
                     "以及密码（写在地址中、PGPASSWORD 环境变量或 ~/.pgpass 中）。"
-                ) from None
+                )) from None
             try:
                 with raw.driver_connection.cursor() as cur:
                     cur.execute(sql, params)
@@ -194,7 +196,7 @@ class PostgisStore:
                 raw.invalidate()   # never handed out again
                 if attempt == 0:
                     continue
-                raise InputError(f"PostGIS 图层库 {self.label} 连接出错：{self._scrub(exc).strip()}") from None
+                raise about("store", InputError(f"PostGIS 图层库 {self.label} 连接出错：{self._scrub(exc).strip()}")) from None
             finally:
                 raw.close()   # back to the pool (autocommit: nothing to roll back)
 
@@ -213,10 +215,10 @@ class PostgisStore:
             con = self.engine.connect()
         except OperationalError as exc:
             reason = " ".join(self._scrub(getattr(exc, "orig", exc)).split())  # libpq text spans lines
-            raise InputError(
+            raise about("store", InputError(
                 f"无法连接 PostGIS 图层库 {self.label}：{reason}。请检查地址中的主机、端口和数据库名，"
                 "以及密码（写在地址中、PGPASSWORD 环境变量或 ~/.pgpass 中）。"
-            ) from None
+            )) from None
         try:
             if transaction:
                 with con.begin():
@@ -224,7 +226,7 @@ class PostgisStore:
             else:
                 yield con
         except OperationalError as exc:
-            raise InputError(f"PostGIS 图层库 {self.label} 连接出错：{self._scrub(getattr(exc, 'orig', exc)).strip()}") from None
+            raise about("store", InputError(f"PostGIS 图层库 {self.label} 连接出错：{self._scrub(getattr(exc, 'orig', exc)).strip()}")) from None
         finally:
             con.close()
 
