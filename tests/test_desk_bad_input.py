@@ -43,6 +43,12 @@ CASES = [
     ("POST", "/api/site-check", "/api/site-check", {"json": {"site": SITE, "industry": "C34", "policy": UNKNOWN_POLICY}}, 422, "parks_only"),
     ("POST", "/api/site-check", "/api/site-check", {"json": {"site": SITE, "industry": "C34", "policy": "conditional"}}, 422, "policy"),
     ("POST", "/api/site-check", "/api/site-check", {"json": {"site": SITE, "industry": "C34", "crs": "EPSG:999999"}}, 422, "999999"),
+    # a lone UTF-16 surrogate is valid JSON but not text (a tester's 500); a body that is not UTF-8, or nested
+    # 5,000 deep, was answered in FastAPI's English
+    ("POST", "/api/site-check", "/api/site-check", {"content": b'{"site": "115.75,36.34", "industry": "C34", "project": "\\ud800x"}',
+                                                     "headers": {"content-type": "application/json"}}, 422, "project"),
+    ("POST", "/api/site-check", "/api/site-check", {"content": b'\xff\xfe{"site"', "headers": {"content-type": "application/json"}}, 400, "无法解析"),
+    ("POST", "/api/site-check", "/api/site-check", {"content": b"[" * 5000 + b"]" * 5000, "headers": {"content-type": "application/json"}}, 400, "无法解析"),
     ("POST", "/api/site-check", "/api/site-check", {"json": {"site": "POINT (115.75 36.34", "industry": "C34"}}, 422, "WKT"),
     ("POST", "/api/site-check/export/{fmt}", "/api/site-check/export/docx", {"json": {"site": SITE, "industry": "C34", "policy": BAD_POLICY}}, 422, "plan_rules.json"),
     ("POST", "/api/site-check/export/{fmt}", "/api/site-check/export/exe", {"json": {"site": SITE, "industry": "C34"}}, 422, "fmt"),
@@ -151,7 +157,8 @@ def test_every_status_a_case_gets_is_documented_in_openapi_with_the_error_body(d
                          [c for c in CASES if c[3] != "WRITE"], ids=lambda v: v if isinstance(v, str) else None)
 def test_bad_input_is_a_chinese_4xx(desk, method, _path, url, kwargs, status, words):
     kwargs = dict(kwargs)
-    headers = desk.write_headers if kwargs.pop("write", False) else {}
+    headers = dict(desk.write_headers) if kwargs.pop("write", False) else {}
+    headers.update(kwargs.pop("headers", {}))
     _assert_chinese_4xx(desk.request(method, url, headers=headers, **kwargs), status, words)
 
 

@@ -281,6 +281,9 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request, exc):
         msg = {404: f"没有这个地址：{request.url.path}", 405: f"{request.url.path} 不支持 {request.method} 请求。"}
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            # FastAPI's words for a body it could not decode (not UTF-8, JSON nested too deep …)
+            msg[400] = "请求有误：请求体无法解析（应为 UTF-8 编码、嵌套不过深的 JSON 或表单）。"
         return JSONResponse({"error": msg.get(exc.status_code, str(exc.detail))}, status_code=exc.status_code)
 
     @app.exception_handler(Exception)

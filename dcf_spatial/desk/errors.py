@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel, field_validator
+from pydantic_core import PydanticCustomError
+
 
 class DeskError(Exception):
     """An error answered as ``{"error": message, ...}`` with ``status``.
@@ -39,6 +42,7 @@ VALIDATION_ZH = {
     "list_type": "应为列表", "none_required": "应为空",
     "date_parsing": "应为日期（YYYY-MM-DD）", "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
     "datetime_parsing": "应为日期时间", "url_parsing": "应为网址",
+    "string_surrogate": "含有无法编码的字符（孤立的 UTF-16 代理项 \\ud800–\\udfff），请删去后重试",
 }
 
 _PLACE_ZH = {"query": "查询参数", "path": "地址中的", "body": "请求体", "form": "表单", "header": "请求头",
@@ -55,7 +59,32 @@ def _given(value) -> str:
         text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
         text = str(value)
+    # a lone surrogate (JSON "\ud800") cannot be written as UTF-8: shown escaped, never a failed answer
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _has_surrogate(value) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_has_surrogate(v) for v in value)
+    return False
+
+
+class RequestBody(BaseModel):
+    """The base of the desk's JSON request bodies: text holding a lone UTF-16 surrogate (valid JSON,
+    a ``\\ud800`` escape, but not Unicode text: UTF-8, sqlite and the reports cannot hold it) is refused
+    as an invalid field (a 422 naming it) instead of failing later as a 500."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_lone_surrogates(cls, value):
+        if _has_surrogate(value):
+            raise PydanticCustomError("string_surrogate", "lone UTF-16 surrogate")
+        return value
 
 
 def validation_message(errors) -> str:

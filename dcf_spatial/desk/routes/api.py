@@ -18,7 +18,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import DeskError, error_responses
+from ..errors import DeskError, RequestBody, error_responses
 from ..uploads import _display_name, pick_dataset, save_upload, temp_folder
 from ..wording import form_of, worded
 
@@ -30,7 +30,7 @@ _LONLAT = re.compile(r"^\s*[-+]?\d+(\.\d+)?\s*[,，\s]\s*[-+]?\d+(\.\d+)?\s*$")
 _WKT = re.compile(r"^\s*(MULTI)?(POINT|POLYGON|LINESTRING)\s*(Z\s*)?\(", re.I)
 
 
-class SiteCheckBody(BaseModel):
+class SiteCheckBody(RequestBody):
     """What ``dcf site check`` takes, as JSON."""
 
     model_config = ConfigDict(extra="forbid")

@@ -30,7 +30,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...errors import DcfError
-from ..errors import DeskError, error_responses
+from ..errors import DeskError, RequestBody, error_responses
 from ..uploads import _display_name, pick_dataset, save_upload
 from .api import strict_json
 
@@ -322,7 +322,7 @@ def _outline(path, options) -> dict | None:
         return None
 
 
-class ImportConfirm(BaseModel):
+class ImportConfirm(RequestBody):
     """The confirm of a previewed import."""
 
     model_config = ConfigDict(extra="forbid")
@@ -369,7 +369,7 @@ def import_confirm(request: Request, layer_id: str, body: ImportConfirm):
 
 # ---- reset -------------------------------------------------------------------------------------------
 
-class ResetBody(BaseModel):
+class ResetBody(RequestBody):
     """Which version to restore."""
 
     model_config = ConfigDict(extra="forbid")
