@@ -78,6 +78,10 @@ def test_import_a_moved_cluster_through_the_page_then_reset(tmp_path):
             # import: preview what changes
             page.set_input_files("#import-file", str(moved))
             page.fill("#import-note", "测试：集聚区边界调整")
+            # the 来源类别 has no default: a re-imported schematic layer must not become 权威 unnoticed
+            page.click("#import-preview")
+            page.wait_for_function("document.getElementById('error').textContent.includes('来源类别')")
+            page.select_option("#import-provenance", "authoritative")
             page.click("#import-preview")
             page.wait_for_function("window.dcfLastPreview || document.getElementById('error').textContent",
                                    timeout=120_000)
@@ -172,6 +176,7 @@ def test_screenshot_of_an_import_preview_on_the_shipped_layers(tmp_path):
             page.wait_for_function(f"window.dcfLayerShown === '{LAYER}' && window.dcfVersions", timeout=60_000)
             page.set_input_files("#import-file", str(moved))
             page.fill("#import-note", "示例：集聚区边界调整")
+            page.select_option("#import-provenance", "authoritative")
             page.click("#import-preview")
             page.wait_for_function("window.dcfLastPreview || document.getElementById('error').textContent",
                                    timeout=120_000)
@@ -224,6 +229,7 @@ def test_a_zip_of_several_shapefiles_lists_them_as_text_and_imports_the_one_pick
             page.wait_for_function(f"window.dcfLayerShown === '{LAYER}' && window.dcfVersions", timeout=60_000)
             assert page.locator("#dataset-box").is_hidden()
             page.set_input_files("#import-file", str(zpath))
+            page.select_option("#import-provenance", "authoritative")
             page.click("#import-preview")
             page.wait_for_function("window.dcfDatasets || window.dcfLastPreview || document.getElementById('error').textContent",
                                    timeout=120_000)

@@ -186,6 +186,8 @@
     var f = $('import-file').files[0];
     if (!selected) { showError('请先在列表中选择要替换的图层。'); return; }
     if (!f) { showError('请选择要导入的图层文件。'); return; }
+    // no default: a re-imported schematic layer must not become 权威 unnoticed (a new user's finding)
+    if (!$('import-provenance').value) { showError('请选择来源类别：权威（局里的正式数据）、参考或示意。'); return; }
     var fd = new FormData();
     fd.append('file', f);
     fd.append('crs', $('import-crs').value);
