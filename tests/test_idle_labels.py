@@ -112,3 +112,22 @@ def test_progress_says_done_only_after_the_files_are_written(tmp_path, capsys):
     writing = [i for i, x in enumerate(lines) if "写出结果" in x]
     done = [i for i, x in enumerate(lines) if "完成" in x]
     assert writing and done and done == [len(lines) - 1] and writing[0] < done[0]
+
+
+def test_cli_lines_name_each_group_by_the_label_its_parcels_carry(tmp_path):
+    from click.testing import CliRunner
+
+    from dcf_spatial.cli.main import cli
+
+    store = make_land_store(tmp_path / "store.gpkg")
+    mixed_frame().to_file(tmp_path / "p.gpkg", layer="parcels")
+    res = CliRunner().invoke(cli, ["--store", str(store), "audit", "idle", "--parcels", str(tmp_path / "p.gpkg"),
+                                   "--as-of", AS_OF, "-o", str(tmp_path / "out"), "--no-map"])
+    assert res.exit_code == 0, res.output
+    counts = {}
+    for line in res.output.splitlines():
+        parts = line.split()
+        if len(parts) >= 4 and parts[2] == "宗" and parts[-1] == "亩":
+            counts[parts[0]] = int(parts[1].replace(",", ""))
+    carried = audit_rows(validate_parcels(mixed_frame()), as_of=AS_OF)["status_zh"].value_counts().to_dict()
+    assert counts == carried
