@@ -111,12 +111,21 @@ def test_workbook_sheets_equal_the_single_engines(capped):
 def test_workbook_totals_equal_the_geoparquet(capped):
     result = dengine.read_result(capped["dask_dir"])
     sheets = _sheets(capped["summary"]["excel"])
-    by_status = _table(sheets["汇总_按状态"]).set_index("状态代码")
+    table = _table(sheets["汇总_按状态"])
+    # one row per label the parcels carry (认定/疑似 apart): each row's parcels are those of its label
+    for row in table[table["状态代码"] != "total"].itertuples(index=False):
+        mine = result[result["status_zh"] == row[table.columns.get_loc("审计结论")]]
+        assert row[table.columns.get_loc("宗地数")] == len(mine)
+        assert set(mine["status"]) <= {row[table.columns.get_loc("状态代码")]}
+        assert row[table.columns.get_loc("面积（亩）")] == pytest.approx(mine["area_mu"].sum(), abs=0.006)
+    by_status = table.groupby("状态代码")[["宗地数", "面积（亩）", "土地闲置费（万元；含潜在金额）"]].sum()
+    parts = table.groupby("状态代码").size()  # each row rounded to 0.01: the sum of k rows within k × 0.005
     for status in STATUS_ORDER:
         mine = result[result["status"] == status]
+        tol = 0.006 * parts[status]
         assert by_status.loc[status, "宗地数"] == len(mine), status
-        assert by_status.loc[status, "面积（亩）"] == pytest.approx(mine["area_mu"].sum(), abs=0.006)
-        assert by_status.loc[status, "土地闲置费（万元；含潜在金额）"] == pytest.approx(mine["fee_wan"].sum(), abs=0.006)
+        assert by_status.loc[status, "面积（亩）"] == pytest.approx(mine["area_mu"].sum(), abs=tol)
+        assert by_status.loc[status, "土地闲置费（万元；含潜在金额）"] == pytest.approx(mine["fee_wan"].sum(), abs=tol)
     assert by_status.loc["total", "宗地数"] == len(result) == N
     assert by_status.loc["total", "土地闲置费（万元；含潜在金额）"] == pytest.approx(result["fee_wan"].sum(), abs=0.006)
     towns_all = _table(sheets["汇总_按镇街"])

@@ -284,6 +284,12 @@ def test_audit_page_runs_a_job(page_on_desk, tmp_path):
     assert page.evaluate("window.dcfLastJob.status") == "done", page.text_content("#error")
     page.wait_for_selector("#audit-answer:not([hidden])")
     assert page.locator("#by-status tbody tr").count() > 1
+    # the legend: one entry per label the parcels carry, with its count (认定 and 疑似 never merged)
+    expected = page.evaluate("window.dcfLastJob.summary.status_legend.map(e => e.status_zh + '（' + e.count + ' 宗）')")
+    assert expected and set(expected) <= set(page.locator(".legend div").all_text_contents())
+    # the zone tables' headers are Chinese (not total / idle_count / determined_count)
+    heads = page.locator("#by-township th").all_text_contents()
+    assert heads and not any(h.isascii() for h in heads), heads
     assert "idle_audit.xlsx" in page.text_content("#downloads")
     assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
 

@@ -244,7 +244,7 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
     """
     from .. import land
     from ..land.dask import input_source
-    from ..land.idle_audit import STATUS_ORDER, STATUS_ZH
+    from ..land.outputs import status_rows
 
     if engine == "dask":
         _dask_refuses(**{"--imagery": imagery, "--built-class": built_class is not None, "--layer": reader["layer"],
@@ -274,11 +274,10 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
         echo_json(res.to_dict())
         return
     click.echo(f"闲置土地审计（基准日 {as_of:%Y-%m-%d}）：输入 {len(r):,} 宗，输出 {len(r):,} 条结论")
-    area = r.groupby("status")["area_mu"].sum()
-    for s in STATUS_ORDER:
-        n = res.counts.get(s, 0)
-        if n:
-            click.echo(f"  {STATUS_ZH[s]:<16} {n:>8,} 宗  {area.get(s, 0):>12,.1f} 亩")
+    # one line per label the parcels carry (认定/疑似, 第八条第一款/第二款 apart), as the workbook's 汇总_按状态
+    for row in status_rows(res.summaries["status"]).itertuples():
+        if row.count:
+            click.echo(f"  {row.status_zh:<16} {row.count:>8,} 宗  {row.area_mu:>12,.1f} 亩")
     fee = r["fee_wan"].sum()
     bad = (r["problems"] != "").to_numpy()
     short = (r["status"] == "insufficient_data").to_numpy()

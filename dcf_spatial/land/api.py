@@ -116,9 +116,10 @@ def audit_idle(parcels, *, as_of, imagery=None, built_class: int | None = None, 
         with gc_paused():
             result = idle_single(parcels, as_of=as_of, imagery=imagery, built_class=built_class, field_map=field_map,
                                  crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy, code_system=code_system,
-                                 store=store, rules=rules, progress=progress)
-            if out is not None:
-                result.write(out, overwrite=overwrite, map=map, basemap=basemap, gpkg=gpkg)
+                                 store=store, rules=rules, progress=progress,
+                                 # the writes are the progress's last step: 完成 only once they are done
+                                 write=None if out is None else
+                                 (lambda r: r.write(out, overwrite=overwrite, map=map, basemap=basemap, gpkg=gpkg)))
     if out is not None and engine == "dask":
         result.write(out, overwrite=overwrite, map=map, basemap=basemap, gpkg=gpkg)
     _record(result, record, store, out)

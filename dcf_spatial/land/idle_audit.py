@@ -74,6 +74,38 @@ EXCUSED_ZH = {
     "force_majeure": "疑似闲置·不可抗力（第八条第二款，待审核）",
 }
 STATUS_ORDER = ACTION_STATUSES + ("normal", "not_applicable")
+#: the label of ``excused`` once a 《闲置土地认定书》 is recorded too (the cause still to be reviewed in the procedure)
+EXCUSED_DETERMINED_ZH = {k: v.replace("疑似闲置", "认定闲置").replace("，待审核", "") for k, v in EXCUSED_ZH.items()}
+
+
+def status_labels() -> list[tuple[str, str]]:
+    """Every label a parcel can carry, with its status code, in report order.
+
+    A status may carry several labels (认定… once a 认定书 is recorded, else 疑似…; the 第八条
+    第一款/第二款 kinds of ``excused``): summaries and legends list each label apart, so that no
+    group of parcels is named by another group's label.
+
+    Returns
+    -------
+    list of (str, str)
+        ``(status, status_zh)`` pairs, the statuses in :data:`STATUS_ORDER`, determined before suspected.
+
+    Examples
+    --------
+    >>> [zh for s, zh in status_labels() if s == "idle_reclaim"]
+    ['认定闲置满两年（可依法无偿收回）', '疑似闲置满两年（未动工开发）']
+    """
+    out = []
+    for s in STATUS_ORDER:
+        if s in DETERMINED_ZH:
+            out += [(s, DETERMINED_ZH[s]), (s, STATUS_ZH[s])]
+        elif s == "excused":
+            for kind in EXCUSED_ZH:
+                out += [(s, EXCUSED_DETERMINED_ZH[kind]), (s, EXCUSED_ZH[kind])]
+            out.append((s, STATUS_ZH[s]))
+        else:
+            out.append((s, STATUS_ZH[s]))
+    return out
 
 
 @lru_cache(maxsize=None)
@@ -581,11 +613,16 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
 
     put(idle_kind == "idle", *start, "；满一年之日为", s_d1, "，至基准日" + s_asof + "仍未动工开发（已满一年、未满两年）", verdict,
         fee_part, "。")
+    # after "满一年时" the fee sentence follows directly: its own leading "；" would cut the clause in two
+    fee_after = fee_part.copy()
+    cut = (idle_kind == "idle_reclaim") & needs_fee
+    if cut.any():
+        fee_after[cut] = [x[1:] if x.startswith("；") else x for x in fee_part[cut]]
     law = rules.get("land_law_zh", "《土地管理法》")
     reclaim_law = f"（所援引《土地管理法》条文在{law}中为{rules.get('land_law_articles', {}).get('idle_land', '第三十八条')}）"
     put(idle_kind == "idle_reclaim", *start, "；满两年之日为", s_d2, "，至基准日" + s_asof + "仍未动工开发", verdict,
         np.where(excused, "", np.where(determined, "；依", "；如经认定，依") + art["reclaim"] + reclaim_law
-                 + "报经有批准权的人民政府批准后可无偿收回国有建设用地使用权；满一年时"), fee_part,
+                 + "报经有批准权的人民政府批准后可无偿收回国有建设用地使用权；满一年时"), fee_after,
         np.where(excused, "", "（已征缴的不重复）"), "。")
     put(idle_kind == "idle_underdeveloped", "已于", s_act, "动工开发，自", s_stop, "中止开发建设，满一年之日为", s_ds1,
         "，至基准日" + s_asof + "已满一年；", share_part, "。依" + reg + art["definition_para2"]
@@ -638,7 +675,7 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
     for kind, label in EXCUSED_ZH.items():
         take = excused & (cause_kind == kind)
         status_zh[take] = label
-        status_zh[take & determined] = label.replace("疑似闲置", "认定闲置").replace("，待审核", "")
+        status_zh[take & determined] = EXCUSED_DETERMINED_ZH[kind]
     next_step = np.full(n, "", dtype=object)
     next_step[found_idle & ~determined & ~excused] = steps.get("suspected", "依第五条开展调查")
     next_step[determined & ~excused] = steps.get("determined", "")

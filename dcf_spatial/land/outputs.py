@@ -12,6 +12,7 @@ computed from *all* parcels, so their totals equal the complete list's.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +61,7 @@ IDLE_COLUMNS_ZH = {
 }
 #: the columns the workbook's lists carry (the GeoPackage carries every column of IDLE_COLUMNS_ZH)
 EXCEL_LIST_COLUMNS = ("row", "parcel_id", "holder", "credit_code", "address", "location_method", "place_name",
-                      "township_zh", "cluster_zh", "park_zh",
+                      "township_zh", "township_method", "cluster_zh", "cluster_method", "park_zh",
                       "land_use_code", "land_use_name", "area_mu", "status_zh", "status", "reason_zh", "next_step_zh",
                       "determined", "fee_wan", "count_from", "deadline_1y", "deadline_2y", "agreed_start",
                       "extension_until", "extension_flag", "actual_start", "stopped_since", "determination_date",
@@ -69,8 +70,17 @@ EXCEL_LIST_COLUMNS = ("row", "parcel_id", "holder", "credit_code", "address", "l
 #: the zone columns the workbook summarises by (both engines)
 ZONE_KEYS = ("township_zh", "cluster_zh", "park_zh")
 SUMMARY_KEYS_ZH = {"township_zh": "镇（街道）", "cluster_zh": "工业集聚区", "park_zh": "功能园区", "_all": "范围"}
+#: a status column's header in the zone summaries, where one column counts every label of its status
+#: (认定 and 疑似; 第八条第一款 and 第二款): never one label's wording for all of them
+STATUS_GROUP_ZH = {
+    **STATUS_ZH,
+    "idle": "闲置·满一年未动工开发（疑似及认定）",
+    "idle_reclaim": "闲置满两年未动工开发（疑似及认定）",
+    "idle_underdeveloped": "闲置·开发不足且中止满一年（疑似及认定）",
+    "excused": "记录有第八条原因（第一款政府原因及第二款不可抗力，待审核）",
+}
 SUMMARY_COLUMNS_ZH = {
-    **{s: STATUS_ZH[s] for s in STATUS_ORDER},
+    **{s: STATUS_GROUP_ZH[s] for s in STATUS_ORDER},
     "total": "宗地数合计", "area_mu": "宗地面积合计（亩）", "idle_count": "疑似及认定闲置宗地数（不含第八条原因）",
     "idle_area_mu": "疑似及认定闲置面积（亩）", "determined_count": "其中已下达认定书宗数",
     "fee_wan": "土地闲置费合计（万元；含潜在金额）",
@@ -195,11 +205,63 @@ GPKG_WHERE = "同目录 idle_audit.parquet（GeoParquet；不超过 100,000 宗�
 
 
 def status_table(audited) -> pd.DataFrame:
-    """Parcels, area (亩) and fee (万元) per status (``count``, ``area_mu``, ``fee_wan``), every status
-    of ``STATUS_ORDER`` in order, zeros included. Additive: tables of partitions sum to the whole's."""
-    return (audited.groupby("status").agg(count=("status", "size"), area_mu=("area_mu", "sum"),
-                                          fee_wan=("fee_wan", "sum"))
-            .reindex(STATUS_ORDER).fillna(0).rename_axis("status"))
+    """Parcels, area (亩) and fee (万元) per label the parcels carry (``status_zh``: 认定… and 疑似…,
+    第八条第一款 and 第二款 apart), columns ``count``, ``area_mu``, ``fee_wan``, indexed by the label.
+
+    Only labels some parcel carries are rows; :func:`status_rows` orders them and adds the status
+    codes and the statuses no parcel has. Additive: tables of partitions sum
+    (``groupby(level=0).sum()``) to the whole's. A frame without ``status_zh`` is labelled by status.
+
+    Examples
+    --------
+    >>> t = status_table(pd.DataFrame({"status": ["idle", "idle"], "status_zh": ["认定闲置（满一年未动工开发）",
+    ...                                "疑似闲置（满一年未动工开发）"], "area_mu": [1.0, 2.0], "fee_wan": [3.0, 4.0]}))
+    >>> t["count"].to_dict()
+    {'疑似闲置（满一年未动工开发）': 1, '认定闲置（满一年未动工开发）': 1}
+    """
+    label = (audited["status_zh"] if "status_zh" in audited.columns
+             else audited["status"].map(STATUS_ZH)).astype("string").fillna("")
+    df = pd.DataFrame({"status_zh": label.to_numpy(dtype=object), "area_mu": audited["area_mu"].to_numpy(dtype=float),
+                       "fee_wan": audited["fee_wan"].to_numpy(dtype=float)})
+    return (df.groupby("status_zh", sort=True).agg(count=("status_zh", "size"), area_mu=("area_mu", "sum"),
+                                                    fee_wan=("fee_wan", "sum")))
+
+
+def status_rows(by_status: pd.DataFrame) -> pd.DataFrame:
+    """The 按状态 summary as the bureau reads it: one row per label carried (``status``, ``status_zh``,
+    ``count``, ``area_mu``, ``fee_wan``), in :func:`~dcf_spatial.land.idle_audit.status_labels` order,
+    and a zero row for each status no parcel has; no total row.
+
+    ``by_status`` is :func:`status_table` (or the tables of partitions added up); a table indexed by
+    status code (``index.name == "status"``) is read as one label per status.
+
+    Examples
+    --------
+    >>> rows = status_rows(pd.DataFrame({"count": [2], "area_mu": [1.0], "fee_wan": [0.0]},
+    ...                                 index=pd.Index(["认定闲置（满一年未动工开发）"], name="status_zh")))
+    >>> rows.loc[rows["status"] == "idle", ["status_zh", "count"]].values.tolist()
+    [['认定闲置（满一年未动工开发）', 2]]
+    """
+    from .idle_audit import status_labels
+
+    table = by_status.copy()
+    if table.index.name == "status":
+        table.index = table.index.map(lambda s: STATUS_ZH.get(s, s))
+    table = table.groupby(level=0).sum()
+    pairs = status_labels()
+    known = {zh for _, zh in pairs}
+    counts = table["count"] if len(table) else pd.Series(dtype=float)
+    rows = []
+    for status in STATUS_ORDER:
+        mine = [zh for s, zh in pairs if s == status and counts.get(zh, 0) > 0]
+        rows += [(status, zh) for zh in (mine or [STATUS_ZH[status]])]
+    rows += [("", zh) for zh in table.index if zh not in known and counts.get(zh, 0) > 0]  # none expected
+    out = pd.DataFrame(rows, columns=["status", "status_zh"])
+    vals = table.reindex(out["status_zh"]).fillna(0)
+    for col in ("count", "area_mu", "fee_wan"):
+        out[col] = vals[col].to_numpy() if col in vals.columns else 0.0
+    out["count"] = out["count"].astype(int)
+    return out
 
 
 def rejected_rows(audited) -> np.ndarray:
@@ -266,6 +328,48 @@ def write_idle_excel(audited, path, *, notes: list[str], max_list_rows: int = 10
                                n_total=len(audited), notes=notes, max_list_rows=max_list_rows, data_note=data_note)
 
 
+def _methods_zh(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its zone-assignment method columns (``inside`` …) in Chinese, as the lists show them."""
+    from .zones import METHOD_ZH
+
+    cols = [c for c in ("township_method", "cluster_method", "park_method") if c in frame.columns]
+    if not cols:
+        return frame
+    return frame.assign(**{c: frame[c].astype(object).map(lambda v: METHOD_ZH.get(v, v) if isinstance(v, str) else v)
+                           for c in cols})
+
+
+def zone_method_note() -> str:
+    """The 说明 sheet's sentence on how parcels are assigned to zones and where the method is shown."""
+    from .zones import METHOD_ZH
+
+    return ("区域归属：完全位于某区内的宗地直接归属；跨界宗地按面积最大者归属（面积在 EPSG:4548 中量算）。"
+            "每宗的归属方式见宗地清单“镇街归属方式”“集聚区归属方式”列（"
+            + "、".join(METHOD_ZH.values()) + "）；完整清单（GeoParquet）中为 township_method、cluster_method 字段（"
+            + "；".join(f"{k}={v}" for k, v in METHOD_ZH.items()) + "）。")
+
+
+_SOURCE_RE = re.compile(r"^(?P<script>\S+) from (?P<inputs>\S+) \((?P<provs>[^)]*)\)$")
+
+
+def source_zh(source: str) -> str:
+    """A layer's source as the bureau reads it: the store's ``"<script> from <inputs> (<provenance>)"``
+    in Chinese, the files named as they are (the provenance kept); any other source unchanged.
+
+    Examples
+    --------
+    >>> source_zh("layers/build_layers.py from layers/sources (schematic)")
+    '由 layers/build_layers.py 依据 layers/sources 中的资料生成（示意）'
+    """
+    from ..store.catalog import PROVENANCE_ZH
+
+    m = _SOURCE_RE.match(str(source or "").strip())
+    if not m:
+        return str(source or "")
+    provs = "、".join(PROVENANCE_ZH.get(p.strip(), p.strip()) for p in m["provs"].split(","))
+    return f"由 {m['script']} 依据 {m['inputs']} 中的资料生成（{provs}）"
+
+
 def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, pd.DataFrame], listed: pd.DataFrame,
                         list_note: str, rejected: pd.DataFrame, n_rejected: int, n_total: int, notes: list[str],
                         max_list_rows: int, data_note: str, where: str = GPKG_WHERE) -> Path:
@@ -284,8 +388,7 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
                            + "；它们也在清单和汇总中，未被删除。"]
     with _workbook(path) as writer:
         _notes_sheet(writer, notes)
-        by_status = by_status.reindex(STATUS_ORDER).fillna(0).reset_index()
-        by_status.insert(1, "status_zh", by_status["status"].map(STATUS_ZH))
+        by_status = status_rows(by_status)
         total = pd.DataFrame([{"status": "total", "status_zh": "合计", "count": int(by_status["count"].sum()),
                                "area_mu": by_status["area_mu"].sum(), "fee_wan": by_status["fee_wan"].sum()}])
         by_status = pd.concat([by_status, total], ignore_index=True)
@@ -299,8 +402,8 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
                                                   {key: SUMMARY_KEYS_ZH[key], **SUMMARY_COLUMNS_ZH}),
                              sheet, header_note=data_note)
         list_cols = {c: IDLE_COLUMNS_ZH[c] for c in EXCEL_LIST_COLUMNS}
-        _write_sheet(writer, _excel_frame(listed, list_cols), "宗地清单", header_note=list_note + data_note)
-        _write_sheet(writer, _excel_frame(rejected, list_cols), "问题记录",
+        _write_sheet(writer, _excel_frame(_methods_zh(listed), list_cols), "宗地清单", header_note=list_note + data_note)
+        _write_sheet(writer, _excel_frame(_methods_zh(rejected), list_cols), "问题记录",
                      header_note="数据不足（缺少判定所需字段）或有数据问题的记录（重复宗地代码、无法识别的日期或数值、无效地类编码、"
                                  "信用代码校验失败、无几何图形等），请核实补正；均未删除、未合并。" + data_note)
     logger.info("Wrote idle-audit workbook %s (%d parcels listed of %d; %d with problems)",
@@ -468,7 +571,7 @@ def layers_note(layers_used: list[dict]) -> list[str]:
         prov = lay.get("provenance", "")
         zh = "/".join(PROVENANCE_ZH.get(p, p) for p in str(prov).split("/")) if prov else "未知"
         warn = "（示意图层：区域归属与分区汇总仅供参考，不作为权属或界线依据）" if "schematic" in str(prov) else ""
-        lines.append(f"图层 {lay['layer_id']}「{lay.get('title_zh', '')}」：{zh}{warn}；来源：{lay.get('source', '')}")
+        lines.append(f"图层 {lay['layer_id']}「{lay.get('title_zh', '')}」：{zh}{warn}；来源：{source_zh(lay.get('source', ''))}")
     return lines
 
 
@@ -653,7 +756,7 @@ def write_idle_parcel_map(result, path, *, as_of, max_features: int, note: str, 
                           basemap: str = "none"):
     """The single engine's idle-audit map: parcels coloured by status, the most urgent drawn first
     (at most ``max_features``; the legend says how many of how many)."""
-    from .idle_audit import STATUS_ORDER as ORDER
+    from .idle_audit import STATUS_ORDER as ORDER, status_labels
 
     popup = {k: IDLE_COLUMNS_ZH[k] for k in ("parcel_id", "holder", "status_zh", "reason_zh", "fee_wan",
                                               "area_mu", "township_zh", "cluster_zh", "imagery_flag",
@@ -674,7 +777,8 @@ def write_idle_parcel_map(result, path, *, as_of, max_features: int, note: str, 
     return write_answer_map(result, path, title=f"闲置土地审计（基准日 {pd.Timestamp(as_of):%Y-%m-%d}）",
                             status_field="status_zh", popup_fields=popup, max_features=max_features,
                             provenance_note=note, overwrite=overwrite, priority=priority,
-                            value_order=[STATUS_ZH[s] for s in MAP_STATUS_ORDER], basemap=basemap)
+                            value_order=[zh for s in MAP_STATUS_ORDER for s2, zh in status_labels() if s2 == s],
+                            basemap=basemap)
 
 
 def write_efficiency_parcel_map(audited, latest: pd.DataFrame, class_names_zh: dict[str, str], path, *,

@@ -291,7 +291,7 @@ def _summary_map_note(n: int, max_features: int, folder: Path, shown: str = "各
 
 def _idle_dask(result, folder: Path, *, overwrite, map, basemap) -> dict:
     from .files import SUMMARY_FILE
-    from .idle_audit import STATUS_ORDER, STATUS_ZH
+    from .idle_audit import STATUS_ORDER
 
     d = result.details
     excel_path, summary_path = folder / outputs.IDLE_FILES["excel"], folder / SUMMARY_FILE
@@ -320,7 +320,7 @@ def _idle_dask(result, folder: Path, *, overwrite, map, basemap) -> dict:
                 idle_share=result.summaries[key]["idle_count"]
                 / result.summaries[key]["total"].where(result.summaries[key]["total"] > 0))
                 for kind, key in (("township", "township_zh"), ("cluster", "cluster_zh")) if key in result.summaries}
-            popup = {"total": "宗地数", **{s: STATUS_ZH[s] for s in STATUS_ORDER},
+            popup = {"total": "宗地数", **{s: outputs.STATUS_GROUP_ZH[s] for s in STATUS_ORDER},
                      **{k: outputs.SUMMARY_COLUMNS_ZH[k] for k in ("idle_count", "idle_area_mu", "determined_count",
                                                                      "area_mu", "fee_wan")}}
             written = outputs.write_zone_summary_map(

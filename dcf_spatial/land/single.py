@@ -18,17 +18,18 @@ from ..progress import steps_bar
 from .._memory import release_memory
 from .notes import synthetic_note
 from .result import AuditResult
-from .zones import METHOD_ZH
 
 logger = logging.getLogger(__name__)
 
 def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=None, crs=None, layer=None,
                 encoding=None, swap_xy: bool = False, code_system: str = "auto", store=None,
-                rules: dict | None = None, progress: bool = False) -> AuditResult:
+                rules: dict | None = None, progress: bool = False, write=None) -> AuditResult:
     """Audit every parcel of ``parcels`` (a file path, ``pg:SCHEMA.TABLE`` or a GeoDataFrame) in this process.
 
     The parameters are those of :func:`dcf_spatial.land.audit_idle`; ``rules`` replaces the shipped
-    ``idle_land_rules.json``; ``progress`` shows each step on stderr. Nothing is written.
+    ``idle_land_rules.json``; ``progress`` shows each step on stderr. Nothing is written, unless
+    ``write`` is given: a callable taking the result (``lambda r: r.write(out)``), run as the last
+    step of the progress, so that 完成 is shown only once the files are written.
 
     Returns
     -------
@@ -47,7 +48,7 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
     as_of = idle_audit.parse_as_of(as_of)
     t = {"start": time.perf_counter()}
     cpu = {"start": time.process_time()}  # CPU time per step too: wall time is inflated on a shared machine
-    bar = steps_bar(4 if imagery is None else 5, "闲置土地审计", progress)
+    bar = steps_bar((4 if imagery is None else 5) + (write is not None), "闲置土地审计", progress)
     bar.step("读入宗地")
     if isinstance(parcels, (str, Path)):
         rows = read_parcel_rows(parcels, crs=crs, layer=layer, field_map=field_map, encoding=encoding,
@@ -108,8 +109,7 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
         synthetic_note(result),
         f"输入文件：{source}，共 {len(result):,} 条记录，输出 {len(result):,} 条（每条输入记录恰好一条结论，重复宗地代码不合并）。",
         *[f"读入说明：{x}" for x in read_notes],
-        "区域归属：完全位于某区内的宗地直接归属；跨界宗地按面积最大者归属（面积在 EPSG:4548 中量算），归属方式见清单“镇街归属方式”等列"
-        f"（{'；'.join(f'{k}={v}' for k, v in METHOD_ZH.items())}）。",
+        outputs.zone_method_note(),
         *outputs.layers_note(layers_used),
         *zones.attrs.get("notes", []),
     ]
@@ -132,14 +132,18 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
     summaries = {"status": outputs.status_table(result),
                  **{key: idle_audit.summarize(result, by=[key]) for key in outputs.ZONE_KEYS if key in result.columns}}
     release_memory()
-    bar.close()
     timings = {k: round(v - t["start"], 3) for k, v in t.items() if k != "start"}
     logger.info("Idle audit of %d parcels done in %.1f s", len(result), max(timings.values(), default=0))
-    return AuditResult(kind="idle", engine="single", as_of=as_of, inputs={"parcels": source}, notes=notes,
-                       counts=counts.to_dict(), summaries=summaries, layers_used=layers_used, timings=timings,
-                       details={"rules": rules, "timings_cpu": {k: round(v - cpu["start"], 3)
-                                                                for k, v in cpu.items() if k != "start"}},
-                       frame_source=result)
+    res = AuditResult(kind="idle", engine="single", as_of=as_of, inputs={"parcels": source}, notes=notes,
+                      counts=counts.to_dict(), summaries=summaries, layers_used=layers_used, timings=timings,
+                      details={"rules": rules, "timings_cpu": {k: round(v - cpu["start"], 3)
+                                                               for k, v in cpu.items() if k != "start"}},
+                      frame_source=result)
+    if write is not None:
+        bar.step("写出结果（工作簿、完整清单、地图）")
+        write(res)  # a failure is raised as it is, without a 完成 line
+    bar.close()
+    return res
 
 
 def efficiency_single(enterprises, *, parcels=None, as_of=None, scoring=None, field_map=None, parcel_field_map=None,

@@ -619,12 +619,19 @@ def _audit_summary(res) -> dict:
     d = res.to_dict()
     summary = {k: v for k, v in d.items() if k not in ("parcels", "enterprises", "files")}
     summary["notes"] = list(res.notes)
-    summary["summaries"] = {name: strict_json(_records(df)) for name, df in (res.summaries or {}).items()
-                            if hasattr(df, "to_dict")}
+    summary["summaries"] = {name: strict_json(_records(_shown_table(res, name, df)))
+                            for name, df in (res.summaries or {}).items() if hasattr(df, "to_dict")}
     frame = res.frame
-    if "status" in frame.columns and "status_zh" in frame.columns:  # the page's column headers and legend
-        pairs = frame[["status", "status_zh"]].drop_duplicates()
-        summary["status_labels"] = {str(a): str(b) for a, b in zip(pairs["status"], pairs["status_zh"])}
+    if res.kind == "idle":
+        from ...land.outputs import SUMMARY_COLUMNS_ZH, status_rows
+
+        # the legend: one entry per label the parcels carry (认定/疑似, 第八条第一款/第二款 apart), each with
+        # its status code for the colour; never one parcel's label standing for its whole status
+        rows = status_rows(res.summaries["status"]) if "status" in (res.summaries or {}) else None
+        if rows is not None:
+            summary["status_legend"] = [{"status": str(r.status), "status_zh": str(r.status_zh), "count": int(r.count)}
+                                        for r in rows.itertuples() if r.count > 0]
+        summary["column_labels"] = dict(SUMMARY_COLUMNS_ZH)
     summary["kind"] = res.kind
     act = res.needs_action() if hasattr(res, "needs_action") else None
     if res.kind == "efficiency":
@@ -634,7 +641,7 @@ def _audit_summary(res) -> dict:
             summary["class_labels"] = {str(a): str(b) for a, b in zip(pairs["eff_class"], pairs["eff_class_zh"])}
     if act is not None:
         cols = [c for c in ACTION_COLUMNS if c in act.columns]
-        summary["needs_action"] = strict_json(_records(act[cols].head(500)))
+        summary["needs_action"] = strict_json(_records(_rounded(act[cols].head(500))))
         summary["needs_action_total"] = int(len(act))
     return strict_json(summary)
 
@@ -657,6 +664,27 @@ def _efficiency_action(frame):
     rank = frame["eff_class"].map({c: i for i, c in enumerate(EFFICIENCY_ACTION_CLASSES)})
     keys = ["_rank", "score"] if "score" in frame.columns else ["_rank"]
     return (frame[rank.notna()].assign(_rank=rank).sort_values(keys, kind="stable").drop(columns="_rank"))
+
+
+def _shown_table(res, name: str, df):
+    """A summary table as the page shows it: the idle audit's 按状态 table one row per label carried
+    (:func:`~dcf_spatial.land.outputs.status_rows`, as the workbook); every table rounded as the workbook."""
+    if res.kind == "idle" and name == "status":
+        from ...land.outputs import status_rows
+
+        df = status_rows(df)[["status_zh", "count", "area_mu", "fee_wan"]]
+    return _rounded(df)
+
+
+def _rounded(df):
+    """Areas, sums and fees to 2 decimals, shares to 4, as the workbook writes them (not 17.80097328544852)."""
+    import pandas as pd
+
+    out = df.copy()
+    for c in out.columns:
+        if pd.api.types.is_float_dtype(out[c]):
+            out[c] = out[c].round(4 if ("share" in str(c) or "fraction" in str(c)) else 2)
+    return out
 
 
 def _records(df) -> list[dict]:
@@ -686,6 +714,13 @@ def _status_geojson(res) -> bytes | None:
     return frame[cols + ["geometry"]].to_crs(4326).to_json(na="null", drop_id=True).encode()
 
 
+def _shown_paths(text: str, names: dict) -> str:
+    """``text`` with each saved upload's path (and its temporary folder) replaced by the uploaded file's name."""
+    for path, shown in names.items():
+        text = text.replace(str(path), shown)
+    return text
+
+
 def _start_audit(request, kind: str, uploads: dict, run) -> JSONResponse:
     jobs = request.app.state.jobs
     job = jobs.new(kind)
@@ -701,7 +736,12 @@ def _start_audit(request, kind: str, uploads: dict, run) -> JSONResponse:
 
     def work(job):
         job.progress, job.message = 0.2, "正在审计"
-        res = run(paths, job.folder / "out")
+        res = run(paths)
+        # the notes name the uploaded file as the user knows it, not the server's temporary copy
+        names = {p: job.shown_names[str(p)] for p in paths.values() if str(p) in job.shown_names}
+        res.notes = [_shown_paths(n, names) for n in res.notes]
+        job.progress, job.message = 0.7, "正在写出结果"
+        res.write(job.folder / "out")
         job.progress, job.message = 0.9, "正在整理结果"
         job.files = {Path(p).name: Path(p) for p in res.files.values() if Path(p).is_file()}
         job.summary = _audit_summary(res)
@@ -720,7 +760,7 @@ def audit_idle(request: Request,
 
     day = _as_of(as_of)
     return _start_audit(request, "idle", {"parcels": parcels},
-                        lambda p, out: dcf.audit_idle(str(p["parcels"]), as_of=day, out=out))
+                        lambda p: dcf.audit_idle(str(p["parcels"]), as_of=day))
 
 
 @router.post("/audit/efficiency", status_code=202, summary="亩产效益评价（后台任务）", responses=error_responses(400, 413, 415, 422))
@@ -733,9 +773,9 @@ def audit_efficiency(request: Request,
 
     day = _as_of(as_of) if as_of else None
     return _start_audit(request, "efficiency", {"enterprises": enterprises, "parcels": parcels},
-                        lambda p, out: dcf.audit_efficiency(str(p["enterprises"]),
-                                                            parcels=str(p["parcels"]) if "parcels" in p else None,
-                                                            as_of=day, out=out))
+                        lambda p: dcf.audit_efficiency(str(p["enterprises"]),
+                                                       parcels=str(p["parcels"]) if "parcels" in p else None,
+                                                       as_of=day))
 
 
 @router.get("/jobs/{job_id}", summary="后台任务状态", responses=error_responses(404, 422))

@@ -39,10 +39,11 @@
   var HEAD = { count: '宗数', area_mu: '面积（亩）', fee_wan: '闲置费（万元）', parcels: '宗数',
                low_count: '低效用地（宗）', low_area_mu: '低效用地（亩）', d_area_mu: '其中 D类企业用地（亩）',
                idle_area_mu: '其中 闲置土地（亩）', enterprises: '企业数' };
-  var labels = {};
+  var labels = {}, columns = {};
   function countsTable(tbl, rows, key, label) {
     if (!rows || !rows.length) { desk.table(tbl, [], [[key, label]]); return; }
-    var cols = Object.keys(rows[0]).map(function (k) { return [k, k === key ? label : (HEAD[k] || labels[k] || k)]; });
+    // the idle audit's zone tables: the workbook's Chinese headers (columns), never the field names
+    var cols = Object.keys(rows[0]).map(function (k) { return [k, k === key ? label : (columns[k] || HEAD[k] || labels[k] || k)]; });
     var shown = rows.map(function (r) {
       var o = {};
       Object.keys(r).forEach(function (k) {
@@ -56,15 +57,20 @@
   var legend = L.control({ position: 'bottomright' });
   legend.onAdd = function () { this._div = el('div', null, 'legend'); this._div.hidden = true; return this._div; };
   legend.addTo(map);
-  function drawLegend(colors) {
+  function drawLegend(colors, entries) {
     var box = legend._div; desk.clear(box);
-    // the colour table's order (A→T, or most urgent status first), then any status it does not know
-    var keys = Object.keys(colors).filter(function (k) { return labels[k] !== undefined; });
-    Object.keys(labels).forEach(function (k) { if (keys.indexOf(k) < 0) { keys.push(k); } });
-    keys.forEach(function (k) {
+    if (!entries) {
+      // the colour table's order (A→T), then any class it does not know
+      var keys = Object.keys(colors).filter(function (k) { return labels[k] !== undefined; });
+      Object.keys(labels).forEach(function (k) { if (keys.indexOf(k) < 0) { keys.push(k); } });
+      entries = keys.map(function (k) { return { status: k, status_zh: labels[k] }; });
+    }
+    // idle: one entry per label the parcels carry (认定/疑似, 第八条第一款/第二款 apart), with its count
+    entries.forEach(function (e) {
       var row = el('div'), sw = el('i');
-      sw.style.background = colors[k] || '#000';
-      row.appendChild(sw); row.appendChild(document.createTextNode(labels[k]));
+      sw.style.background = colors[e.status] || '#000';
+      row.appendChild(sw);
+      row.appendChild(document.createTextNode(e.status_zh + (e.count !== undefined ? '（' + e.count + ' 宗）' : '')));
       box.appendChild(row);
     });
     box.hidden = false;
@@ -77,6 +83,8 @@
     var sums = s.summaries || {};
     var eff = job.kind === 'efficiency';
     var colors = COLOR[eff ? 'efficiency' : 'idle'];
+    var entries = null;
+    columns = {};
     if (eff) {
       labels = {};
       Object.keys(s.class_labels || {}).forEach(function (k) { labels[k] = s.class_labels[k]; });
@@ -96,9 +104,11 @@
         ['township_zh', '镇（街道）'], ['cluster_zh', '集聚区'], ['land_area_mu', '用地（亩）'], ['score', '综合得分'],
         ['eff_class_zh', '分类'], ['eff_reason', '分类依据']]);
     } else {
-      labels = s.status_labels || {};
+      labels = {};
+      columns = s.column_labels || {};
+      entries = s.status_legend || [];
       $('by-status-title').textContent = '按状态';
-      countsTable($('by-status'), sums.status, 'status', '状态');
+      countsTable($('by-status'), sums.status, 'status_zh', '审计结论');
       countsTable($('by-township'), sums.township_zh, 'township_zh', '镇（街道）');
       countsTable($('by-cluster'), sums.cluster_zh, 'cluster_zh', '工业集聚区');
       $('action-title').textContent = '需处置或核实的宗地';
@@ -107,7 +117,7 @@
       desk.table($('actions'), s.needs_action || [], [['parcel_id', '宗地编号'], ['holder', '用地单位'], ['township_zh', '镇（街道）'],
         ['cluster_zh', '集聚区'], ['area_mu', '面积（亩）'], ['status_zh', '状态'], ['reason_zh', '理由']]);
     }
-    drawLegend(colors);
+    drawLegend(colors, entries);
     var ul = $('downloads'); desk.clear(ul);
     job.downloads.forEach(function (d) {
       var li = el('li'), a = el('a', d.name);

@@ -335,7 +335,6 @@ def idle_dask(parcels, out_dir, *, as_of, scheduler: str | None = None, npartiti
     """
     from .. import idle_audit, outputs
     from ..notes import synthetic_count_note
-    from ..zones import METHOD_ZH
 
     rules = rules or idle_audit.load_rules()
     as_of = idle_audit.parse_as_of(as_of)
@@ -377,8 +376,7 @@ def idle_dask(parcels, out_dir, *, as_of, scheduler: str | None = None, npartiti
         *idle_audit.legal_notes(rules),
         f"重复宗地代码 {len(dup_ids):,} 个，相关记录集中在一个分区内统一核查，均保留、未合并。",
         synthetic_count_note(n_synthetic),
-        "区域归属：完全位于某区内的宗地直接归属；跨界宗地按面积最大者归属（面积在 EPSG:4548 中量算），归属方式见清单“镇街归属方式”等列"
-        f"（{'；'.join(f'{k}={v}' for k, v in METHOD_ZH.items())}）。",
+        outputs.zone_method_note(),
         *outputs.layers_note(layers_used),
         f"完整结果：{where}。工作簿各汇总表由全部分区的汇总相加得出，合计等于 GeoParquet 的合计；"
         f"清单上限 {max_rows:,} 行（Excel 单表上限 1,048,576 行），超出时清单只列需处置或需核实的宗地。",
