@@ -493,8 +493,9 @@ def policy_notes_zh(policy: dict | None = None) -> list[str]:
 
     Examples
     --------
-    >>> policy_notes_zh({"industry_outside_clusters": "conditional"})[0][:30]
-    '核查口径：集聚区外新建工业项目（industry_outside_clusters）——引导入园'
+    >>> line = policy_notes_zh({"industry_outside_clusters": "conditional"})[0]
+    >>> line.startswith("核查口径：集聚区外新建工业项目"), "本次选用，非默认口径" in line
+    (True, True)
     """
     from ... import plan
 
