@@ -9,6 +9,7 @@ caller says where the value came from (a Python argument, a CLI option, a spread
 from __future__ import annotations
 
 import math
+import unicodedata
 
 import numpy as np
 
@@ -18,6 +19,28 @@ import numpy as np
 MAX_AREA_MU = 1.5e7          # 10 000 km²
 MAX_AREA_M2 = 1.0e10         # 10 000 km²
 MAX_INVESTMENT_WAN = 1.0e9   # 10 万亿元
+
+#: minus signs NFKC leaves alone (U+2212 MINUS SIGN, U+2013 EN DASH typed for a minus)
+_MINUS = str.maketrans({"\u2212": "-", "\u2013": "-"})
+
+
+def number_text(value: str) -> str:
+    """Number text as typed in a Chinese spreadsheet, made readable by a number parser:
+    full-width digits, point, comma, plus and minus (``１１５．７３５３``, ``－５``, ``１，２００``)
+    become ASCII by Unicode NFKC (:func:`unicodedata.normalize`), and the minus signs NFKC
+    keeps (U+2212) become ``-``. Other text is returned normalised the same way.
+
+    Examples
+    --------
+    >>> number_text("１１５．７３５３")
+    '115.7353'
+    >>> number_text("－５")
+    '-5'
+    >>> number_text("１，２００")
+    '1,200'
+    """
+    return unicodedata.normalize("NFKC", value).translate(_MINUS)
+
 
 #: field -> (Chinese label, unit, zero allowed, ceiling)
 FIGURE_RULES: dict[str, tuple[str, str, bool, float]] = {
@@ -48,7 +71,7 @@ def number_problem(value, *, unit: str, allow_zero: bool, ceiling: float) -> tup
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
     if isinstance(value, str):
-        text = value.strip().replace(",", "").replace("，", "")
+        text = number_text(value).strip().replace(",", "")
         if text.lower() in ("nan", "inf", "+inf", "-inf", "infinity", "-infinity"):
             return None, f"{value.strip()}：不是有效的数值（单位：{unit}）"
         try:

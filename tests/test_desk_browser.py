@@ -385,3 +385,33 @@ def test_upload_a_survey_txt_then_a_zipped_shapefile(page_on_desk, tmp_path):
     assert any(z["id"] == "cluster.jiaming" for z in answer["zones"])
     assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
     assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
+
+
+def test_batch_page_has_a_verdict_legend_and_readable_columns(page_on_desk, tmp_path):
+    """QA round 3 (screenshot batch1.png): the map's point colours had no legend, and the 行/项目/结论
+    columns were squeezed to one or two characters a line ("表格第 2 行" over four lines)."""
+    page, seen = page_on_desk
+    base = page.url.rsplit("/", 1)[0]
+    csv = tmp_path / "项目清单.csv"
+    csv.write_text("项目名称,经度,纬度,行业\n"
+                   "一个名字较长的合成项目,115.75,36.34,C34\n"
+                   "坏坐标,abc,36.34,C34\n"
+                   "区外项目,117.5,37.5,C34\n", encoding="utf-8")
+    page.goto(base + "/batch")
+    page.wait_for_function("window.dcfReady === true", timeout=60_000)
+    page.set_input_files("#batch-file", str(csv))
+    page.click("#batch-go")
+    page.wait_for_function("window.dcfLastBatch || document.getElementById('error').textContent", timeout=60_000)
+    assert page.text_content("#error") == ""
+    legend = page.text_content("#verdict-legend")
+    for word in ("符合", "有条件符合", "不符合", "不在规划范围"):
+        assert word in legend
+    assert "1 行不在图上" in legend                                      # the 坏坐标 row has no point
+    lines = ("el => { const r = document.createRange(); r.selectNodeContents(el);"
+             " return new Set(Array.from(r.getClientRects()).map(x => Math.round(x.top))).size; }")
+    for k in (1, 3):                                                   # 行, 结论: one line each
+        for n in page.eval_on_selector_all(f"#batch-table tbody td:nth-child({k})", f"els => els.map({lines})"):
+            assert n == 1
+    name_lines = page.eval_on_selector_all("#batch-table tbody td:nth-child(2)", f"els => els.map({lines})")
+    assert max(name_lines) <= 2                                        # an 11-character name: not one character a line
+    assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []

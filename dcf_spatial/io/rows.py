@@ -140,7 +140,7 @@ def check_location(gdf: "gpd.GeoDataFrame", *, where: str, notes: list[str], iss
     far = china & (dist > cfg["far_km"])
     if far.any():
         pos = np.flatnonzero(far)
-        issues.add(pos, lambda p: f"距东昌府区约 {dist[p]:,.0f} km")
+        issues.add(pos, lambda p: f"距东昌府区约 {dist[p]:,.0f} km（超过 {cfg['far_km']:.0f} km），疑似坐标录入错误，请核对经纬度与坐标系")
         if far.sum() == china.sum():
             notes.append(f"警告：全部要素都在东昌府区以外，最近的约 {np.nanmin(dist[far]):,.0f} km——"
                          f"若数据本应在区内，请检查坐标系（必要时{FIX_CRS}）")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
+from .._validate import number_text
 from .._fixes import FIELD_MAP as FIX_FIELD_MAP, ENCODING as FIX_ENCODING, LAYER as FIX_LAYER
 from ..errors import InputError
 from .aliases import _as_text, _is_text_field, _norm, alias_table, apply_aliases
@@ -136,13 +137,13 @@ def _infer_numbers(df: "pd.DataFrame") -> "pd.DataFrame":
         present = s.notna().to_numpy()
         if not present.any():
             continue
-        head = s[present].iloc[:200]
-        if pd.to_numeric(head.astype(str).str.strip().str.replace(",", "", regex=False), errors="coerce").isna().any():
+        head = s[present].iloc[:200].astype(str).map(number_text)  # full-width １２０ as typed in Chinese Excel
+        if pd.to_numeric(head.str.strip().str.replace(",", "", regex=False), errors="coerce").isna().any():
             continue  # quick reject: a text column
         vals = pd.to_numeric(s, errors="coerce")
         failed = present & vals.isna().to_numpy()
         if failed.any():
-            sub = s[failed].astype(str).str.strip()
+            sub = s[failed].astype(str).map(number_text).str.strip()
             plain = sub.str.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?").fillna(False)
             if not (plain | sub.str.fullmatch(_THOUSANDS).fillna(False)).all():
                 continue
@@ -375,7 +376,13 @@ def _coordinate_values(values) -> tuple[np.ndarray, int]:
     todo = np.flatnonzero(~np.isfinite(out) & pd.notna(values).to_numpy())
     n = 0
     for i in todo:
-        m = _DMS.match(str(values.iloc[i]))
+        text = number_text(str(values.iloc[i])).strip()  # full-width digits (１１５．７３５３) read as typed
+        try:
+            out[i] = float(text)
+            continue
+        except ValueError:
+            pass
+        m = _DMS.match(str(values.iloc[i]))  # as typed: NFKC turns ″ into ′′
         if not m:
             continue
         deg, mins, secs, hemi = m.groups()

@@ -2,7 +2,26 @@
   'use strict';
   var $ = desk.$, el = desk.el;
   var COLOR = { fits: '#1a7f37', conditional: '#d4a72c', does_not_fit: '#cf222e', outside_plan_area: '#57606a' };
+  var LABEL = { fits: '符合', conditional: '有条件符合', does_not_fit: '不符合', outside_plan_area: '不在规划范围' };
   var map = desk.planMap(), points = L.layerGroup().addTo(map), rows = [], sortKey = null, sortDir = 1;
+  // what the point colours mean, with the points of each on the map now (rows that could not be checked have none)
+  var legend = L.control({ position: 'bottomleft' });
+  legend.onAdd = function () { this._div = el('div', null, 'legend verdict-legend'); this._div.id = 'verdict-legend'; this._div.hidden = true; return this._div; };
+  legend.addTo(map);
+  function drawLegend(shown) {
+    var box = legend._div, n = {}, none = 0;
+    desk.clear(box);
+    shown.forEach(function (r) { if (r.lonlat && COLOR[r.verdict]) { n[r.verdict] = (n[r.verdict] || 0) + 1; } else { none += 1; } });
+    box.appendChild(el('strong', '核查结论（点的颜色）'));
+    Object.keys(COLOR).forEach(function (k) {
+      var row = el('div'), sw = el('i', null, 'dot');
+      sw.style.background = COLOR[k];
+      row.appendChild(sw); row.appendChild(document.createTextNode(LABEL[k] + '（' + (n[k] || 0) + ' 个）'));
+      box.appendChild(row);
+    });
+    if (none) { box.appendChild(el('div', '无法核查等无位置的 ' + none + ' 行不在图上', 'badge')); }
+    box.hidden = false;
+  }
 
   function flatten(r, i, names) {
     var ind = r.industry || {};
@@ -35,6 +54,7 @@
         points.addLayer(m);
       }
     });
+    drawLegend(shown);
   }
   Array.prototype.forEach.call(document.querySelectorAll('#batch-table th'), function (th) {
     th.addEventListener('click', function () {

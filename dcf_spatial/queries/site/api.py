@@ -12,7 +12,7 @@ from ..._validate import figures_problems
 from ...errors import InputError
 from ...industry import IndustryMatch, checkable, industry_error_message, resolve
 from . import present, tables
-from .batch import BATCH_CHUNK_ROWS, batch_rows, iter_site_results, read_batch, write_batch_table
+from .batch import BATCH_CHUNK_ROWS, batch_rows, iter_site_results, policy_notes_zh, read_batch, write_batch_table
 from ... import plan
 from .check import placed_by_name, site_result, site_results, with_policy
 
@@ -69,6 +69,8 @@ class SiteCheck:
     store: object = None
     #: the register ids of the recorded checks (``record=``), in the order of ``results``; empty when not recorded
     register_ids: list = field(default_factory=list)
+    #: the office policy settings chosen for the check (``None``: the defaults), named in a table's 数据说明
+    policy: dict | None = None
 
     @property
     def verdict(self):
@@ -100,7 +102,7 @@ class SiteCheck:
         if not self.batch:  # the input's own columns are written back for a batch only, as in to_frame
             sites = sites.copy(deep=False)
             sites.attrs = {**sites.attrs, "input_columns": []}
-        return write_batch_table(self.results, sites, path, overwrite=overwrite)
+        return write_batch_table(self.results, sites, path, overwrite=overwrite, policy=self.policy)
 
     def to_map(self, path, *, basemap: str = "none", overwrite: bool = False) -> Path:
         """Write the interactive answer map (sites coloured by verdict over the plan's zones)."""
@@ -374,7 +376,7 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
         flags = with_policy(flags, policy)
         results = site_results(sites, industries, figures=figures, errors=errors, flags=flags, store=store)
         return _record(SiteCheck(results, sites, batch=True, notes=notes, title="项目选址批量核查", source="GeoDataFrame",
-                                 store=store), record, _batch_parts(sites), industries, figures, flags, expected)
+                                 store=store, policy=policy), record, _batch_parts(sites), industries, figures, flags, expected)
     if industry is None:
         raise InputError("未给出行业。例：industry=\"轴承\" 或 industry=\"C3451\"。")
     given = {"site_area_mu": area_mu, "investment_wan": investment_wan, "floor_area_m2": floor_area_m2,
@@ -412,7 +414,7 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
             if col in site_gdf.columns:
                 shown[col] = "、".join(dict.fromkeys(str(v) for v in site_gdf[col] if str(v).strip()))
     answer = SiteCheck([res], shown, batch=False, notes=list(site_gdf.attrs.get("read_notes", [])),
-                       title=f"项目选址核查：{m.label_zh}", inputs=inputs, store=store)
+                       title=f"项目选址核查：{m.label_zh}", inputs=inputs, store=store, policy=policy)
     if record:
         from ...crs import to_storage
 
@@ -467,7 +469,7 @@ def _check_typed_lonlat(site: str, industry, *, area_mu, crs, investment_wan, fl
 
     flags = with_policy([dict(capacity_replacement=capacity_replacement, catalogue_class=catalogue_class)], policy)[0]
     answer = SiteCheck([res], _LazySites(read_sites), batch=False, notes=list(quick.notes),
-                       title=f"项目选址核查：{m.label_zh}", inputs=inputs, store=store)
+                       title=f"项目选址核查：{m.label_zh}", inputs=inputs, store=store, policy=policy)
     # recorded with the site as the full reader hands it on (storage CRS): the same register row
     return _record(answer, record, [[quick.stored]], [m], [figures], [flags], expected)
 
@@ -518,7 +520,7 @@ def check_batch(path, industry=None, *, crs=None, store=None, record=False, prog
     for _, _, part in iter_site_results(sites, industries, figures, errors, flags, store=store, progress=progress):
         results += part
     answer = SiteCheck(results, sites, batch=True, notes=notes, title=f"项目选址批量核查：{Path(path).name}",
-                       inputs={"文件": str(path), "坐标系": crs}, source=str(path), store=store)
+                       inputs={"文件": str(path), "坐标系": crs}, source=str(path), store=store, policy=policy)
     return _record(answer, record, _batch_parts(sites), industries, figures, flags, expected)
 
 
@@ -652,7 +654,8 @@ def check_batch_to_file(path, output, industry=None, *, crs=None, store=None, ov
                     first_failure = first_failure or {"row_label": r["row_label"], "error": r.get("error")}
                 elif not prov:
                     prov = r["provenance"]["note_zh"]
-            yield start, part, res, tables.results_table_zh(res, None if names is None else names[start:stop], part)
+            yield start, part, res, tables.results_table_zh(res, None if names is None else names[start:stop], part,
+                                                            numbers=suffix == ".xlsx")
 
     from ...io.output_set import atomic_file
 
@@ -664,7 +667,7 @@ def check_batch_to_file(path, output, industry=None, *, crs=None, store=None, ov
                 csv_safe(table).to_csv(fh, index=False, header=start == 0)
     elif suffix == ".xlsx":
         _stream_xlsx(output, (table for _, _, _, table in checked()), n, sheet_names, sites.iloc[:0],
-                     lambda: [prov, _VERDICT_VALUES_ZH, _sheets_note(n, sheet_names)])
+                     lambda: [prov, _VERDICT_VALUES_ZH, _sheets_note(n, sheet_names), *policy_notes_zh(policy)])
     else:
         with atomic_file(output) as tmp:
             for start, part, res, _ in checked():

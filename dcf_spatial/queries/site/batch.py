@@ -194,8 +194,14 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
         industries.append(val)
         err = None if blank(issues[i]) else str(issues[i])
         if empty_geom[i] and method_col[i] == "位置不明":
-            err = (f"无坐标，且{addr_label}“{'' if blank(addr_col[i]) else addr_col[i]}”中找不到地名表中的地名"
-                   f"（{reason_col[i]}）。请补坐标，或写明所在镇街/集聚区/园区。")
+            addr = f"{addr_label}“{'' if blank(addr_col[i]) else addr_col[i]}”"
+            if err and not _coordinates_blank(err):
+                # a typed coordinate that is no number (经度 “abc”) is named beside the address that did not help
+                err = (f"{err.rstrip('。')}；{addr}中也找不到地名表中的地名（{reason_col[i]}）。"
+                       "请改正坐标，或写明所在镇街/集聚区/园区。")
+            else:
+                err = (f"无坐标，且{addr}中找不到地名表中的地名"
+                       f"（{reason_col[i]}）。请补坐标，或写明所在镇街/集聚区/园区。")
         # a row without an industry says so first; the reader's note on its coordinates (坐标缺失 …) is
         # moot once the row was placed by its 建设地点, and is not repeated then
         reasons = ["该行没有行业（请填写“行业”或“行业代码”列，或给出全部行的统一行业）。"] if val is None else []
@@ -218,6 +224,12 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
             flag["catalogue_class"] = cls if cls in ("鼓励类", "允许类", "限制类", "淘汰类") else None
         flags.append(flag)
     return gdf, industries, figures, errors, list(gdf.attrs.get("read_notes", [])) + list(extra_notes or []), flags
+
+
+def _coordinates_blank(issue: str) -> bool:
+    """Does the reader's issue of a row say only that its coordinate cells were empty? The reader
+    (:func:`dcf_spatial.io.tables`) quotes a typed value (经度：“abc”) and writes an empty one as 空."""
+    return issue.startswith("坐标缺失或不是数字") and "“" not in issue
 
 
 def _storage_geometries(gdf) -> list:
@@ -293,6 +305,7 @@ def iter_site_results(sites, industries, figures, errors, flags, *, store=None, 
             res = site_results(part, industries[start:stop], figures=figures[start:stop], errors=errors[start:stop],
                                flags=flags[start:stop], context=ctx, store=store, row_numbers=numbers[start:stop],
                                row_kind=kind)
+            _read_issues_as_reasons(part, res)
             for r in res:
                 r["row"] += start
             bar.update(stop - start)
@@ -301,6 +314,29 @@ def iter_site_results(sites, industries, figures, errors, flags, *, store=None, 
                 break
     finally:
         bar.close()
+
+
+def _read_issues_as_reasons(part, results) -> None:
+    """What the reader found wrong on a row that was still checked (a point ~700 km from the district,
+    疑似录入错误; a repaired geometry) goes first in that row's reasons, so that the row says it in every
+    output (the table's 理由, the desk's list), not only the batch's 读取说明. A row placed by its
+    建设地点 does not repeat that its coordinate cells were empty."""
+    from ... import io as dcf_io
+
+    col = getattr(dcf_io, "ISSUE_COLUMN", "read_issue")
+    if col not in part.columns:
+        return
+    issues = part[col].tolist()
+    methods = part["location_method"].tolist() if "location_method" in part.columns else [None] * len(part)
+    for k, r in enumerate(results):
+        text = issues[k]
+        if r.get("status", "ok") != "ok" or text is None or text != text or not str(text).strip():
+            continue
+        parts = [t for t in str(text).split("；")
+                 if t.strip() and not (methods[k] == "按地名定位" and _coordinates_blank(t))]
+        if parts:
+            r["reasons"].insert(0, {"rule": "read_issue", "effect": "info", "plan_ref": "",
+                                    "text_zh": "读取提示：" + "；".join(p.rstrip("。") for p in parts) + "。"})
 
 
 #: ``attrs`` of a batch frame that hold one entry per row (or per bad cell): never copied into a chunk
@@ -441,7 +477,48 @@ def _resolves(value) -> bool:
         return False
 
 
-def write_batch_table(results: list[dict], sites, output, *, overwrite: bool = False) -> Path:
+def policy_notes_zh(policy: dict | None = None) -> list[str]:
+    """The 数据说明 lines naming each office policy (口径) a batch was checked under: its name, the
+    setting used, and whether that is the default or was chosen for this check.
+
+    Parameters
+    ----------
+    policy
+        ``{policy name: setting}`` chosen for the check (as ``check_batch(policy=…)``); ``None``: defaults.
+
+    Returns
+    -------
+    list of str
+        One line per policy of ``plan_rules.json`` → ``office_policies``.
+
+    Examples
+    --------
+    >>> line = policy_notes_zh({"industry_outside_clusters": "conditional"})[0]
+    >>> line.startswith("核查口径：集聚区外新建工业项目"), "本次选用，非默认口径" in line
+    (True, True)
+    """
+    from ... import plan
+
+    used = plan.office_policies(policy)
+    defaults = plan.office_policies()
+    defined = plan.rules().get("office_policies") or {}
+    lines = []
+    for name, setting in used.items():
+        e = defined[name]
+        default = defaults[name]
+        if not policy or name not in policy:
+            which = "默认口径"
+        elif setting == default:
+            which = "本次选用，与默认口径相同"
+        else:
+            which = f"本次选用，非默认口径；默认口径为“{e['setting_zh'][default]}”"
+        lines.append(f"核查口径：{e['name_zh']}（{name}）——{e['setting_zh'][setting]}（{which}）。"
+                     f"规划依据 {e.get('plan_ref', '')}，口径由规划管理部门确定")
+    return lines
+
+
+def write_batch_table(results: list[dict], sites, output, *, overwrite: bool = False,
+                      policy: dict | None = None) -> Path:
     """Write the batch results as the table a planner opens, one row per input row.
 
     Parameters
@@ -457,6 +534,9 @@ def write_batch_table(results: list[dict], sites, output, *, overwrite: bool = F
         ``.csv`` (UTF-8 with BOM), ``.xlsx`` (with a 数据说明 sheet) or ``.gpkg`` (layer ``site_check``).
     overwrite
         Replace an existing file.
+    policy
+        The office policy settings the batch was checked under (``None``: the defaults); an .xlsx
+        names them in its 数据说明 sheet (:func:`policy_notes_zh`).
 
     Returns
     -------
@@ -490,8 +570,10 @@ def write_batch_table(results: list[dict], sites, output, *, overwrite: bool = F
 
             prov = next((r["provenance"] for r in results if r.get("status") == "ok"), None)
             notes = pd.DataFrame({"说明": [prov["note_zh"] if prov else "",
-                                           "结论取值：符合 / 有条件符合 / 不符合 / 不在规划范围 / 无法核查（原因见“无法核查的原因”列）"]})
-            write_xlsx({"核查结果": results_table_zh(results, names, sites), "数据说明": notes}, tmp)  # text never a formula
+                                           "结论取值：符合 / 有条件符合 / 不符合 / 不在规划范围 / 无法核查（原因见“无法核查的原因”列）",
+                                           *policy_notes_zh(policy)]})
+            # text never a formula; the input's number cells as numbers (a 经度 column with one "abc" is text)
+            write_xlsx({"核查结果": results_table_zh(results, names, sites, numbers=True), "数据说明": notes}, tmp)
         else:
             frame = sites_frame(sites, results)
             with_input_columns(frame, sites, taken=frame.columns).to_file(tmp, layer="site_check", driver="GPKG")

@@ -3,6 +3,8 @@ and the small labels the report and the text answer share."""
 
 from __future__ import annotations
 
+import re
+
 from ... import plan
 from .check import row_label
 from .rules import fmt_share
@@ -87,9 +89,36 @@ def input_columns(sites, *, taken) -> list[tuple[str, str]]:
 RESULT_HEADERS_ZH = frozenset({*RESULT_COLUMNS_ZH.values(), "项目名称"})
 
 
-def with_input_columns(table, sites, *, taken=RESULT_HEADERS_ZH):
+#: a cell of text that is a plain number (no leading zero, fewer digits than a float holds)
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:0|[1-9]\d{0,14})(?:\.\d+)?")
+
+
+def _cells_as_numbers(col, header: str):
+    """An input column of text whose cells are numbers where they read as one (``"115.95402"``, full-width
+    ``"１２０"``) and text elsewhere (``"abc"``): a column the reader kept as text because one cell was no
+    number writes its numbers as numbers into a spreadsheet. Code-like columns (代码、编号 …) stay text."""
+    from ..._validate import number_text
+    from ...io.aliases import _is_text_field
+
+    import pandas as pd
+
+    if not (col.dtype == object or pd.api.types.is_string_dtype(col.dtype)) or _is_text_field(header):
+        return col
+
+    def cell(v):
+        if isinstance(v, str):
+            t = number_text(v).strip()
+            if _PLAIN_NUMBER.fullmatch(t):
+                return float(t) if "." in t else int(t)
+        return v
+
+    return col.astype(object).map(cell)
+
+
+def with_input_columns(table, sites, *, taken=RESULT_HEADERS_ZH, numbers: bool = False):
     """``table`` (one row per row of ``sites``, in order) with the input's own columns appended
-    (:func:`input_columns`); ``sites`` may be ``None`` (nothing appended).
+    (:func:`input_columns`); ``sites`` may be ``None`` (nothing appended). ``numbers``: text cells that
+    are plain numbers become numbers (for a spreadsheet; a GeoPackage column keeps one type).
 
     Examples
     --------
@@ -107,14 +136,17 @@ def with_input_columns(table, sites, *, taken=RESULT_HEADERS_ZH):
             known = v[~np.isnan(v)]
             if len(known) and (np.abs(known) < 2 ** 53).all() and (known == np.round(known)).all():
                 col = col.astype("Int64")  # a 序号 or 总投资 with a blank cell was read as float: 1, not 1.0
+        elif numbers:
+            col = _cells_as_numbers(col, src)
         table[header] = col.to_numpy() if not isinstance(col.dtype, pd.Int64Dtype) else col.array
     return table
 
 
-def results_table_zh(results: list[dict], names=None, sites=None):
+def results_table_zh(results: list[dict], names=None, sites=None, *, numbers: bool = False):
     """:func:`results_table` with Chinese headers and statuses, for the files people open;
     ``names`` (the input's project names, one per row) is put beside the record number, and the
-    input's own columns (``sites``, one row per result) after the result columns."""
+    input's own columns (``sites``, one row per result) after the result columns (``numbers``: their
+    number text as numbers, for an .xlsx; see :func:`with_input_columns`)."""
     table = results_table(results)
     table["status"] = table["status"].map(STATUS_ZH).fillna(table["status"])
     # 表格行号 (the spreadsheet's own row number) only when the input was a spreadsheet; for a GIS
@@ -123,7 +155,7 @@ def results_table_zh(results: list[dict], names=None, sites=None):
     table = table.drop(columns=["row_label"] + ([] if from_table else ["source_row"]))
     if names is not None and len(names) == len(table):
         table.insert(2 if from_table else 1, "name", list(names))
-    return with_input_columns(table.rename(columns={**RESULT_COLUMNS_ZH, "name": "项目名称"}), sites)
+    return with_input_columns(table.rename(columns={**RESULT_COLUMNS_ZH, "name": "项目名称"}), sites, numbers=numbers)
 
 
 #: the columns of :func:`results_table`, in order: every table has all of them, so that the chunks of a
