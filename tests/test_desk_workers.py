@@ -225,6 +225,12 @@ def test_a_killed_secondary_is_restarted_and_a_killed_primary_stops_the_desk(sto
         desk.stop()
 
 
+def test_a_second_desk_on_a_port_in_use_is_refused(desk, tmp_path):
+    out = subprocess.run([*DCF, "serve", "--no-browser", "--port", str(desk.port), "--workers", "2"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0 and "已被占用" in out.stderr, out.stderr
+
+
 def test_serve_help_names_workers():
     from click.testing import CliRunner
 

@@ -224,10 +224,30 @@ def serve_workers(workers: int, *, host: str, port: int, app_kwargs: dict, url: 
 
     ctx = mp.get_context("spawn")   # fresh interpreters: no threads or locks copied from this one
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
+    # One listening socket per worker on the same port (SO_REUSEPORT: the kernel spreads new connections
+    # evenly over them). One socket shared by all was uneven: a worker woken by a burst of connections
+    # accepts them all (asyncio accepts up to the backlog at a time), 90/10 with 20 clients. All are bound
+    # here, before any worker starts, and kept open by this process: a connection that reaches the socket
+    # of a worker being restarted waits in its queue. IPPROTO_TCP spelled out: asyncio sets TCP_NODELAY
+    # only on sockets that say so, and without it each answer waited ~40 ms for a delayed ACK (Nagle).
+    socks = []
+    try:
+        # a port that anything listens on is refused first, by a socket without SO_REUSEPORT: with it, a
+        # second desk started on the same port by the same user would share this one's connections
+        with socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+        for _ in range(workers):
+            sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.bind((host, port))
+            sock.listen(2048)
+            socks.append(sock)
+    except OSError as exc:
+        for sock in socks:
+            sock.close()
+        raise DeskStopped(f"无法在 {host}:{port} 上监听（{exc.strerror or exc}）：端口可能已被占用，请换一个端口。") from None
     folder = tempfile.mkdtemp(prefix="dcf-desk-")   # 0700: only this user reaches the primary's socket
     uds = os.path.join(folder, "primary.sock")
     private = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -240,7 +260,7 @@ def serve_workers(workers: int, *, host: str, port: int, app_kwargs: dict, url: 
 
     def start(index: int) -> None:
         ready[index] = ctx.Event()
-        sockets = [sock, private] if index == 0 else [sock]
+        sockets = [socks[index], private] if index == 0 else [socks[index]]
         p = ctx.Process(target=_worker_main, name=f"dcf-desk-{index}", daemon=False,
                         args=(index, sockets, uds, app_kwargs, ready[index], me))
         p.start()
@@ -300,7 +320,7 @@ def serve_workers(workers: int, *, host: str, port: int, app_kwargs: dict, url: 
             if p.is_alive():
                 p.kill()
                 p.join()
-        for s in (sock, private):
+        for s in (*socks, private):
             s.close()
         shutil.rmtree(folder, ignore_errors=True)
         for s, h in old.items():
