@@ -18,7 +18,7 @@ from .help_format import DcfCommand
 @click.option("--no-browser", is_flag=True, help="启动后不自动打开浏览器。")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
               help="工作进程数。2 核机器上用 2：选址核查、页面与查询由各进程分担，后台任务、下载与图层导入"
-                   "仍由 0 号主进程负责（其他进程转交给它）。仅 Linux/macOS。")
+                   "仍由 0 号主进程负责（其他进程转交给它）。仅 Linux。")
 @click.option("--no-record", is_flag=True, help="不把核查记入核查登记（默认每次选址核查都记入图层库的核查登记）。")
 def serve(host, port, store, token, upload_limit_mb, no_browser, no_record, workers):
     """规划工作台：浏览器中的选址核查与数据接口 — the planning desk and its HTTP API.

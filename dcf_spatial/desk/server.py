@@ -60,7 +60,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
     workers
         Worker processes sharing the port (default 1). With 2 or more, worker 0 keeps all state (jobs,
         downloads, pending imports) and the others answer site checks, pages and lookups themselves and
-        pass everything else to it (:mod:`dcf_spatial.desk.workers`); Linux/macOS only (a unix socket).
+        pass everything else to it (:mod:`dcf_spatial.desk.workers`); Linux only (``SO_REUSEPORT``, a unix socket).
 
     Examples
     --------
@@ -88,7 +88,9 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
                                   "record": record})
         return
     app = create_app(store, token=token, upload_limit_mb=upload_limit_mb, record=record, access_log=True)
-    _console_access_log()
+    from .app import console_access_log
+
+    console_access_log()
     url = _url(host, port, token)
     if on_start is not None:
         on_start(url, token, generated)
@@ -116,19 +118,3 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
 def _url(host: str, port: int, token: str | None) -> str:
     shown_host = f"[{host}]" if ":" in host else host
     return f"http://{shown_host}:{port}/" + (f"?token={token}" if token else "")
-
-
-def _console_access_log(prefix: str = "") -> None:
-    """The request lines on the console, as uvicorn prints its own (``INFO:     …``), unless the
-    logging set-up already sends ``dcf_spatial.desk.access`` somewhere. ``prefix`` names the worker
-    process (``[1] ``) when there are several."""
-    import sys
-
-    log = logging.getLogger("dcf_spatial.desk.access")
-    if log.handlers:
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(f"INFO:     {prefix}%(message)s"))
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    log.propagate = False

@@ -147,10 +147,9 @@ def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, p
 
     import uvicorn
 
-    from .app import create_app
-    from .server import _console_access_log
+    from .app import console_access_log, create_app
 
-    _console_access_log(prefix=f"[{index}] ")
+    console_access_log(prefix=f"[{index}] ")
     app = create_app(**app_kwargs, access_log=True)
     front = WorkerFront(app, primary_uds=None if index == 0 else uds)
     server = uvicorn.Server(uvicorn.Config(front, log_level="info", access_log=False))
@@ -222,6 +221,8 @@ def serve_workers(workers: int, *, host: str, port: int, app_kwargs: dict, url: 
     import time
     from multiprocessing.connection import wait
 
+    if not hasattr(socket, "SO_REUSEPORT") or not hasattr(socket, "AF_UNIX"):
+        raise DeskStopped("本系统不支持多个工作进程（--workers 大于 1 需要 Linux）；请不指定 --workers。")
     ctx = mp.get_context("spawn")   # fresh interpreters: no threads or locks copied from this one
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # One listening socket per worker on the same port (SO_REUSEPORT: the kernel spreads new connections
