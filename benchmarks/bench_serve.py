@@ -3,6 +3,7 @@
     python benchmarks/bench_serve.py                       # the shipped GeoPackage store
     python benchmarks/bench_serve.py --pg postgresql://…   # also the same layers pushed to PostGIS
     python benchmarks/bench_serve.py --page-only           # only the first page load in Chromium
+    python benchmarks/bench_serve.py --workers 1,2         # dcf serve --workers 1 and 2, interleaved
 
 For each store it starts the real server (``dcf serve --no-browser`` on a free loopback port, a
 separate process, uvicorn) and measures:
@@ -22,6 +23,10 @@ separate process, uvicorn) and measures:
   ~0.3 MB) and without (a PC with one). The browser is warm (one load before the measured one), the
   HTTP cache is off. Also the CPU time the server and Chromium spent on the load, and the bytes it moved.
 * a 1,000-row project list (CSV) posted to ``POST /api/site-check/batch``: seconds (goal ≤ 3 s).
+
+With ``--workers 1,2`` each store is measured with ``dcf serve --workers 1`` and ``--workers 2`` one after
+the other (same run, same load); the server CPU is then that of all its processes, and the share of
+the concurrent checks each worker process answered (the ``X-DCF-Worker`` header) is printed.
 
 Prints one table plus the machine's load (``os.getloadavg``) and CPU count, then the figures as JSON.
 The figures depend on what else runs on the machine: report the load with them.
@@ -63,7 +68,7 @@ def free_port() -> int:
 class Server:
     """``dcf serve`` in a child process; waits until it answers, stops it on exit."""
 
-    def __init__(self, store: str | None, record: bool = True):
+    def __init__(self, store: str | None, record: bool = True, workers: int = 1):
         from _measure import dcf_command
 
         self.port = free_port()
@@ -73,6 +78,8 @@ class Server:
             args += ["--store", store]
         if not record:
             args.append("--no-record")
+        if workers != 1:
+            args += ["--workers", str(workers)]
         self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
 
@@ -118,7 +125,7 @@ def _request_bytes(url: str, body: dict) -> bytes:
             f"Content-Length: {len(data)}\r\n\r\n").encode("ascii") + data
 
 
-async def _clients(url: str, bodies: list[dict], clients: int) -> tuple[list[float], int]:
+async def _clients(url: str, bodies: list[dict], clients: int) -> tuple[list[float], int, dict]:
     """``clients`` keep-alive connections posting ``bodies`` as fast as answers come back.
 
     The client shares the machine's two cores with the server, so every millisecond it spends is
@@ -127,7 +134,8 @@ async def _clients(url: str, bodies: list[dict], clients: int) -> tuple[list[flo
     machine, more than the server spent on the check; this one ~0.1 ms): requests
     are encoded before the clock starts, and an answer counts as received when its status line,
     headers and whole ``Content-Length`` body have arrived; it is an error unless the status is 200 and
-    the body is the JSON object of a check (it has ``"verdict"``). Nothing else is parsed.
+    the body is the JSON object of a check (it has ``"verdict"``). Nothing else is parsed but the
+    ``X-DCF-Worker`` header: answers counted by the worker process that gave them.
     """
     from urllib.parse import urlsplit
 
@@ -137,6 +145,7 @@ async def _clients(url: str, bodies: list[dict], clients: int) -> tuple[list[flo
         queue.put_nowait(_request_bytes(url, b))
     times: list[float] = []
     errors = 0
+    workers: dict[str, int] = {}
 
     async def client():
         nonlocal errors
@@ -154,6 +163,9 @@ async def _clients(url: str, bodies: list[dict], clients: int) -> tuple[list[flo
                 for line in head.split(b"\r\n")[1:]:
                     if line[:15].lower() == b"content-length:":
                         length = int(line[15:])
+                    elif line[:13].lower() == b"x-dcf-worker:":
+                        pid = line[13:].strip().decode()
+                        workers[pid] = workers.get(pid, 0) + 1
                 body = await reader.readexactly(length)
                 times.append((time.perf_counter() - t0) * 1000)
                 if not head.startswith(b"HTTP/1.1 200 ") or b'"verdict"' not in body:
@@ -162,13 +174,25 @@ async def _clients(url: str, bodies: list[dict], clients: int) -> tuple[list[flo
             writer.close()
 
     await asyncio.gather(*(client() for _ in range(clients)))
-    return times, errors
+    return times, errors, workers
 
 
 def _cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) used so far by process ``pid`` (Linux ``/proc``)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time (user + system) used so far by process ``pid`` and its children (the worker processes of
+    ``dcf serve --workers N``; Linux ``/proc``)."""
+    import psutil
+
+    def one(p):
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    total = one(pid)
+    for child in psutil.Process(pid).children(recursive=True):
+        try:
+            total += one(child.pid)
+        except OSError:   # gone meanwhile
+            continue
+    return total
 
 
 def _wait_idle(pid: int, quiet_s: float = 0.02, every: float = 0.5, limit: float = 60.0) -> None:
@@ -200,13 +224,15 @@ def bench_site_check(url: str, requests: int, clients: int, server_pid: int | No
     cpu0 = None if server_pid is None else _cpu_seconds(server_pid)
     own0 = time.process_time()
     t0 = time.perf_counter()
-    times, errors = asyncio.run(_clients(url, site_bodies(requests), clients))
+    times, errors, workers = asyncio.run(_clients(url, site_bodies(requests), clients))
     wall = time.perf_counter() - t0
     own = time.process_time() - own0
     q = statistics.quantiles(times, n=100, method="inclusive")
     out = {"requests": len(times), "errors": errors, "p50_ms": round(statistics.median(times), 1),
            "p99_ms": round(q[98], 1), "max_ms": round(max(times), 1), "req_per_s": round(len(times) / wall, 1),
-           "client_cpu_ms_per_req": round(own * 1000 / len(times), 2)}
+           "client_cpu_ms_per_req": round(own * 1000 / len(times), 2),
+           # share of the answers by each worker process, largest first (one process: 100)
+           "worker_shares_pct": "/".join(str(round(100 * n / len(times))) for n in sorted(workers.values(), reverse=True))}
     if server_pid is not None:
         # CPU per request is what bounds the 20-client latency (p50 ≈ clients × CPU ÷ cores) and, unlike
         # wall times, hardly depends on what else the machine runs
@@ -318,6 +344,7 @@ def main(argv=None) -> int:
     ap.add_argument("--requests", type=int, default=400, help="site checks in the concurrent run")
     ap.add_argument("--clients", type=int, default=CLIENTS)
     ap.add_argument("--no-browser", action="store_true", help="skip the page-load measure")
+    ap.add_argument("--workers", default="1", help="dcf serve --workers: one count, or several (1,2) measured in turn")
     ap.add_argument("--page-only", action="store_true",
                     help="only the page-load measure (GeoPackage store, without recording): no site checks, no batch")
     args = ap.parse_args(argv)
@@ -337,10 +364,15 @@ def main(argv=None) -> int:
         stores = [("GPKG,no-rec", store, False)]
     elif args.pg:
         stores.append(("PostGIS,rec", push_to_pg(args.pg), True))
+    counts = [int(w) for w in str(args.workers).split(",")]
+    if len(counts) > 1 or counts[0] != 1:
+        stores = [(f"{label},w{w}", st, rec, w) for label, st, rec in stores for w in counts]
+    else:
+        stores = [(label, st, rec, 1) for label, st, rec in stores]
     load_before = os.getloadavg()
     results = {}
-    for label, store, record in stores:
-        with Server(store, record) as server:
+    for label, store, record, workers in stores:
+        with Server(store, record, workers) as server:
             fig = {}
             if not args.page_only:
                 fig = bench_site_check(server.url, args.requests, args.clients, server.proc.pid)
@@ -358,6 +390,7 @@ def main(argv=None) -> int:
             ("  requests / errors", None, ""), ("  throughput (req/s)", "req_per_s", ""),
             ("  server CPU per request (ms)", "server_cpu_ms_per_req", ""),
             ("  bench client CPU per request (ms)", "client_cpu_ms_per_req", ""),
+            ("  answers by worker process (%)", "worker_shares_pct", ""),
             ("  one client alone: p50 (ms)", "p50_1client_ms", ""), ("  one client alone: p99 (ms)", "p99_1client_ms", ""),
             ("first page load, all layers drawn (s)", "first_load_s", "≤ 1.0"),
             ("  same, PC with a Chinese font (s)", "first_load_system_font_s", "≤ 1.0"),
@@ -365,7 +398,7 @@ def main(argv=None) -> int:
             ("  server CPU of the load (s)", "first_load_server_cpu_s", ""),
             ("  Chromium + driver CPU of the load (s)", "first_load_browser_cpu_s", ""),
             ("1,000-row batch upload (s)", "batch_1000_s", "≤ 3")]
-    head = f"{'measure':40s} {'goal':>7s}" + "".join(f" {k:>12s}" for k in results)
+    head = f"{'measure':40s} {'goal':>7s}" + "".join(f" {k:>15s}" for k in results)
     print(head)
     print("-" * len(head))
     for name, key, goal in rows:
@@ -373,7 +406,7 @@ def main(argv=None) -> int:
             cells = [f"{r['requests']}/{r['errors']}" if "requests" in r else "—" for r in results.values()]
         else:
             cells = ["—" if r.get(key) is None else str(r[key]) for r in results.values()]
-        print(f"{name:40s} {goal:>7s}" + "".join(f" {c:>12s}" for c in cells))
+        print(f"{name:40s} {goal:>7s}" + "".join(f" {c:>15s}" for c in cells))
     print(f"\nmachine: {os.cpu_count()} CPUs; load average (1, 5, 15 min) before "
           f"{tuple(round(x, 2) for x in load_before)}, after {tuple(round(x, 2) for x in load_after)}; "
           f"{args.clients} concurrent clients")

@@ -16,8 +16,11 @@ from .help_format import DcfCommand
 @click.option("--upload-limit-mb", type=click.FloatRange(min=0, min_open=True), default=200, show_default=True,
               metavar="MB", help="上传文件大小上限（MB），也是压缩包解压后的上限。")
 @click.option("--no-browser", is_flag=True, help="启动后不自动打开浏览器。")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+              help="工作进程数。2 核机器上用 2：选址核查、页面与查询由各进程分担，后台任务、下载与图层导入"
+                   "仍由 0 号主进程负责（其他进程转交给它）。仅 Linux。")
 @click.option("--no-record", is_flag=True, help="不把核查记入核查登记（默认每次选址核查都记入图层库的核查登记）。")
-def serve(host, port, store, token, upload_limit_mb, no_browser, no_record):
+def serve(host, port, store, token, upload_limit_mb, no_browser, no_record, workers):
     """规划工作台：浏览器中的选址核查与数据接口 — the planning desk and its HTTP API.
 
     在浏览器中核查选址、批量核查和闲置土地审计；其他系统可调用 /api/…（接口文档 /api/docs）。
@@ -28,6 +31,7 @@ def serve(host, port, store, token, upload_limit_mb, no_browser, no_record):
     $ dcf serve --store 图层库.gpkg --no-browser
     $ dcf serve --host 0.0.0.0 --port 8765 --token 一个足够长的令牌
     $ dcf serve --no-record
+    $ dcf serve --workers 2
     """
     from ..desk import serve as run
 
@@ -37,7 +41,14 @@ def serve(host, port, store, token, upload_limit_mb, no_browser, no_record):
             click.echo(f"访问令牌（只显示这一次，请妥善保存）：{tok}")
         if no_record:
             click.echo("核查不记入核查登记（--no-record）。")
+        if workers > 1:
+            click.echo(f"以 {workers} 个工作进程运行。")
         click.echo("按 Ctrl+C 停止。")
 
-    run(host=host, port=port, store=store, token=token, open_browser=not no_browser,
-        upload_limit_mb=upload_limit_mb, on_start=announce, record=not no_record)
+    from ..desk.workers import DeskStopped
+
+    try:
+        run(host=host, port=port, store=store, token=token, open_browser=not no_browser,
+            upload_limit_mb=upload_limit_mb, on_start=announce, record=not no_record, workers=workers)
+    except DeskStopped as exc:
+        raise click.ClickException(str(exc)) from None

@@ -119,6 +119,27 @@ class AccessLog:
         self.flush()
 
 
+def console_access_log(prefix: str = "") -> None:
+    """The request lines on the console, as uvicorn prints its own (``INFO:     …``), unless the
+    logging set-up already sends ``dcf_spatial.desk.access`` somewhere. ``prefix`` names the worker
+    process (``[1] ``) when there are several.
+
+    Examples
+    --------
+    >>> console_access_log(prefix="[1] ")   # doctest: +SKIP
+    """
+    import sys
+
+    log = logging.getLogger("dcf_spatial.desk.access")
+    if log.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(f"INFO:     {prefix}%(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
 class _Guard:
     """ASGI middleware every request passes: the cross-site and token checks, the upload cap announced
     by ``Content-Length``, the server's store made active for the request, ``nosniff`` on every answer,

@@ -37,7 +37,8 @@ def resolve_token(host: str, token: str | None) -> tuple[str | None, bool]:
 
 
 def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str | None = None,
-          open_browser: bool = True, upload_limit_mb: float = 200, on_start=None, record: bool = True) -> None:
+          open_browser: bool = True, upload_limit_mb: float = 200, on_start=None, record: bool = True,
+          workers: int = 1) -> None:
     """Run the desk until interrupted (Ctrl+C).
 
     Parameters
@@ -56,6 +57,10 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
         Called with ``(url, token, generated)`` before the server starts (the CLI prints the link).
     record
         Record every site check in the store's register (default); ``False`` does not.
+    workers
+        Worker processes sharing the port (default 1). With 2 or more, worker 0 keeps all state (jobs,
+        downloads, pending imports) and the others answer site checks, pages and lookups themselves and
+        pass everything else to it (:mod:`dcf_spatial.desk.workers`); Linux only (``SO_REUSEPORT``, a unix socket).
 
     Examples
     --------
@@ -67,10 +72,26 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
     from .app import create_app
 
     token, generated = resolve_token(host, token)
+    if workers < 1:
+        from ..errors import InputError
+
+        raise InputError(f"工作进程数须为正整数，收到 {workers}。")
+    if workers > 1:
+        from .workers import serve_workers
+
+        url = _url(host, port, token)
+        if on_start is not None:
+            on_start(url, token, generated)
+        store = str(store.location) if hasattr(store, "location") else store
+        serve_workers(workers, host=host, port=port, url=url, open_browser=open_browser,
+                      app_kwargs={"store": store, "token": token, "upload_limit_mb": upload_limit_mb,
+                                  "record": record})
+        return
     app = create_app(store, token=token, upload_limit_mb=upload_limit_mb, record=record, access_log=True)
-    _console_access_log()
-    shown_host = f"[{host}]" if ":" in host else host
-    url = f"http://{shown_host}:{port}/" + (f"?token={token}" if token else "")
+    from .app import console_access_log
+
+    console_access_log()
+    url = _url(host, port, token)
     if on_start is not None:
         on_start(url, token, generated)
     # requests are logged by the desk's batched access log (dcf_spatial.desk.app.AccessLog), not uvicorn's
@@ -94,16 +115,6 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
             app.state.access_log.close()
 
 
-def _console_access_log() -> None:
-    """The request lines on the console, as uvicorn prints its own (``INFO:     …``), unless the
-    logging set-up already sends ``dcf_spatial.desk.access`` somewhere."""
-    import sys
-
-    log = logging.getLogger("dcf_spatial.desk.access")
-    if log.handlers:
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("INFO:     %(message)s"))
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    log.propagate = False
+def _url(host: str, port: int, token: str | None) -> str:
+    shown_host = f"[{host}]" if ":" in host else host
+    return f"http://{shown_host}:{port}/" + (f"?token={token}" if token else "")

@@ -1,0 +1,330 @@
+"""``dcf serve --workers N``: the desk in N processes on one port (:func:`serve_workers`).
+
+One Python process runs its Python code on one core at a time, so a busy desk (twenty clients
+checking sites) queues on one core of two. With ``--workers N`` the parent process binds the
+listening socket once and starts N worker processes (``multiprocessing`` *spawn*, each a uvicorn
+server on that same socket: the kernel hands each new connection to one of them).
+
+All state stays in ONE process, worker 0, the *primary*: the job table, the downloads kept for a
+while, previewed imports and the store-write lock. The other workers (*secondaries*) answer only what
+needs no state — ``POST /api/site-check`` (recording included: the register write is safe across
+processes, see :func:`dcf_spatial.register.tables._gpkg_write`), site-file reading and report exports,
+pages, static assets and the read-only ``GET /api/…`` lookups (:func:`served_anywhere`) — and pass
+every other request unchanged to the primary over a private unix socket (:class:`WorkerFront`), body
+streamed both ways: the primary's guard (token, same-origin, upload cap) sees it exactly as a direct
+request. Check contexts are keyed by the store's content stamp, so a layer imported on the primary is
+seen by the next check on any worker.
+
+A secondary that dies is started again (at most :data:`RESTARTS` times a minute, then the desk
+stops); if the primary dies, its state is gone and the desk stops with an error — never half-alive.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+
+logger = logging.getLogger("dcf_spatial.desk")
+
+#: restarts of secondaries allowed within a minute before the desk gives up and stops
+RESTARTS = 5
+
+_LOCAL_GET = re.compile(
+    r"^/(?:|site|batch|audit)$"                        # pages (not /layers: it carries the primary's write token)
+    r"|^/static(?:-offline-docs)?/"                   # the desk's, Leaflet's and the docs page's files, the font
+    r"|^/api/(?:industry|places|policies|layers|map-layers|docs|openapi\.json)$"
+    r"|^/api/layers/[^/]+$")                          # one layer's GeoJSON (its versions go to the primary)
+_LOCAL_POST = re.compile(r"^/api/site-check$|^/api/site-check/export/[^/]+$|^/api/site/read$")
+#: headers of one connection, not of the request (RFC 9110 §7.6.1): not passed on
+_HOP = {b"connection", b"keep-alive", b"transfer-encoding", b"te", b"upgrade", b"proxy-connection", b"trailer"}
+
+
+def served_anywhere(method: str, path: str) -> bool:
+    """Whether any worker answers ``method path`` itself (it needs no state of the primary's).
+
+    Examples
+    --------
+    >>> served_anywhere("POST", "/api/site-check")
+    True
+    >>> served_anywhere("GET", "/api/jobs/abc")
+    False
+    >>> served_anywhere("GET", "/layers")
+    False
+    """
+    if method in ("GET", "HEAD"):
+        return bool(_LOCAL_GET.match(path))
+    return method == "POST" and bool(_LOCAL_POST.match(path))
+
+
+class WorkerFront:
+    """ASGI middleware in front of the desk in each worker process: names the worker in an
+    ``X-DCF-Worker`` header (its pid) and, in a secondary, passes every request that needs the
+    primary's state (:func:`served_anywhere`) to the primary over its unix socket, unchanged.
+
+    Examples
+    --------
+    >>> front = WorkerFront(create_app(store), primary_uds="/tmp/dcf-desk-x/primary.sock")   # doctest: +SKIP
+    """
+
+    def __init__(self, app, *, primary_uds: str | None = None):
+        self.app, self.uds = app, primary_uds
+        self.tag = (b"x-dcf-worker", str(os.getpid()).encode())
+        self._client = None
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if self.uds is None or served_anywhere(scope["method"], scope["path"]):
+            async def tagged(message):
+                if message["type"] == "http.response.start":
+                    message["headers"] = [*message.get("headers", []), self.tag]
+                await send(message)
+
+            return await self.app(scope, receive, tagged)
+        return await self._forward(scope, receive, send)
+
+    async def _forward(self, scope, receive, send):
+        import httpx
+
+        if self._client is None:
+            # httpx is already a dependency (the desk's tests and the CLI's HTTP reads); one pooled
+            # client per process, on the primary's private socket
+            self._client = httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(uds=self.uds),
+                                             timeout=httpx.Timeout(None, connect=30))
+        headers = [(k, v) for k, v in scope["headers"] if k.lower() not in _HOP]
+        has_body = any(k.lower() in (b"content-length", b"transfer-encoding") for k, _ in scope["headers"])
+
+        async def body():
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":   # the client went away
+                    raise ConnectionAbortedError
+                if message.get("body"):
+                    yield message["body"]
+                if not message.get("more_body", False):
+                    return
+
+        url = "http://primary" + scope.get("raw_path", scope["path"].encode()).decode("latin-1")
+        if scope.get("query_string"):
+            url += "?" + scope["query_string"].decode("latin-1")
+        request = self._client.build_request(scope["method"], url, headers=headers,
+                                             content=body() if has_body else None)
+        try:
+            response = await self._client.send(request, stream=True)
+        except (httpx.TransportError, ConnectionAbortedError) as exc:
+            logger.error("转发到主进程失败：%s %s（%s）", scope["method"], scope["path"], exc)
+            return await _json(send, 503, "工作台主进程无响应，请稍后重试；如持续出现，请重启 dcf serve 并查看其日志。")
+        try:
+            await send({"type": "http.response.start", "status": response.status_code,
+                        "headers": [(k, v) for k, v in response.headers.raw if k.lower() not in _HOP]})
+            async for chunk in response.aiter_raw():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            await response.aclose()
+
+    async def aclose(self) -> None:
+        """Close the pooled connections to the primary."""
+        if self._client is not None:
+            await self._client.aclose()
+
+
+async def _json(send, status: int, error: str) -> None:
+    import json
+
+    body = json.dumps({"error": error}, ensure_ascii=False).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, parent: int) -> None:
+    """One worker process: the desk app behind :class:`WorkerFront`, served on ``sockets``."""
+    import asyncio
+    import threading
+    import time
+
+    import uvicorn
+
+    from .app import console_access_log, create_app
+
+    console_access_log(prefix=f"[{index}] ")
+    app = create_app(**app_kwargs, access_log=True)
+    front = WorkerFront(app, primary_uds=None if index == 0 else uds)
+    server = uvicorn.Server(uvicorn.Config(front, log_level="info", access_log=False))
+
+    def watch():
+        # tell the parent once serving; stop if the parent is gone (killed without stopping us)
+        while not server.started and not server.should_exit:
+            time.sleep(0.05)
+        if server.started:
+            ready.set()
+        while not server.should_exit:
+            if os.getppid() != parent:
+                logger.error("工作台父进程已退出，工作进程 %d 停止。", index)
+                server.should_exit = True
+            time.sleep(1)
+
+    threading.Thread(target=watch, name="dcf-desk-watch", daemon=True).start()
+
+    async def run():
+        try:
+            await server.serve(sockets=sockets)
+        finally:
+            await front.aclose()
+
+    try:
+        asyncio.run(run())
+    finally:
+        app.state.jobs.close()
+        if app.state.access_log is not None:
+            app.state.access_log.close()
+    if not server.started:
+        raise SystemExit(3)
+
+
+class DeskStopped(RuntimeError):
+    """The desk stopped because a worker process could not be kept running."""
+
+
+def serve_workers(workers: int, *, host: str, port: int, app_kwargs: dict, url: str,
+                  open_browser: bool = False) -> None:
+    """Run the desk in ``workers`` processes on ``host:port`` until interrupted (see the module's text).
+
+    Parameters
+    ----------
+    workers
+        Number of worker processes (≥ 2; one is :func:`dcf_spatial.desk.serve` without this module).
+    host, port
+        Where to listen (bound once here, in the parent).
+    app_kwargs
+        Keywords of :func:`dcf_spatial.desk.create_app` for every worker (the same token in each).
+    url
+        The desk's address, opened in the browser once the primary serves when ``open_browser``.
+
+    Raises
+    ------
+    DeskStopped
+        When the primary dies, or a secondary dies more than :data:`RESTARTS` times in a minute.
+
+    Examples
+    --------
+    >>> serve_workers(2, host="127.0.0.1", port=8765, app_kwargs={"store": None}, url="http://127.0.0.1:8765/")  # doctest: +SKIP
+    """
+    import multiprocessing as mp
+    import shutil
+    import signal
+    import socket
+    import tempfile
+    import threading
+    import time
+    from multiprocessing.connection import wait
+
+    if not hasattr(socket, "SO_REUSEPORT") or not hasattr(socket, "AF_UNIX"):
+        raise DeskStopped("本系统不支持多个工作进程（--workers 大于 1 需要 Linux）；请不指定 --workers。")
+    ctx = mp.get_context("spawn")   # fresh interpreters: no threads or locks copied from this one
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # One listening socket per worker on the same port (SO_REUSEPORT: the kernel spreads new connections
+    # evenly over them). One socket shared by all was uneven: a worker woken by a burst of connections
+    # accepts them all (asyncio accepts up to the backlog at a time), 90/10 with 20 clients. All are bound
+    # here, before any worker starts, and kept open by this process: a connection that reaches the socket
+    # of a worker being restarted waits in its queue. IPPROTO_TCP spelled out: asyncio sets TCP_NODELAY
+    # only on sockets that say so, and without it each answer waited ~40 ms for a delayed ACK (Nagle).
+    socks = []
+    try:
+        # a port that anything listens on is refused first, by a socket without SO_REUSEPORT: with it, a
+        # second desk started on the same port by the same user would share this one's connections
+        with socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+        for _ in range(workers):
+            sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.bind((host, port))
+            sock.listen(2048)
+            socks.append(sock)
+    except OSError as exc:
+        for sock in socks:
+            sock.close()
+        raise DeskStopped(f"无法在 {host}:{port} 上监听（{exc.strerror or exc}）：端口可能已被占用，请换一个端口。") from None
+    folder = tempfile.mkdtemp(prefix="dcf-desk-")   # 0700: only this user reaches the primary's socket
+    uds = os.path.join(folder, "primary.sock")
+    private = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    private.bind(uds)
+    private.listen(2048)   # bound before any worker starts: a forward waits in the queue until the primary accepts
+    me = os.getpid()
+    procs: dict[int, object] = {}
+    ready: dict[int, object] = {}
+    stopping = threading.Event()
+
+    def start(index: int) -> None:
+        ready[index] = ctx.Event()
+        sockets = [socks[index], private] if index == 0 else [socks[index]]
+        p = ctx.Process(target=_worker_main, name=f"dcf-desk-{index}", daemon=False,
+                        args=(index, sockets, uds, app_kwargs, ready[index], me))
+        p.start()
+        procs[index] = p
+
+    def on_signal(signum, frame):
+        stopping.set()
+
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    restarts: list[float] = []
+    failure = None
+    try:
+        for i in range(workers):
+            start(i)
+        logger.info("规划工作台以 %d 个进程运行（主进程 pid %d）。", workers, procs[0].pid)
+        if open_browser:
+            import webbrowser
+
+            def _open():
+                while not stopping.is_set():
+                    if ready[0].wait(0.2):
+                        webbrowser.open(url.replace("0.0.0.0", "127.0.0.1"))
+                        return
+
+            threading.Thread(target=_open, daemon=True).start()
+        while not stopping.is_set():
+            wait([p.sentinel for p in procs.values()], timeout=0.5)
+            if stopping.is_set():
+                break
+            for index, p in list(procs.items()):
+                if p.is_alive():
+                    continue
+                p.join()
+                if index == 0:
+                    failure = (f"工作台主进程（pid {p.pid}）意外退出（退出码 {p.exitcode}）：后台任务、待确认的导入与"
+                               "下载随之丢失，工作台已停止。请查看上方日志后重新运行 dcf serve。")
+                    break
+                now = time.monotonic()
+                restarts = [t for t in restarts if now - t < 60] + [now]
+                if len(restarts) > RESTARTS:
+                    failure = (f"工作进程 {index} 一分钟内退出超过 {RESTARTS} 次（最后一次退出码 {p.exitcode}），"
+                               "工作台已停止。请查看上方日志。")
+                    break
+                logger.warning("工作进程 %d（pid %d）意外退出（退出码 %s），已重新启动。", index, p.pid, p.exitcode)
+                start(index)
+                logger.warning("工作进程 %d 已重新启动（pid %d）。", index, procs[index].pid)
+            if failure:
+                logger.error(failure)
+                break
+    finally:
+        for p in procs.values():
+            if p.is_alive():
+                p.terminate()   # SIGTERM: uvicorn finishes the requests in flight and stops
+        deadline = time.monotonic() + 30
+        for p in procs.values():
+            p.join(max(0.1, deadline - time.monotonic()))
+            if p.is_alive():
+                p.kill()
+                p.join()
+        for s in (*socks, private):
+            s.close()
+        shutil.rmtree(folder, ignore_errors=True)
+        for s, h in old.items():
+            signal.signal(s, h)
+    if failure:
+        raise DeskStopped(failure)

@@ -1,0 +1,240 @@
+"""``dcf serve --workers 2``: real processes on a free loopback port. Both processes answer site checks;
+jobs, downloads, imports and their state live in worker 0 and are reached through any process; recorded
+checks from both workers and from the command line at once all reach the register; the guard holds on a
+secondary; a killed secondary is restarted, a killed primary stops the desk loudly."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from _desk_server import free_port
+from browser import make_fixture_store
+
+LAYER = "industrial_clusters"
+DCF = [sys.executable, "-m", "dcf_spatial.cli.main"] if not (Path(sys.executable).parent / "dcf").exists() \
+    else [str(Path(sys.executable).parent / "dcf")]
+
+
+class Desk:
+    """``dcf serve --workers 2`` in a child process (its own process group, stopped afterwards)."""
+
+    def __init__(self, store, tmp_path, workers=2):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = tmp_path / f"serve-{self.port}.log"
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen([*DCF, "serve", "--store", str(store), "--no-browser", "--port", str(self.port),
+                                      "--workers", str(workers), "--upload-limit-mb", "5"], stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        deadline = time.monotonic() + 180
+        while True:   # start-up, not a timed assertion: give up only if it never answers
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("dcf serve --workers did not start:\n" + self.text())
+            try:
+                if httpx.get(self.url + "/api/jobs/none", timeout=5).status_code == 404:   # forwarded: both serve
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+
+    def text(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def fresh(self, method, path, **kw):
+        """One request on a new connection (the kernel hands each connection to either process)."""
+        with httpx.Client(base_url=self.url, timeout=120) as c:
+            return c.request(method, path, **kw)
+
+    def primary_pid(self) -> int:
+        return int(self.fresh("GET", "/api/jobs/none").headers["x-dcf-worker"])
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    return make_fixture_store(tmp_path_factory.mktemp("workers") / "store.gpkg")
+
+
+@pytest.fixture(scope="module")
+def desk(store, tmp_path_factory):
+    d = Desk(store, tmp_path_factory.mktemp("log"))
+    try:
+        yield d
+    finally:
+        d.stop()
+
+
+def _check(desk, i, **extra):
+    return desk.fresh("POST", "/api/site-check", json={"site": f"115.75,{36.30 + i * 0.001:.3f}", "industry": "C34",
+                                                       "project": f"并发{i}", **extra})
+
+
+def test_checks_from_both_workers_and_the_cli_at_once_are_all_in_the_register(desk, store):
+    from dcf_spatial import register
+
+    cli = [subprocess.Popen([*DCF, "--store", str(store), "site", "check", "--site", f"115.76,36.3{k}",
+                             "--industry", "C34", "--record", "--project", f"命令行{k}", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE) for k in range(3)]
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda i: _check(desk, i), range(40)))
+    outs = [p.communicate(timeout=300) for p in cli]
+    assert all(p.returncode == 0 for p in cli), [o[1].decode() for o in outs]
+    cli_ids = [int(re.search(r"登记号 (\d+)", o[1].decode()).group(1)) for o in outs]
+    assert all(r.status_code == 200 for r in answers), [r.text for r in answers if r.status_code != 200]
+    assert len({r.headers["x-dcf-worker"] for r in answers}) == 2   # both processes answered
+    ids = [r.json()["register_id"] for r in answers]
+    assert all(isinstance(i, int) for i in ids) and len(set(ids)) == 40
+    hist = subprocess.run([*DCF, "--store", str(store), "site", "history", "--json"], capture_output=True, text=True)
+    assert hist.returncode == 0, hist.stderr
+    listed = register.history(store=store).frame
+    assert set(ids) | set(cli_ids) <= set(listed["登记号"])
+    for i in ids + cli_ids:
+        assert str(i) in hist.stdout
+    doctor = subprocess.run([*DCF, "--store", str(store), "layers", "doctor"], capture_output=True, text=True)
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+
+
+def test_an_idle_audit_job_runs_and_downloads_whichever_process_answers(desk, tmp_path):
+    import dcf_spatial as dcf
+
+    files = dcf.write_sample(tmp_path / "sample", parcels=60, seed=3, imagery=False)
+    parcels = next(p for p in map(str, files.values()) if p.endswith("parcels.gpkg"))
+    with open(parcels, "rb") as fh:
+        r = desk.fresh("POST", "/api/audit/idle", files={"parcels": ("宗地.gpkg", fh.read())},
+                       data={"as_of": "2025-12-31"})
+    assert r.status_code == 202, r.text
+    url, seen = r.json()["url"], set()
+    for _ in range(900):   # polls until the job ends, each poll on a new connection (no time limit asserted)
+        reply = desk.fresh("GET", url)
+        assert reply.status_code == 200, reply.text
+        job = reply.json()
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.2)
+    assert job["status"] == "done", job
+    names = [d["name"] for d in job["downloads"]]
+    for _ in range(6):
+        got = desk.fresh("GET", job["downloads"][names.index("idle_audit.xlsx")]["url"])
+        assert got.status_code == 200 and got.content[:2] == b"PK"
+        seen.add(got.headers["x-dcf-worker"])
+    assert seen == {str(desk.primary_pid())}   # answered by the primary, reached through either process
+
+
+def test_an_import_confirmed_on_the_primary_is_seen_by_checks_on_every_worker(desk, store, tmp_path):
+    """嘉明经济开发区 moved far east: a site inside its old outline is no longer in it, on both processes."""
+    import shapely
+    import shapely.affinity
+
+    from dcf_spatial.store import catalog
+
+    g = catalog.read_layer(LAYER, store=store)
+    inside = g.loc[g["id"] == "cluster.jiaming", "geometry"].iloc[0]
+    pt = shapely.get_coordinates(inside.representative_point())[0]
+    body = {"site": f"{pt[0]:.6f},{pt[1]:.6f}", "industry": "C34"}
+
+    def zones():
+        answers = [desk.fresh("POST", "/api/site-check", json=body) for _ in range(12)]
+        assert all(a.status_code == 200 for a in answers), answers[0].text
+        return {a.headers["x-dcf-worker"]: any(z["id"] == "cluster.jiaming" for z in a.json()["zones"])
+                for a in answers}
+
+    before = zones()
+    assert all(before.values()) and len(before) == 2
+    with httpx.Client(base_url=desk.url, timeout=120) as c:
+        page = c.get("/layers")
+        token = re.search(r'name="dcf-write-token" content="([^"]+)"', page.text).group(1)
+        ok = {"X-DCF-Token": token, "Origin": desk.url}
+        moved = g.drop(columns=["provenance", "source"])
+        i = moved.index[moved["id"] == "cluster.jiaming"][0]
+        moved.loc[i, "geometry"] = shapely.affinity.translate(moved.geometry[i], xoff=0.5)
+        moved.to_file(tmp_path / "m.geojson", driver="GeoJSON")
+        with open(tmp_path / "m.geojson", "rb") as fh:
+            p = desk.fresh("POST", f"/api/layers/{LAYER}/import/preview", headers=ok, files={"file": ("m.geojson", fh)})
+        assert p.status_code == 200, p.text
+        # confirmed on another connection: the handle lives in the primary, reached through either process
+        r = desk.fresh("POST", f"/api/layers/{LAYER}/import", json={"handle": p.json()["handle"]}, headers=ok)
+        assert r.status_code == 200, r.text
+    after = zones()
+    assert len(after) == 2 and not any(after.values())
+
+
+def test_the_guard_refuses_a_cross_site_post_on_a_secondary(desk):
+    primary = str(desk.primary_pid())
+    seen = set()
+    for _ in range(40):
+        r = desk.fresh("POST", "/api/site-check", json={"site": "115.75,36.34", "industry": "C34"},
+                       headers={"Origin": "http://evil.example"})
+        assert r.status_code == 403 and "跨站" in r.json()["error"], r.text
+        seen.add(r.headers["x-dcf-worker"])
+        if len(seen) == 2:
+            break
+    assert len(seen) == 2 and primary in seen   # refused by the secondary itself, and by the primary
+    # a write the secondary passes on is refused by the primary's own guard, as a direct request would be
+    r = desk.fresh("POST", f"/api/layers/{LAYER}/reset", json={"version": 1},
+                   headers={"Origin": "http://evil.example", "X-DCF-Token": "x"})
+    assert r.status_code == 403 and "跨站" in r.json()["error"]
+    # the upload cap holds on a forwarded upload too
+    big = b"0" * (6 << 20)   # the desk here runs with --upload-limit-mb 5
+    r = desk.fresh("POST", "/api/audit/idle", files={"parcels": ("宗地.gpkg", big)}, data={"as_of": "2025-12-31"})
+    assert r.status_code == 413 and "大小上限" in r.json()["error"]
+
+
+def test_a_killed_secondary_is_restarted_and_a_killed_primary_stops_the_desk(store, tmp_path):
+    desk = Desk(store, tmp_path)
+    try:
+        primary = desk.primary_pid()
+        pids = {_check(desk, i, project=None).headers["x-dcf-worker"] for i in range(30)}
+        assert len(pids) == 2
+        secondary = int((pids - {str(primary)}).pop())
+        os.kill(secondary, signal.SIGKILL)
+        for _ in range(600):   # until the restart is reported (no time limit asserted)
+            if "已重新启动" in desk.text():
+                break
+            time.sleep(0.2)
+        assert "工作进程 1" in desk.text() and "已重新启动" in desk.text()
+        for _ in range(600):
+            pids = {_check(desk, i, project=None).headers["x-dcf-worker"] for i in range(10)}
+            if len(pids) == 2:
+                break
+        assert str(secondary) not in pids and len(pids) == 2
+        os.kill(primary, signal.SIGKILL)
+        assert desk.proc.wait(120) != 0
+        assert "主进程" in desk.text() and "已停止" in desk.text()
+        with pytest.raises(httpx.TransportError):
+            httpx.get(desk.url + "/api/policies", timeout=5)
+    finally:
+        desk.stop()
+
+
+def test_a_second_desk_on_a_port_in_use_is_refused(desk, tmp_path):
+    out = subprocess.run([*DCF, "serve", "--no-browser", "--port", str(desk.port), "--workers", "2"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0 and "已被占用" in out.stderr, out.stderr
+
+
+def test_serve_help_names_workers():
+    from click.testing import CliRunner
+
+    from dcf_spatial.cli.main import cli
+
+    out = CliRunner().invoke(cli, ["serve", "--help"])
+    assert out.exit_code == 0 and "--workers" in out.output
