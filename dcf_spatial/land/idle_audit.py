@@ -309,22 +309,27 @@ RULE_CHUNK_ROWS = 50_000
 
 
 def _factorize_slices(chunks: list) -> tuple[np.ndarray, pd.Index]:
-    """``pd.factorize`` of the text slices ``chunks`` (arrow arrays) taken as one column: the codes,
-    and the distinct texts in order of first use. Slice by slice, each slice released once coded
-    (``chunks`` is emptied), so the whole column's text and one hash table of it are never held
-    at once; the answer is that of factorising the concatenated column."""
-    seen = pd.Index([], dtype="str")
-    codes = []
-    while chunks:
-        part = _str_array(pa.chunked_array([chunks.pop(0)], type=pa.large_string()))
-        local, uniq = pd.factorize(part)
-        del part
-        pos = seen.get_indexer(pd.Index(uniq, dtype="str"))
-        new = pos < 0
-        pos[new] = len(seen) + np.arange(int(new.sum()))
-        seen = seen.append(pd.Index(uniq, dtype="str")[new])
-        codes.append(np.where(local >= 0, pos[np.maximum(local, 0)], -1))
-    return (np.concatenate(codes) if codes else np.zeros(0, dtype=np.intp)), seen
+    """``pd.factorize`` of the text slices ``chunks`` (arrow arrays) taken as one column: the codes
+    (-1 for a missing text), and the distinct texts in order of first use; ``chunks`` is emptied.
+
+    One arrow ``dictionary_encode`` over the slices as a chunked column: arrow's hash table runs
+    across the chunks, each chunk's indices point into the one dictionary of every text seen, in
+    order of first use — the answer of factorising the concatenated column, without concatenating
+    it. (Slice by slice through pandas, the table of the texts seen was rebuilt for every slice:
+    on a ledger whose reasons all differ, as each carries its own dates, that cost grew with the
+    square of the rows.)"""
+    if not chunks:
+        return np.zeros(0, dtype=np.intp), pd.Index([], dtype="str")
+    encoded = pa.chunked_array(chunks, type=pa.large_string()).dictionary_encode()
+    chunks.clear()
+    codes = np.empty(encoded.length(), dtype=np.intp)
+    lo = 0
+    for part in encoded.chunks:
+        codes[lo:lo + len(part)] = part.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        lo += len(part)
+    dictionary = encoded.chunks[-1].dictionary if encoded.num_chunks else pa.array([], type=pa.large_string())
+    del encoded
+    return codes, pd.Index(_str_array(pa.chunked_array([dictionary], type=pa.large_string())), dtype="str")
 
 
 def _str_array(values: "pa.ChunkedArray"):
