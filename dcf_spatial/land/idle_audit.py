@@ -261,8 +261,12 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     # reason strings and the object arrays behind them were ~1.6 GB at the peak). The values are those
     # of the rules run on every row (tests/test_idle_audit_distinct.py).
     group, first = _distinct_inputs(df)
-    expand = len(first) < n
-    reps = df.iloc[first] if expand else df
+    # Where most rows are distinct (a real ledger: each parcel its own dates and sums), the rules run
+    # on every row: the same values (tests/test_idle_audit_distinct.py) without a copy of the
+    # representatives and a take of every new column. Else on the representatives, and only the
+    # columns the rules read are copied (not the geometry and the carried text).
+    expand = len(first) < n * EXPAND_BELOW
+    reps = df[[c for c in (*_RULE_INPUTS, "area_m2") if c in df.columns]].iloc[first] if expand else df
     # and in slices of RULE_CHUNK_ROWS: each slice's text goes to arrow at once, so the Python strings
     # of one slice at most are alive (real ledgers have few repeated rows: every reason is its own)
     parts: dict[str, list] = {}
@@ -304,6 +308,9 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
 
 #: text columns of :func:`audit_idle` held as ``category`` (the rest are ``str``)
 CATEGORY_COLUMNS = ("reason_zh", "next_step_zh", "missing_fields", "extension_flag", "cause_kind")
+#: the rules run once per distinct rule input (then expanded by a take) only when the distinct inputs
+#: are fewer than this share of the rows; otherwise on every row (the same values)
+EXPAND_BELOW = 0.5
 #: rows of distinct rule input whose text is built at a time (bounds the Python strings alive at once)
 RULE_CHUNK_ROWS = 50_000
 
