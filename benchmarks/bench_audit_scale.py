@@ -1,7 +1,7 @@
 """The idle audit at scale: single process vs dask LocalCluster vs PostGIS, side by side.
 
     python benchmarks/bench_audit_scale.py [--sizes 1000000,2000000,5000000] [--pg URL] [--workers 2]
-    python benchmarks/bench_audit_scale.py --e2e [--sizes 100000,1000000] [--data DIR] [--baseline CHECKOUT]
+    python benchmarks/bench_audit_scale.py --e2e [--sizes 100000,1000000] [--data DIR] [--baseline CHECKOUT] [--tile BASE]
 
 ``--e2e`` (issue 13, goal 2): for each size, the parcels as one GeoPackage (the file a bureau
 hands over); in fresh child processes, one after the other in the same run,
@@ -13,8 +13,9 @@ checkout (``git worktree add /tmp/base main``; its package put first on ``PYTHON
 this one's, on the same file: before and after in one run, each row with the load at its start.
 ``--data DIR`` keeps the generated GeoPackages there and reuses them.
 
-For each size N, generated parcels (合成数据: the seeded sample district of ``dcf sample``,
-tiled to N with renumbered ids) are written as a GeoParquet folder (250,000 rows a file) and,
+For each size N, generated parcels (合成数据: the seeded sample district of ``dcf sample``, every
+row its own parcel — ids, geometry, dates, areas, prices drawn per row, as in a real 供地 ledger;
+``--tile BASE`` repeats BASE parcels to N instead, the older, flattering data) are written as a GeoParquet folder (250,000 rows a file) and,
 with ``--pg`` (default ``DCF_TEST_PG_URL``), into a PostGIS table. Then, each engine in a fresh
 child process, measuring wall time and the peak memory of the whole process tree (the dask
 workers included; the PostgreSQL server's own memory is not counted):
@@ -58,25 +59,39 @@ def _run_child(args: list[str], source: str | None = None) -> dict:
     return run_child(__file__, args, env=env)
 
 
-def make_data(n: int, folder: Path, base: int, seed: int = 1):
-    """N synthetic parcels as a GeoParquet folder; returns the GeoDataFrame's first file for reuse."""
-    import geopandas as gpd
-    import pandas as pd
+CHUNK = 1_000_000  # parcels generated in one call of the generator (its memory grows with it)
 
+
+def make_data(n: int, folder: Path, tile: int | None = None, seed: int = 1) -> None:
+    """N synthetic parcels (合成数据) as a GeoParquet folder (``ROWS_PER_FILE`` rows a file).
+
+    By default every row is its own parcel, as in a real 供地 ledger: ids, geometry, dates, areas and
+    prices all drawn per row by the seeded generator of ``dcf sample`` (``generate_parcels(n, seed)``;
+    above ``CHUNK`` rows, further calls with the next seeds, ids suffixed ``-C1``, ``-C2`` …). Only
+    the generator's own deliberate duplicate ids (one in 500, reported by the audit) repeat.
+    ``tile``: the older data, ``tile`` parcels generated once and repeated to N with renumbered ids
+    (``-T0``, ``-T1`` …) — identical rows apart from the id, which flatters every step that works
+    once per distinct value; kept only to compare with earlier figures."""
     from dcf_spatial import sample
 
-    g = sample.generate_parcels(base, seed=seed)
     folder.mkdir(parents=True, exist_ok=True)
     written, k = 0, 0
+    g = sample.generate_parcels(min(tile, n), seed=seed) if tile else None
     while written < n:
-        take = min(n - written, len(g))
-        tile = g.iloc[:take].copy()
-        tile["parcel_id"] = tile["parcel_id"].astype(str) + f"-T{k}"
+        if tile:
+            take = min(n - written, len(g))
+            part = g.iloc[:take].copy()
+            part["parcel_id"] = part["parcel_id"].astype(str) + f"-T{k}"
+        else:
+            take = min(n - written, CHUNK)
+            part = sample.generate_parcels(take, seed=seed + k)
+            if k:
+                part["parcel_id"] = part["parcel_id"].astype(str) + f"-C{k}"
         for i in range(0, take, ROWS_PER_FILE):
-            tile.iloc[i:i + ROWS_PER_FILE].to_parquet(folder / f"part-{written + i:09d}.parquet")
+            part.iloc[i:i + ROWS_PER_FILE].to_parquet(folder / f"part-{written + i:09d}.parquet")
         written += take
         k += 1
-    return gpd.GeoDataFrame(pd.concat([gpd.read_parquet(f) for f in sorted(folder.glob("*.parquet"))[:1]]))
+        del part
 
 
 # --- children --------------------------------------------------------------------------------------
@@ -123,7 +138,7 @@ def child_e2e(path: str, out: str) -> dict:
             "files": sorted(Path(f).name for f in res.files.values() if f)}
 
 
-def e2e(sizes: list[int], base: int, data: str | None = None, baseline: str | None = None) -> None:
+def e2e(sizes: list[int], tile: int | None, data: str | None = None, baseline: str | None = None) -> None:
     """The end-to-end table of ``--e2e``; ``data`` keeps the generated parcels there (reused when
     present), ``baseline`` runs the same audit from that checkout too, interleaved (a "before" row)."""
     import geopandas as gpd
@@ -135,10 +150,11 @@ def e2e(sizes: list[int], base: int, data: str | None = None, baseline: str | No
         keep = Path(data) if data else tmp
         keep.mkdir(parents=True, exist_ok=True)
         for n in sizes:
-            folder, gpkg = keep / f"parcels_{n}", keep / f"parcels_{n}.gpkg"
+            name = f"parcels_{n}" + (f"_tiled{tile}" if tile else "_distinct")
+            folder, gpkg = keep / name, keep / f"{name}.gpkg"
             if not gpkg.exists():
                 t = time.perf_counter()
-                make_data(n, folder, min(base, n))
+                make_data(n, folder, tile)
                 gpd.read_parquet(folder).to_file(gpkg.with_suffix(".tmp.gpkg"), driver="GPKG", engine="pyogrio",
                                                  use_arrow=True)
                 gpkg.with_suffix(".tmp.gpkg").rename(gpkg)
@@ -158,7 +174,9 @@ def e2e(sizes: list[int], base: int, data: str | None = None, baseline: str | No
             shutil.rmtree(tmp / f"out_{n}", ignore_errors=True)
             shutil.rmtree(tmp / f"before_{n}", ignore_errors=True)
     load = os.getloadavg()
-    print(f"\n闲置土地审计端到端 vs 箭头读取 idle audit end to end vs arrow read (合成数据, zone layers 示意; "
+    data_kind = (f"{tile:,} parcels repeated to each size, identical rows apart from the id" if tile
+                 else "every parcel distinct")
+    print(f"\n闲置土地审计端到端 vs 箭头读取 idle audit end to end vs arrow read (合成数据: {data_kind}; zone layers 示意; "
           f"load average at the start {load_start[0]:.1f}, at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
           f"on {os.cpu_count()} cores; the writes of the complete list, the workbook and the map overlap in threads, "
           "so their step times are each from the write's start)")
@@ -201,7 +219,9 @@ def main(argv=None):
     ap.add_argument("--sizes", default="1000000,2000000,5000000")
     ap.add_argument("--pg", default=os.environ.get("DCF_TEST_PG_URL"))
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--base", type=int, default=250_000, help="parcels generated, then tiled to each size")
+    ap.add_argument("--tile", type=int, default=None,
+                    help="the older data: this many parcels generated, then repeated to each size (identical rows "
+                         "apart from the id; flatters per-distinct-value steps). Default: every parcel distinct")
     ap.add_argument("--single-max", type=int, default=2_000_000,
                     help="skip the single-process engine above this size (its memory grows with N: about "
                          "3 GB per million parcels here)")
@@ -228,7 +248,7 @@ def main(argv=None):
 
     if args.e2e:
         given = "--sizes" in " ".join(argv if argv is not None else sys.argv)
-        e2e([int(s) for s in (args.sizes if given else "100000,1000000").split(",")], args.base, data=args.data,
+        e2e([int(s) for s in (args.sizes if given else "100000,1000000").split(",")], args.tile, data=args.data,
             baseline=args.baseline)
         return
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -243,7 +263,7 @@ def main(argv=None):
             for n in sizes:
                 folder = tmp / f"parcels_{n}"
                 t = time.perf_counter()
-                make_data(n, folder, args.base)
+                make_data(n, folder, args.tile)
                 print(f"[{n:,}] data written in {time.perf_counter() - t:.0f} s", file=sys.stderr)
                 if n <= args.single_max:
                     single = _run_child(["--child", "single", str(folder), str(tmp / f"single_{n}.parquet")])

@@ -51,14 +51,22 @@ def parcels():
     return validate_parcels(gdf, source="(test)")
 
 
+@pytest.mark.parametrize("expand_below", [1.0, 0.5])  # once per distinct input, expanded; on every row
 @pytest.mark.parametrize("chunk_rows", [50_000, 250])  # one slice; several (the last one short)
-def test_columns_equal_the_rules_run_on_every_row(parcels, chunk_rows, monkeypatch):
+def test_columns_equal_the_rules_run_on_every_row(parcels, chunk_rows, expand_below, monkeypatch):
     monkeypatch.setattr(idle_audit, "RULE_CHUNK_ROWS", chunk_rows)
+    monkeypatch.setattr(idle_audit, "EXPAND_BELOW", expand_below)
     as_of = idle_audit.parse_as_of("2025-12-31")
+    seen = []  # the rows the rules ran on
+    real_rules = idle_audit._audit_rows
+    monkeypatch.setattr(idle_audit, "_audit_rows", lambda df, **kw: seen.append(len(df)) or real_rules(df, **kw))
     out = idle_audit.audit_idle(parcels, as_of=as_of)
+    monkeypatch.setattr(idle_audit, "_audit_rows", real_rules)
     rules = idle_audit.load_rules()
     group, first = idle_audit._distinct_inputs(parcels)
-    assert len(first) < len(parcels)  # the repeated rows share a group: the grouped path is the one tested
+    assert len(parcels) * 0.5 < len(first) < len(parcels)  # repeated rows share a group, most rows distinct
+    # below the share: the grouped path (once per distinct input); above: every row
+    assert sum(seen) == (len(first) if expand_below == 1.0 else len(parcels))
     every_row = idle_audit._audit_rows(parcels, as_of=as_of, rules=rules)  # no grouping: one pass per row
     for col in NEW_COLUMNS:
         expected = pd.Series(np.asarray(every_row[col]), index=parcels.index, name=col)

@@ -137,10 +137,12 @@ def parse_as_of(value) -> pd.Timestamp:
 def _datestr(values) -> np.ndarray:
     """YYYY-MM-DD text of each date ("" for NaT), formatted once per distinct date."""
     arr = np.asarray(values, dtype="datetime64[D]")
-    uniq, inverse = np.unique(arr, return_inverse=True)
+    # a hash of the day numbers, not a sort (np.unique): the same text, without an n·log n step
+    codes, uniq = pd.factorize(arr.view(np.int64), use_na_sentinel=False)
+    uniq = np.asarray(uniq, dtype=np.int64).view("datetime64[D]")
     text = np.datetime_as_string(uniq, unit="D").astype(object)
     text[np.isnat(uniq)] = ""
-    return text[inverse.ravel()]
+    return text[codes]
 
 
 def _fmt(fmt: str, values, mask) -> np.ndarray:
@@ -293,8 +295,12 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     # reason strings and the object arrays behind them were ~1.6 GB at the peak). The values are those
     # of the rules run on every row (tests/test_idle_audit_distinct.py).
     group, first = _distinct_inputs(df)
-    expand = len(first) < n
-    reps = df.iloc[first] if expand else df
+    # Where most rows are distinct (a real ledger: each parcel its own dates and sums), the rules run
+    # on every row: the same values (tests/test_idle_audit_distinct.py) without a copy of the
+    # representatives and a take of every new column. Else on the representatives, and only the
+    # columns the rules read are copied (not the geometry and the carried text).
+    expand = len(first) < n * EXPAND_BELOW
+    reps = df[[c for c in (*_RULE_INPUTS, "area_m2") if c in df.columns]].iloc[first] if expand else df
     # and in slices of RULE_CHUNK_ROWS: each slice's text goes to arrow at once, so the Python strings
     # of one slice at most are alive (real ledgers have few repeated rows: every reason is its own)
     parts: dict[str, list] = {}
@@ -336,27 +342,35 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
 
 #: text columns of :func:`audit_idle` held as ``category`` (the rest are ``str``)
 CATEGORY_COLUMNS = ("reason_zh", "next_step_zh", "missing_fields", "extension_flag", "cause_kind")
+#: the rules run once per distinct rule input (then expanded by a take) only when the distinct inputs
+#: are fewer than this share of the rows; otherwise on every row (the same values)
+EXPAND_BELOW = 0.5
 #: rows of distinct rule input whose text is built at a time (bounds the Python strings alive at once)
 RULE_CHUNK_ROWS = 50_000
 
 
 def _factorize_slices(chunks: list) -> tuple[np.ndarray, pd.Index]:
-    """``pd.factorize`` of the text slices ``chunks`` (arrow arrays) taken as one column: the codes,
-    and the distinct texts in order of first use. Slice by slice, each slice released once coded
-    (``chunks`` is emptied), so the whole column's text and one hash table of it are never held
-    at once; the answer is that of factorising the concatenated column."""
-    seen = pd.Index([], dtype="str")
-    codes = []
-    while chunks:
-        part = _str_array(pa.chunked_array([chunks.pop(0)], type=pa.large_string()))
-        local, uniq = pd.factorize(part)
-        del part
-        pos = seen.get_indexer(pd.Index(uniq, dtype="str"))
-        new = pos < 0
-        pos[new] = len(seen) + np.arange(int(new.sum()))
-        seen = seen.append(pd.Index(uniq, dtype="str")[new])
-        codes.append(np.where(local >= 0, pos[np.maximum(local, 0)], -1))
-    return (np.concatenate(codes) if codes else np.zeros(0, dtype=np.intp)), seen
+    """``pd.factorize`` of the text slices ``chunks`` (arrow arrays) taken as one column: the codes
+    (-1 for a missing text), and the distinct texts in order of first use; ``chunks`` is emptied.
+
+    One arrow ``dictionary_encode`` over the slices as a chunked column: arrow's hash table runs
+    across the chunks, each chunk's indices point into the one dictionary of every text seen, in
+    order of first use — the answer of factorising the concatenated column, without concatenating
+    it. (Slice by slice through pandas, the table of the texts seen was rebuilt for every slice:
+    on a ledger whose reasons all differ, as each carries its own dates, that cost grew with the
+    square of the rows.)"""
+    if not chunks:
+        return np.zeros(0, dtype=np.intp), pd.Index([], dtype="str")
+    encoded = pa.chunked_array(chunks, type=pa.large_string()).dictionary_encode()
+    chunks.clear()
+    codes = np.empty(encoded.length(), dtype=np.intp)
+    lo = 0
+    for part in encoded.chunks:
+        codes[lo:lo + len(part)] = part.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        lo += len(part)
+    dictionary = encoded.chunks[-1].dictionary if encoded.num_chunks else pa.array([], type=pa.large_string())
+    del encoded
+    return codes, pd.Index(_str_array(pa.chunked_array([dictionary], type=pa.large_string())), dtype="str")
 
 
 def _str_array(values: "pa.ChunkedArray"):

@@ -420,9 +420,15 @@ def _as_text(values: pd.Series) -> pd.Series:
     in pandas 3), missing kept: a few bytes a row instead of a Python string object each (at 10⁶
     parcels the five text fields were ~450 MB as objects). The text is factorised first, so only
     the distinct values become Python strings."""
-    codes, uniq = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    index = values.index
+    values = values.to_numpy(dtype=object)
+    if len(values) > 1000 and len(pd.unique(values[:1000])) > 500:
+        # mostly distinct (ids, names, credit codes): straight to arrow — factorising a million
+        # distinct Python strings first costs more than it saves; the same values either way
+        return pd.Series(pd.array(values, dtype="str"), index=index)
+    codes, uniq = pd.factorize(values, use_na_sentinel=True)
     text = pd.array(np.asarray(uniq, dtype=object), dtype="str")
-    return pd.Series(text.take(codes, allow_fill=True), index=values.index)
+    return pd.Series(text.take(codes, allow_fill=True), index=index)
 
 
 #: the fields :func:`validate_parcels` cleans into Python-object text, held as ``str`` once it is done
