@@ -67,6 +67,8 @@ class SiteCheck:
     inputs: dict = field(default_factory=dict)
     source: str = ""
     store: object = None
+    #: the planning office's policy settings chosen for this check (``None``: each policy's default)
+    policy: dict | None = None
     #: the register ids of the recorded checks (``record=``), in the order of ``results``; empty when not recorded
     register_ids: list = field(default_factory=list)
 
@@ -266,14 +268,17 @@ def _inputs_shown(site_label, industry, m, *, crs, area_mu, investment_wan, floo
                   admin_area_m2, green_area_m2, capacity_replacement, catalogue_class, tall_floor_area_m2,
                   yard_area_m2, non_production_facilities, date, policy=None) -> dict:
     """The inputs as a result lists them (输入), in Chinese, the same for every way a site is given."""
-    chosen = "；".join(f"{k}={v}" for k, v in (policy or {}).items()) or None
+    from .present import policy_statement
+
     return {"场地": site_label, "行业": industry if isinstance(industry, str) else m.query, "坐标系": crs,
             "用地面积（亩）": area_mu, "总投资（万元）": investment_wan, "总建筑面积（m²）": floor_area_m2,
             "基底面积（m²）": footprint_m2, "行政办公及生活服务设施用地（m²）": admin_area_m2,
             "绿地面积（m²）": green_area_m2, "产能置换": "是" if capacity_replacement else None,
             "产业目录类别": catalogue_class, "层高超过 8 m 的建筑面积（m²）": tall_floor_area_m2,
             "露天堆场及操作场地（m²）": yard_area_m2, "非生产性配套设施": non_production_facilities or None,
-            "核查日期": date, "规划管理部门口径（本次选用）": chosen}
+            "核查日期": date,
+            # always shown, in words (default or chosen): a report says which 口径 its verdict rests on
+            "规划管理部门口径": policy_statement(policy)}
 
 
 def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, investment_wan: float | None = None,
@@ -412,7 +417,7 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
             if col in site_gdf.columns:
                 shown[col] = "、".join(dict.fromkeys(str(v) for v in site_gdf[col] if str(v).strip()))
     answer = SiteCheck([res], shown, batch=False, notes=list(site_gdf.attrs.get("read_notes", [])),
-                       title=f"项目选址核查：{m.label_zh}", inputs=inputs, store=store)
+                       title=f"项目选址核查：{m.label_zh}", inputs=inputs, store=store, policy=policy)
     if record:
         from ...crs import to_storage
 
@@ -467,7 +472,7 @@ def _check_typed_lonlat(site: str, industry, *, area_mu, crs, investment_wan, fl
 
     flags = with_policy([dict(capacity_replacement=capacity_replacement, catalogue_class=catalogue_class)], policy)[0]
     answer = SiteCheck([res], _LazySites(read_sites), batch=False, notes=list(quick.notes),
-                       title=f"项目选址核查：{m.label_zh}", inputs=inputs, store=store)
+                       title=f"项目选址核查：{m.label_zh}", inputs=inputs, store=store, policy=policy)
     # recorded with the site as the full reader hands it on (storage CRS): the same register row
     return _record(answer, record, [[quick.stored]], [m], [figures], [flags], expected)
 
