@@ -415,3 +415,30 @@ def test_batch_page_has_a_verdict_legend_and_readable_columns(page_on_desk, tmp_
     name_lines = page.eval_on_selector_all("#batch-table tbody td:nth-child(2)", f"els => els.map({lines})")
     assert max(name_lines) <= 2                                        # an 11-character name: not one character a line
     assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
+
+
+def test_a_point_site_without_area_a_point_legend_and_named_downloads(page_on_desk):
+    """QA round 3: a point site with no area says 面积未知（点位） (as the CLI says 面积未知), never "0 亩"; the
+    point layer (服务业特色小镇) has a round swatch in the legend like its map marker; the downloads carry the
+    project's name and the verdict, so two projects' files are told apart."""
+    page, seen = page_on_desk
+    page.goto(page.url.split("#")[0], wait_until="load")
+    page.wait_for_function("window.dcfReady === true", timeout=60_000)
+    title = page.evaluate("fetch('/api/layers').then(r => r.json()).then(j => j.find(m => m.id === 'service_points').title_zh)")
+    swatch = page.evaluate("""(title) => [...document.querySelectorAll('.legend div')]
+        .filter(d => d.firstChild.nextSibling && d.firstChild.nextSibling.textContent === title)
+        .map(d => { const s = getComputedStyle(d.querySelector('i'));
+                    return [s.borderTopLeftRadius, s.backgroundColor]; })""", title)
+    assert swatch and swatch[0][0] == "50%" and swatch[0][1] not in ("rgba(0, 0, 0, 0)", "transparent")
+
+    click_latlng(page, *OUTSIDE_CLUSTERS)
+    _pick_industry(page, "C3451")
+    page.fill("#project", "甲/乙:轴承项目")
+    verdict, sent = _check_sent(page)
+    assert verdict == "不符合" and sent["project"] == "甲/乙:轴承项目"
+    facts = page.text_content("#site-facts")
+    assert facts.startswith("场地面积：面积未知（点位）") and "0 亩" not in facts
+    with page.expect_download() as dl:
+        page.click("[data-export=html]")
+    assert dl.value.suggested_filename == "核查报告_甲_乙_轴承项目_不符合.html"
+    assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []

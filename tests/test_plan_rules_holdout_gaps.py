@@ -887,7 +887,8 @@ def test_a_recorded_check_keeps_its_policy_when_rechecked(tmp_path):
     site = "115.79,36.455"  # 郑家镇 east of the cluster (h5-ch08-012)
     answer = dcf.check_site(site, "C3451", policy=CONDITIONAL, record="园区外", store=st)
     assert answer.verdict == "conditional"
-    assert answer.inputs["规划管理部门口径（本次选用）"] == "industry_outside_clusters=conditional"
+    # the inputs name the setting in words (QA round 3: never "industry_outside_clusters=conditional")
+    assert answer.inputs["规划管理部门口径"] == "集聚区外新建工业项目——引导入园：有条件符合（本次选用，非默认口径）"
     rep = register.show(answer.register_ids[0], store=st)
     assert rep.identical and rep.reproduced["verdict"] == "conditional"
     assert register.recheck(store=st).flipped == []

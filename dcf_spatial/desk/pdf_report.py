@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..queries.site.tables import zone_headers_zh
-from .docx_report import MAP_CAPTION, _fmt, _map_png, mark_absent
+from .docx_report import MAP_CAPTION, _fmt, _map_png, area_text, mark_absent, policy_line, zone_cells
 
 FAMILY = "NotoSansSC"
 #: verdict → colour of the verdict line (the page's colours)
@@ -71,9 +71,10 @@ def report_blocks(answer) -> list[tuple]:
     r = answer.to_dict()
     blocks: list[tuple] = [("title", answer.title or "项目选址核查"),
                            ("verdict", f"核查结论：{r.get('verdict_zh', '')}", VERDICT_RGB.get(r.get("verdict"), (0, 0, 0)))]
+    blocks.append(("para", policy_line(answer), 10))
     site = r.get("site") or {}
     towns = "、".join(f"{t['name_zh']}（{_fmt(t.get('share', 0) * 100, 1)}%）" for t in r.get("townships", []))
-    blocks.append(("para", f"场地面积：{_fmt(site.get('area_mu'))} 亩；所在镇（街道）：{towns or '—'}", 10))
+    blocks.append(("para", f"场地面积：{area_text(site)}；所在镇（街道）：{towns or '—'}", 10))
     blocks.append(("map",))
 
     inputs = [(k, v) for k, v in (answer.inputs or {}).items() if v not in (None, "", False)]
@@ -87,8 +88,7 @@ def report_blocks(answer) -> list[tuple]:
     zones = r.get("zones", [])
     if zones:
         blocks.append(("table", ["分区", "图层", *zone_headers_zh(site), "规划依据"],
-                       [[z.get("name_zh"), z.get("layer_title_zh"), _fmt(z.get("overlap_mu")),
-                         f"{_fmt((z.get('share') or 0) * 100, 1)}%", z.get("plan_ref")] for z in zones], (3, 3, 2, 2, 3)))
+                       [[z.get("name_zh"), z.get("layer_title_zh"), *zone_cells(z), z.get("plan_ref")] for z in zones], (3, 3, 2, 2, 3)))
     else:
         blocks.append(("para", "场地不在任何规划分区内。", 10))
 
@@ -214,7 +214,11 @@ def _draw(answer, blocks, fonts: dict, path) -> None:
     pdf.add_page()
     width = pdf.epw
 
-    def heading(text, size=13):
+    def heading(text, size=13, keep=0.0):
+        # keep a heading with what follows it (``keep`` mm: its table's header and first row): a heading
+        # never ends a page with its table on the next (fpdf2 has no keep-with-next)
+        if pdf.get_y() + 2 + 8 + keep > pdf.page_break_trigger:
+            pdf.add_page()
         pdf.ln(2)
         pdf.set_font(FAMILY, "B", size)
         pdf.multi_cell(width, 8, text, new_x="LMARGIN", new_y="NEXT", align="L", wrapmode=CHAR)
@@ -236,17 +240,19 @@ def _draw(answer, blocks, fonts: dict, path) -> None:
                 t.row([cut_cell("" if v is None else str(v), limit) for v, limit in zip(row, limits)])
         pdf.ln(1)
 
-    for block in blocks:
+    for i, block in enumerate(blocks):
         kind = block[0]
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else ("",)
         if kind == "title":
             heading(block[1], 16)
+        elif kind == "heading":
+            # the next block's first lines: a table's header and first row (about 2 × 2 lines), or a paragraph's lines
+            heading(block[1], keep=24.0 if nxt[0] == "table" else 12.0 if nxt[0] == "para" else 0.0)
         elif kind == "verdict":
             pdf.set_font(FAMILY, "B", 14)
             pdf.set_text_color(*block[2])
             pdf.multi_cell(width, 9, block[1], new_x="LMARGIN", new_y="NEXT", align="L", wrapmode=CHAR)
             pdf.set_text_color(0, 0, 0)
-        elif kind == "heading":
-            heading(block[1])
         elif kind == "para":
             para(block[1], block[2])
         elif kind == "table":

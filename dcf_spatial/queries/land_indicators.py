@@ -51,11 +51,11 @@ INDICATOR_DEFS = {
 STATUS_ZH = {"pass": "达标", "fail": "未达标", "not_provided": "未提供", "no_threshold": "阈值未录入",
              "not_applicable": "不适用"}
 
-#: figure field -> what the user reads (with the CLI option that supplies it)
-FIELD_ZH = {"floor_area_m2": "总建筑面积（floor_area_m2）", "footprint_m2": "建筑基底面积（footprint_m2）",
-            "admin_area_m2": "行政办公及生活服务设施用地面积（admin_area_m2）",
-            "green_area_m2": "绿地面积（green_area_m2）", "investment_wan": "总投资（investment_wan）",
-            "site_area_mu": "用地面积（area_mu 或面状场地）"}
+#: figure field -> what the user reads (Chinese name and unit; the CLI adds the option that supplies it)
+FIELD_ZH = {"floor_area_m2": "总建筑面积（m²）", "footprint_m2": "建筑基底面积（m²）",
+            "admin_area_m2": "行政办公及生活服务设施用地面积（m²）",
+            "green_area_m2": "绿地面积（m²）", "investment_wan": "总投资（万元）",
+            "site_area_mu": "用地面积（亩，或面状场地）"}
 
 #: indicator -> field holding the indicator value itself, when the user states it directly
 DIRECT_FIELDS = {"plot_ratio": "plot_ratio", "building_coefficient": "building_coefficient",

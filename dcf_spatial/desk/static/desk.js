@@ -80,6 +80,16 @@
     var sw = el('i');
     sw.style.background = st.kind === 'polygon' && st.fill !== 'none' ? (st.fill || '#888') : 'transparent';
     sw.style.borderColor = st.edge || st.fill || '#555';
+    if (st.kind === 'point') {  // a point layer: the map's circle marker, not an empty box
+      sw.className = 'point';
+      sw.style.background = st.fill || '#888';
+      sw.style.borderColor = st.edge || '#333';
+      sw.style.borderRadius = '50%';
+      sw.style.width = '10px';
+      sw.style.height = '10px';
+      sw.style.margin = '0 8px 0 2px';
+      if (/^#f{3,6}$/i.test(sw.style.borderColor) || sw.style.borderColor === 'rgb(255, 255, 255)') { sw.style.borderColor = '#333'; }
+    }
     row.appendChild(sw);
     row.appendChild(document.createTextNode(meta.title_zh));
     row.appendChild(el('span', PROV_ZH[meta.provenance] || meta.provenance, 'badge'));
@@ -270,6 +280,8 @@
     if (siteCrs) { b.crs = siteCrs; } else if ($('crs').value) { b.crs = $('crs').value; }
     var policy = desk.chosenPolicy();  // sent only when it differs from plan_rules.json's default
     if (policy) { b.policy = policy; }
+    var project = $('project') && $('project').value.trim();
+    if (project) { b.project = project; }
     FIGURES.forEach(function (k) {
       var v = $(k).value;
       if (v !== '') { b[k] = parseFloat(v); }
@@ -290,12 +302,17 @@
     v.textContent = a.verdict_zh;
     v.className = a.verdict;
     var towns = (a.townships || []).map(function (t) { return t.name_zh + '（' + fmt((t.share || 0) * 100, 1) + '%）'; });
-    $('site-facts').textContent = '场地面积：' + fmt(a.site && a.site.area_mu) + ' 亩；所在镇（街道）：' + (towns.join('、') || '—');
+    // a point given without an area has none: say so (the CLI says 面积未知), never "0 亩"
+    var mu = a.site && a.site.area_mu;
+    var areaTxt = mu ? fmt(mu) + ' 亩' : ('面积未知' + (/Point/.test((a.site && a.site.geometry_type) || '') ? '（点位）' : ''));
+    $('site-facts').textContent = '场地面积：' + areaTxt + '；所在镇（街道）：' + (towns.join('、') || '—');
     var ul = $('reasons'); clear(ul);
     (a.reasons || []).forEach(function (r) { ul.appendChild(el('li', r.text_zh)); });
     var zb = $('zones').tBodies[0]; clear(zb);
     (a.zones || []).forEach(function (z) {
-      row(zb, [z.name_zh + '（' + z.layer_title_zh + '）', fmt(z.overlap_mu), fmt((z.share || 0) * 100, 1) + '%', z.plan_ref || '']);
+      // a point feature (特色小镇) has no area: it lies in the site, no share of it
+      row(zb, [z.name_zh + '（' + z.layer_title_zh + '）', z.point ? '—（点位）' : fmt(z.overlap_mu),
+               z.point ? '点位，位于其内' : fmt((z.share || 0) * 100, 1) + '%', z.plan_ref || '']);
     });
     if (!(a.zones || []).length) { row(zb, ['不在任何规划分区内', '', '', '']); }
     var db = $('designated').tBodies[0]; clear(db);
@@ -332,6 +349,18 @@
       .catch(function (e) { showError(e.message); })
       .then(function () { $('check').disabled = false; });
   });
+  function safePart(t) {
+    // a file-name part: no path separators, reserved or control characters, at most 40 characters
+    return String(t || '').replace(/[\\/:*?"<>|\u0000-\u001f]+/g, '_').replace(/^[\s._]+|[\s._]+$/g, '').slice(0, 40);
+  }
+  function downloadName(base, b, a) {
+    // 核查意见_项目名_有条件符合.pdf: two projects' files (or one project's under two 口径) are told apart
+    var dot = base.lastIndexOf('.');
+    var parts = [base.slice(0, dot), safePart(b && b.project), safePart(a && a.verdict_zh)];
+    if (b && b.policy && Object.keys(b.policy).length) { parts.push('非默认口径'); }
+    return parts.filter(function (p) { return p; }).join('_') + base.slice(dot);
+  }
+  window.dcfDownloadName = downloadName;  // tests
   Array.prototype.forEach.call(document.querySelectorAll('[data-export]'), function (btn) {
     btn.addEventListener('click', function () {
       if (!lastBody) { return; }
@@ -341,7 +370,7 @@
         .then(function (blob) {
           var a = document.createElement('a');
           a.href = URL.createObjectURL(blob);
-          a.download = names[fmtName];
+          a.download = downloadName(names[fmtName], lastBody, window.dcfLastAnswer);
           document.body.appendChild(a); a.click(); a.remove();
         }).catch(function (e) { showError(e.message); });
     });

@@ -67,6 +67,8 @@ class SiteCheck:
     inputs: dict = field(default_factory=dict)
     source: str = ""
     store: object = None
+    #: the planning office's policy settings chosen for this check (``None``: each policy's default)
+    policy: dict | None = None
     #: the register ids of the recorded checks (``record=``), in the order of ``results``; empty when not recorded
     register_ids: list = field(default_factory=list)
     #: the office policy settings chosen for the check (``None``: the defaults), named in a table's 数据说明
@@ -268,14 +270,17 @@ def _inputs_shown(site_label, industry, m, *, crs, area_mu, investment_wan, floo
                   admin_area_m2, green_area_m2, capacity_replacement, catalogue_class, tall_floor_area_m2,
                   yard_area_m2, non_production_facilities, date, policy=None) -> dict:
     """The inputs as a result lists them (输入), in Chinese, the same for every way a site is given."""
-    chosen = "；".join(f"{k}={v}" for k, v in (policy or {}).items()) or None
+    from .present import policy_statement
+
     return {"场地": site_label, "行业": industry if isinstance(industry, str) else m.query, "坐标系": crs,
             "用地面积（亩）": area_mu, "总投资（万元）": investment_wan, "总建筑面积（m²）": floor_area_m2,
             "基底面积（m²）": footprint_m2, "行政办公及生活服务设施用地（m²）": admin_area_m2,
             "绿地面积（m²）": green_area_m2, "产能置换": "是" if capacity_replacement else None,
             "产业目录类别": catalogue_class, "层高超过 8 m 的建筑面积（m²）": tall_floor_area_m2,
             "露天堆场及操作场地（m²）": yard_area_m2, "非生产性配套设施": non_production_facilities or None,
-            "核查日期": date, "规划管理部门口径（本次选用）": chosen}
+            "核查日期": date,
+            # always shown, in words (default or chosen): a report says which 口径 its verdict rests on
+            "规划管理部门口径": policy_statement(policy)}
 
 
 def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, investment_wan: float | None = None,

@@ -77,6 +77,8 @@ def summary_text(result: dict, *, figures_hint: str = FIGURES_HINT_ZH) -> str:
                 where = f"占{unit_of(s)} {fmt_share(z['share'])}"
             if z["layer"] == "named_places":  # no drawn extent: the township stands for the place
                 where = f"按所在镇（街道）示意，占场地 {fmt_share(z['share'])}"
+            if z.get("point"):  # a point feature has no area: it lies in the site, no share
+                where = f"点位，位于{unit_of(s) if not s.get('parcel_known', True) else '场地'}内"
             lines.append(f"  - {z['name_zh']}（{z['layer_title_zh']}）{where}，{mt}")
     else:
         lines.append("涉及分区：无")
@@ -104,6 +106,32 @@ def summary_text(result: dict, *, figures_hint: str = FIGURES_HINT_ZH) -> str:
         lines.append(f"  - {x['name_zh']}：{x['status_zh']}{val}{thr}{note}")
     lines.append("数据说明：" + result["provenance"]["note_zh"])
     return "\n".join(lines)
+
+
+def policy_statement(chosen: dict | None = None, reasons: list[dict] | None = None) -> str:
+    """The planning office's policy settings in one line, as the desk's page shows them under the verdict:
+    each policy's name, the setting used and whether it is the default; with ``reasons`` (one site's),
+    a policy no reason rests on says so.
+
+    Examples
+    --------
+    >>> policy_statement()
+    '集聚区外新建工业项目——应入园：不符合（默认口径）'
+    >>> policy_statement({"industry_outside_clusters": "conditional"})
+    '集聚区外新建工业项目——引导入园：有条件符合（本次选用，非默认口径）'
+    """
+    from ... import plan
+
+    settings = plan.office_policies(chosen)
+    defaults = plan.office_policies()
+    out = []
+    for name, value in settings.items():
+        e = plan.rules()["office_policies"][name]
+        used = reasons is None or any(e["name_zh"] in (r.get("text_zh") or "") for r in reasons)
+        out.append(f"{e['name_zh']}——{e['setting_zh'][value].split('（')[0]}：{plan.verdict_zh(value)}"
+                   + ("（默认口径）" if value == defaults[name] else "（本次选用，非默认口径）")
+                   + ("" if used else "，本次结论未涉及此口径"))
+    return "；".join(out)
 
 
 def provenance_note(results: list[dict]) -> str:

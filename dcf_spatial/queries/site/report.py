@@ -80,9 +80,11 @@ def _site_section(res: dict, heading: str) -> str:
     parts.append("<h3>涉及的规划分区</h3>" + (_table(
         ["分区", "图层", *zone_headers_zh(s), "产业匹配", "规划出处"],
         [(z["name_zh"], z["layer_title_zh"],
-          "—（按镇街示意）" if z["layer"] == "named_places" else f"{z['overlap_mu']:.2f}" if (s["area_mu"] or 0) > 0
-          or not s.get("parcel_known", True) else "—（点位）",
-          _pct(z["share"]) if (s["area_mu"] or 0) > 0 or not s.get("parcel_known", True) else "点位位于其内", match_zh[z["match"]],
+          "—（按镇街示意）" if z["layer"] == "named_places" else "—（点位）" if z.get("point")
+          else f"{z['overlap_mu']:.2f}" if (s["area_mu"] or 0) > 0 or not s.get("parcel_known", True) else "—（点位）",
+          "点位，位于其内" if z.get("point")  # a point feature (特色小镇) has no area to share
+          else _pct(z["share"]) if (s["area_mu"] or 0) > 0 or not s.get("parcel_known", True) else "点位位于其内",
+          match_zh[z["match"]],
           z["plan_ref"]) for z in res["zones"]]) if res["zones"] else "<p>无</p>"))
     if _barred(res):
         parts.append("<h3>本行业的对口分区</h3><p>该项目属第九章第三节禁止情形，不列对口分区。</p>")

@@ -148,19 +148,35 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
                     best["plan_ref"] or policy["split_zone"]["plan_ref"])
         elif _place_conditional(site, zones, reasons):
             pass
-        elif partial:
+        elif partial and not any(z.get("word_excluded_zh") for z in partial):
             best = max(partial, key=lambda z: z["share"])
-            add("partial_match", "conditional", policy["partial_match"]["reason_zh"].format(
-                project=m.label_zh, zone=best["name_zh"], codes=codes_zh(best["codes"]),
-                plan_ref=best["plan_ref"] or kind["plan_ref"]), best["plan_ref"] or kind["plan_ref"])
+            ref = best["plan_ref"] or kind["plan_ref"]
+            outside = [c for c in site.codes if plan.match(tuple(best["codes"]), (c,)) != "full"]
+            if len(site.codes) > 1 and 0 < len(outside) < len(site.codes):
+                # a word of several codes (a 词 that maps to two classes): name the code that does not fit,
+                # never the whole word as "wider" than a positioning that lists one of its codes
+                text = policy["partial_match"]["some_codes_zh"].format(
+                    word=m.query or m.label_zh, all=codes_zh(site.codes), outside=codes_zh(outside),
+                    zone=best["name_zh"], codes=codes_zh(best["codes"]), plan_ref=ref)
+            else:
+                text = policy["partial_match"]["reason_zh"].format(
+                    project=m.label_zh, zone=best["name_zh"], codes=codes_zh(best["codes"]), plan_ref=ref)
+            add("partial_match", "conditional", text, ref)
         elif kind_zones:
-            best = max(kind_zones, key=lambda z: z["share"])
+            best = max(kind_zones, key=lambda z: (bool(z.get("word_excluded_zh")), z["share"]))
             rule = "wrong_cluster" if kind["kind"] in ("industrial", "agro_processing") and best["layer"] in (
                 "industrial_clusters", "cluster_parks") else "wrong_zone"
             pr = policy[rule]
-            add(rule, "conditional", pr["reason_zh"].format(
-                zone=best["name_zh"], codes=codes_zh(best["codes"]) or "未列明", nearest=nearest_txt,
-                plan_ref=best["plan_ref"] or kind["plan_ref"]), pr["plan_ref"])
+            if best.get("word_excluded_zh"):
+                # the zone lists the project's code, for other products than the project's words: say so,
+                # never "不含" a code the positioning lists (第四章第一节 vs 第四章第四节)
+                text = policy["wrong_cluster"]["word_elsewhere_zh"].format(
+                    zone=best["name_zh"], why=best["word_excluded_zh"], nearest=nearest_txt)
+            else:
+                text = pr["reason_zh"].format(
+                    zone=best["name_zh"], codes=codes_zh(best["codes"]) or "未列明", nearest=nearest_txt,
+                    plan_ref=best["plan_ref"] or kind["plan_ref"])
+            add(rule, "conditional", text, pr["plan_ref"])
         else:
             pr = policy[kind["outside_rule"]]
             effect, text = kind["outside_effect"], pr["reason_zh"].format(nearest=nearest_txt)

@@ -85,8 +85,38 @@ def zones_touched(ctx: PlanContext, site: SiteFacts) -> list[dict]:
                     "plan_ref": lay.plan_refs[z], "codes": list(lay.codes[z])}
             if via:
                 zone["plan_ref"], zone["via_zh"] = via["plan_ref"], via["what_zh"]
+            if lay.geoms[z] is not None and lay.geoms[z].geom_type in ("Point", "MultiPoint"):
+                zone["point"] = True  # a point feature (特色小镇): no area, so no share of the site is said
+            if mt != "full":
+                why = word_excluded(lay.ids[z], site.codes, site.match.query)
+                if why:
+                    zone["word_excluded_zh"] = why
             zones.append(zone)
     return zones + named_places(ctx, site)
+
+
+def word_excluded(zone_id: str, project_codes, words: str) -> str:
+    """Why a zone whose listed codes hold the project's code does not take it: the zone lists the code for
+    other products than the project's words (``zone_rules`` → ``also`` → ``not_for_words``; 郑家 lists C313
+    for 钢板、钢带, 第四章第一节, while 钢管 belongs to 高精管材, 第四章第四节); ``""`` when no such entry applies.
+
+    Examples
+    --------
+    >>> "第四章第四节" in word_excluded("cluster.zhengjia", ("C3130",), "钢管")
+    True
+    >>> word_excluded("cluster.zhengjia", ("C3130",), "钢板")
+    ''
+    """
+    from .industry import codes_zh
+
+    out = []
+    for e in plan.zone_rule(zone_id).get("also", []):
+        hit = [w for w in e.get("not_for_words", []) if w in (words or "")]
+        if hit and plan.match(tuple(e["codes"]), tuple(project_codes)) != "none":
+            text = e.get("not_for_words_zh") or ("该分区定位所列 {codes} 限于" + e.get("what_zh", "") + "（"
+                                                 + e.get("plan_ref", "") + "），本项目以“{word}”申报，不经此条归入")
+            out.append(text.format(codes=codes_zh(e["codes"]), word=words))
+    return "；".join(out)
 
 
 def named_places(ctx: PlanContext, site: SiteFacts) -> list[dict]:
