@@ -177,7 +177,7 @@ class _Workbook:
 
             if self.replaced:  # say so where the reader looks for how the workbook was made
                 note = (f"{self.replaced} 个文本单元格含 Excel 单元格不能保存的控制字符（如 NUL），"
-                        "已替换为 �（U+FFFD）；其余输出文件（parquet/gpkg）保留原文。")
+                        "已替换为 �（U+FFFD）（仅本工作簿如此）。")
                 self.sheets = [(name, pd.concat([f, pd.DataFrame({"说明": [note]})], ignore_index=True))
                                if name == "说明" and list(f.columns) == ["说明"] else (name, f)
                                for name, f in self.sheets]
