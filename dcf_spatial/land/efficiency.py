@@ -213,9 +213,9 @@ def attach_land_area(ent: pd.DataFrame, parcels=None) -> pd.DataFrame:
     Examples
     --------
     >>> e = pd.DataFrame({"credit_code": ["A"], "land_area_mu": [0.0], "problems": [""], "data_errors": [""]})
-    >>> p = pd.DataFrame({"credit_code": ["A", "A"], "area_mu": [100.0, 91.46]})
+    >>> p = pd.DataFrame({"credit_code": ["A", "A"], "area_mu": [100.0, 91.5]})
     >>> attach_land_area(e, p)[["land_area_mu", "land_area_source"]].values.tolist()
-    [[191.46, '宗地合计（填报为 0）']]
+    [[191.5, '宗地合计（填报为 0）']]
     """
     out = ent.copy()
     declared = out["land_area_mu"].astype(float)
