@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from dcf_spatial import settings
-from dcf_spatial.io.output_set import MANIFEST, PARTIAL_PREFIX, check_set, sha256_of
+from dcf_spatial.io.output_set import MANIFEST, PARTIAL_PREFIX, PREVIOUS, check_set, sha256_of
 from test_audit_cli import FIELDS, chinese_shapefile
 from test_idle_audit import make_land_store
 
@@ -72,6 +72,12 @@ def test_a_killed_overwrite_leaves_the_earlier_result_or_says_it_is_incomplete(s
     else:  # killed while moving into place: the folder says it is not complete
         state = check_set(out)
         assert not state["complete"] and MANIFEST in state["problems"][0]
+        # … and the earlier result is kept whole aside, put back by the next run (QA breaker round 3)
+        kept = out / PREVIOUS
+        assert json.loads((kept / MANIFEST).read_text(encoding="utf-8"))["as_of"] == "2024-06-01"
+        assert {k: sha256_of(kept / k) for k in before if (kept / k).exists()} == {
+            k: v for k, v in before.items() if (kept / k).exists()}
+        assert PREVIOUS in state["problems"][0]
     again = _audit(store, shp, out, "--overwrite", "--as-of", "2025-06-01")
     assert again.returncode == 0, again.stderr
     assert check_set(out)["complete"] and not list(out.glob(PARTIAL_PREFIX + "*"))

@@ -160,8 +160,9 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
         raise input_error(exc, _CHECK_OPTIONS.get(getattr(exc, "argument", None), "--site")) from None
     _outputs(answer, report_path, map_path, overwrite, basemap, export_site)
     _recorded(answer)
-    if as_json:
-        echo_json(answer.to_dict())
+    if as_json:  # with --record, the register entry too, as the desk's POST /api/site-check answers
+        data = answer.to_dict()
+        echo_json({**data, "register_id": answer.register_ids[0] if answer.register_ids else None} if record else data)
     else:
         click.echo(answer.summary_text(figures_hint=FIGURES_HINT))
         for n in answer.notes:

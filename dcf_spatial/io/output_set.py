@@ -3,8 +3,12 @@
 :func:`write_set` has a writer put every file into a hidden folder inside the output folder
 (``.dcf-partial-<id>/``), and only when all are written moves them into place and writes
 ``manifest.json`` last (``"complete": true``, each file's sha256). A run killed while writing
-leaves the previous result as it was; one killed while moving leaves no manifest, so the folder
-says it is not complete. :func:`check_set` reads a folder's manifest back and checks each file.
+leaves the previous result as it was. Before moving, the earlier result's manifest and the files
+the new set replaces are moved aside into ``.上次结果/`` (with a list of the new names); one
+killed while moving leaves no manifest, so the folder says it is not complete, and the earlier
+result is kept whole in ``.上次结果/``: :func:`restore_set` — run first by the next
+:func:`write_set` into the folder — puts it back file for file. :func:`check_set` reads a
+folder's manifest back and checks each file.
 
 Only the standard library is needed (``os.replace`` is atomic within one file system, which a
 folder inside the output folder guarantees); no library offers a multi-file transaction.
@@ -31,6 +35,10 @@ logger = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 #: the hidden staging folders inside an output folder
 PARTIAL_PREFIX = ".dcf-partial-"
+#: the hidden folder holding the earlier result while a new set is moved into place
+PREVIOUS = ".上次结果"
+#: inside :data:`PREVIOUS`: the names the new set moves in (removed again on a restore)
+_INCOMING = ".incoming.json"
 
 
 def sha256_file(path) -> str:
@@ -129,6 +137,7 @@ def write_set(folder, write: Callable[[Path], dict], *, overwrite: bool = False,
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    restore_set(folder)  # a run killed while moving its files: the earlier result back first
     for old in folder.glob(PARTIAL_PREFIX + "*"):  # a run killed before it moved its files
         shutil.rmtree(old, ignore_errors=True)
         logger.info("Removed %s, the files of a run that did not finish", old)
@@ -156,26 +165,94 @@ def write_set(folder, write: Callable[[Path], dict], *, overwrite: bool = False,
                 described = dict(zip((p.name for p in to_describe), pool.map(_describe, to_describe)))
         else:
             described = {p.name: _describe(p) for p in to_describe}
-        (folder / MANIFEST).unlink(missing_ok=True)  # from here until the new one, the folder is not complete
-        for i, p in enumerate(produced, 1):
-            target = folder / p.name
-            if target.is_dir() and not p.is_dir():
-                shutil.rmtree(target)
-            elif p.is_dir() and target.exists():
-                shutil.rmtree(target) if target.is_dir() else target.unlink()
-            os.replace(p, target)
-            kill_point(f"outputs:moved:{i}")
         record = dict((manifest() if callable(manifest) else manifest) or {})
         record.update({"tool": {"name": "dcf_spatial", "version": _tool_version()},
                        "written_at": _dt.datetime.now().isoformat(timespec="seconds"),
                        "files": described, "complete": True})
-        tmp = folder / f".{MANIFEST}.{uuid.uuid4().hex[:8]}.tmp"
-        tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-        os.replace(tmp, folder / MANIFEST)
+        # the earlier result aside, whole, before anything of it is replaced: the manifest first (from
+        # here until the new one the folder is not complete), then each file the new set replaces
+        aside = folder / PREVIOUS
+        aside.mkdir()
+        replaces = [p.name for p in produced if (folder / p.name).exists() or (folder / p.name).is_symlink()]
+        _write_atomic(aside / _INCOMING, json.dumps({"incoming": [p.name for p in produced], "replaces": replaces},
+                                                    ensure_ascii=False))
+        kill_point("outputs:aside:0")
+        try:
+            _swap(folder, aside, produced, replaces, record)
+        except BaseException:  # a failure (not a kill) part-way: the earlier result back at once
+            restore_set(folder)
+            raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     logger.info("Wrote %d files into %s as one set (%s)", len(described), folder, MANIFEST)
     return _moved_paths(answer, stage_s, folder_s)
+
+
+def _swap(folder: Path, aside: Path, produced: list, replaces: list, record: dict) -> None:
+    if (folder / MANIFEST).exists():
+        os.replace(folder / MANIFEST, aside / MANIFEST)
+    for i, p in enumerate(produced, 1):
+        if p.name in replaces:
+            os.replace(folder / p.name, aside / p.name)
+        kill_point(f"outputs:aside:{i}")
+    for i, p in enumerate(produced, 1):
+        os.replace(p, folder / p.name)
+        kill_point(f"outputs:moved:{i}")
+    _write_atomic(folder / MANIFEST, json.dumps(record, ensure_ascii=False, indent=2, default=str))
+    kill_point("outputs:manifest")
+    shutil.rmtree(aside)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def restore_set(folder) -> str | None:
+    """Finish what a run killed while moving its files into ``folder`` left: put the earlier
+    result back from ``.上次结果/``, file for file (the killed run's new files removed), or — when
+    the new set's manifest was written — drop the folder of the earlier result.
+
+    :func:`write_set` calls this first; call it yourself to get a folder back without a new run.
+
+    Returns
+    -------
+    str or None
+        ``"restored"``, ``"finished"`` (the new set was complete), or ``None`` (nothing to do).
+
+    Examples
+    --------
+    >>> restore_set("out/idle")  # doctest: +SKIP
+    'restored'
+    """
+    folder = Path(folder)
+    aside = folder / PREVIOUS
+    if not aside.is_dir():
+        return None
+    if (folder / MANIFEST).exists():  # the new set was complete (or nothing of the old one moved yet)
+        shutil.rmtree(aside)
+        logger.info("Removed %s: the run that moved its files in had finished", aside)
+        return "finished"
+    try:
+        journal = json.loads((aside / _INCOMING).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # killed before the list was written: nothing was moved yet
+        journal = {}
+    replaces = set(journal.get("replaces", ()))
+    for name in journal.get("incoming", ()):  # the killed run's files out
+        if name in replaces and not (aside / name).exists() and not (aside / name).is_symlink():
+            continue  # the earlier file was not moved aside yet: it is still in place
+        target = folder / name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        else:
+            target.unlink(missing_ok=True)
+    for name in [*sorted(replaces), MANIFEST]:  # what was moved aside, the manifest last
+        if (aside / name).exists() or (aside / name).is_symlink():
+            os.replace(aside / name, folder / name)
+    shutil.rmtree(aside)
+    logger.warning("%s：上次运行在替换输出文件时中断，已恢复之前的结果。", folder)
+    return "restored"
 
 
 def _moved_paths(obj, old: str, new: str):
@@ -223,8 +300,11 @@ def check_set(folder) -> dict:
     folder = Path(folder)
     path = folder / MANIFEST
     if not path.exists():
-        return {"complete": False, "manifest": None,
-                "problems": [f"{folder} 中没有 {MANIFEST}：输出不完整（写出中断）或不是本工具写出的。"]}
+        problem = f"{folder} 中没有 {MANIFEST}：输出不完整（写出中断）或不是本工具写出的。"
+        if (folder / PREVIOUS).is_dir():
+            problem += (f"上次的结果完整保存在 {folder / PREVIOUS}，再次运行写入该文件夹时会先恢复"
+                        "（或在 Python 中调用 dcf_spatial.io.output_set.restore_set）。")
+        return {"complete": False, "manifest": None, "problems": [problem]}
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:

@@ -206,10 +206,20 @@ def attach_land_area(ent: pd.DataFrame, parcels=None) -> pd.DataFrame:
     """Fill ``land_area_mu`` from the enterprise's parcels (by ``credit_code``) where the table has none.
 
     Adds ``land_area_source`` (企业填报 / 宗地合计 / 缺失) and ``parcel_area_mu`` (the parcels' sum,
-    NaN without parcels).
+    NaN without parcels). A 用地面积 of 0 is a data error, named in ``problems``: with parcels their
+    sum is used instead (source ``宗地合计（填报为 0）``); without, the field is added to
+    ``data_errors`` (the row is T, 数据有误).
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"credit_code": ["A"], "land_area_mu": [0.0], "problems": [""], "data_errors": [""]})
+    >>> p = pd.DataFrame({"credit_code": ["A", "A"], "area_mu": [100.0, 91.5]})
+    >>> attach_land_area(e, p)[["land_area_mu", "land_area_source"]].values.tolist()
+    [[191.5, '宗地合计（填报为 0）']]
     """
     out = ent.copy()
     declared = out["land_area_mu"].astype(float)
+    zero = (declared == 0).to_numpy()
     if parcels is not None and len(parcels):
         by_cc = pd.Series(parcels["area_mu"].to_numpy(dtype=float),
                           index=parcels["credit_code"].astype("string").str.upper().to_numpy()).groupby(level=0).sum()
@@ -217,9 +227,30 @@ def attach_land_area(ent: pd.DataFrame, parcels=None) -> pd.DataFrame:
     else:
         from_parcels = pd.Series(np.nan, index=out.index)
     out["parcel_area_mu"] = from_parcels.to_numpy()
-    use_parcels = declared.isna() & from_parcels.notna()
+    has_parcels = (from_parcels > 0).to_numpy()
+    use_parcels = (declared.isna().to_numpy() | zero) & has_parcels
     out["land_area_mu"] = declared.where(~use_parcels, from_parcels)
-    out["land_area_source"] = np.where(declared.notna(), "企业填报", np.where(use_parcels, "宗地合计", "缺失"))
+    out["land_area_source"] = np.where(use_parcels, np.where(zero, "宗地合计（填报为 0）", "宗地合计"),
+                                       np.where(declared.notna(), "企业填报", "缺失"))
+    if zero.any():
+        from .parcels import _zh_label
+
+        label = _zh_label("land_area_mu")
+        problems = (out["problems"].astype(object).where(out["problems"].notna(), "").to_numpy(dtype=object).copy()
+                    if "problems" in out.columns else np.full(len(out), "", dtype=object))
+        wrong = (out["data_errors"].astype(object).where(out["data_errors"].notna(), "").to_numpy(dtype=object).copy()
+                 if "data_errors" in out.columns else np.full(len(out), "", dtype=object))
+        parcel_sum = from_parcels.to_numpy(dtype=float)
+        for i in np.flatnonzero(zero):
+            if use_parcels[i]:
+                text = (f"用地面积填报为 0，不是有效的用地面积：已改用该企业对应宗地的面积合计 {parcel_sum[i]:.2f} 亩评价；"
+                        "请核实并更正企业表")
+            else:
+                text = "用地面积填报为 0，不是有效的用地面积，且无对应宗地：该企业暂不评价，请更正后重新评价"
+                wrong[i] = f"{wrong[i]}、{label}" if wrong[i] else label
+            problems[i] = f"{problems[i]}；{text}" if problems[i] else text
+        out["problems"] = problems
+        out["data_errors"] = wrong
     return out
 
 
@@ -336,6 +367,8 @@ def classify(ent: pd.DataFrame, *, scoring: dict | None = None, as_of=None) -> p
     out["rank"] = pd.array(np.where(np.isnan(rank), pd.NA, rank), dtype="Int64")
     out["evaluated_n"] = n_eval
     reason = np.full(n, "", dtype=object)
+    parcel_area = (out["parcel_area_mu"].to_numpy(dtype=float) if "parcel_area_mu" in out.columns
+                   else np.full(n, np.nan))
     share = {"A": f"前{c['A']['share_top']:.0%}", "B": f"其后{c['B']['share']:.0%}", "C": "其余",
              "D": f"末{c['D']['share_bottom']:.0%}"}
     veto_text = out["veto"].astype(object).to_numpy() if "veto" in out.columns else np.full(n, None, dtype=object)
@@ -347,7 +380,8 @@ def classify(ent: pd.DataFrame, *, scoring: dict | None = None, as_of=None) -> p
             if erroneous[i]:
                 reason[i] = f"数据有误（{wrong[i]}，见“数据问题”列），暂不评价；请更正后重新评价"
             elif no_land[i]:
-                reason[i] = "缺少用地面积（企业未填报且无对应宗地），暂不评价"
+                reason[i] = ("缺少用地面积（企业未填报，对应宗地无面积），暂不评价" if parcel_area[i] == 0
+                             else "缺少用地面积（企业未填报且无对应宗地），暂不评价")
             elif new[i]:
                 reason[i] = f"新投产企业（投产年份{int(start[i])}，评价年度{int(year_num[i])}）未满{t_new}年，暂不评价"
             else:

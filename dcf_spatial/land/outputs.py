@@ -156,6 +156,7 @@ class _Workbook:
         self.header_row: dict[str, int] = {}
         self.merge: dict[str, list] = {}
         self.freeze: dict[str, dict] = {}
+        self.replaced = 0  # text cells whose control characters were replaced
 
     def __enter__(self):
         return self
@@ -170,6 +171,8 @@ class _Workbook:
             # a plain 0..n index: the writer goes through Arrow, which would add any other index as
             # a column "__index_level_0__" (as it did on the 问题记录 sheet, a filtered frame)
             part = frame.iloc[i * per_sheet:(i + 1) * per_sheet].reset_index(drop=True)
+            part, n_bad = _control_characters_replaced(part)
+            self.replaced += n_bad
             if part.empty:  # keep the header row of an empty table
                 part = pd.DataFrame({c: pd.Series([], dtype=object) for c in frame.columns})
             self.sheets.append((sheet, part))
@@ -182,10 +185,38 @@ class _Workbook:
         if exc_type is None:
             import rustpy_xlsxwriter
 
+            if self.replaced:  # say so where the reader looks for how the workbook was made
+                note = (f"{self.replaced} 个文本单元格含 Excel 单元格不能保存的控制字符（如 NUL），"
+                        "已替换为 �（U+FFFD）（仅本工作簿如此）。")
+                self.sheets = [(name, pd.concat([f, pd.DataFrame({"说明": [note]})], ignore_index=True))
+                               if name == "说明" and list(f.columns) == ["说明"] else (name, f)
+                               for name, f in self.sheets]
+
             rustpy_xlsxwriter.write_worksheets(self.sheets, str(self.path), header_row=self.header_row or None,
                                                merge_ranges=self.merge or None, freeze_panes=self.freeze or None,
                                                bold_headers=True)
         return False
+
+
+#: the characters an XLSX cell cannot hold (as openpyxl's ILLEGAL_CHARACTERS_RE): rust_xlsxwriter
+#: would write them escaped (``企业_x0000_名``), openpyxl refuses them
+_CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+
+
+def _control_characters_replaced(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """``frame`` with control characters in its text cells replaced by U+FFFD (as
+    :func:`dcf_spatial.io.write.write_xlsx` does), and how many cells changed."""
+    out, n = frame, 0
+    for col in frame.columns:
+        values = frame[col]
+        if values.dtype != object and str(values.dtype) not in ("string", "str"):
+            continue
+        bad = values.astype("string").str.contains(_CONTROL_CHARACTERS, regex=True, na=False)
+        if bad.any():
+            out = frame.copy() if out is frame else out
+            out[col] = values.where(~bad, values[bad].astype(str).str.replace(_CONTROL_CHARACTERS, "\ufffd", regex=True))
+            n += int(bad.sum())
+    return out, n
 
 
 def _workbook(path: Path) -> _Workbook:

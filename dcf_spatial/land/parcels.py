@@ -399,8 +399,11 @@ def _prepare_columns(frame, reserved, fields, result_zh: str, notes: list[str]):
 
 
 #: the labels of ``area_source``, by code
+#: geometry types other than an area, in Chinese (for a parcel drawn as one)
+_GEOM_ZH = {"LineString": "线", "MultiLineString": "多线", "LinearRing": "闭合线", "GeometryCollection": "几何集合"}
+
 AREA_SOURCES_ZH = ("图形量算（EPSG:4548）", "申报面积（按地名定位，无宗地图形）", "申报面积（位置不明，无宗地图形）",
-                   "申报面积（点位，无宗地图形）", "无面积")
+                   "申报面积（点位，无宗地图形）", "无面积", "申报面积（图形不是面，无法量算）")
 
 
 def _category(codes, labels) -> pd.Categorical:
@@ -561,7 +564,10 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
         given = pd.to_numeric(out["area_m2"], errors="coerce").to_numpy(dtype=float)
         unusable = ~np.isnan(given) & np.isnan(declared)  # inf, ≤ 0 or beyond any parcel: not an area
         if unusable.any():
-            _append_problem(problems, unusable, _quoted(out["area_m2"], "宗地面积（m²）的值",
+            from ..io.tables import NUMBER_TEXT
+
+            typed = (gdf.attrs.get(NUMBER_TEXT) or {}).get("area_m2")  # "1e400" quoted as typed, not "inf"
+            _append_problem(problems, unusable, _quoted(_as_typed(out["area_m2"], typed), "宗地面积（m²）的值",
                                                         "不是可用的面积（须为正数且不超过合理上限）；按图形量算或按缺失计"))
             _append_problem(bad_fields, unusable, "area_m2", sep=";")
     geom = out.geometry
@@ -589,14 +595,27 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     out["area_m2"] = area
     out["area_mu"] = area / settings.MU_M2
     # a category (one byte a row) made from the codes of the few labels, not a text per parcel
-    out["area_source"] = _category(np.select([use_declared & by_name, ledger, use_declared, pointlike | no_geom],
-                                             [1, 2, 3, 4], default=0),
+    # a line or a collection is drawn, but not as an area: named by its type, not called a point
+    gtype = np.asarray(geom.geom_type.astype(object).fillna(""), dtype=object)
+    point = pointlike & np.isin(gtype, ["Point", "MultiPoint"])
+    other = pointlike & ~point
+    out["area_source"] = _category(np.select([use_declared & by_name, ledger, use_declared & other, use_declared,
+                                              pointlike | no_geom],
+                                             [1, 2, 5, 3, 4], default=0),
                                    AREA_SOURCES_ZH)
     no_area = pointlike & np.isnan(declared)
-    _append_problem(problems, no_area, "点位宗地没有宗地面积：请在表中给出宗地面积（平方米/亩/公顷），或提供宗地图形")
-    if (pointlike & ~by_name).any():
-        notes.append(f"{int((pointlike & ~by_name).sum())} 宗为点位（无宗地图形）：面积取表中申报的宗地面积"
-                     f"（{int((use_declared & ~by_name).sum())} 宗有值），所在镇街/区按点位判断")
+    _append_problem(problems, no_area & point,
+                    "点位宗地没有宗地面积：请在表中给出宗地面积（平方米/亩/公顷），或提供宗地图形")
+    _append_problem(problems, no_area & other, lambda m: np.array(
+        [f"宗地图形为{_GEOM_ZH.get(t, t)}（{t}），不是面，无法量算面积，且表中没有宗地面积：请提供宗地的面图形"
+         "（Polygon），或在表中给出宗地面积（平方米/亩/公顷）" for t in gtype[m]], dtype=object))
+    if (point & ~by_name).any():
+        notes.append(f"{int((point & ~by_name).sum())} 宗为点位（无宗地图形）：面积取表中申报的宗地面积"
+                     f"（{int((use_declared & point & ~by_name).sum())} 宗有值），所在镇街/区按点位判断")
+    if (other & ~by_name).any():
+        kinds = "、".join(sorted(set(gtype[other & ~by_name])))
+        notes.append(f"{int((other & ~by_name).sum())} 宗的图形不是面（{kinds}），无法量算面积：面积取表中申报的宗地面积"
+                     f"（{int((use_declared & other & ~by_name).sum())} 宗有值），所在镇街/区按图形位置判断")
     if "area_m2_declared" in out.columns and (~pointlike & ~no_geom).any():
         notes.append("有宗地图形的宗地按图形在 EPSG:4548 量算面积；文件中的宗地面积保留为 area_m2_declared")
     out["problems"] = problems
