@@ -422,7 +422,7 @@ def test_a_point_site_without_area_a_point_legend_and_named_downloads(page_on_de
     point layer (服务业特色小镇) has a round swatch in the legend like its map marker; the downloads carry the
     project's name and the verdict, so two projects' files are told apart."""
     page, seen = page_on_desk
-    page.goto(page.url.split("#")[0], wait_until="load")
+    page.goto(page.url.split("#")[0].rsplit("/", 1)[0] + "/site", wait_until="load")   # earlier tests leave other pages open
     page.wait_for_function("window.dcfReady === true", timeout=60_000)
     title = page.evaluate("fetch('/api/layers').then(r => r.json()).then(j => j.find(m => m.id === 'service_points').title_zh)")
     swatch = page.evaluate("""(title) => [...document.querySelectorAll('.legend div')]
