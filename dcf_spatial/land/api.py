@@ -107,13 +107,14 @@ def audit_idle(parcels, *, as_of, imagery=None, built_class: int | None = None, 
         from .dask.engine import idle_dask
 
         # the collector paused as in the single engine: on the default LocalCluster the worker threads
-        # run in this process (worker processes pause it in each task: see dask.engine)
+        # run in this process (worker processes pause it in each task: see dask.engine). The files are
+        # written while the cluster is up: the workers write their partitions as the workbook is made
         with gc_paused():
             result = idle_dask(parcels, Path(out), as_of=as_of, scheduler=scheduler, npartitions=partitions,
                                n_workers=n_workers, field_map=field_map, crs=crs, code_system=code_system,
-                               store=store, rules=rules, progress=progress)
-            if out is not None:
-                result.write(out, overwrite=overwrite, map=map, basemap=basemap, gpkg=gpkg)
+                               store=store, rules=rules, progress=progress,
+                               write=lambda res: res.write(out, overwrite=overwrite, map=map, basemap=basemap,
+                                                           gpkg=gpkg))
     else:
         from .._memory import gc_paused
         from .single import idle_single

@@ -267,6 +267,11 @@ def _idle_dask(result, folder: Path, *, overwrite, map, basemap) -> dict:
     t2 = time.perf_counter()
     listed = _dask_idle_workbook(result, excel_path)
     t3 = time.perf_counter()
+    # the partitions may still be being written on the workers (idle_dask's write): wait for them before
+    # anything reads them (the parcel map) and before this set's files are described
+    wait_files = d.get("wait_files") or (lambda: None)
+    if map_path is not None and files and n_rows <= int(rules["map"]["max_features"]):
+        wait_files()
     map_kind = None
     if map_path is not None:
         max_features = int(rules["map"]["max_features"])
@@ -297,9 +302,11 @@ def _idle_dask(result, folder: Path, *, overwrite, map, basemap) -> dict:
         if written is None:
             map_path, map_kind = None, None
     t4 = time.perf_counter()
-    result.timings.update({"excel": round(t3 - t2, 3), "map": round(t4 - t3, 3),
+    wait_files()
+    t5 = time.perf_counter()
+    result.timings.update({"excel": round(t3 - t2, 3), "map": round(t4 - t3, 3), "wait_files": round(t5 - t4, 3),
                            "total": round(result.timings.get("start_cluster", 0) + result.timings.get("audit", 0)
-                                          + t4 - t2, 3)})
+                                          + t5 - t2, 3)})
     summary = {"as_of": f"{result.as_of:%Y-%m-%d}", "rows": n_rows, "partitions": d["partitions"],
                "counts": result.counts, "area_mu": d["area_mu"], "fee_wan": d["fee_wan"],
                "files": files, "folder": str(d["folder"]), "excel": str(excel_path),

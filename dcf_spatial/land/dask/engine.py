@@ -423,7 +423,7 @@ def merge_tables(results, key: str) -> pd.DataFrame | None:
 
 def idle_dask(parcels, out_dir, *, as_of, scheduler: str | None = None, npartitions: int | None = None,
               n_workers: int = 2, field_map=None, crs=None, code_system: str = "auto", store=None,
-              rules: dict | None = None, progress: bool = False) -> AuditResult:
+              rules: dict | None = None, progress: bool = False, write=None) -> AuditResult:
     """Audit every parcel of a partitioned input on a dask cluster, writing ``out_dir/idle_audit.parquet/``.
 
     Call it through :func:`dcf_spatial.land.audit_idle` (``engine="dask"``), which checks the
@@ -441,6 +441,13 @@ def idle_dask(parcels, out_dir, *, as_of, scheduler: str | None = None, npartiti
         ``LocalCluster`` of ``n_workers`` single-threaded processes, closed at the end.
     progress
         Show a progress bar on stderr (``distributed.progress``).
+    write
+        Optional: called with the result once the partitions are audited, before the cluster is
+        closed (:func:`dcf_spatial.land.audit_idle` passes ``result.write``). Up to
+        :data:`HOLD_MAX_ROWS_PER_THREAD` parcels per worker thread the audited partitions then wait
+        on the workers and are written there while ``write`` makes the workbook on the client;
+        ``write`` waits for them with ``result.details["wait_files"]()`` before it needs the files
+        (the files are complete when this function returns, with or without ``write``).
 
     Returns
     -------
@@ -451,9 +458,7 @@ def idle_dask(parcels, out_dir, *, as_of, scheduler: str | None = None, npartiti
     --------
     >>> res = idle_dask("parcels_parquet/", "out/idle", as_of="2025-12-31")   # doctest: +SKIP
     """
-    from .. import idle_audit, outputs
-    from ..notes import synthetic_count_note
-    from ..zones import METHOD_ZH
+    from .. import idle_audit
 
     rules = rules or idle_audit.load_rules()
     as_of = idle_audit.parse_as_of(as_of)
@@ -476,13 +481,44 @@ def idle_dask(parcels, out_dir, *, as_of, scheduler: str | None = None, npartiti
 
         sizes, dup_ids, results = audit_parcels_on(client, parts, folder, field_map=field_map, crs=crs, store=store,
                                                     as_of=as_of, rules=rules, code_system=code_system,
-                                                    progress=progress, clock=clock, on_summary=take_list_rows)
+                                                    progress=progress, clock=clock, on_summary=take_list_rows,
+                                                    hold=write is not None)
         t2 = time.perf_counter()
+        # the partitions held on the workers are written there now, while the client makes the workbook
+        # (write): on 2 cores the workbook's serial writer and the partitions' writes overlap
+        pending = [client.submit(_write_held, r.pop("frame"), r["file"], pure=False)
+                   for r in results if r.get("frame") is not None]
+        result = _idle_result(parcels, folder, parts, sizes, dup_ids, results, merged, clock, rules=rules,
+                              as_of=as_of, store=store, timings=(t0, t1, t2), address=address, dashboard=dashboard)
+        if write is not None:
+            result.details["wait_files"] = lambda: client.gather(pending)
+            try:
+                write(result)
+            finally:
+                result.details.pop("wait_files", None)
+        client.gather(pending)  # the files complete before the cluster goes (at once if write waited)
+        del pending
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
-    t3 = time.perf_counter()
+    return result
+
+
+def _write_held(frame, out: str) -> str:
+    """Write an audited partition held on its worker (see ``write`` of :func:`idle_dask`)."""
+    write_partition(frame, Path(out))
+    return out
+
+
+def _idle_result(parcels, folder, parts, sizes, dup_ids, results, merged, clock, *, rules, as_of, store, timings,
+                 address, dashboard) -> AuditResult:
+    """The :class:`AuditResult` of :func:`idle_dask` from its partitions' summaries."""
+    from .. import idle_audit, outputs
+    from ..notes import synthetic_count_note
+    from ..zones import METHOD_ZH
+
+    t0, t1, t2 = timings
     counts = pd.Series(dtype=int)
     areas = pd.Series(dtype=float)
     for r in results:
@@ -525,7 +561,7 @@ def idle_dask(parcels, out_dir, *, as_of, scheduler: str | None = None, npartiti
     return AuditResult(kind="idle", engine="dask", as_of=as_of, inputs={"parcels": parcels}, notes=notes,
                        counts=counts.to_dict(), summaries=summaries, layers_used=layers_used,
                        files={"parquet": files},
-                       timings={"start_cluster": round(t1 - t0, 3), "audit": round(t2 - t1, 3), "close": round(t3 - t2, 3)},
+                       timings={"start_cluster": round(t1 - t0, 3), "audit": round(t2 - t1, 3)},
                        details=details, frame_source=lambda: read_result(folder.parent) if files else None)
 
 
