@@ -103,11 +103,18 @@ def audit_idle(parcels, *, as_of, imagery=None, built_class: int | None = None, 
         check_outputs(planned_outputs("idle", engine, out, map=map, gpkg=True), overwrite,
                       inputs=_input_paths(parcels, imagery))
     if engine == "dask":
+        from .._memory import gc_paused
         from .dask.engine import idle_dask
 
-        result = idle_dask(parcels, Path(out), as_of=as_of, scheduler=scheduler, npartitions=partitions,
-                           n_workers=n_workers, field_map=field_map, crs=crs, code_system=code_system, store=store,
-                           rules=rules, progress=progress)
+        # the collector paused as in the single engine: on the default LocalCluster the worker threads
+        # run in this process (worker processes pause it in each task: see dask.engine). The files are
+        # written while the cluster is up: the workers write their partitions as the workbook is made
+        with gc_paused():
+            result = idle_dask(parcels, Path(out), as_of=as_of, scheduler=scheduler, npartitions=partitions,
+                               n_workers=n_workers, field_map=field_map, crs=crs, code_system=code_system,
+                               store=store, rules=rules, progress=progress,
+                               write=lambda res: res.write(out, overwrite=overwrite, map=map, basemap=basemap,
+                                                           gpkg=gpkg))
     else:
         from .._memory import gc_paused
         from .single import idle_single
@@ -120,8 +127,6 @@ def audit_idle(parcels, *, as_of, imagery=None, built_class: int | None = None, 
                                  # the writes are the progress's last step: 完成 only once they are done
                                  write=None if out is None else
                                  (lambda r: r.write(out, overwrite=overwrite, map=map, basemap=basemap, gpkg=gpkg)))
-    if out is not None and engine == "dask":
-        result.write(out, overwrite=overwrite, map=map, basemap=basemap, gpkg=gpkg)
     _record(result, record, store, out)
     return result
 

@@ -228,60 +228,24 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -
     return {k: str(v) for k, v in files.items()}
 
 
-def _excel_rows(path: str, rows, columns) -> pd.DataFrame:
-    """The workbook's list columns (no geometry) of one partition file: all rows, or those in ``rows``."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    names = set(pq.read_schema(path).names)
-    table = pq.read_table(path, columns=[c for c in columns if c in names])
-    if rows is not None:  # the rows picked, in Arrow: only they become pandas objects (a tenth of a big file's rows)
-        table = table.filter(pc.is_in(table["row"], value_set=pa.array(np.asarray(rows, dtype=np.int64))))
-    return table.to_pandas()
-
-
 def _dask_idle_workbook(result, path: Path) -> dict:
     """The idle workbook of a dask result, with the single engine's sheet builders.
 
     The summaries are the partitions' tables added up (in ``result.summaries``); the list and the
-    problem rows are picked from the partitions' candidate keys
-    (:func:`~dcf_spatial.land.outputs.pick_list_rows`, as the single engine picks), and only those
-    rows (at most ``2 × max_rows``, list columns only) are read back from the partition files.
+    problem rows came back with the partitions' summaries and were merged on the client as the
+    partitions finished (:class:`dcf_spatial.land.dask.engine.ListRows`, the single engine's
+    :func:`~dcf_spatial.land.outputs.pick_list_rows`): no partition file is read back here.
     """
-    written = result.details["part_results"]
     n = int(sum(result.counts.values()))
     args = _idle_workbook_args(result)
     max_rows, where = args["max_list_rows"], result.details["where"]
-    empty_keys = pd.DataFrame({"row": pd.Series([], dtype="int64"), "status": pd.Series([], dtype=object),
-                               "has_problem": pd.Series([], dtype=bool), "rejected": pd.Series([], dtype=bool),
-                               "area_mu": pd.Series([], dtype=float), "_part": pd.Series([], dtype="int64")})
-    keys = pd.concat([empty_keys] + [r["list_keys"].assign(_part=i) for i, r in enumerate(written)], ignore_index=True)
-    keys = keys.sort_values("row", kind="stable").reset_index(drop=True)
-    need = 0
-    if n <= max_rows:
-        list_rows = None
-    else:
-        pos, need = outputs.pick_list_rows(keys["status"].to_numpy(), keys["has_problem"].to_numpy(),
-                                           keys["area_mu"].to_numpy(), max_rows=max_rows)
-        list_rows = keys.iloc[pos]
-    problem = keys[keys["rejected"]]
-    problem_rows = problem.iloc[:max_rows]
-    wanted = [None if list_rows is None else
-              np.union1d(list_rows.loc[list_rows["_part"] == i, "row"], problem_rows.loc[problem_rows["_part"] == i, "row"])
-              for i in range(len(written))]
-    columns = ["row"] + [c for c in outputs.EXCEL_LIST_COLUMNS if c != "row"]
-    frames = [_excel_rows(r["file"], rows, columns) for r, rows in zip(written, wanted)]
-    table = pd.concat(frames or [pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})], ignore_index=True)
-    table = table.sort_values("row", kind="stable").reset_index(drop=True)
-    listed = table if list_rows is None else table[table["row"].isin(list_rows["row"])]
-    rejected = table[table["row"].isin(problem_rows["row"])]
+    listed, rejected, need, n_rejected = result.details["list_rows"]
     note = outputs.list_note(n, max_rows=max_rows, listed=len(listed), need=need, where=where)
     data_note = outputs.sheet_note(result.layers_used, short_synthetic(result.details["n_synthetic"]) + "。")
     outputs.write_idle_workbook(path, by_status=result.summaries["status"], listed=listed, list_note=note,
-                                rejected=rejected, n_rejected=len(problem), n_total=n, data_note=data_note,
+                                rejected=rejected, n_rejected=n_rejected, n_total=n, data_note=data_note,
                                 where=where, **args)
-    return {"listed": len(listed), "rejected": len(problem)}
+    return {"listed": len(listed), "rejected": n_rejected}
 
 
 def _summary_map_note(n: int, max_features: int, folder: Path, shown: str = "各状态宗数") -> str:
@@ -303,6 +267,11 @@ def _idle_dask(result, folder: Path, *, overwrite, map, basemap) -> dict:
     t2 = time.perf_counter()
     listed = _dask_idle_workbook(result, excel_path)
     t3 = time.perf_counter()
+    # the partitions may still be being written on the workers (idle_dask's write): wait for them before
+    # anything reads them (the parcel map) and before this set's files are described
+    wait_files = d.get("wait_files") or (lambda: None)
+    if map_path is not None and files and n_rows <= int(rules["map"]["max_features"]):
+        wait_files()
     map_kind = None
     if map_path is not None:
         max_features = int(rules["map"]["max_features"])
@@ -333,9 +302,11 @@ def _idle_dask(result, folder: Path, *, overwrite, map, basemap) -> dict:
         if written is None:
             map_path, map_kind = None, None
     t4 = time.perf_counter()
-    result.timings.update({"excel": round(t3 - t2, 3), "map": round(t4 - t3, 3),
+    wait_files()
+    t5 = time.perf_counter()
+    result.timings.update({"excel": round(t3 - t2, 3), "map": round(t4 - t3, 3), "wait_files": round(t5 - t4, 3),
                            "total": round(result.timings.get("start_cluster", 0) + result.timings.get("audit", 0)
-                                          + t4 - t2, 3)})
+                                          + t5 - t2, 3)})
     summary = {"as_of": f"{result.as_of:%Y-%m-%d}", "rows": n_rows, "partitions": d["partitions"],
                "counts": result.counts, "area_mu": d["area_mu"], "fee_wan": d["fee_wan"],
                "files": files, "folder": str(d["folder"]), "excel": str(excel_path),

@@ -133,33 +133,121 @@ def slim_of(result) -> pd.DataFrame:
     return df
 
 
-def _partition_summary(result, out: str, workbook: bool = True, slim: bool = False) -> dict:
+def _partition_summary(result, out: str, workbook: bool = True, slim: bool = False, max_rows: int | None = None,
+                       list_all: bool = False) -> dict:
     """What a written partition sends back: counts and, with ``workbook``, the small tables the
-    idle-audit workbook is made of (status and zone summaries, which add up across partitions; the
-    rows that may go on the workbook's capped list, as keys only: row, status, problem flag, area)."""
-    from ..idle_audit import ACTION_STATUSES, summarize
+    idle-audit workbook is made of (status and zone summaries, which add up across partitions) and
+    the partition's rows that may go on the workbook's capped lists, with their list columns: its
+    own first ``max_rows`` by the list's order (:func:`~dcf_spatial.land.outputs.pick_list_rows`; the
+    whole's first ``max_rows`` are among the partitions' own) and its first ``max_rows`` problem rows
+    — every row with ``list_all`` (the whole input has at most ``max_rows`` parcels). The client
+    therefore never reads the written partitions back for the workbook."""
+    from ..idle_audit import summarize
     from ..notes import synthetic_flags
-    from ..outputs import ZONE_KEYS, rejected_rows, status_table
+    from ..outputs import EXCEL_LIST_COLUMNS, ZONE_KEYS, pick_list_rows, rejected_rows, status_table
 
     base = {"rows": len(result), "counts": result["status"].value_counts().to_dict(), "file": out,
             "areas": result.groupby("status")["area_mu"].sum().to_dict(), "fee_wan": float(result["fee_wan"].sum()),
             "synthetic": int(synthetic_flags(result).sum()), "layers_used": result.attrs.get("layers_used", []),
-            "tables": {}, "list_keys": None, "slim": slim_of(result) if slim else None}
+            "tables": {}, "list_rows": None, "need": 0, "n_rejected": 0,
+            "slim": slim_of(result) if slim else None}
     if not workbook:
         return base
     has_problem = (result["problems"].astype(str) != "").to_numpy()
     rejected = rejected_rows(result)
-    need = result["status"].isin(ACTION_STATUSES).to_numpy() | has_problem | rejected
-    keys = pd.DataFrame({"row": result["row"].to_numpy(dtype=np.int64)[need],
-                         "status": result["status"].to_numpy()[need], "has_problem": has_problem[need],
-                         "rejected": rejected[need], "area_mu": result["area_mu"].to_numpy(dtype=float)[need]})
+    pos, need = pick_list_rows(result["status"], has_problem, result["area_mu"].to_numpy(dtype=float),
+                               max_rows=int(max_rows or len(result)))
+    take = np.ones(len(result), dtype=bool) if list_all else np.zeros(len(result), dtype=bool)
+    take[pos] = True
+    take[np.flatnonzero(rejected)[:max_rows]] = True
+    columns = [c for c in EXCEL_LIST_COLUMNS if c in result.columns]
+    rows = pd.DataFrame({c: result[c].to_numpy()[take] if c in ("row", "area_mu") else result[c].array[take]
+                         for c in columns})
+    rows[LIST_PROBLEM], rows[LIST_REJECTED] = has_problem[take], rejected[take]
     tables = {"_status": status_table(result),
               **{key: summarize(result, by=[key]) for key in ZONE_KEYS if key in result.columns}}
-    return {**base, "tables": tables, "list_keys": keys}
+    return {**base, "tables": tables, "list_rows": rows, "need": int(need), "n_rejected": int(rejected.sum())}
+
+
+#: the two key columns the partitions' list rows carry beside the list columns (see :class:`ListRows`)
+LIST_PROBLEM, LIST_REJECTED = "_dcf_has_problem", "_dcf_rejected"
+
+
+class ListRows:
+    """The rows of the idle workbook's 宗地清单 and 问题记录, merged on the client as the partitions finish.
+
+    Each partition sends its own candidate rows with their list columns (see
+    :func:`_partition_summary`); :meth:`add` keeps, of all rows received so far, the first
+    ``max_rows`` by the list's order (:func:`~dcf_spatial.land.outputs.pick_list_rows`, the single
+    engine's rule) and the first ``max_rows`` problem rows by input row — so the client holds at
+    most about three times ``max_rows`` rows whatever the input's size, and the merging runs while
+    the workers still audit the other partitions. :meth:`lists` gives the two sheets' rows, the same
+    rows in the same order as the single engine picks from the whole input.
+
+    Examples
+    --------
+    >>> merged = ListRows(max_rows=100_000, n_total=1_000_000)   # doctest: +SKIP
+    >>> merged.add(summary); listed, rejected, need, n_rejected = merged.lists()   # doctest: +SKIP
+    """
+
+    def __init__(self, max_rows: int, n_total: int):
+        self.max_rows, self.n_total = int(max_rows), int(n_total)
+        self.frames: list[pd.DataFrame] = []
+        self.held = 0
+        self.need = 0
+        self.n_rejected = 0
+
+    def add(self, summary: dict) -> None:
+        """Take a partition summary's list rows (and drop them from the summary)."""
+        rows = summary.pop("list_rows", None)
+        self.need += int(summary.get("need") or 0)
+        self.n_rejected += int(summary.get("n_rejected") or 0)
+        if rows is None or not len(rows):
+            return
+        self.frames.append(rows)
+        self.held += len(rows)
+        if self.n_total > self.max_rows and self.held > 3 * self.max_rows:
+            self.frames = [self._kept()]
+            self.held = len(self.frames[0])
+
+    def _all(self) -> pd.DataFrame:
+        if not self.frames:
+            return pd.DataFrame({"row": pd.Series([], dtype="int64"), "status": pd.Series([], dtype=object),
+                                 "area_mu": pd.Series([], dtype=float), LIST_PROBLEM: pd.Series([], dtype=bool),
+                                 LIST_REJECTED: pd.Series([], dtype=bool)})
+        return pd.concat(self.frames, ignore_index=True).sort_values("row", kind="stable").reset_index(drop=True)
+
+    def _picked(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        from ..outputs import pick_list_rows
+
+        if self.n_total <= self.max_rows:
+            listed = np.ones(len(rows), dtype=bool)
+        else:
+            pos, _need = pick_list_rows(rows["status"].to_numpy(), rows[LIST_PROBLEM].to_numpy(),
+                                        rows["area_mu"].to_numpy(dtype=float), max_rows=self.max_rows)
+            listed = np.zeros(len(rows), dtype=bool)
+            listed[pos] = True
+        problem = np.zeros(len(rows), dtype=bool)
+        problem[np.flatnonzero(rows[LIST_REJECTED].to_numpy(dtype=bool))[:self.max_rows]] = True
+        return listed, problem
+
+    def _kept(self) -> pd.DataFrame:
+        rows = self._all()
+        listed, problem = self._picked(rows)
+        return rows[listed | problem].reset_index(drop=True)
+
+    def lists(self) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
+        """``(listed, rejected, need, n_rejected)``: the 宗地清单 rows, the 问题记录 rows (both in input
+        order, list columns only), how many rows needed listing and how many problem rows there are."""
+        rows = self._all()
+        listed, problem = self._picked(rows)
+        rows = rows.drop(columns=[LIST_PROBLEM, LIST_REJECTED])
+        return (rows[listed].reset_index(drop=True), rows[problem].reset_index(drop=True), self.need,
+                self.n_rejected)
 
 
 _EMPTY = {"rows": 0, "counts": {}, "file": None, "synthetic": 0, "layers_used": [], "areas": {}, "fee_wan": 0.0,
-          "tables": {}, "list_keys": None, "slim": None}
+          "tables": {}, "list_rows": None, "need": 0, "n_rejected": 0, "slim": None}
 
 
 #: the 亩产效益 run keeps each audited partition in its worker's memory until its 低效用地 columns are
@@ -171,11 +259,24 @@ HOLD_MAX_ROWS_PER_THREAD = 500_000
 
 
 def _audit_partition(part: Partition, offset: int, dup_ids: frozenset, out: str, *, field_map, crs, store,
-                     as_of, rules, code_system, workbook: bool = True, slim: bool = False, hold: bool = False):
+                     as_of, rules, code_system, workbook: bool = True, slim: bool = False, hold: bool = False,
+                     list_all: bool = False):
     """Second pass: audit the partition's rows whose id is unique; hand back the duplicates.
 
     Returns ``(summary, held duplicates, audited frame)``; the frame is None unless ``hold``, in which
     case it is not written here (the caller's last pass writes it)."""
+    from ..._memory import gc_paused
+
+    # the collector paused as in the single engine (a worker process's own; on the in-process
+    # LocalCluster the caller has paused it already)
+    with gc_paused():
+        return _audit_partition_steps(part, offset, dup_ids, out, field_map=field_map, crs=crs, store=store,
+                                      as_of=as_of, rules=rules, code_system=code_system, workbook=workbook,
+                                      slim=slim, hold=hold, list_all=list_all)
+
+
+def _audit_partition_steps(part: Partition, offset: int, dup_ids: frozenset, out: str, *, field_map, crs, store,
+                           as_of, rules, code_system, workbook: bool, slim: bool, hold: bool, list_all: bool):
     from ..parcels import _blank_to_na
 
     gdf = read_partition(part, field_map=field_map, crs=crs, store=store).reset_index(drop=True)
@@ -193,11 +294,12 @@ def _audit_partition(part: Partition, offset: int, dup_ids: frozenset, out: str,
     del gdf
     if not hold:
         write_partition(result, Path(out))
-    return _partition_summary(result, out, workbook, slim), held, result if hold else None
+    summary = _partition_summary(result, out, workbook, slim, int(rules["excel"]["max_list_rows"]), list_all)
+    return summary, held, result if hold else None
 
 
 def _audit_duplicates(held_frames, out: str, *, store, as_of, rules, code_system, workbook: bool = True,
-                      slim: bool = False, hold: bool = False):
+                      slim: bool = False, hold: bool = False, list_all: bool = False):
     """The rows whose parcel id occurs in several partitions, audited together; returns
     ``(summary, audited frame or None)`` as :func:`_audit_partition` does."""
     import geopandas as gpd
@@ -213,7 +315,8 @@ def _audit_duplicates(held_frames, out: str, *, store, as_of, rules, code_system
                           store=store, code_system=code_system)
     if not hold:
         write_partition(result, Path(out))
-    return _partition_summary(result, out, workbook, slim), result if hold else None
+    return (_partition_summary(result, out, workbook, slim, int(rules["excel"]["max_list_rows"]), list_all),
+            result if hold else None)
 
 
 def _part(pair, i: int):
@@ -222,7 +325,8 @@ def _part(pair, i: int):
 
 
 def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_of, rules, code_system,
-                      progress: bool, workbook: bool = True, slim: bool = False, clock=None, hold: bool = False):
+                      progress: bool, workbook: bool = True, slim: bool = False, clock=None, hold: bool = False,
+                      on_summary=None):
     """The two passes of the idle audit over ``parts`` on ``client``; one GeoParquet per partition in ``folder``.
 
     Returns ``(sizes, dup_ids, results)``: input rows per partition, the duplicated parcel ids and
@@ -235,7 +339,12 @@ def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_o
     the audited partitions are not written but kept on their workers; each summary then has
     ``"frame"``, the future of its audited frame, and the caller writes it (see
     :func:`hold_fits`). Otherwise, or without ``hold``, every partition is written here.
+
+    ``on_summary``: called on the client with ``(summary, n_rows)`` (``n_rows``: the input's rows) for
+    each partition's summary as soon as that partition is done, while the workers audit the others
+    (the idle audit merges its workbook rows there: :class:`ListRows`).
     """
+    from distributed import as_completed
     from distributed import progress as show_progress
 
     first = client.map(_ids_of, parts, field_map=field_map, crs=crs, store=store, pure=False)
@@ -252,7 +361,8 @@ def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_o
     hold = bool(hold) and hold_fits(client, int(sum(sizes)))
     fresh_folder(folder)
     common = dict(field_map=field_map, crs=crs, store=store, as_of=as_of, rules=rules, code_system=code_system,
-                  workbook=workbook, slim=slim, hold=hold)
+                  workbook=workbook, slim=slim, hold=hold,
+                  list_all=bool(workbook) and int(sum(sizes)) <= int(rules["excel"]["max_list_rows"]))
     second = [client.submit(_audit_partition, part, int(off), dup_ids, str(folder / f"part-{i:05d}.parquet"),
                             pure=False, **common)
               for i, (part, off) in enumerate(zip(parts, offsets))]
@@ -261,13 +371,21 @@ def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_o
     frames = [client.submit(_part, f, 2, pure=False) for f in second] if hold else [None] * len(second)
     dups = client.submit(_audit_duplicates, helds, str(folder / f"part-{len(parts):05d}-duplicates.parquet"),
                          store=store, as_of=as_of, rules=rules, code_system=code_system, workbook=workbook,
-                         slim=slim, hold=hold, pure=False)
+                         slim=slim, hold=hold, list_all=common["list_all"], pure=False)
     if progress:
         progress_bar(show_progress, second + [dups])
-    dup_summary = client.submit(_part, dups, 0, pure=False)
+    summaries.append(client.submit(_part, dups, 0, pure=False))
     frames.append(client.submit(_part, dups, 1, pure=False) if hold else None)
-    results = client.gather(summaries) + [client.gather(dup_summary)]
-    del second, helds, dups  # only the frames' futures keep the audited partitions on the workers
+    # each summary taken as its partition finishes, so that the client's own work on it (on_summary)
+    # overlaps the partitions still running
+    order = {f.key: i for i, f in enumerate(summaries)}
+    results = [None] * len(summaries)
+    for fut in as_completed(summaries):
+        i = order[fut.key]
+        results[i] = fut.result()
+        if on_summary is not None:
+            on_summary(results[i], int(sum(sizes)))
+    del second, helds, dups, summaries  # only the frames' futures keep the audited partitions on the workers
     for r, fr in zip(results, frames):
         if hold and r["file"]:
             r["frame"] = fr
@@ -305,7 +423,7 @@ def merge_tables(results, key: str) -> pd.DataFrame | None:
 
 def idle_dask(parcels, out_dir, *, as_of, scheduler: str | None = None, npartitions: int | None = None,
               n_workers: int = 2, field_map=None, crs=None, code_system: str = "auto", store=None,
-              rules: dict | None = None, progress: bool = False) -> AuditResult:
+              rules: dict | None = None, progress: bool = False, write=None) -> AuditResult:
     """Audit every parcel of a partitioned input on a dask cluster, writing ``out_dir/idle_audit.parquet/``.
 
     Call it through :func:`dcf_spatial.land.audit_idle` (``engine="dask"``), which checks the
@@ -323,6 +441,13 @@ def idle_dask(parcels, out_dir, *, as_of, scheduler: str | None = None, npartiti
         ``LocalCluster`` of ``n_workers`` single-threaded processes, closed at the end.
     progress
         Show a progress bar on stderr (``distributed.progress``).
+    write
+        Optional: called with the result once the partitions are audited, before the cluster is
+        closed (:func:`dcf_spatial.land.audit_idle` passes ``result.write``). Up to
+        :data:`HOLD_MAX_ROWS_PER_THREAD` parcels per worker thread the audited partitions then wait
+        on the workers and are written there while ``write`` makes the workbook on the client;
+        ``write`` waits for them with ``result.details["wait_files"]()`` before it needs the files
+        (the files are complete when this function returns, with or without ``write``).
 
     Returns
     -------
@@ -333,8 +458,7 @@ def idle_dask(parcels, out_dir, *, as_of, scheduler: str | None = None, npartiti
     --------
     >>> res = idle_dask("parcels_parquet/", "out/idle", as_of="2025-12-31")   # doctest: +SKIP
     """
-    from .. import idle_audit, outputs
-    from ..notes import synthetic_count_note
+    from .. import idle_audit
 
     rules = rules or idle_audit.load_rules()
     as_of = idle_audit.parse_as_of(as_of)
@@ -348,14 +472,53 @@ def idle_dask(parcels, out_dir, *, as_of, scheduler: str | None = None, npartiti
         logger.warning("dask: %d partitions on %s; dashboard %s", len(parts), address, dashboard)
         t1 = time.perf_counter()
         clock = TaskClock(client)
+        merged: list[ListRows] = []
+
+        def take_list_rows(summary, n_rows):  # on the client, while the other partitions run
+            if not merged:
+                merged.append(ListRows(int(rules["excel"]["max_list_rows"]), n_rows))
+            merged[0].add(summary)
+
         sizes, dup_ids, results = audit_parcels_on(client, parts, folder, field_map=field_map, crs=crs, store=store,
                                                     as_of=as_of, rules=rules, code_system=code_system,
-                                                    progress=progress, clock=clock)
+                                                    progress=progress, clock=clock, on_summary=take_list_rows,
+                                                    hold=write is not None)
         t2 = time.perf_counter()
+        # the partitions held on the workers are written there now, while the client makes the workbook
+        # (write): on 2 cores the workbook's serial writer and the partitions' writes overlap
+        pending = [client.submit(_write_held, r.pop("frame"), r["file"], pure=False)
+                   for r in results if r.get("frame") is not None]
+        result = _idle_result(parcels, folder, parts, sizes, dup_ids, results, merged, clock, rules=rules,
+                              as_of=as_of, store=store, timings=(t0, t1, t2), address=address, dashboard=dashboard)
+        if write is not None:
+            result.details["wait_files"] = lambda: client.gather(pending)
+            try:
+                write(result)
+            finally:
+                result.details.pop("wait_files", None)
+        client.gather(pending)  # the files complete before the cluster goes (at once if write waited)
+        del pending
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+    return result
+
+
+def _write_held(frame, out: str) -> str:
+    """Write an audited partition held on its worker (see ``write`` of :func:`idle_dask`)."""
+    write_partition(frame, Path(out))
+    return out
+
+
+def _idle_result(parcels, folder, parts, sizes, dup_ids, results, merged, clock, *, rules, as_of, store, timings,
+                 address, dashboard) -> AuditResult:
+    """The :class:`AuditResult` of :func:`idle_dask` from its partitions' summaries."""
+    from .. import idle_audit, outputs
+    from ..notes import synthetic_count_note
+    from ..zones import METHOD_ZH
+
+    t0, t1, t2 = timings
     counts = pd.Series(dtype=int)
     areas = pd.Series(dtype=float)
     for r in results:
@@ -391,7 +554,9 @@ def idle_dask(parcels, out_dir, *, as_of, scheduler: str | None = None, npartiti
                "folder": folder, "parquet_files": files, "part_results": written, "n_synthetic": n_synthetic,
                "area_mu": {k: round(float(v), 4) for k, v in areas.items()},
                "fee_wan": round(sum(r["fee_wan"] for r in results), 4), "where": where, "rules": rules,
-               "store": store, "t0": t0, "tasks": clock.table()}
+               "store": store, "t0": t0, "tasks": clock.table(),
+               # the workbook's 宗地清单 and 问题记录 rows, merged as the partitions finished (ListRows)
+               "list_rows": merged[0].lists() if merged else ListRows(max_rows, 0).lists()}
     return AuditResult(kind="idle", engine="dask", as_of=as_of, inputs={"parcels": parcels}, notes=notes,
                        counts=counts.to_dict(), summaries=summaries, layers_used=layers_used,
                        files={"parquet": files},
