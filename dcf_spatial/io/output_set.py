@@ -255,6 +255,39 @@ def restore_set(folder) -> str | None:
     return "restored"
 
 
+def mark_incomplete(folder) -> bool:
+    """Take ``folder``'s ``manifest.json`` away before a run changes any file in it in place.
+
+    The dask engine writes its GeoParquet folders straight into the output folder while auditing
+    (they may not fit anywhere else), long before :func:`write_set` runs: from the first changed file
+    on, the old manifest would call a half-rewritten folder complete. Without it the folder says it
+    is not complete (:func:`check_set`) until the new run's manifest is written, last.
+
+    Returns
+    -------
+    bool
+        Whether there was a manifest to take away.
+
+    Examples
+    --------
+    >>> mark_incomplete("out/idle")  # doctest: +SKIP
+    True
+    """
+    path = Path(folder) / MANIFEST
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    with contextlib.suppress(OSError):  # the removal on disk before any file changes (POSIX; not on Windows)
+        fd = os.open(str(path.parent), os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    logger.info("Removed %s: %s is being rewritten", MANIFEST, folder)
+    return True
+
+
 def _moved_paths(obj, old: str, new: str):
     if isinstance(obj, str):
         return obj.replace(old, new, 1) if obj.startswith(old) else obj

@@ -116,8 +116,11 @@ def check_geometries(gdf: "gpd.GeoDataFrame", *, repair: bool, where: str, notes
     return gdf
 
 
-def check_location(gdf: "gpd.GeoDataFrame", *, where: str, notes: list[str], issues: RowIssues) -> None:
-    """Rows outside China or far from Dongchangfu get a ``read_issue``; all outside China raises."""
+def check_location(gdf: "gpd.GeoDataFrame", *, where: str, notes: list[str], issues: RowIssues,
+                   whole: bool = True) -> None:
+    """Rows outside China or far from Dongchangfu get a ``read_issue``; all outside China raises,
+    unless ``whole=False`` (``gdf`` is one part of an input, a dask partition: the other parts may
+    be inside China, so its rows are flagged one by one as any other row outside China)."""
     cfg = checks()
     lon, lat = representative_xy(gdf.geometry.values)
     has = np.isfinite(lon) & np.isfinite(lat)
@@ -125,7 +128,7 @@ def check_location(gdf: "gpd.GeoDataFrame", *, where: str, notes: list[str], iss
         return
     china = in_china(lon, lat) & has
     outside = has & ~china
-    if outside.any() and not china.any():
+    if whole and outside.any() and not china.any():
         raise InputError(
             f"{where}：全部 {int(has.sum())} 个要素都在中国境外（中位点经度 {np.median(lon[has]):.4f}、纬度 "
             f"{np.median(lat[has]):.4f}），坐标显然有误。请检查坐标列与坐标系（必要时{FIX_CRS}），或经纬度是否颠倒。"
@@ -150,14 +153,16 @@ def check_location(gdf: "gpd.GeoDataFrame", *, where: str, notes: list[str], iss
 
 
 def check_rows(gdf: "gpd.GeoDataFrame", *, where: str, notes: list[str], location: bool = True,
-               row_label=None, repair: bool = True, issues: RowIssues | None = None) -> "gpd.GeoDataFrame":
+               row_label=None, repair: bool = True, issues: RowIssues | None = None,
+               whole: bool = True) -> "gpd.GeoDataFrame":
     """Flag empty geometries, repair invalid ones and (``location``) flag rows far from the district,
     each in the row's ``read_issue``: the checks every reader applies (files, ``--site`` values, a
-    PostGIS table, a GeoParquet partition). ``issues`` carries what the reader found earlier."""
+    PostGIS table, a GeoParquet partition). ``issues`` carries what the reader found earlier;
+    ``whole=False``: ``gdf`` is one part of an input (see :func:`check_location`)."""
     issues = issues if issues is not None else RowIssues(len(gdf), row_label or _row_label_features)
     gdf = check_geometries(gdf, repair=repair, where=where, notes=notes, issues=issues)
     if location:
-        check_location(gdf, where=where, notes=notes, issues=issues)
+        check_location(gdf, where=where, notes=notes, issues=issues, whole=whole)
     col = issues.column()
     if col is not None:
         gdf[ISSUE_COLUMN] = col

@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..._killpoints import kill_point
 from ..result import AuditResult
 from .cluster import TaskClock, connect, progress_bar, store_text
 from ..files import RESULT_FOLDER, SUMMARY_FILE, read_folder  # noqa: F401  (re-exported by land.dask)
@@ -46,10 +47,19 @@ ROW_COLUMN = "_dcf_input_row"
 
 
 def fresh_folder(folder: Path) -> None:
-    """Create ``folder``, removing the ``*.parquet`` files of an earlier run (overwrite was checked before)."""
+    """Create ``folder``, removing the ``*.parquet`` files of an earlier run (overwrite was checked before).
+
+    The output folder's ``manifest.json`` goes first (:func:`~dcf_spatial.io.output_set.mark_incomplete`):
+    a run killed from here on leaves a folder that says it is not complete, never the earlier run's
+    manifest over changed files."""
+    from ...io.output_set import mark_incomplete
+
+    mark_incomplete(folder.parent)
+    kill_point("dask:unmarked")
     if folder.exists():
         for f in folder.glob("*.parquet"):
             f.unlink()
+            kill_point("dask:removed")
     folder.mkdir(parents=True, exist_ok=True)
 
 
@@ -391,6 +401,7 @@ def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_o
             r["frame"] = fr
     if clock is not None:
         clock.step("audit")
+    kill_point("dask:written")
     n_rows = int(sum(r["rows"] for r in results))
     if n_rows != int(sum(sizes)):  # nothing is lost: every input row is in exactly one output file
         raise RuntimeError(f"dask 引擎写出 {n_rows} 行，而输入为 {sum(sizes)} 行（程序错误，请报告）")

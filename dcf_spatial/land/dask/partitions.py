@@ -6,6 +6,8 @@ Inputs, each split into partitions without reading it whole:
   ``npartitions``);
 * several vector files (SHP, GPKG … one partition each), read with :func:`dcf_spatial.io.read_vector`;
 * one vector file, read in slices of features with pyogrio;
+* one CSV/XLSX (coordinates or place names), read whole by the single engine's reader, then cut
+  into equal shares of its rows;
 * a PostGIS table ``pg:SCHEMA.TABLE`` in the store's database, read in ranges of physical pages
   (``ctid``), so each worker reads its own part from the server.
 """
@@ -28,7 +30,7 @@ logger = logging.getLogger(__name__)
 class Partition:
     """One readable slice of the input: ``kind`` says how, the rest where."""
 
-    kind: str  # "parquet", "file", "slice", "pg"
+    kind: str  # "parquet", "file", "slice", "pg", "rows" (share ``start`` of ``stop`` of a table's rows)
     path: str
     start: int = 0  # parquet row group / first feature / first page
     stop: int | None = None
@@ -71,6 +73,15 @@ def plan_partitions(source, *, npartitions: int | None = None, store=None, optio
         return [Partition("parquet", str(f), label=f.name) for f in files]
     if table and path.suffix.lower() != ".parquet":
         return [Partition("file", str(path), label=path.name)]
+    if _tabular(path):
+        # a CSV/XLSX of coordinates (or a 供地 ledger placed by name) is read whole, by the single engine's
+        # reader, then cut: partition i of k is the i-th of k equal shares of its rows. Its rows are
+        # only known after reading (coordinate columns, header row, encoding), and its checks (all rows
+        # outside China, the row numbers in the notes) are the whole file's; each partition reading
+        # the file again is the price, so two by default
+        k = max(1, npartitions or 2)
+        return [Partition("rows", str(path), start=i, stop=k, label=f"{path.name}（第 {i + 1}/{k} 份）")
+                for i in range(k)]
     if path.suffix == ".parquet":
         import pyarrow.parquet as pq
 
@@ -83,6 +94,16 @@ def plan_partitions(source, *, npartitions: int | None = None, store=None, optio
     bounds = np.linspace(0, n, k + 1).astype(int)
     return [Partition("slice", str(path), start=int(a), stop=int(b), label=f"{path.name}[{a}:{b}]")
             for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def _tabular(path) -> bool:
+    """Whether ``path`` is a table (CSV/TXT/XLSX) rather than a vector file."""
+    from ...io.formats import _TABULAR, _format_of
+
+    try:
+        return _format_of(Path(path)) in _TABULAR
+    except InputError:
+        return False
 
 
 def _pg_partitions(spec: str, n: int, store) -> list[Partition]:
@@ -100,6 +121,15 @@ def read_partition(part: Partition, *, field_map=None, crs=None, store=None):
 
     from ... import io as dcf_io
 
+    if part.kind == "rows" or (part.kind == "file" and _tabular(part.path)):
+        from ..parcels import read_parcel_rows
+
+        # the single engine's reader: coordinates or place names, the same checks and notes per row
+        gdf = read_parcel_rows(part.path, crs=crs, field_map=field_map, store=store)
+        if part.kind == "rows":
+            bounds = np.linspace(0, len(gdf), part.stop + 1).astype(int)
+            gdf = gdf.iloc[bounds[part.start]:bounds[part.start + 1]]
+        return gdf
     if part.kind == "file":
         return dcf_io.read_vector(part.path, crs=crs, field_map=field_map, aliases="parcels")
     if part.kind == "parquet":
@@ -122,15 +152,16 @@ def read_partition(part: Partition, *, field_map=None, crs=None, store=None):
     else:  # pragma: no cover - plan_partitions makes only the kinds above
         raise ValueError(part.kind)
     # GeoParquet and PostGIS inputs carry a CRS; they are put in the storage CRS, and empty or invalid
-    # geometries are flagged and repaired per row, as read_vector does for files. Not the distance to
-    # Dongchangfu: a city- or province-wide run is far from the district by design.
+    # geometries are flagged and repaired per row, rows outside China or far from Dongchangfu flagged,
+    # as read_vector does for the single engine (the same notes in ``problems``, row for row); a
+    # partition all outside China is flagged, not refused: the other partitions may be inside.
     from ...crs import to_storage
 
     try:
         gdf = to_storage(gdf.reset_index(drop=True), crs=crs)
     except InputError as exc:
         raise InputError(f"{part.label}：{exc}") from None
-    gdf = dcf_io.check_rows(gdf, where=part.label, notes=[], location=False,
+    gdf = dcf_io.check_rows(gdf, where=part.label, notes=[], whole=False,
                             row_label=lambda p: f"{part.label} 第 {p + 1} 条")
     out, _notes = dcf_io.apply_aliases(gdf, "parcels", field_map)
     return out
