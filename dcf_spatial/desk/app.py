@@ -484,24 +484,10 @@ def _warm_up(app) -> None:
 
 def _store_names(app) -> dict:
     """The store's location as library messages write it (``图层库 /srv/…/dcf_layers.gpkg``) → ``图层库``."""
+    from .wording import store_names
+
     return store_names(app.state.store)
 
-
-def store_names(store) -> dict:
-    """:func:`_store_names` for ``store`` (``None``: the store active for this request)."""
-    from ..store import catalog
-    from ..store.locate import resolve_store
-
-    try:
-        location = resolve_store(store)
-        labels = {str(location), str(catalog._require_store(location).label)}
-    except Exception:  # a store that cannot even be opened: its own message says so
-        return {}
-    # "不在图层库 /srv/x.gpkg 中" → "不在图层库中": the space that separated the location goes with it
-    names = {f"图层库 {label} ": "图层库" for label in labels if label}
-    names.update({f"图层库 {label}": "图层库" for label in labels if label})
-    names.update({label: "图层库" for label in labels if label})
-    return names
 
 
 def _cross_site(request) -> str | None:

@@ -114,3 +114,27 @@ def worded(exc, *, form=(), names: dict | None = None):
     out = type(exc)(desk_wording(str(exc), form=form, names=names))
     out.__dict__.update(exc.__dict__)
     return out
+
+
+def store_names(store) -> dict:
+    """The store's location as library messages write it (``图层库 /srv/…/dcf_layers.gpkg``) → ``图层库``,
+    for ``store`` (``None``: the store active for this request), to pass as ``names=`` to :func:`desk_wording`.
+
+    Examples
+    --------
+    >>> store_names("/srv/dcf/图层库.gpkg")["图层库 /srv/dcf/图层库.gpkg"]   # doctest: +SKIP
+    '图层库'
+    """
+    from ..store import catalog
+    from ..store.locate import resolve_store
+
+    try:
+        location = resolve_store(store)
+        labels = {str(location), str(catalog._require_store(location).label)}
+    except Exception:  # a store that cannot even be opened: its own message says so
+        return {}
+    # "不在图层库 /srv/x.gpkg 中" → "不在图层库中": the space that separated the location goes with it
+    names = {f"图层库 {label} ": "图层库" for label in labels if label}
+    names.update({f"图层库 {label}": "图层库" for label in labels if label})
+    names.update({label: "图层库" for label in labels if label})
+    return names

@@ -262,8 +262,7 @@ def run_site_check(body: SiteCheckBody, *, record: bool = False):
         # store (a layer changed while the check ran, a database that cannot be reached) is not the
         # request's: 409 for the change (check again), 400 otherwise, as before. Never the store's
         # file or address (store_names), as every other answer.
-        from ..app import store_names
-        from ..wording import desk_wording
+        from ..wording import desk_wording, store_names
 
         text = desk_wording(str(exc), names=store_names(None))
         if getattr(exc, "argument", None) == "store":
