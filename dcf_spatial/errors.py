@@ -13,6 +13,12 @@ class InputError(DcfError, ValueError):
     """
 
 
+class StoreChangedError(InputError):
+    """A layer of the store (or its register) changed while a check was using it, so the check was not
+    recorded: check again. Raised marked as about the store (``exc.argument == "store"``); the desk
+    answers it with 409 (a conflict with the store's current version), other store errors with 400."""
+
+
 class CRSMismatchError(DcfError):
     """Two layers in one query are in different CRSs."""
 

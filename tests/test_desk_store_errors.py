@@ -9,7 +9,7 @@ import pytest
 
 from dcf_spatial.desk.errors import DeskError
 from dcf_spatial.desk.routes import api
-from dcf_spatial.errors import InputError, about
+from dcf_spatial.errors import InputError, StoreChangedError, about
 from dcf_spatial.store import Store
 
 from browser import make_fixture_store
@@ -33,7 +33,8 @@ def _answer(monkeypatch, exc):
 
 
 def test_a_layer_changed_during_the_check_is_a_409_without_the_store_path(active_store, monkeypatch):
-    err = _answer(monkeypatch, about("store", InputError(
+    # as dcf_spatial.register.record raises it (StoreChangedError, about the store)
+    err = _answer(monkeypatch, about("store", StoreChangedError(
         f"核查期间图层库 {active_store} 中的图层 industrial_clusters 被他人修改，无法确定核查所用的版本，"
         "本次未记入核查登记；请重新核查。")))
     assert err.status == 409

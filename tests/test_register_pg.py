@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 import dcf_spatial as dcf
-from dcf_spatial.errors import InputError
+from dcf_spatial.errors import InputError, StoreChangedError
 from dcf_spatial.register import tables
 from dcf_spatial.register.history import entries
 from dcf_spatial.store.backends import open_store
@@ -90,7 +90,7 @@ def test_a_layer_replaced_between_the_versions_read_and_the_transaction_is_not_r
 
     dcf.check_site(SITE, "轴承", store=store, record="之前")   # the register exists; its writer is warm
     monkeypatch.setattr(tables, "write_records", import_after_build)
-    with pytest.raises(InputError, match="industrial_clusters 被他人修改.*未记入核查登记"):
+    with pytest.raises(StoreChangedError, match="industrial_clusters 被他人修改.*未记入核查登记"):
         dcf.check_site(SITE, "轴承", store=store, record="期间")
     assert list(entries(store=store)["project"]) == ["之前"]
 

@@ -7,7 +7,7 @@ import io
 import json
 import logging
 
-from ..errors import InputError, about
+from ..errors import StoreChangedError, about
 from . import tables, versions
 
 logger = logging.getLogger(__name__)
@@ -198,7 +198,7 @@ def _write_group(location, jobs: list[_Job]) -> None:
                 if job.expected is not None and now_keys != then_keys:
                     changed = sorted(k for k in set(then_keys) | set(now_keys) if then_keys.get(k) != now_keys.get(k))
                     # about the store, not the site: the CLI names no option before it (cli._options.input_error)
-                    groups.append(about("store", InputError(
+                    groups.append(about("store", StoreChangedError(
                         f"核查期间图层库 {st.label} 中的图层 {', '.join(changed)} 被他人修改，"
                         "无法确定核查所用的版本，本次未记入核查登记；请重新核查。")))
                 else:

@@ -21,7 +21,7 @@ import struct
 import time
 from typing import TYPE_CHECKING
 
-from ..errors import InputError
+from ..errors import InputError, StoreChangedError, about
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -249,7 +249,7 @@ def write_records(st, build) -> list:
         except _StaleCache:   # what this process believed the register kept was not so: read it, then write
             _PG_KNOWN.pop(_pg_key(st), None)
     # pragma: no cover — only when kept versions are deleted while this write runs (nothing in dcf does that)
-    raise InputError(f"PostGIS 图层库 {st.label} 的核查登记在写入期间被他人改动，本次未记入核查登记；请重新核查。")
+    raise about("store", StoreChangedError(f"PostGIS 图层库 {st.label} 的核查登记在写入期间被他人改动，本次未记入核查登记；请重新核查。"))
 
 
 class _StaleCache(Exception):
@@ -281,7 +281,6 @@ def _pg_write_records(st, build, *, trust_cache: bool) -> list:
     import psycopg
     import shapely
 
-    from ..errors import InputError, about
     from .versions import _key
 
     out = []
@@ -317,7 +316,7 @@ def _pg_write_records(st, build, *, trust_cache: bool) -> list:
             now = {lid: _plain(_key("", lid, catalog_now[lid])[1:]) for lid in used if lid in catalog_now}
             if now != used:
                 changed = sorted(k for k in set(now) | set(used) if now.get(k) != used.get(k))
-                raise about("store", InputError(f"记录期间图层库 {st.label} 中的图层 {', '.join(changed)} 被他人修改，"
+                raise about("store", StoreChangedError(f"记录期间图层库 {st.label} 中的图层 {', '.join(changed)} 被他人修改，"
                                                 "无法确定核查所用的版本，本次未记入核查登记；请重新核查。"))
             new_layers = [(lid, v) for lid, v in layers.items() if (lid, v["sha256"]) not in kept_layers]
             if any(lid not in snapshots for lid, _ in new_layers):
@@ -349,7 +348,7 @@ def _pg_write_records(st, build, *, trust_cache: bool) -> list:
             raise
         raise _StaleCache() from None   # the register's tables went away since: created again on the retry
     except psycopg.OperationalError as exc:   # the connection was lost mid-write (raw psycopg, not wrapped)
-        raise InputError(f"PostGIS 图层库 {st.label} 连接出错：{st._scrub(exc).strip()}") from None
+        raise st.connection_lost(exc) from None
     entry = _PG_KNOWN.setdefault(_pg_key(st), [True, set(), set()])
     entry[0] = True
     entry[1] |= kept_layers | {(lid, v["sha256"]) for lid, v in new_layers}

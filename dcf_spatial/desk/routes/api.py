@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from ..errors import DeskError, RequestBody, error_responses
 from ..uploads import _display_name, pick_dataset, save_upload, temp_folder
@@ -262,11 +262,12 @@ def run_site_check(body: SiteCheckBody, *, record: bool = False):
         # store (a layer changed while the check ran, a database that cannot be reached) is not the
         # request's: 409 for the change (check again), 400 otherwise, as before. Never the store's
         # file or address (store_names), as every other answer.
+        from ...errors import StoreChangedError
         from ..wording import desk_wording, store_names
 
         text = desk_wording(str(exc), names=store_names(None))
         if getattr(exc, "argument", None) == "store":
-            raise DeskError(409 if "被他人修改" in str(exc) else 400, text) from None
+            raise DeskError(409 if isinstance(exc, StoreChangedError) else 400, text) from None
         raise DeskError(422, text) from None
 
 
