@@ -318,3 +318,23 @@ def test_overcapacity_list_is_data_with_sources():
     assert all(m["status"] == "resolved" for m in json.loads(res.output)), res.output
     cement = next(e for e in data["industries"] if e["id"] == "cement")
     assert cement["codes"] == ["C3011"], "cement is C3011 only: lime and gypsum (C3012) are not cement"
+
+
+def test_second_reading_is_well_formed():
+    """The second reading (plan_cases/README.md "Second reading") answers every request once, with a verdict and a
+    reason; each request is the first reading's case, unchanged (compare_readings.py relies on it)."""
+    folder = CASES_FILE.parent
+    with (folder / "second_reading_requests.csv").open(encoding="utf-8", newline="") as f:
+        requests = list(csv.DictReader(f))
+    with (folder / "second_reading.csv").open(encoding="utf-8", newline="") as f:
+        answers = list(csv.DictReader(f))
+    assert len(requests) == 240
+    assert sorted(a["sid"] for a in answers) == sorted(r["sid"] for r in requests)
+    first = {c["case_id"]: c for c in HOLDOUT5 + HOLDOUT6 + HOLDOUT7 + HOLDOUT8 + HOLDOUT9 + HOLDOUT10}
+    for r in requests:
+        one = first[r["case_id"]]
+        assert (one["place"], one["industry"], one["extra"]) == (r["place"], r["industry"], r["extra"]), r["sid"]
+    for a in answers:
+        assert a["expected_verdict"] in VERDICTS, a["sid"]
+        assert a["why"].strip(), a["sid"]
+        assert a["policy_sensitive"] in ("0", "1"), a["sid"]
