@@ -43,6 +43,8 @@ HOLDOUT8_FILE = Path(__file__).parent / "plan_cases" / "holdout8.csv"
 HOLDOUT9_FILE = Path(__file__).parent / "plan_cases" / "holdout9.csv"
 #: a tenth blind hold-out set, by a reader who had seen no earlier csv file nor the rules
 HOLDOUT10_FILE = Path(__file__).parent / "plan_cases" / "holdout10.csv"
+#: an eleventh blind hold-out set (an ordinary planning-office week), by a reader who had seen no csv file nor the rules
+HOLDOUT11_FILE = Path(__file__).parent / "plan_cases" / "holdout11.csv"
 #: a twelfth blind hold-out set (service, rural and industrial desks; sites as lon,lat), by a reader who had seen
 #: no earlier csv file nor the rules
 HOLDOUT12_FILE = Path(__file__).parent / "plan_cases" / "holdout12.csv"
@@ -67,6 +69,7 @@ HOLDOUT7_GAP = re.compile(r"^holdout7: .+$")
 HOLDOUT8_GAP = re.compile(r"^holdout8: .+$")
 HOLDOUT9_GAP = re.compile(r"^holdout9: .+$")
 HOLDOUT10_GAP = re.compile(r"^holdout10: .+$")
+HOLDOUT11_GAP = re.compile(r"^holdout11: .+$")
 HOLDOUT12_GAP = re.compile(r"^holdout12: .+$")
 #: the shipped store, whatever DCF_STORE says in the caller's shell
 ENV = {"DCF_STORE": None}
@@ -89,6 +92,7 @@ HOLDOUT7 = load_cases(HOLDOUT7_FILE)
 HOLDOUT8 = load_cases(HOLDOUT8_FILE)
 HOLDOUT9 = load_cases(HOLDOUT9_FILE)
 HOLDOUT10 = load_cases(HOLDOUT10_FILE)
+HOLDOUT11 = load_cases(HOLDOUT11_FILE)
 HOLDOUT12 = load_cases(HOLDOUT12_FILE)
 
 
@@ -233,6 +237,12 @@ def test_holdout10_case(case):
     _check(case)
 
 
+@pytest.mark.parametrize("case", [_param(c) for c in HOLDOUT11])
+def test_holdout11_case(case):
+    """The eleventh held-out set (``holdout11.csv``), same runner; a disagreement is a strict xfail naming the rule."""
+    _check(case)
+
+
 @pytest.mark.parametrize("case", [_param(c) for c in HOLDOUT12])
 def test_holdout12_case(case):
     """The twelfth held-out set (``holdout12.csv``), same runner; a disagreement is a strict xfail naming the rule."""
@@ -258,9 +268,12 @@ HELD_OUT_SETS = {
                  CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7),
     "holdout10": (HOLDOUT10_FILE, HOLDOUT10, r"h10-ch\d\d-\d{3}", HOLDOUT10_GAP,
                   CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7),
-    "holdout12": (HOLDOUT12_FILE, HOLDOUT12, r"h12-ch\d\d-\d{3}", HOLDOUT12_GAP,
+    "holdout11": (HOLDOUT11_FILE, HOLDOUT11, r"h11-ch\d\d-\d{3}", HOLDOUT11_GAP,
                   CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7 + HOLDOUT8
                   + HOLDOUT9 + HOLDOUT10),
+    "holdout12": (HOLDOUT12_FILE, HOLDOUT12, r"h12-ch\d\d-\d{3}", HOLDOUT12_GAP,
+                  CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7 + HOLDOUT8
+                  + HOLDOUT9 + HOLDOUT10 + HOLDOUT11),
 }
 
 
@@ -310,7 +323,7 @@ def test_every_zone_feature_has_a_case():
 def test_plan_words_are_verbatim():
     plan = PLAN_TEXT.read_text(encoding="utf-8")
     wrong = [c["case_id"] for c in CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6
-             + HOLDOUT7 + HOLDOUT8 + HOLDOUT9 + HOLDOUT10 + HOLDOUT12 if c["plan_words"] not in plan]
+             + HOLDOUT7 + HOLDOUT8 + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 if c["plan_words"] not in plan]
     assert not wrong, f"plan_words not found verbatim in the plan: {wrong}"
 
 
