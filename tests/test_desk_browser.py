@@ -3,7 +3,6 @@ pick an industry, read the verdict; nothing leaves 127.0.0.1 and data text stays
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -214,6 +213,18 @@ def test_the_office_policy_select_decides_a_factory_outside_the_clusters(page_on
     assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
 
 
+def _run_batch(page, csv, *, goto=True):
+    """Open 批量核查 (unless already there), upload ``csv``, press 核查 and wait for the table or an error."""
+    if goto:
+        page.goto(page.url.rsplit("/", 1)[0] + "/batch")
+        page.wait_for_function("window.dcfReady === true", timeout=60_000)
+    page.evaluate("window.dcfLastBatch = null")
+    page.set_input_files("#batch-file", str(csv))
+    page.click("#batch-go")
+    page.wait_for_function("window.dcfLastBatch || document.getElementById('error').textContent", timeout=60_000)
+    assert page.text_content("#error") == ""
+
+
 def test_batch_page_sends_the_office_policy(page_on_desk, tmp_path):
     """The 批量核查 page's 口径 select applies to every row (the ``policy`` form field, as ``--policy``):
     the same factory outside the clusters (第三章第三节、第十章第四节) turns 有条件符合 under 引导入园."""
@@ -228,11 +239,7 @@ def test_batch_page_sends_the_office_policy(page_on_desk, tmp_path):
     verdicts = []
     for label in ("应入园：不符合（默认）", "引导入园：有条件符合"):
         page.select_option("#policy-industry_outside_clusters", label=label)
-        page.evaluate("window.dcfLastBatch = null")
-        page.set_input_files("#batch-file", str(csv))
-        page.click("#batch-go")
-        page.wait_for_function("window.dcfLastBatch || document.getElementById('error').textContent", timeout=60_000)
-        assert page.text_content("#error") == ""
+        _run_batch(page, csv, goto=False)
         verdicts.append(page.text_content("#batch-table tbody tr td:nth-child(3)"))
     assert verdicts == ["不符合", "有条件符合"]
     assert "本次选用" in page.text_content("#policy-used")
@@ -241,18 +248,12 @@ def test_batch_page_sends_the_office_policy(page_on_desk, tmp_path):
 
 def test_batch_page(page_on_desk, tmp_path):
     page, seen = page_on_desk
-    base = page.url.rsplit("/", 1)[0]
     csv = tmp_path / "项目清单.csv"
     csv.write_text("项目名称,经度,纬度,行业\n"
                    f"{EVIL},115.75,36.34,C34\n"
                    "坏坐标,abc,36.34,C34\n"
                    "区外项目,117.5,37.5,C34\n", encoding="utf-8")
-    page.goto(base + "/batch")
-    page.wait_for_function("window.dcfReady === true", timeout=60_000)
-    page.set_input_files("#batch-file", str(csv))
-    page.click("#batch-go")
-    page.wait_for_function("window.dcfLastBatch || document.getElementById('error').textContent", timeout=60_000)
-    assert page.text_content("#error") == ""
+    _run_batch(page, csv)
     assert page.locator("#batch-table tbody tr").count() == 3          # every row, none lost
     assert "共 3 条" in page.text_content("#batch-counts")
     assert EVIL in page.text_content("#batch-table")                     # a project name is text
@@ -391,18 +392,12 @@ def test_batch_page_has_a_verdict_legend_and_readable_columns(page_on_desk, tmp_
     """QA round 3 (screenshot batch1.png): the map's point colours had no legend, and the 行/项目/结论
     columns were squeezed to one or two characters a line ("表格第 2 行" over four lines)."""
     page, seen = page_on_desk
-    base = page.url.rsplit("/", 1)[0]
     csv = tmp_path / "项目清单.csv"
     csv.write_text("项目名称,经度,纬度,行业\n"
                    "一个名字较长的合成项目,115.75,36.34,C34\n"
                    "坏坐标,abc,36.34,C34\n"
                    "区外项目,117.5,37.5,C34\n", encoding="utf-8")
-    page.goto(base + "/batch")
-    page.wait_for_function("window.dcfReady === true", timeout=60_000)
-    page.set_input_files("#batch-file", str(csv))
-    page.click("#batch-go")
-    page.wait_for_function("window.dcfLastBatch || document.getElementById('error').textContent", timeout=60_000)
-    assert page.text_content("#error") == ""
+    _run_batch(page, csv)
     legend = page.text_content("#verdict-legend")
     for word in ("符合", "有条件符合", "不符合", "不在规划范围"):
         assert word in legend

@@ -43,6 +43,11 @@ HOLDOUT8_FILE = Path(__file__).parent / "plan_cases" / "holdout8.csv"
 HOLDOUT9_FILE = Path(__file__).parent / "plan_cases" / "holdout9.csv"
 #: a tenth blind hold-out set, by a reader who had seen no earlier csv file nor the rules
 HOLDOUT10_FILE = Path(__file__).parent / "plan_cases" / "holdout10.csv"
+#: an eleventh blind hold-out set (an ordinary planning-office week), by a reader who had seen no csv file nor the rules
+HOLDOUT11_FILE = Path(__file__).parent / "plan_cases" / "holdout11.csv"
+#: a twelfth blind hold-out set (service, rural and industrial desks; sites as lon,lat), by a reader who had seen
+#: no earlier csv file nor the rules
+HOLDOUT12_FILE = Path(__file__).parent / "plan_cases" / "holdout12.csv"
 PLAN_TEXT = Path("/work/shared/plan/dongchangfu_industry_plan_2021-2030.txt")
 COLUMNS = ["case_id", "chapter_section", "plan_words", "place", "industry", "extra", "expected_verdict", "why",
            "known_gap"]
@@ -64,6 +69,8 @@ HOLDOUT7_GAP = re.compile(r"^holdout7: .+$")
 HOLDOUT8_GAP = re.compile(r"^holdout8: .+$")
 HOLDOUT9_GAP = re.compile(r"^holdout9: .+$")
 HOLDOUT10_GAP = re.compile(r"^holdout10: .+$")
+HOLDOUT11_GAP = re.compile(r"^holdout11: .+$")
+HOLDOUT12_GAP = re.compile(r"^holdout12: .+$")
 #: the shipped store, whatever DCF_STORE says in the caller's shell
 ENV = {"DCF_STORE": None}
 
@@ -85,6 +92,8 @@ HOLDOUT7 = load_cases(HOLDOUT7_FILE)
 HOLDOUT8 = load_cases(HOLDOUT8_FILE)
 HOLDOUT9 = load_cases(HOLDOUT9_FILE)
 HOLDOUT10 = load_cases(HOLDOUT10_FILE)
+HOLDOUT11 = load_cases(HOLDOUT11_FILE)
+HOLDOUT12 = load_cases(HOLDOUT12_FILE)
 
 
 def _cli():
@@ -228,6 +237,18 @@ def test_holdout10_case(case):
     _check(case)
 
 
+@pytest.mark.parametrize("case", [_param(c) for c in HOLDOUT11])
+def test_holdout11_case(case):
+    """The eleventh held-out set (``holdout11.csv``), same runner; a disagreement is a strict xfail naming the rule."""
+    _check(case)
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in HOLDOUT12])
+def test_holdout12_case(case):
+    """The twelfth held-out set (``holdout12.csv``), same runner; a disagreement is a strict xfail naming the rule."""
+    _check(case)
+
+
 #: each held-out set: its file, cases, id form, known_gap form and the sets written before it
 HELD_OUT_SETS = {
     "holdout": (HOLDOUT_FILE, HOLDOUT, r"ho-ch\d\d-\d{3}", HOLDOUT_GAP, CASES),
@@ -247,6 +268,12 @@ HELD_OUT_SETS = {
                  CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7),
     "holdout10": (HOLDOUT10_FILE, HOLDOUT10, r"h10-ch\d\d-\d{3}", HOLDOUT10_GAP,
                   CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7),
+    "holdout11": (HOLDOUT11_FILE, HOLDOUT11, r"h11-ch\d\d-\d{3}", HOLDOUT11_GAP,
+                  CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7 + HOLDOUT8
+                  + HOLDOUT9 + HOLDOUT10),
+    "holdout12": (HOLDOUT12_FILE, HOLDOUT12, r"h12-ch\d\d-\d{3}", HOLDOUT12_GAP,
+                  CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7 + HOLDOUT8
+                  + HOLDOUT9 + HOLDOUT10 + HOLDOUT11),
 }
 
 
@@ -296,7 +323,7 @@ def test_every_zone_feature_has_a_case():
 def test_plan_words_are_verbatim():
     plan = PLAN_TEXT.read_text(encoding="utf-8")
     wrong = [c["case_id"] for c in CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6
-             + HOLDOUT7 + HOLDOUT8 + HOLDOUT9 + HOLDOUT10 if c["plan_words"] not in plan]
+             + HOLDOUT7 + HOLDOUT8 + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 if c["plan_words"] not in plan]
     assert not wrong, f"plan_words not found verbatim in the plan: {wrong}"
 
 
@@ -318,3 +345,23 @@ def test_overcapacity_list_is_data_with_sources():
     assert all(m["status"] == "resolved" for m in json.loads(res.output)), res.output
     cement = next(e for e in data["industries"] if e["id"] == "cement")
     assert cement["codes"] == ["C3011"], "cement is C3011 only: lime and gypsum (C3012) are not cement"
+
+
+def test_second_reading_is_well_formed():
+    """The second reading (plan_cases/README.md "Second reading") answers every request once, with a verdict and a
+    reason; each request is the first reading's case, unchanged (compare_readings.py relies on it)."""
+    folder = CASES_FILE.parent
+    with (folder / "second_reading_requests.csv").open(encoding="utf-8", newline="") as f:
+        requests = list(csv.DictReader(f))
+    with (folder / "second_reading.csv").open(encoding="utf-8", newline="") as f:
+        answers = list(csv.DictReader(f))
+    assert len(requests) == 240
+    assert sorted(a["sid"] for a in answers) == sorted(r["sid"] for r in requests)
+    first = {c["case_id"]: c for c in HOLDOUT5 + HOLDOUT6 + HOLDOUT7 + HOLDOUT8 + HOLDOUT9 + HOLDOUT10}
+    for r in requests:
+        one = first[r["case_id"]]
+        assert (one["place"], one["industry"], one["extra"]) == (r["place"], r["industry"], r["extra"]), r["sid"]
+    for a in answers:
+        assert a["expected_verdict"] in VERDICTS, a["sid"]
+        assert a["why"].strip(), a["sid"]
+        assert a["policy_sensitive"] in ("0", "1"), a["sid"]
