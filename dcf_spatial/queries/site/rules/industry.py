@@ -131,6 +131,11 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
                 text += f"规划{pr}点名{best['name_zh']}承载{best['via_zh']}。"
             if best.get("provenance") == "schematic" and best["layer"] == "named_places":
                 text += "（规划点名的地点，未绘范围，按所在镇（街道）示意核查。）"
+            # task R9: a 多点 service town (第八章第三节) the site also lies in, and whose theme names the project
+            # too, is cited beside the zone that carries the verdict (the plan names the activity for both places)
+            for z in full:
+                if z is not best and z.get("point") and z["plan_ref"] and z["plan_ref"] != pr:
+                    text += f"选址同在{z['name_zh']}（{z['plan_ref']}），其主题亦含本项目行业。"
             add(f"{kind['kind']}_fits_zone", "fits", text, pr)
             other_parks = [z for z in kind_zones if z["layer"] == "cluster_parks" and z["match"] == "none"
                            and z["share"] >= th["split_min_share"]]
