@@ -82,7 +82,7 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
     placing = rows[[c for c in (rows.geometry.name, "location_method", "place_level") if c in rows.columns]] \
         if hasattr(rows, "geometry") else rows
 
-    def reproject_then_join(frame):
+    def reproject_then_join(frame, work_ready):
         try:
             work = working_geometry(frame)  # reprojected once: the areas and the zone join use it
         except BaseException as exc:
@@ -93,7 +93,7 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
         return join_zones(frame, store=store, working=work, layers=layers, threads=False)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dcf-audit") as pool:
-        pending_zones = pool.submit(reproject_then_join, placing)
+        pending_zones = pool.submit(reproject_then_join, placing, work_ready)
         del placing
         if isinstance(parcels, (str, Path)):
             data = finish_parcels(rows, parcels, code_system=code_system, working=work_ready.result)
