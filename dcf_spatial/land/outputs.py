@@ -332,18 +332,36 @@ def list_note(n: int, *, max_rows: int, listed: int, need: int, where: str = GPK
             + f"；完整清单（{n:,} 宗）见{where}。各汇总表按全部宗地统计。")
 
 
+def idle_list_positions(audited, *, max_rows: int, where: str = GPKG_WHERE) -> tuple[np.ndarray | None, str]:
+    """Positions of the rows the workbook's 宗地清单 carries (``None``: all), and the sentence saying which.
+
+    Only ``status``, ``problems`` and ``area_mu`` of ``audited`` are read, so a caller can pick the
+    rows before taking the listed columns for those rows only.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"status": ["normal", "idle", "idle_reclaim"], "problems": ["", "", ""],
+    ...                   "area_mu": [1.0, 2.0, 3.0]})
+    >>> idle_list_positions(t, max_rows=2)[0].tolist()
+    [1, 2]
+    """
+    n = len(audited)
+    if n <= max_rows:
+        return None, list_note(n, max_rows=max_rows, listed=n, need=0, where=where)
+    pos, need = pick_list_rows(audited["status"], (audited["problems"].astype(str) != "").to_numpy(),
+                               audited["area_mu"].to_numpy(dtype=float), max_rows=max_rows)
+    return pos, list_note(n, max_rows=max_rows, listed=len(pos), need=need, where=where)
+
+
 def idle_list_for_excel(audited, *, max_rows: int, where: str = GPKG_WHERE) -> tuple[pd.DataFrame, str]:
     """The rows the workbook's 宗地清单 carries, and the Chinese sentence saying which.
 
     Up to ``max_rows`` parcels: all of them; beyond, the rows :func:`pick_list_rows` picks.
-    Everything is in the GeoPackage (``where`` names it).
+    Everything is in the GeoParquet complete list (``where`` names it).
     """
-    n = len(audited)
-    if n <= max_rows:
-        return audited, list_note(n, max_rows=max_rows, listed=n, need=0, where=where)
-    pos, need = pick_list_rows(audited["status"], (audited["problems"].astype(str) != "").to_numpy(),
-                               audited["area_mu"].to_numpy(dtype=float), max_rows=max_rows)
-    return audited.iloc[pos], list_note(n, max_rows=max_rows, listed=len(pos), need=need, where=where)
+    pos, note = idle_list_positions(audited, max_rows=max_rows, where=where)
+    return (audited if pos is None else audited.iloc[pos]), note
 
 
 def write_idle_excel(audited, path, *, notes: list[str], max_list_rows: int = 100_000,

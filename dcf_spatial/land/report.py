@@ -200,16 +200,22 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dcf-parquet")
     pending = pool.submit(complete_list)
     try:
-        # only the workbook's columns are taken for its rows (not the whole table's)
-        slim = r[[c for c in dict.fromkeys(("status", "problems", "area_mu", *outputs.EXCEL_LIST_COLUMNS))
-                  if c in r.columns]]
-        listed, note = outputs.idle_list_for_excel(slim, max_rows=max_rows)
-        rejected = slim[outputs.rejected_rows(slim)]
+        # only the workbook's columns, and only for the rows it lists: the rows are picked from the
+        # three columns that decide them, then taken (a selection of ~20 columns over every parcel
+        # first was ~170 MB more at the peak at 10⁶ parcels; the same rows and values either way)
+        slim_cols = [c for c in dict.fromkeys(("status", "problems", "area_mu", *outputs.EXCEL_LIST_COLUMNS))
+                     if c in r.columns]
+        keys = r[[c for c in ("status", "problems", "area_mu") if c in r.columns]]
+        pos, note = outputs.idle_list_positions(keys, max_rows=max_rows)
+        listed = r[slim_cols] if pos is None else r.iloc[pos][slim_cols]
+        bad = np.flatnonzero(outputs.rejected_rows(keys))
+        rejected = r.iloc[bad[:max_rows]][slim_cols]
+        del keys, pos
         outputs.write_idle_workbook(files["excel"], by_status=result.summaries["status"], listed=listed,
-                                    list_note=note, rejected=rejected.iloc[:max_rows], n_rejected=len(rejected),
+                                    list_note=note, rejected=rejected, n_rejected=len(bad),
                                     n_total=len(r), data_note=outputs.sheet_note(result.layers_used,
                                                                                 short_synthetic(r) + "。"), **args)
-        del slim, listed, rejected
+        del listed, rejected, bad
         t["excel"] = time.perf_counter()
         if map:
             note = outputs.idle_map_note(result.layers_used, short_synthetic(r))
