@@ -121,9 +121,8 @@ def test_the_primarys_register_door_is_closed_to_clients(desk, store):
     from dcf_spatial.desk.workers import REGISTER_PATH
 
     before = len(register.history(store=store).frame)
-    payload = {"location": str(store), "jobs": [{"results": [{"verdict": "允许"}], "reruns": [{"figures": {}}],
-                                                 "geometries": [None], "project": "伪造", "names": None,
-                                                 "source": "", "expected": None}]}
+    payload = {"location": str(store), "jobs": [{"rows": [{"project": "伪造", "verdict": "允许", "geometry": None}],
+                                                 "expected": None}]}
     # new connections land on either process; a secondary passes the path on (the header stripped), so
     # every refusal is the primary's own 404
     for headers in ({}, {"x-dcf-internal": "0" * 32}) * 10:

@@ -100,7 +100,7 @@ def test_a_secondary_answers_the_ids_and_errors_the_writer_returned(tmp_path, fo
     answer = dcf.check_site(SITE, "轴承", store=path, record="转交")
     assert answer.register_ids == [41]
     (job,) = sent[0]["jobs"]
-    assert job["project"] == "转交" and job["expected"] and sent[0]["location"] == str(path)
+    assert [r["project"] for r in job["rows"]] == ["转交"] and job["expected"] and sent[0]["location"] == str(path)
     assert entries(store=path).empty   # written by the writer, not here
 
     forwarding(lambda payload: json.dumps({"outcomes": [{"error": {

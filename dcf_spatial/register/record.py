@@ -106,6 +106,7 @@ def record_results(results: list[dict], reruns: list[dict], geometries: list, *,
 
     location = writable_location(resolve_store(store))
     job = _Job(results, reruns, geometries, project, names, source, expected)
+    job.row_parts()   # built here, in the check's own thread: the group's writer holds the store's lock shorter
     return _committer(location).submit(job)
 
 
@@ -116,8 +117,29 @@ class _Job:
         self.results, self.reruns, self.geometries = results, reruns, geometries
         self.project, self.names, self.source, self.expected = project, names, source, expected
         self.ids: list[int] | None = None
+        self.rows: list[dict] | None = None
         self.error: BaseException | None = None
         self.done = False
+
+    def row_parts(self) -> list[dict]:
+        """The register rows of this job but for what its group adds (time, layer and file versions,
+        store): the answer and inputs serialised once, by the thread that checked."""
+        if self.rows is None:
+            rows = []
+            for i, (res, rerun, geom) in enumerate(zip(self.results, self.reruns, self.geometries)):
+                project, names = self.project, self.names
+                name = project if isinstance(project, str) and project else (names[i] if names is not None else None)
+                name = None if name is None or name != name or str(name).strip() == "" else _printable(str(name))
+                rows.append({
+                    "check_date": rerun["figures"].get("check_date"), "project": name,
+                    "industry": rerun.get("industry"),
+                    "industry_code": ",".join((res.get("industry") or {}).get("codes") or []),
+                    "verdict": res.get("verdict"), "status": res.get("status", "ok"), "zones": _zones(res),
+                    "source": self.source, "row_label": res.get("row_label"), "rerun": dumps(rerun),
+                    "result": dumps(res), "geometry": geom,
+                })
+            self.rows = rows
+        return self.rows
 
 
 class _GroupCommit:
@@ -216,23 +238,9 @@ def _write_group(location, jobs: list[_Job]) -> None:
             return groups, layer_v, file_v, snapshot
 
         def _rows(job, layer_v, file_v):
-            rows = []
-            layers = dumps({k: v["sha256"] for k, v in layer_v.items()})
-            files = dumps({k: v[0] for k, v in file_v.items()})
-            for i, (res, rerun, geom) in enumerate(zip(job.results, job.reruns, job.geometries)):
-                project, names = job.project, job.names
-                name = project if isinstance(project, str) and project else (names[i] if names is not None else None)
-                name = None if name is None or name != name or str(name).strip() == "" else _printable(str(name))
-                rows.append({
-                    "recorded_at": now, "check_date": rerun["figures"].get("check_date"), "project": name,
-                    "industry": rerun.get("industry"),
-                    "industry_code": ",".join((res.get("industry") or {}).get("codes") or []),
-                    "verdict": res.get("verdict"), "status": res.get("status", "ok"), "zones": _zones(res),
-                    "source": job.source, "row_label": res.get("row_label"), "rerun": dumps(rerun),
-                    "result": dumps(res), "layers": layers, "files": files, "store": mask_url(str(location)),
-                    "geometry": geom,
-                })
-            return rows
+            group = {"recorded_at": now, "layers": dumps({k: v["sha256"] for k, v in layer_v.items()}),
+                     "files": dumps({k: v[0] for k, v in file_v.items()}), "store": mask_url(str(location))}
+            return [{**part, **group} for part in job.row_parts()]
 
         outcomes = tables.write_records(st, build)
     except BaseException as exc:  # the whole transaction failed: every waiting record says so
@@ -310,11 +318,12 @@ def encode_jobs(location, jobs: list[_Job]) -> bytes:
     """The jobs of one group as JSON bytes (sites as WKB hex): what a secondary hands to the writer."""
     import shapely
 
+    # the rows as the secondary built them (:meth:`_Job.row_parts`): the primary, which writes for every
+    # process, only adds the group's fields
     return json.dumps({"location": str(location), "jobs": [{
-        "results": _plain(j.results), "reruns": _plain(j.reruns),
-        "geometries": [None if g is None else shapely.to_wkb(g, hex=True) for g in j.geometries],
-        "project": _plain(j.project), "names": None if j.names is None else _plain(list(j.names)),
-        "source": j.source, "expected": None if j.expected is None else _plain(j.expected),
+        "rows": [{**r, "geometry": None if r["geometry"] is None else shapely.to_wkb(r["geometry"], hex=True)}
+                 for r in j.row_parts()],
+        "expected": None if j.expected is None else _plain(j.expected),
     } for j in jobs]}, ensure_ascii=False).encode()
 
 
@@ -333,10 +342,11 @@ def write_forwarded(store, payload: bytes) -> bytes:
 
     data = json.loads(payload)
     location = writable_location(resolve_store(store))
-    jobs = [_Job(j["results"], j["reruns"], [None if g is None else shapely.from_wkb(g) for g in j["geometries"]],
-                 j["project"], j["names"], j["source"],
-                 None if j["expected"] is None else {k: tuple(v) for k, v in j["expected"].items()})
-            for j in data["jobs"]]
+    jobs = []
+    for j in data["jobs"]:
+        job = _Job([], [], [], None, None, "", None if j["expected"] is None else {k: tuple(v) for k, v in j["expected"].items()})
+        job.rows = [{**r, "geometry": None if r["geometry"] is None else shapely.from_wkb(r["geometry"])} for r in j["rows"]]
+        jobs.append(job)
     if str(location) != data["location"]:   # never written into another store than the check used
         err = about("store", StoreError("工作台各进程的图层库不一致，本次核查未记入登记；请重启 dcf serve。"))
         for job in jobs:
