@@ -162,3 +162,14 @@ def test_without_the_shared_log_no_commit_is_taken_as_register_only(tmp_path, mo
     then = gpkg._STAMPS[str(path)][0]
     dcf.check_site(SITE, "轴承", store=path, record="甲")
     assert not gpkg._register_only_since(then, gpkg.file_state(path))
+
+
+def test_a_postgis_secondary_writes_its_records_itself(store, forwarding):
+    """PostGIS: nothing in a process is keyed on the database's state, so a secondary commits its own
+    records (under the register's advisory lock) instead of paying the hop to the primary."""
+    if not str(store).startswith("postgresql"):
+        pytest.skip("PostGIS only")
+    sent = []
+    forwarding(lambda payload: sent.append(payload))
+    answer = dcf.check_site(SITE, "轴承", store=store, record="自己写")
+    assert sent == [] and list(entries(store=store).set_index("id").loc[answer.register_ids, "project"]) == ["自己写"]

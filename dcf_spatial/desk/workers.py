@@ -7,9 +7,10 @@ server on that same socket: the kernel hands each new connection to one of them)
 
 All state stays in ONE process, worker 0, the *primary*: the job table, the downloads kept for a
 while, previewed imports and the store-write lock. The other workers (*secondaries*) answer only what
-needs no state — ``POST /api/site-check`` (recording included: a secondary hands its register rows to the
-primary over the private socket, and the primary's one group commit writes the rows of every process,
-see :func:`dcf_spatial.register.record.forward_records`), site-file reading and report exports,
+needs no state — ``POST /api/site-check`` (recording included: with a GeoPackage store a secondary hands its
+register rows to the primary over the private socket, and the primary's one group commit writes the
+rows of every process, see :func:`dcf_spatial.register.record.forward_records`; a PostGIS store is
+written by each process under the register's advisory lock), site-file reading and report exports,
 pages, static assets and the read-only ``GET /api/…`` lookups (:func:`served_anywhere`) — and pass
 every other request unchanged to the primary over a private unix socket (:class:`WorkerFront`), body
 streamed both ways: the primary's guard (token, same-origin, upload cap) sees it exactly as a direct

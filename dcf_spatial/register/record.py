@@ -263,8 +263,8 @@ def _printable(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# One writer for several processes (``dcf serve --workers N``). With two processes each writing the
-# GeoPackage itself, every commit of one made the other's kept writer connection and content stamp
+# One writer for several processes (``dcf serve --workers N``, GeoPackage stores). With two processes
+# each writing the GeoPackage itself, every commit of one made the other's kept writer connection and content stamp
 # look stale (the file's change counter moved), so both reopened the file and read the catalog again
 # on every group: p99 165 ms. A secondary instead hands each of its groups to the primary, whose ONE
 # group commit writes the rows of both processes; the secondary answers once the primary returns the
@@ -291,6 +291,11 @@ def forward_records(send) -> None:
         return
 
     def write(location, jobs):
+        if not _is_gpkg(location):
+            # PostGIS: each process's commits leave the others' caches valid (nothing there is keyed on
+            # the database's state), so the hop to the primary would only add CPU (measured: +0.3 ms a
+            # check); the transaction-level advisory lock already orders the processes' writes
+            return _write_group(location, jobs)
         try:
             answer = send(encode_jobs(location, jobs))
             outcomes = json.loads(answer)["outcomes"]
@@ -368,3 +373,9 @@ def _rebuilt_error(err: dict) -> BaseException:
         cls = StoreError
     exc = cls(err.get("message") or "核查登记写入失败。")
     return about(err["argument"], exc) if err.get("argument") else exc
+
+
+def _is_gpkg(location) -> bool:
+    from ..store.locate import as_pg_url
+
+    return not (isinstance(location, str) and as_pg_url(location) is not None)
