@@ -113,6 +113,24 @@ def test_checks_from_both_workers_and_the_cli_at_once_are_all_in_the_register(de
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
 
 
+def test_the_primarys_register_door_is_closed_to_clients(desk, store):
+    """Secondaries hand their records to the primary on a path only the desk's own processes hold the
+    key of: a client reaching either process (directly, or passed on by the secondary) is refused, with
+    or without a guessed key, and nothing is written."""
+    from dcf_spatial import register
+    from dcf_spatial.desk.workers import REGISTER_PATH
+
+    before = len(register.history(store=store).frame)
+    payload = {"location": str(store), "jobs": [{"rows": [{"project": "伪造", "verdict": "允许", "geometry": None}],
+                                                 "expected": None}]}
+    # new connections land on either process; a secondary passes the path on (the header stripped), so
+    # every refusal is the primary's own 404
+    for headers in ({}, {"x-dcf-internal": "0" * 32}) * 10:
+        r = desk.fresh("POST", REGISTER_PATH, json=payload, headers=headers)
+        assert r.status_code == 404 and "没有这个地址" in r.json()["error"], r.text
+    assert len(register.history(store=store).frame) == before
+
+
 def test_an_idle_audit_job_runs_and_downloads_whichever_process_answers(desk, tmp_path):
     import dcf_spatial as dcf
 

@@ -163,8 +163,9 @@ def test_a_register_write_keeps_the_layers_stamp_and_a_layer_write_does_not(tmp_
     dcf.check_site(SITE, "轴承", store=path, record="第一次")
     stamp = gpkg.content_stamp(path)
     opened = []
-    real = gpkg._reading
+    real, kept = gpkg._reading, gpkg._stamp_connection
     monkeypatch.setattr(gpkg, "_reading", lambda p: (opened.append(p), real(p))[1])
+    monkeypatch.setattr(gpkg, "_stamp_connection", lambda p, ino: (opened.append(p), kept(p, ino))[1])
     dcf.check_site(SITE, "轴承", store=path, record="第二次")
     assert gpkg.content_stamp(path) == stamp
     assert opened == []

@@ -7,8 +7,10 @@ server on that same socket: the kernel hands each new connection to one of them)
 
 All state stays in ONE process, worker 0, the *primary*: the job table, the downloads kept for a
 while, previewed imports and the store-write lock. The other workers (*secondaries*) answer only what
-needs no state — ``POST /api/site-check`` (recording included: the register write is safe across
-processes, see :func:`dcf_spatial.register.tables._gpkg_write`), site-file reading and report exports,
+needs no state — ``POST /api/site-check`` (recording included: with a GeoPackage store a secondary hands its
+register rows to the primary over the private socket, and the primary's one group commit writes the
+rows of every process, see :func:`dcf_spatial.register.record.forward_records`; a PostGIS store is
+written by each process under the register's advisory lock), site-file reading and report exports,
 pages, static assets and the read-only ``GET /api/…`` lookups (:func:`served_anywhere`) — and pass
 every other request unchanged to the primary over a private unix socket (:class:`WorkerFront`), body
 streamed both ways: the primary's guard (token, same-origin, upload cap) sees it exactly as a direct
@@ -37,6 +39,10 @@ _LOCAL_GET = re.compile(
     r"|^/api/layers/[^/]+$")                          # one layer's GeoJSON (its versions go to the primary)
 _LOCAL_POST = re.compile(r"^/api/site-check$|^/api/site-check/export/[^/]+$|^/api/site/read$")
 #: headers of one connection, not of the request (RFC 9110 §7.6.1): not passed on
+#: where the primary takes the register rows of a secondary's recorded checks (:func:`_register_sender`),
+#: only with the desk's own key in the :data:`INTERNAL` header (never passed on from a client)
+REGISTER_PATH = "/_dcf/register"
+INTERNAL = b"x-dcf-internal"
 _HOP = {b"connection", b"keep-alive", b"transfer-encoding", b"te", b"upgrade", b"proxy-connection", b"trailer"}
 
 
@@ -67,14 +73,20 @@ class WorkerFront:
     >>> front = WorkerFront(create_app(store), primary_uds="/tmp/dcf-desk-x/primary.sock")   # doctest: +SKIP
     """
 
-    def __init__(self, app, *, primary_uds: str | None = None):
+    def __init__(self, app, *, primary_uds: str | None = None, secret: str | None = None):
         self.app, self.uds = app, primary_uds
         self.tag = (b"x-dcf-worker", str(os.getpid()).encode())
         self._client = None
+        self._writes = None
+        #: the desk's own key for :data:`REGISTER_PATH` (random per ``dcf serve``, known only to its processes)
+        self.secret = None if secret is None else secret.encode()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        if (self.uds is None and self.secret is not None and scope["path"] == REGISTER_PATH
+                and scope["method"] == "POST" and (INTERNAL, self.secret) in scope["headers"]):
+            return await self._write_register(receive, send)
         if self.uds is None or served_anywhere(scope["method"], scope["path"]):
             async def tagged(message):
                 if message["type"] == "http.response.start":
@@ -92,7 +104,7 @@ class WorkerFront:
             # client per process, on the primary's private socket
             self._client = httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(uds=self.uds),
                                              timeout=httpx.Timeout(None, connect=30))
-        headers = [(k, v) for k, v in scope["headers"] if k.lower() not in _HOP]
+        headers = [(k, v) for k, v in scope["headers"] if k.lower() not in _HOP and k.lower() != INTERNAL]
         has_body = any(k.lower() in (b"content-length", b"transfer-encoding") for k, _ in scope["headers"])
 
         async def body():
@@ -124,10 +136,41 @@ class WorkerFront:
         finally:
             await response.aclose()
 
+    async def _write_register(self, receive, send):
+        """The primary: write the register rows a secondary handed over (one group commit with its own)."""
+        import asyncio
+
+        from ..register.record import write_forwarded
+
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        if self._writes is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            # threads of their own, not the check pool's: those may all be waiting for the group commit
+            # this write joins. A secondary sends one group at a time, so a few threads suffice.
+            self._writes = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dcf-register")
+        try:
+            body = await asyncio.get_running_loop().run_in_executor(
+                self._writes, write_forwarded, self.app.state.store, b"".join(chunks))
+        except Exception as exc:   # the secondary's checks answer an error (never an id): logged here
+            logger.exception("写入其他工作进程的核查登记失败")
+            return await _json(send, 500, f"核查登记写入失败：{exc}")
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
     async def aclose(self) -> None:
         """Close the pooled connections to the primary."""
         if self._client is not None:
             await self._client.aclose()
+        if self._writes is not None:
+            self._writes.shutdown(wait=True)   # the rows handed over are written before the primary stops
 
 
 async def _json(send, status: int, error: str) -> None:
@@ -139,7 +182,30 @@ async def _json(send, status: int, error: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, parent: int) -> None:
+def _register_sender(uds: str, secret: str):
+    """``send(payload) -> bytes`` posting a secondary's register rows to the primary over its socket
+    (a plain blocking client: it runs in the check's thread, which waits for the ids anyway)."""
+    import threading
+
+    import httpx
+
+    local = threading.local()   # one pooled client per check thread: httpx's sync client is not shared
+
+    def send(payload: bytes) -> bytes:
+        client = getattr(local, "client", None)
+        if client is None:
+            client = local.client = httpx.Client(transport=httpx.HTTPTransport(uds=uds),
+                                                 timeout=httpx.Timeout(None, connect=30))
+        r = client.post("http://primary" + REGISTER_PATH, content=payload,
+                        headers={INTERNAL.decode(): secret, "content-type": "application/json"})
+        r.raise_for_status()
+        return r.content
+
+    return send
+
+
+def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, parent: int,
+                 secret: str | None = None) -> None:
     """One worker process: the desk app behind :class:`WorkerFront`, served on ``sockets``."""
     import asyncio
     import threading
@@ -151,7 +217,17 @@ def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, p
 
     console_access_log(prefix=f"[{index}] ")
     app = create_app(**app_kwargs, access_log=True)
-    front = WorkerFront(app, primary_uds=None if index == 0 else uds)
+    front = WorkerFront(app, primary_uds=None if index == 0 else uds, secret=secret)
+    if secret is not None:
+        from ..store.backends.gpkg import share_register_commits
+
+        # the primary notes its register-only commits; the others keep their layers' stamp across them
+        share_register_commits(os.path.join(os.path.dirname(uds), "register-commits"))
+    if index != 0 and secret is not None and app.state.record:
+        from ..register.record import forward_records
+
+        # one register writer for the whole desk: the primary's group commit (see register.record)
+        forward_records(_register_sender(uds, secret))
     server = uvicorn.Server(uvicorn.Config(front, log_level="info", access_log=False))
 
     def watch():
@@ -213,6 +289,7 @@ def serve_workers(workers: int, *, host: str, port: int, app_kwargs: dict, url: 
     >>> serve_workers(2, host="127.0.0.1", port=8765, app_kwargs={"store": None}, url="http://127.0.0.1:8765/")  # doctest: +SKIP
     """
     import multiprocessing as mp
+    import secrets
     import shutil
     import signal
     import socket
@@ -255,6 +332,7 @@ def serve_workers(workers: int, *, host: str, port: int, app_kwargs: dict, url: 
     private.bind(uds)
     private.listen(2048)   # bound before any worker starts: a forward waits in the queue until the primary accepts
     me = os.getpid()
+    secret = secrets.token_hex(16)   # the key of REGISTER_PATH: in these processes' memory only
     procs: dict[int, object] = {}
     ready: dict[int, object] = {}
     stopping = threading.Event()
@@ -263,7 +341,7 @@ def serve_workers(workers: int, *, host: str, port: int, app_kwargs: dict, url: 
         ready[index] = ctx.Event()
         sockets = [socks[index], private] if index == 0 else [socks[index]]
         p = ctx.Process(target=_worker_main, name=f"dcf-desk-{index}", daemon=False,
-                        args=(index, sockets, uds, app_kwargs, ready[index], me))
+                        args=(index, sockets, uds, app_kwargs, ready[index], me, secret))
         p.start()
         procs[index] = p
 

@@ -16,6 +16,7 @@ import logging
 import os
 import shutil
 import sqlite3
+import struct
 import threading
 import time
 import uuid
@@ -148,16 +149,27 @@ def content_stamp(path) -> tuple:
             counter is not None or time.time_ns() - mtime_ns > 1_000_000_000):
         return known[1]
     digest = hashlib.sha1()
-    with file_lock(p), _reading(p) as con:
+    with file_lock(p):
+        # another thread may have read it while this one waited for the lock (a desk's checks all find
+        # the stamp stale at once after another process's commit): read once, not once per thread
+        known = _STAMPS.get(str(p))
+        if known is not None and known[0] == quick and counter is not None:
+            return known[1]
+        if known is not None and _register_only_since(known[0], quick):
+            _STAMPS[str(p)] = (quick, known[1])
+            return known[1]
         try:
+            con = _stamp_connection(p, ino)
             rows = con.execute("SELECT table_name, last_change FROM gpkg_contents "
                                "WHERE table_name NOT LIKE 'dcf\\_register%' ESCAPE '\\' ORDER BY table_name").fetchall()
         except sqlite3.DatabaseError:
+            _drop_stamp_connection(p)
             return (ino, mtime_ns, size)
         try:
             rows += con.execute(f"SELECT * FROM {CATALOG_TABLE} ORDER BY id").fetchall()
         except sqlite3.DatabaseError:  # a store being built has no catalog yet
             pass
+    _evict_stamp_connections()
     digest.update(repr(rows).encode())
     stamp = (ino, digest.hexdigest())
     _STAMPS[str(p)] = (quick, stamp)
@@ -167,6 +179,113 @@ def content_stamp(path) -> tuple:
 #: ``{path: ((inode, mtime, size, change counter), content stamp)}``: the last stamp of each store file
 _STAMPS: dict = {}
 
+# A desk of several processes (``dcf serve --workers N``): the primary writes the register for all of
+# them, and each of its commits moves the file's change counter, so every other process would find its
+# stamp stale after each commit and read the store again — under load, while the primary commits back
+# to back, those reads wait on SQLite's lock and starve (p99 over a second). The primary therefore notes
+# each commit that wrote only register tables — the exact file state before and after it — in a log
+# the secondaries read (:func:`share_register_commits`). A secondary keeps its stamp when the state it
+# read the stamp for leads to the current state through such commits only. Exact: a commit is noted only
+# when made under the store's writer flock (every dcf writer takes it) with the change counter raised by
+# exactly one (no other SQLite commit in between, dcf's or anyone's), and states are compared whole
+# (inode, mtime in ns, size, counter), so a replaced file or any other write breaks the chain.
+_COMMIT_LOG = {"path": None, "offset": 0, "next": {}}
+_COMMIT_LOG_LOCK = threading.Lock()
+_ENTRY = struct.Struct("<8q")
+
+
+def share_register_commits(log_path) -> None:
+    """Note (primary) or follow (secondaries) the register-only commits of this desk in ``log_path``
+    (a file in the desk's private folder); ``None`` stops.
+
+    Examples
+    --------
+    >>> share_register_commits("/tmp/dcf-desk-x/register-commits")   # doctest: +SKIP
+    """
+    _COMMIT_LOG.update(path=None if log_path is None else str(log_path), offset=0, next={})
+
+
+def note_register_commit(path, before: tuple, after: tuple) -> None:
+    """Log one commit that wrote only register tables (the caller holds the store's writer lock)."""
+    log = _COMMIT_LOG["path"]
+    if log is None or None in before or None in after or after[0] != before[0] or after[3] != before[3] + 1:
+        return
+    # one write() of 64 bytes on an O_APPEND file: readers see whole entries
+    fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, _ENTRY.pack(*before, *after))
+    finally:
+        os.close(fd)
+
+
+def _register_only_since(then: tuple, now: tuple) -> bool:
+    """Whether the store went from state ``then`` to ``now`` through noted register-only commits only."""
+    log = _COMMIT_LOG["path"]
+    if log is None or None in then or None in now or then[0] != now[0] or now[3] <= then[3]:
+        return False
+    with _COMMIT_LOG_LOCK:
+        return _follow(log, tuple(then), tuple(now))
+
+
+def _follow(log: str, then: tuple, now: tuple) -> bool:
+    try:
+        with open(log, "rb") as fh:
+            fh.seek(_COMMIT_LOG["offset"])
+            data = fh.read()
+    except FileNotFoundError:
+        return False
+    whole = len(data) - len(data) % _ENTRY.size
+    for at in range(0, whole, _ENTRY.size):
+        v = _ENTRY.unpack_from(data, at)
+        _COMMIT_LOG["next"][v[:4]] = v[4:]
+    _COMMIT_LOG["offset"] += whole
+    if len(_COMMIT_LOG["next"]) > 100_000:   # a long-running desk: keep the latest commits only
+        _COMMIT_LOG["next"] = dict(list(_COMMIT_LOG["next"].items())[-10_000:])
+    state = then
+    for _ in range(now[3] - then[3]):
+        state = _COMMIT_LOG["next"].get(state)
+        if state is None:
+            return False
+    return state == now
+
+
+#: ``{path: (inode, read-only connection)}`` kept for :func:`content_stamp`, used and closed only under
+#: the path's :func:`file_lock`. A fresh connection parses the GeoPackage's whole schema on its first
+#: statement (~3 ms of CPU), and in a desk of several processes every register commit of another
+#: process makes the stamp be read again; a kept one re-reads the schema only when it changed (SQLite
+#: checks its schema cookie). Between statements it holds no lock on the file (autocommit reads).
+_STAMP_CONS: dict[str, tuple] = {}
+
+
+def _stamp_connection(path: Path, ino: int) -> sqlite3.Connection:
+    key = str(path)
+    entry = _STAMP_CONS.get(key)
+    if entry is not None and entry[0] == ino:
+        return entry[1]
+    _drop_stamp_connection(path)   # the file at the path was replaced (an import): its old connection goes
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+    _STAMP_CONS[key] = (ino, con)
+    return con
+
+
+def _evict_stamp_connections() -> None:
+    """At most 8 kept stamp connections, oldest closed first, each under its own path's lock (called
+    holding no file lock: two threads never wait for each other's path)."""
+    while len(_STAMP_CONS) > 8:
+        try:
+            other = next(iter(_STAMP_CONS))
+        except (StopIteration, RuntimeError):   # emptied or changed by another thread meanwhile
+            return
+        with file_lock(other):
+            _drop_stamp_connection(other)
+
+
+def _drop_stamp_connection(path) -> None:
+    """Close the kept stamp connection of ``path`` (the caller holds its :func:`file_lock`)."""
+    old = _STAMP_CONS.pop(str(path), None)
+    if old is not None:
+        old[1].close()
+
 
 def file_state(path) -> tuple:
     """``(inode, mtime, size, change counter)`` of a store file: what :func:`content_stamp` compares."""
@@ -175,18 +294,24 @@ def file_state(path) -> tuple:
     return (st.st_ino, st.st_mtime_ns, st.st_size, _change_counter(p, st.st_ino))
 
 
-def carry_stamp(path, before: tuple) -> None:
+def carry_stamp(path, before: tuple, after: tuple | None = None) -> None:
     """Keep the content stamp of ``path`` across a commit that wrote only register tables.
 
     ``before`` is :func:`file_state` taken inside the write transaction (no other writer can commit
     then). When the stamp known for that state is cached and the file's change counter rose by exactly
     one (this commit alone), the same stamp stands for the new state: the desk's next check does not
     open the store to find its layers unchanged. Anything else leaves the cache to find out.
+
+    ``after``: the state that commit left, when another process made it (a desk's primary writing the
+    register for its secondaries, :func:`dcf_spatial.register.record.forward_records`); by default
+    read now. Should the file have moved on since, the next stamp read sees a state other than
+    ``after`` and reads the store, as without this.
     """
     known = _STAMPS.get(str(Path(path)))
-    if known is None or before[3] is None or known[0] != before:
+    if known is None or before[3] is None or known[0] != tuple(before):
         return
-    after = file_state(path)
+    before = tuple(before)
+    after = file_state(path) if after is None else tuple(after)
     if after[0] == before[0] and after[3] == before[3] + 1:
         _STAMPS[str(Path(path))] = (after, known[1])
 

@@ -1,0 +1,175 @@
+"""``dcf serve --workers N``: one register writer for the whole desk (issue 12, "Speed").
+
+A secondary process hands its recorded checks to the primary (:func:`record.forward_records`), whose
+group commit writes them (:func:`record.write_forwarded`); the secondary answers with the ids the
+primary returned, or with an error — never an id it made up. The primary notes each commit that wrote
+only register tables, so the other processes keep their layers' content stamp across it
+(:func:`gpkg.share_register_commits`), and anything else written to the store breaks that chain.
+The whole path with real processes is in ``test_desk_workers.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+
+import pytest
+import shapely
+
+import dcf_spatial as dcf
+from dcf_spatial import settings
+from dcf_spatial.errors import StoreChangedError, StoreError
+from dcf_spatial.register import record as rec
+from dcf_spatial.register.history import entries
+from dcf_spatial.register.versions import layer_keys
+from dcf_spatial.store.backends import gpkg
+from dcf_spatial.store.locate import resolve_store, writable_location
+
+from _stores import STORE_KINDS, checkout_copy
+
+#: 郑家镇工业集聚区, where 轴承 (C3451) fits (第八章第一节)
+SITE = "115.75,36.455"
+
+
+@pytest.fixture(params=STORE_KINDS)
+def store(request, tmp_path):
+    return checkout_copy(request, tmp_path)
+
+
+@pytest.fixture
+def forwarding():
+    """Sets this process's forwarder for one test (a secondary's role), and clears it after."""
+    yield rec.forward_records
+    rec.forward_records(None)
+
+
+def _jobs(store, projects, expected=None):
+    answer = dcf.check_site(SITE, "轴承", store=store)
+    point = shapely.Point(115.75, 36.455)
+    rerun = rec.rerun_input([point], "轴承", {}, {})
+    keys = layer_keys(store) if expected is None else expected
+    return [rec._Job(answer.results, [rerun], [point], p, None, "", keys) for p in projects]
+
+
+def test_the_writer_writes_a_handed_over_group_in_one_commit_and_answers_its_ids(store):
+    location = writable_location(resolve_store(store))
+    payload = rec.encode_jobs(location, _jobs(store, ["甲", "乙"]))
+    answer = json.loads(rec.write_forwarded(store, payload))
+    ids = [o["ids"] for o in answer["outcomes"]]
+    assert [len(i) for i in ids] == [1, 1] and ids[0] != ids[1]
+    kept = entries(store=store).set_index("id")
+    assert kept.loc[ids[0][0], "project"] == "甲" and kept.loc[ids[1][0], "project"] == "乙"
+    # the site travels as WKB: the same geometry as a record written in the process itself
+    assert shapely.equals_exact(kept.loc[ids[0][0], "geometry"], shapely.Point(115.75, 36.455), 0)
+    assert json.loads(kept.loc[ids[0][0], "rerun"])["industry"] == "轴承"
+
+
+def test_a_handed_over_record_whose_layers_changed_is_refused_and_the_rest_kept(store):
+    """The layer-version check stays the writer's: the keys the secondary took before its check are
+    compared with the catalog the writer reads under its lock (a replaced layer → StoreChangedError)."""
+    location = writable_location(resolve_store(store))
+    now = layer_keys(store)
+    stale = {k: v[:2] + ("旧版本",) + v[3:] for k, v in now.items()}
+    jobs = _jobs(store, ["过期"], expected=stale) + _jobs(store, ["保留"])
+    answer = json.loads(rec.write_forwarded(store, rec.encode_jobs(location, jobs)))
+    bad, good = answer["outcomes"]
+    assert bad["error"]["type"] == "StoreChangedError" and bad["error"]["argument"] == "store"
+    assert "未记入核查登记" in bad["error"]["message"]
+    assert list(entries(store=store)["project"]) == ["保留"] and good["ids"]
+
+
+def test_the_writer_refuses_a_group_for_another_store(store, tmp_path):
+    other = tmp_path / "other.gpkg"
+    payload = rec.encode_jobs(other, _jobs(store, ["别处"]))
+    (out,) = json.loads(rec.write_forwarded(store, payload))["outcomes"]
+    assert "图层库不一致" in out["error"]["message"]
+    assert entries(store=store).empty
+
+
+def test_a_secondary_answers_the_ids_and_errors_the_writer_returned(tmp_path, forwarding):
+    path = tmp_path / "store.gpkg"
+    shutil.copy(settings.checkout_store, path)
+    sent = []
+
+    def writer(payload):
+        sent.append(json.loads(payload))
+        return json.dumps({"outcomes": [{"ids": [41]}]}).encode()
+
+    forwarding(writer)
+    answer = dcf.check_site(SITE, "轴承", store=path, record="转交")
+    assert answer.register_ids == [41]
+    (job,) = sent[0]["jobs"]
+    assert [r["project"] for r in job["rows"]] == ["转交"] and job["expected"] and sent[0]["location"] == str(path)
+    assert entries(store=path).empty   # written by the writer, not here
+
+    forwarding(lambda payload: json.dumps({"outcomes": [{"error": {
+        "type": "StoreChangedError", "message": "核查期间图层库被他人修改", "argument": "store"}}]}).encode())
+    with pytest.raises(StoreChangedError) as err:   # still the desk's 409
+        dcf.check_site(SITE, "轴承", store=path, record="转交")
+    assert err.value.argument == "store"
+
+
+@pytest.mark.parametrize("failure", ["gone", "garbled", "short"])
+def test_a_writer_that_fails_to_answer_gives_an_error_never_an_id(tmp_path, forwarding, failure):
+    """The primary killed mid-write (the socket closed), an answer that is not the protocol's, or one
+    answer short: every waiting check fails saying the record's fate is unknown."""
+    path = tmp_path / "store.gpkg"
+    shutil.copy(settings.checkout_store, path)
+
+    def writer(payload):
+        if failure == "gone":
+            raise ConnectionResetError("primary closed the socket")
+        return b"<html>" if failure == "garbled" else json.dumps({"outcomes": []}).encode()
+
+    forwarding(writer)
+    with pytest.raises(rec.ForwardError) as err:
+        dcf.check_site(SITE, "轴承", store=path, record="无主")
+    assert isinstance(err.value, StoreError) and err.value.argument == "store"
+    assert "无法确定" in str(err.value)
+    assert entries(store=path).empty
+
+
+def test_a_secondary_keeps_its_layers_stamp_across_the_writers_register_commits(tmp_path, monkeypatch):
+    """The primary's register-only commits are noted; a process that read the stamp before them keeps
+    it without opening the store. A write to anything else (a catalog row changed in place, by another
+    writer) breaks the chain: the stamp is read again and differs."""
+    path = tmp_path / "store.gpkg"
+    shutil.copy(settings.checkout_store, path)
+    monkeypatch.setattr(gpkg, "_COMMIT_LOG", {"path": str(tmp_path / "register-commits"), "offset": 0, "next": {}})
+    stamp = gpkg.content_stamp(path)
+    then = gpkg._STAMPS[str(path)][0]
+    for name in ("第一次", "第二次"):
+        dcf.check_site(SITE, "轴承", store=path, record=name)   # two commits, each noted
+    assert (tmp_path / "register-commits").stat().st_size == 2 * gpkg._ENTRY.size
+    assert gpkg._register_only_since(then, gpkg.file_state(path))
+    reads = []
+    real = gpkg._stamp_connection
+    monkeypatch.setattr(gpkg, "_stamp_connection", lambda p, ino: (reads.append(p), real(p, ino))[1])
+    gpkg._STAMPS[str(path)] = (then, stamp)   # as a secondary that read the stamp before those commits
+    assert gpkg.content_stamp(path) == stamp and reads == []
+    with sqlite3.connect(path) as con:   # another writer, not noted: a layer's catalog row changed
+        con.execute("UPDATE dcf_catalog SET updated_at = updated_at || 'x' WHERE id='industrial_clusters'")
+    assert not gpkg._register_only_since(then, gpkg.file_state(path))
+    assert gpkg.content_stamp(path) != stamp and len(reads) == 1
+
+
+def test_without_the_shared_log_no_commit_is_taken_as_register_only(tmp_path, monkeypatch):
+    path = tmp_path / "store.gpkg"
+    shutil.copy(settings.checkout_store, path)
+    monkeypatch.setattr(gpkg, "_COMMIT_LOG", {"path": None, "offset": 0, "next": {}})
+    gpkg.content_stamp(path)
+    then = gpkg._STAMPS[str(path)][0]
+    dcf.check_site(SITE, "轴承", store=path, record="甲")
+    assert not gpkg._register_only_since(then, gpkg.file_state(path))
+
+
+def test_a_postgis_secondary_writes_its_records_itself(store, forwarding):
+    """PostGIS: nothing in a process is keyed on the database's state, so a secondary commits its own
+    records (under the register's advisory lock) instead of paying the hop to the primary."""
+    if not str(store).startswith("postgresql"):
+        pytest.skip("PostGIS only")
+    sent = []
+    forwarding(lambda payload: sent.append(payload))
+    answer = dcf.check_site(SITE, "轴承", store=store, record="自己写")
+    assert sent == [] and list(entries(store=store).set_index("id").loc[answer.register_ids, "project"]) == ["自己写"]
