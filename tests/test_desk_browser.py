@@ -437,3 +437,70 @@ def test_a_point_site_without_area_a_point_legend_and_named_downloads(page_on_de
         page.click("[data-export=html]")
     assert dl.value.suggested_filename == "核查报告_甲_乙_轴承项目_不符合.html"
     assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
+
+
+QA4 = Path(__file__).resolve().parent / "files"
+
+
+def test_batch_page_reads_an_xls_list(page_on_desk):
+    """QA round 4: 批量核查 refused 项目清单.xls though the README and the CLI read it; every row is answered."""
+    import pandas as pd
+
+    page, seen = page_on_desk
+    _run_batch(page, QA4 / "项目清单.xls")
+    rows = len(pd.read_excel(QA4 / "项目清单.xls", engine="calamine"))
+    assert page.locator("#batch-table tbody tr").count() == rows
+    assert ".xls" in page.get_attribute("#batch-file", "accept").split(",")
+    assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
+
+
+def test_audit_page_after_an_upload_error_is_not_left_uploading(page_on_desk, tmp_path):
+    """A refused upload says so in the job status (not 正在上传 for ever); the hint says a ledger needs no
+    coordinates (README: rows placed by the names in 项目位置)."""
+    page, seen = page_on_desk
+    page.goto(page.url.split("#")[0].rsplit("/", 1)[0] + "/audit")
+    page.wait_for_function("window.dcfReady === true", timeout=60_000)
+    hint = page.text_content("#parcels-hint")
+    assert "没有坐标也可以" in hint and "XLS" in hint and "含坐标的 CSV/XLSX" not in hint
+    bad = tmp_path / "宗地.doc"
+    bad.write_bytes(b"not a table")
+    page.set_input_files("#parcels-file", str(bad))
+    page.fill("#as-of", "2025-12-31")
+    page.click("#audit-go")
+    page.wait_for_function("document.getElementById('error').textContent", timeout=60_000)
+    assert "不支持的文件类型" in page.text_content("#error")
+    status = page.text_content("#job-status")
+    assert "正在上传" not in status and "上传失败" in status
+    assert not page.is_disabled("#audit-go")
+    # the .xls ledger of QA round 4 now runs
+    page.set_input_files("#parcels-file", str(QA4 / "供地台账.xls"))
+    page.click("#audit-go")
+    page.wait_for_function("window.dcfLastJob && (window.dcfLastJob.status === 'done' || window.dcfLastJob.status === 'failed')",
+                           timeout=180_000)
+    assert page.evaluate("window.dcfLastJob.status") == "done", page.text_content("#error")
+    assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
+
+
+def test_place_suggestions_leave_the_locate_button_free_and_the_crs_select_whole(page_on_desk):
+    page, seen = page_on_desk
+    page.goto(page.url.split("#")[0].rsplit("/", 1)[0] + "/site")
+    page.wait_for_function("window.dcfReady === true", timeout=60_000)
+    page.click("#site-tabs button[data-mode=text]")
+    page.fill("#site-text", "")
+    page.type("#site-text", "第二片")
+    page.locator("#place-list li").first.wait_for(timeout=30_000)
+    # the 定位 button is what a click at its centre reaches while the suggestions are open
+    on_top = page.evaluate("""() => { const b = document.getElementById('site-text-go').getBoundingClientRect();
+        const e = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
+        return e && e.id; }""")
+    assert on_top == "site-text-go"
+    # the 坐标系 select is wide enough for its chosen option's whole text (plus its arrow)
+    fits = page.evaluate("""() => { const s = document.getElementById('crs'); const span = document.createElement('span');
+        span.style.font = getComputedStyle(s).font; span.style.whiteSpace = 'nowrap';
+        span.textContent = s.options[s.selectedIndex].text; document.body.appendChild(span);
+        const need = span.getBoundingClientRect().width; span.remove();
+        return [need, s.clientWidth]; }""")
+    assert fits[0] + 16 <= fits[1], fits
+    page.fill("#site-text", "")
+    page.evaluate("document.getElementById('place-list').hidden = true")
+    assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []

@@ -270,10 +270,12 @@ def test_cli_site_check_reads_a_survey_txt_and_exports_the_site(gbk_txt, tmp_pat
     res = _cli("site", "check", "--site", gbk_txt, "--industry", "轴承", "--export-site", out, "--json")
     assert res.exit_code == 0, res.output
     back = read_survey_txt(out)
-    assert len(back) == 1  # the two parcels checked as one site, named as both
-    assert back["地块名称"].iloc[0] == "仓储物流地块、智能制造地块" and back["地块编号"].iloc[0] == "DK01、DK02"
-    assert back["area_m2_coordinates"].iloc[0] == pytest.approx(110_000, abs=1)
-    assert back["地块面积"].iloc[0] == "11.0000"
+    # checked as one site, exported as the file gave them (QA round 4): each 地块 its own record and name
+    assert len(back) == 2
+    assert list(back["地块编号"]) == ["DK01", "DK02"]
+    assert list(back["地块名称"]) == ["仓储物流地块", "智能制造地块"]
+    assert back["area_m2_coordinates"].sum() == pytest.approx(110_000, abs=1)
+    assert list(back["地块面积"]) == ["8.0000", "3.0000"]
     res = _cli("site", "check", "--site", gbk_txt, "--industry", "轴承", "--export-site", tmp_path / "x.dwg")
     assert res.exit_code == 2 and "--export-site" in res.output
     point = tmp_path / "点位.txt"

@@ -107,6 +107,9 @@ def write_docx(answer, path: Path | str) -> Path:
     normal.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
 
     doc.add_heading(answer.title or "项目选址核查", level=1)
+    project = (answer.inputs or {}).get("项目名称")
+    if project:  # the title block names the project (the desk's 项目名称), not only the file name
+        doc.add_paragraph(f"项目名称：{project}")
     doc.add_paragraph(f"核查结论：{r.get('verdict_zh', '')}")
     doc.add_paragraph(policy_line(answer))
 
@@ -325,7 +328,10 @@ def map_picture(answer, png: Path) -> dict | None:
         if len(entries) > LEGEND_MAX:
             rest = len(entries) - (LEGEND_MAX - 1)
             entries = entries[: LEGEND_MAX - 1] + [(Line2D([], [], linestyle="none"), f"另有 {rest} 项，见涉及分区表")]
-        labels = [pl._wrap(mark_absent(str(t), absent), 12) for _, t in entries]
+        # a label is wrapped every 12 characters, except the "another N" line: broken at its comma, never
+        # mid-phrase ("另有 16" / "项，见涉及分区表" read as two broken halves)
+        labels = [str(t).replace("，", "，\n") if str(t).startswith("另有 ") else pl._wrap(mark_absent(str(t), absent), 12)
+                  for _, t in entries]
         side.text(0.0, 1.0, "图  例", fontsize=10, fontweight="bold", va="top", transform=side.transAxes, parse_math=False)
         side.legend([h for h, _ in entries], labels, loc="upper left", bbox_to_anchor=(0.0, 0.93), frameon=False,
                     fontsize=8, handlelength=1.8, borderaxespad=0.0, labelspacing=0.5)

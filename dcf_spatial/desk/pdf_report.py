@@ -71,6 +71,9 @@ def report_blocks(answer) -> list[tuple]:
     r = answer.to_dict()
     blocks: list[tuple] = [("title", answer.title or "项目选址核查"),
                            ("verdict", f"核查结论：{r.get('verdict_zh', '')}", VERDICT_RGB.get(r.get("verdict"), (0, 0, 0)))]
+    project = (answer.inputs or {}).get("项目名称")
+    if project:  # the title block names the project (the desk's 项目名称), not only the file name
+        blocks.insert(1, ("para", f"项目名称：{project}", 12))
     blocks.append(("para", policy_line(answer), 10))
     site = r.get("site") or {}
     towns = "、".join(f"{t['name_zh']}（{_fmt(t.get('share', 0) * 100, 1)}%）" for t in r.get("townships", []))

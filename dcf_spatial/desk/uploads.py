@@ -17,21 +17,21 @@ import zipfile
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
-from ..io.formats import zip_member_name
+from ..io.formats import UPLOAD_FORMATS_ZH, UPLOAD_SUFFIXES, zip_member_name
 from .errors import DeskError
 
 #: formats the desk opens, by suffix (lower case)
-SITE_SUFFIXES = (".zip", ".gpkg", ".geojson", ".json", ".kml", ".dxf", ".txt", ".csv", ".xlsx")
+SITE_SUFFIXES = UPLOAD_SUFFIXES  # the readers' list (dcf_spatial.io.formats): the CLI and the desk alike
 #: a shapefile's parts that may travel in a zip next to the vector formats above
-ZIP_MEMBER_SUFFIXES = SITE_SUFFIXES[1:] + (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx")
+ZIP_MEMBER_SUFFIXES = tuple(s for s in SITE_SUFFIXES if s != ".zip") + (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx")
 #: files a zip may be opened by (the first found, in this order)
-ZIP_OPEN_ORDER = (".gpkg", ".shp", ".geojson", ".json", ".kml", ".dxf", ".txt", ".csv", ".xlsx")
+ZIP_OPEN_ORDER = (".gpkg", ".shp", ".geojson", ".json", ".kml", ".kmz", ".dxf", ".txt", ".csv", ".xlsx", ".xlsm", ".xls", ".ods")
 #: tables a zip may hold: opened only when it holds no GIS file
-_TABLE_SUFFIXES = (".txt", ".csv", ".xlsx")
+_TABLE_SUFFIXES = (".txt", ".csv", ".xlsx", ".xlsm", ".xls", ".ods")
 MAX_ZIP_MEMBERS = 2000
 CHUNK = 1 << 20
 
-FORMATS_ZH = "压缩的 SHP（.zip）、GPKG、GeoJSON、KML、DXF、报批坐标 TXT、CSV 或 XLSX"
+FORMATS_ZH = UPLOAD_FORMATS_ZH
 
 
 def suffix_of(filename: str | None, allowed=SITE_SUFFIXES) -> str:

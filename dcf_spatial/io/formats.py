@@ -47,6 +47,14 @@ _FORMAT_KIND = {
 }
 _TABULAR = ("csv", "xlsx")
 
+#: suffixes of the single files a user may upload to the desk: every file the readers open (the
+#: CLI's list above), less a ``.gdb`` folder and a bare ``.shp`` (its ``.dbf``/``.shx`` cannot travel
+#: with it in one upload, so it comes zipped). One list, shared by the desk and its messages.
+UPLOAD_SUFFIXES: tuple[str, ...] = tuple(s for s in _FORMAT_KIND if s not in (".gdb", ".shp"))
+#: the same, as told to users
+UPLOAD_FORMATS_ZH = ("压缩的 SHP（.zip）、GPKG、GeoJSON、KML/KMZ、DXF、报批坐标 TXT、"
+                     "CSV、Excel（.xlsx/.xlsm/.xls）或 ODS（WPS/LibreOffice）")
+
 
 def _supported_text() -> str:
     seen, parts = set(), []

@@ -19,7 +19,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import ConfigDict, Field
 
 from ..errors import DeskError, RequestBody, error_responses
-from ..uploads import _display_name, pick_dataset, save_upload, temp_folder
+from ..uploads import FORMATS_ZH, _display_name, pick_dataset, save_upload, temp_folder
 from ..wording import form_of, worded
 
 router = APIRouter(prefix="/api")
@@ -108,6 +108,11 @@ def _site_value(site) -> str:
 
     A text that is neither is refused: ``check_site`` would take it as a file path on the server.
     """
+    if isinstance(site, dict) and site.get("type") == "FeatureCollection":
+        site = {"type": "GeometryCollection",  # the 地块 of a file (/api/site/read): checked as one site
+                "geometries": [f.get("geometry") for f in site.get("features") or [] if isinstance(f, dict)]}
+        if not site["geometries"]:
+            raise DeskError(422, "site 是空的要素集合（FeatureCollection 没有要素）。请给出点或面。")
     if isinstance(site, dict):
         import shapely.geometry
 
@@ -119,6 +124,10 @@ def _site_value(site) -> str:
                                  "{\"type\": \"Point\", \"coordinates\": [115.75, 36.455]}）。") from None
         if shape.is_empty:
             raise DeskError(422, "site 是空几何。请给出点或面。")
+        if shape.geom_type == "GeometryCollection":
+            import shapely
+
+            shape = shapely.union_all(list(shape.geoms))  # one site: the outline of all its 地块
         return shape.wkt
     if _LONLAT.match(site) or _WKT.match(site):
         return site.strip()
@@ -272,6 +281,36 @@ def run_site_check(body: SiteCheckBody, *, record: bool = False):
 
 
 def _check_site(dcf, body: SiteCheckBody, policy, record: bool):
+    answer = _check_site_value(dcf, body, policy, record)
+    return _with_file_parcels(answer, body.site)
+
+
+def _with_file_parcels(answer, site):
+    """A site sent as the FeatureCollection ``/api/site/read`` answered (a file's 地块, each with its
+    编号/名称, and the file's ``name``): the answer keeps the 地块 (the TXT download writes each as its own
+    record), 核查输入 describes the file (name, 地块, 亩, centre) instead of the outline's WKT, and several
+    names say they were checked as one site, as ``dcf.check_site`` of the file itself does."""
+    if not (isinstance(site, dict) and site.get("type") == "FeatureCollection"):
+        return answer
+    import geopandas as gpd
+
+    from ...queries.site.api import combined_note, describe_site
+
+    try:
+        parcels = gpd.GeoDataFrame.from_features(site["features"], crs=4490)
+    except Exception:  # malformed properties: the check stands on the geometry alone
+        return answer
+    name = site.get("name") if isinstance(site.get("name"), str) else None
+    answer.inputs = {**answer.inputs, "场地": describe_site(parcels, _display_name(name) if name else None)}
+    if len(parcels) > 1:
+        answer.parcels = parcels
+        note = combined_note(parcels)
+        if note and note not in answer.notes:
+            answer.notes = [note, *answer.notes]
+    return answer
+
+
+def _check_site_value(dcf, body: SiteCheckBody, policy, record: bool):
     return dcf.check_site(
         _site_value(body.site), body.industry, area_mu=body.area_mu, crs=body.crs,
         investment_wan=body.investment_wan, floor_area_m2=body.floor_area_m2, footprint_m2=body.footprint_m2,
@@ -311,6 +350,9 @@ EXPORTS = {"html": ("核查报告.html", "text/html; charset=utf-8"),
 def site_check_export(fmt: Literal["html", "docx", "pdf", "gpkg", "txt"], body: SiteCheckBody):
     """The same check as ``POST /api/site-check``, answered as a file to download."""
     answer = run_site_check(body)
+    project = (body.project or "").strip()
+    if project:  # the project's name in the report's body (its title block), not only in the file name
+        answer.inputs = {"项目名称": project, **answer.inputs}
     name, media = EXPORTS[fmt]
     with temp_folder() as d:
         path = d / f"out.{fmt}"
@@ -331,7 +373,7 @@ def site_check_export(fmt: Literal["html", "docx", "pdf", "gpkg", "txt"], body: 
 
 
 @router.post("/site/read", summary="读取上传的场地文件", responses=error_responses(400, 413, 415, 422))
-def site_read(request: Request, file: UploadFile = File(..., description="场地文件：压缩的 SHP、GPKG、GeoJSON、KML、DXF、报批坐标 TXT、CSV、XLSX"),
+def site_read(request: Request, file: UploadFile = File(..., description="场地文件：" + FORMATS_ZH),
               crs: str | None = Form(None),
               layer: str | None = Form(None, description="压缩文件含多个数据集时要读取哪一个（文件名或不含扩展名的名称）")):
     """Read a site file; answer its outline as one GeoJSON geometry (CGCS2000 lon/lat), to check next."""
@@ -351,13 +393,22 @@ def site_read(request: Request, file: UploadFile = File(..., description="场地
         notes = list(gdf.attrs.get("read_notes", []))
     import shapely.geometry
 
+    # the 地块 one by one, with their 编号/名称: the page sends them back as the site, so a 报批 TXT of
+    # several 地块 downloads again as the same records (not one outline named 项目场地)
+    keep = [c for c in ("地块编号", "地块名称", "name") if c in gdf.columns]
+    props = gdf[keep].astype(object).where(gdf[keep].notna(), None) if keep else None
+    parcels = {"type": "FeatureCollection", "name": _display_name(file.filename),
+               "features": [{"type": "Feature", "geometry": shapely.geometry.mapping(g),
+                             "properties": {} if props is None else {k: (None if v is None else str(v))
+                                                                     for k, v in props.iloc[i].items()}}
+                            for i, g in enumerate(gdf.to_crs(4490).geometry.values)]}
     return {"geometry": shapely.geometry.mapping(geom), "crs": "EPSG:4490", "features": len(gdf),
-            "read_notes": notes}
+            "parcels": parcels, "read_notes": notes}
 
 
 @router.post("/site-check/batch", summary="批量核查（上传项目清单）", responses=error_responses(400, 413, 415, 422))
 def site_check_batch(request: Request,
-                     file: UploadFile = File(..., description="项目清单：CSV、XLSX 或矢量文件（每行一个场地）"),
+                     file: UploadFile = File(..., description="项目清单：CSV、XLSX、XLS、ODS 或矢量文件（每行一个场地）"),
                      industry: str | None = Form(None, description="无行业列时全部行的行业"),
                      crs: str | None = Form(None),
                      policy: list[str] | None = Form(
@@ -753,7 +804,7 @@ def _start_audit(request, kind: str, uploads: dict, run) -> JSONResponse:
 
 @router.post("/audit/idle", status_code=202, summary="闲置土地审计（后台任务）", responses=error_responses(400, 413, 415, 422))
 def audit_idle(request: Request,
-               parcels: UploadFile = File(..., description="宗地：压缩的 SHP、GPKG、GeoJSON、KML、CSV/XLSX（含坐标）"),
+               parcels: UploadFile = File(..., description="宗地：压缩的 SHP、GPKG、GeoJSON、KML，或供地台账 CSV/XLSX/XLS/ODS（有无坐标均可：无坐标时按项目位置地名定位）"),
                as_of: str = Form(..., description="审计基准日 YYYY-MM-DD")):
     """Start ``dcf.audit_idle``; answer a job id to poll at ``GET /api/jobs/{id}``."""
     import dcf_spatial as dcf
@@ -765,7 +816,7 @@ def audit_idle(request: Request,
 
 @router.post("/audit/efficiency", status_code=202, summary="亩产效益评价（后台任务）", responses=error_responses(400, 413, 415, 422))
 def audit_efficiency(request: Request,
-                     enterprises: UploadFile = File(..., description="企业表：CSV/XLSX"),
+                     enterprises: UploadFile = File(..., description="企业表：CSV、XLSX、XLS 或 ODS"),
                      parcels: UploadFile | None = File(None, description="宗地（可选）"),
                      as_of: str | None = Form(None, description="评价基准日 YYYY-MM-DD（可选）")):
     """Start ``dcf.audit_efficiency``; answer a job id to poll."""

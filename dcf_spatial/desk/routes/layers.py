@@ -269,12 +269,49 @@ def import_preview(request: Request, layer_id: str,
             "layer": layer_id, "folder": folder, "path": path, "options": options, "file_name": shown,
             "version": int(entry["version"]), "sha256": answer.summary.get("sha256"), "created": time.monotonic()}
     body = answer.to_dict()
+    body["transfers"] = group_slivers(body.get("transfers") or [])
     body["new_geojson"] = _outline(path, options)
     body["flipped_sites"] = _flipped_sites(st, answer.flips)
     body["summary"]["file"] = shown  # the server's temporary path is no business of the page
     body.update(handle=handle, file_name=shown, current_version=int(entry["version"]),
                 provenance_zh=PROVENANCE_ZH[options["provenance"]], text=answer.summary_text())
     return JSONResponse(strict_json(body))
+
+
+#: a transfer of less than this (亩) is a boundary sliver (a redrawn or simplified line), not land changing zone
+SLIVER_MU = 1.0
+
+
+def group_slivers(transfers: list[dict], tolerance_mu: float = SLIVER_MU) -> list[dict]:
+    """The preview's 亩 moving between zones, with the slivers below ``tolerance_mu`` (a boundary redrawn or
+    simplified: dozens of 0.01–0.5 亩 "→ 区外" rows) grouped into one line ``N 处边界微调，合计 x 亩`` at
+    the end; the real transfers stay one row each, largest first. Nothing dropped: the line carries the total.
+
+    Parameters
+    ----------
+    transfers
+        Rows ``{"从", "到", "亩"}`` as :func:`dcf_spatial.register.preview.preview_import` gives them.
+    tolerance_mu
+        Below this a row is a sliver (default :data:`SLIVER_MU`).
+
+    Returns
+    -------
+    list of dict
+
+    Examples
+    --------
+    >>> group_slivers([{"从": "甲镇（1）", "到": "区外", "亩": 0.2}, {"从": "甲镇（1）", "到": "区外", "亩": 0.3},
+    ...                {"从": "甲镇（1）", "到": "乙镇（2）", "亩": 12.0}])[-1]["从"]
+    '2 处边界微调（每处不足 1 亩），合计 0.5 亩'
+    """
+    big = [t for t in transfers if float(t.get("亩") or 0) >= tolerance_mu]
+    small = [t for t in transfers if float(t.get("亩") or 0) < tolerance_mu]
+    big.sort(key=lambda t: -float(t.get("亩") or 0))
+    if small:
+        total = round(sum(float(t.get("亩") or 0) for t in small), 2)
+        big.append({"从": f"{len(small)} 处边界微调（每处不足 {tolerance_mu:g} 亩），合计 {total:g} 亩", "到": "多处（区外或相邻分区）",
+                    "亩": total, "slivers": len(small)})
+    return big
 
 
 def _worded(exc, names: dict):

@@ -25,7 +25,7 @@
     $('inputs-legend').textContent = eff ? '企业表、宗地与基准日' : '宗地与基准日';
     $('parcels-label').textContent = eff ? '宗地（可选）' : '宗地';
     $('parcels-hint').textContent = (eff ? '宗地（可选，用于补足用地面积、按镇街/集聚区汇总、在地图上着色、计入闲置土地）：' : '宗地：') +
-      '压缩的 SHP（.zip）、GPKG、GeoJSON、KML，或含坐标的 CSV/XLSX（供地台账）。';
+      '压缩的 SHP（.zip）、GPKG、GeoJSON、KML，或供地台账（CSV、XLSX、XLS、ODS）——有坐标列可以，没有坐标也可以（按项目位置/坐落的地名定位，定位不到的计入“位置不明”，照样审计）。';
     $('audit-go').textContent = eff ? '开始评价' : '开始审计';
     $('audit-answer').hidden = true;
     $('error').textContent = '';
@@ -149,9 +149,16 @@
       $('job-status').textContent = job.message + (job.error ? '：' + job.error : '');
       $('job-progress').value = job.progress;
       if (job.status === 'done') { show(job); $('audit-go').disabled = false; return; }
-      if (job.status === 'failed') { $('error').textContent = job.error; $('audit-go').disabled = false; return; }
+      if (job.status === 'failed') { failed({ message: job.error }, '任务失败'); return; }
       setTimeout(function () { poll(url); }, 1000);
-    }).catch(function (e) { $('error').textContent = e.message; $('audit-go').disabled = false; });
+    }).catch(function (e) { failed(e, '查询任务状态失败'); });
+  }
+  // an error never leaves the status at 正在上传 / 正在审计: it says what happened (the reason is in #error)
+  function failed(e, status) {
+    $('error').textContent = e.message;
+    $('job-status').textContent = status + '（原因见上方）';
+    $('job-progress').value = 0;
+    $('audit-go').disabled = false;
   }
   $('audit-go').addEventListener('click', function () {
     var f = $('parcels-file').files[0], ent = $('enterprises-file').files[0];
@@ -171,6 +178,6 @@
     window.dcfLastJob = null;
     window.dcfJobMapDrawn = null;
     desk.api(eff ? '/api/audit/efficiency' : '/api/audit/idle', { method: 'POST', body: fd }).then(function (j) { poll(j.url); })
-      .catch(function (e) { $('error').textContent = e.message; $('audit-go').disabled = false; });
+      .catch(function (e) { failed(e, '上传失败，未开始'); });
   });
 })();

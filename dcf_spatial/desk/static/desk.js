@@ -170,7 +170,8 @@
     $('site-status').textContent = '正在读取文件……';
     api('/api/site/read', { method: 'POST', body: fd }).then(function (j) {
       var lyr = L.geoJSON(j.geometry, { style: { color: '#0050b3', weight: 3, fillOpacity: 0.15 } });
-      setSite(j.geometry, j.crs, lyr, '已读取文件 ' + f.name + '：' + j.features + ' 个要素。');
+      // the file's 地块 one by one (编号, 名称, the file's name): checked as one site, downloaded as they came
+      setSite(j.parcels || j.geometry, j.crs, lyr, '已读取文件 ' + f.name + '：' + j.features + ' 个要素。');
       map.fitBounds(lyr.getBounds(), { maxZoom: 15 });
     }).catch(function (e) { $('site-status').textContent = ''; showError(e.message); });
   });

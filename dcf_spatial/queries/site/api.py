@@ -73,6 +73,9 @@ class SiteCheck:
     register_ids: list = field(default_factory=list)
     #: the office policy settings chosen for the check (``None``: the defaults), named in a table's 数据说明
     policy: dict | None = None
+    #: one site given as several 地块 (a 报批 TXT, a file of several features): the 地块 as read, one row
+    #: each with its own 地块编号/地块名称 and rings, which :meth:`to_site_file` writes back (``None``: ``sites``)
+    parcels: object = None
 
     @property
     def verdict(self):
@@ -136,7 +139,8 @@ class SiteCheck:
         """
         from ...store.export import write_vector
 
-        sites = self.sites.copy()
+        # the 地块 as given (each its own record, name and rings), not the one outline they were checked as
+        sites = (self.parcels if self.parcels is not None and not self.batch else self.sites).copy()
         if not {"地块名称", "name", "name_zh"} & set(sites.columns):
             sites["地块名称"] = "项目场地"
         return write_vector(sites, path, overwrite=overwrite)
@@ -264,6 +268,90 @@ def _batch_parts(sites):
     from ...crs import to_storage
 
     return [[g] for g in to_storage(sites).geometry.values] if len(sites) else []
+
+
+def _is_file(text: str) -> bool:
+    """``text`` names an existing file (a WKT or a long text is none: no OSError for a too-long name)."""
+    try:
+        return len(text) < 4096 and Path(text).expanduser().is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def describe_site(parcels, name: str | None = None) -> str:
+    """What a planner reads for a site given as a file: its name, the number of 地块, the area in 亩
+    (EPSG:4548) and the centre as lon,lat (CGCS2000, 6 decimals) — never the outline's WKT.
+
+    Parameters
+    ----------
+    parcels
+        GeoDataFrame of the 地块 (any CRS), one row each.
+    name
+        The file's name as the user knows it (``None``: not said).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> g = gpd.GeoDataFrame(geometry=[shapely.box(115.90, 36.40, 115.901, 36.401)], crs=4490)
+    >>> describe_site(g, "地块.txt")
+    '文件「地块.txt」：1 个地块，合计 149.28 亩，中心 115.900500,36.400500'
+    """
+    import shapely
+
+    from ... import settings
+    from ...crs import to_working
+
+    work = to_working(parcels)
+    geoms = work.geometry.values
+    area_mu = float(shapely.area(geoms).sum()) / settings.MU_M2
+    centre = work.geometry.union_all().centroid
+    import geopandas as gpd
+
+    lon, lat = gpd.GeoSeries([centre], crs=work.crs).to_crs(4490).iloc[0].coords[0]
+    head = f"文件「{name}」：" if name else ""
+    return f"{head}{len(parcels)} 个地块，合计 {area_mu:,.2f} 亩，中心 {lon:.6f},{lat:.6f}"
+
+
+def combined_note(parcels) -> str | None:
+    """The line saying that several 地块 of different names were checked as one site, or ``None``.
+
+    A 报批 TXT (or a file of several features) is checked as the one site it was submitted as: the
+    planner asks about that submission, and its 核查意见 is one document with one verdict — the
+    convention of the site check since its first version, and what the approval is for. When its 地块 carry
+    different names they may be separate projects, so the answer says plainly that they were combined and
+    where each gets its own verdict (批量核查 reads the same file, one row per 地块), rather than
+    silently merging them or splitting one check into several answers a single-site page cannot show.
+
+    Parameters
+    ----------
+    parcels
+        The 地块 read from the file (``地块名称`` or ``name`` column).
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> g = gpd.GeoDataFrame({"地块名称": ["甲项目", "乙项目"]}, geometry=[shapely.Point(0, 0)] * 2)
+    >>> combined_note(g)[:30]
+    '文件含 2 个地块，名称各不相同（甲项目、乙项目）：本次合并为'
+    """
+    if len(parcels) < 2:
+        return None
+    for col in ("地块名称", "name", "name_zh"):
+        if col in parcels.columns:
+            names = list(dict.fromkeys(str(v).strip() for v in parcels[col]
+                                       if v is not None and v == v and str(v).strip()))
+            if len(names) > 1:
+                return (f"文件含 {len(parcels)} 个地块，名称各不相同（{'、'.join(names)}）：本次合并为一个场地核查，"
+                        "只给一个结论；要每个地块各得一个结论，请用“批量核查”上传同一文件（每个地块一行）")
+    return None
 
 
 def _inputs_shown(site_label, industry, m, *, crs, area_mu, investment_wan, floor_area_m2, footprint_m2,
@@ -408,7 +496,10 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
     named = placed_by_name(site_gdf, 0) if len(site_gdf) == 1 else None
     if named:
         res["site"]["from_name"] = named
-    inputs = _inputs_shown(site if isinstance(site, str) else type(site).__name__, industry, m, crs=crs, area_mu=area_mu, investment_wan=investment_wan,
+    label = site if isinstance(site, str) else type(site).__name__
+    if isinstance(site, str) and _is_file(site):
+        label = describe_site(site_gdf, Path(str(site)).name)  # a file: its name, 地块, 亩 and centre, not its WKT
+    inputs = _inputs_shown(label, industry, m, crs=crs, area_mu=area_mu, investment_wan=investment_wan,
                            floor_area_m2=floor_area_m2, footprint_m2=footprint_m2, admin_area_m2=admin_area_m2,
                            green_area_m2=green_area_m2, capacity_replacement=capacity_replacement,
                            catalogue_class=catalogue_class, tall_floor_area_m2=tall_floor_area_m2,
@@ -418,8 +509,12 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
         for col in ("地块编号", "地块名称"):
             if col in site_gdf.columns:
                 shown[col] = "、".join(dict.fromkeys(str(v) for v in site_gdf[col] if str(v).strip()))
-    answer = SiteCheck([res], shown, batch=False, notes=list(site_gdf.attrs.get("read_notes", [])),
-                       title=f"项目选址核查：{m.label_zh}", inputs=inputs, store=store, policy=policy)
+    notes = list(site_gdf.attrs.get("read_notes", []))
+    combined = combined_note(site_gdf)
+    if combined:
+        notes.insert(0, combined)
+    answer = SiteCheck([res], shown, batch=False, notes=notes, title=f"项目选址核查：{m.label_zh}", inputs=inputs,
+                       store=store, policy=policy, parcels=site_gdf if len(site_gdf) > 1 else None)
     if record:
         from ...crs import to_storage
 
