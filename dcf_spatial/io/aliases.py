@@ -367,6 +367,9 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
                     bad = int((values.isna() & out[col].notna()).sum())
                     out[target] = values * factor
                     mapped.append(f"{col}→{target}（×{factor:g}）")
+                    unit = header_unit(col)
+                    if unit is not None:  # the unit a clerk wrote in the header, said in words
+                        notes.append(f"字段 {col} 按列名所注单位{_UNIT_M2[unit[1]][0]}读取，换算为 {target}")
                     if bad:
                         notes.append(f"字段 {col} 有 {bad} 个值不是数字，{target} 中记为空值（原字段保留）")
                 else:
@@ -598,6 +601,14 @@ def formats_markdown() -> str:
             text = "、".join(_md_cell(n) for n in names)
             out.append(f"| `{target}`{'（文本）' if target in tab['text_fields'] else ''} | {text} |")
         out.append("")
+    heads = tab["area_headers"]
+    out += ["### 列名注明单位的面积列", "",
+            "上表之外，列名为“面积词 + 分隔符 + 单位”的列也按所注单位读取并换算（说明中写明所用的列与单位），"
+            "分隔符为 " + "、".join(f"`{c}`" for c in heads["separators"]) + "（全角括号同半角），单位为 "
+            + "、".join(f"`{u}`" for u in heads["units"]) + "（`m²`、`㎡` 同 `m2`），如 `面积(亩)`、`面积/亩`、`出让面积(公顷)`：", ""]
+    out += [f"- {_GROUP_TITLES.get(g, g)}：`{spec['target']}`，面积词 " + "、".join(f"`{w}`" for w in spec["stems"])
+            for g, spec in heads["groups"].items()]
+    out.append("")
     coords = tab["coordinates"]
     out += ["## 坐标列（CSV/TXT/XLSX/XLS/ODS）", "", "| 类型 | x / 经度 | y / 纬度 |", "|---|---|---|"]
     for kind, title in (("lonlat", "经纬度"), ("eastnorth", "东/北坐标"), ("xy", "X/Y")):

@@ -549,6 +549,15 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     n = len(out)
     problems = np.full(n, "", dtype=object)
     bad_fields = np.full(n, "", dtype=object)
+    lines = gdf.attrs.get("row_numbers")
+    if lines is not None and len(lines) == n:
+        # a table's own line numbers (header on line 1): the 原表行号 a clerk finds in Excel/WPS, as the
+        # efficiency audit and the batch site check count
+        out["row"] = np.asarray(lines, dtype=np.int64)
+        notes.append("“原表行号”为该宗地在输入表格中的行号，与在 Excel/WPS 中看到的一致（表头为第 1 行，第一条记录为第 2 行）。")
+    else:
+        notes.append("“原表行号”为该宗地在输入文件中的序号（第一条记录为 1）。")
+    sources = gdf.attrs.get("field_sources")
 
     out["parcel_id"] = _blank_to_na(out["parcel_id"])
     _append_problem(problems, out["parcel_id"].isna(), "宗地代码为空")
@@ -566,14 +575,15 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
         raw = out[f]
         dates, bad = parse_dates(raw)
         if dates.attrs.get("placeholders"):
-            placeholders.append(f"{field_label(f)} {dates.attrs['placeholders']} 个")
+            placeholders.append(f"{input_label(f, sources)} {dates.attrs['placeholders']} 个")
         out[f] = dates
         if bad.any():
-            _append_problem(problems, bad, _quoted(raw, input_label(f, gdf.attrs.get("field_sources")) + "的值",
+            _append_problem(problems, bad, _quoted(raw, input_label(f, sources) + "的值",
                                                    "无法识别为日期"))
             _append_problem(bad_fields, bad, f, sep=";")
     if placeholders:
-        notes.append("日期为占位值（1900-01-01、9999-12-31、--、无 等）的按“无日期”处理：" + "、".join(placeholders))
+        notes.append("日期为占位值（1900-01-01、9999-12-31、--、无 等）或写作“未开工”“尚未开工”“未竣工”等的，"
+                     "按“无日期”（尚未发生）处理：" + "、".join(placeholders))
     for f in PARCEL_NUMBERS:
         raw = out[f]
         num, bad = parse_numbers(raw)
