@@ -179,3 +179,23 @@ def test_unrecognised_area_note_names_the_option_on_the_cli():
     _, notes = apply_aliases(pd.DataFrame({"名称": ["x"], "建筑面积(平方米)": [1.0]}), "sites")
     note = next(n for n in notes if "面积列未识别" in n)
     assert "--field area_mu=<列名>" in cli_wording(note)
+
+
+def test_single_site_check_places_an_address_as_the_batch_does(tmp_path):
+    """郑家镇王屯村 (a village of 郑家镇, not in the gazetteer): the batch places it at 郑家镇; the single
+    check does the same and says the site is approximate, and its reasons say the verdict rests on it."""
+    from dcf_spatial.queries import check_batch, check_site
+
+    single = check_site("郑家镇王屯村", "轴承")
+    fn = single.results[0]["site"]["from_name"]
+    f = tmp_path / "项目.csv"
+    f.write_text("项目名称,行业,建设地点\n甲,轴承,郑家镇王屯村\n", encoding="utf-8")
+    batch = check_batch(f).results[0]
+    assert fn["unit"] == batch["site"]["from_name"]["unit"] == "郑家镇"
+    assert single.results[0]["verdict"] == batch["verdict"] == "conditional"
+    assert any("从中识别出“郑家镇”" in n and "近似" in n for n in single.notes)
+    text = single.summary_text()
+    assert "“郑家镇王屯村”定位到镇街“郑家镇”，具体地块未知" in text
+    # text naming no unit is still refused, with the nearest names
+    with pytest.raises(InputError, match="不在地名表中"):
+        check_site("聊城市某路", "轴承")
