@@ -525,8 +525,11 @@ def site_from_name(text: str, *, store=None, area_mu: float | None = None) -> "g
         # same, so that one project gets one answer either way — refusing would only make the planner
         # retype 郑家镇 and lose the word that the site is approximate. Text naming no unit, or several
         # equally, is still refused with the nearest names.
+        # One exception: a remainder naming a 区/园 (郑家镇工业集中区) is most likely a misspelt unit of
+        # the plan, which the township would understate; the planner at the keyboard is asked instead.
         match = gazetteer(store).find_in_text(text)
-        if match.place is None:
+        rest = normalize_name(text).replace(match.matched or "", "", 1)
+        if match.place is None or re.search(r"[区园]", rest):
             raise exc from None
         place = match.place
         notes = [f"地名“{text}”不在地名表中，从中识别出“{match.matched}”（与批量核查对建设地点的处理相同）："

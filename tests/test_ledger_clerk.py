@@ -199,3 +199,6 @@ def test_single_site_check_places_an_address_as_the_batch_does(tmp_path):
     # text naming no unit is still refused, with the nearest names
     with pytest.raises(InputError, match="不在地名表中"):
         check_site("聊城市某路", "轴承")
+    # a misspelt unit (工业集中区 for 工业集聚区) is not pushed down to the township: the names are offered
+    with pytest.raises(InputError, match="相近的地名"):
+        check_site("郑家镇工业集中区", "轴承")
