@@ -202,3 +202,15 @@ def test_single_site_check_places_an_address_as_the_batch_does(tmp_path):
     # a misspelt unit (工业集中区 for 工业集聚区) is not pushed down to the township: the names are offered
     with pytest.raises(InputError, match="相近的地名"):
         check_site("郑家镇工业集中区", "轴承")
+
+
+def test_efficiency_names_the_columns_it_did_not_use(tmp_path):
+    from dcf_spatial.land.parcels import read_enterprises
+
+    src = tmp_path / "企业.csv"
+    pd.DataFrame({"企业名称": ["甲"], "统一社会信用代码": ["91371500MA3C5XXX1X"], "用地面积(亩)": [10],
+                  "税收(万元)": [100], "联系人": ["张三"]}).to_csv(src, index=False, encoding="gbk")
+    ent = read_enterprises(src)
+    note = next(n for n in ent.attrs["read_notes"] if "未使用" in n)
+    assert "联系人" in note and "企业名称" not in note and "用地面积(亩)" not in note
+    assert ent["row"].tolist() == [2]  # the line a clerk sees (header on line 1)

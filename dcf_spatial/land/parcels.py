@@ -843,6 +843,10 @@ def validate_enterprises(df: pd.DataFrame, *, source: str = "enterprises") -> pd
     out["duplicate_id"] = dup.to_numpy()
     _append_problem(problems, dup, "同一年度统一社会信用代码重复（均保留、未合并，请核实）")
     out["problems"] = problems
+    unused = unused_input_columns(df, set(ENTERPRISE_FIELDS_ZH) | {"parcel_id", "township_name", "industry_name"})
+    if unused:
+        notes.append("以下输入列本评价未使用（原样保留，不影响结论；如其中有评价需要的内容，请改列名，"
+                     "或用字段映射 <目标字段>=<列名> 指明）：" + "、".join(unused))
     out.attrs["read_notes"] = notes
     logger.info("Validated %d enterprises from %s: %d with problems", n, source, int((problems != "").sum()))
     return out
