@@ -149,14 +149,28 @@ def _area_by_header(out, df, group: str, used: set, notes: list, mapped: list) -
         return
 
 
-def _target_labels() -> dict[str, str]:
-    """Chinese labels of the audit targets (for the list of known targets)."""
-    from ..land.parcels import ENTERPRISE_FIELDS_ZH, PARCEL_FIELDS_ZH
-
-    extra = {"area_m2": "宗地面积（平方米）", "area_mu": "面积（亩）", "area_ha": "面积（公顷）",
-             "address": "坐落/项目位置", "land_use_name": "土地用途/地类名称", "contract_date": "合同签订日期",
-             "agreed_completion": "约定竣工日期", "actual_completion": "实际竣工日期", "project_name": "项目名称"}
-    return {**ENTERPRISE_FIELDS_ZH, **PARCEL_FIELDS_ZH, **extra}
+#: Chinese names of the audit targets, for the list of known targets in a field-map error (kept here,
+#: not imported from dcf_spatial.land, which imports this module)
+TARGET_LABELS_ZH = {
+    "parcel_id": "宗地代码", "holder": "土地使用权人", "credit_code": "统一社会信用代码", "land_use_code": "地类编码",
+    "land_use_name": "土地用途/地类名称", "supply_type": "供地方式", "land_price_wan": "土地价款（万元）",
+    "area_m2": "宗地面积（平方米）", "area_mu": "面积（亩）", "area_ha": "面积（公顷）", "contract_date": "合同签订日期",
+    "delivery_date": "交地日期", "agreed_start": "约定动工日期", "agreed_completion": "约定竣工日期",
+    "actual_start": "实际动工开发日期", "actual_completion": "实际竣工日期", "developed_area_m2": "已开发面积（平方米）",
+    "total_investment_wan": "总投资（万元）", "invested_wan": "已投资（万元）", "stopped_since": "停工日期",
+    "extension_until": "延期至", "gov_cause": "政府原因/不可抗力", "determination_date": "闲置土地认定书日期",
+    "required_dev_area_m2": "应动工开发建设用地总面积（平方米）", "project_name": "项目名称",
+    "industry_code": "行业代码", "township_name": "所在镇街", "address": "坐落/项目位置", "district_name": "行政区",
+    "land_source": "土地来源", "land_term_years": "土地使用年限", "industry_name": "行业名称", "land_grade": "土地级别",
+    "plot_ratio_min": "容积率下限", "plot_ratio_max": "容积率上限", "approved_by": "批准单位",
+    "name": "企业名称", "year": "年度", "tax_wan": "税收（万元）", "revenue_wan": "营业收入（万元）",
+    "energy_tce": "综合能耗（吨标准煤）", "employees": "从业人员", "rd_wan": "研发投入（万元）",
+    "emissions_t": "主要污染物排放当量（吨）", "start_year": "投产年份", "veto": "一票否决事项", "above_scale": "是否规上",
+    "land_area_mu": "用地面积（亩）",
+}
+#: field_map targets that name the coordinate columns of a table (``{"lon": "东经", "lat": "北纬"}``)
+FIELD_MAP_X = ("lon", "x", "经度")
+FIELD_MAP_Y = ("lat", "y", "纬度")
 
 
 def _explicit_area(out, src_name: str, target: str, source: str, col: str, groups) -> str | None:
@@ -280,13 +294,11 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
     audit = [g for g in groups if g in ("parcels", "enterprises")]
     if audit and field_map:
         # an audit reads only the fields it knows: any other target would be ignored without a word
-        from .vector import _FIELD_MAP_X, _FIELD_MAP_Y
-
         known = [t for g in audit for t in tab["groups"][g]]
         known += [t for t in _AREA_TARGETS if t not in known and (t != "land_area_mu")]
-        stray = [t for t in field_map if t not in known and t not in _FIELD_MAP_X + _FIELD_MAP_Y]
+        stray = [t for t in field_map if t not in known and t not in FIELD_MAP_X + FIELD_MAP_Y]
         if stray:
-            labels = _target_labels()
+            labels = TARGET_LABELS_ZH
             listing = "、".join(f"{t}（{labels[t]}）" if t in labels else t for t in known)
             raise InputError(
                 f"{src_name}：{FIX_FIELD_MAP} {' '.join(f'{t}={field_map[t]}' for t in stray)} 无效——"
