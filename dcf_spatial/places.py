@@ -516,8 +516,24 @@ def site_from_name(text: str, *, store=None, area_mu: float | None = None) -> "g
     from .crs import to_working
     from .io.site import _SITE
 
-    place = resolve_place(text, store=store)
-    notes = [site_note(place, text)]
+    try:
+        place = resolve_place(text, store=store)
+        notes = [site_note(place, text)]
+    except InputError as exc:
+        # A planner types the 建设地点 as the application writes it (郑家镇王屯村). The batch check
+        # places such text at the most specific unit it names (place_rows); the single check does the
+        # same, so that one project gets one answer either way — refusing would only make the planner
+        # retype 郑家镇 and lose the word that the site is approximate. Text naming no unit, or several
+        # equally, is still refused with the nearest names.
+        # One exception: a remainder naming a 区/园 (郑家镇工业集中区) is most likely a misspelt unit of
+        # the plan, which the township would understate; the planner at the keyboard is asked instead.
+        match = gazetteer(store).find_in_text(text)
+        rest = normalize_name(text).replace(match.matched or "", "", 1)
+        if match.place is None or re.search(r"[区园]", rest):
+            raise exc from None
+        place = match.place
+        notes = [f"地名“{text}”不在地名表中，从中识别出“{match.matched}”（与批量核查对建设地点的处理相同）："
+                 f"场地近似取{place.level}“{place.unit_name}”，更具体的位置未能定位；" + site_note(place, text)]
     gdf = gpd.GeoDataFrame({"site_input": [text], "site_from_name": [text], "place_name": [place.unit_name],
                             "place_level": [place.level], "place_unit_id": [place.unit_id],
                             "place_layer": [place.layer_id], "location_method": ["按地名定位"]},

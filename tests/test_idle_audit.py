@@ -310,8 +310,10 @@ def test_not_applicable_on_farmland_but_blank_agreed_start_on_construction_land_
 def test_insufficient_data_names_the_missing_fields():
     r = one(stopped(developed_area_m2=None, invested_wan=None), "2024-06-01")
     assert r["status"] == "insufficient_data"
-    assert "developed_area_m2" in r["missing_fields"] and "invested_wan" in r["missing_fields"]
-    assert "developed_area_m2" in r["reason_zh"]
+    # a reason shown to a clerk names the field in Chinese, never the English canonical name
+    assert "已开发面积" in r["missing_fields"] and "已投资" in r["missing_fields"]
+    assert "developed_area_m2" not in r["missing_fields"]
+    assert "已开发面积" in r["reason_zh"] and "developed_area_m2" not in r["reason_zh"]
 
 
 def test_one_known_share_below_the_cut_is_enough():
@@ -323,8 +325,8 @@ def test_bad_dates_and_codes_are_reported_and_named():
     r = audit([{"agreed_start": "2021-02-30"}, {"agreed_start": "2021-02-01", "land_use_code": "06X1"},
                {"agreed_start": "2021年2月1日"}, {"agreed_start": "20210201", "land_use_code": 601}], "2024-01-01")
     assert r["status"].tolist() == ["insufficient_data", "insufficient_data", "idle_reclaim", "idle_reclaim"]
-    assert "agreed_start" in r["missing_fields"].iloc[0] and "2021-02-30" in r["problems"].iloc[0]
-    assert "06X1" in r["problems"].iloc[1] and "land_use_code" in r["missing_fields"].iloc[1]
+    assert "约定动工日期" in r["missing_fields"].iloc[0] and "2021-02-30" in r["problems"].iloc[0]
+    assert "06X1" in r["problems"].iloc[1] and "地类编码" in r["missing_fields"].iloc[1]
     assert r["land_use_code"].iloc[3] == "0601"  # a spreadsheet's 601 gets its leading zero back
 
 

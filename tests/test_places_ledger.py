@@ -208,7 +208,7 @@ def test_blank_agreed_start_of_an_industrial_parcel_is_insufficient_and_listed()
     assert r["status"].tolist() == ["insufficient_data", "insufficient_data", "not_applicable"]
     assert rejected_rows(r)[:2].all()
     assert r["fee_wan"].iloc[:2].fillna(0).eq(0).all()
-    assert "agreed_start" in r["missing_fields"].iloc[0]
+    assert "约定动工日期" in r["missing_fields"].iloc[0]
 
 
 # --- land-use and industry codes -------------------------------------------------------------------

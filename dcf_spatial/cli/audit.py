@@ -119,9 +119,14 @@ def _echo_notes(res) -> None:
     schematic = [lay["layer_id"] for lay in res.layers_used if "schematic" in str(lay.get("provenance"))]
     if schematic:
         click.echo(f"注意：区域归属所用图层 {'、'.join(schematic)} 为示意图层，分区汇总仅供参考。")
+    from ._options import cli_wording
+
+    # the columns the audit did not use and the units taken from headers are always shown: a column
+    # ignored without a word on the terminal is how a ledger's areas became 0 亩 (QA round 4)
     for note in res.notes:
-        if note and ("合成数据】" in note or "地类编码按" in note or "警告" in note or "没有图层" in note):
-            click.echo(f"注意：{note}")
+        if note and ("合成数据】" in note or "地类编码按" in note or "警告" in note or "没有图层" in note
+                     or "未使用" in note or "列名所注单位" in note or "未识别" in note):
+            click.echo(f"注意：{cli_wording(note)}")
 
 
 def describe_idle(summary: dict) -> list[str]:

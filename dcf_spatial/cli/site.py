@@ -10,6 +10,7 @@ import click
 from ._options import (
     basemap_opt,
     check_writable,
+    cli_wording,
     crs_opt,
     echo_json,
     echo_note,
@@ -166,7 +167,7 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
     else:
         click.echo(answer.summary_text(figures_hint=FIGURES_HINT))
         for n in answer.notes:
-            echo_note(f"读取说明：{n}")
+            echo_note(f"读取说明：{cli_wording(n)}")
 
 
 #: the Python argument an error of check_site is about (``exc.argument``) -> the option that gave it
@@ -244,7 +245,7 @@ def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, d
         echo_note(f"结果已写出：{output}（{run.rows} 行，与输入行数相同）")
         click.echo(run.summary_text(more_hint="-o 输出文件或 --json"))
         for n in run.notes:
-            echo_note(f"读取说明：{n}")
+            echo_note(f"读取说明：{cli_wording(n)}")
         return
     failed = answer.failed()
     if failed and len(failed) == len(answer.results):  # one line before anything else: why nothing was checked
@@ -257,11 +258,11 @@ def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, d
     if as_json:
         echo_json(answer.to_dict())
         for n in answer.notes:  # stderr: the JSON on stdout stays clean
-            echo_note(f"读取说明：{n}")
+            echo_note(f"读取说明：{cli_wording(n)}")
         return
     click.echo(answer.summary_text(more_hint="-o 输出文件或 --json"))
     for n in answer.notes:
-        echo_note(f"读取说明：{n}")
+        echo_note(f"读取说明：{cli_wording(n)}")
 
 
 @site.command()

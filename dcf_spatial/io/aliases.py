@@ -89,6 +89,122 @@ def _guess_unit(values: "pd.Series", col: str, target: str, src_name: str) -> tu
     )
 
 
+# --- units named in headers ----------------------------------------------------------------------
+
+#: a unit code -> its Chinese name and the factor to square metres
+_UNIT_M2 = {"mu": ("亩", 10000.0 / 15.0), "m2": ("平方米", 1.0), "ha": ("公顷", 10000.0)}
+#: audit targets that stand for the group's area field in another unit (``area_mu=面积(亩)`` on parcels)
+_AREA_TARGETS = {"area_m2": "m2", "area_mu": "mu", "area_ha": "ha", "land_area_mu": "mu"}
+
+
+def header_unit(name) -> tuple[str, str] | None:
+    """``(stem, unit)`` of a header that names an area unit after a separator: ``面积(亩)``,
+    ``面积（亩）``, ``面积/亩``, ``用地面积(m²)`` → ``("面积", "mu")`` … (normalised); else None.
+
+    Hand-written: the unit is a word of the header, which no library reads.
+
+    Examples
+    --------
+    >>> header_unit("出让面积（公顷）"), header_unit("面积/亩"), header_unit("宗地编号")
+    (('出让面积', 'ha'), ('面积', 'mu'), None)
+    """
+    spec = alias_table()["area_headers"]
+    n = _norm(name)
+    for word, code in sorted(spec["units"].items(), key=lambda kv: -len(kv[0])):
+        w = _norm(word)
+        for sep in spec["separators"]:
+            close = {"(": ")", "[": "]", "【": "】"}.get(sep, "")
+            for tail in ((sep + w + close, sep + w) if close else (sep + w,)):
+                if n.endswith(tail) and len(n) > len(tail):
+                    return n[: -len(tail)], code
+    return None
+
+
+def _area_by_header(out, df, group: str, used: set, notes: list, mapped: list) -> None:
+    """Add ``group``'s area field from a column whose header names the unit (``面积(亩)``), when no
+    alias gave it; the note names the column and the unit."""
+    import pandas as pd
+
+    spec = alias_table()["area_headers"]["groups"].get(group)
+    if not spec or spec["target"] in out.columns:
+        return
+    stems = {_norm(s) for s in spec["stems"]}
+    for col in df.columns:
+        if str(col) in used:
+            continue
+        hit = header_unit(col)
+        if hit is None or hit[0] not in stems:
+            continue
+        unit = hit[1]
+        factor = _UNIT_M2[unit][1] / _UNIT_M2[spec["unit"]][1]
+        values = pd.to_numeric(out[col], errors="coerce")
+        out[spec["target"]] = values * factor
+        mapped.append(f"{col}→{spec['target']}（×{factor:g}）")
+        notes.append(f"字段 {col} 按列名所注单位{_UNIT_M2[unit][0]}读取，"
+                     f"换算为{_UNIT_M2[spec['unit']][0]}（{spec['target']}）")
+        bad = int((values.isna() & out[col].notna()).sum())
+        if bad:
+            notes.append(f"字段 {col} 有 {bad} 个值不是数字，{spec['target']} 中记为空值（原字段保留）")
+        _carry_number_text(out, col, spec["target"])
+        return
+
+
+#: Chinese names of the audit targets, for the list of known targets in a field-map error (kept here,
+#: not imported from dcf_spatial.land, which imports this module)
+TARGET_LABELS_ZH = {
+    "parcel_id": "宗地代码", "holder": "土地使用权人", "credit_code": "统一社会信用代码", "land_use_code": "地类编码",
+    "land_use_name": "土地用途/地类名称", "supply_type": "供地方式", "land_price_wan": "土地价款（万元）",
+    "area_m2": "宗地面积（平方米）", "area_mu": "面积（亩）", "area_ha": "面积（公顷）", "contract_date": "合同签订日期",
+    "delivery_date": "交地日期", "agreed_start": "约定动工日期", "agreed_completion": "约定竣工日期",
+    "actual_start": "实际动工开发日期", "actual_completion": "实际竣工日期", "developed_area_m2": "已开发面积（平方米）",
+    "total_investment_wan": "总投资（万元）", "invested_wan": "已投资（万元）", "stopped_since": "停工日期",
+    "extension_until": "延期至", "gov_cause": "政府原因/不可抗力", "determination_date": "闲置土地认定书日期",
+    "required_dev_area_m2": "应动工开发建设用地总面积（平方米）", "project_name": "项目名称",
+    "industry_code": "行业代码", "township_name": "所在镇街", "address": "坐落/项目位置", "district_name": "行政区",
+    "land_source": "土地来源", "land_term_years": "土地使用年限", "industry_name": "行业名称", "land_grade": "土地级别",
+    "plot_ratio_min": "容积率下限", "plot_ratio_max": "容积率上限", "approved_by": "批准单位",
+    "name": "企业名称", "year": "年度", "tax_wan": "税收（万元）", "revenue_wan": "营业收入（万元）",
+    "energy_tce": "综合能耗（吨标准煤）", "employees": "从业人员", "rd_wan": "研发投入（万元）",
+    "emissions_t": "主要污染物排放当量（吨）", "start_year": "投产年份", "veto": "一票否决事项", "above_scale": "是否规上",
+    "land_area_mu": "用地面积（亩）",
+}
+#: field_map targets that name the coordinate columns of a table (``{"lon": "东经", "lat": "北纬"}``)
+FIELD_MAP_X = ("lon", "x", "经度")
+FIELD_MAP_Y = ("lat", "y", "纬度")
+
+
+def _explicit_area(out, src_name: str, target: str, source: str, col: str, groups) -> str | None:
+    """A user map onto an area field: the unit of the header must agree with the target's; a target
+    that is the group's area field in another unit (``area_mu`` for parcels) is converted. Returns the
+    canonical target the values went to (None: not an area map)."""
+    import pandas as pd
+
+    spec = alias_table()["area_headers"]["groups"]
+    areas = {g: spec[g] for g in groups if g in spec}
+    if target not in _AREA_TARGETS or not areas:
+        return None
+    group_spec = next(iter(areas.values()))
+    want = _AREA_TARGETS[target]
+    hit = header_unit(col)
+    if hit is not None and hit[1] != want:
+        said, meant = _UNIT_M2[hit[1]][0], _UNIT_M2[want][0]
+        fix = next((t for t, u in _AREA_TARGETS.items() if u == hit[1] and t != "land_area_mu"), None)
+        # refused, not converted: the header and the map disagree, and which one is wrong (the header
+        # or the values) only the user knows; a silent choice would misstate every area by 666×
+        raise InputError(
+            f"{src_name}：{FIX_FIELD_MAP} {target}={source} 与列名矛盾——列“{col}”注明单位为{said}，"
+            f"而 {target} 的单位是{meant}。若该列确为{said}，请改为{FIX_FIELD_MAP} {fix}={col}"
+            f"（按{said}读取并换算），或去掉这项映射（列名注明单位的面积列会自动识别）；"
+            f"若该列实为{meant}，请改正列名中的单位。")
+    canonical = group_spec["target"]
+    factor = _UNIT_M2[want][1] / _UNIT_M2[group_spec["unit"]][1]
+    if canonical in out.columns and canonical != col:
+        out[f"{canonical}__original"] = out[canonical]
+    values = pd.to_numeric(out[col], errors="coerce")
+    out[canonical] = values * factor if factor != 1.0 else out[col]
+    return canonical
+
+
 def _is_text_field(name: str) -> bool:
     """Should a column keep its values as text (codes with leading zeros, 12/18-digit codes)?"""
     table = alias_table()
@@ -175,6 +291,19 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
     src_name = getattr(df, "attrs", {}).get("source_file", "数据")
 
     explicit = []
+    audit = [g for g in groups if g in ("parcels", "enterprises")]
+    if audit and field_map:
+        # an audit reads only the fields it knows: any other target would be ignored without a word
+        known = [t for g in audit for t in tab["groups"][g]]
+        known += [t for t in _AREA_TARGETS if t not in known and (t != "land_area_mu")]
+        stray = [t for t in field_map if t not in known and t not in FIELD_MAP_X + FIELD_MAP_Y]
+        if stray:
+            labels = TARGET_LABELS_ZH
+            listing = "、".join(f"{t}（{labels[t]}）" if t in labels else t for t in known)
+            raise InputError(
+                f"{src_name}：{FIX_FIELD_MAP} {' '.join(f'{t}={field_map[t]}' for t in stray)} 无效——"
+                f"目标字段 {'、'.join(stray)} 不是本审计读取的字段（会被忽略，因此不予接受）。"
+                f"可用的目标字段：{listing}；坐标列用 lon/lat（或 x/y）。")
     for target, source in (field_map or {}).items():
         col = source if source in out.columns else by_norm.get(_norm(source))
         if col is None:
@@ -185,6 +314,14 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
                 f"现有字段：{', '.join(map(str, out.columns))}。{hint}请改为{FIX_FIELD_MAP} {target}=<上面的某个字段名>。"
             )
         if target == col:
+            continue
+        canonical = _explicit_area(out, src_name, target, source, col, groups)
+        if canonical is not None:
+            if canonical != target:
+                notes.append(f"按用户指定映射 {target}={col}：按{_UNIT_M2[_AREA_TARGETS[target]][0]}读取，"
+                             f"换算为 {canonical}")
+            explicit.append(f"{col}→{canonical}")
+            _carry_number_text(out, col, canonical)
             continue
         if target in out.columns:
             out[f"{target}__original"] = out[target]
@@ -242,6 +379,9 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
                     bad = int((values.isna() & out[col].notna()).sum())
                     out[target] = values * factor
                     mapped.append(f"{col}→{target}（×{factor:g}）")
+                    unit = header_unit(col)
+                    if unit is not None:  # the unit a clerk wrote in the header, said in words
+                        notes.append(f"字段 {col} 按列名所注单位{_UNIT_M2[unit[1]][0]}读取，换算为 {target}")
                     if bad:
                         notes.append(f"字段 {col} 有 {bad} 个值不是数字，{target} 中记为空值（原字段保留）")
                 else:
@@ -251,6 +391,9 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
                     out[target] = _as_text(out[target])
                 _carry_number_text(out, col, target)
                 break
+    used_now = {m.split("→", 1)[0] for m in mapped + explicit} | set((field_map or {}).values())
+    for group in groups:
+        _area_by_header(out, df, group, used_now, notes, mapped)
     if mapped:
         notes.append("识别标准字段并添加规范字段（原字段保留）：" + "、".join(mapped))
     if set(groups) & {"parcels", "enterprises", "sites"}:
@@ -260,7 +403,14 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
         idle = [str(c) for c in df.columns if "面积" in str(c) and str(c) not in used and str(c) not in targets]
         if idle:
             notes.append("以下面积列未识别、未使用：" + "、".join(idle)
-                         + f"（如需使用，请用{FIX_FIELD_MAP} 指明，如 area_mu=<列名>，并在列名中注明单位）")
+                         + f"（如需使用，请用{FIX_FIELD_MAP} area_mu=<列名> 指明，并在列名中注明单位）")
+    # which input column gave each canonical field: messages to a clerk name the column as written
+    sources = dict(getattr(df, "attrs", {}).get("field_sources") or {})
+    for m in mapped + explicit:
+        col, _, tgt = m.partition("→")
+        sources.setdefault(tgt.split("（", 1)[0], col)
+    out.attrs["field_sources"] = sources
+    out.attrs["input_columns"] = [str(c) for c in df.columns]
     if skipped:
         notes.append("以下标准字段未使用，因为规范字段已存在：" + "、".join(skipped))
     if "code12" in out.columns and "admin" in groups:
@@ -463,6 +613,14 @@ def formats_markdown() -> str:
             text = "、".join(_md_cell(n) for n in names)
             out.append(f"| `{target}`{'（文本）' if target in tab['text_fields'] else ''} | {text} |")
         out.append("")
+    heads = tab["area_headers"]
+    out += ["### 列名注明单位的面积列", "",
+            "上表之外，列名为“面积词 + 分隔符 + 单位”的列也按所注单位读取并换算（说明中写明所用的列与单位），"
+            "分隔符为 " + "、".join(f"`{c}`" for c in heads["separators"]) + "（全角括号同半角），单位为 "
+            + "、".join(f"`{u}`" for u in heads["units"]) + "（`m²`、`㎡` 同 `m2`），如 `面积(亩)`、`面积/亩`、`出让面积(公顷)`：", ""]
+    out += [f"- {_GROUP_TITLES.get(g, g)}：`{spec['target']}`，面积词 " + "、".join(f"`{w}`" for w in spec["stems"])
+            for g, spec in heads["groups"].items()]
+    out.append("")
     coords = tab["coordinates"]
     out += ["## 坐标列（CSV/TXT/XLSX/XLS/ODS）", "", "| 类型 | x / 经度 | y / 纬度 |", "|---|---|---|"]
     for kind, title in (("lonlat", "经纬度"), ("eastnorth", "东/北坐标"), ("xy", "X/Y")):

@@ -20,6 +20,8 @@ from .._fixes import CRS as FIX_CRS, ENCODING as FIX_ENCODING, LAYER as FIX_LAYE
 from ..crs.guess import resolve_crs
 from ..errors import InputError
 from .aliases import DEFAULT_VECTOR_ALIASES, apply_aliases
+# field_map targets that name the coordinate columns of a table (``{"lon": "东经", "lat": "北纬"}``)
+from .aliases import FIELD_MAP_X as _FIELD_MAP_X, FIELD_MAP_Y as _FIELD_MAP_Y
 from .boundary_points import boundary_polygons, is_boundary_table
 from .encoding import _gdal_encoding
 from .formats import (_TABULAR, _check_path, _choose_layer, _format_of, _gdal_errors, _gdal_path, _is_pg,
@@ -35,9 +37,6 @@ logger = logging.getLogger(__name__)
 
 #: suffixes never sniffed for a 报批 coordinate TXT (binary or folder formats)
 _BINARY_SUFFIXES = (".shp", ".zip", ".gpkg", ".gdb", ".kmz", ".xlsx", ".xlsm", ".xls", ".dwg", ".mdb")
-#: field_map targets that name the coordinate columns of a table (``{"lon": "东经", "lat": "北纬"}``)
-_FIELD_MAP_X = ("lon", "x", "经度")
-_FIELD_MAP_Y = ("lat", "y", "纬度")
 
 
 def _read_gdal(path: Path, kind: str, layer, encoding, notes) -> "gpd.GeoDataFrame":

@@ -45,7 +45,7 @@ import pyarrow as pa
 
 from .. import settings
 from ..errors import InputError
-from .parcels import field_label
+from .parcels import input_label
 
 logger = logging.getLogger(__name__)
 
@@ -448,6 +448,11 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
                                          "extension_max_years"))
     steps = rules.get("next_step_zh", {})
     n = len(df)
+    sources = df.attrs.get("field_sources")
+
+    def field_label(field):  # a reason names the clerk's own column, never the English field
+        return input_label(field, sources)
+
     bad_masks: dict[str, np.ndarray] = {}
     if "bad_fields" in df:
         flagged = df["bad_fields"].to_numpy(dtype=object)

@@ -54,6 +54,57 @@ ENTERPRISE_RESERVED_COLUMNS = ("row", "duplicate_id", "problems", "data_errors",
 ENTERPRISE_NUMBERS = ("land_area_mu", "tax_wan", "revenue_wan", "energy_tce", "employees", "rd_wan", "emissions_t")
 
 
+#: canonical fields the idle audit reads (a column mapped to any other field is named as not used)
+PARCEL_USED = frozenset(PARCEL_FIELDS_ZH) | {"area_m2", "address", "land_use_name", "township_name",
+                                             "district_name", "project_name"}
+#: what an empty 实际开工/竣工 cell is often written as: the event has not happened (not an unreadable date)
+NOT_YET_TEXTS = frozenset({"未开工", "尚未开工", "未动工", "尚未动工", "未开发", "尚未开发", "未竣工", "尚未竣工",
+                           "未建", "未", "否", "没有"})
+
+
+def unused_input_columns(frame, used) -> list[str]:
+    """The input columns (``attrs["input_columns"]``, as written) that gave none of the ``used``
+    canonical fields, nor coordinates or a geometry: named in the notes, so that no column is
+    ignored without a word.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"宗地编号": ["A"], "parcel_id": ["A"], "备注": [""]})
+    >>> f.attrs.update(input_columns=["宗地编号", "备注"], field_sources={"parcel_id": "宗地编号"})
+    >>> unused_input_columns(f, {"parcel_id"})
+    ['备注']
+    """
+    from ..io.aliases import _norm, alias_table
+
+    cols = frame.attrs.get("input_columns")
+    if not cols:
+        return []
+    sources = frame.attrs.get("field_sources") or {}
+    took = {str(c) for t, c in sources.items() if t in used}
+    coords = alias_table()["coordinates"]
+    coord_names = {_norm(n) for k in ("lonlat", "eastnorth", "xy") for a in ("x", "y") for n in coords[k][a]}
+    coord_names |= {_norm(n) for n in coords["combined"] + coords["wkt"]} | {"geometry", "lon", "lat", "x", "y"}
+    return [c for c in cols if c not in took and _norm(c) not in coord_names]
+
+
+def input_label(field: str, sources: dict | None = None) -> str:
+    """How a message to a clerk names a field: the input column as written (``实际开工日期``), with
+    the audit's meaning when it differs; never the English canonical name.
+
+    Examples
+    --------
+    >>> input_label("actual_start", {"actual_start": "实际开工日期"})
+    '“实际开工日期”（实际动工开发日期（第三十条标准））'
+    >>> input_label("agreed_start")
+    '约定动工日期'
+    """
+    zh = PARCEL_FIELDS_ZH.get(field) or ENTERPRISE_FIELDS_ZH.get(field) or field
+    src = (sources or {}).get(field)
+    if not src or src == zh:
+        return zh
+    return f"“{src}”（{zh}）"
+
+
 def _zh_label(field: str) -> str:
     """``"税收（万元）[tax_wan]"`` — the Chinese label first, for row problems read by people."""
     zh = PARCEL_FIELDS_ZH.get(field) or ENTERPRISE_FIELDS_ZH.get(field)
@@ -176,7 +227,7 @@ def _parse_date_text(text: str):
     all, and every form here needs its rule said (see :func:`parse_dates`).
     """
     t = str(text).strip()
-    if t in DATE_NONE_TEXTS:
+    if t in DATE_NONE_TEXTS or t in NOT_YET_TEXTS:
         return None, "none"
     t = _TIME_PART.sub("", t)
     num = re.fullmatch(r"(\d+)(?:\.0+)?", t)
@@ -209,7 +260,8 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     Accepts datetimes, ``2022-03-01``, ``2022/3/1``, ``2022.3.1``, ``2022年3月1日``, ``20220301``,
     any of these with a time (``2021-02-01 00:00:00``, ``2021-02-01T08:30``), and Excel serial day
     numbers (``44986`` = 2023-03-01, as a number or as text). ``1900-01-01``, ``1899-12-30``,
-    ``9999-12-31``, ``0``, ``--``, ``无`` and blanks mean "no date" (NaT, not an error).
+    ``9999-12-31``, ``0``, ``--``, ``无`` and blanks mean "no date" (NaT, not an error), and so do
+    ``未开工``/``尚未开工``/``未竣工`` …: in an 实际开工/竣工 column the event has not happened yet.
 
     Returns ``(dates, bad)``: ``dates`` is datetime64 (NaT where empty, a placeholder or
     unparseable), ``bad`` is True where a non-empty value could not be read.
@@ -489,12 +541,23 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     from ..io import declared_area_m2
 
     notes = []
+    given_codes = ("land_use_code" in gdf.columns
+                   and bool(_blank_to_na(gdf["land_use_code"]).notna().any()))
     gdf = _codes_from_ledger_names(gdf, notes)
     _require(gdf, PARCEL_REQUIRED, source, "parcel")
     out = _prepare_columns(gdf, RESERVED_OUTPUT_COLUMNS, PARCEL_FIELDS_ZH, "审计结果", notes)
     n = len(out)
     problems = np.full(n, "", dtype=object)
     bad_fields = np.full(n, "", dtype=object)
+    lines = gdf.attrs.get("row_numbers")
+    if lines is not None and len(lines) == n:
+        # a table's own line numbers (header on line 1): the 原表行号 a clerk finds in Excel/WPS, as the
+        # efficiency audit and the batch site check count
+        out["row"] = np.asarray(lines, dtype=np.int64)
+        notes.append("“原表行号”为该宗地在输入表格中的行号，与在 Excel/WPS 中看到的一致（表头为第 1 行，第一条记录为第 2 行）。")
+    else:
+        notes.append("“原表行号”为该宗地在输入文件中的序号（第一条记录为 1）。")
+    sources = gdf.attrs.get("field_sources")
 
     out["parcel_id"] = _blank_to_na(out["parcel_id"])
     _append_problem(problems, out["parcel_id"].isna(), "宗地代码为空")
@@ -516,13 +579,15 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
         raw = out[f]
         dates, bad = parse_dates(raw)
         if dates.attrs.get("placeholders"):
-            placeholders.append(f"{field_label(f)} {dates.attrs['placeholders']} 个")
+            placeholders.append(f"{input_label(f, sources)} {dates.attrs['placeholders']} 个")
         out[f] = dates
         if bad.any():
-            _append_problem(problems, bad, _quoted(raw, field_label(f) + "的值", "无法识别为日期"))
+            _append_problem(problems, bad, _quoted(raw, input_label(f, sources) + "的值",
+                                                   "无法识别为日期"))
             _append_problem(bad_fields, bad, f, sep=";")
     if placeholders:
-        notes.append("日期为占位值（1900-01-01、9999-12-31、--、无 等）的按“无日期”处理：" + "、".join(placeholders))
+        notes.append("日期为占位值（1900-01-01、9999-12-31、--、无 等）或写作“未开工”“尚未开工”“未竣工”等的，"
+                     "按“无日期”（尚未发生）处理：" + "、".join(placeholders))
     for f in PARCEL_NUMBERS:
         raw = out[f]
         num, bad = parse_numbers(raw)
@@ -544,7 +609,8 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     _append_problem(problems, bad_supply, _quoted(out["supply_type"], "供地方式", "不是出让或划拨"))
 
     looked = codes.validate_land_use_codes(out["land_use_code"], system=code_system)
-    notes.append(looked.attrs["note"])
+    if given_codes:  # which classification the codes follow says nothing when only names were given
+        notes.append(looked.attrs["note"])
     for col in looked.columns:
         out[col] = looked[col].to_numpy() if col != "land_use_code" else looked[col]
     n_old = int((looked["code_note"] != "").sum()) if "code_note" in looked.columns else 0
@@ -628,6 +694,11 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     out["problems"] = problems
     out["bad_fields"] = bad_fields
     _compact_text(out, gdf.columns)
+    unused = unused_input_columns(gdf, PARCEL_USED)
+    if unused:
+        notes.append("以下输入列本审计未使用（原样保留，不影响结论；如其中有审计需要的内容，请改列名，或用字段映射 <目标字段>=<列名> 指明）："
+                     + "、".join(unused))
+    out.attrs["field_sources"] = dict(gdf.attrs.get("field_sources") or {})
     out.attrs["read_notes"] = notes
     n_prob = int((problems != "").sum())
     logger.info("Validated %d parcels from %s: %d with problems", n, source, n_prob)
@@ -779,6 +850,10 @@ def validate_enterprises(df: pd.DataFrame, *, source: str = "enterprises") -> pd
     out["duplicate_id"] = dup.to_numpy()
     _append_problem(problems, dup, "同一年度统一社会信用代码重复（均保留、未合并，请核实）")
     out["problems"] = problems
+    unused = unused_input_columns(df, set(ENTERPRISE_FIELDS_ZH) | {"parcel_id", "township_name", "industry_name"})
+    if unused:
+        notes.append("以下输入列本评价未使用（原样保留，不影响结论；如其中有评价需要的内容，请改列名，"
+                     "或用字段映射 <目标字段>=<列名> 指明）：" + "、".join(unused))
     out.attrs["read_notes"] = notes
     logger.info("Validated %d enterprises from %s: %d with problems", n, source, int((problems != "").sum()))
     return out
