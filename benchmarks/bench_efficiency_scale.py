@@ -67,6 +67,9 @@ def child(kind, folder, ent, out, workers, audit="efficiency"):
         cluster.LOCAL_THREADS_MAX = 0
     elif os.environ.get("DCF_BENCH_LOCAL") == "threads":
         cluster.LOCAL_THREADS_MAX = 10 ** 6
+    if kind.startswith("dask-t"):  # dask with another number of threads per in-process worker
+        cluster.LOCAL_THREADS_PER_WORKER = int(kind[len("dask-t"):])
+        kind = "dask"
     if audit == "idle":
         if kind == "single":
             import geopandas as gpd
@@ -140,6 +143,9 @@ def main():
                     help="the LocalCluster's workers: the engine's choice (threads up to 2 workers), or forced")
     ap.add_argument("--audits", default="efficiency", help="which audits, in this order: efficiency, idle or both "
                     "(efficiency,idle)")
+    ap.add_argument("--compare-threads", type=int, default=0, metavar="N",
+                    help="also run dask with N threads per in-process worker (cluster.LOCAL_THREADS_PER_WORKER; "
+                    "the engine's default is printed), interleaved with the other two, with its own ratio")
     ap.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -150,10 +156,11 @@ def main():
     if not set(audits) <= {"efficiency", "idle"}:
         ap.error("--audits: efficiency, idle or efficiency,idle")
     work = args.workdir or Path(tempfile.mkdtemp(prefix="bench_eff_"))
+    from dcf_spatial.land.dask.cluster import LOCAL_THREADS_PER_WORKER
     print(f"{time.strftime('%Y-%m-%d %H:%M')}  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
           f"LocalCluster of {args.workers} workers ({args.local}: "
-          f"{'threads' if args.local == 'threads' or (args.local == 'default' and args.workers <= 2) else 'processes'})",
-          flush=True)
+          f"{'threads' if args.local == 'threads' or (args.local == 'default' and args.workers <= 2) else 'processes'}"
+          f"; {LOCAL_THREADS_PER_WORKER} task threads per in-process worker)", flush=True)
     try:
         for n in [int(s) for s in args.sizes.split(",")]:
             root = work / f"data{n}"
@@ -163,6 +170,8 @@ def main():
             print(f"\n[{n:,} parcels in {files} files of ≤ {args.rows_per_file:,}, {ne:,} enterprises; synthetic "
                   f"合成数据; written in {time.perf_counter() - t:.0f} s]", flush=True)
             kinds = ["single", "dask"] if n <= args.single_max else ["dask"]
+            if args.compare_threads:
+                kinds.append(f"dask-t{args.compare_threads}")
             pairs = {a: [] for a in audits}
             for rep in range(args.repeat if n <= args.single_max else 1):
                 for audit in audits:
@@ -174,19 +183,26 @@ def main():
                         r.update(load_before=load_before, workers=args.workers)
                         runs[kind] = r
                         print(f"  {audit:10} {kind:6} run {rep + 1}: {fmt_run(r)}", flush=True)
-                        if kind == "dask" and r.get("tasks"):
+                        if kind.startswith("dask") and r.get("tasks"):
                             print("    " + "\n    ".join(per_partition(r, args.cores)), flush=True)
                         shutil.rmtree(work / f"out_{kind}_{n}", ignore_errors=True)
                     if "single" in runs:
                         assert runs["single"]["counts"] == runs["dask"]["counts"], (runs["single"]["counts"],
                                                                                   runs["dask"]["counts"])
-                        pairs[audit].append((runs["single"]["wall"] / runs["dask"]["wall"],
-                                             runs["single"]["cpu_tree"] / runs["dask"]["cpu_tree"]))
-            for audit, ps in pairs.items():
-                if ps:
-                    print(f"  {audit} {n:,}: single ÷ dask wall {', '.join(f'{w:.2f}×' for w, _ in ps)} "
-                          f"(median {statistics.median(w for w, _ in ps):.2f}×); CPU "
-                          f"{', '.join(f'{c:.2f}×' for _, c in ps)}; same counts", flush=True)
+                        for other in [k for k in runs if k != "single"]:
+                            assert runs["single"]["counts"] == runs[other]["counts"], other
+                            pairs.setdefault((audit, other), []).append(
+                                (runs["single"]["wall"] / runs[other]["wall"],
+                                 runs["single"]["cpu_tree"] / runs[other]["cpu_tree"],
+                                 runs["single"]["peak_gb"], runs[other]["peak_gb"]))
+            for key, ps in pairs.items():
+                if ps and isinstance(key, tuple):
+                    audit, other = key
+                    print(f"  {audit} {n:,}: single ÷ {other} wall {', '.join(f'{p[0]:.2f}×' for p in ps)} "
+                          f"(median {statistics.median(p[0] for p in ps):.2f}×); CPU "
+                          f"{', '.join(f'{p[1]:.2f}×' for p in ps)}; peak single "
+                          f"{', '.join(f'{p[2]:.2f}' for p in ps)} GB, {other} {', '.join(f'{p[3]:.2f}' for p in ps)} GB; "
+                          "same counts", flush=True)
             shutil.rmtree(root, ignore_errors=True)
     finally:
         if args.workdir is None:

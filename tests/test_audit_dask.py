@@ -291,3 +291,21 @@ def test_aliased_geoparquet_matches_single_process(parcels, single, cluster, tmp
         parcels.iloc[idx].rename(columns={"parcel_id": "宗地代码"}).to_parquet(folder / f"p{i}.parquet")
     audit_idle(folder, out=tmp_path / "out", engine="dask", as_of=AS_OF, scheduler=cluster)
     _same(single, dengine.read_result(tmp_path / "out"))
+
+
+def test_local_cluster_runs_two_task_threads_per_worker_and_holds_by_workers(monkeypatch):
+    """The in-process LocalCluster of n workers runs n × LOCAL_THREADS_PER_WORKER task threads (a second
+    partition fills a core while the first holds the GIL), but how many audited parcels may wait in memory
+    still counts the n workers, not the extra threads."""
+    from dcf_spatial.land.dask import cluster
+    from dcf_spatial.land.dask.engine import HOLD_MAX_ROWS_PER_THREAD, hold_fits
+
+    monkeypatch.setattr(cluster, "LOCAL_THREADS_PER_WORKER", 2)
+    client, local = cluster.connect(None, 2, dashboard=False)
+    try:
+        assert sum(client.nthreads().values()) == 4
+        assert hold_fits(client, 2 * HOLD_MAX_ROWS_PER_THREAD)
+        assert not hold_fits(client, 2 * HOLD_MAX_ROWS_PER_THREAD + 1)
+    finally:
+        client.close()
+        local.close()

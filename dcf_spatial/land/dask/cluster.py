@@ -22,6 +22,17 @@ SCHEDULER_TIMEOUT_S = 10
 #: processes keep them from queueing for the GIL (not measured here: this machine has 2 cores).
 LOCAL_THREADS_MAX = 2
 
+#: task threads per worker of an in-process ``LocalCluster`` (``n_workers`` ≤ :data:`LOCAL_THREADS_MAX`):
+#: ``n_workers`` × this many partitions are audited at once. A partition's audit alternates between
+#: pandas steps that hold the GIL (field checks, rules, summaries) and shapely, pyproj and Arrow steps
+#: that release it (reprojection, zone join, reads and writes): with one thread per core, both threads
+#: are often in a GIL-holding step together and a core waits; with two per core, another partition's
+#: GIL-free step fills it. Measured at 1,000,000 parcels on 2 cores (four 250,000-row partitions,
+#: ``benchmarks/bench_efficiency_scale.py``): the same CPU seconds, less wall time (see docs/dask.md).
+#: Memory: that many partitions in flight at once (the audited ones may be held anyway: see
+#: :data:`~dcf_spatial.land.dask.engine.HOLD_MAX_ROWS_PER_THREAD`, which counts workers, not these threads).
+LOCAL_THREADS_PER_WORKER = 2
+
 
 def store_text(store) -> str:
     """The layer store as text, passed to every task: worker processes do not share this process's
@@ -71,10 +82,15 @@ def connect(scheduler, n_workers, dashboard: bool):
     # `dask scheduler` and given by --scheduler
     dash = "127.0.0.1:0" if dashboard else None
     if n_workers <= LOCAL_THREADS_MAX:  # one worker of n_workers threads, in this process (see LOCAL_THREADS_MAX)
-        cluster = LocalCluster(n_workers=1, threads_per_worker=n_workers, processes=False, dashboard_address=dash)
+        slots = max(1, int(LOCAL_THREADS_PER_WORKER))
+        cluster = LocalCluster(n_workers=1, threads_per_worker=n_workers * slots, processes=False,
+                               dashboard_address=dash)
     else:
+        slots = 1
         cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=dash)
-    return Client(cluster), cluster
+    client = Client(cluster)
+    client.dcf_threads_per_worker = slots  # hold_fits counts workers, not the extra threads
+    return client, cluster
 
 
 def progress_bar(show_progress, futures) -> None:

@@ -411,7 +411,8 @@ def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_o
 def hold_fits(client, n_rows: int) -> bool:
     """Whether ``n_rows`` audited parcels may wait in the workers' memory (see
     :data:`HOLD_MAX_ROWS_PER_THREAD`): at most that many per worker thread of ``client``'s cluster."""
-    threads = sum(client.nthreads().values()) or 1
+    # an in-process LocalCluster runs LOCAL_THREADS_PER_WORKER threads per worker: the limit counts workers
+    threads = max(1, sum(client.nthreads().values()) // int(getattr(client, "dcf_threads_per_worker", 1) or 1))
     return n_rows <= HOLD_MAX_ROWS_PER_THREAD * threads
 
 
