@@ -61,15 +61,15 @@ def load_scoring(path=None) -> dict:
     try:
         cfg = json.loads(open(p, encoding="utf-8").read())
     except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"--scoring：无法读取 {p}（{exc}）；请以 dcf_spatial/data/efficiency_scoring.json 为模板修改。") from None
+        raise InputError(f"评分参数文件 {p} 无法读取（{exc}）；请以 dcf_spatial/data/efficiency_scoring.json 为模板修改。") from None
     for pool, spec in cfg["pools"].items():
         unknown = [k for k in spec["weights"] if k not in cfg["indicators"]]
         if unknown:
-            raise InputError(f"--scoring {p}：{spec['name_zh']}（{pool}）的权重中有未定义的指标 {', '.join(unknown)}；"
+            raise InputError(f"评分参数文件 {p}：{spec['name_zh']}（{pool}）的权重中有未定义的指标 {', '.join(unknown)}；"
                              f"可用的指标：{', '.join(cfg['indicators'])}。")
         weights = sum(spec["weights"].values())
         if abs(weights - 1) > 1e-6:
-            raise InputError(f"--scoring {p}：{spec['name_zh']}各指标权重（weight）之和为 {weights:.3f}，不等于 1。"
+            raise InputError(f"评分参数文件 {p}：{spec['name_zh']}各指标权重（weight）之和为 {weights:.3f}，不等于 1。"
                              "请调整权重使其合计为 1。")
     return cfg
 
@@ -196,6 +196,12 @@ def scoring_notes(cfg: dict, ent: pd.DataFrame) -> list[str]:
             f"{ind[k]['name_zh']} {v:.0%}" for k, v in w.items())
             + (f"。输入表中本组全部企业均无{'、'.join(dropped)}所需数据（缺列或全空），该项不参与评分，其权重已按比例分给其余指标"
                if dropped else ""))
+    c = cfg["classes"]
+    lines.append(f"分类比例：同一年度同一组内综合得分前{c['A']['share_top']:.0%}为{c['A']['name_zh']}，其后{c['B']['share']:.0%}为"
+                 f"{c['B']['name_zh']}，末{c['D']['share_bottom']:.0%}为{c['D']['name_zh']}，其余为{c['C']['name_zh']}；"
+                 f"单项指标得分最高为基准值的 {float(cfg['score_cap']):g} 倍（示意默认值，待核实）。")
+    lines.append(f"暂不评价的门槛：新投产未满 {int(cfg.get('t_new_years', 0))} 年（评价年度 − 投产年份），"
+                 f"或规模以下且用地面积小于 {float(cfg['t_min_area_mu']):g} 亩（示意默认值，待核实）。")
     veto = cfg.get("veto", {})
     if veto:
         lines.append(f"否决事项（直接列为{veto.get('class', 'D')}类，{veto.get('source', '待核实')}）：" + "；".join(veto["items_zh"]))
@@ -680,6 +686,6 @@ def link_summary_zh(classed: pd.DataFrame, *, limit: int = 20) -> list[str]:
             else np.full(len(miss), "", dtype=object)
         items = [f"第 {r} 行 {nm}：{t.removeprefix('未对应到宗地：')}"
                  for r, nm, t in zip(rows[:limit], names[:limit], miss["parcel_link_zh"].to_numpy()[:limit])]
-        lines.append("未对应到宗地的企业（用地面积取企业填报值，所在镇街取企业表所填）：" + "；".join(items)
+        lines.append("未对应到宗地的企业（用地面积只能取企业填报值，所在镇街取企业表所填；请核对宗地编号或补填）：" + "；".join(items)
                      + (f"；另有 {len(miss) - limit:,} 行见企业清单“宗地对应”列" if len(miss) > limit else ""))
     return lines

@@ -226,7 +226,7 @@ def efficiency_single(enterprises, *, parcels=None, as_of=None, scoring=None, fi
             low_tables[name] = efficiency.low_efficiency_by_zone(audited, low, by=by)
         notes.append("低效用地 = D类企业（最近年度）的宗地 + 闲置土地（闲置、满两年可收回、开发不足中止满一年），每宗只计一次，按区域汇总面积（亩）。")
     else:
-        notes.append("未提供宗地（--parcels）：用地面积取企业填报值，区域汇总与低效用地无法计算。")
+        notes.append("未提供宗地表：用地面积取企业填报值，所在镇街取企业表所填，集聚区汇总与低效用地无法计算。")
     counts = classed["eff_class"].value_counts().reindex(list(efficiency.CLASS_ORDER), fill_value=0).to_dict()
     logger.info("Efficiency classes for %d enterprise rows in %.1f s: %s", len(classed), time.perf_counter() - t0, counts)
     inputs = {"enterprises": source, **({"parcels": parcel_source} if parcel_source else {})}

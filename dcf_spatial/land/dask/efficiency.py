@@ -245,7 +245,7 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
                   *outputs.layers_note(layers_used),
                   "低效用地 = D类企业（最近年度）的宗地 + 闲置土地（闲置、满两年可收回、开发不足中止满一年），每宗只计一次，按区域汇总面积（亩）。"]
     else:
-        notes.append("未提供宗地（--parcels）：用地面积取企业填报值，区域汇总与低效用地无法计算。")
+        notes.append("未提供宗地表：用地面积取企业填报值，所在镇街取企业表所填，集聚区汇总与低效用地无法计算。")
     notes = [n for n in notes if n]
     n_synthetic = int(synthetic_flags(classed).sum()) + n_par_synthetic
     logger.info("dask efficiency audit: %d enterprise rows, %d parcels, %.1f s", len(classed),
