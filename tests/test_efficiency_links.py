@@ -145,3 +145,28 @@ def test_scoring_notes_name_no_internal_key_and_no_option():
         assert word not in text
     assert not re.search(r"[a-z]+_[a-z]+", text)
     assert "新投产未满 2 年" in text and "小于 3 亩" in text  # the shipped thresholds, said in words
+
+
+def test_needs_action_gives_the_workbooks_chinese_table(clerk, tmp_path):
+    """QA round 4: needs_action() mixed the input's headers with internal names (status, reason_zh …)."""
+    from dcf_spatial.land import audit_idle
+
+    idle = audit_idle(clerk["parcels"], as_of="2025-12-31", store=clerk["store"], out=tmp_path / "idle", map=False)
+    zh = idle.needs_action()
+    wb = openpyxl.load_workbook(idle.files["excel"], read_only=True)
+    head = list(wb["宗地清单"].iter_rows(values_only=True))[1]
+    assert list(zh.columns) == [h for h in head if h is not None]
+    # 《闲置土地处置办法》第二条、第十四条第（二）项: agreed 2019-01-01, never started, on 2025-12-31 more than two
+    # full years: the only parcel to act on (no 认定书 recorded, so 疑似)
+    assert zh["宗地代码"].tolist() == ["DCF2018-005"] and "闲置满两年" in zh["审计结论"].iloc[0]
+    assert "status" not in zh.columns and "reason_zh" not in zh.columns
+    full = idle.needs_action(table="all")
+    assert full["status"].tolist() == ["idle_reclaim"] and full.index.tolist() == zh.index.tolist()
+
+    eff = audit_efficiency(clerk["ent"], parcels=clerk["parcels"], as_of="2025-12-31", store=clerk["store"],
+                           out=tmp_path / "eff", map=False)
+    act = eff.needs_action()
+    assert act["分类"].tolist()[0] == "D" and set(act["分类"]) <= {"C", "D"}
+    assert act["所在镇（街道）"].iloc[0] == "甲镇"
+    with pytest.raises(ValueError):
+        eff.needs_action(table="raw")
