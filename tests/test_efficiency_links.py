@@ -170,3 +170,26 @@ def test_needs_action_gives_the_workbooks_chinese_table(clerk, tmp_path):
     assert act["所在镇（街道）"].iloc[0] == "甲镇"
     with pytest.raises(ValueError):
         eff.needs_action(table="raw")
+
+
+@pytest.mark.parametrize("held", [True, False], ids=["held_in_memory", "written_then_marked"])
+def test_dask_engine_links_the_same_parcels(clerk, cluster, tmp_path, monkeypatch, held):
+    from dcf_spatial.land.dask import engine as dask_engine
+    from test_audit_dask import _same_table, dengine
+
+    if not held:
+        monkeypatch.setattr(dask_engine, "HOLD_MAX_ROWS_PER_THREAD", 0)
+    single = audit_efficiency(clerk["ent"], parcels=clerk["parcels"], as_of="2025-12-31", store=clerk["store"],
+                              out=tmp_path / "single", map=False)
+    ent_pq = tmp_path / "企业.parquet"
+    pd.read_excel(clerk["ent"], engine="openpyxl").astype({"宗地编号": "string"}).to_parquet(ent_pq)
+    summary = audit_efficiency(ent_pq, out=tmp_path / "out", engine="dask", parcels=clerk["parcels"], as_of="2025-12-31",
+                               scheduler=cluster, store=clerk["store"]).to_dict()
+    got_ent, got_par = dengine.read_efficiency_result(tmp_path / "out")
+    for col in ("parcel_link", "parcel_link_zh", "matched_parcel_ids", "township_zh", "cluster_zh", "zone_source",
+                "parcel_area_mu", "eff_class"):
+        _same_table(single.frame[[col]].reset_index(drop=True), got_ent)
+    got = got_par.set_index("parcel_id")
+    assert got.loc["DCF2018-005", "low_efficiency"] == "D类企业用地；闲置土地"
+    _same_table(single.parcels[["low_efficiency", "eff_class_zh"]].reset_index(drop=True), got_par.reset_index(drop=True))
+    assert any("5 行企业记录中 3 行对应到宗地" in n for n in summary["notes"])
