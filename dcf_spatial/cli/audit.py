@@ -389,6 +389,8 @@ def efficiency(enterprises, parcels, as_of, scoring, crs, reader, parcel_layer, 
             both = d + idle_mu - low  # a D-class firm's idle parcel is in both parts
             click.echo(f"  低效用地合计 {low:,.1f} 亩（D类企业用地 {d:,.1f} 亩，闲置土地 {idle_mu:,.1f} 亩"
                        + (f"；两者重叠的 {both:,.1f} 亩只计一次" if both > 0.05 else "") + "）")
+    for line in res.details.get("parcel_link_zh") or []:
+        click.echo(f"  {line}")
     _echo_notes(res)
     click.echo("输出：")
     for path in res.files.values():

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 import numpy as np
 import pandas as pd
@@ -60,15 +61,15 @@ def load_scoring(path=None) -> dict:
     try:
         cfg = json.loads(open(p, encoding="utf-8").read())
     except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"--scoring：无法读取 {p}（{exc}）；请以 dcf_spatial/data/efficiency_scoring.json 为模板修改。") from None
+        raise InputError(f"评分参数文件 {p} 无法读取（{exc}）；请以 dcf_spatial/data/efficiency_scoring.json 为模板修改。") from None
     for pool, spec in cfg["pools"].items():
         unknown = [k for k in spec["weights"] if k not in cfg["indicators"]]
         if unknown:
-            raise InputError(f"--scoring {p}：{spec['name_zh']}（{pool}）的权重中有未定义的指标 {', '.join(unknown)}；"
+            raise InputError(f"评分参数文件 {p}：{spec['name_zh']}（{pool}）的权重中有未定义的指标 {', '.join(unknown)}；"
                              f"可用的指标：{', '.join(cfg['indicators'])}。")
         weights = sum(spec["weights"].values())
         if abs(weights - 1) > 1e-6:
-            raise InputError(f"--scoring {p}：{spec['name_zh']}各指标权重（weight）之和为 {weights:.3f}，不等于 1。"
+            raise InputError(f"评分参数文件 {p}：{spec['name_zh']}各指标权重（weight）之和为 {weights:.3f}，不等于 1。"
                              "请调整权重使其合计为 1。")
     return cfg
 
@@ -195,6 +196,12 @@ def scoring_notes(cfg: dict, ent: pd.DataFrame) -> list[str]:
             f"{ind[k]['name_zh']} {v:.0%}" for k, v in w.items())
             + (f"。输入表中本组全部企业均无{'、'.join(dropped)}所需数据（缺列或全空），该项不参与评分，其权重已按比例分给其余指标"
                if dropped else ""))
+    c = cfg["classes"]
+    lines.append(f"分类比例：同一年度同一组内综合得分前{c['A']['share_top']:.0%}为{c['A']['name_zh']}，其后{c['B']['share']:.0%}为"
+                 f"{c['B']['name_zh']}，末{c['D']['share_bottom']:.0%}为{c['D']['name_zh']}，其余为{c['C']['name_zh']}；"
+                 f"单项指标得分最高为基准值的 {float(cfg['score_cap']):g} 倍（示意默认值，待核实）。")
+    lines.append(f"暂不评价的门槛：新投产未满 {int(cfg.get('t_new_years', 0))} 年（评价年度 − 投产年份），"
+                 f"或规模以下且用地面积小于 {float(cfg['t_min_area_mu']):g} 亩（示意默认值，待核实）。")
     veto = cfg.get("veto", {})
     if veto:
         lines.append(f"否决事项（直接列为{veto.get('class', 'D')}类，{veto.get('source', '待核实')}）：" + "；".join(veto["items_zh"]))
@@ -202,8 +209,11 @@ def scoring_notes(cfg: dict, ent: pd.DataFrame) -> list[str]:
 
 
 
-def attach_land_area(ent: pd.DataFrame, parcels=None) -> pd.DataFrame:
-    """Fill ``land_area_mu`` from the enterprise's parcels (by ``credit_code``) where the table has none.
+def attach_land_area(ent: pd.DataFrame, parcels=None, link: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Fill ``land_area_mu`` from the enterprise's parcels where the table has none.
+
+    The parcels of a row are those :func:`link_parcels` finds (by 宗地编号, by ``credit_code``);
+    ``link`` is its result when already computed.
 
     Adds ``land_area_source`` (企业填报 / 宗地合计 / 缺失) and ``parcel_area_mu`` (the parcels' sum,
     NaN without parcels). A 用地面积 of 0 is a data error, named in ``problems``: with parcels their
@@ -221,9 +231,10 @@ def attach_land_area(ent: pd.DataFrame, parcels=None) -> pd.DataFrame:
     declared = out["land_area_mu"].astype(float)
     zero = (declared == 0).to_numpy()
     if parcels is not None and len(parcels):
-        by_cc = pd.Series(parcels["area_mu"].to_numpy(dtype=float),
-                          index=parcels["credit_code"].astype("string").str.upper().to_numpy()).groupby(level=0).sum()
-        from_parcels = out["credit_code"].astype("string").map(by_cc).astype(float)
+        link = link_parcels(ent, parcels) if link is None else link
+        area = parcels["area_mu"].to_numpy(dtype=float)
+        summed = pd.Series(area[link["parcel"].to_numpy()], index=link["ent"].to_numpy()).groupby(level=0).sum()
+        from_parcels = pd.Series(summed.reindex(np.arange(len(out))).to_numpy(dtype=float), index=out.index)
     else:
         from_parcels = pd.Series(np.nan, index=out.index)
     out["parcel_area_mu"] = from_parcels.to_numpy()
@@ -413,30 +424,61 @@ def row_note(ent: pd.DataFrame) -> str:
     return "“原表行号”为该企业记录在输入中的序号（第一条记录为 1）。"
 
 
-def enterprise_zones(ent: pd.DataFrame, parcels) -> pd.DataFrame:
-    """Township/cluster of each enterprise: those of its largest parcel (joined by credit code)."""
+def enterprise_zones(ent: pd.DataFrame, parcels, link: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Township/cluster/park of each enterprise row: those of its largest located parcel (see
+    :func:`link_parcels`); a row without one takes the township its table names (``township_name``,
+    e.g. 所在镇街), said in ``zone_source``.
+
+    Returns
+    -------
+    DataFrame
+        ``township_zh``, ``cluster_zh``, ``park_zh`` and ``zone_source`` (宗地位置 / 企业表所填镇街 / 无),
+        on ``ent``'s index.
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"credit_code": ["A", "B"], "parcel_id": ["1", None], "township_name": ["乙镇", "丙镇"]})
+    >>> p = pd.DataFrame({"parcel_id": ["1"], "area_mu": [5.0], "township_zh": ["甲镇"], "cluster_zh": [None]})
+    >>> enterprise_zones(e, p)[["township_zh", "zone_source"]].values.tolist()
+    [['甲镇', '宗地位置'], ['丙镇', '企业表所填镇街']]
+    """
     cols = ["township_zh", "cluster_zh", "park_zh"]
-    if parcels is None or not len(parcels) or "township_zh" not in parcels.columns:
-        return pd.DataFrame({c: pd.array([pd.NA] * len(ent), dtype="string") for c in cols}, index=ent.index)
-    p = pd.DataFrame({"cc": parcels["credit_code"].astype("string").str.upper().to_numpy(),
-                      "area": parcels["area_mu"].to_numpy(dtype=float),
-                      **{c: parcels[c].astype("string").to_numpy() for c in cols if c in parcels.columns}})
-    p = p.dropna(subset=["cc"]).sort_values("area", ascending=False).drop_duplicates("cc").set_index("cc")
-    key = ent["credit_code"].astype("string")
-    return pd.DataFrame({c: key.map(p[c]).astype("string").to_numpy() if c in p else pd.NA for c in cols}, index=ent.index)
+    n = len(ent)
+    out = pd.DataFrame({c: pd.array([pd.NA] * n, dtype="string") for c in cols}, index=ent.index)
+    if parcels is not None and len(parcels) and "township_zh" in parcels.columns:
+        link = link_parcels(ent, parcels) if link is None else link
+        pos = link["parcel"].to_numpy()
+        p = pd.DataFrame({"ent": link["ent"].to_numpy(), "area": parcels["area_mu"].to_numpy(dtype=float)[pos],
+                          **{c: parcels[c].astype("string").to_numpy()[pos] for c in cols if c in parcels.columns}})
+        # only a parcel placed in a township lends its zones (one without geometry or place has none)
+        p = p.dropna(subset=["township_zh"]).sort_values(["ent", "area"], ascending=[True, False], kind="stable")
+        p = p.drop_duplicates("ent").set_index("ent").reindex(np.arange(n))
+        for c in cols:
+            if c in p.columns:
+                out[c] = pd.array(p[c].to_numpy(), dtype="string")
+    located = out["township_zh"].notna().to_numpy()
+    own = (ent["township_name"].astype("string").str.strip().replace("", pd.NA).to_numpy()
+           if "township_name" in ent.columns else np.full(n, pd.NA, dtype=object))
+    own_ok = ~located & pd.notna(own)
+    town = out["township_zh"].to_numpy(dtype=object)
+    town[own_ok] = own[own_ok]
+    out["township_zh"] = pd.array(town, dtype="string")
+    out["zone_source"] = np.where(located, "宗地位置", np.where(own_ok, "企业表所填镇街", "无"))
+    return out
 
 
-def low_efficiency_parcels(parcels, classed: pd.DataFrame) -> pd.Series:
+def low_efficiency_parcels(parcels, classed: pd.DataFrame, firms: pd.Series | None = None) -> pd.Series:
     """Per parcel: why it is 低效用地 ("D类企业用地" / "闲置土地" / both joined), or "" if it is not.
 
-    A parcel is a class-D firm's if its ``credit_code`` has class D in the latest year of
-    ``classed``; idle means a status in ``idle_audit.IDLE_STATUSES`` (when ``status`` is present).
+    A parcel is a class-D firm's if its firm (``firms``, see :func:`parcel_firms`; default the
+    parcel's ``credit_code``) has class D in the latest year of ``classed``; idle means a status in
+    ``idle_audit.IDLE_STATUSES`` (when ``status`` is present).
     """
     from .idle_audit import IDLE_STATUSES
 
     latest = classed.sort_values("year", na_position="first").drop_duplicates("credit_code", keep="last")
     d_firms = set(latest.loc[latest["eff_class"] == "D", "credit_code"].dropna().astype(str))
-    cc = parcels["credit_code"].astype("string").str.upper().fillna("")
+    cc = (parcels["credit_code"] if firms is None else firms).astype("string").str.upper().fillna("")
     is_d = cc.isin(d_firms).to_numpy()
     is_idle = parcels["status"].isin(IDLE_STATUSES).to_numpy() if "status" in parcels.columns else np.zeros(len(parcels), bool)
     why = np.where(is_d & is_idle, "D类企业用地；闲置土地", np.where(is_d, "D类企业用地", np.where(is_idle, "闲置土地", "")))
@@ -463,3 +505,187 @@ def low_efficiency_by_zone(parcels, low: pd.Series, *, by: str) -> pd.DataFrame:
     }).fillna(0.0)
     out["low_count"] = out["low_count"].astype(int)
     return out.reset_index()
+
+
+# ---- enterprises ↔ parcels ------------------------------------------------------------------------
+
+#: what separates several 宗地编号 in one cell of the enterprise table (a firm on more than one parcel)
+_ID_SEPARATORS = r"[、,，;；/／|]"
+
+
+def parcel_key(values) -> pd.Series:
+    """The key a 宗地编号 is matched on, as a clerk's ids vary between the two tables.
+
+    Unicode NFKC (full-width letters, digits and dashes become half-width), every space removed,
+    upper case; an id of digits only loses its leading zeros (``'0012'`` = ``12``), and a number
+    read from Excel as ``12.0`` is ``'12'``. Blank → missing.
+
+    Examples
+    --------
+    >>> parcel_key(pd.Series(["0012", 12.0, " dcf 2019－001 ", "ＤＣＦ2019-001", None, " "])).tolist()
+    ['12', '12', 'DCF2019-001', 'DCF2019-001', <NA>, <NA>]
+    """
+    s = pd.Series(values)
+
+    def text(v):  # Excel gives whole numbers as floats: 12.0 is the id 12 (one Python step per id, few ids)
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            return None
+        if isinstance(v, (float, np.floating)) and float(v).is_integer():
+            return str(int(v))
+        return str(v)
+
+    if isinstance(s.dtype, (pd.StringDtype, pd.CategoricalDtype)):  # read as text (field_aliases text_fields)
+        k = s.astype("string")
+    else:
+        k = s.astype(object).map(text).astype("string")
+    k = k.str.normalize("NFKC").str.replace(r"\s+", "", regex=True).str.upper()
+    k = k.mask(k == "")
+    digits = k.str.fullmatch(r"\d+").fillna(False)
+    stripped = k.str.lstrip("0").mask(lambda x: x == "", "0")
+    return k.where(~digits, stripped)
+
+
+def link_parcels(ent: pd.DataFrame, parcels) -> pd.DataFrame:
+    """Which parcels each enterprise row stands on: by 宗地编号, and by 统一社会信用代码.
+
+    An enterprise row's ``parcel_id`` (its 宗地编号; several in one cell separated by 、，；/) is
+    matched to the parcels' ``parcel_id`` through :func:`parcel_key`; a parcel whose own
+    ``credit_code`` is the firm's is linked too. Either table may lack the column.
+
+    Parameters
+    ----------
+    ent
+        The enterprise rows (``credit_code``; ``parcel_id`` optional).
+    parcels
+        The parcels (``parcel_id`` and/or ``credit_code``), or None.
+
+    Returns
+    -------
+    DataFrame
+        One row per (enterprise row, parcel) pair: ``ent`` and ``parcel`` (positions), ``via``
+        (``"宗地编号"`` / ``"统一社会信用代码"``). Empty without parcels.
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"credit_code": ["A", "B"], "parcel_id": ["0012", None]})
+    >>> p = pd.DataFrame({"parcel_id": ["12", "13"], "credit_code": [None, "B"]})
+    >>> link_parcels(e, p).values.tolist()
+    [[0, 0, '宗地编号'], [1, 1, '统一社会信用代码']]
+    """
+    empty = pd.DataFrame({"ent": pd.Series([], dtype=np.int64), "parcel": pd.Series([], dtype=np.int64),
+                          "via": pd.Series([], dtype=object)})
+    if parcels is None or not len(parcels) or not len(ent):
+        return empty
+    pairs = []
+    if "parcel_id" in ent.columns and "parcel_id" in parcels.columns:
+        cell = ent["parcel_id"].astype(object).where(ent["parcel_id"].notna(), None)
+        asked = pd.Series([re.split(_ID_SEPARATORS, v) if isinstance(v, str) else [v] for v in cell],
+                          index=np.arange(len(ent)), dtype=object).explode()
+        asked = pd.DataFrame({"ent": asked.index.to_numpy(dtype=np.int64),
+                              "key": parcel_key(asked.reset_index(drop=True)).to_numpy()}).dropna(subset=["key"])
+        have = pd.DataFrame({"parcel": np.arange(len(parcels), dtype=np.int64),
+                             "key": parcel_key(parcels["parcel_id"].reset_index(drop=True)).to_numpy()}).dropna(subset=["key"])
+        by_id = asked.merge(have, on="key")[["ent", "parcel"]].assign(via="宗地编号")
+        pairs.append(by_id)
+    if "credit_code" in parcels.columns and "credit_code" in ent.columns:
+        cc_e = pd.DataFrame({"ent": np.arange(len(ent), dtype=np.int64),
+                             "cc": ent["credit_code"].astype("string").str.strip().str.upper().to_numpy()}).dropna()
+        cc_p = pd.DataFrame({"parcel": np.arange(len(parcels), dtype=np.int64),
+                             "cc": parcels["credit_code"].astype("string").str.strip().str.upper().to_numpy()}).dropna()
+        pairs.append(cc_e.merge(cc_p, on="cc")[["ent", "parcel"]].assign(via="统一社会信用代码"))
+    if not pairs:
+        return empty
+    out = pd.concat(pairs, ignore_index=True)
+    # a parcel found both ways counts once for its firm (宗地编号 named first)
+    out = out.drop_duplicates(["ent", "parcel"], keep="first").sort_values(["ent", "parcel"], kind="stable")
+    return out.reset_index(drop=True).astype({"ent": np.int64, "parcel": np.int64})
+
+
+def parcel_firms(parcels, ent: pd.DataFrame, link: pd.DataFrame | None = None) -> pd.Series:
+    """Per parcel, the credit code of its firm: the parcel's own ``credit_code``, else that of the
+    enterprise row naming it by 宗地编号 (the first such row). Missing when neither.
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"credit_code": ["A"], "parcel_id": ["7"]})
+    >>> parcel_firms(pd.DataFrame({"parcel_id": ["007", "8"]}), e).tolist()
+    ['A', <NA>]
+    """
+    own = (parcels["credit_code"].astype("string").str.strip().str.upper().reset_index(drop=True)
+           if "credit_code" in parcels.columns else pd.Series(pd.NA, index=range(len(parcels)), dtype="string"))
+    link = link_parcels(ent, parcels) if link is None else link
+    by_id = link[link["via"] == "宗地编号"].drop_duplicates("parcel", keep="first")
+    named = pd.Series(ent["credit_code"].astype("string").str.upper().to_numpy()[by_id["ent"].to_numpy()],
+                      index=by_id["parcel"].to_numpy(), dtype="string")
+    out = own.fillna(named.reindex(own.index))
+    out.index = parcels.index
+    return out
+
+
+def link_columns(ent: pd.DataFrame, parcels, link: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per enterprise row: ``parcel_link`` (how its parcels were found, or 未匹配), ``parcel_link_zh``
+    (the Chinese sentence, with the reason when none was found) and ``matched_parcel_ids``.
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"credit_code": ["A", "B"], "parcel_id": ["12", None]})
+    >>> link_columns(e, pd.DataFrame({"parcel_id": ["0012"]}))["parcel_link_zh"].tolist()
+    ['按宗地编号对应宗地 0012', '未对应到宗地：企业表未填宗地编号，宗地表中也没有该统一社会信用代码']
+    """
+    n = len(ent)
+    if parcels is None:
+        return pd.DataFrame({"parcel_link": ["未提供宗地"] * n, "parcel_link_zh": ["未提供宗地表，未对应宗地"] * n,
+                             "matched_parcel_ids": [""] * n}, index=ent.index)
+    link = link_parcels(ent, parcels) if link is None else link
+    ids = (parcels["parcel_id"].astype("string").fillna("（无宗地编号）").to_numpy(dtype=object)
+           if "parcel_id" in parcels.columns else np.full(len(parcels), "（无宗地编号）", dtype=object))
+    asked = (ent["parcel_id"].astype(object).where(ent["parcel_id"].notna(), None).to_numpy()
+             if "parcel_id" in ent.columns else np.full(n, None, dtype=object))
+    how, text, found = ["未匹配"] * n, [""] * n, [""] * n
+    groups = {int(k): g for k, g in link.groupby("ent")} if len(link) else {}
+    for i in range(n):
+        g = groups.get(i)
+        wanted = asked[i]
+        wanted = None if wanted is None or (isinstance(wanted, float) and np.isnan(wanted)) or str(wanted).strip() == "" \
+            else str(wanted).strip()
+        if g is not None:
+            vias = list(dict.fromkeys(g["via"]))
+            how[i] = "、".join(vias)
+            found[i] = "、".join(str(x) for x in ids[g["parcel"].to_numpy()])
+            text[i] = f"按{'、'.join(vias)}对应宗地 {found[i]}"
+            if wanted is not None and "宗地编号" not in vias:
+                text[i] += f"（企业表所填宗地编号“{wanted}”在宗地表中找不到）"
+        elif wanted is not None:
+            text[i] = f"未对应到宗地：企业表所填宗地编号“{wanted}”在宗地表中找不到，宗地表中也没有该统一社会信用代码；请核对宗地编号"
+        else:
+            text[i] = "未对应到宗地：企业表未填宗地编号，宗地表中也没有该统一社会信用代码"
+    return pd.DataFrame({"parcel_link": how, "parcel_link_zh": text, "matched_parcel_ids": found}, index=ent.index)
+
+
+def link_summary_zh(classed: pd.DataFrame, *, limit: int = 20) -> list[str]:
+    """The lines saying how many enterprise rows found their parcels and which did not (with reasons).
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"row": [2, 3], "name": ["甲", "乙"], "parcel_link": ["宗地编号", "未匹配"],
+    ...                   "parcel_link_zh": ["按宗地编号对应宗地 1", "未对应到宗地：企业表未填宗地编号"]})
+    >>> link_summary_zh(c)[0]
+    '企业与宗地对应：2 行企业记录中 1 行对应到宗地（按宗地编号 1 行），1 行未对应。'
+    """
+    if "parcel_link" not in classed.columns or (classed["parcel_link"] == "未提供宗地").all():
+        return []
+    link = classed["parcel_link"].astype(str)
+    miss = classed[link == "未匹配"]
+    n, ok = len(classed), int((link != "未匹配").sum())
+    by = [f"按{v} {int((link.str.contains(v)).sum()):,} 行" for v in ("宗地编号", "统一社会信用代码") if link.str.contains(v).any()]
+    lines = [f"企业与宗地对应：{n:,} 行企业记录中 {ok:,} 行对应到宗地" + (f"（{'，'.join(by)}）" if by else "")
+             + f"，{len(miss):,} 行未对应。"]
+    if len(miss):
+        rows = miss["row"].to_numpy() if "row" in miss.columns else np.arange(1, len(miss) + 1)
+        names = miss["name"].astype(object).where(miss["name"].notna(), "（无企业名称）").to_numpy() if "name" in miss.columns \
+            else np.full(len(miss), "", dtype=object)
+        items = [f"第 {r} 行 {nm}：{t.removeprefix('未对应到宗地：')}"
+                 for r, nm, t in zip(rows[:limit], names[:limit], miss["parcel_link_zh"].to_numpy()[:limit])]
+        lines.append("未对应到宗地的企业（用地面积只能取企业填报值，所在镇街取企业表所填；请核对宗地编号或补填）：" + "；".join(items)
+                     + (f"；另有 {len(miss) - limit:,} 行见企业清单“宗地对应”列" if len(miss) > limit else ""))
+    return lines

@@ -667,6 +667,8 @@ def write_answer_map(gdf, path, *, title: str, status_field: str, popup_fields: 
 EFFICIENCY_COLUMNS_ZH = {
     "row": "原表行号", "year": "年度", "credit_code": "统一社会信用代码", "name": "企业名称",
     "industry_code": "行业代码", "above_scale": "是否规上", "township_zh": "所在镇（街道）", "cluster_zh": "所在工业集聚区",
+    "zone_source": "镇街归属依据", "parcel_id": "企业表所填宗地编号", "parcel_link_zh": "宗地对应",
+    "matched_parcel_ids": "对应宗地编号",
     "land_area_mu": "用地面积（亩）", "land_area_source": "用地面积来源", "parcel_area_mu": "宗地面积合计（亩）",
     "tax_wan": "税收（万元）", "revenue_wan": "营业收入（万元）", "energy_tce": "综合能耗（吨标准煤）",
     "employees": "从业人员（人）", "rd_wan": "研发投入（万元）", "emissions_t": "主要污染物排放当量（吨）",

@@ -50,7 +50,8 @@ ENTERPRISE_FIELDS_ZH = {
 ENTERPRISE_REQUIRED = ("credit_code", "name")
 ENTERPRISE_RESERVED_COLUMNS = ("row", "duplicate_id", "problems", "data_errors", "credit_code_valid", "score", "rank", "evaluated_n",
                                "eff_class", "eff_class_zh", "eff_reason", "land_area_source", "parcel_area_mu",
-                               "pool", "pool_zh", "vetoed")
+                               "pool", "pool_zh", "vetoed", "parcel_link", "parcel_link_zh", "matched_parcel_ids",
+                               "zone_source")
 ENTERPRISE_NUMBERS = ("land_area_mu", "tax_wan", "revenue_wan", "energy_tce", "employees", "rd_wan", "emissions_t")
 
 

@@ -169,29 +169,57 @@ class AuditResult:
         self.details["written"] = True
         return files
 
-    def needs_action(self) -> pd.DataFrame:
-        """The parcels the bureau has to act on or check (idle audit), most urgent status first.
+    def needs_action(self, *, table: str = "zh") -> pd.DataFrame:
+        """The parcels (idle audit) or enterprises (efficiency) the bureau has to act on or check.
 
-        Statuses in the order of :data:`dcf_spatial.land.idle_audit.ACTION_STATUSES` (可无偿收回,
-        闲置, 开发不足, 政府原因, 延期, 数据不足), input order within a status.
+        Idle audit: statuses in the order of :data:`dcf_spatial.land.idle_audit.ACTION_STATUSES`
+        (可无偿收回, 闲置, 开发不足, 政府原因, 延期, 数据不足), input order within a status. Efficiency:
+        the C and D class rows (规划第十章第四节：“倒逼C、D类企业提升资源要素利用效率”), D first, each
+        class by 综合得分 from the lowest.
+
+        Parameters
+        ----------
+        table
+            ``"zh"`` (default): the workbook's Chinese table — the columns, headers and number/date
+            formats of the 宗地清单 sheet (idle) or 企业清单 sheet (efficiency). ``"all"``: the rows of
+            :attr:`frame` with every column (the input's own headers beside the tool's column names,
+            e.g. ``status``, ``reason_zh``), for further computing.
 
         Returns
         -------
         DataFrame
-            The rows of :attr:`frame` with such a status (empty for an efficiency audit).
+            The rows needing action, index as in :attr:`frame`.
 
         Examples
         --------
         >>> res = dcf.audit_idle("宗地.gpkg", as_of="2025-12-31")          # doctest: +SKIP
-        >>> res.needs_action()[["parcel_id", "status_zh", "reason_zh"]]  # doctest: +SKIP
+        >>> res.needs_action()[["宗地代码", "审计结论", "理由（条款与日期）"]]  # doctest: +SKIP
+        >>> res.needs_action(table="all")[["parcel_id", "status"]]       # doctest: +SKIP
         """
-        from .idle_audit import ACTION_STATUSES
+        from . import outputs
 
+        if table not in ("zh", "all"):
+            raise ValueError(f"table 应为 'zh'（工作簿的中文表）或 'all'（全部字段），不是 {table!r}")
         frame = self.frame
-        if self.kind != "idle" or "status" not in frame:
-            return frame.iloc[0:0]
-        rank = frame["status"].map({s: i for i, s in enumerate(ACTION_STATUSES)})
-        return frame[rank.notna()].assign(_rank=rank).sort_values("_rank", kind="stable").drop(columns="_rank")
+        if self.kind == "idle":
+            from .idle_audit import ACTION_STATUSES
+
+            if "status" not in frame:
+                rows = frame.iloc[0:0]
+            else:
+                rank = frame["status"].map({s: i for i, s in enumerate(ACTION_STATUSES)})
+                rows = frame[rank.notna()].assign(_rank=rank).sort_values("_rank", kind="stable").drop(columns="_rank")
+            if table == "all":
+                return rows
+            return outputs._excel_frame(outputs._methods_zh(rows),
+                                        {c: outputs.IDLE_COLUMNS_ZH[c] for c in outputs.EXCEL_LIST_COLUMNS})
+        if "eff_class" not in frame:
+            rows = frame.iloc[0:0]
+        else:
+            rank = frame["eff_class"].map({"D": 0, "C": 1})
+            keys = ["_rank", "score"] if "score" in frame.columns else ["_rank"]
+            rows = frame[rank.notna()].assign(_rank=rank).sort_values(keys, kind="stable").drop(columns="_rank")
+        return rows if table == "all" else outputs._excel_frame(rows, outputs.EFFICIENCY_COLUMNS_ZH)
 
     def to_dict(self) -> dict:
         """The JSON ``dcf audit idle|efficiency --json`` prints (after :meth:`write`).

@@ -226,27 +226,32 @@ def efficiency_single(enterprises, *, parcels=None, as_of=None, scoring=None, fi
                   f"闲置状态按基准日 {as_of_ts:%Y-%m-%d} 审计（{'指定' if as_of is not None else '未指定基准日，取今天'}）。",
                   synthetic_note(audited) if "synthetic" in audited.columns else "",
                   *outputs.layers_note(layers_used), *zones.attrs.get("notes", [])]
-    ent = efficiency.attach_land_area(ent, audited)
+    link = efficiency.link_parcels(ent, audited)
+    ent = efficiency.attach_land_area(ent, audited, link=link)
     classed = efficiency.classify(ent, scoring=cfg, as_of=idle_audit.parse_as_of(as_of) if as_of is not None else None)
-    z = efficiency.enterprise_zones(classed, audited)
-    for c in z.columns:
-        classed[c] = z[c].array
+    for extra in (efficiency.enterprise_zones(classed, audited, link=link), efficiency.link_columns(classed, audited, link=link)):
+        for c in extra.columns:
+            classed[c] = extra[c].array
+    link_lines = efficiency.link_summary_zh(classed)
+    notes += link_lines
     if audited is not None:
-        low = efficiency.low_efficiency_parcels(audited, classed)
+        firms = efficiency.parcel_firms(audited, classed, link=link)
+        low = efficiency.low_efficiency_parcels(audited, classed, firms=firms)
         audited["low_efficiency"] = low.to_numpy()
         latest = classed.sort_values("year", na_position="first").drop_duplicates("credit_code", keep="last")
         cmap = latest.set_index("credit_code")["eff_class_zh"]
-        audited["eff_class_zh"] = audited["credit_code"].astype("string").str.upper().map(cmap).astype("string").fillna("无企业记录")
+        audited["eff_class_zh"] = firms.map(cmap).astype("string").fillna("无企业记录")
         for by, name in (("township_zh", "按镇街"), ("cluster_zh", "按集聚区"), ("park_zh", "按园区")):
             low_tables[name] = efficiency.low_efficiency_by_zone(audited, low, by=by)
         notes.append("低效用地 = D类企业（最近年度）的宗地 + 闲置土地（闲置、满两年可收回、开发不足中止满一年），每宗只计一次，按区域汇总面积（亩）。")
     else:
-        notes.append("未提供宗地（--parcels）：用地面积取企业填报值，区域汇总与低效用地无法计算。")
+        notes.append("未提供宗地表：用地面积取企业填报值，所在镇街取企业表所填，集聚区汇总与低效用地无法计算。")
     counts = classed["eff_class"].value_counts().reindex(list(efficiency.CLASS_ORDER), fill_value=0).to_dict()
     logger.info("Efficiency classes for %d enterprise rows in %.1f s: %s", len(classed), time.perf_counter() - t0, counts)
     inputs = {"enterprises": source, **({"parcels": parcel_source} if parcel_source else {})}
     return AuditResult(kind="efficiency", engine="single", as_of=as_of_ts, inputs=inputs, notes=notes, counts=counts,
                        summaries=low_tables, layers_used=layers_used, parcels=audited,
                        timings={"total": round(time.perf_counter() - t0, 3)},
-                       details={"latest": latest, "class_names_zh": {k: v["name_zh"] for k, v in cfg["classes"].items()}},
+                       details={"latest": latest, "class_names_zh": {k: v["name_zh"] for k, v in cfg["classes"].items()},
+                                "parcel_link_zh": link_lines},
                        frame_source=classed)

@@ -684,7 +684,7 @@ def _audit_summary(res) -> dict:
                                         for r in rows.itertuples() if r.count > 0]
         summary["column_labels"] = dict(SUMMARY_COLUMNS_ZH)
     summary["kind"] = res.kind
-    act = res.needs_action() if hasattr(res, "needs_action") else None
+    act = res.needs_action(table="all") if hasattr(res, "needs_action") else None
     if res.kind == "efficiency":
         act = _efficiency_action(frame)
         if "eff_class" in frame.columns and "eff_class_zh" in frame.columns:

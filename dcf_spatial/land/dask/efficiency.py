@@ -40,7 +40,17 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-def _mark_low(path: str, latest: pd.DataFrame) -> dict:
+def _firms(attrs: pd.DataFrame, named: pd.Series | None) -> pd.Series:
+    """Each parcel's firm: its own credit code, else the one the enterprise table names it for by
+    宗地编号 (``named``: parcel ``row`` → credit code, computed once on the client by
+    :func:`~dcf_spatial.land.efficiency.parcel_firms`)."""
+    own = attrs["credit_code"].astype("string").str.upper()
+    if named is None or not len(named) or "row" not in attrs.columns:
+        return own
+    return own.fillna(pd.Series(attrs["row"].map(named).to_numpy(), index=attrs.index, dtype="string"))
+
+
+def _mark_low(path: str, latest: pd.DataFrame, named: pd.Series | None = None) -> dict:
     """Third pass: add ``low_efficiency`` and ``eff_class_zh`` to an audited partition, as the
     single-process engine does (``latest``: each credit code's class in its latest year).
 
@@ -52,26 +62,27 @@ def _mark_low(path: str, latest: pd.DataFrame) -> dict:
     from .. import efficiency
 
     table = pq.read_table(path)
-    attrs = table.select(["credit_code", "status"]).to_pandas()
-    low = efficiency.low_efficiency_parcels(attrs, latest)
+    attrs = table.select(["credit_code", "status"] + (["row"] if named is not None and len(named) else [])).to_pandas()
+    firms = _firms(attrs, named)
+    low = efficiency.low_efficiency_parcels(attrs, latest, firms=firms)
     cmap = latest.set_index("credit_code")["eff_class_zh"]
-    eff = attrs["credit_code"].astype("string").str.upper().map(cmap).astype("string").fillna("无企业记录")
+    eff = firms.map(cmap).astype("string").fillna("无企业记录")
     append_columns(table, pd.DataFrame({"low_efficiency": low.to_numpy(), "eff_class_zh": eff.array}), Path(path))
     return {"rows": table.num_rows, "low": int((low != "").sum())}
 
 
-def _mark_frame(result, path: str, latest: pd.DataFrame) -> dict:
+def _mark_frame(result, path: str, latest: pd.DataFrame, named: pd.Series | None = None) -> dict:
     """Third pass on a partition held in memory (:data:`~.engine.HOLD_MAX_ROWS_PER_THREAD`): the single
     engine's ``low_efficiency`` and ``eff_class_zh`` columns added to the audited frame, which is then
     written, once."""
     from .. import efficiency
     from .engine import write_partition
 
-    low = efficiency.low_efficiency_parcels(result, latest)
+    firms = _firms(result, named)
+    low = efficiency.low_efficiency_parcels(result, latest, firms=firms)
     cmap = latest.set_index("credit_code")["eff_class_zh"]
     result["low_efficiency"] = low.to_numpy()
-    result["eff_class_zh"] = result["credit_code"].astype("string").str.upper().map(cmap).astype("string") \
-        .fillna("无企业记录")
+    result["eff_class_zh"] = firms.map(cmap).astype("string").fillna("无企业记录").array
     write_partition(result, Path(path))
     return {"rows": len(result), "low": int((low != "").sum())}
 
@@ -170,25 +181,32 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
         ent_sizes = [len(r) for r in raw]
         ent = validate_enterprises(pd.concat(raw, ignore_index=True), source=", ".join(p.label for p in ent_parts))
         del raw
-        ent = efficiency.attach_land_area(ent, slim)
+        link = efficiency.link_parcels(ent, slim)
+        ent = efficiency.attach_land_area(ent, slim, link=link)
         classed = efficiency.classify(ent, scoring=cfg,
                                       as_of=idle_audit.parse_as_of(as_of) if as_of is not None else None)
-        z = efficiency.enterprise_zones(classed, slim)
-        for c in z.columns:
-            classed[c] = z[c].array
+        for extra in (efficiency.enterprise_zones(classed, slim, link=link),
+                      efficiency.link_columns(classed, slim, link=link)):
+            for c in extra.columns:
+                classed[c] = extra[c].array
         low_tables = {}
         latest = classed.sort_values("year", na_position="first").drop_duplicates("credit_code", keep="last")
         # a plain frame (no attrs, no references into ``classed``), sent to the workers once
         latest = pd.DataFrame({c: latest[c].to_numpy() for c in ("credit_code", "year", "eff_class", "eff_class_zh")})
+        named = None
         if slim is not None:
-            low = efficiency.low_efficiency_parcels(slim, classed)
+            firms = efficiency.parcel_firms(slim, classed, link=link)
+            low = efficiency.low_efficiency_parcels(slim, classed, firms=firms)
+            # only the parcels the enterprise table names by 宗地编号 (no credit code of their own) go to the workers
+            lent = firms.notna().to_numpy() & slim["credit_code"].isna().to_numpy() if "credit_code" in slim else firms.notna().to_numpy()
+            named = pd.Series(firms[lent].to_numpy(dtype=object), index=slim["row"].to_numpy()[lent])
             for by, name in (("township_zh", "按镇街"), ("cluster_zh", "按集聚区"), ("park_zh", "按园区")):
                 low_tables[name] = efficiency.low_efficiency_by_zone(slim, low, by=by)
             t["classify"] = time.perf_counter()  # the client's own step ends: ranks, cuts, 低效用地 tables
             clock.step("classes")
             shared = client.scatter(latest, broadcast=True)
-            marks = [client.submit(_mark_frame, held.pop(f), f, shared, pure=False) if f in held
-                     else client.submit(_mark_low, f, shared, pure=False) for f in files]
+            marks = [client.submit(_mark_frame, held.pop(f), f, shared, named, pure=False) if f in held
+                     else client.submit(_mark_low, f, shared, named, pure=False) for f in files]
             # the client writes the enterprise files while the workers write the parcels' (it waits otherwise)
             ent_files = _write_enterprises(classed, ent_sizes, ent_folder)
             if progress:
@@ -218,6 +236,7 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
         "分类按全部企业同一年度的排名一次划定，与单进程引擎逐行一致）。",
         *efficiency.scoring_notes(cfg, classed),
         synthetic_note(classed),
+        *efficiency.link_summary_zh(classed),
     ]
     if slim is not None:
         notes += [f"宗地 {len(par_parts)} 个分区，{len(slim):,} 宗，闲置状态按基准日 {as_of_ts:%Y-%m-%d} 审计"
@@ -226,7 +245,7 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
                   *outputs.layers_note(layers_used),
                   "低效用地 = D类企业（最近年度）的宗地 + 闲置土地（闲置、满两年可收回、开发不足中止满一年），每宗只计一次，按区域汇总面积（亩）。"]
     else:
-        notes.append("未提供宗地（--parcels）：用地面积取企业填报值，区域汇总与低效用地无法计算。")
+        notes.append("未提供宗地表：用地面积取企业填报值，所在镇街取企业表所填，集聚区汇总与低效用地无法计算。")
     notes = [n for n in notes if n]
     n_synthetic = int(synthetic_flags(classed).sum()) + n_par_synthetic
     logger.info("dask efficiency audit: %d enterprise rows, %d parcels, %.1f s", len(classed),

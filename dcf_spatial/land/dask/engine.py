@@ -130,7 +130,7 @@ def write_partition(result, path: Path) -> None:
 
 
 #: the per-parcel columns the 亩产效益 side needs: land areas, largest parcel's zones, 低效用地
-SLIM_COLUMNS = ("row", "credit_code", "area_mu", "township_zh", "cluster_zh", "park_zh", "status")
+SLIM_COLUMNS = ("row", "parcel_id", "credit_code", "area_mu", "township_zh", "cluster_zh", "park_zh", "status")
 
 
 def slim_of(result) -> pd.DataFrame:
