@@ -292,8 +292,9 @@ def _resolve(query: str, t) -> IndustryMatch:
         how = "substring"
     else:
         hits = exact
-    if not hits:
-        return IndustryMatch(query, "unknown", candidates=_suggest(query), how="none")
+    if not hits:  # near codes of the word, else of the X of its form (做轴套的: those of 轴套)
+        near = _suggest(query) or next((c for c in map(_suggest, base_words(query)) if c), ())
+        return IndustryMatch(query, "unknown", candidates=near, how="none")
     return _match(query, _collapse_nested(hits), t, how)
 
 
