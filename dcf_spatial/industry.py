@@ -280,23 +280,93 @@ def _resolve(query: str, t) -> IndustryMatch:
         return IndustryMatch(query, "resolved", codes, tuple(name_of(c) for c in codes), how="code")
 
     # the project's words first (they carry the plan's meaning: 光伏 is both D4416 and C3825), then the
-    # standard's own names, then names/words containing the word
-    exact = [c for c, row in t.items() if query in row.keywords]
-    how = "keyword"
+    # standard's own names, then the clerk's forms of a known word (做X的, X厂 …), then names/words containing it
+    exact, how = _exact(query, t)
     if not exact:
-        exact = [c for c, row in t.items() if row.name_zh == query]
-        how = "name"
+        for base in base_words(query):
+            inner, inner_how = _exact(base, t)
+            if inner and _form_fits(query, base, inner):
+                return _match(query, _collapse_nested(inner), t, "form", notes=("form", base, inner_how))
     if not exact:
         hits = [c for c, row in t.items() if query in row.name_zh or any(query in k for k in row.keywords)]
         how = "substring"
     else:
         hits = exact
-    if not hits:
-        return IndustryMatch(query, "unknown", candidates=_suggest(query), how="none")
-    hits = _collapse_nested(hits)
+    if not hits:  # near codes of the word, else of the X of its form (做轴套的: those of 轴套)
+        near = _suggest(query) or next((c for c in map(_suggest, base_words(query)) if c), ())
+        return IndustryMatch(query, "unknown", candidates=near, how="none")
+    return _match(query, _collapse_nested(hits), t, how)
+
+
+def _match(query: str, hits: list[str], t, how: str, notes: tuple = ()) -> IndustryMatch:
     if len(hits) == 1:
-        return IndustryMatch(query, "resolved", (hits[0],), (t[hits[0]].name_zh,), how=how)
-    return IndustryMatch(query, "ambiguous", candidates=tuple((c, t[c].name_zh) for c in hits), how=how)
+        return IndustryMatch(query, "resolved", (hits[0],), (t[hits[0]].name_zh,), how=how, notes=notes)
+    return IndustryMatch(query, "ambiguous", candidates=tuple((c, t[c].name_zh) for c in hits), how=how, notes=notes)
+
+
+def _exact(word: str, t) -> tuple[list[str], str]:
+    """Codes whose project words, else whose standard name, are exactly ``word`` (and how)."""
+    hits = [c for c, row in t.items() if word in row.keywords]
+    if hits:
+        return hits, "keyword"
+    return [c for c, row in t.items() if row.name_zh == word], "name"
+
+
+#: the clerk's forms of a word X: (prefix, suffix); the longest suffix is tried first (有限公司 before 公司)
+_FORMS = (("做", "的"), ("", "有限责任公司"), ("", "有限公司"), ("", "公司"), ("", "项目"), ("", "加工"),
+          ("", "生产"), ("", "厂"), ("", "场"))
+#: forms that name a factory: X must then be an industry that makes things (sections B–D), so that
+#: 玉米加工 or 花生加工 is never read as the growing of the crop (A) and 菜市场 never as a kind of farm
+_FACTORY_FORMS = ("加工", "厂")
+
+
+def base_words(word: str) -> list[str]:
+    """The known-word candidates X of a clerk's form: 做X的, X厂, X场, X公司, X项目, X加工, X生产.
+
+    Forms may nest once (``做汽配加工的`` → ``汽配加工``, ``汽配``). The words are only candidates:
+    :func:`resolve` takes one only when it is itself a listed word or a standard name, so an unknown X
+    stays unknown.
+
+    Parameters
+    ----------
+    word
+        What the user typed.
+
+    Returns
+    -------
+    list of str
+        The inner words, outermost form first; empty when ``word`` has none of the forms.
+
+    Examples
+    --------
+    >>> base_words("做轴承的")
+    ['轴承']
+    >>> base_words("做汽配加工的")
+    ['汽配加工', '汽配']
+    >>> base_words("轴承")
+    []
+    """
+    out: list[str] = []
+    todo = [word.strip()]
+    for _ in range(2):
+        nxt = []
+        for w in todo:
+            for pre, suf in _FORMS:
+                if len(w) > len(pre) + len(suf) and w.startswith(pre) and w.endswith(suf):
+                    inner = w[len(pre):len(w) - len(suf)].strip()
+                    if inner and inner not in out:
+                        out.append(inner)
+                        nxt.append(inner)
+        todo = nxt
+    return out
+
+
+def _form_fits(query: str, base: str, codes: list[str]) -> bool:
+    """A factory form (X加工, X厂, also inside 做…的) only for X of sections B–D (see ``_FACTORY_FORMS``)."""
+    rest = query.replace(base, "", 1)
+    if any(f in rest for f in _FACTORY_FORMS):
+        return all(c[0] in "BCD" for c in codes)
+    return True
 
 
 def _collapse_nested(codes: list[str]) -> list[str]:
@@ -365,9 +435,10 @@ def plan_word(m: IndustryMatch) -> str:
     >>> plan_word(resolve("管材"))
     ''
     """
-    if m.status != "ambiguous" or m.how != "keyword" or not m.candidates:
+    word = _listed_word(m)
+    if m.status != "ambiguous" or not word or not m.candidates:
         return ""
-    refs = _plan_word_rows().get(m.query, {})
+    refs = _plan_word_rows().get(word, {})
     if not all(refs.get(c) for c, _ in m.candidates):
         return ""
     return "、".join(dict.fromkeys(r for c, _ in m.candidates for r in refs[c]))
@@ -387,15 +458,90 @@ def _plan_word_rows() -> dict[str, dict[str, list[str]]]:
     return out
 
 
-def checkable(m: IndustryMatch) -> bool:
-    """Can the site check judge ``m``: resolved, or an ambiguous word of the plan (:func:`plan_word`)?
+def _listed_word(m: IndustryMatch) -> str:
+    """The word of the word list ``m`` was matched on (the X of a form 做X的 …), or ``""``."""
+    if m.how == "keyword":
+        return m.query
+    if m.how == "form" and len(m.notes) == 3 and m.notes[2] == "keyword":
+        return m.notes[1]
+    return ""
+
+
+#: at most this many candidates of an ambiguous listed word are judged one by one (see :func:`choice_free`)
+MAX_JUDGED_CANDIDATES = 6
+
+
+def choice_free(m: IndustryMatch) -> bool:
+    """Is ``m`` a word listed on purpose for several codes (``industry_words.csv``: 铸造 → C3391 / C3392)
+    that the site check may judge over its candidates?
+
+    Such a word is answered when every candidate gives the same verdict at the site (the verdict does not
+    depend on the choice); when they differ, the check refuses it and lists the candidates with their
+    verdicts (:func:`dcf_spatial.queries.site.rules.evaluate`). Words matched only inside names (``管材``)
+    are not: they stay refused with their candidates.
 
     Examples
     --------
-    >>> checkable(resolve("轴承")), checkable(resolve("氢能")), checkable(resolve("管材"))
+    >>> choice_free(resolve("铸造")), choice_free(resolve("做铸造的")), choice_free(resolve("管材"))
     (True, True, False)
     """
-    return m.resolved or bool(plan_word(m))
+    return (m.status == "ambiguous" and bool(_listed_word(m))
+            and 1 < len(m.candidates) <= MAX_JUDGED_CANDIDATES)
+
+
+def checkable(m: IndustryMatch) -> bool:
+    """Can the site check judge ``m``: resolved, an ambiguous word of the plan (:func:`plan_word`), or a
+    word listed for several codes (:func:`choice_free`: answered only when the verdict does not depend on
+    the code)?
+
+    Examples
+    --------
+    >>> checkable(resolve("轴承")), checkable(resolve("氢能")), checkable(resolve("铸造")), checkable(resolve("管材"))
+    (True, True, True, False)
+    """
+    return m.resolved or bool(plan_word(m)) or choice_free(m)
+
+
+class IndustryChoiceNeeded(InputError):
+    """A word listed for several codes whose candidates get different verdicts at the site: the planner must
+    choose the code. Carries ``match`` and ``each`` (``[(code, name_zh, verdict_zh), …]``) so that a batch can
+    word the refusal for its row (:func:`choice_error_message`); ``argument`` is ``"industry"``."""
+
+    def __init__(self, match: IndustryMatch, each: list[tuple[str, str, str]]):
+        super().__init__(choice_error_message(match, each))
+        self.match, self.each, self.argument = match, each, "industry"
+
+
+def choice_error_message(m: IndustryMatch, each: list[tuple[str, str, str]], *, where: str = "行业") -> str:
+    """The refusal of a word listed for several codes whose verdicts differ at the site.
+
+    Parameters
+    ----------
+    m
+        The ambiguous match.
+    each
+        ``[(code, name_zh, verdict_zh), …]``: each candidate's verdict at this site.
+    where
+        As in :func:`industry_error_message`.
+
+    Returns
+    -------
+    str
+        The candidates with their verdicts and the fix (choose a code).
+
+    Examples
+    --------
+    >>> choice_error_message(resolve("机器人"), [("C3491", "工业机器人制造", "符合"),
+    ...                      ("C3964", "服务消费机器人制造", "有条件符合")])  # doctest: +ELLIPSIS
+    '行业：「机器人」有多个可能的国民经济行业分类（GB/T 4754-2017），在此场地结论视所选代码而定：按 C3491 ...'
+    """
+    verdicts = "；".join(f"按 {c} {n}：{v}" for c, n, v in each)
+    first = each[0][0] if each else ""
+    fix = (f"请改用其中一个代码（如 {where} {first}）后复核。" if where.startswith("--")
+           else f"请在该行改填其中一个代码（如 {first}）后复核。" if where.endswith("列")
+           else f"请改用其中一个代码（如 {first}）后复核。")
+    return (f"{where}：「{m.query}」有多个可能的国民经济行业分类（GB/T 4754-2017），在此场地结论视所选代码而定："
+            f"{verdicts}。{fix}")
 
 
 def industry_error_message(m: IndustryMatch, *, where: str = "行业") -> str:

@@ -674,3 +674,29 @@ def test_idle_job_error_names_the_upload_and_a_fix_for_the_page(desk):
     assert "/tmp" not in error and "dcf-desk" not in error and "upload.csv" not in error
     assert "--" not in error and "audit efficiency" not in error
     assert "在文件中把该列改名为" in error and "重新上传" in error
+
+
+def test_a_word_of_several_codes_is_answered_or_refused_as_in_the_cli(desk):
+    # W10: 铸造 (C3391/C3392) is barred alike by 第九章第三节 “严禁水泥、铸造等行业新增产能” → answered, naming both;
+    # 机器人 in 智能制造产业园 (第八章第一节) depends on the code (C3964 is not the park's) → refused with the candidates
+    from dcf_spatial import settings
+    from dcf_spatial.queries import site as sc
+
+    ctx = sc.load_context(settings.default_store)
+
+    def lonlat(layer, fid):
+        lay = ctx.layers[layer]
+        p = lay.geoms[list(lay.ids).index(fid)].representative_point()
+        import geopandas as gpd
+
+        q = gpd.GeoSeries([p], crs=settings.working_crs).to_crs("EPSG:4490")[0]
+        return f"{q.x:.6f},{q.y:.6f}"
+
+    r = desk.post("/api/site-check", json={"site": lonlat("cluster_parks", "park.zhengjia.auto_parts"), "industry": "铸造"})
+    assert r.status_code == 200, r.text
+    d = r.json()
+    assert d["verdict"] == "does_not_fit"
+    assert [c["code"] for c in d["industry"]["candidates_checked"]] == ["C3391", "C3392"]
+    r = desk.post("/api/site-check", json={"site": lonlat("cluster_parks", "park.jiaming.smart_mfg"), "industry": "机器人"})
+    msg = _err(r, 422)
+    assert "C3491" in msg and "C3964" in msg and "结论视所选代码而定" in msg

@@ -139,7 +139,7 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
         raise click.BadParameter("未给出行业。例：--industry 轴承 或 --industry C3451。",
                                  param_hint="--industry")
     from ..errors import InputError
-    from ..industry import checkable, industry_error_message, resolve
+    from ..industry import IndustryChoiceNeeded, checkable, choice_error_message, industry_error_message, resolve
     from ..queries import check_site
 
     try:
@@ -157,6 +157,9 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
                             tall_floor_area_m2=tall_floor_area_m2, yard_area_m2=yard_area_m2,
                             non_production_facilities=non_production_facilities, record=record, policy=policy,
                             **reader)
+    except IndustryChoiceNeeded as exc:  # a word of several codes whose verdicts differ here: choose the code
+        raise click.BadParameter(choice_error_message(exc.match, exc.each, where="--industry")
+                                 .removeprefix("--industry："), param_hint="--industry") from None
     except InputError as exc:
         raise input_error(exc, _CHECK_OPTIONS.get(getattr(exc, "argument", None), "--site")) from None
     _outputs(answer, report_path, map_path, overwrite, basemap, export_site)
@@ -171,7 +174,7 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
 
 
 #: the Python argument an error of check_site is about (``exc.argument``) -> the option that gave it
-_CHECK_OPTIONS = {"date": "--date", "policy": "--policy", "tall_floor_area_m2": "--tall-floor-area-m2",
+_CHECK_OPTIONS = {"industry": "--industry", "date": "--date", "policy": "--policy", "tall_floor_area_m2": "--tall-floor-area-m2",
                   "non_production_facilities": "--non-production-facilities"}
 
 

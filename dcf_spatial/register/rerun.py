@@ -56,7 +56,9 @@ def run(entry: dict, store) -> dict:
     # a site given by a place name is run again as one ("somewhere in that unit", queries/site/rules/named.py)
     from_name = (recorded.get("site") or {}).get("from_name")
     res = evaluate(load_context(store), np.array([g], dtype=object), [m], [rerun.get("figures") or {}],
-                   [rerun.get("flags") or {}], named=[from_name or None])[0]
+                   [rerun.get("flags") or {}], named=[from_name or None], row_errors=True)[0]
+    if res.get("status") == "error":  # a word of several codes whose verdicts now differ: the code must be chosen
+        return {**{k: recorded[k] for k in PLACE_KEYS if k in recorded}, **res, "verdict": None}
     out = {**{k: recorded[k] for k in PLACE_KEYS if k in recorded}, **res}
     if from_name and isinstance(out.get("site"), dict):
         out["site"]["from_name"] = from_name

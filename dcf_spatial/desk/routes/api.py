@@ -148,10 +148,10 @@ def _site_value(site) -> str:
 
 
 def _industry_or_400(value: str):
-    from ...industry import industry_error_message, resolve
+    from ...industry import checkable, industry_error_message, resolve
 
     m = resolve(value)
-    if not m.resolved:
+    if not checkable(m):  # as the CLI: a word of several codes is judged over them (refused when they differ)
         raise DeskError(422, industry_error_message(m, where="行业"), industry=m.to_dict())
     return m
 

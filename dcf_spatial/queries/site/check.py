@@ -178,10 +178,11 @@ def site_results(sites, industries, *, figures=None, context: PlanContext | None
     if good:
         named = [placed_by_name(sites, i) for i in good]  # rows placed by their 建设地点 (rules/named.py)
         res = evaluate(ctx, np.asarray([geoms_w[i] for i in good], dtype=object), matches,
-                        [figures[i] or {} for i in good], [flags[i] or {} for i in good], named=named)
+                        [figures[i] or {} for i in good], [flags[i] or {} for i in good], named=named,
+                        row_errors=True)
         for i, r, fn in zip(good, res, named):
             out[i] = {**where(i), "status": "ok", "error": "", **r}
-            if fn:
+            if fn and "site" in out[i]:
                 out[i]["site"]["from_name"] = fn
     logger.info("Checked %d sites (%d with errors)", n, n - len(good))
     return out

@@ -28,7 +28,7 @@ __all__ = ["evaluate", "Reasons", "SiteFacts", "fmt_share"]
 
 
 def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, flags: list,
-             named: list | None = None) -> list[dict]:
+             named: list | None = None, row_errors: bool = False) -> list[dict]:
     """Check sites given in the working CRS, one resolved industry each; one result dict per site.
 
     Parameters
@@ -44,6 +44,10 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
         (:func:`~dcf_spatial.queries.site.check.placed_by_name`): the geometry is then the whole unit and
         the site means "somewhere in it" (see :mod:`.named`): the verdict judges the unit's own
         designation, the area is the declared one (``figures["site_area_mu"]``) or unknown.
+    row_errors
+        A word listed for several codes whose verdicts differ at a site
+        (:class:`~dcf_spatial.industry.IndustryChoiceNeeded`): ``False`` (one check) raises it; ``True`` (a
+        batch) gives that row ``{"status": "error", "error": …, "industry": …}`` and checks the others.
 
     Returns
     -------
@@ -65,9 +69,17 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
         done = dict(zip(ok, evaluate(ctx, np.asarray([geoms[i] for i in ok], dtype=object), [matches[i] for i in ok],
                                      [figures[i] for i in ok], [flags[i] for i in ok], named=[named[i] for i in ok])
                         if ok else []))
+        from ....industry import IndustryChoiceNeeded, choice_error_message
+
         for i, m in enumerate(matches):
             if i not in done:
-                done[i] = _over_candidates(ctx, geoms[i], m, figures[i], flags[i], named[i])
+                try:
+                    done[i] = _over_candidates(ctx, geoms[i], m, figures[i], flags[i], named[i])
+                except IndustryChoiceNeeded as exc:
+                    if not row_errors:
+                        raise
+                    done[i] = {"status": "error", "error": choice_error_message(m, exc.each, where="行业列"),
+                               "industry": m.to_dict()}
         return [done[i] for i in range(len(matches))]
 
     rb = plan.rules()
@@ -143,7 +155,7 @@ def _over_candidates(ctx: PlanContext, geom, m, figures: dict, flags: dict, name
     verdict covers them (an ``info`` reason lists them); when they differ the answer is ``conditional``, naming
     each candidate's verdict and its reasons, and asks the planner to choose the code. Written by hand: the
     candidates are few (2–5) and each is the ordinary check of one code."""
-    from ....industry import IndustryMatch, plan_word
+    from ....industry import IndustryChoiceNeeded, IndustryMatch, plan_word
 
     subs = [IndustryMatch(m.query, "resolved", (c,), (n,), how="plan_word") for c, n in m.candidates]
     k = len(subs)
@@ -152,10 +164,14 @@ def _over_candidates(ctx: PlanContext, geom, m, figures: dict, flags: dict, name
     order = plan.rules()["verdict_order"]
     ref = plan_word(m)
     cands = "；".join(f"{c} {n}" for c, n in m.candidates)
+    if not ref and len(set(verdicts)) > 1:  # a clerk's word (industry.choice_free): the planner chooses
+        raise IndustryChoiceNeeded(m, [(s.codes[0], s.names_zh[0], plan.verdict_zh(v)) for s, v in zip(subs, verdicts)])
     if len(set(verdicts)) == 1:
         verdict, base = verdicts[0], res[0]
         text = (f"「{m.query}」是规划用词（{ref}），对应多个行业代码：{cands}。已逐一核查，结论相同"
-                f"（{plan.verdict_zh(verdict)}），此结论对各候选代码均成立。")
+                f"（{plan.verdict_zh(verdict)}），此结论对各候选代码均成立。" if ref else
+                f"「{m.query}」对应多个行业代码：{cands}。已逐一核查，在此场地结论相同"
+                f"（{plan.verdict_zh(verdict)}），结论不取决于选哪一个代码。")
         effect = "info"
     else:
         verdict = "conditional"
@@ -170,7 +186,7 @@ def _over_candidates(ctx: PlanContext, geom, m, figures: dict, flags: dict, name
         effect = "conditional"
     out = dict(base)
     out["verdict"], out["verdict_zh"] = verdict, plan.verdict_zh(verdict)
-    out["reasons"] = [{"rule": "plan_word_candidates", "effect": effect, "text_zh": text, "plan_ref": ref},
+    out["reasons"] = [{"rule": "plan_word_candidates" if ref else "word_candidates", "effect": effect, "text_zh": text, "plan_ref": ref},
                       *base["reasons"]]
     out["industry"] = {**m.to_dict(), "codes": [c for c, _ in m.candidates],
                        "names_zh": [n for _, n in m.candidates], "kind": base["industry"]["kind"],
