@@ -385,9 +385,11 @@ def test_6_township_services_fit_in_any_township(real, code, rule):
 
 @shipped
 def test_6_3_a_care_home_in_a_production_block_is_judged_by_the_block(real):
-    # 第六章第三节 puts the 养老院 in every township, not in a cluster's production block (第八章第一节 产业园区分区)
+    # 第六章第三节 puts the 养老院 in every township, not in a cluster's production block (第八章第一节 产业园区分区).
+    # Revised in task R10 (holdout11 h11-ch08-059, no reader opposite): the block's use bars it (was conditional)
     res = check(real, "park.guangping.production", "Q8514")
-    assert res["verdict"] == "conditional" and not reasons(res, "eldercare_township")
+    assert res["verdict"] == "does_not_fit" and not reasons(res, "eldercare_township")
+    assert reasons(res, "residential_care_in_production_block")
 
 
 @shipped
