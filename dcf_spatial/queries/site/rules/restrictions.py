@@ -115,9 +115,10 @@ def _unlisted_class_groups(codes) -> tuple:
     >>> _unlisted_class_groups(("C2520", "C2521"))
     ('C252',)
     """
-    from ....industry import code_table
+    # the plain code dict, not code_table(): the CLI's site check must not import pandas (tests/test_startup.py)
+    from ....industry import _table
 
-    listed = code_table().index
+    listed = _table()
     return tuple(c[:-1] for c in codes if len(c) == 5 and c.endswith("0") and c not in listed and c[:-1] in listed)
 
 
