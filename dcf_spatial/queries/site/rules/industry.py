@@ -342,6 +342,37 @@ def blocks(site: SiteFacts, zones: list[dict], reasons: Reasons) -> None:
                 seen.add(key)
                 reasons.add("belongs_elsewhere", "conditional", e["reason_zh"].format(zone=z["name_zh"]),
                             e["plan_ref"])
+    if is_factory:
+        _majority_agri_zone(site, zones, reasons)
+
+
+def _majority_agri_zone(site: SiteFacts, zones: list[dict], reasons: Reasons) -> None:
+    """A factory site that touches an industrial cluster but lies more than half (``thresholds.
+    block_majority_share``) in an agricultural zone whose chain it is not (第八章第二节) is judged by that main
+    part: like a factory wholly in the zone, i.e. as a factory outside the clusters under the office policy
+    (``industry_outside_clusters``; default 不符合). Adjusting the red line would move most of the site: it is
+    another site (task R10, holdout12 h12-ch08-040; like R8's rule for residential blocks).
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_site
+    >>> check_site("115.929,36.505", "C3421", area_mu=100).verdict  # doctest: +SKIP
+    'does_not_fit'
+    """
+    rb = plan.rules()
+    th = rb["thresholds"]
+    if not any(z["layer"] == "industrial_clusters" and z["share"] >= th["split_min_share"] for z in zones):
+        return  # wholly outside the clusters: the outside-clusters rule already judges the site
+    agri = [z for z in zones if z["layer"] == "agri_zones" and z["match"] == "none"
+            and z["share"] > th["block_majority_share"]]
+    if not agri:
+        return
+    z = max(agri, key=lambda z: z["share"])
+    pr = rb["policy_rules"]["majority_agri_zone"]
+    name, _entry = plan.office_policy_for_rule("enterprises_into_parks")
+    effect = plan.office_policies(site.flags.get("policy"))[name]
+    reasons.add("majority_agri_zone", effect, pr["reason_zh"].format(share=fmt_share(z["share"]), zone=z["name_zh"])
+                + plan.office_policy_text(name, effect), pr["plan_ref"])
 
 
 def _zone_barred(site: SiteFacts, zone: dict, entry: dict, seen: set, reasons: Reasons) -> None:

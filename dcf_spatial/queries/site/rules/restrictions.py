@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .... import plan
+from ....industry import label_zh
 from .base import Reasons, SiteFacts
 
 
@@ -77,8 +78,11 @@ def overcapacity(site: SiteFacts, reasons: Reasons, already=()) -> bool:
     data = plan.overcapacity()
     sources = data.get("sources", {})
     out = False
+    group_codes = _unlisted_class_groups(site.codes)
     for ind in data.get("industries", []):
         mt = plan.match(ind["codes"], site.codes)
+        if mt == "none" and group_codes and plan.match(ind["codes"], group_codes) != "none":
+            mt = "partial"  # C2520 is no class: it stands for its group C252, which holds C2521 炼焦 (task R10)
         if mt == "none" or all(any(plan.match([a], [c]) == "full" for a in already) for c in ind["codes"]):
             continue
         src = sources.get(ind.get("source"), {})
@@ -86,8 +90,11 @@ def overcapacity(site: SiteFacts, reasons: Reasons, already=()) -> bool:
         source = _source_zh(src) + (oc["verify_zh"] if src.get("doc_no") and (ind.get("verify") or src.get("verify"))
                                     else "")
         if mt == "partial":
+            # say plainly what the clause does to the over-capacity class the project may be (task R10: 焦化 given
+            # as C2520, whose group holds C2521 炼焦): barred without 等量或减量置换
             reasons.add("overcapacity", "conditional",
-                        oc["partial_zh"].format(project=site.match.label_zh, name=name), oc["plan_ref"])
+                        oc["partial_zh"].format(project=site.match.label_zh, name=name, source=source,
+                                                codes="、".join(label_zh(c) for c in ind["codes"])), oc["plan_ref"])
             continue
         if site.flags.get("capacity_replacement"):
             effect, text = "conditional", oc["replacement_zh"].format(name=name, source=source)
@@ -97,6 +104,22 @@ def overcapacity(site: SiteFacts, reasons: Reasons, already=()) -> bool:
         reasons.add("overcapacity", effect, text, oc["plan_ref"])
         out = out or effect == "does_not_fit"
     return out
+
+
+def _unlisted_class_groups(codes) -> tuple:
+    """The groups that codes written like a class but not in GB/T 4754-2017 stand for: ``C2520`` (煤炭加工 has
+    no class 2520; its classes are C2521–C2529) → ``("C252",)``. A listed code gives nothing.
+
+    Examples
+    --------
+    >>> _unlisted_class_groups(("C2520", "C2521"))
+    ('C252',)
+    """
+    # the plain code dict, not code_table(): the CLI's site check must not import pandas (tests/test_startup.py)
+    from ....industry import _table
+
+    listed = _table()
+    return tuple(c[:-1] for c in codes if len(c) == 5 and c.endswith("0") and c not in listed and c[:-1] in listed)
 
 
 def catalogue_eliminated(site: SiteFacts, reasons: Reasons) -> bool:
