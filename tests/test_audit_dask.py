@@ -293,9 +293,9 @@ def test_aliased_geoparquet_matches_single_process(parcels, single, cluster, tmp
     _same(single, dengine.read_result(tmp_path / "out"))
 
 
-def test_local_cluster_runs_two_task_threads_per_worker_and_holds_by_workers(monkeypatch):
-    """The in-process LocalCluster of n workers runs n × LOCAL_THREADS_PER_WORKER task threads (a second
-    partition fills a core while the first holds the GIL), but how many audited parcels may wait in memory
+def test_local_cluster_runs_its_task_threads_per_worker_and_holds_by_workers(monkeypatch):
+    """The in-process LocalCluster of n workers runs n × LOCAL_THREADS_PER_WORKER task threads (set to 2
+    here, as `--compare-threads 2` does), but how many audited parcels may wait in memory
     still counts the n workers, not the extra threads."""
     from dcf_spatial.land.dask import cluster
     from dcf_spatial.land.dask.engine import HOLD_MAX_ROWS_PER_THREAD, hold_fits

@@ -23,15 +23,12 @@ SCHEDULER_TIMEOUT_S = 10
 LOCAL_THREADS_MAX = 2
 
 #: task threads per worker of an in-process ``LocalCluster`` (``n_workers`` ≤ :data:`LOCAL_THREADS_MAX`):
-#: ``n_workers`` × this many partitions are audited at once. A partition's audit alternates between
-#: pandas steps that hold the GIL (field checks, rules, summaries) and shapely, pyproj and Arrow steps
-#: that release it (reprojection, zone join, reads and writes): with one thread per core, both threads
-#: are often in a GIL-holding step together and a core waits; with two per core, another partition's
-#: GIL-free step fills it. Measured at 1,000,000 parcels on 2 cores (four 250,000-row partitions,
-#: ``benchmarks/bench_efficiency_scale.py``): the same CPU seconds, less wall time (see docs/dask.md).
-#: Memory: that many partitions in flight at once (the audited ones may be held anyway: see
-#: :data:`~dcf_spatial.land.dask.engine.HOLD_MAX_ROWS_PER_THREAD`, which counts workers, not these threads).
-LOCAL_THREADS_PER_WORKER = 2
+#: ``n_workers`` × this many partitions are audited at once. A second thread per worker could fill a core
+#: while the other holds the GIL (field checks, rules, summaries), but measured at 1,000,000 parcels on the
+#: quiet 2-core machine (``benchmarks/bench_efficiency_scale.py --compare-threads``, see docs/dask.md) two were
+#: slower than one for both audits and held 0.6 GB more, so the default is one. Memory: that many partitions in
+#: flight at once (see :data:`~dcf_spatial.land.dask.engine.HOLD_MAX_ROWS_PER_THREAD`, which counts workers).
+LOCAL_THREADS_PER_WORKER = 1
 
 
 def store_text(store) -> str:
