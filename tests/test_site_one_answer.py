@@ -1,0 +1,131 @@
+"""One answer for one request (QA breaker round 4): an address naming two units is refused naming
+both, a unit followed by text that is no address is unknown, and the desk answers a site typed as a
+name exactly as ``dcf site check --json`` does — on its hot path and through FastAPI's route."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from _desk_server import running_desk
+
+
+@pytest.fixture(scope="module")
+def gaz():
+    from dcf_spatial.places import gazetteer
+
+    return gazetteer()
+
+
+# 第一章第一节 names 郑家镇 and 闫寺街道 as two of the district's townships; 第八章第一节 places the
+# 郑家镇工业集聚区 in 郑家镇, not in 古楼街道. A text naming two of them names no one site.
+@pytest.mark.parametrize("text, names", [
+    ("郑家镇闫寺街道", ("郑家镇", "闫寺街道")),
+    ("闫寺街道郑家镇", ("郑家镇", "闫寺街道")),
+    ("古楼街道郑家镇工业集聚区", ("古楼街道", "郑家镇工业集聚区")),
+])
+def test_an_address_naming_two_units_is_refused_naming_both(gaz, text, names):
+    from dcf_spatial.errors import InputError
+    from dcf_spatial.places import place_for_site
+
+    m = gaz.find_in_text(text)
+    assert m.place is None and {p.unit_name for p in m.candidates} == set(names)
+    with pytest.raises(InputError) as exc:
+        place_for_site(text, gaz=gaz)
+    msg = str(exc.value)
+    assert all(n in msg for n in names) and "请只写其中一个单元" in msg
+
+
+def test_a_unit_inside_the_other_named_unit_is_still_placed(gaz):
+    # 第八章第一节 "郑家镇工业集聚区": the cluster lies in 郑家镇, so naming both is one place
+    from dcf_spatial.places import place_for_site
+
+    assert place_for_site("郑家镇郑家镇工业集聚区", gaz=gaz)[0].unit_name == "郑家镇工业集聚区"
+    place, notes = place_for_site("郑家镇王屯村", gaz=gaz)
+    assert place.unit_name == "郑家镇" and "具体地块未知" in notes[0]
+
+
+@pytest.mark.parametrize("text", ["郑家镇<script>", "郑家镇!!!", "郑家镇abc"])
+def test_a_unit_followed_by_no_address_is_unknown(gaz, text):
+    from dcf_spatial.errors import InputError
+    from dcf_spatial.places import place_for_site
+
+    with pytest.raises(InputError, match="不在地名表中"):
+        place_for_site(text, gaz=gaz)
+
+
+def test_a_very_long_site_text_is_not_echoed_in_full(gaz):
+    from dcf_spatial.errors import InputError
+    from dcf_spatial.places import place_for_site
+
+    with pytest.raises(InputError) as exc:
+        place_for_site("某" * 5000, gaz=gaz)
+    assert "某" * 41 not in str(exc.value) and "…" in str(exc.value)
+
+
+def test_the_batch_refuses_that_row_only_with_the_reason(tmp_path):
+    import dcf_spatial as dcf
+
+    f = tmp_path / "b.csv"
+    f.write_text("项目名称,行业,建设地点\n甲,轴承,郑家镇闫寺街道\n乙,轴承,郑家镇王屯村\n", encoding="utf-8")
+    rows = dcf.check_batch(str(f), record=False).to_dict()
+    assert len(rows) == 2
+    text = json.dumps(rows[0], ensure_ascii=False)
+    assert "郑家镇" in text and "闫寺街道" in text and "请只写其中一个单元" in text
+    assert rows[1].get("verdict") not in (None, "")
+
+
+#: the same requests to the desk and to the CLI
+REQUESTS = [
+    {"site": "郑家镇王屯村", "industry": "轴承"},
+    {"site": "115.95,36.515", "industry": "氢能"},
+    {"site": "郑家镇工业集聚区", "industry": "轴承", "area_mu": 30},
+]
+REFUSED = [{"site": "郑家镇闫寺街道", "industry": "轴承"}, {"site": "郑家镇<script>", "industry": "轴承"}]
+
+
+def _cli(body) -> tuple[int, dict | str]:
+    from dcf_spatial.cli.main import cli
+
+    args = ["site", "check", "--site", body["site"], "--industry", body["industry"], "--json"]
+    if "area_mu" in body:
+        args += ["--area-mu", str(body["area_mu"])]
+    out = CliRunner().invoke(cli, args)
+    return out.exit_code, (json.loads(out.stdout) if out.exit_code == 0 else out.output)
+
+
+def _desk(url):
+    with httpx.Client(base_url=url, timeout=120) as client:
+        return [client.post("/api/site-check", json=b) for b in REQUESTS + REFUSED]
+
+
+def _compare(answers):
+    for body, r in zip(REQUESTS, answers):
+        assert r.status_code == 200, (body, r.text)
+        got = r.json()
+        assert got.pop("register_id") is None
+        code, cli = _cli(body)
+        assert code == 0, cli
+        assert got == cli, body
+    for body, r in zip(REFUSED, answers[len(REQUESTS):]):
+        assert r.status_code == 422, (body, r.text)
+        code, cli = _cli(body)
+        assert code != 0
+        assert "不在地名表中" in r.json()["error"] or "请只写其中一个单元" in r.json()["error"]
+
+
+def test_the_desk_answers_as_the_cli_on_its_hot_path_and_its_route(monkeypatch):
+    import dcf_spatial.desk.app as desk_app
+
+    with running_desk(None) as url:
+        _compare(_desk(url))
+
+    async def route_only(app, inner, scope, receive, send):
+        return await inner(scope, receive, send)
+
+    monkeypatch.setattr(desk_app, "_site_check_hot", route_only)
+    with running_desk(None) as url:
+        _compare(_desk(url))
