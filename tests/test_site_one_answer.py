@@ -129,3 +129,37 @@ def test_the_desk_answers_as_the_cli_on_its_hot_path_and_its_route(monkeypatch):
     monkeypatch.setattr(desk_app, "_site_check_hot", route_only)
     with running_desk(None) as url:
         _compare(_desk(url))
+
+
+@pytest.mark.parametrize("hot_path", [True, False])
+def test_a_register_write_the_primary_never_answered_is_a_503(tmp_path, monkeypatch, hot_path):
+    """A secondary whose primary died mid-check (ForwardError): 503 — the server's state, not the
+    request's — with the message that whether it was recorded is unknown; listed in the OpenAPI."""
+    import shutil
+
+    import dcf_spatial.desk.app as desk_app
+    from dcf_spatial.register.record import forward_records
+    from dcf_spatial.store.locate import resolve_store
+
+    store = tmp_path / "store.gpkg"
+    shutil.copyfile(resolve_store(None), store)
+
+    def dead_primary(payload: bytes) -> bytes:
+        raise ConnectionResetError("primary gone")
+
+    if not hot_path:
+        async def route_only(app, inner, scope, receive, send):
+            return await inner(scope, receive, send)
+
+        monkeypatch.setattr(desk_app, "_site_check_hot", route_only)
+    forward_records(dead_primary)
+    try:
+        with running_desk(str(store), record=True) as url, httpx.Client(base_url=url, timeout=120) as c:
+            r = c.post("/api/site-check", json={"site": "115.75,36.455", "industry": "轴承"})
+            spec = c.get("/api/openapi.json").json()
+    finally:
+        forward_records(None)
+    assert r.status_code == 503, r.text
+    assert "是否已记入登记无法确定" in r.json()["error"]
+    for path in ("/api/site-check", "/api/site-check/batch"):
+        assert "503" in spec["paths"][path]["post"]["responses"], path

@@ -322,7 +322,7 @@ def _check_site_value(dcf, body: SiteCheckBody, policy, record: bool):
         record=((body.project or "").strip() or True) if record else False)
 
 
-@router.post("/site-check", summary="选址核查（一个场地）", responses=error_responses(400, 409, 413, 422))
+@router.post("/site-check", summary="选址核查（一个场地）", responses=error_responses(400, 409, 413, 422, 503))
 def site_check(request: Request, body: SiteCheckBody):
     """The verdict for one site: exactly the JSON of ``dcf site check --json``, plus ``register_id``,
     the check's entry in the register (recorded unless the desk runs with ``--no-record``; else null).
@@ -346,7 +346,7 @@ EXPORTS = {"html": ("核查报告.html", "text/html; charset=utf-8"),
            "txt": ("场地报批坐标.txt", "text/plain; charset=gbk")}
 
 
-@router.post("/site-check/export/{fmt}", summary="选址核查并下载：报告 HTML / 核查意见 DOCX、PDF / 场地 GPKG / 报批坐标 TXT", responses=error_responses(400, 409, 413, 422))
+@router.post("/site-check/export/{fmt}", summary="选址核查并下载：报告 HTML / 核查意见 DOCX、PDF / 场地 GPKG / 报批坐标 TXT", responses=error_responses(400, 409, 413, 422, 503))
 def site_check_export(fmt: Literal["html", "docx", "pdf", "gpkg", "txt"], body: SiteCheckBody):
     """The same check as ``POST /api/site-check``, answered as a file to download."""
     answer = run_site_check(body)
@@ -406,7 +406,7 @@ def site_read(request: Request, file: UploadFile = File(..., description="场地
             "parcels": parcels, "read_notes": notes}
 
 
-@router.post("/site-check/batch", summary="批量核查（上传项目清单）", responses=error_responses(400, 413, 415, 422))
+@router.post("/site-check/batch", summary="批量核查（上传项目清单）", responses=error_responses(400, 413, 415, 422, 503))
 def site_check_batch(request: Request,
                      file: UploadFile = File(..., description="项目清单：CSV、XLSX、XLS、ODS 或矢量文件（每行一个场地）"),
                      industry: str | None = Form(None, description="无行业列时全部行的行业"),
