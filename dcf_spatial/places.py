@@ -33,7 +33,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from . import settings
-from .errors import DcfError, InputError
+from .errors import DcfError, InputError, clip
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -581,9 +581,8 @@ def place_for_site(text: str, *, store=None, gaz: Gazetteer | None = None) -> tu
 
 
 def _cut(text, n: int = 40) -> str:
-    """``text`` cut to ``n`` characters with “…” (a pasted page is not echoed in full in a message)."""
-    s = str(text)
-    return s if len(s) <= n else s[:n] + "…"
+    """:func:`dcf_spatial.errors.clip` (a pasted page is not echoed in full in a message)."""
+    return clip(text, n)
 
 
 def site_from_name(text: str, *, store=None, area_mu: float | None = None) -> "gpd.GeoDataFrame":

@@ -163,3 +163,47 @@ def test_a_register_write_the_primary_never_answered_is_a_503(tmp_path, monkeypa
     assert "是否已记入登记无法确定" in r.json()["error"]
     for path in ("/api/site-check", "/api/site-check/batch"):
         assert "503" in spec["paths"][path]["post"]["responses"], path
+
+
+def test_gangchang_offers_steelmaking_and_rolling():
+    # GB/T 4754-2017 (gbt4754_2017.csv): C3120 炼钢, C3130 钢压延加工 — a 钢厂 is one of the two
+    from dcf_spatial.industry import checkable, industry_error_message, resolve
+
+    m = resolve("钢厂")
+    assert {c for c, _ in m.candidates} == {"C3120", "C3130"}
+    assert dict(m.candidates) == {"C3120": "炼钢", "C3130": "钢压延加工"}
+    assert checkable(m) and "C3120 炼钢" in industry_error_message(m)
+
+
+def test_gao_x_de_is_read_as_zuo_x_de():
+    from dcf_spatial.industry import resolve
+
+    assert resolve("搞轴承的").codes == resolve("做轴承的").codes == ("C3451",)
+    assert resolve("搞外星飞碟的").status == "unknown"
+
+
+@pytest.mark.parametrize("word", ["厂", "场", "钢", " 厂 "])
+def test_one_character_is_too_short_with_no_unrelated_candidates(word):
+    from dcf_spatial.industry import industry_error_message, resolve
+
+    m = resolve(word)
+    assert m.status == "unknown" and m.candidates == ()
+    msg = industry_error_message(m)
+    assert "请写出产品或行业，如 轴承厂" in msg and "J67" not in msg and "资本市场" not in msg
+
+
+def test_a_listed_one_character_word_still_resolves():
+    from dcf_spatial.industry import resolve
+
+    assert resolve("酒").resolved
+
+
+def test_a_pasted_page_is_cut_in_the_messages():
+    from dcf_spatial.cli.main import cli
+
+    page = "某" * 5000
+    for args in (["--site", page, "--industry", "轴承"], ["--site", "115.75,36.455", "--industry", page],
+                 ["--site", page + ".shp", "--industry", "轴承"]):
+        out = CliRunner().invoke(cli, ["site", "check", *args])
+        assert out.exit_code != 0 and out.exception is None or isinstance(out.exception, SystemExit), out.output
+        assert "某" * 41 not in out.output and "…" in out.output, out.output[:300]

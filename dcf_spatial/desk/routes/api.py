@@ -152,7 +152,9 @@ def _industry_or_400(value: str):
 
     m = resolve(value)
     if not checkable(m):  # as the CLI: a word of several codes is judged over them (refused when they differ)
-        raise DeskError(422, industry_error_message(m, where="行业"), industry=m.to_dict())
+        from ...errors import clip
+
+        raise DeskError(422, industry_error_message(m, where="行业"), industry={**m.to_dict(), "input": clip(m.query)})
     return m
 
 
