@@ -207,3 +207,36 @@ def test_a_pasted_page_is_cut_in_the_messages():
         out = CliRunner().invoke(cli, ["site", "check", *args])
         assert out.exit_code != 0 and out.exception is None or isinstance(out.exception, SystemExit), out.output
         assert "某" * 41 not in out.output and "…" in out.output, out.output[:300]
+
+
+def test_export_site_failing_still_prints_the_verdict_then_the_error(tmp_path):
+    from dcf_spatial.cli.main import cli
+
+    f = tmp_path / "b.csv"
+    f.write_text("项目名称,行业,建设地点\n乙,轴承,不存在的地方\n", encoding="utf-8")
+    out = CliRunner().invoke(cli, ["site", "check", "--batch", str(f), "--export-site", str(tmp_path / "s.txt")])
+    assert out.exit_code != 0
+    assert "无法核查" in out.stdout and "表格第 2 行" in out.stdout      # the verdict …
+    assert "没有几何" in out.output                                      # … then why the file was not written
+    assert out.output.index("表格第 2 行：无法核查") < out.output.index("没有几何")
+
+
+@pytest.mark.parametrize("name, data, said", [
+    ("p.xls", b"<html><body><table><tr><td>\xe5\xbb\xba\xe8\xae\xbe\xe5\x9c\xb0\xe7\x82\xb9</td></tr></table></body></html>",
+     "这是网页表格"),
+    ("p.xls", b"PK\x03\x04" + b"\x00" * 60, "这是压缩包"),
+    ("p.xlsx", b"PK\x03\x04" + b"\x00" * 60, "这是压缩包"),
+    ("p.xls", b"", "文件是空的"),
+])
+def test_a_spreadsheet_that_is_not_one_says_what_it_is(tmp_path, name, data, said):
+    from dcf_spatial.errors import InputError
+    from dcf_spatial.io import read_table
+
+    f = tmp_path / name
+    f.write_bytes(data)
+    with pytest.raises(InputError) as exc:
+        read_table(f)
+    msg = str(exc.value)
+    assert said in msg and "Cannot detect file format" not in msg
+    if said == "这是网页表格":
+        assert "另存为 .xlsx" in msg
