@@ -240,3 +240,20 @@ def test_a_spreadsheet_that_is_not_one_says_what_it_is(tmp_path, name, data, sai
     assert said in msg and "Cannot detect file format" not in msg
     if said == "这是网页表格":
         assert "另存为 .xlsx" in msg
+
+
+def test_audit_diff_of_a_folder_without_manifest_names_the_kept_result(tmp_path):
+    from dcf_spatial.errors import InputError
+    from dcf_spatial.register.audits import audit_diff
+
+    half = tmp_path / "out"
+    (half / ".上次结果").mkdir(parents=True)
+    (half / ".上次结果" / "manifest.json").write_text("{}", encoding="utf-8")
+    other = tmp_path / "other"
+    other.mkdir()
+    with pytest.raises(InputError) as exc:
+        audit_diff(half, other)
+    assert ".上次结果" in str(exc.value) and "可直接对比该文件夹" in str(exc.value)
+    with pytest.raises(InputError) as exc:
+        audit_diff(other, half)
+    assert ".上次结果" not in str(exc.value)
