@@ -47,3 +47,15 @@ def about(argument: str, exc: Exception) -> Exception:
     """
     exc.argument = argument
     return exc
+
+
+def clip(text, n: int = 40) -> str:
+    """``text`` cut to ``n`` characters with “…”: a message quotes what was typed, never a pasted page.
+
+    Examples
+    --------
+    >>> clip("郑家镇" * 20, 6)
+    '郑家镇郑家镇…'
+    """
+    s = str(text)
+    return s if len(s) <= n else s[:n] + "…"

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import settings
-from .errors import InputError
+from .errors import InputError, clip
 
 logger = logging.getLogger(__name__)
 
@@ -282,6 +282,10 @@ def _resolve(query: str, t) -> IndustryMatch:
     # the project's words first (they carry the plan's meaning: 光伏 is both D4416 and C3825), then the
     # standard's own names, then the clerk's forms of a known word (做X的, X厂 …), then names/words containing it
     exact, how = _exact(query, t)
+    if not exact and len(query) <= 1:
+        # one character (厂, 场, 钢) names no industry: the names containing it are unrelated (场 → J67
+        # 资本市场服务), so none is offered; the planner is asked for the product
+        return IndustryMatch(query, "unknown", how="none", notes=("too_short",))
     if not exact:
         for base in base_words(query):
             inner, inner_how = _exact(base, t)
@@ -313,7 +317,7 @@ def _exact(word: str, t) -> tuple[list[str], str]:
 
 
 #: the clerk's forms of a word X: (prefix, suffix); the longest suffix is tried first (有限公司 before 公司)
-_FORMS = (("做", "的"), ("", "有限责任公司"), ("", "有限公司"), ("", "公司"), ("", "项目"), ("", "加工"),
+_FORMS = (("做", "的"), ("搞", "的"), ("", "有限责任公司"), ("", "有限公司"), ("", "公司"), ("", "项目"), ("", "加工"),
           ("", "生产"), ("", "厂"), ("", "场"))
 #: forms that name a factory: X must then be an industry that makes things (sections B–D), so that
 #: 玉米加工 or 花生加工 is never read as the growing of the crop (A) and 菜市场 never as a kind of farm
@@ -540,7 +544,7 @@ def choice_error_message(m: IndustryMatch, each: list[tuple[str, str, str]], *, 
     fix = (f"请改用其中一个代码（如 {where} {first}）后复核。" if where.startswith("--")
            else f"请在该行改填其中一个代码（如 {first}）后复核。" if where.endswith("列")
            else f"请改用其中一个代码（如 {first}）后复核。")
-    return (f"{where}：「{m.query}」有多个可能的国民经济行业分类（GB/T 4754-2017），在此场地结论视所选代码而定："
+    return (f"{where}：「{clip(m.query)}」有多个可能的国民经济行业分类（GB/T 4754-2017），在此场地结论视所选代码而定："
             f"{verdicts}。{fix}")
 
 
@@ -567,6 +571,9 @@ def industry_error_message(m: IndustryMatch, *, where: str = "行业") -> str:
     '行业：「管」有多个可能的国民经济行业分类（GB/T 4754-2017）：…'
     """
     cands = "；".join(f"{c} {n}" for c, n in m.candidates)
+    q = clip(m.query)
+    if "too_short" in m.notes:
+        return f"{where}：「{q}」太短，无法判断行业。请写出产品或行业，如 轴承厂、做轴承的，或给出代码（如 C3451）。"
     if m.status == "ambiguous":
         first = m.candidates[0][0]
         if where.startswith("--"):
@@ -575,9 +582,9 @@ def industry_error_message(m: IndustryMatch, *, where: str = "行业") -> str:
             fix = f"请在该行改填其中一个代码（如 {first}）或更具体的词。"
         else:
             fix = f"请改用其中一个代码（如 {first}）或更具体的词。"
-        return f"{where}：「{m.query}」有多个可能的国民经济行业分类（GB/T 4754-2017）：{cands}。{fix}"
+        return f"{where}：「{q}」有多个可能的国民经济行业分类（GB/T 4754-2017）：{cands}。{fix}"
     hint = f"相近的有：{cands}。" if cands else ""
-    return (f"{where}：无法识别「{m.query}」为国民经济行业分类（GB/T 4754-2017）代码或行业名称。{hint}"
+    return (f"{where}：无法识别「{q}」为国民经济行业分类（GB/T 4754-2017）代码或行业名称。{hint}"
             "请给出代码（如 C3451、345、34、C）或行业词（如 轴承、新能源汽车、水泥、蔬菜加工、养老）。")
 
 

@@ -33,7 +33,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from . import settings
-from .errors import DcfError, InputError
+from .errors import DcfError, InputError, clip
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -87,7 +87,7 @@ def excluded_area(text) -> str | None:
 
 def excluded_area_message(name: str, full: str) -> str:
     """Why a site named by an area 第一章第一节 excludes is not placed."""
-    who = f"“{name}”" if normalize_name(name) == normalize_name(full) else f"“{name}”指{full}"
+    who = f"“{_cut(name)}”" if normalize_name(name) == normalize_name(full) else f"“{_cut(name)}”指{full}"
     return (f"{who}：第一章第一节规定本规划范围“不包含市辖聊城经济技术开发区、聊城高新技术产业开发区和江北水域旅游度假区”，"
             "该区的项目不在本规划范围内。图层库中没有这些区的界线（其托管的镇街见图层 other_units），无法按此名称定位；"
             "如需核查，请给出“经度,纬度”、WKT 或地块文件（结论将为不在规划范围）。")
@@ -220,14 +220,14 @@ class Gazetteer:
         if len(hits) == 1:
             return hits[0]
         if len(hits) > 1:
-            raise InputError(f"地名“{name}”不唯一，可指：" + "；".join(p.describe_zh() for p in hits)
+            raise InputError(f"地名“{_cut(name)}”不唯一，可指：" + "；".join(p.describe_zh() for p in hits)
                              + "。请写出完整名称，或给出坐标/地块文件。")
         full = excluded_area(key)
         if full is not None:
             raise InputError(excluded_area_message(name, full))
         near = self.nearest(key)
         listing = f"相近的地名：{self._listing(near)}。" if near else ""
-        raise InputError(f"地名“{name}”不在地名表中（地名表取自图层库的镇街、集聚区、园区、示范区、"
+        raise InputError(f"地名“{_cut(name)}”不在地名表中（地名表取自图层库的镇街、集聚区、园区、示范区、"
                          f"服务业分区图层及规划简称，共 {len(self)} 个名称）。{listing}"
                          "请改用其中一个名称，或给出 “经度,纬度”、WKT 或地块文件。")
 
@@ -274,8 +274,36 @@ class Gazetteer:
         ties = [t for t in ranked if t[0] == best[0]]
         if len(ties) > 1:
             return TextMatch(raw, None, matched=best[2], candidates=tuple(t[1] for t in ties),
-                             reason="地址中的地名可指多个单元：" + "；".join(t[1].describe_zh() for t in ties))
+                             reason="地址中的地名可指多个单元：" + "；".join(t[1].describe_zh() for t in ties)
+                             + "。" + _GIVE_ONE)
+        # every other unit the text names must hold the one chosen: 郑家镇工业集聚区 in 郑家镇 is one place,
+        # 郑家镇闫寺街道 (two townships) or 古楼街道郑家镇工业集聚区 (a cluster outside 古楼) are two, and
+        # taking either would answer for a site nobody gave
+        apart = [t for t in ranked[1:] if t[1].unit_id != best[1].unit_id and not _holds(t[1].geometry, best[1].geometry)]
+        if apart:
+            both = [best] + apart
+            return TextMatch(raw, None, matched=best[2], candidates=tuple(t[1] for t in both),
+                             reason="地址中的地名指向互不包含的单元：" + "；".join(
+                                 f"“{t[2]}”→{t[1].describe_zh()}" for t in both)
+                             + f"，无法确定场地在哪一个。{_GIVE_ONE}")
         return TextMatch(raw, best[1], matched=best[2])
+
+
+#: the fix of an address naming several units
+_GIVE_ONE = "请只写其中一个单元（如“郑家镇王屯村”），或给出“经度,纬度”、WKT 或地块文件。"
+
+
+def _holds(outer, inner) -> bool:
+    """``outer`` holds ``inner``: at least a tenth of its area (a unit drawn across a township
+    boundary still counts), or touches it when ``inner`` has no area (a service point)."""
+    import shapely
+
+    if outer is None or inner is None:
+        return True
+    a = shapely.area(inner)
+    if a <= 0:
+        return bool(shapely.intersects(outer, inner))
+    return float(shapely.area(shapely.intersection(outer, inner))) >= 0.1 * float(a)
 
 
 def _short_township_name(name: str) -> str | None:
@@ -508,32 +536,72 @@ def read_rows_maybe_without_coordinates(path, *, aliases, crs=None, layer=None, 
         raise
 
 
+#: what may follow a unit's name in a site typed as text: a village, road or number (郑家镇王屯村,
+#: 古楼街道东昌路18号); anything else (郑家镇<script>, 郑家镇!!!) is not an address
+_PLACE_LIKE = re.compile(r"[\u3400-\u9fff0-9A-Za-z\-#()（）·、,，]*")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def place_for_site(text: str, *, store=None, gaz: Gazetteer | None = None) -> tuple[Place, list[str]]:
+    """The unit a site typed as a name stands for, and the reading note: the CLI's ``--site``, the
+    desk's ``site`` and :func:`site_from_name` all read a name through this, so one text gets one answer.
+
+    A name of the gazetteer is its unit. Other text (郑家镇王屯村, as an application writes the 建设地点)
+    is placed as the batch check places an address (:meth:`Gazetteer.find_in_text`), with a note that
+    the site is approximate; it is refused when it names no unit, several units that do not hold one
+    another (郑家镇闫寺街道), a 区/园 the gazetteer does not know (郑家镇工业集中区: most likely a
+    misspelt unit, which the township would understate), or when what follows the unit is not
+    place-like (郑家镇<script>, 郑家镇!!!).
+
+    Raises
+    ------
+    InputError
+        With the nearest names, or both units and the fix (give one).
+
+    Examples
+    --------
+    >>> place_for_site("郑家镇王屯村")[0].unit_name      # doctest: +SKIP
+    '郑家镇'
+    """
+    gaz = gaz or gazetteer(store)
+    try:
+        place = gaz.lookup(text)
+        return place, [site_note(place, text)]
+    except InputError as exc:
+        match = gaz.find_in_text(text)
+        if match.place is None and match.candidates:
+            raise InputError(f"地名“{_cut(text)}”：{match.reason}") from None
+        rest = normalize_name(text).replace(match.matched or "", "", 1)
+        if (match.place is None or re.search(r"[区园]", rest) or not _PLACE_LIKE.fullmatch(rest)
+                or (rest and not _CJK.search(rest))):
+            raise exc from None
+        place = match.place
+        return place, [f"地名“{text}”不在地名表中，从中识别出“{match.matched}”（与批量核查对建设地点的处理相同）："
+                       f"场地近似取{place.level}“{place.unit_name}”，更具体的位置未能定位；" + site_note(place, text)]
+
+
+def _cut(text, n: int = 40) -> str:
+    """:func:`dcf_spatial.errors.clip` (a pasted page is not echoed in full in a message)."""
+    return clip(text, n)
+
+
 def site_from_name(text: str, *, store=None, area_mu: float | None = None) -> "gpd.GeoDataFrame":
-    """The polygon of the unit a place name stands for, as one site row (the site check of a name)."""
+    """The polygon of the unit a place name stands for, as one site row (the site check of a name).
+
+    The name is read by :func:`place_for_site` (a name of the gazetteer, or an address naming one unit).
+
+    Examples
+    --------
+    >>> site_from_name("郑家镇王屯村")["place_name"].iloc[0]      # doctest: +SKIP
+    '郑家镇'
+    """
     import geopandas as gpd
     import shapely
 
     from .crs import to_working
     from .io.site import _SITE
 
-    try:
-        place = resolve_place(text, store=store)
-        notes = [site_note(place, text)]
-    except InputError as exc:
-        # A planner types the 建设地点 as the application writes it (郑家镇王屯村). The batch check
-        # places such text at the most specific unit it names (place_rows); the single check does the
-        # same, so that one project gets one answer either way — refusing would only make the planner
-        # retype 郑家镇 and lose the word that the site is approximate. Text naming no unit, or several
-        # equally, is still refused with the nearest names.
-        # One exception: a remainder naming a 区/园 (郑家镇工业集中区) is most likely a misspelt unit of
-        # the plan, which the township would understate; the planner at the keyboard is asked instead.
-        match = gazetteer(store).find_in_text(text)
-        rest = normalize_name(text).replace(match.matched or "", "", 1)
-        if match.place is None or re.search(r"[区园]", rest):
-            raise exc from None
-        place = match.place
-        notes = [f"地名“{text}”不在地名表中，从中识别出“{match.matched}”（与批量核查对建设地点的处理相同）："
-                 f"场地近似取{place.level}“{place.unit_name}”，更具体的位置未能定位；" + site_note(place, text)]
+    place, notes = place_for_site(text, store=store)
     gdf = gpd.GeoDataFrame({"site_input": [text], "site_from_name": [text], "place_name": [place.unit_name],
                             "place_level": [place.level], "place_unit_id": [place.unit_id],
                             "place_layer": [place.layer_id], "location_method": ["按地名定位"]},

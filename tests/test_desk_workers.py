@@ -256,3 +256,34 @@ def test_serve_help_names_workers():
 
     out = CliRunner().invoke(cli, ["serve", "--help"])
     assert out.exit_code == 0 and "--workers" in out.output
+
+
+def test_a_site_name_is_answered_as_the_cli_by_both_processes_each_header_once(desk, store):
+    """The desk = the CLI on every process: a village after a township (placed at the township, as the
+    CLI places it), an industry word whose codes agree (氢能, 第四章第六节), and two townships in one
+    text (refused naming both). A forwarded answer carries one ``date`` and one ``server`` header."""
+    import json
+
+    bodies = [{"site": "测试镇1王屯村", "industry": "C34"}, {"site": "115.75,36.31", "industry": "氢能"},
+              {"site": "测试镇1测试镇2", "industry": "C34"}]
+    for body in bodies:
+        cli = subprocess.run([*DCF, "--store", str(store), "site", "check", "--site", body["site"], "--industry",
+                              body["industry"], "--json"], capture_output=True, text=True)
+        seen = {}
+        for _ in range(40):   # the kernel hands each new connection to either process: ask until both answered
+            r = desk.fresh("POST", "/api/site-check", json=body)
+            seen.setdefault(r.headers["x-dcf-worker"], r)
+            if len(seen) == 2:
+                break
+        assert len(seen) == 2
+        for r in seen.values():
+            assert len(r.headers.get_list("date")) == 1 and len(r.headers.get_list("server")) == 1, r.headers
+            if body["site"] == "测试镇1测试镇2":
+                assert r.status_code == 422 and "测试镇1" in r.json()["error"] and "测试镇2" in r.json()["error"]
+                assert cli.returncode != 0 and "请只写其中一个单元" in cli.stderr
+                continue
+            assert r.status_code == 200, r.text
+            assert cli.returncode == 0, cli.stderr
+            got = {k: v for k, v in r.json().items() if "register" not in k}
+            want = {k: v for k, v in json.loads(cli.stdout).items() if "register" not in k}
+            assert got == want, body

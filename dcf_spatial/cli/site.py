@@ -162,15 +162,17 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
                                  .removeprefix("--industry："), param_hint="--industry") from None
     except InputError as exc:
         raise input_error(exc, _CHECK_OPTIONS.get(getattr(exc, "argument", None), "--site")) from None
-    _outputs(answer, report_path, map_path, overwrite, basemap, export_site)
-    _recorded(answer)
-    if as_json:  # with --record, the register entry too, as the desk's POST /api/site-check answers
-        data = answer.to_dict()
-        echo_json({**data, "register_id": answer.register_ids[0] if answer.register_ids else None} if record else data)
-    else:
-        click.echo(answer.summary_text(figures_hint=FIGURES_HINT))
-        for n in answer.notes:
-            echo_note(f"读取说明：{cli_wording(n)}")
+    def show():
+        _recorded(answer)
+        if as_json:  # with --record, the register entry too, as the desk's POST /api/site-check answers
+            data = answer.to_dict()
+            echo_json({**data, "register_id": answer.register_ids[0] if answer.register_ids else None} if record else data)
+        else:
+            click.echo(answer.summary_text(figures_hint=FIGURES_HINT))
+            for n in answer.notes:
+                echo_note(f"读取说明：{cli_wording(n)}")
+
+    _outputs_then(show, answer, report_path, map_path, overwrite, basemap, export_site)
 
 
 #: the Python argument an error of check_site is about (``exc.argument``) -> the option that gave it
@@ -212,6 +214,20 @@ def _outputs(answer, report_path, map_path, overwrite, basemap, export_site=None
     if map_path is not None:
         answer.to_map(map_path, basemap=basemap, overwrite=overwrite)
         echo_note(f"地图已写出：{map_path}")
+
+
+def _outputs_then(show, answer, *args):
+    """Write the requested files, then ``show()`` the verdict. A file that cannot be written (``--export-site``
+    of a batch whose rows have no geometry) does not hide the verdict, already reached and maybe recorded:
+    it is shown first, then the error."""
+    from ..errors import DcfError
+
+    try:
+        _outputs(answer, *args)
+    except DcfError:
+        show()
+        raise
+    show()
 
 
 def _recorded(answer):
@@ -256,16 +272,18 @@ def _batch(batch_file, crs, output, report_path, map_path, as_json, overwrite, d
     if output is not None:
         answer.to_table(output, overwrite=True)  # refused above unless --overwrite
         echo_note(f"结果已写出：{output}（{len(answer.results)} 行，与输入行数相同）")
-    _outputs(answer, report_path, map_path, overwrite, basemap, export_site)
-    _recorded(answer)
-    if as_json:
-        echo_json(answer.to_dict())
-        for n in answer.notes:  # stderr: the JSON on stdout stays clean
+    def show():
+        _recorded(answer)
+        if as_json:
+            echo_json(answer.to_dict())
+            for n in answer.notes:  # stderr: the JSON on stdout stays clean
+                echo_note(f"读取说明：{cli_wording(n)}")
+            return
+        click.echo(answer.summary_text(more_hint="-o 输出文件或 --json"))
+        for n in answer.notes:
             echo_note(f"读取说明：{cli_wording(n)}")
-        return
-    click.echo(answer.summary_text(more_hint="-o 输出文件或 --json"))
-    for n in answer.notes:
-        echo_note(f"读取说明：{cli_wording(n)}")
+
+    _outputs_then(show, answer, report_path, map_path, overwrite, basemap, export_site)
 
 
 @site.command()

@@ -340,7 +340,11 @@ def dcf_error_response(request, exc):
 
     from .wording import desk_wording, form_of
 
-    status = 404 if isinstance(exc, dcf.LayerNotFoundError) else 400
+    from ..register.record import ForwardError
+
+    # the primary process died while a secondary's check waited for its register write: the server's
+    # fault, not the request's (503, as a forward that fails at once); whether it was recorded is unknown
+    status = 404 if isinstance(exc, dcf.LayerNotFoundError) else 503 if isinstance(exc, ForwardError) else 400
     # the library's fixes pointed at this page's form; no server path (nor the store's file or
     # database address: a client has no business with them), no command-line option
     return JSONResponse({"error": desk_wording(str(exc), form=form_of(request.url.path), names=_store_names(request.app))},

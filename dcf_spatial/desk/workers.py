@@ -129,7 +129,9 @@ class WorkerFront:
             return await _json(send, 503, "工作台主进程无响应，请稍后重试；如持续出现，请重启 dcf serve 并查看其日志。")
         try:
             await send({"type": "http.response.start", "status": response.status_code,
-                        "headers": [(k, v) for k, v in response.headers.raw if k.lower() not in _HOP]})
+                        # the primary's date and server dropped: this process's server adds its own
+                        "headers": [(k, v) for k, v in response.headers.raw
+                                    if k.lower() not in _HOP and k.lower() not in (b"date", b"server")]})
             async for chunk in response.aiter_raw():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import settings
 from ..crs.guess import resolve_crs, swapped_degrees
-from ..errors import InputError
+from ..errors import InputError, clip
 from .rows import check_rows
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -185,17 +185,21 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
         where = f"{_SITE} WKT"
     else:
         p = Path(text).expanduser()
-        if not p.exists() and _COORDINATE_LIKE_RE.match(text):
+        try:
+            exists = p.exists()
+        except OSError:  # a text too long for a file name (a pasted page) is no file
+            exists = False
+        if not exists and _COORDINATE_LIKE_RE.match(text):
             raise InputError(_not_a_lonlat_message(text))
-        if not p.exists() and _looks_like_name(text):
+        if not exists and _looks_like_name(text):
             if resolve_name is not None:
                 return resolve_name(text, area_mu=area_mu)
-            raise InputError(f"{_SITE} {text!r}：既不是存在的文件，也不是 “经度,纬度” 或 WKT。"
+            raise InputError(f"{_SITE} {clip(text)!r}：既不是存在的文件，也不是 “经度,纬度” 或 WKT。"
                              "例：115.98,36.45 或 地块.shp；若是地名（镇街、集聚区、园区、示范区），"
                              "dcf_spatial.read_site 和 check_site 会在图层库中查找。")
-        if not p.exists() and (not p.suffix or re.search(r"[,，]", text)):
+        if not exists and (not len(text) < 255 or not p.suffix or re.search(r"[,，]", text)):
             raise InputError(
-                f"{_SITE} {text!r}：既不是存在的文件，也不是 “经度,纬度” 或 WKT。"
+                f"{_SITE} {clip(text)!r}：既不是存在的文件，也不是 “经度,纬度” 或 WKT。"
                 "例：115.98,36.45 或 地块.shp 或 \"POINT(115.98 36.45)\""
             )
         from .aliases import DEFAULT_VECTOR_ALIASES  # here: a typed "lon,lat" imports no pandas

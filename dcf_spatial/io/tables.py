@@ -229,13 +229,40 @@ def _read_csv(path: Path, encoding, notes) -> tuple["pd.DataFrame", np.ndarray]:
     return df, lines
 
 
+def _what_the_file_is(path: Path, exc: Exception) -> str:
+    """What a spreadsheet that would not open really holds, from its first bytes, and the fix (Chinese).
+
+    The engines only say "Cannot detect file format"; an office's .xls is often a web page saved by a
+    portal (an HTML table) or a renamed archive.
+    """
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(512)
+    except OSError:
+        head = b""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not head:
+        return "文件是空的（0 字节）。请检查导出或下载是否完成。"
+    if text.startswith((b"<!doctype html", b"<html", b"<table", b"<meta", b"<?xml", b"<head", b"<body")):
+        return f"这是网页表格（HTML），不是 {path.suffix} 文件（常见于系统“导出 Excel”）。请在 Excel 中打开，另存为 .xlsx 后再上传。"
+    if head.startswith(b"PK\x03\x04"):
+        if path.suffix.lower() in (".xlsx", ".xlsm", ".ods"):
+            return (f"这是压缩包，但其中没有 {path.suffix} 表格的内容（可能是改了扩展名的 .zip，或文件已损坏）。"
+                    "请确认文件，在 Excel 中另存为 .xlsx 后再上传。")
+        return f"这是压缩包（zip），不是 {path.suffix} 文件（可能是改了扩展名）。请解压后上传其中的表格，或改回 .zip。"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "这是 Excel 97-2003（.xls）格式的文件，但已损坏、加密或不完整。请在 Excel 中打开后另存为 .xlsx 再上传。"
+    return (f"文件内容不是可识别的表格（既不是 Excel/ODS，也不是网页表格或压缩包；{type(exc).__name__}），"
+            f"可能已损坏。请确认它是有效的 {path.suffix} 文件，或另存为 .xlsx/.csv 后再上传。")
+
+
 def _read_xlsx(path: Path, sheet, notes) -> tuple["pd.DataFrame", np.ndarray]:
     import pandas as pd
 
     try:
         book = pd.ExcelFile(path, engine=_excel_engine(path))
     except Exception as exc:  # openpyxl raises several unrelated types for broken files
-        raise InputError(f"{path}：无法打开 Excel 文件（{type(exc).__name__}: {exc}）。请确认它是有效的 {path.suffix} 文件。") from None
+        raise InputError(f"{path}：无法打开 Excel 文件：{_what_the_file_is(path, exc)}") from None
     with book:
         sheets = book.sheet_names
         if sheet is None:

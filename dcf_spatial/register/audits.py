@@ -119,11 +119,17 @@ def _read_folder(folder: Path) -> _Audit:
     import geopandas as gpd
     import pandas as pd
 
-    from ..io.output_set import MANIFEST
+    from ..io.output_set import MANIFEST, PREVIOUS
     from ..land.files import EFFICIENCY_ENTERPRISES, read_folder
 
     man_path = folder / MANIFEST
     if not man_path.is_file():
+        kept = folder / PREVIOUS
+        if kept.is_dir():
+            # a write killed while moving the new files in: the earlier result is whole in .上次结果/
+            usable = (f"其中有 {MANIFEST}，可直接对比该文件夹；" if (kept / MANIFEST).is_file() else "")
+            raise InputError(f"{folder}：不是完整的审计输出文件夹（没有 {MANIFEST}）：上一次写出在移入文件时中断，"
+                             f"此前的完整结果保存在 {kept}（{usable}重新运行该次审计、输出到同一文件夹时会先把它放回）。")
         raise InputError(f"{folder}：不是完整的审计输出文件夹（没有 {MANIFEST}）；请给出 dcf audit idle|efficiency -o 的输出文件夹，"
                          "或审计登记号（审计时加 --record）。")
     man = _read_manifest(man_path)

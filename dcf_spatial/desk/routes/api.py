@@ -135,12 +135,12 @@ def _site_value(site) -> str:
         # a place name of the store's gazetteer (郑家镇工业集聚区, 第二片区 …): check_site resolves it the
         # same way; only a known name gets through, so a typed text never reaches a path on the server
         from ...errors import InputError
-        from ...places import gazetteer
+        from ...places import _cut, place_for_site
 
-        try:
-            gazetteer().lookup(site.strip())
+        try:  # the CLI's reading of a name (郑家镇王屯村 too), so that the desk answers what the CLI answers
+            place_for_site(site.strip())
         except InputError as exc:
-            raise DeskError(422, f"无法识别场地「{site[:60]}」：不是 GeoJSON 几何、“经度,纬度”或 WKT，"
+            raise DeskError(422, f"无法识别场地「{_cut(site)}」：不是 GeoJSON 几何、“经度,纬度”或 WKT，"
                                  f"按地名查找也未找到唯一的单元。{exc}") from None
         return site.strip()
     raise DeskError(422, "场地为空：请给出 GeoJSON 几何、“经度,纬度”（如 115.75,36.455）、WKT 或地名；"
@@ -152,7 +152,9 @@ def _industry_or_400(value: str):
 
     m = resolve(value)
     if not checkable(m):  # as the CLI: a word of several codes is judged over them (refused when they differ)
-        raise DeskError(422, industry_error_message(m, where="行业"), industry=m.to_dict())
+        from ...errors import clip
+
+        raise DeskError(422, industry_error_message(m, where="行业"), industry={**m.to_dict(), "input": clip(m.query)})
     return m
 
 
@@ -322,7 +324,7 @@ def _check_site_value(dcf, body: SiteCheckBody, policy, record: bool):
         record=((body.project or "").strip() or True) if record else False)
 
 
-@router.post("/site-check", summary="选址核查（一个场地）", responses=error_responses(400, 409, 413, 422))
+@router.post("/site-check", summary="选址核查（一个场地）", responses=error_responses(400, 409, 413, 422, 503))
 def site_check(request: Request, body: SiteCheckBody):
     """The verdict for one site: exactly the JSON of ``dcf site check --json``, plus ``register_id``,
     the check's entry in the register (recorded unless the desk runs with ``--no-record``; else null).
@@ -346,7 +348,7 @@ EXPORTS = {"html": ("核查报告.html", "text/html; charset=utf-8"),
            "txt": ("场地报批坐标.txt", "text/plain; charset=gbk")}
 
 
-@router.post("/site-check/export/{fmt}", summary="选址核查并下载：报告 HTML / 核查意见 DOCX、PDF / 场地 GPKG / 报批坐标 TXT", responses=error_responses(400, 409, 413, 422))
+@router.post("/site-check/export/{fmt}", summary="选址核查并下载：报告 HTML / 核查意见 DOCX、PDF / 场地 GPKG / 报批坐标 TXT", responses=error_responses(400, 409, 413, 422, 503))
 def site_check_export(fmt: Literal["html", "docx", "pdf", "gpkg", "txt"], body: SiteCheckBody):
     """The same check as ``POST /api/site-check``, answered as a file to download."""
     answer = run_site_check(body)
@@ -406,7 +408,7 @@ def site_read(request: Request, file: UploadFile = File(..., description="场地
             "parcels": parcels, "read_notes": notes}
 
 
-@router.post("/site-check/batch", summary="批量核查（上传项目清单）", responses=error_responses(400, 413, 415, 422))
+@router.post("/site-check/batch", summary="批量核查（上传项目清单）", responses=error_responses(400, 413, 415, 422, 503))
 def site_check_batch(request: Request,
                      file: UploadFile = File(..., description="项目清单：CSV、XLSX、XLS、ODS 或矢量文件（每行一个场地）"),
                      industry: str | None = Form(None, description="无行业列时全部行的行业"),
