@@ -48,6 +48,9 @@ HOLDOUT11_FILE = Path(__file__).parent / "plan_cases" / "holdout11.csv"
 #: a twelfth blind hold-out set (service, rural and industrial desks; sites as lon,lat), by a reader who had seen
 #: no earlier csv file nor the rules
 HOLDOUT12_FILE = Path(__file__).parent / "plan_cases" / "holdout12.csv"
+#: a thirteenth blind hold-out set (an ordinary planning-office week, as applications arrive at the window), by a
+#: reader who had seen no csv file nor the rules
+HOLDOUT13_FILE = Path(__file__).parent / "plan_cases" / "holdout13.csv"
 PLAN_TEXT = Path("/work/shared/plan/dongchangfu_industry_plan_2021-2030.txt")
 COLUMNS = ["case_id", "chapter_section", "plan_words", "place", "industry", "extra", "expected_verdict", "why",
            "known_gap"]
@@ -71,6 +74,7 @@ HOLDOUT9_GAP = re.compile(r"^holdout9: .+$")
 HOLDOUT10_GAP = re.compile(r"^holdout10: .+$")
 HOLDOUT11_GAP = re.compile(r"^holdout11: .+$")
 HOLDOUT12_GAP = re.compile(r"^holdout12: .+$")
+HOLDOUT13_GAP = re.compile(r"^holdout13: .+$")
 #: the shipped store, whatever DCF_STORE says in the caller's shell
 ENV = {"DCF_STORE": None}
 
@@ -94,6 +98,7 @@ HOLDOUT9 = load_cases(HOLDOUT9_FILE)
 HOLDOUT10 = load_cases(HOLDOUT10_FILE)
 HOLDOUT11 = load_cases(HOLDOUT11_FILE)
 HOLDOUT12 = load_cases(HOLDOUT12_FILE)
+HOLDOUT13 = load_cases(HOLDOUT13_FILE)
 
 
 def _cli():
@@ -249,6 +254,12 @@ def test_holdout12_case(case):
     _check(case)
 
 
+@pytest.mark.parametrize("case", [_param(c) for c in HOLDOUT13])
+def test_holdout13_case(case):
+    """The thirteenth held-out set (``holdout13.csv``), same runner; a disagreement is a strict xfail naming the rule."""
+    _check(case)
+
+
 #: each held-out set: its file, cases, id form, known_gap form and the sets written before it
 HELD_OUT_SETS = {
     "holdout": (HOLDOUT_FILE, HOLDOUT, r"ho-ch\d\d-\d{3}", HOLDOUT_GAP, CASES),
@@ -274,6 +285,9 @@ HELD_OUT_SETS = {
     "holdout12": (HOLDOUT12_FILE, HOLDOUT12, r"h12-ch\d\d-\d{3}", HOLDOUT12_GAP,
                   CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7 + HOLDOUT8
                   + HOLDOUT9 + HOLDOUT10 + HOLDOUT11),
+    "holdout13": (HOLDOUT13_FILE, HOLDOUT13, r"h13-ch\d\d-\d{3}", HOLDOUT13_GAP,
+                  CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7 + HOLDOUT8
+                  + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12),
 }
 
 
@@ -323,7 +337,8 @@ def test_every_zone_feature_has_a_case():
 def test_plan_words_are_verbatim():
     plan = PLAN_TEXT.read_text(encoding="utf-8")
     wrong = [c["case_id"] for c in CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6
-             + HOLDOUT7 + HOLDOUT8 + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 if c["plan_words"] not in plan]
+             + HOLDOUT7 + HOLDOUT8 + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 + HOLDOUT13
+             if c["plan_words"] not in plan]
     assert not wrong, f"plan_words not found verbatim in the plan: {wrong}"
 
 
