@@ -48,6 +48,9 @@ HOLDOUT11_FILE = Path(__file__).parent / "plan_cases" / "holdout11.csv"
 #: a twelfth blind hold-out set (service, rural and industrial desks; sites as lon,lat), by a reader who had seen
 #: no earlier csv file nor the rules
 HOLDOUT12_FILE = Path(__file__).parent / "plan_cases" / "holdout12.csv"
+#: a fourteenth blind hold-out set (north and centre desks: 嘉明, 第二片区, the central-city core, 闫寺, 道口铺), by a
+#: reader who had seen no csv file nor the rules
+HOLDOUT14_FILE = Path(__file__).parent / "plan_cases" / "holdout14.csv"
 PLAN_TEXT = Path("/work/shared/plan/dongchangfu_industry_plan_2021-2030.txt")
 COLUMNS = ["case_id", "chapter_section", "plan_words", "place", "industry", "extra", "expected_verdict", "why",
            "known_gap"]
@@ -71,6 +74,7 @@ HOLDOUT9_GAP = re.compile(r"^holdout9: .+$")
 HOLDOUT10_GAP = re.compile(r"^holdout10: .+$")
 HOLDOUT11_GAP = re.compile(r"^holdout11: .+$")
 HOLDOUT12_GAP = re.compile(r"^holdout12: .+$")
+HOLDOUT14_GAP = re.compile(r"^holdout14: .+$")
 #: the shipped store, whatever DCF_STORE says in the caller's shell
 ENV = {"DCF_STORE": None}
 
@@ -94,6 +98,7 @@ HOLDOUT9 = load_cases(HOLDOUT9_FILE)
 HOLDOUT10 = load_cases(HOLDOUT10_FILE)
 HOLDOUT11 = load_cases(HOLDOUT11_FILE)
 HOLDOUT12 = load_cases(HOLDOUT12_FILE)
+HOLDOUT14 = load_cases(HOLDOUT14_FILE)
 
 
 def _cli():
@@ -249,6 +254,12 @@ def test_holdout12_case(case):
     _check(case)
 
 
+@pytest.mark.parametrize("case", [_param(c) for c in HOLDOUT14])
+def test_holdout14_case(case):
+    """The fourteenth held-out set (``holdout14.csv``), same runner; a disagreement is a strict xfail naming the rule."""
+    _check(case)
+
+
 #: each held-out set: its file, cases, id form, known_gap form and the sets written before it
 HELD_OUT_SETS = {
     "holdout": (HOLDOUT_FILE, HOLDOUT, r"ho-ch\d\d-\d{3}", HOLDOUT_GAP, CASES),
@@ -274,6 +285,9 @@ HELD_OUT_SETS = {
     "holdout12": (HOLDOUT12_FILE, HOLDOUT12, r"h12-ch\d\d-\d{3}", HOLDOUT12_GAP,
                   CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7 + HOLDOUT8
                   + HOLDOUT9 + HOLDOUT10 + HOLDOUT11),
+    "holdout14": (HOLDOUT14_FILE, HOLDOUT14, r"h14-ch\d\d-\d{3}", HOLDOUT14_GAP,
+                  CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7 + HOLDOUT8
+                  + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12),
 }
 
 
@@ -323,7 +337,8 @@ def test_every_zone_feature_has_a_case():
 def test_plan_words_are_verbatim():
     plan = PLAN_TEXT.read_text(encoding="utf-8")
     wrong = [c["case_id"] for c in CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6
-             + HOLDOUT7 + HOLDOUT8 + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 if c["plan_words"] not in plan]
+             + HOLDOUT7 + HOLDOUT8 + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 + HOLDOUT14
+             if c["plan_words"] not in plan]
     assert not wrong, f"plan_words not found verbatim in the plan: {wrong}"
 
 
