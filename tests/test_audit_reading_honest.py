@@ -1,0 +1,110 @@
+"""What the audits say they read, cell by cell (QA breaker round 4, task FA2).
+
+Clerk-like files: the standard English names ``dcf sample`` writes, the Chinese headers a 供地 ledger
+has, and a mix; area cells typed ``3,000`` / ``３０`` / ``30亩`` / ``约30``; two area columns
+(面积(亩) and 面积(公顷)) on one ledger, and on a batch of sites.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from dcf_spatial.io.aliases import area_numbers
+from dcf_spatial.land import audit_idle
+from dcf_spatial.land.parcels import read_enterprises
+
+STANDARD = {"parcel_id": ["P1"], "holder": ["甲公司"], "land_use_name": ["工业用地"], "area_m2": [20000],
+            "agreed_start": ["2022-03-01"], "actual_start": ["2022-06-01"], "address": ["郑家镇"],
+            "scenario": ["x"], "synthetic": [True]}
+CHINESE = {"宗地编号": ["P1"], "受让单位": ["甲公司"], "土地用途": ["工业用地"], "面积(亩)": [30],
+           "约定开工日期": ["2022-03-01"], "实际开工日期": ["2022-06-01"], "位置": ["郑家镇"],
+           "备注": ["x"], "联系人": ["张三"]}
+MIXED = {"parcel_id": ["P1"], "受让单位": ["甲公司"], "土地用途": ["工业用地"], "面积(亩)": [30],
+         "agreed_start": ["2022-03-01"], "实际开工日期": ["2022-06-01"], "address": ["郑家镇"],
+         "备注": ["x"], "synthetic": [True]}
+
+
+def _unused(notes) -> str:
+    return next((n for n in notes if "未使用" in n and "面积列" not in n), "")
+
+
+@pytest.mark.parametrize("columns, unused, used", [
+    (STANDARD, {"scenario", "synthetic"}, set(STANDARD) - {"scenario", "synthetic"}),
+    (CHINESE, {"备注", "联系人"}, set(CHINESE) - {"备注", "联系人"}),
+    (MIXED, {"备注", "synthetic"}, set(MIXED) - {"备注", "synthetic"}),
+])
+def test_idle_audit_lists_only_the_columns_it_did_not_use(tmp_path, columns, unused, used):
+    src = tmp_path / "宗地.csv"
+    pd.DataFrame(columns).to_csv(src, index=False, encoding="utf-8")
+    res = audit_idle(src, as_of="2025-12-31", map=False)
+    note = _unused(res.notes)
+    listed = set(note.rsplit("：", 1)[1].split("、")) if note else set()
+    assert listed == unused
+    assert not (listed & used)
+
+
+@pytest.mark.parametrize("columns, unused", [
+    ({"credit_code": ["91371500MA3C5XXX1X"], "name": ["甲"], "land_area_mu": [10], "tax_wan": [100],
+      "synthetic": [True], "data_note": ["样例"]}, {"synthetic", "data_note"}),
+    ({"统一社会信用代码": ["91371500MA3C5XXX1X"], "企业名称": ["甲"], "用地面积(亩)": [10], "税收(万元)": [100],
+      "联系人": ["张三"]}, {"联系人"}),
+    ({"credit_code": ["91371500MA3C5XXX1X"], "企业名称": ["甲"], "land_area_mu": [10], "税收(万元)": [100],
+      "联系人": ["张三"]}, {"联系人"}),
+])
+def test_efficiency_lists_only_the_columns_it_did_not_use(tmp_path, columns, unused):
+    src = tmp_path / "企业.csv"
+    pd.DataFrame(columns).to_csv(src, index=False, encoding="gbk")
+    note = _unused(read_enterprises(src).attrs["read_notes"])
+    assert set(note.rsplit("：", 1)[1].split("、")) == unused
+
+
+def test_area_cells_as_clerks_type_them():
+    nums, bad = area_numbers(pd.Series(["30亩", "3,000", "约30", "３０", "30", None, "30公顷"]), "mu")
+    assert nums.tolist()[:2] == [30.0, 3000.0] and nums.tolist()[3:5] == [30.0, 30.0]
+    assert bad.tolist() == [False, False, True, False, False, False, True]  # 30公顷 under 亩: the unit disagrees
+
+
+def test_unreadable_area_is_named_and_counted(tmp_path):
+    src = tmp_path / "台账.csv"
+    pd.DataFrame({"宗地编号": ["Q1", "Q2", "Q3", "Q4"], "土地用途": ["工业用地"] * 4,
+                  "面积/亩": ["30亩", "3,000", "约30", "３０"], "约定动工日期": ["2022-03-01"] * 4,
+                  "实际动工日期": ["2022-06-01"] * 4}).to_csv(src, index=False, encoding="gbk")
+    res = audit_idle(src, as_of="2025-12-31", map=False)
+    f = res.frame
+    assert f["area_mu"].round(6).tolist()[:2] == [30.0, 3000.0]
+    assert f["area_mu"].round(6).tolist()[3] == 30.0
+    assert pd.isna(f["area_mu"].tolist()[2])
+    assert "面积/亩「约30」不是数字" in f["problems"].tolist()[2]
+    assert "1 宗没有可用的面积" in "\n".join(res.notes)
+    assert len(f) == 4  # nothing lost
+
+
+def test_two_area_columns_fill_and_flag(tmp_path):
+    src = tmp_path / "台账.csv"
+    pd.DataFrame({"宗地编号": ["A", "B", "C", "D"], "土地用途": ["工业用地"] * 4,
+                  "面积(亩)": [30, None, 30, 30], "面积(公顷)": [2, 2, None, 5],
+                  "约定开工日期": ["2022-03-01"] * 4, "实际开工日期": ["2022-06-01"] * 4}).to_csv(src, index=False)
+    res = audit_idle(src, as_of="2025-12-31", map=False)
+    f = res.frame
+    assert f["area_mu"].round(6).tolist()[:3] == [30.0, 30.0, 30.0]  # B only had 面积(公顷): 2 ha = 30 亩
+    probs = f["problems"].astype(str).tolist()
+    assert probs[0] == probs[1] == probs[2] == ""  # 30 亩 = 2 公顷: agree
+    assert "面积(公顷)" in probs[3] and "面积(亩)" in probs[3] and "相差超过 1%" in probs[3]
+    notes = "\n".join(res.notes)
+    assert "有两个面积列" in notes and "面积(亩)" in notes and "面积(公顷)" in notes
+    assert "面积(亩)" not in _unused(res.notes) and "面积(公顷)" not in _unused(res.notes)
+    assert "以下面积列未识别" not in notes
+
+
+def test_site_batch_reads_the_second_area_column(tmp_path):
+    from dcf_spatial.queries.site.batch import read_batch
+
+    src = tmp_path / "项目.csv"
+    pd.DataFrame({"项目名称": ["A", "B"], "经度": [115.98, 115.98], "纬度": [36.45, 36.45], "行业": ["轴承"] * 2,
+                  "面积(亩)": [None, 30], "面积(公顷)": [2, 5]}).to_csv(src, index=False)
+    rows = read_batch(src)
+    gdf = rows[0] if isinstance(rows, tuple) else rows
+    area = pd.to_numeric(gdf["area_mu"], errors="coerce").tolist()
+    assert area[0] == pytest.approx(30.0)  # only 面积(公顷) given: not 面积未知
+    assert "相差超过 1%" in str(gdf["read_issue"].tolist()[1])
