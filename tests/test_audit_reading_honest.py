@@ -108,3 +108,36 @@ def test_site_batch_reads_the_second_area_column(tmp_path):
     area = pd.to_numeric(gdf["area_mu"], errors="coerce").tolist()
     assert area[0] == pytest.approx(30.0)  # only 面积(公顷) given: not 面积未知
     assert "相差超过 1%" in str(gdf["read_issue"].tolist()[1])
+
+
+def test_combined_note_counts_distinct_names():
+    import geopandas as gpd
+    import shapely
+
+    from dcf_spatial.queries.site.api import combined_note
+
+    g = gpd.GeoDataFrame({"地块名称": ["DK01", "DK01", "BOW", "BIG"]}, geometry=[shapely.Point(0, 0)] * 4)
+    note = combined_note(g)
+    assert note.startswith("文件含 4 个地块，3 个不同名称（DK01、BOW、BIG）")
+    assert "各不相同" not in note
+    two = gpd.GeoDataFrame({"地块名称": ["甲", "乙"]}, geometry=[shapely.Point(0, 0)] * 2)
+    assert "名称各不相同（甲、乙）" in combined_note(two)
+
+
+def test_survey_txt_area_column_is_not_called_unused(tmp_path):
+    from dcf_spatial.io.site import read_site
+
+    n0, e0 = 4_035_000.0, 39_408_000.0
+    head = ["[属性描述]", "坐标系=2000国家大地坐标系", "几度分带=3", "投影类型=高斯克吕格", "计量单位=米", "带号=39",
+            "[地块坐标]"]
+    lines = []
+    for name, off in (("DK01", 0), ("DK02", 500)):
+        pts = [(100, off), (100, off + 100), (0, off + 100), (0, off)]
+        ring = [f"J{j + 1},1,{n0 + dn:.3f},{e0 + de:.3f}" for j, (dn, de) in enumerate(pts + pts[:1])]
+        lines += [f"{len(ring)},1.0000,{name},{name},面,,工业用地,0601,@", *ring]
+    src = tmp_path / "报批.txt"
+    src.write_bytes(("\r\n".join(head + lines) + "\r\n").encode("gbk"))
+    gdf = read_site(str(src), crs="EPSG:4527")
+    notes = "\n".join(gdf.attrs.get("read_notes", []))
+    assert "地块面积" in notes  # its unit is said …
+    assert not any("未使用" in n and "地块面积" in n for n in gdf.attrs.get("read_notes", []))  # … and it is not unused

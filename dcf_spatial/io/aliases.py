@@ -507,7 +507,7 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
     if set(groups) & {"parcels", "enterprises", "sites"}:
         # an area column not recognised is named, never dropped silently
         used = ({m.split("→", 1)[0] for m in mapped + explicit} | set((field_map or {}).values())
-                | {c for t, c in sources.items() if t.endswith("_alt")})
+                | {str(c) for c in sources.values()})  # a reader's own column (a survey TXT's 地块面积)
         targets = {t for g in groups for t in tab["groups"][g]}
         idle = [str(c) for c in df.columns if "面积" in str(c) and str(c) not in used and str(c) not in targets]
         if idle:
