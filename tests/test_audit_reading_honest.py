@@ -141,3 +141,22 @@ def test_survey_txt_area_column_is_not_called_unused(tmp_path):
     notes = "\n".join(gdf.attrs.get("read_notes", []))
     assert "地块面积" in notes  # its unit is said …
     assert not any("未使用" in n and "地块面积" in n for n in gdf.attrs.get("read_notes", []))  # … and it is not unused
+
+
+def test_not_started_in_the_agreed_column_and_a_future_start(tmp_path):
+    """《闲置土地处置办法》第二条: idle is counted from the start date the 出让合同/划拨决定书 agreed; 未开工
+    is the state of works, so typed under 约定动工日期 it is no agreement date (a bad value, named), and an
+    actual start after the audit date cannot have happened by then (judged not started, and named)."""
+    src = tmp_path / "台账.csv"
+    pd.DataFrame({"宗地编号": ["Q5", "Q7", "Q9"], "土地用途": ["工业用地"] * 3, "面积/亩": [30, 30, 30],
+                  "约定动工日期": ["未开工", "2022-03-01", "2022-03-01"],
+                  "实际动工日期": ["未开工", "2030-01-01", "未开工"]}).to_csv(src, index=False, encoding="gbk")
+    res = audit_idle(src, as_of="2025-12-31", map=False)
+    f = res.frame
+    probs = f["problems"].astype(str).tolist()
+    assert "约定动工日期的值“未开工”" in probs[0]
+    assert f["status"].tolist()[0] == "insufficient_data"
+    assert "agreed_start" in str(f["bad_fields"].tolist()[0])
+    assert "2030-01-01 晚于审计基准日 2025-12-31" in probs[1] and "第二条" in probs[1]
+    assert probs[2] == ""  # 未开工 in the 实际动工 column: not yet started, no problem
+    assert f["status"].tolist()[2] == "idle_reclaim"  # agreed 2022-03-01, not started by 2025-12-31: 满两年

@@ -34,6 +34,8 @@ PARCEL_DATES = ("agreed_start", "agreed_completion", "actual_start", "stopped_si
                 "determination_date")
 PARCEL_NUMBERS = ("land_price_wan", "developed_area_m2", "required_dev_area_m2", "total_investment_wan", "invested_wan")
 SUPPLY_TYPES = ("出让", "划拨")
+#: dates fixed by a contract, a 划拨决定书 or a decision: "未开工" there is no date of theirs
+AGREEMENT_DATES = ("agreed_start", "agreed_completion", "extension_until", "determination_date")
 #: columns the validation and the audit add; a user column of the same name is renamed, not lost
 RESERVED_OUTPUT_COLUMNS = ("row", "duplicate_id", "problems", "bad_fields", "area_mu", "area_source", "code_valid", "code_problem",
                            "credit_code_valid", "status", "status_zh", "reason_zh", "fee_wan", "count_from",
@@ -586,6 +588,15 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     for f in PARCEL_DATES:
         raw = out[f]
         dates, bad = parse_dates(raw)
+        if f in AGREEMENT_DATES and not pd.api.types.is_datetime64_any_dtype(raw):
+            # 未开工 in an agreed (合同/决定书) date column is the works' state typed in the wrong column:
+            # no agreement date was given; named as a bad value, not read as "none" (a missing date)
+            said = _blank_to_na(raw).astype("string").str.strip().isin(NOT_YET_TEXTS).fillna(False).to_numpy(dtype=bool)
+            if said.any():
+                dates.attrs["placeholders"] = max(0, dates.attrs.get("placeholders", 0) - int(said.sum()))
+                _append_problem(problems, said, _quoted(raw, input_label(f, sources) + "的值",
+                                                        "是工程进度，不是约定日期：请填写出让合同或划拨决定书约定的日期"))
+                _append_problem(bad_fields, said, f, sep=";")
         if dates.attrs.get("placeholders"):
             placeholders.append(f"{input_label(f, sources)} {dates.attrs['placeholders']} 个")
         out[f] = dates
