@@ -133,8 +133,8 @@ def describe_idle(summary: dict) -> list[str]:
     """The Chinese lines ``dcf audit idle --engine dask`` prints of a run summary (``AuditResult.to_dict()``)."""
     from ..land.idle_audit import STATUS_ORDER, STATUS_ZH
 
-    lines = [f"闲置土地审计（dask 引擎，基准日 {summary['as_of']}）：{summary['partitions']} 个输入分区，"
-             f"输入 {summary['rows']:,} 宗，输出 {summary['rows']:,} 条结论"]
+    lines = [f"闲置土地审计（dask 引擎，基准日 {summary['as_of']}）：{summary['partitions']} 个输入分区"
+             f"（输入分成的并行审计单元；结果文件数见下），输入 {summary['rows']:,} 宗，输出 {summary['rows']:,} 条结论"]
     lines += [f"  {STATUS_ZH[s]:<16} {summary['counts'][s]:>8,} 宗  {summary['area_mu'].get(s, 0):>12,.1f} 亩"
               for s in STATUS_ORDER if summary["counts"].get(s)]
     lines.append(f"  土地闲置费合计 {summary['fee_wan']:,.2f} 万元；重复宗地代码 {summary['duplicate_ids']:,} 个（均保留、未合并）")
