@@ -160,3 +160,38 @@ def test_not_started_in_the_agreed_column_and_a_future_start(tmp_path):
     assert "2030-01-01 晚于审计基准日 2025-12-31" in probs[1] and "第二条" in probs[1]
     assert probs[2] == ""  # 未开工 in the 实际动工 column: not yet started, no problem
     assert f["status"].tolist()[2] == "idle_reclaim"  # agreed 2022-03-01, not started by 2025-12-31: 满两年
+
+
+LEDGER = """宗地号,受让单位,土地用途,面积(亩),面积(公顷),约定开工时间,实际开工时间,位置
+P1,甲公司,工业用地,30,2,2022-03-01,未开工,郑家镇王屯村
+P2,乙公司,工业用地,15,1,2022年3月1日,尚未动工,古楼街道
+P3,丙公司,工业用地,abc,,2022-03-01,,郑家镇
+P4,丁公司,工业用地,-5,0,明年,2023-01-01,郑家镇
+P5,戊公司,工业用地,1e400,,2022-02-30,,郑家镇
+P5,戊公司,工业用地,10,,44621,,郑家镇
+P8,己公司,工业用地,10,,约定后一年,未动工,x
+,,,,,,,
+P10,庚公司,工业用地,10,,2022.03.01,已开工,郑家镇
+"""
+
+
+def test_dask_gives_the_single_engines_lines_and_reading_notes(tmp_path, cluster):
+    """The breaker's ledger (QA b4 led/mk.py): a blank line, a parcel id twice, two area columns."""
+    src = tmp_path / "台账.csv"
+    src.write_text(LEDGER, encoding="utf-8")
+    one = audit_idle(src, as_of="2025-12-31", map=False)
+    many = audit_idle(src, as_of="2025-12-31", map=False, engine="dask", out=tmp_path / "d", scheduler=cluster,
+                      partitions=2)
+    frames = [pd.read_parquet(f) for f in many.files["parquet"]]
+    dask_rows = pd.concat(frames).sort_values("row")
+    assert one.frame["row"].tolist() == [2, 3, 4, 5, 6, 7, 8, 10]  # line 9 is blank: skipped, still counted
+    assert dask_rows["row"].tolist() == one.frame["row"].tolist()
+    by_row = one.frame.set_index("row")["problems"].astype(str)
+    assert dask_rows.set_index("row")["problems"].astype(str).to_dict() == by_row.to_dict()
+    reading = sorted(n for n in one.notes if n.startswith("读入说明"))
+    assert sorted(n for n in many.notes if n.startswith("读入说明")) == reading
+    assert any("跳过 1 个空行" in n for n in reading) and any("有两个面积列" in n for n in reading)
+    assert any("原表行号" in n and "表头为第 1 行" in n for n in reading)
+    assert "个输入分区（" in many.notes[0]
+    whole = next(n for n in many.notes if n.startswith("完整结果"))
+    assert "跨分区重复宗地代码" in whole  # P5 in both partitions: its own file, said so

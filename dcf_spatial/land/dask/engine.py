@@ -304,7 +304,7 @@ def _audit_partition_steps(part: Partition, offset: int, dup_ids: frozenset, out
     else:
         dup = np.zeros(len(gdf), dtype=bool)
     held = gdf.loc[dup].assign(**{ROW_COLUMN: rows[dup]})
-    held.attrs = {"table_rows": bool(table)}  # whether ROW_COLUMN holds a table's line numbers
+    held.attrs["table_rows"] = bool(table)  # whether ROW_COLUMN holds a table's line numbers
     keep = ~dup
     if not keep.any():
         return dict(_EMPTY), held, None
@@ -333,7 +333,7 @@ def _audit_duplicates(held_frames, out: str, *, store, as_of, rules, code_system
     rows = held[ROW_COLUMN].to_numpy()
     frame = held.drop(columns=ROW_COLUMN).reset_index(drop=True)
     # the line numbers of a table (原表行号), so that the validation's note says so, as a partition's does
-    frame.attrs = {"row_numbers": rows.tolist()} if frames[0].attrs.get("table_rows") else {}
+    frame.attrs = {**frames[0].attrs, "row_numbers": rows.tolist() if frames[0].attrs.get("table_rows") else None}
     result = _audit_frame(frame, rows, as_of=as_of, rules=rules, store=store, code_system=code_system)
     if not hold:
         write_partition(result, Path(out))
