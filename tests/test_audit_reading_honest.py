@@ -195,3 +195,14 @@ def test_dask_gives_the_single_engines_lines_and_reading_notes(tmp_path, cluster
     assert "个输入分区（" in many.notes[0]
     whole = next(n for n in many.notes if n.startswith("完整结果"))
     assert "跨分区重复宗地代码" in whole  # P5 in both partitions: its own file, said so
+
+
+def test_dask_console_prints_the_reading_notes_as_the_single_engine():
+    from dcf_spatial.cli.audit import _describe_run, must_show
+
+    notes = ["读入说明：跳过 1 个空行", "读入说明：字段 面积(亩) 按列名所注单位亩读取", "区域归属：按面积最大者"]
+    lines = _describe_run({"notes": notes, "scheduler": "x", "dashboard": None, "timings": {"total": 1.0},
+                           "summary_file": "s.json"}, [])
+    assert "注意：读入说明：跳过 1 个空行" in lines and any("列名所注单位" in x for x in lines)
+    assert not any("区域归属" in x for x in lines)
+    assert [n for n in notes if must_show(n)] == notes[:2]
