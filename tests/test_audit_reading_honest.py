@@ -206,3 +206,21 @@ def test_dask_console_prints_the_reading_notes_as_the_single_engine():
     assert "注意：读入说明：跳过 1 个空行" in lines and any("列名所注单位" in x for x in lines)
     assert not any("区域归属" in x for x in lines)
     assert [n for n in notes if must_show(n)] == notes[:2]
+
+
+def test_dask_merges_count_lists_of_the_partitions(tmp_path, cluster):
+    """The breaker's l2.csv (GBK, 面积/亩, 未开工 in both date columns): the 无日期 note lists each field
+    once with the whole file's count, whichever partition named it."""
+    src = tmp_path / "l2.csv"
+    rows = [["Q1", "30亩", "2022年3月", "未开工"], ["Q2", "3,000", "20220301", "未开工"],
+            ["Q3", "约30", "2022/03/01 00:00", "2023年"], ["Q4", "３０", "2022.3", "未开工"],
+            ["Q5", "30", "未开工", "未开工"], ["Q6", "30", "2022-03-01", "2022-02-30"],
+            ["Q7", "30", "2022-03-01", "2030-01-01"], ["Q8", "0.5", "1900-01-01", "无"]]
+    pd.DataFrame([["工业用地", *r] for r in rows], columns=["土地用途", "宗地编号", "面积/亩", "约定动工日期",
+                                                          "实际动工日期"]).to_csv(src, index=False, encoding="gbk")
+    one = audit_idle(src, as_of="2025-12-31", map=False)
+    many = audit_idle(src, as_of="2025-12-31", map=False, engine="dask", out=tmp_path / "d", scheduler=cluster,
+                      partitions=2)
+    reading = sorted(n for n in one.notes if n.startswith("读入说明"))
+    assert sorted(n for n in many.notes if n.startswith("读入说明")) == reading
+    assert any("约定动工日期 1 个" in n for n in reading)  # 1900-01-01 only: Q5's 未开工 there is a bad value

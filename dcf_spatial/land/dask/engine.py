@@ -433,23 +433,46 @@ def merge_read_notes(reader: list[list[str]], checks: list[list[str]]) -> list[s
     >>> merge_read_notes([["跳过 1 个空行"], ["跳过 1 个空行"]],
     ...                  [["3 宗没有可用的面积", "表头为第 1 行"], ["1 宗没有可用的面积", "表头为第 1 行"]])
     ['跳过 1 个空行', '4 宗没有可用的面积', '表头为第 1 行']
+    >>> merge_read_notes([], [["按无日期处理：甲 2 个"], ["按无日期处理：乙 1 个、甲 3 个"]])
+    ['按无日期处理：乙 1 个、甲 5 个']
     """
     import re
 
     count = re.compile(r"(?<![第\d,])(?<!第 )(\d[\d,]*)(?=\s*(?:宗|条|个|行))")
     out = list(dict.fromkeys(n for notes in reader for n in notes))
-    merged: dict[str, list] = {}
+    merged: dict[tuple, dict] = {}
+    longest: dict[str, list] = {}
+
+    def add(into: dict, text: str) -> None:
+        key = count.sub("#", text)
+        nums = [int(x.replace(",", "")) for x in count.findall(text)]
+        into[key] = [a + b for a, b in zip(into[key], nums)] if key in into else nums
+
+    def shown(key: str, nums) -> str:
+        parts = key.split("#")
+        return parts[0] + "".join(f"{n:,}" + piece for n, piece in zip(nums, parts[1:]))
+
     for notes in checks:
         for note in dict.fromkeys(notes):
-            key = count.sub("#", note)
-            nums = [int(x.replace(",", "")) for x in count.findall(note)]
-            if key not in merged:
-                merged[key] = nums
+            head, sep, tail = note.rpartition("：")
+            segments = tail.split("、") if sep else []
+            if segments and count.search(head) is None and all(count.search(x) for x in segments):
+                # "…处理：约定动工日期 1 个、实际动工日期 5 个": a list of counts, each field's added up
+                # (a partition may name fields another does not)
+                into = merged.setdefault(("list", head + sep), {})
+                for x in segments:
+                    add(into, x)
+                keys = [count.sub("#", x) for x in segments]  # the fullest list's order (the fields' order)
+                if len(keys) > len(longest.get(head + sep, [])):
+                    longest[head + sep] = keys
             else:
-                merged[key] = [a + b for a, b in zip(merged[key], nums)]
-    for key, nums in merged.items():
-        parts = key.split("#")
-        out.append(parts[0] + "".join(f"{n:,}" + piece for n, piece in zip(nums, parts[1:])))
+                add(merged.setdefault(("whole", count.sub("#", note)), {}), note)
+    for (kind, head), parts in merged.items():
+        if kind == "whole":
+            out.append(shown(*next(iter(parts.items()))))
+        else:
+            order = longest[head] + [k for k in parts if k not in longest[head]]
+            out.append(head + "、".join(shown(k, parts[k]) for k in order))
     return list(dict.fromkeys(out))
 
 
