@@ -349,7 +349,11 @@ def combined_note(parcels) -> str | None:
             names = list(dict.fromkeys(str(v).strip() for v in parcels[col]
                                        if v is not None and v == v and str(v).strip()))
             if len(names) > 1:
-                return (f"文件含 {len(parcels)} 个地块，名称各不相同（{'、'.join(names)}）：本次合并为一个场地核查，"
+                # names counted once each: DK01 twice among 4 地块 is "4 个地块，3 个不同名称"
+                named = sum(1 for v in parcels[col] if v is not None and v == v and str(v).strip())
+                how = ("名称各不相同" if len(names) == len(parcels) == named
+                       else f"{len(names)} 个不同名称")
+                return (f"文件含 {len(parcels)} 个地块，{how}（{'、'.join(names)}）：本次合并为一个场地核查，"
                         "只给一个结论；要每个地块各得一个结论，请用“批量核查”上传同一文件（每个地块一行）")
     return None
 
