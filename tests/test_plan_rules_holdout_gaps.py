@@ -199,11 +199,13 @@ def test_5_2_tcm_and_vegetables_fit_anywhere_in_the_plan_area(real, code):
 
 
 @shipped
-def test_8_2_fish_farming_outside_the_places_the_plan_names_stays_conditional(real):
-    # 第八章第二节 names the places of fish farming: "突出抓好梁水镇、堂邑连片荒碱地和全区废旧窑场的开发利用",
-    # "重点抓好梁水镇、闫寺的甲鱼养殖基地建设"; 张炉集镇 is none of them: conditional (holdout2 h2-ch05-008 agrees)
+def test_8_2_fish_farming_outside_the_places_the_plan_names_fits_district_wide(real):
+    # Revised in task R11 (was conditional, with h2-ch05-008, now revised in 改判记录): 第八章第二节 names places for
+    # the demonstration zone ("突出抓好梁水镇、堂邑连片荒碱地和全区废旧窑场的开发利用"), but 第五章第二节 makes 特色渔业
+    # a district task ("特色水产养殖面积稳定在0.6万亩以上"), like livestock: 张炉集镇 fits (h7-ch08-066, s063, h13)
     res = check(real, ZHANGLUJI, "A0412")
-    assert res["verdict"] == "conditional" and reasons(res, "agri_outside_zone")
+    assert res["verdict"] == "fits" and reasons(res, "aquaculture_district_wide")
+    assert not reasons(res, "agri_outside_zone")
 
 
 @shipped
