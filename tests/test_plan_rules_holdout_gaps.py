@@ -367,7 +367,7 @@ def test_5_3_on_farm_primary_processing_fits_outside_the_zones_but_a_food_factor
     site = (115.70, 36.37)  # 张炉集镇, in no zone
     res = check(real, site, "A0514")
     assert res["verdict"] == "fits"
-    assert reasons(res, "farm_services_district_wide")[0]["plan_ref"] == "第五章第三节"
+    assert reasons(res, "farm_services_district_wide")[0]["plan_ref"].startswith("第五章第三节")  # R11 adds 第五章第四节
     assert check(real, site, "C1311")["verdict"] == "does_not_fit"
 
 
@@ -995,8 +995,10 @@ def test_8_2_fish_farming_fits_in_tangyi_outside_the_drawn_zone(real):
     res = check(real, TANGYI_OUT, "A0412")
     assert res["verdict"] == "fits"
     assert any("荒碱地" in r["text_zh"] or "堂邑" in r["text_zh"] for r in reasons(res, "agriculture_fits_zone"))
-    # a township the clause does not name stays conditional (h2-ch05-008)
-    assert check(real, ZHANGLUJI_PT, "A0412")["verdict"] == "conditional"
+    # a township the clause does not name: revised in task R11 (was conditional with h2-ch05-008, see 改判记录) —
+    # fits by 第五章第二节's district task (特色渔业), not by this named place
+    res = check(real, ZHANGLUJI_PT, "A0412")
+    assert res["verdict"] == "fits" and reasons(res, "aquaculture_district_wide")
 
 
 @shipped
