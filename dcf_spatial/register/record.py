@@ -247,7 +247,13 @@ def _write_group(location, jobs: list[_Job]) -> None:
     """Write the rows of ``jobs`` in one transaction; set each job's ids or error, and mark it done."""
     from ..store import catalog
     from ..store.backends.names import mask_url
+    from ..store.backends.postgis import fresh_catalog_reads
 
+    with fresh_catalog_reads():   # the catalog as it is now, not as the check that leads the group read it
+        _write_group_now(location, jobs, catalog, mask_url)
+
+
+def _write_group_now(location, jobs, catalog, mask_url) -> None:
     try:
         st = catalog._store(location, write=True)
         now = _dt.datetime.now().isoformat(timespec="seconds")
