@@ -189,7 +189,8 @@ def _register_sender(uds: str, secret: str):
     The standard library's ``http.client`` on a unix socket, one kept connection per check thread:
     httpx's client (its request and response models, transports and pool) cost a fifth of a
     secondary's CPU per recorded check (py-spy, benchmarks/bench_serve.py); this is one ``sendall``
-    and one response read. A connection the primary closed (or that broke) is opened again once.
+    and one response read. A kept connection the primary closed while idle is replaced before the
+    request is sent; a request once sent is never sent again (its rows may be written: no duplicate).
     """
     import http.client
     import select
