@@ -450,6 +450,22 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
     >>> print(check_site("115.80,36.47", "C3451", area_mu=80, investment_wan=24000).summary_text())  # doctest: +SKIP
     """
     plan.office_policies(policy)  # an unknown policy or setting fails here, before any site is read
+    from ...store.backends.postgis import one_catalog_read
+
+    # a database's catalog read once for the versions recorded and the layers' cache key
+    with one_catalog_read():
+        return _check_site(site, industry, area_mu=area_mu, crs=crs, investment_wan=investment_wan,
+                           floor_area_m2=floor_area_m2, footprint_m2=footprint_m2, admin_area_m2=admin_area_m2,
+                           green_area_m2=green_area_m2, capacity_replacement=capacity_replacement,
+                           catalogue_class=catalogue_class, store=store, date=date,
+                           tall_floor_area_m2=tall_floor_area_m2, storeys=storeys, yard_area_m2=yard_area_m2,
+                           non_production_facilities=non_production_facilities, reader=reader, policy=policy,
+                           record=record)
+
+
+def _check_site(site, industry, *, area_mu, crs, investment_wan, floor_area_m2, footprint_m2, admin_area_m2,
+                green_area_m2, capacity_replacement, catalogue_class, store, date, tall_floor_area_m2, storeys,
+                yard_area_m2, non_production_facilities, reader, policy, record):
     expected = _before(record, store)
     if isinstance(site, str):
         answer = _check_typed_lonlat(site, industry, area_mu=area_mu, crs=crs, investment_wan=investment_wan,
