@@ -206,12 +206,14 @@ def test_8_2_zone_chains_storage_ecommerce_tourism_exhibitions(real, zone, code)
 @shipped
 def test_8_2_named_places_outside_drawn_zones(real):
     # 第八章第二节 "重点抓好梁水镇、闫寺的甲鱼养殖基地建设": 甲鱼 in 梁水镇 fits (schematic, said so);
-    # 韩集镇 is not named for 甲鱼 → conditional
+    # 韩集镇 is not named for 甲鱼: conditional until task R11, now fits by 第五章第二节's district task (特色渔业,
+    # "特色水产养殖面积稳定在0.6万亩以上"; h2-ch05-008 revised in 改判记录), not by a named place
     res = check(real, (115.8468, 36.5921), "甲鱼")
     assert res["verdict"] == "fits"
     r = next(r for r in res["reasons"] if r["effect"] == "fits")
     assert r["plan_ref"] == "第八章第二节" and "示意" in r["text_zh"]
-    assert check(real, (116.1548, 36.3877), "甲鱼")["verdict"] == "conditional"
+    res = check(real, (116.1548, 36.3877), "甲鱼")
+    assert res["verdict"] == "fits" and any(r["rule"] == "aquaculture_district_wide" for r in res["reasons"])
     # "在沙镇、侯营规划建设高标准蔬菜产业示范园": vegetables in 沙镇 outside the drawn zone
     assert check(real, (115.7664, 36.2964), "A0141")["verdict"] == "fits"
 

@@ -173,3 +173,106 @@ def test_a_postgis_secondary_writes_its_records_itself(store, forwarding):
     forwarding(lambda payload: sent.append(payload))
     answer = dcf.check_site(SITE, "轴承", store=store, record="自己写")
     assert sent == [] and list(entries(store=store).set_index("id").loc[answer.register_ids, "project"]) == ["自己写"]
+
+
+def test_a_secondary_that_sees_a_commit_not_yet_noted_waits_for_its_note(tmp_path, monkeypatch):
+    """The writer holds the commit window from its COMMIT until the note; a secondary that looks in
+    between finds the log silent, waits for the window (instead of reading the store, where SQLite's
+    busy handler slept up to 100 ms while the writer committed again) and then keeps its stamp."""
+    import threading
+
+    path = tmp_path / "store.gpkg"
+    shutil.copy(settings.checkout_store, path)
+    monkeypatch.setattr(gpkg, "_COMMIT_LOG", {"path": str(tmp_path / "register-commits"), "offset": 0, "next": {}})
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE dcf_register_probe (x)")
+    stamp = gpkg.content_stamp(path)
+    then = gpkg._STAMPS[str(path)][0]
+    committed, first_look_done = threading.Event(), threading.Event()
+
+    def writer():   # the primary: one register-only commit, noted only once the secondary has looked
+        with gpkg.register_commit_window():
+            before = gpkg.file_state(path)
+            with sqlite3.connect(path) as con:
+                con.execute("INSERT INTO dcf_register_probe VALUES (1)")
+            committed.set()
+            first_look_done.wait()
+            gpkg.note_register_commit(path, before, gpkg.file_state(path))
+
+    real_follow = gpkg._follow
+    looks = []
+
+    def follow(log, a, b):
+        looks.append(real_follow(log, a, b))
+        first_look_done.set()
+        return looks[-1]
+
+    monkeypatch.setattr(gpkg, "_follow", follow)
+    t = threading.Thread(target=writer)
+    t.start()
+    committed.wait()
+    reached = gpkg._register_only_since(then, gpkg.file_state(path), path)
+    t.join()
+    assert looks == [False, True]   # the log was silent at first; after the window, the note explains it
+    assert reached == gpkg.file_state(path)
+    reads = []
+    real = gpkg._stamp_connection
+    monkeypatch.setattr(gpkg, "_stamp_connection", lambda p, ino: (reads.append(p), real(p, ino))[1])
+    assert gpkg.content_stamp(path) == stamp and reads == []
+
+
+def test_register_rows_encode_the_answer_as_json_reads_it_back(tmp_path):
+    """orjson writes the register's JSON: the same values as ``json`` of :func:`record._plain` (numpy
+    scalars unwrapped, tuples as lists, pandas NA as null, other objects as their text), keys sorted."""
+    import datetime
+
+    import numpy as np
+    import pandas as pd
+
+    value = {"b": np.int64(2), "a": (1, None), "na": pd.NA, "nat": pd.NaT, "d": datetime.date(2026, 1, 2),
+             "f": np.float32(1.5), "t": np.bool_(True), "z": "郑家镇", "nested": [{"y": 1, "x": np.float64(2.5)}]}
+    text = rec.dumps(value)
+    assert json.loads(text) == json.loads(json.dumps(rec._plain(value), ensure_ascii=False))
+    assert list(json.loads(text)) == sorted(value) and "郑家镇" in text
+    # what orjson refuses (a key that is not text) takes the json path, as before
+    assert json.loads(rec.dumps({1: "a"})) == {"1": "a"}
+    answer = dcf.check_site(SITE, "轴承")
+    assert json.loads(rec.dumps(answer.results[0])) == json.loads(json.dumps(rec._plain(answer.results[0]), ensure_ascii=False))
+
+
+def test_a_database_catalog_is_read_once_per_check_and_anew_for_the_register_write(store, monkeypatch):
+    """PostGIS: a recorded check reads the catalog once for the versions it starts from and its layers'
+    cache key (:func:`one_catalog_read`); the register write reads it again (a layer replaced during
+    the check must still be caught: StoreChangedError)."""
+    if not str(store).startswith("postgresql"):
+        pytest.skip("PostGIS only")
+    from dcf_spatial.store import catalog
+    from dcf_spatial.store.backends import postgis
+
+    st = catalog.open_store(str(store))
+    reads = []
+    real = postgis.PostgisStore._read_rows
+
+    def counted(self, sql, *a, **k):
+        if "dcf_catalog" in sql:
+            reads.append(sql)
+        return real(self, sql, *a, **k)
+
+    monkeypatch.setattr(postgis.PostgisStore, "_read_rows", counted)
+    with postgis.one_catalog_read():
+        first = st.catalog_dicts()
+        assert st.catalog_dicts() is first and len(reads) == 1
+        with postgis.fresh_catalog_reads():
+            st.catalog_dicts()
+        assert len(reads) == 2
+    st.catalog_dicts()
+    assert len(reads) == 3   # outside a check: every call reads
+    reads.clear()
+    dcf.check_site(SITE, "轴承", store=store, record="一次读")
+    assert len(reads) == 2   # once for the check (versions and cache key), once by the register write
+    # a layer replaced between the check's read and the write: refused, not recorded
+    expected = layer_keys(store)
+    stale = {k: (v[0], "old-version", *v[2:]) for k, v in expected.items()}
+    location = writable_location(resolve_store(store))
+    answer = json.loads(rec.write_forwarded(store, rec.encode_jobs(location, _jobs(store, ["旧"], expected=stale))))
+    assert answer["outcomes"][0]["error"]["type"] == "StoreChangedError"

@@ -332,9 +332,9 @@ def test_shipped_site_across_two_townships_and_gcj02_point(real):
 
 @pytest.mark.parametrize("where,industry,verdict,rule", [
     ((4, 15), "蔬菜", "fits", "agriculture_fits_zone"),
-    # fish farming outside the zones and the places 第八章第二节 names (crops and livestock fit district-wide,
-    # 第五章第二节; task R4)
-    ((10, 5), "A0412", "conditional", "agri_outside_zone"),
+    # capture fishing outside the zones (crops, forestry, livestock and — since task R11 — fish farming fit
+    # district-wide, 第五章第二节; 水产捕捞 A042 is no district task of the plan)
+    ((10, 5), "A0422", "conditional", "agri_outside_zone"),
     ((20, 15), "养老", "fits", "service_fits_zone"),
     ((20, 15), "物流", "conditional", "wrong_zone"),
     ((3, 3), "C34", "conditional", "partial_match"),

@@ -124,17 +124,33 @@ def _echo_notes(res) -> None:
     # the columns the audit did not use and the units taken from headers are always shown: a column
     # ignored without a word on the terminal is how a ledger's areas became 0 亩 (QA round 4)
     for note in res.notes:
-        if note and ("合成数据】" in note or "地类编码按" in note or "警告" in note or "没有图层" in note
-                     or "未使用" in note or "列名所注单位" in note or "未识别" in note):
+        if must_show(note):
             click.echo(f"注意：{cli_wording(note)}")
+
+
+#: words of the notes every console shows (single and dask engines alike): synthetic data, the code
+#: system, warnings, the reading of the file (blank lines, area columns and units, unused columns)
+_SHOWN = ("合成数据】", "地类编码按", "警告", "没有图层", "未使用", "列名所注单位", "未识别", "个空行", "有两个面积列",
+          "没有可用的面积")
+
+
+def must_show(note) -> bool:
+    """Whether a result note is printed on the console (see :data:`_SHOWN`).
+
+    Examples
+    --------
+    >>> must_show("读入说明：跳过 1 个空行"), must_show("区域归属：…")
+    (True, False)
+    """
+    return bool(note) and any(w in note for w in _SHOWN)
 
 
 def describe_idle(summary: dict) -> list[str]:
     """The Chinese lines ``dcf audit idle --engine dask`` prints of a run summary (``AuditResult.to_dict()``)."""
     from ..land.idle_audit import STATUS_ORDER, STATUS_ZH
 
-    lines = [f"闲置土地审计（dask 引擎，基准日 {summary['as_of']}）：{summary['partitions']} 个输入分区，"
-             f"输入 {summary['rows']:,} 宗，输出 {summary['rows']:,} 条结论"]
+    lines = [f"闲置土地审计（dask 引擎，基准日 {summary['as_of']}）：{summary['partitions']} 个输入分区"
+             f"（输入分成的并行审计单元；结果文件数见下），输入 {summary['rows']:,} 宗，输出 {summary['rows']:,} 条结论"]
     lines += [f"  {STATUS_ZH[s]:<16} {summary['counts'][s]:>8,} 宗  {summary['area_mu'].get(s, 0):>12,.1f} 亩"
               for s in STATUS_ORDER if summary["counts"].get(s)]
     lines.append(f"  土地闲置费合计 {summary['fee_wan']:,.2f} 万元；重复宗地代码 {summary['duplicate_ids']:,} 个（均保留、未合并）")
@@ -157,7 +173,11 @@ def describe_efficiency(summary: dict) -> list[str]:
 
 
 def _describe_run(summary: dict, files: list[str]) -> list[str]:
+    from ._options import cli_wording
+
     lines = [f"注意：{n}" for n in summary["notes"] if "合成数据】" in n][:1]
+    # the reading notes, as the single engine's console shows them
+    lines += [f"注意：{cli_wording(n)}" for n in summary["notes"] if must_show(n) and "合成数据】" not in n]
     schematic = [lay["layer_id"] for lay in summary.get("layers_used", []) if "schematic" in str(lay.get("provenance"))]
     if schematic:
         lines.append(f"注意：区域归属所用图层 {'、'.join(schematic)} 为示意图层，分区汇总仅供参考（详见汇总文件的说明）。")

@@ -186,24 +186,66 @@ async def _json(send, status: int, error: str) -> None:
 
 def _register_sender(uds: str, secret: str):
     """``send(payload) -> bytes`` posting a secondary's register rows to the primary over its socket
-    (a plain blocking client: it runs in the check's thread, which waits for the ids anyway)."""
+    (a plain blocking client: it runs in the check's thread, which waits for the ids anyway).
+
+    The standard library's ``http.client`` on a unix socket, one kept connection per check thread:
+    httpx's client (its request and response models, transports and pool) cost a fifth of a
+    secondary's CPU per recorded check (py-spy, benchmarks/bench_serve.py); this is one ``sendall``
+    and one response read. A kept connection the primary closed while idle is replaced before the
+    request is sent; a request once sent is never sent again (its rows may be written: no duplicate).
+    """
+    import http.client
+    import select
+    import socket
     import threading
 
-    import httpx
+    class _UnixConnection(http.client.HTTPConnection):
+        def connect(self):
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(30)
+            try:
+                sock.connect(uds)
+            except BaseException:
+                sock.close()
+                raise
+            sock.settimeout(None)   # the primary answers once the rows are committed: no time limit
+            self.sock = sock
 
-    local = threading.local()   # one pooled client per check thread: httpx's sync client is not shared
+    local = threading.local()   # one connection per check thread: an HTTPConnection is not shared
+    headers = {INTERNAL.decode(): secret, "Content-Type": "application/json"}
+
+    def post(con, payload):
+        con.request("POST", REGISTER_PATH, body=payload, headers=headers)
+        r = con.getresponse()
+        body = r.read()
+        if r.status != 200:
+            raise ForwardRefused(r.status, body)
+        return body
 
     def send(payload: bytes) -> bytes:
-        client = getattr(local, "client", None)
-        if client is None:
-            client = local.client = httpx.Client(transport=httpx.HTTPTransport(uds=uds),
-                                                 timeout=httpx.Timeout(None, connect=30))
-        r = client.post("http://primary" + REGISTER_PATH, content=payload,
-                        headers={INTERNAL.decode(): secret, "content-type": "application/json"})
-        r.raise_for_status()
-        return r.content
+        con = getattr(local, "con", None)
+        if con is None:
+            con = local.con = _UnixConnection("primary")
+        elif con.sock is not None and select.select([con.sock], [], [], 0)[0]:
+            # readable while idle: the primary closed the kept connection (its keep-alive timeout) —
+            # a new one, BEFORE sending (as httpx's pool does); once sent, a request is never sent again:
+            # the rows may have been written, and a second copy would be a duplicate
+            con.close()
+        try:
+            return post(con, payload)
+        except BaseException:
+            con.close()
+            raise
 
     return send
+
+
+class ForwardRefused(RuntimeError):
+    """The primary answered a register write with an error status (its body says why)."""
+
+    def __init__(self, status: int, body: bytes):
+        super().__init__(f"HTTP {status}: {body[:500].decode('utf-8', 'replace')}")
+        self.status = status
 
 
 def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, parent: int,

@@ -120,6 +120,106 @@ def header_unit(name) -> tuple[str, str] | None:
     return None
 
 
+def area_numbers(values, unit: str | None = None):
+    """Area cells as typed → ``(numbers, bad)``: ``3,000`` and full-width ``３０`` are read (as the
+    batch site check reads its figures, :func:`dcf_spatial._validate.number_text`), and so is
+    ``30亩`` when the unit written in the cell is the header's ``unit`` (``"mu"``/``"m2"``/``"ha"``);
+    ``bad`` is True where a value was given but is not such a number (``约30``, ``30公顷`` under 亩).
+
+    Hand-written: the unit word inside a cell is Chinese text no number parser reads.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> n, bad = area_numbers(pd.Series(["3,000", "３０", "30亩", "约30", None, "30公顷"]), "mu")
+    >>> n.tolist()[:3], bad.tolist()
+    ([3000.0, 30.0, 30.0], [False, False, False, True, False, True])
+    """
+    import numpy as np
+    import pandas as pd
+
+    from .._validate import number_text
+
+    s = pd.Series(values)
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        return s.astype(float), np.zeros(len(s), dtype=bool)
+    words = sorted((_norm(w) for w, c in alias_table()["area_headers"]["units"].items() if c == unit),
+                   key=len, reverse=True) if unit else []
+
+    def one(v):
+        if v is None or (isinstance(v, float) and v != v):
+            return np.nan, False
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return float(v), False
+        t = number_text(str(v)).strip().replace(",", "").lower()
+        if t in ("", "nan", "none", "<na>"):
+            return np.nan, False
+        for w in words:
+            if t.endswith(w) and len(t) > len(w):
+                t = t[: -len(w)].strip()
+                break
+        if re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([e][+-]?\d+)?", t) is None:
+            return np.nan, True
+        return float(t), False
+
+    codes_, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
+    parsed = [one(u) for u in uniques] + [(np.nan, False)]
+    take = np.where(codes_ >= 0, codes_, len(parsed) - 1)
+    nums = np.array([p[0] for p in parsed], dtype=float)[take]
+    bad = np.array([p[1] for p in parsed], dtype=bool)[take]
+    return pd.Series(nums, index=s.index), bad
+
+
+def _second_area_column(out, df, group: str, used: set, notes: list, sources: dict) -> None:
+    """Two area columns (面积(亩) and 面积(公顷)): the group's area field, read from the first, is
+    filled from the second where the first is empty; the note names both columns and how many rows
+    disagree by more than 1 % (the rows themselves are named by the reader of the group)."""
+    import numpy as np
+
+    spec = alias_table()["area_headers"]["groups"].get(group)
+    if not spec or spec["target"] not in out.columns:
+        return
+    target = spec["target"]
+    first = sources.get(target)
+    if first is None or first not in df.columns:
+        return
+    stems = {_norm(s) for s in spec["stems"]} | {_norm(s) for s in ("宗地面积", "出让面积", "用地面积", "面积")}
+    for col in df.columns:
+        if str(col) == str(first) or str(col) in used:
+            continue
+        hit = header_unit(col)
+        if hit is None or hit[0] not in stems:
+            continue
+        factor = _UNIT_M2[hit[1]][1] / _UNIT_M2[spec["unit"]][1]
+        second, _ = area_numbers(out[col], hit[1])
+        second = second.to_numpy(dtype=float) * factor
+        have, _ = area_numbers(out[target], spec["unit"])
+        have = have.to_numpy(dtype=float)
+        fill = np.isnan(have) & np.isfinite(second)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            differ = (~np.isnan(have) & ~np.isnan(second)
+                      & (np.abs(have - second) > 0.01 * np.maximum(np.abs(have), np.abs(second))))
+        if fill.any():
+            vals = out[target].astype(object).to_numpy().copy() if out[target].dtype == object else have.copy()
+            vals[fill] = second[fill]
+            out[target] = vals
+        sources[target + "_alt"] = str(col)
+        if group == "sites" and differ.any():  # each row says it (读取提示), as the parcels' problems do
+            issue = (out["read_issue"].astype(object).to_numpy().copy() if "read_issue" in out.columns
+                     else np.full(len(out), None, dtype=object))
+            va, vb = df[first].astype(object).to_numpy(), df[col].astype(object).to_numpy()
+            for i in np.flatnonzero(differ):
+                text = f"{first}「{va[i]}」与 {col}「{vb[i]}」相差超过 1%：面积取 {first}，请核实"
+                issue[i] = text if issue[i] is None or issue[i] != issue[i] or not str(issue[i]).strip() \
+                    else f"{issue[i]}；{text}"
+            out["read_issue"] = issue
+        notes.append(f"有两个面积列：{first} 与 {col}；面积取自 {first}，其为空的 {int(fill.sum())} 行取自 {col}"
+                     f"（按列名所注单位{_UNIT_M2[hit[1]][0]}换算）"
+                     + (f"；{int(differ.sum())} 行两列数值相差超过 1%，已列入问题记录，请核实" if differ.any() else
+                        "；两列都有值的行数值一致（相差不超过 1%）"))
+        return
+
+
 def _area_by_header(out, df, group: str, used: set, notes: list, mapped: list) -> None:
     """Add ``group``'s area field from a column whose header names the unit (``面积(亩)``), when no
     alias gave it; the note names the column and the unit."""
@@ -137,14 +237,14 @@ def _area_by_header(out, df, group: str, used: set, notes: list, mapped: list) -
             continue
         unit = hit[1]
         factor = _UNIT_M2[unit][1] / _UNIT_M2[spec["unit"]][1]
-        values = pd.to_numeric(out[col], errors="coerce")
+        values, bad_mask = area_numbers(out[col], unit)  # 3,000 / ３０ / 30亩 under 面积(亩) are numbers
         out[spec["target"]] = values * factor
         mapped.append(f"{col}→{spec['target']}（×{factor:g}）")
         notes.append(f"字段 {col} 按列名所注单位{_UNIT_M2[unit][0]}读取，"
                      f"换算为{_UNIT_M2[spec['unit']][0]}（{spec['target']}）")
-        bad = int((values.isna() & out[col].notna()).sum())
+        bad = int(bad_mask.sum())
         if bad:
-            notes.append(f"字段 {col} 有 {bad} 个值不是数字，{spec['target']} 中记为空值（原字段保留）")
+            notes.append(f"字段 {col} 有 {bad} 个值不是数字，{spec['target']} 中记为空值（原字段保留，各行列入问题记录）")
         _carry_number_text(out, col, spec["target"])
         return
 
@@ -375,8 +475,9 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
                                  f"若不是，请把列名改为带单位的形式，如 {col}(平方米)")
                 elif scale:
                     factor = tab["unit_factors"][scale]
-                    values = pd.to_numeric(out[col], errors="coerce")
-                    bad = int((values.isna() & out[col].notna()).sum())
+                    head_unit = header_unit(col)
+                    values, bad_mask = area_numbers(out[col], head_unit[1] if head_unit else None)
+                    bad = int(bad_mask.sum())
                     out[target] = values * factor
                     mapped.append(f"{col}→{target}（×{factor:g}）")
                     unit = header_unit(col)
@@ -396,19 +497,22 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
         _area_by_header(out, df, group, used_now, notes, mapped)
     if mapped:
         notes.append("识别标准字段并添加规范字段（原字段保留）：" + "、".join(mapped))
-    if set(groups) & {"parcels", "enterprises", "sites"}:
-        # an area column not recognised is named, never dropped silently
-        used = {m.split("→", 1)[0] for m in mapped + explicit} | set((field_map or {}).values())
-        targets = {t for g in groups for t in tab["groups"][g]}
-        idle = [str(c) for c in df.columns if "面积" in str(c) and str(c) not in used and str(c) not in targets]
-        if idle:
-            notes.append("以下面积列未识别、未使用：" + "、".join(idle)
-                         + f"（如需使用，请用{FIX_FIELD_MAP} area_mu=<列名> 指明，并在列名中注明单位）")
     # which input column gave each canonical field: messages to a clerk name the column as written
     sources = dict(getattr(df, "attrs", {}).get("field_sources") or {})
     for m in mapped + explicit:
         col, _, tgt = m.partition("→")
         sources.setdefault(tgt.split("（", 1)[0], col)
+    for group in groups:
+        _second_area_column(out, df, group, used_now, notes, sources)
+    if set(groups) & {"parcels", "enterprises", "sites"}:
+        # an area column not recognised is named, never dropped silently
+        used = ({m.split("→", 1)[0] for m in mapped + explicit} | set((field_map or {}).values())
+                | {str(c) for c in sources.values()})  # a reader's own column (a survey TXT's 地块面积)
+        targets = {t for g in groups for t in tab["groups"][g]}
+        idle = [str(c) for c in df.columns if "面积" in str(c) and str(c) not in used and str(c) not in targets]
+        if idle:
+            notes.append("以下面积列未识别、未使用：" + "、".join(idle)
+                         + f"（如需使用，请用{FIX_FIELD_MAP} area_mu=<列名> 指明，并在列名中注明单位）")
     out.attrs["field_sources"] = sources
     out.attrs["input_columns"] = [str(c) for c in df.columns]
     if skipped:

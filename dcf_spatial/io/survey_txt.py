@@ -447,6 +447,8 @@ def read_survey_txt(path, *, crs=None, encoding=None) -> "gpd.GeoDataFrame":
     code = _header_crs(head, median, crs, where, notes)
     if code is not None:
         gdf = gdf.set_crs(code)
+    # area_m2 is the recorded 地块面积: named as its source, so that no note calls that column unused
+    gdf.attrs["field_sources"] = {**(gdf.attrs.get("field_sources") or {}), "area_m2": "地块面积"}
     gdf.attrs.update({"read_notes": notes, "row_numbers": [r.line for r in records], "issues": issues,
                       "source_file": where})
     logger.info("Parsed %d parcel records from %s", len(gdf), path)

@@ -334,10 +334,30 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
             values = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
             out[col] = values[group] if expand else values
     out["as_of"] = as_of
+    _flag_future_starts(out, as_of)
     counts = out["status"].value_counts().to_dict()
     logger.info("Audited %d parcels (%d distinct rule inputs) as of %s: %s", n, len(first),
                 f"{as_of:%Y-%m-%d}", counts)
     return out
+
+
+def _flag_future_starts(out, as_of: pd.Timestamp) -> None:
+    """An 实际动工开发日期 after the audit date cannot have happened by then: the row is judged as not
+    yet started on the audit date (《闲置土地处置办法》第二条 counts from the agreed start up to that day),
+    and the date is named in its problems (数据问题) to be checked, never silently."""
+    if "actual_start" not in out.columns or "problems" not in out.columns:
+        return
+    actual = pd.to_datetime(out["actual_start"], errors="coerce")
+    future = np.asarray((actual > as_of).fillna(False), dtype=bool)
+    if not future.any():
+        return
+    problems = out["problems"].astype(object).to_numpy().copy()
+    shown = actual.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    for i in np.flatnonzero(future):
+        text = (f"实际动工开发日期 {shown[i]} 晚于审计基准日 {as_of:%Y-%m-%d}：按基准日尚未动工判定"
+                "（《闲置土地处置办法》第二条），请核实该日期")
+        problems[i] = text if not problems[i] or problems[i] != problems[i] else f"{problems[i]}；{text}"
+    out["problems"] = problems
 
 
 #: text columns of :func:`audit_idle` held as ``category`` (the rest are ``str``)

@@ -34,6 +34,8 @@ PARCEL_DATES = ("agreed_start", "agreed_completion", "actual_start", "stopped_si
                 "determination_date")
 PARCEL_NUMBERS = ("land_price_wan", "developed_area_m2", "required_dev_area_m2", "total_investment_wan", "invested_wan")
 SUPPLY_TYPES = ("出让", "划拨")
+#: dates fixed by a contract, a 划拨决定书 or a decision: "未开工" there is no date of theirs
+AGREEMENT_DATES = ("agreed_start", "agreed_completion", "extension_until", "determination_date")
 #: columns the validation and the audit add; a user column of the same name is renamed, not lost
 RESERVED_OUTPUT_COLUMNS = ("row", "duplicate_id", "problems", "bad_fields", "area_mu", "area_source", "code_valid", "code_problem",
                            "credit_code_valid", "status", "status_zh", "reason_zh", "fee_wan", "count_from",
@@ -56,7 +58,7 @@ ENTERPRISE_NUMBERS = ("land_area_mu", "tax_wan", "revenue_wan", "energy_tce", "e
 
 
 #: canonical fields the idle audit reads (a column mapped to any other field is named as not used)
-PARCEL_USED = frozenset(PARCEL_FIELDS_ZH) | {"area_m2", "address", "land_use_name", "township_name",
+PARCEL_USED = frozenset(PARCEL_FIELDS_ZH) | {"area_m2", "area_m2_alt", "address", "land_use_name", "township_name",
                                              "district_name", "project_name"}
 #: what an empty 实际开工/竣工 cell is often written as: the event has not happened (not an unreadable date)
 NOT_YET_TEXTS = frozenset({"未开工", "尚未开工", "未动工", "尚未动工", "未开发", "尚未开发", "未竣工", "尚未竣工",
@@ -74,6 +76,10 @@ def unused_input_columns(frame, used) -> list[str]:
     >>> f.attrs.update(input_columns=["宗地编号", "备注"], field_sources={"parcel_id": "宗地编号"})
     >>> unused_input_columns(f, {"parcel_id"})
     ['备注']
+    >>> g = pd.DataFrame({"parcel_id": ["A"], "scenario": ["x"]})
+    >>> g.attrs.update(input_columns=["parcel_id", "scenario"], field_sources={})
+    >>> unused_input_columns(g, {"parcel_id"})
+    ['scenario']
     """
     from ..io.aliases import _norm, alias_table
 
@@ -82,6 +88,9 @@ def unused_input_columns(frame, used) -> list[str]:
         return []
     sources = frame.attrs.get("field_sources") or {}
     took = {str(c) for t, c in sources.items() if t in used}
+    # a column already carrying a used field's standard name (``dcf sample`` output, a database
+    # export: parcel_id, agreed_start, land_area_mu …) is read as it is: no alias maps it, yet it is used
+    took |= {str(c) for c in cols if str(c) in used and str(c) not in sources}
     coords = alias_table()["coordinates"]
     coord_names = {_norm(n) for k in ("lonlat", "eastnorth", "xy") for a in ("x", "y") for n in coords[k][a]}
     coord_names |= {_norm(n) for n in coords["combined"] + coords["wkt"]} | {"geometry", "lon", "lat", "x", "y"}
@@ -579,6 +588,15 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     for f in PARCEL_DATES:
         raw = out[f]
         dates, bad = parse_dates(raw)
+        if f in AGREEMENT_DATES and not pd.api.types.is_datetime64_any_dtype(raw):
+            # 未开工 in an agreed (合同/决定书) date column is the works' state typed in the wrong column:
+            # no agreement date was given; named as a bad value, not read as "none" (a missing date)
+            said = _blank_to_na(raw).astype("string").str.strip().isin(NOT_YET_TEXTS).fillna(False).to_numpy(dtype=bool)
+            if said.any():
+                dates.attrs["placeholders"] = max(0, dates.attrs.get("placeholders", 0) - int(said.sum()))
+                _append_problem(problems, said, _quoted(raw, input_label(f, sources) + "的值",
+                                                        "是工程进度，不是约定日期：请填写出让合同或划拨决定书约定的日期"))
+                _append_problem(bad_fields, said, f, sep=";")
         if dates.attrs.get("placeholders"):
             placeholders.append(f"{input_label(f, sources)} {dates.attrs['placeholders']} 个")
         out[f] = dates
@@ -633,6 +651,7 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
         has_issue = np.array([v is not None for v in issue], dtype=bool)
         _append_problem(problems, has_issue, lambda m: np.array(["读入：" + v for v in issue[m]], dtype=object))
     declared = declared_area_m2(out)
+    _area_cell_problems(gdf, problems, bad_fields)
     if "area_m2" in out.columns:
         out["area_m2_declared"] = out["area_m2"]
         given = pd.to_numeric(out["area_m2"], errors="coerce").to_numpy(dtype=float)
@@ -692,6 +711,10 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
                      f"（{int((use_declared & other & ~by_name).sum())} 宗有值），所在镇街/区按图形位置判断")
     if "area_m2_declared" in out.columns and (~pointlike & ~no_geom).any():
         notes.append("有宗地图形的宗地按图形在 EPSG:4548 量算面积；文件中的宗地面积保留为 area_m2_declared")
+    lacking = int(np.isnan(np.asarray(out["area_m2"], dtype=float)).sum())
+    if lacking:  # never left out of the totals without a word
+        notes.append(f"{lacking} 宗没有可用的面积（面积列为空或无法读取，且无可量算的宗地图形）：各宗仍有结论，"
+                     "但不计入面积合计；见问题记录")
     out["problems"] = problems
     out["bad_fields"] = bad_fields
     _compact_text(out, gdf.columns)
@@ -704,6 +727,37 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     n_prob = int((problems != "").sum())
     logger.info("Validated %d parcels from %s: %d with problems", n, source, n_prob)
     return out
+
+
+def _area_cell_problems(gdf, problems: np.ndarray, bad_fields: np.ndarray) -> None:
+    """Each area cell that is not a number (``面积/亩「约30」不是数字``) and each row whose two area
+    columns (面积(亩) and 面积(公顷)) disagree by more than 1 % is named in the row's problems."""
+    from ..io.aliases import _UNIT_M2, area_numbers, header_unit
+
+    sources = gdf.attrs.get("field_sources") or {}
+    read = {}
+    for key in ("area_m2", "area_m2_alt"):
+        col = sources.get(key)
+        if col is None or col not in gdf.columns or col == "area_m2":
+            continue
+        hit = header_unit(col)
+        nums, bad = area_numbers(gdf[col], hit[1] if hit else None)
+        if key == "area_m2_alt":  # 1e400 in the second column fills nothing: named here, not dropped
+            bad = bad | np.isinf(nums.to_numpy(dtype=float))
+        read[key] = (col, nums.to_numpy(dtype=float) * (_UNIT_M2[hit[1]][1] if hit else 1.0))
+        if bad.any():
+            typed = gdf[col].astype(object).to_numpy()
+            _append_problem(problems, bad, lambda m, typed=typed, col=col: np.array(
+                [f"{col}「{str(v).strip()}」不是数字：请只填数字（单位见列名），按缺失计" for v in typed[m]], dtype=object))
+            _append_problem(bad_fields, bad, "area_m2", sep=";")
+    if len(read) == 2:
+        (c1, a), (c2, b) = read["area_m2"], read["area_m2_alt"]
+        with np.errstate(invalid="ignore"):
+            differ = ~np.isnan(a) & ~np.isnan(b) & (np.abs(a - b) > 0.01 * np.maximum(np.abs(a), np.abs(b)))
+        if differ.any():
+            va, vb = gdf[c1].astype(object).to_numpy(), gdf[c2].astype(object).to_numpy()
+            _append_problem(problems, differ, lambda m: np.array(
+                [f"{c1}「{x}」与 {c2}「{y}」相差超过 1%：面积取 {c1}，请核实" for x, y in zip(va[m], vb[m])], dtype=object))
 
 
 def _codes_from_ledger_names(gdf, notes: list[str]):
@@ -851,7 +905,8 @@ def validate_enterprises(df: pd.DataFrame, *, source: str = "enterprises") -> pd
     out["duplicate_id"] = dup.to_numpy()
     _append_problem(problems, dup, "同一年度统一社会信用代码重复（均保留、未合并，请核实）")
     out["problems"] = problems
-    unused = unused_input_columns(df, set(ENTERPRISE_FIELDS_ZH) | {"parcel_id", "township_name", "industry_name"})
+    unused = unused_input_columns(df, set(ENTERPRISE_FIELDS_ZH) | {"parcel_id", "township_name", "industry_name",
+                                                                   "land_area_mu_alt"})
     if unused:
         notes.append("以下输入列本评价未使用（原样保留，不影响结论；如其中有评价需要的内容，请改列名，"
                      "或用字段映射 <目标字段>=<列名> 指明）：" + "、".join(unused))

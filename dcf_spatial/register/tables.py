@@ -136,7 +136,7 @@ def _gpkg_write(st, prepare=None):
     every POSIX lock this process holds on it, the transaction's RESERVED lock included (SQLite's "How
     To Corrupt" §2.2), and another process could then write at the same time."""
     with st._locked():  # imports replace the whole file: a write must not fall between their copy and swap
-        from ..store.backends.gpkg import carry_stamp, file_state, note_register_commit
+        from ..store.backends.gpkg import carry_stamp, file_state, note_register_commit, register_commit_window
 
         entry = _writer(st.path)
         con = entry[0]
@@ -161,17 +161,24 @@ def _gpkg_write(st, prepare=None):
                 if not entry[2]:
                     _gpkg_init(con)
                 yield con, prepared
-                con.execute("COMMIT")
             except BaseException:
                 if con.in_transaction:
                     con.execute("ROLLBACK")
                 raise
-            entry[2] = True
-            entry[1] = file_state(st.path)
-            # only register tables were written: the layers' content stamp still holds
-            carry_stamp(st.path, before)
-            if con.total_changes > changes:   # rows were written: the commit raised the change counter
-                note_register_commit(st.path, before, entry[1])
+            # the other processes of a desk wait for the note of this commit rather than read the store
+            with register_commit_window():
+                try:
+                    con.execute("COMMIT")
+                except BaseException:
+                    if con.in_transaction:
+                        con.execute("ROLLBACK")
+                    raise
+                entry[2] = True
+                entry[1] = file_state(st.path)
+                # only register tables were written: the layers' content stamp still holds
+                carry_stamp(st.path, before)
+                if con.total_changes > changes:   # rows were written: the commit raised the change counter
+                    note_register_commit(st.path, before, entry[1])
         except BaseException:
             _WRITERS.pop(str(st.path), None)
             con.close()

@@ -113,6 +113,8 @@ def _audit_frame(gdf, rows: np.ndarray, *, as_of, rules, store, code_system):
     work = working_geometry(gdf)
     data = validate_parcels(gdf, source="partition", code_system=code_system, working=work)
     data["row"] = rows
+    # what the reader and the validation said (the single engine's 读入说明), merged by the client
+    reading = (list(gdf.attrs.get("read_notes", [])), list(data.attrs.get("read_notes", [])))
     # the partitions are the parallelism here: the three kinds one after the other in this worker thread
     zones = join_zones(data, store=store, working=work, threads=False)
     del work
@@ -121,6 +123,7 @@ def _audit_frame(gdf, rows: np.ndarray, *, as_of, rules, store, code_system):
     for c in zones.columns:
         result[c] = zones[c].to_numpy() if not isinstance(zones[c].dtype, (pd.StringDtype, pd.CategoricalDtype)) else zones[c].array
     result.attrs["layers_used"] = zones.attrs.get("layers_used", [])
+    result.attrs["read_notes"] = reading
     return result
 
 
@@ -159,6 +162,7 @@ def _partition_summary(result, out: str, workbook: bool = True, slim: bool = Fal
     base = {"rows": len(result), "counts": result["status"].value_counts().to_dict(), "file": out,
             "areas": result.groupby("status")["area_mu"].sum().to_dict(), "fee_wan": float(result["fee_wan"].sum()),
             "synthetic": int(synthetic_flags(result).sum()), "layers_used": result.attrs.get("layers_used", []),
+            "read_notes": tuple(result.attrs.get("read_notes") or ([], [])),
             "tables": {}, "list_rows": None, "need": 0, "n_rejected": 0,
             "slim": slim_of(result) if slim else None}
     if not workbook:
@@ -290,18 +294,24 @@ def _audit_partition_steps(part: Partition, offset: int, dup_ids: frozenset, out
     from ..parcels import _blank_to_na
 
     gdf = read_partition(part, field_map=field_map, crs=crs, store=store).reset_index(drop=True)
-    rows = offset + np.arange(1, len(gdf) + 1)
+    lines = gdf.attrs.get("row_numbers")
+    # a table's own line numbers (header on line 1, blank lines counted: the 原表行号 a clerk sees, as
+    # the single engine gives); else the input's record number
+    table = lines is not None and len(lines) == len(gdf)
+    rows = np.asarray(lines, dtype=np.int64) if table else offset + np.arange(1, len(gdf) + 1)
     if dup_ids and "parcel_id" in gdf.columns:  # most inputs have none: no second pass over the ids then
         dup = _blank_to_na(gdf["parcel_id"]).isin(dup_ids).fillna(False).to_numpy(dtype=bool)
     else:
         dup = np.zeros(len(gdf), dtype=bool)
     held = gdf.loc[dup].assign(**{ROW_COLUMN: rows[dup]})
+    held.attrs["table_rows"] = bool(table)  # whether ROW_COLUMN holds a table's line numbers
     keep = ~dup
     if not keep.any():
         return dict(_EMPTY), held, None
-    result = _audit_frame(gdf.loc[keep].reset_index(drop=True), rows[keep], as_of=as_of, rules=rules,
-                          store=store, code_system=code_system)
-    del gdf
+    kept = gdf.loc[keep].reset_index(drop=True)
+    kept.attrs["row_numbers"] = rows[keep].tolist() if table else None
+    result = _audit_frame(kept, rows[keep], as_of=as_of, rules=rules, store=store, code_system=code_system)
+    del gdf, kept
     if not hold:
         write_partition(result, Path(out))
     summary = _partition_summary(result, out, workbook, slim, int(rules["excel"]["max_list_rows"]), list_all)
@@ -321,8 +331,10 @@ def _audit_duplicates(held_frames, out: str, *, store, as_of, rules, code_system
     held = pd.concat([f.to_crs(crs) if f.crs != crs else f for f in frames], ignore_index=True)
     held = gpd.GeoDataFrame(held, geometry=frames[0].geometry.name, crs=crs).sort_values(ROW_COLUMN, kind="stable")
     rows = held[ROW_COLUMN].to_numpy()
-    result = _audit_frame(held.drop(columns=ROW_COLUMN).reset_index(drop=True), rows, as_of=as_of, rules=rules,
-                          store=store, code_system=code_system)
+    frame = held.drop(columns=ROW_COLUMN).reset_index(drop=True)
+    # the line numbers of a table (原表行号), so that the validation's note says so, as a partition's does
+    frame.attrs = {**frames[0].attrs, "row_numbers": rows.tolist() if frames[0].attrs.get("table_rows") else None}
+    result = _audit_frame(frame, rows, as_of=as_of, rules=rules, store=store, code_system=code_system)
     if not hold:
         write_partition(result, Path(out))
     return (_partition_summary(result, out, workbook, slim, int(rules["excel"]["max_list_rows"]), list_all),
@@ -406,6 +418,62 @@ def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_o
     if n_rows != int(sum(sizes)):  # nothing is lost: every input row is in exactly one output file
         raise RuntimeError(f"dask 引擎写出 {n_rows} 行，而输入为 {sum(sizes)} 行（程序错误，请报告）")
     return sizes, dup_ids, results
+
+
+def merge_read_notes(reader: list[list[str]], checks: list[list[str]]) -> list[str]:
+    """The partitions' reading notes as one input's (the single engine's 读入说明): the readers' notes
+    (each partition of a table reads the whole file: the same notes) once each; the validation's notes
+    (each partition's own rows) once, with their counts of rows (``3 宗``, ``2 条``, ``4 个``, ``1 行``)
+    added up — ``3 宗没有可用的面积`` and ``1 宗…`` are ``4 宗…``; other numbers (a year, ``第 2 行``) as written.
+
+    Hand-written: the notes are Chinese sentences built by this package; no library merges them.
+
+    Examples
+    --------
+    >>> merge_read_notes([["跳过 1 个空行"], ["跳过 1 个空行"]],
+    ...                  [["3 宗没有可用的面积", "表头为第 1 行"], ["1 宗没有可用的面积", "表头为第 1 行"]])
+    ['跳过 1 个空行', '4 宗没有可用的面积', '表头为第 1 行']
+    >>> merge_read_notes([], [["按无日期处理：甲 2 个"], ["按无日期处理：乙 1 个、甲 3 个"]])
+    ['按无日期处理：乙 1 个、甲 5 个']
+    """
+    import re
+
+    count = re.compile(r"(?<![第\d,])(?<!第 )(\d[\d,]*)(?=\s*(?:宗|条|个|行))")
+    out = list(dict.fromkeys(n for notes in reader for n in notes))
+    merged: dict[tuple, dict] = {}
+    longest: dict[str, list] = {}
+
+    def add(into: dict, text: str) -> None:
+        key = count.sub("#", text)
+        nums = [int(x.replace(",", "")) for x in count.findall(text)]
+        into[key] = [a + b for a, b in zip(into[key], nums)] if key in into else nums
+
+    def shown(key: str, nums) -> str:
+        parts = key.split("#")
+        return parts[0] + "".join(f"{n:,}" + piece for n, piece in zip(nums, parts[1:]))
+
+    for notes in checks:
+        for note in dict.fromkeys(notes):
+            head, sep, tail = note.rpartition("：")
+            segments = tail.split("、") if sep else []
+            if segments and count.search(head) is None and all(count.search(x) for x in segments):
+                # "…处理：约定动工日期 1 个、实际动工日期 5 个": a list of counts, each field's added up
+                # (a partition may name fields another does not)
+                into = merged.setdefault(("list", head + sep), {})
+                for x in segments:
+                    add(into, x)
+                keys = [count.sub("#", x) for x in segments]  # the fullest list's order (the fields' order)
+                if len(keys) > len(longest.get(head + sep, [])):
+                    longest[head + sep] = keys
+            else:
+                add(merged.setdefault(("whole", count.sub("#", note)), {}), note)
+    for (kind, head), parts in merged.items():
+        if kind == "whole":
+            out.append(shown(*next(iter(parts.items()))))
+        else:
+            order = longest[head] + [k for k in parts if k not in longest[head]]
+            out.append(head + "、".join(shown(k, parts[k]) for k in order))
+    return list(dict.fromkeys(out))
 
 
 def hold_fits(client, n_rows: int) -> bool:
@@ -543,10 +611,15 @@ def _idle_result(parcels, folder, parts, sizes, dup_ids, results, merged, clock,
     layers_used = layers_used_of(results)
     n_synthetic = int(sum(r["synthetic"] for r in results))
     max_rows = int(rules["excel"]["max_list_rows"])
-    where = f"GeoParquet 文件夹 {folder.name}/（{len(files)} 个分区文件，共 {n_rows:,} 行，row 列为输入行号）"
+    n_dup_file = sum(1 for r in written if str(r["file"]).endswith("-duplicates.parquet"))
+    where = (f"GeoParquet 文件夹 {folder.name}/（{len(files)} 个分区文件：每个输入分区的审计结果一个文件"
+             + (f"，另有跨分区重复宗地代码的记录 {n_dup_file} 个文件" if n_dup_file else "")
+             + f"；共 {n_rows:,} 行，row 列为原表行号）")
     notes = [
-        f"东昌府区闲置土地审计（审计基准日 {as_of:%Y-%m-%d}），dask 分区计算：{len(parts)} 个输入分区，"
-        f"{n_rows:,} 条记录，每条输入记录恰好一条结论（按 row 列对应输入行号）。",
+        f"东昌府区闲置土地审计（审计基准日 {as_of:%Y-%m-%d}），dask 分区计算：{len(parts)} 个输入分区（输入分成的并行审计单元），"
+        f"{n_rows:,} 条记录，每条输入记录恰好一条结论（按 row 列对应原表行号）。",
+        *[f"读入说明：{x}" for x in merge_read_notes([list((r.get("read_notes") or ([], []))[0]) for r in results],
+                                                    [list((r.get("read_notes") or ([], []))[1]) for r in results])],
         f"依据{rules['regulation_zh']}第二条、第八条、第九条、第十二条、第十四条、第三十条。期间计算：{rules['period_rule_zh']}",
         *idle_audit.legal_notes(rules),
         f"重复宗地代码 {len(dup_ids):,} 个，相关记录集中在一个分区内统一核查，均保留、未合并。",

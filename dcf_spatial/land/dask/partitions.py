@@ -128,7 +128,10 @@ def read_partition(part: Partition, *, field_map=None, crs=None, store=None):
         gdf = read_parcel_rows(part.path, crs=crs, field_map=field_map, store=store)
         if part.kind == "rows":
             bounds = np.linspace(0, len(gdf), part.stop + 1).astype(int)
+            lines = gdf.attrs.get("row_numbers")
             gdf = gdf.iloc[bounds[part.start]:bounds[part.start + 1]]
+            if lines is not None:  # the table's own line numbers (原表行号, blank lines counted), this share's
+                gdf.attrs["row_numbers"] = list(lines[bounds[part.start]:bounds[part.start + 1]])
         return gdf
     if part.kind == "file":
         return dcf_io.read_vector(part.path, crs=crs, field_map=field_map, aliases="parcels")

@@ -349,7 +349,11 @@ def combined_note(parcels) -> str | None:
             names = list(dict.fromkeys(str(v).strip() for v in parcels[col]
                                        if v is not None and v == v and str(v).strip()))
             if len(names) > 1:
-                return (f"文件含 {len(parcels)} 个地块，名称各不相同（{'、'.join(names)}）：本次合并为一个场地核查，"
+                # names counted once each: DK01 twice among 4 地块 is "4 个地块，3 个不同名称"
+                named = sum(1 for v in parcels[col] if v is not None and v == v and str(v).strip())
+                how = ("名称各不相同" if len(names) == len(parcels) == named
+                       else f"{len(names)} 个不同名称")
+                return (f"文件含 {len(parcels)} 个地块，{how}（{'、'.join(names)}）：本次合并为一个场地核查，"
                         "只给一个结论；要每个地块各得一个结论，请用“批量核查”上传同一文件（每个地块一行）")
     return None
 
@@ -446,6 +450,22 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
     >>> print(check_site("115.80,36.47", "C3451", area_mu=80, investment_wan=24000).summary_text())  # doctest: +SKIP
     """
     plan.office_policies(policy)  # an unknown policy or setting fails here, before any site is read
+    from ...store.backends.postgis import one_catalog_read
+
+    # a database's catalog read once for the versions recorded and the layers' cache key
+    with one_catalog_read():
+        return _check_site(site, industry, area_mu=area_mu, crs=crs, investment_wan=investment_wan,
+                           floor_area_m2=floor_area_m2, footprint_m2=footprint_m2, admin_area_m2=admin_area_m2,
+                           green_area_m2=green_area_m2, capacity_replacement=capacity_replacement,
+                           catalogue_class=catalogue_class, store=store, date=date,
+                           tall_floor_area_m2=tall_floor_area_m2, storeys=storeys, yard_area_m2=yard_area_m2,
+                           non_production_facilities=non_production_facilities, reader=reader, policy=policy,
+                           record=record)
+
+
+def _check_site(site, industry, *, area_mu, crs, investment_wan, floor_area_m2, footprint_m2, admin_area_m2,
+                green_area_m2, capacity_replacement, catalogue_class, store, date, tall_floor_area_m2, storeys,
+                yard_area_m2, non_production_facilities, reader, policy, record):
     expected = _before(record, store)
     if isinstance(site, str):
         answer = _check_typed_lonlat(site, industry, area_mu=area_mu, crs=crs, investment_wan=investment_wan,

@@ -38,6 +38,44 @@ ORDER_COLUMN = "_dcf_row"
 GEOMETRY_COLUMN = "geometry"
 STORAGE_SRID = 4490
 #: PostGIS geometry type -> the OGR name pyogrio reports for a GeoPackage layer
+_ONE_READ = __import__("threading").local()
+
+
+@contextlib.contextmanager
+def one_catalog_read():
+    """Within this block (in this thread), a database's catalog is read once: a recorded site check
+    asks it for the layer versions it starts from and again for its layers' cache key, one round trip
+    each (a tenth of a recorded PostGIS check's CPU, py-spy). Both then describe the same moment,
+    before the check; the register write still compares them with the catalog it locks.
+
+    Examples
+    --------
+    >>> with one_catalog_read():
+    ...     pass
+    """
+    outer = getattr(_ONE_READ, "rows", None)
+    if outer is not None:   # nested: the outer block's reads stand
+        yield
+        return
+    _ONE_READ.rows = {}
+    try:
+        yield
+    finally:
+        _ONE_READ.rows = None
+
+
+@contextlib.contextmanager
+def fresh_catalog_reads():
+    """Within this block the catalog is read anew, also inside :func:`one_catalog_read` (a register
+    write compares the versions a check started from with the catalog as it is now)."""
+    outer = getattr(_ONE_READ, "rows", None)
+    _ONE_READ.rows = None
+    try:
+        yield
+    finally:
+        _ONE_READ.rows = outer
+
+
 _OGR_TYPE = {
     "POINT": "Point", "LINESTRING": "LineString", "POLYGON": "Polygon", "MULTIPOINT": "MultiPoint",
     "MULTILINESTRING": "MultiLineString", "MULTIPOLYGON": "MultiPolygon",
@@ -290,9 +328,14 @@ class PostgisStore:
             return pd.read_sql_query(text(f"SELECT {cols} FROM {self._t(CATALOG_TABLE)} ORDER BY ord"), con)
 
     def catalog_dicts(self) -> dict[str, dict]:
-        """``{layer id: catalog row}`` in one query, rows as :meth:`catalog_entry` gives them."""
+        """``{layer id: catalog row}`` in one query, rows as :meth:`catalog_entry` gives them (read once
+        per :func:`one_catalog_read` scope)."""
         import psycopg
 
+        scope = getattr(_ONE_READ, "rows", None)
+        key = None if scope is None else (self._url.render_as_string(hide_password=False), self.schema)
+        if scope is not None and key in scope:
+            return scope[key]
         cols = ", ".join(CATALOG_COLUMNS)
         # one round trip (on the read pool): asked on every site check (the desk's cache key, the layer
         # versions a recorded check used); a schema without a catalog answers "undefined table", which is
@@ -301,7 +344,10 @@ class PostgisStore:
             rows = self._read_rows(f"SELECT {cols} FROM {self._t(CATALOG_TABLE)} ORDER BY ord")
         except psycopg.errors.UndefinedTable:
             return {}
-        return {str(r["id"]): dict(r) for r in rows}
+        out = {str(r["id"]): dict(r) for r in rows}
+        if scope is not None:
+            scope[key] = out
+        return out
 
     def catalog_entry(self, layer_id: str) -> dict | None:
         from sqlalchemy import text

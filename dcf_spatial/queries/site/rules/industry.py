@@ -147,6 +147,14 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
                 pr = policy["split_zone_farming"]
                 add("split_zone", "info", pr["reason_zh"].format(share=fmt_share(full_share), zone=best["name_zh"]),
                     pr["plan_ref"])
+            elif th.get("edge_share") is not None and th["edge_share"] <= full_share < th["full_share"] \
+                    and "split_zone_edge" in policy:
+                # task R11 (holdout13 h13-ch08-011): a sliver under 5 % outside the matching zone is the error of the
+                # schematic layer (the same tolerance as block_whole_share), an info prompt, not a straddle
+                pe = policy["split_zone_edge"]
+                add("split_zone", "info", pe["reason_zh"].format(
+                    share=fmt_share(full_share), zone=best["name_zh"], edge=fmt_share(1 - th["edge_share"])),
+                    best["plan_ref"] or pe["plan_ref"])
             elif full_share < th["full_share"]:
                 add("split_zone", "conditional",
                     policy["split_zone"]["reason_zh"].format(share=fmt_share(full_share), zone=best["name_zh"]),
