@@ -57,7 +57,8 @@ class IndustryMatch:
     candidates
         For ambiguous/unknown input: ``[(code, name_zh), …]`` the user may choose from.
     how
-        How it was resolved (``"code"``, ``"name"``, ``"keyword"``, ``"substring"``).
+        How it was resolved (``"code"``, ``"name"``, ``"keyword"``, ``"form"`` (做X的, X厂 …),
+        ``"substring"``, ``"contains"`` (a phrase read by the known words it contains: see :attr:`read_zh`)).
     """
 
     query: str
@@ -76,10 +77,24 @@ class IndustryMatch:
     def label_zh(self) -> str:
         return "、".join(f"{c} {n}{_verify_mark(c)}" for c, n in zip(self.codes, self.names_zh))
 
+    @property
+    def read_zh(self) -> str:
+        """How a phrase was read by the known words it contains (``how == "contains"``), for the planner to see:
+        ``"按所含词「银行」识别"``; ``""`` for any other match.
+
+        Examples
+        --------
+        >>> resolve("冷链仓储中心").read_zh
+        '按所含词「冷链仓储」识别'
+        """
+        if self.how != "contains":
+            return ""
+        return "按所含词" + "".join(f"「{w}」" for w in self.notes[1:]) + "识别"
+
     def to_dict(self) -> dict:
         return {
             "input": self.query, "status": self.status, "codes": list(self.codes),
-            "names_zh": list(self.names_zh), "how": self.how,
+            "names_zh": list(self.names_zh), "how": self.how, "read_zh": self.read_zh,
             "candidates": [{"code": c, "name_zh": n} for c, n in self.candidates],
         }
 
@@ -296,10 +311,73 @@ def _resolve(query: str, t) -> IndustryMatch:
         how = "substring"
     else:
         hits = exact
+    if not hits:  # the phrase may CONTAIN known words (冷链仓储, 银行网点): read it by them
+        read = _contains(query, t)
+        if read is not None:
+            return read
     if not hits:  # near codes of the word, else of the X of its form (做轴套的: those of 轴套)
         near = _suggest(query) or next((c for c in map(_suggest, base_words(query)) if c), ())
         return IndustryMatch(query, "unknown", candidates=near, how="none")
     return _match(query, _collapse_nested(hits), t, how)
+
+
+#: words too generic to name an industry by themselves: a phrase whose only known words are these stays
+#: unknown (设备维修中心 is not read as 设备; 加工基地 names no product). The clerk's forms (公司, 项目, 加工,
+#: 生产, 厂, 场) are here too: they say what kind of unit, not what it makes or does.
+CONTAINS_STOP_WORDS = frozenset(
+    "设备 产品 服务 加工 制造 中心 基地 公司 有限公司 项目 生产 工厂 企业 集团 工程 技术 科技 经营 贸易 商贸 "
+    "实业 发展 开发 管理 建设 园区 产业 产业园 工业 工业园 综合 其他 网点 门店 组装 装配 初加工 深加工 研发 "
+    "制品 用品 材料 配件 零部件 系统 智能 新型 现代 高端 绿色 示范 交易 展示 租赁 咨询 代理 运营 大厦 广场".split())
+
+
+def _contains(query: str, t) -> IndustryMatch | None:
+    """A phrase that contains known words: ``None`` when it has none but stop words.
+
+    The longest non-overlapping known words of the phrase (project words of ``industry_words.csv`` or
+    standard names, at least 2 characters, not in :data:`CONTAINS_STOP_WORDS`) are taken; among their codes
+    that nest, the finer one wins (冷链仓储: 冷链 → G5930 and 仓储 → G59 give G5930, both words being
+    there); unrelated codes make the match ambiguous. A factory form (…加工, …厂) keeps the rule that the
+    industry makes things (sections B–D, :func:`_form_fits`). Written by hand: the vocabulary is the small
+    bundled table (~2,600 words) and a greedy longest-first pass over a short phrase is a few lines.
+    """
+    vocab = _vocabulary(t)
+    spans = []   # (start, end, word) for every known word of the phrase
+    for i in range(len(query)):
+        for j in range(i + 2, len(query) + 1):
+            w = query[i:j]
+            if w in vocab:
+                spans.append((i, j, w))
+    spans.sort(key=lambda s: (-(s[1] - s[0]), s[0]))
+    taken: list[tuple[int, int, str]] = []
+    for s in spans:
+        if all(s[1] <= o[0] or s[0] >= o[1] for o in taken):
+            taken.append(s)
+    taken.sort()
+    words = [w for _, _, w in taken if w not in CONTAINS_STOP_WORDS]
+    if not words:
+        return None
+    codes: list[str] = []
+    for w in words:
+        codes.extend(_collapse_nested(_exact(w, t)[0]))
+    codes = list(dict.fromkeys(codes))
+    finer = [c for c in codes if not any(o != c and covers(c, o) for o in codes)]
+    finer.sort(key=lambda c: (len(c), c))
+    bases = base_words(query)
+    if bases and not _form_fits(query, bases[0], finer):
+        return None
+    return _match(query, finer, t, "contains", notes=("contains", *dict.fromkeys(words)))
+
+
+def _vocabulary(t) -> frozenset:
+    """Every project word and standard name of ``t`` of 2 characters or more (kept per table object)."""
+    if _VOCAB and _VOCAB[0] is t:
+        return _VOCAB[1]
+    out = {k for row in t.values() for k in row.keywords} | {row.name_zh for row in t.values()}
+    _VOCAB[:] = [t, frozenset(w for w in out if len(w) >= 2)]
+    return _VOCAB[1]
+
+
+_VOCAB: list = []
 
 
 def _match(query: str, hits: list[str], t, how: str, notes: tuple = ()) -> IndustryMatch:
@@ -489,7 +567,7 @@ def choice_free(m: IndustryMatch) -> bool:
     >>> choice_free(resolve("铸造")), choice_free(resolve("做铸造的")), choice_free(resolve("管材"))
     (True, True, False)
     """
-    return (m.status == "ambiguous" and bool(_listed_word(m))
+    return (m.status == "ambiguous" and (bool(_listed_word(m)) or m.how == "contains")
             and 1 < len(m.candidates) <= MAX_JUDGED_CANDIDATES)
 
 
@@ -544,7 +622,8 @@ def choice_error_message(m: IndustryMatch, each: list[tuple[str, str, str]], *, 
     fix = (f"请改用其中一个代码（如 {where} {first}）后复核。" if where.startswith("--")
            else f"请在该行改填其中一个代码（如 {first}）后复核。" if where.endswith("列")
            else f"请改用其中一个代码（如 {first}）后复核。")
-    return (f"{where}：「{clip(m.query)}」有多个可能的国民经济行业分类（GB/T 4754-2017），在此场地结论视所选代码而定："
+    read = f"（{m.read_zh}）" if m.read_zh else ""
+    return (f"{where}：「{clip(m.query)}」{read}有多个可能的国民经济行业分类（GB/T 4754-2017），在此场地结论视所选代码而定："
             f"{verdicts}。{fix}")
 
 
@@ -572,6 +651,7 @@ def industry_error_message(m: IndustryMatch, *, where: str = "行业") -> str:
     """
     cands = "；".join(f"{c} {n}" for c, n in m.candidates)
     q = clip(m.query)
+    read = f"（{m.read_zh}）" if m.read_zh else ""   # a phrase read by the words it contains says so
     if "too_short" in m.notes:
         return f"{where}：「{q}」太短，无法判断行业。请写出产品或行业，如 轴承厂、做轴承的，或给出代码（如 C3451）。"
     if m.status == "ambiguous":
@@ -582,7 +662,7 @@ def industry_error_message(m: IndustryMatch, *, where: str = "行业") -> str:
             fix = f"请在该行改填其中一个代码（如 {first}）或更具体的词。"
         else:
             fix = f"请改用其中一个代码（如 {first}）或更具体的词。"
-        return f"{where}：「{q}」有多个可能的国民经济行业分类（GB/T 4754-2017）：{cands}。{fix}"
+        return f"{where}：「{q}」{read}有多个可能的国民经济行业分类（GB/T 4754-2017）：{cands}。{fix}"
     hint = f"相近的有：{cands}。" if cands else ""
     return (f"{where}：无法识别「{q}」为国民经济行业分类（GB/T 4754-2017）代码或行业名称。{hint}"
             "请给出代码（如 C3451、345、34、C）或行业词（如 轴承、新能源汽车、水泥、蔬菜加工、养老）。")

@@ -304,10 +304,11 @@ def industry(words, as_json):
         echo_json([m.to_dict() for m in out])
         return
     for m in out:
+        read = f"（{m.read_zh}）" if m.read_zh else ""
         if m.resolved:
-            click.echo(f"{m.query}：{m.label_zh}")
+            click.echo(f"{m.query}：{m.label_zh}{read}")
         elif m.status == "ambiguous":
-            click.echo(f"{m.query}：有多个可能 — " + "；".join(f"{c} {n}" for c, n in m.candidates))
+            click.echo(f"{m.query}{read}：有多个可能 — " + "；".join(f"{c} {n}" for c, n in m.candidates))
         else:
             hint = "；".join(f"{c} {n}" for c, n in m.candidates)
             click.echo(f"{m.query}：无法识别" + (f"（相近：{hint}）" if hint else ""))

@@ -28,7 +28,8 @@
     return {
       row_label: r.row_label, order: r.row, name: (names && names[i]) || '', verdict: r.verdict || 'error',
       verdict_zh: r.verdict_zh || '无法核查',
-      industry: (ind.codes && ind.codes.length) ? ind.codes.join('、') + ' ' + (ind.names_zh || []).join('、') : (ind.input || ''),
+      industry: ((ind.codes && ind.codes.length) ? ind.codes.join('、') + ' ' + (ind.names_zh || []).join('、') : (ind.input || ''))
+        + (ind.read_zh ? '（' + ind.read_zh + '）' : ''),
       towns: (r.townships || []).map(function (t) { return t.name_zh; }).join('、'),
       why: r.status === 'ok' ? (r.reasons || []).map(function (x) { return x.text_zh; }).join(' ') : (r.error || ''),
       lonlat: r.site && r.site.centroid_lonlat

@@ -250,11 +250,12 @@
       clear(list);
       if (j.status === 'resolved') {
         list.hidden = true;
-        $('industry-status').textContent = '✓ ' + j.label_zh;
+        $('industry-status').textContent = '✓ ' + j.label_zh + (j.read_zh ? '（' + j.read_zh + '）' : '');
         industryOk = true;
         return;
       }
-      $('industry-status').textContent = j.status === 'ambiguous' ? '“' + q + '”有多个可能，请选择：' : '无法识别，相近的有：';
+      $('industry-status').textContent = j.status === 'ambiguous'
+        ? '“' + q + '”' + (j.read_zh ? '（' + j.read_zh + '）' : '') + '有多个可能，请选择：' : '无法识别，相近的有：';
       j.candidates.forEach(function (c) {
         var li = el('li', c.label_zh || (c.code + ' ' + c.name_zh));
         li.setAttribute('data-code', c.code);
@@ -306,7 +307,11 @@
     // a point given without an area has none: say so (the CLI says 面积未知), never "0 亩"
     var mu = a.site && a.site.area_mu;
     var areaTxt = mu ? fmt(mu) + ' 亩' : ('面积未知' + (/Point/.test((a.site && a.site.geometry_type) || '') ? '（点位）' : ''));
-    $('site-facts').textContent = '场地面积：' + areaTxt + '；所在镇（街道）：' + (towns.join('、') || '—');
+    // a phrase read by the known words it contains (银行网点 → 按所含词「银行」识别) says how it was read
+    var ind = a.industry || {};
+    var readTxt = ind.read_zh ? '；行业：' + (ind.codes || []).join('、') + ' ' + (ind.names_zh || []).join('、')
+      + '（“' + ind.input + '”' + ind.read_zh + '）' : '';
+    $('site-facts').textContent = '场地面积：' + areaTxt + '；所在镇（街道）：' + (towns.join('、') || '—') + readTxt;
     var ul = $('reasons'); clear(ul);
     (a.reasons || []).forEach(function (r) { ul.appendChild(el('li', r.text_zh)); });
     var zb = $('zones').tBodies[0]; clear(zb);

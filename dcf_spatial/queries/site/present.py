@@ -56,7 +56,8 @@ def summary_text(result: dict, *, figures_hint: str = FIGURES_HINT_ZH) -> str:
     """
     lines = [f"选址核查结论：{result['verdict_zh']}"]
     ind = result["industry"]
-    lines.append(f"行业：{'、'.join(f'{c} {n}' for c, n in zip(ind['codes'], ind['names_zh']))}（{ind['kind_zh']}）")
+    read = f"；「{ind['input']}」{ind['read_zh']}" if ind.get("read_zh") else ""  # a phrase read by words it contains
+    lines.append(f"行业：{'、'.join(f'{c} {n}' for c, n in zip(ind['codes'], ind['names_zh']))}（{ind['kind_zh']}{read}）")
     s = result["site"]
     if s.get("parcel_known", True):
         lines.append(f"场地：{GEOM_ZH.get(s['geometry_type'], s['geometry_type'])}，{area_zh(s)}，中心 {s['centroid_lonlat'][0]:.5f}, "

@@ -63,7 +63,8 @@ def _site_section(res: dict, heading: str) -> str:
     s = res["site"]
     parts.append(f"<p class='verdict v-{escape(v)}'>结论：{escape(res['verdict_zh'])}</p>")
     parts.append(f"<p>行业：{escape('、'.join(f'{c} {n}' for c, n in zip(ind['codes'], ind['names_zh'])))}"
-                 f"（{escape(ind['kind_zh'])}；输入“{escape(ind['input'])}”）<br>"
+                 f"（{escape(ind['kind_zh'])}；输入“{escape(ind['input'])}”"
+                 + (f"，{escape(ind['read_zh'])}" if ind.get("read_zh") else "") + "）<br>"
                  + (f"场地：{escape(_GEOM_ZH.get(s['geometry_type'], s['geometry_type']))}，面积 {s['area_mu']:.2f} 亩（{s['area_ha']:.3f} 公顷），"
                     f"中心 {s['centroid_lonlat'][0]:.5f}, {s['centroid_lonlat'][1]:.5f}（CGCS2000）；"
                     if s.get("parcel_known", True) else f"场地：{escape(area_zh(s))}；")

@@ -181,7 +181,8 @@ def results_table(results: list[dict]):
             row.update({
                 "verdict": r["verdict"], "verdict_zh": r["verdict_zh"],
                 "industry_codes": ",".join(r["industry"]["codes"]),
-                "industry_zh": "、".join(r["industry"]["names_zh"]),
+                "industry_zh": "、".join(r["industry"]["names_zh"])
+                + (f"（{r['industry']['read_zh']}）" if r["industry"].get("read_zh") else ""),
                 "area_mu": r["site"]["area_mu"],
                 "location_method": (f"按地名定位：“{r['site']['from_name']['name']}”→{r['site']['from_name']['level']}"
                                     f"“{r['site']['from_name']['unit']}”"
