@@ -139,7 +139,7 @@ def test_type_a_place_name(page_on_desk):
 def test_ambiguous_industry_shows_candidates(page_on_desk):
     page, seen = page_on_desk
     page.fill("#industry", "")
-    page.type("#industry", "管")
+    page.type("#industry", "管材")            # two words of the standard: 钢压延加工 and 塑料管材 (one character is refused)
     page.wait_for_selector("#industry-list li", timeout=30_000)
     assert "多个可能" in page.text_content("#industry-status")
     first = page.locator("#industry-list li").first
