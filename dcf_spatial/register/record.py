@@ -21,17 +21,8 @@ def _plain(value):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    if value is not None and not isinstance(value, (str, int, float, bool)):
-        try:
-            import pandas as pd
-
-            if pd.isna(value):
-                return None
-        except (TypeError, ValueError):
-            pass
-        return str(value)
+    if isinstance(value, np.generic) or (value is not None and not isinstance(value, (str, int, float, bool))):
+        return _plain_leaf(value)
     return value
 
 
