@@ -356,6 +356,7 @@ def _contains(query: str, t) -> IndustryMatch | None:
     words = [w for _, _, w in taken if w not in CONTAINS_STOP_WORDS]
     if not words:
         return None
+    tail = query[max(e for _, e, w in taken if w not in CONTAINS_STOP_WORDS):]
     codes: list[str] = []
     for w in words:
         codes.extend(_collapse_nested(_exact(w, t)[0]))
@@ -365,7 +366,25 @@ def _contains(query: str, t) -> IndustryMatch | None:
     bases = base_words(query)
     if bases and not _form_fits(query, bases[0], finer):
         return None
+    if not _head_fits(tail, finer):
+        return None
     return _match(query, finer, t, "contains", notes=("contains", *dict.fromkeys(words)))
+
+
+#: the head of a phrase (what follows its last known word) that says what kind of unit it is: equipment is
+#: made (物流设备 is 物料搬运设备制造, never 物流 itself), design, advice, research and testing are services
+#: (建筑设计 is 工程设计, never 建筑业). A read whose codes contradict the head is not offered.
+_EQUIPMENT_HEADS = ("设备", "装备", "器材", "机械", "机具", "仪器")
+_SERVICE_HEADS = ("设计", "咨询", "研发", "检测", "培训", "服务")
+
+
+def _head_fits(tail: str, codes: list[str]) -> bool:
+    """False when the words after a phrase's last known word name a kind the read's codes are not."""
+    if tail.endswith(_EQUIPMENT_HEADS):
+        return all(c[0] == "C" for c in codes)
+    if tail.endswith(_SERVICE_HEADS):
+        return not any(c[0] in "ABCDE" for c in codes)
+    return True
 
 
 def _vocabulary(t) -> frozenset:

@@ -184,3 +184,17 @@ def test_the_desk_industry_lookup_carries_the_reading():
 
     d = industry("银行网点营业部")
     assert d["status"] == "resolved" and d["read_zh"] == "按所含词「银行网点」识别" and "J6621" in d["label_zh"]
+
+
+@pytest.mark.parametrize("phrase, wrong", [("物流设备", "G59"), ("电力设备", "D"), ("建筑设计", "E")])
+def test_a_phrase_head_that_contradicts_the_contained_word_is_not_read_by_it(phrase, wrong):
+    # 物流设备 is equipment made for logistics (C343), not logistics; 建筑设计 is design (M748), not building:
+    # the words after the last known word say what kind of unit it is, so the phrase stays unknown with suggestions
+    m = resolve(phrase)
+    assert m.status == "unknown"
+    assert wrong not in m.codes
+
+
+def test_a_phrase_head_that_agrees_keeps_its_read():
+    assert resolve("冷链仓储中心").codes == ("G5930",)     # 中心 says nothing of the kind
+    assert resolve("医疗设备").codes[0].startswith("C")      # equipment read as manufacturing
