@@ -576,7 +576,7 @@ def place_for_site(text: str, *, store=None, gaz: Gazetteer | None = None) -> tu
                 or (rest and not _CJK.search(rest))):
             raise exc from None
         place = match.place
-        return place, [f"地名“{text}”不在地名表中，从中识别出“{match.matched}”（与批量核查对建设地点的处理相同）："
+        return place, [f"地名“{_cut(text)}”不在地名表中，从中识别出“{match.matched}”（与批量核查对建设地点的处理相同）："
                        f"场地近似取{place.level}“{place.unit_name}”，更具体的位置未能定位；" + site_note(place, text)]
 
 
