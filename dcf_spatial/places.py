@@ -87,7 +87,7 @@ def excluded_area(text) -> str | None:
 
 def excluded_area_message(name: str, full: str) -> str:
     """Why a site named by an area 第一章第一节 excludes is not placed."""
-    who = f"“{_cut(name)}”" if normalize_name(name) == normalize_name(full) else f"“{_cut(name)}”指{full}"
+    who = f"“{clip(name)}”" if normalize_name(name) == normalize_name(full) else f"“{clip(name)}”指{full}"
     return (f"{who}：第一章第一节规定本规划范围“不包含市辖聊城经济技术开发区、聊城高新技术产业开发区和江北水域旅游度假区”，"
             "该区的项目不在本规划范围内。图层库中没有这些区的界线（其托管的镇街见图层 other_units），无法按此名称定位；"
             "如需核查，请给出“经度,纬度”、WKT 或地块文件（结论将为不在规划范围）。")
@@ -220,14 +220,14 @@ class Gazetteer:
         if len(hits) == 1:
             return hits[0]
         if len(hits) > 1:
-            raise InputError(f"地名“{_cut(name)}”不唯一，可指：" + "；".join(p.describe_zh() for p in hits)
+            raise InputError(f"地名“{clip(name)}”不唯一，可指：" + "；".join(p.describe_zh() for p in hits)
                              + "。请写出完整名称，或给出坐标/地块文件。")
         full = excluded_area(key)
         if full is not None:
             raise InputError(excluded_area_message(name, full))
         near = self.nearest(key)
         listing = f"相近的地名：{self._listing(near)}。" if near else ""
-        raise InputError(f"地名“{_cut(name)}”不在地名表中（地名表取自图层库的镇街、集聚区、园区、示范区、"
+        raise InputError(f"地名“{clip(name)}”不在地名表中（地名表取自图层库的镇街、集聚区、园区、示范区、"
                          f"服务业分区图层及规划简称，共 {len(self)} 个名称）。{listing}"
                          "请改用其中一个名称，或给出 “经度,纬度”、WKT 或地块文件。")
 
@@ -570,19 +570,14 @@ def place_for_site(text: str, *, store=None, gaz: Gazetteer | None = None) -> tu
     except InputError as exc:
         match = gaz.find_in_text(text)
         if match.place is None and match.candidates:
-            raise InputError(f"地名“{_cut(text)}”：{match.reason}") from None
+            raise InputError(f"地名“{clip(text)}”：{match.reason}") from None
         rest = normalize_name(text).replace(match.matched or "", "", 1)
         if (match.place is None or re.search(r"[区园]", rest) or not _PLACE_LIKE.fullmatch(rest)
                 or (rest and not _CJK.search(rest))):
             raise exc from None
         place = match.place
-        return place, [f"地名“{_cut(text)}”不在地名表中，从中识别出“{match.matched}”（与批量核查对建设地点的处理相同）："
+        return place, [f"地名“{clip(text)}”不在地名表中，从中识别出“{match.matched}”（与批量核查对建设地点的处理相同）："
                        f"场地近似取{place.level}“{place.unit_name}”，更具体的位置未能定位；" + site_note(place, text)]
-
-
-def _cut(text, n: int = 40) -> str:
-    """:func:`dcf_spatial.errors.clip` (a pasted page is not echoed in full in a message)."""
-    return clip(text, n)
 
 
 def site_from_name(text: str, *, store=None, area_mu: float | None = None) -> "gpd.GeoDataFrame":

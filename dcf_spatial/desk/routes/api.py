@@ -135,12 +135,13 @@ def _site_value(site) -> str:
         # a place name of the store's gazetteer (郑家镇工业集聚区, 第二片区 …): check_site resolves it the
         # same way; only a known name gets through, so a typed text never reaches a path on the server
         from ...errors import InputError
-        from ...places import _cut, place_for_site
+        from ...errors import clip
+        from ...places import place_for_site
 
         try:  # the CLI's reading of a name (郑家镇王屯村 too), so that the desk answers what the CLI answers
             place_for_site(site.strip())
         except InputError as exc:
-            raise DeskError(422, f"无法识别场地「{_cut(site)}」：不是 GeoJSON 几何、“经度,纬度”或 WKT，"
+            raise DeskError(422, f"无法识别场地「{clip(site)}」：不是 GeoJSON 几何、“经度,纬度”或 WKT，"
                                  f"按地名查找也未找到唯一的单元。{exc}") from None
         return site.strip()
     raise DeskError(422, "场地为空：请给出 GeoJSON 几何、“经度,纬度”（如 115.75,36.455）、WKT 或地名；"
