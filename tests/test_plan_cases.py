@@ -54,6 +54,9 @@ HOLDOUT13_FILE = Path(__file__).parent / "plan_cases" / "holdout13.csv"
 #: a fourteenth blind hold-out set (north and centre desks: 嘉明, 第二片区, the central-city core, 闫寺, 道口铺), by a
 #: reader who had seen no csv file nor the rules
 HOLDOUT14_FILE = Path(__file__).parent / "plan_cases" / "holdout14.csv"
+#: a sixteenth blind hold-out set (south, west and east desks and the countryside: 郑家, 广平, the townships, the seven
+#: agricultural zones), by a reader who had seen no csv file nor the rules
+HOLDOUT16_FILE = Path(__file__).parent / "plan_cases" / "holdout16.csv"
 PLAN_TEXT = Path("/work/shared/plan/dongchangfu_industry_plan_2021-2030.txt")
 COLUMNS = ["case_id", "chapter_section", "plan_words", "place", "industry", "extra", "expected_verdict", "why",
            "known_gap"]
@@ -79,6 +82,7 @@ HOLDOUT11_GAP = re.compile(r"^holdout11: .+$")
 HOLDOUT12_GAP = re.compile(r"^holdout12: .+$")
 HOLDOUT13_GAP = re.compile(r"^holdout13: .+$")
 HOLDOUT14_GAP = re.compile(r"^holdout14: .+$")
+HOLDOUT16_GAP = re.compile(r"^holdout16: .+$")
 #: the shipped store, whatever DCF_STORE says in the caller's shell
 ENV = {"DCF_STORE": None}
 
@@ -104,6 +108,7 @@ HOLDOUT11 = load_cases(HOLDOUT11_FILE)
 HOLDOUT12 = load_cases(HOLDOUT12_FILE)
 HOLDOUT13 = load_cases(HOLDOUT13_FILE)
 HOLDOUT14 = load_cases(HOLDOUT14_FILE)
+HOLDOUT16 = load_cases(HOLDOUT16_FILE)
 
 
 def _cli():
@@ -271,6 +276,12 @@ def test_holdout14_case(case):
     _check(case)
 
 
+@pytest.mark.parametrize("case", [_param(c) for c in HOLDOUT16])
+def test_holdout16_case(case):
+    """The sixteenth held-out set (``holdout16.csv``), same runner; a disagreement is a strict xfail naming the rule."""
+    _check(case)
+
+
 #: each held-out set: its file, cases, id form, known_gap form and the sets written before it
 HELD_OUT_SETS = {
     "holdout": (HOLDOUT_FILE, HOLDOUT, r"ho-ch\d\d-\d{3}", HOLDOUT_GAP, CASES),
@@ -302,6 +313,9 @@ HELD_OUT_SETS = {
     "holdout14": (HOLDOUT14_FILE, HOLDOUT14, r"h14-ch\d\d-\d{3}", HOLDOUT14_GAP,
                   CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7 + HOLDOUT8
                   + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 + HOLDOUT13),
+    "holdout16": (HOLDOUT16_FILE, HOLDOUT16, r"h16-ch\d\d-\d{3}", HOLDOUT16_GAP,
+                  CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7 + HOLDOUT8
+                  + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 + HOLDOUT13 + HOLDOUT14),
 }
 
 
@@ -352,7 +366,7 @@ def test_plan_words_are_verbatim():
     plan = PLAN_TEXT.read_text(encoding="utf-8")
     wrong = [c["case_id"] for c in CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6
              + HOLDOUT7 + HOLDOUT8 + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 + HOLDOUT13 + HOLDOUT14
-             if c["plan_words"] not in plan]
+             + HOLDOUT16 if c["plan_words"] not in plan]
     assert not wrong, f"plan_words not found verbatim in the plan: {wrong}"
 
 
