@@ -48,6 +48,14 @@ def cluster():
 
 
 @pytest.fixture(scope="module")
+def real():
+    """The shipped layer store's site-check context (tests using it carry ``_shipped.shipped``)."""
+    from dcf_spatial.queries.site import load_context
+
+    return load_context(settings.default_store)
+
+
+@pytest.fixture(scope="module")
 def map_store(tmp_path_factory):
     """The map tests' fixture layer store (``browser.make_fixture_store``), made the current store."""
     from browser import make_fixture_store

@@ -193,3 +193,26 @@ def test_dask_engine_links_the_same_parcels(clerk, cluster, tmp_path, monkeypatc
     assert got.loc["DCF2018-005", "low_efficiency"] == "D类企业用地；闲置土地"
     _same_table(single.parcels[["low_efficiency", "eff_class_zh"]].reset_index(drop=True), got_par.reset_index(drop=True))
     assert any("5 行企业记录中 3 行对应到宗地" in n for n in summary["notes"])
+
+
+def test_a_firms_own_township_other_than_its_parcels_is_noted(clerk):
+    # the parcel's place is used (宗地位置); the firm's own 所在镇街 naming another unit is said in 数据问题, both named
+    res = audit_efficiency(clerk["ent"], parcels=clerk["parcels"], as_of="2025-12-31", store=clerk["store"],
+                           out=clerk["tmp"] / "out", map=False)
+    problems = res.frame["problems"].astype(str).tolist()
+    assert "企业填报镇街「乙镇」与宗地所在「甲镇」不一致，按宗地计" in problems[0]  # firm 1 wrote 乙镇, parcel in 甲镇
+    assert not any("不一致" in p for p in problems[1:])  # 2 and 3 agree; 4 and 5 have no located parcel
+    wb = openpyxl.load_workbook(res.files["excel"], read_only=True)
+    rows = list(wb["问题记录"].iter_rows(values_only=True))
+    head = rows[1]
+    assert any("与宗地所在「甲镇」不一致" in str(r[head.index("数据问题")]) for r in rows[2:])
+
+
+def test_a_short_form_of_the_parcels_township_is_not_a_difference():
+    e = pd.DataFrame({"credit_code": ["A", "B", "C", "D"], "parcel_id": ["1", "2", "3", "4"],
+                      "township_name": ["古楼", " 沙镇 ", "郑家镇", "古楼街道办事处"],
+                      "problems": ["", "", "投产年份有误", ""]})
+    p = pd.DataFrame({"parcel_id": ["1", "2", "3", "4"], "area_mu": [1.0] * 4,
+                      "township_zh": ["古楼街道", "沙镇镇", "沙镇镇", "古楼街道"]})
+    got = efficiency.enterprise_zones(e, p)["problems"].tolist()
+    assert got == ["", "", "投产年份有误；企业填报镇街「郑家镇」与宗地所在「沙镇镇」不一致，按宗地计", ""]

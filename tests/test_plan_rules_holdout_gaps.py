@@ -15,15 +15,8 @@ import pytest
 from dcf_spatial import plan, settings
 from dcf_spatial.queries.site import check as sc
 
+from _shipped import shipped
 from test_plan_rules_issue10 import check, reasons
-
-shipped = pytest.mark.skipif(not settings.default_store.exists(), reason="shipped layer store not built yet")
-
-
-@pytest.fixture(scope="module")
-def real():
-    return sc.load_context(settings.default_store)
-
 
 # --- A. 第八章第一节 “产业园区分区”: a functional park's designation counts inside its cluster -------------------
 

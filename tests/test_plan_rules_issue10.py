@@ -11,34 +11,17 @@ import json
 import re
 from pathlib import Path
 
-import geopandas as gpd
 import pytest
 from shapely import Point
 
-from dcf_spatial import crs, plan, settings
+from dcf_spatial import plan
 from dcf_spatial.queries.site import check as sc
+
+from _shipped import inside, shipped
 
 PLAN_TEXT = Path("/work/shared/plan/dongchangfu_industry_plan_2021-2030.txt")
 TITLE = "《东昌府区产业规划（2021-2030年）》"
 REPO = Path(__file__).resolve().parents[1]
-
-shipped = pytest.mark.skipif(not settings.default_store.exists(), reason="shipped layer store not built yet")
-
-
-@pytest.fixture(scope="module")
-def real():
-    return sc.load_context(settings.default_store)
-
-
-def inside(ctx, zone_id):
-    """The representative point of a zone of the shipped store, as a site in the storage CRS."""
-    for lay in ctx.layers.values():
-        if zone_id in list(lay.ids):
-            g = lay.geoms[list(lay.ids).index(zone_id)]
-            p = g if g.geom_type == "Point" else g.representative_point()
-            return crs.to_storage(gpd.GeoDataFrame(geometry=[p], crs=settings.working_crs))
-    raise KeyError(zone_id)
-
 
 def check(ctx, place, industry, **kw):
     site = Point(*place) if isinstance(place, tuple) else inside(ctx, place)

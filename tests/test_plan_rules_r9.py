@@ -6,19 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from dcf_spatial import settings
 from dcf_spatial.industry import resolve as match_industry
-from dcf_spatial.queries.site import check as sc
 
+from _shipped import shipped
 from test_plan_rules_issue10 import check, reasons
-
-shipped = pytest.mark.skipif(not settings.default_store.exists(), reason="shipped layer store not built yet")
-
-
-@pytest.fixture(scope="module")
-def real():
-    return sc.load_context(settings.default_store)
-
 
 # --- 第四章第三节: 智能装备制造 in 嘉明智能制造产业园 -------------------------------------------------------
 

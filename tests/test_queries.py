@@ -20,6 +20,7 @@ from dcf_spatial.errors import CRSMismatchError, InputError
 from dcf_spatial.queries.availability import available_land
 from dcf_spatial.queries.distance import boundary_segments, nearest, within_distance
 from dcf_spatial.queries.overlay import overlap, subdivide
+from _shipped import shipped
 from test_site_check import X0, Y0, _layer, build_fixture_store, km_box, km_pt
 
 W = settings.working_crs
@@ -260,9 +261,6 @@ def test_cli_queries(run, tmp_path):
 
 
 # --- shipped layers --------------------------------------------------------------------------------
-
-shipped = pytest.mark.skipif(not settings.default_store.exists(), reason="shipped layer store not built yet")
-
 
 @shipped
 def test_shipped_parks_lie_in_their_clusters_and_anchors_nearest_their_cluster():

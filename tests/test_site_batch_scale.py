@@ -18,27 +18,19 @@ from dcf_spatial import plan, settings
 from dcf_spatial._validate import location_problem, location_problems
 from dcf_spatial.industry import resolve
 from dcf_spatial.queries.site import api
-from dcf_spatial.queries.site import context as sc
 from dcf_spatial.queries.site.batch import iter_site_results, read_batch
 from dcf_spatial.queries.site.rules import industry as rules_industry
 from dcf_spatial.queries.site.rules import restrictions
 from dcf_spatial.queries.site.rules.base import Reasons, SiteFacts
 from dcf_spatial.queries.site.tables import RESULT_COLUMNS, results_table
 
+from _shipped import shipped
 from test_scale_outputs import _batch_csv
 from test_site_check import build_fixture_store
-
-shipped = pytest.mark.skipif(not settings.default_store.exists(), reason="shipped layer store not built yet")
-
 
 @pytest.fixture(scope="module")
 def site_store(tmp_path_factory):
     return build_fixture_store(tmp_path_factory.mktemp("batchscale") / "store.gpkg")
-
-
-@pytest.fixture(scope="module")
-def real():
-    return sc.load_context(settings.default_store)
 
 
 # --- chunks ------------------------------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from dcf_spatial.store import catalog
 from dcf_spatial.errors import InputError
 from dcf_spatial.queries import site as sc
 
+from _shipped import inside, shipped
+
 X0, Y0 = 400_000.0, 4_030_000.0  # EPSG:4548 metres, near Dongchangfu
 
 
@@ -254,39 +256,24 @@ def test_batch_matches_single_checks(ctx):
 
 # --- the shipped layers ---------------------------------------------------------------------------
 
-shipped = pytest.mark.skipif(not settings.default_store.exists(), reason="shipped layer store not built yet")
-
-
-@pytest.fixture(scope="module")
-def real():
-    return sc.load_context(settings.default_store)
-
-
-def _inside(real, layer, zone_id):
-    lay = real.layers[layer]
-    g = lay.geoms[list(lay.ids).index(zone_id)]
-    p = g.representative_point()
-    return crs.to_storage(gpd.GeoDataFrame(geometry=[p], crs=settings.working_crs))
-
-
 @shipped
 def test_shipped_bearing_in_zhengjia_and_nev_in_second_area(real):
-    assert sc.site_result(_inside(real, "cluster_parks", "park.zhengjia.bearing"), "轴承", context=real)["verdict"] == "fits"
-    assert sc.site_result(_inside(real, "cluster_parks", "park.jiaming2.yiye"), "新能源汽车", context=real)["verdict"] == "fits"
+    assert sc.site_result(inside(real, "park.zhengjia.bearing", "cluster_parks"), "轴承", context=real)["verdict"] == "fits"
+    assert sc.site_result(inside(real, "park.jiaming2.yiye", "cluster_parks"), "新能源汽车", context=real)["verdict"] == "fits"
 
 
 @shipped
 def test_shipped_tube_plant_in_zhengjia_is_wrong_cluster(real):
-    res = sc.site_result(_inside(real, "industrial_clusters", "cluster.zhengjia"), "无缝钢管", context=real)
+    res = sc.site_result(inside(real, "cluster.zhengjia", "industrial_clusters"), "无缝钢管", context=real)
     assert res["verdict"] == "conditional"
     assert res["designated_zones"][0]["id"] == "cluster.guangping"
 
 
 @shipped
 def test_shipped_cement_and_vegetable_processing(real):
-    assert sc.site_result(_inside(real, "cluster_parks", "park.jiaming.new_materials"), "水泥",
+    assert sc.site_result(inside(real, "park.jiaming.new_materials", "cluster_parks"), "水泥",
                          context=real)["verdict"] == "does_not_fit"
-    assert sc.site_result(_inside(real, "agri_zones", "agri.vegetable"), "蔬菜加工", context=real)["verdict"] == "fits"
+    assert sc.site_result(inside(real, "agri.vegetable", "agri_zones"), "蔬菜加工", context=real)["verdict"] == "fits"
 
 
 @shipped
@@ -323,7 +310,7 @@ def test_shipped_site_across_two_townships_and_gcj02_point(real):
     assert sum(x["share"] for x in res["townships"]) == pytest.approx(1.0, abs=1e-6)
     assert any(r["rule"] == "split_townships" for r in res["reasons"])
     # a point picked on an Amap (GCJ-02) map inside the bearing park
-    p = _inside(real, "cluster_parks", "park.zhengjia.bearing").geometry.iloc[0]
+    p = inside(real, "park.zhengjia.bearing", "cluster_parks").geometry.iloc[0]
     glon, glat = crs.wgs84_to_gcj02(p.x, p.y)
     site = dcf_io.read_site(f"{float(glon):.8f},{float(glat):.8f}", crs="gcj02")
     assert abs(site.geometry.iloc[0].x - p.x) < 1e-6
@@ -387,7 +374,7 @@ def test_read_batch_flags_and_figures(ctx, tmp_path):
     ("service_belts", "belt.jingjiu", "物流"), ("service_belts", "belt.canal", "旅游"),
 ])
 def test_shipped_each_zone_takes_its_own_industry(real, layer, zone_id, word):
-    res = sc.site_result(_inside(real, layer, zone_id), word, context=real)
+    res = sc.site_result(inside(real, zone_id, layer), word, context=real)
     hit = [z for z in res["zones"] if z["id"] == zone_id]
     assert hit and hit[0]["match"] == "full", (res["industry"], hit)
     assert res["verdict"] == "fits", res["reasons"]

@@ -14,6 +14,8 @@ from dcf_spatial import crs, settings
 from dcf_spatial.industry import (IndustryChoiceNeeded, base_words, checkable, choice_free, code_table, resolve)
 from dcf_spatial.queries import site as sc
 
+from _shipped import inside, shipped
+
 # ---- the sweep: each word means the GB/T 4754-2017 class of that name -------------------------------------------
 # (word, code, the standard's name of the code): the name is what makes the mapping right, not the code
 CLERK_WORDS = [
@@ -120,20 +122,6 @@ def test_base_words_lists_candidates_only():
 
 
 # ---- a word of several codes: answered when the verdict does not depend on the code ------------------------------
-shipped = pytest.mark.skipif(not settings.default_store.exists(), reason="shipped layer store not built yet")
-
-
-@pytest.fixture(scope="module")
-def real():
-    return sc.load_context(settings.default_store)
-
-
-def _inside(real, layer, zone_id):
-    lay = real.layers[layer]
-    p = lay.geoms[list(lay.ids).index(zone_id)].representative_point()
-    return crs.to_storage(gpd.GeoDataFrame(geometry=[p], crs=settings.working_crs))
-
-
 def test_listed_words_of_several_codes_are_judgeable_and_name_matches_are_not():
     assert choice_free(resolve("铸造")) and choice_free(resolve("农药")) and choice_free(resolve("机器人"))
     assert not choice_free(resolve("管材"))  # matched only inside names: still refused with candidates
@@ -143,7 +131,7 @@ def test_listed_words_of_several_codes_are_judgeable_and_name_matches_are_not():
 @shipped
 def test_foundry_is_barred_whichever_code_and_says_so(real):
     # 第九章第三节 “严禁水泥、铸造等行业新增产能；对确有必要新建的必须实施等量或减量置换”: C3391 and C3392 alike
-    site = _inside(real, "cluster_parks", "park.zhengjia.auto_parts")
+    site = inside(real, "park.zhengjia.auto_parts", "cluster_parks")
     res = sc.site_result(site, "铸造", context=real)
     assert res["verdict"] == "does_not_fit"
     (why,) = [r for r in res["reasons"] if r["rule"] == "word_candidates"]
@@ -164,7 +152,7 @@ def test_pesticide_plant_outside_a_chemical_park_is_barred_whichever_code(real):
 def test_robots_in_the_smart_manufacturing_park_depend_on_the_code_and_are_refused(real):
     # 第八章第一节 智能制造产业园 “主要发展高档数控机床和机器人产业”: 工业机器人 is its designation, a service robot
     # (C3964, 计算机、通信和其他电子设备制造业) is not, so the answer depends on the code
-    site = _inside(real, "cluster_parks", "park.jiaming.smart_mfg")
+    site = inside(real, "park.jiaming.smart_mfg", "cluster_parks")
     with pytest.raises(IndustryChoiceNeeded) as ei:
         sc.site_result(site, "机器人", context=real)
     msg = str(ei.value)
@@ -175,8 +163,8 @@ def test_robots_in_the_smart_manufacturing_park_depend_on_the_code_and_are_refus
 
 @shipped
 def test_batch_answers_the_agreeing_row_and_refuses_only_the_other(real):
-    zj = _inside(real, "cluster_parks", "park.zhengjia.auto_parts")
-    sm = _inside(real, "cluster_parks", "park.jiaming.smart_mfg")
+    zj = inside(real, "park.zhengjia.auto_parts", "cluster_parks")
+    sm = inside(real, "park.jiaming.smart_mfg", "cluster_parks")
     sites = gpd.GeoDataFrame(geometry=[zj.geometry[0], sm.geometry[0], zj.geometry[0]], crs=zj.crs)
     out = sc.site_results(sites, ["铸造", "机器人", "汽配厂"], context=real)
     assert [r["status"] for r in out] == ["ok", "error", "ok"]
@@ -189,14 +177,14 @@ def test_batch_answers_the_agreeing_row_and_refuses_only_the_other(real):
 def test_cli_json_answers_foundry_and_refuses_robots_naming_the_option():
     from dcf_spatial.cli.main import cli
 
-    zj = _inside(sc.load_context(settings.default_store), "cluster_parks", "park.zhengjia.auto_parts")
+    zj = inside(sc.load_context(settings.default_store), "park.zhengjia.auto_parts", "cluster_parks")
     lonlat = f"{zj.geometry[0].x:.6f},{zj.geometry[0].y:.6f}"
     r = CliRunner().invoke(cli, ["site", "check", "--site", lonlat, "--industry", "铸造", "--json"])
     assert r.exit_code == 0, r.output
     d = json.loads(r.output)
     assert d["verdict"] == "does_not_fit" and d["industry"]["plan_word"] == ""
     assert [c["code"] for c in d["industry"]["candidates_checked"]] == ["C3391", "C3392"]
-    sm = _inside(sc.load_context(settings.default_store), "cluster_parks", "park.jiaming.smart_mfg")
+    sm = inside(sc.load_context(settings.default_store), "park.jiaming.smart_mfg", "cluster_parks")
     r = CliRunner().invoke(cli, ["site", "check", "--site", f"{sm.geometry[0].x:.6f},{sm.geometry[0].y:.6f}",
                                  "--industry", "机器人", "--json"])
     assert r.exit_code == 2 and "--industry" in r.output and "C3964" in r.output

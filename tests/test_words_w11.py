@@ -11,10 +11,12 @@ import geopandas as gpd
 import pytest
 from click.testing import CliRunner
 
-from dcf_spatial import crs, settings
+from dcf_spatial import crs
 from dcf_spatial.industry import (CONTAINS_STOP_WORDS, IndustryChoiceNeeded, checkable, choice_free, code_table,
                                   industry_error_message, resolve)
 from dcf_spatial.queries import site as sc
+
+from _shipped import shipped
 
 
 # ---- reading a phrase by the words it contains -------------------------------------------------------------------
@@ -122,14 +124,6 @@ def test_w11_words_listed_for_several_codes_are_judged_over_them(word, codes):
 
 
 # ---- the note in each output -------------------------------------------------------------------------------------
-shipped = pytest.mark.skipif(not settings.default_store.exists(), reason="shipped layer store not built yet")
-
-
-@pytest.fixture(scope="module")
-def real():
-    return sc.load_context(settings.default_store)
-
-
 def _core_point():
     # 古楼街道, the service core only (README top table)
     return crs.to_storage(gpd.GeoDataFrame(geometry=gpd.points_from_xy([115.9203], [36.4426]), crs="EPSG:4490"))

@@ -429,18 +429,22 @@ def enterprise_zones(ent: pd.DataFrame, parcels, link: pd.DataFrame | None = Non
     :func:`link_parcels`); a row without one takes the township its table names (``township_name``,
     e.g. 所在镇街), said in ``zone_source``.
 
+    A row whose own 所在镇街 names another unit than its parcel's gets a note in ``problems`` naming
+    both (企业填报镇街「乙镇」与宗地所在「甲镇」不一致，按宗地计); a short form of the same unit (古楼 for
+    古楼街道) is not a difference.
+
     Returns
     -------
     DataFrame
-        ``township_zh``, ``cluster_zh``, ``park_zh`` and ``zone_source`` (宗地位置 / 企业表所填镇街 / 无),
-        on ``ent``'s index.
+        ``township_zh``, ``cluster_zh``, ``park_zh``, ``zone_source`` (宗地位置 / 企业表所填镇街 / 无)
+        and ``problems`` (``ent``'s, with that note added), on ``ent``'s index.
 
     Examples
     --------
     >>> e = pd.DataFrame({"credit_code": ["A", "B"], "parcel_id": ["1", None], "township_name": ["乙镇", "丙镇"]})
     >>> p = pd.DataFrame({"parcel_id": ["1"], "area_mu": [5.0], "township_zh": ["甲镇"], "cluster_zh": [None]})
-    >>> enterprise_zones(e, p)[["township_zh", "zone_source"]].values.tolist()
-    [['甲镇', '宗地位置'], ['丙镇', '企业表所填镇街']]
+    >>> enterprise_zones(e, p)[["township_zh", "zone_source", "problems"]].values.tolist()
+    [['甲镇', '宗地位置', '企业填报镇街「乙镇」与宗地所在「甲镇」不一致，按宗地计'], ['丙镇', '企业表所填镇街', '']]
     """
     cols = ["township_zh", "cluster_zh", "park_zh"]
     n = len(ent)
@@ -464,7 +468,24 @@ def enterprise_zones(ent: pd.DataFrame, parcels, link: pd.DataFrame | None = Non
     town[own_ok] = own[own_ok]
     out["township_zh"] = pd.array(town, dtype="string")
     out["zone_source"] = np.where(located, "宗地位置", np.where(own_ok, "企业表所填镇街", "无"))
+    problems = (ent["problems"].astype(object).where(ent["problems"].notna(), "").to_numpy(dtype=object).copy()
+                if "problems" in ent.columns else np.full(n, "", dtype=object))
+    parcel_town = pd.Series(town, dtype="string")
+    own_town = pd.Series(own, dtype="string")
+    differ = (located & own_town.notna().to_numpy()
+              & (_township_key(own_town) != _township_key(parcel_town)).fillna(False).to_numpy(dtype=bool))
+    for i in np.flatnonzero(differ):
+        text = f"企业填报镇街「{own_town.iloc[i]}」与宗地所在「{parcel_town.iloc[i]}」不一致，按宗地计"
+        problems[i] = f"{problems[i]}；{text}" if problems[i] else text
+    out["problems"] = problems
     return out
+
+
+def _township_key(names: pd.Series) -> pd.Series:
+    """The key two spellings of one township compare on: NFKC, no spaces, without the suffix 街道办事处 /
+    办事处 / 街道 / 镇 when two characters remain (古楼街道 = 古楼, 沙镇镇 = 沙镇, but 沙镇 stays 沙镇)."""
+    k = names.astype("string").str.normalize("NFKC").str.replace(r"\s+", "", regex=True)
+    return k.str.replace(r"^(.{2,}?)(街道办事处|办事处|街道|镇)$", r"\1", regex=True)
 
 
 def low_efficiency_parcels(parcels, classed: pd.DataFrame, firms: pd.Series | None = None) -> pd.Series:

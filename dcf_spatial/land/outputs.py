@@ -157,6 +157,7 @@ class _Workbook:
         self.merge: dict[str, list] = {}
         self.freeze: dict[str, dict] = {}
         self.replaced = 0  # text cells whose control characters were replaced
+        self.integer_columns: dict[str, list[int]] = {}  # per sheet: positions of its integer columns
 
     def __enter__(self):
         return self
@@ -176,6 +177,9 @@ class _Workbook:
             if part.empty:  # keep the header row of an empty table
                 part = pd.DataFrame({c: pd.Series([], dtype=object) for c in frame.columns})
             self.sheets.append((sheet, part))
+            if len(part) <= INTEGER_REWRITE_MAX_ROWS:
+                self.integer_columns[sheet] = [j for j, c in enumerate(part.columns)
+                                               if pd.api.types.is_integer_dtype(part[c].dtype)]
             if header_note:
                 self.header_row[sheet] = 1
                 self.merge[sheet] = [(0, 0, 0, max(len(frame.columns) - 1, 1), header_note)]
@@ -195,7 +199,80 @@ class _Workbook:
             rustpy_xlsxwriter.write_worksheets(self.sheets, str(self.path), header_row=self.header_row or None,
                                                merge_ranges=self.merge or None, freeze_panes=self.freeze or None,
                                                bold_headers=True)
+            _integers_written_as_integers(self.path, [self.integer_columns.get(name, []) for name, _ in self.sheets])
         return False
+
+
+#: sheets up to this many rows get their integer cells rewritten (:func:`_integers_written_as_integers`);
+#: the summaries always qualify (a row per zone, status or class), a longer list keeps the writer's ``3.0``
+#: (the same number to Excel and pandas): rewriting 10⁵ rows × 30 columns would cost ~1.8 s of CPU
+INTEGER_REWRITE_MAX_ROWS = 20_000
+
+
+def _column_letters(j: int) -> str:
+    """The spreadsheet column name of position ``j`` (0 → A, 26 → AA)."""
+    out = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _integers_written_as_integers(path: Path, integer_columns: list[list[int]]) -> None:
+    """Rewrite the whole numbers of integer columns from ``3.0`` to ``3`` in the sheets' XML.
+
+    ``rustpy_xlsxwriter`` 0.8 writes every number as a float literal (``<v>3.0</v>``), which
+    openpyxl reads back as ``3.0``; a count (宗地数, 家数, 行号) should read back as ``3``. Both are the
+    same double to Excel. The writer has no option for it, so the sheets with integer columns
+    (``integer_columns[i]``: positions in the i-th sheet, ``sheet{i+1}.xml``) are rewritten: only
+    the number cells of those columns change, and every other entry of the package is copied as it
+    is compressed (:func:`_copy_entry`), so a long list sheet costs nothing here."""
+    import os
+    import zipfile
+
+    targets = {f"xl/worksheets/sheet{i + 1}.xml": cols for i, cols in enumerate(integer_columns) if cols}
+    if not targets:
+        return
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.int.tmp")
+    try:
+        with open(path, "rb") as raw, zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w") as out:
+            for info in src.infolist():
+                cols = targets.get(info.filename)
+                if not cols:
+                    _copy_entry(raw, info, out)
+                    continue
+                letters = "|".join(_column_letters(j) for j in cols).encode()
+                data = re.sub(rb'(<c r="(?:' + letters + rb')\d+"(?: s="\d+")?><v>-?\d+)\.0</v>', rb"\1</v>",
+                              src.read(info))
+                out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _copy_entry(raw, info, out) -> None:
+    """Copy one entry of an open zip (``raw``: its file; ``info``: the entry) into the zip ``out``
+    still compressed. By hand because :mod:`zipfile` has no raw copy and decompressing and
+    recompressing a 10⁵-row sheet costs ~1.2 s of CPU: the local header is rewritten from ``info``
+    (sizes and CRC in it, no data descriptor) and the compressed bytes follow unchanged."""
+    import copy
+    import struct
+
+    raw.seek(info.header_offset + 26)
+    name_len, extra_len = struct.unpack("<HH", raw.read(4))
+    raw.seek(info.header_offset + 30 + name_len + extra_len)
+    data = raw.read(info.compress_size)
+    entry = copy.copy(info)
+    entry.flag_bits &= ~0x08  # the sizes go in the local header: no data descriptor after the data
+    entry.extra = b""  # the writer's extra fields (none but zip64, which FileHeader adds when needed)
+    entry.header_offset = out.fp.tell()
+    out.fp.write(entry.FileHeader())
+    out.fp.write(data)
+    out.filelist.append(entry)
+    out.NameToInfo[entry.filename] = entry
+    out.start_dir = out.fp.tell()
+    out._didModify = True
 
 
 #: the characters an XLSX cell cannot hold (as openpyxl's ILLEGAL_CHARACTERS_RE): rust_xlsxwriter

@@ -12,7 +12,7 @@ import math
 import re
 import uuid
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
