@@ -685,7 +685,9 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     if given_codes:  # which classification the codes follow says nothing when only names were given
         notes.append(looked.attrs["note"])
     for col in looked.columns:
-        out[col] = looked[col].to_numpy() if col != "land_use_code" else looked[col]
+        # text as it is (arrow): its to_numpy() was a Python string per row, made text again on assignment
+        out[col] = looked[col] if col == "land_use_code" else \
+            looked[col].array if _arrow_text(looked[col]) is not None else looked[col].to_numpy()
     n_old = int((looked["code_note"] != "").sum()) if "code_note" in looked.columns else 0
     if n_old:
         notes.append(f"{n_old} 宗的地类编码为 GB/T 21010-2007 旧编码（如 061），已译为 2017 编码，译法见 code_note 列（待核实）")
