@@ -225,8 +225,10 @@ def _uscc_valid_array(codes: np.ndarray) -> np.ndarray:
 def credit_code_valid(codes: pd.Series) -> pd.Series:
     """True where the value is an 18-character 统一社会信用代码 with a correct check character
     (GB 32100-2015, the rule of ``stdnum.cn.uscc``); False where present but wrong; NA where empty."""
-    index_of, uniques = pd.factorize(codes.to_numpy(dtype=object), use_na_sentinel=True)
-    text = pd.Series(uniques, dtype=object).astype(str).str.strip().str.upper()
+    # arrow-backed text is factorised by arrow (no Python string per row, only per distinct code)
+    index_of, uniques = pd.factorize(codes if isinstance(codes.dtype, pd.StringDtype) else codes.to_numpy(dtype=object),
+                                     use_na_sentinel=True)
+    text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str).str.strip().str.upper()
     texts = text.to_numpy(dtype=object)
     verdict = _uscc_valid_array(texts)  # once per distinct code
     empty = text.isin(["", "NAN", "NONE", "<NA>"]).to_numpy(dtype=bool)

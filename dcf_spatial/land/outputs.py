@@ -595,8 +595,7 @@ def _compact_dictionaries(table):
             # text and encoding it again, without hashing every row's text
             valid = np.asarray(col.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
             codes = np.asarray(col.indices.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64)
-            used, first = np.unique(codes[valid], return_index=True)
-            order = used[np.argsort(first, kind="stable")]
+            order = pd.unique(codes[valid])  # hashed, in order of first use (a sort was ~3× slower)
             remap = np.zeros(len(col.dictionary), dtype=np.int64)
             remap[order] = np.arange(len(order))
             indices = pa.array(remap[np.where(valid, codes, 0)], type=field.type.index_type, mask=~valid)

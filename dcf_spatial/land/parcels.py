@@ -366,6 +366,55 @@ def _blank_to_na(values: pd.Series) -> pd.Series:
     return pd.Series(out, index=values.index, dtype=object)
 
 
+#: the characters Python's ``str.strip()`` removes (``str.isspace``: 29 code points), for arrow's trim
+_PY_WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007" \
+                 "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def _arrow_text(values: pd.Series):
+    """The arrow array behind an arrow-backed text column (``str``/``string[pyarrow]``), else None."""
+    if not isinstance(values.dtype, pd.StringDtype) or getattr(values.dtype, "storage", None) != "pyarrow":
+        return None
+    return getattr(values.array, "_pa_array", None)
+
+
+def _clean_text(values: pd.Series) -> pd.Series:
+    """``_as_text(_blank_to_na(values))`` — text stripped, blanks missing, held as ``str`` — done in
+    arrow when ``values`` is arrow-backed text (as pyogrio's arrow reader gives it): the strings are
+    trimmed by arrow's kernel with exactly the characters ``str.strip()`` removes, and no Python
+    string is made per row. At 10⁶ mostly distinct ids the round trip through Python objects
+    (factorise, a Python string per distinct value, strip, back to arrow) was several seconds per
+    column. Other columns (object: numbers and text mixed) go the Python way; the values are the same."""
+    arr = _arrow_text(values)
+    if arr is None:
+        return _as_text(_blank_to_na(values))
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        dtype = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default text (pandas ≥ 2.3)
+    except TypeError:  # older pandas: its default text is object
+        return _as_text(_blank_to_na(values))
+    trimmed = pc.utf8_trim(arr, characters=_PY_WHITESPACE)
+    blank = pc.is_in(trimmed, value_set=pa.array(sorted(_BLANKS), type=trimmed.type))
+    cleaned = pc.if_else(blank, pa.scalar(None, type=trimmed.type), trimmed)
+    return pd.Series(pd.arrays.ArrowStringArray(cleaned, dtype=dtype), index=values.index)
+
+
+def _said_not_yet(values: pd.Series) -> np.ndarray:
+    """True where the text of ``values``, stripped, is one of :data:`NOT_YET_TEXTS` (未开工 …); in
+    arrow for arrow-backed text (no Python string per row), the same answer either way."""
+    arr = _arrow_text(values)
+    if arr is None:
+        return _blank_to_na(values).astype("string").str.strip().isin(NOT_YET_TEXTS).fillna(False).to_numpy(dtype=bool)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    words = pa.array(sorted(NOT_YET_TEXTS - _BLANKS), type=arr.type)  # a blank is missing, never 未开工
+    hit = pc.is_in(pc.utf8_trim(arr, characters=_PY_WHITESPACE), value_set=words).fill_null(False)
+    return np.asarray(hit.to_numpy(), dtype=bool) if hasattr(hit, "to_numpy") else np.asarray(hit, dtype=bool)
+
+
 def _append_problem(problems: np.ndarray, mask, text, sep: str = "；") -> None:
     """Add ``text`` to ``problems`` where ``mask`` holds (in place).
 
@@ -485,6 +534,8 @@ def _as_text(values: pd.Series) -> pd.Series:
     in pandas 3), missing kept: a few bytes a row instead of a Python string object each (at 10⁶
     parcels the five text fields were ~450 MB as objects). The text is factorised first, so only
     the distinct values become Python strings."""
+    if _arrow_text(values) is not None and getattr(values.dtype, "na_value", pd.NA) is not pd.NA:
+        return values  # already held so (from :func:`_clean_text`)
     index = values.index
     values = values.to_numpy(dtype=object)
     if len(values) > 1000 and len(pd.unique(values[:1000])) > 500:
@@ -569,7 +620,9 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
         notes.append("“原表行号”为该宗地在输入文件中的序号（第一条记录为 1）。")
     sources = gdf.attrs.get("field_sources")
 
-    out["parcel_id"] = _blank_to_na(out["parcel_id"])
+    # arrow text stays arrow (no Python string per row); other columns as Python objects, then held as text
+    out["parcel_id"] = _clean_text(out["parcel_id"]) if _arrow_text(out["parcel_id"]) is not None \
+        else _blank_to_na(out["parcel_id"])
     _append_problem(problems, out["parcel_id"].isna(), "宗地代码为空")
     dup = out["parcel_id"].notna() & out["parcel_id"].duplicated(keep=False)
     out["duplicate_id"] = dup.to_numpy()
@@ -591,7 +644,7 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
         if f in AGREEMENT_DATES and not pd.api.types.is_datetime64_any_dtype(raw):
             # 未开工 in an agreed (合同/决定书) date column is the works' state typed in the wrong column:
             # no agreement date was given; named as a bad value, not read as "none" (a missing date)
-            said = _blank_to_na(raw).astype("string").str.strip().isin(NOT_YET_TEXTS).fillna(False).to_numpy(dtype=bool)
+            said = _said_not_yet(raw)
             if said.any():
                 dates.attrs["placeholders"] = max(0, dates.attrs.get("placeholders", 0) - int(said.sum()))
                 _append_problem(problems, said, _quoted(raw, input_label(f, sources) + "的值",
@@ -615,9 +668,10 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
             _append_problem(problems, bad, _quoted(raw, _zh_label(f) + "的值", "不是非负数：请只填数字（单位见字段名，如 12），不要带“万”“元”等文字；该项按缺失计"))
             _append_problem(bad_fields, bad, f, sep=";")
     for f in ("holder", "supply_type", "gov_cause", "credit_code"):
-        out[f] = _blank_to_na(out[f])
-        if f in ("holder", "gov_cause"):  # not read again here
-            out[f] = _as_text(out[f])
+        if f in ("holder", "gov_cause", "credit_code"):  # text from here on (credit codes: checked as text)
+            out[f] = _clean_text(out[f])
+        else:
+            out[f] = _blank_to_na(out[f])
     # 中国土地市场网 writes the way of sale: 挂牌出让 / 拍卖出让 / 招标出让 / 协议出让 are all 出让
     sold = out["supply_type"].notna() & out["supply_type"].astype(str).str.endswith("出让") & (out["supply_type"] != "出让")
     if sold.any():
@@ -631,7 +685,9 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     if given_codes:  # which classification the codes follow says nothing when only names were given
         notes.append(looked.attrs["note"])
     for col in looked.columns:
-        out[col] = looked[col].to_numpy() if col != "land_use_code" else looked[col]
+        # text as it is (arrow): its to_numpy() was a Python string per row, made text again on assignment
+        out[col] = looked[col] if col == "land_use_code" else \
+            looked[col].array if _arrow_text(looked[col]) is not None else looked[col].to_numpy()
     n_old = int((looked["code_note"] != "").sum()) if "code_note" in looked.columns else 0
     if n_old:
         notes.append(f"{n_old} 宗的地类编码为 GB/T 21010-2007 旧编码（如 061），已译为 2017 编码，译法见 code_note 列（待核实）")
