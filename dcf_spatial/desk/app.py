@@ -284,10 +284,6 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
     #: the threads that run ``POST /api/site-check`` (its hot path, :func:`_site_check_hot`)
     app.state.check_pool = ThreadPoolExecutor(max_workers=_thread_count(), thread_name_prefix="dcf-check")
     app.router.on_shutdown.append(lambda: app.state.check_pool.shutdown(wait=False))
-    #: the threads that wait for the register commit of a recorded ``POST /api/site-check`` (one of them
-    #: writes each group): a thread each for the checks in flight, which wait without using the CPU
-    app.state.register_pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="dcf-register-wait")
-    app.router.on_shutdown.append(lambda: app.state.register_pool.shutdown(wait=True))
 
     too_large = f"请求超过大小上限 {upload_limit_mb:g} MB。请压缩或拆分后再上传，或请管理员调高上限。"
 
@@ -428,13 +424,13 @@ async def _site_check_hot(app, inner, scope, receive, send) -> None:
         ctx = contextvars.copy_context()
         loop = asyncio.get_running_loop()
         if app.state.record:
-            # the check thread only queues the register rows; the commit is waited for in a thread of
-            # the register pool, so the check threads go on checking and a group commit takes the rows
-            # of every check in flight (see dcf_spatial.register.record.deferred_records)
+            # the check thread only queues the register rows (written by the process's register writer
+            # thread) and goes on checking; the event loop waits for the commit, without a thread, so a
+            # group commit takes the rows of every check in flight (register.record.deferred_records)
             answer, pending = await loop.run_in_executor(
                 app.state.check_pool, functools.partial(ctx.run, api.site_check_queued, body, True))
-            response = await loop.run_in_executor(
-                app.state.register_pool, functools.partial(ctx.run, api.site_check_finish, answer, pending))
+            await pending.done(loop)
+            response = ctx.run(api.site_check_finish, answer, pending)
         else:
             response = await loop.run_in_executor(
                 app.state.check_pool, functools.partial(ctx.run, api.site_check_response, body, False))

@@ -140,6 +140,7 @@ def record_results(results: list[dict], reruns: list[dict], geometries: list, *,
     if deferred is not None:   # the caller waits for the commit later, in another thread (see deferred_records)
         job.committer = _committer(location)
         job.committer.enqueue([job])
+        job.committer.kick()   # written by the writer thread, with whatever else is queued by then
         deferred.append(job)
         return job.ids_out
     return _committer(location).submit(job)
@@ -183,6 +184,23 @@ class deferred_records:
     def __exit__(self, *exc) -> None:
         _DEFERRED.reset(self._token)
 
+    def done(self, loop):
+        """An :class:`asyncio.Future` of ``loop`` set once every queued job is done: an event loop waits
+        for the commit without a thread of its own (then :meth:`wait` returns at once)."""
+        fut = loop.create_future()
+        left = [len(self.jobs)]
+
+        def one():
+            left[0] -= 1
+            if left[0] <= 0 and not fut.done():
+                fut.set_result(None)
+
+        if not self.jobs:
+            fut.set_result(None)
+        for job in self.jobs:
+            job.committer.when_done(job, lambda j: loop.call_soon_threadsafe(one))
+        return fut
+
     def wait(self) -> None:
         """Wait until every queued job is committed (its ids filled in) or refused (its error raised)."""
         for job in self.jobs:
@@ -202,6 +220,8 @@ class _Job:
         #: the ids once committed, in a list handed out before (:class:`deferred_records`)
         self.ids_out: list[int] = []
         self.committer: _GroupCommit | None = None
+        #: called with the job once done (:meth:`_GroupCommit.when_done`)
+        self.callbacks: list = []
         self.rows: list[dict] | None = None
         self.error: BaseException | None = None
         self.done = False
@@ -272,14 +292,69 @@ class _GroupCommit:
                     break
                 self.writing = True
                 batch, self.pending = self.pending, []
-            try:
-                # looked up per group: a desk's secondary process hands its groups to the primary
-                write = _FORWARD.get("send") or _write_group
-                write(self.location, batch)
-            finally:
-                with self.cond:
-                    self.writing = False
-                    self.cond.notify_all()
+            self._write(batch, drain=False)
+
+    def _write(self, batch: list[_Job], *, drain: bool) -> None:
+        """Write one group (the caller set ``writing``); then wake the threads waiting and run the
+        callbacks of its jobs (:meth:`when_done`). Jobs queued meanwhile that no thread waits for are
+        handed to the writer thread (:meth:`kick`), unless this is that thread (it goes on itself)."""
+        try:
+            # looked up per group: a desk's secondary process hands its groups to the primary
+            write = _FORWARD.get("send") or _write_group
+            write(self.location, batch)
+        finally:
+            with self.cond:
+                self.writing = False
+                fire = [(cb, j) for j in batch for cb in j.callbacks]
+                for j in batch:
+                    j.callbacks = []
+                more = bool(self.pending)
+                self.cond.notify_all()
+            for cb, j in fire:
+                try:
+                    cb(j)
+                except Exception:   # a desk stopping (its event loop closed): the rows are written anyway
+                    logger.debug("register commit callback failed", exc_info=True)
+            if more and not drain:
+                self.kick()
+
+    def when_done(self, job: _Job, callback) -> None:
+        """Call ``callback(job)`` once ``job`` is done (at once if it is): from the thread that wrote it."""
+        with self.cond:
+            if not job.done:
+                job.callbacks.append(callback)
+                return
+        callback(job)
+
+    def kick(self) -> None:
+        """Have the writer thread write the queued jobs unless a write is under way (whose end hands
+        on what was queued meanwhile): for jobs no thread waits for (:class:`deferred_records`)."""
+        with self.cond:
+            if self.writing or not self.pending:
+                return
+        _writer_thread().submit(self._drain)
+
+    def _drain(self) -> None:
+        while True:
+            with self.cond:
+                if self.writing or not self.pending:
+                    return
+                self.writing = True
+                batch, self.pending = self.pending, []
+            self._write(batch, drain=True)
+
+
+_WRITER_THREAD: list = []
+
+
+def _writer_thread():
+    """The process's one thread writing the groups no caller waits in (:meth:`_GroupCommit.kick`)."""
+    with _COMMITTERS_LOCK:
+        if not _WRITER_THREAD:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _WRITER_THREAD.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="dcf-register-writer"))
+        return _WRITER_THREAD[0]
 
 
 #: ``{"send": callable(location, jobs)}`` in a process whose register writes another process makes
