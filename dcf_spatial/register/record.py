@@ -254,8 +254,10 @@ class _GroupCommit:
     one of the waiting threads (the first to find the store free takes every waiting record), so
     twenty concurrent recorded checks cost one or two transactions instead of twenty in a row. Each
     caller returns only once its own rows are committed (or with the error that kept them out); a
-    record that could not be written is never dropped silently. Leader/follower rather than a writer
-    thread: nothing to start or stop, and a caller never waits on a thread that died.
+    record that could not be written is never dropped silently. Leader/follower for callers that wait
+    (the CLI, batches, the rows another process hands over): a caller never waits on a thread that
+    died. Rows only queued (:class:`deferred_records`, the desk's checks) are written by the process's
+    one register writer thread (:meth:`kick`), whose callbacks tell the waiting event loop.
     """
 
     def __init__(self, location):
