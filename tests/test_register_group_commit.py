@@ -238,3 +238,63 @@ def test_a_register_write_keeps_its_sqlite_lock_until_it_commits(tmp_path):
         con.execute(f"UPDATE {tables.REGISTER_TABLE} SET project = project WHERE id = 1")
         seen = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True).stdout.strip()
     assert seen == "locked"
+
+
+def test_deferred_records_are_queued_at_once_and_answered_only_once_committed(store, monkeypatch):
+    """The desk's way (register.record.deferred_records): a check only queues its rows and returns at
+    once; the ids come once the writer thread committed them, every check queued while a write was
+    under way goes into the next group, each id is its own check's row, and nothing is lost."""
+    n = 6
+    calls = []
+    real = tables.write_records
+    first_may_go = threading.Event()
+
+    def slow_first(st, build):
+        calls.append(None)
+        if len(calls) == 1:
+            first_may_go.wait(120)
+        return real(st, build)
+
+    monkeypatch.setattr(tables, "write_records", slow_first)
+    queued = []
+    for i in range(n):   # one thread queues them all: it never waits for a commit
+        with rec.deferred_records() as pending:
+            answer = dcf.check_site(SITE, "轴承", area_mu=20 + i, store=store, record=f"排队项目{i}")
+        queued.append((answer, pending))
+        if i == 0:
+            _wait_until(lambda: len(calls) == 1, "the first write started")
+    assert all(a.register_ids == [] for a, _ in queued[1:])   # not committed yet: no id handed out
+    assert not any(job.done for _, p in queued[1:] for job in p.jobs)
+    first_may_go.set()
+    for _, pending in queued:
+        pending.wait()
+    assert len(calls) == 2   # the first alone, then the five queued meanwhile, together
+    ids = [a.register_ids for a, _ in queued]
+    assert all(len(v) == 1 for v in ids) and len({v[0] for v in ids}) == n
+    from dcf_spatial.register.history import entries
+
+    by_id = dict(zip(entries(store=store)["id"].astype(int), entries(store=store)["project"]))
+    assert [by_id[v[0]] for v in ids] == [f"排队项目{i}" for i in range(n)]
+
+
+def test_a_deferred_record_refused_raises_when_waited_for(store):
+    """A queued check whose layers were replaced before its write: wait() raises the StoreChangedError
+    (the desk's 409), no id is handed out, nothing is written."""
+    from dcf_spatial.errors import StoreChangedError
+    from dcf_spatial.register.history import entries
+    from dcf_spatial.register.versions import layer_keys
+
+    real = layer_keys
+
+    def stale(st):
+        return {k: v[:2] + ("旧版本",) + v[3:] for k, v in real(st).items()}
+
+    import unittest.mock
+
+    with unittest.mock.patch("dcf_spatial.register.versions.layer_keys", stale):
+        with rec.deferred_records() as pending:
+            answer = dcf.check_site(SITE, "轴承", store=store, record="过期的项目")
+    with pytest.raises(StoreChangedError):
+        pending.wait()
+    assert answer.register_ids == []
+    assert "过期的项目" not in set(entries(store=store)["project"])

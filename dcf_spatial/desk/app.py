@@ -422,8 +422,18 @@ async def _site_check_hot(app, inner, scope, receive, send) -> None:
         # capacity limiter, cancel scope) cost a third of the check's own CPU (py-spy); the context is
         # copied by hand, as anyio does, so the check sees the store the guard activated
         ctx = contextvars.copy_context()
-        response = await asyncio.get_running_loop().run_in_executor(
-            app.state.check_pool, functools.partial(ctx.run, api.site_check_response, body, app.state.record))
+        loop = asyncio.get_running_loop()
+        if app.state.record:
+            # the check thread only queues the register rows (written by the process's register writer
+            # thread) and goes on checking; the event loop waits for the commit, without a thread, so a
+            # group commit takes the rows of every check in flight (register.record.deferred_records)
+            answer, pending = await loop.run_in_executor(
+                app.state.check_pool, functools.partial(ctx.run, api.site_check_queued, body, True))
+            await pending.done(loop)
+            response = ctx.run(api.site_check_finish, answer, pending)
+        else:
+            response = await loop.run_in_executor(
+                app.state.check_pool, functools.partial(ctx.run, api.site_check_response, body, False))
     except DeskError as exc:
         response = desk_error_response(exc)
     except dcf.DcfError as exc:

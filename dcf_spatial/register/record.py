@@ -136,7 +136,78 @@ def record_results(results: list[dict], reruns: list[dict], geometries: list, *,
     location = writable_location(resolve_store(store))
     job = _Job(results, reruns, geometries, project, names, source, expected)
     job.row_parts()   # built here, in the check's own thread: the group's writer holds the store's lock shorter
+    deferred = _DEFERRED.get()
+    if deferred is not None:   # the caller waits for the commit later, in another thread (see deferred_records)
+        job.committer = _committer(location)
+        job.committer.enqueue([job])
+        job.committer.kick()   # written by the writer thread, with whatever else is queued by then
+        deferred.append(job)
+        return job.ids_out
     return _committer(location).submit(job)
+
+
+#: the list of jobs :func:`record_results` only queued, inside :func:`deferred_records`; else ``None``
+_DEFERRED = __import__("contextvars").ContextVar("dcf_deferred_records", default=None)
+
+
+class deferred_records:
+    """Within this block :func:`record_results` queues its rows for the group commit and returns at
+    once, with a list of register ids that :meth:`wait` fills in once the rows are committed.
+
+    The desk's site checks run in a few threads (``DCF_DESK_THREADS``, 4): when each waited there for
+    its own commit, a group commit carried at most the rows of those few threads (~3 with two
+    processes) and the commit's fixed cost — about 2 ms of CPU: the store's versions, the transaction
+    and its syncs, the hand-over between processes — was paid every three checks (py-spy and
+    cProfile on a CPU clock, benchmarks/bench_serve.py). A check thread that only queues its rows is
+    free for the next check at once, the commit is waited for elsewhere, and a group takes the rows of
+    every check in flight. Nothing else changes: the answer still goes out only once its rows are
+    committed (:meth:`wait` returns their ids or raises the error that kept them out), and rows queued
+    are written even if nobody waits.
+
+    Examples
+    --------
+    >>> with deferred_records() as pending:                       # doctest: +SKIP
+    ...     answer = dcf.check_site("115.75,36.455", "轴承", record=True)
+    >>> pending.wait()                                            # doctest: +SKIP
+    >>> answer.register_ids                                       # doctest: +SKIP
+    [12]
+    """
+
+    def __init__(self):
+        self.jobs: list[_Job] = []
+        self._token = None
+
+    def __enter__(self) -> "deferred_records":
+        self._token = _DEFERRED.set(self.jobs)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _DEFERRED.reset(self._token)
+
+    def done(self, loop):
+        """An :class:`asyncio.Future` of ``loop`` set once every queued job is done: an event loop waits
+        for the commit without a thread of its own (then :meth:`wait` returns at once)."""
+        fut = loop.create_future()
+        left = [len(self.jobs)]
+
+        def one():
+            left[0] -= 1
+            if left[0] <= 0 and not fut.done():
+                fut.set_result(None)
+
+        if not self.jobs:
+            fut.set_result(None)
+        for job in self.jobs:
+            job.committer.when_done(job, lambda j: loop.call_soon_threadsafe(one))
+        return fut
+
+    def wait(self) -> None:
+        """Wait until every queued job is committed (its ids filled in) or refused (its error raised)."""
+        for job in self.jobs:
+            job.committer.wait([job])
+        for job in self.jobs:
+            if job.error is not None:
+                raise job.error
 
 
 class _Job:
@@ -146,6 +217,11 @@ class _Job:
         self.results, self.reruns, self.geometries = results, reruns, geometries
         self.project, self.names, self.source, self.expected = project, names, source, expected
         self.ids: list[int] | None = None
+        #: the ids once committed, in a list handed out before (:class:`deferred_records`)
+        self.ids_out: list[int] = []
+        self.committer: _GroupCommit | None = None
+        #: called with the job once done (:meth:`_GroupCommit.when_done`)
+        self.callbacks: list = []
         self.rows: list[dict] | None = None
         self.error: BaseException | None = None
         self.done = False
@@ -178,8 +254,10 @@ class _GroupCommit:
     one of the waiting threads (the first to find the store free takes every waiting record), so
     twenty concurrent recorded checks cost one or two transactions instead of twenty in a row. Each
     caller returns only once its own rows are committed (or with the error that kept them out); a
-    record that could not be written is never dropped silently. Leader/follower rather than a writer
-    thread: nothing to start or stop, and a caller never waits on a thread that died.
+    record that could not be written is never dropped silently. Leader/follower for callers that wait
+    (the CLI, batches, the rows another process hands over): a caller never waits on a thread that
+    died. Rows only queued (:class:`deferred_records`, the desk's checks) are written by the process's
+    one register writer thread (:meth:`kick`), whose callbacks tell the waiting event loop.
     """
 
     def __init__(self, location):
@@ -198,8 +276,16 @@ class _GroupCommit:
 
     def submit_many(self, jobs: list[_Job]) -> None:
         """Wait until every job of ``jobs`` is written (its ``ids``) or refused (its ``error``)."""
+        self.enqueue(jobs)
+        self.wait(jobs)
+
+    def enqueue(self, jobs: list[_Job]) -> None:
+        """Queue ``jobs`` for the next group (written by whichever thread writes next)."""
         with self.cond:
             self.pending.extend(jobs)
+
+    def wait(self, jobs: list[_Job]) -> None:
+        """Wait until the queued ``jobs`` are done, writing the waiting group when the store is free."""
         while True:
             with self.cond:
                 while not all(j.done for j in jobs) and self.writing:
@@ -208,14 +294,69 @@ class _GroupCommit:
                     break
                 self.writing = True
                 batch, self.pending = self.pending, []
-            try:
-                # looked up per group: a desk's secondary process hands its groups to the primary
-                write = _FORWARD.get("send") or _write_group
-                write(self.location, batch)
-            finally:
-                with self.cond:
-                    self.writing = False
-                    self.cond.notify_all()
+            self._write(batch, drain=False)
+
+    def _write(self, batch: list[_Job], *, drain: bool) -> None:
+        """Write one group (the caller set ``writing``); then wake the threads waiting and run the
+        callbacks of its jobs (:meth:`when_done`). Jobs queued meanwhile that no thread waits for are
+        handed to the writer thread (:meth:`kick`), unless this is that thread (it goes on itself)."""
+        try:
+            # looked up per group: a desk's secondary process hands its groups to the primary
+            write = _FORWARD.get("send") or _write_group
+            write(self.location, batch)
+        finally:
+            with self.cond:
+                self.writing = False
+                fire = [(cb, j) for j in batch for cb in j.callbacks]
+                for j in batch:
+                    j.callbacks = []
+                more = bool(self.pending)
+                self.cond.notify_all()
+            for cb, j in fire:
+                try:
+                    cb(j)
+                except Exception:   # a desk stopping (its event loop closed): the rows are written anyway
+                    logger.debug("register commit callback failed", exc_info=True)
+            if more and not drain:
+                self.kick()
+
+    def when_done(self, job: _Job, callback) -> None:
+        """Call ``callback(job)`` once ``job`` is done (at once if it is): from the thread that wrote it."""
+        with self.cond:
+            if not job.done:
+                job.callbacks.append(callback)
+                return
+        callback(job)
+
+    def kick(self) -> None:
+        """Have the writer thread write the queued jobs unless a write is under way (whose end hands
+        on what was queued meanwhile): for jobs no thread waits for (:class:`deferred_records`)."""
+        with self.cond:
+            if self.writing or not self.pending:
+                return
+        _writer_thread().submit(self._drain)
+
+    def _drain(self) -> None:
+        while True:
+            with self.cond:
+                if self.writing or not self.pending:
+                    return
+                self.writing = True
+                batch, self.pending = self.pending, []
+            self._write(batch, drain=True)
+
+
+_WRITER_THREAD: list = []
+
+
+def _writer_thread():
+    """The process's one thread writing the groups no caller waits in (:meth:`_GroupCommit.kick`)."""
+    with _COMMITTERS_LOCK:
+        if not _WRITER_THREAD:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _WRITER_THREAD.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="dcf-register-writer"))
+        return _WRITER_THREAD[0]
 
 
 #: ``{"send": callable(location, jobs)}`` in a process whose register writes another process makes
@@ -285,6 +426,7 @@ def _write_group_now(location, jobs, catalog, mask_url) -> None:
             job.error = out
         else:
             job.ids = out
+            job.ids_out.extend(out)
             logger.info("Recorded %d checks in the register of %s (ids %s)", len(out), location, out[:5])
         job.done = True
 
@@ -347,6 +489,7 @@ def forward_records(send) -> None:
         for job, out in zip(jobs, outcomes):
             if "ids" in out:
                 job.ids = [int(i) for i in out["ids"]]
+                job.ids_out.extend(job.ids)
             else:
                 job.error = _rebuilt_error(out["error"])
             job.done = True

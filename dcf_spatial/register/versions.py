@@ -8,6 +8,7 @@ other content. A rule or indicator file's version is the SHA-256 of its bytes.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from pathlib import Path
 
@@ -155,26 +156,44 @@ def layer_versions(store) -> dict[str, dict]:
 
 def file_paths() -> dict[str, Path]:
     """``{recorded name: path}`` of the rule and indicator files in effect now."""
+    return {name: Path(path) for name, path in _file_names().items() if os.path.exists(path)}
+
+
+def _file_names() -> dict[str, str]:
+    """``{recorded name: path text}`` of every rule and indicator file that may be in effect (present or
+    not), for the folders set now: built once per pair of folders. A desk's register commit asks for the
+    files' versions every time, and building a dozen ``Path`` objects each time (pathlib's parsing) was a
+    fifth of the commit's CPU (cProfile with a CPU clock, benchmarks/bench_serve.py)."""
     from ..queries.land_indicators import local_indicators_path
 
-    paths = {name: Path(settings.data_dir) / name for name in RULE_FILES}
-    local = local_indicators_path()
-    if local.exists():
-        paths[LOCAL_INDICATORS] = local
-    return {k: p for k, p in paths.items() if p.exists()}
+    key = (str(settings.data_dir), str(local_indicators_path()))
+    names = _FILE_NAMES.get(key)
+    if names is None:
+        names = {name: os.path.join(key[0], name) for name in RULE_FILES}
+        names[LOCAL_INDICATORS] = key[1]
+        _FILE_NAMES.clear()   # one pair of folders at a time (tests change them; a process keeps one)
+        _FILE_NAMES[key] = names
+    return names
+
+
+_FILE_NAMES: dict = {}
 
 
 def file_versions() -> dict[str, tuple[str, bytes]]:
     """``{recorded name: (sha256, content)}`` of the rule and indicator files in effect now."""
     out = {}
-    for name, path in file_paths().items():
-        st = path.stat()
-        stamp = (str(path), st.st_ino, st.st_mtime_ns, st.st_size)
+    for name, path in _file_names().items():
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:   # not there (the local indicator table unless loaded): not recorded
+            continue
+        stamp = (path, st.st_ino, st.st_mtime_ns, st.st_size)
         known = _FILE_HASHES.get(name)
         # read and hashed again only when the file changed (every recorded check asks; the files are
         # a few MB); a file written within the last second is read again, as its mtime may not move
         if known is None or known[0] != stamp or time.time_ns() - st.st_mtime_ns <= 1_000_000_000:
-            data = path.read_bytes()
+            with open(path, "rb") as fh:
+                data = fh.read()
             known = _FILE_HASHES[name] = (stamp, hashlib.sha256(data).hexdigest(), data)
         out[name] = (known[1], known[2])
     return out

@@ -269,18 +269,22 @@ def run_site_check(body: SiteCheckBody, *, record: bool = False):
     try:
         return _check_site(dcf, body, policy, record)
     except dcf.InputError as exc:
-        # the body is JSON the desk has read: a value check_site refuses (a coordinate system, a WKT, a
-        # site it cannot place) is an invalid field, answered 422 as pydantic's are. An error about the
-        # store (a layer changed while the check ran, a database that cannot be reached) is not the
-        # request's: 409 for the change (check again), 400 otherwise, as before. Never the store's
-        # file or address (store_names), as every other answer.
-        from ...errors import StoreChangedError
-        from ..wording import desk_wording, store_names
+        raise _input_error(exc) from None
 
-        text = desk_wording(str(exc), names=store_names(None))
-        if getattr(exc, "argument", None) == "store":
-            raise DeskError(409 if isinstance(exc, StoreChangedError) else 400, text) from None
-        raise DeskError(422, text) from None
+
+def _input_error(exc) -> DeskError:
+    """The body is JSON the desk has read: a value check_site refuses (a coordinate system, a WKT, a
+    site it cannot place) is an invalid field, answered 422 as pydantic's are. An error about the
+    store (a layer changed while the check ran, a database that cannot be reached) is not the
+    request's: 409 for the change (check again), 400 otherwise, as before. Never the store's
+    file or address (store_names), as every other answer."""
+    from ...errors import StoreChangedError
+    from ..wording import desk_wording, store_names
+
+    text = desk_wording(str(exc), names=store_names(None))
+    if getattr(exc, "argument", None) == "store":
+        return DeskError(409 if isinstance(exc, StoreChangedError) else 400, text)
+    return DeskError(422, text)
 
 
 def _check_site(dcf, body: SiteCheckBody, policy, record: bool):
@@ -338,8 +342,36 @@ def site_check_response(body: SiteCheckBody, record: bool) -> Response:
     """The answer of ``POST /api/site-check`` for a validated body: the route above and the desk's hot
     path for well-formed JSON (``dcf_spatial.desk.app._Guard``) both answer through this."""
     answer = run_site_check(body, record=record)
+    return _check_answer(answer)
+
+
+def _check_answer(answer) -> Response:
     return Response(json_bytes({**answer.to_dict(), "register_id": answer.register_ids[0] if answer.register_ids else None}),
                     media_type="application/json")
+
+
+def site_check_queued(body: SiteCheckBody, record: bool):
+    """The check of :func:`site_check_response` with its register rows only queued for the group commit
+    (:class:`dcf_spatial.register.record.deferred_records`): returns ``(answer, pending)``;
+    :func:`site_check_finish` waits for the commit and answers. The desk's hot path runs the two in
+    different threads, so its few check threads never sit waiting for a commit."""
+    from ...register.record import deferred_records
+
+    with deferred_records() as pending:
+        answer = run_site_check(body, record=record)
+    return answer, pending
+
+
+def site_check_finish(answer, pending) -> Response:
+    """The answer of a :func:`site_check_queued` check once its rows are committed (their
+    ``register_id``), or the error that kept them out, as :func:`site_check_response` answers it."""
+    import dcf_spatial as dcf
+
+    try:
+        pending.wait()
+    except dcf.InputError as exc:
+        raise _input_error(exc) from None
+    return _check_answer(answer)
 
 
 EXPORTS = {"html": ("核查报告.html", "text/html; charset=utf-8"),
