@@ -261,12 +261,36 @@ def _verify_mark(code: str) -> str:
 
 
 def resolve(value: str) -> IndustryMatch:
-    """Resolve a code or Chinese words to GB/T 4754-2017 codes without raising for unknown words.
+    """Resolve a code or Chinese words to GB/T 4754-2017 codes; unknown *words* do not raise.
 
     Codes may be finer than the bundled table (``C3459`` is accepted: its division is checked).
     Words: an exact name or keyword match wins; otherwise names/keywords containing the word.
     If the hits all lie under one of them, that one is taken; if they are unrelated, the match is
     ambiguous and lists them.
+
+    Parameters
+    ----------
+    value
+        A code at any level (``C3451``, ``345``, ``C``) or Chinese words (``轴承``).
+
+    Returns
+    -------
+    IndustryMatch
+        ``status`` ``"resolved"``, ``"ambiguous"`` (with candidates) or ``"unknown"`` (for words
+        that match nothing, and an empty value).
+
+    Raises
+    ------
+    InputError
+        A value written as a code that GB/T 4754-2017 does not have (``C9999``: there is no
+        大类 99): such a code is refused, not looked up as words.
+
+    Examples
+    --------
+    >>> resolve("轴承").codes
+    ('C3451',)
+    >>> resolve("不存在的行业词").status
+    'unknown'
     """
     query = str(value).strip()
     if not query:

@@ -147,12 +147,45 @@ def test_broken_records_keep_their_row_with_a_reason(tmp_path):
     assert "地块记录 1" in notes and "记载地块面积 1 公顷" in notes and "坐标算得 20,000.0 平方米" in notes
 
 
-def test_area_in_square_metres_is_recognised(tmp_path):
-    ring = _ring(PART_A, 1, 1, 39_000_000)
-    path = _write(tmp_path / "平方米.txt", _header() + [f"{len(ring)},20000.00,1,,面,,,,@", *ring])
-    gdf = read_survey_txt(path)
+def test_area_unit_is_the_headers_else_the_formats_hectare_never_guessed(tmp_path):
+    """《建设项目用地红线坐标文件内容要求》坐标说明 1: "地块面积：地块的面积，单位为公顷". A header that
+    names its area unit is read in that unit; without one the value is 公顷 even when another unit would
+    fit the coordinates better — the mismatch is reported (with the unit that would fit), not guessed away."""
+    ring = _ring(PART_A, 1, 1, 39_000_000)  # 200 m x 100 m = 20,000 m² = 2 公顷 = 30 亩
+    head = _header()
+    stated = head[:-1] + ["面积单位=平方米", head[-1]]
+    gdf = read_survey_txt(_write(tmp_path / "平方米.txt", stated + [f"{len(ring)},20000.00,1,,面,,,,@", *ring]))
     assert gdf["area_m2"].iloc[0] == pytest.approx(20_000)
-    assert "单位为平方米" in " ".join(gdf.attrs["read_notes"])
+    notes = " ".join(gdf.attrs["read_notes"])
+    assert "单位为平方米（依文件头 面积单位=平方米）" in notes and "请核对" not in notes
+    # no unit in the header: 公顷, and 20000 公顷 does not agree with a 2 公顷 parcel
+    gdf = read_survey_txt(_write(tmp_path / "无单位.txt", head + [f"{len(ring)},20000.00,1,,面,,,,@", *ring]))
+    assert gdf["area_m2"].iloc[0] == pytest.approx(20_000 * 10_000)
+    notes = " ".join(gdf.attrs["read_notes"])
+    assert "单位为公顷（依该格式的规定）" in notes
+    assert "记载地块面积 20000 公顷" in notes and "请核对" in notes and "若记载单位实为平方米则相符" in notes
+    # 30.0000 is 30 亩 of this parcel, but the file says nothing: read as 公顷 and reported (the breaker's
+    # D_area.txt: 99.0000 公顷 read as 亩 because 亩 fitted better)
+    gdf = read_survey_txt(_write(tmp_path / "亩.txt", head + [f"{len(ring)},30.0000,1,,面,,,,@", *ring]))
+    assert gdf["area_m2"].iloc[0] == pytest.approx(300_000)
+    assert "若记载单位实为亩则相符" in " ".join(gdf.attrs["read_notes"])
+    with pytest.raises(InputError, match="面积单位=英亩"):
+        read_survey_txt(_write(tmp_path / "英亩.txt", head[:-1] + ["面积单位=英亩", head[-1]]
+                               + [f"{len(ring)},5,1,,面,,,,@", *ring]))
+
+
+def test_export_writes_the_recorded_area_when_it_agrees_else_the_computed_one_with_a_note(tmp_path):
+    ring_a = _ring(PART_A, 1, 1, 39_000_000)   # 2 公顷
+    ring_b = _ring(PART_B, 1, 1, 39_000_000)   # 1 公顷
+    path = _write(tmp_path / "in.txt", _header() + [f"{len(ring_a)},2.0100,1,甲,面,,,,@", *ring_a,   # within 1 %
+                                                   f"{len(ring_b)},9.0000,2,乙,面,,,,@", *ring_b])   # 9 ≠ 1
+    gdf = dcf_io.read_vector(path)
+    notes: list[str] = []
+    out = write_survey_txt(gdf, tmp_path / "out.txt", notes=notes)
+    records = [line for line in out.read_text(encoding="gbk").splitlines() if line.endswith("@")]
+    assert records[0].split(",")[1] == "2.0100"          # the clerk's figure, as recorded
+    assert records[1].split(",")[1] == "1.0000"          # the coordinates' area
+    assert len(notes) == 1 and "地块 2" in notes[0] and "按坐标算得的面积写出" in notes[0]
 
 
 def test_round_trip_keeps_coordinates_to_the_millimetre(gbk_txt, tmp_path):

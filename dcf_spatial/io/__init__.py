@@ -63,7 +63,7 @@ _LAZY = {
                      "parse_field_map"), "aliases"),
     **dict.fromkeys(("_FORMAT_KIND", "_TABULAR", "SUPPORTED_FORMATS", "_is_pg"), "formats"),
     **dict.fromkeys(("ISSUE_COLUMN", "RowIssues", "check_rows", "says_false"), "rows"),
-    **dict.fromkeys(("declared_area_m2", "points_to_discs", "read_site"), "site"),
+    **dict.fromkeys(("declared_area_m2", "points_to_discs", "read_site", "unusable_rows"), "site"),
     **dict.fromkeys(("iter_records", "scan_vector"), "stream"),
     **dict.fromkeys(("is_survey_txt", "read_survey_txt", "write_survey_txt"), "survey_txt"),
     "read_table": "tables",
@@ -74,7 +74,7 @@ __all__ = [
     "DEFAULT_VECTOR_ALIASES", "ISSUE_COLUMN", "SUPPORTED_FORMATS", "RowIssues", "alias_table", "apply_aliases",
     "check_rows", "declared_area_m2", "iter_records", "looks_mis_decoded", "parse_field_map", "points_to_discs",
     "read_site", "read_survey_txt", "read_table", "read_vector", "says_false", "scan_vector", "is_survey_txt",
-    "write_survey_txt",
+    "unusable_rows", "write_survey_txt",
 ]
 
 

@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # pragma: no cover
 logger = logging.getLogger(__name__)
 
 ISSUE_COLUMN = "read_issue"
+#: the read issue of a polygon with no area (all its points identical or on one line)
+COLLAPSED_ISSUE = "面积为零（各点重合或在一条直线上，不成面），几何为空"
 
 
 # --- row bookkeeping --------------------------------------------------------------------------
@@ -92,6 +94,15 @@ def check_geometries(gdf: "gpd.GeoDataFrame", *, repair: bool, where: str, notes
         pos = np.flatnonzero(unexplained)
         issues.add(pos, "无几何图形（空要素）")
         notes.append(f"{len(pos)} 条记录没有几何图形（{issues.rows(pos)}），保留在结果中，几何为空")
+    sliver = _slivers(gdf, geoms, missing)
+    if sliver.any():
+        pos = np.flatnonzero(sliver)
+        geoms = geoms.copy()
+        geoms[pos] = shapely.Polygon()
+        gdf = gdf.set_geometry(geoms, crs=gdf.crs)
+        issues.add(pos, COLLAPSED_ISSUE)
+        notes.append(f"{len(pos)} 个面{COLLAPSED_ISSUE}（{issues.rows(pos)}）")
+        missing = missing | sliver
     invalid = ~missing & ~shapely.is_valid(geoms)
     if invalid.any():
         pos = np.flatnonzero(invalid)
@@ -106,14 +117,45 @@ def check_geometries(gdf: "gpd.GeoDataFrame", *, repair: bool, where: str, notes
             new = geoms.copy()
             new[pos] = fixed
             gdf = gdf.set_geometry(new, crs=gdf.crs)
-            issues.add(pos, lambda p, _r=dict(zip(pos.tolist(), reasons)): f"几何无效（{_r[p]}），已自动修复")
-            notes.append(f"{len(pos)} 个无效几何已用 shapely.make_valid 修复（{issues.rows(pos)}）；"
-                         f"原因如：{reasons[0]}")
+            # a polygon whose points all coincide or lie on one line has no area: make_valid leaves
+            # nothing of it (keep_collapsed=False), and it is no site to check
+            collapsed = polygonal & shapely.is_empty(fixed)
+            gone, kept = pos[collapsed], pos[~collapsed]
+            if len(gone):
+                issues.add(gone, COLLAPSED_ISSUE)
+                notes.append(f"{len(gone)} 个面{COLLAPSED_ISSUE}（{issues.rows(gone)}）")
+            if len(kept):
+                issues.add(kept, lambda p, _r=dict(zip(pos.tolist(), reasons)): f"几何无效（{_r[p]}），已自动修复")
+                notes.append(f"{len(kept)} 个无效几何已用 shapely.make_valid 修复（{issues.rows(kept)}）；"
+                             f"原因如：{reasons[~collapsed][0]}")
             logger.info("%s: repaired %d invalid geometries", where, len(pos))
         else:
             issues.add(pos, lambda p, _r=dict(zip(pos.tolist(), reasons)): f"几何无效（{_r[p]}），未修复")
             notes.append(f"{len(pos)} 个几何无效且未修复（repair=False）：{issues.rows(pos)}")
     return gdf
+
+
+def _slivers(gdf, geoms: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """Valid polygons of (almost) no area: points on one straight line in the file's plane CRS are not
+    quite on one line once in lon/lat. Polsby-Popper 4πA/P², measured in metres (EPSG:4548), is ~1e-12
+    for such a sliver and ~3e-3 for a parcel 1 m wide and 1 km long: below 1e-6 it is no area. Only the
+    thin candidates (below 1e-2 in the file's CRS) are reprojected to be measured."""
+    import shapely
+
+    polygonal = ~missing & np.isin(shapely.get_type_id(geoms), (3, 6))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        compact = 4 * np.pi * shapely.area(geoms) / shapely.length(geoms) ** 2
+    out = polygonal & shapely.is_valid(geoms) & ~(compact > 1e-2)
+    if out.any() and gdf.crs is not None and gdf.crs.is_geographic:
+        import geopandas as gpd
+
+        from .. import settings
+
+        pos = np.flatnonzero(out)
+        metric = gpd.GeoSeries(geoms[pos], crs=gdf.crs).to_crs(settings.working_crs).values
+        with np.errstate(divide="ignore", invalid="ignore"):
+            compact[pos] = 4 * np.pi * shapely.area(metric) / shapely.length(metric) ** 2
+    return out & ~(compact > 1e-6)
 
 
 def check_location(gdf: "gpd.GeoDataFrame", *, where: str, notes: list[str], issues: RowIssues,

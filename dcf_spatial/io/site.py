@@ -235,3 +235,48 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
     gdf["area_mu_measured"] = shapely.area(to_working(gdf).geometry.values) / settings.MU_M2
     gdf.attrs.update({"read_notes": notes, "source_file": text if where is None else where})
     return gdf
+
+
+def unusable_rows(gdf) -> list[tuple[int, str]]:
+    """The rows of a read site that have no geometry to check, each with who it is and why.
+
+    A row keeps its place when its coordinates are missing, not numbers, or make no area (the
+    readers say why in ``read_issue``); the single-site check and the desk's site reading use the
+    others and name these.
+
+    Parameters
+    ----------
+    gdf
+        What :func:`read_site` returned (``attrs["row_numbers"]`` gives each row's line in the file).
+
+    Returns
+    -------
+    list of (int, str)
+        Position of the row and ``"第 5 行（地块编号 4，未闭合）：第 1 圈未闭合…"``; empty when every row has a geometry.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> g = gpd.GeoDataFrame({"read_issue": ["", "坐标缺失"]}, geometry=[shapely.Point(115.75, 36.45), None])
+    >>> unusable_rows(g)
+    [(1, '第 2 条：坐标缺失')]
+    """
+    import shapely
+
+    from .rows import ISSUE_COLUMN
+
+    geoms = np.asarray(gdf.geometry.values)
+    bad = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    numbers = gdf.attrs.get("row_numbers") or []
+    out = []
+    for pos in np.flatnonzero(bad).tolist():
+        row = gdf.iloc[pos]
+        label = f"第 {numbers[pos]} 行" if pos < len(numbers) else f"第 {pos + 1} 条"
+        who = [f"{c} {row[c]}" if c == "地块编号" else str(row[c]) for c in ("地块编号", "地块名称", "name")
+               if c in gdf.columns and row[c] is not None and row[c] == row[c] and str(row[c]).strip()]
+        who = list(dict.fromkeys(who))
+        if who:
+            label += f"（{'，'.join(who)}）"
+        reason = str(row[ISSUE_COLUMN]).strip() if ISSUE_COLUMN in gdf.columns and row[ISSUE_COLUMN] else ""
+        out.append((pos, f"{label}：{reason or '无几何图形'}"))
+    return out

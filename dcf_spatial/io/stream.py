@@ -34,6 +34,14 @@ def _streamable(path, layer, encoding, caller: str):
     kind = _format_of(path)
     if kind in _TABULAR:
         raise InputError(f"{path}：{caller} 只用于 GIS 文件（Shapefile、GeoPackage 等）；表格请用 read_table/read_vector。")
+    if path.suffix.lower() == ".kmz":
+        from .vector import _kmz_members
+
+        members = _kmz_members(path)
+        if len(members) > 1:  # GDAL streams only the first KML of a KMZ: refused, not a silent part
+            raise InputError(f"{path}：KMZ 含 {len(members)} 个 KML 文件（{'、'.join(members)}），{caller} 只能逐条读取"
+                             f"其中第一个，其余（{'、'.join(members[1:])}）会被漏掉。请用 read_vector 读取（全部读入），"
+                             "或解压后分别读取各 KML 文件。")
     notes: list[str] = []
     return path, kind, _gdal_encoding(path, kind, layer, encoding, notes), notes
 

@@ -308,14 +308,35 @@ def _parse_record(rec: _Record, k: int, issues: RowIssues):
     return geom, float(shapely.area(geom)), parts, holes
 
 
-def _area_unit(recorded: np.ndarray, computed: np.ndarray) -> tuple[str, bool]:
-    """Which unit 地块面积 is in: the one that brings the recorded values nearest the coordinates'
-    areas (公顷 by default: the format's usual unit). Returns (unit, decided from the values)."""
-    ok = np.isfinite(recorded) & np.isfinite(computed) & (recorded > 0) & (computed > 0)
-    if not ok.any():
-        return "公顷", False
-    score = {u: float(np.median(np.abs(np.log(recorded[ok] * f / computed[ok])))) for u, f in _AREA_UNITS.items()}
-    return min(score, key=score.get), True
+#: the unit of 地块面积 when the header names none. The format's convention: 《建设项目用地红线坐标文件内容要求》
+#: (附件1, 坐标说明 1) "地块面积：地块的面积，单位为公顷" (https://m.wenku365.com/p-6705749.html); the
+#: field list of the same exchange text gives "DKMJ - 地块面积(公顷)" (https://www.cnblogs.com/znlgis/p/19274558).
+#: The header's 计量单位=米 is the unit of the coordinates, not of the area.
+STANDARD_AREA_UNIT = "公顷"
+#: header keys that name the unit of 地块面积 (a local variant of the format); 计量单位 is the coordinates'
+_AREA_UNIT_KEY_RE = re.compile(r"面积单位|面积计量单位")
+
+
+def _area_unit(head: SurveyHeader) -> tuple[str, str]:
+    """The unit of 地块面积 and where it comes from: the header's area unit if it names one, else the
+    format's standard unit (:data:`STANDARD_AREA_UNIT`). Never guessed from the values: a 99.0000
+    recorded in 公顷 for a 3.24 公顷 parcel is a wrong record to report, not 亩."""
+    for key, value in head.values.items():
+        if _AREA_UNIT_KEY_RE.search(key):
+            unit = {"平方米": "平方米", "m2": "平方米", "㎡": "平方米", "亩": "亩", "公顷": "公顷", "ha": "公顷"}.get(
+                value.strip().lower().replace("m²", "m2"))
+            if unit is None:
+                raise InputError(f"文件头 {key}={value}：无法识别的面积单位。请写 公顷、亩 或 平方米。")
+            return unit, f"文件头 {key}={value}"
+    return STANDARD_AREA_UNIT, "该格式的规定"
+
+
+def _unit_that_fits(recorded: float, computed: float) -> str | None:
+    """The other unit in which a recorded area would agree with the coordinates (a hint, never applied)."""
+    for unit, factor in _AREA_UNITS.items():
+        if abs(recorded * factor - computed) <= AREA_TOLERANCE * computed:
+            return unit
+    return None
 
 
 def _header_crs(head: SurveyHeader, xy_median: tuple[float, float] | None, user_crs, where: str, notes) -> str | None:
@@ -416,10 +437,9 @@ def read_survey_txt(path, *, crs=None, encoding=None) -> "gpd.GeoDataFrame":
     df = pd.DataFrame(rows)
     recorded = pd.to_numeric(df["地块面积"], errors="coerce").to_numpy(dtype=float)
     computed = np.asarray(computed, dtype=float)
-    unit, decided = _area_unit(recorded, computed)
+    unit, unit_from = _area_unit(head)
     notes.append(f"读取报批坐标文件（[属性描述]/[地块坐标] 格式）：{len(records)} 条地块记录，每条一行；"
-                 + (f"地块面积按数值判断单位为{unit}（与坐标算得的面积最接近）" if decided
-                    else f"地块面积无法与坐标面积比对，按该格式的惯例视为{unit}（待核实）"))
+                 f"地块面积单位为{unit}（依{unit_from}）")
     df["area_m2"] = recorded * _AREA_UNITS[unit]
     df["area_m2_coordinates"] = computed
     df["parts"] = parts
@@ -433,7 +453,9 @@ def read_survey_txt(path, *, crs=None, encoding=None) -> "gpd.GeoDataFrame":
         if abs(rec_m2 - computed[k]) > AREA_TOLERANCE * computed[k]:
             notes.append(f"{issues.row_label(k)}（地块编号 {df.at[k, '地块编号']}）：记载地块面积 {recorded[k]:g} {unit}"
                          f"（{rec_m2:,.1f} 平方米），坐标算得 {computed[k]:,.1f} 平方米，相差 "
-                         f"{abs(rec_m2 - computed[k]) / computed[k]:.1%}，超过 {AREA_TOLERANCE:.0%}，请核对")
+                         f"{abs(rec_m2 - computed[k]) / computed[k]:.1%}，超过 {AREA_TOLERANCE:.0%}，请核对"
+                         + (f"（若记载单位实为{other}则相符，但文件未写明，不按{other}读）"
+                            if (other := _unit_that_fits(recorded[k], computed[k])) and other != unit else ""))
     flagged = np.flatnonzero(issues.flagged())
     if len(flagged):
         notes.append(f"{len(flagged)} 条地块记录有问题，保留在结果中，原因见 read_issue 列：{issues.rows(flagged)}")
@@ -485,8 +507,25 @@ def _rings_of(geom):
             yield np.asarray(hole.coords)
 
 
+def _area_written(row, computed_m2: float, factor: float, i: int, notes: list | None) -> float:
+    """The 地块面积 to write (in the unit of ``factor``): the clerk's recorded area (``area_m2``) when it
+    agrees with the coordinates within :data:`AREA_TOLERANCE`, else the coordinates' area, with a note."""
+    recorded = row.get("area_m2") if hasattr(row, "get") else None
+    try:
+        recorded = float(recorded)
+    except (TypeError, ValueError):
+        recorded = math.nan
+    if math.isfinite(recorded) and recorded > 0 and abs(recorded - computed_m2) <= AREA_TOLERANCE * computed_m2:
+        return recorded / factor
+    if math.isfinite(recorded) and recorded > 0 and notes is not None:
+        who = _cell(row, _ID_COLUMNS) or str(i + 1)
+        notes.append(f"导出报批坐标文件：地块 {who} 记载面积 {recorded:,.1f} 平方米与坐标算得的 {computed_m2:,.1f} 平方米"
+                     f"相差超过 {AREA_TOLERANCE:.0%}，地块面积按坐标算得的面积写出")
+    return computed_m2 / factor
+
+
 def write_survey_txt(gdf, path, *, zone: int = DISTRICT_ZONE, encoding: str = "gbk", overwrite: bool = False,
-                     unit: str = "公顷", producer: str = "") -> Path:
+                     unit: str = "公顷", producer: str = "", notes: list | None = None) -> Path:
     """Write polygons as a 报批/勘测定界 coordinate TXT (CGCS2000 3° Gauss–Krüger, zone-prefixed).
 
     Parameters
@@ -507,6 +546,10 @@ def write_survey_txt(gdf, path, *, zone: int = DISTRICT_ZONE, encoding: str = "g
         Unit of 地块面积: ``"公顷"`` (default, 4 decimals) or ``"平方米"`` (2 decimals).
     producer
         数据产生单位 written in the header.
+    notes
+        A list that gets a Chinese line for each 地块 whose recorded area (``area_m2``, as read from a
+        报批 TXT) disagrees with its coordinates by more than :data:`AREA_TOLERANCE`: its 地块面积 is
+        then the coordinates' area; an agreeing recorded area is written as recorded.
 
     Returns
     -------
@@ -563,6 +606,8 @@ def write_survey_txt(gdf, path, *, zone: int = DISTRICT_ZONE, encoding: str = "g
             if closed:
                 points.append(f"J{first},{ring_no},{ring[0][1]:.3f},{ring[0][0]:.3f}")
         area = float(shapely.area(geom)) / factor if kind == "面" else 0.0
+        if kind == "面":
+            area = _area_written(row, area * factor, factor, i, notes)
         fields = [str(len(points)), f"{area:.{digits}f}", _cell(row, _ID_COLUMNS) or str(i + 1),
                   _cell(row, _NAME_COLUMNS), kind, *(_cell(row, names) for names in _COPY_COLUMNS.values())]
         lines.append(",".join(fields) + ",@")

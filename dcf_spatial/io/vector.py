@@ -50,6 +50,10 @@ def _read_gdal(path: Path, kind: str, layer, encoding, notes) -> "gpd.GeoDataFra
             others = [str(n) for n, _ in pyogrio.list_layers(str(path)) if str(n) != layer]
             notes.append(f"第三次全国国土调查（三调）数据库：读取地类图斑图层 {layer}"
                          f"（其他图层：{'、'.join(others)}；需要时请{FIX_LAYER}）")
+    if kind == "kml" and layer is None and path.suffix.lower() == ".kmz":
+        members = _kmz_members(path)
+        if len(members) > 1:  # GDAL opens only the first KML of a KMZ: every one is read, none dropped
+            return _read_kmz_members(path, members, enc, notes)
     names = _choose_layer(path, kind, layer)
     frames = []
     source, cut = _uncut_copy(path, kind, enc)
@@ -79,6 +83,47 @@ def _read_gdal(path: Path, kind: str, layer, encoding, notes) -> "gpd.GeoDataFra
         notes.append(f"KML 坐标按规范为 WGS84；若取自奥维、高德等国内地图，坐标多为 GCJ-02，请{FIX_CRS}（如 gcj02）")
     if kind == "dxf":
         gdf = _close_cad_rings(gdf, notes)
+    return gdf
+
+
+def _kmz_members(path: Path) -> list[str]:
+    """The KML files inside a KMZ (a zip), in archive order; ``[]`` when it is no readable zip."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            return [n for n in z.namelist() if n.lower().endswith(".kml") and not n.endswith("/")]
+    except (zipfile.BadZipFile, OSError):
+        return []
+
+
+def _read_kmz_members(path: Path, members: list[str], enc, notes) -> "gpd.GeoDataFrame":
+    """Every KML of a KMZ that holds several (GDAL reads only the first, doc.kml), each with all its
+    folders; ``kml_file`` (and ``kml_layer`` when a file has folders) say where each row came from."""
+    import pandas as pd
+    import pyogrio
+
+    frames = []
+    for member in members:
+        source = f"/vsizip/{path}/{member}"
+        try:
+            layers = [str(n) for n, _ in pyogrio.list_layers(source)]
+            for name in layers:
+                part = pyogrio.read_dataframe(source, layer=name, encoding=enc, use_arrow=True)
+                part.insert(0, "kml_file", member)
+                if len(layers) > 1:
+                    part.insert(1, "kml_layer", name)
+                frames.append(part)
+        except _gdal_errors() as exc:
+            raise InputError(f"{path}：读取其中的 {member} 失败（{exc}）。文件可能已损坏；"
+                             f"可解压后分别读取各 KML 文件。") from None
+    if not frames:
+        raise InputError(f"{path}：KMZ 中的 {len(members)} 个 KML 文件都没有图层。请检查文件内容。")
+    gdf = pd.concat(frames, ignore_index=True)
+    counts = pd.Series(gdf["kml_file"]).value_counts()
+    notes.append(f"KMZ 含 {len(members)} 个 KML 文件：{'、'.join(f'{m}（{int(counts.get(m, 0))} 条）' for m in members)}，"
+                 "已全部读入，来源记在 kml_file 列")
+    notes.append(f"KML 坐标按规范为 WGS84；若取自奥维、高德等国内地图，坐标多为 GCJ-02，请{FIX_CRS}（如 gcj02）")
     return gdf
 
 

@@ -427,6 +427,10 @@ def audit_diff(old, new, *, store=None) -> AuditDiff:
         return st_cache["st"]
 
     if _same_audit(old, new):
+        # a folder without a (complete) manifest, a missing path or an unknown id is said as such, with
+        # its fix, before "the same audit": comparing it with itself is not the problem
+        if Path(str(old)).exists():  # a register id is checked as the same id, as before
+            _load(old, st)
         raise InputError(f"{old} 与 {new} 是同一次审计（两次相同），对比不会有变化；请给出两次不同的审计"
                          "（两个输出文件夹或两个审计登记号）。")
     a, b = _load(old, st), _load(new, st)

@@ -20,7 +20,7 @@ FORMATS = {
 }
 
 
-def write_vector(gdf, path, *, overwrite: bool = False) -> Path:
+def write_vector(gdf, path, *, overwrite: bool = False, notes: list | None = None) -> Path:
     """Write ``gdf`` to ``path`` in the format its suffix names (see :data:`FORMATS`).
 
     Shapefiles are written in UTF-8 with a ``.cpg`` so that Chinese attributes survive; KML is
@@ -38,7 +38,7 @@ def write_vector(gdf, path, *, overwrite: bool = False) -> Path:
     if suffix == ".txt":
         from ..io.survey_txt import write_survey_txt
 
-        return write_survey_txt(gdf, path, overwrite=overwrite)
+        return write_survey_txt(gdf, path, overwrite=overwrite, notes=notes)  # notes: areas written
     if suffix not in FORMATS:
         raise InputError(
             f"{path}：不能导出为 {suffix or '无扩展名的文件'}。"

@@ -148,10 +148,20 @@ def _site_value(site) -> str:
                          "文件请在页面上传。")
 
 
+def _resolve_or_422(resolve, value: str):
+    """``resolve(value)``; a code that is not in GB/T 4754-2017 (``C9999``) is unrecognised input: 422."""
+    from ...errors import InputError
+
+    try:
+        return resolve(value)
+    except InputError as exc:
+        raise DeskError(422, str(exc)) from exc
+
+
 def _industry_or_400(value: str):
     from ...industry import checkable, industry_error_message, resolve
 
-    m = resolve(value)
+    m = _resolve_or_422(resolve, value)
     if not checkable(m):  # as the CLI: a word of several codes is judged over them (refused when they differ)
         from ...errors import clip
 
@@ -424,8 +434,19 @@ def site_read(request: Request, file: UploadFile = File(..., description="场地
             raise worded(exc, form=form_of(request.url.path), names={str(path): _display_name(file.filename)}) from exc
         if len(gdf) == 0:
             raise DeskError(422, "文件中没有可用的几何。请检查文件内容。")
-        geom = gdf.geometry.union_all() if len(gdf) > 1 else gdf.geometry.iloc[0]
+        # rows without a usable geometry (no coordinates, not numbers, no area) are named with their
+        # reason, as the CLI's notes and the batch do; the others are the site (nothing silently lost)
+        skipped = dcf.io.unusable_rows(gdf)
+        if len(skipped) == len(gdf):
+            raise DeskError(422, f"文件“{_display_name(file.filename)}”中没有可用的几何：共 {len(gdf)} 条记录，"
+                                 f"均无法使用——{'；'.join(t for _, t in skipped[:10])}"
+                                 f"{' 等' if len(skipped) > 10 else ''}。请补全或改正坐标后重新上传。")
         notes = list(gdf.attrs.get("read_notes", []))
+        if skipped:
+            notes.insert(0, f"文件共 {len(gdf)} 条记录，读入 {len(gdf) - len(skipped)} 条；{len(skipped)} 条没有可用的几何，"
+                            f"未读入：{'；'.join(t for _, t in skipped)}")
+            gdf = gdf.drop(index=gdf.index[[p for p, _ in skipped]])
+        geom = gdf.geometry.union_all() if len(gdf) > 1 else gdf.geometry.iloc[0]
     import shapely.geometry
 
     # the 地块 one by one, with their 编号/名称: the page sends them back as the site, so a 报批 TXT of
@@ -438,7 +459,7 @@ def site_read(request: Request, file: UploadFile = File(..., description="场地
                                                                      for k, v in props.iloc[i].items()}}
                             for i, g in enumerate(gdf.to_crs(4490).geometry.values)]}
     return {"geometry": shapely.geometry.mapping(geom), "crs": "EPSG:4490", "features": len(gdf),
-            "parcels": parcels, "read_notes": notes}
+            "parcels": parcels, "read_notes": notes, "skipped": [t for _, t in skipped]}
 
 
 @router.post("/site-check/batch", summary="批量核查（上传项目清单）", responses=error_responses(400, 413, 415, 422, 503))
@@ -654,7 +675,7 @@ def industry(q: str = Query(..., min_length=1, max_length=60, description="行�
     """Resolve a word or code: ``status`` resolved / ambiguous (with ``candidates``) / unknown (with near ones)."""
     from ...industry import label_zh, resolve
 
-    m = resolve(q)
+    m = _resolve_or_422(resolve, q)
     d = m.to_dict()
     d["label_zh"] = m.label_zh if m.resolved else ""
     d["candidates"] = [{**c, "label_zh": label_zh(c["code"])} for c in d["candidates"]]

@@ -143,7 +143,7 @@ class SiteCheck:
         sites = (self.parcels if self.parcels is not None and not self.batch else self.sites).copy()
         if not {"地块名称", "name", "name_zh"} & set(sites.columns):
             sites["地块名称"] = "项目场地"
-        return write_vector(sites, path, overwrite=overwrite)
+        return write_vector(sites, path, overwrite=overwrite, notes=self.notes)  # a .txt: which 地块面积 was written
 
     def to_report(self, path, overwrite: bool = False) -> Path:
         """Write the HTML report (reasons with plan references, indicators, data note)."""
@@ -506,6 +506,7 @@ def _check_site(site, industry, *, area_mu, crs, investment_wan, floor_area_m2, 
             site_gdf = dcf_io.read_site(site.wkt, crs=settings.storage_crs, area_mu=area_mu, **reader)
     else:
         site_gdf = read_site(str(site), crs=crs, area_mu=area_mu, store=store, **reader)
+    site_gdf, parcels_note = _usable_parcels(site_gdf, site)
     figures = {"site_area_mu": area_mu, "investment_wan": investment_wan, "floor_area_m2": floor_area_m2,
                "footprint_m2": footprint_m2, "admin_area_m2": admin_area_m2, "green_area_m2": green_area_m2,
                "tall_floor_area_m2": tall_floor_area_m2, "storeys": storeys, "yard_area_m2": yard_area_m2,
@@ -533,6 +534,11 @@ def _check_site(site, industry, *, area_mu, crs, investment_wan, floor_area_m2, 
     combined = combined_note(site_gdf)
     if combined:
         notes.insert(0, combined)
+    if parcels_note:  # the 地块 of the file that could not be checked come first, named with why
+        if combined:  # it speaks of the 地块 checked, not of the file's
+            notes[0] = combined.replace(f"文件含 {len(site_gdf)} 个地块", f"核查的 {len(site_gdf)} 个地块", 1)
+        notes.insert(0, parcels_note)
+        res["site"]["parcels_zh"] = parcels_note
     answer = SiteCheck([res], shown, batch=False, notes=notes, title=f"项目选址核查：{m.label_zh}", inputs=inputs,
                        store=store, policy=policy, parcels=site_gdf if len(site_gdf) > 1 else None)
     if record:
@@ -541,6 +547,39 @@ def _check_site(site, industry, *, area_mu, crs, investment_wan, floor_area_m2, 
         flags = with_policy([dict(capacity_replacement=capacity_replacement, catalogue_class=catalogue_class)], policy)[0]
         _record(answer, record, [list(to_storage(site_gdf).geometry.values)], [m], [figures], [flags], expected)
     return answer
+
+
+def _usable_parcels(site_gdf, site):
+    """The rows of a read site that have a geometry, and the line naming the others (``None`` when all do).
+
+    A file of several 地块 is checked as one site of the usable ones; the answer says how many the
+    file has, how many were checked and which were not, and why. None usable: :class:`InputError`
+    naming each row and its reason (a polygon of no area: "场地面积为零…").
+    """
+    from ...io.site import unusable_rows
+
+    skipped = unusable_rows(site_gdf)
+    if not skipped:
+        return site_gdf, None
+    where = Path(str(site)).name if isinstance(site, str) and _is_file(site) else None
+    reasons = "；".join(t for _, t in skipped[:10]) + (" 等" if len(skipped) > 10 else "")
+    if len(skipped) == len(site_gdf):
+        if where is None and len(site_gdf) == 1:  # a typed WKT/GeoJSON: its one row is the site
+            reason = skipped[0][1].split("：", 1)[-1].removesuffix("，几何为空")
+            what = f"场地{reason}" if reason.startswith("面积为零") else f"场地没有可核查的几何（{reason}）"
+            raise InputError(f"{what}。请给出至少 3 个不在一条直线上的点围成的面，或 “经度,纬度”。")
+        head = "场地面积为零" if all("面积为零" in t for _, t in skipped) else "没有可以核查的地块"
+        raise InputError(f"{where or '场地'}：{head}——共 {len(site_gdf)} 个地块，均无可用几何：{reasons}。"
+                         "请补全或改正坐标后重试。")
+    n, k = len(site_gdf), len(site_gdf) - len(skipped)
+    note = f"{where or '场地'} 含 {n} 个地块：核查 {k} 个，{len(skipped)} 个未核查（无可用几何）——{reasons}"
+    kept = site_gdf.drop(index=site_gdf.index[[p for p, _ in skipped]])
+    kept.attrs = dict(site_gdf.attrs)
+    if "row_numbers" in kept.attrs:
+        nums = kept.attrs["row_numbers"]
+        gone = {p for p, _ in skipped}
+        kept.attrs["row_numbers"] = [v for i, v in enumerate(nums) if i not in gone]
+    return kept.reset_index(drop=True), note
 
 
 def _check_typed_lonlat(site: str, industry, *, area_mu, crs, investment_wan, floor_area_m2, footprint_m2,

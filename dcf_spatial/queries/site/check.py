@@ -88,11 +88,24 @@ def site_geometry(site):
             raise InputError("场地没有几何图形（0 行）。请给出含一个要素的文件、WKT 或 “经度,纬度”。")
         frame = site if isinstance(site, gpd.GeoDataFrame) else gpd.GeoDataFrame(geometry=site)
         w = to_working(frame)
-        return shapely.union_all(w.geometry.values) if len(w) > 1 else w.geometry.values[0]
+        return _checkable(shapely.union_all(w.geometry.values) if len(w) > 1 else w.geometry.values[0])
     if isinstance(site, shapely.Geometry):
         frame = gpd.GeoDataFrame(geometry=[site], crs=settings.storage_crs)
-        return to_working(frame).geometry.values[0]
+        return _checkable(to_working(frame).geometry.values[0])
     raise InputError(f"场地须为几何对象或 GeoDataFrame，收到 {type(site).__name__}。")
+
+
+def _checkable(geom):
+    """``geom`` when it is a site that can be checked; :class:`InputError` for none, an empty one or
+    a polygon of no area (all its points identical or on one line: make_valid leaves nothing)."""
+    import shapely
+
+    if geom is None or shapely.is_empty(geom):
+        raise InputError("场地没有可核查的几何（坐标为空或无法构成图形）。请给出 “经度,纬度”、WKT 或含坐标的地块文件。")
+    if shapely.get_type_id(geom) in (3, 6) and not shapely.area(geom) > 0:
+        raise InputError("场地面积为零（各点重合或在一条直线上，不成面）。请给出至少 3 个不在一条直线上的点围成的面，"
+                         "或 “经度,纬度”。")
+    return geom
 
 
 def site_results(sites, industries, *, figures=None, context: PlanContext | None = None, store=None,

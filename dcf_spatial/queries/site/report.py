@@ -69,6 +69,8 @@ def _site_section(res: dict, heading: str) -> str:
                     f"中心 {s['centroid_lonlat'][0]:.5f}, {s['centroid_lonlat'][1]:.5f}（CGCS2000）；"
                     if s.get("parcel_known", True) else f"场地：{escape(area_zh(s))}；")
                  + f"规划范围内占 {_pct(s['share_in_plan_area'])}</p>")
+    if s.get("parcels_zh"):  # 地块 of the file that were not checked, named with why
+        parts.append(f"<p>地块：{escape(s['parcels_zh'])}</p>")
     if s.get("from_name"):
         parts.append(f"<p>{escape(from_name_zh(s))}</p>")
     parts.append("<h3>判定理由</h3>" + _table(
