@@ -74,6 +74,38 @@ def _ids_of(part: Partition, field_map, crs, store) -> tuple[int, pd.Series]:
     return len(ids), _blank_to_na(ids).reset_index(drop=True)
 
 
+def _id_keys(part: Partition, field_map, crs, store):
+    """First pass as a task: the partition's row count and its normalised ids as an Arrow string array
+    (missing → null), which the client counts with Arrow (:func:`_duplicate_positions`): counting a
+    million ids as Python objects with pandas was a second of the client's serial time between the
+    passes, while both workers waited."""
+    import pyarrow as pa
+
+    n, ids = _ids_of(part, field_map, crs, store)
+    return n, pa.array(ids.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+
+
+def _duplicate_positions(keys: list) -> tuple[frozenset, list]:
+    """``(duplicated ids, per partition the positions of its rows holding one, or None)`` from the
+    first pass's :func:`_id_keys` arrays: the ids that occur more than once anywhere, and where.
+
+    The positions are handed to each partition's audit task, so that it takes its duplicated rows
+    out without normalising and looking up its ids a second time."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrays = [a for _, a in keys]
+    if not arrays:
+        return frozenset(), []
+    counted = pc.value_counts(pa.chunked_array(arrays, type=pa.string()).drop_null())
+    dup = counted.field("values").filter(pc.greater(counted.field("counts"), 1))
+    if not len(dup):
+        return frozenset(), [None] * len(arrays)
+    positions = [np.flatnonzero(pc.is_in(a, value_set=dup).fill_null(False).to_numpy(zero_copy_only=False))
+                 for a in arrays]
+    return frozenset(dup.to_pylist()), [p if len(p) else None for p in positions]
+
+
 def _ids_column(part: Partition, field_map) -> pd.Series | None:
     """A GeoParquet partition's parcel id column alone (all-missing when it has none), read without
     the geometry or any other column: all the first pass needs, the row count included. Decoding,
@@ -207,6 +239,11 @@ class ListRows:
     def __init__(self, max_rows: int, n_total: int):
         self.max_rows, self.n_total = int(max_rows), int(n_total)
         self.frames: list[pd.DataFrame] = []
+        # per frame its key columns as numpy (row, status code, data problem, area, 问题记录 row): the
+        # rows are ordered and picked on these alone, and only the picked rows' list columns are taken
+        # (sorting and filtering every candidate row's Arrow text was most of the client's time between
+        # the last partition and the workbook)
+        self.keys: list[tuple[np.ndarray, ...]] = []
         self.held = 0
         self.need = 0
         self.n_rejected = 0
@@ -219,45 +256,94 @@ class ListRows:
         if rows is None or not len(rows):
             return
         self.frames.append(rows)
+        self.keys.append(self._keys_of(rows))
         self.held += len(rows)
         if self.n_total > self.max_rows and self.held > 3 * self.max_rows:
-            self.frames = [self._kept()]
-            self.held = len(self.frames[0])
+            self._prune()
 
-    def _all(self) -> pd.DataFrame:
-        if not self.frames:
-            return pd.DataFrame({"row": pd.Series([], dtype="int64"), "status": pd.Series([], dtype=object),
-                                 "area_mu": pd.Series([], dtype=float), LIST_PROBLEM: pd.Series([], dtype=bool),
-                                 LIST_REJECTED: pd.Series([], dtype=bool)})
-        return pd.concat(self.frames, ignore_index=True).sort_values("row", kind="stable").reset_index(drop=True)
+    @staticmethod
+    def _keys_of(rows: pd.DataFrame) -> tuple[np.ndarray, ...]:
+        from ..idle_audit import status_codes
 
-    def _picked(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        return (rows["row"].to_numpy(dtype=np.int64), status_codes(rows["status"]),
+                rows[LIST_PROBLEM].to_numpy(dtype=bool), rows["area_mu"].to_numpy(dtype=float),
+                rows[LIST_REJECTED].to_numpy(dtype=bool))
+
+    def _select(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(listed, problem)``: the positions (in the frames' rows, one after the other) of the
+        rows the 宗地清单 and the 问题记录 carry, each in input order."""
+        from ..idle_audit import STATUS_ORDER
         from ..outputs import pick_list_rows
 
+        row, codes, has_problem, area, rejected = (np.concatenate(k) for k in zip(*self.keys))
+        order = np.argsort(row, kind="stable")
         if self.n_total <= self.max_rows:
-            listed = np.ones(len(rows), dtype=bool)
+            listed = order
         else:
-            pos, _need = pick_list_rows(rows["status"].to_numpy(), rows[LIST_PROBLEM].to_numpy(),
-                                        rows["area_mu"].to_numpy(dtype=float), max_rows=self.max_rows)
-            listed = np.zeros(len(rows), dtype=bool)
-            listed[pos] = True
-        problem = np.zeros(len(rows), dtype=bool)
-        problem[np.flatnonzero(rows[LIST_REJECTED].to_numpy(dtype=bool))[:self.max_rows]] = True
+            names = np.array([*STATUS_ORDER, None], dtype=object)  # code -1 (unknown) → None, ranked last
+            pos, _need = pick_list_rows(names[codes[order]], has_problem[order], area[order], max_rows=self.max_rows)
+            listed = order[pos]
+        problem = order[np.flatnonzero(rejected[order])[:self.max_rows]]
         return listed, problem
 
-    def _kept(self) -> pd.DataFrame:
-        rows = self._all()
-        listed, problem = self._picked(rows)
-        return rows[listed | problem].reset_index(drop=True)
+    def _take(self, positions: np.ndarray) -> pd.DataFrame:
+        """The rows at ``positions`` (as :meth:`_select` gives them, in input order), each frame's
+        taken from it alone."""
+        sizes = np.array([len(f) for f in self.frames])
+        starts = np.r_[0, np.cumsum(sizes)[:-1]]
+        frame_of = np.searchsorted(starts, positions, side="right") - 1
+        # the frames by their first input row: partitions hold row ranges, so the frames' picked
+        # rows one after the other are mostly in input order already (checked below)
+        firsts = [int(k[0].min()) for k in self.keys]
+        parts, rows_taken = [], []
+        for f in sorted(range(len(self.frames)), key=firsts.__getitem__):
+            local = positions[frame_of == f] - starts[f]
+            if len(local):
+                parts.append(self.frames[f].take(local))
+                rows_taken.append(self.keys[f][0][local])
+        if not parts:
+            return self.frames[0].iloc[:0].reset_index(drop=True)
+        if len(parts) > 1:
+            parts = _common_categories(parts)
+        out = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+        taken = np.concatenate(rows_taken)
+        if len(taken) > 1 and not bool((np.diff(taken) >= 0).all()):  # the duplicates' partition interleaves
+            out = out.take(np.argsort(taken, kind="stable"))
+        return out.reset_index(drop=True)
+
+    def _prune(self) -> None:
+        listed, problem = self._select()
+        keep = np.union1d(listed, problem)  # a row on both lists once
+        kept = self._take(keep)
+        self.frames, self.keys, self.held = [kept], [self._keys_of(kept)], len(kept)
 
     def lists(self) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
         """``(listed, rejected, need, n_rejected)``: the 宗地清单 rows, the 问题记录 rows (both in input
         order, list columns only), how many rows needed listing and how many problem rows there are."""
-        rows = self._all()
-        listed, problem = self._picked(rows)
-        rows = rows.drop(columns=[LIST_PROBLEM, LIST_REJECTED])
-        return (rows[listed].reset_index(drop=True), rows[problem].reset_index(drop=True), self.need,
+        if not self.frames:
+            empty = pd.DataFrame({"row": pd.Series([], dtype="int64"), "status": pd.Series([], dtype=object),
+                                  "area_mu": pd.Series([], dtype=float)})
+            return empty, empty.copy(), self.need, self.n_rejected
+        listed, problem = self._select()
+        drop = [LIST_PROBLEM, LIST_REJECTED]
+        return (self._take(listed).drop(columns=drop), self._take(problem).drop(columns=drop), self.need,
                 self.n_rejected)
+
+
+def _common_categories(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """``frames`` with each column that is categorical in all of them given the union of their
+    categories, so that concatenating them keeps it categorical (pandas turns categoricals with
+    different categories into objects, then text, row by row: a second of the client's time at 10⁶
+    parcels)."""
+    from pandas.api.types import union_categoricals
+
+    out = [f.copy(deep=False) for f in frames]
+    for c in frames[0].columns:
+        if all(c in f.columns and isinstance(f[c].dtype, pd.CategoricalDtype) for f in frames):
+            cats = union_categoricals([f[c].array for f in frames], ignore_order=True).categories
+            for f in out:
+                f[c] = f[c].cat.set_categories(cats)
+    return out
 
 
 _EMPTY = {"rows": 0, "counts": {}, "file": None, "synthetic": 0, "layers_used": [], "areas": {}, "fee_wan": 0.0,
@@ -272,11 +358,13 @@ _EMPTY = {"rows": 0, "counts": {}, "file": None, "synthetic": 0, "layers_used": 
 HOLD_MAX_ROWS_PER_THREAD = 500_000
 
 
-def _audit_partition(part: Partition, offset: int, dup_ids: frozenset, out: str, *, field_map, crs, store,
+def _audit_partition(part: Partition, offset: int, dup_pos, out: str, *, field_map, crs, store,
                      as_of, rules, code_system, workbook: bool = True, slim: bool = False, hold: bool = False,
-                     list_all: bool = False):
+                     list_all: bool = False, n_rows: int | None = None):
     """Second pass: audit the partition's rows whose id is unique; hand back the duplicates.
 
+    ``dup_pos``: the positions of the partition's rows whose id occurs more than once anywhere (the
+    first pass's :func:`_duplicate_positions`), or None; ``n_rows``: its row count in the first pass.
     Returns ``(summary, held duplicates, audited frame)``; the frame is None unless ``hold``, in which
     case it is not written here (the caller's last pass writes it)."""
     from ..._memory import gc_paused
@@ -284,25 +372,26 @@ def _audit_partition(part: Partition, offset: int, dup_ids: frozenset, out: str,
     # the collector paused as in the single engine (a worker process's own; on the in-process
     # LocalCluster the caller has paused it already)
     with gc_paused():
-        return _audit_partition_steps(part, offset, dup_ids, out, field_map=field_map, crs=crs, store=store,
+        return _audit_partition_steps(part, offset, dup_pos, out, field_map=field_map, crs=crs, store=store,
                                       as_of=as_of, rules=rules, code_system=code_system, workbook=workbook,
-                                      slim=slim, hold=hold, list_all=list_all)
+                                      slim=slim, hold=hold, list_all=list_all, n_rows=n_rows)
 
 
-def _audit_partition_steps(part: Partition, offset: int, dup_ids: frozenset, out: str, *, field_map, crs, store,
-                           as_of, rules, code_system, workbook: bool, slim: bool, hold: bool, list_all: bool):
-    from ..parcels import _blank_to_na
-
+def _audit_partition_steps(part: Partition, offset: int, dup_pos, out: str, *, field_map, crs, store,
+                           as_of, rules, code_system, workbook: bool, slim: bool, hold: bool, list_all: bool,
+                           n_rows: int | None = None):
     gdf = read_partition(part, field_map=field_map, crs=crs, store=store).reset_index(drop=True)
+    if n_rows is not None and len(gdf) != n_rows:  # the first pass's positions would point at other rows
+        raise RuntimeError(f"dask 分区 {part!r} 第二次读出 {len(gdf)} 行，第一次为 {n_rows} 行"
+                           "（输入在审计期间被改动？请在输入不变时重新运行）")
     lines = gdf.attrs.get("row_numbers")
     # a table's own line numbers (header on line 1, blank lines counted: the 原表行号 a clerk sees, as
     # the single engine gives); else the input's record number
     table = lines is not None and len(lines) == len(gdf)
     rows = np.asarray(lines, dtype=np.int64) if table else offset + np.arange(1, len(gdf) + 1)
-    if dup_ids and "parcel_id" in gdf.columns:  # most inputs have none: no second pass over the ids then
-        dup = _blank_to_na(gdf["parcel_id"]).isin(dup_ids).fillna(False).to_numpy(dtype=bool)
-    else:
-        dup = np.zeros(len(gdf), dtype=bool)
+    dup = np.zeros(len(gdf), dtype=bool)
+    if dup_pos is not None:  # the rows whose id occurs more than once anywhere (the first pass found them)
+        dup[np.asarray(dup_pos, dtype=np.int64)] = True
     held = gdf.loc[dup].assign(**{ROW_COLUMN: rows[dup]})
     held.attrs["table_rows"] = bool(table)  # whether ROW_COLUMN holds a table's line numbers
     keep = ~dup
@@ -369,25 +458,24 @@ def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_o
     from distributed import as_completed
     from distributed import progress as show_progress
 
-    first = client.map(_ids_of, parts, field_map=field_map, crs=crs, store=store, pure=False)
+    first = client.map(_id_keys, parts, field_map=field_map, crs=crs, store=store, pure=False)
     if progress:
         progress_bar(show_progress, first)
     counted = client.gather(first)
     if clock is not None:
         clock.step("ids")
     sizes = [n for n, _ in counted]
-    all_ids = pd.concat([ids for _, ids in counted], ignore_index=True)
-    vc = all_ids.dropna().value_counts()
-    dup_ids = frozenset(vc.index[vc > 1])
+    dup_ids, dup_pos = _duplicate_positions(counted)
+    del counted
     offsets = np.r_[0, np.cumsum(sizes)[:-1]].astype(int)
     hold = bool(hold) and hold_fits(client, int(sum(sizes)))
     fresh_folder(folder)
     common = dict(field_map=field_map, crs=crs, store=store, as_of=as_of, rules=rules, code_system=code_system,
                   workbook=workbook, slim=slim, hold=hold,
                   list_all=bool(workbook) and int(sum(sizes)) <= int(rules["excel"]["max_list_rows"]))
-    second = [client.submit(_audit_partition, part, int(off), dup_ids, str(folder / f"part-{i:05d}.parquet"),
-                            pure=False, **common)
-              for i, (part, off) in enumerate(zip(parts, offsets))]
+    second = [client.submit(_audit_partition, part, int(off), pos, str(folder / f"part-{i:05d}.parquet"),
+                            pure=False, n_rows=int(n), **common)
+              for i, (part, off, pos, n) in enumerate(zip(parts, offsets, dup_pos, sizes))]
     summaries = [client.submit(_part, f, 0, pure=False) for f in second]
     helds = [client.submit(_part, f, 1, pure=False) for f in second]
     frames = [client.submit(_part, f, 2, pure=False) for f in second] if hold else [None] * len(second)
