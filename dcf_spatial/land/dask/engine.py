@@ -280,8 +280,14 @@ class ListRows:
         if self.n_total <= self.max_rows:
             listed = order
         else:
-            names = np.array([*STATUS_ORDER, None], dtype=object)  # code -1 (unknown) → None, ranked last
-            pos, _need = pick_list_rows(names[codes[order]], has_problem[order], area[order], max_rows=self.max_rows)
+            # the statuses back as Arrow text from their codes (-1, unknown → missing, ranked last), which
+            # pick_list_rows looks up in Arrow (an object array would be looked up row by row)
+            import pyarrow as pa
+
+            c = codes[order]
+            status = pa.array(list(STATUS_ORDER), type=pa.string()).take(pa.array(np.maximum(c, 0), mask=c < 0))
+            pos, _need = pick_list_rows(pd.arrays.ArrowStringArray(status), has_problem[order], area[order],
+                                        max_rows=self.max_rows)
             listed = order[pos]
         problem = order[np.flatnonzero(rejected[order])[:self.max_rows]]
         return listed, problem
@@ -458,7 +464,11 @@ def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_o
     from distributed import as_completed
     from distributed import progress as show_progress
 
-    first = client.map(_id_keys, parts, field_map=field_map, crs=crs, store=store, pure=False)
+    import uuid
+
+    # named as before (``ids_of``): the per-step figures (TaskClock) name the tasks by their key
+    first = client.map(_id_keys, parts, field_map=field_map, crs=crs, store=store,
+                       key=[f"ids_of-{uuid.uuid4().hex}" for _ in parts])
     if progress:
         progress_bar(show_progress, first)
     counted = client.gather(first)
