@@ -81,8 +81,40 @@ def _id_keys(part: Partition, field_map, crs, store):
     passes, while both workers waited."""
     import pyarrow as pa
 
+    col = _ids_arrow(part, field_map) if part.kind == "parquet" else None
+    clean = _clean_ids_arrow(col[1]) if col is not None else None
+    if clean is not None:
+        return col[0], clean
     n, ids = _ids_of(part, field_map, crs, store)
     return n, pa.array(ids.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+
+
+def _clean_ids_arrow(col):
+    """A GeoParquet id column of text normalised as :func:`~dcf_spatial.land.parcels._blank_to_na`
+    does (blanks stripped; empty, "nan", "None" … missing), in Arrow; None when this shortcut does not
+    apply (not text, or some id begins or ends with a blank: then the general path strips them).
+
+    Hand-written: ids are nearly all distinct, so the general path makes a Python string of every id
+    to strip it (most of the first pass's CPU). Python's ``str.strip`` removes only characters for
+    which ``str.isspace`` holds at either end: when no id's first or last character is one of them
+    (checked on the few distinct first and last characters), stripping changes nothing, and what is
+    left is the blank values' lookup, done in Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ..parcels import _BLANKS
+
+    if col is None or not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+        return None
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    arr = arr.cast(pa.string())
+    present = arr.drop_null()
+    ends = pa.concat_arrays([pc.utf8_slice_codeunits(present, 0, 1),
+                             pc.utf8_slice_codeunits(present, -1, 2 ** 31 - 1)])
+    if any(ch.isspace() for ch in pc.unique(ends).to_pylist() if ch):
+        return None
+    blank = pc.is_in(arr, value_set=pa.array(sorted(_BLANKS), type=pa.string()))
+    return pc.if_else(blank.fill_null(False), pa.scalar(None, type=pa.string()), arr)
 
 
 def _duplicate_positions(keys: list) -> tuple[frozenset, list]:
@@ -112,6 +144,16 @@ def _ids_column(part: Partition, field_map) -> pd.Series | None:
     reprojecting and checking a million geometries only to count them made the dask audit slower
     than the single process; reading every attribute column was most of what was left. None when
     the file carries no GeoParquet metadata (then the full reader decides what it is)."""
+    got = _ids_arrow(part, field_map)
+    if got is None:
+        return None
+    n, col = got
+    return pd.Series([pd.NA] * n, dtype=object) if col is None else col.to_pandas()
+
+
+def _ids_arrow(part: Partition, field_map):
+    """``(rows, id column as Arrow or None when there is none)`` of a GeoParquet partition (see
+    :func:`_ids_column`); None when the file carries no GeoParquet metadata."""
     import pyarrow.parquet as pq
 
     from ... import io as dcf_io
@@ -129,9 +171,8 @@ def _ids_column(part: Partition, field_map) -> pd.Series | None:
     groups = list(range(f.num_row_groups)) if part.stop is None else list(range(part.start, part.stop))
     n = sum(f.metadata.row_group(g).num_rows for g in groups)
     if source not in names:
-        return pd.Series([pd.NA] * n, dtype=object)
-    col = f.read_row_groups(groups, columns=[source]).column(0)
-    return col.to_pandas()
+        return n, None
+    return n, f.read_row_groups(groups, columns=[source]).column(0)
 
 
 def _audit_frame(gdf, rows: np.ndarray, *, as_of, rules, store, code_system):
