@@ -405,28 +405,13 @@ _EMPTY = {"rows": 0, "counts": {}, "file": None, "synthetic": 0, "layers_used": 
 HOLD_MAX_ROWS_PER_THREAD = 500_000
 
 
-def _audit_partition(part: Partition, offset: int, dup_pos, out: str, *, field_map, crs, store,
-                     as_of, rules, code_system, workbook: bool = True, slim: bool = False, hold: bool = False,
-                     list_all: bool = False, n_rows: int | None = None):
-    """Second pass: audit the partition's rows whose id is unique; hand back the duplicates.
-
-    ``dup_pos``: the positions of the partition's rows whose id occurs more than once anywhere (the
-    first pass's :func:`_duplicate_positions`), or None; ``n_rows``: its row count in the first pass.
-    Returns ``(summary, held duplicates, audited frame)``; the frame is None unless ``hold``, in which
-    case it is not written here (the caller's last pass writes it)."""
-    from ..._memory import gc_paused
-
-    # the collector paused as in the single engine (a worker process's own; on the in-process
-    # LocalCluster the caller has paused it already)
-    with gc_paused():
-        return _audit_partition_steps(part, offset, dup_pos, out, field_map=field_map, crs=crs, store=store,
-                                      as_of=as_of, rules=rules, code_system=code_system, workbook=workbook,
-                                      slim=slim, hold=hold, list_all=list_all, n_rows=n_rows)
-
-
-def _audit_partition_steps(part: Partition, offset: int, dup_pos, out: str, *, field_map, crs, store,
-                           as_of, rules, code_system, workbook: bool, slim: bool, hold: bool, list_all: bool,
-                           n_rows: int | None = None):
+def _split_partition(part: Partition, offset: int, dup_pos, *, field_map, crs, store, n_rows: int | None = None):
+    """Read a partition (second pass): ``(its rows whose id is unique or None, their input rows, its
+    rows whose id occurs more than once anywhere)``, the last with their input rows in :data:`ROW_COLUMN`,
+    for :func:`_audit_duplicates`. ``dup_pos``: the positions of those rows (the first pass's
+    :func:`_duplicate_positions`) or None; ``n_rows``: the partition's row count in the first pass. A task of its own
+    (:func:`audit_parcels_on`), so that the duplicates' partition can be audited as soon as every
+    partition is read, while the others are audited, instead of after the last of them."""
     gdf = read_partition(part, field_map=field_map, crs=crs, store=store).reset_index(drop=True)
     if n_rows is not None and len(gdf) != n_rows:  # the first pass's positions would point at other rows
         raise RuntimeError(f"dask 分区 {part!r} 第二次读出 {len(gdf)} 行，第一次为 {n_rows} 行"
@@ -443,21 +428,47 @@ def _audit_partition_steps(part: Partition, offset: int, dup_pos, out: str, *, f
     held.attrs["table_rows"] = bool(table)  # whether ROW_COLUMN holds a table's line numbers
     keep = ~dup
     if not keep.any():
-        return dict(_EMPTY), held, None
-    kept = gdf.loc[keep].reset_index(drop=True)
+        return None, None, held
+    kept = gdf if not dup.any() else gdf.loc[keep].reset_index(drop=True)
     kept.attrs["row_numbers"] = rows[keep].tolist() if table else None
-    result = _audit_frame(kept, rows[keep], as_of=as_of, rules=rules, store=store, code_system=code_system)
-    del gdf, kept
+    return kept, rows[keep], held
+
+
+def _audit_kept_steps(kept, rows, out: str, *, as_of, rules, store, code_system, workbook: bool, slim: bool, hold: bool,
+                      list_all: bool):
+    """Audit :func:`_split_partition`'s unique rows: ``(summary, audited frame or None)``; written
+    here unless ``hold``."""
+    if kept is None:
+        return dict(_EMPTY), None
+    result = _audit_frame(kept, rows, as_of=as_of, rules=rules, store=store, code_system=code_system)
+    del kept
     if not hold:
         write_partition(result, Path(out))
     summary = _partition_summary(result, out, workbook, slim, int(rules["excel"]["max_list_rows"]), list_all)
-    return summary, held, result if hold else None
+    return summary, result if hold else None
+
+
+def _read_task(part: Partition, offset: int, dup_pos, *, field_map, crs, store, n_rows=None):
+    """:func:`_split_partition` as a task (the collector paused as in the single engine: a worker process's
+    own; on the in-process LocalCluster the caller has paused it already)."""
+    from ..._memory import gc_paused
+
+    with gc_paused():
+        return _split_partition(part, offset, dup_pos, field_map=field_map, crs=crs, store=store, n_rows=n_rows)
+
+
+def _audit_task(split, out: str, **kw):
+    """:func:`_audit_kept_steps` on a :func:`_read_task`'s unique rows, as a task."""
+    from ..._memory import gc_paused
+
+    with gc_paused():
+        return _audit_kept_steps(split[0], split[1], out, **kw)
 
 
 def _audit_duplicates(held_frames, out: str, *, store, as_of, rules, code_system, workbook: bool = True,
                       slim: bool = False, hold: bool = False, list_all: bool = False):
     """The rows whose parcel id occurs in several partitions, audited together; returns
-    ``(summary, audited frame or None)`` as :func:`_audit_partition` does."""
+    ``(summary, audited frame or None)`` as :func:`_audit_task` does."""
     import geopandas as gpd
 
     frames = [h for h in held_frames if len(h)]
@@ -484,7 +495,7 @@ def _part(pair, i: int):
 
 def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_of, rules, code_system,
                       progress: bool, workbook: bool = True, slim: bool = False, clock=None, hold: bool = False,
-                      on_summary=None):
+                      on_summary=None, write_soon: bool = False):
     """The two passes of the idle audit over ``parts`` on ``client``; one GeoParquet per partition in ``folder``.
 
     Returns ``(sizes, dup_ids, results)``: input rows per partition, the duplicated parcel ids and
@@ -497,6 +508,10 @@ def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_o
     the audited partitions are not written but kept on their workers; each summary then has
     ``"frame"``, the future of its audited frame, and the caller writes it (see
     :func:`hold_fits`). Otherwise, or without ``hold``, every partition is written here.
+
+    ``write_soon`` (with ``hold``): the held partitions are written by their workers whenever no
+    audit is ready (tasks of lower priority, queued at once); each summary then has ``"written"``,
+    the future of its write, instead of ``"frame"``.
 
     ``on_summary``: called on the client with ``(summary, n_rows)`` (``n_rows``: the input's rows) for
     each partition's summary as soon as that partition is done, while the workers audit the others
@@ -524,12 +539,21 @@ def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_o
     common = dict(field_map=field_map, crs=crs, store=store, as_of=as_of, rules=rules, code_system=code_system,
                   workbook=workbook, slim=slim, hold=hold,
                   list_all=bool(workbook) and int(sum(sizes)) <= int(rules["excel"]["max_list_rows"]))
-    second = [client.submit(_audit_partition, part, int(off), pos, str(folder / f"part-{i:05d}.parquet"),
-                            pure=False, n_rows=int(n), **common)
-              for i, (part, off, pos, n) in enumerate(zip(parts, offsets, dup_pos, sizes))]
+    # per partition a read task (its duplicated rows apart) and an audit task: the duplicates' partition
+    # needs only the reads, so it runs while the last partitions are audited, not after them
+    second, helds = [], []
+    audit_kw = {k: common[k] for k in ("as_of", "rules", "store", "code_system", "workbook", "slim", "hold",
+                                       "list_all")}
+    for i, (part, off, pos, n) in enumerate(zip(parts, offsets, dup_pos, sizes)):
+        token = uuid.uuid4().hex  # the tasks' names in the per-step figures (TaskClock): read, audit
+        split = client.submit(_read_task, part, int(off), pos, field_map=field_map, crs=crs, store=store,
+                              n_rows=int(n), key=f"read_partition-{token}")
+        helds.append(client.submit(_part, split, 2, pure=False))
+        second.append(client.submit(_audit_task, split, str(folder / f"part-{i:05d}.parquet"),
+                                    key=f"audit_partition-{token}", **audit_kw))
+        del split  # the audit task's input only: released once it has run
     summaries = [client.submit(_part, f, 0, pure=False) for f in second]
-    helds = [client.submit(_part, f, 1, pure=False) for f in second]
-    frames = [client.submit(_part, f, 2, pure=False) for f in second] if hold else [None] * len(second)
+    frames = [client.submit(_part, f, 1, pure=False) for f in second] if hold else [None] * len(second)
     dups = client.submit(_audit_duplicates, helds, str(folder / f"part-{len(parts):05d}-duplicates.parquet"),
                          store=store, as_of=as_of, rules=rules, code_system=code_system, workbook=workbook,
                          slim=slim, hold=hold, list_all=common["list_all"], pure=False)
@@ -537,6 +561,14 @@ def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_o
         progress_bar(show_progress, second + [dups])
     summaries.append(client.submit(_part, dups, 0, pure=False))
     frames.append(client.submit(_part, dups, 1, pure=False) if hold else None)
+    # the held partitions' writes queued at once, below the audits (priority -1): a worker thread
+    # takes one whenever no audit is ready — while the other audits its last partition or the
+    # duplicates, and while the client merges the lists and writes the workbook — instead of all
+    # four waiting for the last audit
+    files = [str(folder / f"part-{i:05d}.parquet") for i in range(len(parts))] + [
+        str(folder / f"part-{len(parts):05d}-duplicates.parquet")]
+    writes = ([client.submit(_write_held, fr, out, pure=False, priority=-1) for fr, out in zip(frames, files)]
+              if hold and write_soon else [None] * len(frames))
     # each summary taken as its partition finishes, so that the client's own work on it (on_summary)
     # overlaps the partitions still running
     order = {f.key: i for i, f in enumerate(summaries)}
@@ -547,9 +579,9 @@ def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_o
         if on_summary is not None:
             on_summary(results[i], int(sum(sizes)))
     del second, helds, dups, summaries  # only the frames' futures keep the audited partitions on the workers
-    for r, fr in zip(results, frames):
+    for r, fr, w in zip(results, frames, writes):
         if hold and r["file"]:
-            r["frame"] = fr
+            r["frame" if w is None else "written"] = fr if w is None else w
     if clock is not None:
         clock.step("audit")
     kill_point("dask:written")
@@ -701,12 +733,14 @@ def idle_dask(parcels, out_dir, *, as_of, scheduler: str | None = None, npartiti
         sizes, dup_ids, results = audit_parcels_on(client, parts, folder, field_map=field_map, crs=crs, store=store,
                                                     as_of=as_of, rules=rules, code_system=code_system,
                                                     progress=progress, clock=clock, on_summary=take_list_rows,
-                                                    hold=write is not None)
+                                                    hold=write is not None, write_soon=True)
         t2 = time.perf_counter()
-        # the partitions held on the workers are written there now, while the client makes the workbook
-        # (write): on 2 cores the workbook's serial writer and the partitions' writes overlap
-        pending = [client.submit(_write_held, r.pop("frame"), r["file"], pure=False)
-                   for r in results if r.get("frame") is not None]
+        # the partitions held on the workers are written there (queued as they were audited, taken by
+        # a worker thread whenever no audit is ready), while the client makes the workbook (write): on
+        # 2 cores the workbook's serial writer and the partitions' writes overlap
+        pending = [r.pop("written") for r in results if r.get("written") is not None] + [
+            client.submit(_write_held, r.pop("frame"), r["file"], pure=False)
+            for r in results if r.get("frame") is not None]
         result = _idle_result(parcels, folder, parts, sizes, dup_ids, results, merged, clock, rules=rules,
                               as_of=as_of, store=store, timings=(t0, t1, t2), address=address, dashboard=dashboard)
         if write is not None:
@@ -725,7 +759,10 @@ def idle_dask(parcels, out_dir, *, as_of, scheduler: str | None = None, npartiti
 
 
 def _write_held(frame, out: str) -> str:
-    """Write an audited partition held on its worker (see ``write`` of :func:`idle_dask`)."""
+    """Write an audited partition held on its worker (see ``write`` of :func:`idle_dask`); nothing
+    for a partition with no row left (all its rows were duplicates, audited in their own partition)."""
+    if frame is None:
+        return None
     write_partition(frame, Path(out))
     return out
 
