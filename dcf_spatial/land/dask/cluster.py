@@ -79,9 +79,15 @@ def connect(scheduler, n_workers, dashboard: bool):
     # `dask scheduler` and given by --scheduler
     dash = "127.0.0.1:0" if dashboard else None
     if n_workers <= LOCAL_THREADS_MAX:  # one worker of n_workers threads, in this process (see LOCAL_THREADS_MAX)
+        import dask
+
         slots = max(1, int(LOCAL_THREADS_PER_WORKER))
-        cluster = LocalCluster(n_workers=1, threads_per_worker=n_workers * slots, processes=False,
-                               dashboard_address=dash)
+        # the worker's own statistical profiler (a stack sample of every task thread each 10 ms, for the
+        # dashboard's "Profile" page) off: in this process it competes with the audit for the same 2
+        # cores and the GIL; the task stream and progress pages are unchanged
+        with dask.config.set({"distributed.worker.profile.enabled": False}):
+            cluster = LocalCluster(n_workers=1, threads_per_worker=n_workers * slots, processes=False,
+                                   dashboard_address=dash)
     else:
         slots = 1
         cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=dash)

@@ -74,12 +74,86 @@ def _ids_of(part: Partition, field_map, crs, store) -> tuple[int, pd.Series]:
     return len(ids), _blank_to_na(ids).reset_index(drop=True)
 
 
+def _id_keys(part: Partition, field_map, crs, store):
+    """First pass as a task: the partition's row count and its normalised ids as an Arrow string array
+    (missing → null), which the client counts with Arrow (:func:`_duplicate_positions`): counting a
+    million ids as Python objects with pandas was a second of the client's serial time between the
+    passes, while both workers waited."""
+    import pyarrow as pa
+
+    col = _ids_arrow(part, field_map) if part.kind == "parquet" else None
+    clean = _clean_ids_arrow(col[1]) if col is not None else None
+    if clean is not None:
+        return col[0], clean
+    n, ids = _ids_of(part, field_map, crs, store)
+    return n, pa.array(ids.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+
+
+def _clean_ids_arrow(col):
+    """A GeoParquet id column of text normalised as :func:`~dcf_spatial.land.parcels._blank_to_na`
+    does (blanks stripped; empty, "nan", "None" … missing), in Arrow; None when this shortcut does not
+    apply (not text, or some id begins or ends with a blank: then the general path strips them).
+
+    Hand-written: ids are nearly all distinct, so the general path makes a Python string of every id
+    to strip it (most of the first pass's CPU). Python's ``str.strip`` removes only characters for
+    which ``str.isspace`` holds at either end: when no id's first or last character is one of them
+    (checked on the few distinct first and last characters), stripping changes nothing, and what is
+    left is the blank values' lookup, done in Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ..parcels import _BLANKS
+
+    if col is None or not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+        return None
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    arr = arr.cast(pa.string())
+    present = arr.drop_null()
+    ends = pa.concat_arrays([pc.utf8_slice_codeunits(present, 0, 1),
+                             pc.utf8_slice_codeunits(present, -1, 2 ** 31 - 1)])
+    if any(ch.isspace() for ch in pc.unique(ends).to_pylist() if ch):
+        return None
+    blank = pc.is_in(arr, value_set=pa.array(sorted(_BLANKS), type=pa.string()))
+    return pc.if_else(blank.fill_null(False), pa.scalar(None, type=pa.string()), arr)
+
+
+def _duplicate_positions(keys: list) -> tuple[frozenset, list]:
+    """``(duplicated ids, per partition the positions of its rows holding one, or None)`` from the
+    first pass's :func:`_id_keys` arrays: the ids that occur more than once anywhere, and where.
+
+    The positions are handed to each partition's audit task, so that it takes its duplicated rows
+    out without normalising and looking up its ids a second time."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrays = [a for _, a in keys]
+    if not arrays:
+        return frozenset(), []
+    counted = pc.value_counts(pa.chunked_array(arrays, type=pa.string()).drop_null())
+    dup = counted.field("values").filter(pc.greater(counted.field("counts"), 1))
+    if not len(dup):
+        return frozenset(), [None] * len(arrays)
+    positions = [np.flatnonzero(pc.is_in(a, value_set=dup).fill_null(False).to_numpy(zero_copy_only=False))
+                 for a in arrays]
+    return frozenset(dup.to_pylist()), [p if len(p) else None for p in positions]
+
+
 def _ids_column(part: Partition, field_map) -> pd.Series | None:
     """A GeoParquet partition's parcel id column alone (all-missing when it has none), read without
     the geometry or any other column: all the first pass needs, the row count included. Decoding,
     reprojecting and checking a million geometries only to count them made the dask audit slower
     than the single process; reading every attribute column was most of what was left. None when
     the file carries no GeoParquet metadata (then the full reader decides what it is)."""
+    got = _ids_arrow(part, field_map)
+    if got is None:
+        return None
+    n, col = got
+    return pd.Series([pd.NA] * n, dtype=object) if col is None else col.to_pandas()
+
+
+def _ids_arrow(part: Partition, field_map):
+    """``(rows, id column as Arrow or None when there is none)`` of a GeoParquet partition (see
+    :func:`_ids_column`); None when the file carries no GeoParquet metadata."""
     import pyarrow.parquet as pq
 
     from ... import io as dcf_io
@@ -97,9 +171,8 @@ def _ids_column(part: Partition, field_map) -> pd.Series | None:
     groups = list(range(f.num_row_groups)) if part.stop is None else list(range(part.start, part.stop))
     n = sum(f.metadata.row_group(g).num_rows for g in groups)
     if source not in names:
-        return pd.Series([pd.NA] * n, dtype=object)
-    col = f.read_row_groups(groups, columns=[source]).column(0)
-    return col.to_pandas()
+        return n, None
+    return n, f.read_row_groups(groups, columns=[source]).column(0)
 
 
 def _audit_frame(gdf, rows: np.ndarray, *, as_of, rules, store, code_system):
@@ -207,6 +280,11 @@ class ListRows:
     def __init__(self, max_rows: int, n_total: int):
         self.max_rows, self.n_total = int(max_rows), int(n_total)
         self.frames: list[pd.DataFrame] = []
+        # per frame its key columns as numpy (row, status code, data problem, area, 问题记录 row): the
+        # rows are ordered and picked on these alone, and only the picked rows' list columns are taken
+        # (sorting and filtering every candidate row's Arrow text was most of the client's time between
+        # the last partition and the workbook)
+        self.keys: list[tuple[np.ndarray, ...]] = []
         self.held = 0
         self.need = 0
         self.n_rejected = 0
@@ -219,45 +297,100 @@ class ListRows:
         if rows is None or not len(rows):
             return
         self.frames.append(rows)
+        self.keys.append(self._keys_of(rows))
         self.held += len(rows)
         if self.n_total > self.max_rows and self.held > 3 * self.max_rows:
-            self.frames = [self._kept()]
-            self.held = len(self.frames[0])
+            self._prune()
 
-    def _all(self) -> pd.DataFrame:
-        if not self.frames:
-            return pd.DataFrame({"row": pd.Series([], dtype="int64"), "status": pd.Series([], dtype=object),
-                                 "area_mu": pd.Series([], dtype=float), LIST_PROBLEM: pd.Series([], dtype=bool),
-                                 LIST_REJECTED: pd.Series([], dtype=bool)})
-        return pd.concat(self.frames, ignore_index=True).sort_values("row", kind="stable").reset_index(drop=True)
+    @staticmethod
+    def _keys_of(rows: pd.DataFrame) -> tuple[np.ndarray, ...]:
+        from ..idle_audit import status_codes
 
-    def _picked(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        return (rows["row"].to_numpy(dtype=np.int64), status_codes(rows["status"]),
+                rows[LIST_PROBLEM].to_numpy(dtype=bool), rows["area_mu"].to_numpy(dtype=float),
+                rows[LIST_REJECTED].to_numpy(dtype=bool))
+
+    def _select(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(listed, problem)``: the positions (in the frames' rows, one after the other) of the
+        rows the 宗地清单 and the 问题记录 carry, each in input order."""
+        from ..idle_audit import STATUS_ORDER
         from ..outputs import pick_list_rows
 
+        row, codes, has_problem, area, rejected = (np.concatenate(k) for k in zip(*self.keys))
+        order = np.argsort(row, kind="stable")
         if self.n_total <= self.max_rows:
-            listed = np.ones(len(rows), dtype=bool)
+            listed = order
         else:
-            pos, _need = pick_list_rows(rows["status"].to_numpy(), rows[LIST_PROBLEM].to_numpy(),
-                                        rows["area_mu"].to_numpy(dtype=float), max_rows=self.max_rows)
-            listed = np.zeros(len(rows), dtype=bool)
-            listed[pos] = True
-        problem = np.zeros(len(rows), dtype=bool)
-        problem[np.flatnonzero(rows[LIST_REJECTED].to_numpy(dtype=bool))[:self.max_rows]] = True
+            # the statuses back as Arrow text from their codes (-1, unknown → missing, ranked last), which
+            # pick_list_rows looks up in Arrow (an object array would be looked up row by row)
+            import pyarrow as pa
+
+            c = codes[order]
+            status = pa.array(list(STATUS_ORDER), type=pa.string()).take(pa.array(np.maximum(c, 0), mask=c < 0))
+            pos, _need = pick_list_rows(pd.arrays.ArrowStringArray(status), has_problem[order], area[order],
+                                        max_rows=self.max_rows)
+            listed = order[pos]
+        problem = order[np.flatnonzero(rejected[order])[:self.max_rows]]
         return listed, problem
 
-    def _kept(self) -> pd.DataFrame:
-        rows = self._all()
-        listed, problem = self._picked(rows)
-        return rows[listed | problem].reset_index(drop=True)
+    def _take(self, positions: np.ndarray) -> pd.DataFrame:
+        """The rows at ``positions`` (as :meth:`_select` gives them, in input order), each frame's
+        taken from it alone."""
+        sizes = np.array([len(f) for f in self.frames])
+        starts = np.r_[0, np.cumsum(sizes)[:-1]]
+        frame_of = np.searchsorted(starts, positions, side="right") - 1
+        # the frames by their first input row: partitions hold row ranges, so the frames' picked
+        # rows one after the other are mostly in input order already (checked below)
+        firsts = [int(k[0].min()) for k in self.keys]
+        parts, rows_taken = [], []
+        for f in sorted(range(len(self.frames)), key=firsts.__getitem__):
+            local = positions[frame_of == f] - starts[f]
+            if len(local):
+                parts.append(self.frames[f].take(local))
+                rows_taken.append(self.keys[f][0][local])
+        if not parts:
+            return self.frames[0].iloc[:0].reset_index(drop=True)
+        if len(parts) > 1:
+            parts = _common_categories(parts)
+        out = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+        taken = np.concatenate(rows_taken)
+        if len(taken) > 1 and not bool((np.diff(taken) >= 0).all()):  # the duplicates' partition interleaves
+            out = out.take(np.argsort(taken, kind="stable"))
+        return out.reset_index(drop=True)
+
+    def _prune(self) -> None:
+        listed, problem = self._select()
+        keep = np.union1d(listed, problem)  # a row on both lists once
+        kept = self._take(keep)
+        self.frames, self.keys, self.held = [kept], [self._keys_of(kept)], len(kept)
 
     def lists(self) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
         """``(listed, rejected, need, n_rejected)``: the 宗地清单 rows, the 问题记录 rows (both in input
         order, list columns only), how many rows needed listing and how many problem rows there are."""
-        rows = self._all()
-        listed, problem = self._picked(rows)
-        rows = rows.drop(columns=[LIST_PROBLEM, LIST_REJECTED])
-        return (rows[listed].reset_index(drop=True), rows[problem].reset_index(drop=True), self.need,
+        if not self.frames:
+            empty = pd.DataFrame({"row": pd.Series([], dtype="int64"), "status": pd.Series([], dtype=object),
+                                  "area_mu": pd.Series([], dtype=float)})
+            return empty, empty.copy(), self.need, self.n_rejected
+        listed, problem = self._select()
+        drop = [LIST_PROBLEM, LIST_REJECTED]
+        return (self._take(listed).drop(columns=drop), self._take(problem).drop(columns=drop), self.need,
                 self.n_rejected)
+
+
+def _common_categories(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """``frames`` with each column that is categorical in all of them given the union of their
+    categories, so that concatenating them keeps it categorical (pandas turns categoricals with
+    different categories into objects, then text, row by row: a second of the client's time at 10⁶
+    parcels)."""
+    from pandas.api.types import union_categoricals
+
+    out = [f.copy(deep=False) for f in frames]
+    for c in frames[0].columns:
+        if all(c in f.columns and isinstance(f[c].dtype, pd.CategoricalDtype) for f in frames):
+            cats = union_categoricals([f[c].array for f in frames], ignore_order=True).categories
+            for f in out:
+                f[c] = f[c].cat.set_categories(cats)
+    return out
 
 
 _EMPTY = {"rows": 0, "counts": {}, "file": None, "synthetic": 0, "layers_used": [], "areas": {}, "fee_wan": 0.0,
@@ -272,56 +405,70 @@ _EMPTY = {"rows": 0, "counts": {}, "file": None, "synthetic": 0, "layers_used": 
 HOLD_MAX_ROWS_PER_THREAD = 500_000
 
 
-def _audit_partition(part: Partition, offset: int, dup_ids: frozenset, out: str, *, field_map, crs, store,
-                     as_of, rules, code_system, workbook: bool = True, slim: bool = False, hold: bool = False,
-                     list_all: bool = False):
-    """Second pass: audit the partition's rows whose id is unique; hand back the duplicates.
-
-    Returns ``(summary, held duplicates, audited frame)``; the frame is None unless ``hold``, in which
-    case it is not written here (the caller's last pass writes it)."""
-    from ..._memory import gc_paused
-
-    # the collector paused as in the single engine (a worker process's own; on the in-process
-    # LocalCluster the caller has paused it already)
-    with gc_paused():
-        return _audit_partition_steps(part, offset, dup_ids, out, field_map=field_map, crs=crs, store=store,
-                                      as_of=as_of, rules=rules, code_system=code_system, workbook=workbook,
-                                      slim=slim, hold=hold, list_all=list_all)
-
-
-def _audit_partition_steps(part: Partition, offset: int, dup_ids: frozenset, out: str, *, field_map, crs, store,
-                           as_of, rules, code_system, workbook: bool, slim: bool, hold: bool, list_all: bool):
-    from ..parcels import _blank_to_na
-
+def _split_partition(part: Partition, offset: int, dup_pos, *, field_map, crs, store, n_rows: int | None = None):
+    """Read a partition (second pass): ``(its rows whose id is unique or None, their input rows, its
+    rows whose id occurs more than once anywhere)``, the last with their input rows in :data:`ROW_COLUMN`,
+    for :func:`_audit_duplicates`. ``dup_pos``: the positions of those rows (the first pass's
+    :func:`_duplicate_positions`) or None; ``n_rows``: the partition's row count in the first pass. A task of its own
+    (:func:`audit_parcels_on`), so that the duplicates' partition can be audited as soon as every
+    partition is read, while the others are audited, instead of after the last of them."""
     gdf = read_partition(part, field_map=field_map, crs=crs, store=store).reset_index(drop=True)
+    if n_rows is not None and len(gdf) != n_rows:  # the first pass's positions would point at other rows
+        raise RuntimeError(f"dask 分区 {part!r} 第二次读出 {len(gdf)} 行，第一次为 {n_rows} 行"
+                           "（输入在审计期间被改动？请在输入不变时重新运行）")
     lines = gdf.attrs.get("row_numbers")
     # a table's own line numbers (header on line 1, blank lines counted: the 原表行号 a clerk sees, as
     # the single engine gives); else the input's record number
     table = lines is not None and len(lines) == len(gdf)
     rows = np.asarray(lines, dtype=np.int64) if table else offset + np.arange(1, len(gdf) + 1)
-    if dup_ids and "parcel_id" in gdf.columns:  # most inputs have none: no second pass over the ids then
-        dup = _blank_to_na(gdf["parcel_id"]).isin(dup_ids).fillna(False).to_numpy(dtype=bool)
-    else:
-        dup = np.zeros(len(gdf), dtype=bool)
+    dup = np.zeros(len(gdf), dtype=bool)
+    if dup_pos is not None:  # the rows whose id occurs more than once anywhere (the first pass found them)
+        dup[np.asarray(dup_pos, dtype=np.int64)] = True
     held = gdf.loc[dup].assign(**{ROW_COLUMN: rows[dup]})
     held.attrs["table_rows"] = bool(table)  # whether ROW_COLUMN holds a table's line numbers
     keep = ~dup
     if not keep.any():
-        return dict(_EMPTY), held, None
-    kept = gdf.loc[keep].reset_index(drop=True)
+        return None, None, held
+    kept = gdf if not dup.any() else gdf.loc[keep].reset_index(drop=True)
     kept.attrs["row_numbers"] = rows[keep].tolist() if table else None
-    result = _audit_frame(kept, rows[keep], as_of=as_of, rules=rules, store=store, code_system=code_system)
-    del gdf, kept
+    return kept, rows[keep], held
+
+
+def _audit_kept_steps(kept, rows, out: str, *, as_of, rules, store, code_system, workbook: bool, slim: bool, hold: bool,
+                      list_all: bool):
+    """Audit :func:`_split_partition`'s unique rows: ``(summary, audited frame or None)``; written
+    here unless ``hold``."""
+    if kept is None:
+        return dict(_EMPTY), None
+    result = _audit_frame(kept, rows, as_of=as_of, rules=rules, store=store, code_system=code_system)
+    del kept
     if not hold:
         write_partition(result, Path(out))
     summary = _partition_summary(result, out, workbook, slim, int(rules["excel"]["max_list_rows"]), list_all)
-    return summary, held, result if hold else None
+    return summary, result if hold else None
+
+
+def _read_task(part: Partition, offset: int, dup_pos, *, field_map, crs, store, n_rows=None):
+    """:func:`_split_partition` as a task (the collector paused as in the single engine: a worker process's
+    own; on the in-process LocalCluster the caller has paused it already)."""
+    from ..._memory import gc_paused
+
+    with gc_paused():
+        return _split_partition(part, offset, dup_pos, field_map=field_map, crs=crs, store=store, n_rows=n_rows)
+
+
+def _audit_task(split, out: str, **kw):
+    """:func:`_audit_kept_steps` on a :func:`_read_task`'s unique rows, as a task."""
+    from ..._memory import gc_paused
+
+    with gc_paused():
+        return _audit_kept_steps(split[0], split[1], out, **kw)
 
 
 def _audit_duplicates(held_frames, out: str, *, store, as_of, rules, code_system, workbook: bool = True,
                       slim: bool = False, hold: bool = False, list_all: bool = False):
     """The rows whose parcel id occurs in several partitions, audited together; returns
-    ``(summary, audited frame or None)`` as :func:`_audit_partition` does."""
+    ``(summary, audited frame or None)`` as :func:`_audit_task` does."""
     import geopandas as gpd
 
     frames = [h for h in held_frames if len(h)]
@@ -348,7 +495,7 @@ def _part(pair, i: int):
 
 def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_of, rules, code_system,
                       progress: bool, workbook: bool = True, slim: bool = False, clock=None, hold: bool = False,
-                      on_summary=None):
+                      on_summary=None, write_soon: bool = False):
     """The two passes of the idle audit over ``parts`` on ``client``; one GeoParquet per partition in ``folder``.
 
     Returns ``(sizes, dup_ids, results)``: input rows per partition, the duplicated parcel ids and
@@ -362,6 +509,10 @@ def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_o
     ``"frame"``, the future of its audited frame, and the caller writes it (see
     :func:`hold_fits`). Otherwise, or without ``hold``, every partition is written here.
 
+    ``write_soon`` (with ``hold``): the held partitions are written by their workers whenever no
+    audit is ready (tasks of lower priority, queued at once); each summary then has ``"written"``,
+    the future of its write, instead of ``"frame"``.
+
     ``on_summary``: called on the client with ``(summary, n_rows)`` (``n_rows``: the input's rows) for
     each partition's summary as soon as that partition is done, while the workers audit the others
     (the idle audit merges its workbook rows there: :class:`ListRows`).
@@ -369,28 +520,40 @@ def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_o
     from distributed import as_completed
     from distributed import progress as show_progress
 
-    first = client.map(_ids_of, parts, field_map=field_map, crs=crs, store=store, pure=False)
+    import uuid
+
+    # named as before (``ids_of``): the per-step figures (TaskClock) name the tasks by their key
+    first = client.map(_id_keys, parts, field_map=field_map, crs=crs, store=store,
+                       key=[f"ids_of-{uuid.uuid4().hex}" for _ in parts])
     if progress:
         progress_bar(show_progress, first)
     counted = client.gather(first)
     if clock is not None:
         clock.step("ids")
     sizes = [n for n, _ in counted]
-    all_ids = pd.concat([ids for _, ids in counted], ignore_index=True)
-    vc = all_ids.dropna().value_counts()
-    dup_ids = frozenset(vc.index[vc > 1])
+    dup_ids, dup_pos = _duplicate_positions(counted)
+    del counted
     offsets = np.r_[0, np.cumsum(sizes)[:-1]].astype(int)
     hold = bool(hold) and hold_fits(client, int(sum(sizes)))
     fresh_folder(folder)
     common = dict(field_map=field_map, crs=crs, store=store, as_of=as_of, rules=rules, code_system=code_system,
                   workbook=workbook, slim=slim, hold=hold,
                   list_all=bool(workbook) and int(sum(sizes)) <= int(rules["excel"]["max_list_rows"]))
-    second = [client.submit(_audit_partition, part, int(off), dup_ids, str(folder / f"part-{i:05d}.parquet"),
-                            pure=False, **common)
-              for i, (part, off) in enumerate(zip(parts, offsets))]
+    # per partition a read task (its duplicated rows apart) and an audit task: the duplicates' partition
+    # needs only the reads, so it runs while the last partitions are audited, not after them
+    second, helds = [], []
+    audit_kw = {k: common[k] for k in ("as_of", "rules", "store", "code_system", "workbook", "slim", "hold",
+                                       "list_all")}
+    for i, (part, off, pos, n) in enumerate(zip(parts, offsets, dup_pos, sizes)):
+        token = uuid.uuid4().hex  # the tasks' names in the per-step figures (TaskClock): read, audit
+        split = client.submit(_read_task, part, int(off), pos, field_map=field_map, crs=crs, store=store,
+                              n_rows=int(n), key=f"read_partition-{token}")
+        helds.append(client.submit(_part, split, 2, pure=False))
+        second.append(client.submit(_audit_task, split, str(folder / f"part-{i:05d}.parquet"),
+                                    key=f"audit_partition-{token}", **audit_kw))
+        del split  # the audit task's input only: released once it has run
     summaries = [client.submit(_part, f, 0, pure=False) for f in second]
-    helds = [client.submit(_part, f, 1, pure=False) for f in second]
-    frames = [client.submit(_part, f, 2, pure=False) for f in second] if hold else [None] * len(second)
+    frames = [client.submit(_part, f, 1, pure=False) for f in second] if hold else [None] * len(second)
     dups = client.submit(_audit_duplicates, helds, str(folder / f"part-{len(parts):05d}-duplicates.parquet"),
                          store=store, as_of=as_of, rules=rules, code_system=code_system, workbook=workbook,
                          slim=slim, hold=hold, list_all=common["list_all"], pure=False)
@@ -398,6 +561,14 @@ def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_o
         progress_bar(show_progress, second + [dups])
     summaries.append(client.submit(_part, dups, 0, pure=False))
     frames.append(client.submit(_part, dups, 1, pure=False) if hold else None)
+    # the held partitions' writes queued at once, below the audits (priority -1): a worker thread
+    # takes one whenever no audit is ready — while the other audits its last partition or the
+    # duplicates, and while the client merges the lists and writes the workbook — instead of all
+    # four waiting for the last audit
+    files = [str(folder / f"part-{i:05d}.parquet") for i in range(len(parts))] + [
+        str(folder / f"part-{len(parts):05d}-duplicates.parquet")]
+    writes = ([client.submit(_write_held, fr, out, pure=False, priority=-1) for fr, out in zip(frames, files)]
+              if hold and write_soon else [None] * len(frames))
     # each summary taken as its partition finishes, so that the client's own work on it (on_summary)
     # overlaps the partitions still running
     order = {f.key: i for i, f in enumerate(summaries)}
@@ -408,9 +579,9 @@ def audit_parcels_on(client, parts, folder: Path, *, field_map, crs, store, as_o
         if on_summary is not None:
             on_summary(results[i], int(sum(sizes)))
     del second, helds, dups, summaries  # only the frames' futures keep the audited partitions on the workers
-    for r, fr in zip(results, frames):
+    for r, fr, w in zip(results, frames, writes):
         if hold and r["file"]:
-            r["frame"] = fr
+            r["frame" if w is None else "written"] = fr if w is None else w
     if clock is not None:
         clock.step("audit")
     kill_point("dask:written")
@@ -562,12 +733,14 @@ def idle_dask(parcels, out_dir, *, as_of, scheduler: str | None = None, npartiti
         sizes, dup_ids, results = audit_parcels_on(client, parts, folder, field_map=field_map, crs=crs, store=store,
                                                     as_of=as_of, rules=rules, code_system=code_system,
                                                     progress=progress, clock=clock, on_summary=take_list_rows,
-                                                    hold=write is not None)
+                                                    hold=write is not None, write_soon=True)
         t2 = time.perf_counter()
-        # the partitions held on the workers are written there now, while the client makes the workbook
-        # (write): on 2 cores the workbook's serial writer and the partitions' writes overlap
-        pending = [client.submit(_write_held, r.pop("frame"), r["file"], pure=False)
-                   for r in results if r.get("frame") is not None]
+        # the partitions held on the workers are written there (queued as they were audited, taken by
+        # a worker thread whenever no audit is ready), while the client makes the workbook (write): on
+        # 2 cores the workbook's serial writer and the partitions' writes overlap
+        pending = [r.pop("written") for r in results if r.get("written") is not None] + [
+            client.submit(_write_held, r.pop("frame"), r["file"], pure=False)
+            for r in results if r.get("frame") is not None]
         result = _idle_result(parcels, folder, parts, sizes, dup_ids, results, merged, clock, rules=rules,
                               as_of=as_of, store=store, timings=(t0, t1, t2), address=address, dashboard=dashboard)
         if write is not None:
@@ -586,7 +759,10 @@ def idle_dask(parcels, out_dir, *, as_of, scheduler: str | None = None, npartiti
 
 
 def _write_held(frame, out: str) -> str:
-    """Write an audited partition held on its worker (see ``write`` of :func:`idle_dask`)."""
+    """Write an audited partition held on its worker (see ``write`` of :func:`idle_dask`); nothing
+    for a partition with no row left (all its rows were duplicates, audited in their own partition)."""
+    if frame is None:
+        return None
     write_partition(frame, Path(out))
     return out
 
