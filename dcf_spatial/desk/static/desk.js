@@ -190,7 +190,9 @@
       $('place-list').hidden = true;
       if (!j.match) { setSite(null, null, null, ''); showError(j.error); return; }
       var lyr = placeOutline(j.match);
-      setSite(v, null, lyr, '已匹配地名：' + j.match.describe_zh);
+      // a place is never the project's parcel: the status says the site is approximate (and how it was read)
+      setSite(v, null, lyr, '已按地名定位（近似位置，具体地块未知）：' + j.match.describe_zh +
+        (j.match.approximate && j.match.notes && j.match.notes.length ? '。' + j.match.notes[0] : ''));
       window.dcfPlaceMatch = j.match;
       map.fitBounds(lyr.getBounds(), { maxZoom: 14 });
     }).catch(function (e) { $('site-status').textContent = ''; showError(e.message); });
@@ -275,7 +277,7 @@
   var FIGURES = ['area_mu', 'investment_wan', 'floor_area_m2', 'footprint_m2', 'admin_area_m2', 'green_area_m2'];
   var lastBody = null;
   function body() {
-    if (!site) { throw new Error('请先给出场地：在地图上点选、画多边形、上传文件或输入坐标。'); }
+    if (!site) { throw new Error('请先给出场地：在地图上点选、画多边形、上传文件，或在“输入”中输入坐标或地名（镇街、集聚区、园区，或“郑家镇王屯村”这样的地址）后点“定位”。'); }
     var ind = $('industry').value.trim();
     if (!ind) { throw new Error('请填写行业（行业词或 GB/T 4754 代码）。'); }
     var b = { site: site, industry: ind };

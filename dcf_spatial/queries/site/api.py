@@ -139,11 +139,39 @@ class SiteCheck:
         """
         from ...store.export import write_vector
 
+        named = self.named_sites()
+        if named:
+            raise InputError(named_export_message(named))
         # the 地块 as given (each its own record, name and rings), not the one outline they were checked as
         sites = (self.parcels if self.parcels is not None and not self.batch else self.sites).copy()
         if not {"地块名称", "name", "name_zh"} & set(sites.columns):
             sites["地块名称"] = "项目场地"
         return write_vector(sites, path, overwrite=overwrite)
+
+    def named_sites(self) -> list[dict]:
+        """The sites placed by a place name (a zone, a township, a village address), not by a geometry:
+        ``[{"row": label or None, "name": typed name, "unit": unit name, "level": 园区/集聚区/镇街 …,
+        "area_mu": the unit's 亩}]``; empty when every site was given as a geometry or a file.
+
+        Such a site stands for "somewhere in that unit": the check judges the unit, and its outline is
+        the unit's, never the project's boundary (:meth:`to_site_file` refuses it).
+
+        Examples
+        --------
+        >>> import dcf_spatial as dcf
+        >>> dcf.check_site("郑家镇工业集聚区", "轴承", area_mu=50).named_sites()[0]["level"]   # doctest: +SKIP
+        '集聚区'
+        """
+        out = []
+        for i, r in enumerate(self.results):
+            site = r.get("site") or {}
+            named = site.get("from_name")
+            if not named:
+                continue
+            out.append({"row": r.get("row_label") if self.batch else None, "name": named.get("name"),
+                        "unit": named.get("unit"), "level": named.get("level"),
+                        "area_mu": site.get("unit_area_mu")})
+        return out
 
     def to_report(self, path, overwrite: bool = False) -> Path:
         """Write the HTML report (reasons with plan references, indicators, data note)."""
@@ -314,6 +342,26 @@ def describe_site(parcels, name: str | None = None) -> str:
     lon, lat = gpd.GeoSeries([centre], crs=work.crs).to_crs(4490).iloc[0].coords[0]
     head = f"文件「{name}」：" if name else ""
     return f"{head}{len(parcels)} 个地块，合计 {area_mu:,.2f} 亩，中心 {lon:.6f},{lat:.6f}"
+
+
+def named_export_message(named: list[dict]) -> str:
+    """Why a site placed by a place name cannot be written as the project's boundary, and what to give
+    instead (Chinese; names no command option).
+
+    Examples
+    --------
+    >>> "不能作为项目场地导出" in named_export_message([{"row": None, "name": "郑家镇", "unit": "郑家镇", "level": "镇街"}])
+    True
+    """
+    def one(n):
+        where = f"{n['row']}：" if n.get("row") else ""
+        return f"{where}“{n.get('name') or n.get('unit')}”（{n.get('level') or '单元'}“{n.get('unit')}”）"
+
+    shown = "、".join(one(n) for n in named[:5]) + (f" 等 {len(named)} 处" if len(named) > 5 else "")
+    return (f"场地是按地名{shown}定位的，"
+            "只知道在该单元内、不知道具体地块：其范围是整个单元的边界，不是项目用地的边界，不能作为项目场地导出"
+            "（报批坐标 TXT 或场地文件）。请给出项目地块本身——在地图上画出地块多边形，或上传报批/勘测定界坐标 TXT、"
+            "SHP、GPKG、GeoJSON、KML、DXF 等地块文件——核查后再导出。")
 
 
 def combined_note(parcels) -> str | None:
