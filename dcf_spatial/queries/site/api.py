@@ -938,15 +938,22 @@ def _stream_xlsx(output: Path, chunk_tables, n: int, sheets: list[str], empty, n
         for table in chunk_tables:
             yield from _without_control_characters(table).to_dict("records")
 
+    first = next(chunk_tables, None)
+    header = list(first.columns) if first is not None else list(tables.results_table_zh([], None, empty).columns)
+    chunk_tables = itertools.chain([] if first is None else [first], chunk_tables)
     rows = records()
-    whole = {c: rustpy_xlsxwriter.Format().set_num_format("0") for c in ("记录序号", "表格行号")}
+    # the columns' widths, sentences wrapped, the header frozen and filtered (tables.xlsx_layout), as the
+    # desk's workbook (openpyxl) has them
+    layout = tables.xlsx_layout(header)
+    formats = {c: rustpy_xlsxwriter.Format().set_text_wrap().set_align("top") for c in layout["wrap"]}
+    formats.update({c: rustpy_xlsxwriter.Format().set_num_format("0") for c in ("记录序号", "表格行号")})
     with atomic_file(output) as tmp:  # a failed or killed run leaves an earlier file as it was
-        book = rustpy_xlsxwriter.FastExcel(str(tmp)).format(bold_headers=True)
+        book = rustpy_xlsxwriter.FastExcel(str(tmp)).format(bold_headers=True).freeze(row=1)
         for name in sheets:
             # an empty batch still gets the header row
             book.sheet(name, itertools.islice(rows, XLSX_SHEET_ROWS) if n else tables.results_table_zh([], None, empty),
-                       column_formats=whole)
-        book.sheet("数据说明", _lines(notes))  # read after the rows: the data note comes from the checked rows
+                       column_formats=formats, column_widths=layout["widths"], autofilter=True)
+        book.sheet("数据说明", _lines(notes), column_widths={"说明": 100})  # read after the rows: the note comes from the checked rows
         book.save()
         _whole_numbers_as_integers(tmp)
     if not n:
