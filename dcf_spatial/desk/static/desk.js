@@ -43,6 +43,26 @@
   var legend = L.control({ position: 'bottomright' });
   legend.onAdd = function () { this._div = el('div', null, 'legend'); return this._div; };
   legend.addTo(map);
+  // the layer list and the legend each fold away with one click (remembered in this browser), so together they
+  // never cover a third of the map
+  function foldable(box, key, title) {
+    var b = el('button', '', 'panel-toggle');
+    b.type = 'button';
+    b.setAttribute('data-panel', key);
+    function set(folded) {
+      box.classList.toggle('folded', folded);
+      b.textContent = (folded ? '▸ 展开' : '▾ 收起') + title;
+      try { window.localStorage.setItem('dcf-fold-' + key, folded ? '1' : '0'); } catch (e) { /* private mode */ }
+    }
+    var saved = null;
+    try { saved = window.localStorage.getItem('dcf-fold-' + key); } catch (e) { /* private mode */ }
+    b.addEventListener('click', function (ev) { L.DomEvent.stopPropagation(ev); set(!box.classList.contains('folded')); });
+    L.DomEvent.disableClickPropagation(b);
+    box.insertBefore(b, box.firstChild);
+    set(saved === '1');
+  }
+  foldable(switcher.getContainer(), 'layers', '图层列表');
+  foldable(legend._div, 'legend', '图例');
 
   var popupNode = desk.popupNode;  // common.js: attributes as text, never HTML
 
@@ -69,6 +89,10 @@
         });
         var id = p.zone_id || p.id;
         if (id) { zoneFeatures[id] = layer; }
+        // the zone's name on hover (a text node: a name from data is never HTML)
+        if (p.name_zh && meta.id !== 'district') {
+          layer.bindTooltip(el('span', p.name_zh, 'zone-tip'), { sticky: true, direction: 'top', opacity: 0.9 });
+        }
       }
     });
     overlays[meta.id] = lyr;
