@@ -215,7 +215,8 @@
       if (!j.match) { setSite(null, null, null, ''); showError(j.error); return; }
       var lyr = placeOutline(j.match);
       // a place is never the project's parcel: the status says the site is approximate (and how it was read)
-      setSite(v, null, lyr, '已按地名定位（近似位置，具体地块未知）：' + j.match.describe_zh +
+      setSite(v, null, lyr, '已匹配地名：' + j.match.describe_zh + '。近似位置：场地取该' + j.match.level +
+        '，具体地块未知（报批坐标、场地文件须给出地块本身）' +
         (j.match.approximate && j.match.notes && j.match.notes.length ? '。' + j.match.notes[0] : ''));
       window.dcfPlaceMatch = j.match;
       map.fitBounds(lyr.getBounds(), { maxZoom: 14 });

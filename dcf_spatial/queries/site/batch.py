@@ -232,7 +232,9 @@ def _approximate_areas(gdf, row_numbers, row_kind):
     """An area typed as 约30 / 30左右 / 30亩 is read as 30 (the ledgers' number reader,
     :func:`dcf_spatial.io.aliases.approximate_area`), never the whole row 无法核查; the note names each
     row whose figure was approximate. Other text is left for the figure checks to refuse."""
-    if "area_mu" not in gdf.columns or not len(gdf) or gdf["area_mu"].dtype != object:
+    import pandas as pd
+
+    if "area_mu" not in gdf.columns or not len(gdf) or pd.api.types.is_numeric_dtype(gdf["area_mu"]):
         return gdf, []
     from ...io.aliases import approximate_area
     from .check import row_label
@@ -251,7 +253,7 @@ def _approximate_areas(gdf, row_numbers, row_kind):
     if not changed:
         return gdf, []
     gdf = gdf.copy()
-    gdf["area_mu"] = [changed.get(i, v) for i, v in enumerate(values)]
+    gdf["area_mu"] = pd.Series([changed.get(i, v) for i, v in enumerate(values)], index=gdf.index, dtype=object)
     if not approx:
         return gdf, []
     shown = "、".join(approx[:10]) + (f" 等 {len(approx)} 行" if len(approx) > 10 else "")
