@@ -9,6 +9,7 @@ import pytest
 
 from _desk_server import running_desk
 from browser import chromium_path, click_latlng, needs_chromium
+from test_desk_browser import _check, _pick_industry
 
 pytestmark = [pytest.mark.browser, needs_chromium()]
 
@@ -48,6 +49,12 @@ def test_locate_reads_an_address_as_the_cli_does(desk_page):
     assert page.text_content("#error") == ""
     status = page.text_content("#site-status")
     assert status.startswith("已匹配地名") and "郑家镇" in status and "近似" in status
+    _pick_industry(page, "C3451")
+    assert _check(page)
+    # the township's outline is no parcel: its 报批 TXT and GPKG are not offered, the report files are
+    assert page.is_disabled("[data-export=txt]") and page.is_disabled("[data-export=gpkg]")
+    assert "不是项目地块的边界" in page.get_attribute("[data-export=txt]", "title")
+    assert page.is_enabled("[data-export=docx]")
     assert seen["errors"] == [] and seen["external"] == []
 
 
@@ -73,6 +80,10 @@ def test_zone_names_show_on_hover(desk_page):
 def test_the_layer_list_and_the_legend_fold_away(desk_page):
     page, _, _ = desk_page
     map_box = page.locator("#map").bounding_box()
+    # on this 900 px screen the legend starts folded (the layer list, with its check boxes, open)
+    assert page.text_content("button.panel-toggle[data-panel=legend]") == "展开图例"
+    assert page.text_content("button.panel-toggle[data-panel=layers]") == "收起图层列表"
+    page.click("button.panel-toggle[data-panel=legend]")
     for key, box in (("layers", ".leaflet-control-layers"), ("legend", ".legend")):
         before = page.locator(box).bounding_box()
         page.click(f"button.panel-toggle[data-panel={key}]")

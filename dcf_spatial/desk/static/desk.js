@@ -44,25 +44,30 @@
   legend.onAdd = function () { this._div = el('div', null, 'legend'); return this._div; };
   legend.addTo(map);
   // the layer list and the legend each fold away with one click (remembered in this browser), so together they
-  // never cover a third of the map
-  function foldable(box, key, title) {
+  // never cover a third of the map; on a map under 900 px high the legend starts folded (its button stays)
+  function foldable(box, key, title, foldedAtFirst) {
     var b = el('button', '', 'panel-toggle');
     b.type = 'button';
     b.setAttribute('data-panel', key);
     function set(folded) {
       box.classList.toggle('folded', folded);
-      b.textContent = (folded ? '▸ 展开' : '▾ 收起') + title;
-      try { window.localStorage.setItem('dcf-fold-' + key, folded ? '1' : '0'); } catch (e) { /* private mode */ }
+      // words only: a symbol outside the page font would fetch the whole font
+      b.textContent = (folded ? '展开' : '收起') + title;
     }
     var saved = null;
     try { saved = window.localStorage.getItem('dcf-fold-' + key); } catch (e) { /* private mode */ }
-    b.addEventListener('click', function (ev) { L.DomEvent.stopPropagation(ev); set(!box.classList.contains('folded')); });
+    b.addEventListener('click', function (ev) {
+      L.DomEvent.stopPropagation(ev);
+      var folded = !box.classList.contains('folded');
+      set(folded);
+      try { window.localStorage.setItem('dcf-fold-' + key, folded ? '1' : '0'); } catch (e) { /* private mode */ }
+    });
     L.DomEvent.disableClickPropagation(b);
     box.insertBefore(b, box.firstChild);
-    set(saved === '1');
+    set(saved === null ? !!foldedAtFirst : saved === '1');
   }
-  foldable(switcher.getContainer(), 'layers', '图层列表');
-  foldable(legend._div, 'legend', '图例');
+  foldable(switcher.getContainer(), 'layers', '图层列表', false);
+  foldable(legend._div, 'legend', '图例', map.getSize().y < 900);
 
   var popupNode = desk.popupNode;  // common.js: attributes as text, never HTML
 
@@ -323,6 +328,15 @@
     tbody.appendChild(tr);
   }
   function render(a, sent) {
+    // a site placed by a name is the unit's outline, not the parcel's: its 报批 TXT / GPKG are not offered
+    var named = a && a.site && a.site.from_name;
+    ['gpkg', 'txt'].forEach(function (f) {
+      var b = document.querySelector('[data-export=' + f + ']');
+      if (b) {
+        b.disabled = !!named;
+        b.title = named ? '场地按地名近似定位，其范围不是项目地块的边界，不能导出；请画出地块多边形或上传报批坐标 TXT 等地块文件后再核查。' : '';
+      }
+    });
     window.dcfLastAnswer = a;
     // the setting that decided the check (its reasons name it too); the downloads send the same body
     $('policy-used').textContent = '核查口径：' + desk.policyText(sent && sent.policy, a.reasons || []);
