@@ -104,7 +104,7 @@ def describe_drawn(geom, how: str = "在地图上绘制") -> str:
     --------
     >>> import shapely
     >>> describe_drawn(shapely.box(115.90, 36.40, 115.901, 36.401))
-    '在地图上绘制的多边形：4 个顶点，149.28 亩，中心 115.900500,36.400500'
+    '在地图上绘制的多边形：4 个顶点，14.94 亩，中心 115.900500,36.400500'
     >>> describe_drawn(shapely.Point(115.75, 36.455))
     '在地图上绘制的点位：115.750000,36.455000（面积未知）'
     """
@@ -176,8 +176,8 @@ def named_site_note(answer) -> str | None:
     --------
     >>> class A:
     ...     def named_sites(self): return [{"name": "郑家镇王屯村", "unit": "郑家镇", "level": "镇街"}]
-    >>> named_site_note(A())[:22]
-    '场地按地名“郑家镇王屯村”近似定位（镇街“郑家镇”）'
+    >>> named_site_note(A()).startswith('场地按地名“郑家镇王屯村”近似定位（镇街“郑家镇”）')
+    True
     """
     named = answer.named_sites() if hasattr(answer, "named_sites") else []
     if not named:
@@ -343,7 +343,15 @@ MAP_CAPTION = ("图：场地（蓝色）与周边规划分区；绿色虚线与�
 
 def map_caption(answer) -> str:
     """The caption under the map picture: :data:`MAP_CAPTION`, or for a site placed by a name the note
-    that its dot is approximate (:func:`named_site_note`)."""
+    that its dot is approximate (:func:`named_site_note`).
+
+    Examples
+    --------
+    >>> class A:
+    ...     def named_sites(self): return []
+    >>> map_caption(A()) == MAP_CAPTION
+    True
+    """
     named = named_site_note(answer)
     if not named:
         return MAP_CAPTION

@@ -326,7 +326,7 @@ def describe_site(parcels, name: str | None = None) -> str:
     >>> import geopandas as gpd, shapely
     >>> g = gpd.GeoDataFrame(geometry=[shapely.box(115.90, 36.40, 115.901, 36.401)], crs=4490)
     >>> describe_site(g, "地块.txt")
-    '文件「地块.txt」：1 个地块，合计 149.28 亩，中心 115.900500,36.400500'
+    '文件「地块.txt」：1 个地块，合计 14.94 亩，中心 115.900500,36.400500'
     """
     import shapely
 
@@ -387,8 +387,8 @@ def combined_note(parcels) -> str | None:
     --------
     >>> import geopandas as gpd, shapely
     >>> g = gpd.GeoDataFrame({"地块名称": ["甲项目", "乙项目"]}, geometry=[shapely.Point(0, 0)] * 2)
-    >>> combined_note(g)[:30]
-    '文件含 2 个地块，名称各不相同（甲项目、乙项目）：本次合并为'
+    >>> combined_note(g)[:29]
+    '文件含 2 个地块，名称各不相同（甲项目、乙项目）：本次合并'
     """
     if len(parcels) < 2:
         return None
