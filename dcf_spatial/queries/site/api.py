@@ -387,7 +387,7 @@ def combined_note(parcels) -> str | None:
     --------
     >>> import geopandas as gpd, shapely
     >>> g = gpd.GeoDataFrame({"地块名称": ["甲项目", "乙项目"]}, geometry=[shapely.Point(0, 0)] * 2)
-    >>> combined_note(g)[:29]
+    >>> combined_note(g)[:30]
     '文件含 2 个地块，名称各不相同（甲项目、乙项目）：本次合并'
     """
     if len(parcels) < 2:
