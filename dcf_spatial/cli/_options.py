@@ -128,10 +128,18 @@ def cli_wording(text: str) -> str:
     '请用 --crs 4527 指定坐标系'
     >>> cli_wording("或用字段映射 lon=<经度列> lat=<纬度列> 指定")
     '或用字段映射 --field lon=<经度列> --field lat=<纬度列> 指定'
+    >>> cli_wording(cli_wording("请指定坐标系（如 gcj02）"))   # worded once, however often it is applied
+    '请用 --crs gcj02 指定坐标系'
     """
     for pattern, phrase, verb, option in _FIX_PATTERNS:
-        text = pattern.sub(lambda m, p=phrase, v=verb, o=option:
-                           f"{v} {o} {m.group(1)} {p}" if m.groups() and m.group(1) else f"{v} {o} {p}", text)
+        done = re.compile(re.escape(f"{verb} {option}") + r"(?: [^\s，。；]+)? $")
+
+        def add(m, p=phrase, v=verb, o=option, done=done):
+            if done.search(m.string, 0, m.start()):  # already worded ("请用 --crs gcj02 指定坐标系"): once only
+                return m.group(0)
+            return f"{v} {o} {m.group(1)} {p}" if m.groups() and m.group(1) else f"{v} {o} {p}"
+
+        text = pattern.sub(add, text)
     text = text.replace(_fixes.STORE, "用 --store（或环境变量 DCF_STORE）设定图层库")
     text = text.replace(_fixes.OVERWRITE, "加 --overwrite")
     return _FIELD_PAIRS.sub(lambda m: _fixes.FIELD_MAP + "".join(f" --field {p}" for p in m.group(1).split()), text)

@@ -56,6 +56,148 @@ def area_text(site: dict) -> str:
     return f"{_fmt(mu)} 亩"
 
 
+#: internal words a reviewer should not have to read in a 核查意见, and what the report says instead
+#: (the data file's notes and the gazetteer's ids stay in the CLI's and the register's text)
+_REVIEWER_WORDS = (
+    (r"待核对原文：[^；。]*", "指标数值待核实（须与正式文本核对）"),
+    (r"待核（verify）：[^；。]*", "指标数值待核实（须与正式文本核对）"),
+    (r"，?请在数据文件\s*\S+?\s*中录入", "，阈值待核实、待录入"),
+    (r"，[A-Za-z_][A-Za-z0-9_]* 图层 [A-Za-z0-9_.\-]+", ""),
+    (r"图层库中没有 landuse 图层", "图层库中没有土地利用现状图层"),
+)
+
+
+def reviewer_text(text) -> str:
+    """``text`` as a reviewer reads it in the 核查意见: no layer or unit ids, no data-file names, and the
+    data file's "待核对原文" notes said as 指标数值待核实.
+
+    Examples
+    --------
+    >>> reviewer_text("郑家镇工业集聚区（集聚区，industrial_clusters 图层 cluster.zhengjia，规划第八章第一节）")
+    '郑家镇工业集聚区（集聚区，规划第八章第一节）'
+    >>> reviewer_text("未提供总建筑面积（m²）；待核对原文：两份二手资料所载表2数值一致，须与正式文本核对")
+    '未提供总建筑面积（m²）；指标数值待核实（须与正式文本核对）'
+    >>> reviewer_text("尚未录入投资强度阈值，请在数据文件 land_control_indicators_2008.csv 中录入")
+    '尚未录入投资强度阈值，阈值待核实、待录入'
+    """
+    import re
+
+    if not isinstance(text, str):
+        return text
+    for pattern, repl in _REVIEWER_WORDS:
+        text = re.sub(pattern, repl, text)
+    return text
+
+
+def describe_drawn(geom, how: str = "在地图上绘制") -> str:
+    """A site given as a geometry (drawn on the map, or typed as WKT) in words: its kind, vertex count,
+    亩 (EPSG:4548) and centre (CGCS2000 lon,lat, 6 decimals) — never the WKT.
+
+    Parameters
+    ----------
+    geom
+        A shapely geometry in lon/lat (EPSG:4490 / WGS84).
+    how
+        How it was given (在地图上绘制, 以 WKT 给出 …).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> describe_drawn(shapely.box(115.90, 36.40, 115.901, 36.401))
+    '在地图上绘制的多边形：4 个顶点，14.94 亩，中心 115.900500,36.400500'
+    >>> describe_drawn(shapely.Point(115.75, 36.455))
+    '在地图上绘制的点位：115.750000,36.455000（面积未知）'
+    """
+    import geopandas as gpd
+    import shapely
+
+    from .. import settings
+    from ..crs import to_working
+
+    if geom.geom_type in ("Point", "MultiPoint"):
+        c = geom.centroid
+        return f"{how}的点位：{c.x:.6f},{c.y:.6f}（面积未知）"
+    polys = list(geom.geoms) if hasattr(geom, "geoms") else [geom]
+    vertices = sum(len(p.exterior.coords) - 1 for p in polys if p.geom_type == "Polygon")
+    work = to_working(gpd.GeoDataFrame(geometry=[geom], crs=4490))
+    mu = float(shapely.area(work.geometry.values).sum()) / settings.MU_M2
+    c = gpd.GeoSeries([work.geometry.iloc[0].centroid], crs=work.crs).to_crs(4490).iloc[0]
+    kind = "多边形" if len(polys) == 1 else f"多边形（{len(polys)} 块）"
+    return f"{how}的{kind}：{vertices} 个顶点，{mu:,.2f} 亩，中心 {c.x:.6f},{c.y:.6f}"
+
+
+def input_cell(key: str, value) -> str:
+    """One 核查输入 value as the report shows it: a site typed as WKT in words (:func:`describe_drawn`).
+
+    Examples
+    --------
+    >>> input_cell("场地", "POINT (115.75 36.455)")
+    '以 WKT 给出的点位：115.750000,36.455000（面积未知）'
+    >>> input_cell("行业", "轴承")
+    '轴承'
+    """
+    import re
+
+    if key == "场地" and isinstance(value, str) and re.match(r"\s*(MULTI)?(POINT|POLYGON)\s*(Z\s*)?\(", value, re.I):
+        try:
+            import shapely
+
+            return describe_drawn(shapely.from_wkt(value), how="以 WKT 给出")
+        except Exception:  # noqa: BLE001 - not readable: shown as given (cut), the check read it its own way
+            return value[:80] + ("…" if len(value) > 80 else "")
+    return reviewer_text(_fmt(value))
+
+
+def check_date(answer) -> str:
+    """The 核查日期 a report states near its top: the date the check was run for (``date=``), else today.
+
+    Examples
+    --------
+    >>> class A: inputs = {"核查日期": "2025-06-30"}
+    >>> check_date(A())
+    '2025-06-30'
+    """
+    import datetime as dt
+
+    given = (getattr(answer, "inputs", None) or {}).get("核查日期")
+    return str(given) if given else dt.date.today().isoformat()
+
+
+#: the blank lines a 核查意见 ends with, to be filled in and signed on paper
+SIGN_LINES = ("经办人：＿＿＿＿＿＿＿＿　　　　审核人：＿＿＿＿＿＿＿＿",
+              "出具单位（盖章）：＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿",
+              "日期：＿＿＿＿年＿＿月＿＿日")
+
+
+def named_site_note(answer) -> str | None:
+    """The line under the map picture for a site placed by a name: the dot is approximate, not the parcel.
+
+    Examples
+    --------
+    >>> class A:
+    ...     def named_sites(self): return [{"name": "郑家镇王屯村", "unit": "郑家镇", "level": "镇街"}]
+    >>> named_site_note(A()).startswith('场地按地名“郑家镇王屯村”近似定位（镇街“郑家镇”）')
+    True
+    """
+    named = answer.named_sites() if hasattr(answer, "named_sites") else []
+    if not named:
+        return None
+    n = named[0]
+    return (f"场地按地名“{n.get('name') or n.get('unit')}”近似定位（{n.get('level') or '单元'}“{n.get('unit')}”）："
+            "图中蓝色圆点为该单元内的示意位置，不是项目地块的位置或边界；具体地块须给出坐标或图形后复核。")
+
+
+def distance_cell(km) -> str:
+    """The 距离（km） cell of a designated zone: 0 is said as 场地在其内.
+
+    Examples
+    --------
+    >>> distance_cell(0.0), distance_cell(14.44)
+    ('0（场地在其内）', '14.44')
+    """
+    return "0（场地在其内）" if km is not None and km == km and float(km) <= 0.0 else _fmt(km)
+
+
 def zone_cells(z: dict) -> list[str]:
     """The 亩 and share cells of a zone touched: a point feature (特色小镇) has no area, so no share.
 
@@ -100,8 +242,16 @@ def write_docx(answer, path: Path | str) -> Path:
     from docx import Document
     from docx.oxml.ns import qn
 
+    from docx.shared import Mm
+
     r = answer.to_dict()
     doc = Document()
+    # A4 with the margins of a Chinese Word default (2.54 cm top/bottom, 3.18 cm left/right): python-docx's
+    # template is US Letter
+    for section in doc.sections:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.top_margin = section.bottom_margin = Mm(25.4)
+        section.left_margin = section.right_margin = Mm(31.8)
     normal = doc.styles["Normal"]
     normal.font.name = "SimSun"
     normal.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
@@ -110,27 +260,26 @@ def write_docx(answer, path: Path | str) -> Path:
     project = (answer.inputs or {}).get("项目名称")
     if project:  # the title block names the project (the desk's 项目名称), not only the file name
         doc.add_paragraph(f"项目名称：{project}")
+    doc.add_paragraph(f"核查日期：{check_date(answer)}")
     doc.add_paragraph(f"核查结论：{r.get('verdict_zh', '')}")
     doc.add_paragraph(policy_line(answer))
 
     png = Path(path).with_suffix(".map.png")
     try:
         if _map_png(answer, png):
-            from docx.shared import Cm
-
-            doc.add_picture(str(png), width=Cm(16))
-            doc.add_paragraph(MAP_CAPTION)
+            doc.add_picture(str(png), width=Mm(150))
+            doc.add_paragraph(map_caption(answer))
     finally:
         png.unlink(missing_ok=True)
 
     inputs = [(k, v) for k, v in (answer.inputs or {}).items() if v not in (None, "", False)]
     if inputs:
         doc.add_heading("核查输入", level=2)
-        _table(doc, ["项目", "内容"], [[k, _fmt(v)] for k, v in inputs])
+        _table(doc, ["项目", "内容"], [[k, input_cell(k, v)] for k, v in inputs])
 
     doc.add_heading("判定理由", level=2)
     for reason in r.get("reasons", []):
-        doc.add_paragraph(reason.get("text_zh", ""), style="List Bullet")
+        doc.add_paragraph(reviewer_text(reason.get("text_zh", "")), style="List Bullet")
 
     site = r.get("site") or {}
     towns = "、".join(f"{t['name_zh']}（{_fmt(t.get('share', 0) * 100, 1)}%）" for t in r.get("townships", []))
@@ -147,7 +296,7 @@ def write_docx(answer, path: Path | str) -> Path:
     designated = r.get("designated_zones", [])
     if designated:
         _keep_with_next(doc.add_heading("对口分区（由近及远）", level=2))
-        _table(doc, ["分区", "距离（km）"], [[z.get("name_zh"), _fmt(z.get("distance_km"))] for z in designated])
+        _table(doc, ["分区", "距离（km）"], [[z.get("name_zh"), distance_cell(z.get("distance_km"))] for z in designated])
 
     indicators = r.get("indicators", [])
     if indicators:
@@ -158,13 +307,16 @@ def write_docx(answer, path: Path | str) -> Path:
                 for i in indicators])
         note = next((i.get("edition_note") for i in indicators if i.get("edition_note")), None)
         if note:
-            doc.add_paragraph(note)
+            doc.add_paragraph(reviewer_text(note))
 
     doc.add_heading("数据说明", level=2)
     prov = (r.get("provenance") or {}).get("note_zh")
-    doc.add_paragraph(prov or "所用图层均为权威或参考数据。")
+    doc.add_paragraph(reviewer_text(prov or "所用图层均为权威或参考数据。"))
     for n in r.get("read_notes", []):
-        doc.add_paragraph(f"读取说明：{n}")
+        doc.add_paragraph(reviewer_text(f"读取说明：{n}"))
+    doc.add_paragraph("")
+    for line in SIGN_LINES:  # to be filled in and signed on paper
+        doc.add_paragraph(line)
     doc.save(path)
     return Path(path)
 
@@ -187,6 +339,23 @@ MAP_BOX = (0.01, 0.09, 0.64, 0.89)
 #: the caption under the picture in both reports
 MAP_CAPTION = ("图：场地（蓝色）与周边规划分区；绿色虚线与箭头为本行业最近的对口分区及距离。图例、比例尺、指北针见图内；"
                "图层为示意数据的，边界仅供参考。")
+
+
+def map_caption(answer) -> str:
+    """The caption under the map picture: :data:`MAP_CAPTION`, or for a site placed by a name the note
+    that its dot is approximate (:func:`named_site_note`).
+
+    Examples
+    --------
+    >>> class A:
+    ...     def named_sites(self): return []
+    >>> map_caption(A()) == MAP_CAPTION
+    True
+    """
+    named = named_site_note(answer)
+    if not named:
+        return MAP_CAPTION
+    return MAP_CAPTION.replace("场地（蓝色）", "场地（蓝色圆点，按地名近似定位）") + named
 
 
 def map_picture(answer, png: Path) -> dict | None:
@@ -241,6 +410,11 @@ def map_picture(answer, png: Path) -> dict | None:
         return None
     sites = sites.to_crs(4490)
     work_sites = dcf_crs.to_working(sites)
+    # a site placed by a name is "somewhere in that unit": drawn as a dot at the unit's representative
+    # point (the check itself judged the whole unit), never as the unit's outline standing for the parcel
+    approximate = bool(answer.named_sites()) if hasattr(answer, "named_sites") else False
+    if approximate:
+        work_sites = work_sites.set_geometry(work_sites.geometry.representative_point())
     x0, y0, x1, y1 = work_sites.total_bounds
     pad = max(x1 - x0, y1 - y0) * 2 + 2000  # the site and about 2 km around it
     # where the plan sends the project: the nearest designated zones, with the point of each nearest the site
@@ -266,7 +440,7 @@ def map_picture(answer, png: Path) -> dict | None:
         side = fig.add_axes((0.67, 0.09, 0.32, 0.89))
         side.set_axis_off()
         metas = {r["id"]: r for r in dcf.layers().to_dict(orient="records")}
-        handles, used, drawn = [], {}, []
+        handles, used, drawn, fills = [], {}, [], {}
         for lid in MAP_LAYERS:
             if lid not in metas:
                 continue
@@ -277,11 +451,21 @@ def map_picture(answer, png: Path) -> dict | None:
                 continue
             st = dict(layer_style(lid))
             st.setdefault("label", metas[lid].get("title_zh") or lid)
-            colors = pl._draw_layer(ax, gdf, lid, st)
+            if lid in DISTINCT_FILLS and "id" in gdf.columns and len(gdf) > 1:
+                # the parks of one cluster share one fill in the style file: here each gets its own, so the
+                # three parks the 涉及分区 table lists can be told apart in the picture and the legend
+                colors = [DISTINCT_FILLS[lid][i % len(DISTINCT_FILLS[lid])] for i in range(len(gdf))]
+                dcf_crs.to_working(gdf).plot(ax=ax, facecolor=[pl._mpl_color(c, float(st.get("fill_opacity", 0.5)))
+                                                               for c in colors],
+                                             edgecolor=st.get("edge", "#333333"), linewidth=float(st.get("width", 0.8)),
+                                             zorder=2)
+            else:
+                colors = pl._draw_layer(ax, gdf, lid, st)
             by_zone = lid in LEGEND_BY_ZONE and "name_zh" in gdf.columns
             handles += pl._legend_handles(lid, st, gdf, colors, by_zone)
             used[st["label"]] = metas[lid].get("provenance") or ""
             drawn.append(lid)
+            fills[lid] = colors
         # the designated zones: their outline (dashed green) and a line from the site to each, with its name and
         # distance; a zone beyond the frame gets an arrow at the frame's edge pointing to it
         fb = shapely.geometry.box(*frame)
@@ -289,12 +473,16 @@ def map_picture(answer, png: Path) -> dict | None:
             part = t["geom"].intersection(fb)
             if not part.is_empty:
                 gpd.GeoSeries([part.boundary]).plot(ax=ax, color=DESIGNATED_RGB, linewidth=1.8, linestyle="--", zorder=26)
+            if not _labelled(t):
+                continue  # the site is inside it (0 km): its outline shows it, no arrow and no "0.0 km" label
             start = t["from"]
             end = t["to"] if fb.contains(t["to"]) else _edge_point(start, t["to"], frame)
             ax.annotate("", xy=(end.x, end.y), xytext=(start.x, start.y), zorder=27,
                         arrowprops=dict(arrowstyle="-|>", color=DESIGNATED_RGB, lw=1.4, shrinkA=6, shrinkB=0))
+            # the label beyond the arrow's head, on the side away from the site, so it never covers the site
             ax.text(end.x, end.y, mark_absent(f"{t['name_zh']} {t['distance_km']:.1f} km", absent), fontsize=7,
-                    color=DESIGNATED_RGB, ha="right" if end.x > cx else "left", va="bottom" if i == 0 else "top", zorder=28,
+                    color=DESIGNATED_RGB, ha="left" if end.x >= start.x else "right",
+                    va="bottom" if end.y >= start.y else "top", zorder=28,
                     parse_math=False, bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1))
         # the site on top, in a colour no plan layer uses, with a white halo so it reads over any fill
         if work_sites.geom_type.isin(["Point", "MultiPoint"]).all():
@@ -321,7 +509,7 @@ def map_picture(answer, png: Path) -> dict | None:
         # legend is cut from its end, never the zones the verdict rests on
         touched = {z.get("name_zh") for z in (answer.to_dict().get("zones") or [])}
         handles = sorted(handles, key=lambda e: str(e[1]) not in touched)
-        entries = [(site_handle, "场地")] + handles
+        entries = [(site_handle, "场地（按地名近似定位）" if approximate else "场地")] + handles
         if targets:
             entries.insert(1, (Line2D([], [], color=DESIGNATED_RGB, linewidth=1.8, linestyle="--"),
                                "对口分区（规划指定，箭头示方向与距离）"))
@@ -341,7 +529,11 @@ def map_picture(answer, png: Path) -> dict | None:
                      fontsize=7, va="center", ha="left", color="#444444", parse_math=False)
         return fig, {"legend": [str(t) for _, t in entries], "note": note, "layers": drawn,
                      "designated": [{"name_zh": t["name_zh"], "distance_km": t["distance_km"],
-                                     "in_frame": fb.contains(t["to"])} for t in targets]}
+                                     "in_frame": fb.contains(t["to"]), "labelled": _labelled(t)} for t in targets],
+                     "site_drawn_as": "point" if work_sites.geom_type.isin(["Point", "MultiPoint"]).all() else "polygon",
+                     "fills": {lid: [pl._mpl_color(c) for c in cs] for lid, cs in fills.items()},
+                     "labels": _label_boxes(ax),
+                     "site_extent": _site_extent(ax, work_sites)}
 
     # the picture's CJK text is drawn with a subset of the project's font (as the appendix maps are): the
     # appendix maps' characters (every zone name of their layers) and this module's own words, so the
@@ -364,6 +556,32 @@ def map_picture(answer, png: Path) -> dict | None:
             fig.savefig(png)
         return {**info, "absent": sorted(absent)}
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+#: layers whose features each get their own fill in the picture (the style file gives a layer one fill)
+#: (ColorBrewer Set3/Paired light tones, none the clusters' orange/red, the farms' green or the site's blue)
+DISTINCT_FILLS = {"cluster_parks": ("#fb9a99", "#8dd3c7", "#cab2d6", "#ffffb3", "#bebada", "#fccde5", "#d9d9d9")}
+
+
+def _labelled(target: dict) -> bool:
+    """A designated zone gets an arrow and a distance label only when the site is outside it."""
+    return float(target["distance_km"]) > 0.05
+
+
+def _label_boxes(ax) -> list[tuple]:
+    """Each text drawn on the map frame with its box in display pixels (x0, y0, x1, y1)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = ax.figure.canvas if isinstance(ax.figure.canvas, FigureCanvasAgg) else FigureCanvasAgg(ax.figure)
+    renderer = canvas.get_renderer()
+    return [(t.get_text(), tuple(t.get_window_extent(renderer).extents)) for t in ax.texts if t.get_text()]
+
+
+def _site_extent(ax, work_sites):
+    """The site's box in display pixels (to test that no label covers it)."""
+    x0, y0, x1, y1 = work_sites.total_bounds
+    (a, b), (c, d) = ax.transData.transform([(x0, y0), (x1, y1)])
+    return (min(a, c), min(b, d), max(a, c), max(b, d))
 
 
 def _designated_targets(answer, site_geom) -> list[dict]:
@@ -437,5 +655,5 @@ def _table(doc, header, rows):
     for row in rows:
         cells = t.add_row().cells
         for cell, v in zip(cells, row):
-            cell.text = "" if v is None else str(v)
+            cell.text = "" if v is None else reviewer_text(str(v))
     return t

@@ -13,7 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..queries.site.tables import zone_headers_zh
-from .docx_report import MAP_CAPTION, _fmt, _map_png, area_text, mark_absent, policy_line, zone_cells
+from .docx_report import (MAP_CAPTION, SIGN_LINES, _fmt, _map_png, area_text, check_date, distance_cell, input_cell, map_caption,
+                          mark_absent, policy_line, reviewer_text, zone_cells)
 
 FAMILY = "NotoSansSC"
 #: verdict → colour of the verdict line (the page's colours)
@@ -74,6 +75,7 @@ def report_blocks(answer) -> list[tuple]:
     project = (answer.inputs or {}).get("项目名称")
     if project:  # the title block names the project (the desk's 项目名称), not only the file name
         blocks.insert(1, ("para", f"项目名称：{project}", 12))
+    blocks.insert(2 if project else 1, ("para", f"核查日期：{check_date(answer)}", 10))
     blocks.append(("para", policy_line(answer), 10))
     site = r.get("site") or {}
     towns = "、".join(f"{t['name_zh']}（{_fmt(t.get('share', 0) * 100, 1)}%）" for t in r.get("townships", []))
@@ -82,7 +84,7 @@ def report_blocks(answer) -> list[tuple]:
 
     inputs = [(k, v) for k, v in (answer.inputs or {}).items() if v not in (None, "", False)]
     if inputs:
-        blocks += [("heading", "核查输入"), ("table", ["项目", "内容"], [[k, _fmt(v)] for k, v in inputs], (1, 3))]
+        blocks += [("heading", "核查输入"), ("table", ["项目", "内容"], [[k, input_cell(k, v)] for k, v in inputs], (1, 3))]
 
     blocks.append(("heading", "判定理由"))
     blocks += [("para", "• " + (reason.get("text_zh") or ""), 10) for reason in r.get("reasons", [])]
@@ -98,7 +100,7 @@ def report_blocks(answer) -> list[tuple]:
     designated = r.get("designated_zones", [])
     if designated:
         blocks += [("heading", "对口分区（由近及远）"),
-                   ("table", ["分区", "距离（km）"], [[z.get("name_zh"), _fmt(z.get("distance_km"))] for z in designated], (3, 1))]
+                   ("table", ["分区", "距离（km）"], [[z.get("name_zh"), distance_cell(z.get("distance_km"))] for z in designated], (3, 1))]
 
     indicators = r.get("indicators", [])
     if indicators:
@@ -115,7 +117,19 @@ def report_blocks(answer) -> list[tuple]:
     prov = (r.get("provenance") or {}).get("note_zh")
     blocks.append(("para", prov or "所用图层均为权威或参考数据。", 9))
     blocks += [("para", f"读取说明：{n}", 9) for n in r.get("read_notes", [])]
-    return blocks
+    blocks.append(("para", "", 10))
+    blocks += [("para", line, 11) for line in SIGN_LINES]  # to be filled in and signed on paper
+    return [_reviewed(b) for b in blocks]
+
+
+def _reviewed(block) -> tuple:
+    """``block`` with its text as a reviewer reads it (:func:`~.docx_report.reviewer_text`)."""
+    if block[0] == "table":
+        return (block[0], block[1], [[reviewer_text(v) if isinstance(v, str) else v for v in row] for row in block[2]],
+                *block[3:])
+    if block[0] in ("para", "heading"):
+        return (block[0], reviewer_text(block[1]), *block[2:])
+    return block
 
 
 def report_text(blocks) -> str:
@@ -171,7 +185,8 @@ def write_pdf(answer, path: Path | str) -> Path:
     from ..maps.fonts import missing_glyphs
 
     blocks = report_blocks(answer)
-    missing = [ch for ch in missing_glyphs(report_text(blocks)) if ord(ch) > 0x7F]
+    caption = reviewer_text(map_caption(answer))  # a name-placed site's caption has words of its own
+    missing = [ch for ch in missing_glyphs(report_text(blocks) + caption) if ord(ch) > 0x7F]
     if missing:
         # a character the font has no glyph for would be dropped from the PDF without a trace (a zone's
         # name changed silently): it is printed as 〓 and the report says which characters those are
@@ -179,7 +194,7 @@ def write_pdf(answer, path: Path | str) -> Path:
         blocks.append(("para", "字形说明：报告字体中没有下列字符的字形，文中以“〓”代替："
                        + "、".join(f"U+{ord(ch):04X}" for ch in missing) + "（Unicode 编码）。原文见 HTML/DOCX 报告。", 9))
     with tempfile.TemporaryDirectory(prefix="dcf-pdf-font-") as scratch:
-        fonts = document_font_files(report_text(blocks), scratch=Path(scratch))
+        fonts = document_font_files(report_text(blocks) + caption, scratch=Path(scratch))
         _draw(answer, blocks, fonts, path)
     return Path(path)
 
@@ -265,7 +280,7 @@ def _draw(answer, blocks, fonts: dict, path) -> None:
             try:
                 if _map_png(answer, png):
                     pdf.image(str(png), w=160, x=(pdf.w - 160) / 2)
-                    para(MAP_CAPTION, 8)
+                    para(reviewer_text(map_caption(answer)), 8)
             finally:
                 png.unlink(missing_ok=True)
     pdf.output(str(path))

@@ -170,6 +170,41 @@ def area_numbers(values, unit: str | None = None):
     return pd.Series(nums, index=s.index), bad
 
 
+#: words around a figure that say it is approximate: 约30, 大约 30, 30左右, 30上下 (not 30余/30多: a lower bound)
+_APPROX = re.compile(r"^\s*(?:约为|大约|约|近)\s*(?P<a>.+?)\s*$|^\s*(?P<b>.+?)\s*(?:左右|上下)\s*$")
+
+
+def approximate_area(value, unit: str | None = None) -> tuple[float | None, bool]:
+    """One area cell as typed, with the words that make it approximate: ``(number, approximate)``;
+    ``(None, False)`` when it is no such number. The number itself is read by :func:`area_numbers`
+    (the ledgers' reader: ``3,000``, ``３０``, ``30亩`` under the header's unit).
+
+    Hand-written: 约/左右 are Chinese words around a number that no number parser reads.
+
+    Examples
+    --------
+    >>> approximate_area("约30", "mu"), approximate_area("30左右", "mu"), approximate_area("30亩", "mu")
+    ((30.0, True), (30.0, True), (30.0, False))
+    >>> approximate_area("约30亩左右", "mu"), approximate_area("三十", "mu")
+    ((30.0, True), (None, False))
+    """
+    import pandas as pd
+
+    text = value if isinstance(value, str) else None
+    approximate = False
+    if text is not None:
+        for _ in range(2):  # 约30左右: both words
+            m = _APPROX.match(text)
+            if not m:
+                break
+            text, approximate = m.group("a") or m.group("b"), True
+    nums, bad = area_numbers(pd.Series([text if text is not None else value], dtype=object), unit)
+    number = float(nums.iloc[0])
+    if bad[0] or number != number:
+        return None, False
+    return number, approximate
+
+
 def _second_area_column(out, df, group: str, used: set, notes: list, sources: dict) -> None:
     """Two area columns (面积(亩) and 面积(公顷)): the group's area field, read from the first, is
     filled from the second where the first is empty; the note names both columns and how many rows

@@ -24,7 +24,8 @@ SUPPORTED_FORMATS: dict[str, str] = {
     ".kmz": "KMZ",
     ".gdb": "ESRI 文件地理数据库（.gdb 文件夹）",
     ".csv": "CSV（含坐标列；UTF-8、UTF-8-BOM 或 GBK）",
-    ".txt": "分隔文本（含坐标列）",
+    ".txt": "分隔文本（含坐标列），或报批/勘测定界坐标 TXT（[属性描述]/[地块坐标] 格式，J1… 点号、X 北坐标、Y 东坐标，"
+            "GBK 或 UTF-8；按内容自动识别，每条地块记录一个面）",
     ".xlsx": "Excel 工作簿（含坐标列）",
     ".xlsm": "Excel 工作簿（含坐标列）",
     ".xls": "旧版 Excel 工作簿 .xls（含坐标列；python-calamine 读取）",

@@ -111,7 +111,7 @@ def write_csv(frame: "pd.DataFrame", path, *, index: bool = False) -> Path:
 
 
 def write_xlsx(sheets: "dict[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]]", path, *,
-               index: bool = False) -> Path:
+               index: bool = False, layouts: dict | None = None) -> Path:
     """Write one sheet per ``(name, frame)`` into an ``.xlsx``, every text cell a string, never a formula.
 
     pandas' openpyxl engine turns any text starting with ``=`` into a formula; the cells it wrote so
@@ -127,6 +127,9 @@ def write_xlsx(sheets: "dict[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFra
         The ``.xlsx`` file (replaced if it exists).
     index
         Write each frame's index as a first column.
+    layouts
+        ``{sheet name: {"widths": {column: width}, "wrap": [columns]}}``: those sheets get the column
+        widths, wrapped text in the ``wrap`` columns, a frozen header row and a filter on it.
 
     Returns
     -------
@@ -148,19 +151,21 @@ def write_xlsx(sheets: "dict[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFra
     # written next to the target and moved into place: a failure leaves no half-written workbook
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.xlsx")
     try:
-        _write_xlsx(items, tmp, index)
+        _write_xlsx(items, tmp, index, layouts or {})
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
     return path
 
 
-def _write_xlsx(items, path: Path, index: bool) -> None:
+def _write_xlsx(items, path: Path, index: bool, layouts: dict) -> None:
     import pandas as pd
 
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
         for name, frame in items:
             _without_control_characters(frame).to_excel(xl, sheet_name=name, index=index)
+            if name in layouts:
+                _lay_out(xl.book[name], layouts[name])
         for ws in xl.book.worksheets:
             for row in ws.iter_rows():
                 for cell in row:
@@ -169,6 +174,24 @@ def _write_xlsx(items, path: Path, index: bool) -> None:
                     if cell.data_type == "s" and isinstance(cell.value, str) and cell.value.startswith(FORMULA_LEADS):
                         # Excel's own "text" flag: the cell shows the text and stays text when a user edits it
                         cell.quotePrefix = True
+
+
+def _lay_out(ws, layout: dict) -> None:
+    """Column widths, wrapped sentence columns, the header row frozen and a filter over it (openpyxl)."""
+    from openpyxl.styles import Alignment
+
+    widths, wrap = layout.get("widths", {}), set(layout.get("wrap", ()))
+    for cell in ws[1]:
+        name = str(cell.value)
+        letter = cell.column_letter
+        if name in widths:
+            ws.column_dimensions[letter].width = widths[name]
+        if name in wrap:
+            for (c,) in ws.iter_rows(min_row=2, min_col=cell.column, max_col=cell.column):
+                c.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A2"
+    if ws.max_row >= 1 and ws.max_column >= 1:
+        ws.auto_filter.ref = ws.dimensions
 
 
 def _without_control_characters(frame):

@@ -1,8 +1,8 @@
 """The public queries: :func:`overlap`, :func:`nearest`, :func:`within`, :func:`available`.
 
 A and B are layer ids of the store, file paths (read with :func:`dcf_spatial.io.read_vector`) or
-GeoDataFrames. Every query returns a :class:`QueryAnswer`: ``.frame`` (the rows, with the Chinese
-labels and status names the CLI shows), ``.note`` (where the data came from, schematic layers
+GeoDataFrames. Every query returns a :class:`QueryAnswer`: ``.frame`` (the rows, with the package's
+English column names as ``--json`` gives them; the table files carry the Chinese headers), ``.note`` (where the data came from, schematic layers
 named), ``.to_dict()`` (exactly what ``dcf query … --json`` prints), ``.to_file(path)`` (every row
 and the totals by feature of B to .xlsx/.csv/.gpkg), ``.to_map(path)`` and ``.summary_text()`` (what
 the CLI prints: the totals and the first rows).

@@ -302,6 +302,36 @@ def _check_site(dcf, body: SiteCheckBody, policy, record: bool):
     return _with_file_parcels(answer, body.site)
 
 
+#: the 坐标系 a report names for a site drawn on the desk's map (Leaflet's lon/lat: WGS84, read as CGCS2000)
+DRAWN_CRS_ZH = "在地图上绘制（WGS84/CGCS2000 经纬度）"
+
+
+def _with_drawn_site(answer, body: SiteCheckBody):
+    """A site sent as one GeoJSON geometry (drawn or clicked on the desk's map, or posted by another
+    system): 核查输入 describes it in words (亩, centre, vertex count — never the WKT), its 坐标系 says it
+    was given as lon/lat on the map, and the reader's "文件未声明坐标系" (no file was uploaded) is left out."""
+    site = body.site
+    if isinstance(site, dict) and site.get("type") == "Feature":
+        site = site.get("geometry")
+    if not (isinstance(site, dict) and site.get("type") not in (None, "FeatureCollection")):
+        return answer
+    from ..docx_report import describe_drawn
+
+    try:
+        import shapely.geometry
+
+        text = describe_drawn(shapely.geometry.shape(site))
+    except Exception:  # noqa: BLE001 - the check read it already; a description that fails keeps the input as given
+        return answer
+    inputs = dict(answer.inputs)
+    inputs["场地"] = text
+    if not body.crs or str(body.crs).upper() in ("EPSG:4326", "EPSG:4490", "WGS84", "CGCS2000"):
+        inputs["坐标系"] = DRAWN_CRS_ZH
+        answer.notes = [n for n in answer.notes if not n.startswith("文件未声明坐标系")]
+    answer.inputs = inputs
+    return answer
+
+
 def _with_file_parcels(answer, site):
     """A site sent as the FeatureCollection ``/api/site/read`` answered (a file's 地块, each with its
     编号/名称, and the file's ``name``): the answer keeps the 地块 (the TXT download writes each as its own
@@ -394,7 +424,13 @@ EXPORTS = {"html": ("核查报告.html", "text/html; charset=utf-8"),
 @router.post("/site-check/export/{fmt}", summary="选址核查并下载：报告 HTML / 核查意见 DOCX、PDF / 场地 GPKG / 报批坐标 TXT", responses=error_responses(400, 409, 413, 422, 503))
 def site_check_export(fmt: Literal["html", "docx", "pdf", "gpkg", "txt"], body: SiteCheckBody):
     """The same check as ``POST /api/site-check``, answered as a file to download."""
-    answer = run_site_check(body)
+    answer = _with_drawn_site(run_site_check(body), body)
+    if fmt in ("gpkg", "txt") and answer.named_sites():
+        # a zone, township or village address stands for "somewhere in it": its outline is the unit's,
+        # never the project's boundary, so it is not written as the 项目场地 of a 报批 TXT or a GPKG
+        from ...queries.site.api import named_export_message
+
+        raise DeskError(422, named_export_message(answer.named_sites()))
     project = (body.project or "").strip()
     if project:  # the project's name in the report's body (its title block), not only in the file name
         answer.inputs = {"项目名称": project, **answer.inputs}
@@ -700,14 +736,18 @@ def places(q: str = Query(..., min_length=1, max_length=60, description="地名�
     the unit ``q`` names exactly (with its outline), or ``null`` with ``error`` saying why (unknown or
     not unique). A name in ``match`` can be sent as ``site`` to ``POST /api/site-check``."""
     from ...errors import InputError
-    from ...places import gazetteer
+    from ...places import gazetteer, place_for_site
 
     gaz = gazetteer()
     out: list[dict] = []
     for name in gaz.nearest(q, k=limit):
         out.extend(_place_dict(p) for p in gaz.places_named(name))
     try:
-        match, error = _place_dict(gaz.lookup(q), geometry=True), None
+        # the lookup the site check itself makes (the CLI's --site, POST /api/site-check): an address such
+        # as 郑家镇王屯村 is placed at its unit, with the note that the place is approximate
+        place, notes = place_for_site(q.strip(), gaz=gaz)
+        match, error = {**_place_dict(place, geometry=True), "notes": notes,
+                        "approximate": place.name != q.strip() and place.unit_name != q.strip()}, None
     except InputError as exc:
         match, error = None, str(exc)
     return JSONResponse(strict_json({"query": q, "match": match, "error": error, "suggestions": out}))

@@ -43,6 +43,31 @@
   var legend = L.control({ position: 'bottomright' });
   legend.onAdd = function () { this._div = el('div', null, 'legend'); return this._div; };
   legend.addTo(map);
+  // the layer list and the legend each fold away with one click (remembered in this browser), so together they
+  // never cover a third of the map; on a map under 900 px high the legend starts folded (its button stays)
+  function foldable(box, key, title, foldedAtFirst) {
+    var b = el('button', '', 'panel-toggle');
+    b.type = 'button';
+    b.setAttribute('data-panel', key);
+    function set(folded) {
+      box.classList.toggle('folded', folded);
+      // words only: a symbol outside the page font would fetch the whole font
+      b.textContent = (folded ? '展开' : '收起') + title;
+    }
+    var saved = null;
+    try { saved = window.localStorage.getItem('dcf-fold-' + key); } catch (e) { /* private mode */ }
+    b.addEventListener('click', function (ev) {
+      L.DomEvent.stopPropagation(ev);
+      var folded = !box.classList.contains('folded');
+      set(folded);
+      try { window.localStorage.setItem('dcf-fold-' + key, folded ? '1' : '0'); } catch (e) { /* private mode */ }
+    });
+    L.DomEvent.disableClickPropagation(b);
+    box.insertBefore(b, box.firstChild);
+    set(saved === null ? !!foldedAtFirst : saved === '1');
+  }
+  foldable(switcher.getContainer(), 'layers', '图层列表', false);
+  foldable(legend._div, 'legend', '图例', map.getSize().y < 900);
 
   var popupNode = desk.popupNode;  // common.js: attributes as text, never HTML
 
@@ -69,6 +94,10 @@
         });
         var id = p.zone_id || p.id;
         if (id) { zoneFeatures[id] = layer; }
+        // the zone's name on hover (a text node: a name from data is never HTML)
+        if (p.name_zh && meta.id !== 'district') {
+          layer.bindTooltip(el('span', p.name_zh, 'zone-tip'), { sticky: true, direction: 'top', opacity: 0.9 });
+        }
       }
     });
     overlays[meta.id] = lyr;
@@ -190,7 +219,10 @@
       $('place-list').hidden = true;
       if (!j.match) { setSite(null, null, null, ''); showError(j.error); return; }
       var lyr = placeOutline(j.match);
-      setSite(v, null, lyr, '已匹配地名：' + j.match.describe_zh);
+      // a place is never the project's parcel: the status says the site is approximate (and how it was read)
+      setSite(v, null, lyr, '已匹配地名：' + j.match.describe_zh + '。近似位置：场地取该' + j.match.level +
+        '，具体地块未知（报批坐标、场地文件须给出地块本身）' +
+        (j.match.approximate && j.match.notes && j.match.notes.length ? '。' + j.match.notes[0] : ''));
       window.dcfPlaceMatch = j.match;
       map.fitBounds(lyr.getBounds(), { maxZoom: 14 });
     }).catch(function (e) { $('site-status').textContent = ''; showError(e.message); });
@@ -275,7 +307,7 @@
   var FIGURES = ['area_mu', 'investment_wan', 'floor_area_m2', 'footprint_m2', 'admin_area_m2', 'green_area_m2'];
   var lastBody = null;
   function body() {
-    if (!site) { throw new Error('请先给出场地：在地图上点选、画多边形、上传文件或输入坐标。'); }
+    if (!site) { throw new Error('请先给出场地：在地图上点选、画多边形、上传文件，或在“输入”中输入坐标或地名（镇街、集聚区、园区，或“郑家镇王屯村”这样的地址）后点“定位”。'); }
     var ind = $('industry').value.trim();
     if (!ind) { throw new Error('请填写行业（行业词或 GB/T 4754 代码）。'); }
     var b = { site: site, industry: ind };
@@ -296,6 +328,15 @@
     tbody.appendChild(tr);
   }
   function render(a, sent) {
+    // a site placed by a name is the unit's outline, not the parcel's: its 报批 TXT / GPKG are not offered
+    var named = a && a.site && a.site.from_name;
+    ['gpkg', 'txt'].forEach(function (f) {
+      var b = document.querySelector('[data-export=' + f + ']');
+      if (b) {
+        b.disabled = !!named;
+        b.title = named ? '场地按地名近似定位，其范围不是项目地块的边界，不能导出；请画出地块多边形或上传报批坐标 TXT 等地块文件后再核查。' : '';
+      }
+    });
     window.dcfLastAnswer = a;
     // the setting that decided the check (its reasons name it too); the downloads send the same body
     $('policy-used').textContent = '核查口径：' + desk.policyText(sent && sent.policy, a.reasons || []);

@@ -139,11 +139,39 @@ class SiteCheck:
         """
         from ...store.export import write_vector
 
+        named = self.named_sites()
+        if named:
+            raise InputError(named_export_message(named))
         # the 地块 as given (each its own record, name and rings), not the one outline they were checked as
         sites = (self.parcels if self.parcels is not None and not self.batch else self.sites).copy()
         if not {"地块名称", "name", "name_zh"} & set(sites.columns):
             sites["地块名称"] = "项目场地"
         return write_vector(sites, path, overwrite=overwrite, notes=self.notes)  # a .txt: which 地块面积 was written
+
+    def named_sites(self) -> list[dict]:
+        """The sites placed by a place name (a zone, a township, a village address), not by a geometry:
+        ``[{"row": label or None, "name": typed name, "unit": unit name, "level": 园区/集聚区/镇街 …,
+        "area_mu": the unit's 亩}]``; empty when every site was given as a geometry or a file.
+
+        Such a site stands for "somewhere in that unit": the check judges the unit, and its outline is
+        the unit's, never the project's boundary (:meth:`to_site_file` refuses it).
+
+        Examples
+        --------
+        >>> import dcf_spatial as dcf
+        >>> dcf.check_site("郑家镇工业集聚区", "轴承", area_mu=50).named_sites()[0]["level"]   # doctest: +SKIP
+        '集聚区'
+        """
+        out = []
+        for i, r in enumerate(self.results):
+            site = r.get("site") or {}
+            named = site.get("from_name")
+            if not named:
+                continue
+            out.append({"row": r.get("row_label") if self.batch else None, "name": named.get("name"),
+                        "unit": named.get("unit"), "level": named.get("level"),
+                        "area_mu": site.get("unit_area_mu")})
+        return out
 
     def to_report(self, path, overwrite: bool = False) -> Path:
         """Write the HTML report (reasons with plan references, indicators, data note)."""
@@ -298,7 +326,7 @@ def describe_site(parcels, name: str | None = None) -> str:
     >>> import geopandas as gpd, shapely
     >>> g = gpd.GeoDataFrame(geometry=[shapely.box(115.90, 36.40, 115.901, 36.401)], crs=4490)
     >>> describe_site(g, "地块.txt")
-    '文件「地块.txt」：1 个地块，合计 149.28 亩，中心 115.900500,36.400500'
+    '文件「地块.txt」：1 个地块，合计 14.94 亩，中心 115.900500,36.400500'
     """
     import shapely
 
@@ -314,6 +342,26 @@ def describe_site(parcels, name: str | None = None) -> str:
     lon, lat = gpd.GeoSeries([centre], crs=work.crs).to_crs(4490).iloc[0].coords[0]
     head = f"文件「{name}」：" if name else ""
     return f"{head}{len(parcels)} 个地块，合计 {area_mu:,.2f} 亩，中心 {lon:.6f},{lat:.6f}"
+
+
+def named_export_message(named: list[dict]) -> str:
+    """Why a site placed by a place name cannot be written as the project's boundary, and what to give
+    instead (Chinese; names no command option).
+
+    Examples
+    --------
+    >>> "不能作为项目场地导出" in named_export_message([{"row": None, "name": "郑家镇", "unit": "郑家镇", "level": "镇街"}])
+    True
+    """
+    def one(n):
+        where = f"{n['row']}：" if n.get("row") else ""
+        return f"{where}“{n.get('name') or n.get('unit')}”（{n.get('level') or '单元'}“{n.get('unit')}”）"
+
+    shown = "、".join(one(n) for n in named[:5]) + (f" 等 {len(named)} 处" if len(named) > 5 else "")
+    return (f"场地是按地名{shown}定位的，"
+            "只知道在该单元内、不知道具体地块：其范围是整个单元的边界，不是项目用地的边界，不能作为项目场地导出"
+            "（报批坐标 TXT 或场地文件）。请给出项目地块本身——在地图上画出地块多边形，或上传报批/勘测定界坐标 TXT、"
+            "SHP、GPKG、GeoJSON、KML、DXF 等地块文件——核查后再导出。")
 
 
 def combined_note(parcels) -> str | None:
@@ -340,7 +388,7 @@ def combined_note(parcels) -> str | None:
     >>> import geopandas as gpd, shapely
     >>> g = gpd.GeoDataFrame({"地块名称": ["甲项目", "乙项目"]}, geometry=[shapely.Point(0, 0)] * 2)
     >>> combined_note(g)[:30]
-    '文件含 2 个地块，名称各不相同（甲项目、乙项目）：本次合并为'
+    '文件含 2 个地块，名称各不相同（甲项目、乙项目）：本次合并'
     """
     if len(parcels) < 2:
         return None
@@ -929,15 +977,22 @@ def _stream_xlsx(output: Path, chunk_tables, n: int, sheets: list[str], empty, n
         for table in chunk_tables:
             yield from _without_control_characters(table).to_dict("records")
 
+    first = next(chunk_tables, None)
+    header = list(first.columns) if first is not None else list(tables.results_table_zh([], None, empty).columns)
+    chunk_tables = itertools.chain([] if first is None else [first], chunk_tables)
     rows = records()
-    whole = {c: rustpy_xlsxwriter.Format().set_num_format("0") for c in ("记录序号", "表格行号")}
+    # the columns' widths, sentences wrapped, the header frozen and filtered (tables.xlsx_layout), as the
+    # desk's workbook (openpyxl) has them
+    layout = tables.xlsx_layout(header)
+    formats = {c: rustpy_xlsxwriter.Format().set_text_wrap().set_align("top") for c in layout["wrap"]}
+    formats.update({c: rustpy_xlsxwriter.Format().set_num_format("0") for c in ("记录序号", "表格行号")})
     with atomic_file(output) as tmp:  # a failed or killed run leaves an earlier file as it was
-        book = rustpy_xlsxwriter.FastExcel(str(tmp)).format(bold_headers=True)
+        book = rustpy_xlsxwriter.FastExcel(str(tmp)).format(bold_headers=True).freeze(row=1)
         for name in sheets:
             # an empty batch still gets the header row
             book.sheet(name, itertools.islice(rows, XLSX_SHEET_ROWS) if n else tables.results_table_zh([], None, empty),
-                       column_formats=whole)
-        book.sheet("数据说明", _lines(notes))  # read after the rows: the data note comes from the checked rows
+                       column_formats=formats, column_widths=layout["widths"], autofilter=True)
+        book.sheet("数据说明", _lines(notes), column_widths={"说明": 100})  # read after the rows: the note comes from the checked rows
         book.save()
         _whole_numbers_as_integers(tmp)
     if not n:

@@ -161,6 +161,8 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
         row_kind = row_kind or (gdf.attrs.get("row_kind") if known is not None else None) or "record"
     # where each row is, as given (before a point grows into a circle): checked with the same rules as one site
     located_problems = location_problems(_storage_geometries(gdf))
+    gdf, area_notes = _approximate_areas(gdf, row_numbers, row_kind)
+    extra_notes = list(extra_notes or []) + area_notes
     if "area_mu" in gdf.columns and n:
         if discs:
             gdf = _points_with_area_as_discs(gdf)
@@ -224,6 +226,38 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
             flag["catalogue_class"] = cls if cls in ("鼓励类", "允许类", "限制类", "淘汰类") else None
         flags.append(flag)
     return gdf, industries, figures, errors, list(gdf.attrs.get("read_notes", [])) + list(extra_notes or []), flags
+
+
+def _approximate_areas(gdf, row_numbers, row_kind):
+    """An area typed as 约30 / 30左右 / 30亩 is read as 30 (the ledgers' number reader,
+    :func:`dcf_spatial.io.aliases.approximate_area`), never the whole row 无法核查; the note names each
+    row whose figure was approximate. Other text is left for the figure checks to refuse."""
+    import pandas as pd
+
+    if "area_mu" not in gdf.columns or not len(gdf) or pd.api.types.is_numeric_dtype(gdf["area_mu"]):
+        return gdf, []
+    from ...io.aliases import approximate_area
+    from .check import row_label
+
+    values = gdf["area_mu"].tolist()
+    changed, approx = {}, []
+    for i, v in enumerate(values):
+        if not isinstance(v, str) or figure_problem("site_area_mu", v) is None:
+            continue
+        number, rough = approximate_area(v, "mu")
+        if number is None:
+            continue
+        changed[i] = number
+        if rough:
+            approx.append(f"{row_label(row_numbers[i], row_kind or 'record')}（“{v.strip()}”）")
+    if not changed:
+        return gdf, []
+    gdf = gdf.copy()
+    gdf["area_mu"] = pd.Series([changed.get(i, v) for i, v in enumerate(values)], index=gdf.index, dtype=object)
+    if not approx:
+        return gdf, []
+    shown = "、".join(approx[:10]) + (f" 等 {len(approx)} 行" if len(approx) > 10 else "")
+    return gdf, [f"用地面积为约数，按其数值核查（结论与用地控制指标按此面积，须以实测面积复核）：{shown}"]
 
 
 def _coordinates_blank(issue: str) -> bool:
@@ -573,7 +607,11 @@ def write_batch_table(results: list[dict], sites, output, *, overwrite: bool = F
                                            "结论取值：符合 / 有条件符合 / 不符合 / 不在规划范围 / 无法核查（原因见“无法核查的原因”列）",
                                            *policy_notes_zh(policy)]})
             # text never a formula; the input's number cells as numbers (a 经度 column with one "abc" is text)
-            write_xlsx({"核查结果": results_table_zh(results, names, sites, numbers=True), "数据说明": notes}, tmp)
+            table = results_table_zh(results, names, sites, numbers=True)
+            from .tables import xlsx_layout
+
+            write_xlsx({"核查结果": table, "数据说明": notes}, tmp,
+                       layouts={"核查结果": xlsx_layout(table.columns), "数据说明": {"widths": {"说明": 100}, "wrap": ["说明"]}})
         else:
             frame = sites_frame(sites, results)
             with_input_columns(frame, sites, taken=frame.columns).to_file(tmp, layer="site_check", driver="GPKG")

@@ -142,6 +142,37 @@ def with_input_columns(table, sites, *, taken=RESULT_HEADERS_ZH, numbers: bool =
     return table
 
 
+#: columns of the results table that hold sentences: wide and wrapped in an .xlsx (a planner reads them
+#: in the cell, not in the formula bar); the other result columns get a width from their header's length
+XLSX_WRAPPED = {"无法核查的原因": 40, "判定理由": 60, "用地控制指标": 40, "数据说明": 40, "涉及分区及占比": 32,
+                "对口分区（最近）": 32, "所在镇（街道）及占比": 20, "项目名称": 28}
+#: the narrowest and widest column of an .xlsx results sheet (Excel width units, about one Latin character)
+XLSX_WIDTH_RANGE = (8.0, 24.0)
+
+
+def xlsx_layout(columns) -> dict:
+    """How a results sheet is laid out in an .xlsx: ``{"widths": {column: width}, "wrap": [columns]}``
+    (sentences wide and wrapped, other columns as wide as their header, a CJK character counted twice);
+    the writers also freeze the header row and put a filter on it.
+
+    Examples
+    --------
+    >>> lay = xlsx_layout(["记录序号", "判定理由", "经度"])
+    >>> lay["widths"]["判定理由"], "判定理由" in lay["wrap"], lay["widths"]["经度"]
+    (60, True, 8.0)
+    """
+    lo, hi = XLSX_WIDTH_RANGE
+    widths, wrap = {}, []
+    for c in columns:
+        c = str(c)
+        if c in XLSX_WRAPPED:
+            widths[c] = XLSX_WRAPPED[c]
+            wrap.append(c)
+        else:
+            widths[c] = min(hi, max(lo, sum(2 if ord(ch) > 0x2E7F else 1 for ch in c) + 2.0))
+    return {"widths": widths, "wrap": wrap}
+
+
 def results_table_zh(results: list[dict], names=None, sites=None, *, numbers: bool = False):
     """:func:`results_table` with Chinese headers and statuses, for the files people open;
     ``names`` (the input's project names, one per row) is put beside the record number, and the
