@@ -91,6 +91,8 @@ class IndustryMatch:
             kind, head, words = self.notes[1], self.notes[2], self.notes[3:]
             return ("按所含词" + "".join(f"「{w}」" for w in words) + f"及「{head}」识别"
                     f"（{HEAD_KIND_ZH.get(kind, kind)}）")
+        if self.how == "code" and self.notes[:1] == ("code_as_group",):
+            return "".join(f"GB/T 4754-2017 无代码 {c}（2011 年版的写法），按中类 {c[:4]} 识别" for c in self.notes[1:])
         if self.how != "contains":
             return ""
         return "按所含词" + "".join(f"「{w}」" for w in self.notes[1:]) + "识别"
@@ -343,12 +345,17 @@ def _resolve(query: str, t) -> IndustryMatch:
     looks = [c or bool(_CODE_LIKE.fullmatch(p) and re.search(r"\d", p)) for c, p in zip(is_code, parts)]
     if parts and all(is_code):
         codes = tuple(dict.fromkeys(normalize_code(p) for p in parts))
+        # G5430, I6510, A0170: the 2011 edition's class "group + 0" of a group the 2017 edition split into classes;
+        # read as that group, saying so (read_zh) — a code the 2017 table lacks is otherwise never accepted
+        as_group = tuple(c for c in codes if c not in t and len(c) == 5 and c.endswith("0") and c[:4] in t)
+        codes = tuple(dict.fromkeys(c[:4] if c in as_group else c for c in codes))
         missing = [c for c in codes if c not in t]
         if missing:  # the full table is bundled: a code it lacks does not exist (never accepted and recorded)
             return IndustryMatch(said, "unknown", how="none", candidates=_code_fixes(missing[0], t) or tuple(
                 (c, t[c].name_zh) for c in reversed(ancestors(missing[0])[:-1]) if c in t)[:1],
                 notes=("no_such_code", missing[0]))
-        return IndustryMatch(said, "resolved", codes, tuple(name_of(c) for c in codes), how="code")
+        return IndustryMatch(said, "resolved", codes, tuple(name_of(c) for c in codes), how="code",
+                             notes=("code_as_group", *as_group) if as_group else ())
     if any(looks) and not all(looks):   # C3451,化工: a code and a word are two activities
         return IndustryMatch(said, "unknown", how="none", notes=("two_activities", *parts))
     if parts and all(looks):            # C345l, 34511, C-3451: a mistyped code
