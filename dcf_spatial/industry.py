@@ -536,8 +536,8 @@ def base_words(word: str) -> list[str]:
 def _form_fits(query: str, base: str, codes: list[str]) -> bool:
     """A factory form (X加工, X厂, also inside 做…的) only for X of sections B–D (see ``_FACTORY_FORMS``)."""
     rest = query.replace(base, "", 1)
-    if any(f in rest for f in _FACTORY_FORMS):
-        return all(c[0] in "BCD" for c in codes)
+    if any(f in rest for f in _FACTORY_FORMS):   # a 修理厂 is a repair shop: O81 fits the form too (W12)
+        return all(c[0] in "BCD" or c.startswith("O81") for c in codes)
     return True
 
 
