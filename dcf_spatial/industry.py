@@ -269,10 +269,23 @@ def _verify_mark(code: str) -> str:
 def resolve(value: str) -> IndustryMatch:
     """Resolve a code or Chinese words to GB/T 4754-2017 codes without raising for unknown words.
 
-    Codes may be finer than the bundled table (``C3459`` is accepted: its division is checked).
+    Full-width digits and letters are read as ASCII and traditional characters as simplified (``Ｃ３４５１``,
+    ``軸承``). A code must exist in the full GB/T 4754-2017 table (``C3458`` is refused with its group suggested; a
+    2011-edition class ``G5430`` of a group the 2017 edition split is read as that group, saying so in
+    :attr:`IndustryMatch.read_zh`); a mistyped code (``C345l``, ``34511``) is refused with the codes it may stand for,
+    and a code written with a word (``C3451,化工``) as two activities.
     Words: an exact name or keyword match wins; otherwise names/keywords containing the word.
     If the hits all lie under one of them, that one is taken; if they are unrelated, the match is
-    ambiguous and lists them.
+    ambiguous and lists them. A phrase read by the words it contains is read by its head (W12,
+    ``industry_heads.csv``): 水泥销售 is F5165 建材批发, 轴承维修 C4320 通用设备修理, 化工设备 C3521; a negation
+    (非化工) or an annex (水泥厂宿舍) is refused.
+
+    Examples
+    --------
+    >>> resolve("水泥销售").codes, resolve("化工设备").codes, resolve("非化工").status
+    (('F5165',), ('C3521',), 'unknown')
+    >>> resolve("Ｃ３４５１").codes, resolve("C3458").status
+    (('C3451',), 'unknown')
     """
     query = str(value).strip()
     if not query:
@@ -284,6 +297,10 @@ def resolve(value: str) -> IndustryMatch:
     if known is not None and known[0] is t:
         return known[1]
     m = _resolve(query, t)
+    if m.query != query:   # read in simplified, half-width characters (軸承, Ｃ３４５１): the match keeps what was typed
+        from dataclasses import replace
+
+        m = replace(m, query=query)
     _RESOLVED[query] = (t, m)
     while len(_RESOLVED) > 512:   # oldest first: a dict keeps insertion order
         _RESOLVED.pop(next(iter(_RESOLVED)), None)
@@ -926,6 +943,9 @@ def _read_head(query: str, taken: list[tuple[int, int, str]], words: list[str], 
                                      notes=("equipment_unknown", *words))
     for pat, kind in ((_REPAIR, "repair"), (_RETAIL, "retail"), (_WHOLESALE, "wholesale"), (_TRADE, "trade")):
         m = pat.search(form)
+        if m and kind == "trade" and re.fullmatch(f"市场|交易|商城|{_X}城", m.group(0)) and any(
+                c[0] not in "ABCF" for c in cur):
+            continue   # 人才市场, 大学城: a market or a 城 of a service is no trade in goods
         if m:
             mapped = _map_head(kind, cur)
             if not mapped:
