@@ -826,6 +826,11 @@ def to_2002_division(code: str) -> tuple[str | None, str]:
     return best["code_2002"], best["note"]
 
 
+#: the refusals whose reason :func:`industry_error_message` states (a negation, an annex, equipment without a class,
+#: a code the standard lacks, a mistyped code, a code written with a word)
+REFUSALS = ("negation", "annex", "equipment_unknown", "no_such_code", "code_typo", "two_activities")
+
+
 # ---- W12: heads and negations that contradict production --------------------------------------------------------
 HEADS_FILE = "industry_heads.csv"
 #: placeholder standing for a product word inside a phrase when its head is read (a character no phrase holds)

@@ -243,3 +243,17 @@ def test_two_townships_written_in_full_are_still_two_units_and_roads_are_not_rel
         place_for_site("郑家镇闫寺街道")
     assert place_for_site("郑家镇外环路")[0].unit_name == "郑家镇"
     assert relative_place("郑家镇王屯村") == ""
+
+
+def test_the_cli_says_why_a_word_is_refused_and_how_a_head_was_read():
+    from click.testing import CliRunner
+
+    from dcf_spatial.cli.main import cli
+
+    r = CliRunner().invoke(cli, ["site", "industry", "非化工", "C3451,化工", "水泥销售"])
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert "否定" in lines[0] and "一项活动" in lines[1]
+    assert lines[2].startswith("水泥销售：F5165 建材批发") and "「销售」" in lines[2]
+    r = CliRunner().invoke(cli, ["site", "check", "--site", ZJ, "--industry", "非化工"])
+    assert r.exit_code != 0 and "否定" in r.output
