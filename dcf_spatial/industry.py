@@ -401,7 +401,10 @@ def _resolve(query: str, t) -> IndustryMatch:
         if read is not None:
             return read
     if not hits:  # near codes of the word, else of the X of its form (做轴套的: those of 轴套)
-        near = _suggest(query) or next((c for c in map(_suggest, base_words(query)) if c), ())
+        # a clerk's form is suggested by its X alone: the 厂 of 货架厂 or the 公司 of 门窗公司 shares characters with
+        # unrelated names (滚动轴承制造 via 轴承厂, 控股公司) and must not make them look near
+        bases = base_words(query)
+        near = next((c for c in map(_suggest, bases) if c), ()) if bases else _suggest(query)
         return IndustryMatch(query, "unknown", candidates=near, how="none")
     return _match(query, _collapse_nested(hits), t, how)
 

@@ -257,3 +257,9 @@ def test_the_cli_says_why_a_word_is_refused_and_how_a_head_was_read():
     assert lines[2].startswith("水泥销售：F5165 建材批发") and "「销售」" in lines[2]
     r = CliRunner().invoke(cli, ["site", "check", "--site", ZJ, "--industry", "非化工"])
     assert r.exit_code != 0 and "否定" in r.output
+
+
+def test_a_form_is_suggested_by_its_word_alone_not_by_its_suffix():
+    # 货架厂: the 厂 shared with 轴承厂 made 滚动轴承制造 look near; 门窗公司: the 公司 of 控股公司
+    assert "C3451" not in [c for c, _ in resolve("货架厂").candidates]
+    assert not any("公司" in n for _, n in resolve("门窗公司").candidates)
