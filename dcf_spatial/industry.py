@@ -87,6 +87,12 @@ class IndustryMatch:
         >>> resolve("冷链仓储中心").read_zh
         '按所含词「冷链仓储」识别'
         """
+        if self.how == "head" and len(self.notes) >= 3:
+            kind, head, words = self.notes[1], self.notes[2], self.notes[3:]
+            return ("按所含词" + "".join(f"「{w}」" for w in words) + f"及「{head}」识别"
+                    f"（{HEAD_KIND_ZH.get(kind, kind)}）")
+        if self.how == "code" and self.notes[:1] == ("code_as_group",):
+            return "".join(f"GB/T 4754-2017 无代码 {c}（2011 年版的写法），按中类 {c[:4]} 识别" for c in self.notes[1:])
         if self.how != "contains":
             return ""
         return "按所含词" + "".join(f"「{w}」" for w in self.notes[1:]) + "识别"
@@ -263,10 +269,16 @@ def _verify_mark(code: str) -> str:
 def resolve(value: str) -> IndustryMatch:
     """Resolve a code or Chinese words to GB/T 4754-2017 codes; unknown *words* do not raise.
 
-    Codes may be finer than the bundled table (``C3459`` is accepted: its division is checked).
+    Full-width digits and letters are read as ASCII and traditional characters as simplified (``Ｃ３４５１``,
+    ``軸承``). A code must exist in the full GB/T 4754-2017 table (``C3458`` is refused with its group suggested; a
+    2011-edition class ``G5430`` of a group the 2017 edition split is read as that group, saying so in
+    :attr:`IndustryMatch.read_zh`); a mistyped code (``C345l``, ``34511``) is refused with the codes it may stand for,
+    and a code written with a word (``C3451,化工``) as two activities.
     Words: an exact name or keyword match wins; otherwise names/keywords containing the word.
     If the hits all lie under one of them, that one is taken; if they are unrelated, the match is
-    ambiguous and lists them.
+    ambiguous and lists them. A phrase read by the words it contains is read by its head (W12,
+    ``industry_heads.csv``): 水泥销售 is F5165 建材批发, 轴承维修 C4320 通用设备修理, 化工设备 C3521; a negation
+    (非化工) or an annex (水泥厂宿舍) is refused.
 
     Parameters
     ----------
@@ -287,10 +299,12 @@ def resolve(value: str) -> IndustryMatch:
 
     Examples
     --------
+    >>> resolve("水泥销售").codes, resolve("化工设备").codes, resolve("非化工").status
+    (('F5165',), ('C3521',), 'unknown')
+    >>> resolve("Ｃ３４５１").codes, resolve("C3458").status
+    (('C3451',), 'unknown')
     >>> resolve("轴承").codes
     ('C3451',)
-    >>> resolve("不存在的行业词").status
-    'unknown'
     """
     query = str(value).strip()
     if not query:
@@ -302,6 +316,10 @@ def resolve(value: str) -> IndustryMatch:
     if known is not None and known[0] is t:
         return known[1]
     m = _resolve(query, t)
+    if m.query != query:   # read in simplified, half-width characters (軸承, Ｃ３４５１): the match keeps what was typed
+        from dataclasses import replace
+
+        m = replace(m, query=query)
     _RESOLVED[query] = (t, m)
     while len(_RESOLVED) > 512:   # oldest first: a dict keeps insertion order
         _RESOLVED.pop(next(iter(_RESOLVED)), None)
@@ -311,12 +329,74 @@ def resolve(value: str) -> IndustryMatch:
 _RESOLVED: dict = {}
 
 
+def _plain(query: str, t) -> str:
+    """``query`` in the characters the table is written in: full-width digits and letters as ASCII (``Ｃ３４５１`` →
+    ``C3451``, by Unicode NFKC) and traditional characters as simplified (``軸承`` → ``轴承``, by zhconv, loaded only
+    when the phrase holds a character no word of the table has)."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", query)
+    chars = _table_chars(t)
+    if any(ord(ch) > 0x2E7F and ch not in chars for ch in text):
+        import zhconv
+
+        text = zhconv.convert(text, "zh-hans")
+    return text
+
+
+def _table_chars(t) -> frozenset:
+    if _CHARS and _CHARS[0] is t:
+        return _CHARS[1]
+    _CHARS[:] = [t, frozenset("".join(_vocabulary(t)))]
+    return _CHARS[1]
+
+
+_CHARS: list = []
+#: a part that looks like a code but is not one as written: ``C345l``, ``34511``, ``C-3451``, ``C34 51``
+_CODE_LIKE = re.compile(r"[A-Za-z]?[-_.·]?[0-9lIoO]{2,6}[A-Za-z]?")
+
+
+def _code_fixes(part: str, t) -> tuple[tuple[str, str], ...]:
+    """Existing codes a mistyped code ``part`` may stand for (l/I → 1, o/O → 0, a separator dropped, a digit too many)."""
+    text = re.sub(r"[-_.·\s]", "", part).translate(str.maketrans("lIoO", "1100"))
+    m = re.fullmatch(r"([A-Za-z]?)(\d+)([A-Za-z]?)", text)
+    if not m:
+        return ()
+    letter, digits = m.group(1).upper(), m.group(2)
+    tries = [digits] + ([digits[:-1], digits[1:]] if len(digits) > 4 else []) + ([digits[:4]] if len(digits) > 5 else [])
+    out = []
+    for d in tries:
+        for c in ([letter + d] if letter else []) + [s + d for s in "ABCDEFGHIJKLMNOPQRST"]:
+            if c in t and t[c].level != "section" and c not in out:
+                out.append(c)
+    return tuple((c, t[c].name_zh) for c in out[:4])
+
+
 def _resolve(query: str, t) -> IndustryMatch:
+    said = query
+    query = _plain(query, t)
     joined = re.sub(r"\b([A-Ta-t])\s+(\d)", r"\1\2", query)  # "C 3451" -> "C3451"
     parts = [p for p in re.split(r"[,，;；、/\s]+", joined) if p]
-    if parts and all(re.fullmatch(r"[A-Ta-t]?\d{2,4}|[A-Ta-t]", p) for p in parts):
+    is_code = [bool(re.fullmatch(r"[A-Ta-t]?\d{2,4}|[A-Ta-t]", p)) for p in parts]
+    looks = [c or bool(_CODE_LIKE.fullmatch(p) and re.search(r"\d", p)) for c, p in zip(is_code, parts)]
+    if parts and all(is_code):
         codes = tuple(dict.fromkeys(normalize_code(p) for p in parts))
-        return IndustryMatch(query, "resolved", codes, tuple(name_of(c) for c in codes), how="code")
+        # G5430, I6510, A0170: the 2011 edition's class "group + 0" of a group the 2017 edition split into classes;
+        # read as that group, saying so (read_zh) — a code the 2017 table lacks is otherwise never accepted
+        as_group = tuple(c for c in codes if c not in t and len(c) == 5 and c.endswith("0") and c[:4] in t)
+        codes = tuple(dict.fromkeys(c[:4] if c in as_group else c for c in codes))
+        missing = [c for c in codes if c not in t]
+        if missing:  # the full table is bundled: a code it lacks does not exist (never accepted and recorded)
+            return IndustryMatch(said, "unknown", how="none", candidates=_code_fixes(missing[0], t) or tuple(
+                (c, t[c].name_zh) for c in reversed(ancestors(missing[0])[:-1]) if c in t)[:1],
+                notes=("no_such_code", missing[0]))
+        return IndustryMatch(said, "resolved", codes, tuple(name_of(c) for c in codes), how="code",
+                             notes=("code_as_group", *as_group) if as_group else ())
+    if any(looks) and not all(looks):   # C3451,化工: a code and a word are two activities
+        return IndustryMatch(said, "unknown", how="none", notes=("two_activities", *parts))
+    if parts and all(looks):            # C345l, 34511, C-3451: a mistyped code
+        bad = next(p for p, c in zip(parts, is_code) if not c)
+        return IndustryMatch(said, "unknown", how="none", candidates=_code_fixes(bad, t), notes=("code_typo", bad))
 
     # the project's words first (they carry the plan's meaning: 光伏 is both D4416 and C3825), then the
     # standard's own names, then the clerk's forms of a known word (做X的, X厂 …), then names/words containing it
@@ -340,7 +420,10 @@ def _resolve(query: str, t) -> IndustryMatch:
         if read is not None:
             return read
     if not hits:  # near codes of the word, else of the X of its form (做轴套的: those of 轴套)
-        near = _suggest(query) or next((c for c in map(_suggest, base_words(query)) if c), ())
+        # a clerk's form is suggested by its X alone: the 厂 of 货架厂 or the 公司 of 门窗公司 shares characters with
+        # unrelated names (滚动轴承制造 via 轴承厂, 控股公司) and must not make them look near
+        bases = base_words(query)
+        near = next((c for c in map(_suggest, bases) if c), ()) if bases else _suggest(query)
         return IndustryMatch(query, "unknown", candidates=near, how="none")
     return _match(query, _collapse_nested(hits), t, how)
 
@@ -369,7 +452,7 @@ def _contains(query: str, t) -> IndustryMatch | None:
     for i in range(len(query)):
         for j in range(i + 2, len(query) + 1):
             w = query[i:j]
-            if w in vocab:
+            if w in vocab and w not in _HEAD_WORDS:
                 spans.append((i, j, w))
     spans.sort(key=lambda s: (-(s[1] - s[0]), s[0]))
     taken: list[tuple[int, int, str]] = []
@@ -387,6 +470,9 @@ def _contains(query: str, t) -> IndustryMatch | None:
     codes = list(dict.fromkeys(codes))
     finer = [c for c in codes if not any(o != c and covers(c, o) for o in codes)]
     finer.sort(key=lambda c: (len(c), c))
+    headed = _read_head(query, taken, words, finer, t)
+    if headed is not None:
+        return headed
     bases = base_words(query)
     if bases and not _form_fits(query, bases[0], finer):
         return None
@@ -489,8 +575,8 @@ def base_words(word: str) -> list[str]:
 def _form_fits(query: str, base: str, codes: list[str]) -> bool:
     """A factory form (X加工, X厂, also inside 做…的) only for X of sections B–D (see ``_FACTORY_FORMS``)."""
     rest = query.replace(base, "", 1)
-    if any(f in rest for f in _FACTORY_FORMS):
-        return all(c[0] in "BCD" for c in codes)
+    if any(f in rest for f in _FACTORY_FORMS):   # a 修理厂 is a repair shop: O81 fits the form too (W12)
+        return all(c[0] in "BCD" or c.startswith("O81") for c in codes)
     return True
 
 
@@ -610,7 +696,7 @@ def choice_free(m: IndustryMatch) -> bool:
     >>> choice_free(resolve("铸造")), choice_free(resolve("做铸造的")), choice_free(resolve("管材"))
     (True, True, False)
     """
-    return (m.status == "ambiguous" and (bool(_listed_word(m)) or m.how == "contains")
+    return (m.status == "ambiguous" and (bool(_listed_word(m)) or m.how in ("contains", "head"))
             and 1 < len(m.candidates) <= MAX_JUDGED_CANDIDATES)
 
 
@@ -695,6 +781,27 @@ def industry_error_message(m: IndustryMatch, *, where: str = "行业") -> str:
     cands = "；".join(f"{c} {n}" for c, n in m.candidates)
     q = clip(m.query)
     read = f"（{m.read_zh}）" if m.read_zh else ""   # a phrase read by the words it contains says so
+    said = "".join(f"「{w}」" for w in m.notes[1:])
+    if m.notes[:1] == ("no_such_code",):
+        hint = f"相近的有：{cands}。" if cands else ""
+        return (f"{where}：「{q}」中的代码 {m.notes[1]} 在 GB/T 4754-2017 中不存在。{hint}请改正代码（如 C3451、345、34、C），"
+                "或写行业词（如 轴承）。")
+    if m.notes[:1] == ("code_typo",):
+        hint = f"是否指：{cands}？" if cands else ""
+        return (f"{where}：「{q}」不是有效的 GB/T 4754-2017 代码写法（{clip(m.notes[1])}）。{hint}"
+                "代码写作门类字母加 2–4 位数字，如 C3451、345、34、C。")
+    if m.notes[:1] == ("two_activities",):
+        return (f"{where}：「{q}」写了不止一项活动（{'、'.join(clip(p) for p in m.notes[1:])}），代码与行业词不能混写。"
+                "请只写实际从事的一项活动（一个代码或一个行业词）；多项活动请分行核查。")
+    if m.notes[:1] == ("negation",):
+        return (f"{where}：「{q}」是否定或排除的说法（不做{said}），据此无法判断实际行业。请写出实际从事的生产或经营活动"
+                "（如 轴承、做家具的），或给出代码（如 C3451）。")
+    if m.notes[:1] == ("annex",):
+        return (f"{where}：「{q}」是企业的附属设施（宿舍、食堂、办公楼等），不是一个行业。请写出该企业实际从事的生产或经营"
+                "活动，或给出代码（如 C3451）。")
+    if m.notes[:1] == ("equipment_unknown",):
+        return (f"{where}：「{q}」是{said}的设备，不是{said}本身；无法确定该设备属于哪个行业小类。请给出设备制造的代码"
+                f"（通用设备 C34 或专用设备 C35 之下的小类）。")
     if "too_short" in m.notes:
         return f"{where}：「{q}」太短，无法判断行业。请写出产品或行业，如 轴承厂、做轴承的，或给出代码（如 C3451）。"
     if m.status == "ambiguous":
@@ -739,3 +846,143 @@ def to_2002_division(code: str) -> tuple[str | None, str]:
     if best is None or not best["code_2002"]:
         return None, (best["note"] if best is not None else "")
     return best["code_2002"], best["note"]
+
+
+#: the refusals whose reason :func:`industry_error_message` states (a negation, an annex, equipment without a class,
+#: a code the standard lacks, a mistyped code, a code written with a word)
+REFUSALS = ("negation", "annex", "equipment_unknown", "no_such_code", "code_typo", "two_activities")
+
+
+# ---- W12: heads and negations that contradict production --------------------------------------------------------
+HEADS_FILE = "industry_heads.csv"
+#: placeholder standing for a product word inside a phrase when its head is read (a character no phrase holds)
+_X = "\uE000"
+#: what each head kind says the unit does, for the planner to see (read_zh)
+HEAD_KIND_ZH = {"wholesale": "批发，非制造", "retail": "零售，非制造", "trade": "批发零售，非制造",
+                "repair": "修理，非制造", "equipment": "制造其设备", "vehicle": "其车辆",
+                "fixed": "非制造该产品"}
+#: head words: never read as the product (批发 and 零售 are listed words of F51/F52; 机械 of C34/C35)
+_HEAD_WORDS = frozenset("销售 经销 经销部 门市 门市部 门店 专卖 专卖店 代理 批发 零售 商店 店铺 贸易 交易 市场 卖场 商城 超市 "
+                        "收购 生意 商行 经营部 维修 修理 检修 保养 设备 装备 机械 机具 器材 宿舍 食堂 公寓 拆除 拆迁 废水 污水 "
+                        "处置 协同处置 批发市场 交易市场".split())
+#: (pattern over the phrase with each product word as _X, what it is). Order matters: a negation or an annex refuses
+#: before any head is read; an equipment head turns the product into its machines before a trade or repair head
+#: (化工设备销售 sells machines: F5179). Written by hand: a dozen patterns over a phrase of a few characters.
+_NEGATION = re.compile(f"(非|不涉及|不含|不包括|不做|不搞|不从事|不生产|不属于|不是|禁止|严禁|不得|没有|无|(?<![拆清去排消免])除)[^{_X}]{{0,2}}{_X}"
+                       f"|{_X}[^{_X}]{{0,3}}(以外|之外|除外)")
+_ANNEX = re.compile("宿舍|食堂|公寓|职工住房|办公楼")
+_FIXED = ((re.compile("拆除|拆迁"), ("E5021",)),
+          (re.compile("(废水|污水)(处理|治理)"), ("N7721",)),
+          (re.compile("废气(处理|治理)"), ("N7722",)),
+          (re.compile("协同处置|(废物|固废|危废)(处理|处置)"), ("N7723", "N7724")))
+_EQUIPMENT = re.compile(f"{_X}[^{_X}]{{0,4}}?(设备|装备|机械|机具|器材|生产线)|{_X}机(?!构|关|场)")
+_VEHICLE = re.compile(f"{_X}车")
+_REPAIR = re.compile(f"维修|修理|检修|保养|修{_X}")
+_RETAIL = re.compile("门市|门店|商店|店铺|专卖|零售|卖场|超市|店")
+_WHOLESALE = re.compile("批发|收购|贸易")
+_TRADE = re.compile(f"销售|经销|代理|卖{_X}|生意|交易|市场|商城|商行|经营部|{_X}城$")
+
+
+@lru_cache(maxsize=1)
+def _head_rows() -> dict[str, list[tuple[str, str]]]:
+    """``{kind: [(product prefix, code), …]}`` from :data:`HEADS_FILE` (every code checked against the table)."""
+    from .errors import SchemaError
+
+    t = _table()
+    out: dict[str, list[tuple[str, str]]] = {}
+    for i, row in enumerate(_read_csv_rows(settings.data_dir / HEADS_FILE, comment=True)):
+        if row["code"] not in t:
+            raise SchemaError(f"{HEADS_FILE} 第 {i + 2} 个数据行：代码 {row['code']} 不在 GB/T 4754-2017 中"
+                              f"（{CODES_FILE}）。请改正代码或删去该行。")
+        out.setdefault(row["kind"], []).append((row["product"], row["code"]))
+    return out
+
+
+def _rows_for(kind: str, code: str) -> list[str]:
+    """The classes of the rows of ``kind`` whose product prefix covers ``code`` most narrowly."""
+    cover = [(p, c) for p, c in _head_rows().get(kind, ()) if code.startswith(p)]
+    best = max((len(p) for p, _ in cover), default=0)
+    return [c for p, c in cover if len(p) == best]
+
+
+def _map_head(kind: str, codes: list[str]) -> list[str]:
+    """The classes a head of ``kind`` turns the product ``codes`` into (``[]`` where no row covers a product).
+
+    A retail head whose product has no retail row gives its wholesale class and F52 零售业 (轴承店); a wholesale head
+    without a row, the retail one; a general trade head (销售, 市场) both."""
+    out: list[str] = []
+    for c in codes:
+        if kind in ("wholesale", "retail", "trade") and c[:3] in ("F51", "F52"):
+            out.append(c)           # the word already names a trade (家电 → F5272 日用家电零售)
+            continue
+        if kind == "trade":
+            got = _rows_for("wholesale", c) + _rows_for("retail", c)
+        elif kind == "retail":
+            got = _rows_for("retail", c) or (_rows_for("wholesale", c) + ["F52"] if _rows_for("wholesale", c) else [])
+        elif kind == "wholesale":
+            got = _rows_for("wholesale", c) or _rows_for("retail", c)
+        else:
+            got = _rows_for(kind, c)
+        if not got:
+            return []
+        out.extend(got)
+    return list(dict.fromkeys(out))
+
+
+def _read_head(query: str, taken: list[tuple[int, int, str]], words: list[str], codes: list[str], t):
+    """A phrase whose head contradicts making its product (W12): a match, or ``None`` when no such head is there.
+
+    ``taken`` are the product words' spans. A negation (非化工, 除电镀外) or an annex (水泥厂宿舍) is refused; a fixed
+    activity (拆除, 废水处理, 协同处置) gets its class; an equipment head (化工设备) turns the product into the machines
+    that make it, a trade head (销售, 门市, 卖X的 …) into its wholesale/retail class and a repair head (维修, 修X的)
+    into its repair class (rows of :data:`HEADS_FILE`). A head whose product has no row gives the division
+    candidates (trade: F51/F52; repair: C43/O81) or, for equipment, a refusal — never the product itself.
+    """
+    rest, last = [], 0
+    for s, e, w in taken:
+        if w in words:
+            rest.append(query[last:s] + _X)
+            last = e
+    rest.append(query[last:])
+    form = "".join(rest)
+    notes = ("head",)
+    if _NEGATION.search(form):
+        return IndustryMatch(query, "unknown", how="none", notes=("negation", *words))
+    if _ANNEX.search(form.replace(_X, "")):
+        return IndustryMatch(query, "unknown", how="none", notes=("annex", *words))
+    for pat, fixed in _FIXED:
+        m = pat.search(form)
+        if m:
+            return _match(query, list(fixed), t, "head", notes=(*notes, "fixed", m.group(0), *words))
+    heads: list[tuple[str, str]] = []
+    cur = list(codes)
+    m = _EQUIPMENT.search(form) or _VEHICLE.search(form)
+    if m:
+        kind = "vehicle" if m.re is _VEHICLE else "equipment"
+        # 农机设备 is a machine already (C35, C34 but its parts C345 轴承、齿轮 and C348 通用零部件)
+        if not (kind == "equipment" and all(c.startswith(("C341", "C342", "C343", "C344", "C346", "C347", "C349", "C35"))
+                                            for c in cur)):
+            cur = _map_head(kind, cur)
+            heads.append((kind, m.group(0).replace(_X, "")))
+            if not cur:
+                return IndustryMatch(query, "unknown", how="none",
+                                     candidates=tuple((c, t[c].name_zh) for c in ("C34", "C35")),
+                                     notes=("equipment_unknown", *words))
+    for pat, kind in ((_REPAIR, "repair"), (_RETAIL, "retail"), (_WHOLESALE, "wholesale"), (_TRADE, "trade")):
+        m = pat.search(form)
+        if m and kind == "trade" and re.fullmatch(f"市场|交易|商城|{_X}城", m.group(0)) and any(
+                c[0] not in "ABCF" for c in cur):
+            continue   # 人才市场, 大学城: a market or a 城 of a service is no trade in goods
+        if m:
+            mapped = _map_head(kind, cur)
+            if not mapped:
+                mapped = (["F51", "F52"] if kind != "repair"
+                          else ["C43"] if all(c[0] == "C" for c in cur) else ["O81"])
+            heads.append((kind, m.group(0).replace(_X, "X")))
+            cur = mapped
+            break
+    if not heads:
+        return None
+    kind = heads[-1][0]
+    head_words = tuple(h for _, h in heads)
+    return _match(query, _collapse_nested(cur), t, "head", notes=(*notes, kind, "+".join(head_words), *words))

@@ -231,6 +231,11 @@ class Gazetteer:
                          f"服务业分区图层及规划简称，共 {len(self)} 个名称）。{listing}"
                          "请改用其中一个名称，或给出 “经度,纬度”、WKT 或地块文件。")
 
+    def _short_township(self, key: str) -> bool:
+        """``key`` is only a short name of a township (郑家, 闫寺, 沙镇), not any unit's full name."""
+        hits = self._by_name.get(key, [])
+        return bool(hits) and all(p.level == "镇街" and p.name != p.unit_name for p in hits)
+
     def find_in_text(self, text) -> TextMatch:
         """Place a free-text address at the most specific unit whose name it contains.
 
@@ -248,6 +253,9 @@ class Gazetteer:
         s = normalize_name(raw)
         if not s:
             return TextMatch(raw, None, reason="地址为空")
+        relative = relative_place(s)
+        if relative:
+            return TextMatch(raw, None, matched=relative, reason=relative_place_message(relative))
         spans = []
         for key in self._keys:
             start = s.find(key)
@@ -256,6 +264,11 @@ class Gazetteer:
                 start = s.find(key, start + 1)
         spans = [a for a in spans if not any(b[0] <= a[0] and a[1] <= b[1] and (b[1] - b[0]) > (a[1] - a[0])
                                                for b in spans)]
+        # a unit written with its 镇/街道 suffix wins over a short name that follows it inside a village name:
+        # 堂邑镇郑家村, 梁水镇闫寺村, 侯营镇沙镇村 are villages of 堂邑镇/梁水镇/侯营镇, not two units
+        spans = [a for a in spans if not self._short_township(a[2])
+                 or not any(b[1] <= a[0] and b[2].endswith(("镇", "街道")) and not self._short_township(b[2])
+                            for b in spans)]
         full = excluded_area(s)
         if full is not None and not any(len(k) > 2 for _, _, k in spans):
             # 聊城经济技术开发区… and nothing more specific of the plan: not a unit of the plan (第一章第一节)
@@ -287,6 +300,32 @@ class Gazetteer:
                                  f"“{t[2]}”→{t[1].describe_zh()}" for t in both)
                              + f"，无法确定场地在哪一个。{_GIVE_ONE}")
         return TextMatch(raw, best[1], matched=best[2])
+
+
+#: a place given RELATIVE to a unit (outside it, a distance and direction from it, near it, not it, moved out of it):
+#: it cannot be located, and taking the unit would answer for a site that is not there. Written by hand: a few
+#: Chinese patterns no geocoding library reads.
+_RELATIVE = re.compile(
+    r"以[东南西北]|[东南西北](侧|面|边|方向?)?约?\d|距离?|离[^村庄屯]{0,12}\d|\d+(\.\d+)?(公里|千米|km|KM|Km|里)"
+    r"|附近|周边|周围|旁边|对面|毗邻|相邻|以外|之外|(区|园|镇|街道|村|城)外(?!环)|^非|搬出|迁出|外迁")
+
+
+def relative_place(text) -> str:
+    """The words by which ``text`` places a site relative to a unit (``"外"``, ``"以南"``, ``"距"`` …), or ``""``.
+
+    Examples
+    --------
+    >>> relative_place("郑家镇工业集聚区以南10公里"), relative_place("郑家镇王屯村"), relative_place("市外环路")
+    ('以南', '', '')
+    """
+    m = _RELATIVE.search(normalize_name(text))
+    return m.group(0) if m else ""
+
+
+def relative_place_message(words: str) -> str:
+    """Why a relative place is refused, and the fix."""
+    return (f"地名含相对位置的说法（“{clip(words)}”：在某单元之外、距某处若干公里、附近、非某处或从某处迁出），"
+            "无法据此定位，按该单元核查会答非所问。请给出“经度,纬度”、WKT 或地块文件（边界）。")
 
 
 #: the fix of an address naming several units
@@ -564,6 +603,9 @@ def place_for_site(text: str, *, store=None, gaz: Gazetteer | None = None) -> tu
     '郑家镇'
     """
     gaz = gaz or gazetteer(store)
+    relative = relative_place(text)
+    if relative and normalize_name(text) not in gaz._by_name:
+        raise InputError(f"地名“{clip(text)}”：{relative_place_message(relative)}")
     try:
         place = gaz.lookup(text)
         return place, [site_note(place, text)]

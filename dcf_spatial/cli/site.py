@@ -297,7 +297,7 @@ def industry(words, as_json):
     \b
     $ dcf site industry 轴承 管材 3612
     """
-    from ..industry import resolve
+    from ..industry import REFUSALS, industry_error_message, resolve
 
     out = [resolve(w) for w in words]
     if as_json:
@@ -309,6 +309,8 @@ def industry(words, as_json):
             click.echo(f"{m.query}：{m.label_zh}{read}")
         elif m.status == "ambiguous":
             click.echo(f"{m.query}{read}：有多个可能 — " + "；".join(f"{c} {n}" for c, n in m.candidates))
+        elif m.notes[:1] and m.notes[0] in REFUSALS:   # a negation, an annex, a code that does not exist …: why
+            click.echo(industry_error_message(m))
         else:
             hint = "；".join(f"{c} {n}" for c, n in m.candidates)
             click.echo(f"{m.query}：无法识别" + (f"（相近：{hint}）" if hint else ""))
