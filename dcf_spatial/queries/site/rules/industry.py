@@ -196,10 +196,12 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
         else:
             rule, effect = kind["outside_rule"], kind["outside_effect"]
             pr = policy[rule]
-            if pr.get("blocked_layers") and any(z["layer"] in pr["blocked_layers"] and z["share"] >= th["split_min_share"]
-                                                for z in zones):
+            if pr.get("blocked_layers") and (
+                    any(z["layer"] in pr["blocked_layers"] and z["share"] >= th["split_min_share"] for z in zones)
+                    or plan.match(pr.get("excluded_codes", []), site.codes) == "full"):
                 # task R12: agricultural processing outside every zone is conditional (第五章第三节), but in an
-                # agricultural zone not of its chain or in the city's service areas it is a factory outside the clusters
+                # agricultural zone not of its chain, in the city's service areas, or for slaughter and meat (C135,
+                # which 第八章第一节 gives to 农副产品精深加工产业园) it is a factory outside the clusters
                 rule, effect = pr["not_loosened_from"], "does_not_fit"
                 pr = policy[rule]
             text = pr["reason_zh"].format(nearest=nearest_txt)
