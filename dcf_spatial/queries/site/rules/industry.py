@@ -280,7 +280,8 @@ def district_wide(site: SiteFacts, share_plan: float, reasons: Reasons, zones: l
     第三章第四节, 第五章第一节; 中药材 and 蔬菜, 第五章第二节; all other crops and livestock, 第五章第二节; on-farm
     primary processing, 第五章第三节; the community services of the 15分钟便民生活服务圈 incl. supermarkets,
     第六章第二节, 乡镇卫生院 and 养老院 (两院一体, 居家养老), 第六章第三节; rural e-commerce, 第五章第三节
-    镇（街道）网络销售体系): add the reason (and the rule's ``note_zh`` as an ``info`` prompt of what the verdict
+    镇（街道）网络销售体系; task R12: the everyday service points of the 15分钟便民生活服务圈 — 餐饮, 理发, 健身, 快递 … —
+    and rural tourism R9030/H6130 outside the clusters, 第六章第二节, 第六章第一节): add the reason (and the rule's ``note_zh`` as an ``info`` prompt of what the verdict
     does not check, e.g. 畜禽禁养区) and return True, so that no zone is required;
     False otherwise, also where a zone designated for the industry holds the whole site (that zone's clause
     is the reason then). A rule with ``not_in_layers`` does not apply where the site lies in a zone of those
