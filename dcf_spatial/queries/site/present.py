@@ -73,7 +73,8 @@ def summary_text(result: dict, *, figures_hint: str = FIGURES_HINT_ZH) -> str:
     if result["zones"]:
         lines.append("涉及分区：")
         for z in result["zones"]:
-            mt = {"full": "产业对口", "partial": "部分对口", "none": "不对口"}[z["match"]]
+            mt = ("集聚区整体对口（规划在集聚区一级写明本行业）" if z.get("cluster_wide")
+                  else {"full": "产业对口", "partial": "部分对口", "none": "不对口"}[z["match"]])
             where = (f"重叠 {z['overlap_mu']:.2f} 亩，占场地 {fmt_share(z['share'])}" if (s["area_mu"] or 0) > 0
                      else "点位位于其内")
             if not s.get("parcel_known", True):  # a named unit: shares are of the unit, not of the parcel

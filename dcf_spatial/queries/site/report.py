@@ -87,7 +87,7 @@ def _site_section(res: dict, heading: str) -> str:
           else f"{z['overlap_mu']:.2f}" if (s["area_mu"] or 0) > 0 or not s.get("parcel_known", True) else "—（点位）",
           "点位，位于其内" if z.get("point")  # a point feature (特色小镇) has no area to share
           else _pct(z["share"]) if (s["area_mu"] or 0) > 0 or not s.get("parcel_known", True) else "点位位于其内",
-          match_zh[z["match"]],
+          "集聚区整体对口" if z.get("cluster_wide") else match_zh[z["match"]],
           z["plan_ref"]) for z in res["zones"]]) if res["zones"] else "<p>无</p>"))
     if _barred(res):
         parts.append("<h3>本行业的对口分区</h3><p>该项目属第九章第三节禁止情形，不列对口分区。</p>")

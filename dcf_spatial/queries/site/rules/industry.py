@@ -128,7 +128,10 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
             pr = best["plan_ref"] or kind["plan_ref"]
             text = kind["fit_zh"].format(zone=best["name_zh"], codes=codes_zh(best["codes"]), plan_ref=pr)
             if best.get("via_zh"):
-                text += f"规划{pr}点名{best['name_zh']}承载{best['via_zh']}。"
+                # task R12 (new user): only the plan's verbatim words go in quotation marks, and the plan is not
+                # said to "name" the zone where it names the activity only
+                quote = f"“{best['via_quote_zh']}”，" if best.get("via_quote_zh") else ""
+                text += f"依据：{pr}{quote}本区据此承载{best['via_zh']}。"
             if best.get("provenance") == "schematic" and best["layer"] == "named_places":
                 text += "（规划点名的地点，未绘范围，按所在镇（街道）示意核查。）"
             # task R9: a 多点 service town (第八章第三节) the site also lies in, and whose theme names the project
@@ -191,9 +194,25 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
                     plan_ref=best["plan_ref"] or kind["plan_ref"])
             add(rule, "conditional", text, pr["plan_ref"])
         else:
-            pr = policy[kind["outside_rule"]]
-            effect, text = kind["outside_effect"], pr["reason_zh"].format(nearest=nearest_txt)
-            office = plan.office_policy_for_rule(kind["outside_rule"])
+            rule, effect = kind["outside_rule"], kind["outside_effect"]
+            pr = policy[rule]
+            if pr.get("blocked_layers") and (
+                    any(z["layer"] in pr["blocked_layers"] and z["share"] >= th["split_min_share"] for z in zones)
+                    or plan.match(pr.get("excluded_codes", []), site.codes) == "full"):
+                # task R12: agricultural processing outside every zone is conditional (第五章第三节), but in an
+                # agricultural zone not of its chain, in the city's service areas, or for slaughter and meat (C135,
+                # which 第八章第一节 gives to 农副产品精深加工产业园) it is a factory outside the clusters
+                rule, effect = pr["not_loosened_from"], "does_not_fit"
+                pr = policy[rule]
+            text = pr["reason_zh"].format(nearest=nearest_txt)
+            office = plan.office_policy_for_rule(rule)
+            if not office and pr.get("not_loosened_from"):
+                # not the office's question, but what is barred outside the clusters on its own grounds (chemicals:
+                # 进区入园, e.g. 香料香精 C2684) stays barred
+                name, entry = plan.office_policy_for_rule(pr["not_loosened_from"])
+                keep = next((k for k in entry.get("not_loosened", []) if plan.match(k["codes"], site.codes) == "full"), None)
+                if keep and plan.worst([effect, keep["effect"]]) != effect:
+                    effect, text = keep["effect"], text + keep["reason_zh"]
             if office:  # the plan steers but does not settle this: the office's policy sets the effect
                 name, entry = office
                 effect = plan.office_policies(site.flags.get("policy"))[name]
@@ -202,7 +221,7 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
                 keep = next((k for k in entry.get("not_loosened", []) if plan.match(k["codes"], site.codes) == "full"), None)
                 if keep and plan.worst([effect, keep["effect"]]) != effect:
                     effect, text = keep["effect"], text + keep["reason_zh"]
-            add(kind["outside_rule"], effect, text, pr["plan_ref"])
+            add(rule, effect, text, pr["plan_ref"])
     elif not kind["zone_layers"]:
         pr = policy[kind["outside_rule"]]
         add(kind["outside_rule"], kind["outside_effect"], pr["reason_zh"], pr["plan_ref"])
@@ -223,10 +242,15 @@ def _park_mismatch(site: SiteFacts, best: dict, park: dict, reasons: Reasons) ->
             park["plan_ref"] or pr["plan_ref"])
         return
     if wide:
+        # task R12 (new user): the zone list must agree with the verdict: the park does not list the industry, but
+        # the plan gives it to the whole cluster, so the park is marked as matching through the cluster
+        park["cluster_wide"] = True
         pr = policy["park_mismatch"]
         reasons.add("park_mismatch", "info", pr["reason_zh"].format(
             park=park["name_zh"], codes=codes_zh(park["codes"]) or "未列明", zone=best["name_zh"])
-            + pr["cluster_wide_zh"].format(zone=best["name_zh"], what=wide["what_zh"], plan_ref=wide["plan_ref"]),
+            + pr["cluster_wide_zh"].format(zone=best["name_zh"], what=wide["what_zh"], plan_ref=wide["plan_ref"],
+                                           quote="”“".join(wide["quote"]) if isinstance(wide.get("quote"), list)
+                                           else wide.get("quote", "")),
             wide["plan_ref"])
         return
     pr = policy["park_designation"]
@@ -256,7 +280,8 @@ def district_wide(site: SiteFacts, share_plan: float, reasons: Reasons, zones: l
     第三章第四节, 第五章第一节; 中药材 and 蔬菜, 第五章第二节; all other crops and livestock, 第五章第二节; on-farm
     primary processing, 第五章第三节; the community services of the 15分钟便民生活服务圈 incl. supermarkets,
     第六章第二节, 乡镇卫生院 and 养老院 (两院一体, 居家养老), 第六章第三节; rural e-commerce, 第五章第三节
-    镇（街道）网络销售体系): add the reason (and the rule's ``note_zh`` as an ``info`` prompt of what the verdict
+    镇（街道）网络销售体系; task R12: the everyday service points of the 15分钟便民生活服务圈 — 餐饮, 理发, 健身, 快递 … —
+    and rural tourism R9030/H6130 outside the clusters, 第六章第二节, 第六章第一节): add the reason (and the rule's ``note_zh`` as an ``info`` prompt of what the verdict
     does not check, e.g. 畜禽禁养区) and return True, so that no zone is required;
     False otherwise, also where a zone designated for the industry holds the whole site (that zone's clause
     is the reason then). A rule with ``not_in_layers`` does not apply where the site lies in a zone of those

@@ -85,6 +85,8 @@ def zones_touched(ctx: PlanContext, site: SiteFacts) -> list[dict]:
                     "plan_ref": lay.plan_refs[z], "codes": list(lay.codes[z])}
             if via:
                 zone["plan_ref"], zone["via_zh"] = via["plan_ref"], via["what_zh"]
+                q = via.get("quote") or ""
+                zone["via_quote_zh"] = "”“".join(q) if isinstance(q, list) else q
             if lay.geoms[z] is not None and lay.geoms[z].geom_type in ("Point", "MultiPoint"):
                 zone["point"] = True  # a point feature (特色小镇): no area, so no share of the site is said
             if mt != "full":
