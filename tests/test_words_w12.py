@@ -263,3 +263,10 @@ def test_a_form_is_suggested_by_its_word_alone_not_by_its_suffix():
     # 货架厂: the 厂 shared with 轴承厂 made 滚动轴承制造 look near; 门窗公司: the 公司 of 控股公司
     assert "C3451" not in [c for c, _ in resolve("货架厂").candidates]
     assert not any("公司" in n for _, n in resolve("门窗公司").candidates)
+
+
+@pytest.mark.parametrize("word", ["小超市", "便民超市", "农村超市", "社区超市"])
+def test_a_village_supermarket_is_a_supermarket(word):
+    """第六章第二节 names 便利店 among the community services of the 15分钟便民生活服务圈: a clerk's 小超市 must not be
+    refused because 超市 is also a retail head (h15-ch06-007)."""
+    assert resolve(word).codes == ("F5212",)
