@@ -19,13 +19,6 @@ from shapely import Point
 from test_plan_rules_issue10 import check, reasons, shipped
 
 
-@pytest.fixture(scope="module")
-def real():
-    from dcf_spatial import settings
-
-    return sc.load_context(settings.default_store)
-
-
 ZHANGLUJI = (115.72, 36.40)   # 张炉集镇, no zone
 TANGYI = (115.77, 36.52)      # 堂邑镇, no zone
 ZHENGJIA_OUT = (115.80, 36.43)  # 郑家镇 outside the cluster
@@ -220,3 +213,15 @@ def test_new_rules_cite_their_clauses():
     assert ids["rural_tourism_district_wide"]["plan_ref"].startswith("第六章第一节")
     assert "industrial_clusters" in ids["everyday_services_township"]["not_in_layers"]
     assert rb["policy_rules"]["agro_processing_outside"]["plan_ref"].startswith("第五章第三节")
+
+
+# --- 第九章第三节 with the clauses that encourage casting (第四章第一节, 第八章第一节) ------------------------------
+
+@shipped
+def test_9_3_foundry_reason_states_the_replacement_duty_once(real):
+    """第九章第三节 “严禁水泥、铸造等行业新增产能”; 第四章第一节 and 第八章第一节 both encourage 郑家's 废料融化铸造: the
+    reason quotes both clauses and says once that such a project needs 等量或减量置换 (a new user saw it twice)."""
+    res = check(real, (115.75, 36.455), "C3391")
+    (r,) = reasons(res, "foundry_new_capacity")
+    assert r["text_zh"].count("等量或减量置换") == 1
+    assert "第四章第一节" in r["text_zh"] and "第八章第一节" in r["text_zh"]
