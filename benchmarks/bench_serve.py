@@ -26,7 +26,8 @@ separate process, uvicorn) and measures:
 
 With ``--workers 1,2`` each store is measured with ``dcf serve --workers 1`` and ``--workers 2`` one after
 the other (same run, same load); the server CPU is then that of all its processes, and the share of
-the concurrent checks each worker process answered (the ``X-DCF-Worker`` header) is printed.
+the concurrent checks each worker process answered (the ``X-DCF-Worker`` header; the primary first) is
+printed with the number of the clients' connections each process was given (the kernel's pick).
 
 Prints one table plus the machine's load (``os.getloadavg``) and CPU count, then the figures as JSON.
 The figures depend on what else runs on the machine: report the load with them.
@@ -146,10 +147,12 @@ async def _clients(url: str, bodies: list[dict], clients: int) -> tuple[list[flo
     times: list[float] = []
     errors = 0
     workers: dict[str, int] = {}
+    conns: dict[str, int] = {}
 
     async def client():
         nonlocal errors
         reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        mine: set = set()
         try:
             while True:
                 try:
@@ -166,6 +169,9 @@ async def _clients(url: str, bodies: list[dict], clients: int) -> tuple[list[flo
                     elif line[:13].lower() == b"x-dcf-worker:":
                         pid = line[13:].strip().decode()
                         workers[pid] = workers.get(pid, 0) + 1
+                        if pid not in mine:   # this connection's worker (the kernel's pick, kept while open)
+                            mine.add(pid)
+                            conns[pid] = conns.get(pid, 0) + 1
                 body = await reader.readexactly(length)
                 times.append((time.perf_counter() - t0) * 1000)
                 if not head.startswith(b"HTTP/1.1 200 ") or b'"verdict"' not in body:
@@ -174,7 +180,27 @@ async def _clients(url: str, bodies: list[dict], clients: int) -> tuple[list[flo
             writer.close()
 
     await asyncio.gather(*(client() for _ in range(clients)))
+    workers[CONNECTIONS] = conns
     return times, errors, workers
+
+
+#: key of :func:`_clients`'s per-worker answers under which the connections per worker are given
+CONNECTIONS = "connections"
+
+
+def _primary_pid(url: str) -> str | None:
+    """The pid of the desk's primary process: a route only the primary answers (a job that does not
+    exist, 404) comes back with its ``X-DCF-Worker`` header from any worker."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        urllib.request.urlopen(url + "/api/jobs/no-such-job", timeout=30)
+    except urllib.error.HTTPError as exc:
+        return exc.headers.get("X-DCF-Worker")
+    except OSError:
+        return None
+    return None
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -227,12 +253,18 @@ def bench_site_check(url: str, requests: int, clients: int, server_pid: int | No
     times, errors, workers = asyncio.run(_clients(url, site_bodies(requests), clients))
     wall = time.perf_counter() - t0
     own = time.process_time() - own0
+    conns = workers.pop(CONNECTIONS)
+    primary = _primary_pid(url)
+    order = sorted(workers, key=lambda p: (p != primary, -workers[p]))   # primary, then by answers
     q = statistics.quantiles(times, n=100, method="inclusive")
     out = {"requests": len(times), "errors": errors, "p50_ms": round(statistics.median(times), 1),
            "p99_ms": round(q[98], 1), "max_ms": round(max(times), 1), "req_per_s": round(len(times) / wall, 1),
            "client_cpu_ms_per_req": round(own * 1000 / len(times), 2),
-           # share of the answers by each worker process, largest first (one process: 100)
-           "worker_shares_pct": "/".join(str(round(100 * n / len(times))) for n in sorted(workers.values(), reverse=True))}
+           # share of the answers by each worker process, the primary first (one process: 100), and the
+           # 20 keep-alive connections each got (SO_REUSEPORT hashes a connection to one worker: an uneven
+           # split of the connections shows as uneven shares whatever the workers do)
+           "worker_shares_pct": "/".join(str(round(100 * workers.get(p, 0) / len(times))) for p in order),
+           "worker_connections": "/".join(str(conns.get(p, 0)) for p in order)}
     if server_pid is not None:
         # CPU per request is what bounds the 20-client latency (p50 ≈ clients × CPU ÷ cores) and, unlike
         # wall times, hardly depends on what else the machine runs
@@ -391,6 +423,7 @@ def main(argv=None) -> int:
             ("  server CPU per request (ms)", "server_cpu_ms_per_req", ""),
             ("  bench client CPU per request (ms)", "client_cpu_ms_per_req", ""),
             ("  answers by worker process (%)", "worker_shares_pct", ""),
+            ("  connections by worker process", "worker_connections", ""),
             ("  one client alone: p50 (ms)", "p50_1client_ms", ""), ("  one client alone: p99 (ms)", "p99_1client_ms", ""),
             ("first page load, all layers drawn (s)", "first_load_s", "≤ 1.0"),
             ("  same, PC with a Chinese font (s)", "first_load_system_font_s", "≤ 1.0"),

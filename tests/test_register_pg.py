@@ -142,3 +142,42 @@ def test_a_server_restarting_while_the_catalog_is_read_is_a_store_error_not_a_cr
         st.catalog_dicts()
     assert getattr(info.value, "argument", None) == "store"
     assert "shutting down" in str(info.value)
+
+
+def _replace_clusters(store, tmp_path):
+    """Import a changed 产业集群 layer (one name edited); return the new layer's content hash."""
+    from dcf_spatial.register.versions import layer_versions
+
+    f = tmp_path / "clusters_new.gpkg"
+    gdf = dcf.layer("industrial_clusters", store=store)
+    gdf.drop(columns=["provenance", "source"]).assign(name_zh=gdf["name_zh"] + "（新）").to_file(f, driver="GPKG")
+    dcf.Store(store).import_layer("industrial_clusters", f)
+    return layer_versions(store)["industrial_clusters"]["sha256"]
+
+
+def test_a_check_after_a_layer_was_replaced_is_recorded_with_the_new_version(store, tmp_path):
+    """The register writer keeps the catalog it read for the next group; a layer replaced since (here
+    by an import, as another desk process or user would) must not make the next check be refused nor
+    recorded with the old version: the check saw the new layer, and its record names the new one."""
+    first = dcf.check_site(SITE, "轴承", store=store, record="之前")
+    old = dict(_used_pairs(store, first.register_ids[0]))["industrial_clusters"]
+    new = _replace_clusters(store, tmp_path)
+    assert new != old
+    second = dcf.check_site(SITE, "轴承", store=store, record="之后")
+    assert dict(_used_pairs(store, second.register_ids[0]))["industrial_clusters"] == new
+    assert ("industrial_clusters", new) in _kept_pairs(open_store(store))
+
+
+def test_a_record_without_versions_taken_before_is_written_with_the_catalog_as_it_is(store, tmp_path):
+    """Rows recorded without the versions a check started from (``expected=None``) are written with the
+    layer versions of the catalog at commit time, not with the catalog the writer kept from its last
+    group (that one is stale after an import: the transaction's own read of the catalog finds it out)."""
+    import shapely
+
+    from dcf_spatial.register.record import record_results, rerun_input
+
+    answer = dcf.check_site(SITE, "轴承", store=store, record="之前")
+    new = _replace_clusters(store, tmp_path)
+    ids = record_results(answer.results, [rerun_input([None], "轴承", None, None)], [shapely.Point(115.75, 36.455)],
+                         store=store, project="无版本", expected=None)
+    assert dict(_used_pairs(store, ids[0]))["industrial_clusters"] == new

@@ -396,11 +396,19 @@ def _write_group_now(location, jobs, catalog, mask_url) -> None:
             return buf.getvalue()
 
         def build():
-            layer_v = versions.layer_versions(location)
+            # a database's catalog as the last group read it: the transaction reads it again (FOR SHARE)
+            # and starts over with a fresh read when it moved (tables._pg_write_records)
+            layer_v = versions.layer_versions(location, reuse_catalog=True)
             # compared without the location: the packaged default store is recorded in its per-user copy
             now_keys = {k: v["key"][1:] for k, v in layer_v.items()}
+            if st.kind != "gpkg" and any(job.expected is not None and {k: v[1:] for k, v in job.expected.items()}
+                                         != now_keys for job in jobs):
+                # a check saw another catalog than the one kept: read it now before refusing anything
+                versions.forget_catalog()
+                layer_v = versions.layer_versions(location, reuse_catalog=True)
+                now_keys = {k: v["key"][1:] for k, v in layer_v.items()}
             file_v = versions.file_versions()
-            groups = []
+            groups, group_fields = [], []   # per build: a retry builds from another catalog read
             for job in jobs:
                 then_keys = {k: v[1:] for k, v in (job.expected or {}).items()}
                 if job.expected is not None and now_keys != then_keys:
@@ -410,13 +418,15 @@ def _write_group_now(location, jobs, catalog, mask_url) -> None:
                         f"核查期间图层库 {st.label} 中的图层 {', '.join(changed)} 被他人修改，"
                         "无法确定核查所用的版本，本次未记入核查登记；请重新核查。")))
                 else:
-                    groups.append(_rows(job, layer_v, file_v))
+                    groups.append(_rows(job, layer_v, file_v, group_fields))
             return groups, layer_v, file_v, snapshot
 
-        def _rows(job, layer_v, file_v):
-            group = {"recorded_at": now, "layers": dumps({k: v["sha256"] for k, v in layer_v.items()}),
-                     "files": dumps({k: v[0] for k, v in file_v.items()}), "store": mask_url(str(location))}
-            return [{**part, **group} for part in job.row_parts()]
+        def _rows(job, layer_v, file_v, group_fields):
+            if not group_fields:   # the same for every job of the group: built once
+                group_fields.append({"recorded_at": now, "layers": dumps({k: v["sha256"] for k, v in layer_v.items()}),
+                                     "files": dumps({k: v[0] for k, v in file_v.items()}),
+                                     "store": mask_url(str(location))})
+            return [{**part, **group_fields[0]} for part in job.row_parts()]
 
         outcomes = tables.write_records(st, build)
     except BaseException as exc:  # the whole transaction failed: every waiting record says so

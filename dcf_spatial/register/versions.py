@@ -124,13 +124,32 @@ def _catalog_entries(st) -> dict[str, dict]:
 
 
 _CATALOG_ROWS: dict = {}
+#: ``{store location: catalog rows}`` kept for ``layer_versions(..., reuse_catalog=True)``
+_REUSED_CATALOG: dict = {}
 
 
-def layer_versions(store) -> dict[str, dict]:
+def forget_catalog() -> None:
+    """Drop the catalog rows kept for ``layer_versions(..., reuse_catalog=True)``: the next such call
+    reads the catalog again (a register write found it moved).
+
+    Examples
+    --------
+    >>> forget_catalog()
+    """
+    _REUSED_CATALOG.clear()
+
+
+def layer_versions(store, *, reuse_catalog: bool = False) -> dict[str, dict]:
     """``{layer id: {"sha256", "version", "catalog": catalog row}}`` of the site-check layers in ``store``.
 
     Hashes are cached per catalog row (version, kept-history count, import hash, update time): a
     layer is re-read only when it changed.
+
+    With ``reuse_catalog`` a PostGIS store's catalog is not read again when this process read it
+    before with ``reuse_catalog`` (the rows of that read are used): only for a caller that compares
+    the keys it gets with the catalog read inside its own transaction, as the register's writer does
+    (:func:`dcf_spatial.register.tables.write_records`), and calls :func:`forget_catalog` when they
+    differ. A GeoPackage's catalog is kept by its content stamp anyway.
 
     Examples
     --------
@@ -141,7 +160,17 @@ def layer_versions(store) -> dict[str, dict]:
     from ..store.locate import resolve_store
 
     location = resolve_store(store)
-    entries = _catalog_entries(catalog._store(location))
+    st = catalog._store(location)
+    if reuse_catalog and st.kind != "gpkg":
+        # the register writer's per-group catalog read (a round trip, a pooled connection and its
+        # rows as dicts: an eighth of a PostGIS group commit's CPU, cProfile) is the catalog the
+        # transaction reads again FOR SHARE; kept, and dropped when that read differs (forget_catalog)
+        key = str(location)
+        entries = _REUSED_CATALOG.get(key)
+        if entries is None:
+            entries = _REUSED_CATALOG[key] = _catalog_entries(st)
+    else:
+        entries = _catalog_entries(st)
     out = {}
     for lid in site_layers():
         entry = entries.get(lid)
