@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 import uuid
 from pathlib import Path
 from typing import Callable
@@ -56,6 +57,95 @@ def sha256_file(path) -> str:
     return h.hexdigest()
 
 
+#: sha256 of files hashed ahead of the manifest (:func:`hash_written`, :func:`hash_ahead`), by resolved
+#: path: the size and modification time the file had, and the digest (or the future of one)
+_KNOWN: dict[str, tuple[int, int, object]] = {}
+_KNOWN_LOCK = threading.Lock()
+
+
+def _hash_and_keep(p: Path) -> str:
+    before = p.stat()
+    digest = sha256_file(p)
+    after = p.stat()
+    if (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns):  # not written meanwhile
+        with _KNOWN_LOCK:
+            _KNOWN[str(p)] = (after.st_size, after.st_mtime_ns, digest)
+    return digest
+
+
+def hash_written(path) -> str:
+    """Hash a file its writer has just finished, in the writer's own thread, for the manifest.
+
+    :func:`write_set` reads back every file it moves into place to list its sha256 in the
+    manifest; a file hashed here (while the other files are still being written, on another core)
+    is not read again there, as long as its size and modification time are those it had when
+    hashed (a file changed since is hashed again). Returns the sha256 (hex).
+
+    Examples
+    --------
+    >>> hash_written(__file__) == sha256_file(__file__)
+    True
+    """
+    return _hash_and_keep(Path(path).resolve())
+
+
+def hash_ahead(path) -> None:
+    """Start hashing an input file in a background thread, for the manifest written at the end.
+
+    The audits call it as they start reading, while the second core has nothing else to do;
+    :func:`sha256_of` then waits for that digest instead of reading the file again at the end
+    (where the writers keep both cores busy). A file changed after it was hashed is hashed again
+    there. Anything but a plain local file (a folder, a shapefile and its sidecars, ``pg:``) is
+    left to :func:`sha256_of`.
+
+    Examples
+    --------
+    >>> hash_ahead(__file__); sha256_of(__file__) == sha256_file(__file__)
+    True
+    """
+    from concurrent.futures import Future
+
+    try:
+        p = Path(str(path)).expanduser().resolve()
+        if not p.is_file() or p.suffix.lower() == ".shp":
+            return
+        st = p.stat()
+    except (OSError, ValueError):
+        return
+    pending: Future = Future()
+
+    def run():
+        try:
+            pending.set_result(_hash_and_keep(p))
+        except BaseException as exc:  # an unreadable file: sha256_of reads it itself and says so
+            pending.set_exception(exc)
+
+    with _KNOWN_LOCK:
+        _KNOWN[str(p)] = (st.st_size, st.st_mtime_ns, pending)
+    threading.Thread(target=run, name="dcf-sha-ahead", daemon=True).start()
+
+
+def _sha256_known(path: Path) -> str:
+    """The sha256 of ``path``: the one hashed ahead if the file is unchanged since, else read now."""
+    p = path.resolve()
+    with _KNOWN_LOCK:
+        known = _KNOWN.pop(str(p), None)
+    if known is not None:
+        st = p.stat()
+        if (st.st_size, st.st_mtime_ns) == known[:2]:
+            digest = known[2]
+            if not isinstance(digest, str):
+                try:
+                    digest = digest.result()
+                except Exception:
+                    digest = None
+            if digest is not None:
+                st2 = p.stat()
+                if (st2.st_size, st2.st_mtime_ns) == known[:2]:
+                    return digest
+    return sha256_file(p)
+
+
 def sha256_of(path) -> str | None:
     """The sha256 of a file, or of a folder's files (names and contents, in name order); ``None``
     when ``path`` is not a local file or folder (a ``pg:`` table, a GeoDataFrame).
@@ -74,7 +164,7 @@ def sha256_of(path) -> str | None:
                 h.update(sha256_file(f).encode())
             return h.hexdigest()
         if p.is_file():
-            return sha256_file(p)
+            return _sha256_known(p)
         if p.is_dir():
             h = hashlib.sha256()
             for f in sorted(q for q in p.rglob("*") if q.is_file()):
@@ -90,7 +180,7 @@ def _describe(path: Path) -> dict:
     if path.is_dir():
         files = sorted(q for q in path.rglob("*") if q.is_file())
         return {"sha256": sha256_of(path), "files": len(files), "bytes": sum(q.stat().st_size for q in files)}
-    return {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+    return {"sha256": _sha256_known(path), "bytes": path.stat().st_size}
 
 
 def _tool_version() -> str:

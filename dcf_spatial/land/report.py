@@ -184,11 +184,17 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -
     gpkg_cols = [c for c in outputs.IDLE_COLUMNS_ZH if c in r.columns] + ["township_id", "cluster_id", "park_id"]
     complete = r[[c for c in gpkg_cols if c in r.columns] + [r.geometry.name]]  # one selection, no recast copy
 
+    from ..io.output_set import hash_written
+
+    # each file is hashed for the manifest by its writer as soon as it is written (the other thread
+    # still writing), not read back by the manifest after every file is done
     def complete_list():  # the complete list, in a thread of its own (see below)
         outputs.write_geoparquet(complete, files["parquet"])
+        hash_written(files["parquet"])
         t["parquet"] = time.perf_counter()
         if "gpkg" in files:
             outputs.write_gpkg(complete, files["gpkg"], layer="idle_audit")
+            hash_written(files["gpkg"])
             t["gpkg"] = time.perf_counter()
 
     # The complete list (GeoParquet, slice by slice) is written in a second thread while this one
@@ -216,6 +222,7 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -
                                     n_total=len(r), data_note=outputs.sheet_note(result.layers_used,
                                                                                 short_synthetic(r) + "。"), **args)
         del listed, rejected, bad
+        hash_written(files["excel"])
         t["excel"] = time.perf_counter()
         if map:
             note = outputs.idle_map_note(result.layers_used, short_synthetic(r))
@@ -224,6 +231,8 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -
                                                     overwrite=overwrite, basemap=basemap)
             if written is None:
                 files.pop("map")
+            else:
+                hash_written(files["map"])
             t["map"] = time.perf_counter()
     finally:
         pool.shutdown(wait=True)  # the staging folder is not removed under a writing thread

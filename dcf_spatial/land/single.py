@@ -51,6 +51,10 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
     bar = steps_bar((4 if imagery is None else 5) + (write is not None), "闲置土地审计", progress)
     bar.step("读入宗地")
     if isinstance(parcels, (str, Path)):
+        from ..io.output_set import hash_ahead
+
+        # the input's sha256 for the manifest, on the second core while this one reads (idle then)
+        hash_ahead(parcels)
         rows = read_parcel_rows(parcels, crs=crs, layer=layer, field_map=field_map, encoding=encoding,
                                 swap_xy=swap_xy, store=store)
         source = str(parcels)
