@@ -63,6 +63,9 @@ HOLDOUT16_FILE = Path(__file__).parent / "plan_cases" / "holdout16.csv"
 #: a seventeenth blind hold-out set (the front-desk clerk's own words, across the district), by a reader who had
 #: seen no csv file nor the rules
 HOLDOUT17_FILE = Path(__file__).parent / "plan_cases" / "holdout17.csv"
+#: an eighteenth blind hold-out set (an ordinary week at every desk: clusters, parks, core/belts/groups/points, towns and
+#: agricultural zones), by a reader who had seen no csv file nor the rules
+HOLDOUT18_FILE = Path(__file__).parent / "plan_cases" / "holdout18.csv"
 PLAN_TEXT = Path("/work/shared/plan/dongchangfu_industry_plan_2021-2030.txt")
 COLUMNS = ["case_id", "chapter_section", "plan_words", "place", "industry", "extra", "expected_verdict", "why",
            "known_gap"]
@@ -91,6 +94,7 @@ HOLDOUT14_GAP = re.compile(r"^holdout14: .+$")
 HOLDOUT15_GAP = re.compile(r"^holdout15: .+$")
 HOLDOUT16_GAP = re.compile(r"^holdout16: .+$")
 HOLDOUT17_GAP = re.compile(r"^holdout17: .+$")
+HOLDOUT18_GAP = re.compile(r"^holdout18: .+$")
 #: the shipped store, whatever DCF_STORE says in the caller's shell
 ENV = {"DCF_STORE": None}
 
@@ -119,6 +123,7 @@ HOLDOUT14 = load_cases(HOLDOUT14_FILE)
 HOLDOUT15 = load_cases(HOLDOUT15_FILE)
 HOLDOUT16 = load_cases(HOLDOUT16_FILE)
 HOLDOUT17 = load_cases(HOLDOUT17_FILE)
+HOLDOUT18 = load_cases(HOLDOUT18_FILE)
 
 
 def _cli():
@@ -304,6 +309,12 @@ def test_holdout17_case(case):
     _check(case)
 
 
+@pytest.mark.parametrize("case", [_param(c) for c in HOLDOUT18])
+def test_holdout18_case(case):
+    """The eighteenth held-out set (``holdout18.csv``), same runner; a disagreement is a strict xfail naming the rule."""
+    _check(case)
+
+
 #: each held-out set: its file, cases, id form, known_gap form and the sets written before it
 HELD_OUT_SETS = {
     "holdout": (HOLDOUT_FILE, HOLDOUT, r"ho-ch\d\d-\d{3}", HOLDOUT_GAP, CASES),
@@ -344,6 +355,9 @@ HELD_OUT_SETS = {
     "holdout17": (HOLDOUT17_FILE, HOLDOUT17, r"h17-ch\d\d-\d{3}", HOLDOUT17_GAP,
                   CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7 + HOLDOUT8
                   + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 + HOLDOUT13 + HOLDOUT14 + HOLDOUT15 + HOLDOUT16),
+    "holdout18": (HOLDOUT18_FILE, HOLDOUT18, r"h18-ch\d\d-\d{3}", HOLDOUT18_GAP,
+                  CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7 + HOLDOUT8
+                  + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 + HOLDOUT13 + HOLDOUT14 + HOLDOUT15 + HOLDOUT16 + HOLDOUT17),
 }
 
 
@@ -394,7 +408,7 @@ def test_plan_words_are_verbatim():
     plan = PLAN_TEXT.read_text(encoding="utf-8")
     wrong = [c["case_id"] for c in CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6
              + HOLDOUT7 + HOLDOUT8 + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 + HOLDOUT13 + HOLDOUT14
-             + HOLDOUT15 + HOLDOUT16 + HOLDOUT17 if c["plan_words"] not in plan]
+             + HOLDOUT15 + HOLDOUT16 + HOLDOUT17 + HOLDOUT18 if c["plan_words"] not in plan]
     assert not wrong, f"plan_words not found verbatim in the plan: {wrong}"
 
 
