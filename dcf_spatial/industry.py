@@ -278,8 +278,9 @@ def resolve(value: str) -> IndustryMatch:
     Words: an exact name or keyword match wins; otherwise names/keywords containing the word.
     If the hits all lie under one of them, that one is taken; if they are unrelated, the match is
     ambiguous and lists them. A phrase read by the words it contains is read by its head (W12,
-    ``industry_heads.csv``): 水泥销售 is F5165 建材批发, 轴承维修 C4320 通用设备修理, 化工设备 C3521; a negation
-    (非化工) or an annex (水泥厂宿舍) is refused.
+    ``industry_heads.csv``): 水泥销售 is F5165 建材批发, 轴承维修 C4320 通用设备修理, 化工设备 C3521, 工程机械租赁
+    L7113, 化工设备安装 E4920, 水泥罐车 C3630 改装汽车制造; 水泥生产线 is cement making (C3011: a line is the plant, W13);
+    a negation (非化工, but not 无机化工 or 非晶变压器), an annex (水泥厂宿舍, but not 养老公寓) or a bare 机 (水泥机) is refused.
 
     Parameters
     ----------

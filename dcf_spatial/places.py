@@ -343,7 +343,7 @@ def relative_place(text) -> str:
 
 def relative_place_message(words: str) -> str:
     """Why a relative place is refused, and the fix."""
-    return (f"地名含相对位置的说法（“{clip(words)}”：在某单元之外、距某处若干公里、附近、非某处或从某处迁出），"
+    return (f"地名含相对位置的说法（“{clip(words)}”：在某单元之外、在其某侧或紧邻、距某处若干公里、附近、非某处或从某处迁出），"
             "无法据此定位，按该单元核查会答非所问。请给出“经度,纬度”、WKT 或地块文件（边界）。")
 
 
