@@ -89,7 +89,8 @@ class IndustryMatch:
         """
         if self.how == "head" and len(self.notes) >= 3:
             kind, head, words = self.notes[1], self.notes[2], self.notes[3:]
-            return ("按所含词" + "".join(f"「{w}」" for w in words) + f"及「{head}」识别"
+            heads = "".join(f"「{h.strip()}」" for h in head.split("+") if h.strip())   # 「设备」「销售」, not 「设备+销售」
+            return ("按所含词" + "".join(f"「{w}」" for w in words) + f"及{heads}识别"
                     f"（{HEAD_KIND_ZH.get(kind, kind)}）")
         if self.how == "code" and self.notes[:1] == ("code_as_group",):
             return "".join(f"GB/T 4754-2017 无代码 {c}（2011 年版的写法），按中类 {c[:4]} 识别" for c in self.notes[1:])
@@ -277,8 +278,9 @@ def resolve(value: str) -> IndustryMatch:
     Words: an exact name or keyword match wins; otherwise names/keywords containing the word.
     If the hits all lie under one of them, that one is taken; if they are unrelated, the match is
     ambiguous and lists them. A phrase read by the words it contains is read by its head (W12,
-    ``industry_heads.csv``): 水泥销售 is F5165 建材批发, 轴承维修 C4320 通用设备修理, 化工设备 C3521; a negation
-    (非化工) or an annex (水泥厂宿舍) is refused.
+    ``industry_heads.csv``): 水泥销售 is F5165 建材批发, 轴承维修 C4320 通用设备修理, 化工设备 C3521, 工程机械租赁
+    L7113, 化工设备安装 E4920, 水泥罐车 C3630 改装汽车制造; 水泥生产线 is cement making (C3011: a line is the plant, W13);
+    a negation (非化工, but not 无机化工 or 非晶变压器), an annex (水泥厂宿舍, but not 养老公寓) or a bare 机 (水泥机) is refused.
 
     Parameters
     ----------
@@ -490,6 +492,8 @@ _SERVICE_HEADS = ("设计", "咨询", "研发", "检测", "培训", "服务")
 
 def _head_fits(tail: str, codes: list[str]) -> bool:
     """False when the words after a phrase's last known word name a kind the read's codes are not."""
+    if tail.endswith(("用品", "用具")):   # 酒店用品 are goods for hotels, never 住宿业 (W13)
+        return all(c[0] in "ABCF" for c in codes)
     if tail.endswith(_EQUIPMENT_HEADS):
         return all(c[0] == "C" for c in codes)
     if tail.endswith(_SERVICE_HEADS):
@@ -802,6 +806,13 @@ def industry_error_message(m: IndustryMatch, *, where: str = "行业") -> str:
     if m.notes[:1] == ("equipment_unknown",):
         return (f"{where}：「{q}」是{said}的设备，不是{said}本身；无法确定该设备属于哪个行业小类。请给出设备制造的代码"
                 f"（通用设备 C34 或专用设备 C35 之下的小类）。")
+    if m.notes[:1] == ("machine_unclear",):
+        x = "".join(m.notes[1:])
+        return (f"{where}：「{q}」中的「机」说不清是{x}本身还是制造{x}的机器。若制造机器，请写「{x}机械」或「{x}设备」"
+                f"（或给出通用设备 C34、专用设备 C35 之下的小类代码）；若生产{x}，请写「{x}」。")
+    if m.notes[:1] == ("repair_unknown",):
+        return (f"{where}：「{q}」是{said}的检修或维护，无法确定属于哪个行业小类（不是工业品修理 C43，也不是日用品修理 O81）。"
+                "请给出代码。")
     if "too_short" in m.notes:
         return f"{where}：「{q}」太短，无法判断行业。请写出产品或行业，如 轴承厂、做轴承的，或给出代码（如 C3451）。"
     if m.status == "ambiguous":
@@ -850,7 +861,8 @@ def to_2002_division(code: str) -> tuple[str | None, str]:
 
 #: the refusals whose reason :func:`industry_error_message` states (a negation, an annex, equipment without a class,
 #: a code the standard lacks, a mistyped code, a code written with a word)
-REFUSALS = ("negation", "annex", "equipment_unknown", "no_such_code", "code_typo", "two_activities")
+REFUSALS = ("negation", "annex", "equipment_unknown", "machine_unclear", "repair_unknown", "no_such_code", "code_typo",
+            "two_activities")
 
 
 # ---- W12: heads and negations that contradict production --------------------------------------------------------
@@ -860,23 +872,35 @@ _X = "\uE000"
 #: what each head kind says the unit does, for the planner to see (read_zh)
 HEAD_KIND_ZH = {"wholesale": "批发，非制造", "retail": "零售，非制造", "trade": "批发零售，非制造",
                 "repair": "修理，非制造", "equipment": "制造其设备", "vehicle": "其车辆",
-                "fixed": "非制造该产品"}
+                "lease": "租赁，非制造", "install": "安装，非制造", "fixed": "非制造该产品"}
 #: head words: never read as the product (批发 and 零售 are listed words of F51/F52; 机械 of C34/C35)
 _HEAD_WORDS = frozenset("销售 经销 经销部 门市 门市部 门店 专卖 专卖店 代理 批发 零售 商店 店铺 贸易 交易 市场 卖场 商城 超市 "
                         "收购 生意 商行 经营部 维修 修理 检修 保养 设备 装备 机械 机具 器材 宿舍 食堂 公寓 拆除 拆迁 废水 污水 "
-                        "处置 协同处置 批发市场 交易市场".split())
+                        "处置 协同处置 批发市场 交易市场 租赁 出租 安装".split())
 #: (pattern over the phrase with each product word as _X, what it is). Order matters: a negation or an annex refuses
 #: before any head is read; an equipment head turns the product into its machines before a trade or repair head
 #: (化工设备销售 sells machines: F5179). Written by hand: a dozen patterns over a phrase of a few characters.
 _NEGATION = re.compile(f"(非|不涉及|不含|不包括|不做|不搞|不从事|不生产|不属于|不是|禁止|严禁|不得|没有|无|(?<![拆清去排消免])除)[^{_X}]{{0,2}}{_X}"
                        f"|{_X}[^{_X}]{{0,3}}(以外|之外|除外)")
+#: 公寓 after 养老/老年/颐养 is a care home (养老公寓), not a firm's flats (W13)
 _ANNEX = re.compile("宿舍|食堂|公寓|职工住房|办公楼")
+_CARE_HOME = re.compile("(养老|老年|颐养|康养)公寓")
+#: words that begin with a negation character but negate nothing (无机化工 is inorganic chemicals, 非晶变压器 an
+#: amorphous-core transformer, 无公害蔬菜 pollution-free vegetables): masked before a negation is looked for (W13)
+_NOT_NEGATIONS = ("无公害", "无花果", "无土", "无机", "无纺", "无缝", "无线", "无人", "无菌", "无糖", "无损", "无水", "无尘",
+                  "无铅", "无汞", "无醛", "非晶", "非标", "非金属", "非织造", "非遗", "非公", "非开挖", "非粮", "非常")
 _FIXED = ((re.compile("拆除|拆迁"), ("E5021",)),
           (re.compile("(废水|污水)(处理|治理)"), ("N7721",)),
           (re.compile("废气(处理|治理)"), ("N7722",)),
           (re.compile("协同处置|(废物|固废|危废)(处理|处置)"), ("N7723", "N7724")))
-_EQUIPMENT = re.compile(f"{_X}[^{_X}]{{0,4}}?(设备|装备|机械|机具|器材|生产线)|{_X}机(?!构|关|场)")
-_VEHICLE = re.compile(f"{_X}车")
+#: 生产线 is not a machine head: X生产线 is the plant making X (水泥生产线 is cement making, 第九章第三节), never the
+#: machines for X (W13). A bare 机 after a product (水泥机) does not say whether a machine is meant: refused.
+_EQUIPMENT = re.compile(f"{_X}[^{_X}]{{0,4}}?(设备|装备|机械|机具|器材)")
+_BARE_MACHINE = re.compile(f"{_X}机$")
+#: X车, X罐车, X搅拌车, X运输车: a vehicle for X (水泥罐车 is a special-purpose truck, not cement); 车间 is a workshop
+_VEHICLE = re.compile(f"{_X}(罐|搅拌|运输|专用|槽|散装)?车(?!间)")
+_LEASE = re.compile("租赁|出租")
+_INSTALL = re.compile("安装")
 _REPAIR = re.compile(f"维修|修理|检修|保养|修{_X}")
 _RETAIL = re.compile("门市|门店|商店|店铺|专卖|零售|卖场|超市|店")
 _WHOLESALE = re.compile("批发|收购|贸易")
@@ -946,14 +970,22 @@ def _read_head(query: str, taken: list[tuple[int, int, str]], words: list[str], 
     rest.append(query[last:])
     form = "".join(rest)
     notes = ("head",)
-    if _NEGATION.search(form):
+    masked = form
+    for w in _NOT_NEGATIONS:   # 无机, 非晶 …: words, not negations (same length: spans keep their places)
+        masked = masked.replace(w, "词" * len(w))
+    if _NEGATION.search(masked):
         return IndustryMatch(query, "unknown", how="none", notes=("negation", *words))
-    if _ANNEX.search(form.replace(_X, "")):
+    annex = _ANNEX.search(form.replace(_X, ""))
+    if annex and not (annex.group(0) == "公寓" and _CARE_HOME.search(query)):
         return IndustryMatch(query, "unknown", how="none", notes=("annex", *words))
     for pat, fixed in _FIXED:
         m = pat.search(form)
         if m:
             return _match(query, list(fixed), t, "head", notes=(*notes, "fixed", m.group(0), *words))
+    if _BARE_MACHINE.search(form) and not _EQUIPMENT.search(form):
+        return IndustryMatch(query, "unknown", how="none",
+                             candidates=tuple((c, t[c].name_zh) for c in ("C34", "C35")),
+                             notes=("machine_unclear", *words))
     heads: list[tuple[str, str]] = []
     cur = list(codes)
     m = _EQUIPMENT.search(form) or _VEHICLE.search(form)
@@ -968,16 +1000,21 @@ def _read_head(query: str, taken: list[tuple[int, int, str]], words: list[str], 
                 return IndustryMatch(query, "unknown", how="none",
                                      candidates=tuple((c, t[c].name_zh) for c in ("C34", "C35")),
                                      notes=("equipment_unknown", *words))
-    for pat, kind in ((_REPAIR, "repair"), (_RETAIL, "retail"), (_WHOLESALE, "wholesale"), (_TRADE, "trade")):
+    for pat, kind in ((_LEASE, "lease"), (_INSTALL, "install"), (_REPAIR, "repair"), (_RETAIL, "retail"),
+                      (_WHOLESALE, "wholesale"), (_TRADE, "trade")):
         m = pat.search(form)
         if m and kind == "trade" and re.fullmatch(f"市场|交易|商城|{_X}城", m.group(0)) and any(
                 c[0] not in "ABCF" for c in cur):
             continue   # 人才市场, 大学城: a market or a 城 of a service is no trade in goods
         if m:
             mapped = _map_head(kind, cur)
+            if not mapped and kind == "repair" and not all(c[0] in "CF" for c in cur):
+                # 电力检修: the upkeep of a utility or a service is neither 工业品修理 (C43) nor 日用品修理 (O81) (W13)
+                return IndustryMatch(query, "unknown", how="none", notes=("repair_unknown", *words))
             if not mapped:
-                mapped = (["F51", "F52"] if kind != "repair"
-                          else ["C43"] if all(c[0] == "C" for c in cur) else ["O81"])
+                mapped = ({"lease": ["L71"], "install": ["E49"]}.get(kind)
+                          or (["F51", "F52"] if kind != "repair" else ["C43"] if all(c[0] == "C" for c in cur)
+                              else ["O81"]))
             heads.append((kind, m.group(0).replace(_X, "X")))
             cur = mapped
             break

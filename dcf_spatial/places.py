@@ -305,26 +305,45 @@ class Gazetteer:
 #: a place given RELATIVE to a unit (outside it, a distance and direction from it, near it, not it, moved out of it):
 #: it cannot be located, and taking the unit would answer for a site that is not there. Written by hand: a few
 #: Chinese patterns no geocoding library reads.
+#: Chinese numerals of a distance (南五公里, 东三里, 约一公里)
+_NUM = "零一二三四五六七八九十两半百千几"
 _RELATIVE = re.compile(
     r"以[东南西北]|[东南西北](侧|面|边|方向?)?约?\d|距离?|离[^村庄屯]{0,12}\d|\d+(\.\d+)?(公里|千米|km|KM|Km|里)"
-    r"|附近|周边|周围|旁边|对面|毗邻|相邻|以外|之外|(区|园|镇|街道|村|城)外(?!环)|^非|搬出|迁出|外迁")
+    rf"|[东南西北]{{1,2}}(侧|面|边|方向?|部)?约?[{_NUM}]+(公里|千米|里|米)处?|约?[{_NUM}]+(公里|千米)处?"
+    r"|[东南西北]{1,2}(侧|面|边|方向)|[东南西北]{2}方|之[东南西北]|[东南西北]邻|紧邻|毗连|隔壁|不远处?|[向往朝][东南西北]|旁边?|边上"
+    r"|(区|园|镇|乡|街道|村|城|带)(边|[东南西北]{1,2})$"   # 纬二路北 is an address, 开发区东 is not
+    r"|附近|周边|周围|对面|毗邻|相邻|以外|之外|(区|园|镇|街道|村|城|红线|范围|边界|界|区域|境)外(?!环)|^非|搬出|迁出|外迁")
+#: what a place name ends with: words of position followed by one of these (at most one character between) are part
+#: of a name (城外村, 郑家镇对面村, 旁边庄, 距家村, 区外路, 东三里庄), not a relative place (W13)
+_NAME_AFTER = re.compile(r"[^\d\s]?[村庄屯路街巷铺营寨店集]")
 
 
 def relative_place(text) -> str:
     """The words by which ``text`` places a site relative to a unit (``"外"``, ``"以南"``, ``"距"`` …), or ``""``.
 
+    Relative words: outside a unit (郑家镇工业集聚区红线外, 范围外), a distance, in digits or in Chinese numerals
+    (南五公里处, 东三里, 东侧约一公里), and a direction or neighbourhood after a unit's name (北侧, 东边, 之东, 东邻,
+    紧邻, 旁, 隔壁, 不远处, 向东, 东南方, 嘉明经济开发区东). Such words followed by 村/庄/路/街 … are part of a
+    name and place nothing relatively (城外村, 旁边庄, 区外路, 东外环, 十里铺, 三里庄).
+
     Examples
     --------
     >>> relative_place("郑家镇工业集聚区以南10公里"), relative_place("郑家镇王屯村"), relative_place("市外环路")
     ('以南', '', '')
+    >>> relative_place("郑家镇工业集聚区红线外"), relative_place("嘉明经济开发区东侧"), relative_place("城外村")
+    ('红线外', '东侧', '')
     """
-    m = _RELATIVE.search(normalize_name(text))
-    return m.group(0) if m else ""
+    name = normalize_name(text)
+    for m in _RELATIVE.finditer(name):
+        if not re.search(r"\d", m.group(0)) and _NAME_AFTER.match(name, m.end()):
+            continue   # 城外村, 旁边庄: part of a place's name
+        return m.group(0)
+    return ""
 
 
 def relative_place_message(words: str) -> str:
     """Why a relative place is refused, and the fix."""
-    return (f"地名含相对位置的说法（“{clip(words)}”：在某单元之外、距某处若干公里、附近、非某处或从某处迁出），"
+    return (f"地名含相对位置的说法（“{clip(words)}”：在某单元之外、在其某侧或紧邻、距某处若干公里、附近、非某处或从某处迁出），"
             "无法据此定位，按该单元核查会答非所问。请给出“经度,纬度”、WKT 或地块文件（边界）。")
 
 
