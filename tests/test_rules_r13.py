@@ -117,3 +117,13 @@ def test_8_1_services_the_park_names_keep_their_verdict(real, park, code):
 def test_6_2_a_supermarket_outside_the_parks_still_fits(real):
     res = check(real, ZHANGLUJI, "超市")
     assert res["verdict"] == "fits" and not reasons(res, "park_service_cap")
+
+
+@shipped
+@pytest.mark.parametrize("word", ["保健食品", "中药饮片"])
+def test_8_2_tcm_products_at_the_tcm_zones_town_are_the_chain_the_plan_names(real, word):
+    # 第八章第二节 现代中药产业示范区 “在闫寺街道” … “支持企业开发特色炮制中药饮片，或以中药材要主要原料的功能性食品和保健食品”
+    res = check(real, (115.8596, 36.4937), word)  # 闫寺街道 outside every zone
+    assert res["verdict"] == "conditional"
+    (r,) = reasons(res, "agro_processing_outside")
+    assert "闫寺街道" in r["text_zh"]
