@@ -114,7 +114,8 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
         if fn and by_name.parcel_in_zone(site, fn, zones, inner, kind, reasons):
             pass
         elif not industry.district_wide(site, where["share_in_plan_area"], reasons, zones):
-            industry.zone_fit(site, kind, zones, where["share_in_plan_area"], nearest_txt, reasons)
+            industry.zone_fit(site, kind, zones, where["share_in_plan_area"], nearest_txt, reasons,
+                              where["townships"])
         industry.blocks(site, zones, reasons)
         if fn:
             by_name.parcel_prompt(site, fn, inner, kind, reasons)

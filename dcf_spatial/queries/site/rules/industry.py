@@ -101,7 +101,7 @@ def _max_layer_share(zs) -> float:
 
 
 def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, nearest_txt: str,
-             reasons: Reasons) -> None:
+             reasons: Reasons, towns: list[dict] | None = None) -> None:
     """Add the reasons about the zone the industry's kind belongs in: fits, partial match, wrong
     zone or cluster, outside every designated zone; and a too-general industry code."""
     rb = plan.rules()
@@ -196,15 +196,35 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
         else:
             rule, effect = kind["outside_rule"], kind["outside_effect"]
             pr = policy[rule]
+            chain = None
+            if pr.get("codes"):
+                # task R13: the loosening is for farm-produce processing (C13, 第五章第三节 农产品初加工) and for the
+                # chains 第八章第二节 names for a zone's township (葡萄酒 at 斗虎屯镇 …); other food and drink
+                # factories (白酒, 饮料, 方便面, 保健食品) are factories outside the clusters
+                town_ids = {t["id"] for t in (towns or [])}
+                chain = next((c for c in pr.get("town_chains", []) if plan.match(c["codes"], site.codes) == "full"
+                              and town_ids & set(c["towns"])), None)
             if pr.get("blocked_layers") and (
                     any(z["layer"] in pr["blocked_layers"] and z["share"] >= th["split_min_share"] for z in zones)
-                    or plan.match(pr.get("excluded_codes", []), site.codes) == "full"):
-                # task R12: agricultural processing outside every zone is conditional (第五章第三节), but in an
-                # agricultural zone not of its chain, in the city's service areas, or for slaughter and meat (C135,
-                # which 第八章第一节 gives to 农副产品精深加工产业园) it is a factory outside the clusters
+                    or plan.match(pr.get("excluded_codes", []), site.codes) == "full"
+                    or (pr.get("codes") and plan.match(pr["codes"], site.codes) != "full" and not chain)
+                    or any(z["id"] == k["zone"] and z["share"] >= th["split_min_share"]
+                           for k in pr.get("other_chain_kept_zones", []) for z in zones)):
+                # task R12: agricultural processing outside every zone is conditional (第五章第三节), but in the
+                # city's service areas, or for slaughter and meat (C135, which 第八章第一节 gives to
+                # 农副产品精深加工产业园) it is a factory outside the clusters; so too in the grape zone, which
+                # 第八章第二节 divides whole into four grape areas (task R13)
                 rule, effect = pr["not_loosened_from"], "does_not_fit"
                 pr = policy[rule]
             text = pr["reason_zh"].format(nearest=nearest_txt)
+            if rule == kind["outside_rule"]:
+                if chain:
+                    text += (f"本项目属{chain['plan_ref']}为{chain['zone_zh']}点名的加工链（{chain['what_zh']}："
+                             f"“{chain['quote']}”），选址在该示范区所在的{chain['towns_zh']}。")
+                other = [z for z in zones if z["layer"] == "agri_zones" and z["share"] >= th["split_min_share"]]
+                if other and pr.get("other_chain_zone_zh"):
+                    # task R13: a farm-produce processing site in another chain's zone is no worse than one in no zone
+                    text += pr["other_chain_zone_zh"].format(zone="、".join(z["name_zh"] for z in other))
             office = plan.office_policy_for_rule(rule)
             if not office and pr.get("not_loosened_from"):
                 # not the office's question, but what is barred outside the clusters on its own grounds (chemicals:
@@ -235,6 +255,8 @@ def _park_mismatch(site: SiteFacts, best: dict, park: dict, reasons: Reasons) ->
     policy = plan.rules()["policy_rules"]
     wide = next((e for e in plan.zone_rule(best["id"]).get("cluster_wide", [])
                  if plan.match(e["codes"], site.codes) == "full"), None)
+    if best["layer"] in SERVICE_LAYERS and service_park_cap(site, [park], f"{best['name_zh']}的发展主题", reasons):
+        return  # task R13: a production park decides for a service it does not name, not the belt overlay
     if best["layer"] != "industrial_clusters":  # fits a service belt or a named place: the park is a prompt
         pr = policy["park_mismatch"]
         reasons.add("park_mismatch", "info", pr["reason_zh"].format(
@@ -257,6 +279,42 @@ def _park_mismatch(site: SiteFacts, best: dict, park: dict, reasons: Reasons) ->
     reasons.add("park_designation", "conditional", pr["reason_zh"].format(
         park=park["name_zh"], codes=codes_zh(park["codes"]) or "未列明", zone=best["name_zh"]),
         park["plan_ref"] or pr["plan_ref"])
+
+
+SERVICE_LAYERS = ("service_core", "service_belts", "service_groups")
+
+
+def service_park_cap(site: SiteFacts, zones: list[dict], via_zh: str, reasons: Reasons) -> bool:
+    """A production or logistics park/block (第八章第一节 “产业园区分区”, ``use_classes``) decides for a service
+    (sections F–T) it does not name: the service is at most conditional there, with the park named, even where
+    a service belt overlaying the park (大运河文化旅游带) or a district-wide rule (15分钟便民生活服务圈) covers it.
+    Services the park names (its 配套, logistics in a logistics park, 研发/检测 where named) match the park and
+    are not capped. Adds the ``park_service_cap`` reason and returns True when it applies.
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_site
+    >>> check_site("115.9941,36.4266", "饭馆").results[0]["verdict"]  # doctest: +SKIP
+    'conditional'
+    """
+    rb = plan.rules()
+    pr = rb["policy_rules"].get("park_service_cap")
+    if not pr or not ("F" <= site.codes[0][:1] <= "T"):
+        return False
+    th = rb["thresholds"]
+    uses = rb.get("use_classes", {})
+    for z in sorted(zones, key=lambda z: -z["share"]):
+        use = plan.zone_rule(z["id"]).get("use_class")
+        if z["layer"] != "cluster_parks" or z["share"] < th["split_min_share"] or use not in pr["capped_uses"] \
+                or plan.match(tuple(z["codes"]), site.codes) == "full" \
+                or any(z["id"] in e["zones"] and plan.match(e["codes"], site.codes) == "full"
+                       for e in pr.get("not_capped", [])):
+            continue
+        reasons.add("park_service_cap", "conditional", pr["reason_zh"].format(
+            park=z["name_zh"], use=uses[use]["name_zh"], codes=codes_zh(z["codes"]) or "未列明", via=via_zh),
+            z.get("plan_ref") or pr["plan_ref"])
+        return True
+    return False
 
 
 def _place_conditional(site: SiteFacts, zones: list[dict], reasons: Reasons) -> bool:
@@ -311,6 +369,8 @@ def district_wide(site: SiteFacts, share_plan: float, reasons: Reasons, zones: l
             continue
         reasons.add(rule["id"], rule["effect"], rule["reason_zh"].format(project=site.match.label_zh),
                     rule["plan_ref"])
+        # task R13: in a production park that does not name the service, the park decides (第八章第一节)
+        service_park_cap(site, zones or [], f"{rule['plan_ref']}的全区口径", reasons)
         if rule.get("note_zh"):  # what the verdict does not check (畜禽禁养区, 永久基本农田): a prompt only
             reasons.add(rule.get("note_rule") or f"{rule['id']}_note", "info", rule["note_zh"], rule.get("note_ref", ""))
         return True
