@@ -217,7 +217,9 @@ def zone_codes(zone_id: str, layer_value=None) -> tuple[str, ...]:
     True
     """
     codes = parse_codes(layer_value) or parse_codes(zones().get(zone_id, {}).get("industries_gbt4754"))
-    extra = tuple(normalize_zone_code(c) for e in zone_rule(zone_id).get("also", []) for c in e["codes"])
+    # an ``only_words`` entry (task R14) is not a designation of the zone's codes: it applies to one word only
+    extra = tuple(normalize_zone_code(c) for e in zone_rule(zone_id).get("also", []) if not e.get("only_words")
+                  for c in e["codes"])
     return codes + tuple(c for c in dict.fromkeys(extra) if c not in codes)
 
 
@@ -264,6 +266,14 @@ def zone_match(zone_id: str, base_codes, project_codes, words: str = "") -> tupl
     >>> zone_match("park.zhengjia.bearing", ("C3451",), ("C313",), words="无缝钢管")[0]
     'none'
 
+    An entry with ``only_words`` applies only to a project typed as exactly one of those words (the general word
+    旅游 at a tourism town, 第八章第三节; the code R90 typed as such does not match through it):
+
+    >>> zone_match("point.hanji_tourism", ("N786", "H61", "H62"), ("R90",), words="旅游")[0]
+    'full'
+    >>> zone_match("point.hanji_tourism", ("N786", "H61", "H62"), ("R90",), words="R90")[0]
+    'partial'
+
     A ``conditional`` entry with ``narrows`` takes its codes out of a designation the layer states at a
     coarser grain than the plan's words (高精管材 lists C33 金属制品业, but 第四章第四节 names the chain
     “冶炼—轧管—管加工—热处理”): a project wholly within those codes does not match the zone, and the entry's
@@ -278,8 +288,11 @@ def zone_match(zone_id: str, base_codes, project_codes, words: str = "") -> tupl
     narrowed = tuple(c for e in rule.get("conditional", []) if e.get("narrows") for c in e["codes"])
     if narrowed and match(narrowed, tuple(project_codes)) == "full":
         return "none", None
+    # task R14: an entry with ``only_words`` applies only to a project typed as exactly one of those words (旅游 at
+    # a tourism town reads R90 as a whole, but the town is not thereby given 歌舞厅 or 彩票, which are R90 too)
     entries = [e for e in rule.get("also", [])
-               if not any(w in (words or "") for w in e.get("not_for_words", []))]
+               if not any(w in (words or "") for w in e.get("not_for_words", []))
+               and (not e.get("only_words") or (words or "").strip() in e["only_words"])]
     codes = tuple(base_codes) + tuple(normalize_zone_code(c) for e in entries for c in e["codes"])
     mt = match(codes, tuple(project_codes)) if codes else "none"
     via = None

@@ -142,7 +142,11 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
             add(f"{kind['kind']}_fits_zone", "fits", text, pr)
             other_parks = [z for z in kind_zones if z["layer"] == "cluster_parks" and z["match"] == "none"
                            and z["share"] >= th["split_min_share"]]
-            if best["layer"] != "cluster_parks" and other_parks:
+            major = major_park(zones) if best["layer"] == "industrial_clusters" else None
+            if major and other_parks:
+                for park in other_parks:  # task R14: the park holding ≥ 0.7 of the site decides
+                    _park_major_note(major, park, reasons)
+            elif best["layer"] != "cluster_parks" and other_parks:
                 _park_mismatch(site, best, max(other_parks, key=lambda z: z["share"]), reasons)
             if full_share < th["full_share"] and kind["kind"] == "agriculture" and "split_zone_farming" in policy:
                 # 第五章第二节: the plan's farming is not confined to the (schematic) zones, so a farm crossing a
@@ -245,6 +249,40 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
     elif not kind["zone_layers"]:
         pr = policy[kind["outside_rule"]]
         add(kind["outside_rule"], kind["outside_effect"], pr["reason_zh"], pr["plan_ref"])
+
+
+def major_park(zones: list[dict]) -> dict | None:
+    """The functional park (``cluster_parks``) whose designation holds the project (``match == "full"``) and
+    which holds at least ``thresholds.park_major_share`` (0.7) of the site, or None.
+
+    第八章第一节 “产业园区分区” designates each park of a cluster; a site spilling over an internal park line is
+    judged by the park holding most of it (task R14: the readers of h18-ch08-004, h18-ch08-026 and h17-ch04-022),
+    the rest is a note. Below the threshold the smaller park still decides (conditional), as before (h3-ch08-014:
+    67.6 % in the matching park, its reader: 有条件).
+
+    Examples
+    --------
+    >>> major_park([{"layer": "cluster_parks", "match": "full", "share": 0.9, "id": "a"},
+    ...             {"layer": "cluster_parks", "match": "none", "share": 0.1, "id": "b"}])["id"]
+    'a'
+    >>> major_park([{"layer": "cluster_parks", "match": "full", "share": 0.6, "id": "a"},
+    ...             {"layer": "cluster_parks", "match": "none", "share": 0.4, "id": "b"}]) is None
+    True
+    """
+    t = plan.rules()["thresholds"].get("park_major_share")
+    parks = [z for z in zones if z["layer"] == "cluster_parks" and z["match"] == "full"
+             and t is not None and z["share"] >= t]
+    return max(parks, key=lambda z: z["share"], default=None)
+
+
+def _park_major_note(major: dict, park: dict, reasons: Reasons) -> None:
+    """The info note for the minor park of a site that a matching park holds at ≥ 0.7 (task R14); once per park."""
+    pr = plan.rules()["policy_rules"]["park_major"]
+    text = pr["reason_zh"].format(major_share=fmt_share(major["share"]), major=major["name_zh"],
+                                  share=fmt_share(park["share"]), park=park["name_zh"],
+                                  what=codes_zh(park["codes"]) or "未列明")
+    if not any(r["rule"] == "park_major" and r["text_zh"] == text for r in reasons.items):
+        reasons.add("park_major", "info", text, pr["plan_ref"])
 
 
 def _park_mismatch(site: SiteFacts, best: dict, park: dict, reasons: Reasons) -> None:
@@ -419,6 +457,10 @@ def blocks(site: SiteFacts, zones: list[dict], reasons: Reasons) -> None:
                 reasons.add("block_use", effect, pr["majority_residential_zh"].format(
                     share=fmt_share(z["share"]), park=z["name_zh"], use=use["name_zh"], plan_ref=ref,
                     quote=zr.get("quote", "")), ref)
+            elif effect != "does_not_fit" and (major := major_park(zones)) and z is not major:
+                # task R14: a production park of the same cluster holds ≥ 0.7 of the site and names the industry:
+                # it decides; the spill onto a logistics/market block is a note (residential blocks: above)
+                _park_major_note(major, z, reasons)
             else:
                 consequence = ("工业项目不得在此建设。" if effect == "does_not_fit"
                                else "工业项目至多有条件符合，宜落位于集聚区的生产区块。")
