@@ -213,7 +213,7 @@ def zone_codes(zone_id: str, layer_value=None) -> tuple[str, ...]:
 
     Examples
     --------
-    >>> "C345" in zone_codes("park.zhengjia.bearing", "C3451")  # 滑动轴承 too (第四章第一节)
+    >>> "C3452" in zone_codes("park.zhengjia.bearing", "C3451")  # 滑动轴承 too (第四章第一节)
     True
     """
     codes = parse_codes(layer_value) or parse_codes(zones().get(zone_id, {}).get("industries_gbt4754"))
