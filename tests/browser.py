@@ -227,3 +227,12 @@ def make_fixture_store(path: Path, *, evil_name: str | None = None) -> Path:
     for lid, g in layers.items():
         catalog.write_layer(g, lid, store=path, source="test fixture")
     return path
+
+
+def loopback_context(browser, url: str, external: list, *, size=(1400, 900)):
+    """A Playwright browser context that lets only the desk at ``url`` (and ``data:``/``blob:``/``about:``) through;
+    every other request is aborted and its URL appended to ``external``, so a test can assert nothing left 127.0.0.1."""
+    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith((url + "/", "data:", "blob:", "about:"))
+              else (external.append(r.request.url), r.abort()))
+    return ctx

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from _desk_server import running_desk
-from browser import chromium_path, click_latlng, needs_chromium
+from browser import chromium_path, click_latlng, loopback_context, needs_chromium
 from test_desk_browser import _check, _pick_industry
 
 pytestmark = [pytest.mark.browser, needs_chromium()]
@@ -22,9 +22,7 @@ def desk_page():
     with running_desk(None) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
         try:
-            ctx = browser.new_context(viewport={"width": 1400, "height": 900})
-            ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith((url + "/", "data:", "blob:"))
-                      else (external.append(r.request.url), r.abort()))
+            ctx = loopback_context(browser, url, external)
             page = ctx.new_page()
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(url + "/site", wait_until="load")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from _desk_server import running_desk
-from browser import chromium_path, make_fixture_store, needs_chromium
+from browser import chromium_path, loopback_context, make_fixture_store, needs_chromium
 from test_desk_layers_api import LAYER, _moved_clusters
 
 pytestmark = [pytest.mark.browser, needs_chromium()]
@@ -166,9 +166,7 @@ def test_screenshot_of_an_import_preview_on_the_shipped_layers(tmp_path):
     with running_desk(store) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
         try:
-            ctx = browser.new_context(viewport={"width": 1400, "height": 900})
-            ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith((url + "/", "data:", "blob:"))
-                      else (external.append(r.request.url), r.abort()))
+            ctx = loopback_context(browser, url, external)
             page = ctx.new_page()
             page.goto(url + "/layers", wait_until="load")
             page.wait_for_function("window.dcfReady === true", timeout=60_000)
@@ -217,9 +215,7 @@ def test_a_zip_of_several_shapefiles_lists_them_as_text_and_imports_the_one_pick
     with running_desk(store) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
         try:
-            ctx = browser.new_context(viewport={"width": 1400, "height": 900})
-            ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith((url + "/", "data:", "blob:", "about:"))
-                      else (seen["external"].append(r.request.url), r.abort()))
+            ctx = loopback_context(browser, url, seen["external"])
             page = ctx.new_page()
             page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
             page.on("pageerror", lambda e: seen["errors"].append(str(e)))

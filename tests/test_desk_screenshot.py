@@ -8,7 +8,7 @@ import os
 import pytest
 
 from _desk_server import running_desk
-from browser import chromium_path, click_latlng, needs_chromium
+from browser import chromium_path, click_latlng, loopback_context, needs_chromium
 from test_desk_browser import SCREENSHOT, _check, _pick_industry
 
 pytestmark = [pytest.mark.browser, needs_chromium()]
@@ -25,9 +25,7 @@ def test_screenshot_on_the_shipped_layers(tmp_path):
     with running_desk(None) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
         try:
-            ctx = browser.new_context(viewport={"width": 1400, "height": 900})
-            ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith((url + "/", "data:", "blob:"))
-                      else (external.append(r.request.url), r.abort()))
+            ctx = loopback_context(browser, url, external)
             page = ctx.new_page()
             page.goto(url + "/site", wait_until="load")
             page.wait_for_function("window.dcfReady === true", timeout=60_000)
@@ -62,9 +60,7 @@ def _shot_path(tmp_path, name):
 
 def _page(p, url, external):
     browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
-    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
-    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith((url + "/", "data:", "blob:"))
-              else (external.append(r.request.url), r.abort()))
+    ctx = loopback_context(browser, url, external)
     return browser, ctx.new_page()
 
 
