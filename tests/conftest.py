@@ -142,3 +142,14 @@ def pytest_collection_modifyitems(config, items):
             continue
         for name in sorted(_marker_names(item)):
             item.add_marker(getattr(pytest.mark, name))
+
+
+@pytest.fixture(scope="module")
+def desk():
+    """An HTTP client on a real desk (``dcf serve`` in a child process, shipped layers, loopback port), one per module."""
+    import httpx
+    from _desk_server import running_desk
+
+    with running_desk(None) as url:
+        with httpx.Client(base_url=url, timeout=180) as client:
+            yield client

@@ -20,13 +20,6 @@ from _desk_server import running_desk
 ZHENGJIA = "115.75,36.455"
 
 
-@pytest.fixture(scope="module")
-def desk():
-    with running_desk(None) as url:
-        with httpx.Client(base_url=url, timeout=120) as client:
-            yield client
-
-
 def _err(r, status):
     assert r.status_code == status, r.text
     body = r.json()

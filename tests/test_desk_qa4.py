@@ -6,27 +6,17 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import time
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pytest
 
-from _desk_server import running_desk
 
 FILES = Path(__file__).resolve().parent / "files"
 #: QA round 4's 报批 TXT: three 地块 (郑家轴承项目 3.24 公顷, 沙镇新能源项目 2.25, 道口铺物流项目 1.44), ~14 km apart
 THREE = FILES / "三宗地报批坐标.txt"
 NAMES = ["郑家轴承项目", "沙镇新能源项目", "道口铺物流项目"]
-
-
-@pytest.fixture(scope="module")
-def desk():
-    with running_desk(None) as url:
-        with httpx.Client(base_url=url, timeout=180) as client:
-            yield client
 
 
 # ---- 1. every format the CLI reads for that input --------------------------------------------------

@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from pathlib import Path
 
-import httpx
 import pytest
 from click.testing import CliRunner
 
 import dcf_spatial as dcf
-from _desk_server import running_desk
 
 # 第八章第一节: "——郑家镇工业集聚区。……重点发展轴承及保持器产业": the shipped (schematic) cluster
 # designates bearings, so a bearing plant placed by the cluster's name fits — the verdict the check of
@@ -28,13 +25,6 @@ DRAWN = {"type": "Polygon", "coordinates": [[[115.745, 36.452], [115.752, 36.452
                                              [115.745, 36.457], [115.745, 36.452]]]}
 #: what a reviewer must not have to read in a 核查意见 (ids, data files, the data file's own wording)
 INTERNAL = re.compile(r"[a-z_]+ 图层 [a-z]|cluster\.zhengjia|\.csv|待核对原文|两份二手资料|POLYGON|文件未声明坐标系")
-
-
-@pytest.fixture(scope="module")
-def desk():
-    with running_desk(None) as url:
-        with httpx.Client(base_url=url, timeout=180) as client:
-            yield client
 
 
 def _docx_text(data: bytes) -> tuple[str, object]:

@@ -12,11 +12,9 @@ from __future__ import annotations
 import json
 import zipfile
 
-import httpx
 import pytest
 from click.testing import CliRunner
 
-from _desk_server import running_desk
 from dcf_spatial import io as dcf_io
 from dcf_spatial.errors import InputError
 
@@ -181,13 +179,6 @@ def test_cli_degenerate_site_file_exits_2_without_a_traceback(tmp_path):
 
 
 # --- the desk -------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def desk():
-    with running_desk(None) as url:
-        with httpx.Client(base_url=url, timeout=120) as client:
-            yield client
 
 
 def _err(r, status):
