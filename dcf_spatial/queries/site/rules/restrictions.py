@@ -53,15 +53,13 @@ def barred(site: SiteFacts, reasons: Reasons, zones: list[dict] | None = None) -
 
 
 def _encourages(entries) -> str:
-    """Each encouraging clause quoted once, then the replacement duty once (not once per clause).
-
-    The template's part before ``，与第九章第三节`` names one clause; the rest is the conclusion."""
+    """Each clause that encourages the industry quoted once (``encourages_zh``), then the replacement duty once
+    (``encourages_duty_zh``), however many clauses there are."""
     if not entries:
         return ""
     oc = plan.rules()["overcapacity"]
-    one, sep, tail = oc["encourages_zh"].partition("，与第九章第三节")
-    said = "；".join(one.format(plan_ref=e["plan_ref"], quote=e["quote"]) for e in entries)
-    return said + sep + tail if sep else said
+    said = "；".join(oc["encourages_zh"].format(plan_ref=e["plan_ref"], quote=e["quote"]) for e in entries)
+    return said + oc["encourages_duty_zh"]
 
 
 def _source_zh(src: dict) -> str:
