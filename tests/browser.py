@@ -236,3 +236,20 @@ def loopback_context(browser, url: str, external: list, *, size=(1400, 900)):
     ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith((url + "/", "data:", "blob:", "about:"))
               else (external.append(r.request.url), r.abort()))
     return ctx
+
+
+def run_idle_audit_on_page(page, base: str, tmp_path) -> None:
+    """On the desk at ``base``: open 闲置土地, upload 40 seeded synthetic parcels, run the audit job as of 2025-12-31
+    and wait until its answer shows (asserting the job ended ``done``, with the page's error text if not)."""
+    import dcf_spatial as dcf
+
+    files = dcf.write_sample(tmp_path / "sample", parcels=40, seed=2, imagery=False)
+    page.goto(base + "/audit", wait_until="load")
+    page.wait_for_function("window.dcfReady === true", timeout=60_000)
+    page.set_input_files("#parcels-file", str(files["parcels"]))
+    page.fill("#as-of", "2025-12-31")
+    page.click("#audit-go")
+    page.wait_for_function("window.dcfLastJob && (window.dcfLastJob.status === 'done' || window.dcfLastJob.status === 'failed')",
+                           timeout=180_000)
+    assert page.evaluate("window.dcfLastJob.status") == "done", page.text_content("#error")
+    page.wait_for_selector("#audit-answer:not([hidden])")

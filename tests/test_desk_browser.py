@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from _desk_server import running_desk
-from browser import chromium_path, click_latlng, make_fixture_store, needs_chromium
+from browser import chromium_path, click_latlng, make_fixture_store, needs_chromium, run_idle_audit_on_page
 
 pytestmark = [pytest.mark.browser, needs_chromium()]
 
@@ -270,20 +270,9 @@ def test_batch_page(page_on_desk, tmp_path):
 
 
 def test_audit_page_runs_a_job(page_on_desk, tmp_path):
-    import dcf_spatial as dcf
-
     page, seen = page_on_desk
     base = page.url.rsplit("/", 1)[0]
-    files = dcf.write_sample(tmp_path / "sample", parcels=40, seed=2, imagery=False)
-    page.goto(base + "/audit")
-    page.wait_for_function("window.dcfReady === true", timeout=60_000)
-    page.set_input_files("#parcels-file", str(files["parcels"]))
-    page.fill("#as-of", "2025-12-31")
-    page.click("#audit-go")
-    page.wait_for_function("window.dcfLastJob && (window.dcfLastJob.status === 'done' || window.dcfLastJob.status === 'failed')",
-                           timeout=180_000)
-    assert page.evaluate("window.dcfLastJob.status") == "done", page.text_content("#error")
-    page.wait_for_selector("#audit-answer:not([hidden])")
+    run_idle_audit_on_page(page, base, tmp_path)
     assert page.locator("#by-status tbody tr").count() > 1
     # the legend: one entry per label the parcels carry, with its count (认定 and 疑似 never merged)
     expected = page.evaluate("window.dcfLastJob.summary.status_legend.map(e => e.status_zh + '（' + e.count + ' 宗）')")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from _desk_server import running_desk
-from browser import chromium_path, click_latlng, loopback_context, needs_chromium
+from browser import chromium_path, click_latlng, loopback_context, needs_chromium, run_idle_audit_on_page
 from test_desk_browser import _check, _pick_industry
 
 pytestmark = [pytest.mark.browser, needs_chromium()]
@@ -94,19 +94,8 @@ def test_the_layer_list_and_the_legend_fold_away(desk_page):
 
 
 def test_the_township_summary_is_readable(desk_page, tmp_path):
-    import dcf_spatial as dcf
-
     page, url, seen = desk_page
-    files = dcf.write_sample(tmp_path / "sample", parcels=40, seed=2, imagery=False)
-    page.goto(url + "/audit", wait_until="load")
-    page.wait_for_function("window.dcfReady === true", timeout=60_000)
-    page.set_input_files("#parcels-file", str(files["parcels"]))
-    page.fill("#as-of", "2025-12-31")
-    page.click("#audit-go")
-    page.wait_for_function("window.dcfLastJob && (window.dcfLastJob.status === 'done' || window.dcfLastJob.status === 'failed')",
-                           timeout=180_000)
-    assert page.evaluate("window.dcfLastJob.status") == "done", page.text_content("#error")
-    page.wait_for_selector("#audit-answer:not([hidden])")
+    run_idle_audit_on_page(page, url, tmp_path)
     # every header on one line (12 px text: a line is under 25 px), the table scrolling sideways in its box
     heights = page.evaluate("[...document.querySelectorAll('#by-township th')].map(th => th.getBoundingClientRect().height)")
     assert heights and max(heights) < 25, heights
