@@ -66,6 +66,9 @@ HOLDOUT17_FILE = Path(__file__).parent / "plan_cases" / "holdout17.csv"
 #: an eighteenth blind hold-out set (an ordinary week at every desk: clusters, parks, core/belts/groups/points, towns and
 #: agricultural zones), by a reader who had seen no csv file nor the rules
 HOLDOUT18_FILE = Path(__file__).parent / "plan_cases" / "holdout18.csv"
+#: a nineteenth blind hold-out set (an ordinary week at every desk, GB/T codes and everyday words, sites at park/zone
+#: edges given with area_mu), by a reader who had seen no csv file nor the rules
+HOLDOUT19_FILE = Path(__file__).parent / "plan_cases" / "holdout19.csv"
 #: a twentieth blind hold-out set (the front-desk clerk's own words across the district: everyday industry words,
 #: feature ids and village points), by a reader who had seen no csv file nor the rules
 HOLDOUT20_FILE = Path(__file__).parent / "plan_cases" / "holdout20.csv"
@@ -98,6 +101,7 @@ HOLDOUT15_GAP = re.compile(r"^holdout15: .+$")
 HOLDOUT16_GAP = re.compile(r"^holdout16: .+$")
 HOLDOUT17_GAP = re.compile(r"^holdout17: .+$")
 HOLDOUT18_GAP = re.compile(r"^holdout18: .+$")
+HOLDOUT19_GAP = re.compile(r"^holdout19: .+$")
 HOLDOUT20_GAP = re.compile(r"^holdout20: .+$")
 #: the shipped store, whatever DCF_STORE says in the caller's shell
 ENV = {"DCF_STORE": None}
@@ -128,6 +132,7 @@ HOLDOUT15 = load_cases(HOLDOUT15_FILE)
 HOLDOUT16 = load_cases(HOLDOUT16_FILE)
 HOLDOUT17 = load_cases(HOLDOUT17_FILE)
 HOLDOUT18 = load_cases(HOLDOUT18_FILE)
+HOLDOUT19 = load_cases(HOLDOUT19_FILE)
 HOLDOUT20 = load_cases(HOLDOUT20_FILE)
 
 
@@ -320,6 +325,12 @@ def test_holdout18_case(case):
     _check(case)
 
 
+@pytest.mark.parametrize("case", [_param(c) for c in HOLDOUT19])
+def test_holdout19_case(case):
+    """The nineteenth held-out set (``holdout19.csv``), same runner; a disagreement is a strict xfail naming the rule."""
+    _check(case)
+
+
 @pytest.mark.parametrize("case", [_param(c) for c in HOLDOUT20])
 def test_holdout20_case(case):
     """The twentieth held-out set (``holdout20.csv``), same runner; a disagreement is a strict xfail naming the rule."""
@@ -369,10 +380,14 @@ HELD_OUT_SETS = {
     "holdout18": (HOLDOUT18_FILE, HOLDOUT18, r"h18-ch\d\d-\d{3}", HOLDOUT18_GAP,
                   CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7 + HOLDOUT8
                   + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 + HOLDOUT13 + HOLDOUT14 + HOLDOUT15 + HOLDOUT16 + HOLDOUT17),
-    "holdout20": (HOLDOUT20_FILE, HOLDOUT20, r"h20-ch\d\d-\d{3}", HOLDOUT20_GAP,
+    "holdout19": (HOLDOUT19_FILE, HOLDOUT19, r"h19-ch\d\d-\d{3}", HOLDOUT19_GAP,
                   CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7 + HOLDOUT8
                   + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 + HOLDOUT13 + HOLDOUT14 + HOLDOUT15 + HOLDOUT16 + HOLDOUT17
                   + HOLDOUT18),
+    "holdout20": (HOLDOUT20_FILE, HOLDOUT20, r"h20-ch\d\d-\d{3}", HOLDOUT20_GAP,
+                  CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7 + HOLDOUT8
+                  + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 + HOLDOUT13 + HOLDOUT14 + HOLDOUT15 + HOLDOUT16 + HOLDOUT17
+                  + HOLDOUT18 + HOLDOUT19),
 }
 
 
@@ -423,7 +438,8 @@ def test_plan_words_are_verbatim():
     plan = PLAN_TEXT.read_text(encoding="utf-8")
     wrong = [c["case_id"] for c in CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6
              + HOLDOUT7 + HOLDOUT8 + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 + HOLDOUT13 + HOLDOUT14
-             + HOLDOUT15 + HOLDOUT16 + HOLDOUT17 + HOLDOUT18 + HOLDOUT20 if c["plan_words"] not in plan]
+             + HOLDOUT15 + HOLDOUT16 + HOLDOUT17 + HOLDOUT18 + HOLDOUT19 + HOLDOUT20
+             if c["plan_words"] not in plan]
     assert not wrong, f"plan_words not found verbatim in the plan: {wrong}"
 
 
