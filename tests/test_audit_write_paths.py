@@ -50,6 +50,19 @@ def test_geoparquet_in_slices_reads_back_as_the_whole_table_write(tmp_path):
     assert sliced["gov_cause"].isna().sum() == 125 and (sliced["gov_cause"].dropna() == "1").all()
 
 
+def test_geoparquet_in_slices_keeps_a_category_column_without_categories(tmp_path):
+    # a 供地 ledger placed by name puts no parcel in a park: its park column is a category with no
+    # categories at all; written in slices (above GEOPARQUET_SLICE_ROWS rows) it crashed with an
+    # IndexError (QA round 7), so every ledger of over 100,000 rows placed by name failed
+    g = _frame()
+    g["park_id"] = pd.Categorical([None] * len(g), categories=[])
+    outputs.write_geoparquet(g, tmp_path / "whole.parquet", slice_rows=10 ** 9)
+    outputs.write_geoparquet(g, tmp_path / "sliced.parquet", slice_rows=40)
+    whole, sliced = gpd.read_parquet(tmp_path / "whole.parquet"), gpd.read_parquet(tmp_path / "sliced.parquet")
+    pd.testing.assert_frame_equal(whole, sliced)
+    assert len(sliced) == len(g) and sliced["park_id"].isna().all()
+
+
 def test_geoparquet_with_categories_not_in_first_use_order_is_written_whole(tmp_path):
     g = _frame()
     g["reason_zh"] = g["reason_zh"].cat.reorder_categories(list(reversed(g["reason_zh"].cat.categories)))

@@ -624,6 +624,8 @@ def _compact_dictionaries(table):
     for i, field in enumerate(table.schema):
         if pa.types.is_dictionary(field.type):
             col = table.column(i).combine_chunks()
+            if len(col.dictionary) == 0:
+                continue  # a category column with no categories (every row missing): nothing to compact
             # from the integer codes (which categories the slice uses, in order of first use), the
             # dictionary then taken from the whole one: the same arrays as decoding the slice to
             # text and encoding it again, without hashing every row's text
