@@ -948,8 +948,9 @@ def write_efficiency_parcel_map(audited, latest: pd.DataFrame, class_names_zh: d
     popup = {"parcel_id": "宗地代码", "holder": "土地使用权人", "eff_class_zh": "亩产效益分类",
              "low_efficiency": "低效用地", "status_zh": "闲置审计结论", "area_mu": "面积（亩）"}
     urgency = {"D": 5, "C": 4, "B": 3, "A": 2, "T": 1}
-    rank = (audited["credit_code"].astype("string").str.upper().map(latest.set_index("credit_code")["eff_class"])
-            .map(urgency).fillna(0))
+    by_name = {v: k for k, v in class_names_zh.items()}  # the parcel's firm's class, as the parcels carry it
+    rank = (audited["eff_class_zh"].astype("string").map(by_name).map(urgency).fillna(0) if "eff_class_zh" in audited.columns
+            else pd.Series(0.0, index=audited.index))
     if "low_efficiency" in audited.columns:
         low = audited["low_efficiency"].fillna(False).astype(bool)
         note = (f"宗地按其企业（最近年度）的分类着色，图例数字为宗地数；其中低效用地 {int(low.sum()):,} 宗、"
