@@ -233,8 +233,11 @@ def attach_land_area(ent: pd.DataFrame, parcels=None, link: pd.DataFrame | None 
     zero = (declared == 0).to_numpy()
     if parcels is not None and len(parcels):
         link = link_parcels(ent, parcels) if link is None else link
+        from .idle_audit import in_totals
+
         area = parcels["area_mu"].to_numpy(dtype=float)
-        summed = pd.Series(area[link["parcel"].to_numpy()], index=link["ent"].to_numpy()).groupby(level=0).sum()
+        once = link[in_totals(parcels)[link["parcel"].to_numpy()]]  # a parcel id on several rows: its area once
+        summed = pd.Series(area[once["parcel"].to_numpy()], index=once["ent"].to_numpy()).groupby(level=0).sum()
         from_parcels = pd.Series(summed.reindex(np.arange(len(out))).to_numpy(dtype=float), index=out.index)
     else:
         from_parcels = pd.Series(np.nan, index=out.index)
@@ -557,7 +560,13 @@ def low_efficiency_parcels(parcels, classed: pd.DataFrame, firms: pd.Series | No
 
 
 def low_efficiency_by_zone(parcels, low: pd.Series, *, by: str) -> pd.DataFrame:
-    """Area (亩) and count of 低效用地 per value of ``by`` (e.g. ``cluster_zh``); each parcel counted once."""
+    """Area (亩) and count of 低效用地 per value of ``by`` (e.g. ``cluster_zh``); each parcel counted once
+    (a parcel id on several rows: its first row, see :func:`~dcf_spatial.land.idle_audit.in_totals`)."""
+    from .idle_audit import in_totals
+
+    keep = in_totals(parcels)
+    if not keep.all():
+        parcels, low = parcels[keep], low[keep]
     df = pd.DataFrame({
         by: parcels[by].astype("string").fillna("（未落入任何区域）").to_numpy(),
         "area_mu": parcels["area_mu"].to_numpy(dtype=float),
@@ -722,7 +731,7 @@ def link_columns(ent: pd.DataFrame, parcels, link: pd.DataFrame | None = None) -
         if g is not None:
             vias = list(dict.fromkeys(g["via"]))
             how[i] = "、".join(vias)
-            found[i] = "、".join(str(x) for x in ids[g["parcel"].to_numpy()])
+            found[i] = "、".join(dict.fromkeys(str(x) for x in ids[g["parcel"].to_numpy()]))  # a repeated id once
             text[i] = f"按{'、'.join(vias)}对应宗地 {found[i]}"
             if wanted is not None and "宗地编号" not in vias:
                 text[i] += f"（企业表所填宗地编号“{wanted}”在宗地表中找不到）"

@@ -731,8 +731,38 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
             "extension_flag": ext_flag, "cause_kind": cause_kind}
 
 
+def in_totals(audited) -> np.ndarray:
+    """Which rows count in totals and summaries: all but the repeats of a duplicated parcel id
+    (``in_totals`` of :func:`~dcf_spatial.land.parcels.validate_parcels`; all rows without it).
+
+    Examples
+    --------
+    >>> in_totals(pd.DataFrame({"in_totals": [True, False]})).tolist(), in_totals(pd.DataFrame({"a": [1]})).tolist()
+    ([True, False], [True])
+    """
+    if "in_totals" not in audited.columns:
+        return np.ones(len(audited), dtype=bool)
+    return pd.Series(audited["in_totals"]).fillna(True).to_numpy(dtype=bool)
+
+
+def counted_once(audited):
+    """``audited`` without the repeats of a duplicated parcel id (see :func:`in_totals`): each parcel
+    once, for the totals. The same frame when nothing is repeated.
+
+    Examples
+    --------
+    >>> len(counted_once(pd.DataFrame({"parcel_id": ["1", "1"], "in_totals": [True, False]})))
+    1
+    """
+    keep = in_totals(audited)
+    return audited if keep.all() else audited[keep]
+
+
 def summarize(audited, by: list[str] | None = None) -> pd.DataFrame:
     """Count, area (亩) and fee (万元) per status, optionally grouped by ``by`` columns.
+
+    A parcel id given on several rows counts once (its first row, :func:`counted_once`); every row
+    keeps its own conclusion in the lists.
 
     Returns one row per group with a column per status count and the totals; idle area is the
     area of parcels whose status is in ``IDLE_STATUSES`` (the excused ones are counted apart);
@@ -746,6 +776,7 @@ def summarize(audited, by: list[str] | None = None) -> pd.DataFrame:
     >>> t[["township_zh", "idle", "normal", "total", "idle_area_mu", "fee_wan"]].values.tolist()
     [['乙', 0, 1, 1, 0.0, 0.0], ['甲', 1, 0, 1, 1.0, 5.0], ['（未落入任何区域）', 1, 0, 1, 3.0, 1.0]]
     """
+    audited = counted_once(audited)
     keys = list(by or [])
     if len(keys) <= 1 and len(audited):
         return _summarize_codes(audited, keys[0] if keys else None)

@@ -56,7 +56,7 @@ IDLE_COLUMNS_ZH = {
     "missing_fields": "缺少或无法识别的字段",
     "built_fraction": "影像建成比例", "imagery_flag": "影像核查提示",
     "township_method": "镇街归属方式", "cluster_method": "集聚区归属方式",
-    "duplicate_id": "宗地代码重复", "problems": "数据问题", "synthetic": "合成数据",
+    "duplicate_id": "宗地代码重复", "in_totals": "计入汇总（重复宗地只计一次）", "problems": "数据问题", "synthetic": "合成数据",
     "location_method": "定位方式", "place_name": "按地名定位到", "address": "项目位置",
 }
 #: the columns the workbook's lists carry (the GeoPackage carries every column of IDLE_COLUMNS_ZH)
@@ -66,7 +66,7 @@ EXCEL_LIST_COLUMNS = ("row", "parcel_id", "holder", "credit_code", "address", "l
                       "determined", "fee_wan", "count_from", "deadline_1y", "deadline_2y", "agreed_start",
                       "extension_until", "extension_flag", "actual_start", "stopped_since", "determination_date",
                       "developed_share", "invested_share", "land_price_wan", "gov_cause",
-                      "missing_fields", "built_fraction", "imagery_flag", "problems", "synthetic")
+                      "missing_fields", "built_fraction", "imagery_flag", "problems", "in_totals", "synthetic")
 #: the zone columns the workbook summarises by (both engines)
 ZONE_KEYS = ("township_zh", "cluster_zh", "park_zh")
 SUMMARY_KEYS_ZH = {"township_zh": "镇（街道）", "cluster_zh": "工业集聚区", "park_zh": "功能园区", "_all": "范围"}
@@ -361,6 +361,9 @@ def status_table(audited) -> pd.DataFrame:
     >>> t["count"].to_dict()
     {'疑似闲置（满一年未动工开发）': 1, '认定闲置（满一年未动工开发）': 1}
     """
+    from .idle_audit import counted_once
+
+    audited = counted_once(audited)  # a parcel id on several rows counts once
     label = (audited["status_zh"] if "status_zh" in audited.columns
              else audited["status"].map(STATUS_ZH)).astype("string").fillna("")
     df = pd.DataFrame({"status_zh": label.to_numpy(dtype=object), "area_mu": audited["area_mu"].to_numpy(dtype=float),

@@ -37,7 +37,7 @@ SUPPLY_TYPES = ("出让", "划拨")
 #: dates fixed by a contract, a 划拨决定书 or a decision: "未开工" there is no date of theirs
 AGREEMENT_DATES = ("agreed_start", "agreed_completion", "extension_until", "determination_date")
 #: columns the validation and the audit add; a user column of the same name is renamed, not lost
-RESERVED_OUTPUT_COLUMNS = ("row", "duplicate_id", "problems", "bad_fields", "area_mu", "area_source", "code_valid", "code_problem",
+RESERVED_OUTPUT_COLUMNS = ("row", "duplicate_id", "in_totals", "problems", "bad_fields", "area_mu", "area_source", "code_valid", "code_problem",
                            "credit_code_valid", "status", "status_zh", "reason_zh", "fee_wan", "count_from",
                            "deadline_1y", "deadline_2y", "developed_share", "invested_share", "missing_fields", "as_of",
                            "determined", "next_step_zh", "extension_flag", "cause_kind")
@@ -626,12 +626,21 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     _append_problem(problems, out["parcel_id"].isna(), "宗地代码为空")
     dup = out["parcel_id"].notna() & out["parcel_id"].duplicated(keep=False)
     out["duplicate_id"] = dup.to_numpy()
+    # one parcel, one share of every total: of the rows sharing an id, the first (the input's order,
+    # the smallest 原表行号) counts; the others stay in every list, marked, but add nothing to a sum
+    repeat = (dup & out["parcel_id"].duplicated(keep="first")).to_numpy()
+    out["in_totals"] = ~repeat
     if dup.any():
         ids = out.loc[dup, "parcel_id"].astype(str)
         counts = ids.map(ids.value_counts())
-        text = [f"宗地代码“{i}”重复（共{c}条，均保留、未合并，请核实）" for i, c in zip(ids, counts)]
+        # (no line number in the text: the dask engine numbers its rows after this validation)
+        again = repeat[dup.to_numpy()]
+        text = [f"宗地代码“{i}”重复（共{c}条，均保留、未合并，请核实）；"
+                + ("汇总与合计只计该代码的第一条记录（原表行号最小者），本条不重复计入" if a else "汇总与合计只计本条一次")
+                for i, c, a in zip(ids, counts, again)]
         _append_problem(problems, dup, lambda m: text)
-        notes.append(f"{int(dup.sum())} 条记录的宗地代码重复，均保留并列入问题清单")
+        notes.append(f"{int(dup.sum())} 条记录的宗地代码重复，均保留并列入问题清单；每个宗地代码在汇总与合计中只计一次"
+                     f"（计原表中的第一条），另 {int(repeat.sum())} 条重复记录不计入面积、宗数与闲置费合计")
     # each cleaned text field is held compactly as soon as its last use as Python objects is past
     # (as _compact_text would at the end): at 10⁶ parcels the ids, holders and credit codes were
     # ~0.2 GB of Python strings alive at once until then; the values are the same
