@@ -549,6 +549,9 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
                            + (f"（共 {n_rejected:,} 条，其余见{where}的 status、missing_fields 与 problems 字段）"
                               if n_rejected > max_list_rows else "")
                            + "；它们也在清单和汇总中，未被删除。"]
+    once = ("宗地数、面积与闲置费每宗只计一次：同一宗地代码有多条记录的，只计原表中的第一条"
+            "（其余各条仍列在清单中，“计入汇总”为否）。")
+    notes.append(once)
     with _workbook(path) as writer:
         _notes_sheet(writer, notes)
         by_status = status_rows(by_status)
@@ -558,12 +561,12 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
         by_status["count"] = by_status["count"].astype(int)
         _write_sheet(writer, _excel_frame(by_status, {"status_zh": "审计结论", "status": "状态代码", "count": "宗地数",
                                                       "area_mu": "面积（亩）", "fee_wan": "土地闲置费（万元；含潜在金额）"}),
-                     "汇总_按状态", header_note=data_note)
+                     "汇总_按状态", header_note=once + data_note)
         for key, sheet in (("township_zh", "汇总_按镇街"), ("cluster_zh", "汇总_按集聚区"), ("park_zh", "汇总_按园区")):
             if key in summaries:
                 _write_sheet(writer, _excel_frame(_with_total(summaries[key], key),
                                                   {key: SUMMARY_KEYS_ZH[key], **SUMMARY_COLUMNS_ZH}),
-                             sheet, header_note=data_note)
+                             sheet, header_note=once + data_note)
         list_cols = {c: IDLE_COLUMNS_ZH[c] for c in EXCEL_LIST_COLUMNS}
         _write_sheet(writer, _excel_frame(_methods_zh(listed), list_cols), "宗地清单", header_note=list_note + data_note)
         _write_sheet(writer, _excel_frame(_methods_zh(rejected), list_cols), "问题记录",

@@ -37,7 +37,7 @@ SUPPLY_TYPES = ("出让", "划拨")
 #: dates fixed by a contract, a 划拨决定书 or a decision: "未开工" there is no date of theirs
 AGREEMENT_DATES = ("agreed_start", "agreed_completion", "extension_until", "determination_date")
 #: columns the validation and the audit add; a user column of the same name is renamed, not lost
-RESERVED_OUTPUT_COLUMNS = ("row", "duplicate_id", "in_totals", "problems", "bad_fields", "area_mu", "area_source", "code_valid", "code_problem",
+RESERVED_OUTPUT_COLUMNS = ("row", "duplicate_id", "in_totals", "month_fields", "problems", "bad_fields", "area_mu", "area_source", "code_valid", "code_problem",
                            "credit_code_valid", "status", "status_zh", "reason_zh", "fee_wan", "count_from",
                            "deadline_1y", "deadline_2y", "developed_share", "invested_share", "missing_fields", "as_of",
                            "determined", "next_step_zh", "extension_flag", "cause_kind")
@@ -254,6 +254,9 @@ def _parse_date_text(text: str):
         t = f"{t[:4]}-{t[4:6]}-{t[6:8]}"
     m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", t)
     if not m:
+        month = re.fullmatch(r"(\d{4})-(\d{1,2})", t)  # 2019年3月, 2024-05: a month, no day
+        if month and 1 <= int(month.group(2)) <= 12 and 1900 < int(month.group(1)) < 9999:
+            return pd.Timestamp(year=int(month.group(1)), month=int(month.group(2)), day=1), "month"
         return None, "bad"
     iso = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
     if iso in DATE_PLACEHOLDERS:
@@ -264,7 +267,7 @@ def _parse_date_text(text: str):
         return None, "bad"
 
 
-def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_dates(values: pd.Series, *, months: bool = False):
     """Parse a date column written the usual Chinese ways — the one date parser of the package.
 
     Accepts datetimes, ``2022-03-01``, ``2022/3/1``, ``2022.3.1``, ``2022年3月1日``, ``20220301``,
@@ -276,6 +279,9 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     Returns ``(dates, bad)``: ``dates`` is datetime64 (NaT where empty, a placeholder or
     unparseable), ``bad`` is True where a non-empty value could not be read.
     ``dates.attrs["placeholders"]`` counts the values read as "no date" that were not blank.
+    A year and month without a day (``2019年3月``, ``2024-05``, ``2024/5``) is bad, unless ``months``:
+    then it reads as the month's first day and a third Series, True on those rows, is returned
+    (``(dates, bad, month)``; the caller decides what a date known only to the month means).
 
     Examples
     --------
@@ -290,7 +296,8 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         placeholder = dates.isin(pd.to_datetime(list(DATE_PLACEHOLDERS[:3])))
         dates = dates.mask(placeholder)
         dates.attrs["placeholders"] = int(placeholder.sum())
-        return dates, pd.Series(False, index=index)
+        none = pd.Series(False, index=index)
+        return (dates, none, none.copy()) if months else (dates, none)
     # once per distinct value (a column holds few distinct dates): fast at 10⁶ rows, and every form
     # (datetime objects up to 9999-12-31, numbers, text) goes through the same rules
     codes_, uniques = pd.factorize(values if isinstance(values.dtype, pd.StringDtype)  # arrow text: no Python
@@ -299,9 +306,16 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     stamps = pd.to_datetime(pd.Series([p[0] for p in parsed], dtype=object)).to_numpy(dtype="datetime64[ns]")
     status = np.array([p[1] for p in parsed], dtype=object)
     take = np.where(codes_ >= 0, codes_, len(parsed) - 1)
-    dates = pd.Series(stamps[take], index=index)
     st = status[take]
+    month = st == "month"
+    if not months and month.any():  # a month is not a date here: bad, as before
+        stamps = stamps.copy()
+        stamps[status == "month"] = np.datetime64("NaT")
+        st = np.where(month, "bad", st)
+    dates = pd.Series(stamps[take], index=index)
     dates.attrs["placeholders"] = int((st == "none").sum())
+    if months:
+        return dates, pd.Series(st == "bad", index=index), pd.Series(month, index=index)
     return dates, pd.Series(st == "bad", index=index)
 
 
@@ -647,9 +661,12 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     out["parcel_id"] = _as_text(out["parcel_id"])
 
     placeholders = []
+    month_fields = np.full(n, "", dtype=object)  # the date fields given to the month only (2019年3月)
     for f in PARCEL_DATES:
         raw = out[f]
-        dates, bad = parse_dates(raw)
+        dates, bad, month = parse_dates(raw, months=True)
+        if month.any():  # read as the month's first day; the audit tries every day of the month (idle_audit)
+            _append_problem(month_fields, month.to_numpy(), f, sep=";")
         if f in AGREEMENT_DATES and not pd.api.types.is_datetime64_any_dtype(raw):
             # 未开工 in an agreed (合同/决定书) date column is the works' state typed in the wrong column:
             # no agreement date was given; named as a bad value, not read as "none" (a missing date)
@@ -666,6 +683,12 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
             _append_problem(problems, bad, _quoted(raw, input_label(f, sources) + "的值",
                                                    "无法识别为日期"))
             _append_problem(bad_fields, bad, f, sep=";")
+    some = month_fields != ""
+    out["month_fields"] = (pd.Categorical(month_fields) if some.any()  # (no per-row factorisation when none)
+                           else pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[""]))
+    if (month_fields != "").any():
+        notes.append(f"{int((month_fields != '').sum())} 条记录的日期只填到月（如“2019年3月”）：按该月每一天审计，结论都相同的照此判定"
+                     "并在理由中注明；结论随日期不同的列为数据不足，请填写到日。")
     if placeholders:
         notes.append("日期为占位值（1900-01-01、9999-12-31、--、无 等）或写作“未开工”“尚未开工”“未竣工”等的，"
                      "按“无日期”（尚未发生）处理：" + "、".join(placeholders))
