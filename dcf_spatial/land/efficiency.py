@@ -722,6 +722,8 @@ def link_columns(ent: pd.DataFrame, parcels, link: pd.DataFrame | None = None) -
     asked = (ent["parcel_id"].astype(object).where(ent["parcel_id"].notna(), None).to_numpy()
              if "parcel_id" in ent.columns else np.full(n, None, dtype=object))
     how, text, found = ["未匹配"] * n, [""] * n, [""] * n
+    no_code = (ent["credit_code"].astype("string").str.strip().replace("", pd.NA).isna().to_numpy(dtype=bool)
+               if "credit_code" in ent.columns else np.ones(n, dtype=bool))
     groups = {int(k): g for k, g in link.groupby("ent")} if len(link) else {}
     for i in range(n):
         g = groups.get(i)
@@ -737,6 +739,8 @@ def link_columns(ent: pd.DataFrame, parcels, link: pd.DataFrame | None = None) -
                 text[i] += f"（企业表所填宗地编号“{wanted}”在宗地表中找不到）"
         elif wanted is not None:
             text[i] = f"未对应到宗地：企业表所填宗地编号“{wanted}”在宗地表中找不到，宗地表中也没有该统一社会信用代码；请核对宗地编号"
+        elif no_code[i]:
+            text[i] = "未对应到宗地：企业表未填宗地编号，也未填统一社会信用代码，无从对应；请补填宗地编号"
         else:
             text[i] = "未对应到宗地：企业表未填宗地编号，宗地表中也没有该统一社会信用代码"
     return pd.DataFrame({"parcel_link": how, "parcel_link_zh": text, "matched_parcel_ids": found}, index=ent.index)

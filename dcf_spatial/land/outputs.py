@@ -794,7 +794,7 @@ EFFICIENCY_COLUMNS_ZH = {
     "rd_intensity": "研发经费投入强度（%）", "labour_productivity": "全员劳动生产率（万元/人）",
     "pool_zh": "评价分组", "score": "综合得分", "rank": "年度组内排名", "evaluated_n": "年度组内参评企业数", "eff_class": "分类",
     "eff_class_zh": "分类名称", "eff_reason": "分类依据", "duplicate_id": "信用代码重复", "problems": "数据问题",
-    "data_errors": "数据有误的字段", "synthetic": "合成数据",
+    "data_errors": "数据有误的字段", "remarks": "备注（非数据问题）", "synthetic": "合成数据",
 }
 LOW_COLUMNS_ZH = {"parcels": "宗地数", "area_mu": "宗地面积（亩）", "low_count": "低效用地宗数",
                   "low_area_mu": "低效用地面积（亩）", "d_area_mu": "其中D类企业用地（亩）", "idle_area_mu": "其中闲置土地（亩）"}
@@ -808,6 +808,9 @@ def write_efficiency_excel(classed: pd.DataFrame, path, *, notes: list[str], low
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     problems = classed[classed["problems"].astype(str) != ""]
+    if len(problems) and "data_errors" in problems.columns:  # the rows whose figures are wrong first (they are T)
+        wrong = (problems["data_errors"].astype("string").fillna("") != "").to_numpy()
+        problems = problems.iloc[np.argsort(~wrong, kind="stable")]
     with _workbook(path) as writer:
         _notes_sheet(writer, list(notes))
         for key, sheet, label in ((None, "汇总_按分类", None), ("township_zh", "汇总_按镇街", "镇（街道）"),

@@ -50,7 +50,7 @@ ENTERPRISE_FIELDS_ZH = {
     "veto": "一票否决事项", "year": "年度",
 }
 ENTERPRISE_REQUIRED = ("credit_code", "name")
-ENTERPRISE_RESERVED_COLUMNS = ("row", "duplicate_id", "problems", "data_errors", "credit_code_valid", "score", "rank", "evaluated_n",
+ENTERPRISE_RESERVED_COLUMNS = ("row", "duplicate_id", "problems", "remarks", "data_errors", "credit_code_valid", "score", "rank", "evaluated_n",
                                "eff_class", "eff_class_zh", "eff_reason", "land_area_source", "parcel_area_mu",
                                "pool", "pool_zh", "vetoed", "parcel_link", "parcel_link_zh", "matched_parcel_ids",
                                "zone_source")
@@ -983,7 +983,13 @@ def validate_enterprises(df: pd.DataFrame, *, source: str = "enterprises") -> pd
         bad = low.notna() & ~low.isin(_TRUE | _FALSE) & (low != "")
         _append_problem(problems, bad, _quoted(scale, "是否规上的值", "无法识别（应为 是/否）"))
         out["above_scale"] = val
-    _append_problem(problems, out["credit_code"].isna(), "统一社会信用代码为空")
+    # an empty credit code is a remark, not a data problem: the firm is told apart by its name and
+    # finds its parcels by 宗地编号 (efficiency.firm_key, link_parcels); the 宗地对应 column says
+    # when neither lets a row find a parcel
+    remarks = np.full(len(out), "", dtype=object)
+    _append_problem(remarks, out["credit_code"].isna().to_numpy(),
+                    "统一社会信用代码未填（按企业名称识别企业、按宗地编号对应宗地；不影响评价）")
+    out["remarks"] = remarks
     valid_cc = codes.credit_code_valid(out["credit_code"])
     out["credit_code_valid"] = valid_cc
     _append_problem(problems, valid_cc.eq(False).fillna(False).to_numpy(),
