@@ -267,11 +267,11 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
     $ dcf audit idle --parcels 宗地.xlsx --layer 宗地 --field agreed_start=约定开工 --as-of 2025-12-31 -o out/idle
     $ dcf audit idle --parcels parcels_parquet/ --as-of 2025-12-31 -o out/idle --engine dask
     """
+    import numpy as np
+
     from .. import land
     from ..land.dask import input_source
     from ..land.idle_audit import in_totals
-    import numpy as np
-
     from ..land.outputs import status_rows
 
     if engine == "dask":
