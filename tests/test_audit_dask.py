@@ -309,3 +309,31 @@ def test_local_cluster_runs_its_task_threads_per_worker_and_holds_by_workers(mon
     finally:
         client.close()
         local.close()
+
+
+def test_month_dates_and_a_repeated_id_give_the_single_engines_totals(cluster, tmp_path):
+    """A ledger as a new user gave it: a parcel id on two rows (in two partitions) and start dates given
+    to the month; the dask engine lists every row as the single engine does and counts the parcel once."""
+    from test_idle_audit import parcel_frame
+
+    rows = [{"parcel_id": "P1", "agreed_start": "2019-06-01", "land_price_wan": 960.0},
+            {"parcel_id": "P2", "agreed_start": "2022年3月"},      # idle on every day of March 2022 by 2025-12-31
+            {"parcel_id": "P3", "agreed_start": "2024-12"},         # one year full for 12-01, not for 12-31
+            {"parcel_id": "P1", "agreed_start": "2019-06-01", "land_price_wan": 960.0}]
+    gdf = parcel_frame(rows).to_crs(4490)
+    single = audit_idle(gdf, out=tmp_path / "single", as_of=AS_OF, map=False)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    gdf.iloc[:2].to_parquet(folder / "p0.parquet")
+    gdf.iloc[2:].to_parquet(folder / "p1.parquet")
+    summary = audit_idle(folder, out=tmp_path / "dask", engine="dask", as_of=AS_OF, scheduler=cluster).to_dict()
+    got = dengine.read_result(tmp_path / "dask").sort_values("row")
+    exp = single.frame
+    assert got["status"].tolist() == exp["status"].tolist() == ["idle_reclaim", "idle_reclaim", "insufficient_data",
+                                                                "idle_reclaim"]
+    assert got["in_totals"].tolist() == exp["in_totals"].tolist() == [True, True, True, False]
+    assert got["reason_zh"].astype(str).tolist() == exp["reason_zh"].astype(str).tolist()
+    once = exp["fee_wan"][exp["in_totals"]].sum()
+    assert summary["fee_wan"] == pytest.approx(once) == pytest.approx(192.0 + 200.0)
+    assert summary["area_mu"]["idle_reclaim"] == pytest.approx(exp["area_mu"][exp["in_totals"]
+                                                                              & (exp["status"] == "idle_reclaim")].sum())

@@ -60,3 +60,22 @@ def test_idle_audit_page_data(tmp_path):
                       .iter_rows(values_only=True) if r[0])
     assert "输入文件：宗地台账2025.gpkg" in notes
     assert "upload.gpkg" not in notes and "dcf-desk-jobs" not in notes
+
+
+def test_idle_list_on_the_page_has_next_step_and_marks_duplicates(tmp_path):
+    from test_idle_audit import parcel_frame
+
+    store = make_land_store(tmp_path / "store.gpkg")
+    gdf = parcel_frame([{"parcel_id": "P1", "agreed_start": "2019-06-01", "land_price_wan": 960.0},
+                        {"parcel_id": "P2", "agreed_start": "2019-06-01"},
+                        {"parcel_id": "P1", "agreed_start": "2019-06-01", "land_price_wan": 960.0}])
+    path = tmp_path / "台账.gpkg"
+    gdf.to_file(path, layer="parcels")
+    with running_desk(str(store)) as url, httpx.Client(base_url=url, timeout=120) as client:
+        s = _run_job(client, "台账.gpkg", path.read_bytes())["summary"]
+    rows = {(r["parcel_id"], r["duplicate_zh"]) for r in s["needs_action"]}
+    assert rows == {("P1", "宗地代码重复：合计只计本条"), ("P1", "宗地代码重复：本条不计入合计"), ("P2", "")}
+    assert all(r["next_step_zh"].startswith("依第五条开展调查") for r in s["needs_action"])
+    # the page's 按状态 table counts P1 once, as the workbook
+    assert sum(r["count"] for r in s["summaries"]["status"]) == 2
+    assert sum(r["fee_wan"] for r in s["summaries"]["status"]) == 192.0 + 200.0

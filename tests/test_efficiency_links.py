@@ -216,3 +216,68 @@ def test_a_short_form_of_the_parcels_township_is_not_a_difference():
                       "township_zh": ["古楼街道", "沙镇镇", "沙镇镇", "古楼街道"]})
     got = efficiency.enterprise_zones(e, p)["problems"].tolist()
     assert got == ["", "", "投产年份有误；企业填报镇街「郑家镇」与宗地所在「沙镇镇」不一致，按宗地计", ""]
+
+
+# --- issue: a new user's tables (no 年度 column, no credit codes, a parcel id twice) ----------------
+
+
+def _no_code_firm(name, parcel_id, *, start=2010, veto="否", land=27.0):
+    return {"企业名称": name, "统一社会信用代码": None, "所在镇街": "甲镇", "宗地编号": parcel_id, "用地面积(亩)": land,
+            "税收(万元)": 5.0, "营业收入(万元)": 300.0, "是否规上": "否", "投产年份": start, "重大安全环保事故": veto}
+
+
+@pytest.mark.parametrize("start, is_t", [(2024, True), (2023, False)])
+def test_new_firm_age_counts_to_the_as_of_year_without_a_year_column(tmp_path, start, is_t):
+    # efficiency_scoring.json t_new_years = 2: "评价年度 − 投产年份 < 2" is T; with no 年度 column the
+    # evaluation year is that of the audit date (2025-12-31 → 2025): 2025 − 2024 = 1 (T), 2025 − 2023 = 2 (evaluated)
+    rows = [_no_code_firm("某食品公司", None, start=start, land=30.0)] + \
+        [_no_code_firm(f"某规下企业{i}", None, land=20.0) for i in range(1, 4)]
+    path = tmp_path / "企业亩产.xlsx"
+    pd.DataFrame(rows).to_excel(path, index=False)
+    res = audit_efficiency(path, as_of="2025-12-31", out=tmp_path / "out", map=False)
+    food = res.frame.iloc[0]
+    assert (food["eff_class"] == "T") is is_t
+    if is_t:
+        assert "按审计基准日所在年度2025" in food["eff_reason"] and "未满2年" in food["eff_reason"]
+    with_year = pd.DataFrame(rows).assign(年度=2025)
+    with_year.to_excel(tmp_path / "年度.xlsx", index=False)
+    again = audit_efficiency(tmp_path / "年度.xlsx", as_of="2025-12-31", out=tmp_path / "out2", map=False)
+    assert again.frame["eff_class"].iloc[0] == food["eff_class"]  # the same with 年度 = 2025
+    notes = "".join(res.notes)
+    assert "该列未填时取审计基准日所在年份" in notes
+
+
+def test_d_class_firm_without_credit_code_makes_its_parcel_low_efficiency_land(tmp_path):
+    # a ledger without coordinates or credit codes; the firm names its parcel by 宗地编号 and is vetoed (D)
+    store = make_land_store(tmp_path / "store.gpkg")
+    parcels = parcel_frame([{"parcel_id": "3715022016B00011", "agreed_start": "2016-06-01",
+                             "actual_start": "2016-05-01"}])
+    ppath = tmp_path / "宗地.gpkg"
+    parcels.to_file(ppath, driver="GPKG")
+    path = tmp_path / "企业亩产.xlsx"
+    pd.DataFrame([_no_code_firm("某机械厂", "3715022016B00011", veto="是"),
+                  _no_code_firm("某规下企业", None)]).to_excel(path, index=False)
+    res = audit_efficiency(path, parcels=ppath, as_of="2025-12-31", store=store, out=tmp_path / "out", map=False)
+    assert res.frame["eff_class"].iloc[0] == "D"
+    p = res.parcels.iloc[0]
+    assert p["low_efficiency"] == "D类企业用地" and p["eff_class_zh"].startswith("D类")
+    d_area = res.summaries["按镇街"]["d_area_mu"].sum()
+    assert d_area == pytest.approx(p["area_mu"]) and d_area > 0
+
+
+def test_a_parcel_id_twice_in_the_ledger_counts_once_for_the_firm_and_the_totals(tmp_path):
+    store = make_land_store(tmp_path / "store.gpkg")
+    parcels = parcel_frame([{"parcel_id": "3715022019B00101", "agreed_start": "2019-06-01"},
+                            {"parcel_id": "3715022019B00101", "agreed_start": "2019-06-01"}])
+    ppath = tmp_path / "宗地.gpkg"
+    parcels.to_file(ppath, driver="GPKG")
+    path = tmp_path / "企业亩产.xlsx"
+    pd.DataFrame([_no_code_firm("聊城某轴承有限公司", "3715022019B00101", land=None)]).to_excel(path, index=False)
+    res = audit_efficiency(path, parcels=ppath, as_of="2025-12-31", store=store, out=tmp_path / "out", map=False)
+    one = res.parcels["area_mu"].iloc[0]
+    f = res.frame.iloc[0]
+    assert f["parcel_area_mu"] == pytest.approx(one)  # not twice
+    assert f["matched_parcel_ids"] == "3715022019B00101"
+    assert len(res.parcels) == 2  # both rows kept
+    town = res.summaries["按镇街"]
+    assert town["idle_area_mu"].sum() == pytest.approx(one) and town["parcels"].sum() == 1

@@ -469,18 +469,22 @@ def test_outputs_excel_totals_equal_geopackage(tmp_path):
     header, body = status[1], status[2:]
     total = body[-1]
     assert total[0] == "合计"
-    assert total[header.index("宗地数")] == len(back)
+    # rows 1 and 2 share the id T000: both are listed, the totals count that parcel once (its first row)
+    assert back["in_totals"].astype(bool).tolist() == [True, False, True, True, True, True]
+    once = back[back["in_totals"].astype(bool)]
+    assert total[header.index("宗地数")] == len(once) == len(back) - 1
     # the workbook shows 亩 and 万元 to two decimals
-    assert total[header.index("面积（亩）")] == pytest.approx(back["area_mu"].sum(), abs=0.005)
-    assert total[header.index("土地闲置费（万元；含潜在金额）")] == pytest.approx(back["fee_wan"].sum(), abs=0.005)
+    assert total[header.index("面积（亩）")] == pytest.approx(once["area_mu"].sum(), abs=0.005)
+    assert total[header.index("土地闲置费（万元；含潜在金额）")] == pytest.approx(once["fee_wan"].sum(), abs=0.005)
+    assert "每宗只计一次" in status[0][0]
     notes = "".join(str(r[0]) for r in _sheet(xlsx, "说明"))
     assert "疑似闲置" in notes and "第三十条" in notes and "地基施工完成三分之一" in notes  # Art. 30 in the workbook
     for row in body[:-1]:
-        assert row[header.index("宗地数")] == (back["status"] == row[header.index("状态代码")]).sum()
+        assert row[header.index("宗地数")] == (once["status"] == row[header.index("状态代码")]).sum()
     towns = _sheet(xlsx, "汇总_按镇街")
     n_col = towns[1].index("宗地数合计")
-    assert sum(r[n_col] for r in towns[2:-1]) == len(back)
-    assert towns[-1][0] == "合计" and towns[-1][n_col] == len(back)
+    assert sum(r[n_col] for r in towns[2:-1]) == len(once)
+    assert towns[-1][0] == "合计" and towns[-1][n_col] == len(once)
     listing = _sheet(xlsx, "宗地清单")
     assert "全部 6 宗地" in listing[0][0] and len(listing) == 2 + len(rows)
     assert "宗地代码" in listing[1] and "理由（条款与日期）" in listing[1] and "下一步" in listing[1]

@@ -153,7 +153,7 @@ def describe_idle(summary: dict) -> list[str]:
              f"（输入分成的并行审计单元；结果文件数见下），输入 {summary['rows']:,} 宗，输出 {summary['rows']:,} 条结论"]
     lines += [f"  {STATUS_ZH[s]:<16} {summary['counts'][s]:>8,} 宗  {summary['area_mu'].get(s, 0):>12,.1f} 亩"
               for s in STATUS_ORDER if summary["counts"].get(s)]
-    lines.append(f"  土地闲置费合计 {summary['fee_wan']:,.2f} 万元；重复宗地代码 {summary['duplicate_ids']:,} 个（均保留、未合并）")
+    lines.append(f"  土地闲置费合计 {summary['fee_wan']:,.2f} 万元；重复宗地代码 {summary['duplicate_ids']:,} 个（均保留、未合并；面积与闲置费每宗只计一次）")
     return lines + _describe_run(summary, summary["files"])
 
 
@@ -267,8 +267,11 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
     $ dcf audit idle --parcels 宗地.xlsx --layer 宗地 --field agreed_start=约定开工 --as-of 2025-12-31 -o out/idle
     $ dcf audit idle --parcels parcels_parquet/ --as-of 2025-12-31 -o out/idle --engine dask
     """
+    import numpy as np
+
     from .. import land
     from ..land.dask import input_source
+    from ..land.idle_audit import in_totals
     from ..land.outputs import status_rows
 
     if engine == "dask":
@@ -299,11 +302,15 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
         echo_json(res.to_dict())
         return
     click.echo(f"闲置土地审计（基准日 {as_of:%Y-%m-%d}）：输入 {len(r):,} 宗，输出 {len(r):,} 条结论")
+    repeats = int((~in_totals(r)).sum())
+    if repeats:
+        click.echo(f"  宗地代码重复的记录中有 {repeats:,} 条为同一宗地的重复记录：均列入清单并标明，"
+                   "下列宗数、面积与闲置费合计每宗只计一次")
     # one line per label the parcels carry (认定/疑似, 第八条第一款/第二款 apart), as the workbook's 汇总_按状态
     for row in status_rows(res.summaries["status"]).itertuples():
         if row.count:
             click.echo(f"  {row.status_zh:<16} {row.count:>8,} 宗  {row.area_mu:>12,.1f} 亩")
-    fee = r["fee_wan"].sum()
+    fee = np.nansum(r["fee_wan"].to_numpy(dtype=float)[in_totals(r)])  # a parcel id on several rows counts once
     bad = (r["problems"] != "").to_numpy()
     short = (r["status"] == "insufficient_data").to_numpy()
     click.echo(f"  土地闲置费合计 {fee:,.2f} 万元；需核实补正的记录 {int((bad | short).sum()):,} 条"

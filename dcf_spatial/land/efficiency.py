@@ -200,7 +200,8 @@ def scoring_notes(cfg: dict, ent: pd.DataFrame) -> list[str]:
     lines.append(f"分类比例：同一年度同一组内综合得分前{c['A']['share_top']:.0%}为{c['A']['name_zh']}，其后{c['B']['share']:.0%}为"
                  f"{c['B']['name_zh']}，末{c['D']['share_bottom']:.0%}为{c['D']['name_zh']}，其余为{c['C']['name_zh']}；"
                  f"单项指标得分最高为基准值的 {float(cfg['score_cap']):g} 倍（示意默认值，待核实）。")
-    lines.append(f"暂不评价的门槛：新投产未满 {int(cfg.get('t_new_years', 0))} 年（评价年度 − 投产年份），"
+    lines.append(f"暂不评价的门槛：新投产未满 {int(cfg.get('t_new_years', 0))} 年（评价年度 − 投产年份；评价年度取企业表“年度”列，"
+                 "该列未填时取审计基准日所在年份），"
                  f"或规模以下且用地面积小于 {float(cfg['t_min_area_mu']):g} 亩（示意默认值，待核实）。")
     veto = cfg.get("veto", {})
     if veto:
@@ -232,8 +233,11 @@ def attach_land_area(ent: pd.DataFrame, parcels=None, link: pd.DataFrame | None 
     zero = (declared == 0).to_numpy()
     if parcels is not None and len(parcels):
         link = link_parcels(ent, parcels) if link is None else link
+        from .idle_audit import in_totals
+
         area = parcels["area_mu"].to_numpy(dtype=float)
-        summed = pd.Series(area[link["parcel"].to_numpy()], index=link["ent"].to_numpy()).groupby(level=0).sum()
+        once = link[in_totals(parcels)[link["parcel"].to_numpy()]]  # a parcel id on several rows: its area once
+        summed = pd.Series(area[once["parcel"].to_numpy()], index=once["ent"].to_numpy()).groupby(level=0).sum()
         from_parcels = pd.Series(summed.reindex(np.arange(len(out))).to_numpy(dtype=float), index=out.index)
     else:
         from_parcels = pd.Series(np.nan, index=out.index)
@@ -348,8 +352,13 @@ def classify(ent: pd.DataFrame, *, scoring: dict | None = None, as_of=None) -> p
     erroneous = wrong != ""
     no_land = ~(land > 0)
     small = ~above & (land < t_min)
+    # the years in production are counted to the audit year: the row's 年度 where given, else the year
+    # of the audit date (a table without 年度 audited "as of 2025-12-31" is the 2025 evaluation)
+    age_year = year_num.copy()
+    if as_of is not None:
+        age_year[np.isnan(age_year)] = pd.Timestamp(as_of).year
     with np.errstate(invalid="ignore"):
-        new = ~np.isnan(start) & ~np.isnan(year_num) & (year_num - start < t_new)
+        new = ~np.isnan(start) & ~np.isnan(age_year) & (age_year - start < t_new)
     evaluated = ~vetoed & ~erroneous & ~no_land & ~small & ~new
     year = out["year"].astype("Int64").astype("string").fillna("（未填年度）")
     cls = np.full(n, "T", dtype=object)
@@ -394,7 +403,8 @@ def classify(ent: pd.DataFrame, *, scoring: dict | None = None, as_of=None) -> p
                 reason[i] = ("缺少用地面积（企业未填报，对应宗地无面积），暂不评价" if parcel_area[i] == 0
                              else "缺少用地面积（企业未填报且无对应宗地），暂不评价")
             elif new[i]:
-                reason[i] = f"新投产企业（投产年份{int(start[i])}，评价年度{int(year_num[i])}）未满{t_new}年，暂不评价"
+                basis = ("评价年度" if not np.isnan(year_num[i]) else "企业表无年度，按审计基准日所在年度")
+                reason[i] = f"新投产企业（投产年份{int(start[i])}，{basis}{int(age_year[i])}）未满{t_new}年，暂不评价"
             else:
                 reason[i] = f"规模以下且用地面积{land[i]:.2f}亩（小于{t_min:g}亩），暂不评价"
         else:
@@ -488,17 +498,60 @@ def _township_key(names: pd.Series) -> pd.Series:
     return k.str.replace(r"^(.{2,}?)(街道办事处|办事处|街道|镇)$", r"\1", regex=True)
 
 
+def firm_key(ent: pd.DataFrame) -> pd.Series:
+    """Who each enterprise row is: its 统一社会信用代码 (stripped, upper case), else its name
+    (``名称：…``), else its row (``行：…``) — a table without credit codes still tells its firms apart.
+
+    Examples
+    --------
+    >>> firm_key(pd.DataFrame({"credit_code": [" 91a ", None, None], "name": ["甲", "乙", None],
+    ...                        "row": [2, 3, 4]})).tolist()
+    ['91A', '名称：乙', '行：4']
+    """
+    n = len(ent)
+    cc = (ent["credit_code"].astype("string").str.strip().str.upper().replace("", pd.NA)
+          if "credit_code" in ent.columns else pd.Series(pd.NA, index=ent.index, dtype="string"))
+    name = (ent["name"].astype("string").str.strip().replace("", pd.NA)
+            if "name" in ent.columns else pd.Series(pd.NA, index=ent.index, dtype="string"))
+    row = (ent["row"].astype("string") if "row" in ent.columns
+           else pd.Series(np.arange(1, n + 1), index=ent.index).astype("string"))
+    return cc.fillna("名称：" + name).fillna("行：" + row)
+
+
+def latest_by_firm(classed: pd.DataFrame) -> pd.DataFrame:
+    """Each firm's (:func:`firm_key`) row of its latest year, with a ``firm_key`` column.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"credit_code": [None, None], "name": ["甲", "乙"], "year": [2025, 2025],
+    ...                   "eff_class": ["D", "A"]})
+    >>> latest_by_firm(c)[["firm_key", "eff_class"]].values.tolist()
+    [['名称：甲', 'D'], ['名称：乙', 'A']]
+    """
+    out = classed if "firm_key" in classed.columns else classed.assign(firm_key=firm_key(classed).to_numpy())
+    return out.sort_values("year", na_position="first", kind="stable").drop_duplicates("firm_key", keep="last")
+
+
 def low_efficiency_parcels(parcels, classed: pd.DataFrame, firms: pd.Series | None = None) -> pd.Series:
     """Per parcel: why it is 低效用地 ("D类企业用地" / "闲置土地" / both joined), or "" if it is not.
 
     A parcel is a class-D firm's if its firm (``firms``, see :func:`parcel_firms`; default the
-    parcel's ``credit_code``) has class D in the latest year of ``classed``; idle means a status in
-    ``idle_audit.IDLE_STATUSES`` (when ``status`` is present).
+    parcel's ``credit_code``) has class D in the latest year of ``classed`` (firms told apart by
+    :func:`firm_key`: a firm without a credit code is matched through the 宗地编号 its row names);
+    idle means a status in ``idle_audit.IDLE_STATUSES`` (when ``status`` is present).
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"credit_code": [None], "name": ["某机械厂"], "year": [2025], "eff_class": ["D"],
+    ...                   "parcel_id": ["3715022016B00011"]})
+    >>> p = pd.DataFrame({"parcel_id": ["3715022016B00011", "X"]})
+    >>> low_efficiency_parcels(p, e, firms=parcel_firms(p, e)).tolist()
+    ['D类企业用地', '']
     """
     from .idle_audit import IDLE_STATUSES
 
-    latest = classed.sort_values("year", na_position="first").drop_duplicates("credit_code", keep="last")
-    d_firms = set(latest.loc[latest["eff_class"] == "D", "credit_code"].dropna().astype(str))
+    latest = latest_by_firm(classed)
+    d_firms = set(latest.loc[latest["eff_class"] == "D", "firm_key"].dropna().astype(str))
     cc = (parcels["credit_code"] if firms is None else firms).astype("string").str.upper().fillna("")
     is_d = cc.isin(d_firms).to_numpy()
     is_idle = parcels["status"].isin(IDLE_STATUSES).to_numpy() if "status" in parcels.columns else np.zeros(len(parcels), bool)
@@ -507,7 +560,13 @@ def low_efficiency_parcels(parcels, classed: pd.DataFrame, firms: pd.Series | No
 
 
 def low_efficiency_by_zone(parcels, low: pd.Series, *, by: str) -> pd.DataFrame:
-    """Area (亩) and count of 低效用地 per value of ``by`` (e.g. ``cluster_zh``); each parcel counted once."""
+    """Area (亩) and count of 低效用地 per value of ``by`` (e.g. ``cluster_zh``); each parcel counted once
+    (a parcel id on several rows: its first row, see :func:`~dcf_spatial.land.idle_audit.in_totals`)."""
+    from .idle_audit import in_totals
+
+    keep = in_totals(parcels)
+    if not keep.all():
+        parcels, low = parcels[keep], low[keep]
     df = pd.DataFrame({
         by: parcels[by].astype("string").fillna("（未落入任何区域）").to_numpy(),
         "area_mu": parcels["area_mu"].to_numpy(dtype=float),
@@ -623,8 +682,8 @@ def link_parcels(ent: pd.DataFrame, parcels) -> pd.DataFrame:
 
 
 def parcel_firms(parcels, ent: pd.DataFrame, link: pd.DataFrame | None = None) -> pd.Series:
-    """Per parcel, the credit code of its firm: the parcel's own ``credit_code``, else that of the
-    enterprise row naming it by 宗地编号 (the first such row). Missing when neither.
+    """Per parcel, its firm (:func:`firm_key`): the parcel's own ``credit_code``, else the key of the
+    enterprise row naming it by 宗地编号 (the first such row; its credit code, else its name). Missing when neither.
 
     Examples
     --------
@@ -636,7 +695,7 @@ def parcel_firms(parcels, ent: pd.DataFrame, link: pd.DataFrame | None = None) -
            if "credit_code" in parcels.columns else pd.Series(pd.NA, index=range(len(parcels)), dtype="string"))
     link = link_parcels(ent, parcels) if link is None else link
     by_id = link[link["via"] == "宗地编号"].drop_duplicates("parcel", keep="first")
-    named = pd.Series(ent["credit_code"].astype("string").str.upper().to_numpy()[by_id["ent"].to_numpy()],
+    named = pd.Series(firm_key(ent).to_numpy()[by_id["ent"].to_numpy()],
                       index=by_id["parcel"].to_numpy(), dtype="string")
     out = own.fillna(named.reindex(own.index))
     out.index = parcels.index
@@ -663,6 +722,8 @@ def link_columns(ent: pd.DataFrame, parcels, link: pd.DataFrame | None = None) -
     asked = (ent["parcel_id"].astype(object).where(ent["parcel_id"].notna(), None).to_numpy()
              if "parcel_id" in ent.columns else np.full(n, None, dtype=object))
     how, text, found = ["未匹配"] * n, [""] * n, [""] * n
+    no_code = (ent["credit_code"].astype("string").str.strip().replace("", pd.NA).isna().to_numpy(dtype=bool)
+               if "credit_code" in ent.columns else np.ones(n, dtype=bool))
     groups = {int(k): g for k, g in link.groupby("ent")} if len(link) else {}
     for i in range(n):
         g = groups.get(i)
@@ -672,12 +733,14 @@ def link_columns(ent: pd.DataFrame, parcels, link: pd.DataFrame | None = None) -
         if g is not None:
             vias = list(dict.fromkeys(g["via"]))
             how[i] = "、".join(vias)
-            found[i] = "、".join(str(x) for x in ids[g["parcel"].to_numpy()])
+            found[i] = "、".join(dict.fromkeys(str(x) for x in ids[g["parcel"].to_numpy()]))  # a repeated id once
             text[i] = f"按{'、'.join(vias)}对应宗地 {found[i]}"
             if wanted is not None and "宗地编号" not in vias:
                 text[i] += f"（企业表所填宗地编号“{wanted}”在宗地表中找不到）"
         elif wanted is not None:
             text[i] = f"未对应到宗地：企业表所填宗地编号“{wanted}”在宗地表中找不到，宗地表中也没有该统一社会信用代码；请核对宗地编号"
+        elif no_code[i]:
+            text[i] = "未对应到宗地：企业表未填宗地编号，也未填统一社会信用代码，无从对应；请补填宗地编号"
         else:
             text[i] = "未对应到宗地：企业表未填宗地编号，宗地表中也没有该统一社会信用代码"
     return pd.DataFrame({"parcel_link": how, "parcel_link_zh": text, "matched_parcel_ids": found}, index=ent.index)

@@ -335,10 +335,109 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
             out[col] = values[group] if expand else values
     out["as_of"] = as_of
     _flag_future_starts(out, as_of)
+    _decide_month_dates(out, as_of, rules)
     counts = out["status"].value_counts().to_dict()
     logger.info("Audited %d parcels (%d distinct rule inputs) as of %s: %s", n, len(first),
                 f"{as_of:%Y-%m-%d}", counts)
     return out
+
+
+def _put_rows(out, col: str, rows: np.ndarray, values) -> None:
+    """Set ``out[col]`` at positions ``rows`` (a category column gains the new texts as categories)."""
+    s = out[col].copy()
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        extra = [v for v in dict.fromkeys(values) if v not in s.cat.categories]
+        if extra:
+            s = s.cat.add_categories(extra)
+    s.iloc[rows] = values
+    out[col] = s
+
+
+def _decide_month_dates(out, as_of: pd.Timestamp, rules: dict) -> None:
+    """Rows with a date known only to the month (``month_fields`` of
+    :func:`~dcf_spatial.land.parcels.validate_parcels`, read as the month's first day): the rules are
+    run again with each such date on the month's last day, in every combination. Where every run
+    gives the status found, it stands and the reason says the date was given to the month; where
+    the status depends on the day, the row is 数据不足 naming the field, its value and the fix.
+
+    The first and last day of the month suffice: a status moves one way as a date moves later
+    (a later agreed start is less overdue, a later actual start later than the deadlines), so a
+    status that differs anywhere in the month differs between its ends. In place."""
+    if "month_fields" not in out.columns or not len(out):
+        return
+    col = out["month_fields"]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = col.cat.categories
+        codes = col.cat.codes.to_numpy()
+        empty = cats.get_loc("") if "" in cats else -1
+        rows = np.flatnonzero((codes >= 0) & (codes != empty))
+    else:
+        rows = np.flatnonzero((col.astype("string").fillna("") != "").to_numpy(dtype=bool))
+    if not len(rows):
+        return
+    import itertools
+
+    # only the dates the rules read (an 约定竣工日期 given to the month decides nothing here)
+    per_row = [[f for f in str(v).split(";") if f in _RULE_INPUTS] for v in col.astype(object).to_numpy()[rows]]
+    keep = np.array([bool(fs) for fs in per_row])
+    rows, per_row = rows[keep], [fs for fs in per_row if fs]
+    if not len(rows):
+        return
+    sources = out.attrs.get("field_sources")
+    sub = out[[c for c in (*_RULE_INPUTS, "area_m2") if c in out.columns]].iloc[rows].copy()
+    sub.attrs = dict(out.attrs)
+    fields = sorted({f for fs in per_row for f in fs if f in sub.columns})
+    runs = []
+    for combo in itertools.product((False, True), repeat=len(fields)):
+        frame = sub.copy()
+        for f, last in zip(fields, combo):
+            has = np.array([f in fs for fs in per_row])
+            if last and has.any():
+                frame.loc[frame.index[has], f] = frame[f].iloc[np.flatnonzero(has)] + pd.offsets.MonthEnd(0)
+        runs.append(np.asarray(_audit_rows(frame, as_of=as_of, rules=rules)["status"], dtype=object))
+    found = out["status"].to_numpy(dtype=object)[rows]
+    steady = (np.vstack(runs) == found).all(axis=0)
+
+    def named(i):  # “约定开工时间”只填到月（2019年3月）, for each month field of row i
+        parts = []
+        for f in per_row[i]:
+            d = sub[f].iloc[i] if f in sub.columns else pd.NaT
+            when = f"{d.year}年{d.month}月" if not pd.isna(d) else "只有年月"
+            parts.append(f"{input_label(f, sources)}只填到月（{when}）")
+        return "、".join(parts)
+
+    reasons = out["reason_zh"].astype(object).to_numpy()[rows]
+    kept = [str(reasons[i]) + f"（注：{named(i)}，按该月任何一日审计结论均相同，据此判定；期限之日按该月1日计）"
+            for i in np.flatnonzero(steady)]
+    if kept:
+        _put_rows(out, "reason_zh", rows[steady], kept)
+    open_ = np.flatnonzero(~steady)
+    if not len(open_):
+        return
+    at = rows[open_]
+    example = []
+    for i in open_:
+        d = next((sub[f].iloc[i] for f in per_row[i] if f in sub.columns and not pd.isna(sub[f].iloc[i])), None)
+        example.append(f"{d.year}-{d.month:02d}-15" if d is not None else "2019-03-15")
+    missing = [named(i) + "，结论随该月哪一天而不同" for i in open_]
+    _put_rows(out, "status", at, ["insufficient_data"] * len(at))
+    _put_rows(out, "status_zh", at, [STATUS_ZH["insufficient_data"]] * len(at))
+    _put_rows(out, "missing_fields", at, missing)
+    _put_rows(out, "reason_zh", at, [f"数据不足，无法判断：{m}（原表行号 {r}）。请填写到日，如 {e}，然后重新审计。"
+                                     for m, r, e in zip(missing, out["row"].to_numpy()[at] if "row" in out.columns
+                                                        else at + 1, example)])
+    _put_rows(out, "next_step_zh", at, ["补齐数据后重新审计"] * len(at))
+    fee = out["fee_wan"].to_numpy(dtype=float).copy()
+    fee[at] = np.nan
+    out["fee_wan"] = fee
+    det = out["determined"].to_numpy(dtype=bool).copy()
+    det[at] = False
+    out["determined"] = det
+    for c in ("count_from", "deadline_1y", "deadline_2y"):
+        if c in out.columns:
+            v = out[c].to_numpy(copy=True)
+            v[at] = np.datetime64("NaT")
+            out[c] = v
 
 
 def _flag_future_starts(out, as_of: pd.Timestamp) -> None:
@@ -731,8 +830,38 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
             "extension_flag": ext_flag, "cause_kind": cause_kind}
 
 
+def in_totals(audited) -> np.ndarray:
+    """Which rows count in totals and summaries: all but the repeats of a duplicated parcel id
+    (``in_totals`` of :func:`~dcf_spatial.land.parcels.validate_parcels`; all rows without it).
+
+    Examples
+    --------
+    >>> in_totals(pd.DataFrame({"in_totals": [True, False]})).tolist(), in_totals(pd.DataFrame({"a": [1]})).tolist()
+    ([True, False], [True])
+    """
+    if "in_totals" not in audited.columns:
+        return np.ones(len(audited), dtype=bool)
+    return pd.Series(audited["in_totals"]).fillna(True).to_numpy(dtype=bool)
+
+
+def counted_once(audited):
+    """``audited`` without the repeats of a duplicated parcel id (see :func:`in_totals`): each parcel
+    once, for the totals. The same frame when nothing is repeated.
+
+    Examples
+    --------
+    >>> len(counted_once(pd.DataFrame({"parcel_id": ["1", "1"], "in_totals": [True, False]})))
+    1
+    """
+    keep = in_totals(audited)
+    return audited if keep.all() else audited[keep]
+
+
 def summarize(audited, by: list[str] | None = None) -> pd.DataFrame:
     """Count, area (亩) and fee (万元) per status, optionally grouped by ``by`` columns.
+
+    A parcel id given on several rows counts once (its first row, :func:`counted_once`); every row
+    keeps its own conclusion in the lists.
 
     Returns one row per group with a column per status count and the totals; idle area is the
     area of parcels whose status is in ``IDLE_STATUSES`` (the excused ones are counted apart);
@@ -746,6 +875,7 @@ def summarize(audited, by: list[str] | None = None) -> pd.DataFrame:
     >>> t[["township_zh", "idle", "normal", "total", "idle_area_mu", "fee_wan"]].values.tolist()
     [['乙', 0, 1, 1, 0.0, 0.0], ['甲', 1, 0, 1, 1.0, 5.0], ['（未落入任何区域）', 1, 0, 1, 3.0, 1.0]]
     """
+    audited = counted_once(audited)
     keys = list(by or [])
     if len(keys) <= 1 and len(audited):
         return _summarize_codes(audited, keys[0] if keys else None)

@@ -56,7 +56,7 @@ IDLE_COLUMNS_ZH = {
     "missing_fields": "缺少或无法识别的字段",
     "built_fraction": "影像建成比例", "imagery_flag": "影像核查提示",
     "township_method": "镇街归属方式", "cluster_method": "集聚区归属方式",
-    "duplicate_id": "宗地代码重复", "problems": "数据问题", "synthetic": "合成数据",
+    "duplicate_id": "宗地代码重复", "in_totals": "计入汇总（重复宗地只计一次）", "problems": "数据问题", "synthetic": "合成数据",
     "location_method": "定位方式", "place_name": "按地名定位到", "address": "项目位置",
 }
 #: the columns the workbook's lists carry (the GeoPackage carries every column of IDLE_COLUMNS_ZH)
@@ -66,7 +66,7 @@ EXCEL_LIST_COLUMNS = ("row", "parcel_id", "holder", "credit_code", "address", "l
                       "determined", "fee_wan", "count_from", "deadline_1y", "deadline_2y", "agreed_start",
                       "extension_until", "extension_flag", "actual_start", "stopped_since", "determination_date",
                       "developed_share", "invested_share", "land_price_wan", "gov_cause",
-                      "missing_fields", "built_fraction", "imagery_flag", "problems", "synthetic")
+                      "missing_fields", "built_fraction", "imagery_flag", "problems", "in_totals", "synthetic")
 #: the zone columns the workbook summarises by (both engines)
 ZONE_KEYS = ("township_zh", "cluster_zh", "park_zh")
 SUMMARY_KEYS_ZH = {"township_zh": "镇（街道）", "cluster_zh": "工业集聚区", "park_zh": "功能园区", "_all": "范围"}
@@ -361,6 +361,9 @@ def status_table(audited) -> pd.DataFrame:
     >>> t["count"].to_dict()
     {'疑似闲置（满一年未动工开发）': 1, '认定闲置（满一年未动工开发）': 1}
     """
+    from .idle_audit import counted_once
+
+    audited = counted_once(audited)  # a parcel id on several rows counts once
     label = (audited["status_zh"] if "status_zh" in audited.columns
              else audited["status"].map(STATUS_ZH)).astype("string").fillna("")
     df = pd.DataFrame({"status_zh": label.to_numpy(dtype=object), "area_mu": audited["area_mu"].to_numpy(dtype=float),
@@ -546,6 +549,9 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
                            + (f"（共 {n_rejected:,} 条，其余见{where}的 status、missing_fields 与 problems 字段）"
                               if n_rejected > max_list_rows else "")
                            + "；它们也在清单和汇总中，未被删除。"]
+    once = ("宗地数、面积与闲置费每宗只计一次：同一宗地代码有多条记录的，只计原表中的第一条"
+            "（其余各条仍列在清单中，“计入汇总”为否）。")
+    notes.append(once)
     with _workbook(path) as writer:
         _notes_sheet(writer, notes)
         by_status = status_rows(by_status)
@@ -555,12 +561,12 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
         by_status["count"] = by_status["count"].astype(int)
         _write_sheet(writer, _excel_frame(by_status, {"status_zh": "审计结论", "status": "状态代码", "count": "宗地数",
                                                       "area_mu": "面积（亩）", "fee_wan": "土地闲置费（万元；含潜在金额）"}),
-                     "汇总_按状态", header_note=data_note)
+                     "汇总_按状态", header_note=once + data_note)
         for key, sheet in (("township_zh", "汇总_按镇街"), ("cluster_zh", "汇总_按集聚区"), ("park_zh", "汇总_按园区")):
             if key in summaries:
                 _write_sheet(writer, _excel_frame(_with_total(summaries[key], key),
                                                   {key: SUMMARY_KEYS_ZH[key], **SUMMARY_COLUMNS_ZH}),
-                             sheet, header_note=data_note)
+                             sheet, header_note=once + data_note)
         list_cols = {c: IDLE_COLUMNS_ZH[c] for c in EXCEL_LIST_COLUMNS}
         _write_sheet(writer, _excel_frame(_methods_zh(listed), list_cols), "宗地清单", header_note=list_note + data_note)
         _write_sheet(writer, _excel_frame(_methods_zh(rejected), list_cols), "问题记录",
@@ -790,7 +796,7 @@ EFFICIENCY_COLUMNS_ZH = {
     "rd_intensity": "研发经费投入强度（%）", "labour_productivity": "全员劳动生产率（万元/人）",
     "pool_zh": "评价分组", "score": "综合得分", "rank": "年度组内排名", "evaluated_n": "年度组内参评企业数", "eff_class": "分类",
     "eff_class_zh": "分类名称", "eff_reason": "分类依据", "duplicate_id": "信用代码重复", "problems": "数据问题",
-    "data_errors": "数据有误的字段", "synthetic": "合成数据",
+    "data_errors": "数据有误的字段", "remarks": "备注（非数据问题）", "synthetic": "合成数据",
 }
 LOW_COLUMNS_ZH = {"parcels": "宗地数", "area_mu": "宗地面积（亩）", "low_count": "低效用地宗数",
                   "low_area_mu": "低效用地面积（亩）", "d_area_mu": "其中D类企业用地（亩）", "idle_area_mu": "其中闲置土地（亩）"}
@@ -804,6 +810,9 @@ def write_efficiency_excel(classed: pd.DataFrame, path, *, notes: list[str], low
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     problems = classed[classed["problems"].astype(str) != ""]
+    if len(problems) and "data_errors" in problems.columns:  # the rows whose figures are wrong first (they are T)
+        wrong = (problems["data_errors"].astype("string").fillna("") != "").to_numpy()
+        problems = problems.iloc[np.argsort(~wrong, kind="stable")]
     with _workbook(path) as writer:
         _notes_sheet(writer, list(notes))
         for key, sheet, label in ((None, "汇总_按分类", None), ("township_zh", "汇总_按镇街", "镇（街道）"),
@@ -950,8 +959,9 @@ def write_efficiency_parcel_map(audited, latest: pd.DataFrame, class_names_zh: d
     popup = {"parcel_id": "宗地代码", "holder": "土地使用权人", "eff_class_zh": "亩产效益分类",
              "low_efficiency": "低效用地", "status_zh": "闲置审计结论", "area_mu": "面积（亩）"}
     urgency = {"D": 5, "C": 4, "B": 3, "A": 2, "T": 1}
-    rank = (audited["credit_code"].astype("string").str.upper().map(latest.set_index("credit_code")["eff_class"])
-            .map(urgency).fillna(0))
+    by_name = {v: k for k, v in class_names_zh.items()}  # the parcel's firm's class, as the parcels carry it
+    rank = (audited["eff_class_zh"].astype("string").map(by_name).map(urgency).fillna(0) if "eff_class_zh" in audited.columns
+            else pd.Series(0.0, index=audited.index))
     if "low_efficiency" in audited.columns:
         low = audited["low_efficiency"].fillna(False).astype(bool)
         note = (f"宗地按其企业（最近年度）的分类着色，图例数字为宗地数；其中低效用地 {int(low.sum()):,} 宗、"

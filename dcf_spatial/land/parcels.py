@@ -37,7 +37,7 @@ SUPPLY_TYPES = ("出让", "划拨")
 #: dates fixed by a contract, a 划拨决定书 or a decision: "未开工" there is no date of theirs
 AGREEMENT_DATES = ("agreed_start", "agreed_completion", "extension_until", "determination_date")
 #: columns the validation and the audit add; a user column of the same name is renamed, not lost
-RESERVED_OUTPUT_COLUMNS = ("row", "duplicate_id", "problems", "bad_fields", "area_mu", "area_source", "code_valid", "code_problem",
+RESERVED_OUTPUT_COLUMNS = ("row", "duplicate_id", "in_totals", "month_fields", "problems", "bad_fields", "area_mu", "area_source", "code_valid", "code_problem",
                            "credit_code_valid", "status", "status_zh", "reason_zh", "fee_wan", "count_from",
                            "deadline_1y", "deadline_2y", "developed_share", "invested_share", "missing_fields", "as_of",
                            "determined", "next_step_zh", "extension_flag", "cause_kind")
@@ -50,7 +50,7 @@ ENTERPRISE_FIELDS_ZH = {
     "veto": "一票否决事项", "year": "年度",
 }
 ENTERPRISE_REQUIRED = ("credit_code", "name")
-ENTERPRISE_RESERVED_COLUMNS = ("row", "duplicate_id", "problems", "data_errors", "credit_code_valid", "score", "rank", "evaluated_n",
+ENTERPRISE_RESERVED_COLUMNS = ("row", "duplicate_id", "problems", "remarks", "data_errors", "credit_code_valid", "score", "rank", "evaluated_n",
                                "eff_class", "eff_class_zh", "eff_reason", "land_area_source", "parcel_area_mu",
                                "pool", "pool_zh", "vetoed", "parcel_link", "parcel_link_zh", "matched_parcel_ids",
                                "zone_source")
@@ -254,6 +254,9 @@ def _parse_date_text(text: str):
         t = f"{t[:4]}-{t[4:6]}-{t[6:8]}"
     m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", t)
     if not m:
+        month = re.fullmatch(r"(\d{4})-(\d{1,2})", t)  # 2019年3月, 2024-05: a month, no day
+        if month and 1 <= int(month.group(2)) <= 12 and 1900 < int(month.group(1)) < 9999:
+            return pd.Timestamp(year=int(month.group(1)), month=int(month.group(2)), day=1), "month"
         return None, "bad"
     iso = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
     if iso in DATE_PLACEHOLDERS:
@@ -264,7 +267,7 @@ def _parse_date_text(text: str):
         return None, "bad"
 
 
-def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_dates(values: pd.Series, *, months: bool = False):
     """Parse a date column written the usual Chinese ways — the one date parser of the package.
 
     Accepts datetimes, ``2022-03-01``, ``2022/3/1``, ``2022.3.1``, ``2022年3月1日``, ``20220301``,
@@ -276,6 +279,9 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     Returns ``(dates, bad)``: ``dates`` is datetime64 (NaT where empty, a placeholder or
     unparseable), ``bad`` is True where a non-empty value could not be read.
     ``dates.attrs["placeholders"]`` counts the values read as "no date" that were not blank.
+    A year and month without a day (``2019年3月``, ``2024-05``, ``2024/5``) is bad, unless ``months``:
+    then it reads as the month's first day and a third Series, True on those rows, is returned
+    (``(dates, bad, month)``; the caller decides what a date known only to the month means).
 
     Examples
     --------
@@ -290,7 +296,8 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         placeholder = dates.isin(pd.to_datetime(list(DATE_PLACEHOLDERS[:3])))
         dates = dates.mask(placeholder)
         dates.attrs["placeholders"] = int(placeholder.sum())
-        return dates, pd.Series(False, index=index)
+        none = pd.Series(False, index=index)
+        return (dates, none, none.copy()) if months else (dates, none)
     # once per distinct value (a column holds few distinct dates): fast at 10⁶ rows, and every form
     # (datetime objects up to 9999-12-31, numbers, text) goes through the same rules
     codes_, uniques = pd.factorize(values if isinstance(values.dtype, pd.StringDtype)  # arrow text: no Python
@@ -299,9 +306,16 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     stamps = pd.to_datetime(pd.Series([p[0] for p in parsed], dtype=object)).to_numpy(dtype="datetime64[ns]")
     status = np.array([p[1] for p in parsed], dtype=object)
     take = np.where(codes_ >= 0, codes_, len(parsed) - 1)
-    dates = pd.Series(stamps[take], index=index)
     st = status[take]
+    month = st == "month"
+    if not months and month.any():  # a month is not a date here: bad, as before
+        stamps = stamps.copy()
+        stamps[status == "month"] = np.datetime64("NaT")
+        st = np.where(month, "bad", st)
+    dates = pd.Series(stamps[take], index=index)
     dates.attrs["placeholders"] = int((st == "none").sum())
+    if months:
+        return dates, pd.Series(st == "bad", index=index), pd.Series(month, index=index)
     return dates, pd.Series(st == "bad", index=index)
 
 
@@ -626,21 +640,33 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     _append_problem(problems, out["parcel_id"].isna(), "宗地代码为空")
     dup = out["parcel_id"].notna() & out["parcel_id"].duplicated(keep=False)
     out["duplicate_id"] = dup.to_numpy()
+    # one parcel, one share of every total: of the rows sharing an id, the first (the input's order,
+    # the smallest 原表行号) counts; the others stay in every list, marked, but add nothing to a sum
+    repeat = (dup & out["parcel_id"].duplicated(keep="first")).to_numpy()
+    out["in_totals"] = ~repeat
     if dup.any():
         ids = out.loc[dup, "parcel_id"].astype(str)
         counts = ids.map(ids.value_counts())
-        text = [f"宗地代码“{i}”重复（共{c}条，均保留、未合并，请核实）" for i, c in zip(ids, counts)]
+        # (no line number in the text: the dask engine numbers its rows after this validation)
+        again = repeat[dup.to_numpy()]
+        text = [f"宗地代码“{i}”重复（共{c}条，均保留、未合并，请核实）；"
+                + ("汇总与合计只计该代码的第一条记录（原表行号最小者），本条不重复计入" if a else "汇总与合计只计本条一次")
+                for i, c, a in zip(ids, counts, again)]
         _append_problem(problems, dup, lambda m: text)
-        notes.append(f"{int(dup.sum())} 条记录的宗地代码重复，均保留并列入问题清单")
+        notes.append(f"{int(dup.sum())} 条记录的宗地代码重复，均保留并列入问题清单；每个宗地代码在汇总与合计中只计一次"
+                     f"（计原表中的第一条），另 {int(repeat.sum())} 条重复记录不计入面积、宗数与闲置费合计")
     # each cleaned text field is held compactly as soon as its last use as Python objects is past
     # (as _compact_text would at the end): at 10⁶ parcels the ids, holders and credit codes were
     # ~0.2 GB of Python strings alive at once until then; the values are the same
     out["parcel_id"] = _as_text(out["parcel_id"])
 
     placeholders = []
+    month_fields = np.full(n, "", dtype=object)  # the date fields given to the month only (2019年3月)
     for f in PARCEL_DATES:
         raw = out[f]
-        dates, bad = parse_dates(raw)
+        dates, bad, month = parse_dates(raw, months=True)
+        if month.any():  # read as the month's first day; the audit tries every day of the month (idle_audit)
+            _append_problem(month_fields, month.to_numpy(), f, sep=";")
         if f in AGREEMENT_DATES and not pd.api.types.is_datetime64_any_dtype(raw):
             # 未开工 in an agreed (合同/决定书) date column is the works' state typed in the wrong column:
             # no agreement date was given; named as a bad value, not read as "none" (a missing date)
@@ -657,6 +683,12 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
             _append_problem(problems, bad, _quoted(raw, input_label(f, sources) + "的值",
                                                    "无法识别为日期"))
             _append_problem(bad_fields, bad, f, sep=";")
+    some = month_fields != ""
+    out["month_fields"] = (pd.Categorical(month_fields) if some.any()  # (no per-row factorisation when none)
+                           else pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[""]))
+    if (month_fields != "").any():
+        notes.append(f"{int((month_fields != '').sum())} 条记录的日期只填到月（如“2019年3月”）：按该月每一天审计，结论都相同的照此判定"
+                     "并在理由中注明；结论随日期不同的列为数据不足，请填写到日。")
     if placeholders:
         notes.append("日期为占位值（1900-01-01、9999-12-31、--、无 等）或写作“未开工”“尚未开工”“未竣工”等的，"
                      "按“无日期”（尚未发生）处理：" + "、".join(placeholders))
@@ -951,7 +983,13 @@ def validate_enterprises(df: pd.DataFrame, *, source: str = "enterprises") -> pd
         bad = low.notna() & ~low.isin(_TRUE | _FALSE) & (low != "")
         _append_problem(problems, bad, _quoted(scale, "是否规上的值", "无法识别（应为 是/否）"))
         out["above_scale"] = val
-    _append_problem(problems, out["credit_code"].isna(), "统一社会信用代码为空")
+    # an empty credit code is a remark, not a data problem: the firm is told apart by its name and
+    # finds its parcels by 宗地编号 (efficiency.firm_key, link_parcels); the 宗地对应 column says
+    # when neither lets a row find a parcel
+    remarks = np.full(len(out), "", dtype=object)
+    _append_problem(remarks, out["credit_code"].isna().to_numpy(),
+                    "统一社会信用代码未填（按企业名称识别企业、按宗地编号对应宗地；不影响评价）")
+    out["remarks"] = remarks
     valid_cc = codes.credit_code_valid(out["credit_code"])
     out["credit_code_valid"] = valid_cc
     _append_problem(problems, valid_cc.eq(False).fillna(False).to_numpy(),

@@ -242,8 +242,8 @@ def efficiency_single(enterprises, *, parcels=None, as_of=None, scoring=None, fi
         firms = efficiency.parcel_firms(audited, classed, link=link)
         low = efficiency.low_efficiency_parcels(audited, classed, firms=firms)
         audited["low_efficiency"] = low.to_numpy()
-        latest = classed.sort_values("year", na_position="first").drop_duplicates("credit_code", keep="last")
-        cmap = latest.set_index("credit_code")["eff_class_zh"]
+        latest = efficiency.latest_by_firm(classed)
+        cmap = latest.set_index("firm_key")["eff_class_zh"]
         audited["eff_class_zh"] = firms.map(cmap).astype("string").fillna("无企业记录")
         for by, name in (("township_zh", "按镇街"), ("cluster_zh", "按集聚区"), ("park_zh", "按园区")):
             low_tables[name] = efficiency.low_efficiency_by_zone(audited, low, by=by)

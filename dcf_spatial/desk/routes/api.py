@@ -786,6 +786,8 @@ def _audit_summary(res) -> dict:
         if "eff_class" in frame.columns and "eff_class_zh" in frame.columns:
             pairs = frame[["eff_class", "eff_class_zh"]].dropna().drop_duplicates()
             summary["class_labels"] = {str(a): str(b) for a, b in zip(pairs["eff_class"], pairs["eff_class_zh"])}
+    if act is not None and res.kind == "idle" and "duplicate_id" in act.columns:
+        act = act.assign(duplicate_zh=_duplicate_marks(act))
     if act is not None:
         cols = [c for c in ACTION_COLUMNS if c in act.columns]
         summary["needs_action"] = strict_json(_records(_rounded(act[cols].head(500))))
@@ -796,7 +798,19 @@ def _audit_summary(res) -> dict:
 #: the columns of the rows needing action shown in the page (the XLSX has all of them)
 ACTION_COLUMNS = ("parcel_id", "enterprise_id", "credit_code", "name", "holder", "township_zh", "cluster_zh", "area_mu", "status",
                   "status_zh", "class", "class_zh", "eff_class", "eff_class_zh", "score", "land_area_mu", "eff_reason",
-                  "reason_zh", "fee_wan", "deadline_1y", "deadline_2y")
+                  "reason_zh", "next_step_zh", "duplicate_zh", "fee_wan", "deadline_1y", "deadline_2y")
+
+
+def _duplicate_marks(frame):
+    """Per listed parcel: whether its id is on several rows of the input and whether this row is the one
+    the totals count (``in_totals``), as the workbook's 数据问题 says; "" for the others."""
+    import numpy as np
+
+    from ...land.idle_audit import in_totals
+
+    dup = frame["duplicate_id"].fillna(False).to_numpy(dtype=bool)
+    counted = in_totals(frame)
+    return np.where(dup & counted, "宗地代码重复：合计只计本条", np.where(dup, "宗地代码重复：本条不计入合计", ""))
 
 
 #: the enterprises the page lists for action after an efficiency audit: 第十章第四节 “要素保障政策”: “用好“亩产效益”

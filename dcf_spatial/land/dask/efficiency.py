@@ -65,7 +65,7 @@ def _mark_low(path: str, latest: pd.DataFrame, named: pd.Series | None = None) -
     attrs = table.select(["credit_code", "status"] + (["row"] if named is not None and len(named) else [])).to_pandas()
     firms = _firms(attrs, named)
     low = efficiency.low_efficiency_parcels(attrs, latest, firms=firms)
-    cmap = latest.set_index("credit_code")["eff_class_zh"]
+    cmap = latest.set_index("firm_key")["eff_class_zh"]
     eff = firms.map(cmap).astype("string").fillna("无企业记录")
     append_columns(table, pd.DataFrame({"low_efficiency": low.to_numpy(), "eff_class_zh": eff.array}), Path(path))
     return {"rows": table.num_rows, "low": int((low != "").sum())}
@@ -80,7 +80,7 @@ def _mark_frame(result, path: str, latest: pd.DataFrame, named: pd.Series | None
 
     firms = _firms(result, named)
     low = efficiency.low_efficiency_parcels(result, latest, firms=firms)
-    cmap = latest.set_index("credit_code")["eff_class_zh"]
+    cmap = latest.set_index("firm_key")["eff_class_zh"]
     result["low_efficiency"] = low.to_numpy()
     result["eff_class_zh"] = firms.map(cmap).astype("string").fillna("无企业记录").array
     write_partition(result, Path(path))
@@ -190,9 +190,10 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
             for c in extra.columns:
                 classed[c] = extra[c].array
         low_tables = {}
-        latest = classed.sort_values("year", na_position="first").drop_duplicates("credit_code", keep="last")
+        latest = efficiency.latest_by_firm(classed)
         # a plain frame (no attrs, no references into ``classed``), sent to the workers once
-        latest = pd.DataFrame({c: latest[c].to_numpy() for c in ("credit_code", "year", "eff_class", "eff_class_zh")})
+        latest = pd.DataFrame({c: latest[c].to_numpy()
+                               for c in ("firm_key", "credit_code", "year", "eff_class", "eff_class_zh")})
         named = None
         if slim is not None:
             firms = efficiency.parcel_firms(slim, classed, link=link)

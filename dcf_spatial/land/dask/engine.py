@@ -206,7 +206,8 @@ def write_partition(result, path: Path) -> None:
 
 
 #: the per-parcel columns the 亩产效益 side needs: land areas, largest parcel's zones, 低效用地
-SLIM_COLUMNS = ("row", "parcel_id", "credit_code", "area_mu", "township_zh", "cluster_zh", "park_zh", "status")
+SLIM_COLUMNS = ("row", "parcel_id", "credit_code", "area_mu", "township_zh", "cluster_zh", "park_zh", "status",
+                "in_totals")
 
 
 def slim_of(result) -> pd.DataFrame:
@@ -217,6 +218,12 @@ def slim_of(result) -> pd.DataFrame:
         if c in df.columns:
             df[c] = df[c].astype("category")
     return df
+
+
+def _once(result):
+    from ..idle_audit import counted_once
+
+    return counted_once(result)
 
 
 def _partition_summary(result, out: str, workbook: bool = True, slim: bool = False, max_rows: int | None = None,
@@ -233,7 +240,9 @@ def _partition_summary(result, out: str, workbook: bool = True, slim: bool = Fal
     from ..outputs import EXCEL_LIST_COLUMNS, ZONE_KEYS, pick_list_rows, rejected_rows, status_table
 
     base = {"rows": len(result), "counts": result["status"].value_counts().to_dict(), "file": out,
-            "areas": result.groupby("status")["area_mu"].sum().to_dict(), "fee_wan": float(result["fee_wan"].sum()),
+            # areas and fees count a parcel id given on several rows once (the duplicates' partition holds them all)
+            "areas": _once(result).groupby("status")["area_mu"].sum().to_dict(),
+            "fee_wan": float(_once(result)["fee_wan"].sum()),
             "synthetic": int(synthetic_flags(result).sum()), "layers_used": result.attrs.get("layers_used", []),
             "read_notes": tuple(result.attrs.get("read_notes") or ([], [])),
             "tables": {}, "list_rows": None, "need": 0, "n_rejected": 0,
