@@ -140,11 +140,6 @@ _LS = pa.large_string()
 _CODE = {s: i for i, s in enumerate(STATUS_ZH)}
 
 
-def _blank(n: int) -> pa.Array:
-    """``n`` empty texts (arrow)."""
-    return pa.repeat(pa.scalar("", type=_LS), n)
-
-
 def _mask(mask) -> pa.Array:
     return pa.array(np.asarray(mask, dtype=bool))
 
@@ -188,10 +183,13 @@ def _fixed(values, decimals: int) -> pa.Array:
     whole = pc.cast(pa.array(r // scale), _LS)
     frac = pc.utf8_lpad(pc.cast(pa.array(r % scale), _LS), decimals, "0")
     text = pc.binary_join_element_wise(whole, pa.scalar(".", type=_LS), frac, pa.scalar("", type=_LS))
-    if not fast.all():
+    unknown = np.isnan(v)
+    if unknown.any():
+        text = pc.if_else(_mask(unknown), pa.scalar("（未知）", type=_LS), text)
+    odd = ~fast & ~unknown
+    if odd.any():
         fmt = f"%.{decimals}f"
-        text = pc.replace_with_mask(text, _mask(~fast),
-                                    pa.array([("（未知）" if x != x else fmt % x) for x in v[~fast]], type=_LS))
+        text = pc.replace_with_mask(text, _mask(odd), pa.array([fmt % x for x in v[odd]], type=_LS))
     return text
 
 
@@ -210,11 +208,34 @@ def _join(mask, *parts) -> pa.Array:
     return pc.binary_join_element_wise(*cols, pa.scalar("", type=_LS))
 
 
-def _put(target: pa.Array, mask, *parts) -> pa.Array:
-    """``target`` with the rows in ``mask`` replaced by ``parts`` concatenated (see :func:`_join`)."""
-    if not np.any(mask):
-        return target
-    return pc.replace_with_mask(target, _mask(mask), _join(mask, *parts))
+class _Texts:
+    """A full-length text column put together from clauses, each on its rows (a later clause wins
+    on a row two share): the clauses' texts are kept apart and gathered by one ``take`` at the end,
+    not written into the column one clause at a time (each such write copied every row's text)."""
+
+    def __init__(self, n: int, default: str = ""):
+        self.index = np.zeros(n, dtype=np.int64)  # 0: the default text
+        self.pieces = [pa.array([default], type=_LS)]
+        self.size = 1
+
+    def put(self, mask, *parts) -> None:
+        """The rows in ``mask`` hold ``parts`` concatenated (see :func:`_join`)."""
+        self.set(mask, None, *parts)
+
+    def set(self, mask, values, *parts) -> None:
+        """The rows in ``mask`` hold ``values`` (one text per such row), or ``parts`` joined."""
+        rows = np.flatnonzero(mask)
+        if not len(rows):
+            return
+        values = _join(mask, *parts) if values is None else values
+        self.index[rows] = self.size + np.arange(len(rows))
+        self.pieces.append(values)
+        self.size += len(values)
+
+    def array(self) -> pa.Array:
+        if len(self.pieces) == 1:
+            return pa.repeat(self.pieces[0][0], len(self.index))
+        return pa.concat_arrays(self.pieces).take(pa.array(self.index))
 
 
 _NO_CAUSE = frozenset({"否", "无", "0", "0.0", "false", "no", "n", "f", "不是"})
@@ -644,13 +665,14 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
 
     # 4. an Art. 8 cause turns an idle finding into "excused"
     fm_names = {k: v for k, v in rules.get("force_majeure_causes_zh", {}).items() if not k.startswith("_")}
-    gov_text = _blank(n)
+    gov_text = _Texts(n)
     if has_cause.any():
         # once per distinct cause (a column holds few), then taken
         cause_rows = np.flatnonzero(has_cause)
         codes_, uniq = pd.factorize(df["gov_cause"].iloc[cause_rows].astype(str).str.strip().to_numpy(dtype=object))
         named = pa.array([rules["gov_causes_zh"].get(g) or fm_names.get(g) or g for g in uniq], type=_LS)
-        gov_text = pc.replace_with_mask(gov_text, _mask(has_cause), named.take(pa.array(codes_)))
+        gov_text.set(has_cause, named.take(pa.array(codes_)))
+    gov_text = gov_text.array()
     idle_codes = [_CODE[s] for s in IDLE_STATUSES]
     found_idle = np.isin(st, idle_codes)
     excused = found_idle & has_cause
@@ -670,49 +692,52 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
     s_d1, s_d2, s_det = _datestr(d1), _datestr(d2), _datestr(determination)
     s_act, s_stop, s_ds1 = _datestr(actual), _datestr(stopped_since), _datestr(ds1)
     s_asof = as_of.strftime("%Y-%m-%d")
-    ext_part = _put(_blank(n), has_ext, "，经批准延期至", s_ext, "（自该日起算）")
-    ext_flag = _blank(n)
+    ext_part = _Texts(n)
+    ext_part.put(has_ext, "，经批准延期至", s_ext, "（自该日起算）")
+    ext_part = ext_part.array()
+    ext_flag = _Texts(n)
     if ext_no_cause.any():
-        ext_flag = _put(ext_flag, ext_no_cause, "延期至", s_ext_raw, "，但未记录第八条原因：依" + art["extension"]
+        ext_flag.put(ext_no_cause, "延期至", s_ext_raw, "，但未记录第八条原因：依" + art["extension"]
                         + "，延长动工开发期限只适用于第八条情形，该延期不予认可，自原约定动工日期", s_agreed, "起算")
     if ext_over.any():
         with np.errstate(invalid="ignore"):
             days = np.where(ext_over, (ext_raw.to_numpy() - cap.to_numpy()) / np.timedelta64(1, "D"), 0)
         over_days = pc.cast(pa.array(np.where(ext_over, days, 0).astype(np.int64)), _LS)
-        ext_flag = _put(ext_flag, ext_over, "延期至", s_ext_raw, "，超过" + art["extension"]
+        ext_flag.put(ext_over, "延期至", s_ext_raw, "，超过" + art["extension"]
                         + "“延长动工开发期限最长不得超过一年”的上限（原约定动工日期满一年之日", s_cap, "）", over_days,
                         "天：上限以内部分认可，自", s_cap, "起算，超出部分不予认可")
+    ext_flag = ext_flag.array()
     flagged_ext = ext_no_cause | ext_over
     needs_fee = np.isin(idle_kind, idle_codes) & ~excused
-    fee_part = _blank(n)
+    fee_part = _Texts(n)
     if needs_fee.any():
         fee_word = _choose(determined, "依" + art["fee"] + "按土地价款", "如经认定，依" + art["fee"] + "按土地价款")
         fee_tail = _choose(determined, "万元", "万元（潜在土地闲置费，认定前不得征缴）")
         no_price = _join(needs_fee, "；", _choose(determined, "应", "如经认定应"), "征缴土地闲置费（缺少土地价款，金额待核定）")
         priced = _join(needs_fee, "；", fee_word, _fixed(price, 2), f"万元的{fee_rate:.0%}征缴土地闲置费",
                        _fixed(price * fee_rate, 2), fee_tail)
-        fee_part = pc.replace_with_mask(fee_part, _mask(needs_fee),
-                                        pc.if_else(_mask(np.isnan(price[needs_fee])), no_price, priced))
+        fee_part.set(needs_fee, pc.if_else(_mask(np.isnan(price[needs_fee])), no_price, priced))
+    fee_part = fee_part.array()
     share_rows = (idle_kind == _CODE["idle_underdeveloped"]) | (is_("normal") & is_stopped & np.asarray(ds1 < as_of))
-    share_part = _blank(n)
+    share_part = _Texts(n)
     if share_rows.any():
         denom_word = _choose(use_required, "已开发面积占应动工开发建设用地总面积",
                              "已开发面积占宗地面积（未提供应动工开发建设用地总面积，以宗地面积代替）")
-        share_part = _put(share_part, share_rows, denom_word, "的", _pct(dev_share),
+        share_part.put(share_rows, denom_word, "的", _pct(dev_share),
                           _choose(dev_under, "（不足三分之一）", ""), "，已投资额占总投资额的", _pct(inv_share),
                           _choose(inv_under, "（不足25%）", ""))
+    share_part = share_part.array()
     start = ("约定动工日期", s_agreed, ext_part)
     reg_def = reg + art["definition"]
-    verdict = pa.repeat(pa.scalar("，涉嫌构成" + reg_def + "规定的闲置土地（疑似，尚未经" + art["procedure"] + "程序认定）",
-                                  type=_LS), n)
+    verdict = _Texts(n, "，涉嫌构成" + reg_def + "规定的闲置土地（疑似，尚未经" + art["procedure"] + "程序认定）")
     if determined.any():
-        verdict = _put(verdict, determined, "，已于", s_det, "下达《闲置土地认定书》（" + art["determination"]
+        verdict.put(determined, "，已于", s_det, "下达《闲置土地认定书》（" + art["determination"]
                        + "），认定为闲置土地")
-    reason = _blank(n)
-
-    def put(mask, *parts):
-        nonlocal reason
-        reason = _put(reason, mask, *parts)
+    verdict = verdict.array()
+    # the reason: a sentence by status, then what is added to it (a cause recorded, the extension
+    # check, a 认定书 date not used), each its own column, joined at the end
+    reason, also_cause, also_ext, also_det = _Texts(n), _Texts(n), _Texts(n), _Texts(n)
+    put = reason.put
 
     put(idle_kind == _CODE["idle"], *start, "；满一年之日为", s_d1, "，至基准日" + s_asof + "仍未动工开发（已满一年、未满两年）",
         verdict, fee_part, "。")
@@ -736,9 +761,9 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
     if excused.any():
         fm = excused & is_fm
         gv = excused & ~fm
-        put(gv, reason, "但记录有政府原因（" + art["gov_cause"] + "第一款）：", gov_text,
+        also_cause.put(gv, "但记录有政府原因（" + art["gov_cause"] + "第一款）：", gov_text,
             "；经审核属实的按" + art["gov_disposal"] + "处置，不征收土地闲置费，列入跟踪。")
-        put(fm, reason, "但记录有不可抗力（" + art["force_majeure"] + "，因自然灾害等不可抗力导致土地闲置的"
+        also_cause.put(fm, "但记录有不可抗力（" + art["force_majeure"] + "，因自然灾害等不可抗力导致土地闲置的"
             "依第一款办理）：", gov_text, "；经审核属实的按" + art["gov_disposal"] + "处置，不征收土地闲置费，列入跟踪。")
     put(is_("extended"), *start, "；基准日" + s_asof + "尚在批准的延期动工期限内（延期至", s_ext, "），暂不认定闲置；此后自",
         s_ext, "起算，满一年之日为", s_d1, "。")
@@ -753,18 +778,22 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
     if na_rows.any():  # the text for those rows only, not for all n
         code_txt = (df["land_use_code"][na_rows].astype(object).fillna("").astype(str).to_numpy(dtype=object)
                     + df["land_use_name"][na_rows].astype(object).fillna("").astype(str).to_numpy(dtype=object))
-        code_txt = pc.replace_with_mask(_blank(n), _mask(na_rows), pa.array(code_txt, type=_LS))
+        code_col = _Texts(n)
+        code_col.set(na_rows, pa.array(code_txt, type=_LS))
+        code_txt = code_col.array()
         put(na_rows, "地类", code_txt, "不属于建设用地，" + reg_def + "只适用于国有建设用地，不适用。")
     put(is_("insufficient_data"), "数据不足，无法判断：", missing, "。请补齐后重新审计。")
     other_gov = has_cause & ~excused
-    put(other_gov, reason, _choose(is_fm, "（另记录不可抗力：", "（另记录政府原因："), gov_text, "）")
-    put(flagged_ext, reason, "【延期核查】", ext_flag, "。")
+    also_cause.put(other_gov, _choose(is_fm, "（另记录不可抗力：", "（另记录政府原因："), gov_text, "）")
+    also_ext.put(flagged_ext, "【延期核查】", ext_flag, "。")
     det_unused = ~determination.isna() & ~determined
     if det_unused.any():
         late = det_unused & np.asarray(determination > as_of)
-        put(late, reason, "（记录的闲置土地认定书日期", s_det, "晚于基准日，按基准日尚未认定）")
+        also_det.put(late, "（记录的闲置土地认定书日期", s_det, "晚于基准日，按基准日尚未认定）")
         odd = det_unused & ~late
-        put(odd, reason, "（记录有闲置土地认定书日期", s_det, "，但按输入数据至基准日不构成闲置，请核实）")
+        also_det.put(odd, "（记录有闲置土地认定书日期", s_det, "，但按输入数据至基准日不构成闲置，请核实）")
+    reason = pc.binary_join_element_wise(reason.array(), also_cause.array(), also_ext.array(), also_det.array(),
+                                         pa.scalar("", type=_LS))
 
     # the labels and next steps: a code per row into a short list of texts, then one take
     labels: list[str] = [""]
