@@ -153,7 +153,17 @@ def _choose(mask, yes, no) -> pa.Array:
     return pc.if_else(_mask(mask), _part(yes), _part(no))
 
 
-def _datestr(values) -> pa.Array:
+class _Coded:
+    """A text column held as codes into its distinct texts: taken only for the rows a clause uses."""
+
+    def __init__(self, texts: pa.Array, codes: np.ndarray):
+        self.texts, self.codes = texts, codes
+
+    def rows(self, mask: np.ndarray) -> pa.Array:
+        return self.texts.take(pa.array(self.codes[mask]))
+
+
+def _datestr(values) -> _Coded:
     """YYYY-MM-DD text of each date ("" for NaT), formatted once per distinct date."""
     arr = np.asarray(values, dtype="datetime64[D]")
     # a hash of the day numbers, not a sort (np.unique): the same text, without an n·log n step
@@ -161,7 +171,7 @@ def _datestr(values) -> pa.Array:
     uniq = np.asarray(uniq, dtype=np.int64).view("datetime64[D]")
     text = np.datetime_as_string(uniq, unit="D").astype(object)
     text[np.isnat(uniq)] = ""
-    return pa.array(text, type=_LS).take(pa.array(codes))
+    return _Coded(pa.array(text, type=_LS), codes)
 
 
 def _fixed(values, decimals: int) -> pa.Array:
@@ -201,8 +211,9 @@ def _pct(values) -> pa.Array:
 
 def _join(mask, *parts) -> pa.Array:
     """Concatenate ``parts`` (texts, or full-length arrow text arrays) for the rows in ``mask``."""
+    mask = np.asarray(mask, dtype=bool)
     m = _mask(mask)
-    cols = [_part(p) if isinstance(p, str) else p.filter(m) for p in parts]
+    cols = [_part(p) if isinstance(p, str) else p.rows(mask) if isinstance(p, _Coded) else p.filter(m) for p in parts]
     if not any(isinstance(c, (pa.Array, pa.ChunkedArray)) for c in cols):
         return pa.repeat(pa.scalar("".join(parts), type=_LS), int(np.count_nonzero(mask)))
     return pc.binary_join_element_wise(*cols, pa.scalar("", type=_LS))
@@ -367,11 +378,22 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     # columns the rules read are copied (not the geometry and the carried text).
     expand = len(first) < n * EXPAND_BELOW
     reps = df[[c for c in (*_RULE_INPUTS, "area_m2") if c in df.columns]].iloc[first] if expand else df
-    # and in slices of RULE_CHUNK_ROWS: each slice's text goes to arrow at once, so the Python strings
-    # of one slice at most are alive (real ledgers have few repeated rows: every reason is its own)
+    # and in slices of RULE_CHUNK_ROWS, two at a time on two threads: the rules' work is numpy and
+    # arrow's string kernels, which release the GIL, so the second core (idle here otherwise) takes
+    # half the slices; the results are taken in order, so the columns are those of one pass
+    slices = [reps.iloc[lo:lo + RULE_CHUNK_ROWS] for lo in range(0, max(len(reps), 1), RULE_CHUNK_ROWS)]
     parts: dict[str, list] = {}
-    for lo in range(0, max(len(reps), 1), RULE_CHUNK_ROWS):
-        for col, values in _audit_rows(reps.iloc[lo:lo + RULE_CHUNK_ROWS], as_of=as_of, rules=rules).items():
+    workers = min(RULE_THREADS, len(slices))
+    if workers > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dcf-rules")
+        results = pool.map(lambda part: _audit_rows(part, as_of=as_of, rules=rules), slices)
+    else:
+        pool, results = None, (_audit_rows(part, as_of=as_of, rules=rules) for part in slices)
+    del slices
+    for result in results:
+        for col, values in result.items():
             if isinstance(values, np.ndarray) and values.dtype == object:  # text
                 values = pa.array(values, type=pa.large_string())
             elif isinstance(values, pa.ChunkedArray):  # text built by arrow
@@ -379,6 +401,8 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
             elif isinstance(values, pd.DatetimeIndex):
                 values = values.to_numpy()
             parts.setdefault(col, []).append(values)
+    if pool is not None:
+        pool.shutdown()
     # a shallow copy: only new columns are added, the input's are shared, not duplicated (at 10⁶
     # parcels a deep copy was ~1.5 GB more at the peak)
     cow = int(pd.__version__.split(".")[0]) >= 3 or pd.options.mode.copy_on_write is True
@@ -390,8 +414,7 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
                 # a category per distinct reason (rows share dates and sums), the rows holding codes:
                 # each text stored once, not once per parcel (at 10⁶ parcels ~250 MB as strings)
                 codes, uniq = _factorize_slices(chunks)
-                out[col] = pd.Categorical.from_codes(codes[group] if expand else codes,
-                                                     dtype=pd.CategoricalDtype(uniq))
+                out[col] = pd.Categorical.from_codes(codes[group] if expand else codes, dtype=_category_dtype(uniq))
                 continue
             # the status codes and labels stay text: code elsewhere maps them (Series.map on a
             # categorical would give categories, not values)
@@ -433,8 +456,10 @@ CATEGORY_COLUMNS = ("reason_zh", "next_step_zh", "missing_fields", "extension_fl
 #: the rules run once per distinct rule input (then expanded by a take) only when the distinct inputs
 #: are fewer than this share of the rows; otherwise on every row (the same values)
 EXPAND_BELOW = 0.5
-#: rows of distinct rule input whose text is built at a time (bounds the Python strings alive at once)
+#: rows of distinct rule input whose text is built at a time (bounds the texts alive at once)
 RULE_CHUNK_ROWS = 50_000
+#: threads the slices of :data:`RULE_CHUNK_ROWS` rows are shared among
+RULE_THREADS = 2
 
 
 def _factorize_slices(chunks: list) -> tuple[np.ndarray, pd.Index]:
@@ -459,6 +484,18 @@ def _factorize_slices(chunks: list) -> tuple[np.ndarray, pd.Index]:
     dictionary = encoded.chunks[-1].dictionary if encoded.num_chunks else pa.array([], type=pa.large_string())
     del encoded
     return codes, pd.Index(_str_array(pa.chunked_array([dictionary], type=pa.large_string())), dtype="str")
+
+
+def _category_dtype(categories: pd.Index) -> pd.CategoricalDtype:
+    """``CategoricalDtype(categories)`` for texts already distinct (arrow's dictionary): pandas'
+    own fast path, which does not hash every category again to check it (~0.25 s at 10⁶ reasons)."""
+    fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)
+    if fast is not None:
+        try:
+            return fast(categories, ordered=False)
+        except TypeError:  # a pandas whose private signature differs: the checked way
+            pass
+    return pd.CategoricalDtype(categories)
 
 
 def _str_array(values: "pa.ChunkedArray"):
