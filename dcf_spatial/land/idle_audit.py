@@ -174,8 +174,9 @@ def _datestr(values) -> _Coded:
     return _Coded(pa.array(text, type=_LS), codes)
 
 
-def _fixed(values, decimals: int) -> pa.Array:
-    """``"%.<decimals>f" % v`` of every value ("（未知）" for NaN), as arrow text.
+def _fixed(values, decimals: int, suffix: str = "") -> pa.Array:
+    """``"%.<decimals>f" % v`` of every value followed by ``suffix`` ("（未知）" for NaN, no suffix),
+    as arrow text.
 
     By hand: arrow has no printf-style format, and Python's ``%`` per row was ~0.4 s at 10⁶ rows.
     The digits are those of ``v · 10^decimals`` rounded to an integer (numpy), which is the
@@ -192,21 +193,21 @@ def _fixed(values, decimals: int) -> pa.Array:
     r = np.rint(np.where(fast, y, 0.0)).astype(np.int64)
     whole = pc.cast(pa.array(r // scale), _LS)
     frac = pc.utf8_lpad(pc.cast(pa.array(r % scale), _LS), decimals, "0")
-    text = pc.binary_join_element_wise(whole, pa.scalar(".", type=_LS), frac, pa.scalar("", type=_LS))
+    text = pc.binary_join_element_wise(whole, pa.scalar(".", type=_LS), frac, pa.scalar(suffix, type=_LS),
+                                       pa.scalar("", type=_LS))
     unknown = np.isnan(v)
     if unknown.any():
         text = pc.if_else(_mask(unknown), pa.scalar("（未知）", type=_LS), text)
     odd = ~fast & ~unknown
     if odd.any():
-        fmt = f"%.{decimals}f"
+        fmt = f"%.{decimals}f" + suffix.replace("%", "%%")
         text = pc.replace_with_mask(text, _mask(odd), pa.array([fmt % x for x in v[odd]], type=_LS))
     return text
 
 
 def _pct(values) -> pa.Array:
     """``"%.1f%%" % (v · 100)`` of every value (arrow text)."""
-    return pc.binary_join_element_wise(_fixed(np.asarray(values, dtype=float) * 100, 1), pa.scalar("%", type=_LS),
-                                       pa.scalar("", type=_LS))
+    return _fixed(np.asarray(values, dtype=float) * 100, 1, "%")
 
 
 def _join(mask, *parts) -> pa.Array:
