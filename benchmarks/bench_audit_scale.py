@@ -183,7 +183,7 @@ def e2e(sizes: list[int], tile: int | None, data: str | None = None, baseline: s
     print("| parcels | code (load at its start) | read_file(use_arrow): wall / peak | audit end to end: wall / peak "
           "| ratio (wall; CPU of the "
           "whole process, imports included, less sensitive to a loaded machine) "
-          "| steps (s from the audit's start, in the order they end: the reprojection and then the zone join run beside validate and the rules; "
+          "| steps (s from the audit's start, in the order they end: the reprojection and then the zone join run beside validate; "
           "· s from the write's start) "
           "| files |")
     print("|---|---|---|---|---|---|---|")
