@@ -183,12 +183,13 @@ def e2e(sizes: list[int], tile: int | None, data: str | None = None, baseline: s
     print("| parcels | code (load at its start) | read_file(use_arrow): wall / peak | audit end to end: wall / peak "
           "| ratio (wall; CPU of the "
           "whole process, imports included, less sensitive to a loaded machine) "
-          "| steps (s from the audit's start: the reprojection and then the zone join run beside validate; "
+          "| steps (s from the audit's start, in the order they end: the reprojection and then the zone join run beside validate; "
           "· s from the write's start) "
           "| files |")
     print("|---|---|---|---|---|---|---|")
     for n, r, a in rows:
-        steps = (", ".join(f"{k} {a[k]:.1f}" for k in ("read", "validate", "zones", "rules", "audit") if k in a) + " · write: "
+        steps = (", ".join(f"{k} {a[k]:.1f}" for k in sorted((k for k in ("read", "validate", "zones", "rules", "audit")
+                                                                   if k in a), key=a.get)) + " · write: "
                  + ", ".join(f"{k} {a[k]:.1f}" for k in ("excel", "parquet", "gpkg", "map") if k in a))
         print(f"| {n:,} | {a['label']} ({a['load']:.1f}) | {r['wall']:.1f} s / {r['peak_gb']:.2f} GB "
               f"| {a['wall']:.1f} s / {a['peak_gb']:.2f} GB "

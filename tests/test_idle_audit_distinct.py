@@ -53,8 +53,10 @@ def parcels():
 
 @pytest.mark.parametrize("expand_below", [1.0, 0.5])  # once per distinct input, expanded; on every row
 @pytest.mark.parametrize("chunk_rows", [50_000, 250])  # one slice; several (the last one short)
-def test_columns_equal_the_rules_run_on_every_row(parcels, chunk_rows, expand_below, monkeypatch):
+@pytest.mark.parametrize("threads", [1, 2])  # the slices in turn; shared by two threads
+def test_columns_equal_the_rules_run_on_every_row(parcels, chunk_rows, expand_below, threads, monkeypatch):
     monkeypatch.setattr(idle_audit, "RULE_CHUNK_ROWS", chunk_rows)
+    monkeypatch.setattr(idle_audit, "RULE_THREADS", threads)
     monkeypatch.setattr(idle_audit, "EXPAND_BELOW", expand_below)
     as_of = idle_audit.parse_as_of("2025-12-31")
     seen = []  # the rows the rules ran on
@@ -139,3 +141,18 @@ def test_slices_factorised_one_by_one_equal_the_whole_column():
     codes, uniq = idle_audit._factorize_slices([pa.array(s, type=pa.large_string()) for s in slices])
     assert codes.tolist() == whole_codes.tolist()
     assert uniq.tolist() == list(whole_uniq)  # the same order: first use over the whole column
+
+
+def test_figures_in_the_reasons_read_as_python_formats_them():
+    # the fee (万元, two decimals) and the shares (one decimal, %) are formatted by numpy and arrow;
+    # each must be the text of Python's own "%.2f" / "%.1f%%": halves (0.125, 2.675, 1.005),
+    # negative zero, NaN ("（未知）"), infinities, huge and tiny values included
+    rng = np.random.default_rng(11)
+    v = np.concatenate([rng.random(20000) * 10.0 ** rng.integers(-4, 9, 20000), np.arange(0, 20, 0.005),
+                        np.round(rng.random(5000) * 1000, 3),
+                        [np.nan, 0.0, -0.0, -1.234, 0.125, 0.375, 1.005, 2.675, 0.045, 0.05, 0.15, 0.25, 1e20,
+                         np.inf, -np.inf, 4503599627370495.5, 1e-12]])
+    for decimals in (1, 2):
+        fmt = f"%.{decimals}f"
+        assert idle_audit._fixed(v, decimals).to_pylist() == ["（未知）" if x != x else fmt % x for x in v]
+    assert idle_audit._pct(np.array([0.3, 1 / 3, 0.25, np.nan])).to_pylist() == ["30.0%", "33.3%", "25.0%", "（未知）"]
