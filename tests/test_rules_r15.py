@@ -123,3 +123,13 @@ def test_8_3_an_office_building_reads_as_building_economy_in_the_core():
     ans = ask("115.92,36.47", "写字楼")
     assert ans["industry"]["codes"] == ["L72"]
     assert ans["verdict"] == "fits"
+
+
+# --- 4. 第八章第三节: the core's 育幼 is not driving training -----------------------------------------------------
+
+@shipped
+def test_8_3_a_driving_school_in_the_core_is_conditional_but_a_kindergarten_fits():
+    # 第八章第三节 中心城区服务业引领核 “培育壮大健康、养老、育幼、社区服务业等行业”: 育幼 names the kindergarten
+    # (学前教育), not the driving school (职业技能培训 P8391), which the plan does not list anywhere
+    assert ask("115.92,36.47", "驾校")["verdict"] == "conditional"
+    assert ask("115.92,36.47", "幼儿园")["verdict"] == "fits"
