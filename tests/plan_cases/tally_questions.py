@@ -54,26 +54,28 @@ def _chem(a, c):
 #: question -> test on (answer, case); the tests mirror the questions of task R15 (tests/plan_cases/README.md)
 QUESTIONS = {
     "1a C26 the plan does not name, in a cluster": lambda a, c: _chem(a, c) and _has(a, ["C26"])
-        and not _has(a, ["C2641", "C2651", "C2682", "C2684"]) and _codes(a) != ["C26"],
+        and not _has(a, ["C264", "C2651", "C2682", "C2684"]) and _codes(a) != ["C26"],
     "1b 涂料/合成树脂 in 嘉明": lambda a, c: _chem(a, c) and _has(a, ["C264", "C2651"])
         and any(z.startswith(("cluster.jiaming",)) for z in _zones(a)),
     "1c 涂料 in 郑家": lambda a, c: _chem(a, c) and _has(a, ["C264"]) and "cluster.zhengjia" in _zones(a),
     "1d 原料药 C2710 in a cluster": lambda a, c: _chem(a, c) and _has(a, ["C2710"]),
-    "1e C25 with capacity replacement in a cluster": lambda a, c: _chem(a, c) and _has(a, ["C25"]),
+    "1e C25 with capacity replacement in a cluster": lambda a, c: _chem(a, c) and _has(a, ["C25"])
+        and "capacity_replacement" in c["extra"],
     "2 livestock outside the zones": lambda a, c: _has(a, ["A031", "A032", "A039"])
         and not any(z.startswith(("agri.", "cluster.", "park.", "core.")) for z in _zones(a)),
     "3 community services in a township, no zone": lambda a, c: bool(set(_rules(a)) & SERVICE_RULES)
         and not _zones(a),
-    "4a air transport G56 at the airport (郑家)": lambda a, c: _has(a, ["G56"])
-        and "place.liaocheng_airport" in _zones(a),
-    "4b storage/logistics G58/G59 at the airport": lambda a, c: _has(a, ["G58", "G59"])
-        and "place.liaocheng_airport" in _zones(a),
+    "4a air transport G56 at the airport (郑家镇 outside the cluster)": lambda a, c: _has(a, ["G56"])
+        and "place.liaocheng_airport" in _zones(a) and not _in_cluster(a),
+    "4b storage/logistics G58/G59 at the airport (郑家镇 outside the cluster)": lambda a, c: _has(a, ["G58", "G59"])
+        and "place.liaocheng_airport" in _zones(a) and not _in_cluster(a),
     "4c 蔬菜加工 C1371 in 沙镇/侯营 outside the drawn zone": lambda a, c: _has(a, ["C1371"])
         and _zones(a) == ["place.shazhen_houying_vegetable"],
     "4d 冷库 G5930 outside the zones": lambda a, c: _has(a, ["G5930"])
         and not any(z.startswith(("agri.", "cluster.", "park.")) for z in _zones(a)),
     "5 cluster id, project of the cluster but not of the point's park": lambda a, c: c["place"].startswith("cluster.")
-        and "park_designation" in _rules(a) and "overcapacity" not in _rules(a),
+        and "park_designation" in _rules(a) and "overcapacity" not in _rules(a)
+        and "wrong_cluster" not in _rules(a),
     "6a 快递 G602 in a logistics park": lambda a, c: _has(a, ["G602"])
         and any(z.endswith(".logistics") for z in _zones(a)),
     "6b 工艺美术 C243 at 道口铺非遗文化名镇": lambda a, c: _has(a, ["C243"])
