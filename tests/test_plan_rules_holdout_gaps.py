@@ -110,13 +110,17 @@ def test_8_3_hanji_tourism_town_takes_an_amusement_park_inside_the_aroma_zone(re
 
 
 @shipped
-def test_8_3_daokoupu_heritage_craft_is_conditional_not_a_factory_outside_parks(real):
-    # 第八章第三节 "道口铺非遗文化名镇"; 第六章第六节 "加强木版年画、葫芦雕刻…等非遗产品创新开发"
+def test_8_3_daokoupu_heritage_craft_fits_the_heritage_town_not_a_factory_outside_parks(real):
+    # 第八章第三节 "道口铺非遗文化名镇"; 第六章第六节 "加强木版年画、葫芦雕刻…等非遗产品创新开发": task R15 follows
+    # the majority of the readers (10 against 2, tests/plan_cases/README.md R15): 工艺美术 there fits
     res = check(real, "point.daokoupu_heritage", "C2439")
+    assert res["verdict"] == "fits"
+    assert not reasons(res, "enterprises_into_parks")
+    # 笔 (C2412, 东昌毛笔 第五章第三节): the one reader who asked (h12-ch05-160) said 有条件; unchanged, with the town named
+    res = check(real, "point.daokoupu_heritage", "C2412")
     assert res["verdict"] == "conditional"
     (r,) = reasons(res, "place_conditional")
     assert "第八章第三节" in r["plan_ref"] and "道口铺非遗文化名镇" in r["text_zh"]
-    assert not reasons(res, "enterprises_into_parks")
     # an ordinary factory there is still a factory outside the clusters (第三章第三节、第十章第四节)
     assert check(real, "point.daokoupu_heritage", "C3451")["verdict"] == "does_not_fit"
 
@@ -866,10 +870,11 @@ def test_6_5_9_1_linkong_logistics_is_conditional_the_airport_itself_fits(real):
 
 
 @shipped
-def test_8_3_heritage_crafts_at_daokoupu_stay_conditional(real):
+def test_8_3_heritage_crafts_at_daokoupu_follow_the_readers_majority(real):
     # 第八章第三节 names 道口铺非遗文化名镇 among the 服务业特色小镇; 第六章第六节 "加强木版年画、葫芦雕刻…等非遗产品创新
-    # 开发" names no place: the text does not make craft manufacture the town's industry (documented disagreement)
-    assert check(real, "point.daokoupu_heritage", "C2439")["verdict"] == "conditional"
+    # 开发". Once a documented disagreement kept 有条件 (R8); task R15 counted every reader: 10 read the town's name
+    # as placing the crafts there (符合), 2 did not — the rule follows the majority
+    assert check(real, "point.daokoupu_heritage", "C2439")["verdict"] == "fits"
 
 
 @shipped
@@ -1003,12 +1008,16 @@ def test_8_3_6_1_a_rural_tourism_hotel_fits_tangyi_fulu(real):
 
 
 @shipped
-def test_9_3_a_chemical_in_jiaming_stays_conditional_a_documented_disagreement(real):
+def test_9_3_a_chemical_in_jiaming_follows_the_readers_majority(real):
     # 第九章第三节 + 化工项目进区入园 (文号待核实): whether 嘉明新材料产业园 is a recognised chemical park is not in the
-    # plan; the older readers (ch09-029, h4-ch09-019 …) say conditional, holdout6 says does_not_fit
+    # plan. Once a documented disagreement (ch09-029, h4-ch09-019 … conditional, holdout6 does_not_fit); task R15
+    # counted every reader: for a C26 chemical the plan does not name (有机化工 C2614, 化肥, 农药), 7 readers
+    # 不符合 against 1 — not in a recognised chemical park (none listed by default) it does not fit; 原料药 C2710
+    # (9 against 5 readers 有条件) is unchanged
     res = check(real, "park.jiaming.new_materials", "C2614")
-    assert res["verdict"] == "conditional"
+    assert res["verdict"] == "does_not_fit"
     assert any("化工园区" in r["text_zh"] for r in res["reasons"])
+    assert check(real, "park.jiaming.new_materials", "C2710")["verdict"] == "conditional"
 
 
 @shipped
@@ -1079,11 +1088,12 @@ def test_8_2_the_gourd_market_takes_craft_retail(real):
 
 
 @shipped
-def test_8_3_cultural_activities_fit_the_heritage_town_crafts_stay_conditional(real):
+def test_8_3_cultural_activities_and_crafts_fit_the_heritage_town(real):
     # 第八章第三节 "道口铺非遗文化名镇"; 第六章第六节 "促进非遗文化保护传承、推广应用"
     assert check(real, "point.daokoupu_heritage", "R9051")["verdict"] == "fits"
-    # craft production there stays a documented disagreement (ho-ch06-013, h3-ch08-066 conditional; h4–h9 fits)
-    assert check(real, "point.daokoupu_heritage", "C2439")["verdict"] == "conditional"
+    # craft production there: once a documented disagreement, task R15 follows the readers' majority (10 fits
+    # against ho-ch06-013, h3-ch08-066 conditional)
+    assert check(real, "point.daokoupu_heritage", "C2439")["verdict"] == "fits"
 
 
 @shipped

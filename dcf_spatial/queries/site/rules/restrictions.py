@@ -46,10 +46,38 @@ def barred(site: SiteFacts, reasons: Reasons, zones: list[dict] | None = None) -
             text += _encourages(rule["plan_encourages"])
         reasons.add(rule["id"], effect, text, rule["plan_ref"])
         barred_here = barred_here or effect == "does_not_fit"
+    barred_here = chemical_park(site, reasons, zones) or barred_here
     barred_here = overcapacity(site, reasons, hit_codes) or barred_here
     barred_here = catalogue_eliminated(site, reasons) or barred_here
     high_energy(site, reasons)
     return barred_here
+
+
+def chemical_park(site: SiteFacts, reasons: Reasons, zones: list[dict] | None = None) -> bool:
+    """第九章第三节 and Shandong's 化工项目进区入园: a chemical (``chemical_parks.codes``, C26) the plan does not
+    name (``plan_named``: 涂料、合成树脂 第四章第五节, 香料香精, 化妆品) in an industrial cluster or park that is not
+    listed as a recognised chemical park (``chemical_parks.recognised``, empty by default: the plan names none in
+    the district) does not fit. A listed park keeps the chemical rule's 有条件符合. Outside the clusters the office
+    policy already bars it (not loosened). True when the rule applies (task R15: the majority of the readers).
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_site
+    >>> check_site("115.965,36.500", "C2631").results[0]["verdict"]  # doctest: +SKIP
+    'does_not_fit'
+    """
+    rule = plan.rules().get("chemical_parks")
+    if not rule or site.flags.get("catalogue_class") or plan.match(rule["codes"], site.codes) != "full":
+        return False
+    if any(plan.match(e["codes"], site.codes) != "none" for e in rule.get("plan_named", [])):
+        return False  # the plan names this product (or the project may be it): the chemical rule's 有条件 stands
+    here = [z for z in zones or [] if z.get("layer") in rule["layers"]]
+    if not here or any(z["id"] in rule.get("recognised", []) for z in here):
+        return False
+    where = next((z for z in here if z.get("layer") == "cluster_parks"), here[0])
+    reasons.add(rule["id"], rule["effect"], rule["reason_zh"].format(project=site.match.label_zh,
+                                                                      zone=where["name_zh"]), rule["plan_ref"])
+    return rule["effect"] == "does_not_fit"
 
 
 def _encourages(entries) -> str:

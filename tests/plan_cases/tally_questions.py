@@ -1,0 +1,122 @@
+"""Tally the blind readers on the questions the plan leaves open (task R15): for each question, which readers (one
+case file = one reader) wrote which verdict, and what the tool answers now.
+
+Run from the repository's root with its venv (runs every case once, about a minute)::
+
+    .venv/bin/python tests/plan_cases/tally_questions.py [--cases]
+
+A reader is counted once per question under the verdict most of their cases on it carry (``tie`` when even); a
+case whose expected verdict the tool already matches counts like any other (agreeing cases are votes).
+``--cases`` lists every case of every question.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+import test_plan_cases as T  # noqa: E402  (the cases' own runner: one way to run a case)
+
+FILES = ["cases.csv", "holdout.csv"] + [f"holdout{n}.csv" for n in range(2, 21)]
+SERVICE_RULES = {"community_services_district_wide", "everyday_services_township", "eldercare_township"}
+
+
+def _zones(a):
+    return [z["id"] for z in a.get("zones", [])]
+
+
+def _codes(a):
+    return a.get("industry", {}).get("codes") or []
+
+
+def _rules(a):
+    return {r["rule"]: r["effect"] for r in a.get("reasons", [])}
+
+
+def _in_cluster(a):
+    return any(z.startswith(("cluster.", "park.")) for z in _zones(a))
+
+
+def _has(a, prefixes):
+    return any(c.startswith(tuple(prefixes)) for c in _codes(a))
+
+
+def _chem(a, c):
+    r = _rules(a)
+    return ("chemical_eliminated_restricted" in r and "catalogue_class" not in c["extra"] and _in_cluster(a)
+            and r.get("overcapacity") != "does_not_fit")
+
+
+#: question -> test on (answer, case); the tests mirror the questions of task R15 (tests/plan_cases/README.md)
+QUESTIONS = {
+    "1a C26 the plan does not name, in a cluster": lambda a, c: _chem(a, c) and _has(a, ["C26"])
+        and not _has(a, ["C264", "C2651", "C2682", "C2684"]) and _codes(a) != ["C26"],
+    "1b 涂料/合成树脂 in 嘉明": lambda a, c: _chem(a, c) and _has(a, ["C264", "C2651"])
+        and any(z.startswith(("cluster.jiaming",)) for z in _zones(a)),
+    "1c 涂料 in 郑家": lambda a, c: _chem(a, c) and _has(a, ["C264"]) and "cluster.zhengjia" in _zones(a),
+    "1d 原料药 C2710 in a cluster": lambda a, c: _chem(a, c) and _has(a, ["C2710"]),
+    "1e C25 with capacity replacement in a cluster": lambda a, c: _chem(a, c) and _has(a, ["C25"])
+        and "capacity_replacement" in c["extra"],
+    "2 livestock outside the zones": lambda a, c: _has(a, ["A031", "A032", "A039"])
+        and not any(z.startswith(("agri.", "cluster.", "park.", "core.")) for z in _zones(a)),
+    "3 community services in a township, no zone": lambda a, c: bool(set(_rules(a)) & SERVICE_RULES)
+        and not _zones(a),
+    "4a air transport G56 at the airport (郑家镇 outside the cluster)": lambda a, c: _has(a, ["G56"])
+        and "place.liaocheng_airport" in _zones(a) and not _in_cluster(a),
+    "4b storage/logistics G58/G59 at the airport (郑家镇 outside the cluster)": lambda a, c: _has(a, ["G58", "G59"])
+        and "place.liaocheng_airport" in _zones(a) and not _in_cluster(a),
+    "4c 蔬菜加工 C1371 in 沙镇/侯营 outside the drawn zone": lambda a, c: _has(a, ["C1371"])
+        and _zones(a) == ["place.shazhen_houying_vegetable"],
+    "4d 冷库 G5930 outside the zones": lambda a, c: _has(a, ["G5930"])
+        and not any(z.startswith(("agri.", "cluster.", "park.")) for z in _zones(a)),
+    "5 cluster id, project of the cluster but not of the point's park": lambda a, c: c["place"].startswith("cluster.")
+        and "park_designation" in _rules(a) and "overcapacity" not in _rules(a)
+        and "wrong_cluster" not in _rules(a),
+    "6a 快递 G602 in a logistics park": lambda a, c: _has(a, ["G602"])
+        and any(z.endswith(".logistics") for z in _zones(a)),
+    "6b 工艺美术 C243 at 道口铺非遗文化名镇": lambda a, c: _has(a, ["C243"])
+        and "point.daokoupu_heritage" in _zones(a),
+    "6c 机械加工 C3484 in 智能制造产业园": lambda a, c: _has(a, ["C3484"])
+        and "park.jiaming.smart_mfg" in _zones(a) and c["expected_verdict"] != "does_not_fit",
+    "6d 驾校 P8391 in the core": lambda a, c: _has(a, ["P8391"]) and "core.city" in _zones(a),
+}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", action="store_true", help="list every case of every question")
+    args = ap.parse_args(argv)
+    hits = collections.defaultdict(list)
+    for f in FILES:
+        reader = f[:-4].replace("holdout", "h") if f != "holdout.csv" else "ho"
+        for c in T.load_cases(HERE / f):
+            a = T.run_case(c)
+            for q, test in QUESTIONS.items():
+                if c["expected_verdict"] != "outside_plan_area" and test(a, c):
+                    hits[q].append((reader, c, a["verdict"]))
+    print("| question | readers by their verdict (cases) | tool now agrees with |")
+    print("|---|---|---|")
+    for q in QUESTIONS:
+        per = collections.defaultdict(collections.Counter)
+        agree = 0
+        for reader, c, tool in hits[q]:
+            per[reader][c["expected_verdict"]] += 1
+            agree += tool == c["expected_verdict"]
+        by = collections.defaultdict(list)
+        for reader, cnt in per.items():
+            top = cnt.most_common()
+            by[top[0][0] if len(top) == 1 or top[0][1] > top[1][1] else "tie"].append(reader)
+        said = "; ".join(f"{v} {len(rs)} ({' '.join(sorted(rs))})" for v, rs in sorted(by.items(), key=lambda t: -len(t[1])))
+        print(f"| {q} | {said} | {agree} / {len(hits[q])} cases |")
+        if args.cases:
+            for reader, c, tool in hits[q]:
+                print(f"|  | {c['case_id']} {c['industry']} @ {c['place']}: {c['expected_verdict']} | tool {tool} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
