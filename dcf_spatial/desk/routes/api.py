@@ -16,7 +16,11 @@ from typing import Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from ..._validate import MIN_AREA_MU
+from ...industry import MAX_INDUSTRY_CHARS
 
 from ..errors import DeskError, RequestBody, error_responses
 from ..uploads import FORMATS_ZH, _display_name, pick_dataset, save_upload, temp_folder
@@ -38,9 +42,10 @@ class SiteCheckBody(RequestBody):
     site: str | dict = Field(..., description="场地：GeoJSON 几何（或 Feature）、\"经度,纬度\"、WKT 或地名"
                                               "（图层库地名表中的镇街、集聚区、园区、示范区名称或规划简称）。",
                              examples=["115.75,36.455"])
-    industry: str = Field(..., description="行业：GB/T 4754-2017 代码或中文词（轴承、新能源汽车…）。", examples=["轴承"])
+    industry: str = Field(..., max_length=MAX_INDUSTRY_CHARS, description="行业：GB/T 4754-2017 代码或中文词（轴承、新能源汽车…）。",
+                          examples=["轴承"])
     crs: str | None = Field(None, description="坐标系（默认 CGCS2000 经纬度；gcj02、bd09、EPSG:4527…）。")
-    area_mu: float | None = Field(None, gt=0, allow_inf_nan=False, description="用地面积（亩）。")
+    area_mu: float | None = Field(None, ge=MIN_AREA_MU, allow_inf_nan=False, description="用地面积（亩）。")
     investment_wan: float | None = Field(None, ge=0, allow_inf_nan=False, description="总投资（万元）。")
     floor_area_m2: float | None = Field(None, ge=0, allow_inf_nan=False)
     footprint_m2: float | None = Field(None, ge=0, allow_inf_nan=False)
@@ -57,6 +62,15 @@ class SiteCheckBody(RequestBody):
         None, description="规划管理部门口径（plan_rules.json → office_policies），仅用于本次核查，例如 "
                           "{\"industry_outside_clusters\": \"conditional\"}；不给则用各口径的默认值。",
         examples=[{"industry_outside_clusters": "conditional"}])
+
+    @field_validator("area_mu", "investment_wan", "floor_area_m2", "footprint_m2", "admin_area_m2", "green_area_m2",
+                     "tall_floor_area_m2", "yard_area_m2", mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, value):
+        # pydantic reads JSON true as 1.0 for a float: "area_mu": true would be a site of 1 亩
+        if isinstance(value, bool):
+            raise PydanticCustomError("float_type", "a number, not true/false")
+        return value
 
 
 def strict_json(obj):
