@@ -305,7 +305,8 @@ def _input_error(exc) -> DeskError:
     from ...errors import StoreChangedError
     from ..wording import desk_wording, store_names
 
-    text = desk_wording(str(exc), names=store_names(None))
+    # the body's crs is the page's 坐标系 box: a fix that states the CRS points at it
+    text = desk_wording(str(exc), form=("crs",), names=store_names(None))
     if getattr(exc, "argument", None) == "store":
         return DeskError(409 if isinstance(exc, StoreChangedError) else 400, text)
     return DeskError(422, text)
