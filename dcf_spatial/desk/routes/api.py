@@ -896,15 +896,15 @@ def _start_audit(request, kind: str, uploads: dict, run) -> JSONResponse:
         paths[key] = save_upload(up, sub, limit_bytes=request.app.state.upload_limit)
         job.shown_names[str(paths[key])] = _display_name(up.filename)
 
-    def work(job):
-        job.progress, job.message = 0.2, "正在审计"
+    def work(job):  # each step is where a cancelled job stops (Job.step)
+        job.step(0.2, "正在审计")
         res = run(paths)
         # the notes name the uploaded file as the user knows it, not the server's temporary copy
         names = {p: job.shown_names[str(p)] for p in paths.values() if str(p) in job.shown_names}
         res.notes = [_shown_paths(n, names) for n in res.notes]
-        job.progress, job.message = 0.7, "正在写出结果"
+        job.step(0.7, "正在写出结果")
         res.write(job.folder / "out")
-        job.progress, job.message = 0.9, "正在整理结果"
+        job.step(0.9, "正在整理结果")
         job.files = {Path(p).name: Path(p) for p in res.files.values() if Path(p).is_file()}
         job.summary = _audit_summary(res)
         job.geojson = _status_geojson(res)
@@ -944,6 +944,14 @@ def audit_efficiency(request: Request,
 def job_status(request: Request, job_id: str):
     """Status, progress (0–1), the result summary and download links when done."""
     return request.app.state.jobs.get(job_id).to_dict()
+
+
+@router.delete("/jobs/{job_id}", summary="取消后台任务", responses=error_responses(403, 404, 422))
+def job_cancel(request: Request, job_id: str):
+    """Cancel a job: it stops at its next progress step and its uploads and results are removed
+    (also those of a finished job). Answers the job's state (``status`` ``cancelled``, or still
+    ``running`` with 正在取消 until its current step ends)."""
+    return request.app.state.jobs.cancel(job_id).to_dict()
 
 
 @router.get("/jobs/{job_id}/files/{index}", summary="下载任务结果文件", responses=error_responses(404, 422))
