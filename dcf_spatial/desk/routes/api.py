@@ -551,12 +551,33 @@ def site_check_batch(request: Request,
     sites = answer.sites
     names = [str(v) if v == v and v is not None else "" for v in sites["name"]] if "name" in sites.columns \
         else [""] * len(answer.results)
+    notes = list(answer.notes)
+    if answer.register_ids and len(answer.register_ids) > BATCH_RECORD_NOTE_ROWS:
+        notes.insert(0, batch_record_note(len(answer.register_ids)))
     return JSONResponse(strict_json({"results": answer.to_dict(), "names": names, "counts": counts,
-                                     "read_notes": answer.notes, "xlsx_url": url, "policy": chosen,
+                                     "read_notes": notes, "xlsx_url": url, "policy": chosen,
                                      "register_ids": list(answer.register_ids)}))
 
 
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+#: above this many rows a recorded batch says that each row went into the register: every row keeps its
+#: whole answer there (so that 核查登记 can show and re-check it), and a 20,000-row list grew the store by
+#: ~243 MB (QA round 7, issue 12). Not compacted here: the register's rows are read by history/recheck as written.
+BATCH_RECORD_NOTE_ROWS = 2000
+
+
+def batch_record_note(n: int) -> str:
+    """The note of a recorded batch of ``n`` rows (above :data:`BATCH_RECORD_NOTE_ROWS`).
+
+    Examples
+    --------
+    >>> batch_record_note(20000)[:21]
+    '本批 20,000 行已逐行记入核查登记（每行'
+    """
+    return (f"本批 {n:,} 行已逐行记入核查登记（每行保存完整核查结果，便于在「核查登记」中查看和复核），"
+            f"图层库文件随之增大；经常上传数千行的清单时，请留意图层库所在磁盘的空间，"
+            f"或请管理员以不登记核查的方式启动工作台。")
 
 
 def _keep_download(request, data: bytes, name: str, media: str) -> str:
