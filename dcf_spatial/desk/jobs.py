@@ -130,7 +130,6 @@ class Jobs:
             except Exception as exc:  # the page shows why; the log keeps the traceback
                 from ..errors import DcfError
 
-                job.status, job.message = "failed", "失败"
                 if isinstance(exc, DcfError):
                     from .wording import desk_wording
 
@@ -142,6 +141,7 @@ class Jobs:
                     logger.exception("job %s failed (internal error)", job.id)
                     job.error = (f"内部错误（任务编号 {job.id}，{type(exc).__name__}），不是上传数据的问题。"
                                  "详情见服务器日志（运行 dcf serve 的命令行窗口，按任务编号查找）；请把任务编号告知管理员。")
+                job.status, job.message = "failed", "失败"   # last: a poll that sees failed finds the error
             else:
                 job.status = "done"
             finally:
@@ -164,9 +164,9 @@ class Jobs:
 
     @staticmethod
     def _cancelled(job: Job) -> None:
-        job.status, job.message, job.error = "cancelled", "已取消", None
-        job.files, job.summary, job.geojson = {}, None, None
+        job.files, job.summary, job.geojson, job.error = {}, None, None, None
         shutil.rmtree(job.folder, ignore_errors=True)
+        job.status, job.message = "cancelled", "已取消"
 
     def get(self, jid: str) -> Job:
         """The job, or a 404 :class:`DeskError`."""
