@@ -313,8 +313,8 @@ def resolve(value: str) -> IndustryMatch:
     if not query:
         return IndustryMatch(query, "unknown", notes=("empty",))
     if len(query) > MAX_INDUSTRY_CHARS:
-        raise InputError(f"行业文字过长（{len(query):,} 个字符，最多 {MAX_INDUSTRY_CHARS} 个）：请填写行业名称"
-                         "（如 轴承）或 GB/T 4754-2017 代码（如 C3451）。")
+        raise InputError(f"行业文字过长（{len(query):,} 个字符，最多 {MAX_INDUSTRY_CHARS} 个）：“{clip(query, 20)}”。"
+                         "请填写行业名称（如 轴承）或 GB/T 4754-2017 代码（如 C3451）。")
     t = _table()
     # a match is frozen and depends only on the words and the table: kept per table object (the desk
     # resolves the same few words on every request; a word search scans the whole table)
