@@ -186,8 +186,8 @@ def self_crossings(geom, limit: int = MAX_SELF_CROSSINGS) -> int:
     ring_len = np.bincount(seg_ring)
     tree = shapely.STRtree(segs)
     # query a few edges at a time: each query may meet ~n/9 edges of a scrambled ring, so the pairs of one
-    # chunk stay near 4 million at most (tens of MB), whatever n
-    found, chunk = 0, max(16, min(1024, 4_000_000 // len(segs)))
+    # chunk stay near 400,000 at most (a few MB), whatever n, and the count stops soon after the limit
+    found, chunk = 0, max(16, min(1024, 400_000 // len(segs)))
     for s in range(0, len(segs), chunk):
         a, b = tree.query(segs[s:s + chunk], predicate="intersects")
         a = a + s
