@@ -19,6 +19,11 @@ import numpy as np
 MAX_AREA_MU = 1.5e7          # 10 000 km²
 MAX_AREA_M2 = 1.0e10         # 10 000 km²
 MAX_INVESTMENT_WAN = 1.0e9   # 10 万亿元
+#: sanity floor of a site's area, not a plan figure: 0.0001 亩 is 0.07 m², below any parcel; a smaller
+#: positive value (1e-100) is a typing error and would build a circle too small to be a polygon
+MIN_AREA_MU = 1.0e-4
+#: field -> smallest positive value taken (the others: any value above zero)
+FIGURE_FLOORS: dict[str, float] = {"site_area_mu": MIN_AREA_MU}
 
 #: minus signs NFKC leaves alone (U+2212 MINUS SIGN, U+2013 EN DASH typed for a minus)
 _MINUS = str.maketrans({"\u2212": "-", "\u2013": "-"})
@@ -55,11 +60,13 @@ FIGURE_RULES: dict[str, tuple[str, str, bool, float]] = {
 }
 
 
-def number_problem(value, *, unit: str, allow_zero: bool, ceiling: float) -> tuple[float | None, str | None]:
+def number_problem(value, *, unit: str, allow_zero: bool, ceiling: float,
+                   floor: float = 0.0) -> tuple[float | None, str | None]:
     """Parse ``value`` as a number and range-check it: ``(number, None)`` or ``(None, reason)``.
 
     A value not given is ``(None, None)``. Text such as ``"1,200"`` is read; ``"abc"``, NaN, ±inf,
-    negatives, zero (unless ``allow_zero``) and values above ``ceiling`` get a Chinese reason.
+    negatives, zero (unless ``allow_zero``), values above ``ceiling`` and positive values below ``floor``
+    get a Chinese reason. A boolean (JSON ``true``) is no number.
 
     Examples
     --------
@@ -67,9 +74,13 @@ def number_problem(value, *, unit: str, allow_zero: bool, ceiling: float) -> tup
     (80.0, None)
     >>> number_problem(-5, unit="亩", allow_zero=False, ceiling=1e7)[1]
     '-5：必须大于 0（单位：亩）'
+    >>> number_problem(1e-100, unit="亩", allow_zero=False, ceiling=1e7, floor=1e-4)[1]
+    '1e-100：过小（下限 0.0001 亩），疑似录入错误'
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
+    if isinstance(value, (bool, np.bool_)):  # float(True) is 1.0: a yes/no is not a figure
+        return None, f"{value!r} 不是数字（单位：{unit}）"
     if isinstance(value, str):
         text = number_text(value).strip().replace(",", "")
         if text.lower() in ("nan", "inf", "+inf", "-inf", "infinity", "-infinity"):
@@ -92,6 +103,8 @@ def number_problem(value, *, unit: str, allow_zero: bool, ceiling: float) -> tup
         return None, f"{number:g}：{need}（单位：{unit}）"
     if number > ceiling:
         return None, f"{number:g}：超出合理范围（上限 {ceiling:g} {unit}），疑似录入错误"
+    if 0 < number < floor:
+        return None, f"{number:g}：过小（下限 {floor:g} {unit}），疑似录入错误"
     return number, None
 
 
@@ -108,7 +121,8 @@ def figure_problem(field: str, value) -> str | None:
     True
     """
     label, unit, allow_zero, ceiling = FIGURE_RULES[field]
-    _, problem = number_problem(value, unit=unit, allow_zero=allow_zero, ceiling=ceiling)
+    _, problem = number_problem(value, unit=unit, allow_zero=allow_zero, ceiling=ceiling,
+                                floor=FIGURE_FLOORS.get(field, 0.0))
     return f"{label} {problem}" if problem else None
 
 

@@ -297,7 +297,8 @@ def resolve(value: str) -> IndustryMatch:
     ------
     InputError
         A value written as a code that GB/T 4754-2017 does not have (``C9999``: there is no
-        大类 99): such a code is refused, not looked up as words.
+        大类 99): such a code is refused, not looked up as words; so is a text longer than
+        :data:`MAX_INDUSTRY_CHARS` (200) characters.
 
     Examples
     --------
@@ -311,6 +312,9 @@ def resolve(value: str) -> IndustryMatch:
     query = str(value).strip()
     if not query:
         return IndustryMatch(query, "unknown", notes=("empty",))
+    if len(query) > MAX_INDUSTRY_CHARS:
+        raise InputError(f"行业文字过长（{len(query):,} 个字符，最多 {MAX_INDUSTRY_CHARS} 个）：“{clip(query, 20)}”。"
+                         "请填写行业名称（如 轴承）或 GB/T 4754-2017 代码（如 C3451）。")
     t = _table()
     # a match is frozen and depends only on the words and the table: kept per table object (the desk
     # resolves the same few words on every request; a word search scans the whole table)
@@ -329,6 +333,8 @@ def resolve(value: str) -> IndustryMatch:
 
 
 _RESOLVED: dict = {}
+#: the longest industry text read (an industry is a name or a code; a project title, ``project``, has the same cap)
+MAX_INDUSTRY_CHARS = 200
 
 
 def _plain(query: str, t) -> str:
@@ -450,9 +456,10 @@ def _contains(query: str, t) -> IndustryMatch | None:
     bundled table (~2,600 words) and a greedy longest-first pass over a short phrase is a few lines.
     """
     vocab = _vocabulary(t)
+    longest = max(map(len, vocab), default=0)   # no known word is longer: the pass stays linear in the phrase
     spans = []   # (start, end, word) for every known word of the phrase
     for i in range(len(query)):
-        for j in range(i + 2, len(query) + 1):
+        for j in range(i + 2, min(len(query), i + longest) + 1):
             w = query[i:j]
             if w in vocab and w not in _HEAD_WORDS:
                 spans.append((i, j, w))

@@ -97,6 +97,7 @@ CASES = [
     ("POST", "/api/audit/efficiency", "/api/audit/efficiency", {"files": {"enterprises": (TRAVERSAL, b"x")}}, 415, "不支持的文件类型"),
     ("POST", "/api/audit/efficiency", "/api/audit/efficiency", {"files": {"enterprises": ("企业.csv", CSV)}, "data": {"as_of": "2025-13-45"}}, 422, "2025-13-45"),
     ("GET", "/api/jobs/{job_id}", "/api/jobs/nope", {}, 404, "任务"),
+    ("DELETE", "/api/jobs/{job_id}", "/api/jobs/nope", {}, 404, "任务"),
     ("GET", "/api/jobs/{job_id}/files/{index}", "/api/jobs/nope/files/abc", {}, 422, "index"),
     ("GET", "/api/jobs/{job_id}/files/{index}", "/api/jobs/nope/files/0", {}, 404, "任务"),
     ("GET", "/api/jobs/{job_id}/map", "/api/jobs/nope/map", {}, 404, "任务"),

@@ -95,7 +95,7 @@ def _kmz(path, *members):
 def test_every_kml_of_a_kmz_is_read(tmp_path):
     path = _kmz(tmp_path / "two.kmz", ("doc.kml", "甲"), ("files/other.kml", "乙"))
     gdf = dcf_io.read_vector(path)
-    assert list(gdf["Name"]) == ["甲", "乙"]
+    assert list(gdf["name"]) == ["甲", "乙"]   # a Placemark's <name> is the row's name (QA round 7)
     assert list(gdf["kml_file"]) == ["doc.kml", "files/other.kml"]
     assert any("KMZ 含 2 个 KML 文件" in n and "files/other.kml（1 条）" in n for n in gdf.attrs["read_notes"])
     # streaming reads one KML only: it refuses, naming the one it would miss

@@ -296,7 +296,7 @@ def resolve_crs(gdf: "gpd.GeoDataFrame", *, user_crs=None, swap_xy: bool = False
                 if code:
                     raise InputError(
                         f"{where}：指定了投影坐标系 {user_crs}（米制），但坐标约为 ({_fmt(mx)}, {_fmt(my)})，是经纬度。"
-                        f"请不要{FIX_CRS}，或改为{FIX_CRS}（如 EPSG:4490，CGCS2000 经纬度；或 gcj02 / bd09）。"
+                        f"请改为{FIX_CRS}（如 EPSG:4490，CGCS2000 经纬度；或 gcj02 / bd09），或不指定、由坐标数值判断。"
                     )
                 raise InputError(
                     f"{where}：文件声明为投影坐标系 {declared.to_string()}（米制），但坐标约为 ({_fmt(mx)}, {_fmt(my)})，"

@@ -4,12 +4,19 @@ A thread pool (not processes): the audits release the GIL in GEOS/GDAL for most 
 job needs the request's store (a context variable, carried into the thread with
 ``contextvars.copy_context``) and its result objects stay in memory for the summary. Two workers at
 most: the desk runs on an office PC.
+
+A job can be cancelled (``DELETE /api/jobs/{id}``): it stops at its next progress step
+(:meth:`Job.step`) and its folder is removed. Each desk keeps its jobs' folders under
+``<tmp>/dcf-desk-jobs-<pid>-…``; a desk that starts removes such folders of desks whose process is
+gone (killed, or the PC switched off), never those of a desk still running (:func:`remove_leftovers`).
 """
 
 from __future__ import annotations
 
 import contextvars
 import logging
+import os
+import re
 import shutil
 import tempfile
 import threading
@@ -22,6 +29,15 @@ from pathlib import Path
 from .errors import DeskError
 
 logger = logging.getLogger(__name__)
+
+
+#: the folder of one desk's jobs: ``dcf-desk-jobs-<pid of the desk>-<random>``
+JOBS_PREFIX = "dcf-desk-jobs-"
+_OWNED = re.compile(re.escape(JOBS_PREFIX) + r"(\d+)-")
+
+
+class JobCancelled(Exception):
+    """Raised at a job's progress step once the job was cancelled: the job stops there."""
 
 
 @dataclass
@@ -41,6 +57,25 @@ class Job:
     started: float = field(default_factory=time.time)
     #: server path of each upload → the name the user uploaded (messages show the latter)
     shown_names: dict[str, str] = field(default_factory=dict)
+    #: set by :meth:`Jobs.cancel`; the job stops at its next :meth:`step`
+    cancel_requested: threading.Event = field(default_factory=threading.Event)
+
+    def step(self, progress: float, message: str) -> None:
+        """Report progress; raise :class:`JobCancelled` when the job was cancelled meanwhile.
+
+        Examples
+        --------
+        >>> job = Job("1", "idle", Path("."))
+        >>> job.step(0.5, "正在审计"); job.progress
+        0.5
+        >>> job.cancel_requested.set(); job.step(0.7, "正在写出结果")
+        Traceback (most recent call last):
+        ...
+        dcf_spatial.desk.jobs.JobCancelled
+        """
+        if self.cancel_requested.is_set():
+            raise JobCancelled()
+        self.progress, self.message = progress, message
 
     def to_dict(self) -> dict:
         """The JSON the page polls."""
@@ -63,7 +98,8 @@ class Jobs:
     """
 
     def __init__(self, workers: int = 2):
-        self.root = Path(tempfile.mkdtemp(prefix="dcf-desk-jobs-"))
+        remove_leftovers()
+        self.root = Path(tempfile.mkdtemp(prefix=f"{JOBS_PREFIX}{os.getpid()}-"))
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dcf-job")
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
@@ -83,13 +119,17 @@ class Jobs:
         ctx = contextvars.copy_context()
 
         def run():
-            job.status, job.progress, job.message = "running", 0.1, "正在计算"
             try:
+                job.step(0.1, "正在计算")
+                job.status = "running"
                 ctx.run(work, job)
+                job.step(1.0, "完成")
+            except JobCancelled:
+                self._cancelled(job)
+                return
             except Exception as exc:  # the page shows why; the log keeps the traceback
                 from ..errors import DcfError
 
-                job.status, job.message = "failed", "失败"
                 if isinstance(exc, DcfError):
                     from .wording import desk_wording
 
@@ -97,16 +137,36 @@ class Jobs:
                     job.error = desk_wording(str(exc), names=job.shown_names)
                 elif isinstance(exc, DeskError):
                     job.error = str(exc)
-                else:
-                    logger.exception("job %s failed", job.id)
-                    job.error = f"计算出错（{type(exc).__name__}）。请检查上传的数据；详情见服务器日志。"
+                else:  # not the data's fault (the readers name every problem of a file): say so, and where to look
+                    logger.exception("job %s failed (internal error)", job.id)
+                    job.error = (f"内部错误（任务编号 {job.id}，{type(exc).__name__}），不是上传数据的问题。"
+                                 "详情见服务器日志（运行 dcf serve 的命令行窗口，按任务编号查找）；请把任务编号告知管理员。")
+                job.status, job.message = "failed", "失败"   # last: a poll that sees failed finds the error
             else:
-                job.status, job.progress, job.message = "done", 1.0, "完成"
+                job.status = "done"
             finally:
                 shutil.rmtree(job.folder / "input", ignore_errors=True)
 
         self._pool.submit(run)
         return job
+
+    def cancel(self, jid: str) -> Job:
+        """Cancel job ``jid``: a queued job never starts, a running one stops at its next progress step;
+        either way (and for a finished one) its folder and downloads are removed. A 404 :class:`DeskError`
+        for an unknown job."""
+        job = self.get(jid)
+        job.cancel_requested.set()
+        if job.status in ("done", "failed", "cancelled"):
+            self._cancelled(job)
+        else:  # queued: stops before it starts; running: at the end of its current step
+            job.message = "正在取消（当前步骤完成后停止）"
+        return job
+
+    @staticmethod
+    def _cancelled(job: Job) -> None:
+        job.files, job.summary, job.geojson, job.error = {}, None, None, None
+        shutil.rmtree(job.folder, ignore_errors=True)
+        job.status, job.message = "cancelled", "已取消"
 
     def get(self, jid: str) -> Job:
         """The job, or a 404 :class:`DeskError`."""
@@ -127,3 +187,48 @@ class Jobs:
         """Stop taking jobs and delete every job's folder."""
         self._pool.shutdown(wait=False, cancel_futures=True)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def remove_leftovers(tmp: str | None = None) -> list[Path]:
+    """Remove the job folders of desks that are no longer running; the folders removed.
+
+    A desk killed before it could clean up leaves ``<tmp>/dcf-desk-jobs-<pid>-…`` behind (uploads and
+    results of its audits). Such a folder is removed only when it is this user's and no process has
+    that pid; a folder of a desk still running, another user's, or one without a pid in its name (an
+    older desk's) is left alone.
+
+    Examples
+    --------
+    >>> remove_leftovers("/nonexistent")
+    []
+    """
+    root = Path(tmp or tempfile.gettempdir())
+    removed = []
+    try:
+        entries = list(root.glob(JOBS_PREFIX + "*"))
+    except OSError:
+        return removed
+    for folder in entries:
+        m = _OWNED.match(folder.name)
+        if not m or int(m.group(1)) == os.getpid():
+            continue
+        try:
+            if not folder.is_dir() or folder.stat().st_uid != os.getuid() or _alive(int(m.group(1))):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        logger.info("removed the job folder %s of a desk no longer running (pid %s)", folder, m.group(1))
+        removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    """Is there a process ``pid``? (signal 0 checks without sending anything; one of another user counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True

@@ -50,6 +50,10 @@ _ENCODING_FIX = re.compile(re.escape(_fixes.ENCODING) + r"(?:（如 [\w-]+）)?"
 _SERVER_PATH = re.compile(r"(?:[A-Za-z]:)?[/\\][^\s：:，,；;。）)」\"']*dcf-desk-[^\s：:，,；;。）)」\"']*")
 
 
+#: a hint that names a Python function (``read_table``): no use on a web page, left out
+_PYTHON_ONLY = re.compile(r"[^。；;]*\bread_table\b[^。；;]*[。；;]?")
+
+
 def desk_wording(text: str, *, form=(), names: dict | None = None) -> str:
     """``text`` (a library message) as the desk shows it.
 
@@ -74,6 +78,8 @@ def desk_wording(text: str, *, form=(), names: dict | None = None) -> str:
     '请改列名，或在文件中把该列改名为 parcel_id 后重新上传。'
     >>> desk_wording("或用字段映射 id=<编号字段> 指明", form=LAYER_FORM)
     '或在「字段对应」栏填写 id=<编号字段>'
+    >>> desk_wording("找不到坐标列。请把坐标列改名为 经度/纬度；只需要属性表时请用 read_table。")
+    '找不到坐标列。请把坐标列改名为 经度/纬度。'
     """
     for path, shown in sorted((names or {}).items(), key=lambda kv: -len(str(kv[0]))):
         text = text.replace(str(path), shown)
@@ -95,6 +101,8 @@ def desk_wording(text: str, *, form=(), names: dict | None = None) -> str:
         text = text.replace(_fixes.ENCODING, f"在「{FORM_BOXES['encoding']}」栏填写文字编码")
     else:
         text = _ENCODING_FIX.sub("把文件另存为 UTF-8 编码", text)
+    if "read_table" in text:
+        text = re.sub(r"[；;]$", "。", _PYTHON_ONLY.sub("", text))
     text = text.replace(_fixes.LAYER, "只打包要用的一个图层（或工作表）")
     text = text.replace(_fixes.SWAP_XY, "在文件中对调 x 与 y 两列")
     text = text.replace(_fixes.STORE, "请管理员设定图层库")

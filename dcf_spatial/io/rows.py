@@ -27,6 +27,13 @@ logger = logging.getLogger(__name__)
 ISSUE_COLUMN = "read_issue"
 #: the read issue of a polygon with no area (all its points identical or on one line)
 COLLAPSED_ISSUE = "面积为零（各点重合或在一条直线上，不成面），几何为空"
+#: above this many self-intersections an invalid polygon is not repaired: ``make_valid`` grows with the
+#: number of crossings (a scrambled 2,000-vertex ring, ~450,000 crossings: 42 s and 1.1 GB; 20,000
+#: vertices exhausted the machine's memory), while a parcel with a few digitising slips has a handful.
+#: 10,000 crossings repair in ~0.2 s (measured: 300 scrambled vertices, 10,206 crossings, 0.13 s CPU).
+MAX_SELF_CROSSINGS = 10_000
+#: the read issue of a polygon refused for crossing itself too often ({n}: the count found, a lower bound)
+SELF_CROSSING_ISSUE = "图形自相交过多（至少 {n} 处），未自动修复，请在 GIS 中修复后再上传，几何为空"
 
 
 # --- row bookkeeping --------------------------------------------------------------------------
@@ -104,6 +111,20 @@ def check_geometries(gdf: "gpd.GeoDataFrame", *, repair: bool, where: str, notes
         notes.append(f"{len(pos)} 个面{COLLAPSED_ISSUE}（{issues.rows(pos)}）")
         missing = missing | sliver
     invalid = ~missing & ~shapely.is_valid(geoms)
+    if invalid.any() and repair:
+        # bound the repair's work first: a polygon crossing itself thousands of times is refused, by row
+        many = {int(p): c for p in np.flatnonzero(invalid)
+                if np.isin(shapely.get_type_id(geoms[p]), (3, 6)) and (c := self_crossings(geoms[p])) > MAX_SELF_CROSSINGS}
+        if many:
+            pos = np.fromiter(many, dtype=int)
+            geoms = geoms.copy()
+            geoms[pos] = shapely.Polygon()
+            gdf = gdf.set_geometry(geoms, crs=gdf.crs)
+            issues.add(pos, lambda p: SELF_CROSSING_ISSUE.format(n=f"{many[p]:,}"))
+            notes.append(f"{len(pos)} 个面{SELF_CROSSING_ISSUE.format(n=f'{max(many.values()):,}')}（{issues.rows(pos)}）")
+            missing = missing.copy()
+            missing[pos] = True
+            invalid[pos] = False
     if invalid.any():
         pos = np.flatnonzero(invalid)
         reasons = shapely.is_valid_reason(geoms[pos])
@@ -133,6 +154,49 @@ def check_geometries(gdf: "gpd.GeoDataFrame", *, repair: bool, where: str, notes
             issues.add(pos, lambda p, _r=dict(zip(pos.tolist(), reasons)): f"几何无效（{_r[p]}），未修复")
             notes.append(f"{len(pos)} 个几何无效且未修复（repair=False）：{issues.rows(pos)}")
     return gdf
+
+
+def self_crossings(geom, limit: int = MAX_SELF_CROSSINGS) -> int:
+    """How many pairs of non-adjacent edges of a polygon's rings meet, counted up to just over ``limit``.
+
+    Bounds the work of :func:`shapely.make_valid` before it runs: its cost grows with the crossings, and a
+    scrambled ring of n vertices has ~n²/9 of them. The edges go into an STRtree and are queried in
+    chunks, so that the count stops soon after ``limit`` (a 20,000-vertex scrambled ring: ~0.1 s) instead
+    of listing tens of millions of pairs. Written by hand: GEOS says only the first self-intersection
+    (:func:`shapely.is_valid_reason`) and noding the ring would build every crossing.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> self_crossings(shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1)]))  # a bow-tie
+    1
+    >>> self_crossings(shapely.box(0, 0, 1, 1))
+    0
+    """
+    import shapely
+
+    rings = shapely.get_rings(shapely.get_parts(geom))
+    coords, ring = shapely.get_coordinates(rings, return_index=True)
+    same = ring[1:] == ring[:-1]
+    starts, ends = coords[:-1][same], coords[1:][same]
+    seg_ring = ring[:-1][same]
+    if len(starts) < 4:
+        return 0
+    segs = shapely.linestrings(np.stack([starts, ends], axis=1))
+    ring_len = np.bincount(seg_ring)
+    tree = shapely.STRtree(segs)
+    # query a few edges at a time: each query may meet ~n/9 edges of a scrambled ring, so the pairs of one
+    # chunk stay near 400,000 at most (a few MB), whatever n, and the count stops soon after the limit
+    found, chunk = 0, max(16, min(1024, 400_000 // len(segs)))
+    for s in range(0, len(segs), chunk):
+        a, b = tree.query(segs[s:s + chunk], predicate="intersects")
+        a = a + s
+        d = np.abs(a - b)
+        adjacent = (seg_ring[a] == seg_ring[b]) & ((d == 1) | (d == ring_len[seg_ring[a]] - 1))
+        found += int(((b > a) & ~adjacent).sum())
+        if found > limit:
+            break
+    return found
 
 
 def _slivers(gdf, geoms: np.ndarray, missing: np.ndarray) -> np.ndarray:

@@ -231,12 +231,25 @@ class _Record:
     points: list[tuple[int, list[str]]] = field(default_factory=list)
 
 
-def _split_records(lines: list[str], path: Path) -> tuple[list[str], list[_Record]]:
+#: what a clerk's keyboard or another program puts between the fields instead of the format's comma:
+#: the full-width comma (Chinese input), a tab, a semicolon (full-width or not), the ideographic comma;
+#: read as commas (a field of the format never holds one of these)
+_SEPARATORS = str.maketrans({"，": ",", "\t": ",", ";": ",", "；": ",", "、": ","})
+_SEPARATOR_NAMES = {"，": "全角逗号“，”", "\t": "制表符（Tab）", ";": "分号“;”", "；": "全角分号“；”", "、": "顿号“、”"}
+
+
+def _split_records(lines: list[str], path: Path) -> tuple[list[str], list[_Record], list[str]]:
+    """The header lines, the parcel records with their points, and the names of the separators other
+    than the comma that the [地块坐标] lines used (read as commas, said in a note)."""
     header, records, section = [], [], None
+    seen: set[str] = set()   # other separators read as commas in the [地块坐标] section
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line:
             continue
+        if section == PARCEL_SECTION and not (line.startswith("[") and line.endswith("]")):
+            seen.update(c for c in _SEPARATOR_NAMES if c in line)
+            line = line.translate(_SEPARATORS)
         if line.startswith("[") and line.endswith("]"):
             section = line
             continue
@@ -254,7 +267,7 @@ def _split_records(lines: list[str], path: Path) -> tuple[list[str], list[_Recor
                 records[-1].points.append((number, [f.strip() for f in line.split(",")]))
     if not records:
         raise InputError(f"{path}：[地块坐标] 部分没有任何地块记录（以 @ 结尾的行）。请检查文件是否完整。")
-    return header, records
+    return header, records, [_SEPARATOR_NAMES[c] for c in _SEPARATOR_NAMES if c in seen]
 
 
 def _parse_record(rec: _Record, k: int, issues: RowIssues):
@@ -339,8 +352,25 @@ def _unit_that_fits(recorded: float, computed: float) -> str | None:
     return None
 
 
+def _refuse_swapped_xy(xy_median: tuple[float, float] | None, where: str) -> None:
+    """:class:`InputError` when the point rows hold X and Y the wrong way round. A 报批 point row is
+    “点号,圈号,X,Y”: X the northing, which in China lies between 1 000 000 and 10 000 000 m (the
+    district: ~4 030 000), and Y the easting (39 xxx xxx with the zone number, or below 1 000 000
+    without). When the X column cannot be a northing and the Y column can, they were swapped; read
+    as given, the northing's first digit would be taken for the zone (“带号=4”)."""
+    if xy_median is None:
+        return
+    easting, northing = xy_median   # from the Y column and the X column
+    if 1_000_000 <= easting < 10_000_000 and not 1_000_000 <= northing < 10_000_000:
+        raise InputError(
+            f"{where}：坐标行的 X、Y 两列似乎互换了。报批格式的坐标行为 “点号,圈号,X,Y”：X 为北坐标"
+            f"（本区约 4 030 000 米），Y 为东坐标（带带号时如 39 500 000 米）；文件中 X 列约为 {northing:,.0f}，"
+            f"Y 列约为 {easting:,.0f}。请在文件中对调 X、Y 两列后重试。")
+
+
 def _header_crs(head: SurveyHeader, xy_median: tuple[float, float] | None, user_crs, where: str, notes) -> str | None:
     """The CRS the header declares, as an EPSG code (None: not stated, left to the user or the guess)."""
+    _refuse_swapped_xy(xy_median, where)
     if head.datum is None:
         stated = head.values.get("坐标系", "")
         notes.append(f"文件头{'坐标系=' + stated + ' 无法识别' if stated else '未写坐标系'}，坐标系按数值判断")
@@ -422,7 +452,9 @@ def read_survey_txt(path, *, crs=None, encoding=None) -> "gpd.GeoDataFrame":
     where = str(path)
     notes: list[str] = []
     text = _decode(path, encoding, notes)
-    header_lines, records = _split_records(text.splitlines(), path)
+    header_lines, records, separators = _split_records(text.splitlines(), path)
+    if separators:
+        notes.append(f"[地块坐标] 中的{'、'.join(separators)}按逗号读取（报批格式以英文逗号分隔各项）")
     head = SurveyHeader.parse(header_lines)
     issues = RowIssues(len(records), lambda p, _r=records: f"地块记录 {p + 1}（第 {_r[p].line} 行）")
     rows, geoms, computed, parts, holes = [], [], [], [], []

@@ -382,11 +382,32 @@ def _coordinate_columns(df, x, y, where):
         hits = [by_norm[_norm(n)] for n in spec[kind] if _norm(n) in by_norm]
         if hits:
             return kind, hits[0], None
+    grouped = _grouped_coordinates(cols, spec)
+    if grouped is not None:
+        return grouped
+    shown = df.attrs.get("input_columns") or cols   # the user's own columns, not the canonical ones added
     raise InputError(
         f"{where}：找不到坐标列。可识别的列名：经度/纬度、lon/lat、lng/lat、X/Y、东坐标/北坐标、经纬度（\"116.0,36.4\"）、WKT。"
-        f"现有列：{', '.join(map(str, cols))}。请把坐标列改名为 经度/纬度，或用{FIX_FIELD_MAP} lon=<经度列> lat=<纬度列> 指定；"
+        f"现有列：{', '.join(map(str, shown))}。请把坐标列改名为 经度/纬度，或用{FIX_FIELD_MAP} lon=<经度列> lat=<纬度列> 指定；"
         "只需要属性表时请用 read_table。"
     )
+
+
+def _grouped_coordinates(cols, spec):
+    """``(kind, xcol, ycol)`` for coordinate columns named under a group: a merged two-row header
+    (坐标 over 经度 / 纬度) flattens to 坐标经度 / 坐标纬度, a sheet may say 中心点经度 / 中心点纬度. Taken
+    when exactly one column ends with a longitude (or easting) name and one with a latitude (northing)
+    name, both after the same group word; ``None`` otherwise. Only names of two characters or more
+    (经度, lon, 东坐标 — not X) are matched at the end of a column name."""
+    for kind in ("lonlat", "eastnorth"):
+        ends = {}
+        for axis in ("x", "y"):
+            names = sorted({_norm(n) for n in spec[kind][axis] if len(_norm(n)) >= 2}, key=len, reverse=True)
+            ends[axis] = [(c, _norm(c)[:-len(n)]) for c in cols
+                          if (n := next((n for n in names if _norm(c).endswith(n) and len(_norm(c)) > len(n)), None))]
+        if len(ends["x"]) == 1 and len(ends["y"]) == 1 and ends["x"][0][1] == ends["y"][0][1]:
+            return kind, ends["x"][0][0], ends["y"][0][0]
+    return None
 
 
 # Degrees-minutes-seconds as typed in Chinese tables: 116°00′30″, 116度0分30秒, 36°27'N.

@@ -80,6 +80,7 @@ def _read_gdal(path: Path, kind: str, layer, encoding, notes) -> "gpd.GeoDataFra
     if cut:
         gdf = _restore_cut_names(gdf, cut, notes)
     if kind == "kml":
+        gdf = _kml_names(gdf)
         notes.append(f"KML 坐标按规范为 WGS84；若取自奥维、高德等国内地图，坐标多为 GCJ-02，请{FIX_CRS}（如 gcj02）")
     if kind == "dxf":
         gdf = _close_cad_rings(gdf, notes)
@@ -124,6 +125,14 @@ def _read_kmz_members(path: Path, members: list[str], enc, notes) -> "gpd.GeoDat
     notes.append(f"KMZ 含 {len(members)} 个 KML 文件：{'、'.join(f'{m}（{int(counts.get(m, 0))} 条）' for m in members)}，"
                  "已全部读入，来源记在 kml_file 列")
     notes.append(f"KML 坐标按规范为 WGS84；若取自奥维、高德等国内地图，坐标多为 GCJ-02，请{FIX_CRS}（如 gcj02）")
+    return _kml_names(gdf)
+
+
+def _kml_names(gdf):
+    """A Placemark's ``<name>`` as the row's ``name`` (GDAL's KML driver calls it ``Name``): the batch takes
+    it as the 项目名称 and the desk's site reading as the 地块's name, as the ``name`` field of a SHP/GPKG."""
+    if "Name" in gdf.columns and "name" not in gdf.columns:
+        gdf = gdf.rename(columns={"Name": "name"})
     return gdf
 
 

@@ -16,7 +16,11 @@ from typing import Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from ..._validate import MIN_AREA_MU
+from ...industry import MAX_INDUSTRY_CHARS
 
 from ..errors import DeskError, RequestBody, error_responses
 from ..uploads import FORMATS_ZH, _display_name, pick_dataset, save_upload, temp_folder
@@ -38,9 +42,10 @@ class SiteCheckBody(RequestBody):
     site: str | dict = Field(..., description="场地：GeoJSON 几何（或 Feature）、\"经度,纬度\"、WKT 或地名"
                                               "（图层库地名表中的镇街、集聚区、园区、示范区名称或规划简称）。",
                              examples=["115.75,36.455"])
-    industry: str = Field(..., description="行业：GB/T 4754-2017 代码或中文词（轴承、新能源汽车…）。", examples=["轴承"])
+    industry: str = Field(..., max_length=MAX_INDUSTRY_CHARS, description="行业：GB/T 4754-2017 代码或中文词（轴承、新能源汽车…）。",
+                          examples=["轴承"])
     crs: str | None = Field(None, description="坐标系（默认 CGCS2000 经纬度；gcj02、bd09、EPSG:4527…）。")
-    area_mu: float | None = Field(None, gt=0, allow_inf_nan=False, description="用地面积（亩）。")
+    area_mu: float | None = Field(None, ge=MIN_AREA_MU, allow_inf_nan=False, description="用地面积（亩）。")
     investment_wan: float | None = Field(None, ge=0, allow_inf_nan=False, description="总投资（万元）。")
     floor_area_m2: float | None = Field(None, ge=0, allow_inf_nan=False)
     footprint_m2: float | None = Field(None, ge=0, allow_inf_nan=False)
@@ -57,6 +62,15 @@ class SiteCheckBody(RequestBody):
         None, description="规划管理部门口径（plan_rules.json → office_policies），仅用于本次核查，例如 "
                           "{\"industry_outside_clusters\": \"conditional\"}；不给则用各口径的默认值。",
         examples=[{"industry_outside_clusters": "conditional"}])
+
+    @field_validator("area_mu", "investment_wan", "floor_area_m2", "footprint_m2", "admin_area_m2", "green_area_m2",
+                     "tall_floor_area_m2", "yard_area_m2", mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, value):
+        # pydantic reads JSON true as 1.0 for a float: "area_mu": true would be a site of 1 亩
+        if isinstance(value, bool):
+            raise PydanticCustomError("float_type", "a number, not true/false")
+        return value
 
 
 def strict_json(obj):
@@ -291,7 +305,8 @@ def _input_error(exc) -> DeskError:
     from ...errors import StoreChangedError
     from ..wording import desk_wording, store_names
 
-    text = desk_wording(str(exc), names=store_names(None))
+    # the body's crs is the page's 坐标系 box: a fix that states the CRS points at it
+    text = desk_wording(str(exc), form=("crs",), names=store_names(None))
     if getattr(exc, "argument", None) == "store":
         return DeskError(409 if isinstance(exc, StoreChangedError) else 400, text)
     return DeskError(422, text)
@@ -536,12 +551,33 @@ def site_check_batch(request: Request,
     sites = answer.sites
     names = [str(v) if v == v and v is not None else "" for v in sites["name"]] if "name" in sites.columns \
         else [""] * len(answer.results)
+    notes = list(answer.notes)
+    if answer.register_ids and len(answer.register_ids) > BATCH_RECORD_NOTE_ROWS:
+        notes.insert(0, batch_record_note(len(answer.register_ids)))
     return JSONResponse(strict_json({"results": answer.to_dict(), "names": names, "counts": counts,
-                                     "read_notes": answer.notes, "xlsx_url": url, "policy": chosen,
+                                     "read_notes": notes, "xlsx_url": url, "policy": chosen,
                                      "register_ids": list(answer.register_ids)}))
 
 
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+#: above this many rows a recorded batch says that each row went into the register: every row keeps its
+#: whole answer there (so that 核查登记 can show and re-check it), and a 20,000-row list grew the store by
+#: ~243 MB (QA round 7, issue 12). Not compacted here: the register's rows are read by history/recheck as written.
+BATCH_RECORD_NOTE_ROWS = 2000
+
+
+def batch_record_note(n: int) -> str:
+    """The note of a recorded batch of ``n`` rows (above :data:`BATCH_RECORD_NOTE_ROWS`).
+
+    Examples
+    --------
+    >>> batch_record_note(20000)[:21]
+    '本批 20,000 行已逐行记入核查登记（'
+    """
+    return (f"本批 {n:,} 行已逐行记入核查登记（每行保存完整核查结果，便于在「核查登记」中查看和复核），"
+            f"图层库文件随之增大；经常上传数千行的清单时，请留意图层库所在磁盘的空间，"
+            f"或请管理员以不登记核查的方式启动工作台。")
 
 
 def _keep_download(request, data: bytes, name: str, media: str) -> str:
@@ -895,15 +931,15 @@ def _start_audit(request, kind: str, uploads: dict, run) -> JSONResponse:
         paths[key] = save_upload(up, sub, limit_bytes=request.app.state.upload_limit)
         job.shown_names[str(paths[key])] = _display_name(up.filename)
 
-    def work(job):
-        job.progress, job.message = 0.2, "正在审计"
+    def work(job):  # each step is where a cancelled job stops (Job.step)
+        job.step(0.2, "正在审计")
         res = run(paths)
         # the notes name the uploaded file as the user knows it, not the server's temporary copy
         names = {p: job.shown_names[str(p)] for p in paths.values() if str(p) in job.shown_names}
         res.notes = [_shown_paths(n, names) for n in res.notes]
-        job.progress, job.message = 0.7, "正在写出结果"
+        job.step(0.7, "正在写出结果")
         res.write(job.folder / "out")
-        job.progress, job.message = 0.9, "正在整理结果"
+        job.step(0.9, "正在整理结果")
         job.files = {Path(p).name: Path(p) for p in res.files.values() if Path(p).is_file()}
         job.summary = _audit_summary(res)
         job.geojson = _status_geojson(res)
@@ -943,6 +979,14 @@ def audit_efficiency(request: Request,
 def job_status(request: Request, job_id: str):
     """Status, progress (0–1), the result summary and download links when done."""
     return request.app.state.jobs.get(job_id).to_dict()
+
+
+@router.delete("/jobs/{job_id}", summary="取消后台任务", responses=error_responses(403, 404, 422))
+def job_cancel(request: Request, job_id: str):
+    """Cancel a job: it stops at its next progress step and its uploads and results are removed
+    (also those of a finished job). Answers the job's state (``status`` ``cancelled``, or still
+    ``running`` with 正在取消 until its current step ends)."""
+    return request.app.state.jobs.cancel(job_id).to_dict()
 
 
 @router.get("/jobs/{job_id}/files/{index}", summary="下载任务结果文件", responses=error_responses(404, 422))

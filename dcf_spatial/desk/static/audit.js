@@ -144,22 +144,57 @@
       window.dcfJobMapDrawn = lyr.getLayers().length;
     }).catch(function () { window.dcfJobMapDrawn = 0; /* no geometry: tables only */ });
   }
-  function poll(url) {
+  var currentJob = null;  // the url of the job being polled (null: none)
+  // a network error while polling (the server busy, a Wi-Fi blip) is retried a few times, waiting
+  // longer each time, before the page gives up and says so; an answer of the server (404 …) is not retried
+  var POLL_RETRIES = 5;
+  function poll(url, tries) {
+    if (url !== currentJob) { return; }  // cancelled, or a newer job started
     desk.api(url).then(function (job) {
+      if (url !== currentJob) { return; }
       window.dcfLastJob = job;
       $('job-status').textContent = job.message + (job.error ? '：' + job.error : '');
       $('job-progress').value = job.progress;
-      if (job.status === 'done') { show(job); $('audit-go').disabled = false; return; }
+      if (job.status === 'done') { finished(); show(job); return; }
       if (job.status === 'failed') { failed({ message: job.error }, '任务失败'); return; }
-      setTimeout(function () { poll(url); }, 1000);
-    }).catch(function (e) { failed(e, '查询任务状态失败'); });
+      if (job.status === 'cancelled') { finished(); $('job-progress').value = 0; return; }
+      setTimeout(function () { poll(url, 0); }, 1000);
+    }).catch(function (e) {
+      if (url !== currentJob) { return; }
+      var n = (tries || 0) + 1;
+      if (e.status === undefined && n <= POLL_RETRIES) {
+        $('job-status').textContent = '与工作台的连接中断，正在重试（第 ' + n + ' 次，共 ' + POLL_RETRIES + ' 次）';
+        setTimeout(function () { poll(url, n); }, 1000 * n);
+        return;
+      }
+      failed(e.status === undefined ? { message: '与工作台的连接中断，重试 ' + POLL_RETRIES + ' 次仍未连上。' +
+        '请确认工作台（dcf serve）仍在运行、网络畅通，然后刷新页面重新开始审计。' } : e, '查询任务状态失败');
+    });
   }
+  function finished() {
+    currentJob = null;
+    $('audit-go').disabled = false;
+    $('job-cancel').hidden = true;
+  }
+  $('job-cancel').addEventListener('click', function () {
+    var url = currentJob;
+    if (!url) { return; }
+    $('job-cancel').disabled = true;
+    $('job-status').textContent = '正在取消';
+    desk.api(url, { method: 'DELETE' }).then(function (job) {
+      window.dcfLastJob = job;
+      $('job-status').textContent = job.message;
+      if (job.status === 'cancelled') { finished(); $('job-progress').value = 0; }
+      // still running: the poll sees it stop at the end of its current step
+    }).catch(function (e) { $('error').textContent = e.message; })
+      .then(function () { $('job-cancel').disabled = false; });
+  });
   // an error never leaves the status at 正在上传 / 正在审计: it says what happened (the reason is in #error)
   function failed(e, status) {
+    finished();
     $('error').textContent = e.message;
     $('job-status').textContent = status + '（原因见上方）';
     $('job-progress').value = 0;
-    $('audit-go').disabled = false;
   }
   $('audit-go').addEventListener('click', function () {
     var f = $('parcels-file').files[0], ent = $('enterprises-file').files[0];
@@ -178,7 +213,12 @@
     $('job-status').textContent = '正在上传';
     window.dcfLastJob = null;
     window.dcfJobMapDrawn = null;
-    desk.api(eff ? '/api/audit/efficiency' : '/api/audit/idle', { method: 'POST', body: fd }).then(function (j) { poll(j.url); })
+    $('job-cancel').hidden = true;
+    desk.api(eff ? '/api/audit/efficiency' : '/api/audit/idle', { method: 'POST', body: fd }).then(function (j) {
+      currentJob = j.url;
+      $('job-cancel').hidden = false;
+      poll(j.url, 0);
+    })
       .catch(function (e) { failed(e, '上传失败，未开始'); });
   });
 })();

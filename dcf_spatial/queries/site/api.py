@@ -614,6 +614,8 @@ def _usable_parcels(site_gdf, site):
     if len(skipped) == len(site_gdf):
         if where is None and len(site_gdf) == 1:  # a typed WKT/GeoJSON: its one row is the site
             reason = skipped[0][1].split("：", 1)[-1].removesuffix("，几何为空")
+            if reason.startswith("图形自相交过多"):  # rows.SELF_CROSSING_ISSUE: the fix is in a GIS, said in it
+                raise InputError(f"场地{reason}。")
             what = f"场地{reason}" if reason.startswith("面积为零") else f"场地没有可核查的几何（{reason}）"
             raise InputError(f"{what}。请给出至少 3 个不在一条直线上的点围成的面，或 “经度,纬度”。")
         head = "场地面积为零" if all("面积为零" in t for _, t in skipped) else "没有可以核查的地块"
