@@ -276,3 +276,59 @@ def test_a_database_catalog_is_read_once_per_check_and_anew_for_the_register_wri
     location = writable_location(resolve_store(store))
     answer = json.loads(rec.write_forwarded(store, rec.encode_jobs(location, _jobs(store, ["旧"], expected=stale))))
     assert answer["outcomes"][0]["error"]["type"] == "StoreChangedError"
+
+
+def test_a_secondary_hands_over_a_second_group_while_the_first_waits_and_never_a_third(tmp_path, forwarding):
+    """A secondary's rows queued while its first group waits for the primary's commit are handed over
+    at once (they join the primary's next group) instead of after that answer; a third group waits for
+    one of the two. Every check gets the id the writer answered for its own row, and none is lost."""
+    import threading
+    import time
+
+    path = tmp_path / "store.gpkg"
+    shutil.copy(settings.checkout_store, path)
+    entered, release, lock = [], threading.Event(), threading.Lock()
+    in_flight = [0, 0]   # now, most at once
+    given = {}           # project → the id the writer answered for it
+
+    def writer(payload):   # the primary, in another process: holds each commit until the test lets it go
+        with lock:
+            in_flight[0] += 1
+            in_flight[1] = max(in_flight)
+            entered.append(json.loads(payload))
+            group = len(entered)
+        try:
+            release.wait(120)
+            outcomes = []
+            for k, job in enumerate(entered[group - 1]["jobs"]):
+                given[job["rows"][0]["project"]] = 100 * group + k
+                outcomes.append({"ids": [100 * group + k]})
+            return json.dumps({"outcomes": outcomes}).encode()
+        finally:
+            with lock:
+                in_flight[0] -= 1
+
+    forwarding(writer)
+
+    def until(cond, what):
+        deadline = time.monotonic() + 60
+        while not cond():
+            assert time.monotonic() < deadline, what
+            time.sleep(0.01)
+
+    queued = []
+    for i in range(5):
+        with rec.deferred_records() as pending:
+            answer = dcf.check_site(SITE, "轴承", area_mu=20 + i, store=path, record=f"转交{i}")
+        queued.append((answer, pending))
+        if i < 2:   # the first two each go at once: two groups in flight
+            until(lambda: len(entered) == i + 1, f"group {i + 1} handed over")
+    time.sleep(0.2)
+    assert len(entered) == 2 and in_flight[0] == 2   # the other three wait for one of the two
+    assert not any(job.done for _, p in queued for job in p.jobs)
+    release.set()
+    for _, pending in queued:
+        pending.wait()
+    assert in_flight[1] == 2 and [len(g["jobs"]) for g in entered] == [1, 1, 3]   # the three went over together
+    assert [a.register_ids for a, _ in queued] == [[given[f"转交{i}"]] for i in range(5)]
+    assert sorted(given) == [f"转交{i}" for i in range(5)]

@@ -95,8 +95,23 @@ def writable_location(location: Path | str) -> Path | str:
 
 def _is_packaged(path: Path) -> bool:
     # the same file, by device and inode: two stat calls, where resolving both paths walked every
-    # component of each (a quarter of a millisecond on every request of the desk)
+    # component of each (a quarter of a millisecond on every request of the desk). The answer is kept
+    # per pair of paths once both exist: a recorded check of the desk asked it five times (ten stat calls,
+    # cProfile); a path that is not the packaged file does not become it (an import replaces a store by
+    # a new file at the same path, never by the packaged one)
+    key = (os.fspath(path), os.fspath(settings.packaged_store))
+    known = _PACKAGED.get(key)
+    if known is not None:
+        return known
     try:
-        return os.path.samefile(path, settings.packaged_store)
-    except (OSError, ValueError):
+        same = os.path.samefile(*key)
+    except (OSError, ValueError):   # not there (yet): asked again next time
         return False
+    if len(_PACKAGED) >= 64:
+        _PACKAGED.clear()
+    _PACKAGED[key] = same
+    return same
+
+
+#: ``{(path, packaged store path): whether they are the same file}`` (:func:`_is_packaged`)
+_PACKAGED: dict = {}
