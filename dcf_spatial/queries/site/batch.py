@@ -201,6 +201,10 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
             # the reason says what the text holds (no name of the gazetteer; two units apart; a relative place; an
             # unknown 区/园 with the nearest names) and its fix: "找不到地名" would be untrue for most of them
             why = str(reason_col[i] or "").removeprefix(f"地名“{clip(text)}”：").rstrip("。")
+            # names found but none usable (two units apart, a relative place) vs no name of the gazetteer at all
+            found = not (text.strip() == "" or why.startswith(("地址中没有地名表中", "地址为空")) or "不在地名表中" in why)
+            if not found:
+                why = f"找不到地名表中的地名（{why}）"
             if err and not _coordinates_blank(err):
                 # a typed coordinate that is no number (经度 “abc”) is named beside the address that did not help
                 err = f"{err.rstrip('。')}；{addr}也无法定位：{why}。请改正坐标，或按上述办法改写地点。"
