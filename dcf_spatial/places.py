@@ -456,8 +456,9 @@ def resolve_place(name: str, *, store=None) -> Place:
 def site_note(place: Place, typed: str) -> str:
     """The reading note of a site given by name (Chinese)."""
     extra = f"；{place.note}" if place.note else ""
-    return (f"场地按地名“{typed}”定位：{place.describe_zh()}，具体地块未知：结论按该{place.level}本身的规划定位判定，"
-            f"其内各分区须待具体地块核查（范围来自图层库，{'示意' if place.provenance == 'schematic' else '见图层来源'}）{extra}")
+    return (f"场地按地名“{typed}”定位：{place.describe_zh()}，具体地块未知：结论按该{place.level}内各分区及其余部分"
+            f"各自核查的结果判定（见核查理由），具体地块须另行核查（范围来自图层库，"
+            f"{'示意' if place.provenance == 'schematic' else '见图层来源'}）{extra}")
 
 
 #: canonical column of a free-text address (the ``address`` alias: 项目位置, 建设地点, 项目地址, 坐落 …)

@@ -145,7 +145,9 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
             facts = {"area_mu": facts["area_mu"] if area else None, "area_ha": facts["area_ha"] if area else None,
                      "area_source": "declared" if area else "unknown", "parcel_known": False,
                      "unit_area_mu": round(float(areas[i]) / settings.MU_M2, 2),
-                     "zones_inside_unit": [z["name_zh"] for z in inner if z["layer"] != "named_places"]}
+                     "zones_inside_unit": [z["name_zh"] for z in inner if z["layer"] != "named_places"],
+                     # the parts of the unit checked as parcels (rules/named.py) and what each gives
+                     "parts_checked": [{"part_zh": lbl, "verdict": v} for lbl, v in part_results.items()]}
         results.append({
             "verdict": verdict, "verdict_zh": plan.verdict_zh(verdict),
             "industry": {**site.match.to_dict(), "kind": kind["kind"], "kind_zh": kind["name_zh"]},
