@@ -94,6 +94,8 @@ class IndustryMatch:
                     f"（{HEAD_KIND_ZH.get(kind, kind)}）")
         if self.how == "code" and self.notes[:1] == ("code_as_group",):
             return "".join(f"GB/T 4754-2017 无代码 {c}（2011 年版的写法），按中类 {c[:4]} 识别" for c in self.notes[1:])
+        if self.how == "keyword":
+            return other_reading_zh(self.query, self.codes)
         if self.how != "contains":
             return ""
         return "按所含词" + "".join(f"「{w}」" for w in self.notes[1:]) + "识别"
@@ -104,6 +106,31 @@ class IndustryMatch:
             "names_zh": list(self.names_zh), "how": self.how, "read_zh": self.read_zh,
             "candidates": [{"code": c, "name_zh": n} for c, n in self.candidates],
         }
+
+
+def other_reading_zh(word: str, codes) -> str:
+    """A word of the word list that is also how GB/T 4754-2017 names a class of another division (饭店: read as
+    H62 餐饮业, while H6110 is 旅游饭店, a hotel): the reading note names that class, so that the planner sees the
+    other reading; ``""`` when there is none.
+
+    Examples
+    --------
+    >>> other_reading_zh("饭店", ("H62",))
+    '按词表读作 H62 餐饮业；GB/T 4754-2017 另有 H6110 旅游饭店（H61 住宿业），如指住宿请改用该代码'
+    """
+    w = str(word or "").strip()
+    if len(w) < 2 or not codes:
+        return ""
+    t = _table()
+    others = [c for c in t.values() if c.level == "class" and c.name_zh.endswith(w)
+              and not any(c.code[:3] == k[:3] or c.code.startswith(k) for k in codes)]
+    if not others:
+        return ""
+    said = "、".join(f"{c.code} {c.name_zh}（{c.code[:3]} {t[c.code[:3]].name_zh}）" if c.code[:3] in t
+                    else f"{c.code} {c.name_zh}" for c in others[:3])
+    read = "、".join(f"{k} {t[k].name_zh}" for k in codes if k in t)
+    hotel = all(c.code.startswith("H61") for c in others)
+    return f"按词表读作 {read}；GB/T 4754-2017 另有 {said}，" + ("如指住宿请改用该代码" if hotel else "如指该行业请改用其代码")
 
 
 @dataclass(frozen=True)

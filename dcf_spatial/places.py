@@ -122,11 +122,12 @@ class Place:
     provenance: str = ""
 
     def describe_zh(self) -> str:
-        """``"郑家镇工业集聚区（集聚区，industrial_clusters 图层 cluster.zhengjia）"`` plus how the name was known."""
+        """``"郑家镇工业集聚区（集聚区，规划第八章第一节）"`` plus how the name was known: Chinese only, for a
+        clerk (the layer and feature ids are ``layer_id``/``unit_id``)."""
         how = "" if self.name == self.unit_name else f"，“{self.name}”为{self.via}"
         ref = f"，规划{self.plan_ref}" if self.plan_ref else ""
         ver = "，待核实" if self.verify else ""
-        return f"{self.unit_name}（{self.level}，{self.layer_id} 图层 {self.unit_id}{how}{ref}{ver}）"
+        return f"{self.unit_name}（{self.level}{how}{ref}{ver}）"
 
 
 @dataclass(frozen=True)
@@ -455,8 +456,9 @@ def resolve_place(name: str, *, store=None) -> Place:
 def site_note(place: Place, typed: str) -> str:
     """The reading note of a site given by name (Chinese)."""
     extra = f"；{place.note}" if place.note else ""
-    return (f"场地按地名“{typed}”定位：{place.describe_zh()}，具体地块未知：结论按该{place.level}本身的规划定位判定，"
-            f"其内各分区须待具体地块核查（范围来自图层库，{'示意' if place.provenance == 'schematic' else '见图层来源'}）{extra}")
+    return (f"场地按地名“{typed}”定位：{place.describe_zh()}，具体地块未知：结论按该{place.level}内各分区及其余部分"
+            f"各自核查的结果判定（见核查理由），具体地块须另行核查（范围来自图层库，"
+            f"{'示意' if place.provenance == 'schematic' else '见图层来源'}）{extra}")
 
 
 #: canonical column of a free-text address (the ``address`` alias: 项目位置, 建设地点, 项目地址, 坐落 …)
@@ -516,7 +518,9 @@ def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool 
             for i in np.flatnonzero(missing):
                 t = texts[i]
                 key = "" if t is None or t != t else str(t)
-                m = cache.get(key) or cache.setdefault(key, gaz.find_in_text(key))
+                # the single check's rules (site_text_match): a row and a single check of one text agree
+                m = cache.get(key) or cache.setdefault(key, site_text_match(key, gaz)[0] if key.strip()
+                                                       else gaz.find_in_text(key))
                 cols["location_method"][i] = m.status_zh
                 if m.place is None:
                     cols["place_reason"][i] = m.reason
@@ -622,23 +626,50 @@ def place_for_site(text: str, *, store=None, gaz: Gazetteer | None = None) -> tu
     '郑家镇'
     """
     gaz = gaz or gazetteer(store)
-    relative = relative_place(text)
-    if relative and normalize_name(text) not in gaz._by_name:
-        raise InputError(f"地名“{clip(text)}”：{relative_place_message(relative)}")
-    try:
-        place = gaz.lookup(text)
+    match, exact = site_text_match(text, gaz)
+    if match.place is None:
+        raise InputError(match.reason)
+    place = match.place
+    if exact:
         return place, [site_note(place, text)]
+    return place, [f"地名“{clip(text)}”不在地名表中，从中识别出“{match.matched}”（与批量核查对建设地点的处理相同）："
+                   f"场地近似取{place.level}“{place.unit_name}”，更具体的位置未能定位；" + site_note(place, text)]
+
+
+def site_text_match(text, gaz: Gazetteer) -> tuple[TextMatch, bool]:
+    """Where a site typed as text lies, by the rules of :func:`place_for_site`; the batch places each row's
+    建设地点 through this too, so that one text gets one status in a single check and in a batch.
+
+    Returns ``(match, exact)``: ``match.place`` is None when refused, with the whole message in ``match.reason``
+    (the nearest names for an unknown 区/园 such as 郑家镇工业集中区); ``exact`` when the text is a name of the
+    gazetteer.
+
+    Examples
+    --------
+    >>> m, exact = site_text_match("郑家镇工业集中区", gazetteer())   # doctest: +SKIP
+    >>> m.place is None, "郑家镇工业集聚区" in m.reason                 # doctest: +SKIP
+    (True, True)
+    """
+    raw = "" if text is None or (isinstance(text, float) and text != text) else str(text)
+    relative = relative_place(raw)
+    if relative and normalize_name(raw) not in gaz._by_name:
+        return TextMatch(raw, None, matched=relative, reason=f"地名“{clip(raw)}”：{relative_place_message(relative)}"), False
+    try:
+        place = gaz.lookup(raw)
+        return TextMatch(raw, place, matched=normalize_name(raw)), True
     except InputError as exc:
-        match = gaz.find_in_text(text)
+        match = gaz.find_in_text(raw)
         if match.place is None and match.candidates:
-            raise InputError(f"地名“{clip(text)}”：{match.reason}") from None
-        rest = normalize_name(text).replace(match.matched or "", "", 1)
+            return TextMatch(raw, None, matched=match.matched, candidates=match.candidates,
+                             reason=f"地名“{clip(raw)}”：{match.reason}"), False
+        rest = normalize_name(raw)
+        for key in gaz._keys:  # longest first: every known name in the text, not only the one matched
+            rest = rest.replace(key, "")
         if (match.place is None or re.search(r"[区园]", rest) or not _PLACE_LIKE.fullmatch(rest)
                 or (rest and not _CJK.search(rest))):
-            raise exc from None
-        place = match.place
-        return place, [f"地名“{clip(text)}”不在地名表中，从中识别出“{match.matched}”（与批量核查对建设地点的处理相同）："
-                       f"场地近似取{place.level}“{place.unit_name}”，更具体的位置未能定位；" + site_note(place, text)]
+            # an unknown 区/园 (郑家镇工业集中区: most likely a misspelt unit, which the township would understate)
+            return TextMatch(raw, None, matched=match.matched, reason=str(exc)), False
+        return match, False
 
 
 def site_from_name(text: str, *, store=None, area_mu: float | None = None) -> "gpd.GeoDataFrame":

@@ -124,7 +124,8 @@ def test_type_a_place_name(page_on_desk):
     item.dispatch_event("mousedown")
     page.wait_for_function("document.getElementById('site-status').textContent.indexOf('已匹配地名') === 0",
                            timeout=30_000)
-    assert "cluster.jiaming2" in page.text_content("#site-status")
+    status = page.text_content("#site-status")   # Chinese names only for a clerk: no layer or feature id (FS7)
+    assert "嘉明经济开发区第二片区（集聚区" in status and "cluster.jiaming2" not in status and "图层" not in status
     _pick_industry(page, "C34")
     verdict = _check(page)
     answer = page.evaluate("window.dcfLastAnswer")

@@ -15,7 +15,8 @@ from click.testing import CliRunner
 import dcf_spatial as dcf
 
 # 第八章第一节: "——郑家镇工业集聚区。……重点发展轴承及保持器产业": the shipped (schematic) cluster
-# designates bearings, so a bearing plant placed by the cluster's name fits — the verdict the check of
+# designates bearings; a bearing plant placed by the cluster's name is 有条件符合 because its 物流产业园 (a logistics
+# block, 第八章第一节 产业园区分区) is one of the parts the parcel may lie in (task FS7) — the verdict the check of
 # the whole cluster gives, which drawing the site as a dot must not change.
 CLUSTER = "郑家镇工业集聚区"
 #: an application's 建设地点: 郑家镇 (a township of the gazetteer) and a village the gazetteer does not hold
@@ -40,7 +41,7 @@ def _docx_text(data: bytes) -> tuple[str, object]:
 
 def test_a_site_given_by_name_is_not_exported_as_the_project_boundary(tmp_path):
     answer = dcf.check_site(CLUSTER, "轴承", area_mu=50)
-    assert answer.verdict == "fits"                      # the unit's designation decides, as before
+    assert answer.verdict == "conditional"               # its parts decide (物流产业园 有条件符合, FS7)
     named = answer.named_sites()
     assert named and named[0]["unit"] == CLUSTER and named[0]["level"] == "集聚区"
     for name in ("场地.txt", "场地.gpkg"):
@@ -75,7 +76,7 @@ def test_the_desk_refuses_the_txt_and_gpkg_of_a_named_site(desk):
         assert r.status_code == 422, r.text
         assert "不是项目用地的边界" in r.json()["error"]
     # the verdict of the same body is unchanged
-    assert desk.post("/api/site-check", json=body).json()["verdict"] == "fits"
+    assert desk.post("/api/site-check", json=body).json()["verdict"] == "conditional"
 
 
 def test_the_report_draws_a_named_site_as_an_approximate_dot(tmp_path):

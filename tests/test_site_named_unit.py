@@ -22,18 +22,25 @@ def _rules(res):
     return {r["rule"]: r for r in res["reasons"]}
 
 
-def test_bearing_named_at_zhengjia_cluster_fits_by_the_cluster_not_its_logistics_park():
-    # 第四章第一节 names 郑家 for 轴承 as a whole cluster; 第八章第一节 gives 郑家镇工业集聚区 轴承. The cluster's
-    # polygon touches 物流产业园, whose block use would make a factory conditional (第八章第一节 产业园区分区):
-    # that park is inside the unit, not the unknown parcel.
+def test_bearing_named_at_zhengjia_cluster_depends_on_the_part_the_parcel_is_in():
+    # 第四章第一节 names 郑家 for 轴承 as a whole cluster, so its production parks fit (集聚区整体对口); 第八章第一节
+    # 产业园区分区 makes 物流产业园 a logistics block, where a factory is 有条件符合. "Somewhere in the cluster" is
+    # then 有条件符合, naming which part gives which verdict (issue 10 QA, task FS7)
     answer = check_site("郑家镇工业集聚区", "轴承", area_mu=50, investment_wan=10000)
     res = answer.results[0]
-    assert answer.verdict == "fits"
+    assert answer.verdict == "conditional"
     rules = _rules(res)
-    assert rules["industrial_fits_zone"]["effect"] == "fits"
-    assert not {"block_use", "park_designation", "park_mismatch"} & set(rules)
+    parts = rules["named_site_in_zone"]
+    assert parts["effect"] == "conditional"
+    fits, cond = parts["text_zh"].split("：符合")[0], parts["text_zh"].split("：有条件符合")[0]
+    assert "轴承保持器智能制造产业园" in fits and "汽车零部件产业园" in fits
+    assert "物流产业园" in cond.split("；")[-1] and "第八章第一节" in parts["plan_ref"]
     note = rules["named_site_parcel"]
-    assert note["effect"] == "info" and "具体地块" in note["text_zh"] and "物流产业园" in note["text_zh"]
+    assert note["effect"] == "info" and "具体地块" in note["text_zh"]
+    # the prompt says what a parcel in each park gets, never 不对口 for a park the cluster's bearings fit
+    assert "汽车零部件产业园（工业集聚区功能园区，地块在此：符合）" in note["text_zh"]
+    assert "物流产业园（工业集聚区功能园区，地块在此：有条件符合）" in note["text_zh"]
+    assert "不对口" not in note["text_zh"]
     assert res["site"]["area_mu"] == 50.0 and res["site"]["area_source"] == "declared"
     assert res["site"]["parcel_known"] is False and res["site"]["unit_area_mu"] > 20_000
     # the indicators use the declared 50 亩 (3.3333 ha): 10,000 万元 / 3.3333 ha = 3,000 万元/公顷
@@ -70,11 +77,15 @@ def test_supermarket_named_at_liangshui_fits_as_a_community_service():
     assert "具体地块" in _rules(res)["named_site_parcel"]["text_zh"]
 
 
-def test_tcm_herbs_named_at_houying_fits_district_wide():
-    # 第五章第二节: “推进黄芩、丹参、桔梗、白芍、荆芥等道地中药材种植” across the district
+def test_tcm_herbs_named_at_houying_fit_outside_its_vegetable_zone_only():
+    # 第五章第二节: “推进黄芩、丹参、桔梗、白芍、荆芥等道地中药材种植” across the district, outside the agricultural
+    # zones; 侯营镇 holds part of the 高标准蔬菜产业示范区 (第八章第二节), where herbs are not the zone's product:
+    # the parts differ, so "somewhere in 侯营镇" is 有条件符合 naming both
     answer = check_site("侯营镇", "中药材")
-    assert answer.verdict == "fits"
-    assert "tcm_vegetable_district_wide" in _rules(answer.results[0])
+    assert answer.verdict == "conditional"
+    text = _rules(answer.results[0])["named_site_in_zone"]["text_zh"]
+    assert "上述分区以外：符合" in text and "第五章第二节" in text
+    assert "高标准蔬菜产业示范区（七大农业示范区）：有条件符合" in text
 
 
 def test_cement_named_at_zhengjia_cluster_does_not_fit():
@@ -99,7 +110,8 @@ def test_batch_rows_placed_by_address_use_the_declared_area_and_the_units_design
                  "药材基地,侯营镇,中药材,200\n"
                  "水泥厂,郑家镇工业集聚区,水泥,30\n", encoding="utf-8")
     answer = check_batch(f, field_map={"industry": "所属行业"})
-    assert [r["verdict"] for r in answer.results] == ["fits", "fits", "fits", "does_not_fit"]
+    # 郑家's 物流产业园 and 侯营's vegetable zone are parts where the row's project is 有条件符合 (see above)
+    assert [r["verdict"] for r in answer.results] == ["conditional", "fits", "conditional", "does_not_fit"]
     assert [r["site"]["area_mu"] for r in answer.results] == [50.0, None, 200.0, 30.0]
     out = tmp_path / "结果.xlsx"
     answer.to_table(out)

@@ -149,22 +149,33 @@ def test_pesticide_plant_outside_a_chemical_park_is_barred_whichever_code(real):
 
 
 @shipped
-def test_robots_in_the_smart_manufacturing_park_depend_on_the_code_and_are_refused(real):
-    # 第八章第一节 智能制造产业园 “主要发展高档数控机床和机器人产业”: 工业机器人 is its designation, a service robot
-    # (C3964, 计算机、通信和其他电子设备制造业) is not, so the answer depends on the code
+def test_robots_in_the_smart_manufacturing_park_fit_whatever_the_code(real):
+    # 第八章第一节 智能制造产业园 “主要发展高档数控机床和机器人产业” names robots without their kind: every robot class
+    # fits there, so the word is answered, not refused (task FS7; earlier only 工业机器人 was its designation)
     site = inside(real, "park.jiaming.smart_mfg", "cluster_parks")
+    res = sc.site_result(site, "机器人", context=real)
+    assert res["verdict"] == "fits"
+    assert {c["code"] for c in res["industry"]["candidates_checked"]} == {"C3491", "C3492", "C3964"}
+
+
+@shipped
+def test_robots_in_the_yiye_block_depend_on_the_code_and_are_refused(real):
+    # 第四章第三节 “以嘉明智能制造产业园、嘉明经济开发区第二片区为载体”: 工业机器人 fits 第二片区's 宜业板块, whose own
+    # positioning (第八章第一节) does not name 特殊作业机器人 (C3492): the answer depends on the code
+    site = inside(real, "park.jiaming2.yiye", "cluster_parks")
     with pytest.raises(IndustryChoiceNeeded) as ei:
         sc.site_result(site, "机器人", context=real)
     msg = str(ei.value)
-    assert "C3491" in msg and "C3964" in msg and "结论视所选代码而定" in msg
-    assert dict((c, v) for c, _, v in ei.value.each)["C3491"] != dict((c, v) for c, _, v in ei.value.each)["C3964"]
+    assert "C3491" in msg and "C3492" in msg and "结论视所选代码而定" in msg
+    each = {c: v for c, _, v in ei.value.each}
+    assert each["C3491"] != each["C3492"]
     assert sc.site_result(site, "C3491", context=real)["verdict"] == "fits"
 
 
 @shipped
 def test_batch_answers_the_agreeing_row_and_refuses_only_the_other(real):
     zj = inside(real, "park.zhengjia.auto_parts", "cluster_parks")
-    sm = inside(real, "park.jiaming.smart_mfg", "cluster_parks")
+    sm = inside(real, "park.jiaming2.yiye", "cluster_parks")   # 机器人 depends on the code there (above)
     sites = gpd.GeoDataFrame(geometry=[zj.geometry[0], sm.geometry[0], zj.geometry[0]], crs=zj.crs)
     out = sc.site_results(sites, ["铸造", "机器人", "汽配厂"], context=real)
     assert [r["status"] for r in out] == ["ok", "error", "ok"]
@@ -184,7 +195,7 @@ def test_cli_json_answers_foundry_and_refuses_robots_naming_the_option():
     d = json.loads(r.output)
     assert d["verdict"] == "does_not_fit" and d["industry"]["plan_word"] == ""
     assert [c["code"] for c in d["industry"]["candidates_checked"]] == ["C3391", "C3392"]
-    sm = inside(sc.load_context(settings.default_store), "park.jiaming.smart_mfg", "cluster_parks")
+    sm = inside(sc.load_context(settings.default_store), "park.jiaming2.yiye", "cluster_parks")
     r = CliRunner().invoke(cli, ["site", "check", "--site", f"{sm.geometry[0].x:.6f},{sm.geometry[0].y:.6f}",
                                  "--industry", "机器人", "--json"])
-    assert r.exit_code == 2 and "--industry" in r.output and "C3964" in r.output
+    assert r.exit_code == 2 and "--industry" in r.output and "C3492" in r.output

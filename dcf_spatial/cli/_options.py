@@ -181,12 +181,12 @@ def input_error(exc, param_hint: str):
 
 
 def check_writable(path: Path, overwrite: bool, *, param_hint: str = "--output", need_folder: bool = False,
-                   inputs=(), check_store: bool = True) -> Path:
+                   inputs=(), check_store: bool = True, make_folder: bool = False) -> Path:
     """Refuse an output that would replace the layer store, an input (``inputs``), another output of
     this command (each checked output is remembered for the invocation), or an existing file unless
     ``--overwrite`` was given (:func:`dcf_spatial.outputs_guard.guard_output`); with ``need_folder``,
     also an output file whose folder does not exist (said before any work is done, not as a
-    traceback at the end)."""
+    traceback at the end); with ``make_folder`` a missing folder is created instead (and said)."""
     from ..errors import InputError
     from ..outputs_guard import guard_output
 
@@ -206,6 +206,9 @@ def check_writable(path: Path, overwrite: bool, *, param_hint: str = "--output",
     if need_folder and path.is_dir():
         raise click.BadParameter(f"{path} 是文件夹，这里需要一个文件名（例如 {path / '结果.html'}）。", param_hint=param_hint)
     parent = path.parent
+    if need_folder and make_folder and not parent.exists():
+        parent.mkdir(parents=True, exist_ok=True)  # the results go to a new folder: made, and said
+        echo_note(f"已新建文件夹 {parent}")
     if need_folder and not parent.is_dir():
         raise click.BadParameter(
             f"文件夹 {parent} 不存在（folder does not exist），无法写出 {path.name}。请先创建该文件夹"
@@ -244,6 +247,9 @@ def echo_note(text: str) -> None:
     ctx = click.get_current_context(silent=True)
     if ctx is not None and ctx.find_root().params.get("quiet"):
         return
+    # stdout redirected to a file is block-buffered and stderr is not: flush what was printed first, else a note
+    # lands inside a line of the answer (“…服务业特色小镇读取说明：坐标文件按 GBK…”) under ``2>&1``
+    click.get_text_stream("stdout").flush()
     click.echo(cli_wording(text), err=True)
 
 

@@ -222,7 +222,7 @@
       // a place is never the project's parcel: the status says the site is approximate (and how it was read)
       setSite(v, null, lyr, '已匹配地名：' + j.match.describe_zh + '。近似位置：场地取该' + j.match.level +
         '，具体地块未知（报批坐标、场地文件须给出地块本身）' +
-        (j.match.approximate && j.match.notes && j.match.notes.length ? '。' + j.match.notes[0] : ''));
+        (j.match.approximate && j.match.notes && j.match.notes.length ? '。' + j.match.notes[0].split('；')[0] : ''));
       window.dcfPlaceMatch = j.match;
       map.fitBounds(lyr.getBounds(), { maxZoom: 14 });
     }).catch(function (e) { $('site-status').textContent = ''; showError(e.message); });
@@ -356,11 +356,21 @@
     var ul = $('reasons'); clear(ul);
     (a.reasons || []).forEach(function (r) { ul.appendChild(el('li', r.text_zh)); });
     var zb = $('zones').tBodies[0]; clear(zb);
+    // a site placed by a name is "somewhere in the unit": the unit's 亩 are not the project's (the declared
+    // area or 未给出), and a zone's share is a share of the unit
+    var namedMu = named ? (a.site.area_mu ? fmt(a.site.area_mu) + '（申报）' : '未给出') : null;
     (a.zones || []).forEach(function (z) {
       // a point feature (特色小镇) has no area: it lies in the site, no share of it
-      row(zb, [z.name_zh + '（' + z.layer_title_zh + '）', z.point ? '—（点位）' : fmt(z.overlap_mu),
-               z.point ? '点位，位于其内' : fmt((z.share || 0) * 100, 1) + '%', z.plan_ref || '']);
+      row(zb, [z.name_zh + '（' + z.layer_title_zh + '）', z.point ? '—（点位）' : (named ? namedMu : fmt(z.overlap_mu)),
+               z.point ? '点位，位于其内' : (named ? '占该单元 ' : '') + fmt((z.share || 0) * 100, 1) + '%', z.plan_ref || '']);
     });
+    var namedNote = document.getElementById('legend-named');
+    if (namedNote) { namedNote.parentNode.removeChild(namedNote); }
+    if (named) {  // the outline on the map is the unit's, placed by name: say so where the map is read
+      namedNote = el('div', '场地按地名近似定位（所示为单元范围，非项目地块）');
+      namedNote.id = 'legend-named';
+      legend._div.appendChild(namedNote);
+    }
     if (!(a.zones || []).length) { row(zb, ['不在任何规划分区内', '', '', '']); }
     var db = $('designated').tBodies[0]; clear(db);
     (a.designated_zones || []).forEach(function (z) { row(db, [z.name_zh, fmt(z.distance_km)]); });

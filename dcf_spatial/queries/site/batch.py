@@ -14,7 +14,7 @@ import numpy as np
 
 from ... import settings
 from ..._validate import clean_figures, figure_problem, figures_problems, location_problems
-from ...errors import InputError
+from ...errors import InputError, clip
 from ...industry import resolve
 from ..land_indicators import FIGURE_FIELDS
 
@@ -196,14 +196,20 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
         industries.append(val)
         err = None if blank(issues[i]) else str(issues[i])
         if empty_geom[i] and method_col[i] == "位置不明":
-            addr = f"{addr_label}“{'' if blank(addr_col[i]) else addr_col[i]}”"
+            text = '' if blank(addr_col[i]) else str(addr_col[i])
+            addr = f"{addr_label}“{text}”"
+            # the reason says what the text holds (no name of the gazetteer; two units apart; a relative place; an
+            # unknown 区/园 with the nearest names) and its fix: "找不到地名" would be untrue for most of them
+            why = str(reason_col[i] or "").removeprefix(f"地名“{clip(text)}”：").rstrip("。")
+            # names found but none usable (two units apart, a relative place) vs no name of the gazetteer at all
+            found = not (text.strip() == "" or why.startswith(("地址中没有地名表中", "地址为空")) or "不在地名表中" in why)
+            if not found:
+                why = f"找不到地名表中的地名（{why}）"
             if err and not _coordinates_blank(err):
                 # a typed coordinate that is no number (经度 “abc”) is named beside the address that did not help
-                err = (f"{err.rstrip('。')}；{addr}中也找不到地名表中的地名（{reason_col[i]}）。"
-                       "请改正坐标，或写明所在镇街/集聚区/园区。")
+                err = f"{err.rstrip('。')}；{addr}也无法定位：{why}。请改正坐标，或按上述办法改写地点。"
             else:
-                err = (f"无坐标，且{addr}中找不到地名表中的地名"
-                       f"（{reason_col[i]}）。请补坐标，或写明所在镇街/集聚区/园区。")
+                err = f"无坐标，{addr}无法定位：{why}。" + ("" if "请" in why else "请补坐标，或写明所在镇街/集聚区/园区。")
         # a row without an industry says so first; the reader's note on its coordinates (坐标缺失 …) is
         # moot once the row was placed by its 建设地点, and is not repeated then
         reasons = ["该行没有行业（请填写“行业”或“行业代码”列，或给出全部行的统一行业）。"] if val is None else []
@@ -592,6 +598,7 @@ def write_batch_table(results: list[dict], sites, output, *, overwrite: bool = F
     from ...outputs_guard import guard_output
 
     guard_output(output, overwrite=overwrite)  # never the layer store
+    output.parent.mkdir(parents=True, exist_ok=True)  # a new folder for the results (结果/2026/核查结果.xlsx)
     names = sites["name"].astype("string").fillna("").to_numpy() if "name" in sites.columns else None
     from ...io.output_set import atomic_file
     from ...io.write import write_csv, write_xlsx

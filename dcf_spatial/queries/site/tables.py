@@ -289,4 +289,6 @@ def from_name_zh(s: dict) -> str:
     if s.get("parcel_known", True):
         return f"场地来自地名：“{fn['name']}” → {unit}（按地名定位）"
     return (f"场地来自地名：“{fn['name']}” → {unit}（按地名定位，该单元共 {s.get('unit_area_mu', 0):,.0f} 亩）；"
-            f"具体地块未知，结论按该{fn['level']}本身的规划定位判定，具体地块须另行核查")
+            + (f"具体地块未知，结论按该{fn['level']}内各分区及其余部分逐一按地块核查判定，具体地块须另行核查"
+               if s.get("parts_checked") else
+               f"具体地块未知，结论按该{fn['level']}本身的规划定位判定，具体地块须另行核查"))

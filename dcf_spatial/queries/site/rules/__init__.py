@@ -111,14 +111,25 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
         designated, nearest_txt = industry.designated_zones(ctx, site, kind, near_zones[i])
         if restrictions.barred(site, reasons, zones):  # do not suggest where to put a project the plan bars
             nearest_txt = "无（该项目属第九章第三节禁止情形）"
-        if fn and by_name.parcel_in_zone(site, fn, zones, inner, kind, reasons):
-            pass
-        elif not industry.district_wide(site, where["share_in_plan_area"], reasons, zones):
-            industry.zone_fit(site, kind, zones, where["share_in_plan_area"], nearest_txt, reasons,
+        loc = Reasons()  # the location rules, kept apart: a named site weighs them against its parts
+        if not industry.district_wide(site, where["share_in_plan_area"], loc, zones):
+            industry.zone_fit(site, kind, zones, where["share_in_plan_area"], nearest_txt, loc,
                               where["townships"])
-        industry.blocks(site, zones, reasons)
+        industry.blocks(site, zones, loc)
+        part_results: dict = {}
+        if fn:  # "somewhere in the unit": every part of it checked as a parcel (rules/named.py)
+            samples = by_name.parts(ctx, geom, inner, by_name.unit_zh(fn))
+            checked = list(zip([lbl for lbl, _ in samples], evaluate(
+                ctx, np.asarray([pt for _, pt in samples], dtype=object), [matches[i]] * len(samples),
+                [figures[i]] * len(samples), [flags[i]] * len(samples), row_errors=True))) if samples else []
+            # a sample falling outside the plan area inside a unit of it is an edge of the schematic layers
+            checked = [(lbl, r) for lbl, r in checked if r.get("verdict") != "outside_plan_area"]
+            part_results = {lbl: by_name.part_verdict(r) for lbl, r in checked}
+            by_name.combine(fn, reasons, loc, checked)
+        else:
+            reasons.items.extend(loc.items)
         if fn:
-            by_name.parcel_prompt(site, fn, inner, kind, reasons)
+            by_name.parcel_prompt(site, fn, inner, kind, reasons, part_results)
             by_name.corridor_prompt(ctx, site, fn, reasons)
         else:
             restrictions.eco_corridors(ctx, site, reasons, {k: v[i] for k, v in near_lines.items()})
@@ -134,7 +145,9 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
             facts = {"area_mu": facts["area_mu"] if area else None, "area_ha": facts["area_ha"] if area else None,
                      "area_source": "declared" if area else "unknown", "parcel_known": False,
                      "unit_area_mu": round(float(areas[i]) / settings.MU_M2, 2),
-                     "zones_inside_unit": [z["name_zh"] for z in inner if z["layer"] != "named_places"]}
+                     "zones_inside_unit": [z["name_zh"] for z in inner if z["layer"] != "named_places"],
+                     # the parts of the unit checked as parcels (rules/named.py) and what each gives
+                     "parts_checked": [{"part_zh": lbl, "verdict": v} for lbl, v in part_results.items()]}
         results.append({
             "verdict": verdict, "verdict_zh": plan.verdict_zh(verdict),
             "industry": {**site.match.to_dict(), "kind": kind["kind"], "kind_zh": kind["name_zh"]},

@@ -8,9 +8,29 @@ from ..context import PlanContext
 from .base import Reasons, SiteFacts, fmt_share
 
 
-def codes_zh(codes) -> str:
-    """Designated codes with their Chinese names, for reasons people read."""
-    return "、".join(label_zh(c) for c in codes) if codes else "未列明"
+def codes_zh(codes, zone: dict | None = None) -> str:
+    """Designated codes with their Chinese names, for reasons people read. With the ``zone`` the codes are a
+    zone's positioning: a code the plan names for the zone in another clause (``zone_rules`` → ``also``, e.g. the
+    bearing park's C2432/C2439 下脚料创意产品 and C313 钢板钢带 of 第四章第一节) carries that clause, so that the
+    list is not read as 第八章第一节's words.
+
+    Examples
+    --------
+    >>> "第四章第一节" in codes_zh(["C3451", "C2439"], {"id": "park.zhengjia.bearing", "plan_ref": "第八章第一节"})
+    True
+    """
+    if not codes:
+        return "未列明"
+    via: dict = {}
+    if zone is not None:
+        base = set(plan.parse_codes(plan.zones().get(str(zone.get("id")), {}).get("industries_gbt4754")))
+        for e in plan.zone_rule(str(zone.get("id"))).get("also", []):
+            if e.get("only_words") or not e.get("plan_ref") or e["plan_ref"] == zone.get("plan_ref"):
+                continue
+            for c in e["codes"]:
+                if c not in base:
+                    via.setdefault(plan.normalize_zone_code(c), f"{e['plan_ref']}：{e.get('what_zh', '')}".rstrip("："))
+    return "、".join(label_zh(c) + (f"（{via[c]}）" if c in via else "") for c in codes)
 
 
 def _designated_idx(ctx: PlanContext, lid: str, match) -> list[int]:
@@ -126,7 +146,7 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
         if full:
             best = max(full, key=lambda z: (z["share"], z["layer"] == "cluster_parks"))
             pr = best["plan_ref"] or kind["plan_ref"]
-            text = kind["fit_zh"].format(zone=best["name_zh"], codes=codes_zh(best["codes"]), plan_ref=pr)
+            text = kind["fit_zh"].format(zone=best["name_zh"], codes=codes_zh(best["codes"], best), plan_ref=pr)
             if best.get("via_zh"):
                 # task R12 (new user): only the plan's verbatim words go in quotation marks, and the plan is not
                 # said to "name" the zone where it names the activity only
@@ -177,10 +197,10 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
                 # never the whole word as "wider" than a positioning that lists one of its codes
                 text = policy["partial_match"]["some_codes_zh"].format(
                     word=m.query or m.label_zh, all=codes_zh(site.codes), outside=codes_zh(outside),
-                    zone=best["name_zh"], codes=codes_zh(best["codes"]), plan_ref=ref)
+                    zone=best["name_zh"], codes=codes_zh(best["codes"], best), plan_ref=ref)
             else:
                 text = policy["partial_match"]["reason_zh"].format(
-                    project=m.label_zh, zone=best["name_zh"], codes=codes_zh(best["codes"]), plan_ref=ref)
+                    project=m.label_zh, zone=best["name_zh"], codes=codes_zh(best["codes"], best), plan_ref=ref)
             add("partial_match", "conditional", text, ref)
         elif kind_zones:
             best = max(kind_zones, key=lambda z: (bool(z.get("word_excluded_zh")), z["share"]))
@@ -194,7 +214,7 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
                     zone=best["name_zh"], why=best["word_excluded_zh"], nearest=nearest_txt)
             else:
                 text = pr["reason_zh"].format(
-                    zone=best["name_zh"], codes=codes_zh(best["codes"]) or "未列明", nearest=nearest_txt,
+                    zone=best["name_zh"], codes=codes_zh(best["codes"], best) or "未列明", nearest=nearest_txt,
                     plan_ref=best["plan_ref"] or kind["plan_ref"])
             add(rule, "conditional", text, pr["plan_ref"])
         else:
@@ -280,7 +300,7 @@ def _park_major_note(major: dict, park: dict, reasons: Reasons) -> None:
     pr = plan.rules()["policy_rules"]["park_major"]
     text = pr["reason_zh"].format(major_share=fmt_share(major["share"]), major=major["name_zh"],
                                   share=fmt_share(park["share"]), park=park["name_zh"],
-                                  what=codes_zh(park["codes"]) or "未列明")
+                                  what=codes_zh(park["codes"], park) or "未列明")
     if not any(r["rule"] == "park_major" and r["text_zh"] == text for r in reasons.items):
         reasons.add("park_major", "info", text, pr["plan_ref"])
 
@@ -298,7 +318,7 @@ def _park_mismatch(site: SiteFacts, best: dict, park: dict, reasons: Reasons) ->
     if best["layer"] != "industrial_clusters":  # fits a service belt or a named place: the park is a prompt
         pr = policy["park_mismatch"]
         reasons.add("park_mismatch", "info", pr["reason_zh"].format(
-            park=park["name_zh"], codes=codes_zh(park["codes"]) or "未列明", zone=best["name_zh"]),
+            park=park["name_zh"], codes=codes_zh(park["codes"], park) or "未列明", zone=best["name_zh"]),
             park["plan_ref"] or pr["plan_ref"])
         return
     if wide:
@@ -307,7 +327,7 @@ def _park_mismatch(site: SiteFacts, best: dict, park: dict, reasons: Reasons) ->
         park["cluster_wide"] = True
         pr = policy["park_mismatch"]
         reasons.add("park_mismatch", "info", pr["reason_zh"].format(
-            park=park["name_zh"], codes=codes_zh(park["codes"]) or "未列明", zone=best["name_zh"])
+            park=park["name_zh"], codes=codes_zh(park["codes"], park) or "未列明", zone=best["name_zh"])
             + pr["cluster_wide_zh"].format(zone=best["name_zh"], what=wide["what_zh"], plan_ref=wide["plan_ref"],
                                            quote="”“".join(wide["quote"]) if isinstance(wide.get("quote"), list)
                                            else wide.get("quote", "")),
@@ -315,7 +335,7 @@ def _park_mismatch(site: SiteFacts, best: dict, park: dict, reasons: Reasons) ->
         return
     pr = policy["park_designation"]
     reasons.add("park_designation", "conditional", pr["reason_zh"].format(
-        park=park["name_zh"], codes=codes_zh(park["codes"]) or "未列明", zone=best["name_zh"]),
+        park=park["name_zh"], codes=codes_zh(park["codes"], park) or "未列明", zone=best["name_zh"]),
         park["plan_ref"] or pr["plan_ref"])
 
 
@@ -349,7 +369,7 @@ def service_park_cap(site: SiteFacts, zones: list[dict], via_zh: str, reasons: R
                        for e in pr.get("not_capped", [])):
             continue
         reasons.add("park_service_cap", "conditional", pr["reason_zh"].format(
-            park=z["name_zh"], use=uses[use]["name_zh"], codes=codes_zh(z["codes"]) or "未列明", via=via_zh),
+            park=z["name_zh"], use=uses[use]["name_zh"], codes=codes_zh(z["codes"], z) or "未列明", via=via_zh),
             z.get("plan_ref") or pr["plan_ref"])
         return True
     return False

@@ -12,6 +12,8 @@ a township → none, i.e. the district-wide rules); the zones lying inside the u
 
 from __future__ import annotations
 
+import numpy as np
+
 from .... import plan
 from .base import Reasons, SiteFacts
 
@@ -48,7 +50,8 @@ def unit_zh(named: dict) -> str:
     return f"{named.get('level') or '单元'}“{named.get('unit') or named.get('name')}”"
 
 
-def parcel_prompt(site: SiteFacts, named: dict, inner: list[dict], kind: dict, reasons: Reasons) -> None:
+def parcel_prompt(site: SiteFacts, named: dict, inner: list[dict], kind: dict, reasons: Reasons,
+                  part_verdicts: dict | None = None) -> None:
     """The prompt (``info``) every named site gets: the verdict judges the unit's own designation; the exact
     parcel must still be checked against the zones inside the unit (named, with how each matches the
     industry). For an industry whose kind needs a zone, when the unit itself is no such zone but zones
@@ -57,32 +60,127 @@ def parcel_prompt(site: SiteFacts, named: dict, inner: list[dict], kind: dict, r
     """
     level = named.get("level") or "单元"
     inside = [z for z in inner if z["layer"] != "named_places"]
-    listing = "、".join(f"{z['name_zh']}（{z.get('layer_title_zh') or z['layer']}，{MATCH_ZH[z['match']]}）"
-                        for z in inside)
-    text = (f"场地按地名“{named.get('name')}”定位到{unit_zh(named)}，具体地块未知：结论按该{level}本身的规划定位判定"
-            f"（{'镇（街道）一级：全区通用的规定' if level == '镇街' else '不含其内各功能园区、分区的定位'}）。")
+    part_verdicts = part_verdicts or {}
+
+    def how(z) -> str:
+        # what a parcel there gets (its check as a parcel) rather than the zone's own list of industries: a bearing
+        # plant in 郑家's 物流产业园 fits by the cluster (集聚区整体对口, 第四章第一节), its park "不对口" would mislead
+        v = part_verdicts.get(f"位于{z['name_zh']}（{z.get('layer_title_zh') or z['layer']}）的地块")
+        return f"地块在此：{plan.verdict_zh(v)}" if v else MATCH_ZH[z["match"]]
+
+    listing = "、".join(f"{z['name_zh']}（{z.get('layer_title_zh') or z['layer']}，{how(z)}）" for z in inside)
+    text = (f"场地按地名“{named.get('name')}”定位到{unit_zh(named)}，具体地块未知："
+            + (f"该{level}内各分区及其余部分已各取一处按地块核查，结论据此判定（见上一条）。" if part_verdicts else
+               f"结论按该{level}本身的规划定位判定"
+               f"（{'镇（街道）一级：全区通用的规定' if level == '镇街' else '不含其内各功能园区、分区的定位'}）。"))
     text += (f"具体地块还须对照该{level}内的分区核查：{listing}；请给出地块坐标或图形后复核。" if inside
              else "请给出地块坐标或图形后复核。")
     reasons.add("named_site_parcel", "info", text, "")
 
 
-def parcel_in_zone(site: SiteFacts, named: dict, own: list[dict], inner: list[dict], kind: dict,
-                   reasons: Reasons) -> bool:
-    """A unit that is itself no zone for the industry's kind (a township) but holds zones designated for it
-    (郑家镇 holds 郑家镇工业集聚区): conditional — the parcel must lie in one of them. True when added (the
-    zone rules are then not run on the unit)."""
-    layers = set(kind.get("zone_layers") or [])
-    if not layers or any(z["layer"] in layers and z["match"] == "full" for z in own):
-        return False
-    fitting = [z for z in inner if z["layer"] in layers and z["match"] == "full" and z["layer"] != "named_places"]
-    if not fitting:
-        return False
-    names = "、".join(dict.fromkeys(z["name_zh"] for z in fitting))
-    refs = "、".join(dict.fromkeys(z["plan_ref"] for z in fitting if z["plan_ref"])) or kind.get("plan_ref", "")
+#: rules whose effect depends on where inside a part its sample point happens to lie (a distance to a river, the
+#: land use under the point): left out when the parts' verdicts are compared, the named site gets its own prompts
+_PART_SKIP = {"eco_corridor", "landuse_cultivated"}
+
+
+def parts(ctx, unit, inner: list[dict], unit_label: str) -> list[tuple[str, object]]:
+    """``[(label, point)]``: one sample point (EPSG:4548) in each zone drawn inside the unit (its part inside the
+    unit) and one in the rest of the unit (outside all of them), to be checked as ordinary parcels.
+
+    Written by hand: a site "somewhere in the unit" takes the verdict of every part; a part is represented by a
+    point on its surface (``shapely.point_on_surface``), which is the check a planner gets by giving a parcel there.
+    """
+    import shapely
+
+    th = plan.rules()["thresholds"]
+    out, drawn = [], []
+    for z in inner:
+        lay = ctx.layers.get(z["layer"])
+        if lay is None or lay.is_point or z["layer"] == "named_places" or z.get("point"):
+            continue
+        hit = np.flatnonzero(lay.ids == z["id"])
+        if not len(hit) or lay.geoms[hit[0]] is None:
+            continue
+        piece = shapely.intersection(unit, lay.geoms[hit[0]])
+        if shapely.is_empty(piece) or not shapely.area(piece) > 0:
+            continue
+        drawn.append(piece)
+        out.append(f"位于{z['name_zh']}（{z.get('layer_title_zh') or z['layer']}）的地块")
+    points = []
+    for j, piece in enumerate(drawn):
+        # the sample lies in this zone and in no other zone that does not hold it (a belt's point not inside a
+        # cluster it crosses; a cluster's point outside its parks), where such a place exists
+        others = [q for k, q in enumerate(drawn) if k != j
+                  and not shapely.area(shapely.intersection(q, piece)) >= own_share() * shapely.area(piece)]
+        own_part = shapely.difference(piece, shapely.union_all(others)) if others else piece
+        points.append(shapely.point_on_surface(own_part if shapely.area(own_part) > 0 else piece))
+    out = list(zip(out, points))
+    if out:
+        rest = shapely.difference(unit, shapely.union_all(drawn))
+        if not shapely.is_empty(rest) and shapely.area(rest) >= th["split_min_share"] * shapely.area(unit):
+            out.append((f"位于{unit_label}内上述分区以外的地块", shapely.point_on_surface(rest)))
+    return out
+
+
+def part_verdict(result: dict) -> str:
+    """The verdict of a part's check without the rules that depend on its sample point (:data:`_PART_SKIP`)."""
+    if result.get("status") == "error":
+        return "conditional"
+    if result["verdict"] == "outside_plan_area":
+        return result["verdict"]
+    return plan.worst([r["effect"] for r in result["reasons"]
+                       if r["effect"] != "info" and r["rule"] not in _PART_SKIP])
+
+
+def _why(result: dict, verdict: str) -> str:
+    """The reason that decides a part's verdict (its first reason of that effect)."""
+    if result.get("status") == "error":
+        return result.get("error", "")
+    texts = [r["text_zh"] for r in result.get("reasons", [])
+             if r["effect"] == verdict and r["rule"] not in _PART_SKIP]
+    return texts[0].rstrip("。") if texts else ""
+
+
+def combine(named: dict, reasons: Reasons, loc: Reasons, checked: list[tuple[str, dict]]) -> None:
+    """The verdict of a site "somewhere in the unit" from its parts (:func:`parts`, each checked as a parcel):
+    when every part gives the verdict the unit's own rules give (``loc``, with ``reasons`` so far), those
+    reasons stand; when the parts agree on another verdict, that verdict, with the parts named
+    (``named_site_parts``); when they differ, 有条件符合 naming which parts give which verdict and why
+    (``named_site_in_zone``). Adds to ``reasons``."""
+    if not checked:
+        reasons.items.extend(loc.items)
+        return
+    order = plan.rules()["verdict_order"]
+    verdicts = [part_verdict(r) for _, r in checked]
+    own = plan.worst([r["effect"] for r in reasons.items + loc.items
+                      if r["effect"] != "info" and r["rule"] not in _PART_SKIP])
+    zh = plan.verdict_zh
+    if len(set(verdicts)) == 1 and verdicts[0] == own:
+        reasons.items.extend(loc.items)
+        reasons.add("named_site_parts", "info",
+                    f"{unit_zh(named)}内各部分（" + "、".join(lbl for lbl, _ in checked)
+                    + f"）逐一按地块核查，结论相同（{zh(own)}）：具体地块在该{named.get('level') or '单元'}内何处不影响结论。", "")
+        return
+    refs = "、".join(dict.fromkeys(x["plan_ref"] for _, r in checked for x in r.get("reasons", [])
+                                    if x.get("plan_ref") and x["effect"] != "info" and x["rule"] not in _PART_SKIP))
+    groups: dict = {}  # parts of one verdict are named together, with the (distinct) reasons deciding it
+    for (lbl, r), v in zip(checked, verdicts):
+        lbls, whys = groups.setdefault(v, ([], []))
+        lbls.append(lbl.removeprefix("位于").removesuffix("的地块"))
+        why = _why(r, v)
+        if why and why not in whys:
+            whys.append(why)
+    each = "；".join(f"地块位于{'、'.join(lbls)}：{zh(v)}" + (f"（{'；'.join(whys[:2])}）" if whys else "")
+                    for v, (lbls, whys) in sorted(groups.items(), key=lambda t: order.index(t[0])))
+    if len(set(verdicts)) == 1:
+        reasons.items.extend(x for x in loc.items if x["effect"] == "info")
+        reasons.add("named_site_parts", verdicts[0],
+                    f"{unit_zh(named)}内各部分逐一按地块核查，结论相同（{zh(verdicts[0])}）：{each}。", refs)
+        return
+    reasons.items.extend(x for x in loc.items if x["effect"] == "info")
     reasons.add("named_site_in_zone", "conditional",
-                f"{unit_zh(named)}内规划对口本项目的分区有：{names}（{refs}）；具体地块须位于其中才符合规划，"
-                f"地块位置未知：有条件符合。", refs)
-    return True
+                f"{unit_zh(named)}内各部分按地块核查的结论不同：{each}。具体地块位置未知：有条件符合，"
+                "请给出地块坐标或图形后复核。", refs)
 
 
 def corridor_prompt(ctx, site: SiteFacts, named: dict, reasons: Reasons) -> None:
