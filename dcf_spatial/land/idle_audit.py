@@ -593,8 +593,8 @@ def as_of_notes(audited, as_of) -> list[str]:
     Examples
     --------
     >>> f = pd.DataFrame({"agreed_start": pd.to_datetime(["2021-01-01", "2022-01-01"])})
-    >>> as_of_notes(f, pd.Timestamp("1995-01-01"))[0][:30]
-    '注意：审计基准日 1995-01-01 早于 2 宗中 2 宗的约'
+    >>> "早于 2 宗中 2 宗的约定动工日期" in as_of_notes(f, pd.Timestamp("1995-01-01"))[0]
+    True
     >>> as_of_notes(f, pd.Timestamp("2025-01-01"))
     []
     """

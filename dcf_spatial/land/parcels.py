@@ -596,13 +596,6 @@ def _compact_text(out, input_columns) -> None:
 
 # --- rows that are not parcels; dates against each other; ids written differently ---------------
 
-#: a ledger's own total row: 合计 / 小计 / 总计 / 共计 (spaces ignored; "合计（25宗）", "本页小计：" too),
-#: the whole cell — a parcel or a firm whose name merely contains 合计 is not one
-_TOTAL_CELL = re.compile(r"(?:本页|本表|全部|全区|总)?(?:合计|小计|总计|共计|累计)(?:[:：（(【\[].*)?", re.S)
-#: a ledger's footer: who made, checked and dated the table, and its notes (a label and a colon)
-_FOOTER_CELL = re.compile(r"(?:制表人?|制表单位|制表日期|填表人?|填表单位|填表日期|填报人|填报单位|填报日期|编制人|编制单位|"
-                          r"编制日期|审核人?|复核人?|审批人?|单位负责人|负责人|经办人|联系人|联系电话|报送日期|统计日期|"
-                          r"数据来源|资料来源|注\d*|备注|说明|附注)[:：].*", re.S)
 #: the fields whose presence makes a row a parcel's (a date of the contract or the works, a use)
 _PARCEL_DATA_FIELDS = PARCEL_DATES + ("land_use_code", "land_use_name", "contract_date", "actual_completion")
 #: the reason of a row that is not a parcel, by kind
@@ -671,21 +664,14 @@ def not_a_parcel_rows(frame) -> tuple[np.ndarray, np.ndarray]:
     sub = frame.iloc[np.flatnonzero(cand)]
     ids = sub["parcel_id"].to_numpy(dtype=object) if "parcel_id" in sub.columns else np.full(len(sub), None)
     cells = {c: sub[c].to_numpy(dtype=object) for c in order}
-    import unicodedata
-
-    def norm(v):
-        if v is None or v is pd.NA or (isinstance(v, float) and v != v) or not isinstance(v, str):
-            return ""
-        return re.sub(r"\s+", "", unicodedata.normalize("NFKC", v))
+    from ..io.rows import ledger_line_kind
 
     for j, i in enumerate(np.flatnonzero(cand)):
-        id_text = norm(ids[j])
+        id_blank = ids[j] is None or ids[j] is pd.NA or str(ids[j]).strip() in _BLANKS
         for c in order:
-            text = norm(cells[c][j])
-            if not text:
-                continue
-            kind = "合计行" if _TOTAL_CELL.fullmatch(text) else "表尾" if _FOOTER_CELL.fullmatch(text) else None
-            if kind is None or (id_text and id_text != text):
+            kind = ledger_line_kind(cells[c][j])
+            # the id blank or the marker itself: a row with a real parcel id is a parcel
+            if kind is None or not (id_blank or c == "parcel_id"):
                 continue
             label = input_label(c, sources) if c in PARCEL_FIELDS_ZH or c in CHECK_DATES_ZH else \
                 {"project_name": "项目名称", "address": "项目位置"}.get(c, str(sources.get(c, c)))
@@ -979,7 +965,7 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
                      f"（{int((use_declared & other & ~by_name).sum())} 宗有值），所在镇街/区按图形位置判断")
     if "area_m2_declared" in out.columns and (~pointlike & ~no_geom).any():
         notes.append("有宗地图形的宗地按图形在 EPSG:4548 量算面积；文件中的宗地面积保留为 area_m2_declared")
-    lacking = int(np.isnan(np.asarray(out["area_m2"], dtype=float)).sum())
+    lacking = int((np.isnan(np.asarray(out["area_m2"], dtype=float)) & ~skip).sum())  # a footer has no area to lack
     if lacking:  # never left out of the totals without a word
         notes.append(f"{lacking} 宗没有可用的面积（面积列为空或无法读取，且无可量算的宗地图形）：各宗仍有结论，"
                      "但不计入面积合计；见问题记录")
