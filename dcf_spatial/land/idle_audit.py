@@ -517,12 +517,20 @@ def _flag_future_starts(out, as_of: pd.Timestamp) -> None:
     out["problems"] = problems
 
 
+def _extension_before_start_part(ext_part: np.ndarray, early: np.ndarray, s_ext, s_agreed) -> None:
+    """The reason's words on an 延期至 date before the agreed start (``early``): not "经批准延期至…（自该
+    日起算）" — the rules count from the agreed start, the later date — but which date was used and
+    why (an extension moves the start later, 《闲置土地处置办法》第十二条第（一）项). In place."""
+    if early.any():
+        ext_part[early] = _text(early, "（记录的延期至 ", s_ext, " 早于约定动工日期，不是延期，未采用：自约定动工日期 ",
+                                s_agreed, " 起算）")
+
+
 def _flag_extension_before_start(out) -> None:
-    """An 延期至 date on or before the agreed start cannot be an extension (《闲置土地处置办法》第十二条
-    第一项 extends the 动工开发期限, so the new date lies after the agreed one): the rules count from
-    the agreed start (the later date), and here the reason says so instead of "经批准延期至…（自该日起算）",
-    and 数据问题 names both dates. The status is not changed. In place."""
-    if not {"extension_until", "agreed_start", "problems", "reason_zh"} <= set(out.columns):
+    """An 延期至 date before the agreed start cannot be an extension (《闲置土地处置办法》第十二条
+    第（一）项 extends the 动工开发期限): 数据问题 names both dates (the reason says which date was used,
+    :func:`_extension_before_start_part`). The status is not changed. In place."""
+    if not {"extension_until", "agreed_start", "problems"} <= set(out.columns):
         return
     ext = pd.to_datetime(out["extension_until"], errors="coerce")
     agreed = pd.to_datetime(out["agreed_start"], errors="coerce")
@@ -535,14 +543,6 @@ def _flag_extension_before_start(out) -> None:
     sources = out.attrs.get("field_sources")
     e_txt = ext.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)[rows]
     a_txt = agreed.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)[rows]
-    reasons = out["reason_zh"].astype(object).to_numpy()[rows]
-    new = []
-    for r, e, a in zip(reasons, e_txt, a_txt):
-        said = f"，经批准延期至{e}（自该日起算）"
-        used = f"（记录的延期至 {e} 早于约定动工日期，不是延期，未采用：自约定动工日期 {a} 起算）"
-        r = str(r)
-        new.append(r.replace(said, used, 1) if said in r else r.rstrip("。") + used + "。")
-    _put_rows(out, "reason_zh", rows, new)
     problems = out["problems"].astype(object).to_numpy().copy()
     for i, e, a in zip(rows, e_txt, a_txt):
         text = (f"{input_label('extension_until', sources)} {e} 早于{input_label('agreed_start', sources)} {a}："
@@ -857,6 +857,7 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
     s_asof = as_of.strftime("%Y-%m-%d")
     ext_part = np.full(n, "", dtype=object)
     ext_part[has_ext] = _text(has_ext, "，经批准延期至", s_ext, "（自该日起算）")
+    _extension_before_start_part(ext_part, has_ext & np.asarray(agreed > ext), s_ext, s_agreed)
     ext_flag = np.full(n, "", dtype=object)
     if ext_no_cause.any():
         ext_flag[ext_no_cause] = _text(ext_no_cause, "延期至", s_ext_raw, "，但未记录第八条原因：依" + art["extension"]
