@@ -190,3 +190,20 @@ def test_a_batch_total_row_and_footer_are_not_projects(tmp_path):
     assert results[1]["status"] == results[2]["status"] == "error"
     assert "“合计”，是表格的合计行" in results[1]["error"] and "不是一个项目" in results[1]["error"]
     assert "表尾" in results[2]["error"]
+
+
+def test_the_id_key_is_the_same_for_arrow_text_and_python_objects():
+    import numpy as np
+    import pyarrow as pa
+
+    from dcf_spatial.land.efficiency import parcel_key
+    from dcf_spatial.land.parcels import parcel_id_keys
+
+    ids = ["0007", "7", "000", " ｄｃｆ 2019－001 ", "DCF2019-001", "a\u3000b", "x\u00a0y", "", " ", None, "0012a", "１２",
+           "0\u2028012"]
+    arrow = pd.Series(pd.arrays.ArrowStringArray(pa.array(ids, type=pa.string())))
+    got = parcel_id_keys(arrow).astype(object).where(lambda s: s.notna(), None).tolist()
+    want = parcel_key(pd.Series(ids, dtype=object)).astype(object).where(lambda s: s.notna(), None).tolist()
+    assert got == want
+    assert got[:3] == ["7", "7", "0"] and got[3] == got[4] == "DCF2019-001" and got[11] == "12"
+    assert np.asarray(parcel_id_keys(pd.Series(ids, dtype=object)).isna()).tolist() == [v is None for v in want]
