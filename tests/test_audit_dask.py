@@ -337,3 +337,28 @@ def test_month_dates_and_a_repeated_id_give_the_single_engines_totals(cluster, t
     assert summary["fee_wan"] == pytest.approx(once) == pytest.approx(192.0 + 200.0)
     assert summary["area_mu"]["idle_reclaim"] == pytest.approx(exp["area_mu"][exp["in_totals"]
                                                                               & (exp["status"] == "idle_reclaim")].sum())
+
+
+def test_ids_written_two_ways_and_a_total_row_give_the_single_engines_statuses_and_totals(cluster, tmp_path):
+    """``0007`` and ``7`` in two partitions are one parcel (README: ``0012`` = ``12``), counted once; a
+    ledger's 合计 row (the area of the others summed, no dates) is listed as 非宗地行 and counted in no total."""
+    from test_idle_audit import parcel_frame
+
+    rows = [{"parcel_id": "0007", "agreed_start": "2019-06-01", "land_price_wan": 960.0},
+            {"parcel_id": "P2", "agreed_start": "2022-03-01"},
+            {"parcel_id": "7", "agreed_start": "2019-06-01", "land_price_wan": 960.0},
+            {"parcel_id": "合计", "land_use_code": None, "land_price_wan": 2880.0}]
+    gdf = parcel_frame(rows).to_crs(4490)
+    single = audit_idle(gdf, out=tmp_path / "single", as_of=AS_OF, map=False)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    gdf.iloc[:2].to_parquet(folder / "p0.parquet")
+    gdf.iloc[2:].to_parquet(folder / "p1.parquet")
+    summary = audit_idle(folder, out=tmp_path / "dask", engine="dask", as_of=AS_OF, scheduler=cluster).to_dict()
+    got = dengine.read_result(tmp_path / "dask").sort_values("row")
+    exp = single.frame
+    assert got["status"].tolist() == exp["status"].tolist() == ["idle_reclaim", "idle_reclaim", "idle_reclaim",
+                                                                "not_a_parcel"]
+    assert got["in_totals"].tolist() == exp["in_totals"].tolist() == [True, True, False, False]
+    assert got["reason_zh"].astype(str).tolist() == exp["reason_zh"].astype(str).tolist()
+    assert summary["fee_wan"] == pytest.approx(exp["fee_wan"][exp["in_totals"]].sum()) == pytest.approx(192.0 + 200.0)

@@ -131,7 +131,7 @@ def _echo_notes(res) -> None:
 #: words of the notes every console shows (single and dask engines alike): synthetic data, the code
 #: system, warnings, the reading of the file (blank lines, area columns and units, unused columns)
 _SHOWN = ("合成数据】", "地类编码按", "警告", "没有图层", "未使用", "列名所注单位", "未识别", "个空行", "有两个面积列",
-          "没有可用的面积")
+          "没有可用的面积", "合计行或表尾")
 
 
 def must_show(note) -> bool:
@@ -302,7 +302,10 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
         echo_json(res.to_dict())
         return
     click.echo(f"闲置土地审计（基准日 {as_of:%Y-%m-%d}）：输入 {len(r):,} 宗，输出 {len(r):,} 条结论")
-    repeats = int((~in_totals(r)).sum())
+    skipped = (r["status"].astype(str) == "not_a_parcel").to_numpy()
+    repeats = int((~in_totals(r) & ~skipped).sum())
+    if skipped.any():
+        click.echo(f"  非宗地行（合计/表尾） {int(skipped.sum()):,} 行：列入清单并注明，未作为宗地审计，不计入任何合计")
     if repeats:
         click.echo(f"  宗地代码重复的记录中有 {repeats:,} 条为同一宗地的重复记录：均列入清单并标明，"
                    "下列宗数、面积与闲置费合计每宗只计一次")

@@ -11,6 +11,8 @@ empty geometries flagged, invalid ones repaired with :func:`shapely.make_valid`
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
@@ -70,6 +72,39 @@ class RowIssues:
         if not self._issues:
             return None
         return ["；".join(self._issues.get(i, [])) for i in range(self.n)]
+
+
+# --- a ledger's own lines: totals and footers ------------------------------------------------------
+
+#: a table's total line: 合计 / 小计 / 总计 / 共计 (spaces ignored; "合计（25宗）", "本页小计：" too), as the
+#: whole cell — a parcel or a project whose name merely contains 合计 is not one
+_TOTAL_CELL = re.compile(r"(?:本页|本表|全部|全区|总)?(?:合计|小计|总计|共计|累计)(?:[:：（(【\[].*)?", re.S)
+#: a table's footer: who made, checked and dated it, and its notes (a label and a colon)
+_FOOTER_CELL = re.compile(r"(?:制表人?|制表单位|制表日期|填表人?|填表单位|填表日期|填报人|填报单位|填报日期|编制人|编制单位|"
+                          r"编制日期|审核人?|复核人?|审批人?|单位负责人|负责人|经办人|联系人|联系电话|报送日期|统计日期|"
+                          r"数据来源|资料来源|注\d*|备注|说明|附注)[:：].*", re.S)
+
+
+def ledger_line_kind(value) -> str | None:
+    """``"合计行"`` when a cell is, as a whole, a table's total (合计/小计/总计/共计), ``"表尾"`` when it
+    is a footer (制表人：…, 审核人：…, 填表日期：…, 注：…), else None. Spaces and full-width forms
+    are ignored; anything but text is None.
+
+    Examples
+    --------
+    >>> [ledger_line_kind(v) for v in ["合 计", "小计（3宗）", "制表人：张三", "合计镇工业项目", "注意事项", 12]]
+    ['合计行', '合计行', '表尾', None, None, None]
+    """
+    if not isinstance(value, str):
+        return None
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
+    if not text:
+        return None
+    if _TOTAL_CELL.fullmatch(text):
+        return "合计行"
+    if _FOOTER_CELL.fullmatch(text):
+        return "表尾"
+    return None
 
 
 # --- geometry helpers ---------------------------------------------------------------------------

@@ -25,6 +25,7 @@ import pandas as pd
 
 from .. import settings
 from ..errors import InputError
+from .parcels import parcel_key  # (with the parcels' validation, which finds repeated ids on the same key)
 
 logger = logging.getLogger(__name__)
 
@@ -591,38 +592,6 @@ def low_efficiency_by_zone(parcels, low: pd.Series, *, by: str) -> pd.DataFrame:
 
 #: what separates several 宗地编号 in one cell of the enterprise table (a firm on more than one parcel)
 _ID_SEPARATORS = r"[、,，;；/／|]"
-
-
-def parcel_key(values) -> pd.Series:
-    """The key a 宗地编号 is matched on, as a clerk's ids vary between the two tables.
-
-    Unicode NFKC (full-width letters, digits and dashes become half-width), every space removed,
-    upper case; an id of digits only loses its leading zeros (``'0012'`` = ``12``), and a number
-    read from Excel as ``12.0`` is ``'12'``. Blank → missing.
-
-    Examples
-    --------
-    >>> parcel_key(pd.Series(["0012", 12.0, " dcf 2019－001 ", "ＤＣＦ2019-001", None, " "])).tolist()
-    ['12', '12', 'DCF2019-001', 'DCF2019-001', <NA>, <NA>]
-    """
-    s = pd.Series(values)
-
-    def text(v):  # Excel gives whole numbers as floats: 12.0 is the id 12 (one Python step per id, few ids)
-        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
-            return None
-        if isinstance(v, (float, np.floating)) and float(v).is_integer():
-            return str(int(v))
-        return str(v)
-
-    if isinstance(s.dtype, (pd.StringDtype, pd.CategoricalDtype)):  # read as text (field_aliases text_fields)
-        k = s.astype("string")
-    else:
-        k = s.astype(object).map(text).astype("string")
-    k = k.str.normalize("NFKC").str.replace(r"\s+", "", regex=True).str.upper()
-    k = k.mask(k == "")
-    digits = k.str.fullmatch(r"\d+").fillna(False)
-    stripped = k.str.lstrip("0").mask(lambda x: x == "", "0")
-    return k.where(~digits, stripped)
 
 
 def link_parcels(ent: pd.DataFrame, parcels) -> pd.DataFrame:

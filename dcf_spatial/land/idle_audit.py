@@ -59,6 +59,7 @@ STATUS_ZH = {
     "normal": "正常",
     "not_applicable": "不适用",
     "insufficient_data": "数据不足",
+    "not_a_parcel": "非宗地行（合计/表尾）",
 }
 #: statuses that need the bureau to act or check, in report order
 ACTION_STATUSES = ("idle_reclaim", "idle", "idle_underdeveloped", "excused", "extended", "insufficient_data")
@@ -74,7 +75,9 @@ EXCUSED_ZH = {
     "government": "疑似闲置·政府原因（第八条第一款，待审核）",
     "force_majeure": "疑似闲置·不可抗力（第八条第二款，待审核）",
 }
-STATUS_ORDER = ACTION_STATUSES + ("normal", "not_applicable")
+#: ``not_a_parcel``: a ledger's 合计/小计 row or footer (:func:`~dcf_spatial.land.parcels.not_a_parcel_rows`),
+#: listed with its reason and counted in no total
+STATUS_ORDER = ACTION_STATUSES + ("normal", "not_applicable", "not_a_parcel")
 #: the label of ``excused`` once a 《闲置土地认定书》 is recorded too (the cause still to be reviewed in the procedure)
 EXCUSED_DETERMINED_ZH = {k: v.replace("疑似闲置", "认定闲置").replace("，待审核", "") for k, v in EXCUSED_ZH.items()}
 
@@ -123,15 +126,68 @@ def load_rules(path=None) -> dict:
         raise InputError(f"{path}：不是有效的 JSON（{exc}）；请以 dcf_spatial/data/idle_land_rules.json 为模板修改。") from None
 
 
-def parse_as_of(value) -> pd.Timestamp:
-    """``--as-of`` value to a date; raises :class:`InputError` naming the value."""
+#: the earliest audit date taken: no 出让合同 of the district is older (the 城镇国有土地使用权出让和转让
+#: 暂行条例 dates from 1990); the latest is a year after today (an audit planned ahead)
+AS_OF_EARLIEST = pd.Timestamp("1990-01-01")
+AS_OF_AHEAD = pd.DateOffset(years=1)
+
+
+def parse_as_of(value, *, today=None) -> pd.Timestamp:
+    """The audit date (审计基准日) given as text or a date, checked.
+
+    Parameters
+    ----------
+    value
+        ``2025-12-31``, a ``datetime.date`` or a ``Timestamp``.
+    today
+        The day the bound "one year after today" counts from (default: today).
+
+    Returns
+    -------
+    pandas.Timestamp
+        The date, at midnight.
+
+    Raises
+    ------
+    InputError
+        (a :class:`ValueError`) naming the value and the fix, when it is not a date, is before
+        1990-01-01 (:data:`AS_OF_EARLIEST`) or more than a year after today: a placeholder such as
+        9999-12-31 would find every parcel idle for ever, and 1900-01-01 none.
+
+    Examples
+    --------
+    >>> parse_as_of("2025-12-31", today=pd.Timestamp("2026-01-10"))
+    Timestamp('2025-12-31 00:00:00')
+    >>> parse_as_of("9999-12-31", today=pd.Timestamp("2026-01-10"))
+    Traceback (most recent call last):
+    ...
+    dcf_spatial.errors.InputError: 审计基准日（as_of）“9999-12-31”晚于今天（2026-01-10）一年以上，不是可用的审计基准日：请填写实际审计的日期（不晚于 2027-01-10），例如 2025-12-31。
+    """
     try:
         ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         ts = pd.NaT
     if ts is pd.NaT or pd.isna(ts):
-        raise InputError(f"审计基准日（as_of）“{value}”不是有效日期（月份 1–12，日期须在该月之内）。请写成 年-月-日，"
-                         "例如 2025-12-31。")
+        import datetime as _dt
+
+        if isinstance(value, (str, _dt.date)):  # 9999-12-31 is a date, only beyond pandas' range
+            try:
+                day = _dt.date.fromisoformat(str(value).strip()[:10]) if isinstance(value, str) else value
+            except ValueError:
+                day = None
+            if day is not None and day.year > 2200:
+                ts = None
+        if ts is not None:
+            raise InputError(f"审计基准日（as_of）“{value}”不是有效日期（月份 1–12，日期须在该月之内）。请写成 年-月-日，"
+                             "例如 2025-12-31。")
+    now = pd.Timestamp(today if today is not None else pd.Timestamp.today()).normalize()
+    latest = now + AS_OF_AHEAD
+    if ts is None or ts.normalize() > latest:
+        raise InputError(f"审计基准日（as_of）“{value}”晚于今天（{now:%Y-%m-%d}）一年以上，不是可用的审计基准日："
+                         f"请填写实际审计的日期（不晚于 {latest:%Y-%m-%d}），例如 2025-12-31。")
+    if ts < AS_OF_EARLIEST:
+        raise InputError(f"审计基准日（as_of）“{value}”早于 {AS_OF_EARLIEST:%Y-%m-%d}，不是可用的审计基准日"
+                         "（国有土地使用权出让自 1990 年起）：请填写实际审计的日期，例如 2025-12-31。")
     return ts.normalize()
 
 
@@ -428,6 +484,8 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     out["as_of"] = as_of
     _flag_future_starts(out, as_of)
     _decide_month_dates(out, as_of, rules)
+    _flag_extension_before_start(out)
+    _mark_not_a_parcel(out)
     counts = out["status"].value_counts().to_dict()
     logger.info("Audited %d parcels (%d distinct rule inputs) as of %s: %s", n, len(first),
                 f"{as_of:%Y-%m-%d}", counts)
@@ -549,6 +607,97 @@ def _flag_future_starts(out, as_of: pd.Timestamp) -> None:
                 "（《闲置土地处置办法》第二条），请核实该日期")
         problems[i] = text if not problems[i] or problems[i] != problems[i] else f"{problems[i]}；{text}"
     out["problems"] = problems
+
+
+def _extension_before_start_part(ext_part: "_Texts", early: np.ndarray, s_ext, s_agreed) -> None:
+    """The reason's words on an 延期至 date before the agreed start (``early``): not "经批准延期至…（自该
+    日起算）" — the rules count from the agreed start, the later date — but which date was used and
+    why (an extension moves the start later, 《闲置土地处置办法》第十二条第（一）项). In place."""
+    if early.any():
+        ext_part.put(early, "（记录的延期至 ", s_ext, " 早于约定动工日期，不是延期，未采用：自约定动工日期 ", s_agreed, " 起算）")
+
+
+def _flag_extension_before_start(out) -> None:
+    """An 延期至 date before the agreed start cannot be an extension (《闲置土地处置办法》第十二条
+    第（一）项 extends the 动工开发期限): 数据问题 names both dates (the reason says which date was used,
+    :func:`_extension_before_start_part`). The status is not changed. In place."""
+    if not {"extension_until", "agreed_start", "problems"} <= set(out.columns):
+        return
+    ext = pd.to_datetime(out["extension_until"], errors="coerce")
+    agreed = pd.to_datetime(out["agreed_start"], errors="coerce")
+    early = np.array((ext < agreed).fillna(False), dtype=bool)
+    if "not_a_parcel" in out.columns:
+        early &= ~out["not_a_parcel"].fillna(False).to_numpy(dtype=bool)
+    if not early.any():
+        return
+    rows = np.flatnonzero(early)
+    sources = out.attrs.get("field_sources")
+    e_txt = ext.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)[rows]
+    a_txt = agreed.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)[rows]
+    problems = out["problems"].astype(object).to_numpy().copy()
+    for i, e, a in zip(rows, e_txt, a_txt):
+        text = (f"{input_label('extension_until', sources)} {e} 早于{input_label('agreed_start', sources)} {a}："
+                "延期只能推后动工开发期限（《闲置土地处置办法》第十二条），该日期未采用，按约定动工日期起算；请核实延期补充协议")
+        p = problems[i]
+        problems[i] = text if not p or p != p else f"{p}；{text}"
+    out["problems"] = problems
+
+
+def _mark_not_a_parcel(out) -> None:
+    """The rows :func:`~dcf_spatial.land.parcels.validate_parcels` found to be a ledger's 合计/小计
+    rows or footers (``not_a_parcel``) get the status ``not_a_parcel``, their reason (the cell that
+    says so) and no fee, deadline or next step: listed, never audited, never in a total (their
+    ``in_totals`` is False). In place."""
+    if "not_a_parcel" not in out.columns:
+        return
+    skip = out["not_a_parcel"].fillna(False).to_numpy(dtype=bool)
+    if not skip.any():
+        return
+    rows = np.flatnonzero(skip)
+    k = len(rows)
+    _put_rows(out, "status", rows, ["not_a_parcel"] * k)
+    _put_rows(out, "status_zh", rows, [STATUS_ZH["not_a_parcel"]] * k)
+    _put_rows(out, "reason_zh", rows, [str(v) + "。" for v in out["problems"].astype(object).to_numpy()[rows]])
+    for col in ("next_step_zh", "missing_fields", "extension_flag", "cause_kind"):
+        if col in out.columns:
+            _put_rows(out, col, rows, [""] * k)
+    for col in ("fee_wan", "developed_share", "invested_share"):
+        if col in out.columns:
+            v = out[col].to_numpy(dtype=float).copy()
+            v[rows] = np.nan
+            out[col] = v
+    if "determined" in out.columns:
+        det = out["determined"].to_numpy(dtype=bool).copy()
+        det[rows] = False
+        out["determined"] = det
+    for col in ("count_from", "deadline_1y", "deadline_2y"):
+        if col in out.columns:
+            v = out[col].to_numpy(copy=True)
+            v[rows] = np.datetime64("NaT")
+            out[col] = v
+
+
+def as_of_notes(audited, as_of) -> list[str]:
+    """A warning when the audit date is before most parcels' agreed start (a mistyped 基准日 such as
+    1990-01-01 would find nothing idle): empty when it is not.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"agreed_start": pd.to_datetime(["2021-01-01", "2022-01-01"])})
+    >>> "早于 2 宗中 2 宗的约定动工日期" in as_of_notes(f, pd.Timestamp("1995-01-01"))[0]
+    True
+    >>> as_of_notes(f, pd.Timestamp("2025-01-01"))
+    []
+    """
+    if "agreed_start" not in audited.columns or not len(audited):
+        return []
+    agreed = pd.to_datetime(audited["agreed_start"], errors="coerce")
+    known = int(agreed.notna().sum())
+    later = int((agreed > pd.Timestamp(as_of)).sum())
+    if not known or later * 2 <= known:
+        return []
+    return [f"注意：审计基准日 {pd.Timestamp(as_of):%Y-%m-%d} 早于 {known:,} 宗中 {later:,} 宗的约定动工日期，这些宗地至基准日"
+            "尚未到期，不会列为闲置：请核实审计基准日是否填写正确。"]
 
 
 #: text columns of :func:`audit_idle` held as ``category`` (the rest are ``str``)
@@ -831,6 +980,7 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
     s_asof = as_of.strftime("%Y-%m-%d")
     ext_part = _Texts(n)
     ext_part.put(has_ext, "，经批准延期至", s_ext, "（自该日起算）")
+    _extension_before_start_part(ext_part, has_ext & np.asarray(agreed > ext), s_ext, s_agreed)
     ext_part = ext_part.array()
     ext_flag = _Texts(n)
     if ext_no_cause.any():

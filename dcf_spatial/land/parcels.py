@@ -37,7 +37,7 @@ SUPPLY_TYPES = ("出让", "划拨")
 #: dates fixed by a contract, a 划拨决定书 or a decision: "未开工" there is no date of theirs
 AGREEMENT_DATES = ("agreed_start", "agreed_completion", "extension_until", "determination_date")
 #: columns the validation and the audit add; a user column of the same name is renamed, not lost
-RESERVED_OUTPUT_COLUMNS = ("row", "duplicate_id", "in_totals", "month_fields", "problems", "bad_fields", "area_mu", "area_source", "code_valid", "code_problem",
+RESERVED_OUTPUT_COLUMNS = ("row", "duplicate_id", "in_totals", "not_a_parcel", "month_fields", "problems", "bad_fields", "area_mu", "area_source", "code_valid", "code_problem",
                            "credit_code_valid", "status", "status_zh", "reason_zh", "fee_wan", "count_from",
                            "deadline_1y", "deadline_2y", "developed_share", "invested_share", "missing_fields", "as_of",
                            "determined", "next_step_zh", "extension_flag", "cause_kind")
@@ -59,7 +59,10 @@ ENTERPRISE_NUMBERS = ("land_area_mu", "tax_wan", "revenue_wan", "energy_tce", "e
 
 #: canonical fields the idle audit reads (a column mapped to any other field is named as not used)
 PARCEL_USED = frozenset(PARCEL_FIELDS_ZH) | {"area_m2", "area_m2_alt", "address", "land_use_name", "township_name",
-                                             "district_name", "project_name"}
+                                             "district_name", "project_name", "contract_date", "actual_completion"}
+#: dates a ledger often has that the rules do not read: each is checked against the dates that the
+#: rules read (a start before the contract, a completion before the start), never silently kept
+CHECK_DATES_ZH = {"contract_date": "合同签订日期", "actual_completion": "实际竣工日期"}
 #: what an empty 实际开工/竣工 cell is often written as: the event has not happened (not an unreadable date)
 NOT_YET_TEXTS = frozenset({"未开工", "尚未开工", "未动工", "尚未动工", "未开发", "尚未开发", "未竣工", "尚未竣工",
                            "未建", "未", "否", "没有"})
@@ -108,7 +111,7 @@ def input_label(field: str, sources: dict | None = None) -> str:
     >>> input_label("agreed_start")
     '约定动工日期'
     """
-    zh = PARCEL_FIELDS_ZH.get(field) or ENTERPRISE_FIELDS_ZH.get(field) or field
+    zh = PARCEL_FIELDS_ZH.get(field) or ENTERPRISE_FIELDS_ZH.get(field) or CHECK_DATES_ZH.get(field) or field
     src = (sources or {}).get(field)
     if not src or src == zh:
         return zh
@@ -591,6 +594,199 @@ def _compact_text(out, input_columns) -> None:
             out[c] = _to_category(out[c])
 
 
+# --- rows that are not parcels; dates against each other; ids written differently ---------------
+
+#: the fields whose presence makes a row a parcel's (a date of the contract or the works, a use)
+_PARCEL_DATA_FIELDS = PARCEL_DATES + ("land_use_code", "land_use_name", "contract_date", "actual_completion")
+#: the reason of a row that is not a parcel, by kind
+NOT_A_PARCEL_ZH = "非宗地行（合计/表尾）"
+
+
+def _blank_mask(values: pd.Series) -> np.ndarray:
+    """True where a cell is blank (empty, only spaces, "nan" …), without a Python step per row for
+    dates and arrow text."""
+    if pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        return values.isna().to_numpy(dtype=bool)
+    if _arrow_text(values) is not None:
+        return _clean_text(values).isna().to_numpy(dtype=bool)
+    return _blank_to_na(values).isna().to_numpy(dtype=bool)
+
+
+def not_a_parcel_rows(frame) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows of a ledger are its total rows (合计/小计/总计) or footers (制表人：…, 审核人：…,
+    填表日期：…, 注：…), not parcels; and the reason of each (Chinese, quoting the cell).
+
+    A row is one when a cell of it is, as a whole, such a total or footer text, its 宗地代码 is blank
+    or that text itself, and it holds no parcel data: no date of the contract or the works and no
+    land use (a total row keeps its summed area and price: that is what must not be counted twice).
+    A parcel whose name merely contains 合计 (``合计镇工业项目``) or that has a date stays a parcel.
+
+    Parameters
+    ----------
+    frame
+        The rows as read, with canonical field names (``field_sources`` in ``attrs`` for the labels).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        A bool mask and, per row, the reason ("" where the row is a parcel).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"parcel_id": ["A1", "合计", "合计镇项目", None],
+    ...                   "agreed_start": ["2021-01-01", None, None, None],
+    ...                   "holder": ["甲", None, "乙", "制表人：张三"]})
+    >>> mask, why = not_a_parcel_rows(f)
+    >>> mask.tolist()
+    [False, True, False, True]
+    >>> why[1]
+    '非宗地行（合计/表尾）：宗地代码“合计”是表格的合计行，该行无日期、用途等宗地数据；未作为宗地审计，不计入宗数、面积、闲置费等任何合计'
+    """
+    n = len(frame)
+    mask = np.zeros(n, dtype=bool)
+    why = np.full(n, "", dtype=object)
+    if not n:
+        return mask, why
+    # the rows without any parcel data first (in a real ledger few): only those cells are read as text
+    cand = np.ones(n, dtype=bool)
+    for f in _PARCEL_DATA_FIELDS:
+        if f in frame.columns:
+            cand &= _blank_mask(frame[f])
+            if not cand.any():
+                return mask, why
+    sources = frame.attrs.get("field_sources") or {}
+    geom = getattr(frame, "geometry", None)
+    geom_name = geom.name if geom is not None else None
+    columns = [c for c in frame.columns if c != geom_name]
+    # the cells a clerk writes such a line in: the id and names first, then any other text column
+    order = [c for c in ("parcel_id", "holder", "project_name", "address") if c in columns]
+    order += [c for c in columns if c not in order]
+    sub = frame.iloc[np.flatnonzero(cand)]
+    ids = sub["parcel_id"].to_numpy(dtype=object) if "parcel_id" in sub.columns else np.full(len(sub), None)
+    cells = {c: sub[c].to_numpy(dtype=object) for c in order}
+    from ..io.rows import ledger_line_kind
+
+    for j, i in enumerate(np.flatnonzero(cand)):
+        id_blank = ids[j] is None or ids[j] is pd.NA or str(ids[j]).strip() in _BLANKS
+        for c in order:
+            kind = ledger_line_kind(cells[c][j])
+            # the id blank or the marker itself: a row with a real parcel id is a parcel
+            if kind is None or not (id_blank or c == "parcel_id"):
+                continue
+            label = input_label(c, sources) if c in PARCEL_FIELDS_ZH or c in CHECK_DATES_ZH else \
+                {"project_name": "项目名称", "address": "项目位置"}.get(c, str(sources.get(c, c)))
+            mask[i] = True
+            why[i] = (f"{NOT_A_PARCEL_ZH}：{label}“{str(cells[c][j]).strip()}”是表格的{kind}，该行无日期、用途等宗地数据；"
+                      "未作为宗地审计，不计入宗数、面积、闲置费等任何合计")
+            break
+    return mask, why
+
+
+def parcel_key(values) -> pd.Series:
+    """The key a 宗地编号 is matched on, as a clerk's ids vary between the two tables.
+
+    Unicode NFKC (full-width letters, digits and dashes become half-width), every space removed,
+    upper case; an id of digits only loses its leading zeros (``'0012'`` = ``12``), and a number
+    read from Excel as ``12.0`` is ``'12'``. Blank → missing.
+
+    Examples
+    --------
+    >>> parcel_key(pd.Series(["0012", 12.0, " dcf 2019－001 ", "ＤＣＦ2019-001", None, " "])).tolist()
+    ['12', '12', 'DCF2019-001', 'DCF2019-001', <NA>, <NA>]
+    """
+    s = pd.Series(values)
+
+    def text(v):  # Excel gives whole numbers as floats: 12.0 is the id 12 (one Python step per id, few ids)
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            return None
+        if isinstance(v, (float, np.floating)) and float(v).is_integer():
+            return str(int(v))
+        return str(v)
+
+    if isinstance(s.dtype, (pd.StringDtype, pd.CategoricalDtype)):  # read as text (field_aliases text_fields)
+        k = s.astype("string")
+    else:
+        k = s.astype(object).map(text).astype("string")
+    k = k.str.normalize("NFKC").str.replace(r"\s+", "", regex=True).str.upper()
+    k = k.mask(k == "")
+    digits = k.str.fullmatch(r"\d+").fillna(False)
+    stripped = k.str.lstrip("0").mask(lambda x: x == "", "0")
+    return k.where(~digits, stripped)
+
+
+def parcel_id_keys(ids: pd.Series) -> pd.Series:
+    """The key a parcel id is compared on for repeats: as the enterprise side matches 宗地编号
+    (:func:`dcf_spatial.land.efficiency.parcel_key`: ``0007`` = ``7``, spaces, full-width characters
+    and case ignored). Blank → missing.
+
+    Examples
+    --------
+    >>> parcel_id_keys(pd.Series(["0007", "7", " ｄｃｆ-1", None])).tolist()
+    ['7', '7', 'DCF-1', <NA>]
+    """
+    arr = _arrow_text(ids)
+    if arr is None:
+        return parcel_key(ids).reset_index(drop=True).set_axis(ids.index)
+    # Arrow-backed text: the same steps in Arrow's kernels (a third of the CPU of pandas' string
+    # methods at 10⁶ ids). Hand-written to match parcel_key: NFKC, the characters Python's ``\s``
+    # matches (``str.isspace``, :data:`_PY_WHITESPACE`) removed, upper case, ASCII digits only losing
+    # their leading zeros (after NFKC full-width digits are ASCII); tests/test_idle_ledger_lines.py
+    # checks both ways give the same keys.
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.chunked_array([arr]) if not isinstance(arr, pa.ChunkedArray) else arr
+    blank = "".join(f"\\x{{{ord(c):x}}}" for c in _PY_WHITESPACE)
+    k = pc.utf8_upper(pc.replace_substring_regex(pc.utf8_normalize(arr, "NFKC"), f"[{blank}]+", ""))
+    trimmed = pc.utf8_ltrim(k, "0")
+    trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar("0", type=k.type), trimmed)
+    k = pc.if_else(pc.match_substring_regex(k, "^[0-9]+$"), trimmed, k)
+    k = pc.if_else(pc.equal(k, ""), pa.scalar(None, type=k.type), k)
+    return pd.Series(pd.arrays.ArrowStringArray(k), index=ids.index)
+
+
+def date_conflicts(out, raw_checks: dict, sources: dict | None) -> np.ndarray:
+    """The ledger's dates that contradict each other, per row (Chinese, ``""`` where none): a
+    合同签订日期 after the 约定动工日期 or after the 实际动工日期 (the works cannot be agreed to start,
+    nor start, before the contract is signed), and an 实际竣工日期 before the 实际动工日期. Each names
+    both fields and both dates; the audit's conclusion is not changed by it.
+
+    ``out`` holds the parsed ``agreed_start``/``actual_start``; ``raw_checks`` the parsed optional
+    dates (:data:`CHECK_DATES_ZH`) present in the input.
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"agreed_start": pd.to_datetime(["2022-01-01", "2022-01-01"]),
+    ...                   "actual_start": pd.to_datetime(["2021-06-01", None])})
+    >>> c = {"contract_date": pd.Series(pd.to_datetime(["2023-05-01", "2021-01-01"]))}
+    >>> date_conflicts(o, c, None)[0]
+    '合同签订日期 2023-05-01 晚于约定动工日期 2022-01-01；合同签订日期 2023-05-01 晚于实际动工开发日期（第三十条标准） 2021-06-01（动工不能早于签订合同）：请核实上述日期'
+    """
+    n = len(out)
+    text = np.full(n, "", dtype=object)
+    pairs = []  # (earlier field, its dates, later field, its dates, what is wrong)
+    contract = raw_checks.get("contract_date")
+    done = raw_checks.get("actual_completion")
+    agreed = pd.to_datetime(out["agreed_start"]) if "agreed_start" in out.columns else None
+    actual = pd.to_datetime(out["actual_start"]) if "actual_start" in out.columns else None
+    if contract is not None and agreed is not None:
+        pairs.append(("contract_date", contract, "agreed_start", agreed, "晚于", ""))
+    if contract is not None and actual is not None:
+        pairs.append(("contract_date", contract, "actual_start", actual, "晚于", "（动工不能早于签订合同）"))
+    if done is not None and actual is not None:
+        pairs.append(("actual_completion", done, "actual_start", actual, "早于", "（竣工不能早于动工）"))
+    for f1, d1, f2, d2, word, tail in pairs:
+        a = pd.DatetimeIndex(np.asarray(d1, dtype="datetime64[ns]"))
+        b = pd.DatetimeIndex(np.asarray(d2, dtype="datetime64[ns]"))
+        wrong = np.asarray((a > b) if word == "晚于" else (a < b), dtype=bool) & ~a.isna() & ~b.isna()
+        for i in np.flatnonzero(wrong):
+            part = (f"{input_label(f1, sources)} {a[i]:%Y-%m-%d} {word}{input_label(f2, sources)} {b[i]:%Y-%m-%d}{tail}")
+            text[i] = part if not text[i] else f"{text[i]}；{part}"
+    has = text != ""
+    text[has] = text[has] + "：请核实上述日期"
+    return text
+
+
 def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto", working=None):
     """Type and check a parcel GeoDataFrame (any CRS) already carrying canonical field names.
 
@@ -616,6 +812,8 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     from ..io import declared_area_m2
 
     notes = []
+    # a ledger's 合计/小计 rows and footers (制表人：…) are listed, not audited nor counted (read as they were typed)
+    skip, skip_why = not_a_parcel_rows(gdf)
     given_codes = ("land_use_code" in gdf.columns
                    and bool(_blank_to_na(gdf["land_use_code"]).notna().any()))
     gdf = _codes_from_ledger_names(gdf, notes)
@@ -638,20 +836,27 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     out["parcel_id"] = _clean_text(out["parcel_id"]) if _arrow_text(out["parcel_id"]) is not None \
         else _blank_to_na(out["parcel_id"])
     _append_problem(problems, out["parcel_id"].isna(), "宗地代码为空")
-    dup = out["parcel_id"].notna() & out["parcel_id"].duplicated(keep=False)
+    # ids compared as the enterprise side matches them (0007 = 7, spaces, full-width and case ignored)
+    key = parcel_id_keys(out["parcel_id"])
+    if skip.any():
+        key = key.mask(skip)
+    dup = key.notna() & key.duplicated(keep=False)
     out["duplicate_id"] = dup.to_numpy()
     # one parcel, one share of every total: of the rows sharing an id, the first (the input's order,
     # the smallest 原表行号) counts; the others stay in every list, marked, but add nothing to a sum
-    repeat = (dup & out["parcel_id"].duplicated(keep="first")).to_numpy()
-    out["in_totals"] = ~repeat
+    repeat = (dup & key.duplicated(keep="first")).to_numpy()
+    out["in_totals"] = ~repeat & ~skip
     if dup.any():
         ids = out.loc[dup, "parcel_id"].astype(str)
-        counts = ids.map(ids.value_counts())
+        keys = key[dup]
+        counts = keys.map(keys.value_counts())
+        forms = ids.groupby(keys.to_numpy()).agg(lambda v: "、".join(dict.fromkeys(v)))
         # (no line number in the text: the dask engine numbers its rows after this validation)
         again = repeat[dup.to_numpy()]
         text = [f"宗地代码“{i}”重复（共{c}条，均保留、未合并，请核实）；"
+                + (f"写法不同的“{forms[k]}”按同一宗地代码计（前导零、空格、全角和大小写不计）；" if "、" in forms[k] else "")
                 + ("汇总与合计只计该代码的第一条记录（原表行号最小者），本条不重复计入" if a else "汇总与合计只计本条一次")
-                for i, c, a in zip(ids, counts, again)]
+                for i, k, c, a in zip(ids, keys, counts, again)]
         _append_problem(problems, dup, lambda m: text)
         notes.append(f"{int(dup.sum())} 条记录的宗地代码重复，均保留并列入问题清单；每个宗地代码在汇总与合计中只计一次"
                      f"（计原表中的第一条），另 {int(repeat.sum())} 条重复记录不计入面积、宗数与闲置费合计")
@@ -683,6 +888,15 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
             _append_problem(problems, bad, _quoted(raw, input_label(f, sources) + "的值",
                                                    "无法识别为日期"))
             _append_problem(bad_fields, bad, f, sep=";")
+    check_dates = {}
+    for f in CHECK_DATES_ZH:  # read to check them against the others only (the rules do not use them)
+        if f in out.columns:
+            raw = out[f]
+            check_dates[f], bad = parse_dates(raw)
+            out[f] = check_dates[f]
+            _append_problem(problems, bad.to_numpy() & ~skip, _quoted(raw, input_label(f, sources) + "的值", "无法识别为日期"))
+    conflicts = date_conflicts(out, check_dates, sources)
+    _append_problem(problems, (conflicts != "") & ~skip, conflicts)
     some = month_fields != ""
     out["month_fields"] = (pd.Categorical(month_fields) if some.any()  # (no per-row factorisation when none)
                            else pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[""]))
@@ -799,10 +1013,16 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
                      f"（{int((use_declared & other & ~by_name).sum())} 宗有值），所在镇街/区按图形位置判断")
     if "area_m2_declared" in out.columns and (~pointlike & ~no_geom).any():
         notes.append("有宗地图形的宗地按图形在 EPSG:4548 量算面积；文件中的宗地面积保留为 area_m2_declared")
-    lacking = int(np.isnan(np.asarray(out["area_m2"], dtype=float)).sum())
+    lacking = int((np.isnan(np.asarray(out["area_m2"], dtype=float)) & ~skip).sum())  # a footer has no area to lack
     if lacking:  # never left out of the totals without a word
         notes.append(f"{lacking} 宗没有可用的面积（面积列为空或无法读取，且无可量算的宗地图形）：各宗仍有结论，"
                      "但不计入面积合计；见问题记录")
+    if skip.any():  # its reason alone: "宗地代码为空", "缺少约定动工日期" … say nothing of a 合计 row
+        problems[skip] = skip_why[skip]
+        bad_fields[skip] = ""
+        notes.append(f"{int(skip.sum())} 行是表格的合计行或表尾（合计、小计、制表人、审核人、填表日期、注 等，且无日期、用途等宗地数据）："
+                     f"列入清单，结论为“{NOT_A_PARCEL_ZH}”，不作为宗地审计，不计入宗数、面积、闲置费等任何合计")
+    out["not_a_parcel"] = skip
     out["problems"] = problems
     out["bad_fields"] = bad_fields
     _compact_text(out, gdf.columns)

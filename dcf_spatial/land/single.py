@@ -129,6 +129,7 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
     layers_used = zones.attrs.get("layers_used", [])
     notes = [
         f"东昌府区闲置土地审计（审计基准日 {as_of:%Y-%m-%d}）——依据{rules['regulation_zh']}第二条、第八条、第九条、第十二条、第十四条、第三十条。",
+        *idle_audit.as_of_notes(result, as_of),
         "期间计算：" + rules["period_rule_zh"],
         *idle_audit.legal_notes(rules),
         synthetic_note(result),

@@ -793,9 +793,17 @@ def places(q: str = Query(..., min_length=1, max_length=60, description="地名�
 
 def _as_of(value: str) -> str:
     try:
-        return dt.date.fromisoformat(value.strip()).isoformat()
+        day = dt.date.fromisoformat(value.strip()).isoformat()
     except ValueError:
         raise DeskError(422, f"审计基准日「{value[:20]}」不是有效日期。请用 YYYY-MM-DD，如 2025-06-30。") from None
+    from ...errors import InputError
+    from ...land.idle_audit import parse_as_of
+
+    try:  # the library's bounds (1990-01-01 … a year after today), said in the desk's words
+        parse_as_of(day)
+    except InputError as exc:
+        raise DeskError(422, str(exc).replace("审计基准日（as_of）", "审计基准日")) from None
+    return day
 
 
 def _audit_summary(res) -> dict:

@@ -84,9 +84,20 @@ def _id_keys(part: Partition, field_map, crs, store):
     col = _ids_arrow(part, field_map) if part.kind == "parquet" else None
     clean = _clean_ids_arrow(col[1]) if col is not None else None
     if clean is not None:
-        return col[0], clean
+        return col[0], _id_key_array(pd.Series(clean.to_pandas()))
     n, ids = _ids_of(part, field_map, crs, store)
-    return n, pa.array(ids.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    return n, _id_key_array(ids)
+
+
+def _id_key_array(ids: pd.Series):
+    """The ids as the key repeats are found on (:func:`~dcf_spatial.land.parcels.parcel_id_keys`:
+    ``0007`` = ``7``, as the single engine's validation compares them), as an Arrow string array."""
+    import pyarrow as pa
+
+    from ..parcels import parcel_id_keys
+
+    keys = parcel_id_keys(ids).astype(object)
+    return pa.array(keys.where(keys.notna(), None).to_numpy(dtype=object), type=pa.string(), from_pandas=True)
 
 
 def _clean_ids_arrow(col):

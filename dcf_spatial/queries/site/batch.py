@@ -189,11 +189,17 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
     method_col, reason_col, addr_col = column("location_method"), column("place_reason"), column("address")
     addr_label = "建设地点/项目位置/项目地址"
     industries, errors, figures, flags = [], [], [], []
+    ledger_lines = _ledger_lines(gdf, [empty_geom[i] and blank(codes_col[i]) and blank(words_col[i]) for i in range(n)])
     for i in range(n):
         val = codes_col[i] if not blank(codes_col[i]) else words_col[i]
         if blank(val):
             val = default_industry
         industries.append(val)
+        if i in ledger_lines:  # the table's 合计 row or footer: said so, not checked as a site
+            errors.append(ledger_lines[i])
+            figures.append({})
+            flags.append({})
+            continue
         err = None if blank(issues[i]) else str(issues[i])
         if empty_geom[i] and method_col[i] == "位置不明":
             text = '' if blank(addr_col[i]) else str(addr_col[i])
@@ -232,6 +238,30 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
             flag["catalogue_class"] = cls if cls in ("鼓励类", "允许类", "限制类", "淘汰类") else None
         flags.append(flag)
     return gdf, industries, figures, errors, list(gdf.attrs.get("read_notes", [])) + list(extra_notes or []), flags
+
+
+def _ledger_lines(gdf, candidates) -> dict[int, str]:
+    """The rows of a project list that are its total row (合计/小计) or a footer (制表人：…, 填表日期：…):
+    a row without a place and without an industry, one of whose cells is such a text
+    (:func:`dcf_spatial.io.rows.ledger_line_kind`). Position → the reason of its 无法核查 (not a project)."""
+    from ...io.rows import ledger_line_kind
+
+    rows = [i for i, c in enumerate(candidates) if c]
+    if not rows:
+        return {}
+    geom = gdf.geometry.name
+    sources = gdf.attrs.get("field_sources") or {}  # canonical field → the column as the user named it
+    cols = [c for c in gdf.columns if c != geom]
+    found = {}
+    for i in rows:
+        for c in cols:
+            v = gdf[c].iat[i]
+            kind = ledger_line_kind(v)
+            if kind:
+                found[i] = (f"非项目行（合计/表尾）：“{sources.get(c, c)}”列为“{str(v).strip()}”，是表格的{kind}，"
+                            "不是一个项目：未核查，不计入任何项目的结论。")
+                break
+    return found
 
 
 def _approximate_areas(gdf, row_numbers, row_kind):
