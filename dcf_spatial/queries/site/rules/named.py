@@ -88,11 +88,14 @@ def parts(ctx, unit, inner: list[dict], unit_label: str) -> list[tuple[str, obje
     unit) and one in the rest of the unit (outside all of them), to be checked as ordinary parcels.
 
     Written by hand: a site "somewhere in the unit" takes the verdict of every part; a part is represented by a
-    point on its surface (``shapely.point_on_surface``), which is the check a planner gets by giving a parcel there.
+    point on its surface (:func:`sample_point`), which is the check a planner gets by giving a parcel there. Each
+    point lies strictly inside the unit and the zone it is reported for (not on a shared edge, where the check
+    would judge it in the neighbouring zone).
     """
     import shapely
 
     th = plan.rules()["thresholds"]
+    min_area = th["split_min_share"] * shapely.area(unit)  # slivers of a part below this are not sampled
     out, drawn = [], []
     for z in inner:
         lay = ctx.layers.get(z["layer"])
@@ -113,13 +116,47 @@ def parts(ctx, unit, inner: list[dict], unit_label: str) -> list[tuple[str, obje
         others = [q for k, q in enumerate(drawn) if k != j
                   and not shapely.area(shapely.intersection(q, piece)) >= own_share() * shapely.area(piece)]
         own_part = shapely.difference(piece, shapely.union_all(others)) if others else piece
-        points.append(shapely.point_on_surface(own_part if shapely.area(own_part) > 0 else piece))
-    out = list(zip(out, points))
+        points.append(sample_point(own_part, min_area) or sample_point(piece, min_area)
+                      or sample_point(piece, 0.0))
+    out = [(lbl, pt) for lbl, pt in zip(out, points) if pt is not None]
     if out:
         rest = shapely.difference(unit, shapely.union_all(drawn))
-        if not shapely.is_empty(rest) and shapely.area(rest) >= th["split_min_share"] * shapely.area(unit):
-            out.append((f"位于{unit_label}内上述分区以外的地块", shapely.point_on_surface(rest)))
+        pt = sample_point(rest, min_area)
+        if pt is not None:
+            out.append((f"位于{unit_label}内上述分区以外的地块", pt))
     return out
+
+
+#: how far inside its part a sample point lies (metres, EPSG:4548): clear of the floating-point noise of shared
+#: edges (a point 2e-11 m off the unit's edge was judged in the neighbouring 宜游板块), far below the layers' errors
+EDGE_M = 1.0
+
+
+def sample_point(part, min_area: float):
+    """A point strictly inside ``part`` (a polygon, EPSG:4548), or ``None`` when ``part`` has no piece of at
+    least ``min_area`` m² (slivers along edges are dropped): ``point_on_surface`` of the part's pieces shrunk by
+    :data:`EDGE_M`, falling back to the pieces themselves when shrinking empties them.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> sample_point(shapely.box(0, 0, 100, 100), 10.0).within(shapely.box(1, 1, 99, 99))
+    True
+    >>> sample_point(shapely.box(0, 0, 100, 0.001), 10.0) is None
+    True
+    """
+    import shapely
+
+    if part is None or shapely.is_empty(part):
+        return None
+    pieces = [g for g in shapely.get_parts(part)
+              if g.geom_type in ("Polygon", "MultiPolygon") and shapely.area(g) > 0 and shapely.area(g) >= min_area]
+    if not pieces:
+        return None
+    kept = shapely.union_all(pieces)
+    core = shapely.buffer(kept, -EDGE_M)
+    pt = shapely.point_on_surface(core if not shapely.is_empty(core) and shapely.area(core) > 0 else kept)
+    return None if shapely.is_empty(pt) else pt
 
 
 def part_verdict(result: dict) -> str:
