@@ -446,7 +446,8 @@ def _resolve(query: str, t) -> IndustryMatch:
             if inner and _form_fits(query, base, inner):
                 return _match(query, _collapse_nested(inner), t, "form", notes=("form", base, inner_how))
     if not exact:
-        hits = [c for c, row in t.items() if query in row.name_zh or any(query in k for k in row.keywords)]
+        hits = [c for c, row in t.items() if (query in row.name_zh and not _serves(query, row.name_zh))
+                or any(query in k for k in row.keywords)]
         how = "substring"
     else:
         hits = exact
@@ -522,6 +523,18 @@ def _contains(query: str, t) -> IndustryMatch | None:
 #: (建筑设计 is 工程设计, never 建筑业). A read whose codes contradict the head is not offered.
 _EQUIPMENT_HEADS = ("设备", "装备", "器材", "机械", "机具", "仪器")
 _SERVICE_HEADS = ("设计", "咨询", "研发", "检测", "培训", "服务")
+
+
+#: a standard name of machinery for the industries it lists (C354 印刷、制药、日化及日用品生产专用设备制造)
+_FOR_INDUSTRIES = ("专用设备", "专用机械", "专用仪器")
+
+
+def _serves(query: str, name: str) -> bool:
+    """True when ``query`` is one of the industries a machinery name lists as served (日化 in C354
+    印刷、制药、日化及日用品生产专用设备制造): such a word names that industry, not its machines (日化 is C268
+    日用化学产品制造), so a part of the name is no reading of it — unless the word itself names equipment."""
+    return (query in name and name.endswith("制造") and any(h in name for h in _FOR_INDUSTRIES)
+            and not query.endswith(_EQUIPMENT_HEADS) and not any(h in query for h in _FOR_INDUSTRIES))
 
 
 def _head_fits(tail: str, codes: list[str]) -> bool:

@@ -32,8 +32,14 @@ RULES_FILE = "plan_rules.json"
 
 @lru_cache(maxsize=1)
 def rules() -> dict:
-    """The rule book (``data/plan_rules.json``)."""
-    return _load_json(RULES_FILE)
+    """The rule book (``data/plan_rules.json``); a malformed ``chemical_parks.recognised`` is refused
+    (:func:`chemical_parks_problems`)."""
+    data = _load_json(RULES_FILE)
+    rec = (data.get("chemical_parks") or {}).get("recognised", [])
+    if not isinstance(rec, list) or not all(isinstance(v, str) and v.strip() for v in rec):
+        bad = _chemical_parks_form(rec)
+        raise SchemaError(f"{settings.data_dir / RULES_FILE}：{bad}")
+    return data
 
 
 @lru_cache(maxsize=1)
@@ -74,6 +80,60 @@ def _load_json(name: str) -> dict:
             return json.load(fh)
     except json.JSONDecodeError as exc:
         raise SchemaError(f"{path}：不是有效的 JSON（{exc}）。请按提示的行列修正该文件（它是主管部门可以编辑的数据文件）。") from None
+
+
+CHEMICAL_PARKS_KEY = "plan_rules.json → chemical_parks.recognised"
+
+
+def _chemical_parks_form(rec) -> str:
+    """The message for a ``recognised`` that is not a list of non-empty texts (a text would match by substring:
+    ``"cluster.jiaming2"`` made ``cluster.jiaming`` recognised); ``""`` when its form is right."""
+    import json as _json
+
+    shown = _json.dumps(rec, ensure_ascii=False)
+    if not isinstance(rec, list):
+        return (f"{CHEMICAL_PARKS_KEY} 应为要素 id 的列表，收到 {shown}。请改为列表，如 [\"park.jiaming.new_materials\"]"
+                "（无省认定的化工园区时为 []）。")
+    bad = [v for v in rec if not isinstance(v, str) or not v.strip()]
+    if bad:
+        return (f"{CHEMICAL_PARKS_KEY} 中的 {_json.dumps(bad, ensure_ascii=False)} 不是要素 id（应为文字，如 "
+                "\"park.jiaming.new_materials\"）。请改正或删去这些项。")
+    return ""
+
+
+def chemical_parks_problems(known_ids=None) -> list[str]:
+    """What is wrong with ``plan_rules.json → chemical_parks.recognised`` (the office's list of the province's
+    recognised chemical parks): it must be a list of feature ids, each of a cluster or park of the store
+    (``known_ids``; ``None`` checks the form only) or a zone id of ``plan_zones.json``. Ids are compared exactly:
+    ``"cluster.jiaming2"`` does not stand for ``cluster.jiaming``. ``[]`` when nothing is wrong.
+
+    Examples
+    --------
+    >>> chemical_parks_problems()
+    []
+    >>> chemical_parks_problems({"cluster.jiaming"})
+    []
+    """
+    import json as _json
+
+    rule = rules().get("chemical_parks") or {}
+    rec = rule.get("recognised", [])
+    form = _chemical_parks_form(rec)
+    if form:
+        return [form]
+    out: list[str] = []
+    if known_ids is not None:
+        known = set(map(str, known_ids)) | set(zones())
+        unknown = [v for v in rec if isinstance(v, str) and v.strip() and v not in known]
+        if unknown:
+            import difflib
+
+            hints = {v: difflib.get_close_matches(v, sorted(known), n=1, cutoff=0.6) for v in unknown}
+            out += [f"{CHEMICAL_PARKS_KEY} 中的「{v}」不是图层库中工业集聚区、功能园区的要素 id，也不是规划分区 id"
+                    + (f"（是否为「{hints[v][0]}」？）" if hints[v] else "")
+                    + "。请改为省认定化工园区所在集聚区或园区的要素 id（dcf layers 可查各图层的要素 id），或删去该项。"
+                    for v in unknown]
+    return out
 
 
 def verdict_zh(verdict: str) -> str:

@@ -301,6 +301,25 @@ def check_rules_table(path) -> RulesTableCheck:
         data_file = str(row.get("data_file", "")).strip()
         if data_file and data_file not in DATA_FILES:
             problems.append((n, COLUMNS["data_file"], f"未知数据文件「{data_file}」；应为 {'、'.join(DATA_FILES)} 之一"))
+    # the rule book's list of recognised chemical parks (plan_rules.json, not a row of the table): row 0
+    problems += [(0, "plan_rules.json", msg) for msg in _chemical_parks_problems()]
     res = RulesTableCheck(path, len(df), problems)
     logger.info("Checked %d rules in %s: %d problems", len(df), path, len(problems))
     return res
+
+
+def _chemical_parks_problems() -> list[str]:
+    """:func:`plan.chemical_parks_problems` against the active store's clusters and parks (the form only when no
+    store can be read)."""
+    rule = plan.rules().get("chemical_parks") or {}
+    if not rule.get("recognised"):
+        return plan.chemical_parks_problems()
+    try:
+        from .context import load_context
+
+        ctx = load_context()
+    except Exception as exc:  # no store here: the ids cannot be checked, the form still is
+        logger.warning("图层库不可读（%s），未核对 chemical_parks.recognised 的要素 id", exc)
+        return plan.chemical_parks_problems()
+    known = {str(v) for lid in rule.get("layers", []) if lid in ctx.layers for v in ctx.layers[lid].ids}
+    return plan.chemical_parks_problems(known)

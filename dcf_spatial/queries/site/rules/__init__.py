@@ -83,6 +83,14 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
         return [done[i] for i in range(len(matches))]
 
     rb = plan.rules()
+    chem = rb.get("chemical_parks") or {}
+    if chem.get("recognised"):  # the office's list of recognised chemical parks names features of this store
+        known = {str(v) for lid in chem.get("layers", []) if lid in ctx.layers for v in ctx.layers[lid].ids}
+        problems = plan.chemical_parks_problems(known)
+        if problems:
+            from ....errors import SchemaError
+
+            raise SchemaError("\n".join(problems))
     th = rb["thresholds"]
     areas = shapely.area(geoms)
     L = ctx.layers

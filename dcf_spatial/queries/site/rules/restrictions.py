@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .... import plan
+from ....errors import SchemaError
 from ....industry import label_zh
 from .base import Reasons, SiteFacts
 
@@ -72,7 +73,10 @@ def chemical_park(site: SiteFacts, reasons: Reasons, zones: list[dict] | None = 
     if any(plan.match(e["codes"], site.codes) != "none" for e in rule.get("plan_named", [])):
         return False  # the plan names this product (or the project may be it): the chemical rule's 有条件 stands
     here = [z for z in zones or [] if z.get("layer") in rule["layers"]]
-    if not here or any(z["id"] in rule.get("recognised", []) for z in here):
+    recognised = rule.get("recognised", [])
+    if not isinstance(recognised, list):  # plan.rules() refuses it; a rule book given otherwise is not read by substring
+        raise SchemaError(plan.chemical_parks_problems()[0])
+    if not here or any(str(z["id"]) in recognised for z in here):
         return False
     where = next((z for z in here if z.get("layer") == "cluster_parks"), here[0])
     reasons.add(rule["id"], rule["effect"], rule["reason_zh"].format(project=site.match.label_zh,
