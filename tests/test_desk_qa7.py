@@ -159,12 +159,22 @@ def test_a_cancelled_job_stops_at_its_next_step_and_its_files_go():
         _wait(job)
         assert job.status == "cancelled" and job.message == "已取消" and after == []
         assert not job.folder.exists() and job.to_dict()["downloads"] == []
-        # a finished job cancelled: its results are removed too
+        # a finished job is not cancelled (F8S): 409, its results stay downloadable
+        from dcf_spatial.desk.errors import DeskError
+
         done = jobs.new("idle")
-        jobs.start(done, lambda j: (j.folder / "out.xlsx").write_text("x"))
+
+        def write(j):
+            (j.folder / "out.xlsx").write_text("x")
+            j.files["结果.xlsx"] = j.folder / "out.xlsx"
+
+        jobs.start(done, write)
         _wait(done)
         assert done.status == "done"
-        assert jobs.cancel(done.id).status == "cancelled" and not done.folder.exists()
+        with pytest.raises(DeskError) as exc:
+            jobs.cancel(done.id)
+        assert exc.value.status == 409 and "任务已完成，不能取消（结果仍可下载）" in str(exc.value)
+        assert done.status == "done" and (done.folder / "out.xlsx").exists() and done.to_dict()["downloads"]
     finally:
         jobs.close()
 
@@ -402,9 +412,50 @@ def test_the_desk_cancels_a_job(desk, monkeypatch, tmp_path):
     assert _error(desk.delete("/api/jobs/nosuchjob"), 404)
 
 
+def test_the_desk_does_not_cancel_a_finished_job(desk, tmp_path):
+    """DELETE on a job that is done (F8S): 409, its results stay downloadable and it is not marked 已取消."""
+    files = dcf.write_sample(tmp_path / "sample", parcels=10, seed=2, imagery=False)
+    with open(files["parcels"], "rb") as fh:
+        r = desk.post("/api/audit/idle", files={"parcels": (Path(files["parcels"]).name, fh)},
+                      data={"as_of": "2025-12-31"})
+    assert r.status_code == 202, r.text
+    url = r.json()["url"]
+    import time
+
+    deadline = time.monotonic() + 300   # a guard against a hang, not a timed assertion
+    while (state := desk.get(url).json())["status"] not in ("done", "failed", "cancelled"):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert state["status"] == "done" and state["downloads"]
+    msg = _error(desk.delete(url), 409)
+    assert "任务已完成，不能取消（结果仍可下载）" in msg
+    after = desk.get(url).json()
+    assert after["status"] == "done" and after["downloads"] == state["downloads"]
+    assert desk.get(after["downloads"][0]["url"]).status_code == 200
+
+
 def test_a_big_recorded_batch_says_every_row_went_into_the_register():
     from dcf_spatial.desk.routes.api import BATCH_RECORD_NOTE_ROWS, batch_record_note
 
     assert BATCH_RECORD_NOTE_ROWS == 2000
     assert "20,000 行已逐行记入核查登记" in batch_record_note(20_000)
     assert "--" not in batch_record_note(20_000)
+
+
+# ---- F8S 5: a GeoJSON geometry sent as a JSON string; the industry's length counts its own characters ---------------
+def test_a_geometry_sent_as_a_json_string_is_that_geometry(desk):
+    geom = {"type": "Point", "coordinates": [115.75, 36.455]}   # 郑家镇工业集聚区
+    as_text = desk.post("/api/site-check", json={"site": json.dumps(geom), "industry": "轴承"})
+    as_object = desk.post("/api/site-check", json={"site": geom, "industry": "轴承"})
+    assert as_text.status_code == as_object.status_code == 200, as_text.text
+    assert as_text.json()["verdict"] == as_object.json()["verdict"]
+    assert "不在地名表中" not in as_text.text
+    text = _error(desk.post("/api/site-check", json={"site": '{"type": "Point", "coordinates": [115.75,', "industry": "轴承"}))
+    assert "site" in text and "JSON 对象" in text and "地名表" not in text
+
+
+def test_spaces_around_the_industry_do_not_count_towards_its_length(desk):
+    r = desk.post("/api/site-check", json={"site": "115.75,36.455", "industry": " " * 250 + "轴承" + " " * 10})
+    assert r.status_code == 200, r.text
+    assert r.json()["industry"]["codes"] == ["C3451"]
+    assert "最多 200 个字" in _error(desk.post("/api/site-check", json={"site": "115.75,36.455", "industry": "轴" * 201}))

@@ -5,8 +5,8 @@ job needs the request's store (a context variable, carried into the thread with
 ``contextvars.copy_context``) and its result objects stay in memory for the summary. Two workers at
 most: the desk runs on an office PC.
 
-A job can be cancelled (``DELETE /api/jobs/{id}``): it stops at its next progress step
-(:meth:`Job.step`) and its folder is removed. Each desk keeps its jobs' folders under
+A job can be cancelled (``DELETE /api/jobs/{id}``) while it is queued or running: it stops at its next
+progress step (:meth:`Job.step`) and its folder is removed; a finished job keeps its results (409). Each desk keeps its jobs' folders under
 ``<tmp>/dcf-desk-jobs-<pid>-…``; a desk that starts removes such folders of desks whose process is
 gone (killed, or the PC switched off), never those of a desk still running (:func:`remove_leftovers`).
 """
@@ -152,12 +152,21 @@ class Jobs:
 
     def cancel(self, jid: str) -> Job:
         """Cancel job ``jid``: a queued job never starts, a running one stops at its next progress step;
-        either way (and for a finished one) its folder and downloads are removed. A 404 :class:`DeskError`
-        for an unknown job."""
+        either way its folder and downloads are removed. A finished job is not cancelled: its results stay
+        (a 409 :class:`DeskError`; a cancelled one is answered as it is). A 404 :class:`DeskError` for an
+        unknown job."""
         job = self.get(jid)
+        if job.status == "done":
+            raise DeskError(409, "任务已完成，不能取消（结果仍可下载）。")
+        if job.status == "failed":
+            raise DeskError(409, "任务已结束（失败），不能取消；失败原因见任务状态。")
+        if job.status == "cancelled":
+            return job
         job.cancel_requested.set()
-        if job.status in ("done", "failed", "cancelled"):
-            self._cancelled(job)
+        if job.status in ("done", "failed"):  # finished meanwhile: a finished job keeps what it has
+            job.cancel_requested.clear()
+            raise DeskError(409, "任务已完成，不能取消（结果仍可下载）。" if job.status == "done"
+                            else "任务已结束（失败），不能取消；失败原因见任务状态。")
         else:  # queued: stops before it starts; running: at the end of its current step
             job.message = "正在取消（当前步骤完成后停止）"
         return job

@@ -63,6 +63,28 @@ class SiteCheckBody(RequestBody):
                           "{\"industry_outside_clusters\": \"conditional\"}；不给则用各口径的默认值。",
         examples=[{"industry_outside_clusters": "conditional"}])
 
+    @field_validator("site", mode="before")
+    @classmethod
+    def _geojson_text(cls, value):
+        # a geometry sent as a JSON string ("{\"type\": \"Polygon\", …}", another system serialising twice) is that
+        # geometry, not a place name (it was answered "不在地名表中"); a text starting with { that is not JSON is refused
+        if isinstance(value, str) and value.strip().startswith("{"):
+            try:
+                parsed = json.loads(value)
+            except ValueError as exc:
+                raise PydanticCustomError("geojson_text", "GeoJSON text that is not JSON: {error}",
+                                          {"error": str(exc)}) from None
+            if not isinstance(parsed, dict):
+                raise PydanticCustomError("geojson_text", "GeoJSON text that is not an object", {"error": "非 JSON 对象"})
+            return parsed
+        return value
+
+    @field_validator("industry", mode="before")
+    @classmethod
+    def _strip_industry(cls, value):
+        # the length cap counts the industry's own characters, as the library reads it (spaces around dropped)
+        return value.strip() if isinstance(value, str) else value
+
     @field_validator("area_mu", "investment_wan", "floor_area_m2", "footprint_m2", "admin_area_m2", "green_area_m2",
                      "tall_floor_area_m2", "yard_area_m2", mode="before")
     @classmethod
@@ -989,11 +1011,12 @@ def job_status(request: Request, job_id: str):
     return request.app.state.jobs.get(job_id).to_dict()
 
 
-@router.delete("/jobs/{job_id}", summary="取消后台任务", responses=error_responses(403, 404, 422))
+@router.delete("/jobs/{job_id}", summary="取消后台任务", responses=error_responses(403, 404, 409, 422))
 def job_cancel(request: Request, job_id: str):
-    """Cancel a job: it stops at its next progress step and its uploads and results are removed
-    (also those of a finished job). Answers the job's state (``status`` ``cancelled``, or still
-    ``running`` with 正在取消 until its current step ends)."""
+    """Cancel a queued or running job: it stops at its next progress step and its uploads and results are
+    removed. Answers the job's state (``status`` ``cancelled``, or still ``running`` with 正在取消 until its
+    current step ends). A finished job is not cancelled: 409 “任务已完成，不能取消（结果仍可下载）”, its results
+    stay."""
     return request.app.state.jobs.cancel(job_id).to_dict()
 
 

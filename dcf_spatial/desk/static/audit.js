@@ -186,8 +186,11 @@
       $('job-status').textContent = job.message;
       if (job.status === 'cancelled') { finished(); $('job-progress').value = 0; }
       // still running: the poll sees it stop at the end of its current step
-    }).catch(function (e) { $('error').textContent = e.message; })
-      .then(function () { $('job-cancel').disabled = false; });
+    }).catch(function (e) {
+      // finished meanwhile (409): not cancelled, its results stay; the poll shows them
+      if (e.status === 409) { $('job-status').textContent = e.message; $('job-cancel').hidden = true; return; }
+      $('error').textContent = e.message;
+    }).then(function () { $('job-cancel').disabled = false; });
   });
   // an error never leaves the status at 正在上传 / 正在审计: it says what happened (the reason is in #error)
   function failed(e, status) {
