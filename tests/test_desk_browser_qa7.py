@@ -62,7 +62,7 @@ def _start_held_audit(page, url, tmp_path, monkeypatch):
     page.set_input_files("#parcels-file", str(files["parcels"]))
     page.fill("#as-of", "2025-12-31")
     page.click("#audit-go")
-    assert entered.wait(60)
+    assert entered.wait(180)  # a loaded CI machine can take long to upload and start the job
     page.wait_for_selector("#job-cancel:not([hidden])")
     return release
 
