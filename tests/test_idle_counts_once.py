@@ -58,9 +58,13 @@ def test_ids_differing_in_case_spaces_and_width_are_one_parcel_counted_once(ledg
     assert res.rows_by_status["idle_reclaim"] == 5 and sum(res.rows_by_status.values()) == 6
 
 
+#: the characters ids differ by (zeros, digits and letters full-width, case, blanks, dashes, ligatures), and
+#: any other character but a lone surrogate (no text a file holds)
+_ID_CHARS = st.sampled_from(list("0０7７bBｂＢ- \u3000\u00a0\t-－ßﬁ٣İ")) | st.characters(blacklist_categories=("Cs",))
+
+
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.text(alphabet=st.sampled_from(list("0０7７bBｂＢ- \u3000\u00a0\t-－ßﬁ٣İ")) | st.characters(),
-                        max_size=8) | st.none(), max_size=12))
+@given(st.lists(st.text(alphabet=_ID_CHARS, max_size=8) | st.none(), max_size=12))
 def test_the_duplicate_key_is_the_enterprise_sides_key_for_arrow_and_object_ids(ids):
     import pyarrow as pa
 
