@@ -88,7 +88,8 @@ def test_idle_json_lists_every_parcel_once(tmp_path, store):
     assert data["parcels"][0]["fee_wan"] == pytest.approx(160.0)
     assert data["parcels"][1]["fee_wan"] is None
     assert "第十四条" in data["parcels"][0]["reason_zh"]
-    assert sum(data["counts"].values()) == 4
+    assert sum(data["rows_by_status"].values()) == 4  # every row has a status
+    assert sum(data["counts"].values()) == 3  # G002 on two rows: one parcel
 
 
 def test_refuses_to_overwrite_and_rejects_bad_date(tmp_path, store):

@@ -125,7 +125,7 @@ def test_parcel_reader_and_audit_keep_every_row(land_store, rows):
     out = result.frame
     assert len(out) == len(rows)
     assert set(out["status"]) <= set(STATUS_ORDER)
-    assert sum(result.counts.values()) == len(rows)
+    assert sum(result.rows_by_status.values()) == len(rows)  # every row, each with a status
 
 
 def test_an_invalid_parcel_in_a_frame_is_repaired_not_a_geos_error(land_store):

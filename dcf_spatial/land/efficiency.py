@@ -285,7 +285,8 @@ def classify(ent: pd.DataFrame, *, scoring: dict | None = None, as_of=None) -> p
         Scoring parameters; default the shipped ``efficiency_scoring.json``.
     as_of
         The audit date (anything :func:`pandas.Timestamp` reads); a 投产年份 after its year is a data
-        error of the row. A row with a data error (``data_errors`` of the validated table) is T and not
+        error of the row. A row without 年度 is ranked (and its years in production counted) in the
+        audit date's year, its reason saying “在审计基准日所在年度（2025）…”. A row with a data error (``data_errors`` of the validated table) is T and not
         scored, its reason naming the fields.
 
     Returns
@@ -361,7 +362,13 @@ def classify(ent: pd.DataFrame, *, scoring: dict | None = None, as_of=None) -> p
     with np.errstate(invalid="ignore"):
         new = ~np.isnan(start) & ~np.isnan(age_year) & (age_year - start < t_new)
     evaluated = ~vetoed & ~erroneous & ~no_land & ~small & ~new
-    year = out["year"].astype("Int64").astype("string").fillna("（未填年度）")
+    # the ranking's year: the row's 年度, else (as for the years in production above) the audit date's
+    # year — a row without 年度 is ranked with that year's firms, and its reason says so
+    year = out["year"].astype("Int64").astype("string")
+    no_year = year.isna().to_numpy()
+    year = year.fillna(str(pd.Timestamp(as_of).year) if as_of is not None else "（未填年度）")
+    where_year = np.where(no_year, (f"审计基准日所在年度（{pd.Timestamp(as_of).year}）" if as_of is not None
+                                    else "未填评价年度的"), year.to_numpy(dtype=object) + "年度").astype(object)
     cls = np.full(n, "T", dtype=object)
     cls[vetoed] = cfg.get("veto", {}).get("class", "D")
     rank = np.full(n, np.nan)
@@ -409,7 +416,7 @@ def classify(ent: pd.DataFrame, *, scoring: dict | None = None, as_of=None) -> p
             else:
                 reason[i] = f"规模以下且用地面积{land[i]:.2f}亩（小于{t_min:g}亩），暂不评价"
         else:
-            reason[i] = (f"综合得分{score[i]:.1f}，在{year.iloc[i]}年度{pool_zh[i]}{n_eval[i]}家参评企业中列第{int(rank[i])}名"
+            reason[i] = (f"综合得分{score[i]:.1f}，在{where_year[i]}{pool_zh[i]}{n_eval[i]}家参评企业中列第{int(rank[i])}名"
                          f"（{share[cls[i]]}）")
             if missing[i]:
                 reason[i] += "；缺少" + "、".join(missing[i]) + "数据，该项计0分"

@@ -1147,6 +1147,26 @@ def counted_once(audited):
     return audited if keep.all() else audited[keep]
 
 
+def status_counts(audited, *, rows: bool = False) -> dict:
+    """How many per status (every :data:`STATUS_ORDER` key, zeros included): each parcel once — the
+    repeats of a duplicated parcel id (``in_totals`` False) are not counted again, as in the workbooks'
+    宗数 — or, with ``rows``, every row (``rows_by_status``). A 合计/表尾 row (``not_a_parcel``) is no
+    parcel and no repeat: it counts once under its own status either way.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"status": ["idle", "idle", "normal", "not_a_parcel"],
+    ...                   "in_totals": [True, False, True, False]})
+    >>> status_counts(a)["idle"], status_counts(a, rows=True)["idle"], status_counts(a)["not_a_parcel"]
+    (1, 2, 1)
+    """
+    status = pd.Series(np.asarray(audited["status"], dtype=object))
+    if not rows:
+        keep = in_totals(audited) | (status == "not_a_parcel").to_numpy()
+        status = status[keep]
+    return {k: int(v) for k, v in status.value_counts().reindex(list(STATUS_ORDER), fill_value=0).items()}
+
+
 def summarize(audited, by: list[str] | None = None) -> pd.DataFrame:
     """Count, area (亩) and fee (万元) per status, optionally grouped by ``by`` columns.
 

@@ -146,13 +146,14 @@ def manifest(result) -> dict:
 
         rules_file = ("dcf_spatial/data/idle_land_rules.json（随附）" if digest(load_rules()) == rules_sha
                       else "用户提供的规则（rules=）")
-    n_out = int(sum(v for v in result.counts.values() if isinstance(v, (int, np.integer))))
+    n_out = int(sum(v for v in (result.rows_by_status or result.counts).values() if isinstance(v, (int, np.integer))))
     frame = result.frame_source if not callable(result.frame_source) else None
     return {"kind": result.kind, "engine": result.engine,
             "as_of": f"{result.as_of:%Y-%m-%d}" if result.as_of is not None else None,
             "inputs": inputs, "layers": _layers_record(result.layers_used),
             "rules": {"sha256": rules_sha, "file": rules_file},
-            "rows": {"in": len(frame) if frame is not None else n_out, "out": n_out, "counts": result.counts}}
+            "rows": {"in": len(frame) if frame is not None else n_out, "out": n_out, "counts": result.counts,
+                     **({"rows_by_status": result.rows_by_status} if result.rows_by_status else {})}}
 
 
 def _layers_record(layers_used) -> list:
@@ -251,7 +252,7 @@ def _dask_idle_workbook(result, path: Path) -> dict:
     partitions finished (:class:`dcf_spatial.land.dask.engine.ListRows`, the single engine's
     :func:`~dcf_spatial.land.outputs.pick_list_rows`): no partition file is read back here.
     """
-    n = int(sum(result.counts.values()))
+    n = int(sum((result.rows_by_status or result.counts).values()))  # rows: the list lists every row
     args = _idle_workbook_args(result)
     max_rows, where = args["max_list_rows"], result.details["where"]
     listed, rejected, need, n_rejected = result.details["list_rows"]
@@ -278,7 +279,7 @@ def _idle_dask(result, folder: Path, *, overwrite, map, basemap) -> dict:
     outputs.check_outputs([p for p in (excel_path, summary_path, map_path) if p is not None], overwrite)
     folder.mkdir(parents=True, exist_ok=True)
     rules, files = d["rules"], d["parquet_files"]
-    n_rows = int(sum(result.counts.values()))
+    n_rows = int(sum((result.rows_by_status or result.counts).values()))
     t2 = time.perf_counter()
     listed = _dask_idle_workbook(result, excel_path)
     t3 = time.perf_counter()
@@ -323,8 +324,8 @@ def _idle_dask(result, folder: Path, *, overwrite, map, basemap) -> dict:
                            "total": round(result.timings.get("start_cluster", 0) + result.timings.get("audit", 0)
                                           + t5 - t2, 3)})
     summary = {"as_of": f"{result.as_of:%Y-%m-%d}", "rows": n_rows, "partitions": d["partitions"],
-               "counts": result.counts, "area_mu": d["area_mu"], "fee_wan": d["fee_wan"],
-               "files": files, "folder": str(d["folder"]), "excel": str(excel_path),
+               "counts": result.counts, "rows_by_status": result.rows_by_status, "area_mu": d["area_mu"],
+               "fee_wan": d["fee_wan"], "files": files, "folder": str(d["folder"]), "excel": str(excel_path),
                "excel_listed": listed["listed"], "excel_rejected": listed["rejected"],
                "map": str(map_path) if map_path is not None else None, "map_kind": map_kind,
                "summary_file": str(summary_path), "dashboard": d["dashboard"], "scheduler": d["scheduler"],

@@ -67,7 +67,13 @@ class AuditResult:
     notes
         The Chinese note paragraphs every output repeats (provenance, synthetic data, legal basis, caps).
     counts
-        Rows per status (idle: ``STATUS_ORDER`` keys) or per class (efficiency: A/B/C/D/T), zeros included.
+        Idle: parcels per status (``STATUS_ORDER`` keys, zeros included), each parcel once — a parcel id
+        on several rows counts on its first row only, as in the workbooks and the totals
+        (:func:`~dcf_spatial.land.idle_audit.status_counts`). Efficiency: enterprise rows per class
+        (A/B/C/D/T), zeros included.
+    rows_by_status
+        Idle: input rows per status, every row (a repeated parcel id's rows included); empty for
+        efficiency.
     summaries
         Summary tables. Idle: ``"status"`` (:func:`~dcf_spatial.land.outputs.status_table`) and
         ``"township_zh"``, ``"cluster_zh"``, ``"park_zh"`` (:func:`~dcf_spatial.land.idle_audit.summarize`).
@@ -107,6 +113,7 @@ class AuditResult:
     inputs: dict
     notes: list[str]
     counts: dict
+    rows_by_status: dict = field(default_factory=dict)
     summaries: dict = field(default_factory=dict)
     layers_used: list = field(default_factory=list)
     files: dict = field(default_factory=dict)
@@ -224,7 +231,8 @@ class AuditResult:
     def to_dict(self) -> dict:
         """The JSON ``dcf audit idle|efficiency --json`` prints (after :meth:`write`).
 
-        Single engine, idle: ``as_of``, ``parcels_in``, ``counts``, ``files`` and ``parcels`` (each
+        Single engine, idle: ``as_of``, ``parcels_in`` (input rows), ``counts`` (parcels per status,
+        each once), ``rows_by_status`` (rows per status), ``files`` and ``parcels`` (each
         parcel's ``parcel_id``, ``status``, ``status_zh``, ``reason_zh``, ``fee_wan`` and, with
         imagery, ``imagery_flag``); efficiency: ``counts``, ``files`` and ``enterprises``. Dask engine:
         the run summary also written to ``*_summary.json`` (counts, partitions, files, notes, timings).
@@ -245,6 +253,6 @@ class AuditResult:
             cols = ["parcel_id", "status", "status_zh", "reason_zh", "fee_wan"] + (
                 ["imagery_flag"] if "imagery_flag" in r else [])
             return {"as_of": f"{self.as_of:%Y-%m-%d}", "parcels_in": len(r), "counts": self.counts,
-                    "files": self.files, "parcels": records(r, cols)}
+                    "rows_by_status": self.rows_by_status, "files": self.files, "parcels": records(r, cols)}
         cols = ["credit_code", "name", "year", "eff_class", "score", "eff_reason"]
         return {"counts": self.counts, "files": self.files, "enterprises": records(r, cols)}

@@ -147,7 +147,8 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
         notes.append(imagery_note(imagery, built_class, result["imagery_flag"], frac["footprint"]))
         t["imagery"] = time.perf_counter()
         cpu["imagery"] = time.process_time()
-    counts = result["status"].value_counts().reindex(idle_audit.STATUS_ORDER, fill_value=0)
+    # each parcel once (a repeated id's later rows not again, as the workbooks count); every row apart
+    counts, rows_by_status = idle_audit.status_counts(result), idle_audit.status_counts(result, rows=True)
     max_rows = int(rules["excel"]["max_list_rows"])
     gpkg_too = (f"；不超过 {outputs.GPKG_AUTO_MAX_ROWS:,} 宗或要求时（gpkg=True）另有同样内容的 {outputs.IDLE_FILES['gpkg']}"
                 if len(result) <= outputs.GPKG_AUTO_MAX_ROWS else
@@ -161,7 +162,8 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
     timings = {k: round(v - t["start"], 3) for k, v in t.items() if k != "start"}
     logger.info("Idle audit of %d parcels done in %.1f s", len(result), max(timings.values(), default=0))
     res = AuditResult(kind="idle", engine="single", as_of=as_of, inputs={"parcels": source}, notes=notes,
-                      counts=counts.to_dict(), summaries=summaries, layers_used=layers_used, timings=timings,
+                      counts=counts, rows_by_status=rows_by_status, summaries=summaries, layers_used=layers_used,
+                      timings=timings,
                       details={"rules": rules, "timings_cpu": {k: round(v - cpu["start"], 3)
                                                                for k, v in cpu.items() if k != "start"}},
                       frame_source=result)

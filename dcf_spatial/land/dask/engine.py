@@ -250,7 +250,12 @@ def _partition_summary(result, out: str, workbook: bool = True, slim: bool = Fal
     from ..notes import synthetic_flags
     from ..outputs import EXCEL_LIST_COLUMNS, ZONE_KEYS, pick_list_rows, rejected_rows, status_table
 
-    base = {"rows": len(result), "counts": result["status"].value_counts().to_dict(), "file": out,
+    from ..idle_audit import status_counts
+
+    # parcels per status each once (a repeated id: its first row; the duplicates' partition holds them all),
+    # and rows per status apart
+    base = {"rows": len(result), "counts": status_counts(result), "rows_by_status": status_counts(result, rows=True),
+            "file": out,
             # areas and fees count a parcel id given on several rows once (the duplicates' partition holds them all)
             "areas": _once(result).groupby("status")["area_mu"].sum().to_dict(),
             "fee_wan": float(_once(result)["fee_wan"].sum()),
@@ -796,11 +801,14 @@ def _idle_result(parcels, folder, parts, sizes, dup_ids, results, merged, clock,
 
     t0, t1, t2 = timings
     counts = pd.Series(dtype=int)
+    by_rows = pd.Series(dtype=int)
     areas = pd.Series(dtype=float)
     for r in results:
         counts = counts.add(pd.Series(r["counts"], dtype=int), fill_value=0)
+        by_rows = by_rows.add(pd.Series(r.get("rows_by_status") or r["counts"], dtype=int), fill_value=0)
         areas = areas.add(pd.Series(r["areas"], dtype=float), fill_value=0)
     counts = counts.reindex(idle_audit.STATUS_ORDER, fill_value=0).astype(int)
+    by_rows = by_rows.reindex(idle_audit.STATUS_ORDER, fill_value=0).astype(int)
     n_rows = int(sum(r["rows"] for r in results))
     files = [r["file"] for r in results if r["file"]]
     written = [r for r in results if r["file"]]
@@ -839,8 +847,9 @@ def _idle_result(parcels, folder, parts, sizes, dup_ids, results, merged, clock,
                # the workbook's 宗地清单 and 问题记录 rows, merged as the partitions finished (ListRows)
                "list_rows": merged[0].lists() if merged else ListRows(max_rows, 0).lists()}
     return AuditResult(kind="idle", engine="dask", as_of=as_of, inputs={"parcels": parcels}, notes=notes,
-                       counts=counts.to_dict(), summaries=summaries, layers_used=layers_used,
-                       files={"parquet": files},
+                       counts={k: int(v) for k, v in counts.items()},
+                       rows_by_status={k: int(v) for k, v in by_rows.items()}, summaries=summaries,
+                       layers_used=layers_used, files={"parquet": files},
                        timings={"start_cluster": round(t1 - t0, 3), "audit": round(t2 - t1, 3)},
                        details=details, frame_source=lambda: read_result(folder.parent) if files else None)
 
