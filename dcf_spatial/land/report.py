@@ -179,8 +179,7 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -
     r = result.frame
     rules = result.details["rules"]
     t = {"start": time.perf_counter()}
-    args = _idle_workbook_args(result)
-    max_rows = args["max_list_rows"]
+    max_rows = int(rules["excel"]["max_list_rows"])
     gpkg_cols = [c for c in outputs.IDLE_COLUMNS_ZH if c in r.columns] + ["township_id", "cluster_id", "park_id"]
     complete = r[[c for c in gpkg_cols if c in r.columns] + [r.geometry.name]]  # one selection, no recast copy
 
@@ -206,6 +205,11 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dcf-parquet")
     pending = pool.submit(complete_list)
     try:
+        from .single import summaries_ready
+
+        summaries_ready(result)  # left to here by the single engine: made beside the complete list
+        t["summaries"] = time.perf_counter()
+        args = _idle_workbook_args(result)
         # only the workbook's columns, and only for the rows it lists: the rows are picked from the
         # three columns that decide them, then taken (a selection of ~20 columns over every parcel
         # first was ~170 MB more at the peak at 10⁶ parcels; the same rows and values either way)

@@ -21,6 +21,22 @@ from .result import AuditResult
 
 logger = logging.getLogger(__name__)
 
+#: ``AuditResult.details`` key of the summaries still to be made (a function filling
+#: ``AuditResult.summaries``), taken and called by the writer (:func:`summaries_ready`)
+SUMMARIES_PENDING = "_summaries_pending"
+
+
+def summaries_ready(result) -> None:
+    """Make ``result``'s summaries now if :func:`idle_single` left them to its writer (else nothing).
+
+    Examples
+    --------
+    >>> summaries_ready(res); res.summaries["status"]   # doctest: +SKIP
+    """
+    pending = (result.details or {}).pop(SUMMARIES_PENDING, None)
+    if pending is not None:
+        pending()
+
 def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=None, crs=None, layer=None,
                 encoding=None, swap_xy: bool = False, code_system: str = "auto", store=None,
                 rules: dict | None = None, progress: bool = False, write=None) -> AuditResult:
@@ -154,19 +170,33 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
     notes.append(f"工作簿清单上限 {max_rows:,} 行（Excel 单表上限 1,048,576 行）：超出时清单只列需处置或需核实的宗地。"
                  f"完整清单（每宗一行，含图形）在 {outputs.IDLE_FILES['parquet']}（GeoParquet，QGIS 3.32 以上、"
                  f"geopandas.read_parquet 可直接打开）{gpkg_too}。")
-    summaries = {"status": outputs.status_table(result),
-                 **{key: idle_audit.summarize(result, by=[key]) for key in outputs.ZONE_KEYS if key in result.columns}}
-    release_memory()
     timings = {k: round(v - t["start"], 3) for k, v in t.items() if k != "start"}
     logger.info("Idle audit of %d parcels done in %.1f s", len(result), max(timings.values(), default=0))
     res = AuditResult(kind="idle", engine="single", as_of=as_of, inputs={"parcels": source}, notes=notes,
-                      counts=counts.to_dict(), summaries=summaries, layers_used=layers_used, timings=timings,
+                      counts=counts.to_dict(), summaries={}, layers_used=layers_used, timings=timings,
                       details={"rules": rules, "timings_cpu": {k: round(v - cpu["start"], 3)
                                                                for k, v in cpu.items() if k != "start"}},
                       frame_source=result)
+
+    def summaries():
+        res.summaries.update({"status": outputs.status_table(result),
+                              **{key: idle_audit.summarize(result, by=[key]) for key in outputs.ZONE_KEYS
+                                 if key in result.columns}})
+        release_memory()
+
     if write is not None:
         bar.step("写出结果（工作簿、完整清单、地图）")
-        write(res)  # a failure is raised as it is, without a 完成 line
+        # the summaries are made by the writer (report.py), once its thread writing the complete list
+        # (GeoParquet, which does not need them) has started: the two overlap on two cores
+        res.details[SUMMARIES_PENDING] = summaries
+        try:
+            write(res)  # a failure is raised as it is, without a 完成 line
+        finally:
+            pending = res.details.pop(SUMMARIES_PENDING, None)
+        if pending is not None:  # a writer that did not make them
+            pending()
+    else:
+        summaries()
     bar.close()
     return res
 
