@@ -37,6 +37,56 @@ def summaries_ready(result) -> None:
     if pending is not None:
         pending()
 
+class _SharedKinds:
+    """The zone kinds to join, handed out one at a time to whichever thread asks first.
+
+    The join thread (:func:`~dcf_spatial.land.zones.join_zones` with ``assign=self.assign``) queues
+    every kind of ``layers`` at its first call and runs them in order; the main thread, its field
+    checks done, takes those not yet started (:meth:`help`) instead of waiting idle: on two cores
+    the join's last kind runs beside the others. Each kind's answer is
+    :func:`~dcf_spatial.land.zones.assign_largest_share`'s, whichever thread computes it."""
+
+    def __init__(self, layers: dict):
+        import threading
+        from concurrent.futures import Future
+
+        self._lock = threading.Lock()
+        self._layers = {k: v[1] for k, v in layers.items() if v[0] is not None}
+        self._todo: list = []
+        self._answers = {k: Future() for k in self._layers}
+        self._work = None
+        self._ready = threading.Event()  # set once the join thread has the reprojected parcels
+
+    def assign(self, kind, work, zones):  # join_zones' ``assign``, in the join thread
+        with self._lock:
+            if self._work is None:
+                self._work, self._todo = work, list(self._layers)
+        self._ready.set()
+        self._run()
+        return self._answers[kind].result()
+
+    def _run(self) -> None:
+        from .zones import assign_largest_share
+
+        while True:
+            with self._lock:
+                if not self._todo:
+                    return
+                kind = self._todo.pop(0)
+            future = self._answers[kind]
+            try:
+                future.set_result(assign_largest_share(self._work, self._layers[kind]))
+            except BaseException as exc:  # raised in the join thread, which waits for every kind
+                future.set_exception(exc)
+
+    def help(self, pending) -> None:
+        """In the main thread: run the kinds not yet started (none once the join thread has ended)."""
+        while not self._ready.wait(0.05):
+            if pending.done():
+                return
+        self._run()
+
+
 def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=None, crs=None, layer=None,
                 encoding=None, swap_xy: bool = False, code_system: str = "auto", store=None,
                 rules: dict | None = None, progress: bool = False, write=None) -> AuditResult:
@@ -98,6 +148,7 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
     from concurrent.futures import Future, ThreadPoolExecutor
 
     layers = zone_layers(store=store)
+    shared = _SharedKinds(layers[0])
     work_ready: Future = Future()
     placing = rows[[c for c in (rows.geometry.name, "location_method", "place_level") if c in rows.columns]] \
         if hasattr(rows, "geometry") else rows
@@ -110,7 +161,7 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
             raise
         work_ready.set_result(work)
         # the kinds one after the other (threads=False): this thread already runs beside the checks
-        return join_zones(frame, store=store, working=work, layers=layers, threads=False)
+        return join_zones(frame, store=store, working=work, layers=layers, threads=False, assign=shared.assign)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dcf-audit") as pool:
         pending_zones = pool.submit(reproject_then_join, placing, work_ready)
@@ -124,6 +175,7 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
         t["validate"] = time.perf_counter()
         cpu["validate"] = time.process_time()
         bar.step("镇街与集聚区归属")
+        shared.help(pending_zones)  # the kinds the join thread has not started yet, here
         zones = pending_zones.result()
         # (the rules wait for the join's end: run beside it, they held their new columns beside the
         # reprojected geometry, ~0.2–0.4 GB more at the peak at 10⁶ parcels, over the 2.5 GB aim)
