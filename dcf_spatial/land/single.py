@@ -37,6 +37,7 @@ def summaries_ready(result) -> None:
     if pending is not None:
         pending()
 
+
 class _SharedKinds:
     """The zone kinds to join, handed out one at a time to whichever thread asks first.
 
@@ -78,6 +79,11 @@ class _SharedKinds:
                 future.set_result(assign_largest_share(self._work, self._layers[kind]))
             except BaseException as exc:  # raised in the join thread, which waits for every kind
                 future.set_exception(exc)
+
+    def close(self) -> None:
+        """Let go of the reprojected parcels and the answers (the join has returned its frame)."""
+        with self._lock:
+            self._work, self._answers, self._todo = None, {}, []
 
     def help(self, pending) -> None:
         """In the main thread: run the kinds not yet started (none once the join thread has ended)."""
@@ -176,7 +182,10 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
         cpu["validate"] = time.process_time()
         bar.step("镇街与集聚区归属")
         shared.help(pending_zones)  # the kinds the join thread has not started yet, here
-        zones = pending_zones.result()
+        try:
+            zones = pending_zones.result()
+        finally:
+            shared.close()  # the reprojected geometry is freed with the join's end (below), not held here
         # (the rules wait for the join's end: run beside it, they held their new columns beside the
         # reprojected geometry, ~0.2–0.4 GB more at the peak at 10⁶ parcels, over the 2.5 GB aim)
         del work_ready  # the reprojected geometry: freed with the join's end
