@@ -61,7 +61,8 @@ def _read_gdal(path: Path, kind: str, layer, encoding, notes) -> "gpd.GeoDataFra
         try:
             # use_arrow: GDAL hands whole columns over (pyarrow is a dependency); a bare 1M-parcel read
             # is about 3x faster and ~0.9 GB smaller than the row-wise path (issue 13)
-            part = _read_layer(source or _gdal_path(path, kind, layer), kind, name, enc)
+            part = pyogrio.read_dataframe(source or _gdal_path(path, kind, layer), layer=name, encoding=enc,
+                                          use_arrow=True)
         except _gdal_errors() as exc:
             raise InputError(f"{path}：读取图层 {name or ''} 失败（{exc}）。文件可能已损坏，或请{FIX_ENCODING}（如 gbk）。") from None
         if not hasattr(part, "geometry") or "geometry" not in part.columns:
@@ -83,43 +84,6 @@ def _read_gdal(path: Path, kind: str, layer, encoding, notes) -> "gpd.GeoDataFra
     if kind == "dxf":
         gdf = _close_cad_rings(gdf, notes)
     return gdf
-
-
-#: a GeoPackage layer of more features than this is read in two halves at once (:func:`_read_layer`)
-SPLIT_READ_MIN_FEATURES = 200_000
-
-
-def _read_layer(source, kind: str, name, enc):
-    """``pyogrio.read_dataframe(source, layer=name, encoding=enc, use_arrow=True)``; a GeoPackage
-    layer of more than :data:`SPLIT_READ_MIN_FEATURES` features is read as two halves at the same
-    time, one thread each, and joined in order (the same rows, columns, types and geometry bytes).
-
-    GDAL's reading releases the GIL, so the halves take both cores where one read takes one (at
-    10⁶ parcels roughly half the wall time, the same CPU); a GeoPackage skips to a feature by its
-    position cheaply. Other formats (a Shapefile, a KML: skipping reads through the features
-    before) are read whole."""
-    import pyogrio
-
-    n = -1
-    if kind == "gpkg":
-        try:
-            n = int(pyogrio.read_info(source, layer=name).get("features", -1))
-        except Exception:  # the whole read below reports what is wrong with the file
-            n = -1
-    if n <= SPLIT_READ_MIN_FEATURES:
-        return pyogrio.read_dataframe(source, layer=name, encoding=enc, use_arrow=True)
-    import pandas as pd
-    from concurrent.futures import ThreadPoolExecutor
-
-    half = n // 2
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dcf-read") as pool:
-        second = pool.submit(pyogrio.read_dataframe, source, layer=name, encoding=enc, use_arrow=True,
-                             skip_features=half)
-        first = pyogrio.read_dataframe(source, layer=name, encoding=enc, use_arrow=True, max_features=half)
-        second = second.result()
-    if len(first) != half or len(first) + len(second) != n:  # the count was stale: read whole, not guessed
-        return pyogrio.read_dataframe(source, layer=name, encoding=enc, use_arrow=True)
-    return pd.concat([first, second], ignore_index=True)
 
 
 def _kmz_members(path: Path) -> list[str]:
