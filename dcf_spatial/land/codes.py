@@ -246,6 +246,12 @@ def credit_code_valid(codes: pd.Series) -> pd.Series:
     return pd.Series(pd.array(np.where(missing, None, values), dtype="boolean"), index=codes.index)
 
 
+#: the characters Python's ``str.strip()`` removes (``"".join(c for c in all characters if c.isspace())``),
+#: for arrow's trim (:func:`dcf_spatial.land.parcels._clean_text` uses the same)
+_PY_WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007" \
+                 "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
 def _credit_code_valid_arrow(codes: pd.Series):
     """:func:`credit_code_valid` of arrow-backed text, in arrow: stripped, upper-cased and matched by
     arrow's kernels, the bytes of the 18-character codes checked as one numpy block — no Python
@@ -253,8 +259,6 @@ def _credit_code_valid_arrow(codes: pd.Series):
     one Python string per code were ~0.5 s). ``None`` for any other column (the general way)."""
     import pyarrow as pa
     import pyarrow.compute as pc
-
-    from .parcels import _PY_WHITESPACE  # the characters str.strip() removes
 
     arr = getattr(codes.array, "_pa_array", None)
     if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):

@@ -26,6 +26,22 @@ from .notes import short_synthetic
 
 logger = logging.getLogger(__name__)
 
+#: ``AuditResult.details`` key of the summaries still to be made (a function filling
+#: ``AuditResult.summaries``), taken and called by the writer (:func:`summaries_ready`)
+SUMMARIES_PENDING = "_summaries_pending"
+
+
+def summaries_ready(result) -> None:
+    """Make ``result``'s summaries now if :func:`idle_single` left them to its writer (else nothing).
+
+    Examples
+    --------
+    >>> summaries_ready(res); res.summaries["status"]   # doctest: +SKIP
+    """
+    pending = (result.details or {}).pop(SUMMARIES_PENDING, None)
+    if pending is not None:
+        pending()
+
 
 def planned_outputs(kind: str, engine: str, folder, *, parcels: bool = True, map: bool = True,
                     gpkg: bool = False) -> list[Path]:
@@ -205,8 +221,6 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dcf-parquet")
     pending = pool.submit(complete_list)
     try:
-        from .single import summaries_ready
-
         summaries_ready(result)  # left to here by the single engine: made beside the complete list
         t["summaries"] = time.perf_counter()
         args = _idle_workbook_args(result)

@@ -17,26 +17,10 @@ from . import idle_audit, outputs
 from ..progress import steps_bar
 from .._memory import release_memory
 from .notes import synthetic_note
+from .report import SUMMARIES_PENDING
 from .result import AuditResult
 
 logger = logging.getLogger(__name__)
-
-#: ``AuditResult.details`` key of the summaries still to be made (a function filling
-#: ``AuditResult.summaries``), taken and called by the writer (:func:`summaries_ready`)
-SUMMARIES_PENDING = "_summaries_pending"
-
-
-def summaries_ready(result) -> None:
-    """Make ``result``'s summaries now if :func:`idle_single` left them to its writer (else nothing).
-
-    Examples
-    --------
-    >>> summaries_ready(res); res.summaries["status"]   # doctest: +SKIP
-    """
-    pending = (result.details or {}).pop(SUMMARIES_PENDING, None)
-    if pending is not None:
-        pending()
-
 
 class _SharedKinds:
     """The zone kinds to join, handed out one at a time to whichever thread asks first.
