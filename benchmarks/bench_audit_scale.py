@@ -190,7 +190,7 @@ def e2e(sizes: list[int], tile: int | None, data: str | None = None, baseline: s
     for n, r, a in rows:
         steps = (", ".join(f"{k} {a[k]:.1f}" for k in sorted((k for k in ("read", "validate", "zones", "rules", "audit")
                                                                    if k in a), key=a.get)) + " · write: "
-                 + ", ".join(f"{k} {a[k]:.1f}" for k in ("excel", "parquet", "gpkg", "map") if k in a))
+                 + ", ".join(f"{k} {a[k]:.1f}" for k in ("summaries", "excel", "parquet", "gpkg", "map") if k in a))
         print(f"| {n:,} | {a['label']} ({a['load']:.1f}) | {r['wall']:.1f} s / {r['peak_gb']:.2f} GB "
               f"| {a['wall']:.1f} s / {a['peak_gb']:.2f} GB "
               f"| {a['wall'] / r['wall']:.1f}×"

@@ -558,3 +558,18 @@ def test_non_finite_money_and_area_are_data_problems_not_figures():
     assert "area_m2" in out["bad_fields"].iloc[1]
     assert np.isfinite(out["area_mu"]).all() and np.isfinite(out["fee_wan"].fillna(0)).all()
     assert out["fee_wan"].iloc[3] == pytest.approx(400.0 * 0.2)
+
+
+def test_credit_check_in_arrow_agrees_with_python_path():
+    # arrow-backed text (as the GeoPackage reader gives it) is checked by arrow's kernels; an object
+    # column by Python strings: the same verdicts and the same missing cells (GB 32100-2015)
+    made = codes.make_credit_code("371502", "YY000123")
+    values = [made, made.lower(), f"  {made}\u3000", made[:-1] + ("0" if made[-1] != "0" else "1"), None, "", "nan",
+              "<NA>", "None", "９１３７１５０２ＹＹ０００１２３０Ｘ", made + "1", "913715O2YY0001230X", "  "]
+    arrow = codes.credit_code_valid(pd.Series(values, dtype=pd.StringDtype("pyarrow")))
+    plain = codes.credit_code_valid(pd.Series(values, dtype=object))
+    assert codes._credit_code_valid_arrow(pd.Series(values, dtype=pd.StringDtype("pyarrow"))) is not None
+    assert arrow.isna().tolist() == plain.isna().tolist()
+    assert arrow.fillna(False).tolist() == plain.fillna(False).tolist()
+    assert arrow.fillna(False).tolist()[:4] == [True, True, True, False]
+    assert arrow.isna().tolist()[4:9] == [True] * 5

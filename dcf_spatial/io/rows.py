@@ -136,7 +136,8 @@ def check_geometries(gdf: "gpd.GeoDataFrame", *, repair: bool, where: str, notes
         pos = np.flatnonzero(unexplained)
         issues.add(pos, "无几何图形（空要素）")
         notes.append(f"{len(pos)} 条记录没有几何图形（{issues.rows(pos)}），保留在结果中，几何为空")
-    sliver = _slivers(gdf, geoms, missing)
+    valid = shapely.is_valid(geoms)  # once: the sliver test and the repair both need it
+    sliver = _slivers(gdf, geoms, missing, valid)
     if sliver.any():
         pos = np.flatnonzero(sliver)
         geoms = geoms.copy()
@@ -145,7 +146,7 @@ def check_geometries(gdf: "gpd.GeoDataFrame", *, repair: bool, where: str, notes
         issues.add(pos, COLLAPSED_ISSUE)
         notes.append(f"{len(pos)} 个面{COLLAPSED_ISSUE}（{issues.rows(pos)}）")
         missing = missing | sliver
-    invalid = ~missing & ~shapely.is_valid(geoms)
+    invalid = ~missing & ~valid  # (a sliver, now empty, was valid: the same rows as testing again)
     if invalid.any() and repair:
         # bound the repair's work first: a polygon crossing itself thousands of times is refused, by row
         many = {int(p): c for p in np.flatnonzero(invalid)
@@ -234,7 +235,7 @@ def self_crossings(geom, limit: int = MAX_SELF_CROSSINGS) -> int:
     return found
 
 
-def _slivers(gdf, geoms: np.ndarray, missing: np.ndarray) -> np.ndarray:
+def _slivers(gdf, geoms: np.ndarray, missing: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
     """Valid polygons of (almost) no area: points on one straight line in the file's plane CRS are not
     quite on one line once in lon/lat. Polsby-Popper 4πA/P², measured in metres (EPSG:4548), is ~1e-12
     for such a sliver and ~3e-3 for a parcel 1 m wide and 1 km long: below 1e-6 it is no area. Only the
@@ -244,7 +245,8 @@ def _slivers(gdf, geoms: np.ndarray, missing: np.ndarray) -> np.ndarray:
     polygonal = ~missing & np.isin(shapely.get_type_id(geoms), (3, 6))
     with np.errstate(divide="ignore", invalid="ignore"):
         compact = 4 * np.pi * shapely.area(geoms) / shapely.length(geoms) ** 2
-    out = polygonal & shapely.is_valid(geoms) & ~(compact > 1e-2)
+    valid = shapely.is_valid(geoms) if valid is None else valid
+    out = polygonal & valid & ~(compact > 1e-2)
     if out.any() and gdf.crs is not None and gdf.crs.is_geographic:
         import geopandas as gpd
 

@@ -213,18 +213,27 @@ def _uscc_valid_array(codes: np.ndarray) -> np.ndarray:
     if not ok.any():
         return out
     buf = np.frombuffer("".join(codes[ok]).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+    out[ok] = _uscc_check(buf)
+    return out
+
+
+def _uscc_check(buf: np.ndarray) -> np.ndarray:
+    """The GB 32100-2015 check of codes already 18 characters of ``[0-9A-Z]``, one per row of ``buf``
+    (their ASCII bytes, shape (n, 18)): alphabet, 8 leading digits and the check character."""
     lut = np.full(256, -1, dtype=np.int64)
     lut[np.frombuffer(_USCC_ALPHABET.encode("ascii"), dtype=np.uint8)] = np.arange(len(_USCC_ALPHABET))
     vals = lut[buf]
     digits = ((buf[:, :8] >= ord("0")) & (buf[:, :8] <= ord("9"))).all(axis=1)
     check = (31 - (vals[:, :17] * _USCC_WEIGHTS).sum(axis=1) % 31) % 31
-    out[ok] = (vals >= 0).all(axis=1) & digits & (vals[:, 17] == check)
-    return out
+    return (vals >= 0).all(axis=1) & digits & (vals[:, 17] == check)
 
 
 def credit_code_valid(codes: pd.Series) -> pd.Series:
     """True where the value is an 18-character 统一社会信用代码 with a correct check character
     (GB 32100-2015, the rule of ``stdnum.cn.uscc``); False where present but wrong; NA where empty."""
+    arrow = _credit_code_valid_arrow(codes)
+    if arrow is not None:
+        return arrow
     # arrow-backed text is factorised by arrow (no Python string per row, only per distinct code)
     index_of, uniques = pd.factorize(codes if isinstance(codes.dtype, pd.StringDtype) else codes.to_numpy(dtype=object),
                                      use_na_sentinel=True)
@@ -235,6 +244,41 @@ def credit_code_valid(codes: pd.Series) -> pd.Series:
     values = np.where(index_of >= 0, verdict[np.clip(index_of, 0, None)] if len(verdict) else False, False)
     missing = (index_of < 0) | (empty[np.clip(index_of, 0, None)] if len(empty) else True)
     return pd.Series(pd.array(np.where(missing, None, values), dtype="boolean"), index=codes.index)
+
+
+#: the characters Python's ``str.strip()`` removes (``"".join(c for c in all characters if c.isspace())``),
+#: for arrow's trim (:func:`dcf_spatial.land.parcels._clean_text` uses the same)
+_PY_WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007" \
+                 "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def _credit_code_valid_arrow(codes: pd.Series):
+    """:func:`credit_code_valid` of arrow-backed text, in arrow: stripped, upper-cased and matched by
+    arrow's kernels, the bytes of the 18-character codes checked as one numpy block — no Python
+    string per row or per distinct code (at 10⁶ parcels, all codes distinct, the factorisation and
+    one Python string per code were ~0.5 s). ``None`` for any other column (the general way)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = getattr(codes.array, "_pa_array", None)
+    if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    text = pc.utf8_upper(pc.utf8_trim(arr, characters=_PY_WHITESPACE))
+    missing = pc.or_(pc.is_null(text), pc.fill_null(pc.is_in(text, value_set=pa.array(["", "NAN", "NONE", "<NA>"],
+                                                                                    type=text.type)), False))
+    ok = pc.fill_null(pc.match_substring_regex(text, r"^[0-9A-Z]{18}$"), False)
+    values = np.zeros(len(text), dtype=bool)
+    okn = ok.to_numpy(zero_copy_only=False)
+    if okn.any():
+        picked = pc.filter(text, ok)
+        wide = pa.types.is_large_string(picked.type)
+        offsets = np.frombuffer(picked.buffers()[1], dtype=np.int64 if wide else np.int32)
+        offsets = offsets[picked.offset:picked.offset + len(picked) + 1]
+        data = np.frombuffer(picked.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+        values[okn] = _uscc_check(data.reshape(-1, 18))  # each exactly 18 ASCII bytes, one after another
+    return pd.Series(pd.arrays.BooleanArray(values, missing.to_numpy(zero_copy_only=False).astype(bool)),
+                     index=codes.index)
 
 
 def make_credit_code(region6: str, org_body8: str, *, authority: str = "9", kind: str = "1") -> str:

@@ -1185,7 +1185,11 @@ def summarize(audited, by: list[str] | None = None) -> pd.DataFrame:
     >>> t[["township_zh", "idle", "normal", "total", "idle_area_mu", "fee_wan"]].values.tolist()
     [['乙', 0, 1, 1, 0.0, 0.0], ['甲', 1, 0, 1, 1.0, 5.0], ['（未落入任何区域）', 1, 0, 1, 3.0, 1.0]]
     """
-    audited = counted_once(audited)
+    # only the columns summed and grouped are taken before the repeats are dropped: a mask over the
+    # whole frame copied every column, the geometry included (at 10⁶ parcels ~1 s per summary)
+    audited = counted_once(audited[[c for c in dict.fromkeys(("status", "area_mu", "fee_wan", "determined",
+                                                               "in_totals", *(by or [])))
+                                    if c in audited.columns]])
     keys = list(by or [])
     if len(keys) <= 1 and len(audited):
         return _summarize_codes(audited, keys[0] if keys else None)

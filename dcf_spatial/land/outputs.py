@@ -363,7 +363,10 @@ def status_table(audited) -> pd.DataFrame:
     """
     from .idle_audit import counted_once
 
-    audited = counted_once(audited)  # a parcel id on several rows counts once
+    # a parcel id on several rows counts once; only the columns used are taken before the repeats
+    # are dropped (a mask over the whole frame copied every column, the geometry included)
+    audited = counted_once(audited[[c for c in ("status", "status_zh", "area_mu", "fee_wan", "in_totals")
+                                    if c in audited.columns]])
     label = (audited["status_zh"] if "status_zh" in audited.columns
              else audited["status"].map(STATUS_ZH)).astype("string").fillna("")
     df = pd.DataFrame({"status_zh": label.to_numpy(dtype=object), "area_mu": audited["area_mu"].to_numpy(dtype=float),

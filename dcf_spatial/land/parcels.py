@@ -384,8 +384,7 @@ def _blank_to_na(values: pd.Series) -> pd.Series:
 
 
 #: the characters Python's ``str.strip()`` removes (``str.isspace``: 29 code points), for arrow's trim
-_PY_WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007" \
-                 "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+_PY_WHITESPACE = codes._PY_WHITESPACE
 
 
 def _arrow_text(values: pd.Series):

@@ -26,6 +26,22 @@ from .notes import short_synthetic
 
 logger = logging.getLogger(__name__)
 
+#: ``AuditResult.details`` key of the summaries still to be made (a function filling
+#: ``AuditResult.summaries``), taken and called by the writer (:func:`summaries_ready`)
+SUMMARIES_PENDING = "_summaries_pending"
+
+
+def summaries_ready(result) -> None:
+    """Make ``result``'s summaries now if :func:`idle_single` left them to its writer (else nothing).
+
+    Examples
+    --------
+    >>> summaries_ready(res); res.summaries["status"]   # doctest: +SKIP
+    """
+    pending = (result.details or {}).pop(SUMMARIES_PENDING, None)
+    if pending is not None:
+        pending()
+
 
 def planned_outputs(kind: str, engine: str, folder, *, parcels: bool = True, map: bool = True,
                     gpkg: bool = False) -> list[Path]:
@@ -180,8 +196,7 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -
     r = result.frame
     rules = result.details["rules"]
     t = {"start": time.perf_counter()}
-    args = _idle_workbook_args(result)
-    max_rows = args["max_list_rows"]
+    max_rows = int(rules["excel"]["max_list_rows"])
     gpkg_cols = [c for c in outputs.IDLE_COLUMNS_ZH if c in r.columns] + ["township_id", "cluster_id", "park_id"]
     complete = r[[c for c in gpkg_cols if c in r.columns] + [r.geometry.name]]  # one selection, no recast copy
 
@@ -207,6 +222,9 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dcf-parquet")
     pending = pool.submit(complete_list)
     try:
+        summaries_ready(result)  # left to here by the single engine: made beside the complete list
+        t["summaries"] = time.perf_counter()
+        args = _idle_workbook_args(result)
         # only the workbook's columns, and only for the rows it lists: the rows are picked from the
         # three columns that decide them, then taken (a selection of ~20 columns over every parcel
         # first was ~170 MB more at the peak at 10⁶ parcels; the same rows and values either way)

@@ -17,9 +17,65 @@ from . import idle_audit, outputs
 from ..progress import steps_bar
 from .._memory import release_memory
 from .notes import synthetic_note
+from .report import SUMMARIES_PENDING
 from .result import AuditResult
 
 logger = logging.getLogger(__name__)
+
+class _SharedKinds:
+    """The zone kinds to join, handed out one at a time to whichever thread asks first.
+
+    The join thread (:func:`~dcf_spatial.land.zones.join_zones` with ``assign=self.assign``) queues
+    every kind of ``layers`` at its first call and runs them in order; the main thread, its field
+    checks done, takes those not yet started (:meth:`help`) instead of waiting idle: on two cores
+    the join's last kind runs beside the others. Each kind's answer is
+    :func:`~dcf_spatial.land.zones.assign_largest_share`'s, whichever thread computes it."""
+
+    def __init__(self, layers: dict):
+        import threading
+        from concurrent.futures import Future
+
+        self._lock = threading.Lock()
+        self._layers = {k: v[1] for k, v in layers.items() if v[0] is not None}
+        self._todo: list = []
+        self._answers = {k: Future() for k in self._layers}
+        self._work = None
+        self._ready = threading.Event()  # set once the join thread has the reprojected parcels
+
+    def assign(self, kind, work, zones):  # join_zones' ``assign``, in the join thread
+        with self._lock:
+            if self._work is None:
+                self._work, self._todo = work, list(self._layers)
+        self._ready.set()
+        self._run()
+        return self._answers[kind].result()
+
+    def _run(self) -> None:
+        from .zones import assign_largest_share
+
+        while True:
+            with self._lock:
+                if not self._todo:
+                    return
+                kind = self._todo.pop(0)
+            future = self._answers[kind]
+            try:
+                future.set_result(assign_largest_share(self._work, self._layers[kind]))
+            except BaseException as exc:  # raised in the join thread, which waits for every kind
+                future.set_exception(exc)
+
+    def close(self) -> None:
+        """Let go of the reprojected parcels and the answers (the join has returned its frame)."""
+        with self._lock:
+            self._work, self._answers, self._todo = None, {}, []
+
+    def help(self, pending) -> None:
+        """In the main thread: run the kinds not yet started (none once the join thread has ended)."""
+        while not self._ready.wait(0.05):
+            if pending.done():
+                return
+        self._run()
+
 
 def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=None, crs=None, layer=None,
                 encoding=None, swap_xy: bool = False, code_system: str = "auto", store=None,
@@ -82,6 +138,7 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
     from concurrent.futures import Future, ThreadPoolExecutor
 
     layers = zone_layers(store=store)
+    shared = _SharedKinds(layers[0])
     work_ready: Future = Future()
     placing = rows[[c for c in (rows.geometry.name, "location_method", "place_level") if c in rows.columns]] \
         if hasattr(rows, "geometry") else rows
@@ -94,7 +151,7 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
             raise
         work_ready.set_result(work)
         # the kinds one after the other (threads=False): this thread already runs beside the checks
-        return join_zones(frame, store=store, working=work, layers=layers, threads=False)
+        return join_zones(frame, store=store, working=work, layers=layers, threads=False, assign=shared.assign)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dcf-audit") as pool:
         pending_zones = pool.submit(reproject_then_join, placing, work_ready)
@@ -108,7 +165,11 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
         t["validate"] = time.perf_counter()
         cpu["validate"] = time.process_time()
         bar.step("镇街与集聚区归属")
-        zones = pending_zones.result()
+        shared.help(pending_zones)  # the kinds the join thread has not started yet, here
+        try:
+            zones = pending_zones.result()
+        finally:
+            shared.close()  # the reprojected geometry is freed with the join's end (below), not held here
         # (the rules wait for the join's end: run beside it, they held their new columns beside the
         # reprojected geometry, ~0.2–0.4 GB more at the peak at 10⁶ parcels, over the 2.5 GB aim)
         del work_ready  # the reprojected geometry: freed with the join's end
@@ -156,20 +217,34 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
     notes.append(f"工作簿清单上限 {max_rows:,} 行（Excel 单表上限 1,048,576 行）：超出时清单只列需处置或需核实的宗地。"
                  f"完整清单（每宗一行，含图形）在 {outputs.IDLE_FILES['parquet']}（GeoParquet，QGIS 3.32 以上、"
                  f"geopandas.read_parquet 可直接打开）{gpkg_too}。")
-    summaries = {"status": outputs.status_table(result),
-                 **{key: idle_audit.summarize(result, by=[key]) for key in outputs.ZONE_KEYS if key in result.columns}}
-    release_memory()
     timings = {k: round(v - t["start"], 3) for k, v in t.items() if k != "start"}
     logger.info("Idle audit of %d parcels done in %.1f s", len(result), max(timings.values(), default=0))
     res = AuditResult(kind="idle", engine="single", as_of=as_of, inputs={"parcels": source}, notes=notes,
-                      counts=counts, rows_by_status=rows_by_status, summaries=summaries, layers_used=layers_used,
+                      counts=counts, rows_by_status=rows_by_status, summaries={}, layers_used=layers_used,
                       timings=timings,
                       details={"rules": rules, "timings_cpu": {k: round(v - cpu["start"], 3)
                                                                for k, v in cpu.items() if k != "start"}},
                       frame_source=result)
+
+    def summaries():
+        res.summaries.update({"status": outputs.status_table(result),
+                              **{key: idle_audit.summarize(result, by=[key]) for key in outputs.ZONE_KEYS
+                                 if key in result.columns}})
+        release_memory()
+
     if write is not None:
         bar.step("写出结果（工作簿、完整清单、地图）")
-        write(res)  # a failure is raised as it is, without a 完成 line
+        # the summaries are made by the writer (report.py), once its thread writing the complete list
+        # (GeoParquet, which does not need them) has started: the two overlap on two cores
+        res.details[SUMMARIES_PENDING] = summaries
+        try:
+            write(res)  # a failure is raised as it is, without a 完成 line
+        finally:
+            pending = res.details.pop(SUMMARIES_PENDING, None)
+        if pending is not None:  # a writer that did not make them
+            pending()
+    else:
+        summaries()
     bar.close()
     return res
 

@@ -206,7 +206,7 @@ def zone_layers(kinds=("township", "cluster", "park"), store=None) -> tuple[dict
 
 
 def join_zones(parcels, *, store=None, kinds=("township", "cluster", "park"), working=None,
-               layers=None, threads: bool = True) -> pd.DataFrame:
+               layers=None, threads: bool = True, assign=None) -> pd.DataFrame:
     """Township, cluster and park of every parcel, from the layer store.
 
     ``working``: the parcels' geometry already in EPSG:4548, row for row
@@ -215,7 +215,9 @@ def join_zones(parcels, *, store=None, kinds=("township", "cluster", "park"), wo
     (the single-engine audit reads the store in its main thread and joins in a second one).
     ``threads=False``: the kinds one after the other in this thread (for a caller that already runs
     several joins at once, such as the dask engine's worker threads, where more threads only queue for
-    the cores and the GIL).
+    the cores and the GIL). ``assign``: with ``threads=False``, called as ``assign(kind, work, zones)``
+    instead of ``assign_largest_share(work, zones)`` for each kind (``work`` the reprojected parcels,
+    ``zones`` the kind's layer in EPSG:4548): the single engine shares the kinds with its other thread.
 
     Returns a DataFrame indexed like ``parcels`` with ``<kind>_id``, ``<kind>_zh``,
     ``<kind>_share``, ``<kind>_method`` for each kind (the id, name and method columns are
@@ -245,7 +247,8 @@ def join_zones(parcels, *, store=None, kinds=("township", "cluster", "park"), wo
             futures = {k: pool.submit(assign_largest_share, work, layers[k][1]) for k in work_kinds}
             assigned = {k: f.result() for k, f in futures.items()}
     else:
-        assigned = {k: assign_largest_share(work, layers[k][1]) for k in work_kinds}
+        assigned = {k: assign(k, work, layers[k][1]) if assign is not None else assign_largest_share(work, layers[k][1])
+                    for k in work_kinds}
     for kind in kinds:
         zones = layers[kind][0]
         if zones is None:
