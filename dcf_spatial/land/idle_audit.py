@@ -1160,11 +1160,15 @@ def status_counts(audited, *, rows: bool = False) -> dict:
     >>> status_counts(a)["idle"], status_counts(a, rows=True)["idle"], status_counts(a)["not_a_parcel"]
     (1, 2, 1)
     """
-    status = pd.Series(np.asarray(audited["status"], dtype=object))
+    status = audited["status"]
+    # counted on the column as it is (arrow text or category): an object copy of 10⁶ statuses held
+    # ~0.15 GB more at the audit's peak
+    status = status.reset_index(drop=True) if isinstance(status, pd.Series) else pd.Series(status)
     if not rows:
-        keep = in_totals(audited) | (status == "not_a_parcel").to_numpy()
+        keep = np.asarray(in_totals(audited), dtype=bool) | np.asarray(status == "not_a_parcel", dtype=bool)
         status = status[keep]
-    return {k: int(v) for k, v in status.value_counts().reindex(list(STATUS_ORDER), fill_value=0).items()}
+    counts = status.value_counts()
+    return {str(k): int(counts.get(k, 0)) for k in STATUS_ORDER}
 
 
 def summarize(audited, by: list[str] | None = None) -> pd.DataFrame:
