@@ -577,17 +577,7 @@ def _decide_month_dates(out, as_of: pd.Timestamp, rules: dict) -> None:
                                      for m, r, e in zip(missing, out["row"].to_numpy()[at] if "row" in out.columns
                                                         else at + 1, example)])
     _put_rows(out, "next_step_zh", at, ["补齐数据后重新审计"] * len(at))
-    fee = out["fee_wan"].to_numpy(dtype=float).copy()
-    fee[at] = np.nan
-    out["fee_wan"] = fee
-    det = out["determined"].to_numpy(dtype=bool).copy()
-    det[at] = False
-    out["determined"] = det
-    for c in ("count_from", "deadline_1y", "deadline_2y"):
-        if c in out.columns:
-            v = out[c].to_numpy(copy=True)
-            v[at] = np.datetime64("NaT")
-            out[c] = v
+    _clear_outcome(out, at, ("fee_wan",))
 
 
 def _flag_future_starts(out, as_of: pd.Timestamp) -> None:
@@ -661,7 +651,13 @@ def _mark_not_a_parcel(out) -> None:
     for col in ("next_step_zh", "missing_fields", "extension_flag", "cause_kind"):
         if col in out.columns:
             _put_rows(out, col, rows, [""] * k)
-    for col in ("fee_wan", "developed_share", "invested_share"):
+    _clear_outcome(out, rows, ("fee_wan", "developed_share", "invested_share"))
+
+
+def _clear_outcome(out, rows, figures) -> None:
+    """The ``rows`` of ``out`` get no figure (``figures``: NaN), no determination and no dates to count
+    from or deadlines (NaT): for rows whose status was set aside after the rules ran. In place."""
+    for col in figures:
         if col in out.columns:
             v = out[col].to_numpy(dtype=float).copy()
             v[rows] = np.nan
