@@ -672,7 +672,8 @@ def test_idle_job_error_names_the_upload_and_a_fix_for_the_page(desk):
 
 def test_a_word_of_several_codes_is_answered_or_refused_as_in_the_cli(desk):
     # W10: 铸造 (C3391/C3392) is barred alike by 第九章第三节 “严禁水泥、铸造等行业新增产能” → answered, naming both;
-    # 机器人 in 智能制造产业园 (第八章第一节) depends on the code (C3964 is not the park's) → refused with the candidates
+    # 机器人 in 宜业板块 depends on the code (工业机器人 fits there, 特殊作业机器人 is conditional; in 智能制造产业园
+    # every robot class fits since 第八章第一节 names 机器人产业 there without kind) → refused with the candidates
     from dcf_spatial import settings
     from dcf_spatial.queries import site as sc
 
@@ -692,5 +693,7 @@ def test_a_word_of_several_codes_is_answered_or_refused_as_in_the_cli(desk):
     assert d["verdict"] == "does_not_fit"
     assert [c["code"] for c in d["industry"]["candidates_checked"]] == ["C3391", "C3392"]
     r = desk.post("/api/site-check", json={"site": lonlat("cluster_parks", "park.jiaming.smart_mfg"), "industry": "机器人"})
+    assert r.status_code == 200 and r.json()["verdict"] == "fits", r.text
+    r = desk.post("/api/site-check", json={"site": lonlat("cluster_parks", "park.jiaming2.yiye"), "industry": "机器人"})
     msg = _err(r, 422)
-    assert "C3491" in msg and "C3964" in msg and "结论视所选代码而定" in msg
+    assert "C3491" in msg and "C3492" in msg and "结论视所选代码而定" in msg
