@@ -95,7 +95,7 @@ class IndustryMatch:
         if self.how == "code" and self.notes[:1] == ("code_as_group",):
             return "".join(f"GB/T 4754-2017 无代码 {c}（2011 年版的写法），按中类 {c[:4]} 识别" for c in self.notes[1:])
         if self.how == "keyword":
-            return other_reading_zh(self.query, self.codes)
+            return other_reading_zh(self.query, tuple(self.codes))
         if self.how != "contains":
             return ""
         return "按所含词" + "".join(f"「{w}」" for w in self.notes[1:]) + "识别"
@@ -108,7 +108,8 @@ class IndustryMatch:
         }
 
 
-def other_reading_zh(word: str, codes) -> str:
+@lru_cache(maxsize=4096)  # said on every check of the word (the desk's hot path); the scan reads the whole table
+def other_reading_zh(word: str, codes: tuple) -> str:
     """A word of the word list that is also how GB/T 4754-2017 names a class of another division (饭店: read as
     H62 餐饮业, while H6110 is 旅游饭店, a hotel): the reading note names that class, so that the planner sees the
     other reading; ``""`` when there is none.
