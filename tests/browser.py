@@ -238,17 +238,23 @@ def loopback_context(browser, url: str, external: list, *, size=(1400, 900)):
     return ctx
 
 
-def run_idle_audit_on_page(page, base: str, tmp_path) -> None:
-    """On the desk at ``base``: open 闲置土地, upload 40 seeded synthetic parcels, run the audit job as of 2025-12-31
-    and wait until its answer shows (asserting the job ended ``done``, with the page's error text if not)."""
+def start_idle_audit_on_page(page, base: str, tmp_path, *, parcels: int = 40) -> None:
+    """On the desk at ``base``: open 闲置土地, upload ``parcels`` seeded synthetic parcels and start the audit job as
+    of 2025-12-31 (not waiting for it)."""
     import dcf_spatial as dcf
 
-    files = dcf.write_sample(tmp_path / "sample", parcels=40, seed=2, imagery=False)
+    files = dcf.write_sample(tmp_path / "sample", parcels=parcels, seed=2, imagery=False)
     page.goto(base + "/audit", wait_until="load")
     page.wait_for_function("window.dcfReady === true", timeout=60_000)
     page.set_input_files("#parcels-file", str(files["parcels"]))
     page.fill("#as-of", "2025-12-31")
     page.click("#audit-go")
+
+
+def run_idle_audit_on_page(page, base: str, tmp_path) -> None:
+    """On the desk at ``base``: open 闲置土地, upload 40 seeded synthetic parcels, run the audit job as of 2025-12-31
+    and wait until its answer shows (asserting the job ended ``done``, with the page's error text if not)."""
+    start_idle_audit_on_page(page, base, tmp_path)
     page.wait_for_function("window.dcfLastJob && (window.dcfLastJob.status === 'done' || window.dcfLastJob.status === 'failed')",
                            timeout=180_000)
     assert page.evaluate("window.dcfLastJob.status") == "done", page.text_content("#error")

@@ -10,7 +10,7 @@ import pytest
 
 import dcf_spatial as dcf
 from _desk_server import running_desk
-from browser import chromium_path, make_fixture_store, needs_chromium
+from browser import chromium_path, make_fixture_store, needs_chromium, start_idle_audit_on_page
 
 pytestmark = [pytest.mark.browser, needs_chromium()]
 
@@ -56,12 +56,7 @@ def _start_held_audit(page, url, tmp_path, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(dcf, "audit_idle", held)
-    files = dcf.write_sample(tmp_path / "sample", parcels=10, seed=2, imagery=False)
-    page.goto(url + "/audit", wait_until="load")
-    page.wait_for_function("window.dcfReady === true", timeout=60_000)
-    page.set_input_files("#parcels-file", str(files["parcels"]))
-    page.fill("#as-of", "2025-12-31")
-    page.click("#audit-go")
+    start_idle_audit_on_page(page, url, tmp_path, parcels=10)
     assert entered.wait(180)  # a loaded CI machine can take long to upload and start the job
     page.wait_for_selector("#job-cancel:not([hidden])")
     return release

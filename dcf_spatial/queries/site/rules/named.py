@@ -65,7 +65,7 @@ def parcel_prompt(site: SiteFacts, named: dict, inner: list[dict], kind: dict, r
     def how(z) -> str:
         # what a parcel there gets (its check as a parcel) rather than the zone's own list of industries: a bearing
         # plant in 郑家's 物流产业园 fits by the cluster (集聚区整体对口, 第四章第一节), its park "不对口" would mislead
-        v = part_verdicts.get(f"位于{z['name_zh']}（{z.get('layer_title_zh') or z['layer']}）的地块")
+        v = part_verdicts.get(part_label(z))
         return f"地块在此：{plan.verdict_zh(v)}" if v else MATCH_ZH[z["match"]]
 
     listing = "、".join(f"{z['name_zh']}（{z.get('layer_title_zh') or z['layer']}，{how(z)}）" for z in inside)
@@ -76,6 +76,12 @@ def parcel_prompt(site: SiteFacts, named: dict, inner: list[dict], kind: dict, r
     text += (f"具体地块还须对照该{level}内的分区核查：{listing}；请给出地块坐标或图形后复核。" if inside
              else "请给出地块坐标或图形后复核。")
     reasons.add("named_site_parcel", "info", text, "")
+
+
+def part_label(z: dict) -> str:
+    """The label of the part of a named unit that lies in zone ``z``: the key :func:`parts` gives its sample
+    point and :func:`parcel_prompt` looks its verdict up by."""
+    return f"位于{z['name_zh']}（{z.get('layer_title_zh') or z['layer']}）的地块"
 
 
 #: rules whose effect depends on where inside a part its sample point happens to lie (a distance to a river, the
@@ -108,7 +114,7 @@ def parts(ctx, unit, inner: list[dict], unit_label: str) -> list[tuple[str, obje
         if shapely.is_empty(piece) or not shapely.area(piece) > 0:
             continue
         drawn.append(piece)
-        out.append(f"位于{z['name_zh']}（{z.get('layer_title_zh') or z['layer']}）的地块")
+        out.append(part_label(z))
     points = []
     for j, piece in enumerate(drawn):
         # the sample lies in this zone and in no other zone that does not hold it (a belt's point not inside a
