@@ -727,6 +727,10 @@ def _listed_word(m: IndustryMatch) -> str:
         return m.query
     if m.how == "form" and len(m.notes) == 3 and m.notes[2] == "keyword":
         return m.notes[1]
+    # a phrase read by the ONE listed word it contains (光伏企业, 光伏产业 → 光伏, W11) is that word: it is judged
+    # like the word itself (task R16: a clerk's 光伏企业 was refused while 光伏 was judged over C3825 / D4416)
+    if m.how == "contains" and len(m.notes) == 2 and m.notes[0] == "contains":
+        return m.notes[1]
     return ""
 
 
