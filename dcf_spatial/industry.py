@@ -678,7 +678,8 @@ def plan_word(m: IndustryMatch) -> str:
     第四章第六节 “统筹推进氢能“制储输用”全链条发展”) is not an input error: the site check judges every
     candidate and gives a verdict that covers them, or asks the planner to choose
     (:func:`dcf_spatial.queries.site.rules.evaluate`). It qualifies when the word is a keyword of
-    ``industry_words.csv`` on a row with a ``plan_ref`` for each candidate; words matched only inside names
+    ``industry_words.csv`` on a row with a ``plan_ref`` for each candidate (also inside a phrase read by that one
+    word: 做光伏的, 光伏企业); words matched only inside names
     (``管材``) still fail with the candidates listed.
 
     Parameters
@@ -697,6 +698,8 @@ def plan_word(m: IndustryMatch) -> str:
     '第四章第六节、第四章第二节'
     >>> plan_word(resolve("管材"))
     ''
+    >>> plan_word(resolve("光伏企业"))  # a phrase read by the one plan word it contains
+    '第四章第五节'
     """
     word = _listed_word(m)
     if m.status != "ambiguous" or not word or not m.candidates:
