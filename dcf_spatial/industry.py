@@ -1031,6 +1031,8 @@ def _read_head(query: str, taken: list[tuple[int, int, str]], words: list[str], 
     if _NEGATION.search(masked):
         return IndustryMatch(query, "unknown", how="none", notes=("negation", *words))
     annex = _ANNEX.search(form.replace(_X, ""))
+    if not annex and len(words) > 1:  # 轴承厂职工公寓: a listed housing word (职工公寓, R16) beside a firm is its annex
+        annex = next((a for a in map(_ANNEX.search, words) if a), None)
     if annex and not (annex.group(0) == "公寓" and _CARE_HOME.search(query)):
         return IndustryMatch(query, "unknown", how="none", notes=("annex", *words))
     for pat, fixed in _FIXED:

@@ -107,3 +107,12 @@ def test_4_5_guangfu_where_both_codes_agree_is_answered_without_choice():
     ans = ask("park.jiaming.new_materials", "光伏企业", "catalogue_class=限制类")
     assert ans["verdict"] == "does_not_fit"
     assert "plan_word_candidates" in rules_of(ans, "info")
+
+
+def test_a_factorys_staff_flats_are_its_annex_not_a_project():
+    # 国土资发〔2008〕24号 (as the repository cites it): 行政办公及生活服务设施 belong to the industrial project; 职工公寓 named
+    # beside a firm (轴承厂职工公寓) is that firm's annex, refused with a request for the firm's own activity (W13)
+    from dcf_spatial.industry import resolve
+
+    assert resolve("轴承厂职工公寓").notes[0] == "annex"
+    assert resolve("职工公寓").codes == ("K7040",)
