@@ -108,17 +108,42 @@ def _excel_frame(df: pd.DataFrame, columns_zh: dict) -> pd.DataFrame:
         if pd.api.types.is_float_dtype(s):
             out[c] = s.round(4 if ("share" in src or "fraction" in src) else 2)
         elif pd.api.types.is_datetime64_any_dtype(s):
-            out[c] = s.dt.strftime("%Y-%m-%d").fillna("") if len(s) else s
+            out[c] = _date_text(s) if len(s) else s
         elif pd.api.types.is_bool_dtype(s) or isinstance(s.dtype, pd.BooleanDtype):
             out[c] = s.map({True: "是", False: "否"}).astype(object).where(s.notna(), None)  # people read 是/否
         elif _plain_text(s):
             # text stays with arrow (the writer takes the frame through arrow): no Python string per
             # cell and back (at 10⁵ listed rows ~0.4 s and ~150 MB less); missing stays missing
-            out[c] = pd.array(s.astype(object) if isinstance(s.dtype, pd.CategoricalDtype) else s,
-                              dtype=pd.StringDtype("pyarrow"))
+            out[c] = _category_text(s) if isinstance(s.dtype, pd.CategoricalDtype) else \
+                pd.array(s, dtype=pd.StringDtype("pyarrow"))
         elif isinstance(s.dtype, (pd.StringDtype, pd.CategoricalDtype)) or s.dtype == object:
             out[c] = s.astype(object).where(s.notna(), None)
     return out
+
+
+def _date_text(s: pd.Series) -> pd.Series:
+    """``s.dt.strftime("%Y-%m-%d").fillna("")`` by arrow's ``strftime`` (no Python string per cell:
+    at 10⁵ listed rows × 6 date columns ~0.3 s less); a date that has a time of day keeps only the day,
+    as ``strftime`` gives it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
+    arr = pa.array(values.to_numpy(), from_pandas=True)  # the column's own unit (NaT: missing)
+    text = pc.fill_null(pc.strftime(arr, format="%Y-%m-%d"), "")
+    return pd.Series(pd.arrays.ArrowStringArray(text, dtype=pd.StringDtype("pyarrow")), index=s.index)
+
+
+def _category_text(s: pd.Series):
+    """A category column of text as arrow text, each category converted once and taken by the rows'
+    codes (missing stays missing): ``s.astype(object)`` made a Python string per row first (at 10⁵
+    listed rows × the reasons, labels and next steps ~0.3 s)."""
+    import pyarrow as pa
+
+    cats = pa.array(np.asarray(s.cat.categories, dtype=object), type=pa.large_string(), from_pandas=True)
+    codes = s.cat.codes.to_numpy()
+    idx = pa.array(codes, mask=codes < 0, type=pa.int64())
+    return pd.arrays.ArrowStringArray(cats.take(idx), dtype=pd.StringDtype("pyarrow"))
 
 
 def _plain_text(s: pd.Series) -> bool:
