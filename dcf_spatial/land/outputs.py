@@ -394,10 +394,15 @@ def status_table(audited) -> pd.DataFrame:
                                     if c in audited.columns]])
     label = (audited["status_zh"] if "status_zh" in audited.columns
              else audited["status"].map(STATUS_ZH)).astype("string").fillna("")
-    df = pd.DataFrame({"status_zh": label.to_numpy(dtype=object), "area_mu": audited["area_mu"].to_numpy(dtype=float),
+    # grouped on the labels' codes, numbered in the labels' sorted order (the groups, their order and
+    # sums as grouping the texts gives them), not on a Python string per parcel (~0.3 s at 10⁶)
+    codes, labels = pd.factorize(label, sort=True)
+    df = pd.DataFrame({"status_zh": codes, "area_mu": audited["area_mu"].to_numpy(dtype=float),
                        "fee_wan": audited["fee_wan"].to_numpy(dtype=float)})
-    return (df.groupby("status_zh", sort=True).agg(count=("status_zh", "size"), area_mu=("area_mu", "sum"),
-                                                    fee_wan=("fee_wan", "sum")))
+    table = df.groupby("status_zh", sort=True).agg(count=("status_zh", "size"), area_mu=("area_mu", "sum"),
+                                                   fee_wan=("fee_wan", "sum"))
+    table.index = pd.Index(np.asarray(labels, dtype=object)[table.index.to_numpy()], name="status_zh")
+    return table
 
 
 def status_rows(by_status: pd.DataFrame) -> pd.DataFrame:
