@@ -108,17 +108,42 @@ def _excel_frame(df: pd.DataFrame, columns_zh: dict) -> pd.DataFrame:
         if pd.api.types.is_float_dtype(s):
             out[c] = s.round(4 if ("share" in src or "fraction" in src) else 2)
         elif pd.api.types.is_datetime64_any_dtype(s):
-            out[c] = s.dt.strftime("%Y-%m-%d").fillna("") if len(s) else s
+            out[c] = _date_text(s) if len(s) else s
         elif pd.api.types.is_bool_dtype(s) or isinstance(s.dtype, pd.BooleanDtype):
             out[c] = s.map({True: "是", False: "否"}).astype(object).where(s.notna(), None)  # people read 是/否
         elif _plain_text(s):
             # text stays with arrow (the writer takes the frame through arrow): no Python string per
             # cell and back (at 10⁵ listed rows ~0.4 s and ~150 MB less); missing stays missing
-            out[c] = pd.array(s.astype(object) if isinstance(s.dtype, pd.CategoricalDtype) else s,
-                              dtype=pd.StringDtype("pyarrow"))
+            out[c] = _category_text(s) if isinstance(s.dtype, pd.CategoricalDtype) else \
+                pd.array(s, dtype=pd.StringDtype("pyarrow"))
         elif isinstance(s.dtype, (pd.StringDtype, pd.CategoricalDtype)) or s.dtype == object:
             out[c] = s.astype(object).where(s.notna(), None)
     return out
+
+
+def _date_text(s: pd.Series) -> pd.Series:
+    """``s.dt.strftime("%Y-%m-%d").fillna("")`` by arrow's ``strftime`` (no Python string per cell:
+    at 10⁵ listed rows × 6 date columns ~0.3 s less); a date that has a time of day keeps only the day,
+    as ``strftime`` gives it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
+    arr = pa.array(values.to_numpy(), from_pandas=True)  # the column's own unit (NaT: missing)
+    text = pc.fill_null(pc.strftime(arr, format="%Y-%m-%d"), "")
+    return pd.Series(pd.arrays.ArrowStringArray(text, dtype=pd.StringDtype("pyarrow")), index=s.index)
+
+
+def _category_text(s: pd.Series):
+    """A category column of text as arrow text, each category converted once and taken by the rows'
+    codes (missing stays missing): ``s.astype(object)`` made a Python string per row first (at 10⁵
+    listed rows × the reasons, labels and next steps ~0.3 s)."""
+    import pyarrow as pa
+
+    cats = pa.array(np.asarray(s.cat.categories, dtype=object), type=pa.large_string(), from_pandas=True)
+    codes = s.cat.codes.to_numpy()
+    idx = pa.array(codes, mask=codes < 0, type=pa.int64())
+    return pd.arrays.ArrowStringArray(cats.take(idx), dtype=pd.StringDtype("pyarrow"))
 
 
 def _plain_text(s: pd.Series) -> bool:
@@ -369,10 +394,15 @@ def status_table(audited) -> pd.DataFrame:
                                     if c in audited.columns]])
     label = (audited["status_zh"] if "status_zh" in audited.columns
              else audited["status"].map(STATUS_ZH)).astype("string").fillna("")
-    df = pd.DataFrame({"status_zh": label.to_numpy(dtype=object), "area_mu": audited["area_mu"].to_numpy(dtype=float),
+    # grouped on the labels' codes, numbered in the labels' sorted order (the groups, their order and
+    # sums as grouping the texts gives them), not on a Python string per parcel (~0.3 s at 10⁶)
+    codes, labels = pd.factorize(label, sort=True)
+    df = pd.DataFrame({"status_zh": codes, "area_mu": audited["area_mu"].to_numpy(dtype=float),
                        "fee_wan": audited["fee_wan"].to_numpy(dtype=float)})
-    return (df.groupby("status_zh", sort=True).agg(count=("status_zh", "size"), area_mu=("area_mu", "sum"),
-                                                    fee_wan=("fee_wan", "sum")))
+    table = df.groupby("status_zh", sort=True).agg(count=("status_zh", "size"), area_mu=("area_mu", "sum"),
+                                                   fee_wan=("fee_wan", "sum"))
+    table.index = pd.Index(np.asarray(labels, dtype=object)[table.index.to_numpy()], name="status_zh")
+    return table
 
 
 def status_rows(by_status: pd.DataFrame) -> pd.DataFrame:

@@ -839,11 +839,19 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     key = parcel_id_keys(out["parcel_id"])
     if skip.any():
         key = key.mask(skip)
-    dup = key.notna() & key.duplicated(keep=False)
-    out["duplicate_id"] = dup.to_numpy()
+    # both answers from one factorisation (two ``duplicated`` calls hashed every id twice): codes in
+    # order of first use, so a row is its id's first exactly when its code exceeds every code before it
+    id_codes, _ = pd.factorize(key, use_na_sentinel=True)
+    id_codes = np.asarray(id_codes, dtype=np.int64)
+    seen = np.bincount(id_codes[id_codes >= 0], minlength=1)
+    dup_np = (id_codes >= 0) & (seen[np.clip(id_codes, 0, None)] > 1)
+    dup = pd.Series(dup_np, index=key.index)
+    out["duplicate_id"] = dup_np
     # one parcel, one share of every total: of the rows sharing an id, the first (the input's order,
     # the smallest 原表行号) counts; the others stay in every list, marked, but add nothing to a sum
-    repeat = (dup & key.duplicated(keep="first")).to_numpy()
+    before = np.maximum.accumulate(np.concatenate(([-1], id_codes[:-1]))) if len(id_codes) else id_codes
+    repeat = dup_np & (id_codes <= before)
+    del id_codes, seen, before
     out["in_totals"] = ~repeat & ~skip
     if dup.any():
         ids = out.loc[dup, "parcel_id"].astype(str)
