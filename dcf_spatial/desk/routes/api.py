@@ -899,7 +899,11 @@ def _shown_table(res, name: str, df):
     if res.kind == "idle" and name == "status":
         from ...land.outputs import status_rows
 
-        df = status_rows(df)[["status_zh", "count", "area_mu", "fee_wan"]]
+        df = status_rows(df)[["status_zh", "count", "area_mu", "fee_wan", "fee_pending"]]
+    if res.kind == "idle" and hasattr(df, "columns") and "fee_pending" in df.columns:
+        from ...land.outputs import fee_cells
+
+        return fee_cells(_rounded(df))   # 待核定 where idle parcels have no land price, never 0.00 (QA7 #3)
     return _rounded(df)
 
 
