@@ -520,7 +520,8 @@ def _prepare_columns(frame, reserved, fields, result_zh: str, notes: list[str]):
     for f in fields:
         if f not in out.columns:
             out[f] = pd.NA
-            notes.append(f"文件无 {field_label(f)} 字段，按空值处理")
+            zh = PARCEL_FIELDS_ZH.get(f) or ENTERPRISE_FIELDS_ZH.get(f)   # the clerk's words, not the field id (QA7 #7)
+            notes.append(f"文件无“{zh}”列，按空值处理" if zh else f"文件无 {f} 字段，按空值处理")
     out["row"] = np.arange(1, len(out) + 1)
     return out
 
