@@ -89,10 +89,11 @@ def read_extension_text(text) -> ExtensionText:
     return ExtensionText(s, date)
 
 
-def read_extension_column(out, problems: np.ndarray, append, label: str, cause_label: str) -> int:
+def read_extension_column(out, problems: np.ndarray, append, label: str, cause_label: str, *, parse_dates) -> int:
     """Replace the sentences of ``out["extension_until"]`` by the dates they give, in place, before the
     date column is parsed; fill ``gov_cause`` from a 第八条 cause where the ledger gives none; append to
-    ``problems`` what was read and what could not be. Returns the number of sentences read.
+    ``problems`` what was read and what could not be. Returns the number of sentences read. ``append`` and
+    ``parse_dates`` are the ledger reader's (:mod:`dcf_spatial.land.parcels`, passed in: that module calls this one).
 
     A sentence with a date and a 第八条 cause is an extension (capped by the audit at one year, 第十二条第（一）
     项); with a date and no cause, or the holder's own cause, the date is kept and the audit does not honour
@@ -102,13 +103,14 @@ def read_extension_column(out, problems: np.ndarray, append, label: str, cause_l
     --------
     >>> o = pd.DataFrame({"extension_until": ["因政府规划调整延期至2023年4月1日", "2023-01-01", None]})
     >>> p = np.full(3, "", dtype=object)
-    >>> from dcf_spatial.land.parcels import _append_problem
-    >>> read_extension_column(o, p, _append_problem, "延期情况", "政府原因")
+    >>> from dcf_spatial.land.parcels import _append_problem, parse_dates
+    >>> read_extension_column(o, p, _append_problem, "延期情况", "政府原因", parse_dates=parse_dates)
     1
     >>> o["extension_until"].tolist()[:2], o["gov_cause"].tolist()[0]
     (['2023年4月1日', '2023-01-01'], '延期情况所述：规划、政府（第八条第一款第（二）、（六）项）')
     """
-    from .parcels import _blank_to_na, parse_dates
+    def _blank_to_na(values):   # blanks and whitespace-only cells are no value
+        return values.astype(object).where(~values.isna() & (values.astype(str).str.strip() != ""), None)
 
     if "extension_until" not in out.columns or pd.api.types.is_datetime64_any_dtype(out["extension_until"]):
         return 0

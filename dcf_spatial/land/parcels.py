@@ -881,7 +881,7 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     from .extension_text import read_extension_column
 
     n_ext = read_extension_column(out, problems, _append_problem, input_label("extension_until", sources),
-                                  input_label("gov_cause", sources))
+                                  input_label("gov_cause", sources), parse_dates=parse_dates)
     if n_ext:
         notes.append(f"{n_ext} 条记录的{input_label('extension_until', sources)}为文字说明，已从中读出延期日期和原因"
                      "（第八条情形的才认可延期，最长一年，第十二条第（一）项），读法见各条“数据问题”")
