@@ -139,6 +139,8 @@ class TextMatch:
     matched: str = ""
     candidates: tuple = ()
     reason: str = ""
+    #: a trailing direction word set aside (王屯村北 → "北"): the place is the township only (``reason`` says so)
+    qualifier: str = ""
 
     @property
     def status_zh(self) -> str:
@@ -522,8 +524,9 @@ def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool 
                 m = cache.get(key) or cache.setdefault(key, site_text_match(key, gaz)[0] if key.strip()
                                                        else gaz.find_in_text(key))
                 cols["location_method"][i] = m.status_zh
+                if m.place is None or m.qualifier:
+                    cols["place_reason"][i] = m.reason   # why not placed, or why placed at the township only
                 if m.place is None:
-                    cols["place_reason"][i] = m.reason
                     continue
                 p = m.place
                 geoms[i] = shapely.point_on_surface(p.geometry) if as_point else p.geometry
@@ -632,6 +635,8 @@ def place_for_site(text: str, *, store=None, gaz: Gazetteer | None = None) -> tu
     place = match.place
     if exact:
         return place, [site_note(place, text)]
+    if match.qualifier:
+        return place, [f"地名“{clip(text)}”：{match.reason}（与批量核查、闲置土地审计对坐落的处理相同）；" + site_note(place, text)]
     return place, [f"地名“{clip(text)}”不在地名表中，从中识别出“{match.matched}”（与批量核查对建设地点的处理相同）："
                    f"场地近似取{place.level}“{place.unit_name}”，更具体的位置未能定位；" + site_note(place, text)]
 
@@ -653,6 +658,9 @@ def site_text_match(text, gaz: Gazetteer) -> tuple[TextMatch, bool]:
     raw = "" if text is None or (isinstance(text, float) and text != text) else str(text)
     relative = relative_place(raw)
     if relative and normalize_name(raw) not in gaz._by_name:
+        qualified = _township_of_qualified(raw, gaz)
+        if qualified is not None:
+            return qualified, False
         return TextMatch(raw, None, matched=relative, reason=f"地名“{clip(raw)}”：{relative_place_message(relative)}"), False
     try:
         place = gaz.lookup(raw)
@@ -665,11 +673,50 @@ def site_text_match(text, gaz: Gazetteer) -> tuple[TextMatch, bool]:
         rest = normalize_name(raw)
         for key in gaz._keys:  # longest first: every known name in the text, not only the one matched
             rest = rest.replace(key, "")
-        if (match.place is None or re.search(r"[区园]", rest) or not _PLACE_LIKE.fullmatch(rest)
+        # a 区/园 inside a road or village name (花园路, 园区路, 区府街) names no unit: only a 区/园 ending a name does
+        if (match.place is None or re.search(r"[区园](?![路街巷道村庄屯])", rest) or not _PLACE_LIKE.fullmatch(rest)
                 or (rest and not _CJK.search(rest))):
             # an unknown 区/园 (郑家镇工业集中区: most likely a misspelt unit, which the township would understate)
             return TextMatch(raw, None, matched=match.matched, reason=str(exc)), False
         return match, False
+
+
+#: a direction or neighbourhood word at the end of an address (王屯村北, 聊临路东侧, 广平村以西, 驻地附近)
+_TRAILING_QUALIFIER = re.compile(r"(以|之)?[东南西北]{1,2}(侧|面|边|部|方|角)?$|(附近|周边|周围|一带|旁边?)$")
+#: what such a word may qualify for the township to stay certain: a village, road or seat inside it
+_QUALIFIED_END = re.compile(r"(村|庄|屯|寨|营|集|铺|店|社区|小区|路|街|大道|道|巷|驻地|广场|桥|河|渠)$")
+
+
+def _township_of_qualified(raw: str, gaz: Gazetteer) -> TextMatch | None:
+    """An address whose last words place it relative to a village or road of a named township
+    (郑家镇王屯村北, 梁水镇聊临路东侧, 广平镇广平村西): the township is certain, nothing finer is. The
+    returned match is the township itself (``matched`` names the qualifier), whatever finer unit the
+    text also names (a cluster the site only might be in is not claimed); None when the word qualifies a
+    unit of the gazetteer itself (嘉明经济开发区东侧, 郑家镇附近: outside it, refused as before) or the text
+    names no single township.
+    """
+    s = normalize_name(raw)
+    m = _TRAILING_QUALIFIER.search(s)
+    if not m or m.start() == 0:
+        return None
+    base = s[: m.start()]
+    if not _QUALIFIED_END.search(base) or relative_place(base) or any(base.endswith(k) for k in gaz._keys):
+        return None   # the word qualifies a unit (开发区东, 郑家镇北) or more is relative: not inside anything known
+    towns = {}
+    for key in gaz._keys:
+        if key in base:
+            for p in gaz._by_name[key]:
+                if p.level == "镇街" and not (gaz._short_township(key) and any(
+                        k2 != key and key in k2 and k2 in base for k2 in gaz._keys)):
+                    towns.setdefault(p.unit_id, p)
+    if len(towns) != 1:
+        return None
+    town = next(iter(towns.values()))
+    words = m.group(0)
+    return TextMatch(raw, town, matched=town.name, qualifier=words,
+                     reason=f"仅镇街确定：“{words}”是相对于“{base.replace(town.name, '', 1) or base}”的方位，"
+                            f"只能确定在{town.unit_name}内，是否在某集聚区/园区未定（未归属）；"
+                            "请补充坐标（经度、纬度）或写明地块所在村名")
 
 
 def site_from_name(text: str, *, store=None, area_mu: float | None = None) -> "gpd.GeoDataFrame":

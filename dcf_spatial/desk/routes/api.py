@@ -849,9 +849,7 @@ def _audit_summary(res) -> dict:
     act = res.needs_action(table="all") if hasattr(res, "needs_action") else None
     if res.kind == "efficiency":
         act = _efficiency_action(frame)
-        if "eff_class" in frame.columns and "eff_class_zh" in frame.columns:
-            pairs = frame[["eff_class", "eff_class_zh"]].dropna().drop_duplicates()
-            summary["class_labels"] = {str(a): str(b) for a, b in zip(pairs["eff_class"], pairs["eff_class_zh"])}
+        summary["class_labels"] = _class_labels(res)
     if act is not None and res.kind == "idle" and "duplicate_id" in act.columns:
         act = act.assign(duplicate_zh=_duplicate_marks(act))
     if act is not None:
@@ -899,7 +897,11 @@ def _shown_table(res, name: str, df):
     if res.kind == "idle" and name == "status":
         from ...land.outputs import status_rows
 
-        df = status_rows(df)[["status_zh", "count", "area_mu", "fee_wan"]]
+        df = status_rows(df)[["status_zh", "count", "area_mu", "fee_wan", "fee_pending"]]
+    if res.kind == "idle" and hasattr(df, "columns") and "fee_pending" in df.columns:
+        from ...land.outputs import fee_cells
+
+        return fee_cells(_rounded(df))   # 待核定 where idle parcels have no land price, never 0.00 (QA7 #3)
     return _rounded(df)
 
 
@@ -921,6 +923,19 @@ def _records(df) -> list[dict]:
     return df.astype(object).where(df.notna(), None).to_dict(orient="records")
 
 
+def _class_labels(res) -> dict:
+    """亩产效益 class letter → its label (A → A类 优先发展): every class of the scoring, so that a class no
+    firm has (D 0) still reads as a label (QA7 #7); the labels the firms carry win (a scoring file of one's own)."""
+    from ...land.efficiency import load_scoring
+
+    labels = {k: str(v.get("name_zh", k)) for k, v in load_scoring()["classes"].items()}
+    frame = res.frame
+    if "eff_class" in frame.columns and "eff_class_zh" in frame.columns:
+        pairs = frame[["eff_class", "eff_class_zh"]].dropna().drop_duplicates()
+        labels.update({str(a): str(b) for a, b in zip(pairs["eff_class"], pairs["eff_class_zh"])})
+    return labels
+
+
 def _status_geojson(res) -> bytes | None:
     """The audited rows as GeoJSON (EPSG:4326) with their status, for the page's map; None without geometry."""
     frame = res.frame
@@ -931,9 +946,13 @@ def _status_geojson(res) -> bytes | None:
             return None
         out = parcels[[c for c in ("parcel_id", "holder", "area_mu", "low_efficiency") if c in parcels.columns]
                       + [parcels.geometry.name]].copy()
-        cls = parcels["eff_class"] if "eff_class" in parcels.columns else parcels["eff_class_zh"].str[:1]
-        out["status"] = cls.where(cls.notna(), "none")
-        out["status_zh"] = parcels["eff_class_zh"].where(parcels["eff_class_zh"].notna(), "无企业或未评价")
+        # the class letter from its label (the first character of 无企业记录 is no class: it drew black dots
+        # without a legend entry, QA7 #7); a parcel without a classed firm is "none", as the legend says
+        by_zh = {v: k for k, v in _class_labels(res).items()}
+        cls = parcels["eff_class"] if "eff_class" in parcels.columns else parcels["eff_class_zh"].map(by_zh)
+        known = cls.notna().to_numpy()
+        out["status"] = cls.where(known, "none")
+        out["status_zh"] = parcels["eff_class_zh"].where(known, "无企业或未评价")
         return out.to_crs(4326).to_json(na="null", drop_id=True).encode()
     if not hasattr(frame, "geometry") or "status" not in frame.columns:
         return None
