@@ -30,7 +30,8 @@ def codes_zh(codes, zone: dict | None = None) -> str:
             for c in e["codes"]:
                 if c not in base:
                     via.setdefault(plan.normalize_zone_code(c), f"{e['plan_ref']}：{e.get('what_zh', '')}".rstrip("："))
-    return "、".join(label_zh(c) + (f"（{via[c]}）" if c in via else "") for c in codes)
+    # names as the GB/T 4754-2017 table gives them: 待核实 only where the table lacks the code (QA round 7)
+    return "、".join(label_zh(c, verify_mark=False) + (f"（{via[c]}）" if c in via else "") for c in codes)
 
 
 def _designated_idx(ctx: PlanContext, lid: str, match) -> list[int]:
@@ -108,8 +109,37 @@ def designated_zones(ctx: PlanContext, site: SiteFacts, kind: dict,
                             "distance_km": round(float(dz) / 1000, 2)} for z, dz in zip(idx, d)]
     designated.sort(key=lambda r: r["distance_km"])
     nearest_txt = "、".join(f"{d['name_zh']}（{d['distance_km']:.1f} km）"
-                           for d in designated[: th["nearest_clusters_max"]]) or "规划未为本行业指定对口分区"
+                           for d in designated[: th["nearest_clusters_max"]]) or _no_designated_txt(ctx, site, kind)
     return designated, nearest_txt
+
+
+def _no_designated_txt(ctx: PlanContext, site: SiteFacts, kind: dict) -> str:
+    """Guidance where no zone is designated for the industry (QA round 7, finding 4: 钢结构 got only
+    “规划未为本行业指定对口分区”): the zones whose rules take it conditionally (``zone_rules`` → ``conditional``,
+    e.g. 高精管材 for metal products off its pipe chain, 第四章第四节), nearest first; for an industrial project
+    with none, the four clusters by name under 入园进区 (第三章第三节)."""
+    import shapely
+
+    none_txt = plan.rules()["policy_rules"]["no_designated_zone"]
+    found = []
+    for lid in kind["zone_layers"]:
+        lay = ctx.layers.get(lid)
+        if lay is None:
+            continue
+        for z in range(len(lay.ids)):
+            e = next((e for e in plan.zone_rule(lay.ids[z]).get("conditional", [])
+                      if plan.match(e["codes"], site.codes) == "full"), None)
+            if e is not None:
+                found.append((float(shapely.distance(site.geom, lay.geoms[z])) / 1000, lay.names[z], e["plan_ref"]))
+    if found:
+        found.sort()
+        th = plan.rules()["thresholds"]
+        return none_txt["conditional_zh"].format(zones="、".join(
+            f"{n}（{d:.1f} km，{ref}）" for d, n, ref in found[: th["nearest_clusters_max"]]))
+    clusters = ctx.layers.get("industrial_clusters")
+    if kind["kind"] in ("industrial", "agro_processing") and clusters is not None:
+        return none_txt["clusters_zh"].format(clusters="、".join(clusters.names))
+    return none_txt["reason_zh"]
 
 
 def _max_layer_share(zs) -> float:
