@@ -108,7 +108,10 @@ def designated_zones(ctx: PlanContext, site: SiteFacts, kind: dict,
             designated += [{"id": lay.ids[z], "name_zh": lay.names[z], "layer": lid,
                             "distance_km": round(float(dz) / 1000, 2)} for z, dz in zip(idx, d)]
     designated.sort(key=lambda r: r["distance_km"])
-    nearest_txt = "、".join(f"{d['name_zh']}（{d['distance_km']:.1f} km）"
+    # a zone the site only touches (0.0 km: a named unit next to it) is said to adjoin, not to be 0.0 km away,
+    # which read as "in it" beside "不在任何工业集聚区内" (QA round 7, finding 5)
+    nearest_txt = "、".join(f"{d['name_zh']}（{d['distance_km']:.1f} km）" if d["distance_km"] >= 0.05
+                           else f"{d['name_zh']}（与场地相邻）"
                            for d in designated[: th["nearest_clusters_max"]]) or _no_designated_txt(ctx, site, kind)
     return designated, nearest_txt
 
@@ -177,6 +180,14 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
             best = max(full, key=lambda z: (z["share"], z["layer"] == "cluster_parks"))
             pr = best["plan_ref"] or kind["plan_ref"]
             text = kind["fit_zh"].format(zone=best["name_zh"], codes=codes_zh(best["codes"], best), plan_ref=pr)
+            # QA round 7 (finding 5): a zone whose codes hold the industry that the plan gives to another cluster
+            # (轴承 → 郑家, 第四章第一节; blocks() adds that reason) is not called "一致" first
+            elsewhere = [e["zone_zh"] for z in zones if z["share"] >= th["split_min_share"]
+                         for e in plan.zone_rule(z["id"]).get("belongs_elsewhere", [])
+                         if plan.match(e["codes"], site.codes) == "full"]
+            if elsewhere and kind.get("fit_elsewhere_zh"):
+                text = kind["fit_elsewhere_zh"].format(zone=best["name_zh"], plan_ref=pr,
+                                                       elsewhere="、".join(dict.fromkeys(elsewhere)))
             if best.get("via_zh"):
                 # task R12 (new user): only the plan's verbatim words go in quotation marks, and the plan is not
                 # said to "name" the zone where it names the activity only
