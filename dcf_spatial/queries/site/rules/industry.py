@@ -538,6 +538,15 @@ def blocks(site: SiteFacts, zones: list[dict], reasons: Reasons) -> None:
                 seen.add(key)
                 reasons.add("belongs_elsewhere", "conditional", e["reason_zh"].format(zone=z["name_zh"]),
                             e["plan_ref"])
+    # what no block of a cluster takes (farming, QA round 7 finding 3: 养鸡 in 嘉明's logistics or service block was
+    # 有条件): use_classes → cluster, for every industrial cluster, unless a block's own entry already said it
+    cluster_use = uses.get("cluster", {})
+    said = {r["rule"] for r in reasons.items}
+    for z in zones:
+        if z["layer"] == "industrial_clusters" and z["share"] >= th["split_min_share"]:
+            for e in cluster_use.get("barred", []):
+                if not any(r.startswith("farming_in_") for r in said) or not e["id"].startswith("farming_in_"):
+                    _zone_barred(site, z, e, seen, reasons)
     if is_factory:
         _majority_agri_zone(site, zones, reasons)
 
