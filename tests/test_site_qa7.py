@@ -136,3 +136,40 @@ def test_a_named_sites_parts_are_summarised_without_losing_their_reasons():
     details = [r["text_zh"] for r in res["reasons"] if r["rule"] == "named_site_part_reason"]
     assert any("15分钟便民生活服务圈" in t for t in details)  # the fitting part's reason is kept
     assert any("须说明本项目为该区的配套" in t for t in details)  # and the conditional parts' condition
+
+
+# --- finding 8: the 报批 TXT written back keeps the surveyor's point order ------------------------------------------
+
+_TXT = ("[属性描述]\r\n格式版本号=1.0\r\n数据产生单位=测试\r\n坐标系=2000国家大地坐标系\r\n几度分带=3\r\n投影类型=高斯克吕格\r\n"
+        "计量单位=米\r\n带号=39\r\n精度=0.001\r\n[地块坐标]\r\n5,5.7600,1,测试地块,面,,工业用地,,@\r\n"
+        "J1,1,4036637.311,39387823.720\r\nJ2,1,4036637.311,39388063.720\r\nJ3,1,4036877.311,39388063.720\r\n"
+        "J4,1,4036877.311,39387823.720\r\nJ1,1,4036637.311,39387823.720\r\n")
+
+
+def _points(text: str) -> list[str]:
+    return [ln for ln in text.splitlines() if ln.startswith("J")]
+
+
+@shipped
+def test_export_of_a_site_read_from_a_txt_keeps_its_point_order_and_numbering(tmp_path):
+    # the input runs J1 → J2 eastwards (counter-clockwise): written back, J2 and J4 must not swap
+    src = tmp_path / "报批坐标.txt"
+    src.write_bytes(_TXT.encode("gbk"))
+    out = check_site(str(src), "轴承").to_site_file(tmp_path / "导出.txt")
+    text = out.read_bytes().decode("gbk")
+    assert _points(text) == _points(_TXT)
+    assert "数据产生单位=（待填写：数据产生单位）" in text
+
+
+def test_a_drawn_polygon_is_still_written_clockwise(tmp_path):
+    # not from a TXT: the surveyors' clockwise numbering (unchanged)
+    import geopandas as gpd
+    from shapely.geometry import Polygon
+
+    from dcf_spatial.io.survey_txt import write_survey_txt
+
+    ccw = Polygon([(387823.72, 4036637.311), (388063.72, 4036637.311), (388063.72, 4036877.311),
+                   (387823.72, 4036877.311)])
+    gdf = gpd.GeoDataFrame(geometry=[ccw], crs="EPSG:4548")
+    text = write_survey_txt(gdf, tmp_path / "a.txt").read_bytes().decode("gbk")
+    assert _points(text)[1] == "J2,1,4036877.311,39387823.720"
