@@ -278,11 +278,22 @@ def name_of(code: str) -> str:
     return code
 
 
-def label_zh(code: str) -> str:
-    """``"C3451 滚动轴承制造"``; a code finer than the table: ``"C3360（属 C33 金属制品业）"``."""
+def label_zh(code: str, *, verify_mark: bool = True) -> str:
+    """``"C3451 滚动轴承制造"``; a code finer than the table: ``"C3360（属 C33 金属制品业）"``.
+
+    ``verify_mark=False`` leaves out ``"（名称待核实）"`` on the nine weak names: lists of a zone's positioning
+    take the name as the table gives it (QA round 7: 待核实 only where the table lacks the code).
+
+    Examples
+    --------
+    >>> label_zh("C3451")
+    'C3451 滚动轴承制造'
+    >>> label_zh("M75", verify_mark=False)
+    'M75 科技推广和应用服务'
+    """
     t = _table()
     if code in t:
-        return f"{code} {t[code].name_zh}{_verify_mark(code)}"
+        return f"{code} {t[code].name_zh}{_verify_mark(code) if verify_mark else ''}"
     for c in reversed(ancestors(code)[:-1]):
         if c in t:
             return f"{code}（属 {c} {t[c].name_zh}）"

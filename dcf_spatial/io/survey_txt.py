@@ -526,14 +526,19 @@ def _cell(row, names) -> str:
     return ""
 
 
-def _rings_of(geom):
+#: 数据产生单位 written when none is given: a placeholder the clerk fills in before sending the file on
+PRODUCER_PLACEHOLDER = "（待填写：数据产生单位）"
+
+
+def _rings_of(geom, keep_order: bool = False):
     """(ring coordinates, is exterior) in writing order: each part's exterior clockwise (the
-    surveyors' numbering), then its holes counter-clockwise."""
+    surveyors' numbering), then its holes counter-clockwise; with ``keep_order`` the rings as given (a
+    parcel read from a 报批 TXT keeps its J numbering, QA round 7)."""
     from shapely.geometry.polygon import orient
 
     polys = list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
     for p in polys:
-        p = orient(p, sign=-1.0)
+        p = p if keep_order else orient(p, sign=-1.0)
         yield np.asarray(p.exterior.coords)
         for hole in p.interiors:
             yield np.asarray(hole.coords)
@@ -577,7 +582,7 @@ def write_survey_txt(gdf, path, *, zone: int = DISTRICT_ZONE, encoding: str = "g
     unit
         Unit of 地块面积: ``"公顷"`` (default, 4 decimals) or ``"平方米"`` (2 decimals).
     producer
-        数据产生单位 written in the header.
+        数据产生单位 written in the header; empty: :data:`PRODUCER_PLACEHOLDER` (to fill in by hand).
     notes
         A list that gets a Chinese line for each 地块 whose recorded area (``area_m2``, as read from a
         报批 TXT) disagrees with its coordinates by more than :data:`AREA_TOLERANCE`: its 地块面积 is
@@ -615,7 +620,10 @@ def write_survey_txt(gdf, path, *, zone: int = DISTRICT_ZONE, encoding: str = "g
     if len(empty):
         raise InputError(f"第 {'、'.join(str(i + 1) for i in empty[:10])} 条要素没有几何，无法写入坐标文件。"
                          "请先补全或删除这些要素。")
-    lines = [HEADER_SECTION, "格式版本号=1.0", f"数据产生单位={producer}",
+    # a parcel read from a 报批 TXT (read_survey_txt adds area_m2_coordinates) keeps the file's point order, so the
+    # surveyor's J1… name the same points; it is re-oriented only when its polygon is invalid, with a note
+    from_txt = "area_m2_coordinates" in out.columns
+    lines = [HEADER_SECTION, "格式版本号=1.0", f"数据产生单位={producer or PRODUCER_PLACEHOLDER}",
              f"数据产生日期={_dt.date.today().isoformat()}", "坐标系=2000国家大地坐标系", "几度分带=3",
              "投影类型=高斯克吕格", "计量单位=米", f"带号={zone}", "精度=0.001", "转换参数=,,,,,,", PARCEL_SECTION]
     factor, digits = (_AREA_UNITS[unit], 4 if unit == "公顷" else 2)
@@ -623,7 +631,11 @@ def write_survey_txt(gdf, path, *, zone: int = DISTRICT_ZONE, encoding: str = "g
         geom = row.geometry
         kind = {"Polygon": "面", "MultiPolygon": "面", "LineString": "线", "MultiLineString": "线"}.get(geom.geom_type, "点")
         if kind == "面":
-            rings = list(_rings_of(geom))
+            keep = from_txt and bool(shapely.is_valid(geom))
+            if from_txt and not keep and notes is not None:
+                notes.append(f"导出报批坐标文件：地块 {_cell(row, _ID_COLUMNS) or i + 1} 的图形无效（如自相交），界址点已按"
+                             "顺时针重新排列，J 编号与原文件不同，请核对")
+            rings = list(_rings_of(geom, keep_order=keep))
         elif kind == "线":
             rings = [np.asarray(g.coords) for g in getattr(geom, "geoms", [geom])]
         else:

@@ -341,12 +341,15 @@ def _check_site(dcf, body: SiteCheckBody, policy, record: bool):
 
 #: the 坐标系 a report names for a site drawn on the desk's map (Leaflet's lon/lat: WGS84, read as CGCS2000)
 DRAWN_CRS_ZH = "在地图上绘制（WGS84/CGCS2000 经纬度）"
+#: the 读取说明 of such a site, in place of the reader's "文件未声明坐标系" (no file was uploaded; QA round 7)
+DRAWN_NOTE_ZH = "场地在地图上绘制（或以 GeoJSON 经纬度提交），按 WGS84 经纬度读入，视同 CGCS2000（相差厘米级）"
 
 
 def _with_drawn_site(answer, body: SiteCheckBody):
     """A site sent as one GeoJSON geometry (drawn or clicked on the desk's map, or posted by another
     system): 核查输入 describes it in words (亩, centre, vertex count — never the WKT), its 坐标系 says it
-    was given as lon/lat on the map, and the reader's "文件未声明坐标系" (no file was uploaded) is left out."""
+    was given as lon/lat on the map, and the reader's "文件未声明坐标系" (no file was uploaded) is said as drawn on the
+    map (``DRAWN_NOTE_ZH``)."""
     site = body.site
     if isinstance(site, dict) and site.get("type") == "Feature":
         site = site.get("geometry")
@@ -364,7 +367,7 @@ def _with_drawn_site(answer, body: SiteCheckBody):
     inputs["场地"] = text
     if not body.crs or str(body.crs).upper() in ("EPSG:4326", "EPSG:4490", "WGS84", "CGCS2000"):
         inputs["坐标系"] = DRAWN_CRS_ZH
-        answer.notes = [n for n in answer.notes if not n.startswith("文件未声明坐标系")]
+        answer.notes = [DRAWN_NOTE_ZH if n.startswith("文件未声明坐标系") else n for n in answer.notes]
     answer.inputs = inputs
     return answer
 
@@ -418,7 +421,7 @@ def site_check(request: Request, body: SiteCheckBody):
 def site_check_response(body: SiteCheckBody, record: bool) -> Response:
     """The answer of ``POST /api/site-check`` for a validated body: the route above and the desk's hot
     path for well-formed JSON (``dcf_spatial.desk.app._Guard``) both answer through this."""
-    answer = run_site_check(body, record=record)
+    answer = _with_drawn_site(run_site_check(body, record=record), body)  # the page's 读取说明 too (QA round 7)
     return _check_answer(answer)
 
 
@@ -436,7 +439,7 @@ def site_check_queued(body: SiteCheckBody, record: bool):
 
     with deferred_records() as pending:
         answer = run_site_check(body, record=record)
-    return answer, pending
+    return _with_drawn_site(answer, body), pending
 
 
 def site_check_finish(answer, pending) -> Response:
