@@ -244,7 +244,8 @@ def _check_path(path) -> Path:
             if near:
                 hint = f"同一文件夹中有：{', '.join(near)}。"
         raise InputError(f"文件不存在：{path}。{hint}请检查路径和文件名（含扩展名）。")
-    if path.suffix.lower() == ".zip" and path.is_file() and not zip_datasets(path):
+    if path.suffix.lower() == ".zip" and path.is_file() and not zip_datasets(path) and not any(
+            n.lower().endswith(".zip") for n in zip_names(path)):  # a zip inside the zip is opened (io.unzip)
         raise InputError(f"{path}：压缩文件中没有可读取的 GIS 数据（.shp 及同名 .shx/.dbf/.prj、.gpkg、.geojson、.kml、.dxf "
                          "或 .gdb 文件夹）。请把数据文件打包进去后再读取。")
     if path.suffix.lower() == ".shp":

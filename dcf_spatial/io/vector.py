@@ -25,7 +25,7 @@ from .aliases import FIELD_MAP_X as _FIELD_MAP_X, FIELD_MAP_Y as _FIELD_MAP_Y
 from .boundary_points import boundary_polygons, is_boundary_table
 from .encoding import _gdal_encoding
 from .formats import (_TABULAR, _check_path, _choose_layer, _format_of, _gdal_errors, _gdal_path, _is_pg,
-                      survey_layer)
+                      survey_layer, zip_datasets)
 from .rows import ISSUE_COLUMN, RowIssues, _row_label_features, check_rows
 from .survey_txt import is_survey_txt, read_survey_txt
 from .tables import _points_from_table, _read_tabular, _sheet_with_coordinates
@@ -259,6 +259,31 @@ def _datav_parent(gdf, notes):
     return gdf
 
 
+def _read_zipped(path: Path, *, layer, **kwargs) -> "gpd.GeoDataFrame":
+    """A zip read as the desk reads an upload (:mod:`.unzip`): unpacked under chosen names into a temporary
+    folder, its file read by :func:`read_vector`, messages and notes naming the zip (and the member when it
+    lies in a folder or in a zip inside the zip), the folder deleted after."""
+    from .unzip import unpacked
+
+    with unpacked(path, layer=layer) as (inner, member, n):
+        label = str(path) if "/" not in member else f"{path}（其中的 {member}）"
+        # ``layer`` chose the dataset of a zip holding several; of a zip of one GeoPackage/workbook it names its layer
+        inner_layer = layer if n == 1 and inner.suffix.lower() in (".gpkg", ".xlsx", ".xlsm", ".xls", ".ods") else None
+
+        def named(text: str) -> str:
+            return text.replace(str(inner), label).replace(str(inner.with_suffix("")), label)
+
+        try:
+            gdf = read_vector(inner, layer=inner_layer, **kwargs)
+        except InputError as exc:
+            raise type(exc)(named(str(exc))) from None
+    gdf.attrs["read_notes"] = [named(t) for t in gdf.attrs.get("read_notes", [])]
+    gdf.attrs["source_file"] = label
+    if ISSUE_COLUMN in gdf.columns:
+        gdf[ISSUE_COLUMN] = [named(v) if isinstance(v, str) else v for v in gdf[ISSUE_COLUMN]]
+    return gdf
+
+
 # --- public API ---------------------------------------------------------------------------------------
 
 
@@ -335,6 +360,10 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
 
         return read_pg_vector(path, crs=crs, field_map=field_map, aliases=aliases)
     path = _check_path(path)
+    if path.suffix.lower() == ".zip" and path.is_file() and not any(
+            d.lower().endswith(".gdb") for d in zip_datasets(path)):  # a .gdb folder in a zip: GDAL's /vsizip
+        return _read_zipped(path, crs=crs, layer=layer, field_map=field_map, encoding=encoding, x=x, y=y,
+                            repair=repair, swap_xy=swap_xy, aliases=aliases, as_points=as_points)
     survey = path.suffix.lower() not in _BINARY_SUFFIXES and is_survey_txt(path)
     kind = "survey_txt" if survey else _format_of(path)
     where = str(path)
