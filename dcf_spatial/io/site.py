@@ -165,6 +165,7 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
 
     text = str(value).strip()
     notes: list[str] = []
+    read_attrs: dict = {}
     if not text:
         raise InputError(f"{_SITE}为空。请给出 “经度,纬度”（如 115.98,36.45）、WKT 或一个文件路径。")
     m = _LONLAT_RE.match(text)
@@ -216,6 +217,7 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
         gdf = read_vector(p, crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy, field_map=field_map,
                           aliases=DEFAULT_VECTOR_ALIASES + ("sites",), as_points=as_points)
         notes.extend(gdf.attrs.get("read_notes", []))
+        read_attrs = dict(gdf.attrs)
         where = None
     if where is not None:
         gdf = resolve_crs(gdf, user_crs=crs, where=where, names=("经度", "纬度"), notes=notes)
@@ -241,7 +243,10 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
                 notes.append(f"申报用地面积 {area_mu:g} 亩，图形面积 {drawn:,.1f} 亩，相差超过 5%，以图形为准")
     gdf = work.to_crs(settings.storage_crs) if area_mu is not None else gdf
     gdf["area_mu_measured"] = shapely.area(to_working(gdf).geometry.values) / settings.MU_M2
+    warnings = list(read_attrs.get("shape_warnings", []))
     gdf.attrs.update({"read_notes": notes, "source_file": text if where is None else where})
+    if warnings:
+        gdf.attrs["shape_warnings"] = warnings
     return gdf
 
 
