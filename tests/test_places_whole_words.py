@@ -60,3 +60,17 @@ def test_batch_and_audit_rows_say_why_they_are_not_placed(tmp_path, gaz):
     assert placed["location_method"].tolist() == ["位置不明", "位置不明", "按地名定位"]
     assert placed["place_name"].tolist()[2] == "斗虎屯镇"
     assert "盖庄" in placed["place_reason"].iloc[0]
+
+
+def test_the_batch_reads_the_address_under_every_name_the_audit_reads(tmp_path):
+    # QA round 9 finding 9: 坐落 (the 宗地 ledger's address) was refused by the batch ("找不到坐标列")
+    from dcf_spatial.io.aliases import alias_table
+
+    groups = alias_table()["groups"]
+    assert groups["sites"]["address"] == groups["parcels"]["address"]     # one list
+    assert {"坐落", "建设地点", "项目位置", "土地坐落"} <= set(groups["sites"]["address"])
+    f = tmp_path / "项目.csv"
+    f.write_text("项目名称,坐落,行业\n甲,东昌府区郑家镇工业园区纬二路北,轴承\n乙,李盖庄村,轴承\n", encoding="utf-8")
+    rows = check_batch(f).results
+    assert [r["status"] for r in rows] == ["ok", "error"]
+    assert rows[0]["site"]["from_name"]["unit"] == "郑家镇工业集聚区" and "盖庄" in rows[1]["error"]
