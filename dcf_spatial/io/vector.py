@@ -271,7 +271,7 @@ def _no_geometry_with_reasons(gdf, issues: RowIssues, where: str) -> None:
     if not col or not any(col):
         return
     why = [f"{issues.row_label(i)}：{t}" for i, t in enumerate(col) if t]
-    raise InputError(f"{where}：{len(geoms)} 条记录都没有可用的几何图形——" + "；".join(why[:10])
+    raise InputError(f"{where}：{len(geoms)} 条记录都没有几何图形或坐标可用——" + "；".join(why[:10])
                      + (f" 等共 {len(why)} 条" if len(why) > 10 else "") + "。")
 
 
