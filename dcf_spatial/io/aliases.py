@@ -35,9 +35,16 @@ DEFAULT_VECTOR_ALIASES: tuple[str, ...] = ("admin", "landuse")
 
 @lru_cache(maxsize=1)
 def alias_table() -> dict:
-    """The parsed ``data/field_aliases.json``."""
+    """The parsed ``data/field_aliases.json``, a ``"shared:<name>"`` value replaced by its list in ``shared``
+    (one address list for the batch's sites and the audit's parcels)."""
     with open(settings.data_dir / "field_aliases.json", encoding="utf-8") as fh:
-        return json.load(fh)
+        tab = json.load(fh)
+    shared = tab.get("shared", {})
+    for fields in tab.get("groups", {}).values():
+        for target, entries in fields.items():
+            if isinstance(entries, str) and entries.startswith("shared:"):
+                fields[target] = list(shared[entries.split(":", 1)[1]])
+    return tab
 
 
 def _norm(name) -> str:
