@@ -155,10 +155,16 @@ _MAX_FRAME = 256 * 1024 * 1024
 
 
 def _recv_exact(sock, n: int) -> bytes | None:
-    """``n`` bytes from ``sock``, or ``None`` if it closed first (mid-frame included)."""
+    """``n`` bytes from ``sock``, or ``None`` if it closed first (mid-frame included).
+
+    A peer that closes with our bytes still unread makes the kernel reset the connection (ECONNRESET)
+    instead of an orderly end: that is a close too, not a different failure."""
     buf = bytearray()
     while len(buf) < n:
-        chunk = sock.recv(min(n - len(buf), 1 << 20))
+        try:
+            chunk = sock.recv(min(n - len(buf), 1 << 20))
+        except ConnectionResetError:
+            return None
         if not chunk:
             return None
         buf += chunk
