@@ -88,6 +88,10 @@ HOLDOUT23_FILE = Path(__file__).parent / "plan_cases" / "holdout23.csv"
 #: words, feature ids and township/village points, edge sites with area_mu), by a reader who had seen no csv file nor
 #: the rules
 HOLDOUT24_FILE = Path(__file__).parent / "plan_cases" / "holdout24.csv"
+#: a twenty-sixth blind hold-out set (the front-desk clerk's own words across the whole district: everyday industry
+#: words, feature ids and township points just outside the drawn zones, a few codes, over-capacity/chemical/限制类 and
+#: outside-district rows), by a reader who had seen no csv file nor the rules
+HOLDOUT26_FILE = Path(__file__).parent / "plan_cases" / "holdout26.csv"
 PLAN_TEXT = Path("/work/shared/plan/dongchangfu_industry_plan_2021-2030.txt")
 COLUMNS = ["case_id", "chapter_section", "plan_words", "place", "industry", "extra", "expected_verdict", "why",
            "known_gap"]
@@ -123,6 +127,7 @@ HOLDOUT21_GAP = re.compile(r"^holdout21: .+$")
 HOLDOUT22_GAP = re.compile(r"^holdout22: .+$")
 HOLDOUT23_GAP = re.compile(r"^holdout23: .+$")
 HOLDOUT24_GAP = re.compile(r"^holdout24: .+$")
+HOLDOUT26_GAP = re.compile(r"^holdout26: .+$")
 #: the shipped store, whatever DCF_STORE says in the caller's shell
 ENV = {"DCF_STORE": None}
 
@@ -158,6 +163,7 @@ HOLDOUT21 = load_cases(HOLDOUT21_FILE)
 HOLDOUT22 = load_cases(HOLDOUT22_FILE)
 HOLDOUT23 = load_cases(HOLDOUT23_FILE)
 HOLDOUT24 = load_cases(HOLDOUT24_FILE)
+HOLDOUT26 = load_cases(HOLDOUT26_FILE)
 
 
 def _cli():
@@ -388,6 +394,13 @@ def test_holdout24_case(case):
     _check(case)
 
 
+@pytest.mark.parametrize("case", [_param(c) for c in HOLDOUT26])
+def test_holdout26_case(case):
+    """The twenty-sixth held-out set (``holdout26.csv``), same runner; a disagreement is a strict xfail naming the
+    rule."""
+    _check(case)
+
+
 #: each held-out set: its file, cases, id form, known_gap form and the sets written before it
 HELD_OUT_SETS = {
     "holdout": (HOLDOUT_FILE, HOLDOUT, r"ho-ch\d\d-\d{3}", HOLDOUT_GAP, CASES),
@@ -455,6 +468,10 @@ HELD_OUT_SETS = {
                   CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7 + HOLDOUT8
                   + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 + HOLDOUT13 + HOLDOUT14 + HOLDOUT15 + HOLDOUT16 + HOLDOUT17
                   + HOLDOUT18 + HOLDOUT19 + HOLDOUT20 + HOLDOUT21 + HOLDOUT22),
+    "holdout26": (HOLDOUT26_FILE, HOLDOUT26, r"h26-ch\d\d-\d{3}", HOLDOUT26_GAP,
+                  CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7 + HOLDOUT8
+                  + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 + HOLDOUT13 + HOLDOUT14 + HOLDOUT15 + HOLDOUT16 + HOLDOUT17
+                  + HOLDOUT18 + HOLDOUT19 + HOLDOUT20 + HOLDOUT21 + HOLDOUT22 + HOLDOUT23 + HOLDOUT24),
 }
 
 
@@ -506,7 +523,7 @@ def test_plan_words_are_verbatim():
     wrong = [c["case_id"] for c in CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6
              + HOLDOUT7 + HOLDOUT8 + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 + HOLDOUT13 + HOLDOUT14
              + HOLDOUT15 + HOLDOUT16 + HOLDOUT17 + HOLDOUT18 + HOLDOUT19 + HOLDOUT20 + HOLDOUT21 + HOLDOUT22
-             + HOLDOUT23 + HOLDOUT24 if c["plan_words"] not in plan]
+             + HOLDOUT23 + HOLDOUT24 + HOLDOUT26 if c["plan_words"] not in plan]
     assert not wrong, f"plan_words not found verbatim in the plan: {wrong}"
 
 
