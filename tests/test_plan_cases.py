@@ -92,6 +92,10 @@ HOLDOUT24_FILE = Path(__file__).parent / "plan_cases" / "holdout24.csv"
 #: groups and points, towns and agricultural zones; GB/T codes in half the rows, everyday words in the rest), by a
 #: reader who had seen no csv file nor the rules
 HOLDOUT25_FILE = Path(__file__).parent / "plan_cases" / "holdout25.csv"
+#: a twenty-sixth blind hold-out set (the front-desk clerk's own words across the whole district: everyday industry
+#: words, feature ids and township points just outside the drawn zones, a few codes, over-capacity/chemical/限制类 and
+#: outside-district rows), by a reader who had seen no csv file nor the rules
+HOLDOUT26_FILE = Path(__file__).parent / "plan_cases" / "holdout26.csv"
 PLAN_TEXT = Path("/work/shared/plan/dongchangfu_industry_plan_2021-2030.txt")
 COLUMNS = ["case_id", "chapter_section", "plan_words", "place", "industry", "extra", "expected_verdict", "why",
            "known_gap"]
@@ -128,6 +132,7 @@ HOLDOUT22_GAP = re.compile(r"^holdout22: .+$")
 HOLDOUT23_GAP = re.compile(r"^holdout23: .+$")
 HOLDOUT24_GAP = re.compile(r"^holdout24: .+$")
 HOLDOUT25_GAP = re.compile(r"^holdout25: .+$")
+HOLDOUT26_GAP = re.compile(r"^holdout26: .+$")
 #: the shipped store, whatever DCF_STORE says in the caller's shell
 ENV = {"DCF_STORE": None}
 
@@ -164,6 +169,7 @@ HOLDOUT22 = load_cases(HOLDOUT22_FILE)
 HOLDOUT23 = load_cases(HOLDOUT23_FILE)
 HOLDOUT24 = load_cases(HOLDOUT24_FILE)
 HOLDOUT25 = load_cases(HOLDOUT25_FILE)
+HOLDOUT26 = load_cases(HOLDOUT26_FILE)
 
 
 def _cli():
@@ -401,6 +407,13 @@ def test_holdout25_case(case):
     _check(case)
 
 
+@pytest.mark.parametrize("case", [_param(c) for c in HOLDOUT26])
+def test_holdout26_case(case):
+    """The twenty-sixth held-out set (``holdout26.csv``), same runner; a disagreement is a strict xfail naming the
+    rule."""
+    _check(case)
+
+
 #: each held-out set: its file, cases, id form, known_gap form and the sets written before it
 HELD_OUT_SETS = {
     "holdout": (HOLDOUT_FILE, HOLDOUT, r"ho-ch\d\d-\d{3}", HOLDOUT_GAP, CASES),
@@ -472,6 +485,10 @@ HELD_OUT_SETS = {
                   CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7 + HOLDOUT8
                   + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 + HOLDOUT13 + HOLDOUT14 + HOLDOUT15 + HOLDOUT16 + HOLDOUT17
                   + HOLDOUT18 + HOLDOUT19 + HOLDOUT20 + HOLDOUT21 + HOLDOUT22 + HOLDOUT23 + HOLDOUT24),
+    "holdout26": (HOLDOUT26_FILE, HOLDOUT26, r"h26-ch\d\d-\d{3}", HOLDOUT26_GAP,
+                  CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7 + HOLDOUT8
+                  + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 + HOLDOUT13 + HOLDOUT14 + HOLDOUT15 + HOLDOUT16 + HOLDOUT17
+                  + HOLDOUT18 + HOLDOUT19 + HOLDOUT20 + HOLDOUT21 + HOLDOUT22 + HOLDOUT23 + HOLDOUT24),
 }
 
 
@@ -523,7 +540,7 @@ def test_plan_words_are_verbatim():
     wrong = [c["case_id"] for c in CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6
              + HOLDOUT7 + HOLDOUT8 + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 + HOLDOUT13 + HOLDOUT14
              + HOLDOUT15 + HOLDOUT16 + HOLDOUT17 + HOLDOUT18 + HOLDOUT19 + HOLDOUT20 + HOLDOUT21 + HOLDOUT22
-             + HOLDOUT23 + HOLDOUT24 + HOLDOUT25 if c["plan_words"] not in plan]
+             + HOLDOUT23 + HOLDOUT24 + HOLDOUT25 + HOLDOUT26 if c["plan_words"] not in plan]
     assert not wrong, f"plan_words not found verbatim in the plan: {wrong}"
 
 
