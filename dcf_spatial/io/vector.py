@@ -346,7 +346,7 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
         row_numbers = gdf.attrs.pop("row_numbers")
         names, survey_ok = ("Y（东坐标）", "X（北坐标）"), False
     elif kind in _TABULAR:
-        df, lines = _read_tabular(path, kind, layer, encoding, notes)
+        df, lines = _read_tabular(path, kind, layer, encoding, notes, aliases)
         if kind == "xlsx" and layer is None and x is None and y is None and not field_map:
             df, lines = _sheet_with_coordinates(path, df, lines, encoding, notes)
         if x is None and y is None and field_map:

@@ -493,7 +493,10 @@ def _require(df, required, source, kind) -> None:
         names = [e if isinstance(e, str) else e["name"] for e in aliases.get(f, [])]
         wanted.append(field_label(f) + (f"（可识别的列名：{'、'.join(names[:5])}）" if names else ""))
     geom = getattr(df, "geometry", None)
-    cols = [str(c) for c in df.columns if geom is None or c != geom.name]
+    # the file's own columns (read_table's ``input_columns``), not the canonical ones the aliases and the
+    # place lookup added (parcel_id, location_method …): the user cannot find those in the file
+    own = df.attrs.get("input_columns")
+    cols = [str(c) for c in (own if own is not None else df.columns) if geom is None or c != geom.name]
     # Chinese GBK names read as Latin-1 come out as runs of accented letters (e.g. "×ÚµØ´úÂë")
     # the fixes in the library's neutral words (dcf_spatial._fixes): the CLI and the desk word them their way
     hint = f"字段名疑似乱码（中文按错误的编码读入）：请{_fixes.ENCODING}（如 gbk）。" if looks_mis_decoded(cols) else ""

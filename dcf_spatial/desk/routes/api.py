@@ -949,8 +949,11 @@ def _shown_paths(text: str, names: dict) -> str:
 
 
 def _start_audit(request, kind: str, uploads: dict, run) -> JSONResponse:
+    from ..wording import AUDIT_FORM
+
     jobs = request.app.state.jobs
     job = jobs.new(kind)
+    job.form = AUDIT_FORM  # the audit forms have a 工作表 box: a sheet error points at it
     paths = {}
     (job.folder / "input").mkdir()
     for key, up in uploads.items():
@@ -978,23 +981,31 @@ def _start_audit(request, kind: str, uploads: dict, run) -> JSONResponse:
     return JSONResponse({"job": job.id, "url": f"/api/jobs/{job.id}", "status": job.status}, status_code=202)
 
 
+#: the audit forms' ``sheet`` field
+_SHEET_HELP = ("工作簿中要读取的工作表名（可选；不填时读取第一个表头含台账列名的可见工作表，"
+               "读取与跳过的工作表写入读入说明）")
+
+
 @router.post("/audit/idle", status_code=202, summary="闲置土地审计（后台任务）", responses=error_responses(400, 413, 415, 422))
 def audit_idle(request: Request,
                parcels: UploadFile = File(..., description="宗地：压缩的 SHP、GPKG、GeoJSON、KML，或供地台账 CSV/XLSX/XLS/ODS（有无坐标均可：无坐标时按项目位置地名定位）"),
-               as_of: str = Form(..., description="审计基准日 YYYY-MM-DD")):
+               as_of: str = Form(..., description="审计基准日 YYYY-MM-DD"),
+               sheet: str | None = Form(None, description=_SHEET_HELP)):
     """Start ``dcf.audit_idle``; answer a job id to poll at ``GET /api/jobs/{id}``."""
     import dcf_spatial as dcf
 
     day = _as_of(as_of)
     return _start_audit(request, "idle", {"parcels": parcels},
-                        lambda p: dcf.audit_idle(str(p["parcels"]), as_of=day))
+                        lambda p: dcf.audit_idle(str(p["parcels"]), as_of=day, layer=sheet or None))
 
 
 @router.post("/audit/efficiency", status_code=202, summary="亩产效益评价（后台任务）", responses=error_responses(400, 413, 415, 422))
 def audit_efficiency(request: Request,
                      enterprises: UploadFile = File(..., description="企业表：CSV、XLSX、XLS 或 ODS"),
                      parcels: UploadFile | None = File(None, description="宗地（可选）"),
-                     as_of: str | None = Form(None, description="评价基准日 YYYY-MM-DD（可选）")):
+                     as_of: str | None = Form(None, description="评价基准日 YYYY-MM-DD（可选）"),
+                     sheet: str | None = Form(None, description=_SHEET_HELP + "（企业表）"),
+                     parcel_sheet: str | None = Form(None, description=_SHEET_HELP + "（宗地）")):
     """Start ``dcf.audit_efficiency``; answer a job id to poll."""
     import dcf_spatial as dcf
 
@@ -1002,7 +1013,8 @@ def audit_efficiency(request: Request,
     return _start_audit(request, "efficiency", {"enterprises": enterprises, "parcels": parcels},
                         lambda p: dcf.audit_efficiency(str(p["enterprises"]),
                                                        parcels=str(p["parcels"]) if "parcels" in p else None,
-                                                       as_of=day))
+                                                       as_of=day, layer=sheet or None,
+                                                       parcel_layer=parcel_sheet or None))
 
 
 @router.get("/jobs/{job_id}", summary="后台任务状态", responses=error_responses(404, 422))
