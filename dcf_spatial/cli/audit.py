@@ -321,9 +321,15 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
     if "imagery_flag" in r:
         click.echo(f"  影像与记录矛盾 {r['imagery_flag'].str.startswith('矛盾').sum():,} 宗")
     if "location_method" in r:
-        method = r["location_method"].astype(object)
-        click.echo(f"  无坐标：按项目位置中的地名定位 {int((method == '按地名定位').sum()):,} 宗，"
-                   f"位置不明 {int((method == '位置不明').sum()):,} 宗（均已审计，分区汇总计入“位置不明”）")
+        # a 合计 row is not a parcel: not counted as one of unknown place
+        method = r["location_method"].astype(object).to_numpy()
+        unknown = (method == "位置不明") & ~skipped
+        conflict = unknown & (r["township_method"].astype(object).to_numpy() == "conflict") \
+            if "township_method" in r else np.zeros(len(r), dtype=bool)
+        click.echo(f"  无坐标：按项目位置中的地名定位 {int(((method == '按地名定位') & ~skipped).sum()):,} 宗，"
+                   f"位置不明 {int(unknown.sum()):,} 宗"
+                   + (f"（其中地名冲突 {int(conflict.sum()):,} 宗，见“镇街归属方式”列）" if conflict.any() else "")
+                   + "（均已审计，分区汇总计入“位置不明”）")
     _echo_notes(res)
     click.echo("输出：")
     for path in res.files.values():

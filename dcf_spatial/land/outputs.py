@@ -496,13 +496,20 @@ def write_idle_excel(audited, path, *, notes: list[str], max_list_rows: int = 10
 
 def _methods_zh(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with its zone-assignment method columns (``inside`` …) in Chinese, as the lists show them."""
-    from .zones import METHOD_ZH
+    from .zones import METHOD_ZH, conflict_label
 
     cols = [c for c in ("township_method", "cluster_method", "park_method") if c in frame.columns]
     if not cols:
         return frame
-    return frame.assign(**{c: frame[c].astype(object).map(lambda v: METHOD_ZH.get(v, v) if isinstance(v, str) else v)
-                           for c in cols})
+    out = {c: frame[c].astype(object).map(lambda v: METHOD_ZH.get(v, v) if isinstance(v, str) else v) for c in cols}
+    if "place_reason" in frame.columns:  # a name conflict says both names (地名冲突：郑家镇与闫寺街道)
+        for c in cols:
+            hit = (frame[c].astype(object) == "conflict").to_numpy()
+            if hit.any():
+                col = out[c].copy()
+                col[hit] = [conflict_label(r) or METHOD_ZH["conflict"] for r in frame["place_reason"].to_numpy()[hit]]
+                out[c] = col
+    return frame.assign(**out)
 
 
 def zone_method_note() -> str:
