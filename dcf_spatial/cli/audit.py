@@ -272,7 +272,7 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
     from .. import land
     from ..land.dask import input_source
     from ..land.idle_audit import in_totals
-    from ..land.outputs import status_rows
+    from ..land.outputs import area_total_text, status_rows
 
     if engine == "dask":
         _dask_refuses(**{"--imagery": imagery, "--built-class": built_class is not None, "--layer": reader["layer"],
@@ -312,7 +312,8 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
     # one line per label the parcels carry (认定/疑似, 第八条第一款/第二款 apart), as the workbook's 汇总_按状态
     for row in status_rows(res.summaries["status"]).itertuples():
         if row.count:
-            click.echo(f"  {row.status_zh:<16} {row.count:>8,} 宗  {row.area_mu:>12,.1f} 亩")
+            click.echo(f"  {row.status_zh:<16} {row.count:>8,} 宗  "
+                       f"{area_total_text(row.area_mu, row.area_unknown, row.count):>12}")
     fee = np.nansum(r["fee_wan"].to_numpy(dtype=float)[in_totals(r)])  # a parcel id on several rows counts once
     bad = (r["problems"] != "").to_numpy()
     short = (r["status"] == "insufficient_data").to_numpy()

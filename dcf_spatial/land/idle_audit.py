@@ -1218,6 +1218,7 @@ def summarize(audited, by: list[str] | None = None) -> pd.DataFrame:
     out["idle_area_mu"] = idle.groupby(keys)["area_mu"].sum().reindex(out.index, fill_value=0.0)
     out["determined_count"] = idle.groupby(keys)["determined"].sum().reindex(out.index, fill_value=0).astype(int)
     out["fee_wan"] = g["fee_wan"].sum()
+    out["area_unknown"] = df["area_mu"].isna().groupby([df[k] for k in keys]).sum().reindex(out.index, fill_value=0).astype(int)
     return out.reset_index()
 
 
@@ -1289,4 +1290,5 @@ def _summarize_codes(audited, key: str | None) -> pd.DataFrame:
     out["idle_area_mu"] = pd.Series(area[idle]).groupby(codes[idle]).sum().reindex(range(ng), fill_value=0.0).to_numpy()
     out["determined_count"] = np.bincount(codes[idle], weights=det[idle], minlength=ng).astype(np.int64)
     out["fee_wan"] = pd.Series(fee).groupby(codes).sum().to_numpy()
+    out["area_unknown"] = np.bincount(codes[np.isnan(area)], minlength=ng).astype(np.int64)  # not in area_mu
     return out.reset_index()

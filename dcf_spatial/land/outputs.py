@@ -84,6 +84,7 @@ SUMMARY_COLUMNS_ZH = {
     "total": "宗地数合计", "area_mu": "宗地面积合计（亩）", "idle_count": "疑似及认定闲置宗地数（不含第八条原因）",
     "idle_area_mu": "疑似及认定闲置面积（亩）", "determined_count": "其中已下达认定书宗数",
     "fee_wan": "土地闲置费合计（万元；含潜在金额）",
+    "area_unknown": "面积不明宗数（未计入面积合计）",
 }
 
 
@@ -369,10 +370,12 @@ def status_table(audited) -> pd.DataFrame:
                                     if c in audited.columns]])
     label = (audited["status_zh"] if "status_zh" in audited.columns
              else audited["status"].map(STATUS_ZH)).astype("string").fillna("")
-    df = pd.DataFrame({"status_zh": label.to_numpy(dtype=object), "area_mu": audited["area_mu"].to_numpy(dtype=float),
-                       "fee_wan": audited["fee_wan"].to_numpy(dtype=float)})
+    area = audited["area_mu"].to_numpy(dtype=float)
+    df = pd.DataFrame({"status_zh": label.to_numpy(dtype=object), "area_mu": area,
+                       "fee_wan": audited["fee_wan"].to_numpy(dtype=float),
+                       "area_unknown": np.isnan(area).astype(np.int64)})   # 面积不明: not in area_mu's sum
     return (df.groupby("status_zh", sort=True).agg(count=("status_zh", "size"), area_mu=("area_mu", "sum"),
-                                                    fee_wan=("fee_wan", "sum")))
+                                                    fee_wan=("fee_wan", "sum"), area_unknown=("area_unknown", "sum")))
 
 
 def status_rows(by_status: pd.DataFrame) -> pd.DataFrame:
@@ -406,10 +409,27 @@ def status_rows(by_status: pd.DataFrame) -> pd.DataFrame:
     rows += [("", zh) for zh in table.index if zh not in known and counts.get(zh, 0) > 0]  # none expected
     out = pd.DataFrame(rows, columns=["status", "status_zh"])
     vals = table.reindex(out["status_zh"]).fillna(0)
-    for col in ("count", "area_mu", "fee_wan"):
+    for col in ("count", "area_mu", "fee_wan", "area_unknown"):
         out[col] = vals[col].to_numpy() if col in vals.columns else 0.0
     out["count"] = out["count"].astype(int)
+    out["area_unknown"] = out["area_unknown"].astype(int)
     return out
+
+
+def area_total_text(area_mu: float, area_unknown: int, count: int) -> str:
+    """An area total as the summaries print it: ``0.0 亩`` is not said of parcels whose area is not
+    known — ``面积不明 7 宗`` when none has an area, ``12.0 亩（另 2 宗面积不明）`` when some lack one.
+
+    Examples
+    --------
+    >>> area_total_text(0.0, 7, 7), area_total_text(12.0, 2, 5), area_total_text(3.5, 0, 1)
+    ('面积不明 7 宗', '12.0 亩（另 2 宗面积不明）', '3.5 亩')
+    """
+    n = int(area_unknown or 0)
+    if n and n >= int(count):
+        return f"面积不明 {n:,} 宗"
+    text = f"{float(area_mu or 0.0):,.1f} 亩"
+    return f"{text}（另 {n:,} 宗面积不明）" if n else text
 
 
 def rejected_rows(audited) -> np.ndarray:
@@ -566,11 +586,14 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
         _notes_sheet(writer, notes)
         by_status = status_rows(by_status)
         total = pd.DataFrame([{"status": "total", "status_zh": "合计", "count": int(by_status["count"].sum()),
-                               "area_mu": by_status["area_mu"].sum(), "fee_wan": by_status["fee_wan"].sum()}])
+                               "area_mu": by_status["area_mu"].sum(), "fee_wan": by_status["fee_wan"].sum(),
+                               "area_unknown": int(by_status["area_unknown"].sum())}])
         by_status = pd.concat([by_status, total], ignore_index=True)
         by_status["count"] = by_status["count"].astype(int)
         _write_sheet(writer, _excel_frame(by_status, {"status_zh": "审计结论", "status": "状态代码", "count": "宗地数",
-                                                      "area_mu": "面积（亩）", "fee_wan": "土地闲置费（万元；含潜在金额）"}),
+                                                      "area_mu": "面积（亩；不含面积不明的宗地）",
+                                                      "area_unknown": "面积不明（宗）",
+                                                      "fee_wan": "土地闲置费（万元；含潜在金额）"}),
                      "汇总_按状态", header_note=once + data_note)
         for key, sheet in (("township_zh", "汇总_按镇街"), ("cluster_zh", "汇总_按集聚区"), ("park_zh", "汇总_按园区")):
             if key in summaries:
