@@ -591,8 +591,8 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
         by_status = pd.concat([by_status, total], ignore_index=True)
         by_status["count"] = by_status["count"].astype(int)
         _write_sheet(writer, _excel_frame(by_status, {"status_zh": "审计结论", "status": "状态代码", "count": "宗地数",
-                                                      "area_mu": "面积（亩；不含面积不明的宗地）",
-                                                      "area_unknown": "面积不明（宗）",
+                                                      "area_mu": "面积（亩）",
+                                                      "area_unknown": "面积不明（宗；未计入面积）",
                                                       "fee_wan": "土地闲置费（万元；含潜在金额）"}),
                      "汇总_按状态", header_note=once + data_note)
         for key, sheet in (("township_zh", "汇总_按镇街"), ("cluster_zh", "汇总_按集聚区"), ("park_zh", "汇总_按园区")):

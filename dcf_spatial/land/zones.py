@@ -288,7 +288,7 @@ def _category(codes, labels):
 
 #: a place reason of :meth:`dcf_spatial.places.Gazetteer.find_in_text` naming two or more units
 _CONFLICT_WORDS = ("指向互不包含的单元", "可指多个单元")
-_CONFLICT_PART = re.compile(r"(?:“([^”]+)”)?→([^（；。]+)（")
+_CONFLICT_PART = re.compile(r"^(?:“([^”]+)”→)?([^（]+)（")
 
 
 def conflict_names(reason) -> list[str]:
@@ -304,8 +304,14 @@ def conflict_names(reason) -> list[str]:
     """
     if not isinstance(reason, str) or not any(w in reason for w in _CONFLICT_WORDS):
         return []
+    word = next(w for w in _CONFLICT_WORDS if w in reason)
+    listed = re.split(r"。|，无法确定", reason.split(word, 1)[1].lstrip("："), maxsplit=1)[0]
     out = []
-    for typed, unit in _CONFLICT_PART.findall(reason):
+    for part in listed.split("；"):
+        m = _CONFLICT_PART.match(part.strip())
+        if m is None:
+            continue
+        typed, unit = m.groups()
         name = unit.strip() if not typed or typed == unit.strip() else f"{typed}（{unit.strip()}）"
         if name not in out:
             out.append(name)
@@ -317,7 +323,7 @@ def conflict_label(reason) -> str | None:
 
     Examples
     --------
-    >>> conflict_label("地址中的地名可指多个单元：“甲”→甲镇（镇街）；“乙”→乙镇（镇街）。")
+    >>> conflict_label("地址中的地名可指多个单元：甲镇（镇街）；乙镇（镇街）。")
     '地名冲突：甲镇与乙镇'
     """
     names = conflict_names(reason)
