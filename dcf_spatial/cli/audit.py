@@ -507,4 +507,6 @@ def history(as_json):
     if not len(table):
         click.echo("审计登记为空（审计时加 --record 才会登记）。")
     for r in table.itertuples(index=False):
-        click.echo(f"  #{r[0]} {r[1]} {r[2]} 基准日 {r[3] or '—'} {r[4]}")
+        state = r[5] if len(r) > 5 else ""
+        click.echo(f"  #{r[0]} {r[1]} {r[2]} 基准日 {r[3] or '—'} {r[4]}"
+                   + (f"（{state}）" if state and state != "完整" else ""))
