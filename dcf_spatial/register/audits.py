@@ -550,7 +550,7 @@ def folder_state(folder, recorded_manifest=None) -> str:
     Examples
     --------
     >>> folder_state(None), folder_state("/no/such/folder")
-    ('', '文件夹已不存在')
+    ('', '文件夹不存在（登记后未写出文件，或已删除、移动）')
     """
     from ..io.output_set import MANIFEST
 
@@ -558,7 +558,7 @@ def folder_state(folder, recorded_manifest=None) -> str:
         return ""
     path = Path(folder)
     if not path.is_dir():
-        return "文件夹已不存在"
+        return "文件夹不存在（登记后未写出文件，或已删除、移动）"
     man_path = path / MANIFEST
     if not man_path.is_file():
         return (f"不完整：没有 {MANIFEST}（登记后、写完文件前中断）；登记中的结论完整，"
