@@ -29,7 +29,7 @@ LAYER_FORM = ("crs", "encoding", "field_map")
 #: the boxes of each API path's form (by path prefix); other paths have none
 #: the audit forms' 工作表 box (``sheet``): which sheet of a workbook to read
 AUDIT_FORM = ("layer",)
-_FORMS = (("/api/layers/", LAYER_FORM), ("/api/site/read", ("crs",)), ("/api/site-check/batch", ("crs",)),
+_FORMS = (("/api/layers/", LAYER_FORM), ("/api/site/read", ("crs",)), ("/api/site-check/batch", ("crs", "layer")),
           ("/api/audit/", AUDIT_FORM))
 
 

@@ -544,6 +544,7 @@ def site_check_batch(request: Request,
                          None, description="规划管理部门口径（plan_rules.json → office_policies），用于全部行；"
                                            "每项写成 口径=取值（可重复，如 industry_outside_clusters=conditional），"
                                            "或一个 JSON 对象 {\"口径名\": \"取值\"}。不给则用各口径的默认值。"),
+                     sheet: str | None = Form(None, description="工作簿中要读取的工作表名（可选；不填时读取第一个可见工作表）"),
                      format: Literal["json", "xlsx"] = Query("json", description="json：结果与下载链接；xlsx：直接下载表格")):
     """One result per row (rows that cannot be checked say why), as ``dcf site check --batch --json``;
     ``xlsx_url`` downloads the table (formula-like text stays text)."""
@@ -557,7 +558,7 @@ def site_check_batch(request: Request,
         path = save_upload(file, d, limit_bytes=request.app.state.upload_limit)
         try:
             answer = dcf.check_batch(str(path), industry or None, crs=crs, record=request.app.state.record,
-                                     policy=chosen)
+                                     policy=chosen, **({"layer": sheet} if sheet else {}))
         except dcf.DcfError as exc:  # the message names the uploaded file, not the server's copy
             raise worded(exc, form=form_of(request.url.path), names={str(path): _display_name(file.filename)}) from exc
         out = d / "result.xlsx"
