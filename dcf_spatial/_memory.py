@@ -69,3 +69,38 @@ def gc_paused():
     finally:
         if was:
             gc.enable()
+
+
+#: glibc ``mallopt`` parameter number of ``M_MMAP_THRESHOLD`` (malloc.h)
+_M_MMAP_THRESHOLD = -3
+#: blocks of at least this many bytes get their own memory map (:func:`large_blocks_returned`)
+MMAP_THRESHOLD = 1 << 20
+
+
+@lru_cache(maxsize=1)
+def large_blocks_returned() -> bool:
+    """Have glibc give every block of at least :data:`MMAP_THRESHOLD` (1 MiB) its own memory map,
+    returned to the system as soon as it is freed; True when set (glibc only, once per process).
+
+    glibc starts with a 128 KiB threshold and raises it (up to 32 MiB) each time a mapped block is
+    freed, so after the first few columns of a 10⁶-row frame (8 MB each) are freed, the next ones are
+    carved from the heap, where freed blocks stay resident until :func:`release_memory` trims it:
+    between two trims of the idle audit's field checks that was ~0.2 GB of its memory peak. A fixed
+    threshold (as ``MALLOC_MMAP_THRESHOLD_=1048576`` in the environment would set) keeps the big
+    arrays mapped; small objects are not affected. Process-wide, like the environment variable;
+    a few lines of ctypes because no library offers ``mallopt``.
+
+    Examples
+    --------
+    >>> large_blocks_returned() in (True, False)
+    True
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # musl and others: no mallopt
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))

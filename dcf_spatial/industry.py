@@ -278,11 +278,22 @@ def name_of(code: str) -> str:
     return code
 
 
-def label_zh(code: str) -> str:
-    """``"C3451 滚动轴承制造"``; a code finer than the table: ``"C3360（属 C33 金属制品业）"``."""
+def label_zh(code: str, *, verify_mark: bool = True) -> str:
+    """``"C3451 滚动轴承制造"``; a code finer than the table: ``"C3360（属 C33 金属制品业）"``.
+
+    ``verify_mark=False`` leaves out ``"（名称待核实）"`` on the nine weak names: lists of a zone's positioning
+    take the name as the table gives it (QA round 7: 待核实 only where the table lacks the code).
+
+    Examples
+    --------
+    >>> label_zh("C3451")
+    'C3451 滚动轴承制造'
+    >>> label_zh("M75", verify_mark=False)
+    'M75 科技推广和应用服务'
+    """
     t = _table()
     if code in t:
-        return f"{code} {t[code].name_zh}{_verify_mark(code)}"
+        return f"{code} {t[code].name_zh}{_verify_mark(code) if verify_mark else ''}"
     for c in reversed(ancestors(code)[:-1]):
         if c in t:
             return f"{code}（属 {c} {t[c].name_zh}）"
@@ -678,7 +689,8 @@ def plan_word(m: IndustryMatch) -> str:
     第四章第六节 “统筹推进氢能“制储输用”全链条发展”) is not an input error: the site check judges every
     candidate and gives a verdict that covers them, or asks the planner to choose
     (:func:`dcf_spatial.queries.site.rules.evaluate`). It qualifies when the word is a keyword of
-    ``industry_words.csv`` on a row with a ``plan_ref`` for each candidate; words matched only inside names
+    ``industry_words.csv`` on a row with a ``plan_ref`` for each candidate (also inside a phrase read by that one
+    word: 做光伏的, 光伏企业); words matched only inside names
     (``管材``) still fail with the candidates listed.
 
     Parameters
@@ -697,6 +709,8 @@ def plan_word(m: IndustryMatch) -> str:
     '第四章第六节、第四章第二节'
     >>> plan_word(resolve("管材"))
     ''
+    >>> plan_word(resolve("光伏企业"))  # a phrase read by the one plan word it contains
+    '第四章第五节'
     """
     word = _listed_word(m)
     if m.status != "ambiguous" or not word or not m.candidates:
@@ -726,6 +740,10 @@ def _listed_word(m: IndustryMatch) -> str:
     if m.how == "keyword":
         return m.query
     if m.how == "form" and len(m.notes) == 3 and m.notes[2] == "keyword":
+        return m.notes[1]
+    # a phrase read by the ONE listed word it contains (光伏企业, 光伏产业 → 光伏, W11) is that word: it is judged
+    # like the word itself (task R16: a clerk's 光伏企业 was refused while 光伏 was judged over C3825 / D4416)
+    if m.how == "contains" and len(m.notes) == 2 and m.notes[0] == "contains":
         return m.notes[1]
     return ""
 
@@ -1024,6 +1042,8 @@ def _read_head(query: str, taken: list[tuple[int, int, str]], words: list[str], 
     if _NEGATION.search(masked):
         return IndustryMatch(query, "unknown", how="none", notes=("negation", *words))
     annex = _ANNEX.search(form.replace(_X, ""))
+    if not annex and len(words) > 1:  # 轴承厂职工公寓: a listed housing word (职工公寓, R16) beside a firm is its annex
+        annex = next((a for a in map(_ANNEX.search, words) if a), None)
     if annex and not (annex.group(0) == "公寓" and _CARE_HOME.search(query)):
         return IndustryMatch(query, "unknown", how="none", notes=("annex", *words))
     for pat, fixed in _FIXED:

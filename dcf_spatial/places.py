@@ -120,6 +120,7 @@ class Place:
     verify: bool = False
     note: str = ""
     provenance: str = ""
+    village: bool = False
 
     def describe_zh(self) -> str:
         """``"郑家镇工业集聚区（集聚区，规划第八章第一节）"`` plus how the name was known: Chinese only, for a
@@ -139,6 +140,10 @@ class TextMatch:
     matched: str = ""
     candidates: tuple = ()
     reason: str = ""
+    #: a trailing direction word set aside (王屯村北 → "北"): the place is the township only (``reason`` says so)
+    qualifier: str = ""
+    #: short names found only glued into other words (东吕 in 山东吕氏): not taken, said in ``reason``
+    glued: tuple = ()
 
     @property
     def status_zh(self) -> str:
@@ -237,6 +242,34 @@ class Gazetteer:
         hits = self._by_name.get(key, [])
         return bool(hits) and all(p.level == "镇街" and p.name != p.unit_name for p in hits)
 
+    def _short(self, key: str) -> bool:
+        """``key`` is a short name: two characters, a township's name without 镇/街道, or a village's name."""
+        return len(key) <= 2 or any(p.village or (p.level == "镇街" and p.name != p.unit_name)
+                                    for p in self._by_name.get(key, []))
+
+    def _whole_word(self, s: str, span: tuple, spans: list) -> bool:
+        """The short name at ``span`` of ``s`` stands as a word of its own, not as part of another name.
+
+        Written by hand (no segmenter knows these village names): before it the text starts, or a unit's
+        word ends (…镇, …区, 东昌府区 …), or another name found ends; after a village's name (盖庄, 东吕)
+        comes 村, the end or a sign (盖庄村, 盖庄、东吕), not another character (东吕楼村); after a
+        township's short name no village ending follows directly, nor one character and 村 (沙镇村,
+        郑家寨, 沙镇楼村 are villages; 沙镇王屯村 is 王屯村 of 沙镇).
+        """
+        start, end, key = span
+        before = s[start - 1] if start > 0 else ""
+        if before and _CJK.match(before) and before not in _WORD_END and not any(
+                b[1] == start and b is not span and not (self._short(b[2]) and b[1] - b[0] <= 2) for b in spans):
+            return False
+        after = s[end:end + 2]
+        places = self._by_name.get(key, [])
+        if any(p.village for p in places):
+            return not after or not _CJK.match(after[0]) or after[0] == "村"
+        if any(p.level == "镇街" and p.name != p.unit_name for p in places):
+            return not (after[:1] and after[0] in _VILLAGE_END
+                        or len(after) == 2 and _CJK.match(after[0]) and after[1] == "村" and after[0] not in "镇街")
+        return True
+
     def find_in_text(self, text) -> TextMatch:
         """Place a free-text address at the most specific unit whose name it contains.
 
@@ -265,6 +298,10 @@ class Gazetteer:
                 start = s.find(key, start + 1)
         spans = [a for a in spans if not any(b[0] <= a[0] and a[1] <= b[1] and (b[1] - b[0]) > (a[1] - a[0])
                                                for b in spans)]
+        # a short name (2 characters, a township's name without 镇/街道, a village's name) counts only as a whole
+        # word: 山东吕氏集团 holds no 东吕, 李盖庄村 is not 盖庄村, 王沙镇村 is no 沙镇镇 (QA round 9)
+        glued = [a for a in spans if self._short(a[2]) and not self._whole_word(s, a, spans)]
+        spans = [a for a in spans if a not in glued]
         # a unit written with its 镇/街道 suffix wins over a short name that follows it inside a village name:
         # 堂邑镇郑家村, 梁水镇闫寺村, 侯营镇沙镇村 are villages of 堂邑镇/梁水镇/侯营镇, not two units
         spans = [a for a in spans if not self._short_township(a[2])
@@ -275,6 +312,8 @@ class Gazetteer:
             # 聊城经济技术开发区… and nothing more specific of the plan: not a unit of the plan (第一章第一节)
             return TextMatch(raw, None, matched=full, reason=excluded_area_message(raw.strip(), full))
         if not spans:
+            if glued:
+                return TextMatch(raw, None, reason=_glued_reason(s, glued), glued=tuple(k for _, _, k in glued))
             return TextMatch(raw, None, reason="地址中没有地名表中的镇街、集聚区、园区或示范区名称")
         units: dict[tuple, tuple] = {}
         for _, _, key in spans:
@@ -346,6 +385,19 @@ def relative_place_message(words: str) -> str:
     """Why a relative place is refused, and the fix."""
     return (f"地名含相对位置的说法（“{clip(words)}”：在某单元之外、在其某侧或紧邻、距某处若干公里、附近、非某处或从某处迁出），"
             "无法据此定位，按该单元核查会答非所问。请给出“经度,纬度”、WKT 或地块文件（边界）。")
+
+
+#: characters that end a unit's word in an address (…省, …市, …区, …镇, …街道, …城, …园): a short name may follow them
+_WORD_END = frozenset("省市县区镇乡道城园")
+#: what ends a village's name (沙镇村, 郑家寨, 王屯, 李庄): a township's short name followed by one is a village
+_VILLAGE_END = frozenset("村庄屯寨")
+
+
+def _glued_reason(s: str, glued: list) -> str:
+    """Why an address whose only names are glued into other words is not placed."""
+    words = "；".join(f"“{key}”在“{s[max(0, a - 2):b + 2]}”中与前后文字连成别的名称" for a, b, key in glued[:3])
+    return (f"地址中没有完整的地名：{words}（如李盖庄村不是盖庄村、东吕楼村不是东吕村、山东吕氏不含东吕），"
+            f"不按该简称定位。{_GIVE_ONE}")
 
 
 #: the fix of an address naming several units
@@ -437,7 +489,7 @@ def gazetteer(store=None) -> Gazetteer:
         places.append(Place(name=e["name"], unit_name=unit.unit_name, unit_id=unit.unit_id, layer_id=unit.layer_id,
                             level=unit.level, geometry=unit.geometry, via="规划或常用简称（place_names.json）",
                             plan_ref=e.get("plan_ref"), verify=bool(e.get("verify", False)), note=e.get("note", ""),
-                            provenance=unit.provenance))
+                            provenance=unit.provenance, village=bool(e.get("village", False))))
     logger.info("Gazetteer: %d names of %d units", len(places), len(units))
     return Gazetteer(places, notes=notes)
 
@@ -522,8 +574,9 @@ def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool 
                 m = cache.get(key) or cache.setdefault(key, site_text_match(key, gaz)[0] if key.strip()
                                                        else gaz.find_in_text(key))
                 cols["location_method"][i] = m.status_zh
+                if m.place is None or m.qualifier:
+                    cols["place_reason"][i] = m.reason   # why not placed, or why placed at the township only
                 if m.place is None:
-                    cols["place_reason"][i] = m.reason
                     continue
                 p = m.place
                 geoms[i] = shapely.point_on_surface(p.geometry) if as_point else p.geometry
@@ -632,6 +685,8 @@ def place_for_site(text: str, *, store=None, gaz: Gazetteer | None = None) -> tu
     place = match.place
     if exact:
         return place, [site_note(place, text)]
+    if match.qualifier:
+        return place, [f"地名“{clip(text)}”：{match.reason}（与批量核查、闲置土地审计对坐落的处理相同）；" + site_note(place, text)]
     return place, [f"地名“{clip(text)}”不在地名表中，从中识别出“{match.matched}”（与批量核查对建设地点的处理相同）："
                    f"场地近似取{place.level}“{place.unit_name}”，更具体的位置未能定位；" + site_note(place, text)]
 
@@ -653,6 +708,9 @@ def site_text_match(text, gaz: Gazetteer) -> tuple[TextMatch, bool]:
     raw = "" if text is None or (isinstance(text, float) and text != text) else str(text)
     relative = relative_place(raw)
     if relative and normalize_name(raw) not in gaz._by_name:
+        qualified = _township_of_qualified(raw, gaz)
+        if qualified is not None:
+            return qualified, False
         return TextMatch(raw, None, matched=relative, reason=f"地名“{clip(raw)}”：{relative_place_message(relative)}"), False
     try:
         place = gaz.lookup(raw)
@@ -665,11 +723,52 @@ def site_text_match(text, gaz: Gazetteer) -> tuple[TextMatch, bool]:
         rest = normalize_name(raw)
         for key in gaz._keys:  # longest first: every known name in the text, not only the one matched
             rest = rest.replace(key, "")
-        if (match.place is None or re.search(r"[区园]", rest) or not _PLACE_LIKE.fullmatch(rest)
+        if match.place is None and match.glued:
+            return TextMatch(raw, None, reason=f"地名“{clip(raw)}”：{match.reason}", glued=match.glued), False
+        # a 区/园 inside a road or village name (花园路, 园区路, 区府街) names no unit: only a 区/园 ending a name does
+        if (match.place is None or re.search(r"[区园](?![路街巷道村庄屯])", rest) or not _PLACE_LIKE.fullmatch(rest)
                 or (rest and not _CJK.search(rest))):
             # an unknown 区/园 (郑家镇工业集中区: most likely a misspelt unit, which the township would understate)
             return TextMatch(raw, None, matched=match.matched, reason=str(exc)), False
         return match, False
+
+
+#: a direction or neighbourhood word at the end of an address (王屯村北, 聊临路东侧, 广平村以西, 驻地附近)
+_TRAILING_QUALIFIER = re.compile(r"(以|之)?[东南西北]{1,2}(侧|面|边|部|方|角)?$|(附近|周边|周围|一带|旁边?)$")
+#: what such a word may qualify for the township to stay certain: a village, road or seat inside it
+_QUALIFIED_END = re.compile(r"(村|庄|屯|寨|营|集|铺|店|社区|小区|路|街|大道|道|巷|驻地|广场|桥|河|渠)$")
+
+
+def _township_of_qualified(raw: str, gaz: Gazetteer) -> TextMatch | None:
+    """An address whose last words place it relative to a village or road of a named township
+    (郑家镇王屯村北, 梁水镇聊临路东侧, 广平镇广平村西): the township is certain, nothing finer is. The
+    returned match is the township itself (``matched`` names the qualifier), whatever finer unit the
+    text also names (a cluster the site only might be in is not claimed); None when the word qualifies a
+    unit of the gazetteer itself (嘉明经济开发区东侧, 郑家镇附近: outside it, refused as before) or the text
+    names no single township.
+    """
+    s = normalize_name(raw)
+    m = _TRAILING_QUALIFIER.search(s)
+    if not m or m.start() == 0:
+        return None
+    base = s[: m.start()]
+    if not _QUALIFIED_END.search(base) or relative_place(base) or any(base.endswith(k) for k in gaz._keys):
+        return None   # the word qualifies a unit (开发区东, 郑家镇北) or more is relative: not inside anything known
+    towns = {}
+    for key in gaz._keys:
+        if key in base:
+            for p in gaz._by_name[key]:
+                if p.level == "镇街" and not (gaz._short_township(key) and any(
+                        k2 != key and key in k2 and k2 in base for k2 in gaz._keys)):
+                    towns.setdefault(p.unit_id, p)
+    if len(towns) != 1:
+        return None
+    town = next(iter(towns.values()))
+    words = m.group(0)
+    return TextMatch(raw, town, matched=town.name, qualifier=words,
+                     reason=f"仅镇街确定：“{words}”是相对于“{base.replace(town.name, '', 1) or base}”的方位，"
+                            f"只能确定在{town.unit_name}内，是否在某集聚区/园区未定（未归属）；"
+                            "请补充坐标（经度、纬度）或写明地块所在村名")
 
 
 def site_from_name(text: str, *, store=None, area_mu: float | None = None) -> "gpd.GeoDataFrame":

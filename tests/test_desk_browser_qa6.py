@@ -103,3 +103,21 @@ def test_the_township_summary_is_readable(desk_page, tmp_path):
                          " return [w.className, getComputedStyle(w).overflowX, w.clientWidth, t.scrollWidth]; })()")
     assert wrap[0] == "table-scroll" and wrap[1] == "auto"
     assert seen["external"] == []
+
+
+def test_a_named_sites_zone_table_shows_each_zones_area_in_the_unit(desk_page):
+    # QA round 7 (finding 7): 郑家镇王屯村 with 50 亩 declared showed "50（申报）" in every zone row, read as 50 亩 in
+    # each; the row now holds the zone's 亩 inside the township, under a header that says so
+    page, url, seen = desk_page
+    page.goto(url + "/site", wait_until="load")  # the test before left the page on another screen
+    page.wait_for_function("window.dcfReady === true", timeout=60_000)
+    _locate(page, "郑家镇王屯村")
+    page.fill("#area_mu", "50")
+    _pick_industry(page, "C3451")
+    assert _check(page)
+    assert page.text_content("#zones thead th:nth-child(2)") == "该镇街内面积（亩）"
+    cells = page.eval_on_selector_all("#zones tbody tr td:nth-child(2)", "els => els.map(e => e.textContent)")
+    assert cells and not any("申报" in c for c in cells)
+    assert len(set(cells)) > 1  # the zones' own areas, not one figure repeated
+    page.fill("#area_mu", "")
+    assert seen["errors"] == [] and seen["external"] == []

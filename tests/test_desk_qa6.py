@@ -79,12 +79,13 @@ def test_the_desk_refuses_the_txt_and_gpkg_of_a_named_site(desk):
     assert desk.post("/api/site-check", json=body).json()["verdict"] == "conditional"
 
 
-def test_the_report_draws_a_named_site_as_an_approximate_dot(tmp_path):
-    from dcf_spatial.desk.docx_report import map_picture
+def test_the_report_draws_a_named_site_as_its_unit_not_a_parcel(tmp_path):
+    # QA round 7 (superseding round 6's dot): the map shows the whole unit, dashed and captioned as the unit
+    from dcf_spatial.desk.docx_report import UNIT_LEGEND_ZH, map_picture
 
     info = map_picture(dcf.check_site(CLUSTER, "轴承", area_mu=50), tmp_path / "m.png")
-    assert info["site_drawn_as"] == "point"
-    assert info["legend"][0] == "场地（按地名近似定位）"
+    assert info["site_drawn_as"] == "unit"
+    assert info["legend"][0] == UNIT_LEGEND_ZH == "按地名定位的单元范围（非项目地块）"
     # a drawn parcel stays a polygon
     info = map_picture(dcf.check_site("POLYGON ((115.745 36.452, 115.752 36.452, 115.752 36.457, 115.745 36.457, 115.745 36.452))",
                                       "轴承"), tmp_path / "p.png")
@@ -95,7 +96,7 @@ def test_the_docx_of_a_named_site_says_the_dot_is_approximate(desk):
     r = desk.post("/api/site-check/export/docx", json={"site": CLUSTER, "industry": "轴承", "area_mu": 50})
     assert r.status_code == 200, r.text
     text, _ = _docx_text(r.content)
-    assert "按地名近似定位" in text and "不是项目地块的位置或边界" in text
+    assert "按地名定位的单元范围" in text and "不是项目地块的位置或边界" in text  # QA round 7: the unit, dashed
     assert "场地（蓝色）与" not in text
 
 

@@ -135,7 +135,10 @@ def test_t_class_for_small_below_scale_and_missing_land():
     e = firms(4, above_scale=["否", "否", "是", "否"], land_area_mu=[2.99, 3.0, 1.0, np.nan])
     c = efficiency.classify(e)
     assert c["eff_class"].tolist()[0] == "T" and "小于3亩" in c["eff_reason"].iloc[0]
-    assert c["eff_class"].iloc[1] != "T" and c["eff_class"].iloc[2] != "T"  # 3 亩 exactly; above scale
+    # 3 亩 exactly (规下) and 1 亩 (规上) are not "small": both evaluated — each alone in its pool, so not
+    # ranked (a pool of one is no pool, QA7 #6): T for that reason, never for 小于3亩
+    for i in (1, 2):
+        assert "小于3亩" not in c["eff_reason"].iloc[i] and "仅 1 家" in c["eff_reason"].iloc[i]
     assert c["eff_class"].iloc[3] == "T" and "缺少用地面积" in c["eff_reason"].iloc[3]
     assert c["evaluated_n"].iloc[1] == 1  # the only 规下 firm evaluated
 

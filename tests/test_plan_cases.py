@@ -79,6 +79,15 @@ HOLDOUT21_FILE = Path(__file__).parent / "plan_cases" / "holdout21.csv"
 #: a twenty-second blind hold-out set (the front-desk clerk's own words across the whole district: everyday industry
 #: words, feature ids and township points), by a reader who had seen no csv file nor the rules
 HOLDOUT22_FILE = Path(__file__).parent / "plan_cases" / "holdout22.csv"
+#: a twenty-third blind hold-out set (an ordinary week at every desk: the four clusters and their parks/blocks, the
+#: core/belts/groups/points, the townships and the seven agricultural zones; GB/T codes and everyday words; edge sites
+#: with area_mu; a few over-capacity/chemical/限制类 and outside-district rows), by a reader who had seen no csv file
+#: nor the rules
+HOLDOUT23_FILE = Path(__file__).parent / "plan_cases" / "holdout23.csv"
+#: a twenty-fourth blind hold-out set (the front-desk clerk's own words across the whole district: everyday industry
+#: words, feature ids and township/village points, edge sites with area_mu), by a reader who had seen no csv file nor
+#: the rules
+HOLDOUT24_FILE = Path(__file__).parent / "plan_cases" / "holdout24.csv"
 PLAN_TEXT = Path("/work/shared/plan/dongchangfu_industry_plan_2021-2030.txt")
 COLUMNS = ["case_id", "chapter_section", "plan_words", "place", "industry", "extra", "expected_verdict", "why",
            "known_gap"]
@@ -112,6 +121,8 @@ HOLDOUT19_GAP = re.compile(r"^holdout19: .+$")
 HOLDOUT20_GAP = re.compile(r"^holdout20: .+$")
 HOLDOUT21_GAP = re.compile(r"^holdout21: .+$")
 HOLDOUT22_GAP = re.compile(r"^holdout22: .+$")
+HOLDOUT23_GAP = re.compile(r"^holdout23: .+$")
+HOLDOUT24_GAP = re.compile(r"^holdout24: .+$")
 #: the shipped store, whatever DCF_STORE says in the caller's shell
 ENV = {"DCF_STORE": None}
 
@@ -145,6 +156,8 @@ HOLDOUT19 = load_cases(HOLDOUT19_FILE)
 HOLDOUT20 = load_cases(HOLDOUT20_FILE)
 HOLDOUT21 = load_cases(HOLDOUT21_FILE)
 HOLDOUT22 = load_cases(HOLDOUT22_FILE)
+HOLDOUT23 = load_cases(HOLDOUT23_FILE)
+HOLDOUT24 = load_cases(HOLDOUT24_FILE)
 
 
 def _cli():
@@ -361,6 +374,20 @@ def test_holdout22_case(case):
     _check(case)
 
 
+@pytest.mark.parametrize("case", [_param(c) for c in HOLDOUT23])
+def test_holdout23_case(case):
+    """The twenty-third held-out set (``holdout23.csv``), same runner; a disagreement is a strict xfail naming the
+    rule."""
+    _check(case)
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in HOLDOUT24])
+def test_holdout24_case(case):
+    """The twenty-fourth held-out set (``holdout24.csv``), same runner; a disagreement is a strict xfail naming the
+    rule."""
+    _check(case)
+
+
 #: each held-out set: its file, cases, id form, known_gap form and the sets written before it
 HELD_OUT_SETS = {
     "holdout": (HOLDOUT_FILE, HOLDOUT, r"ho-ch\d\d-\d{3}", HOLDOUT_GAP, CASES),
@@ -420,6 +447,14 @@ HELD_OUT_SETS = {
                   CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7 + HOLDOUT8
                   + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 + HOLDOUT13 + HOLDOUT14 + HOLDOUT15 + HOLDOUT16 + HOLDOUT17
                   + HOLDOUT18 + HOLDOUT19 + HOLDOUT20 + HOLDOUT21),
+    "holdout23": (HOLDOUT23_FILE, HOLDOUT23, r"h23-ch\d\d-\d{3}", HOLDOUT23_GAP,
+                  CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7 + HOLDOUT8
+                  + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 + HOLDOUT13 + HOLDOUT14 + HOLDOUT15 + HOLDOUT16 + HOLDOUT17
+                  + HOLDOUT18 + HOLDOUT19 + HOLDOUT20 + HOLDOUT21 + HOLDOUT22),
+    "holdout24": (HOLDOUT24_FILE, HOLDOUT24, r"h24-ch\d\d-\d{3}", HOLDOUT24_GAP,
+                  CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6 + HOLDOUT7 + HOLDOUT8
+                  + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 + HOLDOUT13 + HOLDOUT14 + HOLDOUT15 + HOLDOUT16 + HOLDOUT17
+                  + HOLDOUT18 + HOLDOUT19 + HOLDOUT20 + HOLDOUT21 + HOLDOUT22),
 }
 
 
@@ -471,7 +506,7 @@ def test_plan_words_are_verbatim():
     wrong = [c["case_id"] for c in CASES + HOLDOUT + HOLDOUT2 + HOLDOUT3 + HOLDOUT4 + HOLDOUT5 + HOLDOUT6
              + HOLDOUT7 + HOLDOUT8 + HOLDOUT9 + HOLDOUT10 + HOLDOUT11 + HOLDOUT12 + HOLDOUT13 + HOLDOUT14
              + HOLDOUT15 + HOLDOUT16 + HOLDOUT17 + HOLDOUT18 + HOLDOUT19 + HOLDOUT20 + HOLDOUT21 + HOLDOUT22
-             if c["plan_words"] not in plan]
+             + HOLDOUT23 + HOLDOUT24 if c["plan_words"] not in plan]
     assert not wrong, f"plan_words not found verbatim in the plan: {wrong}"
 
 

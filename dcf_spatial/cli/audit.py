@@ -271,7 +271,7 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
 
     from .. import land
     from ..land.dask import input_source
-    from ..land.idle_audit import in_totals
+    from ..land.idle_audit import fee_pending, fee_total_zh, in_totals
     from ..land.outputs import area_total_text, status_rows
 
     if engine == "dask":
@@ -311,13 +311,14 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
                    "下列宗数、面积与闲置费合计每宗只计一次")
     # one line per label the parcels carry (认定/疑似, 第八条第一款/第二款 apart), as the workbook's 汇总_按状态
     for row in status_rows(res.summaries["status"]).itertuples():
-        if row.count:
+        if row.count and row.status != "not_a_parcel":   # said above, in 行
             click.echo(f"  {row.status_zh:<16} {row.count:>8,} 宗  "
                        f"{area_total_text(row.area_mu, row.area_unknown, row.count):>12}")
     fee = np.nansum(r["fee_wan"].to_numpy(dtype=float)[in_totals(r)])  # a parcel id on several rows counts once
     bad = (r["problems"] != "").to_numpy()
     short = (r["status"] == "insufficient_data").to_numpy()
-    click.echo(f"  土地闲置费合计 {fee:,.2f} 万元；需核实补正的记录 {int((bad | short).sum()):,} 条"
+    pending = int((fee_pending(r) & in_totals(r)).sum())
+    click.echo(f"  土地闲置费合计 {fee_total_zh(fee, pending)}；需核实补正的记录 {int((bad | short).sum()):,} 条"
                f"（有数据问题 {int(bad.sum()):,} 条、数据不足 {int(short.sum()):,} 条，两者可重叠；见“问题记录”表）")
     if "imagery_flag" in r:
         click.echo(f"  影像与记录矛盾 {r['imagery_flag'].str.startswith('矛盾').sum():,} 宗")

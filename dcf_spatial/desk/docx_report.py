@@ -184,18 +184,38 @@ def named_site_note(answer) -> str | None:
         return None
     n = named[0]
     return (f"场地按地名“{n.get('name') or n.get('unit')}”近似定位（{n.get('level') or '单元'}“{n.get('unit')}”）："
-            "图中蓝色圆点为该单元内的示意位置，不是项目地块的位置或边界；具体地块须给出坐标或图形后复核。")
+            "图中蓝色虚线为该单元的范围，不是项目地块的位置或边界；具体地块须给出坐标或图形后复核。")
 
 
-def distance_cell(km) -> str:
-    """The 距离（km） cell of a designated zone: 0 is said as 场地在其内.
+def distance_cell(km, site: dict | None = None) -> str:
+    """The 距离（km） cell of a designated zone: 0 is said as 场地在其内. For a site placed by a name whose
+    parcel is unknown (``site``), 0 is the unit's outline meeting the zone, not the project's parcel in it
+    (QA round 7: "0（场地在其内）" beside parts 1.2 km and 2.8 km away).
 
     Examples
     --------
     >>> distance_cell(0.0), distance_cell(14.44)
     ('0（场地在其内）', '14.44')
+    >>> distance_cell(0.0, {"parcel_known": False, "from_name": {"level": "镇街"}})
+    '0（该镇街与其相交或相邻，具体地块未知）'
     """
-    return "0（场地在其内）" if km is not None and km == km and float(km) <= 0.0 else _fmt(km)
+    if km is not None and km == km and float(km) <= 0.0:
+        if site and site.get("from_name") and not site.get("parcel_known", True):
+            return f"0（该{site['from_name'].get('level') or '单元'}与其相交或相邻，具体地块未知）"
+        return "0（场地在其内）"
+    return _fmt(km)
+
+
+def zone_headers_broken(site: dict) -> list[str]:
+    """:func:`~dcf_spatial.queries.site.tables.zone_headers_zh` for the DOCX/PDF tables, a named unit's long
+    header broken before its unit (QA round 7: "该镇街内面积（亩" wrapped with "）" alone on the next line).
+
+    Examples
+    --------
+    >>> zone_headers_broken({"parcel_known": False, "from_name": {"level": "镇街"}})
+    ['该镇街内面积\n（亩）', '占该镇街比例']
+    """
+    return [h.replace("面积（亩）", "面积\n（亩）") if h.startswith("该") else h for h in zone_headers_zh(site)]
 
 
 def zone_cells(z: dict) -> list[str]:
@@ -288,7 +308,7 @@ def write_docx(answer, path: Path | str) -> Path:
     doc.add_heading("涉及分区", level=2)
     zones = r.get("zones", [])
     if zones:
-        _table(doc, ["分区", "图层", *zone_headers_zh(site), "规划依据"],
+        _table(doc, ["分区", "图层", *zone_headers_broken(site), "规划依据"],
                [[z.get("name_zh"), z.get("layer_title_zh"), *zone_cells(z), z.get("plan_ref")] for z in zones])
     else:
         doc.add_paragraph("场地不在任何规划分区内。")
@@ -296,7 +316,7 @@ def write_docx(answer, path: Path | str) -> Path:
     designated = r.get("designated_zones", [])
     if designated:
         _keep_with_next(doc.add_heading("对口分区（由近及远）", level=2))
-        _table(doc, ["分区", "距离（km）"], [[z.get("name_zh"), distance_cell(z.get("distance_km"))] for z in designated])
+        _table(doc, ["分区", "距离（km）"], [[z.get("name_zh"), distance_cell(z.get("distance_km"), site)] for z in designated])
 
     indicators = r.get("indicators", [])
     if indicators:
@@ -341,6 +361,10 @@ MAP_CAPTION = ("图：场地（蓝色）与周边规划分区；绿色虚线与�
                "图层为示意数据的，边界仅供参考。")
 
 
+#: the legend entry of a named unit's outline on the report map (QA round 7)
+UNIT_LEGEND_ZH = "按地名定位的单元范围（非项目地块）"
+
+
 def map_caption(answer) -> str:
     """The caption under the map picture: :data:`MAP_CAPTION`, or for a site placed by a name the note
     that its dot is approximate (:func:`named_site_note`).
@@ -355,7 +379,7 @@ def map_caption(answer) -> str:
     named = named_site_note(answer)
     if not named:
         return MAP_CAPTION
-    return MAP_CAPTION.replace("场地（蓝色）", "场地（蓝色圆点，按地名近似定位）") + named
+    return MAP_CAPTION.replace("场地（蓝色）", "按地名定位的单元范围（蓝色虚线）") + named
 
 
 def map_picture(answer, png: Path) -> dict | None:
@@ -410,13 +434,14 @@ def map_picture(answer, png: Path) -> dict | None:
         return None
     sites = sites.to_crs(4490)
     work_sites = dcf_crs.to_working(sites)
-    # a site placed by a name is "somewhere in that unit": drawn as a dot at the unit's representative
-    # point (the check itself judged the whole unit), never as the unit's outline standing for the parcel
+    # a site placed by a name is "somewhere in that unit": the frame shows the whole unit (QA round 7: a dot at
+    # its representative point zoomed into one park of it), its outline dashed and captioned as the unit,
+    # never drawn like a parcel; no dot (no point of it is the project's)
     approximate = bool(answer.named_sites()) if hasattr(answer, "named_sites") else False
-    if approximate:
-        work_sites = work_sites.set_geometry(work_sites.geometry.representative_point())
     x0, y0, x1, y1 = work_sites.total_bounds
     pad = max(x1 - x0, y1 - y0) * 2 + 2000  # the site and about 2 km around it
+    if approximate:  # a township or cluster: the unit and a margin, not twice its size around it
+        pad = max(x1 - x0, y1 - y0) * 0.15 + 1000
     # where the plan sends the project: the nearest designated zones, with the point of each nearest the site
     site_geom = work_sites.union_all() if hasattr(work_sites, "union_all") else work_sites.unary_union
     targets = _designated_targets(answer, site_geom)
@@ -485,7 +510,11 @@ def map_picture(answer, png: Path) -> dict | None:
                     va="bottom" if end.y >= start.y else "top", zorder=28,
                     parse_math=False, bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1))
         # the site on top, in a colour no plan layer uses, with a white halo so it reads over any fill
-        if work_sites.geom_type.isin(["Point", "MultiPoint"]).all():
+        if approximate and not work_sites.geom_type.isin(["Point", "MultiPoint"]).all():
+            work_sites.boundary.plot(ax=ax, color="white", linewidth=3.5, zorder=29)
+            work_sites.boundary.plot(ax=ax, color=SITE_RGB, linewidth=2.0, linestyle="--", zorder=30)
+            site_handle = Line2D([], [], color=SITE_RGB, linewidth=2.0, linestyle="--")
+        elif work_sites.geom_type.isin(["Point", "MultiPoint"]).all():
             work_sites.plot(ax=ax, color=SITE_RGB, edgecolor="white", markersize=60, linewidth=1.2, zorder=30)
             site_handle = Line2D([], [], marker="o", linestyle="none", markerfacecolor=SITE_RGB, markeredgecolor="white",
                                  markersize=8)
@@ -509,7 +538,7 @@ def map_picture(answer, png: Path) -> dict | None:
         # legend is cut from its end, never the zones the verdict rests on
         touched = {z.get("name_zh") for z in (answer.to_dict().get("zones") or [])}
         handles = sorted(handles, key=lambda e: str(e[1]) not in touched)
-        entries = [(site_handle, "场地（按地名近似定位）" if approximate else "场地")] + handles
+        entries = [(site_handle, UNIT_LEGEND_ZH if approximate else "场地")] + handles
         if targets:
             entries.insert(1, (Line2D([], [], color=DESIGNATED_RGB, linewidth=1.8, linestyle="--"),
                                "对口分区（规划指定，箭头示方向与距离）"))
@@ -530,7 +559,8 @@ def map_picture(answer, png: Path) -> dict | None:
         return fig, {"legend": [str(t) for _, t in entries], "note": note, "layers": drawn,
                      "designated": [{"name_zh": t["name_zh"], "distance_km": t["distance_km"],
                                      "in_frame": fb.contains(t["to"]), "labelled": _labelled(t)} for t in targets],
-                     "site_drawn_as": "point" if work_sites.geom_type.isin(["Point", "MultiPoint"]).all() else "polygon",
+                     "site_drawn_as": "point" if work_sites.geom_type.isin(["Point", "MultiPoint"]).all()
+                     else "unit" if approximate else "polygon",
                      "fills": {lid: [pl._mpl_color(c) for c in cs] for lid, cs in fills.items()},
                      "labels": _label_boxes(ax),
                      "site_extent": _site_extent(ax, work_sites)}

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..queries.site.tables import zone_headers_zh
-from .docx_report import (MAP_CAPTION, SIGN_LINES, _fmt, _map_png, area_text, check_date, distance_cell, input_cell, map_caption,
+from .docx_report import (MAP_CAPTION, zone_headers_broken, SIGN_LINES, _fmt, _map_png, area_text, check_date, distance_cell, input_cell, map_caption,
                           mark_absent, policy_line, reviewer_text, zone_cells)
 
 FAMILY = "NotoSansSC"
@@ -92,7 +91,7 @@ def report_blocks(answer) -> list[tuple]:
     blocks.append(("heading", "涉及分区"))
     zones = r.get("zones", [])
     if zones:
-        blocks.append(("table", ["分区", "图层", *zone_headers_zh(site), "规划依据"],
+        blocks.append(("table", ["分区", "图层", *zone_headers_broken(site), "规划依据"],
                        [[z.get("name_zh"), z.get("layer_title_zh"), *zone_cells(z), z.get("plan_ref")] for z in zones], (3, 3, 2, 2, 3)))
     else:
         blocks.append(("para", "场地不在任何规划分区内。", 10))
@@ -100,7 +99,7 @@ def report_blocks(answer) -> list[tuple]:
     designated = r.get("designated_zones", [])
     if designated:
         blocks += [("heading", "对口分区（由近及远）"),
-                   ("table", ["分区", "距离（km）"], [[z.get("name_zh"), distance_cell(z.get("distance_km"))] for z in designated], (3, 1))]
+                   ("table", ["分区", "距离（km）"], [[z.get("name_zh"), distance_cell(z.get("distance_km"), site)] for z in designated], (3, 1))]
 
     indicators = r.get("indicators", [])
     if indicators:

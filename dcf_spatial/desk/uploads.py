@@ -4,31 +4,23 @@ No name the client sends (the upload's file name, a zip member's path) is ever u
 server: a file is stored as ``upload<suffix>`` and zip members as ``f<k><suffix>`` (members sharing a
 stem — a shapefile's ``.shp/.dbf/.shx/.prj/.cpg`` — keep sharing one), so there is no traversal to
 guard against in the first place. The suffix itself must be one of the formats this desk opens.
-The zip is unpacked by hand (``zipfile`` streams, counting real bytes, not the sizes the archive
-claims) because ``ZipFile.extractall`` would write member names as paths and trusts no size cap.
+A zip is unpacked by :mod:`dcf_spatial.io.unzip` (the readers' own, so the command line reads what the desk
+reads), counting real bytes against the cap, never writing a member name as a path.
 """
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
-import zipfile
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
-from ..io.formats import UPLOAD_FORMATS_ZH, UPLOAD_SUFFIXES, zip_member_name
+from ..io.formats import UPLOAD_FORMATS_ZH, UPLOAD_SUFFIXES
 from .errors import DeskError
 
 #: formats the desk opens, by suffix (lower case)
 SITE_SUFFIXES = UPLOAD_SUFFIXES  # the readers' list (dcf_spatial.io.formats): the CLI and the desk alike
-#: a shapefile's parts that may travel in a zip next to the vector formats above
-ZIP_MEMBER_SUFFIXES = tuple(s for s in SITE_SUFFIXES if s != ".zip") + (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx")
-#: files a zip may be opened by (the first found, in this order)
-ZIP_OPEN_ORDER = (".gpkg", ".shp", ".geojson", ".json", ".kml", ".kmz", ".dxf", ".txt", ".csv", ".xlsx", ".xlsm", ".xls", ".ods")
-#: tables a zip may hold: opened only when it holds no GIS file
-_TABLE_SUFFIXES = (".txt", ".csv", ".xlsx", ".xlsm", ".xls", ".ods")
-MAX_ZIP_MEMBERS = 2000
+# the zip's parts, open order, member cap: dcf_spatial.io.unzip (one unpacking for the CLI and the desk)
 CHUNK = 1 << 20
 
 FORMATS_ZH = UPLOAD_FORMATS_ZH
@@ -101,64 +93,24 @@ def save_upload(upload, folder: Path, *, limit_bytes: int, allowed=SITE_SUFFIXES
 def unpack_zip(path: Path, dest: Path, *, limit_bytes: int, layer: str | None = None) -> Path:
     """Unpack ``path`` into ``dest`` under server-chosen names; return the file to open.
 
-    Refuses members with absolute or ``..`` paths, links, formats not listed, more than
-    :data:`MAX_ZIP_MEMBERS` members, and an unpacked total over ``limit_bytes`` (counted while
-    unpacking, so a zip bomb stops at the cap). A zip holding several datasets is refused with
-    their names unless ``layer`` names one, as the file readers do
-    (:func:`dcf_spatial.io.formats.zip_datasets`): never the first one silently.
+    The readers' own unpacking (:func:`dcf_spatial.io.unzip.unpack_zip`, also used by the command line):
+    refuses members with absolute or ``..`` paths, links, more than its member cap, and an unpacked total
+    over ``limit_bytes`` (counted while unpacking, so a zip bomb stops at the cap); opens a shapefile in a
+    folder of the zip and a zip inside the zip. A zip holding several datasets is refused with their names
+    unless ``layer`` names one: never the first one silently.
     """
+    from ..io.unzip import ZipRefused, unpack_zip as io_unpack_zip
+
     try:
-        zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        raise DeskError(400, "上传的 .zip 不是有效的压缩文件（可能已损坏）。请重新打包后上传。") from None
-    dest.mkdir()
-    stems: dict[str, str] = {}
-    written = 0
-    opened: dict[Path, str] = {}  # file to open -> its name in the zip
-    with zf:
-        members = [m for m in zf.infolist() if not m.is_dir()]
-        if len(members) > MAX_ZIP_MEMBERS:
-            raise DeskError(400, f"压缩文件内有 {len(members)} 个文件，超过上限 {MAX_ZIP_MEMBERS}。请只打包需要核查的数据。")
-        for m in members:
-            name = zip_member_name(m).replace("\\", "/")  # GBK names of Chinese Windows zips decoded
-            parts = PurePosixPath(name).parts
-            if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts:
-                raise DeskError(400, f"压缩文件中的「{name}」路径不安全（绝对路径或含 ..），已拒绝整个文件。请重新打包。")
-            if (m.external_attr >> 16) & 0o170000 == 0o120000:
-                raise DeskError(400, f"压缩文件中的「{name}」是符号链接，已拒绝整个文件。请重新打包。")
-            base = parts[-1]
-            if base.startswith(".") or "__MACOSX" in parts:
-                continue  # macOS resource forks and hidden files carry no data
-            suffix = PurePosixPath(base).suffix.lower()
-            if suffix not in ZIP_MEMBER_SUFFIXES:
-                continue  # e.g. a .xml metadata file or a .pdf next to the shapefile: not opened
-            stem_key = "/".join(parts[:-1] + (PurePosixPath(base).stem.lower(),))
-            stem = stems.setdefault(stem_key, f"f{len(stems)}")
-            target = dest / f"{stem}{suffix}"
-            with zf.open(m) as src, target.open("wb") as out:
-                while chunk := src.read(CHUNK):
-                    written += len(chunk)
-                    if written > limit_bytes:
-                        raise DeskError(413, f"压缩文件解压后超过大小上限 {_mb(limit_bytes)}，已拒绝。"
-                                             "请只打包需要核查的数据。")
-                    out.write(chunk)
-            if suffix in ZIP_OPEN_ORDER:
-                opened.setdefault(target, name)
-    gis = {t: n for t, n in opened.items() if t.suffix not in _TABLE_SUFFIXES}
-    opened = gis or opened  # a 说明.txt or a 清单.csv beside a shapefile is not a second dataset
-    if len(opened) > 1:
-        want = None if layer is None else str(layer).lower()
-        hits = [t for t, n in opened.items()
-                if want in (n.lower(), PurePosixPath(n).name.lower(), PurePosixPath(n).stem.lower())]
-        if len(hits) != 1:
-            names = list(opened.values())
-            ask = (f"没有名为「{layer}」的数据集" if layer is not None else "请选择要读取哪一个"
-                   f"（数据集 layer，如 {PurePosixPath(names[0]).stem}），或只打包其中一个")
-            raise DeskError(400, f"压缩文件中有 {len(opened)} 个数据集：{'、'.join(names)}。{ask}。", datasets=names)
-        return hits[0]
-    if opened:
-        return next(iter(opened))
-    raise DeskError(400, f"压缩文件中没有可读的数据文件。请打包 {FORMATS_ZH.replace('压缩的 SHP（.zip）', 'SHP（含 .shp/.shx/.dbf/.prj）')}。")
+        return io_unpack_zip(path, dest, limit_bytes=limit_bytes, layer=layer, label="上传的 .zip")[0]
+    except ZipRefused as exc:
+        if exc.datasets and layer is None:
+            names = exc.datasets
+            raise DeskError(400, f"压缩文件中有 {len(names)} 个数据集：{'、'.join(names)}。请选择要读取哪一个"
+                                 f"（数据集 layer，如 {PurePosixPath(names[0]).stem}），或只打包其中一个。",
+                            datasets=names) from None
+        extra = {"datasets": exc.datasets} if exc.datasets else {}
+        raise DeskError(exc.status, str(exc), **extra) from None
 
 
 def pick_dataset(path: Path, layer: str | None) -> str | None:

@@ -8,7 +8,7 @@ server on that same socket: the kernel hands each new connection to one of them)
 All state stays in ONE process, worker 0, the *primary*: the job table, the downloads kept for a
 while, previewed imports and the store-write lock. The other workers (*secondaries*) answer only what
 needs no state — ``POST /api/site-check`` (recording included: with a GeoPackage store a secondary hands its
-register rows to the primary over the private socket, and the primary's one group commit writes the
+register rows to the primary over the desk's register socket (:class:`RegisterDoor`), and the primary's one group commit writes the
 rows of every process, see :func:`dcf_spatial.register.record.forward_records`; a PostGIS store is
 written by each process under the register's advisory lock), site-file reading and report exports,
 pages, static assets and the read-only ``GET /api/…`` lookups (:func:`served_anywhere`) — and pass
@@ -38,11 +38,12 @@ _LOCAL_GET = re.compile(
     r"|^/api/(?:industry|places|policies|layers|map-layers|docs|openapi\.json)$"
     r"|^/api/layers/[^/]+$")                          # one layer's GeoJSON (its versions go to the primary)
 _LOCAL_POST = re.compile(r"^/api/site-check$|^/api/site-check/export/[^/]+$|^/api/site/read$")
-#: headers of one connection, not of the request (RFC 9110 §7.6.1): not passed on
-#: where the primary takes the register rows of a secondary's recorded checks (:func:`_register_sender`),
-#: only with the desk's own key in the :data:`INTERNAL` header (never passed on from a client)
+#: the HTTP path that once took a secondary's register rows: gone (they go over the register socket,
+#: :class:`RegisterDoor`); a client asking for it gets the desk's 404, as for any unknown path
 REGISTER_PATH = "/_dcf/register"
+#: a header no client may pass to the primary (stripped from every forwarded request)
 INTERNAL = b"x-dcf-internal"
+#: headers of one connection, not of the request (RFC 9110 §7.6.1): not passed on
 _HOP = {b"connection", b"keep-alive", b"transfer-encoding", b"te", b"upgrade", b"proxy-connection", b"trailer"}
 
 
@@ -73,20 +74,14 @@ class WorkerFront:
     >>> front = WorkerFront(create_app(store), primary_uds="/tmp/dcf-desk-x/primary.sock")   # doctest: +SKIP
     """
 
-    def __init__(self, app, *, primary_uds: str | None = None, secret: str | None = None):
+    def __init__(self, app, *, primary_uds: str | None = None):
         self.app, self.uds = app, primary_uds
         self.tag = (b"x-dcf-worker", str(os.getpid()).encode())
         self._client = None
-        self._writes = None
-        #: the desk's own key for :data:`REGISTER_PATH` (random per ``dcf serve``, known only to its processes)
-        self.secret = None if secret is None else secret.encode()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        if (self.uds is None and self.secret is not None and scope["path"] == REGISTER_PATH
-                and scope["method"] == "POST" and (INTERNAL, self.secret) in scope["headers"]):
-            return await self._write_register(receive, send)
         if self.uds is None or served_anywhere(scope["method"], scope["path"]):
             async def tagged(message):
                 if message["type"] == "http.response.start":
@@ -138,41 +133,10 @@ class WorkerFront:
         finally:
             await response.aclose()
 
-    async def _write_register(self, receive, send):
-        """The primary: write the register rows a secondary handed over (one group commit with its own)."""
-        import asyncio
-
-        from ..register.record import write_forwarded
-
-        chunks, more = [], True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                return
-            chunks.append(message.get("body", b""))
-            more = message.get("more_body", False)
-        if self._writes is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            # threads of their own, not the check pool's: those may all be waiting for the group commit
-            # this write joins. A secondary sends one group at a time, so a few threads suffice.
-            self._writes = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dcf-register")
-        try:
-            body = await asyncio.get_running_loop().run_in_executor(
-                self._writes, write_forwarded, self.app.state.store, b"".join(chunks))
-        except Exception as exc:   # the secondary's checks answer an error (never an id): logged here
-            logger.exception("写入其他工作进程的核查登记失败")
-            return await _json(send, 500, f"核查登记写入失败：{exc}")
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
-
     async def aclose(self) -> None:
         """Close the pooled connections to the primary."""
         if self._client is not None:
             await self._client.aclose()
-        if self._writes is not None:
-            self._writes.shutdown(wait=True)   # the rows handed over are written before the primary stops
 
 
 async def _json(send, status: int, error: str) -> None:
@@ -184,60 +148,165 @@ async def _json(send, status: int, error: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def _register_sender(uds: str, secret: str):
-    """``send(payload) -> bytes`` posting a secondary's register rows to the primary over its socket
-    (a plain blocking client: it runs in the check's thread, which waits for the ids anyway).
+#: ``>I``: the length of each frame on the register socket (:func:`_register_sender`, :class:`RegisterDoor`)
+_FRAME = __import__("struct").Struct(">I")
+#: the largest frame the primary reads (a group of 20 recorded checks is ~100 KB)
+_MAX_FRAME = 256 * 1024 * 1024
 
-    The standard library's ``http.client`` on a unix socket, one kept connection per check thread:
-    httpx's client (its request and response models, transports and pool) cost a fifth of a
-    secondary's CPU per recorded check (py-spy, benchmarks/bench_serve.py); this is one ``sendall``
-    and one response read. A kept connection the primary closed while idle is replaced before the
-    request is sent; a request once sent is never sent again (its rows may be written: no duplicate).
+
+def _recv_exact(sock, n: int) -> bytes | None:
+    """``n`` bytes from ``sock``, or ``None`` if it closed first (mid-frame included)."""
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = sock.recv(min(n - len(buf), 1 << 20))
+        if not chunk:
+            return None
+        buf += chunk
+    return bytes(buf)
+
+
+def _recv_frame(sock) -> bytes | None:
+    head = _recv_exact(sock, _FRAME.size)
+    if head is None:
+        return None
+    (n,) = _FRAME.unpack(head)
+    if n > _MAX_FRAME:
+        raise ConnectionError(f"frame of {n} bytes")
+    return _recv_exact(sock, n)
+
+
+def _send_frame(sock, data: bytes) -> None:
+    sock.sendall(_FRAME.pack(len(data)) + data)
+
+
+def _register_sender(uds: str, secret: str):
+    """``send(payload) -> bytes`` handing a secondary's register rows to the primary over the desk's
+    register socket (:class:`RegisterDoor`), one kept connection per writer thread.
+
+    Frames of a 4-byte length and the bytes, no HTTP: the first frame of a connection is the desk's
+    key, then each group (:func:`dcf_spatial.register.record.encode_jobs`) is answered by one frame —
+    ``0`` and the outcomes, or ``1`` and the error. Handed over as an HTTP request, each group waited
+    for a turn of the primary's event loop, busy with the clients' requests, and cost an HTTP parse
+    and an executor hop on each side (benchmarks/bench_serve.py, issue 12). A kept connection the
+    primary closed while idle is replaced before the group is sent; a group once sent is never sent
+    again (its rows may be written: no duplicate).
     """
-    import http.client
     import select
     import socket
     import threading
 
-    class _UnixConnection(http.client.HTTPConnection):
-        def connect(self):
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            sock.settimeout(30)
-            try:
-                sock.connect(uds)
-            except BaseException:
-                sock.close()
-                raise
+    local = threading.local()   # one connection per writer thread
+    key = secret.encode()
+
+    def connect():
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(30)
+        try:
+            sock.connect(uds)
             sock.settimeout(None)   # the primary answers once the rows are committed: no time limit
-            self.sock = sock
-
-    local = threading.local()   # one connection per check thread: an HTTPConnection is not shared
-    headers = {INTERNAL.decode(): secret, "Content-Type": "application/json"}
-
-    def post(con, payload):
-        con.request("POST", REGISTER_PATH, body=payload, headers=headers)
-        r = con.getresponse()
-        body = r.read()
-        if r.status != 200:
-            raise ForwardRefused(r.status, body)
-        return body
+            _send_frame(sock, key)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
 
     def send(payload: bytes) -> bytes:
-        con = getattr(local, "con", None)
-        if con is None:
-            con = local.con = _UnixConnection("primary")
-        elif con.sock is not None and select.select([con.sock], [], [], 0)[0]:
-            # readable while idle: the primary closed the kept connection (its keep-alive timeout) —
-            # a new one, BEFORE sending (as httpx's pool does); once sent, a request is never sent again:
-            # the rows may have been written, and a second copy would be a duplicate
-            con.close()
+        sock = getattr(local, "sock", None)
+        if sock is not None and select.select([sock], [], [], 0)[0]:
+            # readable while idle: the primary closed it (restarted, stopping) — a new one BEFORE sending
+            sock.close()
+            sock = None
+        if sock is None:
+            sock = local.sock = connect()
         try:
-            return post(con, payload)
+            _send_frame(sock, payload)
+            answer = _recv_frame(sock)
+            if answer is None:
+                raise ConnectionError("the primary closed the register connection before answering")
         except BaseException:
-            con.close()
+            sock.close()
+            local.sock = None
             raise
+        if answer[:1] != b"0":
+            raise ForwardRefused(500, answer[1:])
+        return answer[1:]
 
     return send
+
+
+class RegisterDoor:
+    """The primary's end of the register socket: a thread per secondary connection reads its groups
+    and writes them through this process's group commit (:func:`dcf_spatial.register.record.write_forwarded`),
+    outside the event loop. A connection whose first frame is not the desk's key is closed unread.
+
+    Examples
+    --------
+    >>> door = RegisterDoor(listening_socket, secret, app.state.store); door.start()   # doctest: +SKIP
+    >>> door.close()                                                                   # doctest: +SKIP
+    """
+
+    def __init__(self, sock, secret: str, store):
+        import threading
+
+        self.sock, self.key, self.store = sock, secret.encode(), store
+        self.cond = threading.Condition()
+        self.busy = 0          # groups being written now
+        self.closing = False
+
+    def start(self) -> None:
+        import threading
+
+        threading.Thread(target=self._accept, name="dcf-register-door", daemon=True).start()
+
+    def _accept(self) -> None:
+        import threading
+
+        while not self.closing:
+            try:
+                con, _ = self.sock.accept()
+            except OSError:
+                if self.closing:
+                    return
+                continue
+            threading.Thread(target=self._serve, args=(con,), name="dcf-register-in", daemon=True).start()
+
+    def _serve(self, con) -> None:
+        import hmac
+
+        from ..register.record import write_forwarded
+
+        try:
+            first = _recv_frame(con)
+            if first is None or not hmac.compare_digest(first, self.key):
+                return
+            while True:
+                payload = _recv_frame(con)
+                if payload is None:
+                    return
+                with self.cond:
+                    if self.closing:   # not written: the secondary's checks say it is unknown (ForwardError)
+                        return
+                    self.busy += 1
+                try:
+                    answer = b"0" + write_forwarded(self.store, payload)
+                except Exception as exc:   # the secondary's checks answer an error (never an id): logged here
+                    logger.exception("写入其他工作进程的核查登记失败")
+                    answer = b"1" + f"核查登记写入失败：{exc}".encode()
+                finally:
+                    with self.cond:
+                        self.busy -= 1
+                        self.cond.notify_all()
+                _send_frame(con, answer)
+        except OSError:   # the secondary went away: what it sent whole is written, the rest was never read
+            pass
+        finally:
+            con.close()
+
+    def close(self, timeout: float = 60) -> None:
+        """Take no more groups; wait (up to ``timeout`` s) for the ones being written."""
+        with self.cond:
+            self.closing = True
+            self.cond.wait_for(lambda: self.busy == 0, timeout)
 
 
 class ForwardRefused(RuntimeError):
@@ -249,7 +318,7 @@ class ForwardRefused(RuntimeError):
 
 
 def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, parent: int,
-                 secret: str | None = None) -> None:
+                 secret: str | None = None, register_sock=None) -> None:
     """One worker process: the desk app behind :class:`WorkerFront`, served on ``sockets``."""
     import asyncio
     import threading
@@ -261,7 +330,11 @@ def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, p
 
     console_access_log(prefix=f"[{index}] ")
     app = create_app(**app_kwargs, access_log=True)
-    front = WorkerFront(app, primary_uds=None if index == 0 else uds, secret=secret)
+    front = WorkerFront(app, primary_uds=None if index == 0 else uds)
+    door = None
+    if index == 0 and register_sock is not None:
+        door = RegisterDoor(register_sock, secret, app.state.store)
+        door.start()
     if secret is not None:
         from ..store.backends.gpkg import share_register_commits
 
@@ -271,7 +344,7 @@ def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, p
         from ..register.record import forward_records
 
         # one register writer for the whole desk: the primary's group commit (see register.record)
-        forward_records(_register_sender(uds, secret))
+        forward_records(_register_sender(os.path.join(os.path.dirname(uds), "register.sock"), secret))
     server = uvicorn.Server(uvicorn.Config(front, log_level="info", access_log=False))
 
     def watch():
@@ -293,6 +366,8 @@ def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, p
             await server.serve(sockets=sockets)
         finally:
             await front.aclose()
+            if door is not None:   # the groups handed over are written before the primary stops
+                await asyncio.get_running_loop().run_in_executor(None, door.close)
 
     try:
         asyncio.run(run())
@@ -375,8 +450,13 @@ def serve_workers(workers: int, *, host: str, port: int, app_kwargs: dict, url: 
     private = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     private.bind(uds)
     private.listen(2048)   # bound before any worker starts: a forward waits in the queue until the primary accepts
+    # the secondaries' register rows (RegisterDoor): bound here too, so a group sent while the primary
+    # starts (or before it accepts) waits in the queue
+    register_sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    register_sock.bind(os.path.join(folder, "register.sock"))
+    register_sock.listen(64)
     me = os.getpid()
-    secret = secrets.token_hex(16)   # the key of REGISTER_PATH: in these processes' memory only
+    secret = secrets.token_hex(16)   # the key of the register socket: in these processes' memory only
     procs: dict[int, object] = {}
     ready: dict[int, object] = {}
     stopping = threading.Event()
@@ -385,7 +465,8 @@ def serve_workers(workers: int, *, host: str, port: int, app_kwargs: dict, url: 
         ready[index] = ctx.Event()
         sockets = [socks[index], private] if index == 0 else [socks[index]]
         p = ctx.Process(target=_worker_main, name=f"dcf-desk-{index}", daemon=False,
-                        args=(index, sockets, uds, app_kwargs, ready[index], me, secret))
+                        args=(index, sockets, uds, app_kwargs, ready[index], me, secret,
+                              register_sock if index == 0 else None))
         p.start()
         procs[index] = p
 
@@ -443,7 +524,7 @@ def serve_workers(workers: int, *, host: str, port: int, app_kwargs: dict, url: 
             if p.is_alive():
                 p.kill()
                 p.join()
-        for s in (*socks, private):
+        for s in (*socks, private, register_sock):
             s.close()
         shutil.rmtree(folder, ignore_errors=True)
         for s, h in old.items():

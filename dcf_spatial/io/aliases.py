@@ -35,9 +35,16 @@ DEFAULT_VECTOR_ALIASES: tuple[str, ...] = ("admin", "landuse")
 
 @lru_cache(maxsize=1)
 def alias_table() -> dict:
-    """The parsed ``data/field_aliases.json``."""
+    """The parsed ``data/field_aliases.json``, a ``"shared:<name>"`` value replaced by its list in ``shared``
+    (one address list for the batch's sites and the audit's parcels)."""
     with open(settings.data_dir / "field_aliases.json", encoding="utf-8") as fh:
-        return json.load(fh)
+        tab = json.load(fh)
+    shared = tab.get("shared", {})
+    for fields in tab.get("groups", {}).values():
+        for target, entries in fields.items():
+            if isinstance(entries, str) and entries.startswith("shared:"):
+                fields[target] = list(shared[entries.split(":", 1)[1]])
+    return tab
 
 
 def _norm(name) -> str:
@@ -545,7 +552,17 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
     for group in groups:
         _area_by_header(out, df, group, used_now, notes, mapped)
     if mapped:
-        notes.append("识别标准字段并添加规范字段（原字段保留）：" + "、".join(mapped))
+        # said in the clerk's words (QA7 #7): the column, and what it is read as where the words differ
+        def said(m):
+            col, _, tgt = m.partition("→")
+            base, _, extra = tgt.partition("（")
+            zh = TARGET_LABELS_ZH.get(base)
+            if zh is None:
+                return m
+            same = re.sub(r"[()（）\s]", "", zh) == re.sub(r"[()（）\s]", "", col)
+            return col if same and not extra else f"{col}（读作{zh}{'，' + extra.rstrip('）') if extra else ''}）"
+
+        notes.append("识别的列（原列保留）：" + "、".join(said(m) for m in mapped))
     # which input column gave each canonical field: messages to a clerk name the column as written
     sources = dict(getattr(df, "attrs", {}).get("field_sources") or {})
     for m in mapped + explicit:

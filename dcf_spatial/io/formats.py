@@ -16,7 +16,7 @@ from ..errors import InputError
 #: suffix -> what it is, as told to users when a format is not supported
 SUPPORTED_FORMATS: dict[str, str] = {
     ".shp": "Shapefile（.shp/.shx/.dbf，DBF 编码自动识别 UTF-8/GBK）",
-    ".zip": "压缩的 Shapefile（.zip 内含 .shp）",
+    ".zip": "压缩的 Shapefile（.zip 内含 .shp；可在文件夹中，或 zip 中再套一层 zip）",
     ".gpkg": "GeoPackage",
     ".geojson": "GeoJSON",
     ".json": "GeoJSON",
@@ -30,7 +30,7 @@ SUPPORTED_FORMATS: dict[str, str] = {
     ".xlsm": "Excel 工作簿（含坐标列）",
     ".xls": "旧版 Excel 工作簿 .xls（含坐标列；python-calamine 读取）",
     ".ods": "OpenDocument 表格 .ods（WPS/LibreOffice；含坐标列；python-calamine 读取）",
-    ".dxf": "CAD 交换格式 DXF（闭合多段线转为面）",
+    ".dxf": "CAD 交换格式 DXF（闭合多段线转为面；作为场地时，首尾相接围成闭合的多条线也转为面，未闭合的线不作为场地）",
 }
 #: formats users often have, with what to do instead
 _CONVERT_HINTS = {
@@ -244,7 +244,8 @@ def _check_path(path) -> Path:
             if near:
                 hint = f"同一文件夹中有：{', '.join(near)}。"
         raise InputError(f"文件不存在：{path}。{hint}请检查路径和文件名（含扩展名）。")
-    if path.suffix.lower() == ".zip" and path.is_file() and not zip_datasets(path):
+    if path.suffix.lower() == ".zip" and path.is_file() and not zip_datasets(path) and not any(
+            n.lower().endswith(".zip") for n in zip_names(path)):  # a zip inside the zip is opened (io.unzip)
         raise InputError(f"{path}：压缩文件中没有可读取的 GIS 数据（.shp 及同名 .shx/.dbf/.prj、.gpkg、.geojson、.kml、.dxf "
                          "或 .gdb 文件夹）。请把数据文件打包进去后再读取。")
     if path.suffix.lower() == ".shp":

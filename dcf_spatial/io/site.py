@@ -58,6 +58,14 @@ def _not_a_lonlat_message(text: str) -> str:
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 
 
+def _is_file(text: str) -> bool:
+    """``text`` names a file that exists (``point.kml`` beginning like WKT's POINT is that file)."""
+    try:
+        return len(text) < 4096 and Path(text).expanduser().exists()
+    except OSError:  # a text too long for a file name
+        return False
+
+
 def _looks_like_name(text: str) -> bool:
     """A place name, not a path: Chinese characters and no folder separator."""
     return (bool(_CJK_RE.search(text)) and not re.search(r"[/\\]", text)
@@ -157,6 +165,7 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
 
     text = str(value).strip()
     notes: list[str] = []
+    read_attrs: dict = {}
     if not text:
         raise InputError(f"{_SITE}为空。请给出 “经度,纬度”（如 115.98,36.45）、WKT 或一个文件路径。")
     m = _LONLAT_RE.match(text)
@@ -172,7 +181,7 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
             )
         gdf = gpd.GeoDataFrame({"site_input": [text]}, geometry=[shapely.Point(gx, gy)], crs=None)
         where = f"{_SITE} {text!r}"
-    elif _WKT_RE.match(text) or text.startswith("{"):
+    elif (_WKT_RE.match(text) or text.startswith("{")) and not _is_file(text):  # point.kml is a file, not WKT
         try:
             body = re.sub(r"^\s*SRID=\d+;\s*", "", text)
             geom = shapely.from_geojson(text) if text.startswith("{") else shapely.from_wkt(body)
@@ -208,11 +217,12 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
         gdf = read_vector(p, crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy, field_map=field_map,
                           aliases=DEFAULT_VECTOR_ALIASES + ("sites",), as_points=as_points)
         notes.extend(gdf.attrs.get("read_notes", []))
+        read_attrs = dict(gdf.attrs)
         where = None
     if where is not None:
         gdf = resolve_crs(gdf, user_crs=crs, where=where, names=("经度", "纬度"), notes=notes)
         gdf = check_rows(gdf, where=where, notes=notes, row_label=lambda p: _SITE)
-    gdf = gdf.reset_index(drop=True)
+    gdf = lines_as_site(gdf.reset_index(drop=True), where=where or text, notes=notes)
     work = to_working(gdf)
     if area_mu is not None:
         from .._validate import figure_problem
@@ -233,8 +243,84 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
                 notes.append(f"申报用地面积 {area_mu:g} 亩，图形面积 {drawn:,.1f} 亩，相差超过 5%，以图形为准")
     gdf = work.to_crs(settings.storage_crs) if area_mu is not None else gdf
     gdf["area_mu_measured"] = shapely.area(to_working(gdf).geometry.values) / settings.MU_M2
+    warnings = list(read_attrs.get("shape_warnings", []))
     gdf.attrs.update({"read_notes": notes, "source_file": text if where is None else where})
+    if warnings:
+        gdf.attrs["shape_warnings"] = warnings
     return gdf
+
+
+#: line types (LineString, LinearRing, MultiLineString) of shapely's type ids
+_LINE_TYPES = (1, 2, 5)
+
+
+def lines_as_site(gdf, *, where: str, notes: list[str]) -> "gpd.GeoDataFrame":
+    """A site drawn as lines: lines that close into rings become the polygon(s) they enclose; lines that do not
+    close are refused (a site is an area: a line has none, and "面积 0.00 亩 符合" would answer for nothing).
+
+    CAD often draws a red line as separate LINEs or a polyline left open. The lines of all rows are snapped to
+    1 mm (in EPSG:4548) and polygonized together (:func:`shapely.polygonize_full`); they close when every
+    segment bounds a face: no dangling end and no cut line. The line rows are replaced by one row per
+    enclosed polygon (the first line's attributes; ``site_from_lines`` lists the rows used), with a note
+    (“由闭合的线围成面”). Points and polygons are kept as they are.
+
+    Raises
+    ------
+    InputError
+        Lines that enclose no area, or leave ends open: naming the file, the rows and an open end, and the fix.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> sq = [((115.75, 36.45), (115.752, 36.45)), ((115.752, 36.45), (115.752, 36.452)),
+    ...       ((115.752, 36.452), (115.75, 36.452)), ((115.75, 36.452), (115.75, 36.45))]
+    >>> g = gpd.GeoDataFrame(geometry=[shapely.LineString(s) for s in sq], crs=4490)
+    >>> notes = []
+    >>> lines_as_site(g, where="a.dxf", notes=notes).geom_type.tolist(), "围成面" in notes[0]
+    (['Polygon'], True)
+    """
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    from ..crs import to_working
+
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    is_line = np.isin(shapely.get_type_id(geoms), _LINE_TYPES)
+    if not is_line.any():
+        return gdf
+    numbers = gdf.attrs.get("row_numbers") or []
+    rows = [int(numbers[i]) if i < len(numbers) else i + 1 for i in np.flatnonzero(is_line)]
+    shown = "、".join(map(str, rows[:10])) + ("…" if len(rows) > 10 else "")
+    work = to_working(gdf.iloc[np.flatnonzero(is_line)])
+    merged = shapely.union_all(shapely.set_precision(work.geometry.values, 0.001))
+    polys, cuts, dangles, invalid = shapely.polygonize_full([merged])
+    fix = ("场地须为面（红线范围）。请在 CAD 中把红线画成一条闭合多段线（PLINE 画完输入 C 闭合，或用 PEDIT 合并各段并闭合）"
+           "后另存为 DXF，或在 GIS 中转为面（Polygon）后再读取；点位请给“经度,纬度”并注明用地面积")
+    open_parts = [g for g in (cuts, dangles, invalid) if not shapely.is_empty(g)]
+    if shapely.is_empty(polys) or open_parts:
+        ends = shapely.get_coordinates(shapely.boundary(shapely.union_all(open_parts))) if open_parts else []
+        end = ""
+        if len(ends):
+            lon, lat = shapely.get_coordinates(
+                gpd.GeoSeries([shapely.Point(ends[0])], crs=work.crs).to_crs(4490).values)[0]
+            end = f"，例如端点 {lon:.6f},{lat:.6f} 处没有接上"
+        what = "没有围成闭合的面" if shapely.is_empty(polys) else "有一部分没有闭合（线头伸出或未接上）"
+        raise InputError(f"{where}：第 {shown} 条要素是线（共 {len(rows)} 条），{what}{end}，无法作为场地。{fix}。")
+    areas = shapely.get_parts(shapely.union_all(shapely.get_parts(polys)))
+    first = gdf.iloc[[int(np.flatnonzero(is_line)[0])]]
+    made = gpd.GeoDataFrame(pd.concat([first] * len(areas), ignore_index=True).drop(columns=gdf.geometry.name),
+                            geometry=gpd.GeoSeries(areas, crs=work.crs).to_crs(gdf.crs).values, crs=gdf.crs)
+    made["site_from_lines"] = f"第 {shown} 条线"
+    kept = gdf.iloc[np.flatnonzero(~is_line)]
+    out = gpd.GeoDataFrame(pd.concat([kept, made], ignore_index=True), geometry=gdf.geometry.name, crs=gdf.crs)
+    out.attrs = dict(gdf.attrs)
+    if numbers:
+        out.attrs["row_numbers"] = [numbers[i] for i in np.flatnonzero(~is_line)] + [rows[0]] * len(areas)
+    mu = float(shapely.area(to_working(made).geometry.values).sum()) / settings.MU_M2
+    notes.append(f"场地由闭合的线围成面：{where} 的第 {shown} 条线（共 {len(rows)} 条）首尾相接，围成 {len(areas)} 个面，"
+                 f"共 {mu:,.2f} 亩，按面核查；请核对这就是红线范围")
+    return out
 
 
 def unusable_rows(gdf) -> list[tuple[int, str]]:

@@ -270,19 +270,21 @@ def _split_records(lines: list[str], path: Path) -> tuple[list[str], list[_Recor
     return header, records, [_SEPARATOR_NAMES[c] for c in _SEPARATOR_NAMES if c in seen]
 
 
-def _parse_record(rec: _Record, k: int, issues: RowIssues):
+def _parse_record(rec: _Record, k: int, issues: RowIssues, notes: list[str] | None = None,
+                  stray_found: dict | None = None):
     """Geometry (x=easting, y=northing) and plane area of one record; problems go to ``issues``."""
     import shapely
 
     kind = (rec.fields[4] if len(rec.fields) > 4 else "") or "面"
     bad = [f"第 {n} 行" for n, parts in rec.points if len(parts) < 4]
-    coords, ring_ids = [], []
+    coords, ring_ids, point_names = [], [], []
     for n, parts in rec.points:
         if len(parts) < 4:
             continue
         try:
             coords.append((_number(parts[3]), _number(parts[2])))  # (Y easting, X northing)
             ring_ids.append(parts[1] or "1")
+            point_names.append(parts[0] or f"第 {n} 行")
         except ValueError:
             bad.append(f"第 {n} 行")
     if bad:
@@ -317,8 +319,74 @@ def _parse_record(rec: _Record, k: int, issues: RowIssues):
         if np.hypot(*(ring[0] - ring[-1])) > _SAME_POINT_M:
             issues.add([k], f"第 {ring_no} 圈未闭合（末点与首点坐标不同），可能缺点，几何为空；请补上与首点相同的末点")
             return None, math.nan, 0, 0
+    stray = _stray_points(xy, point_names)
+    if stray:
+        issues.add([k], stray)
+        if notes is not None:
+            notes.append(f"警告：{issues.row_label(k)}（地块编号 {rec.fields[2] if len(rec.fields) > 2 else ''}）：{stray}")
+        if stray_found is not None:
+            stray_found[k] = stray
     geom, parts, holes = _assemble(runs)
     return geom, float(shapely.area(geom)), parts, holes
+
+
+#: ``attrs`` key of the warnings about a parcel's shape that the answer shows in its first lines
+SHAPE_WARNINGS = "shape_warnings"
+#: rings repaired here for their area at most this many vertices (make_valid grows with the crossings: rows.py)
+_MAX_REPAIR_VERTICES = 5_000
+
+
+def _repaired_areas(geoms) -> np.ndarray:
+    """Plane area of each invalid polygon once repaired as the row checks repair it (``shapely.make_valid``,
+    polygonal parts); NaN for valid or missing geometries."""
+    import shapely
+
+    out = np.full(len(geoms), np.nan)
+    for k, g in enumerate(geoms):
+        if (g is None or shapely.get_type_id(g) not in (3, 6) or shapely.is_valid(g)
+                or shapely.get_num_coordinates(g) > _MAX_REPAIR_VERTICES):
+            continue
+        parts = [p for p in shapely.get_parts(shapely.make_valid(g)) if shapely.get_type_id(p) in (3, 6)]
+        out[k] = float(shapely.area(shapely.union_all(parts))) if parts else 0.0
+    return out
+
+
+def _out_of_order_warning(where: str, label: str, number, recorded_m2: float, repaired_m2: float, geom) -> str:
+    """The warning of a record whose ring crosses itself and whose repaired area is off the recorded one."""
+    import shapely
+
+    from .. import settings
+
+    hull = float(shapely.area(shapely.convex_hull(geom)))
+    name = Path(where).name
+    text = (f"{name} {label}（地块编号 {number}）：界址点连线自相交，修复后的图形面积 {repaired_m2:,.1f} 平方米"
+            f"（{repaired_m2 / settings.MU_M2:,.2f} 亩），比记载的 {recorded_m2:,.1f} 平方米相差 "
+            f"{abs(recorded_m2 - repaired_m2) / recorded_m2:.0%}：界址点的顺序可能错乱，按修复后的图形核查的结论可能不对")
+    if abs(hull - recorded_m2) <= AREA_TOLERANCE * recorded_m2:
+        text += f"（各界址点围成的外包范围为 {hull:,.1f} 平方米，与记载相符，多半是点序颠倒）"
+    return text + "；请按测绘成果核对界址点顺序（依次沿边界排列，末点回到首点）后重新导出"
+
+
+#: a 界址点 this far from the middle of the others, and this many times farther than they lie from it, is stray
+STRAY_POINT_M = 1_000.0
+STRAY_POINT_FACTOR = 20.0
+
+
+def _stray_points(xy: np.ndarray, names: list[str]) -> str:
+    """The 界址点 of one record lying far off the others (a digit typed wrong: J4 180 km away), said by name;
+    ``""`` when none. The middle is the median point (a stray one does not move it); a point is stray when it
+    lies more than :data:`STRAY_POINT_M` and :data:`STRAY_POINT_FACTOR` times the median spread from it."""
+    if len(xy) < 4:
+        return ""
+    mid = np.median(xy, axis=0)
+    d = np.hypot(*(xy - mid).T)
+    spread = float(np.median(d))
+    far = np.flatnonzero((d > STRAY_POINT_M) & (d > STRAY_POINT_FACTOR * max(spread, 1.0)))
+    if not len(far):
+        return ""
+    shown = "、".join(f"{names[i]}（X={xy[i, 1]:,.3f}，Y={xy[i, 0]:,.3f}，离其余各点约 {d[i] / 1000:,.1f} km）"
+                     for i in far[:5])
+    return (f"界址点 {shown}远离其余各点，疑似坐标输错（面积、范围因此失真）；请按原始测绘成果核对这些点后重新导出")
 
 
 #: the unit of 地块面积 when the header names none. The format's convention: 《建设项目用地红线坐标文件内容要求》
@@ -458,10 +526,11 @@ def read_survey_txt(path, *, crs=None, encoding=None) -> "gpd.GeoDataFrame":
     head = SurveyHeader.parse(header_lines)
     issues = RowIssues(len(records), lambda p, _r=records: f"地块记录 {p + 1}（第 {_r[p].line} 行）")
     rows, geoms, computed, parts, holes = [], [], [], [], []
+    stray: dict[int, str] = {}  # record -> its stray 界址点 (J4 180 km off)
     for k, rec in enumerate(records):
         values = (rec.fields + [""] * len(RECORD_FIELDS))[:len(RECORD_FIELDS)]
         rows.append(dict(zip(RECORD_FIELDS, values)))
-        g, a, p, h = _parse_record(rec, k, issues)
+        g, a, p, h = _parse_record(rec, k, issues, notes, stray)
         geoms.append(g)
         computed.append(a)
         parts.append(p)
@@ -480,9 +549,19 @@ def read_survey_txt(path, *, crs=None, encoding=None) -> "gpd.GeoDataFrame":
     for k in np.flatnonzero((np.asarray(holes) > 0) | (np.asarray(parts) > 1)):
         notes.append(f"{issues.row_label(k)}（地块编号 {df.at[k, '地块编号']}）：由 {parts[k]} 个面"
                      + (f"、{holes[k]} 个洞" if holes[k] else "") + " 组成（圈号 > 1 按包含关系判定为洞或另一块）")
+    # a ring crossing itself (points out of order) is repaired by the row checks (make_valid): its area is what the
+    # check will use, so the recorded area is compared with the REPAIRED one (the bowtie's signed area is 0)
+    repaired = _repaired_areas(geoms)
+    computed = np.where(np.isfinite(repaired), repaired, computed)
+    warnings: list[str] = []
     for k in np.flatnonzero(np.isfinite(recorded) & np.isfinite(computed) & (computed > 0)):
         rec_m2 = recorded[k] * _AREA_UNITS[unit]
-        if abs(rec_m2 - computed[k]) > AREA_TOLERANCE * computed[k]:
+        if abs(rec_m2 - computed[k]) > AREA_TOLERANCE * computed[k] and np.isfinite(repaired[k]):
+            warnings.append(_out_of_order_warning(where, issues.row_label(k), df.at[k, "地块编号"], rec_m2, computed[k],
+                                                  geoms[k]))
+            notes.append("警告：" + warnings[-1])
+            issues.add([k], warnings[-1])
+        elif abs(rec_m2 - computed[k]) > AREA_TOLERANCE * computed[k]:
             notes.append(f"{issues.row_label(k)}（地块编号 {df.at[k, '地块编号']}）：记载地块面积 {recorded[k]:g} {unit}"
                          f"（{rec_m2:,.1f} 平方米），坐标算得 {computed[k]:,.1f} 平方米，相差 "
                          f"{abs(rec_m2 - computed[k]) / computed[k]:.1%}，超过 {AREA_TOLERANCE:.0%}，请核对"
@@ -505,6 +584,9 @@ def read_survey_txt(path, *, crs=None, encoding=None) -> "gpd.GeoDataFrame":
     gdf.attrs["field_sources"] = {**(gdf.attrs.get("field_sources") or {}), "area_m2": "地块面积"}
     gdf.attrs.update({"read_notes": notes, "row_numbers": [r.line for r in records], "issues": issues,
                       "source_file": where})
+    warnings += [f"{path.name} {issues.row_label(k)}（地块编号 {df.at[k, '地块编号']}）：{t}" for k, t in stray.items()]
+    if warnings:  # said in the answer's first lines (site["shape_warnings_zh"]), not only among the notes
+        gdf.attrs[SHAPE_WARNINGS] = warnings
     logger.info("Parsed %d parcel records from %s", len(gdf), path)
     return gdf
 
@@ -526,14 +608,19 @@ def _cell(row, names) -> str:
     return ""
 
 
-def _rings_of(geom):
+#: 数据产生单位 written when none is given: a placeholder the clerk fills in before sending the file on
+PRODUCER_PLACEHOLDER = "（待填写：数据产生单位）"
+
+
+def _rings_of(geom, keep_order: bool = False):
     """(ring coordinates, is exterior) in writing order: each part's exterior clockwise (the
-    surveyors' numbering), then its holes counter-clockwise."""
+    surveyors' numbering), then its holes counter-clockwise; with ``keep_order`` the rings as given (a
+    parcel read from a 报批 TXT keeps its J numbering, QA round 7)."""
     from shapely.geometry.polygon import orient
 
     polys = list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
     for p in polys:
-        p = orient(p, sign=-1.0)
+        p = p if keep_order else orient(p, sign=-1.0)
         yield np.asarray(p.exterior.coords)
         for hole in p.interiors:
             yield np.asarray(hole.coords)
@@ -577,7 +664,7 @@ def write_survey_txt(gdf, path, *, zone: int = DISTRICT_ZONE, encoding: str = "g
     unit
         Unit of 地块面积: ``"公顷"`` (default, 4 decimals) or ``"平方米"`` (2 decimals).
     producer
-        数据产生单位 written in the header.
+        数据产生单位 written in the header; empty: :data:`PRODUCER_PLACEHOLDER` (to fill in by hand).
     notes
         A list that gets a Chinese line for each 地块 whose recorded area (``area_m2``, as read from a
         报批 TXT) disagrees with its coordinates by more than :data:`AREA_TOLERANCE`: its 地块面积 is
@@ -615,7 +702,10 @@ def write_survey_txt(gdf, path, *, zone: int = DISTRICT_ZONE, encoding: str = "g
     if len(empty):
         raise InputError(f"第 {'、'.join(str(i + 1) for i in empty[:10])} 条要素没有几何，无法写入坐标文件。"
                          "请先补全或删除这些要素。")
-    lines = [HEADER_SECTION, "格式版本号=1.0", f"数据产生单位={producer}",
+    # a parcel read from a 报批 TXT (read_survey_txt adds area_m2_coordinates) keeps the file's point order, so the
+    # surveyor's J1… name the same points; it is re-oriented only when its polygon is invalid, with a note
+    from_txt = "area_m2_coordinates" in out.columns
+    lines = [HEADER_SECTION, "格式版本号=1.0", f"数据产生单位={producer or PRODUCER_PLACEHOLDER}",
              f"数据产生日期={_dt.date.today().isoformat()}", "坐标系=2000国家大地坐标系", "几度分带=3",
              "投影类型=高斯克吕格", "计量单位=米", f"带号={zone}", "精度=0.001", "转换参数=,,,,,,", PARCEL_SECTION]
     factor, digits = (_AREA_UNITS[unit], 4 if unit == "公顷" else 2)
@@ -623,7 +713,11 @@ def write_survey_txt(gdf, path, *, zone: int = DISTRICT_ZONE, encoding: str = "g
         geom = row.geometry
         kind = {"Polygon": "面", "MultiPolygon": "面", "LineString": "线", "MultiLineString": "线"}.get(geom.geom_type, "点")
         if kind == "面":
-            rings = list(_rings_of(geom))
+            keep = from_txt and bool(shapely.is_valid(geom))
+            if from_txt and not keep and notes is not None:
+                notes.append(f"导出报批坐标文件：地块 {_cell(row, _ID_COLUMNS) or i + 1} 的图形无效（如自相交），界址点已按"
+                             "顺时针重新排列，J 编号与原文件不同，请核对")
+            rings = list(_rings_of(geom, keep_order=keep))
         elif kind == "线":
             rings = [np.asarray(g.coords) for g in getattr(geom, "geoms", [geom])]
         else:

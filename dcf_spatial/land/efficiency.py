@@ -357,8 +357,13 @@ def classify(ent: pd.DataFrame, *, scoring: dict | None = None, as_of=None) -> p
     # the years in production are counted to the audit year: the row's 年度 where given, else the year
     # of the audit date (a table without 年度 audited "as of 2025-12-31" is the 2025 evaluation)
     age_year = year_num.copy()
-    if as_of is not None:
-        age_year[np.isnan(age_year)] = pd.Timestamp(as_of).year
+    # a row without 年度 in a table whose other rows all give one year is of that year (the table's year,
+    # QA7 #6: one blank cell of a 2024 table is not a 2025 evaluation of its own); else the audit date's
+    given_years = np.unique(year_num[~np.isnan(year_num)])
+    table_year = int(given_years[0]) if len(given_years) == 1 else None
+    fill_year = table_year if table_year is not None else (pd.Timestamp(as_of).year if as_of is not None else None)
+    if fill_year is not None:
+        age_year[np.isnan(age_year)] = fill_year
     with np.errstate(invalid="ignore"):
         new = ~np.isnan(start) & ~np.isnan(age_year) & (age_year - start < t_new)
     evaluated = ~vetoed & ~erroneous & ~no_land & ~small & ~new
@@ -366,9 +371,14 @@ def classify(ent: pd.DataFrame, *, scoring: dict | None = None, as_of=None) -> p
     # year — a row without 年度 is ranked with that year's firms, and its reason says so
     year = out["year"].astype("Int64").astype("string")
     no_year = year.isna().to_numpy()
-    year = year.fillna(str(pd.Timestamp(as_of).year) if as_of is not None else "（未填年度）")
-    where_year = np.where(no_year, (f"审计基准日所在年度（{pd.Timestamp(as_of).year}）" if as_of is not None
+    year = year.fillna(str(fill_year) if fill_year is not None else "（未填年度）")
+    where_year = np.where(no_year, (f"企业表其他企业的年度（{table_year}，本行未填年度）" if table_year is not None
+                                    else f"审计基准日所在年度（{pd.Timestamp(as_of).year}）" if as_of is not None
                                     else "未填评价年度的"), year.to_numpy(dtype=object) + "年度").astype(object)
+    # a group of fewer firms than ``min_pool_size`` (default 2) is no pool: one firm has nothing to be ranked
+    # against, and a share of it (前20% …) names no class (QA7 #6): T, the reason says so
+    min_pool = int(cfg.get("min_pool_size", 2))
+    too_few = np.zeros(n, dtype=bool)
     cls = np.full(n, "T", dtype=object)
     cls[vetoed] = cfg.get("veto", {}).get("class", "D")
     rank = np.full(n, np.nan)
@@ -378,6 +388,10 @@ def classify(ent: pd.DataFrame, *, scoring: dict | None = None, as_of=None) -> p
     for _, idx in pd.Series(np.arange(n))[evaluated].groupby(group[evaluated]):
         pos = idx.to_numpy()
         m = len(pos)
+        if m < min_pool:
+            too_few[pos] = True
+            n_eval[pos] = m
+            continue
         r = pd.Series(score[pos]).rank(ascending=False, method="min").to_numpy()
         n_a = int(round(m * c["A"]["share_top"]))
         n_d = int(round(m * c["D"]["share_bottom"]))
@@ -410,8 +424,13 @@ def classify(ent: pd.DataFrame, *, scoring: dict | None = None, as_of=None) -> p
             elif no_land[i]:
                 reason[i] = ("缺少用地面积（企业未填报，对应宗地无面积），暂不评价" if parcel_area[i] == 0
                              else "缺少用地面积（企业未填报且无对应宗地），暂不评价")
+            elif too_few[i]:
+                reason[i] = (f"在{where_year[i]}{pool_zh[i]}中参评企业仅 {n_eval[i]} 家（少于 {min_pool} 家），无从排名，"
+                             f"不按比例分类，暂不评价（综合得分{score[i]:.1f}）；请核对年度、是否规上后重新评价")
             elif new[i]:
-                basis = ("评价年度" if not np.isnan(year_num[i]) else "企业表无年度，按审计基准日所在年度")
+                basis = ("评价年度" if not np.isnan(year_num[i]) else
+                         "企业表本行无年度，按表中其他企业的年度" if table_year is not None
+                         else "企业表无年度，按审计基准日所在年度")
                 reason[i] = f"新投产企业（投产年份{int(start[i])}，{basis}{int(age_year[i])}）未满{t_new}年，暂不评价"
             else:
                 reason[i] = f"规模以下且用地面积{land[i]:.2f}亩（小于{t_min:g}亩），暂不评价"

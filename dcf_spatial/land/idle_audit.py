@@ -1143,6 +1143,40 @@ def counted_once(audited):
     return audited if keep.all() else audited[keep]
 
 
+def fee_pending(audited) -> np.ndarray:
+    """The rows whose 土地闲置费 is owed but cannot be reckoned: idle (``IDLE_STATUSES``, 第十四条第（一）项)
+    with no 土地价款 given, so ``fee_wan`` is empty (the row's reason says 金额待核定). A total must not
+    read 0.00 for them (QA7 #3): :func:`fee_total_zh` says 待核定 and how many.
+
+    Examples
+    --------
+    >>> fee_pending(pd.DataFrame({"status": ["idle", "idle", "normal"], "fee_wan": [None, 2.0, None]})).tolist()
+    [True, False, False]
+    """
+    status = np.asarray(audited["status"].astype(object) if isinstance(audited["status"], pd.Series)
+                        else audited["status"], dtype=object)
+    fee = pd.to_numeric(audited["fee_wan"], errors="coerce").to_numpy(dtype=float) if "fee_wan" in audited.columns \
+        else np.full(len(status), np.nan)
+    return np.isin(status, IDLE_STATUSES) & np.isnan(fee)
+
+
+def fee_total_zh(fee: float, pending: int) -> str:
+    """A fee total as it must be read: ``"12.50 万元"``; with rows whose land price is missing,
+    ``"待核定（3 宗缺少土地价款）"`` or ``"12.50 万元（另 3 宗缺少土地价款，金额待核定）"`` — never 0.00 for them.
+
+    Examples
+    --------
+    >>> fee_total_zh(0.0, 3), fee_total_zh(12.5, 0), fee_total_zh(12.5, 1)
+    ('待核定（3 宗缺少土地价款）', '12.50 万元', '12.50 万元（另 1 宗缺少土地价款，金额待核定）')
+    """
+    fee = 0.0 if fee is None or fee != fee else float(fee)
+    if not pending:
+        return f"{fee:,.2f} 万元"
+    if fee == 0:
+        return f"待核定（{pending:,} 宗缺少土地价款）"
+    return f"{fee:,.2f} 万元（另 {pending:,} 宗缺少土地价款，金额待核定）"
+
+
 def status_counts(audited, *, rows: bool = False) -> dict:
     """How many per status (every :data:`STATUS_ORDER` key, zeros included): each parcel once — the
     repeats of a duplicated parcel id (``in_totals`` False) are not counted again, as in the workbooks'
@@ -1218,6 +1252,8 @@ def summarize(audited, by: list[str] | None = None) -> pd.DataFrame:
     out["idle_area_mu"] = idle.groupby(keys)["area_mu"].sum().reindex(out.index, fill_value=0.0)
     out["determined_count"] = idle.groupby(keys)["determined"].sum().reindex(out.index, fill_value=0).astype(int)
     out["fee_wan"] = g["fee_wan"].sum()
+    out["fee_pending"] = idle.groupby(keys)["fee_wan"].apply(lambda v: int(v.isna().sum())).reindex(
+        out.index, fill_value=0).astype(int)
     out["area_unknown"] = df["area_mu"].isna().groupby([df[k] for k in keys]).sum().reindex(out.index, fill_value=0).astype(int)
     return out.reset_index()
 
@@ -1290,5 +1326,7 @@ def _summarize_codes(audited, key: str | None) -> pd.DataFrame:
     out["idle_area_mu"] = pd.Series(area[idle]).groupby(codes[idle]).sum().reindex(range(ng), fill_value=0.0).to_numpy()
     out["determined_count"] = np.bincount(codes[idle], weights=det[idle], minlength=ng).astype(np.int64)
     out["fee_wan"] = pd.Series(fee).groupby(codes).sum().to_numpy()
+    pend = idle & np.isnan(fee)   # owed, no land price: the fee is 待核定, not 0 (fee_pending)
+    out["fee_pending"] = np.bincount(codes[pend], minlength=ng).astype(np.int64)
     out["area_unknown"] = np.bincount(codes[np.isnan(area)], minlength=ng).astype(np.int64)  # not in area_mu
     return out.reset_index()

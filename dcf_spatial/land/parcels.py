@@ -523,7 +523,8 @@ def _prepare_columns(frame, reserved, fields, result_zh: str, notes: list[str]):
     for f in fields:
         if f not in out.columns:
             out[f] = pd.NA
-            notes.append(f"文件无 {field_label(f)} 字段，按空值处理")
+            zh = PARCEL_FIELDS_ZH.get(f) or ENTERPRISE_FIELDS_ZH.get(f)   # the clerk's words, not the field id (QA7 #7)
+            notes.append(f"文件无“{zh}”列，按空值处理" if zh else f"文件无 {f} 字段，按空值处理")
     out["row"] = np.arange(1, len(out) + 1)
     return out
 
@@ -747,14 +748,16 @@ def parcel_id_keys(ids: pd.Series) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(k), index=ids.index)
 
 
-def date_conflicts(out, raw_checks: dict, sources: dict | None) -> np.ndarray:
+def date_conflicts(out, raw_checks: dict, sources: dict | None, *, months: dict | None = None) -> np.ndarray:
     """The ledger's dates that contradict each other, per row (Chinese, ``""`` where none): a
     合同签订日期 after the 约定动工日期 or after the 实际动工日期 (the works cannot be agreed to start,
     nor start, before the contract is signed), and an 实际竣工日期 before the 实际动工日期. Each names
     both fields and both dates; the audit's conclusion is not changed by it.
 
     ``out`` holds the parsed ``agreed_start``/``actual_start``; ``raw_checks`` the parsed optional
-    dates (:data:`CHECK_DATES_ZH`) present in the input.
+    dates (:data:`CHECK_DATES_ZH`) present in the input; ``months`` (field → bool Series) marks those given
+    to the month only (2024年10月, read as the month's first day): a conflict is said when every day of
+    the month conflicts; when only some days do, the row is asked for the day.
 
     Examples
     --------
@@ -777,12 +780,22 @@ def date_conflicts(out, raw_checks: dict, sources: dict | None) -> np.ndarray:
         pairs.append(("contract_date", contract, "actual_start", actual, "晚于", "（动工不能早于签订合同）"))
     if done is not None and actual is not None:
         pairs.append(("actual_completion", done, "actual_start", actual, "早于", "（竣工不能早于动工）"))
+    months = months or {}
     for f1, d1, f2, d2, word, tail in pairs:
         a = pd.DatetimeIndex(np.asarray(d1, dtype="datetime64[ns]"))
         b = pd.DatetimeIndex(np.asarray(d2, dtype="datetime64[ns]"))
-        wrong = np.asarray((a > b) if word == "晚于" else (a < b), dtype=bool) & ~a.isna() & ~b.isna()
-        for i in np.flatnonzero(wrong):
-            part = (f"{input_label(f1, sources)} {a[i]:%Y-%m-%d} {word}{input_label(f2, sources)} {b[i]:%Y-%m-%d}{tail}")
+        month = np.asarray(months[f1], dtype=bool) if f1 in months else np.zeros(n, dtype=bool)
+        last = a.where(~month, a + pd.offsets.MonthEnd(0))  # a month-only date: its first and last day
+        known = np.asarray(~a.isna() & ~b.isna(), dtype=bool)
+        every = np.asarray((a > b) if word == "晚于" else (last < b), dtype=bool) & known
+        some = np.asarray((last > b) if word == "晚于" else (a < b), dtype=bool) & known & ~every
+        for i in np.flatnonzero(every):
+            when = f"{a[i]:%Y年%m月}" if month[i] else f"{a[i]:%Y-%m-%d}"
+            part = (f"{input_label(f1, sources)} {when} {word}{input_label(f2, sources)} {b[i]:%Y-%m-%d}{tail}")
+            text[i] = part if not text[i] else f"{text[i]}；{part}"
+        for i in np.flatnonzero(some):
+            part = (f"{input_label(f1, sources)}只填到月（{a[i]:%Y年%m月}），是否{word}{input_label(f2, sources)} "
+                    f"{b[i]:%Y-%m-%d} 随该月哪一天而不同，请填写到日")
             text[i] = part if not text[i] else f"{text[i]}；{part}"
     has = text != ""
     text[has] = text[has] + "：请核实上述日期"
@@ -842,11 +855,19 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     key = parcel_id_keys(out["parcel_id"])
     if skip.any():
         key = key.mask(skip)
-    dup = key.notna() & key.duplicated(keep=False)
-    out["duplicate_id"] = dup.to_numpy()
+    # both answers from one factorisation (two ``duplicated`` calls hashed every id twice): codes in
+    # order of first use, so a row is its id's first exactly when its code exceeds every code before it
+    id_codes, _ = pd.factorize(key, use_na_sentinel=True)
+    id_codes = np.asarray(id_codes, dtype=np.int64)
+    seen = np.bincount(id_codes[id_codes >= 0], minlength=1)
+    dup_np = (id_codes >= 0) & (seen[np.clip(id_codes, 0, None)] > 1)
+    dup = pd.Series(dup_np, index=key.index)
+    out["duplicate_id"] = dup_np
     # one parcel, one share of every total: of the rows sharing an id, the first (the input's order,
     # the smallest 原表行号) counts; the others stay in every list, marked, but add nothing to a sum
-    repeat = (dup & key.duplicated(keep="first")).to_numpy()
+    before = np.maximum.accumulate(np.concatenate(([-1], id_codes[:-1]))) if len(id_codes) else id_codes
+    repeat = dup_np & (id_codes <= before)
+    del id_codes, seen, before
     out["in_totals"] = ~repeat & ~skip
     if dup.any():
         ids = out.loc[dup, "parcel_id"].astype(str)
@@ -867,6 +888,14 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     # ~0.2 GB of Python strings alive at once until then; the values are the same
     out["parcel_id"] = _as_text(out["parcel_id"])
 
+    # 延期情况 “因政府规划调整延期至2023年4月1日”: the date and the 第八条 cause read from the sentence (QA7 #2)
+    from .extension_text import read_extension_column
+
+    n_ext = read_extension_column(out, problems, _append_problem, input_label("extension_until", sources),
+                                  input_label("gov_cause", sources), parse_dates=parse_dates)
+    if n_ext:
+        notes.append(f"{n_ext} 条记录的{input_label('extension_until', sources)}为文字说明，已从中读出延期日期和原因"
+                     "（第八条情形的才认可延期，最长一年，第十二条第（一）项），读法见各条“数据问题”")
     placeholders = []
     month_fields = np.full(n, "", dtype=object)  # the date fields given to the month only (2019年3月)
     for f in PARCEL_DATES:
@@ -890,14 +919,16 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
             _append_problem(problems, bad, _quoted(raw, input_label(f, sources) + "的值",
                                                    "无法识别为日期"))
             _append_problem(bad_fields, bad, f, sep=";")
-    check_dates = {}
+    check_dates, check_months = {}, {}
     for f in CHECK_DATES_ZH:  # read to check them against the others only (the rules do not use them)
         if f in out.columns:
             raw = out[f]
-            check_dates[f], bad = parse_dates(raw)
+            # a month without a day (2024年10月) is read as the rule dates read it (QA7 #5): the check is
+            # decided where every day of the month gives the same answer (date_conflicts)
+            check_dates[f], bad, check_months[f] = parse_dates(raw, months=True)
             out[f] = check_dates[f]
             _append_problem(problems, bad.to_numpy() & ~skip, _quoted(raw, input_label(f, sources) + "的值", "无法识别为日期"))
-    conflicts = date_conflicts(out, check_dates, sources)
+    conflicts = date_conflicts(out, check_dates, sources, months=check_months)
     _append_problem(problems, (conflicts != "") & ~skip, conflicts)
     some = month_fields != ""
     out["month_fields"] = (pd.Categorical(month_fields) if some.any()  # (no per-row factorisation when none)

@@ -232,9 +232,9 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -
                      if c in r.columns]
         keys = r[[c for c in ("status", "problems", "area_mu") if c in r.columns]]
         pos, note = outputs.idle_list_positions(keys, max_rows=max_rows)
-        listed = r[slim_cols] if pos is None else r.iloc[pos][slim_cols]
+        listed = r[slim_cols] if pos is None else _rows_of(r, pos, slim_cols)
         bad = np.flatnonzero(outputs.rejected_rows(keys))
-        rejected = r.iloc[bad[:max_rows]][slim_cols]
+        rejected = _rows_of(r, bad[:max_rows], slim_cols)
         del keys, pos
         outputs.write_idle_workbook(files["excel"], by_status=result.summaries["status"], listed=listed,
                                     list_note=note, rejected=rejected, n_rejected=len(bad),
@@ -260,6 +260,16 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -
     release_memory()
     result.timings.update({k: round(v - t["start"], 3) for k, v in t.items() if k != "start"})
     return {k: str(v) for k, v in files.items()}
+
+
+def _rows_of(frame, pos, cols) -> pd.DataFrame:
+    """``frame.iloc[pos][cols]`` taken column by column: only ``cols`` at ``pos`` are copied (a take of
+    the rows first copied every column, the geometry included: at 10⁶ parcels, 10⁵ listed rows × ~60
+    columns); the same values, index, order and attrs."""
+    out = pd.DataFrame({c: frame[c].iloc[pos].reset_index(drop=True) for c in cols})
+    out.index = frame.index[pos]
+    out.attrs = dict(frame.attrs)
+    return out
 
 
 def _dask_idle_workbook(result, path: Path) -> dict:

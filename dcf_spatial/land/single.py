@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import idle_audit, outputs
 from ..progress import steps_bar
-from .._memory import release_memory
+from .._memory import large_blocks_returned, release_memory
 from .notes import synthetic_note
 from .report import SUMMARIES_PENDING
 from .result import AuditResult
@@ -102,6 +102,9 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
 
     rules = rules or idle_audit.load_rules()
     as_of = idle_audit.parse_as_of(as_of)
+    # the columns freed by each step handed back to the system at once, not kept on the heap until
+    # the next trim (at 10⁶ parcels ~0.2 GB of the peak, during the field checks)
+    large_blocks_returned()
     t = {"start": time.perf_counter()}
     cpu = {"start": time.process_time()}  # CPU time per step too: wall time is inflated on a shared machine
     bar = steps_bar((4 if imagery is None else 5) + (write is not None), "闲置土地审计", progress)

@@ -1,4 +1,4 @@
-"""Tally the blind readers on the questions the plan leaves open (task R15): for each question, which readers (one
+"""Tally the blind readers on the questions the plan leaves open (tasks R15, R16): for each question, which readers (one
 case file = one reader) wrote which verdict, and what the tool answers now.
 
 Run from the repository's root with its venv (runs every case once, about a minute)::
@@ -21,7 +21,7 @@ sys.path.insert(0, str(HERE.parent))
 
 import test_plan_cases as T  # noqa: E402  (the cases' own runner: one way to run a case)
 
-FILES = ["cases.csv", "holdout.csv"] + [f"holdout{n}.csv" for n in range(2, 21)]
+FILES = ["cases.csv", "holdout.csv"] + [f"holdout{n}.csv" for n in range(2, 23)]
 SERVICE_RULES = {"community_services_district_wide", "everyday_services_township", "eldercare_township"}
 
 
@@ -43,6 +43,20 @@ def _in_cluster(a):
 
 def _has(a, prefixes):
     return any(c.startswith(tuple(prefixes)) for c in _codes(a))
+
+
+def _township(a):
+    """In no zone of the plan but the named places of 第八章第二节 (a township outside every zone)."""
+    return all(z.startswith("place.") for z in _zones(a))
+
+
+def _plain(c):
+    """No flag that decides the case on other grounds (淘汰类/限制类, capacity replacement)."""
+    return "catalogue_class" not in c["extra"] and "capacity_replacement" not in c["extra"]
+
+
+ZJ_JM_PRODUCTION = {"park.zhengjia.auto_parts", "park.zhengjia.bearing", "park.jiaming.smart_mfg"}
+FARM_FACILITIES = ["A05", "G5930", "F5112", "F5166", "F5167", "F5168"]
 
 
 def _chem(a, c):
@@ -83,6 +97,21 @@ QUESTIONS = {
     "6c 机械加工 C3484 in 智能制造产业园": lambda a, c: _has(a, ["C3484"])
         and "park.jiaming.smart_mfg" in _zones(a) and c["expected_verdict"] != "does_not_fit",
     "6d 驾校 P8391 in the core": lambda a, c: _has(a, ["P8391"]) and "core.city" in _zones(a),
+    # task R16: the questions blind sets 21-22 left
+    "7a 机械加工 C3484 in 郑家's parks or 嘉明's 智能制造产业园": lambda a, c: "C3484" in _codes(a) and _plain(c)
+        and bool(ZJ_JM_PRODUCTION & set(_zones(a))),
+    "7b 热处理/表面处理/电镀 C3360 in 郑家 or 嘉明 (the plan names 热处理 only for 高精管材)": lambda a, c: _has(a, ["C336"])
+        and _plain(c) and any(z in ("cluster.zhengjia", "cluster.jiaming") for z in _zones(a)),
+    "7c the same, 热处理/表面处理 only (not 电镀/镀锌/喷漆)": lambda a, c: _has(a, ["C336"]) and _plain(c)
+        and any(z in ("cluster.zhengjia", "cluster.jiaming") for z in _zones(a))
+        and not any(w in c["industry"] for w in ("镀", "喷")),
+    "7d 面粉/粮食加工 C131 in a township outside the clusters and zones": lambda a, c: _has(a, ["C131"])
+        and _township(a),
+    "7e farm facilities (农机服务, 粮食烘干, 初加工 A05; 冷库 G5930; 农资) in a township outside every zone":
+        lambda a, c: _has(a, FARM_FACILITIES) and _township(a),
+    "7f 农家乐/采摘 R9030, 民宿 H6130 in a township outside every zone": lambda a, c: _has(a, ["R9030", "H6130"])
+        and _township(a),
+    "7g 小饭馆 餐饮 H62 in a township outside every zone": lambda a, c: _has(a, ["H62"]) and _township(a),
 }
 
 

@@ -341,12 +341,15 @@ def _check_site(dcf, body: SiteCheckBody, policy, record: bool):
 
 #: the 坐标系 a report names for a site drawn on the desk's map (Leaflet's lon/lat: WGS84, read as CGCS2000)
 DRAWN_CRS_ZH = "在地图上绘制（WGS84/CGCS2000 经纬度）"
+#: the 读取说明 of such a site, in place of the reader's "文件未声明坐标系" (no file was uploaded; QA round 7)
+DRAWN_NOTE_ZH = "场地在地图上绘制（或以 GeoJSON 经纬度提交），按 WGS84 经纬度读入，视同 CGCS2000（相差厘米级）"
 
 
 def _with_drawn_site(answer, body: SiteCheckBody):
     """A site sent as one GeoJSON geometry (drawn or clicked on the desk's map, or posted by another
     system): 核查输入 describes it in words (亩, centre, vertex count — never the WKT), its 坐标系 says it
-    was given as lon/lat on the map, and the reader's "文件未声明坐标系" (no file was uploaded) is left out."""
+    was given as lon/lat on the map, and the reader's "文件未声明坐标系" (no file was uploaded) is said as drawn on the
+    map (``DRAWN_NOTE_ZH``)."""
     site = body.site
     if isinstance(site, dict) and site.get("type") == "Feature":
         site = site.get("geometry")
@@ -364,7 +367,7 @@ def _with_drawn_site(answer, body: SiteCheckBody):
     inputs["场地"] = text
     if not body.crs or str(body.crs).upper() in ("EPSG:4326", "EPSG:4490", "WGS84", "CGCS2000"):
         inputs["坐标系"] = DRAWN_CRS_ZH
-        answer.notes = [n for n in answer.notes if not n.startswith("文件未声明坐标系")]
+        answer.notes = [DRAWN_NOTE_ZH if n.startswith("文件未声明坐标系") else n for n in answer.notes]
     answer.inputs = inputs
     return answer
 
@@ -418,7 +421,7 @@ def site_check(request: Request, body: SiteCheckBody):
 def site_check_response(body: SiteCheckBody, record: bool) -> Response:
     """The answer of ``POST /api/site-check`` for a validated body: the route above and the desk's hot
     path for well-formed JSON (``dcf_spatial.desk.app._Guard``) both answer through this."""
-    answer = run_site_check(body, record=record)
+    answer = _with_drawn_site(run_site_check(body, record=record), body)  # the page's 读取说明 too (QA round 7)
     return _check_answer(answer)
 
 
@@ -436,7 +439,7 @@ def site_check_queued(body: SiteCheckBody, record: bool):
 
     with deferred_records() as pending:
         answer = run_site_check(body, record=record)
-    return answer, pending
+    return _with_drawn_site(answer, body), pending
 
 
 def site_check_finish(answer, pending) -> Response:
@@ -850,9 +853,7 @@ def _audit_summary(res) -> dict:
     act = res.needs_action(table="all") if hasattr(res, "needs_action") else None
     if res.kind == "efficiency":
         act = _efficiency_action(frame)
-        if "eff_class" in frame.columns and "eff_class_zh" in frame.columns:
-            pairs = frame[["eff_class", "eff_class_zh"]].dropna().drop_duplicates()
-            summary["class_labels"] = {str(a): str(b) for a, b in zip(pairs["eff_class"], pairs["eff_class_zh"])}
+        summary["class_labels"] = _class_labels(res)
     if act is not None and res.kind == "idle" and "duplicate_id" in act.columns:
         act = act.assign(duplicate_zh=_duplicate_marks(act))
     if act is not None:
@@ -900,7 +901,11 @@ def _shown_table(res, name: str, df):
     if res.kind == "idle" and name == "status":
         from ...land.outputs import status_rows
 
-        df = status_rows(df)[["status_zh", "count", "area_mu", "fee_wan"]]
+        df = status_rows(df)[["status_zh", "count", "area_mu", "fee_wan", "fee_pending"]]
+    if res.kind == "idle" and hasattr(df, "columns") and "fee_pending" in df.columns:
+        from ...land.outputs import fee_cells
+
+        return fee_cells(_rounded(df))   # 待核定 where idle parcels have no land price, never 0.00 (QA7 #3)
     return _rounded(df)
 
 
@@ -922,6 +927,19 @@ def _records(df) -> list[dict]:
     return df.astype(object).where(df.notna(), None).to_dict(orient="records")
 
 
+def _class_labels(res) -> dict:
+    """亩产效益 class letter → its label (A → A类 优先发展): every class of the scoring, so that a class no
+    firm has (D 0) still reads as a label (QA7 #7); the labels the firms carry win (a scoring file of one's own)."""
+    from ...land.efficiency import load_scoring
+
+    labels = {k: str(v.get("name_zh", k)) for k, v in load_scoring()["classes"].items()}
+    frame = res.frame
+    if "eff_class" in frame.columns and "eff_class_zh" in frame.columns:
+        pairs = frame[["eff_class", "eff_class_zh"]].dropna().drop_duplicates()
+        labels.update({str(a): str(b) for a, b in zip(pairs["eff_class"], pairs["eff_class_zh"])})
+    return labels
+
+
 def _status_geojson(res) -> bytes | None:
     """The audited rows as GeoJSON (EPSG:4326) with their status, for the page's map; None without geometry."""
     frame = res.frame
@@ -932,9 +950,13 @@ def _status_geojson(res) -> bytes | None:
             return None
         out = parcels[[c for c in ("parcel_id", "holder", "area_mu", "low_efficiency") if c in parcels.columns]
                       + [parcels.geometry.name]].copy()
-        cls = parcels["eff_class"] if "eff_class" in parcels.columns else parcels["eff_class_zh"].str[:1]
-        out["status"] = cls.where(cls.notna(), "none")
-        out["status_zh"] = parcels["eff_class_zh"].where(parcels["eff_class_zh"].notna(), "无企业或未评价")
+        # the class letter from its label (the first character of 无企业记录 is no class: it drew black dots
+        # without a legend entry, QA7 #7); a parcel without a classed firm is "none", as the legend says
+        by_zh = {v: k for k, v in _class_labels(res).items()}
+        cls = parcels["eff_class"] if "eff_class" in parcels.columns else parcels["eff_class_zh"].map(by_zh)
+        known = cls.notna().to_numpy()
+        out["status"] = cls.where(known, "none")
+        out["status_zh"] = parcels["eff_class_zh"].where(known, "无企业或未评价")
         return out.to_crs(4326).to_json(na="null", drop_id=True).encode()
     if not hasattr(frame, "geometry") or "status" not in frame.columns:
         return None

@@ -157,6 +157,7 @@ def layer_versions(request, layer_id: str) -> dict:
     1
     """
     from ...register import tables
+    from ...land.outputs import source_zh   # the store's "<script> from <inputs> (<provenance>)" in Chinese (QA7 #7)
     from ...register.versions import frame_sha256
     from ...store.backends.names import history_table
 
@@ -171,7 +172,8 @@ def layer_versions(request, layer_id: str) -> dict:
         return {"version": int(meta.get("version") or 0), "slot": slot, "features": len(gdf),
                 "provenance": meta.get("provenance"),
                 "provenance_zh": PROVENANCE_ZH.get(str(meta.get("provenance")), str(meta.get("provenance"))),
-                "source": meta.get("source") or "", "updated_at": meta.get("updated_at") or "",
+                "source": meta.get("source") or "", "source_zh": source_zh(meta.get("source") or ""),
+                "updated_at": meta.get("updated_at") or "",
                 "content_sha256": sha, "register_checks": refs.get(sha, 0),
                 "kept_in_register": sha in kept_by_register}
 

@@ -358,10 +358,13 @@
     var zb = $('zones').tBodies[0]; clear(zb);
     // a site placed by a name is "somewhere in the unit": the unit's 亩 are not the project's (the declared
     // area or 未给出), and a zone's share is a share of the unit
-    var namedMu = named ? (a.site.area_mu ? fmt(a.site.area_mu) + '（申报）' : '未给出') : null;
+    // (QA round 7: the declared 亩 in every zone row read as 50 亩 in each; the zone's 亩 inside the unit is shown,
+    // under a header saying so, as the DOCX/PDF say it)
+    var level = (named && a.site.from_name && a.site.from_name.level) || '单元';
+    $('zones').tHead.rows[0].cells[1].textContent = named ? '该' + level + '内面积（亩）' : '面积（亩）';
     (a.zones || []).forEach(function (z) {
       // a point feature (特色小镇) has no area: it lies in the site, no share of it
-      row(zb, [z.name_zh + '（' + z.layer_title_zh + '）', z.point ? '—（点位）' : (named ? namedMu : fmt(z.overlap_mu)),
+      row(zb, [z.name_zh + '（' + z.layer_title_zh + '）', z.point ? '—（点位）' : fmt(z.overlap_mu),
                z.point ? '点位，位于其内' : (named ? '占该单元 ' : '') + fmt((z.share || 0) * 100, 1) + '%', z.plan_ref || '']);
     });
     var namedNote = document.getElementById('legend-named');

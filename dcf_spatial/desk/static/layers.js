@@ -108,7 +108,7 @@
         cell(tr, pair[1]);
         cell(tr, k.features);
         cell(tr, badges(k.provenance));
-        cell(tr, k.source);
+        cell(tr, k.source_zh || k.source);
         cell(tr, k.updated_at);
         cell(tr, k.register_checks + (k.register_checks ? (k.kept_in_register ? '（登记已存副本）' : '') : ''));
         var td = cell(tr, '');

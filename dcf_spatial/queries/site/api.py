@@ -565,6 +565,8 @@ def _check_site(site, industry, *, area_mu, crs, investment_wan, floor_area_m2, 
     named = placed_by_name(site_gdf, 0) if len(site_gdf) == 1 else None
     if named:
         res["site"]["from_name"] = named
+    if site_gdf.attrs.get("shape_warnings"):  # the parcel's shape may be wrong (points out of order, a stray point)
+        res["site"]["shape_warnings_zh"] = list(site_gdf.attrs["shape_warnings"])
     label = site if isinstance(site, str) else type(site).__name__
     if isinstance(site, str) and _is_file(site):
         label = describe_site(site_gdf, Path(str(site)).name)  # a file: its name, 地块, 亩 and centre, not its WKT

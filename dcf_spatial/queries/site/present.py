@@ -66,6 +66,8 @@ def summary_text(result: dict, *, figures_hint: str = FIGURES_HINT_ZH) -> str:
         lines.append(f"场地：{area_zh(s)}；规划范围内占 {fmt_share(s['share_in_plan_area'])}")
     if s.get("parcels_zh"):  # a file of several 地块, some without usable geometry: said under the site
         lines.append(f"地块：{s['parcels_zh']}")
+    for w in s.get("shape_warnings_zh", []):  # the shape checked may not be the parcel's: said before the zones
+        lines.append(f"图形警告：{w}")
     if s.get("from_name"):
         lines.append(from_name_zh(s))
     if result["townships"]:

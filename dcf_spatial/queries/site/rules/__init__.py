@@ -204,7 +204,7 @@ def _over_candidates(ctx: PlanContext, geom, m, figures: dict, flags: dict, name
                if v != "fits" else "")
             for s, r, v in zip(subs, res, verdicts))
         text = (f"「{m.query}」是规划用词（{ref}），对应多个行业代码，结论视所选代码而定：{each}。"
-                f"请选定具体代码（如 --industry {subs[0].codes[0]}）后复核。")
+                f"请选定具体代码（如 {subs[0].codes[0]}）后复核。")
         effect = "conditional"
     out = dict(base)
     out["verdict"], out["verdict_zh"] = verdict, plan.verdict_zh(verdict)

@@ -30,7 +30,8 @@ def codes_zh(codes, zone: dict | None = None) -> str:
             for c in e["codes"]:
                 if c not in base:
                     via.setdefault(plan.normalize_zone_code(c), f"{e['plan_ref']}：{e.get('what_zh', '')}".rstrip("："))
-    return "、".join(label_zh(c) + (f"（{via[c]}）" if c in via else "") for c in codes)
+    # names as the GB/T 4754-2017 table gives them: 待核实 only where the table lacks the code (QA round 7)
+    return "、".join(label_zh(c, verify_mark=False) + (f"（{via[c]}）" if c in via else "") for c in codes)
 
 
 def _designated_idx(ctx: PlanContext, lid: str, match) -> list[int]:
@@ -107,9 +108,41 @@ def designated_zones(ctx: PlanContext, site: SiteFacts, kind: dict,
             designated += [{"id": lay.ids[z], "name_zh": lay.names[z], "layer": lid,
                             "distance_km": round(float(dz) / 1000, 2)} for z, dz in zip(idx, d)]
     designated.sort(key=lambda r: r["distance_km"])
-    nearest_txt = "、".join(f"{d['name_zh']}（{d['distance_km']:.1f} km）"
-                           for d in designated[: th["nearest_clusters_max"]]) or "规划未为本行业指定对口分区"
+    # a zone the site only touches (0.0 km: a named unit next to it) is said to adjoin, not to be 0.0 km away,
+    # which read as "in it" beside "不在任何工业集聚区内" (QA round 7, finding 5)
+    nearest_txt = "、".join(f"{d['name_zh']}（{d['distance_km']:.1f} km）" if d["distance_km"] >= 0.05
+                           else f"{d['name_zh']}（与场地相邻）"
+                           for d in designated[: th["nearest_clusters_max"]]) or _no_designated_txt(ctx, site, kind)
     return designated, nearest_txt
+
+
+def _no_designated_txt(ctx: PlanContext, site: SiteFacts, kind: dict) -> str:
+    """Guidance where no zone is designated for the industry (QA round 7, finding 4: 钢结构 got only
+    “规划未为本行业指定对口分区”): the zones whose rules take it conditionally (``zone_rules`` → ``conditional``,
+    e.g. 高精管材 for metal products off its pipe chain, 第四章第四节), nearest first; for an industrial project
+    with none, the four clusters by name under 入园进区 (第三章第三节)."""
+    import shapely
+
+    none_txt = plan.rules()["policy_rules"]["no_designated_zone"]
+    found = []
+    for lid in kind["zone_layers"]:
+        lay = ctx.layers.get(lid)
+        if lay is None:
+            continue
+        for z in range(len(lay.ids)):
+            e = next((e for e in plan.zone_rule(lay.ids[z]).get("conditional", [])
+                      if plan.match(e["codes"], site.codes) == "full"), None)
+            if e is not None:
+                found.append((float(shapely.distance(site.geom, lay.geoms[z])) / 1000, lay.names[z], e["plan_ref"]))
+    if found:
+        found.sort()
+        th = plan.rules()["thresholds"]
+        return none_txt["conditional_zh"].format(zones="、".join(
+            f"{n}（{d:.1f} km，{ref}）" for d, n, ref in found[: th["nearest_clusters_max"]]))
+    clusters = ctx.layers.get("industrial_clusters")
+    if kind["kind"] in ("industrial", "agro_processing") and clusters is not None:
+        return none_txt["clusters_zh"].format(clusters="、".join(clusters.names))
+    return none_txt["reason_zh"]
 
 
 def _max_layer_share(zs) -> float:
@@ -147,6 +180,14 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
             best = max(full, key=lambda z: (z["share"], z["layer"] == "cluster_parks"))
             pr = best["plan_ref"] or kind["plan_ref"]
             text = kind["fit_zh"].format(zone=best["name_zh"], codes=codes_zh(best["codes"], best), plan_ref=pr)
+            # QA round 7 (finding 5): a zone whose codes hold the industry that the plan gives to another cluster
+            # (轴承 → 郑家, 第四章第一节; blocks() adds that reason) is not called "一致" first
+            elsewhere = [e["zone_zh"] for z in zones if z["share"] >= th["split_min_share"]
+                         for e in plan.zone_rule(z["id"]).get("belongs_elsewhere", [])
+                         if plan.match(e["codes"], site.codes) == "full"]
+            if elsewhere and kind.get("fit_elsewhere_zh"):
+                text = kind["fit_elsewhere_zh"].format(zone=best["name_zh"], plan_ref=pr,
+                                                       elsewhere="、".join(dict.fromkeys(elsewhere)))
             if best.get("via_zh"):
                 # task R12 (new user): only the plan's verbatim words go in quotation marks, and the plan is not
                 # said to "name" the zone where it names the activity only
@@ -497,6 +538,15 @@ def blocks(site: SiteFacts, zones: list[dict], reasons: Reasons) -> None:
                 seen.add(key)
                 reasons.add("belongs_elsewhere", "conditional", e["reason_zh"].format(zone=z["name_zh"]),
                             e["plan_ref"])
+    # what no block of a cluster takes (farming, QA round 7 finding 3: 养鸡 in 嘉明's logistics or service block was
+    # 有条件): use_classes → cluster, for every industrial cluster, unless a block's own entry already said it
+    cluster_use = uses.get("cluster", {})
+    said = {r["rule"] for r in reasons.items}
+    for z in zones:
+        if z["layer"] == "industrial_clusters" and z["share"] >= th["split_min_share"]:
+            for e in cluster_use.get("barred", []):
+                if not any(r.startswith("farming_in_") for r in said) or not e["id"].startswith("farming_in_"):
+                    _zone_barred(site, z, e, seen, reasons)
     if is_factory:
         _majority_agri_zone(site, zones, reasons)
 

@@ -70,8 +70,17 @@ def chemical_park(site: SiteFacts, reasons: Reasons, zones: list[dict] | None = 
     rule = plan.rules().get("chemical_parks")
     if not rule or site.flags.get("catalogue_class") or plan.match(rule["codes"], site.codes) != "full":
         return False
-    if any(plan.match(e["codes"], site.codes) != "none" for e in rule.get("plan_named", [])):
-        return False  # the plan names this product (or the project may be it): the chemical rule's 有条件 stands
+    named = [(e, plan.match(e["codes"], site.codes)) for e in rule.get("plan_named", [])]
+    if any(mt == "full" for _, mt in named):
+        return False  # the plan names this product: the chemical rule's 有条件 stands
+    # a project broader than a named product (化工厂 → C26, which holds 涂料 C2641 as well as 化肥 C262): every
+    # product in it the plan does not name is 不符合 here, so the broad project is too, not the softer verdict of
+    # the few named ones;
+    # the reason names them and asks for the product (QA round 7, finding 1). Only a division (C26) is read so: a
+    # group is the reader's word for the product it is named after (涂料 → C264, 第四章第五节) and keeps 有条件
+    broad = [e for e, mt in named if mt == "partial"]
+    if broad and any(len(c) > 3 for c in site.codes):
+        return False  # the project may be the named product: the chemical rule's 有条件 stands
     here = [z for z in zones or [] if z.get("layer") in rule["layers"]]
     recognised = rule.get("recognised", [])
     if not isinstance(recognised, list):  # plan.rules() refuses it; a rule book given otherwise is not read by substring
@@ -79,8 +88,11 @@ def chemical_park(site: SiteFacts, reasons: Reasons, zones: list[dict] | None = 
     if not here or any(str(z["id"]) in recognised for z in here):
         return False
     where = next((z for z in here if z.get("layer") == "cluster_parks"), here[0])
-    reasons.add(rule["id"], rule["effect"], rule["reason_zh"].format(project=site.match.label_zh,
-                                                                      zone=where["name_zh"]), rule["plan_ref"])
+    text = rule["reason_zh"].format(project=site.match.label_zh, zone=where["name_zh"])
+    if broad:
+        text += rule["broad_zh"].format(named="；".join(
+            "、".join(label_zh(c) for c in e["codes"]) + f"（{e['plan_ref']}）" for e in broad))
+    reasons.add(rule["id"], rule["effect"], text, rule["plan_ref"])
     return rule["effect"] == "does_not_fit"
 
 

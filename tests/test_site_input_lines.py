@@ -1,0 +1,81 @@
+"""A site drawn as lines, and a site file whose name begins like WKT (task FI8, QA round 9 findings 2 and 8).
+
+A site is an area (the land-use figures of 《工业项目建设用地控制指标》 are per 亩 of land): four CAD LINEs that close
+into a square are that square, said in the notes (“由闭合的线围成面”); an open polyline or lines leaving a gap
+are refused with the fix, never answered 符合 with “面积 0.00 亩”. A point stays a point site. A file that
+exists wins over WKT: ``point.kml`` is a file, not ``POINT.KML``.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+import shapely
+from click.testing import CliRunner
+
+import dcf_spatial as dcf
+from dcf_spatial.cli.main import cli
+from dcf_spatial.errors import InputError
+
+# a square of 200 m × 162 m in 郑家镇工业集聚区, in CGCS2000 3° zone 39 (EPSG:4527) metres as CAD draws it
+X0, Y0 = 39_388_000.0, 4_036_800.0
+CORNERS = [(X0, Y0), (X0 + 200, Y0), (X0 + 200, Y0 + 162), (X0, Y0 + 162)]
+SQUARE_MU = 200 * 162 / (10_000 / 15)
+
+
+def _dxf(path, lines):
+    import pyogrio
+
+    with pytest.warns(UserWarning, match="crs"):  # CAD files carry no CRS
+        pyogrio.write_dataframe(gpd.GeoDataFrame(geometry=lines), path, driver="DXF")
+    return path
+
+
+def _sides(corners):
+    return [shapely.LineString([corners[i], corners[(i + 1) % len(corners)]]) for i in range(len(corners))]
+
+
+def test_four_lines_closing_a_square_are_that_square(tmp_path):
+    path = _dxf(tmp_path / "lines.dxf", _sides(CORNERS))
+    gdf = dcf.read_site(str(path))
+    assert gdf.geom_type.tolist() == ["Polygon"]
+    assert gdf["area_mu_measured"].iloc[0] == pytest.approx(SQUARE_MU, rel=1e-3)
+    note = next(n for n in gdf.attrs["read_notes"] if "由闭合的线围成面" in n)
+    assert "第 1、2、3、4 条线" in note and "1 个面" in note
+    answer = dcf.check_site(str(path), "轴承")
+    assert answer.results[0]["site"]["area_mu"] == pytest.approx(SQUARE_MU, rel=1e-3)
+    assert answer.results[0]["site"]["geometry_type"] == "Polygon"
+
+
+@pytest.mark.parametrize("lines, what", [
+    ([shapely.LineString(CORNERS)], "没有围成闭合的面"),                  # an open polyline (LWPOLYLINE not closed)
+    (_sides(CORNERS)[:3], "没有围成闭合的面"),                           # three sides of the square
+    (_sides(CORNERS) + [shapely.LineString([(X0 + 200, Y0), (X0 + 300, Y0 - 50)])], "有一部分没有闭合"),  # a tail
+])
+def test_lines_that_do_not_close_are_refused_with_the_fix(tmp_path, lines, what):
+    path = _dxf(tmp_path / "open.dxf", lines)
+    with pytest.raises(InputError, match=what) as exc:
+        dcf.read_site(str(path))
+    msg = str(exc.value)
+    assert "open.dxf" in msg and "闭合多段线" in msg and "端点" in msg
+    r = CliRunner().invoke(cli, ["site", "check", "--site", str(path), "--industry", "轴承"])
+    assert r.exit_code != 0 and "0.00 亩" not in r.output and "符合" not in r.output.split("闭合")[0]
+
+
+def test_a_line_typed_as_wkt_is_refused_too():
+    with pytest.raises(InputError, match="没有围成闭合的面"):
+        dcf.read_site("LINESTRING(115.75 36.455, 115.752 36.455)")
+
+
+def test_a_point_file_named_like_wkt_is_read_as_a_file_and_stays_a_point(tmp_path, monkeypatch):
+    kml = ('<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark>'
+           "<name>点</name><Point><coordinates>115.752007,36.455021,0</coordinates></Point></Placemark></Document></kml>")
+    (tmp_path / "point.kml").write_text(kml, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    gdf = dcf.read_site("point.kml")                       # a bare name starting with "point": the file, not WKT
+    assert gdf.geom_type.tolist() == ["Point"]
+    r = CliRunner().invoke(cli, ["site", "check", "--site", "point.kml", "--industry", "轴承"])
+    assert r.exit_code == 0, r.output
+    assert "点位" in r.output and "WKT" not in r.output
+    with pytest.raises(InputError, match="WKT"):             # no such file: still read as (bad) WKT
+        dcf.read_site("POINT.KMZ")
