@@ -697,3 +697,37 @@ def test_a_word_of_several_codes_is_answered_or_refused_as_in_the_cli(desk):
     r = desk.post("/api/site-check", json={"site": lonlat("cluster_parks", "park.jiaming2.yiye"), "industry": "机器人"})
     msg = _err(r, 422)
     assert "C3491" in msg and "C3492" in msg and "结论视所选代码而定" in msg
+
+
+def test_idle_job_takes_the_sheet_to_read(desk, tmp_path):
+    """QA round 9: the 工作表 (``sheet``) form field picks the sheet; without it the first visible sheet
+    whose header is a ledger's is read (a 说明 sheet first is skipped) and the notes say so."""
+    import openpyxl
+
+    header = ["宗地编号", "受让单位", "坐落", "土地用途", "面积(亩)", "约定开工日期", "实际开工日期"]
+    wb = openpyxl.Workbook()
+    wb.active.title = "说明"
+    wb.active.append(["本表为供地台账，单位亩"])
+    for name, n in (("2023", 1), ("2024", 2)):
+        ws = wb.create_sheet(name)
+        ws.append(header)
+        for i in range(n):
+            ws.append([f"DCF-{name}-{i}", "甲公司", "郑家镇", "工业用地", 10, "2019-01-01", None])
+    path = tmp_path / "台账.xlsx"
+    wb.save(path)
+    data = path.read_bytes()
+
+    def run(form):
+        r = desk.post("/api/audit/idle", files={"parcels": ("台账.xlsx", data)}, data={"as_of": "2025-12-31", **form})
+        assert r.status_code == 202, r.text
+        return _wait(desk, r.json()["url"])
+
+    first = run({})
+    assert first["status"] == "done", first
+    assert sum(first["summary"]["counts"].values()) == 1
+    assert any("读取“2023”" in n and "“说明”" in n for n in first["summary"]["notes"])
+    chosen = run({"sheet": "2024"})
+    assert chosen["status"] == "done", chosen
+    assert sum(chosen["summary"]["counts"].values()) == 2
+    missing = run({"sheet": "2025"})
+    assert missing["status"] == "failed" and "2025" in missing["error"] and "2024" in missing["error"]

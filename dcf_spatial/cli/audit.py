@@ -130,7 +130,7 @@ def _echo_notes(res) -> None:
 
 #: words of the notes every console shows (single and dask engines alike): synthetic data, the code
 #: system, warnings, the reading of the file (blank lines, area columns and units, unused columns)
-_SHOWN = ("合成数据】", "地类编码按", "警告", "没有图层", "未使用", "列名所注单位", "未识别", "个空行", "有两个面积列",
+_SHOWN = ("合成数据】", "个工作表，读取", "改读有坐标列的工作表", "地类编码按", "警告", "没有图层", "未使用", "列名所注单位", "未识别", "个空行", "有两个面积列",
           "没有可用的面积", "合计行或表尾")
 
 
@@ -272,7 +272,7 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
     from .. import land
     from ..land.dask import input_source
     from ..land.idle_audit import fee_pending, fee_total_zh, in_totals
-    from ..land.outputs import status_rows
+    from ..land.outputs import area_total_text, status_rows
 
     if engine == "dask":
         _dask_refuses(**{"--imagery": imagery, "--built-class": built_class is not None, "--layer": reader["layer"],
@@ -312,7 +312,8 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
     # one line per label the parcels carry (认定/疑似, 第八条第一款/第二款 apart), as the workbook's 汇总_按状态
     for row in status_rows(res.summaries["status"]).itertuples():
         if row.count and row.status != "not_a_parcel":   # said above, in 行
-            click.echo(f"  {row.status_zh:<16} {row.count:>8,} 宗  {row.area_mu:>12,.1f} 亩")
+            click.echo(f"  {row.status_zh:<16} {row.count:>8,} 宗  "
+                       f"{area_total_text(row.area_mu, row.area_unknown, row.count):>12}")
     fee = np.nansum(r["fee_wan"].to_numpy(dtype=float)[in_totals(r)])  # a parcel id on several rows counts once
     bad = (r["problems"] != "").to_numpy()
     short = (r["status"] == "insufficient_data").to_numpy()
@@ -322,9 +323,15 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
     if "imagery_flag" in r:
         click.echo(f"  影像与记录矛盾 {r['imagery_flag'].str.startswith('矛盾').sum():,} 宗")
     if "location_method" in r:
-        method = r["location_method"].astype(object)
-        click.echo(f"  无坐标：按项目位置中的地名定位 {int((method == '按地名定位').sum()):,} 宗，"
-                   f"位置不明 {int((method == '位置不明').sum()):,} 宗（均已审计，分区汇总计入“位置不明”）")
+        # a 合计 row is not a parcel: not counted as one of unknown place
+        method = r["location_method"].astype(object).to_numpy()
+        unknown = (method == "位置不明") & ~skipped
+        conflict = unknown & (r["township_method"].astype(object).to_numpy() == "conflict") \
+            if "township_method" in r else np.zeros(len(r), dtype=bool)
+        click.echo(f"  无坐标：按项目位置中的地名定位 {int(((method == '按地名定位') & ~skipped).sum()):,} 宗，"
+                   f"位置不明 {int(unknown.sum()):,} 宗"
+                   + (f"（其中地名冲突 {int(conflict.sum()):,} 宗，见“镇街归属方式”列）" if conflict.any() else "")
+                   + "（均已审计，分区汇总计入“位置不明”）")
     _echo_notes(res)
     click.echo("输出：")
     for path in res.files.values():
@@ -501,4 +508,6 @@ def history(as_json):
     if not len(table):
         click.echo("审计登记为空（审计时加 --record 才会登记）。")
     for r in table.itertuples(index=False):
-        click.echo(f"  #{r[0]} {r[1]} {r[2]} 基准日 {r[3] or '—'} {r[4]}")
+        state = r[5] if len(r) > 5 else ""
+        click.echo(f"  #{r[0]} {r[1]} {r[2]} 基准日 {r[3] or '—'} {r[4]}"
+                   + (f"（{state}）" if state and state != "完整" else ""))

@@ -57,6 +57,8 @@ class Job:
     started: float = field(default_factory=time.time)
     #: server path of each upload → the name the user uploaded (messages show the latter)
     shown_names: dict[str, str] = field(default_factory=dict)
+    #: the boxes of the form that started the job (see :func:`.wording.form_of`): its errors point at them
+    form: tuple = ()
     #: set by :meth:`Jobs.cancel`; the job stops at its next :meth:`step`
     cancel_requested: threading.Event = field(default_factory=threading.Event)
 
@@ -134,7 +136,7 @@ class Jobs:
                     from .wording import desk_wording
 
                     # a job's page has no field boxes: fixes say what to change in the file
-                    job.error = desk_wording(str(exc), names=job.shown_names)
+                    job.error = desk_wording(str(exc), form=job.form, names=job.shown_names)
                 elif isinstance(exc, DeskError):
                     job.error = str(exc)
                 else:  # not the data's fault (the readers name every problem of a file): say so, and where to look

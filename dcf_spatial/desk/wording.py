@@ -23,11 +23,14 @@ import re
 from .. import _fixes
 
 #: the boxes of the desk's forms, by the library argument they give
-FORM_BOXES = {"crs": "坐标系", "encoding": "文字编码", "field_map": "字段对应"}
+FORM_BOXES = {"crs": "坐标系", "encoding": "文字编码", "field_map": "字段对应", "layer": "工作表"}
 #: what the layer import form (图层 page) offers
 LAYER_FORM = ("crs", "encoding", "field_map")
 #: the boxes of each API path's form (by path prefix); other paths have none
-_FORMS = (("/api/layers/", LAYER_FORM), ("/api/site/read", ("crs",)), ("/api/site-check/batch", ("crs",)))
+#: the audit forms' 工作表 box (``sheet``): which sheet of a workbook to read
+AUDIT_FORM = ("layer",)
+_FORMS = (("/api/layers/", LAYER_FORM), ("/api/site/read", ("crs",)), ("/api/site-check/batch", ("crs", "layer")),
+          ("/api/audit/", AUDIT_FORM))
 
 
 def form_of(path: str) -> tuple:
@@ -38,7 +41,7 @@ def form_of(path: str) -> tuple:
     >>> form_of("/api/layers/townships/import/preview")
     ('crs', 'encoding', 'field_map')
     >>> form_of("/api/audit/idle")
-    ()
+    ('layer',)
     """
     return next((form for prefix, form in _FORMS if path.startswith(prefix)), ())
 
@@ -75,7 +78,7 @@ def desk_wording(text: str, *, form=(), names: dict | None = None) -> str:
     Examples
     --------
     >>> desk_wording("请改列名，或用字段映射 parcel_id=<你的列名> 指定。")
-    '请改列名，或在文件中把该列改名为 parcel_id 后重新上传。'
+    '请改列名，或在文件中把该列改名为 宗地号 后重新上传。'
     >>> desk_wording("或用字段映射 id=<编号字段> 指明", form=LAYER_FORM)
     '或在「字段对应」栏填写 id=<编号字段>'
     >>> desk_wording("找不到坐标列。请把坐标列改名为 经度/纬度；只需要属性表时请用 read_table。")
@@ -89,8 +92,8 @@ def desk_wording(text: str, *, form=(), names: dict | None = None) -> str:
         text = _FIELD_FIX.sub(lambda m: f"{m.group(1) or ''}在「{box}」栏填写 {','.join(m.group(2).split())}", text)
         text = _FIELD_FIX_BARE.sub(lambda m: f"「{box}」栏填写 {','.join(m.group(1).split())}", text)
     else:
-        def in_file(m):
-            targets = "、".join(p.split("=", 1)[0] for p in m.group(2).split())
+        def in_file(m):  # a name the reader recognises (宗地号), not the internal target (parcel_id)
+            targets = "、".join(_column_name(p.split("=", 1)[0]) for p in m.group(2).split())
             return f"{m.group(1) or ''}在文件中把该列改名为 {targets} 后重新上传"
         text = _FIELD_FIX.sub(in_file, text)
         text = _FIELD_FIX_BARE.sub(lambda m: "在文件中改列名（" + "、".join(
@@ -103,7 +106,8 @@ def desk_wording(text: str, *, form=(), names: dict | None = None) -> str:
         text = _ENCODING_FIX.sub("把文件另存为 UTF-8 编码", text)
     if "read_table" in text:
         text = re.sub(r"[；;]$", "。", _PYTHON_ONLY.sub("", text))
-    text = text.replace(_fixes.LAYER, "只打包要用的一个图层（或工作表）")
+    text = text.replace(_fixes.LAYER, f"在「{FORM_BOXES['layer']}」栏填写要读取的工作表名" if "layer" in form
+                        else "只打包要用的一个图层（或工作表）")
     text = text.replace(_fixes.SWAP_XY, "在文件中对调 x 与 y 两列")
     text = text.replace(_fixes.STORE, "请管理员设定图层库")
     return text
@@ -146,3 +150,20 @@ def store_names(store) -> dict:
     names.update({f"图层库 {label}": "图层库" for label in labels if label})
     names.update({label: "图层库" for label in labels if label})
     return names
+
+
+def _column_name(target: str) -> str:
+    """The first column name the readers recognise for the canonical field ``target`` (``parcel_id`` →
+    ``宗地号``), from the alias table; ``target`` itself when no group has it.
+
+    Examples
+    --------
+    >>> _column_name("agreed_start"), _column_name("no_such_field")
+    ('约定动工日期', 'no_such_field')
+    """
+    from ..io import alias_table
+
+    for group in alias_table()["groups"].values():
+        for entry in group.get(target, []):
+            return entry if isinstance(entry, str) else entry["name"]
+    return target

@@ -131,7 +131,8 @@ def area_numbers(values, unit: str | None = None):
     """Area cells as typed → ``(numbers, bad)``: ``3,000`` and full-width ``３０`` are read (as the
     batch site check reads its figures, :func:`dcf_spatial._validate.number_text`), and so is
     ``30亩`` when the unit written in the cell is the header's ``unit`` (``"mu"``/``"m2"``/``"ha"``);
-    ``bad`` is True where a value was given but is not such a number (``约30``, ``30公顷`` under 亩).
+    ``bad`` is True where a value was given but is not such a number (``约30``, ``30公顷`` under 亩,
+    the text ``nan``, and ``1,5``: a comma is read only as a thousands separator).
 
     Hand-written: the unit word inside a cell is Chinese text no number parser reads.
 
@@ -141,6 +142,8 @@ def area_numbers(values, unit: str | None = None):
     >>> n, bad = area_numbers(pd.Series(["3,000", "３０", "30亩", "约30", None, "30公顷"]), "mu")
     >>> n.tolist()[:3], bad.tolist()
     ([3000.0, 30.0, 30.0], [False, False, False, True, False, True])
+    >>> area_numbers(pd.Series(["1,5", "1,500.5", "nan"]), "mu")[1].tolist()
+    [True, False, True]
     """
     import numpy as np
     import pandas as pd
@@ -154,13 +157,21 @@ def area_numbers(values, unit: str | None = None):
                    key=len, reverse=True) if unit else []
 
     def one(v):
-        if v is None or (isinstance(v, float) and v != v):
+        if v is None or v is pd.NA or (isinstance(v, float) and v != v):
             return np.nan, False
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             return float(v), False
-        t = number_text(str(v)).strip().replace(",", "").lower()
-        if t in ("", "nan", "none", "<na>"):
+        t = number_text(str(v)).strip().lower()
+        if t in ("", "<na>"):
             return np.nan, False
+        if t in ("nan", "none", "null", "n/a"):
+            return np.nan, True  # typed text, not a blank cell: said as a value that is not a number
+        if "," in t:
+            # a comma only as a thousands separator (1,500 / 12,000.5): "1,5" is a decimal comma or a
+            # typo — 1.5 or 15 cannot be told, so the cell is refused (named by the caller), not guessed
+            if _THOUSANDS_TEXT.fullmatch(t) is None:
+                return np.nan, True
+            t = t.replace(",", "")
         for w in words:
             if t.endswith(w) and len(t) > len(w):
                 t = t[: -len(w)].strip()
@@ -176,6 +187,9 @@ def area_numbers(values, unit: str | None = None):
     bad = np.array([p[1] for p in parsed], dtype=bool)[take]
     return pd.Series(nums, index=s.index), bad
 
+
+#: a number with thousands separators: 1,500 / 12,000.5 (``area_numbers``)
+_THOUSANDS_TEXT = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
 
 #: words around a figure that say it is approximate: 约30, 大约 30, 30左右, 30上下 (not 30余/30多: a lower bound)
 _APPROX = re.compile(r"^\s*(?:约为|大约|约|近)\s*(?P<a>.+?)\s*$|^\s*(?P<b>.+?)\s*(?:左右|上下)\s*$")

@@ -256,7 +256,139 @@ def _what_the_file_is(path: Path, exc: Exception) -> str:
             f"可能已损坏。请确认它是有效的 {path.suffix} 文件，或另存为 .xlsx/.csv 后再上传。")
 
 
-def _read_xlsx(path: Path, sheet, notes) -> tuple["pd.DataFrame", np.ndarray]:
+#: alias groups whose tables are ledgers: without a named sheet, the first visible sheet whose header
+#: has at least :data:`_LEDGER_MATCH` of their column names is read (a 说明 sheet first is skipped)
+_LEDGER_GROUPS = ("parcels", "enterprises")
+_LEDGER_MATCH = 2
+
+
+def _hidden_sheets(book) -> set[str]:
+    """Names of the hidden sheets of an open ``pd.ExcelFile`` (openpyxl's ``sheet_state``, calamine's
+    ``visible``); an engine that does not say: none."""
+    inner = getattr(book, "book", None)
+    try:
+        if hasattr(inner, "worksheets"):  # openpyxl
+            return {ws.title for ws in inner.worksheets if ws.sheet_state != "visible"}
+        if hasattr(inner, "sheets_metadata"):  # python-calamine
+            return {m.name for m in inner.sheets_metadata if "visible" != str(m.visible).rsplit(".", 1)[-1].lower()}
+    except Exception:  # noqa: BLE001 - visibility is a courtesy: a book that will not say is read as all visible
+        return set()
+    return set()
+
+
+def _known_names(aliases) -> set[str]:
+    """Normalised column names recognised by the ledger alias groups among ``aliases``."""
+    from .aliases import _entries
+
+    groups = [aliases] if isinstance(aliases, str) else list(aliases or [])
+    table = alias_table()["groups"]
+    known: set[str] = set()
+    for g in groups:
+        if g in _LEDGER_GROUPS:
+            for target, entries in table.get(g, {}).items():
+                known.add(_norm(target))
+                known.update(_norm(name) for name, _ in _entries(entries))
+    return known
+
+
+def _sheet_header(book, name) -> list:
+    """The column names of sheet ``name`` as :func:`_read_xlsx` would read them (first 30 rows)."""
+    import pandas as pd
+
+    head = pd.read_excel(book, sheet_name=name, header=None, nrows=30)
+    if head.empty:
+        return []
+    rows = head.values.tolist()
+    row = _header_row(rows)
+    merged = _two_row_header(rows[: row + 2], row)
+    return [n for n in (merged if merged is not None else rows[row]) if not _blank(n)]
+
+
+def _choose_sheet(path: Path, book, aliases, notes) -> str:
+    """The sheet read when none is named: hidden sheets are skipped; for a ledger (``aliases`` names
+    ``parcels``/``enterprises``) the first visible sheet whose header has at least two of the
+    ledger's column names, else the first visible sheet. What was read and what skipped is said in
+    ``notes``; several visible sheets of which none is a ledger: an :class:`InputError` listing them."""
+    sheets = book.sheet_names
+    hidden = _hidden_sheets(book)
+    visible = [s for s in sheets if s not in hidden] or sheets
+    known = _known_names(aliases)
+    skipped = [f"“{s}”（隐藏）" for s in sheets if s in hidden]
+    chosen = visible[0]
+    if known and len(visible) > 1:
+        headers = {s: _sheet_header(book, s) for s in visible}
+        hits = [s for s in visible if sum(_norm(n) in known for n in headers[s]) >= _LEDGER_MATCH]
+        if not hits:
+            listing = "；".join(f"“{s}”（列：{'、'.join(map(str, headers[s][:6])) or '空'}）" for s in visible)
+            raise InputError(
+                f"{path}：没有一个工作表的表头像台账（含宗地编号、日期、面积等列名）。工作表：{listing}"
+                + (f"；隐藏工作表：{'、'.join(s for s in sheets if s in hidden)}" if hidden else "")
+                + f"。请{FIX_LAYER}（如 {visible[0]}），即读取哪一个。")
+        chosen = hits[0]
+        skipped += [f"“{s}”（表头不含台账列名）" for s in visible[: visible.index(chosen)]]
+    if len(sheets) > 1:
+        rest = [s for s in sheets if s != chosen and f"“{s}”" not in "".join(skipped)]
+        notes.append(f"工作簿有 {len(sheets)} 个工作表，读取“{chosen}”"
+                     + (f"；跳过 {'、'.join(skipped)}" if skipped else "")
+                     + (f"；未读：{'、'.join(rest)}" if rest else "")
+                     + f"（可{FIX_LAYER}）")
+    return chosen
+
+
+#: a numeric cell this large holds an id, not a measure: Excel keeps 15 significant digits, so a
+#: longer number typed or exported as a number is already rounded in the file
+_EXACT_LIMIT = 10 ** 15
+
+
+def _exact_code_cells(df, lines, path: Path, sheet) -> None:
+    """Code columns (:func:`_is_text_field`, e.g. 电子监管号) of a sheet to exact text, in place.
+
+    A number of 16 digits or more stored as a number cannot be the id that was typed (Excel and the
+    .xls format keep 15 significant digits; 371502100001234567 and …568 both read back as
+    371502100001234624): an :class:`InputError` names the rows and the fix (the column as text) —
+    never a rounded id, which could merge two parcels. A Python ``int`` that a float cannot hold is
+    exact (written by hand into the XML) and kept. Done before ``infer_objects`` makes a column of
+    whole numbers and blanks float64."""
+    for col in df.columns:
+        if not _is_text_field(col):
+            continue
+        vals = df[col].to_numpy(dtype=object)
+        bad = [i for i, v in enumerate(vals)
+               if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+               and np.isfinite(float(v)) and abs(float(v)) >= _EXACT_LIMIT
+               and not (isinstance(v, int) and float(v) != v)]
+        if bad:
+            rows = "、".join(str(int(lines[i])) for i in bad[:10]) + (f" 等 {len(bad)} 行" if len(bad) > 10 else "")
+            raise InputError(
+                f"{path}：工作表“{sheet}”的“{col}”列第 {rows} 行是以数值保存的长编号（如 {float(vals[bad[0]]):.15g}），"
+                "Excel 的数值只保留 15 位有效数字，文件中已不是原编号（不同宗地可能变成同一个编号），无法读取。"
+                "请把该列设为文本：在 Excel 中选中该列 →“设置单元格格式”→“文本”，重新录入编号（或从原系统重新导出），再读取。")
+        df[col] = _as_text(df[col])
+
+
+#: a code as Excel writes a long number into a CSV (3.71502E+17): its last digits are gone
+_SCIENTIFIC = r"[+-]?\d(\.\d+)?[eE]\+?\d+"
+
+
+def _no_rounded_codes(df, lines, path: Path) -> None:
+    """An :class:`InputError` when a code column (:func:`_is_text_field`, e.g. 电子监管号) of a CSV
+    holds a number in scientific notation (``3.71502E+17``, as Excel saves an 18-digit id kept as a
+    number): the id's last digits are not in the file, and two parcels could share the rounded one."""
+    for col in df.columns:
+        if not _is_text_field(col):
+            continue
+        text = df[col].astype("string").str.strip()
+        hit = text.str.fullmatch(_SCIENTIFIC).fillna(False).to_numpy(dtype=bool)
+        if hit.any():
+            pos = np.flatnonzero(hit)
+            rows = "、".join(str(int(lines[i])) for i in pos[:10]) + (f" 等 {len(pos)} 行" if len(pos) > 10 else "")
+            raise InputError(
+                f"{path}：“{col}”列第 {rows} 行的编号是科学计数法（如 {text.iloc[pos[0]]}），"
+                "原编号的后几位已不在文件中（不同宗地可能变成同一个编号），无法读取。请把该列设为文本："
+                "在 Excel 中选中该列 →“设置单元格格式”→“文本”，重新录入编号（或从原系统重新导出）后另存为 CSV，再读取。")
+
+
+def _read_xlsx(path: Path, sheet, notes, aliases=None) -> tuple["pd.DataFrame", np.ndarray]:
     import pandas as pd
 
     try:
@@ -266,9 +398,7 @@ def _read_xlsx(path: Path, sheet, notes) -> tuple["pd.DataFrame", np.ndarray]:
     with book:
         sheets = book.sheet_names
         if sheet is None:
-            sheet = sheets[0]
-            if len(sheets) > 1:
-                notes.append(f"工作簿有 {len(sheets)} 个工作表，读取第一个“{sheet}”（其他：{'、'.join(sheets[1:])}；可{FIX_LAYER}）")
+            sheet = _choose_sheet(path, book, aliases, notes)
         elif sheet not in sheets:
             raise InputError(f"{path}：没有名为 {sheet!r} 的工作表。现有：{'、'.join(sheets)}。")
         # text cells are data: a project named "nan" or "NA" keeps its name (only empty cells are missing)
@@ -289,7 +419,9 @@ def _read_xlsx(path: Path, sheet, notes) -> tuple["pd.DataFrame", np.ndarray]:
     df = raw.iloc[skip:].copy()
     df.columns = _dedupe(merged if merged is not None else raw.iloc[header].tolist())
     lines = np.arange(len(df)) + skip + 1
-    df = df.reset_index(drop=True).infer_objects()
+    df = df.reset_index(drop=True)
+    _exact_code_cells(df, lines, path, sheet)
+    df = df.infer_objects()
     return df, lines
 
 
@@ -302,12 +434,14 @@ def _drop_blank(df, lines, notes):
     return df, lines
 
 
-def _read_tabular(path: Path, kind: str, sheet, encoding, notes) -> tuple["pd.DataFrame", np.ndarray]:
+def _read_tabular(path: Path, kind: str, sheet, encoding, notes, aliases=None) -> tuple["pd.DataFrame", np.ndarray]:
     if kind == "csv":
         df, lines = _read_csv(path, encoding, notes)
     else:
-        df, lines = _read_xlsx(path, sheet, notes)
+        df, lines = _read_xlsx(path, sheet, notes, aliases)
     df, lines = _drop_blank(df, lines, notes)
+    if kind == "csv":
+        _no_rounded_codes(df, lines, path)
     if len(df) == 0:
         raise InputError(f"{path}：只有表头，没有数据行（0 条记录）。请确认导出时包含了数据。")
     df = _infer_numbers(df)  # CSV cells are all text; Excel has "numbers stored as text" too
@@ -330,8 +464,11 @@ def _sheet_with_coordinates(path: Path, df, lines, encoding, notes):
         pass
     with pd.ExcelFile(path, engine=_excel_engine(path)) as book:
         sheets = book.sheet_names
+        hidden = _hidden_sheets(book)
         hits = []
         for name in sheets[1:]:
+            if name in hidden:
+                continue
             head = pd.read_excel(book, sheet_name=name, header=None, nrows=30)
             if head.empty:
                 continue
@@ -517,7 +654,7 @@ def read_table(path, *, field_map: dict[str, str] | None = None, encoding=None, 
     kind = _format_of(path)
     notes: list[str] = []
     if kind in _TABULAR:
-        df, lines = _read_tabular(path, kind, sheet, encoding, notes)
+        df, lines = _read_tabular(path, kind, sheet, encoding, notes, aliases)
     else:
         import pyogrio
 

@@ -395,7 +395,7 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
         shape_warnings = gdf.attrs.pop(SHAPE_WARNINGS, [])
         names, survey_ok = ("Y（东坐标）", "X（北坐标）"), False
     elif kind in _TABULAR:
-        df, lines = _read_tabular(path, kind, layer, encoding, notes)
+        df, lines = _read_tabular(path, kind, layer, encoding, notes, aliases)
         if kind == "xlsx" and layer is None and x is None and y is None and not field_map:
             df, lines = _sheet_with_coordinates(path, df, lines, encoding, notes)
         if x is None and y is None and field_map:

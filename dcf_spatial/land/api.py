@@ -113,8 +113,9 @@ def audit_idle(parcels, *, as_of, imagery=None, built_class: int | None = None, 
             result = idle_dask(parcels, Path(out), as_of=as_of, scheduler=scheduler, npartitions=partitions,
                                n_workers=n_workers, field_map=field_map, crs=crs, code_system=code_system,
                                store=store, rules=rules, progress=progress,
-                               write=lambda res: res.write(out, overwrite=overwrite, map=map, basemap=basemap,
-                                                           gpkg=gpkg))
+                               write=_recorded_first(lambda res: res.write(out, overwrite=overwrite, map=map,
+                                                                           basemap=basemap, gpkg=gpkg),
+                                                     record, store, out))
     else:
         from .._memory import gc_paused
         from .single import idle_single
@@ -125,8 +126,9 @@ def audit_idle(parcels, *, as_of, imagery=None, built_class: int | None = None, 
                                  crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy, code_system=code_system,
                                  store=store, rules=rules, progress=progress,
                                  # the writes are the progress's last step: 完成 only once they are done
-                                 write=None if out is None else
-                                 (lambda r: r.write(out, overwrite=overwrite, map=map, basemap=basemap, gpkg=gpkg)))
+                                 write=None if out is None else _recorded_first(
+                                     lambda r: r.write(out, overwrite=overwrite, map=map, basemap=basemap, gpkg=gpkg),
+                                     record, store, out))
     _record(result, record, store, out)
     return result
 
@@ -193,14 +195,30 @@ def audit_efficiency(enterprises, *, parcels=None, as_of=None, scoring=None, eng
                                    parcel_field_map=parcel_field_map, crs=crs, layer=layer, parcel_layer=parcel_layer,
                                    encoding=encoding, swap_xy=swap_xy, store=store)
     if out is not None:
-        result.write(out, overwrite=overwrite, map=map, basemap=basemap)
+        _recorded_first(lambda r: r.write(out, overwrite=overwrite, map=map, basemap=basemap), record, store, out)(result)
     _record(result, record, store, out)
     return result
 
 
+def _recorded_first(write, record: bool, store, out):
+    """``write`` (the output files, ``manifest.json`` — the folder's completeness marker — last) preceded
+    by the register record when ``record``: a run killed between the two leaves a record whose folder
+    :func:`dcf_spatial.register.audits.audit_history` calls incomplete, never a complete folder the
+    register lacks (QA round 9). ``write`` itself when not recording."""
+    if not record:
+        return write
+
+    def run(result):
+        _record(result, True, store, out)
+        return write(result)
+
+    return run
+
+
 def _record(result, record: bool, store, out) -> None:
-    """The hook of issue 15: the audit's manifest and answer into the register (``dcf audit diff``)."""
-    if record:
+    """The hook of issue 15: the audit's manifest and answer into the register (``dcf audit diff``);
+    once per result (:func:`_recorded_first` may have recorded it before the files were written)."""
+    if record and "register_id" not in result.details:
         from ..register.audits import record_audit
 
         result.details["register_id"] = record_audit(result, store=store, folder=out)

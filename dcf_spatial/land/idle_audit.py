@@ -1254,6 +1254,7 @@ def summarize(audited, by: list[str] | None = None) -> pd.DataFrame:
     out["fee_wan"] = g["fee_wan"].sum()
     out["fee_pending"] = idle.groupby(keys)["fee_wan"].apply(lambda v: int(v.isna().sum())).reindex(
         out.index, fill_value=0).astype(int)
+    out["area_unknown"] = df["area_mu"].isna().groupby([df[k] for k in keys]).sum().reindex(out.index, fill_value=0).astype(int)
     return out.reset_index()
 
 
@@ -1327,4 +1328,5 @@ def _summarize_codes(audited, key: str | None) -> pd.DataFrame:
     out["fee_wan"] = pd.Series(fee).groupby(codes).sum().to_numpy()
     pend = idle & np.isnan(fee)   # owed, no land price: the fee is 待核定, not 0 (fee_pending)
     out["fee_pending"] = np.bincount(codes[pend], minlength=ng).astype(np.int64)
+    out["area_unknown"] = np.bincount(codes[np.isnan(area)], minlength=ng).astype(np.int64)  # not in area_mu
     return out.reset_index()

@@ -84,6 +84,7 @@ SUMMARY_COLUMNS_ZH = {
     "total": "宗地数合计", "area_mu": "宗地面积合计（亩）", "idle_count": "疑似及认定闲置宗地数（不含第八条原因）",
     "idle_area_mu": "疑似及认定闲置面积（亩）", "determined_count": "其中已下达认定书宗数",
     "fee_wan": "土地闲置费合计（万元；含潜在金额）",
+    "area_unknown": "面积不明宗数（未计入面积合计）",
 }
 
 
@@ -435,9 +436,12 @@ def status_table(audited) -> pd.DataFrame:
     df = pd.DataFrame({"status_zh": codes,
                        "area_mu": np.where(footer, 0.0, audited["area_mu"].to_numpy(dtype=float)),
                        "fee_wan": np.where(footer, np.nan, audited["fee_wan"].to_numpy(dtype=float)),
-                       "fee_pending": fee_pending(audited).astype(np.int64)})
+                       "fee_pending": fee_pending(audited).astype(np.int64),
+                       # 面积不明: not in area_mu's sum (a 合计/表尾 row is no parcel)
+                       "area_unknown": (np.isnan(audited["area_mu"].to_numpy(dtype=float)) & ~footer).astype(np.int64)})
     table = df.groupby("status_zh", sort=True).agg(count=("status_zh", "size"), area_mu=("area_mu", "sum"),
-                                                   fee_wan=("fee_wan", "sum"), fee_pending=("fee_pending", "sum"))
+                                                   fee_wan=("fee_wan", "sum"), fee_pending=("fee_pending", "sum"),
+                                                   area_unknown=("area_unknown", "sum"))
     table.index = pd.Index(np.asarray(labels, dtype=object)[table.index.to_numpy()], name="status_zh")
     return table
 
@@ -473,11 +477,28 @@ def status_rows(by_status: pd.DataFrame) -> pd.DataFrame:
     rows += [("", zh) for zh in table.index if zh not in known and counts.get(zh, 0) > 0]  # none expected
     out = pd.DataFrame(rows, columns=["status", "status_zh"])
     vals = table.reindex(out["status_zh"]).fillna(0)
-    for col in ("count", "area_mu", "fee_wan", "fee_pending"):
+    for col in ("count", "area_mu", "fee_wan", "fee_pending", "area_unknown"):
         out[col] = vals[col].to_numpy() if col in vals.columns else 0.0
     out["fee_pending"] = out["fee_pending"].astype(np.int64)
     out["count"] = out["count"].astype(int)
+    out["area_unknown"] = out["area_unknown"].astype(int)
     return out
+
+
+def area_total_text(area_mu: float, area_unknown: int, count: int) -> str:
+    """An area total as the summaries print it: ``0.0 亩`` is not said of parcels whose area is not
+    known — ``面积不明 7 宗`` when none has an area, ``12.0 亩（另 2 宗面积不明）`` when some lack one.
+
+    Examples
+    --------
+    >>> area_total_text(0.0, 7, 7), area_total_text(12.0, 2, 5), area_total_text(3.5, 0, 1)
+    ('面积不明 7 宗', '12.0 亩（另 2 宗面积不明）', '3.5 亩')
+    """
+    n = int(area_unknown or 0)
+    if n and n >= int(count):
+        return f"面积不明 {n:,} 宗"
+    text = f"{float(area_mu or 0.0):,.1f} 亩"
+    return f"{text}（另 {n:,} 宗面积不明）" if n else text
 
 
 def rejected_rows(audited) -> np.ndarray:
@@ -564,13 +585,20 @@ def write_idle_excel(audited, path, *, notes: list[str], max_list_rows: int = 10
 
 def _methods_zh(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with its zone-assignment method columns (``inside`` …) in Chinese, as the lists show them."""
-    from .zones import METHOD_ZH
+    from .zones import METHOD_ZH, conflict_label
 
     cols = [c for c in ("township_method", "cluster_method", "park_method") if c in frame.columns]
     if not cols:
         return frame
-    return frame.assign(**{c: frame[c].astype(object).map(lambda v: METHOD_ZH.get(v, v) if isinstance(v, str) else v)
-                           for c in cols})
+    out = {c: frame[c].astype(object).map(lambda v: METHOD_ZH.get(v, v) if isinstance(v, str) else v) for c in cols}
+    if "place_reason" in frame.columns:  # a name conflict says both names (地名冲突：郑家镇与闫寺街道)
+        for c in cols:
+            hit = (frame[c].astype(object) == "conflict").to_numpy()
+            if hit.any():
+                col = out[c].copy()
+                col[hit] = [conflict_label(r) or METHOD_ZH["conflict"] for r in frame["place_reason"].to_numpy()[hit]]
+                out[c] = col
+    return frame.assign(**out)
 
 
 def zone_method_note() -> str:
@@ -629,12 +657,15 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
         parcels = (by_status["status"] != "not_a_parcel").to_numpy()   # a 合计/表尾 row is no parcel of the total
         total = pd.DataFrame([{"status": "total", "status_zh": "合计", "count": int(by_status["count"][parcels].sum()),
                                "area_mu": by_status["area_mu"].sum(), "fee_wan": by_status["fee_wan"].sum(),
-                               "fee_pending": int(by_status["fee_pending"].sum())}])
+                               "fee_pending": int(by_status["fee_pending"].sum()),
+                               "area_unknown": int(by_status["area_unknown"].sum())}])
         by_status = pd.concat([by_status, total], ignore_index=True)
         by_status["count"] = by_status["count"].astype(int)
         by_status = fee_cells(by_status)
         _write_sheet(writer, _excel_frame(by_status, {"status_zh": "审计结论", "status": "状态代码", "count": "宗地数",
-                                                      "area_mu": "面积（亩）", "fee_wan": "土地闲置费（万元；含潜在金额）"}),
+                                                      "area_mu": "面积（亩）",
+                                                      "area_unknown": "面积不明（宗；未计入面积）",
+                                                      "fee_wan": "土地闲置费（万元；含潜在金额）"}),
                      "汇总_按状态", header_note=once + data_note)
         for key, sheet in (("township_zh", "汇总_按镇街"), ("cluster_zh", "汇总_按集聚区"), ("park_zh", "汇总_按园区")):
             if key in summaries:

@@ -493,7 +493,10 @@ def _require(df, required, source, kind) -> None:
         names = [e if isinstance(e, str) else e["name"] for e in aliases.get(f, [])]
         wanted.append(field_label(f) + (f"（可识别的列名：{'、'.join(names[:5])}）" if names else ""))
     geom = getattr(df, "geometry", None)
-    cols = [str(c) for c in df.columns if geom is None or c != geom.name]
+    # the file's own columns (read_table's ``input_columns``), not the canonical ones the aliases and the
+    # place lookup added (parcel_id, location_method …): the user cannot find those in the file
+    own = df.attrs.get("input_columns")
+    cols = [str(c) for c in (own if own is not None else df.columns) if geom is None or c != geom.name]
     # Chinese GBK names read as Latin-1 come out as runs of accented letters (e.g. "×ÚµØ´úÂë")
     # the fixes in the library's neutral words (dcf_spatial._fixes): the CLI and the desk word them their way
     hint = f"字段名疑似乱码（中文按错误的编码读入）：请{_fixes.ENCODING}（如 gbk）。" if looks_mis_decoded(cols) else ""
@@ -1019,6 +1022,8 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     area = np.where(pointlike | ledger, declared, area)
     out["area_m2"] = area
     out["area_mu"] = area / settings.MU_M2
+    if dup.any():
+        _duplicate_area_conflicts(key, dup.to_numpy(), out["area_mu"].to_numpy(dtype=float), problems)
     # a category (one byte a row) made from the codes of the few labels, not a text per parcel
     # a line or a collection is drawn, but not as an area: named by its type, not called a point
     gtype = np.asarray(geom.geom_type.astype(object).fillna(""), dtype=object)
@@ -1067,6 +1072,53 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     return out
 
 
+def _duplicate_area_conflicts(key: pd.Series, dup: np.ndarray, area_mu: np.ndarray, problems: np.ndarray) -> None:
+    """Rows sharing a parcel id whose areas differ (10 亩 on one row, 11 亩 on another) say both areas:
+    a repeated id is not merged, and which area is right is for the bureau to check.
+
+    Examples
+    --------
+    >>> p = np.full(3, "", dtype=object)
+    >>> _duplicate_area_conflicts(pd.Series(["A", "A", "B"]), np.array([True, True, False]),
+    ...                           np.array([10.0, 11.0, 5.0]), p)
+    >>> p[0]
+    '同一宗地代码的各条记录面积不同（10.00 亩、11.00 亩），请核实哪一条正确；合计只计第一条'
+    """
+    pos = np.flatnonzero(dup)
+    frame = pd.DataFrame({"k": key.to_numpy(dtype=object)[pos], "a": np.round(area_mu[pos], 2)})
+    areas = frame.groupby("k", sort=False)["a"].agg(lambda v: list(dict.fromkeys(x for x in v if x == x)))
+    differ = areas[areas.map(len) > 1]
+    if differ.empty:
+        return
+    texts = {k: "同一宗地代码的各条记录面积不同（" + "、".join(f"{a:,.2f} 亩" for a in v) + "），请核实哪一条正确；合计只计第一条"
+             for k, v in differ.items()}
+    hit = frame["k"].map(texts)
+    mask = np.zeros(len(problems), dtype=bool)
+    mask[pos[hit.notna().to_numpy()]] = True
+    _append_problem(problems, mask, lambda m: hit[hit.notna()].tolist())
+
+
+def _bad_area_text(col: str, value) -> str:
+    """Why an area cell was not read (see :func:`dcf_spatial.io.aliases.area_numbers`), in Chinese.
+
+    Examples
+    --------
+    >>> _bad_area_text("面积(亩)", "1,5")
+    '面积(亩)「1,5」无法确定是 1.5 还是 15（逗号只作千位分隔，如 1,500）：请改为其中一个，按缺失计'
+    >>> _bad_area_text("面积(亩)", "nan")
+    '面积(亩)「nan」是文字，不是面积（空单元格才是没有面积）：请填写面积或清空单元格，按缺失计'
+    """
+    text = str(value).strip()
+    if "," in text or "，" in text:
+        plain = text.replace("，", ",")
+        return (f"{col}「{text}」无法确定是 {plain.replace(',', '.')} 还是 {plain.replace(',', '')}"
+                "（逗号只作千位分隔，如 1,500）：请改为其中一个，按缺失计"
+                if plain.count(",") == 1 else f"{col}「{text}」的逗号不是千位分隔（如 1,500）：请只填数字，按缺失计")
+    if text.lower() in ("nan", "none", "null", "n/a"):
+        return f"{col}「{text}」是文字，不是面积（空单元格才是没有面积）：请填写面积或清空单元格，按缺失计"
+    return f"{col}「{text}」不是数字：请只填数字（单位见列名），按缺失计"
+
+
 def _area_cell_problems(gdf, problems: np.ndarray, bad_fields: np.ndarray) -> None:
     """Each area cell that is not a number (``面积/亩「约30」不是数字``) and each row whose two area
     columns (面积(亩) and 面积(公顷)) disagree by more than 1 % is named in the row's problems."""
@@ -1086,7 +1138,7 @@ def _area_cell_problems(gdf, problems: np.ndarray, bad_fields: np.ndarray) -> No
         if bad.any():
             typed = gdf[col].astype(object).to_numpy()
             _append_problem(problems, bad, lambda m, typed=typed, col=col: np.array(
-                [f"{col}「{str(v).strip()}」不是数字：请只填数字（单位见列名），按缺失计" for v in typed[m]], dtype=object))
+                [_bad_area_text(col, v) for v in typed[m]], dtype=object))
             _append_problem(bad_fields, bad, "area_m2", sep=";")
     if len(read) == 2:
         (c1, a), (c2, b) = read["area_m2"], read["area_m2_alt"]

@@ -143,7 +143,7 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
     layers = zone_layers(store=store)
     shared = _SharedKinds(layers[0])
     work_ready: Future = Future()
-    placing = rows[[c for c in (rows.geometry.name, "location_method", "place_level") if c in rows.columns]] \
+    placing = rows[[c for c in (rows.geometry.name, "location_method", "place_level", "place_reason") if c in rows.columns]] \
         if hasattr(rows, "geometry") else rows
 
     def reproject_then_join(frame, work_ready):

@@ -14,6 +14,7 @@ pairs, no Point objects tested one by one.
 from __future__ import annotations
 
 import logging
+import re
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,8 @@ ZONE_LAYERS = {
 KIND_ZH = {"township": "镇（街道）", "cluster": "工业集聚区", "park": "功能园区"}
 METHOD_ZH = {"inside": "完全位于区内", "largest_share": "跨界，按面积最大者归属", "outside": "不在任何区内",
              "by_name": "按地名定位（项目位置中的地名，取该单元代表点）", "unknown": "位置不明（无坐标，地名无法识别）",
-             "not_named": "地名未指明（项目位置只到更大的单元）"}
+             "not_named": "地名未指明（项目位置只到更大的单元）",
+             "conflict": "地名冲突（项目位置中的地名指向不同单元，无法确定在哪一个）"}
 #: the finest kind a place level fixes: a row placed at a township by name says nothing of its cluster or park
 _LEVEL_KINDS = {"镇街": ("township",), "示范区": ("township",), "服务业分区": ("township",), "服务业节点": ("township",),
                 "集聚区": ("township", "cluster"), "园区": ("township", "cluster", "park")}
@@ -284,6 +286,50 @@ def _category(codes, labels):
                                      dtype=pd.CategoricalDtype(pd.Index(np.asarray(labels, dtype=object), dtype="str")))
 
 
+#: a place reason of :meth:`dcf_spatial.places.Gazetteer.find_in_text` naming two or more units
+_CONFLICT_WORDS = ("指向互不包含的单元", "可指多个单元")
+_CONFLICT_PART = re.compile(r"^(?:“([^”]+)”→)?([^（]+)（")
+
+
+def conflict_names(reason) -> list[str]:
+    """The names a conflicting address was found to hold, from its ``place_reason`` (``[]`` when the
+    reason is not a conflict): ``郑家镇`` and ``闫寺街道``; a short name says its unit (``东吕（现代有机葡萄产业示范区）``).
+
+    Examples
+    --------
+    >>> conflict_names("地址中的地名指向互不包含的单元：“闫寺街道”→闫寺街道（镇街）；“郑家镇”→郑家镇（镇街），无法确定")
+    ['闫寺街道', '郑家镇']
+    >>> conflict_names("地址为空")
+    []
+    """
+    if not isinstance(reason, str) or not any(w in reason for w in _CONFLICT_WORDS):
+        return []
+    word = next(w for w in _CONFLICT_WORDS if w in reason)
+    listed = re.split(r"。|，无法确定", reason.split(word, 1)[1].lstrip("："), maxsplit=1)[0]
+    out = []
+    for part in listed.split("；"):
+        m = _CONFLICT_PART.match(part.strip())
+        if m is None:
+            continue
+        typed, unit = m.groups()
+        name = unit.strip() if not typed or typed == unit.strip() else f"{typed}（{unit.strip()}）"
+        if name not in out:
+            out.append(name)
+    return out if len(out) >= 2 else []
+
+
+def conflict_label(reason) -> str | None:
+    """``地名冲突：郑家镇与闫寺街道`` for a conflicting ``place_reason`` (see :func:`conflict_names`), else ``None``.
+
+    Examples
+    --------
+    >>> conflict_label("地址中的地名可指多个单元：甲镇（镇街）；乙镇（镇街）。")
+    '地名冲突：甲镇与乙镇'
+    """
+    names = conflict_names(reason)
+    return "地名冲突：" + "与".join(names) if names else None
+
+
 def _apply_name_placement(parcels, out, kinds, notes) -> None:
     """Rows placed by a name (``location_method`` = 按地名定位, :func:`dcf_spatial.places.place_rows`)
     keep only the kinds their name fixes (a township name says nothing of a cluster); rows whose
@@ -295,6 +341,10 @@ def _apply_name_placement(parcels, out, kinds, notes) -> None:
         np.full(len(parcels), None, dtype=object)
     named = method == "按地名定位"
     unknown = method == "位置不明"
+    # two names found that point at different units (郑家镇闫寺街道): not "no name found"
+    reasons = parcels["place_reason"].astype(object).to_numpy() if "place_reason" in parcels.columns else \
+        np.full(len(parcels), None, dtype=object)
+    conflict = unknown & np.array([bool(conflict_names(r)) for r in reasons], dtype=bool)
     for kind in kinds:
         fixed = np.array([kind in _LEVEL_KINDS.get(lv, ()) for lv in level], dtype=bool)
         by_name = named & fixed
@@ -306,10 +356,14 @@ def _apply_name_placement(parcels, out, kinds, notes) -> None:
         meth[by_name] = "by_name"
         zh[not_named], ids[not_named], meth[not_named], share[not_named] = NOT_NAMED_ZH, None, "not_named", np.nan
         zh[unknown], ids[unknown], meth[unknown], share[unknown] = UNKNOWN_ZH, None, "unknown", np.nan
+        meth[conflict] = "conflict"
         out[f"{kind}_zh"] = _category(*pd.factorize(zh, use_na_sentinel=True))
         out[f"{kind}_id"] = _category(*pd.factorize(ids, use_na_sentinel=True))
         out[f"{kind}_method"] = _category(*pd.factorize(meth))
         out[f"{kind}_share"] = share
     if named.any() or unknown.any():
         notes.append(f"{int(named.sum())} 宗无坐标、按项目位置中的地名定位（取该单元代表点，仅归属到地名所指的层级）；"
-                     f"{int(unknown.sum())} 宗地名无法识别，汇总时计入“{UNKNOWN_ZH}”，仍逐宗审计")
+                     f"{int(unknown.sum())} 宗位置不明（"
+                     + (f"其中 {int(conflict.sum())} 宗地名冲突：项目位置中的地名指向不同单元，见“镇街归属方式”；"
+                        if conflict.any() else "")
+                     + f"均已审计），汇总时计入“{UNKNOWN_ZH}”")

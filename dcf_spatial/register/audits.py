@@ -536,5 +536,44 @@ def audit_history(*, store=None) -> "pd.DataFrame":
 
     rows = tables.read_audits(_store(store), with_rows=False)
     return pd.DataFrame([{"审计登记号": int(r["id"]), "登记时间": r["recorded_at"], "种类": KIND_ZH.get(r["kind"], r["kind"]),
-                          "基准日": r["as_of"], "输出文件夹": r["folder"] or ""} for r in rows],
-                        columns=["审计登记号", "登记时间", "种类", "基准日", "输出文件夹"])
+                          "基准日": r["as_of"], "输出文件夹": r["folder"] or "",
+                          "文件夹状态": folder_state(r["folder"], r.get("manifest"))} for r in rows],
+                        columns=["审计登记号", "登记时间", "种类", "基准日", "输出文件夹", "文件夹状态"])
+
+
+def folder_state(folder, recorded_manifest=None) -> str:
+    """What is left of a recorded audit's output folder, in Chinese: ``完整``, ``不完整…`` (the run was
+    stopped after it was recorded, before its ``manifest.json`` was written: the register keeps the
+    whole answer), ``已被另一次审计覆盖`` (its manifest names other inputs or another as-of date),
+    ``文件夹已不存在``; ``""`` when none was written. Reads only the manifest (no file is hashed).
+
+    Examples
+    --------
+    >>> folder_state(None), folder_state("/no/such/folder")
+    ('', '文件夹不存在（登记后未写出文件，或已删除、移动）')
+    """
+    from ..io.output_set import MANIFEST
+
+    if not folder:
+        return ""
+    path = Path(folder)
+    if not path.is_dir():
+        return "文件夹不存在（登记后未写出文件，或已删除、移动）"
+    man_path = path / MANIFEST
+    if not man_path.is_file():
+        return (f"不完整：没有 {MANIFEST}（登记后、写完文件前中断）；登记中的结论完整，"
+                "可用登记号对比（dcf audit diff），需要文件时请重新审计")
+    try:
+        man = json.loads(man_path.read_text(encoding="utf-8"))
+    except ValueError:
+        return f"不完整：{MANIFEST} 无法读取"
+    if man.get("complete") is not True:
+        return f"不完整：{MANIFEST} 未标记为完整"
+    try:
+        rec = json.loads(recorded_manifest) if isinstance(recorded_manifest, str) else (recorded_manifest or {})
+    except ValueError:
+        rec = {}
+    same = all(rec.get(k) in (None, man.get(k)) for k in ("kind", "as_of")) and (
+        not rec.get("inputs") or {k: (v or {}).get("sha256") for k, v in rec["inputs"].items()}
+        == {k: (v or {}).get("sha256") for k, v in (man.get("inputs") or {}).items()})
+    return "完整" if same else "已被另一次审计覆盖（文件夹中是其他输入或基准日的结果）"

@@ -547,6 +547,7 @@ def site_check_batch(request: Request,
                          None, description="规划管理部门口径（plan_rules.json → office_policies），用于全部行；"
                                            "每项写成 口径=取值（可重复，如 industry_outside_clusters=conditional），"
                                            "或一个 JSON 对象 {\"口径名\": \"取值\"}。不给则用各口径的默认值。"),
+                     sheet: str | None = Form(None, description="工作簿中要读取的工作表名（可选；不填时读取第一个可见工作表）"),
                      format: Literal["json", "xlsx"] = Query("json", description="json：结果与下载链接；xlsx：直接下载表格")):
     """One result per row (rows that cannot be checked say why), as ``dcf site check --batch --json``;
     ``xlsx_url`` downloads the table (formula-like text stays text)."""
@@ -560,7 +561,7 @@ def site_check_batch(request: Request,
         path = save_upload(file, d, limit_bytes=request.app.state.upload_limit)
         try:
             answer = dcf.check_batch(str(path), industry or None, crs=crs, record=request.app.state.record,
-                                     policy=chosen)
+                                     policy=chosen, **({"layer": sheet} if sheet else {}))
         except dcf.DcfError as exc:  # the message names the uploaded file, not the server's copy
             raise worded(exc, form=form_of(request.url.path), names={str(path): _display_name(file.filename)}) from exc
         out = d / "result.xlsx"
@@ -971,8 +972,11 @@ def _shown_paths(text: str, names: dict) -> str:
 
 
 def _start_audit(request, kind: str, uploads: dict, run) -> JSONResponse:
+    from ..wording import AUDIT_FORM
+
     jobs = request.app.state.jobs
     job = jobs.new(kind)
+    job.form = AUDIT_FORM  # the audit forms have a 工作表 box: a sheet error points at it
     paths = {}
     (job.folder / "input").mkdir()
     for key, up in uploads.items():
@@ -1000,23 +1004,31 @@ def _start_audit(request, kind: str, uploads: dict, run) -> JSONResponse:
     return JSONResponse({"job": job.id, "url": f"/api/jobs/{job.id}", "status": job.status}, status_code=202)
 
 
+#: the audit forms' ``sheet`` field
+_SHEET_HELP = ("工作簿中要读取的工作表名（可选；不填时读取第一个表头含台账列名的可见工作表，"
+               "读取与跳过的工作表写入读入说明）")
+
+
 @router.post("/audit/idle", status_code=202, summary="闲置土地审计（后台任务）", responses=error_responses(400, 413, 415, 422))
 def audit_idle(request: Request,
                parcels: UploadFile = File(..., description="宗地：压缩的 SHP、GPKG、GeoJSON、KML，或供地台账 CSV/XLSX/XLS/ODS（有无坐标均可：无坐标时按项目位置地名定位）"),
-               as_of: str = Form(..., description="审计基准日 YYYY-MM-DD")):
+               as_of: str = Form(..., description="审计基准日 YYYY-MM-DD"),
+               sheet: str | None = Form(None, description=_SHEET_HELP)):
     """Start ``dcf.audit_idle``; answer a job id to poll at ``GET /api/jobs/{id}``."""
     import dcf_spatial as dcf
 
     day = _as_of(as_of)
     return _start_audit(request, "idle", {"parcels": parcels},
-                        lambda p: dcf.audit_idle(str(p["parcels"]), as_of=day))
+                        lambda p: dcf.audit_idle(str(p["parcels"]), as_of=day, layer=sheet or None))
 
 
 @router.post("/audit/efficiency", status_code=202, summary="亩产效益评价（后台任务）", responses=error_responses(400, 413, 415, 422))
 def audit_efficiency(request: Request,
                      enterprises: UploadFile = File(..., description="企业表：CSV、XLSX、XLS 或 ODS"),
                      parcels: UploadFile | None = File(None, description="宗地（可选）"),
-                     as_of: str | None = Form(None, description="评价基准日 YYYY-MM-DD（可选）")):
+                     as_of: str | None = Form(None, description="评价基准日 YYYY-MM-DD（可选）"),
+                     sheet: str | None = Form(None, description=_SHEET_HELP + "（企业表）"),
+                     parcel_sheet: str | None = Form(None, description=_SHEET_HELP + "（宗地）")):
     """Start ``dcf.audit_efficiency``; answer a job id to poll."""
     import dcf_spatial as dcf
 
@@ -1024,7 +1036,8 @@ def audit_efficiency(request: Request,
     return _start_audit(request, "efficiency", {"enterprises": enterprises, "parcels": parcels},
                         lambda p: dcf.audit_efficiency(str(p["enterprises"]),
                                                        parcels=str(p["parcels"]) if "parcels" in p else None,
-                                                       as_of=day))
+                                                       as_of=day, layer=sheet or None,
+                                                       parcel_layer=parcel_sheet or None))
 
 
 @router.get("/jobs/{job_id}", summary="后台任务状态", responses=error_responses(404, 422))
