@@ -287,9 +287,19 @@ def restore(file, *, store=None) -> dict:
     try:
         shutil.copyfile(file, tmp)
         with _lock(target):
-            if kept is not None:
-                shutil.copy2(target, kept)  # the replaced store, damaged or not: nothing lost
-            os.replace(tmp, target)
+            from .backends.gpkg import copy_consistent, file_lock, is_wal, replace_contents
+
+            if is_wal(target):
+                # a running desk keeps it in WAL mode (backends/gpkg_wal.py): its last commits are in -wal, and
+                # the file must not be swapped under the desk's connections — copied out and in by SQLite
+                with file_lock(target):
+                    if kept is not None:
+                        copy_consistent(target, kept)
+                    replace_contents(target, tmp)
+            else:
+                if kept is not None:
+                    shutil.copy2(target, kept)  # the replaced store, damaged or not: nothing lost
+                os.replace(tmp, target)
     except PermissionError as exc:
         raise StoreError(readonly_message(str(target), exc.strerror or str(exc))) from None
     except OSError as exc:
