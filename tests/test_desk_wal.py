@@ -205,3 +205,38 @@ def test_a_desk_killed_mid_load_leaves_every_answered_id_in_a_store_the_cli_read
         time.sleep(0.1)
     assert not gpkg.is_wal(store) and not os.path.exists(f"{store}-wal")
     assert set(answered) <= _ids(store)
+
+
+def test_a_restore_while_the_desk_runs_goes_into_the_same_file_and_keeps_the_replaced_one_whole(store, tmp_path):
+    from dcf_spatial.store import doctor
+
+    with gpkg_wal.desk_wal(store):
+        doctor.backup(tmp_path / "backup.gpkg", store=store)
+        ids = dcf.check_site(SITE, "C34", store=store, record="恢复前").register_ids   # in -wal only
+        ino = os.stat(store).st_ino
+        during = subprocess.run([*DCF, "--store", str(store), "layers", "doctor"], capture_output=True, text=True)
+        assert during.returncode == 0, during.stdout + during.stderr
+        done = doctor.restore(tmp_path / "backup.gpkg", store=store)
+        assert os.stat(store).st_ino == ino and gpkg.is_wal(store)
+        assert not set(ids) & _ids(store)                 # the backup was taken before that check
+        assert set(ids) <= _ids(done["kept"])             # ... and the replaced store, kept, has it
+        later = dcf.check_site(SITE, "C34", store=store, record="恢复后").register_ids
+    assert set(later) <= _ids(store)
+    after = subprocess.run([*DCF, "--store", str(store), "layers", "doctor"], capture_output=True, text=True)
+    assert after.returncode == 0, after.stdout + after.stderr
+
+
+def test_a_build_over_the_store_while_the_desk_runs_goes_into_the_same_file(store, monkeypatch):
+    from dcf_spatial.store import build
+
+    townships = catalog.read_layer("townships", store=store)
+    monkeypatch.setattr(build, "build_layers", lambda: {"townships": townships})   # one layer: quick
+    with gpkg_wal.desk_wal(store):
+        dcf.check_site(SITE, "C34", store=store, record="重建前")
+        ino = os.stat(store).st_ino
+        build.build(store)
+        assert os.stat(store).st_ino == ino and gpkg.is_wal(store)
+        assert list(catalog.catalog_rows(store)["id"]) == ["townships"]
+    assert not os.path.exists(f"{store}-wal")
+    with sqlite3.connect(store) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -234,6 +234,7 @@ def backup(output, *, store=None, overwrite: bool = False) -> Path:
             with contextlib.closing(sqlite3.connect(f"file:{location}?mode=ro", uri=True)) as src, \
                     contextlib.closing(sqlite3.connect(tmp)) as dst:
                 src.backup(dst)
+                dst.execute("PRAGMA journal_mode=DELETE")   # one self-contained file, also from a desk's WAL store
         else:
             catalog.copy_store(location, tmp)
         _check_backup_file(tmp)
@@ -307,7 +308,8 @@ def restore(file, *, store=None) -> dict:
             raise StoreError(readonly_message(str(target), exc.strerror or str(exc))) from None
         raise
     finally:
-        tmp.unlink(missing_ok=True)
+        for side in ("", "-wal", "-shm", "-journal"):
+            Path(f"{tmp}{side}").unlink(missing_ok=True)
     with contextlib.closing(sqlite3.connect(f"file:{target}?mode=ro", uri=True)) as con:
         layers = [r[0] for r in con.execute(f"SELECT id FROM {CATALOG_TABLE} ORDER BY rowid")]
     logger.info("Restored %s from %s (previous file kept as %s)", target, file, kept)

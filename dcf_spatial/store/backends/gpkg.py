@@ -515,8 +515,9 @@ def replace_contents(path, new) -> None:
     --------
     >>> replace_contents("dcf_layers.gpkg", "/tmp/.dcf_layers.1234.tmp.gpkg")   # doctest: +SKIP
     """
-    with contextlib.closing(sqlite3.connect(f"file:{new}?mode=ro", uri=True)) as s, \
+    with contextlib.closing(sqlite3.connect(new, isolation_level=None)) as s, \
             contextlib.closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as d:
+        s.execute("PRAGMA journal_mode=DELETE")   # ``new`` stays one file (no -wal/-shm left beside it)
         d.execute("PRAGMA synchronous=FULL")
         s.backup(d)   # pages=-1: every page in one step, one write transaction
 
