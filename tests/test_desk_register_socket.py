@@ -89,7 +89,11 @@ def test_a_connection_without_the_desks_key_writes_nothing(store, door):
             _send_frame(s, payload)
         except OSError:
             pass   # already closed by the primary
-        assert _recv_exact(s, 1) is None   # closed unanswered
+        try:
+            answer = _recv_exact(s, 1)
+        except ConnectionResetError:   # closed with our second frame unread: the kernel resets (a race)
+            answer = None
+        assert answer is None   # closed unanswered
         s.close()
     assert _projects(store) == []
 

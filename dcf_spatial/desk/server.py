@@ -107,8 +107,11 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
                 webbrowser.open(url.replace("0.0.0.0", "127.0.0.1"))
 
         threading.Thread(target=_open, daemon=True).start()
+    from ..store.backends.gpkg_wal import desk_wal
+
     try:
-        server.run()
+        with desk_wal(store, enabled=record):   # register commits in WAL while the desk runs (see gpkg_wal)
+            server.run()
     finally:
         app.state.jobs.close()
         if app.state.access_log is not None:

@@ -475,6 +475,7 @@ def serve_workers(workers: int, *, host: str, port: int, app_kwargs: dict, url: 
                               register_sock if index == 0 else None))
         p.start()
         procs[index] = p
+        wal.watch(p.pid)
 
     def on_signal(signum, frame):
         stopping.set()
@@ -482,7 +483,14 @@ def serve_workers(workers: int, *, host: str, port: int, app_kwargs: dict, url: 
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     restarts: list[float] = []
     failure = None
+    import contextlib
+
+    from ..store.backends.gpkg_wal import desk_wal
+
+    wal_block = contextlib.ExitStack()
     try:
+        # register commits in WAL while the desk runs; the anchor outlives every worker (see gpkg_wal)
+        wal = wal_block.enter_context(desk_wal(app_kwargs.get("store"), enabled=app_kwargs.get("record", True)))
         for i in range(workers):
             start(i)
         logger.info("规划工作台以 %d 个进程运行（主进程 pid %d）。", workers, procs[0].pid)
@@ -533,6 +541,7 @@ def serve_workers(workers: int, *, host: str, port: int, app_kwargs: dict, url: 
         for s in (*socks, private, register_sock):
             s.close()
         shutil.rmtree(folder, ignore_errors=True)
+        wal_block.close()   # every worker has stopped: back to the rollback journal
         for s, h in old.items():
             signal.signal(s, h)
     if failure:

@@ -217,7 +217,13 @@ def preview_import(layer_id: str, file, *, store=None, parcels=None, **import_op
     with tempfile.TemporaryDirectory(prefix="dcf_preview_") as tmp:
         copy = Path(tmp) / "preview.gpkg"
         if st.kind == "gpkg":
-            shutil.copyfile(st.path, copy)
+            from ..store.backends.gpkg import copy_consistent, file_lock, is_wal
+
+            if is_wal(st.path):   # a running desk: the last commits are in -wal (backends/gpkg_wal.py)
+                with file_lock(st.path):
+                    copy_consistent(st.path, copy)
+            else:
+                shutil.copyfile(st.path, copy)
         else:
             present = set(catalog.catalog_rows(location)["id"])
             wanted = [lid for lid in dict.fromkeys([*site_layers(), layer_id]) if lid in present]

@@ -120,7 +120,11 @@ def _writer(path) -> list:
         old_path, old = next(iter(_WRITERS.items()))
         with file_lock(old_path):  # closing a handle drops the process's locks on that file (see file_lock)
             _WRITERS.pop(old_path)[0].close()
-    entry = [sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False), None, False]
+    con = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    # durable at every commit in either journal mode: in WAL (a running desk, gpkg_wal) SQLite's default
+    # may be built as NORMAL, which can lose the last commits on a power cut
+    con.execute("PRAGMA synchronous=FULL")
+    entry = [con, None, False]
     _WRITERS[key] = entry
     return entry
 

@@ -612,7 +612,15 @@ def build(store_path) -> Path:
             catalog.write_layer(storable(gdf, layer_id), layer_id, store=tmp, provenance="/".join(provs),
                                 source=f"layers/build_layers.py from layers/sources ({', '.join(provs)})",
                                 description=DESCRIPTIONS[layer_id])
-        os.replace(tmp, store_path)
+        from .backends.gpkg import GpkgStore, file_lock, is_wal, replace_contents
+
+        if is_wal(store_path):
+            # a running desk keeps it in WAL mode (backends/gpkg_wal.py): swapping the file would leave its
+            # -wal beside a new main file and the desk's connections on the old one — written in by SQLite
+            with GpkgStore(store_path)._locked(), file_lock(store_path):
+                replace_contents(store_path, tmp)
+        else:
+            os.replace(tmp, store_path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

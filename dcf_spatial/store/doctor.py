@@ -234,6 +234,7 @@ def backup(output, *, store=None, overwrite: bool = False) -> Path:
             with contextlib.closing(sqlite3.connect(f"file:{location}?mode=ro", uri=True)) as src, \
                     contextlib.closing(sqlite3.connect(tmp)) as dst:
                 src.backup(dst)
+                dst.execute("PRAGMA journal_mode=DELETE")   # one self-contained file, also from a desk's WAL store
         else:
             catalog.copy_store(location, tmp)
         _check_backup_file(tmp)
@@ -287,9 +288,19 @@ def restore(file, *, store=None) -> dict:
     try:
         shutil.copyfile(file, tmp)
         with _lock(target):
-            if kept is not None:
-                shutil.copy2(target, kept)  # the replaced store, damaged or not: nothing lost
-            os.replace(tmp, target)
+            from .backends.gpkg import copy_consistent, file_lock, is_wal, replace_contents
+
+            if is_wal(target):
+                # a running desk keeps it in WAL mode (backends/gpkg_wal.py): its last commits are in -wal, and
+                # the file must not be swapped under the desk's connections — copied out and in by SQLite
+                with file_lock(target):
+                    if kept is not None:
+                        copy_consistent(target, kept)
+                    replace_contents(target, tmp)
+            else:
+                if kept is not None:
+                    shutil.copy2(target, kept)  # the replaced store, damaged or not: nothing lost
+                os.replace(tmp, target)
     except PermissionError as exc:
         raise StoreError(readonly_message(str(target), exc.strerror or str(exc))) from None
     except OSError as exc:
@@ -297,7 +308,8 @@ def restore(file, *, store=None) -> dict:
             raise StoreError(readonly_message(str(target), exc.strerror or str(exc))) from None
         raise
     finally:
-        tmp.unlink(missing_ok=True)
+        for side in ("", "-wal", "-shm", "-journal"):
+            Path(f"{tmp}{side}").unlink(missing_ok=True)
     with contextlib.closing(sqlite3.connect(f"file:{target}?mode=ro", uri=True)) as con:
         layers = [r[0] for r in con.execute(f"SELECT id FROM {CATALOG_TABLE} ORDER BY rowid")]
     logger.info("Restored %s from %s (previous file kept as %s)", target, file, kept)

@@ -395,8 +395,9 @@ def _header_fd(path, ino: int) -> int:
 
 def _change_counter(path: Path, ino: int) -> int | None:
     """SQLite's file change counter (database header, offset 24; sqlite.org/fileformat.html §1.3.8),
-    raised by every committed write in rollback-journal mode; ``None`` in WAL mode (header bytes 18–19
-    are 2 there, and the counter is not kept) or when the header cannot be read.
+    raised by every committed write in rollback-journal mode; in WAL mode (header bytes 18–19 are 2
+    there, and that counter is not kept) the WAL index's counter (:func:`_wal_counter`); ``None`` when
+    the header cannot be read.
 
     Read from the file's first 100 bytes: a register write changes the file's mtime on every recorded
     check, and without the counter each check after one would open the store to tell whether its
@@ -406,9 +407,119 @@ def _change_counter(path: Path, ino: int) -> int | None:
         head = os.pread(_header_fd(path, ino), 100, 0)
     except OSError:
         return None
-    if len(head) < 100 or not head.startswith(b"SQLite format 3\x00") or head[18] != 1 or head[19] != 1:
+    if len(head) < 100 or not head.startswith(b"SQLite format 3\x00"):
+        return None
+    if head[18] == 2 and head[19] == 2:   # WAL mode: the counter of the wal-index (commits stay in -wal)
+        return _wal_counter(path)
+    if head[18] != 1 or head[19] != 1:
         return None
     return int.from_bytes(head[24:28], "big")
+
+
+#: ``{path: (inode, fd)}``: a handle kept open on each store's ``-shm`` file (the WAL index), read only;
+#: kept for the same reason as :data:`_HEADER_FDS` (closing a handle drops the process's POSIX locks on
+#: the file, here SQLite's locks on the WAL index)
+_SHM_FDS: dict[str, tuple[int, int]] = {}
+#: the WAL-index header (sqlite.org/walformat.html §2.1): two copies of 48 bytes, native byte order;
+#: iVersion, unused, iChange, isInit, bigEndCksum, szPage, mxFrame, nPage, aFrameCksum[2], aSalt[2], aCksum[2]
+_WAL_HDR = struct.Struct("=IIIBBHIIIIIIII")
+
+
+def _wal_counter(path: Path) -> int | None:
+    """A counter raised by exactly one by every commit of a WAL-mode store: the WAL index's ``iChange``
+    (sqlite.org/walformat.html §2.1, "incremented with each transaction"), with the WAL's salts above
+    it (they change each time the WAL starts over, so a counter after a restart never equals one from
+    before it). The main file's header does not move in WAL mode (commits stay in ``-wal`` until a
+    checkpoint), so without this a layer written into the WAL would go unnoticed by
+    :func:`content_stamp`. ``None`` when there is no WAL index (no connection open: the content is
+    then in the main file and ``-wal``, read by whoever opens it next) — :func:`content_stamp` then
+    compares mtime and size as before. Read by hand: SQLite has no API for another connection's
+    commits that is comparable between processes (``PRAGMA data_version`` is per connection)."""
+    shm = f"{path}-shm"
+    try:
+        ino = os.stat(shm).st_ino
+    except OSError:
+        return None
+    key = str(path)
+    entry = _SHM_FDS.get(key)
+    if entry is None or entry[0] != ino:
+        with file_lock(key):
+            entry = _SHM_FDS.get(key)
+            if entry is None or entry[0] != ino:
+                try:
+                    fd = os.open(shm, os.O_RDONLY)
+                except OSError:
+                    return None
+                old = _SHM_FDS.pop(key, None)
+                if old is not None:
+                    os.close(old[1])   # the replaced index's handle, under its path's lock
+                entry = _SHM_FDS[key] = (os.fstat(fd).st_ino, fd)
+    for _ in range(100):   # the two copies differ only while a writer updates them (walIndexWriteHdr)
+        try:
+            raw = os.pread(entry[1], 2 * _WAL_HDR.size, 0)
+        except OSError:
+            return None
+        if len(raw) < 2 * _WAL_HDR.size:
+            return None
+        if raw[:48] == raw[48:]:
+            h = _WAL_HDR.unpack(raw[:48])
+            if not h[3]:   # isInit: not set up yet
+                return None
+            return ((h[10] ^ (h[11] << 1)) & 0x7FFF_FFFF) << 32 | h[2]
+        time.sleep(0)
+    return None
+
+
+def is_wal(path) -> bool:
+    """Whether the SQLite file ``path`` is in WAL mode (header bytes 18–19 are 2; sqlite.org/fileformat.html
+    §1.3.3). ``False`` for a missing or unreadable file.
+
+    Examples
+    --------
+    >>> is_wal("/nonexistent.gpkg")
+    False
+    """
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(20)
+    except OSError:
+        return False
+    return len(head) == 20 and head[18] == 2 and head[19] == 2
+
+
+def copy_consistent(src, dst) -> None:
+    """Copy the SQLite database ``src`` to the new file ``dst`` through SQLite's backup API: what is
+    committed, WAL included (copying the main file of a WAL-mode store would miss the commits still in
+    ``-wal``). ``dst`` is left in rollback-journal mode: one self-contained file. The caller holds
+    ``src``'s :func:`file_lock`.
+
+    Examples
+    --------
+    >>> copy_consistent("dcf_layers.gpkg", "/tmp/copy.gpkg")   # doctest: +SKIP
+    """
+    Path(dst).unlink(missing_ok=True)
+    with contextlib.closing(sqlite3.connect(f"file:{src}?mode=ro", uri=True, timeout=30)) as s, \
+            contextlib.closing(sqlite3.connect(dst, isolation_level=None)) as d:
+        s.backup(d)
+        d.execute("PRAGMA journal_mode=DELETE")
+
+
+def replace_contents(path, new) -> None:
+    """Make the WAL-mode store ``path`` hold the database ``new``, in ONE transaction of ``path``
+    (SQLite's backup API, synchronous=FULL): the file keeps its inode and its ``-wal``/``-shm``, so the
+    connections other processes keep on it (a running desk) stay valid and see the new content at their
+    next read; killed part-way, the transaction is not committed and the store is as it was. The caller
+    holds the store's writer lock.
+
+    Examples
+    --------
+    >>> replace_contents("dcf_layers.gpkg", "/tmp/.dcf_layers.1234.tmp.gpkg")   # doctest: +SKIP
+    """
+    with contextlib.closing(sqlite3.connect(new, isolation_level=None)) as s, \
+            contextlib.closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as d:
+        s.execute("PRAGMA journal_mode=DELETE")   # ``new`` stays one file (no -wal/-shm left beside it)
+        d.execute("PRAGMA synchronous=FULL")
+        s.backup(d)   # pages=-1: every page in one step, one write transaction
 
 
 @lru_cache(maxsize=64)
@@ -610,13 +721,24 @@ class GpkgStore:
                 orphan.unlink(missing_ok=True)
                 logger.info("Removed %s, the working copy of an import that did not finish", orphan)
             tmp = self.path.with_name(f".{self.path.stem}.{uuid.uuid4().hex[:8]}.tmp.gpkg")
-            shutil.copyfile(self.path, tmp)
+            # in WAL mode (a desk running, see gpkg_wal) the last commits are in -wal, not in the main file,
+            # and the file must not be swapped under the connections that keep it open: copied out and
+            # back in by SQLite's backup API, the way back one transaction
+            wal = is_wal(self.path)
+            if wal:
+                copy_consistent(self.path, tmp)
+            else:
+                shutil.copyfile(self.path, tmp)
             kill_point("import:copied")
             try:
                 yield tmp
-                os.replace(tmp, self.path)
+                if wal:
+                    replace_contents(self.path, tmp)
+                else:
+                    os.replace(tmp, self.path)
             finally:
-                tmp.unlink(missing_ok=True)
+                for side in ("", "-wal", "-shm", "-journal"):
+                    Path(f"{tmp}{side}").unlink(missing_ok=True)
 
     @staticmethod
     def _write_table(path: Path, gdf, table: str) -> None:

@@ -1,0 +1,228 @@
+"""A GeoPackage store in SQLite's WAL mode while the desk runs (:func:`desk_wal`).
+
+In the default rollback-journal mode one register commit makes four fsyncs (~20 ms on an office disk);
+in WAL mode with ``synchronous=FULL`` it makes one (the WAL, at every commit: equally durable, SQLite's
+"WAL" page §2 and ``PRAGMA synchronous``). The desk switches its store to WAL when it starts and back
+to the rollback journal when it stops (after a full ``wal_checkpoint(TRUNCATE)``).
+
+Why a separate *anchor* process holds a connection all the while: a WAL connection holds SQLite's
+shared locks on the database and its ``-shm`` for its whole life, and SQLite's locks are POSIX
+``fcntl`` locks, which belong to the process — GDAL (pyogrio) brings its own SQLite library, and each
+of its opens and closes of the store in a desk process drops the locks of that process's own
+connections (SQLite's "How To Corrupt" §2.2). Another process closing its last connection then finds
+itself alone, checkpoints and deletes ``-wal`` and ``-shm`` under the desk's kept connections, and the
+desk's next commits go into a deleted file: lost (reproduced: tests/test_desk_wal.py). The anchor
+never loads GDAL, so its shared locks stay: while it lives no process is ever "the last", and the WAL
+files stay in place; nor does GDAL's SQLite, opening the store in a desk process, take itself for the
+first user of the WAL index and set it up afresh under that process's other connections (which then
+fail with "disk I/O error"). It outlives the desk's workers: when the desk is killed it waits for
+each of their pids, then puts the store back as at a normal stop. Killed itself (a power cut), it
+leaves the store in WAL mode with its ``-wal``, which SQLite reads on the next open (nothing committed
+is lost).
+
+Not on network file systems (WAL needs shared memory between the processes, sqlite.org/wal.html §2),
+nor where SQLite refuses the switch (a read-only folder): the desk then writes as before and says so
+in its start-up log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+logger = logging.getLogger("dcf_spatial.desk.startup")
+
+
+def _say(level: int, message: str, session: "WalSession | None" = None) -> None:
+    """One line of the desk's start-up (and stop) log on the console, as uvicorn prints its own
+    (``INFO:     …``) — the CLI shows only warnings of the package's loggers — unless the logging set-up
+    already sends this logger somewhere; kept in ``session.messages`` too."""
+    import sys
+
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)-9s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    logger.log(level, message)
+    if session is not None:
+        session.messages.append(message)
+
+#: file system types (``/proc/mounts``) where WAL's shared memory does not work between machines
+NETWORK_FS = ("nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "9p", "fuse.sshfs", "glusterfs",
+              "fuse.glusterfs", "ceph", "fuse.ceph", "lustre", "davfs", "fuse.davfs2", "fuse.rclone", "virtiofs")
+
+# The anchor: stdlib only (no GDAL in that process, see the module's text). Lines on stdin: "pid N" (a
+# desk process to outlive), "stop" (checkpoint, back to the rollback journal, close). EOF without "stop":
+# the desk's parent is gone — wait until every listed pid is gone (no checkpoint while a killed desk's
+# worker may still write), then as "stop".
+_ANCHOR = r"""
+import os, sqlite3, sys, time
+path, parent = sys.argv[1], int(sys.argv[2])
+con = sqlite3.connect(path, timeout=30, isolation_level=None)
+try:
+    mode = con.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    # a read: the connection opens the WAL index now and holds its shared lock from here on
+    con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+except sqlite3.Error as exc:
+    mode = "error: %s" % exc
+print("mode", mode, flush=True)
+if mode != "wal":
+    con.close()
+    sys.exit(0)
+pids = {parent}
+
+
+def stop():
+    con.execute("PRAGMA busy_timeout=5000")
+    try:
+        busy, log, done = con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        back = con.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+    except sqlite3.Error as exc:
+        busy, back = -1, "error: %s" % exc
+    try:
+        print("stopped", busy, back, flush=True)
+    except OSError:   # the desk is gone: nobody to tell
+        pass
+    con.close()
+    sys.exit(0)
+
+
+for line in sys.stdin:
+    word = line.split()
+    if word[:1] == ["pid"]:
+        pids.add(int(word[1]))
+    elif word[:1] == ["stop"]:
+        stop()
+while pids:
+    for pid in list(pids):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            pids.discard(pid)
+        except PermissionError:
+            pass
+    time.sleep(0.2)
+stop()   # every process of the killed desk is gone: as at a normal stop
+"""
+
+
+def filesystem_type(path) -> str | None:
+    """The type (``/proc/mounts``) of the file system holding ``path``; ``None`` when not known.
+
+    Examples
+    --------
+    >>> filesystem_type("/proc") == "proc" or filesystem_type("/proc") is None
+    True
+    """
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return None
+    real = os.path.realpath(os.fspath(path))
+    best, kind = "", None
+    for line in mounts:
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        point = parts[1].replace("\\040", " ")
+        if (real == point or real.startswith(point.rstrip("/") + "/")) and len(point) >= len(best):
+            best, kind = point, parts[2]
+    return kind
+
+
+class WalSession:
+    """The running anchor of one store (:func:`desk_wal`); ``active`` says whether the store is in WAL
+    mode for the desk, ``reason`` why not."""
+
+    def __init__(self, path: Path):
+        self.path, self.proc, self.active, self.reason = path, None, False, ""
+        #: what was said in the desk's log about the journal mode
+        self.messages: list[str] = []
+
+    def watch(self, pid: int) -> None:
+        """Have the anchor outlive process ``pid`` (a desk worker) should the desk's parent be killed."""
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                self.proc.stdin.write(f"pid {pid}\n")
+                self.proc.stdin.flush()
+            except OSError:
+                pass
+
+
+def _store_path(store) -> Path | None:
+    """The GeoPackage file of ``store`` (a path, ``None`` for the default store), or ``None`` (PostGIS)."""
+    from ..locate import resolve_store, writable_location
+    from . import as_pg_url
+
+    location = writable_location(resolve_store(store))   # where the register is written
+    if as_pg_url(location) is not None:
+        return None
+    return Path(location)
+
+
+@contextlib.contextmanager
+def desk_wal(store, *, enabled: bool = True):
+    """Keep the GeoPackage ``store`` in WAL mode (register commits ``synchronous=FULL``: one fsync each)
+    for the block, back to the rollback journal after it; yields a :class:`WalSession`.
+
+    Nothing for a PostGIS store, a missing file, ``enabled=False`` (the desk records nothing), a network
+    file system or a store SQLite does not switch (``session.reason`` says which; logged).
+
+    Examples
+    --------
+    >>> with desk_wal("layers/dcf_layers.gpkg") as wal:   # doctest: +SKIP
+    ...     serve_the_desk()
+    """
+    path = _store_path(store) if enabled else None
+    session = WalSession(path)
+    if path is None or not path.exists():
+        yield session
+        return
+    kind = filesystem_type(path)
+    if os.environ.get("DCF_DESK_WAL", "1") == "0":
+        session.reason = "环境变量 DCF_DESK_WAL=0"
+    elif kind in NETWORK_FS:
+        session.reason = f"图层库位于网络文件系统（{kind}）上，SQLite 的 WAL 模式在其上不可靠"
+    if session.reason:
+        _say(logging.WARNING, f"核查登记以普通日志模式写入（{session.reason}）：每次提交约 4 次落盘。图层库：{path}", session)
+        yield session
+        return
+    proc = subprocess.Popen([sys.executable, "-c", _ANCHOR, str(path), str(os.getpid())],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    answer = proc.stdout.readline().split(maxsplit=1)
+    mode = answer[1].strip() if len(answer) == 2 else "（无答复）"
+    if mode != "wal":
+        proc.stdin.close()
+        proc.wait(30)
+        session.reason = f"SQLite 未能切换到 WAL 模式（答复：{mode}）"
+        _say(logging.WARNING, f"核查登记以普通日志模式写入（{session.reason}）：每次提交约 4 次落盘。图层库：{path}", session)
+        yield session
+        return
+    session.proc, session.active = proc, True
+    _say(logging.INFO, "核查登记以 SQLite WAL 模式写入（synchronous=FULL：每次提交都写入磁盘）；工作台停止时恢复普通日志模式。"
+         f"图层库：{path}", session)
+    try:
+        yield session
+    finally:
+        try:
+            proc.stdin.write("stop\n")
+            proc.stdin.flush()
+            line = proc.stdout.readline().split()
+            proc.wait(60)
+        except (OSError, subprocess.TimeoutExpired):
+            proc.kill()
+            line = []
+        if line[:1] == ["stopped"] and line[-1] == "delete":
+            _say(logging.INFO, f"图层库已恢复普通日志模式（WAL 已全部写回主文件）：{path}", session)
+        else:
+            _say(logging.WARNING, f"图层库仍处于 WAL 模式（{' '.join(line[1:]) or '无答复'}：另有程序打开着它）；数据完整，"
+                 f"{path}-wal 中的内容由 SQLite 在下次打开时读入，无需处理。", session)
+
+
+__all__ = ["desk_wal", "filesystem_type", "WalSession", "NETWORK_FS"]

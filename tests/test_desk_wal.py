@@ -1,0 +1,242 @@
+"""The desk keeps its GeoPackage store in SQLite's WAL mode while it runs (issue 12, "Speed"):
+register commits make one fsync each (``synchronous=FULL``: as durable as before), nothing committed
+is lost — not by a layer import, a restore, a killed desk, nor by GDAL's own SQLite in the same process
+— the layers' change detection still sees every layer write, and the store goes back to the rollback
+journal when the desk stops. Not on a network file system (the desk says so and writes as before)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+import dcf_spatial as dcf
+from dcf_spatial import register
+from dcf_spatial.store import catalog
+from dcf_spatial.store.backends import gpkg, gpkg_wal
+
+from browser import make_fixture_store
+from test_desk_workers import DCF, LAYER, Desk
+
+#: a site in the fixture store's 郑家镇 cell, 金属制品 (C34)
+SITE = "115.75,36.300"
+
+
+@pytest.fixture(scope="module")
+def fixture_store(tmp_path_factory):
+    return make_fixture_store(tmp_path_factory.mktemp("wal") / "store.gpkg")
+
+
+@pytest.fixture
+def store(fixture_store, tmp_path):
+    path = tmp_path / "store.gpkg"
+    shutil.copyfile(fixture_store, path)
+    return path
+
+
+def _mode(path) -> str:
+    with sqlite3.connect(path) as con:
+        return con.execute("PRAGMA journal_mode").fetchone()[0]
+
+
+def _ids(store) -> set[int]:
+    return set(register.history(store=store).frame["登记号"])
+
+
+def test_the_desk_block_keeps_the_store_in_wal_and_puts_it_back(store):
+    assert _mode(store) == "delete"
+    with gpkg_wal.desk_wal(store) as wal:
+        assert wal.active and gpkg.is_wal(store)
+        ids = dcf.check_site(SITE, "C34", store=store, record="甲").register_ids
+        assert os.path.getsize(f"{store}-wal") > 0   # the commit is in the WAL, not yet in the main file
+    assert not gpkg.is_wal(store) and _mode(store) == "delete"
+    assert not os.path.exists(f"{store}-wal")        # checkpointed back into the main file
+    assert set(ids) <= _ids(store)
+    said = "\n".join(wal.messages)
+    assert "WAL 模式" in said and "synchronous=FULL" in said and "已恢复普通日志模式" in said
+
+
+def test_the_register_writer_commits_with_synchronous_full(store):
+    from dcf_spatial.register import tables
+
+    with gpkg_wal.desk_wal(store):
+        dcf.check_site(SITE, "C34", store=store, record="甲")
+        con = tables._WRITERS[str(store)][0]
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert con.execute("PRAGMA synchronous").fetchone()[0] == 2   # FULL: the WAL is synced at every commit
+
+
+def test_a_network_file_system_keeps_the_rollback_journal_and_says_so(store, monkeypatch):
+    monkeypatch.setattr(gpkg_wal, "filesystem_type", lambda path: "nfs4")
+    with gpkg_wal.desk_wal(store) as wal:
+        assert not wal.active and not gpkg.is_wal(store)
+        ids = dcf.check_site(SITE, "C34", store=store, record="甲").register_ids
+    assert "网络文件系统（nfs4）" in wal.messages[0] and "普通日志模式" in wal.messages[0]
+    assert set(ids) <= _ids(store)
+
+
+def test_a_register_row_committed_just_before_an_import_is_there_after_it(store, tmp_path):
+    import shapely.affinity
+
+    g = catalog.read_layer(LAYER, store=store)
+    moved = g.drop(columns=["provenance", "source"])
+    i = moved.index[moved["id"] == "cluster.jiaming"][0]
+    moved.loc[i, "geometry"] = shapely.affinity.translate(moved.geometry[i], xoff=0.5)
+
+    def jiaming_west():
+        layer = catalog.read_layer(LAYER, store=store)
+        return layer.loc[layer["id"] == "cluster.jiaming"].total_bounds[0]
+
+    west = jiaming_west()
+    moved.to_file(tmp_path / "m.geojson", driver="GeoJSON")
+    with gpkg_wal.desk_wal(store):
+        stamp = gpkg.content_stamp(store)
+        ids = dcf.check_site(SITE, "C34", store=store, record="导入前").register_ids
+        assert gpkg.content_stamp(store) == stamp      # a register commit is not a layer change
+        ino = os.stat(store).st_ino
+        catalog.import_layer(LAYER, tmp_path / "m.geojson", store=store)
+        # the import went into the same file (same inode: the connections a desk keeps stay valid)
+        assert os.stat(store).st_ino == ino and gpkg.is_wal(store)
+        assert gpkg.content_stamp(store) != stamp      # ... and is seen as a layer change
+        assert set(ids) <= _ids(store)
+        assert jiaming_west() == pytest.approx(west + 0.5)
+        later = dcf.check_site(SITE, "C34", store=store, record="导入后").register_ids
+    assert set(ids) | set(later) <= _ids(store)
+    assert jiaming_west() == pytest.approx(west + 0.5)
+    doctor = subprocess.run([*DCF, "--store", str(store), "layers", "doctor"], capture_output=True, text=True)
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+
+
+def test_a_layer_written_in_wal_mode_by_another_process_changes_the_content_stamp(store):
+    with gpkg_wal.desk_wal(store):
+        stamp = gpkg.content_stamp(store)
+        code = textwrap.dedent(f"""
+            import geopandas as gpd
+            g = gpd.read_file({str(store)!r}, layer={LAYER!r})
+            g.to_file({str(store)!r}, layer={LAYER!r}, driver="GPKG")   # written in place: into the WAL
+        """)
+        subprocess.run([sys.executable, "-c", code], check=True)
+        assert gpkg.is_wal(store)
+        assert gpkg.content_stamp(store) != stamp
+
+
+_KEPT_CONNECTION = textwrap.dedent("""
+    import os, sqlite3, subprocess, sys
+    import pyogrio
+    from dcf_spatial.store.backends.gpkg_wal import desk_wal
+    path, anchored = sys.argv[1], sys.argv[2] == "1"
+    if anchored:
+        desk_wal(path).__enter__()
+    else:
+        sqlite3.connect(path).execute("PRAGMA journal_mode=WAL")
+    a = sqlite3.connect(path, isolation_level=None)       # kept, as the desk's register writer is
+    a.execute("CREATE TABLE t (x)")
+    a.execute("INSERT INTO t VALUES (1)")
+    pyogrio.read_dataframe(path, layer=pyogrio.list_layers(path)[0][0], max_features=1)   # GDAL's own SQLite
+    subprocess.run([sys.executable, "-c", "import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute('SELECT 1 FROM t')",
+                    path], check=True)                     # another process opens and closes
+    a.execute("INSERT INTO t VALUES (2)")
+    print(a.execute("SELECT COUNT(*) FROM t").fetchone()[0], flush=True)
+    os._exit(0)                                           # killed: no clean close
+""")
+
+
+@pytest.mark.parametrize("anchored", [False, True], ids=["no anchor: lost", "anchor: kept"])
+def test_gdal_in_the_desk_process_would_lose_wal_commits_without_the_anchor(store, anchored):
+    """The hazard the anchor process is for (gpkg_wal's text): GDAL's SQLite closing the store drops the
+    locks of this process's WAL connection; another process's close then deletes the WAL under it."""
+    out = subprocess.run([sys.executable, "-c", _KEPT_CONNECTION, str(store), "1" if anchored else "0"],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-1] == "2"   # the writer saw both rows committed
+    for _ in range(100):   # the anchor leaves once the process it watches is gone
+        with sqlite3.connect(store) as con:
+            kept = con.execute("SELECT COUNT(*) FROM t").fetchone()[0]
+        if not anchored or kept == 2:
+            break
+        time.sleep(0.1)
+    assert kept == (2 if anchored else 1)
+
+
+def test_a_desk_killed_mid_load_leaves_every_answered_id_in_a_store_the_cli_reads(store, tmp_path):
+    desk = Desk(store, tmp_path)
+    answered: list[int] = []
+    try:
+        assert gpkg.is_wal(store) and "WAL 模式" in desk.text()
+
+        def check(i):
+            try:
+                r = desk.fresh("POST", "/api/site-check", json={"site": f"115.75,{36.30 + i * 0.0005:.4f}",
+                                                                "industry": "C34", "project": f"负载{i}"})
+            except httpx.TransportError:
+                return
+            if r.status_code == 200:
+                answered.append(r.json()["register_id"])
+
+        with ThreadPoolExecutor(8) as pool:
+            futures = [pool.submit(check, i) for i in range(200)]
+            while len(answered) < 20:
+                time.sleep(0.05)
+            os.killpg(desk.proc.pid, signal.SIGKILL)   # the whole desk, mid-load
+            for f in futures:
+                f.result()
+        desk.proc.wait(60)
+    finally:
+        desk.stop()
+    assert len(answered) >= 20
+    hist = subprocess.run([*DCF, "--store", str(store), "site", "history", "--json"], capture_output=True, text=True)
+    assert hist.returncode == 0, hist.stderr
+    assert set(answered) <= _ids(store)
+    for i in answered:
+        assert str(i) in hist.stdout
+    doctor = subprocess.run([*DCF, "--store", str(store), "layers", "doctor"], capture_output=True, text=True)
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    for _ in range(600):   # the anchor puts the store back once every process of the desk is gone
+        if not gpkg.is_wal(store):
+            break
+        time.sleep(0.1)
+    assert not gpkg.is_wal(store) and not os.path.exists(f"{store}-wal")
+    assert set(answered) <= _ids(store)
+
+
+def test_a_restore_while_the_desk_runs_goes_into_the_same_file_and_keeps_the_replaced_one_whole(store, tmp_path):
+    from dcf_spatial.store import doctor
+
+    with gpkg_wal.desk_wal(store):
+        doctor.backup(tmp_path / "backup.gpkg", store=store)
+        ids = dcf.check_site(SITE, "C34", store=store, record="恢复前").register_ids   # in -wal only
+        ino = os.stat(store).st_ino
+        during = subprocess.run([*DCF, "--store", str(store), "layers", "doctor"], capture_output=True, text=True)
+        assert during.returncode == 0, during.stdout + during.stderr
+        done = doctor.restore(tmp_path / "backup.gpkg", store=store)
+        assert os.stat(store).st_ino == ino and gpkg.is_wal(store)
+        assert not set(ids) & _ids(store)                 # the backup was taken before that check
+        assert set(ids) <= _ids(done["kept"])             # ... and the replaced store, kept, has it
+        later = dcf.check_site(SITE, "C34", store=store, record="恢复后").register_ids
+    assert set(later) <= _ids(store)
+    after = subprocess.run([*DCF, "--store", str(store), "layers", "doctor"], capture_output=True, text=True)
+    assert after.returncode == 0, after.stdout + after.stderr
+
+
+def test_a_build_over_the_store_while_the_desk_runs_goes_into_the_same_file(store, monkeypatch):
+    from dcf_spatial.store import build
+
+    townships = catalog.read_layer("townships", store=store)
+    monkeypatch.setattr(build, "build_layers", lambda: {"townships": townships})   # one layer: quick
+    with gpkg_wal.desk_wal(store):
+        dcf.check_site(SITE, "C34", store=store, record="重建前")
+        ino = os.stat(store).st_ino
+        build.build(store)
+        assert os.stat(store).st_ino == ino and gpkg.is_wal(store)
+        assert list(catalog.catalog_rows(store)["id"]) == ["townships"]
+    assert not os.path.exists(f"{store}-wal")
+    with sqlite3.connect(store) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
