@@ -319,6 +319,8 @@ def resolve(value: str) -> IndustryMatch:
     ambiguous and lists them. A phrase read by the words it contains is read by its head (W12,
     ``industry_heads.csv``): 水泥销售 is F5165 建材批发, 轴承维修 C4320 通用设备修理, 化工设备 C3521, 工程机械租赁
     L7113, 化工设备安装 E4920, 水泥罐车 C3630 改装汽车制造; 水泥生产线 is cement making (C3011: a line is the plant, W13);
+    a shop of a service is the service (洗车店 O8111, 健身店 R8930: W15), 作坊 a factory form like 厂 (年画作坊 C243), and
+    黏 is read as 粘, the form the standard prints (黏土砖 C3031 粘土砖瓦及建筑砌块制造);
     a negation (非化工, but not 无机化工 or 非晶变压器), an annex (水泥厂宿舍, but not 养老公寓) or a bare 机 (水泥机) is refused.
 
     Parameters
@@ -347,6 +349,8 @@ def resolve(value: str) -> IndustryMatch:
     (('C3451',), 'unknown')
     >>> resolve("轴承").codes
     ('C3451',)
+    >>> resolve("洗车店").codes, resolve("黏土砖").codes
+    (('O8111',), ('C3031',))
     """
     query = str(value).strip()
     if not query:
