@@ -319,6 +319,8 @@ def resolve(value: str) -> IndustryMatch:
     ambiguous and lists them. A phrase read by the words it contains is read by its head (W12,
     ``industry_heads.csv``): 水泥销售 is F5165 建材批发, 轴承维修 C4320 通用设备修理, 化工设备 C3521, 工程机械租赁
     L7113, 化工设备安装 E4920, 水泥罐车 C3630 改装汽车制造; 水泥生产线 is cement making (C3011: a line is the plant, W13);
+    a shop of a service is the service (洗车店 O8111, 健身店 R8930: W15), 作坊 a factory form like 厂 (年画作坊 C243), and
+    黏 is read as 粘, the form the standard prints (黏土砖 C3031 粘土砖瓦及建筑砌块制造);
     a negation (非化工, but not 无机化工 or 非晶变压器), an annex (水泥厂宿舍, but not 养老公寓) or a bare 机 (水泥机) is refused.
 
     Parameters
@@ -347,6 +349,8 @@ def resolve(value: str) -> IndustryMatch:
     (('C3451',), 'unknown')
     >>> resolve("轴承").codes
     ('C3451',)
+    >>> resolve("洗车店").codes, resolve("黏土砖").codes
+    (('O8111',), ('C3031',))
     """
     query = str(value).strip()
     if not query:
@@ -382,13 +386,19 @@ def _plain(query: str, t) -> str:
     when the phrase holds a character no word of the table has)."""
     import unicodedata
 
-    text = unicodedata.normalize("NFKC", query)
+    text = unicodedata.normalize("NFKC", query).translate(_VARIANT_CHARS)
     chars = _table_chars(t)
     if any(ord(ch) > 0x2E7F and ch not in chars for ch in text):
         import zhconv
 
         text = zhconv.convert(text, "zh-hans")
     return text
+
+
+#: variant characters read as the form GB/T 4754-2017 prints (W15): the standard writes 粘土 (B1019 粘土及其他土砂石开采,
+#: C3031 粘土砖瓦及建筑砌块制造) where 《通用规范汉字表》 has 黏 (黏土砖); no table name or project word holds 黏
+#: (``tests/test_industry_words_w15.py`` checks it), so the mapping loses nothing. zhconv keeps 黏 (both are simplified).
+_VARIANT_CHARS = str.maketrans({"黏": "粘"})
 
 
 def _table_chars(t) -> frozenset:
@@ -588,14 +598,14 @@ def _exact(word: str, t) -> tuple[list[str], str]:
 
 #: the clerk's forms of a word X: (prefix, suffix); the longest suffix is tried first (有限公司 before 公司)
 _FORMS = (("做", "的"), ("搞", "的"), ("", "有限责任公司"), ("", "有限公司"), ("", "公司"), ("", "项目"), ("", "加工"),
-          ("", "生产"), ("", "厂"), ("", "场"))
+          ("", "生产"), ("", "厂"), ("", "作坊"), ("", "场"))
 #: forms that name a factory: X must then be an industry that makes things (sections B–D), so that
 #: 玉米加工 or 花生加工 is never read as the growing of the crop (A) and 菜市场 never as a kind of farm
-_FACTORY_FORMS = ("加工", "厂")
+_FACTORY_FORMS = ("加工", "厂", "作坊")
 
 
 def base_words(word: str) -> list[str]:
-    """The known-word candidates X of a clerk's form: 做X的, X厂, X场, X公司, X项目, X加工, X生产.
+    """The known-word candidates X of a clerk's form: 做X的, X厂, X作坊, X场, X公司, X项目, X加工, X生产.
 
     Forms may nest once (``做汽配加工的`` → ``汽配加工``, ``汽配``). The words are only candidates:
     :func:`resolve` takes one only when it is itself a listed word or a standard name, so an unknown X
@@ -969,6 +979,11 @@ _LEASE = re.compile("租赁|出租")
 _INSTALL = re.compile("安装")
 _REPAIR = re.compile(f"维修|修理|检修|保养|修{_X}")
 _RETAIL = re.compile("门市|门店|商店|店铺|专卖|零售|卖场|超市|店")
+#: a shop word that, after a service (洗车 O8111, 健身 R8930), names the place the service is done, not a shop selling
+#: goods (W15: 洗车店 is car washing). 商店, 专卖, 超市 … always sell goods and stay retail heads.
+_SHOP_WORDS = ("店", "门店", "店铺")
+#: GB/T 4754-2017 sections of services (G–T, without F 批发和零售业 itself)
+_SERVICE_SECTIONS = "GHIJKLMNOPQRST"
 _WHOLESALE = re.compile("批发|收购|贸易")
 _TRADE = re.compile(f"销售|经销|代理|卖{_X}|生意|交易|市场|商城|商行|经营部|{_X}城$")
 
@@ -1074,6 +1089,8 @@ def _read_head(query: str, taken: list[tuple[int, int, str]], words: list[str], 
         if m and kind == "trade" and re.fullmatch(f"市场|交易|商城|{_X}城", m.group(0)) and any(
                 c[0] not in "ABCF" for c in cur):
             continue   # 人才市场, 大学城: a market or a 城 of a service is no trade in goods
+        if m and kind == "retail" and m.group(0) in _SHOP_WORDS and all(c[0] in _SERVICE_SECTIONS for c in cur):
+            continue   # 洗车店, 健身店: the shop of a service is where the service is done, not a trade in goods (W15)
         if m:
             mapped = _map_head(kind, cur)
             if not mapped and kind == "repair" and not all(c[0] in "CF" for c in cur):

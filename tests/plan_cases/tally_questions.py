@@ -1,4 +1,4 @@
-"""Tally the blind readers on the questions the plan leaves open (tasks R15, R16): for each question, which readers (one
+"""Tally the blind readers on the questions the plan leaves open (tasks R15, R16, R17): for each question, which readers (one
 case file = one reader) wrote which verdict, and what the tool answers now.
 
 Run from the repository's root with its venv (runs every case once, about a minute)::
@@ -21,7 +21,7 @@ sys.path.insert(0, str(HERE.parent))
 
 import test_plan_cases as T  # noqa: E402  (the cases' own runner: one way to run a case)
 
-FILES = ["cases.csv", "holdout.csv"] + [f"holdout{n}.csv" for n in range(2, 23)]
+FILES = ["cases.csv", "holdout.csv"] + [f"holdout{n}.csv" for n in range(2, 25)]
 SERVICE_RULES = {"community_services_district_wide", "everyday_services_township", "eldercare_township"}
 
 
@@ -53,6 +53,19 @@ def _township(a):
 def _plain(c):
     """No flag that decides the case on other grounds (淘汰类/限制类, capacity replacement)."""
     return "catalogue_class" not in c["extra"] and "capacity_replacement" not in c["extra"]
+
+
+NAMED_CHEM = ["C264", "C2651", "C2682", "C2684"]
+
+
+def _outside_all(a):
+    """In a township: no zone of the plan at all (the named places of 第八章第二节 aside)."""
+    return not any(z.startswith(("agri.", "cluster.", "park.", "core.", "belt.", "group.", "point."))
+                   for z in _zones(a))
+
+
+def _share(a, zone_id):
+    return next((z.get("share") or 0 for z in a.get("zones", []) if z["id"] == zone_id), 0)
 
 
 ZJ_JM_PRODUCTION = {"park.zhengjia.auto_parts", "park.zhengjia.bearing", "park.jiaming.smart_mfg"}
@@ -112,6 +125,30 @@ QUESTIONS = {
     "7f 农家乐/采摘 R9030, 民宿 H6130 in a township outside every zone": lambda a, c: _has(a, ["R9030", "H6130"])
         and _township(a),
     "7g 小饭馆 餐饮 H62 in a township outside every zone": lambda a, c: _has(a, ["H62"]) and _township(a),
+    # task R17: the questions blind sets 23-24 left
+    "8a a chemical the plan names (涂料 C264, 合成树脂 C2651, 化妆品 C2682, 香料香精 C2684) in 嘉明's 新材料产业园":
+        lambda a, c: _has(a, NAMED_CHEM) and _plain(c) and "park.jiaming.new_materials" in _zones(a),
+    "8b the same in any other cluster or park (not a recognised chemical park)": lambda a, c: _has(a, NAMED_CHEM)
+        and _plain(c) and _in_cluster(a) and "park.jiaming.new_materials" not in _zones(a),
+    "8c 香料香精 C2684 in the aroma zone": lambda a, c: _has(a, ["C2684"]) and "agri.aroma" in _zones(a),
+    "8d 民宿/住宿 H61 in an agricultural zone, not at a town's point (aroma, gourd list H61)": lambda a, c:
+        _has(a, ["H61"]) and any(z.startswith("agri.") for z in _zones(a))
+        and not {"agri.aroma", "agri.gourd"} & set(_zones(a)) and not any(z.startswith("point.") for z in _zones(a)),
+    "8e 超市/便利店/小卖部 F5212 F5213 F5219 in a township outside every zone (百货 F5211 aside)": lambda a, c:
+        _has(a, ["F5212", "F5213", "F5219"]) and _plain(c)
+        and _outside_all(a),
+    "8f KTV/歌舞厅/室内娱乐 R901 in the core": lambda a, c: _has(a, ["R901"]) and "core.city" in _zones(a) and not _in_cluster(a),
+    "8g a 多点 town's point inside an agricultural zone, a project neither farming nor the zone's": lambda a, c:
+        any(z.startswith("point.") for z in _zones(a)) and any(z.startswith("agri.") for z in _zones(a))
+        and not _has(a, ["A"]) and "zone_designation" not in _rules(a) and _plain(c),
+    "8h 农机维修 (C4330, O81) in a township outside every zone": lambda a, c: (_has(a, ["C433"])
+        or "农机" in c["industry"] and _has(a, ["C43", "O81"])) and _outside_all(a),
+    "8i a factory site mostly (≥ 50 %) in the core, a minor share in a cluster": lambda a, c: _has(a, ["B", "C", "D"])
+        and _share(a, "core.city") >= 0.5 and 0 < max(_share(a, z) for z in _zones(a) if z.startswith("cluster.")) < 0.5
+        if any(z.startswith("cluster.") for z in _zones(a)) else False,
+    "8j 养殖 A03/A04 by the canal or 马颊河, outside the zones": lambda a, c: _has(a, ["A03", "A04"])
+        and not any(z.startswith(("agri.", "cluster.", "park.")) for z in _zones(a))
+        and ("belt.canal" in _zones(a) or any(w in c["why"] + c["plan_words"] for w in ("运河", "马颊河", "河流"))),
 }
 
 
