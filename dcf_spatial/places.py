@@ -259,16 +259,56 @@ class Gazetteer:
         start, end, key = span
         before = s[start - 1] if start > 0 else ""
         if before and _CJK.match(before) and before not in _WORD_END and not any(
-                b[1] == start and b is not span and not (self._short(b[2]) and b[1] - b[0] <= 2) for b in spans):
+                b[1] == start and b is not span and not (self._short(b[2]) and b[1] - b[0] <= 2) for b in spans) \
+                and not self._after_township(s, span, spans):
             return False
         after = s[end:end + 2]
         places = self._by_name.get(key, [])
         if any(p.village for p in places):
             return not after or not _CJK.match(after[0]) or after[0] == "村"
         if any(p.level == "镇街" and p.name != p.unit_name for p in places):
-            return not (after[:1] and after[0] in _VILLAGE_END
-                        or len(after) == 2 and _CJK.match(after[0]) and after[1] == "村" and after[0] not in "镇街")
+            return not _village_follows(s, end)
         return True
+
+    def _township_level(self, key: str) -> bool:
+        return any(p.level == "镇街" for p in self._by_name.get(key, []))
+
+    def _after_township(self, s: str, span: tuple, spans: list) -> bool:
+        """A township's short name right after another township's name, or after one joining word
+        (郑家闫寺, 郑家 闫寺 — blanks are removed before matching —, 郑家和闫寺, 于集许营): two townships
+        named, not one glued word; the caller refuses the text naming both (QA round 10)."""
+        start, end, key = span
+        if not self._short_township(key) or _village_follows(s, end):
+            return False
+        for b in spans:
+            if b is span or not self._township_level(b[2]) or (self._short_township(b[2]) and _village_follows(s, b[1])):
+                continue
+            if b[1] == start or (b[1] == start - 1 and s[start - 1] in _JOINERS):
+                return True
+        return False
+
+    def _spans(self, s: str) -> tuple[list, list]:
+        """The names of the gazetteer in the normalized text ``s`` as ``(start, end, key)``: those standing as
+        whole words, and those glued into another word (the rules of :meth:`find_in_text`)."""
+        spans = []
+        for key in self._keys:
+            start = s.find(key)
+            while start >= 0:
+                spans.append((start, start + len(key), key))
+                start = s.find(key, start + 1)
+        spans = [a for a in spans if not any(b[0] <= a[0] and a[1] <= b[1] and (b[1] - b[0]) > (a[1] - a[0])
+                                               for b in spans)]
+        # a short name (2 characters, a township's name without 镇/街道, a village's name) counts only as a whole
+        # word: 山东吕氏集团 holds no 东吕, 李盖庄村 is not 盖庄村, 王沙镇村 is no 沙镇镇 (QA round 9)
+        glued = [a for a in spans if self._short(a[2]) and not self._whole_word(s, a, spans)]
+        spans = [a for a in spans if a not in glued]
+        # a unit written with its 镇/街道 suffix wins over a short name that follows it inside a village name:
+        # 堂邑镇郑家村, 梁水镇闫寺村, 侯营镇沙镇村 are villages of 堂邑镇/梁水镇/侯营镇, not two units
+        # (only when a village ending follows: 郑家镇闫寺 names two townships, QA round 10)
+        spans = [a for a in spans if not self._short_township(a[2]) or not _village_follows(s, a[1])
+                 or not any(b[1] <= a[0] and b[2].endswith(("镇", "街道")) and not self._short_township(b[2])
+                            for b in spans)]
+        return spans, glued
 
     def find_in_text(self, text) -> TextMatch:
         """Place a free-text address at the most specific unit whose name it contains.
@@ -290,23 +330,7 @@ class Gazetteer:
         relative = relative_place(s)
         if relative:
             return TextMatch(raw, None, matched=relative, reason=relative_place_message(relative))
-        spans = []
-        for key in self._keys:
-            start = s.find(key)
-            while start >= 0:
-                spans.append((start, start + len(key), key))
-                start = s.find(key, start + 1)
-        spans = [a for a in spans if not any(b[0] <= a[0] and a[1] <= b[1] and (b[1] - b[0]) > (a[1] - a[0])
-                                               for b in spans)]
-        # a short name (2 characters, a township's name without 镇/街道, a village's name) counts only as a whole
-        # word: 山东吕氏集团 holds no 东吕, 李盖庄村 is not 盖庄村, 王沙镇村 is no 沙镇镇 (QA round 9)
-        glued = [a for a in spans if self._short(a[2]) and not self._whole_word(s, a, spans)]
-        spans = [a for a in spans if a not in glued]
-        # a unit written with its 镇/街道 suffix wins over a short name that follows it inside a village name:
-        # 堂邑镇郑家村, 梁水镇闫寺村, 侯营镇沙镇村 are villages of 堂邑镇/梁水镇/侯营镇, not two units
-        spans = [a for a in spans if not self._short_township(a[2])
-                 or not any(b[1] <= a[0] and b[2].endswith(("镇", "街道")) and not self._short_township(b[2])
-                            for b in spans)]
+        spans, glued = self._spans(s)
         full = excluded_area(s)
         if full is not None and not any(len(k) > 2 for _, _, k in spans):
             # 聊城经济技术开发区… and nothing more specific of the plan: not a unit of the plan (第一章第一节)
@@ -390,7 +414,19 @@ def relative_place_message(words: str) -> str:
 #: characters that end a unit's word in an address (…省, …市, …区, …镇, …街道, …城, …园): a short name may follow them
 _WORD_END = frozenset("省市县区镇乡道城园")
 #: what ends a village's name (沙镇村, 郑家寨, 王屯, 李庄): a township's short name followed by one is a village
-_VILLAGE_END = frozenset("村庄屯寨")
+#: — one list with the endings :data:`_QUALIFIED_END` takes for a village (郑家营, 于集铺 are villages; QA round 10)
+_VILLAGE_END = frozenset("村庄屯寨营集铺店")
+#: words joining two names (郑家和闫寺, 郑家及闫寺, 郑家镇与闫寺)
+_JOINERS = frozenset("和及与同跟")
+
+
+def _village_follows(s: str, end: int) -> bool:
+    """What follows ``s[:end]`` makes it part of a village's name: a village ending (沙镇村, 郑家营; not
+    集聚区), or one character and 村 (沙镇楼村; not 沙镇镇村 / 古楼街村)."""
+    after = s[end:end + 2]
+    if after[:1] and after[0] in _VILLAGE_END and not after.startswith("集聚"):
+        return True
+    return len(after) == 2 and bool(_CJK.match(after[0])) and after[1] == "村" and after[0] not in "镇街"
 
 
 def _glued_reason(s: str, glued: list) -> str:
@@ -725,8 +761,9 @@ def site_text_match(text, gaz: Gazetteer) -> tuple[TextMatch, bool]:
             rest = rest.replace(key, "")
         if match.place is None and match.glued:
             return TextMatch(raw, None, reason=f"地名“{clip(raw)}”：{match.reason}", glued=match.glued), False
-        # a 区/园 inside a road or village name (花园路, 园区路, 区府街) names no unit: only a 区/园 ending a name does
-        if (match.place is None or re.search(r"[区园](?![路街巷道村庄屯])", rest) or not _PLACE_LIKE.fullmatch(rest)
+        # a 区/园 inside a road or village name (花园路, 园区路, 区府街) names no unit: only a 区/园 ending a name does;
+        # a 社区 is a neighbourhood committee like a 居委会 (郑家社区 is 郑家镇's, QA round 10)
+        if (match.place is None or re.search(r"(?<!社)区(?![路街巷道村庄屯])|园(?![路街巷道村庄屯])", rest) or not _PLACE_LIKE.fullmatch(rest)
                 or (rest and not _CJK.search(rest))):
             # an unknown 区/园 (郑家镇工业集中区: most likely a misspelt unit, which the township would understate)
             return TextMatch(raw, None, matched=match.matched, reason=str(exc)), False
@@ -754,13 +791,16 @@ def _township_of_qualified(raw: str, gaz: Gazetteer) -> TextMatch | None:
     base = s[: m.start()]
     if not _QUALIFIED_END.search(base) or relative_place(base) or any(base.endswith(k) for k in gaz._keys):
         return None   # the word qualifies a unit (开发区东, 郑家镇北) or more is relative: not inside anything known
+    # the names as whole words, by the rules of an address without the word (王沙镇村北 is no 沙镇镇, QA round 10)
+    spans, glued = gaz._spans(base)
     towns = {}
-    for key in gaz._keys:
-        if key in base:
-            for p in gaz._by_name[key]:
-                if p.level == "镇街" and not (gaz._short_township(key) and any(
-                        k2 != key and key in k2 and k2 in base for k2 in gaz._keys)):
-                    towns.setdefault(p.unit_id, p)
+    for _, _, key in spans:
+        for p in gaz._by_name[key]:
+            if p.level == "镇街":
+                towns.setdefault(p.unit_id, p)
+    if not spans and glued:
+        return TextMatch(raw, None, reason=f"地名“{clip(raw)}”：{_glued_reason(base, glued)}",
+                         glued=tuple(k for _, _, k in glued))
     if len(towns) != 1:
         return None
     town = next(iter(towns.values()))

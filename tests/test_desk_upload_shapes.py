@@ -32,6 +32,9 @@ def test_lines_closing_a_square_are_read_as_the_square_and_open_lines_are_refuse
     assert r.status_code == 200, r.text
     geo = r.json()
     assert geo["geometry"]["type"] == "Polygon"
+    # the note names the uploaded file, not the server's temporary copy (QA round 10)
+    notes = " ".join(geo["read_notes"])
+    assert "lines.dxf 的第 1、2、3、4 条线" in notes and "/tmp/" not in notes and "upload.dxf" not in notes
     check = desk.post("/api/site-check", json={"site": geo["geometry"], "crs": geo["crs"], "industry": "轴承"}).json()
     assert check["site"]["area_mu"] == pytest.approx(200 * 162 / (10_000 / 15), rel=1e-3)
     r = desk.post("/api/site/read", files={"file": ("openpoly.dxf", _dxf(tmp_path, [shapely.LineString(CORNERS)], "open.dxf"))})

@@ -79,3 +79,33 @@ def test_a_point_file_named_like_wkt_is_read_as_a_file_and_stays_a_point(tmp_pat
     assert "点位" in r.output and "WKT" not in r.output
     with pytest.raises(InputError, match="WKT"):             # no such file: still read as (bad) WKT
         dcf.read_site("POINT.KMZ")
+
+
+# QA round 10 (task FI9): a ring of lines inside another is a hole; an open dimension line beside a closed red line
+INNER = [(X0 + 50, Y0 + 40), (X0 + 150, Y0 + 40), (X0 + 150, Y0 + 121), (X0 + 50, Y0 + 121)]   # 100 m × 81 m
+
+
+def test_a_ring_of_lines_inside_another_is_a_hole(tmp_path):
+    path = _dxf(tmp_path / "nested.dxf", _sides(CORNERS) + _sides(INNER))
+    gdf = dcf.read_site(str(path))
+    assert len(gdf) == 1 and len(gdf.geometry.iloc[0].interiors) == 1
+    assert gdf["area_mu_measured"].iloc[0] == pytest.approx((200 * 162 - 100 * 81) / (10_000 / 15), rel=1e-3)
+    note = next(n for n in gdf.attrs["read_notes"] if "由闭合的线围成面" in n)
+    assert "1 圈在另一圈之内，按洞处理" in note
+
+
+def _closed_polyline_and_dim_line(path):
+    """A closed LWPOLYLINE on layer RED and one LINE on layer DIM 20 m below it, as CAD writes them."""
+    sq = "".join(f"10\n{x}\n20\n{y}\n" for x, y in CORNERS)
+    text = ("0\nSECTION\n2\nENTITIES\n0\nLWPOLYLINE\n100\nAcDbEntity\n8\nRED\n100\nAcDbPolyline\n90\n4\n70\n1\n" + sq
+            + f"0\nLINE\n8\nDIM\n10\n{X0}\n20\n{Y0 - 20}\n30\n0\n11\n{X0 + 200}\n21\n{Y0 - 20}\n31\n0\n0\nENDSEC\n0\nEOF\n")
+    path.write_text(text)
+    return path
+
+
+def test_an_open_dimension_line_beside_a_closed_red_line_is_left_out_and_named(tmp_path):
+    gdf = dcf.read_site(str(_closed_polyline_and_dim_line(tmp_path / "dim.dxf")))
+    assert gdf.geom_type.tolist() == ["Polygon"]
+    assert gdf["area_mu_measured"].iloc[0] == pytest.approx(SQUARE_MU, rel=1e-3)
+    note = next(n for n in gdf.attrs["read_notes"] if "未闭合，不是场地的边界" in n)
+    assert "第 2 条线" in note and "DIM" in note

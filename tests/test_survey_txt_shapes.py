@@ -86,3 +86,33 @@ def test_one_parcel_with_an_open_ring_says_why_as_a_file_of_several_does(tmp_pat
     msg = str(exc.value)
     assert "第 1 圈未闭合" in msg and "请补上与首点相同的末点" in msg and "open.txt" in msg
     assert msg.index("open.txt") < msg.index("地块记录 1（第 13 行）") < msg.index("第 1 圈未闭合")
+
+
+# QA round 10 (task FI9): J3 typed 3 km off moves the verdict; J2/J3 swapped without 地块面积; J1 off named once
+NEAR_STRAY = [(N, E), (N, E + 180), (N + 3180, E + 180), (N + 180, E), (N, E)]   # J3 3 km north: not "stray"
+
+
+def _txt_noarea(path, points):
+    lines = HEAD + [f"{len(points)},,1,测试地块,面,,工业用地,,@"]
+    lines += [f"J{i + 1},1,{x:.3f},{y:.3f}" for i, (x, y) in enumerate(points)]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+    return path
+
+
+def test_a_recorded_area_far_off_the_coordinates_is_a_shape_warning(tmp_path):
+    gdf = dcf.read_site(str(_txt(tmp_path / "stray3k.txt", NEAR_STRAY)))
+    warn = " ".join(gdf.attrs.get("shape_warnings") or [])
+    assert "记载地块面积 3.24 公顷" in warn and "453.60 亩" in warn and "超过 1%" in warn
+
+
+def test_a_ring_repaired_into_pieces_without_recorded_area_is_a_shape_warning(tmp_path):
+    gdf = dcf.read_site(str(_txt_noarea(tmp_path / "order_noarea.txt", BOWTIE)))
+    warn = " ".join(gdf.attrs.get("shape_warnings") or [])
+    assert "一圈修复成 2 块" in warn and "点序可能有误" in warn
+
+
+def test_a_stray_first_point_is_named_once(tmp_path):
+    far_j1 = [(N - 20_000, E), (N, E + 180), (N + 180, E + 180), (N + 180, E), (N - 20_000, E)]
+    gdf = dcf.read_site(str(_txt(tmp_path / "stray_j1.txt", far_j1)))
+    warn = " ".join(gdf.attrs.get("shape_warnings") or [])
+    assert warn.count("J1（") == 1 and "远离其余各点" in warn

@@ -155,5 +155,26 @@ def _mb(n: int) -> str:
     return f"{n / (1 << 20):g} MB"
 
 
+def server_paths_named(texts, path: Path, filename: str | None) -> list[str]:
+    """``texts`` (reading notes) with the server's copy of an upload — ``path``, its stem, its temporary
+    folder — replaced by the name the user uploaded (QA round 10: a DXF note named /tmp/dcf-desk-…/upload.dxf).
+
+    Examples
+    --------
+    >>> server_paths_named(["/tmp/dcf-desk-1/upload.dxf 的第 1…8 条线"], Path("/tmp/dcf-desk-1/upload.dxf"), "红线.dxf")
+    ['红线.dxf 的第 1…8 条线']
+    """
+    shown = _display_name(filename)
+    path = Path(path)
+    folder = next((p for p in path.parents if p.name.startswith("dcf-desk-")), path.parent)
+    out = []
+    for t in texts:
+        t = str(t)
+        for server in (str(path), str(path.with_suffix("")), str(folder)):
+            t = t.replace(server, shown)
+        out.append(t)
+    return out
+
+
 def _display_name(name: str | None) -> str:
     return (name or "").replace("\\", "/").rsplit("/", 1)[-1] or "（无文件名）"

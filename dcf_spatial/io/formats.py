@@ -244,6 +244,14 @@ def _check_path(path) -> Path:
             if near:
                 hint = f"同一文件夹中有：{', '.join(near)}。"
         raise InputError(f"文件不存在：{path}。{hint}请检查路径和文件名（含扩展名）。")
+    if path.suffix.lower() == ".zip" and path.is_file():
+        import re
+        from pathlib import PurePosixPath
+
+        for name in zip_names(path):  # the message the unpacking (io.unzip) and the desk give (QA round 10)
+            name = name.replace("\\", "/")
+            if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in PurePosixPath(name).parts:
+                raise InputError(f"{path}：其中的「{name}」路径不安全（绝对路径或含 ..），已拒绝整个文件。请重新打包。")
     if path.suffix.lower() == ".zip" and path.is_file() and not zip_datasets(path) and not any(
             n.lower().endswith(".zip") for n in zip_names(path)):  # a zip inside the zip is opened (io.unzip)
         raise InputError(f"{path}：压缩文件中没有可读取的 GIS 数据（.shp 及同名 .shx/.dbf/.prj、.gpkg、.geojson、.kml、.dxf "

@@ -262,12 +262,16 @@ def lines_as_site(gdf, *, where: str, notes: list[str]) -> "gpd.GeoDataFrame":
     1 mm (in EPSG:4548) and polygonized together (:func:`shapely.polygonize_full`); they close when every
     segment bounds a face: no dangling end and no cut line. The line rows are replaced by one row per
     enclosed polygon (the first line's attributes; ``site_from_lines`` lists the rows used), with a note
-    (“由闭合的线围成面”). Points and polygons are kept as they are.
+    (“由闭合的线围成面”). Points and polygons are kept as they are. A ring inside another ring is a hole
+    (even-odd, said in the note). When closed rings exist (of lines, or closed polylines already polygons),
+    open lines apart from them (a dimension line) are left out and named in the notes; an open line touching
+    a ring (a tail, an overshoot) still refuses the file.
 
     Raises
     ------
     InputError
-        Lines that enclose no area, or leave ends open: naming the file, the rows and an open end, and the fix.
+        Lines that enclose no area, or an open line touching a ring: naming the file, the rows and an open end,
+        and the fix.
 
     Examples
     --------
@@ -298,17 +302,64 @@ def lines_as_site(gdf, *, where: str, notes: list[str]) -> "gpd.GeoDataFrame":
     fix = ("场地须为面（红线范围）。请在 CAD 中把红线画成一条闭合多段线（PLINE 画完输入 C 闭合，或用 PEDIT 合并各段并闭合）"
            "后另存为 DXF，或在 GIS 中转为面（Polygon）后再读取；点位请给“经度,纬度”并注明用地面积")
     open_parts = [g for g in (cuts, dangles, invalid) if not shapely.is_empty(g)]
-    if shapely.is_empty(polys) or open_parts:
+    kept_types = shapely.get_type_id(geoms[~is_line]) if (~is_line).any() else np.array([], dtype=int)
+    has_areas = bool(np.isin(kept_types, (3, 6)).any())   # closed polylines the reader already made polygons
+    faces = list(shapely.get_parts(polys))
+    if not faces and not has_areas or open_parts and not faces and not has_areas:
         ends = shapely.get_coordinates(shapely.boundary(shapely.union_all(open_parts))) if open_parts else []
         end = ""
         if len(ends):
             lon, lat = shapely.get_coordinates(
                 gpd.GeoSeries([shapely.Point(ends[0])], crs=work.crs).to_crs(4490).values)[0]
             end = f"，例如端点 {lon:.6f},{lat:.6f} 处没有接上"
-        what = "没有围成闭合的面" if shapely.is_empty(polys) else "有一部分没有闭合（线头伸出或未接上）"
+        what = "没有围成闭合的面" if not faces else "有一部分没有闭合（线头伸出或未接上）"
         raise InputError(f"{where}：第 {shown} 条要素是线（共 {len(rows)} 条），{what}{end}，无法作为场地。{fix}。")
-    areas = shapely.get_parts(shapely.union_all(shapely.get_parts(polys)))
-    first = gdf.iloc[[int(np.flatnonzero(is_line)[0])]]
+    # closed rings exist (here or drawn as closed polylines): open lines beside them (a dimension line, a
+    # leader) are not the site: left out and named in the notes (QA round 10)
+    line_idx = np.flatnonzero(is_line)
+    lines_w = shapely.set_precision(work.geometry.values, 0.001)
+    if faces:
+        edges = shapely.buffer(shapely.union_all([shapely.boundary(f) for f in faces]), 0.01)
+        used = shapely.covered_by(lines_w, edges)
+    else:
+        used = np.zeros(len(line_idx), dtype=bool)
+    outlines = [shapely.boundary(f) for f in faces]
+    if has_areas:
+        outlines += list(shapely.boundary(to_working(gdf.iloc[np.flatnonzero(~is_line)]).geometry.values))
+    attached = ~used & shapely.intersects(lines_w, shapely.buffer(shapely.union_all(outlines), 0.01))
+    if attached.any():
+        # a line tail or overshoot touching a ring: the red line itself may be drawn wrong, not a dimension line
+        bad = [rows[i] for i in np.flatnonzero(attached)]
+        end = shapely.get_coordinates(shapely.boundary(lines_w[int(np.flatnonzero(attached)[0])]))
+        lon, lat = shapely.get_coordinates(
+            gpd.GeoSeries([shapely.Point(end[0])], crs=work.crs).to_crs(4490).values)[0] if len(end) else (0, 0)
+        raise InputError(f"{where}：第 {shown} 条要素是线（共 {len(rows)} 条），有一部分没有闭合（线头伸出或未接上：第 "
+                         f"{'、'.join(map(str, bad[:10]))} 条线与闭合的圈相连却不在圈上，例如端点 {lon:.6f},{lat:.6f}），"
+                         f"无法作为场地。{fix}。")
+    if not used.all():
+        left = [rows[i] for i in np.flatnonzero(~used)]
+        layer_col = next((c for c in gdf.columns if str(c).lower() == "layer"), None)
+        layers = sorted({str(gdf.iloc[line_idx[i]][layer_col]) for i in np.flatnonzero(~used)}) if layer_col else []
+        notes.append(f"{where} 的第 {'、'.join(map(str, left[:10]))}{'…' if len(left) > 10 else ''} 条线"
+                     + (f"（图层 {'、'.join(layers)}）" if layers else "")
+                     + " 未闭合，不是场地的边界（如标注线、引线），未作为场地；场地按闭合的"
+                     + ("线围成的面" if faces else "多段线") + "核查。若其中有红线，请在 CAD 中把它闭合后重新导出")
+    if not faces:
+        out = gdf.iloc[np.flatnonzero(~is_line)].copy()
+        out.attrs = dict(gdf.attrs)
+        if numbers:
+            out.attrs["row_numbers"] = [numbers[i] for i in np.flatnonzero(~is_line)]
+        return out
+    rows_used = [rows[i] for i in np.flatnonzero(used)]
+    shown = "、".join(map(str, rows_used[:10])) + ("…" if len(rows_used) > 10 else "")
+    # a ring inside another ring is a hole (even-odd, as CAD hatches a red line with an island): a face lying
+    # inside the outlines of an odd number of other faces is left out (QA round 10: it was filled)
+    inside = [sum(1 for g in faces if g is not f and shapely.within(shapely.point_on_surface(f),
+                                                                   shapely.Polygon(shapely.get_exterior_ring(g))))
+              for f in faces]
+    holes = sum(1 for d in inside if d % 2)
+    areas = shapely.get_parts(shapely.union_all([f for f, d in zip(faces, inside) if d % 2 == 0]))
+    first = gdf.iloc[[int(line_idx[int(np.flatnonzero(used)[0])])]]
     made = gpd.GeoDataFrame(pd.concat([first] * len(areas), ignore_index=True).drop(columns=gdf.geometry.name),
                             geometry=gpd.GeoSeries(areas, crs=work.crs).to_crs(gdf.crs).values, crs=gdf.crs)
     made["site_from_lines"] = f"第 {shown} 条线"
@@ -316,10 +367,11 @@ def lines_as_site(gdf, *, where: str, notes: list[str]) -> "gpd.GeoDataFrame":
     out = gpd.GeoDataFrame(pd.concat([kept, made], ignore_index=True), geometry=gdf.geometry.name, crs=gdf.crs)
     out.attrs = dict(gdf.attrs)
     if numbers:
-        out.attrs["row_numbers"] = [numbers[i] for i in np.flatnonzero(~is_line)] + [rows[0]] * len(areas)
+        out.attrs["row_numbers"] = [numbers[i] for i in np.flatnonzero(~is_line)] + [rows_used[0]] * len(areas)
     mu = float(shapely.area(to_working(made).geometry.values).sum()) / settings.MU_M2
-    notes.append(f"场地由闭合的线围成面：{where} 的第 {shown} 条线（共 {len(rows)} 条）首尾相接，围成 {len(areas)} 个面，"
-                 f"共 {mu:,.2f} 亩，按面核查；请核对这就是红线范围")
+    notes.append(f"场地由闭合的线围成面：{where} 的第 {shown} 条线（共 {len(rows_used)} 条）首尾相接，围成 {len(areas)} 个面"
+                 + (f"（其中 {holes} 圈在另一圈之内，按洞处理，不计入场地）" if holes else "")
+                 + f"，共 {mu:,.2f} 亩，按面核查；请核对这就是红线范围")
     return out
 
 

@@ -336,18 +336,23 @@ SHAPE_WARNINGS = "shape_warnings"
 _MAX_REPAIR_VERTICES = 5_000
 
 
-def _repaired_areas(geoms) -> np.ndarray:
+def _repaired_areas(geoms, pieces: list | None = None) -> np.ndarray:
     """Plane area of each invalid polygon once repaired as the row checks repair it (``shapely.make_valid``,
-    polygonal parts); NaN for valid or missing geometries."""
+    polygonal parts); NaN for valid or missing geometries. ``pieces`` (when given) gets, per geometry, how many
+    polygons the repair left (0 when not repaired)."""
     import shapely
 
     out = np.full(len(geoms), np.nan)
+    if pieces is not None:
+        pieces[:] = [0] * len(geoms)
     for k, g in enumerate(geoms):
         if (g is None or shapely.get_type_id(g) not in (3, 6) or shapely.is_valid(g)
                 or shapely.get_num_coordinates(g) > _MAX_REPAIR_VERTICES):
             continue
         parts = [p for p in shapely.get_parts(shapely.make_valid(g)) if shapely.get_type_id(p) in (3, 6)]
         out[k] = float(shapely.area(shapely.union_all(parts))) if parts else 0.0
+        if pieces is not None:
+            pieces[k] = len(shapely.get_parts(shapely.union_all(parts))) if parts else 0
     return out
 
 
@@ -367,6 +372,12 @@ def _out_of_order_warning(where: str, label: str, number, recorded_m2: float, re
     return text + "；请按测绘成果核对界址点顺序（依次沿边界排列，末点回到首点）后重新导出"
 
 
+def _mu_m2() -> float:
+    from .. import settings
+
+    return settings.MU_M2
+
+
 #: a 界址点 this far from the middle of the others, and this many times farther than they lie from it, is stray
 STRAY_POINT_M = 1_000.0
 STRAY_POINT_FACTOR = 20.0
@@ -382,6 +393,9 @@ def _stray_points(xy: np.ndarray, names: list[str]) -> str:
     d = np.hypot(*(xy - mid).T)
     spread = float(np.median(d))
     far = np.flatnonzero((d > STRAY_POINT_M) & (d > STRAY_POINT_FACTOR * max(spread, 1.0)))
+    # a ring's closing point repeats its first (J1 … J1): named once (QA round 10)
+    seen: set = set()
+    far = [i for i in far if not ((names[i], *xy[i]) in seen or seen.add((names[i], *xy[i])))]
     if not len(far):
         return ""
     shown = "、".join(f"{names[i]}（X={xy[i, 1]:,.3f}，Y={xy[i, 0]:,.3f}，离其余各点约 {d[i] / 1000:,.1f} km）"
@@ -551,7 +565,8 @@ def read_survey_txt(path, *, crs=None, encoding=None) -> "gpd.GeoDataFrame":
                      + (f"、{holes[k]} 个洞" if holes[k] else "") + " 组成（圈号 > 1 按包含关系判定为洞或另一块）")
     # a ring crossing itself (points out of order) is repaired by the row checks (make_valid): its area is what the
     # check will use, so the recorded area is compared with the REPAIRED one (the bowtie's signed area is 0)
-    repaired = _repaired_areas(geoms)
+    pieces: list[int] = []
+    repaired = _repaired_areas(geoms, pieces)
     computed = np.where(np.isfinite(repaired), repaired, computed)
     warnings: list[str] = []
     for k in np.flatnonzero(np.isfinite(recorded) & np.isfinite(computed) & (computed > 0)):
@@ -562,11 +577,24 @@ def read_survey_txt(path, *, crs=None, encoding=None) -> "gpd.GeoDataFrame":
             notes.append("警告：" + warnings[-1])
             issues.add([k], warnings[-1])
         elif abs(rec_m2 - computed[k]) > AREA_TOLERANCE * computed[k]:
-            notes.append(f"{issues.row_label(k)}（地块编号 {df.at[k, '地块编号']}）：记载地块面积 {recorded[k]:g} {unit}"
-                         f"（{rec_m2:,.1f} 平方米），坐标算得 {computed[k]:,.1f} 平方米，相差 "
-                         f"{abs(rec_m2 - computed[k]) / computed[k]:.1%}，超过 {AREA_TOLERANCE:.0%}，请核对"
-                         + (f"（若记载单位实为{other}则相符，但文件未写明，不按{other}读）"
-                            if (other := _unit_that_fits(recorded[k], computed[k])) and other != unit else ""))
+            text = (f"{issues.row_label(k)}（地块编号 {df.at[k, '地块编号']}）：记载地块面积 {recorded[k]:g} {unit}"
+                    f"（{rec_m2:,.1f} 平方米），坐标算得 {computed[k]:,.1f} 平方米（{computed[k] / _mu_m2():,.2f} 亩），相差 "
+                    f"{abs(rec_m2 - computed[k]) / computed[k]:.1%}，超过 {AREA_TOLERANCE:.0%}，请核对"
+                    + (f"（若记载单位实为{other}则相符，但文件未写明，不按{other}读）"
+                       if (other := _unit_that_fits(recorded[k], computed[k])) and other != unit
+                       else "：界址点坐标可能有误，按坐标核查的结论可能不对"))
+            notes.append(text)
+            fits = (other := _unit_that_fits(recorded[k], computed[k])) and other != unit
+            if k not in stray and not fits:  # said in the answer's first lines too (a stray point's warning already says it):
+                warnings.append(f"{Path(where).name} {text}")   # a point typed wrong moves the verdict (QA round 10)
+    for k in np.flatnonzero(np.asarray(pieces) > np.maximum(np.asarray(parts), 1)):
+        if any(f"{issues.row_label(k)}（" in w for w in warnings):
+            continue   # already warned (the recorded area is off the repaired one)
+        warnings.append(f"{Path(where).name} {issues.row_label(k)}（地块编号 {df.at[k, '地块编号']}）：界址点连线自相交，"
+                        f"一圈修复成 {pieces[k]} 块，点序可能有误，按修复后的图形核查的结论可能不对；"
+                        "请按测绘成果核对界址点顺序（依次沿边界排列，末点回到首点）后重新导出")
+        notes.append("警告：" + warnings[-1])
+        issues.add([k], warnings[-1])
     flagged = np.flatnonzero(issues.flagged())
     if len(flagged):
         notes.append(f"{len(flagged)} 条地块记录有问题，保留在结果中，原因见 read_issue 列：{issues.rows(flagged)}")

@@ -14,6 +14,7 @@ because ``ZipFile.extractall`` writes member names as paths and trusts no size c
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -34,8 +35,14 @@ ZIP_OPEN_ORDER = (".gpkg", ".shp", ".geojson", ".json", ".kml", ".kmz", ".dxf", 
 #: tables a zip may hold: opened only when it holds no GIS file
 _TABLE_SUFFIXES = (".txt", ".csv", ".xlsx", ".xlsm", ".xls", ".ods")
 MAX_ZIP_MEMBERS = 2000
-#: the cap on what a zip read from disk may unpack to (the desk passes its upload cap instead)
-MAX_UNPACKED_BYTES = 8 << 30
+#: the cap on what a zip read from disk may unpack to, 2 GB unless the environment variable ``DCF_ZIP_MAX_MB``
+#: sets it (the desk passes its upload cap instead); the members' declared sizes are checked against it before
+#: anything is unpacked, and the bytes really written while unpacking (QA round 10: a 1.5 GB member was unpacked
+#: under the former 8 GB cap, then GDAL could not open it)
+MAX_UNPACKED_BYTES = int(os.environ.get("DCF_ZIP_MAX_MB") or 2048) << 20
+#: a member over this size unpacking to more than this many times its packed size is refused before unpacking:
+#: survey and GIS data never compress so well; a zip bomb (zeros) does
+BOMB_RATIO, BOMB_MIN_BYTES = 200, 64 << 20
 #: zips inside a zip are opened this deep (a folder sent to a compressed folder twice)
 MAX_NESTING = 2
 CHUNK = 1 << 20
@@ -55,7 +62,7 @@ def _mb(n: int) -> str:
     return f"{n / (1 << 20):g} MB"
 
 
-def unpack_zip(path, dest, *, limit_bytes: int = MAX_UNPACKED_BYTES, layer: str | None = None,
+def unpack_zip(path, dest, *, limit_bytes: int | None = None, layer: str | None = None,
                label: str | None = None, _depth: int = 0, _written: list | None = None) -> tuple[Path, str, int]:
     """Unpack ``path`` into the new folder ``dest`` under chosen names; the file to open.
 
@@ -66,7 +73,8 @@ def unpack_zip(path, dest, *, limit_bytes: int = MAX_UNPACKED_BYTES, layer: str 
     dest
         A folder that does not exist yet (created here).
     limit_bytes
-        Cap on the bytes unpacked, counted while unpacking (nested zips included).
+        Cap on the bytes unpacked (default :data:`MAX_UNPACKED_BYTES`): the declared sizes are checked before
+        unpacking, the bytes written while unpacking (nested zips included).
     layer
         Which dataset of a zip holding several to open (its path in the zip, file name or stem).
     label
@@ -96,6 +104,7 @@ def unpack_zip(path, dest, *, limit_bytes: int = MAX_UNPACKED_BYTES, layer: str 
     """
     path, dest = Path(path), Path(dest)
     label = label or str(path)
+    limit_bytes = MAX_UNPACKED_BYTES if limit_bytes is None else limit_bytes
     written = _written if _written is not None else [0]
     try:
         zf = zipfile.ZipFile(path)
@@ -109,6 +118,7 @@ def unpack_zip(path, dest, *, limit_bytes: int = MAX_UNPACKED_BYTES, layer: str 
         members = [m for m in zf.infolist() if not m.is_dir()]
         if len(members) > MAX_ZIP_MEMBERS:
             raise ZipRefused(f"{label}：压缩文件内有 {len(members)} 个文件，超过上限 {MAX_ZIP_MEMBERS}。请只打包需要的数据。")
+        _check_declared_sizes(members, written, limit_bytes, label)
         for m in members:
             name = zip_member_name(m).replace("\\", "/")  # GBK names of Chinese Windows zips decoded
             parts = PurePosixPath(name).parts
@@ -133,6 +143,27 @@ def unpack_zip(path, dest, *, limit_bytes: int = MAX_UNPACKED_BYTES, layer: str 
                 opened.setdefault(target, name)
         gis = {t: n for t, n in opened.items() if t.suffix not in _TABLE_SUFFIXES}
         opened = gis or opened  # a 说明.txt or a 清单.csv beside a shapefile is not a second dataset
+        if not gis and inner_zips:
+            # a 说明.txt beside a zipped folder is no dataset either: only a 报批 TXT is (QA round 10)
+            from .survey_txt import is_survey_txt
+
+            opened = {t: n for t, n in opened.items() if t.suffix != ".txt" or is_survey_txt(t)}
+        if opened and inner_zips and _depth < MAX_NESTING:
+            # a shapefile AND a zip with another dataset: two datasets, never one of them silently (QA round 10)
+            names = list(opened.values()) + [n for _, n in inner_zips]
+            want = None if layer is None else str(layer).lower()
+            zhits = [(m, n) for m, n in inner_zips
+                     if want in (n.lower(), PurePosixPath(n).name.lower(), PurePosixPath(n).stem.lower())]
+            ohits = [t for t, n in opened.items()
+                     if want in (n.lower(), PurePosixPath(n).name.lower(), PurePosixPath(n).stem.lower())]
+            if len(zhits) + len(ohits) != 1:
+                first = PurePosixPath(names[0]).stem
+                ask = (f"没有{'唯一' if zhits or ohits else ''}名为 {layer!r} 的数据集" if layer is not None
+                       else f"请{FIX_LAYER}（如 {first}），即要读取哪一个；或只打包其中一个")
+                raise ZipRefused(f"{label} 含 {len(names)} 个数据集：{'、'.join(names)}。{ask}。", datasets=names)
+            if ohits:
+                return ohits[0], opened[ohits[0]], len(names)
+            inner_zips, opened, layer = zhits, {}, None
         if not opened and inner_zips and _depth < MAX_NESTING:
             # a zip holding only zips (a folder zipped twice): open the one inside, under the same cap
             if len(inner_zips) > 1 and layer is None:
@@ -163,6 +194,25 @@ def unpack_zip(path, dest, *, limit_bytes: int = MAX_UNPACKED_BYTES, layer: str 
                      "坐标 TXT/CSV/Excel）。请把数据文件打包进去后再读取。")
 
 
+def _check_declared_sizes(members, written: list, limit_bytes: int, label: str) -> None:
+    """Refuse before unpacking when the members' declared sizes exceed the cap, or a large member claims a
+    packing ratio no real data reaches (a zip bomb). The bytes written are counted again while unpacking
+    (:func:`_copy`): a declared size may lie."""
+    from .formats import zip_member_name
+
+    total = written[0] + sum(m.file_size for m in members)
+    if total > limit_bytes:
+        big = max(members, key=lambda m: m.file_size)
+        raise ZipRefused(f"{label}：压缩文件解压后共 {_mb(total)}（其中「{zip_member_name(big)}」{_mb(big.file_size)}），"
+                         f"超过大小上限 {_mb(limit_bytes)}，未解压即拒绝。请只打包需要的数据；确需读取更大的数据时，"
+                         "可用环境变量 DCF_ZIP_MAX_MB 调高上限（单位 MB）。", status=413)
+    for m in members:
+        if m.file_size > BOMB_MIN_BYTES and m.file_size > BOMB_RATIO * max(m.compress_size, 1):
+            raise ZipRefused(f"{label}：其中的「{zip_member_name(m)}」压缩前 {_mb(m.compress_size)}、解压后 {_mb(m.file_size)}"
+                             f"（压缩比超过 {BOMB_RATIO} 倍，真实的地块/图层数据不会如此），疑为压缩炸弹，未解压即拒绝。"
+                             "请重新导出、打包数据。", status=413)
+
+
 def _copy(zf, member, target: Path, written: list, limit_bytes: int, label: str) -> None:
     with zf.open(member) as src, target.open("wb") as out:
         while chunk := src.read(CHUNK):
@@ -174,7 +224,7 @@ def _copy(zf, member, target: Path, written: list, limit_bytes: int, label: str)
 
 
 @contextmanager
-def unpacked(path, *, layer: str | None = None, limit_bytes: int = MAX_UNPACKED_BYTES):
+def unpacked(path, *, layer: str | None = None, limit_bytes: int | None = None):
     """A zip unpacked into a temporary folder for the block (deleted after): ``(file, member, n_datasets)``.
 
     Examples

@@ -23,7 +23,7 @@ from ..._validate import MIN_AREA_MU
 from ...industry import MAX_INDUSTRY_CHARS
 
 from ..errors import DeskError, RequestBody, error_responses
-from ..uploads import FORMATS_ZH, _display_name, pick_dataset, save_upload, temp_folder
+from ..uploads import FORMATS_ZH, _display_name, pick_dataset, save_upload, server_paths_named, temp_folder
 from ..wording import form_of, worded
 
 router = APIRouter(prefix="/api")
@@ -513,11 +513,13 @@ def site_read(request: Request, file: UploadFile = File(..., description="场地
         # rows without a usable geometry (no coordinates, not numbers, no area) are named with their
         # reason, as the CLI's notes and the batch do; the others are the site (nothing silently lost)
         skipped = dcf.io.unusable_rows(gdf)
+        skipped = list(zip([p for p, _ in skipped], server_paths_named([t for _, t in skipped], path, file.filename)))
         if len(skipped) == len(gdf):
             raise DeskError(422, f"文件“{_display_name(file.filename)}”中没有可用的几何：共 {len(gdf)} 条记录，"
                                  f"均无法使用——{'；'.join(t for _, t in skipped[:10])}"
                                  f"{' 等' if len(skipped) > 10 else ''}。请补全或改正坐标后重新上传。")
-        notes = list(gdf.attrs.get("read_notes", []))
+        # notes name the uploaded file, never the server's temporary copy (QA round 10)
+        notes = server_paths_named(gdf.attrs.get("read_notes", []), path, file.filename)
         if skipped:
             notes.insert(0, f"文件共 {len(gdf)} 条记录，读入 {len(gdf) - len(skipped)} 条；{len(skipped)} 条没有可用的几何，"
                             f"未读入：{'；'.join(t for _, t in skipped)}")
