@@ -33,7 +33,9 @@ def original_columns(gdf) -> list:
     from ... import io as dcf_io
 
     geometry = getattr(gdf, "geometry", None)
-    added = set(dcf_io.alias_table()["groups"]["sites"]) | {dcf_io.ISSUE_COLUMN}
+    from ...io.tables import GEOMETRY_FROM_COLUMN
+
+    added = set(dcf_io.alias_table()["groups"]["sites"]) | {dcf_io.ISSUE_COLUMN, GEOMETRY_FROM_COLUMN}
     if geometry is not None:
         added.add(geometry.name)
     return [c for c in gdf.columns if c not in added and not str(c).endswith("__original")]
@@ -221,7 +223,9 @@ def results_table(results: list[dict]):
                                        if not r["site"].get("parcel_known", True) and r["site"]["area_mu"] is not None
                                        else "（具体地块未知，结论按该单元本身的定位；面积未知）"
                                        if not r["site"].get("parcel_known", True) else ""))
-                if r["site"].get("from_name") else "坐标/图形",
+                if r["site"].get("from_name")
+                else f"图形（{r['site']['geometry_from']}列）" if r["site"].get("geometry_from_kind") == "shape"
+                else f"坐标（{r['site']['geometry_from']}列）" if r["site"].get("geometry_from") else "坐标/图形",
                 "townships": "；".join(f"{t['name_zh']} {fmt_share(t['share'])}" for t in r["townships"]),
                 "zones": "；".join(f"{z['name_zh']} {fmt_share(z['share'])}" for z in r["zones"]),
                 "nearest_designated": "；".join(f"{d['name_zh']} {d['distance_km']} km" for d in r["designated_zones"][:3]),
