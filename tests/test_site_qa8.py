@@ -55,3 +55,27 @@ def test_a_row_with_a_drawn_polygon_is_checked_when_the_table_also_has_coordinat
         notes = "\n".join(table["数据说明"]["说明"].astype(str))
         assert "取 WKT 列的图形：表格第 3 行" in notes
         assert "坐标取自列 经度 / 纬度" in notes
+
+
+# --- finding 2: the kind label follows the industry (GB/T 4754-2017), not 农副产品加工 for 工艺美术 ----------------------
+
+DAOKOUPU = "115.856,36.443"  # 道口铺街道 — 第八章第三节 “道口铺非遗文化名镇”
+
+
+@shipped
+@pytest.mark.parametrize("code, label", [("C2439", "工艺美术及礼仪用品制造"), ("C2432", "工艺美术及礼仪用品制造"),
+                                         ("C2730", "中药饮片加工")])
+def test_a_craft_or_herbal_project_is_not_called_an_agro_processing_project(code, label):
+    from dcf_spatial.queries import check_site
+
+    res = check_site(DAOKOUPU, code).results[0]
+    assert res["industry"]["kind_zh"] == label
+    assert all("农副产品加工项目" not in r["text_zh"] for r in res["reasons"])
+
+
+@shipped
+@pytest.mark.parametrize("code", ["C1371", "C1431", "C1512"])
+def test_food_and_drink_divisions_c13_c15_keep_the_agro_processing_label(code):
+    from dcf_spatial.queries import check_site
+
+    assert check_site(DAOKOUPU, code).results[0]["industry"]["kind_zh"] == "农副产品加工"

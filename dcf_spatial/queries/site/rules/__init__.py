@@ -147,6 +147,10 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
                                               "（请给出地块坐标或图形后核查）。", "")
         else:
             landuse.land_use_share(ctx, site, reasons)  # info only: 耕地 under the site, or "not checked"
+        label = plan.kind_label_zh(kind, site.codes)
+        if label != kind["name_zh"]:  # QA round 8: a 葫芦工艺品 (C243) is not a "农副产品加工项目"
+            for r in reasons.items:
+                r["text_zh"] = r["text_zh"].replace(f"{kind['name_zh']}项目", f"{label}项目")
         verdict = reasons.verdict()
         facts = {"area_mu": round(site.area / settings.MU_M2, 2), "area_ha": round(site.area / 10_000, 4)}
         if fn:
@@ -158,7 +162,7 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
                      "parts_checked": [{"part_zh": lbl, "verdict": v} for lbl, v in part_results.items()]}
         results.append({
             "verdict": verdict, "verdict_zh": plan.verdict_zh(verdict),
-            "industry": {**site.match.to_dict(), "kind": kind["kind"], "kind_zh": kind["name_zh"]},
+            "industry": {**site.match.to_dict(), "kind": kind["kind"], "kind_zh": label},
             "site": {**facts,
                      "geometry_type": geom.geom_type, "centroid_lonlat": [round(float(v), 6) for v in site.lonlat],
                      "share_in_plan_area": round(where["share_in_plan_area"], 4),
