@@ -79,3 +79,40 @@ def test_food_and_drink_divisions_c13_c15_keep_the_agro_processing_label(code):
     from dcf_spatial.queries import check_site
 
     assert check_site(DAOKOUPU, code).results[0]["industry"]["kind_zh"] == "农副产品加工"
+
+
+# --- findings 3 and 4: the deciding reason first; nothing it overrides still reads as a fit; no clause twice ---------
+
+@shipped
+@pytest.mark.parametrize("site, industry", [("115.9930,36.4184", "汽车零部件"), ("116.1742,36.4635", "钢管厂")])
+def test_8_1_a_factory_in_a_living_block_leads_with_the_block_rule_and_overrides_the_cluster_fit(site, industry):
+    # 第八章第一节: 第二片区 “宜居是建设智能化产业居住配套区”; 高精管材 “回迁居住区” is one of its five function areas —
+    # an industrial project there does not fit, even though the cluster as a whole is positioned on the industry
+    from dcf_spatial.queries import check_site
+
+    res = check_site(site, industry).results[0]
+    assert res["verdict"] == "does_not_fit"
+    first = res["reasons"][0]
+    assert first["effect"] == "does_not_fit" and first["text_zh"].startswith("决定性理由：")
+    assert "居住" in first["text_zh"]
+    for r in res["reasons"][1:]:
+        says_fit = "定位一致" in r["text_zh"] or "总体产业定位" in r["text_zh"]
+        assert not says_fit or r["text_zh"].startswith("（不影响结论，已被决定性理由否定）"), r["text_zh"]
+
+
+def test_a_clause_list_cites_each_clause_once_in_the_order_first_cited():
+    from dcf_spatial.queries.site.rules.finish import unique_clauses
+
+    assert unique_clauses("不符合（第八章第一节、第八章第一节、第五章第二节）") == "不符合（第八章第一节、第五章第二节）"
+    assert unique_clauses("（第三章第三节、第十章第四节）") == "（第三章第三节、第十章第四节）"
+
+
+@shipped
+def test_a_named_township_lists_the_clauses_of_its_parts_once_each():
+    # QA C33: 郑家镇王屯村 养猪场 — 第五章第二节 (畜牧 district-wide) outside the cluster, 第八章第一节 inside it
+    from dcf_spatial.queries import check_site
+
+    res = check_site("郑家镇王屯村", "养猪场").results[0]
+    texts = " ".join(r["text_zh"] for r in res["reasons"])
+    assert "第八章第一节" in texts and "第八章第一节、第八章第一节" not in texts
+    assert "：决定性理由：" not in texts and "（不符合）：决定性理由" not in texts

@@ -61,7 +61,7 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
     """
     import shapely
 
-    from . import indicators, industry, landuse, location, named as by_name, restrictions
+    from . import finish, indicators, industry, landuse, location, named as by_name, restrictions
 
     named = named if named is not None else [None] * len(geoms)
     if any(not m.resolved for m in matches):  # plan words with several codes (industry.plan_word)
@@ -152,6 +152,7 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
             for r in reasons.items:
                 r["text_zh"] = r["text_zh"].replace(f"{kind['name_zh']}项目", f"{label}项目")
         verdict = reasons.verdict()
+        reasons.items = finish.finish(reasons.items, verdict)  # the deciding reason first; no clause twice
         facts = {"area_mu": round(site.area / settings.MU_M2, 2), "area_ha": round(site.area / 10_000, 4)}
         if fn:
             facts = {"area_mu": facts["area_mu"] if area else None, "area_ha": facts["area_ha"] if area else None,
