@@ -133,3 +133,20 @@ def test_8_3_a_point_site_near_a_town_point_gives_the_distance_not_inside():
     text = summary_text(res)
     line = next(ln for ln in text.splitlines() if "道口铺非遗文化名镇（" in ln)
     assert "位于场地内" not in line and f"距场地 {town['distance_km']:.2f} km" in line
+
+
+# --- finding 6: a village name alone asks for its township first -------------------------------------------------
+
+@shipped
+def test_a_village_name_alone_asks_for_the_township_before_any_suggestion():
+    # 第一章第一节: the plan covers 14 镇（街道）; 顾官屯、蒋官屯 are townships outside it (开发区托管)
+    from dcf_spatial.errors import InputError
+    from dcf_spatial.queries import check_site
+
+    with pytest.raises(InputError) as err:
+        check_site("王屯村", "养猪场")
+    msg = str(err.value)
+    assert "像是村名" in msg and "所在镇（街道）" in msg
+    assert msg.index("所在镇（街道）") < msg.index("相近的地名")
+    listed = msg.split("相近的地名：", 1)[1]
+    assert listed.index("斗虎屯（镇街）") < listed.index("顾官屯（镇街，规划范围外）")
