@@ -150,3 +150,32 @@ def test_a_village_name_alone_asks_for_the_township_before_any_suggestion():
     assert msg.index("所在镇（街道）") < msg.index("相近的地名")
     listed = msg.split("相近的地名：", 1)[1]
     assert listed.index("斗虎屯（镇街）") < listed.index("顾官屯（镇街，规划范围外）")
+
+
+# --- finding 7: the workbook a planner reads ----------------------------------------------------------------------
+
+@shipped
+@pytest.mark.parametrize("writer", ["stream", "table"])
+def test_the_workbook_puts_one_reason_a_line_wraps_the_sentences_and_widens_the_industry(tmp_path, writer):
+    import openpyxl
+
+    from dcf_spatial.queries import check_batch
+
+    src = tmp_path / "mixed.xlsx"
+    _mixed_table(src)
+    out = tmp_path / "out.xlsx"
+    if writer == "stream":
+        check_batch_to_file(src, out)
+    else:
+        check_batch(src).to_table(out)
+    ws = openpyxl.load_workbook(out)["核查结果"]
+    head = [c.value for c in ws[1]]
+    col = {h: i + 1 for i, h in enumerate(head)}
+    reasons = [ws.cell(r, col["判定理由"]).value for r in range(2, ws.max_row + 1)]
+    many = [v for v in reasons if v and v.count("。") > 1]
+    assert many and all("\n" in v for v in many)
+    for name in ("判定理由", "无法核查的原因"):
+        filled = [ws.cell(r, col[name]) for r in range(2, ws.max_row + 1) if ws.cell(r, col[name]).value]
+        assert filled and all(c.alignment.wrap_text for c in filled), name
+    letter = openpyxl.utils.get_column_letter(col["行业"])
+    assert ws.column_dimensions[letter].width >= 30

@@ -147,7 +147,9 @@ def with_input_columns(table, sites, *, taken=RESULT_HEADERS_ZH, numbers: bool =
 #: columns of the results table that hold sentences: wide and wrapped in an .xlsx (a planner reads them
 #: in the cell, not in the formula bar); the other result columns get a width from their header's length
 XLSX_WRAPPED = {"无法核查的原因": 40, "判定理由": 60, "用地控制指标": 40, "数据说明": 40, "涉及分区及占比": 32,
-                "对口分区（最近）": 32, "所在镇（街道）及占比": 20, "项目名称": 28}
+                "对口分区（最近）": 32, "所在镇（街道）及占比": 20, "项目名称": 28,
+                # the industry (C3670 汽车零部件及配件制造（读作…）) and how the row was placed run past a header's width
+                "行业": 30, "定位方式": 36}
 #: the narrowest and widest column of an .xlsx results sheet (Excel width units, about one Latin character)
 XLSX_WIDTH_RANGE = (8.0, 24.0)
 
@@ -229,7 +231,8 @@ def results_table(results: list[dict]):
                 "townships": "；".join(f"{t['name_zh']} {fmt_share(t['share'])}" for t in r["townships"]),
                 "zones": "；".join(f"{z['name_zh']} {fmt_share(z['share'])}" for z in r["zones"]),
                 "nearest_designated": "；".join(f"{d['name_zh']} {d['distance_km']} km" for d in r["designated_zones"][:3]),
-                "reasons": " ".join(x["text_zh"] for x in r["reasons"]),
+                # one reason a line (QA round 8): a cell of five reasons run together was unreadable
+                "reasons": "\n".join(x["text_zh"] for x in r["reasons"]),
                 "indicators": "；".join(f"{x['name_zh']}:{x['status_zh']}" for x in r["indicators"]),
                 "provenance_note": r["provenance"]["note_zh"],
             })
