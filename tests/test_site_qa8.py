@@ -179,3 +179,35 @@ def test_the_workbook_puts_one_reason_a_line_wraps_the_sentences_and_widens_the_
         assert filled and all(c.alignment.wrap_text for c in filled), name
     letter = openpyxl.utils.get_column_letter(col["行业"])
     assert ws.column_dimensions[letter].width >= 30
+
+
+# --- finding 8: a capacity-barred 不符合 says how the replacement is declared ------------------------------------------
+
+FOUNDRY_SITE = "115.7660,36.4534"  # the QA's 铸造 site, in 郑家's 汽车零部件产业园
+
+
+@shipped
+@pytest.mark.parametrize("industry", ["C3391", "C3011"])
+def test_9_3_a_foundry_or_cement_reason_says_how_to_declare_replacement_in_neutral_words(industry):
+    # 第九章第三节 “严禁水泥、铸造等行业新增产能…对确有必要新建的必须实施等量或减量置换”
+    from dcf_spatial.queries import check_site
+
+    res = check_site(FOUNDRY_SITE, industry).results[0]
+    assert res["verdict"] == "does_not_fit"
+    text = next(r["text_zh"] for r in res["reasons"] if r["effect"] == "does_not_fit")
+    assert "声明产能置换" in text and "“产能置换”列" in text and "--" not in text
+    # declared, the same site is 有条件符合 and the hint is not repeated
+    declared = check_site(FOUNDRY_SITE, industry, capacity_replacement=True).results[0]
+    assert declared["verdict"] == "conditional"
+    assert all("请声明产能置换" not in r["text_zh"] for r in declared["reasons"])
+
+
+@shipped
+def test_the_command_line_names_its_option_for_the_replacement():
+    from click.testing import CliRunner
+
+    from dcf_spatial.cli.main import cli
+
+    out = CliRunner().invoke(cli, ["site", "check", "--site", FOUNDRY_SITE, "--industry", "C3391"])
+    assert out.exit_code == 0, out.output
+    assert "请用 --capacity-replacement 声明产能置换" in out.stdout

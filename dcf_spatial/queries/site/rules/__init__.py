@@ -183,6 +183,7 @@ def _over_candidates(ctx: PlanContext, geom, m, figures: dict, flags: dict, name
     each candidate's verdict and its reasons, and asks the planner to choose the code. Written by hand: the
     candidates are few (2–5) and each is the ordinary check of one code."""
     from ....industry import IndustryChoiceNeeded, IndustryMatch, plan_word
+    from . import finish
 
     subs = [IndustryMatch(m.query, "resolved", (c,), (n,), how="plan_word") for c, n in m.candidates]
     k = len(subs)
@@ -205,7 +206,8 @@ def _over_candidates(ctx: PlanContext, geom, m, figures: dict, flags: dict, name
         base = res[min(range(k), key=lambda j: order.index(verdicts[j]))]
         each = "；".join(
             f"按 {s.codes[0]} {s.names_zh[0]}：{plan.verdict_zh(v)}"
-            + ("（" + " ".join(x["text_zh"] for x in r["reasons"] if x["effect"] not in ("info", "fits")) + "）"
+            + ("（" + " ".join(x["text_zh"].removeprefix(finish.DECISIVE_ZH) for x in r["reasons"]
+                              if x["effect"] not in ("info", "fits")) + "）"
                if v != "fits" else "")
             for s, r, v in zip(subs, res, verdicts))
         text = (f"「{m.query}」是规划用词（{ref}），对应多个行业代码，结论视所选代码而定：{each}。"
@@ -213,8 +215,11 @@ def _over_candidates(ctx: PlanContext, geom, m, figures: dict, flags: dict, name
         effect = "conditional"
     out = dict(base)
     out["verdict"], out["verdict_zh"] = verdict, plan.verdict_zh(verdict)
-    out["reasons"] = [{"rule": "plan_word_candidates" if ref else "word_candidates", "effect": effect, "text_zh": text, "plan_ref": ref},
-                      *base["reasons"]]
+    note = {"rule": "plan_word_candidates" if ref else "word_candidates", "effect": effect, "text_zh": text, "plan_ref": ref}
+    # the deciding reasons stay first (rules/finish.py); a note that the candidates agree follows them
+    lead = 0 if effect != "info" else sum(1 for x in base["reasons"]
+                                          if x["text_zh"].startswith(finish.DECISIVE_ZH))
+    out["reasons"] = [*base["reasons"][:lead], note, *base["reasons"][lead:]]
     out["industry"] = {**m.to_dict(), "codes": [c for c, _ in m.candidates],
                        "names_zh": [n for _, n in m.candidates], "kind": base["industry"]["kind"],
                        "kind_zh": base["industry"]["kind_zh"], "plan_word": ref,
