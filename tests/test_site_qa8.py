@@ -211,3 +211,19 @@ def test_the_command_line_names_its_option_for_the_replacement():
     out = CliRunner().invoke(cli, ["site", "check", "--site", FOUNDRY_SITE, "--industry", "C3391"])
     assert out.exit_code == 0, out.output
     assert "请用 --capacity-replacement 声明产能置换" in out.stdout
+
+
+@shipped
+def test_a_geojson_cell_beside_coordinate_columns_places_its_row(tmp_path):
+    import json
+
+    import shapely
+
+    src = tmp_path / "mixed.csv"
+    shape = json.loads(shapely.to_geojson(shapely.from_wkt(AUTO_PARTS_PARK)))
+    pd.DataFrame({"经度": [115.7416, None], "纬度": [36.4614, None], "geometry": [None, json.dumps(shape)],
+                  "行业": ["轴承", "C3670"]}).to_csv(src, index=False)
+    out = tmp_path / "out.csv"
+    check_batch_to_file(src, out)
+    res = pd.read_csv(out)
+    assert res["核查状态"].tolist()[1] != "无法核查" and res["定位方式"].tolist()[1] == "图形（geometry列）"
