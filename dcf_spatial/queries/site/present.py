@@ -25,7 +25,7 @@ SITE_POPUP_FIELDS = {"verdict_zh": "结论", "industry_zh": "行业", "townships
                      "error": "问题"}
 
 
-from .tables import GEOM_ZH, area_zh, barred, from_name_zh, unit_of
+from .tables import GEOM_ZH, area_zh, barred, from_name_zh, point_zone_zh, unit_of
 
 
 #: how summary_text says where missing project figures are given (the CLI names its options instead)
@@ -245,29 +245,3 @@ def nearest_designated_outline(results, *, store=None) -> dict:
     if zone.empty:
         return {}
     return {"zones": zone, "zones_label": f"对口分区（最近，{near[0]['distance_km']:.1f} km）"}
-
-
-def point_zone_zh(zone: dict, site: dict) -> str:
-    """Where a point zone (a 多点 特色小镇, drawn as a point) lies from the site: in a drawn site
-    (``"点位，位于场地内"``), in the named unit, or — for a site that is itself a point, or a parcel
-    the point lies outside — its distance and the radius within which the check counts the town.
-
-    Examples
-    --------
-    >>> point_zone_zh({"point": True, "distance_km": 0.62}, {"area_mu": 0, "parcel_known": True})
-    '点位，距场地 0.62 km（在该点 1.5 km 示意范围内，非规划原文）'
-    >>> point_zone_zh({"point": True, "distance_km": 0.0}, {"area_mu": 30, "parcel_known": True})
-    '点位，位于场地内'
-    """
-    from ... import plan
-
-    if not site.get("parcel_known", True):
-        return f"点位，位于{unit_of(site)}内"
-    d = zone.get("distance_km")
-    if d is None or (d == 0 and (site.get("area_mu") or 0) > 0):
-        return "点位，位于场地内"
-    if d == 0:
-        return "点位，与场地点位重合"
-    radius = plan.rules()["thresholds"]["service_point_radius_km"]
-    return f"点位，距场地 {d:.2f} km（在该点 {radius:g} km 示意范围内，非规划原文）"
-

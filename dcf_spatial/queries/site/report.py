@@ -50,8 +50,7 @@ def _pct(x) -> str:
 
 def _site_section(res: dict, heading: str) -> str:
     from ..land_indicators import format_value
-    from .present import point_zone_zh
-    from .tables import area_zh, from_name_zh, zone_headers_zh
+    from .tables import area_zh, from_name_zh, point_zone_zh, zone_headers_zh
     from .tables import GEOM_ZH as _GEOM_ZH
     from .tables import barred as _barred
 

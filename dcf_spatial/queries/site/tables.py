@@ -299,3 +299,27 @@ def from_name_zh(s: dict) -> str:
             + (f"具体地块未知，结论按该{fn['level']}内各分区及其余部分逐一按地块核查判定，具体地块须另行核查"
                if s.get("parts_checked") else
                f"具体地块未知，结论按该{fn['level']}本身的规划定位判定，具体地块须另行核查"))
+
+
+def point_zone_zh(zone: dict, site: dict) -> str:
+    """Where a point zone (a 多点 特色小镇, drawn as a point) lies from the site: in a drawn site
+    (``"点位，位于场地内"``), in the named unit, or — for a site that is itself a point, or a parcel
+    the point lies outside — its distance and the radius within which the check counts the town.
+
+    Examples
+    --------
+    >>> point_zone_zh({"point": True, "distance_km": 0.62}, {"area_mu": 0, "parcel_known": True})
+    '点位，距场地 0.62 km（在该点 1.5 km 示意范围内，非规划原文）'
+    >>> point_zone_zh({"point": True, "distance_km": 0.0}, {"area_mu": 30, "parcel_known": True})
+    '点位，位于场地内'
+    """
+
+    if not site.get("parcel_known", True):
+        return f"点位，位于{unit_of(site)}内"
+    d = zone.get("distance_km")
+    if d is None or (d == 0 and (site.get("area_mu") or 0) > 0):
+        return "点位，位于场地内"
+    if d == 0:
+        return "点位，与场地点位重合"
+    radius = plan.rules()["thresholds"]["service_point_radius_km"]
+    return f"点位，距场地 {d:.2f} km（在该点 {radius:g} km 示意范围内，非规划原文）"
