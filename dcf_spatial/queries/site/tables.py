@@ -313,7 +313,6 @@ def point_zone_zh(zone: dict, site: dict) -> str:
     >>> point_zone_zh({"point": True, "distance_km": 0.0}, {"area_mu": 30, "parcel_known": True})
     '点位，位于场地内'
     """
-
     if not site.get("parcel_known", True):
         return f"点位，位于{unit_of(site)}内"
     d = zone.get("distance_km")

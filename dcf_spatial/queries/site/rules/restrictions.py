@@ -58,7 +58,8 @@ def barred(site: SiteFacts, reasons: Reasons, zones: list[dict] | None = None) -
 
 #: how a capacity-barred reason says the replacement is declared (QA round 8): in neutral words (the command
 #: line adds its option, dcf_spatial.cli._options.cli_wording; the batch's column is named as the README names it)
-REPLACEMENT_HINT_ZH = (f"如确有必要新建并实施产能等量或减量置换（第九章第三节），请{_fixes.CAPACITY_REPLACEMENT}后重新核查"
+#: (the reason states the 等量或减量置换 duty once already: not repeated here)
+REPLACEMENT_HINT_ZH = (f"项目实施产能置换的，请{_fixes.CAPACITY_REPLACEMENT}后重新核查"
                        "（批量核查：在“产能置换”列填“是”），结论为有条件符合、须经置换方案审核。")
 
 
