@@ -30,5 +30,8 @@ FIELD_MAP = "字段映射"
 STORE = "设定图层库（环境变量 DCF_STORE）"
 #: allow replacing existing output files (Python ``overwrite=True``)
 OVERWRITE = "允许覆盖（overwrite）"
+#: declare that the project replaces capacity 等量或减量 (第九章第三节; Python ``capacity_replacement=True``,
+#: a batch's 产能置换 column)
+CAPACITY_REPLACEMENT = "声明产能置换"
 #: how the CRS parser's errors begin: the CRS value itself was wrong
 CRS_VALUE_ERRORS = ("无法识别的坐标系", "未给出坐标系")

@@ -196,7 +196,8 @@ class Gazetteer:
         return list(self._by_name.get(normalize_name(name), []))
 
     def _listing(self, names) -> str:
-        return "、".join(f"{n}（{self._by_name[n][0].level}）" for n in names)
+        return "、".join(f"{n}（{self._by_name[n][0].level}"
+                        + ("，规划范围外" if self._by_name[n][0].layer_id == "other_units" else "") + "）" for n in names)
 
     def lookup(self, name: str) -> Place:
         """The unit a name stands for.
@@ -231,11 +232,17 @@ class Gazetteer:
         full = excluded_area(key)
         if full is not None:
             raise InputError(excluded_area_message(name, full))
-        near = self.nearest(key)
+        # the plan area's units first (other_units: the townships the 开发区 administer, outside the plan area)
+        near = sorted(self.nearest(key), key=lambda n: self._by_name[n][0].layer_id == "other_units")
         listing = f"相近的地名：{self._listing(near)}。" if near else ""
-        raise InputError(f"地名“{clip(name)}”不在地名表中（地名表取自图层库的镇街、集聚区、园区、示范区、"
-                         f"服务业分区图层及规划简称，共 {len(self)} 个名称）。{listing}"
-                         "请改用其中一个名称，或给出 “经度,纬度”、WKT 或地块文件。")
+        head = f"地名“{clip(name)}”不在地名表中（地名表取自图层库的镇街、集聚区、园区、示范区、服务业分区图层及规划简称，共 {len(self)} 个名称）。"
+        if key and key[-1] in _VILLAGE_END:
+            # QA round 8: a village (王屯村) is no unit of the gazetteer, and the names sharing its 屯 are no help:
+            # the fix is the township in front of it, then (only if that is not it) the nearest names
+            raise InputError(f"{head}“{clip(name)}”像是村名，地名表没有村一级的范围：请在村名前写上所在镇（街道），"
+                             f"如“郑家镇王屯村”的写法（按该镇街核查，具体地块须另行核查），或给出 “经度,纬度”、WKT 或地块文件。"
+                             + (f"若并非村名，{listing}" if listing else ""))
+        raise InputError(f"{head}{listing}请改用其中一个名称，或给出 “经度,纬度”、WKT 或地块文件。")
 
     def _short_township(self, key: str) -> bool:
         """``key`` is only a short name of a township (郑家, 闫寺, 沙镇), not any unit's full name."""

@@ -412,6 +412,29 @@ def industry_kind(project_codes) -> dict:
     return best
 
 
+def kind_label_zh(kind: dict, project_codes) -> str:
+    """What the reasons call a project of ``kind``: the kind's name (农副产品加工, 工业 …) for the whole
+    sections and divisions it lists; for a narrower code the kind takes in from another division (工艺美术
+    C243, 中药饮片 C273, 香料香精 C2684 under 农副产品加工), that code's own GB/T 4754-2017 name — a 葫芦工艺品
+    is not called a 农副产品加工 project.
+
+    Examples
+    --------
+    >>> kind = industry_kind(["C2439"])
+    >>> kind["name_zh"], kind_label_zh(kind, ["C2439"])
+    ('农副产品加工', '工艺美术及礼仪用品制造')
+    >>> kind_label_zh(industry_kind(["C1371"]), ["C1371"])
+    '农副产品加工'
+    """
+    from .industry import name_of
+
+    code = project_codes[0]
+    prefix = max((p for p in kind["codes"] if covers(p, code)), key=len, default=None)
+    if prefix is None or len(prefix) <= 3:  # a section (C) or a division (C13): the kind's own name
+        return kind["name_zh"]
+    return name_of(prefix)
+
+
 def barred_rules(project_codes) -> list[tuple[dict, str]]:
     """Barred-industry rules touching the project: ``[(rule, "full"|"partial")]``.
 

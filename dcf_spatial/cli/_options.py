@@ -97,6 +97,7 @@ _FIX_OPTIONS = [
     (_fixes.LAYER, "用", "--layer", r"([^（）]+)"),
     (_fixes.ENCODING, "用", "--encoding", r"([\w-]+)"),
     (_fixes.AS_POINTS, "加", "--as-points", None),
+    (_fixes.CAPACITY_REPLACEMENT, "用", "--capacity-replacement", None),
 ]
 _FIX_PATTERNS = [
     (re.compile(re.escape(phrase) + (f"(?:（如 {example}）)?" if example else "")), phrase, verb, option)

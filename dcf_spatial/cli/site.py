@@ -170,7 +170,8 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
             data = answer.to_dict()
             echo_json({**data, "register_id": answer.register_ids[0] if answer.register_ids else None} if record else data)
         else:
-            click.echo(answer.summary_text(figures_hint=FIGURES_HINT))
+            # the library words a fix neutrally (请声明产能置换): the command line names its option
+            click.echo(cli_wording(answer.summary_text(figures_hint=FIGURES_HINT)))
             for n in answer.notes:
                 echo_note(f"读取说明：{cli_wording(n)}")
 

@@ -578,6 +578,52 @@ def _coordinate_values(values) -> tuple[np.ndarray, int]:
     return out, n
 
 
+#: column a table read by :func:`_points_from_table` gets when it has both coordinate columns and a
+#: geometry (WKT/GeoJSON) column: per row, the column(s) its geometry was taken from (not a column of the file)
+GEOMETRY_FROM_COLUMN = "geometry_from"
+
+
+def _geometry_cell(value):
+    """One WKT or GeoJSON cell as a geometry; ``None`` when empty or unreadable."""
+    import shapely
+
+    text = "" if value is None or value != value else str(value).strip()
+    if not text:
+        return None
+    try:
+        return shapely.from_geojson(text) if text.startswith("{") else shapely.from_wkt(text)
+    except Exception:  # shapely.errors.GEOSException and friends: the row is reported by the caller
+        return None
+
+
+def _drawn_where_no_coordinates(df, kind, bad, *, where, notes, issues):
+    """``(column, positions)`` of the rows without usable coordinates whose WKT/GeoJSON column holds
+    a shape, when the table has such a column beside its coordinate columns; ``None`` otherwise.
+    A non-empty cell that is no geometry is reported on its row (the row stays without a place)."""
+    if kind in ("wkt",) or not bad.any():
+        return None
+    by_norm = {}
+    for c in df.columns:
+        by_norm.setdefault(_norm(c), c)
+    hits = [by_norm[_norm(n)] for n in alias_table()["coordinates"]["wkt"] if _norm(n) in by_norm]
+    if not hits:
+        return None
+    wcol = hits[0]
+    text = df[wcol].astype("string").fillna("").str.strip().to_numpy(dtype=object)
+    filled = bad & (text != "")
+    parsed = np.array([_geometry_cell(t) if f else None for t, f in zip(text, filled)], dtype=object)
+    got = np.flatnonzero(filled & np.array([g is not None and not g.is_empty for g in parsed], dtype=bool))
+    unread = np.flatnonzero(filled & np.array([g is None for g in parsed], dtype=bool))
+    if len(unread):
+        issues.add(unread, f"{wcol} 列不是有效的 WKT/GeoJSON；面须闭合（首尾坐标相同），"
+                           "例：POLYGON((115.9 36.4, 115.91 36.4, 115.91 36.41, 115.9 36.4))")
+        notes.append(f"{len(unread)} 行无坐标，其 {wcol} 列也不是有效的 WKT/GeoJSON：{issues.rows(unread)}")
+    if not len(got):
+        return None
+    notes.append(f"{len(got)} 行无坐标、取 {wcol} 列的图形：{issues.rows(got)}")
+    return wcol, got
+
+
 def _points_from_table(df, lines, *, x, y, where, notes, issues):
     import geopandas as gpd
     import pandas as pd
@@ -615,6 +661,21 @@ def _points_from_table(df, lines, *, x, y, where, notes, issues):
     if nx or ny:
         notes.append(f"{max(nx, ny)} 行坐标为度分秒格式（如 116°0′0″），已换算为十进制度")
     bad = ~(np.isfinite(xv) & np.isfinite(yv))
+    geoms = np.full(n, None, dtype=object)
+    geoms[~bad] = shapely.points(xv[~bad], yv[~bad])
+    drawn = _drawn_where_no_coordinates(df, kind, bad, where=where, notes=notes, issues=issues)
+    if drawn is not None:
+        # a row without coordinates but with a drawn shape (WKT/GeoJSON column) takes that shape:
+        # per row, coordinates when it has them, else its geometry column, else (later) its address
+        wcol, got = drawn
+        geoms[got] = df[wcol].iloc[got].map(_geometry_cell).to_numpy(dtype=object)
+        source = np.full(n, None, dtype=object)
+        source[~bad] = f"{names[0]}/{names[1]}" if kind != "combined" else str(xcol)
+        source[got] = str(wcol)
+        df = df.copy()
+        df[GEOMETRY_FROM_COLUMN] = source
+        bad = bad.copy()
+        bad[got] = False
     if bad.any():
         pos = np.flatnonzero(bad)
         def shown(v) -> str:
@@ -622,8 +683,6 @@ def _points_from_table(df, lines, *, x, y, where, notes, issues):
 
         issues.add(pos, lambda p: f"坐标缺失或不是数字（{names[0]}：{shown(xs.iloc[p])}，{names[1]}：{shown(ys.iloc[p])}）")
         notes.append(f"{len(pos)} 行坐标缺失或不是数字，几何为空：{issues.rows(pos)}")
-    geoms = np.full(n, None, dtype=object)
-    geoms[~bad] = shapely.points(xv[~bad], yv[~bad])
     if kind != "explicit":
         notes.append(f"坐标取自列 {names[0]} / {names[1]}")
     return gpd.GeoDataFrame(df, geometry=geoms, crs=None), names, kind == "xy"

@@ -28,7 +28,7 @@ from .formats import (_TABULAR, _check_path, _choose_layer, _format_of, _gdal_er
                       survey_layer, zip_datasets)
 from .rows import ISSUE_COLUMN, RowIssues, _row_label_features, check_rows
 from .survey_txt import SHAPE_WARNINGS, is_survey_txt, read_survey_txt
-from .tables import _points_from_table, _read_tabular, _sheet_with_coordinates
+from .tables import GEOMETRY_FROM_COLUMN, _points_from_table, _read_tabular, _sheet_with_coordinates
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -429,7 +429,7 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
         aliases = (*aliases, "datav")
         gdf = _datav_parent(gdf, notes)
     # the file's own columns, before the aliases add canonical ones (a batch writes them back: queries.site.tables)
-    own = [c for c in gdf.columns if c not in (gdf.geometry.name, ISSUE_COLUMN)]
+    own = [c for c in gdf.columns if c not in (gdf.geometry.name, ISSUE_COLUMN, GEOMETRY_FROM_COLUMN)]
     gdf, alias_notes = apply_aliases(gdf, aliases, field_map)
     notes.extend(alias_notes)
     gdf.attrs.update({"read_notes": notes, "source_file": where})

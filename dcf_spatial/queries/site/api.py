@@ -12,7 +12,7 @@ from ..._validate import figures_problems
 from ...errors import InputError
 from ...industry import IndustryMatch, checkable, industry_error_message, resolve
 from . import present, tables
-from .batch import BATCH_CHUNK_ROWS, batch_rows, iter_site_results, policy_notes_zh, read_batch, write_batch_table
+from .batch import BATCH_CHUNK_ROWS, batch_rows, iter_site_results, policy_notes_zh, read_batch, reading_notes_zh, write_batch_table
 from ... import plan
 from .check import placed_by_name, site_result, site_results, with_policy
 
@@ -878,7 +878,8 @@ def check_batch_to_file(path, output, industry=None, *, crs=None, store=None, ov
                 csv_safe(table).to_csv(fh, index=False, header=start == 0)
     elif suffix == ".xlsx":
         _stream_xlsx(output, (table for _, _, _, table in checked()), n, sheet_names, sites.iloc[:0],
-                     lambda: [prov, _VERDICT_VALUES_ZH, _sheets_note(n, sheet_names), *policy_notes_zh(policy)])
+                     lambda: [prov, _VERDICT_VALUES_ZH, _sheets_note(n, sheet_names), *policy_notes_zh(policy),
+                              *reading_notes_zh(notes)])
     else:
         with atomic_file(output) as tmp:
             for start, part, res, _ in checked():

@@ -587,6 +587,28 @@ def policy_notes_zh(policy: dict | None = None) -> list[str]:
     return lines
 
 
+def reading_notes_zh(notes) -> list[str]:
+    """The 数据说明 lines of a batch workbook that say how its file was read: the columns the places were
+    taken from (经度/纬度, a WKT column for rows without coordinates, 建设地点 for rows with neither), the
+    rows without coordinates, the columns recognised — each line ``读取说明：…``, as the summary prints them.
+
+    Parameters
+    ----------
+    notes
+        The reader's notes (:func:`read_batch`'s ``notes``, or ``sites.attrs["read_notes"]``).
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> reading_notes_zh(["坐标取自列 经度 / 纬度", ""])
+    ['读取说明：坐标取自列 经度 / 纬度']
+    """
+    return [f"读取说明：{str(n).strip()}" for n in (notes or []) if str(n).strip()]
+
+
 def write_batch_table(results: list[dict], sites, output, *, overwrite: bool = False,
                       policy: dict | None = None) -> Path:
     """Write the batch results as the table a planner opens, one row per input row.
@@ -642,7 +664,8 @@ def write_batch_table(results: list[dict], sites, output, *, overwrite: bool = F
             prov = next((r["provenance"] for r in results if r.get("status") == "ok"), None)
             notes = pd.DataFrame({"说明": [prov["note_zh"] if prov else "",
                                            "结论取值：符合 / 有条件符合 / 不符合 / 不在规划范围 / 无法核查（原因见“无法核查的原因”列）",
-                                           *policy_notes_zh(policy)]})
+                                           *policy_notes_zh(policy),
+                                           *reading_notes_zh(getattr(sites, "attrs", {}).get("read_notes"))]})
             # text never a formula; the input's number cells as numbers (a 经度 column with one "abc" is text)
             table = results_table_zh(results, names, sites, numbers=True)
             from .tables import xlsx_layout

@@ -197,8 +197,25 @@ def site_results(sites, industries, *, figures=None, context: PlanContext | None
             out[i] = {**where(i), "status": "ok", "error": "", **r}
             if fn and "site" in out[i]:
                 out[i]["site"]["from_name"] = fn
+            elif "site" in out[i]:
+                out[i]["site"].update(_geometry_from(sites, i))
     logger.info("Checked %d sites (%d with errors)", n, n - len(good))
     return out
+
+
+def _geometry_from(sites, i: int) -> dict:
+    """Which column(s) row ``i``'s place was read from, when its table had both coordinate columns and a
+    WKT/GeoJSON column (:data:`dcf_spatial.io.tables.GEOMETRY_FROM_COLUMN`): ``{"geometry_from": "经度/纬度",
+    "geometry_from_kind": "coordinates"}`` or ``{"geometry_from": "WKT", "geometry_from_kind": "shape"}``;
+    ``{}`` otherwise."""
+    from ...io.tables import GEOMETRY_FROM_COLUMN
+
+    if GEOMETRY_FROM_COLUMN not in getattr(sites, "columns", ()):
+        return {}
+    v = sites[GEOMETRY_FROM_COLUMN].iloc[i]
+    if v is None or v != v or not str(v):
+        return {}
+    return {"geometry_from": str(v), "geometry_from_kind": "coordinates" if "/" in str(v) else "shape"}
 
 
 def placed_by_name(sites, i: int) -> dict | None:

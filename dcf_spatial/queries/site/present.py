@@ -25,7 +25,7 @@ SITE_POPUP_FIELDS = {"verdict_zh": "结论", "industry_zh": "行业", "townships
                      "error": "问题"}
 
 
-from .tables import GEOM_ZH, area_zh, barred, from_name_zh, unit_of
+from .tables import GEOM_ZH, area_zh, barred, from_name_zh, point_zone_zh, unit_of
 
 
 #: how summary_text says where missing project figures are given (the CLI names its options instead)
@@ -83,8 +83,8 @@ def summary_text(result: dict, *, figures_hint: str = FIGURES_HINT_ZH) -> str:
                 where = f"占{unit_of(s)} {fmt_share(z['share'])}"
             if z["layer"] == "named_places":  # no drawn extent: the township stands for the place
                 where = f"按所在镇（街道）示意，占场地 {fmt_share(z['share'])}"
-            if z.get("point"):  # a point feature has no area: it lies in the site, no share
-                where = f"点位，位于{unit_of(s) if not s.get('parcel_known', True) else '场地'}内"
+            if z.get("point"):  # a point feature has no area: no share; where it is from the site
+                where = point_zone_zh(z, s)
             lines.append(f"  - {z['name_zh']}（{z['layer_title_zh']}）{where}，{mt}")
     else:
         lines.append("涉及分区：无")

@@ -33,7 +33,9 @@ def original_columns(gdf) -> list:
     from ... import io as dcf_io
 
     geometry = getattr(gdf, "geometry", None)
-    added = set(dcf_io.alias_table()["groups"]["sites"]) | {dcf_io.ISSUE_COLUMN}
+    from ...io.tables import GEOMETRY_FROM_COLUMN
+
+    added = set(dcf_io.alias_table()["groups"]["sites"]) | {dcf_io.ISSUE_COLUMN, GEOMETRY_FROM_COLUMN}
     if geometry is not None:
         added.add(geometry.name)
     return [c for c in gdf.columns if c not in added and not str(c).endswith("__original")]
@@ -145,7 +147,9 @@ def with_input_columns(table, sites, *, taken=RESULT_HEADERS_ZH, numbers: bool =
 #: columns of the results table that hold sentences: wide and wrapped in an .xlsx (a planner reads them
 #: in the cell, not in the formula bar); the other result columns get a width from their header's length
 XLSX_WRAPPED = {"无法核查的原因": 40, "判定理由": 60, "用地控制指标": 40, "数据说明": 40, "涉及分区及占比": 32,
-                "对口分区（最近）": 32, "所在镇（街道）及占比": 20, "项目名称": 28}
+                "对口分区（最近）": 32, "所在镇（街道）及占比": 20, "项目名称": 28,
+                # the industry (C3670 汽车零部件及配件制造（读作…）) and how the row was placed run past a header's width
+                "行业": 30, "定位方式": 36}
 #: the narrowest and widest column of an .xlsx results sheet (Excel width units, about one Latin character)
 XLSX_WIDTH_RANGE = (8.0, 24.0)
 
@@ -221,11 +225,14 @@ def results_table(results: list[dict]):
                                        if not r["site"].get("parcel_known", True) and r["site"]["area_mu"] is not None
                                        else "（具体地块未知，结论按该单元本身的定位；面积未知）"
                                        if not r["site"].get("parcel_known", True) else ""))
-                if r["site"].get("from_name") else "坐标/图形",
+                if r["site"].get("from_name")
+                else f"图形（{r['site']['geometry_from']}列）" if r["site"].get("geometry_from_kind") == "shape"
+                else f"坐标（{r['site']['geometry_from']}列）" if r["site"].get("geometry_from") else "坐标/图形",
                 "townships": "；".join(f"{t['name_zh']} {fmt_share(t['share'])}" for t in r["townships"]),
                 "zones": "；".join(f"{z['name_zh']} {fmt_share(z['share'])}" for z in r["zones"]),
                 "nearest_designated": "；".join(f"{d['name_zh']} {d['distance_km']} km" for d in r["designated_zones"][:3]),
-                "reasons": " ".join(x["text_zh"] for x in r["reasons"]),
+                # one reason a line (QA round 8): a cell of five reasons run together was unreadable
+                "reasons": "\n".join(x["text_zh"] for x in r["reasons"]),
                 "indicators": "；".join(f"{x['name_zh']}:{x['status_zh']}" for x in r["indicators"]),
                 "provenance_note": r["provenance"]["note_zh"],
             })
@@ -292,3 +299,26 @@ def from_name_zh(s: dict) -> str:
             + (f"具体地块未知，结论按该{fn['level']}内各分区及其余部分逐一按地块核查判定，具体地块须另行核查"
                if s.get("parts_checked") else
                f"具体地块未知，结论按该{fn['level']}本身的规划定位判定，具体地块须另行核查"))
+
+
+def point_zone_zh(zone: dict, site: dict) -> str:
+    """Where a point zone (a 多点 特色小镇, drawn as a point) lies from the site: in a drawn site
+    (``"点位，位于场地内"``), in the named unit, or — for a site that is itself a point, or a parcel
+    the point lies outside — its distance and the radius within which the check counts the town.
+
+    Examples
+    --------
+    >>> point_zone_zh({"point": True, "distance_km": 0.62}, {"area_mu": 0, "parcel_known": True})
+    '点位，距场地 0.62 km（在该点 1.5 km 示意范围内，非规划原文）'
+    >>> point_zone_zh({"point": True, "distance_km": 0.0}, {"area_mu": 30, "parcel_known": True})
+    '点位，位于场地内'
+    """
+    if not site.get("parcel_known", True):
+        return f"点位，位于{unit_of(site)}内"
+    d = zone.get("distance_km")
+    if d is None or (d == 0 and (site.get("area_mu") or 0) > 0):
+        return "点位，位于场地内"
+    if d == 0:
+        return "点位，与场地点位重合"
+    radius = plan.rules()["thresholds"]["service_point_radius_km"]
+    return f"点位，距场地 {d:.2f} km（在该点 {radius:g} km 示意范围内，非规划原文）"

@@ -61,7 +61,7 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
     """
     import shapely
 
-    from . import indicators, industry, landuse, location, named as by_name, restrictions
+    from . import finish, indicators, industry, landuse, location, named as by_name, restrictions
 
     named = named if named is not None else [None] * len(geoms)
     if any(not m.resolved for m in matches):  # plan words with several codes (industry.plan_word)
@@ -147,7 +147,12 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
                                               "（请给出地块坐标或图形后核查）。", "")
         else:
             landuse.land_use_share(ctx, site, reasons)  # info only: 耕地 under the site, or "not checked"
+        label = plan.kind_label_zh(kind, site.codes)
+        if label != kind["name_zh"]:  # QA round 8: a 葫芦工艺品 (C243) is not a "农副产品加工项目"
+            for r in reasons.items:
+                r["text_zh"] = r["text_zh"].replace(f"{kind['name_zh']}项目", f"{label}项目")
         verdict = reasons.verdict()
+        reasons.items = finish.finish(reasons.items, verdict)  # the deciding reason first; no clause twice
         facts = {"area_mu": round(site.area / settings.MU_M2, 2), "area_ha": round(site.area / 10_000, 4)}
         if fn:
             facts = {"area_mu": facts["area_mu"] if area else None, "area_ha": facts["area_ha"] if area else None,
@@ -158,7 +163,7 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
                      "parts_checked": [{"part_zh": lbl, "verdict": v} for lbl, v in part_results.items()]}
         results.append({
             "verdict": verdict, "verdict_zh": plan.verdict_zh(verdict),
-            "industry": {**site.match.to_dict(), "kind": kind["kind"], "kind_zh": kind["name_zh"]},
+            "industry": {**site.match.to_dict(), "kind": kind["kind"], "kind_zh": label},
             "site": {**facts,
                      "geometry_type": geom.geom_type, "centroid_lonlat": [round(float(v), 6) for v in site.lonlat],
                      "share_in_plan_area": round(where["share_in_plan_area"], 4),
@@ -178,6 +183,7 @@ def _over_candidates(ctx: PlanContext, geom, m, figures: dict, flags: dict, name
     each candidate's verdict and its reasons, and asks the planner to choose the code. Written by hand: the
     candidates are few (2–5) and each is the ordinary check of one code."""
     from ....industry import IndustryChoiceNeeded, IndustryMatch, plan_word
+    from . import finish
 
     subs = [IndustryMatch(m.query, "resolved", (c,), (n,), how="plan_word") for c, n in m.candidates]
     k = len(subs)
@@ -200,7 +206,8 @@ def _over_candidates(ctx: PlanContext, geom, m, figures: dict, flags: dict, name
         base = res[min(range(k), key=lambda j: order.index(verdicts[j]))]
         each = "；".join(
             f"按 {s.codes[0]} {s.names_zh[0]}：{plan.verdict_zh(v)}"
-            + ("（" + " ".join(x["text_zh"] for x in r["reasons"] if x["effect"] not in ("info", "fits")) + "）"
+            + ("（" + " ".join(x["text_zh"].removeprefix(finish.DECISIVE_ZH) for x in r["reasons"]
+                              if x["effect"] not in ("info", "fits")) + "）"
                if v != "fits" else "")
             for s, r, v in zip(subs, res, verdicts))
         text = (f"「{m.query}」是规划用词（{ref}），对应多个行业代码，结论视所选代码而定：{each}。"
@@ -208,8 +215,11 @@ def _over_candidates(ctx: PlanContext, geom, m, figures: dict, flags: dict, name
         effect = "conditional"
     out = dict(base)
     out["verdict"], out["verdict_zh"] = verdict, plan.verdict_zh(verdict)
-    out["reasons"] = [{"rule": "plan_word_candidates" if ref else "word_candidates", "effect": effect, "text_zh": text, "plan_ref": ref},
-                      *base["reasons"]]
+    note = {"rule": "plan_word_candidates" if ref else "word_candidates", "effect": effect, "text_zh": text, "plan_ref": ref}
+    # the deciding reasons stay first (rules/finish.py); a note that the candidates agree follows them
+    lead = 0 if effect != "info" else sum(1 for x in base["reasons"]
+                                          if x["text_zh"].startswith(finish.DECISIVE_ZH))
+    out["reasons"] = [*base["reasons"][:lead], note, *base["reasons"][lead:]]
     out["industry"] = {**m.to_dict(), "codes": [c for c, _ in m.candidates],
                        "names_zh": [n for _, n in m.candidates], "kind": base["industry"]["kind"],
                        "kind_zh": base["industry"]["kind_zh"], "plan_word": ref,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shapely
+
 from .... import plan, settings
 from ..context import ZONE_LAYERS, PlanContext
 from .base import Reasons, SiteFacts, fmt_share
@@ -89,6 +91,9 @@ def zones_touched(ctx: PlanContext, site: SiteFacts) -> list[dict]:
                 zone["via_quote_zh"] = "”“".join(q) if isinstance(q, list) else q
             if lay.geoms[z] is not None and lay.geoms[z].geom_type in ("Point", "MultiPoint"):
                 zone["point"] = True  # a point feature (特色小镇): no area, so no share of the site is said
+                # how far the town's point is from the site (0 when the point lies in a drawn site): a point
+                # site "near" a town point is within the radius, never "in" it (QA round 8)
+                zone["distance_km"] = round(float(shapely.distance(site.geom, lay.geoms[z])) / 1000, 2)
             if mt != "full":
                 why = word_excluded(lay.ids[z], site.codes, site.match.query)
                 if why:

@@ -179,7 +179,10 @@ def _why(result: dict, verdict: str) -> str:
     """The reason that decides a part's verdict (its first reason of that effect)."""
     if result.get("status") == "error":
         return result.get("error", "")
-    texts = [r["text_zh"] for r in result.get("reasons", [])
+    from .finish import DECISIVE_ZH
+
+    # a part's own mark (决定性理由：) is not quoted: the part's verdict is named before its reason
+    texts = [r["text_zh"].removeprefix(DECISIVE_ZH) for r in result.get("reasons", [])
              if r["effect"] == verdict and r["rule"] not in _PART_SKIP]
     return texts[0].rstrip("。") if texts else ""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .... import plan
+from .... import _fixes, plan
 from ....errors import SchemaError
 from ....industry import label_zh
 from .base import Reasons, SiteFacts
@@ -45,6 +45,8 @@ def barred(site: SiteFacts, reasons: Reasons, zones: list[dict] | None = None) -
             text = text + rule["replacement_zh"]
         if mt == "full" and rule.get("plan_encourages"):
             text += _encourages(rule["plan_encourages"])
+        if effect == "does_not_fit" and "effect_with_capacity_replacement" in rule:
+            text += REPLACEMENT_HINT_ZH
         reasons.add(rule["id"], effect, text, rule["plan_ref"])
         barred_here = barred_here or effect == "does_not_fit"
     barred_here = chemical_park(site, reasons, zones) or barred_here
@@ -52,6 +54,13 @@ def barred(site: SiteFacts, reasons: Reasons, zones: list[dict] | None = None) -
     barred_here = catalogue_eliminated(site, reasons) or barred_here
     high_energy(site, reasons)
     return barred_here
+
+
+#: how a capacity-barred reason says the replacement is declared (QA round 8): in neutral words (the command
+#: line adds its option, dcf_spatial.cli._options.cli_wording; the batch's column is named as the README names it)
+#: (the reason states the 等量或减量置换 duty once already: not repeated here)
+REPLACEMENT_HINT_ZH = (f"项目实施产能置换的，请{_fixes.CAPACITY_REPLACEMENT}后重新核查"
+                       "（批量核查：在“产能置换”列填“是”），结论为有条件符合、须经置换方案审核。")
 
 
 def chemical_park(site: SiteFacts, reasons: Reasons, zones: list[dict] | None = None) -> bool:
@@ -150,6 +159,8 @@ def overcapacity(site: SiteFacts, reasons: Reasons, already=()) -> bool:
         else:
             effect, text = "does_not_fit", oc["reason_zh"].format(name=name, source=source)
         text += _encourages(ind.get("plan_encourages", []))
+        if effect == "does_not_fit":
+            text += REPLACEMENT_HINT_ZH
         reasons.add("overcapacity", effect, text, oc["plan_ref"])
         out = out or effect == "does_not_fit"
     return out
