@@ -187,6 +187,9 @@ def desk_wal(store, *, enabled: bool = True):
     kind = filesystem_type(path)
     if os.environ.get("DCF_DESK_WAL", "1") == "0":
         session.reason = "环境变量 DCF_DESK_WAL=0"
+    elif os.name != "posix":
+        # the anchor watches the desk's pids with os.kill(pid, 0), which on Windows would end the process
+        session.reason = "非 POSIX 系统（如 Windows）上不切换（辅助进程按进程号守候，仅在 POSIX 上可用）"
     elif kind in NETWORK_FS:
         session.reason = f"图层库位于网络文件系统（{kind}）上，SQLite 的 WAL 模式在其上不可靠"
     if session.reason:
