@@ -203,9 +203,11 @@ def _check_declared_sizes(members, written: list, limit_bytes: int, label: str) 
     total = written[0] + sum(m.file_size for m in members)
     if total > limit_bytes:
         big = max(members, key=lambda m: m.file_size)
+        # the environment variable sets the cap of a zip read from disk only; an upload's cap is the desk's own
+        hint = ("；确需读取更大的数据时，可用环境变量 DCF_ZIP_MAX_MB 调高上限（单位 MB）。"
+                if limit_bytes == MAX_UNPACKED_BYTES else "。")
         raise ZipRefused(f"{label}：压缩文件解压后共 {_mb(total)}（其中「{zip_member_name(big)}」{_mb(big.file_size)}），"
-                         f"超过大小上限 {_mb(limit_bytes)}，未解压即拒绝。请只打包需要的数据；确需读取更大的数据时，"
-                         "可用环境变量 DCF_ZIP_MAX_MB 调高上限（单位 MB）。", status=413)
+                         f"解压后超过大小上限 {_mb(limit_bytes)}，未解压即拒绝。请只打包需要的数据{hint}", status=413)
     for m in members:
         if m.file_size > BOMB_MIN_BYTES and m.file_size > BOMB_RATIO * max(m.compress_size, 1):
             raise ZipRefused(f"{label}：其中的「{zip_member_name(m)}」压缩前 {_mb(m.compress_size)}、解压后 {_mb(m.file_size)}"
