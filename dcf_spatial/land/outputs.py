@@ -416,14 +416,12 @@ def status_table(audited) -> pd.DataFrame:
     >>> t["count"].to_dict()
     {'疑似闲置（满一年未动工开发）': 1, '认定闲置（满一年未动工开发）': 1}
     """
-    from .idle_audit import counted_once
+    from .idle_audit import fee_pending, in_totals
 
     # a parcel id on several rows counts once; only the columns used are taken before the repeats
     # are dropped (a mask over the whole frame copied every column, the geometry included)
     # a 合计/表尾 row (not_a_parcel) is no repeat: counted under its own status, as status_counts and the
     # console count it (QA7 #4), with no area or fee (a 合计 row's area is the others' sum)
-    from .idle_audit import in_totals
-
     audited = audited[[c for c in ("status", "status_zh", "area_mu", "fee_wan", "in_totals") if c in audited.columns]]
     footer = np.asarray(audited["status"] == "not_a_parcel", dtype=bool)
     keep = in_totals(audited) | footer
@@ -431,8 +429,6 @@ def status_table(audited) -> pd.DataFrame:
         audited, footer = audited[keep], footer[keep]
     label = (audited["status_zh"] if "status_zh" in audited.columns
              else audited["status"].map(STATUS_ZH)).astype("string").fillna("")
-    from .idle_audit import fee_pending
-
     # grouped on the labels' codes, numbered in the labels' sorted order (the groups, their order and
     # sums as grouping the texts gives them), not on a Python string per parcel (~0.3 s at 10⁶)
     codes, labels = pd.factorize(label, sort=True)
