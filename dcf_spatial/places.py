@@ -682,7 +682,7 @@ def read_rows_maybe_without_coordinates(path, *, aliases, crs=None, layer=None, 
             _coordinate_columns(df, None, None, str(path))
         except InputError:  # no coordinate column at all: rows without geometry, placed by name later
             if require_address and ADDRESS_COLUMN not in df.columns:
-                raise
+                raise InputError(no_site_column_message(df, str(path))) from None
             from ._fixes import FIELD_MAP as FIX_FIELD_MAP
 
             gdf = gpd.GeoDataFrame(df, geometry=[None] * len(df), crs=settings.storage_crs)
@@ -692,6 +692,40 @@ def read_rows_maybe_without_coordinates(path, *, aliases, crs=None, layer=None, 
                 f"如表中其实有坐标列（列名未被识别），请用{FIX_FIELD_MAP} lon=<经度列> lat=<纬度列> 指定"]
             return gdf, False
         raise
+
+
+#: a cell that reads as a place name (郑家镇王屯村, 古楼街道东昌路18号): it names a township, street or village
+_PLACE_WORD = re.compile(r"[\u3400-\u9fff]{1,8}(?:镇|街道|乡|村|社区)")
+
+
+def no_site_column_message(df, where: str) -> str:
+    """Why a list of sites has no column to place its rows by, and which columns would do: the
+    coordinate pairs, a 经纬度 or WKT column, or a place-name column (坐落 …); a column whose cells
+    read as place names (most of its filled cells name a 镇/街道/乡/村) is named with the mapping
+    that reads it (``address=<列>``)."""
+    from ._fixes import FIELD_MAP as FIX_FIELD_MAP
+    from .io.aliases import alias_table
+
+    table = alias_table()
+    shown = df.attrs.get("input_columns") or list(df.columns)
+    address = table["groups"]["sites"]["address"]
+    if isinstance(address, str) and address.startswith("shared:"):
+        address = table["shared"][address.split(":", 1)[1]]
+    address = [a if isinstance(a, str) else a["name"] for a in address]
+    likely = []
+    for col in shown:
+        if col not in df.columns or df[col].dtype.kind not in "OSU":
+            continue
+        cells = df[col].dropna().astype(str)
+        if len(cells) and cells.str.contains(_PLACE_WORD).mean() >= 0.5:
+            likely.append(col)
+    hint = (f"列“{likely[0]}”的内容像地名（如 {clip(str(df[likely[0]].dropna().iloc[0]), 20)}），"
+            f"可用{FIX_FIELD_MAP} address={likely[0]} 按地名定位各行；") if likely else ""
+    return (f"{where}：找不到定位各行场地的列。场地可取自：坐标列（经度/纬度、X/Y、东坐标/北坐标）、"
+            f"经纬度列（\"116.0,36.4\"）、WKT 列，或地名列（{'、'.join(address[:8])} 等，按地名定位到镇街、集聚区或园区）。"
+            f"现有列：{', '.join(map(str, shown))}。{hint}"
+            f"请把相应列改名为上述列名之一；或用{FIX_FIELD_MAP} lon=<经度列> lat=<纬度列> 指定坐标列，"
+            f"用{FIX_FIELD_MAP} address=<地名列> 指定地名列。")
 
 
 #: what may follow a unit's name in a site typed as text: a village, road or number (郑家镇王屯村,

@@ -304,14 +304,106 @@ def _sheet_header(book, name) -> list:
     return [n for n in (merged if merged is not None else rows[row]) if not _blank(n)]
 
 
+#: the alias group of a list of sites (a batch, a site file): its sheet is chosen by :func:`_site_sheet`
+_SITE_GROUP = "sites"
+
+
+def _is_site_list(aliases) -> bool:
+    """Whether ``aliases`` read a list of sites (the ``sites`` group, and no ledger group)."""
+    groups = [aliases] if isinstance(aliases, str) else list(aliases or [])
+    return _SITE_GROUP in groups and not any(g in _LEDGER_GROUPS for g in groups)
+
+
+def _site_list_columns(header) -> tuple[bool, bool]:
+    """``(has_site, has_industry)`` of a header: a site column is a coordinate pair, a WKT or
+    经纬度 column (:func:`_coordinate_columns`) or a place-name column (the ``address`` alias:
+    坐落、项目位置、建设地点、地址 …); an industry column is one the ``sites`` aliases read as
+    ``industry`` or ``industry_code`` (行业、产业、行业代码 …)."""
+    import pandas as pd
+
+    from .aliases import _entries
+
+    table = alias_table()
+    site = table["groups"][_SITE_GROUP]
+    names = {_norm(n) for n in header}
+
+    def aliases_of(target):
+        entries = site.get(target, [])
+        if isinstance(entries, str) and entries.startswith("shared:"):
+            entries = table["shared"][entries.split(":", 1)[1]]
+        return {_norm(target)} | {_norm(n) for n, _ in _entries(entries)}
+
+    try:
+        _coordinate_columns(pd.DataFrame(columns=_dedupe(list(header))), None, None, "")
+        has_coords = True
+    except InputError:
+        has_coords = False
+    has_site = has_coords or bool(names & aliases_of("address"))
+    return has_site, bool(names & (aliases_of("industry") | aliases_of("industry_code")))
+
+
+def _site_sheet(path: Path, book, visible, hidden, notes) -> str:
+    """The sheet of a list of sites read when none is named: the first visible sheet whose header
+    has a site column and an industry column (:func:`_site_list_columns`), else the first with a
+    site column; none: an :class:`InputError` listing every sheet with its header and the fix."""
+    sheets = book.sheet_names
+    headers = {s: _sheet_header(book, s) for s in visible}
+    fits = {s: _site_list_columns(headers[s]) for s in visible}
+    full = [s for s in visible if all(fits[s])]
+    some = [s for s in visible if fits[s][0]]
+    if not (full or some):
+        listing = "；".join(f"“{s}”（表头：{'、'.join(map(str, headers[s][:8])) or '空'}）" for s in visible)
+        raise InputError(
+            f"{path}：没有一个工作表的表头像项目清单（要有定位列——经度/纬度等坐标列、WKT，或坐落/项目位置/建设地点/地址等地名列——"
+            f"以及行业列）。工作表：{listing}"
+            + (f"；隐藏工作表：{'、'.join(s for s in sheets if s in hidden)}" if hidden else "")
+            + f"。请{FIX_LAYER}（如 {visible[-1]}），即读取哪一个；或把清单所在工作表的列名改为上述列名。")
+    chosen = (full or some)[0]
+    skipped = [f"“{s}”（隐藏）" for s in sheets if s in hidden]
+    skipped += [f"“{s}”（表头不像项目清单：无定位列）" if not fits[s][0] else f"“{s}”（无行业列）"
+                for s in visible[: visible.index(chosen)]]
+    rest = [s for s in visible[visible.index(chosen) + 1:]]
+    notes.append(f"工作簿有 {len(sheets)} 个工作表，读取“{chosen}”"
+                 + ("" if all(fits[chosen]) else "（有定位列、无行业列）")
+                 + (f"；跳过 {'、'.join(skipped)}" if skipped else "")
+                 + (f"；未读：{'、'.join(rest)}" if rest else "")
+                 + f"（要读其他工作表，可{FIX_LAYER}）")
+    return chosen
+
+
+def workbook_sheets(path) -> list[dict]:
+    """The worksheets of a workbook (.xlsx/.xlsm/.xls/.ods) in their order: ``[{"name", "hidden"}, …]``,
+    for a form that offers which sheet to read; a file that is no workbook (or cannot be opened): ``[]``.
+
+    Examples
+    --------
+    >>> workbook_sheets("多表清单.xlsx")  # doctest: +SKIP
+    [{'name': '填表说明', 'hidden': False}, {'name': '2026年项目', 'hidden': False}]
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".ods"):
+        return []
+    try:
+        with pd.ExcelFile(path, engine=_excel_engine(path)) as book:
+            hidden = _hidden_sheets(book)
+            return [{"name": str(s), "hidden": s in hidden} for s in book.sheet_names]
+    except Exception:  # noqa: BLE001 - an offer of sheet names: a broken file is said when it is read
+        return []
+
+
 def _choose_sheet(path: Path, book, aliases, notes) -> str:
     """The sheet read when none is named: hidden sheets are skipped; for a ledger (``aliases`` names
     ``parcels``/``enterprises``) the first visible sheet whose header has at least two of the
-    ledger's column names, else the first visible sheet. What was read and what skipped is said in
-    ``notes``; several visible sheets of which none is a ledger: an :class:`InputError` listing them."""
+    ledger's column names, for a list of sites (``sites``) the sheet :func:`_site_sheet` chooses,
+    else the first visible sheet. What was read and what skipped is said in ``notes``; several
+    visible sheets of which none is a ledger (a list of sites): an :class:`InputError` listing them."""
     sheets = book.sheet_names
     hidden = _hidden_sheets(book)
     visible = [s for s in sheets if s not in hidden] or sheets
+    if _is_site_list(aliases) and len(visible) > 1:
+        return _site_sheet(path, book, visible, hidden, notes)
     known = _known_names(aliases)
     skipped = [f"“{s}”（隐藏）" for s in sheets if s in hidden]
     chosen = visible[0]

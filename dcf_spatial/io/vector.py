@@ -28,7 +28,7 @@ from .formats import (_TABULAR, _check_path, _choose_layer, _format_of, _gdal_er
                       survey_layer, zip_datasets)
 from .rows import ISSUE_COLUMN, RowIssues, _row_label_features, check_rows
 from .survey_txt import SHAPE_WARNINGS, is_survey_txt, read_survey_txt
-from .tables import GEOMETRY_FROM_COLUMN, _points_from_table, _read_tabular, _sheet_with_coordinates
+from .tables import GEOMETRY_FROM_COLUMN, _is_site_list, _points_from_table, _read_tabular, _sheet_with_coordinates
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -396,7 +396,8 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
         names, survey_ok = ("Y（东坐标）", "X（北坐标）"), False
     elif kind in _TABULAR:
         df, lines = _read_tabular(path, kind, layer, encoding, notes, aliases)
-        if kind == "xlsx" and layer is None and x is None and y is None and not field_map:
+        # a list of sites chose its sheet by its header already (a site column and an industry column)
+        if kind == "xlsx" and layer is None and x is None and y is None and not field_map and not _is_site_list(aliases):
             df, lines = _sheet_with_coordinates(path, df, lines, encoding, notes)
         if x is None and y is None and field_map:
             # field_map {"lon": <column>, "lat": <column>} names the coordinate columns

@@ -540,6 +540,17 @@ def site_read(request: Request, file: UploadFile = File(..., description="场地
             "parcels": parcels, "read_notes": notes, "skipped": [t for _, t in skipped]}
 
 
+@router.post("/sheets", summary="工作簿的工作表名（供表单选择要读取的工作表）", responses=error_responses(413, 415))
+def sheets(request: Request, file: UploadFile = File(..., description="工作簿：XLSX、XLSM、XLS 或 ODS（其他文件答空列表）")):
+    """``{"sheets": [{"name", "hidden"}, …]}``: the worksheets of an uploaded workbook, in order, for the
+    batch and audit forms' 「工作表」 box; a file that is no workbook answers an empty list."""
+    from ...io.tables import workbook_sheets
+
+    with temp_folder() as d:
+        path = save_upload(file, d, limit_bytes=request.app.state.upload_limit)
+        return {"sheets": workbook_sheets(path)}
+
+
 @router.post("/site-check/batch", summary="批量核查（上传项目清单）", responses=error_responses(400, 413, 415, 422, 503))
 def site_check_batch(request: Request,
                      file: UploadFile = File(..., description="项目清单：CSV、XLSX、XLS、ODS 或矢量文件（每行一个场地）"),
@@ -549,7 +560,9 @@ def site_check_batch(request: Request,
                          None, description="规划管理部门口径（plan_rules.json → office_policies），用于全部行；"
                                            "每项写成 口径=取值（可重复，如 industry_outside_clusters=conditional），"
                                            "或一个 JSON 对象 {\"口径名\": \"取值\"}。不给则用各口径的默认值。"),
-                     sheet: str | None = Form(None, description="工作簿中要读取的工作表名（可选；不填时读取第一个可见工作表）"),
+                     sheet: str | None = Form(None, description="工作簿中要读取的工作表名（可选；不填时读取第一个表头像项目清单"
+                                                                  "——有定位列（坐标、WKT 或坐落等地名列）和行业列——的可见工作表，"
+                                                                  "读入说明写明读取与跳过的工作表）"),
                      format: Literal["json", "xlsx"] = Query("json", description="json：结果与下载链接；xlsx：直接下载表格")):
     """One result per row (rows that cannot be checked say why), as ``dcf site check --batch --json``;
     ``xlsx_url`` downloads the table (formula-like text stays text)."""

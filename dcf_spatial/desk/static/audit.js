@@ -11,6 +11,9 @@
   };
   var map = desk.planMap(), parcels = L.layerGroup().addTo(map);
   $('as-of').value = new Date().toISOString().slice(0, 10);
+  // 「工作表」 of each uploaded workbook (blank: the reader takes the first sheet whose header looks like the table)
+  var parcelSheet = desk.sheetBox($('parcels-file'), $('parcels-sheet'), '自动选择（第一个像台账的工作表）');
+  var entSheet = desk.sheetBox($('enterprises-file'), $('enterprises-sheet'), '自动选择（第一个像企业表的工作表）');
 
   // ---- which audit ------------------------------------------------------------------------------
   var kind = 'idle';
@@ -24,6 +27,7 @@
     $('as-of-hint').hidden = !eff;
     $('inputs-legend').textContent = eff ? '企业表、宗地与基准日' : '宗地与基准日';
     $('parcels-label').textContent = eff ? '宗地（可选）' : '宗地';
+    $('parcels-sheet-label').textContent = eff ? '宗地的工作表' : '工作表';
     $('parcels-hint').textContent = (eff ? '宗地（可选，用于补足用地面积、按镇街/集聚区汇总、在地图上着色、计入闲置土地）：' : '宗地：') +
       '压缩的 SHP（.zip）、GPKG、GeoJSON、KML，或供地台账（CSV、XLSX、XLS、ODS）——有坐标列可以，没有坐标也可以（按项目位置/坐落的地名定位，定位不到的计入“位置不明”，照样审计）。';
     $('audit-go').textContent = eff ? '开始评价' : '开始审计';
@@ -210,6 +214,9 @@
     if (eff) { fd.append('enterprises', ent); }
     if (f) { fd.append('parcels', f); }
     if ($('as-of').value) { fd.append('as_of', $('as-of').value); }
+    // the API's ``sheet`` is the sheet of the main table (宗地 for the idle audit, 企业表 for the evaluation)
+    if (eff && entSheet.value()) { fd.append('sheet', entSheet.value()); }
+    if (f && parcelSheet.value()) { fd.append(eff ? 'parcel_sheet' : 'sheet', parcelSheet.value()); }
     $('audit-go').disabled = true;
     $('audit-answer').hidden = true;
     $('job').hidden = false;

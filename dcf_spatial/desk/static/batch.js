@@ -67,6 +67,7 @@
     });
   });
   $('verdict-filter').addEventListener('change', draw);
+  var sheet = desk.sheetBox($('batch-file'), $('batch-sheet'), '自动选择（第一个像项目清单的工作表）');
   desk.policyControls($('policy-box')).catch(function (e) { $('error').textContent = '核查口径加载失败：' + e.message; });
   $('batch-go').addEventListener('click', function () {
     var f = $('batch-file').files[0];
@@ -76,6 +77,7 @@
     fd.append('file', f);
     if ($('batch-industry').value.trim()) { fd.append('industry', $('batch-industry').value.trim()); }
     if ($('crs').value) { fd.append('crs', $('crs').value); }
+    if (sheet.value()) { fd.append('sheet', sheet.value()); }
     var policy = desk.chosenPolicy();  // the same setting for every row; only when it differs from the default
     Object.keys(policy || {}).forEach(function (k) { fd.append('policy', k + '=' + policy[k]); });
     $('batch-go').disabled = true;

@@ -122,6 +122,38 @@ var desk = (function () {
              (used ? '' : '，本次结论未涉及此口径');
     }).join('；');
   }
+  // the 「工作表」 box of a form that reads a workbook: a text box (``input``) until a workbook is chosen in
+  // ``fileInput``, then a list of its sheets (POST /api/sheets reads their names only, not the rows) with
+  // 自动选择 first; ``value()`` is the sheet to send ('' = let the reader choose, as the notes then say)
+  function sheetBox(fileInput, input, auto) {
+    var pick = el('select');
+    pick.id = input.id + '-pick';
+    pick.hidden = true;
+    input.parentNode.insertBefore(pick, input.nextSibling);
+    function typed() { pick.hidden = true; input.hidden = false; clear(pick); }
+    fileInput.addEventListener('change', function () {
+      var f = fileInput.files[0];
+      input.value = '';
+      typed();
+      if (!f || !/\.(xlsx|xlsm|xls|ods)$/i.test(f.name)) { return; }
+      var fd = new FormData();
+      fd.append('file', f);
+      api('/api/sheets', { method: 'POST', body: fd }).then(function (j) {
+        if (fileInput.files[0] !== f || !j.sheets || j.sheets.length < 2) { return; }  // one sheet: nothing to choose
+        var o = el('option', auto);
+        o.value = '';
+        pick.appendChild(o);
+        j.sheets.forEach(function (s) {
+          var x = el('option', s.name + (s.hidden ? '（隐藏）' : ''));
+          x.value = s.name;
+          pick.appendChild(x);
+        });
+        pick.hidden = false;
+        input.hidden = true;
+      }).catch(function () { typed(); });  // the names could not be read: the sheet can still be typed
+    });
+    return { value: function () { return (pick.hidden ? input.value : pick.value).trim(); } };
+  }
   return { $: $, el: el, clear: clear, api: api, table: table, popupNode: popupNode, planMap: planMap,
-           policyControls: policyControls, chosenPolicy: chosenPolicy, policyText: policyText };
+           policyControls: policyControls, chosenPolicy: chosenPolicy, policyText: policyText, sheetBox: sheetBox };
 })();
