@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 import logging
 
-from ..queries.site.tables import zone_headers_zh
+from ..queries.site.tables import NAMED_PLACE_AREA_ZH, named_place_share_zh, zone_headers_zh
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,24 @@ def policy_line(answer) -> str:
 
     reasons = answer.results[0].get("reasons", []) if answer.results else []
     return "核查口径：" + policy_statement(getattr(answer, "policy", None), reasons)
+
+
+def towns_text(result: dict) -> str:
+    """The header's 所在镇（街道）: the plan's townships with their shares, then the units outside the plan
+    area the site lies in (``site.other_units``: 湖西街道 and the others the development zones administer),
+    said to be outside it; none: ``—``.
+
+    Examples
+    --------
+    >>> towns_text({"townships": [], "site": {"other_units": [{"name_zh": "湖西街道", "share": 1.0}]}})
+    '湖西街道（100%，开发区托管，不在规划范围）'
+    >>> towns_text({"townships": [{"name_zh": "郑家镇", "share": 1.0}], "site": {}})
+    '郑家镇（100%）'
+    """
+    towns = [f"{t['name_zh']}（{_fmt(t.get('share', 0) * 100, 1)}%）" for t in result.get("townships") or []]
+    towns += [f"{u['name_zh']}（{_fmt(u.get('share', 0) * 100, 1)}%，开发区托管，不在规划范围）"
+              for u in (result.get("site") or {}).get("other_units") or []]
+    return "、".join(towns) or "—"
 
 
 def area_text(site: dict) -> str:
@@ -218,8 +236,9 @@ def zone_headers_broken(site: dict) -> list[str]:
     return [h.replace("面积（亩）", "面积\n（亩）") if h.startswith("该") else h for h in zone_headers_zh(site)]
 
 
-def zone_cells(z: dict) -> list[str]:
-    """The 亩 and share cells of a zone touched: a point feature (特色小镇) has no area, so no share.
+def zone_cells(z: dict, site: dict | None = None) -> list[str]:
+    """The 亩 and share cells of a zone touched: a point feature (特色小镇) has no area, so no share; a
+    place the plan names without drawing it (``named_places``, shown at its township) has neither.
 
     Examples
     --------
@@ -227,7 +246,11 @@ def zone_cells(z: dict) -> list[str]:
     ['40', '100%']
     >>> zone_cells({"overlap_mu": 0.0, "share": 1.0, "point": True})
     ['—（点位）', '点位，位于其内']
+    >>> zone_cells({"layer": "named_places", "overlap_mu": 0.0, "share": 0.246}, {"area_mu": 6025})
+    ['—（按镇示意，无面积）', '场地 24.6% 在其所在镇（街道）']
     """
+    if z.get("layer") == "named_places":
+        return [NAMED_PLACE_AREA_ZH, named_place_share_zh(z, site or {})]
     if z.get("point"):
         return ["—（点位）", "点位，位于其内"]
     return [_fmt(z.get("overlap_mu")), f"{_fmt((z.get('share') or 0) * 100, 1)}%"]
@@ -302,14 +325,13 @@ def write_docx(answer, path: Path | str) -> Path:
         doc.add_paragraph(reviewer_text(reason.get("text_zh", "")), style="List Bullet")
 
     site = r.get("site") or {}
-    towns = "、".join(f"{t['name_zh']}（{_fmt(t.get('share', 0) * 100, 1)}%）" for t in r.get("townships", []))
-    doc.add_paragraph(f"场地面积：{area_text(site)}；所在镇（街道）：{towns or '—'}")
+    doc.add_paragraph(f"场地面积：{area_text(site)}；所在镇（街道）：{towns_text(r)}")
 
     doc.add_heading("涉及分区", level=2)
     zones = r.get("zones", [])
     if zones:
         _table(doc, ["分区", "图层", *zone_headers_broken(site), "规划依据"],
-               [[z.get("name_zh"), z.get("layer_title_zh"), *zone_cells(z), z.get("plan_ref")] for z in zones])
+               [[z.get("name_zh"), z.get("layer_title_zh"), *zone_cells(z, site), z.get("plan_ref")] for z in zones])
     else:
         doc.add_paragraph("场地不在任何规划分区内。")
 

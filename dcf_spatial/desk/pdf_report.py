@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .docx_report import (MAP_CAPTION, zone_headers_broken, SIGN_LINES, _fmt, _map_png, area_text, check_date, distance_cell, input_cell, map_caption,
+from .docx_report import (MAP_CAPTION, zone_headers_broken, SIGN_LINES, _fmt, _map_png, area_text, towns_text, check_date, distance_cell, input_cell, map_caption,
                           mark_absent, policy_line, reviewer_text, zone_cells)
 
 FAMILY = "NotoSansSC"
@@ -77,8 +77,7 @@ def report_blocks(answer) -> list[tuple]:
     blocks.insert(2 if project else 1, ("para", f"核查日期：{check_date(answer)}", 10))
     blocks.append(("para", policy_line(answer), 10))
     site = r.get("site") or {}
-    towns = "、".join(f"{t['name_zh']}（{_fmt(t.get('share', 0) * 100, 1)}%）" for t in r.get("townships", []))
-    blocks.append(("para", f"场地面积：{area_text(site)}；所在镇（街道）：{towns or '—'}", 10))
+    blocks.append(("para", f"场地面积：{area_text(site)}；所在镇（街道）：{towns_text(r)}", 10))
     blocks.append(("map",))
 
     inputs = [(k, v) for k, v in (answer.inputs or {}).items() if v not in (None, "", False)]
@@ -92,7 +91,7 @@ def report_blocks(answer) -> list[tuple]:
     zones = r.get("zones", [])
     if zones:
         blocks.append(("table", ["分区", "图层", *zone_headers_broken(site), "规划依据"],
-                       [[z.get("name_zh"), z.get("layer_title_zh"), *zone_cells(z), z.get("plan_ref")] for z in zones], (3, 3, 2, 2, 3)))
+                       [[z.get("name_zh"), z.get("layer_title_zh"), *zone_cells(z, site), z.get("plan_ref")] for z in zones], (3, 3, 2, 2, 3)))
     else:
         blocks.append(("para", "场地不在任何规划分区内。", 10))
 

@@ -345,6 +345,10 @@
     v.textContent = a.verdict_zh;
     v.className = a.verdict;
     var towns = (a.townships || []).map(function (t) { return t.name_zh + '（' + fmt((t.share || 0) * 100, 1) + '%）'; });
+    // a unit outside the plan area (湖西街道, administered by a development zone) is named too, never «—» (QA round 9)
+    ((a.site && a.site.other_units) || []).forEach(function (u) {
+      towns.push(u.name_zh + '（' + fmt((u.share || 0) * 100, 1) + '%，开发区托管，不在规划范围）');
+    });
     // a point given without an area has none: say so (the CLI says 面积未知), never "0 亩"
     var mu = a.site && a.site.area_mu;
     var areaTxt = mu ? fmt(mu) + ' 亩' : ('面积未知' + (/Point/.test((a.site && a.site.geometry_type) || '') ? '（点位）' : ''));
@@ -363,9 +367,14 @@
     var level = (named && a.site.from_name && a.site.from_name.level) || '单元';
     $('zones').tHead.rows[0].cells[1].textContent = named ? '该' + level + '内面积（亩）' : '面积（亩）';
     (a.zones || []).forEach(function (z) {
-      // a point feature (特色小镇) has no area: it lies in the site, no share of it
-      row(zb, [z.name_zh + '（' + z.layer_title_zh + '）', z.point ? '—（点位）' : fmt(z.overlap_mu),
-               z.point ? '点位，位于其内' : (named ? '占该单元 ' : '') + fmt((z.share || 0) * 100, 1) + '%', z.plan_ref || '']);
+      // a point feature (特色小镇) has no area: it lies in the site, no share of it; a place the plan names
+      // without drawing it (named_places: 按镇示意) has no extent either: its township stands for it, so no 亩
+      // (QA round 9: «0 亩 | 100 %»), only how much of a drawn site lies in that township (as the DOCX/PDF say)
+      var place = z.layer === 'named_places';
+      row(zb, [z.name_zh + '（' + z.layer_title_zh + '）',
+               place ? '—（按镇示意，无面积）' : z.point ? '—（点位）' : fmt(z.overlap_mu),
+               place ? (named ? '—（按所在镇（街道）示意）' : '场地 ' + fmt((z.share || 0) * 100, 1) + '% 在其所在镇（街道）')
+                 : z.point ? '点位，位于其内' : (named ? '占该单元 ' : '') + fmt((z.share || 0) * 100, 1) + '%', z.plan_ref || '']);
     });
     var namedNote = document.getElementById('legend-named');
     if (namedNote) { namedNote.parentNode.removeChild(namedNote); }

@@ -70,8 +70,10 @@ def summary_text(result: dict, *, figures_hint: str = FIGURES_HINT_ZH) -> str:
         lines.append(f"图形警告：{w}")
     if s.get("from_name"):
         lines.append(from_name_zh(s))
-    if result["townships"]:
-        lines.append("所在镇（街道）：" + "；".join(f"{t['name_zh']} {fmt_share(t['share'])}" for t in result["townships"]))
+    others = [f"{u['name_zh']} {fmt_share(u['share'])}（开发区托管，不在规划范围）" for u in s.get("other_units") or []]
+    if result["townships"] or others:
+        lines.append("所在镇（街道）：" + "；".join([f"{t['name_zh']} {fmt_share(t['share'])}" for t in result["townships"]]
+                                                 + others))
     if result["zones"]:
         lines.append("涉及分区：")
         for z in result["zones"]:

@@ -50,7 +50,8 @@ def _pct(x) -> str:
 
 def _site_section(res: dict, heading: str) -> str:
     from ..land_indicators import format_value
-    from .tables import area_zh, from_name_zh, point_zone_zh, zone_headers_zh
+    from .tables import (NAMED_PLACE_AREA_ZH, area_zh, from_name_zh, named_place_share_zh, point_zone_zh,
+                         zone_headers_zh)
     from .tables import GEOM_ZH as _GEOM_ZH
     from .tables import barred as _barred
 
@@ -83,9 +84,10 @@ def _site_section(res: dict, heading: str) -> str:
     parts.append("<h3>涉及的规划分区</h3>" + (_table(
         ["分区", "图层", *zone_headers_zh(s), "产业匹配", "规划出处"],
         [(z["name_zh"], z["layer_title_zh"],
-          "—（按镇街示意）" if z["layer"] == "named_places" else "—（点位）" if z.get("point")
+          NAMED_PLACE_AREA_ZH if z["layer"] == "named_places" else "—（点位）" if z.get("point")
           else f"{z['overlap_mu']:.2f}" if (s["area_mu"] or 0) > 0 or not s.get("parcel_known", True) else "—（点位）",
-          point_zone_zh(z, s) if z.get("point")  # a point feature (特色小镇) has no area to share
+          named_place_share_zh(z, s) if z["layer"] == "named_places"  # no extent of its own: no share of it
+          else point_zone_zh(z, s) if z.get("point")  # a point feature (特色小镇) has no area to share
           else _pct(z["share"]) if (s["area_mu"] or 0) > 0 or not s.get("parcel_known", True) else "点位位于其内",
           "集聚区整体对口" if z.get("cluster_wide") else match_zh[z["match"]],
           z["plan_ref"]) for z in res["zones"]]) if res["zones"] else "<p>无</p>"))

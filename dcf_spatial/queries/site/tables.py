@@ -301,6 +301,28 @@ def from_name_zh(s: dict) -> str:
                f"具体地块未知，结论按该{fn['level']}本身的规划定位判定，具体地块须另行核查"))
 
 
+#: the 亩 cell of a place the plan names without drawing it (``named_places``): the township stands for it
+NAMED_PLACE_AREA_ZH = "—（按镇示意，无面积）"
+
+
+def named_place_share_zh(zone: dict, site: dict) -> str:
+    """The share cell of a place the plan names without drawing it (``named_places``, e.g. 沙镇、侯营
+    高标准蔬菜产业示范园): it has no extent of its own, so no share of it; what is true is how much of the
+    site lies in the township that stands for it (``zone["share"]``), or — for a site placed by a name —
+    nothing beyond that the township stands for it.
+
+    Examples
+    --------
+    >>> named_place_share_zh({"share": 0.246}, {"area_mu": 6025, "parcel_known": True})
+    '场地 24.6% 在其所在镇（街道）'
+    >>> named_place_share_zh({"share": 1.0}, {"parcel_known": False, "from_name": {"level": "镇街"}})
+    '—（按所在镇（街道）示意）'
+    """
+    if not site.get("parcel_known", True):
+        return "—（按所在镇（街道）示意）"
+    return f"场地 {fmt_share(zone.get('share') or 0)} 在其所在镇（街道）"
+
+
 def point_zone_zh(zone: dict, site: dict) -> str:
     """Where a point zone (a 多点 特色小镇, drawn as a point) lies from the site: in a drawn site
     (``"点位，位于场地内"``), in the named unit, or — for a site that is itself a point, or a parcel
