@@ -31,7 +31,8 @@
       industry: ((ind.codes && ind.codes.length) ? ind.codes.join('、') + ' ' + (ind.names_zh || []).join('、') : (ind.input || ''))
         + (ind.read_zh ? '（' + ind.read_zh + '）' : ''),
       towns: (r.townships || []).map(function (t) { return t.name_zh; }).join('、'),
-      why: r.status === 'ok' ? (r.reasons || []).map(function (x) { return x.text_zh; }).join(' ') : (r.error || ''),
+      // one reason a line, as the XLSX has them (QA round 9: a 1,500-character block for a site given by place name)
+      why: r.status === 'ok' ? (r.reasons || []).map(function (x) { return x.text_zh; }).join('\n') : (r.error || ''),
       lonlat: r.site && r.site.centroid_lonlat
     };
   }
