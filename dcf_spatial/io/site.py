@@ -55,6 +55,72 @@ def _not_a_lonlat_message(text: str) -> str:
             f"面状地块请给文件或 WKT，如 {_EXAMPLE_POLYGON}。")
 
 
+#: one coordinate with its hemisphere written before or after it: E115.7612, 东经115.7612, 115°45′40″E,
+#: 北纬 36.4475, N36°26'51"; the number decimal or degrees-minutes-seconds (hand-written: two small
+#: regexes, the same forms :data:`dcf_spatial.io.tables._DMS` reads in a table's cells)
+_NUMBER = r"\d+(?:\.\d+)?"
+
+
+def _angle(tag: str) -> str:
+    """The regex of a decimal or degrees-minutes-seconds number, its groups named ``deg``/``min``/``sec`` + ``tag``."""
+    return (rf"(?P<deg{tag}>{_NUMBER})\s*(?:[°度]\s*(?:(?P<min{tag}>{_NUMBER})\s*['′’分]\s*)?"
+            rf"(?:(?P<sec{tag}>{_NUMBER})\s*(?:[\"″”秒]|''))?)?")
+
+
+_HEMISPHERE = r"东经|北纬|西经|南纬|[ENWSenws]"
+_LABELLED_RE = re.compile(rf"^\s*(?:(?P<pre>{_HEMISPHERE})\s*[:：]?\s*{_angle('')}|{_angle('2')}\s*(?P<post>{_HEMISPHERE}))\s*$")
+_HEMISPHERE_AXIS = {"东经": ("lon", 1), "e": ("lon", 1), "西经": ("lon", -1), "w": ("lon", -1),
+                    "北纬": ("lat", 1), "n": ("lat", 1), "南纬": ("lat", -1), "s": ("lat", -1)}
+#: a site value that labels its numbers with a hemisphere (E/N, 东经/北纬): meant as coordinates
+_LABELLED_LIKE_RE = re.compile(rf"^[\s(（]*(?:{_HEMISPHERE})\s*[:：]?\s*\d|\d\s*[°度′'″\"]*\s*(?:{_HEMISPHERE})\s*(?:[,，;；/、\s]|$)")
+_LABELLED_EXAMPLE = "E115.7612 N36.4475、东经115.7612 北纬36.4475 或 115.7612,36.4475"
+
+
+def labelled_lonlat(text: str) -> tuple[float, float] | None:
+    """``(lon, lat)`` of a point typed with its hemispheres: ``"E115.7612 N36.4475"``,
+    ``"东经115.7612，北纬36.4475"``, ``"北纬36.4475 东经115.7612"`` (either order: the labels say which is
+    which), ``"115°45′40″E, 36°26′51″N"``; ``None`` when ``text`` is not two such labelled numbers.
+    Two numbers of the same axis, or a value labelled but not readable, raise an :class:`InputError`
+    naming the forms to type.
+
+    Examples
+    --------
+    >>> labelled_lonlat("E115.7612 N36.4475")
+    (115.7612, 36.4475)
+    >>> labelled_lonlat("北纬36.4475，东经115.7612")
+    (115.7612, 36.4475)
+    >>> labelled_lonlat("115.98,36.45") is None
+    True
+    """
+    if not _LABELLED_LIKE_RE.search(text):
+        return None
+    parts = [p for p in re.split(r"\s*[,，;；/、]\s*|\s+(?=(?:东经|北纬|西经|南纬|[ENWSenws])\s*[:：]?\s*\d)|(?<=[ENWSenws])\s+(?=\d)",
+                                 text.strip().strip("()（）")) if p.strip()]
+    found: dict[str, float] = {}
+    for part in parts:
+        m = _LABELLED_RE.match(part)
+        if not m:
+            break
+        label = (m.group("pre") or m.group("post")).lower()
+        axis, sign = _HEMISPHERE_AXIS[label]
+        nums = [float(v) if v else 0.0 for v in _angle_groups(m)]
+        if axis in found:
+            found = {}
+            break
+        found[axis] = sign * (nums[0] + nums[1] / 60 + nums[2] / 3600)
+    if len(parts) == 2 and set(found) == {"lon", "lat"}:
+        return found["lon"], found["lat"]
+    raise InputError(f"{_SITE} {clip(text)!r} 看起来是带东经/北纬标注的坐标，但未能读出一个经度和一个纬度。"
+                     f"请写成 {_LABELLED_EXAMPLE}（度分秒可写 E115°45′40″ N36°26′51″）。")
+
+
+def _angle_groups(m: "re.Match") -> list[str | None]:
+    """The degrees, minutes and seconds a :data:`_LABELLED_RE` match read (from whichever of its two
+    alternatives matched)."""
+    d = m.groupdict()
+    return [d.get("deg") or d.get("deg2"), d.get("min") or d.get("min2"), d.get("sec") or d.get("sec2")]
+
+
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -169,15 +235,22 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
     if not text:
         raise InputError(f"{_SITE}为空。请给出 “经度,纬度”（如 115.98,36.45）、WKT 或一个文件路径。")
     m = _LONLAT_RE.match(text)
-    if m:
-        gx, gy = float(m.group(1)), float(m.group(2))
+    # E115.7612 N36.4475, 东经115.7612 北纬36.4475 (QA round 9: read as a file name, «文件不存在»); a file
+    # whose name begins like one (E1.shp) stays a file
+    labelled = (None if m or _is_file(text) or re.search(r"\.[A-Za-z][A-Za-z0-9]{1,4}$", text)
+                else labelled_lonlat(text))
+    if labelled is not None:
+        notes.append(f"按东经/北纬标注读取坐标：经度 {labelled[0]:.10g}，纬度 {labelled[1]:.10g}")
+    if m or labelled is not None:
+        gx, gy = labelled if labelled is not None else (float(m.group(1)), float(m.group(2)))
         if swap_xy:
             gx, gy = gy, gx
             notes.append(f"已按用户要求对调经纬度：经度 {gx:g}，纬度 {gy:g}")
         if swapped_degrees(gx, gy):
             raise InputError(
-                f"{_SITE} {text!r}：经纬度顺序颠倒——{gx} 只能是纬度、{gy} 只能是经度。"
-                f"请写成 经度,纬度：{m.group(2)},{m.group(1)}"
+                f"{_SITE} {text!r}：经纬度顺序颠倒——{gx:.10g} 只能是纬度、{gy:.10g} 只能是经度。"
+                f"请写成 经度,纬度：{gy:.10g},{gx:.10g}"
+                + ("（或核对东经/北纬标注是否写反）" if labelled is not None else "")
             )
         gdf = gpd.GeoDataFrame({"site_input": [text]}, geometry=[shapely.Point(gx, gy)], crs=None)
         where = f"{_SITE} {text!r}"

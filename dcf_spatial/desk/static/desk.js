@@ -206,6 +206,20 @@
   });
   // a typed site: "lon,lat", WKT, or a place name of the store's gazetteer (suggestions while typing)
   var LONLAT = /^\s*([-+]?\d+(?:\.\d+)?)\s*[,，\s]\s*([-+]?\d+(?:\.\d+)?)\s*$/, WKT = /^\s*(MULTI)?(POINT|POLYGON|LINESTRING)\s*(Z\s*)?\(/i;
+  // coordinates labelled with their hemispheres (E115.7612 N36.4475, 东经115.7612 北纬36.4475): the server reads
+  // them (dcf_spatial.io.site.labelled_lonlat, degrees-minutes-seconds too) or says the form to type; never a place name
+  var LABELLED = /^[\s(（]*(?:东经|北纬|西经|南纬|[ENWS])\s*[:：]?\s*\d|\d\s*[°度′'″"]*\s*(?:东经|北纬|西经|南纬|[ENWS])\s*(?:[,，;；\/、\s]|$)/i;
+  function labelledPoint(v) {
+    // the marker of a decimal labelled pair ([lon, lat]), else null (the check still reads the value)
+    var re = /(东经|北纬|西经|南纬|[ENWS])\s*[:：]?\s*(\d+(?:\.\d+)?)(?![\d°度])|(\d+(?:\.\d+)?)\s*(东经|北纬|西经|南纬|[ENWS])(?![A-Za-z])/gi;
+    var got = {}, m;
+    while ((m = re.exec(v)) !== null) {
+      var label = (m[1] || m[4]).toUpperCase(), num = parseFloat(m[2] || m[3]);
+      var axis = /^(E|W|东经|西经)$/.test(label) ? 'lon' : 'lat';
+      got[axis] = (/^(W|S|西经|南纬)$/.test(label) ? -1 : 1) * num;
+    }
+    return (got.lon !== undefined && got.lat !== undefined) ? [got.lon, got.lat] : null;
+  }
   var placeTimer = null;
   function placeOutline(match) {
     return L.geoJSON(match.geometry, { interactive: false, style: { color: '#0050b3', weight: 3, fillOpacity: 0.1 },
@@ -229,7 +243,7 @@
   }
   function suggestPlaces() {
     var q = $('site-text').value.trim(), list = $('place-list');
-    if (!q || LONLAT.test(q) || WKT.test(q)) { list.hidden = true; return; }
+    if (!q || LONLAT.test(q) || WKT.test(q) || LABELLED.test(q)) { list.hidden = true; return; }
     api('/api/places?q=' + encodeURIComponent(q)).then(function (j) {
       if ($('site-text').value.trim() !== q) { return; }
       clear(list);
@@ -257,7 +271,11 @@
     var v = $('site-text').value.trim();
     var m = LONLAT.exec(v);
     var layer = null;
-    if (v && !m && !WKT.test(v)) { locatePlace(v); return; }
+    if (v && !m && !WKT.test(v) && !LABELLED.test(v)) { locatePlace(v); return; }
+    if (!m && LABELLED.test(v)) {
+      var p = labelledPoint(v);
+      m = p && [v, String(p[0]), String(p[1])];
+    }
     if (m) {
       layer = L.circleMarker([parseFloat(m[2]), parseFloat(m[1])], { radius: 8, color: '#0050b3', weight: 3 });
       map.setView(layer.getLatLng(), Math.max(map.getZoom(), 12));
