@@ -221,6 +221,28 @@ def office_policy_for_rule(rule_id: str) -> tuple[str, dict] | None:
     return None
 
 
+def office_policy_applies(name: str, codes) -> bool:
+    """Whether the office policy ``name`` can decide a project of the GB/T 4754 ``codes``: the industry kinds
+    (``industry_kinds``) whose rule outside their zones is the policy's rule, or is not loosened from it,
+    hold one of the codes (集聚区外新建工业项目: B and C, industrial projects); no codes: ``True``.
+
+    Examples
+    --------
+    >>> office_policy_applies("industry_outside_clusters", ["C3451"]), office_policy_applies("industry_outside_clusters", ["G5930"])
+    (True, False)
+    """
+    codes = [str(c) for c in codes or []]
+    if not codes:
+        return True
+    rb = rules()
+    rule = rb["office_policies"][name]["rule"]
+    prefixes = [c for k in rb.get("industry_kinds", [])
+                if k.get("outside_rule") == rule
+                or (rb.get("policy_rules", {}).get(k.get("outside_rule")) or {}).get("not_loosened_from") == rule
+                for c in k["codes"]]
+    return any(code.startswith(p) for code in codes for p in prefixes)
+
+
 def office_policy_text(name: str, setting: str) -> str:
     """The sentence every reason the policy decides carries: which setting applied, both clauses (verbatim),
     that the planning office sets it, and the other setting.

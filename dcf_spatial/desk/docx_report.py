@@ -25,7 +25,8 @@ def _fmt(v, digits=2) -> str:
 
 
 def policy_line(answer) -> str:
-    """The one-line 核查口径 statement the desk's page shows under the verdict, for both report files.
+    """The one-line 核查口径 statement the desk's page shows under the verdict, for both report files;
+    ``""`` when no policy can decide the project's industry (a logistics project: no 集聚区外新建工业项目 line).
 
     Examples
     --------
@@ -35,8 +36,11 @@ def policy_line(answer) -> str:
     """
     from ..queries.site.present import policy_statement
 
-    reasons = answer.results[0].get("reasons", []) if answer.results else []
-    return "核查口径：" + policy_statement(getattr(answer, "policy", None), reasons)
+    first = answer.results[0] if answer.results else {}
+    # only the policies that can decide this industry (集聚区外新建工业项目: industrial projects; QA round 9)
+    said = policy_statement(getattr(answer, "policy", None), first.get("reasons", []),
+                            codes=(first.get("industry") or {}).get("codes"))
+    return "核查口径：" + said if said else ""
 
 
 def towns_text(result: dict) -> str:
@@ -305,7 +309,8 @@ def write_docx(answer, path: Path | str) -> Path:
         doc.add_paragraph(f"项目名称：{project}")
     doc.add_paragraph(f"核查日期：{check_date(answer)}")
     doc.add_paragraph(f"核查结论：{r.get('verdict_zh', '')}")
-    doc.add_paragraph(policy_line(answer))
+    if policy_line(answer):
+        doc.add_paragraph(policy_line(answer))
 
     png = Path(path).with_suffix(".map.png")
     try:

@@ -75,7 +75,8 @@ def report_blocks(answer) -> list[tuple]:
     if project:  # the title block names the project (the desk's 项目名称), not only the file name
         blocks.insert(1, ("para", f"项目名称：{project}", 12))
     blocks.insert(2 if project else 1, ("para", f"核查日期：{check_date(answer)}", 10))
-    blocks.append(("para", policy_line(answer), 10))
+    if policy_line(answer):
+        blocks.append(("para", policy_line(answer), 10))
     site = r.get("site") or {}
     blocks.append(("para", f"场地面积：{area_text(site)}；所在镇（街道）：{towns_text(r)}", 10))
     blocks.append(("map",))

@@ -419,8 +419,9 @@ def _inputs_shown(site_label, industry, m, *, crs, area_mu, investment_wan, floo
             "产业目录类别": catalogue_class, "层高超过 8 m 的建筑面积（m²）": tall_floor_area_m2,
             "露天堆场及操作场地（m²）": yard_area_m2, "非生产性配套设施": non_production_facilities or None,
             "核查日期": date,
-            # always shown, in words (default or chosen): a report says which 口径 its verdict rests on
-            "规划管理部门口径": policy_statement(policy)}
+            # shown in words (default or chosen): a report says which 口径 its verdict rests on — for the projects
+            # a 口径 can decide (集聚区外新建工业项目: industrial ones; QA round 9), else None (not listed)
+            "规划管理部门口径": policy_statement(policy, codes=getattr(m, "codes", None)) or None}
 
 
 def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, investment_wan: float | None = None,

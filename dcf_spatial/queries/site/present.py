@@ -116,10 +116,12 @@ def summary_text(result: dict, *, figures_hint: str = FIGURES_HINT_ZH) -> str:
     return "\n".join(lines)
 
 
-def policy_statement(chosen: dict | None = None, reasons: list[dict] | None = None) -> str:
+def policy_statement(chosen: dict | None = None, reasons: list[dict] | None = None, codes=None) -> str:
     """The planning office's policy settings in one line, as the desk's page shows them under the verdict:
     each policy's name, the setting used and whether it is the default; with ``reasons`` (one site's),
-    a policy no reason rests on says so.
+    a policy no reason rests on says so; with ``codes`` (the project's industry), only the policies that
+    can decide a project of that industry (:func:`dcf_spatial.plan.office_policy_applies`: 集聚区外新建工业项目
+    for industrial projects only); none: ``""``.
 
     Examples
     --------
@@ -134,6 +136,8 @@ def policy_statement(chosen: dict | None = None, reasons: list[dict] | None = No
     defaults = plan.office_policies()
     out = []
     for name, value in settings.items():
+        if codes and not plan.office_policy_applies(name, codes):
+            continue
         e = plan.rules()["office_policies"][name]
         used = reasons is None or any(e["name_zh"] in (r.get("text_zh") or "") for r in reasons)
         out.append(f"{e['name_zh']}——{e['setting_zh'][value].split('（')[0]}：{plan.verdict_zh(value)}"
