@@ -472,6 +472,10 @@ def map_picture(answer, png: Path) -> dict | None:
     # where the plan sends the project: the nearest designated zones, with the point of each nearest the site
     site_geom = work_sites.union_all() if hasattr(work_sites, "union_all") else work_sites.unary_union
     targets = _designated_targets(answer, site_geom)
+    if any(not _labelled(t) for t in targets):
+        # the nearest designated zone is at the site (0 km, the table's first row): the picture points to it, not
+        # to farther ones (QA round 9: the arrow went to 物流产业园 4.6 km while the table listed a zone at 0 km)
+        targets = [t for t in targets if not _labelled(t)]
     near = [t for t in targets if t["distance_km"] <= DESIGNATED_FRAME_KM]
     if near:  # widen the frame to show the near ones (about 1.5 km beyond their nearest point)
         xs = [x0, x1] + [t["to"].x for t in near]
@@ -526,7 +530,17 @@ def map_picture(answer, png: Path) -> dict | None:
             if not part.is_empty:
                 gpd.GeoSeries([part.boundary]).plot(ax=ax, color=DESIGNATED_RGB, linewidth=1.8, linestyle="--", zorder=26)
             if not _labelled(t):
-                continue  # the site is inside it (0 km): its outline shows it, no arrow and no "0.0 km" label
+                # the site is in it (0 km): its outline shows it, no "0.0 km" label; a site only partly in it (a
+                # drawn 6,000 亩 polygon 2.7 % in the zone) gets an arrow from the zone's name to the shared part
+                pointer = _pointer(t, site_geom, frame)
+                if pointer is not None:
+                    (tx, ty), (lx, ly) = pointer
+                    ax.annotate(mark_absent(f"{t['name_zh']}\n（场地与其相交）", absent), xy=(tx, ty), xytext=(lx, ly),
+                                fontsize=7, color=DESIGNATED_RGB, va="center", zorder=28,
+                                ha="left" if lx >= tx else "right",  # the name runs away from the site
+                                arrowprops=dict(arrowstyle="-|>", color=DESIGNATED_RGB, lw=1.4, shrinkA=2, shrinkB=0),
+                                bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1))
+                continue
             start = t["from"]
             end = t["to"] if fb.contains(t["to"]) else _edge_point(start, t["to"], frame)
             ax.annotate("", xy=(end.x, end.y), xytext=(start.x, start.y), zorder=27,
@@ -585,7 +599,9 @@ def map_picture(answer, png: Path) -> dict | None:
                      fontsize=7, va="center", ha="left", color="#444444", parse_math=False)
         return fig, {"legend": [str(t) for _, t in entries], "note": note, "layers": drawn,
                      "designated": [{"name_zh": t["name_zh"], "distance_km": t["distance_km"],
-                                     "in_frame": fb.contains(t["to"]), "labelled": _labelled(t)} for t in targets],
+                                     "in_frame": fb.contains(t["to"]), "labelled": _labelled(t),
+                                     "pointed": _labelled(t) or _pointer(t, site_geom, frame) is not None}
+                                    for t in targets],
                      "site_drawn_as": "point" if work_sites.geom_type.isin(["Point", "MultiPoint"]).all()
                      else "unit" if approximate else "polygon",
                      "fills": {lid: [pl._mpl_color(c) for c in cs] for lid, cs in fills.items()},
@@ -618,6 +634,31 @@ def map_picture(answer, png: Path) -> dict | None:
 #: layers whose features each get their own fill in the picture (the style file gives a layer one fill)
 #: (ColorBrewer Set3/Paired light tones, none the clusters' orange/red, the farms' green or the site's blue)
 DISTINCT_FILLS = {"cluster_parks": ("#fb9a99", "#8dd3c7", "#cab2d6", "#ffffb3", "#bebada", "#fccde5", "#d9d9d9")}
+
+
+def _pointer(target: dict, site_geom, frame) -> tuple | None:
+    """Where the arrow to a designated zone the site lies partly in points (a point of the part they share)
+    and where its label sits (off the site, towards the frame's nearer side); ``None`` when the site lies
+    wholly in the zone (its outline shows it) or they share no area."""
+    part = site_geom.intersection(target["geom"])
+    if part.is_empty or site_geom.within(target["geom"]) or (
+            site_geom.area > 0 and part.area >= 0.95 * site_geom.area):
+        return None
+    x0, y0, x1, y1 = frame
+    tip = part.representative_point()
+    cx, cy = site_geom.centroid.x, site_geom.centroid.y
+    dx, dy = tip.x - cx, tip.y - cy
+    norm = (dx * dx + dy * dy) ** 0.5 or 1.0
+    if norm == 1.0 and dx == dy == 0:
+        dx, dy = 1.0, 1.0
+        norm = 2 ** 0.5
+    # the label beyond the shared part, away from the site's centre, kept inside the frame's middle 80 %
+    sx0, sy0, sx1, sy1 = site_geom.bounds
+    reach = max(sx1 - sx0, sy1 - sy0) / 2 + (x1 - x0) * 0.15
+    # the name runs away from the site (left-aligned to the right of it, else right-aligned): room for it kept
+    lx = min(max(cx + dx / norm * reach, x0 + (x1 - x0) * 0.22), x1 - (x1 - x0) * 0.22)
+    ly = min(max(cy + dy / norm * reach, y0 + (y1 - y0) * 0.08), y1 - (y1 - y0) * 0.08)
+    return (tip.x, tip.y), (lx, ly)
 
 
 def _labelled(target: dict) -> bool:
