@@ -210,3 +210,12 @@ def test_the_map_points_to_the_zone_the_table_lists_at_zero_km(tmp_path):
     texts = [t for t, _ in info["labels"]]
     assert any(t.startswith(table[0]["name_zh"]) for t in texts)
     assert not any(table[1]["name_zh"] in t for t in texts) and not any("km" in t for t in texts)
+
+
+def test_the_desk_reads_a_labelled_site_or_says_the_forms_to_type(desk):
+    r = desk.post("/api/site-check", json={"site": "东经115.7612 北纬36.4475", "industry": "轴承保持架"})
+    assert r.status_code == 200, r.text
+    assert r.json()["verdict"] == desk.post("/api/site-check", json={"site": "115.7612,36.4475",
+                                                                      "industry": "轴承保持架"}).json()["verdict"]
+    r = desk.post("/api/site-check", json={"site": "E115.7612", "industry": "轴承保持架"})
+    assert r.status_code == 422 and "E115.7612 N36.4475" in r.json()["error"] and "地名表" not in r.json()["error"]

@@ -22,6 +22,7 @@ from pydantic_core import PydanticCustomError
 from ..._validate import MIN_AREA_MU
 from ...industry import MAX_INDUSTRY_CHARS
 
+from ...errors import InputError as DcfInputError
 from ..errors import DeskError, RequestBody, error_responses
 from ..uploads import FORMATS_ZH, _display_name, pick_dataset, save_upload, server_paths_named, temp_folder
 from ..wording import form_of, worded
@@ -167,6 +168,14 @@ def _site_value(site) -> str:
         return shape.wkt
     if _LONLAT.match(site) or _WKT.match(site):
         return site.strip()
+    from ...io.site import labelled_lonlat
+
+    try:  # E115.7612 N36.4475, 东经115.7612 北纬36.4475 (QA round 9): a point, as the CLI reads it
+        labelled = labelled_lonlat(site.strip())
+    except DcfInputError as exc:  # labelled, but not one longitude and one latitude: the forms to type
+        raise DeskError(422, str(exc)) from None
+    if labelled is not None:
+        return f"{labelled[0]!r},{labelled[1]!r}"
     if site.strip():
         # a place name of the store's gazetteer (郑家镇工业集聚区, 第二片区 …): check_site resolves it the
         # same way; only a known name gets through, so a typed text never reaches a path on the server
