@@ -69,6 +69,11 @@ CASES = [
     ("POST", "/api/site-check/batch", "/api/site-check/batch", {**_file("清单.csv", CSV), "data": {"policy": "industry_outside_clusters=maybe"}}, 422, "plan_rules.json"),
     ("POST", "/api/site-check/batch", "/api/site-check/batch", {**_file("清单.csv", CSV), "data": {"policy": "conditional"}}, 422, "口径=取值"),
     ("POST", "/api/site-check/batch", "/api/site-check/batch", {**_file("清单.csv", CSV), "data": {"crs": "EPSG:999999"}}, 422, "999999"),
+    # ---- the 工作表 box: a workbook's sheet names ----
+    ("POST", "/api/sheets", "/api/sheets", _file("清单.xlsx", b""), 400, "空的"),
+    ("POST", "/api/sheets", "/api/sheets", _file("清单.xlsx", BIG), 413, "大小上限"),
+    ("POST", "/api/sheets", "/api/sheets", _file(TRAVERSAL, CSV), 415, "不支持的文件类型"),
+    ("POST", "/api/sheets", "/api/sheets", {}, 422, "file"),
     ("GET", "/api/downloads/{key}", "/api/downloads/..%2F..%2Fetc%2Fpasswd", {}, 404, ""),
     ("GET", "/api/downloads/{key}", "/api/downloads/nope", {}, 404, ""),
     # ---- 图层 ----

@@ -549,7 +549,7 @@ def site_read(request: Request, file: UploadFile = File(..., description="场地
             "parcels": parcels, "read_notes": notes, "skipped": [t for _, t in skipped]}
 
 
-@router.post("/sheets", summary="工作簿的工作表名（供表单选择要读取的工作表）", responses=error_responses(413, 415))
+@router.post("/sheets", summary="工作簿的工作表名（供表单选择要读取的工作表）", responses=error_responses(400, 413, 415, 422))
 def sheets(request: Request, file: UploadFile = File(..., description="工作簿：XLSX、XLSM、XLS 或 ODS（其他文件答空列表）")):
     """``{"sheets": [{"name", "hidden"}, …]}``: the worksheets of an uploaded workbook, in order, for the
     batch and audit forms' 「工作表」 box; a file that is no workbook answers an empty list."""
