@@ -309,9 +309,11 @@ _SITE_GROUP = "sites"
 
 
 def _is_site_list(aliases) -> bool:
-    """Whether ``aliases`` read a list of sites (the ``sites`` group, and no ledger group)."""
+    """Whether ``aliases`` read a list of projects (a batch: the ``sites`` group alone), whose rows may be
+    placed by name. A site file (:func:`dcf_spatial.io.read_site`: the vector aliases and ``sites``) needs
+    coordinates, so it keeps the sheet choice of :func:`_sheet_with_coordinates`."""
     groups = [aliases] if isinstance(aliases, str) else list(aliases or [])
-    return _SITE_GROUP in groups and not any(g in _LEDGER_GROUPS for g in groups)
+    return set(groups) == {_SITE_GROUP}
 
 
 def _site_list_columns(header) -> tuple[bool, bool]:
