@@ -719,13 +719,13 @@ def no_site_column_message(df, where: str) -> str:
         cells = df[col].dropna().astype(str)
         if len(cells) and cells.str.contains(_PLACE_WORD).mean() >= 0.5:
             likely.append(col)
-    hint = (f"列“{likely[0]}”的内容像地名（如 {clip(str(df[likely[0]].dropna().iloc[0]), 20)}），"
-            f"可用{FIX_FIELD_MAP} address={likely[0]} 按地名定位各行；") if likely else ""
+    hint = (f"列“{likely[0]}”的内容像地名（如 {clip(str(df[likely[0]].dropna().iloc[0]), 20)}）："
+            f"请用{FIX_FIELD_MAP} address={likely[0]} 指定，各行即按地名定位。") if likely else ""
     return (f"{where}：找不到定位各行场地的列。场地可取自：坐标列（经度/纬度、X/Y、东坐标/北坐标）、"
             f"经纬度列（\"116.0,36.4\"）、WKT 列，或地名列（{'、'.join(address[:8])} 等，按地名定位到镇街、集聚区或园区）。"
             f"现有列：{', '.join(map(str, shown))}。{hint}"
-            f"请把相应列改名为上述列名之一；或用{FIX_FIELD_MAP} lon=<经度列> lat=<纬度列> 指定坐标列，"
-            f"用{FIX_FIELD_MAP} address=<地名列> 指定地名列。")
+            "请把相应列改名为上述列名之一；"
+            f"坐标列也可用{FIX_FIELD_MAP} lon=<经度列> lat=<纬度列> 指定，地名列也可用{FIX_FIELD_MAP} address=<地名列> 指定。")
 
 
 #: what may follow a unit's name in a site typed as text: a village, road or number (郑家镇王屯村,
