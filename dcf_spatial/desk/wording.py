@@ -24,13 +24,17 @@ from .. import _fixes
 
 #: the boxes of the desk's forms, by the library argument they give
 FORM_BOXES = {"crs": "坐标系", "encoding": "文字编码", "field_map": "字段对应", "layer": "工作表"}
+#: the checkboxes of the desk's forms, by the library argument they give: (the fieldset, the box's label)
+FORM_CHECKBOXES = {"capacity_replacement": ("项目指标", "项目实施产能等量或减量置换")}
+#: what the 选址核查 page offers (site.html): the 坐标系 select and the 产能置换 checkbox
+SITE_FORM = ("crs", "capacity_replacement")
 #: what the layer import form (图层 page) offers
 LAYER_FORM = ("crs", "encoding", "field_map")
 #: the boxes of each API path's form (by path prefix); other paths have none
 #: the audit forms' 工作表 box (``sheet``): which sheet of a workbook to read
 AUDIT_FORM = ("layer",)
 _FORMS = (("/api/layers/", LAYER_FORM), ("/api/site/read", ("crs",)), ("/api/site-check/batch", ("crs", "layer")),
-          ("/api/audit/", AUDIT_FORM))
+          ("/api/site-check", SITE_FORM), ("/api/audit/", AUDIT_FORM))
 
 
 def form_of(path: str) -> tuple:
@@ -42,6 +46,8 @@ def form_of(path: str) -> tuple:
     ('crs', 'encoding', 'field_map')
     >>> form_of("/api/audit/idle")
     ('layer',)
+    >>> form_of("/api/site-check/export/docx")
+    ('crs', 'capacity_replacement')
     """
     return next((form for prefix, form in _FORMS if path.startswith(prefix)), ())
 
@@ -83,6 +89,8 @@ def desk_wording(text: str, *, form=(), names: dict | None = None) -> str:
     '或在「字段对应」栏填写 id=<编号字段>'
     >>> desk_wording("找不到坐标列。请把坐标列改名为 经度/纬度；只需要属性表时请用 read_table。")
     '找不到坐标列。请把坐标列改名为 经度/纬度。'
+    >>> desk_wording("项目实施产能置换的，请声明产能置换后重新核查", form=SITE_FORM)
+    '项目实施产能置换的，请在「项目指标」中勾选「项目实施产能等量或减量置换」后重新核查'
     """
     for path, shown in sorted((names or {}).items(), key=lambda kv: -len(str(kv[0]))):
         text = text.replace(str(path), shown)
@@ -110,7 +118,32 @@ def desk_wording(text: str, *, form=(), names: dict | None = None) -> str:
                         else "只打包要用的一个图层（或工作表）")
     text = text.replace(_fixes.SWAP_XY, "在文件中对调 x 与 y 两列")
     text = text.replace(_fixes.STORE, "请管理员设定图层库")
+    if "capacity_replacement" in form:
+        # only the request to declare it ("请声明产能置换"): "未声明产能置换的项目不得备案" states the rule
+        fieldset, box = FORM_CHECKBOXES["capacity_replacement"]
+        text = text.replace("请" + _fixes.CAPACITY_REPLACEMENT, f"请在「{fieldset}」中勾选「{box}」")
     return text
+
+
+def reasons_worded(answer, *, form=SITE_FORM):
+    """``answer`` (a :class:`~dcf_spatial.queries.site.api.SiteCheck`) with each reason's text as the page
+    words it (:func:`desk_wording`: "请声明产能置换" names the page's checkbox). The results are copied, never
+    changed in place: the register keeps the library's words.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> a = reasons_worded(SimpleNamespace(results=[{"reasons": [{"text_zh": "请声明产能置换后重新核查"}]}]))
+    >>> a.results[0]["reasons"][0]["text_zh"]
+    '请在「项目指标」中勾选「项目实施产能等量或减量置换」后重新核查'
+    """
+    results = []
+    for result in answer.results:
+        reasons = [dict(r, text_zh=desk_wording(r["text_zh"], form=form)) if isinstance(r.get("text_zh"), str) else r
+                   for r in result.get("reasons") or ()]
+        results.append({**result, "reasons": reasons} if "reasons" in result else result)
+    answer.results = results
+    return answer
 
 
 def worded(exc, *, form=(), names: dict | None = None):

@@ -334,17 +334,20 @@ def _input_error(exc) -> DeskError:
     request's: 409 for the change (check again), 400 otherwise, as before. Never the store's
     file or address (store_names), as every other answer."""
     from ...errors import StoreChangedError
-    from ..wording import desk_wording, store_names
+    from ..wording import SITE_FORM, desk_wording, store_names
 
     # the body's crs is the page's 坐标系 box: a fix that states the CRS points at it
-    text = desk_wording(str(exc), form=("crs",), names=store_names(None))
+    text = desk_wording(str(exc), form=SITE_FORM, names=store_names(None))
     if getattr(exc, "argument", None) == "store":
         return DeskError(409 if isinstance(exc, StoreChangedError) else 400, text)
     return DeskError(422, text)
 
 
 def _check_site(dcf, body: SiteCheckBody, policy, record: bool):
-    answer = _check_site_value(dcf, body, policy, record)
+    from ..wording import reasons_worded
+
+    # a reason that asks to declare 产能置换 names the page's checkbox, not the command line's option
+    answer = reasons_worded(_check_site_value(dcf, body, policy, record))
     return _with_file_parcels(answer, body.site)
 
 
@@ -420,8 +423,9 @@ def _check_site_value(dcf, body: SiteCheckBody, policy, record: bool):
 
 @router.post("/site-check", summary="选址核查（一个场地）", responses=error_responses(400, 409, 413, 422, 503))
 def site_check(request: Request, body: SiteCheckBody):
-    """The verdict for one site: exactly the JSON of ``dcf site check --json``, plus ``register_id``,
-    the check's entry in the register (recorded unless the desk runs with ``--no-record``; else null).
+    """The verdict for one site: the JSON of ``dcf site check --json`` (a reason's fix worded for the
+    page: 「项目实施产能等量或减量置换」 for ``capacity_replacement``), plus ``register_id``, the check's
+    entry in the register (recorded unless the desk runs with ``--no-record``; else null).
     A recorded check is answered only once its register row is committed: checks arriving while
     another is being written are committed together (``dcf_spatial.register.record._GroupCommit``)."""
     return site_check_response(body, record=request.app.state.record)

@@ -338,6 +338,8 @@
       var v = $(k).value;
       if (v !== '') { b[k] = parseFloat(v); }
     });
+    // 第九章第三节: the project replaces capacity 等量或减量 (sent only when ticked, as the CLI's flag)
+    if ($('capacity_replacement').checked) { b.capacity_replacement = true; }
     return b;
   }
   function row(tbody, cells) {
