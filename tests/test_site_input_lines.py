@@ -109,3 +109,70 @@ def test_an_open_dimension_line_beside_a_closed_red_line_is_left_out_and_named(t
     assert gdf["area_mu_measured"].iloc[0] == pytest.approx(SQUARE_MU, rel=1e-3)
     note = next(n for n in gdf.attrs["read_notes"] if "未闭合，不是场地的边界" in n)
     assert "第 2 条线" in note and "DIM" in note
+
+
+# leftover11: the 报批 red line drawn as closed LWPOLYLINEs (GDAL makes each a polygon row), one of them inside
+# another — a village kept out of the parcel — is a hole, as a ring of LINEs inside another already was
+BESIDE = [(X0 + 300, Y0), (X0 + 400, Y0), (X0 + 400, Y0 + 81), (X0 + 300, Y0 + 81)]   # 100 m × 81 m, apart
+ISLAND = [(X0 + 80, Y0 + 60), (X0 + 120, Y0 + 60), (X0 + 120, Y0 + 100), (X0 + 80, Y0 + 100)]  # inside INNER
+MU = 10_000 / 15
+
+
+def _lwpolyline(corners, layer="RED"):
+    """A closed LWPOLYLINE entity (group 70 = 1), as CAD writes it."""
+    return (f"0\nLWPOLYLINE\n100\nAcDbEntity\n8\n{layer}\n100\nAcDbPolyline\n90\n{len(corners)}\n70\n1\n"
+            + "".join(f"10\n{x}\n20\n{y}\n" for x, y in corners))
+
+
+def _line(a, b, layer="RED"):
+    return f"0\nLINE\n8\n{layer}\n10\n{a[0]}\n20\n{a[1]}\n30\n0\n11\n{b[0]}\n21\n{b[1]}\n31\n0\n"
+
+
+def _cad(path, *entities):
+    path.write_text("0\nSECTION\n2\nENTITIES\n" + "".join(entities) + "0\nENDSEC\n0\nEOF\n")
+    return path
+
+
+def test_a_closed_polyline_inside_another_is_a_hole(tmp_path):
+    path = _cad(tmp_path / "red.dxf", _lwpolyline(CORNERS), _lwpolyline(INNER, layer="VILLAGE"))
+    gdf = dcf.read_site(str(path))
+    assert len(gdf) == 1 and len(gdf.geometry.iloc[0].interiors) == 1
+    assert gdf["area_mu_measured"].iloc[0] == pytest.approx((200 * 162 - 100 * 81) / MU, rel=1e-3)
+    note = next(n for n in gdf.attrs["read_notes"] if "按洞处理" in n)
+    assert "第 2 条闭合多段线在第 1 条闭合多段线之内" in note and "不计入场地" in note
+    answer = dcf.check_site(str(path), "轴承")
+    assert answer.results[0]["site"]["area_mu"] == pytest.approx((200 * 162 - 100 * 81) / MU, rel=1e-3)
+    # read as a layer (a 宗地 layer may hold an enclave parcel), each closed polyline stays its own row
+    assert dcf.read_vector(path).geom_type.tolist() == ["Polygon", "Polygon"]
+
+
+def test_a_closed_polyline_beside_another_stays_a_second_part(tmp_path):
+    path = _cad(tmp_path / "two.dxf", _lwpolyline(CORNERS), _lwpolyline(INNER), _lwpolyline(BESIDE))
+    gdf = dcf.read_site(str(path))
+    assert gdf.geom_type.tolist() == ["Polygon", "Polygon"]
+    assert [len(p.interiors) for p in gdf.geometry] == [1, 0]
+    assert sorted(gdf["area_mu_measured"].round(2)) == sorted(
+        [round((200 * 162 - 100 * 81) / MU, 2), round(100 * 81 / MU, 2)])
+    answer = dcf.check_site(str(path), "轴承")
+    assert answer.results[0]["site"]["area_mu"] == pytest.approx(200 * 162 / MU, rel=1e-3)  # 48.6 − 12.15 + 12.15
+    alone = dcf.read_site(str(_cad(tmp_path / "apart.dxf", _lwpolyline(CORNERS), _lwpolyline(BESIDE))))
+    assert len(alone) == 2 and not any("按洞处理" in n for n in alone.attrs["read_notes"])
+
+
+def test_even_odd_an_island_in_the_hole_is_a_part_and_a_copy_counts_once(tmp_path):
+    gdf = dcf.read_site(str(_cad(tmp_path / "island.dxf", _lwpolyline(CORNERS), _lwpolyline(INNER),
+                                 _lwpolyline(ISLAND))))
+    assert gdf["area_mu_measured"].sum() == pytest.approx((200 * 162 - 100 * 81 + 40 * 40) / MU, rel=1e-3)
+    twice = dcf.read_site(str(_cad(tmp_path / "twice.dxf", _lwpolyline(CORNERS), _lwpolyline(CORNERS),
+                                   _lwpolyline(INNER))))
+    assert twice.union_all().area > 0
+    assert dcf.check_site(str(tmp_path / "twice.dxf"), "轴承").results[0]["site"]["area_mu"] == pytest.approx(
+        (200 * 162 - 100 * 81) / MU, rel=1e-3)
+
+
+def test_a_ring_of_lines_inside_a_closed_polyline_is_a_hole_too(tmp_path):
+    sides = [_line(INNER[i], INNER[(i + 1) % 4], layer="VILLAGE") for i in range(4)]
+    gdf = dcf.read_site(str(_cad(tmp_path / "mixed.dxf", _lwpolyline(CORNERS), *sides)))
+    assert len(gdf) == 1 and len(gdf.geometry.iloc[0].interiors) == 1
+    note = next(n for n in gdf.attrs["read_notes"] if "按洞处理" in n)
+    assert "第 2、3、4、5 条线围成的圈在第 1 条闭合多段线之内" in note

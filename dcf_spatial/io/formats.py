@@ -30,7 +30,7 @@ SUPPORTED_FORMATS: dict[str, str] = {
     ".xlsm": "Excel 工作簿（含坐标列）",
     ".xls": "旧版 Excel 工作簿 .xls（含坐标列；python-calamine 读取）",
     ".ods": "OpenDocument 表格 .ods（WPS/LibreOffice；含坐标列；python-calamine 读取）",
-    ".dxf": "CAD 交换格式 DXF（闭合多段线转为面；作为场地时，首尾相接围成闭合的多条线也转为面，未闭合的线不作为场地）",
+    ".dxf": "CAD 交换格式 DXF（闭合多段线转为面；作为场地时，首尾相接围成闭合的多条线也转为面，一圈在另一圈之内按洞处理（如红线内扣除的村庄），未闭合的线不作为场地）",
 }
 #: formats users often have, with what to do instead
 _CONVERT_HINTS = {

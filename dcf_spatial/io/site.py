@@ -295,7 +295,14 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
     if where is not None:
         gdf = resolve_crs(gdf, user_crs=crs, where=where, names=("经度", "纬度"), notes=notes)
         gdf = check_rows(gdf, where=where, notes=notes, row_label=lambda p: _SITE)
-    gdf = lines_as_site(gdf.reset_index(drop=True), where=where or text, notes=notes)
+    gdf = gdf.reset_index(drop=True)
+    if read_attrs.get(_CAD_RINGS):  # which rows were closed polylines, carried past lines_as_site (it reorders rows)
+        numbers = read_attrs.get("row_numbers") or []
+        gdf[_RING_ROW] = None
+        gdf.loc[read_attrs[_CAD_RINGS], _RING_ROW] = [int(numbers[i]) if i < len(numbers) else i + 1
+                                                    for i in read_attrs[_CAD_RINGS]]
+    gdf = lines_as_site(gdf, where=where or text, notes=notes)
+    gdf = rings_as_holes(gdf, where=where or text, notes=notes)
     work = to_working(gdf)
     if area_mu is not None:
         from .._validate import figure_problem
@@ -325,6 +332,10 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
 
 #: line types (LineString, LinearRing, MultiLineString) of shapely's type ids
 _LINE_TYPES = (1, 2, 5)
+#: ``attrs`` key of a DXF read: the rows that were closed polylines (:data:`dcf_spatial.io.vector.CAD_RINGS`)
+_CAD_RINGS = "cad_closed_rows"
+#: a working column while a site is read: the file's row number of each closed polyline (None for other rows)
+_RING_ROW = "_cad_ring_row"
 
 
 def lines_as_site(gdf, *, where: str, notes: list[str]) -> "gpd.GeoDataFrame":
@@ -446,6 +457,93 @@ def lines_as_site(gdf, *, where: str, notes: list[str]) -> "gpd.GeoDataFrame":
                  + (f"（其中 {holes} 圈在另一圈之内，按洞处理，不计入场地）" if holes else "")
                  + f"，共 {mu:,.2f} 亩，按面核查；请核对这就是红线范围")
     return out
+
+
+def rings_as_holes(gdf, *, where: str, notes: list[str]) -> "gpd.GeoDataFrame":
+    """Closed CAD rings (closed polylines, marked in column ``_RING_ROW``, and the faces :func:`lines_as_site`
+    made of lines) lying inside another are holes, read even-odd as CAD hatches a red line with an island: a
+    ring inside one other ring is cut out of it (a village kept out of the parcel), a ring inside two is a part
+    again. A ring beside another stays a part of its own; two copies of one ring count once. The rings cut
+    out leave the rows, named in a note; the column ``_RING_ROW`` is dropped.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> g = gpd.GeoDataFrame({_RING_ROW: [1, 2, 3]}, geometry=[shapely.box(115.750, 36.450, 115.760, 36.458),
+    ...     shapely.box(115.752, 36.452, 115.754, 36.454), shapely.box(115.770, 36.450, 115.772, 36.452)], crs=4490)
+    >>> notes = []
+    >>> out = rings_as_holes(g, where="红线.dxf", notes=notes)
+    >>> [len(p.interiors) for p in out.geometry], "第 2 条闭合多段线在第 1 条闭合多段线之内" in notes[0]
+    ([1, 0], True)
+    """
+    import shapely
+
+    from ..crs import to_working
+
+    if _RING_ROW not in gdf.columns:
+        return gdf
+    # the file's row number of each closed polyline; None for the other rows (NaN once rows were concatenated)
+    ring_rows = [int(r) if isinstance(r, (int, float, np.integer, np.floating)) and r == r else None
+                 for r in gdf[_RING_ROW]]
+    out = gdf.drop(columns=_RING_ROW)
+    out.attrs = dict(gdf.attrs)
+    from_lines = out["site_from_lines"].to_numpy(dtype=object) if "site_from_lines" in out.columns else [None] * len(out)
+    polygon = shapely.get_type_id(np.asarray(out.geometry.values, dtype=object)) == 3
+    cand = np.flatnonzero([poly and (r is not None or isinstance(f, str))
+                           for poly, r, f in zip(polygon, ring_rows, from_lines)])
+    if len(cand) < 2:
+        return out
+    # nesting is read in the working CRS, snapped to 1 mm as lines_as_site snaps the lines
+    work = shapely.set_precision(to_working(out.iloc[cand]).geometry.values, 0.001)
+    outlines = shapely.polygons(shapely.get_exterior_ring(work))
+    # every ring (each outline, then the holes lines_as_site made) and the candidate it belongs to
+    rings, owner = list(outlines), list(range(len(cand)))
+    for k, g in enumerate(work):
+        for i in range(shapely.get_num_interior_rings(g)):
+            rings.append(shapely.Polygon(shapely.get_interior_ring(g, i)))
+            owner.append(k)
+    owner = np.asarray(owner)
+    normal = shapely.normalize(np.asarray(rings, dtype=object))   # outlines first: ring p < len(cand) is outline p
+
+    def same(a, b):
+        return shapely.equals_exact(normal[a], normal[b], tolerance=0.001)
+
+    # which rings each outline lies within (a ring, not a point of the face: an outline with a ring inside it
+    # is not yet cut, its inner point may lie in that ring)
+    pts, hit = shapely.STRtree(rings).query(outlines, predicate="within")
+    # a ring counts for the others, never for itself or its copy (a red line drawn twice), and a ring drawn
+    # twice around another counts once
+    other = np.array([not same(p, r) for p, r in zip(pts, hit)], dtype=bool)
+    pts, hit = pts[other], hit[other]
+    counted: dict[int, list[int]] = {}
+    for p, r in zip(pts, hit):
+        if not any(same(r, q) for q in counted.setdefault(int(p), [])):
+            counted[int(p)].append(int(r))
+    depth = np.array([len(counted.get(p, ())) for p in range(len(cand))])
+    holes = np.flatnonzero(depth % 2 == 1)
+    if not len(holes):
+        return out
+    # a hole is cut out of the outline it lies in one level up (an outline: hit < len(cand))
+    parents = {int(p): sorted({int(owner[r]) for q, r in zip(pts, hit)
+                               if q == p and r < len(cand) and depth[owner[r]] == depth[p] - 1}) for p in holes}
+
+    def label(k):
+        row = ring_rows[cand[k]]
+        return f"第 {row} 条闭合多段线" if row is not None else f"{from_lines[cand[k]]}围成的圈"
+
+    geoms = np.asarray(out.geometry.values, dtype=object).copy()
+    for k in sorted({k for ks in parents.values() for k in ks}):
+        inside = [cand[p] for p, ks in parents.items() if k in ks]
+        geoms[cand[k]] = shapely.difference(geoms[cand[k]], shapely.union_all(geoms[inside]))
+    kept = np.setdiff1d(np.arange(len(out)), cand[holes])
+    result = out.set_geometry(type(out.geometry)(geoms, crs=out.crs, index=out.index)).iloc[kept].reset_index(drop=True)
+    result.attrs = dict(out.attrs)
+    if out.attrs.get("row_numbers"):
+        result.attrs["row_numbers"] = [out.attrs["row_numbers"][i] for i in kept]
+    said = "；".join(f"{label(p)}在{'、'.join(label(k) for k in ks) or '另一圈'}之内" for p, ks in parents.items())
+    mu = float(shapely.area(to_working(result).geometry.values).sum()) / settings.MU_M2
+    notes.append(f"{where} 的{said}：按洞处理（如红线内扣除的村庄），不计入场地；场地共 {mu:,.2f} 亩，请核对这就是红线范围")
+    return result
 
 
 def unusable_rows(gdf) -> list[tuple[int, str]]:

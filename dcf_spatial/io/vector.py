@@ -204,8 +204,15 @@ def _restore_cut_names(gdf, cut: list[str], notes):
     return gdf
 
 
+#: ``attrs`` key of a DXF read: the positions (0-based, file order) of the rows that were closed polylines made
+#: polygons here; :func:`dcf_spatial.io.site.read_site` reads a ring inside another of them as a hole
+CAD_RINGS = "cad_closed_rows"
+
+
 def _close_cad_rings(gdf, notes):
-    """CAD draws a site's red line as a closed polyline; GDAL reads it as a line. Make it a polygon."""
+    """CAD draws a site's red line as a closed polyline; GDAL reads it as a line. Make it a polygon (each
+    its own row, also when one lies inside another: a 宗地 layer may hold an enclave; the rows are listed
+    in ``attrs[CAD_RINGS]``)."""
     import shapely
 
     geoms = np.asarray(gdf.geometry.values)
@@ -217,6 +224,7 @@ def _close_cad_rings(gdf, notes):
         coords, index = shapely.get_coordinates(geoms[closed], return_index=True)
         new[closed] = shapely.polygons(shapely.linearrings(coords, indices=index))
         gdf = gdf.set_geometry(new, crs=gdf.crs)
+        gdf.attrs[CAD_RINGS] = np.flatnonzero(closed).tolist()
         notes.append(f"CAD 中 {int(closed.sum())} 条闭合多段线已转为面（红线范围）；未闭合的线保持为线")
     notes.append(f"DXF 来自 CAD，其图层名在 Layer 列；CAD 文件通常不带坐标系，坐标系按数值判断（见下），必要时请{FIX_CRS}")
     return gdf
@@ -421,6 +429,7 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
             )
         issues = RowIssues(len(gdf), _row_label_features)
         names, survey_ok = ("几何 x", "几何 y"), False
+    cad_rings = gdf.attrs.get(CAD_RINGS)
     gdf = gdf.reset_index(drop=True)
     _no_geometry_with_reasons(gdf, issues, where)
     gdf = resolve_crs(gdf, user_crs=crs, swap_xy=swap_xy, survey_ok=survey_ok, where=where, names=names, notes=notes)
@@ -437,6 +446,8 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
     gdf.attrs["input_columns"] = own
     if row_numbers is not None:
         gdf.attrs["row_numbers"] = row_numbers
+    if cad_rings:
+        gdf.attrs[CAD_RINGS] = cad_rings
     if shape_warnings or issues.warnings:  # shown first in an answer (site["shape_warnings_zh"])
         gdf.attrs[SHAPE_WARNINGS] = list(shape_warnings) + list(issues.warnings)
     logger.info("Read %d features from %s (%s)", len(gdf), path, "; ".join(notes[:3]) or "no conversions")
