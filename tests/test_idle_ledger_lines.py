@@ -10,8 +10,8 @@ one year).
 
 from __future__ import annotations
 
-import csv
 import json
+from functools import partial
 
 import geopandas as gpd
 import pandas as pd
@@ -26,17 +26,15 @@ from dcf_spatial.land import idle_audit
 from dcf_spatial.land.idle_audit import parse_as_of, summarize
 from dcf_spatial.land.parcels import validate_parcels
 
+from _ledgers import write_ledger
+
 AS_OF = "2025-06-30"
 HEADER = ["宗地编号", "土地使用权人", "项目位置", "土地用途", "面积(亩)", "合同签订日期", "约定开工日期", "实际开工日期",
           "实际竣工日期", "延期至", "政府原因", "成交价格(万元)"]
 
 
-def _ledger(path, rows):
-    with open(path, "w", encoding="utf-8-sig", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(HEADER)
-        w.writerows(rows)
-    return path
+#: a ledger of this file's columns (tests/_ledgers.py)
+_ledger = partial(write_ledger, header=HEADER)
 
 
 def _row(pid, holder="甲公司", mu="10", contract="", agreed="2021-01-01", actual="", done="", ext="", cause="",

@@ -11,7 +11,7 @@ And from the README's rule “every input row appears in the output with a statu
 
 from __future__ import annotations
 
-import csv
+from functools import partial
 
 import pandas as pd
 import pytest
@@ -23,17 +23,15 @@ from dcf_spatial.land.extension_text import read_extension_text
 from dcf_spatial.land.idle_audit import fee_total_zh
 from dcf_spatial.places import gazetteer, place_for_site, site_text_match
 
+from _ledgers import write_ledger
+
 AS_OF = "2025-12-31"
 HEADER = ["宗地编号", "受让人", "坐落", "土地用途", "面积（亩）", "合同签订日期", "约定动工日期", "实际动工日期",
           "延期情况", "土地价款（万元）"]
 
 
-def _ledger(path, rows):
-    with open(path, "w", encoding="utf-8-sig", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(HEADER)
-        w.writerows(rows)
-    return path
+#: a ledger of this file's columns (tests/_ledgers.py)
+_ledger = partial(write_ledger, header=HEADER)
 
 
 def _row(pid, where="郑家镇徐庄村", agreed="2021-01-01", contract="", ext="", price="100", actual=""):
