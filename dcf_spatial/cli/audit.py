@@ -145,15 +145,65 @@ def must_show(note) -> bool:
     return bool(note) and any(w in note for w in _SHOWN)
 
 
-def describe_idle(summary: dict) -> list[str]:
-    """The Chinese lines ``dcf audit idle --engine dask`` prints of a run summary (``AuditResult.to_dict()``)."""
-    from ..land.idle_audit import STATUS_ORDER, STATUS_ZH
+def idle_count_lines(rows: list[dict], counts: dict) -> list[str]:
+    """The lines both engines print under an idle audit's first line, the same for the same input: one per
+    status label carried (宗, 亩 or 面积不明), the 非宗地行 and repeated ids, the fee total (待核定 when a land
+    price is missing) and the rows to check, imagery conflicts, and for a ledger placed by name the parcels
+    placed by name, of unknown place and with a 地名冲突.
 
+    Parameters
+    ----------
+    rows
+        :func:`dcf_spatial.land.outputs.status_rows` as records (``status``, ``status_zh``, ``count``,
+        ``area_mu``, ``area_unknown``).
+    counts
+        :func:`dcf_spatial.land.outputs.console_counts` of the audited parcels (added up over partitions).
+
+    Examples
+    --------
+    >>> idle_count_lines([{"status": "idle", "status_zh": "疑似闲置", "count": 2, "area_mu": 0.0, "area_unknown": 2}],
+    ...                  {"not_a_parcel": 0, "repeats": 0, "fee_wan": 0.0, "fee_pending": 0, "problems": 0,
+    ...                   "insufficient": 0, "to_check": 0, "imagery_conflicts": None, "by_name": 2, "unknown": 1,
+    ...                   "conflict": 1})[0].split()
+    ['疑似闲置', '2', '宗', '面积不明', '2', '宗']
+    """
+    from ..land.idle_audit import fee_total_zh
+    from ..land.outputs import area_total_text
+
+    # an audit of no rows has no partition to count: zeros, and no column to read places from
+    counts = {"not_a_parcel": 0, "repeats": 0, "fee_wan": 0.0, "fee_pending": 0, "problems": 0, "insufficient": 0,
+              "to_check": 0, "imagery_conflicts": None, "by_name": None, "unknown": None, "conflict": None,
+              **(counts or {})}
+    lines = []
+    if counts["not_a_parcel"]:
+        lines.append(f"  非宗地行（合计/表尾） {counts['not_a_parcel']:,} 行：列入清单并注明，未作为宗地审计，不计入任何合计")
+    if counts["repeats"]:
+        lines.append(f"  宗地代码重复的记录中有 {counts['repeats']:,} 条为同一宗地的重复记录：均列入清单并标明，"
+                     "下列宗数、面积与闲置费合计每宗只计一次")
+    # one line per label the parcels carry (认定/疑似, 第八条第一款/第二款 apart), as the workbook's 汇总_按状态
+    for row in rows:
+        if row["count"] and row["status"] != "not_a_parcel":   # said above, in 行
+            lines.append(f"  {row['status_zh']:<16} {int(row['count']):>8,} 宗  "
+                         f"{area_total_text(row['area_mu'], row.get('area_unknown', 0), row['count']):>12}")
+    lines.append(f"  土地闲置费合计 {fee_total_zh(counts['fee_wan'], counts['fee_pending'])}；需核实补正的记录 "
+                 f"{counts['to_check']:,} 条（有数据问题 {counts['problems']:,} 条、数据不足 {counts['insufficient']:,} 条，"
+                 "两者可重叠；见“问题记录”表）")
+    if counts["imagery_conflicts"] is not None:
+        lines.append(f"  影像与记录矛盾 {counts['imagery_conflicts']:,} 宗")
+    if counts["unknown"] is not None:
+        lines.append(f"  无坐标：按项目位置中的地名定位 {counts['by_name']:,} 宗，位置不明 {counts['unknown']:,} 宗"
+                     + (f"（其中地名冲突 {counts['conflict']:,} 宗，见“镇街归属方式”列）" if counts["conflict"] else "")
+                     + "（均已审计，分区汇总计入“位置不明”）")
+    return lines
+
+
+def describe_idle(summary: dict) -> list[str]:
+    """The Chinese lines ``dcf audit idle --engine dask`` prints of a run summary (``AuditResult.to_dict()``):
+    the single engine's lines (:func:`idle_count_lines`), the partitions and the run."""
     lines = [f"闲置土地审计（dask 引擎，基准日 {summary['as_of']}）：{summary['partitions']} 个输入分区"
              f"（输入分成的并行审计单元；结果文件数见下），输入 {summary['rows']:,} 宗，输出 {summary['rows']:,} 条结论"]
-    lines += [f"  {STATUS_ZH[s]:<16} {summary['counts'][s]:>8,} 宗  {summary['area_mu'].get(s, 0):>12,.1f} 亩"
-              for s in STATUS_ORDER if summary["counts"].get(s)]
-    lines.append(f"  土地闲置费合计 {summary['fee_wan']:,.2f} 万元；重复宗地代码 {summary['duplicate_ids']:,} 个（均保留、未合并；面积与闲置费每宗只计一次）")
+    lines += idle_count_lines(summary.get("status_rows") or [], summary.get("console"))
+    lines.append(f"  重复宗地代码 {summary['duplicate_ids']:,} 个（均保留、未合并；面积与闲置费每宗只计一次）")
     return lines + _describe_run(summary, summary["files"])
 
 
@@ -267,12 +317,9 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
     $ dcf audit idle --parcels 宗地.xlsx --layer 宗地 --field agreed_start=约定开工 --as-of 2025-12-31 -o out/idle
     $ dcf audit idle --parcels parcels_parquet/ --as-of 2025-12-31 -o out/idle --engine dask
     """
-    import numpy as np
-
     from .. import land
     from ..land.dask import input_source
-    from ..land.idle_audit import fee_pending, fee_total_zh, in_totals
-    from ..land.outputs import area_total_text, status_rows
+    from ..land.outputs import console_counts, status_rows
 
     if engine == "dask":
         _dask_refuses(**{"--imagery": imagery, "--built-class": built_class is not None, "--layer": reader["layer"],
@@ -302,36 +349,8 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
         echo_json(res.to_dict())
         return
     click.echo(f"闲置土地审计（基准日 {as_of:%Y-%m-%d}）：输入 {len(r):,} 宗，输出 {len(r):,} 条结论")
-    skipped = (r["status"].astype(str) == "not_a_parcel").to_numpy()
-    repeats = int((~in_totals(r) & ~skipped).sum())
-    if skipped.any():
-        click.echo(f"  非宗地行（合计/表尾） {int(skipped.sum()):,} 行：列入清单并注明，未作为宗地审计，不计入任何合计")
-    if repeats:
-        click.echo(f"  宗地代码重复的记录中有 {repeats:,} 条为同一宗地的重复记录：均列入清单并标明，"
-                   "下列宗数、面积与闲置费合计每宗只计一次")
-    # one line per label the parcels carry (认定/疑似, 第八条第一款/第二款 apart), as the workbook's 汇总_按状态
-    for row in status_rows(res.summaries["status"]).itertuples():
-        if row.count and row.status != "not_a_parcel":   # said above, in 行
-            click.echo(f"  {row.status_zh:<16} {row.count:>8,} 宗  "
-                       f"{area_total_text(row.area_mu, row.area_unknown, row.count):>12}")
-    fee = np.nansum(r["fee_wan"].to_numpy(dtype=float)[in_totals(r)])  # a parcel id on several rows counts once
-    bad = (r["problems"] != "").to_numpy()
-    short = (r["status"] == "insufficient_data").to_numpy()
-    pending = int((fee_pending(r) & in_totals(r)).sum())
-    click.echo(f"  土地闲置费合计 {fee_total_zh(fee, pending)}；需核实补正的记录 {int((bad | short).sum()):,} 条"
-               f"（有数据问题 {int(bad.sum()):,} 条、数据不足 {int(short.sum()):,} 条，两者可重叠；见“问题记录”表）")
-    if "imagery_flag" in r:
-        click.echo(f"  影像与记录矛盾 {r['imagery_flag'].str.startswith('矛盾').sum():,} 宗")
-    if "location_method" in r:
-        # a 合计 row is not a parcel: not counted as one of unknown place
-        method = r["location_method"].astype(object).to_numpy()
-        unknown = (method == "位置不明") & ~skipped
-        conflict = unknown & (r["township_method"].astype(object).to_numpy() == "conflict") \
-            if "township_method" in r else np.zeros(len(r), dtype=bool)
-        click.echo(f"  无坐标：按项目位置中的地名定位 {int(((method == '按地名定位') & ~skipped).sum()):,} 宗，"
-                   f"位置不明 {int(unknown.sum()):,} 宗"
-                   + (f"（其中地名冲突 {int(conflict.sum()):,} 宗，见“镇街归属方式”列）" if conflict.any() else "")
-                   + "（均已审计，分区汇总计入“位置不明”）")
+    for line in idle_count_lines(status_rows(res.summaries["status"]).to_dict("records"), console_counts(r)):
+        click.echo(line)
     _echo_notes(res)
     click.echo("输出：")
     for path in res.files.values():

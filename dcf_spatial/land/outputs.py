@@ -500,6 +500,65 @@ def area_total_text(area_mu: float, area_unknown: int, count: int) -> str:
     return f"{text}（另 {n:,} 宗面积不明）" if n else text
 
 
+#: the counts of :func:`console_counts` that need a column the audit may lack (None when it does)
+_LOCATED = ("by_name", "unknown", "conflict")
+
+
+def console_counts(audited) -> dict:
+    """What the console says of an idle audit besides the status table, as numbers that add up over
+    partitions (:func:`add_console_counts`), so both engines print the same lines: 非宗地行 (合计/表尾
+    rows), repeats of a duplicated parcel id, the fee total (each parcel once) and the parcels whose fee
+    is pending, rows with a data problem / 数据不足, imagery conflicts, and — for a ledger placed by its
+    地名 — parcels placed by name, of unknown place and of those with a 地名冲突 (``None`` without the
+    columns).
+
+    Examples
+    --------
+    >>> c = console_counts(pd.DataFrame({"status": ["idle", "not_a_parcel"], "fee_wan": [np.nan, np.nan],
+    ...                                  "problems": ["", ""], "location_method": ["位置不明", "位置不明"],
+    ...                                  "township_method": ["conflict", ""]}))
+    >>> c["not_a_parcel"], c["fee_pending"], c["unknown"], c["conflict"]
+    (1, 1, 1, 1)
+    """
+    from .idle_audit import fee_pending, in_totals
+
+    status = audited["status"].astype(str).to_numpy()
+    skipped = status == "not_a_parcel"
+    once = in_totals(audited)
+    bad = (audited["problems"].astype(str) != "").to_numpy() if "problems" in audited.columns else np.zeros(len(status), bool)
+    short = status == "insufficient_data"
+    fee = audited["fee_wan"].to_numpy(dtype=float) if "fee_wan" in audited.columns else np.full(len(status), np.nan)
+    out = {"rows": len(status), "not_a_parcel": int(skipped.sum()), "repeats": int((~once & ~skipped).sum()),
+           "fee_wan": float(np.nansum(fee[once])), "fee_pending": int((fee_pending(audited) & once).sum()),
+           "problems": int(bad.sum()), "insufficient": int(short.sum()), "to_check": int((bad | short).sum()),
+           "imagery_conflicts": (int(audited["imagery_flag"].astype(str).str.startswith("矛盾").sum())
+                                 if "imagery_flag" in audited.columns else None)}
+    out.update(dict.fromkeys(_LOCATED))
+    if "location_method" in audited.columns:
+        method = audited["location_method"].astype(object).to_numpy()
+        unknown = (method == "位置不明") & ~skipped   # a 合计 row is no parcel of unknown place
+        conflict = (unknown & (audited["township_method"].astype(object).to_numpy() == "conflict")
+                    if "township_method" in audited.columns else np.zeros(len(status), dtype=bool))
+        out.update(by_name=int(((method == "按地名定位") & ~skipped).sum()), unknown=int(unknown.sum()),
+                   conflict=int(conflict.sum()))
+    return out
+
+
+def add_console_counts(parts) -> dict | None:
+    """The :func:`console_counts` of the whole from those of its partitions (``None`` entries skipped).
+
+    Examples
+    --------
+    >>> add_console_counts([{"rows": 1, "unknown": None}, {"rows": 2, "unknown": None}])
+    {'rows': 3, 'unknown': None}
+    """
+    parts = [p for p in parts if p]
+    if not parts:
+        return None
+    return {k: (None if all(p.get(k) is None for p in parts) else sum(p.get(k) or 0 for p in parts))
+            for k in parts[0]}
+
+
 def rejected_rows(audited) -> np.ndarray:
     """True for the rows of the 问题记录 sheet: a data problem (duplicate id, bad date, code …) or
     status ``insufficient_data`` (fields the rules need are missing). Both are for the bureau to

@@ -1158,6 +1158,10 @@ def _codes_from_ledger_names(gdf, notes: list[str]):
     code = gdf["land_use_code"] if "land_use_code" in gdf.columns else pd.Series([None] * len(gdf), index=gdf.index)
     blank = _blank_to_na(code).isna().to_numpy() & _blank_to_na(gdf["land_use_name"]).notna().to_numpy()
     if not blank.any():
+        if "land_use_code" not in gdf.columns:
+            # a 土地用途 column without a name in these rows (a dask partition left with only a 合计 row once the
+            # repeated ids went to their own partition): the field is given, each row's code is missing
+            gdf = gdf.assign(land_use_code=pd.Series([None] * len(gdf), index=gdf.index, dtype=object))
         return gdf
     out = gdf.copy()
     derived, why = codes.codes_from_names(out["land_use_name"])

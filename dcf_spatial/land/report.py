@@ -358,6 +358,10 @@ def _idle_dask(result, folder: Path, *, overwrite, map, basemap) -> dict:
                "map": str(map_path) if map_path is not None else None, "map_kind": map_kind,
                "summary_file": str(summary_path), "dashboard": d["dashboard"], "scheduler": d["scheduler"],
                "duplicate_ids": d["duplicate_ids"], "layers_used": result.layers_used,
+               # the console's lines, as the single engine prints them (dcf_spatial.cli.audit.idle_count_lines)
+               "status_rows": outputs.status_rows(result.summaries["status"])[
+                   ["status", "status_zh", "count", "area_mu", "area_unknown"]].to_dict("records"),
+               "console": d.get("console"),
                "timings": dict(result.timings), "tasks": d.get("tasks"), "notes": result.notes}
     summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     d["summary"] = summary

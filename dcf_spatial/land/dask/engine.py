@@ -248,7 +248,7 @@ def _partition_summary(result, out: str, workbook: bool = True, slim: bool = Fal
     therefore never reads the written partitions back for the workbook."""
     from ..idle_audit import summarize
     from ..notes import synthetic_flags
-    from ..outputs import EXCEL_LIST_COLUMNS, ZONE_KEYS, pick_list_rows, rejected_rows, status_table
+    from ..outputs import EXCEL_LIST_COLUMNS, ZONE_KEYS, console_counts, pick_list_rows, rejected_rows, status_table
 
     from ..idle_audit import status_counts
 
@@ -262,6 +262,8 @@ def _partition_summary(result, out: str, workbook: bool = True, slim: bool = Fal
             "synthetic": int(synthetic_flags(result).sum()), "layers_used": result.attrs.get("layers_used", []),
             "read_notes": tuple(result.attrs.get("read_notes") or ([], [])),
             "tables": {}, "list_rows": None, "need": 0, "n_rejected": 0,
+            # what the console says besides the status table, as the single engine says it (add up over partitions)
+            "console": console_counts(result),
             "slim": slim_of(result) if slim else None}
     if not workbook:
         return base
@@ -843,6 +845,7 @@ def _idle_result(parcels, folder, parts, sizes, dup_ids, results, merged, clock,
                "folder": folder, "parquet_files": files, "part_results": written, "n_synthetic": n_synthetic,
                "area_mu": {k: round(float(v), 4) for k, v in areas.items()},
                "fee_wan": round(sum(r["fee_wan"] for r in results), 4), "where": where, "rules": rules,
+               "console": outputs.add_console_counts([r.get("console") for r in results]),
                "store": store, "t0": t0, "tasks": clock.table(),
                # the workbook's 宗地清单 and 问题记录 rows, merged as the partitions finished (ListRows)
                "list_rows": merged[0].lists() if merged else ListRows(max_rows, 0).lists()}
