@@ -137,13 +137,27 @@ def reasons_worded(answer, *, form=SITE_FORM):
     >>> a.results[0]["reasons"][0]["text_zh"]
     '请在「项目指标」中勾选「项目实施产能等量或减量置换」后重新核查'
     """
+    def worded_reason(r):
+        text = r.get("text_zh")
+        # most reasons suggest no fix: those are not read again (the desk's hot path answers every check here)
+        if not isinstance(text, str) or not any(phrase in text for phrase in _FIX_PHRASES):
+            return r
+        new = desk_wording(text, form=form)
+        return r if new == text else dict(r, text_zh=new)
+
     results = []
     for result in answer.results:
-        reasons = [dict(r, text_zh=desk_wording(r["text_zh"], form=form)) if isinstance(r.get("text_zh"), str) else r
-                   for r in result.get("reasons") or ()]
-        results.append({**result, "reasons": reasons} if "reasons" in result else result)
+        reasons = result.get("reasons") or []
+        worded_reasons = [worded_reason(r) for r in reasons]
+        changed = any(a is not b for a, b in zip(worded_reasons, reasons))
+        results.append({**result, "reasons": worded_reasons} if changed else result)
     answer.results = results
     return answer
+
+
+#: the phrases :func:`desk_wording` rewords (a text holding none of them is left as it is)
+_FIX_PHRASES = (_fixes.CRS, _fixes.SWAP_XY, _fixes.LAYER, _fixes.ENCODING, _fixes.AS_POINTS, _fixes.FIELD_MAP,
+                _fixes.STORE, _fixes.OVERWRITE, _fixes.CAPACITY_REPLACEMENT, "dcf-desk-", "read_table")
 
 
 def worded(exc, *, form=(), names: dict | None = None):

@@ -27,6 +27,10 @@ if TYPE_CHECKING:  # pragma: no cover
 logger = logging.getLogger(__name__)
 
 ISSUE_COLUMN = "read_issue"
+#: ``attrs`` key of a DXF read: the positions (0-based, file order) of the rows that were closed polylines made
+#: polygons (:func:`dcf_spatial.io.vector._close_cad_rings`); :func:`dcf_spatial.io.site.read_site` reads a ring
+#: inside another of them as a hole
+CAD_RINGS = "cad_closed_rows"
 #: the read issue of a polygon with no area (all its points identical or on one line)
 COLLAPSED_ISSUE = "面积为零（各点重合或在一条直线上，不成面），几何为空"
 #: above this many self-intersections an invalid polygon is not repaired: ``make_valid`` grows with the

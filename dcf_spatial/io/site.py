@@ -16,7 +16,7 @@ import numpy as np
 from .. import settings
 from ..crs.guess import resolve_crs, swapped_degrees
 from ..errors import InputError, clip
-from .rows import check_rows
+from .rows import CAD_RINGS, check_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -296,11 +296,11 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
         gdf = resolve_crs(gdf, user_crs=crs, where=where, names=("经度", "纬度"), notes=notes)
         gdf = check_rows(gdf, where=where, notes=notes, row_label=lambda p: _SITE)
     gdf = gdf.reset_index(drop=True)
-    if read_attrs.get(_CAD_RINGS):  # which rows were closed polylines, carried past lines_as_site (it reorders rows)
+    if read_attrs.get(CAD_RINGS):  # which rows were closed polylines, carried past lines_as_site (it reorders rows)
         numbers = read_attrs.get("row_numbers") or []
         gdf[_RING_ROW] = None
-        gdf.loc[read_attrs[_CAD_RINGS], _RING_ROW] = [int(numbers[i]) if i < len(numbers) else i + 1
-                                                    for i in read_attrs[_CAD_RINGS]]
+        gdf.loc[read_attrs[CAD_RINGS], _RING_ROW] = [int(numbers[i]) if i < len(numbers) else i + 1
+                                                    for i in read_attrs[CAD_RINGS]]
     gdf = lines_as_site(gdf, where=where or text, notes=notes)
     gdf = rings_as_holes(gdf, where=where or text, notes=notes)
     work = to_working(gdf)
@@ -332,8 +332,6 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
 
 #: line types (LineString, LinearRing, MultiLineString) of shapely's type ids
 _LINE_TYPES = (1, 2, 5)
-#: ``attrs`` key of a DXF read: the rows that were closed polylines (:data:`dcf_spatial.io.vector.CAD_RINGS`)
-_CAD_RINGS = "cad_closed_rows"
 #: a working column while a site is read: the file's row number of each closed polyline (None for other rows)
 _RING_ROW = "_cad_ring_row"
 

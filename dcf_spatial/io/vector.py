@@ -26,7 +26,7 @@ from .boundary_points import boundary_polygons, is_boundary_table
 from .encoding import _gdal_encoding
 from .formats import (_TABULAR, _check_path, _choose_layer, _format_of, _gdal_errors, _gdal_path, _is_pg,
                       survey_layer, zip_datasets)
-from .rows import ISSUE_COLUMN, RowIssues, _row_label_features, check_rows
+from .rows import CAD_RINGS, ISSUE_COLUMN, RowIssues, _row_label_features, check_rows
 from .survey_txt import SHAPE_WARNINGS, is_survey_txt, read_survey_txt
 from .tables import GEOMETRY_FROM_COLUMN, _is_site_list, _points_from_table, _read_tabular, _sheet_with_coordinates
 
@@ -202,11 +202,6 @@ def _restore_cut_names(gdf, cut: list[str], notes):
         notes.append("UTF-8 中文字段名在 DBF 的 10 字节处被截断（半个汉字已去掉），无法确定原名：" + "、".join(unsure)
                      + "；需要时请用字段映射指明")
     return gdf
-
-
-#: ``attrs`` key of a DXF read: the positions (0-based, file order) of the rows that were closed polylines made
-#: polygons here; :func:`dcf_spatial.io.site.read_site` reads a ring inside another of them as a hole
-CAD_RINGS = "cad_closed_rows"
 
 
 def _close_cad_rings(gdf, notes):
