@@ -522,13 +522,14 @@ def console_counts(audited) -> dict:
     """
     from .idle_audit import fee_pending, in_totals
 
-    status = audited["status"].astype(str).to_numpy()
-    skipped = status == "not_a_parcel"
+    n = len(audited)
+    # compared as the column is (categories or text): no text copy of a partition's million statuses
+    skipped = np.asarray(audited["status"] == "not_a_parcel", dtype=bool)
+    short = np.asarray(audited["status"] == "insufficient_data", dtype=bool)
     once = in_totals(audited)
-    bad = (audited["problems"].astype(str) != "").to_numpy() if "problems" in audited.columns else np.zeros(len(status), bool)
-    short = status == "insufficient_data"
-    fee = audited["fee_wan"].to_numpy(dtype=float) if "fee_wan" in audited.columns else np.full(len(status), np.nan)
-    out = {"rows": len(status), "not_a_parcel": int(skipped.sum()), "repeats": int((~once & ~skipped).sum()),
+    bad = np.asarray(audited["problems"] != "", dtype=bool) if "problems" in audited.columns else np.zeros(n, bool)
+    fee = audited["fee_wan"].to_numpy(dtype=float) if "fee_wan" in audited.columns else np.full(n, np.nan)
+    out = {"rows": n, "not_a_parcel": int(skipped.sum()), "repeats": int((~once & ~skipped).sum()),
            "fee_wan": float(np.nansum(fee[once])), "fee_pending": int((fee_pending(audited) & once).sum()),
            "problems": int(bad.sum()), "insufficient": int(short.sum()), "to_check": int((bad | short).sum()),
            "imagery_conflicts": (int(audited["imagery_flag"].astype(str).str.startswith("矛盾").sum())
@@ -538,7 +539,7 @@ def console_counts(audited) -> dict:
         method = audited["location_method"].astype(object).to_numpy()
         unknown = (method == "位置不明") & ~skipped   # a 合计 row is no parcel of unknown place
         conflict = (unknown & (audited["township_method"].astype(object).to_numpy() == "conflict")
-                    if "township_method" in audited.columns else np.zeros(len(status), dtype=bool))
+                    if "township_method" in audited.columns else np.zeros(n, dtype=bool))
         out.update(by_name=int(((method == "按地名定位") & ~skipped).sum()), unknown=int(unknown.sum()),
                    conflict=int(conflict.sum()))
     return out
