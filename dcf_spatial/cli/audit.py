@@ -271,7 +271,7 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
 
     from .. import land
     from ..land.dask import input_source
-    from ..land.idle_audit import fee_pending, fee_total_zh, in_totals
+    from ..land.idle_audit import fee_pending, fee_total_zh, in_totals, rows_zh
     from ..land.outputs import area_total_text, status_rows
 
     if engine == "dask":
@@ -301,8 +301,9 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
     if as_json:
         echo_json(res.to_dict())
         return
-    click.echo(f"闲置土地审计（基准日 {as_of:%Y-%m-%d}）：输入 {len(r):,} 宗，输出 {len(r):,} 条结论")
     skipped = (r["status"].astype(str) == "not_a_parcel").to_numpy()
+    click.echo(f"闲置土地审计（基准日 {as_of:%Y-%m-%d}）：输入 {rows_zh(len(r), int(skipped.sum()))}，"
+               f"输出 {len(r):,} 条结论")
     repeats = int((~in_totals(r) & ~skipped).sum())
     if skipped.any():
         click.echo(f"  非宗地行（合计/表尾） {int(skipped.sum()):,} 行：列入清单并注明，未作为宗地审计，不计入任何合计")
@@ -320,6 +321,11 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
     pending = int((fee_pending(r) & in_totals(r)).sum())
     click.echo(f"  土地闲置费合计 {fee_total_zh(fee, pending)}；需核实补正的记录 {int((bad | short).sum()):,} 条"
                f"（有数据问题 {int(bad.sum()):,} 条、数据不足 {int(short.sum()):,} 条，两者可重叠；见“问题记录”表）")
+    if "late_start_flag" in r:
+        late = int((r["late_start_flag"].astype(str) != "").sum())
+        if late:
+            click.echo(f"  逾期动工 {late:,} 宗：已动工，但动工晚于约定日期满一年，其间曾构成闲置土地（第二条）；"
+                       "结论按基准日现状，列入问题记录，请核查是否已征缴土地闲置费（见“逾期动工提示”列）")
     if "imagery_flag" in r:
         click.echo(f"  影像与记录矛盾 {r['imagery_flag'].str.startswith('矛盾').sum():,} 宗")
     if "location_method" in r:

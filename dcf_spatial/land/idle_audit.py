@@ -385,6 +385,9 @@ def legal_notes(rules: dict | None = None) -> list[str]:
         f"延期：依{art['extension']}，因第八条情形可签订补充协议延长动工开发期限，“延长动工开发期限最长不得超过一年”。本工具按延期后的动工日期"
         "不得晚于原约定动工日期满一年之日核查：延期未记录第八条原因的不予认可，自原约定动工日期起算；超过上限的，上限以内部分认可、"
         "自上限之日起算，超出部分不予认可；两种情形均在“延期核查提示”列标出。",
+        f"逾期动工：依{art['definition']}，超过约定（或依{art['extension']}经批准延期后的）动工开发日期满一年未动工开发的为闲置土地；"
+        "已动工、但动工日期晚于满一年之日的宗地，其间曾构成闲置土地。结论按基准日现状（如“正常”），另在“逾期动工提示”列"
+        f"和理由中写明晚了多少天、曾闲置的期间，列入问题记录，下一步为核查是否已依{art['fee']}征缴土地闲置费。",
         f"无偿收回：{art['reclaim']}援引的《土地管理法》第三十七条为2004年文本条号，{law}中为第三十八条。",
     ]
 
@@ -485,6 +488,7 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     _flag_future_starts(out, as_of)
     _decide_month_dates(out, as_of, rules)
     _flag_extension_before_start(out)
+    _list_late_starts(out)
     _mark_not_a_parcel(out)
     counts = out["status"].value_counts().to_dict()
     logger.info("Audited %d parcels (%d distinct rule inputs) as of %s: %s", n, len(first),
@@ -633,6 +637,25 @@ def _flag_extension_before_start(out) -> None:
     out["problems"] = problems
 
 
+def _list_late_starts(out) -> None:
+    """The rows with a late start (``late_start_flag``, :func:`_late_starts`) go on the list of rows to
+    check: 数据问题 says 逾期动工 and what to check, so that they are on the 问题记录 sheet (and in a capped
+    清单) beside the rows to correct. Vectorised: the flagged rows' texts only. In place."""
+    if "late_start_flag" not in out.columns or "problems" not in out.columns:
+        return
+    flag = out["late_start_flag"]
+    late = (flag.cat.codes.to_numpy() >= 0) & (flag.astype(object).to_numpy() != "") \
+        if isinstance(flag.dtype, pd.CategoricalDtype) else (flag.astype(object).fillna("").to_numpy() != "")
+    if not late.any():
+        return
+    rows = np.flatnonzero(late)
+    text = "逾期动工：曾构成闲置土地，请核查是否已征缴土地闲置费（见逾期动工提示）"
+    problems = out["problems"].astype(object).to_numpy().copy()
+    old = pd.Series(problems[rows], dtype=object).fillna("").astype(str)
+    problems[rows] = np.where(old.to_numpy() == "", text, (old + "；" + text).to_numpy(dtype=object))
+    out["problems"] = problems
+
+
 def _mark_not_a_parcel(out) -> None:
     """The rows :func:`~dcf_spatial.land.parcels.validate_parcels` found to be a ledger's 合计/小计
     rows or footers (``not_a_parcel``) get the status ``not_a_parcel``, their reason (the cell that
@@ -648,7 +671,7 @@ def _mark_not_a_parcel(out) -> None:
     _put_rows(out, "status", rows, ["not_a_parcel"] * k)
     _put_rows(out, "status_zh", rows, [STATUS_ZH["not_a_parcel"]] * k)
     _put_rows(out, "reason_zh", rows, [str(v) + "。" for v in out["problems"].astype(object).to_numpy()[rows]])
-    for col in ("next_step_zh", "missing_fields", "extension_flag", "cause_kind"):
+    for col in ("next_step_zh", "missing_fields", "extension_flag", "late_start_flag", "cause_kind"):
         if col in out.columns:
             _put_rows(out, col, rows, [""] * k)
     _clear_outcome(out, rows, ("fee_wan", "developed_share", "invested_share"))
@@ -697,7 +720,7 @@ def as_of_notes(audited, as_of) -> list[str]:
 
 
 #: text columns of :func:`audit_idle` held as ``category`` (the rest are ``str``)
-CATEGORY_COLUMNS = ("reason_zh", "next_step_zh", "missing_fields", "extension_flag", "cause_kind")
+CATEGORY_COLUMNS = ("reason_zh", "next_step_zh", "missing_fields", "extension_flag", "late_start_flag", "cause_kind")
 #: the rules run once per distinct rule input (then expanded by a take) only when the distinct inputs
 #: are fewer than this share of the rows; otherwise on every row (the same values)
 EXPAND_BELOW = 0.5
@@ -1075,8 +1098,30 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
         also_det.put(late, "（记录的闲置土地认定书日期", s_det, "晚于基准日，按基准日尚未认定）")
         odd = det_unused & ~late
         also_det.put(odd, "（记录有闲置土地认定书日期", s_det, "，但按输入数据至基准日不构成闲置，请核实）")
+    # 5. a start more than a full year after the agreed (or validly extended) start: idle in that
+    # period (第二条), though started now. The status stays the present state; the row is flagged
+    late = _late_starts(started, actual, d1)
+    late_flag = _Texts(n)
+    if late.any():
+        with np.errstate(invalid="ignore"):
+            late_days = np.where(late, (actual.to_numpy() - count_from.to_numpy()) / np.timedelta64(1, "D"), 0)
+        s_day1 = _datestr(d1 + pd.Timedelta(days=1))
+        s_before = _datestr(actual - pd.Timedelta(days=1))
+        late_ext = _Texts(n)
+        late_ext.put(late & has_ext & np.asarray(agreed <= ext), "（经批准延期至", s_ext, "）")
+        late_flag.put(late, "实际动工日期", s_act, "比约定动工日期", s_agreed, late_ext.array(), "晚",
+                      pc.cast(pa.array(late_days.astype(np.int64)), _LS), "天，超过满一年之日（", s_d1,
+                      "）：依" + reg_def + "，", s_day1, "至", s_before, "期间曾构成闲置土地（未动工开发满一年）；"
+                      "现已动工，结论按基准日现状。请核查是否已依" + art["fee"] + "征缴土地闲置费",
+                      _choose(has_cause, "（记录有第八条原因：经审核属实的不征收土地闲置费）", ""),
+                      _choose(bad("extension_until"), "（" + field_label("extension_until") + "中没有可识别的延期日期，未作为延期，对此无影响；"
+                              "如有第八条情形的延期补充协议，请填写延期至的日期后重新审计）", ""),
+                      _choose(flagged_ext, "（所记录的延期未获认可或超过一年上限，见延期核查提示）", ""))
+    late_flag = late_flag.array()
+    also_late = _Texts(n)
+    also_late.put(late, "【逾期动工】", late_flag, "。")
     reason = pc.binary_join_element_wise(reason.array(), also_cause.array(), also_ext.array(), also_det.array(),
-                                         pa.scalar("", type=_LS))
+                                         also_late.array(), pa.scalar("", type=_LS))
 
     # the labels and next steps: a code per row into a short list of texts, then one take
     labels: list[str] = [""]
@@ -1106,6 +1151,11 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
         base = len(steps_txt)
         steps_txt += [extra if t == "" else t + "；" + extra for t in steps_txt]
         step[flagged_ext] += base
+    if late.any():
+        extra = steps.get("late_start", "核查是否已征缴土地闲置费（第十四条第（一）项）")
+        base = len(steps_txt)
+        steps_txt += [extra if t == "" else t + "；" + extra for t in steps_txt]
+        step[late] += base
 
     return {"status": pa.array(list(_CODE), type=_LS).take(pa.array(st)), "status_zh": pa.array(labels, type=_LS).take(pa.array(zh)),
             "reason_zh": reason, "fee_wan": fee,
@@ -1113,7 +1163,46 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
             "deadline_2y": d2.where(~started), "developed_share": dev_share, "invested_share": inv_share,
             "missing_fields": missing, "determined": determined,
             "next_step_zh": pa.array(steps_txt, type=_LS).take(pa.array(step)),
-            "extension_flag": ext_flag, "cause_kind": cause_kind}
+            "extension_flag": ext_flag, "late_start_flag": late_flag, "cause_kind": cause_kind}
+
+
+def _late_starts(started: np.ndarray, actual: pd.DatetimeIndex, d1: pd.DatetimeIndex) -> np.ndarray:
+    """The rows started (``started``) after having been idle: 《闲置土地处置办法》第二条 makes land idle
+    that is not started when one full year has passed since the agreed start (``d1``, the year's last
+    day, from the agreed or validly extended start, 第十二条第（一）项). On the day after ``d1`` the year is
+    full: a parcel not started by then was idle on that day, so a start later than ``d1`` + 1 day
+    means an idle period (the statuses this module gives on each audit date agree: idle from ``d1`` + 1
+    day, started on the start date).
+
+    Examples
+    --------
+    >>> d1 = pd.DatetimeIndex(["2023-03-01"] * 3)
+    >>> _late_starts(np.ones(3, bool), pd.DatetimeIndex(["2023-03-02", "2023-03-03", "2023-01-31"]), d1).tolist()
+    [False, True, False]
+    """
+    return np.asarray(started & np.asarray(~d1.isna() & (actual > d1 + pd.Timedelta(days=1))), dtype=bool)
+
+
+def rows_zh(n: int, footers: int, *, unit: str = "宗") -> str:
+    """How many input rows, said as a clerk counts them: ``"50 宗"`` — or, where some rows are a
+    ledger's 合计 row or footer (``not_a_parcel``), ``"50 行（其中 48 宗地、2 行非宗地行（合计/表尾））"``:
+    every count of the input says the same (CLI, 说明 sheet, the list's heading).
+
+    Examples
+    --------
+    >>> rows_zh(50, 2), rows_zh(3, 0), rows_zh(3, 0, unit="条记录")
+    ('50 行（其中 48 宗地、2 行非宗地行（合计/表尾））', '3 宗', '3 条记录')
+    """
+    if not footers:
+        return f"{n:,} {unit}"
+    return f"{n:,} 行（其中 {n - footers:,} 宗地、{footers:,} 行{STATUS_ZH['not_a_parcel']}）"
+
+
+def footer_count(audited) -> int:
+    """The rows of ``audited`` that are a ledger's 合计 row or footer (status ``not_a_parcel``)."""
+    if "status" not in audited.columns:
+        return 0
+    return int(np.asarray(audited["status"] == "not_a_parcel", dtype=bool).sum())
 
 
 def in_totals(audited) -> np.ndarray:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from .. import _fixes
 from ..errors import InputError
-from .idle_audit import ACTION_STATUSES, STATUS_ORDER, STATUS_ZH, status_codes, summarize
+from .idle_audit import ACTION_STATUSES, STATUS_ORDER, STATUS_ZH, footer_count, rows_zh, status_codes, summarize
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ IDLE_COLUMNS_ZH = {
     "land_use_code": "地类编码", "land_use_name": "地类名称", "supply_type": "供地方式",
     "area_m2": "宗地面积（m²）", "area_mu": "宗地面积（亩）", "status_zh": "审计结论", "status": "状态代码",
     "reason_zh": "理由（条款与日期）", "next_step_zh": "下一步", "determined": "已下达闲置土地认定书",
-    "extension_flag": "延期核查提示", "fee_wan": "土地闲置费（万元；未认定的为潜在金额）", "count_from": "起算日",
+    "extension_flag": "延期核查提示", "late_start_flag": "逾期动工提示", "fee_wan": "土地闲置费（万元；未认定的为潜在金额）", "count_from": "起算日",
     "deadline_1y": "满一年之日", "deadline_2y": "满两年之日",
     "agreed_start": "约定动工日期", "extension_until": "延期至", "actual_start": "实际动工日期",
     "stopped_since": "停工日期", "developed_area_m2": "已开发面积（m²）",
@@ -64,7 +64,7 @@ EXCEL_LIST_COLUMNS = ("row", "parcel_id", "holder", "credit_code", "address", "l
                       "place_reason", "township_zh", "township_method", "cluster_zh", "cluster_method", "park_zh",
                       "land_use_code", "land_use_name", "area_mu", "status_zh", "status", "reason_zh", "next_step_zh",
                       "determined", "fee_wan", "count_from", "deadline_1y", "deadline_2y", "agreed_start",
-                      "extension_until", "extension_flag", "actual_start", "stopped_since", "determination_date",
+                      "extension_until", "extension_flag", "late_start_flag", "actual_start", "stopped_since", "determination_date",
                       "developed_share", "invested_share", "land_price_wan", "gov_cause",
                       "missing_fields", "built_fraction", "imagery_flag", "problems", "in_totals", "synthetic")
 #: the zone columns the workbook summarises by (both engines)
@@ -526,10 +526,11 @@ def pick_list_rows(status, has_problem, area_mu, *, max_rows: int) -> tuple[np.n
     return np.sort(order[:max_rows]), len(idx)
 
 
-def list_note(n: int, *, max_rows: int, listed: int, need: int, where: str = GPKG_WHERE) -> str:
-    """The Chinese sentence heading the 宗地清单: all parcels, or which ones and where the rest are."""
+def list_note(n: int, *, max_rows: int, listed: int, need: int, where: str = GPKG_WHERE, footers: int = 0) -> str:
+    """The Chinese sentence heading the 宗地清单: all parcels, or which ones and where the rest are
+    (``footers``: rows that are a ledger's 合计 row or footer, said apart, not counted as parcels)."""
     if n <= max_rows:
-        return f"本表列出全部 {n:,} 宗地。"
+        return f"本表列出全部 {rows_zh(n, footers) if footers else f'{n:,} 宗地'}。"
     more = need - listed
     return (f"共 {n:,} 宗地，超过本工作簿清单上限 {max_rows:,} 行：本表只列出需处置或需核实的宗地"
             f"（{'、'.join(STATUS_ZH[s] for s in ACTION_STATUSES)}及有数据问题的记录）共 {listed:,} 宗"
@@ -553,7 +554,7 @@ def idle_list_positions(audited, *, max_rows: int, where: str = GPKG_WHERE) -> t
     """
     n = len(audited)
     if n <= max_rows:
-        return None, list_note(n, max_rows=max_rows, listed=n, need=0, where=where)
+        return None, list_note(n, max_rows=max_rows, listed=n, need=0, where=where, footers=footer_count(audited))
     pos, need = pick_list_rows(audited["status"], (audited["problems"].astype(str) != "").to_numpy(),
                                audited["area_mu"].to_numpy(dtype=float), max_rows=max_rows)
     return pos, list_note(n, max_rows=max_rows, listed=len(pos), need=need, where=where)
