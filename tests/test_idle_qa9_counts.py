@@ -61,3 +61,24 @@ def test_footer_rows_are_not_counted_as_unknown_places_anywhere(tmp_path):
     assert (listed["定位方式"] == "位置不明").sum() == 1
     by_town = _sheet(out / "idle_audit.xlsx", "汇总_按镇街", header=1).set_index("镇（街道）")
     assert by_town.loc["位置不明", "宗地数合计"] == 1   # the same 1 as the console and the notes
+
+
+def test_the_lists_have_a_filter_on_their_header_row(tmp_path):
+    # QA9 #8: the audit's 宗地清单 had no auto-filter, the batch result sheet has one
+    import openpyxl
+
+    ledger = _ledger(tmp_path / "供地台账.csv")
+    out = tmp_path / "idle"
+    res = CliRunner().invoke(cli, ["audit", "idle", "--parcels", str(ledger), "--as-of", "2025-06-30", "-o", str(out),
+                                   "--no-map"])
+    assert res.exit_code == 0, res.output
+    book = openpyxl.load_workbook(out / "idle_audit.xlsx", read_only=False)
+    for name in ("宗地清单", "问题记录"):
+        ws = book[name]
+        ref = ws.auto_filter.ref
+        assert ref, name
+        first, last = ref.split(":")
+        assert first == "A2"                                   # the header row (row 1 is the sheet's note)
+        assert ws["A2"].value == "原表行号"
+        assert int("".join(ch for ch in last if ch.isdigit())) == ws.max_row
+    assert not book["说明"].auto_filter.ref                    # the notes are no table

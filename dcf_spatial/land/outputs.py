@@ -211,14 +211,16 @@ class _Workbook:
         self.header_row: dict[str, int] = {}
         self.merge: dict[str, list] = {}
         self.freeze: dict[str, dict] = {}
+        self.autofilter: dict[str, bool] = {}  # list sheets: a filter on the header row (as the batch's sheet)
         self.replaced = 0  # text cells whose control characters were replaced
         self.integer_columns: dict[str, list[int]] = {}  # per sheet: positions of its integer columns
 
     def __enter__(self):
         return self
 
-    def add(self, name: str, frame: pd.DataFrame, *, header_note: str | None = None) -> None:
-        """Add ``frame`` as one or more sheets (``name``, ``name_2`` …) within the xlsx row limit."""
+    def add(self, name: str, frame: pd.DataFrame, *, header_note: str | None = None, autofilter: bool = False) -> None:
+        """Add ``frame`` as one or more sheets (``name``, ``name_2`` …) within the xlsx row limit;
+        ``autofilter``: a filter on the header row of each."""
         start = 1 if header_note else 0
         per_sheet = EXCEL_MAX_ROWS - 1 - start
         chunks = max(1, int(np.ceil(len(frame) / per_sheet)))
@@ -239,6 +241,8 @@ class _Workbook:
                 self.header_row[sheet] = 1
                 self.merge[sheet] = [(0, 0, 0, max(len(frame.columns) - 1, 1), header_note)]
             self.freeze[sheet] = {"row": start + 1, "col": 0}
+            if autofilter:
+                self.autofilter[sheet] = True
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is None:
@@ -253,7 +257,7 @@ class _Workbook:
 
             rustpy_xlsxwriter.write_worksheets(self.sheets, str(self.path), header_row=self.header_row or None,
                                                merge_ranges=self.merge or None, freeze_panes=self.freeze or None,
-                                               bold_headers=True)
+                                               autofilter=self.autofilter or None, bold_headers=True)
             _integers_written_as_integers(self.path, [self.integer_columns.get(name, []) for name, _ in self.sheets])
         return False
 
@@ -389,8 +393,9 @@ def _workbook(path: Path) -> _Workbook:
     return _Workbook(path)
 
 
-def _write_sheet(book: _Workbook, frame: pd.DataFrame, name: str, *, header_note: str | None = None) -> None:
-    book.add(name, frame, header_note=header_note)
+def _write_sheet(book: _Workbook, frame: pd.DataFrame, name: str, *, header_note: str | None = None,
+                 autofilter: bool = False) -> None:
+    book.add(name, frame, header_note=header_note, autofilter=autofilter)
 
 
 def _notes_sheet(book: _Workbook, notes: list[str]) -> None:
@@ -673,10 +678,13 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
                                                   {key: SUMMARY_KEYS_ZH[key], **SUMMARY_COLUMNS_ZH}),
                              sheet, header_note=once + data_note)
         list_cols = {c: IDLE_COLUMNS_ZH[c] for c in EXCEL_LIST_COLUMNS}
-        _write_sheet(writer, _excel_frame(_methods_zh(listed), list_cols), "宗地清单", header_note=list_note + data_note)
+        # the lists filtered on their header row, as the batch's result sheet (a clerk filters by 审计结论, 镇街 …)
+        _write_sheet(writer, _excel_frame(_methods_zh(listed), list_cols), "宗地清单", header_note=list_note + data_note,
+                     autofilter=True)
         _write_sheet(writer, _excel_frame(_methods_zh(rejected), list_cols), "问题记录",
                      header_note="数据不足（缺少判定所需字段）或有数据问题的记录（重复宗地代码、无法识别的日期或数值、无效地类编码、"
-                                 "信用代码校验失败、无几何图形等），请核实补正；均未删除、未合并。" + data_note)
+                                 "信用代码校验失败、无几何图形等）与逾期动工待核查的记录，请核实补正；均未删除、未合并。" + data_note,
+                     autofilter=True)
     logger.info("Wrote idle-audit workbook %s (%d parcels listed of %d; %d with problems)",
                 path, len(listed), n_total, n_rejected)
     return path
@@ -934,7 +942,7 @@ def write_efficiency_excel(classed: pd.DataFrame, path, *, notes: list[str], low
             t = _with_total(t) if key else t
             t[["用地面积（亩）", "税收（万元）"]] = t[["用地面积（亩）", "税收（万元）"]].round(2)
             _write_sheet(writer, t, sheet, header_note=data_note)
-        _write_sheet(writer, _excel_frame(classed, EFFICIENCY_COLUMNS_ZH), "企业清单", header_note=data_note)
+        _write_sheet(writer, _excel_frame(classed, EFFICIENCY_COLUMNS_ZH), "企业清单", header_note=data_note, autofilter=True)
         for name, table in low_tables.items():
             by = table.columns[0]
             _write_sheet(writer, _excel_frame(_with_total(table, by), {by: SUMMARY_KEYS_ZH.get(by, by), **LOW_COLUMNS_ZH}),
