@@ -857,11 +857,13 @@ def layers_note(layers_used: list[dict]) -> list[str]:
 
 def write_answer_map(gdf, path, *, title: str, status_field: str, popup_fields: dict, max_features: int,
                      provenance_note: str, overwrite: bool, priority: pd.Series | None = None,
-                     value_order: list[str] | None = None, basemap: str = "none"):
+                     value_order: list[str] | None = None, basemap: str = "none",
+                     legend_counts: dict | None = None, size_field: str | None = None):
     """Draw the answer with :func:`dcf_spatial.maps.webmap.answer_map`, at most ``max_features``.
 
     When there are more rows, the ``max_features`` with the highest ``priority`` are drawn and the
-    legend note says how many of how many. Returns the path, or None if the maps module is absent.
+    legend note says how many of how many. ``legend_counts`` and ``size_field`` go to ``answer_map``.
+    Returns the path, or None if the maps module is absent.
     """
     try:
         from ..maps.webmap import answer_map
@@ -888,10 +890,12 @@ def write_answer_map(gdf, path, *, title: str, status_field: str, popup_fields: 
         pos = draw[status_field].map({v: i for i, v in enumerate(value_order)}).fillna(len(value_order))
         draw = draw.iloc[np.argsort(pos.to_numpy(), kind="stable")]
     cols = [c for c in popup_fields if c in draw.columns]
-    draw = draw[cols + [draw.geometry.name] + ([status_field] if status_field not in cols else [])]
+    extra = [c for c in (status_field, size_field) if c and c not in cols and c in draw.columns]
+    draw = draw[cols + [draw.geometry.name] + extra]
     return answer_map(draw, path, title=title, status_field=status_field, label_field="parcel_id" if "parcel_id" in draw else None,
                       popup_fields={c: popup_fields[c] for c in cols}, provenance_note=note, basemap=basemap,
-                      overwrite=overwrite, answer_label="审计结果")
+                      overwrite=overwrite, answer_label="审计结果", legend_counts=legend_counts, size_field=size_field,
+                      count_unit="宗" if size_field else "")
 
 
 #: efficiency list columns -> Chinese header
@@ -1047,23 +1051,29 @@ def write_idle_parcel_map(result, path, *, as_of, max_features: int, note: str, 
                                               "area_mu", "township_zh", "cluster_zh", "imagery_flag",
                                               "location_method", "place_name", "place_reason", "address")
              if k in result.columns}
-    if "location_method" in result.columns:
-        method = result["location_method"].astype(object)
-        n_named, n_unknown = int((method == "按地名定位").sum()), int((method == "位置不明").sum())
-        if n_named or n_unknown:
-            note = (f"{note}；{n_named:,} 宗无坐标、按地名定位，画在所属单元的代表点上（位置示意，弹窗“定位方式”标为按地名定位）"
-                    f"；{n_unknown:,} 宗位置不明，未绘制，见清单")
+    # parcels sharing a point (a ledger placed by names: a town's parcels on its representative point)
+    # are one marker each point, coloured by the most serious label, sized by the count; the legend
+    # counts parcels as the workbook does (each once; 位置不明, repeats and footers said apart)
+    from .map_points import idle_map_features, legend_notes
+
+    features, info = idle_map_features(result, columns=[c for c in popup if c not in ("parcel_id", "status_zh")])
+    if info["shared_points"]:
+        popup = {**{k: v for k, v in popup.items() if k in ("parcel_id", "status_zh")},
+                 "counts_zh": "各结论宗数", "parcels_zh": "宗地（结论）",
+                 **{k: v for k, v in popup.items() if k not in ("parcel_id", "status_zh", "holder", "reason_zh")}}
+        popup["status_zh"] = "审计结论（该点最严重的）"
+    note = "；".join([*legend_notes(info), note])
     # the rank from the status's code in ORDER (factorised where the text is held), not a
     # ``Series.map`` of arrow text, which makes a Python object per parcel (at 10⁶ parcels that
     # was the audit's memory peak, during the writes); an unknown status ranks 0, as NaN did
-    codes = status_codes(result["status"])  # positions in ORDER (= STATUS_ORDER)
+    codes = status_codes(features["status"])  # positions in ORDER (= STATUS_ORDER)
     action_rank = np.where(codes >= 0, len(ORDER) - codes, 0).astype(float)
-    priority = action_rank * 1e9 + result["area_mu"].fillna(0).to_numpy(dtype=float)
-    return write_answer_map(result, path, title=f"闲置土地审计（基准日 {pd.Timestamp(as_of):%Y-%m-%d}）",
+    priority = action_rank * 1e9 + features["area_mu"].fillna(0).to_numpy(dtype=float)
+    return write_answer_map(features, path, title=f"闲置土地审计（基准日 {pd.Timestamp(as_of):%Y-%m-%d}）",
                             status_field="status_zh", popup_fields=popup, max_features=max_features,
                             provenance_note=note, overwrite=overwrite, priority=priority,
                             value_order=[zh for s in MAP_STATUS_ORDER for s2, zh in status_labels() if s2 == s],
-                            basemap=basemap)
+                            basemap=basemap, legend_counts=info["legend_counts"], size_field="n_parcels")
 
 
 def write_efficiency_parcel_map(audited, latest: pd.DataFrame, class_names_zh: dict[str, str], path, *,
