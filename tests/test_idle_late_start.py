@@ -32,7 +32,8 @@ def test_started_thirteen_months_late_is_flagged_and_listed():
     assert "比约定动工日期2020-07-01晚396天" in flag
     assert "2021-07-02至2021-07-31期间曾构成闲置土地" in flag
     assert "第二条" in flag and "第十四条" in flag
-    assert "【逾期动工】" + flag in r["reason_zh"]
+    assert "【逾期动工】动工晚于约定（或经批准延期后的）动工开发日期满一年，其间曾构成" in r["reason_zh"]
+    assert "逾期动工提示" in r["reason_zh"] and "第十四条第（一）项" in r["reason_zh"]
     assert "逾期动工" in r["problems"]                      # on the 问题记录 sheet, among the rows to check
     assert "征缴土地闲置费" in r["next_step_zh"]
 
@@ -83,6 +84,7 @@ def test_undated_extension_sentence_says_it_had_no_effect(tmp_path):
     assert r["status"] == "normal"
     assert "晚587天" in r["late_start_flag"]
     assert "中没有可识别的延期日期，未作为延期，对此无影响" in r["late_start_flag"]
+    assert "中没有可识别的延期日期，未作为延期，对此无影响" in r["reason_zh"]
 
 
 def test_late_start_in_the_workbook(tmp_path):

@@ -47,6 +47,7 @@ def _frame():
 
 def test_parcels_on_one_point_are_one_marker_of_the_most_serious_conclusion():
     feats, info = idle_map_features(_frame())
+    assert info["drawn"].all()
     assert len(feats) == 2                                          # B1, and one marker for 郑家镇
     town = feats[feats["n_parcels"] > 1].iloc[0]
     assert town["status_zh"] == IDLE2 and town["status"] == "idle_reclaim"
@@ -68,7 +69,8 @@ def test_without_shared_points_every_parcel_is_its_own_feature():
     f = _frame()
     f = f[f["parcel_id"].isin(["B1", "A4"])]
     feats, info = idle_map_features(f)
-    assert feats["parcel_id"].tolist() == ["B1"] and feats["n_parcels"].tolist() == [1]
+    assert feats is f                                   # no copy (at 10⁶ parcels): the rows to draw are marked
+    assert feats[info["drawn"]]["parcel_id"].tolist() == ["B1"]
     assert info["shared_points"] == 0 and info["unplaced"] == 1
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .idle_audit import STATUS_ORDER, in_totals, status_labels
+from .idle_audit import STATUS_ORDER, in_totals, status_codes, status_labels
 
 #: the parcels a marker's popup lists by id before saying how many more
 LIST_MAX = 30
@@ -28,16 +28,21 @@ LIST_MAX = 30
 BY_NAME = "按地名定位"
 
 
-def label_rank(status, status_zh) -> np.ndarray:
-    """The seriousness of each row's label: its position in :func:`status_labels` (0 = most serious;
-    a label not listed ranks by its status code, after the listed ones)."""
+def _label_ranks(status_codes_: np.ndarray, label_codes: np.ndarray, labels) -> np.ndarray:
+    """The seriousness of each distinct label (``labels``, codes ``label_codes`` per row): its position
+    in :func:`status_labels` (0 = most serious); a label not listed ranks after the listed ones, by the
+    status code of its first row. One value per distinct label, not per row."""
     order = {zh: i for i, (_s, zh) in enumerate(status_labels())}
-    n_labels = len(order)
-    zh = pd.Series(np.asarray(status_zh, dtype=object))
-    rank = zh.map(order).to_numpy(dtype=float)
-    by_status = pd.Series(np.asarray(status, dtype=object)).map({s: i for i, s in enumerate(STATUS_ORDER)})
-    fallback = n_labels + by_status.fillna(len(STATUS_ORDER)).to_numpy(dtype=float)
-    return np.where(np.isnan(rank), fallback, rank)
+    ranks = np.empty(len(labels), dtype=float)
+    present = label_codes >= 0
+    first = np.full(len(labels), -1, dtype=np.int64)
+    if present.any():
+        uniq, at = np.unique(label_codes[present], return_index=True)
+        first[uniq] = np.flatnonzero(present)[at]
+    for j, zh in enumerate(labels):  # the distinct labels: a handful
+        code = status_codes_[first[j]] if first[j] >= 0 else -1
+        ranks[j] = order.get(str(zh), len(order) + (code if code >= 0 else len(STATUS_ORDER)))
+    return ranks
 
 
 def idle_map_features(result, *, columns=()):
@@ -49,19 +54,21 @@ def idle_map_features(result, *, columns=()):
         The audited parcels (:func:`~dcf_spatial.land.idle_audit.audit_idle` with zones), a GeoDataFrame.
     columns
         Further columns to carry on the features (popup fields); on a shared point they hold the
-        first parcel's value only where all its parcels agree, else are empty.
+        first parcel's value where all its parcels agree, else are empty.
 
     Returns
     -------
     (GeoDataFrame, dict)
-        The features: each parcel counted in the totals that has a place, except those that share
-        their point with others, which are one feature per point (``n_parcels`` > 1, ``parcel_id`` naming
+        The features: where no parcels share a point, ``result`` itself (no copy; draw only the rows of
+        ``info["drawn"]``); else each parcel counted in the totals that has a place, those that share
+        their point with others being one feature per point (``n_parcels`` > 1, ``parcel_id`` naming
         the place and the count, ``status``/``status_zh`` the most serious present, ``counts_zh`` and
-        ``parcels_zh`` the counts by label and the parcels). ``n_parcels`` is 1 on the other rows. The
-        dict: ``legend_counts`` (label → parcels, as the workbook counts them), ``unplaced`` (parcels
-        not drawn: no place), ``unplaced_zh`` (their labels and counts), ``repeats`` (rows of a repeated
-        parcel id, drawn once), ``footers`` (合计/表尾 rows, no parcel), ``shared_points``,
-        ``shared_parcels``, ``by_name_points`` (shared points placed by a name).
+        ``parcels_zh`` the counts by label and the parcels; ``n_parcels`` is 1 on the other rows). The
+        dict: ``drawn`` (bool per row of the features: to draw), ``legend_counts`` (label → parcels, as
+        the workbook counts them, most serious first), ``unplaced`` (parcels not drawn: no place),
+        ``unplaced_zh`` (their labels and counts), ``repeats`` (rows of a repeated parcel id, drawn
+        once), ``footers`` (合计/表尾 rows, no parcel), ``shared_points``, ``shared_parcels``,
+        ``by_name_points`` (shared points placed by a name).
 
     Examples
     --------
@@ -80,23 +87,30 @@ def idle_map_features(result, *, columns=()):
     import shapely
 
     n = len(result)
-    status = np.asarray(result["status"].astype(object), dtype=object)
-    status_zh = np.asarray(result["status_zh"].astype(object), dtype=object)
-    footer = status == "not_a_parcel"
-    keep = np.asarray(in_totals(result), dtype=bool) & ~footer
+    # codes, not a Python string per row (at 10⁶ parcels an object copy of a text column was the
+    # audit's memory peak): the statuses' codes, the labels factorised (arrow text stays arrow)
+    codes = status_codes(result["status"])
+    label_codes, labels = pd.factorize(result["status_zh"])
+    label_codes = np.asarray(label_codes, dtype=np.int64)
+    labels = [str(v) for v in labels]
+    label_rank = _label_ranks(codes, label_codes, labels)
+    footer = codes == STATUS_ORDER.index("not_a_parcel")
+    repeat = ~np.asarray(in_totals(result), dtype=bool)
+    keep = ~repeat & ~footer & (label_codes >= 0)
     geom = result.geometry.values
     has = ~(shapely.is_missing(geom) | shapely.is_empty(geom))
-    rank = label_rank(status, status_zh)
-    kept_labels = pd.Series(status_zh[keep])
-    order = np.argsort(rank[keep], kind="stable")
-    legend_counts = kept_labels.iloc[order].value_counts(sort=False).to_dict()
+    by_rank = np.argsort(label_rank, kind="stable")
+
+    def counted(mask):  # label → rows in mask, most serious first
+        k = np.bincount(label_codes[mask], minlength=len(labels))
+        return {labels[j]: int(k[j]) for j in by_rank if k[j]}
+
     unplaced = keep & ~has
-    un = pd.Series(status_zh[unplaced]).iloc[np.argsort(rank[unplaced], kind="stable")].value_counts(sort=False)
-    info = {"legend_counts": {str(k): int(v) for k, v in legend_counts.items()},
-            "unplaced": int(unplaced.sum()),
+    un = counted(unplaced)
+    info = {"legend_counts": counted(keep), "unplaced": int(unplaced.sum()),
             "unplaced_zh": "、".join(f"{k} {v} 宗" for k, v in un.items()),
-            "repeats": int((~np.asarray(in_totals(result), dtype=bool) & ~footer).sum()),
-            "footers": int(footer.sum()), "shared_points": 0, "shared_parcels": 0, "by_name_points": 0}
+            "repeats": int((repeat & ~footer).sum()), "footers": int(footer.sum()),
+            "shared_points": 0, "shared_parcels": 0, "by_name_points": 0}
     drawn = keep & has
     point = drawn & (shapely.get_type_id(geom) == 0)
     pos = np.flatnonzero(point)
@@ -105,17 +119,25 @@ def idle_map_features(result, *, columns=()):
         cx, _ = pd.factorize(np.round(shapely.get_x(geom[pos]), 7))
         cy, uy = pd.factorize(np.round(shapely.get_y(geom[pos]), 7))
         group[pos] = pd.factorize(cx.astype(np.int64) * max(len(uy), 1) + cy)[0]
-    sizes = np.bincount(group[pos], minlength=1) if len(pos) else np.zeros(1, dtype=np.int64)
-    shared = point & (sizes[np.maximum(group, 0)] > 1) & (group >= 0)
+    sizes = np.bincount(group[pos]) if len(pos) else np.zeros(1, dtype=np.int64)
+    shared = point & (group >= 0) & (sizes[np.maximum(group, 0)] > 1)
+    if not shared.any():
+        info["drawn"] = drawn
+        return result, info
     single_pos = np.flatnonzero(drawn & ~shared)
     carry = [c for c in dict.fromkeys(("parcel_id", "status", "status_zh", "area_mu", *columns)) if c in result.columns]
-    singles = result.iloc[single_pos][carry + [result.geometry.name]].copy()
+    singles = result[carry + [result.geometry.name]].iloc[single_pos].copy()
     singles["n_parcels"] = 1
-    if not shared.any():
-        return singles, info
     spos = np.flatnonzero(shared)
-    sub = pd.DataFrame({"g": group[spos], "rank": rank[spos], "status": status[spos], "status_zh": status_zh[spos],
-                        "pid": result["parcel_id"].astype(object).to_numpy()[spos] if "parcel_id" in result.columns
+
+    def take(col, rows):  # the values of ``col`` at ``rows`` only, as Python objects
+        return result[col].iloc[rows].astype(object).to_numpy()
+
+    status = take("status", spos)
+    status_zh = np.asarray(labels, dtype=object)[label_codes[spos]]
+    sub = pd.DataFrame({"g": group[spos], "rank": label_rank[label_codes[spos]], "status": status,
+                        "status_zh": status_zh,
+                        "pid": take("parcel_id", spos) if "parcel_id" in result.columns
                         else (spos + 1).astype(str), "pos": spos})
     sub = sub.sort_values(["g", "rank", "pos"], kind="stable")
     top = sub.drop_duplicates("g")                        # the most serious label of each point
@@ -130,10 +152,10 @@ def idle_map_features(result, *, columns=()):
     parcels_zh = ids + np.where(more.reindex(ids.index).to_numpy() > 0,
                                 "等，另 " + more.reindex(ids.index).astype(str) + " 宗见清单", "")
     first = top["pos"].to_numpy()
-    method = (result["location_method"].astype(object).to_numpy()[first] if "location_method" in result.columns
+    method = (take("location_method", first) if "location_method" in result.columns
               else np.full(len(first), None, dtype=object))
     by_name = method == BY_NAME
-    place = (result["place_name"].astype(object).to_numpy()[first] if "place_name" in result.columns
+    place = (take("place_name", first) if "place_name" in result.columns
              else np.full(len(first), None, dtype=object))
     place = np.where(pd.isna(place), "", place).astype(object)
     k = count.reindex(top["g"]).to_numpy()
@@ -143,20 +165,22 @@ def idle_map_features(result, *, columns=()):
                "n_parcels": k, "counts_zh": counts_zh.reindex(top["g"]).to_numpy(),
                "parcels_zh": parcels_zh.reindex(top["g"]).to_numpy()}
     if "area_mu" in result.columns:
-        area = pd.Series(result["area_mu"].to_numpy(dtype=float)[spos]).groupby(group[spos]).sum(min_count=1)
+        area = pd.Series(result["area_mu"].iloc[spos].to_numpy(dtype=float)).groupby(group[spos]).sum(min_count=1)
         grouped["area_mu"] = area.reindex(top["g"]).to_numpy()
     for c in carry:
         if c in grouped:
             continue
-        vals = pd.Series(result[c].astype(object).to_numpy()[spos], dtype=object)
+        vals = pd.Series(take(c, spos), dtype=object)
         same = vals.groupby(group[spos]).nunique(dropna=False).reindex(top["g"]).to_numpy() == 1
-        grouped[c] = np.where(same, result[c].astype(object).to_numpy()[first], None)
+        grouped[c] = np.where(same, take(c, first), None)
     points = gpd.GeoDataFrame(grouped, geometry=list(geom[first]), crs=result.crs)
     if result.geometry.name != "geometry":
         points = points.rename_geometry(result.geometry.name)
     info.update(shared_points=len(points), shared_parcels=int(len(spos)), by_name_points=int(by_name.sum()))
-    out = pd.concat([singles, points], ignore_index=True)
-    return gpd.GeoDataFrame(out, geometry=result.geometry.name, crs=result.crs), info
+    out = gpd.GeoDataFrame(pd.concat([singles, points], ignore_index=True), geometry=result.geometry.name,
+                           crs=result.crs)
+    info["drawn"] = np.ones(len(out), dtype=bool)
+    return out, info
 
 
 def legend_notes(info: dict, *, numbers: bool = True) -> list[str]:

@@ -875,6 +875,8 @@ def write_answer_map(gdf, path, *, title: str, status_field: str, popup_fields: 
     geom = gdf.geometry.values
     pos = np.flatnonzero(~(shapely.is_missing(geom) | shapely.is_empty(geom)))
     note = provenance_note
+    if priority is not None:  # a row of NaN priority is not drawn (a parcel's repeat, a ledger's footer)
+        pos = pos[~np.isnan(np.asarray(priority, dtype=float)[pos])]
     if len(pos) > max_features:
         # pick the rows first (positions only), then take those few rows: no copy of the whole table
         if priority is not None:
@@ -1069,6 +1071,7 @@ def write_idle_parcel_map(result, path, *, as_of, max_features: int, note: str, 
     codes = status_codes(features["status"])  # positions in ORDER (= STATUS_ORDER)
     action_rank = np.where(codes >= 0, len(ORDER) - codes, 0).astype(float)
     priority = action_rank * 1e9 + features["area_mu"].fillna(0).to_numpy(dtype=float)
+    priority = np.where(info["drawn"], priority, np.nan)   # a repeat, a footer: not drawn
     return write_answer_map(features, path, title=f"闲置土地审计（基准日 {pd.Timestamp(as_of):%Y-%m-%d}）",
                             status_field="status_zh", popup_fields=popup, max_features=max_features,
                             provenance_note=note, overwrite=overwrite, priority=priority,
