@@ -1060,10 +1060,14 @@ def write_idle_parcel_map(result, path, *, as_of, max_features: int, note: str, 
 
     features, info = idle_map_features(result, columns=[c for c in popup if c not in ("parcel_id", "status_zh")])
     if info["shared_points"]:
+        # a point's counts and parcels after its name; a parcel of its own keeps its holder and reason
+        # (a popup skips the empty cells: a point's fields its parcels do not share)
         popup = {**{k: v for k, v in popup.items() if k in ("parcel_id", "status_zh")},
                  "counts_zh": "各结论宗数", "parcels_zh": "宗地（结论）",
-                 **{k: v for k, v in popup.items() if k not in ("parcel_id", "status_zh", "holder", "reason_zh")}}
-        popup["status_zh"] = "审计结论（该点最严重的）"
+                 **{k: v for k, v in popup.items() if k not in ("parcel_id", "status_zh")}}
+        popup["status_zh"] = "审计结论（多宗的点：其中最严重的）"
+        if "area_mu" in popup:
+            popup["area_mu"] = "宗地面积（亩；多宗的点为合计）"
     note = "；".join([*legend_notes(info), note])
     # the rank from the status's code in ORDER (factorised where the text is held), not a
     # ``Series.map`` of arrow text, which makes a Python object per parcel (at 10⁶ parcels that
