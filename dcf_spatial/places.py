@@ -562,7 +562,12 @@ PLACE_COLUMNS = ("location_method", "place_matched", "place_name", "place_level"
                  "place_reason")
 
 
-def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool = False, gaz: Gazetteer | None = None):
+#: ``location_method`` of a row that is no record (a ledger's 合计 row or footer, ``skip`` of :func:`place_rows`)
+NOT_A_RECORD_METHOD = "非宗地行（不定位）"
+
+
+def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool = False, gaz: Gazetteer | None = None,
+               skip=None):
     """Place the rows without a geometry by the names in their address text.
 
     Parameters
@@ -578,6 +583,10 @@ def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool 
         its polygon (for a site check).
     gaz
         A gazetteer already built (else :func:`gazetteer` of ``store``).
+    skip
+        Rows that are no record (a ledger's 合计 row or footer, a bool mask): not placed, their
+        ``location_method`` is :data:`NOT_A_RECORD_METHOD`, and the note counts them apart — never as
+        位置不明.
 
     Returns
     -------
@@ -602,6 +611,9 @@ def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool 
     cols = {c: np.full(n, None, dtype=object) for c in PLACE_COLUMNS}
     cols["location_method"][~missing] = "坐标"
     notes: list[str] = []
+    footer = np.zeros(n, dtype=bool) if skip is None else (np.asarray(skip, dtype=bool) & missing)
+    cols["location_method"][footer] = NOT_A_RECORD_METHOD
+    missing_all, missing = missing, missing & ~footer
     if missing.any():
         if column not in out.columns:
             cols["location_method"][missing] = "位置不明"
@@ -632,7 +644,9 @@ def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool 
             n_unknown = int((cols["location_method"] == "位置不明").sum())
             where = ("该单元的代表点（地图上标为“按地名定位”）" if as_point
                      else "该单元（具体地块未知：结论按该单元本身的规划定位判定，面积取该行申报面积）")
-            notes.append(f"{int(missing.sum())} 行无坐标：{n_named} 行按{column_label(column)}中的地名定位到最具体的单元"
+            lines = (f"{int(missing_all.sum())} 行无坐标（其中 {int(footer.sum())} 行为合计行或表尾，不是宗地，不定位）："
+                     if footer.any() else f"{int(missing.sum())} 行无坐标：")
+            notes.append(f"{lines}{n_named} 行按{column_label(column)}中的地名定位到最具体的单元"
                          f"（园区 > 集聚区/示范区 > 镇街），位置取{where}；{n_unknown} 行地名无法识别，记为“位置不明”")
     for c in PLACE_COLUMNS:
         if c in out.columns:

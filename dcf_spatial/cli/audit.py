@@ -188,6 +188,9 @@ def idle_count_lines(rows: list[dict], counts: dict) -> list[str]:
     lines.append(f"  土地闲置费合计 {fee_total_zh(counts['fee_wan'], counts['fee_pending'])}；需核实补正的记录 "
                  f"{counts['to_check']:,} 条（有数据问题 {counts['problems']:,} 条、数据不足 {counts['insufficient']:,} 条，"
                  "两者可重叠；见“问题记录”表）")
+    if counts.get("late_starts"):
+        lines.append(f"  逾期动工 {counts['late_starts']:,} 宗：已动工，但动工晚于约定日期满一年，其间曾构成闲置土地（第二条）；"
+                     "结论按基准日现状，列入问题记录，请核查是否已征缴土地闲置费（见“逾期动工提示”列）")
     if counts["imagery_conflicts"] is not None:
         lines.append(f"  影像与记录矛盾 {counts['imagery_conflicts']:,} 宗")
     if counts["unknown"] is not None:
@@ -200,8 +203,11 @@ def idle_count_lines(rows: list[dict], counts: dict) -> list[str]:
 def describe_idle(summary: dict) -> list[str]:
     """The Chinese lines ``dcf audit idle --engine dask`` prints of a run summary (``AuditResult.to_dict()``):
     the single engine's lines (:func:`idle_count_lines`), the partitions and the run."""
+    from ..land.idle_audit import rows_zh
+
+    footers = (summary.get("console") or {}).get("not_a_parcel") or 0
     lines = [f"闲置土地审计（dask 引擎，基准日 {summary['as_of']}）：{summary['partitions']} 个输入分区"
-             f"（输入分成的并行审计单元；结果文件数见下），输入 {summary['rows']:,} 宗，输出 {summary['rows']:,} 条结论"]
+             f"（输入分成的并行审计单元；结果文件数见下），输入 {rows_zh(summary['rows'], footers)}，输出 {summary['rows']:,} 条结论"]
     lines += idle_count_lines(summary.get("status_rows") or [], summary.get("console"))
     lines.append(f"  重复宗地代码 {summary['duplicate_ids']:,} 个（均保留、未合并；面积与闲置费每宗只计一次）")
     return lines + _describe_run(summary, summary["files"])
@@ -319,6 +325,7 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
     """
     from .. import land
     from ..land.dask import input_source
+    from ..land.idle_audit import rows_zh
     from ..land.outputs import console_counts, status_rows
 
     if engine == "dask":
@@ -348,8 +355,10 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
     if as_json:
         echo_json(res.to_dict())
         return
-    click.echo(f"闲置土地审计（基准日 {as_of:%Y-%m-%d}）：输入 {len(r):,} 宗，输出 {len(r):,} 条结论")
-    for line in idle_count_lines(status_rows(res.summaries["status"]).to_dict("records"), console_counts(r)):
+    counts = console_counts(r)
+    click.echo(f"闲置土地审计（基准日 {as_of:%Y-%m-%d}）：输入 {rows_zh(len(r), counts['not_a_parcel'])}，"
+               f"输出 {len(r):,} 条结论")
+    for line in idle_count_lines(status_rows(res.summaries["status"]).to_dict("records"), counts):
         click.echo(line)
     _echo_notes(res)
     click.echo("输出：")

@@ -230,6 +230,12 @@ def _datestr(values) -> _Coded:
     return _Coded(pa.array(text, type=_LS), codes)
 
 
+def _dates_text(values) -> pa.Array:
+    """YYYY-MM-DD text of each date ("" for NaT), as arrow text (see :func:`_datestr`)."""
+    coded = _datestr(values)
+    return coded.texts.take(pa.array(coded.codes))
+
+
 def _fixed(values, decimals: int, suffix: str = "") -> pa.Array:
     """``"%.<decimals>f" % v`` of every value followed by ``suffix`` ("（未知）" for NaN, no suffix),
     as arrow text.
@@ -385,6 +391,9 @@ def legal_notes(rules: dict | None = None) -> list[str]:
         f"延期：依{art['extension']}，因第八条情形可签订补充协议延长动工开发期限，“延长动工开发期限最长不得超过一年”。本工具按延期后的动工日期"
         "不得晚于原约定动工日期满一年之日核查：延期未记录第八条原因的不予认可，自原约定动工日期起算；超过上限的，上限以内部分认可、"
         "自上限之日起算，超出部分不予认可；两种情形均在“延期核查提示”列标出。",
+        f"逾期动工：依{art['definition']}，超过约定（或依{art['extension']}经批准延期后的）动工开发日期满一年未动工开发的为闲置土地；"
+        "已动工、但动工日期晚于满一年之日的宗地，其间曾构成闲置土地。结论按基准日现状（如“正常”），另在“逾期动工提示”列"
+        f"和理由中写明晚了多少天、曾闲置的期间，列入问题记录，下一步为核查是否已依{art['fee']}征缴土地闲置费。",
         f"无偿收回：{art['reclaim']}援引的《土地管理法》第三十七条为2004年文本条号，{law}中为第三十八条。",
     ]
 
@@ -485,6 +494,7 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     _flag_future_starts(out, as_of)
     _decide_month_dates(out, as_of, rules)
     _flag_extension_before_start(out)
+    _list_late_starts(out)
     _mark_not_a_parcel(out)
     counts = out["status"].value_counts().to_dict()
     logger.info("Audited %d parcels (%d distinct rule inputs) as of %s: %s", n, len(first),
@@ -633,6 +643,28 @@ def _flag_extension_before_start(out) -> None:
     out["problems"] = problems
 
 
+def _list_late_starts(out) -> None:
+    """The rows with a late start (``late_start_flag``, :func:`_late_starts`) go on the list of rows to
+    check: 数据问题 says 逾期动工 and what to check, so that they are on the 问题记录 sheet (and in a capped
+    清单) beside the rows to correct. Vectorised: the flagged rows' texts only. In place."""
+    if "late_start_flag" not in out.columns or "problems" not in out.columns:
+        return
+    flag = out["late_start_flag"]
+    if isinstance(flag.dtype, pd.CategoricalDtype):   # by the codes: no object copy of the column
+        codes = flag.cat.codes.to_numpy()
+        empty = flag.cat.categories.get_loc("") if "" in flag.cat.categories else -1
+        late = (codes >= 0) & (codes != empty)
+    else:
+        late = np.asarray((flag.fillna("") != "").to_numpy(), dtype=bool)   # compared where the text is held
+    if not late.any():
+        return
+    rows = np.flatnonzero(late)
+    text = "逾期动工：曾构成闲置土地，请核查是否已征缴土地闲置费（见逾期动工提示）"
+    # the flagged rows' texts only, not an object copy of the whole column
+    old = out["problems"].iloc[rows].astype(object).fillna("").astype(str)
+    _put_rows(out, "problems", rows, np.where(old.to_numpy() == "", text, (old + "；" + text).to_numpy(dtype=object)))
+
+
 def _mark_not_a_parcel(out) -> None:
     """The rows :func:`~dcf_spatial.land.parcels.validate_parcels` found to be a ledger's 合计/小计
     rows or footers (``not_a_parcel``) get the status ``not_a_parcel``, their reason (the cell that
@@ -648,7 +680,7 @@ def _mark_not_a_parcel(out) -> None:
     _put_rows(out, "status", rows, ["not_a_parcel"] * k)
     _put_rows(out, "status_zh", rows, [STATUS_ZH["not_a_parcel"]] * k)
     _put_rows(out, "reason_zh", rows, [str(v) + "。" for v in out["problems"].astype(object).to_numpy()[rows]])
-    for col in ("next_step_zh", "missing_fields", "extension_flag", "cause_kind"):
+    for col in ("next_step_zh", "missing_fields", "extension_flag", "late_start_flag", "cause_kind"):
         if col in out.columns:
             _put_rows(out, col, rows, [""] * k)
     _clear_outcome(out, rows, ("fee_wan", "developed_share", "invested_share"))
@@ -1075,8 +1107,42 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
         also_det.put(late, "（记录的闲置土地认定书日期", s_det, "晚于基准日，按基准日尚未认定）")
         odd = det_unused & ~late
         also_det.put(odd, "（记录有闲置土地认定书日期", s_det, "，但按输入数据至基准日不构成闲置，请核实）")
+    # 5. a start more than a full year after the agreed (or validly extended) start: idle in that
+    # period (第二条), though started now. The status stays the present state; the row is flagged
+    late = _late_starts(started, actual, d1)
+    late_flag = _Texts(n)
+    if late.any():
+        # the texts of the late rows only (at 10⁶ parcels most are not late): each part taken for them
+        m = _mask(late)
+        with np.errstate(invalid="ignore"):
+            late_days = ((actual[late] - count_from[late]) / pd.Timedelta(days=1)).to_numpy().astype(np.int64)
+        late_ext = _Texts(n)
+        late_ext.put(late & has_ext & np.asarray(agreed <= ext), "（经批准延期至", s_ext, "）")
+
+        def sub(flag, text):
+            return pc.if_else(_mask(flag[late]), _part(text), _part(""))
+
+        late_flag.set(late, pc.binary_join_element_wise(
+            _part("实际动工日期"), s_act.rows(late), _part("比约定动工日期"), s_agreed.rows(late),
+            late_ext.array().filter(m), _part("晚"), pc.cast(pa.array(late_days), _LS), _part("天，超过满一年之日（"),
+            s_d1.rows(late), _part("）：依" + reg_def + "，"), _dates_text(d1[late] + pd.Timedelta(days=1)), _part("至"),
+            _dates_text(actual[late] - pd.Timedelta(days=1)),
+            _part("期间曾构成闲置土地（未动工开发满一年）；现已动工，结论按基准日现状。请核查是否已依" + art["fee"] + "征缴土地闲置费"),
+            sub(has_cause, "（记录有第八条原因：经审核属实的不征收土地闲置费）"),
+            sub(bad("extension_until"), "（" + field_label("extension_until") + "中没有可识别的延期日期，未作为延期，对此无影响；"
+                "如有第八条情形的延期补充协议，请填写延期至的日期后重新审计）"),
+            sub(flagged_ext, "（所记录的延期未获认可或超过一年上限，见延期核查提示）"), _part("")))
+    late_flag = late_flag.array()
+    # the reason's remark is one of a few texts (the dates and days are in the flag column): at 10⁶
+    # parcels a per-row remark made every late row's reason distinct (~+3 s of CPU, +0.7 GB)
+    also_late = _Texts(n)
+    also_late.put(late, "【逾期动工】动工晚于约定（或经批准延期后的）动工开发日期满一年，其间曾构成" + reg_def
+                  + "规定的闲置土地，日期与天数见逾期动工提示；请核查是否已依" + art["fee"] + "征缴土地闲置费",
+                  _choose(has_cause, "（记录有第八条原因：经审核属实的不征收）", ""),
+                  _choose(bad("extension_until"), "（" + field_label("extension_until") + "中没有可识别的延期日期，"
+                          "未作为延期，对此无影响）", ""), "。")
     reason = pc.binary_join_element_wise(reason.array(), also_cause.array(), also_ext.array(), also_det.array(),
-                                         pa.scalar("", type=_LS))
+                                         also_late.array(), pa.scalar("", type=_LS))
 
     # the labels and next steps: a code per row into a short list of texts, then one take
     labels: list[str] = [""]
@@ -1106,6 +1172,11 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
         base = len(steps_txt)
         steps_txt += [extra if t == "" else t + "；" + extra for t in steps_txt]
         step[flagged_ext] += base
+    if late.any():
+        extra = steps.get("late_start", "核查是否已征缴土地闲置费（第十四条第（一）项）")
+        base = len(steps_txt)
+        steps_txt += [extra if t == "" else t + "；" + extra for t in steps_txt]
+        step[late] += base
 
     return {"status": pa.array(list(_CODE), type=_LS).take(pa.array(st)), "status_zh": pa.array(labels, type=_LS).take(pa.array(zh)),
             "reason_zh": reason, "fee_wan": fee,
@@ -1113,7 +1184,46 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
             "deadline_2y": d2.where(~started), "developed_share": dev_share, "invested_share": inv_share,
             "missing_fields": missing, "determined": determined,
             "next_step_zh": pa.array(steps_txt, type=_LS).take(pa.array(step)),
-            "extension_flag": ext_flag, "cause_kind": cause_kind}
+            "extension_flag": ext_flag, "late_start_flag": late_flag, "cause_kind": cause_kind}
+
+
+def _late_starts(started: np.ndarray, actual: pd.DatetimeIndex, d1: pd.DatetimeIndex) -> np.ndarray:
+    """The rows started (``started``) after having been idle: 《闲置土地处置办法》第二条 makes land idle
+    that is not started when one full year has passed since the agreed start (``d1``, the year's last
+    day, from the agreed or validly extended start, 第十二条第（一）项). On the day after ``d1`` the year is
+    full: a parcel not started by then was idle on that day, so a start later than ``d1`` + 1 day
+    means an idle period (the statuses this module gives on each audit date agree: idle from ``d1`` + 1
+    day, started on the start date).
+
+    Examples
+    --------
+    >>> d1 = pd.DatetimeIndex(["2023-03-01"] * 3)
+    >>> _late_starts(np.ones(3, bool), pd.DatetimeIndex(["2023-03-02", "2023-03-03", "2023-01-31"]), d1).tolist()
+    [False, True, False]
+    """
+    return np.asarray(started & np.asarray(~d1.isna() & (actual > d1 + pd.Timedelta(days=1))), dtype=bool)
+
+
+def rows_zh(n: int, footers: int, *, unit: str = "宗") -> str:
+    """How many input rows, said as a clerk counts them: ``"50 宗"`` — or, where some rows are a
+    ledger's 合计 row or footer (``not_a_parcel``), ``"50 行（其中 48 宗地、2 行非宗地行（合计/表尾））"``:
+    every count of the input says the same (CLI, 说明 sheet, the list's heading).
+
+    Examples
+    --------
+    >>> rows_zh(50, 2), rows_zh(3, 0), rows_zh(3, 0, unit="条记录")
+    ('50 行（其中 48 宗地、2 行非宗地行（合计/表尾））', '3 宗', '3 条记录')
+    """
+    if not footers:
+        return f"{n:,} {unit}"
+    return f"{n:,} 行（其中 {n - footers:,} 宗地、{footers:,} 行{STATUS_ZH['not_a_parcel']}）"
+
+
+def footer_count(audited) -> int:
+    """The rows of ``audited`` that are a ledger's 合计 row or footer (status ``not_a_parcel``)."""
+    if "status" not in audited.columns:
+        return 0
+    return int(np.asarray(audited["status"] == "not_a_parcel", dtype=bool).sum())
 
 
 def in_totals(audited) -> np.ndarray:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from .. import _fixes
 from ..errors import InputError
-from .idle_audit import ACTION_STATUSES, STATUS_ORDER, STATUS_ZH, status_codes, summarize
+from .idle_audit import ACTION_STATUSES, STATUS_ORDER, STATUS_ZH, footer_count, rows_zh, status_codes, summarize
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ IDLE_COLUMNS_ZH = {
     "land_use_code": "地类编码", "land_use_name": "地类名称", "supply_type": "供地方式",
     "area_m2": "宗地面积（m²）", "area_mu": "宗地面积（亩）", "status_zh": "审计结论", "status": "状态代码",
     "reason_zh": "理由（条款与日期）", "next_step_zh": "下一步", "determined": "已下达闲置土地认定书",
-    "extension_flag": "延期核查提示", "fee_wan": "土地闲置费（万元；未认定的为潜在金额）", "count_from": "起算日",
+    "extension_flag": "延期核查提示", "late_start_flag": "逾期动工提示", "fee_wan": "土地闲置费（万元；未认定的为潜在金额）", "count_from": "起算日",
     "deadline_1y": "满一年之日", "deadline_2y": "满两年之日",
     "agreed_start": "约定动工日期", "extension_until": "延期至", "actual_start": "实际动工日期",
     "stopped_since": "停工日期", "developed_area_m2": "已开发面积（m²）",
@@ -64,7 +64,7 @@ EXCEL_LIST_COLUMNS = ("row", "parcel_id", "holder", "credit_code", "address", "l
                       "place_reason", "township_zh", "township_method", "cluster_zh", "cluster_method", "park_zh",
                       "land_use_code", "land_use_name", "area_mu", "status_zh", "status", "reason_zh", "next_step_zh",
                       "determined", "fee_wan", "count_from", "deadline_1y", "deadline_2y", "agreed_start",
-                      "extension_until", "extension_flag", "actual_start", "stopped_since", "determination_date",
+                      "extension_until", "extension_flag", "late_start_flag", "actual_start", "stopped_since", "determination_date",
                       "developed_share", "invested_share", "land_price_wan", "gov_cause",
                       "missing_fields", "built_fraction", "imagery_flag", "problems", "in_totals", "synthetic")
 #: the zone columns the workbook summarises by (both engines)
@@ -211,14 +211,16 @@ class _Workbook:
         self.header_row: dict[str, int] = {}
         self.merge: dict[str, list] = {}
         self.freeze: dict[str, dict] = {}
+        self.autofilter: dict[str, bool] = {}  # list sheets: a filter on the header row (as the batch's sheet)
         self.replaced = 0  # text cells whose control characters were replaced
         self.integer_columns: dict[str, list[int]] = {}  # per sheet: positions of its integer columns
 
     def __enter__(self):
         return self
 
-    def add(self, name: str, frame: pd.DataFrame, *, header_note: str | None = None) -> None:
-        """Add ``frame`` as one or more sheets (``name``, ``name_2`` …) within the xlsx row limit."""
+    def add(self, name: str, frame: pd.DataFrame, *, header_note: str | None = None, autofilter: bool = False) -> None:
+        """Add ``frame`` as one or more sheets (``name``, ``name_2`` …) within the xlsx row limit;
+        ``autofilter``: a filter on the header row of each."""
         start = 1 if header_note else 0
         per_sheet = EXCEL_MAX_ROWS - 1 - start
         chunks = max(1, int(np.ceil(len(frame) / per_sheet)))
@@ -239,6 +241,8 @@ class _Workbook:
                 self.header_row[sheet] = 1
                 self.merge[sheet] = [(0, 0, 0, max(len(frame.columns) - 1, 1), header_note)]
             self.freeze[sheet] = {"row": start + 1, "col": 0}
+            if autofilter:
+                self.autofilter[sheet] = True
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is None:
@@ -253,7 +257,7 @@ class _Workbook:
 
             rustpy_xlsxwriter.write_worksheets(self.sheets, str(self.path), header_row=self.header_row or None,
                                                merge_ranges=self.merge or None, freeze_panes=self.freeze or None,
-                                               bold_headers=True)
+                                               autofilter=self.autofilter or None, bold_headers=True)
             _integers_written_as_integers(self.path, [self.integer_columns.get(name, []) for name, _ in self.sheets])
         return False
 
@@ -389,8 +393,9 @@ def _workbook(path: Path) -> _Workbook:
     return _Workbook(path)
 
 
-def _write_sheet(book: _Workbook, frame: pd.DataFrame, name: str, *, header_note: str | None = None) -> None:
-    book.add(name, frame, header_note=header_note)
+def _write_sheet(book: _Workbook, frame: pd.DataFrame, name: str, *, header_note: str | None = None,
+                 autofilter: bool = False) -> None:
+    book.add(name, frame, header_note=header_note, autofilter=autofilter)
 
 
 def _notes_sheet(book: _Workbook, notes: list[str]) -> None:
@@ -533,7 +538,10 @@ def console_counts(audited) -> dict:
            "fee_wan": float(np.nansum(fee[once])), "fee_pending": int((fee_pending(audited) & once).sum()),
            "problems": int(bad.sum()), "insufficient": int(short.sum()), "to_check": int((bad | short).sum()),
            "imagery_conflicts": (int(audited["imagery_flag"].astype(str).str.startswith("矛盾").sum())
-                                 if "imagery_flag" in audited.columns else None)}
+                                 if "imagery_flag" in audited.columns else None),
+           # started, but a full year after the agreed (or validly extended) start: idle in between (第二条)
+           "late_starts": (int(np.asarray(audited["late_start_flag"].astype(str) != "", dtype=bool).sum())
+                           if "late_start_flag" in audited.columns else 0)}
     out.update(dict.fromkeys(_LOCATED))
     if "location_method" in audited.columns:
         method = audited["location_method"].astype(object).to_numpy()
@@ -586,10 +594,11 @@ def pick_list_rows(status, has_problem, area_mu, *, max_rows: int) -> tuple[np.n
     return np.sort(order[:max_rows]), len(idx)
 
 
-def list_note(n: int, *, max_rows: int, listed: int, need: int, where: str = GPKG_WHERE) -> str:
-    """The Chinese sentence heading the 宗地清单: all parcels, or which ones and where the rest are."""
+def list_note(n: int, *, max_rows: int, listed: int, need: int, where: str = GPKG_WHERE, footers: int = 0) -> str:
+    """The Chinese sentence heading the 宗地清单: all parcels, or which ones and where the rest are
+    (``footers``: rows that are a ledger's 合计 row or footer, said apart, not counted as parcels)."""
     if n <= max_rows:
-        return f"本表列出全部 {n:,} 宗地。"
+        return f"本表列出全部 {rows_zh(n, footers) if footers else f'{n:,} 宗地'}。"
     more = need - listed
     return (f"共 {n:,} 宗地，超过本工作簿清单上限 {max_rows:,} 行：本表只列出需处置或需核实的宗地"
             f"（{'、'.join(STATUS_ZH[s] for s in ACTION_STATUSES)}及有数据问题的记录）共 {listed:,} 宗"
@@ -613,7 +622,7 @@ def idle_list_positions(audited, *, max_rows: int, where: str = GPKG_WHERE) -> t
     """
     n = len(audited)
     if n <= max_rows:
-        return None, list_note(n, max_rows=max_rows, listed=n, need=0, where=where)
+        return None, list_note(n, max_rows=max_rows, listed=n, need=0, where=where, footers=footer_count(audited))
     pos, need = pick_list_rows(audited["status"], (audited["problems"].astype(str) != "").to_numpy(),
                                audited["area_mu"].to_numpy(dtype=float), max_rows=max_rows)
     return pos, list_note(n, max_rows=max_rows, listed=len(pos), need=need, where=where)
@@ -732,10 +741,13 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
                                                   {key: SUMMARY_KEYS_ZH[key], **SUMMARY_COLUMNS_ZH}),
                              sheet, header_note=once + data_note)
         list_cols = {c: IDLE_COLUMNS_ZH[c] for c in EXCEL_LIST_COLUMNS}
-        _write_sheet(writer, _excel_frame(_methods_zh(listed), list_cols), "宗地清单", header_note=list_note + data_note)
+        # the lists filtered on their header row, as the batch's result sheet (a clerk filters by 审计结论, 镇街 …)
+        _write_sheet(writer, _excel_frame(_methods_zh(listed), list_cols), "宗地清单", header_note=list_note + data_note,
+                     autofilter=True)
         _write_sheet(writer, _excel_frame(_methods_zh(rejected), list_cols), "问题记录",
                      header_note="数据不足（缺少判定所需字段）或有数据问题的记录（重复宗地代码、无法识别的日期或数值、无效地类编码、"
-                                 "信用代码校验失败、无几何图形等），请核实补正；均未删除、未合并。" + data_note)
+                                 "信用代码校验失败、无几何图形等）与逾期动工待核查的记录，请核实补正；均未删除、未合并。" + data_note,
+                     autofilter=True)
     logger.info("Wrote idle-audit workbook %s (%d parcels listed of %d; %d with problems)",
                 path, len(listed), n_total, n_rejected)
     return path
@@ -908,11 +920,13 @@ def layers_note(layers_used: list[dict]) -> list[str]:
 
 def write_answer_map(gdf, path, *, title: str, status_field: str, popup_fields: dict, max_features: int,
                      provenance_note: str, overwrite: bool, priority: pd.Series | None = None,
-                     value_order: list[str] | None = None, basemap: str = "none"):
+                     value_order: list[str] | None = None, basemap: str = "none",
+                     legend_counts: dict | None = None, size_field: str | None = None):
     """Draw the answer with :func:`dcf_spatial.maps.webmap.answer_map`, at most ``max_features``.
 
     When there are more rows, the ``max_features`` with the highest ``priority`` are drawn and the
-    legend note says how many of how many. Returns the path, or None if the maps module is absent.
+    legend note says how many of how many. ``legend_counts`` and ``size_field`` go to ``answer_map``.
+    Returns the path, or None if the maps module is absent.
     """
     try:
         from ..maps.webmap import answer_map
@@ -924,6 +938,8 @@ def write_answer_map(gdf, path, *, title: str, status_field: str, popup_fields: 
     geom = gdf.geometry.values
     pos = np.flatnonzero(~(shapely.is_missing(geom) | shapely.is_empty(geom)))
     note = provenance_note
+    if priority is not None:  # a row of NaN priority is not drawn (a parcel's repeat, a ledger's footer)
+        pos = pos[~np.isnan(np.asarray(priority, dtype=float)[pos])]
     if len(pos) > max_features:
         # pick the rows first (positions only), then take those few rows: no copy of the whole table
         if priority is not None:
@@ -939,10 +955,12 @@ def write_answer_map(gdf, path, *, title: str, status_field: str, popup_fields: 
         pos = draw[status_field].map({v: i for i, v in enumerate(value_order)}).fillna(len(value_order))
         draw = draw.iloc[np.argsort(pos.to_numpy(), kind="stable")]
     cols = [c for c in popup_fields if c in draw.columns]
-    draw = draw[cols + [draw.geometry.name] + ([status_field] if status_field not in cols else [])]
+    extra = [c for c in (status_field, size_field) if c and c not in cols and c in draw.columns]
+    draw = draw[cols + [draw.geometry.name] + extra]
     return answer_map(draw, path, title=title, status_field=status_field, label_field="parcel_id" if "parcel_id" in draw else None,
                       popup_fields={c: popup_fields[c] for c in cols}, provenance_note=note, basemap=basemap,
-                      overwrite=overwrite, answer_label="审计结果")
+                      overwrite=overwrite, answer_label="审计结果", legend_counts=legend_counts, size_field=size_field,
+                      count_unit="宗" if size_field else "")
 
 
 #: efficiency list columns -> Chinese header
@@ -993,7 +1011,7 @@ def write_efficiency_excel(classed: pd.DataFrame, path, *, notes: list[str], low
             t = _with_total(t) if key else t
             t[["用地面积（亩）", "税收（万元）"]] = t[["用地面积（亩）", "税收（万元）"]].round(2)
             _write_sheet(writer, t, sheet, header_note=data_note)
-        _write_sheet(writer, _excel_frame(classed, EFFICIENCY_COLUMNS_ZH), "企业清单", header_note=data_note)
+        _write_sheet(writer, _excel_frame(classed, EFFICIENCY_COLUMNS_ZH), "企业清单", header_note=data_note, autofilter=True)
         for name, table in low_tables.items():
             by = table.columns[0]
             _write_sheet(writer, _excel_frame(_with_total(table, by), {by: SUMMARY_KEYS_ZH.get(by, by), **LOW_COLUMNS_ZH}),
@@ -1098,23 +1116,34 @@ def write_idle_parcel_map(result, path, *, as_of, max_features: int, note: str, 
                                               "area_mu", "township_zh", "cluster_zh", "imagery_flag",
                                               "location_method", "place_name", "place_reason", "address")
              if k in result.columns}
-    if "location_method" in result.columns:
-        method = result["location_method"].astype(object)
-        n_named, n_unknown = int((method == "按地名定位").sum()), int((method == "位置不明").sum())
-        if n_named or n_unknown:
-            note = (f"{note}；{n_named:,} 宗无坐标、按地名定位，画在所属单元的代表点上（位置示意，弹窗“定位方式”标为按地名定位）"
-                    f"；{n_unknown:,} 宗位置不明，未绘制，见清单")
+    # parcels sharing a point (a ledger placed by names: a town's parcels on its representative point)
+    # are one marker each point, coloured by the most serious label, sized by the count; the legend
+    # counts parcels as the workbook does (each once; 位置不明, repeats and footers said apart)
+    from .map_points import idle_map_features, legend_notes
+
+    features, info = idle_map_features(result, columns=[c for c in popup if c not in ("parcel_id", "status_zh")])
+    if info["shared_points"]:
+        # a point's counts and parcels after its name; a parcel of its own keeps its holder and reason
+        # (a popup skips the empty cells: a point's fields its parcels do not share)
+        popup = {**{k: v for k, v in popup.items() if k in ("parcel_id", "status_zh")},
+                 "counts_zh": "各结论宗数", "parcels_zh": "宗地（结论）",
+                 **{k: v for k, v in popup.items() if k not in ("parcel_id", "status_zh")}}
+        popup["status_zh"] = "审计结论（多宗的点：其中最严重的）"
+        if "area_mu" in popup:
+            popup["area_mu"] = "宗地面积（亩；多宗的点为合计）"
+    note = "；".join([*legend_notes(info), note])
     # the rank from the status's code in ORDER (factorised where the text is held), not a
     # ``Series.map`` of arrow text, which makes a Python object per parcel (at 10⁶ parcels that
     # was the audit's memory peak, during the writes); an unknown status ranks 0, as NaN did
-    codes = status_codes(result["status"])  # positions in ORDER (= STATUS_ORDER)
+    codes = status_codes(features["status"])  # positions in ORDER (= STATUS_ORDER)
     action_rank = np.where(codes >= 0, len(ORDER) - codes, 0).astype(float)
-    priority = action_rank * 1e9 + result["area_mu"].fillna(0).to_numpy(dtype=float)
-    return write_answer_map(result, path, title=f"闲置土地审计（基准日 {pd.Timestamp(as_of):%Y-%m-%d}）",
+    priority = action_rank * 1e9 + features["area_mu"].fillna(0).to_numpy(dtype=float)
+    priority = np.where(info["drawn"], priority, np.nan)   # a repeat, a footer: not drawn
+    return write_answer_map(features, path, title=f"闲置土地审计（基准日 {pd.Timestamp(as_of):%Y-%m-%d}）",
                             status_field="status_zh", popup_fields=popup, max_features=max_features,
                             provenance_note=note, overwrite=overwrite, priority=priority,
                             value_order=[zh for s in MAP_STATUS_ORDER for s2, zh in status_labels() if s2 == s],
-                            basemap=basemap)
+                            basemap=basemap, legend_counts=info["legend_counts"], size_field="n_parcels")
 
 
 def write_efficiency_parcel_map(audited, latest: pd.DataFrame, class_names_zh: dict[str, str], path, *,

@@ -40,7 +40,7 @@ AGREEMENT_DATES = ("agreed_start", "agreed_completion", "extension_until", "dete
 RESERVED_OUTPUT_COLUMNS = ("row", "duplicate_id", "in_totals", "not_a_parcel", "month_fields", "problems", "bad_fields", "area_mu", "area_source", "code_valid", "code_problem",
                            "credit_code_valid", "status", "status_zh", "reason_zh", "fee_wan", "count_from",
                            "deadline_1y", "deadline_2y", "developed_share", "invested_share", "missing_fields", "as_of",
-                           "determined", "next_step_zh", "extension_flag", "cause_kind")
+                           "determined", "next_step_zh", "extension_flag", "late_start_flag", "cause_kind")
 
 ENTERPRISE_FIELDS_ZH = {
     "credit_code": "统一社会信用代码", "name": "企业名称", "industry_code": "行业代码（GB/T 4754-2017）",
@@ -170,7 +170,8 @@ def read_parcel_rows(path, *, crs=None, layer=None, field_map: dict | None = Non
     if not has_xy or ADDRESS_COLUMN in gdf.columns:
         # a 供地 ledger has no coordinates: rows are placed by the names in 项目位置 (for the summaries
         # by township and cluster, and the map), at their unit's representative point; not an error
-        gdf, place_notes = place_rows(gdf, store=store, as_point=True)
+        # a 合计 row or a footer (制表人：…) is no parcel: not placed, not counted as 位置不明
+        gdf, place_notes = place_rows(gdf, store=store, as_point=True, skip=not_a_parcel_rows(gdf)[0])
         gdf.attrs["read_notes"] = list(gdf.attrs.get("read_notes", [])) + place_notes
     return gdf
 

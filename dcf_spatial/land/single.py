@@ -197,7 +197,8 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
         "期间计算：" + rules["period_rule_zh"],
         *idle_audit.legal_notes(rules),
         synthetic_note(result),
-        f"输入文件：{source}，共 {len(result):,} 条记录，输出 {len(result):,} 条（每条输入记录恰好一条结论，重复宗地代码不合并）。",
+        f"输入文件：{source}，共 {idle_audit.rows_zh(len(result), idle_audit.footer_count(result), unit='条记录')}，"
+        f"输出 {len(result):,} 条（每条输入记录恰好一条结论，重复宗地代码不合并）。",
         *[f"读入说明：{x}" for x in read_notes],
         outputs.zone_method_note(),
         *outputs.layers_note(layers_used),

@@ -35,7 +35,8 @@ KIND_ZH = {"township": "镇（街道）", "cluster": "工业集聚区", "park": 
 METHOD_ZH = {"inside": "完全位于区内", "largest_share": "跨界，按面积最大者归属", "outside": "不在任何区内",
              "by_name": "按地名定位（项目位置中的地名，取该单元代表点）", "unknown": "位置不明（无坐标，地名无法识别）",
              "not_named": "地名未指明（项目位置只到更大的单元）",
-             "conflict": "地名冲突（项目位置中的地名指向不同单元，无法确定在哪一个）"}
+             "conflict": "地名冲突（项目位置中的地名指向不同单元，无法确定在哪一个）",
+             "not_a_parcel": "非宗地行（合计/表尾），不定位"}
 #: the finest kind a place level fixes: a row placed at a township by name says nothing of its cluster or park
 _LEVEL_KINDS = {"镇街": ("township",), "示范区": ("township",), "服务业分区": ("township",), "服务业节点": ("township",),
                 "集聚区": ("township", "cluster"), "园区": ("township", "cluster", "park")}
@@ -43,6 +44,8 @@ UNKNOWN_ZH = "位置不明"
 #: the ``method`` values of :func:`assign_largest_share`, by code
 _METHODS = ["outside", "inside", "largest_share"]
 NOT_NAMED_ZH = "（地名未指明）"
+#: the zone of a ledger's 合计 row or footer (no parcel, so in no unit)
+NOT_A_PARCEL_ZONE_ZH = "—（非宗地行）"
 
 
 def assign_largest_share(parcels, zones, *, id_field: str = "id", tree=None) -> pd.DataFrame:
@@ -341,6 +344,9 @@ def _apply_name_placement(parcels, out, kinds, notes) -> None:
         np.full(len(parcels), None, dtype=object)
     named = method == "按地名定位"
     unknown = method == "位置不明"
+    from ..places import NOT_A_RECORD_METHOD
+
+    footer = method == NOT_A_RECORD_METHOD   # a 合计 row or footer: in no unit, and not 位置不明 either
     # two names found that point at different units (郑家镇闫寺街道): not "no name found"
     reasons = parcels["place_reason"].astype(object).to_numpy() if "place_reason" in parcels.columns else \
         np.full(len(parcels), None, dtype=object)
@@ -357,6 +363,7 @@ def _apply_name_placement(parcels, out, kinds, notes) -> None:
         zh[not_named], ids[not_named], meth[not_named], share[not_named] = NOT_NAMED_ZH, None, "not_named", np.nan
         zh[unknown], ids[unknown], meth[unknown], share[unknown] = UNKNOWN_ZH, None, "unknown", np.nan
         meth[conflict] = "conflict"
+        zh[footer], ids[footer], meth[footer], share[footer] = NOT_A_PARCEL_ZONE_ZH, None, "not_a_parcel", np.nan
         out[f"{kind}_zh"] = _category(*pd.factorize(zh, use_na_sentinel=True))
         out[f"{kind}_id"] = _category(*pd.factorize(ids, use_na_sentinel=True))
         out[f"{kind}_method"] = _category(*pd.factorize(meth))

@@ -83,6 +83,9 @@ def answer_map(
     zones_label: str | None = None,
     zones_in_view: bool = True,
     answer_label: str = "查询结果",
+    legend_counts: dict[str, int] | None = None,
+    size_field: str | None = None,
+    count_unit: str = "",
 ) -> Path:
     """Write an offline HTML map of a query's answer: ``focus`` highlighted over the plan's zones.
 
@@ -121,6 +124,15 @@ def answer_map(
         (for a B that runs far beyond it, like the 1:4M canal).
     answer_label
         Name of the answer in the layer list (e.g. "审计结果").
+    legend_counts
+        Value of ``status_field`` -> the count its legend entry shows, instead of the features drawn
+        of it (when a feature stands for several rows, e.g. the parcels sharing a point, or the counts
+        are those of a workbook); every value listed gets an entry and a colour, drawn or not.
+    size_field
+        A column of counts (≥ 1): a point standing for ``k`` rows is drawn larger (radius × √k, at most
+        × ``[web] point_size_max_factor``, default 3) and labelled with ``k`` where ``k`` > 1.
+    count_unit
+        The unit after that ``k`` (e.g. "宗").
 
     Returns
     -------
@@ -166,7 +178,8 @@ def answer_map(
         popup_fields = {c: FIELD_LABELS.get(c, c) for c in focus.columns if c != focus.geometry.name}
     status = (focus[status_field].map(lambda v: "未知" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
               if status_field else pd.Series(["结果"] * len(focus)))
-    colors = map_style.status_colors(status.tolist()) if status_field else {"结果": web_cfg.get("focus_color", "#e31a1c")}
+    colors = (map_style.status_colors(status.tolist() + list(legend_counts or ())) if status_field
+              else {"结果": web_cfg.get("focus_color", "#e31a1c")})
     values = list(colors)
     missing_geom = focus.geometry.isna() | focus.geometry.is_empty
     # rows that say they have no real location (e.g. enterprises the plan names but does not place,
@@ -189,7 +202,23 @@ def answer_map(
         if not sel.any():
             continue
         sub = focus[sel]
-        if fam == "point":
+        idx = [values.index(v) for v in status[sel]]
+        labels = None
+        if fam == "point" and size_field and size_field in sub.columns:
+            # a point standing for k rows: larger, and its k written on it; a style per (colour, size)
+            k = sub[size_field].fillna(1).to_numpy(dtype=float).clip(min=1)
+            top = float(web_cfg.get("point_size_max_factor", 3))
+            radii = [int(round(radius * min(top, kk ** 0.5))) for kk in k]
+            pairs = list(dict.fromkeys(zip(idx, radii)))
+            styles = [{"radius": r, "color": web_cfg.get("point_halo", "#ffffff"),
+                       "weight": max(1.0, min(2.0, weight)), "fillColor": colors[values[v]], "fillOpacity": 0.95}
+                      for v, r in pairs]
+            idx = [pairs.index(pr) for pr in zip(idx, radii)]
+            many_rows = k > 1
+            if many_rows.any():
+                pts = wm.to_display(sub[many_rows])
+                labels = [(round(p.y, 5), round(p.x, 5), f"{int(kk)} {count_unit}".strip()) for p, kk in zip(pts.geometry, k[many_rows])]
+        elif fam == "point":
             # a light halo: a red "inside" dot on a red cluster otherwise disappears into it
             styles = [{"radius": radius, "color": web_cfg.get("point_halo", "#ffffff"),
                        "weight": max(1.0, min(2.0, weight)), "fillColor": colors[v], "fillOpacity": 0.95}
@@ -201,15 +230,17 @@ def answer_map(
             # parcels with heavy black outlines render as a black blot
             styles = [{"color": shade(colors[v], darken), "weight": weight,
                        "fillColor": colors[v], "fillOpacity": 0.6, "opacity": 0.9} for v in values]
-        idx = [values.index(v) for v in status[sel]]
         wm.add_layer(sub, answer_label if fam == "polygon" or families[drawn].nunique() == 1
                      else f"{answer_label}（{ {'line': '线', 'point': '点'}[fam] }）",
                      styles=styles, style_index=idx, popup_fields=popup_fields, tooltip_field=label_field,
-                     popup_title=title, provenance=focus.attrs.get("provenance"))
+                     popup_title=title, provenance=focus.attrs.get("provenance"), labels=labels,
+                     label_class="dcf-count-label" if labels else "")
     counts = status.value_counts()
     undrawn = status[~drawn].value_counts()
 
     def count_label(v):
+        if legend_counts is not None:  # the counts given (the rows a feature stands for, a workbook's)
+            return f"{v}（{int(legend_counts.get(v, 0))}）"
         # every row counts; rows not on the map (no geometry, no real location) are said so
         n, off = int(counts.get(v, 0)), int(undrawn.get(v, 0))
         return f"{v}（{n}）" if not off else f"{v}（{n}，其中 {off} 个未上图）"

@@ -988,8 +988,19 @@ def _status_geojson(res) -> bytes | None:
         return out.to_crs(4326).to_json(na="null", drop_id=True).encode()
     if not hasattr(frame, "geometry") or "status" not in frame.columns:
         return None
-    cols = [c for c in ("parcel_id", "status", "status_zh", "area_mu") if c in frame.columns]
-    return frame[cols + ["geometry"]].to_crs(4326).to_json(na="null", drop_id=True).encode()
+    # parcels sharing a point (a ledger placed by names) are one feature per point: the most serious
+    # label, ``n_parcels``, the counts by label and the parcels; the legend's notes ride along (QA9 #2)
+    import json
+
+    from ...land.map_points import idle_map_features, legend_notes
+
+    feats, info = idle_map_features(frame)
+    feats = feats[info["drawn"]]   # a repeat drawn once, a footer or a parcel without a place not at all
+    cols = [c for c in ("parcel_id", "status", "status_zh", "area_mu", "n_parcels", "counts_zh", "parcels_zh")
+            if c in feats.columns]
+    data = json.loads(feats[cols + [feats.geometry.name]].to_crs(4326).to_json(na="null", drop_id=True))
+    data["dcf_notes"] = legend_notes(info, numbers=False)
+    return json.dumps(data, ensure_ascii=False).encode()
 
 
 def _shown_paths(text: str, names: dict) -> str:

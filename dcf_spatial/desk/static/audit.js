@@ -5,8 +5,8 @@
   'use strict';
   var $ = desk.$, el = desk.el;
   var COLOR = {
-    idle: { idle_reclaim: '#67000d', idle: '#cf222e', idle_underdeveloped: '#fb6a4a', excused: '#6a51a3',
-            extended: '#3182bd', insufficient_data: '#969696', normal: '#1a7f37', not_applicable: '#d9d9d9' },
+    idle: { idle_reclaim: '#67000d', idle: '#cf222e', idle_underdeveloped: '#fb6a4a', excused: '#fdae61',
+            extended: '#3182bd', insufficient_data: '#737373', normal: '#1a7f37', not_applicable: '#d9d9d9' },
     efficiency: { A: '#1a7f37', B: '#7fbc41', C: '#fdb863', D: '#cf222e', T: '#969696', none: '#d9d9d9' }
   };
   var map = desk.planMap(), parcels = L.layerGroup().addTo(map);
@@ -79,6 +79,12 @@
     });
     box.hidden = false;
   }
+  function drawLegendNotes(notes) {
+    // what the map's markers stand for: 按镇示意 points, parcels not drawn (位置不明), repeats drawn once
+    var box = legend._div;
+    Array.prototype.forEach.call(box.querySelectorAll('.legend-note'), function (n) { box.removeChild(n); });
+    notes.forEach(function (t) { box.appendChild(el('div', t, 'legend-note')); });
+  }
   function actionTotal(n, unit) {
     $('action-total').textContent = '（共 ' + n + ' ' + unit + (n > 500 ? '，此处列前 500 ' + unit + '，全部见 XLSX）' : '）');
   }
@@ -110,7 +116,7 @@
     } else {
       labels = {};
       columns = s.column_labels || {};
-      entries = s.status_legend || [];
+      entries = (s.status_legend || []).filter(function (e) { return e.status !== 'not_a_parcel'; });  // no parcel: not on the map (its note says so)
       $('by-status-title').textContent = '按状态';
       countsTable($('by-status'), sums.status, 'status_zh', '审计结论');
       countsTable($('by-township'), sums.township_zh, 'township_zh', '镇（街道）');
@@ -132,17 +138,34 @@
     $('audit-answer').hidden = false;
     parcels.clearLayers();
     desk.api('/api/jobs/' + job.id + '/map').then(function (fc) {
+      // a point standing for several parcels (a ledger placed by names: a town's parcels share its
+      // point) is one marker: larger with the count, the most serious label's colour, the counts by
+      // label and the parcels on click (QA9 #2)
       var lyr = L.geoJSON(fc, {
         style: function (f) { var c = colors[f.properties.status] || '#000'; return { color: c, weight: 1, fillColor: c, fillOpacity: 0.7 }; },
-        pointToLayer: function (f, ll) { return L.circleMarker(ll, { radius: 4 }); },
+        pointToLayer: function (f, ll) {
+          var k = f.properties.n_parcels || 1;
+          return L.circleMarker(ll, { radius: Math.round(4 * Math.min(3, Math.sqrt(k))), color: '#fff', weight: k > 1 ? 2 : 1 });
+        },
         onEachFeature: function (f, l) {
           var p = f.properties;
           l.bindTooltip(function () {
             return el('span', (p.parcel_id || '') + (p.holder ? ' ' + p.holder : '') + '：' + (p.status_zh || '') +
+                      (p.counts_zh && p.n_parcels > 1 ? '（' + p.counts_zh + '）' : '') +
                       (p.low_efficiency ? '（低效用地：' + p.low_efficiency + '）' : ''));
           });
+          if (p.n_parcels > 1) {
+            l.bindPopup(function () {
+              var box = el('div', null, 'group-popup');
+              box.appendChild(el('b', p.parcel_id || ''));
+              box.appendChild(el('div', '各结论宗数：' + (p.counts_zh || '')));
+              box.appendChild(el('div', '宗地：' + (p.parcels_zh || '')));
+              return box;
+            }, { maxWidth: 360 });
+          }
         }
       });
+      drawLegendNotes(fc.dcf_notes || []);
       parcels.addLayer(lyr);
       if (lyr.getLayers().length) { map.fitBounds(lyr.getBounds()); }
       window.dcfJobMapDrawn = lyr.getLayers().length;
