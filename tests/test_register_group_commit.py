@@ -298,3 +298,69 @@ def test_a_deferred_record_refused_raises_when_waited_for(store):
         pending.wait()
     assert answer.register_ids == []
     assert "过期的项目" not in set(entries(store=store)["project"])
+
+
+def test_a_groups_answers_reach_the_event_loop_in_one_hand_over(store, monkeypatch):
+    """The desk's event loop waits for its checks' commits (deferred_records.done): the writer hands
+    every callback of one group to that loop at once — one call_soon_threadsafe, not one per check
+    (each wrote to the loop's wake-up socket and gave the GIL away) — and only once they are committed."""
+    import asyncio
+
+    calls, may_go = [], threading.Event()
+    real = tables.write_records
+
+    def held_first(st, build):
+        calls.append(None)
+        if len(calls) == 1:
+            may_go.wait(120)
+        return real(st, build)
+
+    monkeypatch.setattr(tables, "write_records", held_first)
+    loop = asyncio.new_event_loop()
+    handed = []
+    to_loop = loop.call_soon_threadsafe
+    loop.call_soon_threadsafe = lambda *a: (handed.append(a), to_loop(*a))[1]
+    try:
+        waits = []
+        for i in range(5):
+            with rec.deferred_records() as pending:
+                answer = dcf.check_site(SITE, "轴承", area_mu=20 + i, store=store, record=f"一次交回{i}")
+            waits.append((answer, pending.done(loop)))
+            if i == 0:
+                _wait_until(lambda: len(calls) == 1, "the first write started")
+        assert handed == [] and not any(f.done() for _, f in waits)   # nothing committed yet
+        may_go.set()
+        loop.run_until_complete(asyncio.gather(*(f for _, f in waits)))
+    finally:
+        loop.close()
+    assert len(calls) == 2 and len(handed) == 2   # the first group's check, then the four of the second
+    assert len({a.register_ids[0] for a, _ in waits}) == 5
+
+
+def test_checks_queued_before_the_writer_thread_starts_wake_it_once(store, monkeypatch):
+    """The writer thread is handed one drain however many checks queue before it starts (a hand-over
+    and a thread woken per check cost a context switch each); that drain writes them in one group."""
+
+    class Held:   # the writer thread, started by the test
+        def __init__(self):
+            self.drains = []
+
+        def submit(self, fn):
+            self.drains.append(fn)
+
+    held = Held()
+    monkeypatch.setattr(rec, "_writer_thread", lambda: held)
+    writes = []
+    real = tables.write_records
+    monkeypatch.setattr(tables, "write_records", lambda st, build: (writes.append(None), real(st, build))[1])
+    queued = []
+    for i in range(3):
+        with rec.deferred_records() as pending:
+            answer = dcf.check_site(SITE, "轴承", area_mu=20 + i, store=store, record=f"一次唤醒{i}")
+        queued.append((answer, pending))
+    assert len(held.drains) == 1 and writes == []
+    held.drains[0]()   # the writer thread runs
+    for _, pending in queued:
+        pending.wait()
+    assert len(writes) == 1 and len(held.drains) == 1
+    assert len({a.register_ids[0] for a, _ in queued}) == 3

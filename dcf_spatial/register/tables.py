@@ -250,7 +250,8 @@ def write_records(st, build) -> list:
                 for r in rows:
                     cur = con.execute(f"INSERT INTO {REGISTER_TABLE} ({GEOM}, {', '.join(COLUMNS)}) VALUES "
                                       f"(?, {', '.join('?' * len(COLUMNS))})",
-                                      [gpkg_blob(r.get("geometry"))] + [r.get(c) for c in COLUMNS])
+                                      [r["gpkg_blob"] if "gpkg_blob" in r else gpkg_blob(r.get("geometry"))]
+                                      + [r.get(c) for c in COLUMNS])
                     ids.append(int(cur.lastrowid))
                 out.append(ids)
         return out
