@@ -4,6 +4,7 @@
     python benchmarks/bench_serve.py --pg postgresql://…   # also the same layers pushed to PostGIS
     python benchmarks/bench_serve.py --page-only           # only the first page load in Chromium
     python benchmarks/bench_serve.py --workers 1,2         # dcf serve --workers 1 and 2, interleaved
+    python benchmarks/bench_serve.py --baseline ../base    # beside another checkout's desk, in paired bursts
 
 For each store it starts the real server (``dcf serve --no-browser`` on a free loopback port, a
 separate process, uvicorn) and measures:
@@ -69,7 +70,7 @@ def free_port() -> int:
 class Server:
     """``dcf serve`` in a child process; waits until it answers, stops it on exit."""
 
-    def __init__(self, store: str | None, record: bool = True, workers: int = 1):
+    def __init__(self, store: str | None, record: bool = True, workers: int = 1, pythonpath: str | None = None):
         from _measure import dcf_command
 
         self.port = free_port()
@@ -82,7 +83,9 @@ class Server:
         if workers != 1:
             args += ["--workers", str(workers)]
         self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        # pythonpath: another checkout's package (--baseline), imported before the installed one
+        env = None if pythonpath is None else {**os.environ, "PYTHONPATH": pythonpath}
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env)
 
     def __enter__(self):
         import httpx
@@ -272,6 +275,49 @@ def bench_site_check(url: str, requests: int, clients: int, server_pid: int | No
     return out
 
 
+def bench_site_check_paired(servers: dict, requests: int, clients: int, bursts: int) -> dict:
+    """:func:`bench_site_check` for several servers up at once (``{label: (url, pid)}``, ``--baseline``),
+    loaded in turn in ``bursts`` bursts of ``requests`` checks each, the order reversed every round.
+
+    Other jobs on the machine come and go within seconds (the same code measured twice in a row differed
+    twofold in CPU per request): bursts a few seconds apart see the same background, so the difference
+    between the servers is theirs. Each server's figures are over all its bursts; ``faster_bursts`` says
+    in how many paired bursts the first server's p50 was below the second's."""
+    import urllib.request
+
+    for url, pid in servers.values():
+        urllib.request.urlopen(url + "/api/map-layers", timeout=120).read()
+        _wait_idle(pid)
+        asyncio.run(_clients(url, site_bodies(clients * 2, seed=1), clients))   # warm-up: caches, thread pool
+    got = {label: {"times": [], "p50s": [], "errors": 0, "cpu": 0.0, "own": 0.0, "wall": 0.0} for label in servers}
+    labels = list(servers)
+    for b in range(bursts):
+        for label in (labels if b % 2 == 0 else labels[::-1]):
+            url, pid = servers[label]
+            bodies = site_bodies(requests, seed=100 + b)
+            cpu0, own0, t0 = _cpu_seconds(pid), time.process_time(), time.perf_counter()
+            times, errors, _ = asyncio.run(_clients(url, bodies, clients))
+            g = got[label]
+            g["wall"] += time.perf_counter() - t0
+            g["own"] += time.process_time() - own0
+            g["cpu"] += _cpu_seconds(pid) - cpu0
+            g["times"] += times
+            g["p50s"].append(statistics.median(times))
+            g["errors"] += errors
+    out = {}
+    for label, g in got.items():
+        n = len(g["times"])
+        q = statistics.quantiles(g["times"], n=100, method="inclusive")
+        out[label] = {"requests": n, "errors": g["errors"], "p50_ms": round(statistics.median(g["times"]), 1),
+                      "p99_ms": round(q[98], 1), "max_ms": round(max(g["times"]), 1),
+                      "req_per_s": round(n / g["wall"], 1), "client_cpu_ms_per_req": round(g["own"] * 1000 / n, 2),
+                      "server_cpu_ms_per_req": round(g["cpu"] * 1000 / n, 2), "bursts": bursts}
+    if len(labels) == 2:
+        first, second = (got[label]["p50s"] for label in labels)
+        out[labels[0]]["faster_bursts"] = f"{sum(a < b for a, b in zip(first, second))}/{bursts}"
+    return out
+
+
 def bench_first_load(url: str, server_pid: int | None = None) -> dict:
     """Both ways a page meets its Chinese font: this machine's Chromium has none, so the page downloads
     the desk's font (the subset of the pages' characters; the whole 17 MB Noto Sans SC only for a
@@ -360,6 +406,36 @@ def bench_batch(url: str, rows: int = 1000, seed: int = 5) -> dict:
     return {"batch_rows": rows, "batch_1000_s": round(secs, 2), "batch_ok": ok}
 
 
+def _with_baseline(args, stores: list, scratch: str) -> dict:
+    """Each store measured with this checkout's desk and the baseline's side by side
+    (:func:`bench_site_check_paired`), then each alone: one client, the page load (this checkout only)
+    and the 1,000-row batch. A GeoPackage store is copied for the baseline (two desks in one file would
+    share its WAL); a database is shared (each desk writes its register rows under the register's lock)."""
+    import shutil
+
+    results = {}
+    base_path = os.path.abspath(args.baseline)
+    for label, store, record, workers in stores:
+        base_store = store
+        if not str(store).startswith("postgresql"):
+            base_store = os.path.join(scratch, f"baseline-{len(results)}.gpkg")
+            shutil.copyfile(store, base_store)
+        with Server(store, record, workers) as server, \
+                Server(base_store, record, workers, pythonpath=base_path) as base:
+            pair = bench_site_check_paired({label: (server.url, server.proc.pid),
+                                            f"{label} base": (base.url, base.proc.pid)},
+                                           args.requests, args.clients, args.bursts)
+            for key, srv in ((label, server), (f"{label} base", base)):
+                fig = pair[key]
+                one = bench_site_check(srv.url, 60, 1)
+                fig.update({"p50_1client_ms": one["p50_ms"], "p99_1client_ms": one["p99_ms"]})
+                if not args.no_browser and key == label:
+                    fig.update(bench_first_load(srv.url, srv.proc.pid))
+                fig.update(bench_batch(srv.url))
+                results[key] = fig
+    return results
+
+
 def push_to_pg(url: str) -> str:
     from dcf_spatial.store.catalog import copy_store
 
@@ -377,6 +453,11 @@ def main(argv=None) -> int:
     ap.add_argument("--clients", type=int, default=CLIENTS)
     ap.add_argument("--no-browser", action="store_true", help="skip the page-load measure")
     ap.add_argument("--workers", default="1", help="dcf serve --workers: one count, or several (1,2) measured in turn")
+    ap.add_argument("--baseline", default=None, metavar="CHECKOUT",
+                    help="also run the desk of another checkout (its folder, put first on PYTHONPATH) beside this one, "
+                         "on its own copy of each store: the 20-client checks of the two alternate in bursts "
+                         "(--bursts), so both meet the same load from other jobs; columns '… base'")
+    ap.add_argument("--bursts", type=int, default=8, help="with --baseline: bursts of --requests checks per desk")
     ap.add_argument("--page-only", action="store_true",
                     help="only the page-load measure (GeoPackage store, without recording): no site checks, no batch")
     args = ap.parse_args(argv)
@@ -403,6 +484,9 @@ def main(argv=None) -> int:
         stores = [(label, st, rec, 1) for label, st, rec in stores]
     load_before = os.getloadavg()
     results = {}
+    if args.baseline and not args.page_only:
+        results = _with_baseline(args, stores, scratch)
+        stores = []
     for label, store, record, workers in stores:
         with Server(store, record, workers) as server:
             fig = {}
@@ -421,6 +505,7 @@ def main(argv=None) -> int:
     rows = [("POST /api/site-check p50 (ms)", "p50_ms", "≤ 30"), ("POST /api/site-check p99 (ms)", "p99_ms", "≤ 150"),
             ("  requests / errors", None, ""), ("  throughput (req/s)", "req_per_s", ""),
             ("  server CPU per request (ms)", "server_cpu_ms_per_req", ""),
+            ("  paired bursts with the lower p50", "faster_bursts", ""),
             ("  bench client CPU per request (ms)", "client_cpu_ms_per_req", ""),
             ("  answers by worker process (%)", "worker_shares_pct", ""),
             ("  connections by worker process", "worker_connections", ""),
@@ -431,7 +516,8 @@ def main(argv=None) -> int:
             ("  server CPU of the load (s)", "first_load_server_cpu_s", ""),
             ("  Chromium + driver CPU of the load (s)", "first_load_browser_cpu_s", ""),
             ("1,000-row batch upload (s)", "batch_1000_s", "≤ 3")]
-    head = f"{'measure':40s} {'goal':>7s}" + "".join(f" {k:>15s}" for k in results)
+    width = max([15] + [len(k) for k in results])
+    head = f"{'measure':40s} {'goal':>7s}" + "".join(f" {k:>{width}s}" for k in results)
     print(head)
     print("-" * len(head))
     for name, key, goal in rows:
@@ -439,7 +525,7 @@ def main(argv=None) -> int:
             cells = [f"{r['requests']}/{r['errors']}" if "requests" in r else "—" for r in results.values()]
         else:
             cells = ["—" if r.get(key) is None else str(r[key]) for r in results.values()]
-        print(f"{name:40s} {goal:>7s}" + "".join(f" {c:>15s}" for c in cells))
+        print(f"{name:40s} {goal:>7s}" + "".join(f" {c:>{width}s}" for c in cells))
     print(f"\nmachine: {os.cpu_count()} CPUs; load average (1, 5, 15 min) before "
           f"{tuple(round(x, 2) for x in load_before)}, after {tuple(round(x, 2) for x in load_after)}; "
           f"{args.clients} concurrent clients")

@@ -332,3 +332,39 @@ def test_a_secondary_hands_over_a_second_group_while_the_first_waits_and_never_a
     assert in_flight[1] == 2 and [len(g["jobs"]) for g in entered] == [1, 1, 3]   # the three went over together
     assert [a.register_ids for a, _ in queued] == [[given[f"转交{i}"]] for i in range(5)]
     assert sorted(given) == [f"转交{i}" for i in range(5)]
+
+
+def test_a_check_follows_noted_commits_without_waiting_for_the_store_the_writer_holds(tmp_path, monkeypatch):
+    """A check finds its layers' stamp across noted register commits without the store's file lock,
+    which the register writer holds for a whole group (its fsync included): under that lock a desk's
+    checks queued behind every group being written, and behind each other."""
+    import threading
+
+    path = tmp_path / "store.gpkg"
+    shutil.copy(settings.checkout_store, path)
+    monkeypatch.setattr(gpkg, "_COMMIT_LOG", {"path": str(tmp_path / "register-commits"), "offset": 0, "next": {}})
+    stamp = gpkg.content_stamp(path)
+    then = gpkg._STAMPS[str(path)][0]
+    dcf.check_site(SITE, "轴承", store=path, record="写入中")   # one noted register commit
+    gpkg._STAMPS[str(path)] = (then, stamp)   # as a process that read the stamp before it
+    got = []
+    with gpkg.file_lock(path):   # the writer (another thread) holds the store
+        reader = threading.Thread(target=lambda: got.append(gpkg.content_stamp(path)), daemon=True)
+        reader.start()
+        reader.join(60)   # synchronisation: under the old lock it could only end after the release
+        finished = not reader.is_alive()
+    reader.join()
+    assert finished and got == [stamp]
+    assert gpkg._STAMPS[str(path)][0] == gpkg.file_state(path)   # the state reached is kept
+
+
+def test_a_handed_over_site_travels_as_the_blob_the_writer_inserts(tmp_path):
+    """The worker makes the site's GeoPackage blob (header, envelope, WKB); the writer copies it."""
+    from dcf_spatial.register import tables
+
+    path = tmp_path / "store.gpkg"
+    shutil.copy(settings.checkout_store, path)
+    location = writable_location(resolve_store(path))
+    (row,) = json.loads(rec.encode_jobs(location, _jobs(path, ["甲"])))["jobs"][0]["rows"]
+    assert row["geometry"] is None
+    assert bytes.fromhex(row["gpkg_blob"]) == tables.gpkg_blob(shapely.Point(115.75, 36.455))

@@ -298,3 +298,123 @@ def test_a_deferred_record_refused_raises_when_waited_for(store):
         pending.wait()
     assert answer.register_ids == []
     assert "过期的项目" not in set(entries(store=store)["project"])
+
+
+def test_a_groups_answers_reach_the_event_loop_in_one_hand_over(store, monkeypatch):
+    """The desk's event loop waits for its checks' commits (deferred_records.done): the writer hands
+    every callback of one group to that loop at once — one call_soon_threadsafe, not one per check
+    (each wrote to the loop's wake-up socket and gave the GIL away) — and only once they are committed."""
+    import asyncio
+
+    calls, may_go = [], threading.Event()
+    real = tables.write_records
+
+    def held_first(st, build):
+        calls.append(None)
+        if len(calls) == 1:
+            may_go.wait(120)
+        return real(st, build)
+
+    monkeypatch.setattr(tables, "write_records", held_first)
+    loop = asyncio.new_event_loop()
+    handed = []
+    to_loop = loop.call_soon_threadsafe
+    loop.call_soon_threadsafe = lambda *a: (handed.append(a), to_loop(*a))[1]
+    try:
+        waits = []
+        for i in range(5):
+            with rec.deferred_records() as pending:
+                answer = dcf.check_site(SITE, "轴承", area_mu=20 + i, store=store, record=f"一次交回{i}")
+            waits.append((answer, pending.done(loop)))
+            if i == 0:
+                _wait_until(lambda: len(calls) == 1, "the first write started")
+        assert handed == [] and not any(f.done() for _, f in waits)   # nothing committed yet
+        may_go.set()
+        loop.run_until_complete(asyncio.gather(*(f for _, f in waits)))
+    finally:
+        loop.close()
+    assert len(calls) == 2 and len(handed) == 2   # the first group's check, then the four of the second
+    assert len({a.register_ids[0] for a, _ in waits}) == 5
+
+
+def test_checks_queued_before_the_writer_thread_starts_wake_it_once(store, monkeypatch):
+    """The writer thread is handed one drain however many checks queue before it starts (a hand-over
+    and a thread woken per check cost a context switch each); that drain writes them in one group."""
+
+    class Held:   # the writer thread, started by the test
+        def __init__(self):
+            self.drains = []
+
+        def submit(self, fn):
+            self.drains.append(fn)
+
+    held = Held()
+    monkeypatch.setattr(rec, "_writer_thread", lambda: held)
+    writes = []
+    real = tables.write_records
+    monkeypatch.setattr(tables, "write_records", lambda st, build: (writes.append(None), real(st, build))[1])
+    queued = []
+    for i in range(3):
+        with rec.deferred_records() as pending:
+            answer = dcf.check_site(SITE, "轴承", area_mu=20 + i, store=store, record=f"一次唤醒{i}")
+        queued.append((answer, pending))
+    assert len(held.drains) == 1 and writes == []
+    held.drains[0]()   # the writer thread runs
+    for _, pending in queued:
+        pending.wait()
+    assert len(writes) == 1 and len(held.drains) == 1
+    assert len({a.register_ids[0] for a, _ in queued}) == 3
+
+
+def _gpkg_copy(tmp_path):
+    path = tmp_path / "store.gpkg"
+    shutil.copy(settings.checkout_store, path)
+    return path
+
+
+def test_a_group_on_the_kept_connection_knows_the_kept_versions_and_anything_else_makes_it_read_them(
+        tmp_path, monkeypatch):
+    """The versions the register keeps are read once per writer connection: the next group of the same
+    connection, with nothing else written since, knows them from its own commit; a write by anyone else
+    makes it read them again. Every row still names its versions, and each version is kept once."""
+    path = _gpkg_copy(tmp_path)
+    dcf.check_site(SITE, "轴承", store=path, record="第一组")   # reads the kept versions, writes them
+    reads = []
+    real = tables._kept
+    monkeypatch.setattr(tables, "_kept", lambda con, sql: (reads.append(sql), real(con, sql))[1])
+    dcf.check_site(SITE, "轴承", store=path, record="第二组")
+    assert reads == []
+    with sqlite3.connect(path) as con:   # another writer: any change the register did not make
+        con.execute("CREATE TABLE other_writer (x)")
+    dcf.check_site(SITE, "轴承", store=path, record="第三组")
+    assert len(reads) == 2
+    with sqlite3.connect(path) as con:
+        layers = con.execute("SELECT layer_id, sha256 FROM dcf_register_layers").fetchall()
+        files = con.execute("SELECT name, sha256 FROM dcf_register_files").fetchall()
+        rows = con.execute("SELECT project, layers, files FROM dcf_register ORDER BY id").fetchall()
+    assert len(layers) == len(set(layers)) and len(files) == len(set(files))
+    assert [r[0] for r in rows] == ["第一组", "第二组", "第三组"]
+    named = {(lid, sha) for r in rows for lid, sha in json.loads(r[1]).items()}
+    assert named <= set(layers) and {(n, s) for r in rows for n, s in json.loads(r[2]).items()} <= set(files)
+
+
+def test_a_layer_changed_after_a_group_is_refused_in_the_next(tmp_path):
+    """The layer versions a group compares its checks with are kept for the next group only while the
+    store's content stamp is the same: a layer's catalog row changed in between (by another writer, in
+    place) refuses a check that read the layers before it (StoreChangedError), as without the cache."""
+    from dcf_spatial.errors import StoreChangedError
+    from dcf_spatial.register.versions import layer_keys
+    from dcf_spatial.store.locate import resolve_store, writable_location
+
+    path = _gpkg_copy(tmp_path)
+    dcf.check_site(SITE, "轴承", store=path, record="之前")   # a group: its layer versions kept
+    before = layer_keys(path)
+    assert "industrial_clusters" in before
+    with sqlite3.connect(path) as con:
+        con.execute("UPDATE dcf_catalog SET updated_at = updated_at || 'x' WHERE id='industrial_clusters'")
+    answer = dcf.check_site(SITE, "轴承", store=path)
+    point = shapely.Point(115.75, 36.455)
+    job = rec._Job(answer.results, [rec.rerun_input([point], "轴承", {}, {})], [point], "之后", None, "", before)
+    with pytest.raises(StoreChangedError):
+        rec._committer(writable_location(resolve_store(path))).submit(job)
+    assert job.ids is None

@@ -199,7 +199,7 @@ class deferred_records:
         if not self.jobs:
             fut.set_result(None)
         for job in self.jobs:
-            job.committer.when_done(job, lambda j: loop.call_soon_threadsafe(one))
+            job.committer.when_done(job, _InLoop(loop, one))
         return fut
 
     def wait(self) -> None:
@@ -209,6 +209,45 @@ class deferred_records:
         for job in self.jobs:
             if job.error is not None:
                 raise job.error
+
+
+class _InLoop:
+    """A job's callback that runs in an event loop (:meth:`deferred_records.done`): the writer of a group
+    hands all of one loop's callbacks over in one ``call_soon_threadsafe``. One each cost a write to the
+    loop's wake-up socket per check, and each write gave the GIL away to a check thread, the writer
+    waiting to get it back (py-spy; voluntary context switches per recorded check, /proc)."""
+
+    __slots__ = ("loop", "fn")
+
+    def __init__(self, loop, fn):
+        self.loop, self.fn = loop, fn
+
+    def __call__(self, job) -> None:   # called alone (the job was done already): into its loop at once
+        self.loop.call_soon_threadsafe(self.fn)
+
+
+def _run_callbacks(fire: list) -> None:
+    """Run ``fire`` (``(callback, job)`` pairs of one group): plain callbacks here, those of an event loop
+    (:class:`_InLoop`) in that loop, one hand-over per loop."""
+    loops: dict = {}
+    for cb, job in fire:
+        if isinstance(cb, _InLoop):
+            loops.setdefault(cb.loop, []).append(cb.fn)
+            continue
+        try:
+            cb(job)
+        except Exception:   # a desk stopping (its event loop closed): the rows are written anyway
+            logger.debug("register commit callback failed", exc_info=True)
+    for loop, fns in loops.items():
+        try:
+            loop.call_soon_threadsafe(_call_all, fns)
+        except Exception:   # its event loop closed (a desk stopping): the rows are written anyway
+            logger.debug("register commit callback failed", exc_info=True)
+
+
+def _call_all(fns: list) -> None:
+    for fn in fns:
+        fn()
 
 
 class _Job:
@@ -278,6 +317,9 @@ class _GroupCommit:
         self.pending: list[_Job] = []
         #: groups being written now (at most :meth:`_limit`)
         self.writers = 0
+        #: a :meth:`_drain` handed to the writer thread has not started yet: the jobs queued meanwhile
+        #: are its to write (a submission, and a thread woken, per queued check cost a context switch each)
+        self.scheduled = False
         self._gpkg = _is_gpkg(location)
 
     def _limit(self) -> int:
@@ -331,11 +373,7 @@ class _GroupCommit:
                     j.callbacks = []
                 more = bool(self.pending)
                 self.cond.notify_all()
-            for cb, j in fire:
-                try:
-                    cb(j)
-                except Exception:   # a desk stopping (its event loop closed): the rows are written anyway
-                    logger.debug("register commit callback failed", exc_info=True)
+            _run_callbacks(fire)
             if more and not drain:
                 self.kick()
 
@@ -351,11 +389,19 @@ class _GroupCommit:
         """Have the writer thread write the queued jobs unless a write is under way (whose end hands
         on what was queued meanwhile): for jobs no thread waits for (:class:`deferred_records`)."""
         with self.cond:
-            if self.writers >= self._limit() or not self.pending:
+            if self.scheduled or self.writers >= self._limit() or not self.pending:
                 return
-        _writer_thread().submit(self._drain)
+            self.scheduled = True
+        try:
+            _writer_thread().submit(self._drain)
+        except BaseException:
+            with self.cond:
+                self.scheduled = False
+            raise
 
     def _drain(self) -> None:
+        with self.cond:
+            self.scheduled = False
         while True:
             with self.cond:
                 if self.writers >= self._limit() or not self.pending:
@@ -453,9 +499,7 @@ def _write_group_now(location, jobs, catalog, mask_url) -> None:
         def build():
             # a database's catalog as the last group read it: the transaction reads it again (FOR SHARE)
             # and starts over with a fresh read when it moved (tables._pg_write_records)
-            layer_v = versions.layer_versions(location, reuse_catalog=True)
-            # compared without the location: the packaged default store is recorded in its per-user copy
-            now_keys = {k: v["key"][1:] for k, v in layer_v.items()}
+            layer_v, now_keys = _group_layer_versions(location, st)
             if st.kind != "gpkg" and any(job.expected is not None and {k: v[1:] for k, v in job.expected.items()}
                                          != now_keys for job in jobs):
                 # a check saw another catalog than the one kept: read it now before refusing anything
@@ -494,6 +538,36 @@ def _write_group_now(location, jobs, catalog, mask_url) -> None:
             job.ids_out.extend(out)
             logger.info("Recorded %d checks in the register of %s (ids %s)", len(out), location, out[:5])
         job.done = True
+
+
+#: per GeoPackage store: ``(content stamp, layer versions, their keys)`` of the last group — the same
+#: as long as the stamp is (it covers every catalog row): one read of the stamp a group instead of the
+#: catalog's rows copied and the versions built again (a fifth of a group's CPU, thread_time per step)
+_GROUP_LAYERS: dict = {}
+
+
+def _group_layer_versions(location, st) -> tuple[dict, dict]:
+    """:func:`versions.layer_versions` of ``location`` and their keys as a group compares them (without
+    the location: the packaged default store is recorded in its per-user copy). The result is shared
+    between groups: read only."""
+    from ..store.backends.gpkg import content_stamp
+
+    try:
+        stamp = content_stamp(st.path) if st.kind == "gpkg" else None
+    except OSError:   # no file there: layer_versions says so, in its words
+        stamp = None
+    if stamp is None:
+        layer_v = versions.layer_versions(location, reuse_catalog=True)
+        return layer_v, {k: v["key"][1:] for k, v in layer_v.items()}
+    kept = _GROUP_LAYERS.get(str(location))
+    if kept is not None and kept[0] == stamp:
+        return kept[1], kept[2]
+    layer_v = versions.layer_versions(location, reuse_catalog=True)
+    now_keys = {k: v["key"][1:] for k, v in layer_v.items()}
+    if content_stamp(st.path) == stamp:   # read from that state (else the next group builds them again)
+        _GROUP_LAYERS.clear()   # one store at a time is written by a process
+        _GROUP_LAYERS[str(location)] = (stamp, layer_v, now_keys)
+    return layer_v, now_keys
 
 
 def _printable(text: str) -> str:
@@ -563,18 +637,29 @@ def forward_records(send) -> None:
 
 
 def encode_jobs(location, jobs: list[_Job]) -> bytes:
-    """The jobs of one group as JSON bytes (sites as WKB hex): what a secondary hands to the writer."""
+    """The jobs of one group as JSON bytes (sites as GeoPackage geometry blobs in hex): what a desk
+    worker hands to the writer."""
+    import orjson
     import shapely
 
-    import orjson
+    from .tables import gpkg_blob
 
-    # the rows as the secondary built them (:meth:`_Job.row_parts`): the primary, which writes for every
+    # the rows as the worker built them (:meth:`_Job.row_parts`): the writer, which writes for every
     # process, only adds the group's fields. orjson (C): the rows carry the answer's JSON text, which
-    # ``json`` escaped again in Python
+    # ``json`` escaped again in Python. The site as the blob the writer inserts (header, envelope,
+    # WKB), made here: the writer only copies the bytes (it read WKB into a geometry and wrote it out
+    # again: a fifth of its Python time, py-spy)
+
+    def site(r):
+        if not gpkg:   # a database's writer takes WKB (only handed over in tests: each desk process writes PostGIS itself)
+            return {**r, "geometry": None if r["geometry"] is None else shapely.to_wkb(r["geometry"], hex=True)}
+        return {**r, "geometry": None, "gpkg_blob": None if r["geometry"] is None else gpkg_blob(r["geometry"]).hex()}
+
+    gpkg = _is_gpkg(location)
+
     def payload(expected):
         return {"location": str(location), "jobs": [{
-            "rows": [{**r, "geometry": None if r["geometry"] is None else shapely.to_wkb(r["geometry"], hex=True)}
-                     for r in j.row_parts()],
+            "rows": [site(r) for r in j.row_parts()],
             "expected": expected(j.expected),
         } for j in jobs]}
 
@@ -606,7 +691,9 @@ def write_forwarded(store, payload: bytes) -> bytes:
     jobs = []
     for j in data["jobs"]:
         job = _Job([], [], [], None, None, "", None if j["expected"] is None else {k: tuple(v) for k, v in j["expected"].items()})
-        job.rows = [{**r, "geometry": None if r["geometry"] is None else shapely.from_wkb(r["geometry"])} for r in j["rows"]]
+        job.rows = [{**r, "gpkg_blob": None if r.get("gpkg_blob") is None else bytes.fromhex(r["gpkg_blob"])}
+                    if "gpkg_blob" in r else
+                    {**r, "geometry": None if r["geometry"] is None else shapely.from_wkb(r["geometry"])} for r in j["rows"]]
         jobs.append(job)
     if str(location) != data["location"]:   # never written into another store than the check used
         err = about("store", StoreError("工作台各进程的图层库不一致，本次核查未记入登记；请重启 dcf serve。"))

@@ -95,7 +95,8 @@ def _gpkg_read(st):
 #: the register's writer connection of each store file, kept between writes: opening a connection
 #: makes SQLite parse the GeoPackage's whole schema again (tables, triggers, R-trees) on its first
 #: statement, about 3 ms of CPU on every recorded check of a busy desk. Path -> [connection, the file's
-#: state after that connection's last commit, register tables created]. Reused only while the file is
+#: state after that connection's last commit, register tables created, the ``(layer id, sha256)`` and
+#: ``(file, sha256)`` versions the register keeps as of that commit (or ``None``: read them)]. Reused only while the file is
 #: exactly as that commit left it (same inode, mtime, size and change counter): an import that swaps
 #: the file, or any other writer, makes the next write open a fresh connection. Used only under the
 #: store's writer lock.
@@ -124,7 +125,7 @@ def _writer(path) -> list:
     # durable at every commit in either journal mode: in WAL (a running desk, gpkg_wal) SQLite's default
     # may be built as NORMAL, which can lose the last commits on a power cut
     con.execute("PRAGMA synchronous=FULL")
-    entry = [con, None, False]
+    entry = [con, None, False, None]
     _WRITERS[key] = entry
     return entry
 
@@ -144,6 +145,8 @@ def _gpkg_write(st, prepare=None):
 
         entry = _writer(st.path)
         con = entry[0]
+        if prepare is None:   # another kind of write (an audit, a copied register): kept versions read anew
+            entry[3] = None
         prepared = prepare(con) if prepare is not None else None
         entry[1] = None  # until this transaction commits, the connection is not known to be current
         try:
@@ -180,7 +183,7 @@ def _gpkg_write(st, prepare=None):
                 entry[2] = True
                 entry[1] = file_state(st.path)
                 # only register tables were written: the layers' content stamp still holds
-                carry_stamp(st.path, before)
+                carry_stamp(st.path, before, entry[1])
                 if con.total_changes > changes:   # rows were written: the commit raised the change counter
                     note_register_commit(st.path, before, entry[1])
         except BaseException:
@@ -225,16 +228,26 @@ def write_records(st, build) -> list:
             if not any(isinstance(g, list) for g in groups):
                 return groups, None
             # what the register keeps already, in one query each: most writes add no version (handing
-            # every rule file's bytes to INSERT OR IGNORE copied megabytes per recorded check)
-            kept_layers = _kept(con, f"SELECT layer_id, sha256 FROM {LAYERS_TABLE}")
-            kept_files = _kept(con, f"SELECT name, sha256 FROM {FILES_TABLE}")
+            # every rule file's bytes to INSERT OR IGNORE copied megabytes per recorded check). Known
+            # from the connection's last commit while nothing else wrote the file since (_writer):
+            # read anew, the two queries were a sixth of a group's CPU on a busy desk (perf_counter /
+            # thread_time per step of the group)
+            entry = _WRITERS.get(str(st.path))
+            if entry is not None and entry[3] is not None:
+                kept_layers, kept_files = entry[3]
+            else:
+                kept_layers = _kept(con, f"SELECT layer_id, sha256 FROM {LAYERS_TABLE}")
+                kept_files = _kept(con, f"SELECT name, sha256 FROM {FILES_TABLE}")
             snaps = {lid: snapshot(lid) for lid, v in layers.items() if (lid, v["sha256"]) not in kept_layers}
-            return groups, (layers, files, snaps, kept_files)
+            return groups, (layers, files, snaps, kept_layers, kept_files)
 
         with _gpkg_write(st, prepare) as (con, (groups, rest)):
             if rest is None:
                 return groups
-            layers, files, snaps, kept_files = rest
+            layers, files, snaps, kept_layers, kept_files = rest
+            # as they will be once this transaction commits (a failed one drops the connection and this)
+            _WRITERS[str(st.path)][3] = (kept_layers | {(lid, layers[lid]["sha256"]) for lid in snaps},
+                                         kept_files | {(name, sha) for name, (sha, _) in files.items()})
             for lid, v in layers.items():
                 if lid in snaps:
                     con.execute(f"INSERT OR IGNORE INTO {LAYERS_TABLE} VALUES (?,?,?,?)",
@@ -250,7 +263,8 @@ def write_records(st, build) -> list:
                 for r in rows:
                     cur = con.execute(f"INSERT INTO {REGISTER_TABLE} ({GEOM}, {', '.join(COLUMNS)}) VALUES "
                                       f"(?, {', '.join('?' * len(COLUMNS))})",
-                                      [gpkg_blob(r.get("geometry"))] + [r.get(c) for c in COLUMNS])
+                                      [r["gpkg_blob"] if "gpkg_blob" in r else gpkg_blob(r.get("geometry"))]
+                                      + [r.get(c) for c in COLUMNS])
                     ids.append(int(cur.lastrowid))
                 out.append(ids)
         return out
