@@ -144,10 +144,27 @@ def _category_text(s: pd.Series):
     listed rows × the reasons, labels and next steps ~0.3 s)."""
     import pyarrow as pa
 
-    cats = pa.array(np.asarray(s.cat.categories, dtype=object), type=pa.large_string(), from_pandas=True)
+    cats = _arrow_categories(s.cat.categories)
     codes = s.cat.codes.to_numpy()
     idx = pa.array(codes, mask=codes < 0, type=pa.int64())
     return pd.arrays.ArrowStringArray(cats.take(idx), dtype=pd.StringDtype("pyarrow"))
+
+
+def _arrow_categories(categories: pd.Index):
+    """The categories of a text ``category`` as arrow ``large_string``: the arrow array
+    behind them when pandas holds them so (no copy), else from their Python strings. A reason
+    column's categories are one per distinct reason, ~10⁶ at 10⁶ parcels (each carries its own
+    dates): as Python objects first they cost ~1.2 s per list sheet, though only the listed rows
+    are taken from them."""
+    import pyarrow as pa
+
+    held = getattr(categories.array, "_pa_array", None)
+    if held is not None:
+        # one chunk (as arrow's dictionary gives it) taken as the array it is: a take on the chunked
+        # array concatenated its chunks first (~0.1 s for the reasons at 10⁶ parcels)
+        held = held.chunk(0) if held.num_chunks == 1 else held.combine_chunks()
+        return held.cast(pa.large_string())
+    return pa.array(np.asarray(categories, dtype=object), type=pa.large_string(), from_pandas=True)
 
 
 def _plain_text(s: pd.Series) -> bool:

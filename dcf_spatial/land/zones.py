@@ -99,6 +99,13 @@ def assign_largest_share(parcels, zones, *, id_field: str = "id", tree=None) -> 
     others = np.flatnonzero(kind != 0) if len(points) else np.arange(n)
     if len(others) and len(zones):
         shapely.prepare(zgeom)
+        if len(others) >= GRID_FROM_ROWS:
+            # most parcels lie well inside one zone or far from all: answered from their bounding
+            # boxes on a grid of cells (the same answers), the exact tests below kept for the rest
+            by_cells = zone_by_cells(shapely.bounds(pgeom[others]), zgeom)
+            inside = others[by_cells >= 0]
+            zone_of[inside], share[inside], method[inside] = by_cells[by_cells >= 0], 1.0, 1
+            others = others[by_cells == CELLS_UNDECIDED]  # (CELLS_OUTSIDE: outside, as initialised)
         tree = shapely.STRtree(zgeom)
         # the parcels in slices of JOIN_SLICE_ROWS: each parcel's answer depends on it and the zones
         # only, so the answers are those of one pass; only one slice's candidate pairs (and the
@@ -116,6 +123,86 @@ def assign_largest_share(parcels, zones, *, id_field: str = "id", tree=None) -> 
 
 #: parcels (points aside) assigned at a time by :func:`assign_largest_share`
 JOIN_SLICE_ROWS = 200_000
+#: from this many parcels (points aside) :func:`assign_largest_share` answers most of them by
+#: :func:`zone_by_cells` first (below it the grid costs more than the pairs it spares)
+GRID_FROM_ROWS = 20_000
+#: cells along the longer side of the zones' extent in :func:`zone_by_cells`
+GRID_CELLS = 256
+#: :func:`zone_by_cells`' answers besides a zone's position
+CELLS_OUTSIDE, CELLS_UNDECIDED = -1, -2
+
+
+def zone_by_cells(bounds: np.ndarray, zgeom: np.ndarray, *, cells: int | None = None) -> np.ndarray:
+    """Which parcels lie properly inside one zone, or outside every zone, told from their bounding
+    boxes alone: the position in ``zgeom`` of the zone, :data:`CELLS_OUTSIDE`, or
+    :data:`CELLS_UNDECIDED` (near a boundary, or larger than a cell: for the exact tests).
+
+    By hand, because no library call answers it without testing every (parcel, zone) pair. The
+    zones' extent is cut into square cells (``cells`` along its longer side, default
+    :data:`GRID_CELLS`), and each cell a parcel's box touches is tested once against the zones
+    (prepared): *pure* when it lies properly inside exactly one zone and meets no other, *empty*
+    when it meets none. A parcel whose box lies within at most 2 × 2 cells, all pure for the same
+    zone, lies properly inside that zone and no other (``contains_properly`` would say so, and no
+    other zone can hold any of it); one whose cells are all empty meets no zone. Each cell is
+    tested slightly enlarged (by a millionth of its side), so that rounding in a parcel's cell
+    index can only make a parcel undecided, never wrongly placed.
+
+    Parameters
+    ----------
+    bounds
+        ``shapely.bounds`` of the parcels (``(n, 4)``; NaN for a missing or empty geometry: undecided).
+    zgeom
+        The zones' geometries, in the parcels' CRS.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> z = np.array([shapely.box(0, 0, 100, 100), shapely.box(100, 0, 200, 100)])
+    >>> b = shapely.bounds(np.array([shapely.box(50, 50, 51, 51), shapely.box(99, 50, 101, 51),
+    ...                              shapely.box(500, 500, 501, 501)]))
+    >>> zone_by_cells(b, z, cells=16).tolist()
+    [0, -2, -1]
+    """
+    import shapely
+
+    n = len(bounds)
+    out = np.full(n, CELLS_UNDECIDED, dtype=np.int64)
+    zb = shapely.total_bounds(zgeom)
+    side = max(zb[2] - zb[0], zb[3] - zb[1]) / int(cells or GRID_CELLS)
+    if not n or not np.isfinite(side) or side <= 0:
+        return out
+    nx, ny = int((zb[2] - zb[0]) // side) + 1, int((zb[3] - zb[1]) // side) + 1
+    with np.errstate(invalid="ignore"):
+        fx0, fy0 = (bounds[:, 0] - zb[0]) / side, (bounds[:, 1] - zb[1]) / side
+        fx1, fy1 = (bounds[:, 2] - zb[0]) / side, (bounds[:, 3] - zb[1]) / side
+        # outside the grid's extent: no zone meets the box
+        beyond = (fx1 < 0) | (fy1 < 0) | (fx0 >= nx) | (fy0 >= ny)
+        within = (fx0 >= 0) & (fy0 >= 0) & (fx1 < nx) & (fy1 < ny)  # NaN (no geometry): neither
+    out[beyond] = CELLS_OUTSIDE
+    pos = np.flatnonzero(within)
+    ix0, iy0, ix1, iy1 = (np.floor(f[pos]).astype(np.int64) for f in (fx0, fy0, fx1, fy1))
+    small = (ix1 - ix0 <= 1) & (iy1 - iy0 <= 1)  # within 2 × 2 cells: its corner cells are all of them
+    pos, ix0, iy0, ix1, iy1 = pos[small], ix0[small], iy0[small], ix1[small], iy1[small]
+    corners = (iy0 * nx + ix0, iy0 * nx + ix1, iy1 * nx + ix0, iy1 * nx + ix1)
+    used = np.zeros(nx * ny, dtype=bool)
+    for c in corners:
+        used[c] = True
+    cell = np.flatnonzero(used)
+    cx, cy, eps = cell % nx, cell // nx, side * 1e-6
+    boxes = shapely.box(zb[0] + cx * side - eps, zb[1] + cy * side - eps,
+                        zb[0] + (cx + 1) * side + eps, zb[1] + (cy + 1) * side + eps)
+    ci, zj = shapely.STRtree(zgeom).query(boxes, predicate="intersects")
+    meets = np.bincount(ci, minlength=len(cell))
+    label = np.full(nx * ny, CELLS_UNDECIDED, dtype=np.int64)
+    label[cell[meets == 0]] = CELLS_OUTSIDE
+    one = meets[ci] == 1
+    ci, zj = ci[one], zj[one]
+    pure = shapely.contains_properly(zgeom[zj], boxes[ci])
+    label[cell[ci[pure]]] = zj[pure]
+    first = label[corners[0]]
+    same = (first != CELLS_UNDECIDED) & np.logical_and.reduce([label[c] == first for c in corners[1:]])
+    out[pos[same]] = first[same]
+    return out
 
 
 def _assign_slice(others, pgeom, zgeom, tree, zone_of, share, method) -> None:
