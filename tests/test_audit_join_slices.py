@@ -67,10 +67,12 @@ def test_cells_give_the_answers_of_the_exact_tests(monkeypatch):
     monkeypatch.setattr(zones_mod, "GRID_FROM_ROWS", 10 ** 9)
     exact = zones_mod.assign_largest_share(p, z)
     monkeypatch.setattr(zones_mod, "GRID_FROM_ROWS", 0)
-    for cells in (4, 32, 256):
+    for cells, slice_rows in ((4, 200_000), (32, 200_000), (256, 200_000), (32, 77)):
         monkeypatch.setattr(zones_mod, "GRID_CELLS", cells)
+        monkeypatch.setattr(zones_mod, "JOIN_SLICE_ROWS", slice_rows)
         pd.testing.assert_frame_equal(zones_mod.assign_largest_share(p, z), exact)
+    monkeypatch.setattr(zones_mod, "GRID_CELLS", 256)
     # most parcels are answered by the cells at the default grid
-    by_cells = zones_mod.zone_by_cells(shapely.bounds(p.geometry.values), np.asarray(z.geometry.values))
+    by_cells = zones_mod.zone_by_cells(shapely.bounds(p.geometry.values), zones_mod.cell_grid(np.asarray(z.geometry.values)))
     assert (by_cells != zones_mod.CELLS_UNDECIDED).mean() > 0.5
     assert {"inside", "largest_share", "outside"} == set(exact["method"])
