@@ -959,13 +959,18 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
             out[f] = _clean_text(out[f])
         else:
             out[f] = _blank_to_na(out[f])
-    # 中国土地市场网 writes the way of sale: 挂牌出让 / 拍卖出让 / 招标出让 / 协议出让 are all 出让
-    sold = out["supply_type"].notna() & out["supply_type"].astype(str).str.endswith("出让") & (out["supply_type"] != "出让")
+    # 中国土地市场网 writes the way of sale: 挂牌出让 / 拍卖出让 / 招标出让 / 协议出让 are all 出让. Each
+    # distinct value is judged once (a column holds few), not a Python text method per row (~0.15 s at 10⁶)
+    kind_of, kinds = pd.factorize(out["supply_type"].to_numpy(dtype=object), use_na_sentinel=True)
+    given = kind_of >= 0
+    kinds = np.asarray(kinds, dtype=object)
+    kind_of = np.where(given, kind_of, len(kinds))  # a blank: the last entry (False) of each verdict below
+    sold = np.array([str(k).endswith("出让") and k != "出让" for k in kinds] + [False], dtype=bool)[kind_of]
     if sold.any():
         out["supply_type_original"] = out["supply_type"]
         out.loc[sold, "supply_type"] = "出让"
         notes.append(f"{int(sold.sum())} 宗的供地方式为挂牌/拍卖/招标/协议出让，按“出让”审计（原值保留在 supply_type_original）")
-    bad_supply = out["supply_type"].notna() & ~out["supply_type"].isin(SUPPLY_TYPES)
+    bad_supply = given & ~sold & ~np.array([k in SUPPLY_TYPES for k in kinds] + [True], dtype=bool)[kind_of]
     _append_problem(problems, bad_supply, _quoted(out["supply_type"], "供地方式", "不是出让或划拨"))
 
     looked = codes.validate_land_use_codes(out["land_use_code"], system=code_system)
