@@ -863,8 +863,11 @@ def _sample_mostly_distinct(df) -> bool:
     if n < DISTINCT_SAMPLE_FROM or EXPAND_BELOW > 0.5:  # (the bound above holds up to a half)
         return False
     rows = np.sort(np.random.default_rng(0).choice(n, DISTINCT_SAMPLE_ROWS, replace=False))
-    cols = [c for c in (*_RULE_INPUTS, "area_m2") if c in df.columns]
-    group, first = _distinct_inputs(df[cols].iloc[rows])
+    # the sampled rows of each column taken one by one: a selection of the columns first copied
+    # every row of them (a frame of many blocks is consolidated: ~1 s at 10⁶ parcels)
+    sample = pd.DataFrame({c: df[c].iloc[rows].reset_index(drop=True) for c in (*_RULE_INPUTS, "area_m2")
+                           if c in df.columns})
+    group, first = _distinct_inputs(sample)
     share = DISTINCT_SAMPLE_ROWS / n
     return DISTINCT_SAMPLE_ROWS - len(first) < DISTINCT_SAMPLE_ROWS * share / 4
 
