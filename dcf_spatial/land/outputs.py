@@ -144,10 +144,27 @@ def _category_text(s: pd.Series):
     listed rows × the reasons, labels and next steps ~0.3 s)."""
     import pyarrow as pa
 
-    cats = pa.array(np.asarray(s.cat.categories, dtype=object), type=pa.large_string(), from_pandas=True)
+    cats = _arrow_categories(s.cat.categories)
     codes = s.cat.codes.to_numpy()
     idx = pa.array(codes, mask=codes < 0, type=pa.int64())
     return pd.arrays.ArrowStringArray(cats.take(idx), dtype=pd.StringDtype("pyarrow"))
+
+
+def _arrow_categories(categories: pd.Index):
+    """The categories of a text ``category`` as arrow ``large_string``: the arrow array
+    behind them when pandas holds them so (no copy), else from their Python strings. A reason
+    column's categories are one per distinct reason, ~10⁶ at 10⁶ parcels (each carries its own
+    dates): as Python objects first they cost ~1.2 s per list sheet, though only the listed rows
+    are taken from them."""
+    import pyarrow as pa
+
+    held = getattr(categories.array, "_pa_array", None)
+    if held is not None:
+        # one chunk (as arrow's dictionary gives it) taken as the array it is: a take on the chunked
+        # array concatenated its chunks first (~0.1 s for the reasons at 10⁶ parcels)
+        held = held.chunk(0) if held.num_chunks == 1 else held.combine_chunks()
+        return held.cast(pa.large_string())
+    return pa.array(np.asarray(categories, dtype=object), type=pa.large_string(), from_pandas=True)
 
 
 def _plain_text(s: pd.Series) -> bool:
@@ -658,15 +675,30 @@ def _methods_zh(frame: pd.DataFrame) -> pd.DataFrame:
     cols = [c for c in ("township_method", "cluster_method", "park_method") if c in frame.columns]
     if not cols:
         return frame
-    out = {c: frame[c].astype(object).map(lambda v: METHOD_ZH.get(v, v) if isinstance(v, str) else v) for c in cols}
+    out = {c: _method_texts(frame[c], METHOD_ZH) for c in cols}
     if "place_reason" in frame.columns:  # a name conflict says both names (地名冲突：郑家镇与闫寺街道)
         for c in cols:
-            hit = (frame[c].astype(object) == "conflict").to_numpy()
+            hit = np.asarray(frame[c] == "conflict", dtype=bool)
             if hit.any():
                 col = out[c].copy()
                 col[hit] = [conflict_label(r) or METHOD_ZH["conflict"] for r in frame["place_reason"].to_numpy()[hit]]
                 out[c] = col
     return frame.assign(**out)
+
+
+def _method_texts(values: pd.Series, names: dict) -> pd.Series:
+    """``values`` (method codes) named by ``names`` (a code not in it, or not text, kept as it is), as
+    ``Series.map`` gives them; a ``category`` column is named once per category and taken by its codes (a Python call
+    per listed row was ~0.1 s per list at 10⁵ rows)."""
+    def name(v):
+        return names.get(v, v) if isinstance(v, str) else v
+
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        named = np.asarray([name(v) for v in values.cat.categories] + [np.nan], dtype=object)
+        codes = values.cat.codes.to_numpy()
+        return pd.Series(named[np.where(codes >= 0, codes, len(named) - 1)], index=values.index, dtype=object,
+                         name=values.name).infer_objects()  # typed as ``map`` types it
+    return values.astype(object).map(name)
 
 
 def zone_method_note() -> str:

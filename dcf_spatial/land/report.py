@@ -213,14 +213,27 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -
             hash_written(files["gpkg"])
             t["gpkg"] = time.perf_counter()
 
-    # The complete list (GeoParquet, slice by slice) is written in a second thread while this one
-    # makes the workbook and the map: arrow's parquet writer and the workbook's Rust writer release
-    # the GIL, so on two cores the writes overlap. The thread reads only ``complete`` (its own
-    # selection of the result's columns); nothing is written to the frame while it runs.
+    def parcel_map():  # the map, in a thread of its own (see below)
+        note = outputs.idle_map_note(result.layers_used, short_synthetic(r))
+        written = outputs.write_idle_parcel_map(r, files["map"], as_of=result.as_of,
+                                                max_features=int(rules["map"]["max_features"]), note=note,
+                                                overwrite=overwrite, basemap=basemap)
+        if written is not None:
+            hash_written(files["map"])
+        t["map"] = time.perf_counter()
+        return written
+
+    # The complete list (GeoParquet, slice by slice) and the map are written in two more threads
+    # while this one makes the summaries and the workbook: arrow's parquet writer and most of the
+    # workbook's Rust writer release the GIL, so on two cores the writes overlap, and the map's
+    # fixed costs (its imports, the layers, the font; ~1.5 s, mostly Python) no longer wait for the
+    # workbook. The threads only read: ``complete`` (a selection of the result's columns) and the
+    # frame; nothing is written to the frame while they run.
     from concurrent.futures import ThreadPoolExecutor
 
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dcf-parquet")
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dcf-write")
     pending = pool.submit(complete_list)
+    map_pending = pool.submit(parcel_map) if map else None
     try:
         summaries_ready(result)  # left to here by the single engine: made beside the complete list
         t["summaries"] = time.perf_counter()
@@ -243,19 +256,11 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -
         del listed, rejected, bad
         hash_written(files["excel"])
         t["excel"] = time.perf_counter()
-        if map:
-            note = outputs.idle_map_note(result.layers_used, short_synthetic(r))
-            written = outputs.write_idle_parcel_map(r, files["map"], as_of=result.as_of,
-                                                    max_features=int(rules["map"]["max_features"]), note=note,
-                                                    overwrite=overwrite, basemap=basemap)
-            if written is None:
-                files.pop("map")
-            else:
-                hash_written(files["map"])
-            t["map"] = time.perf_counter()
     finally:
         pool.shutdown(wait=True)  # the staging folder is not removed under a writing thread
     pending.result()  # its error, if it failed
+    if map_pending is not None and map_pending.result() is None:
+        files.pop("map")
     del complete
     release_memory()
     result.timings.update({k: round(v - t["start"], 3) for k, v in t.items() if k != "start"})

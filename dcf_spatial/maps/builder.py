@@ -456,7 +456,9 @@ class WebMap:
             # Chinese must render on machines without a CJK font: embed a subset holding just the
             # characters this page uses (a few hundred kB at most).
             escaped = {chr(int(h, 16)) for h in re.findall(r"\\u([0-9a-fA-F]{4})", html)}
-            chars = "".join(sorted({c for c in html + self.title if ord(c) > 127} | escaped))
+            # the distinct characters first (a C loop), then the few non-ASCII ones among them: the
+            # same set as testing each character of the page (~0.2 s for a map of 3,000 parcels)
+            chars = "".join(sorted({c for c in set(html) | set(self.title) if ord(c) > 127} | escaped))
             head += "\n<style>" + fonts.web_font_css(chars) + "</style>"
         html = html.replace("<head>", head, 1)
         offline.assert_offline(html, where=str(path))
