@@ -68,12 +68,18 @@ def _angle(tag: str) -> str:
 
 
 _HEMISPHERE = r"东经|北纬|西经|南纬|[ENWSenws]"
-_LABELLED_RE = re.compile(rf"^\s*(?:(?P<pre>{_HEMISPHERE})\s*[:：]?\s*{_angle('')}|{_angle('2')}\s*(?P<post>{_HEMISPHERE}))\s*$")
 _HEMISPHERE_AXIS = {"东经": ("lon", 1), "e": ("lon", 1), "西经": ("lon", -1), "w": ("lon", -1),
                     "北纬": ("lat", 1), "n": ("lat", 1), "南纬": ("lat", -1), "s": ("lat", -1)}
 #: a site value that labels its numbers with a hemisphere (E/N, 东经/北纬): meant as coordinates
-_LABELLED_LIKE_RE = re.compile(rf"^[\s(（]*(?:{_HEMISPHERE})\s*[:：]?\s*\d|\d\s*[°度′'″\"]*\s*(?:{_HEMISPHERE})\s*(?:[,，;；/、\s]|$)")
+_LABELLED_LIKE_RE = re.compile(rf"^[\s(（]*(?:{_HEMISPHERE})\s*[:：]?\s*[-+−]?\s*\d|\d\s*[°度′'″\"]*\s*(?:{_HEMISPHERE})\s*(?:[,，;；/、\s]|$)")
 _LABELLED_EXAMPLE = "E115.7612 N36.4475、东经115.7612 北纬36.4475 或 115.7612,36.4475"
+#: one labelled number anywhere in the text (:func:`labelled_lonlat` walks them); the label before the number
+#: is tried first, so that E115.7612N36.4475 is E115.7612 and N36.4475
+_LABELLED_ONE_RE = re.compile(rf"(?P<pre>{_HEMISPHERE})\s*[:：]?\s*{_angle('')}|{_angle('2')}\s*(?P<post>{_HEMISPHERE})")
+_SEPARATORS_RE = re.compile(r"[\s,，;；/、]*")
+#: full-width letters, digits and signs as typed with a Chinese input method (Ｅ１１５．７６１２) → ASCII;
+#: ″ ′ ° stay (NFKC would split ″ into two ′)
+_FULL_WIDTH = {**{c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}, 0x3000: 0x20}
 
 
 def labelled_lonlat(text: str) -> tuple[float, float] | None:
@@ -92,30 +98,42 @@ def labelled_lonlat(text: str) -> tuple[float, float] | None:
     >>> labelled_lonlat("115.98,36.45") is None
     True
     """
+    text = text.translate(_FULL_WIDTH)
     if not _LABELLED_LIKE_RE.search(text):
         return None
-    parts = [p for p in re.split(r"\s*[,，;；/、]\s*|\s+(?=(?:东经|北纬|西经|南纬|[ENWSenws])\s*[:：]?\s*\d)|(?<=[ENWSenws])\s+(?=\d)",
-                                 text.strip().strip("()（）")) if p.strip()]
+    body = text.strip().strip("()（）")
+    sign = re.search(rf"(?:{_HEMISPHERE})\s*[:：]?\s*([-+−])\s*\d", body)
+    if sign:  # E-115.7612: the hemisphere gives the sign (QA break 11: read as a file name, «文件不存在»)
+        raise InputError(f"{_SITE} {clip(text)!r}：东经/北纬标注后的数不带正负号（“{sign.group(1)}”）——西经、南纬请写 W、S。"
+                         f"请写成 {_LABELLED_EXAMPLE}。")
+    # each labelled number in turn, with only separators between them (E115.7612N36.4475, "E 115.7612, N 36.4475")
     found: dict[str, float] = {}
-    for part in parts:
-        m = _LABELLED_RE.match(part)
-        if not m:
+    at, count = 0, 0
+    for m in _LABELLED_ONE_RE.finditer(body):
+        if not _SEPARATORS_RE.fullmatch(body[at:m.start()]):
+            count = -1
             break
+        at, count = m.end(), count + 1
         label = (m.group("pre") or m.group("post")).lower()
-        axis, sign = _HEMISPHERE_AXIS[label]
-        nums = [float(v) if v else 0.0 for v in _angle_groups(m)]
+        axis, hemisphere = _HEMISPHERE_AXIS[label]
+        deg, minutes, seconds = (float(v) if v else 0.0 for v in _angle_groups(m))
+        for name, v, given in (("分", minutes, m.group("min") or m.group("min2")),
+                               ("秒", seconds, m.group("sec") or m.group("sec2"))):
+            if v >= 60:  # 45′70″ is no angle (it was read as 46′10″ and moved the site)
+                raise InputError(f"{_SITE} {clip(text)!r}：{'经度' if axis == 'lon' else '纬度'}的{name}为 {given}，"
+                                 f"应小于 60。请核对度分秒（如 E115°45′40″ N36°26′51″），或写成十进制度 {_LABELLED_EXAMPLE}。")
         if axis in found:
-            found = {}
+            count = -1
             break
-        found[axis] = sign * (nums[0] + nums[1] / 60 + nums[2] / 3600)
-    if len(parts) == 2 and set(found) == {"lon", "lat"}:
+        found[axis] = hemisphere * (deg + minutes / 60 + seconds / 3600)
+    if count == 2 and _SEPARATORS_RE.fullmatch(body[at:]) and set(found) == {"lon", "lat"}:
         return found["lon"], found["lat"]
     raise InputError(f"{_SITE} {clip(text)!r} 看起来是带东经/北纬标注的坐标，但未能读出一个经度和一个纬度。"
                      f"请写成 {_LABELLED_EXAMPLE}（度分秒可写 E115°45′40″ N36°26′51″）。")
 
 
 def _angle_groups(m: "re.Match") -> list[str | None]:
-    """The degrees, minutes and seconds a :data:`_LABELLED_RE` match read (from whichever of its two
+    """The degrees, minutes and seconds a :data:`_LABELLED_ONE_RE` match read (from whichever of its two
     alternatives matched)."""
     d = m.groupdict()
     return [d.get("deg") or d.get("deg2"), d.get("min") or d.get("min2"), d.get("sec") or d.get("sec2")]
@@ -236,11 +254,20 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
         raise InputError(f"{_SITE}为空。请给出 “经度,纬度”（如 115.98,36.45）、WKT 或一个文件路径。")
     m = _LONLAT_RE.match(text)
     # E115.7612 N36.4475, 东经115.7612 北纬36.4475 (QA round 9: read as a file name, «文件不存在»); a file
-    # whose name begins like one (E1.shp) stays a file
-    labelled = (None if m or _is_file(text) or re.search(r"\.[A-Za-z][A-Za-z0-9]{1,4}$", text)
-                else labelled_lonlat(text))
+    # whose name has an extension (E1.shp, E1.geojson) stays a file. A value that reads as coordinates is
+    # coordinates, as "lon,lat" already was, even when a file of that name lies in the working folder (QA break
+    # 11: it was read as that file, «不支持的文件格式 .4475»): the note says so; such a file is read by its extension
+    labelled = None
+    if not m and not re.search(r"\.[A-Za-z][A-Za-z0-9]{1,4}$", text):
+        try:
+            labelled = labelled_lonlat(text)
+        except InputError:
+            if not _is_file(text):  # E1, a file of that name without an extension, is still read
+                raise
     if labelled is not None:
         notes.append(f"按东经/北纬标注读取坐标：经度 {labelled[0]:.10g}，纬度 {labelled[1]:.10g}")
+        if _is_file(text):
+            notes.append(f"当前文件夹中有名为“{clip(text)}”的文件：按坐标读取，未读该文件（要读该文件，请给它加上扩展名，如 .geojson）")
     if m or labelled is not None:
         gx, gy = labelled if labelled is not None else (float(m.group(1)), float(m.group(2)))
         if swap_xy:
