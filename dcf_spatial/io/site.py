@@ -518,8 +518,29 @@ def rings_as_holes(gdf, *, where: str, notes: list[str]) -> "gpd.GeoDataFrame":
                            for poly, r, f in zip(polygon, ring_rows, from_lines)])
     if len(cand) < 2:
         return out
+
+    def label_of(k):
+        row = ring_rows[cand[k]]
+        return f"第 {row} 条闭合多段线" if row is not None else f"{from_lines[cand[k]]}围成的圈"
+
     # nesting is read in the working CRS, snapped to 1 mm as lines_as_site snaps the lines
     work = shapely.set_precision(to_working(out.iloc[cand]).geometry.values, 0.001)
+    # a red line drawn twice (redrawn, snapped, offset by a pick) is one line, not a ring and its hole: the
+    # copies leave the rows and are named (QA break 11: a copy 1 mm inside was a hole, the site a 0.01 亩 sliver)
+    copies = _ring_copies(shapely.polygons(shapely.get_exterior_ring(work)))
+    if copies:
+        said = "；".join(f"{label_of(k)}与{label_of(kept)}重复" for k, kept in copies.items())
+        keep = np.setdiff1d(np.arange(len(out)), cand[list(copies)])
+        out_kept = out.iloc[keep].reset_index(drop=True)
+        out_kept.attrs = dict(out.attrs)
+        if out.attrs.get("row_numbers"):
+            out_kept.attrs["row_numbers"] = [out.attrs["row_numbers"][i] for i in keep]
+        notes.append(f"{where} 的{said}（两圈处处相差不超过 {RING_COPY_GAP_M:g} 米，应为同一圈线画了两次）：计一次，不作为洞")
+        out, ring_rows, from_lines = out_kept, [ring_rows[i] for i in keep], [from_lines[i] for i in keep]
+        cand = np.flatnonzero(np.isin(keep, cand))   # the remaining rings' new positions
+        work = shapely.set_precision(to_working(out.iloc[cand]).geometry.values, 0.001)
+    if len(cand) < 2:
+        return out
     outlines = shapely.polygons(shapely.get_exterior_ring(work))
     # every ring (each outline, then the holes lines_as_site made) and the candidate it belongs to
     rings, owner = list(outlines), list(range(len(cand)))
@@ -546,16 +567,14 @@ def rings_as_holes(gdf, *, where: str, notes: list[str]) -> "gpd.GeoDataFrame":
             counted[int(p)].append(int(r))
     depth = np.array([len(counted.get(p, ())) for p in range(len(cand))])
     holes = np.flatnonzero(depth % 2 == 1)
+    _crossing_note(outlines, depth % 2 == 0, label_of=label_of, where=where, notes=notes)
     if not len(holes):
         return out
     # a hole is cut out of the outline it lies in one level up (an outline: hit < len(cand))
     parents = {int(p): sorted({int(owner[r]) for q, r in zip(pts, hit)
                                if q == p and r < len(cand) and depth[owner[r]] == depth[p] - 1}) for p in holes}
 
-    def label(k):
-        row = ring_rows[cand[k]]
-        return f"第 {row} 条闭合多段线" if row is not None else f"{from_lines[cand[k]]}围成的圈"
-
+    label = label_of
     geoms = np.asarray(out.geometry.values, dtype=object).copy()
     for k in sorted({k for ks in parents.values() for k in ks}):
         inside = [cand[p] for p, ks in parents.items() if k in ks]
@@ -566,9 +585,69 @@ def rings_as_holes(gdf, *, where: str, notes: list[str]) -> "gpd.GeoDataFrame":
     if out.attrs.get("row_numbers"):
         result.attrs["row_numbers"] = [out.attrs["row_numbers"][i] for i in kept]
     said = "；".join(f"{label(p)}在{'、'.join(label(k) for k in ks) or '另一圈'}之内" for p, ks in parents.items())
-    mu = float(shapely.area(to_working(result).geometry.values).sum()) / settings.MU_M2
+    # the area the check measures: the parts together (overlapping parts once)
+    mu = float(shapely.area(shapely.union_all(to_working(result).geometry.values))) / settings.MU_M2
     notes.append(f"{where} 的{said}：按洞处理（如红线内扣除的村庄），不计入场地；场地共 {mu:,.2f} 亩，请核对这就是红线范围")
     return result
+
+
+#: two closed rings that lie within this many metres of each other everywhere (Hausdorff distance, in the
+#: working CRS) are one red line drawn twice. A 1:500 topographic or cadastral drawing places a point to
+#: about ±0.5 mm on paper (0.25 m on the ground); twice that, the usual limit error, is 0.5 m: outlines closer
+#: than that cannot be told apart as surveyed, while a village or road cut out of a parcel is metres wide
+RING_COPY_GAP_M = 0.5
+#: … and whose symmetric difference is at most this share of the larger ring's area: a small ring (a well,
+#: a pylon base a metre across) inside a slightly larger one stays a hole even when its edges are close
+RING_COPY_SHARE = 0.01
+
+
+def _ring_copies(outlines) -> dict[int, int]:
+    """The rings of ``outlines`` (polygons of the exterior rings, metres) that copy an earlier one: ``{copy:
+    kept}``, by :data:`RING_COPY_GAP_M` and :data:`RING_COPY_SHARE` (a copy of a copy keeps the first).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> _ring_copies([shapely.box(0, 0, 200, 160), shapely.box(0.001, 0.001, 199.999, 159.999),
+    ...               shapely.box(50, 50, 80, 80), shapely.box(300, 0, 400, 100)])
+    {1: 0}
+    """
+    import shapely
+
+    outlines = np.asarray(outlines, dtype=object)
+    if len(outlines) < 2:
+        return {}
+    left, right = shapely.STRtree(outlines).query(outlines, predicate="intersects")
+    pairs = left < right
+    left, right = left[pairs], right[pairs]
+    if not len(left):
+        return {}
+    a, b = outlines[left], outlines[right]
+    area = np.maximum(shapely.area(a), shapely.area(b))
+    near = shapely.hausdorff_distance(shapely.boundary(a), shapely.boundary(b), densify=0.05) <= RING_COPY_GAP_M
+    close = near & (shapely.area(shapely.symmetric_difference(a, b)) <= RING_COPY_SHARE * area)
+    copies: dict[int, int] = {}
+    for i, j in sorted(zip(left[close].tolist(), right[close].tolist())):
+        if j not in copies:
+            copies[j] = copies.get(i, i)
+    return copies
+
+
+def _crossing_note(outlines, parts, *, label_of, where: str, notes: list[str]) -> None:
+    """A 图形警告 for closed rings that are parts of the site (``parts``: not holes) and overlap or cross
+    (neither inside the other nor a copy): the site is their union, and a «village» drawn across the red line
+    is no hole (QA break 11: said nowhere). Two holes that overlap are cut out together, as drawn."""
+    import shapely
+
+    outlines = np.asarray(outlines, dtype=object)
+    if len(outlines) < 2:
+        return
+    left, right = shapely.STRtree(outlines).query(outlines, predicate="overlaps")
+    pairs = [(i, j) for i, j in zip(left.tolist(), right.tolist()) if i < j and parts[i] and parts[j]]
+    if pairs:
+        said = "、".join(f"{label_of(i)}与{label_of(j)}" for i, j in pairs[:10]) + ("等" if len(pairs) > 10 else "")
+        notes.append(f"图形警告：{where} 的{said}相互交叉重叠（不是一圈在另一圈之内，也不是重复绘制）："
+                     "按两者合并计入场地（重叠部分计一次），未作为洞扣除；请核对红线——要扣除的范围须整圈画在红线之内")
 
 
 def unusable_rows(gdf) -> list[tuple[int, str]]:
