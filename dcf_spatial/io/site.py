@@ -329,7 +329,8 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
         gdf.loc[read_attrs[CAD_RINGS], _RING_ROW] = [int(numbers[i]) if i < len(numbers) else i + 1
                                                     for i in read_attrs[CAD_RINGS]]
     gdf = lines_as_site(gdf, where=where or text, notes=notes)
-    gdf = rings_as_holes(gdf, where=where or text, notes=notes)
+    ring_warnings: list[str] = []
+    gdf = rings_as_holes(gdf, where=where or text, notes=notes, warnings=ring_warnings)
     work = to_working(gdf)
     if area_mu is not None:
         from .._validate import figure_problem
@@ -345,12 +346,13 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
             notes.append(disc_note(area_mu, radius[pts][0]))
         other = ~pts & ~shapely.is_empty(work.geometry.values)
         if other.any():
-            drawn = float(shapely.area(work.geometry.values[other]).sum()) / settings.MU_M2
+            # the area the check measures: overlapping parts once
+            drawn = float(shapely.area(shapely.union_all(work.geometry.values[other]))) / settings.MU_M2
             if abs(drawn - area_mu) > 0.05 * area_mu:
                 notes.append(f"申报用地面积 {area_mu:g} 亩，图形面积 {drawn:,.1f} 亩，相差超过 5%，以图形为准")
     gdf = work.to_crs(settings.storage_crs) if area_mu is not None else gdf
     gdf["area_mu_measured"] = shapely.area(to_working(gdf).geometry.values) / settings.MU_M2
-    warnings = list(read_attrs.get("shape_warnings", []))
+    warnings = list(read_attrs.get("shape_warnings", [])) + ring_warnings
     gdf.attrs.update({"read_notes": notes, "source_file": text if where is None else where})
     if warnings:
         gdf.attrs["shape_warnings"] = warnings
@@ -484,12 +486,14 @@ def lines_as_site(gdf, *, where: str, notes: list[str]) -> "gpd.GeoDataFrame":
     return out
 
 
-def rings_as_holes(gdf, *, where: str, notes: list[str]) -> "gpd.GeoDataFrame":
+def rings_as_holes(gdf, *, where: str, notes: list[str], warnings: list[str] | None = None) -> "gpd.GeoDataFrame":
     """Closed CAD rings (closed polylines, marked in column ``_RING_ROW``, and the faces :func:`lines_as_site`
     made of lines) lying inside another are holes, read even-odd as CAD hatches a red line with an island: a
     ring inside one other ring is cut out of it (a village kept out of the parcel), a ring inside two is a part
     again. A ring beside another stays a part of its own; two copies of one ring count once. The rings cut
-    out leave the rows, named in a note; the column ``_RING_ROW`` is dropped.
+    out leave the rows, named in a note; the column ``_RING_ROW`` is dropped. A ring within
+    :data:`RING_COPY_GAP_M` of another everywhere is that ring drawn twice: it leaves the rows, named in a note.
+    Rings of the site that overlap or cross are united, with a 图形警告 in ``warnings`` (else in ``notes``).
 
     Examples
     --------
@@ -567,7 +571,7 @@ def rings_as_holes(gdf, *, where: str, notes: list[str]) -> "gpd.GeoDataFrame":
             counted[int(p)].append(int(r))
     depth = np.array([len(counted.get(p, ())) for p in range(len(cand))])
     holes = np.flatnonzero(depth % 2 == 1)
-    _crossing_note(outlines, depth % 2 == 0, label_of=label_of, where=where, notes=notes)
+    _crossing_note(outlines, depth % 2 == 0, label_of=label_of, where=where, notes=notes, warnings=warnings)
     if not len(holes):
         return out
     # a hole is cut out of the outline it lies in one level up (an outline: hit < len(cand))
@@ -633,7 +637,7 @@ def _ring_copies(outlines) -> dict[int, int]:
     return copies
 
 
-def _crossing_note(outlines, parts, *, label_of, where: str, notes: list[str]) -> None:
+def _crossing_note(outlines, parts, *, label_of, where: str, notes: list[str], warnings: list[str] | None) -> None:
     """A 图形警告 for closed rings that are parts of the site (``parts``: not holes) and overlap or cross
     (neither inside the other nor a copy): the site is their union, and a «village» drawn across the red line
     is no hole (QA break 11: said nowhere). Two holes that overlap are cut out together, as drawn."""
@@ -646,8 +650,13 @@ def _crossing_note(outlines, parts, *, label_of, where: str, notes: list[str]) -
     pairs = [(i, j) for i, j in zip(left.tolist(), right.tolist()) if i < j and parts[i] and parts[j]]
     if pairs:
         said = "、".join(f"{label_of(i)}与{label_of(j)}" for i, j in pairs[:10]) + ("等" if len(pairs) > 10 else "")
-        notes.append(f"图形警告：{where} 的{said}相互交叉重叠（不是一圈在另一圈之内，也不是重复绘制）："
-                     "按两者合并计入场地（重叠部分计一次），未作为洞扣除；请核对红线——要扣除的范围须整圈画在红线之内")
+        text = (f"{where} 的{said}相互交叉重叠（不是一圈在另一圈之内，也不是重复绘制）："
+                "按两者合并计入场地（重叠部分计一次），未作为洞扣除；请核对红线——要扣除的范围须整圈画在红线之内")
+        # shown in the answer's first lines (site["shape_warnings_zh"], «图形警告：…»), once
+        if warnings is not None:
+            warnings.append(text)
+        else:
+            notes.append(f"图形警告：{text}")
 
 
 def unusable_rows(gdf) -> list[tuple[int, str]]:
