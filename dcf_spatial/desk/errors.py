@@ -43,6 +43,7 @@ VALIDATION_ZH = {
     "date_parsing": "应为日期（YYYY-MM-DD）", "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
     "datetime_parsing": "应为日期时间", "url_parsing": "应为网址",
     "geojson_text": "以 {{ 开头，但不是有效的 GeoJSON（{error}）；几何请作为 JSON 对象发送（不要加引号），或填写“经度,纬度”、WKT、地名",
+    "capacity_replacement": "应为 true 或 false（也可写 是/否；等量置换、减量置换、已置换、√ 读作是，无、未置换、× 读作否）",
     "string_surrogate": "含有无法编码的字符（孤立的 UTF-16 代理项 \\ud800–\\udfff），请删去后重试",
 }
 

@@ -68,12 +68,18 @@ def _angle(tag: str) -> str:
 
 
 _HEMISPHERE = r"东经|北纬|西经|南纬|[ENWSenws]"
-_LABELLED_RE = re.compile(rf"^\s*(?:(?P<pre>{_HEMISPHERE})\s*[:：]?\s*{_angle('')}|{_angle('2')}\s*(?P<post>{_HEMISPHERE}))\s*$")
 _HEMISPHERE_AXIS = {"东经": ("lon", 1), "e": ("lon", 1), "西经": ("lon", -1), "w": ("lon", -1),
                     "北纬": ("lat", 1), "n": ("lat", 1), "南纬": ("lat", -1), "s": ("lat", -1)}
 #: a site value that labels its numbers with a hemisphere (E/N, 东经/北纬): meant as coordinates
-_LABELLED_LIKE_RE = re.compile(rf"^[\s(（]*(?:{_HEMISPHERE})\s*[:：]?\s*\d|\d\s*[°度′'″\"]*\s*(?:{_HEMISPHERE})\s*(?:[,，;；/、\s]|$)")
+_LABELLED_LIKE_RE = re.compile(rf"^[\s(（]*(?:{_HEMISPHERE})\s*[:：]?\s*[-+−]?\s*\d|\d\s*[°度′'″\"]*\s*(?:{_HEMISPHERE})\s*(?:[,，;；/、\s]|$)")
 _LABELLED_EXAMPLE = "E115.7612 N36.4475、东经115.7612 北纬36.4475 或 115.7612,36.4475"
+#: one labelled number anywhere in the text (:func:`labelled_lonlat` walks them); the label before the number
+#: is tried first, so that E115.7612N36.4475 is E115.7612 and N36.4475
+_LABELLED_ONE_RE = re.compile(rf"(?P<pre>{_HEMISPHERE})\s*[:：]?\s*{_angle('')}|{_angle('2')}\s*(?P<post>{_HEMISPHERE})")
+_SEPARATORS_RE = re.compile(r"[\s,，;；/、]*")
+#: full-width letters, digits and signs as typed with a Chinese input method (Ｅ１１５．７６１２) → ASCII;
+#: ″ ′ ° stay (NFKC would split ″ into two ′)
+_FULL_WIDTH = {**{c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}, 0x3000: 0x20}
 
 
 def labelled_lonlat(text: str) -> tuple[float, float] | None:
@@ -92,30 +98,42 @@ def labelled_lonlat(text: str) -> tuple[float, float] | None:
     >>> labelled_lonlat("115.98,36.45") is None
     True
     """
+    text = text.translate(_FULL_WIDTH)
     if not _LABELLED_LIKE_RE.search(text):
         return None
-    parts = [p for p in re.split(r"\s*[,，;；/、]\s*|\s+(?=(?:东经|北纬|西经|南纬|[ENWSenws])\s*[:：]?\s*\d)|(?<=[ENWSenws])\s+(?=\d)",
-                                 text.strip().strip("()（）")) if p.strip()]
+    body = text.strip().strip("()（）")
+    sign = re.search(rf"(?:{_HEMISPHERE})\s*[:：]?\s*([-+−])\s*\d", body)
+    if sign:  # E-115.7612: the hemisphere gives the sign (QA break 11: read as a file name, «文件不存在»)
+        raise InputError(f"{_SITE} {clip(text)!r}：东经/北纬标注后的数不带正负号（“{sign.group(1)}”）——西经、南纬请写 W、S。"
+                         f"请写成 {_LABELLED_EXAMPLE}。")
+    # each labelled number in turn, with only separators between them (E115.7612N36.4475, "E 115.7612, N 36.4475")
     found: dict[str, float] = {}
-    for part in parts:
-        m = _LABELLED_RE.match(part)
-        if not m:
+    at, count = 0, 0
+    for m in _LABELLED_ONE_RE.finditer(body):
+        if not _SEPARATORS_RE.fullmatch(body[at:m.start()]):
+            count = -1
             break
+        at, count = m.end(), count + 1
         label = (m.group("pre") or m.group("post")).lower()
-        axis, sign = _HEMISPHERE_AXIS[label]
-        nums = [float(v) if v else 0.0 for v in _angle_groups(m)]
+        axis, hemisphere = _HEMISPHERE_AXIS[label]
+        deg, minutes, seconds = (float(v) if v else 0.0 for v in _angle_groups(m))
+        for name, v, given in (("分", minutes, m.group("min") or m.group("min2")),
+                               ("秒", seconds, m.group("sec") or m.group("sec2"))):
+            if v >= 60:  # 45′70″ is no angle (it was read as 46′10″ and moved the site)
+                raise InputError(f"{_SITE} {clip(text)!r}：{'经度' if axis == 'lon' else '纬度'}的{name}为 {given}，"
+                                 f"应小于 60。请核对度分秒（如 E115°45′40″ N36°26′51″），或写成十进制度 {_LABELLED_EXAMPLE}。")
         if axis in found:
-            found = {}
+            count = -1
             break
-        found[axis] = sign * (nums[0] + nums[1] / 60 + nums[2] / 3600)
-    if len(parts) == 2 and set(found) == {"lon", "lat"}:
+        found[axis] = hemisphere * (deg + minutes / 60 + seconds / 3600)
+    if count == 2 and _SEPARATORS_RE.fullmatch(body[at:]) and set(found) == {"lon", "lat"}:
         return found["lon"], found["lat"]
     raise InputError(f"{_SITE} {clip(text)!r} 看起来是带东经/北纬标注的坐标，但未能读出一个经度和一个纬度。"
                      f"请写成 {_LABELLED_EXAMPLE}（度分秒可写 E115°45′40″ N36°26′51″）。")
 
 
 def _angle_groups(m: "re.Match") -> list[str | None]:
-    """The degrees, minutes and seconds a :data:`_LABELLED_RE` match read (from whichever of its two
+    """The degrees, minutes and seconds a :data:`_LABELLED_ONE_RE` match read (from whichever of its two
     alternatives matched)."""
     d = m.groupdict()
     return [d.get("deg") or d.get("deg2"), d.get("min") or d.get("min2"), d.get("sec") or d.get("sec2")]
@@ -236,11 +254,20 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
         raise InputError(f"{_SITE}为空。请给出 “经度,纬度”（如 115.98,36.45）、WKT 或一个文件路径。")
     m = _LONLAT_RE.match(text)
     # E115.7612 N36.4475, 东经115.7612 北纬36.4475 (QA round 9: read as a file name, «文件不存在»); a file
-    # whose name begins like one (E1.shp) stays a file
-    labelled = (None if m or _is_file(text) or re.search(r"\.[A-Za-z][A-Za-z0-9]{1,4}$", text)
-                else labelled_lonlat(text))
+    # whose name has an extension (E1.shp, E1.geojson) stays a file. A value that reads as coordinates is
+    # coordinates, as "lon,lat" already was, even when a file of that name lies in the working folder (QA break
+    # 11: it was read as that file, «不支持的文件格式 .4475»): the note says so; such a file is read by its extension
+    labelled = None
+    if not m and not re.search(r"\.[A-Za-z][A-Za-z0-9]{1,4}$", text):
+        try:
+            labelled = labelled_lonlat(text)
+        except InputError:
+            if not _is_file(text):  # E1, a file of that name without an extension, is still read
+                raise
     if labelled is not None:
         notes.append(f"按东经/北纬标注读取坐标：经度 {labelled[0]:.10g}，纬度 {labelled[1]:.10g}")
+        if _is_file(text):
+            notes.append(f"当前文件夹中有名为“{clip(text)}”的文件：按坐标读取，未读该文件（要读该文件，请给它加上扩展名，如 .geojson）")
     if m or labelled is not None:
         gx, gy = labelled if labelled is not None else (float(m.group(1)), float(m.group(2)))
         if swap_xy:
@@ -302,7 +329,8 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
         gdf.loc[read_attrs[CAD_RINGS], _RING_ROW] = [int(numbers[i]) if i < len(numbers) else i + 1
                                                     for i in read_attrs[CAD_RINGS]]
     gdf = lines_as_site(gdf, where=where or text, notes=notes)
-    gdf = rings_as_holes(gdf, where=where or text, notes=notes)
+    ring_warnings: list[str] = []
+    gdf = rings_as_holes(gdf, where=where or text, notes=notes, warnings=ring_warnings)
     work = to_working(gdf)
     if area_mu is not None:
         from .._validate import figure_problem
@@ -318,12 +346,13 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
             notes.append(disc_note(area_mu, radius[pts][0]))
         other = ~pts & ~shapely.is_empty(work.geometry.values)
         if other.any():
-            drawn = float(shapely.area(work.geometry.values[other]).sum()) / settings.MU_M2
+            # the area the check measures: overlapping parts once
+            drawn = float(shapely.area(shapely.union_all(work.geometry.values[other]))) / settings.MU_M2
             if abs(drawn - area_mu) > 0.05 * area_mu:
                 notes.append(f"申报用地面积 {area_mu:g} 亩，图形面积 {drawn:,.1f} 亩，相差超过 5%，以图形为准")
     gdf = work.to_crs(settings.storage_crs) if area_mu is not None else gdf
     gdf["area_mu_measured"] = shapely.area(to_working(gdf).geometry.values) / settings.MU_M2
-    warnings = list(read_attrs.get("shape_warnings", []))
+    warnings = list(read_attrs.get("shape_warnings", [])) + ring_warnings
     gdf.attrs.update({"read_notes": notes, "source_file": text if where is None else where})
     if warnings:
         gdf.attrs["shape_warnings"] = warnings
@@ -457,12 +486,14 @@ def lines_as_site(gdf, *, where: str, notes: list[str]) -> "gpd.GeoDataFrame":
     return out
 
 
-def rings_as_holes(gdf, *, where: str, notes: list[str]) -> "gpd.GeoDataFrame":
+def rings_as_holes(gdf, *, where: str, notes: list[str], warnings: list[str] | None = None) -> "gpd.GeoDataFrame":
     """Closed CAD rings (closed polylines, marked in column ``_RING_ROW``, and the faces :func:`lines_as_site`
     made of lines) lying inside another are holes, read even-odd as CAD hatches a red line with an island: a
     ring inside one other ring is cut out of it (a village kept out of the parcel), a ring inside two is a part
     again. A ring beside another stays a part of its own; two copies of one ring count once. The rings cut
-    out leave the rows, named in a note; the column ``_RING_ROW`` is dropped.
+    out leave the rows, named in a note; the column ``_RING_ROW`` is dropped. A ring within
+    :data:`RING_COPY_GAP_M` of another everywhere is that ring drawn twice: it leaves the rows, named in a note.
+    Rings of the site that overlap or cross are united, with a 图形警告 in ``warnings`` (else in ``notes``).
 
     Examples
     --------
@@ -491,8 +522,29 @@ def rings_as_holes(gdf, *, where: str, notes: list[str]) -> "gpd.GeoDataFrame":
                            for poly, r, f in zip(polygon, ring_rows, from_lines)])
     if len(cand) < 2:
         return out
+
+    def label_of(k):
+        row = ring_rows[cand[k]]
+        return f"第 {row} 条闭合多段线" if row is not None else f"{from_lines[cand[k]]}围成的圈"
+
     # nesting is read in the working CRS, snapped to 1 mm as lines_as_site snaps the lines
     work = shapely.set_precision(to_working(out.iloc[cand]).geometry.values, 0.001)
+    # a red line drawn twice (redrawn, snapped, offset by a pick) is one line, not a ring and its hole: the
+    # copies leave the rows and are named (QA break 11: a copy 1 mm inside was a hole, the site a 0.01 亩 sliver)
+    copies = _ring_copies(shapely.polygons(shapely.get_exterior_ring(work)))
+    if copies:
+        said = "；".join(f"{label_of(k)}与{label_of(kept)}重复" for k, kept in copies.items())
+        keep = np.setdiff1d(np.arange(len(out)), cand[list(copies)])
+        out_kept = out.iloc[keep].reset_index(drop=True)
+        out_kept.attrs = dict(out.attrs)
+        if out.attrs.get("row_numbers"):
+            out_kept.attrs["row_numbers"] = [out.attrs["row_numbers"][i] for i in keep]
+        notes.append(f"{where} 的{said}（两圈处处相差不超过 {RING_COPY_GAP_M:g} 米，应为同一圈线画了两次）：计一次，不作为洞")
+        out, ring_rows, from_lines = out_kept, [ring_rows[i] for i in keep], [from_lines[i] for i in keep]
+        cand = np.flatnonzero(np.isin(keep, cand))   # the remaining rings' new positions
+        work = shapely.set_precision(to_working(out.iloc[cand]).geometry.values, 0.001)
+    if len(cand) < 2:
+        return out
     outlines = shapely.polygons(shapely.get_exterior_ring(work))
     # every ring (each outline, then the holes lines_as_site made) and the candidate it belongs to
     rings, owner = list(outlines), list(range(len(cand)))
@@ -519,16 +571,14 @@ def rings_as_holes(gdf, *, where: str, notes: list[str]) -> "gpd.GeoDataFrame":
             counted[int(p)].append(int(r))
     depth = np.array([len(counted.get(p, ())) for p in range(len(cand))])
     holes = np.flatnonzero(depth % 2 == 1)
+    _crossing_note(outlines, depth % 2 == 0, label_of=label_of, where=where, notes=notes, warnings=warnings)
     if not len(holes):
         return out
     # a hole is cut out of the outline it lies in one level up (an outline: hit < len(cand))
     parents = {int(p): sorted({int(owner[r]) for q, r in zip(pts, hit)
                                if q == p and r < len(cand) and depth[owner[r]] == depth[p] - 1}) for p in holes}
 
-    def label(k):
-        row = ring_rows[cand[k]]
-        return f"第 {row} 条闭合多段线" if row is not None else f"{from_lines[cand[k]]}围成的圈"
-
+    label = label_of
     geoms = np.asarray(out.geometry.values, dtype=object).copy()
     for k in sorted({k for ks in parents.values() for k in ks}):
         inside = [cand[p] for p, ks in parents.items() if k in ks]
@@ -539,9 +589,74 @@ def rings_as_holes(gdf, *, where: str, notes: list[str]) -> "gpd.GeoDataFrame":
     if out.attrs.get("row_numbers"):
         result.attrs["row_numbers"] = [out.attrs["row_numbers"][i] for i in kept]
     said = "；".join(f"{label(p)}在{'、'.join(label(k) for k in ks) or '另一圈'}之内" for p, ks in parents.items())
-    mu = float(shapely.area(to_working(result).geometry.values).sum()) / settings.MU_M2
+    # the area the check measures: the parts together (overlapping parts once)
+    mu = float(shapely.area(shapely.union_all(to_working(result).geometry.values))) / settings.MU_M2
     notes.append(f"{where} 的{said}：按洞处理（如红线内扣除的村庄），不计入场地；场地共 {mu:,.2f} 亩，请核对这就是红线范围")
     return result
+
+
+#: two closed rings that lie within this many metres of each other everywhere (Hausdorff distance, in the
+#: working CRS) are one red line drawn twice. A 1:500 topographic or cadastral drawing places a point to
+#: about ±0.5 mm on paper (0.25 m on the ground); twice that, the usual limit error, is 0.5 m: outlines closer
+#: than that cannot be told apart as surveyed, while a village or road cut out of a parcel is metres wide
+RING_COPY_GAP_M = 0.5
+#: … and whose symmetric difference is at most this share of the larger ring's area: a small ring (a well,
+#: a pylon base a metre across) inside a slightly larger one stays a hole even when its edges are close
+RING_COPY_SHARE = 0.01
+
+
+def _ring_copies(outlines) -> dict[int, int]:
+    """The rings of ``outlines`` (polygons of the exterior rings, metres) that copy an earlier one: ``{copy:
+    kept}``, by :data:`RING_COPY_GAP_M` and :data:`RING_COPY_SHARE` (a copy of a copy keeps the first).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> _ring_copies([shapely.box(0, 0, 200, 160), shapely.box(0.001, 0.001, 199.999, 159.999),
+    ...               shapely.box(50, 50, 80, 80), shapely.box(300, 0, 400, 100)])
+    {1: 0}
+    """
+    import shapely
+
+    outlines = np.asarray(outlines, dtype=object)
+    if len(outlines) < 2:
+        return {}
+    left, right = shapely.STRtree(outlines).query(outlines, predicate="intersects")
+    pairs = left < right
+    left, right = left[pairs], right[pairs]
+    if not len(left):
+        return {}
+    a, b = outlines[left], outlines[right]
+    area = np.maximum(shapely.area(a), shapely.area(b))
+    near = shapely.hausdorff_distance(shapely.boundary(a), shapely.boundary(b), densify=0.05) <= RING_COPY_GAP_M
+    close = near & (shapely.area(shapely.symmetric_difference(a, b)) <= RING_COPY_SHARE * area)
+    copies: dict[int, int] = {}
+    for i, j in sorted(zip(left[close].tolist(), right[close].tolist())):
+        if j not in copies:
+            copies[j] = copies.get(i, i)
+    return copies
+
+
+def _crossing_note(outlines, parts, *, label_of, where: str, notes: list[str], warnings: list[str] | None) -> None:
+    """A 图形警告 for closed rings that are parts of the site (``parts``: not holes) and overlap or cross
+    (neither inside the other nor a copy): the site is their union, and a «village» drawn across the red line
+    is no hole (QA break 11: said nowhere). Two holes that overlap are cut out together, as drawn."""
+    import shapely
+
+    outlines = np.asarray(outlines, dtype=object)
+    if len(outlines) < 2:
+        return
+    left, right = shapely.STRtree(outlines).query(outlines, predicate="overlaps")
+    pairs = [(i, j) for i, j in zip(left.tolist(), right.tolist()) if i < j and parts[i] and parts[j]]
+    if pairs:
+        said = "、".join(f"{label_of(i)}与{label_of(j)}" for i, j in pairs[:10]) + ("等" if len(pairs) > 10 else "")
+        text = (f"{where} 的{said}相互交叉重叠（不是一圈在另一圈之内，也不是重复绘制）："
+                "按两者合并计入场地（重叠部分计一次），未作为洞扣除；请核对红线——要扣除的范围须整圈画在红线之内")
+        # shown in the answer's first lines (site["shape_warnings_zh"], «图形警告：…»), once
+        if warnings is not None:
+            warnings.append(text)
+        else:
+            notes.append(f"图形警告：{text}")
 
 
 def unusable_rows(gdf) -> list[tuple[int, str]]:

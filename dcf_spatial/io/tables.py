@@ -229,6 +229,50 @@ def _read_csv(path: Path, encoding, notes) -> tuple["pd.DataFrame", np.ndarray]:
     return df, lines
 
 
+#: what a workbook with an open password gets: the fix is Excel's, the file itself is sound
+PASSWORD_FIX_ZH = "文件设有打开密码（已加密）。请在 Excel 中打开，去掉密码（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码）后另存，再上传。"
+
+#: the streams an encrypted Office Open XML file holds (MS-OFFCRYPTO 2.3.4: EncryptionInfo and EncryptedPackage in
+#: a Compound File), as the UTF-16LE names of its directory entries
+_ENCRYPTED_STREAMS = ("EncryptionInfo", "EncryptedPackage")
+
+
+def password_protected(path) -> bool:
+    """Whether ``path`` is an Office file encrypted with an open password: a Compound File Binary (MS-CFB
+    header ``D0 CF 11 E0 A1 B1 1A E1``) whose directory names an ``EncryptionInfo`` or ``EncryptedPackage``
+    stream — what Excel writes for a password-protected .xlsx. Read by hand from the header and the
+    directory's first sector (a few hundred bytes): no OLE library is a dependency, and the first directory
+    sector holds the root's children of such a file (Root Entry, EncryptionInfo, EncryptedPackage, DataSpaces).
+
+    Examples
+    --------
+    >>> password_protected("清单.xlsx")   # doctest: +SKIP
+    False
+    """
+    import struct
+
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(512)
+            if len(header) < 512 or header[:8] != b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+                return False
+            sector = 1 << struct.unpack_from("<H", header, 0x1E)[0]   # 512 (version 3) or 4096 (version 4)
+            first_dir = struct.unpack_from("<I", header, 0x30)[0]
+            if sector not in (512, 4096) or first_dir >= 0xFFFFFFFA:
+                return False
+            fh.seek((first_dir + 1) * sector)
+            directory = fh.read(sector)
+    except OSError:
+        return False
+    for at in range(0, len(directory) - 127, 128):   # 128-byte entries: name (64 bytes UTF-16LE), its length
+        size = struct.unpack_from("<H", directory, at + 64)[0]
+        if 2 <= size <= 64:
+            name = directory[at:at + size - 2].decode("utf-16-le", "replace")
+            if name in _ENCRYPTED_STREAMS:
+                return True
+    return False
+
+
 def _what_the_file_is(path: Path, exc: Exception) -> str:
     """What a spreadsheet that would not open really holds, from its first bytes, and the fix (Chinese).
 
@@ -251,6 +295,8 @@ def _what_the_file_is(path: Path, exc: Exception) -> str:
                     "请确认文件，在 Excel 中另存为 .xlsx 后再上传。")
         return f"这是压缩包（zip），不是 {path.suffix} 文件（可能是改了扩展名）。请解压后上传其中的表格，或改回 .zip。"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
+        if password_protected(path):
+            return PASSWORD_FIX_ZH
         return "这是 Excel 97-2003（.xls）格式的文件，但已损坏、加密或不完整。请在 Excel 中打开后另存为 .xlsx 再上传。"
     return (f"文件内容不是可识别的表格（既不是 Excel/ODS，也不是网页表格或压缩包；{type(exc).__name__}），"
             f"可能已损坏。请确认它是有效的 {path.suffix} 文件，或另存为 .xlsx/.csv 后再上传。")
@@ -361,11 +407,11 @@ def _site_sheet(path: Path, book, visible, hidden, notes) -> str:
             + (f"；隐藏工作表：{'、'.join(s for s in sheets if s in hidden)}" if hidden else "")
             + f"。请{FIX_LAYER}（如 {visible[-1]}），即读取哪一个；或把清单所在工作表的列名改为上述列名。")
     chosen = (full or some)[0]
-    skipped = [f"“{s}”（隐藏）" for s in sheets if s in hidden]
+    skipped = [f"“{s}”（隐藏）" for s in sheets if s in hidden and s not in visible]
     skipped += [f"“{s}”（表头不像项目清单：无定位列）" if not fits[s][0] else f"“{s}”（无行业列）"
                 for s in visible[: visible.index(chosen)]]
     rest = [s for s in visible[visible.index(chosen) + 1:]]
-    notes.append(f"工作簿有 {len(sheets)} 个工作表，读取“{chosen}”"
+    notes.append(f"工作簿有 {len(sheets)} 个工作表{_all_hidden(sheets, hidden)}，读取“{chosen}”"
                  + ("" if all(fits[chosen]) else "（有定位列、无行业列）")
                  + (f"；跳过 {'、'.join(skipped)}" if skipped else "")
                  + (f"；未读：{'、'.join(rest)}" if rest else "")
@@ -375,7 +421,9 @@ def _site_sheet(path: Path, book, visible, hidden, notes) -> str:
 
 def workbook_sheets(path) -> list[dict]:
     """The worksheets of a workbook (.xlsx/.xlsm/.xls/.ods) in their order: ``[{"name", "hidden"}, …]``,
-    for a form that offers which sheet to read; a file that is no workbook (or cannot be opened): ``[]``.
+    for a form that offers which sheet to read; a file of another kind: ``[]``. A file named as a workbook
+    that cannot be opened (damaged, not a workbook, password-protected) raises the :class:`InputError`
+    reading it would raise (QA break 11: it answered ``[]`` and failed later).
 
     Examples
     --------
@@ -391,8 +439,21 @@ def workbook_sheets(path) -> list[dict]:
         with pd.ExcelFile(path, engine=_excel_engine(path)) as book:
             hidden = _hidden_sheets(book)
             return [{"name": str(s), "hidden": s in hidden} for s in book.sheet_names]
-    except Exception:  # noqa: BLE001 - an offer of sheet names: a broken file is said when it is read
-        return []
+    except Exception as exc:  # openpyxl/xlrd/odf raise several unrelated types for broken files
+        raise InputError(f"{path}：无法打开 Excel 文件：{_what_the_file_is(path, exc)}") from None
+
+
+def _all_hidden(sheets, hidden) -> str:
+    """The words of a sheet note when every sheet of the workbook is hidden (the hidden ones are then read).
+
+    Examples
+    --------
+    >>> _all_hidden(["清单", "说明"], {"清单", "说明"})
+    '（均为隐藏工作表，没有可见的工作表，故读取隐藏工作表）'
+    >>> _all_hidden(["清单", "说明"], {"说明"})
+    ''
+    """
+    return "（均为隐藏工作表，没有可见的工作表，故读取隐藏工作表）" if sheets and all(s in hidden for s in sheets) else ""
 
 
 def _choose_sheet(path: Path, book, aliases, notes) -> str:
@@ -403,11 +464,12 @@ def _choose_sheet(path: Path, book, aliases, notes) -> str:
     visible sheets of which none is a ledger (a list of sites): an :class:`InputError` listing them."""
     sheets = book.sheet_names
     hidden = _hidden_sheets(book)
+    # every sheet hidden: the hidden ones are read (and said so), never "read X; skipped X" (QA break 11)
     visible = [s for s in sheets if s not in hidden] or sheets
     if _is_site_list(aliases) and len(visible) > 1:
         return _site_sheet(path, book, visible, hidden, notes)
     known = _known_names(aliases)
-    skipped = [f"“{s}”（隐藏）" for s in sheets if s in hidden]
+    skipped = [f"“{s}”（隐藏）" for s in sheets if s in hidden and s not in visible]
     chosen = visible[0]
     if known and len(visible) > 1:
         headers = {s: _sheet_header(book, s) for s in visible}
@@ -422,7 +484,7 @@ def _choose_sheet(path: Path, book, aliases, notes) -> str:
         skipped += [f"“{s}”（表头不含台账列名）" for s in visible[: visible.index(chosen)]]
     if len(sheets) > 1:
         rest = [s for s in sheets if s != chosen and f"“{s}”" not in "".join(skipped)]
-        notes.append(f"工作簿有 {len(sheets)} 个工作表，读取“{chosen}”"
+        notes.append(f"工作簿有 {len(sheets)} 个工作表{_all_hidden(sheets, hidden)}，读取“{chosen}”"
                      + (f"；跳过 {'、'.join(skipped)}" if skipped else "")
                      + (f"；未读：{'、'.join(rest)}" if rest else "")
                      + f"（可{FIX_LAYER}）")
@@ -482,6 +544,21 @@ def _no_rounded_codes(df, lines, path: Path) -> None:
                 "在 Excel 中选中该列 →“设置单元格格式”→“文本”，重新录入编号（或从原系统重新导出）后另存为 CSV，再读取。")
 
 
+def _sheet_list(sheets, *, most: int = 20, chars: int = 40) -> str:
+    """The sheet names of a message: the first ``most``, each cut at ``chars`` characters (a workbook of 200
+    sheets, or a 300-character name, made one unreadable line), each quoted so that spaces show.
+
+    Examples
+    --------
+    >>> _sheet_list(["项目清单", "项目清单 "])
+    '“项目清单”、“项目清单 ”'
+    >>> _sheet_list([f"S{i}" for i in range(30)], most=2)
+    '“S0”、“S1” 等 30 个'
+    """
+    shown = [f"“{s if len(s) <= chars else s[:chars] + '…'}”" for s in map(str, sheets[:most])]
+    return "、".join(shown) + (f" 等 {len(sheets)} 个" if len(sheets) > most else "")
+
+
 def _read_xlsx(path: Path, sheet, notes, aliases=None) -> tuple["pd.DataFrame", np.ndarray]:
     import pandas as pd
 
@@ -494,7 +571,7 @@ def _read_xlsx(path: Path, sheet, notes, aliases=None) -> tuple["pd.DataFrame", 
         if sheet is None:
             sheet = _choose_sheet(path, book, aliases, notes)
         elif sheet not in sheets:
-            raise InputError(f"{path}：没有名为 {sheet!r} 的工作表。现有：{'、'.join(sheets)}。")
+            raise InputError(f"{path}：没有名为 {sheet!r} 的工作表。现有：{_sheet_list(sheets)}。")
         # text cells are data: a project named "nan" or "NA" keeps its name (only empty cells are missing)
         raw = pd.read_excel(book, sheet_name=sheet, header=None, keep_default_na=False, na_values=[""])
     if raw.empty:

@@ -80,6 +80,20 @@ class SiteCheckBody(RequestBody):
             return parsed
         return value
 
+    @field_validator("capacity_replacement", mode="before")
+    @classmethod
+    def _replacement_words(cls, value):
+        # the batch's 产能置换 words (是/否, 等量置换, √ …) and JSON true/false, one vocabulary (QA break 11: "true"
+        # and 1 were taken while 「是」 was refused as «应为 true 或 false»); null is not declared
+        from ...queries.site.batch import capacity_replacement_answer
+
+        if value is None:
+            return False
+        answer = capacity_replacement_answer(value) if isinstance(value, (bool, int, float, str)) else None
+        if answer is None:
+            raise PydanticCustomError("capacity_replacement", "true/false or 是/否")
+        return answer
+
     @field_validator("industry", mode="before")
     @classmethod
     def _strip_industry(cls, value):

@@ -124,7 +124,8 @@ var desk = (function () {
   }
   // the 「工作表」 box of a form that reads a workbook: a text box (``input``) until a workbook is chosen in
   // ``fileInput``, then a list of its sheets (POST /api/sheets reads their names only, not the rows) with
-  // 自动选择 first; ``value()`` is the sheet to send ('' = let the reader choose, as the notes then say)
+  // 自动选择 first; ``value()`` is the sheet to send ('' = let the reader choose, as the notes then say),
+  // a listed name exactly as listed
   function sheetBox(fileInput, input, auto) {
     var pick = el('select');
     pick.id = input.id + '-pick';
@@ -152,7 +153,10 @@ var desk = (function () {
         input.hidden = true;
       }).catch(function () { typed(); });  // the names could not be read: the sheet can still be typed
     });
-    return { value: function () { return (pick.hidden ? input.value : pick.value).trim(); } };
+    // a listed sheet is sent as the workbook names it: «项目清单 » (trailing space), «　清单　» (full-width
+    // spaces) and « » are real names, other than «项目清单» or 自动选择 (QA break 11); only the typed box is
+    // trimmed (a stray space typed around a name)
+    return { value: function () { return pick.hidden ? input.value.trim() : pick.value; } };
   }
   return { $: $, el: el, clear: clear, api: api, table: table, popupNode: popupNode, planMap: planMap,
            policyControls: policyControls, chosenPolicy: chosenPolicy, policyText: policyText, sheetBox: sheetBox };

@@ -93,7 +93,29 @@ def connect(scheduler, n_workers, dashboard: bool):
         cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=dash)
     client = Client(cluster)
     client.dcf_threads_per_worker = slots  # hold_fits counts workers, not the extra threads
+    client.dcf_local_dashboard = bool(dashboard)  # listening on 127.0.0.1 (dashboard_link)
     return client, cluster
+
+
+def dashboard_link(client) -> str | None:
+    """The address of the dashboard of ``client``'s cluster to print: for a cluster :func:`connect` started here
+    (its dashboard listens on 127.0.0.1 only) the loopback address — ``client.dashboard_link`` names the
+    machine's own address, where nothing listens (QA break 11: «http://192.0.2.2:44079/status» refused); a
+    scheduler given by ``--scheduler`` keeps its own link.
+
+    Examples
+    --------
+    >>> client, cluster = connect(None, 2, dashboard=True)   # doctest: +SKIP
+    >>> dashboard_link(client)                               # doctest: +SKIP
+    'http://127.0.0.1:40123/status'
+    """
+    from urllib.parse import urlsplit, urlunsplit
+
+    link = client.dashboard_link
+    if not link or not getattr(client, "dcf_local_dashboard", False):
+        return link
+    parts = urlsplit(link)
+    return urlunsplit(parts._replace(netloc=f"127.0.0.1:{parts.port}" if parts.port else "127.0.0.1"))
 
 
 def progress_bar(show_progress, futures) -> None:

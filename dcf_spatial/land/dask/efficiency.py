@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..result import AuditResult
-from .cluster import TaskClock, connect, progress_bar, store_text
+from .cluster import TaskClock, connect, dashboard_link, progress_bar, store_text
 from ..files import EFFICIENCY_ENTERPRISES, EFFICIENCY_PARCELS, EFFICIENCY_SUMMARY, read_folder
 from .engine import SLIM_COLUMNS, audit_parcels_on, fresh_folder, layers_used_of  # noqa: F401
 from .partitions import read_table_partition, plan_partitions
@@ -154,7 +154,7 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
     client, cluster = connect(scheduler, n_workers, dashboard=True)
     t = {}
     try:
-        dashboard, address = client.dashboard_link, client.scheduler.address
+        dashboard, address = dashboard_link(client), client.scheduler.address
         logger.warning("dask: %d enterprise and %d parcel partitions on %s; dashboard %s", len(ent_parts),
                        len(par_parts), address, dashboard)
         t["start_cluster"] = time.perf_counter()

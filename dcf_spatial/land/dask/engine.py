@@ -37,7 +37,7 @@ import pandas as pd
 
 from ..._killpoints import kill_point
 from ..result import AuditResult
-from .cluster import TaskClock, connect, progress_bar, store_text
+from .cluster import TaskClock, connect, dashboard_link, progress_bar, store_text
 from ..files import RESULT_FOLDER, SUMMARY_FILE, read_folder  # noqa: F401  (re-exported by land.dask)
 from .partitions import Partition, plan_partitions, read_partition
 
@@ -746,7 +746,7 @@ def idle_dask(parcels, out_dir, *, as_of, scheduler: str | None = None, npartiti
     parts = plan_partitions(parcels, npartitions=npartitions, store=store)
     client, cluster = connect(scheduler, n_workers, dashboard=True)
     try:
-        dashboard, address = client.dashboard_link, client.scheduler.address
+        dashboard, address = dashboard_link(client), client.scheduler.address
         logger.warning("dask: %d partitions on %s; dashboard %s", len(parts), address, dashboard)
         t1 = time.perf_counter()
         clock = TaskClock(client)

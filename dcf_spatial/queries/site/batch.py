@@ -24,7 +24,55 @@ logger = logging.getLogger(__name__)
 BATCH_OUTPUT_SUFFIXES = (".csv", ".xlsx", ".gpkg")
 
 
-_TRUE = {"是", "y", "yes", "true", "1", "1.0", "有"}
+#: the 产能置换 cell (and the API's ``capacity_replacement`` given as text): what reads as declared / not declared.
+#: Written out by hand (QA break 11: 等量置换, 减量置换, 是（减量置换）, 已置换, √ read as «not declared» → 不符合):
+#: the words are the plan's (第九章第三节 «等量或减量置换») and a clerk's yes/no marks; anything else is not guessed
+_REPLACED = r"(?:实施|进行|已实施|已进行)?(?:产能)?(?:等量|减量|等量或减量|等量/减量|等量、减量|等量或者减量)?置换(?:产能)?"
+_YES_RE = None
+_NO_RE = None
+CAPACITY_REPLACEMENT_WORDS_ZH = ("是（或 等量置换、减量置换、已置换、√、1、true）；"
+                                 "否（或 无、未置换、不涉及、×、0、false）")
+
+
+def capacity_replacement_answer(value) -> bool | None:
+    """Whether a 产能置换 cell declares the project's 等量或减量置换: True (是, 是的, 有, Y, 1, TRUE, √, 等量置换,
+    减量置换, 是（减量置换）, 已置换 …), False (否, 无, N, 0, FALSE, ×, 未置换, 不置换, 不涉及 …), None for a text
+    not understood (待置换, 拟置换 …: said, never read as «not declared»).
+
+    Examples
+    --------
+    >>> [capacity_replacement_answer(v) for v in ("是", "等量置换", "是（减量置换）", "已置换", "√", "是的", "１")]
+    [True, True, True, True, True, True, True]
+    >>> [capacity_replacement_answer(v) for v in ("否", "无", "未置换", "×", "0", "不涉及", False)]
+    [False, False, False, False, False, False, False]
+    >>> capacity_replacement_answer("待置换") is None
+    True
+    """
+    import re
+    import unicodedata
+
+    global _YES_RE, _NO_RE
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return True if value == 1 else False if value == 0 else None
+    if _YES_RE is None:
+        _YES_RE = re.compile(rf"^(?:是的?|对|有|y|yes|true|t|1(?:\.0+)?|[√✓✔☑]|(?:是|已|有)?{_REPLACED}|已置换)$")
+        _NO_RE = re.compile(rf"^(?:否|不是|不|无|没有|n|no|false|f|0(?:\.0+)?|[×✗✘x]|(?:未|不|无|没有|无需|不需|不需要){_REPLACED}"
+                            r"|不涉及|不适用)$")
+    # full-width letters, digits and brackets as half-width; spaces and a closing 。 dropped; case folded
+    text = re.sub(r"[\s。.]+$", "", re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))).lower()
+    if not text:
+        return None
+    if _YES_RE.match(text) or _NO_RE.match(text):
+        return bool(_YES_RE.match(text))
+    # 是（减量置换）, 否（不涉及）: the word before the bracket, when the bracket does not contradict it
+    m = re.match(r"^(是的?|否|有|无)[(\[]([^()\[\]]*)[)\]]$", text)
+    if m:
+        head = m.group(1) in ("是", "是的", "有")
+        inner = capacity_replacement_answer(m.group(2)) if m.group(2) else head
+        return head if inner is None or inner == head else None
+    return None
 
 
 def _points_with_area_as_discs(gdf, *, working: bool = False):
@@ -189,6 +237,7 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
     method_col, reason_col, addr_col = column("location_method"), column("place_reason"), column("address")
     addr_label = "建设地点/项目位置/项目地址"
     industries, errors, figures, flags = [], [], [], []
+    unread: list[str] = []
     ledger_lines = _ledger_lines(gdf, [empty_geom[i] and blank(codes_col[i]) and blank(words_col[i]) for i in range(n)])
     for i in range(n):
         val = codes_col[i] if not blank(codes_col[i]) else words_col[i]
@@ -232,11 +281,21 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
         figures.append(clean_figures(raw))
         flag = {}
         if not blank(swap_col[i]):
-            flag["capacity_replacement"] = str(swap_col[i]).strip().lower() in _TRUE
+            answer = capacity_replacement_answer(swap_col[i])
+            if answer is None:  # said in the row's capacity reason and in the notes, never «not declared»
+                flag["capacity_replacement_unread"] = clip(str(swap_col[i]).strip(), 20)
+                unread.append(flag["capacity_replacement_unread"])
+            else:
+                flag["capacity_replacement"] = answer
         if not blank(class_col[i]):
             cls = str(class_col[i]).strip()
             flag["catalogue_class"] = cls if cls in ("鼓励类", "允许类", "限制类", "淘汰类") else None
         flags.append(flag)
+    if unread:
+        shown = "、".join(f"“{v}”" for v in list(dict.fromkeys(unread))[:5])
+        extra_notes = list(extra_notes or []) + [
+            f"“产能置换”列有 {len(unread)} 行的值无法识别（{shown}）：可填 {CAPACITY_REPLACEMENT_WORDS_ZH}。"
+            "这些行不当作“未置换”而判为不符合：受产能置换约束的行业写明是否置换待核实（有条件符合），请改填后重新核查"]
     return gdf, industries, figures, errors, list(gdf.attrs.get("read_notes", [])) + list(extra_notes or []), flags
 
 

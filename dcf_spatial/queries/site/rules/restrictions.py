@@ -46,7 +46,10 @@ def barred(site: SiteFacts, reasons: Reasons, zones: list[dict] | None = None) -
         if mt == "full" and rule.get("plan_encourages"):
             text += _encourages(rule["plan_encourages"])
         if effect == "does_not_fit" and "effect_with_capacity_replacement" in rule:
-            text += REPLACEMENT_HINT_ZH
+            if flags.get("capacity_replacement_unread"):  # a 产能置换 cell not understood: not «not declared»
+                effect, text = "conditional", text + unread_replacement_zh(flags["capacity_replacement_unread"])
+            else:
+                text += REPLACEMENT_HINT_ZH
         reasons.add(rule["id"], effect, text, rule["plan_ref"])
         barred_here = barred_here or effect == "does_not_fit"
     barred_here = chemical_park(site, reasons, zones) or barred_here
@@ -61,6 +64,19 @@ def barred(site: SiteFacts, reasons: Reasons, zones: list[dict] | None = None) -
 #: (the reason states the 等量或减量置换 duty once already: not repeated here)
 REPLACEMENT_HINT_ZH = (f"项目实施产能置换的，请{_fixes.CAPACITY_REPLACEMENT}后重新核查"
                        "（批量核查：在“产能置换”列填“是”），结论为有条件符合、须经置换方案审核。")
+
+
+def unread_replacement_zh(value: str) -> str:
+    """The words of a capacity reason whose 产能置换 cell said something not understood (QA break 11): the
+    verdict is 有条件符合 with the replacement 待核实, never 不符合 for «not declared».
+
+    Examples
+    --------
+    >>> unread_replacement_zh("待置换")[:22]
+    '“产能置换”列填写的“待置换”无法识别，是否'
+    """
+    return (f"“产能置换”列填写的“{value}”无法识别，是否实施等量或减量置换待核实：已置换的请填“是”"
+            "（等量置换、减量置换、已置换 也读作是），未置换的填“否”，改填后重新核查；核实前按有条件符合处理。")
 
 
 def chemical_park(site: SiteFacts, reasons: Reasons, zones: list[dict] | None = None) -> bool:
@@ -159,7 +175,9 @@ def overcapacity(site: SiteFacts, reasons: Reasons, already=()) -> bool:
         else:
             effect, text = "does_not_fit", oc["reason_zh"].format(name=name, source=source)
         text += _encourages(ind.get("plan_encourages", []))
-        if effect == "does_not_fit":
+        if effect == "does_not_fit" and site.flags.get("capacity_replacement_unread"):
+            effect, text = "conditional", text + unread_replacement_zh(site.flags["capacity_replacement_unread"])
+        elif effect == "does_not_fit":
             text += REPLACEMENT_HINT_ZH
         reasons.add("overcapacity", effect, text, oc["plan_ref"])
         out = out or effect == "does_not_fit"
