@@ -377,8 +377,11 @@ def _pg_write_records(st, build, *, trust_cache: bool) -> list:
                         c_cat.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{st.schema}.{REGISTER_TABLE}",))
                         # no layer replaced until we commit; the rows compared are the rows locked
                         c_cat.execute(f"SELECT id, version, history, sha256, updated_at, source FROM {cat} FOR SHARE")
-                        c_lay.execute(f"SELECT layer_id, sha256 FROM {lay}")
-                        c_fil.execute(f"SELECT name, sha256 FROM {fil}")
+                        # only the versions this group names (every version kept grows with the years)
+                        c_lay.execute(f"SELECT layer_id, sha256 FROM {lay} WHERE layer_id = ANY(%s) AND sha256 = ANY(%s)",
+                                      (list(layers), [v["sha256"] for v in layers.values()]))
+                        c_fil.execute(f"SELECT name, sha256 FROM {fil} WHERE name = ANY(%s) AND sha256 = ANY(%s)",
+                                      (list(files), [sha for sha, _ in files.values()]))
                         # another process may have kept the same versions since this one read them
                         if layer_rows:
                             c_ins.executemany(f"INSERT INTO {lay} VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
