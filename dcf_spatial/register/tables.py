@@ -404,7 +404,9 @@ def _pg_write_records(st, build, *, trust_cache: bool) -> list:
                 _pg_check_group(st, layers, files, got, names, kept_layers | {r[:2] for r in layer_rows},
                                 kept_files | {r[:2] for r in new_files}, trust_cache=trust_cache)
                 ids = [int(c_row.fetchone()[0]) for c_row in c_rows]   # in the order of the rows
-                pg.execute("COMMIT")   # round trip 2
+                # round trip 2; never a prepared statement: psycopg prepares a query on its fifth run on a
+                # connection, one more round trip then
+                pg.execute("COMMIT", prepare=False)
             break
         except psycopg.errors.UndefinedTable:
             if known is None:
@@ -453,7 +455,7 @@ def _pg_checkin(raw) -> None:
     try:
         pg = raw.driver_connection
         if pg is not None and not pg.closed and pg.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            pg.execute("ROLLBACK")
+            pg.execute("ROLLBACK", prepare=False)
     except psycopg.Error:
         raw.invalidate()
     finally:
