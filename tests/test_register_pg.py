@@ -181,3 +181,131 @@ def test_a_record_without_versions_taken_before_is_written_with_the_catalog_as_i
     ids = record_results(answer.results, [rerun_input([None], "轴承", None, None)], [shapely.Point(115.75, 36.455)],
                          store=store, project="无版本", expected=None)
     assert dict(_used_pairs(store, ids[0]))["industrial_clusters"] == new
+
+
+def _round_trips(st, run):
+    """Run ``run()`` and list the round trips it makes on the store's pooled connections: every message
+    after which libpq waits for the server — Sync, Flush (results fetched inside a pipeline; not one
+    right after a Sync) and a simple Query — from its own message trace (``PQtrace``), and every
+    pre-ping of a pool checkout (made before the checkout event, so counted apart)."""
+    import os
+    import tempfile
+
+    from sqlalchemy import event
+
+    traces, pings = [], []
+
+    def on_checkout(dbapi_con, record, proxy):
+        if any(con is dbapi_con for con, _, _ in traces):   # traced already: one trace file per connection
+            return
+        fd, path = tempfile.mkstemp(suffix=".pqtrace")
+        traces.append((dbapi_con, fd, path))
+        dbapi_con.pgconn.trace(fd)
+        dbapi_con.pgconn.set_trace_flags(__import__("psycopg").pq.Trace.SUPPRESS_TIMESTAMPS)
+
+    engines = (st.engine, st.read_engine)
+    pingers = []
+    for e in engines:
+        event.listen(e, "checkout", on_checkout)
+        real_ping = e.dialect.do_ping
+        pingers.append((e.dialect, real_ping))
+        e.dialect.do_ping = lambda con, real_ping=real_ping: pings.append("pre-ping") or real_ping(con)
+    try:
+        run()
+    finally:
+        for e in engines:
+            event.remove(e, "checkout", on_checkout)
+        for dialect, _ in pingers:
+            dialect.__dict__.pop("do_ping", None)
+        for con, fd, path in traces:
+            if not con.closed:
+                con.pgconn.untrace()   # flushes libpq's buffered trace
+            os.close(fd)
+    sent = []
+    for _, _, path in traces:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            sent += [line.split("\t") for line in fh if line.startswith("F\t")]
+        os.unlink(path)
+    waits, last = [], None
+    for m in sent:
+        kind = m[2].strip()
+        # a Flush right after a Sync (psycopg's pipeline exit) asks for nothing more: the same wait
+        if kind in ("Sync", "Query") or (kind == "Flush" and last != "Sync"):
+            waits.append(kind + (" " + m[3].strip() if len(m) > 3 else ""))
+        last = kind
+    return pings + waits
+
+
+def test_a_group_is_written_in_two_round_trips(store):
+    """A group of recorded checks is one pipeline (BEGIN, the advisory lock, the catalog FOR SHARE, the kept
+    versions and every insert) and the COMMIT: two round trips, no pre-ping of the pool (it was seven)."""
+    import shapely
+
+    from dcf_spatial.register.record import record_results, rerun_input
+    from dcf_spatial.register.versions import layer_keys
+
+    st = open_store(store)
+    answer = dcf.check_site(SITE, "轴承", area_mu=50, store=store, record="预热")   # the writer is warm
+    expected = layer_keys(store)
+    ids = []
+
+    def write():
+        ids.extend(record_results(answer.results * 3, [rerun_input([None], "轴承", None, None)] * 3,
+                                  [shapely.Point(115.75, 36.455)] * 3, store=store, project="三条",
+                                  expected=expected))
+
+    for _ in range(6):   # psycopg prepares a statement on its fifth run on a connection: past that, too
+        trips = _round_trips(st, write)
+        assert trips == ["Sync", 'Query "COMMIT"']
+    assert len(ids) == 18 and len(set(ids)) == 18
+    kept = entries(store=store).set_index("id")
+    assert [kept.loc[i, "project"] for i in ids] == ["三条"] * 18
+
+
+def test_a_group_sent_whole_is_still_refused_whole_when_the_catalog_moved(store, tmp_path, monkeypatch):
+    """The inserts travel with the catalog read, before it is compared: when a layer was replaced after the
+    versions were read, the transaction is rolled back — none of the group's rows, nor any version they
+    would have kept, is committed — and the pooled connection is clean for the next check."""
+    import geopandas as gpd
+    import shapely
+
+    real = tables.write_records
+    f = tmp_path / "clusters.gpkg"
+    gdf = dcf.layer("industrial_clusters", store=store)
+    gdf.drop(columns=["provenance", "source"]).assign(name_zh=gdf["name_zh"] + "（改）").to_file(f, driver="GPKG")
+
+    def import_after_build(st, build):
+        def build_then_import():
+            out = build()
+            dcf.Store(store).import_layer("industrial_clusters", f)
+            return out
+        return real(st, build_then_import)
+
+    st = open_store(store)
+    dcf.check_site(SITE, "轴承", store=store, record="之前")
+    kept_before = _kept_pairs(st)
+    pts = [(115.75, 36.455), (115.80, 36.47), (115.99, 36.30)]
+    sites = gpd.GeoDataFrame({"name": [f"第{i}号" for i in range(len(pts))], "industry": ["轴承"] * len(pts)},
+                             geometry=[shapely.Point(p) for p in pts], crs=4490)
+    monkeypatch.setattr(tables, "write_records", import_after_build)
+    with pytest.raises(StoreChangedError, match="industrial_clusters 被他人修改.*未记入核查登记"):
+        dcf.check_site(sites, store=store, record=True)
+    monkeypatch.setattr(tables, "write_records", real)
+    assert list(entries(store=store)["project"]) == ["之前"]
+    assert _kept_pairs(st) == kept_before
+    after = dcf.check_site(SITE, "轴承", store=store, record="之后")
+    assert list(entries(store=store)["project"]) == ["之前", "之后"] and after.register_ids
+
+
+def test_a_file_version_believed_kept_but_deleted_is_kept_again(store):
+    """The writer no longer reads the kept rule-file versions before its pipeline: it trusts what it wrote.
+    A version deleted behind its back is found missing inside the transaction, the group rolled back and
+    written again with the file's bytes."""
+    st = open_store(store)
+    dcf.check_site(SITE, "轴承", store=store, record="第一条")
+    with st.engine.begin() as con:
+        con.execute(text(f"DELETE FROM {st._t(tables.FILES_TABLE)}"))
+    second = dcf.check_site(SITE, "轴承", store=store, record="第二条")
+    row = entries(store=store).set_index("id").loc[second.register_ids[0]]
+    for name, sha in json.loads(row["files"]).items():
+        assert tables.read_file_version(st, name, sha) is not None, name

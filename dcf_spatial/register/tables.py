@@ -8,8 +8,8 @@
 
 GeoPackage: the writer holds the store's writer lock (the one imports take before they swap the
 file) and writes in one ``BEGIN IMMEDIATE`` SQLite transaction, retried while another writer holds the
-database. PostGIS: one transaction under a transaction-level advisory lock, its statements sent in
-psycopg pipelines (three round trips and the commit for a whole group of recorded checks).
+database. PostGIS: one transaction under a transaction-level advisory lock, in two round trips for a
+whole group of recorded checks (a psycopg pipeline with every read and insert, then the commit).
 """
 
 from __future__ import annotations
@@ -316,9 +316,19 @@ def _pg_key(st) -> tuple:
 
 
 def _pg_write_records(st, build, *, trust_cache: bool) -> list:
-    """The PostGIS half of :func:`write_records`: one transaction on one pooled connection, its
-    statements sent in two pipelines (psycopg's pipeline mode) — the advisory lock, the catalog locked
-    ``FOR SHARE`` and the kept versions in one round trip, then every insert — plus the commit.
+    """The PostGIS half of :func:`write_records`: one transaction on one pooled connection in two round
+    trips — a psycopg pipeline carrying ``BEGIN``, the register's advisory lock, the catalog locked
+    ``FOR SHARE``, the kept versions and every insert, then ``COMMIT`` (or ``ROLLBACK``) once the rows
+    read back are checked.
+
+    The inserts are sent before the catalog is compared: PostgreSQL keeps them uncommitted, and a
+    catalog that moved (or a layer or file version this process believed kept and is not) rolls the
+    whole group back — nothing of it is written. Before, each group cost seven round trips (the pool's
+    pre-ping, ``BEGIN``, the reads and their sync, the inserts and their sync, ``COMMIT``; counted with
+    ``strace -e sendto,recvfrom``), each a wake-up of this process and of the server. The connection
+    is the autocommit read pool's (:attr:`~dcf_spatial.store.backends.postgis.PostgisStore.read_engine`,
+    no pre-ping): a connection the server dropped fails in the first round trip, before anything can
+    have been committed, and the group is sent once more on a fresh one.
 
     Everything that reads the layers is done before the transaction: a read of a layer table on
     another connection, made while this transaction holds the catalog rows, waits for an import that
@@ -327,93 +337,93 @@ def _pg_write_records(st, build, *, trust_cache: bool) -> list:
     import psycopg
     import shapely
 
-    from .versions import _key
-
-    out = []
     groups, layers, files, snapshot = build()
     if not any(isinstance(g, list) for g in groups):
         return groups
     known = _PG_KNOWN.get(_pg_key(st)) if trust_cache else None
-    if known is not None and all((lid, v["sha256"]) in known[1] for lid, v in layers.items()):
-        snapshots = {}
+    if known is not None and known[0]:
+        # what this process believes the register keeps: not sent again (every rule file's bytes per
+        # write cost megabytes a check); checked against the kept versions read in the transaction
+        kept_layers_before, kept_files_before = known[1], known[2]
     else:
-        kept = {(lid, sha) for lid, sha in _read_all(st, LAYERS_TABLE, ["layer_id", "sha256"])}
-        snapshots = {lid: snapshot(lid) for lid, v in layers.items() if (lid, v["sha256"]) not in kept}
-        known = None
-    reg, lay, fil, cat = (st._t(t) for t in (REGISTER_TABLE, LAYERS_TABLE, FILES_TABLE, "dcf_catalog"))
-    try:
+        # the first write of this process (or after a stale belief): the register's tables made (in a
+        # transaction of their own: empty tables are all it can leave) and what they keep read first
         with st._connect(transaction=True) as con:
-            if known is None or not known[0]:
-                _pg_init(st, con)   # creates what is missing; takes the register's advisory lock
-            pg = con.connection.driver_connection   # the psycopg connection, inside SQLAlchemy's transaction
-            with pg.pipeline(), pg.cursor() as c_lock, pg.cursor() as c_cat, pg.cursor() as c_lay, \
-                    pg.cursor() as c_fil:
-                c_lock.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{st.schema}.{REGISTER_TABLE}",))
-                # no layer replaced until we commit; the rows compared are the rows locked
-                c_cat.execute(f"SELECT id, version, history, sha256, updated_at, source FROM {cat} FOR SHARE")
-                c_lay.execute(f"SELECT layer_id, sha256 FROM {lay}")
-                c_fil.execute(f"SELECT name, sha256 FROM {fil}")
-                got = c_cat.fetchall()   # the pipeline's one round trip
+            _pg_init(st, con)
+        kept_layers_before = set(_read_all(st, LAYERS_TABLE, ["layer_id", "sha256"]))
+        kept_files_before = set(_read_all(st, FILES_TABLE, ["name", "sha256"]))
+        known = None
+    new_layers = [(lid, v) for lid, v in layers.items() if (lid, v["sha256"]) not in kept_layers_before]
+    snapshots = {lid: snapshot(lid) for lid, _ in new_layers}
+    new_files = [(n, sha, data) for n, (sha, data) in files.items() if (n, sha) not in kept_files_before]
+    rows = [r for g in groups if isinstance(g, list) for r in g]
+    layer_rows = [(lid, v["sha256"], json.dumps(v["catalog"], ensure_ascii=False, default=str), snapshots[lid])
+                  for lid, v in new_layers]
+    reg_rows = [(None if r.get("geometry") is None else shapely.to_wkb(r["geometry"]), *(r.get(c) for c in COLUMNS))
+                for r in rows]
+    reg, lay, fil, cat = (st._t(t) for t in (REGISTER_TABLE, LAYERS_TABLE, FILES_TABLE, "dcf_catalog"))
+    for attempt in (0, 1):
+        raw = _pg_checkout(st)
+        pg = raw.driver_connection   # psycopg, autocommit: the transaction is the BEGIN … COMMIT sent here
+        try:
+            # a cursor per register row: the inserts return their ids in the pipeline's one round trip
+            # (executemany(returning=True) waits for its results before the Sync: one round trip more)
+            with pg.cursor() as c_cat, pg.cursor() as c_lay, pg.cursor() as c_fil, pg.cursor() as c_ins, \
+                    contextlib.ExitStack() as stack:
+                c_rows = [stack.enter_context(pg.cursor()) for _ in reg_rows]
+                try:
+                    with pg.pipeline():   # round trip 1: everything up to the inserts, one Sync
+                        c_cat.execute("BEGIN")
+                        c_cat.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{st.schema}.{REGISTER_TABLE}",))
+                        # no layer replaced until we commit; the rows compared are the rows locked
+                        c_cat.execute(f"SELECT id, version, history, sha256, updated_at, source FROM {cat} FOR SHARE")
+                        # only the versions this group names (every version kept grows with the years)
+                        c_lay.execute(f"SELECT layer_id, sha256 FROM {lay} WHERE layer_id = ANY(%s) AND sha256 = ANY(%s)",
+                                      (list(layers), [v["sha256"] for v in layers.values()]))
+                        c_fil.execute(f"SELECT name, sha256 FROM {fil} WHERE name = ANY(%s) AND sha256 = ANY(%s)",
+                                      (list(files), [sha for sha, _ in files.values()]))
+                        # another process may have kept the same versions since this one read them
+                        if layer_rows:
+                            c_ins.executemany(f"INSERT INTO {lay} VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                                              layer_rows)
+                        if new_files:
+                            c_ins.executemany(f"INSERT INTO {fil} VALUES (%s, %s, %s) ON CONFLICT DO NOTHING", new_files)
+                        insert = (f"INSERT INTO {reg} ({GEOM}, {', '.join(COLUMNS)}) VALUES "
+                                  f"(ST_GeomFromWKB(%s, {SRID}), {', '.join(['%s'] * len(COLUMNS))}) RETURNING id")
+                        for c_row, params in zip(c_rows, reg_rows):
+                            c_row.execute(insert, params)
+                except psycopg.OperationalError:
+                    if attempt == 0:   # a kept connection the server dropped: nothing was committed, send again
+                        raw.invalidate()
+                        continue
+                    raise
+                got = c_cat.fetchall()
                 names = [d.name for d in c_cat.description]
                 kept_layers = {tuple(r) for r in c_lay.fetchall()}
                 kept_files = {tuple(r) for r in c_fil.fetchall()}
-            # the same catalog rows and layer keys as the last group that matched: compared already
-            # (building the rows' dicts and keys was a fifth of a group's CPU, cProfile)
-            sig = (got, [(lid, v["key"]) for lid, v in layers.items()])
-            same = _PG_MATCHED.get(_pg_key(st)) == sig
-            used = now = None
-            if not same:
-                catalog_now = {str(r[0]): dict(zip(names, r)) for r in got}
-                used = {lid: _plain(v["key"][1:]) for lid, v in layers.items()}
-                now = {lid: _plain(_key("", lid, catalog_now[lid])[1:]) for lid in used if lid in catalog_now}
-            if not same and now != used and trust_cache:
-                # the versions may have been built from the catalog kept by the last group
-                # (versions.layer_versions(reuse_catalog=True)): built again from a fresh read first
-                from .versions import forget_catalog
-
-                forget_catalog()
-                raise _StaleCache()
-            if not same and now != used:
-                changed = sorted(k for k in set(now) | set(used) if now.get(k) != used.get(k))
-                raise about("store", StoreChangedError(f"记录期间图层库 {st.label} 中的图层 {', '.join(changed)} 被他人修改，"
-                                                "无法确定核查所用的版本，本次未记入核查登记；请重新核查。"))
-            new_layers = [(lid, v) for lid, v in layers.items() if (lid, v["sha256"]) not in kept_layers]
-            if any(lid not in snapshots for lid, _ in new_layers):
-                raise _StaleCache()   # rolled back: the layer is read before a fresh transaction
-            rows = [r for g in groups if isinstance(g, list) for r in g]
-            with pg.pipeline(), pg.cursor() as versions, pg.cursor() as cur:   # the register's rows on their own cursor
-                if new_layers:
-                    versions.executemany(f"INSERT INTO {lay} VALUES (%s, %s, %s, %s)", [
-                        (lid, v["sha256"], json.dumps(v["catalog"], ensure_ascii=False, default=str), snapshots[lid])
-                        for lid, v in new_layers])
-                # what the register keeps already is not sent again: every rule file's bytes per write cost
-                # megabytes a check
-                new_files = [(n, sha, data) for n, (sha, data) in files.items() if (n, sha) not in kept_files]
-                if new_files:
-                    versions.executemany(f"INSERT INTO {fil} VALUES (%s, %s, %s) ON CONFLICT DO NOTHING", new_files)
-                if rows:
-                    cur.executemany(
-                        f"INSERT INTO {reg} ({GEOM}, {', '.join(COLUMNS)}) VALUES "
-                        f"(ST_GeomFromWKB(%s, {SRID}), {', '.join(['%s'] * len(COLUMNS))}) RETURNING id",
-                        [(None if r.get("geometry") is None else shapely.to_wkb(r["geometry"]),
-                          *(r.get(c) for c in COLUMNS)) for r in rows], returning=True)
-                ids = []
-                while rows:   # one result per row, in the order of the rows
-                    ids.append(int(cur.fetchone()[0]))
-                    if not cur.nextset():
-                        break
-    except psycopg.errors.UndefinedTable:
-        if known is None:
-            raise
-        raise _StaleCache() from None   # the register's tables went away since: created again on the retry
-    except psycopg.OperationalError as exc:   # the connection was lost mid-write (raw psycopg, not wrapped)
-        raise st.connection_lost(exc) from None
-    _PG_MATCHED[_pg_key(st)] = sig
+                _pg_check_group(st, layers, files, got, names, kept_layers | {r[:2] for r in layer_rows},
+                                kept_files | {r[:2] for r in new_files}, trust_cache=trust_cache)
+                ids = [int(c_row.fetchone()[0]) for c_row in c_rows]   # in the order of the rows
+                # round trip 2; never a prepared statement: psycopg prepares a query on its fifth run on a
+                # connection, one more round trip then
+                pg.execute("COMMIT", prepare=False)
+            break
+        except psycopg.errors.UndefinedTable:
+            if known is None:
+                raise
+            raise _StaleCache() from None   # the register's tables went away since: created again on the retry
+        except psycopg.OperationalError as exc:   # the connection was lost mid-write (raw psycopg, not wrapped)
+            # lost at COMMIT: whether it was committed is unknown, so it is not sent again
+            raw.invalidate()
+            raise st.connection_lost(exc) from None
+        finally:
+            _pg_checkin(raw)
+    _PG_MATCHED[_pg_key(st)] = (got, [(lid, v["key"]) for lid, v in layers.items()])
     entry = _PG_KNOWN.setdefault(_pg_key(st), [True, set(), set()])
     entry[0] = True
-    entry[1] |= kept_layers | {(lid, v["sha256"]) for lid, v in new_layers}
-    entry[2] |= kept_files | {(n, sha) for n, sha, _ in new_files}
-    at = 0
+    entry[1] |= kept_layers | {r[:2] for r in layer_rows}
+    entry[2] |= kept_files | {r[:2] for r in new_files}
+    out, at = [], 0
     for g in groups:
         if not isinstance(g, list):
             out.append(g)
@@ -421,6 +431,66 @@ def _pg_write_records(st, build, *, trust_cache: bool) -> list:
         out.append(ids[at:at + len(g)])
         at += len(g)
     return out
+
+
+def _pg_checkout(st):
+    """A connection of the store's autocommit pool (no pre-ping: a dropped one fails at once and is sent
+    again, see :func:`_pg_write_records`), connection failures as the store's error."""
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        return st.read_engine.raw_connection()
+    except (OperationalError, psycopg.OperationalError) as exc:
+        reason = " ".join(st._scrub(getattr(exc, "orig", exc)).split())
+        raise about("store", InputError(
+            f"无法连接 PostGIS 图层库 {st.label}：{reason}。请检查地址中的主机、端口和数据库名，"
+            "以及密码（写在地址中、PGPASSWORD 环境变量或 ~/.pgpass 中）。")) from None
+
+
+def _pg_checkin(raw) -> None:
+    """Back to the pool outside any transaction: a group refused, or failed, is rolled back here."""
+    import psycopg
+
+    try:
+        pg = raw.driver_connection
+        if pg is not None and not pg.closed and pg.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            pg.execute("ROLLBACK", prepare=False)
+    except psycopg.Error:
+        raw.invalidate()
+    finally:
+        raw.close()
+
+
+def _pg_check_group(st, layers, files, got, names, kept_layers, kept_files, *, trust_cache: bool) -> None:
+    """Inside the transaction, before its COMMIT: raise when the group must not be committed — the
+    catalog's rows (locked) are not those the layer versions were built from (StoreChangedError, or
+    :class:`_StaleCache` to build them again from a fresh read first), or a layer or file version the
+    rows name is not kept (:class:`_StaleCache`: what this process believed kept was not so)."""
+    from .versions import _key
+
+    if any((lid, v["sha256"]) not in kept_layers for lid, v in layers.items()) or \
+            any((n, sha) not in kept_files for n, (sha, _) in files.items()):
+        raise _StaleCache()   # rolled back: the layer is read before a fresh transaction
+    # the same catalog rows and layer keys as the last group that matched: compared already
+    # (building the rows' dicts and keys was a fifth of a group's CPU, cProfile)
+    if _PG_MATCHED.get(_pg_key(st)) == (got, [(lid, v["key"]) for lid, v in layers.items()]):
+        return
+    catalog_now = {str(r[0]): dict(zip(names, r)) for r in got}
+    used = {lid: _plain(v["key"][1:]) for lid, v in layers.items()}
+    now = {lid: _plain(_key("", lid, catalog_now[lid])[1:]) for lid in used if lid in catalog_now}
+    if now == used:
+        return
+    if trust_cache:
+        # the versions may have been built from the catalog kept by the last group
+        # (versions.layer_versions(reuse_catalog=True)): built again from a fresh read first
+        from .versions import forget_catalog
+
+        forget_catalog()
+        raise _StaleCache()
+    changed = sorted(k for k in set(now) | set(used) if now.get(k) != used.get(k))
+    raise about("store", StoreChangedError(f"记录期间图层库 {st.label} 中的图层 {', '.join(changed)} 被他人修改，"
+                                           "无法确定核查所用的版本，本次未记入核查登记；请重新核查。"))
 
 
 def _plain(key) -> tuple:
