@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -236,6 +237,30 @@ def loopback_context(browser, url: str, external: list, *, size=(1400, 900)):
     ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith((url + "/", "data:", "blob:", "about:"))
               else (external.append(r.request.url), r.abort()))
     return ctx
+
+
+@contextmanager
+def desk_page_in_chromium(store=None, *, start: str | None = None):
+    """A desk on a free loopback port (``_desk_server.running_desk``) and one page of headless Chromium cut off from
+    everything but that desk (:func:`loopback_context`): yields ``(page, url, seen)``, where ``seen["external"]``
+    lists the requests that tried to leave 127.0.0.1 and ``seen["errors"]`` the page's script errors. With ``start``
+    (a path such as ``"/site"``) the page is opened there and waits for the desk's ``window.dcfReady``."""
+    from playwright.sync_api import sync_playwright
+
+    from _desk_server import running_desk
+
+    external, errors = [], []
+    with running_desk(store) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = loopback_context(browser, url, external).new_page()
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            if start is not None:
+                page.goto(url + start, wait_until="load")
+                page.wait_for_function("window.dcfReady === true", timeout=60_000)
+            yield page, url, {"external": external, "errors": errors}
+        finally:
+            browser.close()
 
 
 def start_idle_audit_on_page(page, base: str, tmp_path, *, parcels: int = 40) -> None:

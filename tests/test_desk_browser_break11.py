@@ -10,8 +10,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from _desk_server import running_desk
-from browser import chromium_path, loopback_context, needs_chromium
+from browser import desk_page_in_chromium, needs_chromium
 
 pytestmark = [pytest.mark.browser, needs_chromium()]
 
@@ -40,17 +39,8 @@ def workbook(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def desk_page():
-    from playwright.sync_api import sync_playwright
-
-    external, errors = [], []
-    with running_desk(None) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = loopback_context(browser, url, external).new_page()
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            yield page, url, {"external": external, "errors": errors}
-        finally:
-            browser.close()
+    with desk_page_in_chromium() as opened:
+        yield opened
 
 
 def _batch_with(page, url, workbook, sheet):

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from _desk_server import running_desk
-from browser import chromium_path, click_latlng, loopback_context, needs_chromium, run_idle_audit_on_page
+from browser import click_latlng, desk_page_in_chromium, needs_chromium, run_idle_audit_on_page
 from test_desk_browser import _check, _pick_industry
 
 pytestmark = [pytest.mark.browser, needs_chromium()]
@@ -16,20 +15,8 @@ pytestmark = [pytest.mark.browser, needs_chromium()]
 
 @pytest.fixture(scope="module")
 def desk_page():
-    from playwright.sync_api import sync_playwright
-
-    external, errors = [], []
-    with running_desk(None) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
-        try:
-            ctx = loopback_context(browser, url, external)
-            page = ctx.new_page()
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(url + "/site", wait_until="load")
-            page.wait_for_function("window.dcfReady === true", timeout=60_000)
-            yield page, url, {"external": external, "errors": errors}
-        finally:
-            browser.close()
+    with desk_page_in_chromium(start="/site") as opened:
+        yield opened
 
 
 def _locate(page, text):

@@ -8,8 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from _desk_server import running_desk
-from browser import chromium_path, loopback_context, needs_chromium
+from browser import desk_page_in_chromium, needs_chromium
 from test_desk_browser import _check, _pick_industry
 from test_desk_browser_qa6 import _locate
 
@@ -22,18 +21,8 @@ PROJECTS = pd.DataFrame({"项目名称": ["轴承保持架项目", "食用菌大
 
 @pytest.fixture(scope="module")
 def desk_page():
-    from playwright.sync_api import sync_playwright
-
-    external, errors = [], []
-    with running_desk(None) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
-        try:
-            ctx = loopback_context(browser, url, external)
-            page = ctx.new_page()
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            yield page, url, {"external": external, "errors": errors}
-        finally:
-            browser.close()
+    with desk_page_in_chromium() as opened:
+        yield opened
 
 
 @pytest.fixture(scope="module")

@@ -72,10 +72,9 @@ def test_register_tables_dropped_behind_the_writers_back_are_created_again(store
     assert _used_pairs(store, again.register_ids[0]) <= _kept_pairs(st)
 
 
-def test_a_layer_replaced_between_the_versions_read_and_the_transaction_is_not_recorded(store, tmp_path, monkeypatch):
-    """The layer versions are read before the transaction (a layer is never read inside it, see
-    ``tables._pg_write_records``); an import landing in between is caught by the catalog compared
-    inside the transaction: nothing is recorded and the message says why."""
+def _import_after_build(store, tmp_path):
+    """A ``tables.write_records`` that replaces the clusters layer of ``store`` right after the group's
+    versions are read (``build``) and before the transaction: the moment a concurrent import can land."""
     real = tables.write_records
     f = tmp_path / "clusters.gpkg"
     gdf = dcf.layer("industrial_clusters", store=store)
@@ -87,6 +86,14 @@ def test_a_layer_replaced_between_the_versions_read_and_the_transaction_is_not_r
             dcf.Store(store).import_layer("industrial_clusters", f)
             return out
         return real(st, build_then_import)
+    return import_after_build
+
+
+def test_a_layer_replaced_between_the_versions_read_and_the_transaction_is_not_recorded(store, tmp_path, monkeypatch):
+    """The layer versions are read before the transaction (a layer is never read inside it, see
+    ``tables._pg_write_records``); an import landing in between is caught by the catalog compared
+    inside the transaction: nothing is recorded and the message says why."""
+    import_after_build = _import_after_build(store, tmp_path)
 
     dcf.check_site(SITE, "轴承", store=store, record="之前")   # the register exists; its writer is warm
     monkeypatch.setattr(tables, "write_records", import_after_build)
@@ -270,16 +277,7 @@ def test_a_group_sent_whole_is_still_refused_whole_when_the_catalog_moved(store,
     import shapely
 
     real = tables.write_records
-    f = tmp_path / "clusters.gpkg"
-    gdf = dcf.layer("industrial_clusters", store=store)
-    gdf.drop(columns=["provenance", "source"]).assign(name_zh=gdf["name_zh"] + "（改）").to_file(f, driver="GPKG")
-
-    def import_after_build(st, build):
-        def build_then_import():
-            out = build()
-            dcf.Store(store).import_layer("industrial_clusters", f)
-            return out
-        return real(st, build_then_import)
+    import_after_build = _import_after_build(store, tmp_path)
 
     st = open_store(store)
     dcf.check_site(SITE, "轴承", store=store, record="之前")
