@@ -10,7 +10,6 @@ said: 「另有 N 宗位置不明，未上图」, repeats drawn once) and that s
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 
@@ -20,6 +19,7 @@ import pytest
 import shapely
 from click.testing import CliRunner
 
+from _ledgers import write_ledger
 from browser import click_latlng, needs_chromium, open_offline
 from dcf_spatial.cli.main import cli
 from dcf_spatial.land.map_points import idle_map_features, legend_notes
@@ -96,11 +96,7 @@ def _ledger(path):
         ["M1", "丁", "火星基地一号", "工业用地", "9", "2020-01-01", "", "100"],           # 位置不明
         ["合计", "", "", "", "52", "", "", "500"],
     ]
-    with open(path, "w", encoding="utf-8-sig", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(HEADER)
-        w.writerows(rows)
-    return path
+    return write_ledger(path, rows, header=HEADER)
 
 
 def _legend_items(html: str) -> list[str]:

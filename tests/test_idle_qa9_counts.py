@@ -8,11 +8,10 @@ list's heading and the 按镇街 table — and the 合计/制表人 rows are 非
 
 from __future__ import annotations
 
-import csv
-
 import pandas as pd
 from click.testing import CliRunner
 
+from _ledgers import write_ledger
 from dcf_spatial.cli.main import cli
 
 HEADER = ["宗地编号", "土地使用权人", "项目位置", "土地用途", "面积(亩)", "约定开工日期", "实际开工日期", "成交价格(万元)"]
@@ -26,11 +25,17 @@ def _ledger(path):
         ["合计", "", "", "", "30", "", "", "300"],
         ["制表人：张三　审核人：李四", "", "", "", "", "", "", ""],
     ]
-    with open(path, "w", encoding="utf-8-sig", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(HEADER)
-        w.writerows(rows)
-    return path
+    return write_ledger(path, rows, header=HEADER)
+
+
+def _audited(tmp_path):
+    """``dcf audit idle`` of :func:`_ledger` (no map): the CLI's result and the output folder."""
+    ledger = _ledger(tmp_path / "供地台账.csv")
+    out = tmp_path / "idle"
+    res = CliRunner().invoke(cli, ["audit", "idle", "--parcels", str(ledger), "--as-of", "2025-06-30", "-o", str(out),
+                                   "--no-map"])
+    assert res.exit_code == 0, res.output
+    return res, out
 
 
 def _sheet(path, name, header=None):
@@ -38,11 +43,7 @@ def _sheet(path, name, header=None):
 
 
 def test_footer_rows_are_not_counted_as_unknown_places_anywhere(tmp_path):
-    ledger = _ledger(tmp_path / "供地台账.csv")
-    out = tmp_path / "idle"
-    res = CliRunner().invoke(cli, ["audit", "idle", "--parcels", str(ledger), "--as-of", "2025-06-30", "-o", str(out),
-                                   "--no-map"])
-    assert res.exit_code == 0, res.output
+    res, out = _audited(tmp_path)
     said = "5 行（其中 3 宗地、2 行非宗地行（合计/表尾））"
     assert f"输入 {said}" in res.output
     assert "位置不明 1 宗" in res.output
@@ -67,11 +68,7 @@ def test_the_lists_have_a_filter_on_their_header_row(tmp_path):
     # QA9 #8: the audit's 宗地清单 had no auto-filter, the batch result sheet has one
     import openpyxl
 
-    ledger = _ledger(tmp_path / "供地台账.csv")
-    out = tmp_path / "idle"
-    res = CliRunner().invoke(cli, ["audit", "idle", "--parcels", str(ledger), "--as-of", "2025-06-30", "-o", str(out),
-                                   "--no-map"])
-    assert res.exit_code == 0, res.output
+    res, out = _audited(tmp_path)
     book = openpyxl.load_workbook(out / "idle_audit.xlsx", read_only=False)
     for name in ("宗地清单", "问题记录"):
         ws = book[name]

@@ -42,20 +42,26 @@ def _wait_until(predicate, what: str, limit_s: float = 120.0) -> None:
         time.sleep(0.01)
 
 
+def _hold_first_write(monkeypatch):
+    """Hold the register's first group write (``tables.write_records``) until the returned event is set, so
+    the checks recorded meanwhile queue behind it; ``calls`` gets an entry as each group write starts."""
+    calls, may_go = [], threading.Event()
+    real = tables.write_records
+
+    def held_first(st, build):
+        calls.append(None)
+        if len(calls) == 1:
+            may_go.wait(120)
+        return real(st, build)
+
+    monkeypatch.setattr(tables, "write_records", held_first)
+    return calls, may_go
+
+
 def test_records_waiting_for_a_write_are_committed_together_and_none_is_lost(store, monkeypatch):
     """While one write is in progress, the checks recorded meanwhile wait and go in one transaction."""
     n = 8
-    calls = []
-    real = tables.write_records
-    first_may_go = threading.Event()
-
-    def slow_first(st, build):
-        calls.append(None)
-        if len(calls) == 1:   # hold the first write until every other check waits for the store
-            first_may_go.wait(120)
-        return real(st, build)
-
-    monkeypatch.setattr(tables, "write_records", slow_first)
+    calls, first_may_go = _hold_first_write(monkeypatch)
     answers, errors = {}, []
 
     def check(i):
@@ -245,17 +251,7 @@ def test_deferred_records_are_queued_at_once_and_answered_only_once_committed(st
     once; the ids come once the writer thread committed them, every check queued while a write was
     under way goes into the next group, each id is its own check's row, and nothing is lost."""
     n = 6
-    calls = []
-    real = tables.write_records
-    first_may_go = threading.Event()
-
-    def slow_first(st, build):
-        calls.append(None)
-        if len(calls) == 1:
-            first_may_go.wait(120)
-        return real(st, build)
-
-    monkeypatch.setattr(tables, "write_records", slow_first)
+    calls, first_may_go = _hold_first_write(monkeypatch)
     queued = []
     for i in range(n):   # one thread queues them all: it never waits for a commit
         with rec.deferred_records() as pending:
@@ -306,16 +302,7 @@ def test_a_groups_answers_reach_the_event_loop_in_one_hand_over(store, monkeypat
     (each wrote to the loop's wake-up socket and gave the GIL away) — and only once they are committed."""
     import asyncio
 
-    calls, may_go = [], threading.Event()
-    real = tables.write_records
-
-    def held_first(st, build):
-        calls.append(None)
-        if len(calls) == 1:
-            may_go.wait(120)
-        return real(st, build)
-
-    monkeypatch.setattr(tables, "write_records", held_first)
+    calls, may_go = _hold_first_write(monkeypatch)
     loop = asyncio.new_event_loop()
     handed = []
     to_loop = loop.call_soon_threadsafe
