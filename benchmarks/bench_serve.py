@@ -5,6 +5,7 @@
     python benchmarks/bench_serve.py --page-only           # only the first page load in Chromium
     python benchmarks/bench_serve.py --workers 1,2         # dcf serve --workers 1 and 2, interleaved
     python benchmarks/bench_serve.py --baseline ../base    # beside another checkout's desk, in paired bursts
+    python benchmarks/bench_serve.py --workers 2 --pin both  # workers bound to a CPU each, and not
 
 For each store it starts the real server (``dcf serve --no-browser`` on a free loopback port, a
 separate process, uvicorn) and measures:
@@ -70,7 +71,8 @@ def free_port() -> int:
 class Server:
     """``dcf serve`` in a child process; waits until it answers, stops it on exit."""
 
-    def __init__(self, store: str | None, record: bool = True, workers: int = 1, pythonpath: str | None = None):
+    def __init__(self, store: str | None, record: bool = True, workers: int = 1, pythonpath: str | None = None,
+                 pin: bool = True):
         from _measure import dcf_command
 
         self.port = free_port()
@@ -82,6 +84,8 @@ class Server:
             args.append("--no-record")
         if workers != 1:
             args += ["--workers", str(workers)]
+            if not pin:   # this checkout's workers bound to a CPU each unless told (desk.cpus); a baseline's as it does
+                args.append("--no-pin-cpus")
         self.log = tempfile.TemporaryFile()
         # pythonpath: another checkout's package (--baseline), imported before the installed one
         env = None if pythonpath is None else {**os.environ, "PYTHONPATH": pythonpath}
@@ -415,12 +419,12 @@ def _with_baseline(args, stores: list, scratch: str) -> dict:
 
     results = {}
     base_path = os.path.abspath(args.baseline)
-    for label, store, record, workers in stores:
+    for label, store, record, workers, pin in stores:
         base_store = store
         if not str(store).startswith("postgresql"):
             base_store = os.path.join(scratch, f"baseline-{len(results)}.gpkg")
             shutil.copyfile(store, base_store)
-        with Server(store, record, workers) as server, \
+        with Server(store, record, workers, pin=pin) as server, \
                 Server(base_store, record, workers, pythonpath=base_path) as base:
             pair = bench_site_check_paired({label: (server.url, server.proc.pid),
                                             f"{label} base": (base.url, base.proc.pid)},
@@ -458,6 +462,9 @@ def main(argv=None) -> int:
                          "on its own copy of each store: the 20-client checks of the two alternate in bursts "
                          "(--bursts), so both meet the same load from other jobs; columns '… base'")
     ap.add_argument("--bursts", type=int, default=8, help="with --baseline: bursts of --requests checks per desk")
+    ap.add_argument("--pin", choices=("on", "off", "both"), default="on",
+                    help="with --workers N > 1: this checkout's workers bound to a CPU each (on, the desk's default), "
+                         "left to the kernel (off: dcf serve --no-pin-cpus), or both one after the other")
     ap.add_argument("--page-only", action="store_true",
                     help="only the page-load measure (GeoPackage store, without recording): no site checks, no batch")
     args = ap.parse_args(argv)
@@ -482,13 +489,17 @@ def main(argv=None) -> int:
         stores = [(f"{label},w{w}", st, rec, w) for label, st, rec in stores for w in counts]
     else:
         stores = [(label, st, rec, 1) for label, st, rec in stores]
+    # with several workers: bound to a CPU each (this checkout's default), not bound, or both in turn
+    pins = {"on": [True], "off": [False], "both": [True, False]}[args.pin]
+    stores = [(label + ("" if len(pins) == 1 or w == 1 else (",pin" if p else ",nopin")), st, rec, w, p)
+              for label, st, rec, w in stores for p in (pins if w > 1 else [True])]
     load_before = os.getloadavg()
     results = {}
     if args.baseline and not args.page_only:
         results = _with_baseline(args, stores, scratch)
         stores = []
-    for label, store, record, workers in stores:
-        with Server(store, record, workers) as server:
+    for label, store, record, workers, pin in stores:
+        with Server(store, record, workers, pin=pin) as server:
             fig = {}
             if not args.page_only:
                 fig = bench_site_check(server.url, args.requests, args.clients, server.proc.pid)

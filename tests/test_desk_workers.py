@@ -28,13 +28,13 @@ DCF = [sys.executable, "-m", "dcf_spatial.cli.main"] if not (Path(sys.executable
 class Desk:
     """``dcf serve --workers 2`` in a child process (its own process group, stopped afterwards)."""
 
-    def __init__(self, store, tmp_path, workers=2):
+    def __init__(self, store, tmp_path, workers=2, extra=()):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = tmp_path / f"serve-{self.port}.log"
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen([*DCF, "serve", "--store", str(store), "--no-browser", "--port", str(self.port),
-                                      "--workers", str(workers), "--upload-limit-mb", "5"], stdout=self.log, stderr=subprocess.STDOUT,
+                                      "--workers", str(workers), "--upload-limit-mb", "5", *extra], stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         deadline = time.monotonic() + 180
         while True:   # start-up, not a timed assertion: give up only if it never answers
@@ -287,3 +287,70 @@ def test_a_site_name_is_answered_as_the_cli_by_both_processes_each_header_once(d
             got = {k: v for k, v in r.json().items() if "register" not in k}
             want = {k: v for k, v in json.loads(cli.stdout).items() if "register" not in k}
             assert got == want, body
+
+
+# --- each worker on a CPU of its own (desk.cpus) -------------------------------------------------
+
+def _worker_pids(desk) -> set[int]:
+    pids: set[int] = set()
+    for i in range(60):   # each new connection goes to either process
+        pids.add(int(_check(desk, i, project=None).headers["x-dcf-worker"]))
+        if len(pids) == 2:
+            break
+    return pids
+
+
+needs_two_cpus = pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one CPU: nothing to spread")
+
+
+@needs_two_cpus
+def test_each_worker_runs_on_a_cpu_of_its_own_and_says_so(desk):
+    pids = _worker_pids(desk)
+    assert len(pids) == 2
+    bound = [os.sched_getaffinity(pid) for pid in pids]
+    assert all(len(b) == 1 for b in bound) and bound[0] != bound[1], bound
+    assert all(b <= os.sched_getaffinity(desk.proc.pid) for b in bound)
+    assert "各进程分别绑定 CPU" in desk.text()
+
+
+@needs_two_cpus
+def test_no_pin_cpus_leaves_the_workers_to_the_kernel(store, tmp_path):
+    desk = Desk(store, tmp_path, extra=["--no-pin-cpus"])
+    try:
+        every = os.sched_getaffinity(desk.proc.pid)
+        pids = _worker_pids(desk)
+        assert len(pids) == 2 and all(os.sched_getaffinity(pid) == every for pid in pids)
+        assert "绑定 CPU" not in desk.text()
+    finally:
+        desk.stop()
+
+
+@needs_two_cpus
+def test_a_bound_workers_threads_stay_on_its_cpu_but_a_background_jobs_thread_uses_every_cpu():
+    """An audit's libraries start threads of their own: a job runs on every CPU the process had."""
+    code = """
+import os, threading
+from dcf_spatial.desk.cpus import pin
+every = os.sched_getaffinity(0)
+pin(min(every))
+from dcf_spatial.desk.jobs import Jobs
+seen = {}
+t = threading.Thread(target=lambda: seen.update(thread=os.sched_getaffinity(0)))
+t.start(); t.join()
+jobs = Jobs()
+job = jobs.start(jobs.new("idle"), lambda job: seen.update(job=os.sched_getaffinity(0)))
+jobs.close()
+print(seen["thread"] == {min(every)}, seen["job"] == every, os.sched_getaffinity(0) == {min(every)})
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["True", "True", "True"], out.stderr
+
+
+def test_worker_cpus_go_round_the_cpus_the_desk_may_use(monkeypatch):
+    from dcf_spatial.desk import cpus
+
+    monkeypatch.setattr(cpus.os, "sched_getaffinity", lambda pid: {3, 0})
+    assert cpus.worker_cpus(3) == [0, 3, 0]
+    assert cpus.worker_cpus(1) is None   # one process: its threads use every CPU
+    monkeypatch.setattr(cpus.os, "sched_getaffinity", lambda pid: {5})
+    assert cpus.worker_cpus(2) is None   # one CPU: nothing to spread

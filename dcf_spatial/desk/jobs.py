@@ -102,7 +102,10 @@ class Jobs:
     def __init__(self, workers: int = 2):
         remove_leftovers()
         self.root = Path(tempfile.mkdtemp(prefix=f"{JOBS_PREFIX}{os.getpid()}-"))
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dcf-job")
+        from .cpus import unpin_thread
+
+        # a job's libraries start threads of their own: it runs on every CPU, not only its worker's (cpus.pin)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dcf-job", initializer=unpin_thread)
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 

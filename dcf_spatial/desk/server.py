@@ -38,7 +38,7 @@ def resolve_token(host: str, token: str | None) -> tuple[str | None, bool]:
 
 def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str | None = None,
           open_browser: bool = True, upload_limit_mb: float = 200, on_start=None, record: bool = True,
-          workers: int = 1) -> None:
+          workers: int = 1, pin_cpus: bool = True) -> None:
     """Run the desk until interrupted (Ctrl+C).
 
     Parameters
@@ -61,6 +61,9 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
         Worker processes sharing the port (default 1). With 2 or more, worker 0 keeps all state (jobs,
         downloads, pending imports) and the others answer site checks, pages and lookups themselves and
         pass everything else to it (:mod:`dcf_spatial.desk.workers`); Linux only (``SO_REUSEPORT``, a unix socket).
+    pin_cpus
+        With several workers, bind each to a CPU of its own (default; :mod:`dcf_spatial.desk.cpus`);
+        ``False`` leaves their placement to the kernel.
 
     Examples
     --------
@@ -83,7 +86,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
         if on_start is not None:
             on_start(url, token, generated)
         store = str(store.location) if hasattr(store, "location") else store
-        serve_workers(workers, host=host, port=port, url=url, open_browser=open_browser,
+        serve_workers(workers, host=host, port=port, url=url, open_browser=open_browser, pin_cpus=pin_cpus,
                       app_kwargs={"store": store, "token": token, "upload_limit_mb": upload_limit_mb,
                                   "record": record})
         return

@@ -324,8 +324,13 @@ class ForwardRefused(RuntimeError):
 
 
 def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, parent: int,
-                 secret: str | None = None, register_sock=None) -> None:
-    """One worker process: the desk app behind :class:`WorkerFront`, served on ``sockets``."""
+                 secret: str | None = None, register_sock=None, cpu: int | None = None) -> None:
+    """One worker process: the desk app behind :class:`WorkerFront`, served on ``sockets``; bound to
+    ``cpu`` (:mod:`dcf_spatial.desk.cpus`) before any thread starts."""
+    if cpu is not None:
+        from .cpus import pin
+
+        pin(cpu)
     import asyncio
     import threading
     import time
@@ -390,7 +395,7 @@ class DeskStopped(RuntimeError):
 
 
 def serve_workers(workers: int, *, host: str, port: int, app_kwargs: dict, url: str,
-                  open_browser: bool = False) -> None:
+                  open_browser: bool = False, pin_cpus: bool = True) -> None:
     """Run the desk in ``workers`` processes on ``host:port`` until interrupted (see the module's text).
 
     Parameters
@@ -403,6 +408,10 @@ def serve_workers(workers: int, *, host: str, port: int, app_kwargs: dict, url: 
         Keywords of :func:`dcf_spatial.desk.create_app` for every worker (the same token in each).
     url
         The desk's address, opened in the browser once the primary serves when ``open_browser``.
+    pin_cpus
+        Bind each worker to a CPU of its own, in turn over the CPUs this process may use
+        (:mod:`dcf_spatial.desk.cpus`; background jobs still use them all); ``False`` leaves the
+        placement to the kernel.
 
     Raises
     ------
@@ -463,6 +472,9 @@ def serve_workers(workers: int, *, host: str, port: int, app_kwargs: dict, url: 
     register_sock.listen(64)
     me = os.getpid()
     secret = secrets.token_hex(16)   # the key of the register socket: in these processes' memory only
+    from .cpus import worker_cpus
+
+    cpus = worker_cpus(workers) if pin_cpus else None
     procs: dict[int, object] = {}
     ready: dict[int, object] = {}
     stopping = threading.Event()
@@ -472,7 +484,7 @@ def serve_workers(workers: int, *, host: str, port: int, app_kwargs: dict, url: 
         sockets = [socks[index], private] if index == 0 else [socks[index]]
         p = ctx.Process(target=_worker_main, name=f"dcf-desk-{index}", daemon=False,
                         args=(index, sockets, uds, app_kwargs, ready[index], me, secret,
-                              register_sock if index == 0 else None))
+                              register_sock if index == 0 else None, None if cpus is None else cpus[index]))
         p.start()
         procs[index] = p
         wal.watch(p.pid)
