@@ -350,7 +350,7 @@ def _sheet_header(book, name) -> list:
     return [n for n in (merged if merged is not None else rows[row]) if not _blank(n)]
 
 
-#: the alias group of a list of sites (a batch, a site file): its sheet is chosen by :func:`_site_sheet`
+#: the alias group of a list of sites (a batch, a site file): its sheet is chosen as :class:`_SiteListSheet` says
 _SITE_GROUP = "sites"
 
 
@@ -390,33 +390,51 @@ def _site_list_columns(header) -> tuple[bool, bool]:
     return has_site, bool(names & (aliases_of("industry") | aliases_of("industry_code")))
 
 
-def _site_sheet(path: Path, book, visible, hidden, notes) -> str:
-    """The sheet of a list of sites read when none is named: the first visible sheet whose header
-    has a site column and an industry column (:func:`_site_list_columns`), else the first with a
-    site column; none: an :class:`InputError` listing every sheet with its header and the fix."""
-    sheets = book.sheet_names
-    headers = {s: _sheet_header(book, s) for s in visible}
-    fits = {s: _site_list_columns(headers[s]) for s in visible}
-    full = [s for s in visible if all(fits[s])]
-    some = [s for s in visible if fits[s][0]]
-    if not (full or some):
-        listing = "；".join(f"“{s}”（表头：{'、'.join(map(str, headers[s][:8])) or '空'}）" for s in visible)
-        raise InputError(
-            f"{path}：没有一个工作表的表头像项目清单（要有定位列——经度/纬度等坐标列、WKT，或坐落/项目位置/建设地点/地址等地名列——"
-            f"以及行业列）。工作表：{listing}"
-            + (f"；隐藏工作表：{'、'.join(s for s in sheets if s in hidden)}" if hidden else "")
-            + f"。请{FIX_LAYER}（如 {visible[-1]}），即读取哪一个；或把清单所在工作表的列名改为上述列名。")
-    chosen = (full or some)[0]
-    skipped = [f"“{s}”（隐藏）" for s in sheets if s in hidden and s not in visible]
-    skipped += [f"“{s}”（表头不像项目清单：无定位列）" if not fits[s][0] else f"“{s}”（无行业列）"
-                for s in visible[: visible.index(chosen)]]
-    rest = [s for s in visible[visible.index(chosen) + 1:]]
-    notes.append(f"工作簿有 {len(sheets)} 个工作表{_all_hidden(sheets, hidden)}，读取“{chosen}”"
-                 + ("" if all(fits[chosen]) else "（有定位列、无行业列）")
-                 + (f"；跳过 {'、'.join(skipped)}" if skipped else "")
-                 + (f"；未读：{'、'.join(rest)}" if rest else "")
-                 + f"（要读其他工作表，可{FIX_LAYER}）")
-    return chosen
+class _LedgerSheet:
+    """A 供地 ledger's sheet (``parcels``/``enterprises`` aliases): its header has at least
+    :data:`_LEDGER_MATCH` of the ledger's column names."""
+
+    def __init__(self, known: set[str]):
+        self.known = known
+
+    def rank(self, header) -> int | None:
+        return 0 if sum(_norm(n) in self.known for n in header) >= _LEDGER_MATCH else None
+
+    def why_not(self, header) -> str:
+        return "表头不含台账列名"
+
+    def second_best(self) -> str:
+        return ""
+
+    def refusal(self, listing: str, visible) -> str:
+        return (f"没有一个工作表的表头像台账（含宗地编号、日期、面积等列名）。工作表：{listing}",
+                f"（如 {visible[0]}），即读取哪一个。")
+
+    def listed(self, header) -> str:
+        return f"列：{'、'.join(map(str, header[:6])) or '空'}"
+
+
+class _SiteListSheet:
+    """A list of projects' sheet (a batch): a site column and an industry column first
+    (:func:`_site_list_columns`), else a site column alone."""
+
+    def rank(self, header) -> int | None:
+        has_site, has_industry = _site_list_columns(header)
+        return None if not has_site else (0 if has_industry else 1)
+
+    def why_not(self, header) -> str:
+        return "无行业列" if _site_list_columns(header)[0] else "表头不像项目清单：无定位列"
+
+    def second_best(self) -> str:
+        return "（有定位列、无行业列）"
+
+    def refusal(self, listing: str, visible) -> str:
+        return ("没有一个工作表的表头像项目清单（要有定位列——经度/纬度等坐标列、WKT，或坐落/项目位置/建设地点/地址等地名列——"
+                f"以及行业列）。工作表：{listing}",
+                f"（如 {visible[-1]}），即读取哪一个；或把清单所在工作表的列名改为上述列名。")
+
+    def listed(self, header) -> str:
+        return f"表头：{'、'.join(map(str, header[:8])) or '空'}"
 
 
 def workbook_sheets(path) -> list[dict]:
@@ -458,36 +476,37 @@ def _all_hidden(sheets, hidden) -> str:
 
 def _choose_sheet(path: Path, book, aliases, notes) -> str:
     """The sheet read when none is named: hidden sheets are skipped; for a ledger (``aliases`` names
-    ``parcels``/``enterprises``) the first visible sheet whose header has at least two of the
-    ledger's column names, for a list of sites (``sites``) the sheet :func:`_site_sheet` chooses,
-    else the first visible sheet. What was read and what skipped is said in ``notes``; several
-    visible sheets of which none is a ledger (a list of sites): an :class:`InputError` listing them."""
+    ``parcels``/``enterprises``, :class:`_LedgerSheet`) or a list of sites (``sites``,
+    :class:`_SiteListSheet`) the first visible sheet that fits it best, else the first visible sheet.
+    What was read and what skipped is said in ``notes``; several visible sheets of which none fits:
+    an :class:`InputError` listing them with their headers."""
     sheets = book.sheet_names
     hidden = _hidden_sheets(book)
     # every sheet hidden: the hidden ones are read (and said so), never "read X; skipped X" (QA break 11)
     visible = [s for s in sheets if s not in hidden] or sheets
-    if _is_site_list(aliases) and len(visible) > 1:
-        return _site_sheet(path, book, visible, hidden, notes)
     known = _known_names(aliases)
-    skipped = [f"“{s}”（隐藏）" for s in sheets if s in hidden and s not in visible]
-    chosen = visible[0]
-    if known and len(visible) > 1:
+    kind = _SiteListSheet() if _is_site_list(aliases) else _LedgerSheet(known) if known else None
+    skipped = {s: "隐藏" for s in sheets if s in hidden and s not in visible}
+    chosen, rank = visible[0], 0
+    if kind is not None and len(visible) > 1:
         headers = {s: _sheet_header(book, s) for s in visible}
-        hits = [s for s in visible if sum(_norm(n) in known for n in headers[s]) >= _LEDGER_MATCH]
-        if not hits:
-            listing = "；".join(f"“{s}”（列：{'、'.join(map(str, headers[s][:6])) or '空'}）" for s in visible)
-            raise InputError(
-                f"{path}：没有一个工作表的表头像台账（含宗地编号、日期、面积等列名）。工作表：{listing}"
-                + (f"；隐藏工作表：{'、'.join(s for s in sheets if s in hidden)}" if hidden else "")
-                + f"。请{FIX_LAYER}（如 {visible[0]}），即读取哪一个。")
-        chosen = hits[0]
-        skipped += [f"“{s}”（表头不含台账列名）" for s in visible[: visible.index(chosen)]]
+        fitting = [(r, i) for i, s in enumerate(visible) if (r := kind.rank(headers[s])) is not None]
+        if not fitting:
+            listing = "；".join(f"“{s}”（{kind.listed(headers[s])}）" for s in visible)
+            what, fix = kind.refusal(listing, visible)
+            raise InputError(f"{path}：{what}"
+                             + (f"；隐藏工作表：{'、'.join(s for s in sheets if s in hidden)}" if hidden else "")
+                             + f"。请{FIX_LAYER}{fix}")
+        rank, first = min(fitting)
+        chosen = visible[first]
+        skipped.update({s: kind.why_not(headers[s]) for s in visible[:first]})
     if len(sheets) > 1:
-        rest = [s for s in sheets if s != chosen and f"“{s}”" not in "".join(skipped)]
+        rest = [s for s in sheets if s != chosen and s not in skipped]
         notes.append(f"工作簿有 {len(sheets)} 个工作表{_all_hidden(sheets, hidden)}，读取“{chosen}”"
-                     + (f"；跳过 {'、'.join(skipped)}" if skipped else "")
+                     + (kind.second_best() if rank else "")
+                     + (f"；跳过 {'、'.join(f'“{s}”（{why}）' for s, why in skipped.items())}" if skipped else "")
                      + (f"；未读：{'、'.join(rest)}" if rest else "")
-                     + f"（可{FIX_LAYER}）")
+                     + f"（要读其他工作表，可{FIX_LAYER}）")
     return chosen
 
 
