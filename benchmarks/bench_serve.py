@@ -26,6 +26,10 @@ separate process, uvicorn) and measures:
   HTTP cache is off. Also the CPU time the server and Chromium spent on the load, and the bytes it moved.
 * a 1,000-row project list (CSV) posted to ``POST /api/site-check/batch``: seconds (goal ≤ 3 s).
 
+With ``--workers 2`` the desk binds each worker process to a CPU of its own (``dcf serve``'s default,
+``dcf_spatial.desk.cpus``); ``--pin both`` measures it bound and not bound (``--no-pin-cpus``) one after
+the other, ``--pin off`` only not bound. A ``--baseline`` checkout's desk runs as that code does.
+
 With ``--workers 1,2`` each store is measured with ``dcf serve --workers 1`` and ``--workers 2`` one after
 the other (same run, same load); the server CPU is then that of all its processes, and the share of
 the concurrent checks each worker process answered (the ``X-DCF-Worker`` header; the primary first) is
