@@ -354,3 +354,12 @@ def test_worker_cpus_go_round_the_cpus_the_desk_may_use(monkeypatch):
     assert cpus.worker_cpus(1) is None   # one process: its threads use every CPU
     monkeypatch.setattr(cpus.os, "sched_getaffinity", lambda pid: {5})
     assert cpus.worker_cpus(2) is None   # one CPU: nothing to spread
+
+
+def test_the_startup_lines_are_chinese_and_say_that_checks_are_recorded(desk):
+    """QA round 10: uvicorn's English lines came once per worker after 「已启动」, and nothing said plainly that
+    every check goes into the register."""
+    text = desk.text()
+    assert "规划工作台已启动" in text and "以 2 个工作进程运行" in text
+    assert "每次选址核查都记入图层库的核查登记" in text
+    assert "Started server process" not in text and "Application startup complete" not in text

@@ -44,6 +44,8 @@ def serve(host, port, store, token, upload_limit_mb, no_browser, no_record, work
             click.echo(f"访问令牌（只显示这一次，请妥善保存）：{tok}")
         if no_record:
             click.echo("核查不记入核查登记（--no-record）。")
+        else:
+            click.echo("每次选址核查都记入图层库的核查登记（查看：dcf site history；不记入请加 --no-record）。")
         if workers > 1:
             from ..desk.cpus import worker_cpus
 

@@ -54,7 +54,8 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
     upload_limit_mb
         Largest upload accepted.
     on_start
-        Called with ``(url, token, generated)`` before the server starts (the CLI prints the link).
+        Called with ``(url, token, generated)`` before the server starts (the CLI prints the link); with
+        several workers once the primary serves.
     record
         Record every site check in the store's register (default); ``False`` does not.
     workers
@@ -83,10 +84,9 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
         from .workers import serve_workers
 
         url = _url(host, port, token)
-        if on_start is not None:
-            on_start(url, token, generated)
         store = str(store.location) if hasattr(store, "location") else store
         serve_workers(workers, host=host, port=port, url=url, open_browser=open_browser, pin_cpus=pin_cpus,
+                      on_ready=None if on_start is None else (lambda: on_start(url, token, generated)),
                       app_kwargs={"store": store, "token": token, "upload_limit_mb": upload_limit_mb,
                                   "record": record})
         return

@@ -356,7 +356,9 @@ def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, p
 
         # one register writer for the whole desk: the primary's group commit (see register.record)
         forward_records(_register_sender(os.path.join(os.path.dirname(uds), "register.sock"), secret))
-    server = uvicorn.Server(uvicorn.Config(front, log_level="info", access_log=False))
+    # uvicorn's own lines ("Started server process …", in English, once per worker) left out: the desk says in
+    # Chinese when it serves (serve_workers' on_ready) and logs each request itself (console_access_log)
+    server = uvicorn.Server(uvicorn.Config(front, log_level="warning", access_log=False))
 
     def watch():
         # tell the parent once serving; stop if the parent is gone (killed without stopping us)
@@ -395,7 +397,7 @@ class DeskStopped(RuntimeError):
 
 
 def serve_workers(workers: int, *, host: str, port: int, app_kwargs: dict, url: str,
-                  open_browser: bool = False, pin_cpus: bool = True) -> None:
+                  open_browser: bool = False, pin_cpus: bool = True, on_ready=None) -> None:
     """Run the desk in ``workers`` processes on ``host:port`` until interrupted (see the module's text).
 
     Parameters
@@ -408,6 +410,8 @@ def serve_workers(workers: int, *, host: str, port: int, app_kwargs: dict, url: 
         Keywords of :func:`dcf_spatial.desk.create_app` for every worker (the same token in each).
     url
         The desk's address, opened in the browser once the primary serves when ``open_browser``.
+    on_ready
+        Called once, when the primary serves (the CLI prints the desk's address then, not before).
     pin_cpus
         Bind each worker to a CPU of its own, in turn over the CPUs this process may use
         (:mod:`dcf_spatial.desk.cpus`; background jobs still use them all); ``False`` leaves the
@@ -506,16 +510,19 @@ def serve_workers(workers: int, *, host: str, port: int, app_kwargs: dict, url: 
         for i in range(workers):
             start(i)
         logger.info("规划工作台以 %d 个进程运行（主进程 pid %d）。", workers, procs[0].pid)
-        if open_browser:
+        if open_browser or on_ready is not None:
             import webbrowser
 
-            def _open():
+            def _serving():
                 while not stopping.is_set():
                     if ready[0].wait(0.2):
-                        webbrowser.open(url.replace("0.0.0.0", "127.0.0.1"))
+                        if on_ready is not None:
+                            on_ready()
+                        if open_browser:
+                            webbrowser.open(url.replace("0.0.0.0", "127.0.0.1"))
                         return
 
-            threading.Thread(target=_open, daemon=True).start()
+            threading.Thread(target=_serving, daemon=True).start()
         while not stopping.is_set():
             wait([p.sentinel for p in procs.values()], timeout=0.5)
             if stopping.is_set():
