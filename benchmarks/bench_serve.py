@@ -104,12 +104,26 @@ class Server:
                 self.log.seek(0)
                 raise RuntimeError("dcf serve exited:\n" + self.log.read().decode(errors="replace")[-3000:])
             try:
-                if httpx.get(self.url + "/api/layers", timeout=5).status_code == 200:
+                r = httpx.get(self.url + "/api/layers", timeout=5)
+                if r.status_code == 200 and self._ours(r.headers.get("x-dcf-worker")):
                     return self
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
         raise RuntimeError("dcf serve did not answer within 120 s")
+
+    def _ours(self, worker: str | None) -> bool:
+        """Whether the answer came from this desk: the port is picked free, then bound by the desk, and another
+        program (another bench, a user's desk) could take it in between — its answers must not be measured.
+        A desk of several workers says which process answered; one process: it must still be running."""
+        import psutil
+
+        if worker is None:
+            return self.proc.poll() is None
+        try:
+            return int(worker) in {c.pid for c in psutil.Process(self.proc.pid).children(recursive=True)}
+        except psutil.NoSuchProcess:
+            return False
 
     def __exit__(self, *exc):
         self.proc.terminate()
