@@ -105,25 +105,31 @@ class Server:
                 raise RuntimeError("dcf serve exited:\n" + self.log.read().decode(errors="replace")[-3000:])
             try:
                 r = httpx.get(self.url + "/api/layers", timeout=5)
-                if r.status_code == 200 and self._ours(r.headers.get("x-dcf-worker")):
+                if r.status_code == 200 and self._ours():
                     return self
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
         raise RuntimeError("dcf serve did not answer within 120 s")
 
-    def _ours(self, worker: str | None) -> bool:
-        """Whether the answer came from this desk: the port is picked free, then bound by the desk, and another
-        program (another bench, a user's desk) could take it in between — its answers must not be measured.
-        A desk of several workers says which process answered; one process: it must still be running."""
+    def _ours(self) -> bool:
+        """Whether this desk listens on its port: the port is picked free, then bound by the desk, and another
+        program (another bench, a user's desk) could take it in between — its answers must not be measured."""
         import psutil
 
-        if worker is None:
-            return self.proc.poll() is None
         try:
-            return int(worker) in {c.pid for c in psutil.Process(self.proc.pid).children(recursive=True)}
+            tree = [psutil.Process(self.proc.pid)]
+            tree += tree[0].children(recursive=True)
         except psutil.NoSuchProcess:
             return False
+        for p in tree:
+            try:
+                conns = p.net_connections(kind="tcp") if hasattr(p, "net_connections") else p.connections(kind="tcp")
+            except psutil.Error:
+                continue
+            if any(c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == self.port for c in conns):
+                return True
+        return False
 
     def __exit__(self, *exc):
         self.proc.terminate()
