@@ -247,6 +247,7 @@ def test_a_second_desk_on_a_port_in_use_is_refused(desk, tmp_path):
     out = subprocess.run([*DCF, "serve", "--no-browser", "--port", str(desk.port), "--workers", "2"],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode != 0 and "已被占用" in out.stderr, out.stderr
+    assert "已启动" not in out.stdout   # break 12: it was printed before the port was tried
 
 
 def test_serve_help_names_workers():
@@ -310,7 +311,7 @@ def test_each_worker_runs_on_a_cpu_of_its_own_and_says_so(desk):
     bound = [os.sched_getaffinity(pid) for pid in pids]
     assert all(len(b) == 1 for b in bound) and bound[0] != bound[1], bound
     assert all(b <= os.sched_getaffinity(desk.proc.pid) for b in bound)
-    assert "各进程分别绑定 CPU" in desk.text()
+    assert "各绑定一个 CPU：0 号进程→CPU" in desk.text()
 
 
 @needs_two_cpus
@@ -356,6 +357,18 @@ def test_worker_cpus_go_round_the_cpus_the_desk_may_use(monkeypatch):
     assert cpus.worker_cpus(2) is None   # one CPU: nothing to spread
 
 
+def test_the_startup_line_says_how_the_workers_are_placed(monkeypatch):
+    """Break 12: 「分别绑定 CPU 0、1、0」 for three workers on two CPUs read as one CPU each; under `taskset -c 1`
+    nothing said why no CPU was bound."""
+    from dcf_spatial.desk import cpus
+
+    monkeypatch.setattr(cpus.os, "sched_getaffinity", lambda pid: {0, 1})
+    assert cpus.cpus_said(2) == "，各绑定一个 CPU：0 号进程→CPU 0、1 号进程→CPU 1"
+    assert cpus.cpus_said(3).endswith("（进程数多于可用 CPU，有的 CPU 由两个进程共用）")
+    monkeypatch.setattr(cpus.os, "sched_getaffinity", lambda pid: {1})
+    assert cpus.cpus_said(2) == "，未绑定 CPU（本进程只能使用 1 个 CPU）"
+
+
 def test_the_startup_lines_are_chinese_and_say_that_checks_are_recorded(desk):
     """QA round 10: uvicorn's English lines came once per worker after 「已启动」, and nothing said plainly that
     every check goes into the register."""
@@ -363,3 +376,35 @@ def test_the_startup_lines_are_chinese_and_say_that_checks_are_recorded(desk):
     assert "规划工作台已启动" in text and "以 2 个工作进程运行" in text
     assert "每次选址核查都记入图层库的核查登记" in text
     assert "Started server process" not in text and "Application startup complete" not in text
+
+
+def _jobs_folders(pids) -> list[Path]:
+    import tempfile
+
+    from dcf_spatial.desk.jobs import JOBS_PREFIX
+
+    return [p for pid in pids for p in Path(tempfile.gettempdir()).glob(f"{JOBS_PREFIX}{pid}-*")]
+
+
+@pytest.mark.parametrize("how", ["SIGTERM to the desk", "Ctrl+C in its terminal"])
+def test_a_stopped_desk_cleans_up_in_every_worker(store, tmp_path, how):
+    """Break 12: uvicorn raised the stop signal again once it had shut down, and Python's default handler
+    then killed each worker (SIGTERM) or raised KeyboardInterrupt (Ctrl+C: a traceback per worker) before
+    the worker removed its jobs' folder (finished audits' results left in /tmp)."""
+    desk = Desk(store, tmp_path)
+    try:
+        pids = _worker_pids(desk)
+        assert len(pids) == 2 and len(_jobs_folders(pids)) == 2   # each worker's, made as it started
+        if how.startswith("SIGTERM"):
+            desk.proc.send_signal(signal.SIGTERM)
+        else:   # the terminal sends SIGINT to its whole foreground process group
+            os.killpg(desk.proc.pid, signal.SIGINT)
+        assert desk.proc.wait(120) in (0, 1, 130, -signal.SIGINT, -signal.SIGTERM)
+        for _ in range(100):   # the workers' exit follows the parent's wait; their cleanup has run by then
+            if not any(Path(f"/proc/{pid}").exists() for pid in pids):
+                break
+            time.sleep(0.1)
+        assert _jobs_folders(pids) == []
+        assert "Traceback" not in desk.text() and "KeyboardInterrupt" not in desk.text(), desk.text()[-2000:]
+    finally:
+        desk.stop()

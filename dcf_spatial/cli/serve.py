@@ -47,11 +47,9 @@ def serve(host, port, store, token, upload_limit_mb, no_browser, no_record, work
         else:
             click.echo("每次选址核查都记入图层库的核查登记（查看：dcf site history；不记入请加 --no-record）。")
         if workers > 1:
-            from ..desk.cpus import worker_cpus
+            from ..desk.cpus import cpus_said
 
-            cpus = None if no_pin_cpus else worker_cpus(workers)
-            bound = "" if cpus is None else "，各进程分别绑定 CPU " + "、".join(map(str, cpus))
-            click.echo(f"以 {workers} 个工作进程运行{bound}。")
+            click.echo(f"以 {workers} 个工作进程运行{'' if no_pin_cpus else cpus_said(workers)}。")
         click.echo("按 Ctrl+C 停止。")
 
     from ..desk.workers import DeskStopped

@@ -5,9 +5,9 @@ idled: over a 20-client run of recorded site checks a third of the machine's CPU
 ``SCHED_IDLE`` probe's loop count and ``/proc/stat`` agreed), and the p50 was 40–50 ms. Bound one to
 each core, the same run gave 27–29 ms (benchmarks/bench_serve.py, ``--pin both``). A worker is one
 Python process whose Python code runs on one core at a time (the GIL), so binding it to one core
-takes nothing from its requests; the work that does use several cores — a background job (an audit,
-a batch), whose libraries start threads of their own — runs in threads given every core back
-(:func:`unpin_thread`).
+takes nothing from its requests; the work that does use several cores — a background job (an audit),
+whose libraries start threads of their own — runs in threads given every core back
+(:func:`unpin_thread`). A batch of site checks runs in the request's thread, on its worker's core.
 
 Linux ``sched_setaffinity`` applies to the calling thread, and a new thread starts with its creator's
 set: a worker binds its main thread first, before the server or any pool starts a thread.
@@ -63,3 +63,24 @@ def unpin_thread() -> None:
             os.sched_setaffinity(0, _STARTED_ON)
         except OSError:
             pass
+
+
+def cpus_said(workers: int) -> str:
+    """How ``workers`` processes are placed, in the words of the desk's start-up line.
+
+    Examples
+    --------
+    >>> import os
+    >>> cpus_said(1)
+    ''
+    >>> len(os.sched_getaffinity(0)) < 2 or cpus_said(2).startswith("，各绑定一个 CPU")
+    True
+    """
+    if workers < 2:
+        return ""
+    cpus = worker_cpus(workers)
+    if cpus is None:
+        return "，未绑定 CPU（本进程只能使用 1 个 CPU）"
+    shared = len(set(cpus)) < len(cpus)
+    return (f"，各绑定一个 CPU：{'、'.join(f'{i} 号进程→CPU {c}' for i, c in enumerate(cpus))}"
+            + ("（进程数多于可用 CPU，有的 CPU 由两个进程共用）" if shared else ""))

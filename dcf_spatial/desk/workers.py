@@ -332,6 +332,7 @@ def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, p
 
         pin(cpu)
     import asyncio
+    import signal
     import threading
     import time
 
@@ -373,6 +374,17 @@ def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, p
             time.sleep(1)
 
     threading.Thread(target=watch, name="dcf-desk-watch", daemon=True).start()
+
+    def stop(signum, frame):
+        # uvicorn handles SIGTERM/SIGINT while it serves, and once it has shut down raises the signal again
+        # for the handler it found installed: with Python's default ones that killed the worker (SIGTERM)
+        # or raised KeyboardInterrupt (Ctrl+C, a traceback) before the cleanup below — the jobs' folders
+        # stayed in /tmp and a secondary's register rows being written were not waited for (break 12).
+        # Here: before serving, stop as soon as it starts; after, nothing more to do than that cleanup.
+        server.should_exit = True
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, stop)
 
     async def run():
         try:
@@ -477,13 +489,13 @@ def serve_workers(workers: int, *, host: str, port: int, app_kwargs: dict, url: 
     me = os.getpid()
     secret = secrets.token_hex(16)   # the key of the register socket: in these processes' memory only
     from .cpus import worker_cpus
-
-    cpus = worker_cpus(workers) if pin_cpus else None
     procs: dict[int, object] = {}
     ready: dict[int, object] = {}
     stopping = threading.Event()
 
     def start(index: int) -> None:
+        # the CPUs this process may use now (a restart after `taskset -p` on the desk follows its new set)
+        cpus = worker_cpus(workers) if pin_cpus else None
         ready[index] = ctx.Event()
         sockets = [socks[index], private] if index == 0 else [socks[index]]
         p = ctx.Process(target=_worker_main, name=f"dcf-desk-{index}", daemon=False,
