@@ -408,3 +408,28 @@ def test_a_stopped_desk_cleans_up_in_every_worker(store, tmp_path, how):
         assert "Traceback" not in desk.text() and "KeyboardInterrupt" not in desk.text(), desk.text()[-2000:]
     finally:
         desk.stop()
+
+
+def test_a_one_process_desk_stopped_by_sigterm_cleans_up(store, tmp_path):
+    """The same for `dcf serve` without --workers: its jobs' folder went, and the store left WAL mode only
+    when stopped by Ctrl+C, never by SIGTERM (break 12)."""
+    port = free_port()
+    log = tmp_path / "one.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([*DCF, "serve", "--store", str(store), "--no-browser", "--port", str(port)],
+                                stdout=out, stderr=subprocess.STDOUT)
+        try:
+            for _ in range(900):
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/api/jobs/none", timeout=5).status_code == 404:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            assert len(_jobs_folders([proc.pid])) == 1
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(120) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert _jobs_folders([proc.pid]) == []
+    assert "恢复普通日志模式" in log.read_text(encoding="utf-8")

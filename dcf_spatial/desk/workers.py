@@ -332,7 +332,6 @@ def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, p
 
         pin(cpu)
     import asyncio
-    import signal
     import threading
     import time
 
@@ -375,16 +374,9 @@ def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, p
 
     threading.Thread(target=watch, name="dcf-desk-watch", daemon=True).start()
 
-    def stop(signum, frame):
-        # uvicorn handles SIGTERM/SIGINT while it serves, and once it has shut down raises the signal again
-        # for the handler it found installed: with Python's default ones that killed the worker (SIGTERM)
-        # or raised KeyboardInterrupt (Ctrl+C, a traceback) before the cleanup below — the jobs' folders
-        # stayed in /tmp and a secondary's register rows being written were not waited for (break 12).
-        # Here: before serving, stop as soon as it starts; after, nothing more to do than that cleanup.
-        server.should_exit = True
+    from .server import stop_on_signals
 
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, stop)
+    stop_on_signals(server)
 
     async def run():
         try:
