@@ -1201,12 +1201,19 @@ def _area_cell_problems(gdf, problems: np.ndarray, bad_fields: np.ndarray) -> No
 _NAME_CHAR = re.compile(r"[\u3400-\u9fff]")
 
 
-def _names_in_code_column(code: pd.Series) -> np.ndarray:
-    """Rows whose land-use code cell holds a name (工业用地, 0601工业用地), not a code: a ledger's 用途
-    column mapped or renamed to the code field. Judged once per distinct value."""
-    index_of, uniques = pd.factorize(code.to_numpy(dtype=object), use_na_sentinel=True)
-    named = np.array([bool(_NAME_CHAR.search(str(u))) for u in uniques] + [False], dtype=bool)
-    return named[np.where(index_of >= 0, index_of, len(uniques))]
+def _code_cells(code: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``(blank, named)`` per row of a land-use code column: blank cells (as :func:`_blank_to_na` says),
+    and cells holding a name (工业用地, 0601工业用地), not a code — a ledger's 用途 column mapped or
+    renamed to the code field. One factorisation, each distinct value judged once (10⁶ rows, few codes)."""
+    if pd.api.types.is_numeric_dtype(code) or pd.api.types.is_datetime64_any_dtype(code):
+        return code.isna().to_numpy(dtype=bool), np.zeros(len(code), dtype=bool)
+    index_of, uniques = pd.factorize(code if isinstance(code.dtype, pd.StringDtype) else code.to_numpy(dtype=object),
+                                     use_na_sentinel=True)
+    text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str).str.strip()
+    take = np.where(index_of >= 0, index_of, len(text))
+    blank = np.append(text.isin(_BLANKS).to_numpy(dtype=bool), True)[take]
+    named = np.append(np.array([bool(_NAME_CHAR.search(t)) for t in text], dtype=bool), False)[take]
+    return blank, named
 
 
 def _codes_from_ledger_names(gdf, notes: list[str]):
@@ -1224,11 +1231,9 @@ def _codes_from_ledger_names(gdf, notes: list[str]):
     has_code = "land_use_code" in gdf.columns
     if not has_name and not has_code:
         return gdf, no_reason, False
-    code = _blank_to_na(gdf["land_use_code"]) if has_code else pd.Series([None] * n, index=gdf.index, dtype=object)
-    named = _names_in_code_column(code) if has_code else np.zeros(n, dtype=bool)
-    blank = code.isna().to_numpy() & (_blank_to_na(gdf["land_use_name"]).notna().to_numpy() if has_name
-                                      else np.zeros(n, dtype=bool))
-    typed = bool((code.notna().to_numpy() & ~named).any())
+    empty, named = _code_cells(gdf["land_use_code"]) if has_code else (np.ones(n, dtype=bool), np.zeros(n, dtype=bool))
+    blank = empty & (_blank_to_na(gdf["land_use_name"]).notna().to_numpy() if has_name else np.zeros(n, dtype=bool))
+    typed = bool((~empty & ~named).any())
     if not blank.any() and not named.any():
         if not has_code:
             # a 土地用途 column without a name in these rows (a dask partition left with only a 合计 row once the
@@ -1241,7 +1246,7 @@ def _codes_from_ledger_names(gdf, notes: list[str]):
     why = no_reason.copy()
     sources = gdf.attrs.get("field_sources") or {}
     for rows, names, said in ((blank, out["land_use_name"] if has_name else None, "土地用途名称"),
-                              (named, code, "地类编码列中的地类名称")):
+                              (named, _blank_to_na(gdf["land_use_code"]) if named.any() else None, "地类编码列中的地类名称")):
         if not rows.any():
             continue
         derived, reasons = codes.codes_from_names(names)
