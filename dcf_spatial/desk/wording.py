@@ -199,18 +199,24 @@ def store_names(store) -> dict:
     return names
 
 
+#: the alias groups of the tables the desk's forms read without a field-map box (a 供地台账, an
+#: enterprise table, a list of sites): their names first, so that a rename the desk advises is one these readers know
+_UPLOAD_GROUPS = ("parcels", "enterprises", "sites")
+
+
 def _column_name(target: str) -> str:
     """The first column name the readers recognise for the canonical field ``target`` (``parcel_id`` →
-    ``宗地号``), from the alias table; ``target`` itself when no group has it.
+    ``宗地号``), from the alias table: of the uploads' groups first (a 供地台账's ``地类编码``, not the
+    survey layer's ``DLBM``), a Chinese name before a field code; ``target`` itself when no group has it.
 
     Examples
     --------
-    >>> _column_name("agreed_start"), _column_name("no_such_field")
-    ('约定动工日期', 'no_such_field')
+    >>> _column_name("agreed_start"), _column_name("land_use_code"), _column_name("no_such_field")
+    ('约定动工日期', '地类编码', 'no_such_field')
     """
     from ..io import alias_table
 
-    for group in alias_table()["groups"].values():
-        for entry in group.get(target, []):
-            return entry if isinstance(entry, str) else entry["name"]
-    return target
+    groups = alias_table()["groups"]
+    order = [g for g in _UPLOAD_GROUPS if g in groups] + [g for g in groups if g not in _UPLOAD_GROUPS]
+    names = [e if isinstance(e, str) else e["name"] for g in order for e in groups[g].get(target, [])]
+    return next((n for n in names if re.search(r"[\u3400-\u9fff]", n)), names[0] if names else target)

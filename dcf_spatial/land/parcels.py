@@ -354,13 +354,29 @@ def _parse_date_value(v):
 
 def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Numbers with thousands separators allowed; returns ``(numbers, bad)`` (bad: present, not a
-    number, not finite (``inf``), or negative)."""
+    number, not finite (``inf``), or negative). Full-width digits (``７８０``, as typed in a Chinese
+    spreadsheet) read as the ASCII ones, also in a column the reader left as text for another cell.
+
+    Examples
+    --------
+    >>> parse_numbers(pd.Series(["７８０", "1,200", "待定", None]))[0].tolist()
+    [780.0, 1200.0, nan, nan]
+    """
     if pd.api.types.is_numeric_dtype(values):
         num = values.astype(float)
         return num, (num < 0) | np.isinf(num)
     s = values.astype("string").str.strip().str.replace(",", "", regex=False).str.replace("，", "", regex=False)
     s = s.replace({"": pd.NA, "nan": pd.NA, "None": pd.NA})
     num = pd.to_numeric(s, errors="coerce").astype(float)
+    failed = (s.notna() & num.isna()).to_numpy()
+    if failed.any():
+        # only the cells pandas could not read (few) are normalised: NFKC per row costs at 10⁶ rows
+        from .._validate import number_text
+
+        again = pd.to_numeric(s[failed].map(number_text).str.strip().str.replace(",", "", regex=False),
+                              errors="coerce").astype(float)
+        num = num.copy()
+        num[failed] = again.to_numpy()
     bad = (s.notna() & num.isna()) | (num < 0) | np.isinf(num)
     return num, bad
 
@@ -475,6 +491,8 @@ def _quoted(values: pd.Series, prefix: str, suffix: str):
 
 
 _KIND_ZH = {"parcel": ("宗地", "parcels"), "enterprise": ("企业", "enterprises")}
+#: a required field another column gives when it is absent: field → (that field, how a message names it)
+_FILLED_FROM = {"land_use_code": ("land_use_name", "写地类名称（工业用地 等）的列")}
 
 
 def _require(df, required, source, kind) -> None:
@@ -489,10 +507,19 @@ def _require(df, required, source, kind) -> None:
         return
     kind_zh, group = _KIND_ZH.get(kind, (kind, None))
     aliases = alias_table()["groups"].get(group, {}) if group else {}
+
+    def names_of(field):
+        return [e if isinstance(e, str) else e["name"] for e in aliases.get(field, [])]
+
     wanted = []
     for f in missing:
-        names = [e if isinstance(e, str) else e["name"] for e in aliases.get(f, [])]
-        wanted.append(field_label(f) + (f"（可识别的列名：{'、'.join(names[:5])}）" if names else ""))
+        names = names_of(f)
+        other = _FILLED_FROM.get(f)
+        if other and names_of(other[0]):
+            # every header that works: the code's, and the name's (土地用途, 用途 …) from which the code is taken
+            wanted.append(f"{field_label(f)}（可识别的列名：{'、'.join(names)}；或{other[1]}：{'、'.join(names_of(other[0]))}）")
+        else:
+            wanted.append(field_label(f) + (f"（可识别的列名：{'、'.join(names[:5])}）" if names else ""))
     geom = getattr(df, "geometry", None)
     # the file's own columns (read_table's ``input_columns``), not the canonical ones the aliases and the
     # place lookup added (parcel_id, location_method …): the user cannot find those in the file
@@ -838,9 +865,8 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     notes = []
     # a ledger's 合计/小计 rows and footers (制表人：…) are listed, not audited nor counted (read as they were typed)
     skip, skip_why = not_a_parcel_rows(gdf)
-    given_codes = ("land_use_code" in gdf.columns
-                   and not _blank_mask(gdf["land_use_code"]).all())
-    gdf = _codes_from_ledger_names(gdf, notes)
+    # a name typed in the code column (工业用地 under 用途 mapped to it) is read as in a 土地用途 column
+    gdf, name_why, given_codes = _codes_from_ledger_names(gdf, notes)
     _require(gdf, PARCEL_REQUIRED, source, "parcel")
     out = _prepare_columns(gdf, RESERVED_OUTPUT_COLUMNS, PARCEL_FIELDS_ZH, "审计结果", notes)
     n = len(out)
@@ -986,7 +1012,10 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
         notes.append(f"{n_old} 宗的地类编码为 GB/T 21010-2007 旧编码（如 061），已译为 2017 编码，译法见 code_note 列（待核实）")
     _industry_codes(out, notes)
     bad_code = ~looked["code_valid"].to_numpy()
-    _append_problem(problems, bad_code, looked["code_problem"].to_numpy(dtype=object))
+    # a name that gave no code is named as typed (土地用途“火星用地”不是…), not as an empty code
+    unnamed = name_why != ""
+    _append_problem(problems, bad_code, np.where(unnamed, name_why + "：请填写 GB/T 21010-2017 的地类名称或地类编码",
+                                                 looked["code_problem"].to_numpy(dtype=object)))
     _append_problem(bad_fields, bad_code & out["land_use_code"].notna().to_numpy(), "land_use_code", sep=";")
 
     valid_cc = codes.credit_code_valid(out["credit_code"])
@@ -1168,30 +1197,74 @@ def _area_cell_problems(gdf, problems: np.ndarray, bad_fields: np.ndarray) -> No
                 [f"{c1}「{x}」与 {c2}「{y}」相差超过 1%：面积取 {c1}，请核实" for x, y in zip(va[m], vb[m])], dtype=object))
 
 
+#: a character of a Chinese name (工业用地): a land-use code (0601, 061, 601.0) has none
+_NAME_CHAR = re.compile(r"[\u3400-\u9fff]")
+
+
+def _code_cells(code: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``(blank, named)`` per row of a land-use code column: blank cells (as :func:`_blank_to_na` says),
+    and cells holding a name (工业用地, 0601工业用地), not a code — a ledger's 用途 column mapped or
+    renamed to the code field. One factorisation, each distinct value judged once (10⁶ rows, few codes)."""
+    if pd.api.types.is_numeric_dtype(code) or pd.api.types.is_datetime64_any_dtype(code):
+        return code.isna().to_numpy(dtype=bool), np.zeros(len(code), dtype=bool)
+    index_of, uniques = pd.factorize(code if isinstance(code.dtype, pd.StringDtype) else code.to_numpy(dtype=object),
+                                     use_na_sentinel=True)
+    text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str).str.strip()
+    take = np.where(index_of >= 0, index_of, len(text))
+    blank = np.append(text.isin(_BLANKS).to_numpy(dtype=bool), True)[take]
+    named = np.append(np.array([bool(_NAME_CHAR.search(t)) for t in text], dtype=bool), False)[take]
+    return blank, named
+
+
 def _codes_from_ledger_names(gdf, notes: list[str]):
-    """A 供地 table gives 土地用途 as a name (工业用地 …), not a code: fill ``land_use_code`` from it."""
+    """A 供地 table gives 土地用途 as a name (工业用地 …), not a code: fill ``land_use_code`` from it.
+
+    The name is read wherever it was put: in a name column (土地用途, 用途, 用地性质 … → ``land_use_name``)
+    for the rows without a code, and in the code column itself (a 用途 column mapped with
+    ``land_use_code=用途``, or renamed DLBM as a message advised), so that either way gives the same
+    codes, and the same audit. Returns ``(gdf, why, typed)``: ``why`` is, per row, why a name gave no
+    code (empty elsewhere), said as the row's problem instead of an empty or unknown code; ``typed``
+    whether any row has a code typed as a code (only then is the classification the codes follow worth a note)."""
+    n = len(gdf)
+    no_reason = np.full(n, "", dtype=object)
     has_name = "land_use_name" in gdf.columns
-    if not has_name:
-        return gdf
-    code = gdf["land_use_code"] if "land_use_code" in gdf.columns else pd.Series([None] * len(gdf), index=gdf.index)
-    blank = _blank_to_na(code).isna().to_numpy() & _blank_to_na(gdf["land_use_name"]).notna().to_numpy()
-    if not blank.any():
-        if "land_use_code" not in gdf.columns:
+    has_code = "land_use_code" in gdf.columns
+    if not has_name and not has_code:
+        return gdf, no_reason, False
+    empty, named = _code_cells(gdf["land_use_code"]) if has_code else (np.ones(n, dtype=bool), np.zeros(n, dtype=bool))
+    blank = empty & (_blank_to_na(gdf["land_use_name"]).notna().to_numpy() if has_name else np.zeros(n, dtype=bool))
+    typed = bool((~empty & ~named).any())
+    if not blank.any() and not named.any():
+        if not has_code:
             # a 土地用途 column without a name in these rows (a dask partition left with only a 合计 row once the
             # repeated ids went to their own partition): the field is given, each row's code is missing
-            gdf = gdf.assign(land_use_code=pd.Series([None] * len(gdf), index=gdf.index, dtype=object))
-        return gdf
+            gdf = gdf.assign(land_use_code=pd.Series([None] * n, index=gdf.index, dtype=object))
+        return gdf, no_reason, typed
     out = gdf.copy()
-    derived, why = codes.codes_from_names(out["land_use_name"])
-    col = code.astype(object).to_numpy().copy()
-    col[blank] = derived.to_numpy(dtype=object)[blank]
+    col = (out["land_use_code"].astype(object).to_numpy().copy() if has_code
+           else np.full(n, None, dtype=object))
+    why = no_reason.copy()
+    sources = gdf.attrs.get("field_sources") or {}
+    for rows, names, said in ((blank, out["land_use_name"] if has_name else None, "土地用途名称"),
+                              (named, _blank_to_na(gdf["land_use_code"]) if named.any() else None, "地类编码列中的地类名称")):
+        if not rows.any():
+            continue
+        derived, reasons = codes.codes_from_names(names)
+        got = derived.to_numpy(dtype=object)
+        col[rows] = got[rows]
+        reasons = reasons.to_numpy(dtype=object)
+        lost = rows & pd.isna(got)
+        why[lost] = reasons[lost]
+        n_ok = int(pd.notna(got[rows]).sum())
+        if said == "土地用途名称":
+            notes.append(f"{int(rows.sum())} 宗无地类编码，按土地用途名称取 GB/T 21010-2017 编码（{n_ok} 宗取得）")
+        else:
+            notes.append(f"{input_label('land_use_code', sources)}列中 {int(rows.sum())} 宗填的是地类名称，不是编码："
+                         f"按名称取 GB/T 21010-2017 编码（{n_ok} 宗取得），与“土地用途”列的读法相同")
+        notes.extend(sorted({w for w in reasons[rows] if w})[:10])
     out["land_use_code"] = col
-    out["land_use_code_from"] = np.where(blank, "土地用途名称", "地类编码")
-    n_ok = int(pd.notna(col[blank]).sum())
-    notes.append(f"{int(blank.sum())} 宗无地类编码，按土地用途名称取 GB/T 21010-2017 编码（{n_ok} 宗取得）")
-    odd = sorted({w for w in why[blank] if w})
-    notes.extend(odd[:10])
-    return out
+    out["land_use_code_from"] = np.where(blank | named, "土地用途名称", "地类编码")
+    return out, why, typed
 
 
 def _industry_codes(out, notes: list[str]) -> None:

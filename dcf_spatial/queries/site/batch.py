@@ -324,20 +324,31 @@ def _ledger_lines(gdf, candidates) -> dict[int, str]:
 
 
 def _approximate_areas(gdf, row_numbers, row_kind):
-    """An area typed as 约30 / 30左右 / 30亩 is read as 30 (the ledgers' number reader,
-    :func:`dcf_spatial.io.aliases.approximate_area`), never the whole row 无法核查; the note names each
-    row whose figure was approximate. Other text is left for the figure checks to refuse."""
+    """The 用地面积 column as numbers wherever a cell can be read: an area typed as 约30 / 30左右 / 30亩 is
+    read as 30 (the ledgers' number reader, :func:`dcf_spatial.io.aliases.approximate_area`), never the
+    whole row 无法核查, and the note names each row whose figure was approximate; a plain number typed
+    as text (full-width ``２０``, ``1,200``: the reader leaves a column text when one cell is not a
+    number) is read as the single-site check reads it. Other text is left for the figure checks to
+    refuse, with its row."""
     import pandas as pd
 
     if "area_mu" not in gdf.columns or not len(gdf) or pd.api.types.is_numeric_dtype(gdf["area_mu"]):
         return gdf, []
+    from ..._validate import clean_figures
     from ...io.aliases import approximate_area
     from .check import row_label
 
     values = gdf["area_mu"].tolist()
     changed, approx = {}, []
     for i, v in enumerate(values):
-        if not isinstance(v, str) or figure_problem("site_area_mu", v) is None:
+        if not isinstance(v, str):
+            continue
+        if figure_problem("site_area_mu", v) is None:
+            # a number as text: as a number here, so that the circle drawn and the area shown are this one
+            # (pandas.to_numeric read ２０ as missing: the row was drawn as a point of 0 亩)
+            number = clean_figures({"site_area_mu": v}).get("site_area_mu")
+            if number is not None:
+                changed[i] = number
             continue
         number, rough = approximate_area(v, "mu")
         if number is None:
