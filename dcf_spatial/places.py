@@ -175,14 +175,31 @@ class Gazetteer:
         return len(self._by_name)
 
     def nearest(self, text: str, k: int = 8) -> list[str]:
-        """Up to ``k`` known names closest to ``text`` (containing it, contained in it, then by ``difflib`` ratio)."""
+        """Up to ``k`` known names closest to ``text`` (containing it, contained in it, then by ``difflib`` ratio),
+        one per unit: a unit found by its short name and its full name (沙镇, 沙镇镇) is offered once, by its full
+        name (QA round 10: the two read as two places).
+
+        Examples
+        --------
+        >>> [n for n in gazetteer().nearest("火星镇") if n.startswith("沙镇")]  # doctest: +SKIP
+        ['沙镇镇']
+        """
         q = normalize_name(text)
         inside = [n for n in self._keys if q and (q in n or n in q)]
         close = difflib.get_close_matches(q, self._keys, n=k, cutoff=0.3)
         out: list[str] = []
+        units: set = set()
         for n in inside + close:
-            if n not in out:
-                out.append(n)
+            hits = self._by_name[n]
+            unit = tuple(sorted((p.unit_id, p.layer_id) for p in hits))
+            if unit in units:
+                continue
+            units.add(unit)
+            # the unit's full name when it is a name of the gazetteer and stands for that unit alone
+            full = normalize_name(hits[0].unit_name) if len(hits) == 1 else n
+            name = full if full in self._by_name and len(self._by_name[full]) == 1 else n
+            if name not in out:
+                out.append(name)
         return out[:k]
 
     def places_named(self, name: str) -> list[Place]:

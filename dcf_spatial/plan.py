@@ -188,6 +188,47 @@ def office_policies(chosen=None) -> dict[str, str]:
     return out
 
 
+def _squeeze(value) -> str:
+    """A setting as typed, compared without spaces and with ASCII colons read as the full-width one."""
+    return "".join(str(value).split()).replace(":", "：")
+
+
+def setting_label_zh(entry: dict, code: str) -> str:
+    """The label the pages show for a setting of an office policy: its short name and verdict,
+    ``引导入园：有条件符合`` (the words before the first （ of ``setting_zh``).
+
+    Examples
+    --------
+    >>> setting_label_zh(rules()["office_policies"]["industry_outside_clusters"], "conditional")
+    '引导入园：有条件符合'
+    """
+    short = (entry.get("setting_zh") or {}).get(code, code).split("（")[0]
+    return f"{short}：{rules()['verdicts'].get(code, code)}"
+
+
+def setting_words(entry: dict) -> dict[str, str]:
+    """Every way a setting of an office policy may be given, to its code: the code (``conditional``), the
+    verdict word (有条件符合), the short name the pages show (引导入园), that name with the verdict
+    (引导入园：有条件符合, as ``GET /api/policies`` labels it) and the full wording of ``setting_zh`` (QA round 10,
+    finding 11: the label the desk offers was refused).
+
+    Examples
+    --------
+    >>> words = setting_words(rules()["office_policies"]["industry_outside_clusters"])
+    >>> words["引导入园"], words["应入园：不符合"], words["有条件符合"]
+    ('conditional', 'does_not_fit', 'conditional')
+    """
+    out: dict[str, str] = {}
+    for c in entry.get("choices") or []:
+        full = (entry.get("setting_zh") or {}).get(c)
+        forms = [c, rules()["verdicts"].get(c, c), setting_label_zh(entry, c)]
+        if full:
+            forms += [full, full.split("（")[0]]
+        for f in forms:
+            out.setdefault(_squeeze(f), c)
+    return out
+
+
 def _setting(name: str, entry: dict, value, *, where: str) -> str:
     """The setting code of ``value`` for the office policy ``name``: a code of its ``choices`` or the
     Chinese verdict word of one (有条件符合 → conditional); else an error naming where it came from —
@@ -195,11 +236,12 @@ def _setting(name: str, entry: dict, value, *, where: str) -> str:
     from .errors import InputError, about
 
     choices = list(entry.get("choices") or [])
-    words = {rules()["verdicts"].get(c, c): c for c in choices}
-    code = words.get(str(value).strip(), str(value).strip()) if value is not None else None
+    words = setting_words(entry)
+    code = words.get(_squeeze(value)) if value is not None else None
     if code in choices and code in (entry.get("setting_zh") or {}):
         return code
-    allowed = "、".join(f"{c}（{rules()['verdicts'].get(c, c)}）" for c in choices)
+    allowed = "、".join(f"{c}（{rules()['verdicts'].get(c, c)}）或“{setting_label_zh(entry, c).split('：')[0]}”"
+                        for c in choices)
     if where == "file":
         raise InputError(f"规则文件 {settings.data_dir / RULES_FILE} 中 office_policies → {name} → default 的取值「{value}」无效；"
                          f"可选：{allowed}。请改为其中之一（或恢复随软件发布的文件）。")

@@ -248,7 +248,7 @@ def policy_menu() -> list[dict]:
             "name": name, "name_zh": entry.get("name_zh", name), "plan_ref": entry.get("plan_ref", ""),
             "default": setting, "file": f"{plan.RULES_FILE} → office_policies → {name}",
             "choices": [{"value": c, "verdict_zh": plan.verdict_zh(c), "setting_zh": entry["setting_zh"][c],
-                         "label_zh": entry["setting_zh"][c].split("（")[0] + "：" + plan.verdict_zh(c),
+                         "label_zh": plan.setting_label_zh(entry, c),
                          "default": c == setting} for c in entry["choices"]]})
     return out
 
@@ -256,7 +256,7 @@ def policy_menu() -> list[dict]:
 def _policies_zh() -> str:
     """Every office policy with its allowed values, for an error message."""
     return "；".join(f"{p['name']}（{p['name_zh']}）可取 " + "、".join(
-        f"{c['value']}（{c['verdict_zh']}{'，默认' if c['default'] else ''}）" for c in p["choices"])
+        f"{c['value']}（{c['label_zh']}{'，默认' if c['default'] else ''}）" for c in p["choices"])
         for p in policy_menu())
 
 
@@ -276,13 +276,14 @@ def policy_or_422(policy: dict | None) -> dict | None:
     from ...errors import InputError
 
     try:
-        plan.office_policies(policy)
+        chosen = plan.office_policies(policy)
     except InputError as exc:
         if getattr(exc, "argument", None) != "policy":  # the rule file itself is wrong: the server's fault
             raise
         raise DeskError(422, f"请求有误：policy：{exc}口径及其取值定义在规则文件 {plan.RULES_FILE}（office_policies）："
                              f"{_policies_zh()}；GET /api/policies 列出。") from None
-    return dict(policy)
+    # as setting codes: a label the page shows (引导入园：有条件符合) is recorded as the code it stands for
+    return {name: chosen[name] for name in policy}
 
 
 def _policy_form(values: list[str] | None) -> dict | None:

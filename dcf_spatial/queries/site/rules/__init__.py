@@ -117,12 +117,17 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
         zones, inner = (touched, []) if not fn else by_name.split_zones(ctx, touched, fn)
         kind = kinds[i]
         designated, nearest_txt = industry.designated_zones(ctx, site, kind, near_zones[i])
+        # a chemical bound to a recognised chemical park is not sent to a cluster where it fails too (QA round 10)
+        chem_advice = restrictions.chemical_park_advice(ctx, site)
         if restrictions.barred(site, reasons, zones):  # do not suggest where to put a project the plan bars
-            nearest_txt = "无（该项目属第九章第三节禁止情形）"
+            nearest_txt = chem_advice or "无（该项目属第九章第三节禁止情形）"
+        elif chem_advice:
+            nearest_txt = chem_advice
         loc = Reasons()  # the location rules, kept apart: a named site weighs them against its parts
         if not industry.district_wide(site, where["share_in_plan_area"], loc, zones):
             industry.zone_fit(site, kind, zones, where["share_in_plan_area"], nearest_txt, loc,
-                              where["townships"])
+                              where["townships"],
+                              chemical_where_zh=restrictions.chemical_park_where_zh(ctx) if chem_advice else None)
         industry.blocks(site, zones, loc)
         part_results: dict = {}
         if fn:  # "somewhere in the unit": every part of it checked as a parcel (rules/named.py)
@@ -151,6 +156,7 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
         if label != kind["name_zh"]:  # QA round 8: a 葫芦工艺品 (C243) is not a "农副产品加工项目"
             for r in reasons.items:
                 r["text_zh"] = r["text_zh"].replace(f"{kind['name_zh']}项目", f"{label}项目")
+        restrictions.settle_chemical(reasons)
         verdict = reasons.verdict()
         reasons.items = finish.finish(reasons.items, verdict)  # the deciding reason first; no clause twice
         facts = {"area_mu": round(site.area / settings.MU_M2, 2), "area_ha": round(site.area / 10_000, 4)}

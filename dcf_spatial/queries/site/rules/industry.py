@@ -154,9 +154,11 @@ def _max_layer_share(zs) -> float:
 
 
 def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, nearest_txt: str,
-             reasons: Reasons, towns: list[dict] | None = None) -> None:
+             reasons: Reasons, towns: list[dict] | None = None, chemical_where_zh: str | None = None) -> None:
     """Add the reasons about the zone the industry's kind belongs in: fits, partial match, wrong
-    zone or cluster, outside every designated zone; and a too-general industry code."""
+    zone or cluster, outside every designated zone; and a too-general industry code. ``chemical_where_zh``
+    (:func:`.restrictions.chemical_park_where_zh`) is given for a project the chemical-park rule binds wherever it
+    lies: outside the clusters its 进区入园 reason says where it may go instead of the clusters."""
     rb = plan.rules()
     th = rb["thresholds"]
     policy = rb["policy_rules"]
@@ -291,21 +293,26 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
                     # task R13: a farm-produce processing site in another chain's zone is no worse than one in no zone
                     text += pr["other_chain_zone_zh"].format(zone="、".join(z["name_zh"] for z in other))
             office = plan.office_policy_for_rule(rule)
+            keep = None
             if not office and pr.get("not_loosened_from"):
                 # not the office's question, but what is barred outside the clusters on its own grounds (chemicals:
                 # 进区入园, e.g. 香料香精 C2684) stays barred
-                name, entry = plan.office_policy_for_rule(pr["not_loosened_from"])
+                _name, entry = plan.office_policy_for_rule(pr["not_loosened_from"])
                 keep = next((k for k in entry.get("not_loosened", []) if plan.match(k["codes"], site.codes) == "full"), None)
-                if keep and plan.worst([effect, keep["effect"]]) != effect:
-                    effect, text = keep["effect"], text + keep["reason_zh"]
             if office:  # the plan steers but does not settle this: the office's policy sets the effect
                 name, entry = office
                 effect = plan.office_policies(site.flags.get("policy"))[name]
                 text += plan.office_policy_text(name, effect)
                 # a project barred outside the clusters on its own grounds (chemicals: 进区入园) is not loosened
                 keep = next((k for k in entry.get("not_loosened", []) if plan.match(k["codes"], site.codes) == "full"), None)
-                if keep and plan.worst([effect, keep["effect"]]) != effect:
-                    effect, text = keep["effect"], text + keep["reason_zh"]
+            if keep:
+                # QA round 10 (finding 5): that ground is a reason of its own, before this one, citing its clause,
+                # whichever the office's setting: appended to this reason it read as "move into a cluster", where a
+                # chemical the plan does not name fails too (chemical_where_zh: the chemical-park rule binds it
+                # wherever it lies)
+                add("chemical_park", keep["effect"],
+                    keep["park_bound_zh"].format(where=chemical_where_zh) if chemical_where_zh else keep["reason_zh"],
+                    keep["plan_ref"])
             add(rule, effect, text, pr["plan_ref"])
     elif not kind["zone_layers"]:
         pr = policy[kind["outside_rule"]]

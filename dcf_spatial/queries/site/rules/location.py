@@ -9,6 +9,10 @@ from ..context import ZONE_LAYERS, PlanContext
 from .base import Reasons, SiteFacts, fmt_share
 
 
+#: the smallest share of a site a township or unit must hold to be listed: half the 0.1 % the answers print
+LISTED_MIN_SHARE = 0.0005
+
+
 def locate(ctx: PlanContext, site: SiteFacts, reasons: Reasons) -> dict:
     """The townships and development-zone units the site lies in; reasons when it is (partly)
     outside the plan area or split between townships.
@@ -28,8 +32,11 @@ def locate(ctx: PlanContext, site: SiteFacts, reasons: Reasons) -> dict:
              for z, _, s in ov["townships"]] if "townships" in L else []
     towns.sort(key=lambda t: -t["share"])
     share_plan = min(1.0, sum(t["share"] for t in towns))
+    # a township the site only grazes along a shared edge (a sliver the answer would print as 0.0 %, QA round 10:
+    # “梁水镇 100.0%；堂邑镇 0.0%”) is not a township the site lies in; the shares above still count it
+    towns = [t for t in towns if t["share"] >= LISTED_MIN_SHARE]
     others = ([{"id": L["other_units"].ids[z], "name_zh": L["other_units"].names[z], "share": round(s, 4)}
-               for z, _, s in ov["other_units"]] if "other_units" in L else [])
+               for z, _, s in ov["other_units"] if s >= LISTED_MIN_SHARE] if "other_units" in L else [])
     share_district = min(1.0, sum(s for _, _, s in ov["district"])) if "district" in L else 1.0
     pa = rb["plan_area"]
     named = pa.get("named_units", {})

@@ -187,6 +187,22 @@ def _why(result: dict, verdict: str) -> str:
     return texts[0].rstrip("。") if texts else ""
 
 
+def _true_of_every_part(verdict: str, reasons: Reasons, loc: Reasons, results: list[dict]) -> list[dict]:
+    """The unit's own location reasons (``loc``) that hold wherever in the unit the parcel lies: a reason that some
+    part does not give (the same rule with the same effect) is left out, so long as another reason still decides
+    ``verdict`` (QA round 10, finding 5: a chemical plant "somewhere in 郑家镇" was told first that it lay in no
+    industrial cluster, although part of the town is 郑家镇工业集聚区, where it fails by the chemical-park rule
+    instead). The verdict is never changed: when no other reason decides it, the unit's reasons all stand."""
+    given = [{(r["rule"], r["effect"]) for r in res.get("reasons", [])} for res in results]
+    partial = [r for r in loc.items if r["effect"] != "info" and not all((r["rule"], r["effect"]) in g for g in given)]
+    if not partial:
+        return list(loc.items)
+    kept = [r for r in loc.items if not any(r is p for p in partial)]
+    if any(r["effect"] == verdict for r in reasons.items + kept):
+        return kept
+    return list(loc.items)
+
+
 def combine(named: dict, reasons: Reasons, loc: Reasons, checked: list[tuple[str, dict]]) -> None:
     """The verdict of a site "somewhere in the unit" from its parts (:func:`parts`, each checked as a parcel):
     when every part gives the verdict the unit's own rules give (``loc``, with ``reasons`` so far), those
@@ -202,7 +218,7 @@ def combine(named: dict, reasons: Reasons, loc: Reasons, checked: list[tuple[str
                       if r["effect"] != "info" and r["rule"] not in _PART_SKIP])
     zh = plan.verdict_zh
     if len(set(verdicts)) == 1 and verdicts[0] == own:
-        reasons.items.extend(loc.items)
+        reasons.items.extend(_true_of_every_part(own, reasons, loc, [r for _, r in checked]))
         reasons.add("named_site_parts", "info",
                     f"{unit_zh(named)}内各部分（" + "、".join(lbl for lbl, _ in checked)
                     + f"）逐一按地块核查，结论相同（{zh(own)}）：具体地块在该{named.get('level') or '单元'}内何处不影响结论。", "")

@@ -92,20 +92,10 @@ def chemical_park(site: SiteFacts, reasons: Reasons, zones: list[dict] | None = 
     >>> check_site("115.965,36.500", "C2631").results[0]["verdict"]  # doctest: +SKIP
     'does_not_fit'
     """
-    rule = plan.rules().get("chemical_parks")
-    if not rule or site.flags.get("catalogue_class") or plan.match(rule["codes"], site.codes) != "full":
+    bound = chemical_park_bound(site)
+    if bound is None:
         return False
-    named = [(e, plan.match(e["codes"], site.codes)) for e in rule.get("plan_named", [])]
-    if any(mt == "full" for _, mt in named):
-        return False  # the plan names this product: the chemical rule's 有条件 stands
-    # a project broader than a named product (化工厂 → C26, which holds 涂料 C2641 as well as 化肥 C262): every
-    # product in it the plan does not name is 不符合 here, so the broad project is too, not the softer verdict of
-    # the few named ones;
-    # the reason names them and asks for the product (QA round 7, finding 1). Only a division (C26) is read so: a
-    # group is the reader's word for the product it is named after (涂料 → C264, 第四章第五节) and keeps 有条件
-    broad = [e for e, mt in named if mt == "partial"]
-    if broad and any(len(c) > 3 for c in site.codes):
-        return False  # the project may be the named product: the chemical rule's 有条件 stands
+    rule, broad = bound
     here = [z for z in zones or [] if z.get("layer") in rule["layers"]]
     recognised = rule.get("recognised", [])
     if not isinstance(recognised, list):  # plan.rules() refuses it; a rule book given otherwise is not read by substring
@@ -119,6 +109,77 @@ def chemical_park(site: SiteFacts, reasons: Reasons, zones: list[dict] | None = 
             "、".join(label_zh(c) for c in e["codes"]) + f"（{e['plan_ref']}）" for e in broad))
     reasons.add(rule["id"], rule["effect"], text, rule["plan_ref"])
     return rule["effect"] == "does_not_fit"
+
+
+def chemical_park_bound(site: SiteFacts) -> tuple[dict, list] | None:
+    """``(rule, broad)`` when the project may be built only in a recognised chemical park, wherever it lies
+    (``chemical_parks``: a C26 chemical the plan does not name, 第九章第三节 and Shandong's 化工项目进区入园; ``broad``:
+    the plan-named products a division-wide project holds), else None: a product the plan names (涂料、合成树脂,
+    第四章第五节) or a project declared 淘汰类/限制类 (the catalogue rule decides) is judged by its own rules."""
+    rule = plan.rules().get("chemical_parks")
+    if not rule or site.flags.get("catalogue_class") or plan.match(rule["codes"], site.codes) != "full":
+        return None
+    named = [(e, plan.match(e["codes"], site.codes)) for e in rule.get("plan_named", [])]
+    if any(mt == "full" for _, mt in named):
+        return None  # the plan names this product: the chemical rule's 有条件 stands
+    # a project broader than a named product (化工厂 → C26, which holds 涂料 C2641 as well as 化肥 C262): every
+    # product in it the plan does not name is 不符合 here, so the broad project is too, not the softer verdict of
+    # the few named ones;
+    # the reason names them and asks for the product (QA round 7, finding 1). Only a division (C26) is read so: a
+    # group is the reader's word for the product it is named after (涂料 → C264, 第四章第五节) and keeps 有条件
+    broad = [e for e, mt in named if mt == "partial"]
+    if broad and any(len(c) > 3 for c in site.codes):
+        return None  # the project may be the named product: the chemical rule's 有条件 stands
+    return rule, broad
+
+
+def _recognised_names(ctx) -> list[str]:
+    """The names of the recognised chemical parks (``chemical_parks.recognised``) in the loaded layers."""
+    rule = plan.rules().get("chemical_parks") or {}
+    ids = {str(v) for v in rule.get("recognised") or []}
+    return [str(lay.names[z]) for lid in rule.get("layers", []) if (lay := ctx.layers.get(lid)) is not None
+            for z in range(len(lay.ids)) if str(lay.ids[z]) in ids]
+
+
+def chemical_park_advice(ctx, site: SiteFacts) -> str | None:
+    """Where a project bound to a chemical park (:func:`chemical_park_bound`) may go, for the reasons' «建议落位于»:
+    the recognised parks, or none (QA round 10, finding 5: a cluster where it fails too is not offered); None for
+    any other project.
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries.site.context import load_context
+    >>> from dcf_spatial.industry import resolve
+    >>> chemical_park_advice(load_context(), SiteFacts(None, 0.0, None, resolve("C2631"), {}))[:9]  # doctest: +SKIP
+    '省认定的化工园区（'
+    """
+    if chemical_park_bound(site) is None:
+        return None
+    rule = plan.rules()["chemical_parks"]
+    names = _recognised_names(ctx)
+    return rule["advice_zh"].format(parks="、".join(names)) if names else rule["advice_none_zh"]
+
+
+def chemical_park_where_zh(ctx) -> str:
+    """The sentence saying where a chemical-park-bound project may be built: the listed recognised parks, or
+    that none is listed and the clusters do not qualify (``chemical_parks`` → ``listed_zh`` / ``nowhere_zh``)."""
+    rule = plan.rules()["chemical_parks"]
+    names = _recognised_names(ctx)
+    return rule["listed_zh"].format(parks="、".join(names)) if names else rule["nowhere_zh"]
+
+
+def settle_chemical(reasons: Reasons) -> None:
+    """Where the chemical-park rule decides 不符合, the catalogue reason (``chemical_eliminated_restricted``, 有条件)
+    no longer restates the park requirement it would be marked 不影响结论 beside (QA round 10, finding 5): it
+    points to the deciding reason instead; its own point (check the catalogue class) is kept."""
+    if not any(r["rule"] == "chemical_park" and r["effect"] == "does_not_fit" for r in reasons.items):
+        return
+    rule = next((r for r in plan.rules().get("barred", []) if r.get("id") == "chemical_eliminated_restricted"), None)
+    if not rule or not rule.get("park_clause_zh"):
+        return
+    for r in reasons.items:
+        if r["rule"] == rule["id"] and r["effect"] != "does_not_fit" and r["text_zh"].endswith(rule["park_clause_zh"]):
+            r["text_zh"] = r["text_zh"].removesuffix(rule["park_clause_zh"]) + rule["park_decided_zh"]
 
 
 def _encourages(entries) -> str:
