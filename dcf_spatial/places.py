@@ -736,7 +736,9 @@ def no_site_column_message(df, where: str) -> str:
     that reads it (``address=<列>``)."""
     from ._fixes import FIELD_MAP as FIX_FIELD_MAP
     from .io.aliases import alias_table
+    from .io.tables import where_read
 
+    where = where_read(df, where)  # the sheet of a workbook whose columns are listed
     table = alias_table()
     shown = df.attrs.get("input_columns") or list(df.columns)
     address = table["groups"]["sites"]["address"]

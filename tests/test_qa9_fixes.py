@@ -76,7 +76,8 @@ def test_a_batch_skips_the_instructions_sheet_and_says_which_sheet_it_read(tmp_p
     assert all(r.get("verdict") for r in answer.results)   # every row checked, placed by its 坐落
     note = next(n for n in answer.notes if n.startswith("工作簿有 4 个工作表"))
     assert "读取“2026年项目”" in note and "“填表说明”（表头不像项目清单" in note and "隐藏" in note
-    assert "未读：2027年项目" in note
+    # the other sheet that looks like a list is named, quoted, with how to read it (brk12: said plainly)
+    assert "另有工作表“2027年项目”的表头也像项目清单，未读" in note
     # the CLI reads the same sheet and says so on stderr
     code, _, err = _run("site", "check", "--batch", book, "--json")
     assert code == 0 and "读取“2026年项目”" in err and "--layer" in err

@@ -133,17 +133,36 @@ def cli_wording(text: str) -> str:
     '请用 --crs gcj02 指定坐标系'
     """
     for pattern, phrase, verb, option in _FIX_PATTERNS:
-        done = re.compile(re.escape(f"{verb} {option}") + r"(?: [^\s，。；]+)? $")
+        done = re.compile(re.escape(f"{verb} {option}") + r"(?: (?:'[^']*'|[^\s，。；]+))? $")
 
         def add(m, p=phrase, v=verb, o=option, done=done):
             if done.search(m.string, 0, m.start()):  # already worded ("请用 --crs gcj02 指定坐标系"): once only
                 return m.group(0)
-            return f"{v} {o} {m.group(1)} {p}" if m.groups() and m.group(1) else f"{v} {o} {p}"
+            return f"{v} {o} {_shell_value(m.group(1))} {p}" if m.groups() and m.group(1) else f"{v} {o} {p}"
 
         text = pattern.sub(add, text)
     text = text.replace(_fixes.STORE, "用 --store（或环境变量 DCF_STORE）设定图层库")
     text = text.replace(_fixes.OVERWRITE, "加 --overwrite")
     return _FIELD_PAIRS.sub(lambda m: _fixes.FIELD_MAP + "".join(f" --field {p}" for p in m.group(1).split()), text)
+
+
+def _shell_value(value: str) -> str:
+    """An option's value from a fix's example as it can be pasted into a shell: a name the library quotes
+    (a sheet: “清单 ”) loses the “” and is quoted for the shell when it needs it (spaces, quotes, 、；).
+
+    Examples
+    --------
+    >>> _shell_value("“2026年项目”"), _shell_value("“   ”"), _shell_value("EPSG:4527")
+    ('2026年项目', "'   '", 'EPSG:4527')
+    """
+    import shlex
+
+    if len(value) >= 2 and value.startswith("“") and value.endswith("”"):
+        value = value[1:-1]
+        # shlex.quote quotes every non-ASCII name: a Chinese name is pasted as is, one with spaces or
+        # characters the shell reads is quoted
+        return value if re.fullmatch(r"[^\s'\"\\$`!&|;<>()*?#~{}\[\]=%^]+", value) else shlex.quote(value)
+    return value
 
 
 def _worded(cls, message: str):

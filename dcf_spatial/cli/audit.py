@@ -130,19 +130,23 @@ def _echo_notes(res) -> None:
 
 #: words of the notes every console shows (single and dask engines alike): synthetic data, the code
 #: system, warnings, the reading of the file (blank lines, area columns and units, unused columns)
-_SHOWN = ("合成数据】", "个工作表，读取", "改读有坐标列的工作表", "地类编码按", "警告", "没有图层", "未使用", "列名所注单位", "未识别", "个空行", "有两个面积列",
+_SHOWN = ("合成数据】", "改读有坐标列的工作表", "地类编码按", "警告", "没有图层", "未使用", "列名所注单位", "未识别", "个空行", "有两个面积列",
           "没有可用的面积", "合计行或表尾")
 
 
 def must_show(note) -> bool:
-    """Whether a result note is printed on the console (see :data:`_SHOWN`).
+    """Whether a result note is printed on the console (see :data:`_SHOWN`; the note saying which sheet of
+    a workbook was read: :func:`dcf_spatial.io.tables.is_sheet_note`).
 
     Examples
     --------
     >>> must_show("读入说明：跳过 1 个空行"), must_show("区域归属：…")
     (True, False)
     """
-    return bool(note) and any(w in note for w in _SHOWN)
+    from ..io.tables import is_sheet_note
+
+    # the sheet read is found by how the chooser begins its note, not by words a new clause can split (brk12)
+    return bool(note) and (is_sheet_note(note) or any(w in note for w in _SHOWN))
 
 
 def idle_count_lines(rows: list[dict], counts: dict) -> list[str]:

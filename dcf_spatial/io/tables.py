@@ -13,7 +13,7 @@ import csv
 import logging
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, NamedTuple, Sequence
 
 import numpy as np
 
@@ -194,7 +194,7 @@ def _read_csv(path: Path, encoding, notes) -> tuple["pd.DataFrame", np.ndarray]:
 
     enc = text_encoding(path, encoding, notes)
     with open(path, encoding=enc, errors="replace", newline="") as fh:
-        head = [fh.readline() for _ in range(30)]
+        head = [fh.readline() for _ in range(HEADER_ROWS)]
     head = [h for h in head if h]
     # the separator is the one most used on some line (a title line above the header has none)
     sep = max([",", "\t", ";", "|"], key=lambda c: max((h.count(c) for h in head), default=0))
@@ -302,8 +302,8 @@ def _what_the_file_is(path: Path, exc: Exception) -> str:
             f"可能已损坏。请确认它是有效的 {path.suffix} 文件，或另存为 .xlsx/.csv 后再上传。")
 
 
-#: alias groups whose tables are ledgers: without a named sheet, the first visible sheet whose header
-#: has at least :data:`_LEDGER_MATCH` of their column names is read (a 说明 sheet first is skipped)
+#: alias groups whose tables are ledgers: without a named sheet, a sheet fits when its header has at least
+#: :data:`_LEDGER_MATCH` of their column names, and the one with the most is read (:func:`_choose_sheet`)
 _LEDGER_GROUPS = ("parcels", "enterprises")
 _LEDGER_MATCH = 2
 
@@ -337,17 +337,54 @@ def _known_names(aliases) -> set[str]:
     return known
 
 
-def _sheet_header(book, name) -> list:
-    """The column names of sheet ``name`` as :func:`_read_xlsx` would read them (first 30 rows)."""
+#: rows searched for a table's header (title lines above it are skipped), by the CSV and workbook readers and
+#: the sheet chooser alike, so that choosing a sheet and reading it see the same header. A header lower down
+#: is not looked for: the reader says so (:func:`_header_beyond`) rather than taking a title line for the header.
+HEADER_ROWS = 30
+
+
+class _Head(NamedTuple):
+    """What the sheet chooser sees of a sheet: its header as :func:`_read_xlsx` reads it."""
+
+    names: list
+    #: a filled row below the header (a header alone, as in a blank 模板, has none)
+    data: bool
+    #: the first :data:`HEADER_ROWS` rows hold one filled cell each and the sheet goes on: its header, if it
+    #: has one, is lower than the readers look
+    lost: bool
+
+
+def _filled(row) -> int:
+    return sum(1 for v in row if not _blank(v))
+
+
+def _sheet_head(book, name) -> _Head:
+    """The header of sheet ``name`` as :func:`_read_xlsx` would read it: the same NA handling (only an
+    empty cell is missing: a column named NA or null keeps its name) and the same rows searched
+    (:data:`HEADER_ROWS`; three more are read to see a second header row and a first record)."""
     import pandas as pd
 
-    head = pd.read_excel(book, sheet_name=name, header=None, nrows=30)
+    head = pd.read_excel(book, sheet_name=name, header=None, nrows=HEADER_ROWS + 3,
+                         keep_default_na=False, na_values=[""])
     if head.empty:
-        return []
+        return _Head([], False, False)
     rows = head.values.tolist()
-    row = _header_row(rows)
+    row = _header_row(rows[:HEADER_ROWS])
     merged = _two_row_header(rows[: row + 2], row)
-    return [n for n in (merged if merged is not None else rows[row]) if not _blank(n)]
+    names = [n for n in (merged if merged is not None else rows[row]) if not _blank(n)]
+    below = rows[row + 1 + (merged is not None):]
+    lost = len(rows) > HEADER_ROWS and max(map(_filled, rows[:HEADER_ROWS])) <= 1
+    return _Head(names, any(_filled(r) for r in below), lost)
+
+
+def _header_beyond(raw) -> int | None:
+    """The spreadsheet row (1-based) of the first row with two filled cells or more below the first
+    :data:`HEADER_ROWS` rows of a sheet, when those rows hold one filled cell each (title or note lines):
+    the header the readers do not look for; ``None`` otherwise."""
+    if len(raw) <= HEADER_ROWS or max(map(_filled, raw.iloc[:HEADER_ROWS].values.tolist())) > 1:
+        return None
+    wide = np.flatnonzero(raw.iloc[HEADER_ROWS:].notna().sum(axis=1).to_numpy() >= 2)
+    return int(wide[0]) + HEADER_ROWS + 1 if len(wide) else None
 
 
 #: the alias group of a list of sites (a batch, a site file): its sheet is chosen as :class:`_SiteListSheet` says
@@ -392,46 +429,61 @@ def _site_list_columns(header) -> tuple[bool, bool]:
 
 class _LedgerSheet:
     """A 供地 ledger's sheet (``parcels``/``enterprises`` aliases): its header has at least
-    :data:`_LEDGER_MATCH` of the ledger's column names."""
+    :data:`_LEDGER_MATCH` of the ledger's column names (or the columns a field map names); the more it
+    has, the better it fits (a 说明 sheet listing 宗地编号 and 坐落 loses to the ledger itself)."""
 
-    def __init__(self, known: set[str]):
-        self.known = known
+    noun = "台账"
 
-    def rank(self, header) -> int | None:
-        return 0 if sum(_norm(n) in self.known for n in header) >= _LEDGER_MATCH else None
+    def __init__(self, known: set[str], field_map=None):
+        self.known = known | {_norm(v) for v in (field_map or {}).values()}
+
+    def score(self, header) -> int | None:
+        n = sum(_norm(h) in self.known for h in header)
+        return n if n >= _LEDGER_MATCH else None
 
     def why_not(self, header) -> str:
         return "表头不含台账列名"
 
-    def second_best(self) -> str:
+    def second_best(self, score) -> str:
         return ""
 
-    def refusal(self, listing: str, visible) -> str:
-        return (f"没有一个工作表的表头像台账（含宗地编号、日期、面积等列名）。工作表：{listing}",
-                f"（如 {visible[0]}），即读取哪一个。")
+    def wanted(self) -> str:
+        return "没有一个工作表的表头像台账（含宗地编号、日期、面积等列名）"
 
     def listed(self, header) -> str:
         return f"列：{'、'.join(map(str, header[:6])) or '空'}"
 
 
 class _SiteListSheet:
-    """A list of projects' sheet (a batch): a site column and an industry column first
-    (:func:`_site_list_columns`), else a site column alone."""
+    """A list of projects' sheet (a batch): a site column and an industry column fit best
+    (:func:`_site_list_columns`), a site column alone less; a column a field map names for the site
+    (``lon``/``lat``/``x``/``y``/``address``) or the industry counts as such."""
 
-    def rank(self, header) -> int | None:
+    noun = "项目清单"
+
+    def __init__(self, field_map=None):
+        fm = field_map or {}
+        self.site = {_norm(v) for k, v in fm.items() if k in ("lon", "lat", "x", "y", "address", "wkt")}
+        self.industry = {_norm(v) for k, v in fm.items() if k in ("industry", "industry_code")}
+
+    def _columns(self, header) -> tuple[bool, bool]:
         has_site, has_industry = _site_list_columns(header)
-        return None if not has_site else (0 if has_industry else 1)
+        names = {_norm(h) for h in header}
+        return has_site or bool(names & self.site), has_industry or bool(names & self.industry)
+
+    def score(self, header) -> int | None:
+        has_site, has_industry = self._columns(header)
+        return None if not has_site else (2 if has_industry else 1)
 
     def why_not(self, header) -> str:
-        return "无行业列" if _site_list_columns(header)[0] else "表头不像项目清单：无定位列"
+        return "无行业列" if self._columns(header)[0] else "表头不像项目清单：无定位列"
 
-    def second_best(self) -> str:
-        return "（有定位列、无行业列）"
+    def second_best(self, score) -> str:
+        return "（有定位列、无行业列）" if score == 1 else ""
 
-    def refusal(self, listing: str, visible) -> str:
+    def wanted(self) -> str:
         return ("没有一个工作表的表头像项目清单（要有定位列——经度/纬度等坐标列、WKT，或坐落/项目位置/建设地点/地址等地名列——"
-                f"以及行业列）。工作表：{listing}",
-                f"（如 {visible[-1]}），即读取哪一个；或把清单所在工作表的列名改为上述列名。")
+                "以及行业列）")
 
     def listed(self, header) -> str:
         return f"表头：{'、'.join(map(str, header[:8])) or '空'}"
@@ -461,53 +513,169 @@ def workbook_sheets(path) -> list[dict]:
         raise InputError(f"{path}：无法打开 Excel 文件：{_what_the_file_is(path, exc)}") from None
 
 
-def _all_hidden(sheets, hidden) -> str:
-    """The words of a sheet note when every sheet of the workbook is hidden (the hidden ones are then read).
+def _chart_sheets(book) -> dict[str, bool]:
+    """The chart sheets of an open ``pd.ExcelFile`` (``{name: visible}``): pandas lists worksheets only,
+    but a workbook's count of sheets, and whether any is visible, include them."""
+    inner = getattr(book, "book", None)
+    try:
+        if hasattr(inner, "chartsheets"):  # openpyxl
+            return {c.title: c.sheet_state == "visible" for c in inner.chartsheets}
+        if hasattr(inner, "sheets_metadata"):  # python-calamine
+            return {m.name: str(m.visible).rsplit(".", 1)[-1].lower() == "visible" for m in inner.sheets_metadata
+                    if str(m.typ).rsplit(".", 1)[-1].lower() == "chartsheet"}
+    except Exception:  # noqa: BLE001 - a courtesy, as for hidden sheets
+        return {}
+    return {}
+
+
+def _all_hidden(sheets, hidden, charts=None) -> str:
+    """The words of a sheet note when every worksheet of the workbook is hidden (the hidden ones are then read);
+    a visible chart sheet is named, never called "no visible sheet".
 
     Examples
     --------
     >>> _all_hidden(["清单", "说明"], {"清单", "说明"})
     '（均为隐藏工作表，没有可见的工作表，故读取隐藏工作表）'
+    >>> _all_hidden(["清单", "说明"], {"清单", "说明"}, {"图表": True})
+    '（可见的只有图表工作表“图表”，存放表格的工作表均为隐藏，故读取隐藏工作表）'
     >>> _all_hidden(["清单", "说明"], {"说明"})
     ''
     """
-    return "（均为隐藏工作表，没有可见的工作表，故读取隐藏工作表）" if sheets and all(s in hidden for s in sheets) else ""
+    if not sheets or not all(s in hidden for s in sheets):
+        return ""
+    shown = [c for c, visible in (charts or {}).items() if visible]
+    if shown:
+        return f"（可见的只有图表工作表{_sheet_list(shown, most=3)}，存放表格的工作表均为隐藏，故读取隐藏工作表）"
+    return "（均为隐藏工作表，没有可见的工作表，故读取隐藏工作表）"
 
 
-def _choose_sheet(path: Path, book, aliases, notes) -> str:
-    """The sheet read when none is named: hidden sheets are skipped; for a ledger (``aliases`` names
-    ``parcels``/``enterprises``, :class:`_LedgerSheet`) or a list of sites (``sites``,
-    :class:`_SiteListSheet`) the first visible sheet that fits it best, else the first visible sheet.
-    What was read and what skipped is said in ``notes``; several visible sheets of which none fits:
-    an :class:`InputError` listing them with their headers."""
+#: how every note of the sheet chooser begins; a console that shows the sheet read finds the note by it
+#: (:func:`is_sheet_note`), never by words further on that a new clause can split
+SHEET_NOTE = "工作簿有 "
+
+#: sheet names that say the sheet is an example, a template or instructions: among sheets that fit equally,
+#: one named so is read last (a 填写示例 first in the workbook holds one made-up row, the list follows)
+_EXAMPLE_NAME = re.compile(r"示例|样例|范例|样表|模板|说明|填表")
+
+#: sheets named in a sheet note or refusal before 「等 N 个」
+_LISTED = 10
+
+
+def is_sheet_note(note) -> bool:
+    """Whether ``note`` (a read note, maybe after a prefix such as ``读入说明：``) says which sheet of a
+    workbook was read (:data:`SHEET_NOTE`).
+
+    Examples
+    --------
+    >>> is_sheet_note("读入说明：工作簿有 2 个工作表（均为隐藏工作表，没有可见的工作表，故读取隐藏工作表），读取“台账”")
+    True
+    >>> is_sheet_note("跳过 1 个空行")
+    False
+    """
+    return SHEET_NOTE in str(note)
+
+
+def _quoted(name) -> str:
+    """A sheet name as the fix quotes it: whole, in “”, so that spaces and quotes show."""
+    return f"“{name}”"
+
+
+def _grouped(why: dict) -> str:
+    """``{sheet: reason}`` as ``“A”、“B”（reason）、“C”（other reason）``, at most :data:`_LISTED` names each."""
+    by: dict[str, list] = {}
+    for s, w in why.items():
+        by.setdefault(w, []).append(s)
+    return "、".join(f"{_sheet_list(names, most=_LISTED)}（{w}）" for w, names in by.items())
+
+
+def _choose_sheet(path: Path, book, aliases, notes, field_map=None) -> str:
+    """The sheet read when none is named, said in ``notes`` (a note beginning with :data:`SHEET_NOTE`).
+
+    A plain table: the first visible sheet. A ledger (``aliases`` names ``parcels``/``enterprises``,
+    :class:`_LedgerSheet`) or a list of sites (``sites``, :class:`_SiteListSheet`): every visible sheet's
+    header is read as :func:`_read_xlsx` reads it (:func:`_sheet_head`) and the sheet that fits best is read:
+    first a sheet with records (a header alone is a blank template), then the best fit (for a ledger, the
+    most ledger columns; for a list, a site and an industry column before a site column alone), then a sheet
+    not named like an example or instructions (:data:`_EXAMPLE_NAME`), then the first. The other sheets that
+    fit are named in the note (they were not read). When no visible sheet fits, a hidden one that fits is
+    read and said so; when none fits at all, an :class:`InputError` lists the sheets (hidden ones marked)
+    with their headers. A workbook of one sheet is read without the fit test: the reader's own errors then
+    name the columns."""
     sheets = book.sheet_names
     hidden = _hidden_sheets(book)
+    charts = _chart_sheets(book)
     # every sheet hidden: the hidden ones are read (and said so), never "read X; skipped X" (QA break 11)
-    visible = [s for s in sheets if s not in hidden] or sheets
+    visible = [s for s in sheets if s not in hidden] or list(sheets)
     known = _known_names(aliases)
-    kind = _SiteListSheet() if _is_site_list(aliases) else _LedgerSheet(known) if known else None
+    kind = _SiteListSheet(field_map) if _is_site_list(aliases) else _LedgerSheet(known, field_map) if known else None
     skipped = {s: "隐藏" for s in sheets if s in hidden and s not in visible}
-    chosen, rank = visible[0], 0
-    if kind is not None and len(visible) > 1:
-        headers = {s: _sheet_header(book, s) for s in visible}
-        fitting = [(r, i) for i, s in enumerate(visible) if (r := kind.rank(headers[s])) is not None]
-        if not fitting:
-            listing = "；".join(f"“{s}”（{kind.listed(headers[s])}）" for s in visible)
-            what, fix = kind.refusal(listing, visible)
-            raise InputError(f"{path}：{what}"
-                             + (f"；隐藏工作表：{'、'.join(s for s in sheets if s in hidden)}" if hidden else "")
-                             + f"。请{FIX_LAYER}{fix}")
-        rank, first = min(fitting)
-        chosen = visible[first]
-        skipped.update({s: kind.why_not(headers[s]) for s in visible[:first]})
-    if len(sheets) > 1:
-        rest = [s for s in sheets if s != chosen and s not in skipped]
-        notes.append(f"工作簿有 {len(sheets)} 个工作表{_all_hidden(sheets, hidden)}，读取“{chosen}”"
-                     + (kind.second_best() if rank else "")
-                     + (f"；跳过 {'、'.join(f'“{s}”（{why}）' for s, why in skipped.items())}" if skipped else "")
-                     + (f"；未读：{'、'.join(rest)}" if rest else "")
-                     + f"（要读其他工作表，可{FIX_LAYER}）")
+    chosen, score, also, from_hidden = visible[0], None, [], False
+    if kind is not None and len(sheets) > 1:
+        heads: dict = {}
+
+        def fitting(names):
+            out = []
+            for s in names:
+                heads[s] = _sheet_head(book, s)
+                if (sc := kind.score(heads[s].names)) is not None:
+                    out.append(((heads[s].data, sc, not _EXAMPLE_NAME.search(str(s)), -sheets.index(s)), s))
+            return out
+
+        fit = fitting(visible)
+        if not fit and skipped:  # the visible sheets do not fit: a hidden sheet that does is read, and said so
+            fit = fitting(list(skipped))
+            from_hidden = bool(fit)
+        if not fit:
+            _refuse(path, sheets, hidden, heads, kind, charts)
+        fit.sort(reverse=True)
+        (key, chosen), also = fit[0], [s for _, s in fit[1:]]
+        score = key[1]
+        for s in visible:
+            if s not in heads or s == chosen or s in also:
+                continue
+            skipped[s] = ("前 30 行只有单列的标题或说明，未找到表头" if heads[s].lost
+                          else kind.why_not(heads[s].names))
+        if from_hidden:
+            for s in also + [chosen]:
+                skipped.pop(s, None)
+    total = len(sheets) + len(charts)
+    if total > 1:
+        rest = [s for s in sheets if s != chosen and s not in skipped and s not in also]
+        what = kind.noun if kind is not None else ""
+        all_hidden = _all_hidden(sheets, hidden, charts)
+        chart_words = f"（含图表工作表{_sheet_list(list(charts), most=3)}）" if charts and not all_hidden else ""
+        read = (f"读取隐藏工作表{_quoted(chosen)}（可见的工作表的表头都不像{what}）" if from_hidden
+                else f"读取{_quoted(chosen)}")
+        notes.append(f"{SHEET_NOTE}{total} 个工作表{chart_words}{all_hidden}，{read}"
+                     + (kind.second_best(score) if kind is not None and score is not None else "")
+                     + (f"；另有工作表{_sheet_list(also, most=_LISTED)}的表头也像{what}，未读；"
+                        f"如需读取请{FIX_LAYER}（如 {_quoted(also[0])}）" if also else "")
+                     + (f"；跳过 {_grouped(skipped)}" if skipped else "")
+                     + (f"；未读：{_sheet_list(rest, most=_LISTED)}" if rest else "")
+                     + ("" if also else f"（要读其他工作表，可{FIX_LAYER}）"))
     return chosen
+
+
+def _refuse(path, sheets, hidden, heads, kind, charts):
+    """The :class:`InputError` of a workbook none of whose sheets fits ``kind``: every sheet (at most
+    :data:`_LISTED`, then 「等 N 个」) with its header, hidden ones marked, and a fix that can work."""
+    shown = [s for s in sheets if s in heads]
+    listing = "；".join(
+        f"“{s if len(str(s)) <= 40 else str(s)[:40] + '…'}”（{'隐藏，' if s in hidden else ''}"
+        + ("前 30 行只有单列的标题或说明，未找到表头" if heads[s].lost else kind.listed(heads[s].names)) + "）"
+        for s in shown[:_LISTED]) + (f" 等 {len(shown)} 个" if len(shown) > _LISTED else "")
+    if charts:
+        listing += f"；图表工作表{_sheet_list(list(charts), most=3)}（无表格）"
+    lost = [s for s in shown if heads[s].lost]
+    # the example is a sheet that has a header and records: naming a sheet whose header is not found fails too
+    example = next((s for s in shown if heads[s].data and not heads[s].lost and not _EXAMPLE_NAME.search(str(s))),
+                   None)
+    fix = (f"请{FIX_LAYER}（如 {_quoted(example)}），即读取哪一个；或把{kind.noun}所在工作表的列名改为上述列名。"
+           if example is not None else f"请把{kind.noun}所在工作表的列名改为上述列名，或{FIX_LAYER}。")
+    if lost:
+        fix += (f"工作表{_sheet_list(lost, most=3)}的前 {HEADER_ROWS} 行中找不到表头：表头须在前 {HEADER_ROWS} 行内，"
+                "请删去表头上方多余的标题行后再读取。")
+    raise InputError(f"{path}：{kind.wanted()}。工作表：{listing}。{fix}")
 
 
 #: a numeric cell this large holds an id, not a measure: Excel keeps 15 significant digits, so a
@@ -578,7 +746,29 @@ def _sheet_list(sheets, *, most: int = 20, chars: int = 40) -> str:
     return "、".join(shown) + (f" 等 {len(sheets)} 个" if len(sheets) > most else "")
 
 
-def _read_xlsx(path: Path, sheet, notes, aliases=None) -> tuple["pd.DataFrame", np.ndarray]:
+#: ``attrs`` key of the sheet a table was read from, when it matters (a workbook of several sheets, or a sheet
+#: named): a message about the table's columns names it (:func:`where_read`)
+SHEET_READ = "sheet_read"
+
+
+def where_read(df, source) -> str:
+    """``source`` (a file, as a message begins) with the sheet ``df`` was read from, when it was one of
+    several or was named (:data:`SHEET_READ`): a column error then says which sheet's columns it lists.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame(); df.attrs[SHEET_READ] = "台账"
+    >>> where_read(df, "供地.xlsx")
+    '供地.xlsx（工作表“台账”）'
+    >>> where_read(pd.DataFrame(), "供地.csv")
+    '供地.csv'
+    """
+    sheet = getattr(df, "attrs", {}).get(SHEET_READ)
+    return str(source) if sheet is None else f"{source}（工作表{_quoted(sheet)}）"
+
+
+def _read_xlsx(path: Path, sheet, notes, aliases=None, field_map=None) -> tuple["pd.DataFrame", np.ndarray]:
     import pandas as pd
 
     try:
@@ -587,8 +777,9 @@ def _read_xlsx(path: Path, sheet, notes, aliases=None) -> tuple["pd.DataFrame", 
         raise InputError(f"{path}：无法打开 Excel 文件：{_what_the_file_is(path, exc)}") from None
     with book:
         sheets = book.sheet_names
+        named = sheet is not None
         if sheet is None:
-            sheet = _choose_sheet(path, book, aliases, notes)
+            sheet = _choose_sheet(path, book, aliases, notes, field_map)
         elif sheet not in sheets:
             raise InputError(f"{path}：没有名为 {sheet!r} 的工作表。现有：{_sheet_list(sheets)}。")
         # text cells are data: a project named "nan" or "NA" keeps its name (only empty cells are missing)
@@ -598,7 +789,12 @@ def _read_xlsx(path: Path, sheet, notes, aliases=None) -> tuple["pd.DataFrame", 
         raise InputError(
             f"{path}：工作表“{sheet}”是空的（0 行）。" + (f"其他工作表：{'、'.join(others)}，可{FIX_LAYER}（如 {others[0]}）。" if others else "")
         )
-    header = _header_row(raw.head(30).values.tolist())
+    lower = _header_beyond(raw)
+    if lower is not None:
+        raise InputError(
+            f"{path}：工作表{_quoted(sheet)}的前 {HEADER_ROWS} 行都只有一个单元格有内容（标题或说明），第 {lower} 行才像表头；"
+            f"表头须在前 {HEADER_ROWS} 行内。请删去表头上方多余的行后再读取。")
+    header = _header_row(raw.head(HEADER_ROWS).values.tolist())
     if header:
         notes.append(f"表头在第 {header + 1} 行，跳过上方 {header} 行标题")
     merged = _two_row_header(raw.head(header + 2).values.tolist(), header)
@@ -612,6 +808,8 @@ def _read_xlsx(path: Path, sheet, notes, aliases=None) -> tuple["pd.DataFrame", 
     df = df.reset_index(drop=True)
     _exact_code_cells(df, lines, path, sheet)
     df = df.infer_objects()
+    if named or len(sheets) > 1:
+        df.attrs[SHEET_READ] = sheet
     return df, lines
 
 
@@ -624,11 +822,13 @@ def _drop_blank(df, lines, notes):
     return df, lines
 
 
-def _read_tabular(path: Path, kind: str, sheet, encoding, notes, aliases=None) -> tuple["pd.DataFrame", np.ndarray]:
+def _read_tabular(path: Path, kind: str, sheet, encoding, notes, aliases=None,
+                  field_map=None) -> tuple["pd.DataFrame", np.ndarray]:
     if kind == "csv":
         df, lines = _read_csv(path, encoding, notes)
     else:
-        df, lines = _read_xlsx(path, sheet, notes, aliases)
+        df, lines = _read_xlsx(path, sheet, notes, aliases, field_map)
+    read_from = df.attrs.get(SHEET_READ)
     df, lines = _drop_blank(df, lines, notes)
     if kind == "csv":
         _no_rounded_codes(df, lines, path)
@@ -639,6 +839,8 @@ def _read_tabular(path: Path, kind: str, sheet, encoding, notes, aliases=None) -
         for col in df.columns:
             if _is_text_field(col):
                 df[col] = _as_text(df[col])
+    if read_from is not None:
+        df.attrs[SHEET_READ] = read_from
     return df, lines
 
 
@@ -659,12 +861,11 @@ def _sheet_with_coordinates(path: Path, df, lines, encoding, notes):
         for name in sheets[1:]:
             if name in hidden:
                 continue
-            head = pd.read_excel(book, sheet_name=name, header=None, nrows=30)
-            if head.empty:
+            head = _sheet_head(book, name)
+            if not head.names:
                 continue
-            row = _header_row(head.values.tolist())
             try:
-                _coordinate_columns(pd.DataFrame(columns=_dedupe(head.iloc[row].tolist())), None, None, str(path))
+                _coordinate_columns(pd.DataFrame(columns=_dedupe(head.names)), None, None, str(path))
             except InputError:
                 continue
             hits.append(name)
@@ -903,7 +1104,7 @@ def read_table(path, *, field_map: dict[str, str] | None = None, encoding=None, 
     kind = _format_of(path)
     notes: list[str] = []
     if kind in _TABULAR:
-        df, lines = _read_tabular(path, kind, sheet, encoding, notes, aliases)
+        df, lines = _read_tabular(path, kind, sheet, encoding, notes, aliases, field_map)
     else:
         import pyogrio
 
@@ -916,10 +1117,13 @@ def read_table(path, *, field_map: dict[str, str] | None = None, encoding=None, 
         lines = np.arange(len(df)) + 1
     df = df.reset_index(drop=True)
     df.attrs["source_file"] = str(path)
+    read_from = df.attrs.get(SHEET_READ)
     own = list(df.columns)  # the file's own columns, before the aliases add canonical ones
     df, alias_notes = apply_aliases(df, aliases, field_map)
     notes.extend(alias_notes)
     df.attrs["input_columns"] = own
+    if read_from is not None:
+        df.attrs[SHEET_READ] = read_from
     df.attrs.update({"read_notes": notes, "source_file": str(path), "row_numbers": lines.tolist()})
     logger.info("Read %d rows from %s", len(df), path)
     return df

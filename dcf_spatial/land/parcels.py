@@ -501,10 +501,12 @@ def _require(df, required, source, kind) -> None:
     from .. import _fixes
     from ..errors import about
     from ..io import alias_table, looks_mis_decoded
+    from ..io.tables import where_read
 
     missing = [f for f in required if f not in df.columns]
     if not missing:
         return
+    source = where_read(df, source)  # the sheet of a workbook whose columns are listed
     kind_zh, group = _KIND_ZH.get(kind, (kind, None))
     aliases = alias_table()["groups"].get(group, {}) if group else {}
 
