@@ -281,7 +281,7 @@ def test_audit_page_runs_a_job(page_on_desk, tmp_path):
     # the zone tables' headers are Chinese (not total / idle_count / determined_count)
     heads = page.locator("#by-township th").all_text_contents()
     assert heads and not any(h.isascii() for h in heads), heads
-    assert "idle_audit.xlsx" in page.text_content("#downloads")
+    assert "idle_audit_parcels.xlsx" in page.text_content("#downloads")  # the uploaded file's name in the download's
     assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
 
 
@@ -320,7 +320,8 @@ def test_efficiency_page_runs_a_job(page_on_desk, tmp_path):
     page.wait_for_function("window.dcfJobMapDrawn !== null", timeout=60_000)
     assert page.evaluate("window.dcfJobMapDrawn") == 40               # every parcel drawn, coloured by class
     downloads = page.text_content("#downloads")
-    assert "efficiency.xlsx" in downloads and "efficiency.gpkg" in downloads and "efficiency_map.html" in downloads
+    assert ("efficiency_enterprises.xlsx" in downloads and "efficiency_enterprises.gpkg" in downloads
+            and "efficiency_map_enterprises.html" in downloads)
     assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
 
 

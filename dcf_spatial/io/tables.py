@@ -394,6 +394,9 @@ class _LedgerSheet:
     """A 供地 ledger's sheet (``parcels``/``enterprises`` aliases): its header has at least
     :data:`_LEDGER_MATCH` of the ledger's column names."""
 
+    #: what the sheet should be, in a message
+    noun = "台账"
+
     def __init__(self, known: set[str]):
         self.known = known
 
@@ -402,6 +405,9 @@ class _LedgerSheet:
 
     def why_not(self, header) -> str:
         return "表头不含台账列名"
+
+    def lacks(self, header) -> str:
+        return "表头不含宗地编号、日期、面积等台账列名"
 
     def second_best(self) -> str:
         return ""
@@ -418,12 +424,18 @@ class _SiteListSheet:
     """A list of projects' sheet (a batch): a site column and an industry column first
     (:func:`_site_list_columns`), else a site column alone."""
 
+    noun = "项目清单"
+
     def rank(self, header) -> int | None:
         has_site, has_industry = _site_list_columns(header)
         return None if not has_site else (0 if has_industry else 1)
 
     def why_not(self, header) -> str:
         return "无行业列" if _site_list_columns(header)[0] else "表头不像项目清单：无定位列"
+
+    def lacks(self, header) -> str:
+        has_site, has_industry = _site_list_columns(header)
+        return "、".join(w for w, has in (("无定位列", has_site), ("无行业列", has_industry)) if not has)
 
     def second_best(self) -> str:
         return "（有定位列、无行业列）"
@@ -459,6 +471,30 @@ def workbook_sheets(path) -> list[dict]:
             return [{"name": str(s), "hidden": s in hidden} for s in book.sheet_names]
     except Exception as exc:  # openpyxl/xlrd/odf raise several unrelated types for broken files
         raise InputError(f"{path}：无法打开 Excel 文件：{_what_the_file_is(path, exc)}") from None
+
+
+def sheet_to_read(path, *, aliases=None) -> str | None:
+    """The sheet a reader with ``aliases`` reads from workbook ``path`` when none is named (the choice of
+    :func:`_choose_sheet`); ``None`` for a file that is no workbook, or a workbook of one sheet (nothing
+    to tell apart). For a download's name: which sheet a result came from.
+
+    Examples
+    --------
+    >>> sheet_to_read("项目清单.xlsx", aliases=("sites",))  # doctest: +SKIP
+    '2025年'
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".ods"):
+        return None
+    try:
+        with pd.ExcelFile(path, engine=_excel_engine(path)) as book:
+            if len(book.sheet_names) < 2:
+                return None
+            return str(_choose_sheet(path, book, aliases, []))
+    except (InputError, ValueError, OSError):  # the file was read already: a name is only a courtesy
+        return None
 
 
 def _all_hidden(sheets, hidden) -> str:
@@ -578,7 +614,31 @@ def _sheet_list(sheets, *, most: int = 20, chars: int = 40) -> str:
     return "、".join(shown) + (f" 等 {len(sheets)} 个" if len(sheets) > most else "")
 
 
-def _read_xlsx(path: Path, sheet, notes, aliases=None) -> tuple["pd.DataFrame", np.ndarray]:
+def _check_chosen_sheet(path: Path, book, sheet, aliases, notes, mapped=()) -> None:
+    """The sheet the user named: said in ``notes`` (读取工作表“X”（按所选）, so that a result tells which
+    sheet it came from); for a ledger or a list of projects whose header does not look like one (a 填表说明
+    or 封面 sheet), an :class:`InputError` showing its header and naming the sheets that do look like one —
+    not "只有表头" or "缺少字段 宗地号" about a sheet that was never a table (QA round 10). A header holding a
+    column of ``mapped`` (the user's field map names it) is taken as the user says."""
+    sheets = book.sheet_names
+    known = _known_names(aliases)
+    kind = _SiteListSheet() if _is_site_list(aliases) else _LedgerSheet(known) if known else None
+    if kind is not None:
+        header = _sheet_header(book, sheet)
+        own = {_norm(n) for n in header}
+        if kind.rank(header) is None and not any(_norm(m) in own for m in mapped):
+            hidden = _hidden_sheets(book)
+            fitting = [s for s in sheets if s != sheet and s not in hidden and kind.rank(_sheet_header(book, s)) is not None]
+            fix = (f"像{kind.noun}的工作表：{_sheet_list(fitting)}。请{FIX_LAYER}（如 {fitting[0]}）。" if fitting
+                   else f"工作簿中没有表头像{kind.noun}的工作表（工作表：{_sheet_list(sheets)}）。"
+                        "请把清单所在工作表的列名改为可识别的列名后重新读取。")
+            raise InputError(f"{path}：所选工作表“{sheet}”不像{kind.noun}（{kind.lacks(header)}；"
+                             f"{kind.listed(header)}）。{fix}")
+    if len(sheets) > 1:
+        notes.append(f"读取工作表“{sheet}”（按所选）")
+
+
+def _read_xlsx(path: Path, sheet, notes, aliases=None, mapped=()) -> tuple["pd.DataFrame", np.ndarray]:
     import pandas as pd
 
     try:
@@ -591,6 +651,8 @@ def _read_xlsx(path: Path, sheet, notes, aliases=None) -> tuple["pd.DataFrame", 
             sheet = _choose_sheet(path, book, aliases, notes)
         elif sheet not in sheets:
             raise InputError(f"{path}：没有名为 {sheet!r} 的工作表。现有：{_sheet_list(sheets)}。")
+        else:
+            _check_chosen_sheet(path, book, sheet, aliases, notes, mapped)
         # text cells are data: a project named "nan" or "NA" keeps its name (only empty cells are missing)
         raw = pd.read_excel(book, sheet_name=sheet, header=None, keep_default_na=False, na_values=[""])
     if raw.empty:
@@ -624,11 +686,13 @@ def _drop_blank(df, lines, notes):
     return df, lines
 
 
-def _read_tabular(path: Path, kind: str, sheet, encoding, notes, aliases=None) -> tuple["pd.DataFrame", np.ndarray]:
+def _read_tabular(path: Path, kind: str, sheet, encoding, notes, aliases=None,
+                  mapped=()) -> tuple["pd.DataFrame", np.ndarray]:
+    """``mapped``: the columns the user's field map names (a sheet chosen by name that holds one is read as asked)."""
     if kind == "csv":
         df, lines = _read_csv(path, encoding, notes)
     else:
-        df, lines = _read_xlsx(path, sheet, notes, aliases)
+        df, lines = _read_xlsx(path, sheet, notes, aliases, mapped)
     df, lines = _drop_blank(df, lines, notes)
     if kind == "csv":
         _no_rounded_codes(df, lines, path)
@@ -680,7 +744,8 @@ def _sheet_with_coordinates(path: Path, df, lines, encoding, notes):
     notes[:] = [n for n in notes if not n.startswith("工作簿有 ")]
     notes.append(f"第一个工作表“{sheets[0]}”没有坐标列，改读有坐标列的工作表“{hits[0]}”"
                  f"（共 {len(sheets)} 个工作表；可{FIX_LAYER}）")
-    notes.extend(sheet_notes)
+    # the sheet was chosen here, not by the user: not "（按所选）"
+    notes.extend(n for n in sheet_notes if not (n.startswith("读取工作表“") and n.endswith("（按所选）")))
     return df, lines
 
 
@@ -903,7 +968,7 @@ def read_table(path, *, field_map: dict[str, str] | None = None, encoding=None, 
     kind = _format_of(path)
     notes: list[str] = []
     if kind in _TABULAR:
-        df, lines = _read_tabular(path, kind, sheet, encoding, notes, aliases)
+        df, lines = _read_tabular(path, kind, sheet, encoding, notes, aliases, tuple((field_map or {}).values()))
     else:
         import pyogrio
 

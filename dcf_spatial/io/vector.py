@@ -398,7 +398,7 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
         shape_warnings = gdf.attrs.pop(SHAPE_WARNINGS, [])
         names, survey_ok = ("Y（东坐标）", "X（北坐标）"), False
     elif kind in _TABULAR:
-        df, lines = _read_tabular(path, kind, layer, encoding, notes, aliases)
+        df, lines = _read_tabular(path, kind, layer, encoding, notes, aliases, tuple((field_map or {}).values()))
         # a list of sites chose its sheet by its header already (a site column and an industry column)
         if kind == "xlsx" and layer is None and x is None and y is None and not field_map and not _is_site_list(aliases):
             df, lines = _sheet_with_coordinates(path, df, lines, encoding, notes)
