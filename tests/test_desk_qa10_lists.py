@@ -246,3 +246,20 @@ def test_the_audit_refuses_the_cover_sheet_and_names_the_picked_one(desk, tmp_pa
     book = desk.get(job["downloads"][names.index("idle_audit_供地台账_供地台账.xlsx")]["url"]).content
     notes = pd.read_excel(io.BytesIO(book), sheet_name="说明", header=None).astype(str)
     assert notes.apply(lambda col: col.str.contains("读取工作表“供地台账”（按所选）", regex=False)).any().any()
+
+
+# ---- Finding 8: the page's words -------------------------------------------------------------------------
+
+
+def test_a_bad_area_names_the_box_of_the_page(desk):
+    r = desk.post("/api/site-check", json={"site": "115.75,36.455", "industry": "轴承", "area_mu": -5})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == "请求有误：用地面积（亩）（area_mu）：应不小于 0.0001（收到 -5）。"
+
+
+def test_the_batch_notes_name_the_sheet_box_not_an_option(desk, tmp_path):
+    notes = "\n".join(_batch(desk, _bytes(tmp_path)).json()["read_notes"])
+    assert "（要读其他工作表，可在「工作表」栏填写要读取的工作表名）" in notes
+    assert "指定图层或工作表" not in notes
+    # the columns the file has, in its own words (no location_method, place_*, industry)
+    assert "location_method" not in notes and "→industry" not in notes and "所属行业（读作行业）" in notes

@@ -230,6 +230,10 @@ def store_names(store) -> dict:
     return names
 
 
+#: the column names a coordinate target of a field map stands for
+_COORDINATE_NAMES = {"lon": "经度", "lat": "纬度", "x": "X坐标", "y": "Y坐标"}
+
+
 def _column_name(target: str) -> str:
     """The first column name the readers recognise for the canonical field ``target`` (``parcel_id`` →
     ``宗地号``), from the alias table; ``target`` itself when no group has it.
@@ -238,9 +242,13 @@ def _column_name(target: str) -> str:
     --------
     >>> _column_name("agreed_start"), _column_name("no_such_field")
     ('约定动工日期', 'no_such_field')
+    >>> _column_name("lon"), _column_name("lat")
+    ('经度', '纬度')
     """
     from ..io import alias_table
 
+    if target in _COORDINATE_NAMES:  # the coordinate pair is no alias group's field (lon=<经度列> in a message)
+        return _COORDINATE_NAMES[target]
     for group in alias_table()["groups"].values():
         for entry in group.get(target, []):
             return entry if isinstance(entry, str) else entry["name"]
