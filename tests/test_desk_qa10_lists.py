@@ -263,3 +263,25 @@ def test_the_batch_notes_name_the_sheet_box_not_an_option(desk, tmp_path):
     assert "指定图层或工作表" not in notes
     # the columns the file has, in its own words (no location_method, place_*, industry)
     assert "location_method" not in notes and "→industry" not in notes and "所属行业（读作行业）" in notes
+
+
+def test_a_mapped_industry_column_is_not_called_missing_in_the_sheet_note(tmp_path):
+    from dcf_spatial.cli.main import cli
+
+    path = _workbook(tmp_path / "主营清单.xlsx", industry_header="主营")
+    out = CliRunner().invoke(cli, ["site", "check", "--batch", str(path), "--field", "industry=主营", "--json"])
+    assert out.exit_code == 0, out.output
+    note = next(line for line in out.stderr.splitlines() if "工作簿有 3 个工作表" in line)
+    assert "读取“2025年”" in note and "无行业列" not in note
+
+
+def test_an_error_built_from_keywords_keeps_its_type_when_worded_for_the_desk():
+    """The 500 of QA round 10: re-wording IndustryColumnMissing called its keyword-only constructor."""
+    from dcf_spatial.desk.wording import worded
+    from dcf_spatial.queries.site.batch import IndustryColumnMissing
+
+    exc = IndustryColumnMissing(path="/tmp/dcf-desk-1/upload.csv", what="表头中没有可识别的行业列。", columns=["主营"],
+                                known="可识别的行业列名：行业。", guess=None, samples=[])
+    out = worded(exc, names={"/tmp/dcf-desk-1/upload.csv": "清单.csv"})
+    assert type(out) is IndustryColumnMissing and str(out).startswith("清单.csv：表头中没有可识别的行业列。")
+    assert out.columns == ["主营"]

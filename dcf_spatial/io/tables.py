@@ -510,12 +510,13 @@ def _all_hidden(sheets, hidden) -> str:
     return "（均为隐藏工作表，没有可见的工作表，故读取隐藏工作表）" if sheets and all(s in hidden for s in sheets) else ""
 
 
-def _choose_sheet(path: Path, book, aliases, notes) -> str:
+def _choose_sheet(path: Path, book, aliases, notes, mapped=()) -> str:
     """The sheet read when none is named: hidden sheets are skipped; for a ledger (``aliases`` names
     ``parcels``/``enterprises``, :class:`_LedgerSheet`) or a list of sites (``sites``,
     :class:`_SiteListSheet`) the first visible sheet that fits it best, else the first visible sheet.
     What was read and what skipped is said in ``notes``; several visible sheets of which none fits:
-    an :class:`InputError` listing them with their headers."""
+    an :class:`InputError` listing them with their headers. A sheet holding a column of ``mapped`` (the
+    user's field map: ``industry=所属行业``) fits as well as one whose headers are all recognised."""
     sheets = book.sheet_names
     hidden = _hidden_sheets(book)
     # every sheet hidden: the hidden ones are read (and said so), never "read X; skipped X" (QA break 11)
@@ -526,7 +527,14 @@ def _choose_sheet(path: Path, book, aliases, notes) -> str:
     chosen, rank = visible[0], 0
     if kind is not None and len(visible) > 1:
         headers = {s: _sheet_header(book, s) for s in visible}
-        fitting = [(r, i) for i, s in enumerate(visible) if (r := kind.rank(headers[s])) is not None]
+        mapped_norm = {_norm(m) for m in mapped}
+
+        def rank(header):
+            r = kind.rank(header)
+            # the mapped column is the one the header lacked (QA round 10: "无行业列" said of 所属行业 mapped)
+            return 0 if r and mapped_norm & {_norm(n) for n in header} else r
+
+        fitting = [(r, i) for i, s in enumerate(visible) if (r := rank(headers[s])) is not None]
         if not fitting:
             listing = "；".join(f"“{s}”（{kind.listed(headers[s])}）" for s in visible)
             what, fix = kind.refusal(listing, visible)
@@ -648,7 +656,7 @@ def _read_xlsx(path: Path, sheet, notes, aliases=None, mapped=()) -> tuple["pd.D
     with book:
         sheets = book.sheet_names
         if sheet is None:
-            sheet = _choose_sheet(path, book, aliases, notes)
+            sheet = _choose_sheet(path, book, aliases, notes, mapped)
         elif sheet not in sheets:
             raise InputError(f"{path}：没有名为 {sheet!r} 的工作表。现有：{_sheet_list(sheets)}。")
         else:
