@@ -304,13 +304,16 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
 
 def _not_project_mask(gdf):
     """The rows of a list read but not yet placed that are its 合计 row or a footer (:func:`_ledger_lines`
-    of the rows without geometry and without an industry)."""
+    of the rows without geometry, without an industry and without a place name: a list placed by name
+    has thousands of rows without coordinates, each not looked at cell by cell)."""
     import shapely
 
+    from ...places import ADDRESS_COLUMN
+
     n = len(gdf)
-    empty = [g is None or shapely.is_empty(g) for g in gdf.geometry.values]
+    empty = shapely.is_missing(gdf.geometry.values) | shapely.is_empty(gdf.geometry.values)
     blank = np.ones(n, dtype=bool)
-    for f in INDUSTRY_FIELDS:
+    for f in (*INDUSTRY_FIELDS, ADDRESS_COLUMN):
         if f in gdf.columns:
             blank &= ~gdf[f].astype("string").str.strip().fillna("").ne("").to_numpy(dtype=bool)
     found = _ledger_lines(gdf, [bool(empty[i] and blank[i]) for i in range(n)])
@@ -601,9 +604,13 @@ def _sample_values(series, k: int) -> list[str]:
     return list(dict.fromkeys(v for v in vals if v))[:k]
 
 
+#: rows looked at to guess an industry column (a batch of a million rows is not read through for a hint)
+_GUESS_ROWS = 10_000
+
+
 def _industry_like_column(gdf, columns) -> str | None:
     """The text column whose values most often resolve to an industry (≥ 60 % of up to 30 distinct
-    values), to name in the message; ``None`` when no column looks like one."""
+    values among its first :data:`_GUESS_ROWS` rows), to name in the message; ``None`` when no column looks like one."""
     import pandas as pd
 
     from ... import io as dcf_io
@@ -618,7 +625,7 @@ def _industry_like_column(gdf, columns) -> str | None:
     for c in columns:
         if dcf_io._norm(c) in known or pd.api.types.is_numeric_dtype(gdf[c]):
             continue
-        vals = _sample_values(gdf[c], 30)
+        vals = _sample_values(gdf[c].iloc[:_GUESS_ROWS], 30)
         if not vals:
             continue
         share = sum(_resolves(v) for v in vals) / len(vals)
