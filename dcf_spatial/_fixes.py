@@ -33,5 +33,7 @@ OVERWRITE = "允许覆盖（overwrite）"
 #: declare that the project replaces capacity 等量或减量 (第九章第三节; Python ``capacity_replacement=True``,
 #: a batch's 产能置换 column)
 CAPACITY_REPLACEMENT = "声明产能置换"
+#: the one industry given for a batch's rows without one (Python ``default_industry=``); the industry follows
+DEFAULT_INDUSTRY = "按统一行业"
 #: how the CRS parser's errors begin: the CRS value itself was wrong
 CRS_VALUE_ERRORS = ("无法识别的坐标系", "未给出坐标系")

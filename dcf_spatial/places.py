@@ -584,7 +584,7 @@ NOT_A_RECORD_METHOD = "非宗地行（不定位）"
 
 
 def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool = False, gaz: Gazetteer | None = None,
-               skip=None):
+               skip=None, skip_word: str = "宗地"):
     """Place the rows without a geometry by the names in their address text.
 
     Parameters
@@ -604,6 +604,8 @@ def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool 
         Rows that are no record (a ledger's 合计 row or footer, a bool mask): not placed, their
         ``location_method`` is :data:`NOT_A_RECORD_METHOD`, and the note counts them apart — never as
         位置不明.
+    skip_word
+        What those rows are not, in the note: ``宗地`` (a ledger), ``项目`` (a list of projects).
 
     Returns
     -------
@@ -629,7 +631,7 @@ def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool 
     cols["location_method"][~missing] = "坐标"
     notes: list[str] = []
     footer = np.zeros(n, dtype=bool) if skip is None else (np.asarray(skip, dtype=bool) & missing)
-    cols["location_method"][footer] = NOT_A_RECORD_METHOD
+    cols["location_method"][footer] = NOT_A_RECORD_METHOD if skip_word == "宗地" else f"非{skip_word}行（不定位）"
     missing_all, missing = missing, missing & ~footer
     if missing.any():
         if column not in out.columns:
@@ -661,7 +663,7 @@ def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool 
             n_unknown = int((cols["location_method"] == "位置不明").sum())
             where = ("该单元的代表点（地图上标为“按地名定位”）" if as_point
                      else "该单元（具体地块未知：结论按该单元本身的规划定位判定，面积取该行申报面积）")
-            lines = (f"{int(missing_all.sum())} 行无坐标（其中 {int(footer.sum())} 行为合计行或表尾，不是宗地，不定位）："
+            lines = (f"{int(missing_all.sum())} 行无坐标（其中 {int(footer.sum())} 行为合计行或表尾，不是{skip_word}，不定位）："
                      if footer.any() else f"{int(missing.sum())} 行无坐标：")
             notes.append(f"{lines}{n_named} 行按{column_label(column)}中的地名定位到最具体的单元"
                          f"（园区 > 集聚区/示范区 > 镇街），位置取{where}；{n_unknown} 行地名无法识别，记为“位置不明”")

@@ -226,6 +226,19 @@ def _run_batch(page, csv, *, goto=True):
     assert page.text_content("#error") == ""
 
 
+def test_batch_page_counts_the_total_row_apart(page_on_desk, tmp_path):
+    """QA round 10: a list's 合计 row is no project — the counts say so, never 无法核查."""
+    page, seen = page_on_desk
+    csv = tmp_path / "带合计.csv"
+    csv.write_text("项目名称,经度,纬度,行业,用地面积(亩)\n甲,115.75,36.34,C34,10\n乙,115.75,36.34,C34,20\n合计,,,,30\n",
+                   encoding="utf-8")
+    _run_batch(page, csv)
+    counts = page.text_content("#batch-counts")
+    assert counts.startswith("共 3 行（其中 2 个项目、1 行非项目行），与清单相同，无一遗漏：")
+    assert "非项目行 1 条" in counts and "无法核查" not in counts
+    assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
+
+
 def test_batch_page_sends_the_office_policy(page_on_desk, tmp_path):
     """The 批量核查 page's 口径 select applies to every row (the ``policy`` form field, as ``--policy``):
     the same factory outside the clusters (第三章第三节、第十章第四节) turns 有条件符合 under 引导入园."""
@@ -281,7 +294,7 @@ def test_audit_page_runs_a_job(page_on_desk, tmp_path):
     # the zone tables' headers are Chinese (not total / idle_count / determined_count)
     heads = page.locator("#by-township th").all_text_contents()
     assert heads and not any(h.isascii() for h in heads), heads
-    assert "idle_audit.xlsx" in page.text_content("#downloads")
+    assert "idle_audit_parcels.xlsx" in page.text_content("#downloads")  # the uploaded file's name in the download's
     assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
 
 
@@ -320,7 +333,8 @@ def test_efficiency_page_runs_a_job(page_on_desk, tmp_path):
     page.wait_for_function("window.dcfJobMapDrawn !== null", timeout=60_000)
     assert page.evaluate("window.dcfJobMapDrawn") == 40               # every parcel drawn, coloured by class
     downloads = page.text_content("#downloads")
-    assert "efficiency.xlsx" in downloads and "efficiency.gpkg" in downloads and "efficiency_map.html" in downloads
+    assert ("efficiency_enterprises.xlsx" in downloads and "efficiency_enterprises.gpkg" in downloads
+            and "efficiency_map_enterprises.html" in downloads)
     assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
 
 

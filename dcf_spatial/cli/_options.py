@@ -143,6 +143,7 @@ def cli_wording(text: str) -> str:
         text = pattern.sub(add, text)
     text = text.replace(_fixes.STORE, "用 --store（或环境变量 DCF_STORE）设定图层库")
     text = text.replace(_fixes.OVERWRITE, "加 --overwrite")
+    text = text.replace(_fixes.DEFAULT_INDUSTRY + " ", "按 --industry ")
     return _FIELD_PAIRS.sub(lambda m: _fixes.FIELD_MAP + "".join(f" --field {p}" for p in m.group(1).split()), text)
 
 

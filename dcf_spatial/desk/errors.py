@@ -89,6 +89,16 @@ class RequestBody(BaseModel):
         return value
 
 
+#: the labels of the pages' boxes, by the request field they fill (site.html, batch.html, audit.html): a message
+#: names the box a planner sees, the field's name after it for a script (QA round 10: "area_mu：应不小于 0.0001")
+FIELD_LABELS_ZH = {
+    "site": "场地", "industry": "行业", "crs": "坐标系", "project": "项目名称", "area_mu": "用地面积（亩）",
+    "investment_wan": "总投资（万元）", "floor_area_m2": "总建筑面积（m²）", "footprint_m2": "建筑基底面积（m²）",
+    "admin_area_m2": "行政办公及生活服务设施用地（m²）", "green_area_m2": "绿地面积（m²）",
+    "capacity_replacement": "项目实施产能等量或减量置换", "sheet": "工作表", "as_of": "基准日", "policy": "核查口径",
+}
+
+
 def validation_message(errors) -> str:
     """One Chinese phrase per invalid field of a request (pydantic's errors, in order), naming the
     field, what it must be and the value given; never pydantic's English.
@@ -109,6 +119,8 @@ def validation_message(errors) -> str:
     '请求有误：查询参数 limit：应不大于 50（收到 "80"）。'
     >>> validation_message([{"type": "json_invalid", "loc": ("body", 1), "ctx": {"error": "Expecting value"}}])
     '请求有误：请求体（第 1 个字符处）：不是有效的 JSON。'
+    >>> validation_message([{"type": "greater_than_equal", "loc": ("body", "area_mu"), "ctx": {"ge": 0.0001}, "input": -5}])
+    '请求有误：用地面积（亩）（area_mu）：应不小于 0.0001（收到 -5）。'
     """
     parts = []
     for e in errors:
@@ -116,6 +128,8 @@ def validation_message(errors) -> str:
         place = _PLACE_ZH.get(str(loc[0]), "") if loc else ""
         names = [str(x) for x in loc[1:]] if place else [str(x) for x in loc]
         field = ".".join(names)
+        if names and names[0] in FIELD_LABELS_ZH and place != "查询参数":
+            field = f"{FIELD_LABELS_ZH[names[0]]}（{field}）"
         label = (f"{place} {field}" if place != "请求体" else field) if field else (place or "请求")
         ctx = {k: (v if not isinstance(v, float) or not v.is_integer() else int(v)) for k, v in (e.get("ctx") or {}).items()}
         kind = e.get("type", "")

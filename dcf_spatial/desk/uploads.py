@@ -10,6 +10,7 @@ reads), counting real bytes against the cap, never writing a member name as a pa
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -178,3 +179,30 @@ def server_paths_named(texts, path: Path, filename: str | None) -> list[str]:
 
 def _display_name(name: str | None) -> str:
     return (name or "").replace("\\", "/").rsplit("/", 1)[-1] or "（无文件名）"
+
+
+#: characters no file name may hold on Windows, macOS or Linux (and control characters): replaced by ``_``
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+
+
+def result_file_name(base: str, filename: str | None, sheet: str | None, suffix: str) -> str:
+    """A download's name carrying the uploaded file's stem and the sheet read: ``核查结果_项目清单_2025年.xlsx``,
+    so that results of two sheets or two files saved side by side are told apart (QA round 10). Characters
+    no file system accepts become ``_``; Chinese is kept; each part is cut at 60 characters.
+
+    Examples
+    --------
+    >>> result_file_name("核查结果", "项目清单.xlsx", "2025年", ".xlsx")
+    '核查结果_项目清单_2025年.xlsx'
+    >>> result_file_name("idle_audit", "C:\\\\台账/供地:台账?.xlsx", None, ".xlsx")
+    'idle_audit_供地_台账.xlsx'
+    >>> result_file_name("核查结果", None, None, ".xlsx")
+    '核查结果.xlsx'
+    """
+    parts = [base]
+    stem = PurePosixPath(_display_name(filename).replace("\\", "/")).stem if filename else ""
+    for part in (stem, sheet):
+        part = _UNSAFE_NAME.sub("_", str(part or "")).strip(" ._")[:60]
+        if part:
+            parts.append(part)
+    return "_".join(parts) + suffix

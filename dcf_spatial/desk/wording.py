@@ -26,6 +26,8 @@ from .. import _fixes
 FORM_BOXES = {"crs": "坐标系", "encoding": "文字编码", "field_map": "字段对应", "layer": "工作表"}
 #: the checkboxes of the desk's forms, by the library argument they give: (the fieldset, the box's label)
 FORM_CHECKBOXES = {"capacity_replacement": ("项目指标", "项目实施产能等量或减量置换")}
+#: the batch page's box of the industry of the rows that have none (batch.html)
+BATCH_INDUSTRY_BOX = "行业"
 #: what the 选址核查 page offers (site.html): the 坐标系 select and the 产能置换 checkbox
 SITE_FORM = ("crs", "capacity_replacement")
 #: what the layer import form (图层 page) offers
@@ -116,6 +118,8 @@ def desk_wording(text: str, *, form=(), names: dict | None = None) -> str:
         text = re.sub(r"[；;]$", "。", _PYTHON_ONLY.sub("", text))
     text = text.replace(_fixes.LAYER, f"在「{FORM_BOXES['layer']}」栏填写要读取的工作表名" if "layer" in form
                         else "只打包要用的一个图层（或工作表）")
+    # the batch page's 行业 box gives the industry of rows without one (never overrides the file's column)
+    text = text.replace(_fixes.DEFAULT_INDUSTRY + " ", f"按「{BATCH_INDUSTRY_BOX}」栏所填的 ")
     text = text.replace(_fixes.SWAP_XY, "在文件中对调 x 与 y 两列")
     text = text.replace(_fixes.STORE, "请管理员设定图层库")
     if "capacity_replacement" in form:
@@ -157,7 +161,8 @@ def reasons_worded(answer, *, form=SITE_FORM):
 
 #: the phrases :func:`desk_wording` rewords (a text holding none of them is left as it is)
 _FIX_PHRASES = (_fixes.CRS, _fixes.SWAP_XY, _fixes.LAYER, _fixes.ENCODING, _fixes.AS_POINTS, _fixes.FIELD_MAP,
-                _fixes.STORE, _fixes.OVERWRITE, _fixes.CAPACITY_REPLACEMENT, "dcf-desk-", "read_table")
+                _fixes.STORE, _fixes.OVERWRITE, _fixes.CAPACITY_REPLACEMENT, _fixes.DEFAULT_INDUSTRY, "dcf-desk-",
+                "read_table")
 
 
 def worded(exc, *, form=(), names: dict | None = None):
@@ -170,9 +175,35 @@ def worded(exc, *, form=(), names: dict | None = None):
     >>> str(worded(InputError("/tmp/dcf-desk-1/upload.geojson：无法读取"), names={"/tmp/dcf-desk-1/upload.geojson": "地块.geojson"}))
     '地块.geojson：无法读取'
     """
-    out = type(exc)(desk_wording(str(exc), form=form, names=names))
+    message = desk_wording(str(exc), form=form, names=names)
+    try:
+        out = type(exc)(message)
+    except TypeError:  # an error built from keyword arguments (IndustryColumnMissing): same type, new words
+        out = type(exc).__new__(type(exc), message)
+        out.args = (message,)
     out.__dict__.update(exc.__dict__)
     return out
+
+
+def industry_column_message(exc, *, names: dict | None = None) -> str:
+    """The batch page's words for a list without a usable industry column
+    (:class:`~dcf_spatial.queries.site.batch.IndustryColumnMissing`): what the CLI says, with the fixes the
+    page offers — rename the column in the file, or fill the 「行业」 box for every row.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> e = SimpleNamespace(guess="主营", samples=["轴承", "水泥"], head=lambda: "清单.csv：表头中没有可识别的行业列。")
+    >>> industry_column_message(e)
+    '清单.csv：表头中没有可识别的行业列。列“主营”的内容像行业（如 轴承、水泥）。请在文件中把该列改名为 行业 后重新上传，或在「行业」栏填写一个行业词或代码（如 轴承），作为没有行业的各行的行业。'
+    """
+    if exc.guess:
+        hint = (f"列“{exc.guess}”的内容像行业（如 {'、'.join(exc.samples)}）。"
+                f"请在文件中把该列改名为 {BATCH_INDUSTRY_BOX} 后重新上传")
+    else:
+        hint = "请在文件中把行业列改名为 行业（行业代码列改名为 行业代码）后重新上传"
+    return desk_wording(f"{exc.head()}{hint}，或在「{BATCH_INDUSTRY_BOX}」栏填写一个行业词或代码（如 轴承），"
+                        "作为没有行业的各行的行业。", names=names)
 
 
 def store_names(store) -> dict:
@@ -202,6 +233,8 @@ def store_names(store) -> dict:
 #: the alias groups of the tables the desk's forms read without a field-map box (a 供地台账, an
 #: enterprise table, a list of sites): their names first, so that a rename the desk advises is one these readers know
 _UPLOAD_GROUPS = ("parcels", "enterprises", "sites")
+#: the column names a coordinate target of a field map stands for
+_COORDINATE_NAMES = {"lon": "经度", "lat": "纬度", "x": "X坐标", "y": "Y坐标"}
 
 
 def _column_name(target: str) -> str:
@@ -213,9 +246,13 @@ def _column_name(target: str) -> str:
     --------
     >>> _column_name("agreed_start"), _column_name("land_use_code"), _column_name("no_such_field")
     ('约定动工日期', '地类编码', 'no_such_field')
+    >>> _column_name("lon"), _column_name("lat")
+    ('经度', '纬度')
     """
     from ..io import alias_table
 
+    if target in _COORDINATE_NAMES:  # the coordinate pair is no alias group's field (lon=<经度列> in a message)
+        return _COORDINATE_NAMES[target]
     groups = alias_table()["groups"]
     order = [g for g in _UPLOAD_GROUPS if g in groups] + [g for g in groups if g not in _UPLOAD_GROUPS]
     names = [e if isinstance(e, str) else e["name"] for g in order for e in groups[g].get(target, [])]

@@ -324,6 +324,16 @@ TARGET_LABELS_ZH = {
     "emissions_t": "主要污染物排放当量（吨）", "start_year": "投产年份", "veto": "一票否决事项", "above_scale": "是否规上",
     "land_area_mu": "用地面积（亩）",
 }
+#: the same for a list of projects (the ``sites`` group), where ``name`` is the project's, not a firm's
+#: (QA round 10: "项目名称（读作企业名称）", "所属行业→industry" in a batch's notes)
+SITE_TARGET_LABELS_ZH = {
+    "name": "项目名称", "industry": "行业", "area_mu": "用地面积（亩）", "investment_wan": "总投资（万元）",
+    "plot_ratio": "容积率", "building_coefficient": "建筑系数", "green_ratio": "绿地率",
+    "admin_share": "行政办公及生活服务设施用地所占比重", "investment_intensity_wan_per_ha": "投资强度（万元/公顷）",
+    "floor_area_m2": "总建筑面积（平方米）", "footprint_m2": "建筑物基底面积（平方米）",
+    "admin_area_m2": "行政办公及生活服务设施用地面积（平方米）", "green_area_m2": "绿地面积（平方米）",
+    "address": "建设地点/项目位置", "capacity_replacement": "产能置换", "catalogue_class": "产业目录类别",
+}
 #: field_map targets that name the coordinate columns of a table (``{"lon": "东经", "lat": "北纬"}``)
 FIELD_MAP_X = ("lon", "x", "经度")
 FIELD_MAP_Y = ("lat", "y", "纬度")
@@ -553,10 +563,12 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
         _area_by_header(out, df, group, used_now, notes, mapped)
     if mapped:
         # said in the clerk's words (QA7 #7): the column, and what it is read as where the words differ
+        labels = {**TARGET_LABELS_ZH, **(SITE_TARGET_LABELS_ZH if "sites" in groups else {})}
+
         def said(m):
             col, _, tgt = m.partition("→")
             base, _, extra = tgt.partition("（")
-            zh = TARGET_LABELS_ZH.get(base)
+            zh = labels.get(base)
             if zh is None:
                 return m
             same = re.sub(r"[()（）\s]", "", zh) == re.sub(r"[()（）\s]", "", col)

@@ -441,8 +441,10 @@ class _LedgerSheet:
         n = sum(_norm(h) in self.known for h in header)
         return n if n >= _LEDGER_MATCH else None
 
-    def why_not(self, header) -> str:
-        return "表头不含台账列名"
+    def why_not(self, header, *, every=False) -> str:
+        """Why the header does not fit: in a note on a skipped sheet, or (``every``) in the refusal of a
+        sheet the user picked, which names the columns looked for."""
+        return "表头不含宗地编号、日期、面积等台账列名" if every else "表头不含台账列名"
 
     def second_best(self, score) -> str:
         return ""
@@ -475,8 +477,14 @@ class _SiteListSheet:
         has_site, has_industry = self._columns(header)
         return None if not has_site else (2 if has_industry else 1)
 
-    def why_not(self, header) -> str:
-        return "无行业列" if self._columns(header)[0] else "表头不像项目清单：无定位列"
+    def why_not(self, header, *, every=False) -> str:
+        """Why the header does not fit: in a note on a skipped sheet, what counts (a sheet without a site
+        column lacks it whatever else it has; never "无行业列" said of a sheet that lacks more), or
+        (``every``) in the refusal of a sheet the user picked, each column it lacks."""
+        has_site, has_industry = self._columns(header)
+        if every:
+            return "、".join(w for w, has in (("无定位列", has_site), ("无行业列", has_industry)) if not has)
+        return "无行业列" if has_site else "表头不像项目清单：无定位列"
 
     def second_best(self, score) -> str:
         return "（有定位列、无行业列）" if score == 1 else ""
@@ -511,6 +519,31 @@ def workbook_sheets(path) -> list[dict]:
             return [{"name": str(s), "hidden": s in hidden} for s in book.sheet_names]
     except Exception as exc:  # openpyxl/xlrd/odf raise several unrelated types for broken files
         raise InputError(f"{path}：无法打开 Excel 文件：{_what_the_file_is(path, exc)}") from None
+
+
+def sheet_to_read(path, *, aliases=None, field_map=None) -> str | None:
+    """The sheet a reader with ``aliases`` and ``field_map`` reads from workbook ``path`` when none is named
+    (the choice of :func:`_choose_sheet`, with the field map the reader is given: a sheet fits by a mapped
+    column there too); ``None`` for a file that is no workbook, or a workbook of one sheet (nothing to tell
+    apart). For a download's name: which sheet a result came from.
+
+    Examples
+    --------
+    >>> sheet_to_read("项目清单.xlsx", aliases=("sites",))  # doctest: +SKIP
+    '2025年'
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".ods"):
+        return None
+    try:
+        with pd.ExcelFile(path, engine=_excel_engine(path)) as book:
+            if len(book.sheet_names) < 2:
+                return None
+            return str(_choose_sheet(path, book, aliases, [], field_map))
+    except (InputError, ValueError, OSError):  # the file was read already: a name is only a courtesy
+        return None
 
 
 def _chart_sheets(book) -> dict[str, bool]:
@@ -588,6 +621,28 @@ def _grouped(why: dict) -> str:
     return "、".join(f"{_sheet_list(names, most=_LISTED)}（{w}）" for w, names in by.items())
 
 
+def _sheet_kind(aliases, field_map=None):
+    """What a sheet read with ``aliases`` should be: :class:`_SiteListSheet`, :class:`_LedgerSheet`, or
+    ``None`` for a plain table (any sheet will do); the columns ``field_map`` names count towards the fit."""
+    if _is_site_list(aliases):
+        return _SiteListSheet(field_map)
+    known = _known_names(aliases)
+    return _LedgerSheet(known, field_map) if known else None
+
+
+def _fitting(book, names, kind, heads: dict) -> list:
+    """The sheets of ``names`` that fit ``kind``, best first (``[(key, sheet)]``): a sheet with records
+    before a header alone, then the higher score, then a name not like an example (:data:`_EXAMPLE_NAME`),
+    then the earlier sheet. The headers read are kept in ``heads`` (``{sheet: _Head}``)."""
+    sheets = list(book.sheet_names)
+    out = []
+    for s in names:
+        heads[s] = _sheet_head(book, s)
+        if (sc := kind.score(heads[s].names)) is not None:
+            out.append(((heads[s].data, sc, not _EXAMPLE_NAME.search(str(s)), -sheets.index(s)), s))
+    return sorted(out, reverse=True)
+
+
 def _choose_sheet(path: Path, book, aliases, notes, field_map=None) -> str:
     """The sheet read when none is named, said in ``notes`` (a note beginning with :data:`SHEET_NOTE`).
 
@@ -606,28 +661,17 @@ def _choose_sheet(path: Path, book, aliases, notes, field_map=None) -> str:
     charts = _chart_sheets(book)
     # every sheet hidden: the hidden ones are read (and said so), never "read X; skipped X" (QA break 11)
     visible = [s for s in sheets if s not in hidden] or list(sheets)
-    known = _known_names(aliases)
-    kind = _SiteListSheet(field_map) if _is_site_list(aliases) else _LedgerSheet(known, field_map) if known else None
+    kind = _sheet_kind(aliases, field_map)
     skipped = {s: "隐藏" for s in sheets if s in hidden and s not in visible}
     chosen, score, also, from_hidden = visible[0], None, [], False
     if kind is not None and len(sheets) > 1:
         heads: dict = {}
-
-        def fitting(names):
-            out = []
-            for s in names:
-                heads[s] = _sheet_head(book, s)
-                if (sc := kind.score(heads[s].names)) is not None:
-                    out.append(((heads[s].data, sc, not _EXAMPLE_NAME.search(str(s)), -sheets.index(s)), s))
-            return out
-
-        fit = fitting(visible)
+        fit = _fitting(book, visible, kind, heads)
         if not fit and skipped:  # the visible sheets do not fit: a hidden sheet that does is read, and said so
-            fit = fitting(list(skipped))
+            fit = _fitting(book, list(skipped), kind, heads)
             from_hidden = bool(fit)
         if not fit:
             _refuse(path, sheets, hidden, heads, kind, charts)
-        fit.sort(reverse=True)
         (key, chosen), also = fit[0], [s for _, s in fit[1:]]
         score = key[1]
         for s in visible:
@@ -768,6 +812,39 @@ def where_read(df, source) -> str:
     return str(source) if sheet is None else f"{source}（工作表{_quoted(sheet)}）"
 
 
+def _check_chosen_sheet(path: Path, book, sheet, aliases, notes, field_map=None) -> None:
+    """The sheet the user named: said in ``notes`` (读取工作表“X”（按所选）, so that a result tells which
+    sheet it came from); for a ledger or a list of projects, a sheet that is no table of records (a header of
+    one column, or no row below it) and does not fit (:func:`_sheet_kind`, with the columns ``field_map``
+    names, as when choosing: a 填表说明 or 封面 sheet) is refused with an :class:`InputError` showing its header and naming the sheets that fit, best first
+    (:func:`_fitting`, the visible ones, else the hidden) — not "只有表头" or "缺少字段 宗地号" about a sheet
+    that was never a table (QA round 10). A table with records is read as the user asks: the reader's column
+    error then names the sheet and its columns (:func:`where_read`, brk12). A header lower than the readers
+    look is left to the reader, which says where it is."""
+    sheets = book.sheet_names
+    kind = _sheet_kind(aliases, field_map)
+    if kind is not None:
+        head = _sheet_head(book, sheet)
+        # a table of records (two columns or more, a row below) that does not fit is read as asked
+        table = head.data and len(head.names) >= 2
+        if not table and not head.lost and kind.score(head.names) is None:
+            hidden = _hidden_sheets(book)
+            others = [s for s in sheets if s != sheet]
+            heads: dict = {}
+            fit = (_fitting(book, [s for s in others if s not in hidden], kind, heads)
+                   or _fitting(book, [s for s in others if s in hidden], kind, heads))
+            fitting = [s for _, s in fit]
+            # the example unquoted: the console turns it into "--layer 2025年"
+            fix = (f"像{kind.noun}的工作表：{_sheet_list(fitting, most=_LISTED)}。请{FIX_LAYER}（如 {fitting[0]}）。"
+                   if fitting else
+                   f"工作簿中没有表头像{kind.noun}的工作表（工作表：{_sheet_list(sheets, most=_LISTED)}）。"
+                   f"请把{kind.noun}所在工作表的列名改为可识别的列名后重新读取。")
+            raise InputError(f"{path}：所选工作表{_quoted(sheet)}不像{kind.noun}（{kind.why_not(head.names, every=True)}；"
+                             f"{kind.listed(head.names)}）。{fix}")
+    if len(sheets) > 1:
+        notes.append(f"读取工作表{_quoted(sheet)}（按所选）")
+
+
 def _read_xlsx(path: Path, sheet, notes, aliases=None, field_map=None) -> tuple["pd.DataFrame", np.ndarray]:
     import pandas as pd
 
@@ -782,6 +859,8 @@ def _read_xlsx(path: Path, sheet, notes, aliases=None, field_map=None) -> tuple[
             sheet = _choose_sheet(path, book, aliases, notes, field_map)
         elif sheet not in sheets:
             raise InputError(f"{path}：没有名为 {sheet!r} 的工作表。现有：{_sheet_list(sheets)}。")
+        else:
+            _check_chosen_sheet(path, book, sheet, aliases, notes, field_map)
         # text cells are data: a project named "nan" or "NA" keeps its name (only empty cells are missing)
         raw = pd.read_excel(book, sheet_name=sheet, header=None, keep_default_na=False, na_values=[""])
     if raw.empty:
@@ -881,7 +960,8 @@ def _sheet_with_coordinates(path: Path, df, lines, encoding, notes):
     notes[:] = [n for n in notes if not n.startswith("工作簿有 ")]
     notes.append(f"第一个工作表“{sheets[0]}”没有坐标列，改读有坐标列的工作表“{hits[0]}”"
                  f"（共 {len(sheets)} 个工作表；可{FIX_LAYER}）")
-    notes.extend(sheet_notes)
+    # the sheet was chosen here, not by the user: not "（按所选）"
+    notes.extend(n for n in sheet_notes if not (n.startswith("读取工作表“") and n.endswith("（按所选）")))
     return df, lines
 
 

@@ -24,8 +24,10 @@ from ...industry import MAX_INDUSTRY_CHARS
 
 from ...errors import InputError as DcfInputError
 from ..errors import DeskError, RequestBody, error_responses
-from ..uploads import FORMATS_ZH, _display_name, pick_dataset, save_upload, server_paths_named, temp_folder
-from ..wording import form_of, worded
+from ..uploads import (FORMATS_ZH, _display_name, pick_dataset, result_file_name, save_upload, server_paths_named,
+                       temp_folder)
+from ...io.tables import sheet_to_read as sheet_read
+from ..wording import desk_wording, form_of, industry_column_message, worded
 
 router = APIRouter(prefix="/api")
 
@@ -582,7 +584,8 @@ def sheets(request: Request, file: UploadFile = File(..., description="工作簿
 @router.post("/site-check/batch", summary="批量核查（上传项目清单）", responses=error_responses(400, 413, 415, 422, 503))
 def site_check_batch(request: Request,
                      file: UploadFile = File(..., description="项目清单：CSV、XLSX、XLS、ODS 或矢量文件（每行一个场地）"),
-                     industry: str | None = Form(None, description="无行业列时全部行的行业"),
+                     industry: str | None = Form(None, description="行业列为空的行（文件无行业列时为全部行）按此行业核查；"
+                                                                     "不覆盖文件中已填的行业"),
                      crs: str | None = Form(None),
                      policy: list[str] | None = Form(
                          None, description="规划管理部门口径（plan_rules.json → office_policies），用于全部行；"
@@ -596,31 +599,42 @@ def site_check_batch(request: Request,
     ``xlsx_url`` downloads the table (formula-like text stays text)."""
     import dcf_spatial as dcf
 
+    from ...queries.site.batch import IndustryColumnMissing
+    from ...queries.site.check import NOT_PROJECT_ZH
+
     if industry:
         _industry_or_400(industry)
     chosen = _policy_form(policy)
     crs = crs_or_422(crs, path=request.url.path)
+    form = form_of(request.url.path)
     with temp_folder() as d:
         path = save_upload(file, d, limit_bytes=request.app.state.upload_limit)
+        shown = {str(path): _display_name(file.filename)}
         try:
             answer = dcf.check_batch(str(path), industry or None, crs=crs, record=request.app.state.record,
                                      policy=chosen, **({"layer": sheet} if sheet else {}))
+        except IndustryColumnMissing as exc:  # the CLI's explanation, with the fixes this page offers (QA round 10)
+            raise DeskError(422, industry_column_message(exc, names=shown)) from None
         except dcf.DcfError as exc:  # the message names the uploaded file, not the server's copy
-            raise worded(exc, form=form_of(request.url.path), names={str(path): _display_name(file.filename)}) from exc
+            raise worded(exc, form=form, names=shown) from exc
         out = d / "result.xlsx"
         answer.to_table(out)  # text cells as text, formula-like ones flagged (dcf_spatial.io.write)
         data = out.read_bytes()
+        read_sheet = sheet or sheet_read(path, aliases=("sites",))
+    # the file's name and sheet in the download's: a 2025 and a 2026 result saved side by side stay apart
+    download_name = result_file_name("核查结果", file.filename, read_sheet, ".xlsx")
     if format == "xlsx":
-        return Response(data, media_type=_XLSX, headers=_attachment("核查结果.xlsx"))
-    url = _keep_download(request, data, "核查结果.xlsx", _XLSX)
+        return Response(data, media_type=_XLSX, headers=_attachment(download_name))
+    url = _keep_download(request, data, download_name, _XLSX)
     counts: dict[str, int] = {}
     for r in answer.results:
-        key = r.get("verdict_zh") or "无法核查"
+        key = NOT_PROJECT_ZH if r.get("not_project") else r.get("verdict_zh") or "无法核查"
         counts[key] = counts.get(key, 0) + 1
     sites = answer.sites
     names = [str(v) if v == v and v is not None else "" for v in sites["name"]] if "name" in sites.columns \
         else [""] * len(answer.results)
-    notes = list(answer.notes)
+    # the page's words: its 「工作表」 and 「行业」 boxes, never a command-line option (QA round 10)
+    notes = [desk_wording(n, form=form, names=shown) for n in answer.notes]
     if answer.register_ids and len(answer.register_ids) > BATCH_RECORD_NOTE_ROWS:
         notes.insert(0, batch_record_note(len(answer.register_ids)))
     return JSONResponse(strict_json({"results": answer.to_dict(), "names": names, "counts": counts,
@@ -1025,7 +1039,9 @@ def _shown_paths(text: str, names: dict) -> str:
     return text
 
 
-def _start_audit(request, kind: str, uploads: dict, run) -> JSONResponse:
+def _start_audit(request, kind: str, uploads: dict, run, *, named_by=None) -> JSONResponse:
+    """Start audit ``run`` on the saved ``uploads`` as a background job. ``named_by`` = (upload key, sheet
+    chosen or None, alias group): the downloads' names carry that upload's name and the sheet read."""
     from ..wording import AUDIT_FORM
 
     jobs = request.app.state.jobs
@@ -1050,7 +1066,14 @@ def _start_audit(request, kind: str, uploads: dict, run) -> JSONResponse:
         job.step(0.7, "正在写出结果")
         res.write(job.folder / "out")
         job.step(0.9, "正在整理结果")
-        job.files = {Path(p).name: Path(p) for p in res.files.values() if Path(p).is_file()}
+        label, sheet = None, None
+        if named_by and named_by[0] in paths:
+            key, sheet, group = named_by
+            label = job.shown_names.get(str(paths[key]))
+            sheet = sheet or sheet_read(paths[key], aliases=group)
+        # idle_audit_供地台账_2025年.xlsx: two ledgers' (or two sheets') results saved side by side stay apart
+        job.files = {(result_file_name(Path(p).stem, label, sheet, Path(p).suffix) if label else Path(p).name): Path(p)
+                     for p in res.files.values() if Path(p).is_file()}
         job.summary = _audit_summary(res)
         job.geojson = _status_geojson(res)
 
@@ -1073,7 +1096,8 @@ def audit_idle(request: Request,
 
     day = _as_of(as_of)
     return _start_audit(request, "idle", {"parcels": parcels},
-                        lambda p: dcf.audit_idle(str(p["parcels"]), as_of=day, layer=sheet or None))
+                        lambda p: dcf.audit_idle(str(p["parcels"]), as_of=day, layer=sheet or None),
+                        named_by=("parcels", sheet or None, "parcels"))
 
 
 @router.post("/audit/efficiency", status_code=202, summary="亩产效益评价（后台任务）", responses=error_responses(400, 413, 415, 422))
@@ -1091,7 +1115,8 @@ def audit_efficiency(request: Request,
                         lambda p: dcf.audit_efficiency(str(p["enterprises"]),
                                                        parcels=str(p["parcels"]) if "parcels" in p else None,
                                                        as_of=day, layer=sheet or None,
-                                                       parcel_layer=parcel_sheet or None))
+                                                       parcel_layer=parcel_sheet or None),
+                        named_by=("enterprises", sheet or None, "enterprises"))
 
 
 @router.get("/jobs/{job_id}", summary="后台任务状态", responses=error_responses(404, 422))

@@ -86,7 +86,11 @@
       window.dcfLastBatch = j;
       rows = j.results.map(function (r, i) { return flatten(r, i, j.names); });
       var names = Object.keys(j.counts);
-      $('batch-counts').textContent = '共 ' + rows.length + ' 条（与清单相同，无一遗漏）：' +
+      // a 合计 row or footer is no project: counted apart, as the CLI's summary does (QA round 10)
+      var apart = j.counts['非项目行'] || 0;
+      $('batch-counts').textContent = (apart
+        ? '共 ' + rows.length + ' 行（其中 ' + (rows.length - apart) + ' 个项目、' + apart + ' 行非项目行），与清单相同，无一遗漏：'
+        : '共 ' + rows.length + ' 条（与清单相同，无一遗漏）：') +
         names.map(function (k) { return k + ' ' + j.counts[k] + ' 条'; }).join('，');
       var sel = $('verdict-filter');
       while (sel.options.length > 1) { sel.remove(1); }

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ... import settings
+from ... import _fixes, settings
 from ..._validate import clean_figures, figure_problem, figures_problems, location_problems
 from ...errors import InputError, clip
 from ...industry import resolve
 from ..land_indicators import FIGURE_FIELDS
+from .check import NOT_PROJECT_PREFIX
 
 logger = logging.getLogger(__name__)
 
@@ -148,12 +149,14 @@ def read_batch(path, *, crs=None, default_industry: str | None = None, layer=Non
     gdf, _ = read_rows_maybe_without_coordinates(path, crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy,
                                                  field_map=field_map, aliases=("sites",),
                                                  require_address=True, as_points=as_points)
+    # a 合计 row or footer is no project: not placed, never counted as 位置不明 nor as a row without industry
+    not_project = _not_project_mask(gdf)
     if ADDRESS_COLUMN in gdf.columns:
         # rows without coordinates are placed by the most specific name in 建设地点/项目位置/项目地址
-        gdf, place_notes = place_rows(gdf, store=store)
+        gdf, place_notes = place_rows(gdf, store=store, skip=not_project, skip_word="项目")
         gdf.attrs["read_notes"] = list(gdf.attrs.get("read_notes", [])) + place_notes
     row_numbers, row_kind = _source_rows(gdf, path)
-    extra_notes = _industry_column_notes(gdf, path, default_industry)
+    extra_notes = _industry_column_notes(gdf, path, default_industry, skip=not_project)
     out = batch_rows(gdf, default_industry, row_numbers=row_numbers, row_kind=row_kind, extra_notes=extra_notes,
                      discs=discs)
     logger.info("Read %d batch rows from %s", len(gdf), path)
@@ -299,6 +302,26 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
     return gdf, industries, figures, errors, list(gdf.attrs.get("read_notes", [])) + list(extra_notes or []), flags
 
 
+def _not_project_mask(gdf):
+    """The rows of a list read but not yet placed that are its 合计 row or a footer (:func:`_ledger_lines`
+    of the rows without geometry, without an industry and without a place name: a list placed by name
+    has thousands of rows without coordinates, each not looked at cell by cell)."""
+    import shapely
+
+    from ...places import ADDRESS_COLUMN
+
+    n = len(gdf)
+    empty = shapely.is_missing(gdf.geometry.values) | shapely.is_empty(gdf.geometry.values)
+    blank = np.ones(n, dtype=bool)
+    for f in (*INDUSTRY_FIELDS, ADDRESS_COLUMN):
+        if f in gdf.columns:
+            blank &= ~gdf[f].astype("string").str.strip().fillna("").ne("").to_numpy(dtype=bool)
+    found = _ledger_lines(gdf, [bool(empty[i] and blank[i]) for i in range(n)])
+    mask = np.zeros(n, dtype=bool)
+    mask[list(found)] = True
+    return mask
+
+
 def _ledger_lines(gdf, candidates) -> dict[int, str]:
     """The rows of a project list that are its total row (合计/小计) or a footer (制表人：…, 填表日期：…):
     a row without a place and without an industry, one of whose cells is such a text
@@ -317,7 +340,7 @@ def _ledger_lines(gdf, candidates) -> dict[int, str]:
             v = gdf[c].iat[i]
             kind = ledger_line_kind(v)
             if kind:
-                found[i] = (f"非项目行（合计/表尾）：“{sources.get(c, c)}”列为“{str(v).strip()}”，是表格的{kind}，"
+                found[i] = (f"{NOT_PROJECT_PREFIX}：“{sources.get(c, c)}”列为“{str(v).strip()}”，是表格的{kind}，"
                             "不是一个项目：未核查，不计入任何项目的结论。")
                 break
     return found
@@ -499,10 +522,11 @@ def _small_attrs_view(sites):
 INDUSTRY_FIELDS = ("industry", "industry_code")
 
 
-def _industry_column_notes(gdf, path, default_industry) -> list[str]:
+def _industry_column_notes(gdf, path, default_industry, *, skip=None) -> list[str]:
     """Is there an industry to check each row against? Raise when no row can have one (no column
     recognised, or the column empty throughout, and no ``default_industry``): a results file of
-    100 % 无法核查 tells the planner nothing. With a default, say how it was used."""
+    100 % 无法核查 tells the planner nothing. With a default, say how it was used. ``skip``: the rows that
+    are no project (a 合计 row, a footer: :func:`_not_project_mask`), not counted."""
     from ... import io as dcf_io
 
     n = len(gdf)
@@ -510,11 +534,19 @@ def _industry_column_notes(gdf, path, default_industry) -> list[str]:
     filled = np.zeros(n, dtype=bool)
     for f in present:
         filled |= gdf[f].astype("string").str.strip().fillna("").ne("").to_numpy(dtype=bool)
+    skip = np.zeros(n, dtype=bool) if skip is None else np.asarray(skip, dtype=bool)
     if default_industry is not None and str(default_industry).strip():
+        given = f"{_fixes.DEFAULT_INDUSTRY} {default_industry} 核查"
+        rows = int((~skip).sum())
         if not present:
-            return [f"文件中没有可识别的行业列，全部 {n} 行按 --industry {default_industry} 核查"]
-        if (~filled).any():
-            return [f"{int((~filled).sum())} 行行业为空，按 --industry {default_industry} 核查"]
+            # a column that reads as industries is named: every row checked as one industry is then
+            # most likely not what was meant (QA round 10: cement and chemical projects checked as 轴承)
+            guess = _industry_like_column(gdf, _original_columns(gdf))
+            also = (f"（注意：列“{guess}”的内容像行业，如 {'、'.join(_sample_values(gdf[guess], 3))}；"
+                    f"要逐行按该列核查，请用{_fixes.FIELD_MAP} industry={guess} 指定）") if guess else ""
+            return [f"文件中没有可识别的行业列，全部 {rows} 行{given}{also}"]
+        if (~filled & ~skip).any():
+            return [f"{int((~filled & ~skip).sum())} 行行业为空，{given}（其他行按文件中的行业列）"]
         return []
     if filled.any() or n == 0:
         return []
@@ -583,9 +615,13 @@ def _sample_values(series, k: int) -> list[str]:
     return list(dict.fromkeys(v for v in vals if v))[:k]
 
 
+#: rows looked at to guess an industry column (a batch of a million rows is not read through for a hint)
+_GUESS_ROWS = 10_000
+
+
 def _industry_like_column(gdf, columns) -> str | None:
     """The text column whose values most often resolve to an industry (≥ 60 % of up to 30 distinct
-    values), to name in the message; ``None`` when no column looks like one."""
+    values among its first :data:`_GUESS_ROWS` rows), to name in the message; ``None`` when no column looks like one."""
     import pandas as pd
 
     from ... import io as dcf_io
@@ -600,7 +636,7 @@ def _industry_like_column(gdf, columns) -> str | None:
     for c in columns:
         if dcf_io._norm(c) in known or pd.api.types.is_numeric_dtype(gdf[c]):
             continue
-        vals = _sample_values(gdf[c], 30)
+        vals = _sample_values(gdf[c].iloc[:_GUESS_ROWS], 30)
         if not vals:
             continue
         share = sum(_resolves(v) for v in vals) / len(vals)

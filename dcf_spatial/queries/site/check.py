@@ -18,6 +18,10 @@ from .rules import evaluate
 
 logger = logging.getLogger(__name__)
 
+#: a batch row that is the list's 合计 row or a footer (制表人：…): its verdict word, and how its reason begins
+NOT_PROJECT_ZH = "非项目行"
+NOT_PROJECT_PREFIX = NOT_PROJECT_ZH + "（合计/表尾）"
+
 
 def site_result(site, industry, *, figures: dict | None = None, context: PlanContext | None = None,
                store=None, capacity_replacement: bool = False, catalogue_class: str | None = None,
@@ -167,6 +171,8 @@ def site_results(sites, industries, *, figures=None, context: PlanContext | None
     for i in range(n):
         if errors[i]:
             out[i] = {**where(i), "status": "error", "error": errors[i]}
+            if str(errors[i]).startswith(NOT_PROJECT_PREFIX):  # a 合计 row or footer: counted apart, not 无法核查
+                out[i]["not_project"] = True
             continue
         g = geoms_w[i]
         if g is None or shapely.is_empty(g):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from ... import plan
-from .check import row_label
+from .check import NOT_PROJECT_ZH, row_label
 from .rules import fmt_share
 
 
@@ -18,12 +18,13 @@ RESULT_COLUMNS_ZH = {
     "reasons": "判定理由", "indicators": "用地控制指标", "provenance_note": "数据说明",
     "location_method": "定位方式",
 }
-STATUS_ZH = {"ok": "已核查", "error": "无法核查"}
+STATUS_ZH = {"ok": "已核查", "error": "无法核查", "not_project": "未核查（非项目行）"}
 
 
 def original_columns(gdf) -> list:
     """A frame's own columns when the reader did not list them: without the geometry, the reader's
-    issue column and the canonical columns the ``sites`` aliases added beside the originals.
+    issue column, the canonical columns the ``sites`` aliases added beside the originals and the columns
+    placing a row by name added (``location_method``, ``place_*``: never listed as the file's, QA round 10).
 
     Examples
     --------
@@ -34,8 +35,9 @@ def original_columns(gdf) -> list:
 
     geometry = getattr(gdf, "geometry", None)
     from ...io.tables import GEOMETRY_FROM_COLUMN
+    from ...places import PLACE_COLUMNS
 
-    added = set(dcf_io.alias_table()["groups"]["sites"]) | {dcf_io.ISSUE_COLUMN, GEOMETRY_FROM_COLUMN}
+    added = set(dcf_io.alias_table()["groups"]["sites"]) | {dcf_io.ISSUE_COLUMN, GEOMETRY_FROM_COLUMN, *PLACE_COLUMNS}
     if geometry is not None:
         added.add(geometry.name)
     return [c for c in gdf.columns if c not in added and not str(c).endswith("__original")]
@@ -236,6 +238,8 @@ def results_table(results: list[dict]):
                 "indicators": "；".join(f"{x['name_zh']}:{x['status_zh']}" for x in r["indicators"]),
                 "provenance_note": r["provenance"]["note_zh"],
             })
+        elif r.get("not_project"):  # the list's 合计 row or a footer: counted apart (QA round 10)
+            row.update({"status": "not_project", "verdict": None, "verdict_zh": NOT_PROJECT_ZH})
         else:
             row.update({"verdict": None, "verdict_zh": "无法核查"})
         rows.append(row)
