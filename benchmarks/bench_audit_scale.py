@@ -185,7 +185,7 @@ def e2e(sizes: list[int], tile: int | None, data: str | None = None, baseline: s
     print(f"\n闲置土地审计端到端 vs 箭头读取 idle audit end to end vs arrow read (合成数据: {data_kind}; zone layers 示意; "
           f"load average at the start {load_start[0]:.1f}, at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
           f"on {os.cpu_count()} cores; the writes of the complete list, the workbook and the map overlap (threads; "
-          "from 10⁵ parcels on the workbook in a child process, its memory and CPU counted in the tree's), "
+          "from 5·10⁵ parcels on the workbook in a child process, its memory and CPU counted in the tree's), "
           "so their step times are each from the write's start)")
     print("| parcels | code (load at its start) | read_file(use_arrow): wall / peak | audit end to end: wall / peak "
           "| ratio (wall; CPU of the "

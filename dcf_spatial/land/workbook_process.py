@@ -24,9 +24,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-#: the single engine writes its idle workbook in a child process from this many parcels on; below
-#: it the child's start (~0.5 s of CPU) and the hand-over cost more than the overlap saves
-MIN_ROWS = 100_000
+#: the single engine writes its idle workbook in a child process from this many parcels on. The
+#: workbook is about as long from 10⁵ parcels on (its list is capped), the complete list grows with
+#: the parcels: at 10⁵ the child's start (~0.5 s of CPU) and the hand-over cost more than the
+#: overlap saves (8.1–8.6 s in process vs 9.4 s, 2026-12-07), at 10⁶ the workbook is the longest write
+MIN_ROWS = 500_000
 
 _LEN = struct.Struct("<Q")
 
