@@ -13,7 +13,7 @@ checkout (``git worktree add /tmp/base main``; its package put first on ``PYTHON
 this one's, on the same file: before and after in one run, each row with the load at its start.
 ``--data DIR`` keeps the generated GeoPackages there and reuses them. ``--repeat N``: N such rounds
 (read → audit → baseline), a row each; on a shared machine take the best round. Peak memory and
-CPU are those of the child's whole process tree (the audit's workbook process included).
+CPU are those of the child's whole process tree (any process the audit starts included).
 
 For each size N, generated parcels (合成数据: the seeded sample district of ``dcf sample``, every
 row its own parcel — ids, geometry, dates, areas, prices drawn per row, as in a real 供地 ledger;
@@ -184,8 +184,7 @@ def e2e(sizes: list[int], tile: int | None, data: str | None = None, baseline: s
                  else "every parcel distinct")
     print(f"\n闲置土地审计端到端 vs 箭头读取 idle audit end to end vs arrow read (合成数据: {data_kind}; zone layers 示意; "
           f"load average at the start {load_start[0]:.1f}, at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
-          f"on {os.cpu_count()} cores; the writes of the complete list, the workbook and the map overlap (threads; "
-          "from 5·10⁵ parcels on the workbook in a child process, its memory and CPU counted in the tree's), "
+          f"on {os.cpu_count()} cores; the writes of the complete list, the workbook and the map overlap in threads, "
           "so their step times are each from the write's start)")
     print("| parcels | code (load at its start) | read_file(use_arrow): wall / peak | audit end to end: wall / peak "
           "| ratio (wall; CPU of the "

@@ -222,9 +222,8 @@ class _Workbook:
     at 10⁵–10⁶ parcels the workbook would otherwise dominate the audit's run time.
     """
 
-    def __init__(self, path: Path, process=None):
+    def __init__(self, path: Path):
         self.path = path
-        self.process = process  # a WorkbookProcess: the file is written there (see __exit__)
         self.sheets: list[tuple[str, pd.DataFrame]] = []
         self.header_row: dict[str, int] = {}
         self.merge: dict[str, list] = {}
@@ -236,11 +235,9 @@ class _Workbook:
     def __enter__(self):
         return self
 
-    def add(self, name: str, frame: pd.DataFrame, *, header_note: str | None = None, autofilter: bool = False,
-            at: int | None = None) -> None:
+    def add(self, name: str, frame: pd.DataFrame, *, header_note: str | None = None, autofilter: bool = False) -> None:
         """Add ``frame`` as one or more sheets (``name``, ``name_2`` …) within the xlsx row limit;
-        ``autofilter``: a filter on the header row of each; ``at``: the position of its (first) sheet
-        in the workbook (default: after those added so far)."""
+        ``autofilter``: a filter on the header row of each."""
         start = 1 if header_note else 0
         per_sheet = EXCEL_MAX_ROWS - 1 - start
         chunks = max(1, int(np.ceil(len(frame) / per_sheet)))
@@ -253,11 +250,7 @@ class _Workbook:
             self.replaced += n_bad
             if part.empty:  # keep the header row of an empty table
                 part = pd.DataFrame({c: pd.Series([], dtype=object) for c in frame.columns})
-            self.sheets.insert(len(self.sheets) if at is None else at + i, (sheet, part))
-            if self.process is not None and len(part) >= HAND_OVER_MIN_ROWS:
-                # a long sheet goes to the writing process now: it takes it in while this one makes the rest
-                self.process.send_sheet(sheet, part)
-                self.sheets[len(self.sheets) - 1 if at is None else at + i] = (sheet, None)
+            self.sheets.append((sheet, part))
             if len(part) <= INTEGER_REWRITE_MAX_ROWS:
                 self.integer_columns[sheet] = [j for j, c in enumerate(part.columns)
                                                if pd.api.types.is_integer_dtype(part[c].dtype)]
@@ -270,37 +263,21 @@ class _Workbook:
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is None:
+            import rustpy_xlsxwriter
+
             if self.replaced:  # say so where the reader looks for how the workbook was made
                 note = (f"{self.replaced} 个文本单元格含 Excel 单元格不能保存的控制字符（如 NUL），"
                         "已替换为 �（U+FFFD）（仅本工作簿如此）。")
                 self.sheets = [(name, pd.concat([f, pd.DataFrame({"说明": [note]})], ignore_index=True))
                                if name == "说明" and list(f.columns) == ["说明"] else (name, f)
                                for name, f in self.sheets]
-            options = {"header_row": self.header_row or None, "merge_ranges": self.merge or None,
-                       "freeze_panes": self.freeze or None, "autofilter": self.autofilter or None}
-            integers = [self.integer_columns.get(name, []) for name, _ in self.sheets]
-            if self.process is not None:
-                # handed to a process of its own (the writer holds the GIL): the caller waits for it
-                # (WorkbookProcess.wait) before the file is read
-                self.process.submit(self.path, self.sheets, options, integers)
-            else:
-                write_book(self.path, self.sheets, options, integers)
-            self.sheets = []
+
+            rustpy_xlsxwriter.write_worksheets(self.sheets, str(self.path), header_row=self.header_row or None,
+                                               merge_ranges=self.merge or None, freeze_panes=self.freeze or None,
+                                               autofilter=self.autofilter or None, bold_headers=True)
+            _integers_written_as_integers(self.path, [self.integer_columns.get(name, []) for name, _ in self.sheets])
         return False
 
-
-def write_book(path: Path, sheets: list, options: dict, integer_columns: list) -> None:
-    """Write collected sheets as the workbook ``path`` (in this process or in a
-    :mod:`~dcf_spatial.land.workbook_process`: the same file either way)."""
-    import rustpy_xlsxwriter
-
-    rustpy_xlsxwriter.write_worksheets(sheets, str(path), bold_headers=True, **options)
-    _integers_written_as_integers(path, integer_columns)
-
-
-#: a sheet of this many rows is handed to a writing process (``_Workbook(process=…)``) as soon as it
-#: is added; shorter ones go with the last message (the 说明 sheet may still change then)
-HAND_OVER_MIN_ROWS = 1_000
 
 #: sheets up to this many rows get their integer cells rewritten (:func:`_integers_written_as_integers`);
 #: the summaries always qualify (a row per zone, status or class), a longer list keeps the writer's ``3.0``
@@ -429,13 +406,13 @@ def _control_characters_replaced(frame: pd.DataFrame) -> tuple[pd.DataFrame, int
     return out, n
 
 
-def _workbook(path: Path, process=None) -> _Workbook:
-    return _Workbook(path, process)
+def _workbook(path: Path) -> _Workbook:
+    return _Workbook(path)
 
 
 def _write_sheet(book: _Workbook, frame: pd.DataFrame, name: str, *, header_note: str | None = None,
-                 autofilter: bool = False, at: int | None = None) -> None:
-    book.add(name, frame, header_note=header_note, autofilter=autofilter, at=at)
+                 autofilter: bool = False) -> None:
+    book.add(name, frame, header_note=header_note, autofilter=autofilter)
 
 
 def _notes_sheet(book: _Workbook, notes: list[str]) -> None:
@@ -755,20 +732,15 @@ def source_zh(source: str) -> str:
     return f"由 {m['script']} 依据 {m['inputs']} 中的资料生成（{provs}）"
 
 
-def write_idle_workbook(path, *, by_status: pd.DataFrame | None = None, summaries: dict[str, pd.DataFrame] | None = None,
-                        listed: pd.DataFrame, list_note: str, rejected: pd.DataFrame, n_rejected: int, n_total: int,
-                        notes: list[str], max_list_rows: int, data_note: str, where: str = GPKG_WHERE, process=None,
-                        tables=None) -> Path:
+def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, pd.DataFrame], listed: pd.DataFrame,
+                        list_note: str, rejected: pd.DataFrame, n_rejected: int, n_total: int, notes: list[str],
+                        max_list_rows: int, data_note: str, where: str = GPKG_WHERE) -> Path:
     """The idle-audit workbook from tables already made; both engines write through this.
 
     ``by_status``: :func:`status_table` of all parcels; ``summaries``: ``summarize(…, by=[key])`` of
     all parcels per key (``township_zh``, ``cluster_zh``, ``park_zh``); ``listed``/``rejected``:
     the rows of 宗地清单 and 问题记录 (:func:`rejected_rows`; at most ``max_list_rows`` each;
-    ``n_rejected`` such rows in all); ``where``: where the complete list is; ``process``: a
-    :class:`~dcf_spatial.land.workbook_process.WorkbookProcess` that writes the file (the caller
-    then waits for it before reading the file), else it is written here; ``tables``: instead of
-    ``by_status`` and ``summaries``, a callable returning them, called once the two lists are made
-    (the lists, the largest sheets, then reach the writing process while the summaries are made).
+    ``n_rejected`` such rows in all); ``where``: where the complete list is.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -779,21 +751,8 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame | None = None, summarie
     once = ("宗地数、面积与闲置费每宗只计一次：同一宗地代码有多条记录的，只计原表中的第一条"
             "（其余各条仍列在清单中，“计入汇总”为否）。")
     notes.append(once)
-    with _workbook(path, process) as writer:
+    with _workbook(path) as writer:
         _notes_sheet(writer, notes)
-        # the lists first, the summaries then put before them (the workbook's order is 说明, the
-        # summaries, 宗地清单, 问题记录, whichever is made first)
-        list_cols = {c: IDLE_COLUMNS_ZH[c] for c in EXCEL_LIST_COLUMNS}
-        # the lists filtered on their header row, as the batch's result sheet (a clerk filters by 审计结论, 镇街 …)
-        _write_sheet(writer, _excel_frame(_methods_zh(listed), list_cols), "宗地清单", header_note=list_note + data_note,
-                     autofilter=True)
-        _write_sheet(writer, _excel_frame(_methods_zh(rejected), list_cols), "问题记录",
-                     header_note="数据不足（缺少判定所需字段）或有数据问题的记录（重复宗地代码、无法识别的日期或数值、无效地类编码、"
-                                 "信用代码校验失败、无几何图形等）与逾期动工待核查的记录，请核实补正；均未删除、未合并。" + data_note,
-                     autofilter=True)
-        if tables is not None:
-            by_status, summaries = tables()
-        at = 1  # after 说明
         by_status = status_rows(by_status)
         parcels = (by_status["status"] != "not_a_parcel").to_numpy()   # a 合计/表尾 row is no parcel of the total
         total = pd.DataFrame([{"status": "total", "status_zh": "合计", "count": int(by_status["count"][parcels].sum()),
@@ -807,13 +766,20 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame | None = None, summarie
                                                       "area_mu": "面积（亩）",
                                                       "area_unknown": "面积不明（宗；未计入面积）",
                                                       "fee_wan": "土地闲置费（万元；含潜在金额）"}),
-                     "汇总_按状态", header_note=once + data_note, at=at)
+                     "汇总_按状态", header_note=once + data_note)
         for key, sheet in (("township_zh", "汇总_按镇街"), ("cluster_zh", "汇总_按集聚区"), ("park_zh", "汇总_按园区")):
             if key in summaries:
-                at += 1
                 _write_sheet(writer, _excel_frame(fee_cells(_with_total(summaries[key], key)),
                                                   {key: SUMMARY_KEYS_ZH[key], **SUMMARY_COLUMNS_ZH}),
-                             sheet, header_note=once + data_note, at=at)
+                             sheet, header_note=once + data_note)
+        list_cols = {c: IDLE_COLUMNS_ZH[c] for c in EXCEL_LIST_COLUMNS}
+        # the lists filtered on their header row, as the batch's result sheet (a clerk filters by 审计结论, 镇街 …)
+        _write_sheet(writer, _excel_frame(_methods_zh(listed), list_cols), "宗地清单", header_note=list_note + data_note,
+                     autofilter=True)
+        _write_sheet(writer, _excel_frame(_methods_zh(rejected), list_cols), "问题记录",
+                     header_note="数据不足（缺少判定所需字段）或有数据问题的记录（重复宗地代码、无法识别的日期或数值、无效地类编码、"
+                                 "信用代码校验失败、无几何图形等）与逾期动工待核查的记录，请核实补正；均未删除、未合并。" + data_note,
+                     autofilter=True)
     logger.info("Wrote idle-audit workbook %s (%d parcels listed of %d; %d with problems)",
                 path, len(listed), n_total, n_rejected)
     return path

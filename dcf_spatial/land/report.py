@@ -43,41 +43,6 @@ def summaries_ready(result) -> None:
         pending()
 
 
-#: the libraries the map imports (folium and its templates, the fonts' subsetter, the colours),
-#: imported ahead by :func:`import_writers_ahead`; none of them is imported by the reading, which runs
-#: meanwhile (two threads importing modules that import each other could stop each other)
-WRITER_MODULES = ("folium", "branca.element", "jinja2", "matplotlib.colors", "fontTools.ttLib", "fontTools.subset",
-                  "fontTools.varLib.instancer")
-
-
-def import_writers_ahead() -> None:
-    """Import the map's libraries in a daemon thread now (a second, idle core while the input is
-    read), not in the writes' threads, where their ~1 s of imports (Python code: the GIL held) ran
-    beside the complete list's and the workbook's; an import that fails is left to the writer (it
-    says so where it imports). Safe to call more than once; nothing is started twice.
-
-    Examples
-    --------
-    >>> import_writers_ahead()
-    """
-    import importlib
-    import sys
-    import threading
-
-    todo = [m for m in WRITER_MODULES if m not in sys.modules]
-    if not todo or any(t.name == "dcf-import-ahead" for t in threading.enumerate()):
-        return
-
-    def run():
-        for name in todo:
-            try:
-                importlib.import_module(name)
-            except Exception:  # noqa: BLE001 — the writer imports it again and reports the failure
-                pass
-
-    threading.Thread(target=run, name="dcf-import-ahead", daemon=True).start()
-
-
 def planned_outputs(kind: str, engine: str, folder, *, parcels: bool = True, map: bool = True,
                     gpkg: bool = False) -> list[Path]:
     """Every path an audit of ``kind`` run by ``engine`` writes into ``folder`` (GeoParquet folders included).
@@ -266,24 +231,13 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -
     # frame; nothing is written to the frame while they run.
     from concurrent.futures import ThreadPoolExecutor
 
-    from .workbook_process import MIN_ROWS, WorkbookProcess
-
-    # a large audit's workbook is written by a process of its own (its writer holds the GIL, so in
-    # this thread it ran one at a time with the other two): started first, its imports overlap the
-    # making of the lists; the sheets are made here as before and handed over, the two lists as soon
-    # as they are made (the child takes them in while the summaries are made; the same file either way)
-    book_proc = WorkbookProcess.start() if len(r) >= MIN_ROWS else None
-    def summaries():  # left to here by the single engine: made beside the complete list and the lists
-        summaries_ready(result)
-        t["summaries"] = time.perf_counter()
-
-    pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="dcf-write")
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dcf-write")
     pending = pool.submit(complete_list)
     map_pending = pool.submit(parcel_map) if map else None
-    # in a third thread (numpy and arrow, GIL mostly released) while this one makes the two lists:
-    # the workbook, whose writing process waits for every sheet, is handed over sooner
-    summaries_pending = pool.submit(summaries)
     try:
+        summaries_ready(result)  # left to here by the single engine: made beside the complete list
+        t["summaries"] = time.perf_counter()
+        args = _idle_workbook_args(result)
         # only the workbook's columns, and only for the rows it lists: the rows are picked from the
         # three columns that decide them, then taken (a selection of ~20 columns over every parcel
         # first was ~170 MB more at the peak at 10⁶ parcels; the same rows and values either way)
@@ -295,24 +249,14 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -
         bad = np.flatnonzero(outputs.rejected_rows(keys))
         rejected = _rows_of(r, bad[:max_rows], slim_cols)
         del keys, pos
-
-        def tables():  # called by the workbook once its two lists are made (and handed over)
-            summaries_pending.result()
-            return result.summaries["status"], _idle_workbook_args(result)["summaries"]
-
-        outputs.write_idle_workbook(files["excel"], tables=tables, listed=listed, list_note=note, rejected=rejected,
-                                    n_rejected=len(bad), n_total=len(r), notes=result.notes, max_list_rows=max_rows,
-                                    data_note=outputs.sheet_note(result.layers_used, short_synthetic(r) + "。"),
-                                    process=book_proc)
+        outputs.write_idle_workbook(files["excel"], by_status=result.summaries["status"], listed=listed,
+                                    list_note=note, rejected=rejected, n_rejected=len(bad),
+                                    n_total=len(r), data_note=outputs.sheet_note(result.layers_used,
+                                                                                short_synthetic(r) + "。"), **args)
         del listed, rejected, bad
-        if book_proc is not None:
-            release_memory()  # the sheets, handed over: not held beside the other writes
-            book_proc.wait()  # this thread waits without the GIL: the other writes run meanwhile
         hash_written(files["excel"])
         t["excel"] = time.perf_counter()
     finally:
-        if book_proc is not None:
-            book_proc.close()  # ended if the workbook was never handed over (an error above)
         pool.shutdown(wait=True)  # the staging folder is not removed under a writing thread
     pending.result()  # its error, if it failed
     if map_pending is not None and map_pending.result() is None:

@@ -114,11 +114,6 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
 
         # the input's sha256 for the manifest, on the second core while this one reads (idle then)
         hash_ahead(parcels)
-        if write is not None:
-            from .report import import_writers_ahead
-
-            # the map's and the files' libraries imported there too, not in the writes' threads later
-            import_writers_ahead()
         rows = read_parcel_rows(parcels, crs=crs, layer=layer, field_map=field_map, encoding=encoding,
                                 swap_xy=swap_xy, store=store)
         source = str(parcels)
