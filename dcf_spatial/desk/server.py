@@ -112,6 +112,8 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
         threading.Thread(target=_open, daemon=True).start()
     from ..store.backends.gpkg_wal import desk_wal
 
+    from .stop import stop_on_signals
+
     stop_on_signals(server)
     try:
         with desk_wal(store, enabled=record):   # register commits in WAL while the desk runs (see gpkg_wal)
@@ -120,24 +122,6 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
         app.state.jobs.close()
         if app.state.access_log is not None:
             app.state.access_log.close()
-
-
-def stop_on_signals(server) -> None:
-    """SIGTERM and Ctrl+C (SIGINT) stop ``server`` (a ``uvicorn.Server``) and let the desk clean up after it.
-
-    uvicorn handles both while it serves and, once it has shut down, raises the signal again for the
-    handler it found installed: Python's default ones then killed the process (SIGTERM) or raised
-    KeyboardInterrupt (a traceback) before the desk's cleanup — the jobs' folders stayed in /tmp, the
-    store stayed in WAL mode, a worker's register rows being written were not waited for (break 12).
-    This handler, installed first, stops the server when a signal comes before it serves and does
-    nothing after (the cleanup follows ``server.run()`` / ``serve()`` returning)."""
-    import signal
-
-    def stop(signum, frame):
-        server.should_exit = True
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, stop)
 
 
 def _url(host: str, port: int, token: str | None) -> str:

@@ -374,7 +374,7 @@ def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, p
 
     threading.Thread(target=watch, name="dcf-desk-watch", daemon=True).start()
 
-    from .server import stop_on_signals
+    from .stop import stop_on_signals
 
     stop_on_signals(server)
 
