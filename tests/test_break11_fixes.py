@@ -20,6 +20,7 @@ from click.testing import CliRunner
 import dcf_spatial as dcf
 from dcf_spatial.cli.main import cli
 from dcf_spatial.errors import InputError
+from _workbooks import hide_every_sheet
 from test_site_input_lines import CORNERS, INNER, MU, X0, Y0, _cad, _lwpolyline
 
 ENCRYPTED = Path(__file__).parent / "files" / "password_pw123.xlsx"   # an .xlsx saved with the open password pw123
@@ -146,22 +147,13 @@ def test_a_typed_coordinate_wins_over_a_file_of_that_name(tmp_path, monkeypatch)
 # ---- 5. a workbook whose sheets are all hidden --------------------------------------------------------
 
 def test_a_workbook_of_hidden_sheets_says_it_read_a_hidden_one(tmp_path):
-    import zipfile
-
     made = tmp_path / "made.xlsx"
     rows = pd.DataFrame({"项目名称": ["甲"], "经度": [115.7612], "纬度": [36.4475], "行业": ["轴承"]})
     with pd.ExcelWriter(made, engine="openpyxl") as xl:
         rows.to_excel(xl, sheet_name="隐藏清单", index=False)
         rows.to_excel(xl, sheet_name="隐藏2", index=False)
         xl.book["隐藏2"].sheet_state = "veryHidden"
-    # openpyxl will not write a workbook without a visible sheet; Excel (and a hand-edited file) does
-    path = tmp_path / "hidden.xlsx"
-    with zipfile.ZipFile(made) as src, zipfile.ZipFile(path, "w") as dst:
-        for name in src.namelist():
-            data = src.read(name)
-            if name == "xl/workbook.xml":
-                data = data.replace(b'state="visible"', b'state="hidden"')
-            dst.writestr(name, data)
+    path = hide_every_sheet(made, tmp_path / "hidden.xlsx")
     answer = dcf.check_batch(str(path))
     note = next(n for n in answer.notes if "个工作表" in n)
     assert "均为隐藏工作表" in note and "读取“隐藏清单”" in note

@@ -9,7 +9,6 @@ those of a batch of projects (项目名称, 坐落, 行业), placed by the plan'
 
 from __future__ import annotations
 
-import zipfile
 
 import openpyxl
 import pandas as pd
@@ -23,6 +22,7 @@ from dcf_spatial import settings
 from dcf_spatial.cli.audit import must_show
 from dcf_spatial.cli.main import cli
 from dcf_spatial.errors import DcfError, InputError
+from _workbooks import hide_every_sheet, write_book as _book
 
 LEDGER = ["宗地编号", "受让单位", "坐落", "土地用途", "面积(亩)", "约定开工日期", "实际开工日期"]
 PARCELS = [["DCF-1", "甲公司", "郑家镇", "工业用地", 10, "2019-01-01", None],
@@ -32,22 +32,6 @@ LIST = ["项目名称", "坐落", "行业"]
 PROJECTS = [["轴承保持架项目", "郑家镇", "轴承保持架"], ["食用菌大棚", "沙镇镇", "食用菌种植"],
             ["冷链仓库", "侯营镇", "冷链物流"], ["机加工车间", "郑家镇", "轴承保持架"]]
 NOTE = [["填表说明：本表由系统导出，请勿改动表头"]]
-
-
-def _book(path, sheets: dict, hidden=(), very_hidden=()):
-    """A workbook of ``{name: rows}`` in order; ``hidden`` / ``very_hidden`` name hidden sheets."""
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for r in rows:
-            ws.append(r)
-        if name in hidden:
-            ws.sheet_state = "hidden"
-        if name in very_hidden:
-            ws.sheet_state = "veryHidden"
-    wb.save(path)
-    return path
 
 
 def _sheet_note(notes) -> str:
@@ -167,14 +151,7 @@ def test_a_header_below_the_rows_searched_is_said_never_a_sheet_that_fails(tmp_p
 
 def test_the_audit_console_prints_that_a_hidden_sheet_was_read(tmp_path):
     made = _book(tmp_path / "made.xlsx", {"说明": NOTE, "台账": [LEDGER, *PARCELS]})
-    # openpyxl will not write a workbook without a visible sheet; Excel (and a hand-edited file) does
-    path = tmp_path / "hidden.xlsx"
-    with zipfile.ZipFile(made) as src, zipfile.ZipFile(path, "w") as dst:
-        for name in src.namelist():
-            data = src.read(name)
-            if name == "xl/workbook.xml":
-                data = data.replace(b'state="visible"', b'state="hidden"')
-            dst.writestr(name, data)
+    path = hide_every_sheet(made, tmp_path / "hidden.xlsx")
     res = _audit(path, tmp_path)
     assert res.exit_code == 0, res.output
     line = next(x for x in res.output.splitlines() if "工作簿有" in x)

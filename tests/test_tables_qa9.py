@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -25,24 +24,11 @@ from dcf_spatial.errors import DcfError, InputError
 from dcf_spatial.io.aliases import area_numbers
 from dcf_spatial.land import audit_idle
 from dcf_spatial.land.outputs import area_total_text, status_rows, status_table
+from _workbooks import write_book as _book
 
 HEADER = ["宗地编号", "受让单位", "坐落", "土地用途", "面积(亩)", "约定开工日期", "实际开工日期"]
 ROW_A = ["DCF-1", "甲公司", "郑家镇", "工业用地", 10, "2019-01-01", None]
 ROW_B = ["DCF-2", "乙公司", "沙镇镇", "工业用地", 20, "2019-03-01", None]
-
-
-def _book(path, sheets: dict, hidden=()):
-    """A workbook of ``{name: rows}`` in order; the names in ``hidden`` are hidden sheets."""
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for r in rows:
-            ws.append(r)
-        if name in hidden:
-            ws.sheet_state = "hidden"
-    wb.save(path)
-    return path
 
 
 # --- 1. long ids -------------------------------------------------------------------------------------
