@@ -677,7 +677,7 @@ def _choose_sheet(path: Path, book, aliases, notes, field_map=None) -> str:
         for s in visible:
             if s not in heads or s == chosen or s in also:
                 continue
-            skipped[s] = ("前 30 行只有单列的标题或说明，未找到表头" if heads[s].lost
+            skipped[s] = (f"前 {HEADER_ROWS} 行只有单列的标题或说明，未找到表头" if heads[s].lost
                           else kind.why_not(heads[s].names))
         if from_hidden:
             for s in also + [chosen]:
@@ -706,7 +706,7 @@ def _refuse(path, sheets, hidden, heads, kind, charts):
     shown = [s for s in sheets if s in heads]
     listing = "；".join(
         f"“{s if len(str(s)) <= 40 else str(s)[:40] + '…'}”（{'隐藏，' if s in hidden else ''}"
-        + ("前 30 行只有单列的标题或说明，未找到表头" if heads[s].lost else kind.listed(heads[s].names)) + "）"
+        + (f"前 {HEADER_ROWS} 行只有单列的标题或说明，未找到表头" if heads[s].lost else kind.listed(heads[s].names)) + "）"
         for s in shown[:_LISTED]) + (f" 等 {len(shown)} 个" if len(shown) > _LISTED else "")
     if charts:
         listing += f"；图表工作表{_sheet_list(list(charts), most=3)}（无表格）"

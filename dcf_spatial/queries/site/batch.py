@@ -312,14 +312,19 @@ def _not_project_mask(gdf):
 
     n = len(gdf)
     empty = shapely.is_missing(gdf.geometry.values) | shapely.is_empty(gdf.geometry.values)
-    blank = np.ones(n, dtype=bool)
-    for f in (*INDUSTRY_FIELDS, ADDRESS_COLUMN):
-        if f in gdf.columns:
-            blank &= ~gdf[f].astype("string").str.strip().fillna("").ne("").to_numpy(dtype=bool)
-    found = _ledger_lines(gdf, [bool(empty[i] and blank[i]) for i in range(n)])
+    found = _ledger_lines(gdf, (empty & ~_filled(gdf, (*INDUSTRY_FIELDS, ADDRESS_COLUMN))).tolist())
     mask = np.zeros(n, dtype=bool)
     mask[list(found)] = True
     return mask
+
+
+def _filled(gdf, fields) -> np.ndarray:
+    """Per row: whether any of ``fields`` (those present) holds text other than blanks."""
+    filled = np.zeros(len(gdf), dtype=bool)
+    for f in fields:
+        if f in gdf.columns:
+            filled |= gdf[f].astype("string").str.strip().fillna("").ne("").to_numpy(dtype=bool)
+    return filled
 
 
 def _ledger_lines(gdf, candidates) -> dict[int, str]:
@@ -531,9 +536,7 @@ def _industry_column_notes(gdf, path, default_industry, *, skip=None) -> list[st
 
     n = len(gdf)
     present = [f for f in INDUSTRY_FIELDS if f in gdf.columns]
-    filled = np.zeros(n, dtype=bool)
-    for f in present:
-        filled |= gdf[f].astype("string").str.strip().fillna("").ne("").to_numpy(dtype=bool)
+    filled = _filled(gdf, present)
     skip = np.zeros(n, dtype=bool) if skip is None else np.asarray(skip, dtype=bool)
     if default_industry is not None and str(default_industry).strip():
         given = f"{_fixes.DEFAULT_INDUSTRY} {default_industry} 核查"
