@@ -208,7 +208,7 @@ class _Guard:
 
 
 def create_app(store=None, *, token: str | None = None, upload_limit_mb: float = UPLOAD_LIMIT_MB,
-               job_workers: int = 2, record: bool = True, access_log: bool = False):
+               job_workers: int = 2, record: bool = True, access_log: bool = False, watch_catalog: bool = False):
     """The desk as an ASGI app (pages, static assets, HTTP API).
 
     Parameters
@@ -230,6 +230,10 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
         Log one line per request (client, method, path, status, time taken) to the
         ``dcf_spatial.desk.access`` logger, in batches every half second (:class:`AccessLog`);
         ``dcf serve`` turns it on in place of uvicorn's access log.
+    watch_catalog
+        Keep a PostGIS store's layer catalog between its changes, told by the database (one query less
+        per check: :mod:`dcf_spatial.store.backends.catalog_watch`); ``dcf serve`` turns it on for
+        the whole process.
 
     Returns
     -------
@@ -265,6 +269,10 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
                     "错误为 `{\"error\": \"中文说明\"}`。",
         docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
     )
+    if watch_catalog:
+        from ..store.backends import catalog_watch
+
+        catalog_watch.enable()
     app.state.store = store
     app.state.token = token
     app.state.upload_limit = int(upload_limit_mb * (1 << 20))

@@ -88,9 +88,10 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
         serve_workers(workers, host=host, port=port, url=url, open_browser=open_browser, pin_cpus=pin_cpus,
                       on_ready=None if on_start is None else (lambda: on_start(url, token, generated)),
                       app_kwargs={"store": store, "token": token, "upload_limit_mb": upload_limit_mb,
-                                  "record": record})
+                                  "record": record, "watch_catalog": True})
         return
-    app = create_app(store, token=token, upload_limit_mb=upload_limit_mb, record=record, access_log=True)
+    app = create_app(store, token=token, upload_limit_mb=upload_limit_mb, record=record, access_log=True,
+                     watch_catalog=True)
     from .app import console_access_log
 
     console_access_log()

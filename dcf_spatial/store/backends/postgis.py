@@ -25,6 +25,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from ...errors import InputError, about
+from . import catalog_watch
 from .names import CATALOG_COLUMNS, CATALOG_HISTORY_TABLE, CATALOG_TABLE, HISTORY_PREFIX, history_table, mask_url, remember_secret
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -68,12 +69,12 @@ def one_catalog_read():
 def fresh_catalog_reads():
     """Within this block the catalog is read anew, also inside :func:`one_catalog_read` (a register
     write compares the versions a check started from with the catalog as it is now)."""
-    outer = getattr(_ONE_READ, "rows", None)
-    _ONE_READ.rows = None
+    outer, outer_fresh = getattr(_ONE_READ, "rows", None), getattr(_ONE_READ, "fresh", False)
+    _ONE_READ.rows, _ONE_READ.fresh = None, True   # nor the rows a desk keeps between changes (catalog_watch)
     try:
         yield
     finally:
-        _ONE_READ.rows = outer
+        _ONE_READ.rows, _ONE_READ.fresh = outer, outer_fresh
 
 
 _OGR_TYPE = {
@@ -277,6 +278,8 @@ class PostgisStore:
             raise self.connection_lost(getattr(exc, "orig", exc)) from None
         finally:
             con.close()
+            if transaction:   # whatever it wrote is seen by this process's next catalog read at once
+                catalog_watch.forget(self)
 
     def _t(self, table: str) -> str:
         return f"{_q(self.schema)}.{_q(table)}"
@@ -304,6 +307,22 @@ class PostgisStore:
         con.execute(text(
             f"""CREATE TABLE IF NOT EXISTS {self._t(CATALOG_HISTORY_TABLE)} (
                 layer_id TEXT, n INTEGER, meta TEXT, PRIMARY KEY (layer_id, n))"""))
+        self._add_catalog_trigger(con)
+
+    def _add_catalog_trigger(self, con) -> None:
+        """The catalog table made to notify its changes (:mod:`.catalog_watch`), unless it does."""
+        from sqlalchemy import text
+
+        if con.execute(text(catalog_watch.has_trigger_sql(":t")), {"t": self._t(CATALOG_TABLE)}).scalar():
+            return
+        for sql in catalog_watch.trigger_sql(_q(self.schema), _q(CATALOG_TABLE)):
+            con.execute(text(sql))
+
+    def add_catalog_trigger(self) -> None:
+        """:meth:`_add_catalog_trigger` in a transaction of its own: for a store made before the trigger
+        existed; raises when the database user may not (each check then reads the catalog)."""
+        with self._connect(transaction=True) as con:
+            self._add_catalog_trigger(con)
 
     # --- what is there ------------------------------------------------------------------------
     def exists(self) -> bool:
@@ -336,6 +355,14 @@ class PostgisStore:
         key = None if scope is None else (self._url.render_as_string(hide_password=False), self.schema)
         if scope is not None and key in scope:
             return scope[key]
+        # a desk keeps the rows between the catalog's changes (told by the database: catalog_watch)
+        watch = None if getattr(_ONE_READ, "fresh", False) else catalog_watch.watch_of(self)
+        out = None if watch is None else watch.current()
+        if out is not None:
+            if scope is not None:
+                scope[key] = out
+            return out
+        ticket = None if watch is None else watch.ticket()
         cols = ", ".join(CATALOG_COLUMNS)
         # one round trip (on the read pool): asked on every site check (the desk's cache key, the layer
         # versions a recorded check used); a schema without a catalog answers "undefined table", which is
@@ -345,6 +372,8 @@ class PostgisStore:
         except psycopg.errors.UndefinedTable:
             return {}
         out = {str(r["id"]): dict(r) for r in rows}
+        if watch is not None:
+            watch.keep(ticket, out)
         if scope is not None:
             scope[key] = out
         return out

@@ -1,0 +1,202 @@
+"""Is the layer catalog a long-running process read from a PostGIS store still current?
+
+A desk asks a database's catalog on every site check: it is the cache key of the check's layers and
+the versions a recorded check names. One round trip each time was the largest single cost of a
+PostGIS check (about 0.45 ms of the desk's CPU of ~2.6 ms, py-spy ``--gil``; plus the server's).
+PostgreSQL can say instead when the catalog changes: a statement trigger on the catalog table sends
+a notification (``pg_notify``, delivered when the writing transaction commits, to every session
+listening), and a process that listens keeps the rows it read until one arrives. Every writer is
+covered — ``dcf`` from any machine, another desk worker, SQL typed by hand — as the trigger sits on
+the table, not in this code.
+
+Kept only while it can be trusted; otherwise the catalog is read per call as before:
+
+* the listening connection is up, and was up before the rows were read (a notification sent while
+  nobody listened is lost), and the trigger was found on the catalog table when it started;
+* no notification is waiting unread on the listening socket (checked without blocking, a ``select``
+  of a few microseconds: a change committed just before a check is not missed while the listening
+  thread waits for the interpreter);
+* the rows are younger than :data:`MAX_AGE_S` (a writer that bypasses triggers — a table dropped and
+  made again by other software, ``session_replication_role = replica`` — is seen within that time);
+* the calling process has not written the store itself since (:func:`forget`, called by the store's
+  writes: its own change is seen at once, before the notification comes back).
+
+Only processes that ask for it watch (:func:`enable`: the desk); a one-shot command reads the catalog
+the one or two times it needs it. Stdlib threading and psycopg's own ``notifies()``: no library
+offers a cache invalidated by ``LISTEN``/``NOTIFY`` for a SQLAlchemy engine.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import threading
+import time
+
+from .names import CATALOG_TABLE
+
+logger = logging.getLogger(__name__)
+
+#: the notification channel (one for every schema: the payload names the schema)
+CHANNEL = "dcf_catalog"
+#: name of the trigger (and of its function, in the store's schema)
+TRIGGER = "dcf_catalog_notify"
+#: rows older than this are read again even without a notification (seconds)
+MAX_AGE_S = 5.0
+#: how long the listening thread waits for a notification before it checks the trigger again (s)
+RECHECK_S = 5.0
+
+_ENABLED = {"on": False}
+_WATCHES: dict = {}
+_LOCK = threading.Lock()
+
+
+def enable(on: bool = True) -> None:
+    """Keep PostGIS catalogs in this process between changes (the desk; see the module's text)."""
+    _ENABLED["on"] = bool(on)
+
+
+def trigger_sql(schema_q: str, table_q: str) -> list[str]:
+    """The statements that make the catalog table notify :data:`CHANNEL` on every change (``schema_q`` and
+    ``table_q`` quoted identifiers). Statement-level: one notification per writing statement, and
+    PostgreSQL folds identical notifications of one transaction into one."""
+    return [
+        f"""CREATE OR REPLACE FUNCTION {schema_q}.{TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN PERFORM pg_notify('{CHANNEL}', TG_TABLE_SCHEMA); RETURN NULL; END $$""",
+        f"DROP TRIGGER IF EXISTS {TRIGGER} ON {schema_q}.{table_q}",
+        f"""CREATE TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {schema_q}.{table_q}
+            FOR EACH STATEMENT EXECUTE FUNCTION {schema_q}.{TRIGGER}()""",
+    ]
+
+
+def has_trigger_sql(param: str = "%s") -> str:
+    """A query answering whether the trigger is on the catalog table, whose qualified name is the one
+    parameter (``param``: psycopg's ``%s``, SQLAlchemy's ``:name``)."""
+    return (f"SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass({param}) AND tgname = '{TRIGGER}' "
+            "AND tgenabled <> 'D'")
+
+
+class _Watch:
+    """The listening thread of one store in this process, and the rows it vouches for."""
+
+    def __init__(self, store):
+        self.schema = store.schema
+        self.table = store._t(CATALOG_TABLE)
+        self.engine = store.read_engine
+        self.label = store.label
+        self.store = store
+        #: bumped by every notification, reconnection and own write: rows read under another are stale
+        self.generation = 0
+        #: the listening connection, while it is up and the trigger was found
+        self.conn = None
+        #: why the rows are not kept now: "starting", "no trigger", "connection lost"; None while listening
+        self.why_not = "starting"
+        self.rows: tuple | None = None   # (generation, time read, rows)
+        self.lock = threading.Lock()
+        threading.Thread(target=self._run, name="dcf-catalog-watch", daemon=True).start()
+
+    # --- the calling threads ------------------------------------------------------------------
+    def current(self) -> dict | None:
+        """The rows kept, if they can be trusted now; ``None``: read them (and :meth:`keep` them)."""
+        conn, kept = self.conn, self.rows
+        if conn is None or kept is None or kept[0] != self.generation or time.monotonic() - kept[1] > MAX_AGE_S:
+            return None
+        try:
+            if select.select([conn.fileno()], [], [], 0)[0]:
+                return None   # something arrived that the listening thread has not read yet
+        except (OSError, ValueError):   # closed meanwhile
+            return None
+        return {k: dict(v) for k, v in kept[2].items()}
+
+    def ticket(self):
+        """Taken before a read: the generation the rows will be kept under (``None``: not listening)."""
+        return None if self.conn is None else self.generation
+
+    def keep(self, ticket, rows: dict) -> None:
+        if ticket is not None and ticket == self.generation:
+            self.rows = (ticket, time.monotonic(), {k: dict(v) for k, v in rows.items()})
+
+    def forget(self) -> None:
+        with self.lock:
+            self.generation += 1
+            self.rows = None
+
+    # --- the listening thread -----------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            try:
+                self._listen()
+            except Exception as exc:  # noqa: BLE001 - any failure: stop vouching, then start again
+                self.why_not = "connection lost"
+                logger.info("PostGIS 图层目录变更监听中断（%s）：改为每次核查读取目录，稍后重试", self.label)
+                logger.debug("catalog watch of %s failed", self.label, exc_info=exc)
+            self._drop()
+            time.sleep(1.0)
+
+    def _drop(self) -> None:
+        conn, self.conn = self.conn, None
+        self.why_not = self.why_not or "connection lost"
+        self.forget()
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001 - already broken
+                pass
+
+    def _listen(self) -> None:
+        raw = self.engine.raw_connection()
+        pg = raw.driver_connection
+        raw.detach()   # ours for good: out of the pool, closed by this thread only
+        pg.autocommit = True
+        try:
+            pg.execute(f"LISTEN {CHANNEL}")
+            if not self._trigger_on(pg):
+                pg.close()
+                self.why_not = "no trigger"
+                logger.info("PostGIS 图层库 %s 的图层目录无变更通知触发器且无法创建：每次核查读取目录", self.label)
+                time.sleep(10.0)   # a store made by an older version may get one later (any dcf write adds it)
+                return
+        except BaseException:
+            pg.close()
+            raise
+        self.forget()
+        self.conn, self.why_not = pg, None   # from here the rows read can be kept
+        while True:
+            for note in pg.notifies(timeout=RECHECK_S):
+                if note.payload == self.schema:
+                    self.forget()
+            if not self._trigger_on(pg):   # the table made again without it: stop vouching
+                raise RuntimeError("catalog trigger gone")
+
+    def _trigger_on(self, pg) -> bool:
+        if pg.execute(has_trigger_sql(), (self.table,)).fetchone()[0]:
+            return True
+        try:
+            self.store.add_catalog_trigger()
+        except Exception:  # noqa: BLE001 - no right to add it: not watched
+            logger.debug("could not add the catalog trigger to %s", self.label, exc_info=True)
+            return False
+        return bool(pg.execute(has_trigger_sql(), (self.table,)).fetchone()[0])
+
+
+def watch_of(store) -> _Watch | None:
+    """The watch of ``store`` in this process (started on first use) when watching is enabled."""
+    if not _ENABLED["on"]:
+        return None
+    key = (os.getpid(), store._url.render_as_string(hide_password=False), store.schema)
+    watch = _WATCHES.get(key)
+    if watch is None:
+        with _LOCK:
+            watch = _WATCHES.get(key)
+            if watch is None:
+                watch = _WATCHES[key] = _Watch(store)
+    return watch
+
+
+def forget(store) -> None:
+    """This process wrote ``store``'s catalog: its kept rows are not used again."""
+    key = (os.getpid(), store._url.render_as_string(hide_password=False), store.schema)
+    watch = _WATCHES.get(key)
+    if watch is not None:
+        watch.forget()

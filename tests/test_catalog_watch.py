@@ -1,0 +1,197 @@
+"""A desk keeps a PostGIS store's layer catalog between its changes (issue 12, "Speed" with the PostGIS
+store): the database tells it when the catalog changes (a trigger's ``pg_notify``), and whatever
+another session, this process or a hand-typed statement changes must still be seen by the next check.
+Need ``DCF_TEST_PG_URL`` (``eval "$(bash .ci/postgis.sh)"``)."""
+
+from __future__ import annotations
+
+import time
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+import dcf_spatial as dcf
+from dcf_spatial.store.backends import catalog_watch, open_store
+from dcf_spatial.store.backends import postgis as pg_backend
+from dcf_spatial.store.backends.names import CATALOG_TABLE
+
+from _stores import STORE_KINDS, checkout_copy
+
+#: 郑家镇工业集聚区, where 轴承 (C3451) fits (第八章第一节)
+SITE = "115.75,36.455"
+
+
+@pytest.fixture(params=[p for p in STORE_KINDS if p.id == "postgis"])
+def store(request, tmp_path):
+    return checkout_copy(request, tmp_path)
+
+
+@pytest.fixture
+def watching(monkeypatch):
+    """Watching on in this test only (the desk turns it on for its whole process)."""
+    monkeypatch.setitem(catalog_watch._ENABLED, "on", True)
+    yield
+    for watch in list(catalog_watch._WATCHES.values()):
+        watch.forget()
+
+
+def _live(st, timeout=20.0):
+    """The store's watch once it listens (the listening thread connects in the background)."""
+    st.catalog_dicts()
+    watch = catalog_watch.watch_of(st)
+    deadline = time.monotonic() + timeout
+    while watch.conn is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert watch.conn is not None, "the catalog watch never started listening"
+    return watch
+
+
+def _reads(monkeypatch) -> list:
+    """The catalog queries sent to the database from now on."""
+    sent = []
+    real = pg_backend.PostgisStore._read_rows
+
+    def counting(self, sql, params=None):
+        if CATALOG_TABLE in sql:
+            sent.append(sql)
+        return real(self, sql, params)
+
+    monkeypatch.setattr(pg_backend.PostgisStore, "_read_rows", counting)
+    return sent
+
+
+def _other_session_sets_source(st, layer_id: str, source: str) -> None:
+    """Another client (another machine's dcf, or SQL typed by hand) changes a catalog row and commits."""
+    url = st._url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute(f"UPDATE {st._t(CATALOG_TABLE)} SET source = %s WHERE id = %s", (source, layer_id))
+
+
+def _until(predicate, timeout=20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_a_store_made_by_dcf_notifies_its_catalog_changes(store):
+    """Every store dcf writes gets the trigger, so that any writer's change is announced."""
+    st = open_store(store)
+    with st.engine.connect() as con:
+        on = con.execute(text(catalog_watch.has_trigger_sql(":t")), {"t": st._t(CATALOG_TABLE)}).scalar()
+    assert on == 1
+
+
+def test_kept_rows_spare_the_query_and_are_a_copy(store, watching, monkeypatch):
+    st = open_store(store)
+    _live(st)
+    first = st.catalog_dicts()   # read (the watch listens now), then kept
+    sent = _reads(monkeypatch)
+    second = st.catalog_dicts()
+    assert sent == [] and second == first
+    second["industrial_clusters"]["source"] = "改了"   # a caller changing its copy changes nothing kept
+    assert st.catalog_dicts()["industrial_clusters"]["source"] == first["industrial_clusters"]["source"]
+
+
+def test_another_sessions_change_is_seen(store, watching):
+    st = open_store(store)
+    watch = _live(st)
+    st.catalog_dicts()
+    _other_session_sets_source(st, "industrial_clusters", "另一会话的改动")
+    # the notification drops the kept rows (delivered on commit: the wait is the listening thread's)
+    assert _until(lambda: watch.current() is None)
+    assert st.catalog_dicts()["industrial_clusters"]["source"] == "另一会话的改动"
+
+
+def test_a_change_waiting_on_the_socket_is_not_missed(store, watching, monkeypatch):
+    """The listening thread may not have read a notification yet when a check asks: the kept rows are
+    not used while anything waits on the listening connection."""
+    st = open_store(store)
+    watch = _live(st)
+    st.catalog_dicts()
+    monkeypatch.setattr(catalog_watch.select, "select", lambda r, w, x, t: (r, [], []))   # something arrived
+    assert watch.current() is None
+    sent = _reads(monkeypatch)
+    st.catalog_dicts()
+    assert len(sent) == 1
+
+
+def test_this_processes_own_import_is_seen_at_once(store, watching, tmp_path):
+    """A layer imported by the desk itself: its next check uses the new version without waiting."""
+    st = open_store(store)
+    _live(st)
+    before = st.catalog_dicts()["industrial_clusters"]["version"]
+    f = tmp_path / "clusters.gpkg"
+    dcf.layer("industrial_clusters", store=store).to_file(f, driver="GPKG")
+    dcf.Store(store).import_layer("industrial_clusters", f)
+    assert st.catalog_dicts()["industrial_clusters"]["version"] == before + 1
+
+
+def test_a_recorded_check_names_the_version_another_session_made(store, watching):
+    """What the register keeps is never the kept rows' word: after another session's change the
+    record names the catalog as it is."""
+    st = open_store(store)
+    watch = _live(st)
+    dcf.check_site(SITE, "轴承", store=store, record="之前")
+    _other_session_sets_source(st, "industrial_clusters", "另一会话的来源")
+    assert _until(lambda: watch.current() is None)
+    after = dcf.check_site(SITE, "轴承", store=store, record="之后")
+    assert after.register_ids
+
+
+def test_without_the_trigger_every_read_asks_the_database(store, watching, monkeypatch):
+    """A store whose user may not add the trigger (made by an older version, a read-only role): the
+    catalog is read for every check, as before."""
+    st = open_store(store)
+    with st.engine.begin() as con:
+        con.execute(text(f"DROP TRIGGER {catalog_watch.TRIGGER} ON {st._t(CATALOG_TABLE)}"))
+
+    def refused(self):
+        raise dcf.InputError("permission denied")
+
+    monkeypatch.setattr(pg_backend.PostgisStore, "add_catalog_trigger", refused)
+    st.catalog_dicts()
+    watch = catalog_watch.watch_of(st)
+    assert _until(lambda: watch.why_not == "no trigger")
+    sent = _reads(monkeypatch)
+    st.catalog_dicts()
+    st.catalog_dicts()
+    assert watch.conn is None and len(sent) == 2
+
+
+def test_the_trigger_is_added_to_an_older_store(store, watching):
+    st = open_store(store)
+    with st.engine.begin() as con:
+        con.execute(text(f"DROP TRIGGER {catalog_watch.TRIGGER} ON {st._t(CATALOG_TABLE)}"))
+    _live(st)
+    with st.engine.connect() as con:
+        assert con.execute(text(catalog_watch.has_trigger_sql(":t")), {"t": st._t(CATALOG_TABLE)}).scalar() == 1
+
+
+def test_a_lost_listening_connection_stops_the_kept_rows(store, watching, monkeypatch):
+    """The server ends the listening session (a restart, an administrator): nothing it would have told
+    is trusted — the rows are read again — and the watch listens again afterwards."""
+    st = open_store(store)
+    watch = _live(st)
+    st.catalog_dicts()
+    pid = watch.conn.info.backend_pid
+    with st.engine.begin() as con:
+        con.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+    assert _until(lambda: watch.conn is None or watch.conn.info.backend_pid != pid)
+    _other_session_sets_source(st, "industrial_clusters", "断线期间的改动")
+    assert st.catalog_dicts()["industrial_clusters"]["source"] == "断线期间的改动"
+    assert _until(lambda: watch.conn is not None)
+
+
+def test_rows_are_read_again_after_max_age(store, watching, monkeypatch):
+    """A writer that bypasses triggers (a table made again by other software) is seen within MAX_AGE_S."""
+    st = open_store(store)
+    _live(st)
+    st.catalog_dicts()
+    monkeypatch.setattr(catalog_watch, "MAX_AGE_S", 0.0)
+    sent = _reads(monkeypatch)
+    st.catalog_dicts()
+    assert len(sent) == 1
