@@ -128,11 +128,16 @@ class _Watch:
             try:
                 self._listen()
             except Exception as exc:  # noqa: BLE001 - any failure: stop vouching, then start again
-                self.why_not = "connection lost"
-                logger.info("PostGIS 图层目录变更监听中断（%s）：改为每次核查读取目录，稍后重试", self.label)
+                self._state("connection lost", "PostGIS 图层库 %s 的图层目录变更监听中断：改为每次核查读取目录，稍后重试")
                 logger.debug("catalog watch of %s failed", self.label, exc_info=exc)
             self._drop()
             time.sleep(1.0)
+
+    def _state(self, why: str, words: str) -> None:
+        """Not listening, for ``why``: said once when it starts (a server down is retried every second)."""
+        if why != self.why_not:
+            logger.info(words, self.label)
+        self.why_not = why
 
     def _drop(self) -> None:
         conn, self.conn = self.conn, None
@@ -153,14 +158,15 @@ class _Watch:
             pg.execute(f"LISTEN {CHANNEL}")
             if not self._trigger_on(pg):
                 pg.close()
-                self.why_not = "no trigger"
-                logger.info("PostGIS 图层库 %s 的图层目录无变更通知触发器且无法创建：每次核查读取目录", self.label)
+                self._state("no trigger", "PostGIS 图层库 %s 的图层目录无变更通知触发器且无权创建：每次核查读取目录")
                 time.sleep(10.0)   # a store made by an older version may get one later (any dcf write adds it)
                 return
         except BaseException:
             pg.close()
             raise
         self.forget()
+        if self.why_not not in (None, "starting"):
+            logger.info("PostGIS 图层库 %s 的图层目录变更监听已恢复", self.label)
         self.conn, self.why_not = pg, None   # from here the rows read can be kept
         while True:
             for note in pg.notifies(timeout=RECHECK_S):
