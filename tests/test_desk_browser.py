@@ -3,6 +3,7 @@ pick an industry, read the verdict; nothing leaves 127.0.0.1 and data text stays
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -439,7 +440,8 @@ def test_a_point_site_without_area_a_point_legend_and_named_downloads(page_on_de
     assert facts.startswith("场地面积：面积未知（点位）") and "0 亩" not in facts
     with page.expect_download() as dl:
         page.click("[data-export=html]")
-    assert dl.value.suggested_filename == "核查报告_甲_乙_轴承项目_不符合.html"
+    # the server's name (the API's callers get the same): project, verdict, the check's date (today)
+    assert dl.value.suggested_filename == f"核查报告_甲_乙_轴承项目_不符合_{dt.date.today().isoformat()}.html"
     assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
 
 

@@ -292,7 +292,7 @@ def audit():
               help="影像中代表建成区的像元值；不给则按 0/1 建成区掩膜读取。")
 @click.option("--code-system", type=click.Choice(["auto", "2017", "2023"]), default="auto", show_default=True,
               help="land_use_code 所用地类标准：2017 为 GB/T 21010-2017，2023 为 2023 年用地用海分类，"
-                   "auto 自动判断。")
+                   "auto 自动判断（按所填编码，未填编码时按 2017）。只填土地用途名称（工业用地 等）的宗地按所选标准取编码。")
 @crs_opt
 @reader_options
 @out_dir_opt

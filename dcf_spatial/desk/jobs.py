@@ -113,7 +113,9 @@ class Jobs:
         """A queued job with its own folder (the upload goes there before :meth:`start`)."""
         jid = uuid.uuid4().hex
         folder = self.root / jid
-        folder.mkdir()
+        # the root made again when it is gone: a desk left running for days finds its folder in /tmp removed
+        # by the system's cleaner (systemd-tmpfiles, Windows 磁盘清理), and an audit was a 500 (FileNotFoundError)
+        folder.mkdir(parents=True)
         job = Job(jid, kind, folder)
         with self._lock:
             self._jobs[jid] = job

@@ -10,6 +10,7 @@ reads), counting real bytes against the cap, never writing a member name as a pa
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import tempfile
@@ -181,8 +182,15 @@ def _display_name(name: str | None) -> str:
     return (name or "").replace("\\", "/").rsplit("/", 1)[-1] or "（无文件名）"
 
 
-#: characters no file name may hold on Windows, macOS or Linux (and control characters): replaced by ``_``
-_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+#: characters no file name may hold on Windows, macOS or Linux, control characters, and the bidirectional
+#: overrides (U+202A…U+202E, U+2066…U+2069) with which a name can show another suffix than its own: ``_``
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]+')
+
+
+def _name_part(text) -> str:
+    """One part of a download's name: unsafe characters as ``_``, no dots or spaces at its ends, at most 60
+    characters (Chinese kept)."""
+    return _UNSAFE_NAME.sub("_", str(text or "")).strip(" ._")[:60]
 
 
 def result_file_name(base: str, filename: str | None, sheet: str | None, suffix: str) -> str:
@@ -201,8 +209,27 @@ def result_file_name(base: str, filename: str | None, sheet: str | None, suffix:
     """
     parts = [base]
     stem = PurePosixPath(_display_name(filename).replace("\\", "/")).stem if filename else ""
-    for part in (stem, sheet):
-        part = _UNSAFE_NAME.sub("_", str(part or "")).strip(" ._")[:60]
-        if part:
-            parts.append(part)
-    return "_".join(parts) + suffix
+    return _joined(base, (stem, sheet), suffix)
+
+
+def check_file_name(base: str, suffix: str, *, project: str | None, verdict_zh: str | None, own_policy: bool,
+                    day: dt.date) -> str:
+    """A site check's download name: ``核查意见_甲_乙轴承项目_不符合_2026-12-07.pdf`` — the project's name
+    (when given), the verdict, ``非默认口径`` when the check chose an office policy of its own, and the
+    check's date, so that two projects' files, one project's under two 口径 or on two days are told apart.
+    The same name for the page's download and an API caller's (``Content-Disposition``).
+
+    Examples
+    --------
+    >>> check_file_name("核查意见", ".pdf", project="甲/乙:轴承项目", verdict_zh="不符合", own_policy=False,
+    ...                 day=dt.date(2026, 12, 7))
+    '核查意见_甲_乙_轴承项目_不符合_2026-12-07.pdf'
+    >>> check_file_name("核查报告", ".html", project=None, verdict_zh="有条件符合", own_policy=True,
+    ...                 day=dt.date(2026, 12, 7))
+    '核查报告_有条件符合_非默认口径_2026-12-07.html'
+    """
+    return _joined(base, (project, verdict_zh, "非默认口径" if own_policy else "", day.isoformat()), suffix)
+
+
+def _joined(base: str, parts, suffix: str) -> str:
+    return "_".join([base] + [p for p in map(_name_part, parts) if p]) + suffix

@@ -73,22 +73,34 @@ def translate_2007_code(value) -> tuple[str | None, str]:
                               f"译为“{row['code_2017']}”{extra}（待核实）")
 
 
-def codes_from_names(names: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Land-use names (土地用途 of a 供地 table: 工业用地, 仓储用地 …) → GB/T 21010-2017 codes.
+#: the classifications as a note names them in short (the codes taken from names), each followed by Chinese
+#: words (编码, 的地类名称): the Latin name with its space, the Chinese one without
+CODE_SYSTEM_SHORT_ZH = {"2017": "GB/T 21010-2017 ", "2023": "2023 年用地用海分类"}
 
-    An exact 2017 name gives its code; else the longest 2017 name the value ends with
-    (``一类工业用地`` → 0601 工业用地; ``城镇住宅-普通商品住房用地`` → 0701, the part before “-” + 用地);
-    else the old 2007 name (``公共设施用地`` → 0809 through the 2007 table). Returns
+
+def codes_from_names(names: pd.Series, system: str = "2017") -> tuple[pd.Series, pd.Series]:
+    """Land-use names (土地用途 of a 供地 table: 工业用地, 仓储用地 …) → codes of ``system`` ("2017", GB/T 21010-2017,
+    or "2023", the 用地用海分类 the ledger's codes follow: 工业用地 is 0601 in the one and 1001 in the other, and
+    0601 of 2023 is 农村道路).
+
+    An exact name of ``system`` gives its code; else the longest name the value ends with
+    (``一类工业用地`` → 0601 工业用地 of 2017, 100101 of 2023; ``城镇住宅-普通商品住房用地`` → 0701, the part before
+    “-” + 用地); else, for 2017, the old 2007 name (``公共设施用地`` → 0809 through the 2007 table). Returns
     ``(codes, notes)`` indexed like ``names`` (code None and a note when not found).
 
     Examples
     --------
     >>> codes_from_names(pd.Series(["工业用地", "二类工业用地", "火星用地"]))[0].tolist()
     ['0601', '0601', None]
+    >>> codes_from_names(pd.Series(["工业用地", "二类工业用地", "仓储用地"]), "2023")[0].tolist()
+    ['1001', '100102', '11']
     """
-    table = code_table("2017")
+    table = code_table(system)
+    short = CODE_SYSTEM_SHORT_ZH[system]
     by_name = {n: c for c, n in zip(table.index, table["name_zh"]) if len(c) >= 2}
-    by_name_2007 = {r["name_2007"]: r["code_2017"] for _, r in codes_2007().iterrows() if r["code_2017"]}
+    # the 2007 names map to 2017 codes only (the 2007 → 2017 table)
+    by_name_2007 = {r["name_2007"]: r["code_2017"] for _, r in codes_2007().iterrows() if r["code_2017"]} \
+        if system == "2017" else {}
     ordered = sorted(by_name, key=len, reverse=True)
 
     def one(v):
@@ -104,14 +116,14 @@ def codes_from_names(names: pd.Series) -> tuple[pd.Series, pd.Series]:
             head = re.split(r"[-—]", t)[0]
             cand = head if head.endswith("用地") else head + "用地"
             if cand in by_name:
-                return by_name[cand], f"土地用途“{t}”按“{cand}”取 GB/T 21010-2017 编码 {by_name[cand]}"
+                return by_name[cand], f"土地用途“{t}”按“{cand}”取 {short}编码 {by_name[cand]}"
         for n in ordered:
             if t.endswith(n) and len(n) >= 3:
-                return by_name[n], f"土地用途“{t}”按“{n}”取 GB/T 21010-2017 编码 {by_name[n]}"
+                return by_name[n], f"土地用途“{t}”按“{n}”取 {short}编码 {by_name[n]}"
         if t in by_name_2007:
             c = by_name_2007[t]
             return c, f"土地用途“{t}”为 GB/T 21010-2007 名称，按 2017 编码 {c}（{table.at[c, 'name_zh']}）计（待核实）"
-        return None, f"土地用途“{t}”不是 GB/T 21010-2017 的地类名称，无法确定地类编码"
+        return None, f"土地用途“{t}”不是 {short}的地类名称，无法确定地类编码"
 
     idx, uniq = pd.factorize(names.to_numpy(dtype=object), use_na_sentinel=True)
     res = [one(u) for u in uniq] + [(None, "")]

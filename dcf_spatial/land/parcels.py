@@ -868,7 +868,7 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     # a ledger's 合计/小计 rows and footers (制表人：…) are listed, not audited nor counted (read as they were typed)
     skip, skip_why = not_a_parcel_rows(gdf)
     # a name typed in the code column (工业用地 under 用途 mapped to it) is read as in a 土地用途 column
-    gdf, name_why, given_codes = _codes_from_ledger_names(gdf, notes)
+    gdf, name_why, given_codes = _codes_from_ledger_names(gdf, notes, code_system)
     _require(gdf, PARCEL_REQUIRED, source, "parcel")
     out = _prepare_columns(gdf, RESERVED_OUTPUT_COLUMNS, PARCEL_FIELDS_ZH, "审计结果", notes)
     n = len(out)
@@ -1218,15 +1218,18 @@ def _code_cells(code: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return blank, named
 
 
-def _codes_from_ledger_names(gdf, notes: list[str]):
+def _codes_from_ledger_names(gdf, notes: list[str], code_system: str = "auto"):
     """A 供地 table gives 土地用途 as a name (工业用地 …), not a code: fill ``land_use_code`` from it.
 
     The name is read wherever it was put: in a name column (土地用途, 用途, 用地性质 … → ``land_use_name``)
     for the rows without a code, and in the code column itself (a 用途 column mapped with
     ``land_use_code=用途``, or renamed DLBM as a message advised), so that either way gives the same
-    codes, and the same audit. Returns ``(gdf, why, typed)``: ``why`` is, per row, why a name gave no
-    code (empty elsewhere), said as the row's problem instead of an empty or unknown code; ``typed``
-    whether any row has a code typed as a code (only then is the classification the codes follow worth a note)."""
+    codes, and the same audit. The names give codes of the classification the codes are read in
+    (``code_system``; for ``auto`` the one the typed codes follow, GB/T 21010-2017 without any): a ledger read as
+    2023 has 工业用地 as 1001, not the 2017 code 0601 that is 农村道路 there. Returns ``(gdf, why, typed)``: ``why``
+    is, per row, why a name gave no code (empty elsewhere), said as the row's problem instead of an empty or unknown
+    code; ``typed`` whether any row has a code typed as a code (only then is the classification the codes follow
+    worth a note)."""
     n = len(gdf)
     no_reason = np.full(n, "", dtype=object)
     has_name = "land_use_name" in gdf.columns
@@ -1245,13 +1248,17 @@ def _codes_from_ledger_names(gdf, notes: list[str]):
     out = gdf.copy()
     col = (out["land_use_code"].astype(object).to_numpy().copy() if has_code
            else np.full(n, None, dtype=object))
+    system = code_system
+    if system == "auto":
+        system = codes.detect_code_system(pd.Series(col[~empty & ~named]))[0] if typed else "2017"
+    short = codes.CODE_SYSTEM_SHORT_ZH[system]
     why = no_reason.copy()
     sources = gdf.attrs.get("field_sources") or {}
     for rows, names, said in ((blank, out["land_use_name"] if has_name else None, "土地用途名称"),
                               (named, _blank_to_na(gdf["land_use_code"]) if named.any() else None, "地类编码列中的地类名称")):
         if not rows.any():
             continue
-        derived, reasons = codes.codes_from_names(names)
+        derived, reasons = codes.codes_from_names(names, system)
         got = derived.to_numpy(dtype=object)
         col[rows] = got[rows]
         reasons = reasons.to_numpy(dtype=object)
@@ -1259,10 +1266,10 @@ def _codes_from_ledger_names(gdf, notes: list[str]):
         why[lost] = reasons[lost]
         n_ok = int(pd.notna(got[rows]).sum())
         if said == "土地用途名称":
-            notes.append(f"{int(rows.sum())} 宗无地类编码，按土地用途名称取 GB/T 21010-2017 编码（{n_ok} 宗取得）")
+            notes.append(f"{int(rows.sum())} 宗无地类编码，按土地用途名称取 {short}编码（{n_ok} 宗取得）")
         else:
             notes.append(f"{input_label('land_use_code', sources)}列中 {int(rows.sum())} 宗填的是地类名称，不是编码："
-                         f"按名称取 GB/T 21010-2017 编码（{n_ok} 宗取得），与“土地用途”列的读法相同")
+                         f"按名称取 {short}编码（{n_ok} 宗取得），与“土地用途”列的读法相同")
         notes.extend(sorted({w for w in reasons[rows] if w})[:10])
     out["land_use_code"] = col
     out["land_use_code_from"] = np.where(blank | named, "土地用途名称", "地类编码")

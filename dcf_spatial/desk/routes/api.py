@@ -24,8 +24,8 @@ from ...industry import MAX_INDUSTRY_CHARS
 
 from ...errors import InputError as DcfInputError
 from ..errors import DeskError, RequestBody, error_responses
-from ..uploads import (FORMATS_ZH, _display_name, pick_dataset, result_file_name, save_upload, server_paths_named,
-                       temp_folder)
+from ..uploads import (FORMATS_ZH, _display_name, check_file_name, pick_dataset, result_file_name, save_upload,
+                       server_paths_named, temp_folder)
 from ...io.tables import sheet_to_read as sheet_read
 from ..wording import desk_wording, form_of, industry_column_message, worded
 
@@ -504,7 +504,13 @@ def site_check_export(fmt: Literal["html", "docx", "pdf", "gpkg", "txt"], body: 
     project = (body.project or "").strip()
     if project:  # the project's name in the report's body (its title block), not only in the file name
         answer.inputs = {"项目名称": project, **answer.inputs}
-    name, media = EXPORTS[fmt]
+    from ... import plan
+
+    base, media = EXPORTS[fmt]
+    # the page's download and an API caller's carry one name (project, verdict, 口径, date): not 核查意见.docx for all
+    name = check_file_name(Path(base).stem, Path(base).suffix, project=project, verdict_zh=answer.results[0]["verdict_zh"],
+                           own_policy=plan.office_policies(body.policy) != plan.office_policies(),
+                           day=body.date or dt.date.today())
     with temp_folder() as d:
         path = d / f"out.{fmt}"
         if fmt == "html":
@@ -683,10 +689,12 @@ def download(request: Request, key: str):
 
 
 def _attachment(name: str) -> dict:
+    """``Content-Disposition`` of a download named ``name`` (made safe by the caller): the name in RFC 5987's
+    ``filename*`` (UTF-8, every reserved byte escaped), ``download<suffix>`` for clients reading ASCII only."""
     from urllib.parse import quote
 
     return {"Content-Disposition": f"attachment; filename=\"download{Path(name).suffix}\"; "
-                                   f"filename*=UTF-8''{quote(name)}"}
+                                   f"filename*=UTF-8''{quote(name, safe='')}"}
 
 
 @router.get("/layers", summary="图层列表", responses=error_responses())

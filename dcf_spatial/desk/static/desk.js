@@ -30,7 +30,10 @@
         }
         throw new Error('请求失败：' + r.status);
       }
-      return type.indexOf('json') >= 0 ? r.json() : r.blob();
+      if (type.indexOf('json') >= 0) { return r.json(); }
+      // a file: with the name the server gave it (Content-Disposition filename*, RFC 5987)
+      var m = /filename\*=UTF-8''([^;]+)/i.exec(r.headers.get('content-disposition') || '');
+      return r.blob().then(function (b) { b.savedName = m ? decodeURIComponent(m[1]) : 'download'; return b; });
     });
   }
   function showError(msg) { $('error').textContent = msg || ''; }
@@ -438,28 +441,15 @@
       .catch(function (e) { showError(e.message); })
       .then(function () { $('check').disabled = false; });
   });
-  function safePart(t) {
-    // a file-name part: no path separators, reserved or control characters, at most 40 characters
-    return String(t || '').replace(/[\\/:*?"<>|\u0000-\u001f]+/g, '_').replace(/^[\s._]+|[\s._]+$/g, '').slice(0, 40);
-  }
-  function downloadName(base, b, a) {
-    // 核查意见_项目名_有条件符合.pdf: two projects' files (or one project's under two 口径) are told apart
-    var dot = base.lastIndexOf('.');
-    var parts = [base.slice(0, dot), safePart(b && b.project), safePart(a && a.verdict_zh)];
-    if (b && b.policy && Object.keys(b.policy).length) { parts.push('非默认口径'); }
-    return parts.filter(function (p) { return p; }).join('_') + base.slice(dot);
-  }
-  window.dcfDownloadName = downloadName;  // tests
   Array.prototype.forEach.call(document.querySelectorAll('[data-export]'), function (btn) {
     btn.addEventListener('click', function () {
       if (!lastBody) { return; }
-      var fmtName = btn.getAttribute('data-export');
-      var names = { docx: '核查意见.docx', pdf: '核查意见.pdf', html: '核查报告.html', gpkg: '场地.gpkg', txt: '场地报批坐标.txt' };
-      api('/api/site-check/export/' + fmtName, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(lastBody) })
+      api('/api/site-check/export/' + btn.getAttribute('data-export'),
+          { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(lastBody) })
         .then(function (blob) {
           var a = document.createElement('a');
           a.href = URL.createObjectURL(blob);
-          a.download = downloadName(names[fmtName], lastBody, window.dcfLastAnswer);
+          a.download = blob.savedName;  // the server's name (project, verdict, 口径, date): the API's callers get the same
           document.body.appendChild(a); a.click(); a.remove();
         }).catch(function (e) { showError(e.message); });
     });

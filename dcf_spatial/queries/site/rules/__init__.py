@@ -143,13 +143,14 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
             reasons.items.extend(loc.items)
         if fn:
             by_name.parcel_prompt(site, fn, inner, kind, reasons, part_results)
-            by_name.corridor_prompt(ctx, site, fn, reasons)
+            by_name.corridor_prompt(ctx, site, fn, reasons, part_results)
         else:
             restrictions.eco_corridors(ctx, site, reasons, {k: v[i] for k, v in near_lines.items()})
         found = indicators.land_indicators(site, kind, reasons)
         if fn:
             reasons.add(landuse.RULE, "info", "场地按地名定位、具体地块未知，未按土地利用现状核查耕地占用"
-                                              "（请给出地块坐标或图形后核查）。", "")
+                                              + ("（各部分均不符合，耕地占用不改变结论）。" if by_name.every_part_fails(part_results)
+                                                 else "（请给出地块坐标或图形后核查）。"), "")
         else:
             landuse.land_use_share(ctx, site, reasons)  # info only: 耕地 under the site, or "not checked"
         label = plan.kind_label_zh(kind, site.codes)

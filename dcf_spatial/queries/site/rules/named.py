@@ -69,6 +69,12 @@ def parcel_prompt(site: SiteFacts, named: dict, inner: list[dict], kind: dict, r
         return f"地块在此：{plan.verdict_zh(v)}" if v else MATCH_ZH[z["match"]]
 
     listing = "、".join(f"{z['name_zh']}（{z.get('layer_title_zh') or z['layer']}，{how(z)}）" for z in inside)
+    if every_part_fails(part_verdicts):
+        # a parcel's coordinates would not change a 不符合 that every part gives: not asked for (review, item 2)
+        reasons.add("named_site_parcel", "info",
+                    f"场地按地名“{named.get('name')}”定位到{unit_zh(named)}，具体地块未知：该{level}内各分区及其余部分"
+                    f"已各取一处按地块核查，均不符合（见上一条）" + (f"；其内分区：{listing}。" if inside else "。"), "")
+        return
     text = (f"场地按地名“{named.get('name')}”定位到{unit_zh(named)}，具体地块未知："
             + (f"该{level}内各分区及其余部分已各取一处按地块核查，结论据此判定（见上一条）。" if part_verdicts else
                f"结论按该{level}本身的规划定位判定"
@@ -76,6 +82,26 @@ def parcel_prompt(site: SiteFacts, named: dict, inner: list[dict], kind: dict, r
     text += (f"具体地块还须对照该{level}内的分区核查：{listing}；请给出地块坐标或图形后复核。" if inside
              else "请给出地块坐标或图形后复核。")
     reasons.add("named_site_parcel", "info", text, "")
+
+
+#: what a named site whose every part is 不符合 says instead of asking for the parcel's coordinates
+NO_COORDINATES_NEEDED_ZH = "具体地块位于该{level}内何处都不符合，给出地块坐标或图形也不会改变结论"
+
+
+def every_part_fails(part_verdicts: dict | None) -> bool:
+    """Whether every part of a named unit checked as a parcel (:func:`parts`) is 不符合: the project fits nowhere
+    in the unit, and the parcel's coordinates would not change the verdict.
+
+    Examples
+    --------
+    >>> every_part_fails({"位于甲区的地块": "does_not_fit", "位于镇内上述分区以外的地块": "does_not_fit"})
+    True
+    >>> every_part_fails({"位于甲区的地块": "conditional", "位于镇内上述分区以外的地块": "does_not_fit"})
+    False
+    >>> every_part_fails({})
+    False
+    """
+    return bool(part_verdicts) and all(v == "does_not_fit" for v in part_verdicts.values())
 
 
 def part_label(z: dict) -> str:
@@ -217,14 +243,20 @@ def combine(named: dict, reasons: Reasons, loc: Reasons, checked: list[tuple[str
     own = plan.worst([r["effect"] for r in reasons.items + loc.items
                       if r["effect"] != "info" and r["rule"] not in _PART_SKIP])
     zh = plan.verdict_zh
-    if len(set(verdicts)) == 1 and verdicts[0] == own:
-        reasons.items.extend(_true_of_every_part(own, reasons, loc, [r for _, r in checked]))
-        reasons.add("named_site_parts", "info",
-                    f"{unit_zh(named)}内各部分（" + "、".join(lbl for lbl, _ in checked)
-                    + f"）逐一按地块核查，结论相同（{zh(own)}）：具体地块在该{named.get('level') or '单元'}内何处不影响结论。", "")
-        return
     refs = "、".join(dict.fromkeys(x["plan_ref"] for _, r in checked for x in r.get("reasons", [])
                                     if x.get("plan_ref") and x["effect"] != "info" and x["rule"] not in _PART_SKIP))
+    level = named.get("level") or "单元"
+    if len(set(verdicts)) == 1 and verdicts[0] == own:
+        reasons.items.extend(_true_of_every_part(own, reasons, loc, [r for _, r in checked]))
+        listed = "、".join(lbl for lbl, _ in checked)
+        if own == "does_not_fit":  # said plainly: the whole unit is unsuitable, whatever parcel in it is given
+            reasons.add("named_site_parts", "info",
+                        f"{unit_zh(named)}全域均不符合：该{level}内各部分（{listed}）逐一按地块核查，结论均为不符合"
+                        f"（{refs + '；' if refs else ''}理由同上）。{NO_COORDINATES_NEEDED_ZH.format(level=level)}。", "")
+        else:
+            reasons.add("named_site_parts", "info",
+                        f"{unit_zh(named)}内各部分（{listed}）逐一按地块核查，结论相同（{zh(own)}）：具体地块在该{level}内何处不影响结论。", "")
+        return
     groups: dict = {}  # parts of one verdict are named together, with the (distinct) reasons deciding it
     for (lbl, r), v in zip(checked, verdicts):
         lbls, whys = groups.setdefault(v, ([], []))
@@ -246,6 +278,8 @@ def combine(named: dict, reasons: Reasons, loc: Reasons, checked: list[tuple[str
     if len(set(verdicts)) == 1:
         reasons.items.extend(x for x in loc.items if x["effect"] == "info")
         reasons.add("named_site_parts", verdicts[0],
+                    f"{unit_zh(named)}全域均不符合：该{level}内各部分逐一按地块核查，结论均为不符合：{each}{see}。"
+                    f"{NO_COORDINATES_NEEDED_ZH.format(level=level)}。" if verdicts[0] == "does_not_fit" else
                     f"{unit_zh(named)}内各部分逐一按地块核查，结论相同（{zh(verdicts[0])}）：{each}{see}。", refs)
     else:
         reasons.items.extend(x for x in loc.items if x["effect"] == "info")
@@ -261,10 +295,11 @@ def combine(named: dict, reasons: Reasons, loc: Reasons, checked: list[tuple[str
         reasons.add("named_site_part_reason", "info", f"地块位于{'、'.join(lbls)}（{zh(v)}）：{why}。", "")
 
 
-def corridor_prompt(ctx, site: SiteFacts, named: dict, reasons: Reasons) -> None:
+def corridor_prompt(ctx, site: SiteFacts, named: dict, reasons: Reasons, part_verdicts: dict | None = None) -> None:
     """The ecological-corridor prompt (第十章第六节、第九章第一节) of a named site: a distance from the whole unit
     says nothing about the parcel ("约 0.0 km"), so when the unit lies within the rule's distance of a line the
-    prompt says the exact parcel's distance must be checked."""
+    prompt says the exact parcel's distance must be checked — unless every part of the unit is 不符合
+    (:func:`every_part_fails`), when no distance changes the verdict."""
     import shapely
 
     rule = plan.rules().get("eco_corridors")
@@ -274,8 +309,11 @@ def corridor_prompt(ctx, site: SiteFacts, named: dict, reasons: Reasons) -> None
         geom = ctx.corridors.get(f["layer"], {}).get(f["id"])
         if geom is None or float(shapely.distance(site.geom, geom)) > f["distance_m"]:
             continue
+        check = (f"（该{named.get('level') or '单元'}内各部分均不符合，与{f['name_zh']}的距离不改变结论）"
+                 if every_part_fails(part_verdicts) else
+                 f"，具体地块与{f['name_zh']}的距离须按地块坐标核查")
         reasons.add(rule["id"], rule["effect"],
-                    f"{unit_zh(named)}的范围有部分位于{f['name_zh']}（{f['position_zh']}）{f['distance_m'] / 1000:g} km 以内，"
-                    f"具体地块与{f['name_zh']}的距离须按地块坐标核查：规划要求“{rule['quote'][0]}”（第十章第六节），"
+                    f"{unit_zh(named)}的范围有部分位于{f['name_zh']}（{f['position_zh']}）{f['distance_m'] / 1000:g} km 以内"
+                    f"{check}：规划要求“{rule['quote'][0]}”（第十章第六节），"
                     f"并“{rule['quote'][1]}”（第九章第一节）。",
                     rule["plan_ref"])
