@@ -845,7 +845,11 @@ def _check_chosen_sheet(path: Path, book, sheet, aliases, notes, field_map=None)
         notes.append(f"读取工作表{_quoted(sheet)}（按所选）")
 
 
-def _read_xlsx(path: Path, sheet, notes, aliases=None, field_map=None) -> tuple["pd.DataFrame", np.ndarray]:
+def _read_xlsx(path: Path, sheet, notes, aliases=None, field_map=None, *,
+               picked_by_reader: bool = False) -> tuple["pd.DataFrame", np.ndarray]:
+    """One sheet of a workbook as a table: ``sheet`` as the user named it (checked, and said in ``notes``:
+    :func:`_check_chosen_sheet`), ``None``: the sheet :func:`_choose_sheet` chooses; ``picked_by_reader``:
+    ``sheet`` was chosen by the reader (:func:`_sheet_with_coordinates`), which says why in its own note."""
     import pandas as pd
 
     try:
@@ -859,7 +863,7 @@ def _read_xlsx(path: Path, sheet, notes, aliases=None, field_map=None) -> tuple[
             sheet = _choose_sheet(path, book, aliases, notes, field_map)
         elif sheet not in sheets:
             raise InputError(f"{path}：没有名为 {sheet!r} 的工作表。现有：{_sheet_list(sheets)}。")
-        else:
+        elif not picked_by_reader:
             _check_chosen_sheet(path, book, sheet, aliases, notes, field_map)
         # text cells are data: a project named "nan" or "NA" keeps its name (only empty cells are missing)
         raw = pd.read_excel(book, sheet_name=sheet, header=None, keep_default_na=False, na_values=[""])
@@ -902,12 +906,13 @@ def _drop_blank(df, lines, notes):
 
 
 def _read_tabular(path: Path, kind: str, sheet, encoding, notes, aliases=None,
-                  field_map=None) -> tuple["pd.DataFrame", np.ndarray]:
+                  field_map=None, *, picked_by_reader: bool = False) -> tuple["pd.DataFrame", np.ndarray]:
+    # the frame's attrs (the sheet read, SHEET_READ; the typed text of non-finite cells) go with it through
+    # every step below: pandas carries attrs into the frame each of these operations returns
     if kind == "csv":
         df, lines = _read_csv(path, encoding, notes)
     else:
-        df, lines = _read_xlsx(path, sheet, notes, aliases, field_map)
-    read_from = df.attrs.get(SHEET_READ)
+        df, lines = _read_xlsx(path, sheet, notes, aliases, field_map, picked_by_reader=picked_by_reader)
     df, lines = _drop_blank(df, lines, notes)
     if kind == "csv":
         _no_rounded_codes(df, lines, path)
@@ -918,14 +923,13 @@ def _read_tabular(path: Path, kind: str, sheet, encoding, notes, aliases=None,
         for col in df.columns:
             if _is_text_field(col):
                 df[col] = _as_text(df[col])
-    if read_from is not None:
-        df.attrs[SHEET_READ] = read_from
     return df, lines
 
 
 def _sheet_with_coordinates(path: Path, df, lines, encoding, notes):
     """When no sheet was named and the first sheet of a workbook has no coordinate columns, read the
-    one other sheet that has them (said in the notes); several candidates: ask for the sheet (``layer=``)."""
+    one other sheet that has them (said in the notes); several candidates: ask for the sheet (``layer=``).
+    ``notes`` are those of reading the first sheet: replaced by that sheet's when the other one is read."""
     import pandas as pd
 
     try:
@@ -956,12 +960,11 @@ def _sheet_with_coordinates(path: Path, df, lines, encoding, notes):
             f"请{FIX_LAYER}（如 {hits[0]}），即读取哪一个。"
         )
     sheet_notes: list[str] = []
-    df, lines = _read_tabular(path, "xlsx", hits[0], encoding, sheet_notes)
-    notes[:] = [n for n in notes if not n.startswith("工作簿有 ")]
-    notes.append(f"第一个工作表“{sheets[0]}”没有坐标列，改读有坐标列的工作表“{hits[0]}”"
-                 f"（共 {len(sheets)} 个工作表；可{FIX_LAYER}）")
-    # the sheet was chosen here, not by the user: not "（按所选）"
-    notes.extend(n for n in sheet_notes if not (n.startswith("读取工作表“") and n.endswith("（按所选）")))
+    # the sheet was chosen here, not by the user: read without the note 读取工作表“X”（按所选）
+    df, lines = _read_tabular(path, "xlsx", hits[0], encoding, sheet_notes, picked_by_reader=True)
+    # the notes so far (the sheet chooser's, the header row and the blank rows) were of the first sheet, not read
+    notes[:] = [f"第一个工作表“{sheets[0]}”没有坐标列，改读有坐标列的工作表“{hits[0]}”"
+                f"（共 {len(sheets)} 个工作表；可{FIX_LAYER}）", *sheet_notes]
     return df, lines
 
 
@@ -1197,13 +1200,10 @@ def read_table(path, *, field_map: dict[str, str] | None = None, encoding=None, 
         lines = np.arange(len(df)) + 1
     df = df.reset_index(drop=True)
     df.attrs["source_file"] = str(path)
-    read_from = df.attrs.get(SHEET_READ)
     own = list(df.columns)  # the file's own columns, before the aliases add canonical ones
-    df, alias_notes = apply_aliases(df, aliases, field_map)
+    df, alias_notes = apply_aliases(df, aliases, field_map)  # a copy: the attrs (SHEET_READ) go with it
     notes.extend(alias_notes)
     df.attrs["input_columns"] = own
-    if read_from is not None:
-        df.attrs[SHEET_READ] = read_from
     df.attrs.update({"read_notes": notes, "source_file": str(path), "row_numbers": lines.tolist()})
     logger.info("Read %d rows from %s", len(df), path)
     return df

@@ -17,7 +17,7 @@ from ..._validate import clean_figures, figure_problem, figures_problems, locati
 from ...errors import InputError, clip
 from ...industry import resolve
 from ..land_indicators import FIGURE_FIELDS
-from .check import NOT_PROJECT_PREFIX
+from .check import NOT_PROJECT_COLUMN, NOT_PROJECT_PREFIX
 
 logger = logging.getLogger(__name__)
 
@@ -149,8 +149,11 @@ def read_batch(path, *, crs=None, default_industry: str | None = None, layer=Non
     gdf, _ = read_rows_maybe_without_coordinates(path, crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy,
                                                  field_map=field_map, aliases=("sites",),
                                                  require_address=True, as_points=as_points)
-    # a 合计 row or footer is no project: not placed, never counted as 位置不明 nor as a row without industry
-    not_project = _not_project_mask(gdf)
+    # a 合计 row or footer is no project: found once, here, before any row is placed by name (it is not placed,
+    # never counted as 位置不明 nor as a row without industry), and handed on to batch_rows, which says so on it
+    ledger = _not_project_lines(gdf)
+    not_project = np.zeros(len(gdf), dtype=bool)
+    not_project[list(ledger)] = True
     if ADDRESS_COLUMN in gdf.columns:
         # rows without coordinates are placed by the most specific name in 建设地点/项目位置/项目地址
         gdf, place_notes = place_rows(gdf, store=store, skip=not_project, skip_word="项目")
@@ -158,7 +161,7 @@ def read_batch(path, *, crs=None, default_industry: str | None = None, layer=Non
     row_numbers, row_kind = _source_rows(gdf, path)
     extra_notes = _industry_column_notes(gdf, path, default_industry, skip=not_project)
     out = batch_rows(gdf, default_industry, row_numbers=row_numbers, row_kind=row_kind, extra_notes=extra_notes,
-                     discs=discs)
+                     discs=discs, not_project=ledger)
     logger.info("Read %d batch rows from %s", len(gdf), path)
     return out
 
@@ -176,7 +179,7 @@ def _disc_note(gdf) -> list[str]:
 
 
 def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, row_kind: str | None = None,
-               extra_notes: list[str] | None = None, discs: bool = True):
+               extra_notes: list[str] | None = None, discs: bool = True, not_project: dict[int, str] | None = None):
     """Each row's industry, figures, flags and reader error from a frame of sites (the ``sites``
     aliases' columns: ``industry``/``industry_code``, ``area_mu``, ``investment_wan`` …).
 
@@ -193,11 +196,16 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
     discs
         Grow point rows with an area into discs now (False: :func:`iter_site_results` grows them
         chunk by chunk, for bounded memory).
+    not_project
+        The rows that are the list's 合计 row or a footer, position → the reason of each
+        (:func:`_not_project_lines`, as :func:`read_batch` found them before placing rows by name);
+        ``None``: found here.
 
     Returns
     -------
     (sites, industries, figures, errors, notes, flags)
-        As :func:`read_batch`.
+        As :func:`read_batch`; ``sites`` has the column :data:`~dcf_spatial.queries.site.check.NOT_PROJECT_COLUMN`
+        (True on a 合计 row or footer: its result is ``not_project``, counted apart).
 
     Examples
     --------
@@ -206,6 +214,7 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
     from ... import io as dcf_io
 
     n = len(gdf)
+    ledger_lines = _not_project_lines(gdf) if not_project is None else not_project
     if row_numbers is None:
         known = gdf.attrs.get("row_numbers")
         row_numbers = list(known) if known is not None and len(known) == n else list(range(1, n + 1))
@@ -221,6 +230,7 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
             gdf.attrs["read_notes"] = list(gdf.attrs.get("read_notes", [])) + _disc_note(gdf)
             gdf.attrs["discs_deferred"] = True
     gdf.attrs.update({"row_numbers": row_numbers, "row_kind": row_kind})
+    gdf = _mark_not_project(gdf, ledger_lines)
     issue_col = getattr(dcf_io, "ISSUE_COLUMN", "read_issue")
 
     def column(name):
@@ -241,7 +251,6 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
     addr_label = "建设地点/项目位置/项目地址"
     industries, errors, figures, flags = [], [], [], []
     unread: list[str] = []
-    ledger_lines = _ledger_lines(gdf, [empty_geom[i] and blank(codes_col[i]) and blank(words_col[i]) for i in range(n)])
     for i in range(n):
         val = codes_col[i] if not blank(codes_col[i]) else words_col[i]
         if blank(val):
@@ -302,20 +311,26 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
     return gdf, industries, figures, errors, list(gdf.attrs.get("read_notes", [])) + list(extra_notes or []), flags
 
 
-def _not_project_mask(gdf):
-    """The rows of a list read but not yet placed that are its 合计 row or a footer (:func:`_ledger_lines`
-    of the rows without geometry, without an industry and without a place name: a list placed by name
-    has thousands of rows without coordinates, each not looked at cell by cell)."""
+def _not_project_lines(gdf) -> dict[int, str]:
+    """The rows of a list that are its 合计 row or a footer (:func:`_ledger_lines` of the rows without
+    geometry and without an industry), position → the reason of its 无法核查. Found before any row is placed
+    by name: a 合计 row whose 建设地点 cell holds “/” or a town is no project either (it is not placed)."""
     import shapely
 
-    from ...places import ADDRESS_COLUMN
-
-    n = len(gdf)
     empty = shapely.is_missing(gdf.geometry.values) | shapely.is_empty(gdf.geometry.values)
-    found = _ledger_lines(gdf, (empty & ~_filled(gdf, (*INDUSTRY_FIELDS, ADDRESS_COLUMN))).tolist())
-    mask = np.zeros(n, dtype=bool)
-    mask[list(found)] = True
-    return mask
+    return _ledger_lines(gdf, empty & ~_filled(gdf, INDUSTRY_FIELDS))
+
+
+def _mark_not_project(gdf, lines: dict[int, str]):
+    """``gdf`` with the column :data:`~dcf_spatial.queries.site.check.NOT_PROJECT_COLUMN` (True on the rows of
+    ``lines``), which :func:`~dcf_spatial.queries.site.check.site_results` reads; a column of that name in the
+    file is kept as ``<name>__original``, as :func:`dcf_spatial.places.place_rows` keeps its own."""
+    if NOT_PROJECT_COLUMN in gdf.columns:
+        gdf = gdf.rename(columns={NOT_PROJECT_COLUMN: f"{NOT_PROJECT_COLUMN}__original"})
+    mark = np.zeros(len(gdf), dtype=bool)
+    mark[list(lines)] = True
+    gdf[NOT_PROJECT_COLUMN] = mark
+    return gdf
 
 
 def _filled(gdf, fields) -> np.ndarray:
@@ -330,25 +345,29 @@ def _filled(gdf, fields) -> np.ndarray:
 def _ledger_lines(gdf, candidates) -> dict[int, str]:
     """The rows of a project list that are its total row (合计/小计) or a footer (制表人：…, 填表日期：…):
     a row without a place and without an industry, one of whose cells is such a text
-    (:func:`dcf_spatial.io.rows.ledger_line_kind`). Position → the reason of its 无法核查 (not a project)."""
+    (:func:`dcf_spatial.io.rows.ledger_line_kind`; the first such cell, in the columns' order, is named).
+    Position → the reason of its 无法核查 (not a project)."""
+    import pandas as pd
+
     from ...io.rows import ledger_line_kind
 
-    rows = [i for i, c in enumerate(candidates) if c]
-    if not rows:
+    rows = np.flatnonzero(np.asarray(candidates, dtype=bool))
+    if not len(rows):
         return {}
     geom = gdf.geometry.name
     sources = gdf.attrs.get("field_sources") or {}  # canonical field → the column as the user named it
-    cols = [c for c in gdf.columns if c != geom]
-    found = {}
-    for i in rows:
-        for c in cols:
-            v = gdf[c].iat[i]
-            kind = ledger_line_kind(v)
+    found: dict[int, str] = {}
+    # column by column over the candidate rows (a list placed by name has thousands of them); a column of
+    # numbers holds no such text
+    for c in gdf.columns:
+        if c == geom or pd.api.types.is_numeric_dtype(gdf[c].dtype):
+            continue
+        for i, v in zip(rows.tolist(), gdf[c].to_numpy(dtype=object)[rows].tolist()):
+            kind = None if i in found else ledger_line_kind(v)
             if kind:
                 found[i] = (f"{NOT_PROJECT_PREFIX}：“{sources.get(c, c)}”列为“{str(v).strip()}”，是表格的{kind}，"
                             "不是一个项目：未核查，不计入任何项目的结论。")
-                break
-    return found
+    return dict(sorted(found.items()))
 
 
 def _approximate_areas(gdf, row_numbers, row_kind):
@@ -531,7 +550,7 @@ def _industry_column_notes(gdf, path, default_industry, *, skip=None) -> list[st
     """Is there an industry to check each row against? Raise when no row can have one (no column
     recognised, or the column empty throughout, and no ``default_industry``): a results file of
     100 % 无法核查 tells the planner nothing. With a default, say how it was used. ``skip``: the rows that
-    are no project (a 合计 row, a footer: :func:`_not_project_mask`), not counted."""
+    are no project (a 合计 row, a footer: :func:`_not_project_lines`), not counted."""
     from ... import io as dcf_io
 
     n = len(gdf)

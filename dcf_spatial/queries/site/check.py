@@ -21,6 +21,9 @@ logger = logging.getLogger(__name__)
 #: a batch row that is the list's 合计 row or a footer (制表人：…): its verdict word, and how its reason begins
 NOT_PROJECT_ZH = "非项目行"
 NOT_PROJECT_PREFIX = NOT_PROJECT_ZH + "（合计/表尾）"
+#: the column of a batch's sites that marks such a row (set by :func:`~dcf_spatial.queries.site.batch.batch_rows`):
+#: its result says ``not_project``, and the counts put it apart from 无法核查
+NOT_PROJECT_COLUMN = "not_project"
 
 
 def site_result(site, industry, *, figures: dict | None = None, context: PlanContext | None = None,
@@ -168,10 +171,14 @@ def site_results(sites, industries, *, figures=None, context: PlanContext | None
     def where(i: int) -> dict:
         return {"row": i, "source_row": int(row_numbers[i]), "row_label": labels[i]}
 
+    # the list's 合计 row or footer, as the batch reader marked it: counted apart, not as 无法核查
+    cols = getattr(sites, "columns", ())
+    not_project = (sites[NOT_PROJECT_COLUMN].to_numpy(dtype=bool, na_value=False) if NOT_PROJECT_COLUMN in cols
+                   else np.zeros(n, dtype=bool))
     for i in range(n):
         if errors[i]:
             out[i] = {**where(i), "status": "error", "error": errors[i]}
-            if str(errors[i]).startswith(NOT_PROJECT_PREFIX):  # a 合计 row or footer: counted apart, not 无法核查
+            if not_project[i]:
                 out[i]["not_project"] = True
             continue
         g = geoms_w[i]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from ... import plan
-from .check import NOT_PROJECT_ZH, row_label
+from .check import NOT_PROJECT_COLUMN, NOT_PROJECT_ZH, row_label
 from .rules import fmt_share
 
 
@@ -23,8 +23,9 @@ STATUS_ZH = {"ok": "已核查", "error": "无法核查", "not_project": "未核�
 
 def original_columns(gdf) -> list:
     """A frame's own columns when the reader did not list them: without the geometry, the reader's
-    issue column, the canonical columns the ``sites`` aliases added beside the originals and the columns
-    placing a row by name added (``location_method``, ``place_*``: never listed as the file's, QA round 10).
+    issue column, the canonical columns the ``sites`` aliases added beside the originals, the columns
+    placing a row by name added (``location_method``, ``place_*``: never listed as the file's, QA round 10)
+    and the batch's mark of its 合计 rows and footers (:data:`~dcf_spatial.queries.site.check.NOT_PROJECT_COLUMN`).
 
     Examples
     --------
@@ -37,7 +38,8 @@ def original_columns(gdf) -> list:
     from ...io.tables import GEOMETRY_FROM_COLUMN
     from ...places import PLACE_COLUMNS
 
-    added = set(dcf_io.alias_table()["groups"]["sites"]) | {dcf_io.ISSUE_COLUMN, GEOMETRY_FROM_COLUMN, *PLACE_COLUMNS}
+    added = (set(dcf_io.alias_table()["groups"]["sites"])
+             | {dcf_io.ISSUE_COLUMN, GEOMETRY_FROM_COLUMN, NOT_PROJECT_COLUMN, *PLACE_COLUMNS})
     if geometry is not None:
         added.add(geometry.name)
     return [c for c in gdf.columns if c not in added and not str(c).endswith("__original")]
