@@ -682,12 +682,13 @@ def column_label(column: str) -> str:
 
 
 def read_rows_maybe_without_coordinates(path, *, aliases, crs=None, layer=None, encoding=None, swap_xy=False,
-                                        field_map=None, require_address: bool = False, as_points: bool = False):
+                                        field_map=None, require_address: bool = False, as_points: bool = False,
+                                        keep_wkb: bool = False):
     """Read a file as :func:`dcf_spatial.io.read_vector` does; a CSV/XLSX with no coordinate
     column at all is read as a table whose rows have no geometry (to be placed by name).
 
     With ``require_address`` such a table must have an address column (项目位置/建设地点/项目地址),
-    else the reader's "no coordinate column" error stands.
+    else the reader's "no coordinate column" error stands. ``keep_wkb``: as in ``read_vector``.
 
     Returns
     -------
@@ -706,7 +707,7 @@ def read_rows_maybe_without_coordinates(path, *, aliases, crs=None, layer=None, 
 
     try:
         return dcf_io.read_vector(path, crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy, field_map=field_map,
-                                  aliases=aliases, as_points=as_points), True
+                                  aliases=aliases, as_points=as_points, keep_wkb=keep_wkb), True
     except InputError:
         if _is_pg(path) or _format_of(_check_path(path)) not in _TABULAR:
             raise

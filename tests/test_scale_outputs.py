@@ -84,6 +84,18 @@ def test_parcels_are_reprojected_once_and_areas_and_zones_are_unchanged(tmp_path
         return real(self, *a, **k)
 
     monkeypatch.setattr(gpd.GeoDataFrame, "to_crs", counting)
+    # simple polygons are reprojected from their coordinates (parcels._reprojected_simple_polygons), not by to_crs
+    from dcf_spatial.land import parcels as parcels_mod
+
+    fast = parcels_mod._reprojected_simple_polygons
+
+    def counting_fast(geometry):
+        out = fast(geometry)
+        if out is not None:  # (else to_crs reprojects them, counted above)
+            calls.append(len(geometry))
+        return out
+
+    monkeypatch.setattr(parcels_mod, "_reprojected_simple_polygons", counting_fast)
     res = audit_idle(parcels, as_of="2024-06-01", store=store)
     assert len(calls) == 1  # validate_parcels and join_zones share it
     pd.testing.assert_series_equal(res.frame["area_m2"], expected["area_m2"], check_names=False)

@@ -785,11 +785,13 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
     return path
 
 
-def write_geoparquet(gdf, path, *, slice_rows: int | None = None) -> Path:
+def write_geoparquet(gdf, path, *, slice_rows: int | None = None, read_wkb=None) -> Path:
     """Write ``gdf`` as one GeoParquet file (arrow types as they are; only mixed-object columns become text).
 
     More than ``slice_rows`` rows (default :data:`GEOPARQUET_SLICE_ROWS`) are converted and written
-    a slice at a time (one row group each), never as one whole-table copy.
+    a slice at a time (one row group each), never as one whole-table copy. ``read_wkb``: the
+    geometries as read (:class:`dcf_spatial.io.read_wkb.ReadWkb`); when ``gdf``'s are still those,
+    their bytes are written instead of encoding them again (the same file).
 
     Examples
     --------
@@ -810,7 +812,8 @@ def write_geoparquet(gdf, path, *, slice_rows: int | None = None) -> Path:
     if len(gdf) <= slice_rows or not _categories_in_first_use_order(gdf):
         gdf.to_parquet(path, index=False)  # snappy: the fastest to write; readers everywhere know it
     else:
-        _write_geoparquet_slices(gdf, path, slice_rows)
+        wkb = read_wkb.for_geometry(gdf.geometry.values) if read_wkb is not None else None
+        _write_geoparquet_slices(gdf, path, slice_rows, wkb=wkb)
     logger.info("Wrote %d features to %s (GeoParquet)", len(gdf), path)
     return path
 
@@ -871,20 +874,38 @@ def _whole_schema(gdf, schema):
 GEOPARQUET_SLICE_ROWS = 100_000
 
 
-def _write_geoparquet_slices(gdf, path: Path, slice_rows: int) -> None:
+def _write_geoparquet_slices(gdf, path: Path, slice_rows: int, wkb=None) -> None:
     """The GeoParquet file of ``gdf`` written slice by slice (one row group each), so that only one
     slice at a time is held as arrow besides the frame: ``GeoDataFrame.to_parquet`` converts the
     whole table first (at 10⁶ parcels several hundred MB more at the peak). The file metadata
     (``geo``: bounding box and geometry types) is that of the whole frame, as ``to_parquet``
-    writes it; geopandas' own converter makes each slice (the same column types and encoding)."""
+    writes it; geopandas' own converter makes each slice (the same column types and encoding).
+    ``wkb``: the geometry column's WKB already (a binary arrow array, row for row), put in the
+    slices as geopandas puts the WKB it encodes (its field, from its own converter)."""
     import pyarrow.parquet as pq
     from geopandas.io.arrow import _create_metadata, _encode_metadata, _geopandas_to_arrow
 
     geo = _encode_metadata(_create_metadata(gdf))
+    name = gdf.geometry.name
+    if wkb is not None:
+        from geopandas.array import from_shapely
+
+        # no geometry: a slice converted with it costs nothing to encode; its WKB is put in after
+        nothing = from_shapely(np.full(slice_rows, None, dtype=object), crs=gdf.crs)
     writer, schema = None, None
     try:
         for lo in range(0, len(gdf), slice_rows):
-            table = _geopandas_to_arrow(gdf.iloc[lo:lo + slice_rows], index=False)
+            part = gdf.iloc[lo:lo + slice_rows]
+            if wkb is not None:
+                # the slice converted by geopandas (its columns, field and metadata) with its geometry
+                # column left empty, the WKB put in that column's place
+                part = part.copy(deep=False)
+                part[name] = nothing[:len(part)]
+            table = _geopandas_to_arrow(part, index=False)
+            del part
+            if wkb is not None:
+                i = table.schema.get_field_index(name)
+                table = table.set_column(i, table.schema.field(i), wkb.slice(lo, slice_rows).combine_chunks())
             table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"geo": geo})
             table = _compact_dictionaries(table)
             if writer is None:

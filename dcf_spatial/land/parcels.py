@@ -155,8 +155,9 @@ def read_parcels(path, *, crs=None, layer=None, field_map: dict | None = None, e
 
 
 def read_parcel_rows(path, *, crs=None, layer=None, field_map: dict | None = None, encoding=None,
-                     swap_xy: bool = False, store=None):
-    """The rows of a parcel file as read, before :func:`validate_parcels` (see :func:`read_parcels`).
+                     swap_xy: bool = False, store=None, keep_wkb: bool = False):
+    """The rows of a parcel file as read, before :func:`validate_parcels` (see :func:`read_parcels`);
+    ``keep_wkb``: the geometries as read kept for the GeoParquet writer (see :func:`dcf_spatial.io.read_vector`).
 
     Examples
     --------
@@ -166,7 +167,8 @@ def read_parcel_rows(path, *, crs=None, layer=None, field_map: dict | None = Non
     from ..places import ADDRESS_COLUMN, place_rows, read_rows_maybe_without_coordinates
 
     gdf, has_xy = read_rows_maybe_without_coordinates(path, crs=crs, layer=layer, field_map=field_map,
-                                                      encoding=encoding, swap_xy=swap_xy, aliases="parcels")
+                                                      encoding=encoding, swap_xy=swap_xy, aliases="parcels",
+                                                      keep_wkb=keep_wkb)
     if not has_xy or ADDRESS_COLUMN in gdf.columns:
         # a 供地 ledger has no coordinates: rows are placed by the names in 项目位置 (for the summaries
         # by township and cluster, and the map), at their unit's representative point; not an error
@@ -205,7 +207,36 @@ def working_geometry(gdf):
 
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.crs is None or gdf.geometry.name not in gdf.columns:
         return None
+    if gdf.crs.to_epsg() != 4548:
+        fast = _reprojected_simple_polygons(gdf.geometry)
+        if fast is not None:
+            return fast
     return to_working(gdf[[gdf.geometry.name]]).geometry
+
+
+def _reprojected_simple_polygons(geometry):
+    """``geometry.to_crs(working_crs)`` when every geometry is a 2D polygon without holes (a parcel
+    as drawn; else None): the same coordinates (the same transformer on the same arrays), the
+    polygons built from them by ``shapely.from_ragged_array`` instead of copying each polygon and
+    writing its coordinates back (``to_crs``): at 10⁶ parcels ~0.55 s instead of ~0.8 s of CPU."""
+    import geopandas as gpd
+    import shapely
+    from pyproj import Transformer
+
+    from .. import settings
+
+    values = np.asarray(geometry.values, dtype=object)
+    if not len(values) or not (shapely.get_type_id(values) == 3).all() \
+            or shapely.get_num_interior_rings(values).any() or shapely.has_z(values).any():
+        return None
+    coords = shapely.get_coordinates(values)
+    # the transformer of GeoSeries.to_crs (always x, y)
+    x, y = Transformer.from_crs(geometry.crs, settings.working_crs, always_xy=True).transform(coords[:, 0], coords[:, 1])
+    del coords
+    ends = np.cumsum(shapely.get_num_coordinates(values))
+    polygons = shapely.from_ragged_array(shapely.GeometryType.POLYGON, np.column_stack([x, y]),
+                                         (np.r_[0, ends], np.arange(len(values) + 1)))
+    return gpd.GeoSeries(polygons, index=geometry.index, crs=settings.working_crs, name=geometry.name)
 
 
 def read_enterprises(path, *, field_map: dict | None = None, encoding=None, sheet=None) -> pd.DataFrame:

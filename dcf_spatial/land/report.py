@@ -29,6 +29,10 @@ logger = logging.getLogger(__name__)
 #: ``AuditResult.details`` key of the summaries still to be made (a function filling
 #: ``AuditResult.summaries``), taken and called by the writer (:func:`summaries_ready`)
 SUMMARIES_PENDING = "_summaries_pending"
+#: ``AuditResult.details`` key of the parcels' geometries as read (:class:`dcf_spatial.io.read_wkb.ReadWkb`),
+#: left by :func:`idle_single` for its writer: the complete list writes those bytes when the frame's
+#: geometries are still the ones read, instead of encoding them again
+READ_WKB_KEPT = "_read_wkb"
 
 
 def summaries_ready(result) -> None:
@@ -205,7 +209,7 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -
     # each file is hashed for the manifest by its writer as soon as it is written (the other thread
     # still writing), not read back by the manifest after every file is done
     def complete_list():  # the complete list, in a thread of its own (see below)
-        outputs.write_geoparquet(complete, files["parquet"])
+        outputs.write_geoparquet(complete, files["parquet"], read_wkb=(result.details or {}).get(READ_WKB_KEPT))
         hash_written(files["parquet"])
         t["parquet"] = time.perf_counter()
         if "gpkg" in files:

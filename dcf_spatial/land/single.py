@@ -17,7 +17,7 @@ from . import idle_audit, outputs
 from ..progress import steps_bar
 from .._memory import large_blocks_returned, release_memory
 from .notes import synthetic_note
-from .report import SUMMARIES_PENDING
+from .report import READ_WKB_KEPT, SUMMARIES_PENDING
 from .result import AuditResult
 
 logger = logging.getLogger(__name__)
@@ -114,8 +114,13 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
 
         # the input's sha256 for the manifest, on the second core while this one reads (idle then)
         hash_ahead(parcels)
+        from ..io.read_wkb import READ_WKB
+
+        # the geometries as read (WKB), kept when the files are written: the complete list reuses
+        # them when nothing changed them (see report.READ_WKB_KEPT)
         rows = read_parcel_rows(parcels, crs=crs, layer=layer, field_map=field_map, encoding=encoding,
-                                swap_xy=swap_xy, store=store)
+                                swap_xy=swap_xy, store=store, keep_wkb=write is not None)
+        read_wkb = rows.attrs.pop(READ_WKB, None)
         source = str(parcels)
     else:
         from ..io.rows import check_rows
@@ -124,7 +129,8 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
         # an invalid polygon in a frame would otherwise end the zone join in a GEOS error (issue 14)
         rows = check_rows(parcels.copy(), where="(GeoDataFrame)", notes=[], location=False) if len(parcels) else parcels
         source = parcels.attrs.get("source_file", "(GeoDataFrame)")
-    # the reader's arrow buffers (the WKB and text as read, ~0.1 GB at 10⁶ parcels) are free now but
+        read_wkb = None
+    # the reader's arrow buffers (the text as read; the WKB unless kept) are free now but
     # held by arrow's allocator, which the geometry work that follows cannot reuse: handed back first
     release_memory()
     t["read"] = time.perf_counter()
@@ -165,6 +171,8 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
             data = validate_parcels(rows, source="(GeoDataFrame)", code_system=code_system,
                                     working=work_ready.result)
         del rows
+        if read_wkb is not None and read_wkb.for_geometry(data.geometry.values) is None:
+            read_wkb = None  # geometries repaired, reprojected or placed by name: the writer encodes them
         t["validate"] = time.perf_counter()
         cpu["validate"] = time.process_time()
         bar.step("镇街与集聚区归属")
@@ -241,9 +249,12 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
         # the summaries are made by the writer (report.py), once its thread writing the complete list
         # (GeoParquet, which does not need them) has started: the two overlap on two cores
         res.details[SUMMARIES_PENDING] = summaries
+        if read_wkb is not None:
+            res.details[READ_WKB_KEPT] = read_wkb
         try:
             write(res)  # a failure is raised as it is, without a 完成 line
         finally:
+            res.details.pop(READ_WKB_KEPT, None)  # ~0.1 GB a million parcels: not held by the result
             pending = res.details.pop(SUMMARIES_PENDING, None)
         if pending is not None:  # a writer that did not make them
             pending()
