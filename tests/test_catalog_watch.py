@@ -81,8 +81,8 @@ def test_a_store_made_by_dcf_notifies_its_catalog_changes(store):
     """Every store dcf writes gets the trigger, so that any writer's change is announced."""
     st = open_store(store)
     with st.engine.connect() as con:
-        on = con.execute(text(catalog_watch.has_trigger_sql(":t")), {"t": st._t(CATALOG_TABLE)}).scalar()
-    assert on == 1
+        on = con.execute(text(catalog_watch.trigger_state_sql(":t")), {"t": st._t(CATALOG_TABLE)}).scalar()
+    assert on == "O"
 
 
 def test_kept_rows_spare_the_query_and_are_a_copy(store, watching, monkeypatch):
@@ -168,7 +168,7 @@ def test_the_trigger_is_added_to_an_older_store(store, watching):
         con.execute(text(f"DROP TRIGGER {catalog_watch.TRIGGER} ON {st._t(CATALOG_TABLE)}"))
     _live(st)
     with st.engine.connect() as con:
-        assert con.execute(text(catalog_watch.has_trigger_sql(":t")), {"t": st._t(CATALOG_TABLE)}).scalar() == 1
+        assert con.execute(text(catalog_watch.trigger_state_sql(":t")), {"t": st._t(CATALOG_TABLE)}).scalar() == "O"
 
 
 def test_a_lost_listening_connection_stops_the_kept_rows(store, watching, monkeypatch):
@@ -195,3 +195,91 @@ def test_rows_are_read_again_after_max_age(store, watching, monkeypatch):
     sent = _reads(monkeypatch)
     st.catalog_dicts()
     assert len(sent) == 1
+
+
+def test_rows_are_dropped_before_a_notification_is_taken_off_the_socket(store, watching, monkeypatch):
+    """The listening thread must mark the rows stale before it reads a notification: read first, a check
+    asking in between would find the socket empty and the rows still trusted (a breaker saw old answers
+    54 ms after an import's COMMIT)."""
+    st = open_store(store)
+    watch = _live(st)
+    st.catalog_dicts()
+    seen = []
+    real = psycopg.Connection.notifies
+
+    def notifies(self, *args, **kwargs):
+        if self is watch.conn:
+            seen.append(watch.rows)   # what a check would have trusted at this moment
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Connection, "notifies", notifies)
+    _other_session_sets_source(st, "industrial_clusters", "读取通知前")
+    assert _until(lambda: seen)
+    assert seen[0] is None
+
+
+def test_any_notification_of_the_channel_drops_the_rows(store, watching):
+    """A schema name longer than 63 bytes reaches listeners cut short: the payload is not compared."""
+    st = open_store(store)
+    watch = _live(st)
+    st.catalog_dicts()
+    with st.engine.begin() as con:
+        con.execute(text(f"SELECT pg_notify('{catalog_watch.CHANNEL}', 'another_schema_or_a_cut_name')"))
+    assert _until(lambda: watch.current() is None)
+
+
+@pytest.mark.parametrize("how", ["DISABLE TRIGGER", "ENABLE REPLICA TRIGGER"])
+def test_a_trigger_an_administrator_stopped_is_left_as_it_is(store, watching, monkeypatch, how):
+    """Disabled, or firing only for replication: no notice comes of ordinary changes, so the rows are no
+    longer kept — and the administrator's choice stands (never dropped and made again: a DROP TRIGGER
+    waits for every open transaction that read the table, and all later reads wait behind it)."""
+    monkeypatch.setattr(catalog_watch, "RECHECK_S", 0.2)
+    st = open_store(store)
+    watch = _live(st)
+    with st.engine.begin() as con:
+        con.execute(text(f"ALTER TABLE {st._t(CATALOG_TABLE)} {how} {catalog_watch.TRIGGER}"))
+    assert _until(lambda: watch.why_not == "no trigger")
+    sent = _reads(monkeypatch)
+    st.catalog_dicts()
+    st.catalog_dicts()
+    assert len(sent) == 2
+    with st.engine.connect() as con:
+        state = con.execute(text(catalog_watch.trigger_state_sql(":t")), {"t": st._t(CATALOG_TABLE)}).scalar()
+    assert state == ("D" if how.startswith("DISABLE") else "R")
+
+
+def test_adding_the_trigger_does_not_wait_for_an_open_transaction(store, watching):
+    """A session idle in a transaction that read the catalog (psql, QGIS) must not stop the desk, nor
+    make other readers queue behind the desk."""
+    st = open_store(store)
+    with st.engine.begin() as con:
+        con.execute(text(f"DROP TRIGGER {catalog_watch.TRIGGER} ON {st._t(CATALOG_TABLE)}"))
+    url = st._url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url) as idle:   # a transaction left open after a read
+        idle.execute(f"SELECT count(*) FROM {st._t(CATALOG_TABLE)}")
+        _live(st)
+        with psycopg.connect(url, autocommit=True) as other:
+            other.execute("SET statement_timeout = '5s'")
+            assert other.execute(f"SELECT count(*) FROM {st._t(CATALOG_TABLE)}").fetchone()[0] > 0
+        idle.rollback()
+
+
+def test_catalog_entry_of_a_dropped_schema_is_none(store):
+    """Asked while the schema is dropped (a re-push): no catalog, not a database error (a desk's 500)."""
+    st = open_store(store)
+    with st.engine.begin() as con:
+        con.execute(text(f'DROP SCHEMA "{st.schema}" CASCADE'))
+    assert st.catalog_entry("district") is None
+
+
+def test_the_command_lines_store_reaches_every_worker(monkeypatch, tmp_path):
+    """``dcf --store URL serve --workers 2``: the store made active by the command line is the workers'
+    (they start afresh; they had opened the shipped store and recorded into it)."""
+    from dcf_spatial.desk import server, workers
+
+    handed = {}
+    monkeypatch.setattr(workers, "serve_workers", lambda n, **kw: handed.update(kw["app_kwargs"]))
+    mine = tmp_path / "mine.gpkg"
+    with dcf.Store(str(mine)).activate():
+        server.serve(workers=2, open_browser=False)
+    assert handed["store"] == str(mine)

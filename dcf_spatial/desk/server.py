@@ -84,6 +84,12 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
         from .workers import serve_workers
 
         url = _url(host, port, token)
+        if store is None:
+            # the store the command line made active (``dcf --store URL serve``): a worker process starts
+            # afresh and would otherwise open the default store — and record into it
+            from .. import settings
+
+            store = settings.active_store.get()
         store = str(store.location) if hasattr(store, "location") else store
         serve_workers(workers, host=host, port=port, url=url, open_browser=open_browser, pin_cpus=pin_cpus,
                       on_ready=None if on_start is None else (lambda: on_start(url, token, generated)),

@@ -59,22 +59,31 @@ def enable(on: bool = True) -> None:
 
 def trigger_sql(schema_q: str, table_q: str) -> list[str]:
     """The statements that make the catalog table notify :data:`CHANNEL` on every change (``schema_q`` and
-    ``table_q`` quoted identifiers). Statement-level: one notification per writing statement, and
-    PostgreSQL folds identical notifications of one transaction into one."""
+    ``table_q`` quoted identifiers), for a table that has no trigger of that name (:func:`trigger_state_sql`):
+    an existing one — disabled or set to replica mode by an administrator — is never replaced (a
+    ``DROP TRIGGER`` waits for every open transaction that read the table, and every later read then
+    waits behind it). Statement-level: one notification per writing statement, and PostgreSQL folds
+    identical notifications of one transaction into one. The payload (the schema) is informative only:
+    a listener drops its rows on any notification of the channel (a schema name longer than 63 bytes
+    is cut by PostgreSQL and would not match the store's)."""
     return [
         f"""CREATE OR REPLACE FUNCTION {schema_q}.{TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN PERFORM pg_notify('{CHANNEL}', TG_TABLE_SCHEMA); RETURN NULL; END $$""",
-        f"DROP TRIGGER IF EXISTS {TRIGGER} ON {schema_q}.{table_q}",
         f"""CREATE TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {schema_q}.{table_q}
             FOR EACH STATEMENT EXECUTE FUNCTION {schema_q}.{TRIGGER}()""",
     ]
 
 
-def has_trigger_sql(param: str = "%s") -> str:
-    """A query answering whether the trigger is on the catalog table, whose qualified name is the one
-    parameter (``param``: psycopg's ``%s``, SQLAlchemy's ``:name``)."""
-    return (f"SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass({param}) AND tgname = '{TRIGGER}' "
-            "AND tgenabled <> 'D'")
+def trigger_state_sql(param: str = "%s") -> str:
+    """A query answering the trigger's ``tgenabled`` on the catalog table (no row: there is none), whose
+    qualified name is the one parameter (``param``: psycopg's ``%s``, SQLAlchemy's ``:name``). Only
+    ``O`` (fires in ordinary sessions) and ``A`` (always) tell of every change: ``D`` (disabled) and
+    ``R`` (replica mode only) do not."""
+    return f"SELECT tgenabled FROM pg_trigger WHERE tgrelid = to_regclass({param}) AND tgname = '{TRIGGER}'"
+
+
+#: the trigger's states that fire for every ordinary writer
+FIRING = ("O", "A")
 
 
 class _Watch:
@@ -124,9 +133,14 @@ class _Watch:
 
     # --- the listening thread -----------------------------------------------------------------
     def _run(self) -> None:
+        #: whether this process may still try to add a missing trigger (once: a role without the
+        #: right would write a "permission denied" into the server's log at every try)
+        self.may_add = True
         while True:
             try:
                 self._listen()
+            except _NotWatched:
+                self._state("no trigger", "PostGIS 图层库 %s 的图层目录变更通知触发器被删除或停用：改为每次核查读取目录")
             except Exception as exc:  # noqa: BLE001 - any failure: stop vouching, then start again
                 self._state("connection lost", "PostGIS 图层库 %s 的图层目录变更监听中断：改为每次核查读取目录，稍后重试")
                 logger.debug("catalog watch of %s failed", self.label, exc_info=exc)
@@ -136,7 +150,7 @@ class _Watch:
     def _state(self, why: str, words: str) -> None:
         """Not listening, for ``why``: said once when it starts (a server down is retried every second)."""
         if why != self.why_not:
-            logger.info(words, self.label)
+            logger.warning(words, self.label)
         self.why_not = why
 
     def _drop(self) -> None:
@@ -158,7 +172,8 @@ class _Watch:
             pg.execute(f"LISTEN {CHANNEL}")
             if not self._trigger_on(pg):
                 pg.close()
-                self._state("no trigger", "PostGIS 图层库 %s 的图层目录无变更通知触发器且无权创建：每次核查读取目录")
+                self._state("no trigger", "PostGIS 图层库 %s 的图层目录变更通知触发器不存在、被停用或无权创建："
+                                          "每次核查读取目录")
                 time.sleep(10.0)   # a store made by an older version may get one later (any dcf write adds it)
                 return
         except BaseException:
@@ -166,24 +181,38 @@ class _Watch:
             raise
         self.forget()
         if self.why_not not in (None, "starting"):
-            logger.info("PostGIS 图层库 %s 的图层目录变更监听已恢复", self.label)
+            logger.warning("PostGIS 图层库 %s 的图层目录变更监听已恢复", self.label)
         self.conn, self.why_not = pg, None   # from here the rows read can be kept
+        fd, recheck = pg.fileno(), time.monotonic() + RECHECK_S
         while True:
-            for note in pg.notifies(timeout=RECHECK_S):
-                if note.payload == self.schema:
-                    self.forget()
-            if not self._trigger_on(pg):   # the table made again without it: stop vouching
-                raise RuntimeError("catalog trigger gone")
+            # waited for here, not inside psycopg's notifies(): the rows are dropped BEFORE anything is taken
+            # off the socket. Until then a check finds the socket readable (current()); after, the
+            # generation moved — no moment in between trusts rows the notification made stale
+            if select.select([fd], [], [], max(0.0, recheck - time.monotonic()))[0]:
+                self.forget()
+                for _ in pg.notifies(timeout=0):   # read (any schema's: see trigger_sql), nothing else to do
+                    pass
+            if time.monotonic() >= recheck:
+                if not self._trigger_on(pg):   # the table made again without it, or it was disabled
+                    raise _NotWatched("catalog trigger gone")
+                recheck = time.monotonic() + RECHECK_S
 
     def _trigger_on(self, pg) -> bool:
-        if pg.execute(has_trigger_sql(), (self.table,)).fetchone()[0]:
-            return True
+        """Whether the catalog's trigger fires for every writer; a missing one is added (once a process)."""
+        row = pg.execute(trigger_state_sql(), (self.table,)).fetchone()
+        if row is not None or not self.may_add:
+            return row is not None and row[0] in FIRING
+        self.may_add = False
         try:
             self.store.add_catalog_trigger()
-        except Exception:  # noqa: BLE001 - no right to add it: not watched
+        except Exception:  # noqa: BLE001 - no right to add it (or another process did meanwhile): asked again below
             logger.debug("could not add the catalog trigger to %s", self.label, exc_info=True)
-            return False
-        return bool(pg.execute(has_trigger_sql(), (self.table,)).fetchone()[0])
+        row = pg.execute(trigger_state_sql(), (self.table,)).fetchone()
+        return row is not None and row[0] in FIRING
+
+
+class _NotWatched(Exception):
+    """The trigger is gone or no longer fires: the rows are read per check until it is back."""
 
 
 def watch_of(store) -> _Watch | None:

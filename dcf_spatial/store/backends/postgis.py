@@ -258,7 +258,7 @@ class PostgisStore:
     @contextlib.contextmanager
     def _connect(self, *, transaction: bool = False):
         """A connection (in a transaction when asked); connection failures become InputError."""
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import OperationalError, PendingRollbackError, ProgrammingError
 
         try:
             con = self.engine.connect()
@@ -274,10 +274,19 @@ class PostgisStore:
                     yield con
             else:
                 yield con
-        except OperationalError as exc:
+        except (OperationalError, PendingRollbackError) as exc:
+            # the server went away mid-work (a restart): a store error, not a crash; the catalog a desk
+            # kept is not trusted until read again
+            catalog_watch.forget(self)
             raise self.connection_lost(getattr(exc, "orig", exc)) from None
+        except ProgrammingError:
+            catalog_watch.forget(self)   # a table gone (a schema dropped: no notice comes of that)
+            raise
         finally:
-            con.close()
+            try:
+                con.close()
+            except (OperationalError, PendingRollbackError):   # its rollback on a connection the server closed
+                con.invalidate()
             if transaction:   # whatever it wrote is seen by this process's next catalog read at once
                 catalog_watch.forget(self)
 
@@ -313,15 +322,19 @@ class PostgisStore:
         """The catalog table made to notify its changes (:mod:`.catalog_watch`), unless it does."""
         from sqlalchemy import text
 
-        if con.execute(text(catalog_watch.has_trigger_sql(":t")), {"t": self._t(CATALOG_TABLE)}).scalar():
-            return
+        if con.execute(text(catalog_watch.trigger_state_sql(":t")), {"t": self._t(CATALOG_TABLE)}).first() is not None:
+            return   # there (also when an administrator disabled it: never replaced, see trigger_sql)
         for sql in catalog_watch.trigger_sql(_q(self.schema), _q(CATALOG_TABLE)):
             con.execute(text(sql))
 
     def add_catalog_trigger(self) -> None:
         """:meth:`_add_catalog_trigger` in a transaction of its own: for a store made before the trigger
-        existed; raises when the database user may not (each check then reads the catalog)."""
+        existed; raises when the database user may not (each check then reads the catalog), or when
+        the table is locked for more than 2 s (a desk never queues its users' reads behind it)."""
+        from sqlalchemy import text
+
         with self._connect(transaction=True) as con:
+            con.execute(text("SET LOCAL lock_timeout = '2s'"))
             self._add_catalog_trigger(con)
 
     # --- what is there ------------------------------------------------------------------------
@@ -382,11 +395,17 @@ class PostgisStore:
         from sqlalchemy import text
 
         cols = ", ".join(CATALOG_COLUMNS)
-        with self._connect() as con:
-            if not self._table_exists(con, CATALOG_TABLE):
+        import psycopg
+        from sqlalchemy.exc import ProgrammingError
+
+        try:
+            with self._connect() as con:
+                row = con.execute(text(f"SELECT {cols} FROM {self._t(CATALOG_TABLE)} WHERE id=:id"),
+                                  {"id": layer_id}).mappings().first()
+        except ProgrammingError as exc:   # asked, not looked up first: a schema dropped in between is no catalog
+            if isinstance(exc.orig, psycopg.errors.UndefinedTable):
                 return None
-            row = con.execute(text(f"SELECT {cols} FROM {self._t(CATALOG_TABLE)} WHERE id=:id"),
-                              {"id": layer_id}).mappings().first()
+            raise
         return None if row is None else dict(row)
 
     def history_entries(self, layer_id: str) -> dict[int, dict]:
