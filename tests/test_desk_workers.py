@@ -340,6 +340,9 @@ t = threading.Thread(target=lambda: seen.update(thread=os.sched_getaffinity(0)))
 t.start(); t.join()
 jobs = Jobs()
 job = jobs.start(jobs.new("idle"), lambda job: seen.update(job=os.sched_getaffinity(0)))
+import time
+while job.status not in ("done", "failed"):   # a job's thread is not waited for at exit: wait here
+    time.sleep(0.01)
 jobs.close()
 print(seen["thread"] == {min(every)}, seen["job"] == every, os.sched_getaffinity(0) == {min(every)})
 """

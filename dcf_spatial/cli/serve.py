@@ -57,6 +57,8 @@ def serve(host, port, store, token, upload_limit_mb, no_browser, no_record, work
     try:
         run(host=host, port=port, store=store, token=token, open_browser=not no_browser,
             upload_limit_mb=upload_limit_mb, on_start=announce, record=not no_record, workers=workers,
+            # said once, by the process the user started, after every worker has stopped and cleaned up
+            on_stop=lambda: click.echo("工作台已停止。"),
             pin_cpus=not no_pin_cpus)
     except DeskStopped as exc:
         raise click.ClickException(str(exc)) from None

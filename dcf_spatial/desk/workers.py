@@ -340,6 +340,7 @@ def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, p
     from .app import console_access_log, create_app
 
     console_access_log(prefix=f"[{index}] ")
+    _console_log(index)
     app = create_app(**app_kwargs, access_log=True)
     front = WorkerFront(app, primary_uds=None if index == 0 else uds)
     door = None
@@ -394,6 +395,27 @@ def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, p
             app.state.access_log.close()
     if not server.started:
         raise SystemExit(3)
+    from .jobs import leave_now
+
+    leave_now(app.state.jobs)   # a job cut short still running: its thread is not waited for
+
+
+def _console_log(index: int) -> None:
+    """The package's warnings and errors of worker ``index`` on the console, as ``dcf``'s own (提示：…), with
+    the worker named: a spawned process has no logging set up, and Python's last resort printed the bare
+    message (or nothing, below a warning)."""
+    import sys
+
+    from ..cli.main import _MaskSecrets, _ZhLevelFormatter
+
+    log = logging.getLogger("dcf_spatial")
+    if log.handlers or logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_ZhLevelFormatter(f"%(level_zh)s：[{index}] %(message)s"))
+    handler.setLevel(logging.WARNING)
+    handler.addFilter(_MaskSecrets())
+    log.addHandler(handler)
 
 
 class DeskStopped(RuntimeError):
