@@ -125,3 +125,26 @@ def test_a_job_still_writing_is_cancelled_quietly_and_not_waited_for(store, parc
     for noise in ("Traceback", "ERROR 4", "sqlite3_open", "internal error", "内部错误", "OSError"):
         assert noise not in text, text
     assert [f for pid in pids for f in _jobs_folders(pid)] == []
+
+
+def test_every_request_line_names_the_client_in_the_same_shape(store, tmp_path):
+    """F13.4: a request a secondary passed to the primary was logged as from ``-:0``, and the requests of one
+    half-second batch after the first had no ``INFO:     [n]``."""
+    log = tmp_path / "serve.log"
+    proc, url = _start(store, log, 2)
+    try:
+        sent = 0
+        for _ in range(16):   # each on a new connection: the kernel hands some to the secondary, which forwards
+            with httpx.Client(timeout=30) as c:
+                assert c.get(url + "/api/jobs/none").status_code == 404
+                sent += 1
+        proc.send_signal(signal.SIGTERM)
+        text = _stopped(proc, log)   # the batched lines are written out as the desk stops
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    import re
+
+    lines = [line for line in text.splitlines() if "/api/jobs/none" in line]
+    shape = re.compile(r'^INFO:     \[[01]\] 127\.0\.0\.1:\d+ - "GET /api/jobs/none HTTP/1\.1" 404 \d+ ms$')
+    assert len(lines) >= sent and all(shape.match(line) for line in lines), "\n".join(lines)
