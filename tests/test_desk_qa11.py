@@ -148,3 +148,77 @@ def test_every_request_line_names_the_client_in_the_same_shape(store, tmp_path):
     lines = [line for line in text.splitlines() if "/api/jobs/none" in line]
     shape = re.compile(r'^INFO:     \[[01]\] 127\.0\.0\.1:\d+ - "GET /api/jobs/none HTTP/1\.1" 404 \d+ ms$')
     assert len(lines) >= sent and all(shape.match(line) for line in lines), "\n".join(lines)
+
+
+@pytest.fixture()
+def started(monkeypatch):
+    """``dcf serve``'s console up to serving: the desk itself not run (it would open the store)."""
+    import dcf_spatial.desk as desk
+
+    def run(*, on_start, on_stop=None, **kw):
+        on_start("http://127.0.0.1:8765/", kw.get("token"), False)
+        on_stop()
+
+    monkeypatch.setattr(desk, "serve", run)
+
+    def invoke(*args):
+        from click.testing import CliRunner
+
+        from dcf_spatial.cli.main import cli
+
+        out = CliRunner().invoke(cli, ["serve", "--no-browser", *args])
+        assert out.exit_code == 0, out.output
+        return out.output
+
+    return invoke
+
+
+def test_serve_names_the_geopackage_it_opened(started, store):
+    """F13.9: nothing said which store the desk opened."""
+    text = started("--store", str(store))
+    assert f"图层库：{store}（GeoPackage）" in text
+    assert "受版本管理" not in text
+    assert text.rstrip().splitlines()[-1] == "工作台已停止。"
+
+
+def test_serve_warns_once_when_it_records_into_the_tracked_checkout_store(started):
+    from dcf_spatial import settings
+
+    if not settings.checkout_store.exists():
+        pytest.skip("not a checkout")
+    text = started()   # the default store of a checkout: layers/dcf_layers.gpkg (never opened here)
+    assert f"图层库：{settings.checkout_store}（GeoPackage）" in text
+    assert text.count("受版本管理的 layers/dcf_layers.gpkg") == 1 and "--no-record" in text
+    assert "受版本管理" not in started("--no-record")
+
+
+def test_serve_names_a_postgis_store_with_its_password_masked(started):
+    text = started("--store", "postgresql://dcf:s3cret-pw@db.example:5432/gis", "--no-record")
+    assert "图层库：postgresql://dcf:***@db.example:5432/gis（PostGIS）" in text, text
+    assert "s3cret-pw" not in text
+    assert "PGPASSWORD" in text
+
+
+def test_a_script_writes_layers_with_the_token_given_to_serve_as_the_readme_says(store):
+    """F10: the README's recipe for a script — start the desk with --token, send the token as a Bearer header
+    and the desk's own address as Origin — reaches the layer writes; each part left out is refused."""
+    from _desk_server import running_desk
+
+    token = "a-script-token-of-enough-length"
+    with running_desk(store, token=token) as url:
+        reset = url + "/api/layers/industrial_clusters/reset"
+        ok = {"Authorization": f"Bearer {token}", "Origin": url}
+        got = httpx.post(reset, json={"version": 1}, headers=ok, timeout=60)
+        assert got.status_code not in (401, 403), got.text   # past the guards: the layer has nothing to restore
+        assert httpx.post(reset, json={"version": 1}, headers={"Authorization": ok["Authorization"]},
+                          timeout=60).status_code == 403
+        assert httpx.post(reset, json={"version": 1}, headers={"Origin": url}, timeout=60).status_code == 401
+
+
+def test_a_write_without_the_token_says_how_a_script_gets_one(store):
+    from _desk_server import running_desk
+
+    with running_desk(store) as url:
+        got = httpx.post(url + "/api/layers/industrial_clusters/reset", json={"version": 1},
+                         headers={"Origin": url}, timeout=60)
+    assert got.status_code == 401 and "以 --token 启动 dcf serve" in got.json()["error"], got.text
