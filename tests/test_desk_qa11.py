@@ -222,3 +222,47 @@ def test_a_write_without_the_token_says_how_a_script_gets_one(store):
         got = httpx.post(url + "/api/layers/industrial_clusters/reset", json={"version": 1},
                          headers={"Origin": url}, timeout=60)
     assert got.status_code == 401 and "以 --token 启动 dcf serve" in got.json()["error"], got.text
+
+
+def _idle_job(c, parcels, name="供地台账.gpkg"):
+    with open(parcels, "rb") as fh:
+        r = c.post("/api/audit/idle", files={"parcels": (name, fh.read())}, data={"as_of": "2025-12-31"})
+    assert r.status_code == 202, r.text
+    for _ in range(900):   # polls until the job ends (no time limit asserted)
+        job = c.get(r.json()["url"]).json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.2)
+    return job
+
+
+def test_audit_downloads_are_named_in_chinese_and_the_geoparquet_is_marked_for_gis(store, parcels):
+    """F13.13: ``idle_audit_供地台账.xlsx`` beside ``idle_audit_map_供地台账.html``, and a ``.parquet`` that
+    no office program opens, offered without a word."""
+    from _desk_server import running_desk
+
+    with running_desk(store) as url, httpx.Client(base_url=url, timeout=120) as c:
+        job = _idle_job(c, parcels)
+    assert job["status"] == "done", job
+    got = {d["name"]: d["note"] for d in job["downloads"]}
+    assert {"闲置土地审计_供地台账.xlsx", "闲置土地审计_供地台账.gpkg", "闲置土地审计_供地台账_地图.html"} <= set(got), got
+    assert all(n.startswith("闲置土地审计_供地台账") for n in got), got
+    parquet = [n for n in got if n.endswith(".parquet")]
+    assert parquet == ["闲置土地审计_供地台账_完整清单.parquet"], got
+    assert "供 GIS 软件使用" in got[parquet[0]] and "Excel" in got[parquet[0]]
+
+
+@pytest.mark.parametrize("upload, status", [(("台账.exe", b"MZ"), 415), (("台账.gpkg", b"x" * (1024 * 1024 + 20000)), 413)])
+def test_a_refused_audit_upload_leaves_no_job_behind(store, tmp_path, monkeypatch, upload, status):
+    """Item 6: the job was made before its upload was checked: a refused upload left a queued job's folder in
+    the desk's jobs folder (``<tmp>/dcf-desk-jobs-…/<job>``) until the desk stopped."""
+    from _desk_server import running_desk
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))     # this test's own temp root: other desks do not count
+    with running_desk(store, upload_limit_mb=1) as url:
+        (root,) = tmp.glob("dcf-desk-jobs-*")
+        r = httpx.post(url + "/api/audit/idle", files={"parcels": upload}, data={"as_of": "2025-12-31"}, timeout=60)
+        assert r.status_code == status, r.text
+        assert list(root.iterdir()) == []

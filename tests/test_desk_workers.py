@@ -151,7 +151,7 @@ def test_an_idle_audit_job_runs_and_downloads_whichever_process_answers(desk, tm
     assert job["status"] == "done", job
     names = [d["name"] for d in job["downloads"]]
     for _ in range(6):
-        got = desk.fresh("GET", job["downloads"][names.index("idle_audit_宗地.xlsx")]["url"])
+        got = desk.fresh("GET", job["downloads"][names.index("闲置土地审计_宗地.xlsx")]["url"])
         assert got.status_code == 200 and got.content[:2] == b"PK"
         seen.add(got.headers["x-dcf-worker"])
     assert seen == {str(desk.primary_pid())}   # answered by the primary, reached through either process

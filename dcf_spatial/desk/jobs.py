@@ -36,6 +36,27 @@ JOBS_PREFIX = "dcf-desk-jobs-"
 _OWNED = re.compile(re.escape(JOBS_PREFIX) + r"(\d+)-")
 
 
+#: what each kind of download is for, shown beside it on the audit page: the GeoParquet file opens in no
+#: office program (QA round 11, F13.13)
+DOWNLOAD_NOTES = {
+    ".xlsx": "Excel 工作簿",
+    ".html": "网页地图，用浏览器打开",
+    ".gpkg": "GeoPackage，供 GIS 软件（如 QGIS、ArcGIS）使用",
+    ".parquet": "完整清单（GeoParquet），供 GIS 软件使用；Excel/WPS 不能打开",
+}
+
+
+def download_note(name: str) -> str:
+    """What a download is for, by its suffix (empty when unknown).
+
+    Examples
+    --------
+    >>> download_note("闲置土地审计_台账_完整清单.parquet")
+    '完整清单（GeoParquet），供 GIS 软件使用；Excel/WPS 不能打开'
+    """
+    return DOWNLOAD_NOTES.get(Path(name).suffix.lower(), "")
+
+
 class JobCancelled(Exception):
     """Raised at a job's progress step once the job was cancelled: the job stops there."""
 
@@ -84,7 +105,8 @@ class Job:
         return {
             "id": self.id, "kind": self.kind, "status": self.status, "progress": round(self.progress, 2),
             "message": self.message, "summary": self.summary, "error": self.error,
-            "downloads": [{"name": n, "url": f"/api/jobs/{self.id}/files/{i}"} for i, n in enumerate(self.files)],
+            "downloads": [{"name": n, "url": f"/api/jobs/{self.id}/files/{i}", "note": download_note(n)}
+                          for i, n in enumerate(self.files)],
         }
 
 
