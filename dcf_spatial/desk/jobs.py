@@ -1,9 +1,10 @@
 """Background jobs: a long audit runs in a worker thread; the page polls ``GET /api/jobs/{id}``.
 
-A thread pool (not processes): the audits release the GIL in GEOS/GDAL for most of their time, the
+Threads (not processes): the audits release the GIL in GEOS/GDAL for most of their time, the
 job needs the request's store (a context variable, carried into the thread with
-``contextvars.copy_context``) and its result objects stay in memory for the summary. Two workers at
-most: the desk runs on an office PC.
+``contextvars.copy_context``) and its result objects stay in memory for the summary. Two jobs run at
+once at most (the others wait, queued): the desk runs on an office PC. When the desk stops, a job still
+running is cancelled and not waited for (:meth:`Jobs.close`, :func:`leave_now`).
 
 A job can be cancelled (``DELETE /api/jobs/{id}``) while it is queued or running: it stops at its next
 progress step (:meth:`Job.step`) and its folder is removed; a finished job keeps its results (409). Each desk keeps its jobs' folders under
