@@ -1,5 +1,7 @@
 """Named points where a test can end the process as a kill would (``os._exit``: no ``finally``, no
-cleanup), to check what a killed run leaves behind: ``DCF_TEST_FAIL_AFTER=<point>``.
+cleanup), to check what a killed run leaves behind: ``DCF_TEST_FAIL_AFTER=<point>``; or where a run
+stops and waits forever, to check what stopping the program in the middle of it does:
+``DCF_TEST_HOLD_AT=<point>``.
 
 Points: ``import:copied`` (an import's working copy of the store is written), ``rederive:<n>``
 (n layers redrawn), ``outputs:<n>`` (n files of an output set written). Unset — always, outside
@@ -15,7 +17,7 @@ EXIT_STATUS = 70
 
 
 def kill_point(name: str) -> None:
-    """End the process now if ``DCF_TEST_FAIL_AFTER`` names this point.
+    """End the process now if ``DCF_TEST_FAIL_AFTER`` names this point; wait forever if ``DCF_TEST_HOLD_AT`` does.
 
     Examples
     --------
@@ -23,3 +25,7 @@ def kill_point(name: str) -> None:
     """
     if os.environ.get("DCF_TEST_FAIL_AFTER") == name:
         os._exit(EXIT_STATUS)
+    if os.environ.get("DCF_TEST_HOLD_AT") == name:   # a write that never ends (the desk stopped meanwhile)
+        import threading
+
+        threading.Event().wait()

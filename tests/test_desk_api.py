@@ -404,8 +404,8 @@ def test_idle_audit_job(desk, tmp_path):
     assert sum(job["summary"]["counts"].values()) >= 60 or job["summary"]["parcels_in"] == 60
     names = [d["name"] for d in job["downloads"]]
     # the download carries the uploaded file's name (QA round 10: results of two files told apart once saved)
-    assert "idle_audit_宗地.xlsx" in names
-    got = desk.get(job["downloads"][names.index("idle_audit_宗地.xlsx")]["url"])
+    assert "闲置土地审计_宗地.xlsx" in names
+    got = desk.get(job["downloads"][names.index("闲置土地审计_宗地.xlsx")]["url"])
     assert got.status_code == 200 and got.content[:2] == b"PK"
     _err(desk.post("/api/audit/idle", files={"parcels": ("宗地.gpkg", b"x")}, data={"as_of": "2025-13-45"}), 422)
     _err(desk.get("/api/jobs/nope"), 404)
@@ -526,7 +526,7 @@ def test_efficiency_audit_job(desk, tmp_path):
     assert r.status_code == 202, r.text
     job = _wait(desk, r.json()["url"])
     assert job["status"] == "done", job
-    assert job["summary"]["counts"] and any(d["name"] == "efficiency_企业.xlsx" for d in job["downloads"])
+    assert job["summary"]["counts"] and any(d["name"] == "亩产效益评价_企业.xlsx" for d in job["downloads"])
     assert desk.get(r.json()["url"] + "/map").status_code in (200, 404)
     # a file the audit cannot read: the job fails with the reader's Chinese message, the server stays up
     r = desk.post("/api/audit/efficiency", files={"enterprises": ("企业.csv", "甲,乙\n1,2\n".encode())})

@@ -38,7 +38,7 @@ def test_idle_audit_page_data(tmp_path):
         job = _run_job(client, "宗地台账2025.gpkg", path.read_bytes())
         s = job["summary"]
         names = [d["name"] for d in job["downloads"]]
-        xlsx = client.get(job["downloads"][names.index("idle_audit_宗地台账2025.xlsx")]["url"]).content
+        xlsx = client.get(job["downloads"][names.index("闲置土地审计_宗地台账2025.xlsx")]["url"]).content
     # what the parcels carry, counted from the audit's own frame
     from dcf_spatial.land.idle_audit import audit_idle
     from dcf_spatial.land.parcels import validate_parcels

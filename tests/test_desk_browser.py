@@ -295,7 +295,7 @@ def test_audit_page_runs_a_job(page_on_desk, tmp_path):
     # the zone tables' headers are Chinese (not total / idle_count / determined_count)
     heads = page.locator("#by-township th").all_text_contents()
     assert heads and not any(h.isascii() for h in heads), heads
-    assert "idle_audit_parcels.xlsx" in page.text_content("#downloads")  # the uploaded file's name in the download's
+    assert "闲置土地审计_parcels.xlsx" in page.text_content("#downloads")  # the uploaded file's name in the download's
     assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
 
 
@@ -334,8 +334,8 @@ def test_efficiency_page_runs_a_job(page_on_desk, tmp_path):
     page.wait_for_function("window.dcfJobMapDrawn !== null", timeout=60_000)
     assert page.evaluate("window.dcfJobMapDrawn") == 40               # every parcel drawn, coloured by class
     downloads = page.text_content("#downloads")
-    assert ("efficiency_enterprises.xlsx" in downloads and "efficiency_enterprises.gpkg" in downloads
-            and "efficiency_map_enterprises.html" in downloads)
+    assert ("亩产效益评价_enterprises.xlsx" in downloads and "亩产效益评价_enterprises.gpkg" in downloads
+            and "亩产效益评价_enterprises_地图.html" in downloads)
     assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
 
 

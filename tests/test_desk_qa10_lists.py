@@ -242,8 +242,8 @@ def test_the_audit_refuses_the_cover_sheet_and_names_the_picked_one(desk, tmp_pa
     job = _audit(desk, data, "供地台账")
     assert job["status"] == "done", job
     names = [d["name"] for d in job["downloads"]]
-    assert "idle_audit_供地台账_供地台账.xlsx" in names
-    book = desk.get(job["downloads"][names.index("idle_audit_供地台账_供地台账.xlsx")]["url"]).content
+    assert "闲置土地审计_供地台账_供地台账.xlsx" in names
+    book = desk.get(job["downloads"][names.index("闲置土地审计_供地台账_供地台账.xlsx")]["url"]).content
     notes = pd.read_excel(io.BytesIO(book), sheet_name="说明", header=None).astype(str)
     assert notes.apply(lambda col: col.str.contains("读取工作表“供地台账”（按所选）", regex=False)).any().any()
 

@@ -151,7 +151,7 @@ def test_an_idle_audit_job_runs_and_downloads_whichever_process_answers(desk, tm
     assert job["status"] == "done", job
     names = [d["name"] for d in job["downloads"]]
     for _ in range(6):
-        got = desk.fresh("GET", job["downloads"][names.index("idle_audit_宗地.xlsx")]["url"])
+        got = desk.fresh("GET", job["downloads"][names.index("闲置土地审计_宗地.xlsx")]["url"])
         assert got.status_code == 200 and got.content[:2] == b"PK"
         seen.add(got.headers["x-dcf-worker"])
     assert seen == {str(desk.primary_pid())}   # answered by the primary, reached through either process
@@ -340,6 +340,9 @@ t = threading.Thread(target=lambda: seen.update(thread=os.sched_getaffinity(0)))
 t.start(); t.join()
 jobs = Jobs()
 job = jobs.start(jobs.new("idle"), lambda job: seen.update(job=os.sched_getaffinity(0)))
+import time
+while job.status not in ("done", "failed"):   # a job's thread is not waited for at exit: wait here
+    time.sleep(0.01)
 jobs.close()
 print(seen["thread"] == {min(every)}, seen["job"] == every, os.sched_getaffinity(0) == {min(every)})
 """

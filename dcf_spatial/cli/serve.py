@@ -40,6 +40,8 @@ def serve(host, port, store, token, upload_limit_mb, no_browser, no_record, work
 
     def announce(url, tok, generated):
         click.echo(f"规划工作台已启动：{url}")
+        for line in _store_lines(store, record=not no_record):
+            click.echo(line)
         if generated:
             click.echo(f"访问令牌（只显示这一次，请妥善保存）：{tok}")
         if no_record:
@@ -57,6 +59,35 @@ def serve(host, port, store, token, upload_limit_mb, no_browser, no_record, work
     try:
         run(host=host, port=port, store=store, token=token, open_browser=not no_browser,
             upload_limit_mb=upload_limit_mb, on_start=announce, record=not no_record, workers=workers,
+            # said once, by the process the user started, after every worker has stopped and cleaned up
+            on_stop=lambda: click.echo("工作台已停止。"),
             pin_cpus=not no_pin_cpus)
     except DeskStopped as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _store_lines(store, *, record: bool) -> list[str]:
+    """The start-up lines naming the store the desk opened (a URL's password masked, ``Store.label``), and a
+    warning when its checks are recorded into the checkout's tracked ``layers/dcf_layers.gpkg`` (README, 图层库)
+    or when the password stands in ``--store`` (any user of the machine sees it in the process list)."""
+    import os
+    from urllib.parse import urlsplit
+
+    from .. import settings
+    from ..store import Store
+    from ..store.backends import as_pg_url
+
+    st = Store(store)
+    url = as_pg_url(st.location)
+    lines = [f"图层库：{st.label}（{'PostGIS' if url else 'GeoPackage'}）"]
+    if url is None and record:
+        try:
+            tracked = os.path.samefile(st.location, settings.checkout_store)
+        except OSError:
+            tracked = False
+        if tracked:
+            lines.append("提示：核查将记入代码仓库中受版本管理的 layers/dcf_layers.gpkg（git status 会显示它被改动）；"
+                         "日常使用请先复制一份并用 --store 或 DCF_STORE 指向它，或加 --no-record。")
+    if url is not None and store is not None and as_pg_url(store) and urlsplit(url).password:
+        lines.append("提示：--store 的地址含密码，本机其他用户可在进程列表中看到；请改用环境变量 PGPASSWORD 或 ~/.pgpass。")
+    return lines

@@ -119,6 +119,25 @@ class AccessLog:
         self.flush()
 
 
+class _EachLine(logging.Formatter):
+    r"""Every line of a record behind the same ``head``: :class:`AccessLog` writes the requests of half a
+    second as one record, and only its first line had ``INFO:     [n]`` (QA round 11, F13.4).
+
+    Examples
+    --------
+    >>> rec = logging.LogRecord("a", logging.INFO, "", 0, "one\ntwo", None, None)
+    >>> _EachLine("INFO:     [1] ").format(rec)
+    'INFO:     [1] one\nINFO:     [1] two'
+    """
+
+    def __init__(self, head: str):
+        super().__init__()
+        self.head = head
+
+    def format(self, record):
+        return "\n".join(self.head + line for line in record.getMessage().split("\n"))
+
+
 def console_access_log(prefix: str = "") -> None:
     """The request lines on the console, as uvicorn prints its own (``INFO:     …``), unless the
     logging set-up already sends ``dcf_spatial.desk.access`` somewhere. ``prefix`` names the worker
@@ -134,7 +153,7 @@ def console_access_log(prefix: str = "") -> None:
     if log.handlers:
         return
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(f"INFO:     {prefix}%(message)s"))
+    handler.setFormatter(_EachLine(f"INFO:     {prefix}"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     log.propagate = False

@@ -38,7 +38,7 @@ def resolve_token(host: str, token: str | None) -> tuple[str | None, bool]:
 
 def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str | None = None,
           open_browser: bool = True, upload_limit_mb: float = 200, on_start=None, record: bool = True,
-          workers: int = 1, pin_cpus: bool = True) -> None:
+          workers: int = 1, pin_cpus: bool = True, on_stop=None) -> None:
     """Run the desk until interrupted (Ctrl+C).
 
     Parameters
@@ -56,6 +56,8 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
     on_start
         Called with ``(url, token, generated)`` before the server starts (the CLI prints the link); with
         several workers once the primary serves.
+    on_stop
+        Called once the desk has stopped and cleaned up (the CLI says so), not when it failed.
     record
         Record every site check in the store's register (default); ``False`` does not.
     workers
@@ -95,6 +97,8 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
                       on_ready=None if on_start is None else (lambda: on_start(url, token, generated)),
                       app_kwargs={"store": store, "token": token, "upload_limit_mb": upload_limit_mb,
                                   "record": record, "watch_catalog": True})
+        if on_stop is not None:
+            on_stop()
         return
     app = create_app(store, token=token, upload_limit_mb=upload_limit_mb, record=record, access_log=True,
                      watch_catalog=True)
@@ -129,6 +133,11 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
         app.state.jobs.close()
         if app.state.access_log is not None:
             app.state.access_log.close()
+    if on_stop is not None:
+        on_stop()
+    from .jobs import leave_now
+
+    leave_now(app.state.jobs)   # a job cut short still running: its thread is not waited for
 
 
 def _url(host: str, port: int, token: str | None) -> str:

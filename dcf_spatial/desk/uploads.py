@@ -212,6 +212,32 @@ def result_file_name(base: str, filename: str | None, sheet: str | None, suffix:
     return _joined(base, (stem, sheet), suffix)
 
 
+#: the Chinese name of each audit's downloads (the job's kind), and what a download of one kind adds to it
+AUDIT_NAMES = {"idle": "闲置土地审计", "efficiency": "亩产效益评价"}
+_AUDIT_FILE_PART = {"map": "地图", "parquet": "完整清单"}
+
+
+def audit_file_name(kind: str, key: str, path, filename: str | None, sheet: str | None) -> str:
+    """An audit download's name, in Chinese like every other download of the desk: the audit, the uploaded
+    file's stem and the sheet read (:func:`result_file_name`), and what the file is — ``闲置土地审计_供地台账.xlsx``,
+    ``闲置土地审计_供地台账_地图.html``, ``闲置土地审计_供地台账_完整清单.parquet`` (QA round 11, F13.13:
+    ``idle_audit_供地台账.xlsx`` beside ``idle_audit_map_供地台账.html``). ``key`` is the writer's name for
+    the file (``excel``, ``gpkg``, ``map``, ``parquet``); another audit kind keeps the writer's file stem.
+
+    Examples
+    --------
+    >>> audit_file_name("idle", "map", "/tmp/x/idle_audit_map.html", "供地台账.xlsx", "2025年")
+    '闲置土地审计_供地台账_2025年_地图.html'
+    >>> audit_file_name("efficiency", "excel", "/tmp/x/efficiency.xlsx", None, None)
+    '亩产效益评价.xlsx'
+    """
+    path = PurePosixPath(str(path).replace("\\", "/"))
+    base = AUDIT_NAMES.get(kind, path.stem)
+    name = result_file_name(base, filename, sheet, "")
+    part = _AUDIT_FILE_PART.get(key)
+    return f"{name}_{part}{path.suffix}" if part else name + path.suffix
+
+
 def check_file_name(base: str, suffix: str, *, project: str | None, verdict_zh: str | None, own_policy: bool,
                     day: dt.date) -> str:
     """A site check's download name: ``核查意见_甲_乙轴承项目_不符合_2026-12-07.pdf`` — the project's name

@@ -43,6 +43,10 @@ _LOCAL_POST = re.compile(r"^/api/site-check$|^/api/site-check/export/[^/]+$|^/ap
 REGISTER_PATH = "/_dcf/register"
 #: a header no client may pass to the primary (stripped from every forwarded request)
 INTERNAL = b"x-dcf-internal"
+#: the address of the client a secondary forwards a request for (``host:port``): the primary's request
+#: log names the client, not ``-:0`` (the private socket has no address; QA round 11, F13.4). Set only by
+#: a secondary; honoured only on a request that came over the private socket, stripped from any other
+CLIENT = b"x-dcf-client"
 #: headers of one connection, not of the request (RFC 9110 §7.6.1): not passed on
 _HOP = {b"connection", b"keep-alive", b"transfer-encoding", b"te", b"upgrade", b"proxy-connection", b"trailer"}
 
@@ -82,6 +86,8 @@ class WorkerFront:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        if any(k == CLIENT for k, _ in scope["headers"]):
+            scope = _with_forwarded_client(scope)
         if self.uds is None or served_anywhere(scope["method"], scope["path"]):
             async def tagged(message):
                 if message["type"] == "http.response.start":
@@ -99,7 +105,10 @@ class WorkerFront:
             # client per process, on the primary's private socket
             self._client = httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(uds=self.uds),
                                              timeout=httpx.Timeout(None, connect=30))
-        headers = [(k, v) for k, v in scope["headers"] if k.lower() not in _HOP and k.lower() != INTERNAL]
+        headers = [(k, v) for k, v in scope["headers"] if k.lower() not in _HOP and k.lower() not in (INTERNAL, CLIENT)]
+        client = scope.get("client")
+        if client:
+            headers.append((CLIENT, f"{client[0]}:{client[1]}".encode("latin-1")))
         has_body = any(k.lower() in (b"content-length", b"transfer-encoding") for k, _ in scope["headers"])
 
         async def body():
@@ -137,6 +146,26 @@ class WorkerFront:
         """Close the pooled connections to the primary."""
         if self._client is not None:
             await self._client.aclose()
+
+
+def _with_forwarded_client(scope) -> dict:
+    """``scope`` without the :data:`CLIENT` header; on a request over the primary's private socket (no
+    client address: only this desk's own processes reach it) its client is the one the header names.
+
+    Examples
+    --------
+    >>> _with_forwarded_client({"client": None, "headers": [(b"x-dcf-client", b"10.0.0.7:50312")]})["client"]
+    ('10.0.0.7', 50312)
+    >>> _with_forwarded_client({"client": ("10.0.0.9", 4000), "headers": [(b"x-dcf-client", b"1.2.3.4:1")]})["client"]
+    ('10.0.0.9', 4000)
+    """
+    named = [v for k, v in scope["headers"] if k == CLIENT]
+    scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k != CLIENT]}
+    if scope.get("client") is None and named:
+        host, _, port = named[-1].decode("latin-1").rpartition(":")
+        if host and port.isdigit():
+            scope["client"] = (host, int(port))
+    return scope
 
 
 async def _json(send, status: int, error: str) -> None:
@@ -340,6 +369,7 @@ def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, p
     from .app import console_access_log, create_app
 
     console_access_log(prefix=f"[{index}] ")
+    _console_log(index)
     app = create_app(**app_kwargs, access_log=True)
     front = WorkerFront(app, primary_uds=None if index == 0 else uds)
     door = None
@@ -394,6 +424,27 @@ def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, p
             app.state.access_log.close()
     if not server.started:
         raise SystemExit(3)
+    from .jobs import leave_now
+
+    leave_now(app.state.jobs)   # a job cut short still running: its thread is not waited for
+
+
+def _console_log(index: int) -> None:
+    """The package's warnings and errors of worker ``index`` on the console, as ``dcf``'s own (提示：…), with
+    the worker named: a spawned process has no logging set up, and Python's last resort printed the bare
+    message (or nothing, below a warning)."""
+    import sys
+
+    from ..cli.main import _MaskSecrets, _ZhLevelFormatter
+
+    log = logging.getLogger("dcf_spatial")
+    if log.handlers or logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_ZhLevelFormatter(f"%(level_zh)s：[{index}] %(message)s"))
+    handler.setLevel(logging.WARNING)
+    handler.addFilter(_MaskSecrets())
+    log.addHandler(handler)
 
 
 class DeskStopped(RuntimeError):

@@ -24,7 +24,7 @@ from ...industry import MAX_INDUSTRY_CHARS
 
 from ...errors import InputError as DcfInputError
 from ..errors import DeskError, RequestBody, error_responses
-from ..uploads import (FORMATS_ZH, _display_name, check_file_name, pick_dataset, result_file_name, save_upload,
+from ..uploads import (FORMATS_ZH, _display_name, audit_file_name, check_file_name, pick_dataset, result_file_name, save_upload,
                        server_paths_named, temp_folder)
 from ...io.tables import sheet_to_read as sheet_read
 from ..wording import desk_wording, form_of, industry_column_message, worded
@@ -1056,14 +1056,18 @@ def _start_audit(request, kind: str, uploads: dict, run, *, named_by=None) -> JS
     job = jobs.new(kind)
     job.form = AUDIT_FORM  # the audit forms have a 工作表 box: a sheet error points at it
     paths = {}
-    (job.folder / "input").mkdir()
-    for key, up in uploads.items():
-        if up is None:
-            continue
-        sub = job.folder / "input" / key
-        sub.mkdir()
-        paths[key] = save_upload(up, sub, limit_bytes=request.app.state.upload_limit)
-        job.shown_names[str(paths[key])] = _display_name(up.filename)
+    try:
+        (job.folder / "input").mkdir()
+        for key, up in uploads.items():
+            if up is None:
+                continue
+            sub = job.folder / "input" / key
+            sub.mkdir()
+            paths[key] = save_upload(up, sub, limit_bytes=request.app.state.upload_limit)
+            job.shown_names[str(paths[key])] = _display_name(up.filename)
+    except BaseException:   # an upload refused (413/415/400): no queued job nor its folder left until the desk stops
+        jobs.discard(job)
+        raise
 
     def work(job):  # each step is where a cancelled job stops (Job.step)
         job.step(0.2, "正在审计")
@@ -1079,9 +1083,9 @@ def _start_audit(request, kind: str, uploads: dict, run, *, named_by=None) -> JS
             key, sheet, group = named_by
             label = job.shown_names.get(str(paths[key]))
             sheet = sheet or sheet_read(paths[key], aliases=group)
-        # idle_audit_供地台账_2025年.xlsx: two ledgers' (or two sheets') results saved side by side stay apart
-        job.files = {(result_file_name(Path(p).stem, label, sheet, Path(p).suffix) if label else Path(p).name): Path(p)
-                     for p in res.files.values() if Path(p).is_file()}
+        # 闲置土地审计_供地台账_2025年.xlsx: two ledgers' (or two sheets') results saved side by side stay apart
+        job.files = {audit_file_name(kind, key, p, label, sheet): Path(p)
+                     for key, p in res.files.items() if isinstance(p, (str, Path)) and Path(p).is_file()}
         job.summary = _audit_summary(res)
         job.geojson = _status_geojson(res)
 

@@ -106,7 +106,8 @@ def require_write(request: Request) -> None:
     given = [auth[7:] if auth.lower().startswith("bearer ") else None, request.headers.get("x-dcf-token")]
     if not any(g is not None and hmac.compare_digest(g.encode(), token.encode()) for g in given):
         raise DeskError(401, "导入与恢复图层需要写入令牌（请求头 X-DCF-Token 或 Authorization: Bearer <令牌>）。"
-                             "请从工作台的“图层”页面操作，或使用启动 dcf serve 时给出的令牌。")
+                             "请从工作台的“图层”页面操作；脚本调用请以 --token 启动 dcf serve，并在请求头中带上该令牌"
+                             "（未给 --token 的本机工作台，其写入令牌每次启动随机生成，只供“图层”页面使用）。")
 
 
 def _layer_id(layer_id: str) -> str:

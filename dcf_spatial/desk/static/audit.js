@@ -132,7 +132,10 @@
     var ul = $('downloads'); desk.clear(ul);
     job.downloads.forEach(function (d) {
       var li = el('li'), a = el('a', d.name);
-      a.href = d.url; li.appendChild(a); ul.appendChild(li);
+      a.href = d.url; li.appendChild(a);
+      // what the file is for: the GeoParquet list opens in GIS software only (QA round 11, F13.13)
+      if (d.note) { li.appendChild(el('span', '（' + d.note + '）')); }
+      ul.appendChild(li);
     });
     $('audit-notes').textContent = (s.notes || []).join('\n');
     $('audit-answer').hidden = false;
