@@ -38,6 +38,14 @@ def serve(host, port, store, token, upload_limit_mb, no_browser, no_record, work
     """
     from ..desk import serve as run
 
+    if store is None:
+        # ``dcf --store X serve``: the group's store is a context variable, which neither the thread that
+        # announces the start nor the worker processes see — named here, it reaches both
+        from .. import settings
+
+        active = settings.active_store.get()
+        store = None if active is None else str(active.location)
+
     def announce(url, tok, generated):
         click.echo(f"规划工作台已启动：{url}")
         for line in _store_lines(store, record=not no_record):
