@@ -12,14 +12,16 @@ the table, not in this code.
 Kept only while it can be trusted; otherwise the catalog is read per call as before:
 
 * the listening connection is up, and was up before the rows were read (a notification sent while
-  nobody listened is lost), and the trigger was found on the catalog table when it started;
+  nobody listened is lost), and the trigger fires for ordinary writers (checked when it starts and
+  every :data:`RECHECK_S`; one an administrator disabled or set to replica mode is left so);
 * no notification is waiting unread on the listening socket (checked without blocking, a ``select``
-  of a few microseconds: a change committed just before a check is not missed while the listening
-  thread waits for the interpreter);
+  of a few microseconds), and the listening thread marks the rows stale before it reads one off the
+  socket: a change committed just before a check is not missed while that thread waits for the
+  interpreter;
 * the rows are younger than :data:`MAX_AGE_S` (a writer that bypasses triggers — a table dropped and
   made again by other software, ``session_replication_role = replica`` — is seen within that time);
-* the calling process has not written the store itself since (:func:`forget`, called by the store's
-  writes: its own change is seen at once, before the notification comes back).
+* the calling process has not written the store itself, nor met a store error, since (:func:`forget`,
+  called by the store's writes and errors: its own change is seen at once, before the notice comes back).
 
 Only processes that ask for it watch (:func:`enable`: the desk); a one-shot command reads the catalog
 the one or two times it needs it. Stdlib threading and psycopg's own ``notifies()``: no library
