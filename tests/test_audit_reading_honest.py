@@ -191,7 +191,7 @@ def test_dask_gives_the_single_engines_lines_and_reading_notes(tmp_path, cluster
     reading = sorted(n for n in one.notes if n.startswith("读入说明"))
     assert sorted(n for n in many.notes if n.startswith("读入说明")) == reading
     assert any("跳过 1 个空行" in n for n in reading) and any("有两个面积列" in n for n in reading)
-    assert any("原表行号" in n and "表头为第 1 行" in n for n in reading)
+    assert any("原表行号" in n and "表头在第 1 行" in n for n in reading)
     assert "个输入分区（" in many.notes[0]
     whole = next(n for n in many.notes if n.startswith("完整结果"))
     assert "跨分区重复宗地代码" in whole  # P5 in both partitions: its own file, said so

@@ -80,7 +80,7 @@ def test_clerks_ledger_is_read_as_written(tmp_path, name):
     assert "面积(亩) 按列名所注单位亩读取" in notes
     unused = next(n for n in res.notes if "未使用" in n)
     assert "序号" in unused and "备注" in unused and "面积(亩)" not in unused and "受让单位" not in unused
-    assert "第一条记录为第 2 行" in notes
+    assert "表头在第 1 行，记录自第 2 行起" in notes
     # only names (工业用地) were given: no word on which classification the codes follow
     assert "地类编码按" not in notes and "地类编码无法区分" not in notes
     for text in f["reason_zh"].astype(str):

@@ -226,6 +226,7 @@ def _read_csv(path: Path, encoding, notes) -> tuple["pd.DataFrame", np.ndarray]:
         raise InputError(f"{path}：无法按分隔符 {sep!r} 解析表格（{exc}）。请检查分隔符与引号是否一致。") from None
     df.columns = _dedupe(list(df.columns))
     lines = np.arange(len(df)) + header + 2 + (merged is not None)  # spreadsheet row number of each record
+    df.attrs[HEADER_LINES] = list(range(header + 1, header + 2 + (merged is not None)))
     return df, lines
 
 
@@ -793,6 +794,9 @@ def _sheet_list(sheets, *, most: int = 20, chars: int = 40) -> str:
 #: ``attrs`` key of the sheet a table was read from, when it matters (a workbook of several sheets, or a sheet
 #: named): a message about the table's columns names it (:func:`where_read`)
 SHEET_READ = "sheet_read"
+#: ``attrs`` key of the line(s) a table's header is on, as Excel/WPS number them (``[2]`` below a title row;
+#: two for a two-row header): a note on 原表行号 says where the header is
+HEADER_LINES = "header_lines"
 
 
 def where_read(df, source) -> str:
@@ -889,6 +893,7 @@ def _read_xlsx(path: Path, sheet, notes, aliases=None, field_map=None, *,
     df.columns = _dedupe(merged if merged is not None else raw.iloc[header].tolist())
     lines = np.arange(len(df)) + skip + 1
     df = df.reset_index(drop=True)
+    df.attrs[HEADER_LINES] = list(range(header + 1, skip + 1))
     _exact_code_cells(df, lines, path, sheet)
     df = df.infer_objects()
     if named or len(sheets) > 1:

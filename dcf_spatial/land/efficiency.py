@@ -456,8 +456,11 @@ def row_note(ent: pd.DataFrame) -> str:
     True
     """
     if ent.attrs.get("row_kind") == "table":
-        return ("“原表行号”为该企业记录在企业表中的行号，与在 Excel/WPS 中看到的一致（表头为第 1 行，第一条记录为第 2 行），"
-                "与选址批量核查的“表格行号”（表格第 N 行）计法相同。")
+        from ..io.tables import HEADER_LINES
+        from .parcels import row_number_note
+
+        return row_number_note(ent.attrs.get(HEADER_LINES), what="该企业记录在企业表中",
+                               end="，与选址批量核查的“表格行号”（表格第 N 行）计法相同。")
     return "“原表行号”为该企业记录在输入中的序号（第一条记录为 1）。"
 
 

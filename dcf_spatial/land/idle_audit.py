@@ -705,8 +705,9 @@ def _list_late_starts(out) -> None:
 def _mark_not_a_parcel(out) -> None:
     """The rows :func:`~dcf_spatial.land.parcels.validate_parcels` found to be a ledger's 合计/小计
     rows or footers (``not_a_parcel``) get the status ``not_a_parcel``, their reason (the cell that
-    says so) and no fee, deadline or next step: listed, never audited, never in a total (their
-    ``in_totals`` is False). In place."""
+    says so, which the validation left in ``problems``) and no fee, deadline, next step or data
+    problem: listed, never audited, never in a total (their ``in_totals`` is False), and no record
+    to correct (not on 问题记录, not in 需核实补正; the README: 非宗地行 "count in no total"). In place."""
     if "not_a_parcel" not in out.columns:
         return
     skip = out["not_a_parcel"].fillna(False).to_numpy(dtype=bool)
@@ -716,8 +717,8 @@ def _mark_not_a_parcel(out) -> None:
     k = len(rows)
     _put_rows(out, "status", rows, ["not_a_parcel"] * k)
     _put_rows(out, "status_zh", rows, [STATUS_ZH["not_a_parcel"]] * k)
-    _put_rows(out, "reason_zh", rows, [str(v) + "。" for v in out["problems"].astype(object).to_numpy()[rows]])
-    for col in ("next_step_zh", "missing_fields", "extension_flag", "late_start_flag", "cause_kind"):
+    _put_rows(out, "reason_zh", rows, [str(v) + "。" for v in out["problems"].iloc[rows].astype(object)])
+    for col in ("problems", "next_step_zh", "missing_fields", "extension_flag", "late_start_flag", "cause_kind"):
         if col in out.columns:
             _put_rows(out, col, rows, [""] * k)
     _clear_outcome(out, rows, ("fee_wan", "developed_share", "invested_share"))

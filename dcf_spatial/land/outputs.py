@@ -41,9 +41,11 @@ MAP_STATUS_ORDER = ("idle_reclaim", "insufficient_data", "extended", "idle_under
 
 #: list columns of the idle audit -> Chinese header, in sheet order
 IDLE_COLUMNS_ZH = {
-    "row": "原表行号", "parcel_id": "宗地代码", "holder": "土地使用权人", "credit_code": "统一社会信用代码",
+    "row": "原表行号", "parcel_id": "宗地代码", "project_name": "项目名称", "holder": "土地使用权人",
+    "credit_code": "统一社会信用代码",
     "township_zh": "所在镇（街道）", "cluster_zh": "所在工业集聚区", "park_zh": "所在功能园区",
     "land_use_code": "地类编码", "land_use_name": "地类名称", "supply_type": "供地方式",
+    "supply_type_original": "供地方式（原表）", "contract_date": "合同签订日期",
     "area_m2": "宗地面积（m²）", "area_mu": "宗地面积（亩）", "status_zh": "审计结论", "status": "状态代码",
     "reason_zh": "理由（条款与日期）", "next_step_zh": "下一步", "determined": "已下达闲置土地认定书",
     "extension_flag": "延期核查提示", "late_start_flag": "逾期动工提示", "fee_wan": "土地闲置费（万元；未认定的为潜在金额）", "count_from": "起算日",
@@ -59,8 +61,10 @@ IDLE_COLUMNS_ZH = {
     "duplicate_id": "宗地代码重复", "in_totals": "计入汇总（重复宗地只计一次）", "problems": "数据问题", "synthetic": "合成数据",
     "location_method": "定位方式", "place_name": "按地名定位到", "place_reason": "定位说明", "address": "项目位置",
 }
-#: the columns the workbook's lists carry (the GeoPackage carries every column of IDLE_COLUMNS_ZH)
-EXCEL_LIST_COLUMNS = ("row", "parcel_id", "holder", "credit_code", "address", "location_method", "place_name",
+#: the columns the workbook's lists carry (the GeoPackage carries every column of IDLE_COLUMNS_ZH); a
+#: clerk finds a 供地 record by its 项目名称, 供地方式 and 合同签订日期: beside the parcel id when the ledger has them
+EXCEL_LIST_COLUMNS = ("row", "parcel_id", "project_name", "supply_type", "supply_type_original", "contract_date",
+                      "holder", "credit_code", "address", "location_method", "place_name",
                       "place_reason", "township_zh", "township_method", "cluster_zh", "cluster_method", "park_zh",
                       "land_use_code", "land_use_name", "area_mu", "status_zh", "status", "reason_zh", "next_step_zh",
                       "determined", "fee_wan", "count_from", "deadline_1y", "deadline_2y", "agreed_start",
@@ -785,6 +789,19 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
     return path
 
 
+def arrow_typed(gdf):
+    """``gdf`` with each column arrow cannot type (mixed Python objects: a ledger's 序号 of numbers and
+    its 合计 row's “合计”) as text; the other columns as they are (no copy when there is none)."""
+    fixed = {}
+    for c in gdf.columns:
+        if c != gdf.geometry.name and gdf[c].dtype == object and \
+                pd.api.types.infer_dtype(gdf[c], skipna=True) not in ("string", "empty", "boolean", "integer",
+                                                                       "floating", "date", "datetime"):
+            fixed[c] = gdf[c].map(lambda v: None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
+                                  else str(v)).astype(object)
+    return gdf.assign(**fixed) if fixed else gdf
+
+
 def write_geoparquet(gdf, path, *, slice_rows: int | None = None, read_wkb=None) -> Path:
     """Write ``gdf`` as one GeoParquet file (arrow types as they are; only mixed-object columns become text).
 
@@ -800,15 +817,7 @@ def write_geoparquet(gdf, path, *, slice_rows: int | None = None, read_wkb=None)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     slice_rows = int(slice_rows or GEOPARQUET_SLICE_ROWS)
-    fixed = {}  # only a column arrow cannot type (mixed Python objects) is recast; the rest go as they are
-    for c in gdf.columns:
-        if c != gdf.geometry.name and gdf[c].dtype == object and \
-                pd.api.types.infer_dtype(gdf[c], skipna=True) not in ("string", "empty", "boolean", "integer",
-                                                                       "floating", "date", "datetime"):
-            fixed[c] = gdf[c].map(lambda v: None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
-                                  else str(v)).astype(object)
-    if fixed:
-        gdf = gdf.assign(**fixed)
+    gdf = arrow_typed(gdf)
     if len(gdf) <= slice_rows or not _categories_in_first_use_order(gdf):
         gdf.to_parquet(path, index=False)  # snappy: the fastest to write; readers everywhere know it
     else:

@@ -754,6 +754,43 @@ def not_a_parcel_rows(frame) -> tuple[np.ndarray, np.ndarray]:
     return mask, why
 
 
+def not_a_parcel_lines(rows, why, *, most: int = 20) -> str:
+    """The 非宗地行 named by their 原表行号 and the cell that makes each one (the reason of
+    :func:`not_a_parcel_rows` without its common words), at most ``most`` of them: a ledger has a
+    合计 row or two and a footer, so the note lists them, not a sheet.
+
+    Examples
+    --------
+    >>> why = not_a_parcel_rows(pd.DataFrame({"parcel_id": ["A1", "合计"], "agreed_start": ["2021-01-01", None]}))[1]
+    >>> not_a_parcel_lines([11], why[1:])
+    '原表第 11 行（宗地代码“合计”，合计行）'
+    """
+    head = f"{NOT_A_PARCEL_ZH}："
+    shown = []
+    for row, text in zip(list(rows)[:most], list(why)[:most]):
+        cell, _, kind = str(text).removeprefix(head).partition("是表格的")
+        shown.append(f"原表第 {int(row)} 行（{' '.join(cell.split())}，{kind.split('，')[0]}）")
+    more = len(rows) - len(shown)
+    return "；".join(shown) + (f"；另 {more:,} 行见清单中结论为“{NOT_A_PARCEL_ZH}”的记录" if more > 0 else "")
+
+
+def row_number_note(header_lines=None, *, what: str = "该宗地在输入表格中", end: str = "。") -> str:
+    """The 说明 sentence on 原表行号 of a table read with its own line numbers: where its header is
+    (``header_lines``, :data:`~dcf_spatial.io.tables.HEADER_LINES`; a title row above moves it down),
+    never a fixed 第 1 行.
+
+    Examples
+    --------
+    >>> row_number_note([2])
+    '“原表行号”为该宗地在输入表格中的行号，与在 Excel/WPS 中看到的一致（表头在第 2 行，记录自第 3 行起）。'
+    """
+    said = ""
+    if header_lines:
+        said = (f"（表头在第 {'、'.join(str(int(x)) for x in header_lines)} 行，"
+                f"记录自第 {int(header_lines[-1]) + 1} 行起）")
+    return f"“原表行号”为{what}的行号，与在 Excel/WPS 中看到的一致{said}{end}"
+
+
 def parcel_key(values) -> pd.Series:
     """The key a 宗地编号 is matched on, as a clerk's ids vary between the two tables.
 
@@ -894,6 +931,7 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     from .. import settings
     from ..crs import to_working
     from ..io import declared_area_m2
+    from ..io.tables import HEADER_LINES
 
     notes = []
     # a ledger's 合计/小计 rows and footers (制表人：…) are listed, not audited nor counted (read as they were typed)
@@ -906,11 +944,12 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     problems = np.full(n, "", dtype=object)
     bad_fields = np.full(n, "", dtype=object)
     lines = gdf.attrs.get("row_numbers")
-    if lines is not None and len(lines) == n:
-        # a table's own line numbers (header on line 1): the 原表行号 a clerk finds in Excel/WPS, as the
-        # efficiency audit and the batch site check count
+    table_lines = lines is not None and len(lines) == n
+    if table_lines:
+        # a table's own line numbers (title rows above the header counted): the 原表行号 a clerk finds in
+        # Excel/WPS, as the efficiency audit and the batch site check count
         out["row"] = np.asarray(lines, dtype=np.int64)
-        notes.append("“原表行号”为该宗地在输入表格中的行号，与在 Excel/WPS 中看到的一致（表头为第 1 行，第一条记录为第 2 行）。")
+        notes.append(row_number_note(gdf.attrs.get(HEADER_LINES)))
     else:
         notes.append("“原表行号”为该宗地在输入文件中的序号（第一条记录为 1）。")
     sources = gdf.attrs.get("field_sources")
@@ -1133,10 +1172,13 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
         notes.append(f"{lacking} 宗没有可用的面积（面积列为空或无法读取，且无可量算的宗地图形）：各宗仍有结论，"
                      "但不计入面积合计；见问题记录")
     if skip.any():  # its reason alone: "宗地代码为空", "缺少约定动工日期" … say nothing of a 合计 row
+        # carried to the audit's reason (idle_audit._mark_not_a_parcel empties 数据问题 then: no record to correct)
         problems[skip] = skip_why[skip]
         bad_fields[skip] = ""
         notes.append(f"{int(skip.sum())} 行是表格的合计行或表尾（合计、小计、制表人、审核人、填表日期、注 等，且无日期、用途等宗地数据）："
-                     f"列入清单，结论为“{NOT_A_PARCEL_ZH}”，不作为宗地审计，不计入宗数、面积、闲置费等任何合计")
+                     f"列入清单，结论为“{NOT_A_PARCEL_ZH}”，不作为宗地审计，不计入宗数、面积、闲置费等任何合计，"
+                     "也不是需核实补正的记录（不列入问题记录）"
+                     + (f"：{not_a_parcel_lines(out['row'].to_numpy()[skip], skip_why[skip])}" if table_lines else ""))
     out["not_a_parcel"] = skip
     out["problems"] = problems
     out["bad_fields"] = bad_fields
@@ -1366,14 +1408,16 @@ def validate_enterprises(df: pd.DataFrame, *, source: str = "enterprises") -> pd
     out["credit_code"] = _blank_to_na(out["credit_code"]).str.upper()
     out["name"] = _blank_to_na(out["name"])
     out["industry_code"] = _blank_to_na(out["industry_code"]).str.upper()
+    from ..io.tables import HEADER_LINES, NUMBER_TEXT
+
     lines = df.attrs.get("row_numbers")
     if lines is not None and len(lines) == n:
-        # a spreadsheet's own line numbers (header on line 1), as the batch site check's 表格行号 counts
+        # a spreadsheet's own line numbers (title rows above the header counted), as the batch site check's 表格行号 counts
         out["row"] = np.asarray(lines, dtype=np.int64)
         out.attrs["row_kind"] = "table"
+        out.attrs[HEADER_LINES] = df.attrs.get(HEADER_LINES)
     else:
         out.attrs["row_kind"] = "record"
-    from ..io.tables import NUMBER_TEXT
 
     typed = df.attrs.get(NUMBER_TEXT) or {}
     # a figure given but unusable (text, negative, 1e400/inf) is a data error of its row: the row is

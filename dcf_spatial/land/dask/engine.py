@@ -212,8 +212,11 @@ def _audit_frame(gdf, rows: np.ndarray, *, as_of, rules, store, code_system):
 
 
 def write_partition(result, path: Path) -> None:
-    """Write one audited partition as GeoParquet (no index)."""
-    result.to_parquet(path, index=False)
+    """Write one audited partition as GeoParquet (no index; mixed-object columns as text, as the single
+    engine's complete list)."""
+    from ..outputs import arrow_typed
+
+    arrow_typed(result).to_parquet(path, index=False)
 
 
 #: the per-parcel columns the 亩产效益 side needs: land areas, largest parcel's zones, 低效用地
