@@ -206,7 +206,7 @@ def location_problem(geom) -> str | None:
     '坐标为 (0, 0)：通常是坐标列为空或填了 0，请填写该行的经度、纬度'
     >>> location_problem(Point(115.98, 36.45)) is None
     True
-    >>> location_problem(Point(36.45, 115.98))[:8]
+    >>> location_problem(Point(36.45, 115.98))[:9]
     '经纬度顺序颠倒——'
     """
     import shapely

@@ -663,7 +663,9 @@ def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool 
                 cols["place_layer"][i] = p.layer_id
             n_named = int((cols["location_method"] == "按地名定位").sum())
             unknown = cols["location_method"] == "位置不明"
-            blank = np.array([t is None or t != t or str(t).strip() == "" for t in texts], dtype=bool)
+            blank = np.zeros(n, dtype=bool)  # looked at on the unplaced rows only (a list placed by name is long)
+            for i in np.flatnonzero(unknown).tolist():
+                blank[i] = texts[i] is None or texts[i] != texts[i] or str(texts[i]).strip() == ""
             label = row_labeller(out.attrs.get("row_numbers"))
             where = ("该单元的代表点（地图上标为“按地名定位”）" if as_point
                      else "该单元（具体地块未知：结论按该单元本身的规划定位判定，面积取该行申报面积）")
