@@ -206,12 +206,12 @@ def location_problem(geom) -> str | None:
     '坐标为 (0, 0)：通常是坐标列为空或填了 0，请填写该行的经度、纬度'
     >>> location_problem(Point(115.98, 36.45)) is None
     True
-    >>> location_problem(Point(36.45, 115.98))[:8]
-    '经纬度可能填反（'
+    >>> location_problem(Point(36.45, 115.98))[:9]
+    '经纬度顺序颠倒——'
     """
     import shapely
 
-    from .crs.guess import in_china
+    from .crs.guess import in_china, swapped_degrees, swapped_row_zh
 
     if geom is None or shapely.is_empty(geom):
         return "该行没有有效的位置（坐标或几何为空）"
@@ -221,13 +221,15 @@ def location_problem(geom) -> str | None:
     x0, y0, x1, y1 = shapely.bounds(geom)
     if max(abs(x0), abs(x1), abs(y0), abs(y1)) == 0:
         return "坐标为 (0, 0)：通常是坐标列为空或填了 0，请填写该行的经度、纬度"
-    # 经度 36.x / 纬度 115.x: the two columns filled the wrong way round, a site in China once swapped
+    # 经度 36.x / 纬度 115.x: the two columns filled the wrong way round, a site in China once swapped; a point
+    # says so in the single check's words (the readers' test and wording, dcf_spatial.crs.guess)
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    swapped = bool(np.all(in_china(np.array([cy]), np.array([cx]))))
+    swapped = swapped_degrees(cx, cy)
+    if swapped and (x0, y0) == (x1, y1):
+        return swapped_row_zh(x0, y0)
     if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
         if swapped:
-            given = (f"经度 {x0:g}，纬度 {y0:g}" if (x0, y0) == (x1, y1)
-                     else f"经度 {x0:g}…{x1:g}，纬度 {y0:g}…{y1:g}")
+            given = f"经度 {x0:g}…{x1:g}，纬度 {y0:g}…{y1:g}"  # a shape: a point returned above
             return f"经纬度可能填反（{given}；对调后为经度 {cy:g}、纬度 {cx:g}，在中国境内），请对调经度、纬度两列"
         return f"坐标超出经纬度范围（经度 {x0:g}…{x1:g}，纬度 {y0:g}…{y1:g}），请检查坐标列与坐标系"
     p = shapely.centroid(geom)

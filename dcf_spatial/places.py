@@ -623,6 +623,8 @@ def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool 
     import numpy as np
     import shapely
 
+    from .io.rows import row_labeller, rows_zh
+
     out = gdf.copy()
     n = len(out)
     geoms = np.asarray(out.geometry.values, dtype=object).copy()
@@ -660,24 +662,65 @@ def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool 
                 cols["place_unit_id"][i] = p.unit_id
                 cols["place_layer"][i] = p.layer_id
             n_named = int((cols["location_method"] == "按地名定位").sum())
-            n_unknown = int((cols["location_method"] == "位置不明").sum())
+            unknown = cols["location_method"] == "位置不明"
+            blank = np.zeros(n, dtype=bool)  # looked at on the unplaced rows only (a list placed by name is long)
+            for i in np.flatnonzero(unknown).tolist():
+                blank[i] = texts[i] is None or texts[i] != texts[i] or str(texts[i]).strip() == ""
+            label = row_labeller(out.attrs.get("row_numbers"))
             where = ("该单元的代表点（地图上标为“按地名定位”）" if as_point
                      else "该单元（具体地块未知：结论按该单元本身的规划定位判定，面积取该行申报面积）")
             lines = (f"{int(missing_all.sum())} 行无坐标（其中 {int(footer.sum())} 行为合计行或表尾，不是{skip_word}，不定位）："
                      if footer.any() else f"{int(missing.sum())} 行无坐标：")
-            notes.append(f"{lines}{n_named} 行按{column_label(column)}中的地名定位到最具体的单元"
-                         f"（园区 > 集聚区/示范区 > 镇街），位置取{where}；{n_unknown} 行地名无法识别，记为“位置不明”")
+            heading = column_label(column, out.attrs)
+            # an empty cell is said to be empty, not «地名无法识别»; the rows left unplaced are named (QA round 11)
+            unplaced = [f"{int(k.sum())} 行{what}（{rows_zh(np.flatnonzero(k), label)}）"
+                        for k, what in ((unknown & blank, f"{heading.removesuffix('列')}为空"),
+                                        (unknown & ~blank, "地名无法识别")) if k.any()]
+            notes.append(f"{lines}{n_named} 行按{heading}中的地名定位到最具体的单元"
+                         f"（园区 > 集聚区/示范区 > 镇街），位置取{where}"
+                         + (f"；{'、'.join(unplaced)}，记为“位置不明”" if unplaced else ""))
+            out.attrs["read_notes"] = _without_placed_rows(out, missing_all, label)
     for c in PLACE_COLUMNS:
         if c in out.columns:
             out = out.rename(columns={c: f"{c}__original"})
         out[c] = cols[c]
+    read_notes = out.attrs.get("read_notes")
     out = out.set_geometry(geoms, crs=gdf.crs)
     out.attrs = dict(gdf.attrs)
+    if read_notes is not None:
+        out.attrs["read_notes"] = read_notes
     return out, notes
 
 
-def column_label(column: str) -> str:
-    """``address`` → ``项目位置（地址）列``, for notes."""
+def _without_placed_rows(gdf, missing, label) -> list:
+    """The reader's notes, its «N 行坐标缺失或不是数字，几何为空：…» restated once the rows were placed by name:
+    a row whose coordinate cells were empty is said by the note of :func:`place_rows` (placed, a 合计 row, or
+    位置不明 with its row), not listed again as «几何为空» (QA round 11: nine rows listed so, seven then placed);
+    a row whose coordinate cells hold what is no number keeps its line."""
+    from .io.rows import ISSUE_COLUMN, rows_zh
+    from .io.tables import NO_COORDINATES_ISSUE, NO_COORDINATES_NOTE, coordinate_cells_blank
+
+    notes = list(gdf.attrs.get("read_notes") or [])
+    head = re.compile(rf"^\d+ 行{re.escape(NO_COORDINATES_NOTE)}")
+    if ISSUE_COLUMN not in gdf.columns or not any(head.match(str(n)) for n in notes):
+        return notes
+    import numpy as np
+
+    issues = gdf[ISSUE_COLUMN].tolist()
+    typed = [i for i in np.flatnonzero(missing).tolist()
+             if isinstance(issues[i], str) and issues[i].startswith(NO_COORDINATES_ISSUE)
+             and not coordinate_cells_blank(issues[i].split("；")[0])]
+    line = (f"{len(typed)} 行坐标不是数字，该行的坐标未用（有地点的按地名定位，见下）：{rows_zh(typed, label)}"
+            if typed else None)
+    return [line if head.match(str(n)) else n for n in notes if line or not head.match(str(n))]
+
+
+def column_label(column: str, attrs: dict | None = None) -> str:
+    """``address`` → ``建设地点列`` (the user's own header, from ``attrs["field_sources"]`` of the rows read),
+    else ``项目位置（地址）列``, for notes."""
+    own = ((attrs or {}).get("field_sources") or {}).get(column)
+    if own:
+        return f"{own}列"
     return "项目位置（地址）列" if column == ADDRESS_COLUMN else f"{column} 列"
 
 

@@ -1,7 +1,7 @@
 """A batch row's 无法核查 reason names what is wrong with that row first: a row without 行业 placed by
 its 建设地点 says it has no industry (not "坐标缺失"), and a row whose 经度/纬度 look swapped (经度 36.x,
-纬度 115.x among rows the right way round) says "经纬度可能填反" (a new user's findings, issue 12/13
-follow-up). Inputs are synthetic, made in tmp_path; the store is a copy of the checkout's."""
+纬度 115.x among rows the right way round) says so in the single check's words, "经纬度顺序颠倒——36.455 只能是
+纬度…" with the order to type (a new user's findings, issue 12/13 follow-up; QA round 11, F7). Inputs are synthetic, made in tmp_path; the store is a copy of the checkout's."""
 
 from __future__ import annotations
 
@@ -44,16 +44,17 @@ def test_a_row_placed_by_its_address_without_an_industry_says_it_has_no_industry
 
 def test_a_row_without_industry_or_place_names_the_industry_first_then_the_place(answer):
     err = _error(answer, 2)
-    assert err.startswith(NO_INDUSTRY) and "找不到地名表中的地名" in err, err
+    # an empty 建设地点 is said to be empty (QA round 11, F13.10), not «找不到地名表中的地名»
+    assert err.startswith(NO_INDUSTRY) and "无法定位：地址为空" in err, err
 
 
 def test_a_row_with_swapped_lon_lat_says_they_may_be_swapped(answer):
     err = _error(answer, 1)
-    assert "经纬度可能填反" in err and "对调后为经度 115.75、纬度 36.455" in err, err
+    assert "经纬度顺序颠倒——36.455 只能是纬度、115.75 只能是经度" in err and "经度 115.75，纬度 36.455" in err, err
     assert [r["status"] for r in answer.results[3:]] == ["ok", "ok"]
 
 
 def test_the_single_site_check_says_it_too_and_leaves_other_far_points_alone():
-    assert location_problem(Point(36.455, 115.75)).startswith("经纬度可能填反")
-    assert "填反" not in location_problem(Point(10, 60))      # Europe either way round
-    assert "填反" not in location_problem(Point(200, 36))
+    assert location_problem(Point(36.455, 115.75)).startswith("经纬度顺序颠倒——36.455 只能是纬度")
+    assert "顺序颠倒" not in location_problem(Point(10, 60))   # Europe either way round
+    assert "顺序颠倒" not in location_problem(Point(200, 36))

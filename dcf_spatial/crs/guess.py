@@ -141,9 +141,84 @@ def _to_lonlat(code: str, x: float, y: float) -> tuple[float, float]:
     return float(lon), float(lat)
 
 
-def swapped_degrees(x: float, y: float) -> bool:
-    """True when (x, y) only makes sense in China as (lat, lon)."""
-    return bool(in_china(y, x)) and not bool(in_china(x, y))
+def swapped_degrees(x, y):
+    """True when (x, y) only makes sense in China as (lat, lon); for arrays, per pair (a boolean array).
+
+    Examples
+    --------
+    >>> swapped_degrees(36.4534, 115.766), swapped_degrees(115.766, 36.4534)
+    (True, False)
+    >>> swapped_degrees(np.array([36.4534, 115.766]), np.array([115.766, 36.4534])).tolist()
+    [True, False]
+    """
+    out = in_china(y, x) & ~in_china(x, y)
+    return bool(out) if np.ndim(out) == 0 else out
+
+
+def swapped_pair_zh(x: float, y: float) -> str:
+    """What is wrong with a pair read as (lon, lat) that only makes sense as (lat, lon) (:func:`swapped_degrees`),
+    in the words of the single check's refusal: a typed ``--site`` and a list's row say the same.
+
+    Examples
+    --------
+    >>> swapped_pair_zh(36.4534, 115.766)
+    '经纬度顺序颠倒——36.4534 只能是纬度、115.766 只能是经度'
+    """
+    return f"经纬度顺序颠倒——{x:.10g} 只能是纬度、{y:.10g} 只能是经度"
+
+
+def swapped_row_zh(x: float, y: float) -> str:
+    """A row's :func:`swapped_pair_zh` with the order to type. The row is not exchanged on the reader's own
+    guess: the single check refuses such a pair and asks, and a row of a list does the same.
+
+    Examples
+    --------
+    >>> swapped_row_zh(36.4534, 115.766)
+    '经纬度顺序颠倒——36.4534 只能是纬度、115.766 只能是经度。请对调该行的经度、纬度：经度 115.766，纬度 36.4534（经度,纬度：115.766,36.4534）；未自动对调'
+    """
+    return (f"{swapped_pair_zh(x, y)}。请对调该行的经度、纬度：经度 {y:.10g}，纬度 {x:.10g}"
+            f"（经度,纬度：{y:.10g},{x:.10g}）；未自动对调")
+
+
+def median_point(x, y) -> tuple[float, float, int, int]:
+    """Where a file's coordinates lie, for deciding what they are: the median of its pairs, over the pairs
+    that read as lon/lat in China when they are at least as many as the swapped ones (:func:`swapped_degrees`)
+    — a list with one pair typed the wrong way round must not move it (two rows, one swapped, gave a
+    meaningless 76.1, 76.1); over the swapped pairs when those are more (the file is refused as swapped);
+    else over all pairs (metres). NaN pairs never count.
+
+    Returns
+    -------
+    (x, y, swapped, outside)
+        The median, and how many pairs were left out of it as swapped and as outside China.
+
+    Examples
+    --------
+    >>> median_point(np.array([115.766, 36.4534]), np.array([36.4534, 115.766]))
+    (115.766, 36.4534, 1, 0)
+    >>> median_point(np.array([39_416_000.0, 39_417_000.0, 116.0]), np.array([4_035_000.0, 4_036_000.0, 36.4]))
+    (39416000.0, 4035000.0, 0, 0)
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    finite = np.isfinite(x) & np.isfinite(y)
+    inside, swapped = in_china(x, y), swapped_degrees(x, y)
+    n_in, n_swapped = int(inside.sum()), int(swapped.sum())
+    if 2 * (n_in + n_swapped) < int(finite.sum()):
+        # mostly no lon/lat in China (metres, or numbers that are no coordinates): a stray pair of degrees
+        # among metres must not make the file read as degrees
+        inside = swapped = np.zeros_like(finite)
+        n_in = n_swapped = 0
+    if n_in and n_in >= n_swapped:
+        keep = inside
+    elif n_swapped:
+        keep = swapped
+    else:
+        keep = finite
+    if not keep.any():
+        return float("nan"), float("nan"), 0, 0
+    left_out = int(finite.sum() - keep.sum())
+    left_swapped = n_swapped if keep is inside else 0
+    return float(np.median(x[keep])), float(np.median(y[keep])), left_swapped, left_out - left_swapped
 
 
 def swap_error(where: str, names: tuple[str, str], x: float, y: float, *, fix: str | None = None) -> InputError:
@@ -185,14 +260,19 @@ def guess_crs(x, y, *, where: str, names: tuple[str, str] = ("几何 x", "几何
     """
     cfg = checks()
     # one point (a typed site): its own coordinates; np.nanmedian's machinery costs more than a check's rules
-    mx, my = (float(x[0]), float(y[0])) if len(x) == 1 else (float(np.nanmedian(x)), float(np.nanmedian(y)))
-    if swap_xy:
-        mx, my = my, mx
+    n_swapped = n_outside = 0
+    if len(x) == 1:
+        mx, my = (float(y[0]), float(x[0])) if swap_xy else (float(x[0]), float(y[0]))
+    else:  # the pairs as they are to be read (exchanged when the user asked)
+        mx, my, n_swapped, n_outside = median_point(y, x) if swap_xy else median_point(x, y)
     if swapped_degrees(mx, my):
         raise swap_error(where, names, mx, my)
     if _looks_like_degrees(mx, my):
+        left = "、".join(t for t in (f"{n_swapped} 行经纬度顺序颠倒" if n_swapped else "",
+                                     f"{n_outside} 行在中国境外" if n_outside else "") if t)
+        over = f"，不计 {left}的坐标" if left else ""
         return Guess(settings.storage_crs, swap_xy,
-                     f"未声明坐标系：{names[0]}/{names[1]} 为经纬度（中位点 {mx:.5f}, {my:.5f}），按 CGCS2000 (EPSG:4490) 读入"
+                     f"未声明坐标系：{names[0]}/{names[1]} 为经纬度（中位点 {mx:.5f}, {my:.5f}{over}），按 CGCS2000 (EPSG:4490) 读入"
                      f"（与 WGS84 相差厘米级）；若坐标取自高德/腾讯地图请{FIX_CRS}（如 gcj02），取自百度地图请{FIX_CRS}（如 bd09）")
     candidates = []
     for code, swap, prefixed in _gk_candidates(mx, my):
@@ -263,7 +343,7 @@ def resolve_crs(gdf: "gpd.GeoDataFrame", *, user_crs=None, swap_xy: bool = False
     if not ok.any():
         raise InputError(f"{where}：{len(gdf)} 条记录都没有几何图形或坐标，无法使用。请检查导出设置或坐标列。")
     rx, ry = rx[ok], ry[ok]
-    mx, my = float(np.median(rx)), float(np.median(ry))
+    mx, my = median_point(rx, ry)[:2]  # a few swapped or stray pairs do not move it
     if swap_xy:
         gdf = gdf.set_geometry(swap_axes(gdf.geometry.values), crs=gdf.crs)
         notes.append(f"按用户要求对调了 x/y（原中位点 {_fmt(mx)}, {_fmt(my)}）")

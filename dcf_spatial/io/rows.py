@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 
 from .._fixes import CRS as FIX_CRS
-from ..crs.guess import checks, in_china, km_from_district, representative_xy
+from ..crs.guess import checks, in_china, km_from_district, representative_xy, swapped_degrees, swapped_row_zh
 from ..errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -70,9 +70,7 @@ class RowIssues:
         return mask
 
     def rows(self, positions, limit: int = 10) -> str:
-        positions = np.asarray(positions, dtype=int).tolist()
-        shown = "、".join(self.row_label(p) for p in positions[:limit])
-        return shown + (f" 等共 {len(positions)} 处" if len(positions) > limit else "")
+        return rows_zh(positions, self.row_label, limit)
 
     def column(self) -> list[str] | None:
         if not self._issues:
@@ -282,8 +280,16 @@ def check_location(gdf: "gpd.GeoDataFrame", *, where: str, notes: list[str], iss
             f"{where}：全部 {int(has.sum())} 个要素都在中国境外（中位点经度 {np.median(lon[has]):.4f}、纬度 "
             f"{np.median(lat[has]):.4f}），坐标显然有误。请检查坐标列与坐标系（必要时{FIX_CRS}），或经纬度是否颠倒。"
         )
-    if outside.any():
-        pos = np.flatnonzero(outside)
+    # a pair typed the wrong way round (纬度 in the 经度 cell) is said so, with the order to type, in the words
+    # of the single check (which refuses «36.4534,115.766» and asks): the row is not exchanged on a guess
+    swapped = outside & swapped_degrees(lon, lat)
+    if swapped.any():
+        pos = np.flatnonzero(swapped)
+        issues.add(pos, lambda p: swapped_row_zh(lon[p], lat[p]))
+        notes.append(f"警告：{len(pos)} 行经纬度顺序颠倒（纬度写在经度的位置），未自动对调：{issues.rows(pos)}")
+        logger.warning("%s：%d 行经纬度顺序颠倒", where, len(pos))
+    if (outside & ~swapped).any():
+        pos = np.flatnonzero(outside & ~swapped)
         issues.add(pos, lambda p: f"坐标在中国境外（{lon[p]:.4f}, {lat[p]:.4f}），疑似录入错误")
         notes.append(f"警告：{len(pos)} 个要素在中国境外，疑似坐标录入错误：{issues.rows(pos)}")
         logger.warning("%s：%d 个要素在中国境外，疑似坐标录入错误", where, len(pos))
@@ -361,4 +367,25 @@ def check_rows(gdf: "gpd.GeoDataFrame", *, where: str, notes: list[str], locatio
 
 def _row_label_features(pos: int) -> str:
     return f"第 {pos + 1} 条要素"
+
+
+def row_labeller(row_numbers=None) -> Callable[[int], str]:
+    """How the notes name a row by its position: ``表格第 N 行`` with the spreadsheet row of each record
+    (``attrs["row_numbers"]`` of a table read), else ``第 N 条要素``."""
+    if row_numbers is None:
+        return _row_label_features
+    return lambda p, _l=row_numbers: f"表格第 {_l[p]} 行"
+
+
+def rows_zh(positions, label: Callable[[int], str], limit: int = 10) -> str:
+    """The rows at ``positions`` named for a note (the first ``limit``, then how many in all).
+
+    Examples
+    --------
+    >>> rows_zh([0, 2], row_labeller([2, 3, 4]))
+    '表格第 2 行、表格第 4 行'
+    """
+    positions = np.asarray(positions, dtype=int).tolist()
+    shown = "、".join(label(p) for p in positions[:limit])
+    return shown + (f" 等共 {len(positions)} 处" if len(positions) > limit else "")
 

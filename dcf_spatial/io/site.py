@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import settings
-from ..crs.guess import resolve_crs, swapped_degrees
+from ..crs.guess import resolve_crs, swapped_degrees, swapped_pair_zh
 from ..errors import InputError, clip
 from .rows import CAD_RINGS, check_rows
 
@@ -275,8 +275,7 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
             notes.append(f"已按用户要求对调经纬度：经度 {gx:g}，纬度 {gy:g}")
         if swapped_degrees(gx, gy):
             raise InputError(
-                f"{_SITE} {text!r}：经纬度顺序颠倒——{gx:.10g} 只能是纬度、{gy:.10g} 只能是经度。"
-                f"请写成 经度,纬度：{gy:.10g},{gx:.10g}"
+                f"{_SITE} {text!r}：{swapped_pair_zh(gx, gy)}。请写成 经度,纬度：{gy:.10g},{gx:.10g}"
                 + ("（或核对东经/北纬标注是否写反）" if labelled is not None else "")
             )
         gdf = gpd.GeoDataFrame({"site_input": [text]}, geometry=[shapely.Point(gx, gy)], crs=None)

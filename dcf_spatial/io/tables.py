@@ -1061,6 +1061,23 @@ def _coordinate_values(values) -> tuple[np.ndarray, int]:
 #: geometry (WKT/GeoJSON) column: per row, the column(s) its geometry was taken from (not a column of the file)
 GEOMETRY_FROM_COLUMN = "geometry_from"
 
+#: a row's ``read_issue`` when its coordinate cells are empty or no number, and the reader's note on those rows
+#: (after ``N 行``): :func:`dcf_spatial.places.place_rows` restates that note once rows are placed by name
+NO_COORDINATES_ISSUE = "坐标缺失或不是数字"
+NO_COORDINATES_NOTE = NO_COORDINATES_ISSUE + "，几何为空："
+
+
+def coordinate_cells_blank(issue: str) -> bool:
+    """Does a row's issue say only that its coordinate cells were empty (not a typed value that is no number)?
+    The reader quotes a typed value (经度：“abc”) and writes an empty one as 空.
+
+    Examples
+    --------
+    >>> coordinate_cells_blank("坐标缺失或不是数字（经度：空，纬度：空）"), coordinate_cells_blank("坐标缺失或不是数字（经度：“abc”，纬度：空）")
+    (True, False)
+    """
+    return issue.startswith(NO_COORDINATES_ISSUE) and "“" not in issue
+
 
 def _geometry_cell(value):
     """One WKT or GeoJSON cell as a geometry; ``None`` when empty or unreadable."""
@@ -1160,8 +1177,8 @@ def _points_from_table(df, lines, *, x, y, where, notes, issues):
         def shown(v) -> str:
             return "空" if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else f"“{v}”"
 
-        issues.add(pos, lambda p: f"坐标缺失或不是数字（{names[0]}：{shown(xs.iloc[p])}，{names[1]}：{shown(ys.iloc[p])}）")
-        notes.append(f"{len(pos)} 行坐标缺失或不是数字，几何为空：{issues.rows(pos)}")
+        issues.add(pos, lambda p: f"{NO_COORDINATES_ISSUE}（{names[0]}：{shown(xs.iloc[p])}，{names[1]}：{shown(ys.iloc[p])}）")
+        notes.append(f"{len(pos)} 行{NO_COORDINATES_NOTE}{issues.rows(pos)}")
     if kind != "explicit":
         notes.append(f"坐标取自列 {names[0]} / {names[1]}")
     return gpd.GeoDataFrame(df, geometry=geoms, crs=None), names, kind == "xy"

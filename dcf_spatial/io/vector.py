@@ -26,7 +26,7 @@ from .boundary_points import boundary_polygons, is_boundary_table
 from .encoding import _gdal_encoding
 from .formats import (_TABULAR, _check_path, _choose_layer, _format_of, _gdal_errors, _gdal_path, _is_pg,
                       survey_layer, zip_datasets)
-from .rows import CAD_RINGS, ISSUE_COLUMN, RowIssues, _row_label_features, check_rows
+from .rows import CAD_RINGS, ISSUE_COLUMN, RowIssues, _row_label_features, check_rows, row_labeller
 from .survey_txt import SHAPE_WARNINGS, is_survey_txt, read_survey_txt
 from .tables import GEOMETRY_FROM_COLUMN, _is_site_list, _points_from_table, _read_tabular, _sheet_with_coordinates
 
@@ -449,7 +449,7 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
             gdf, names, survey_ok, row_numbers, issues = boundary_polygons(df, lines, x=x, y=y, where=where,
                                                                            notes=notes)
         else:
-            issues = RowIssues(len(df), lambda p, _l=lines: f"表格第 {_l[p]} 行")
+            issues = RowIssues(len(df), row_labeller(lines))
             gdf, names, survey_ok = _points_from_table(df, lines, x=x, y=y, where=where, notes=notes, issues=issues)
             row_numbers = [int(v) for v in lines]  # the spreadsheet row of each record, as the notes count
             if as_points and is_boundary_table(df, x, y):

@@ -322,9 +322,10 @@ def _add_query_zones(wm: WebMap, zones, web_cfg: dict, *, label: str | None = No
     z = zones.assign(name_zh=names.to_numpy())
     pts = wm.to_display(z.set_geometry(z.geometry.representative_point()))
     fields = {c: FIELD_LABELS.get(c, c) for c in ("name_zh", "id", "plan_ref") if c in z.columns}
+    sizes = [round(float(a) / 1e6, 3) for a in dcf_crs.to_working(z).geometry.area]  # the larger zone's name keeps its place
     wm.add_layer(z[[*fields, z.geometry.name]], label, styles=[st], popup_fields=fields, tooltip_field="name_zh",
                  popup_title=label, labels=[(round(p.y, 5), round(p.x, 5), n) for p, n in zip(pts.geometry, pts["name_zh"])],
-                 provenance=zones.attrs.get("provenance"))
+                 label_sizes=sizes, provenance=zones.attrs.get("provenance"))
     wm.legend_groups.append({"name": "", "items": [{"label": label + "：" + "、".join(names), "kind": "polygon",
                                                     "fill": "none", "edge": st["color"], "width": 2}]})
 

@@ -103,7 +103,8 @@ def _folium_classes():
             " dcf.fullscreen(m, c.fullscreen); dcf.measure(m, c.measure);\n"
             " dcf.legend(m, c.legend);\n"
             " m.attributionControl.setPrefix(false); dcf.zoomClass(m); window.dcfMap = m;\n"
-            " dcf.fitOnceLaidOut(m, c.fit, c.fitOptions, function () { window.dcfReady = true; });\n"
+            " var apart = dcf.labelsApart(m);\n"
+            " dcf.fitOnceLaidOut(m, c.fit, c.fitOptions, function () { apart(); window.dcfReady = true; });\n"
             "})({{ this._parent.get_name() }});\n"
             "{% endmacro %}"
         )
@@ -200,13 +201,16 @@ class WebMap:
         popup_title: str | None = None,
         labels: list[tuple[float, float, str]] | None = None,
         label_class: str = "",
+        label_sizes: list[float] | None = None,
         show: bool = True,
         provenance: str | None = None,
     ) -> None:
         """Add ``gdf`` (any CRS) as one toggleable layer named ``name``.
 
         ``styles`` are Leaflet path options; ``style_index`` gives each row's index into them.
-        ``popup_fields`` maps column -> Chinese label, in display order.
+        ``popup_fields`` maps column -> Chinese label, in display order. ``label_sizes``: the area (km²) each
+        of ``labels`` names; where labels would overlap, the larger area's keeps its place (the runtime's
+        ``labelsApart``).
         """
         CompactLayer, _, _ = _folium_classes()
         web = self.to_display(gdf) if len(gdf) else gdf
@@ -228,6 +232,7 @@ class WebMap:
         meta = {
             "styles": styles, "props": props, "pf": [[c, lab] for c, lab in popup_fields.items()],
             "tf": tooltip_field, "title": popup_title, "labels": labels, "labelClass": label_class,
+            "labelSizes": label_sizes,
             # a popup lists at most this many attributes, then says how many more the table holds
             "maxRows": int(self.web.get("max_popup_rows", 40)),
         }
@@ -296,7 +301,7 @@ class WebMap:
         gdf = gdf.copy()
         if "provenance" in gdf.columns:
             gdf["provenance"] = gdf["provenance"].map(lambda v: PROVENANCE_ZH.get(v, v))
-        label_pts = None
+        label_pts, label_sizes = None, None
         if labels is None:
             labels = bool(st.get("label_field")) and kind == "polygon"
         if labels and "name_zh" in gdf.columns and len(gdf):
@@ -304,16 +309,18 @@ class WebMap:
             share = float(map_style.section("print").get("label_part_min_share", 0.2))
             parts = gdf[["name_zh", gdf.geometry.name]].explode(index_parts=False)
             area = dcf_crs.to_working(parts).geometry.area  # compared within a zone, in m²
-            parts = parts[area >= share * area.groupby(level=0).transform("max")]
+            keep = area >= share * area.groupby(level=0).transform("max")
+            parts = parts[keep]
             pts = self.to_display(parts.set_geometry(parts.geometry.representative_point()))
             label_pts = [(round(p.y, 5), round(p.x, 5), str(n)) for p, n in zip(pts.geometry, pts["name_zh"])]
+            label_sizes = [round(float(a) / 1e6, 3) for a in area[keep]]
         if named and kind == "line" and len(gdf):
             label_pts = (label_pts or []) + self._line_labels(gdf, zone_ids, layer_id)
         provenance = gdf.attrs.get("provenance") or (
             "/".join(sorted(set(gdf["provenance"].astype(str)))) if "provenance" in gdf.columns else "")
         self.add_layer(gdf, label, styles=styles, style_index=index, popup_fields=fields,
                        tooltip_field="name_zh" if "name_zh" in gdf.columns else None,
-                       popup_title=label, labels=label_pts,
+                       popup_title=label, labels=label_pts, label_sizes=label_sizes,
                        label_class=("dcf-label-small" if layer_id == "townships" else "") +
                                    (f" dcf-minz{label_min_zoom}" if label_min_zoom else ""),
                        show=show, provenance=provenance)

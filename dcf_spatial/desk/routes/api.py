@@ -606,7 +606,7 @@ def site_check_batch(request: Request,
     import dcf_spatial as dcf
 
     from ...queries.site.batch import IndustryColumnMissing
-    from ...queries.site.check import NOT_PROJECT_ZH
+    from ...queries.site.tables import verdict_counts_zh
 
     if industry:
         _industry_or_400(industry)
@@ -632,10 +632,7 @@ def site_check_batch(request: Request,
     if format == "xlsx":
         return Response(data, media_type=_XLSX, headers=_attachment(download_name))
     url = _keep_download(request, data, download_name, _XLSX)
-    counts: dict[str, int] = {}
-    for r in answer.results:
-        key = NOT_PROJECT_ZH if r.get("not_project") else r.get("verdict_zh") or "无法核查"
-        counts[key] = counts.get(key, 0) + 1
+    counts = verdict_counts_zh(answer.results)  # as the CLI, the XLSX and the HTML report count
     sites = answer.sites
     names = [str(v) if v == v and v is not None else "" for v in sites["name"]] if "name" in sites.columns \
         else [""] * len(answer.results)

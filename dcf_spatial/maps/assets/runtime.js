@@ -308,7 +308,7 @@ var dcf = (function () {
       for (i = 0; i < d.labels.length; i++) {
         var lb = d.labels[i];
         var tip = L.tooltip({ permanent: true, direction: 'center', className: 'dcf-label ' + (d.labelClass || ''),
-                              interactive: false })
+                              interactive: false, dcfSize: d.labelSizes ? d.labelSizes[i] || 0 : 0 })
           .setLatLng([lb[0], lb[1]]).setContent(el('span', null, lb[2]));
         g.addLayer(tip);
       }
@@ -491,6 +491,70 @@ var dcf = (function () {
     }
     map.on('zoomend', update); update();
   }
+  function labelsApart(map) {
+    // permanent labels are drawn where their feature is, whatever is there: two zones' names ran into one
+    // (郑家镇工业集聚区件产业园) and a parcel's marker sat on its town's name. Each label, in order (counts,
+    // then zone names, then towns' small names; within a kind, in the layers' order), takes the first place
+    // around its anchor — on it, above, below, right, left — clear of the labels placed before it and of the
+    // point markers; with none clear it is hidden at this zoom (its name stays in the feature's tooltip).
+    // Among zone names the larger zone's goes first (a cluster's before the parks inside it)
+    var pending = false;
+    function rank(t) {
+      var c = t.options.className || '';
+      return /dcf-count-label/.test(c) ? 0 : /dcf-label-small/.test(c) ? 2 : 1;
+    }
+    function clear(a, taken) {
+      for (var i = 0; i < taken.length; i++) {
+        var b = taken[i];
+        if (a.l < b.r && b.l < a.r && a.t < b.b && b.t < a.b) { return false; }
+      }
+      return true;
+    }
+    function run() {
+      pending = false;
+      var tips = [], taken = [], seq = 0, origin = map.getContainer().getBoundingClientRect();
+      map.eachLayer(function (l) {
+        if (l instanceof L.Tooltip) {
+          if (l.options.permanent && /dcf-label/.test(l.options.className || '') && l.getElement()) {
+            tips.push({ t: l, e: l.getElement(), s: seq++ });
+          }
+        } else if (l instanceof L.CircleMarker && !(l instanceof L.Circle)) {
+          var p = map.latLngToContainerPoint(l.getLatLng()), r = l.getRadius() + (l.options.weight || 0) / 2;
+          taken.push({ l: p.x - r, r: p.x + r, t: p.y - r, b: p.y + r });
+        }
+      });
+      var marks = taken.slice();
+      tips.forEach(function (x) { x.e.style.marginLeft = ''; x.e.style.marginTop = ''; x.e.style.visibility = ''; });
+      tips.sort(function (a, b) {
+        return rank(a.t) - rank(b.t) || (b.t.options.dcfSize || 0) - (a.t.options.dcfSize || 0) || a.s - b.s;
+      });
+      tips.forEach(function (x) {
+        var q = x.e.getBoundingClientRect();
+        if (!q.width) { return; }  // not shown at this zoom (dcf-minzN)
+        var w = q.width, h = q.height, reach = 0, base = { l: q.left - origin.left, r: q.right - origin.left,
+                                                            t: q.top - origin.top, b: q.bottom - origin.top };
+        marks.forEach(function (m) { if (!clear(base, [m])) { reach = Math.max(reach, (m.b - m.t) / 2); } });
+        var dy = Math.max(h, h / 2 + reach + 2), moves = [[0, 0], [0, -dy], [0, dy], [w / 2 + reach + 6, 0],
+                                                          [-(w / 2 + reach + 6), 0]];
+        for (var k = 0; k < moves.length; k++) {
+          var a = { l: base.l + moves[k][0], r: base.r + moves[k][0], t: base.t + moves[k][1], b: base.b + moves[k][1] };
+          if (clear(a, taken)) {
+            if (k) {
+              var cs = window.getComputedStyle(x.e);
+              x.e.style.marginLeft = (parseFloat(cs.marginLeft) || 0) + moves[k][0] + 'px';
+              x.e.style.marginTop = (parseFloat(cs.marginTop) || 0) + moves[k][1] + 'px';
+            }
+            taken.push(a);
+            return;
+          }
+        }
+        x.e.style.visibility = 'hidden';
+      });
+    }
+    function later() { if (!pending) { pending = true; L.Util.requestAnimFrame(run); } }
+    map.on('zoomend overlayadd overlayremove resize', later);
+    return run;
+  }
   return { layer: layer, legend: legend, title: title, fullscreen: fullscreen, measure: measure, el: el,
-           zoomClass: zoomClass, fit: fit, fitOnceLaidOut: fitOnceLaidOut };
+           zoomClass: zoomClass, fit: fit, fitOnceLaidOut: fitOnceLaidOut, labelsApart: labelsApart };
 })();

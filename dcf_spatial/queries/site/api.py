@@ -15,6 +15,7 @@ from . import present, tables
 from .batch import BATCH_CHUNK_ROWS, batch_rows, iter_site_results, policy_notes_zh, read_batch, reading_notes_zh, write_batch_table
 from ... import plan
 from .check import NOT_PROJECT_ZH, placed_by_name, site_result, site_results, with_policy
+from .tables import rows_counted_zh
 
 logger = logging.getLogger(__name__)
 
@@ -191,8 +192,9 @@ class SiteCheck:
         if not self.batch:
             return present.summary_text(self.results[0], figures_hint=figures_hint)
         table = tables.results_table(self.results)
-        lines = [f"批量核查 {self.source}：{rows_counted_zh(len(table), int((table['status'] == 'not_project').sum()))}"]
-        for k, v in table["verdict_zh"].value_counts().items():
+        counts = tables.verdict_counts_zh(self.results)  # the one count (the report's 汇总, the desk's too)
+        lines = [f"批量核查 {self.source}：{rows_counted_zh(len(table), counts.get(NOT_PROJECT_ZH, 0))}"]
+        for k, v in counts.items():
             lines.append(f"  {k}：{v} 条")
         shown = table.head(TEXT_ROWS)
         for r in shown.itertuples():
@@ -736,21 +738,6 @@ def check_batch(path, industry=None, *, crs=None, store=None, record=False, prog
     return _record(answer, record, _batch_parts(sites), industries, figures, flags, expected)
 
 
-def rows_counted_zh(rows: int, not_project: int = 0) -> str:
-    """The first line of a batch's counts: its rows, and apart the 合计 rows and footers that are no project.
-
-    Examples
-    --------
-    >>> rows_counted_zh(9, 1)
-    '共 9 行（其中 8 个项目、1 行非项目行），与输入相同，无一遗漏。'
-    >>> rows_counted_zh(5)
-    '共 5 条记录（与输入相同，无一遗漏）。'
-    """
-    if not not_project:
-        return f"共 {rows} 条记录（与输入相同，无一遗漏）。"
-    return f"共 {rows} 行（其中 {rows - not_project} 个项目、{not_project} 行{NOT_PROJECT_ZH}），与输入相同，无一遗漏。"
-
-
 @dataclass
 class BatchRun:
     """What :func:`check_batch_to_file` did: the table written and the counts (no per-row results kept).
@@ -792,7 +779,7 @@ class BatchRun:
     def summary_text(self, *, more_hint: str = "输出文件") -> str:
         """The same text as :meth:`SiteCheck.summary_text` of a batch: counts, the first rows, the data note."""
         lines = [f"批量核查 {self.source}：{rows_counted_zh(self.rows, self.verdicts.get(NOT_PROJECT_ZH, 0))}"]
-        for k, v in sorted(self.verdicts.items(), key=lambda kv: -kv[1]):
+        for k, v in tables.verdict_counts_zh(counted=self.verdicts).items():
             lines.append(f"  {k}：{v} 条")
         for label, verdict, error in self.first_rows:
             lines.append(f"  {label}：{verdict}" + (f" — {error}" if error else ""))
@@ -872,8 +859,7 @@ def check_batch_to_file(path, output, industry=None, *, crs=None, store=None, ov
             stop = start + len(res)
             for r in res:
                 ok = r.get("status", "ok") == "ok"
-                v = r["verdict_zh"] if ok else NOT_PROJECT_ZH if r.get("not_project") \
-                    else tables.STATUS_ZH.get(r.get("status"), "无法核查")
+                v = tables.counted_as_zh(r)
                 verdicts[v] = verdicts.get(v, 0) + 1
                 if len(first_rows) < TEXT_ROWS:
                     first_rows.append((r["row_label"], r.get("verdict_zh") if ok else v, r.get("error") or ""))

@@ -17,6 +17,7 @@ from ..._validate import clean_figures, figure_problem, figures_problems, locati
 from ...errors import InputError, clip
 from ...industry import resolve
 from ..land_indicators import FIGURE_FIELDS
+from ...io.tables import coordinate_cells_blank as _coordinates_blank
 from .check import NOT_PROJECT_COLUMN, NOT_PROJECT_PREFIX
 
 logger = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ def _points_with_area_as_discs(gdf, *, working: bool = False):
     drawn, for the check, which measures there: no round trip of 129 vertices per circle through
     EPSG:4490 and back (a tenth of a large batch's time)."""
     import pandas as pd
+    import shapely
 
     from ... import io as dcf_io
     from ...crs import to_working
@@ -94,7 +96,8 @@ def _points_with_area_as_discs(gdf, *, working: bool = False):
     area_m2 = area_m2 * settings.MU_M2
     work = to_working(gdf)
     geoms, radius = dcf_io.points_to_discs(work.geometry.values, area_m2)
-    grown = ~np.isnan(radius)
+    # a point that cannot be projected (纬度 115: a swapped pair) gives no circle, and is not counted as grown
+    grown = ~np.isnan(radius) & ~shapely.is_empty(geoms)
     if not grown.any():
         return work if working else gdf
     out = work.set_geometry(geoms, crs=work.crs)
@@ -166,14 +169,17 @@ def read_batch(path, *, crs=None, default_industry: str | None = None, layer=Non
     return out
 
 
-def _disc_note(gdf) -> list[str]:
-    """The note :func:`_points_with_area_as_discs` adds, counted without growing the discs."""
+def _disc_note(gdf, placed=None) -> list[str]:
+    """The note :func:`_points_with_area_as_discs` adds, counted without growing the discs; ``placed``: the rows
+    whose place can be checked (a swapped pair cannot: no circle is drawn for it)."""
     import pandas as pd
     import shapely
 
     area = pd.to_numeric(gdf["area_mu"], errors="coerce").to_numpy(dtype=float)
     # the areas :func:`_points_with_area_as_discs` grows: those the shared validator accepts (not inf)
     usable = np.array([figure_problem("site_area_mu", v) is None for v in area.tolist()], dtype=bool) & (area > 0)
+    if placed is not None:
+        usable &= np.asarray(placed, dtype=bool)
     grown = int(((shapely.get_type_id(gdf.geometry.values) == 0) & usable).sum())
     return [f"{grown} 行为点位：按该行用地面积扩为同面积的圆形地块（于 EPSG:4548 量算），位置为示意"] if grown else []
 
@@ -227,7 +233,8 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
         if discs:
             gdf = _points_with_area_as_discs(gdf)
         else:  # iter_site_results grows them chunk by chunk (1M discs at once took ~13 GB)
-            gdf.attrs["read_notes"] = list(gdf.attrs.get("read_notes", [])) + _disc_note(gdf)
+            gdf.attrs["read_notes"] = list(gdf.attrs.get("read_notes", [])) + _disc_note(
+                gdf, [p is None for p in located_problems])
             gdf.attrs["discs_deferred"] = True
     gdf.attrs.update({"row_numbers": row_numbers, "row_kind": row_kind})
     gdf = _mark_not_project(gdf, ledger_lines)
@@ -264,13 +271,13 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
         err = None if blank(issues[i]) else str(issues[i])
         if empty_geom[i] and method_col[i] == "位置不明":
             text = '' if blank(addr_col[i]) else str(addr_col[i])
-            addr = f"{addr_label}“{text}”"
+            addr = f"{addr_label}“{text}”" if text.strip() else addr_label
             # the reason says what the text holds (no name of the gazetteer; two units apart; a relative place; an
             # unknown 区/园 with the nearest names) and its fix: "找不到地名" would be untrue for most of them
             why = str(reason_col[i] or "").removeprefix(f"地名“{clip(text)}”：").rstrip("。")
             # names found but none usable (two units apart, a relative place) vs no name of the gazetteer at all
             found = not (text.strip() == "" or why.startswith(("地址中没有地名表中", "地址为空")) or "不在地名表中" in why)
-            if not found:
+            if not found and text.strip():  # an empty cell is said to be empty (QA round 11), not «找不到地名»
                 why = f"找不到地名表中的地名（{why}）"
             if err and not _coordinates_blank(err):
                 # a typed coordinate that is no number (经度 “abc”) is named beside the address that did not help
@@ -411,12 +418,6 @@ def _approximate_areas(gdf, row_numbers, row_kind):
         return gdf, []
     shown = "、".join(approx[:10]) + (f" 等 {len(approx)} 行" if len(approx) > 10 else "")
     return gdf, [f"用地面积为约数，按其数值核查（结论与用地控制指标按此面积，须以实测面积复核）：{shown}"]
-
-
-def _coordinates_blank(issue: str) -> bool:
-    """Does the reader's issue of a row say only that its coordinate cells were empty? The reader
-    (:func:`dcf_spatial.io.tables`) quotes a typed value (经度：“abc”) and writes an empty one as 空."""
-    return issue.startswith("坐标缺失或不是数字") and "“" not in issue
 
 
 def _storage_geometries(gdf) -> list:

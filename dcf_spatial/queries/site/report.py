@@ -50,14 +50,15 @@ def _pct(x) -> str:
 
 def _site_section(res: dict, heading: str) -> str:
     from ..land_indicators import format_value
-    from .tables import (NAMED_PLACE_AREA_ZH, area_zh, from_name_zh, named_place_share_zh, point_zone_zh,
+    from .tables import (NAMED_PLACE_AREA_ZH, area_zh, counted_as_zh, from_name_zh, named_place_share_zh, point_zone_zh,
                          zone_headers_zh)
     from .tables import GEOM_ZH as _GEOM_ZH
     from .tables import barred as _barred
 
     parts = [f"<h2>{escape(heading)}</h2>"]
     if res.get("status", "ok") != "ok":
-        parts.append(f"<p class='verdict v-outside_plan_area'>无法核查</p><p>{escape(res.get('error', ''))}</p>")
+        parts.append(f"<p class='verdict v-outside_plan_area'>{escape(counted_as_zh(res))}</p>"
+                     f"<p>{escape(res.get('error', ''))}</p>")
         return "".join(parts)
     v = res["verdict"]
     ind = res["industry"]
@@ -128,10 +129,13 @@ def site_report_html(results: list[dict], *, title: str, inputs: dict | None = N
     if read_notes:
         out.append("<h2>读取说明</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in read_notes) + "</ul>")
     if len(results) > 1:
-        from collections import Counter
+        from .check import NOT_PROJECT_ZH
+        from .tables import rows_counted_zh, verdict_counts_zh
 
-        c = Counter(r.get("verdict_zh", "无法核查") for r in results)
-        out.append("<h2>汇总</h2>" + _table(["结论", "个数"], sorted(c.items())))
+        # the summary's count (the console, the XLSX and the desk print the same): a 合计 row is 非项目行
+        counts = verdict_counts_zh(results)
+        out.append(f"<h2>汇总</h2><p>{escape(rows_counted_zh(len(results), counts.get(NOT_PROJECT_ZH, 0)))}</p>"
+                   + _table(["结论", "个数"], counts.items()))
     for k, r in enumerate(results):
         heading = "核查结果" if len(results) == 1 else (r.get("row_label") or f"第 {r.get('row', k) + 1} 条记录")
         out.append(_site_section(r, heading))

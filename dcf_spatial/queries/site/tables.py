@@ -21,6 +21,54 @@ RESULT_COLUMNS_ZH = {
 STATUS_ZH = {"ok": "已核查", "error": "无法核查", "not_project": "未核查（非项目行）"}
 
 
+def counted_as_zh(result: dict) -> str:
+    """The word a result is counted under, in every count of a batch (the summary, the 结论 column, the HTML
+    report's 汇总, the desk's counts): its verdict; :data:`~dcf_spatial.queries.site.check.NOT_PROJECT_ZH` for
+    the list's 合计 row or a footer; else 无法核查.
+
+    Examples
+    --------
+    >>> [counted_as_zh(r) for r in ({"status": "ok", "verdict_zh": "符合"}, {"status": "error"},
+    ...                             {"status": "error", "not_project": True})]
+    ['符合', '无法核查', '非项目行']
+    """
+    if result.get("status", "ok") == "ok":
+        return result["verdict_zh"]
+    return NOT_PROJECT_ZH if result.get("not_project") else STATUS_ZH["error"]
+
+
+def verdict_counts_zh(results=None, *, counted: dict | None = None) -> dict[str, int]:
+    """A batch's counts, word → rows (:func:`counted_as_zh`), the most frequent first (ties in the order met):
+    the one count every output of a batch prints. ``counted``: counts already made (a batch checked chunk by
+    chunk keeps no results), only ordered here.
+
+    Examples
+    --------
+    >>> verdict_counts_zh([{"status": "error"}, {"status": "ok", "verdict_zh": "符合"},
+    ...                    {"status": "ok", "verdict_zh": "符合"}, {"status": "error", "not_project": True}])
+    {'符合': 2, '无法核查': 1, '非项目行': 1}
+    """
+    from collections import Counter
+
+    counts = Counter(counted) if counted is not None else Counter(counted_as_zh(r) for r in results or ())
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def rows_counted_zh(rows: int, not_project: int = 0) -> str:
+    """The first line of a batch's counts: its rows, and apart the 合计 rows and footers that are no project.
+
+    Examples
+    --------
+    >>> rows_counted_zh(9, 1)
+    '共 9 行（其中 8 个项目、1 行非项目行），与输入相同，无一遗漏。'
+    >>> rows_counted_zh(5)
+    '共 5 条记录（与输入相同，无一遗漏）。'
+    """
+    if not not_project:
+        return f"共 {rows} 条记录（与输入相同，无一遗漏）。"
+    return f"共 {rows} 行（其中 {rows - not_project} 个项目、{not_project} 行{NOT_PROJECT_ZH}），与输入相同，无一遗漏。"
+
+
 def original_columns(gdf) -> list:
     """A frame's own columns when the reader did not list them: without the geometry, the reader's
     issue column, the canonical columns the ``sites`` aliases added beside the originals, the columns
@@ -241,9 +289,9 @@ def results_table(results: list[dict]):
                 "provenance_note": r["provenance"]["note_zh"],
             })
         elif r.get("not_project"):  # the list's 合计 row or a footer: counted apart (QA round 10)
-            row.update({"status": "not_project", "verdict": None, "verdict_zh": NOT_PROJECT_ZH})
+            row.update({"status": "not_project", "verdict": None, "verdict_zh": counted_as_zh(r)})
         else:
-            row.update({"verdict": None, "verdict_zh": "无法核查"})
+            row.update({"verdict": None, "verdict_zh": counted_as_zh(r)})
         rows.append(row)
     table = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
     # record and spreadsheet row numbers are whole numbers, whatever the source handed over (1, not 1.0)
