@@ -161,6 +161,10 @@ def image_is_blank(png: Path, *, min_colors: int = 8) -> bool:
 # --- a tiny fixture layer store ----------------------------------------------------------------
 
 
+#: the fixture's four clusters, one per cell (k = 0…3)
+CLUSTER_IDS = ("cluster.jiaming", "cluster.jiaming2", "cluster.zhengjia", "cluster.guangping")
+
+
 def make_fixture_store(path: Path, *, evil_name: str | None = None) -> Path:
     """Write a small store with every layer id and the counts the catalog expects.
 
@@ -194,9 +198,10 @@ def make_fixture_store(path: Path, *, evil_name: str | None = None) -> Path:
         "industrial_clusters": gdf([{"id": cid, "name_zh": nm, "industries_gbt4754": "[\"C34\"]", "industries_zh": "[\"智能制造\", \"新材料\"]",
                                      "direction": "东", "host_townships": f"测试镇{k + 1}", "target_2025_yi": 150.0,
                                      "target_2030_yi": 300.0, "geometry": sub(cells[k]), **common}
-                                    for k, (cid, nm) in enumerate([("cluster.jiaming", "嘉明经济开发区"), ("cluster.jiaming2", "嘉明经济开发区第二片区"),
-                                                                   ("cluster.zhengjia", "郑家镇工业集聚区"), ("cluster.guangping", "高精管材特色产业集聚区")])]),
-        "cluster_parks": gdf([{"id": f"park.t{k}.{j}", "name_zh": f"园区{k}-{j}", "cluster_id": "cluster.jiaming",
+                                    for k, (cid, nm) in enumerate(zip(CLUSTER_IDS, ["嘉明经济开发区", "嘉明经济开发区第二片区",
+                                                                                    "郑家镇工业集聚区", "高精管材特色产业集聚区"]))]),
+        # each cluster's parks lie inside it, keyed to it (第八章第一节 “产业园区分区”; store/nesting.py)
+        "cluster_parks": gdf([{"id": f"park.t{k}.{j}", "name_zh": f"园区{k}-{j}", "cluster_id": CLUSTER_IDS[k],
                                "geometry": sub(sub(cells[k]), 0.05 + 0.22 * j, 0.22 + 0.22 * j), **common} for k in range(4) for j in range(4)]),
         "agri_zones": gdf([{"id": aid, "name_zh": nm, "products": "[\"西红柿\", \"尖椒\"]", "host_townships": f"测试镇{k + 5}",
                             # the vegetable zone has two pieces, like 侯营 and 沙镇 in the plan

@@ -127,6 +127,9 @@ def test_confirm_imports_exactly_the_previewed_file_once(desk, tmp_path):
     pa, pb = a.json(), b.json()
     assert pa["handle"] != pb["handle"] and pa["current_version"] == 1
     assert [m["编号"] for m in pa["moved"]] == ["cluster.jiaming"]
+    # the parks of 嘉明经济开发区 left outside its moved boundary are named, with the way out (QA round 11, F1)
+    assert {r["id"] for r in pa["nesting"] if r["layer"] == "cluster_parks"} == {"park.t0.0", "park.t0.1", "park.t0.2"}
+    assert "dcf layers import cluster_parks" in pa["nesting_fix_zh"] and "上下级图层不一致" in pa["text"]
     assert catalog.describe_layer(LAYER, store=desk.store)["version"] == 1  # the preview wrote nothing
     # a handle belongs to its layer
     _err(desk.post("/api/layers/townships/import", json={"handle": pb["handle"]}, headers=desk.ok), 404)

@@ -443,7 +443,7 @@ def doctor(repair, as_json):
         findings = res["findings"]
     click.echo(f"图层库：{res['store']}")
     if not findings:
-        click.echo("检查通过：文件完整，目录与数据表一致，没有遗留的临时副本或未完成的重算。")
+        click.echo("检查通过：文件完整，目录与数据表一致，功能园区均在所属集聚区内，没有遗留的临时副本或未完成的重算。")
         return
     for f in findings:
         mark = "（可用 --repair 修复）" if f["repairable"] and not repair else ""

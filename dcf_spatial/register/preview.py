@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import settings
@@ -39,6 +39,10 @@ class ImportPreview:
     same_as_current
         The file is the one the current version was imported from (same SHA-256): importing it again
         would change nothing.
+    nesting
+        After the import, the children of a parent/child pair of layers the import touches (a functional park and
+        its cluster, :mod:`dcf_spatial.store.nesting`) that lie outside their parent: one dict each with
+        ``text_zh`` and ``outside_mu``; ``nesting_fix_zh`` says how to make the pair agree.
     """
 
     layer: str
@@ -52,12 +56,15 @@ class ImportPreview:
     enterprises: object = None
     sample_note: str = ""
     same_as_current: bool = False
+    nesting: list = field(default_factory=list)
+    nesting_fix_zh: str = ""
 
     def to_dict(self) -> dict:
         return {"layer": self.layer, "dry_run": True, "summary": self.summary, "added": self.added,
                 "removed": self.removed, "moved": self.moved.to_dict(orient="records"),
                 "transfers": self.transfers.to_dict(orient="records"), "register": self.flips.to_dict(),
                 "sample_note": self.sample_note, "same_as_current": self.same_as_current,
+                "nesting": self.nesting, "nesting_fix_zh": self.nesting_fix_zh,
                 "parcels": [] if self.parcels is None else self.parcels.to_dict(orient="records"),
                 "enterprises": [] if self.enterprises is None else self.enterprises.to_dict(orient="records")}
 
@@ -75,6 +82,12 @@ class ImportPreview:
             lines.append(f"  {r[1]}（{r[0]}）：移出 {r[2]:.1f} 亩，移入 {r[3]:.1f} 亩，中心位移 {r[4]:.0f} 米")
         for r in self.transfers.head(20).itertuples(index=False):
             lines.append(f"  {r[0]} → {r[1]}：{r[2]:.1f} 亩")
+        if self.nesting:
+            from ..store.nesting import summary_zh
+
+            lines.append(f"上下级图层不一致：导入后{summary_zh(self.nesting)}——")
+            lines.extend(f"  {r['text_zh']}" for r in self.nesting)
+            lines.append(f"  出路：{self.nesting_fix_zh}。")
         n = len(self.flips.checks)
         lines.append(f"核查登记：{n} 条登记中 {len(self.flips.flipped)} 条结论将改变"
                      + (f"（登记号 {'、'.join(map(str, self.flips.flipped[:30]))}）" if self.flips.flipped else "") + "。")
@@ -208,7 +221,7 @@ def preview_import(layer_id: str, file, *, store=None, parcels=None, **import_op
     >>> p = preview_import("industrial_clusters", "集聚区.shp")   # doctest: +SKIP
     >>> p.transfers; p.flips.flipped                             # doctest: +SKIP
     """
-    from ..store import catalog
+    from ..store import catalog, nesting
     from ..store.locate import resolve_store
     from .versions import site_layers
 
@@ -226,7 +239,8 @@ def preview_import(layer_id: str, file, *, store=None, parcels=None, **import_op
                 shutil.copyfile(st.path, copy)
         else:
             present = set(catalog.catalog_rows(location)["id"])
-            wanted = [lid for lid in dict.fromkeys([*site_layers(), layer_id]) if lid in present]
+            # the child layers too (store/nesting.py: parks and enterprises keyed to a cluster)
+            wanted = [lid for lid in dict.fromkeys([*site_layers(), layer_id, *nesting.CHILD_LAYERS]) if lid in present]
             catalog.copy_store(location, copy, layers=wanted)
         old = catalog.read_layer(layer_id, store=copy) if catalog.has_layer(layer_id, copy) else None
         entry = st.catalog_entry(layer_id)
@@ -238,6 +252,7 @@ def preview_import(layer_id: str, file, *, store=None, parcels=None, **import_op
         flips = recheck(store=location, against=copy)
         sample, note = _sample_parcels(parcels, location)
         changed_parcels, firms = _zone_changes(sample, layer_id, location, copy)
+        nested = nesting.store_children_outside(copy, layers=[layer_id])
     same = bool(entry and entry.get("sha256") and entry["sha256"] == summary.get("sha256"))
     return ImportPreview(layer_id, summary, added, removed, moved, transfers, flips, changed_parcels, firms, note,
-                         same_as_current=same)
+                         same_as_current=same, nesting=nested, nesting_fix_zh=nesting.fix_zh(nested) if nested else "")

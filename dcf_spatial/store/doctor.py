@@ -11,7 +11,10 @@ What is checked (each finding says what is wrong and the way out, in Chinese):
 * working copies left by a killed import (``.<stem>.<id>.tmp.gpkg``) — removed by :func:`repair`
   (and by the next import, which holds the writers' lock);
 * a ``dcf layers rederive`` that did not finish (:func:`dcf_spatial.store.rederive.unfinished`) —
-  :func:`repair` runs it again, which finishes it.
+  :func:`repair` runs it again, which finishes it;
+* layers keyed to a parent layer (functional parks → their cluster, :mod:`dcf_spatial.store.nesting`) whose
+  features lie outside their parent: one layer replaced without the other — not repairable here, the
+  finding names the features, the 亩 outside and the layer to import.
 """
 
 from __future__ import annotations
@@ -133,7 +136,22 @@ def diagnose(store=None) -> dict:
                                  f"上次 dcf layers rederive（{left.get('started') or '时间不明'}）未完成：已写入 "
                                  f"{'、'.join(left.get('done', [])) or '无'}，未写入 {'、'.join(todo) or '不明'}",
                                  "dcf layers doctor --repair 或再运行一次 dcf layers rederive 补完", repairable=True))
+    findings.extend(_nesting_findings(location))
     return {"store": st.label, "ok": not findings, "findings": findings}
+
+
+def _nesting_findings(location) -> list[dict]:
+    """A parent/child pair of layers that disagree (parks outside their cluster): one finding per child layer."""
+    from . import nesting
+
+    rows = nesting.store_children_outside(location)
+    out = []
+    for lid in dict.fromkeys(r["layer"] for r in rows):
+        mine = [r for r in rows if r["layer"] == lid]
+        out.append(_finding("child_outside_parent", f"上下级图层不一致：{mine[0]['layer_zh']}（{lid}）中"
+                            f"{nesting.summary_zh(mine)}：" + "；".join(r["text_zh"] for r in mine),
+                            nesting.fix_zh(mine), repairable=False))
+    return out
 
 
 def repair(store=None) -> dict:

@@ -211,6 +211,11 @@
       if (p.added.length) { lists.push('新增：' + p.added.join('、')); }
       if (p.removed.length) { lists.push('删除：' + p.removed.join('、')); }
       $('preview-lists').textContent = lists.join('\n');
+      // a park left outside its new cluster boundary (store/nesting.py): said before the tables, with the way out
+      var nested = p.nesting || [];
+      $('preview-nesting-box').hidden = !nested.length;
+      $('preview-nesting').textContent = nested.length ? nested.map(function (r) { return r.text_zh; }).join('\n') +
+        '\n出路：' + p.nesting_fix_zh + '。' : '';
       fill($('preview-moved'), p.moved, ['编号', '名称', '移出（亩）', '移入（亩）', '中心位移（米）']);
       fill($('preview-transfers'), p.transfers, ['从', '到', '亩']);
       var reg = p.register || { checks: [], flipped: [] };

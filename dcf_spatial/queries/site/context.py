@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ... import plan, settings
+from ...store.nesting import CHILD_LAYERS
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,9 @@ class ZoneLayer:
     is_point: bool
     #: the designated codes of the layer attribute / plan_zones.json alone (``codes`` adds ``zone_rules`` → ``also``)
     base_codes: list = field(default_factory=list)
+    #: a child layer (a functional park, :mod:`dcf_spatial.store.nesting`): ``{zone index: (its part outside its
+    #: parent, parent layer id, parent index)}``; ``geoms`` holds only the part inside the parent
+    outside: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -145,6 +149,9 @@ def _read_parts(path, catalog, to_working) -> dict:
             "plan_refs": gdf["plan_ref"].fillna("").astype(str).tolist(), "industries": values,
             "is_point": bool(len(gdf)) and gdf.geom_type.iloc[0] in ("Point", "MultiPoint"),
             "geoms": np.asarray(w.geometry.values, dtype=object)}
+        if lid in CHILD_LAYERS and CHILD_LAYERS[lid][0] in gdf.columns:  # a park's cluster (store/nesting.py)
+            parts["layers"][lid]["parent_keys"] = [None if v is None or v != v else str(v)
+                                                   for v in gdf[CHILD_LAYERS[lid][0]]]
     if catalog.has_layer("landuse", path):
         gdf = catalog.read_layer("landuse", store=path)
         w = to_working(gdf)
@@ -168,7 +175,7 @@ def _context_from_parts(parts: dict, store: str) -> PlanContext:
 
     ctx = PlanContext(store=store)
     for lid, part in parts["layers"].items():
-        geoms = part["geoms"]
+        geoms, outside = _inside_parent(lid, part, parts["layers"])
         shapely.prepare(geoms)
         raw_ids, values = part["raw_ids"], part["industries"]
         ctx.layers[lid] = ZoneLayer(
@@ -178,7 +185,7 @@ def _context_from_parts(parts: dict, store: str) -> PlanContext:
             codes=[plan.zone_codes(i, v) for i, v in zip(raw_ids, values)], geoms=geoms,
             tree=shapely.STRtree(geoms), is_point=part["is_point"],
             base_codes=[plan.parse_codes(v) or plan.parse_codes(plan.zones().get(i, {}).get("industries_gbt4754"))
-                        for i, v in zip(raw_ids, values)])
+                        for i, v in zip(raw_ids, values)], outside=outside)
     lu = parts["landuse"]
     if lu is not None:
         shapely.prepare(lu["geoms"])
@@ -190,6 +197,32 @@ def _context_from_parts(parts: dict, store: str) -> PlanContext:
     return ctx
 
 
+def _inside_parent(lid: str, part: dict, layers: dict):
+    """``(geoms, outside)``: the layer's geometry, a child layer's (a functional park's) cut to its parent (its
+    cluster); ``outside`` as :attr:`ZoneLayer.outside`.
+
+    第八章第一节 draws the parks as the “产业园区分区” of their cluster, and the cluster layer is the one a bureau
+    replaces with its authoritative boundary: where the two disagree, a park is in force only inside its cluster
+    (rules/location.py says where a site lies in a park's part outside it). A park whose key names no cluster is
+    kept whole (the import preview and ``dcf layers doctor`` name it).
+    """
+    import shapely
+
+    from ...store.nesting import outside_parts
+
+    geoms = part["geoms"]
+    parent = layers.get(CHILD_LAYERS.get(lid, ("", ""))[1])
+    if parent is None or "parent_keys" not in part:
+        return geoms, {}
+    found = outside_parts(geoms, part["parent_keys"], parent["geoms"], parent["ids"])
+    outside = {i: (rest, CHILD_LAYERS[lid][1], j) for i, (rest, j) in found.items() if j is not None}
+    if outside:
+        geoms = geoms.copy()
+        for i, (_rest, _parent_lid, j) in outside.items():
+            geoms[i] = shapely.intersection(geoms[i], parent["geoms"][j])
+    return geoms, outside
+
+
 # --- the prepared copy on disk ---------------------------------------------------------------------
 # A `dcf site check` from the shell is one process per check: reading seven layers with geopandas and
 # projecting them cost ~0.5 s of its start-up. The projected geometry (WKB) and the attributes are kept
@@ -198,8 +231,8 @@ def _context_from_parts(parts: dict, store: str) -> PlanContext:
 # changed store is never answered from an old copy. Read with allow_pickle=False: a cache file holds
 # data only, never code.
 
-#: bump when the layout of the cached file changes
-DISK_FORMAT = 1
+#: bump when the layout of the cached file changes (2: a park's cluster, ``parent_keys``)
+DISK_FORMAT = 2
 #: prepared copies kept (one per store content); older ones are removed when a new one is written
 DISK_KEEP = 8
 

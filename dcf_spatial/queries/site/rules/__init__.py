@@ -129,6 +129,7 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
                               where["townships"],
                               chemical_where_zh=restrictions.chemical_park_where_zh(ctx) if chem_advice else None)
         industry.blocks(site, zones, loc)
+        location.park_outside_cluster(ctx, site, loc)  # a park's part outside its cluster: 待核实 (info)
         part_results: dict = {}
         if fn:  # "somewhere in the unit": every part of it checked as a parcel (rules/named.py)
             samples = by_name.parts(ctx, geom, inner, by_name.unit_zh(fn))

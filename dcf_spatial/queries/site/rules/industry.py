@@ -46,8 +46,10 @@ def _designated_idx(ctx: PlanContext, lid: str, match) -> list[int]:
     if idx is None:
         lay = ctx.layers[lid]
         base = lay.base_codes or lay.codes
+        # a park wholly outside its cluster is in force nowhere (context.py _inside_parent): no zone to suggest
         idx = memo[key] = [z for z in range(len(lay.ids))
-                           if plan.zone_match(lay.ids[z], base[z], match.codes, match.query)[0] == "full"]
+                           if plan.zone_match(lay.ids[z], base[z], match.codes, match.query)[0] == "full"
+                           and not (z in lay.outside and lay.geoms[z].is_empty)]
     return idx
 
 
@@ -132,7 +134,7 @@ def _no_designated_txt(ctx: PlanContext, site: SiteFacts, kind: dict) -> str:
         for z in range(len(lay.ids)):
             e = next((e for e in plan.zone_rule(lay.ids[z]).get("conditional", [])
                       if plan.match(e["codes"], site.codes) == "full"), None)
-            if e is not None:
+            if e is not None and not shapely.is_empty(lay.geoms[z]):  # a park wholly outside its cluster: nowhere
                 found.append((float(shapely.distance(site.geom, lay.geoms[z])) / 1000, lay.names[z], e["plan_ref"]))
     if found:
         found.sort()
@@ -256,9 +258,11 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
                 text = policy["wrong_cluster"]["word_elsewhere_zh"].format(
                     zone=best["name_zh"], why=best["word_excluded_zh"], nearest=nearest_txt)
             else:
+                # a functional park is “该园区”, not “该集聚区” (QA round 11, F1)
                 text = pr["reason_zh"].format(
                     zone=best["name_zh"], codes=codes_zh(best["codes"], best) or "未列明", nearest=nearest_txt,
-                    plan_ref=best["plan_ref"] or kind["plan_ref"])
+                    plan_ref=best["plan_ref"] or kind["plan_ref"],
+                    unit="园区" if best["layer"] == "cluster_parks" else "集聚区")
             add(rule, "conditional", text, pr["plan_ref"])
         else:
             rule, effect = kind["outside_rule"], kind["outside_effect"]

@@ -68,6 +68,24 @@ def locate(ctx: PlanContext, site: SiteFacts, reasons: Reasons) -> dict:
             "share_in_district": share_district}
 
 
+def park_outside_cluster(ctx: PlanContext, site: SiteFacts, reasons: Reasons) -> None:
+    """Where the site lies in a functional park's part outside its cluster (the two layers disagree there, e.g. a
+    bureau's new cluster boundary imported without new parks): an ``info`` reason naming both, 待核实. The check
+    itself counts the park only inside its cluster (context.py ``_inside_parent``), so such a site is judged
+    outside the clusters (第八章第一节: the parks are the “产业园区分区” of their cluster)."""
+    pr = plan.rules()["policy_rules"].get("park_outside_cluster")
+    for lid, lay in ctx.layers.items():
+        for z, (rest, parent_lid, j) in lay.outside.items():
+            if not shapely.intersects(site.geom, rest):
+                continue
+            a = float(shapely.area(shapely.intersection(site.geom, rest))) if site.area > 0 else 0.0
+            if site.area > 0 and a / site.area < LISTED_MIN_SHARE:
+                continue
+            where = f"有 {a / settings.MU_M2:,.1f} 亩（{fmt_share(a / site.area)}）" if site.area > 0 else ""
+            reasons.add("park_outside_cluster", "info", pr["reason_zh"].format(
+                where=where, park=lay.names[z], cluster=ctx.layers[parent_lid].names[j]), pr["plan_ref"])
+
+
 def zones_touched(ctx: PlanContext, site: SiteFacts) -> list[dict]:
     """Every plan zone the site overlaps (亩, share of the site) and how its industries match; then the
     places the plan names outside the drawn zones (``named_places``), counted by township.

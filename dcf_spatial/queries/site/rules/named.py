@@ -291,8 +291,47 @@ def combine(named: dict, reasons: Reasons, loc: Reasons, checked: list[tuple[str
         why = _why(r, v)
         if why:
             by_why.setdefault((v, why), []).append(lbl.removeprefix("位于").removesuffix("的地块"))
-    for (v, why), lbls in sorted(by_why.items(), key=lambda t: order.index(t[0][0])):
+    ordered_whys = sorted(by_why.items(), key=lambda t: order.index(t[0][0]))
+    # QA round 11 (F12): a long list (郑家's 16 codes) that several parts' reasons share is said in the first only
+    whys = said_once([(f"地块位于{'、'.join(lbls)}", why) for (_v, why), lbls in ordered_whys])
+    for ((v, _), lbls), why in zip(ordered_whys, whys):
         reasons.add("named_site_part_reason", "info", f"地块位于{'、'.join(lbls)}（{zh(v)}）：{why}。", "")
+
+
+#: a parenthesised passage at least this long (characters) that several parts' reasons share is said once
+SAID_ONCE_CHARS = 60
+
+
+def said_once(items: list[tuple[str, str]]) -> list[str]:
+    """The texts of ``items`` (``(label, text)``, in the order they are read) with every long parenthesised passage
+    (``（…）`` of at least :data:`SAID_ONCE_CHARS` characters, e.g. a zone's list of industry codes) that an earlier
+    item already gave replaced by a reference to that item: ``（同“地块位于…”一条所列）``.
+
+    Examples
+    --------
+    >>> codes = "（" + "、".join(f"C{i:04d} 某制造" for i in range(12)) + "）"
+    >>> said_once([("甲", f"定位{codes}不含本项目"), ("乙", f"定位{codes}不含本项目，另见（1 km）")])[1]
+    '定位（同“甲”一条所列）不含本项目，另见（1 km）'
+    """
+    first: dict = {}
+    out = []
+    for label, text in items:
+        pieces, depth, start, at = [], 0, 0, 0
+        for k, ch in enumerate(text):
+            if ch == "（":
+                if depth == 0:
+                    start = k
+                depth += 1
+            elif ch == "）" and depth:
+                depth -= 1
+                if depth == 0 and k + 1 - start >= SAID_ONCE_CHARS:
+                    passage = text[start:k + 1]
+                    said = first.setdefault(passage, label)
+                    if said != label:
+                        pieces.append(text[at:start] + f"（同“{said}”一条所列）")
+                        at = k + 1
+        out.append("".join(pieces) + text[at:])
+    return out
 
 
 def corridor_prompt(ctx, site: SiteFacts, named: dict, reasons: Reasons, part_verdicts: dict | None = None) -> None:

@@ -1,0 +1,161 @@
+"""Layers keyed to a parent layer, and where a child lies outside its parent.
+
+第八章第一节 divides each industrial cluster into functional parks (“产业园区分区”: 郑家镇工业集聚区 “规划建设轴承保持器
+智能制造产业园、汽车零部件产业园、物流产业园”), so a park (``cluster_parks``, its ``cluster_id``) lies inside its
+cluster (``industrial_clusters``); the plan's named enterprises (``anchor_enterprises``) carry their cluster the same
+way. The two layers are separate files: a bureau replacing one of them (its authoritative 集聚区 boundary) without
+the other leaves parks partly outside their cluster. :func:`children_outside` finds them, for the import preview
+(``dcf layers import … --dry-run``, the desk's 图层 page) and ``dcf layers doctor``; :func:`outside_parts` gives
+the site check the parts of a park outside its cluster (a park is in force only inside its cluster).
+"""
+
+from __future__ import annotations
+
+from .. import settings
+
+#: child layer → (its key field, the parent layer the key names)
+CHILD_LAYERS = {"cluster_parks": ("cluster_id", "industrial_clusters"),
+                "anchor_enterprises": ("cluster_id", "industrial_clusters")}
+
+#: a child polygon outside its parent by less than this (亩) is a boundary sliver of two separately drawn layers,
+#: not a park outside its cluster (the same tolerance as the preview's slivers, desk/routes/layers.py SLIVER_MU)
+MIN_OUTSIDE_MU = 1.0
+#: a child outside its parent by less than this (m², EPSG:4548) is the floating-point noise of a shared edge
+NOISE_M2 = 1.0
+
+
+def _key(v) -> str:
+    return "" if v is None or v != v else str(v).strip()
+
+
+def outside_parts(child_geoms, child_keys, parent_geoms, parent_ids) -> dict:
+    """``{child index: (part outside its parent, parent index)}`` for the children (geometry in the working CRS)
+    that lie partly or wholly outside the parent their key names; ``(child geometry, None)`` when no parent has
+    that key. Children with an empty key, and differences below :data:`NOISE_M2`, are left out.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> out = outside_parts([shapely.box(0, 0, 10, 10), shapely.box(0, 0, 2, 2)], ["a", "a"],
+    ...                     [shapely.box(0, 0, 5, 10)], ["a"])
+    >>> list(out), out[0][0].area, out[0][1]
+    ([0], 50.0, 0)
+    """
+    import shapely
+
+    where = {str(p): j for j, p in enumerate(parent_ids)}
+    out = {}
+    for i, (geom, key) in enumerate(zip(child_geoms, child_keys)):
+        key = _key(key)
+        if not key or geom is None or shapely.is_empty(geom):
+            continue
+        j = where.get(key)
+        if j is None:
+            out[i] = (geom, None)
+            continue
+        parent = parent_geoms[j]
+        if shapely.area(geom) > 0:
+            rest = shapely.difference(geom, parent)
+            if shapely.area(rest) >= NOISE_M2:
+                out[i] = (rest, j)
+        elif not shapely.covers(parent, geom):  # a point (a named enterprise) outside its cluster
+            out[i] = (geom, j)
+    return out
+
+
+def children_outside(frames: dict, *, min_outside_mu: float = MIN_OUTSIDE_MU) -> list[dict]:
+    """The children of :data:`CHILD_LAYERS` lying outside their parent, from layer frames (any CRS).
+
+    Parameters
+    ----------
+    frames
+        ``{layer id: GeoDataFrame}``; pairs whose child or parent is missing are skipped.
+    min_outside_mu
+        Polygons outside by less than this (亩) are boundary slivers, not listed.
+
+    Returns
+    -------
+    list of dict
+        One per child outside its parent: ``layer``, ``layer_zh``, ``id``, ``name_zh``, ``parent_layer``,
+        ``parent_zh``, ``parent_id``, ``parent_name_zh`` (``""`` when no parent has the key), ``outside_mu`` and
+        ``share_outside`` (polygons; ``None`` for points) and ``text_zh`` (what is wrong, in Chinese).
+
+    Examples
+    --------
+    >>> from dcf_spatial.store import catalog
+    >>> children_outside({lid: catalog.read_layer(lid) for lid in ("industrial_clusters", "cluster_parks")})  # doctest: +SKIP
+    []
+    """
+    from ..crs import to_working
+    from .catalog import LAYER_SPECS
+
+    rows = []
+    for child, (key, parent) in CHILD_LAYERS.items():
+        if child not in frames or parent not in frames or key not in frames[child].columns:
+            continue
+        cw, pw = to_working(frames[child]), to_working(frames[parent])
+        parent_ids = pw["id"].astype(str).tolist()
+        parent_names = pw["name_zh"].astype(str).tolist()
+        keys = cw[key].tolist()
+        for i, (rest, j) in outside_parts(cw.geometry.values, keys, pw.geometry.values, parent_ids).items():
+            geom = cw.geometry.values[i]
+            polygon = geom.area > 0
+            mu = rest.area / settings.MU_M2 if polygon else None
+            if polygon and j is not None and mu < min_outside_mu:
+                continue
+            row = {"layer": child, "layer_zh": LAYER_SPECS[child].title_zh, "id": str(cw["id"].iloc[i]),
+                   "name_zh": str(cw["name_zh"].iloc[i]), "parent_layer": parent,
+                   "parent_zh": LAYER_SPECS[parent].title_zh, "parent_id": _key(keys[i]),
+                   "parent_name_zh": parent_names[j] if j is not None else "",
+                   "outside_mu": round(mu, 1) if polygon else None,
+                   "share_outside": round(rest.area / geom.area, 4) if polygon else None}
+            row["text_zh"] = outside_text_zh(row)
+            rows.append(row)
+    return rows
+
+
+def outside_text_zh(row: dict) -> str:
+    """One child outside its parent, in Chinese (a row of :func:`children_outside`)."""
+    who = f"{row['layer_zh']}“{row['name_zh']}”（{row['id']}）"
+    if not row["parent_name_zh"]:
+        return f"{who}所属{row['parent_zh']}编号为 {row['parent_id']}，但{row['parent_zh']}图层中没有该编号"
+    parent = f"所属{row['parent_name_zh']}（{row['parent_id']}）"
+    if row["outside_mu"] is None:
+        return f"{who}位于{parent}范围以外"
+    whole = "全部" if row["share_outside"] >= 0.9995 else f"{row['share_outside']:.1%}"
+    return f"{who}有 {row['outside_mu']:,.1f} 亩（{whole}）位于{parent}范围以外"
+
+
+def summary_zh(rows: list[dict]) -> str:
+    """``5 个要素位于所属上级分区以外（面状要素共 16,045.1 亩）`` for the rows of :func:`children_outside`."""
+    mu = sum(r["outside_mu"] or 0.0 for r in rows)
+    return f" {len(rows)} 个要素位于所属上级分区以外" + (f"（面状要素共 {mu:,.1f} 亩）" if mu else "")
+
+
+def fix_zh(rows: list[dict]) -> str:
+    """The way out for the children of ``rows``: import the child layer matching the parent, or check the
+    parent's boundary; the site check meanwhile counts a park only inside its cluster."""
+    from .catalog import LAYER_SPECS
+
+    children = "、".join(f"{LAYER_SPECS[lid].title_zh}（dcf layers import {lid} 文件）"
+                         for lid in dict.fromkeys(r["layer"] for r in rows))
+    parents = "、".join(LAYER_SPECS[lid].title_zh for lid in dict.fromkeys(r["parent_layer"] for r in rows))
+    parks = any(r["layer"] == "cluster_parks" for r in rows)
+    text = (f"上下级图层应一并更新{'（第八章第一节：功能园区是所属集聚区的“产业园区分区”）' if parks else ''}："
+            f"同时导入与{parents}新边界一致的{children}，或核对{parents}的边界与编号")
+    if parks:
+        text += "；在此之前，选址核查只在所属集聚区范围内认定功能园区，园区位于集聚区外的部分按集聚区外核查并提示待核实"
+    return text
+
+
+def store_children_outside(store=None, *, layers=None) -> list[dict]:
+    """:func:`children_outside` of the layers in ``store`` (a GeoPackage path or ``postgresql://`` URL); with
+    ``layers`` only the pairs holding one of those layer ids."""
+    from . import catalog
+
+    wanted = set()
+    for child, (_key_field, parent) in CHILD_LAYERS.items():
+        if layers is None or child in layers or parent in layers:
+            wanted |= {child, parent}
+    frames = {lid: catalog.read_layer(lid, store=store) for lid in sorted(wanted) if catalog.has_layer(lid, store)}
+    return children_outside(frames)
