@@ -14,6 +14,8 @@ from ..errors import DcfError, LayerNotFoundError
 from . import usage_zh
 from .help_format import DcfGroup
 
+from ..console_log import MaskSecrets as _MaskSecrets, ZhLevelFormatter as _ZhLevelFormatter
+
 #: command name -> "module:attribute" of its click group or command
 COMMANDS = {
     "layers": ("dcf_spatial.cli.layers:layers", "图层库：列出、查看、导出、导入、恢复、重算、推送 — the layer store"),
@@ -36,33 +38,6 @@ class DcfUsageError(click.ClickException):
 
     def show(self, file=None):
         click.echo(f"错误 Error: {self.format_message()}", err=True)
-
-
-class _ZhLevelFormatter(logging.Formatter):
-    """Log lines on the command line start with 提示/警告/错误 rather than WARNING/ERROR."""
-
-    LEVELS = {"DEBUG": "调试", "INFO": "信息", "WARNING": "提示", "ERROR": "错误", "CRITICAL": "错误"}
-
-    def format(self, record):
-        record.level_zh = self.LEVELS.get(record.levelname, record.levelname)
-        return super().format(record)
-
-
-class _MaskSecrets(logging.Filter):
-    """Every log line passes through :func:`~dcf_spatial.store.backends.mask_url` (passwords → ***),
-    whichever library wrote it (ours, sqlalchemy, psycopg at ``-vv``)."""
-
-    def filter(self, record):
-        from ..store.backends.names import mask_url
-
-        text = record.getMessage()
-        masked = mask_url(text)
-        if masked != text:
-            record.msg, record.args = masked, None
-        if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = mask_url(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
-        return True
 
 
 def _masked(exc: BaseException) -> str | None:

@@ -435,15 +435,15 @@ def _console_log(index: int) -> None:
     message (or nothing, below a warning)."""
     import sys
 
-    from ..cli.main import _MaskSecrets, _ZhLevelFormatter
+    from ..console_log import MaskSecrets, ZhLevelFormatter
 
     log = logging.getLogger("dcf_spatial")
     if log.handlers or logging.getLogger().handlers:
         return
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_ZhLevelFormatter(f"%(level_zh)s：[{index}] %(message)s"))
+    handler.setFormatter(ZhLevelFormatter(f"%(level_zh)s：[{index}] %(message)s"))
     handler.setLevel(logging.WARNING)
-    handler.addFilter(_MaskSecrets())
+    handler.addFilter(MaskSecrets())
     log.addHandler(handler)
 
 
