@@ -517,30 +517,73 @@ def _has_register(st) -> bool:
         return st._table_exists(con, REGISTER_TABLE)
 
 
-def read_records(st, ids=None) -> "pd.DataFrame":
+def read_records(st, ids=None, *, status: str | None = None, since: str | None = None,
+                 last: int | None = None) -> "pd.DataFrame":
     """The register rows (all, or those of ``ids``), oldest first, with a ``geometry`` column of shapely
-    geometries in EPSG:4490."""
+    geometries in EPSG:4490.
+
+    ``status`` (``"ok"``), ``since`` (a date ``YYYY-MM-DD``: recorded on or after it) and ``last`` (only the
+    ``last`` most recent of the rows left) are applied in the database: a year's register holds tens of
+    thousands of rows of some 16 kB each, and a caller that wants the recent ones must not read them all.
+    """
     import pandas as pd
     import shapely
 
     cols = ["id", *COLUMNS]
     if not _has_register(st):
         return pd.DataFrame({c: [] for c in [*cols, "geometry"]})
-    where = "" if ids is None else f" WHERE id IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
+    conds, params = [], {}
+    if ids is not None:
+        conds.append(f"id IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})")
+    if status is not None:
+        conds.append("status = :status")
+        params["status"] = str(status)
+    if since is not None:  # recorded_at is ISO text: a date compares below every time of that day
+        conds.append("recorded_at >= :since")
+        params["since"] = str(since)
+    where = f" WHERE {' AND '.join(conds)}" if conds else ""
+    order = " ORDER BY id" if last is None else f" ORDER BY id DESC LIMIT {max(int(last), 0)}"
     if st.kind == "gpkg":
         with _gpkg_read(st) as con:
-            rows = con.execute(f"SELECT {', '.join(cols)}, {GEOM} FROM {REGISTER_TABLE}{where} ORDER BY id").fetchall()
+            rows = con.execute(f"SELECT {', '.join(cols)}, {GEOM} FROM {REGISTER_TABLE}{where}{order}", params).fetchall()
+        rows = rows[::-1] if last is not None else rows
         df = pd.DataFrame([r[:-1] for r in rows], columns=cols)
         df["geometry"] = [from_gpkg_blob(r[-1]) for r in rows]
         return df
     from sqlalchemy import text
 
     with st._connect() as con:
-        rows = con.execute(text(f"SELECT {', '.join(cols)}, ST_AsBinary({GEOM}) FROM {st._t(REGISTER_TABLE)}{where} "
-                                "ORDER BY id")).all()
+        rows = con.execute(text(f"SELECT {', '.join(cols)}, ST_AsBinary({GEOM}) FROM {st._t(REGISTER_TABLE)}{where}"
+                                f"{order}"), params).all()
+    rows = rows[::-1] if last is not None else rows
     df = pd.DataFrame([tuple(r[:-1]) for r in rows], columns=cols)
     df["geometry"] = [None if r[-1] is None else shapely.from_wkb(bytes(r[-1])) for r in rows]
     return df
+
+
+def has_records_before(st, first_id: int, *, status: str | None = None, since: str | None = None) -> bool:
+    """Whether the register holds a row of ``status`` recorded on or after ``since`` with an id below
+    ``first_id``. Walks the ids down from ``first_id`` and stops at the first such row: a count of a
+    GeoPackage register reads every row's page (a row holds its whole answer, ~16 kB), ~1 s at 30,000."""
+    if not _has_register(st):
+        return False
+    conds, params = ["id < :first"], {"first": int(first_id)}
+    if status is not None:
+        conds.append("status = :status")
+        params["status"] = str(status)
+    if since is not None:
+        conds.append("recorded_at >= :since")
+        params["since"] = str(since)
+    where = " AND ".join(conds)
+    if st.kind == "gpkg":
+        with _gpkg_read(st) as con:
+            return con.execute(f"SELECT id FROM {REGISTER_TABLE} WHERE {where} ORDER BY id DESC LIMIT 1",
+                               params).fetchone() is not None
+    from sqlalchemy import text
+
+    with st._connect() as con:
+        return con.execute(text(f"SELECT id FROM {st._t(REGISTER_TABLE)} WHERE {where} ORDER BY id DESC LIMIT 1"),
+                           params).first() is not None
 
 
 def read_layer_version(st, layer_id: str, sha256: str):
