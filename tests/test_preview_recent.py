@@ -162,6 +162,23 @@ def test_register_read_in_the_database_keeps_only_the_recent_rows(store):
     assert register.recheck(store=store, last=3).checks["登记号"].tolist() == ids[-3:]
 
 
+
+def test_layer_versions_count_the_checks_that_used_them_in_the_database(store, tmp_path):
+    """The 图层 page's "used by N checks" per version: counted by the database, equal to reading every row."""
+    dcf.check_site(_sites(4), store=store, record=True)
+    f, _ = _moved_file(store, tmp_path)
+    dcf.Store(store).import_layer("industrial_clusters", f)
+    dcf.check_site(_sites(3), store=store, record=True)
+    st = catalog._require_store(store)
+    expected: dict = {}
+    for text in tables.read_records(st)["layers"]:
+        sha = json.loads(text or "{}").get("industrial_clusters")
+        expected[sha] = expected.get(sha, 0) + 1
+    counts = tables.layer_use_counts(st, "industrial_clusters")
+    assert counts == expected and sorted(counts.values()) == [3, 4]
+    assert tables.layer_use_counts(st, "no_such_layer") == {}
+
+
 def test_cli_dry_run_recent_and_since(tmp_path):
     st = tmp_path / "s.gpkg"
     shutil.copy(settings.checkout_store, st)

@@ -134,17 +134,10 @@ def _entry_or_404(st, layer_id: str) -> dict:
 # ---- versions ----------------------------------------------------------------------------------------
 
 def _register_counts(st, layer_id: str) -> dict[str, int]:
-    """``{content hash: number of register checks that used it}`` for ``layer_id``."""
-    import json
-
+    """``{content hash: number of register checks that used it}`` for ``layer_id`` (counted in the database)."""
     from ...register import tables
 
-    counts: dict[str, int] = {}
-    for text in tables.read_records(st)["layers"]:
-        sha = json.loads(text or "{}").get(layer_id)
-        if sha:
-            counts[sha] = counts.get(sha, 0) + 1
-    return counts
+    return tables.layer_use_counts(st, layer_id)
 
 
 def layer_versions(request, layer_id: str) -> dict:
