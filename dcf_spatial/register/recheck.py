@@ -89,7 +89,7 @@ class Recheck:
             return f"核查登记：没有{f' {self.since} 以来' if self.since else ''}可重新核查的登记。"
         first = f"（{self.covered_since} 起）"
         ids = f"（登记号 {'、'.join(map(str, self.flipped[:30]))}{'等' if m > 30 else ''}）" if m else ""
-        same = (f"；相同的重复核查只算一次，实际核查 {self.distinct} 个不同的场地与行业" if 0 < self.distinct < n else "")
+        same = (f"；相同的重复核查只算一次，共 {self.distinct} 个不同的场地与行业" if 0 < self.distinct < n else "")
         if self.complete:
             older = f"；{self.since} 以前的登记未重新核查" if self.since else ""
             window = f" {self.since} 以来的" if self.since else ""
@@ -303,9 +303,13 @@ def recheck(*, store=None, since=None, ids=None, against=None, last: int | None 
     if last is not None and int(last) < 1:
         raise InputError(f"最近登记条数须为正整数，收到 {last!r}；要核查全部登记请不给条数。")
     # the register of ``store``, filtered in the database: a bounded recheck reads only what it re-runs
-    rows = tables.read_records(st, ids, status="ok", since=since, last=last)
-    older = (last is not None and ids is None and len(rows) == int(last)
-             and tables.has_records_before(st, int(rows["id"].min()), status="ok", since=since))
+    if last is not None or ids is not None:
+        rows = tables.read_records(st, ids, status="ok", since=since, last=last)
+        older = (last is not None and ids is None and len(rows) == int(last)
+                 and tables.has_records_before(st, int(rows["id"].min()), status="ok", since=since))
+        rows = [rows]
+    else:
+        rows, older = _chunks(st, tables.record_ids(st, status="ok", since=since)), False
     bound = {"older_left_out": bool(older), "last": None if last is None else int(last), "since": since}
     if against is None or str(against) == "current":
         return _recheck(st, rows, location, versions.layer_versions(location),
@@ -330,15 +334,43 @@ def _is_version_set(value) -> bool:
     return isinstance(value, int) or bool(re.fullmatch(r"\d+|[0-9a-fA-F]{6,64}", text)) and not Path(text).exists()
 
 
-def _recheck(st, rows, location, cur_layers, cur_files, against, bound=None) -> Recheck:
+#: register rows re-run at a time by a recheck of the whole register: its memory is that of a chunk's answers
+#: (~16 kB of JSON each, several times that parsed), not the register's (30,000 checks held at once: ~3 GB)
+RECHECK_CHUNK = 2_000
+
+
+def _chunks(st, ids: list[int]):
+    """The register rows of ``ids``, read :data:`RECHECK_CHUNK` at a time."""
+    for start in range(0, len(ids), RECHECK_CHUNK):
+        yield tables.read_records(st, ids[start:start + RECHECK_CHUNK])
+
+
+def _recheck(st, chunks, location, cur_layers, cur_files, against, bound=None) -> Recheck:
     import pandas as pd
 
-    changes, checks = [], []
+    changes, checks, sites, recorded_at, distinct = [], [], {}, [], set()
     all_layers, all_files = {}, {}
-    records = rows.to_dict(orient="records")
-    olds = [json.loads(entry["result"]) for entry in records]
-    keys = [rerun.check_key(e, o) for e, o in zip(records, olds)]
-    news = rerun.run_many(records, location, recorded=olds, keys=keys)  # identical re-checks once, the rest as one batch
+    for rows in chunks:
+        records = rows.to_dict(orient="records")
+        olds = [json.loads(entry["result"]) for entry in records]
+        keys = [rerun.check_key(e, o) for e, o in zip(records, olds)]
+        distinct.update(keys)
+        # identical re-checks of the chunk once, the rest as one batch
+        news = rerun.run_many(records, location, recorded=olds, keys=keys)
+        _compare_rows(records, olds, news, cur_layers, cur_files, changes, checks, all_layers, all_files)
+        sites.update((int(i), g) for i, g in zip(rows["id"], rows["geometry"]))
+        recorded_at.extend(str(r) for r in rows["recorded_at"])
+    frame = pd.DataFrame(changes, columns=["id", "project", "industry", "kind", "what", "old", "new", "cause"])
+    frame["kind_zh"] = frame["kind"].map(KIND_ZH)
+    frame = frame[list(CHANGE_COLUMNS_ZH)].rename(columns=CHANGE_COLUMNS_ZH)
+    checks_df = pd.DataFrame(checks, columns=["登记号", "项目名称", "行业", "原结论", "现结论", "结论是否改变"])
+    return Recheck(frame, checks_df, all_layers, all_files, st.label, against, sites, **(bound or {}),
+                   distinct=len(distinct), recorded_at=recorded_at)
+
+
+def _compare_rows(records, olds, news, cur_layers, cur_files, changes, checks, all_layers, all_files) -> None:
+    """Add each row's changes and its 核查对照 line to ``changes`` and ``checks``; the layer and file
+    changes behind them to ``all_layers`` and ``all_files``."""
     for entry, old, new in zip(records, olds, news):
         layers, files = _causes(json.loads(entry["layers"]), json.loads(entry["files"]), cur_layers, cur_files)
         all_layers.update(layers)
@@ -352,10 +384,3 @@ def _recheck(st, rows, location, cur_layers, cur_files, against, bound=None) -> 
                        "原结论": VERDICT_ZH.get(old.get("verdict"), old.get("verdict")),
                        "现结论": VERDICT_ZH.get(new.get("verdict"), new.get("verdict")),
                        "结论是否改变": old.get("verdict") != new.get("verdict")})
-    frame = pd.DataFrame(changes, columns=["id", "project", "industry", "kind", "what", "old", "new", "cause"])
-    frame["kind_zh"] = frame["kind"].map(KIND_ZH)
-    frame = frame[list(CHANGE_COLUMNS_ZH)].rename(columns=CHANGE_COLUMNS_ZH)
-    checks_df = pd.DataFrame(checks, columns=["登记号", "项目名称", "行业", "原结论", "现结论", "结论是否改变"])
-    sites = {int(i): g for i, g in zip(rows["id"], rows["geometry"])}
-    return Recheck(frame, checks_df, all_layers, all_files, st.label, against, sites, **(bound or {}),
-                   distinct=len(set(keys)), recorded_at=[str(r) for r in rows["recorded_at"]])
