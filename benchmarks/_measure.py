@@ -69,13 +69,14 @@ def _largest_rss(proc) -> int:
     return best
 
 
-def run_child(script: str, args: list[str], env: dict | None = None) -> dict:
+def run_child(script: str, args: list[str], env: dict | None = None, timeout: float | None = None) -> dict:
     """Run ``python script *args``; return the JSON of its last stdout line plus ``wall``, ``peak_gb``
     (the whole tree), ``peak_process_gb`` (its largest process), ``peak_worker_gb`` (the largest process
     other than the child itself: a dask worker) and ``cpu_tree`` (user + system seconds of the whole tree).
 
     ``env``: the child's environment (default this process's), e.g. a ``PYTHONPATH`` putting another
-    checkout's package first (a before/after comparison in one run)."""
+    checkout's package first (a before/after comparison in one run). ``timeout``: seconds after which the
+    child (and its tree) is stopped and ``{"timed_out": True, "wall": …}`` returned instead of its JSON."""
     import os
     import resource
 
@@ -117,7 +118,19 @@ def run_child(script: str, args: list[str], env: dict | None = None) -> dict:
 
     th = threading.Thread(target=watch, daemon=True)
     th.start()
-    out, _ = proc.communicate()
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        for p in [*ps.children(recursive=True), ps]:   # the child this function started, and its own children
+            try:
+                p.kill()
+            except psutil.Error:
+                pass
+        proc.communicate()
+        stop.set()
+        th.join()
+        return {"timed_out": True, "wall": time.perf_counter() - t0, "peak_gb": peak / 1e9,
+                "cpu_tree": max(reaped() - cpu0, sum(cpu_seen.values())), "load": os.getloadavg()[0]}
     stop.set()
     th.join()
     if proc.returncode != 0:

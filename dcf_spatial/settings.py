@@ -36,6 +36,10 @@ plan_area_official_km2 : float
     areas, never used to rescale them.
 district_area_official_km2 : float
     Area of the legal district 371502 quoted by the reference data README (1,441 km²).
+preview_recent_checks : int
+    How many of the register's most recent checks an import preview (``dcf layers import … --dry-run``,
+    the desk's 试导入) re-runs for the verdicts that would flip (500): its cost stays bounded however long
+    the register grows, and its text names what it covered. ``dcf site recheck`` re-runs them all.
 """
 
 from __future__ import annotations
@@ -76,6 +80,7 @@ output_dir: Path = Path("out")
 
 plan_area_official_km2: float = 945.0
 district_area_official_km2: float = 1441.0
+preview_recent_checks: int = 500
 
 #: 1 亩 = 10,000/15 m²
 MU_M2: float = 10_000 / 15

@@ -88,9 +88,9 @@ _SLOW_MARKERS = ("notebook", "browser", "postgis", "dask")
 _SLOW_FIXTURES = ("maps_dir",)
 #: modules whose tests start servers or subprocesses, kill runs part-way, copy whole stores many times, render
 #: whole web maps, or run the ~600 plan cases through the CLI
-_SLOW_MODULES = ("test_desk_api", "test_desk_layers_api", "test_register", "test_output_set", "test_store_doctor", "test_scale_outputs",
-                 "test_security", "test_readers_property", "test_plan_cases", "test_webmap_reproducible",
-                 "test_webmap_style", "test_webmap_view")
+_SLOW_MODULES = ("test_desk_api", "test_desk_layers_api", "test_register", "test_preview_recent", "test_output_set",
+                 "test_store_doctor", "test_scale_outputs", "test_security", "test_readers_property", "test_plan_cases",
+                 "test_webmap_reproducible", "test_webmap_style", "test_webmap_view")
 
 
 def _source(item) -> str:

@@ -199,8 +199,14 @@ def export(layer_id, output, overwrite):
                                               "核查登记中结论将改变的记录，以及所在区将改变的宗地和企业。")
 @click.option("--sample-parcels", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="与 --dry-run 同用：看这些宗地（文件）的所在区是否改变；缺省用随附的合成样例宗地。")
+@click.option("--recent", type=click.IntRange(min=0), default=None, metavar="N",
+              help="与 --dry-run 同用：重新核查最近 N 条核查登记，看哪些结论将改变（缺省 500 条；0 为全部登记，"
+                   "登记多时较慢）。")
+@click.option("--since", "recent_since", default=None, metavar="YYYY-MM-DD",
+              help="与 --dry-run 同用：只重新核查此日期（含）以后登记的核查。")
 @json_opt
-def import_(layer_id, file, crs, layer, encoding, fields, provenance, note, dry_run, sample_parcels, as_json):
+def import_(layer_id, file, crs, layer, encoding, fields, provenance, note, dry_run, sample_parcels, recent,
+            recent_since, as_json):
     """导入权威图层 — import the bureau's layer.
 
     用局里的数据替换随附图层。写入前先校验字段、坐标系和几何，校验不通过则图层库不作任何改动；
@@ -211,6 +217,7 @@ def import_(layer_id, file, crs, layer, encoding, fields, provenance, note, dry_
     $ dcf layers import district 东昌府区.json --crs gcj02
     $ dcf layers import landuse 三调.gdb --layer DLTB
     $ dcf layers import industrial_clusters 集聚区.shp --dry-run
+    $ dcf layers import industrial_clusters 集聚区.shp --dry-run --recent 2000 --since 2026-01-01
     """
     from ..io import parse_field_map
     from ..store import Store
@@ -219,11 +226,16 @@ def import_(layer_id, file, crs, layer, encoding, fields, provenance, note, dry_
     check_encoding(encoding)
     if sample_parcels is not None and not dry_run:
         raise click.BadParameter("只与 --dry-run 同用（试导入时查看宗地所在区的变化）。", param_hint="--sample-parcels")
+    for value, hint in ((recent, "--recent"), (recent_since, "--since")):
+        if value is not None and not dry_run:
+            raise click.BadParameter("只与 --dry-run 同用（试导入时重新核查哪些登记）。", param_hint=hint)
     if dry_run:
         from ..register.preview import preview_import
 
         with _options_named():
             preview = preview_import(layer_id, file, parcels=sample_parcels,
+                                     recent=recent, since=recent_since,
+                                     more_hint="加 --recent 0",
                                      crs=crs, field_map=parse_field_map(list(fields)) or None,
                                      provenance=provenance, source_note=note, layer=layer, encoding=encoding)
         if as_json:

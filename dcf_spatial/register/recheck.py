@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
-from . import rerun, versions
-from .history import VERDICT_ZH, _store, entries
+from . import rerun, tables, versions
+from .history import VERDICT_ZH, _date, _store
 
 KIND_ZH = {"verdict": "结论变化", "zone_added": "进入分区", "zone_removed": "移出分区", "zone_share": "分区占比变化",
            "township": "所在镇（街道）变化", "threshold": "指标阈值变化", "error": "无法重新核查"}
@@ -49,14 +49,60 @@ class Recheck:
     store: str = ""
     against: str = "current"
     sites: dict = field(default_factory=dict, repr=False)
+    #: the register holds older checks (within ``since``) than those re-run: only the ``last`` were
+    older_left_out: bool = False
+    #: the bound asked for: only the ``last`` most recent checks, recorded on or after ``since``
+    last: int | None = None
+    since: str | None = None
+    #: the distinct checks actually run (identical re-checks share one)
+    distinct: int = 0
+    recorded_at: list = field(default_factory=list, repr=False)
+    #: how to ask for every check, in the words of the caller (CLI option or API field)
+    more_hint: str = "dcf site recheck"
 
     @property
     def flipped(self) -> list[int]:
         """Register ids whose verdict changed."""
         return [int(i) for i in self.checks.loc[self.checks["结论是否改变"], "登记号"]]
 
+    @property
+    def covered_since(self) -> str | None:
+        """The date (``YYYY-MM-DD``) of the earliest check re-run, or ``None`` when none was."""
+        return min(self.recorded_at)[:10] if self.recorded_at else None
+
+    @property
+    def complete(self) -> bool:
+        """Every check of the register (of status ok, within ``since``) was re-run, not only the most recent."""
+        return not self.older_left_out
+
+    @property
+    def first_id(self) -> int | None:
+        """The lowest register id re-run."""
+        return int(self.checks["登记号"].min()) if len(self.checks) else None
+
+    def coverage_text(self) -> str:
+        """Which checks the flips are counted among, in the user's words: ``按最近 500 条登记（2026-03-02 起）
+        估算：其中 12 条结论将改变`` — never a sentence that reads as if the whole register was checked when
+        only the recent part was."""
+        n, m = len(self.checks), len(self.flipped)
+        if not n:
+            return f"核查登记：没有{f' {self.since} 以来' if self.since else ''}可重新核查的登记。"
+        first = f"（{self.covered_since} 起）"
+        ids = f"（登记号 {'、'.join(map(str, self.flipped[:30]))}{'等' if m > 30 else ''}）" if m else ""
+        same = (f"；相同的重复核查只算一次，共 {self.distinct} 个不同的场地与行业" if 0 < self.distinct < n else "")
+        if self.complete:
+            older = f"；{self.since} 以前的登记未重新核查" if self.since else ""
+            window = f" {self.since} 以来的" if self.since else ""
+            return f"核查登记：按{window}全部 {n} 条登记{first}核查：其中 {m} 条结论将改变{ids}{same}{older}。"
+        return (f"核查登记：按最近 {n} 条登记{first}估算：其中 {m} 条结论将改变{ids}{same}；"
+                f"登记号 {self.first_id} 以前的登记{f'（{self.since} 以来）' if self.since else ''}未重新核查"
+                f"（全部核查：{self.more_hint}）。")
+
     def to_dict(self) -> dict:
         return {"store": self.store, "against": self.against, "flipped": self.flipped,
+                "covered": {"checks": len(self.checks), "first_id": self.first_id, "older_left_out": self.older_left_out,
+                            "since": self.covered_since, "window_since": self.since, "last": self.last,
+                            "complete": self.complete, "distinct": self.distinct, "text": self.coverage_text()},
                 "changes": self.changes.to_dict(orient="records"), "checks": self.checks.to_dict(orient="records"),
                 "layer_changes": {k: list(v) for k, v in self.layer_changes.items()},
                 "file_changes": {k: list(v) for k, v in self.file_changes.items()}}
@@ -212,7 +258,8 @@ def compare(entry: dict, old: dict, new: dict, layers: dict, files: dict, cur_la
     return out
 
 
-def recheck(*, store=None, since=None, ids=None, against=None) -> Recheck:
+def recheck(*, store=None, since=None, ids=None, against=None, last: int | None = None,
+            against_is_copy: bool = False) -> Recheck:
     """Run recorded checks again against the current layers and rule files; list every change.
 
     Parameters
@@ -223,6 +270,12 @@ def recheck(*, store=None, since=None, ids=None, against=None) -> Recheck:
         Only checks recorded on or after this date (``"2026-01-01"``).
     ids
         Only these register ids.
+    against_is_copy
+        ``against`` (a store) is a copy of ``store`` with some layers changed (an import's preview): the
+        unchanged layers' hashes are taken from ``store``.
+    last
+        Only the ``last`` most recent checks (of those ``since``); the answer says whether the register
+        holds older ones it left out (``.older_left_out``, ``.coverage_text()``). ``None``: all.
     against
         ``None`` or ``"current"``: the current layers and rule files. A register id (``12``) or a
         version-set id (``dcf layers versions``): the layer and rule-file versions that check (that
@@ -242,26 +295,35 @@ def recheck(*, store=None, since=None, ids=None, against=None) -> Recheck:
     >>> r = recheck(since="2026-01-01")     # doctest: +SKIP
     >>> r.flipped; r.to_table("changes.xlsx")   # doctest: +SKIP
     """
-    import pandas as pd
-
     from ..store.locate import resolve_store
 
     st = _store(store)
     location = resolve_store(store)
-    rows = entries(store=location, since=since, ids=ids)  # the register of ``store``
-    rows = rows[rows["status"] == "ok"]
+    since = _date(since, "起始日期")
+    if last is not None and int(last) < 1:
+        raise InputError(f"最近登记条数须为正整数，收到 {last!r}；要核查全部登记请不给条数。")
+    # the register of ``store``, filtered in the database: a bounded recheck reads only what it re-runs
+    if last is not None or ids is not None:
+        rows = tables.read_records(st, ids, status="ok", since=since, last=last)
+        older = (last is not None and ids is None and len(rows) == int(last)
+                 and tables.has_records_before(st, int(rows["id"].min()), status="ok", since=since))
+        rows = [rows]
+    else:
+        rows, older = _chunks(st, tables.record_ids(st, status="ok", since=since)), False
+    bound = {"older_left_out": bool(older), "last": None if last is None else int(last), "since": since}
     if against is None or str(against) == "current":
         return _recheck(st, rows, location, versions.layer_versions(location),
-                        {k: v[0] for k, v in versions.file_versions().items()}, "current")
+                        {k: v[0] for k, v in versions.file_versions().items()}, "current", bound)
     if _is_version_set(against):
         from .history import version_set
 
         vs, layers, files = version_set(against, store=location)
         with rerun.recorded_versions(st, {"id": f"版本集 {vs}", "layers": json.dumps(layers), "files": json.dumps(files)}) as there:
-            return _recheck(st, rows, there, {k: {"sha256": v, "catalog": {}} for k, v in layers.items()}, dict(files), vs)
-    location = resolve_store(against)
-    return _recheck(st, rows, location, versions.layer_versions(location),
-                    {k: v[0] for k, v in versions.file_versions().items()}, "current")
+            return _recheck(st, rows, there, {k: {"sha256": v, "catalog": {}} for k, v in layers.items()}, dict(files), vs,
+                            bound)
+    other = resolve_store(against)
+    return _recheck(st, rows, other, versions.layer_versions(other, copy_of=location if against_is_copy else None),
+                    {k: v[0] for k, v in versions.file_versions().items()}, "current", bound)
 
 
 def _is_version_set(value) -> bool:
@@ -272,17 +334,47 @@ def _is_version_set(value) -> bool:
     return isinstance(value, int) or bool(re.fullmatch(r"\d+|[0-9a-fA-F]{6,64}", text)) and not Path(text).exists()
 
 
-def _recheck(st, rows, location, cur_layers, cur_files, against) -> Recheck:
+#: register rows re-run at a time by a recheck of the whole register: its memory is that of a chunk's answers
+#: (~16 kB of JSON each, several times that parsed), not the register's (30,000 checks held at once: ~3 GB)
+RECHECK_CHUNK = 2_000
+
+
+def _chunks(st, ids: list[int]):
+    """The register rows of ``ids``, read :data:`RECHECK_CHUNK` at a time."""
+    for start in range(0, len(ids), RECHECK_CHUNK):
+        yield tables.read_records(st, ids[start:start + RECHECK_CHUNK])
+
+
+def _recheck(st, chunks, location, cur_layers, cur_files, against, bound=None) -> Recheck:
     import pandas as pd
 
-    changes, checks = [], []
+    changes, checks, sites, recorded_at, distinct = [], [], {}, [], set()
     all_layers, all_files = {}, {}
-    for entry in rows.to_dict(orient="records"):
-        old = json.loads(entry["result"])
+    for rows in chunks:
+        records = rows.to_dict(orient="records")
+        olds = [json.loads(entry["result"]) for entry in records]
+        keys = [rerun.check_key(e, o) for e, o in zip(records, olds)]
+        distinct.update(keys)
+        # identical re-checks of the chunk once, the rest as one batch
+        news = rerun.run_many(records, location, recorded=olds, keys=keys)
+        _compare_rows(records, olds, news, cur_layers, cur_files, changes, checks, all_layers, all_files)
+        sites.update((int(i), g) for i, g in zip(rows["id"], rows["geometry"]))
+        recorded_at.extend(str(r) for r in rows["recorded_at"])
+    frame = pd.DataFrame(changes, columns=["id", "project", "industry", "kind", "what", "old", "new", "cause"])
+    frame["kind_zh"] = frame["kind"].map(KIND_ZH)
+    frame = frame[list(CHANGE_COLUMNS_ZH)].rename(columns=CHANGE_COLUMNS_ZH)
+    checks_df = pd.DataFrame(checks, columns=["登记号", "项目名称", "行业", "原结论", "现结论", "结论是否改变"])
+    return Recheck(frame, checks_df, all_layers, all_files, st.label, against, sites, **(bound or {}),
+                   distinct=len(distinct), recorded_at=recorded_at)
+
+
+def _compare_rows(records, olds, news, cur_layers, cur_files, changes, checks, all_layers, all_files) -> None:
+    """Add each row's changes and its 核查对照 line to ``changes`` and ``checks``; the layer and file
+    changes behind them to ``all_layers`` and ``all_files``."""
+    for entry, old, new in zip(records, olds, news):
         layers, files = _causes(json.loads(entry["layers"]), json.loads(entry["files"]), cur_layers, cur_files)
         all_layers.update(layers)
         all_files.update(files)
-        new = rerun.run(entry, location)
         if new.get("status") == "error":
             changes.append({"id": int(entry["id"]), "project": entry["project"], "industry": entry["industry"],
                             "kind": "error", "what": "行业", "old": entry["industry"], "new": "—", "cause": new["error"]})
@@ -292,9 +384,3 @@ def _recheck(st, rows, location, cur_layers, cur_files, against) -> Recheck:
                        "原结论": VERDICT_ZH.get(old.get("verdict"), old.get("verdict")),
                        "现结论": VERDICT_ZH.get(new.get("verdict"), new.get("verdict")),
                        "结论是否改变": old.get("verdict") != new.get("verdict")})
-    frame = pd.DataFrame(changes, columns=["id", "project", "industry", "kind", "what", "old", "new", "cause"])
-    frame["kind_zh"] = frame["kind"].map(KIND_ZH)
-    frame = frame[list(CHANGE_COLUMNS_ZH)].rename(columns=CHANGE_COLUMNS_ZH)
-    checks_df = pd.DataFrame(checks, columns=["登记号", "项目名称", "行业", "原结论", "现结论", "结论是否改变"])
-    sites = {int(i): g for i, g in zip(rows["id"], rows["geometry"])}
-    return Recheck(frame, checks_df, all_layers, all_files, st.label, against, sites)

@@ -65,6 +65,110 @@ def run(entry: dict, store) -> dict:
     return json.loads(json.dumps(out, ensure_ascii=False, default=str))
 
 
+def check_key(entry: dict, recorded: dict, spec: dict | None = None) -> tuple:
+    """What a re-run of register row ``entry`` depends on: its site (WKB), whether it was several parts,
+    industry word, figures, flags and the place name it was given by. Rows with equal keys get equal
+    answers against the same layers and rules."""
+    import shapely
+
+    spec = spec if spec is not None else json.loads(entry["rerun"])
+    geom = entry["geometry"]
+
+    def text(value):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+    return (None if geom is None else shapely.to_wkb(geom, hex=True), spec.get("parts", 1) > 1, spec["industry"],
+            text(spec.get("figures") or {}), text(spec.get("flags") or {}),
+            text((recorded.get("site") or {}).get("from_name")))
+
+
+def run_many(entries: list[dict], store, *, recorded: list[dict] | None = None, keys: list | None = None) -> list[dict]:
+    """The results of many register rows run against ``store``, in order — what :func:`run` gives each.
+
+    A check re-run is a function of its site, industry, figures, flags and place name only, so identical
+    re-checks (the desk records every check: a clerk pressing 核查 again, a batch file sent twice) are
+    run once and their answer shared; the distinct ones go through the batch path in one
+    :func:`~dcf_spatial.queries.site.rules.evaluate` call, as ``dcf site check --batch`` does.
+
+    Parameters
+    ----------
+    entries
+        Register rows (``rerun``, ``result``, ``geometry`` …) as :func:`~dcf_spatial.register.tables.read_records` gives.
+    store
+        The store whose layers the checks run against.
+    recorded
+        The rows' recorded results, already parsed (``json.loads(entry["result"])``), to parse them once.
+    keys
+        The rows' :func:`check_key`, when the caller has them.
+
+    Returns
+    -------
+    list of dict
+        One result per entry; entries that share a check share its nested dicts (read them, do not change them).
+    """
+    import geopandas as gpd
+    import numpy as np
+
+    from ..crs import to_working
+    from ..industry import checkable, resolve
+    from ..queries.site.batch import BATCH_CHUNK_ROWS
+    from ..queries.site.check import _checkable, site_geometry
+    from ..queries.site.context import load_context
+    from ..queries.site.rules import evaluate
+
+    recorded = recorded if recorded is not None else [json.loads(e["result"]) for e in entries]
+    keys = list(keys) if keys is not None else [None] * len(entries)
+    unique = {}
+    for i, (entry, old) in enumerate(zip(entries, recorded)):
+        spec = json.loads(entry["rerun"])
+        key = keys[i] = keys[i] if keys[i] is not None else check_key(entry, old, spec)
+        if key not in unique:
+            geom = entry["geometry"]
+            parts = spec.get("parts", 1) > 1 and hasattr(geom, "geoms")
+            unique[key] = (geom, parts, spec, (old.get("site") or {}).get("from_name"))
+    # the sites in the working CRS: one projection for all single-part sites, as site_geometry would give each
+    specs = list(unique.values())
+    single = [i for i, (g, parts, _, _) in enumerate(specs) if not parts]
+    geoms_w = [None] * len(specs)
+    if single:
+        frame = gpd.GeoDataFrame(geometry=[specs[i][0] for i in single], crs=settings.storage_crs)
+        for i, g in zip(single, to_working(frame).geometry.values):
+            geoms_w[i] = _checkable(g)
+    for i, (g, parts, _, _) in enumerate(specs):
+        if parts:
+            geoms_w[i] = site_geometry(gpd.GeoDataFrame(geometry=list(g.geoms), crs=settings.storage_crs))
+    matches, answers, good = {}, [None] * len(specs), []
+    for i, (_, _, spec, _) in enumerate(specs):
+        word = spec["industry"]
+        m = matches[word] if word in matches else matches.setdefault(word, resolve(word))
+        if checkable(m):
+            good.append(i)
+        else:
+            answers[i] = {"status": "error", "error": f"行业 {word!r} 按现行行业词表无法确定代码", "verdict": None}
+    ctx = load_context(store) if good else None
+    for start in range(0, len(good), BATCH_CHUNK_ROWS):  # bounded memory, as a batch file is checked
+        part = good[start:start + BATCH_CHUNK_ROWS]
+        res = evaluate(ctx, np.array([geoms_w[i] for i in part], dtype=object),
+                       [matches[specs[i][2]["industry"]] for i in part], [specs[i][2].get("figures") or {} for i in part],
+                       [specs[i][2].get("flags") or {} for i in part], named=[specs[i][3] or None for i in part],
+                       row_errors=True)
+        for i, r in zip(part, res):
+            if r.get("status") == "error":
+                answers[i] = {**r, "verdict": None}
+                continue
+            from_name = specs[i][3]
+            if from_name and isinstance(r.get("site"), dict):
+                r["site"]["from_name"] = from_name
+            answers[i] = json.loads(json.dumps(r, ensure_ascii=False, default=str))
+    by_key = dict(zip(unique, answers))
+    out = []
+    for key, old in zip(keys, recorded):
+        answer = by_key[key]
+        place = {k: old[k] for k in PLACE_KEYS if k in old}
+        out.append({**place, **answer})
+    return out
+
+
 @contextlib.contextmanager
 def recorded_versions(st, entry: dict):
     """Inside the block the package reads the rule files ``entry`` recorded; yields a throw-away

@@ -139,7 +139,7 @@ def forget_catalog() -> None:
     _REUSED_CATALOG.clear()
 
 
-def layer_versions(store, *, reuse_catalog: bool = False) -> dict[str, dict]:
+def layer_versions(store, *, reuse_catalog: bool = False, copy_of=None) -> dict[str, dict]:
     """``{layer id: {"sha256", "version", "catalog": catalog row}}`` of the site-check layers in ``store``.
 
     Hashes are cached per catalog row (version, kept-history count, import hash, update time): a
@@ -150,6 +150,10 @@ def layer_versions(store, *, reuse_catalog: bool = False) -> dict[str, dict]:
     the keys it gets with the catalog read inside its own transaction, as the register's writer does
     (:func:`dcf_spatial.register.tables.write_records`), and calls :func:`forget_catalog` when they
     differ. A GeoPackage's catalog is kept by its content stamp anyway.
+
+    ``copy_of``: the store that ``store`` was copied from (an import preview's throw-away copy): a layer
+    whose catalog row is the same in both holds the same content, so its hash is the original's (kept
+    there), not computed again from the copy (a dozen layers read and hashed: ~0.4 s of every preview).
 
     Examples
     --------
@@ -171,12 +175,16 @@ def layer_versions(store, *, reuse_catalog: bool = False) -> dict[str, dict]:
             entries = _REUSED_CATALOG[key] = _catalog_entries(st)
     else:
         entries = _catalog_entries(st)
+    original = layer_versions(copy_of) if copy_of is not None else {}
     out = {}
     for lid in site_layers():
         entry = entries.get(lid)
         if entry is None:
             continue
         key = _key(location, lid, entry)
+        same = original.get(lid)
+        if key not in _LAYER_HASHES and same is not None and _key("", lid, same["catalog"]) == _key("", lid, entry):
+            _LAYER_HASHES[key] = same["sha256"]
         if key not in _LAYER_HASHES:
             _LAYER_HASHES[key] = frame_sha256(catalog.read_layer(lid, store=location))
         out[lid] = {"sha256": _LAYER_HASHES[key], "version": int(entry["version"]), "catalog": entry, "key": key}

@@ -135,17 +135,10 @@ def _entry_or_404(st, layer_id: str) -> dict:
 # ---- versions ----------------------------------------------------------------------------------------
 
 def _register_counts(st, layer_id: str) -> dict[str, int]:
-    """``{content hash: number of register checks that used it}`` for ``layer_id``."""
-    import json
-
+    """``{content hash: number of register checks that used it}`` for ``layer_id`` (counted in the database)."""
     from ...register import tables
 
-    counts: dict[str, int] = {}
-    for text in tables.read_records(st)["layers"]:
-        sha = json.loads(text or "{}").get(layer_id)
-        if sha:
-            counts[sha] = counts.get(sha, 0) + 1
-    return counts
+    return tables.layer_use_counts(st, layer_id)
 
 
 def layer_versions(request, layer_id: str) -> dict:
@@ -238,9 +231,12 @@ def import_preview(request: Request, layer_id: str,
                    fields: str | None = Form(None, description="字段对应：目标=源字段，逗号分隔，如 id=XZQDM,name_zh=XZQMC"),
                    provenance: str = Form("authoritative", description="来源类别：authoritative / reference / schematic"),
                    source_note: str | None = Form(None, description="来源说明（文号、数据日期）"),
-                   layer: str | None = Form(None, description="压缩文件含多个数据集时要读取哪一个（文件名或不含扩展名的名称）")):
+                   layer: str | None = Form(None, description="压缩文件含多个数据集时要读取哪一个（文件名或不含扩展名的名称）"),
+                   recent: int | None = Form(None, ge=0, description="重新核查最近多少条核查登记（缺省 500；0 为全部登记，登记多时较慢）"),
+                   since: str | None = Form(None, description="只重新核查此日期（含，YYYY-MM-DD）以后登记的核查")):
     """What importing the file would change — features added, removed and moved, 亩 moving between
-    zones, register checks whose verdict would flip — with nothing written. Answer ``handle``: send it to
+    zones, register checks whose verdict would flip (among the ``recent`` most recent, default 500; the
+    answer's ``register.covered`` says which) — with nothing written. Answer ``handle``: send it to
     ``POST /api/layers/{id}/import`` to import exactly this file."""
     from ...register.preview import preview_import
 
@@ -257,7 +253,9 @@ def import_preview(request: Request, layer_id: str,
     try:
         path = save_upload(file, folder, limit_bytes=request.app.state.upload_limit, layer=layer)
         options["layer"] = pick_dataset(path, layer)
-        answer = preview_import(layer_id, path, store=location, file_name=shown, **options)
+        answer = preview_import(layer_id, path, store=location, file_name=shown, recent=recent,
+                                since=since.strip() if since and since.strip() else None, more_hint="参数 recent=0",
+                                **options)
     except DcfError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise _worded(exc, {str(path): shown} if path is not None else {}) from exc

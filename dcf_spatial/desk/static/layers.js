@@ -219,7 +219,9 @@
       fill($('preview-moved'), p.moved, ['编号', '名称', '移出（亩）', '移入（亩）', '中心位移（米）']);
       fill($('preview-transfers'), p.transfers, ['从', '到', '亩']);
       var reg = p.register || { checks: [], flipped: [] };
-      $('preview-register').textContent = '核查登记共 ' + reg.checks.length + ' 条，结论将改变 ' + reg.flipped.length + ' 条。';
+      // the server says which checks it re-ran (the most recent N, from which date): never "all" when it was not
+      $('preview-register').textContent = reg.covered ? reg.covered.text
+        : '核查登记 ' + reg.checks.length + ' 条，结论将改变 ' + reg.flipped.length + ' 条。';
       fill($('preview-flips'), reg.checks.filter(function (c) { return c['结论是否改变']; }),
            ['登记号', '项目名称', '行业', '原结论', '现结论']);
       var parcels = p.parcels || [], firms = p.enterprises || [];

@@ -514,6 +514,55 @@ def copy_consistent(src, dst) -> None:
         d.execute("PRAGMA journal_mode=DELETE")
 
 
+def copy_without(src, dst, prefix: str = "dcf_register") -> None:
+    """Copy the GeoPackage ``src`` to the new file ``dst`` leaving out the tables whose name starts with
+    ``prefix`` (and their R-tree index, triggers and ``gpkg_*`` rows): by default the register of recorded
+    checks, which an import preview's throw-away copy does not need and which grows with every check
+    (tens of thousands of rows, some 16 kB each: copying it was most of a preview's time at a year's
+    register). One read transaction of ``src`` (what is committed, WAL included); the caller holds
+    ``src``'s :func:`file_lock`. The GeoPackage's own header (application id, version) is kept.
+
+    Examples
+    --------
+    >>> copy_without("dcf_layers.gpkg", "/tmp/layers_only.gpkg")   # doctest: +SKIP
+    """
+    Path(dst).unlink(missing_ok=True)
+    skip = (prefix, f"rtree_{prefix}")
+
+    def q(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    with contextlib.closing(sqlite3.connect(dst, isolation_level=None, timeout=30)) as d:
+        d.execute("ATTACH DATABASE ? AS src", (Path(src).resolve().as_uri() + "?mode=ro",))
+        for pragma in ("application_id", "user_version"):
+            d.execute(f"PRAGMA main.{pragma}={int(d.execute(f'PRAGMA src.{pragma}').fetchone()[0])}")
+        d.execute("BEGIN")
+        objects = d.execute("SELECT type, name, tbl_name, sql FROM src.sqlite_master WHERE sql IS NOT NULL "
+                            "ORDER BY rowid").fetchall()
+        kept = [o for o in objects if not o[2].startswith(skip) and not o[1].startswith("sqlite_")]
+        virtual = [o[1] for o in kept if o[0] == "table" and o[3].upper().startswith("CREATE VIRTUAL")]
+        shadow = {f"{v}_{part}" for v in virtual for part in ("node", "parent", "rowid")}  # made by their table
+        tables = [o[1] for o in kept if o[0] == "table" and o[1] not in shadow]
+        for name in tables:
+            d.execute(next(o[3] for o in kept if o[1] == name))
+        for name in tables:
+            d.execute(f"INSERT INTO main.{q(name)} SELECT * FROM src.{q(name)}")
+            columns = [r[1] for r in d.execute(f"PRAGMA main.table_info({q(name)})")]
+            if name.startswith("gpkg_") and "table_name" in columns:  # the metadata rows of what was left out
+                d.execute(f"DELETE FROM main.{q(name)} WHERE " + " OR ".join("substr(table_name, 1, ?) = ?" for _ in skip),
+                          [x for s in skip for x in (len(s), s)])
+        if d.execute("SELECT 1 FROM src.sqlite_master WHERE name = 'sqlite_sequence'").fetchone() and \
+                d.execute("SELECT 1 FROM main.sqlite_master WHERE name = 'sqlite_sequence'").fetchone():
+            d.execute("INSERT INTO main.sqlite_sequence SELECT * FROM src.sqlite_sequence WHERE "
+                      + " AND ".join("substr(name, 1, ?) <> ?" for _ in skip), [x for s in skip for x in (len(s), s)])
+        for kind in ("index", "view", "trigger"):  # after the rows: a trigger fires on none of the copied ones
+            for o in kept:
+                if o[0] == kind:
+                    d.execute(o[3])
+        d.execute("COMMIT")
+        d.execute("DETACH DATABASE src")
+
+
 def replace_contents(path, new) -> None:
     """Make the WAL-mode store ``path`` hold the database ``new``, in ONE transaction of ``path``
     (SQLite's backup API, synchronous=FULL): the file keeps its inode and its ``-wal``/``-shm``, so the
