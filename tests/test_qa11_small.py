@@ -1,0 +1,53 @@
+"""QA round 11 (new user), finding 13: smaller inconsistencies a user meets at the command line and the desk.
+
+Each test is written from what the user saw and what they should see instead.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+from click.testing import CliRunner
+
+from dcf_spatial import settings
+from dcf_spatial.cli.main import cli
+
+
+def _run(store, *args, **kw):
+    return CliRunner(**kw).invoke(cli, ["--store", str(store), *args], catch_exceptions=False)
+
+
+# --- F13.2: a check recorded without a project name ------------------------------------------------------------
+
+def test_recheck_and_history_name_an_unnamed_check_as_unnamed_not_nan(tmp_path):
+    """`dcf site recheck` printed ``#1720 nan 结论变化 …`` for a check recorded without a project name (the XLSX
+    left the cell blank): the text says （未命名）, as the history list does, and never ``nan``."""
+    import dcf_spatial as dcf
+
+    from test_register import _move_cluster, _sites
+
+    st = tmp_path / "s.gpkg"
+    shutil.copy(settings.checkout_store, st)
+    sites, _ = _sites(10)
+    sites["name"] = [None if i % 2 else f"项目{i:02d}" for i in range(10)]
+    answer = dcf.check_site(sites, store=st, record=True)
+    _move_cluster(st, tmp_path)
+
+    out = _run(st, "site", "recheck", "-o", str(tmp_path / "变化.xlsx"))
+    assert out.exit_code == 0, out.output
+    lines = [s for s in out.stdout.splitlines() if s.lstrip().startswith("#")]
+    unnamed = {f"#{answer.register_ids[i]} " for i in range(1, 10, 2)}
+    assert lines and any(s.lstrip().startswith(tuple(unnamed)) for s in lines)
+    for s in lines:
+        head = s.lstrip()
+        assert "nan" not in head
+        if head.startswith(tuple(unnamed)):
+            assert head.split()[1] == "（未命名）", s
+        else:
+            assert head.split()[1].startswith("项目"), s
+
+    listed = _run(st, "site", "history")
+    assert "nan" not in listed.stdout
+    assert listed.stdout.count("（未命名）") == 5
+    shown = _run(st, "site", "history", "show", str(answer.register_ids[1]))
+    assert "项目：未命名" in shown.stdout and "nan" not in shown.stdout.split("\n")[0]
