@@ -51,3 +51,28 @@ def test_recheck_and_history_name_an_unnamed_check_as_unnamed_not_nan(tmp_path):
     assert listed.stdout.count("（未命名）") == 5
     shown = _run(st, "site", "history", "show", str(answer.register_ids[1]))
     assert "项目：未命名" in shown.stdout and "nan" not in shown.stdout.split("\n")[0]
+
+
+# --- F13.3: a PostGIS command ends without a ResourceWarning ---------------------------------------------------
+
+def test_postgis_commands_end_without_an_unclosed_connection_warning(tmp_path, request):
+    """`dcf layers push --to URL` and `dcf site recheck` on PostGIS ended with ``ResourceWarning: <psycopg.Connection
+    …> was deleted while still open``: the pools' kept connections are closed when the command ends."""
+    import subprocess
+    import sys
+
+    from _stores import new_store
+
+    url = new_store("postgis", tmp_path, request)
+    st = tmp_path / "s.gpkg"
+    shutil.copy(settings.checkout_store, st)
+    dcf = [sys.executable, "-c", "from dcf_spatial.cli.main import cli; cli()"]
+    runs = [["--store", str(st), "layers", "push", "--to", url],
+            ["--store", url, "site", "check", "--site", "115.75,36.455", "--industry", "轴承", "--record"],
+            ["--store", url, "site", "recheck"]]
+    for args in runs:
+        done = subprocess.run([*dcf, *args], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert "ResourceWarning" not in done.stderr and "still open" not in done.stderr, (args[2:4], done.stderr)
+    assert "重新核查 1 条登记" in done.stdout
+
