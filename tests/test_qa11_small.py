@@ -76,3 +76,37 @@ def test_postgis_commands_end_without_an_unclosed_connection_warning(tmp_path, r
         assert "ResourceWarning" not in done.stderr and "still open" not in done.stderr, (args[2:4], done.stderr)
     assert "重新核查 1 条登记" in done.stdout
 
+
+# --- F13.1: outputs in a folder that does not exist yet ----------------------------------------------------------
+
+def test_report_and_map_go_to_a_new_folder_as_the_result_table_does(tmp_path):
+    """`-o 新目录/结果.xlsx` made the folder (README: “-o 的文件夹不存在时自动新建”) but `--report`/`--map` in a new
+    folder were refused (``选项 --report 的值无效：文件夹 cli批量 不存在…``): every output makes its folder, and says so."""
+    st = tmp_path / "s.gpkg"
+    shutil.copy(settings.checkout_store, st)
+    csv = tmp_path / "清单.csv"
+    csv.write_text("项目名称,行业,经度,纬度\n轴承项目,轴承,115.75,36.455\n", encoding="utf-8")
+    out = tmp_path / "cli批量"
+    r = _run(st, "site", "check", "--batch", str(csv), "-o", str(out / "结果.xlsx"),
+             "--report", str(tmp_path / "报告" / "核查.html"), "--map", str(tmp_path / "地图" / "二级" / "核查.html"))
+    assert r.exit_code == 0, r.output
+    assert (out / "结果.xlsx").is_file() and (tmp_path / "报告" / "核查.html").is_file()
+    assert (tmp_path / "地图" / "二级" / "核查.html").is_file()
+    assert "已新建文件夹" in r.stderr and "地图" in r.stderr
+    # a single check, and `dcf site recheck --map` alike
+    one = _run(st, "site", "check", "--site", "115.75,36.455", "--industry", "轴承",
+               "--map", str(tmp_path / "单个" / "图.html"), "--report", str(tmp_path / "单个" / "报告.html"))
+    assert one.exit_code == 0, one.output
+    assert (tmp_path / "单个" / "图.html").is_file() and (tmp_path / "单个" / "报告.html").is_file()
+
+
+def test_a_refused_command_leaves_no_new_folder_behind(tmp_path):
+    """The folder is made when the options are read; a command refused after that (here: an industry that is
+    not one) does not leave an empty folder behind."""
+    st = tmp_path / "s.gpkg"
+    shutil.copy(settings.checkout_store, st)
+    r = _run(st, "site", "check", "--site", "115.75,36.455", "--industry", "不存在的行业xyz",
+             "--map", str(tmp_path / "新目录" / "下层" / "图.html"))
+    assert r.exit_code == 2
+    assert not (tmp_path / "新目录").exists()
+

@@ -108,9 +108,8 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
     for p, hint in ((report_path, "--report"), (map_path, "--map"), (output, "--output"),
                     (export_site, "--export-site")):
         if p is not None:
-            # the batch's result table may go to a new folder (made and said); a map or report path is checked as before
-            check_writable(p, overwrite, param_hint=hint, need_folder=True, inputs=(batch_file, site_value),
-                           make_folder=hint == "--output")
+            # a missing folder is made (and said) for each output alike
+            check_writable(p, overwrite, param_hint=hint, need_folder=True, inputs=(batch_file, site_value))
     if output is not None and output.suffix.lower() not in (".csv", ".xlsx", ".gpkg"):
         raise click.BadParameter(f"{output}：结果文件请用 .csv、.xlsx 或 .gpkg。", param_hint="--output")
     if export_site is not None and export_site.suffix.lower() not in (".txt", ".gpkg", ".geojson", ".json", ".shp", ".kml"):
