@@ -110,3 +110,23 @@ def test_a_refused_command_leaves_no_new_folder_behind(tmp_path):
     assert r.exit_code == 2
     assert not (tmp_path / "新目录").exists()
 
+
+# --- F13.7: the command line names its options, not the library's argument names --------------------------------
+
+def test_history_show_names_the_options_of_dcf_site_check_for_missing_figures(tmp_path):
+    """`dcf site history show 16` suggested ``（可用 area_mu、floor_area_m2 … 给出）`` — Python names — for a check
+    recorded without project figures: the command line names its options (--area-mu …), the library keeps its own."""
+    from dcf_spatial import register
+
+    st = tmp_path / "s.gpkg"
+    shutil.copy(settings.checkout_store, st)
+    r = _run(st, "site", "check", "--site", "115.75,36.455", "--industry", "轴承", "--record")
+    assert r.exit_code == 0, r.output
+    rid = int(register.history(store=st).frame["登记号"].iloc[-1])
+    shown = _run(st, "site", "history", "show", str(rid))
+    assert shown.exit_code == 0, shown.output
+    line = next(s for s in shown.stdout.splitlines() if "未提供" in s)
+    assert "--area-mu" in line and "--investment-wan" in line and "dcf site check" in line
+    assert "area_mu" not in line.replace("--area-mu", "") and "floor_area_m2" not in line
+    # the library (a Python user's words) keeps the argument names
+    assert "area_mu、floor_area_m2" in register.show(rid, store=st).summary_text()

@@ -24,7 +24,10 @@ from .help_format import DcfGroup
 
 CATALOGUE_CLASSES = ("鼓励类", "允许类", "限制类", "淘汰类")
 #: how the text answer says where missing project figures are given: the options of this command
-FIGURES_HINT = "（可用 --area-mu、--floor-area-m2、--footprint-m2、--admin-area-m2、--green-area-m2、--investment-wan 给出）"
+FIGURE_OPTIONS = "--area-mu、--floor-area-m2、--footprint-m2、--admin-area-m2、--green-area-m2、--investment-wan"
+FIGURES_HINT = f"（可用 {FIGURE_OPTIONS} 给出）"
+#: the same in a recorded check reproduced (``dcf site history show``): the figures go to a new ``dcf site check``
+FIGURES_HINT_RECORDED = f"（登记时未给出；可用 dcf site check 的 {FIGURE_OPTIONS} 给出后重新核查）"
 
 
 @click.group(cls=DcfGroup)
@@ -492,7 +495,7 @@ def history_show(entry_id, as_json):
     if as_json:
         echo_json(answer.to_dict())
     else:
-        click.echo(answer.summary_text())
+        click.echo(answer.summary_text(figures_hint=FIGURES_HINT_RECORDED))
 
 
 @site.command()

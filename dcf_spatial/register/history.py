@@ -295,7 +295,9 @@ class Reproduction:
                 "layers": json.loads(self.entry["layers"]), "files": json.loads(self.entry["files"]),
                 "result": self.reproduced}
 
-    def summary_text(self) -> str:
+    def summary_text(self, *, figures_hint: str | None = None) -> str:
+        """The reproduced answer as text; ``figures_hint`` says where missing project figures are given
+        (default: the library's argument names; the command line names its options)."""
         from ..queries.site import present
 
         head = (f"登记 #{self.id}（{self.entry['recorded_at']} 登记，项目：{project_label(self.entry['project'], '未命名')}）："
@@ -303,7 +305,8 @@ class Reproduction:
                    f"按所记版本重现，与登记时有 {len(self.differences)} 处不同：{'；'.join(self.differences[:10])}"))
         if self.reproduced.get("status", "ok") != "ok":
             return head + "\n" + str(self.reproduced.get("error"))
-        return head + "\n" + present.summary_text(self.reproduced)
+        hint = present.FIGURES_HINT_ZH if figures_hint is None else figures_hint
+        return head + "\n" + present.summary_text(self.reproduced, figures_hint=hint)
 
 
 def diff(a, b, path: str = "") -> list[str]:
