@@ -130,3 +130,27 @@ def test_history_show_names_the_options_of_dcf_site_check_for_missing_figures(tm
     assert "area_mu" not in line.replace("--area-mu", "") and "floor_area_m2" not in line
     # the library (a Python user's words) keeps the argument names
     assert "area_mu、floor_area_m2" in register.show(rid, store=st).summary_text()
+
+
+# --- F13.8: an import refused for a feature's geometry names the feature ------------------------------------------
+
+def test_an_import_refused_for_a_feature_without_geometry_names_it_as_in_the_file(tmp_path):
+    """A bureau's park file whose 汽车零部件产业园 lost its shape was refused with ``1 个无效几何（行索引 [9]）`` (and
+    ``1 行没有几何``): the refusal names the feature by its number in the file, its BM and its name, once."""
+    import dcf_spatial as dcf
+
+    st = tmp_path / "s.gpkg"
+    shutil.copy(settings.checkout_store, st)
+    parks = dcf.layer("cluster_parks", store=st).drop(columns=["provenance", "source"])
+    i = int((parks["id"] == "park.zhengjia.auto_parts").to_numpy().nonzero()[0][0])
+    parks.loc[parks.index[i], "geometry"] = None
+    f = tmp_path / "园区2025.gpkg"
+    parks.rename(columns={"id": "BM", "name_zh": "MC"}).to_file(f, driver="GPKG")
+    from dcf_spatial.store import catalog
+
+    before = catalog.describe_layer("cluster_parks", store=st)["sha256"]
+    r = _run(st, "layers", "import", "cluster_parks", str(f), "--field", "id=BM", "--field", "name_zh=MC")
+    assert r.exit_code == 2
+    assert f"第 {i + 1} 条要素（BM=park.zhengjia.auto_parts，汽车零部件产业园）" in r.output, r.output
+    assert "行索引" not in r.output and "无效几何" not in r.output and r.output.count("没有几何") == 1
+    assert catalog.describe_layer("cluster_parks", store=st)["sha256"] == before   # 图层库未作改动

@@ -258,12 +258,50 @@ def _check_bbox(bbox) -> tuple[float, float, float, float]:
     return (x0, y0, x1, y1)
 
 
+#: GEOS's reasons for an invalid geometry (``shapely.is_valid_reason``, before the ``[x y]`` of the spot), in Chinese
+INVALID_REASON_ZH = {"Self-intersection": "自相交", "Ring Self-intersection": "环自相交",
+                     "Too few points in geometry component": "点数过少", "Hole lies outside shell": "内环在外环之外",
+                     "Nested holes": "内环相互嵌套", "Nested shells": "外环相互嵌套", "Interior is disconnected": "内部不连通",
+                     "Invalid Coordinate": "坐标无效", "Ring is not closed": "环未闭合", "Duplicate Rings": "环重复"}
+
+
+def _invalid_reason_zh(reason: str) -> str:
+    """``Self-intersection[115.76 36.45]`` → ``自相交（115.7652, 36.4538 处）``; an unknown reason as GEOS says it."""
+    import re
+
+    m = re.fullmatch(r"\s*([^\[]+?)\s*\[\s*(-?[\d.eE+-]+)\s+(-?[\d.eE+-]+)\s*\]\s*", str(reason))
+    if not m:
+        return str(reason)
+    words = INVALID_REASON_ZH.get(m.group(1), m.group(1))
+    return f"{words}（{float(m.group(2)):.4f}, {float(m.group(3)):.4f} 处）"
+
+
+def _features_named(gdf, positions, *, id_field: str = "id", limit: int = 10) -> str:
+    """The features at ``positions`` as the user finds them in the file: ``第 10 条要素（BM=park.zhengjia.auto_parts，
+    汽车零部件产业园）`` — counted from 1 in the file's order, the id under the file's own field name (``id_field``)."""
+    import pandas as pd
+
+    def text(col, p):
+        if col not in gdf.columns:
+            return None
+        v = gdf[col].iloc[p]
+        return None if v is None or (not isinstance(v, str) and pd.isna(v)) or not str(v).strip() else str(v).strip()
+
+    out = []
+    for p in list(positions)[:limit]:
+        parts = [f"{id_field}={v}" for v in [text("id", p)] if v] + [v for v in [text("name_zh", p)] if v]
+        out.append(f"第 {int(p) + 1} 条要素" + (f"（{'，'.join(parts)}）" if parts else ""))
+    return "、".join(out) + (f" 等共 {len(positions)} 条" if len(positions) > limit else "")
+
+
 def validate_layer(gdf: "gpd.GeoDataFrame", layer_id: str, *, where: str = "图层",
-                   check_counts: bool = False) -> list[str]:
+                   check_counts: bool = False, id_field: str = "id") -> list[str]:
     """Check a layer against its spec; return the problems found (empty list when it is fine).
 
     Feature counts are checked only with ``check_counts`` (the shipped layers' integrity): a
-    bureau's authoritative layer may legitimately hold more or fewer features.
+    bureau's authoritative layer may legitimately hold more or fewer features. A feature in a problem is
+    named by its number in the file (from 1), its id under ``id_field`` (the file's own field name,
+    e.g. ``BM``) and its name.
     """
     import shapely
 
@@ -284,11 +322,19 @@ def validate_layer(gdf: "gpd.GeoDataFrame", layer_id: str, *, where: str = "图�
         if check_counts and (len(gdf) < lo or (hi is not None and len(gdf) > hi)):
             problems.append(f"{where}：{len(gdf)} 个要素，应为 {lo}–{hi if hi is not None else '…'} 个")
     if len(gdf):
-        invalid = ~shapely.is_valid(gdf.geometry.values)
+        geoms = gdf.geometry.values
+        missing_geom = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+        invalid = ~shapely.is_valid(geoms) & ~missing_geom   # a missing geometry is said as such, not as invalid
         if invalid.any():
-            problems.append(f"{where}：{int(invalid.sum())} 个无效几何（行索引 {list(gdf.index[invalid][:10])}）")
-        if gdf.geometry.isna().any():
-            problems.append(f"{where}：{int(gdf.geometry.isna().sum())} 行没有几何")
+            pos = invalid.nonzero()[0]
+            reasons = shapely.is_valid_reason(geoms[pos[:10]])
+            named = [f"{_features_named(gdf, [p], id_field=id_field)}：{_invalid_reason_zh(r)}" for p, r in zip(pos, reasons)]
+            problems.append(f"{where}：{len(pos)} 个无效几何：{'；'.join(named)}" + (f" 等共 {len(pos)} 条" if len(pos) > 10 else "")
+                            + "；请在 GIS 软件中修复这些要素（如 QGIS“修复几何图形”、ArcGIS“修复几何”）后再导入")
+        if missing_geom.any():
+            pos = missing_geom.nonzero()[0]
+            problems.append(f"{where}：{len(pos)} 条要素没有几何（空）：{_features_named(gdf, pos, id_field=id_field)}；"
+                            "请补上其范围，或从文件中删去该要素（图层中将不再有它）")
     if "provenance" in gdf.columns:
         bad = ~gdf["provenance"].isin(PROVENANCE_VALUES)
         if bad.any():
@@ -296,10 +342,7 @@ def validate_layer(gdf: "gpd.GeoDataFrame", layer_id: str, *, where: str = "图�
     if "id" in gdf.columns:
         blank = gdf["id"].isna().to_numpy() | (gdf["id"].astype("string").str.strip() == "").fillna(True).to_numpy()
         if blank.any():
-            rows = [f"第 {int(i) + 1} 条要素" + (f"（{gdf['name_zh'].iloc[i]}）" if "name_zh" in gdf.columns
-                                                and isinstance(gdf["name_zh"].iloc[i], str) else "")
-                    for i in blank.nonzero()[0][:10]]
-            problems.append(f"{where}：{int(blank.sum())} 条要素的编号 id 为空：{'、'.join(rows)}；"
+            problems.append(f"{where}：{int(blank.sum())} 条要素的编号 id 为空：{_features_named(gdf, blank.nonzero()[0])}；"
                             "请在文件中为每条要素填写编号（或用字段映射指明编号所在的字段）")
     if "id" in gdf.columns and gdf["id"].dropna().duplicated().any():
         ids = gdf["id"].dropna()
@@ -426,6 +469,7 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
     else:
         picked = None
     gdf = _lists_as_json(dcf_io.read_vector(file, crs=crs, field_map=field_map, layer=layer, encoding=encoding))
+    id_field = str((gdf.attrs.get("field_sources") or {}).get("id") or "id")   # the file's own name for it (BM)
     if picked:
         gdf.attrs["read_notes"] = [f"三调数据库：图层 {layer_id} 读取其标准图层 {picked}",
                                    *gdf.attrs.get("read_notes", [])]
@@ -473,7 +517,7 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
         notes.extend(_check_plan_units(gdf, shown, st, store))
     gdf, fill_notes = _fill_plan_attributes(gdf, layer_id, current, had_plan_ref=had_plan_ref)
     notes.extend(fill_notes)
-    problems = validate_layer(gdf, layer_id, where=str(file))
+    problems = validate_layer(gdf, layer_id, where=str(file), id_field=id_field)
     missing = [c for c in (spec.required if spec else ()) if c not in gdf.columns]
     if missing:
         problems.append(f"请在文件中加上缺少的字段，或用字段映射 {missing[0]}=<文件中的字段名> 指明"
