@@ -154,3 +154,36 @@ def test_an_import_refused_for_a_feature_without_geometry_names_it_as_in_the_fil
     assert f"第 {i + 1} 条要素（BM=park.zhengjia.auto_parts，汽车零部件产业园）" in r.output, r.output
     assert "行索引" not in r.output and "无效几何" not in r.output and r.output.count("没有几何") == 1
     assert catalog.describe_layer("cluster_parks", store=st)["sha256"] == before   # 图层库未作改动
+
+
+# --- F13.14: an office policy named in Chinese --------------------------------------------------------------------
+
+POLICY_SITE = {"site": "115.76,36.40", "industry": "C3451"}  # a bearing plant in no cluster (as test_qa10_policy_labels)
+
+
+def test_a_policy_named_in_chinese_is_taken_as_its_code():
+    """`policy` took the setting in Chinese (引导入园) but refused the policy's Chinese name as the key
+    (``{"集聚区外新建工业项目": …}`` → 422): the name the pages and reasons show is taken too, and kept as the code."""
+    import dcf_spatial as dcf
+    from dcf_spatial import plan
+    from dcf_spatial.desk.routes.api import policy_or_422
+
+    assert plan.office_policies({"集聚区外新建工业项目": "引导入园"})["industry_outside_clusters"] == "conditional"
+    assert policy_or_422({"集聚区外新建工业项目": "引导入园"}) == {"industry_outside_clusters": "conditional"}
+    answer = dcf.check_site(POLICY_SITE["site"], POLICY_SITE["industry"], policy={"集聚区外新建工业项目": "引导入园"},
+                            store=settings.checkout_store)
+    assert answer.verdict == "conditional"
+    default = dcf.check_site(POLICY_SITE["site"], POLICY_SITE["industry"], store=settings.checkout_store)
+    assert default.verdict == "does_not_fit"
+
+
+def test_the_command_line_takes_the_policy_name_in_chinese_and_names_both_forms_when_wrong(tmp_path):
+    st = settings.checkout_store
+    args = ["site", "check", "--site", POLICY_SITE["site"], "--industry", POLICY_SITE["industry"], "--json"]
+    import json
+
+    r = _run(st, *args, "--policy", "集聚区外新建工业项目=引导入园")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["verdict"] == "conditional"
+    bad = _run(st, *args, "--policy", "集聚区外=引导入园")
+    assert bad.exit_code == 2 and "industry_outside_clusters（集聚区外新建工业项目）" in bad.output
