@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
 from click.testing import CliRunner
 
 from dcf_spatial import settings
 from dcf_spatial.cli.main import cli
+
+from _stores import STORE_KINDS
 
 
 def _run(store, *args, **kw):
@@ -187,3 +190,35 @@ def test_the_command_line_takes_the_policy_name_in_chinese_and_names_both_forms_
     assert json.loads(r.stdout)["verdict"] == "conditional"
     bad = _run(st, *args, "--policy", "集聚区外=引导入园")
     assert bad.exit_code == 2 and "industry_outside_clusters（集聚区外新建工业项目）" in bad.output
+
+
+# --- F13.5: a version number names one content -----------------------------------------------------------------
+
+@pytest.mark.parametrize("store_kind", STORE_KINDS)
+def test_after_a_reset_a_new_import_takes_a_new_version_number(store_kind, tmp_path, request):
+    """After `dcf layers reset` back to 第 1 版 and a new import, the new layer was again 第 2 版 — a different content
+    from the earlier 第 2 版 that recorded checks used. The reset shows 第 1 版; the next import is 第 3 版; both stores."""
+    from dcf_spatial.store import catalog
+
+    from _stores import new_store
+    from test_register import _move_cluster
+
+    st = new_store(store_kind, tmp_path, request)
+    catalog.copy_store(settings.checkout_store, st, layers=["industrial_clusters", "district"])
+    v = lambda: catalog.describe_layer("industrial_clusters", store=st)
+    first = v()["sha256"]
+    _move_cluster(st, tmp_path, 0.03, "第2版")
+    second = v()
+    assert second["version"] == 2
+    assert _run(st, "layers", "reset", "industrial_clusters").exit_code == 0
+    assert v()["version"] == 1 and v()["sha256"] == first
+    _move_cluster(st, tmp_path, 0.05, "新的")
+    third = v()
+    assert third["version"] == 3 and third["sha256"] != second["sha256"]
+    # a second reset and import go on counting; the numbers shown are the kept versions'
+    _move_cluster(st, tmp_path, 0.01, "再一版")
+    assert v()["version"] == 4
+    assert _run(st, "layers", "reset", "industrial_clusters").exit_code == 0 and v()["version"] == 3
+    assert _run(st, "layers", "reset", "industrial_clusters").exit_code == 0 and v()["version"] == 1
+    _move_cluster(st, tmp_path, 0.02, "又一版")
+    assert v()["version"] == 5

@@ -392,7 +392,7 @@ def write_layer(
     previous = st.catalog_entry(layer_id) if st.exists() else None
     archive = None
     if previous is not None:
-        version, history = int(previous["version"]) + 1, int(previous["history"] or 0)
+        version, history = next_version(previous), int(previous["history"] or 0)
         if keep_history:
             history += 1
             archive = history
@@ -784,6 +784,53 @@ def _kind_from_names(gdf, spec):
     return gdf.assign(kind=kind.astype(object)), "类型（kind：街道/镇）按名称末尾识别"
 
 
+#: the key of a catalog row's ``extra`` that keeps the highest version number the layer has had, once a reset
+#: went back below it (see :func:`next_version`)
+HIGHEST_VERSION = "highest_version"
+
+
+def _extra_of(row: dict) -> dict:
+    extra = row.get("extra")
+    if isinstance(extra, dict):
+        return dict(extra)
+    try:
+        out = json.loads(extra) if extra else {}
+    except (TypeError, ValueError):
+        return {}
+    return out if isinstance(out, dict) else {}
+
+
+def _with_extra(extra, **values) -> str:
+    """A row's ``extra`` (JSON text or a dict) with ``values`` set (``None``: removed), as JSON text."""
+    out = _extra_of({"extra": extra})
+    for k, v in values.items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = v
+    return json.dumps(out, ensure_ascii=False)
+
+
+def next_version(previous: dict) -> int:
+    """The number the next version of a layer gets, from its catalog row: one above every number it has had.
+
+    A reset goes back to an earlier version and shows its number (第 1 版); the versions after it are
+    discarded, but their numbers are not given again — a page, a reason or a recorded check that said
+    第 2 版 meant that content (QA round 11, finding 13.5). A store written before this mark counts on
+    from the current number, as it did.
+
+    Examples
+    --------
+    >>> next_version({"version": 1, "extra": '{"highest_version": 2}'}), next_version({"version": 3, "extra": ""})
+    (3, 4)
+    """
+    try:
+        mark = int(_extra_of(previous).get(HIGHEST_VERSION) or 0)
+    except (TypeError, ValueError):
+        mark = 0
+    return max(int(previous["version"]), mark) + 1
+
+
 def reset_layer(layer_id: str, store=None) -> dict:
     """Restore the version of ``layer_id`` that the last import replaced."""
     st = _require_store(store)
@@ -797,6 +844,8 @@ def reset_layer(layer_id: str, store=None) -> dict:
         raise InputError(f"图层 {layer_id!r} 在 {st.label} 中没有更早的版本，无可恢复（只有 dcf layers import 替换过的图层才能 reset）。")
     meta = st.history_entries(layer_id)[n]
     meta["history"] = n - 1
+    # back to an earlier version and its number; the numbers of the versions after it are not given again
+    meta["extra"] = _with_extra(meta.get("extra"), **{HIGHEST_VERSION: next_version(entry) - 1})
     meta["updated_at"] = _dt.datetime.now().isoformat(timespec="seconds")
     count = st.restore_layer(layer_id, n, meta, expected_version=int(entry["version"]))
     logger.info("Restored layer %s in %s to its version before the last import (%d features)",
@@ -841,7 +890,8 @@ def copy_store(source, target, *, overwrite: bool = False, layers: list[str] | N
         else:
             # The target's own versions win the history slots; the source's history is not merged.
             archive = int(previous["history"] or 0) + 1
-            row = dict(meta, history=archive, version=int(previous["version"]) + 1)
+            row = dict(meta, history=archive, version=next_version(previous),
+                       extra=_with_extra(meta.get("extra"), **{HIGHEST_VERSION: None}))  # the source's mark is not ours
         row["version"] = int(row["version"])
         row["history"] = int(row["history"] or 0)
         dst.commit_layer(gdf, lid, row, archive=archive, archive_meta=previous,
