@@ -181,11 +181,54 @@ def office_policies(chosen=None) -> dict[str, str]:
         return out
     if not isinstance(chosen, dict):
         raise about("policy", InputError(f"核查口径应为 {{口径名: 取值}}，如 {{\"industry_outside_clusters\": \"conditional\"}}（收到 {chosen!r}）。"))
-    for name, value in chosen.items():
-        if name not in defined:
-            raise about("policy", InputError(f"未知的核查口径「{name}」；可选：{'、'.join(defined) or '（无）'}。"))
+    for given, value in chosen.items():
+        name = policy_name(given)
         out[name] = _setting(name, defined[name], value, where="policy")
     return out
+
+
+def policy_name(given) -> str:
+    """The code of an office policy given by its code (``industry_outside_clusters``) or by the Chinese
+    name the pages and the reasons show (集聚区外新建工业项目, spaces ignored) — as a setting may be given
+    by its code or its Chinese words (QA round 11, finding 13.14: the name in Chinese was refused).
+
+    Raises
+    ------
+    InputError
+        An unknown name (the message lists each policy's code and Chinese name).
+
+    Examples
+    --------
+    >>> policy_name("集聚区外新建工业项目"), policy_name("industry_outside_clusters")
+    ('industry_outside_clusters', 'industry_outside_clusters')
+    """
+    from .errors import InputError, about
+
+    defined = {k: v for k, v in (rules().get("office_policies") or {}).items() if not k.startswith("_")}
+    if given in defined:
+        return given
+    by_words = {_squeeze(v.get("name_zh", k)): k for k, v in defined.items()}
+    by_words.update({_squeeze(k): k for k in defined})
+    name = by_words.get(_squeeze(given))
+    if name is None:
+        listed = "、".join(f"{k}（{v.get('name_zh', k)}）" for k, v in defined.items()) or "（无）"
+        raise about("policy", InputError(f"未知的核查口径「{given}」；可选：{listed}。"))
+    return name
+
+
+def chosen_policies(chosen) -> dict[str, str] | None:
+    """``chosen`` (``{口径名: 取值}``, names and settings by code or in Chinese) as codes, only the policies
+    given (checked as :func:`office_policies` does); ``None``/``{}`` stay as given.
+
+    Examples
+    --------
+    >>> chosen_policies({"集聚区外新建工业项目": "引导入园"})
+    {'industry_outside_clusters': 'conditional'}
+    """
+    if not chosen:
+        return chosen
+    settings_ = office_policies(chosen)
+    return {policy_name(k): settings_[policy_name(k)] for k in chosen}
 
 
 def _squeeze(value) -> str:

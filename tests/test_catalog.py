@@ -101,7 +101,8 @@ def test_bbox_read_returns_only_features_meeting_the_box(tiny_store):
         (lambda g: g.set_geometry(g.geometry.representative_point()), r"\['Point'\].*需要面（Polygon）几何"),
         (lambda g: g.assign(id="same"), r"id 重复 \['same'\]"),
         (lambda g: g.set_geometry([shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])] * len(g), crs=4490),
-         r"2 个无效几何（行索引 \[0, 1\]）"),
+         r"2 个无效几何：第 1 条要素（id=[^，）]+，[^）]+）：自相交（[-0-9.]+, [-0-9.]+ 处）；第 2 条要素"),
+        (lambda g: g.set_geometry([None, g.geometry.iloc[1]], crs=4490), r"1 条要素没有几何（空）：第 1 条要素（id="),
     ],
 )
 def test_write_rejects_broken_layers_and_says_why(empty_store, mutate, message):

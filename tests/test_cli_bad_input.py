@@ -247,15 +247,21 @@ def test_zone_that_is_not_a_zone_lists_the_valid_ones(dcf, site_store):
 # --- outputs ---------------------------------------------------------------------------------------
 
 
-def test_output_in_a_missing_folder_is_refused_before_any_work(dcf, site_store, tmp_path):
+def test_output_in_a_missing_folder_is_made_and_said(dcf, site_store, tmp_path):
+    """Every output makes its missing folder, as -o does (README; QA11 F13.1); a folder that cannot be made (a
+    file stands in its place) is refused before any work, naming the option."""
     site = ",".join(map(str, IN_PARK))
     for opt, name in (("--map", "图.html"), ("--report", "报告.html")):
-        code, _, err = dcf(site_store, "site", "check", "--site", site, "--industry", "轴承", opt, tmp_path / "无此目录" / name)
-        line = error_line(err)
-        assert code == 2 and opt in line and "无此目录" in line and "mkdir" in line
-    code, _, err = dcf(site_store, "query", "overlap", "cluster_parks", "townships", "--map", tmp_path / "无此目录" / "m.html")
-    assert code == 2 and "无此目录" in error_line(err)
-    assert not (tmp_path / "无此目录").exists()
+        code, _, err = dcf(site_store, "site", "check", "--site", site, "--industry", "轴承", opt, tmp_path / f"新目录{opt}" / name)
+        assert code == 0 and "已新建文件夹" in err and (tmp_path / f"新目录{opt}" / name).is_file()
+    code, _, err = dcf(site_store, "query", "overlap", "cluster_parks", "townships", "--map", tmp_path / "另一目录" / "m.html")
+    assert code == 0 and (tmp_path / "另一目录" / "m.html").is_file()
+    (tmp_path / "是文件").write_text("x", encoding="utf-8")
+    code, _, err = dcf(site_store, "site", "check", "--site", site, "--industry", "轴承", "--map", tmp_path / "是文件" / "图.html")
+    line = error_line(err)
+    assert code == 2 and "--map" in line and "是文件，不是文件夹" in line
+    code, _, err = dcf(site_store, "site", "check", "--site", site, "--industry", "轴承", "--map", tmp_path / "是文件" / "下层" / "图.html")
+    assert code == 2 and "--map" in error_line(err) and "无法新建文件夹" in error_line(err)
 
 
 def test_existing_outputs_need_overwrite(dcf, site_store, land_store, tmp_path):

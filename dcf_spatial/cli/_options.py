@@ -202,12 +202,13 @@ def input_error(exc, param_hint: str):
 
 
 def check_writable(path: Path, overwrite: bool, *, param_hint: str = "--output", need_folder: bool = False,
-                   inputs=(), check_store: bool = True, make_folder: bool = False) -> Path:
+                   inputs=(), check_store: bool = True, make_folder: bool = True) -> Path:
     """Refuse an output that would replace the layer store, an input (``inputs``), another output of
     this command (each checked output is remembered for the invocation), or an existing file unless
-    ``--overwrite`` was given (:func:`dcf_spatial.outputs_guard.guard_output`); with ``need_folder``,
-    also an output file whose folder does not exist (said before any work is done, not as a
-    traceback at the end); with ``make_folder`` a missing folder is created instead (and said)."""
+    ``--overwrite`` was given (:func:`dcf_spatial.outputs_guard.guard_output`). With ``need_folder``
+    (an output file), a missing folder is created and said — every output of a command alike, as the
+    README promises for ``-o`` — and removed again, if still empty, when the command then stops on an
+    error (:func:`remove_new_folders`); with ``make_folder=False`` it is refused instead, before any work."""
     from ..errors import InputError
     from ..outputs_guard import guard_output
 
@@ -227,14 +228,40 @@ def check_writable(path: Path, overwrite: bool, *, param_hint: str = "--output",
     if need_folder and path.is_dir():
         raise click.BadParameter(f"{path} 是文件夹，这里需要一个文件名（例如 {path / '结果.html'}）。", param_hint=param_hint)
     parent = path.parent
+    if need_folder and parent.exists() and not parent.is_dir():
+        raise click.BadParameter(f"{parent} 是文件，不是文件夹，无法在其中写出 {path.name}。请换一个文件夹。",
+                                 param_hint=param_hint)
     if need_folder and make_folder and not parent.exists():
-        parent.mkdir(parents=True, exist_ok=True)  # the results go to a new folder: made, and said
-        echo_note(f"已新建文件夹 {parent}")
+        _make_folder(parent, param_hint, ctx)
     if need_folder and not parent.is_dir():
         raise click.BadParameter(
             f"文件夹 {parent} 不存在（folder does not exist），无法写出 {path.name}。请先创建该文件夹"
             f"（mkdir -p {parent}），或换一个已存在的文件夹。", param_hint=param_hint)
     return path
+
+
+def _make_folder(folder: Path, param_hint: str, ctx) -> None:
+    """Create ``folder`` (and its missing parents), said once; remembered for :func:`remove_new_folders`."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where a folder should be, no right to write there
+        raise click.BadParameter(f"无法新建文件夹 {folder}：{exc.strerror or exc}。请换一个文件夹。",
+                                 param_hint=param_hint) from None
+    if ctx is not None:
+        ctx.find_root().meta.setdefault("dcf_new_folders", []).extend(missing)  # deepest first
+    echo_note(f"已新建文件夹 {folder}")
+
+
+def remove_new_folders(ctx) -> None:
+    """Remove the folders this invocation created for its outputs that are still empty: a command that
+    stops on an error (a refused option after the folder was made, an unreadable input) leaves nothing
+    behind."""
+    for folder in ctx.find_root().meta.pop("dcf_new_folders", []):
+        try:
+            folder.rmdir()   # only when empty
+        except OSError:
+            pass
 
 
 def check_positive(value, option: str, unit: str, *, allow_zero: bool = False):

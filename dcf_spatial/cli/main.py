@@ -83,6 +83,16 @@ class LazyGroup(DcfGroup):
 
     def invoke(self, ctx):
         try:
+            return self._invoke(ctx)
+        except BaseException as exc:
+            if not (isinstance(exc, click.exceptions.Exit) and exc.exit_code == 0):
+                from ._options import remove_new_folders
+
+                remove_new_folders(ctx)   # a command that stopped leaves no empty output folder behind
+            raise
+
+    def _invoke(self, ctx):
+        try:
             return super().invoke(ctx)
         except DcfError as exc:
             masked = _masked(exc)

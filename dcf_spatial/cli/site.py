@@ -24,7 +24,10 @@ from .help_format import DcfGroup
 
 CATALOGUE_CLASSES = ("鼓励类", "允许类", "限制类", "淘汰类")
 #: how the text answer says where missing project figures are given: the options of this command
-FIGURES_HINT = "（可用 --area-mu、--floor-area-m2、--footprint-m2、--admin-area-m2、--green-area-m2、--investment-wan 给出）"
+FIGURE_OPTIONS = "--area-mu、--floor-area-m2、--footprint-m2、--admin-area-m2、--green-area-m2、--investment-wan"
+FIGURES_HINT = f"（可用 {FIGURE_OPTIONS} 给出）"
+#: the same in a recorded check reproduced (``dcf site history show``): the figures go to a new ``dcf site check``
+FIGURES_HINT_RECORDED = f"（登记时未给出；可用 dcf site check 的 {FIGURE_OPTIONS} 给出后重新核查）"
 
 
 @click.group(cls=DcfGroup)
@@ -108,9 +111,8 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
     for p, hint in ((report_path, "--report"), (map_path, "--map"), (output, "--output"),
                     (export_site, "--export-site")):
         if p is not None:
-            # the batch's result table may go to a new folder (made and said); a map or report path is checked as before
-            check_writable(p, overwrite, param_hint=hint, need_folder=True, inputs=(batch_file, site_value),
-                           make_folder=hint == "--output")
+            # a missing folder is made (and said) for each output alike
+            check_writable(p, overwrite, param_hint=hint, need_folder=True, inputs=(batch_file, site_value))
     if output is not None and output.suffix.lower() not in (".csv", ".xlsx", ".gpkg"):
         raise click.BadParameter(f"{output}：结果文件请用 .csv、.xlsx 或 .gpkg。", param_hint="--output")
     if export_site is not None and export_site.suffix.lower() not in (".txt", ".gpkg", ".geojson", ".json", ".shp", ".kml"):
@@ -493,7 +495,7 @@ def history_show(entry_id, as_json):
     if as_json:
         echo_json(answer.to_dict())
     else:
-        click.echo(answer.summary_text())
+        click.echo(answer.summary_text(figures_hint=FIGURES_HINT_RECORDED))
 
 
 @site.command()

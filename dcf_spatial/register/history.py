@@ -20,6 +20,14 @@ COLUMNS_ZH = {"id": "登记号", "recorded_at": "登记时间", "check_date": "�
 OUTPUT_SUFFIXES = (".xlsx", ".gpkg", ".csv")
 
 
+def project_label(value, missing: str = "（未命名）") -> str:
+    """A recorded project name as the user reads it: ``missing`` for a check recorded without one. The
+    register's text columns come back from pandas with NaN, not None, for an empty cell (and NaN is true)."""
+    if value is None or (isinstance(value, float) and value != value) or not str(value).strip():
+        return missing
+    return str(value)
+
+
 def _store(store):
     from ..store import catalog
     from ..store.locate import resolve_store
@@ -189,7 +197,7 @@ class RegisterList:
         lines = [f"核查登记（{self.store}）：{len(f)} 条" + (f"（筛选：{'，'.join(f'{k}={v}' for k, v in self.filters.items() if v)}）"
                                                      if any(self.filters.values()) else "") + "。"]
         for r in f.itertuples(index=False):
-            lines.append(f"  #{r[0]} {r[1]} {r[3] or '（未命名）'} {r[4]}：{r[6]}" + (f"（{r[7]}）" if r[7] else "")
+            lines.append(f"  #{r[0]} {r[1]} {project_label(r[3])} {project_label(r[4], '')}：{r[6]}" + (f"（{r[7]}）" if r[7] else "")
                          + f" [版本集 {r[12]}]")
         return "\n".join(lines)
 
@@ -287,15 +295,18 @@ class Reproduction:
                 "layers": json.loads(self.entry["layers"]), "files": json.loads(self.entry["files"]),
                 "result": self.reproduced}
 
-    def summary_text(self) -> str:
+    def summary_text(self, *, figures_hint: str | None = None) -> str:
+        """The reproduced answer as text; ``figures_hint`` says where missing project figures are given
+        (default: the library's argument names; the command line names its options)."""
         from ..queries.site import present
 
-        head = (f"登记 #{self.id}（{self.entry['recorded_at']} 登记，项目：{self.entry['project'] or '未命名'}）："
+        head = (f"登记 #{self.id}（{self.entry['recorded_at']} 登记，项目：{project_label(self.entry['project'], '未命名')}）："
                 + ("按所记图层与规则版本重现，结论与登记时完全一致。" if self.identical else
                    f"按所记版本重现，与登记时有 {len(self.differences)} 处不同：{'；'.join(self.differences[:10])}"))
         if self.reproduced.get("status", "ok") != "ok":
             return head + "\n" + str(self.reproduced.get("error"))
-        return head + "\n" + present.summary_text(self.reproduced)
+        hint = present.FIGURES_HINT_ZH if figures_hint is None else figures_hint
+        return head + "\n" + present.summary_text(self.reproduced, figures_hint=hint)
 
 
 def diff(a, b, path: str = "") -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from . import rerun, tables, versions
-from .history import VERDICT_ZH, _date, _store
+from .history import VERDICT_ZH, _date, _store, project_label
 
 KIND_ZH = {"verdict": "结论变化", "zone_added": "进入分区", "zone_removed": "移出分区", "zone_share": "分区占比变化",
            "township": "所在镇（街道）变化", "threshold": "指标阈值变化", "error": "无法重新核查"}
@@ -117,7 +117,7 @@ class Recheck:
         for name, (a, b) in self.file_changes.items():
             lines.append(f"  规则文件 {versions.FILE_ZH.get(name, name)}（{name}）已修改：{(a or '无')[:8]} → {(b or '已删除')[:8]}")
         for r in self.changes.head(50).itertuples(index=False):
-            lines.append(f"  #{r[0]} {r[1] or ''} {r[3]} {r[4]}：{r[5]} → {r[6]}（{r[7]}）")
+            lines.append(f"  #{r[0]} {project_label(r[1])} {r[3]} {r[4]}：{r[5]} → {r[6]}（{r[7]}）")
         if len(self.changes) > 50:
             lines.append(f"  …… 其余 {len(self.changes) - 50} 项见输出表格")
         return "\n".join(lines)
@@ -169,7 +169,7 @@ class Recheck:
                 continue
             what = "；".join(sorted(set(self.changes.loc[self.changes["登记号"] == rid, "变化"])))
             change = f"{r['原结论']} → {r['现结论']}" if r["结论是否改变"] else "结论未变（分区或指标变化）"
-            rows.append({"登记号": rid, "项目名称": r["项目名称"] or "", "变化": change, "原结论": r["原结论"],
+            rows.append({"登记号": rid, "项目名称": project_label(r["项目名称"], ""), "变化": change, "原结论": r["原结论"],
                          "现结论": r["现结论"], "变化项": what, "geometry": self.sites[rid]})
         gdf = gpd.GeoDataFrame(rows, columns=["登记号", "项目名称", "变化", "原结论", "现结论", "变化项", "geometry"],
                                geometry="geometry", crs=settings.storage_crs)

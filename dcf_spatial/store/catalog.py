@@ -258,12 +258,50 @@ def _check_bbox(bbox) -> tuple[float, float, float, float]:
     return (x0, y0, x1, y1)
 
 
+#: GEOS's reasons for an invalid geometry (``shapely.is_valid_reason``, before the ``[x y]`` of the spot), in Chinese
+INVALID_REASON_ZH = {"Self-intersection": "自相交", "Ring Self-intersection": "环自相交",
+                     "Too few points in geometry component": "点数过少", "Hole lies outside shell": "内环在外环之外",
+                     "Nested holes": "内环相互嵌套", "Nested shells": "外环相互嵌套", "Interior is disconnected": "内部不连通",
+                     "Invalid Coordinate": "坐标无效", "Ring is not closed": "环未闭合", "Duplicate Rings": "环重复"}
+
+
+def _invalid_reason_zh(reason: str) -> str:
+    """``Self-intersection[115.76 36.45]`` → ``自相交（115.7652, 36.4538 处）``; an unknown reason as GEOS says it."""
+    import re
+
+    m = re.fullmatch(r"\s*([^\[]+?)\s*\[\s*(-?[\d.eE+-]+)\s+(-?[\d.eE+-]+)\s*\]\s*", str(reason))
+    if not m:
+        return str(reason)
+    words = INVALID_REASON_ZH.get(m.group(1), m.group(1))
+    return f"{words}（{float(m.group(2)):.4f}, {float(m.group(3)):.4f} 处）"
+
+
+def _features_named(gdf, positions, *, id_field: str = "id", limit: int = 10) -> str:
+    """The features at ``positions`` as the user finds them in the file: ``第 10 条要素（BM=park.zhengjia.auto_parts，
+    汽车零部件产业园）`` — counted from 1 in the file's order, the id under the file's own field name (``id_field``)."""
+    import pandas as pd
+
+    def text(col, p):
+        if col not in gdf.columns:
+            return None
+        v = gdf[col].iloc[p]
+        return None if v is None or (not isinstance(v, str) and pd.isna(v)) or not str(v).strip() else str(v).strip()
+
+    out = []
+    for p in list(positions)[:limit]:
+        parts = [f"{id_field}={v}" for v in [text("id", p)] if v] + [v for v in [text("name_zh", p)] if v]
+        out.append(f"第 {int(p) + 1} 条要素" + (f"（{'，'.join(parts)}）" if parts else ""))
+    return "、".join(out) + (f" 等共 {len(positions)} 条" if len(positions) > limit else "")
+
+
 def validate_layer(gdf: "gpd.GeoDataFrame", layer_id: str, *, where: str = "图层",
-                   check_counts: bool = False) -> list[str]:
+                   check_counts: bool = False, id_field: str = "id") -> list[str]:
     """Check a layer against its spec; return the problems found (empty list when it is fine).
 
     Feature counts are checked only with ``check_counts`` (the shipped layers' integrity): a
-    bureau's authoritative layer may legitimately hold more or fewer features.
+    bureau's authoritative layer may legitimately hold more or fewer features. A feature in a problem is
+    named by its number in the file (from 1), its id under ``id_field`` (the file's own field name,
+    e.g. ``BM``) and its name.
     """
     import shapely
 
@@ -284,11 +322,19 @@ def validate_layer(gdf: "gpd.GeoDataFrame", layer_id: str, *, where: str = "图�
         if check_counts and (len(gdf) < lo or (hi is not None and len(gdf) > hi)):
             problems.append(f"{where}：{len(gdf)} 个要素，应为 {lo}–{hi if hi is not None else '…'} 个")
     if len(gdf):
-        invalid = ~shapely.is_valid(gdf.geometry.values)
+        geoms = gdf.geometry.values
+        missing_geom = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+        invalid = ~shapely.is_valid(geoms) & ~missing_geom   # a missing geometry is said as such, not as invalid
         if invalid.any():
-            problems.append(f"{where}：{int(invalid.sum())} 个无效几何（行索引 {list(gdf.index[invalid][:10])}）")
-        if gdf.geometry.isna().any():
-            problems.append(f"{where}：{int(gdf.geometry.isna().sum())} 行没有几何")
+            pos = invalid.nonzero()[0]
+            reasons = shapely.is_valid_reason(geoms[pos[:10]])
+            named = [f"{_features_named(gdf, [p], id_field=id_field)}：{_invalid_reason_zh(r)}" for p, r in zip(pos, reasons)]
+            problems.append(f"{where}：{len(pos)} 个无效几何：{'；'.join(named)}" + (f" 等共 {len(pos)} 条" if len(pos) > 10 else "")
+                            + "；请在 GIS 软件中修复这些要素（如 QGIS“修复几何图形”、ArcGIS“修复几何”）后再导入")
+        if missing_geom.any():
+            pos = missing_geom.nonzero()[0]
+            problems.append(f"{where}：{len(pos)} 条要素没有几何（空）：{_features_named(gdf, pos, id_field=id_field)}；"
+                            "请补上其范围，或从文件中删去该要素（图层中将不再有它）")
     if "provenance" in gdf.columns:
         bad = ~gdf["provenance"].isin(PROVENANCE_VALUES)
         if bad.any():
@@ -296,10 +342,7 @@ def validate_layer(gdf: "gpd.GeoDataFrame", layer_id: str, *, where: str = "图�
     if "id" in gdf.columns:
         blank = gdf["id"].isna().to_numpy() | (gdf["id"].astype("string").str.strip() == "").fillna(True).to_numpy()
         if blank.any():
-            rows = [f"第 {int(i) + 1} 条要素" + (f"（{gdf['name_zh'].iloc[i]}）" if "name_zh" in gdf.columns
-                                                and isinstance(gdf["name_zh"].iloc[i], str) else "")
-                    for i in blank.nonzero()[0][:10]]
-            problems.append(f"{where}：{int(blank.sum())} 条要素的编号 id 为空：{'、'.join(rows)}；"
+            problems.append(f"{where}：{int(blank.sum())} 条要素的编号 id 为空：{_features_named(gdf, blank.nonzero()[0])}；"
                             "请在文件中为每条要素填写编号（或用字段映射指明编号所在的字段）")
     if "id" in gdf.columns and gdf["id"].dropna().duplicated().any():
         ids = gdf["id"].dropna()
@@ -349,7 +392,7 @@ def write_layer(
     previous = st.catalog_entry(layer_id) if st.exists() else None
     archive = None
     if previous is not None:
-        version, history = int(previous["version"]) + 1, int(previous["history"] or 0)
+        version, history = next_version(previous), int(previous["history"] or 0)
         if keep_history:
             history += 1
             archive = history
@@ -426,6 +469,7 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
     else:
         picked = None
     gdf = _lists_as_json(dcf_io.read_vector(file, crs=crs, field_map=field_map, layer=layer, encoding=encoding))
+    id_field = str((gdf.attrs.get("field_sources") or {}).get("id") or "id")   # the file's own name for it (BM)
     if picked:
         gdf.attrs["read_notes"] = [f"三调数据库：图层 {layer_id} 读取其标准图层 {picked}",
                                    *gdf.attrs.get("read_notes", [])]
@@ -473,7 +517,7 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
         notes.extend(_check_plan_units(gdf, shown, st, store))
     gdf, fill_notes = _fill_plan_attributes(gdf, layer_id, current, had_plan_ref=had_plan_ref)
     notes.extend(fill_notes)
-    problems = validate_layer(gdf, layer_id, where=str(file))
+    problems = validate_layer(gdf, layer_id, where=str(file), id_field=id_field)
     missing = [c for c in (spec.required if spec else ()) if c not in gdf.columns]
     if missing:
         problems.append(f"请在文件中加上缺少的字段，或用字段映射 {missing[0]}=<文件中的字段名> 指明"
@@ -740,6 +784,53 @@ def _kind_from_names(gdf, spec):
     return gdf.assign(kind=kind.astype(object)), "类型（kind：街道/镇）按名称末尾识别"
 
 
+#: the key of a catalog row's ``extra`` that keeps the highest version number the layer has had, once a reset
+#: went back below it (see :func:`next_version`)
+HIGHEST_VERSION = "highest_version"
+
+
+def _extra_of(row: dict) -> dict:
+    extra = row.get("extra")
+    if isinstance(extra, dict):
+        return dict(extra)
+    try:
+        out = json.loads(extra) if extra else {}
+    except (TypeError, ValueError):
+        return {}
+    return out if isinstance(out, dict) else {}
+
+
+def _with_extra(extra, **values) -> str:
+    """A row's ``extra`` (JSON text or a dict) with ``values`` set (``None``: removed), as JSON text."""
+    out = _extra_of({"extra": extra})
+    for k, v in values.items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = v
+    return json.dumps(out, ensure_ascii=False)
+
+
+def next_version(previous: dict) -> int:
+    """The number the next version of a layer gets, from its catalog row: one above every number it has had.
+
+    A reset goes back to an earlier version and shows its number (第 1 版); the versions after it are
+    discarded, but their numbers are not given again — a page, a reason or a recorded check that said
+    第 2 版 meant that content (QA round 11, finding 13.5). A store written before this mark counts on
+    from the current number, as it did.
+
+    Examples
+    --------
+    >>> next_version({"version": 1, "extra": '{"highest_version": 2}'}), next_version({"version": 3, "extra": ""})
+    (3, 4)
+    """
+    try:
+        mark = int(_extra_of(previous).get(HIGHEST_VERSION) or 0)
+    except (TypeError, ValueError):
+        mark = 0
+    return max(int(previous["version"]), mark) + 1
+
+
 def reset_layer(layer_id: str, store=None) -> dict:
     """Restore the version of ``layer_id`` that the last import replaced."""
     st = _require_store(store)
@@ -753,6 +844,8 @@ def reset_layer(layer_id: str, store=None) -> dict:
         raise InputError(f"图层 {layer_id!r} 在 {st.label} 中没有更早的版本，无可恢复（只有 dcf layers import 替换过的图层才能 reset）。")
     meta = st.history_entries(layer_id)[n]
     meta["history"] = n - 1
+    # back to an earlier version and its number; the numbers of the versions after it are not given again
+    meta["extra"] = _with_extra(meta.get("extra"), **{HIGHEST_VERSION: next_version(entry) - 1})
     meta["updated_at"] = _dt.datetime.now().isoformat(timespec="seconds")
     count = st.restore_layer(layer_id, n, meta, expected_version=int(entry["version"]))
     logger.info("Restored layer %s in %s to its version before the last import (%d features)",
@@ -797,7 +890,8 @@ def copy_store(source, target, *, overwrite: bool = False, layers: list[str] | N
         else:
             # The target's own versions win the history slots; the source's history is not merged.
             archive = int(previous["history"] or 0) + 1
-            row = dict(meta, history=archive, version=int(previous["version"]) + 1)
+            row = dict(meta, history=archive, version=next_version(previous),
+                       extra=_with_extra(meta.get("extra"), **{HIGHEST_VERSION: None}))  # the source's mark is not ours
         row["version"] = int(row["version"])
         row["history"] = int(row["history"] or 0)
         dst.commit_layer(gdf, lid, row, archive=archive, archive_meta=previous,

@@ -278,14 +278,14 @@ def policy_or_422(policy: dict | None) -> dict | None:
     from ...errors import InputError
 
     try:
-        chosen = plan.office_policies(policy)
+        chosen = plan.chosen_policies(policy)   # the name and the setting each by code or in Chinese
     except InputError as exc:
         if getattr(exc, "argument", None) != "policy":  # the rule file itself is wrong: the server's fault
             raise
         raise DeskError(422, f"请求有误：policy：{exc}口径及其取值定义在规则文件 {plan.RULES_FILE}（office_policies）："
                              f"{_policies_zh()}；GET /api/policies 列出。") from None
-    # as setting codes: a label the page shows (引导入园：有条件符合) is recorded as the code it stands for
-    return {name: chosen[name] for name in policy}
+    # as codes: a label the page shows (引导入园：有条件符合) is recorded as the code it stands for
+    return chosen
 
 
 def _policy_form(values: list[str] | None) -> dict | None:

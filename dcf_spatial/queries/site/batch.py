@@ -698,6 +698,7 @@ def policy_notes_zh(policy: dict | None = None) -> list[str]:
     """
     from ... import plan
 
+    policy = plan.chosen_policies(policy)   # a name or setting given in Chinese, as codes
     used = plan.office_policies(policy)
     defaults = plan.office_policies()
     defined = plan.rules().get("office_policies") or {}

@@ -79,8 +79,8 @@ def with_policy(flags: list, policy: dict | None) -> list:
         return flags
     from ... import plan
 
-    plan.office_policies(policy)  # refuse an unknown policy or setting, naming it
-    return [{**(f or {}), "policy": dict(policy)} for f in flags]
+    chosen = plan.chosen_policies(policy)  # refuse an unknown policy or setting, naming it; kept as codes
+    return [{**(f or {}), "policy": dict(chosen)} for f in flags]
 
 
 def site_geometry(site):
