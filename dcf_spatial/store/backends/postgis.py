@@ -345,6 +345,8 @@ class PostgisStore:
         """The catalog table made to notify its changes (:mod:`.catalog_watch`), unless it does."""
         from sqlalchemy import text
 
+        # two writers finding it missing at once (two imports into an older store, a desk starting): one adds it
+        con.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"{self.schema}.{catalog_watch.TRIGGER}"})
         if con.execute(text(catalog_watch.trigger_state_sql(":t")), {"t": self._t(CATALOG_TABLE)}).first() is not None:
             return   # there (also when an administrator disabled it: never replaced, see trigger_sql)
         for sql in catalog_watch.trigger_sql(_q(self.schema), _q(CATALOG_TABLE)):
