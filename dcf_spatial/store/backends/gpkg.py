@@ -532,7 +532,9 @@ def copy_without(src, dst, prefix: str = "dcf_register") -> None:
     def q(name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
 
-    with contextlib.closing(sqlite3.connect(dst, isolation_level=None, timeout=30)) as d:
+    # uri=True: the ATTACH below names ``src`` as a read-only URI, which SQLite reads as a URI only on a
+    # connection opened with URI names on (Debian's build has them on by default; python.org's do not)
+    with contextlib.closing(sqlite3.connect(str(Path(dst).resolve()), isolation_level=None, timeout=30, uri=True)) as d:
         d.execute("ATTACH DATABASE ? AS src", (Path(src).resolve().as_uri() + "?mode=ro",))
         for pragma in ("application_id", "user_version"):
             d.execute(f"PRAGMA main.{pragma}={int(d.execute(f'PRAGMA src.{pragma}').fetchone()[0])}")
