@@ -249,6 +249,10 @@ def test_a_database_catalog_is_read_once_per_check_and_anew_for_the_register_wri
     from dcf_spatial.store import catalog
     from dcf_spatial.store.backends import postgis
 
+    from dcf_spatial.store.backends import catalog_watch
+
+    # the reads of a process that does not keep the catalog between changes (a desk does: test_catalog_watch)
+    monkeypatch.setitem(catalog_watch._ENABLED, "on", False)
     st = catalog.open_store(str(store))
     reads = []
     real = postgis.PostgisStore._read_rows

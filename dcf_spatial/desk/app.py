@@ -251,8 +251,8 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
         ``dcf serve`` turns it on in place of uvicorn's access log.
     watch_catalog
         Keep a PostGIS store's layer catalog between its changes, told by the database (one query less
-        per check: :mod:`dcf_spatial.store.backends.catalog_watch`); ``dcf serve`` turns it on for
-        the whole process.
+        per check: :mod:`dcf_spatial.store.backends.catalog_watch`), from the app's start to its shutdown;
+        ``dcf serve`` turns it on.
 
     Returns
     -------
@@ -291,7 +291,10 @@ def create_app(store=None, *, token: str | None = None, upload_limit_mb: float =
     if watch_catalog:
         from ..store.backends import catalog_watch
 
-        catalog_watch.enable()
+        # while the app serves, not from its making: a program (or a test) that builds an app without
+        # running it leaves its process's catalog reads as they were
+        app.router.on_startup.append(catalog_watch.enable)
+        app.router.on_shutdown.append(lambda: catalog_watch.enable(False))
     app.state.store = store
     app.state.token = token
     app.state.upload_limit = int(upload_limit_mb * (1 << 20))
