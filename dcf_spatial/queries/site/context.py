@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 
 from ... import plan, settings
-from ...store.nesting import CHILD_LAYERS
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +128,7 @@ def _read_parts(path, catalog, to_working) -> dict:
     """What a context is built from, read from the store: per layer its attributes and its geometry in
     the working CRS (the slow part: reading the GeoPackage with geopandas and projecting it)."""
     from ...store.backends import mask_url
+    from ...store.nesting import CHILD_LAYERS
 
     parts: dict = {"layers": {}, "missing": [], "landuse": None, "corridors": {}}
     for lid in FRAME_LAYERS + ZONE_LAYERS:
@@ -208,7 +208,7 @@ def _inside_parent(lid: str, part: dict, layers: dict):
     """
     import shapely
 
-    from ...store.nesting import outside_parts
+    from ...store.nesting import CHILD_LAYERS, outside_parts
 
     geoms = part["geoms"]
     parent = layers.get(CHILD_LAYERS.get(lid, ("", ""))[1])
