@@ -92,6 +92,7 @@ class _Watch:
     """The listening thread of one store in this process, and the rows it vouches for."""
 
     def __init__(self, store):
+        self.schema = store.schema
         self.table = store._t(CATALOG_TABLE)
         self.engine = store.read_engine
         self.label = store.label
@@ -220,7 +221,7 @@ def watch_of(store) -> _Watch | None:
     """The watch of ``store`` in this process (started on first use) when watching is enabled."""
     if not _ENABLED["on"]:
         return None
-    key = _key(store)
+    key = (os.getpid(), store._url.render_as_string(hide_password=False), store.schema)
     watch = _WATCHES.get(key)
     if watch is None:
         with _LOCK:
@@ -232,13 +233,7 @@ def watch_of(store) -> _Watch | None:
 
 def forget(store) -> None:
     """This process wrote ``store``'s catalog: its kept rows are not used again."""
-    if not _WATCHES:   # a process that keeps no catalog (every command but the desk): nothing to render
-        return
-    watch = _WATCHES.get(_key(store))
+    key = (os.getpid(), store._url.render_as_string(hide_password=False), store.schema)
+    watch = _WATCHES.get(key)
     if watch is not None:
         watch.forget()
-
-
-def _key(store) -> tuple:
-    """A watch's key: the process (a forked child starts its own), the store's URL and schema."""
-    return (os.getpid(), store._url.render_as_string(hide_password=False), store.schema)
