@@ -218,6 +218,36 @@ def test_rows_are_dropped_before_a_notification_is_taken_off_the_socket(store, w
     assert seen[0] is None
 
 
+def test_a_change_told_while_the_trigger_is_checked_is_not_missed(store, watching, monkeypatch):
+    """Every RECHECK_S the listening connection asks whether the trigger still fires. A notification
+    that arrives meanwhile is read off the socket together with the query's answer, so the watch's wait
+    for the socket never sees it: the rows kept before must not be trusted after that check (a CI run
+    read the old source after another session's commit)."""
+    monkeypatch.setattr(catalog_watch, "RECHECK_S", 0.3)
+    st = open_store(store)
+    watch = _live(st)
+    real = catalog_watch._Watch._trigger_on
+    done = []
+
+    def checking(self, pg):
+        if self is watch and not done:
+            # another session commits while this check is about to run; its notice is waiting on the
+            # listening socket when the query's answer is read
+            _other_session_sets_source(st, "industrial_clusters", "核对触发器期间的改动")
+            time.sleep(0.3)
+            done.append(real(self, pg))
+            return done[-1]
+        return real(self, pg)
+
+    st.catalog_dicts()
+    monkeypatch.setattr(catalog_watch._Watch, "_trigger_on", checking)
+    assert _until(lambda: done and watch.conn is not None)
+    assert st.catalog_dicts()["industrial_clusters"]["source"] == "核对触发器期间的改动"
+    # and the watch goes on keeping the rows read after the check
+    st.catalog_dicts()
+    assert watch.current() is not None
+
+
 def test_any_notification_of_the_channel_drops_the_rows(store, watching):
     """A schema name longer than 63 bytes reaches listeners cut short: the payload is not compared."""
     st = open_store(store)

@@ -13,7 +13,9 @@ Kept only while it can be trusted; otherwise the catalog is read per call as bef
 
 * the listening connection is up, and was up before the rows were read (a notification sent while
   nobody listened is lost), and the trigger fires for ordinary writers (checked when it starts and
-  every :data:`RECHECK_S`; one an administrator disabled or set to replica mode is left so);
+  every :data:`RECHECK_S`; one an administrator disabled or set to replica mode is left so; rows read
+  before such a check are dropped after it: a notification arriving during its query is read with the
+  answer, unseen by the wait below);
 * no notification is waiting unread on the listening socket (checked without blocking, a ``select``
   of a few microseconds), and the listening thread marks the rows stale before it reads one off the
   socket: a change committed just before a check is not missed while that thread waits for the
@@ -92,7 +94,6 @@ class _Watch:
     """The listening thread of one store in this process, and the rows it vouches for."""
 
     def __init__(self, store):
-        self.schema = store.schema
         self.table = store._t(CATALOG_TABLE)
         self.engine = store.read_engine
         self.label = store.label
@@ -195,9 +196,26 @@ class _Watch:
                 for _ in pg.notifies(timeout=0):   # read (any schema's: see trigger_sql), nothing else to do
                     pass
             if time.monotonic() >= recheck:
-                if not self._trigger_on(pg):   # the table made again without it, or it was disabled
-                    raise _NotWatched("catalog trigger gone")
+                self._recheck(pg)
                 recheck = time.monotonic() + RECHECK_S
+
+    def _recheck(self, pg) -> None:
+        """Whether the trigger still fires (the table made again without it, or disabled), asked on the
+        listening connection. Its answer is read off the same socket as the notifications: one arriving
+        while the query runs is taken in by psycopg with the answer and never seen by the ``select`` of
+        :meth:`_listen` (a check read rows older than another session's commit, up to :data:`MAX_AGE_S`).
+        So nothing is vouched for while it runs, and rows read before it are dropped after it."""
+        self.conn = None
+        try:
+            on = self._trigger_on(pg)
+        except BaseException:
+            pg.close()
+            raise
+        self.forget()
+        if not on:
+            pg.close()
+            raise _NotWatched("catalog trigger gone")
+        self.conn = pg
 
     def _trigger_on(self, pg) -> bool:
         """Whether the catalog's trigger fires for every writer; a missing one is added (once a process)."""
@@ -221,7 +239,7 @@ def watch_of(store) -> _Watch | None:
     """The watch of ``store`` in this process (started on first use) when watching is enabled."""
     if not _ENABLED["on"]:
         return None
-    key = (os.getpid(), store._url.render_as_string(hide_password=False), store.schema)
+    key = _key(store)
     watch = _WATCHES.get(key)
     if watch is None:
         with _LOCK:
@@ -233,7 +251,13 @@ def watch_of(store) -> _Watch | None:
 
 def forget(store) -> None:
     """This process wrote ``store``'s catalog: its kept rows are not used again."""
-    key = (os.getpid(), store._url.render_as_string(hide_password=False), store.schema)
-    watch = _WATCHES.get(key)
+    if not _WATCHES:   # a process that keeps no catalog (every command but the desk): nothing to render
+        return
+    watch = _WATCHES.get(_key(store))
     if watch is not None:
         watch.forget()
+
+
+def _key(store) -> tuple:
+    """A watch's key: the process (a forked child starts its own), the store's URL and schema."""
+    return (os.getpid(), store._url.render_as_string(hide_password=False), store.schema)
