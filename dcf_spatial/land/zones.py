@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..store import catalog
+from ..store.nesting import CHILD_LAYERS
 from ..crs import check_same_crs, to_working
 from ..errors import DcfError
 
@@ -277,7 +278,9 @@ def _zone_layer(kind: str, store=None):
         except DcfError as exc:
             notes.append(f"图层库中没有图层 {layer_id}（{exc.__class__.__name__}），{KIND_ZH[kind]}归属未计算该图层")
             continue
-        frames.append(gdf[["id", "name_zh", "geometry"]])
+        # a child layer's key to its parent (a park's cluster, store/nesting.py) kept for zone_layers' cut
+        key = CHILD_LAYERS.get(layer_id, ("",))[0]
+        frames.append(gdf[["id", "name_zh", "geometry", *([key] if key in gdf.columns else [])]])
         used.append({"layer_id": layer_id, "title_zh": gdf.attrs.get("title_zh", layer_id),
                      "provenance": gdf.attrs.get("provenance", ""), "source": gdf.attrs.get("source", ""),
                      "version": gdf.attrs.get("version"),
@@ -310,7 +313,49 @@ def zone_layers(kinds=("township", "cluster", "park"), store=None) -> tuple[dict
         used += u
         notes += nts
         layers[kind] = (zones, to_working(zones) if zones is not None else None)
+    for kind in kinds:
+        note = _cut_to_parents(kind, layers, store)
+        if note:
+            notes.append(note)
     return layers, used, notes
+
+
+def _cut_to_parents(kind: str, layers: dict, store) -> str:
+    """A kind of child layers (the functional parks) cut, in ``layers[kind]``'s working geometry, to their parent
+    (the cluster their ``cluster_id`` names), as the site check cuts them (:func:`dcf_spatial.store.nesting.
+    clip_to_parents`): 第八章第一节 draws the parks inside their cluster, and where a bureau's new cluster boundary
+    leaves part of a park outside, a parcel there is in no park (and outside the cluster). Returns the note naming
+    the parks cut (``""`` when none is, as with the shipped layers, whose geometry is then used as read)."""
+    from ..store.nesting import audit_note_zh, clip_to_parents, outside_rows
+
+    zones, work = layers[kind]
+    lids = [lid for lid in ZONE_LAYERS[kind] if lid in CHILD_LAYERS]
+    if zones is None or not lids:
+        return ""
+    key, parent = CHILD_LAYERS[lids[0]]
+    if key not in zones.columns:
+        return ""
+    keys = zones.pop(key).tolist()
+    work = work.drop(columns=[key]) if key in work.columns else work
+    # the parent layer as the cluster kind read it, else from the store (a join of the parks alone)
+    read = layers.get("cluster", (None, None))[1] if ZONE_LAYERS.get("cluster") == (parent,) else None
+    if read is None:
+        try:
+            read = to_working(catalog.read_layer(parent, store=store))
+        except DcfError:
+            layers[kind] = (zones, work)
+            return ""  # no cluster layer: the parks as drawn (the missing layer is noted by the cluster kind)
+    geoms, found = clip_to_parents(np.asarray(work.geometry.values, dtype=object), keys,
+                                   np.asarray(read.geometry.values, dtype=object), read["id"].astype(str).tolist())
+    layers[kind] = (zones, work)
+    if not found:
+        return ""
+    cut = work.copy()
+    cut[cut.geometry.name] = geoms
+    # which zones were cut (the PostGIS join, zones_pg.py, takes their cut geometry from here)
+    cut.attrs["cut_to_parent"] = sorted(str(cut["id"].iloc[i]) for i in found)
+    layers[kind] = (zones, cut)
+    return audit_note_zh(outside_rows(lids[0], work, keys, read, found))
 
 
 def join_zones(parcels, *, store=None, kinds=("township", "cluster", "park"), working=None,
@@ -332,7 +377,9 @@ def join_zones(parcels, *, store=None, kinds=("township", "cluster", "park"), wo
     ``category``: a few values repeated on every row; ``.astype(object)`` before filling missing
     values with a new text); ``attrs["layers_used"]`` lists the layers
     with their provenance (for the notes of every report) and ``attrs["notes"]`` what could not
-    be done (a missing layer is a note, not an error: the audit itself does not need zones).
+    be done (a missing layer is a note, not an error: the audit itself does not need zones) and what the
+    layers call for (parks cut to their cluster, :func:`zone_layers`), ``attrs["layer_notes"]`` the latter
+    two only (the same for any parcels).
     """
     if working is not None and len(working) == len(parcels):
         import geopandas as gpd
@@ -379,6 +426,8 @@ def join_zones(parcels, *, store=None, kinds=("township", "cluster", "park"), wo
         n_cross = int((res["method"] == "largest_share").sum())
         logger.info("Assigned %d parcels to %s zones (%d crossing a boundary, by largest share; %d outside)",
                     len(parcels), kind, n_cross, int((res["method"] == "outside").sum()))
+    # what the layers themselves call for (the same for every partition of an input: the dask engine says it once)
+    out.attrs["layer_notes"] = list(notes)
     _apply_name_placement(parcels, out, kinds, notes)
     out.attrs["layers_used"] = used
     out.attrs["notes"] = notes

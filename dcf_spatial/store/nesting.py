@@ -6,7 +6,8 @@ cluster (``industrial_clusters``); the plan's named enterprises (``anchor_enterp
 way. The two layers are separate files: a bureau replacing one of them (its authoritative 集聚区 boundary) without
 the other leaves parks partly outside their cluster. :func:`children_outside` finds them, for the import preview
 (``dcf layers import … --dry-run``, the desk's 图层 page) and ``dcf layers doctor``; :func:`outside_parts` gives
-the site check the parts of a park outside its cluster (a park is in force only inside its cluster).
+the parts of a park outside its cluster and :func:`clip_to_parents` the parks cut to their cluster (a park is in force
+only inside its cluster): the site check and the land audits' zone join (:mod:`dcf_spatial.land.zones`) both use it.
 """
 
 from __future__ import annotations
@@ -63,6 +64,32 @@ def outside_parts(child_geoms, child_keys, parent_geoms, parent_ids) -> dict:
     return out
 
 
+def clip_to_parents(child_geoms, child_keys, parent_geoms, parent_ids):
+    """``(geoms, outside)``: the children's geometry (working CRS) with each child outside its parent cut to the
+    part inside it, and ``{child index: (part outside, parent index)}`` for those (:func:`outside_parts`; a child
+    whose key names no parent is kept whole and left out). ``geoms`` is ``child_geoms`` itself when no child was
+    cut, so a caller whose children all lie inside their parent works on the same objects as before.
+
+    Examples
+    --------
+    >>> import numpy as np, shapely
+    >>> geoms, outside = clip_to_parents(np.array([shapely.box(0, 0, 10, 10)]), ["a"],
+    ...                                  [shapely.box(0, 0, 5, 10)], ["a"])
+    >>> geoms[0].area, list(outside)
+    (50.0, [0])
+    """
+    import shapely
+
+    found = outside_parts(child_geoms, child_keys, parent_geoms, parent_ids)
+    outside = {i: (rest, j) for i, (rest, j) in found.items() if j is not None}
+    if not outside:
+        return child_geoms, outside
+    geoms = child_geoms.copy()
+    for i, (_rest, j) in outside.items():
+        geoms[i] = shapely.intersection(geoms[i], parent_geoms[j])
+    return geoms, outside
+
+
 def children_outside(frames: dict, *, min_outside_mu: float = MIN_OUTSIDE_MU) -> list[dict]:
     """The children of :data:`CHILD_LAYERS` lying outside their parent, from layer frames (any CRS).
 
@@ -87,31 +114,58 @@ def children_outside(frames: dict, *, min_outside_mu: float = MIN_OUTSIDE_MU) ->
     []
     """
     from ..crs import to_working
-    from .catalog import LAYER_SPECS
 
     rows = []
     for child, (key, parent) in CHILD_LAYERS.items():
         if child not in frames or parent not in frames or key not in frames[child].columns:
             continue
         cw, pw = to_working(frames[child]), to_working(frames[parent])
-        parent_ids = pw["id"].astype(str).tolist()
-        parent_names = pw["name_zh"].astype(str).tolist()
         keys = cw[key].tolist()
-        for i, (rest, j) in outside_parts(cw.geometry.values, keys, pw.geometry.values, parent_ids).items():
-            geom = cw.geometry.values[i]
-            polygon = geom.area > 0
-            mu = rest.area / settings.MU_M2 if polygon else None
-            if polygon and j is not None and mu < min_outside_mu:
-                continue
-            row = {"layer": child, "layer_zh": LAYER_SPECS[child].title_zh, "id": str(cw["id"].iloc[i]),
-                   "name_zh": str(cw["name_zh"].iloc[i]), "parent_layer": parent,
-                   "parent_zh": LAYER_SPECS[parent].title_zh, "parent_id": _key(keys[i]),
-                   "parent_name_zh": parent_names[j] if j is not None else "",
-                   "outside_mu": round(mu, 1) if polygon else None,
-                   "share_outside": round(rest.area / geom.area, 4) if polygon else None}
-            row["text_zh"] = outside_text_zh(row)
-            rows.append(row)
+        found = outside_parts(cw.geometry.values, keys, pw.geometry.values, pw["id"].astype(str).tolist())
+        rows += outside_rows(child, cw, keys, pw, found, min_outside_mu=min_outside_mu)
     return rows
+
+
+def outside_rows(child: str, child_frame, child_keys, parent_frame, found: dict, *,
+                 min_outside_mu: float = MIN_OUTSIDE_MU) -> list[dict]:
+    """The rows of :func:`children_outside` for the children ``found`` outside their parent (:func:`outside_parts`
+    or :func:`clip_to_parents` of the frames' geometry, in the working CRS); polygons outside by less than
+    ``min_outside_mu`` 亩 left out."""
+    from .catalog import LAYER_SPECS
+
+    parent = CHILD_LAYERS[child][1]
+    parent_names = parent_frame["name_zh"].astype(str).tolist()
+    rows = []
+    for i, (rest, j) in found.items():
+        geom = child_frame.geometry.values[i]
+        polygon = geom.area > 0
+        mu = rest.area / settings.MU_M2 if polygon else None
+        if polygon and j is not None and mu < min_outside_mu:
+            continue
+        row = {"layer": child, "layer_zh": LAYER_SPECS[child].title_zh, "id": str(child_frame["id"].iloc[i]),
+               "name_zh": str(child_frame["name_zh"].iloc[i]), "parent_layer": parent,
+               "parent_zh": LAYER_SPECS[parent].title_zh, "parent_id": _key(child_keys[i]),
+               "parent_name_zh": parent_names[j] if j is not None else "",
+               "outside_mu": round(mu, 1) if polygon else None,
+               "share_outside": round(rest.area / geom.area, 4) if polygon else None}
+        row["text_zh"] = outside_text_zh(row)
+        rows.append(row)
+    return rows
+
+
+def audit_note_zh(rows: list[dict]) -> str:
+    """The land audits' note (their workbook's 说明, the report's notes) for the parks of ``rows``
+    (:func:`outside_rows`) cut to their cluster in the zone join: which parks, how many 亩, what it did to the
+    parcels there, and the way out (:func:`fix_zh`). ``""`` when no park is listed."""
+    parks = [r for r in rows if r["layer"] == "cluster_parks"]
+    if not parks:
+        return ""
+    mu = sum(r["outside_mu"] or 0.0 for r in parks)
+    return (f"功能园区超出所属集聚区：图层库中 {len(parks)} 个功能园区共 {mu:,.1f} 亩位于所属集聚区以外——"
+            + "；".join(r["text_zh"] for r in parks)
+            + "。第八章第一节将功能园区规划为所属集聚区的“产业园区分区”，区域归属只在所属集聚区范围内认定功能园区："
+              "位于上述部分的宗地未计入该功能园区，也不在该集聚区内（按集聚区外汇总），与选址核查一致。出路："
+            + fix_zh(parks) + "。")
 
 
 def outside_text_zh(row: dict) -> str:
@@ -134,7 +188,8 @@ def summary_zh(rows: list[dict]) -> str:
 
 def fix_zh(rows: list[dict]) -> str:
     """The way out for the children of ``rows``: import the child layer matching the parent, or check the
-    parent's boundary; the site check meanwhile counts a park only inside its cluster."""
+    parent's boundary; the site check and the land audits' zone join meanwhile count a park only inside its
+    cluster."""
     from .catalog import LAYER_SPECS
 
     children = "、".join(f"{LAYER_SPECS[lid].title_zh}（dcf layers import {lid} 文件）"
@@ -144,7 +199,8 @@ def fix_zh(rows: list[dict]) -> str:
     text = (f"上下级图层应一并更新{'（第八章第一节：功能园区是所属集聚区的“产业园区分区”）' if parks else ''}："
             f"同时导入与{parents}新边界一致的{children}，或核对{parents}的边界与编号")
     if parks:
-        text += "；在此之前，选址核查只在所属集聚区范围内认定功能园区，园区位于集聚区外的部分按集聚区外核查并提示待核实"
+        text += ("；在此之前，选址核查与土地审计（闲置土地、亩产效益）只在所属集聚区范围内认定功能园区，"
+                 "园区位于集聚区外的部分按集聚区外核查（选址提示待核实）、其中的宗地不计入园区")
     return text
 
 

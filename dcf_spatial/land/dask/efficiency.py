@@ -32,7 +32,7 @@ import pandas as pd
 from ..result import AuditResult
 from .cluster import TaskClock, connect, dashboard_link, progress_bar, store_text
 from ..files import EFFICIENCY_ENTERPRISES, EFFICIENCY_PARCELS, EFFICIENCY_SUMMARY, read_folder
-from .engine import SLIM_COLUMNS, audit_parcels_on, fresh_folder, layers_used_of  # noqa: F401
+from .engine import SLIM_COLUMNS, audit_parcels_on, fresh_folder, layer_notes_of, layers_used_of  # noqa: F401
 from .partitions import read_table_partition, plan_partitions
 
 if TYPE_CHECKING:
@@ -244,6 +244,7 @@ def efficiency_dask(enterprises, out_dir, *, parcels=None, as_of=None, scheduler
                   f"（{'指定' if as_of is not None else '未指定基准日，取今天'}）；重复宗地代码 {len(dup_ids):,} 个，均保留。",
                   synthetic_count_note(n_par_synthetic),
                   *outputs.layers_note(layers_used),
+                  *layer_notes_of(results),
                   "低效用地 = D类企业（最近年度）的宗地 + 闲置土地（闲置、满两年可收回、开发不足中止满一年），每宗只计一次，按区域汇总面积（亩）。"]
     else:
         notes.append("未提供宗地表：用地面积取企业填报值，所在镇街取企业表所填，集聚区汇总与低效用地无法计算。")

@@ -207,6 +207,7 @@ def _audit_frame(gdf, rows: np.ndarray, *, as_of, rules, store, code_system):
     for c in zones.columns:
         result[c] = zones[c].to_numpy() if not isinstance(zones[c].dtype, (pd.StringDtype, pd.CategoricalDtype)) else zones[c].array
     result.attrs["layers_used"] = zones.attrs.get("layers_used", [])
+    result.attrs["layer_notes"] = zones.attrs.get("layer_notes", [])
     result.attrs["read_notes"] = reading
     return result
 
@@ -263,6 +264,7 @@ def _partition_summary(result, out: str, workbook: bool = True, slim: bool = Fal
             "areas": _once(result).groupby("status")["area_mu"].sum().to_dict(),
             "fee_wan": float(_once(result)["fee_wan"].sum()),
             "synthetic": int(synthetic_flags(result).sum()), "layers_used": result.attrs.get("layers_used", []),
+            "layer_notes": result.attrs.get("layer_notes", []),
             "read_notes": tuple(result.attrs.get("read_notes") or ([], [])),
             "tables": {}, "list_rows": None, "need": 0, "n_rejected": 0,
             # what the console says besides the status table, as the single engine says it (add up over partitions)
@@ -690,6 +692,12 @@ def layers_used_of(results) -> list[dict]:
     return next((r["layers_used"] for r in results if r.get("layers_used")), [])
 
 
+def layer_notes_of(results) -> list[str]:
+    """What the zone layers call for (a missing layer, parks cut to their cluster: ``join_zones``'
+    ``attrs["layer_notes"]``), the same for every partition: the first partition's that says."""
+    return list(next((r["layer_notes"] for r in results if r.get("layer_notes")), []))
+
+
 def merge_tables(results, key: str) -> pd.DataFrame | None:
     """One summary table of all partitions: the partitions' ``tables[key]`` added up (counts,
     areas and fees are sums, so the whole's table is the sum of the parts'); None if none has it."""
@@ -835,6 +843,7 @@ def _idle_result(parcels, folder, parts, sizes, dup_ids, results, merged, clock,
         synthetic_count_note(n_synthetic),
         outputs.zone_method_note(),
         *outputs.layers_note(layers_used),
+        *layer_notes_of(results),
         f"完整结果：{where}。工作簿各汇总表由全部分区的汇总相加得出，合计等于 GeoParquet 的合计；"
         f"清单上限 {max_rows:,} 行（Excel 单表上限 1,048,576 行），超出时清单只列需处置或需核实的宗地。",
     ]

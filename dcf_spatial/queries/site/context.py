@@ -206,21 +206,14 @@ def _inside_parent(lid: str, part: dict, layers: dict):
     (rules/location.py says where a site lies in a park's part outside it). A park whose key names no cluster is
     kept whole (the import preview and ``dcf layers doctor`` name it).
     """
-    import shapely
-
-    from ...store.nesting import CHILD_LAYERS, outside_parts
+    from ...store.nesting import CHILD_LAYERS, clip_to_parents
 
     geoms = part["geoms"]
     parent = layers.get(CHILD_LAYERS.get(lid, ("", ""))[1])
     if parent is None or "parent_keys" not in part:
         return geoms, {}
-    found = outside_parts(geoms, part["parent_keys"], parent["geoms"], parent["ids"])
-    outside = {i: (rest, CHILD_LAYERS[lid][1], j) for i, (rest, j) in found.items() if j is not None}
-    if outside:
-        geoms = geoms.copy()
-        for i, (_rest, _parent_lid, j) in outside.items():
-            geoms[i] = shapely.intersection(geoms[i], parent["geoms"][j])
-    return geoms, outside
+    geoms, found = clip_to_parents(geoms, part["parent_keys"], parent["geoms"], parent["ids"])
+    return geoms, {i: (rest, CHILD_LAYERS[lid][1], j) for i, (rest, j) in found.items()}
 
 
 # --- the prepared copy on disk ---------------------------------------------------------------------
