@@ -69,7 +69,7 @@ def assign_zones_in_db(spec: str, *, store=None, kinds=("township", "cluster", "
                     notes.append(note)
                 gw, params = f"ST_Transform(u.geometry, {_WORKING_SRID})", {}
                 if cut:
-                    gw = f"COALESCE(ST_SetSRID(ST_GeomFromWKB(decode(c.wkb, 'hex')), {_WORKING_SRID}), {gw})"
+                    gw = f"COALESCE(ST_SetSRID(ST_GeomFromWKB(decode(u.wkb, 'hex')), {_WORKING_SRID}), {gw})"
                     zones = (f"SELECT u.id, u.geometry, u.ord, c.wkb FROM ({zones}) u LEFT JOIN "
                              "unnest(CAST(:cut_ids AS text[]), CAST(:cut_wkb AS text[])) AS c(id, wkb) ON c.id = u.id")
                     params = {"cut_ids": list(cut), "cut_wkb": list(cut.values())}
