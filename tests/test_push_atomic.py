@@ -1,0 +1,158 @@
+"""`dcf layers push` is ONE change of the target store, for both store kinds.
+
+A desk checking sites from the target while `dcf layers push --overwrite` runs must answer either from
+the store as it was or from the store as pushed — never from the new industrial clusters with the old
+functional parks (the plan's chapter 8 nests each park in its cluster; a check and its recorded
+versions name one state of the store). A push killed part-way leaves the old set, and the next run
+says what it found and numbers the versions as if the killed run had never been.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+
+import pytest
+
+import dcf_spatial as dcf
+from dcf_spatial import settings
+from dcf_spatial.store import catalog
+
+from _stores import PG_URL, STORE_KINDS, new_store
+
+#: a point inside 智能制造产业园 (park.jiaming.smart_mfg) of 嘉明经济开发区 (cluster.jiaming)
+PARK, CLUSTER = "park.jiaming.smart_mfg", "cluster.jiaming"
+RENAMED = "（推送后）"
+
+
+def _dcf(args, env_extra=None):
+    """`dcf …` in its own process: a kill point ends that process, never the test's."""
+    env = dict(os.environ, **(env_extra or {}))
+    return subprocess.Popen([sys.executable, "-c", "from dcf_spatial.cli.main import cli; cli()", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def _site() -> str:
+    parks = catalog.read_layer("cluster_parks", store=settings.checkout_store)
+    pt = parks.loc[parks["id"] == PARK].geometry.iloc[0].representative_point()
+    return f"{pt.x},{pt.y}"
+
+
+@pytest.fixture(params=STORE_KINDS)
+def stores(request, tmp_path):
+    """``(source, target)``: the target holds the shipped layers; the source the same layers with the
+    cluster and the park renamed (a bureau's new names), so a check tells which of them it read."""
+    target = new_store(request.param, tmp_path, request)
+    if request.param == "gpkg":
+        shutil.copy(settings.checkout_store, target)
+    else:
+        catalog.copy_store(settings.checkout_store, target)
+    source = tmp_path / "source.gpkg"
+    shutil.copy(settings.checkout_store, source)
+    for lid in ("industrial_clusters", "cluster_parks"):
+        gdf = catalog.read_layer(lid, store=source)
+        gdf["name_zh"] = gdf["name_zh"] + RENAMED
+        catalog.write_layer(gdf, lid, store=source, keep_history=True, source="重新命名（测试）")
+    return source, target
+
+
+def _versions(store) -> dict:
+    rows = dcf.Store(store).layers()   # one read of the catalog
+    return dict(zip(rows["id"], rows["version"]))
+
+
+def _zone_names(store, site) -> tuple:
+    zones = {z["id"]: z["name_zh"] for z in dcf.check_site(site, "C3451", store=store).to_dict()["zones"]}
+    return zones[CLUSTER], zones[PARK]
+
+
+def _tables(store) -> list[str]:
+    from dcf_spatial.store.backends import open_store
+
+    return sorted(open_store(store).table_names())
+
+
+def test_a_desk_reading_during_a_push_sees_the_old_set_or_the_new_set_never_a_mix(stores):
+    source, target = stores
+    site = _site()
+    old_versions, old_names = _versions(target), _zone_names(target, site)
+    new_versions = {lid: v + 1 for lid, v in old_versions.items()}   # every layer pushed over its old self
+    new_names = tuple(n + RENAMED for n in old_names)
+    seen_versions, seen_names, errors = [], [], []
+    done = threading.Event()
+
+    def read_versions():   # the catalog a desk reads for every check
+        try:
+            while not done.is_set():
+                seen_versions.append(_versions(target))
+        except Exception as exc:  # noqa: BLE001 - reported by the test
+            errors.append(exc)
+
+    reader = threading.Thread(target=read_versions)
+    reader.start()
+    push = _dcf(["layers", "push", "--from", str(source), "--to", str(target), "--overwrite"])
+    try:
+        while push.poll() is None:   # site checks through the public API, as a desk answers them
+            seen_names.append(_zone_names(target, site))
+    finally:
+        out, err = push.communicate(timeout=300)
+        done.set()
+        reader.join()
+    assert push.returncode == 0, err
+    assert not errors, errors
+    seen_versions.append(_versions(target))
+    seen_names.append(_zone_names(target, site))
+    mixed = [v for v in seen_versions if v not in (old_versions, new_versions)]
+    assert not mixed, f"{len(mixed)} of {len(seen_versions)} catalog reads saw part of the push: {mixed[0]}"
+    assert set(seen_names) <= {old_names, new_names}, set(seen_names)
+    assert seen_versions[-1] == new_versions and seen_names[-1] == new_names
+
+
+def test_a_push_killed_midway_leaves_the_old_set_and_the_next_run_completes_it(stores):
+    source, target = stores
+    site = _site()
+    old_versions, old_names, old_tables = _versions(target), _zone_names(target, site), _tables(target)
+    old_parks = catalog.read_layer("cluster_parks", store=target)
+    # killed (os._exit: no cleanup) after 8 of the 16 layers were written: clusters and parks among them
+    killed = _dcf(["layers", "push", "--from", str(source), "--to", str(target), "--overwrite"],
+                  {"DCF_TEST_FAIL_AFTER": "push:8"})
+    killed.communicate(timeout=300)
+    assert killed.returncode == 70
+    assert _versions(target) == old_versions
+    assert _zone_names(target, site) == old_names
+    assert _tables(target) == old_tables   # no kept version, no half-loaded table
+    assert catalog.read_layer("cluster_parks", store=target)["name_zh"].tolist() == old_parks["name_zh"].tolist()
+
+    again = _dcf(["layers", "push", "--from", str(source), "--to", str(target), "--overwrite"])
+    _, err = again.communicate(timeout=300)
+    assert again.returncode == 0, err
+    if not str(target).startswith("postgresql"):   # the killed run's working copy: removed, and said so
+        assert "未完成的写入" in err and "图层库仍是那次写入之前的状态" in err
+        assert not [p for p in target.parent.iterdir() if p.name.endswith(".tmp.gpkg")]
+    # numbered as if the killed run had never been: one version above the old one, the old one kept
+    assert _versions(target) == {lid: v + 1 for lid, v in old_versions.items()}
+    assert _zone_names(target, site) == tuple(n + RENAMED for n in old_names)
+    dcf.Store(target).reset("cluster_parks")
+    assert catalog.read_layer("cluster_parks", store=target)["name_zh"].tolist() == old_parks["name_zh"].tolist()
+
+
+@pytest.mark.parametrize("store_kind", [p for p in STORE_KINDS if p.id == "postgis"])
+def test_a_push_into_postgis_sends_the_catalog_watch_one_notice(store_kind, tmp_path, request):
+    """A desk's catalog watch drops its rows on each notice: one push, one commit, one notice."""
+    import psycopg
+
+    from dcf_spatial.store.backends.catalog_watch import CHANNEL
+
+    source = tmp_path / "source.gpkg"
+    shutil.copy(settings.checkout_store, source)
+    target = new_store(store_kind, tmp_path, request)
+    catalog.copy_store(source, target, layers=["townships"])   # the catalog and its trigger are there
+    schema = target.rsplit("schema=", 1)[1]
+    with psycopg.connect(PG_URL, autocommit=True) as listener:
+        listener.execute(f"LISTEN {CHANNEL}")
+        catalog.copy_store(source, target, overwrite=True)
+        notices = [n for n in listener.notifies(timeout=2.0) if n.payload == schema]
+    assert len(notices) == 1
