@@ -156,3 +156,28 @@ def test_a_push_into_postgis_sends_the_catalog_watch_one_notice(store_kind, tmp_
         catalog.copy_store(source, target, overwrite=True)
         notices = [n for n in listener.notifies(timeout=2.0) if n.payload == schema]
     assert len(notices) == 1
+
+
+def test_a_check_whose_layers_change_while_it_reads_them_reads_them_again(stores, monkeypatch):
+    """The check reads its layers one by one; a push committed between two of those reads (here: right after
+    the clusters were read, before the parks) must not give it the old clusters with the new parks."""
+    from dcf_spatial.queries.site import context
+
+    source, target = stores
+    site = _site()
+    monkeypatch.setenv("DCF_NO_CONTEXT_CACHE", "1")
+    context._CONTEXT_CACHE.clear()
+    read_layer, pushed = catalog.read_layer, []
+
+    def read_then_push(lid, *args, **kwargs):
+        out = read_layer(lid, *args, **kwargs)
+        if lid == "industrial_clusters" and not pushed:
+            pushed.append(catalog.copy_store(source, target, overwrite=True,
+                                             layers=["industrial_clusters", "cluster_parks"]))
+        return out
+
+    monkeypatch.setattr(catalog, "read_layer", read_then_push)
+    names = _zone_names(target, site)
+    assert pushed
+    old = tuple(n.removesuffix(RENAMED) for n in names)
+    assert names == tuple(n + RENAMED for n in old), names   # the store as pushed, whole
