@@ -7,7 +7,8 @@ else ``settings.store`` (``DCF_STORE`` or the shipped default), see :mod:`dcf_sp
 ``dcf_catalog`` holds one row of metadata per layer (title, provenance, source, version, import
 record). Importing a layer keeps the previous version as ``_history__<id>__<n>`` so
 :func:`reset_layer` can restore it: nothing is lost. Replacing a layer is atomic in both stores
-(a failed import leaves the previous layer intact).
+(a failed import leaves the previous layer intact); copying a store's layers
+(:func:`copy_store`, ``dcf layers push``) is one change of the target, whatever the number of layers.
 
 Every feature of every layer carries ``id``, ``name_zh``, ``plan_ref``, ``provenance``
 (``authoritative`` / ``schematic`` / ``reference``) and ``source``.

@@ -2,9 +2,9 @@
 
 Layers are written and read by GDAL (pyogrio), which keeps the ``gpkg_*`` tables and R-tree
 spatial indexes; the two metadata tables are plain SQLite tables. Operations that replace a
-layer while keeping its previous version (import, reset) run on a copy of the file that
-replaces the original in one atomic ``os.replace`` — a failure part-way leaves the store as
-it was. (GDAL offers no transaction spanning several GeoPackage layers through pyogrio, and a
+layer while keeping its previous version (import, reset), and a push of several layers, run on a
+copy of the file that replaces the original in one atomic ``os.replace`` (or, in WAL mode, one SQLite
+transaction) — a failure part-way leaves the store as it was. (GDAL offers no transaction spanning several GeoPackage layers through pyogrio, and a
 store is a few MB, so copying is cheap.)
 """
 

@@ -8,7 +8,8 @@ filter in the database (features whose geometry meets the box, as GDAL's bbox re
 
 Replacing a layer is one transaction: the new rows go to a temporary table, the current table
 is renamed to its history name (or dropped), the temporary table takes the layer's name and the
-catalog row is updated — a failure at any step rolls everything back.
+catalog row is updated — a failure at any step rolls everything back. A push writes all its layers
+in one such transaction (:meth:`PostgisStore.commit_layers`).
 
 Credentials: the URL's password, else libpq's ``PGPASSWORD`` / ``~/.pgpass`` (``PGPASSFILE``).
 The password never appears in messages or logs: :attr:`PostgisStore.label` is the masked URL and
