@@ -45,8 +45,12 @@ def _site() -> str:
 def stores(request, tmp_path):
     """``(source, target)``: the target holds the shipped layers; the source the same layers with the
     cluster and the park renamed (a bureau's new names), so a check tells which of them it read."""
-    target = new_store(request.param, tmp_path, request)
-    if request.param == "gpkg":
+    return _stores(request.param, request, tmp_path)
+
+
+def _stores(kind, request, tmp_path):
+    target = new_store(kind, tmp_path, request)
+    if kind == "gpkg":
         shutil.copy(settings.checkout_store, target)
     else:
         catalog.copy_store(settings.checkout_store, target)
@@ -76,7 +80,24 @@ def _tables(store) -> list[str]:
 
 
 def test_a_desk_reading_during_a_push_sees_the_old_set_or_the_new_set_never_a_mix(stores):
-    source, target = stores
+    _read_during_push(*stores)
+
+
+def test_the_same_while_a_desk_keeps_the_geopackage_open_in_wal_mode(request, tmp_path):
+    """A running desk holds the GeoPackage open in WAL mode (gpkg_wal): the push must not swap the file
+    under it, and the desk still sees the old set or the new set."""
+    from dcf_spatial.store.backends.gpkg import is_wal
+    from dcf_spatial.store.backends.gpkg_wal import desk_wal
+
+    source, target = _stores("gpkg", request, tmp_path)
+    with desk_wal(target) as wal:
+        assert wal.active and is_wal(target), wal.reason
+        inode = target.stat().st_ino
+        _read_during_push(source, target)
+        assert target.stat().st_ino == inode   # the same file: the desk's connections stay valid
+
+
+def _read_during_push(source, target):
     site = _site()
     old_versions, old_names = _versions(target), _zone_names(target, site)
     new_versions = {lid: v + 1 for lid, v in old_versions.items()}   # every layer pushed over its old self
