@@ -19,6 +19,7 @@ import pytest
 
 import dcf_spatial as dcf
 from dcf_spatial import settings
+from dcf_spatial.errors import StoreChangedError
 from dcf_spatial.store import catalog
 
 from _stores import PG_URL, STORE_KINDS, new_store
@@ -44,7 +45,8 @@ def _site() -> str:
 @pytest.fixture(params=STORE_KINDS)
 def stores(request, tmp_path):
     """``(source, target)``: the target holds the shipped layers; the source the same layers with the
-    cluster and the park renamed (a bureau's new names), so a check tells which of them it read."""
+    clusters, the parks and the service groups renamed (a bureau's new names), so a check tells which of
+    them it read."""
     return _stores(request.param, request, tmp_path)
 
 
@@ -56,7 +58,7 @@ def _stores(kind, request, tmp_path):
         catalog.copy_store(settings.checkout_store, target)
     source = tmp_path / "source.gpkg"
     shutil.copy(settings.checkout_store, source)
-    for lid in ("industrial_clusters", "cluster_parks"):
+    for lid in ("industrial_clusters", "cluster_parks", "service_groups"):   # service_groups: written after the parks
         gdf = catalog.read_layer(lid, store=source)
         gdf["name_zh"] = gdf["name_zh"] + RENAMED
         catalog.write_layer(gdf, lid, store=source, keep_history=True, source="重新命名（测试）")
@@ -68,9 +70,24 @@ def _versions(store) -> dict:
     return dict(zip(rows["id"], rows["version"]))
 
 
-def _zone_names(store, site) -> tuple:
-    zones = {z["id"]: z["name_zh"] for z in dcf.check_site(site, "C3451", store=store).to_dict()["zones"]}
+def _zone_names(store, site, *, record=False) -> tuple:
+    zones = {z["id"]: z["name_zh"] for z in dcf.check_site(site, "C3451", store=store, record=record).to_dict()["zones"]}
     return zones[CLUSTER], zones[PARK]
+
+
+def _layer_hashes(store) -> dict:
+    from dcf_spatial.register import versions
+
+    return {lid: v["sha256"] for lid, v in versions.layer_versions(store).items()}
+
+
+def _recorded_layer_sets(store) -> list[dict]:
+    """The layer versions each recorded check of the register names."""
+    import json
+
+    from dcf_spatial.register.history import entries
+
+    return [json.loads(v) for v in entries(store=store)["layers"]]
 
 
 def _tables(store) -> list[str]:
@@ -99,10 +116,10 @@ def test_the_same_while_a_desk_keeps_the_geopackage_open_in_wal_mode(request, tm
 
 def _read_during_push(source, target):
     site = _site()
-    old_versions, old_names = _versions(target), _zone_names(target, site)
+    old_versions, old_names, old_hashes = _versions(target), _zone_names(target, site), _layer_hashes(target)
     new_versions = {lid: v + 1 for lid, v in old_versions.items()}   # every layer pushed over its old self
     new_names = tuple(n + RENAMED for n in old_names)
-    seen_versions, seen_names, errors = [], [], []
+    seen_versions, seen_names, errors, refused = [], [], [], []
     done = threading.Event()
 
     def read_versions():   # the catalog a desk reads for every check
@@ -116,8 +133,11 @@ def _read_during_push(source, target):
     reader.start()
     push = _dcf(["layers", "push", "--from", str(source), "--to", str(target), "--overwrite"])
     try:
-        while push.poll() is None:   # site checks through the public API, as a desk answers them
-            seen_names.append(_zone_names(target, site))
+        while push.poll() is None:   # recorded site checks through the public API, as a desk answers them
+            try:
+                seen_names.append(_zone_names(target, site, record="推送期间"))
+            except StoreChangedError:   # begun before the push's commit, recorded after it: refused, not mis-named
+                refused.append(1)
     finally:
         out, err = push.communicate(timeout=300)
         done.set()
@@ -130,6 +150,12 @@ def _read_during_push(source, target):
     assert not mixed, f"{len(mixed)} of {len(seen_versions)} catalog reads saw part of the push: {mixed[0]}"
     assert set(seen_names) <= {old_names, new_names}, set(seen_names)
     assert seen_versions[-1] == new_versions and seen_names[-1] == new_names
+    # the register names the store's old state or its new one: never a set of versions it never had
+    new_hashes = _layer_hashes(target)
+    recorded = _recorded_layer_sets(target)
+    assert len(recorded) == len(seen_names) - 1   # every check the loop made and was not refused
+    assert all(r in (old_hashes, new_hashes) for r in recorded), [
+        sorted(lid for lid in r if r[lid] != old_hashes.get(lid)) for r in recorded if r not in (old_hashes, new_hashes)]
 
 
 def test_a_push_killed_midway_leaves_the_old_set_and_the_next_run_completes_it(stores):
@@ -202,3 +228,37 @@ def test_a_check_whose_layers_change_while_it_reads_them_reads_them_again(stores
     assert pushed
     old = tuple(n.removesuffix(RENAMED) for n in names)
     assert names == tuple(n + RENAMED for n in old), names   # the store as pushed, whole
+
+
+def test_a_check_recorded_in_the_middle_of_a_push_names_a_state_the_store_had(stores, monkeypatch):
+    """A recorded check made while the push has written the clusters and the parks but not yet the layers
+    after them (here: while it reads the source's agri_zones) names the old set, or — if it waits for the
+    push — the new set; never the new clusters and parks with the old rest."""
+    from dcf_spatial.store.backends.gpkg import GpkgStore
+
+    source, target = stores
+    site = _site()
+    old_hashes = _layer_hashes(target)
+    read_table, made, outcome = GpkgStore.read_table, [], []
+
+    def check():
+        try:
+            outcome.append(_zone_names(target, site, record="推送中途"))
+        except StoreChangedError as exc:   # begun before the push's commit, recorded after: refused
+            outcome.append(exc)
+
+    def read_table_then_check(self, table, **kwargs):
+        if self.path == source and table == "agri_zones" and not made:
+            made.append(threading.Thread(target=check))
+            made[0].start()
+            made[0].join(3.0)   # a GeoPackage target is locked by the push in this process: checked after it
+        return read_table(self, table, **kwargs)
+
+    monkeypatch.setattr(GpkgStore, "read_table", read_table_then_check)
+    catalog.copy_store(source, target, overwrite=True)
+    made[0].join(60)
+    new_hashes = _layer_hashes(target)
+    recorded = _recorded_layer_sets(target)
+    assert outcome and len(recorded) == (0 if isinstance(outcome[0], StoreChangedError) else 1)
+    assert all(r in (old_hashes, new_hashes) for r in recorded), [
+        sorted(lid for lid in r if r[lid] != old_hashes.get(lid)) for r in recorded]
