@@ -854,6 +854,8 @@ class GpkgStore:
         tmp = self.path.with_name(f".{self.path.stem}.{uuid.uuid4().hex[:8]}.tmp.gpkg")
         try:
             self._write_layers(tmp, writes)
+            if not tmp.exists():   # nothing to write: no store made
+                return
             try:
                 os.link(tmp, self.path)   # whole, and only if no other writer made the store meanwhile
             except FileExistsError:
