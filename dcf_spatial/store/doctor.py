@@ -268,7 +268,7 @@ def restore(file, *, store=None) -> dict:
 
     A GeoPackage store is replaced in one atomic step (under the writers' lock); the file it
     replaces — damaged or not — is kept as ``<stem>.before-restore-<time>.gpkg``. A PostGIS store
-    gets every layer of the backup (its own versions kept as history).
+    gets every layer of the backup in one transaction (its own versions kept as history).
 
     Parameters
     ----------
