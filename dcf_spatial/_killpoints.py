@@ -3,9 +3,10 @@ cleanup), to check what a killed run leaves behind: ``DCF_TEST_FAIL_AFTER=<point
 stops and waits forever, to check what stopping the program in the middle of it does:
 ``DCF_TEST_HOLD_AT=<point>``.
 
-Points: ``import:copied`` (an import's working copy of the store is written), ``rederive:<n>``
-(n layers redrawn), ``outputs:<n>`` (n files of an output set written). Unset — always, outside
-tests — a point does nothing.
+Points: ``import:copied`` (an import's working copy of the store is written), ``push:<n>`` (n layers
+of a push written into the target's pending change), ``rederive:<n>`` (n layers redrawn),
+``outputs:<n>`` (n files of an output set written). Unset — always, outside tests — a point does
+nothing.
 """
 
 from __future__ import annotations

@@ -351,7 +351,8 @@ def push(to, from_, layer_ids, overwrite, as_json):
     复制图层、图层目录及保留的旧版本，以及核查登记和审计登记（连同其所用的图层与规则文件版本；
     目标已有的同一登记不重复复制）。用户名和密码取自地址、环境变量 PGPASSWORD 或 ~/.pgpass，
     密码不会显示。目标已有的图层需加 --overwrite 才替换，替换前的版本保留，可用 `dcf layers reset`
-    恢复。地址中的 `?schema=名称` 指定模式（缺省 public）。
+    恢复。整个复制是目标图层库的一次变更：复制期间从目标核查的，看到的要么全是原有图层，要么全是复制来的
+    图层；中途失败或被中止时目标保持原样，重新运行即可。地址中的 `?schema=名称` 指定模式（缺省 public）。
 
     \b
     $ dcf layers push --to postgresql://dcf@127.0.0.1:5432/gis

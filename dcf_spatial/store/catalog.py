@@ -7,7 +7,8 @@ else ``settings.store`` (``DCF_STORE`` or the shipped default), see :mod:`dcf_sp
 ``dcf_catalog`` holds one row of metadata per layer (title, provenance, source, version, import
 record). Importing a layer keeps the previous version as ``_history__<id>__<n>`` so
 :func:`reset_layer` can restore it: nothing is lost. Replacing a layer is atomic in both stores
-(a failed import leaves the previous layer intact).
+(a failed import leaves the previous layer intact); copying a store's layers
+(:func:`copy_store`, ``dcf layers push``) is one change of the target, whatever the number of layers.
 
 Every feature of every layer carries ``id``, ``name_zh``, ``plan_ref``, ``provenance``
 (``authoritative`` / ``schematic`` / ``reference``) and ``source``.
@@ -859,8 +860,16 @@ def copy_store(source, target, *, overwrite: bool = False, layers: list[str] | N
     ``target`` may be a GeoPackage path or a ``postgresql://`` URL (``dcf layers push``). A layer
     that already exists in the target is refused unless ``overwrite``; then the target's own
     version is kept as history (nothing is lost) and the copy becomes current.
-    Returns ``{"source", "target", "layers": [{"id", "features", "history"}]}``.
+
+    The copy is ONE change of ``target`` (:meth:`~.backends.base.StoreBackend.commit_layers`: one
+    PostgreSQL transaction; one replacement of a GeoPackage file): a reader — a desk checking sites
+    from it — sees the old set of layers or the new set, never some of each, and a push that fails or
+    is killed part-way leaves the target as it was. Returns
+    ``{"source", "target", "layers": [{"id", "features", "history"}]}``.
     """
+    from .._killpoints import kill_point
+    from .backends.base import LayerWrite
+
     src = _require_store(source)
     dst = _store(target, write=True)
     rows = _spec_order(src.catalog_rows())
@@ -878,24 +887,34 @@ def copy_store(source, target, *, overwrite: bool = False, layers: list[str] | N
                 "；现有版本会保留，可用 reset 恢复。"
             ))
     done = []
-    for meta in rows.to_dict(orient="records"):
-        lid = meta["id"]
-        gdf = src.read_table(lid)
-        previous = dst.catalog_entry(lid) if dst.exists() else None
-        kept = src.history_entries(lid)
-        if previous is None:
-            for n, hmeta in kept.items():
-                dst.put_history(lid, n, src.read_table(history_table(lid, n)), hmeta)
-            row, archive = dict(meta), None
-        else:
-            # The target's own versions win the history slots; the source's history is not merged.
-            archive = int(previous["history"] or 0) + 1
-            row = dict(meta, history=archive, version=next_version(previous),
-                       extra=_with_extra(meta.get("extra"), **{HIGHEST_VERSION: None}))  # the source's mark is not ours
-        row["version"] = int(row["version"])
-        row["history"] = int(row["history"] or 0)
-        dst.commit_layer(gdf, lid, row, archive=archive, archive_meta=previous,
-                         expected_version=None if previous is None else int(previous["version"]))
-        done.append({"id": lid, "features": len(gdf), "history": row["history"]})
-        logger.info("Copied layer %s (%d features) from %s to %s", lid, len(gdf), src.label, dst.label)
+
+    def writes():
+        for i, meta in enumerate(rows.to_dict(orient="records")):
+            if i:
+                kill_point(f"push:{i}")   # i layers written into the target's pending change
+            lid = meta["id"]
+            previous = dst.catalog_entry(lid) if dst.exists() else None
+            if previous is None:
+                kept = tuple((n, lambda n=n, lid=lid: src.read_table(history_table(lid, n)), hmeta)
+                             for n, hmeta in src.history_entries(lid).items())
+                row, archive = dict(meta), None
+            else:
+                # The target's own versions win the history slots; the source's history is not merged.
+                kept, archive = (), int(previous["history"] or 0) + 1
+                row = dict(meta, history=archive, version=next_version(previous),
+                           extra=_with_extra(meta.get("extra"), **{HIGHEST_VERSION: None}))  # the source's mark is not ours
+            row["version"] = int(row["version"])
+            row["history"] = int(row["history"] or 0)
+
+            def read(lid=lid, history=row["history"]):
+                gdf = src.read_table(lid)
+                done.append({"id": lid, "features": len(gdf), "history": history})
+                return gdf
+
+            yield LayerWrite(lid, row, read, archive=archive, archive_meta=previous, history=kept,
+                             expected_version=None if previous is None else int(previous["version"]))
+
+    dst.commit_layers(writes())
+    for d in done:
+        logger.info("Copied layer %s (%d features) from %s to %s", d["id"], d["features"], src.label, dst.label)
     return {"source": src.label, "target": dst.label, "layers": done}

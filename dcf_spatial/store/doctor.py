@@ -118,9 +118,9 @@ def diagnose(store=None) -> dict:
         orphans = orphan_copies(path)
         if orphans:
             size = sum(p.stat().st_size for p in orphans) / 1e6
-            findings.append(_finding("orphan_copies", f"{len(orphans)} 个中断的导入留下的临时副本（共 {size:,.1f} MB）："
+            findings.append(_finding("orphan_copies", f"{len(orphans)} 个中断的导入或推送留下的临时副本（共 {size:,.1f} MB；图层库未受影响）："
                                      + "、".join(p.name for p in orphans[:5]),
-                                     "dcf layers doctor --repair 删除（下一次导入也会删除）", repairable=True))
+                                     "dcf layers doctor --repair 删除（下一次导入或推送也会删除）", repairable=True))
         if not path.exists():
             findings.append(_finding("missing", st.missing_message(), "dcf layers build 或 dcf layers restore 备份.gpkg",
                                      repairable=False))
@@ -180,7 +180,7 @@ def repair(store=None) -> dict:
         if f["kind"] == "orphan_copies":
             for p in orphan_copies(Path(location)):
                 p.unlink(missing_ok=True)
-            done.append("已删除中断的导入留下的临时副本")
+            done.append("已删除中断的导入或推送留下的临时副本")
         elif f["kind"] == "rederive_unfinished":
             summary = rederive.rederive_zones(store=location)
             written = [e["layer"] for e in summary["layers"] if e["status"] == "written"]
@@ -268,7 +268,7 @@ def restore(file, *, store=None) -> dict:
 
     A GeoPackage store is replaced in one atomic step (under the writers' lock); the file it
     replaces — damaged or not — is kept as ``<stem>.before-restore-<time>.gpkg``. A PostGIS store
-    gets every layer of the backup (its own versions kept as history).
+    gets every layer of the backup in one transaction (its own versions kept as history).
 
     Parameters
     ----------

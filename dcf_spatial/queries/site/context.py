@@ -106,10 +106,11 @@ def load_context(store=None) -> PlanContext:
     if key is not None and key in _CONTEXT_CACHE:
         return _CONTEXT_CACHE[key]
     t0 = time.perf_counter()
-    disk = _disk_cache_file(path)
+    disk = _disk_cache_file(path, key)
     parts = _read_disk_cache(disk) if disk is not None else None
     if parts is None:
-        parts = _read_parts(path, catalog, to_working)
+        parts, key = _read_settled(path, key, catalog, to_working)
+        disk = _disk_cache_file(path, key) if key is not None else None
         if disk is not None:
             _write_disk_cache(disk, parts)
     else:
@@ -122,6 +123,30 @@ def load_context(store=None) -> PlanContext:
     logger.info("Loaded %d layers for site checks from %s in %.2f s%s", len(ctx.layers), mask_url(path),
                 time.perf_counter() - t0, " (prepared copy)" if parts.get("from_disk") else "")
     return ctx
+
+
+#: how many times the layers are read again when the store changed while they were read
+SETTLE_TRIES = 5
+
+
+def _read_settled(path, key, catalog, to_working) -> tuple[dict, tuple | None]:
+    """:func:`_read_parts` of ONE state of the store: the layers are read one by one, so an import or a
+    push committed meanwhile would give some old layers and some new (a push is one change of the
+    store, and a check must see it whole). The store's key (:func:`store_key`, read fresh) is compared
+    after the reads with ``key``, read before them; when it moved, everything is read again. Returns the
+    parts and the key they were read under (``None``: the store kept changing, do not keep them)."""
+    from ...store.backends import mask_url
+    from ...store.backends.postgis import fresh_catalog_reads
+
+    for _ in range(SETTLE_TRIES):
+        parts = _read_parts(path, catalog, to_working)
+        with fresh_catalog_reads():   # not the catalog this check read before (one_catalog_read)
+            now = store_key(path)
+        if now == key:
+            return parts, key
+        logger.info("Store %s changed while its layers were read: reading them again", mask_url(path))
+        key = now
+    return parts, None
 
 
 def _read_parts(path, catalog, to_working) -> dict:
@@ -240,8 +265,9 @@ def cache_dir() -> Path:
     return Path(base) / "context"
 
 
-def _disk_cache_file(store) -> Path | None:
-    """The prepared copy's file for a GeoPackage store (by its content stamp), or None (a database; no file)."""
+def _disk_cache_file(store, key: tuple | None = None) -> Path | None:
+    """The prepared copy's file for a GeoPackage store (by its content stamp; ``key``: the
+    :func:`store_key` already read), or None (a database; no file)."""
     import hashlib
     import os
 
@@ -261,9 +287,11 @@ def _disk_cache_file(store) -> Path | None:
     # the store's content stamp (its layers' last changes and the catalog), not its bytes: reading the
     # whole file cost time on every start, and a recorded check, which writes only the register, would
     # throw the copy away
-    from ...store.backends.gpkg import content_stamp
+    if key is None:
+        from ...store.backends.gpkg import content_stamp
 
-    h.update(repr((str(p.resolve()),) + content_stamp(p)).encode())
+        key = (str(p.resolve()),) + content_stamp(p)
+    h.update(repr(tuple(key)).encode())
     return cache_dir() / f"context-{h.hexdigest()[:40]}.npz"
 
 

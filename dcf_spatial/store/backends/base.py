@@ -6,11 +6,41 @@ A backend keeps tables only; schemas, validation, versions and provenance are th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
     import pandas as pd
+
+
+@dataclass
+class LayerWrite:
+    """One layer of a write of several layers that readers see as one change (:meth:`StoreBackend.commit_layers`).
+
+    Attributes
+    ----------
+    layer_id
+        The layer written.
+    row
+        Its catalog row.
+    read
+        Gives the new content when the store writes it (a large layer is read only then).
+    archive
+        Keep the current version as kept version ``archive`` (its catalog row ``archive_meta``).
+    expected_version
+        The catalog version ``row`` was based on (``None``: a new layer); another one refuses the whole write.
+    history
+        ``(n, read, meta)`` of kept versions to store with a new layer (a copied store's history).
+    """
+
+    layer_id: str
+    row: dict
+    read: Callable[[], "gpd.GeoDataFrame"]
+    archive: int | None = None
+    archive_meta: dict | None = None
+    expected_version: int | None = None
+    history: tuple = ()
 
 
 @runtime_checkable
@@ -65,6 +95,10 @@ class StoreBackend(Protocol):
     def commit_layer(self, gdf, layer_id: str, row: dict, *, archive: int | None = None,
                      archive_meta: dict | None = None, expected_version: int | None = None) -> None:
         """Write ``gdf`` as ``layer_id`` with catalog ``row``, keeping the current version as ``archive``."""
+
+    def commit_layers(self, writes) -> None:
+        """Write every :class:`LayerWrite` of the iterable ``writes`` as ONE change: a reader sees the store
+        before all of them or after all of them; a failure or a kill part-way leaves it as it was."""
 
     def put_history(self, layer_id: str, n: int, gdf, meta: dict) -> None:
         """Store ``gdf`` as kept version ``n`` of ``layer_id``."""

@@ -2,9 +2,9 @@
 
 Layers are written and read by GDAL (pyogrio), which keeps the ``gpkg_*`` tables and R-tree
 spatial indexes; the two metadata tables are plain SQLite tables. Operations that replace a
-layer while keeping its previous version (import, reset) run on a copy of the file that
-replaces the original in one atomic ``os.replace`` — a failure part-way leaves the store as
-it was. (GDAL offers no transaction spanning several GeoPackage layers through pyogrio, and a
+layer while keeping its previous version (import, reset), and a push of several layers, run on a
+copy of the file that replaces the original in one atomic ``os.replace`` (or, in WAL mode, one SQLite
+transaction) — a failure part-way leaves the store as it was. (GDAL offers no transaction spanning several GeoPackage layers through pyogrio, and a
 store is a few MB, so copying is cheap.)
 """
 
@@ -780,7 +780,9 @@ class GpkgStore:
             # holding the writers' lock, no other import is running: a copy left here was killed
             for orphan in orphan_copies(self.path):
                 orphan.unlink(missing_ok=True)
-                logger.info("Removed %s, the working copy of an import that did not finish", orphan)
+                if orphan.name.endswith(".tmp.gpkg"):   # its journal files go with it unsaid
+                    logger.warning("已删除 %s：上次未完成的写入（导入、恢复或推送被中止）留下的工作副本；"
+                                   "图层库仍是那次写入之前的状态，那次写入须重新运行", orphan)
             tmp = self.path.with_name(f".{self.path.stem}.{uuid.uuid4().hex[:8]}.tmp.gpkg")
             # in WAL mode (a desk running, see gpkg_wal) the last commits are in -wal, not in the main file,
             # and the file must not be swapped under the connections that keep it open: copied out and
@@ -833,6 +835,62 @@ class GpkgStore:
                 con.execute(f"INSERT INTO {CATALOG_HISTORY_TABLE} VALUES (?,?,?)",
                             (layer_id, archive, json.dumps(archive_meta or {}, ensure_ascii=False)))
                 _upsert_row(con, row)
+
+    @_guarded(write=True)
+    def commit_layers(self, writes) -> None:
+        """Write several layers (:class:`~.base.LayerWrite`, e.g. a push) as ONE replacement of the file.
+
+        Everything is written into a working copy (:meth:`_atomic`, as an import's: ``os.replace``, or
+        in WAL mode — a desk holding the file open — one SQLite transaction that brings the copy's pages
+        in), so a reader sees the old set of layers or the new one, never part of it; a failure or a
+        kill part-way leaves the store as it was (a killed run's copy is removed, saying so, by the next
+        write). A store that does not exist yet is built in a copy of its own and linked into place
+        whole."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.exists():
+            with self._atomic() as work:
+                self._write_layers(work, writes)
+            return
+        tmp = self.path.with_name(f".{self.path.stem}.{uuid.uuid4().hex[:8]}.tmp.gpkg")
+        try:
+            self._write_layers(tmp, writes)
+            if not tmp.exists():   # nothing to write: no store made
+                return
+            try:
+                os.link(tmp, self.path)   # whole, and only if no other writer made the store meanwhile
+            except FileExistsError:
+                raise InputError(f"写入期间，图层库 {self.label} 已被他人创建；本次未作任何改动。请重新运行该命令。") from None
+            except OSError:   # a file system without hard links
+                os.replace(tmp, self.path)
+        finally:
+            for side in ("", "-wal", "-shm", "-journal"):
+                Path(f"{tmp}{side}").unlink(missing_ok=True)
+
+    def _write_layers(self, path: Path, writes) -> None:
+        """:meth:`commit_layers`' writes into the file ``path`` (a working copy, or a new file)."""
+        import geopandas as gpd
+
+        for w in writes:
+            lid = w.layer_id
+            if path.exists():
+                self._check_version(path, lid, w.expected_version)
+            gdf = w.read()
+            if w.archive is not None:
+                self._write_table(path, gpd.read_file(path, layer=lid), history_table(lid, w.archive))
+            self._write_table(path, gdf, lid)
+            for n, read, _ in w.history:
+                self._write_table(path, read(), history_table(lid, n))
+            with contextlib.closing(sqlite3.connect(path)) as con, con:
+                _ensure_meta_tables(con)
+                if w.archive is not None:
+                    kept = [(w.archive, w.archive_meta or {})]
+                else:
+                    kept = [(n, meta) for n, _, meta in w.history]
+                for n, meta in kept:
+                    con.execute(f"DELETE FROM {CATALOG_HISTORY_TABLE} WHERE layer_id=? AND n=?", (lid, n))
+                    con.execute(f"INSERT INTO {CATALOG_HISTORY_TABLE} VALUES (?,?,?)",
+                                (lid, n, json.dumps(meta, ensure_ascii=False)))
+                _upsert_row(con, w.row)
 
     @_guarded(write=True)
     def put_history(self, layer_id: str, n: int, gdf, meta: dict) -> None:

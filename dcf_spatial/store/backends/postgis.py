@@ -8,7 +8,8 @@ filter in the database (features whose geometry meets the box, as GDAL's bbox re
 
 Replacing a layer is one transaction: the new rows go to a temporary table, the current table
 is renamed to its history name (or dropped), the temporary table takes the layer's name and the
-catalog row is updated — a failure at any step rolls everything back.
+catalog row is updated — a failure at any step rolls everything back. A push writes all its layers
+in one such transaction (:meth:`PostgisStore.commit_layers`).
 
 Credentials: the URL's password, else libpq's ``PGPASSWORD`` / ``~/.pgpass`` (``PGPASSFILE``).
 The password never appears in messages or logs: :attr:`PostgisStore.label` is the masked URL and
@@ -595,6 +596,45 @@ class PostgisStore:
             con.execute(text(f"ANALYZE {self._t(layer_id)}"))
             self._upsert_row(con, row)
         logger.debug("Committed layer %s to %s", layer_id, self.label)
+
+    def commit_layers(self, writes) -> None:
+        """Write several layers (:class:`~.base.LayerWrite`, e.g. a push) in ONE transaction.
+
+        Every new table (layers and the kept versions that come with them) is loaded under a temporary
+        name first — the long part, taking no lock a reader waits for; then the layers are locked in id
+        order (each one's version checked as in :meth:`commit_layer`), the tables switched and the
+        catalog rows written, and the transaction commits. Readers see the old set until that commit
+        and the new set after it (the catalog's trigger sends one notice); a failure, or the process
+        killed, at any point leaves the store as it was (the server rolls the transaction back)."""
+        from sqlalchemy import text
+
+        with self._connect(transaction=True) as con:
+            self._ensure_meta_tables(con)
+            staged = []
+            for w in writes:
+                tmp = self._load_temp(con, w.read(), w.layer_id)
+                kept = [(n, self._load_temp(con, read(), history_table(w.layer_id, n)), meta)
+                        for n, read, meta in w.history]
+                staged.append((w, tmp, kept))
+            for w, _, _ in sorted(staged, key=lambda s: s[0].layer_id):   # one order: two pushes never deadlock
+                self._lock_layer(con, w.layer_id, w.expected_version)
+            for w, tmp, kept in staged:
+                lid = w.layer_id
+                if self._table_exists(con, lid):
+                    if w.archive is not None:
+                        self._rename(con, lid, history_table(lid, w.archive))
+                        self._put_history_meta(con, lid, w.archive, w.archive_meta or {})
+                    else:
+                        self._drop(con, lid)
+                self._rename(con, tmp, lid)
+                con.execute(text(f"ANALYZE {self._t(lid)}"))
+                for n, table, meta in kept:
+                    self._drop(con, history_table(lid, n))
+                    self._rename(con, table, history_table(lid, n))
+                    self._put_history_meta(con, lid, n, meta)
+            for w, _, _ in staged:   # last: the catalog's rows are locked only from here to the commit
+                self._upsert_row(con, w.row)
+        logger.debug("Committed %d layers to %s in one transaction", len(staged), self.label)
 
     def put_history(self, layer_id: str, n: int, gdf, meta: dict) -> None:
         """Store ``gdf`` as kept version ``n`` of ``layer_id`` (used when copying a store)."""
