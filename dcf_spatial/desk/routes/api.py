@@ -1038,7 +1038,7 @@ def _status_geojson(res) -> bytes | None:
         parcels = getattr(res, "parcels", None)
         if parcels is None or "eff_class_zh" not in parcels.columns:
             return None
-        out = parcels[[c for c in ("parcel_id", "holder", "area_mu", "low_efficiency") if c in parcels.columns]
+        out = parcels[[c for c in ("parcel_id", "project_name", "holder", "area_mu", "low_efficiency") if c in parcels.columns]
                       + [parcels.geometry.name]].copy()
         # the class letter from its label (the first character of 无企业记录 is no class: it drew black dots
         # without a legend entry, QA7 #7); a parcel without a classed firm is "none", as the legend says
@@ -1056,9 +1056,10 @@ def _status_geojson(res) -> bytes | None:
 
     from ...land.map_points import idle_map_features, legend_notes
 
-    feats, info = idle_map_features(frame)
+    feats, info = idle_map_features(frame, columns=("project_name",))
     feats = feats[info["drawn"]]   # a repeat drawn once, a footer or a parcel without a place not at all
-    cols = [c for c in ("parcel_id", "status", "status_zh", "area_mu", "n_parcels", "counts_zh", "parcels_zh")
+    # 项目名称: the name a clerk knows the 供地 by, in the marker's tooltip (QA round 11)
+    cols = [c for c in ("parcel_id", "project_name", "status", "status_zh", "area_mu", "n_parcels", "counts_zh", "parcels_zh")
             if c in feats.columns]
     data = json.loads(feats[cols + [feats.geometry.name]].to_crs(4326).to_json(na="null", drop_id=True))
     data["dcf_notes"] = legend_notes(info, numbers=False)
