@@ -101,3 +101,70 @@ def test_the_batch_map_popup_shows_the_project_name_as_text(batch_map, tmp_path,
 def test_a_batch_row_without_a_name_has_no_empty_name_in_its_popup(batch_map, tmp_path):
     got = _popup_of(batch_map, 36.40, 115.80, tmp_path / "batch.png")
     assert "表格第 4 行" in got["popup"] and not any(r[0] == "项目名称" for r in got["rows"])
+
+
+# ---- the 亩产效益 parcel map ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def efficiency_out(tmp_path_factory):
+    import pandas as pd
+
+    from dcf_spatial.land import audit_efficiency
+    from test_efficiency_links import _firm
+    from test_idle_audit import make_land_store, parcel_frame
+
+    tmp = tmp_path_factory.mktemp("effnames")
+    store = make_land_store(tmp / "store.gpkg")
+    parcels = parcel_frame([{"parcel_id": "0012", "agreed_start": "2019-01-01", "actual_start": "2019-03-01"},
+                            {"parcel_id": "DCF2018-005", "agreed_start": "2019-01-01"}])
+    parcels["项目名称"] = [BEARING, EVIL]
+    parcels.to_file(tmp / "宗地.gpkg", driver="GPKG")
+    pd.DataFrame([_firm(1, 12, "甲镇"), _firm(2, "DCF2018-005", "甲镇", veto="是")]).to_excel(tmp / "企业.xlsx", index=False)
+    res = audit_efficiency(tmp / "企业.xlsx", parcels=tmp / "宗地.gpkg", as_of="2025-12-31", store=store, out=tmp / "o")
+    return res, tmp / "o" / "efficiency_map.html"
+
+
+@needs_chromium()
+@pytest.mark.parametrize("parcel_id, name", [("0012", BEARING), ("DCF2018-005", EVIL)])
+def test_the_efficiency_map_popup_shows_the_project_name_as_text(efficiency_out, tmp_path, parcel_id, name):
+    res, html = efficiency_out
+    got = _popup_of(html, *_where(res.parcels, parcel_id), tmp_path / "eff.png")
+    assert ["项目名称", name] in got["rows"], got["popup"]
+    assert got["imgs"] == 0
+
+
+def test_the_desk_efficiency_map_data_carries_the_project_name(efficiency_out):
+    from dcf_spatial.desk.routes.api import _status_geojson
+
+    res, _ = efficiency_out
+    data = json.loads(_status_geojson(res))
+    assert {f["properties"]["parcel_id"]: f["properties"].get("project_name") for f in data["features"]} \
+        == {"0012": BEARING, "DCF2018-005": EVIL}
+
+
+# ---- the desk's 闲置土地 page ---------------------------------------------------------------------------------
+
+@needs_chromium()
+def test_the_desk_audit_map_tooltip_shows_the_project_name_as_text(tmp_path):
+    from browser import desk_page_in_chromium
+
+    ledger = write_ledger(tmp_path / "供地台账.csv", ROWS, header=HEADER)
+    with desk_page_in_chromium(None, start="/audit") as (page, url, seen):
+        page.set_input_files("#parcels-file", str(ledger))
+        page.fill("#as-of", "2025-06-30")
+        page.click("#audit-go")
+        page.wait_for_function("window.dcfLastJob && ['done', 'failed'].includes(window.dcfLastJob.status)",
+                               timeout=180_000)
+        assert page.evaluate("window.dcfLastJob.status") == "done", page.text_content("#error")
+        page.wait_for_function("window.dcfJobMapDrawn === 2", timeout=60_000)
+        where = page.evaluate("fetch('/api/jobs/' + window.dcfLastJob.id + '/map').then(r => r.json()).then(j =>"
+                              " Object.fromEntries(j.features.map(f => [f.properties.parcel_id, f.geometry.coordinates])))")
+        for pid, name in (("Z1", BEARING), ("Z2", EVIL)):
+            lon, lat = where[pid]
+            click_latlng(page, lat, lon, hover=".leaflet-tooltip", click=False)
+            tip = page.text_content(".leaflet-tooltip")
+            assert tip.startswith(f"{pid} {name}："), tip
+            page.mouse.move(5, 5)
+            page.wait_for_selector(".leaflet-tooltip", state="detached")
+        assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
+        assert seen["errors"] == [] and seen["external"] == []
