@@ -149,3 +149,20 @@ def _download_docx(page) -> dict[str, str]:
         page.click("[data-export=docx]")
     with open(dl.value.path(), "rb") as f:
         return _docx_cells(f.read())
+
+
+def test_a_geometry_posted_in_metres_is_described_from_the_site_read_not_its_numbers(desk):
+    # the same 522-亩 polygon sent in CGCS2000 3° zone 39 metres (EPSG:4548) with its crs: the 核查意见 gives
+    # its 亩 and centre in lon/lat, never the cut coordinate text
+    import pyproj
+
+    to_m = pyproj.Transformer.from_crs(4490, 4548, always_xy=True)
+    metres = {"type": "Polygon", "coordinates": [[list(to_m.transform(x, y)) for x, y in POSTED["coordinates"][0]]]}
+    body = {"site": metres, "crs": "EPSG:4548", "industry": "轴承"}
+    cells = _docx_cells(desk.post("/api/site-check/export/docx", json=body).content)
+    assert re.fullmatch(r"通过接口以 GeoJSON 几何提交的多边形：4 个顶点，522\.\d\d 亩，中心 115\.7485\d\d,36\.4545\d\d",
+                        cells["场地"]), cells["场地"]
+    assert cells["坐标系"] == "EPSG:4548"
+    notes = desk.post("/api/site-check", json=body).json()["read_notes"]
+    assert "场地为通过接口提交的 GeoJSON 几何，按用户指定的 EPSG:4548 读入" in notes
+    assert not any("文件" in n for n in notes)

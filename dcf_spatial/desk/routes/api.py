@@ -412,19 +412,26 @@ def _with_drawn_site(answer, body: SiteCheckBody):
         return answer
     from ..docx_report import describe_drawn
 
+    lonlat = not body.crs or str(body.crs).upper() in ("EPSG:4326", "EPSG:4490", "WGS84", "CGCS2000")
     try:
         import shapely.geometry
 
         geom = shapely.geometry.shape(site)
-        text = describe_drawn(geom, how=site_given_how(geom.geom_type, drawn_on_map=body.drawn_on_map))
+        how = site_given_how(geom.geom_type, drawn_on_map=body.drawn_on_map)
+        # coordinates in another CRS (EPSG:4548 metres, GCJ-02 …): described from the site as the check read
+        # it (CGCS2000 lon/lat), not from the numbers as sent (a 522-亩 site was shown as its cut WKT)
+        text = describe_drawn(geom if lonlat else answer.sites.to_crs(4490).geometry.union_all(), how=how)
     except Exception:  # noqa: BLE001 - the check read it already; a description that fails keeps the input as given
         return answer
     inputs = dict(answer.inputs)
     inputs["场地"] = text
-    if not body.crs or str(body.crs).upper() in ("EPSG:4326", "EPSG:4490", "WGS84", "CGCS2000"):
+    if lonlat:
         inputs["坐标系"] = DRAWN_CRS_ZH if body.drawn_on_map else POSTED_CRS_ZH
         note = DRAWN_NOTE_ZH if body.drawn_on_map else POSTED_NOTE_ZH
         answer.notes = [note if n.startswith("文件未声明坐标系") else n for n in answer.notes]
+    elif not body.drawn_on_map:  # no file was uploaded: the reader's "文件未声明坐标系" says how the site came
+        answer.notes = [n.replace("文件未声明坐标系", "场地为通过接口提交的 GeoJSON 几何", 1)
+                        if n.startswith("文件未声明坐标系") else n for n in answer.notes]
     answer.inputs = inputs
     return answer
 
