@@ -42,7 +42,7 @@ def test_the_docx_of_a_named_site_shows_each_zones_own_area_and_no_false_zero(de
 
 
 def test_the_page_answer_of_a_drawn_polygon_says_it_was_drawn_on_the_map(desk):
-    body = {"site": DRAWN, "industry": "轴承", "crs": "EPSG:4326"}  # as the page sends a polygon drawn on it
+    body = {"site": DRAWN, "industry": "轴承", "crs": "EPSG:4326", "drawn_on_map": True}  # as the page sends a polygon drawn on it
     notes = desk.post("/api/site-check", json=body).json()["read_notes"]
     assert not any("文件未声明坐标系" in n for n in notes)
     assert any("地图上绘制" in n and "WGS84" in n for n in notes)

@@ -123,7 +123,7 @@ def test_the_place_lookup_reads_an_address_as_the_check_does(desk):
 def test_the_docx_is_a4_dated_signed_and_free_of_internal_words(desk):
     from docx.shared import Mm
 
-    r = desk.post("/api/site-check/export/docx", json={"site": DRAWN, "crs": "EPSG:4326", "industry": "轴承",
+    r = desk.post("/api/site-check/export/docx", json={"site": DRAWN, "crs": "EPSG:4326", "industry": "轴承", "drawn_on_map": True,
                                                        "investment_wan": 12000, "project": "某轴承项目"})
     assert r.status_code == 200, r.text
     text, doc = _docx_text(r.content)
@@ -154,7 +154,8 @@ def test_the_pdf_has_the_same_date_signature_lines_and_wording():
 
 
 def test_the_pdf_report_of_a_drawn_site_renders(desk):
-    r = desk.post("/api/site-check/export/pdf", json={"site": DRAWN, "crs": "EPSG:4326", "industry": "轴承"})
+    r = desk.post("/api/site-check/export/pdf", json={"site": DRAWN, "crs": "EPSG:4326", "industry": "轴承",
+                                                      "drawn_on_map": True})
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
     assert b"/MediaBox [0 0 595.28 841.89]" in r.content or b"595.28" in r.content   # A4 in points
 

@@ -111,8 +111,8 @@ def reviewer_text(text) -> str:
     return text
 
 
-def describe_drawn(geom, how: str = "在地图上绘制") -> str:
-    """A site given as a geometry (drawn on the map, or typed as WKT) in words: its kind, vertex count,
+def describe_drawn(geom, how: str) -> str:
+    """A site given as a geometry (drawn on the map, sent as GeoJSON, typed as WKT) in words: how it came, its kind, vertex count,
     亩 (EPSG:4548) and centre (CGCS2000 lon,lat, 6 decimals) — never the WKT.
 
     Parameters
@@ -120,15 +120,16 @@ def describe_drawn(geom, how: str = "在地图上绘制") -> str:
     geom
         A shapely geometry in lon/lat (EPSG:4490 / WGS84).
     how
-        How it was given (在地图上绘制, 以 WKT 给出 …).
+        How it was given (在地图上绘制, 通过接口以 GeoJSON 几何提交, 以 WKT 给出 …): no default, a report
+        must not say a site was drawn on the map when another system sent it.
 
     Examples
     --------
     >>> import shapely
-    >>> describe_drawn(shapely.box(115.90, 36.40, 115.901, 36.401))
+    >>> describe_drawn(shapely.box(115.90, 36.40, 115.901, 36.401), "在地图上绘制")
     '在地图上绘制的多边形：4 个顶点，14.94 亩，中心 115.900500,36.400500'
-    >>> describe_drawn(shapely.Point(115.75, 36.455))
-    '在地图上绘制的点位：115.750000,36.455000（面积未知）'
+    >>> describe_drawn(shapely.Point(115.75, 36.455), "通过接口以 GeoJSON 几何提交")
+    '通过接口以 GeoJSON 几何提交的点位：115.750000,36.455000（面积未知）'
     """
     import geopandas as gpd
     import shapely

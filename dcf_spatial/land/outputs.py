@@ -1174,7 +1174,8 @@ def write_idle_parcel_map(result, path, *, as_of, max_features: int, note: str, 
     (at most ``max_features``; the legend says how many of how many)."""
     from .idle_audit import STATUS_ORDER as ORDER, status_labels
 
-    popup = {k: IDLE_COLUMNS_ZH[k] for k in ("parcel_id", "holder", "status_zh", "reason_zh", "fee_wan",
+    # 项目名称 after the parcel's code: the name a clerk knows the 供地 by (QA round 11), shown as text
+    popup = {k: IDLE_COLUMNS_ZH[k] for k in ("parcel_id", "project_name", "holder", "status_zh", "reason_zh", "fee_wan",
                                               "area_mu", "township_zh", "cluster_zh", "imagery_flag",
                                               "location_method", "place_name", "place_reason", "address")
              if k in result.columns}
@@ -1211,7 +1212,7 @@ def write_idle_parcel_map(result, path, *, as_of, max_features: int, note: str, 
 def write_efficiency_parcel_map(audited, latest: pd.DataFrame, class_names_zh: dict[str, str], path, *,
                                 max_features: int, note: str, overwrite: bool = False, basemap: str = "none"):
     """The single engine's 亩产效益 map: parcels coloured by their firm's class (latest year), class D first."""
-    popup = {"parcel_id": "宗地代码", "holder": "土地使用权人", "eff_class_zh": "亩产效益分类",
+    popup = {"parcel_id": "宗地代码", "project_name": "项目名称", "holder": "土地使用权人", "eff_class_zh": "亩产效益分类",
              "low_efficiency": "低效用地", "status_zh": "闲置审计结论", "area_mu": "面积（亩）"}
     urgency = {"D": 5, "C": 4, "B": 3, "A": 2, "T": 1}
     by_name = {v: k for k, v in class_names_zh.items()}  # the parcel's firm's class, as the parcels carry it

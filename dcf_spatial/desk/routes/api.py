@@ -61,6 +61,9 @@ class SiteCheckBody(RequestBody):
     catalogue_class: CATALOGUE_CLASSES | None = None
     date: dt.date | None = Field(None, description="核查日期 YYYY-MM-DD（决定适用的控制指标版本，默认今天）。")
     project: str | None = Field(None, max_length=200, description="项目名称（随核查记入核查登记）。")
+    drawn_on_map: bool = Field(False, description="场地（GeoJSON 几何）是在本系统页面的地图上点选或绘制的：页面发送 true，"
+                                                  "报告写“在地图上绘制”；其他系统不给（默认 false），报告写"
+                                                  "“通过接口提交的 GeoJSON 几何”。场地为文字或文件时不起作用。")
     policy: dict[str, str] | None = Field(
         None, description="规划管理部门口径（plan_rules.json → office_policies），仅用于本次核查，例如 "
                           "{\"industry_outside_clusters\": \"conditional\"}；不给则用各口径的默认值。",
@@ -371,14 +374,37 @@ def _check_site(dcf, body: SiteCheckBody, policy, record: bool):
 #: the 坐标系 a report names for a site drawn on the desk's map (Leaflet's lon/lat: WGS84, read as CGCS2000)
 DRAWN_CRS_ZH = "在地图上绘制（WGS84/CGCS2000 经纬度）"
 #: the 读取说明 of such a site, in place of the reader's "文件未声明坐标系" (no file was uploaded; QA round 7)
-DRAWN_NOTE_ZH = "场地在地图上绘制（或以 GeoJSON 经纬度提交），按 WGS84 经纬度读入，视同 CGCS2000（相差厘米级）"
+DRAWN_NOTE_ZH = "场地在本系统地图上绘制，按 WGS84 经纬度读入，视同 CGCS2000（相差厘米级）"
+#: the same for a GeoJSON geometry another system sent through the API (the 一张图 platform …): nobody drew it
+#: on this desk's map, and a 核查意见 must not say so (QA round 11, F11)
+POSTED_CRS_ZH = "通过接口提交的 GeoJSON 几何（WGS84/CGCS2000 经纬度）"
+POSTED_NOTE_ZH = "场地为通过接口提交的 GeoJSON 几何（由调用接口的系统给出），按 WGS84 经纬度读入，视同 CGCS2000（相差厘米级）"
+
+
+def site_given_how(geom_type: str, *, drawn_on_map: bool) -> str:
+    """How a site sent as one GeoJSON geometry came, as the report's 场地 begins: clicked or drawn on the
+    desk's map (the page says so with ``drawn_on_map``), else sent through the API by another system.
+
+    Examples
+    --------
+    >>> site_given_how("Polygon", drawn_on_map=True)
+    '在地图上绘制'
+    >>> site_given_how("Point", drawn_on_map=True)
+    '在地图上点选'
+    >>> site_given_how("Polygon", drawn_on_map=False)
+    '通过接口以 GeoJSON 几何提交'
+    """
+    if not drawn_on_map:
+        return "通过接口以 GeoJSON 几何提交"
+    return "在地图上点选" if geom_type in ("Point", "MultiPoint") else "在地图上绘制"
 
 
 def _with_drawn_site(answer, body: SiteCheckBody):
-    """A site sent as one GeoJSON geometry (drawn or clicked on the desk's map, or posted by another
-    system): 核查输入 describes it in words (亩, centre, vertex count — never the WKT), its 坐标系 says it
-    was given as lon/lat on the map, and the reader's "文件未声明坐标系" (no file was uploaded) is said as drawn on the
-    map (``DRAWN_NOTE_ZH``)."""
+    """A site sent as one GeoJSON geometry (clicked or drawn on the desk's map, or posted by another
+    system): 核查输入 describes it in words (亩, centre, vertex count — never the WKT) saying how it came
+    (:func:`site_given_how`: the page marks its drawn sites with ``drawn_on_map``; the API's default is a
+    GeoJSON geometry sent through the interface), its 坐标系 says it was given as lon/lat, and the reader's
+    "文件未声明坐标系" (no file was uploaded) is said the same way (``DRAWN_NOTE_ZH`` / ``POSTED_NOTE_ZH``)."""
     site = body.site
     if isinstance(site, dict) and site.get("type") == "Feature":
         site = site.get("geometry")
@@ -386,17 +412,26 @@ def _with_drawn_site(answer, body: SiteCheckBody):
         return answer
     from ..docx_report import describe_drawn
 
+    lonlat = not body.crs or str(body.crs).upper() in ("EPSG:4326", "EPSG:4490", "WGS84", "CGCS2000")
     try:
         import shapely.geometry
 
-        text = describe_drawn(shapely.geometry.shape(site))
+        geom = shapely.geometry.shape(site)
+        how = site_given_how(geom.geom_type, drawn_on_map=body.drawn_on_map)
+        # coordinates in another CRS (EPSG:4548 metres, GCJ-02 …): described from the site as the check read
+        # it (CGCS2000 lon/lat), not from the numbers as sent (a 522-亩 site was shown as its cut WKT)
+        text = describe_drawn(geom if lonlat else answer.sites.to_crs(4490).geometry.union_all(), how=how)
     except Exception:  # noqa: BLE001 - the check read it already; a description that fails keeps the input as given
         return answer
     inputs = dict(answer.inputs)
     inputs["场地"] = text
-    if not body.crs or str(body.crs).upper() in ("EPSG:4326", "EPSG:4490", "WGS84", "CGCS2000"):
-        inputs["坐标系"] = DRAWN_CRS_ZH
-        answer.notes = [DRAWN_NOTE_ZH if n.startswith("文件未声明坐标系") else n for n in answer.notes]
+    if lonlat:
+        inputs["坐标系"] = DRAWN_CRS_ZH if body.drawn_on_map else POSTED_CRS_ZH
+        note = DRAWN_NOTE_ZH if body.drawn_on_map else POSTED_NOTE_ZH
+        answer.notes = [note if n.startswith("文件未声明坐标系") else n for n in answer.notes]
+    elif not body.drawn_on_map:  # no file was uploaded: the reader's "文件未声明坐标系" says how the site came
+        answer.notes = [n.replace("文件未声明坐标系", "场地为通过接口提交的 GeoJSON 几何", 1)
+                        if n.startswith("文件未声明坐标系") else n for n in answer.notes]
     answer.inputs = inputs
     return answer
 
@@ -1010,7 +1045,7 @@ def _status_geojson(res) -> bytes | None:
         parcels = getattr(res, "parcels", None)
         if parcels is None or "eff_class_zh" not in parcels.columns:
             return None
-        out = parcels[[c for c in ("parcel_id", "holder", "area_mu", "low_efficiency") if c in parcels.columns]
+        out = parcels[[c for c in ("parcel_id", "project_name", "holder", "area_mu", "low_efficiency") if c in parcels.columns]
                       + [parcels.geometry.name]].copy()
         # the class letter from its label (the first character of 无企业记录 is no class: it drew black dots
         # without a legend entry, QA7 #7); a parcel without a classed firm is "none", as the legend says
@@ -1028,9 +1063,10 @@ def _status_geojson(res) -> bytes | None:
 
     from ...land.map_points import idle_map_features, legend_notes
 
-    feats, info = idle_map_features(frame)
+    feats, info = idle_map_features(frame, columns=("project_name",))
     feats = feats[info["drawn"]]   # a repeat drawn once, a footer or a parcel without a place not at all
-    cols = [c for c in ("parcel_id", "status", "status_zh", "area_mu", "n_parcels", "counts_zh", "parcels_zh")
+    # 项目名称: the name a clerk knows the 供地 by, in the marker's tooltip (QA round 11)
+    cols = [c for c in ("parcel_id", "project_name", "status", "status_zh", "area_mu", "n_parcels", "counts_zh", "parcels_zh")
             if c in feats.columns]
     data = json.loads(feats[cols + [feats.geometry.name]].to_crs(4326).to_json(na="null", drop_id=True))
     data["dcf_notes"] = legend_notes(info, numbers=False)

@@ -153,7 +153,9 @@
         onEachFeature: function (f, l) {
           var p = f.properties;
           l.bindTooltip(function () {
-            return el('span', (p.parcel_id || '') + (p.holder ? ' ' + p.holder : '') + '：' + (p.status_zh || '') +
+            // the 项目名称 when the ledger has one (text: el sets textContent, a name is never markup)
+            return el('span', (p.parcel_id || '') + (p.project_name ? ' ' + p.project_name : '') +
+                      (p.holder ? ' ' + p.holder : '') + '：' + (p.status_zh || '') +
                       (p.counts_zh && p.n_parcels > 1 ? '（' + p.counts_zh + '）' : '') +
                       (p.low_efficiency ? '（低效用地：' + p.low_efficiency + '）' : ''));
           });
@@ -161,6 +163,7 @@
             l.bindPopup(function () {
               var box = el('div', null, 'group-popup');
               box.appendChild(el('b', p.parcel_id || ''));
+              if (p.project_name) { box.appendChild(el('div', '项目名称：' + p.project_name)); }
               box.appendChild(el('div', '各结论宗数：' + (p.counts_zh || '')));
               box.appendChild(el('div', '宗地：' + (p.parcels_zh || '')));
               return box;

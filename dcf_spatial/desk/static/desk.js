@@ -138,7 +138,7 @@
   ready.then(function () { window.dcfLayersDrawnMs = performance.now(); window.dcfReady = true; });
 
   // ---- the site: point, polygon, file or typed -------------------------------------------------
-  var mode = 'point', site = null, siteCrs = null, vertices = [], preview = null;
+  var mode = 'point', site = null, siteCrs = null, siteDrawn = false, vertices = [], preview = null;
   var HINTS = { point: '在地图上单击选定场地位置。', polygon: '在地图上依次单击多边形顶点，双击或点“完成多边形”结束。',
                 file: '选择场地文件，读入后显示在地图上。', text: '输入地名（镇街、集聚区、园区、示范区，输入时有提示）、“经度,纬度”或 WKT 后点“定位”。' };
   function setMode(m) {
@@ -155,8 +155,10 @@
   Array.prototype.forEach.call(document.querySelectorAll('#site-tabs button'), function (b) {
     b.addEventListener('click', function () { setMode(b.getAttribute('data-mode')); });
   });
-  function setSite(value, crs, layer, text) {
-    site = value; siteCrs = crs;
+  // drawn: the site was clicked or drawn on this map (the report says 在地图上绘制; a geometry another
+  // system sends through the API is said as 通过接口提交的 GeoJSON 几何)
+  function setSite(value, crs, layer, text, drawn) {
+    site = value; siteCrs = crs; siteDrawn = !!drawn;
     siteLayer.clearLayers(); highlight.clearLayers();
     if (layer) { siteLayer.addLayer(layer); }
     $('site-status').textContent = text;
@@ -172,7 +174,7 @@
     var ring = vertices.map(function (v) { return [v.lng, v.lat]; });
     ring.push(ring[0]);
     var poly = L.polygon(vertices, { color: '#0050b3', weight: 3, fillOpacity: 0.15 });
-    setSite({ type: 'Polygon', coordinates: [ring] }, 'EPSG:4326', poly, '已画多边形（' + vertices.length + ' 个顶点）。');
+    setSite({ type: 'Polygon', coordinates: [ring] }, 'EPSG:4326', poly, '已画多边形（' + vertices.length + ' 个顶点）。', true);
     vertices = []; preview = null;
   }
   function siteClick(e) {
@@ -180,7 +182,7 @@
       var ll = e.latlng;
       setSite({ type: 'Point', coordinates: [ll.lng, ll.lat] }, 'EPSG:4326',
               L.circleMarker(ll, { radius: 8, color: '#0050b3', weight: 3 }),
-              '已选点：' + ll.lng.toFixed(5) + ', ' + ll.lat.toFixed(5));
+              '已选点：' + ll.lng.toFixed(5) + ', ' + ll.lat.toFixed(5), true);
     } else if (mode === 'polygon') {
       if (vertices.length === 0) { siteLayer.clearLayers(); highlight.clearLayers(); site = null; }
       vertices.push(e.latlng);
@@ -332,6 +334,7 @@
     var ind = $('industry').value.trim();
     if (!ind) { throw new Error('请填写行业（行业词或 GB/T 4754 代码）。'); }
     var b = { site: site, industry: ind };
+    if (siteDrawn) { b.drawn_on_map = true; }
     if (siteCrs) { b.crs = siteCrs; } else if ($('crs').value) { b.crs = $('crs').value; }
     var policy = desk.chosenPolicy();  // sent only when it differs from plan_rules.json's default
     if (policy) { b.policy = policy; }

@@ -227,12 +227,38 @@ def write_site_map(results: list[dict], sites, path, *, title: str, basemap: str
 
     focus = sites_frame(sites, results)
     batch = any("row_label" in r for r in results)
-    focus["label"] = ([f"{r} {v}" for r, v in zip(focus["row_label"], focus["verdict_zh"])]
+    # a batch row's 项目名称 (the list's 项目名称/名称 column): in its popup and its tooltip, as text
+    names = project_names(sites) if batch else None
+    if names is not None:
+        focus["project_name"] = names
+    focus["label"] = ([" ".join(t for t in (str(r), n or "", str(v)) if t)
+                       for r, n, v in zip(focus["row_label"], names if names is not None else [None] * len(focus),
+                                          focus["verdict_zh"])]
                       if batch else focus["verdict_zh"])
     return answer_map(focus, path, title=title, label_field="label", status_field="verdict_zh",
-                      popup_fields={**({"row_label": "原文件位置"} if batch else {}), **SITE_POPUP_FIELDS},
+                      popup_fields={**({"row_label": "原文件位置"} if batch else {}),
+                                    **({"project_name": "项目名称"} if names is not None else {}), **SITE_POPUP_FIELDS},
                       context=SITE_MAP_CONTEXT, provenance_note=provenance_note(results), basemap=basemap,
                       overwrite=overwrite, **nearest_designated_outline(results, store=store))
+
+
+def project_names(sites) -> list[str | None] | None:
+    """The 项目名称 of each batch row (the ``name`` column the list's 项目名称/名称 is read into), stripped;
+    ``None`` for a row without one; ``None`` when the list has no such column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> project_names(pd.DataFrame({"name": ["甲项目 ", None, ""]}))
+    ['甲项目', None, None]
+    >>> project_names(pd.DataFrame({"x": [1]})) is None
+    True
+    """
+    if "name" not in getattr(sites, "columns", ()):
+        return None
+    import pandas as pd
+
+    return [None if pd.isna(v) else (str(v).strip() or None) for v in sites["name"].astype(object)]
 
 
 def nearest_designated_outline(results, *, store=None) -> dict:
