@@ -191,7 +191,7 @@ def read_coordinate(text, axis: str | None = None) -> tuple[float, str] | None:
 
     Examples
     --------
-    >>> read_coordinate("１１５．７４６"), read_coordinate("E115.746", "lon"), read_coordinate("36°27′N", "lat")
+    >>> read_coordinate("１１５．７４６"), read_coordinate("E115.746", "lon"), read_coordinate("36°27′", "lat")
     ((115.746, 'decimal'), (115.746, 'labelled'), (36.45, 'dms'))
     >>> read_coordinate("N36.44", "lon") is None
     True
