@@ -852,7 +852,7 @@ def formats_markdown() -> str:
                 elif e.get("scale"):
                     names.append(f"`{e['name']}`（{_UNIT_ZH.get(e['scale'], e['scale'])}）")
                 elif e.get("unit") == "guess":
-                    names.append(f"`{e['name']}`（未注明单位：按数值判断亩/平方米/公顷，判断不了则报错请注明）")
+                    names.append(f"`{e['name']}`（未注明单位：面状场地按图形面积判断，不符则不用；否则按数值判断亩/平方米/公顷，判断不了则报错请注明）")
                 elif e.get("assumed"):
                     names.append(f"`{e['name']}`（未注明单位，按{e['assumed']}读取并在说明中注明）")
                 else:
