@@ -575,6 +575,19 @@ def site_note(place: Place, typed: str) -> str:
 
 #: canonical column of a free-text address (the ``address`` alias: 项目位置, 建设地点, 项目地址, 坐落 …)
 ADDRESS_COLUMN = "address"
+def unit_judged_zh(level: str = "单元") -> str:
+    """How the site check judges a site placed by a name whose parcel is unknown (every part of the unit
+    checked as a parcel: :mod:`dcf_spatial.queries.site.rules.named`), in the words the single check's answer
+    and a batch's read note both use (QA round nu #15: the batch note still said «按该单元本身的规划定位判定»).
+
+    Examples
+    --------
+    >>> unit_judged_zh("集聚区")
+    '结论按该集聚区内各分区及其余部分逐一按地块核查判定'
+    """
+    return f"结论按该{level}内各分区及其余部分逐一按地块核查判定"
+
+
 PLACE_COLUMNS = ("location_method", "place_matched", "place_name", "place_level", "place_unit_id", "place_layer",
                  "place_reason")
 
@@ -668,7 +681,7 @@ def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool 
                 blank[i] = texts[i] is None or texts[i] != texts[i] or str(texts[i]).strip() == ""
             label = row_labeller(out.attrs.get("row_numbers"))
             where = ("该单元的代表点（地图上标为“按地名定位”）" if as_point
-                     else "该单元（具体地块未知：结论按该单元本身的规划定位判定，面积取该行申报面积）")
+                     else f"该单元（具体地块未知：{unit_judged_zh()}，面积取该行申报面积）")
             lines = (f"{int(missing_all.sum())} 行无坐标（其中 {int(footer.sum())} 行为合计行或表尾，不是{skip_word}，不定位）："
                      if footer.any() else f"{int(missing.sum())} 行无坐标：")
             heading = column_label(column, out.attrs)

@@ -68,10 +68,65 @@ def _entries(entries) -> list[tuple[str, str | None]]:
     return out
 
 
-def _guess_unit(values: "pd.Series", col: str, target: str, src_name: str) -> tuple[float, str]:
-    """Factor to ``target``'s unit of a column without a unit, judged from its values: the one unit
-    under which every value is a plausible size (``unit_guess`` of the alias table), else an
-    :class:`InputError` asking for the unit by the column's name. Returns (factor, note)."""
+#: relative difference within which a unitless area value and its row's drawn area are taken to agree
+#: (the 5 % the site reader allows between a declared and a drawn area: a DBF figure is rounded)
+SHAPE_AREA_TOLERANCE = 0.05
+
+
+def _measured_mu(df) -> "np.ndarray | None":
+    """亩 of each row's polygon (measured in EPSG:4548), NaN where a row has no area (a point, a line, none);
+    ``None`` for a frame without geometry or CRS (a table read as such)."""
+    try:
+        import geopandas as gpd
+    except ImportError:  # pragma: no cover - geopandas is a dependency
+        return None
+    if not isinstance(df, gpd.GeoDataFrame) or df._geometry_column_name not in df.columns or df.crs is None:
+        return None
+    import shapely
+
+    from ..crs import to_working
+
+    try:
+        area = shapely.area(to_working(df[[df.geometry.name]]).geometry.values)
+    except Exception:  # noqa: BLE001 — a row that cannot be projected has no measured area; the row checks say why
+        return None
+    area = np.asarray(area, dtype=float) / settings.MU_M2
+    return np.where(np.isfinite(area) & (area > 0), area, np.nan)
+
+
+def _unit_by_shape(v: "pd.Series", measured: "pd.Series", col: str, target: str, units: dict,
+                   plausible: list[str]) -> tuple[float | None, str] | None:
+    """The unit of a unitless area column told by the rows' own polygons: ``(factor, note)`` when every row
+    with a value has a drawn area and exactly one unit makes every value that area (within
+    :data:`SHAPE_AREA_TOLERANCE`); ``(None, note)`` when no unit does — the column is not needed (the
+    polygons give the area) and not used, said in the note; ``None`` when some row with a value has no
+    drawn area (a point needs the value: the unit is judged from the values alone)."""
+    m = measured.reindex(v.index)
+    if v.empty or not (m > 0).all():
+        return None
+    agree = [u for u, f in units.items() if bool((abs(v * f - m) <= SHAPE_AREA_TOLERANCE * m).all())]
+
+    def span(s, fmt):
+        lo, hi = float(s.min()), float(s.max())
+        return format(lo, fmt) if lo == hi else f"{format(lo, fmt)}–{format(hi, fmt)}"
+
+    drawn = span(m, ",.2f")
+    if len(agree) == 1:
+        unit = agree[0]
+        return units[unit], (f"字段 {col} 未注明单位：数值 {span(v, 'g')} 按{unit}理解与图形面积（{drawn} 亩）相符，"
+                             + ("已按亩读取" if units[unit] == 1 else f"已按{unit}换算为亩") + f"（{target}）")
+    said = "、".join(plausible) if plausible else "、".join(units)
+    return None, (f"字段 {col} 未注明单位，数值 {span(v, 'g')} 按{said}理解都与图形面积（{drawn} 亩）不符，"
+                  f"未使用该字段；场地面积以图形为准。若该字段有用，请核对其数值与单位")
+
+
+def _guess_unit(values: "pd.Series", col: str, target: str, src_name: str,
+                measured: "np.ndarray | None" = None) -> tuple[float | None, str]:
+    """Factor to ``target``'s unit of a column without a unit. Rows drawn as polygons tell it by their own
+    area (:func:`_unit_by_shape`: a site with a geometry does not need the column, so a column no unit
+    makes agree with the polygons is noted and not used — factor ``None`` — not refused). Otherwise it is
+    judged from the values: the one unit under which every value is a plausible size (``unit_guess`` of the
+    alias table), else an :class:`InputError` asking for the unit by the column's name. Returns (factor, note)."""
     spec = alias_table()["unit_guess"][target]
     v = values.dropna()
     # a non-finite value (1e400 reads as inf) says nothing about the unit: the row's own check
@@ -84,6 +139,12 @@ def _guess_unit(values: "pd.Series", col: str, target: str, src_name: str) -> tu
         return 1.0, f"字段 {col} 未注明单位且没有正数值，{target} 为空值"
     lo, hi = float(v.min()), float(v.max())
     fits = [u for u, f in spec["units"].items() if spec["min"] <= lo * f and hi * f <= spec["max"]]
+    if measured is not None:
+        import pandas as pd
+
+        by_shape = _unit_by_shape(v, pd.Series(measured, index=values.index), col, target, spec["units"], fits)
+        if by_shape is not None:
+            return by_shape[0], by_shape[1] + ignored
     if len(fits) == 1:
         unit = fits[0]
         return spec["units"][unit], (f"字段 {col} 未注明单位：数值 {lo:g}–{hi:g} 只有按{unit}理解才是合理的单个地块面积"
@@ -511,6 +572,7 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
                     if _norm(name).startswith(n):
                         cut_targets.setdefault(c, set()).add(target)
     mapped, skipped = [], []
+    not_used: list[str] = []  # columns read and said not to be used (a unitless 面积 the polygons contradict)
     for group in groups:
         for target, entries in tab["groups"][group].items():
             exact = any(_norm(name) in by_norm for name, _ in _entries(entries))
@@ -530,10 +592,13 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
                     break
                 if scale == "guess":
                     values = pd.to_numeric(out[col], errors="coerce")
-                    factor, note = _guess_unit(values, col, target, src_name)
+                    factor, note = _guess_unit(values, col, target, src_name, _measured_mu(df))
+                    notes.append(note)
+                    if factor is None:  # the polygons give the area; the column agrees in no unit: said, not used
+                        not_used.append(col)
+                        break
                     out[target] = values * factor
                     mapped.append(f"{col}→{target}（×{factor:g}）")
-                    notes.append(note)
                 elif scale and scale.startswith("assumed:"):
                     out[target] = pd.to_numeric(out[col], errors="coerce")
                     mapped.append(f"{col}→{target}")
@@ -558,7 +623,7 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
                     out[target] = _as_text(out[target])
                 _carry_number_text(out, col, target)
                 break
-    used_now = {m.split("→", 1)[0] for m in mapped + explicit} | set((field_map or {}).values())
+    used_now = {m.split("→", 1)[0] for m in mapped + explicit} | set((field_map or {}).values()) | set(not_used)
     for group in groups:
         _area_by_header(out, df, group, used_now, notes, mapped)
     if mapped:
@@ -585,7 +650,7 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
     if set(groups) & {"parcels", "enterprises", "sites"}:
         # an area column not recognised is named, never dropped silently
         used = ({m.split("→", 1)[0] for m in mapped + explicit} | set((field_map or {}).values())
-                | {str(c) for c in sources.values()})  # a reader's own column (a survey TXT's 地块面积)
+                | {str(c) for c in sources.values()} | set(not_used))  # a reader's own column (a survey TXT's 地块面积)
         targets = {t for g in groups for t in tab["groups"][g]}
         idle = [str(c) for c in df.columns if "面积" in str(c) and str(c) not in used and str(c) not in targets]
         if idle:
@@ -787,7 +852,7 @@ def formats_markdown() -> str:
                 elif e.get("scale"):
                     names.append(f"`{e['name']}`（{_UNIT_ZH.get(e['scale'], e['scale'])}）")
                 elif e.get("unit") == "guess":
-                    names.append(f"`{e['name']}`（未注明单位：按数值判断亩/平方米/公顷，判断不了则报错请注明）")
+                    names.append(f"`{e['name']}`（未注明单位：面状场地按图形面积判断，不符则不用；否则按数值判断亩/平方米/公顷，判断不了则报错请注明）")
                 elif e.get("assumed"):
                     names.append(f"`{e['name']}`（未注明单位，按{e['assumed']}读取并在说明中注明）")
                 else:

@@ -16,6 +16,7 @@ import numpy as np
 from .. import settings
 from ..crs.guess import resolve_crs, swapped_degrees, swapped_pair_zh
 from ..errors import InputError, clip
+from .lonlat import labelled_lonlat, read_lonlat  # noqa: F401 — labelled_lonlat: kept importable here
 from .rows import CAD_RINGS, check_rows
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,90 +54,6 @@ def _not_a_lonlat_message(text: str) -> str:
     return (f"{_SITE} {text!r} 看起来是坐标，但不是 “经度,纬度” 形式：{what}。"
             f"请写成 经度,纬度（先经度后纬度，英文或中文逗号分隔），例：{example}；"
             f"面状地块请给文件或 WKT，如 {_EXAMPLE_POLYGON}。")
-
-
-#: one coordinate with its hemisphere written before or after it: E115.7612, 东经115.7612, 115°45′40″E,
-#: 北纬 36.4475, N36°26'51"; the number decimal or degrees-minutes-seconds (hand-written: two small
-#: regexes, the same forms :data:`dcf_spatial.io.tables._DMS` reads in a table's cells)
-_NUMBER = r"\d+(?:\.\d+)?"
-
-
-def _angle(tag: str) -> str:
-    """The regex of a decimal or degrees-minutes-seconds number, its groups named ``deg``/``min``/``sec`` + ``tag``."""
-    return (rf"(?P<deg{tag}>{_NUMBER})\s*(?:[°度]\s*(?:(?P<min{tag}>{_NUMBER})\s*['′’分]\s*)?"
-            rf"(?:(?P<sec{tag}>{_NUMBER})\s*(?:[\"″”秒]|''))?)?")
-
-
-_HEMISPHERE = r"东经|北纬|西经|南纬|[ENWSenws]"
-_HEMISPHERE_AXIS = {"东经": ("lon", 1), "e": ("lon", 1), "西经": ("lon", -1), "w": ("lon", -1),
-                    "北纬": ("lat", 1), "n": ("lat", 1), "南纬": ("lat", -1), "s": ("lat", -1)}
-#: a site value that labels its numbers with a hemisphere (E/N, 东经/北纬): meant as coordinates
-_LABELLED_LIKE_RE = re.compile(rf"^[\s(（]*(?:{_HEMISPHERE})\s*[:：]?\s*[-+−]?\s*\d|\d\s*[°度′'″\"]*\s*(?:{_HEMISPHERE})\s*(?:[,，;；/、\s]|$)")
-_LABELLED_EXAMPLE = "E115.7612 N36.4475、东经115.7612 北纬36.4475 或 115.7612,36.4475"
-#: one labelled number anywhere in the text (:func:`labelled_lonlat` walks them); the label before the number
-#: is tried first, so that E115.7612N36.4475 is E115.7612 and N36.4475
-_LABELLED_ONE_RE = re.compile(rf"(?P<pre>{_HEMISPHERE})\s*[:：]?\s*{_angle('')}|{_angle('2')}\s*(?P<post>{_HEMISPHERE})")
-_SEPARATORS_RE = re.compile(r"[\s,，;；/、]*")
-#: full-width letters, digits and signs as typed with a Chinese input method (Ｅ１１５．７６１２) → ASCII;
-#: ″ ′ ° stay (NFKC would split ″ into two ′)
-_FULL_WIDTH = {**{c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}, 0x3000: 0x20}
-
-
-def labelled_lonlat(text: str) -> tuple[float, float] | None:
-    """``(lon, lat)`` of a point typed with its hemispheres: ``"E115.7612 N36.4475"``,
-    ``"东经115.7612，北纬36.4475"``, ``"北纬36.4475 东经115.7612"`` (either order: the labels say which is
-    which), ``"115°45′40″E, 36°26′51″N"``; ``None`` when ``text`` is not two such labelled numbers.
-    Two numbers of the same axis, or a value labelled but not readable, raise an :class:`InputError`
-    naming the forms to type.
-
-    Examples
-    --------
-    >>> labelled_lonlat("E115.7612 N36.4475")
-    (115.7612, 36.4475)
-    >>> labelled_lonlat("北纬36.4475，东经115.7612")
-    (115.7612, 36.4475)
-    >>> labelled_lonlat("115.98,36.45") is None
-    True
-    """
-    text = text.translate(_FULL_WIDTH)
-    if not _LABELLED_LIKE_RE.search(text):
-        return None
-    body = text.strip().strip("()（）")
-    sign = re.search(rf"(?:{_HEMISPHERE})\s*[:：]?\s*([-+−])\s*\d", body)
-    if sign:  # E-115.7612: the hemisphere gives the sign (QA break 11: read as a file name, «文件不存在»)
-        raise InputError(f"{_SITE} {clip(text)!r}：东经/北纬标注后的数不带正负号（“{sign.group(1)}”）——西经、南纬请写 W、S。"
-                         f"请写成 {_LABELLED_EXAMPLE}。")
-    # each labelled number in turn, with only separators between them (E115.7612N36.4475, "E 115.7612, N 36.4475")
-    found: dict[str, float] = {}
-    at, count = 0, 0
-    for m in _LABELLED_ONE_RE.finditer(body):
-        if not _SEPARATORS_RE.fullmatch(body[at:m.start()]):
-            count = -1
-            break
-        at, count = m.end(), count + 1
-        label = (m.group("pre") or m.group("post")).lower()
-        axis, hemisphere = _HEMISPHERE_AXIS[label]
-        deg, minutes, seconds = (float(v) if v else 0.0 for v in _angle_groups(m))
-        for name, v, given in (("分", minutes, m.group("min") or m.group("min2")),
-                               ("秒", seconds, m.group("sec") or m.group("sec2"))):
-            if v >= 60:  # 45′70″ is no angle (it was read as 46′10″ and moved the site)
-                raise InputError(f"{_SITE} {clip(text)!r}：{'经度' if axis == 'lon' else '纬度'}的{name}为 {given}，"
-                                 f"应小于 60。请核对度分秒（如 E115°45′40″ N36°26′51″），或写成十进制度 {_LABELLED_EXAMPLE}。")
-        if axis in found:
-            count = -1
-            break
-        found[axis] = hemisphere * (deg + minutes / 60 + seconds / 3600)
-    if count == 2 and _SEPARATORS_RE.fullmatch(body[at:]) and set(found) == {"lon", "lat"}:
-        return found["lon"], found["lat"]
-    raise InputError(f"{_SITE} {clip(text)!r} 看起来是带东经/北纬标注的坐标，但未能读出一个经度和一个纬度。"
-                     f"请写成 {_LABELLED_EXAMPLE}（度分秒可写 E115°45′40″ N36°26′51″）。")
-
-
-def _angle_groups(m: "re.Match") -> list[str | None]:
-    """The degrees, minutes and seconds a :data:`_LABELLED_ONE_RE` match read (from whichever of its two
-    alternatives matched)."""
-    d = m.groupdict()
-    return [d.get("deg") or d.get("deg2"), d.get("min") or d.get("min2"), d.get("sec") or d.get("sec2")]
 
 
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
@@ -252,31 +169,32 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
     read_attrs: dict = {}
     if not text:
         raise InputError(f"{_SITE}为空。请给出 “经度,纬度”（如 115.98,36.45）、WKT 或一个文件路径。")
-    m = _LONLAT_RE.match(text)
-    # E115.7612 N36.4475, 东经115.7612 北纬36.4475 (QA round 9: read as a file name, «文件不存在»); a file
-    # whose name has an extension (E1.shp, E1.geojson) stays a file. A value that reads as coordinates is
-    # coordinates, as "lon,lat" already was, even when a file of that name lies in the working folder (QA break
-    # 11: it was read as that file, «不支持的文件格式 .4475»): the note says so; such a file is read by its extension
-    labelled = None
-    if not m and not re.search(r"\.[A-Za-z][A-Za-z0-9]{1,4}$", text):
+    # one reader for a typed point and a list's coordinate cells (io.lonlat): 115.98,36.45, E115.7612 N36.4475,
+    # 东经115.7612 北纬36.4475 (QA round 9: read as a file name, «文件不存在»), 115°45′40″,36°26′51″; a file whose name
+    # has an extension (E1.shp, E1.geojson) stays a file. A value that reads as coordinates is coordinates even when
+    # a file of that name lies in the working folder (QA break 11: it was read as that file, «不支持的文件格式 .4475»):
+    # the note says so; such a file is read by its extension
+    point = None
+    if not re.search(r"\.[A-Za-z][A-Za-z0-9]{1,4}$", text):
         try:
-            labelled = labelled_lonlat(text)
+            point = read_lonlat(text)
         except InputError:
             if not _is_file(text):  # E1, a file of that name without an extension, is still read
                 raise
-    if labelled is not None:
-        notes.append(f"按东经/北纬标注读取坐标：经度 {labelled[0]:.10g}，纬度 {labelled[1]:.10g}")
+    if point is not None and point.form != "decimal":
+        how = "东经/北纬标注" if point.form == "labelled" else "度分秒"
+        notes.append(f"按{how}读取坐标：经度 {point.lon:.10g}，纬度 {point.lat:.10g}")
         if _is_file(text):
             notes.append(f"当前文件夹中有名为“{clip(text)}”的文件：按坐标读取，未读该文件（要读该文件，请给它加上扩展名，如 .geojson）")
-    if m or labelled is not None:
-        gx, gy = labelled if labelled is not None else (float(m.group(1)), float(m.group(2)))
+    if point is not None:
+        gx, gy = point.lon, point.lat
         if swap_xy:
             gx, gy = gy, gx
             notes.append(f"已按用户要求对调经纬度：经度 {gx:g}，纬度 {gy:g}")
         if swapped_degrees(gx, gy):
             raise InputError(
                 f"{_SITE} {text!r}：{swapped_pair_zh(gx, gy)}。请写成 经度,纬度：{gy:.10g},{gx:.10g}"
-                + ("（或核对东经/北纬标注是否写反）" if labelled is not None else "")
+                + ("（或核对东经/北纬标注是否写反）" if point.form == "labelled" else "")
             )
         gdf = gpd.GeoDataFrame({"site_input": [text]}, geometry=[shapely.Point(gx, gy)], crs=None)
         where = f"{_SITE} {text!r}"

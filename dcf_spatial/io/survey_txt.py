@@ -45,6 +45,8 @@ HEADER_SECTION = "[属性描述]"
 PARCEL_SECTION = "[地块坐标]"
 #: the fields of a parcel record, in file order (the record ends with ``@``)
 RECORD_FIELDS = ("界址点数", "地块面积", "地块编号", "地块名称", "图形属性", "图幅号", "地块用途", "地类编码")
+#: the ``[属性描述]`` key some exports fill with the project's name: given, it becomes a ``项目名称`` column
+PROJECT_NAME_KEY = "项目名称"
 #: relative difference between the recorded 地块面积 and the area of the coordinates that is reported
 AREA_TOLERANCE = 0.01
 #: the zone the district lies in: CGCS2000 3° Gauss–Krüger zone 39, central meridian 117°E
@@ -510,7 +512,7 @@ def read_survey_txt(path, *, crs=None, encoding=None) -> "gpd.GeoDataFrame":
     -------
     GeoDataFrame
         Columns ``界址点数, 地块面积, 地块编号, 地块名称, 图形属性, 图幅号, 地块用途, 地类编码`` as
-        text in the file, ``area_m2`` (the recorded 地块面积 in m², unit inferred), ``area_m2_coordinates``
+        text in the file (after a ``项目名称`` column when the header gives one), ``area_m2`` (the recorded 地块面积 in m², unit inferred), ``area_m2_coordinates``
         (plane area of the coordinates), ``parts``, ``holes``; geometry x = easting (Y), y =
         northing (X); CRS from the header (``None`` when not stated or the user gives one).
         ``attrs``: ``read_notes``, ``row_numbers`` (the file line of each record), ``issues``
@@ -550,6 +552,9 @@ def read_survey_txt(path, *, crs=None, encoding=None) -> "gpd.GeoDataFrame":
         parts.append(p)
         holes.append(h)
     df = pd.DataFrame(rows)
+    project = head.values.get(PROJECT_NAME_KEY, "").strip()
+    if project:  # the header names the project: each 地块 record is of it (a batch's 项目名称, QA round nu #7)
+        df.insert(0, PROJECT_NAME_KEY, project)
     recorded = pd.to_numeric(df["地块面积"], errors="coerce").to_numpy(dtype=float)
     computed = np.asarray(computed, dtype=float)
     unit, unit_from = _area_unit(head)

@@ -1026,35 +1026,53 @@ def _grouped_coordinates(cols, spec):
     return None
 
 
-# Degrees-minutes-seconds as typed in Chinese tables: 116°00′30″, 116度0分30秒, 36°27'N.
-_DMS = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*[°度]\s*(?:(\d+(?:\.\d+)?)\s*['′’分])?\s*"
-                  r"(?:(\d+(?:\.\d+)?)\s*(?:[\"″”秒]|''))?\s*([NSEWnsew东西南北])?\s*$")
-
-
-def _coordinate_values(values) -> tuple[np.ndarray, int]:
-    """Numbers of a coordinate column; DMS strings converted (hand-written: a 10-line regex
-    does not justify a dependency). Returns (values, number of DMS values converted)."""
+def _coordinate_values(values, axis: str | None = None) -> tuple[np.ndarray, int, int]:
+    """Numbers of a coordinate column, each cell read as the single site check reads a coordinate
+    (:func:`dcf_spatial.io.lonlat.read_coordinate`: full-width digits, degrees-minutes-seconds, a hemisphere
+    label E115.746 / 36°27′N); ``axis`` ``"lon"``/``"lat"`` refuses a label of the other axis. Returns
+    (values, number of DMS values converted, number of labelled values read)."""
     import pandas as pd
+
+    from .lonlat import read_coordinate
 
     out = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, copy=True)
     todo = np.flatnonzero(~np.isfinite(out) & pd.notna(values).to_numpy())
-    n = 0
+    counts = {"dms": 0, "labelled": 0, "decimal": 0}
     for i in todo:
-        text = number_text(str(values.iloc[i])).strip()  # full-width digits (１１５．７３５３) read as typed
-        try:
-            out[i] = float(text)
+        read = read_coordinate(str(values.iloc[i]), axis)
+        if read is None:
             continue
-        except ValueError:
-            pass
-        m = _DMS.match(str(values.iloc[i]))  # as typed: NFKC turns ″ into ′′
-        if not m:
+        out[i] = read[0]
+        counts[read[1]] += 1
+    return out, counts["dms"], counts["labelled"]
+
+
+def _pair_values(values) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Longitudes and latitudes of a column of pairs (经纬度 “115.98,36.45”), each cell read as the single site
+    check reads a typed point (:func:`dcf_spatial.io.lonlat.read_lonlat`: E115.746 N36.4402, 东经…北纬…,
+    115°45′40″,36°26′51″); NaN where a cell is no such pair. Returns (lon, lat, DMS cells, labelled cells)."""
+    import pandas as pd
+
+    from .lonlat import read_lonlat
+
+    n = len(values)
+    lon, lat = np.full(n, np.nan), np.full(n, np.nan)
+    counts = {"dms": 0, "labelled": 0, "decimal": 0}
+    cache: dict[str, object] = {}
+    for i, v in enumerate(values.tolist()):
+        if v is None or v is pd.NA or (isinstance(v, float) and v != v):
             continue
-        deg, mins, secs, hemi = m.groups()
-        v = abs(float(deg)) + float(mins or 0) / 60 + float(secs or 0) / 3600
-        negative = deg.startswith("-") or (hemi or "").upper() in ("S", "W") or hemi in ("南", "西")
-        out[i] = -v if negative else v
-        n += 1
-    return out, n
+        key = str(v)
+        if key not in cache:
+            try:
+                cache[key] = read_lonlat(key)
+            except InputError:  # labelled but not one longitude and one latitude: the row says it is no pair
+                cache[key] = None
+        point = cache[key]
+        if point is not None:
+            lon[i], lat[i] = point.lon, point.lat
+            counts[point.form] += 1
+    return lon, lat, counts["dms"], counts["labelled"]
 
 
 #: column a table read by :func:`_points_from_table` gets when it has both coordinate columns and a
@@ -1147,15 +1165,20 @@ def _points_from_table(df, lines, *, x, y, where, notes, issues):
     if kind == "combined":
         parts = df[xcol].astype("string").str.strip().str.split(r"[,，;；\s]+", n=1, expand=True, regex=True)
         parts = parts.reindex(columns=[0, 1])
-        xs, ys = parts[0], parts[1]
+        xs, ys = parts[0], parts[1]   # quoted in a row's reason when its cell is no pair
         names = (f"{xcol}（前一个数）", f"{xcol}（后一个数）")
+        xv, yv, n_dms, n_labelled = _pair_values(df[xcol])
     else:
         xs, ys = df[xcol], df[ycol]
         names = (str(xcol), str(ycol))
-    xv, nx = _coordinate_values(xs)
-    yv, ny = _coordinate_values(ys)
-    if nx or ny:
-        notes.append(f"{max(nx, ny)} 行坐标为度分秒格式（如 116°0′0″），已换算为十进制度")
+        degrees = kind in ("lonlat", "explicit")
+        xv, nx, lx = _coordinate_values(xs, "lon" if degrees else None)
+        yv, ny, ly = _coordinate_values(ys, "lat" if degrees else None)
+        n_dms, n_labelled = max(nx, ny), max(lx, ly)
+    if n_dms:
+        notes.append(f"{n_dms} 行坐标为度分秒格式（如 116°0′0″），已换算为十进制度")
+    if n_labelled:
+        notes.append(f"{n_labelled} 行坐标带东经/北纬标注（如 E115.746 N36.4402），按标注读取")
     bad = ~(np.isfinite(xv) & np.isfinite(yv))
     geoms = np.full(n, None, dtype=object)
     geoms[~bad] = shapely.points(xv[~bad], yv[~bad])

@@ -187,14 +187,14 @@ def _site_value(site) -> str:
         return shape.wkt
     if _LONLAT.match(site) or _WKT.match(site):
         return site.strip()
-    from ...io.site import labelled_lonlat
+    from ...io.lonlat import read_lonlat
 
-    try:  # E115.7612 N36.4475, 东经115.7612 北纬36.4475 (QA round 9): a point, as the CLI reads it
-        labelled = labelled_lonlat(site.strip())
+    try:  # E115.7612 N36.4475, 东经115.7612 北纬36.4475 (QA round 9), 115°45′40″,36°26′51″: a point, as the CLI
+        point = read_lonlat(site.strip())  # and a batch's coordinate cells read it (one reader: io.lonlat)
     except DcfInputError as exc:  # labelled, but not one longitude and one latitude: the forms to type
         raise DeskError(422, str(exc)) from None
-    if labelled is not None:
-        return f"{labelled[0]!r},{labelled[1]!r}"
+    if point is not None:
+        return f"{point.lon!r},{point.lat!r}"
     if site.strip():
         # a place name of the store's gazetteer (郑家镇工业集聚区, 第二片区 …): check_site resolves it the
         # same way; only a known name gets through, so a typed text never reaches a path on the server

@@ -350,12 +350,13 @@ def from_name_zh(s: dict) -> str:
     if s.get("parcel_known", True):
         return f"场地来自地名：“{fn['name']}” → {unit}（按地名定位）"
     parts = {p["part_zh"]: p["verdict"] for p in s.get("parts_checked") or []}
+    from ...places import unit_judged_zh
     from .rules.named import every_part_fails
 
     return (f"场地来自地名：“{fn['name']}” → {unit}（按地名定位，该单元共 {s.get('unit_area_mu', 0):,.0f} 亩）；"
             + (f"具体地块未知，该{fn['level']}内各分区及其余部分逐一按地块核查均不符合，具体地块位于其中何处都不符合"
                if every_part_fails(parts) else
-               f"具体地块未知，结论按该{fn['level']}内各分区及其余部分逐一按地块核查判定，具体地块须另行核查"
+               f"具体地块未知，{unit_judged_zh(fn['level'])}，具体地块须另行核查"
                if parts else
                f"具体地块未知，结论按该{fn['level']}本身的规划定位判定，具体地块须另行核查"))
 
