@@ -169,7 +169,8 @@ def test_outputs_carry_the_spreadsheet_row(dcf, tmp_path):
     html = report.read_text(encoding="utf-8")
     assert all(f"<h2>表格第 {n} 行</h2>" in html for n in (3, 5, 6))
     page = webmap.read_text(encoding="utf-8")
-    assert "表格第 3 行 符合" in page and "表格第 5 行 不符合" in page and "第1行" not in page
+    # the map's labels name the spreadsheet row (and the project, QA round 11: popups carry 项目名称)
+    assert "表格第 3 行 合成项目甲 符合" in page and "表格第 5 行 合成项目乙 不符合" in page and "第1行" not in page
 
 
 def test_json_rows_and_xlsx_title_rows(dcf, tmp_path):
