@@ -110,6 +110,9 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
         on_start(url, token, generated)
     # requests are logged by the desk's batched access log (dcf_spatial.desk.app.AccessLog), not uvicorn's
     config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False)
+    from .server_log import speak_chinese
+
+    speak_chinese()   # uvicorn's start-up and shutdown lines in Chinese, like the desk's own (server_log.py)
     server = uvicorn.Server(config)
     if open_browser:
         def _open():
