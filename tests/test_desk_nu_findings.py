@@ -228,6 +228,7 @@ def test_the_start_up_and_shutdown_lines_are_chinese_and_errors_are_kept(tmp_pat
         assert code != 0, text2
         assert "端口已被占用" in text2 and "--port" in text2 and str(port) in text2, text2
         assert re.search(r"\[Errno \d+\]", text2), text2   # the system's reason kept
+        assert "已启动" not in text2, text2                  # never said to have started
         time.sleep(0.8)   # the request log is written every 0.5 s
         proc.send_signal(signal.SIGINT)
         assert proc.wait(120) == 0

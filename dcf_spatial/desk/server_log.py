@@ -35,15 +35,22 @@ MESSAGES_ZH = {
 }
 
 
-def _os_error_zh(exc: OSError) -> str:
-    """A listening socket refused (uvicorn logs the ``OSError`` itself): what it means, then the system's words."""
+def listen_error_zh(exc: OSError, where: str = "") -> str:
+    """A listening socket refused: what it means and what to do, then the system's words (kept whole).
+
+    Examples
+    --------
+    >>> import errno
+    >>> listen_error_zh(OSError(errno.EADDRINUSE, "Address already in use"), "127.0.0.1:8765")[:34]
+    '无法在 127.0.0.1:8765 上监听：端口已被占用（另一个工作台或其他程序正在使用它）'
+    """
     if exc.errno == errno.EADDRINUSE:
         what = "端口已被占用（另一个工作台或其他程序正在使用它）。请用 --port 换一个端口，或先停止占用它的程序"
     elif exc.errno in (errno.EADDRNOTAVAIL, errno.EACCES):
         what = "本机没有这个地址，或无权使用这个端口（1024 以下的端口需要管理员权限）。请检查 --host 与 --port"
     else:
         what = "请检查 --host 与 --port"
-    return f"无法开始监听：{what}。（系统的说明：{exc}）"
+    return f"无法{'在 ' + where + ' 上' if where else '开始'}监听：{what}。（系统的说明：{exc}）"
 
 
 class UvicornInChinese(logging.Filter):
@@ -59,7 +66,7 @@ class UvicornInChinese(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         msg = record.msg
         if isinstance(msg, OSError):
-            record.msg, record.args = _os_error_zh(msg), None
+            record.msg, record.args = listen_error_zh(msg), None
         elif isinstance(msg, str) and msg in MESSAGES_ZH:
             record.msg = MESSAGES_ZH[msg]
         else:
