@@ -41,7 +41,7 @@ def listen_error_zh(exc: OSError, where: str = "") -> str:
     Examples
     --------
     >>> import errno
-    >>> listen_error_zh(OSError(errno.EADDRINUSE, "Address already in use"), "127.0.0.1:8765")[:34]
+    >>> listen_error_zh(OSError(errno.EADDRINUSE, "Address already in use"), "127.0.0.1:8765").split("。")[0]
     '无法在 127.0.0.1:8765 上监听：端口已被占用（另一个工作台或其他程序正在使用它）'
     """
     if exc.errno == errno.EADDRINUSE:

@@ -41,7 +41,7 @@ def token_page(request, message: str, status: int) -> "HTMLResponse":
     request
         The refused request (its host and path name the link to open).
     message
-        The JSON answer's Chinese ``error``, repeated on the page.
+        The JSON answer's Chinese ``error``, repeated on a 403 page (it says why; a 401 page says how to open).
     status
         401 or 403; the page keeps the status.
 
@@ -67,9 +67,9 @@ def token_page(request, message: str, status: int) -> "HTMLResponse":
                 "关闭浏览器后需再用带令牌的链接打开。收藏时请收藏不带令牌的地址，以免令牌外传。</p>")
     else:
         title = "规划工作台拒绝了这个请求"
-        body = ("<p>请直接在浏览器地址栏输入工作台的地址（启动时打印的链接），不要经其他网站或其他主机名打开。</p>")
+        body = ("<p>请直接在浏览器地址栏输入工作台的地址（启动时打印的链接），不要经其他网站或其他主机名打开。</p>"
+                f"<p class=\"note\">工作台的答复：{html.escape(message)}</p>")
     page = (f"<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>"
-            f"<style>{_STYLE}</style></head><body><h1>{title}</h1>{body}"
-            f"<p class=\"note\">工作台的答复：{html.escape(message)}</p></body></html>")
+            f"<style>{_STYLE}</style></head><body><h1>{title}</h1>{body}</body></html>")
     return HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store"})
