@@ -108,13 +108,19 @@ CASES = [
     ("GET", "/api/jobs/{job_id}/map", "/api/jobs/nope/map", {}, 404, "任务"),
 ]
 #: the import preview's bad uploads (a write: sent with the page's token and Origin)
+def _layer_file(name, data):
+    """An import upload with its 来源类别 chosen (the field is required: a new user's QA, finding 8)."""
+    return {**_file(name, data), "data": {"provenance": "schematic"}}
+
+
 WRITE_CASES = [
-    (_file("集聚区.geojson", b""), 400, "空的"),
-    (_file("集聚区.geojson", BIG), 413, "大小上限"),
-    (_file(TRAVERSAL, b"root:x:0:0"), 415, "不支持的文件类型"),
-    (_file("../../x/集聚区.geojson", b"{oops"), 400, "集聚区.geojson"),
+    (_layer_file("集聚区.geojson", b""), 400, "空的"),
+    (_layer_file("集聚区.geojson", BIG), 413, "大小上限"),
+    (_layer_file(TRAVERSAL, b"root:x:0:0"), 415, "不支持的文件类型"),
+    (_layer_file("../../x/集聚区.geojson", b"{oops"), 400, "集聚区.geojson"),
     ({**_file("集聚区.geojson", b"{}"), "data": {"provenance": "official"}}, 422, "来源类别"),
-    ({"data": {"crs": "EPSG:4527"}}, 422, "图层文件"),
+    (_file("集聚区.geojson", b"{}"), 422, "provenance"),
+    ({"data": {"crs": "EPSG:4527", "provenance": "schematic"}}, 422, "图层文件"),
 ]
 
 

@@ -52,6 +52,7 @@ def desk(tmp_path):
 
 
 def _preview(desk, path, layer=LAYER, **form):
+    form.setdefault("provenance", "authoritative")   # required (a new user's QA, finding 8)
     with open(path, "rb") as fh:
         return desk.post(f"/api/layers/{layer}/import/preview", headers=desk.ok,
                          files={"file": (path.name, fh)}, data=form)
@@ -103,10 +104,12 @@ def test_bad_layer_ids(desk, layer_id, status):
 
 def test_bad_import_and_reset_input(desk, tmp_path):
     ok = desk.ok
-    _err(desk.post(f"/api/layers/{LAYER}/import/preview", headers=ok, data={"crs": ""}), 422)  # no file
-    _err(desk.post(f"/api/layers/{LAYER}/import/preview", headers=ok,
+    chosen = {"provenance": "authoritative"}
+    _err(desk.post(f"/api/layers/{LAYER}/import/preview", headers=ok, data={"crs": "", **chosen}), 422)  # no file
+    _err(desk.post(f"/api/layers/{LAYER}/import/preview", headers=ok, data=chosen,
                    files={"file": ("../../etc/passwd", b"root:x:0:0")}), 415)
-    _err(desk.post(f"/api/layers/{LAYER}/import/preview", headers=ok, files={"file": ("empty.geojson", b"")}), 400)
+    _err(desk.post(f"/api/layers/{LAYER}/import/preview", headers=ok, data=chosen,
+                   files={"file": ("empty.geojson", b"")}), 400)
     moved = _moved_clusters(desk.store, tmp_path / "m.geojson")
     assert "来源类别" in _err(_preview(desk, moved, provenance="official"), 422)
     assert "编码" in _err(_preview(desk, moved, encoding="klingon"), 422)
@@ -254,7 +257,8 @@ def test_import_and_reset_on_a_postgis_store(request, tmp_path):
         assert isinstance(rid, int)
         moved = _moved_clusters(url, tmp_path / "m.geojson", dx=0.5)
         with open(moved, "rb") as fh:
-            p = c.post(f"/api/layers/{LAYER}/import/preview", headers=ok, files={"file": ("m.geojson", fh)}).json()
+            p = c.post(f"/api/layers/{LAYER}/import/preview", headers=ok, files={"file": ("m.geojson", fh)},
+                       data={"provenance": "authoritative"}).json()
         assert [m["编号"] for m in p["moved"]] == ["cluster.jiaming"]
         assert [k["登记号"] for k in p["register"]["checks"]] == [rid]
         r = c.post(f"/api/layers/{LAYER}/import", json={"handle": p["handle"]}, headers=ok)
@@ -348,7 +352,7 @@ def test_a_file_of_several_datasets_answers_their_names_and_imports_the_one_chos
     def _preview(desk, path, **form):  # ``layer`` here is the form's dataset, not the layer id of the URL
         with open(path, "rb") as fh:
             return desk.post(f"/api/layers/{LAYER}/import/preview", headers=desk.ok,
-                             files={"file": (path.name, fh)}, data=form)
+                             files={"file": (path.name, fh)}, data={"provenance": "authoritative", **form})
 
     for path, names in ((zpath, ["集聚区调整.shp", "现状.shp"]), (gpkg, ["集聚区调整", "现状"])):
         r = _preview(desk, path)

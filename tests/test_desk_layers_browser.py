@@ -90,6 +90,8 @@ def test_import_a_moved_cluster_through_the_page_then_reset(tmp_path):
             assert [m["编号"] for m in preview["moved"]] == ["cluster.jiaming"]
             assert preview["register"]["flipped"] == flipped
             assert "cluster.jiaming" in page.text_content("#preview-moved")
+            # the count says what really moved, in words (a new user's QA, finding 13)
+            assert "位置或边界改变 1（移动超过 1 米）" in page.text_content("#preview-summary")
             assert EVIL in page.text_content("#preview-moved")   # the new name, as text
             assert "亩" in page.text_content("#preview-transfers")
             flips_shown = [int(t) for t in page.locator("#preview-flips tbody tr td:first-child").all_text_contents()]
@@ -133,6 +135,10 @@ def test_import_a_moved_cluster_through_the_page_then_reset(tmp_path):
             page.wait_for_function("window.dcfVersions && window.dcfVersions.current.version === 1", timeout=60_000)
             assert "已恢复" in page.text_content("#done")
             assert page.text_content("#error") == ""
+            # version 1 keeps the time it was made; the reset is said beside it (a new user's QA, finding 14)
+            v = page.evaluate("window.dcfVersions")
+            first = page.locator("#versions tbody tr").first.text_content()
+            assert "恢复为此版本（撤销第 2 版）" in first and v["current"]["made_at"].replace("T", " ") in first
         finally:
             browser.close()
     after = catalog.read_layer(LAYER, store=store).set_index("id").geometry
@@ -242,6 +248,8 @@ def test_a_zip_of_several_shapefiles_lists_them_as_text_and_imports_the_one_pick
             preview = page.evaluate("window.dcfLastPreview")
             assert "cluster.jiaming" in [m["编号"] for m in preview["moved"]]
             assert "cluster.jiaming" in page.text_content("#preview-moved")
+            # the count says what really moved, in words (a new user's QA, finding 13)
+            assert "位置或边界改变 1（移动超过 1 米）" in page.text_content("#preview-summary")
             assert catalog.describe_layer(LAYER, store=store)["version"] == 1   # nothing written before the confirm
             # another file forgets the choice
             page.set_input_files("#import-file", str(moved))

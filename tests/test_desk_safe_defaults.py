@@ -86,14 +86,14 @@ def test_every_upload_folder_is_deleted_when_the_request_ends(tmp_path, monkeypa
         catalog.read_layer("industrial_clusters", store=store).drop(columns=["provenance", "source"]).assign(
             geometry=lambda g: g.geometry.translate(0.01)).to_file(moved, driver="GeoJSON")
         p = c.post("/api/layers/industrial_clusters/import/preview", headers=ok,
-                   files={"file": (moved.name, moved.read_bytes())})
+                   files={"file": (moved.name, moved.read_bytes())}, data={"provenance": "authoritative"})
         assert p.status_code == 200, p.text
         assert len(leftovers()) == 1                                      # kept for the confirm
         assert c.post("/api/layers/industrial_clusters/import", headers=ok,
                       json={"handle": p.json()["handle"]}).status_code == 200
         assert leftovers() == []
         bad = c.post("/api/layers/industrial_clusters/import/preview", headers=ok,
-                     files={"file": ("空.geojson", b"{}")})
+                     files={"file": ("空.geojson", b"{}")}, data={"provenance": "authoritative"})
         assert 400 <= bad.status_code < 500 and leftovers() == []
 
 

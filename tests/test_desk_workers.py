@@ -186,7 +186,8 @@ def test_an_import_confirmed_on_the_primary_is_seen_by_checks_on_every_worker(de
         moved.loc[i, "geometry"] = shapely.affinity.translate(moved.geometry[i], xoff=0.5)
         moved.to_file(tmp_path / "m.geojson", driver="GeoJSON")
         with open(tmp_path / "m.geojson", "rb") as fh:
-            p = desk.fresh("POST", f"/api/layers/{LAYER}/import/preview", headers=ok, files={"file": ("m.geojson", fh)})
+            p = desk.fresh("POST", f"/api/layers/{LAYER}/import/preview", headers=ok, files={"file": ("m.geojson", fh)},
+                           data={"provenance": "authoritative"})
         assert p.status_code == 200, p.text
         # confirmed on another connection: the handle lives in the primary, reached through either process
         r = desk.fresh("POST", f"/api/layers/{LAYER}/import", json={"handle": p.json()["handle"]}, headers=ok)

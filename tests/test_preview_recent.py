@@ -210,7 +210,7 @@ def test_desk_preview_takes_recent_and_names_what_it_covered(tmp_path):
         ok = {"X-DCF-Token": token, "Origin": url}
         with open(f, "rb") as fh:
             r = c.post("/api/layers/industrial_clusters/import/preview", headers=ok,
-                       files={"file": ("moved.gpkg", fh)}, data={"recent": "2"})
+                       files={"file": ("moved.gpkg", fh)}, data={"recent": "2", "provenance": "authoritative"})
         assert r.status_code == 200, r.text
         body = r.json()
         assert [k["登记号"] for k in body["register"]["checks"]] == ids[-2:]
@@ -218,7 +218,7 @@ def test_desk_preview_takes_recent_and_names_what_it_covered(tmp_path):
         assert "按最近 2 条登记" in body["text"] and "参数 recent=0" in body["text"]
         with open(f, "rb") as fh:
             bad = c.post("/api/layers/industrial_clusters/import/preview", headers=ok,
-                         files={"file": ("moved.gpkg", fh)}, data={"recent": "-1"})
+                         files={"file": ("moved.gpkg", fh)}, data={"recent": "-1", "provenance": "authoritative"})
         assert bad.status_code == 422
 
 

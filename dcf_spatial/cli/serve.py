@@ -71,7 +71,12 @@ def serve(host, port, store, token, upload_limit_mb, no_browser, no_record, work
             on_stop=lambda: click.echo("工作台已停止。"),
             pin_cpus=not no_pin_cpus)
     except DeskStopped as exc:
-        raise click.ClickException(str(exc)) from None
+        from .main import DcfUsageError
+
+        # said as every other error of the command line ("错误 Error: …"), exit code 1: the desk could not run
+        error = DcfUsageError(str(exc))
+        error.exit_code = 1
+        raise error from None
 
 
 def _store_lines(store, *, record: bool) -> list[str]:

@@ -196,10 +196,10 @@ class _Guard:
         refused = _cross_site(request)
         response = None
         if refused:
-            response = JSONResponse({"error": refused}, status_code=403)
+            response = _refusal(request, refused, 403)
         elif token is not None and not _token_ok(request, token):
-            response = JSONResponse({"error": "需要访问令牌。请使用启动 dcf serve 时给出（或打印）的链接打开，"
-                                              "或在请求头 Authorization: Bearer <令牌> 中提供。"}, status_code=401)
+            response = _refusal(request, "需要访问令牌。请使用启动 dcf serve 时给出（或打印）的链接打开，"
+                                         "或在请求头 Authorization: Bearer <令牌> 中提供。", 401)
         else:
             length = request.headers.get("content-length")
             if length and length.isdigit() and int(length) > scope["app"].state.upload_limit + (64 << 10):
@@ -532,6 +532,18 @@ def _store_names(app) -> dict:
 
     return store_names(app.state.store)
 
+
+
+def _refusal(request, message: str, status: int):
+    """A refused request's answer: the JSON ``{"error": …}`` for programs and the pages' scripts, a page in
+    Chinese for a browser opening an address (:mod:`dcf_spatial.desk.token_page`)."""
+    from starlette.responses import JSONResponse
+
+    from .token_page import token_page, wants_html
+
+    if wants_html(request):
+        return token_page(request, message, status)
+    return JSONResponse({"error": message}, status_code=status)
 
 
 def _cross_site(request) -> str | None:

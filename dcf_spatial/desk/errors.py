@@ -96,6 +96,13 @@ FIELD_LABELS_ZH = {
     "investment_wan": "总投资（万元）", "floor_area_m2": "总建筑面积（m²）", "footprint_m2": "建筑基底面积（m²）",
     "admin_area_m2": "行政办公及生活服务设施用地（m²）", "green_area_m2": "绿地面积（m²）",
     "capacity_replacement": "项目实施产能等量或减量置换", "sheet": "工作表", "as_of": "基准日", "policy": "核查口径",
+    "provenance": "来源类别",
+}
+
+#: what to give when a field is missing, by the field: the allowed values, so the message alone is enough to fix it
+MISSING_HINTS_ZH = {
+    "provenance": "请填 authoritative（权威，局里的正式数据）、reference（参考）或 schematic（示意）之一；"
+                  "图层的图例与报告都写明来源类别，接口不预设",
 }
 
 
@@ -139,6 +146,8 @@ def validation_message(errors) -> str:
             what = VALIDATION_ZH[kind].format(**ctx)
         except (KeyError, IndexError):
             what = "取值无效"  # a type the table does not word yet: still Chinese, still names the field
+        if kind == "missing" and names and names[0] in MISSING_HINTS_ZH:
+            what += "，" + MISSING_HINTS_ZH[names[0]]
         if kind != "missing" and "input" in e and not (kind == "json_invalid"):
             what += f"（收到 {_given(e['input'])}）"
         parts.append(f"{label}：{what}")

@@ -100,6 +100,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
         if on_stop is not None:
             on_stop()
         return
+    _port_free(host, port)   # before anything says the desk started
     app = create_app(store, token=token, upload_limit_mb=upload_limit_mb, record=record, access_log=True,
                      watch_catalog=True)
     from .app import console_access_log
@@ -110,6 +111,9 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
         on_start(url, token, generated)
     # requests are logged by the desk's batched access log (dcf_spatial.desk.app.AccessLog), not uvicorn's
     config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False)
+    from .server_log import speak_chinese
+
+    speak_chinese()   # uvicorn's start-up and shutdown lines in Chinese, like the desk's own (server_log.py)
     server = uvicorn.Server(config)
     if open_browser:
         def _open():
@@ -138,6 +142,25 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
     from .jobs import leave_now
 
     leave_now(app.state.jobs)   # a job cut short still running: its thread is not waited for
+
+
+def _port_free(host: str, port: int) -> None:
+    """Refuse (:class:`~dcf_spatial.desk.workers.DeskStopped`, in Chinese) a port something already listens on,
+    before the start-up lines say the desk started; uvicorn binds it again a moment later (a port taken in
+    between is still said in Chinese, :mod:`dcf_spatial.desk.server_log`)."""
+    import socket
+
+    from .server_log import listen_error_zh
+    from .workers import DeskStopped
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as uvicorn binds it
+            probe.bind((host, port))
+    except OSError as exc:
+        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        raise DeskStopped(listen_error_zh(exc, where)) from None
 
 
 def _url(host: str, port: int, token: str | None) -> str:

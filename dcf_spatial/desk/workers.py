@@ -389,6 +389,9 @@ def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, p
     # uvicorn's own lines ("Started server process …", in English, once per worker) left out: the desk says in
     # Chinese when it serves (serve_workers' on_ready) and logs each request itself (console_access_log)
     server = uvicorn.Server(uvicorn.Config(front, log_level="warning", access_log=False))
+    from .server_log import speak_chinese
+
+    speak_chinese()   # its warnings and errors, in Chinese (the system's own words kept)
 
     def watch():
         # tell the parent once serving; stop if the parent is gone (killed without stopping us)

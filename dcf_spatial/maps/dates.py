@@ -2,8 +2,9 @@
 
 A map made twice from the same layers is the same file (``dcf maps appendix`` leaves a clean
 ``git status``), and the date a reader sees says how current the data is. The date is the newest
-``updated_at`` in the store's catalog among the layers the map draws: a layer imported, reset or
-re-derived moves it on; a change of the style file does not (the style file changes how the
+``updated_at`` in the store's catalog among the layers the map draws: a layer imported or re-derived
+moves it on, a reset brings back the date of the version it restores (the version's own date); a change of
+the style file does not (the style file changes how the
 data looks, not what it says).
 """
 

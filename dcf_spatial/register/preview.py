@@ -24,7 +24,14 @@ class ImportPreview:
     added, removed
         Feature ids only in the new layer / only in the current one.
     moved
-        One row per feature whose geometry would change: 编号, 名称, 移出（亩）, 移入（亩）, 中心位移（米）.
+        One row per feature whose geometry would really change — some point of its outline would move by more
+        than :data:`MOVE_TOLERANCE_M` (the Hausdorff distance of the two outlines): 编号, 名称, 移出（亩）,
+        移入（亩）, 中心位移（米）, 最大偏移（米）.
+    unchanged
+        Features in both versions whose outline stays within :data:`MOVE_TOLERANCE_M`.
+    nudged
+        Of ``unchanged``, those whose coordinates are not written identically (a re-projection, a
+        Polygon stored as a one-part MultiPolygon, rounding): counted as unchanged, and said so.
     transfers
         Polygon layers: land that would change zone, 从 (current zone or 区外) → 到 (new zone or 区外), 亩.
     flips
@@ -58,10 +65,23 @@ class ImportPreview:
     same_as_current: bool = False
     nesting: list = field(default_factory=list)
     nesting_fix_zh: str = ""
+    unchanged: int = 0
+    nudged: int = 0
+
+    def changes_zh(self) -> str:
+        """The counts in words: ``新增 0、删除 0、位置或边界改变 2（移动超过 1 米）、未变 12（其中 12 个只有不足 1 米的坐标差异，…）``."""
+        text = (f"新增 {len(self.added)}、删除 {len(self.removed)}、位置或边界改变 {len(self.moved)}"
+                f"（移动超过 {MOVE_TOLERANCE_M:g} 米）、未变 {self.unchanged}")
+        if self.nudged:
+            text += (f"（其中 {self.nudged} 个与当前版本只有不足 {MOVE_TOLERANCE_M:g} 米的坐标差异，"
+                     "如坐标系转换、存储格式或小数位数不同所致，视为未变）")
+        return text
 
     def to_dict(self) -> dict:
         return {"layer": self.layer, "dry_run": True, "summary": self.summary, "added": self.added,
                 "removed": self.removed, "moved": self.moved.to_dict(orient="records"),
+                "unchanged": self.unchanged, "nudged": self.nudged, "move_tolerance_m": MOVE_TOLERANCE_M,
+                "changes_zh": self.changes_zh(),
                 "transfers": self.transfers.to_dict(orient="records"), "register": self.flips.to_dict(),
                 "sample_note": self.sample_note, "same_as_current": self.same_as_current,
                 "nesting": self.nesting, "nesting_fix_zh": self.nesting_fix_zh,
@@ -70,7 +90,7 @@ class ImportPreview:
 
     def summary_text(self) -> str:
         lines = [f"试导入（未写入）：图层 {self.layer} 将有 {self.summary['features']} 个要素；"
-                 f"新增 {len(self.added)}、删除 {len(self.removed)}、位置改变 {len(self.moved)}。"]
+                 f"{self.changes_zh()}。"]
         if self.same_as_current:
             lines.insert(0, f"与当前版本相同：此文件正是图层 {self.layer} 当前版本导入的文件（SHA-256 相同），导入不会带来任何变化。")
         lines.extend(f"  说明：{n}" for n in self.summary.get("read_notes", []))
@@ -79,7 +99,8 @@ class ImportPreview:
         if self.removed:
             lines.append(f"  删除：{'、'.join(self.removed[:20])}")
         for r in self.moved.head(20).itertuples(index=False):
-            lines.append(f"  {r[1]}（{r[0]}）：移出 {r[2]:.1f} 亩，移入 {r[3]:.1f} 亩，中心位移 {r[4]:.0f} 米")
+            lines.append(f"  {r[1]}（{r[0]}）：移出 {r[2]:.1f} 亩，移入 {r[3]:.1f} 亩，中心位移 {r[4]:.0f} 米，"
+                         f"边界最大偏移 {r[5]:.0f} 米")
         for r in self.transfers.head(20).itertuples(index=False):
             lines.append(f"  {r[0]} → {r[1]}：{r[2]:.1f} 亩")
         if self.nesting:
@@ -98,8 +119,16 @@ class ImportPreview:
         return "\n".join(lines)
 
 
+#: a feature whose outline moves by at most this much (metres, the Hausdorff distance of its two versions) is
+#: unchanged: re-projecting a file (EPSG:4527 → 4490), a Polygon stored as a one-part MultiPolygon or rounded
+#: coordinates must not list every township as moved (a new user's QA, finding 13: "位置改变 14" for 2 changed)
+MOVE_TOLERANCE_M = 1.0
+MOVED_COLUMNS = ["编号", "名称", "移出（亩）", "移入（亩）", "中心位移（米）", "最大偏移（米）"]
+
+
 def _diff(old, new, layer_id):
-    """Features added, removed and moved, and 亩 moving between the features (zones) of a polygon layer."""
+    """Features added, removed and moved (beyond :data:`MOVE_TOLERANCE_M`), the number unchanged and of
+    those the number written differently, and 亩 moving between the features (zones) of a polygon layer."""
     import pandas as pd
     import shapely
 
@@ -114,14 +143,23 @@ def _diff(old, new, layer_id):
     added = [i for i in nid if i not in oid]
     removed = [i for i in oid if i not in nid]
     polygons = bool(len(nw)) and nw.geom_type.iloc[0] in ("Polygon", "MultiPolygon")
-    moved = []
+    moved, unchanged, nudged = [], 0, 0
     for i in oid:
-        if i in nid and not shapely.equals_exact(oid[i], nid[i], 1e-6):
-            a, b = oid[i], nid[i]
-            out_mu = a.difference(b).area / mu if polygons else 0.0
-            in_mu = b.difference(a).area / mu if polygons else 0.0
-            moved.append({"编号": i, "名称": names.get(i, ""), "移出（亩）": round(out_mu, 2), "移入（亩）": round(in_mu, 2),
-                          "中心位移（米）": round(a.centroid.distance(b.centroid), 1)})
+        if i not in nid:
+            continue
+        a, b = oid[i], nid[i]
+        if shapely.equals_exact(a, b, 1e-6):
+            unchanged += 1
+            continue
+        shift = float(shapely.hausdorff_distance(a, b))
+        if shift <= MOVE_TOLERANCE_M:
+            unchanged += 1
+            nudged += 1
+            continue
+        out_mu = a.difference(b).area / mu if polygons else 0.0
+        in_mu = b.difference(a).area / mu if polygons else 0.0
+        moved.append({"编号": i, "名称": names.get(i, ""), "移出（亩）": round(out_mu, 2), "移入（亩）": round(in_mu, 2),
+                      "中心位移（米）": round(a.centroid.distance(b.centroid), 1), "最大偏移（米）": round(shift, 1)})
     transfers = []
     if polygons:
         old_all, new_all = shapely.union_all(list(oid.values())), shapely.union_all(list(nid.values()))
@@ -139,8 +177,8 @@ def _diff(old, new, layer_id):
             entering = b.difference(old_all).area / mu
             if entering > 0.005:
                 transfers.append({"从": "区外", "到": f"{names[j]}（{j}）", "亩": round(entering, 2)})
-    return (added, removed, pd.DataFrame(moved, columns=["编号", "名称", "移出（亩）", "移入（亩）", "中心位移（米）"]),
-            pd.DataFrame(transfers, columns=["从", "到", "亩"]))
+    return (added, removed, pd.DataFrame(moved, columns=MOVED_COLUMNS), pd.DataFrame(transfers, columns=["从", "到", "亩"]),
+            unchanged, nudged)
 
 
 #: how many synthetic sample parcels a preview looks at when the user gives none
@@ -255,7 +293,7 @@ def preview_import(layer_id: str, file, *, store=None, parcels=None, recent: int
         new = catalog.read_layer(layer_id, store=copy)
         if old is None:
             old = new.iloc[0:0]
-        added, removed, moved, transfers = _diff(old, new, layer_id)
+        added, removed, moved, transfers, unchanged, nudged = _diff(old, new, layer_id)
         flips = recheck(store=location, against=copy, last=recent, since=since, against_is_copy=True)
         flips.more_hint = more_hint
         sample, note = _sample_parcels(parcels, location)
@@ -263,4 +301,5 @@ def preview_import(layer_id: str, file, *, store=None, parcels=None, recent: int
         nested = nesting.store_children_outside(copy, layers=[layer_id])
     same = bool(entry and entry.get("sha256") and entry["sha256"] == summary.get("sha256"))
     return ImportPreview(layer_id, summary, added, removed, moved, transfers, flips, changed_parcels, firms, note,
-                         same_as_current=same, nesting=nested, nesting_fix_zh=nesting.fix_zh(nested) if nested else "")
+                         same_as_current=same, nesting=nested, nesting_fix_zh=nesting.fix_zh(nested) if nested else "",
+                         unchanged=unchanged, nudged=nudged)

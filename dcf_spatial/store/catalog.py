@@ -788,6 +788,9 @@ def _kind_from_names(gdf, spec):
 #: the key of a catalog row's ``extra`` that keeps the highest version number the layer has had, once a reset
 #: went back below it (see :func:`next_version`)
 HIGHEST_VERSION = "highest_version"
+#: the keys of a catalog row's ``extra`` saying when the current version was restored by a reset, and from which
+#: version (the row's ``updated_at`` stays the time the version itself was made)
+RESET_AT, RESET_FROM = "reset_at", "reset_from_version"
 
 
 def _extra_of(row: dict) -> dict:
@@ -845,9 +848,12 @@ def reset_layer(layer_id: str, store=None) -> dict:
         raise InputError(f"图层 {layer_id!r} 在 {st.label} 中没有更早的版本，无可恢复（只有 dcf layers import 替换过的图层才能 reset）。")
     meta = st.history_entries(layer_id)[n]
     meta["history"] = n - 1
-    # back to an earlier version and its number; the numbers of the versions after it are not given again
-    meta["extra"] = _with_extra(meta.get("extra"), **{HIGHEST_VERSION: next_version(entry) - 1})
-    meta["updated_at"] = _dt.datetime.now().isoformat(timespec="seconds")
+    # back to an earlier version and its number; the numbers of the versions after it are not given again.
+    # ``updated_at`` stays the time that version was made (第 1 版 built on 11-28 is not "made today"); the
+    # reset is an event of its own, kept beside it (a new user's QA, finding 14)
+    meta["extra"] = _with_extra(meta.get("extra"), **{HIGHEST_VERSION: next_version(entry) - 1,
+                                                      RESET_AT: _dt.datetime.now().isoformat(timespec="seconds"),
+                                                      RESET_FROM: int(entry["version"])})
     count = st.restore_layer(layer_id, n, meta, expected_version=int(entry["version"]))
     logger.info("Restored layer %s in %s to its version before the last import (%d features)",
                 layer_id, st.label, count)

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -151,6 +151,7 @@ def layer_versions(request, layer_id: str) -> dict:
     1
     """
     from ...register import tables
+    from ...store import catalog
     from ...land.outputs import source_zh   # the store's "<script> from <inputs> (<provenance>)" in Chinese (QA7 #7)
     from ...register.versions import frame_sha256
     from ...store.backends.names import history_table
@@ -167,11 +168,18 @@ def layer_versions(request, layer_id: str) -> dict:
                 "provenance": meta.get("provenance"),
                 "provenance_zh": PROVENANCE_ZH.get(str(meta.get("provenance")), str(meta.get("provenance"))),
                 "source": meta.get("source") or "", "source_zh": source_zh(meta.get("source") or ""),
-                "updated_at": meta.get("updated_at") or "",
+                # when this version was made (imported or built); a reset that brought it back is its own event
+                "updated_at": meta.get("updated_at") or "", "made_at": meta.get("updated_at") or "",
                 "content_sha256": sha, "register_checks": refs.get(sha, 0),
                 "kept_in_register": sha in kept_by_register}
 
     current = describe(entry, layer_id)
+    extra = catalog._extra_of(entry)
+    if extra.get(catalog.RESET_AT):
+        current["reset_at"] = str(extra[catalog.RESET_AT])
+        current["reset_from_version"] = extra.get(catalog.RESET_FROM)
+        back_from = f"（撤销第 {extra[catalog.RESET_FROM]} 版）" if extra.get(catalog.RESET_FROM) else ""
+        current["reset_zh"] = f"{_shown_time(current['reset_at'])} 恢复为此版本{back_from}"
     history = st.history_entries(layer_id)
     top = max(history) if history else None
     kept = []
@@ -185,11 +193,18 @@ def layer_versions(request, layer_id: str) -> dict:
                     "不会因恢复而丢失；更早的版本请逐次恢复。"}
 
 
+def _shown_time(stamp: str) -> str:
+    """An ISO time as a page shows it: ``2026-12-07T08:48:10`` → ``2026-12-07 08:48``."""
+    return str(stamp).replace("T", " ")[:16]
+
+
 @router.get("/layers/{layer_id}/versions", summary="图层的版本（当前版本与可恢复的版本）", responses=error_responses(404, 422))
 def versions(request: Request, layer_id: str):
     """The current version and the kept ones, newest first: version number, features, provenance,
-    source, date, content hash, how many register checks used it; ``restorable_version`` is the one
-    ``POST /api/layers/{id}/reset`` restores."""
+    source, when the version was made (``made_at``; ``updated_at`` the same), content hash, how many
+    register checks used it; ``restorable_version`` is the one ``POST /api/layers/{id}/reset`` restores.
+    A current version brought back by a reset says so apart (``reset_at``, ``reset_from_version``, ``reset_zh``):
+    its own time stays the time it was made."""
     return JSONResponse(strict_json(layer_versions(request, _layer_id(layer_id))))
 
 
@@ -223,24 +238,36 @@ def _options(crs, encoding, fields, provenance, source_note, file_name) -> dict:
             "field_map": field_map, "provenance": provenance, "source_note": note}
 
 
-@router.post("/layers/{layer_id}/import/preview", summary="试导入图层：上传文件，返回将发生的变化与确认用的 handle", responses=error_responses(400, 403, 404, 413, 415, 422))
+#: the form field's text in the OpenAPI document: required, no default (a new user's QA, finding 8)
+PROVENANCE_FORM_ZH = ("来源类别，必填，不预设：authoritative（权威，局里的正式数据）、reference（参考）、schematic（示意）。"
+                      "图层的每个图例与报告都写明它；接口不替调用者选择，缺少时答 422。")
+
+
+@router.post("/layers/{layer_id}/import/preview", summary="试导入图层：上传文件，返回将发生的变化与确认用的 handle",
+             responses=error_responses(400, 401, 403, 404, 413, 415, 422),
+             # the write guard before the form is validated: a request without the token is told so (401/403),
+             # whatever its form lacks
+             dependencies=[Depends(require_write)])
 def import_preview(request: Request, layer_id: str,
                    file: UploadFile | None = File(None, description="图层文件：压缩的 SHP、GPKG、GeoJSON、KML、DXF"),
                    crs: str | None = Form(None, description="文件坐标系（文件未注明时），如 EPSG:4527"),
                    encoding: str | None = Form(None, description="属性文字编码，如 gbk"),
                    fields: str | None = Form(None, description="字段对应：目标=源字段，逗号分隔，如 id=XZQDM,name_zh=XZQMC"),
-                   provenance: str = Form("authoritative", description="来源类别：authoritative / reference / schematic"),
+                   provenance: str = Form(..., description=PROVENANCE_FORM_ZH,
+                                          json_schema_extra={"enum": list(PROVENANCE_ZH)}),
                    source_note: str | None = Form(None, description="来源说明（文号、数据日期）"),
                    layer: str | None = Form(None, description="压缩文件含多个数据集时要读取哪一个（文件名或不含扩展名的名称）"),
                    recent: int | None = Form(None, ge=0, description="重新核查最近多少条核查登记（缺省 500；0 为全部登记，登记多时较慢）"),
                    since: str | None = Form(None, description="只重新核查此日期（含，YYYY-MM-DD）以后登记的核查")):
-    """What importing the file would change — features added, removed and moved, 亩 moving between
+    """What importing the file would change — features added, removed and moved (beyond 1 m), 亩 moving between
     zones, register checks whose verdict would flip (among the ``recent`` most recent, default 500; the
     answer's ``register.covered`` says which) — with nothing written. Answer ``handle``: send it to
-    ``POST /api/layers/{id}/import`` to import exactly this file."""
+    ``POST /api/layers/{id}/import`` to import exactly this file.
+
+    ``provenance`` (来源类别) is required and has no default: every legend and report of the layer states
+    it, so the caller says whether the file is the bureau's 权威 data, 参考 or 示意 (422 without it)."""
     from ...register.preview import preview_import
 
-    require_write(request)
     layer_id = _layer_id(layer_id)
     if file is None or not file.filename:
         raise DeskError(422, "请选择要导入的图层文件（压缩的 SHP、GPKG、GeoJSON、KML 或 DXF）。")

@@ -100,16 +100,17 @@
   function loadVersions(id) {
     return desk.api('/api/layers/' + encodeURIComponent(id) + '/versions').then(function (v) {
       var tbl = $('versions');
-      header(tbl, ['版本', '状态', '要素', '来源类别', '来源', '时间', '登记核查', '']);
+      header(tbl, ['版本', '状态', '要素', '来源类别', '来源', '制作时间', '登记核查', '']);
       var rows = [[v.current, '当前']].concat(v.kept.map(function (k) { return [k, k.restorable ? '可恢复' : '保留']; }));
       rows.forEach(function (pair) {
         var k = pair[0], tr = el('tr');
         cell(tr, '第 ' + k.version + ' 版');
-        cell(tr, pair[1]);
+        // a version brought back by 恢复 keeps its own time; the reset is said beside it (QA finding 14)
+        cell(tr, pair[1] + (k.reset_zh ? '（' + k.reset_zh + '）' : ''));
         cell(tr, k.features);
         cell(tr, badges(k.provenance));
         cell(tr, k.source_zh || k.source);
-        cell(tr, k.updated_at);
+        cell(tr, (k.made_at || k.updated_at || '').replace('T', ' '));
         cell(tr, k.register_checks + (k.register_checks ? (k.kept_in_register ? '（登记已存副本）' : '') : ''));
         var td = cell(tr, '');
         if (k.restorable) {
@@ -206,7 +207,7 @@
       $('import-confirm').disabled = same;
       $('preview-summary').textContent = (same ? '与当前版本相同：此文件正是图层当前版本导入的文件，导入不会带来任何变化。' : '') +
         '文件「' + p.file_name + '」→ 图层 ' + p.layer + '（' + p.provenance_zh + '）：导入后 ' +
-        p.summary.features + ' 个要素；新增 ' + p.added.length + '、删除 ' + p.removed.length + '、位置改变 ' + p.moved.length + '。';
+        p.summary.features + ' 个要素；' + p.changes_zh + '。';
       var lists = [];
       if (p.added.length) { lists.push('新增：' + p.added.join('、')); }
       if (p.removed.length) { lists.push('删除：' + p.removed.join('、')); }
@@ -216,7 +217,8 @@
       $('preview-nesting-box').hidden = !nested.length;
       $('preview-nesting').textContent = nested.length ? nested.map(function (r) { return r.text_zh; }).join('\n') +
         '\n出路：' + p.nesting_fix_zh + '。' : '';
-      fill($('preview-moved'), p.moved, ['编号', '名称', '移出（亩）', '移入（亩）', '中心位移（米）']);
+      // only the features that really moved (beyond move_tolerance_m): the server counts them (QA finding 13)
+      fill($('preview-moved'), p.moved, ['编号', '名称', '移出（亩）', '移入（亩）', '中心位移（米）', '最大偏移（米）']);
       fill($('preview-transfers'), p.transfers, ['从', '到', '亩']);
       var reg = p.register || { checks: [], flipped: [] };
       // the server says which checks it re-ran (the most recent N, from which date): never "all" when it was not
