@@ -18,7 +18,9 @@ request. Check contexts are keyed by the store's content stamp, so a layer impor
 seen by the next check on any worker.
 
 A secondary that dies is started again (at most :data:`RESTARTS` times a minute, then the desk
-stops); if the primary dies, its state is gone and the desk stops with an error — never half-alive.
+stops); if the primary dies, its state is gone and the desk stops with an error — never half-alive. If the
+desk's main process dies (``kill -9``), every worker is killed with it (:func:`die_with_parent`), and the next
+desk removes the private folder it left (:mod:`dcf_spatial.desk.private_folder`).
 """
 
 from __future__ import annotations
