@@ -28,14 +28,14 @@ DCF = [sys.executable, "-m", "dcf_spatial.cli.main"] if not (Path(sys.executable
 class Desk:
     """``dcf serve --workers 2`` in a child process (its own process group, stopped afterwards)."""
 
-    def __init__(self, store, tmp_path, workers=2, extra=()):
+    def __init__(self, store, tmp_path, workers=2, extra=(), env=None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = tmp_path / f"serve-{self.port}.log"
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen([*DCF, "serve", "--store", str(store), "--no-browser", "--port", str(self.port),
                                       "--workers", str(workers), "--upload-limit-mb", "5", *extra], stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+                                     start_new_session=True, env=env)
         deadline = time.monotonic() + 180
         while True:   # start-up, not a timed assertion: give up only if it never answers
             if self.proc.poll() is not None or time.monotonic() > deadline:
@@ -380,6 +380,44 @@ def test_the_startup_lines_are_chinese_and_say_that_checks_are_recorded(desk):
     assert "规划工作台已启动" in text and "以 2 个工作进程运行" in text
     assert "每次选址核查都记入图层库的核查登记" in text
     assert "Started server process" not in text and "Application startup complete" not in text
+
+
+def test_a_desk_killed_with_kill_9_answers_nothing_more_and_the_next_desk_removes_its_folder(store, tmp_path):
+    """Breaker F8: after `kill -9` of the desk's main process its workers kept answering on the port (a desk no
+    longer whole: its primary going, what it records or keeps with nobody to stop it cleanly), and its private
+    socket folder (<tmp>/dcf-desk-XXXXXXXX, 0700) stayed in /tmp for good. The next desk removes it and says so."""
+    import shutil
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="dcfk", dir="/tmp"))   # the desks' TMPDIR: a short path (unix socket names)
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    desk = second = None
+    try:
+        desk = Desk(store, tmp_path, env=env)
+        pids = _worker_pids(desk)
+        folders = [p for p in tmp.iterdir() if re.fullmatch(r"dcf-desk-[a-z0-9_]{8}", p.name)]
+        assert len(pids) == 2 and len(folders) == 1
+        os.kill(desk.proc.pid, signal.SIGKILL)
+        desk.proc.wait()
+        with pytest.raises(httpx.TransportError):   # the main process is gone: no worker answers any more
+            httpx.get(desk.url + "/api/policies", timeout=10)
+        for _ in range(300):   # until the workers have exited (no time limit asserted)
+            if not any(Path(f"/proc/{pid}").exists() for pid in pids):
+                break
+            time.sleep(0.1)
+        assert not any(Path(f"/proc/{pid}").exists() for pid in pids)
+        assert folders[0].is_dir()   # a killed desk cannot remove its folder itself
+        second = Desk(store, tmp_path, env=env)
+        assert not folders[0].exists()
+        said = [line for line in second.text().splitlines() if "已删除此前被强制结束的工作台留下的" in line]
+        assert len(said) == 1 and "1 个临时文件夹" in said[0] and str(folders[0]) in said[0], second.text()
+        own = [p for p in tmp.iterdir() if re.fullmatch(r"dcf-desk-[a-z0-9_]{8}", p.name)]
+        assert len(own) == 1 and own[0] != folders[0]   # its own folder, kept while it runs
+    finally:
+        for d in (desk, second):
+            if d is not None:
+                d.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _jobs_folders(pids) -> list[Path]:

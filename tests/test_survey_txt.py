@@ -147,6 +147,62 @@ def test_broken_records_keep_their_row_with_a_reason(tmp_path):
     assert "地块记录 1" in notes and "记载地块面积 1 公顷" in notes and "坐标算得 20,000.0 平方米" in notes
 
 
+# A record line is “界址点数,地块面积,地块编号,地块名称,图形属性,图幅号,地块用途,地类编码,@”: eight fields.
+# Other separators (，; ； 、 Tab) are read as commas, but a field may hold one as text (QA breaker F10): the
+# record is then read as the format lays out its eight fields, or refused; a field never slides into the next.
+
+def test_a_semicolon_inside_a_field_stays_in_its_field(tmp_path):
+    ring = _ring(SQUARE, 1, 1, 39_000_000)
+    lines = _header() + [f'{len(ring)},9.0000,=HYPERLINK("http://evil";"x"),仓储物流地块,面,,仓储用地,0508,@', *ring]
+    gdf = dcf_io.read_vector(_write(tmp_path / "分号.txt", lines))
+    row = gdf.iloc[0]
+    assert row["地块编号"] == '=HYPERLINK("http://evil";"x")'
+    assert (row["地块名称"], row["图形属性"], row["地块用途"], row["地类编码"]) == ("仓储物流地块", "面", "仓储用地", "0508")
+    assert not row.get("read_issue", "") and row.geometry is not None
+    notes = gdf.attrs["read_notes"]
+    # the note names the line (the record is line 13: 12 header lines) and the field holding the semicolon
+    assert any("第 13 行" in n and "地块编号" in n and "分号" in n and "原样保留" in n for n in notes)
+    assert not any("分号“;”按逗号读取" in n for n in notes)
+
+
+def test_an_ideographic_comma_in_a_name_of_a_full_width_comma_file_stays_in_the_name(tmp_path):
+    ring = [r.replace(",", "，") for r in _ring(SQUARE, 1, 1, 39_000_000)]
+    lines = _header() + [f"{len(ring)}，9.0000，DK01，东、西区仓储地块，面，，仓储用地，0508，@", *ring]
+    gdf = dcf_io.read_vector(_write(tmp_path / "顿号.txt", lines))
+    row = gdf.iloc[0]
+    assert (row["地块编号"], row["地块名称"], row["图形属性"], row["地块用途"]) == ("DK01", "东、西区仓储地块", "面", "仓储用地")
+    assert row.geometry is not None and not row.get("read_issue", "")
+    assert any("全角逗号" in n and "按逗号读取" in n for n in gdf.attrs["read_notes"])
+
+
+def test_a_record_whose_fields_cannot_be_told_apart_is_refused_by_line_never_shifted(tmp_path):
+    good = _ring(PART_A, 1, 1, 39_000_000)
+    ring = _ring(SQUARE, 1, 1, 39_000_000)
+    lines = _header() + [
+        f"{len(good)},2.0000,DK01,好地块,面,,工业用地,0601,@", *good,
+        f"{len(ring)},9.0000,DK02,甲,乙仓储地块,面,,仓储用地,0508,@", *ring,   # a comma inside 地块名称
+    ]
+    gdf = dcf_io.read_vector(_write(tmp_path / "逗号.txt", lines))
+    assert len(gdf) == 2   # nothing dropped
+    assert gdf.iloc[0]["地块名称"] == "好地块" and not gdf.iloc[0].get("read_issue", "")
+    bad = gdf.iloc[1]
+    assert bad.geometry is None   # not checked on a record whose fields are unknown
+    line = 12 + 1 + len(good) + 1
+    assert f"第 {line} 行" in bad["read_issue"] and "多于报批格式的 8 项" in bad["read_issue"]
+    assert "改为其他字符" in bad["read_issue"] and "甲,乙仓储地块" in bad["read_issue"]   # the record text and the fix
+    assert bad["图形属性"] != "乙仓储地块" and bad["地块名称"] != "甲"   # no field shifted into another
+    site = dcf_io.read_site(str(tmp_path / "逗号.txt"))
+    named = dcf_io.unusable_rows(site)
+    assert [pos for pos, _ in named] == [1] and f"第 {line} 行" in named[0][1]
+
+
+def test_empty_fields_after_the_last_one_are_not_a_ninth_field(tmp_path):
+    ring = _ring(SQUARE, 1, 1, 39_000_000)
+    lines = _header() + [f"{len(ring)},9.0000,DK01,仓储物流地块,面,,仓储用地,0508,,,@", *ring]
+    row = dcf_io.read_vector(_write(tmp_path / "尾逗号.txt", lines)).iloc[0]
+    assert (row["地块名称"], row["地类编码"], row.get("read_issue", "")) == ("仓储物流地块", "0508", "")
+
+
 def test_area_unit_is_the_headers_else_the_formats_hectare_never_guessed(tmp_path):
     """《建设项目用地红线坐标文件内容要求》坐标说明 1: "地块面积：地块的面积，单位为公顷". A header that
     names its area unit is read in that unit; without one the value is 公顷 even when another unit would

@@ -101,6 +101,11 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
             on_stop()
         return
     _port_free(host, port)   # before anything says the desk started
+    from . import private_folder
+
+    # the private folder of a desk run with --workers and killed earlier (kill -9): removed if its desk is gone
+    if gone := private_folder.said(private_folder.remove_dead()):
+        logger.warning(gone)
     app = create_app(store, token=token, upload_limit_mb=upload_limit_mb, record=record, access_log=True,
                      watch_catalog=True)
     from .app import console_access_log

@@ -18,7 +18,9 @@ request. Check contexts are keyed by the store's content stamp, so a layer impor
 seen by the next check on any worker.
 
 A secondary that dies is started again (at most :data:`RESTARTS` times a minute, then the desk
-stops); if the primary dies, its state is gone and the desk stops with an error — never half-alive.
+stops); if the primary dies, its state is gone and the desk stops with an error — never half-alive. If the
+desk's main process dies (``kill -9``), every worker is killed with it (:func:`die_with_parent`), and the next
+desk removes the private folder it left (:mod:`dcf_spatial.desk.private_folder`).
 """
 
 from __future__ import annotations
@@ -355,7 +357,8 @@ class ForwardRefused(RuntimeError):
 def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, parent: int,
                  secret: str | None = None, register_sock=None, cpu: int | None = None) -> None:
     """One worker process: the desk app behind :class:`WorkerFront`, served on ``sockets``; bound to
-    ``cpu`` (:mod:`dcf_spatial.desk.cpus`) before any thread starts."""
+    ``cpu`` (:mod:`dcf_spatial.desk.cpus`) before any thread starts; killed with the desk's main process."""
+    die_with_parent(parent)
     if cpu is not None:
         from .cpus import pin
 
@@ -432,6 +435,35 @@ def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, p
     leave_now(app.state.jobs)   # a job cut short still running: its thread is not waited for
 
 
+#: ``prctl`` option: the signal this process gets when the thread that started it ends (linux/prctl.h)
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> bool:
+    """Have the kernel kill this process (SIGKILL) the moment the desk's main process ``parent`` dies; ``True`` when set.
+
+    A worker whose main process was killed (``kill -9``) kept answering on the port until its watch noticed,
+    a second later, and its server had wound down (breaker F8): answers of a desk no longer whole — a
+    check recorded by a primary that is going, a job nobody will keep. With ``PR_SET_PDEATHSIG`` (Linux, the only
+    system ``--workers`` runs on) it answers nothing more: SIGKILL is queued before the main process is
+    even reaped. It fires when the *thread* that started the worker ends: :func:`serve_workers` starts and
+    restarts them from its main thread, which lives as long as the desk. Where ``prctl`` is missing the
+    worker's watch (a check of its parent pid each second) still stops it."""
+    import ctypes
+    import signal
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return False
+    if prctl(ctypes.c_int(_PR_SET_PDEATHSIG), ctypes.c_ulong(signal.SIGKILL), ctypes.c_ulong(0), ctypes.c_ulong(0),
+             ctypes.c_ulong(0)) != 0:
+        return False
+    if os.getppid() != parent:   # it died before the signal was set: nothing will send it now
+        os.kill(os.getpid(), signal.SIGKILL)
+    return True
+
+
 def _console_log(index: int) -> None:
     """The package's warnings and errors of worker ``index`` on the console, as ``dcf``'s own (提示：…), with
     the worker named: a spawned process has no logging set up, and Python's last resort printed the bare
@@ -489,7 +521,6 @@ def serve_workers(workers: int, *, host: str, port: int, app_kwargs: dict, url: 
     import shutil
     import signal
     import socket
-    import tempfile
     import threading
     import time
     from multiprocessing.connection import wait
@@ -522,7 +553,12 @@ def serve_workers(workers: int, *, host: str, port: int, app_kwargs: dict, url: 
         for sock in socks:
             sock.close()
         raise DeskStopped(f"无法在 {host}:{port} 上监听（{exc.strerror or exc}）：端口可能已被占用，请换一个端口。") from None
-    folder = tempfile.mkdtemp(prefix="dcf-desk-")   # 0700: only this user reaches the primary's socket
+    from . import private_folder
+
+    # a desk killed earlier (kill -9) could not remove its folder: removed now if its desk is gone (breaker F8)
+    if gone := private_folder.said(private_folder.remove_dead()):
+        logger.warning(gone)
+    folder = private_folder.make()   # 0700: only this user reaches the primary's socket; records this pid
     uds = os.path.join(folder, "primary.sock")
     private = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     private.bind(uds)

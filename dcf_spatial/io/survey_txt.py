@@ -231,23 +231,85 @@ class _Record:
     line: int
     fields: list[str]
     points: list[tuple[int, list[str]]] = field(default_factory=list)
+    #: why the record line cannot be split into the format's fields (the record is kept, without geometry)
+    refused: str = ""
 
 
 #: what a clerk's keyboard or another program puts between the fields instead of the format's comma:
 #: the full-width comma (Chinese input), a tab, a semicolon (full-width or not), the ideographic comma;
-#: read as commas (a field of the format never holds one of these)
+#: read as commas. A record line has exactly len(RECORD_FIELDS) fields before its ``@``: when reading all of
+#: these as commas gives more, one of them is text inside a field (a 地块名称 “东、西区”, a formula with ``;``),
+#: and the line is read by the separators that give the format's fields (:func:`_record_fields`)
 _SEPARATORS = str.maketrans({"，": ",", "\t": ",", ";": ",", "；": ",", "、": ","})
 _SEPARATOR_NAMES = {"，": "全角逗号“，”", "\t": "制表符（Tab）", ";": "分号“;”", "；": "全角分号“；”", "、": "顿号“、”"}
+_RECORD_LAYOUT = ",".join(RECORD_FIELDS) + ",@"
 
 
-def _split_records(lines: list[str], path: Path) -> tuple[list[str], list[_Record], list[str]]:
+def _split_on(text: str, seps) -> list[str]:
+    return [f.strip() for f in re.split("|".join(re.escape(c) for c in seps), text)]
+
+
+def _record_fields(line: str, number: int) -> tuple[list[str], set[str], str, str]:
+    """The fields of one record line (``…,@``) as the format lays them out: (fields, the separators used,
+    a note on separator characters kept inside a field, why the line is refused).
+
+    The record has len(RECORD_FIELDS) fields. Read with every separator as a comma, a line may give
+    more: a field holds one of them. Then the line is split on each set of the separators it holds; when
+    exactly one way gives the format's field count, that is the record (the other characters stay in
+    their field, said in the note); otherwise the record is refused (never shifted into other fields)."""
+    from itertools import combinations
+
+    body = line[:-1].rstrip()
+    present = [c for c in (",", *_SEPARATOR_NAMES) if c in body]
+    if body and body[-1] in present:   # the separator before the closing @
+        body = body[:-1]
+    fields = _split_on(body, present) if present else [body.strip()]
+    while len(fields) > len(RECORD_FIELDS) and not fields[-1]:   # empty fields after 地类编码 shift nothing
+        fields.pop()
+    if len(fields) <= len(RECORD_FIELDS):
+        return fields, set(present), "", ""
+    fits: dict[tuple, tuple] = {}
+    for size in range(1, len(present)):
+        for seps in combinations(present, size):
+            split = _split_on(body, seps)
+            if len(split) == len(RECORD_FIELDS):
+                fits.setdefault(tuple(split), seps)
+    names = "、".join(_SEPARATOR_NAMES.get(c, "英文逗号“,”") for c in present)
+    if len(fits) == 1:
+        (split, seps), = fits.items()
+        kept = [c for c in present if c not in seps]
+        inside = "；".join(f"{name}“{value if len(value) <= 40 else value[:39] + '…'}”"
+                          for name, value in zip(RECORD_FIELDS, split)
+                          if any(c in value for c in kept))
+        note = (f"第 {number} 行地块记录：{'、'.join(_SEPARATOR_NAMES[c] for c in kept)}在 {inside} 之中，"
+                f"按该项的文字原样保留（以 {'、'.join(_SEPARATOR_NAMES.get(c, '英文逗号“,”') for c in seps)} "
+                f"分隔各项正好是报批格式的 {len(RECORD_FIELDS)} 项）")
+        return list(split), set(seps), note, ""
+    shown = line if len(line) <= 80 else line[:77] + "…"
+    reason = (f"第 {number} 行地块记录按分隔符（{names}）分成 {len(fields)} 项，多于报批格式的 {len(RECORD_FIELDS)} 项"
+              f"（{_RECORD_LAYOUT}），某一项的文字中含有分隔符（或多写了一项），无法确定各项的分界，本地块未读取"
+              f"（记录原文：{shown}）；请把该项文字中的逗号、分号、顿号或制表符改为其他字符（如“／”），"
+              f"或统一用英文逗号分隔各项后重新导出")
+    return [], set(), "", reason
+
+
+def _split_records(lines: list[str], path: Path, kept: list[str] | None = None
+                   ) -> tuple[list[str], list[_Record], list[str]]:
     """The header lines, the parcel records with their points, and the names of the separators other
-    than the comma that the [地块坐标] lines used (read as commas, said in a note)."""
+    than the comma that the [地块坐标] lines used (read as commas, said in a note). ``kept`` gets a
+    note for each record line whose field holds a separator character kept as text (:func:`_record_fields`)."""
     header, records, section = [], [], None
     seen: set[str] = set()   # other separators read as commas in the [地块坐标] section
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line:
+            continue
+        if section == PARCEL_SECTION and line.endswith("@"):
+            fields, used, note, refused = _record_fields(line, number)
+            seen.update(c for c in used if c in _SEPARATOR_NAMES)
+            if note and kept is not None:
+                kept.append(note)
+            records.append(_Record(number, fields, refused=refused))
             continue
         if section == PARCEL_SECTION and not (line.startswith("[") and line.endswith("]")):
             seen.update(c for c in _SEPARATOR_NAMES if c in line)
@@ -258,7 +320,7 @@ def _split_records(lines: list[str], path: Path) -> tuple[list[str], list[_Recor
         if section == HEADER_SECTION:
             header.append(line)
         elif section == PARCEL_SECTION:
-            if line.endswith("@"):
+            if line.endswith("@"):   # pragma: no cover - record lines are read above
                 records.append(_Record(number, [f.strip() for f in line[:-1].split(",")]))
             elif not records:
                 raise InputError(
@@ -536,9 +598,11 @@ def read_survey_txt(path, *, crs=None, encoding=None) -> "gpd.GeoDataFrame":
     where = str(path)
     notes: list[str] = []
     text = _decode(path, encoding, notes)
-    header_lines, records, separators = _split_records(text.splitlines(), path)
+    kept: list[str] = []
+    header_lines, records, separators = _split_records(text.splitlines(), path, kept)
     if separators:
         notes.append(f"[地块坐标] 中的{'、'.join(separators)}按逗号读取（报批格式以英文逗号分隔各项）")
+    notes.extend(kept)
     head = SurveyHeader.parse(header_lines)
     issues = RowIssues(len(records), lambda p, _r=records: f"地块记录 {p + 1}（第 {_r[p].line} 行）")
     rows, geoms, computed, parts, holes = [], [], [], [], []
@@ -546,7 +610,11 @@ def read_survey_txt(path, *, crs=None, encoding=None) -> "gpd.GeoDataFrame":
     for k, rec in enumerate(records):
         values = (rec.fields + [""] * len(RECORD_FIELDS))[:len(RECORD_FIELDS)]
         rows.append(dict(zip(RECORD_FIELDS, values)))
-        g, a, p, h = _parse_record(rec, k, issues, notes, stray)
+        if rec.refused:   # its fields cannot be told apart: kept as a row, without geometry, with the reason
+            issues.add([k], rec.refused)
+            g, a, p, h = None, math.nan, 0, 0
+        else:
+            g, a, p, h = _parse_record(rec, k, issues, notes, stray)
         geoms.append(g)
         computed.append(a)
         parts.append(p)
