@@ -146,3 +146,25 @@ def test_desk_ignores_a_forged_reading(desk):
     doc = Document(io.BytesIO(desk.post("/api/site-check/export/docx", json=body).content))
     cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
     assert not any("领导批示" in c for c in cells)
+
+
+# ---- finding 12: the 报批 TXT downloaded from the desk keeps what the uploaded one carried ------------------
+
+def _records(text: str) -> list[list[str]]:
+    return [line.split(",") for line in text.splitlines() if line.endswith(",@")]
+
+
+def test_desk_txt_download_keeps_map_sheet_and_use(desk):
+    """The user's records ``5,3.3333,1,…,面,J50G010001,工业用地,,@`` came back as ``…,面,,,,@``: the 图幅号 and
+    地块用途 of each 地块 are what the approval office files them by, and must survive the round trip."""
+    read = _read(desk, "报批坐标.txt", TXT)
+    r = desk.post("/api/site-check/export/txt", json=_page_body(read))
+    assert r.status_code == 200, r.text
+    records = _records(r.content.decode("gbk"))
+    assert [(x[2], x[3], x[5], x[6]) for x in records] == [
+        ("1", "轴承保持器项目一号地块", "J50G010001", "工业用地"), ("2", "轴承保持器项目二号地块", "J50G020001", "工业用地")]
+
+    one = TXT.split("5,1.0000,2,".encode("gbk"))[0]   # the file with its first 地块 only
+    read = _read(desk, "一号地块.txt", one)
+    records = _records(desk.post("/api/site-check/export/txt", json=_page_body(read)).content.decode("gbk"))
+    assert [(x[2], x[3], x[5], x[6]) for x in records] == [("1", "轴承保持器项目一号地块", "J50G010001", "工业用地")]

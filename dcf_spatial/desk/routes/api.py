@@ -419,8 +419,8 @@ def _with_file_parcels(answer, site):
     name = site.get("name") if isinstance(site.get("name"), str) else None
     answer.inputs = {**answer.inputs, "场地": describe_site(parcels, _display_name(name) if name else None)}
     _with_upload_reading(answer, site)
+    answer.parcels = parcels  # one 地块 too: downloaded with its 编号/名称/图幅号/用途, not as «项目场地»
     if len(parcels) > 1:
-        answer.parcels = parcels
         note = combined_note(parcels)
         if note and note not in answer.notes:
             answer.notes = [note, *answer.notes]
@@ -592,7 +592,10 @@ def site_read(request: Request, file: UploadFile = File(..., description="场地
 
     # the 地块 one by one, with their 编号/名称: the page sends them back as the site, so a 报批 TXT of
     # several 地块 downloads again as the same records (not one outline named 项目场地)
-    keep = [c for c in ("地块编号", "地块名称", "name") if c in gdf.columns]
+    # a TXT's 图幅号/地块用途/地类编码 too: the 报批 TXT download writes them back (QA new-user round, finding 12)
+    from ...io.survey_txt import COPY_COLUMNS
+
+    keep = [c for c in ("地块编号", "地块名称", "name", *COPY_COLUMNS) if c in gdf.columns]
     props = gdf[keep].astype(object).where(gdf[keep].notna(), None) if keep else None
     from ...crs.read_as import CRS_READ, read_as_zh
 
