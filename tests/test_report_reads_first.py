@@ -69,3 +69,43 @@ def test_a_drawn_polygon_downloads_as_txt_and_gpkg(desk):
     assert ",面," in txt.content.decode("gbk")
     gpkg = desk.post("/api/site-check/export/gpkg", json=body)
     assert gpkg.status_code == 200 and gpkg.content[:16] == b"SQLite format 3\x00"
+
+
+# ---- findings 10 and 11: the 核查意见's map picture ---------------------------------------------------------
+
+def _map_box_px():
+    from dcf_spatial.desk.docx_report import FIG_INCHES, MAP_BOX
+
+    w, h = FIG_INCHES[0] * 150, FIG_INCHES[1] * 150   # the picture is drawn at 150 dpi; display y from the bottom
+    return MAP_BOX[0] * w, MAP_BOX[1] * h, (MAP_BOX[0] + MAP_BOX[2]) * w, (MAP_BOX[1] + MAP_BOX[3]) * h
+
+
+def test_a_small_approved_site_is_legible_in_the_report_map(tmp_path):
+    """The QA's two 地块 (65 亩, about 470 m across) in 郑家镇工业集聚区: the reviewer must see their red-line
+    shape — the site spans a good part of the map, not a few pixels — and still see where it lies in the
+    cluster (a locator showing the touched zones whole)."""
+    import dcf_spatial as dcf
+    from dcf_spatial.desk.docx_report import map_picture
+    from test_site_crs_said import TXT
+
+    (tmp_path / "报批坐标.txt").write_bytes(TXT)
+    info = map_picture(dcf.check_site(str(tmp_path / "报批坐标.txt"), "轴承"), tmp_path / "m.png")
+    x0, y0, x1, y1 = _map_box_px()
+    sx0, sy0, sx1, sy1 = info["site_extent"]
+    assert (sx1 - sx0) >= 0.3 * (x1 - x0), (info["site_extent"], (x0, x1))
+    assert info["locator"] and {"industrial_clusters", "cluster_parks"} <= set(info["locator"]["zones"])
+    lx0, ly0, lx1, ly1 = info["locator"]["box"]
+    assert lx1 < sx0 or lx0 > sx1 or ly1 < sy0 or ly0 > sy1           # the locator does not hide the site
+
+
+def test_no_label_is_cut_by_the_map_frame(tmp_path):
+    """郑家镇王屯村, 做轴承的: the callout «轴承保持器智能制造产业园（场地与其相交）» lost its 轴 at the left edge."""
+    import dcf_spatial as dcf
+    from dcf_spatial.desk.docx_report import map_picture
+
+    info = map_picture(dcf.check_site("郑家镇王屯村", "做轴承的"), tmp_path / "m.png")
+    x0, y0, x1, y1 = _map_box_px()
+    labels = [(t, box) for t, box in info["labels"] if "场地与其相交" in t]
+    assert any(t.startswith("轴承保持器智能制造产业园") for t, _ in labels)
+    for text, (bx0, by0, bx1, by1) in info["labels"]:
+        assert bx0 >= x0 and bx1 <= x1 and by0 >= y0 and by1 <= y1, (text, (bx0, by0, bx1, by1), (x0, y0, x1, y1))
