@@ -168,3 +168,10 @@ def test_desk_txt_download_keeps_map_sheet_and_use(desk):
     read = _read(desk, "一号地块.txt", one)
     records = _records(desk.post("/api/site-check/export/txt", json=_page_body(read)).content.decode("gbk"))
     assert [(x[2], x[3], x[5], x[6]) for x in records] == [("1", "轴承保持器项目一号地块", "J50G010001", "工业用地")]
+
+
+def test_a_batch_report_says_the_crs_of_its_file(site_files):
+    import dcf_spatial as dcf
+
+    assert dcf.check_batch(str(site_files / "报批坐标.txt"), "轴承").inputs["坐标系"] == \
+        "EPSG:4527（CGCS2000 3 度带第 39 带），取自文件头"

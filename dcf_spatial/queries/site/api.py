@@ -739,7 +739,8 @@ def check_batch(path, industry=None, *, crs=None, store=None, record=False, prog
     for _, _, part in iter_site_results(sites, industries, figures, errors, flags, store=store, progress=progress):
         results += part
     answer = SiteCheck(results, sites, batch=True, notes=notes, title=f"项目选址批量核查：{Path(path).name}",
-                       inputs={"文件": str(path), "坐标系": crs}, source=str(path), store=store, policy=policy)
+                       inputs={"文件": str(path), "坐标系": read_as_zh(sites.attrs.get(CRS_READ)) or crs}, source=str(path),
+                       store=store, policy=policy)
     return _record(answer, record, _batch_parts(sites), industries, figures, flags, expected)
 
 
