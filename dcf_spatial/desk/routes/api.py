@@ -560,7 +560,11 @@ def site_check_export(fmt: Literal["html", "docx", "pdf", "gpkg", "txt"], body: 
 def site_read(request: Request, file: UploadFile = File(..., description="场地文件：" + FORMATS_ZH),
               crs: str | None = Form(None),
               layer: str | None = Form(None, description="压缩文件含多个数据集时要读取哪一个（文件名或不含扩展名的名称）")):
-    """Read a site file; answer its outline as one GeoJSON geometry (CGCS2000 lon/lat), to check next."""
+    """Read a site file; answer its outline as one GeoJSON geometry (CGCS2000 lon/lat), to check next.
+
+    ``crs_read`` says in which CRS the file was read and who said so (``source``: ``file`` — its header, .prj or
+    layer —, ``user`` or ``guessed``), ``crs_read_zh`` in words; ``parcels`` (the 地块, to send back as the
+    check's ``site``) carries it with the ``read_notes``, so the check's 坐标系 and 读取说明 are the file's."""
     import dcf_spatial as dcf
 
     crs = crs_or_422(crs, path=request.url.path)
