@@ -41,6 +41,7 @@ def test_html_report_gives_the_verdict_first_and_names_layers_in_chinese(tmp_pat
     shown = [i for i in ids if re.search(rf"(?<![\w.]){re.escape(i)}(?![\w.])", _text(body))]
     assert shown == []
     assert "town." not in body
+    assert "没有 landuse 图层" not in _text(body)          # the reasons as the 核查意见 words them
     assert all(i in provenance for i in ids)                  # where a user looks a layer up, its id is given
     assert "规划范围镇（街道）" in _text(provenance)
 

@@ -20,6 +20,7 @@ h1{font-size:1.5em} h2{font-size:1.2em;border-bottom:1px solid #ccc;padding-bott
 table{border-collapse:collapse;margin:.5em 0;width:100%} td,th{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}
 th{background:#f3f3f3} .v-fits{color:#1a7f37} .v-conditional{color:#b76e00} .v-does_not_fit{color:#c62828}
 .v-outside_plan_area{color:#555} .verdict{font-size:1.3em;font-weight:bold}
+.reasons td:first-child,.reasons th:first-child{white-space:nowrap}
 .prov{background:#fff6e0;border:1px solid #e0b84c;padding:.6em;margin:.8em 0} .small{color:#666;font-size:.9em}
 """
 
@@ -27,11 +28,11 @@ th{background:#f3f3f3} .v-fits{color:#1a7f37} .v-conditional{color:#b76e00} .v-d
 _CMP = {">=": "≥", "<=": "≤"}
 
 
-def _table(headers, rows) -> str:
+def _table(headers, rows, *, cls: str | None = None) -> str:
     head = "".join(f"<th>{escape(str(h))}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{escape('' if c is None else str(c))}</td>" for c in r) + "</tr>"
                    for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<table{f' class={chr(39)}{escape(cls)}{chr(39)}' if cls else ''}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _effect_zh(effect: str) -> str:
@@ -76,9 +77,13 @@ def _site_section(res: dict, heading: str) -> str:
     if s.get("from_name"):
         parts.append(f"<p>{escape(from_name_zh(s))}</p>")
     # the reviewer reads the effect and the text first; the rule's id (for `dcf site rules`) comes last
+    # the reasons as the 核查意见 words them: no layer or unit ids in the text (reviewer_text)
+    from ...desk.docx_report import reviewer_text
+
     parts.append("<h3>判定理由</h3>" + _table(
         ["结论影响", "说明", "规划出处", "规则编号（见 dcf site rules）"],
-        [(_effect_zh(r["effect"]), r["text_zh"], r["plan_ref"], r["rule"]) for r in res["reasons"]]))
+        [(_effect_zh(r["effect"]), reviewer_text(r["text_zh"]), r["plan_ref"], r["rule"]) for r in res["reasons"]],
+        cls="reasons"))
     # by name, as the 核查意见 lists them: a unit's id is the store's, no reader's (QA new-user round, finding 16)
     parts.append("<h3>所在镇（街道）</h3>" + (_table(["镇（街道）", "占场地比例"],
                                               [(t["name_zh"], _pct(t["share"])) for t in res["townships"]])
