@@ -337,6 +337,7 @@ def resolve_crs(gdf: "gpd.GeoDataFrame", *, user_crs=None, swap_xy: bool = False
     say what was done.
     """
     from . import parse_crs, to_storage
+    from .read_as import CRS_READ, read_as
 
     rx, ry = representative_xy(gdf.geometry.values)
     ok = np.isfinite(rx) & np.isfinite(ry)
@@ -408,13 +409,18 @@ def resolve_crs(gdf: "gpd.GeoDataFrame", *, user_crs=None, swap_xy: bool = False
         if note:
             notes.append(note)
         out = to_storage(gdf, crs=code) if code else to_storage(gdf)
-        return _check_transformed(out, where, mx, my, what)
+        out = _check_transformed(out, where, mx, my, what)
+        # the CRS the coordinates were read in, and who said so: 核查输入 → 坐标系 names this one (read_as)
+        out.attrs[CRS_READ] = read_as("user", code) if code else read_as("file", declared)
+        return out
 
     guess = guess_crs(rx, ry, where=where, names=names, survey_ok=survey_ok)
     if guess.swap:
         gdf = gdf.set_geometry(swap_axes(gdf.geometry.values), crs=None)
     notes.append(guess.note)
-    return to_storage(gdf.set_crs(guess.crs, allow_override=True))
+    out = to_storage(gdf.set_crs(guess.crs, allow_override=True))
+    out.attrs[CRS_READ] = read_as("guessed", guess.crs)
+    return out
 
 
 def _old_datum_note(crs) -> str | None:

@@ -467,7 +467,11 @@ def map_picture(answer, png: Path) -> dict | None:
     # never drawn like a parcel; no dot (no point of it is the project's)
     approximate = bool(answer.named_sites()) if hasattr(answer, "named_sites") else False
     x0, y0, x1, y1 = work_sites.total_bounds
-    pad = max(x1 - x0, y1 - y0) * 2 + 2000  # the site and about 2 km around it
+    # the site legible: its extent fills about 40 % of the frame, with SITE_MARGIN_M around it at least (QA
+    # new-user round, finding 11: a 65-亩 报批 site framed on its whole cluster was a few pixels); the zones it
+    # touches are shown whole in a locator inset when the frame cuts them (_locator)
+    size = max(x1 - x0, y1 - y0)
+    pad = max(size * 0.75, SITE_MARGIN_M if size > 0 else POINT_MARGIN_M)
     if approximate:  # a township or cluster: the unit and a margin, not twice its size around it
         pad = max(x1 - x0, y1 - y0) * 0.15 + 1000
     # where the plan sends the project: the nearest designated zones, with the point of each nearest the site
@@ -477,7 +481,8 @@ def map_picture(answer, png: Path) -> dict | None:
         # the nearest designated zone is at the site (0 km, the table's first row): the picture points to it, not
         # to farther ones (QA round 9: the arrow went to 物流产业园 4.6 km while the table listed a zone at 0 km)
         targets = [t for t in targets if not _labelled(t)]
-    near = [t for t in targets if t["distance_km"] <= DESIGNATED_FRAME_KM]
+    # a zone the site lies in (0 km) is shown by its outline over the site: no reason to widen the frame for it
+    near = [t for t in targets if _labelled(t) and t["distance_km"] <= DESIGNATED_FRAME_KM]
     if near:  # widen the frame to show the near ones (about 1.5 km beyond their nearest point)
         xs = [x0, x1] + [t["to"].x for t in near]
         ys = [y0, y1] + [t["to"].y for t in near]
@@ -527,9 +532,10 @@ def map_picture(answer, png: Path) -> dict | None:
         # distance; a zone beyond the frame gets an arrow at the frame's edge pointing to it
         fb = shapely.geometry.box(*frame)
         for i, t in enumerate(targets):
-            part = t["geom"].intersection(fb)
+            # the zone's own outline inside the frame (not the frame's edges where the zone is cut by it)
+            part = t["geom"].boundary.intersection(fb)
             if not part.is_empty:
-                gpd.GeoSeries([part.boundary]).plot(ax=ax, color=DESIGNATED_RGB, linewidth=1.8, linestyle="--", zorder=26)
+                gpd.GeoSeries([part]).plot(ax=ax, color=DESIGNATED_RGB, linewidth=1.8, linestyle="--", zorder=26)
             if not _labelled(t):
                 # the site is in it (0 km): its outline shows it, no "0.0 km" label; a site only partly in it (a
                 # drawn 6,000 亩 polygon 2.7 % in the zone) gets an arrow from the zone's name to the shared part
@@ -575,6 +581,8 @@ def map_picture(answer, png: Path) -> dict | None:
             spine.set_edgecolor("#888888")
         pl._north_arrow(ax, x=0.93, y=0.94, size=0.09)
         pl._scale_bar(ax, None, 0, 8)
+        located = _locator(ax, answer, frame, work_sites, approximate)
+        _labels_inside(ax)  # after everything is placed: no label cut by the frame (finding 10)
 
         # the zones the site touches first (the 涉及分区 table's), then the others the frame shows: a long
         # legend is cut from its end, never the zones the verdict rests on
@@ -607,6 +615,8 @@ def map_picture(answer, png: Path) -> dict | None:
                      else "unit" if approximate else "polygon",
                      "fills": {lid: [pl._mpl_color(c) for c in cs] for lid, cs in fills.items()},
                      "labels": _label_boxes(ax),
+                     "map_box": tuple(ax.get_window_extent().extents),
+                     "locator": located,
                      "site_extent": _site_extent(ax, work_sites)}
 
     # the picture's CJK text is drawn with a subset of the project's font (as the appendix maps are): the
@@ -630,6 +640,153 @@ def map_picture(answer, png: Path) -> dict | None:
             fig.savefig(png)
         return {**info, "absent": sorted(absent)}
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+#: the least margin (m) around a site with an area, and around a point site, in the picture's frame
+SITE_MARGIN_M = 250.0
+POINT_MARGIN_M = 1500.0
+#: the locator inset: its box in the map frame's fractions, the first of these clear of every label and arrow
+#: (lower right, upper left; the scale bar is lower left, the north arrow upper right)
+LOCATOR_BOXES = ((0.71, 0.02, 0.27, 0.30), (0.02, 0.66, 0.27, 0.30))
+LOCATOR_RGB = "#d00000"
+
+
+def _locator(ax, answer, frame, work_sites, approximate: bool) -> dict | None:
+    """A small map in a corner of the frame showing the zones the site touches whole, the site, and the main
+    frame as a red box, when the frame shows a small part of those zones (a small site in a large cluster);
+    ``None`` when it shows them whole or mostly, when no corner is clear, or for a site placed by a name (its
+    frame is the unit)."""
+    import shapely.geometry
+    from matplotlib.patches import Rectangle
+
+    import dcf_spatial as dcf
+
+    from .. import crs as dcf_crs
+
+    if approximate:
+        return None
+    res = answer.results[0] if answer.results else {}
+    wanted: dict[str, set] = {}
+    for z in res.get("zones") or []:
+        if z.get("layer") and z.get("id") and z.get("layer") != "named_places" and not z.get("point"):
+            wanted.setdefault(z["layer"], set()).add(z["id"])
+    if not wanted:  # in no zone: its township for context
+        for t in res.get("townships") or []:
+            if t.get("id"):
+                wanted.setdefault("townships", set()).add(t["id"])
+    context = []
+    for lid, ids in wanted.items():
+        try:
+            g = dcf.layer(lid)
+        except Exception:  # noqa: BLE001 - a layer gone from the store: no inset for it
+            continue
+        if "id" in g.columns:
+            g = g[g["id"].isin(ids)]
+            if len(g):
+                context.append((lid, dcf_crs.to_working(g)))
+    if not context:
+        return None
+    fb = shapely.geometry.box(*frame)
+    cx0 = min(g.total_bounds[0] for _, g in context)
+    cy0 = min(g.total_bounds[1] for _, g in context)
+    cx1 = max(g.total_bounds[2] for _, g in context)
+    cy1 = max(g.total_bounds[3] for _, g in context)
+    if fb.contains(shapely.geometry.box(cx0, cy0, cx1, cy1)) or (
+            max(frame[2] - frame[0], frame[3] - frame[1]) > 0.5 * max(cx1 - cx0, cy1 - cy0)):
+        return None  # the frame shows the zones whole, or most of them: an inset would add nothing
+    from ..maps import print_layout as pl
+    from ..maps.style import layer_style
+
+    box = _clear_corner(ax, work_sites)
+    if box is None:  # every corner holds a label or an arrow: the frame's own context has to do
+        return None
+    inset = ax.inset_axes(box)
+    inset.set_zorder(40)
+    for lid, g in context:
+        st = layer_style(lid)
+        g.plot(ax=inset, facecolor=pl._mpl_color(st.get("fill", "#dddddd"), 0.55), edgecolor=st.get("edge", "#555555"),
+               linewidth=0.6)
+    work_sites.plot(ax=inset, color=SITE_RGB, markersize=4, linewidth=0.8)
+    inset.add_patch(Rectangle(
+        (frame[0], frame[1]), frame[2] - frame[0], frame[3] - frame[1], fill=False, edgecolor=LOCATOR_RGB, linewidth=1.2))
+    x0, y0 = min(cx0, frame[0]), min(cy0, frame[1])
+    x1, y1 = max(cx1, frame[2]), max(cy1, frame[3])
+    w, h = x1 - x0, y1 - y0
+    # the inset's box is LOCATOR_BOX of the frame: fill it at 1:1, the shorter side widened
+    pos = ax.get_position()
+    fw, fh = ax.figure.get_size_inches()
+    ratio = (box[3] * pos.height * fh) / (box[2] * pos.width * fw)
+    if h / w < ratio:
+        h = w * ratio
+    else:
+        w = h / ratio
+    mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+    inset.set_xlim(mx - w * 0.53, mx + w * 0.53)
+    inset.set_ylim(my - h * 0.53, my + h * 0.53)
+    inset.set_xticks([])
+    inset.set_yticks([])
+    inset.set_xlabel("")  # geopandas names the CRS axes
+    inset.set_ylabel("")
+    inset.set_facecolor("white")
+    for spine in inset.spines.values():
+        spine.set_edgecolor("#666666")
+    inset.set_title("位置示意（红框为本图范围）", fontsize=6, pad=2, color="#333333")
+    return {"zones": [lid for lid, _ in context], "box": tuple(inset.get_window_extent().extents)}
+
+
+def _clear_corner(ax, work_sites) -> tuple | None:
+    """The first of :data:`LOCATOR_BOXES` that no label, arrow or the site overlaps (display pixels), or ``None``."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.transforms import Bbox
+
+    canvas = ax.figure.canvas if isinstance(ax.figure.canvas, FigureCanvasAgg) else FigureCanvasAgg(ax.figure)
+    renderer = canvas.get_renderer()
+    taken = [t.get_window_extent(renderer) for t in ax.texts if t.get_text()]
+    taken += [t.arrow_patch.get_window_extent(renderer) for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
+    taken.append(Bbox.from_extents(*_site_extent(ax, work_sites)))
+    fx0, fy0, fx1, fy1 = ax.get_window_extent(renderer).extents
+    for box in LOCATOR_BOXES:
+        x0, y0 = fx0 + box[0] * (fx1 - fx0), fy0 + box[1] * (fy1 - fy0)
+        corner = Bbox.from_extents(x0, y0 - 12, x0 + box[2] * (fx1 - fx0), y0 + box[3] * (fy1 - fy0) + 12)  # its title
+        if not any(corner.overlaps(t) for t in taken):
+            return box
+    return None
+
+
+def _labels_inside(ax, margin_px: float = 3.0) -> None:
+    """Move each label placed in data coordinates (a zone's callout, a distance) back inside the map frame when
+    it runs past an edge, by as much as it overflows: a label is never cut by the frame (QA new-user round,
+    finding 10: «承保持器智能制造产业园», its first character lost at the left edge). An annotation's arrow
+    keeps pointing where it pointed."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Annotation
+
+    canvas = ax.figure.canvas if isinstance(ax.figure.canvas, FigureCanvasAgg) else FigureCanvasAgg(ax.figure)
+    renderer = canvas.get_renderer()
+    fx0, fy0, fx1, fy1 = ax.get_window_extent(renderer).extents
+    to_data = ax.transData.inverted()
+    for t in ax.texts:
+        if not t.get_text():
+            continue
+        if isinstance(t, Annotation):
+            if t.anncoords not in ("data", None) and t.anncoords != ax.transData:
+                continue
+            x, y = t.xyann
+        elif t.get_transform() == ax.transData:
+            x, y = t.get_position()
+        else:
+            continue
+        bx0, by0, bx1, by1 = t.get_window_extent(renderer).extents
+        dx = max(0.0, fx0 + margin_px - bx0) - max(0.0, bx1 - (fx1 - margin_px))
+        dy = max(0.0, fy0 + margin_px - by0) - max(0.0, by1 - (fy1 - margin_px))
+        if dx == 0 and dy == 0:
+            continue
+        px, py = ax.transData.transform((x, y))
+        nx, ny = to_data.transform((px + dx, py + dy))
+        if isinstance(t, Annotation):
+            t.xyann = (nx, ny)
+        else:
+            t.set_position((nx, ny))
 
 
 #: layers whose features each get their own fill in the picture (the style file gives a layer one fill)

@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import settings
 from ..crs.guess import resolve_crs, swapped_degrees, swapped_pair_zh
+from ..crs.read_as import CRS_READ
 from ..errors import InputError, clip
 from .lonlat import labelled_lonlat, read_lonlat  # noqa: F401 — labelled_lonlat: kept importable here
 from .rows import CAD_RINGS, check_rows
@@ -238,6 +239,7 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
         where = None
     if where is not None:
         gdf = resolve_crs(gdf, user_crs=crs, where=where, names=("经度", "纬度"), notes=notes)
+        read_attrs[CRS_READ] = gdf.attrs.get(CRS_READ)
         gdf = check_rows(gdf, where=where, notes=notes, row_label=lambda p: _SITE)
     gdf = gdf.reset_index(drop=True)
     if read_attrs.get(CAD_RINGS):  # which rows were closed polylines, carried past lines_as_site (it reorders rows)
@@ -271,6 +273,8 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
     gdf["area_mu_measured"] = shapely.area(to_working(gdf).geometry.values) / settings.MU_M2
     warnings = list(read_attrs.get("shape_warnings", [])) + ring_warnings
     gdf.attrs.update({"read_notes": notes, "source_file": text if where is None else where})
+    if read_attrs.get(CRS_READ):  # the CRS read in and who said so (核查输入 → 坐标系)
+        gdf.attrs[CRS_READ] = read_attrs[CRS_READ]
     if warnings:
         gdf.attrs["shape_warnings"] = warnings
     return gdf

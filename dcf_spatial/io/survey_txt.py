@@ -696,7 +696,8 @@ def read_survey_txt(path, *, crs=None, encoding=None) -> "gpd.GeoDataFrame":
 
 _ID_COLUMNS = ("地块编号", "parcel_id", "id", "编号")
 _NAME_COLUMNS = ("地块名称", "name_zh", "name", "名称")
-_COPY_COLUMNS = {"图幅号": ("图幅号",), "地块用途": ("地块用途", "land_use_name", "用途"),
+#: the record fields copied from a 地块 to its line (the reader names its columns so): kept on a round trip
+COPY_COLUMNS = {"图幅号": ("图幅号",), "地块用途": ("地块用途", "land_use_name", "用途"),
                  "地类编码": ("地类编码", "land_use_code")}
 
 
@@ -836,7 +837,7 @@ def write_survey_txt(gdf, path, *, zone: int = DISTRICT_ZONE, encoding: str = "g
         if kind == "面":
             area = _area_written(row, area * factor, factor, i, notes)
         fields = [str(len(points)), f"{area:.{digits}f}", _cell(row, _ID_COLUMNS) or str(i + 1),
-                  _cell(row, _NAME_COLUMNS), kind, *(_cell(row, names) for names in _COPY_COLUMNS.values())]
+                  _cell(row, _NAME_COLUMNS), kind, *(_cell(row, names) for names in COPY_COLUMNS.values())]
         lines.append(",".join(fields) + ",@")
         lines.extend(points)
     text = "\r\n".join(lines) + "\r\n"

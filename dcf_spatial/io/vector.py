@@ -24,6 +24,7 @@ from .aliases import DEFAULT_VECTOR_ALIASES, apply_aliases
 from .aliases import FIELD_MAP_X as _FIELD_MAP_X, FIELD_MAP_Y as _FIELD_MAP_Y
 from .boundary_points import boundary_polygons, is_boundary_table
 from .encoding import _gdal_encoding
+from ..crs.read_as import CRS_READ, DECLARED_IN
 from .formats import (_TABULAR, _check_path, _choose_layer, _format_of, _gdal_errors, _gdal_path, _is_pg,
                       survey_layer, zip_datasets)
 from .rows import CAD_RINGS, ISSUE_COLUMN, RowIssues, _row_label_features, check_rows, row_labeller
@@ -467,6 +468,9 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
     gdf = gdf.reset_index(drop=True)
     _no_geometry_with_reasons(gdf, issues, where)
     gdf = resolve_crs(gdf, user_crs=crs, swap_xy=swap_xy, survey_ok=survey_ok, where=where, names=names, notes=notes)
+    read_in = dict(gdf.attrs.get(CRS_READ) or {})
+    if read_in.get("source") == "file":  # where this format states its CRS (the TXT's header, the .prj …)
+        read_in["declared_in"] = DECLARED_IN.get(kind, "文件")
     gdf = check_rows(gdf, where=where, notes=notes, repair=repair, issues=issues)
     gdf.attrs["source_file"] = where
     if aliases == DEFAULT_VECTOR_ALIASES and _is_datav(gdf):
@@ -477,6 +481,8 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
     gdf, alias_notes = apply_aliases(gdf, aliases, field_map)
     notes.extend(alias_notes)
     gdf.attrs.update({"read_notes": notes, "source_file": where})
+    if read_in:
+        gdf.attrs[CRS_READ] = read_in
     gdf.attrs["input_columns"] = own
     if row_numbers is not None:
         gdf.attrs["row_numbers"] = row_numbers

@@ -453,12 +453,39 @@ def _with_file_parcels(answer, site):
         return answer
     name = site.get("name") if isinstance(site.get("name"), str) else None
     answer.inputs = {**answer.inputs, "场地": describe_site(parcels, _display_name(name) if name else None)}
+    _with_upload_reading(answer, site)
+    answer.parcels = parcels  # one 地块 too: downloaded with its 编号/名称/图幅号/用途, not as «项目场地»
     if len(parcels) > 1:
-        answer.parcels = parcels
         note = combined_note(parcels)
         if note and note not in answer.notes:
             answer.notes = [note, *answer.notes]
     return answer
+
+
+#: at most this many 读取说明 of an upload are carried back into the check (the reader writes a handful)
+MAX_UPLOAD_NOTES = 40
+
+
+def _with_upload_reading(answer, site: dict) -> None:
+    """The file's own reading in the answer of a site the page uploaded: ``/api/site/read`` read the file
+    (its header's or .prj's CRS, the user's choice or a guess) and answered its 地块 in EPSG:4490 with that
+    reading (``crs_read``, ``read_notes``); the page sends them back as the site. 核查输入 → 坐标系 is the CRS
+    the file was read in and who said so, and 读取说明 are the file's, not the check's reading of the
+    converted lon/lat ("文件未声明坐标系，按用户指定的 EPSG:4490 读入": the file did declare, the user chose
+    nothing; QA new-user round, finding 1). A record this desk did not make is ignored."""
+    from ...crs.read_as import read_as_checked, read_as_zh
+
+    read_in = read_as_checked(site.get("crs_read"))
+    if read_in is None:
+        return
+    answer.inputs = {**answer.inputs, "坐标系": read_as_zh(read_in)}
+    notes = site.get("read_notes")
+    notes = [n for n in notes if isinstance(n, str)][:MAX_UPLOAD_NOTES] if isinstance(notes, list) else []
+    # the check's own reading of the lon/lat the page sent back (in EPSG:4490, as the upload answered it)
+    own = ("文件未声明坐标系，按用户指定的 EPSG:4490 读入", "文件未声明坐标系，按用户指定的 EPSG:4326 读入")
+    kept = [n for n in answer.notes if n not in own]
+    first = [n for n in kept if n.startswith("文件含 ") or "个地块：核查" in n]  # combined / parcels notes stay first
+    answer.notes = first + [n for n in notes if n not in kept] + [n for n in kept if n not in first]
 
 
 def _check_site_value(dcf, body: SiteCheckBody, policy, record: bool):
@@ -568,7 +595,11 @@ def site_check_export(fmt: Literal["html", "docx", "pdf", "gpkg", "txt"], body: 
 def site_read(request: Request, file: UploadFile = File(..., description="场地文件：" + FORMATS_ZH),
               crs: str | None = Form(None),
               layer: str | None = Form(None, description="压缩文件含多个数据集时要读取哪一个（文件名或不含扩展名的名称）")):
-    """Read a site file; answer its outline as one GeoJSON geometry (CGCS2000 lon/lat), to check next."""
+    """Read a site file; answer its outline as one GeoJSON geometry (CGCS2000 lon/lat), to check next.
+
+    ``crs_read`` says in which CRS the file was read and who said so (``source``: ``file`` — its header, .prj or
+    layer —, ``user`` or ``guessed``), ``crs_read_zh`` in words; ``parcels`` (the 地块, to send back as the
+    check's ``site``) carries it with the ``read_notes``, so the check's 坐标系 and 读取说明 are the file's."""
     import dcf_spatial as dcf
 
     crs = crs_or_422(crs, path=request.url.path)
@@ -600,15 +631,24 @@ def site_read(request: Request, file: UploadFile = File(..., description="场地
 
     # the 地块 one by one, with their 编号/名称: the page sends them back as the site, so a 报批 TXT of
     # several 地块 downloads again as the same records (not one outline named 项目场地)
-    keep = [c for c in ("地块编号", "地块名称", "name") if c in gdf.columns]
+    # a TXT's 图幅号/地块用途/地类编码 too: the 报批 TXT download writes them back (QA new-user round, finding 12)
+    from ...io.survey_txt import COPY_COLUMNS
+
+    keep = [c for c in ("地块编号", "地块名称", "name", *COPY_COLUMNS) if c in gdf.columns]
     props = gdf[keep].astype(object).where(gdf[keep].notna(), None) if keep else None
-    parcels = {"type": "FeatureCollection", "name": _display_name(file.filename),
+    from ...crs.read_as import CRS_READ, read_as_zh
+
+    read_in = gdf.attrs.get(CRS_READ)
+    # the file's reading travels with its 地块: the page sends them back as the site, and the check's 坐标系 and
+    # 读取说明 are then the file's (the header's CRS, the user's or a guess), not those of the lon/lat answered here
+    parcels = {"type": "FeatureCollection", "name": _display_name(file.filename), "crs_read": read_in, "read_notes": notes,
                "features": [{"type": "Feature", "geometry": shapely.geometry.mapping(g),
                              "properties": {} if props is None else {k: (None if v is None else str(v))
                                                                      for k, v in props.iloc[i].items()}}
                             for i, g in enumerate(gdf.to_crs(4490).geometry.values)]}
     return {"geometry": shapely.geometry.mapping(geom), "crs": "EPSG:4490", "features": len(gdf),
-            "parcels": parcels, "read_notes": notes, "skipped": [t for _, t in skipped]}
+            "parcels": parcels, "read_notes": notes, "skipped": [t for _, t in skipped],
+            "crs_read": read_in, "crs_read_zh": read_as_zh(read_in)}
 
 
 @router.post("/sheets", summary="工作簿的工作表名（供表单选择要读取的工作表）", responses=error_responses(400, 413, 415, 422))

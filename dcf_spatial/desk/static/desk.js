@@ -205,7 +205,10 @@
     api('/api/site/read', { method: 'POST', body: fd }).then(function (j) {
       var lyr = L.geoJSON(j.geometry, { style: { color: '#0050b3', weight: 3, fillOpacity: 0.15 } });
       // the file's 地块 one by one (编号, 名称, the file's name): checked as one site, downloaded as they came
-      setSite(j.parcels || j.geometry, j.crs, lyr, '已读取文件 ' + f.name + '：' + j.features + ' 个要素。');
+      // the CRS the file was read in and who said so (its header or .prj, the 坐标系 box, or a guess): the check's
+      // 读取说明 and the reports say the same (the 地块 carry it back)
+      setSite(j.parcels || j.geometry, j.crs, lyr, '已读取文件 ' + f.name + '：' + j.features + ' 个要素' +
+        (j.crs_read_zh ? '；坐标系 ' + j.crs_read_zh : '') + '。');
       map.fitBounds(lyr.getBounds(), { maxZoom: 15 });
     }).catch(function (e) { $('site-status').textContent = ''; showError(e.message); });
   });

@@ -13,7 +13,8 @@ from ...errors import InputError
 from ...industry import IndustryMatch, checkable, industry_error_message, resolve
 from . import present, tables
 from .batch import BATCH_CHUNK_ROWS, batch_rows, iter_site_results, policy_notes_zh, read_batch, reading_notes_zh, write_batch_table
-from ... import plan
+from ... import plan, settings
+from ...crs.read_as import CRS_READ, read_as, read_as_zh
 from .check import NOT_PROJECT_ZH, placed_by_name, site_result, site_results, with_policy
 from .tables import rows_counted_zh
 
@@ -555,6 +556,7 @@ def _check_site(site, industry, *, area_mu, crs, investment_wan, floor_area_m2, 
         site_gdf = gpd.GeoDataFrame({"site_input": [site.wkt[:80]]}, geometry=[site], crs=settings.storage_crs)
         if area_mu is not None:
             site_gdf = dcf_io.read_site(site.wkt, crs=settings.storage_crs, area_mu=area_mu, **reader)
+            site_gdf.attrs.pop(CRS_READ, None)  # a geometry object is in the storage CRS by contract: nobody chose it
     else:
         site_gdf = read_site(str(site), crs=crs, area_mu=area_mu, store=store, **reader)
     site_gdf, parcels_note = _usable_parcels(site_gdf, site)
@@ -573,7 +575,9 @@ def _check_site(site, industry, *, area_mu, crs, investment_wan, floor_area_m2, 
     label = site if isinstance(site, str) else type(site).__name__
     if isinstance(site, str) and _is_file(site):
         label = describe_site(site_gdf, Path(str(site)).name)  # a file: its name, 地块, 亩 and centre, not its WKT
-    inputs = _inputs_shown(label, industry, m, crs=crs, area_mu=area_mu, investment_wan=investment_wan,
+    # the CRS the site was read in and who said so (the file's header or .prj, the user, the numbers): not the
+    # argument alone, which is None for a file that declares its own (QA new-user round, finding 1)
+    inputs = _inputs_shown(label, industry, m, crs=read_as_zh(site_gdf.attrs.get(CRS_READ)) or crs, area_mu=area_mu, investment_wan=investment_wan,
                            floor_area_m2=floor_area_m2, footprint_m2=footprint_m2, admin_area_m2=admin_area_m2,
                            green_area_m2=green_area_m2, capacity_replacement=capacity_replacement,
                            catalogue_class=catalogue_class, tall_floor_area_m2=tall_floor_area_m2,
@@ -670,7 +674,8 @@ def _check_typed_lonlat(site: str, industry, *, area_mu, crs, investment_wan, fl
     res = evaluate(load_context(store), np.array([quick.geometry], dtype=object), [m], [figures],
                    with_policy([dict(capacity_replacement=capacity_replacement, catalogue_class=catalogue_class)],
                                policy))[0]
-    inputs = _inputs_shown(site, industry, m, crs=crs, area_mu=area_mu, investment_wan=investment_wan,
+    # quick_site reads only a pair it judged CGCS2000 lon/lat from its numbers, as the full reader says it
+    inputs = _inputs_shown(site, industry, m, crs=read_as_zh(read_as("guessed", settings.storage_crs)), area_mu=area_mu, investment_wan=investment_wan,
                            floor_area_m2=floor_area_m2, footprint_m2=footprint_m2, admin_area_m2=admin_area_m2,
                            green_area_m2=green_area_m2, capacity_replacement=capacity_replacement,
                            catalogue_class=catalogue_class, tall_floor_area_m2=tall_floor_area_m2,
@@ -734,7 +739,8 @@ def check_batch(path, industry=None, *, crs=None, store=None, record=False, prog
     for _, _, part in iter_site_results(sites, industries, figures, errors, flags, store=store, progress=progress):
         results += part
     answer = SiteCheck(results, sites, batch=True, notes=notes, title=f"项目选址批量核查：{Path(path).name}",
-                       inputs={"文件": str(path), "坐标系": crs}, source=str(path), store=store, policy=policy)
+                       inputs={"文件": str(path), "坐标系": read_as_zh(sites.attrs.get(CRS_READ)) or crs}, source=str(path),
+                       store=store, policy=policy)
     return _record(answer, record, _batch_parts(sites), industries, figures, flags, expected)
 
 

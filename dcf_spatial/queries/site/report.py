@@ -20,6 +20,7 @@ h1{font-size:1.5em} h2{font-size:1.2em;border-bottom:1px solid #ccc;padding-bott
 table{border-collapse:collapse;margin:.5em 0;width:100%} td,th{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}
 th{background:#f3f3f3} .v-fits{color:#1a7f37} .v-conditional{color:#b76e00} .v-does_not_fit{color:#c62828}
 .v-outside_plan_area{color:#555} .verdict{font-size:1.3em;font-weight:bold}
+.reasons td:first-child,.reasons th:first-child{white-space:nowrap}
 .prov{background:#fff6e0;border:1px solid #e0b84c;padding:.6em;margin:.8em 0} .small{color:#666;font-size:.9em}
 """
 
@@ -27,11 +28,11 @@ th{background:#f3f3f3} .v-fits{color:#1a7f37} .v-conditional{color:#b76e00} .v-d
 _CMP = {">=": "≥", "<=": "≤"}
 
 
-def _table(headers, rows) -> str:
+def _table(headers, rows, *, cls: str | None = None) -> str:
     head = "".join(f"<th>{escape(str(h))}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{escape('' if c is None else str(c))}</td>" for c in r) + "</tr>"
                    for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<table{f' class={chr(39)}{escape(cls)}{chr(39)}' if cls else ''}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _effect_zh(effect: str) -> str:
@@ -75,11 +76,17 @@ def _site_section(res: dict, heading: str) -> str:
         parts.append(f"<p>地块：{escape(s['parcels_zh'])}</p>")
     if s.get("from_name"):
         parts.append(f"<p>{escape(from_name_zh(s))}</p>")
+    # the reviewer reads the effect and the text first; the rule's id (for `dcf site rules`) comes last
+    # the reasons as the 核查意见 words them: no layer or unit ids in the text (reviewer_text)
+    from ...desk.docx_report import reviewer_text
+
     parts.append("<h3>判定理由</h3>" + _table(
-        ["规则编号（见 dcf site rules）", "结论影响", "说明", "规划出处"],
-        [(r["rule"], _effect_zh(r["effect"]), r["text_zh"], r["plan_ref"]) for r in res["reasons"]]))
-    parts.append("<h3>所在镇（街道）</h3>" + (_table(["镇（街道）", "代码/编号", "占场地比例"],
-                                              [(t["name_zh"], t["id"], _pct(t["share"])) for t in res["townships"]])
+        ["结论影响", "说明", "规划出处", "规则编号（见 dcf site rules）"],
+        [(_effect_zh(r["effect"]), reviewer_text(r["text_zh"]), r["plan_ref"], r["rule"]) for r in res["reasons"]],
+        cls="reasons"))
+    # by name, as the 核查意见 lists them: a unit's id is the store's, no reader's (QA new-user round, finding 16)
+    parts.append("<h3>所在镇（街道）</h3>" + (_table(["镇（街道）", "占场地比例"],
+                                              [(t["name_zh"], _pct(t["share"])) for t in res["townships"]])
                                       if res["townships"] else "<p>无（不在规划范围的 14 个镇（街道）内）</p>"))
     match_zh = {"full": "产业对口", "partial": "部分对口", "none": "不对口"}
     parts.append("<h3>涉及的规划分区</h3>" + (_table(
@@ -118,16 +125,20 @@ def site_report_html(results: list[dict], *, title: str, inputs: dict | None = N
            f"<style>{_CSS}</style></head><body><h1>{escape(title)}</h1>"]
     out.append(f"<p class='small'>生成时间 {escape(_dt.datetime.now().isoformat(timespec='seconds'))}；"
                "规划依据：《东昌府区产业规划（2021-2030年）》；工业用地指标依据见下表。</p>")
+    # the verdict first, as the 核查意见 (DOCX/PDF) gives it; what it was checked on (输入, 读取说明) and the
+    # data's provenance after it (QA new-user round, finding 16: the verdict sat below three tables)
+    given, tail = [], []
+    if inputs:
+        given.append("<h2>输入</h2>" + _table(["项", "值"], [(k, v) for k, v in inputs.items() if v not in (None, "")]))
+    if read_notes:
+        given.append("<h2>读取说明</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in read_notes) + "</ul>")
     if prov:
         schem = [r for r in prov["layers"] if r["layer"] in prov["schematic_layers"]]
-        out.append("<div class='prov'><b>数据说明：</b>" + escape(prov["note_zh"]) + _table(
-            ["图层", "标题", "来源性质"], [(r["layer"], r["title_zh"], r["provenance_zh"]) for r in prov["layers"]])
+        # the layers by their titles; the id (图层编号) only here, where one looks a layer up (dcf layers …)
+        tail.append("<h2>数据说明</h2><div class='prov'>" + escape(prov["note_zh"]) + _table(
+            ["图层", "来源性质", "图层编号"], [(r["title_zh"], r["provenance_zh"], r["layer"]) for r in prov["layers"]])
             + ("" if not schem else "<p>示意图层的边界为按规划文字推定的示意位置，结论须以自然资源部门权威数据复核。</p>")
             + "</div>")
-    if inputs:
-        out.append("<h2>输入</h2>" + _table(["项", "值"], [(k, v) for k, v in inputs.items() if v not in (None, "")]))
-    if read_notes:
-        out.append("<h2>读取说明</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in read_notes) + "</ul>")
     if len(results) > 1:
         from .check import NOT_PROJECT_ZH
         from .tables import rows_counted_zh, verdict_counts_zh
@@ -136,9 +147,12 @@ def site_report_html(results: list[dict], *, title: str, inputs: dict | None = N
         counts = verdict_counts_zh(results)
         out.append(f"<h2>汇总</h2><p>{escape(rows_counted_zh(len(results), counts.get(NOT_PROJECT_ZH, 0)))}</p>"
                    + _table(["结论", "个数"], counts.items()))
+        out.extend(given)  # a batch: which rows were read how, before the rows themselves
+        given = []
     for k, r in enumerate(results):
         heading = "核查结果" if len(results) == 1 else (r.get("row_label") or f"第 {r.get('row', k) + 1} 条记录")
         out.append(_site_section(r, heading))
+    out.extend(given + tail)
     out.append("</body></html>")
     return _with_font("".join(out))
 
