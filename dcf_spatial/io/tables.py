@@ -47,8 +47,30 @@ def _blank(v) -> bool:
     return v is None or str(v).strip() in ("", "nan", "None", "NaN")
 
 
+#: what a header's second row may hold under a column instead of a sub-name: the column's unit
+#: (用地面积 over 亩, 出让面积 over 亩 | 公顷, 总投资 over 万元), as bureau ledgers and project lists are typed
+_HEADER_UNITS = ("亩", "公顷", "平方米", "平米", "m2", "ha", "km2", "平方公里", "万元", "元", "亿元",
+                 "万元/亩", "万元/公顷", "元/平方米", "元/m2", "%", "米", "m", "年", "个", "人", "吨", "万吨")
+
+
+def _unit_word(value) -> str | None:
+    """The unit a header's second-row cell gives (``亩``, ``（公顷）``, ``㎡`` → ``m2``), normalised as
+    :data:`_HEADER_UNITS` writes it; ``None`` for a blank cell or a sub-name (下限, 经度).
+
+    Examples
+    --------
+    >>> _unit_word("亩"), _unit_word("（公顷）"), _unit_word("㎡"), _unit_word("经度")
+    ('亩', '公顷', 'm2', None)
+    """
+    if _blank(value) or isinstance(value, (int, float, np.number)):
+        return None
+    text = _norm(value).strip("()[]【】")
+    text = text.replace("m²", "m2").replace("²", "2")
+    return text if text in _HEADER_UNITS else None
+
+
 def _two_row_header(rows: list[list], header: int) -> list[str] | None:
-    """The flattened names of a merged two-row header, or ``None`` when the header is one row.
+    """The flattened names of a two-row header, or ``None`` when the header is one row.
 
     Excel exports of ledgers group columns under a merged cell: ``约定容积率`` spans two columns whose
     second header row says ``下限`` / ``上限``. Read with the merge undone, the top cell holds the
@@ -57,6 +79,17 @@ def _two_row_header(rows: list[list], header: int) -> list[str] | None:
     row. Names become top + sub (``约定容积率下限``), or the top alone where the sub is blank
     (a column merged vertically). Written by hand: pandas' ``header=[0, 1]`` needs the header row
     known in advance and leaves ``Unnamed`` levels to clean anyway.
+
+    A second row may also give a column's unit (:func:`_unit_word`): ``用地面积`` over ``亩`` (the other
+    columns merged vertically), ``出让面积`` over ``亩`` | ``公顷``. Such a row is part of the header,
+    never a record, and the unit stays recognisable: ``用地面积(亩)``, ``出让面积(公顷)``.
+
+    Examples
+    --------
+    >>> _two_row_header([["项目名称", "用地面积"], [None, "亩"], ["甲", 30]], 0)
+    ['项目名称', '用地面积(亩)']
+    >>> _two_row_header([["宗地编号", "出让面积", None], [None, "亩", "公顷"]], 0)
+    ['宗地编号', '出让面积(亩)', '出让面积(公顷)']
     """
     if header + 1 >= len(rows):
         return None
@@ -65,14 +98,18 @@ def _two_row_header(rows: list[list], header: int) -> list[str] | None:
     top += [None] * (width - len(top))
     sub += [None] * (width - len(sub))
     subs = [v for v in sub if not _blank(v)]
-    if len(subs) < 2 or any(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in subs):
+    if not subs or any(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in subs):
         return None
     if any(re.fullmatch(r"[+-]?[\d.,]+", str(v).strip()) for v in subs):
         return None
-    if not any(_blank(t) and not _blank(b) for t, b in zip(top, sub)):
+    units = [_unit_word(b) for b in sub]
+    # a row of units only (用地面积 over 亩; 出让面积 over 亩 | 公顷): each under a named column or its group
+    only_units = all(u is not None for u, b in zip(units, sub) if not _blank(b))
+    if not only_units and (len(subs) < 2 or not any(_blank(t) and not _blank(b) for t, b in zip(top, sub))):
         return None
     # a sub-name sits only under a merged group (a top name followed by blank cells): a first record
-    # of text only under a one-row header with a blank column is not taken for a second header row
+    # of text only under a one-row header with a blank column is not taken for a second header row;
+    # a unit may sit under a single column
     span, start = [0] * width, None
     for i, t in enumerate(top):
         if not _blank(t):
@@ -85,14 +122,18 @@ def _two_row_header(rows: list[list], header: int) -> list[str] | None:
         if not _blank(t):
             start = i
         group_of[i] = start
-    if any(not _blank(b) and (group_of[i] is None or span[group_of[i]] < 2) for i, b in enumerate(sub)):
+    if any(not _blank(b) and (group_of[i] is None or (span[group_of[i]] < 2 and units[i] is None))
+           for i, b in enumerate(sub)):
         return None
     names, group = [], ""
-    for t, b in zip(top, sub):
+    for t, b, unit in zip(top, sub, units):
         if not _blank(t):
             group = str(t).strip()
         elif _blank(b):
             group = ""
+        if unit is not None and group:
+            names.append(f"{group}({str(b).strip().strip('()（）[]【】')})")
+            continue
         part = "" if _blank(b) else str(b).strip()
         names.append(group + part if group or part else None)
     return names
