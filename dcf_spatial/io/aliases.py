@@ -114,6 +114,13 @@ def header_unit(name) -> tuple[str, str] | None:
     --------
     >>> header_unit("出让面积（公顷）"), header_unit("面积/亩"), header_unit("宗地编号")
     (('出让面积', 'ha'), ('面积', 'mu'), None)
+
+    A unit glued on without a separator (``出让面积亩``, as a two-row header ``出让面积`` over ``亩``
+    is often flattened by hand or by other tools) is read too, when what is left ends with a Chinese
+    character (``面积公顷``, not ``area_ha``); callers accept the stem only when it is an area name.
+
+    >>> header_unit("出让面积亩"), header_unit("用地面积平方米")
+    (('出让面积', 'mu'), ('用地面积', 'm2'))
     """
     spec = alias_table()["area_headers"]
     n = _norm(name)
@@ -124,7 +131,31 @@ def header_unit(name) -> tuple[str, str] | None:
             for tail in ((sep + w + close, sep + w) if close else (sep + w,)):
                 if n.endswith(tail) and len(n) > len(tail):
                     return n[: -len(tail)], code
+    for word, code in sorted(spec["units"].items(), key=lambda kv: -len(kv[0])):
+        w = _norm(word)
+        if n.endswith(w) and len(n) > len(w) and _CJK_END.search(n[: -len(w)]):
+            return n[: -len(w)], code
     return None
+
+
+#: a header that ends with a Chinese character (a stem a unit may be glued on to)
+_CJK_END = re.compile(r"[\u3400-\u9fff]$")
+
+#: the brackets and separators around a unit in a header (``土地价款(万元)``, ``面积/亩``)
+_UNIT_BRACKETS = re.compile(r"[()\[\]【】/_]")
+
+
+def _loose(name) -> str:
+    """A header as :func:`_norm` writes it, without the brackets or separator around a unit: a column named
+    ``土地价款万元`` or ``出让面积亩`` (the unit glued on, as a flattened two-row header may be) meets the
+    alias ``土地价款(万元)`` / ``出让面积(亩)``.
+
+    Examples
+    --------
+    >>> _loose("土地价款（万元）") == _loose("土地价款万元")
+    True
+    """
+    return _UNIT_BRACKETS.sub("", _norm(name))
 
 
 def area_numbers(values, unit: str | None = None):
@@ -454,6 +485,10 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
     by_norm: dict[str, str] = {}
     for c in out.columns:
         by_norm.setdefault(_norm(c), c)
+    # a measure column whose unit is glued on (出让面积亩, 总投资万元) meets the alias that brackets it
+    by_loose: dict[str, str] = {}
+    for c in out.columns:
+        by_loose.setdefault(_loose(c), c)
     src_name = getattr(df, "attrs", {}).get("source_file", "数据")
 
     explicit = []
@@ -516,6 +551,8 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
             exact = any(_norm(name) in by_norm for name, _ in _entries(entries))
             for name, scale in _entries(entries):
                 col = by_norm.get(_norm(name))
+                if col is None and not exact and _loose(name) != _norm(name):
+                    col = by_loose.get(_loose(name))
                 cut = False
                 if col is None and not exact:
                     hits = [c for n, c in truncated.items() if _norm(name).startswith(n) and len(cut_targets.get(c, ())) == 1]
