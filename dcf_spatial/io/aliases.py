@@ -257,10 +257,25 @@ def approximate_area(value, unit: str | None = None) -> tuple[float | None, bool
     return number, approximate
 
 
+def alt_area_keys(target: str, sources: dict) -> list[str]:
+    """The ``field_sources`` keys of the further area columns of ``target`` (``area_m2_alt``,
+    ``area_m2_alt2`` …, as :func:`_second_area_column` names them), in the order they were taken.
+
+    Examples
+    --------
+    >>> alt_area_keys("area_m2", {"area_m2": "面积(亩)", "area_m2_alt": "面积(公顷)", "area_m2_alt2": "面积(平方米)"})
+    ['area_m2_alt', 'area_m2_alt2']
+    """
+    keys = [target + "_alt"] + [f"{target}_alt{k}" for k in range(2, 10)]
+    return [k for k in keys if k in sources]
+
+
 def _second_area_column(out, df, group: str, used: set, notes: list, sources: dict) -> None:
-    """Two area columns (面积(亩) and 面积(公顷)): the group's area field, read from the first, is
-    filled from the second where the first is empty; the note names both columns and how many rows
-    disagree by more than 1 % (the rows themselves are named by the reader of the group)."""
+    """Two or three area columns (面积(亩), 面积(公顷), 面积(平方米)): the group's area field, read from the
+    first, is filled from the next where it is still empty, each row from the first column that has a
+    value (``field_sources``: ``<target>_alt``, ``<target>_alt2`` …); the note names the columns, how many
+    rows each gave, and how many rows disagree by more than 1 % (for a list of sites each such row says
+    which column was used; a ledger's rows are named by the reader of the group)."""
     import numpy as np
 
     spec = alias_table()["area_headers"]["groups"].get(group)
@@ -271,40 +286,61 @@ def _second_area_column(out, df, group: str, used: set, notes: list, sources: di
     if first is None or first not in df.columns:
         return
     stems = {_norm(s) for s in spec["stems"]} | {_norm(s) for s in ("宗地面积", "出让面积", "用地面积", "面积")}
+    others = []
     for col in df.columns:
         if str(col) == str(first) or str(col) in used:
             continue
         hit = header_unit(col)
-        if hit is None or hit[0] not in stems:
-            continue
-        factor = _UNIT_M2[hit[1]][1] / _UNIT_M2[spec["unit"]][1]
-        second, _ = area_numbers(out[col], hit[1])
+        if hit is not None and hit[0] in stems:
+            others.append((col, hit[1]))
+    if not others:
+        return
+    have, _ = area_numbers(out[target], spec["unit"])
+    have = have.to_numpy(dtype=float).copy()
+    taken = np.where(np.isnan(have), None, str(first)).astype(object)   # the column each row's area came from
+    vals = out[target].astype(object).to_numpy().copy() if out[target].dtype == object else have.copy()
+    issue = None
+    gave, disagree = [], 0
+    for k, (col, unit) in enumerate(others):
+        factor = _UNIT_M2[unit][1] / _UNIT_M2[spec["unit"]][1]
+        second, _ = area_numbers(out[col], unit)
         second = second.to_numpy(dtype=float) * factor
-        have, _ = area_numbers(out[target], spec["unit"])
-        have = have.to_numpy(dtype=float)
         fill = np.isnan(have) & np.isfinite(second)
         with np.errstate(invalid="ignore", divide="ignore"):
             differ = (~np.isnan(have) & ~np.isnan(second)
                       & (np.abs(have - second) > 0.01 * np.maximum(np.abs(have), np.abs(second))))
-        if fill.any():
-            vals = out[target].astype(object).to_numpy().copy() if out[target].dtype == object else have.copy()
-            vals[fill] = second[fill]
-            out[target] = vals
-        sources[target + "_alt"] = str(col)
         if group == "sites" and differ.any():  # each row says it (读取提示), as the parcels' problems do
-            issue = (out["read_issue"].astype(object).to_numpy().copy() if "read_issue" in out.columns
-                     else np.full(len(out), None, dtype=object))
-            va, vb = df[first].astype(object).to_numpy(), df[col].astype(object).to_numpy()
+            if issue is None:
+                issue = (out["read_issue"].astype(object).to_numpy().copy() if "read_issue" in out.columns
+                         else np.full(len(out), None, dtype=object))
+            vb = df[col].astype(object).to_numpy()
             for i in np.flatnonzero(differ):
-                text = f"{first}「{va[i]}」与 {col}「{vb[i]}」相差超过 1%：面积取 {first}，请核实"
+                used_col = taken[i]
+                text = (f"{used_col}「{df[used_col].astype(object).iloc[i]}」与 {col}「{vb[i]}」相差超过 1%："
+                        f"面积取 {used_col}，请核实")
                 issue[i] = text if issue[i] is None or issue[i] != issue[i] or not str(issue[i]).strip() \
                     else f"{issue[i]}；{text}"
-            out["read_issue"] = issue
-        notes.append(f"有两个面积列：{first} 与 {col}；面积取自 {first}，其为空的 {int(fill.sum())} 行取自 {col}"
-                     f"（按列名所注单位{_UNIT_M2[hit[1]][0]}换算）"
-                     + (f"；{int(differ.sum())} 行两列数值相差超过 1%，已列入问题记录，请核实" if differ.any() else
+        disagree += int(differ.sum())
+        vals[fill] = second[fill]
+        have[fill] = second[fill]
+        taken[fill] = str(col)
+        sources[target + ("_alt" if k == 0 else f"_alt{k + 1}")] = str(col)
+        gave.append((col, unit, int(fill.sum())))
+    out[target] = vals
+    if issue is not None:
+        out["read_issue"] = issue
+    check = (f"；{disagree} 处两列数值相差超过 1%，已列入问题记录，请核实（面积取先有值的一列）" if disagree else
+             "；两列都有值的行数值一致（相差不超过 1%）")
+    if len(gave) == 1:
+        col, unit, n = gave[0]
+        notes.append(f"有两个面积列：{first} 与 {col}；面积取自 {first}，其为空的 {n} 行取自 {col}"
+                     f"（按列名所注单位{_UNIT_M2[unit][0]}换算）"
+                     + (f"；{disagree} 行两列数值相差超过 1%，已列入问题记录，请核实" if disagree else
                         "；两列都有值的行数值一致（相差不超过 1%）"))
         return
+    filled = "，".join(f"仍为空的 {n} 行取自 {col}（按列名所注单位{_UNIT_M2[unit][0]}换算）" for col, unit, n in gave)
+    notes.append(f"有 {len(gave) + 1} 个面积列：{first}、" + "、".join(str(c) for c, _, _ in gave)
+                 + f"；每行取先有值的一列：面积取自 {first}，其为空的行依次取后面的列——{filled}" + check)
 
 
 def _area_by_header(out, df, group: str, used: set, notes: list, mapped: list) -> None:
