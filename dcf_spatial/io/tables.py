@@ -951,6 +951,65 @@ def _drop_blank(df, lines, notes):
     return df, lines
 
 
+#: the characters an Excel cell cannot hold (NUL, BEL, ESC …; tab, line feed and carriage return are fine),
+#: as :mod:`dcf_spatial.io.write` and the audit workbooks replace them
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def shown_control_characters(text) -> str:
+    """``text`` with each control character written as its code (``DC-0\\x0008``), so that a message shows
+    where it is; other text as it is.
+
+    Examples
+    --------
+    >>> shown_control_characters("DC-0\x0008")
+    'DC-0\\x0008'
+    """
+    return CONTROL_CHARACTERS.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
+def _may_hold_control_characters(path: Path, kind: str) -> bool:
+    """False when a CSV certainly holds no control character: none of its bytes is one (in UTF-8, GBK and
+    GB18030 a byte below 0x20 stands only for such a character); a workbook, or a UTF-16 file, is checked
+    cell by cell."""
+    if kind != "csv":
+        return True
+    import mmap
+
+    with open(path, "rb") as fh:
+        head = fh.read(2)
+        if head in (b"\xff\xfe", b"\xfe\xff"):
+            return True
+        if path.stat().st_size == 0:
+            return False
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]", data) is not None
+
+
+def _control_character_note(df, lines, notes, path: Path, kind: str) -> None:
+    """A note naming each cell (row, column) that holds a control character an Excel cell cannot hold
+    (a NUL in a 宗地编号): the value is kept as given (compared, counted and matched as typed), and the
+    note says how it shows in an Excel result (�, U+FFFD) — never changed without a word."""
+    if not _may_hold_control_characters(path, kind):
+        return
+    import pandas as pd
+
+    hits = []
+    for col in df.columns:
+        s = df[col]
+        if not (s.dtype == object or pd.api.types.is_string_dtype(s)):
+            continue
+        bad = s.astype("string").str.contains(CONTROL_CHARACTERS.pattern, regex=True, na=False).to_numpy(dtype=bool)
+        for p in np.flatnonzero(bad)[:10]:
+            hits.append(f"第 {int(lines[p])} 行“{col}”为“{shown_control_characters(s.iloc[p])}”")
+        if bad.sum() > 10:
+            hits.append(f"“{col}”列另有 {int(bad.sum()) - 10} 处")
+    if hits:
+        notes.append("以下单元格含 Excel 单元格不能保存的控制字符（如 NUL，写作 \\x00）：" + "；".join(hits[:20])
+                     + "。读取时按原值保留（核对、去重、匹配均按原值），写入 Excel 结果时该字符显示为 �（U+FFFD）；"
+                       "请在原表中核对并删去该字符")
+
+
 def _read_tabular(path: Path, kind: str, sheet, encoding, notes, aliases=None,
                   field_map=None, *, picked_by_reader: bool = False) -> tuple["pd.DataFrame", np.ndarray]:
     # the frame's attrs (the sheet read, SHEET_READ; the typed text of non-finite cells) go with it through
@@ -960,6 +1019,7 @@ def _read_tabular(path: Path, kind: str, sheet, encoding, notes, aliases=None,
     else:
         df, lines = _read_xlsx(path, sheet, notes, aliases, field_map, picked_by_reader=picked_by_reader)
     df, lines = _drop_blank(df, lines, notes)
+    _control_character_note(df, lines, notes, path, kind)
     if kind == "csv":
         _no_rounded_codes(df, lines, path)
     if len(df) == 0:

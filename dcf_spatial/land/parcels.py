@@ -958,6 +958,7 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     out["parcel_id"] = _clean_text(out["parcel_id"]) if _arrow_text(out["parcel_id"]) is not None \
         else _blank_to_na(out["parcel_id"])
     _append_problem(problems, out["parcel_id"].isna(), "宗地代码为空")
+    _control_characters_in_ids(out["parcel_id"], problems)
     # ids compared as the enterprise side matches them (0007 = 7, spaces, full-width and case ignored)
     key = parcel_id_keys(out["parcel_id"])
     if skip.any():
@@ -1239,6 +1240,20 @@ def _bad_area_text(col: str, value) -> str:
     if text.lower() in ("nan", "none", "null", "n/a"):
         return f"{col}「{text}」是文字，不是面积（空单元格才是没有面积）：请填写面积或清空单元格，按缺失计"
     return f"{col}「{text}」不是数字：请只填数字（单位见列名），按缺失计"
+
+
+def _control_characters_in_ids(ids: pd.Series, problems: np.ndarray) -> None:
+    """A 宗地代码 holding a control character (a NUL from a damaged export) is named on its row: the id is
+    kept as given (matched and de-duplicated as typed), and the row says that an Excel workbook shows the
+    character as � — an identifier is never changed without a word."""
+    from ..io.tables import CONTROL_CHARACTERS, shown_control_characters
+
+    bad = ids.astype("string").str.contains(CONTROL_CHARACTERS.pattern, regex=True, na=False).to_numpy(dtype=bool)
+    if bad.any():
+        typed = ids.astype(object).to_numpy()
+        _append_problem(problems, bad, lambda m: np.array(
+            [f"宗地代码“{shown_control_characters(v)}”含控制字符（\\x.. 处），原表如此：按原值核对与去重；"
+             "Excel 工作簿不能保存该字符，其中显示为 �（U+FFFD），请在原台账中核对宗地代码" for v in typed[m]], dtype=object))
 
 
 def _area_cell_problems(gdf, problems: np.ndarray, bad_fields: np.ndarray) -> None:
