@@ -1252,7 +1252,7 @@ def _control_characters_in_ids(ids: pd.Series, problems: np.ndarray) -> None:
     if bad.any():
         typed = ids.astype(object).to_numpy()
         _append_problem(problems, bad, lambda m: np.array(
-            [f"宗地代码“{shown_control_characters(v)}”含控制字符（\\x.. 处），原表如此：按原值核对与去重；"
+            [f"宗地代码“{shown_control_characters(v)}”含控制字符（引号中写作 \\xNN 处，如 NUL 即 \\x00），原表如此：按原值核对与去重；"
              "Excel 工作簿不能保存该字符，其中显示为 �（U+FFFD），请在原台账中核对宗地代码" for v in typed[m]], dtype=object))
 
 
