@@ -957,7 +957,7 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def shown_control_characters(text) -> str:
-    """``text`` with each control character written as its code (``DC-0\\x0008``), so that a message shows
+    r"""``text`` with each control character written as its code (``DC-0\x0008``), so that a message shows
     where it is; other text as it is.
 
     Examples
