@@ -781,6 +781,15 @@ def read_rows_maybe_without_coordinates(path, *, aliases, crs=None, layer=None, 
                 "文件中没有坐标列：各行按表中的地名（项目位置/建设地点/项目地址）定位，不作为错误；"
                 f"如表中其实有坐标列（列名未被识别），请用{FIX_FIELD_MAP} lon=<经度列> lat=<纬度列> 指定"]
             return gdf, False
+        if require_address and ADDRESS_COLUMN in df.columns:
+            # coordinate columns, none usable (all empty, or one number in a 坐标 column): each row says why,
+            # and the rows with a place name are placed by it — never a whole list refused as «坐标缺失»
+            try:
+                return dcf_io.read_vector(path, crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy,
+                                          field_map=field_map, aliases=aliases, as_points=as_points,
+                                          keep_wkb=keep_wkb, rows_without_coordinates=True), True
+            except InputError:
+                pass
         raise
 
 

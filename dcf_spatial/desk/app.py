@@ -364,17 +364,21 @@ def desk_error_response(exc: DeskError):
 
 
 def dcf_error_response(request, exc):
-    """The answer to a library error: 404 for a missing layer, else 400; the message worded for the page."""
+    """The answer to a library error: 404 for a missing layer, 409 for a layer changed by someone else
+    while the request used it (:class:`~dcf_spatial.errors.StoreChangedError`: check again, as the single
+    check answers it), else 400; the message worded for the page."""
     import dcf_spatial as dcf
     from starlette.responses import JSONResponse
 
     from .wording import desk_wording, form_of
 
+    from ..errors import StoreChangedError
     from ..register.record import ForwardError
 
     # the primary process died while a secondary's check waited for its register write: the server's
     # fault, not the request's (503, as a forward that fails at once); whether it was recorded is unknown
-    status = 404 if isinstance(exc, dcf.LayerNotFoundError) else 503 if isinstance(exc, ForwardError) else 400
+    status = (404 if isinstance(exc, dcf.LayerNotFoundError) else 503 if isinstance(exc, ForwardError)
+              else 409 if isinstance(exc, StoreChangedError) else 400)
     # the library's fixes pointed at this page's form; no server path (nor the store's file or
     # database address: a client has no business with them), no command-line option
     return JSONResponse({"error": desk_wording(str(exc), form=form_of(request.url.path), names=_store_names(request.app))},

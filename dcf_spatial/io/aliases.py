@@ -175,6 +175,13 @@ def header_unit(name) -> tuple[str, str] | None:
     --------
     >>> header_unit("出让面积（公顷）"), header_unit("面积/亩"), header_unit("宗地编号")
     (('出让面积', 'ha'), ('面积', 'mu'), None)
+
+    A unit glued on without a separator (``出让面积亩``, as a two-row header ``出让面积`` over ``亩``
+    is often flattened by hand or by other tools) is read too, when what is left ends with a Chinese
+    character (``面积公顷``, not ``area_ha``); callers accept the stem only when it is an area name.
+
+    >>> header_unit("出让面积亩"), header_unit("用地面积平方米")
+    (('出让面积', 'mu'), ('用地面积', 'm2'))
     """
     spec = alias_table()["area_headers"]
     n = _norm(name)
@@ -185,7 +192,31 @@ def header_unit(name) -> tuple[str, str] | None:
             for tail in ((sep + w + close, sep + w) if close else (sep + w,)):
                 if n.endswith(tail) and len(n) > len(tail):
                     return n[: -len(tail)], code
+    for word, code in sorted(spec["units"].items(), key=lambda kv: -len(kv[0])):
+        w = _norm(word)
+        if n.endswith(w) and len(n) > len(w) and _CJK_END.search(n[: -len(w)]):
+            return n[: -len(w)], code
     return None
+
+
+#: a header that ends with a Chinese character (a stem a unit may be glued on to)
+_CJK_END = re.compile(r"[\u3400-\u9fff]$")
+
+#: the brackets and separators around a unit in a header (``土地价款(万元)``, ``面积/亩``)
+_UNIT_BRACKETS = re.compile(r"[()\[\]【】/_]")
+
+
+def _loose(name) -> str:
+    """A header as :func:`_norm` writes it, without the brackets or separator around a unit: a column named
+    ``土地价款万元`` or ``出让面积亩`` (the unit glued on, as a flattened two-row header may be) meets the
+    alias ``土地价款(万元)`` / ``出让面积(亩)``.
+
+    Examples
+    --------
+    >>> _loose("土地价款（万元）") == _loose("土地价款万元")
+    True
+    """
+    return _UNIT_BRACKETS.sub("", _norm(name))
 
 
 def area_numbers(values, unit: str | None = None):
@@ -287,10 +318,25 @@ def approximate_area(value, unit: str | None = None) -> tuple[float | None, bool
     return number, approximate
 
 
+def alt_area_keys(target: str, sources: dict) -> list[str]:
+    """The ``field_sources`` keys of the further area columns of ``target`` (``area_m2_alt``,
+    ``area_m2_alt2`` …, as :func:`_second_area_column` names them), in the order they were taken.
+
+    Examples
+    --------
+    >>> alt_area_keys("area_m2", {"area_m2": "面积(亩)", "area_m2_alt": "面积(公顷)", "area_m2_alt2": "面积(平方米)"})
+    ['area_m2_alt', 'area_m2_alt2']
+    """
+    keys = [target + "_alt"] + [f"{target}_alt{k}" for k in range(2, 10)]
+    return [k for k in keys if k in sources]
+
+
 def _second_area_column(out, df, group: str, used: set, notes: list, sources: dict) -> None:
-    """Two area columns (面积(亩) and 面积(公顷)): the group's area field, read from the first, is
-    filled from the second where the first is empty; the note names both columns and how many rows
-    disagree by more than 1 % (the rows themselves are named by the reader of the group)."""
+    """Two or three area columns (面积(亩), 面积(公顷), 面积(平方米)): the group's area field, read from the
+    first, is filled from the next where it is still empty, each row from the first column that has a
+    value (``field_sources``: ``<target>_alt``, ``<target>_alt2`` …); the note names the columns, how many
+    rows each gave, and how many rows disagree by more than 1 % (for a list of sites each such row says
+    which column was used; a ledger's rows are named by the reader of the group)."""
     import numpy as np
 
     spec = alias_table()["area_headers"]["groups"].get(group)
@@ -301,40 +347,61 @@ def _second_area_column(out, df, group: str, used: set, notes: list, sources: di
     if first is None or first not in df.columns:
         return
     stems = {_norm(s) for s in spec["stems"]} | {_norm(s) for s in ("宗地面积", "出让面积", "用地面积", "面积")}
+    others = []
     for col in df.columns:
         if str(col) == str(first) or str(col) in used:
             continue
         hit = header_unit(col)
-        if hit is None or hit[0] not in stems:
-            continue
-        factor = _UNIT_M2[hit[1]][1] / _UNIT_M2[spec["unit"]][1]
-        second, _ = area_numbers(out[col], hit[1])
+        if hit is not None and hit[0] in stems:
+            others.append((col, hit[1]))
+    if not others:
+        return
+    have, _ = area_numbers(out[target], spec["unit"])
+    have = have.to_numpy(dtype=float).copy()
+    taken = np.where(np.isnan(have), None, str(first)).astype(object)   # the column each row's area came from
+    vals = out[target].astype(object).to_numpy().copy() if out[target].dtype == object else have.copy()
+    issue = None
+    gave, disagree = [], 0
+    for k, (col, unit) in enumerate(others):
+        factor = _UNIT_M2[unit][1] / _UNIT_M2[spec["unit"]][1]
+        second, _ = area_numbers(out[col], unit)
         second = second.to_numpy(dtype=float) * factor
-        have, _ = area_numbers(out[target], spec["unit"])
-        have = have.to_numpy(dtype=float)
         fill = np.isnan(have) & np.isfinite(second)
         with np.errstate(invalid="ignore", divide="ignore"):
             differ = (~np.isnan(have) & ~np.isnan(second)
                       & (np.abs(have - second) > 0.01 * np.maximum(np.abs(have), np.abs(second))))
-        if fill.any():
-            vals = out[target].astype(object).to_numpy().copy() if out[target].dtype == object else have.copy()
-            vals[fill] = second[fill]
-            out[target] = vals
-        sources[target + "_alt"] = str(col)
         if group == "sites" and differ.any():  # each row says it (读取提示), as the parcels' problems do
-            issue = (out["read_issue"].astype(object).to_numpy().copy() if "read_issue" in out.columns
-                     else np.full(len(out), None, dtype=object))
-            va, vb = df[first].astype(object).to_numpy(), df[col].astype(object).to_numpy()
+            if issue is None:
+                issue = (out["read_issue"].astype(object).to_numpy().copy() if "read_issue" in out.columns
+                         else np.full(len(out), None, dtype=object))
+            vb = df[col].astype(object).to_numpy()
             for i in np.flatnonzero(differ):
-                text = f"{first}「{va[i]}」与 {col}「{vb[i]}」相差超过 1%：面积取 {first}，请核实"
+                used_col = taken[i]
+                text = (f"{used_col}「{df[used_col].astype(object).iloc[i]}」与 {col}「{vb[i]}」相差超过 1%："
+                        f"面积取 {used_col}，请核实")
                 issue[i] = text if issue[i] is None or issue[i] != issue[i] or not str(issue[i]).strip() \
                     else f"{issue[i]}；{text}"
-            out["read_issue"] = issue
-        notes.append(f"有两个面积列：{first} 与 {col}；面积取自 {first}，其为空的 {int(fill.sum())} 行取自 {col}"
-                     f"（按列名所注单位{_UNIT_M2[hit[1]][0]}换算）"
-                     + (f"；{int(differ.sum())} 行两列数值相差超过 1%，已列入问题记录，请核实" if differ.any() else
+        disagree += int(differ.sum())
+        vals[fill] = second[fill]
+        have[fill] = second[fill]
+        taken[fill] = str(col)
+        sources[target + ("_alt" if k == 0 else f"_alt{k + 1}")] = str(col)
+        gave.append((col, unit, int(fill.sum())))
+    out[target] = vals
+    if issue is not None:
+        out["read_issue"] = issue
+    check = (f"；{disagree} 处两列数值相差超过 1%，已列入问题记录，请核实（面积取先有值的一列）" if disagree else
+             "；两列都有值的行数值一致（相差不超过 1%）")
+    if len(gave) == 1:
+        col, unit, n = gave[0]
+        notes.append(f"有两个面积列：{first} 与 {col}；面积取自 {first}，其为空的 {n} 行取自 {col}"
+                     f"（按列名所注单位{_UNIT_M2[unit][0]}换算）"
+                     + (f"；{disagree} 行两列数值相差超过 1%，已列入问题记录，请核实" if disagree else
                         "；两列都有值的行数值一致（相差不超过 1%）"))
         return
+    filled = "，".join(f"仍为空的 {n} 行取自 {col}（按列名所注单位{_UNIT_M2[unit][0]}换算）" for col, unit, n in gave)
+    notes.append(f"有 {len(gave) + 1} 个面积列：{first}、" + "、".join(str(c) for c, _, _ in gave)
+                 + f"；每行取先有值的一列：面积取自 {first}，其为空的行依次取后面的列——{filled}" + check)
 
 
 def _area_by_header(out, df, group: str, used: set, notes: list, mapped: list) -> None:
@@ -515,6 +582,10 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
     by_norm: dict[str, str] = {}
     for c in out.columns:
         by_norm.setdefault(_norm(c), c)
+    # a measure column whose unit is glued on (出让面积亩, 总投资万元) meets the alias that brackets it
+    by_loose: dict[str, str] = {}
+    for c in out.columns:
+        by_loose.setdefault(_loose(c), c)
     src_name = getattr(df, "attrs", {}).get("source_file", "数据")
 
     explicit = []
@@ -578,6 +649,8 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
             exact = any(_norm(name) in by_norm for name, _ in _entries(entries))
             for name, scale in _entries(entries):
                 col = by_norm.get(_norm(name))
+                if col is None and not exact and _loose(name) != _norm(name):
+                    col = by_loose.get(_loose(name))
                 cut = False
                 if col is None and not exact:
                     hits = [c for n, c in truncated.items() if _norm(name).startswith(n) and len(cut_targets.get(c, ())) == 1]

@@ -47,8 +47,30 @@ def _blank(v) -> bool:
     return v is None or str(v).strip() in ("", "nan", "None", "NaN")
 
 
+#: what a header's second row may hold under a column instead of a sub-name: the column's unit
+#: (用地面积 over 亩, 出让面积 over 亩 | 公顷, 总投资 over 万元), as bureau ledgers and project lists are typed
+_HEADER_UNITS = ("亩", "公顷", "平方米", "平米", "m2", "ha", "km2", "平方公里", "万元", "元", "亿元",
+                 "万元/亩", "万元/公顷", "元/平方米", "元/m2", "%", "米", "m", "年", "个", "人", "吨", "万吨")
+
+
+def _unit_word(value) -> str | None:
+    """The unit a header's second-row cell gives (``亩``, ``（公顷）``, ``㎡`` → ``m2``), normalised as
+    :data:`_HEADER_UNITS` writes it; ``None`` for a blank cell or a sub-name (下限, 经度).
+
+    Examples
+    --------
+    >>> _unit_word("亩"), _unit_word("（公顷）"), _unit_word("㎡"), _unit_word("经度")
+    ('亩', '公顷', 'm2', None)
+    """
+    if _blank(value) or isinstance(value, (int, float, np.number)):
+        return None
+    text = _norm(value).strip("()[]【】")
+    text = text.replace("m²", "m2").replace("²", "2")
+    return text if text in _HEADER_UNITS else None
+
+
 def _two_row_header(rows: list[list], header: int) -> list[str] | None:
-    """The flattened names of a merged two-row header, or ``None`` when the header is one row.
+    """The flattened names of a two-row header, or ``None`` when the header is one row.
 
     Excel exports of ledgers group columns under a merged cell: ``约定容积率`` spans two columns whose
     second header row says ``下限`` / ``上限``. Read with the merge undone, the top cell holds the
@@ -57,6 +79,17 @@ def _two_row_header(rows: list[list], header: int) -> list[str] | None:
     row. Names become top + sub (``约定容积率下限``), or the top alone where the sub is blank
     (a column merged vertically). Written by hand: pandas' ``header=[0, 1]`` needs the header row
     known in advance and leaves ``Unnamed`` levels to clean anyway.
+
+    A second row may also give a column's unit (:func:`_unit_word`): ``用地面积`` over ``亩`` (the other
+    columns merged vertically), ``出让面积`` over ``亩`` | ``公顷``. Such a row is part of the header,
+    never a record, and the unit stays recognisable: ``用地面积(亩)``, ``出让面积(公顷)``.
+
+    Examples
+    --------
+    >>> _two_row_header([["项目名称", "用地面积"], [None, "亩"], ["甲", 30]], 0)
+    ['项目名称', '用地面积(亩)']
+    >>> _two_row_header([["宗地编号", "出让面积", None], [None, "亩", "公顷"]], 0)
+    ['宗地编号', '出让面积(亩)', '出让面积(公顷)']
     """
     if header + 1 >= len(rows):
         return None
@@ -65,14 +98,18 @@ def _two_row_header(rows: list[list], header: int) -> list[str] | None:
     top += [None] * (width - len(top))
     sub += [None] * (width - len(sub))
     subs = [v for v in sub if not _blank(v)]
-    if len(subs) < 2 or any(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in subs):
+    if not subs or any(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in subs):
         return None
     if any(re.fullmatch(r"[+-]?[\d.,]+", str(v).strip()) for v in subs):
         return None
-    if not any(_blank(t) and not _blank(b) for t, b in zip(top, sub)):
+    units = [_unit_word(b) for b in sub]
+    # a row of units only (用地面积 over 亩; 出让面积 over 亩 | 公顷): each under a named column or its group
+    only_units = all(u is not None for u, b in zip(units, sub) if not _blank(b))
+    if not only_units and (len(subs) < 2 or not any(_blank(t) and not _blank(b) for t, b in zip(top, sub))):
         return None
     # a sub-name sits only under a merged group (a top name followed by blank cells): a first record
-    # of text only under a one-row header with a blank column is not taken for a second header row
+    # of text only under a one-row header with a blank column is not taken for a second header row;
+    # a unit may sit under a single column
     span, start = [0] * width, None
     for i, t in enumerate(top):
         if not _blank(t):
@@ -85,14 +122,18 @@ def _two_row_header(rows: list[list], header: int) -> list[str] | None:
         if not _blank(t):
             start = i
         group_of[i] = start
-    if any(not _blank(b) and (group_of[i] is None or span[group_of[i]] < 2) for i, b in enumerate(sub)):
+    if any(not _blank(b) and (group_of[i] is None or (span[group_of[i]] < 2 and units[i] is None))
+           for i, b in enumerate(sub)):
         return None
     names, group = [], ""
-    for t, b in zip(top, sub):
+    for t, b, unit in zip(top, sub, units):
         if not _blank(t):
             group = str(t).strip()
         elif _blank(b):
             group = ""
+        if unit is not None and group:
+            names.append(f"{group}({str(b).strip().strip('()（）[]【】')})")
+            continue
         part = "" if _blank(b) else str(b).strip()
         names.append(group + part if group or part else None)
     return names
@@ -910,6 +951,65 @@ def _drop_blank(df, lines, notes):
     return df, lines
 
 
+#: the characters an Excel cell cannot hold (NUL, BEL, ESC …; tab, line feed and carriage return are fine),
+#: as :mod:`dcf_spatial.io.write` and the audit workbooks replace them
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def shown_control_characters(text) -> str:
+    r"""``text`` with each control character written as its code (``DC-0\x0008``), so that a message shows
+    where it is; other text as it is.
+
+    Examples
+    --------
+    >>> shown_control_characters("DC-0\x0008")
+    'DC-0\\x0008'
+    """
+    return CONTROL_CHARACTERS.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
+def _may_hold_control_characters(path: Path, kind: str) -> bool:
+    """False when a CSV certainly holds no control character: none of its bytes is one (in UTF-8, GBK and
+    GB18030 a byte below 0x20 stands only for such a character); a workbook, or a UTF-16 file, is checked
+    cell by cell."""
+    if kind != "csv":
+        return True
+    import mmap
+
+    with open(path, "rb") as fh:
+        head = fh.read(2)
+        if head in (b"\xff\xfe", b"\xfe\xff"):
+            return True
+        if path.stat().st_size == 0:
+            return False
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]", data) is not None
+
+
+def _control_character_note(df, lines, notes, path: Path, kind: str) -> None:
+    """A note naming each cell (row, column) that holds a control character an Excel cell cannot hold
+    (a NUL in a 宗地编号): the value is kept as given (compared, counted and matched as typed), and the
+    note says how it shows in an Excel result (�, U+FFFD) — never changed without a word."""
+    if not _may_hold_control_characters(path, kind):
+        return
+    import pandas as pd
+
+    hits = []
+    for col in df.columns:
+        s = df[col]
+        if not (s.dtype == object or pd.api.types.is_string_dtype(s)):
+            continue
+        bad = s.astype("string").str.contains(CONTROL_CHARACTERS.pattern, regex=True, na=False).to_numpy(dtype=bool)
+        for p in np.flatnonzero(bad)[:10]:
+            hits.append(f"第 {int(lines[p])} 行“{col}”为“{shown_control_characters(s.iloc[p])}”")
+        if bad.sum() > 10:
+            hits.append(f"“{col}”列另有 {int(bad.sum()) - 10} 处")
+    if hits:
+        notes.append("以下单元格含 Excel 单元格不能保存的控制字符（如 NUL，写作 \\x00）：" + "；".join(hits[:20])
+                     + "。读取时按原值保留（核对、去重、匹配均按原值），写入 Excel 结果时该字符显示为 �（U+FFFD）；"
+                       "请在原表中核对并删去该字符")
+
+
 def _read_tabular(path: Path, kind: str, sheet, encoding, notes, aliases=None,
                   field_map=None, *, picked_by_reader: bool = False) -> tuple["pd.DataFrame", np.ndarray]:
     # the frame's attrs (the sheet read, SHEET_READ; the typed text of non-finite cells) go with it through
@@ -919,6 +1019,7 @@ def _read_tabular(path: Path, kind: str, sheet, encoding, notes, aliases=None,
     else:
         df, lines = _read_xlsx(path, sheet, notes, aliases, field_map, picked_by_reader=picked_by_reader)
     df, lines = _drop_blank(df, lines, notes)
+    _control_character_note(df, lines, notes, path, kind)
     if kind == "csv":
         _no_rounded_codes(df, lines, path)
     if len(df) == 0:

@@ -313,6 +313,14 @@ def _no_geometry_with_reasons(gdf, issues: RowIssues, where: str) -> None:
                      + (f" 等共 {len(why)} 条" if len(why) > 10 else "") + "。")
 
 
+def _no_geometry_at_all(gdf) -> bool:
+    """No row of ``gdf`` has a geometry (and it has rows)."""
+    import shapely
+
+    geoms = np.asarray(gdf.geometry.values)
+    return len(geoms) > 0 and bool((shapely.is_missing(geoms) | shapely.is_empty(geoms)).all())
+
+
 def _read_zipped(path: Path, *, layer, **kwargs) -> "gpd.GeoDataFrame":
     """A zip read as the desk reads an upload (:mod:`.unzip`): unpacked under chosen names into a temporary
     folder, its file read by :func:`read_vector`, messages and notes naming the zip (and the member when it
@@ -346,7 +354,8 @@ def _read_zipped(path: Path, *, layer, **kwargs) -> "gpd.GeoDataFrame":
 def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None = None, encoding=None,
                 x=None, y=None, repair: bool = True, swap_xy: bool = False,
                 aliases: str | Sequence[str] | None = DEFAULT_VECTOR_ALIASES,
-                as_points: bool = False, keep_wkb: bool = False) -> "gpd.GeoDataFrame":
+                as_points: bool = False, keep_wkb: bool = False,
+                rows_without_coordinates: bool = False) -> "gpd.GeoDataFrame":
     """Read any supported user file into a GeoDataFrame in the storage CRS (EPSG:4490).
 
     Parameters
@@ -387,6 +396,10 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
         (:class:`dcf_spatial.io.read_wkb.ReadWkb`), for a GeoParquet writer to reuse; ~0.1 GB a
         million polygons. Pop it from ``attrs`` at once: arrow writes a frame's ``attrs`` as JSON,
         and a derived frame holds it too.
+    rows_without_coordinates
+        A CSV/XLSX none of whose rows has usable coordinates is returned with empty geometries (each
+        row's ``read_issue`` saying why) instead of raising: for a list whose rows can be placed by
+        the place names of another column (:func:`dcf_spatial.places.read_rows_maybe_without_coordinates`).
 
     Returns
     -------
@@ -466,8 +479,15 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
         names, survey_ok = ("几何 x", "几何 y"), False
     cad_rings = gdf.attrs.get(CAD_RINGS)
     gdf = gdf.reset_index(drop=True)
-    _no_geometry_with_reasons(gdf, issues, where)
-    gdf = resolve_crs(gdf, user_crs=crs, swap_xy=swap_xy, survey_ok=survey_ok, where=where, names=names, notes=notes)
+    if rows_without_coordinates and kind in _TABULAR and _no_geometry_at_all(gdf):
+        # every row lacks coordinates (each says why): none to judge a CRS by; the rows are placed otherwise
+        from .. import settings
+
+        gdf = gdf.set_crs(settings.storage_crs, allow_override=True)
+    else:
+        _no_geometry_with_reasons(gdf, issues, where)
+        gdf = resolve_crs(gdf, user_crs=crs, swap_xy=swap_xy, survey_ok=survey_ok, where=where, names=names,
+                          notes=notes)
     read_in = dict(gdf.attrs.get(CRS_READ) or {})
     if read_in.get("source") == "file":  # where this format states its CRS (the TXT's header, the .prj …)
         read_in["declared_in"] = DECLARED_IN.get(kind, "文件")

@@ -58,7 +58,7 @@ ENTERPRISE_NUMBERS = ("land_area_mu", "tax_wan", "revenue_wan", "energy_tce", "e
 
 
 #: canonical fields the idle audit reads (a column mapped to any other field is named as not used)
-PARCEL_USED = frozenset(PARCEL_FIELDS_ZH) | {"area_m2", "area_m2_alt", "address", "land_use_name", "township_name",
+PARCEL_USED = frozenset(PARCEL_FIELDS_ZH) | {"area_m2", "area_m2_alt", "area_m2_alt2", "area_m2_alt3", "address", "land_use_name", "township_name",
                                              "district_name", "project_name", "contract_date", "actual_completion"}
 #: dates a ledger often has that the rules do not read: each is checked against the dates that the
 #: rules read (a start before the contract, a completion before the start), never silently kept
@@ -958,6 +958,7 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     out["parcel_id"] = _clean_text(out["parcel_id"]) if _arrow_text(out["parcel_id"]) is not None \
         else _blank_to_na(out["parcel_id"])
     _append_problem(problems, out["parcel_id"].isna(), "宗地代码为空")
+    _control_characters_in_ids(out["parcel_id"], problems)
     # ids compared as the enterprise side matches them (0007 = 7, spaces, full-width and case ignored)
     key = parcel_id_keys(out["parcel_id"])
     if skip.any():
@@ -1241,20 +1242,34 @@ def _bad_area_text(col: str, value) -> str:
     return f"{col}「{text}」不是数字：请只填数字（单位见列名），按缺失计"
 
 
+def _control_characters_in_ids(ids: pd.Series, problems: np.ndarray) -> None:
+    """A 宗地代码 holding a control character (a NUL from a damaged export) is named on its row: the id is
+    kept as given (matched and de-duplicated as typed), and the row says that an Excel workbook shows the
+    character as � — an identifier is never changed without a word."""
+    from ..io.tables import CONTROL_CHARACTERS, shown_control_characters
+
+    bad = ids.astype("string").str.contains(CONTROL_CHARACTERS.pattern, regex=True, na=False).to_numpy(dtype=bool)
+    if bad.any():
+        typed = ids.astype(object).to_numpy()
+        _append_problem(problems, bad, lambda m: np.array(
+            [f"宗地代码“{shown_control_characters(v)}”含控制字符（引号中写作 \\xNN 处，如 NUL 即 \\x00），原表如此：按原值核对与去重；"
+             "Excel 工作簿不能保存该字符，其中显示为 �（U+FFFD），请在原台账中核对宗地代码" for v in typed[m]], dtype=object))
+
+
 def _area_cell_problems(gdf, problems: np.ndarray, bad_fields: np.ndarray) -> None:
     """Each area cell that is not a number (``面积/亩「约30」不是数字``) and each row whose two area
     columns (面积(亩) and 面积(公顷)) disagree by more than 1 % is named in the row's problems."""
-    from ..io.aliases import _UNIT_M2, area_numbers, header_unit
+    from ..io.aliases import _UNIT_M2, alt_area_keys, area_numbers, header_unit
 
     sources = gdf.attrs.get("field_sources") or {}
     read = {}
-    for key in ("area_m2", "area_m2_alt"):
+    for key in ("area_m2", *alt_area_keys("area_m2", sources)):
         col = sources.get(key)
         if col is None or col not in gdf.columns or col == "area_m2":
             continue
         hit = header_unit(col)
         nums, bad = area_numbers(gdf[col], hit[1] if hit else None)
-        if key == "area_m2_alt":  # 1e400 in the second column fills nothing: named here, not dropped
+        if key != "area_m2":  # 1e400 in a further column fills nothing: named here, not dropped
             bad = bad | np.isinf(nums.to_numpy(dtype=float))
         read[key] = (col, nums.to_numpy(dtype=float) * (_UNIT_M2[hit[1]][1] if hit else 1.0))
         if bad.any():
@@ -1262,14 +1277,26 @@ def _area_cell_problems(gdf, problems: np.ndarray, bad_fields: np.ndarray) -> No
             _append_problem(problems, bad, lambda m, typed=typed, col=col: np.array(
                 [_bad_area_text(col, v) for v in typed[m]], dtype=object))
             _append_problem(bad_fields, bad, "area_m2", sep=";")
-    if len(read) == 2:
-        (c1, a), (c2, b) = read["area_m2"], read["area_m2_alt"]
-        with np.errstate(invalid="ignore"):
-            differ = ~np.isnan(a) & ~np.isnan(b) & (np.abs(a - b) > 0.01 * np.maximum(np.abs(a), np.abs(b)))
-        if differ.any():
-            va, vb = gdf[c1].astype(object).to_numpy(), gdf[c2].astype(object).to_numpy()
-            _append_problem(problems, differ, lambda m: np.array(
-                [f"{c1}「{x}」与 {c2}「{y}」相差超过 1%：面积取 {c1}，请核实" for x, y in zip(va[m], vb[m])], dtype=object))
+    if "area_m2" in read and len(read) >= 2:
+        # each row's area is its first column with a value; every other column that disagrees is named,
+        # with the column the area was taken from
+        c1, a = read["area_m2"]
+        used = a.copy()
+        taken = np.where(np.isnan(a), None, c1).astype(object)
+        for key in list(read)[1:]:
+            c2, b = read[key]
+            with np.errstate(invalid="ignore"):
+                differ = ~np.isnan(used) & ~np.isnan(b) & (np.abs(used - b) > 0.01 * np.maximum(np.abs(used), np.abs(b)))
+            if differ.any():
+                vb = gdf[c2].astype(object).to_numpy()
+                typed = {c: gdf[c].astype(object).to_numpy() for c in set(taken[differ])}
+                rows = np.flatnonzero(differ)
+                texts = np.array([f"{taken[i]}「{typed[taken[i]][i]}」与 {c2}「{vb[i]}」相差超过 1%：面积取 {taken[i]}，请核实"
+                                  for i in rows], dtype=object)
+                _append_problem(problems, differ, lambda m, texts=texts: texts)
+            fill = np.isnan(used) & np.isfinite(b)
+            used[fill] = b[fill]
+            taken[fill] = c2
 
 
 #: a character of a Chinese name (工业用地): a land-use code (0601, 061, 601.0) has none
@@ -1481,7 +1508,8 @@ def validate_enterprises(df: pd.DataFrame, *, source: str = "enterprises") -> pd
     _append_problem(problems, dup, "同一年度统一社会信用代码重复（均保留、未合并，请核实）")
     out["problems"] = problems
     unused = unused_input_columns(df, set(ENTERPRISE_FIELDS_ZH) | {"parcel_id", "township_name", "industry_name",
-                                                                   "land_area_mu_alt"})
+                                                                   "land_area_mu_alt", "land_area_mu_alt2",
+                                                                   "land_area_mu_alt3"})
     if unused:
         notes.append("以下输入列本评价未使用（原样保留，不影响结论；如其中有评价需要的内容，请改列名，"
                      "或用字段映射 <目标字段>=<列名> 指明）：" + "、".join(unused))

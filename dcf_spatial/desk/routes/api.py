@@ -662,7 +662,7 @@ def sheets(request: Request, file: UploadFile = File(..., description="工作簿
         return {"sheets": workbook_sheets(path)}
 
 
-@router.post("/site-check/batch", summary="批量核查（上传项目清单）", responses=error_responses(400, 413, 415, 422, 503))
+@router.post("/site-check/batch", summary="批量核查（上传项目清单）", responses=error_responses(400, 409, 413, 415, 422, 503))
 def site_check_batch(request: Request,
                      file: UploadFile = File(..., description="项目清单：CSV、XLSX、XLS、ODS 或矢量文件（每行一个场地）"),
                      industry: str | None = Form(None, description="行业列为空的行（文件无行业列时为全部行）按此行业核查；"
