@@ -57,7 +57,7 @@ def test_batch_report_still_starts_with_its_summary(tmp_path):
 
 def test_readme_says_drawn_sites_download_and_named_sites_do_not():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    drawn = next(s for s in re.split(r"[。]", readme) if s.startswith("在地图上画的场地，读取说明写"))
+    drawn = next(s for s in re.split(r"[。]", readme) if s.startswith("画的或提交的几何"))
     assert "不提供" not in drawn and "可下载场地 GPKG / 报批坐标 TXT" in drawn
     assert "这样的场地不提供场地 GPKG / 报批坐标 TXT 下载" in readme
 
