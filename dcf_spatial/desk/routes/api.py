@@ -880,18 +880,18 @@ def places(q: str = Query(..., min_length=1, max_length=60, description="地名�
 # ---- audits: background jobs ------------------------------------------------------------------------
 
 def _as_of(value: str) -> str:
-    try:
-        day = dt.date.fromisoformat(value.strip()).isoformat()
-    except ValueError:
-        raise DeskError(422, f"审计基准日「{value[:20]}」不是有效日期。请用 YYYY-MM-DD，如 2025-06-30。") from None
+    """The audit date as the library reads it (2025-12-31, 2025/12/31, 2025年12月31日, 20251231: a
+    script or a typed form need not use the page's date picker), as ``YYYY-MM-DD``; else a 422 naming
+    the value, the forms read and the library's bounds (1990-01-01 … a year after today)."""
     from ...errors import InputError
-    from ...land.idle_audit import parse_as_of
+    from ...land.idle_audit import AS_OF_FORMS_ZH, parse_as_of
 
-    try:  # the library's bounds (1990-01-01 … a year after today), said in the desk's words
-        parse_as_of(day)
+    if len(value) > 40:  # no date is this long: named by its start, not echoed whole
+        raise DeskError(422, f"审计基准日「{value[:20]}…」不是日期：请写成 {AS_OF_FORMS_ZH}。")
+    try:
+        return parse_as_of(value).strftime("%Y-%m-%d")
     except InputError as exc:
         raise DeskError(422, str(exc).replace("审计基准日（as_of）", "审计基准日")) from None
-    return day
 
 
 def _audit_summary(res) -> dict:
@@ -1098,7 +1098,7 @@ _SHEET_HELP = ("工作簿中要读取的工作表名（可选；不填时读取�
 @router.post("/audit/idle", status_code=202, summary="闲置土地审计（后台任务）", responses=error_responses(400, 413, 415, 422))
 def audit_idle(request: Request,
                parcels: UploadFile = File(..., description="宗地：压缩的 SHP、GPKG、GeoJSON、KML，或供地台账 CSV/XLSX/XLS/ODS（有无坐标均可：无坐标时按项目位置地名定位）"),
-               as_of: str = Form(..., description="审计基准日 YYYY-MM-DD"),
+               as_of: str = Form(..., description="审计基准日 YYYY-MM-DD（也可写 2025/12/31、2025年12月31日、20251231）"),
                sheet: str | None = Form(None, description=_SHEET_HELP)):
     """Start ``dcf.audit_idle``; answer a job id to poll at ``GET /api/jobs/{id}``."""
     import dcf_spatial as dcf
@@ -1113,7 +1113,7 @@ def audit_idle(request: Request,
 def audit_efficiency(request: Request,
                      enterprises: UploadFile = File(..., description="企业表：CSV、XLSX、XLS 或 ODS"),
                      parcels: UploadFile | None = File(None, description="宗地（可选）"),
-                     as_of: str | None = Form(None, description="评价基准日 YYYY-MM-DD（可选）"),
+                     as_of: str | None = Form(None, description="评价基准日 YYYY-MM-DD（也可写 2025/12/31、2025年12月31日、20251231；可选）"),
                      sheet: str | None = Form(None, description=_SHEET_HELP + "（企业表）"),
                      parcel_sheet: str | None = Form(None, description=_SHEET_HELP + "（宗地）")):
     """Start ``dcf.audit_efficiency``; answer a job id to poll."""
