@@ -1099,13 +1099,22 @@ _SHEET_HELP = ("工作簿中要读取的工作表名（可选；不填时读取�
 def audit_idle(request: Request,
                parcels: UploadFile = File(..., description="宗地：压缩的 SHP、GPKG、GeoJSON、KML，或供地台账 CSV/XLSX/XLS/ODS（有无坐标均可：无坐标时按项目位置地名定位）"),
                as_of: str = Form(..., description="审计基准日 YYYY-MM-DD（也可写 2025/12/31、2025年12月31日、20251231）"),
-               sheet: str | None = Form(None, description=_SHEET_HELP)):
+               sheet: str | None = Form(None, description=_SHEET_HELP),
+               area_unit: str | None = Form(None, description="面积列未注明单位（列名只写“面积”）时其单位：亩、公顷 或 平方米"
+                                                                "（不填：只在数值只有按一种单位才合理时按该单位读取，否则不计面积并逐宗注明）")):
     """Start ``dcf.audit_idle``; answer a job id to poll at ``GET /api/jobs/{id}``."""
     import dcf_spatial as dcf
+    from ...errors import InputError
+    from ...land.area_unit import area_unit_code
 
     day = _as_of(as_of)
+    try:  # refused before the upload is kept, as the date is
+        area_unit_code(area_unit)
+    except InputError as exc:
+        raise DeskError(422, str(exc)) from None
+    unit = (area_unit or "").strip() or None
     return _start_audit(request, "idle", {"parcels": parcels},
-                        lambda p: dcf.audit_idle(str(p["parcels"]), as_of=day, layer=sheet or None),
+                        lambda p: dcf.audit_idle(str(p["parcels"]), as_of=day, layer=sheet or None, area_unit=unit),
                         named_by=("parcels", sheet or None, "parcels"))
 
 

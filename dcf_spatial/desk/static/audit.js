@@ -25,6 +25,7 @@
     var eff = k === 'efficiency';
     $('enterprises-box').hidden = !eff;
     $('as-of-hint').hidden = !eff;
+    $('area-unit-box').hidden = eff;    // the idle audit's ledger only (the API's ``area_unit``)
     $('inputs-legend').textContent = eff ? '企业表、宗地与基准日' : '宗地与基准日';
     $('parcels-label').textContent = eff ? '宗地（可选）' : '宗地';
     $('parcels-sheet-label').textContent = eff ? '宗地的工作表' : '工作表';
@@ -243,6 +244,7 @@
     // the API's ``sheet`` is the sheet of the main table (宗地 for the idle audit, 企业表 for the evaluation)
     if (eff && entSheet.value()) { fd.append('sheet', entSheet.value()); }
     if (f && parcelSheet.value()) { fd.append(eff ? 'parcel_sheet' : 'sheet', parcelSheet.value()); }
+    if (!eff && $('area-unit').value) { fd.append('area_unit', $('area-unit').value); }
     $('audit-go').disabled = true;
     $('audit-answer').hidden = true;
     $('job').hidden = false;
