@@ -1030,8 +1030,8 @@ def _status_geojson(res) -> bytes | None:
 
     feats, info = idle_map_features(frame)
     feats = feats[info["drawn"]]   # a repeat drawn once, a footer or a parcel without a place not at all
-    cols = [c for c in ("parcel_id", "status", "status_zh", "area_mu", "n_parcels", "counts_zh", "parcels_zh")
-            if c in feats.columns]
+    cols = [c for c in ("parcel_id", "status", "status_zh", "area_mu", "n_parcels", "counts_zh", "parcels_zh",
+                        "located_zh") if c in feats.columns]
     data = json.loads(feats[cols + [feats.geometry.name]].to_crs(4326).to_json(na="null", drop_id=True))
     data["dcf_notes"] = legend_notes(info, numbers=False)
     return json.dumps(data, ensure_ascii=False).encode()

@@ -149,7 +149,11 @@
         style: function (f) { var c = colors[f.properties.status] || '#000'; return { color: c, weight: 1, fillColor: c, fillOpacity: 0.7 }; },
         pointToLayer: function (f, ll) {
           var k = f.properties.n_parcels || 1;
-          return L.circleMarker(ll, { radius: Math.round(4 * Math.min(3, Math.sqrt(k))), color: '#fff', weight: k > 1 ? 2 : 1 });
+          // placed by a name (no coordinates): a dashed dark ring, drawn outside the unit's clusters and parks
+          // (located_zh says so on click): it is no parcel's position (QA nu #2)
+          var named = !!f.properties.located_zh;
+          return L.circleMarker(ll, { radius: Math.round(4 * Math.min(3, Math.sqrt(k))), color: named ? '#333' : '#fff',
+                                      weight: named ? 2 : (k > 1 ? 2 : 1), dashArray: named ? '3 3' : null });
         },
         onEachFeature: function (f, l) {
           var p = f.properties;
@@ -158,12 +162,17 @@
                       (p.counts_zh && p.n_parcels > 1 ? '（' + p.counts_zh + '）' : '') +
                       (p.low_efficiency ? '（低效用地：' + p.low_efficiency + '）' : ''));
           });
-          if (p.n_parcels > 1) {
+          if (p.n_parcels > 1 || p.located_zh) {
             l.bindPopup(function () {
               var box = el('div', null, 'group-popup');
               box.appendChild(el('b', p.parcel_id || ''));
-              box.appendChild(el('div', '各结论宗数：' + (p.counts_zh || '')));
-              box.appendChild(el('div', '宗地：' + (p.parcels_zh || '')));
+              if (p.located_zh) { box.appendChild(el('div', '位置：' + p.located_zh)); }
+              if (p.n_parcels > 1) {
+                box.appendChild(el('div', '各结论宗数：' + (p.counts_zh || '')));
+                box.appendChild(el('div', '宗地：' + (p.parcels_zh || '')));
+              } else {
+                box.appendChild(el('div', '审计结论：' + (p.status_zh || '')));
+              }
               return box;
             }, { maxWidth: 360 });
           }
