@@ -126,7 +126,7 @@ def states_extension(text) -> bool:
 @dataclass
 class RemarkReading:
     """What :func:`remark_extensions` found in a ledger's 备注 columns: per row the column an extension was
-    taken from (``""`` none), and the notes for the reading note."""
+    taken from (``""`` none), the notes for the reading note, and the columns an extension was read from."""
 
     source: np.ndarray
     notes: list
@@ -179,11 +179,11 @@ def remark_extensions(out, frame, problems: np.ndarray, append, *, label: str) -
     cause_blank = (cause.isna() | (cause.astype(str).str.strip() == "")).to_numpy(dtype=bool)
     values = ext.astype(object).to_numpy().copy()
     counts = {"read": 0, "asked": 0, "beside": 0}
-    read_columns = []
+    read_columns, seen_columns = [], []
     for col in columns:
         cells = out[col].astype(object).to_numpy()
         present = np.flatnonzero(~pd.isna(cells))
-        found = False
+        found = read_here = False
         for i in present:
             text = str(cells[i]).strip()
             if not text:
@@ -193,6 +193,7 @@ def remark_extensions(out, frame, problems: np.ndarray, append, *, label: str) -
                 if ext_blank[i] and not source[i]:
                     values[i], source[i] = text, str(col)
                     counts["read"] += 1
+                    read_here = True
                 elif not ext_blank[i] and str(values[i]).strip() != text:
                     append(problems, _one(n, i), f"{col}“{text}”另述延期，审计以{label}列为准：请核实两者是否一致")
                     counts["beside"] += 1
@@ -200,7 +201,7 @@ def remark_extensions(out, frame, problems: np.ndarray, append, *, label: str) -
             r = read_extension_text(text)
             if r.cause in ("government", "force_majeure") and cause_blank[i] and ext_blank[i]:
                 found = True
-                kind = (f"第八条第一款{r.item}所列政府原因" if r.cause == "government"
+                kind = (f"第八条{r.item}所列政府原因" if r.cause == "government"
                         else "第八条第二款所列不可抗力")
                 append(problems, _one(n, i),
                        f"需核实：{col}“{text}”提到{kind}（{r.cause_words}），但未写明延期至何日、也不在政府原因列，"
@@ -208,18 +209,20 @@ def remark_extensions(out, frame, problems: np.ndarray, append, *, label: str) -
                        "不征收土地闲置费（第八条、第十四条），请在政府原因列（或延期情况列写明延期至的日期）注明后重新审计")
                 counts["asked"] += 1
         if found:
+            seen_columns.append(str(col))
+        if read_here:   # used by the audit: no longer listed among the columns it does not use
             read_columns.append(str(col))
     if counts["read"]:
         out["extension_until"] = pd.Series(values, index=out.index, dtype=object)
     notes = []
-    if read_columns:
-        said = "、".join(read_columns)
+    if seen_columns:
+        said = "、".join(seen_columns)
         notes.append(f"{said}列已查看延期说明：" + "；".join(part for part in (
             f"{counts['read']} 条写有延期（“延期至某日”），{label}为空，已按{label}读取（结论理由注明“{said}所述”）"
             if counts["read"] else "",
             f"{counts['asked']} 条提到第八条原因但未写明延期日期，未据此认定，列入问题记录待核实" if counts["asked"] else "",
             f"{counts['beside']} 条另述延期而{label}已有值，以{label}为准，列入问题记录待核实" if counts["beside"] else "",
-        ) if part) + "；该列其余内容未使用")
+        ) if part) + "；该列其余内容不影响结论")
     return RemarkReading(source, notes, read_columns)
 
 
