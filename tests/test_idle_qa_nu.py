@@ -72,13 +72,13 @@ def test_a_cause_in_remarks_without_a_date_is_marked_for_checking_with_the_sente
     assert "需核实" in problems and f"备注“{text}”" in problems and "不征收土地闲置费" in problems
 
 
-def test_an_unrelated_remark_changes_nothing_and_is_named_as_unused(tmp_path):
+def test_an_unrelated_remark_changes_nothing_and_is_said_to_be_looked_at(tmp_path):
     path = _ledger(tmp_path / "台账.csv", [*BASE, "面积(公顷)", "备注"],
                    [["A1", "甲公司", "梁水镇", "仓储用地", "2023-04-01", "", "180", "1.5", "二期项目"]])
     res = dcf.audit_idle(str(path), as_of=AS_OF)
     r = res.frame.iloc[0]
     assert r["status"] == "idle_reclaim" and str(r["problems"]) in ("", "nan")
-    assert any("未使用" in n and "备注" in n for n in res.notes)
+    assert any("备注列已逐条查看" in n and "其余内容不影响结论" in n for n in res.notes)   # never dropped without a word
 
 
 def test_the_remark_does_not_override_the_ledgers_own_extension_column(tmp_path):

@@ -84,10 +84,12 @@ class UnitlessArea:
     bad: np.ndarray = field(default_factory=lambda: np.array([], dtype=bool))
 
 
-def read_unitless_area(frame, column: str, *, unit: str | None, skip: np.ndarray) -> UnitlessArea:
+def read_unitless_area(frame, column: str, *, unit: str | None, skip: np.ndarray, infer: bool = True) -> UnitlessArea:
     """Read ``frame[column]`` (an area without a unit) in the unit given, else in the one unit its parcels'
     values fit (see the module's text), else not at all. ``skip``: rows that are no parcel (合计/表尾), left
-    out of the inference (a 合计 sums the parcels) and of the row texts.
+    out of the inference (a 合计 sums the parcels) and of the row texts. ``infer=False`` (a partition of the
+    dask engine: its values are not the whole ledger's, and two partitions could infer two units): not
+    inferred, the column is not used, with the same words in every partition.
 
     Examples
     --------
@@ -113,6 +115,12 @@ def read_unitless_area(frame, column: str, *, unit: str | None, skip: np.ndarray
         m2 = values * _UNIT_M2[unit][1]
         return UnitlessArea(column, m2, f"面积列“{column}”未注明单位，按指定的单位{name}读取（换算为平方米）",
                             np.full(n, "", dtype=object), bad)
+    if not infer:
+        has = ~skip & ~np.isnan(values)
+        fix = "请把列名改为注明单位的形式，如 面积(亩)、面积(公顷)（或改用单进程引擎并指定面积单位）"
+        row_text = np.where(has, f"面积列“{column}”未注明单位，未计面积：{fix}", "").astype(object)
+        return UnitlessArea(column, None, f"面积列“{column}”未注明单位，分区计算时不按数值推断单位，该列未使用（有宗地图形的按图形量算；"
+                                          f"无图形的宗地面积不计，结论不受影响）：{fix}", row_text, bad)
     spec = alias_table()["unit_guess"]["area_mu"]
     with np.errstate(invalid="ignore"):
         usable = ~skip & np.isfinite(values) & (values > 0)
@@ -133,8 +141,8 @@ def read_unitless_area(frame, column: str, *, unit: str | None, skip: np.ndarray
     typed = frame[column].astype(object).to_numpy()
     row_text[has] = [f"面积列“{column}”的值“{_shown(v)}”未注明单位（{said}），未计面积：{GIVE_UNIT_ZH}" for v in typed[has]]
     return UnitlessArea(column, None,
-                        f"面积列“{column}”未注明单位：各宗数值 {lo:g}–{hi:g} {said}，无法判断单位，各宗面积未计（结论不受影响，"
-                        f"面积合计为空）：{GIVE_UNIT_ZH}", row_text, bad)
+                        f"面积列“{column}”未注明单位：各宗数值 {lo:g}–{hi:g} {said}，无法判断单位，该列未使用（有宗地图形的按图形量算；"
+                        f"无图形的宗地面积不计、不计入面积合计，结论不受影响）：{GIVE_UNIT_ZH}", row_text, bad)
 
 
 def _shown(v) -> str:

@@ -126,7 +126,7 @@ def states_extension(text) -> bool:
 @dataclass
 class RemarkReading:
     """What :func:`remark_extensions` found in a ledger's 备注 columns: per row the column an extension was
-    taken from (``""`` none), the notes for the reading note, and the columns an extension was read from."""
+    taken from (``""`` none), the notes for the reading note, and the columns looked at."""
 
     source: np.ndarray
     notes: list
@@ -179,28 +179,23 @@ def remark_extensions(out, frame, problems: np.ndarray, append, *, label: str) -
     cause_blank = (cause.isna() | (cause.astype(str).str.strip() == "")).to_numpy(dtype=bool)
     values = ext.astype(object).to_numpy().copy()
     counts = {"read": 0, "asked": 0, "beside": 0}
-    read_columns, seen_columns = [], []
     for col in columns:
         cells = out[col].astype(object).to_numpy()
         present = np.flatnonzero(~pd.isna(cells))
-        found = read_here = False
         for i in present:
             text = str(cells[i]).strip()
             if not text:
                 continue
             if states_extension(text):
-                found = True
                 if ext_blank[i] and not source[i]:
                     values[i], source[i] = text, str(col)
                     counts["read"] += 1
-                    read_here = True
                 elif not ext_blank[i] and str(values[i]).strip() != text:
                     append(problems, _one(n, i), f"{col}“{text}”另述延期，审计以{label}列为准：请核实两者是否一致")
                     counts["beside"] += 1
                 continue
             r = read_extension_text(text)
             if r.cause in ("government", "force_majeure") and cause_blank[i] and ext_blank[i]:
-                found = True
                 kind = (f"第八条{r.item}所列政府原因" if r.cause == "government"
                         else "第八条第二款所列不可抗力")
                 append(problems, _one(n, i),
@@ -208,22 +203,22 @@ def remark_extensions(out, frame, problems: np.ndarray, append, *, label: str) -
                        "本审计未据此认定，结论和潜在土地闲置费未考虑该原因；如土地闲置确因该原因造成，经审核属实的"
                        "不征收土地闲置费（第八条、第十四条），请在政府原因列（或延期情况列写明延期至的日期）注明后重新审计")
                 counts["asked"] += 1
-        if found:
-            seen_columns.append(str(col))
-        if read_here:   # used by the audit: no longer listed among the columns it does not use
-            read_columns.append(str(col))
     if counts["read"]:
         out["extension_until"] = pd.Series(values, index=out.index, dtype=object)
-    notes = []
-    if seen_columns:
-        said = "、".join(seen_columns)
-        notes.append(f"{said}列已查看延期说明：" + "；".join(part for part in (
-            f"{counts['read']} 条写有延期（“延期至某日”），{label}为空，已按{label}读取（结论理由注明“{said}所述”）"
-            if counts["read"] else "",
-            f"{counts['asked']} 条提到第八条原因但未写明延期日期，未据此认定，列入问题记录待核实" if counts["asked"] else "",
-            f"{counts['beside']} 条另述延期而{label}已有值，以{label}为准，列入问题记录待核实" if counts["beside"] else "",
-        ) if part) + "；该列其余内容不影响结论")
-    return RemarkReading(source, notes, read_columns)
+    # one note per finding, each a sentence with its count (the dask engine adds up the partitions' counts
+    # of notes of the same words: dcf_spatial.land.dask.engine.merge_read_notes)
+    # the columns looked at are said whatever each partition found (the same words in every partition of the
+    # dask engine), and are never listed among the columns the audit does not use
+    said = "、".join(str(c) for c in columns)
+    notes = [f"{said}列已逐条查看延期说明：写有延期（延期至某日）而{label}为空的按{label}读取，提到第八条原因而无延期日期的"
+             "列入问题记录待核实，其余内容不影响结论"]
+    notes += [text for n, text in (
+        (counts["read"], f"{said}列中 {counts['read']} 条写有延期而{label}为空，已按{label}读取"
+                         f"（第八条情形的才认可，最长一年；结论理由注明“{said}所述”）"),
+        (counts["asked"], f"{said}列中 {counts['asked']} 条提到第八条原因但未写明延期日期，未据此认定，列入问题记录待核实"),
+        (counts["beside"], f"{said}列中 {counts['beside']} 条另述延期而{label}已有值，以{label}为准，列入问题记录待核实"),
+    ) if n]
+    return RemarkReading(source, notes, [str(c) for c in columns])
 
 
 def _one(n: int, i: int) -> np.ndarray:

@@ -909,7 +909,7 @@ def date_conflicts(out, raw_checks: dict, sources: dict | None, *, months: dict 
 
 
 def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto", working=None,
-                     area_unit: str | None = None):
+                     area_unit: str | None = None, infer_area_unit: bool = True):
     """Type and check a parcel GeoDataFrame (any CRS) already carrying canonical field names.
 
     Returns a copy, indexed and ordered like the input (nothing dropped), with dates parsed,
@@ -923,7 +923,8 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     called only when the areas are measured, after the fields are checked.
 
     ``area_unit`` (亩/公顷/平方米) is the unit of an area column whose header names none (面积); without it
-    that column is read in the one unit its values fit, or not used (:mod:`dcf_spatial.land.area_unit`).
+    that column is read in the one unit its values fit, or not used (:mod:`dcf_spatial.land.area_unit`);
+    ``infer_area_unit=False`` (a partition) does not infer it.
 
     Raises
     ------
@@ -1116,7 +1117,7 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     unitless_col = unitless_area_column(gdf)
     unitless = None
     if unitless_col is not None:
-        unitless = read_unitless_area(gdf, unitless_col, unit=unit_code, skip=skip)
+        unitless = read_unitless_area(gdf, unitless_col, unit=unit_code, skip=skip, infer=infer_area_unit)
         notes.append(unitless.note)
         if unitless.m2 is not None:
             out["area_m2"] = unitless.m2
