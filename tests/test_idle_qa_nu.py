@@ -193,3 +193,23 @@ def test_the_api_starts_an_audit_for_a_slashed_date_and_refuses_an_unknown_unit(
         assert bad.status_code == 422 and "面积单位" in bad.json()["error"]
         page = client.get("/audit").text
         assert 'id="area-unit"' in page and "公顷" in page
+
+
+def test_the_dask_engine_reads_remarks_alike_and_never_infers_a_unit_from_one_partition(tmp_path):
+    # 第八条/第十四条 as in the single engine; a partition's values are not the ledger's: no unit inferred from them
+    import geopandas as gpd
+
+    g = gpd.GeoDataFrame({"宗地编号": ["A1", "A2", "A3"], "土地用途": ["工业用地"] * 3, "约定开工日期": ["2023-04-01"] * 3,
+                          "实际开工日期": ["", "", ""], "土地价款": [180, 180, 180], "面积": ["20000", "6667", "3000"],
+                          "备注": [SENTENCE, "受政府规划调整影响，暂缓开工", ""]},
+                         geometry=[shapely.Point(115.98, 36.45)] * 3, crs=4490)
+    g.to_file(tmp_path / "宗地.gpkg")
+    single = dcf.audit_idle(str(tmp_path / "宗地.gpkg"), as_of=AS_OF)
+    big = dcf.audit_idle(str(tmp_path / "宗地.gpkg"), as_of=AS_OF, engine="dask", out=tmp_path / "dask")
+    frame = pd.read_parquet(tmp_path / "dask" / "idle_audit.parquet")
+    assert frame["status"].tolist() == single.frame["status"].tolist() == ["excused", "idle_reclaim", "idle_reclaim"]
+    assert "需核实" in str(frame["problems"].iloc[1])
+    assert single.frame["area_mu"].round(1).tolist() == [30.0, 10.0, 4.5]    # the whole ledger: only m² fits
+    assert frame["area_mu"].isna().all()
+    assert any("分区计算时不按数值推断单位" in n for n in big.notes)
+    assert sum("备注列中 1 条写有延期" in n for n in big.notes) == 1
