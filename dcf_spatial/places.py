@@ -668,7 +668,7 @@ def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool 
             for i in np.flatnonzero(unknown).tolist():
                 blank[i] = texts[i] is None or texts[i] != texts[i] or str(texts[i]).strip() == ""
             label = row_labeller(out.attrs.get("row_numbers"))
-            where = ("该单元的代表点（在该单元内、其中的集聚区和园区之外；地图上标为“按地名定位，位置示意”）" if as_point
+            where = ("该单元的代表点（镇街的代表点取在其集聚区和园区之外；地图上标为“按地名定位，位置示意”）" if as_point
                      else "该单元（具体地块未知：结论按该单元本身的规划定位判定，面积取该行申报面积）")
             lines = (f"{int(missing_all.sum())} 行无坐标（其中 {int(footer.sum())} 行为合计行或表尾，不是{skip_word}，不定位）："
                      if footer.any() else f"{int(missing.sum())} 行无坐标：")

@@ -155,7 +155,7 @@ def test_a_parcel_placed_by_a_township_name_is_not_drawn_inside_its_cluster(tmp_
     feats, _ = idle_map_features(f)
     assert feats["located_zh"].notna().all() and "位置示意" in feats["located_zh"].iloc[0]
     html = next((tmp_path / "out").glob("*.html")).read_text(encoding="utf-8")
-    assert "按地名“郑家镇”定位，位置示意" in html and "dashArray" in html
+    assert "按地名“郑家镇”定位，位置示意：画在该镇街内、其中的集聚区和园区之外" in html and "dashArray" in html
 
 
 # --- #9 the audit date as a clerk writes it ---------------------------------------------------------------------

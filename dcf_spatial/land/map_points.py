@@ -30,16 +30,24 @@ BY_NAME = "按地名定位"
 LOCATED = "located_zh"
 
 
-def located_text(place) -> str:
+def located_text(place, level=None) -> str:
     """What a marker placed by a name says of its place (popup and tooltip): where it is drawn, and that it
-    is no parcel's position nor says the parcels lie in a cluster or park of the unit.
+    is no parcel's position nor says the parcels lie in a finer unit the name does not fix (a township's
+    clusters and parks, whose areas its point keeps out of: :func:`dcf_spatial.places.label_point`; a
+    cluster's parks).
 
     Examples
     --------
-    >>> located_text("郑家镇")
-    '按地名“郑家镇”定位，位置示意：画在该单元内、其中的集聚区和园区之外，不是宗地的实际位置，不表示宗地在集聚区或园区内'
+    >>> located_text("郑家镇", "镇街")
+    '按地名“郑家镇”定位，位置示意：画在该镇街内、其中的集聚区和园区之外，不是宗地的实际位置，不表示宗地在集聚区或园区内'
+    >>> located_text("郑家镇工业集聚区", "集聚区")
+    '按地名“郑家镇工业集聚区”定位，位置示意：画在该集聚区的代表点，不是宗地的实际位置，不表示宗地在其中某个园区内'
     """
-    return (f"按地名“{place}”定位，位置示意：画在该单元内、其中的集聚区和园区之外，不是宗地的实际位置，"
+    if level == "园区":
+        return f"按地名“{place}”定位，位置示意：画在该园区的代表点，不是宗地的实际位置"
+    if level == "集聚区":
+        return f"按地名“{place}”定位，位置示意：画在该集聚区的代表点，不是宗地的实际位置，不表示宗地在其中某个园区内"
+    return (f"按地名“{place}”定位，位置示意：画在该{level or '单元'}内、其中的集聚区和园区之外，不是宗地的实际位置，"
             "不表示宗地在集聚区或园区内")
 
 
@@ -49,10 +57,11 @@ def _located(result, rows: np.ndarray) -> np.ndarray:
     if "location_method" not in result.columns or not len(rows):
         return out
     method = result["location_method"].iloc[rows].astype(object).to_numpy()
-    place = (result["place_name"].iloc[rows].astype(object).to_numpy() if "place_name" in result.columns
-             else np.full(len(rows), None, dtype=object))
+    none = np.full(len(rows), None, dtype=object)
+    place = result["place_name"].iloc[rows].astype(object).to_numpy() if "place_name" in result.columns else none
+    level = result["place_level"].iloc[rows].astype(object).to_numpy() if "place_level" in result.columns else none
     for j in np.flatnonzero(method == BY_NAME):
-        out[j] = located_text("" if pd.isna(place[j]) else place[j])
+        out[j] = located_text("" if pd.isna(place[j]) else place[j], None if pd.isna(level[j]) else level[j])
     return out
 
 
@@ -198,7 +207,7 @@ def idle_map_features(result, *, columns=()):
     grouped = {"parcel_id": name, "status": top["status"].to_numpy(), "status_zh": top["status_zh"].to_numpy(),
                "n_parcels": k, "counts_zh": counts_zh.reindex(top["g"]).to_numpy(),
                "parcels_zh": parcels_zh.reindex(top["g"]).to_numpy(),
-               LOCATED: np.where(by_name, [located_text(p) for p in place], None)}
+               LOCATED: np.where(by_name, _located(result, first), None)}
     if "area_mu" in result.columns:
         area = pd.Series(result["area_mu"].iloc[spos].to_numpy(dtype=float)).groupby(group[spos]).sum(min_count=1)
         grouped["area_mu"] = area.reindex(top["g"]).to_numpy()
