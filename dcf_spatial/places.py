@@ -654,6 +654,7 @@ def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool 
             cols["place_reason"][missing] = "无坐标，也无项目位置/建设地点/项目地址列"
         else:
             gaz = gaz or gazetteer(store)
+            points: dict = {}   # a unit's label point, made once (label_point)
             texts = out[column].tolist()
             cache: dict[str, TextMatch] = {}
             for i in np.flatnonzero(missing):
@@ -668,7 +669,7 @@ def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool 
                 if m.place is None:
                     continue
                 p = m.place
-                geoms[i] = shapely.point_on_surface(p.geometry) if as_point else p.geometry
+                geoms[i] = label_point(p, gaz, points) if as_point else p.geometry
                 cols["place_matched"][i] = m.matched
                 cols["place_name"][i] = p.unit_name
                 cols["place_level"][i] = p.level
@@ -680,7 +681,7 @@ def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool 
             for i in np.flatnonzero(unknown).tolist():
                 blank[i] = texts[i] is None or texts[i] != texts[i] or str(texts[i]).strip() == ""
             label = row_labeller(out.attrs.get("row_numbers"))
-            where = ("该单元的代表点（地图上标为“按地名定位”）" if as_point
+            where = ("该单元的代表点（镇街的代表点取在其集聚区和园区之外；地图上标为“按地名定位，位置示意”）" if as_point
                      else f"该单元（具体地块未知：{unit_judged_zh()}，面积取该行申报面积）")
             lines = (f"{int(missing_all.sum())} 行无坐标（其中 {int(footer.sum())} 行为合计行或表尾，不是{skip_word}，不定位）："
                      if footer.any() else f"{int(missing.sum())} 行无坐标：")
@@ -703,6 +704,50 @@ def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool 
     if read_notes is not None:
         out.attrs["read_notes"] = read_notes
     return out, notes
+
+
+#: the levels of the units finer than a level, whose area a point placed by a name of that level keeps
+#: out of (a township name says nothing of a cluster or a park in it: dcf_spatial.land.zones._LEVEL_KINDS).
+#: A cluster's own name keeps its representative point: the zone join places the row in the cluster by
+#: it (a point moved off the cluster's parks was not always inside the cluster the join reads)
+_FINER_LEVELS = {"集聚区": (), "园区": ()}
+_FINER_DEFAULT = ("集聚区", "园区")
+
+
+def label_point(place: Place, gaz: Gazetteer, cache: dict | None = None):
+    """The point a row placed by ``place``'s name is drawn at: a point on the unit's surface outside the
+    finer units in it (a township's clusters and parks), so that a map does not show
+    a parcel known only to be in 郑家镇 inside the 郑家镇工业集聚区 polygon (QA nu #2: the workbook says
+    （地名未指明）, the map must not say otherwise); the unit's own ``point_on_surface`` when the finer
+    units cover it. ``cache`` keeps the points by unit.
+
+    Examples
+    --------
+    >>> g = gazetteer()                                                        # doctest: +SKIP
+    >>> town = next(p for p in g.places if p.unit_name == "郑家镇")              # doctest: +SKIP
+    >>> cluster = next(p for p in g.places if p.unit_name == "郑家镇工业集聚区")  # doctest: +SKIP
+    >>> cluster.geometry.contains(label_point(town, g))                          # doctest: +SKIP
+    False
+    """
+    import shapely
+
+    key = (place.layer_id, place.unit_id)
+    if cache is not None and key in cache:
+        return cache[key]
+    geom = place.geometry
+    finer = _FINER_LEVELS.get(place.level, _FINER_DEFAULT)
+    inner = [q.geometry for q in gaz.places
+             if q.level in finer and q.geometry is not None and shapely.intersects(geom, q.geometry)]
+    point = shapely.point_on_surface(geom)
+    if inner:
+        rest = shapely.difference(geom, shapely.union_all(inner))
+        if rest is not None and not rest.is_empty and rest.area > 0:
+            # the largest piece left (a sliver along a boundary would put the mark on the cluster's edge)
+            parts = list(getattr(rest, "geoms", [rest]))
+            point = shapely.point_on_surface(max(parts, key=lambda g: g.area))
+    if cache is not None:
+        cache[key] = point
+    return point
 
 
 def _without_placed_rows(gdf, missing, label) -> list:

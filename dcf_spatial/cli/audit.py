@@ -293,6 +293,9 @@ def audit():
 @click.option("--code-system", type=click.Choice(["auto", "2017", "2023"]), default="auto", show_default=True,
               help="land_use_code 所用地类标准：2017 为 GB/T 21010-2017，2023 为 2023 年用地用海分类，"
                    "auto 自动判断（按所填编码，未填编码时按 2017）。只填土地用途名称（工业用地 等）的宗地按所选标准取编码。")
+@click.option("--area-unit", "area_unit", type=click.Choice(["亩", "公顷", "平方米"]), default=None,
+              help="表中面积列未注明单位（列名只写“面积”）时，其单位；不给则只在数值只有按一种单位才合理时按该单位读取"
+                   "（读入说明写明），否则该列不计面积，各宗注明。")
 @crs_opt
 @reader_options
 @out_dir_opt
@@ -306,8 +309,8 @@ def audit():
 @scheduler_opt
 @partitions_opt
 @record_opt
-def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output, overwrite, no_map, gpkg, basemap,
-         as_json, engine, scheduler, partitions, record):
+def idle(parcels, as_of, imagery, built_class, code_system, area_unit, crs, reader, output, overwrite, no_map, gpkg,
+         basemap, as_json, engine, scheduler, partitions, record):
     """闲置土地审计 — idle-land audit.
 
     按《闲置土地处置办法》（国土资源部令第53号）给每宗地一个结论（疑似闲置、疑似闲置满两年、
@@ -334,7 +337,7 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
 
     if engine == "dask":
         _dask_refuses(**{"--imagery": imagery, "--built-class": built_class is not None, "--layer": reader["layer"],
-                         "--encoding": reader["encoding"], "--swap-xy": reader["swap_xy"]})
+                         "--encoding": reader["encoding"], "--swap-xy": reader["swap_xy"], "--area-unit": area_unit})
         res = land.audit_idle(input_source(list(parcels)), as_of=as_of, engine="dask", scheduler=scheduler,
                               partitions=partitions, field_map=reader["field_map"], crs=crs, code_system=code_system,
                               out=output, overwrite=overwrite, progress=_progress_wanted(as_json), map=not no_map,
@@ -353,7 +356,7 @@ def idle(parcels, as_of, imagery, built_class, code_system, crs, reader, output,
                           field_map=reader["field_map"], crs=crs, layer=reader["layer"], encoding=reader["encoding"],
                           swap_xy=reader["swap_xy"], code_system=code_system, out=output, overwrite=overwrite,
                           map=not no_map, basemap=basemap, gpkg=gpkg, progress=_progress_wanted(as_json),
-                          record=record)
+                          record=record, area_unit=area_unit)
     _recorded(res)
     r = res.frame
     if as_json:

@@ -726,6 +726,12 @@ def apply_aliases(df: "pd.DataFrame", table: str | Sequence[str] | None = None,
                 | {str(c) for c in sources.values()} | set(not_used))  # a reader's own column (a survey TXT's 地块面积)
         targets = {t for g in groups for t in tab["groups"][g]}
         idle = [str(c) for c in df.columns if "面积" in str(c) and str(c) not in used and str(c) not in targets]
+        if "parcels" in groups and "area_m2" not in out.columns:
+            # a parcels' area without a unit (面积) is read by the ledger's validation, in the unit given or
+            # the one its values fit, and said there (dcf_spatial.land.area_unit): not called unused here
+            stems = {_norm(s) for s in tab["area_headers"]["groups"]["parcels"]["stems"]}
+            first = next((c for c in idle if _norm(c) in stems and header_unit(c) is None), None)
+            idle = [c for c in idle if c != first]
         if idle:
             notes.append("以下面积列未识别、未使用：" + "、".join(idle)
                          + f"（如需使用，请用{FIX_FIELD_MAP} area_mu=<列名> 指明，并在列名中注明单位）")

@@ -43,7 +43,7 @@ def audit_idle(parcels, *, as_of, imagery=None, built_class: int | None = None, 
                crs=None, field_map: dict | None = None, layer=None, encoding: str | None = None, swap_xy: bool = False,
                code_system: str = "auto", rules: dict | None = None, out=None, overwrite: bool = False,
                map: bool = True, basemap: str = "none", progress: bool = False, gpkg: bool = False,
-               record: bool = False) -> AuditResult:
+               record: bool = False, area_unit: str | None = None) -> AuditResult:
     """闲置土地审计: a conclusion for every parcel under 《闲置土地处置办法》 Art. 2, 8 and 14.
 
     Parameters
@@ -74,6 +74,10 @@ def audit_idle(parcels, *, as_of, imagery=None, built_class: int | None = None, 
         ``field_map`` and ``code_system``.
     rules
         Replaces the shipped ``idle_land_rules.json``.
+    area_unit
+        Single engine: the unit (``"亩"``, ``"公顷"``, ``"平方米"``) of an area column whose header names
+        none (面积); without it that column is read in the one unit its values fit, else not used, and
+        the reading note says which (:mod:`dcf_spatial.land.area_unit`).
     out, overwrite, map, basemap, gpkg
         When ``out`` is given, the files are written there (see :meth:`AuditResult.write`);
         existing files are refused before any work unless ``overwrite``. The complete list is
@@ -94,7 +98,12 @@ def audit_idle(parcels, *, as_of, imagery=None, built_class: int | None = None, 
     >>> land.audit_idle("parcels_parquet/", as_of="2025-12-31", engine="dask", out="out/big")  # doctest: +SKIP
     """
     _check_engine(engine, out, {"imagery": imagery is not None, "built_class": built_class is not None,
-                                "layer": layer, "encoding": encoding, "swap_xy": swap_xy} if engine == "dask" else {})
+                                "layer": layer, "encoding": encoding, "swap_xy": swap_xy,
+                                "area_unit": area_unit} if engine == "dask" else {})
+    if area_unit is not None:
+        from .area_unit import area_unit_code
+
+        area_unit_code(area_unit)  # an unknown unit refused before any work
     if out is not None:
         from .report import planned_outputs
         from .outputs import check_outputs
@@ -124,7 +133,7 @@ def audit_idle(parcels, *, as_of, imagery=None, built_class: int | None = None, 
         with gc_paused():
             result = idle_single(parcels, as_of=as_of, imagery=imagery, built_class=built_class, field_map=field_map,
                                  crs=crs, layer=layer, encoding=encoding, swap_xy=swap_xy, code_system=code_system,
-                                 store=store, rules=rules, progress=progress,
+                                 store=store, rules=rules, progress=progress, area_unit=area_unit,
                                  # the writes are the progress's last step: 完成 only once they are done
                                  write=None if out is None else _recorded_first(
                                      lambda r: r.write(out, overwrite=overwrite, map=map, basemap=basemap, gpkg=gpkg),

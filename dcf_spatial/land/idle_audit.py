@@ -36,6 +36,7 @@ The rule parameters (years, thresholds, fee rate, article references) live in
 from __future__ import annotations
 
 import json
+import re
 import logging
 from functools import lru_cache
 
@@ -132,13 +133,34 @@ AS_OF_EARLIEST = pd.Timestamp("1990-01-01")
 AS_OF_AHEAD = pd.DateOffset(years=1)
 
 
+#: the forms of an audit date a message offers (all read by :func:`parse_as_of`)
+AS_OF_FORMS_ZH = "年-月-日，如 2025-12-31、2025/12/31、2025年12月31日 或 20251231"
+
+
+def _as_of_text(value: str):
+    """An audit date typed as the ledgers' dates are (``2025/12/31``, ``2025年12月31日``, ``20251231``),
+    read by the package's one date parser; None when it is not such a full date (a month, a
+    placeholder such as 9999-12-31, or no date): :func:`parse_as_of` then says why."""
+    from .parcels import _parse_date_text
+
+    text = value.strip()
+    if re.fullmatch(r"\d+(?:\.0+)?", text) and len(text.split(".")[0]) != 8:
+        return None  # an Excel serial day number is a ledger's, not a typed audit date
+    if re.fullmatch(r"\d{4}\s*(?:年|[-/.])\s*\d{1,2}\s*月?", text):
+        raise InputError(f"审计基准日（as_of）“{value}”只有年月，没有日：请写成 {AS_OF_FORMS_ZH}。")
+    stamp, kind = _parse_date_text(text)
+    return stamp if kind == "ok" else None
+
+
 def parse_as_of(value, *, today=None) -> pd.Timestamp:
     """The audit date (审计基准日) given as text or a date, checked.
 
     Parameters
     ----------
     value
-        ``2025-12-31``, a ``datetime.date`` or a ``Timestamp``.
+        ``2025-12-31``, a ``datetime.date`` or a ``Timestamp``; text also as a clerk writes a date
+        (the ledgers' own forms, :func:`dcf_spatial.land.parcels.parse_dates`): ``2025/12/31``,
+        ``2025.12.31``, ``2025年12月31日``, ``20251231``. A month alone (``2025年12月``) is no audit date.
     today
         The day the bound "one year after today" counts from (default: today).
 
@@ -163,10 +185,12 @@ def parse_as_of(value, *, today=None) -> pd.Timestamp:
     ...
     dcf_spatial.errors.InputError: 审计基准日（as_of）“9999-12-31”晚于今天（2026-01-10）一年以上，不是可用的审计基准日：请填写实际审计的日期（不晚于 2027-01-10），例如 2025-12-31。
     """
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError, OverflowError):
-        ts = pd.NaT
+    ts = _as_of_text(value) if isinstance(value, str) else None
+    if ts is None:
+        try:
+            ts = pd.Timestamp(value)
+        except (ValueError, TypeError, OverflowError):
+            ts = pd.NaT
     if ts is pd.NaT or pd.isna(ts):
         import datetime as _dt
 
@@ -178,8 +202,8 @@ def parse_as_of(value, *, today=None) -> pd.Timestamp:
             if day is not None and day.year > 2200:
                 ts = None
         if ts is not None:
-            raise InputError(f"审计基准日（as_of）“{value}”不是有效日期（月份 1–12，日期须在该月之内）。请写成 年-月-日，"
-                             "例如 2025-12-31。")
+            raise InputError(f"审计基准日（as_of）“{value}”不是可识别的日期（月份 1–12，日期须在该月之内）。"
+                             f"请写成 {AS_OF_FORMS_ZH}。")
     now = pd.Timestamp(today if today is not None else pd.Timestamp.today()).normalize()
     latest = now + AS_OF_AHEAD
     if ts is None or ts.normalize() > latest:

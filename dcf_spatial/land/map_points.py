@@ -26,6 +26,43 @@ from .idle_audit import STATUS_ORDER, in_totals, status_codes, status_labels
 LIST_MAX = 30
 #: ``location_method`` of a row placed by a name (:func:`dcf_spatial.places.place_rows`)
 BY_NAME = "按地名定位"
+#: the feature column that says a marker stands at a name's label point, not at the parcels (QA nu #2)
+LOCATED = "located_zh"
+
+
+def located_text(place, level=None) -> str:
+    """What a marker placed by a name says of its place (popup and tooltip): where it is drawn, and that it
+    is no parcel's position nor says the parcels lie in a finer unit the name does not fix (a township's
+    clusters and parks, whose areas its point keeps out of: :func:`dcf_spatial.places.label_point`; a
+    cluster's parks).
+
+    Examples
+    --------
+    >>> located_text("郑家镇", "镇街")
+    '按地名“郑家镇”定位，位置示意：画在该镇街内、其中的集聚区和园区之外，不是宗地的实际位置，不表示宗地在集聚区或园区内'
+    >>> located_text("郑家镇工业集聚区", "集聚区")
+    '按地名“郑家镇工业集聚区”定位，位置示意：画在该集聚区的代表点，不是宗地的实际位置，不表示宗地在其中某个园区内'
+    """
+    if level == "园区":
+        return f"按地名“{place}”定位，位置示意：画在该园区的代表点，不是宗地的实际位置"
+    if level == "集聚区":
+        return f"按地名“{place}”定位，位置示意：画在该集聚区的代表点，不是宗地的实际位置，不表示宗地在其中某个园区内"
+    return (f"按地名“{place}”定位，位置示意：画在该{level or '单元'}内、其中的集聚区和园区之外，不是宗地的实际位置，"
+            "不表示宗地在集聚区或园区内")
+
+
+def _located(result, rows: np.ndarray) -> np.ndarray:
+    """:func:`located_text` for each of ``rows`` placed by a name (None for the others)."""
+    out = np.full(len(rows), None, dtype=object)
+    if "location_method" not in result.columns or not len(rows):
+        return out
+    method = result["location_method"].iloc[rows].astype(object).to_numpy()
+    none = np.full(len(rows), None, dtype=object)
+    place = result["place_name"].iloc[rows].astype(object).to_numpy() if "place_name" in result.columns else none
+    level = result["place_level"].iloc[rows].astype(object).to_numpy() if "place_level" in result.columns else none
+    for j in np.flatnonzero(method == BY_NAME):
+        out[j] = located_text("" if pd.isna(place[j]) else place[j], None if pd.isna(level[j]) else level[j])
+    return out
 
 
 def _label_ranks(status_codes_: np.ndarray, label_codes: np.ndarray, labels) -> np.ndarray:
@@ -123,11 +160,17 @@ def idle_map_features(result, *, columns=()):
     shared = point & (group >= 0) & (sizes[np.maximum(group, 0)] > 1)
     if not shared.any():
         info["drawn"] = drawn
+        named = (drawn & (result["location_method"].astype(object).to_numpy() == BY_NAME)
+                 if "location_method" in result.columns else np.zeros(n, dtype=bool))
+        if named.any():   # (a ledger placed by names: small; a file with coordinates is not copied)
+            result = result.copy()
+            result[LOCATED] = _located(result, np.arange(n))
         return result, info
     single_pos = np.flatnonzero(drawn & ~shared)
     carry = [c for c in dict.fromkeys(("parcel_id", "status", "status_zh", "area_mu", *columns)) if c in result.columns]
     singles = result[carry + [result.geometry.name]].iloc[single_pos].copy()
     singles["n_parcels"] = 1
+    singles[LOCATED] = _located(result, single_pos)
     spos = np.flatnonzero(shared)
 
     def take(col, rows):  # the values of ``col`` at ``rows`` only, as Python objects
@@ -163,7 +206,8 @@ def idle_map_features(result, *, columns=()):
                     "同一点位 " + pd.Series(k).astype(str) + " 宗")
     grouped = {"parcel_id": name, "status": top["status"].to_numpy(), "status_zh": top["status_zh"].to_numpy(),
                "n_parcels": k, "counts_zh": counts_zh.reindex(top["g"]).to_numpy(),
-               "parcels_zh": parcels_zh.reindex(top["g"]).to_numpy()}
+               "parcels_zh": parcels_zh.reindex(top["g"]).to_numpy(),
+               LOCATED: np.where(by_name, _located(result, first), None)}
     if "area_mu" in result.columns:
         area = pd.Series(result["area_mu"].iloc[spos].to_numpy(dtype=float)).groupby(group[spos]).sum(min_count=1)
         grouped["area_mu"] = area.reindex(top["g"]).to_numpy()
@@ -190,7 +234,8 @@ def legend_notes(info: dict, *, numbers: bool = True) -> list[str]:
     notes = []
     written = "圆点下的数字为宗数，" if numbers else ""
     if info.get("by_name_points"):
-        notes.append(f"按镇示意：无坐标的宗地按项目位置中的地名画在所属单元的代表点上（位置示意）；同一点的多宗合为一个圆点"
+        notes.append(f"按镇示意：无坐标的宗地按项目位置中的地名画在所属单元的代表点上（位置示意，取该单元内、其中的集聚区和园区之外的点，"
+                     f"不表示宗地在集聚区或园区内；虚线圆圈）；同一点的多宗合为一个圆点"
                      f"（共 {info['shared_points']:,} 个点、{info['shared_parcels']:,} 宗），点的大小随宗数，"
                      f"颜色取其中最严重的结论，{written}点击见各结论宗数与宗地")
     elif info.get("shared_points"):

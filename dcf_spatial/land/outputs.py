@@ -983,7 +983,8 @@ def layers_note(layers_used: list[dict]) -> list[str]:
 def write_answer_map(gdf, path, *, title: str, status_field: str, popup_fields: dict, max_features: int,
                      provenance_note: str, overwrite: bool, priority: pd.Series | None = None,
                      value_order: list[str] | None = None, basemap: str = "none",
-                     legend_counts: dict | None = None, size_field: str | None = None):
+                     legend_counts: dict | None = None, size_field: str | None = None,
+                     marked_field: str | None = None):
     """Draw the answer with :func:`dcf_spatial.maps.webmap.answer_map`, at most ``max_features``.
 
     When there are more rows, the ``max_features`` with the highest ``priority`` are drawn and the
@@ -1017,12 +1018,12 @@ def write_answer_map(gdf, path, *, title: str, status_field: str, popup_fields: 
         pos = draw[status_field].map({v: i for i, v in enumerate(value_order)}).fillna(len(value_order))
         draw = draw.iloc[np.argsort(pos.to_numpy(), kind="stable")]
     cols = [c for c in popup_fields if c in draw.columns]
-    extra = [c for c in (status_field, size_field) if c and c not in cols and c in draw.columns]
+    extra = [c for c in (status_field, size_field, marked_field) if c and c not in cols and c in draw.columns]
     draw = draw[cols + [draw.geometry.name] + extra]
     return answer_map(draw, path, title=title, status_field=status_field, label_field="parcel_id" if "parcel_id" in draw else None,
                       popup_fields={c: popup_fields[c] for c in cols}, provenance_note=note, basemap=basemap,
                       overwrite=overwrite, answer_label="审计结果", legend_counts=legend_counts, size_field=size_field,
-                      count_unit="宗" if size_field else "")
+                      count_unit="宗" if size_field else "", marked_field=marked_field)
 
 
 #: efficiency list columns -> Chinese header
@@ -1185,6 +1186,9 @@ def write_idle_parcel_map(result, path, *, as_of, max_features: int, note: str, 
     from .map_points import idle_map_features, legend_notes
 
     features, info = idle_map_features(result, columns=[c for c in popup if c not in ("parcel_id", "status_zh")])
+    if "located_zh" in features.columns:   # a marker placed by a name says so first (QA nu #2)
+        popup = {**{k: v for k, v in popup.items() if k in ("parcel_id", "status_zh")}, "located_zh": "位置",
+                 **{k: v for k, v in popup.items() if k not in ("parcel_id", "status_zh")}}
     if info["shared_points"]:
         # a point's counts and parcels after its name; a parcel of its own keeps its holder and reason
         # (a popup skips the empty cells: a point's fields its parcels do not share)
@@ -1206,7 +1210,8 @@ def write_idle_parcel_map(result, path, *, as_of, max_features: int, note: str, 
                             status_field="status_zh", popup_fields=popup, max_features=max_features,
                             provenance_note=note, overwrite=overwrite, priority=priority,
                             value_order=[zh for s in MAP_STATUS_ORDER for s2, zh in status_labels() if s2 == s],
-                            basemap=basemap, legend_counts=info["legend_counts"], size_field="n_parcels")
+                            basemap=basemap, legend_counts=info["legend_counts"], size_field="n_parcels",
+                            marked_field="located_zh")
 
 
 def write_efficiency_parcel_map(audited, latest: pd.DataFrame, class_names_zh: dict[str, str], path, *,

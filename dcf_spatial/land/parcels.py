@@ -178,14 +178,14 @@ def read_parcel_rows(path, *, crs=None, layer=None, field_map: dict | None = Non
     return gdf
 
 
-def finish_parcels(gdf, path, *, code_system: str = "auto", working=None):
+def finish_parcels(gdf, path, *, code_system: str = "auto", working=None, area_unit: str | None = None):
     """:func:`validate_parcels` of rows read by :func:`read_parcel_rows`, with the reader's notes kept.
 
     Examples
     --------
     >>> parcels = finish_parcels(read_parcel_rows("宗地.gpkg"), "宗地.gpkg")   # doctest: +SKIP
     """
-    out = validate_parcels(gdf, source=str(path), code_system=code_system, working=working)
+    out = validate_parcels(gdf, source=str(path), code_system=code_system, working=working, area_unit=area_unit)
     out.attrs["read_notes"] = list(gdf.attrs.get("read_notes", [])) + out.attrs.get("read_notes", [])
     out.attrs["source_file"] = str(path)
     return out
@@ -908,7 +908,8 @@ def date_conflicts(out, raw_checks: dict, sources: dict | None, *, months: dict 
     return text
 
 
-def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto", working=None):
+def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto", working=None,
+                     area_unit: str | None = None, infer_area_unit: bool = True):
     """Type and check a parcel GeoDataFrame (any CRS) already carrying canonical field names.
 
     Returns a copy, indexed and ordered like the input (nothing dropped), with dates parsed,
@@ -920,6 +921,10 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     row; given, it is used for the areas instead of reprojecting again. It may also be a callable
     returning that geometry (e.g. ``future.result`` of a reprojection running in another thread),
     called only when the areas are measured, after the fields are checked.
+
+    ``area_unit`` (亩/公顷/平方米) is the unit of an area column whose header names none (面积); without it
+    that column is read in the one unit its values fit, or not used (:mod:`dcf_spatial.land.area_unit`);
+    ``infer_area_unit=False`` (a partition) does not infer it.
 
     Raises
     ------
@@ -997,13 +1002,18 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     out["parcel_id"] = _as_text(out["parcel_id"])
 
     # 延期情况 “因政府规划调整延期至2023年4月1日”: the date and the 第八条 cause read from the sentence (QA7 #2)
-    from .extension_text import read_extension_column
+    from .extension_text import read_extension_column, remark_extensions
 
-    n_ext = read_extension_column(out, problems, _append_problem, input_label("extension_until", sources),
-                                  input_label("gov_cause", sources), parse_dates=parse_dates)
-    if n_ext:
+    # the same sentence in 备注/说明 (QA nu #3): read as the 延期情况 column is, never dropped silently
+    ext_label = input_label("extension_until", sources) if (sources or {}).get("extension_until") else "延期情况"
+    remark = remark_extensions(out, gdf, problems, _append_problem, label=ext_label)
+    n_ext = read_extension_column(out, problems, _append_problem, ext_label,
+                                  input_label("gov_cause", sources), parse_dates=parse_dates, source=remark.source)
+    n_ext -= int((remark.source != "").sum())   # those are said by the 备注 note
+    if n_ext > 0:
         notes.append(f"{n_ext} 条记录的{input_label('extension_until', sources)}为文字说明，已从中读出延期日期和原因"
                      "（第八条情形的才认可延期，最长一年，第十二条第（一）项），读法见各条“数据问题”")
+    notes.extend(remark.notes)
     placeholders = []
     month_fields = np.full(n, "", dtype=object)  # the date fields given to the month only (2019年3月)
     for f in PARCEL_DATES:
@@ -1101,6 +1111,24 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
         issue = _blank_to_na(out["read_issue"]).to_numpy(dtype=object)
         has_issue = np.array([v is not None for v in issue], dtype=bool)
         _append_problem(problems, has_issue, lambda m: np.array(["读入：" + v for v in issue[m]], dtype=object))
+    # an area column without a unit (面积): the unit given, else the one its values fit, else unused (QA nu #6)
+    from .area_unit import area_unit_code, read_unitless_area, unitless_area_column
+
+    unit_code = area_unit_code(area_unit)
+    unitless_col = unitless_area_column(gdf)
+    unitless = None
+    if unitless_col is not None:
+        unitless = read_unitless_area(gdf, unitless_col, unit=unit_code, skip=skip, infer=infer_area_unit)
+        notes.append(unitless.note)
+        if unitless.m2 is not None:
+            out["area_m2"] = unitless.m2
+        if unitless.bad.any():
+            typed_area = gdf[unitless_col].astype(object).to_numpy()
+            _append_problem(problems, unitless.bad, lambda m: np.array(
+                [_bad_area_text(unitless_col, v) for v in typed_area[m]], dtype=object))
+            _append_problem(bad_fields, unitless.bad, "area_m2", sep=";")
+    elif unit_code is not None:
+        notes.append("指定的面积单位未使用：文件中没有未注明单位的面积列（面积取自注明单位的列或宗地图形）")
     declared = declared_area_m2(out)
     _area_cell_problems(gdf, problems, bad_fields)
     if "area_m2" in out.columns:
@@ -1154,6 +1182,11 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
                                              [1, 2, 5, 3, 4], default=0),
                                    AREA_SOURCES_ZH)
     no_area = pointlike & np.isnan(declared)
+    if unitless is not None and (unitless.row_text != "").any():
+        # the area is in the table, only its unit is unknown: said so, with the way to give it
+        said_unit = (unitless.row_text != "") & (no_area | (no_geom & ~ledger)) & ~skip
+        _append_problem(problems, said_unit, unitless.row_text)
+        no_area = no_area & ~said_unit
     _append_problem(problems, no_area & point,
                     "点位宗地没有宗地面积：请在表中给出宗地面积（平方米/亩/公顷），或提供宗地图形")
     _append_problem(problems, no_area & other, lambda m: np.array(
@@ -1184,7 +1217,8 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     out["problems"] = problems
     out["bad_fields"] = bad_fields
     _compact_text(out, gdf.columns)
-    unused = unused_input_columns(gdf, PARCEL_USED)
+    used_here = set(remark.read_columns) | ({unitless_col} if unitless is not None else set())   # said in its own note
+    unused = [c for c in unused_input_columns(gdf, PARCEL_USED) if c not in used_here]
     if unused:
         notes.append("以下输入列本审计未使用（原样保留，不影响结论；如其中有审计需要的内容，请改列名，或用字段映射 <目标字段>=<列名> 指明）："
                      + "、".join(unused))

@@ -79,7 +79,8 @@ class _SharedKinds:
 
 def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=None, crs=None, layer=None,
                 encoding=None, swap_xy: bool = False, code_system: str = "auto", store=None,
-                rules: dict | None = None, progress: bool = False, write=None) -> AuditResult:
+                rules: dict | None = None, progress: bool = False, write=None,
+                area_unit: str | None = None) -> AuditResult:
     """Audit every parcel of ``parcels`` (a file path, ``pg:SCHEMA.TABLE`` or a GeoDataFrame) in this process.
 
     The parameters are those of :func:`dcf_spatial.land.audit_idle`; ``rules`` replaces the shipped
@@ -166,10 +167,11 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
         pending_zones = pool.submit(reproject_then_join, placing, work_ready)
         del placing
         if isinstance(parcels, (str, Path)):
-            data = finish_parcels(rows, parcels, code_system=code_system, working=work_ready.result)
+            data = finish_parcels(rows, parcels, code_system=code_system, working=work_ready.result,
+                                  area_unit=area_unit)
         else:
             data = validate_parcels(rows, source="(GeoDataFrame)", code_system=code_system,
-                                    working=work_ready.result)
+                                    working=work_ready.result, area_unit=area_unit)
         del rows
         if read_wkb is not None and read_wkb.for_geometry(data.geometry.values) is None:
             read_wkb = None  # geometries repaired, reprojected or placed by name: the writer encodes them

@@ -86,6 +86,7 @@ def answer_map(
     legend_counts: dict[str, int] | None = None,
     size_field: str | None = None,
     count_unit: str = "",
+    marked_field: str | None = None,
 ) -> Path:
     """Write an offline HTML map of a query's answer: ``focus`` highlighted over the plan's zones.
 
@@ -133,6 +134,10 @@ def answer_map(
         × ``[web] point_size_max_factor``, default 3) and labelled with ``k`` where ``k`` > 1.
     count_unit
         The unit after that ``k`` (e.g. "宗").
+    marked_field
+        With ``size_field``: a column whose non-empty rows are points of an illustrative place (a parcel
+        placed by a name, drawn at the unit's label point): drawn with a dark dashed ring instead of the
+        white halo, so that they do not read as parcels located there.
 
     Returns
     -------
@@ -144,6 +149,7 @@ def answer_map(
     >>> answer_map(site, "out/site.html", title="选址核查：某项目", status_field="verdict")  # doctest: +SKIP
     """
     import geopandas as gpd
+    import numpy as np
     import pandas as pd
 
     if not isinstance(focus, gpd.GeoDataFrame):
@@ -209,11 +215,14 @@ def answer_map(
             k = sub[size_field].fillna(1).to_numpy(dtype=float).clip(min=1)
             top = float(web_cfg.get("point_size_max_factor", 3))
             radii = [int(round(radius * min(top, kk ** 0.5))) for kk in k]
-            pairs = list(dict.fromkeys(zip(idx, radii)))
+            marked = (sub[marked_field].notna().to_numpy() if marked_field and marked_field in sub.columns
+                      else np.zeros(len(sub), dtype=bool)).tolist()
+            pairs = list(dict.fromkeys(zip(idx, radii, marked)))
             styles = [{"radius": r, "color": web_cfg.get("point_halo", "#ffffff"),
                        "weight": max(1.0, min(2.0, weight)), "fillColor": colors[values[v]], "fillOpacity": 0.95}
-                      for v, r in pairs]
-            idx = [pairs.index(pr) for pr in zip(idx, radii)]
+                      | ({"color": "#333333", "weight": 2, "dashArray": "3 3"} if m else {})
+                      for v, r, m in pairs]
+            idx = [pairs.index(pr) for pr in zip(idx, radii, marked)]
             many_rows = k > 1
             if many_rows.any():
                 pts = wm.to_display(sub[many_rows])

@@ -955,18 +955,18 @@ def places(q: str = Query(..., min_length=1, max_length=60, description="地名�
 # ---- audits: background jobs ------------------------------------------------------------------------
 
 def _as_of(value: str) -> str:
-    try:
-        day = dt.date.fromisoformat(value.strip()).isoformat()
-    except ValueError:
-        raise DeskError(422, f"审计基准日「{value[:20]}」不是有效日期。请用 YYYY-MM-DD，如 2025-06-30。") from None
+    """The audit date as the library reads it (2025-12-31, 2025/12/31, 2025年12月31日, 20251231: a
+    script or a typed form need not use the page's date picker), as ``YYYY-MM-DD``; else a 422 naming
+    the value, the forms read and the library's bounds (1990-01-01 … a year after today)."""
     from ...errors import InputError
-    from ...land.idle_audit import parse_as_of
+    from ...land.idle_audit import AS_OF_FORMS_ZH, parse_as_of
 
-    try:  # the library's bounds (1990-01-01 … a year after today), said in the desk's words
-        parse_as_of(day)
+    if len(value) > 40:  # no date is this long: named by its start, not echoed whole
+        raise DeskError(422, f"审计基准日「{value[:20]}…」不是日期：请写成 {AS_OF_FORMS_ZH}。")
+    try:
+        return parse_as_of(value).strftime("%Y-%m-%d")
     except InputError as exc:
         raise DeskError(422, str(exc).replace("审计基准日（as_of）", "审计基准日")) from None
-    return day
 
 
 def _audit_summary(res) -> dict:
@@ -1106,8 +1106,8 @@ def _status_geojson(res) -> bytes | None:
     feats, info = idle_map_features(frame, columns=("project_name",))
     feats = feats[info["drawn"]]   # a repeat drawn once, a footer or a parcel without a place not at all
     # 项目名称: the name a clerk knows the 供地 by, in the marker's tooltip (QA round 11)
-    cols = [c for c in ("parcel_id", "project_name", "status", "status_zh", "area_mu", "n_parcels", "counts_zh", "parcels_zh")
-            if c in feats.columns]
+    cols = [c for c in ("parcel_id", "project_name", "status", "status_zh", "area_mu", "n_parcels", "counts_zh",
+                        "parcels_zh", "located_zh") if c in feats.columns]
     data = json.loads(feats[cols + [feats.geometry.name]].to_crs(4326).to_json(na="null", drop_id=True))
     data["dcf_notes"] = legend_notes(info, numbers=False)
     return json.dumps(data, ensure_ascii=False).encode()
@@ -1174,14 +1174,23 @@ _SHEET_HELP = ("工作簿中要读取的工作表名（可选；不填时读取�
 @router.post("/audit/idle", status_code=202, summary="闲置土地审计（后台任务）", responses=error_responses(400, 413, 415, 422))
 def audit_idle(request: Request,
                parcels: UploadFile = File(..., description="宗地：压缩的 SHP、GPKG、GeoJSON、KML，或供地台账 CSV/XLSX/XLS/ODS（有无坐标均可：无坐标时按项目位置地名定位）"),
-               as_of: str = Form(..., description="审计基准日 YYYY-MM-DD"),
-               sheet: str | None = Form(None, description=_SHEET_HELP)):
+               as_of: str = Form(..., description="审计基准日 YYYY-MM-DD（也可写 2025/12/31、2025年12月31日、20251231）"),
+               sheet: str | None = Form(None, description=_SHEET_HELP),
+               area_unit: str | None = Form(None, description="面积列未注明单位（列名只写“面积”）时其单位：亩、公顷 或 平方米"
+                                                                "（不填：只在数值只有按一种单位才合理时按该单位读取，否则不计面积并逐宗注明）")):
     """Start ``dcf.audit_idle``; answer a job id to poll at ``GET /api/jobs/{id}``."""
     import dcf_spatial as dcf
+    from ...errors import InputError
+    from ...land.area_unit import area_unit_code
 
     day = _as_of(as_of)
+    try:  # refused before the upload is kept, as the date is
+        area_unit_code(area_unit)
+    except InputError as exc:
+        raise DeskError(422, str(exc)) from None
+    unit = (area_unit or "").strip() or None
     return _start_audit(request, "idle", {"parcels": parcels},
-                        lambda p: dcf.audit_idle(str(p["parcels"]), as_of=day, layer=sheet or None),
+                        lambda p: dcf.audit_idle(str(p["parcels"]), as_of=day, layer=sheet or None, area_unit=unit),
                         named_by=("parcels", sheet or None, "parcels"))
 
 
@@ -1189,7 +1198,7 @@ def audit_idle(request: Request,
 def audit_efficiency(request: Request,
                      enterprises: UploadFile = File(..., description="企业表：CSV、XLSX、XLS 或 ODS"),
                      parcels: UploadFile | None = File(None, description="宗地（可选）"),
-                     as_of: str | None = Form(None, description="评价基准日 YYYY-MM-DD（可选）"),
+                     as_of: str | None = Form(None, description="评价基准日 YYYY-MM-DD（也可写 2025/12/31、2025年12月31日、20251231；可选）"),
                      sheet: str | None = Form(None, description=_SHEET_HELP + "（企业表）"),
                      parcel_sheet: str | None = Form(None, description=_SHEET_HELP + "（宗地）")):
     """Start ``dcf.audit_efficiency``; answer a job id to poll."""

@@ -25,6 +25,7 @@
     var eff = k === 'efficiency';
     $('enterprises-box').hidden = !eff;
     $('as-of-hint').hidden = !eff;
+    $('area-unit-box').hidden = eff;    // the idle audit's ledger only (the API's ``area_unit``)
     $('inputs-legend').textContent = eff ? '企业表、宗地与基准日' : '宗地与基准日';
     $('parcels-label').textContent = eff ? '宗地（可选）' : '宗地';
     $('parcels-sheet-label').textContent = eff ? '宗地的工作表' : '工作表';
@@ -148,7 +149,11 @@
         style: function (f) { var c = colors[f.properties.status] || '#000'; return { color: c, weight: 1, fillColor: c, fillOpacity: 0.7 }; },
         pointToLayer: function (f, ll) {
           var k = f.properties.n_parcels || 1;
-          return L.circleMarker(ll, { radius: Math.round(4 * Math.min(3, Math.sqrt(k))), color: '#fff', weight: k > 1 ? 2 : 1 });
+          // placed by a name (no coordinates): a dashed dark ring, drawn outside the unit's clusters and parks
+          // (located_zh says so on click): it is no parcel's position (QA nu #2)
+          var named = !!f.properties.located_zh;
+          return L.circleMarker(ll, { radius: Math.round(4 * Math.min(3, Math.sqrt(k))), color: named ? '#333' : '#fff',
+                                      weight: named ? 2 : (k > 1 ? 2 : 1), dashArray: named ? '3 3' : null });
         },
         onEachFeature: function (f, l) {
           var p = f.properties;
@@ -159,13 +164,18 @@
                       (p.counts_zh && p.n_parcels > 1 ? '（' + p.counts_zh + '）' : '') +
                       (p.low_efficiency ? '（低效用地：' + p.low_efficiency + '）' : ''));
           });
-          if (p.n_parcels > 1) {
+          if (p.n_parcels > 1 || p.located_zh) {
             l.bindPopup(function () {
               var box = el('div', null, 'group-popup');
               box.appendChild(el('b', p.parcel_id || ''));
               if (p.project_name) { box.appendChild(el('div', '项目名称：' + p.project_name)); }
-              box.appendChild(el('div', '各结论宗数：' + (p.counts_zh || '')));
-              box.appendChild(el('div', '宗地：' + (p.parcels_zh || '')));
+              if (p.located_zh) { box.appendChild(el('div', '位置：' + p.located_zh)); }
+              if (p.n_parcels > 1) {
+                box.appendChild(el('div', '各结论宗数：' + (p.counts_zh || '')));
+                box.appendChild(el('div', '宗地：' + (p.parcels_zh || '')));
+              } else {
+                box.appendChild(el('div', '审计结论：' + (p.status_zh || '')));
+              }
               return box;
             }, { maxWidth: 360 });
           }
@@ -246,6 +256,7 @@
     // the API's ``sheet`` is the sheet of the main table (宗地 for the idle audit, 企业表 for the evaluation)
     if (eff && entSheet.value()) { fd.append('sheet', entSheet.value()); }
     if (f && parcelSheet.value()) { fd.append(eff ? 'parcel_sheet' : 'sheet', parcelSheet.value()); }
+    if (!eff && $('area-unit').value) { fd.append('area_unit', $('area-unit').value); }
     $('audit-go').disabled = true;
     $('audit-answer').hidden = true;
     $('job').hidden = false;

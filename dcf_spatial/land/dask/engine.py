@@ -195,7 +195,8 @@ def _audit_frame(gdf, rows: np.ndarray, *, as_of, rules, store, code_system):
     # reprojected once, as in the single engine: the areas and the zone join share it (the second
     # reprojection of every partition's geometry was a fifth of a partition's audit)
     work = working_geometry(gdf)
-    data = validate_parcels(gdf, source="partition", code_system=code_system, working=work)
+    # a unitless 面积 is not inferred from one partition's values (two partitions could take two units)
+    data = validate_parcels(gdf, source="partition", code_system=code_system, working=work, infer_area_unit=False)
     data["row"] = rows
     # what the reader and the validation said (the single engine's 读入说明), merged by the client
     reading = (list(gdf.attrs.get("read_notes", [])), list(data.attrs.get("read_notes", [])))
