@@ -382,14 +382,29 @@ def _utf8_free_of_controls(values) -> bool:
         if data is None:
             continue
         raw = np.frombuffer(data, dtype=np.uint8)
+        if not raw.size or raw.min() >= 0x20:  # no byte below 0x20 at all (the usual case): one pass, no copy
+            continue
         low = raw[raw < 0x20]
         if low.size and np.isin(low, _CONTROL_BYTES).any():
             return False
     return True
 
 
+_CONTROL_RE = re.compile(_CONTROL_CHARACTERS)
 #: the bytes of :data:`_CONTROL_CHARACTERS` in UTF-8
 _CONTROL_BYTES = np.array([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)], dtype=np.uint8)
+
+
+def _objects_may_hold_controls(values: pd.Series) -> bool:
+    """False when no distinct text of the object column ``values`` holds one of
+    :data:`_CONTROL_CHARACTERS`: the distinct values are checked (a yes/no column of 是/否 has two),
+    not every cell (at 10⁵ listed rows × the yes/no columns ~0.1 s each)."""
+    try:
+        uniq = pd.unique(values.to_numpy(dtype=object))
+    except TypeError:  # unhashable cells (lists …): every cell is checked
+        return True
+    return any(_CONTROL_RE.search(v if isinstance(v, str) else str(v)) for v in uniq if not pd.api.types.is_scalar(v)
+               or not pd.isna(v))
 
 
 def _control_characters_replaced(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -401,6 +416,8 @@ def _control_characters_replaced(frame: pd.DataFrame) -> tuple[pd.DataFrame, int
         if values.dtype != object and str(values.dtype) not in ("string", "str"):
             continue
         if _utf8_free_of_controls(values):  # every text column is checked, the tool's own texts too
+            continue
+        if values.dtype == object and not _objects_may_hold_controls(values):
             continue
         bad = values.astype("string").str.contains(_CONTROL_CHARACTERS, regex=True, na=False)
         if bad.any():
