@@ -1207,7 +1207,8 @@ def _duplicate_area_conflicts(key: pd.Series, dup: np.ndarray, area_mu: np.ndarr
     '同一宗地代码的各条记录面积不同（10.00 亩、11.00 亩），请核实哪一条正确；合计只计第一条'
     """
     pos = np.flatnonzero(dup)
-    frame = pd.DataFrame({"k": key.to_numpy(dtype=object)[pos], "a": np.round(area_mu[pos], 2)})
+    # the repeated rows' keys only as Python strings (not every row's: ~0.08 s at 10⁶ parcels)
+    frame = pd.DataFrame({"k": key.iloc[pos].to_numpy(dtype=object), "a": np.round(area_mu[pos], 2)})
     # each id's distinct areas in row order (the first row of each (id, area) pair), then listed for
     # the ids with more than one: a Python call per repeated id was ~0.25 s at 10⁶ parcels
     distinct = frame[frame["a"].notna()].drop_duplicates(["k", "a"])
