@@ -72,6 +72,24 @@ def test_geoparquet_with_categories_not_in_first_use_order_is_written_whole(tmp_
     assert pq.ParquetFile(tmp_path / "a.parquet").metadata.num_row_groups == 1
 
 
+def test_geoparquet_is_zstd_with_statistics_only_where_a_reader_can_use_them(tmp_path):
+    # the complete list of an audit of 10⁶ parcels: zstd (~24 % smaller than snappy for the same CPU);
+    # min/max statistics for numbers, dates and yes/no, none for text and the WKB geometry (they let no
+    # reader skip a row group, and cost ~0.3 s of the writer's CPU); both write paths alike
+    g = _frame()
+    for name, rows in (("whole.parquet", 10 ** 9), ("sliced.parquet", 40)):
+        outputs.write_geoparquet(g, tmp_path / name, slice_rows=rows)
+        meta = pq.ParquetFile(tmp_path / name).metadata
+        group = meta.row_group(0)
+        cols = {group.column(j).path_in_schema: group.column(j) for j in range(group.num_columns)}
+        assert {c.compression for c in cols.values()} == {"ZSTD"}, name
+        for numeric in ("row", "fee_wan", "agreed_start", "determined"):
+            assert cols[numeric].is_stats_set, (name, numeric)
+        for text in ("parcel_id", "status", "reason_zh", "geometry"):
+            assert not cols[text].is_stats_set, (name, text)
+        pd.testing.assert_frame_equal(gpd.read_parquet(tmp_path / name), gpd.read_parquet(tmp_path / "whole.parquet"))
+
+
 def test_summaries_by_zone_count_every_parcel_once():
     # 第二条: idle, idle_reclaim and idle_underdeveloped are idle land; an excused parcel (第八条) is not
     # counted as idle; a parcel outside every zone is summed under （未落入任何区域）

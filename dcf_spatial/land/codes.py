@@ -202,12 +202,14 @@ def validate_land_use_codes(codes: pd.Series, *, system: str = "auto") -> pd.Dat
     u["code_problem"] = np.where(untranslatable, old_note + "：请给出 GB/T 21010-2017 编码", u["code_problem"].to_numpy())
     u["code_note"] = old_note
     take = np.where(index_of >= 0, index_of, len(uniq) - 1)
-    out = u.iloc[take].reset_index(drop=True)
-    out.index = codes.index
+    # the yes/no columns typed once per distinct code, then every column taken by the rows' codes
+    # (a take of the object frame, then ``astype("boolean")`` of 10⁶ Python objects, ~0.3 s at 10⁶)
+    u["construction"] = u["construction"].astype("boolean")
+    u["industrial"] = u["industrial"].astype("boolean")
+    u["code_valid"] = u["code_valid"].astype(bool)
+    out = pd.DataFrame({c: u[c].take(take).to_numpy() if u[c].dtype == object else u[c].array.take(take)
+                        for c in u.columns}, index=codes.index)
     out.insert(2, "code_system", system)
-    out["construction"] = out["construction"].astype("boolean")
-    out["industrial"] = out["industrial"].astype("boolean")
-    out["code_valid"] = out["code_valid"].astype(bool)
     out.attrs["note"] = note or f"地类编码按{CODE_SYSTEMS[system][1]}校验"
     return out
 

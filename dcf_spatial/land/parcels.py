@@ -1242,11 +1242,15 @@ def _duplicate_area_conflicts(key: pd.Series, dup: np.ndarray, area_mu: np.ndarr
     '同一宗地代码的各条记录面积不同（10.00 亩、11.00 亩），请核实哪一条正确；合计只计第一条'
     """
     pos = np.flatnonzero(dup)
-    frame = pd.DataFrame({"k": key.to_numpy(dtype=object)[pos], "a": np.round(area_mu[pos], 2)})
-    areas = frame.groupby("k", sort=False)["a"].agg(lambda v: list(dict.fromkeys(x for x in v if x == x)))
-    differ = areas[areas.map(len) > 1]
-    if differ.empty:
+    # the repeated rows' keys only as Python strings (not every row's: ~0.08 s at 10⁶ parcels)
+    frame = pd.DataFrame({"k": key.iloc[pos].to_numpy(dtype=object), "a": np.round(area_mu[pos], 2)})
+    # each id's distinct areas in row order (the first row of each (id, area) pair), then listed for
+    # the ids with more than one: a Python call per repeated id was ~0.25 s at 10⁶ parcels
+    distinct = frame[frame["a"].notna()].drop_duplicates(["k", "a"])
+    many = distinct["k"].duplicated(keep=False).to_numpy()
+    if not many.any():
         return
+    differ = distinct[many].groupby("k", sort=False)["a"].agg(list)
     texts = {k: "同一宗地代码的各条记录面积不同（" + "、".join(f"{a:,.2f} 亩" for a in v) + "），请核实哪一条正确；合计只计第一条"
              for k, v in differ.items()}
     hit = frame["k"].map(texts)
