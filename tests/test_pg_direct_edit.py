@@ -122,17 +122,21 @@ def test_dcf_own_import_is_not_an_edit_and_clears_the_mark(store, tmp_path):
 
 
 def test_a_store_made_before_gets_the_triggers(store, watching):
-    """A store pushed by an older dcf has neither the catalog columns nor the layer triggers: the desk
-    adds them as it starts watching, and an edit is then marked."""
+    """A store pushed by an older dcf has neither the catalog columns nor the layer tables' triggers: the desk
+    adds them as it starts watching, and a direct edit then reaches its next check."""
     st = open_store(store)
-    with st.engine.begin() as con:
-        con.execute(text(f"DROP TRIGGER dcf_layer_edited ON {st._t('industrial_clusters')}"))
-        con.execute(text(f"DROP FUNCTION {st._t('dcf_layer_edited')}() CASCADE"))   # drops every layer table's trigger
-        con.execute(text(f"ALTER TABLE {st._t(CATALOG_TABLE)} DROP COLUMN outside_edits, DROP COLUMN edited_outside_at"))
-    assert st.lacks_edit_marks() and st.catalog_dicts()["industrial_clusters"]["outside_edits"] is None
+    with st.engine.begin() as con:   # what an older dcf left: none of it (IF EXISTS: also true of one)
+        con.execute(text(f"DROP FUNCTION IF EXISTS {st._t('dcf_layer_edited')}() CASCADE"))   # and the triggers
+        con.execute(text(f"ALTER TABLE {st._t(CATALOG_TABLE)} DROP COLUMN IF EXISTS outside_edits, "
+                         "DROP COLUMN IF EXISTS edited_outside_at"))
     watch = _live(st)
-    assert not st.lacks_edit_marks()
-    st.catalog_dicts()
+    assert dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store).verdict == "fits"
     _edit_in_another_session(st, MOVE)
     assert _until(lambda: watch.current() is None)
-    assert st.catalog_dicts()["industrial_clusters"]["outside_edits"] == 1
+    assert dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store).verdict != "fits"
+    with psycopg.connect(_url(st)) as con:   # every layer table dcf manages has the trigger now
+        lacking = con.execute(
+            f"SELECT c.id FROM {st._t(CATALOG_TABLE)} c WHERE NOT EXISTS (SELECT 1 FROM pg_trigger t "
+            f"WHERE t.tgrelid = to_regclass(quote_ident(%s) || '.' || quote_ident(c.id)) "
+            "AND t.tgname = 'dcf_layer_edited')", (st.schema,)).fetchall()
+    assert lacking == []
