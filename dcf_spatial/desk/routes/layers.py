@@ -153,6 +153,7 @@ def layer_versions(request, layer_id: str) -> dict:
     from ...register import tables
     from ...land.outputs import source_zh   # the store's "<script> from <inputs> (<provenance>)" in Chinese (QA7 #7)
     from ...register.versions import frame_sha256
+    from ...store.backends import outside_edits
     from ...store.backends.names import history_table
 
     location, st = _store_of(request)
@@ -169,7 +170,9 @@ def layer_versions(request, layer_id: str) -> dict:
                 "source": meta.get("source") or "", "source_zh": source_zh(meta.get("source") or ""),
                 "updated_at": meta.get("updated_at") or "",
                 "content_sha256": sha, "register_checks": refs.get(sha, 0),
-                "kept_in_register": sha in kept_by_register}
+                "kept_in_register": sha in kept_by_register,
+                # a PostGIS table edited outside dcf since this version was written: its content is not that version's
+                "edited_outside": outside_edits.marker(meta)}
 
     current = describe(entry, layer_id)
     history = st.history_entries(layer_id)

@@ -89,8 +89,8 @@ def marker(row: dict | None) -> dict | None:
 
 def sentence_zh(layer_id: str, title_zh: str, mark: dict) -> str:
     """What a check's notes and the doctor say of an edited layer."""
-    name = f"{title_zh}（{layer_id}）" if title_zh and title_zh != layer_id else layer_id
-    return f"图层 {name} 于 {mark['at']} 在 dcf 之外被直接编辑（未经导入，无版本记录）"
+    name = f"“{title_zh}”（{layer_id}）" if title_zh and title_zh != layer_id else f" {layer_id} "
+    return f"图层{name}于 {mark['at']} 在 dcf 之外被直接编辑（未经导入，无版本记录）"
 
 
 def db_values(row: dict) -> dict:
