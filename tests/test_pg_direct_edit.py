@@ -140,3 +140,15 @@ def test_a_store_made_before_gets_the_triggers(store, watching):
             f"WHERE t.tgrelid = to_regclass(quote_ident(%s) || '.' || quote_ident(c.id)) "
             "AND t.tgname = 'dcf_layer_edited')", (st.schema,)).fetchall()
     assert lacking == []
+
+
+def test_a_write_in_dcfs_own_transaction_is_not_an_edit(store):
+    """Whatever dcf itself writes in a layer table (its write transactions say so) is no edit outside dcf;
+    the same statement from another session is."""
+    st = open_store(store)
+    with st._connect(transaction=True) as con:
+        con.execute(text(MOVE.format(t=st._t("industrial_clusters"))))
+    assert not st.catalog_entry("industrial_clusters").get("outside_edits")
+    _edit_in_another_session(st, "TRUNCATE {t}")
+    assert st.catalog_entry("industrial_clusters")["outside_edits"] == 1
+    assert [f["kind"] for f in doctor.diagnose(store)["findings"]].count("edited_outside") == 1

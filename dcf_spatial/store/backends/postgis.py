@@ -376,16 +376,18 @@ class PostgisStore:
                 f"AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = {table} "
                 f"AND t.tgname = '{outside_edits.TRIGGER}')")
 
-    def _add_edit_marks(self, con) -> None:
+    def _add_edit_marks(self, con, also: tuple = ()) -> None:
         """What makes an edit of a layer table outside dcf show in its catalog row (:mod:`.outside_edits`),
-        added where missing: the catalog's columns, the trigger function, the trigger of each layer table
-        (also of the tables this transaction has just made: called again after they are renamed). Each piece in a savepoint that waits
+        added where missing: the catalog's columns, the trigger function, the trigger of each layer table the
+        catalog names, and of the layers ``also`` (tables this transaction has just made, before their catalog
+        rows are written: the rows stay locked only from then to the commit). Each piece in a savepoint that waits
         at most 2 s for its lock (a QGIS session holding a layer table open in a transaction): one that
         cannot be added now is left for the next write, and the write goes on. Never replaces a trigger."""
         from sqlalchemy import text
 
         params = {"s": self.schema, "fn": f"{self._t(outside_edits.TRIGGER)}()"}
         missing = [r[0] for r in con.execute(text(self._missing_edit_marks_sql()), params).all()]
+        missing += [f"table={lid}" for lid in also if f"table={lid}" not in missing]
         if not missing:
             return
         old = con.execute(text("SELECT current_setting('lock_timeout')")).scalar()
@@ -678,8 +680,8 @@ class PostgisStore:
                     self._drop(con, layer_id)
             self._rename(con, tmp, layer_id)
             con.execute(text(f"ANALYZE {self._t(layer_id)}"))
+            self._add_edit_marks(con, also=(layer_id,))   # the new table's trigger
             self._upsert_row(con, row)
-            self._add_edit_marks(con)   # the new table's trigger (a layer's table has its catalog row from here)
         logger.debug("Committed layer %s to %s", layer_id, self.label)
 
     def commit_layers(self, writes) -> None:
@@ -717,9 +719,9 @@ class PostgisStore:
                     self._drop(con, history_table(lid, n))
                     self._rename(con, table, history_table(lid, n))
                     self._put_history_meta(con, lid, n, meta)
+            self._add_edit_marks(con, also=tuple(w.layer_id for w, _, _ in staged))   # the new tables' triggers
             for w, _, _ in staged:   # last: the catalog's rows are locked only from here to the commit
                 self._upsert_row(con, w.row)
-            self._add_edit_marks(con)   # the new tables' triggers (new tables: no lock to wait for)
         logger.debug("Committed %d layers to %s in one transaction", len(staged), self.label)
 
     def put_history(self, layer_id: str, n: int, gdf, meta: dict) -> None:
@@ -739,8 +741,8 @@ class PostgisStore:
             self._lock_layer(con, layer_id, expected_version)
             self._drop(con, layer_id)
             self._rename(con, history_table(layer_id, n), layer_id)
+            self._add_edit_marks(con, also=(layer_id,))   # a kept version made before the trigger existed has none
             self._upsert_row(con, row)
-            self._add_edit_marks(con)   # a kept version made before the trigger existed has none
             con.execute(text(f"DELETE FROM {self._t(CATALOG_HISTORY_TABLE)} WHERE layer_id=:id AND n=:n"),
                         {"id": layer_id, "n": n})
             count = con.execute(text(f"SELECT count(*) FROM {self._t(layer_id)}")).scalar()
