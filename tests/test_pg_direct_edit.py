@@ -152,3 +152,20 @@ def test_a_write_in_dcfs_own_transaction_is_not_an_edit(store):
     _edit_in_another_session(st, "TRUNCATE {t}")
     assert st.catalog_entry("industrial_clusters")["outside_edits"] == 1
     assert [f["kind"] for f in doctor.diagnose(store)["findings"]].count("edited_outside") == 1
+
+
+def test_doctor_names_a_layer_table_whose_edits_would_go_unseen(store, tmp_path):
+    """An administrator disabled the trigger on one table: the doctor says edits there are not seen, and
+    dcf's next write leaves that trigger as the administrator set it."""
+    st = open_store(store)
+    with st.engine.begin() as con:
+        con.execute(text(f"ALTER TABLE {st._t('townships')} DISABLE TRIGGER dcf_layer_edited"))
+    found = [f for f in doctor.diagnose(store)["findings"] if f["kind"] == "edits_unwatched"]
+    assert len(found) == 1 and "townships" in found[0]["problem_zh"] and "industrial_clusters" not in found[0]["problem_zh"]
+    f = tmp_path / "clusters.gpkg"
+    dcf.layer("industrial_clusters", store=store).to_file(f, driver="GPKG")
+    dcf.Store(store).import_layer("industrial_clusters", f)
+    with psycopg.connect(_url(st)) as con:
+        state = con.execute("SELECT tgenabled FROM pg_trigger WHERE tgrelid = to_regclass(%s) AND tgname = "
+                            "'dcf_layer_edited'", (st._t("townships"),)).fetchone()
+    assert state == ("D",)

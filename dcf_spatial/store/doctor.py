@@ -150,6 +150,13 @@ def _edit_findings(st) -> list[dict]:
     from .backends import outside_edits
 
     out = []
+    if st.kind == "postgis":
+        bare = st.unwatched_layer_tables()
+        if bare:
+            out.append(_finding("edits_unwatched", f"{len(bare)} 个图层表在 QGIS、psql 等 dcf 之外直接编辑时不会被发现（没有或停用了"
+                                f"触发器 {outside_edits.TRIGGER}）：" + "、".join(bare[:8]) + ("等" if len(bare) > 8 else ""),
+                                "启动工作台（dcf serve）或任一次导入、恢复、推送会补上缺少的触发器（需建表者的权限）；管理员停用的不会被替换，"
+                                f"需要时由管理员执行 ALTER TABLE 图层表 ENABLE TRIGGER {outside_edits.TRIGGER}", repairable=False))
     for row in st.catalog_rows().to_dict(orient="records"):
         mark = outside_edits.marker(row)
         if mark is None:

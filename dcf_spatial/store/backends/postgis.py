@@ -422,6 +422,21 @@ class PostgisStore:
             return False
         return bool(rows)
 
+    def unwatched_layer_tables(self) -> list[str]:
+        """The layer tables (named by the catalog) whose edits outside dcf would not be marked: no trigger
+        :data:`.outside_edits.TRIGGER`, one an administrator disabled or set to replica mode, or the
+        catalog without its columns or the function (then every layer table)."""
+        table = "to_regclass(quote_ident(%(s)s) || '.' || quote_ident(c.id))"
+        rows = self._read_rows(
+            f"SELECT c.id, t.tgenabled FROM {self._t(CATALOG_TABLE)} c LEFT JOIN pg_trigger t ON t.tgrelid = {table} "
+            f"AND t.tgname = '{outside_edits.TRIGGER}' WHERE {table} IS NOT NULL ORDER BY c.ord", {"s": self.schema})
+        missing = [str(next(iter(r.values()))) for r in self._read_rows(
+            self._missing_edit_marks_sql().replace(":s", "%(s)s").replace(":fn", "%(fn)s"),
+            {"s": self.schema, "fn": f"{self._t(outside_edits.TRIGGER)}()"})]
+        if any(not m.startswith("table=") for m in missing):   # a column or the function: nothing is marked
+            return [str(r["id"]) for r in rows]
+        return [str(r["id"]) for r in rows if r["tgenabled"] not in catalog_watch.FIRING]
+
     def add_catalog_trigger(self) -> None:
         """:meth:`_add_catalog_trigger` in a transaction of its own: for a store made before the trigger
         existed; raises when the database user may not (each check then reads the catalog), or when
