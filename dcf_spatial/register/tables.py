@@ -376,7 +376,12 @@ def _pg_write_records(st, build, *, trust_cache: bool) -> list:
                         c_cat.execute("BEGIN")
                         c_cat.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{st.schema}.{REGISTER_TABLE}",))
                         # no layer replaced until we commit; the rows compared are the rows locked
-                        c_cat.execute(f"SELECT id, version, history, sha256, updated_at, source FROM {cat} FOR SHARE")
+                        # with the mark of an edit outside dcf (store/backends/outside_edits.py), read through
+                        # to_jsonb: NULL in a store made before those columns
+                        c_cat.execute(f"SELECT id, version, history, sha256, updated_at, source, "
+                                      f"CAST(to_jsonb(c) ->> 'outside_edits' AS INTEGER) AS outside_edits, "
+                                      f"CAST(to_jsonb(c) ->> 'edited_outside_at' AS TIMESTAMPTZ) AS edited_outside_at "
+                                      f"FROM {cat} AS c FOR SHARE OF c")
                         # only the versions this group names (every version kept grows with the years)
                         c_lay.execute(f"SELECT layer_id, sha256 FROM {lay} WHERE layer_id = ANY(%s) AND sha256 = ANY(%s)",
                                       (list(layers), [v["sha256"] for v in layers.values()]))

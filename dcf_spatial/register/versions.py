@@ -79,8 +79,10 @@ _LAYER_HASHES: dict = {}
 
 
 def _key(location, lid, entry) -> tuple:
+    # with the mark of an edit made outside dcf (a PostGIS layer table edited in QGIS): the content is then
+    # hashed again, so a check names the version it used, not the one the catalog's number stood for
     return (str(location), lid, entry.get("version"), entry.get("history"), entry.get("sha256"),
-            entry.get("updated_at"), entry.get("source"))
+            entry.get("updated_at"), entry.get("source"), entry.get("outside_edits"), str(entry.get("edited_outside_at")))
 
 
 def layer_keys(store) -> dict:

@@ -30,6 +30,7 @@ from ..errors import DcfError, InputError, LayerNotFoundError, SchemaError
 from ..errors import about
 from ..io.aliases import restore_short_names
 from .backends import CATALOG_TABLE, HISTORY_PREFIX, history_table, open_store  # noqa: F401  (re-exported)
+from .backends import outside_edits
 from .locate import resolve_store, writable_location  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -245,7 +246,9 @@ def read_layer(layer_id: str, store=None, *, bbox: tuple[float, float, float, fl
     elif gdf.crs.to_epsg() != 4490:
         gdf = gdf.to_crs(settings.storage_crs)
     gdf.attrs.update({"layer_id": layer_id, "title_zh": entry["title_zh"], "provenance": entry["provenance"],
-                      "source": entry["source"], "version": entry.get("version"), "sha256": entry.get("sha256")})
+                      "source": entry["source"], "version": entry.get("version"), "sha256": entry.get("sha256"),
+                      # a PostGIS layer table edited outside dcf since dcf wrote it (backends/outside_edits.py)
+                      "edited_outside": outside_edits.marker(entry)})
     return gdf
 
 

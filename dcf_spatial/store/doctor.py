@@ -12,6 +12,8 @@ What is checked (each finding says what is wrong and the way out, in Chinese):
   (and by the next import, which holds the writers' lock);
 * a ``dcf layers rederive`` that did not finish (:func:`dcf_spatial.store.rederive.unfinished`) —
   :func:`repair` runs it again, which finishes it;
+* a PostGIS layer table edited outside dcf (QGIS, psql) since dcf wrote it (:mod:`.backends.outside_edits`):
+  named with the time, and the two ways back to a recorded version (import the edited layer, or reset);
 * layers keyed to a parent layer (functional parks → their cluster, :mod:`dcf_spatial.store.nesting`) whose
   features lie outside their parent: one layer replaced without the other — not repairable here, the
   finding names the features, the 亩 outside and the layer to import.
@@ -129,6 +131,7 @@ def diagnose(store=None) -> dict:
         if damaged:
             return {"store": st.label, "ok": False, "findings": damaged + findings}
     findings.extend(_table_findings(st))
+    findings.extend(_edit_findings(st))
     left = rederive.unfinished(location)
     if left is not None:
         todo = [lid for lid in left.get("planned", []) if lid not in left.get("done", [])]
@@ -138,6 +141,35 @@ def diagnose(store=None) -> dict:
                                  "dcf layers doctor --repair 或再运行一次 dcf layers rederive 补完", repairable=True))
     findings.extend(_nesting_findings(location))
     return {"store": st.label, "ok": not findings, "findings": findings}
+
+
+def _edit_findings(st) -> list[dict]:
+    """Layers whose PostGIS table was edited outside dcf (QGIS, psql) since dcf last wrote them: the content
+    checks use is no version dcf recorded (:mod:`.backends.outside_edits`). Not repairable here: the
+    edit may be wanted (import it) or not (go back to a kept version)."""
+    from .backends import outside_edits
+
+    out = []
+    if st.kind == "postgis":
+        bare = st.unwatched_layer_tables()
+        if bare:
+            out.append(_finding("edits_unwatched", f"{len(bare)} 个图层表在 QGIS、psql 等 dcf 之外直接编辑时不会被发现（没有或停用了"
+                                f"触发器 {outside_edits.TRIGGER}）：" + "、".join(bare[:8]) + ("等" if len(bare) > 8 else ""),
+                                "启动工作台（dcf serve）或任一次导入、恢复、推送会补上缺少的触发器（需建表者的权限）；管理员停用的不会被替换，"
+                                f"需要时由管理员执行 ALTER TABLE 图层表 ENABLE TRIGGER {outside_edits.TRIGGER}", repairable=False))
+    for row in st.catalog_rows().to_dict(orient="records"):
+        mark = outside_edits.marker(row)
+        if mark is None:
+            continue
+        lid = str(row["id"])
+        back = (f"；不要这些修改时用 dcf layers reset {lid} 恢复到上一个保留版本（第 {int(row['history'])} 个）"
+                if int(row.get("history") or 0) else "；该图层没有保留的早期版本，不要这些修改时用备份恢复（dcf layers restore 备份）"
+                "或重新导入原始文件")
+        out.append(_finding("edited_outside", outside_edits.sentence_zh(lid, str(row.get("title_zh") or lid), mark)
+                            + f"（{mark['edits']} 条写入语句）；此后的核查依据编辑后的内容，但它不是任何已登记的版本",
+                            f"导入修改后的图层以建立版本记录：dcf layers export {lid} -o {lid}.gpkg，再 dcf layers import "
+                            f"{lid} {lid}.gpkg" + back, repairable=False))
+    return out
 
 
 def _nesting_findings(location) -> list[dict]:

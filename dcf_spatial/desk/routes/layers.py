@@ -154,6 +154,7 @@ def layer_versions(request, layer_id: str) -> dict:
     from ...store import catalog
     from ...land.outputs import source_zh   # the store's "<script> from <inputs> (<provenance>)" in Chinese (QA7 #7)
     from ...register.versions import frame_sha256
+    from ...store.backends import outside_edits
     from ...store.backends.names import history_table
 
     location, st = _store_of(request)
@@ -171,7 +172,9 @@ def layer_versions(request, layer_id: str) -> dict:
                 # when this version was made (imported or built); a reset that brought it back is its own event
                 "updated_at": meta.get("updated_at") or "", "made_at": meta.get("updated_at") or "",
                 "content_sha256": sha, "register_checks": refs.get(sha, 0),
-                "kept_in_register": sha in kept_by_register}
+                "kept_in_register": sha in kept_by_register,
+                # a PostGIS table edited outside dcf since this version was written: its content is not that version's
+                "edited_outside": outside_edits.marker(meta)}
 
     current = describe(entry, layer_id)
     extra = catalog._extra_of(entry)

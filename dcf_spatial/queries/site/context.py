@@ -59,6 +59,9 @@ class PlanContext:
     landuse: object = None
     #: ``{layer id: {feature id: geometry in EPSG:4548}}`` of :data:`CORRIDOR_LAYERS` (absent layers left out)
     corridors: dict = field(default_factory=dict)
+    #: ``{layer id: (title, {"edits", "at"})}`` of the layers read whose PostGIS table was edited outside dcf
+    #: since dcf last wrote it (store/backends/outside_edits.py): no recorded version holds what was read
+    edited: dict = field(default_factory=dict)
 
     def provenance(self, used) -> dict:
         from ...store.catalog import PROVENANCE_ZH
@@ -69,7 +72,16 @@ class PlanContext:
         schematic = [r for r in rows if "schematic" in r["provenance"]]
         note = ("所用图层中以下为示意数据（非权威边界，结论仅供参考）：" + "、".join(r["title_zh"] for r in schematic)
                 if schematic else "所用图层均为权威或参考数据。")
-        return {"layers": rows, "schematic_layers": [r["layer"] for r in schematic], "note_zh": note}
+        out = {"layers": rows, "schematic_layers": [r["layer"] for r in schematic], "note_zh": note}
+        if self.edited:   # every layer the check read (frame, zones, land use, corridors): said of all
+            from ...store.backends.outside_edits import sentence_zh
+
+            out["edited_outside"] = [{"layer": lid, "title_zh": title, "at": mark["at"], "edits": mark["edits"]}
+                                     for lid, (title, mark) in sorted(self.edited.items())]
+            out["note_zh"] = note + "注意：" + "；".join(sentence_zh(lid, title, mark) for lid, (title, mark)
+                                                        in sorted(self.edited.items())) + \
+                "，本次核查依据编辑后的图层，结论所依据的图层内容不对应任何已登记的图层版本。"
+        return out
 
 
 _CONTEXT_CACHE: dict = {}
@@ -155,7 +167,13 @@ def _read_parts(path, catalog, to_working) -> dict:
     from ...store.backends import mask_url
     from ...store.nesting import CHILD_LAYERS
 
-    parts: dict = {"layers": {}, "missing": [], "landuse": None, "corridors": {}}
+    parts: dict = {"layers": {}, "missing": [], "landuse": None, "corridors": {}, "edited": {}}
+
+    def edited(lid, gdf):
+        mark = gdf.attrs.get("edited_outside")
+        if mark:
+            parts["edited"][lid] = (str(gdf.attrs.get("title_zh") or lid), dict(mark))
+
     for lid in FRAME_LAYERS + ZONE_LAYERS:
         if not catalog.has_layer(lid, path):
             if lid in ("district", "townships"):
@@ -164,6 +182,7 @@ def _read_parts(path, catalog, to_working) -> dict:
             parts["missing"].append(lid)
             continue
         gdf = catalog.read_layer(lid, store=path)
+        edited(lid, gdf)
         w = to_working(gdf)
         values = gdf["industries_gbt4754"].tolist() if "industries_gbt4754" in gdf else [None] * len(gdf)
         parts["layers"][lid] = {
@@ -179,6 +198,7 @@ def _read_parts(path, catalog, to_working) -> dict:
                                                    for v in gdf[CHILD_LAYERS[lid][0]]]
     if catalog.has_layer("landuse", path):
         gdf = catalog.read_layer("landuse", store=path)
+        edited("landuse", gdf)
         w = to_working(gdf)
         parts["landuse"] = {
             "title_zh": gdf.attrs.get("title_zh") or "土地利用现状",
@@ -187,7 +207,9 @@ def _read_parts(path, catalog, to_working) -> dict:
             "codes": gdf["land_use_code"].astype(str).tolist(), "geoms": np.asarray(w.geometry.values, dtype=object)}
     for lid in CORRIDOR_LAYERS:
         if catalog.has_layer(lid, path):
-            w = to_working(catalog.read_layer(lid, store=path))
+            gdf = catalog.read_layer(lid, store=path)
+            edited(lid, gdf)
+            w = to_working(gdf)
             parts["corridors"][lid] = {"ids": w["id"].astype(str).tolist(),
                                        "geoms": np.asarray(w.geometry.values, dtype=object)}
     return parts
@@ -198,7 +220,7 @@ def _context_from_parts(parts: dict, store: str) -> PlanContext:
     come from the plan's rule files as they are now (so a prepared copy of the layers never holds them)."""
     import shapely
 
-    ctx = PlanContext(store=store)
+    ctx = PlanContext(store=store, edited=dict(parts.get("edited") or {}))
     for lid, part in parts["layers"].items():
         geoms, outside = _inside_parent(lid, part, parts["layers"])
         shapely.prepare(geoms)
@@ -393,7 +415,9 @@ def store_key(store):
         rows = catalog.open_store(text).catalog_dicts()
         if not rows:
             catalog.catalog_rows(text)   # no catalog: raises, saying what is missing
-        cols = ("id", "version", "history", "updated_at", "sha256")
+        # and the mark of an edit made straight in a layer table (QGIS, psql), which changes nothing else of
+        # the catalog (store/backends/outside_edits.py): every worker reads the layers again
+        cols = ("id", "version", "history", "updated_at", "sha256", "outside_edits", "edited_outside_at")
         return (text,) + tuple(tuple(str(r.get(c)) for c in cols) for _, r in sorted(rows.items()))
     p = Path(text)
     if not p.exists():

@@ -218,10 +218,20 @@ class _Watch:
         self.conn = pg
 
     def _trigger_on(self, pg) -> bool:
-        """Whether the catalog's trigger fires for every writer; a missing one is added (once a process)."""
+        """Whether the catalog's trigger fires for every writer; a missing one is added (once a process), and
+        so are the layer tables' triggers that mark an edit outside dcf (:mod:`.outside_edits`)."""
         row = pg.execute(trigger_state_sql(), (self.table,)).fetchone()
-        if row is not None or not self.may_add:
+        if not self.may_add:
             return row is not None and row[0] in FIRING
+        if row is not None:
+            # a store made before the layer tables marked their edits outside dcf (outside_edits): they
+            # are what tells of such an edit, through this trigger
+            try:
+                if not self.store.lacks_edit_marks():
+                    return row[0] in FIRING
+            except Exception:  # noqa: BLE001 - asked again by the next write, which adds them
+                logger.debug("could not ask %s for its edit marks", self.label, exc_info=True)
+                return row[0] in FIRING
         self.may_add = False
         try:
             self.store.add_catalog_trigger()

@@ -26,7 +26,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from ...errors import InputError, about
-from . import catalog_watch
+from . import catalog_watch, outside_edits
 from .names import CATALOG_COLUMNS, CATALOG_HISTORY_TABLE, CATALOG_TABLE, HISTORY_PREFIX, history_table, mask_url, remember_secret
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -111,6 +111,10 @@ def _close_pools(pid: int) -> None:
             engine.dispose(close=os.getpid() == pid)
         except Exception:  # noqa: BLE001 - a server already gone: nothing left to close cleanly
             logger.debug("closing a connection pool at exit failed", exc_info=True)
+
+
+#: the catalog columns read: dcf's and the edit marker's (:mod:`.outside_edits`)
+_READ_COLUMNS = CATALOG_COLUMNS + outside_edits.COLUMNS
 
 
 def _q(name: str) -> str:
@@ -282,6 +286,7 @@ class PostgisStore:
     @contextlib.contextmanager
     def _connect(self, *, transaction: bool = False):
         """A connection (in a transaction when asked); connection failures become InputError."""
+        from sqlalchemy import text
         from sqlalchemy.exc import OperationalError, PendingRollbackError, ProgrammingError
 
         try:
@@ -295,6 +300,8 @@ class PostgisStore:
         try:
             if transaction:
                 with con.begin():
+                    # dcf's own write: the layer tables' trigger does not count it as an edit outside dcf
+                    con.execute(text(f"SET LOCAL {outside_edits.WRITING_SETTING} = 'on'"))
                     yield con
             else:
                 yield con
@@ -336,22 +343,99 @@ class PostgisStore:
             f"""CREATE TABLE IF NOT EXISTS {self._t(CATALOG_TABLE)} (
                 id TEXT PRIMARY KEY, title_zh TEXT, geometry TEXT, provenance TEXT, source TEXT,
                 description TEXT, version INTEGER, history INTEGER, imported_from TEXT,
-                sha256 TEXT, updated_at TEXT, extra TEXT, ord SERIAL)"""))
+                sha256 TEXT, updated_at TEXT, extra TEXT, ord SERIAL,
+                {outside_edits.COUNT} INTEGER, {outside_edits.AT} TIMESTAMPTZ)"""))
         con.execute(text(
             f"""CREATE TABLE IF NOT EXISTS {self._t(CATALOG_HISTORY_TABLE)} (
                 layer_id TEXT, n INTEGER, meta TEXT, PRIMARY KEY (layer_id, n))"""))
         self._add_catalog_trigger(con)
 
     def _add_catalog_trigger(self, con) -> None:
-        """The catalog table made to notify its changes (:mod:`.catalog_watch`), unless it does."""
+        """The catalog table made to notify its changes (:mod:`.catalog_watch`), unless it does; and the
+        layer tables made to mark an edit outside dcf in the catalog (:meth:`_add_edit_marks`)."""
         from sqlalchemy import text
 
         # two writers finding it missing at once (two imports into an older store, a desk starting): one adds it
         con.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"{self.schema}.{catalog_watch.TRIGGER}"})
-        if con.execute(text(catalog_watch.trigger_state_sql(":t")), {"t": self._t(CATALOG_TABLE)}).first() is not None:
-            return   # there (also when an administrator disabled it: never replaced, see trigger_sql)
-        for sql in catalog_watch.trigger_sql(_q(self.schema), _q(CATALOG_TABLE)):
-            con.execute(text(sql))
+        if con.execute(text(catalog_watch.trigger_state_sql(":t")), {"t": self._t(CATALOG_TABLE)}).first() is None:
+            # (when there, also disabled by an administrator: never replaced, see trigger_sql)
+            for sql in catalog_watch.trigger_sql(_q(self.schema), _q(CATALOG_TABLE)):
+                con.execute(text(sql))
+        self._add_edit_marks(con)
+
+    def _missing_edit_marks_sql(self) -> str:
+        """A query (parameters ``:s``, the schema, and ``:fn``, the function) answering one row per missing
+        piece of the edit marks (:mod:`.outside_edits`): a catalog column, the function, a layer table
+        without the trigger."""
+        table = "to_regclass(quote_ident(CAST(:s AS TEXT)) || '.' || quote_ident(c.id))"
+        cols = " UNION ALL ".join(
+            f"SELECT 'column={c}' WHERE NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema=:s "
+            f"AND table_name='{CATALOG_TABLE}' AND column_name='{c}')" for c in outside_edits.COLUMNS)
+        return (f"{cols} UNION ALL SELECT 'function' WHERE to_regprocedure(:fn) IS NULL "
+                f"UNION ALL SELECT 'table=' || c.id FROM {self._t(CATALOG_TABLE)} c WHERE {table} IS NOT NULL "
+                f"AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = {table} "
+                f"AND t.tgname = '{outside_edits.TRIGGER}')")
+
+    def _add_edit_marks(self, con, also: tuple = ()) -> None:
+        """What makes an edit of a layer table outside dcf show in its catalog row (:mod:`.outside_edits`),
+        added where missing: the catalog's columns, the trigger function, the trigger of each layer table the
+        catalog names, and of the layers ``also`` (tables this transaction has just made, before their catalog
+        rows are written: the rows stay locked only from then to the commit). Each piece in a savepoint that waits
+        at most 2 s for its lock (a QGIS session holding a layer table open in a transaction): one that
+        cannot be added now is left for the next write, and the write goes on. Never replaces a trigger."""
+        from sqlalchemy import text
+
+        params = {"s": self.schema, "fn": f"{self._t(outside_edits.TRIGGER)}()"}
+        missing = [r[0] for r in con.execute(text(self._missing_edit_marks_sql()), params).all()]
+        missing += [f"table={lid}" for lid in also if f"table={lid}" not in missing]
+        if not missing:
+            return
+        old = con.execute(text("SELECT current_setting('lock_timeout')")).scalar()
+        for item in missing:
+            kind, _, name = item.partition("=")
+            try:
+                with con.begin_nested():
+                    con.execute(text("SET LOCAL lock_timeout = '2s'"))
+                    if kind == "column":
+                        con.execute(text(f"ALTER TABLE {self._t(CATALOG_TABLE)} ADD COLUMN IF NOT EXISTS "
+                                         f"{_q(name)} {outside_edits.COLUMN_TYPES[name]}"))
+                    elif kind == "function":
+                        con.execute(text(outside_edits.function_sql(_q(self.schema), CATALOG_TABLE)))
+                    elif con.execute(text(f"SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass(:t) AND tgname = "
+                                          f"'{outside_edits.TRIGGER}'"), {"t": self._t(name)}).first() is None:
+                        con.execute(text(outside_edits.trigger_sql(_q(self.schema), _q(name))))
+            except Exception:  # noqa: BLE001 - no right, or a lock held too long: left for the next write
+                logger.warning("PostGIS 图层库 %s：未能为 %s 添加“在 dcf 之外编辑”的记录触发器（稍后的写入会再试）",
+                               self.label, name or kind)
+                logger.debug("adding %s failed", item, exc_info=True)
+        con.execute(text("SELECT set_config('lock_timeout', :v, true)"), {"v": old})
+
+    def lacks_edit_marks(self) -> bool:
+        """Whether any piece of the edit marks is missing (a store made by an older version; asked once
+        by a desk as it starts watching, which then adds them: :meth:`add_catalog_trigger`)."""
+        import psycopg
+
+        sql = self._missing_edit_marks_sql().replace(":s", "%(s)s").replace(":fn", "%(fn)s")
+        try:
+            rows = self._read_rows(sql, {"s": self.schema, "fn": f"{self._t(outside_edits.TRIGGER)}()"})
+        except psycopg.errors.UndefinedTable:
+            return False
+        return bool(rows)
+
+    def unwatched_layer_tables(self) -> list[str]:
+        """The layer tables (named by the catalog) whose edits outside dcf would not be marked: no trigger
+        :data:`.outside_edits.TRIGGER`, one an administrator disabled or set to replica mode, or the
+        catalog without its columns or the function (then every layer table)."""
+        table = "to_regclass(quote_ident(%(s)s) || '.' || quote_ident(c.id))"
+        rows = self._read_rows(
+            f"SELECT c.id, t.tgenabled FROM {self._t(CATALOG_TABLE)} c LEFT JOIN pg_trigger t ON t.tgrelid = {table} "
+            f"AND t.tgname = '{outside_edits.TRIGGER}' WHERE {table} IS NOT NULL ORDER BY c.ord", {"s": self.schema})
+        missing = [str(next(iter(r.values()))) for r in self._read_rows(
+            self._missing_edit_marks_sql().replace(":s", "%(s)s").replace(":fn", "%(fn)s"),
+            {"s": self.schema, "fn": f"{self._t(outside_edits.TRIGGER)}()"})]
+        if any(not m.startswith("table=") for m in missing):   # a column or the function: nothing is marked
+            return [str(r["id"]) for r in rows]
+        return [str(r["id"]) for r in rows if r["tgenabled"] not in catalog_watch.FIRING]
 
     def add_catalog_trigger(self) -> None:
         """:meth:`_add_catalog_trigger` in a transaction of its own: for a store made before the trigger
@@ -375,15 +459,25 @@ class PostgisStore:
             f"`dcf layers push --to '{self.label}'`。"
         )
 
+    def _catalog_select(self) -> str:
+        """``SELECT`` of the catalog's rows (:data:`_READ_COLUMNS`; table alias ``c``). The edit marker's
+        columns are read through ``to_jsonb`` of the row: NULL in a store made before them, and the same
+        result type once a desk adds them (a prepared ``SELECT *`` on a pooled connection then fails with
+        "cached plan must not change result type")."""
+        marks = ", ".join(f"CAST(to_jsonb(c) ->> '{col}' AS {outside_edits.COLUMN_TYPES[col]}) AS {col}"
+                          for col in outside_edits.COLUMNS)
+        return f"SELECT {', '.join('c.' + col for col in CATALOG_COLUMNS)}, {marks} FROM {self._t(CATALOG_TABLE)} AS c"
+
     def catalog_rows(self) -> "pd.DataFrame":
+        """The catalog's rows: :data:`CATALOG_COLUMNS` and the edit marker (:mod:`.outside_edits`; empty in a
+        store made before it, whose catalog has not the columns: :meth:`_catalog_select`)."""
         import pandas as pd
         from sqlalchemy import text
 
-        cols = ", ".join(CATALOG_COLUMNS)
         with self._connect() as con:
             if not self._table_exists(con, CATALOG_TABLE):
-                return pd.DataFrame(columns=list(CATALOG_COLUMNS))
-            return pd.read_sql_query(text(f"SELECT {cols} FROM {self._t(CATALOG_TABLE)} ORDER BY ord"), con)
+                return pd.DataFrame(columns=list(_READ_COLUMNS))
+            return pd.read_sql_query(text(f"{self._catalog_select()} ORDER BY ord"), con)
 
     def catalog_dicts(self) -> dict[str, dict]:
         """``{layer id: catalog row}`` in one query, rows as :meth:`catalog_entry` gives them (read once
@@ -402,12 +496,11 @@ class PostgisStore:
                 scope[key] = out
             return out
         ticket = None if watch is None else watch.ticket()
-        cols = ", ".join(CATALOG_COLUMNS)
         # one round trip (on the read pool): asked on every site check (the desk's cache key, the layer
         # versions a recorded check used); a schema without a catalog answers "undefined table", which is
         # the same as asking first
         try:
-            rows = self._read_rows(f"SELECT {cols} FROM {self._t(CATALOG_TABLE)} ORDER BY ord")
+            rows = self._read_rows(f"{self._catalog_select()} ORDER BY ord")
         except psycopg.errors.UndefinedTable:
             return {}
         out = {str(r["id"]): dict(r) for r in rows}
@@ -418,15 +511,13 @@ class PostgisStore:
         return out
 
     def catalog_entry(self, layer_id: str) -> dict | None:
-        from sqlalchemy import text
-
-        cols = ", ".join(CATALOG_COLUMNS)
         import psycopg
+        from sqlalchemy import text
         from sqlalchemy.exc import ProgrammingError
 
         try:
             with self._connect() as con:
-                row = con.execute(text(f"SELECT {cols} FROM {self._t(CATALOG_TABLE)} WHERE id=:id"),
+                row = con.execute(text(f"{self._catalog_select()} WHERE id=:id"),
                                   {"id": layer_id}).mappings().first()
         except ProgrammingError as exc:   # asked, not looked up first: a schema dropped in between is no catalog
             if isinstance(exc.orig, psycopg.errors.UndefinedTable):
@@ -539,13 +630,23 @@ class PostgisStore:
         con.execute(text(f"DROP TABLE IF EXISTS {self._t(table)}"))
 
     def _upsert_row(self, con, row: dict) -> None:
-        from sqlalchemy import text
+        """Write a layer's catalog row. Its edit marker (:mod:`.outside_edits`) is the row's own: none for
+        an import (the layer's content is now a version dcf recorded), the kept one for a reset to a
+        version that had been edited outside dcf, the source's for a push."""
+        from sqlalchemy import bindparam, text
 
         cols = [c for c in CATALOG_COLUMNS if c in row]
+        values = {c: row[c] for c in cols}
+        if con.execute(text("SELECT count(*) FROM information_schema.columns WHERE table_schema=:s AND table_name=:t "
+                            "AND column_name IN :cols").bindparams(bindparam("cols", expanding=True)),
+                       {"s": self.schema, "t": CATALOG_TABLE, "cols": list(outside_edits.COLUMNS)}
+                       ).scalar() == len(outside_edits.COLUMNS):
+            cols += list(outside_edits.COLUMNS)
+            values.update(outside_edits.db_values(row))
         updates = ", ".join(f"{c}=EXCLUDED.{c}" for c in cols if c != "id")
         con.execute(text(
             f"INSERT INTO {self._t(CATALOG_TABLE)} ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)}) "
-            f"ON CONFLICT (id) DO UPDATE SET {updates}"), {c: row[c] for c in cols})
+            f"ON CONFLICT (id) DO UPDATE SET {updates}"), values)
 
     def _put_history_meta(self, con, layer_id: str, n: int, meta: dict) -> None:
         from sqlalchemy import text
@@ -594,6 +695,7 @@ class PostgisStore:
                     self._drop(con, layer_id)
             self._rename(con, tmp, layer_id)
             con.execute(text(f"ANALYZE {self._t(layer_id)}"))
+            self._add_edit_marks(con, also=(layer_id,))   # the new table's trigger
             self._upsert_row(con, row)
         logger.debug("Committed layer %s to %s", layer_id, self.label)
 
@@ -632,6 +734,7 @@ class PostgisStore:
                     self._drop(con, history_table(lid, n))
                     self._rename(con, table, history_table(lid, n))
                     self._put_history_meta(con, lid, n, meta)
+            self._add_edit_marks(con, also=tuple(w.layer_id for w, _, _ in staged))   # the new tables' triggers
             for w, _, _ in staged:   # last: the catalog's rows are locked only from here to the commit
                 self._upsert_row(con, w.row)
         logger.debug("Committed %d layers to %s in one transaction", len(staged), self.label)
@@ -653,6 +756,7 @@ class PostgisStore:
             self._lock_layer(con, layer_id, expected_version)
             self._drop(con, layer_id)
             self._rename(con, history_table(layer_id, n), layer_id)
+            self._add_edit_marks(con, also=(layer_id,))   # a kept version made before the trigger existed has none
             self._upsert_row(con, row)
             con.execute(text(f"DELETE FROM {self._t(CATALOG_HISTORY_TABLE)} WHERE layer_id=:id AND n=:n"),
                         {"id": layer_id, "n": n})

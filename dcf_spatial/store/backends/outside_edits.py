@@ -1,0 +1,104 @@
+"""Was a layer table of a PostGIS store edited outside dcf (QGIS, SQL typed in psql)?
+
+A desk keys its prepared layers and a recorded check names its layer versions by the catalog
+(``dcf_catalog``: each layer's version, import hash, time of writing). An edit made straight in a layer
+table changes none of it: the desk went on answering from the geometry it had read, and its workers
+disagreed. So every layer table dcf manages gets a statement trigger (:data:`TRIGGER`) that writes, in
+that layer's catalog row, that it was changed outside dcf: :data:`COLUMNS` — a count of the writing
+statements since dcf last wrote the layer, and the time of the last one. Being an ``UPDATE`` of the
+catalog, it fires the catalog's own trigger (:mod:`.catalog_watch`), which tells every desk; the marker
+is part of the desk's cache key and of what a check records, so the next check reads the table again and
+says that it answers from an unversioned edit.
+
+dcf's own writes are not edits: each of its write transactions sets ``dcf.writing`` (``SET LOCAL``), and
+the trigger does nothing while it is on (dcf's writes load new tables and rename them, so they touch no
+triggered table anyway). A later import or reset of the layer writes the catalog row anew, without the
+marker (or with the one its kept version carried).
+
+The function runs as its owner (``SECURITY DEFINER``, fixed ``search_path``): a QGIS user allowed to edit
+a layer table need not be allowed to write the catalog.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+#: name of the trigger on each layer table (and of its function, in the store's schema)
+TRIGGER = "dcf_layer_edited"
+#: the session setting dcf's write transactions turn on (``SET LOCAL``): the trigger then does nothing
+WRITING_SETTING = "dcf.writing"
+#: the catalog columns the trigger writes: writing statements since dcf last wrote the layer, and the last one's time
+COUNT, AT = "outside_edits", "edited_outside_at"
+COLUMNS = (COUNT, AT)
+COLUMN_TYPES = {COUNT: "INTEGER", AT: "TIMESTAMPTZ"}
+
+
+def function_sql(schema_q: str, catalog_table: str) -> str:
+    """The trigger function (``schema_q`` a quoted identifier). The catalog's schema is the edited
+    table's (``TG_TABLE_SCHEMA``) and the row the table's name: a layer table renamed to a kept version
+    (``_history__…``) names no catalog row, and one restored by ``reset`` names its layer again."""
+    return f"""CREATE FUNCTION {schema_q}.{TRIGGER}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+        SET search_path = pg_catalog, pg_temp AS $$
+        BEGIN
+            IF coalesce(current_setting('{WRITING_SETTING}', true), '') = 'on' THEN RETURN NULL; END IF;
+            EXECUTE format('UPDATE %I.%I SET {COUNT} = coalesce({COUNT}, 0) + 1, {AT} = now() WHERE id = $1',
+                           TG_TABLE_SCHEMA, '{catalog_table}') USING TG_TABLE_NAME;
+            RETURN NULL;
+        END $$"""
+
+
+def trigger_sql(schema_q: str, table_q: str) -> str:
+    """The statement trigger on one layer table (for a table that has none of that name: an
+    administrator's own — disabled, say — is never replaced)."""
+    return (f"CREATE TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {schema_q}.{table_q} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {schema_q}.{TRIGGER}()")
+
+
+def count_of(row: dict | None) -> int:
+    """How many writing statements outside dcf the catalog row counts (0: none since dcf wrote it)."""
+    v = (row or {}).get(COUNT)
+    try:
+        return 0 if v is None or v != v else int(v)   # NaN from a pandas frame
+    except (TypeError, ValueError):
+        return 0
+
+
+def when_zh(value) -> str:
+    """The time of the last edit as the reports show it (local time, to the second), or ``时间不明``."""
+    if value is None or value != value or value == "":
+        return "时间不明"
+    if isinstance(value, str):
+        try:
+            value = _dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value[:19]
+    if hasattr(value, "to_pydatetime"):   # a pandas Timestamp (a catalog read as a frame)
+        value = value.to_pydatetime()
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone()
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)
+
+
+def marker(row: dict | None) -> dict | None:
+    """``{"edits": n, "at": time text}`` of a catalog row edited outside dcf, else ``None``."""
+    n = count_of(row)
+    return {"edits": n, "at": when_zh((row or {}).get(AT))} if n else None
+
+
+def sentence_zh(layer_id: str, title_zh: str, mark: dict) -> str:
+    """What a check's notes and the doctor say of an edited layer."""
+    name = f"“{title_zh}”（{layer_id}）" if title_zh and title_zh != layer_id else f" {layer_id} "
+    return f"图层{name}于 {mark['at']} 在 dcf 之外被直接编辑（未经导入，无版本记录）"
+
+
+def db_values(row: dict) -> dict:
+    """The marker columns of ``row`` as written with it (``None`` when it has none: a fresh import)."""
+    n = count_of(row)
+    at = row.get(AT)
+    if not n or at is None or at != at or at == "":
+        at = None
+    elif not isinstance(at, (str, _dt.datetime)):
+        at = str(at)
+    return {COUNT: n or None, AT: at if n else None}

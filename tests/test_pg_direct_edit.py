@@ -1,0 +1,171 @@
+"""A PostGIS layer table edited outside dcf — in QGIS, or an UPDATE typed in psql (docs/postgis.md: desktop
+GIS can open the layer tables directly) — must be seen by the next check of a desk, named in what the check
+records, and listed by ``dcf layers doctor`` (breaker finding F1: a desk answered and recorded verdicts from
+the old geometry for minutes; its two workers disagreed). Needs ``DCF_TEST_PG_URL``."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+import dcf_spatial as dcf
+from dcf_spatial.queries.site import present
+from dcf_spatial.store import doctor
+from dcf_spatial.store.backends import catalog_watch, open_store
+from dcf_spatial.store.backends.names import CATALOG_TABLE
+
+from _stores import STORE_KINDS, checkout_copy
+
+#: 轴承 (C3451) at 郑家镇工业集聚区: fits (第八章第一节 lists 轴承 among 郑家镇's industries); moved 0.15° east
+#: (~13 km), the cluster no longer holds the site and the verdict is no longer 符合
+SITE, INDUSTRY = "115.75,36.455", "轴承"
+MOVE = "UPDATE {t} SET geometry = ST_Translate(geometry, 0.15, 0) WHERE id = 'cluster.zhengjia'"
+
+
+@pytest.fixture(params=[p for p in STORE_KINDS if p.id == "postgis"])
+def store(request, tmp_path):
+    return checkout_copy(request, tmp_path)
+
+
+@pytest.fixture
+def watching(monkeypatch):
+    """The desk's catalog watching, on in this test only (as tests/test_catalog_watch.py)."""
+    monkeypatch.setitem(catalog_watch._ENABLED, "on", True)
+    yield
+    for watch in list(catalog_watch._WATCHES.values()):
+        watch.forget()
+
+
+def _url(st) -> str:
+    return st._url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _live(st, timeout=20.0):
+    st.catalog_dicts()
+    watch = catalog_watch.watch_of(st)
+    deadline = time.monotonic() + timeout
+    while watch.conn is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert watch.conn is not None, "the catalog watch never started listening"
+    return watch
+
+
+def _until(predicate, timeout=20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def _edit_in_another_session(st, sql: str) -> None:
+    """A GIS clerk's edit: another connection, not dcf, writes the layer table and commits."""
+    with psycopg.connect(_url(st), autocommit=True) as con:
+        con.execute(sql.format(t=st._t("industrial_clusters")))
+
+
+def _register_row(st, rid: int) -> dict:
+    with psycopg.connect(_url(st)) as con:
+        cur = con.execute(f"SELECT * FROM {st._t('dcf_register')} WHERE id = %s", (rid,))
+        names = [d.name for d in cur.description]
+        return dict(zip(names, cur.fetchone()))
+
+
+def test_a_direct_edit_is_answered_recorded_and_listed(store, watching):
+    st = open_store(store)
+    watch = _live(st)
+    before = dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store, record="编辑之前")
+    assert before.verdict == "fits"
+    dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store)   # the layers and the catalog kept by this "desk"
+    _edit_in_another_session(st, MOVE)
+    # the edit tells the desk through the catalog (its row now says so): the kept rows are dropped …
+    assert _until(lambda: watch.current() is None)
+    after = dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store, record="编辑之后")
+    # … and the next check answers from the edited geometry, as a fresh process would
+    assert after.verdict != "fits"
+    # it says that the layer it used has no recorded version
+    data = after.to_dict()
+    notes = json.dumps(data, ensure_ascii=False)
+    assert "industrial_clusters" in notes and "在 dcf 之外被直接编辑（未经导入，无版本记录）" in notes
+    assert "在 dcf 之外被直接编辑" in present.summary_text(after.results[0])   # the TXT and the reports' 数据说明
+    # what the register keeps is the content the check used, not the imported version's hash under its name
+    old_rec = _register_row(st, before.register_ids[0])
+    new_rec = _register_row(st, after.register_ids[0])
+    assert json.loads(new_rec["layers"])["industrial_clusters"] != json.loads(old_rec["layers"])["industrial_clusters"]
+    # the doctor lists the edited layer with the way back to a versioned store
+    found = [f for f in doctor.diagnose(store)["findings"] if f["kind"] == "edited_outside"]
+    assert len(found) == 1 and "industrial_clusters" in found[0]["problem_zh"]
+    assert "导入" in found[0]["fix_zh"]
+
+
+def test_dcf_own_import_is_not_an_edit_and_clears_the_mark(store, tmp_path):
+    st = open_store(store)
+    f = tmp_path / "clusters.gpkg"
+    dcf.layer("industrial_clusters", store=store).to_file(f, driver="GPKG")
+    dcf.Store(store).import_layer("industrial_clusters", f)
+    assert not st.catalog_entry("industrial_clusters").get("outside_edits")
+    assert not [x for x in doctor.diagnose(store)["findings"] if x["kind"] == "edited_outside"]
+    # an edit, then the edited table imported: a recorded version again, no mark left
+    _edit_in_another_session(st, MOVE)
+    assert st.catalog_entry("industrial_clusters")["outside_edits"] == 1
+    dcf.layer("industrial_clusters", store=store).to_file(tmp_path / "edited.gpkg", driver="GPKG")
+    dcf.Store(store).import_layer("industrial_clusters", tmp_path / "edited.gpkg")
+    assert not st.catalog_entry("industrial_clusters").get("outside_edits")
+    # the imported table is watched as well
+    _edit_in_another_session(st, "DELETE FROM {t} WHERE id = 'no such id'")
+    assert st.catalog_entry("industrial_clusters")["outside_edits"] == 1
+
+
+def test_a_store_made_before_gets_the_triggers(store, watching):
+    """A store pushed by an older dcf has neither the catalog columns nor the layer tables' triggers: the desk
+    adds them as it starts watching, and a direct edit then reaches its next check."""
+    st = open_store(store)
+    with st.engine.begin() as con:   # what an older dcf left: none of it (IF EXISTS: also true of one)
+        con.execute(text(f"DROP FUNCTION IF EXISTS {st._t('dcf_layer_edited')}() CASCADE"))   # and the triggers
+        con.execute(text(f"ALTER TABLE {st._t(CATALOG_TABLE)} DROP COLUMN IF EXISTS outside_edits, "
+                         "DROP COLUMN IF EXISTS edited_outside_at"))
+    watch = _live(st)
+    assert dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store).verdict == "fits"
+    _edit_in_another_session(st, MOVE)
+    assert _until(lambda: watch.current() is None)
+    assert dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store).verdict != "fits"
+    with psycopg.connect(_url(st)) as con:   # every layer table dcf manages has the trigger now
+        lacking = con.execute(
+            f"SELECT c.id FROM {st._t(CATALOG_TABLE)} c WHERE NOT EXISTS (SELECT 1 FROM pg_trigger t "
+            f"WHERE t.tgrelid = to_regclass(quote_ident(%s) || '.' || quote_ident(c.id)) "
+            "AND t.tgname = 'dcf_layer_edited')", (st.schema,)).fetchall()
+    assert lacking == []
+
+
+def test_a_write_in_dcfs_own_transaction_is_not_an_edit(store):
+    """Whatever dcf itself writes in a layer table (its write transactions say so) is no edit outside dcf;
+    the same statement from another session is."""
+    st = open_store(store)
+    with st._connect(transaction=True) as con:
+        con.execute(text(MOVE.format(t=st._t("industrial_clusters"))))
+    assert not st.catalog_entry("industrial_clusters").get("outside_edits")
+    _edit_in_another_session(st, "TRUNCATE {t}")
+    assert st.catalog_entry("industrial_clusters")["outside_edits"] == 1
+    assert [f["kind"] for f in doctor.diagnose(store)["findings"]].count("edited_outside") == 1
+
+
+def test_doctor_names_a_layer_table_whose_edits_would_go_unseen(store, tmp_path):
+    """An administrator disabled the trigger on one table: the doctor says edits there are not seen, and
+    dcf's next write leaves that trigger as the administrator set it."""
+    st = open_store(store)
+    with st.engine.begin() as con:
+        con.execute(text(f"ALTER TABLE {st._t('townships')} DISABLE TRIGGER dcf_layer_edited"))
+    found = [f for f in doctor.diagnose(store)["findings"] if f["kind"] == "edits_unwatched"]
+    assert len(found) == 1 and "townships" in found[0]["problem_zh"] and "industrial_clusters" not in found[0]["problem_zh"]
+    f = tmp_path / "clusters.gpkg"
+    dcf.layer("industrial_clusters", store=store).to_file(f, driver="GPKG")
+    dcf.Store(store).import_layer("industrial_clusters", f)
+    with psycopg.connect(_url(st)) as con:
+        state = con.execute("SELECT tgenabled FROM pg_trigger WHERE tgrelid = to_regclass(%s) AND tgname = "
+                            "'dcf_layer_edited'", (st._t("townships"),)).fetchone()
+    assert state == ("D",)
