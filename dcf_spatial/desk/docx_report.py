@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 import logging
 
+from ..queries.site.reviewer import reviewer_text
 from ..queries.site.tables import NAMED_PLACE_AREA_ZH, named_place_share_zh, zone_headers_zh
 
 logger = logging.getLogger(__name__)
@@ -76,39 +77,6 @@ def area_text(site: dict) -> str:
     if not mu:
         return "面积未知（点位）" if "Point" in str(site.get("geometry_type") or "") else "面积未知"
     return f"{_fmt(mu)} 亩"
-
-
-#: internal words a reviewer should not have to read in a 核查意见, and what the report says instead
-#: (the data file's notes and the gazetteer's ids stay in the CLI's and the register's text)
-_REVIEWER_WORDS = (
-    (r"待核对原文：[^；。]*", "指标数值待核实（须与正式文本核对）"),
-    (r"待核（verify）：[^；。]*", "指标数值待核实（须与正式文本核对）"),
-    (r"，?请在数据文件\s*\S+?\s*中录入", "，阈值待核实、待录入"),
-    (r"，[A-Za-z_][A-Za-z0-9_]* 图层 [A-Za-z0-9_.\-]+", ""),
-    (r"图层库中没有 landuse 图层", "图层库中没有土地利用现状图层"),
-)
-
-
-def reviewer_text(text) -> str:
-    """``text`` as a reviewer reads it in the 核查意见: no layer or unit ids, no data-file names, and the
-    data file's "待核对原文" notes said as 指标数值待核实.
-
-    Examples
-    --------
-    >>> reviewer_text("郑家镇工业集聚区（集聚区，industrial_clusters 图层 cluster.zhengjia，规划第八章第一节）")
-    '郑家镇工业集聚区（集聚区，规划第八章第一节）'
-    >>> reviewer_text("未提供总建筑面积（m²）；待核对原文：两份二手资料所载表2数值一致，须与正式文本核对")
-    '未提供总建筑面积（m²）；指标数值待核实（须与正式文本核对）'
-    >>> reviewer_text("尚未录入投资强度阈值，请在数据文件 land_control_indicators_2008.csv 中录入")
-    '尚未录入投资强度阈值，阈值待核实、待录入'
-    """
-    import re
-
-    if not isinstance(text, str):
-        return text
-    for pattern, repl in _REVIEWER_WORDS:
-        text = re.sub(pattern, repl, text)
-    return text
 
 
 def describe_drawn(geom, how: str) -> str:

@@ -78,7 +78,7 @@ def _site_section(res: dict, heading: str) -> str:
         parts.append(f"<p>{escape(from_name_zh(s))}</p>")
     # the reviewer reads the effect and the text first; the rule's id (for `dcf site rules`) comes last
     # the reasons as the 核查意见 words them: no layer or unit ids in the text (reviewer_text)
-    from ...desk.docx_report import reviewer_text
+    from .reviewer import reviewer_text
 
     parts.append("<h3>判定理由</h3>" + _table(
         ["结论影响", "说明", "规划出处", "规则编号（见 dcf site rules）"],
