@@ -142,6 +142,29 @@ def test_a_store_made_before_gets_the_triggers(store, watching):
     assert lacking == []
 
 
+def test_a_push_into_a_store_made_before_finishes_and_readers_are_not_held(store, tmp_path):
+    """`dcf layers push --overwrite` into a store an older dcf made: bringing the catalog up to date (new
+    columns: a lock every reader waits for) happened inside the push's one transaction, and the push's own
+    catalog reads on another connection waited on it for good (the desk benchmark's push hung)."""
+    import threading
+
+    from dcf_spatial.store.catalog import copy_store
+
+    st = open_store(store)
+    with st.engine.begin() as con:   # what an older dcf left
+        con.execute(text(f"DROP FUNCTION IF EXISTS {st._t('dcf_layer_edited')}() CASCADE"))
+        con.execute(text(f"ALTER TABLE {st._t(CATALOG_TABLE)} DROP COLUMN IF EXISTS outside_edits, "
+                         "DROP COLUMN IF EXISTS edited_outside_at"))
+    before = {k: v["version"] for k, v in st.catalog_dicts().items()}
+    done = []
+    pusher = threading.Thread(target=lambda: done.append(copy_store(None, store, overwrite=True)), daemon=True)
+    pusher.start()
+    pusher.join(120)
+    assert done, "the push did not finish within 120 s"
+    after = {k: v["version"] for k, v in open_store(store).catalog_dicts().items()}
+    assert all(after[k] == before[k] + 1 for k in before)
+
+
 def test_a_write_in_dcfs_own_transaction_is_not_an_edit(store):
     """Whatever dcf itself writes in a layer table (its write transactions say so) is no edit outside dcf;
     the same statement from another session is."""

@@ -350,6 +350,15 @@ class PostgisStore:
                 layer_id TEXT, n INTEGER, meta TEXT, PRIMARY KEY (layer_id, n))"""))
         self._add_catalog_trigger(con)
 
+    def _ensure_meta_first(self) -> None:
+        """:meth:`_ensure_meta_tables` in a short transaction of its own, before a long write. Bringing an
+        older store up to date adds catalog columns (``ALTER TABLE``: a lock every reader waits for) and
+        must not hold that lock while layers load: a push, which reads the target's catalog on another
+        connection as it goes, waited on its own transaction for good, and every desk reading the store
+        with it. Inside the long write it is then a check that finds everything there."""
+        with self._connect(transaction=True) as con:
+            self._ensure_meta_tables(con)
+
     def _add_catalog_trigger(self, con) -> None:
         """The catalog table made to notify its changes (:mod:`.catalog_watch`), unless it does; and the
         layer tables made to mark an edit outside dcf in the catalog (:meth:`_add_edit_marks`)."""
@@ -683,6 +692,7 @@ class PostgisStore:
         """
         from sqlalchemy import text
 
+        self._ensure_meta_first()
         with self._connect(transaction=True) as con:
             self._ensure_meta_tables(con)
             tmp = self._load_temp(con, gdf, layer_id)  # the long part, before taking the lock
@@ -710,6 +720,7 @@ class PostgisStore:
         killed, at any point leaves the store as it was (the server rolls the transaction back)."""
         from sqlalchemy import text
 
+        self._ensure_meta_first()
         with self._connect(transaction=True) as con:
             self._ensure_meta_tables(con)
             staged = []
