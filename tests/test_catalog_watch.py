@@ -16,35 +16,10 @@ from dcf_spatial.store.backends import catalog_watch, open_store
 from dcf_spatial.store.backends import postgis as pg_backend
 from dcf_spatial.store.backends.names import CATALOG_TABLE
 
-from _stores import STORE_KINDS, checkout_copy
+from _watching import live, store, until, watching  # noqa: F401 - store, watching: fixtures
 
 #: 郑家镇工业集聚区, where 轴承 (C3451) fits (第八章第一节)
 SITE = "115.75,36.455"
-
-
-@pytest.fixture(params=[p for p in STORE_KINDS if p.id == "postgis"])
-def store(request, tmp_path):
-    return checkout_copy(request, tmp_path)
-
-
-@pytest.fixture
-def watching(monkeypatch):
-    """Watching on in this test only (the desk turns it on for its whole process)."""
-    monkeypatch.setitem(catalog_watch._ENABLED, "on", True)
-    yield
-    for watch in list(catalog_watch._WATCHES.values()):
-        watch.forget()
-
-
-def _live(st, timeout=20.0):
-    """The store's watch once it listens (the listening thread connects in the background)."""
-    st.catalog_dicts()
-    watch = catalog_watch.watch_of(st)
-    deadline = time.monotonic() + timeout
-    while watch.conn is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert watch.conn is not None, "the catalog watch never started listening"
-    return watch
 
 
 def _reads(monkeypatch) -> list:
@@ -68,15 +43,6 @@ def _other_session_sets_source(st, layer_id: str, source: str) -> None:
         con.execute(f"UPDATE {st._t(CATALOG_TABLE)} SET source = %s WHERE id = %s", (source, layer_id))
 
 
-def _until(predicate, timeout=20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
-
 def test_a_store_made_by_dcf_notifies_its_catalog_changes(store):
     """Every store dcf writes gets the trigger, so that any writer's change is announced."""
     st = open_store(store)
@@ -87,7 +53,7 @@ def test_a_store_made_by_dcf_notifies_its_catalog_changes(store):
 
 def test_kept_rows_spare_the_query_and_are_a_copy(store, watching, monkeypatch):
     st = open_store(store)
-    _live(st)
+    live(st)
     first = st.catalog_dicts()   # read (the watch listens now), then kept
     sent = _reads(monkeypatch)
     second = st.catalog_dicts()
@@ -98,11 +64,11 @@ def test_kept_rows_spare_the_query_and_are_a_copy(store, watching, monkeypatch):
 
 def test_another_sessions_change_is_seen(store, watching):
     st = open_store(store)
-    watch = _live(st)
+    watch = live(st)
     st.catalog_dicts()
     _other_session_sets_source(st, "industrial_clusters", "另一会话的改动")
     # the notification drops the kept rows (delivered on commit: the wait is the listening thread's)
-    assert _until(lambda: watch.current() is None)
+    assert until(lambda: watch.current() is None)
     assert st.catalog_dicts()["industrial_clusters"]["source"] == "另一会话的改动"
 
 
@@ -110,7 +76,7 @@ def test_a_change_waiting_on_the_socket_is_not_missed(store, watching, monkeypat
     """The listening thread may not have read a notification yet when a check asks: the kept rows are
     not used while anything waits on the listening connection."""
     st = open_store(store)
-    watch = _live(st)
+    watch = live(st)
     st.catalog_dicts()
     monkeypatch.setattr(catalog_watch.select, "select", lambda r, w, x, t: (r, [], []))   # something arrived
     assert watch.current() is None
@@ -122,7 +88,7 @@ def test_a_change_waiting_on_the_socket_is_not_missed(store, watching, monkeypat
 def test_this_processes_own_import_is_seen_at_once(store, watching, tmp_path):
     """A layer imported by the desk itself: its next check uses the new version without waiting."""
     st = open_store(store)
-    _live(st)
+    live(st)
     before = st.catalog_dicts()["industrial_clusters"]["version"]
     f = tmp_path / "clusters.gpkg"
     dcf.layer("industrial_clusters", store=store).to_file(f, driver="GPKG")
@@ -134,10 +100,10 @@ def test_a_recorded_check_names_the_version_another_session_made(store, watching
     """What the register keeps is never the kept rows' word: after another session's change the
     record names the catalog as it is."""
     st = open_store(store)
-    watch = _live(st)
+    watch = live(st)
     dcf.check_site(SITE, "轴承", store=store, record="之前")
     _other_session_sets_source(st, "industrial_clusters", "另一会话的来源")
-    assert _until(lambda: watch.current() is None)
+    assert until(lambda: watch.current() is None)
     after = dcf.check_site(SITE, "轴承", store=store, record="之后")
     assert after.register_ids
 
@@ -155,7 +121,7 @@ def test_without_the_trigger_every_read_asks_the_database(store, watching, monke
     monkeypatch.setattr(pg_backend.PostgisStore, "add_catalog_trigger", refused)
     st.catalog_dicts()
     watch = catalog_watch.watch_of(st)
-    assert _until(lambda: watch.why_not == "no trigger")
+    assert until(lambda: watch.why_not == "no trigger")
     sent = _reads(monkeypatch)
     st.catalog_dicts()
     st.catalog_dicts()
@@ -166,7 +132,7 @@ def test_the_trigger_is_added_to_an_older_store(store, watching):
     st = open_store(store)
     with st.engine.begin() as con:
         con.execute(text(f"DROP TRIGGER {catalog_watch.TRIGGER} ON {st._t(CATALOG_TABLE)}"))
-    _live(st)
+    live(st)
     with st.engine.connect() as con:
         assert con.execute(text(catalog_watch.trigger_state_sql(":t")), {"t": st._t(CATALOG_TABLE)}).scalar() == "O"
 
@@ -175,21 +141,21 @@ def test_a_lost_listening_connection_stops_the_kept_rows(store, watching, monkey
     """The server ends the listening session (a restart, an administrator): nothing it would have told
     is trusted — the rows are read again — and the watch listens again afterwards."""
     st = open_store(store)
-    watch = _live(st)
+    watch = live(st)
     st.catalog_dicts()
     pid = watch.conn.info.backend_pid
     with st.engine.begin() as con:
         con.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
-    assert _until(lambda: watch.conn is None or watch.conn.info.backend_pid != pid)
+    assert until(lambda: watch.conn is None or watch.conn.info.backend_pid != pid)
     _other_session_sets_source(st, "industrial_clusters", "断线期间的改动")
     assert st.catalog_dicts()["industrial_clusters"]["source"] == "断线期间的改动"
-    assert _until(lambda: watch.conn is not None)
+    assert until(lambda: watch.conn is not None)
 
 
 def test_rows_are_read_again_after_max_age(store, watching, monkeypatch):
     """A writer that bypasses triggers (a table made again by other software) is seen within MAX_AGE_S."""
     st = open_store(store)
-    _live(st)
+    live(st)
     st.catalog_dicts()
     monkeypatch.setattr(catalog_watch, "MAX_AGE_S", 0.0)
     sent = _reads(monkeypatch)
@@ -202,7 +168,7 @@ def test_rows_are_dropped_before_a_notification_is_taken_off_the_socket(store, w
     asking in between would find the socket empty and the rows still trusted (a breaker saw old answers
     54 ms after an import's COMMIT)."""
     st = open_store(store)
-    watch = _live(st)
+    watch = live(st)
     st.catalog_dicts()
     seen = []
     real = psycopg.Connection.notifies
@@ -214,7 +180,7 @@ def test_rows_are_dropped_before_a_notification_is_taken_off_the_socket(store, w
 
     monkeypatch.setattr(psycopg.Connection, "notifies", notifies)
     _other_session_sets_source(st, "industrial_clusters", "读取通知前")
-    assert _until(lambda: seen)
+    assert until(lambda: seen)
     assert seen[0] is None
 
 
@@ -225,7 +191,7 @@ def test_a_change_told_while_the_trigger_is_checked_is_not_missed(store, watchin
     read the old source after another session's commit)."""
     monkeypatch.setattr(catalog_watch, "RECHECK_S", 0.3)
     st = open_store(store)
-    watch = _live(st)
+    watch = live(st)
     real = catalog_watch._Watch._trigger_on
     done = []
 
@@ -241,7 +207,7 @@ def test_a_change_told_while_the_trigger_is_checked_is_not_missed(store, watchin
 
     st.catalog_dicts()
     monkeypatch.setattr(catalog_watch._Watch, "_trigger_on", checking)
-    assert _until(lambda: done and watch.conn is not None)
+    assert until(lambda: done and watch.conn is not None)
     assert st.catalog_dicts()["industrial_clusters"]["source"] == "核对触发器期间的改动"
     # and the watch goes on keeping the rows read after the check
     st.catalog_dicts()
@@ -251,11 +217,11 @@ def test_a_change_told_while_the_trigger_is_checked_is_not_missed(store, watchin
 def test_any_notification_of_the_channel_drops_the_rows(store, watching):
     """A schema name longer than 63 bytes reaches listeners cut short: the payload is not compared."""
     st = open_store(store)
-    watch = _live(st)
+    watch = live(st)
     st.catalog_dicts()
     with st.engine.begin() as con:
         con.execute(text(f"SELECT pg_notify('{catalog_watch.CHANNEL}', 'another_schema_or_a_cut_name')"))
-    assert _until(lambda: watch.current() is None)
+    assert until(lambda: watch.current() is None)
 
 
 @pytest.mark.parametrize("how", ["DISABLE TRIGGER", "ENABLE REPLICA TRIGGER"])
@@ -265,10 +231,10 @@ def test_a_trigger_an_administrator_stopped_is_left_as_it_is(store, watching, mo
     waits for every open transaction that read the table, and all later reads wait behind it)."""
     monkeypatch.setattr(catalog_watch, "RECHECK_S", 0.2)
     st = open_store(store)
-    watch = _live(st)
+    watch = live(st)
     with st.engine.begin() as con:
         con.execute(text(f"ALTER TABLE {st._t(CATALOG_TABLE)} {how} {catalog_watch.TRIGGER}"))
-    assert _until(lambda: watch.why_not == "no trigger")
+    assert until(lambda: watch.why_not == "no trigger")
     sent = _reads(monkeypatch)
     st.catalog_dicts()
     st.catalog_dicts()
@@ -287,7 +253,7 @@ def test_adding_the_trigger_does_not_wait_for_an_open_transaction(store, watchin
     url = st._url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(url) as idle:   # a transaction left open after a read
         idle.execute(f"SELECT count(*) FROM {st._t(CATALOG_TABLE)}")
-        _live(st)
+        live(st)
         with psycopg.connect(url, autocommit=True) as other:
             other.execute("SET statement_timeout = '5s'")
             assert other.execute(f"SELECT count(*) FROM {st._t(CATALOG_TABLE)}").fetchone()[0] > 0

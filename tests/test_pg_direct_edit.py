@@ -6,19 +6,17 @@ the old geometry for minutes; its two workers disagreed). Needs ``DCF_TEST_PG_UR
 from __future__ import annotations
 
 import json
-import time
 
 import psycopg
-import pytest
 from sqlalchemy import text
 
 import dcf_spatial as dcf
 from dcf_spatial.queries.site import present
 from dcf_spatial.store import doctor
-from dcf_spatial.store.backends import catalog_watch, open_store
+from dcf_spatial.store.backends import open_store
 from dcf_spatial.store.backends.names import CATALOG_TABLE
 
-from _stores import STORE_KINDS, checkout_copy
+from _watching import live, store, until, watching  # noqa: F401 - store, watching: fixtures
 
 #: 轴承 (C3451) at 郑家镇工业集聚区: fits (第八章第一节 lists 轴承 among 郑家镇's industries); moved 0.15° east
 #: (~13 km), the cluster no longer holds the site and the verdict is no longer 符合
@@ -26,41 +24,8 @@ SITE, INDUSTRY = "115.75,36.455", "轴承"
 MOVE = "UPDATE {t} SET geometry = ST_Translate(geometry, 0.15, 0) WHERE id = 'cluster.zhengjia'"
 
 
-@pytest.fixture(params=[p for p in STORE_KINDS if p.id == "postgis"])
-def store(request, tmp_path):
-    return checkout_copy(request, tmp_path)
-
-
-@pytest.fixture
-def watching(monkeypatch):
-    """The desk's catalog watching, on in this test only (as tests/test_catalog_watch.py)."""
-    monkeypatch.setitem(catalog_watch._ENABLED, "on", True)
-    yield
-    for watch in list(catalog_watch._WATCHES.values()):
-        watch.forget()
-
-
 def _url(st) -> str:
     return st._url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def _live(st, timeout=20.0):
-    st.catalog_dicts()
-    watch = catalog_watch.watch_of(st)
-    deadline = time.monotonic() + timeout
-    while watch.conn is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert watch.conn is not None, "the catalog watch never started listening"
-    return watch
-
-
-def _until(predicate, timeout=20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 def _edit_in_another_session(st, sql: str) -> None:
@@ -78,13 +43,13 @@ def _register_row(st, rid: int) -> dict:
 
 def test_a_direct_edit_is_answered_recorded_and_listed(store, watching):
     st = open_store(store)
-    watch = _live(st)
+    watch = live(st)
     before = dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store, record="编辑之前")
     assert before.verdict == "fits"
     dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store)   # the layers and the catalog kept by this "desk"
     _edit_in_another_session(st, MOVE)
     # the edit tells the desk through the catalog (its row now says so): the kept rows are dropped …
-    assert _until(lambda: watch.current() is None)
+    assert until(lambda: watch.current() is None)
     after = dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store, record="编辑之后")
     # … and the next check answers from the edited geometry, as a fresh process would
     assert after.verdict != "fits"
@@ -129,10 +94,10 @@ def test_a_store_made_before_gets_the_triggers(store, watching):
         con.execute(text(f"DROP FUNCTION IF EXISTS {st._t('dcf_layer_edited')}() CASCADE"))   # and the triggers
         con.execute(text(f"ALTER TABLE {st._t(CATALOG_TABLE)} DROP COLUMN IF EXISTS outside_edits, "
                          "DROP COLUMN IF EXISTS edited_outside_at"))
-    watch = _live(st)
+    watch = live(st)
     assert dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store).verdict == "fits"
     _edit_in_another_session(st, MOVE)
-    assert _until(lambda: watch.current() is None)
+    assert until(lambda: watch.current() is None)
     assert dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store).verdict != "fits"
     with psycopg.connect(_url(st)) as con:   # every layer table dcf manages has the trigger now
         lacking = con.execute(

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import DeskError
+from .private_folder import process_alive
 
 logger = logging.getLogger(__name__)
 
@@ -336,7 +337,7 @@ def remove_leftovers(tmp: str | None = None) -> list[Path]:
         if not m or int(m.group(1)) == os.getpid():
             continue
         try:
-            if not folder.is_dir() or folder.stat().st_uid != os.getuid() or _alive(int(m.group(1))):
+            if not folder.is_dir() or folder.stat().st_uid != os.getuid() or process_alive(int(m.group(1))):
                 continue
         except OSError:
             continue
@@ -344,14 +345,3 @@ def remove_leftovers(tmp: str | None = None) -> list[Path]:
         logger.info("removed the job folder %s of a desk no longer running (pid %s)", folder, m.group(1))
         removed.append(folder)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    """Is there a process ``pid``? (signal 0 checks without sending anything; one of another user counts)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True

@@ -57,12 +57,14 @@ def make() -> str:
     return folder
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Is there a process ``pid``? (signal 0 checks without sending anything; another user's counts: EPERM.)
+    Also the desk's job folders' test (:func:`dcf_spatial.desk.jobs`)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except OSError:   # another user's process (EPERM): alive
+    except OSError:
         return True
     return True
 
@@ -84,7 +86,7 @@ def _owner_gone(folder: Path) -> bool:
         pid = int(text[0])
         if pid == os.getpid():
             return False
-        if not _alive(pid):
+        if not process_alive(pid):
             return True
         # the pid is in use: by the desk, or (after a reboot or a long time) by another process
         now = _start_time(pid)
