@@ -158,6 +158,7 @@
   // drawn: the site was clicked or drawn on this map (the report says 在地图上绘制; a geometry another
   // system sends through the API is said as 通过接口提交的 GeoJSON 几何)
   function setSite(value, crs, layer, text, drawn) {
+    staleAnswer();
     site = value; siteCrs = crs; siteDrawn = !!drawn;
     siteLayer.clearLayers(); highlight.clearLayers();
     if (layer) { siteLayer.addLayer(layer); }
@@ -332,6 +333,21 @@
   // ---- the check and the answer -----------------------------------------------------------------
   var FIGURES = ['area_mu', 'investment_wan', 'floor_area_m2', 'footprint_m2', 'admin_area_m2', 'green_area_m2'];
   var lastBody = null;
+  // The answer shown and its downloads are about the inputs it was asked with: once any input changes
+  // (another site drawn or uploaded, another industry, indicator or 口径), they are taken down until the
+  // next 核查 — a 核查意见 downloaded then would be about the old site while the map shows the new one
+  // (QA new-user round 2). The downloads send lastBody, so it is cleared too.
+  function staleAnswer() {
+    if ($('answer').hidden) { return; }
+    $('answer').hidden = true;
+    lastBody = null;
+    window.dcfLastAnswer = null;
+    $('stale').hidden = false;
+  }
+  Array.prototype.forEach.call(document.querySelectorAll('fieldset'), function (box) {
+    box.addEventListener('input', staleAnswer);
+    box.addEventListener('change', staleAnswer);
+  });
   function body() {
     if (!site) { throw new Error('请先给出场地：在地图上点选、画多边形、上传文件，或在“输入”中输入坐标或地名（镇街、集聚区、园区，或“郑家镇王屯村”这样的地址）后点“定位”。'); }
     var ind = $('industry').value.trim();
@@ -370,6 +386,7 @@
     // the setting that decided the check (its reasons name it too); the downloads send the same body
     $('policy-used').textContent = '核查口径：' + desk.policyText(sent && sent.policy, a.reasons || []);
     $('answer').hidden = false;
+    $('stale').hidden = true;
     var v = $('verdict');
     v.textContent = a.verdict_zh;
     v.className = a.verdict;
