@@ -58,13 +58,29 @@ def test_the_page_loads_its_layers_in_one_request_and_a_small_font(page_on_desk)
     loaded = seen["at_ready"]
     assert loaded.count("/api/map-layers") == 1
     assert not [u for u in loaded if u.startswith("/api/layers")]
-    page.wait_for_function("[...document.fonts].some(f => f.family.indexOf('DeskCJK') >= 0 && f.status === 'loaded')",
-                           timeout=30_000)
     fonts = [u for u in seen["requests"] if u.startswith("/static/font/")]
-    assert "/static/font/desk-font.css" in fonts and any(u.endswith(".woff") for u in fonts)
+    assert "/static/font/desk-font.css" in fonts
     assert "/static/font/NotoSansSC.ttf" not in seen["requests"]
+    if not _system_cjk_font():
+        # no Chinese font on this machine (a clean CI machine): the page's text needs the desk's subset
+        page.wait_for_function("[...document.fonts].some(f => f.family.indexOf('DeskCJK') >= 0 && f.status === 'loaded')",
+                               timeout=30_000)
+        fonts = [u for u in seen["requests"] if u.startswith("/static/font/")]
+        assert any(u.endswith(".woff") for u in fonts)
+    # (with a system Chinese font — a PC with one, or a machine where fonts-noto-cjk was installed — the browser
+    # draws with it and need not fetch the subset: bench_serve.py measures that case as "a PC with a Chinese font")
     # the legend and the layer switcher are drawn (titles of the fixture store's layers)
     assert page.locator(".legend div").count() == page.evaluate("fetch('/api/layers').then(r => r.json()).then(j => j.length)")
+
+
+def _system_cjk_font() -> bool:
+    """Whether fontconfig (which Chromium draws with on Linux) knows a Chinese font on this machine."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("fc-list"):
+        return False
+    return bool(subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout.strip())
 
 
 def _pick_industry(page, text):
