@@ -5,6 +5,7 @@ Need ``DCF_TEST_PG_URL`` (``eval "$(bash .ci/postgis.sh)"``)."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import psycopg
@@ -174,14 +175,14 @@ def test_rows_are_dropped_before_a_notification_is_taken_off_the_socket(store, w
     real = psycopg.Connection.notifies
 
     def notifies(self, *args, **kwargs):
-        if self is watch.conn:
-            seen.append(watch.rows)   # what a check would have trusted at this moment
+        if threading.current_thread() is watch.thread:   # this store's listening thread reads its socket
+            seen.append((watch.rows, watch.current()))   # what a check would have trusted at this moment
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(psycopg.Connection, "notifies", notifies)
     _other_session_sets_source(st, "industrial_clusters", "读取通知前")
     assert until(lambda: seen)
-    assert seen[0] is None
+    assert seen[0] == (None, None)
 
 
 def test_a_change_told_while_the_trigger_is_checked_is_not_missed(store, watching, monkeypatch):
@@ -212,6 +213,52 @@ def test_a_change_told_while_the_trigger_is_checked_is_not_missed(store, watchin
     # and the watch goes on keeping the rows read after the check
     st.catalog_dicts()
     assert watch.current() is not None
+
+
+def test_a_change_told_while_notifications_are_read_is_not_missed(store, watching, monkeypatch):
+    """The listening thread reads what woke it (here another schema's notice: every store on the server
+    shares the channel) with psycopg's notifies(), which goes on reading while it can: a notice of this
+    store's change arriving meanwhile is taken in with it, and the wait for the socket never sees it. Rows a
+    check kept during that read must not be trusted after it (a CI run, with other stores writing on the same
+    server, read the old source after another session's commit)."""
+    st = open_store(store)
+    watch = live(st)
+    real = psycopg.Connection.notifies
+    done = []
+
+    def notifies(self, *args, **kwargs):
+        if not done and threading.current_thread() is watch.thread:
+            done.append(True)
+            st.catalog_dicts()   # a check reading the catalog while the thread reads the socket
+            _other_session_sets_source(st, "industrial_clusters", "读取通知期间的改动")
+            time.sleep(0.3)      # its notice now waits on the socket and is read below
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Connection, "notifies", notifies)
+    with st.engine.begin() as con:
+        con.execute(text(f"SELECT pg_notify('{catalog_watch.CHANNEL}', 'another_schema')"))
+    assert until(lambda: done and watch.conn is not None)
+    time.sleep(0.2)
+    assert st.catalog_dicts()["industrial_clusters"]["source"] == "读取通知期间的改动"
+
+
+def test_the_socket_read_between_a_checks_two_looks_is_seen(store, watching, monkeypatch):
+    """A check looks at the generation, then at the socket. The listening thread may read the socket in
+    between (the socket then looks empty): it moves the generation first, and the check must look at it
+    again after the socket (seen in a debug run: the old source returned after the notice was read)."""
+    st = open_store(store)
+    watch = live(st)
+    st.catalog_dicts()
+    real = catalog_watch.select.select
+
+    def select(r, w, x, timeout):
+        if threading.current_thread() is threading.main_thread() and timeout == 0:
+            watch.forget()          # the listening thread, about to read the socket, drops the rows ...
+            return [], [], []       # ... and has read it: nothing left to see
+        return real(r, w, x, timeout)
+
+    monkeypatch.setattr(catalog_watch.select, "select", select)
+    assert watch.current() is None
 
 
 def test_any_notification_of_the_channel_drops_the_rows(store, watching):

@@ -13,13 +13,13 @@ Kept only while it can be trusted; otherwise the catalog is read per call as bef
 
 * the listening connection is up, and was up before the rows were read (a notification sent while
   nobody listened is lost), and the trigger fires for ordinary writers (checked when it starts and
-  every :data:`RECHECK_S`; one an administrator disabled or set to replica mode is left so; rows read
-  before such a check are dropped after it: a notification arriving during its query is read with the
-  answer, unseen by the wait below);
+  every :data:`RECHECK_S`; one an administrator disabled or set to replica mode is left so);
 * no notification is waiting unread on the listening socket (checked without blocking, a ``select``
   of a few microseconds), and the listening thread marks the rows stale before it reads one off the
   socket: a change committed just before a check is not missed while that thread waits for the
-  interpreter;
+  interpreter; and whenever that thread reads the socket (the notifications, the trigger's check) no rows
+  are trusted or kept until it is done, then they are dropped: a notification that arrives during such a
+  read is taken in with it, unseen by the wait for the socket;
 * the rows are younger than :data:`MAX_AGE_S` (a writer that bypasses triggers — a table dropped and
   made again by other software, ``session_replication_role = replica`` — is seen within that time);
 * the calling process has not written the store itself, nor met a store error, since (:func:`forget`,
@@ -106,7 +106,9 @@ class _Watch:
         self.why_not = "starting"
         self.rows: tuple | None = None   # (generation, time read, rows)
         self.lock = threading.Lock()
-        threading.Thread(target=self._run, name="dcf-catalog-watch", daemon=True).start()
+        #: the listening thread (the only reader of the listening connection)
+        self.thread = threading.Thread(target=self._run, name="dcf-catalog-watch", daemon=True)
+        self.thread.start()
 
     # --- the calling threads ------------------------------------------------------------------
     def current(self) -> dict | None:
@@ -118,6 +120,11 @@ class _Watch:
             if select.select([conn.fileno()], [], [], 0)[0]:
                 return None   # something arrived that the listening thread has not read yet
         except (OSError, ValueError):   # closed meanwhile
+            return None
+        # asked again AFTER looking at the socket: the listening thread may have read it between the first
+        # look at the generation and the select (the socket then looks empty) — but it moves the generation
+        # before it reads (_unvouched), so a read in between is seen here
+        if kept[0] != self.generation or self.conn is None:
             return None
         return {k: dict(v) for k, v in kept[2].items()}
 
@@ -188,34 +195,36 @@ class _Watch:
         self.conn, self.why_not = pg, None   # from here the rows read can be kept
         fd, recheck = pg.fileno(), time.monotonic() + RECHECK_S
         while True:
-            # waited for here, not inside psycopg's notifies(): the rows are dropped BEFORE anything is taken
-            # off the socket. Until then a check finds the socket readable (current()); after, the
-            # generation moved — no moment in between trusts rows the notification made stale
+            # waited for here, not inside psycopg's notifies(): nothing is vouched for from before anything is
+            # taken off the socket until after it (_unvouched). Until then a check finds the socket readable
+            # (current()); during the read no rows are trusted or kept; after it the generation moved
             if select.select([fd], [], [], max(0.0, recheck - time.monotonic()))[0]:
-                self.forget()
-                for _ in pg.notifies(timeout=0):   # read (any schema's: see trigger_sql), nothing else to do
-                    pass
+                # read (any schema's: see trigger_sql), nothing else to do with them
+                self._unvouched(pg, lambda: [None for _ in pg.notifies(timeout=0)])
             if time.monotonic() >= recheck:
-                self._recheck(pg)
+                # whether the trigger still fires (the table made again without it, or disabled)
+                if not self._unvouched(pg, lambda: self._trigger_on(pg)):
+                    pg.close()
+                    raise _NotWatched("catalog trigger gone")
                 recheck = time.monotonic() + RECHECK_S
 
-    def _recheck(self, pg) -> None:
-        """Whether the trigger still fires (the table made again without it, or disabled), asked on the
-        listening connection. Its answer is read off the same socket as the notifications: one arriving
-        while the query runs is taken in by psycopg with the answer and never seen by the ``select`` of
-        :meth:`_listen` (a check read rows older than another session's commit, up to :data:`MAX_AGE_S`).
-        So nothing is vouched for while it runs, and rows read before it are dropped after it."""
+    def _unvouched(self, pg, read):
+        """``read()`` on the listening connection with nothing vouched for meanwhile: no kept rows are used
+        and none kept while it runs, and the rows read before it are dropped before and after it.
+        Whatever reads this socket may take in a notification that arrives while it reads — psycopg's
+        ``notifies()`` goes on reading, a query's answer comes with it — and the ``select`` of
+        :meth:`_listen` never sees that one: a check trusted rows older than another session's commit
+        (a CI run read the old source after that commit). Closes ``pg`` when ``read`` fails."""
         self.conn = None
+        self.forget()
         try:
-            on = self._trigger_on(pg)
+            out = read()
         except BaseException:
             pg.close()
             raise
         self.forget()
-        if not on:
-            pg.close()
-            raise _NotWatched("catalog trigger gone")
         self.conn = pg
+        return out
 
     def _trigger_on(self, pg) -> bool:
         """Whether the catalog's trigger fires for every writer; a missing one is added (once a process), and
