@@ -28,15 +28,14 @@ from dcf_spatial.store import catalog
 
 from _shipped import shipped
 from _stores import STORE_KINDS, new_store
+# the bureau's new 郑家镇工业集聚区 (the shipped one west of CUT_LON) and a spot in 汽车零部件产业园 east of the cut
+# (the whole park lies outside the new cluster): made as the site check's tests make them
+from test_parks_outside_cluster import AUTO_PARTS_SITE, CUT_LON, _cut_clusters
 
 pytestmark = shipped
 
 SHIPPED = Path(settings.default_store)
 AS_OF = "2025-12-31"
-#: the bureau's new 郑家镇工业集聚区: the shipped one west of 115.75°E (as tests/test_parks_outside_cluster.py cuts it)
-CUT_LON = 115.75
-#: a spot in 汽车零部件产业园, east of the cut: the whole park lies outside the new cluster
-AUTO_PARTS_SITE = (115.7660, 36.4534)
 AUTO_PARTS, BEARING = "汽车零部件产业园", "轴承保持器智能制造产业园"
 CLUSTER = "郑家镇工业集聚区"
 
@@ -60,12 +59,7 @@ def stores(tmp_path_factory):
     before, after = tmp / "before.gpkg", tmp / "after.gpkg"
     shutil.copyfile(SHIPPED, before)
     shutil.copyfile(SHIPPED, after)
-    clusters = catalog.read_layer("industrial_clusters", store=SHIPPED)[["id", "name_zh", "geometry"]].copy()
-    zj = clusters["id"] == "cluster.zhengjia"
-    clusters.loc[zj, "geometry"] = clusters.loc[zj, "geometry"].intersection(shapely.box(114.0, 35.0, CUT_LON, 38.0))
-    cut = tmp / "集聚区2025.geojson"
-    clusters.to_file(cut, driver="GeoJSON")
-    catalog.import_layer("industrial_clusters", cut, store=after)
+    catalog.import_layer("industrial_clusters", _cut_clusters(tmp / "集聚区2025.geojson"), store=after)
     return before, after
 
 

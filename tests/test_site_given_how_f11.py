@@ -15,6 +15,7 @@ import subprocess
 import pytest
 
 from browser import chromium_path, click_latlng, make_fixture_store, needs_chromium, needs_poppler
+from test_desk_browser import _check as _check_verdict, _pick_industry
 
 #: a 522-亩 polygon in 郑家镇 (a site the 一张图 platform sends as one GeoJSON geometry)
 POSTED = {"type": "Polygon", "coordinates": [[[115.745, 36.452], [115.752, 36.452], [115.752, 36.457],
@@ -104,18 +105,9 @@ def site_page(tmp_path_factory):
         browser.close()
 
 
-def _pick_industry(page, text):
-    page.fill("#industry", "")
-    page.type("#industry", text)
-    page.wait_for_function("document.getElementById('industry-status').textContent.indexOf('✓') === 0",
-                           timeout=30_000)
-
-
 def _check(page):
-    page.evaluate("window.dcfLastAnswer = null")
-    page.click("#check")
-    page.wait_for_function("window.dcfLastAnswer || document.getElementById('error').textContent", timeout=60_000)
-    assert page.text_content("#error") == ""
+    """The page's answer to 核查 (test_desk_browser's click-and-wait), as the JSON the page received."""
+    _check_verdict(page)
     return page.evaluate("window.dcfLastAnswer")
 
 
