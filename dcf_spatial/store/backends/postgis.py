@@ -424,12 +424,16 @@ class PostgisStore:
         by a desk as it starts watching, which then adds them: :meth:`add_catalog_trigger`)."""
         import psycopg
 
-        sql = self._missing_edit_marks_sql().replace(":s", "%(s)s").replace(":fn", "%(fn)s")
         try:
-            rows = self._read_rows(sql, {"s": self.schema, "fn": f"{self._t(outside_edits.TRIGGER)}()"})
+            return bool(self._missing_edit_marks())
         except psycopg.errors.UndefinedTable:
             return False
-        return bool(rows)
+
+    def _missing_edit_marks(self) -> list[str]:
+        """The missing pieces of the edit marks (``column=…``, ``function``, ``table=…``), read on the read pool."""
+        sql = self._missing_edit_marks_sql().replace(":s", "%(s)s").replace(":fn", "%(fn)s")
+        rows = self._read_rows(sql, {"s": self.schema, "fn": f"{self._t(outside_edits.TRIGGER)}()"})
+        return [str(next(iter(r.values()))) for r in rows]
 
     def unwatched_layer_tables(self) -> list[str]:
         """The layer tables (named by the catalog) whose edits outside dcf would not be marked: no trigger
@@ -439,9 +443,7 @@ class PostgisStore:
         rows = self._read_rows(
             f"SELECT c.id, t.tgenabled FROM {self._t(CATALOG_TABLE)} c LEFT JOIN pg_trigger t ON t.tgrelid = {table} "
             f"AND t.tgname = '{outside_edits.TRIGGER}' WHERE {table} IS NOT NULL ORDER BY c.ord", {"s": self.schema})
-        missing = [str(next(iter(r.values()))) for r in self._read_rows(
-            self._missing_edit_marks_sql().replace(":s", "%(s)s").replace(":fn", "%(fn)s"),
-            {"s": self.schema, "fn": f"{self._t(outside_edits.TRIGGER)}()"})]
+        missing = self._missing_edit_marks()
         if any(not m.startswith("table=") for m in missing):   # a column or the function: nothing is marked
             return [str(r["id"]) for r in rows]
         return [str(r["id"]) for r in rows if r["tgenabled"] not in catalog_watch.FIRING]
