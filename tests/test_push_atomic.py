@@ -266,3 +266,88 @@ def test_a_check_recorded_in_the_middle_of_a_push_names_a_state_the_store_had(st
     assert outcome and len(recorded) == (0 if isinstance(outcome[0], StoreChangedError) else 1)
     assert all(r in (old_hashes, new_hashes) for r in recorded), [
         sorted(lid for lid in r if r[lid] != old_hashes.get(lid)) for r in recorded]
+
+
+def _push_with_hook(source, target, hook):
+    """Push ``source`` over ``target`` in this process, calling ``hook()`` once mid-push: when the push has
+    written the clusters and the parks into its working copy and reads the source's agri_zones."""
+    from dcf_spatial.store.backends.gpkg import GpkgStore
+
+    read_table, called = GpkgStore.read_table, []
+
+    def read_table_then_hook(self, table, **kwargs):
+        if self.path == source and table == "agri_zones" and not called:
+            called.append(1)
+            hook()
+        return read_table(self, table, **kwargs)
+
+    GpkgStore.read_table = read_table_then_hook
+    try:
+        return catalog.copy_store(source, target, overwrite=True)
+    finally:
+        GpkgStore.read_table = read_table
+
+
+def test_a_check_recorded_during_a_push_into_a_geopackage_is_answered_at_once_from_the_old_set(request, tmp_path):
+    """Issue 12, N2a: a check arriving while a push writes a GeoPackage store waited for the whole push (the
+    push held the store's writers' lock, which the register of recorded checks needs) and was then refused
+    409. The push now writes its working copy without that lock: the check is answered from the store as it
+    was (one state, the old set), recorded, and its register row is kept in the store as pushed."""
+    source, target = _stores("gpkg", request, tmp_path)
+    site = _site()
+    old_names, old_hashes, old_versions = _zone_names(target, site), _layer_hashes(target), _versions(target)
+    outcome = []
+
+    def check():
+        try:
+            answer = dcf.check_site(site, "C3451", store=target, record="推送期间")
+            zones = {z["id"]: z["name_zh"] for z in answer.to_dict()["zones"]}
+            outcome.append(((zones[CLUSTER], zones[PARK]), answer.register_ids))
+        except Exception as exc:  # noqa: BLE001 - reported by the test
+            outcome.append(exc)
+
+    def hook():
+        thread = threading.Thread(target=check)
+        thread.start()
+        thread.join(120)   # answered while the push is still under way (before: blocked until it ended)
+        outcome.append("alive" if thread.is_alive() else "answered")
+
+    _push_with_hook(source, target, hook)
+    assert outcome[-1] == "answered", outcome
+    (names, ids), = outcome[:-1]
+    assert names == old_names and len(ids) == 1
+    # the push went in whole; the check recorded meanwhile was carried into the store as pushed
+    assert _versions(target) == {lid: v + 1 for lid, v in old_versions.items()}
+    assert _zone_names(target, site) == tuple(n + RENAMED for n in old_names)
+    assert _recorded_layer_sets(target) == [old_hashes]
+    from dcf_spatial import register
+
+    assert set(register.history(store=target).frame["登记号"]) == set(ids)
+
+
+def test_a_layer_written_by_another_while_a_push_writes_its_copy_is_not_lost(request, tmp_path):
+    """The push no longer holds the writers' lock while it writes its working copy: another writer's layer
+    write made meanwhile must neither be overwritten by the copy nor be mixed with it — the push is refused
+    and changes nothing, the other write stands."""
+    from dcf_spatial.errors import InputError
+
+    source, target = _stores("gpkg", request, tmp_path)
+    old_versions = _versions(target)
+    towns = catalog.read_layer("townships", store=target)
+    done = []
+
+    def write_towns():
+        catalog.write_layer(towns, "townships", store=target, keep_history=True, source="他人导入（测试）")
+        done.append(1)
+
+    def hook():
+        thread = threading.Thread(target=write_towns)
+        thread.start()
+        thread.join(120)
+
+    with pytest.raises(InputError, match="写入期间.*已被他人修改.*未作任何改动"):
+        _push_with_hook(source, target, hook)
+    assert done
+    assert _versions(target) == dict(old_versions, townships=old_versions["townships"] + 1)
+    assert dcf.Store(target).layers().set_index("id").loc["townships", "source"] == "他人导入（测试）"
+    assert not [p for p in target.parent.iterdir() if p.name.endswith(".tmp.gpkg")]

@@ -84,7 +84,27 @@ def orphan_copies(path: Path) -> list[Path]:
     and their SQLite journals), oldest first."""
     path = Path(path)
     found = [p for p in path.parent.glob(f".{path.stem}.*.tmp.gpkg*") if p.is_file()]
+    live = {p for p in found if p.name.endswith(".tmp.gpkg") and _in_use(p)}
+    found = [p for p in found if not any(p.name.startswith(w.name) for w in live)]
     return sorted(found, key=lambda p: p.stat().st_mtime)
+
+
+def _in_use(copy: Path) -> bool:
+    """Whether the working copy ``copy`` is being written: its writer holds an ``flock`` on it for its life
+    (:meth:`GpkgStore._staged`), which ends with the writer's process — a killed run's copy is free."""
+    import fcntl
+
+    try:
+        fd = os.open(copy, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
 
 
 def broken_message(label: str, detail: str) -> str:
@@ -125,6 +145,62 @@ def _upsert_row(con: sqlite3.Connection, row: dict) -> None:
     cols = [c for c in CATALOG_COLUMNS if c in row]
     con.execute(f"INSERT OR REPLACE INTO {CATALOG_TABLE} ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})",
                 [row[c] for c in cols])
+
+
+def _layer_rows(con: sqlite3.Connection) -> list:
+    """What the layers and the catalog of a store are, as rows: each table's ``gpkg_contents.last_change``
+    (GDAL sets it on every write) but the register's, the catalog and its kept versions. Equal rows: no
+    layer was written in between (register commits do not count)."""
+    rows = con.execute("SELECT table_name, last_change FROM gpkg_contents "
+                       "WHERE table_name NOT LIKE 'dcf\\_register%' ESCAPE '\\' ORDER BY table_name").fetchall()
+    for table in (CATALOG_TABLE, CATALOG_HISTORY_TABLE):
+        if _has_table(con, table):
+            rows += con.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
+    return rows
+
+
+def carry_register_rows(src, dst, prefix: str = "dcf_register") -> int:
+    """Add to the GeoPackage ``dst`` (a working copy of ``src``) the rows of ``src``'s register tables
+    (names starting with ``prefix``) that ``dst`` lacks, creating a table ``dst`` does not have yet; return
+    how many rows were added. The register's tables only ever get rows (``INSERT``), numbered upwards
+    (``AUTOINCREMENT``) or keyed by content, so "lacks" is: a higher ``id``, or a key not there. The
+    caller holds ``src``'s writers' lock.
+
+    Examples
+    --------
+    >>> carry_register_rows("dcf_layers.gpkg", "/tmp/.dcf_layers.1234.tmp.gpkg")   # doctest: +SKIP
+    0
+    """
+    def q(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    added = 0
+    with contextlib.closing(sqlite3.connect(str(Path(dst).resolve()), isolation_level=None, timeout=30, uri=True)) as d:
+        d.execute("ATTACH DATABASE ? AS src", (Path(src).resolve().as_uri() + "?mode=ro",))
+        d.execute("BEGIN IMMEDIATE")
+        tables = d.execute("SELECT name, sql FROM src.sqlite_master WHERE type='table' AND substr(name, 1, ?) = ? "
+                           "ORDER BY rowid", (len(prefix), prefix)).fetchall()
+        for name, sql in tables:
+            if not _has_table(d, name):   # made by the register while the copy was written
+                d.execute(sql)
+                for meta in ("gpkg_contents", "gpkg_geometry_columns"):
+                    d.execute(f"INSERT OR IGNORE INTO main.{meta} SELECT * FROM src.{meta} WHERE table_name=?", (name,))
+            info = d.execute(f"PRAGMA main.table_info({q(name)})").fetchall()
+            keys = [r[1] for r in sorted(info, key=lambda r: r[5]) if r[5]]
+            before = d.total_changes
+            if keys == ["id"]:
+                d.execute(f"INSERT INTO main.{q(name)} SELECT * FROM src.{q(name)} WHERE id > "
+                          f"(SELECT COALESCE(MAX(id), 0) FROM main.{q(name)})")
+            elif keys:
+                match = " AND ".join(f"m.{q(k)} = s.{q(k)}" for k in keys)
+                d.execute(f"INSERT INTO main.{q(name)} SELECT * FROM src.{q(name)} s WHERE NOT EXISTS "
+                          f"(SELECT 1 FROM main.{q(name)} m WHERE {match})")
+            else:
+                raise StoreError(f"核查登记表 {name} 没有主键，无法在写入图层时保留其间新增的登记；本次未作任何改动。")
+            added += d.total_changes - before
+        d.execute("COMMIT")
+        d.execute("DETACH DATABASE src")
+    return added
 
 
 def content_stamp(path) -> tuple:
@@ -170,16 +246,10 @@ def content_stamp(path) -> tuple:
             _STAMPS[str(p)] = (reached, known[1])
             return known[1]
         try:
-            con = _stamp_connection(p, ino)
-            rows = con.execute("SELECT table_name, last_change FROM gpkg_contents "
-                               "WHERE table_name NOT LIKE 'dcf\\_register%' ESCAPE '\\' ORDER BY table_name").fetchall()
+            rows = _layer_rows(_stamp_connection(p, ino))   # a store being built has no catalog yet: none
         except sqlite3.DatabaseError:
             _drop_stamp_connection(p)
             return (ino, mtime_ns, size)
-        try:
-            rows += con.execute(f"SELECT * FROM {CATALOG_TABLE} ORDER BY id").fetchall()
-        except sqlite3.DatabaseError:  # a store being built has no catalog yet
-            pass
     _evict_stamp_connections()
     digest.update(repr(rows).encode())
     stamp = (ino, digest.hexdigest())
@@ -590,14 +660,19 @@ def _read_cached(path: str, stamp: tuple, table: str, bbox: tuple | None) -> "gp
     return gpd.read_file(path, layer=table, bbox=bbox)
 
 
-def _guarded(write: bool = False):
+def _guarded(write: bool = False, *, hold: bool = True):
     """Turn what SQLite/GDAL/the OS raise about a damaged or read-only store into a :class:`StoreError`
-    that names the store and the way out (a traceback tells the planner nothing)."""
+    that names the store and the way out (a traceback tells the planner nothing).
+
+    ``hold=False``: the method takes the store's :func:`file_lock` itself, only while it touches the
+    store file (a write staged in a working copy, :meth:`GpkgStore._staged`), not for its whole run."""
     import functools
 
     def wrap(method):
         @functools.wraps(method)
         def inner(self, *args, **kwargs):
+            if not hold:
+                return _checked(self, *args, **kwargs)
             with file_lock(self.path):
                 return _checked(self, *args, **kwargs)
 
@@ -742,7 +817,7 @@ class GpkgStore:
     def _locked(self):
         """Hold an exclusive ``flock`` on the store file (other dcf writers wait; readers do not).
 
-        The file is replaced by :meth:`_atomic`, so a waiter that wakes up holding the old inode
+        The file is replaced by :meth:`_staged`, so a waiter that wakes up holding the old inode
         opens the new file and locks again.
         """
         import fcntl
@@ -774,8 +849,18 @@ class GpkgStore:
             )
 
     @contextlib.contextmanager
-    def _atomic(self):
-        """Yield a working copy of the store that replaces the original only on success."""
+    def _staged(self):
+        """Yield a working copy of the store that replaces the original only on success.
+
+        The writers' lock (:meth:`_locked`: other dcf writers, the register of recorded checks among
+        them, wait for it) is held only while the copy is taken and while it is brought in, not while
+        the layers are written into it: a site check recorded during a push or an import is written
+        into the store at once (issue 12, N2a: it waited for the whole push, then was refused 409). At
+        the swap, still under the lock, the store's layers and catalog must be as when copied (else
+        nothing is changed, :class:`InputError`); the register rows recorded meanwhile (append-only
+        tables) are carried into the copy first, so none is lost. A reader sees the old file or the new
+        one: ``os.replace``, or in WAL mode (a desk keeping the file open) one SQLite transaction.
+        """
         with self._locked():
             # holding the writers' lock, no other import is running: a copy left here was killed
             for orphan in orphan_copies(self.path):
@@ -787,27 +872,41 @@ class GpkgStore:
             # in WAL mode (a desk running, see gpkg_wal) the last commits are in -wal, not in the main file,
             # and the file must not be swapped under the connections that keep it open: copied out and
             # back in by SQLite's backup API, the way back one transaction
-            wal = is_wal(self.path)
-            if wal:
+            if is_wal(self.path):
                 copy_consistent(self.path, tmp)
             else:
                 shutil.copyfile(self.path, tmp)
-            kill_point("import:copied")
-            try:
-                yield tmp
-                if wal:
+            with _reading(tmp) as con:
+                base = _layer_rows(con)
+            # the copy is in use until this write ends: another writer's clean-up leaves it alone (an flock,
+            # which GDAL's and sqlite3's opening and closing of the copy do not drop, and a kill does)
+            import fcntl
+
+            held = os.open(tmp, os.O_RDONLY)
+            fcntl.flock(held, fcntl.LOCK_EX)
+        kill_point("import:copied")
+        try:
+            yield tmp
+            with self._locked():
+                with _reading(self.path) as con:
+                    moved = _layer_rows(con) != base
+                if moved:
+                    raise InputError(f"写入期间，图层库 {self.label} 中的图层已被他人修改；本次未作任何改动。请重新运行该命令。")
+                carry_register_rows(self.path, tmp)
+                if is_wal(self.path):   # looked at again: a desk may have started or stopped meanwhile
                     replace_contents(self.path, tmp)
                 else:
                     os.replace(tmp, self.path)
-            finally:
-                for side in ("", "-wal", "-shm", "-journal"):
-                    Path(f"{tmp}{side}").unlink(missing_ok=True)
+        finally:
+            os.close(held)   # after os.replace it locks the store itself: released before anyone waits long
+            for side in ("", "-wal", "-shm", "-journal"):
+                Path(f"{tmp}{side}").unlink(missing_ok=True)
 
     @staticmethod
     def _write_table(path: Path, gdf, table: str) -> None:
         gdf.to_file(path, layer=table, driver="GPKG")
 
-    @_guarded(write=True)
+    @_guarded(write=True, hold=False)
     def commit_layer(self, gdf, layer_id: str, row: dict, *, archive: int | None = None,
                      archive_meta: dict | None = None, expected_version: int | None = None) -> None:
         """Write ``gdf`` as ``layer_id`` with catalog ``row``.
@@ -817,12 +916,13 @@ class GpkgStore:
         """
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if archive is None or not self.path.exists():
-            self._write_table(self.path, gdf, layer_id)
-            with contextlib.closing(sqlite3.connect(self.path)) as con, con:
-                _ensure_meta_tables(con)
-                _upsert_row(con, row)
+            with file_lock(self.path):
+                self._write_table(self.path, gdf, layer_id)
+                with contextlib.closing(sqlite3.connect(self.path)) as con, con:
+                    _ensure_meta_tables(con)
+                    _upsert_row(con, row)
             return
-        with self._atomic() as work:
+        with self._staged() as work:
             import geopandas as gpd
 
             self._check_version(work, layer_id, expected_version)
@@ -836,11 +936,11 @@ class GpkgStore:
                             (layer_id, archive, json.dumps(archive_meta or {}, ensure_ascii=False)))
                 _upsert_row(con, row)
 
-    @_guarded(write=True)
+    @_guarded(write=True, hold=False)
     def commit_layers(self, writes) -> None:
         """Write several layers (:class:`~.base.LayerWrite`, e.g. a push) as ONE replacement of the file.
 
-        Everything is written into a working copy (:meth:`_atomic`, as an import's: ``os.replace``, or
+        Everything is written into a working copy (:meth:`_staged`, as an import's: ``os.replace``, or
         in WAL mode — a desk holding the file open — one SQLite transaction that brings the copy's pages
         in), so a reader sees the old set of layers or the new one, never part of it; a failure or a
         kill part-way leaves the store as it was (a killed run's copy is removed, saying so, by the next
@@ -848,7 +948,7 @@ class GpkgStore:
         whole."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists():
-            with self._atomic() as work:
+            with self._staged() as work:
                 self._write_layers(work, writes)
             return
         tmp = self.path.with_name(f".{self.path.stem}.{uuid.uuid4().hex[:8]}.tmp.gpkg")
@@ -902,10 +1002,10 @@ class GpkgStore:
             con.execute(f"INSERT INTO {CATALOG_HISTORY_TABLE} VALUES (?,?,?)",
                         (layer_id, n, json.dumps(meta, ensure_ascii=False)))
 
-    @_guarded(write=True)
+    @_guarded(write=True, hold=False)
     def restore_layer(self, layer_id: str, n: int, row: dict, *, expected_version: int | None = None) -> int:
         """Make kept version ``n`` the current ``layer_id`` again (catalog ``row``); return its size."""
-        with self._atomic() as work:
+        with self._staged() as work:
             import fiona
             import geopandas as gpd
 
