@@ -27,6 +27,8 @@ from _stores import PG_URL, STORE_KINDS, new_store
 #: a point inside 智能制造产业园 (park.jiaming.smart_mfg) of 嘉明经济开发区 (cluster.jiaming)
 PARK, CLUSTER = "park.jiaming.smart_mfg", "cluster.jiaming"
 RENAMED = "（推送后）"
+#: the layers the source renames: the only ones a push changes (the others are as in the target)
+RENAMED_LAYERS = ("industrial_clusters", "cluster_parks", "service_groups")
 
 
 def _dcf(args, env_extra=None):
@@ -58,7 +60,7 @@ def _stores(kind, request, tmp_path):
         catalog.copy_store(settings.checkout_store, target)
     source = tmp_path / "source.gpkg"
     shutil.copy(settings.checkout_store, source)
-    for lid in ("industrial_clusters", "cluster_parks", "service_groups"):   # service_groups: written after the parks
+    for lid in RENAMED_LAYERS:   # service_groups: written after the parks
         gdf = catalog.read_layer(lid, store=source)
         gdf["name_zh"] = gdf["name_zh"] + RENAMED
         catalog.write_layer(gdf, lid, store=source, keep_history=True, source="重新命名（测试）")
@@ -68,6 +70,12 @@ def _stores(kind, request, tmp_path):
 def _versions(store) -> dict:
     rows = dcf.Store(store).layers()   # one read of the catalog
     return dict(zip(rows["id"], rows["version"]))
+
+
+def _pushed(versions: dict) -> dict:
+    """The catalog versions after a push of the source: one up for each renamed layer, the rest as they were
+    (a layer identical to the target's gets no new version)."""
+    return {lid: v + (lid in RENAMED_LAYERS) for lid, v in versions.items()}
 
 
 def _zone_names(store, site, *, record=False) -> tuple:
@@ -117,7 +125,7 @@ def test_the_same_while_a_desk_keeps_the_geopackage_open_in_wal_mode(request, tm
 def _read_during_push(source, target):
     site = _site()
     old_versions, old_names, old_hashes = _versions(target), _zone_names(target, site), _layer_hashes(target)
-    new_versions = {lid: v + 1 for lid, v in old_versions.items()}   # every layer pushed over its old self
+    new_versions = _pushed(old_versions)
     new_names = tuple(n + RENAMED for n in old_names)
     seen_versions, seen_names, errors, refused = [], [], [], []
     done = threading.Event()
@@ -163,9 +171,9 @@ def test_a_push_killed_midway_leaves_the_old_set_and_the_next_run_completes_it(s
     site = _site()
     old_versions, old_names, old_tables = _versions(target), _zone_names(target, site), _tables(target)
     old_parks = catalog.read_layer("cluster_parks", store=target)
-    # killed (os._exit: no cleanup) after 8 of the 16 layers were written: clusters and parks among them
+    # killed (os._exit: no cleanup) after 2 of the 3 changed layers were written: the clusters and the parks
     killed = _dcf(["layers", "push", "--from", str(source), "--to", str(target), "--overwrite"],
-                  {"DCF_TEST_FAIL_AFTER": "push:8"})
+                  {"DCF_TEST_FAIL_AFTER": "push:2"})
     killed.communicate(timeout=300)
     assert killed.returncode == 70
     assert _versions(target) == old_versions
@@ -184,7 +192,7 @@ def test_a_push_killed_midway_leaves_the_old_set_and_the_next_run_completes_it(s
         assert "未完成的写入" in err and "图层库仍是那次写入之前的状态" in err
         assert not [p for p in target.parent.iterdir() if p.name.endswith(".tmp.gpkg")]
     # numbered as if the killed run had never been: one version above the old one, the old one kept
-    assert _versions(target) == {lid: v + 1 for lid, v in old_versions.items()}
+    assert _versions(target) == _pushed(old_versions)
     assert _zone_names(target, site) == tuple(n + RENAMED for n in old_names)
     dcf.Store(target).reset("cluster_parks")
     assert catalog.read_layer("cluster_parks", store=target)["name_zh"].tolist() == old_parks["name_zh"].tolist()
@@ -270,13 +278,15 @@ def test_a_check_recorded_in_the_middle_of_a_push_names_a_state_the_store_had(st
 
 def _push_with_hook(source, target, hook):
     """Push ``source`` over ``target`` in this process, calling ``hook()`` once mid-push: when the push has
-    written the clusters and the parks into its working copy and reads the source's agri_zones."""
+    written the clusters and the parks into its working copy and reads the source's service_groups to
+    write them."""
     from dcf_spatial.store.backends.gpkg import GpkgStore
 
     read_table, called = GpkgStore.read_table, []
 
     def read_table_then_hook(self, table, **kwargs):
-        if self.path == source and table == "agri_zones" and not called:
+        writing = any(p.name.endswith(".tmp.gpkg") for p in target.parent.iterdir())   # its working copy is there
+        if self.path == source and table == "service_groups" and writing and not called:
             called.append(1)
             hook()
         return read_table(self, table, **kwargs)
@@ -286,6 +296,7 @@ def _push_with_hook(source, target, hook):
         return catalog.copy_store(source, target, overwrite=True)
     finally:
         GpkgStore.read_table = read_table
+        assert called, "the push never got to the service groups"
 
 
 def test_a_check_recorded_during_a_push_into_a_geopackage_is_answered_at_once_from_the_old_set(request, tmp_path):
@@ -317,7 +328,7 @@ def test_a_check_recorded_during_a_push_into_a_geopackage_is_answered_at_once_fr
     (names, ids), = outcome[:-1]
     assert names == old_names and len(ids) == 1
     # the push went in whole; the check recorded meanwhile was carried into the store as pushed
-    assert _versions(target) == {lid: v + 1 for lid, v in old_versions.items()}
+    assert _versions(target) == _pushed(old_versions)
     assert _zone_names(target, site) == tuple(n + RENAMED for n in old_names)
     assert _recorded_layer_sets(target) == [old_hashes]
     from dcf_spatial import register
@@ -351,3 +362,29 @@ def test_a_layer_written_by_another_while_a_push_writes_its_copy_is_not_lost(req
     assert _versions(target) == dict(old_versions, townships=old_versions["townships"] + 1)
     assert dcf.Store(target).layers().set_index("id").loc["townships", "source"] == "他人导入（测试）"
     assert not [p for p in target.parent.iterdir() if p.name.endswith(".tmp.gpkg")]
+
+
+def test_a_push_keeps_a_new_version_only_of_the_layers_it_changes_and_says_when_it_changed_nothing(stores):
+    """Issue 12, N2b: each push kept all 16 layers as new versions, identical or not. Only the three layers
+    whose features or attributes differ get one (content compared, not files' times); pushing the same
+    again changes nothing and says so."""
+    source, target = stores
+    old_versions, old_tables = _versions(target), _tables(target)
+    push = _dcf(["layers", "push", "--from", str(source), "--to", str(target), "--overwrite"])
+    out, err = push.communicate(timeout=300)
+    assert push.returncode == 0, err
+    changed = {lid for lid, v in _versions(target).items() if v != old_versions[lid]}
+    assert changed == set(RENAMED_LAYERS)
+    kept = sorted(set(_tables(target)) - set(old_tables))
+    assert [t.split("__")[1] for t in kept] == sorted(RENAMED_LAYERS), kept   # one kept version each, no more
+    assert f"另有 {len(old_versions) - 3} 个图层内容未变，未写入新版本" in out + err
+    tables, versions = _tables(target), _versions(target)
+    state = None if str(target).startswith("postgresql") else (target.stat().st_ino, target.stat().st_mtime_ns)
+
+    again = _dcf(["layers", "push", "--from", str(source), "--to", str(target), "--overwrite"])
+    out, err = again.communicate(timeout=300)
+    assert again.returncode == 0, err
+    assert "本次未作任何改动，未写入新版本" in out + err
+    assert _versions(target) == versions and _tables(target) == tables
+    if state is not None:   # the file not even touched
+        assert (target.stat().st_ino, target.stat().st_mtime_ns) == state

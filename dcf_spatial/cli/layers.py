@@ -351,7 +351,7 @@ def push(to, from_, layer_ids, overwrite, as_json):
     复制图层、图层目录及保留的旧版本，以及核查登记和审计登记（连同其所用的图层与规则文件版本；
     目标已有的同一登记不重复复制）。用户名和密码取自地址、环境变量 PGPASSWORD 或 ~/.pgpass，
     密码不会显示。目标已有的图层需加 --overwrite 才替换，替换前的版本保留，可用 `dcf layers reset`
-    恢复。整个复制是目标图层库的一次变更：复制期间从目标核查的，看到的要么全是原有图层，要么全是复制来的
+    恢复；要素、属性与说明都与目标现行版本相同的图层不复制，也不产生新版本。整个复制是目标图层库的一次变更：复制期间从目标核查的，看到的要么全是原有图层，要么全是复制来的
     图层；中途失败或被中止时目标保持原样，重新运行即可。地址中的 `?schema=名称` 指定模式（缺省 public）。
 
     \b
@@ -384,8 +384,14 @@ def push(to, from_, layer_ids, overwrite, as_json):
     _echo_table(rows, {k: catalog.LIST_COLUMNS_ZH[k] for k in ("id", "count", "provenance", "title_zh")},
                 right=frozenset({"count"}))
     n_schematic = int((copied["provenance"] == "schematic").sum())
-    echo_note(f"\n已将 {len(summary['layers'])} 个图层从 {summary['source']} 复制到 {summary['target']}；"
-               f"其中 {n_schematic} 个为示意图层（schematic），非权威界线。")
+    same = summary.get("unchanged") or []
+    if not summary["layers"]:
+        echo_note(f"\n{summary['target']} 中的 {len(same)} 个图层与 {summary['source']} 中的相同（要素、属性与说明均未变），"
+                  "本次未作任何改动，未写入新版本。")
+    else:
+        echo_note(f"\n已将 {len(summary['layers'])} 个图层从 {summary['source']} 复制到 {summary['target']}；"
+                  f"其中 {n_schematic} 个为示意图层（schematic），非权威界线。"
+                  + (f"另有 {len(same)} 个图层内容未变，未写入新版本：{'、'.join(same)}。" if same else ""))
     reg = summary.get("register") or {}
     if reg.get("records") or reg.get("audits") or reg.get("layer_versions"):
         echo_note(f"核查登记随同复制：{reg['records']} 条核查登记、{reg['audits']} 条审计登记，"

@@ -868,13 +868,15 @@ def copy_store(source, target, *, overwrite: bool = False, layers: list[str] | N
 
     ``target`` may be a GeoPackage path or a ``postgresql://`` URL (``dcf layers push``). A layer
     that already exists in the target is refused unless ``overwrite``; then the target's own
-    version is kept as history (nothing is lost) and the copy becomes current.
+    version is kept as history (nothing is lost) and the copy becomes current. A layer whose features,
+    attributes and description equal the target's current version is left as it is (no new version,
+    no clash): listed in ``unchanged``.
 
     The copy is ONE change of ``target`` (:meth:`~.backends.base.StoreBackend.commit_layers`: one
     PostgreSQL transaction; one replacement of a GeoPackage file): a reader — a desk checking sites
     from it — sees the old set of layers or the new set, never some of each, and a push that fails or
     is killed part-way leaves the target as it was. Returns
-    ``{"source", "target", "layers": [{"id", "features", "history"}]}``.
+    ``{"source", "target", "layers": [{"id", "features", "history"}], "unchanged": [ids]}``.
     """
     from .._killpoints import kill_point
     from .backends.base import LayerWrite
@@ -888,6 +890,12 @@ def copy_store(source, target, *, overwrite: bool = False, layers: list[str] | N
             raise LayerNotFoundError(f"图层 {', '.join(unknown)} 不在图层库 {src.label} 中；"
                                      f"已有图层：{', '.join(rows['id'])}。")
         rows = rows[rows["id"].isin(layers)]
+    # a layer the target holds already, with the same features and attributes and the same description,
+    # gets no new version (issue 12, N2b: each push kept every layer again, identical or not)
+    unchanged = _unchanged_layers(src, dst, rows) if dst.exists() else []
+    rows = rows[~rows["id"].isin(unchanged)]
+    if unchanged:
+        logger.info("Layers %s of %s are as in %s already: not written", ", ".join(unchanged), dst.label, src.label)
     if dst.exists() and not overwrite:
         clash = [lid for lid in rows["id"] if dst.catalog_entry(lid) is not None]
         if clash:
@@ -923,7 +931,29 @@ def copy_store(source, target, *, overwrite: bool = False, layers: list[str] | N
             yield LayerWrite(lid, row, read, archive=archive, archive_meta=previous, history=kept,
                              expected_version=None if previous is None else int(previous["version"]))
 
-    dst.commit_layers(writes())
+    if len(rows):   # nothing changed: nothing written, not even the file touched
+        dst.commit_layers(writes())
     for d in done:
         logger.info("Copied layer %s (%d features) from %s to %s", d["id"], d["features"], src.label, dst.label)
-    return {"source": src.label, "target": dst.label, "layers": done}
+    return {"source": src.label, "target": dst.label, "layers": done, "unchanged": unchanged}
+
+
+#: the catalog fields that describe a layer besides its features: a copy that changes neither them nor
+#: the features is not a new version
+DESCRIBING_FIELDS = ("title_zh", "geometry", "provenance", "source", "description")
+
+
+def _unchanged_layers(src, dst, rows) -> list[str]:
+    """The layers of ``rows`` (catalog rows of ``src``) whose current version in ``dst`` has the same
+    content — features and attributes, by :func:`~dcf_spatial.register.versions.frame_sha256`, not a
+    file's time or hash — and the same :data:`DESCRIBING_FIELDS`."""
+    from ..register.versions import frame_sha256
+
+    same = []
+    for meta in rows.to_dict(orient="records"):
+        current = dst.catalog_entry(meta["id"])
+        if current is None or any(str(meta.get(k) or "") != str(current.get(k) or "") for k in DESCRIBING_FIELDS):
+            continue
+        if frame_sha256(src.read_table(meta["id"])) == frame_sha256(dst.read_table(meta["id"])):
+            same.append(meta["id"])
+    return same

@@ -327,7 +327,7 @@ def restore(file, *, store=None) -> dict:
     if as_pg_url(location) is not None:
         res = catalog.copy_store(file, location, overwrite=True)
         return {"store": res["target"], "restored_from": str(file), "kept": None,
-                "layers": [e["id"] for e in res["layers"]]}
+                "layers": [e["id"] for e in res["layers"]] + res["unchanged"]}   # an unchanged layer is restored too
     target = Path(location)
     if target.exists() and file.resolve() == target.resolve():
         raise InputError(f"{file} 就是图层库本身，无需恢复。")
