@@ -243,3 +243,67 @@ def test_a_build_over_the_store_while_the_desk_runs_goes_into_the_same_file(stor
     assert not os.path.exists(f"{store}-wal")
     with sqlite3.connect(store) as con:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _anchor_pid(store) -> int:
+    """The pid of the desk's anchor (gpkg_wal._ANCHOR): the process running the anchor's script on ``store``."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                args = fh.read().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if str(store) in args and any("PRAGMA journal_mode=WAL" in a for a in args):
+            return int(entry)
+    raise AssertionError("no anchor process found for " + str(store))
+
+
+def _gone(pid) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"   # a zombie holds no file
+    except OSError:
+        return True
+
+
+def test_a_desk_killed_with_its_anchor_leaves_a_store_the_next_dcf_command_puts_back_out_of_wal(store, tmp_path):
+    """Issue 12, N6: a desk killed with kill -9 together with its anchor (a service manager ending the whole
+    group, a power cut) left the store in WAL mode with -wal/-shm beside it; the .gpkg alone (a read-only copy,
+    a network share) then lacked the last recorded checks. The next dcf command that opens the store writes
+    the WAL back and switches to the rollback journal, and says so."""
+    import pyogrio
+
+    desk = Desk(store, tmp_path)
+    try:
+        answered = [desk.fresh("POST", "/api/site-check", json={"site": SITE, "industry": "C34",
+                                                                "project": f"强杀{i}"}).json()["register_id"]
+                    for i in range(3)]
+        anchor = _anchor_pid(store)
+        os.killpg(desk.proc.pid, signal.SIGKILL)
+        os.kill(anchor, signal.SIGKILL)
+        desk.proc.wait(60)
+        for _ in range(600):   # not a timed assertion: until the kernel has ended the anchor
+            if _gone(anchor):
+                break
+            time.sleep(0.1)
+    finally:
+        desk.stop()
+    assert gpkg.is_wal(store) and os.path.exists(f"{store}-wal")   # what the kill left
+
+    listed = subprocess.run([*DCF, "--store", str(store), "layers", "list"], capture_output=True, text=True)
+    assert listed.returncode == 0, listed.stderr
+    assert "恢复普通日志模式" in listed.stderr and "kill -9" in listed.stderr
+    assert _mode(store) == "delete"
+    assert not os.path.exists(f"{store}-wal") and not os.path.exists(f"{store}-shm")
+    # the .gpkg alone holds everything: a copy of it opened read-only in a fresh sqlite3 and by GDAL
+    alone = tmp_path / "copy" / "store.gpkg"
+    alone.parent.mkdir()
+    shutil.copyfile(store, alone)
+    with sqlite3.connect(f"file:{alone}?mode=ro", uri=True) as con:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        ids = {r[0] for r in con.execute("SELECT id FROM dcf_register")}
+    assert set(answered) <= ids
+    assert "dcf_register" in {str(n) for n, _ in pyogrio.list_layers(alone)}
+    assert not os.path.exists(f"{alone}-wal") and not os.path.exists(f"{alone}-shm")

@@ -720,6 +720,10 @@ def _integrity_problem(path: Path) -> str | None:
     return None if rows == ["ok"] else "；".join(rows[:3])
 
 
+#: the store files this process has looked at for a WAL mode a killed desk left (:class:`GpkgStore`)
+_WAL_LOOKED_AT: set[str] = set()
+
+
 class GpkgStore:
     """A GeoPackage file holding the layers and the catalog tables."""
 
@@ -728,6 +732,12 @@ class GpkgStore:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.label = str(self.path)
+        key = str(self.path)
+        if key not in _WAL_LOOKED_AT:   # once per file and process: a store a killed desk left in WAL mode
+            _WAL_LOOKED_AT.add(key)
+            from .gpkg_wal import put_back_leftover_wal
+
+            put_back_leftover_wal(self.path)
 
     # --- what is there ------------------------------------------------------------------------
     def exists(self) -> bool:
