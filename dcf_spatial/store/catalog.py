@@ -892,7 +892,7 @@ def copy_store(source, target, *, overwrite: bool = False, layers: list[str] | N
         rows = rows[rows["id"].isin(layers)]
     # a layer the target holds already, with the same features and attributes and the same description,
     # gets no new version (issue 12, N2b: each push kept every layer again, identical or not)
-    unchanged = _unchanged_layers(src, dst, rows) if dst.exists() else []
+    unchanged = _unchanged_layers(src, dst, rows) if overwrite and dst.exists() else []
     rows = rows[~rows["id"].isin(unchanged)]
     if unchanged:
         logger.info("Layers %s of %s are as in %s already: not written", ", ".join(unchanged), dst.label, src.label)
@@ -945,9 +945,9 @@ DESCRIBING_FIELDS = ("title_zh", "geometry", "provenance", "source", "descriptio
 
 def _unchanged_layers(src, dst, rows) -> list[str]:
     """The layers of ``rows`` (catalog rows of ``src``) whose current version in ``dst`` has the same
-    content — features and attributes, by :func:`~dcf_spatial.register.versions.frame_sha256`, not a
+    content — features and attributes, by :func:`~dcf_spatial.store.content_hash.frame_sha256`, not a
     file's time or hash — and the same :data:`DESCRIBING_FIELDS`."""
-    from ..register.versions import frame_sha256
+    from .content_hash import frame_sha256
 
     same = []
     for meta in rows.to_dict(orient="records"):

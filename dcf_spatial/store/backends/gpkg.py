@@ -567,6 +567,43 @@ def is_wal(path) -> bool:
     return len(head) == 20 and head[18] == 2 and head[19] == 2
 
 
+def put_back_leftover_wal(path) -> bool:
+    """Put the GeoPackage ``path`` back in the rollback-journal mode when a desk left it in WAL mode and no
+    process has it open any more; return whether it did.
+
+    A desk killed together with its anchor (``kill -9`` of all its processes, a service manager ending
+    its whole group, a power cut) leaves the store in WAL mode, with ``-wal``/``-shm`` beside it: nothing
+    committed is lost, but QGIS on a network share or a read-only copy of the file cannot open it
+    (issue 12, N6; :mod:`.gpkg_wal`). dcf's first open of the store in each process (:class:`~.gpkg.GpkgStore`) calls this:
+    SQLite switches the journal mode only for a connection that is alone on the file — it checkpoints
+    the WAL into the main file and deletes ``-wal`` and ``-shm`` — so while a desk runs (its anchor keeps
+    a connection open) the switch is refused at once and nothing changes.
+
+    Examples
+    --------
+    >>> put_back_leftover_wal("/nonexistent.gpkg")
+    False
+    """
+    if not is_wal(path):
+        return False
+    with file_lock(path):   # opening and closing a handle on the store drops this process's POSIX locks on it
+        try:
+            con = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=0, isolation_level=None)
+        except sqlite3.Error:
+            return False
+        try:
+            mode = con.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+        except sqlite3.Error:   # "database is locked": a desk has it open; "readonly": not ours to change
+            mode = "wal"
+        finally:
+            con.close()
+    if mode != "delete":
+        return False
+    logger.warning("图层库 %s 仍处于 WAL 模式（使用它的工作台未正常停止，如被 kill -9 或断电），且已无程序打开它："
+                   "已将 %s-wal 中的内容写回主文件，恢复普通日志模式（数据完整，无需处理）。", path, path)
+    return True
+
+
 def copy_consistent(src, dst) -> None:
     """Copy the SQLite database ``src`` to the new file ``dst`` through SQLite's backup API: what is
     committed, WAL included (copying the main file of a WAL-mode store would miss the commits still in
@@ -735,8 +772,6 @@ class GpkgStore:
         key = str(self.path)
         if key not in _WAL_LOOKED_AT:   # once per file and process: a store a killed desk left in WAL mode
             _WAL_LOOKED_AT.add(key)
-            from .gpkg_wal import put_back_leftover_wal
-
             put_back_leftover_wal(self.path)
 
     # --- what is there ------------------------------------------------------------------------

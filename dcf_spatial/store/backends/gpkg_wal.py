@@ -19,7 +19,7 @@ fail with "disk I/O error"). It outlives the desk's workers: when the desk is ki
 each of their pids, then puts the store back as at a normal stop. Killed itself (``kill -9`` of all the
 desk's processes, a power cut), it leaves the store in WAL mode with its ``-wal`` (nothing committed is
 lost); the next dcf command, desk or ``dcf layers doctor`` that opens the store puts it back
-(:func:`put_back_leftover_wal`), so that other programs and read-only copies find one plain file.
+(:func:`~.gpkg.put_back_leftover_wal`), so that other programs and read-only copies find one plain file.
 
 Not on network file systems (WAL needs shared memory between the processes, sqlite.org/wal.html §2),
 nor where SQLite refuses the switch (a read-only folder): the desk then writes as before and says so
@@ -230,45 +230,4 @@ def desk_wal(store, *, enabled: bool = True):
                  f"{path}-wal 中的内容由 SQLite 在下次打开时读入，无需处理。", session)
 
 
-def put_back_leftover_wal(path) -> bool:
-    """Put the GeoPackage ``path`` back in the rollback-journal mode when a desk left it in WAL mode and no
-    process has it open any more; return whether it did.
-
-    A desk killed together with its anchor (``kill -9`` of all its processes, a service manager ending
-    its whole group, a power cut) leaves the store in WAL mode, with ``-wal``/``-shm`` beside it: nothing
-    committed is lost, but QGIS on a network share or a read-only copy of the file cannot open it
-    (issue 12, N6). dcf's first open of the store in each process (:class:`~.gpkg.GpkgStore`) calls this:
-    SQLite switches the journal mode only for a connection that is alone on the file — it checkpoints
-    the WAL into the main file and deletes ``-wal`` and ``-shm`` — so while a desk runs (its anchor keeps
-    a connection open) the switch is refused at once and nothing changes.
-
-    Examples
-    --------
-    >>> put_back_leftover_wal("/nonexistent.gpkg")
-    False
-    """
-    import sqlite3
-
-    from .gpkg import file_lock, is_wal
-
-    if not is_wal(path):
-        return False
-    with file_lock(path):   # opening and closing a handle on the store drops this process's POSIX locks on it
-        try:
-            con = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=0, isolation_level=None)
-        except sqlite3.Error:
-            return False
-        try:
-            mode = con.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
-        except sqlite3.Error:   # "database is locked": a desk has it open; "readonly": not ours to change
-            mode = "wal"
-        finally:
-            con.close()
-    if mode != "delete":
-        return False
-    _say(logging.WARNING, f"图层库 {path} 仍处于 WAL 模式（使用它的工作台未正常停止，如被 kill -9 或断电），且已无程序打开它："
-         f"已将 {path}-wal 中的内容写回主文件，恢复普通日志模式（数据完整，无需处理）。")
-    return True
-
-
-__all__ = ["desk_wal", "filesystem_type", "put_back_leftover_wal", "WalSession", "NETWORK_FS"]
+__all__ = ["desk_wal", "filesystem_type", "WalSession", "NETWORK_FS"]
