@@ -395,6 +395,9 @@ def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, p
     from .server_log import speak_chinese
 
     speak_chinese()   # its warnings and errors, in Chinese (the system's own words kept)
+    from .upload_names import hide_upload_paths
+
+    hide_upload_paths()   # the console names an upload by the user's file name, not the server's copy
 
     def watch():
         # tell the parent once serving; stop if the parent is gone (killed without stopping us)

@@ -74,7 +74,7 @@ def _table_findings(st) -> list[dict]:
     known = set(rows["id"].astype(str))
     for lid in sorted(known - tables):
         out.append(_finding("catalog_without_table", f"目录中有图层 {lid}，但图层库中没有它的数据表",
-                            f"用备份恢复（dcf layers restore 备份.gpkg），或重新导入该图层（dcf layers import {lid} 文件）",
+                            f"用备份恢复（dcf layers restore 备份.gpkg），或重新导入该图层（dcf layers import {lid} 文件 --provenance authoritative）",
                             repairable=False))
     for lid, n in ((str(r["id"]), int(r["history"] or 0)) for r in rows.to_dict(orient="records")):
         kept = st.history_entries(lid)

@@ -586,7 +586,7 @@ def site_check_export(fmt: Literal["html", "docx", "pdf", "gpkg", "txt"], body: 
 
             write_pdf(answer, path)
         else:
-            answer.to_site_file(path)
+            answer.to_site_file(path, name=project or None)  # the parcel named as the project typed (issue 12 M1)
         data = path.read_bytes()
     return Response(data, media_type=media, headers=_attachment(name))
 

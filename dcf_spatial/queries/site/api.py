@@ -116,7 +116,7 @@ class SiteCheck:
         return present.write_site_map(self.results, self.sites, path, title=self.title, basemap=basemap,
                                       overwrite=overwrite, store=self.store)
 
-    def to_site_file(self, path, *, overwrite: bool = False) -> Path:
+    def to_site_file(self, path, *, name: str | None = None, overwrite: bool = False) -> Path:
         """Write the site polygon(s) checked, to send on for approval: ``.txt`` is the 报批/勘测定界
         coordinate TXT (CGCS2000 3° Gauss–Krüger zone 39 with the zone prefix, GBK, CRLF, 地块面积 in
         公顷, points J1…, rings closed); ``.gpkg``/``.geojson``/``.shp``/``.kml`` as
@@ -126,6 +126,9 @@ class SiteCheck:
         ----------
         path
             Output file; the format by its suffix.
+        name
+            The 地块名称 (a GPKG's name field) of a site that carries no name of its own (one drawn or
+            typed): the project's name; default :data:`UNNAMED_SITE_ZH`.
         overwrite
             Replace an existing file.
 
@@ -137,7 +140,7 @@ class SiteCheck:
         Examples
         --------
         >>> answer = check_site("地块.shp", "轴承")           # doctest: +SKIP
-        >>> answer.to_site_file("地块报批坐标.txt")           # doctest: +SKIP
+        >>> answer.to_site_file("地块报批坐标.txt", name="某轴承项目")  # doctest: +SKIP
         """
         from ...store.export import write_vector
 
@@ -147,7 +150,7 @@ class SiteCheck:
         # the 地块 as given (each its own record, name and rings), not the one outline they were checked as
         sites = (self.parcels if self.parcels is not None and not self.batch else self.sites).copy()
         if not {"地块名称", "name", "name_zh"} & set(sites.columns):
-            sites["地块名称"] = "项目场地"
+            sites["地块名称"] = (name or "").strip() or UNNAMED_SITE_ZH
         return write_vector(sites, path, overwrite=overwrite, notes=self.notes)  # a .txt: which 地块面积 was written
 
     def named_sites(self) -> list[dict]:
@@ -345,6 +348,10 @@ def describe_site(parcels, name: str | None = None) -> str:
     lon, lat = gpd.GeoSeries([centre], crs=work.crs).to_crs(4490).iloc[0].coords[0]
     head = f"文件「{name}」：" if name else ""
     return f"{head}{len(parcels)} 个地块，合计 {area_mu:,.2f} 亩，中心 {lon:.6f},{lat:.6f}"
+
+
+#: the 地块名称 written for a site with no name of its own when no project name was given (issue 12 M1)
+UNNAMED_SITE_ZH = "项目场地"
 
 
 def named_export_message(named: list[dict]) -> str:
