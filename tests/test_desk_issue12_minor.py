@@ -89,6 +89,8 @@ def test_the_cli_summary_of_a_survey_txt_batch_names_its_parcels(tmp_path):
     assert res.exit_code == 0, res.output
     assert "表格第" not in res.output
     assert f"地块 DK02（智能制造地块，第 {lines['DK02']} 行）" in res.output
+    # the format's own fields are never offered as the industry column (界址点数 “10” is no GB/T 4754 code)
+    assert "界址点数" not in res.output, res.output
 
 
 # ---- M3: the console names the user's file, never the server's copy ------------------------------------------

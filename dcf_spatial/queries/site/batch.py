@@ -656,10 +656,13 @@ def _industry_like_column(gdf, columns) -> str | None:
     import pandas as pd
 
     from ... import io as dcf_io
+    from ...io.survey_txt import RECORD_FIELDS
 
     spec = dcf_io.alias_table()
     known = {dcf_io._norm(e if isinstance(e, str) else e["name"])
              for entries in spec["groups"]["sites"].values() for e in entries}
+    # a 报批 TXT's record fields are the format's, never an industry (界址点数 “10” read as a code: issue 12 M2)
+    known |= {dcf_io._norm(c) for c in RECORD_FIELDS}
     for kind in spec["coordinates"].values():
         names = kind if isinstance(kind, list) else kind["x"] + kind["y"]
         known |= {dcf_io._norm(x) for x in names}
