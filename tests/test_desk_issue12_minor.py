@@ -9,20 +9,16 @@ M4  ``dcf layers import`` without ``--provenance`` is refused (never assumed 权
 from __future__ import annotations
 
 import io
-import os
 import re
-import signal
 import subprocess
-import time
 
 import geopandas as gpd
 import httpx
 import pandas as pd
-import pytest
 from click.testing import CliRunner
 
 from _desk_server import free_port
-from test_desk_nu_findings import DCF, _wait_up
+from test_desk_nu_findings import DCF, serving
 from test_survey_txt import _two_parcels, _write
 
 # a polygon in the shipped (schematic) 郑家镇工业集聚区, as the page sends one drawn on its map
@@ -102,24 +98,15 @@ def test_the_desk_console_names_uploads_by_the_users_file_name(tmp_path):
     path = _write(tmp_path / "东昌府报批坐标.txt", _two_parcels())
     proc = subprocess.Popen([*DCF, "-v", "serve", "--no-browser", "--no-record", "--port", str(port)],
                             stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        _wait_up(proc, url, log)
-        with httpx.Client(base_url=url, timeout=180) as c:
-            ok = c.post("/api/site-check/batch", files={"file": ("东昌府报批坐标.txt", path.read_bytes())},
-                        data={"industry": "轴承"})
-            assert ok.status_code == 200, ok.text
-            assert c.post("/api/site/read", files={"file": ("东昌府报批坐标.txt", path.read_bytes())}).status_code == 200
-            bad = c.post("/api/site/read", files={"file": ("损坏的地块.gpkg", b"not a geopackage\x00\x01")})
-            assert bad.status_code in (400, 422) and "损坏的地块.gpkg" in bad.json()["error"]
-            for answer in (ok.text, bad.text):   # what the user is shown: no server path either
-                assert "dcf-desk-" not in answer and "/tmp/" not in answer
-        time.sleep(0.8)   # the request log is written every 0.5 s
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(120) == 0
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    with serving(proc, port, log), httpx.Client(base_url=url, timeout=180) as c:
+        ok = c.post("/api/site-check/batch", files={"file": ("东昌府报批坐标.txt", path.read_bytes())},
+                    data={"industry": "轴承"})
+        assert ok.status_code == 200, ok.text
+        assert c.post("/api/site/read", files={"file": ("东昌府报批坐标.txt", path.read_bytes())}).status_code == 200
+        bad = c.post("/api/site/read", files={"file": ("损坏的地块.gpkg", b"not a geopackage\x00\x01")})
+        assert bad.status_code in (400, 422) and "损坏的地块.gpkg" in bad.json()["error"]
+        for answer in (ok.text, bad.text):   # what the user is shown: no server path either
+            assert "dcf-desk-" not in answer and "/tmp/" not in answer
     text = log.read_text(encoding="utf-8", errors="replace")
     assert re.search(r"from 东昌府报批坐标\.txt", text), text   # the reader's line names the user's file
     assert "dcf-desk-" not in text and "upload.txt" not in text, text

@@ -23,6 +23,8 @@ import threading
 from collections import OrderedDict
 from pathlib import PurePath
 
+from ..console_log import RewriteLines
+
 #: a path in one of the desk's temporary folders (uploads, jobs, imports: all named ``dcf-desk-…``), as the
 #: answers find it (one pattern for both)
 from .wording import _SERVER_PATH as _DESK_TEMP_PATH
@@ -69,7 +71,7 @@ def shown_in_log(text: str) -> str:
     return _DESK_TEMP_PATH.sub(lambda m: f"临时文件 {PurePath(m.group()).name}", text)
 
 
-class UploadNamesInLog(logging.Filter):
+class UploadNamesInLog(RewriteLines):
     """Every console line (and its traceback) through :func:`shown_in_log`.
 
     Examples
@@ -79,15 +81,8 @@ class UploadNamesInLog(logging.Filter):
     (True, 'Read 2 rows from 临时文件 upload.csv')
     """
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        shown = shown_in_log(text)
-        if shown != text:
-            record.msg, record.args = shown, None
-        if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = shown_in_log(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
-        return True
+    def rewrite(self, text: str) -> str:
+        return shown_in_log(text)
 
 
 #: the loggers whose handlers write the desk's console (the package's lines reach the root's handler)
