@@ -62,6 +62,16 @@ class PlanContext:
     #: ``{layer id: (title, {"edits", "at"})}`` of the layers read whose PostGIS table was edited outside dcf
     #: since dcf last wrote it (store/backends/outside_edits.py): no recorded version holds what was read
     edited: dict = field(default_factory=dict)
+    #: the layers read whose PostGIS table lost its trigger: an edit outside dcf would go unmarked (:func:`store_key`)
+    unwatched: tuple = ()
+
+    def title_of(self, layer_id: str) -> str:
+        """The Chinese title of a layer read (its id when the context holds no title for it)."""
+        if layer_id in self.layers:
+            return self.layers[layer_id].title_zh
+        if layer_id == "landuse" and self.landuse is not None:
+            return self.landuse.title_zh
+        return layer_id
 
     def provenance(self, used) -> dict:
         from ...store.catalog import PROVENANCE_ZH
@@ -81,6 +91,11 @@ class PlanContext:
             out["note_zh"] = note + "注意：" + "；".join(sentence_zh(lid, title, mark) for lid, (title, mark)
                                                         in sorted(self.edited.items())) + \
                 "，本次核查依据编辑后的图层，结论所依据的图层内容不对应任何已登记的图层版本。"
+        if self.unwatched:   # said of every check until the trigger is back
+            from ...store.backends.outside_edits import unwatched_sentence_zh
+
+            out["edits_unwatched"] = [{"layer": lid, "title_zh": self.title_of(lid)} for lid in self.unwatched]
+            out["note_zh"] += "注意：" + unwatched_sentence_zh([(lid, self.title_of(lid)) for lid in self.unwatched])
         return out
 
 
@@ -114,7 +129,7 @@ def load_context(store=None) -> PlanContext:
     from ...store.locate import resolve_store
 
     path = resolve_store(store)
-    key = store_key(path)
+    key = asked = store_key(path)
     if key is not None and key in _CONTEXT_CACHE:
         return _CONTEXT_CACHE[key]
     t0 = time.perf_counter()
@@ -129,6 +144,7 @@ def load_context(store=None) -> PlanContext:
         for lid in parts["missing"]:
             logger.warning("图层 %s 不在图层库 %s 中，选址核查跳过该图层", lid, mask_url(path))
     ctx = _context_from_parts(parts, str(path))
+    ctx.unwatched = unwatched_in_key(asked if key is None else key)
     if key is not None:
         _CONTEXT_CACHE.clear()
         _CONTEXT_CACHE[key] = ctx
@@ -418,13 +434,37 @@ def store_key(store):
         # and the mark of an edit made straight in a layer table (QGIS, psql), which changes nothing else of
         # the catalog (store/backends/outside_edits.py): every worker reads the layers again
         cols = ("id", "version", "history", "updated_at", "sha256", "outside_edits", "edited_outside_at")
-        return (text,) + tuple(tuple(str(r.get(c)) for c in cols) for _, r in sorted(rows.items()))
+        key = (text,) + tuple(tuple(str(r.get(c)) for c in cols) for _, r in sorted(rows.items()))
+        return key + _unwatched_stamps(catalog.open_store(text))
     p = Path(text)
     if not p.exists():
         return (str(p.resolve()), 0)
     from ...store.backends.gpkg import content_stamp
 
     return (str(p.resolve()),) + content_stamp(p)
+
+
+#: the tag of a key's last part naming layer tables whose edits outside dcf go unmarked (:func:`_unwatched_stamps`)
+_UNWATCHED = "unwatched"
+
+
+def _unwatched_stamps(st) -> tuple:
+    """``((_UNWATCHED, ((layer id, stamp), …)),)`` for the site-check layers whose table lost the trigger that
+    marks an edit outside dcf, as the desk's periodic check found them (store/backends/catalog_watch.py;
+    ``()``: none, or no desk). Nothing in the catalog moves when such a table is edited, so the key carries a
+    stamp of its rows (:meth:`~dcf_spatial.store.backends.postgis.PostgisStore.table_stamps`), asked on
+    every check: an edit there makes the layers read again, and the context says it cannot be vouched for."""
+    from ...register.versions import site_layers
+    from ...store.backends import catalog_watch
+
+    bare = [lid for lid in catalog_watch.unwatched(st) if lid in site_layers()]
+    return ((_UNWATCHED, tuple(sorted(st.table_stamps(bare).items()))),) if bare else ()
+
+
+def unwatched_in_key(key) -> tuple[str, ...]:
+    """The layer ids a :func:`store_key` names as unwatched (:func:`_unwatched_stamps`)."""
+    last = key[-1] if key else None
+    return tuple(lid for lid, _ in last[1]) if isinstance(last, tuple) and last[:1] == (_UNWATCHED,) else ()
 
 
 # --- geometry ------------------------------------------------------------------------------------

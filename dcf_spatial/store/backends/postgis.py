@@ -448,6 +448,26 @@ class PostgisStore:
             return [str(r["id"]) for r in rows]
         return [str(r["id"]) for r in rows if r["tgenabled"] not in catalog_watch.FIRING]
 
+    def table_stamps(self, layer_ids) -> dict[str, str]:
+        """``{layer id: stamp}`` of layer tables whose edits outside dcf no trigger marks (:meth:`unwatched_layer_tables`):
+        the row count and the sum of the rows' creating transactions (``xmin``), in one query. Any committed
+        write moves it (an ``UPDATE`` or ``INSERT`` makes rows of a new transaction, a ``DELETE`` changes the
+        count, a ``TRUNCATE`` and reload both); a whole-table scan, asked per check only for such tables. A
+        table gone meanwhile stamps every one as ``gone``."""
+        import psycopg
+
+        ids = list(layer_ids)
+        if not ids:
+            return {}
+        sql = " UNION ALL ".join(
+            f"SELECT %(n{i})s AS id, count(*) || ':' || coalesce(sum(CAST(CAST(xmin AS TEXT) AS BIGINT)), 0) AS stamp "
+            f"FROM {self._t(lid)}" for i, lid in enumerate(ids))
+        try:
+            rows = self._read_rows(sql, {f"n{i}": lid for i, lid in enumerate(ids)})
+        except psycopg.errors.UndefinedTable:
+            return {lid: "gone" for lid in ids}
+        return {str(r["id"]): str(r["stamp"]) for r in rows}
+
     def add_catalog_trigger(self) -> None:
         """:meth:`_add_catalog_trigger` in a transaction of its own: for a store made before the trigger
         existed; raises when the database user may not (each check then reads the catalog), or when
