@@ -355,7 +355,8 @@ class PostgisStore:
         older store up to date adds catalog columns (``ALTER TABLE``: a lock every reader waits for) and
         must not hold that lock while layers load: a push, which reads the target's catalog on another
         connection as it goes, waited on its own transaction for good, and every desk reading the store
-        with it. Inside the long write it is then a check that finds everything there."""
+        with it. Asked once per write: the long write relies on it, and adds only the edit marks of the
+        tables it makes itself (:meth:`_add_edit_marks`)."""
         with self._connect(transaction=True) as con:
             self._ensure_meta_tables(con)
 
@@ -716,7 +717,6 @@ class PostgisStore:
 
         self._ensure_meta_first()
         with self._connect(transaction=True) as con:
-            self._ensure_meta_tables(con)
             tmp = self._load_temp(con, gdf, layer_id)  # the long part, before taking the lock
             self._lock_layer(con, layer_id, expected_version)
             if self._table_exists(con, layer_id):
@@ -744,7 +744,6 @@ class PostgisStore:
 
         self._ensure_meta_first()
         with self._connect(transaction=True) as con:
-            self._ensure_meta_tables(con)
             staged = []
             for w in writes:
                 tmp = self._load_temp(con, w.read(), w.layer_id)
