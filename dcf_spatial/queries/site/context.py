@@ -428,14 +428,15 @@ def store_key(store):
         from ...store import catalog
 
         # the catalog as plain rows in one query (through pandas it cost ~9 ms of CPU per request)
-        rows = catalog.open_store(text).catalog_dicts()
+        st = catalog.open_store(text)
+        rows = st.catalog_dicts()
         if not rows:
             catalog.catalog_rows(text)   # no catalog: raises, saying what is missing
         # and the mark of an edit made straight in a layer table (QGIS, psql), which changes nothing else of
         # the catalog (store/backends/outside_edits.py): every worker reads the layers again
         cols = ("id", "version", "history", "updated_at", "sha256", "outside_edits", "edited_outside_at")
         key = (text,) + tuple(tuple(str(r.get(c)) for c in cols) for _, r in sorted(rows.items()))
-        return key + _unwatched_stamps(catalog.open_store(text))
+        return key + _unwatched_stamps(st)
     p = Path(text)
     if not p.exists():
         return (str(p.resolve()), 0)
