@@ -455,10 +455,14 @@ def _unwatched_stamps(st) -> tuple:
     ``()``: none, or no desk). Nothing in the catalog moves when such a table is edited, so the key carries a
     stamp of its rows (:meth:`~dcf_spatial.store.backends.postgis.PostgisStore.table_stamps`), asked on
     every check: an edit there makes the layers read again, and the context says it cannot be vouched for."""
-    from ...register.versions import site_layers
     from ...store.backends import catalog_watch
 
-    bare = [lid for lid in catalog_watch.unwatched(st) if lid in site_layers()]
+    bare = catalog_watch.unwatched(st)
+    if not bare:
+        return ()
+    from ...register.versions import site_layers
+
+    bare = [lid for lid in bare if lid in site_layers()]
     return ((_UNWATCHED, tuple(sorted(st.table_stamps(bare).items()))),) if bare else ()
 
 

@@ -318,5 +318,9 @@ def forget(store) -> None:
 
 
 def _key(store) -> tuple:
-    """A watch's key: the process (a forked child starts its own), the store's URL and schema."""
-    return (os.getpid(), store._url.render_as_string(hide_password=False), store.schema)
+    """A watch's key: the process (a forked child starts its own), the store's URL and schema (rendered once
+    per store object: asked a few times per check, and SQLAlchemy renders the URL anew each time)."""
+    where = getattr(store, "_watch_key", None)
+    if where is None:
+        where = store._watch_key = (store._url.render_as_string(hide_password=False), store.schema)
+    return (os.getpid(), *where)
