@@ -44,7 +44,8 @@ class SiteCheckBody(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     site: str | dict = Field(..., description="场地：GeoJSON 几何（或 Feature）、\"经度,纬度\"、WKT 或地名"
-                                              "（图层库地名表中的镇街、集聚区、园区、示范区名称或规划简称）。",
+                                              "（图层库地名表中的镇街、集聚区、园区、示范区名称或规划简称），或 /api/site/read 回答的 parcels"
+                                              "（原样送回：其中的坐标系读取记录带本工作台的签名，改动后拒绝，422）。",
                              examples=["115.75,36.455"])
     industry: str = Field(..., max_length=MAX_INDUSTRY_CHARS, description="行业：GB/T 4754-2017 代码或中文词（轴承、新能源汽车…）。",
                           examples=["轴承"])
