@@ -192,10 +192,14 @@ def test_a_trigger_dropped_while_a_desk_runs_is_noticed_and_said(store, watching
     assert said in notes and "industrial_clusters" in notes and "dcf layers doctor --repair" in notes
     assert said in present.summary_text(res.results[0])
     assert said in json.dumps(_register_row(st, res.register_ids[0]), ensure_ascii=False, default=str)
-    # an edit now leaves the catalog as it was: the next check still answers from the edited geometry
+    # an edit now leaves the catalog as it was: the next check still answers from the edited geometry, and
+    # records the hash of the content it used, not the imported version's
     _edit_in_another_session(st, MOVE)
     assert not st.catalog_entry("industrial_clusters").get("outside_edits")
-    assert dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store).verdict != "fits"
+    edited = dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store, record="编辑之后")
+    assert edited.verdict != "fits"
+    hashes = [json.loads(_register_row(st, r.register_ids[0])["layers"])["industrial_clusters"] for r in (res, edited)]
+    assert hashes[0] != hashes[1]
     # the doctor's repair puts the trigger back; the desk stops saying it
     assert "--repair" in [f for f in doctor.diagnose(store)["findings"] if f["kind"] == "edits_unwatched"][0]["fix_zh"]
     doctor.repair(store)

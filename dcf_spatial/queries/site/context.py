@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ... import plan, settings
+from ...store.backends import catalog_watch
 
 logger = logging.getLogger(__name__)
 
@@ -451,19 +452,16 @@ _UNWATCHED = "unwatched"
 
 def _unwatched_stamps(st) -> tuple:
     """``((_UNWATCHED, ((layer id, stamp), …)),)`` for the site-check layers whose table lost the trigger that
-    marks an edit outside dcf, as the desk's periodic check found them (store/backends/catalog_watch.py;
-    ``()``: none, or no desk). Nothing in the catalog moves when such a table is edited, so the key carries a
-    stamp of its rows (:meth:`~dcf_spatial.store.backends.postgis.PostgisStore.table_stamps`), asked on
-    every check: an edit there makes the layers read again, and the context says it cannot be vouched for."""
-    from ...store.backends import catalog_watch
-
-    bare = catalog_watch.unwatched(st)
-    if not bare:
+    marks an edit outside dcf, as the desk's periodic check found them (``()``: none, or no desk;
+    :func:`~dcf_spatial.register.versions.unwatched_stamps`). Nothing in the catalog moves when such a table is
+    edited, so the key carries a stamp of its rows, asked on every check: an edit there makes the layers read
+    again, and the context says it cannot be vouched for."""
+    if not catalog_watch.unwatched(st):   # the desk's every check: nothing more to ask
         return ()
-    from ...register.versions import site_layers
+    from ...register.versions import unwatched_stamps
 
-    bare = [lid for lid in bare if lid in site_layers()]
-    return ((_UNWATCHED, tuple(sorted(st.table_stamps(bare).items()))),) if bare else ()
+    stamps = unwatched_stamps(st)
+    return ((_UNWATCHED, tuple(sorted(stamps.items()))),) if stamps else ()
 
 
 def unwatched_in_key(key) -> tuple[str, ...]:
