@@ -427,7 +427,7 @@ def versions(as_json):
 
 
 @layers.command()
-@click.option("--repair", is_flag=True, help="修复可自动修复的问题：删除中断的导入留下的临时副本，补完未完成的 rederive。")
+@click.option("--repair", is_flag=True, help="修复可自动修复的问题：删除中断的导入留下的临时副本，补完未完成的 rederive，补上 PostGIS 图层表被删除的编辑记录触发器。")
 @json_opt
 def doctor(repair, as_json):
     """检查图层库 — check the layer store (and repair it).

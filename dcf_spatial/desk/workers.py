@@ -381,6 +381,9 @@ def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, p
         door.start()
     if secret is not None:
         from ..store.backends.gpkg import share_register_commits
+        from .upload_reading import use_secret
+
+        use_secret(secret)   # an upload one worker read and signed is checked by another
 
         # the primary notes its register-only commits; the others keep their layers' stamp across them
         share_register_commits(os.path.join(os.path.dirname(uds), "register-commits"))

@@ -440,7 +440,7 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
                capacity_replacement: bool = False, catalogue_class: str | None = None, store=None,
                date=None, tall_floor_area_m2: float | None = None, storeys=None,
                yard_area_m2: float | None = None, non_production_facilities=None, record=False,
-               policy: dict | None = None, **reader) -> SiteCheck:
+               policy: dict | None = None, crs_read: dict | None = None, **reader) -> SiteCheck:
     """Does this project, of this industry, on this site, fit the plan?
 
     Parameters
@@ -487,6 +487,12 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
         new factory outside every industrial cluster 有条件符合 instead of the default 不符合 (第三章第三节、
         第十章第四节 steer industry into the clusters but bar nothing). ``None``: each policy's default. The
         reason the policy decides names the setting used. Barred industries stay barred whatever the setting.
+    crs_read
+        For a site whose coordinates were read before and are given in EPSG:4490 (``"lon,lat"``, WKT or a
+        geometry: the desk's upload answers a file's 地块 so), the record of that reading
+        (:func:`dcf_spatial.crs.read_as.read_as`: the CRS of the file's header or .prj, the user's or a
+        guess): 核查输入 → 坐标系 names it, and the check makes no note of a CRS of its own. A record
+        :func:`~dcf_spatial.crs.read_as.read_as` does not make is refused.
     **reader
         ``layer``, ``encoding``, ``swap_xy``, ``field_map`` for file input.
 
@@ -519,14 +525,27 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
                            catalogue_class=catalogue_class, store=store, date=date,
                            tall_floor_area_m2=tall_floor_area_m2, storeys=storeys, yard_area_m2=yard_area_m2,
                            non_production_facilities=non_production_facilities, reader=reader, policy=policy,
-                           record=record)
+                           record=record, crs_read=_reading_checked(crs_read))
+
+
+def _reading_checked(crs_read):
+    """``crs_read`` of :func:`check_site` rebuilt (:func:`~dcf_spatial.crs.read_as.read_as_checked`), or refused."""
+    if crs_read is None:
+        return None
+    from ...crs.read_as import read_as_checked
+
+    checked = read_as_checked(crs_read)
+    if checked is None:
+        raise InputError(f"crs_read 不是坐标系读取记录：{str(crs_read)[:200]}。应为 dcf_spatial.crs.read_as.read_as 给出的"
+                         "记录（source 为 file/user/guessed，crs 为坐标系，declared_in 为文件中声明之处），或不给出。")
+    return checked
 
 
 def _check_site(site, industry, *, area_mu, crs, investment_wan, floor_area_m2, footprint_m2, admin_area_m2,
                 green_area_m2, capacity_replacement, catalogue_class, store, date, tall_floor_area_m2, storeys,
-                yard_area_m2, non_production_facilities, reader, policy, record):
+                yard_area_m2, non_production_facilities, reader, policy, record, crs_read=None):
     expected = _before(record, store)
-    if isinstance(site, str):
+    if isinstance(site, str) and crs_read is None:
         answer = _check_typed_lonlat(site, industry, area_mu=area_mu, crs=crs, investment_wan=investment_wan,
                                      floor_area_m2=floor_area_m2, footprint_m2=footprint_m2,
                                      admin_area_m2=admin_area_m2, green_area_m2=green_area_m2,
@@ -561,11 +580,12 @@ def _check_site(site, industry, *, area_mu, crs, investment_wan, floor_area_m2, 
     m = _industry(industry)
     if isinstance(site, shapely.Geometry):
         site_gdf = gpd.GeoDataFrame({"site_input": [site.wkt[:80]]}, geometry=[site], crs=settings.storage_crs)
-        if area_mu is not None:
-            site_gdf = dcf_io.read_site(site.wkt, crs=settings.storage_crs, area_mu=area_mu, **reader)
-            site_gdf.attrs.pop(CRS_READ, None)  # a geometry object is in the storage CRS by contract: nobody chose it
+        if crs_read is not None:
+            site_gdf.attrs[CRS_READ] = crs_read
+        if area_mu is not None:   # in the storage CRS by contract: read by nobody, unless crs_read says who did
+            site_gdf = dcf_io.read_site(site.wkt, area_mu=area_mu, crs_read=crs_read or {}, **reader)
     else:
-        site_gdf = read_site(str(site), crs=crs, area_mu=area_mu, store=store, **reader)
+        site_gdf = read_site(str(site), crs=crs, area_mu=area_mu, store=store, crs_read=crs_read, **reader)
     site_gdf, parcels_note = _usable_parcels(site_gdf, site)
     figures = {"site_area_mu": area_mu, "investment_wan": investment_wan, "floor_area_m2": floor_area_m2,
                "footprint_m2": footprint_m2, "admin_area_m2": admin_area_m2, "green_area_m2": green_area_m2,
@@ -701,7 +721,7 @@ def _check_typed_lonlat(site: str, industry, *, area_mu, crs, investment_wan, fl
 
 
 def check_batch(path, industry=None, *, crs=None, store=None, record=False, progress: bool = False,
-                policy: dict | None = None, **reader) -> SiteCheck:
+                policy: dict | None = None, crs_read: dict | None = None, **reader) -> SiteCheck:
     """Check every row of a file of sites (CSV/XLSX/any vector file); one result per row, none lost.
 
     Parameters
