@@ -16,18 +16,28 @@ class ZhLevelFormatter(logging.Formatter):
         return super().format(record)
 
 
-class MaskSecrets(logging.Filter):
+class RewriteLines(logging.Filter):
+    """Every log line, and its traceback, through :meth:`rewrite` (a subclass says how)."""
+
+    def rewrite(self, text: str) -> str:  # pragma: no cover - every subclass has its own
+        return text
+
+    def filter(self, record):
+        text = record.getMessage()
+        shown = self.rewrite(text)
+        if shown != text:
+            record.msg, record.args = shown, None
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = self.rewrite(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+class MaskSecrets(RewriteLines):
     """Every log line passes through :func:`~dcf_spatial.store.backends.mask_url` (passwords → ***),
     whichever library wrote it (ours, sqlalchemy, psycopg at ``-vv``)."""
 
-    def filter(self, record):
+    def rewrite(self, text: str) -> str:
         from .store.backends.names import mask_url
 
-        text = record.getMessage()
-        masked = mask_url(text)
-        if masked != text:
-            record.msg, record.args = masked, None
-        if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = mask_url(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
-        return True
+        return mask_url(text)

@@ -1030,7 +1030,8 @@ def site_from_name(text: str, *, store=None, area_mu: float | None = None) -> "g
 
 
 def read_site(value, *, crs=None, area_mu: float | None = None, layer=None, encoding=None, swap_xy: bool = False,
-              field_map: dict | None = None, as_points: bool = False, store=None) -> "gpd.GeoDataFrame":
+              field_map: dict | None = None, as_points: bool = False, store=None,
+              crs_read: dict | None = None) -> "gpd.GeoDataFrame":
     """Turn what a user gives for a site into rows in EPSG:4490: ``"lon,lat"``, WKT/GeoJSON, a file
     (:func:`dcf_spatial.io.read_site`) — or a place name of the store (``"郑家镇"``, ``"第二片区"``,
     ``"智能制造产业园"``): "somewhere in that unit, exact parcel not yet known" — the check judges the
@@ -1041,7 +1042,7 @@ def read_site(value, *, crs=None, area_mu: float | None = None, layer=None, enco
     ----------
     value
         The site as typed.
-    crs, area_mu, layer, encoding, swap_xy, field_map, as_points
+    crs, area_mu, layer, encoding, swap_xy, field_map, as_points, crs_read
         As :func:`dcf_spatial.io.read_site`.
     store
         The layer store whose names a place name is looked up in (None: the active store).
@@ -1063,5 +1064,5 @@ def read_site(value, *, crs=None, area_mu: float | None = None, layer=None, enco
     from .io.site import read_site as read_site_value
 
     return read_site_value(value, crs=crs, area_mu=area_mu, layer=layer, encoding=encoding, swap_xy=swap_xy,
-                           field_map=field_map, as_points=as_points,
+                           field_map=field_map, as_points=as_points, crs_read=crs_read,
                            resolve_name=lambda text, area_mu=None: site_from_name(text, store=store, area_mu=area_mu))

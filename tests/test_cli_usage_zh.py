@@ -30,7 +30,7 @@ def run(*args):
     (["site", "check", "--area-mu"], ["选项 --area-mu 后面需要给一个值"]),
     (["site", "check", "--catalogue-class", "zz"], ["--catalogue-class", "“zz”不是可选值之一", "鼓励类"]),
     (["layers", "show", "district", "extra"], ["多余的参数：extra"]),
-    (["layers", "import", "district", "/no/such/file.gpkg"], ["参数 FILE 的值无效", "“/no/such/file.gpkg”不存在"]),
+    (["layers", "import", "--provenance", "authoritative", "district", "/no/such/file.gpkg"], ["参数 FILE 的值无效", "“/no/such/file.gpkg”不存在"]),
     (["maps", "appendix", "--only", "fig9"], ["--only", "没有附图 fig9", "fig1"]),
     (["sit"], ["没有命令 sit", "site"]),
     (["site", "check", "-q"], ["没有选项 -q", "写在 dcf 之后"]),

@@ -10,7 +10,8 @@ import zipfile
 import pandas as pd
 import pytest
 
-from browser import desk_page_in_chromium, needs_chromium
+from _desk_browser import desk_page  # noqa: F401 - a fixture
+from browser import needs_chromium
 
 pytestmark = [pytest.mark.browser, needs_chromium()]
 
@@ -35,12 +36,6 @@ def workbook(tmp_path_factory):
                     data = data.replace(f'name="{placeholder}"'.encode(), f'name="{name}"'.encode("utf-8"))
             dst.writestr(member, data)
     return path
-
-
-@pytest.fixture(scope="module")
-def desk_page():
-    with desk_page_in_chromium() as opened:
-        yield opened
 
 
 def _batch_with(page, url, workbook, sheet):

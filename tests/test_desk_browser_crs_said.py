@@ -6,17 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from browser import desk_page_in_chromium, needs_chromium
+from _desk_browser import desk_page  # noqa: F401 - a fixture
+from browser import needs_chromium
 from test_desk_browser import _check, _pick_industry
 from test_site_crs_said import TXT
 
 pytestmark = [pytest.mark.browser, needs_chromium()]
-
-
-@pytest.fixture(scope="module")
-def desk_page():
-    with desk_page_in_chromium() as opened:
-        yield opened
 
 
 def test_the_page_says_the_crs_the_file_declared(desk_page, tmp_path):

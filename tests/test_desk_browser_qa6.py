@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from browser import click_latlng, desk_page_in_chromium, needs_chromium, run_idle_audit_on_page
+from _desk_browser import desk_page  # noqa: F401 - a fixture
+from browser import click_latlng, needs_chromium, run_idle_audit_on_page
 from test_desk_browser import _check, _pick_industry
 
 pytestmark = [pytest.mark.browser, needs_chromium()]
 
 
-@pytest.fixture(scope="module")
-def desk_page():
-    with desk_page_in_chromium(start="/site") as opened:
-        yield opened
+DESK_PAGE_START = "/site"  # the fixture opens the page there
 
 
 def _locate(page, text):

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from browser import desk_page_in_chromium, needs_chromium
+from _desk_browser import desk_page  # noqa: F401 - a fixture
+from browser import needs_chromium
 from test_desk_browser import _check, _pick_industry
 from test_desk_browser_qa6 import _locate
 
@@ -17,12 +18,6 @@ pytestmark = [pytest.mark.browser, needs_chromium()]
 PROJECTS = pd.DataFrame({"项目名称": ["轴承保持架项目", "食用菌大棚", "冷链仓库"],
                          "坐落": ["郑家镇王屯村", "沙镇镇前屯村", "侯营镇"],
                          "行业": ["轴承保持架", "食用菌种植", "冷链物流"], "用地面积（亩）": [45, 15, 30]})
-
-
-@pytest.fixture(scope="module")
-def desk_page():
-    with desk_page_in_chromium() as opened:
-        yield opened
 
 
 @pytest.fixture(scope="module")

@@ -9,19 +9,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from browser import desk_page_in_chromium, needs_chromium
+from _desk_browser import desk_page  # noqa: F401 - a fixture
+from browser import needs_chromium
 
 pytestmark = [pytest.mark.browser, needs_chromium()]
 
 LEDGER = pd.DataFrame({"宗地编号": ["DCF-001", "DCF-002"], "土地使用权人": ["甲", "乙"], "项目位置": ["郑家镇", "梁水镇"],
                        "土地用途": ["工业用地", "工业用地"], "约定开工时间": ["2022-03-01", "2023-04-01"],
                        "实际开工时间": ["", ""], "成交价格(万元)": [480, 300], "面积": [3.3333, 2.5]})
-
-
-@pytest.fixture(scope="module")
-def desk_page():
-    with desk_page_in_chromium() as opened:
-        yield opened
 
 
 def test_the_unit_is_chosen_on_the_page_and_a_name_placed_parcel_is_drawn_as_a_place_mark(desk_page, tmp_path):

@@ -22,6 +22,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -213,13 +214,27 @@ def _wait_up(proc, url, log):
     raise RuntimeError("dcf serve did not start")
 
 
+@contextmanager
+def serving(proc, port, log):
+    """The ``dcf serve`` process ``proc`` (writing ``log``) up on ``port`` for the block, then stopped with
+    Ctrl+C once its request log is written (it must exit 0); killed if the block fails."""
+    try:
+        _wait_up(proc, f"http://127.0.0.1:{port}", log)
+        yield proc
+        time.sleep(0.8)   # the request log is written every 0.5 s
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(120) == 0
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
 def test_the_start_up_and_shutdown_lines_are_chinese_and_errors_are_kept(tmp_path):
     store = make_fixture_store(tmp_path / "store.gpkg")
     port = free_port()
     log, log2 = tmp_path / "desk.log", tmp_path / "second.log"
-    proc = _serve(store, port, log)
-    try:
-        _wait_up(proc, f"http://127.0.0.1:{port}", log)
+    with serving(_serve(store, port, log), port, log):
         assert httpx.get(f"http://127.0.0.1:{port}/site", timeout=30).status_code == 200
         # a second desk on the same port: the error is said in Chinese, with the system's own words
         second = _serve(store, port, log2)
@@ -229,13 +244,6 @@ def test_the_start_up_and_shutdown_lines_are_chinese_and_errors_are_kept(tmp_pat
         assert "端口已被占用" in text2 and "--port" in text2 and str(port) in text2, text2
         assert re.search(r"\[Errno \d+\]", text2), text2   # the system's reason kept
         assert "已启动" not in text2, text2                  # never said to have started
-        time.sleep(0.8)   # the request log is written every 0.5 s
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(120) == 0
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
     text = log.read_text(encoding="utf-8", errors="replace")
     assert not [w for w in ENGLISH if w in text], text
     assert f"正在监听 http://127.0.0.1:{port}（按 Ctrl+C 停止）" in text, text

@@ -75,7 +75,7 @@ def test_the_cli_names_the_field_option_for_a_missing_kind(store, tmp_path):
 
     from dcf_spatial.cli.main import cli
 
-    res = CliRunner().invoke(cli, ["--store", str(store), "layers", "import", "townships",
+    res = CliRunner().invoke(cli, ["--store", str(store), "layers", "import", "--provenance", "authoritative", "townships",
                                    str(bureau_file(store, tmp_path, rename="柳园")),
                                    "--field", "id=XZQDM", "--field", "name_zh=XZQMC"])
     assert res.exit_code == 2 and res.stderr.startswith("错误 Error: --field：") and "kind=列名" in res.stderr

@@ -119,15 +119,15 @@ def test_cli_import_as_the_readme_shows_and_its_dry_run(store, tmp_path):
 
     shp = bureau_shp(store, tmp_path / "集聚区.shp")
     run = lambda *a: CliRunner().invoke(cli, ["--store", str(store), *a])
-    dry = run("layers", "import", LAYER, str(shp), "--field", "id=编号", "--field", "name_zh=名称", "--dry-run")
+    dry = run("layers", "import", "--provenance", "authoritative", LAYER, str(shp), "--field", "id=编号", "--field", "name_zh=名称", "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert "规划属性" in dry.stdout and "未写入" in dry.stdout
-    done = run("layers", "import", LAYER, str(shp), "--field", "id=编号", "--field", "name_zh=名称")
+    done = run("layers", "import", "--provenance", "authoritative", LAYER, str(shp), "--field", "id=编号", "--field", "name_zh=名称")
     assert done.exit_code == 0, done.output
     assert catalog.describe_layer(LAYER, store=store)["provenance"] == "authoritative"
     assert catalog.read_layer(LAYER, store=store)["target_2025_yi"].notna().all()
     # without the id field: the error says which option supplies it
-    bad = run("layers", "import", LAYER, str(shp), "--field", "name_zh=名称")
+    bad = run("layers", "import", "--provenance", "authoritative", LAYER, str(shp), "--field", "name_zh=名称")
     assert bad.exit_code != 0 and "--field id=" in bad.output
 
 

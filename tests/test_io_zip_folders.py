@@ -75,7 +75,7 @@ def test_the_cli_site_check_audit_and_import_read_the_folder_zip(shp, tmp_path):
     r = CliRunner().invoke(cli, ["site", "check", "--site", str(z), "--industry", "轴承"])
     assert r.exit_code == 0, r.output
     assert "GDAL 无法打开" not in r.output and "用地单→用地单位" in r.output
-    r = CliRunner().invoke(cli, ["layers", "import", "cluster_parks", str(z), "--dry-run"])
+    r = CliRunner().invoke(cli, ["layers", "import", "--provenance", "authoritative", "cluster_parks", str(z), "--dry-run"])
     assert "GDAL 无法打开" not in r.output and "用地单位" in r.output  # read: the fields are listed
     r = CliRunner().invoke(cli, ["audit", "idle", "--parcels", str(z), "--as-of", "2025-12-31", "-o",
                                  str(tmp_path / "idle")])

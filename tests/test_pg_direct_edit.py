@@ -24,6 +24,10 @@ SITE, INDUSTRY = "115.75,36.455", "轴承"
 MOVE = "UPDATE {t} SET geometry = ST_Translate(geometry, 0.15, 0) WHERE id = 'cluster.zhengjia'"
 
 
+#: whether a table (the one parameter) has the trigger that marks an edit outside dcf
+_HAS_TRIGGER = "SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass(%s) AND tgname = 'dcf_layer_edited'"
+
+
 def _url(st) -> str:
     return st._url.set(drivername="postgresql").render_as_string(hide_password=False)
 
@@ -157,3 +161,46 @@ def test_doctor_names_a_layer_table_whose_edits_would_go_unseen(store, tmp_path)
         state = con.execute("SELECT tgenabled FROM pg_trigger WHERE tgrelid = to_regclass(%s) AND tgname = "
                             "'dcf_layer_edited'", (st._t("townships"),)).fetchone()
     assert state == ("D",)
+
+
+def test_a_trigger_dropped_while_a_desk_runs_is_noticed_and_said(store, watching, monkeypatch):
+    """An administrator drops one layer table's trigger while a desk runs: its periodic check notices; every
+    check then says that edits of that layer can no longer be detected (and the fix), and an edit there is
+    still answered from (the layers are not trusted as kept) — until ``dcf layers doctor --repair`` puts it back."""
+    from dcf_spatial.store.backends import catalog_watch
+
+    monkeypatch.setattr(catalog_watch, "RECHECK_S", 0.2)
+    st = open_store(store)
+    live(st)
+    # layers kept by this "desk", which has recorded a check (its first write also adds what is missing)
+    assert dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store, record="之前").verdict == "fits"
+    drop = f"DROP TRIGGER dcf_layer_edited ON {st._t('industrial_clusters')}"
+    with psycopg.connect(_url(st), autocommit=True) as con:
+        con.execute(drop)
+        # the first time, the desk adds it back itself (once a process: a role without the right would fill the
+        # server's log with refusals) …
+        assert until(lambda: con.execute(_HAS_TRIGGER, (st._t("industrial_clusters"),)).fetchone() is not None)
+        con.execute(drop)   # … dropped again: now it is left so, and said
+    said = "没有或停用了触发器 dcf_layer_edited，此后在 dcf 之外（QGIS、psql 等）对它的直接编辑不会被发现"
+
+    def says() -> bool:
+        return said in json.dumps(dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store).to_dict(), ensure_ascii=False)
+
+    assert until(says)   # within the desk's periodic check
+    res = dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store, record="触发器删除之后")
+    notes = json.dumps(res.to_dict(), ensure_ascii=False)
+    assert said in notes and "industrial_clusters" in notes and "dcf layers doctor --repair" in notes
+    assert said in present.summary_text(res.results[0])
+    assert said in json.dumps(_register_row(st, res.register_ids[0]), ensure_ascii=False, default=str)
+    # an edit now leaves the catalog as it was: the next check still answers from the edited geometry, and
+    # records the hash of the content it used, not the imported version's
+    _edit_in_another_session(st, MOVE)
+    assert not st.catalog_entry("industrial_clusters").get("outside_edits")
+    edited = dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store, record="编辑之后")
+    assert edited.verdict != "fits"
+    hashes = [json.loads(_register_row(st, r.register_ids[0])["layers"])["industrial_clusters"] for r in (res, edited)]
+    assert hashes[0] != hashes[1]
+    # the doctor's repair puts the trigger back; the desk stops saying it
+    assert "--repair" in [f for f in doctor.diagnose(store)["findings"] if f["kind"] == "edits_unwatched"][0]["fix_zh"]
+    doctor.repair(store)
+    assert until(lambda: not says())

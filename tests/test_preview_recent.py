@@ -184,7 +184,7 @@ def test_cli_dry_run_recent_and_since(tmp_path):
     shutil.copy(settings.checkout_store, st)
     dcf.check_site(_sites(9), store=st, record=True)
     f, _ = _moved_file(st, tmp_path)
-    run = lambda *a: CliRunner().invoke(cli, ["--store", str(st), "layers", "import", "industrial_clusters", str(f), *a])
+    run = lambda *a: CliRunner().invoke(cli, ["--store", str(st), "layers", "import", "--provenance", "authoritative", "industrial_clusters", str(f), *a])
     r = run("--dry-run", "--recent", "4")
     assert r.exit_code == 0, r.output
     assert re.search(rf"按最近 4 条登记（{TODAY} 起）估算：其中 \d+ 条结论将改变", r.output)

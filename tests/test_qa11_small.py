@@ -152,7 +152,7 @@ def test_an_import_refused_for_a_feature_without_geometry_names_it_as_in_the_fil
     from dcf_spatial.store import catalog
 
     before = catalog.describe_layer("cluster_parks", store=st)["sha256"]
-    r = _run(st, "layers", "import", "cluster_parks", str(f), "--field", "id=BM", "--field", "name_zh=MC")
+    r = _run(st, "layers", "import", "--provenance", "authoritative", "cluster_parks", str(f), "--field", "id=BM", "--field", "name_zh=MC")
     assert r.exit_code == 2
     assert f"第 {i + 1} 条要素（BM=park.zhengjia.auto_parts，汽车零部件产业园）" in r.output, r.output
     assert "行索引" not in r.output and "无效几何" not in r.output and r.output.count("没有几何") == 1

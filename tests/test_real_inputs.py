@@ -150,7 +150,7 @@ def test_datav_geojson_is_recognised(tmp_path):
 
 
 def test_layers_import_district_from_datav_needs_no_field(tmp_path, store):
-    res = run("--store", store, "layers", "import", "district", _datav(tmp_path), "--crs", "gcj02", "--json")
+    res = run("--store", store, "layers", "import", "--provenance", "authoritative", "district", _datav(tmp_path), "--crs", "gcj02", "--json")
     assert res.exit_code == 0, res.output
     summary = json.loads(res.stdout)
     assert summary["features"] == 1
@@ -182,10 +182,10 @@ def test_layers_import_accepts_encoding(tmp_path, store):
     towns = catalog.read_layer("townships", store=store)[["code12", "name_zh", "kind", "geometry"]]
     towns.rename(columns={"code12": "XZQDM", "name_zh": "XZQMC"}).to_file(path, encoding="gbk")
     path.with_suffix(".cpg").unlink(missing_ok=True)
-    res = run("--store", store, "layers", "import", "townships", path, "--encoding", "gbk", "--json")
+    res = run("--store", store, "layers", "import", "--provenance", "authoritative", "townships", path, "--encoding", "gbk", "--json")
     assert res.exit_code == 0, res.output
     assert any("gbk" in n for n in json.loads(res.stdout)["read_notes"])
-    bad = run("--store", store, "layers", "import", "townships", path, "--encoding", "nonsense")
+    bad = run("--store", store, "layers", "import", "--provenance", "authoritative", "townships", path, "--encoding", "nonsense")
     assert bad.exit_code != 0 and "--encoding" in bad.output
 
 
@@ -223,7 +223,7 @@ def test_site_check_without_landuse_says_it_is_not_checked(store):
 
 def test_landuse_import_feeds_site_check_and_available(tmp_path, store):
     centre = _park(store)
-    res = run("--store", store, "layers", "import", "landuse", _survey_gdb(tmp_path, centre), "--layer", "DLTB")
+    res = run("--store", store, "layers", "import", "--provenance", "authoritative", "landuse", _survey_gdb(tmp_path, centre), "--layer", "DLTB")
     assert res.exit_code == 0, res.output
     layer = catalog.read_layer("landuse", store=store)
     assert layer["provenance"].tolist() == ["authoritative"] * 2

@@ -163,7 +163,7 @@ def test_cli_import_hints_and_rederive_reports(store, tmp_path, monkeypatch):
 
     monkeypatch.delenv("DCF_STORE", raising=False)
     run = CliRunner().invoke
-    res = run(cli, ["--store", str(store), "layers", "import", "roads", str(bureau_roads(store, tmp_path))])
+    res = run(cli, ["--store", str(store), "layers", "import", "--provenance", "authoritative", "roads", str(bureau_roads(store, tmp_path))])
     assert res.exit_code == 0 and "dcf layers rederive" in res.stderr
     before = grain(store)
     res = run(cli, ["--store", str(store), "layers", "rederive", "--dry-run"])

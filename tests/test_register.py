@@ -403,12 +403,12 @@ def test_import_dry_run_lists_sample_parcels_and_enterprises_whose_cluster_would
     # given parcels instead of the sample, through the CLI; townships are not the imported layer's kind
     mine = sample.iloc[:40]
     mine.to_file(tmp_path / "mine.gpkg", driver="GPKG")
-    r = CliRunner().invoke(cli, ["--store", str(st), "layers", "import", "industrial_clusters", str(f), "--dry-run",
+    r = CliRunner().invoke(cli, ["--store", str(st), "layers", "import", "--provenance", "authoritative", "industrial_clusters", str(f), "--dry-run",
                                  "--sample-parcels", str(tmp_path / "mine.gpkg"), "--json"], catch_exceptions=False)
     assert r.exit_code == 0, r.output
     got = json.loads(r.stdout)
     assert {x["宗地代码"] for x in got["parcels"]} == expected & set(mine["parcel_id"])
-    bad = CliRunner().invoke(cli, ["--store", str(st), "layers", "import", "industrial_clusters", str(f),
+    bad = CliRunner().invoke(cli, ["--store", str(st), "layers", "import", "--provenance", "authoritative", "industrial_clusters", str(f),
                                    "--sample-parcels", str(tmp_path / "mine.gpkg")])
     assert bad.exit_code != 0 and "--dry-run" in bad.output
 

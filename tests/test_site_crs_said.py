@@ -137,15 +137,52 @@ def test_desk_upload_with_the_users_crs_and_without_a_prj(desk, site_files):
     assert rows["坐标系"] == "EPSG:4527（CGCS2000 3 度带第 39 带），未声明坐标系，按坐标数值判断"
 
 
-def test_desk_ignores_a_forged_reading(desk):
+@pytest.mark.parametrize("forge", [
+    lambda read: {**read["crs_read"], "crs": "EPSG:4490", "source": "user", "name": "x", "declared_in": None},
+    lambda read: {**read["crs_read"], "declared_in": "领导批示"},
+])
+def test_desk_refuses_a_forged_reading(desk, forge):
+    """The reading the page sends back is printed in the 核查意见 as fact: one this desk did not give (a valid
+    record of another CRS, or words of the client's own) is refused, in Chinese, not checked nor recorded."""
     read = _read(desk, "报批坐标.txt", TXT)
     body = _page_body(read)
-    body["site"] = {**body["site"], "crs_read": {"source": "file", "crs": "EPSG:4527", "declared_in": "领导批示"}}
-    from docx import Document
+    body["site"] = {**body["site"], "crs_read": forge(read)}
+    for path in ("/api/site-check", "/api/site-check/export/docx"):
+        r = desk.post(path, json=body)
+        assert r.status_code == 422, r.text
+        assert "不是本工作台读取该文件时给出的" in r.json()["error"] and "重新上传" in r.json()["error"]
+    body["site"] = {**read["parcels"], "read_notes": ["坐标已经测绘院核准"]}
+    assert desk.post("/api/site-check", json=body).status_code == 422
+    # without a reading, the 地块 are checked as lon/lat given with crs
+    body["site"] = {k: v for k, v in read["parcels"].items() if k not in ("crs_read", "read_notes", "reading_sig")}
+    assert desk.post("/api/site-check", json=body).status_code == 200
 
-    doc = Document(io.BytesIO(desk.post("/api/site-check/export/docx", json=body).content))
-    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
-    assert not any("领导批示" in c for c in cells)
+
+def test_the_check_takes_the_files_reading_as_an_argument(site_files):
+    """``check_site(..., crs_read=record)``: coordinates already read (in EPSG:4490) say the file's CRS and who
+    said so, and no note of a CRS the check chose itself."""
+    import dcf_spatial as dcf
+    from dcf_spatial.crs.read_as import read_as
+
+    wkt = "POLYGON((115.7405 36.4607,115.7427 36.4607,115.7427 36.4621,115.7405 36.4621,115.7405 36.4607))"
+    said = read_as("file", "EPSG:4527", declared_in="文件头")
+    for crs in ("EPSG:4490", None):
+        answer = dcf.check_site(wkt, "轴承", crs=crs, crs_read=said)
+        assert answer.inputs["坐标系"] == "EPSG:4527（CGCS2000 3 度带第 39 带），取自文件头"
+        assert not any("坐标系" in n for n in answer.notes), answer.notes
+    with pytest.raises(dcf.InputError, match="crs_read"):
+        dcf.check_site(wkt, "轴承", crs_read={"source": "file", "crs": "EPSG:4527", "declared_in": "领导批示"})
+
+
+def test_a_geometry_object_says_no_crs_chosen_by_the_user():
+    """A shapely geometry is in EPSG:4490 by contract; with an area (a point made a disc) the check said
+    «文件未声明坐标系，按用户指定的 EPSG:4490 读入» although there was no file and nobody chose."""
+    import shapely
+
+    import dcf_spatial as dcf
+
+    answer = dcf.check_site(shapely.Point(115.741, 36.461), "轴承", area_mu=50)
+    assert not any("用户指定" in n or "文件未声明" in n for n in answer.notes), answer.notes
 
 
 # ---- finding 12: the 报批 TXT downloaded from the desk keeps what the uploaded one carried ------------------

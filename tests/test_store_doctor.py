@@ -72,7 +72,7 @@ def test_a_read_only_store_refuses_import_and_reset_with_the_way_out(store, tmp_
     with pytest.raises(StoreError, match="不可写") as err:
         catalog.import_layer("townships", src, store=store)
     assert str(store) in str(err.value) and "DCF_STORE" in str(err.value)
-    res = CliRunner().invoke(cli, ["layers", "import", "townships", str(src)])
+    res = CliRunner().invoke(cli, ["layers", "import", "--provenance", "authoritative", "townships", str(src)])
     assert res.exit_code == 2 and "不可写" in res.output and "Traceback" not in res.output
     res = CliRunner().invoke(cli, ["layers", "reset", "townships"])
     assert "Traceback" not in res.output
@@ -82,14 +82,14 @@ def test_a_read_only_store_refuses_import_and_reset_with_the_way_out(store, tmp_
 def test_a_killed_import_leaves_no_copy_behind_after_the_next_run(store, tmp_path):
     src = tmp_path / "乡镇.gpkg"
     catalog.read_layer("townships").to_file(src)
-    killed = _dcf(["layers", "import", "townships", str(src)], {"DCF_TEST_FAIL_AFTER": "import:copied",
+    killed = _dcf(["layers", "import", "--provenance", "authoritative", "townships", str(src)], {"DCF_TEST_FAIL_AFTER": "import:copied",
                                                                 "DCF_STORE": str(store)})
     assert killed.returncode == 70, killed.stderr
     hidden = [p for p in store.parent.iterdir() if p.name.startswith(".store.") and p.name.endswith(".tmp.gpkg")]
     assert len(hidden) == 1  # the kill left the working copy
     found = doctor.diagnose(store)
     assert [f["kind"] for f in found["findings"]] == ["orphan_copies"]
-    again = _dcf(["layers", "import", "townships", str(src)], {"DCF_STORE": str(store)})
+    again = _dcf(["layers", "import", "--provenance", "authoritative", "townships", str(src)], {"DCF_STORE": str(store)})
     assert again.returncode == 0, again.stderr
     assert not [p for p in store.parent.iterdir() if p.name.endswith(".tmp.gpkg")]
     assert doctor.diagnose(store)["ok"]

@@ -52,7 +52,7 @@ def test_an_empty_or_corrupt_zip_is_an_input_error_naming_it_in_every_command(fi
     z = str(files / name)
     with pytest.raises(dcf.InputError, match=name):
         dcf.read_vector(z)
-    for args in (("layers", "import", "industrial_clusters", z, "--dry-run"),
+    for args in (("layers", "import", "--provenance", "authoritative", "industrial_clusters", z, "--dry-run"),
                  ("site", "check", "--site", z, "--industry", "轴承"),
                  ("audit", "idle", "--parcels", z, "--as-of", "2025-06-30", "-o", str(files / f"out_{name}"))):
         r = _cli(files, *args)
@@ -85,14 +85,14 @@ def test_the_desk_upload_of_a_zip_of_two_datasets_asks_which_instead_of_taking_t
 
 # --- 4: an import names an empty id, and refuses zone features outside the district -----------------------------
 def test_import_names_the_feature_whose_id_is_empty(files):
-    r = _cli(files, "layers", "import", "industrial_clusters", str(files / "nullid.gpkg"), "--dry-run")
+    r = _cli(files, "layers", "import", "--provenance", "authoritative", "industrial_clusters", str(files / "nullid.gpkg"), "--dry-run")
     assert r.exit_code != 0 and "TypeError" not in r.output
     assert "编号 id 为空" in r.output and "第 2 条要素" in r.output
 
 
 def test_a_zone_feature_at_0_0_is_refused_as_authoritative_and_taken_as_reference(files):
     name = read_layer("industrial_clusters", store=files / "s.gpkg")["name_zh"].iloc[2]
-    r = _cli(files, "layers", "import", "industrial_clusters", str(files / "zero.gpkg"), "--dry-run")
+    r = _cli(files, "layers", "import", "--provenance", "authoritative", "industrial_clusters", str(files / "zero.gpkg"), "--dry-run")
     assert r.exit_code != 0 and "第 3 条要素" in r.output and name in r.output and "(0, 0)" in r.output
     assert "图层库未作改动" in r.output
     r = _cli(files, "layers", "import", "industrial_clusters", str(files / "zero.gpkg"), "--dry-run",

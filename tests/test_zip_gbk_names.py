@@ -101,10 +101,10 @@ def test_a_zip_of_one_unflagged_dataset_opens_by_its_real_name_and_without_one(z
 
 def test_cli_layers_import_dry_run_names_the_real_datasets_and_takes_the_one_named(zips):
     d, z = zips["dir"], str(zips["gbk"])
-    r = _cli(d, "layers", "import", "industrial_clusters", z, "--dry-run")
+    r = _cli(d, "layers", "import", "--provenance", "authoritative", "industrial_clusters", z, "--dry-run")
     assert r.exit_code != 0 and f"--layer {STEMS[0]}" in r.output and STEMS[1] in r.output, r.output
     assert "╝" not in r.output
-    r = _cli(d, "layers", "import", "industrial_clusters", z, "--layer", STEMS[1], "--dry-run",
+    r = _cli(d, "layers", "import", "--provenance", "authoritative", "industrial_clusters", z, "--layer", STEMS[1], "--dry-run",
              "--field", "name_zh=名称")
     assert r.exit_code == 0 and "试导入（未写入）" in r.output and "╝" not in r.output, r.output
     assert "删除：cluster.zhengjia、cluster.guangping" in r.output  # the two-feature 调整方案 was read

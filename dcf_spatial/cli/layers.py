@@ -37,7 +37,7 @@ def layers():
     $ dcf --store postgresql://dcf@127.0.0.1/gis layers list
     $ dcf layers show industrial_clusters
     $ dcf layers export townships -o townships.shp
-    $ dcf layers import townships 乡镇界线.shp --field id=XZQDM --field name_zh=XZQMC
+    $ dcf layers import townships 乡镇界线.shp --provenance authoritative --field id=XZQDM --field name_zh=XZQMC
     $ dcf layers reset townships
     $ dcf layers rederive --dry-run
     $ dcf layers push --to postgresql://dcf@127.0.0.1/gis
@@ -45,7 +45,8 @@ def layers():
 
 
 #: the library argument an error is about (``exc.argument``) -> the option that gives it here
-OPTION_OF = {"overwrite": "--overwrite", "field_map": "--field", "line_ids": "--line", "layer": "--layer"}
+OPTION_OF = {"overwrite": "--overwrite", "field_map": "--field", "line_ids": "--line", "layer": "--layer",
+             "provenance": "--provenance"}
 
 
 @contextlib.contextmanager
@@ -191,9 +192,10 @@ def export(layer_id, output, overwrite):
 @click.option("--encoding", default=None, help="DBF/CSV 的文字编码，如 gbk；缺省自动识别 UTF-8/GBK。")
 @click.option("--field", "fields", multiple=True, metavar="TARGET=SOURCE",
               help="把文件字段对应到图层字段，如 --field name_zh=XZQMC；可重复。")
-@click.option("--provenance", type=click.Choice(["authoritative", "reference", "schematic"]),
-              default="authoritative", show_default=True,
-              help="导入数据的来源性质：authoritative 权威、reference 参考、schematic 示意。")
+@click.option("--provenance", type=click.Choice(["authoritative", "reference", "schematic"]), default=None,
+              help="导入数据的来源性质，必须指明（不预设）：authoritative 权威（局里正式发布或确认的数据）、"
+                   "reference 参考（其他部门或公开来源、未经确认）、schematic 示意（示意勾绘，非正式边界）。"
+                   "文件自带统一的 provenance 字段（如从图层库导出的文件）时可省略，按该字段。")
 @click.option("--note", default="", help="随导入记录的说明，如文号、数据日期。")
 @click.option("--dry-run", is_flag=True, help="只试导入、不写入：报告新增、删除、移动的要素，在分区之间移动的亩数，"
                                               "核查登记中结论将改变的记录，以及所在区将改变的宗地和企业。")
@@ -210,14 +212,15 @@ def import_(layer_id, file, crs, layer, encoding, fields, provenance, note, dry_
     """导入权威图层 — import the bureau's layer.
 
     用局里的数据替换随附图层。写入前先校验字段、坐标系和几何，校验不通过则图层库不作任何改动；
-    记录文件名、sha256 和导入日期；原版本保留，`dcf layers reset ID` 可恢复。
+    记录文件名、sha256 和导入日期；原版本保留，`dcf layers reset ID` 可恢复。来源性质（--provenance）
+    必须指明，写入该图层的每个图例与报告。
 
     \b
-    $ dcf layers import townships 乡镇界线.shp --field id=XZQDM --field name_zh=XZQMC
-    $ dcf layers import district 东昌府区.json --crs gcj02
-    $ dcf layers import landuse 三调.gdb --layer DLTB
-    $ dcf layers import industrial_clusters 集聚区.shp --dry-run
-    $ dcf layers import industrial_clusters 集聚区.shp --dry-run --recent 2000 --since 2026-01-01
+    $ dcf layers import townships 乡镇界线.shp --provenance authoritative --field id=XZQDM --field name_zh=XZQMC
+    $ dcf layers import district 东昌府区.json --provenance authoritative --crs gcj02
+    $ dcf layers import landuse 三调.gdb --provenance authoritative --layer DLTB
+    $ dcf layers import industrial_clusters 集聚区.shp --provenance schematic --dry-run
+    $ dcf layers import industrial_clusters 集聚区.shp --provenance authoritative --dry-run --recent 2000 --since 2026-01-01
     """
     from ..io import parse_field_map
     from ..store import Store
@@ -249,7 +252,7 @@ def import_(layer_id, file, crs, layer, encoding, fields, provenance, note, dry_
     if as_json:
         echo_json(summary)
     else:
-        click.echo(f"已导入 {summary['features']} 个要素到图层 {layer_id}（{provenance}），"
+        click.echo(f"已导入 {summary['features']} 个要素到图层 {layer_id}（{summary['provenance']}），"
                    f"文件 {summary['file']} sha256 {summary['sha256'][:16]}…；原版本已保留，可用 dcf layers reset {layer_id} 恢复。")
         for note in summary.get("read_notes", []):
             echo_note(f"读取说明：{cli_wording(note)}")
@@ -271,7 +274,7 @@ def rederive(line_ids, dry_run, as_json):
     另存为新版本（`dcf layers reset ID` 可恢复）；局里自己导入的分区图层不会被覆盖。
 
     \b
-    $ dcf layers import roads 道路.shp --field id=BM --field name_zh=MC
+    $ dcf layers import roads 道路.shp --provenance authoritative --field id=BM --field name_zh=MC
     $ dcf layers rederive --dry-run
     $ dcf layers rederive --line road.liaolin=G309
     """
@@ -430,7 +433,7 @@ def versions(as_json):
 
 
 @layers.command()
-@click.option("--repair", is_flag=True, help="修复可自动修复的问题：删除中断的导入留下的临时副本，补完未完成的 rederive。")
+@click.option("--repair", is_flag=True, help="修复可自动修复的问题：删除中断的导入留下的临时副本，补完未完成的 rederive，补上 PostGIS 图层表被删除的编辑记录触发器。")
 @json_opt
 def doctor(repair, as_json):
     """检查图层库 — check the layer store (and repair it).

@@ -119,6 +119,9 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
     from .server_log import speak_chinese
 
     speak_chinese()   # uvicorn's start-up and shutdown lines in Chinese, like the desk's own (server_log.py)
+    from .upload_names import hide_upload_paths
+
+    hide_upload_paths()   # the console names an upload by the user's file name, not the server's copy
     server = uvicorn.Server(config)
     if open_browser:
         def _open():

@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from ..io.formats import UPLOAD_FORMATS_ZH, UPLOAD_SUFFIXES
 from .errors import DeskError
+from .upload_names import display_name, forget_under, remember
 
 #: formats the desk opens, by suffix (lower case)
 SITE_SUFFIXES = UPLOAD_SUFFIXES  # the readers' list (dcf_spatial.io.formats): the CLI and the desk alike
@@ -45,6 +46,7 @@ def temp_folder(prefix: str = "dcf-desk-"):
         yield d
     finally:
         shutil.rmtree(d, ignore_errors=True)
+        forget_under(d)
 
 
 def save_upload(upload, folder: Path, *, limit_bytes: int, allowed=SITE_SUFFIXES, layer: str | None = None) -> Path:
@@ -87,8 +89,11 @@ def save_upload(upload, folder: Path, *, limit_bytes: int, allowed=SITE_SUFFIXES
             out.write(chunk)
     if written == 0:
         raise DeskError(400, f"上传的文件「{_display_name(upload.filename)}」是空的（0 字节）。请重新选择文件。")
+    remember(dest, upload.filename)  # the console's log names the user's file, not this copy (issue 12 M3)
     if suffix == ".zip":
-        return unpack_zip(dest, folder / "zip", limit_bytes=limit_bytes, layer=layer)
+        opened = unpack_zip(dest, folder / "zip", limit_bytes=limit_bytes, layer=layer)
+        remember(opened, upload.filename)
+        return opened
     return dest
 
 
@@ -178,8 +183,7 @@ def server_paths_named(texts, path: Path, filename: str | None) -> list[str]:
     return out
 
 
-def _display_name(name: str | None) -> str:
-    return (name or "").replace("\\", "/").rsplit("/", 1)[-1] or "（无文件名）"
+_display_name = display_name  # the name every message and log line shows (upload_names.display_name)
 
 
 #: characters no file name may hold on Windows, macOS or Linux, control characters, and the bidirectional

@@ -381,6 +381,9 @@ def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, p
         door.start()
     if secret is not None:
         from ..store.backends.gpkg import share_register_commits
+        from .upload_reading import use_secret
+
+        use_secret(secret)   # an upload one worker read and signed is checked by another
 
         # the primary notes its register-only commits; the others keep their layers' stamp across them
         share_register_commits(os.path.join(os.path.dirname(uds), "register-commits"))
@@ -395,6 +398,9 @@ def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, p
     from .server_log import speak_chinese
 
     speak_chinese()   # its warnings and errors, in Chinese (the system's own words kept)
+    from .upload_names import hide_upload_paths
+
+    hide_upload_paths()   # the console names an upload by the user's file name, not the server's copy
 
     def watch():
         # tell the parent once serving; stop if the parent is gone (killed without stopping us)

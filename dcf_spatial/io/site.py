@@ -122,7 +122,7 @@ def declared_area_m2(parcels) -> np.ndarray:
 
 def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None, encoding=None,
               swap_xy: bool = False, field_map: dict[str, str] | None = None,
-              as_points: bool = False, resolve_name=None) -> "gpd.GeoDataFrame":
+              as_points: bool = False, resolve_name=None, crs_read: dict | None = None) -> "gpd.GeoDataFrame":
     """Turn a site value (the CLI's ``--site``) into 1+ rows in EPSG:4490.
 
     Parameters
@@ -145,6 +145,12 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
         ``f(text, area_mu=…) -> GeoDataFrame`` for a value that looks like a place name and is no
         file (:func:`dcf_spatial.places.read_site` passes the gazetteer's; reading files needs no
         layer store, so this module does not look names up itself).
+    crs_read
+        For coordinates read before (``"lon,lat"``, WKT or GeoJSON in EPSG:4490: the desk's upload answered a
+        file's 地块 so): the record of that reading (:func:`dcf_spatial.crs.read_as.read_as`), kept as the
+        frame's ``attrs["crs_read"]``; no CRS is decided again and no note of it is made. ``{}``: in EPSG:4490
+        by contract, read by nobody (a shapely geometry). ``None``: decide it (``crs``, the file, the numbers).
+        ``crs`` is not used then; a file refuses it.
 
     Returns
     -------
@@ -229,6 +235,9 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
                 f"{_SITE} {clip(text)!r}：既不是存在的文件，也不是 “经度,纬度” 或 WKT。"
                 "例：115.98,36.45 或 地块.shp 或 \"POINT(115.98 36.45)\""
             )
+        if crs_read is not None:
+            raise InputError(f"{_SITE} {clip(text)!r} 是文件：其坐标系在读取文件时确定，crs_read 只用于已读入的坐标"
+                             "（经纬度、WKT 或 GeoJSON）。请去掉 crs_read，或给出已读入的坐标。")
         from .aliases import DEFAULT_VECTOR_ALIASES  # here: a typed "lon,lat" imports no pandas
         from .vector import read_vector
 
@@ -238,8 +247,12 @@ def read_site(value: str, *, crs=None, area_mu: float | None = None, layer=None,
         read_attrs = dict(gdf.attrs)
         where = None
     if where is not None:
-        gdf = resolve_crs(gdf, user_crs=crs, where=where, names=("经度", "纬度"), notes=notes)
-        read_attrs[CRS_READ] = gdf.attrs.get(CRS_READ)
+        if crs_read is not None:   # read before, now in the storage CRS (see crs_read): nothing to decide or say
+            gdf = gdf.set_crs(settings.storage_crs, allow_override=True)
+            read_attrs[CRS_READ] = crs_read or None
+        else:
+            gdf = resolve_crs(gdf, user_crs=crs, where=where, names=("经度", "纬度"), notes=notes)
+            read_attrs[CRS_READ] = gdf.attrs.get(CRS_READ)
         gdf = check_rows(gdf, where=where, notes=notes, row_label=lambda p: _SITE)
     gdf = gdf.reset_index(drop=True)
     if read_attrs.get(CAD_RINGS):  # which rows were closed polylines, carried past lines_as_site (it reorders rows)

@@ -22,6 +22,8 @@ import time
 from typing import TYPE_CHECKING
 
 from ..errors import InputError, StoreChangedError, about
+from ..store.backends import outside_edits
+from ..store.backends.names import CATALOG_TABLE
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -192,8 +194,14 @@ def _gpkg_write(st, prepare=None):
             raise
 
 
-def _pg_init(st, con) -> None:
-    from sqlalchemy import text
+#: the catalog's columns of the mark of an edit outside dcf and their types
+MARK_COLUMNS = outside_edits.COLUMN_TYPES
+
+
+def _pg_init(st, con) -> bool:
+    """The register's tables made (and the store's meta tables, :meth:`PostgisStore._ensure_meta_tables`);
+    returns whether the catalog has the columns of the mark of an edit outside dcf (:func:`_catalog_locked_sql`)."""
+    from sqlalchemy import bindparam, text
 
     con.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"{st.schema}.{REGISTER_TABLE}"})
     st._ensure_meta_tables(con)
@@ -205,6 +213,21 @@ def _pg_init(st, con) -> None:
                      "PRIMARY KEY (name, sha256))"))
     con.execute(text(f"CREATE TABLE IF NOT EXISTS {st._t(AUDITS_TABLE)} (id BIGSERIAL PRIMARY KEY, "
                      f"{', '.join(c + ' TEXT' for c in AUDIT_COLUMNS)}, rows BYTEA)"))
+    return con.execute(text("SELECT count(*) FROM information_schema.columns WHERE table_schema=:s AND table_name=:t "
+                            "AND column_name IN :cols").bindparams(bindparam("cols", expanding=True)),
+                       {"s": st.schema, "t": CATALOG_TABLE, "cols": list(MARK_COLUMNS)}).scalar() == len(MARK_COLUMNS)
+
+
+def _catalog_locked_sql(cat: str, has_marks: bool) -> str:
+    """The catalog rows a register write compares, locked ``FOR SHARE``, with the mark of an edit outside dcf.
+    Its columns are named when this process found them (:func:`_pg_init`: a dropped one makes the write start
+    over, :class:`_StaleCache`); else read through ``to_jsonb`` of the row, NULL in a store made before them —
+    which cost the server about 0.1 ms of CPU a write (0.21 against 0.11 ms, 12,000 writes' catalog reads)."""
+    if has_marks:
+        marks = ", ".join(MARK_COLUMNS)
+    else:
+        marks = ", ".join(f"CAST(to_jsonb(c) ->> '{c}' AS {t}) AS {c}" for c, t in MARK_COLUMNS.items())
+    return f"SELECT id, version, history, sha256, updated_at, source, {marks} FROM {cat} AS c FOR SHARE OF c"
 
 
 def write_records(st, build) -> list:
@@ -302,6 +325,10 @@ class _StaleCache(Exception):
 _PG_KNOWN: dict[tuple, list] = {}
 
 
+#: per PostGIS store: whether its catalog had the columns of the mark of an edit outside dcf when this process
+#: made the register's tables (:func:`_pg_init`)
+_PG_MARKS: dict[tuple, bool] = {}
+
 #: per PostGIS store: ``(catalog rows, layer keys)`` of the last write whose keys matched its catalog
 _PG_MATCHED: dict[tuple, tuple] = {}
 
@@ -349,7 +376,7 @@ def _pg_write_records(st, build, *, trust_cache: bool) -> list:
         # the first write of this process (or after a stale belief): the register's tables made (in a
         # transaction of their own: empty tables are all it can leave) and what they keep read first
         with st._connect(transaction=True) as con:
-            _pg_init(st, con)
+            _PG_MARKS[_pg_key(st)] = _pg_init(st, con)
         kept_layers_before = set(_read_all(st, LAYERS_TABLE, ["layer_id", "sha256"]))
         kept_files_before = set(_read_all(st, FILES_TABLE, ["name", "sha256"]))
         known = None
@@ -376,12 +403,8 @@ def _pg_write_records(st, build, *, trust_cache: bool) -> list:
                         c_cat.execute("BEGIN")
                         c_cat.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{st.schema}.{REGISTER_TABLE}",))
                         # no layer replaced until we commit; the rows compared are the rows locked
-                        # with the mark of an edit outside dcf (store/backends/outside_edits.py), read through
-                        # to_jsonb: NULL in a store made before those columns
-                        c_cat.execute(f"SELECT id, version, history, sha256, updated_at, source, "
-                                      f"CAST(to_jsonb(c) ->> 'outside_edits' AS INTEGER) AS outside_edits, "
-                                      f"CAST(to_jsonb(c) ->> 'edited_outside_at' AS TIMESTAMPTZ) AS edited_outside_at "
-                                      f"FROM {cat} AS c FOR SHARE OF c")
+                        # with the mark of an edit outside dcf (store/backends/outside_edits.py)
+                        c_cat.execute(_catalog_locked_sql(cat, _PG_MARKS.get(_pg_key(st), False)))
                         # only the versions this group names (every version kept grows with the years)
                         c_lay.execute(f"SELECT layer_id, sha256 FROM {lay} WHERE layer_id = ANY(%s) AND sha256 = ANY(%s)",
                                       (list(layers), [v["sha256"] for v in layers.values()]))
@@ -417,6 +440,10 @@ def _pg_write_records(st, build, *, trust_cache: bool) -> list:
             if known is None:
                 raise
             raise _StaleCache() from None   # the register's tables went away since: created again on the retry
+        except psycopg.errors.UndefinedColumn:
+            if not _PG_MARKS.pop(_pg_key(st), False):
+                raise
+            raise _StaleCache() from None   # the catalog's mark columns dropped since: looked for again on the retry
         except psycopg.OperationalError as exc:   # the connection was lost mid-write (raw psycopg, not wrapped)
             # lost at COMMIT: whether it was committed is unknown, so it is not sent again
             raw.invalidate()

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from .. import settings
+from ..store.backends import catalog_watch
 from ..store.content_hash import frame_sha256  # noqa: F401  (a layer's version; used here and re-exported)
 
 #: the rule and indicator data files a site check reads (``dcf_spatial/data``): the plan's rules and
@@ -149,6 +150,7 @@ def layer_versions(store, *, reuse_catalog: bool = False, copy_of=None) -> dict[
     else:
         entries = _catalog_entries(st)
     original = layer_versions(copy_of) if copy_of is not None else {}
+    stamps = unwatched_stamps(st)
     out = {}
     for lid in site_layers():
         entry = entries.get(lid)
@@ -158,10 +160,23 @@ def layer_versions(store, *, reuse_catalog: bool = False, copy_of=None) -> dict[
         same = original.get(lid)
         if key not in _LAYER_HASHES and same is not None and _key("", lid, same["catalog"]) == _key("", lid, entry):
             _LAYER_HASHES[key] = same["sha256"]
-        if key not in _LAYER_HASHES:
-            _LAYER_HASHES[key] = frame_sha256(catalog.read_layer(lid, store=location))
-        out[lid] = {"sha256": _LAYER_HASHES[key], "version": int(entry["version"]), "catalog": entry, "key": key}
+        # a table whose edits no trigger marks: its hash kept by the stamp of its rows too (an edit moves no catalog row)
+        held = key + (stamps[lid],) if lid in stamps else key
+        if held not in _LAYER_HASHES:
+            _LAYER_HASHES[held] = frame_sha256(catalog.read_layer(lid, store=location))
+        out[lid] = {"sha256": _LAYER_HASHES[held], "version": int(entry["version"]), "catalog": entry, "key": key}
     return out
+
+
+def unwatched_stamps(st) -> dict[str, str]:
+    """``{layer id: stamp of its rows}`` (:meth:`~dcf_spatial.store.backends.postgis.PostgisStore.table_stamps`) of
+    the site-check layers of a PostGIS store whose table lost the trigger that marks an edit outside dcf, as a
+    desk's periodic check found them (store/backends/catalog_watch.py); ``{}``: none, or no desk."""
+    if st.kind == "gpkg":
+        return {}
+    bare = catalog_watch.unwatched(st)
+    bare = [lid for lid in bare if lid in site_layers()] if bare else []
+    return st.table_stamps(bare) if bare else {}
 
 
 def file_paths() -> dict[str, Path]:

@@ -139,7 +139,7 @@ class Store:
         return catalog.describe_layer(layer_id, store=self.location)
 
     def import_layer(self, layer_id: str, file, *, crs=None, field_map: dict | None = None,
-                     provenance: str = "authoritative", source_note: str = "", layer=None,
+                     provenance: str | None = "authoritative", source_note: str = "", layer=None,
                      encoding: str | None = None) -> dict:
         """Replace a layer with the bureau's file, keeping the previous version (see :meth:`reset`).
 
@@ -153,7 +153,8 @@ class Store:
             As for :func:`dcf_spatial.io.read_vector` (``layer`` ``None``: the only layer, or the
             standard 三调 layer of ``layer_id`` in a survey FileGDB, e.g. ``DLTB`` for ``landuse``).
         provenance
-            ``authoritative``, ``reference`` or ``schematic``.
+            ``authoritative``, ``reference`` or ``schematic``; ``None``: the file's own ``provenance``
+            field, else refused (what the command line does without ``--provenance``).
         source_note
             Recorded with the import (document number, data date).
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from .. import _fixes, settings
 from ..errors import DcfError, InputError, LayerNotFoundError, SchemaError
-from ..errors import about
+from ..errors import about, clip
 from ..io.aliases import restore_short_names
 from .backends import CATALOG_TABLE, HISTORY_PREFIX, history_table, open_store  # noqa: F401  (re-exported)
 from .backends import outside_edits
@@ -41,6 +41,10 @@ logger = logging.getLogger(__name__)
 
 COMMON_FIELDS = ("id", "name_zh", "plan_ref", "provenance", "source")
 PROVENANCE_VALUES = ("authoritative", "schematic", "reference")
+#: what each provenance means, as a user choosing one must be told (the desk's form, the CLI's error)
+PROVENANCE_MEANING_ZH = {"authoritative": "权威：局里正式发布或确认的数据，图例与报告据此作结论",
+                         "reference": "参考：其他部门或公开来源、未经局里确认的数据",
+                         "schematic": "示意：按规划文本或图件示意勾绘的范围，不是正式边界，结论仅供参考"}
 PROVENANCE_ZH = {"authoritative": "权威数据", "schematic": "示意", "reference": "参考数据"}
 
 
@@ -436,8 +440,38 @@ def sha256_of(path) -> str:
     return h.hexdigest()
 
 
+def provenance_of_file(gdf, provenance: str | None, shown: str) -> tuple[str, list[str]]:
+    """The provenance an import records: ``provenance`` when given, else the file's own ``provenance`` field
+    when every feature carries the same known value (a layer exported from a store); (value, notes).
+
+    Raises
+    ------
+    InputError
+        (``argument="provenance"``) none was given and the file carries none, or several, or an unknown one:
+        never assumed authoritative (issue 12 M4).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> provenance_of_file(pd.DataFrame({"provenance": ["schematic"] * 2}), None, "集聚区.gpkg")[0]
+    'schematic'
+    """
+    if provenance is not None:
+        return provenance, []
+    values = gdf["provenance"].dropna().astype(str).str.strip() if "provenance" in gdf.columns else None
+    found = sorted(set(values) - {""}) if values is not None else []
+    if len(found) == 1 and found[0] in PROVENANCE_VALUES and len(values) == len(gdf) and (values != "").all():
+        return found[0], [f"来源类别取自文件的 provenance 字段：{found[0]}（{PROVENANCE_ZH[found[0]]}）"]
+    why = ("文件中也没有 provenance 字段" if values is None
+           else f"文件的 provenance 字段不是同一个可用的值（{'、'.join(clip(v, 20) for v in found[:5]) or '空'}）")
+    choices = "；".join(f"{k}（{v}）" for k, v in PROVENANCE_MEANING_ZH.items())
+    raise about("provenance", InputError(
+        f"{shown}：未指明导入数据的来源类别，{why}。来源类别随图层写入每个图例与报告，不替你预设为权威。"
+        f"请指明其一：{choices}。"))
+
+
 def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None,
-                 provenance: str = "authoritative", store=None, source_note: str = "", layer=None,
+                 provenance: str | None = "authoritative", store=None, source_note: str = "", layer=None,
                  encoding: str | None = None, file_name: str | None = None) -> dict:
     """Replace layer ``layer_id`` with the bureau's file; keep the previous version for :func:`reset_layer`.
 
@@ -450,7 +484,8 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
     its features (the notes say which were matched by name and which matched nothing). Field names a
     Shapefile shortened (``industries``, ``host_towns``) are restored from the current layer's fields.
     ``file_name``: the name shown in messages and recorded as the source (the desk's uploaded name),
-    default the file's own name. Returns a summary dict.
+    default the file's own name. ``provenance`` ``None``: the file's own ``provenance`` field, else refused
+    (:func:`provenance_of_file`). Returns a summary dict.
 
     Examples
     --------
@@ -487,6 +522,8 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
         gdf, short_notes = restore_short_names(gdf, [c for c in current.columns if c != current.geometry.name])
         notes.extend(short_notes)
     had_plan_ref = "plan_ref" in gdf.columns
+    provenance, said = provenance_of_file(gdf, provenance, shown)  # None: the file's own field, else refused
+    notes.extend(said)
     gdf["provenance"] = provenance
     gdf["source"] = source
     if "plan_ref" not in gdf.columns:

@@ -74,7 +74,7 @@ def _table_findings(st) -> list[dict]:
     known = set(rows["id"].astype(str))
     for lid in sorted(known - tables):
         out.append(_finding("catalog_without_table", f"目录中有图层 {lid}，但图层库中没有它的数据表",
-                            f"用备份恢复（dcf layers restore 备份.gpkg），或重新导入该图层（dcf layers import {lid} 文件）",
+                            f"用备份恢复（dcf layers restore 备份.gpkg），或重新导入该图层（dcf layers import {lid} 文件 --provenance authoritative）",
                             repairable=False))
     for lid, n in ((str(r["id"]), int(r["history"] or 0)) for r in rows.to_dict(orient="records")):
         kept = st.history_entries(lid)
@@ -153,10 +153,13 @@ def _edit_findings(st) -> list[dict]:
     if st.kind == "postgis":
         bare = st.unwatched_layer_tables()
         if bare:
+            # a dropped trigger (or the whole mark missing) is added back by --repair; a disabled one is the administrator's
+            dropped = bool(st.lacks_edit_marks())
             out.append(_finding("edits_unwatched", f"{len(bare)} 个图层表在 QGIS、psql 等 dcf 之外直接编辑时不会被发现（没有或停用了"
                                 f"触发器 {outside_edits.TRIGGER}）：" + "、".join(bare[:8]) + ("等" if len(bare) > 8 else ""),
-                                "启动工作台（dcf serve）或任一次导入、恢复、推送会补上缺少的触发器（需建表者的权限）；管理员停用的不会被替换，"
-                                f"需要时由管理员执行 ALTER TABLE 图层表 ENABLE TRIGGER {outside_edits.TRIGGER}", repairable=False))
+                                "dcf layers doctor --repair（或启动工作台 dcf serve、任一次导入、恢复、推送）补上缺少的触发器"
+                                "（需建表者的权限）；管理员停用的不会被替换，"
+                                f"需要时由管理员执行 ALTER TABLE 图层表 ENABLE TRIGGER {outside_edits.TRIGGER}", repairable=dropped))
     for row in st.catalog_rows().to_dict(orient="records"):
         mark = outside_edits.marker(row)
         if mark is None:
@@ -187,7 +190,8 @@ def _nesting_findings(location) -> list[dict]:
 
 
 def repair(store=None) -> dict:
-    """Fix what :func:`diagnose` marks repairable: remove a killed import's copies, finish a rederive.
+    """Fix what :func:`diagnose` marks repairable: remove a killed import's copies, finish a rederive, add
+    the PostGIS layer tables' dropped edit-mark triggers (:mod:`.backends.outside_edits`).
 
     Nothing else is touched; a damaged file is restored from a backup (:func:`restore`), never patched.
 
@@ -217,6 +221,9 @@ def repair(store=None) -> dict:
             summary = rederive.rederive_zones(store=location)
             written = [e["layer"] for e in summary["layers"] if e["status"] == "written"]
             done.append(f"已补完 rederive（本次写入：{'、'.join(written) or '无，均已是最新'}）")
+        elif f["kind"] == "edits_unwatched" and f["repairable"]:
+            catalog.open_store(location).add_catalog_trigger()   # adds every missing piece of the edit marks, replaces none
+            done.append("已为图层表补上被删除的“在 dcf 之外编辑”记录触发器")
     after = diagnose(location)
     logger.info("Repaired %s: %s", after["store"], "; ".join(done) or "nothing to repair")
     return {"store": after["store"], "repaired": done, "remaining": after["findings"]}

@@ -192,7 +192,7 @@ def fix_zh(rows: list[dict]) -> str:
     cluster."""
     from .catalog import LAYER_SPECS
 
-    children = "、".join(f"{LAYER_SPECS[lid].title_zh}（dcf layers import {lid} 文件）"
+    children = "、".join(f"{LAYER_SPECS[lid].title_zh}（dcf layers import {lid} 文件 --provenance authoritative）"
                          for lid in dict.fromkeys(r["layer"] for r in rows))
     parents = "、".join(LAYER_SPECS[lid].title_zh for lid in dict.fromkeys(r["parent_layer"] for r in rows))
     parks = any(r["layer"] == "cluster_parks" for r in rows)

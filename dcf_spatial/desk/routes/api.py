@@ -23,6 +23,7 @@ from ..._validate import MIN_AREA_MU
 from ...industry import MAX_INDUSTRY_CHARS
 
 from ...errors import InputError as DcfInputError
+from .. import upload_reading
 from ..errors import DeskError, RequestBody, error_responses
 from ..uploads import (FORMATS_ZH, _display_name, audit_file_name, check_file_name, pick_dataset, result_file_name, save_upload,
                        server_paths_named, temp_folder)
@@ -43,7 +44,8 @@ class SiteCheckBody(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     site: str | dict = Field(..., description="场地：GeoJSON 几何（或 Feature）、\"经度,纬度\"、WKT 或地名"
-                                              "（图层库地名表中的镇街、集聚区、园区、示范区名称或规划简称）。",
+                                              "（图层库地名表中的镇街、集聚区、园区、示范区名称或规划简称），或 /api/site/read 回答的 parcels"
+                                              "（原样送回：其中的坐标系读取记录带本工作台的签名，改动后拒绝，422）。",
                              examples=["115.75,36.455"])
     industry: str = Field(..., max_length=MAX_INDUSTRY_CHARS, description="行业：GB/T 4754-2017 代码或中文词（轴承、新能源汽车…）。",
                           examples=["轴承"])
@@ -367,8 +369,10 @@ def _check_site(dcf, body: SiteCheckBody, policy, record: bool):
     from ..wording import reasons_worded
 
     # a reason that asks to declare 产能置换 names the page's checkbox, not the command line's option
-    answer = reasons_worded(_check_site_value(dcf, body, policy, record))
-    return _with_file_parcels(answer, body.site)
+    # an uploaded file's reading (its CRS, its notes) sent back with its 地块: signed by this desk, or refused
+    crs_read, read_notes = upload_reading.verified(body.site)
+    answer = reasons_worded(_check_site_value(dcf, body, policy, record, crs_read))
+    return _with_file_parcels(answer, body.site, read_notes)
 
 
 #: the 坐标系 a report names for a site drawn on the desk's map (Leaflet's lon/lat: WGS84, read as CGCS2000)
@@ -436,7 +440,7 @@ def _with_drawn_site(answer, body: SiteCheckBody):
     return answer
 
 
-def _with_file_parcels(answer, site):
+def _with_file_parcels(answer, site, read_notes: list[str]):
     """A site sent as the FeatureCollection ``/api/site/read`` answered (a file's 地块, each with its
     编号/名称, and the file's ``name``): the answer keeps the 地块 (the TXT download writes each as its own
     record), 核查输入 describes the file (name, 地块, 亩, centre) instead of the outline's WKT, and several
@@ -453,7 +457,7 @@ def _with_file_parcels(answer, site):
         return answer
     name = site.get("name") if isinstance(site.get("name"), str) else None
     answer.inputs = {**answer.inputs, "场地": describe_site(parcels, _display_name(name) if name else None)}
-    _with_upload_reading(answer, site)
+    _with_upload_notes(answer, read_notes)
     answer.parcels = parcels  # one 地块 too: downloaded with its 编号/名称/图幅号/用途, not as «项目场地»
     if len(parcels) > 1:
         note = combined_note(parcels)
@@ -462,35 +466,19 @@ def _with_file_parcels(answer, site):
     return answer
 
 
-#: at most this many 读取说明 of an upload are carried back into the check (the reader writes a handful)
-MAX_UPLOAD_NOTES = 40
-
-
-def _with_upload_reading(answer, site: dict) -> None:
-    """The file's own reading in the answer of a site the page uploaded: ``/api/site/read`` read the file
-    (its header's or .prj's CRS, the user's choice or a guess) and answered its 地块 in EPSG:4490 with that
-    reading (``crs_read``, ``read_notes``); the page sends them back as the site. 核查输入 → 坐标系 is the CRS
-    the file was read in and who said so, and 读取说明 are the file's, not the check's reading of the
-    converted lon/lat ("文件未声明坐标系，按用户指定的 EPSG:4490 读入": the file did declare, the user chose
-    nothing; QA new-user round, finding 1). A record this desk did not make is ignored."""
-    from ...crs.read_as import read_as_checked, read_as_zh
-
-    read_in = read_as_checked(site.get("crs_read"))
-    if read_in is None:
-        return
-    answer.inputs = {**answer.inputs, "坐标系": read_as_zh(read_in)}
-    notes = site.get("read_notes")
-    notes = [n for n in notes if isinstance(n, str)][:MAX_UPLOAD_NOTES] if isinstance(notes, list) else []
-    # the check's own reading of the lon/lat the page sent back (in EPSG:4490, as the upload answered it)
-    own = ("文件未声明坐标系，按用户指定的 EPSG:4490 读入", "文件未声明坐标系，按用户指定的 EPSG:4326 读入")
-    kept = [n for n in answer.notes if n not in own]
+def _with_upload_notes(answer, notes: list[str]) -> None:
+    """The 读取说明 of a site the page uploaded (:mod:`dcf_spatial.desk.upload_reading`, checked): the file's,
+    after the combined / parcels notes. Its 坐标系 is the check's own: the file's reading record is an argument
+    of the check (``crs_read``), which then says nothing of the lon/lat the page sent back (QA new-user round,
+    finding 1: «文件未声明坐标系，按用户指定的 EPSG:4490 读入» of a file that declared its CRS)."""
+    kept = list(answer.notes)
     first = [n for n in kept if n.startswith("文件含 ") or "个地块：核查" in n]  # combined / parcels notes stay first
     answer.notes = first + [n for n in notes if n not in kept] + [n for n in kept if n not in first]
 
 
-def _check_site_value(dcf, body: SiteCheckBody, policy, record: bool):
+def _check_site_value(dcf, body: SiteCheckBody, policy, record: bool, crs_read: dict | None = None):
     return dcf.check_site(
-        _site_value(body.site), body.industry, area_mu=body.area_mu, crs=body.crs,
+        _site_value(body.site), body.industry, area_mu=body.area_mu, crs=body.crs, crs_read=crs_read,
         investment_wan=body.investment_wan, floor_area_m2=body.floor_area_m2, footprint_m2=body.footprint_m2,
         admin_area_m2=body.admin_area_m2, green_area_m2=body.green_area_m2,
         capacity_replacement=body.capacity_replacement, catalogue_class=body.catalogue_class,
@@ -586,7 +574,7 @@ def site_check_export(fmt: Literal["html", "docx", "pdf", "gpkg", "txt"], body: 
 
             write_pdf(answer, path)
         else:
-            answer.to_site_file(path)
+            answer.to_site_file(path, name=project or None)  # the parcel named as the project typed (issue 12 M1)
         data = path.read_bytes()
     return Response(data, media_type=media, headers=_attachment(name))
 
@@ -647,7 +635,7 @@ def site_read(request: Request, file: UploadFile = File(..., description="场地
                                                                      for k, v in props.iloc[i].items()}}
                             for i, g in enumerate(gdf.to_crs(4490).geometry.values)]}
     return {"geometry": shapely.geometry.mapping(geom), "crs": "EPSG:4490", "features": len(gdf),
-            "parcels": parcels, "read_notes": notes, "skipped": [t for _, t in skipped],
+            "parcels": upload_reading.signed(parcels), "read_notes": notes, "skipped": [t for _, t in skipped],
             "crs_read": read_in, "crs_read_zh": read_as_zh(read_in)}
 
 

@@ -116,7 +116,7 @@ class SiteCheck:
         return present.write_site_map(self.results, self.sites, path, title=self.title, basemap=basemap,
                                       overwrite=overwrite, store=self.store)
 
-    def to_site_file(self, path, *, overwrite: bool = False) -> Path:
+    def to_site_file(self, path, *, name: str | None = None, overwrite: bool = False) -> Path:
         """Write the site polygon(s) checked, to send on for approval: ``.txt`` is the 报批/勘测定界
         coordinate TXT (CGCS2000 3° Gauss–Krüger zone 39 with the zone prefix, GBK, CRLF, 地块面积 in
         公顷, points J1…, rings closed); ``.gpkg``/``.geojson``/``.shp``/``.kml`` as
@@ -126,6 +126,9 @@ class SiteCheck:
         ----------
         path
             Output file; the format by its suffix.
+        name
+            The 地块名称 (a GPKG's name field) of a site that carries no name of its own (one drawn or
+            typed): the project's name; default :data:`UNNAMED_SITE_ZH`.
         overwrite
             Replace an existing file.
 
@@ -137,7 +140,7 @@ class SiteCheck:
         Examples
         --------
         >>> answer = check_site("地块.shp", "轴承")           # doctest: +SKIP
-        >>> answer.to_site_file("地块报批坐标.txt")           # doctest: +SKIP
+        >>> answer.to_site_file("地块报批坐标.txt", name="某轴承项目")  # doctest: +SKIP
         """
         from ...store.export import write_vector
 
@@ -147,7 +150,7 @@ class SiteCheck:
         # the 地块 as given (each its own record, name and rings), not the one outline they were checked as
         sites = (self.parcels if self.parcels is not None and not self.batch else self.sites).copy()
         if not {"地块名称", "name", "name_zh"} & set(sites.columns):
-            sites["地块名称"] = "项目场地"
+            sites["地块名称"] = (name or "").strip() or UNNAMED_SITE_ZH
         return write_vector(sites, path, overwrite=overwrite, notes=self.notes)  # a .txt: which 地块面积 was written
 
     def named_sites(self) -> list[dict]:
@@ -347,6 +350,10 @@ def describe_site(parcels, name: str | None = None) -> str:
     return f"{head}{len(parcels)} 个地块，合计 {area_mu:,.2f} 亩，中心 {lon:.6f},{lat:.6f}"
 
 
+#: the 地块名称 written for a site with no name of its own when no project name was given (issue 12 M1)
+UNNAMED_SITE_ZH = "项目场地"
+
+
 def named_export_message(named: list[dict]) -> str:
     """Why a site placed by a place name cannot be written as the project's boundary, and what to give
     instead (Chinese; names no command option).
@@ -433,7 +440,7 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
                capacity_replacement: bool = False, catalogue_class: str | None = None, store=None,
                date=None, tall_floor_area_m2: float | None = None, storeys=None,
                yard_area_m2: float | None = None, non_production_facilities=None, record=False,
-               policy: dict | None = None, **reader) -> SiteCheck:
+               policy: dict | None = None, crs_read: dict | None = None, **reader) -> SiteCheck:
     """Does this project, of this industry, on this site, fit the plan?
 
     Parameters
@@ -480,6 +487,12 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
         new factory outside every industrial cluster 有条件符合 instead of the default 不符合 (第三章第三节、
         第十章第四节 steer industry into the clusters but bar nothing). ``None``: each policy's default. The
         reason the policy decides names the setting used. Barred industries stay barred whatever the setting.
+    crs_read
+        For a site whose coordinates were read before and are given in EPSG:4490 (``"lon,lat"``, WKT or a
+        geometry: the desk's upload answers a file's 地块 so), the record of that reading
+        (:func:`dcf_spatial.crs.read_as.read_as`: the CRS of the file's header or .prj, the user's or a
+        guess): 核查输入 → 坐标系 names it, and the check makes no note of a CRS of its own. A record
+        :func:`~dcf_spatial.crs.read_as.read_as` does not make is refused.
     **reader
         ``layer``, ``encoding``, ``swap_xy``, ``field_map`` for file input.
 
@@ -512,14 +525,27 @@ def check_site(site, industry=None, *, area_mu: float | None = None, crs=None, i
                            catalogue_class=catalogue_class, store=store, date=date,
                            tall_floor_area_m2=tall_floor_area_m2, storeys=storeys, yard_area_m2=yard_area_m2,
                            non_production_facilities=non_production_facilities, reader=reader, policy=policy,
-                           record=record)
+                           record=record, crs_read=_reading_checked(crs_read))
+
+
+def _reading_checked(crs_read):
+    """``crs_read`` of :func:`check_site` rebuilt (:func:`~dcf_spatial.crs.read_as.read_as_checked`), or refused."""
+    if crs_read is None:
+        return None
+    from ...crs.read_as import read_as_checked
+
+    checked = read_as_checked(crs_read)
+    if checked is None:
+        raise InputError(f"crs_read 不是坐标系读取记录：{str(crs_read)[:200]}。应为 dcf_spatial.crs.read_as.read_as 给出的"
+                         "记录（source 为 file/user/guessed，crs 为坐标系，declared_in 为文件中声明之处），或不给出。")
+    return checked
 
 
 def _check_site(site, industry, *, area_mu, crs, investment_wan, floor_area_m2, footprint_m2, admin_area_m2,
                 green_area_m2, capacity_replacement, catalogue_class, store, date, tall_floor_area_m2, storeys,
-                yard_area_m2, non_production_facilities, reader, policy, record):
+                yard_area_m2, non_production_facilities, reader, policy, record, crs_read=None):
     expected = _before(record, store)
-    if isinstance(site, str):
+    if isinstance(site, str) and crs_read is None:
         answer = _check_typed_lonlat(site, industry, area_mu=area_mu, crs=crs, investment_wan=investment_wan,
                                      floor_area_m2=floor_area_m2, footprint_m2=footprint_m2,
                                      admin_area_m2=admin_area_m2, green_area_m2=green_area_m2,
@@ -554,11 +580,12 @@ def _check_site(site, industry, *, area_mu, crs, investment_wan, floor_area_m2, 
     m = _industry(industry)
     if isinstance(site, shapely.Geometry):
         site_gdf = gpd.GeoDataFrame({"site_input": [site.wkt[:80]]}, geometry=[site], crs=settings.storage_crs)
-        if area_mu is not None:
-            site_gdf = dcf_io.read_site(site.wkt, crs=settings.storage_crs, area_mu=area_mu, **reader)
-            site_gdf.attrs.pop(CRS_READ, None)  # a geometry object is in the storage CRS by contract: nobody chose it
+        if crs_read is not None:
+            site_gdf.attrs[CRS_READ] = crs_read
+        if area_mu is not None:   # in the storage CRS by contract: read by nobody, unless crs_read says who did
+            site_gdf = dcf_io.read_site(site.wkt, area_mu=area_mu, crs_read=crs_read or {}, **reader)
     else:
-        site_gdf = read_site(str(site), crs=crs, area_mu=area_mu, store=store, **reader)
+        site_gdf = read_site(str(site), crs=crs, area_mu=area_mu, store=store, crs_read=crs_read, **reader)
     site_gdf, parcels_note = _usable_parcels(site_gdf, site)
     figures = {"site_area_mu": area_mu, "investment_wan": investment_wan, "floor_area_m2": floor_area_m2,
                "footprint_m2": footprint_m2, "admin_area_m2": admin_area_m2, "green_area_m2": green_area_m2,
@@ -694,7 +721,7 @@ def _check_typed_lonlat(site: str, industry, *, area_mu, crs, investment_wan, fl
 
 
 def check_batch(path, industry=None, *, crs=None, store=None, record=False, progress: bool = False,
-                policy: dict | None = None, **reader) -> SiteCheck:
+                policy: dict | None = None, crs_read: dict | None = None, **reader) -> SiteCheck:
     """Check every row of a file of sites (CSV/XLSX/any vector file); one result per row, none lost.
 
     Parameters

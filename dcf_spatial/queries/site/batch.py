@@ -390,7 +390,7 @@ def _approximate_areas(gdf, row_numbers, row_kind):
         return gdf, []
     from ..._validate import clean_figures
     from ...io.aliases import approximate_area
-    from .check import row_label
+    from .check import row_labels
 
     values = gdf["area_mu"].tolist()
     changed, approx = {}, []
@@ -409,14 +409,15 @@ def _approximate_areas(gdf, row_numbers, row_kind):
             continue
         changed[i] = number
         if rough:
-            approx.append(f"{row_label(row_numbers[i], row_kind or 'record')}（“{v.strip()}”）")
+            approx.append((i, v.strip()))
     if not changed:
         return gdf, []
     gdf = gdf.copy()
     gdf["area_mu"] = pd.Series([changed.get(i, v) for i, v in enumerate(values)], index=gdf.index, dtype=object)
     if not approx:
         return gdf, []
-    shown = "、".join(approx[:10]) + (f" 等 {len(approx)} 行" if len(approx) > 10 else "")
+    labels = row_labels(gdf.iloc[[i for i, _ in approx[:10]]], [row_numbers[i] for i, _ in approx[:10]], row_kind)
+    shown = "、".join(f"{k}（“{v}”）" for k, (_, v) in zip(labels, approx)) + (f" 等 {len(approx)} 行" if len(approx) > 10 else "")
     return gdf, [f"用地面积为约数，按其数值核查（结论与用地控制指标按此面积，须以实测面积复核）：{shown}"]
 
 
@@ -430,17 +431,24 @@ def _storage_geometries(gdf) -> list:
 
 def _source_rows(gdf, path) -> tuple[list[int], str]:
     """Where each row of a batch sits in the user's file: (numbers, kind) with kind ``"table"``
-    (spreadsheet row numbers, as the reader's notes count them), ``"feature"`` or ``"record"``."""
+    (spreadsheet row numbers, as the reader's notes count them), ``"parcel"`` (a 报批 coordinate TXT's
+    records: their lines, named by their 地块), ``"feature"`` or ``"record"``."""
     from ... import io as dcf_io
+    from ...io.survey_txt import is_survey_txt
+    from ...io.vector import _BINARY_SUFFIXES
 
     n = len(gdf)
     if dcf_io._is_pg(path):
         return list(range(1, n + 1)), "record"
     p = Path(str(path)).expanduser()
+    known = gdf.attrs.get("row_numbers")
+    # a 报批 TXT (by its content, as io.read_vector tells it) has no table rows: its 地块 are named (issue 12 M2)
+    if known is not None and len(known) == n and p.suffix.lower() not in _BINARY_SUFFIXES and is_survey_txt(p):
+        return [int(v) for v in known], "parcel"
     kind = dcf_io._FORMAT_KIND.get(p.suffix.lower())
     if kind not in dcf_io._TABULAR:
         return list(range(1, n + 1)), "feature"
-    known = gdf.attrs.get("row_numbers")  # io.read_vector keeps each record's spreadsheet row
+    # io.read_vector keeps each record's spreadsheet row
     if known is not None and len(known) == n:
         return [int(v) for v in known], "table"
     logger.warning("%s: no spreadsheet row numbers for the %d rows read; rows are named by position", path, n)
@@ -492,7 +500,7 @@ def iter_site_results(sites, industries, figures, errors, flags, *, store=None, 
                 part = _points_with_area_as_discs(part, working=True)
             res = site_results(part, industries[start:stop], figures=figures[start:stop], errors=errors[start:stop],
                                flags=flags[start:stop], context=ctx, store=store, row_numbers=numbers[start:stop],
-                               row_kind=kind)
+                               row_kind=kind)  # a TXT's 地块 named from the chunk's own 地块编号/地块名称
             _read_issues_as_reasons(part, res)
             for r in res:
                 r["row"] += start
@@ -648,10 +656,13 @@ def _industry_like_column(gdf, columns) -> str | None:
     import pandas as pd
 
     from ... import io as dcf_io
+    from ...io.survey_txt import RECORD_FIELDS
 
     spec = dcf_io.alias_table()
     known = {dcf_io._norm(e if isinstance(e, str) else e["name"])
              for entries in spec["groups"]["sites"].values() for e in entries}
+    # a 报批 TXT's record fields are the format's, never an industry (界址点数 “10” read as a code: issue 12 M2)
+    known |= {dcf_io._norm(c) for c in RECORD_FIELDS}
     for kind in spec["coordinates"].values():
         names = kind if isinstance(kind, list) else kind["x"] + kind["y"]
         known |= {dcf_io._norm(x) for x in names}

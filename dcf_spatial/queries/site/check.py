@@ -161,7 +161,7 @@ def site_results(sites, industries, *, figures=None, context: PlanContext | None
         row_numbers, row_kind = None, None
     if row_numbers is None:  # no file behind the rows: their position is their number
         row_numbers = list(range(1, n + 1))
-    labels = [row_label(r, row_kind or "record") for r in row_numbers]
+    labels = row_labels(sites, row_numbers, row_kind)
     ctx = context or load_context(store)
     geoms_w = to_working(sites).geometry.values if n else []
     out: list[dict | None] = [None] * n
@@ -251,10 +251,46 @@ def placed_by_name(sites, i: int) -> dict | None:
 
 
 #: how a row of each kind of batch input is named to the user (the readers' own wording:
-#: dcf_spatial.io labels spreadsheet rows 表格第 N 行, header on row 1, and GIS features 第 N 条要素)
+#: dcf_spatial.io labels spreadsheet rows 表格第 N 行, header on row 1, and GIS features 第 N 条要素;
+#: a 报批 coordinate TXT's records, ``"parcel"``, are named by their 地块: :func:`parcel_label`)
 ROW_LABELS_ZH = {"table": "表格第 {n} 行", "feature": "第 {n} 条要素", "record": "第 {n} 条记录"}
+#: the record fields of a 报批 coordinate TXT that name its 地块 (dcf_spatial.io.survey_txt's columns)
+PARCEL_NAME_COLUMNS = ("地块编号", "地块名称")
 
 
 def row_label(number: int, kind: str = "record") -> str:
     """The Chinese name of a batch row as the user finds it in their file (``"表格第 9 行"``)."""
     return ROW_LABELS_ZH.get(kind, ROW_LABELS_ZH["record"]).format(n=int(number))
+
+
+def parcel_label(line: int, parcel_id=None, name=None) -> str:
+    """A 报批 coordinate TXT's record as its user finds it: its 地块编号 and 地块名称, and its line in the file
+    (a TXT has no table rows).
+
+    Examples
+    --------
+    >>> parcel_label(13, "DK01", "仓储物流地块")
+    '地块 DK01（仓储物流地块，第 13 行）'
+    >>> parcel_label(24, None, "")
+    '地块记录（第 24 行）'
+    """
+    def text(v) -> str:
+        return "" if v is None or v != v else str(v).strip()
+
+    parcel_id, name = text(parcel_id), text(name)
+    where = f"第 {int(line)} 行"
+    if parcel_id:
+        return f"地块 {parcel_id}（{name}，{where}）" if name else f"地块 {parcel_id}（{where}）"
+    if name:
+        return f"地块“{name}”（{where}）"
+    return f"地块记录（{where}）"
+
+
+def row_labels(sites, row_numbers, row_kind: str | None) -> list[str]:
+    """Each batch row's :func:`row_label`; the records of a 报批 TXT (``row_kind == "parcel"``) by their
+    地块 (:func:`parcel_label`, from the ``sites`` columns 地块编号/地块名称)."""
+    if row_kind != "parcel":
+        return [row_label(r, row_kind or "record") for r in row_numbers]
+    cols = getattr(sites, "columns", ())
+    ids, names = ([None] * len(row_numbers) if c not in cols else sites[c].tolist() for c in PARCEL_NAME_COLUMNS)
+    return [parcel_label(r, i, m) for r, i, m in zip(row_numbers, ids, names)]

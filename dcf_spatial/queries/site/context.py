@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ... import plan, settings
+from ...store.backends import catalog_watch
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,16 @@ class PlanContext:
     #: ``{layer id: (title, {"edits", "at"})}`` of the layers read whose PostGIS table was edited outside dcf
     #: since dcf last wrote it (store/backends/outside_edits.py): no recorded version holds what was read
     edited: dict = field(default_factory=dict)
+    #: the layers read whose PostGIS table lost its trigger: an edit outside dcf would go unmarked (:func:`store_key`)
+    unwatched: tuple = ()
+
+    def title_of(self, layer_id: str) -> str:
+        """The Chinese title of a layer read (its id when the context holds no title for it)."""
+        if layer_id in self.layers:
+            return self.layers[layer_id].title_zh
+        if layer_id == "landuse" and self.landuse is not None:
+            return self.landuse.title_zh
+        return layer_id
 
     def provenance(self, used) -> dict:
         from ...store.catalog import PROVENANCE_ZH
@@ -81,6 +92,11 @@ class PlanContext:
             out["note_zh"] = note + "注意：" + "；".join(sentence_zh(lid, title, mark) for lid, (title, mark)
                                                         in sorted(self.edited.items())) + \
                 "，本次核查依据编辑后的图层，结论所依据的图层内容不对应任何已登记的图层版本。"
+        if self.unwatched:   # said of every check until the trigger is back
+            from ...store.backends.outside_edits import unwatched_sentence_zh
+
+            out["edits_unwatched"] = [{"layer": lid, "title_zh": self.title_of(lid)} for lid in self.unwatched]
+            out["note_zh"] += "注意：" + unwatched_sentence_zh([(lid, self.title_of(lid)) for lid in self.unwatched])
         return out
 
 
@@ -114,7 +130,7 @@ def load_context(store=None) -> PlanContext:
     from ...store.locate import resolve_store
 
     path = resolve_store(store)
-    key = store_key(path)
+    key = asked = store_key(path)
     if key is not None and key in _CONTEXT_CACHE:
         return _CONTEXT_CACHE[key]
     t0 = time.perf_counter()
@@ -129,6 +145,7 @@ def load_context(store=None) -> PlanContext:
         for lid in parts["missing"]:
             logger.warning("图层 %s 不在图层库 %s 中，选址核查跳过该图层", lid, mask_url(path))
     ctx = _context_from_parts(parts, str(path))
+    ctx.unwatched = unwatched_in_key(asked if key is None else key)
     if key is not None:
         _CONTEXT_CACHE.clear()
         _CONTEXT_CACHE[key] = ctx
@@ -412,19 +429,45 @@ def store_key(store):
         from ...store import catalog
 
         # the catalog as plain rows in one query (through pandas it cost ~9 ms of CPU per request)
-        rows = catalog.open_store(text).catalog_dicts()
+        st = catalog.open_store(text)
+        rows = st.catalog_dicts()
         if not rows:
             catalog.catalog_rows(text)   # no catalog: raises, saying what is missing
         # and the mark of an edit made straight in a layer table (QGIS, psql), which changes nothing else of
         # the catalog (store/backends/outside_edits.py): every worker reads the layers again
         cols = ("id", "version", "history", "updated_at", "sha256", "outside_edits", "edited_outside_at")
-        return (text,) + tuple(tuple(str(r.get(c)) for c in cols) for _, r in sorted(rows.items()))
+        key = (text,) + tuple(tuple(str(r.get(c)) for c in cols) for _, r in sorted(rows.items()))
+        return key + _unwatched_stamps(st)
     p = Path(text)
     if not p.exists():
         return (str(p.resolve()), 0)
     from ...store.backends.gpkg import content_stamp
 
     return (str(p.resolve()),) + content_stamp(p)
+
+
+#: the tag of a key's last part naming layer tables whose edits outside dcf go unmarked (:func:`_unwatched_stamps`)
+_UNWATCHED = "unwatched"
+
+
+def _unwatched_stamps(st) -> tuple:
+    """``((_UNWATCHED, ((layer id, stamp), …)),)`` for the site-check layers whose table lost the trigger that
+    marks an edit outside dcf, as the desk's periodic check found them (``()``: none, or no desk;
+    :func:`~dcf_spatial.register.versions.unwatched_stamps`). Nothing in the catalog moves when such a table is
+    edited, so the key carries a stamp of its rows, asked on every check: an edit there makes the layers read
+    again, and the context says it cannot be vouched for."""
+    if not catalog_watch.unwatched(st):   # the desk's every check: nothing more to ask
+        return ()
+    from ...register.versions import unwatched_stamps
+
+    stamps = unwatched_stamps(st)
+    return ((_UNWATCHED, tuple(sorted(stamps.items()))),) if stamps else ()
+
+
+def unwatched_in_key(key) -> tuple[str, ...]:
+    """The layer ids a :func:`store_key` names as unwatched (:func:`_unwatched_stamps`)."""
+    last = key[-1] if key else None
+    return tuple(lid for lid, _ in last[1]) if isinstance(last, tuple) and last[:1] == (_UNWATCHED,) else ()
 
 
 # --- geometry ------------------------------------------------------------------------------------

@@ -237,12 +237,19 @@ def results_table_zh(results: list[dict], names=None, sites=None, *, numbers: bo
     table = results_table(results)
     table["status"] = table["status"].map(STATUS_ZH).fillna(table["status"])
     # 表格行号 (the spreadsheet's own row number) only when the input was a spreadsheet; for a GIS
-    # file or a database table the record number is already how the user finds the row
+    # file or a database table the record number is already how the user finds the row; a 报批 TXT's
+    # records keep their 地块 (编号、名称、第 N 行) and their line in the file (issue 12 M2)
     from_table = bool(len(table)) and table["row_label"].str.startswith("表格").all()
-    table = table.drop(columns=["row_label"] + ([] if from_table else ["source_row"]))
+    from_txt = bool(len(table)) and table["row_label"].str.startswith("地块").all()
+    table = table.drop(columns=([] if from_txt else ["row_label"]) + ([] if from_table or from_txt else ["source_row"]))
     if names is not None and len(names) == len(table):
-        table.insert(2 if from_table else 1, "name", list(names))
-    return with_input_columns(table.rename(columns={**RESULT_COLUMNS_ZH, "name": "项目名称"}), sites, numbers=numbers)
+        table.insert(3 if from_txt else 2 if from_table else 1, "name", list(names))
+    headers = {**RESULT_COLUMNS_ZH, "name": "项目名称", **(TXT_ROW_COLUMNS_ZH if from_txt else {})}
+    return with_input_columns(table.rename(columns=headers), sites, numbers=numbers)
+
+
+#: the headers of a 报批 TXT record's place in the batch table (a TXT has no 表格行号)
+TXT_ROW_COLUMNS_ZH = {"source_row": "文件行号", "row_label": "地块"}
 
 
 #: the columns of :func:`results_table`, in order: every table has all of them, so that the chunks of a

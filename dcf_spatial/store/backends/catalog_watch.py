@@ -25,6 +25,11 @@ Kept only while it can be trusted; otherwise the catalog is read per call as bef
 * the calling process has not written the store itself, nor met a store error, since (:func:`forget`,
   called by the store's writes and errors: its own change is seen at once, before the notice comes back).
 
+The same periodic check asks which layer tables lost the trigger that marks an edit outside dcf
+(:mod:`.outside_edits`; dropped or disabled by an administrator): :func:`unwatched`. Nothing in the catalog
+moves when such a table is edited, so a desk's check then stamps those tables' rows every time and says that
+their edits can no longer be detected (``queries/site/context.py``), until the trigger is back.
+
 Only processes that ask for it watch (:func:`enable`: the desk); a one-shot command reads the catalog
 the one or two times it needs it. Stdlib threading and psycopg's own ``notifies()``: no library
 offers a cache invalidated by ``LISTEN``/``NOTIFY`` for a SQLAlchemy engine.
@@ -105,6 +110,9 @@ class _Watch:
         #: why the rows are not kept now: "starting", "no trigger", "connection lost"; None while listening
         self.why_not = "starting"
         self.rows: tuple | None = None   # (generation, time read, rows)
+        #: the layer tables (ids) whose edits outside dcf would not be marked (:mod:`.outside_edits`: the trigger
+        #: dropped or stopped by an administrator), as found by the last check (:meth:`_check_layers`)
+        self.unwatched: tuple[str, ...] = ()
         self.lock = threading.Lock()
         #: the listening thread (the only reader of the listening connection)
         self.thread = threading.Thread(target=self._run, name="dcf-catalog-watch", daemon=True)
@@ -157,6 +165,26 @@ class _Watch:
             self._drop()
             time.sleep(1.0)
 
+    def _check_layers(self) -> None:
+        """Ask which layer tables would not mark an edit outside dcf (on the read pool, not the listening
+        connection): asked as the watch starts and every :data:`RECHECK_S`, also while the catalog's own
+        trigger is missing. A change is said once; the kept rows are dropped with it (a check's layers are
+        keyed by it: :func:`unwatched`)."""
+        try:
+            now = tuple(self.store.unwatched_layer_tables())
+        except Exception:  # noqa: BLE001 - the store unreachable: the last answer stands, asked again later
+            logger.debug("could not ask %s for its layer tables' triggers", self.label, exc_info=True)
+            return
+        if now == self.unwatched:
+            return
+        if now:
+            logger.warning("PostGIS 图层库 %s：图层表 %s 的“在 dcf 之外编辑”触发器被删除或停用，对它们的直接编辑不再能被发现"
+                           "（dcf layers doctor --repair 补上被删除的触发器）", self.label, "、".join(now))
+        else:
+            logger.warning("PostGIS 图层库 %s：图层表的“在 dcf 之外编辑”触发器已恢复", self.label)
+        self.unwatched = now
+        self.forget()
+
     def _state(self, why: str, words: str) -> None:
         """Not listening, for ``why``: said once when it starts (a server down is retried every second)."""
         if why != self.why_not:
@@ -180,7 +208,9 @@ class _Watch:
         pg.autocommit = True
         try:
             pg.execute(f"LISTEN {CHANNEL}")
-            if not self._trigger_on(pg):
+            on = self._trigger_on(pg)
+            self._check_layers()
+            if not on:
                 pg.close()
                 self._state("no trigger", "PostGIS 图层库 %s 的图层目录变更通知触发器不存在、被停用或无权创建："
                                           "每次核查读取目录")
@@ -206,6 +236,7 @@ class _Watch:
                 if not self._unvouched(pg, lambda: self._trigger_on(pg)):
                     pg.close()
                     raise _NotWatched("catalog trigger gone")
+                self._check_layers()
                 recheck = time.monotonic() + RECHECK_S
 
     def _unvouched(self, pg, read):
@@ -268,6 +299,15 @@ def watch_of(store) -> _Watch | None:
     return watch
 
 
+def unwatched(store) -> tuple[str, ...]:
+    """The layer tables of ``store`` whose edits outside dcf a watching process (the desk) would not be told
+    of, as its last periodic check found them (``()``: none, or nothing watched in this process)."""
+    if not _WATCHES:
+        return ()
+    watch = _WATCHES.get(_key(store))
+    return () if watch is None else watch.unwatched
+
+
 def forget(store) -> None:
     """This process wrote ``store``'s catalog: its kept rows are not used again."""
     if not _WATCHES:   # a process that keeps no catalog (every command but the desk): nothing to render
@@ -278,5 +318,9 @@ def forget(store) -> None:
 
 
 def _key(store) -> tuple:
-    """A watch's key: the process (a forked child starts its own), the store's URL and schema."""
-    return (os.getpid(), store._url.render_as_string(hide_password=False), store.schema)
+    """A watch's key: the process (a forked child starts its own), the store's URL and schema (rendered once
+    per store object: asked a few times per check, and SQLAlchemy renders the URL anew each time)."""
+    where = getattr(store, "_watch_key", None)
+    if where is None:
+        where = store._watch_key = (store._url.render_as_string(hide_password=False), store.schema)
+    return (os.getpid(), *where)

@@ -355,7 +355,8 @@ class PostgisStore:
         older store up to date adds catalog columns (``ALTER TABLE``: a lock every reader waits for) and
         must not hold that lock while layers load: a push, which reads the target's catalog on another
         connection as it goes, waited on its own transaction for good, and every desk reading the store
-        with it. Inside the long write it is then a check that finds everything there."""
+        with it. Asked once per write: the long write relies on it, and adds only the edit marks of the
+        tables it makes itself (:meth:`_add_edit_marks`)."""
         with self._connect(transaction=True) as con:
             self._ensure_meta_tables(con)
 
@@ -447,6 +448,26 @@ class PostgisStore:
         if any(not m.startswith("table=") for m in missing):   # a column or the function: nothing is marked
             return [str(r["id"]) for r in rows]
         return [str(r["id"]) for r in rows if r["tgenabled"] not in catalog_watch.FIRING]
+
+    def table_stamps(self, layer_ids) -> dict[str, str]:
+        """``{layer id: stamp}`` of layer tables whose edits outside dcf no trigger marks (:meth:`unwatched_layer_tables`):
+        the row count and the sum of the rows' creating transactions (``xmin``), in one query. Any committed
+        write moves it (an ``UPDATE`` or ``INSERT`` makes rows of a new transaction, a ``DELETE`` changes the
+        count, a ``TRUNCATE`` and reload both); a whole-table scan, asked per check only for such tables. A
+        table gone meanwhile stamps every one as ``gone``."""
+        import psycopg
+
+        ids = list(layer_ids)
+        if not ids:
+            return {}
+        sql = " UNION ALL ".join(
+            f"SELECT %(n{i})s AS id, count(*) || ':' || coalesce(sum(CAST(CAST(xmin AS TEXT) AS BIGINT)), 0) AS stamp "
+            f"FROM {self._t(lid)}" for i, lid in enumerate(ids))
+        try:
+            rows = self._read_rows(sql, {f"n{i}": lid for i, lid in enumerate(ids)})
+        except psycopg.errors.UndefinedTable:
+            return {lid: "gone" for lid in ids}
+        return {str(r["id"]): str(r["stamp"]) for r in rows}
 
     def add_catalog_trigger(self) -> None:
         """:meth:`_add_catalog_trigger` in a transaction of its own: for a store made before the trigger
@@ -696,7 +717,6 @@ class PostgisStore:
 
         self._ensure_meta_first()
         with self._connect(transaction=True) as con:
-            self._ensure_meta_tables(con)
             tmp = self._load_temp(con, gdf, layer_id)  # the long part, before taking the lock
             self._lock_layer(con, layer_id, expected_version)
             if self._table_exists(con, layer_id):
@@ -724,7 +744,6 @@ class PostgisStore:
 
         self._ensure_meta_first()
         with self._connect(transaction=True) as con:
-            self._ensure_meta_tables(con)
             staged = []
             for w in writes:
                 tmp = self._load_temp(con, w.read(), w.layer_id)

@@ -1,0 +1,64 @@
+"""Did this desk read the file whose reading a site check is sent back with?
+
+``/api/site/read`` reads an uploaded site file and answers its 地块 in EPSG:4490 with the reading: the
+CRS the file was read in and who said so (``crs_read``, :mod:`dcf_spatial.crs.read_as`) and the reader's
+notes (``read_notes``). The page sends them back as the check's site, and the 核查意见 prints them as fact
+(核查输入 → 坐标系, 读取说明). A client could send any record instead, so the desk signs what it answered —
+HMAC-SHA256 with a key of this desk (shared by its worker processes, :func:`use_secret`) over the two
+fields — and a check refuses a reading whose signature does not match (422, in Chinese). A desk started
+again has a new key: a page from before it uploads the file again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+
+#: the fields of an upload's FeatureCollection that are signed, and the field holding the signature
+FIELDS = ("crs_read", "read_notes")
+SIGNATURE = "reading_sig"
+#: at most this many 读取说明 of an upload are carried into the check (the reader writes a handful)
+MAX_NOTES = 40
+
+_KEY = {"key": secrets.token_bytes(32)}
+
+
+def use_secret(secret: str) -> None:
+    """Sign with a key made from ``secret``: the desk's worker processes share it (an upload read by one
+    worker is checked by another)."""
+    _KEY["key"] = hmac.new(secret.encode(), b"dcf upload reading", hashlib.sha256).digest()
+
+
+def _signature(site: dict) -> str:
+    text = json.dumps({f: site.get(f) for f in FIELDS}, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=str)
+    return hmac.new(_KEY["key"], text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def signed(parcels: dict) -> dict:
+    """``parcels`` (the upload's FeatureCollection, with :data:`FIELDS`) with its signature added."""
+    parcels[SIGNATURE] = _signature(parcels)
+    return parcels
+
+
+def verified(site) -> tuple[dict | None, list[str]]:
+    """The reading a FeatureCollection sent back carries: ``(crs_read record or None, read notes)``, when this
+    desk signed it; ``(None, [])`` for a site without one. Raises :class:`~dcf_spatial.desk.errors.DeskError`
+    (422) for a reading this desk did not sign, or one changed since."""
+    from ..crs.read_as import read_as_checked
+    from .errors import DeskError
+
+    if not (isinstance(site, dict) and site.get("type") == "FeatureCollection"):
+        return None, []
+    if site.get("crs_read") is None and not site.get("read_notes"):
+        return None, []
+    sig = site.get(SIGNATURE)
+    if not isinstance(sig, str) or not hmac.compare_digest(sig, _signature(site)):
+        raise DeskError(422, "site 所附的文件读取记录（crs_read 坐标系、read_notes 读取说明）不是本工作台读取该文件时给出的，"
+                             "或已被改动（签名不符；工作台重启后旧页面的记录也不再有效），不能写入核查意见。请重新上传场地文件"
+                             "（/api/site/read）后用其回答的 parcels 核查，或去掉 crs_read、read_notes 并以 crs 给出坐标系。")
+    notes = site.get("read_notes")
+    notes = [n for n in notes if isinstance(n, str)][:MAX_NOTES] if isinstance(notes, list) else []
+    return read_as_checked(site.get("crs_read")), notes

@@ -1,0 +1,16 @@
+"""What the desk's browser tests share (tests/test_desk_browser_*.py): one page of headless Chromium on a desk,
+kept for the whole test module (``browser.desk_page_in_chromium``). A module opens it on a page of its own by
+setting ``DESK_PAGE_START`` (e.g. ``"/site"``); otherwise the page starts blank."""
+
+from __future__ import annotations
+
+import pytest
+
+from browser import desk_page_in_chromium
+
+
+@pytest.fixture(scope="module")
+def desk_page(request):
+    """``(page, url, seen)`` of :func:`browser.desk_page_in_chromium`, one per test module."""
+    with desk_page_in_chromium(start=getattr(request.module, "DESK_PAGE_START", None)) as opened:
+        yield opened
