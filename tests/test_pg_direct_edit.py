@@ -6,13 +6,15 @@ the old geometry for minutes; its two workers disagreed). Needs ``DCF_TEST_PG_UR
 from __future__ import annotations
 
 import json
+import shutil
 
 import psycopg
 from sqlalchemy import text
 
 import dcf_spatial as dcf
+from dcf_spatial import settings
 from dcf_spatial.queries.site import present
-from dcf_spatial.store import doctor
+from dcf_spatial.store import catalog, doctor
 from dcf_spatial.store.backends import open_store
 from dcf_spatial.store.backends.names import CATALOG_TABLE
 
@@ -125,13 +127,19 @@ def test_a_push_into_a_store_made_before_finishes_and_readers_are_not_held(store
         con.execute(text(f"ALTER TABLE {st._t(CATALOG_TABLE)} DROP COLUMN IF EXISTS outside_edits, "
                          "DROP COLUMN IF EXISTS edited_outside_at"))
     before = {k: v["version"] for k, v in st.catalog_dicts().items()}
+    # a source with one layer changed: a push writes only the layers that differ from the target's (issue 12, N2b)
+    source = tmp_path / "source.gpkg"
+    shutil.copyfile(settings.checkout_store, source)
+    towns = dcf.layer("townships", store=source)
+    towns["name_zh"] = towns["name_zh"] + "（改）"
+    catalog.write_layer(towns, "townships", store=source, keep_history=True)
     done = []
-    pusher = threading.Thread(target=lambda: done.append(copy_store(None, store, overwrite=True)), daemon=True)
+    pusher = threading.Thread(target=lambda: done.append(copy_store(source, store, overwrite=True)), daemon=True)
     pusher.start()
     pusher.join(120)
     assert done, "the push did not finish within 120 s"
     after = {k: v["version"] for k, v in open_store(store).catalog_dicts().items()}
-    assert all(after[k] == before[k] + 1 for k in before)
+    assert after == dict(before, townships=before["townships"] + 1)
 
 
 def test_a_write_in_dcfs_own_transaction_is_not_an_edit(store):
