@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 from .. import settings
-from ..store.backends import catalog_watch
 from ..store.content_hash import frame_sha256  # noqa: F401  (a layer's version; used here and re-exported)
 
 #: the rule and indicator data files a site check reads (``dcf_spatial/data``): the plan's rules and
@@ -150,6 +149,8 @@ def layer_versions(store, *, reuse_catalog: bool = False, copy_of=None) -> dict[
     else:
         entries = _catalog_entries(st)
     original = layer_versions(copy_of) if copy_of is not None else {}
+    from ..queries.site.context import unwatched_stamps
+
     stamps = unwatched_stamps(st)
     out = {}
     for lid in site_layers():
@@ -166,17 +167,6 @@ def layer_versions(store, *, reuse_catalog: bool = False, copy_of=None) -> dict[
             _LAYER_HASHES[held] = frame_sha256(catalog.read_layer(lid, store=location))
         out[lid] = {"sha256": _LAYER_HASHES[held], "version": int(entry["version"]), "catalog": entry, "key": key}
     return out
-
-
-def unwatched_stamps(st) -> dict[str, str]:
-    """``{layer id: stamp of its rows}`` (:meth:`~dcf_spatial.store.backends.postgis.PostgisStore.table_stamps`) of
-    the site-check layers of a PostGIS store whose table lost the trigger that marks an edit outside dcf, as a
-    desk's periodic check found them (store/backends/catalog_watch.py); ``{}``: none, or no desk."""
-    if st.kind == "gpkg":
-        return {}
-    bare = catalog_watch.unwatched(st)
-    bare = [lid for lid in bare if lid in site_layers()] if bare else []
-    return st.table_stamps(bare) if bare else {}
 
 
 def file_paths() -> dict[str, Path]:

@@ -453,15 +453,25 @@ _UNWATCHED = "unwatched"
 def _unwatched_stamps(st) -> tuple:
     """``((_UNWATCHED, ((layer id, stamp), …)),)`` for the site-check layers whose table lost the trigger that
     marks an edit outside dcf, as the desk's periodic check found them (``()``: none, or no desk;
-    :func:`~dcf_spatial.register.versions.unwatched_stamps`). Nothing in the catalog moves when such a table is
+    :func:`unwatched_stamps`). Nothing in the catalog moves when such a table is
     edited, so the key carries a stamp of its rows, asked on every check: an edit there makes the layers read
     again, and the context says it cannot be vouched for."""
     if not catalog_watch.unwatched(st):   # the desk's every check: nothing more to ask
         return ()
-    from ...register.versions import unwatched_stamps
-
     stamps = unwatched_stamps(st)
     return ((_UNWATCHED, tuple(sorted(stamps.items()))),) if stamps else ()
+
+
+def unwatched_stamps(st) -> dict[str, str]:
+    """``{layer id: stamp of its rows}`` (:meth:`~dcf_spatial.store.backends.postgis.PostgisStore.table_stamps`) of
+    the site-check layers of a PostGIS store whose table lost the trigger that marks an edit outside dcf, as a
+    desk's periodic check found them (store/backends/catalog_watch.py); ``{}``: none, or no desk. Here, beside
+    the layer lists, so that the register (register/versions.py) asks it without an import circle."""
+    if st.kind == "gpkg":
+        return {}
+    read = FRAME_LAYERS + ZONE_LAYERS + ("landuse",) + CORRIDOR_LAYERS
+    bare = [lid for lid in catalog_watch.unwatched(st) or () if lid in read]
+    return st.table_stamps(bare) if bare else {}
 
 
 def unwatched_in_key(key) -> tuple[str, ...]:
