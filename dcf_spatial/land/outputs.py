@@ -12,6 +12,7 @@ computed from *all* parcels, so their totals equal the complete list's.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from pathlib import Path
 
@@ -276,10 +277,17 @@ class _Workbook:
                                if name == "说明" and list(f.columns) == ["说明"] else (name, f)
                                for name, f in self.sheets]
 
-            rustpy_xlsxwriter.write_worksheets(self.sheets, str(self.path), header_row=self.header_row or None,
-                                               merge_ranges=self.merge or None, freeze_panes=self.freeze or None,
-                                               autofilter=self.autofilter or None, bold_headers=True)
-            _integers_written_as_integers(self.path, [self.integer_columns.get(name, []) for name, _ in self.sheets])
+            # under a temporary name, renamed once complete: a writer that fails or is killed part-way
+            # leaves no half-written workbook under its name
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            try:
+                rustpy_xlsxwriter.write_worksheets(self.sheets, str(tmp), header_row=self.header_row or None,
+                                                   merge_ranges=self.merge or None, freeze_panes=self.freeze or None,
+                                                   autofilter=self.autofilter or None, bold_headers=True)
+                _integers_written_as_integers(tmp, [self.integer_columns.get(name, []) for name, _ in self.sheets])
+                os.replace(tmp, self.path)
+            finally:
+                tmp.unlink(missing_ok=True)
         return False
 
 
@@ -308,7 +316,6 @@ def _integers_written_as_integers(path: Path, integer_columns: list[list[int]]) 
     (``integer_columns[i]``: positions in the i-th sheet, ``sheet{i+1}.xml``) are rewritten: only
     the number cells of those columns change, and every other entry of the package is copied as it
     is compressed (:func:`_copy_entry`), so a long list sheet costs nothing here."""
-    import os
     import zipfile
 
     targets = {f"xl/worksheets/sheet{i + 1}.xml": cols for i, cols in enumerate(integer_columns) if cols}
