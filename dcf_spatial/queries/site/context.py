@@ -154,7 +154,7 @@ def load_context(store=None) -> PlanContext:
             _write_disk_cache(disk, parts)
     else:
         for lid in parts["missing"]:
-            logger.warning("图层 %s 不在图层库 %s 中，选址核查跳过该图层", lid, mask_url(path))
+            _warn_missing(lid, path)
     ctx = _context_from_parts(parts, str(path))
     ctx.unwatched = unwatched_in_key(asked if key is None else key)
     if key is not None:
@@ -206,7 +206,7 @@ def _read_parts(path, catalog, to_working) -> dict:
         if not catalog.has_layer(lid, path):
             if lid in ("district", "townships"):
                 catalog.read_layer(lid, store=path)  # raises LayerNotFoundError with the fix
-            logger.warning("图层 %s 不在图层库 %s 中，选址核查跳过该图层", lid, mask_url(path))
+            _warn_missing(lid, path)
             parts["missing"].append(lid)
             continue
         gdf = catalog.read_layer(lid, store=path)
@@ -248,6 +248,12 @@ def _read_parts(path, catalog, to_working) -> dict:
             parts["corridors"][lid] = {"ids": w["id"].astype(str).tolist(),
                                        "geoms": np.asarray(w.geometry.values, dtype=object)}
     return parts
+
+
+def _warn_missing(lid: str, path) -> None:
+    from ...store.backends import mask_url
+
+    logger.warning("图层 %s 不在图层库 %s 中，依赖它的选址核查无法给出结论（dcf layers doctor 列出缺失的图层）", lid, mask_url(path))
 
 
 def _context_from_parts(parts: dict, store: str) -> PlanContext:
