@@ -203,3 +203,25 @@ def test_a_check_refused_for_an_outside_edit_says_it_came_from_outside_dcf(store
 
     answer = api._input_error(info.value)   # what the desk answers for it
     assert answer.status == 409 and "在 dcf 之外被直接编辑" in answer.message
+
+
+def test_an_empty_land_use_layer_is_said_not_checked_and_leaves_the_verdict(tmp_path):
+    """The land-use rule is information only (rules/landuse.py): an imported 三调 layer emptied outside dcf leaves
+    the verdict as the plan's rules give it, and its reason says that land use was not checked and why — never
+    “耕地 0.00 亩，占地块 0.0%”, read from nothing."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from dcf_spatial.store import catalog
+
+    path = _gpkg_copy(tmp_path, "")
+    patch = gpd.GeoDataFrame({"id": ["dltb.1"], "name_zh": ["水浇地"], "land_use_code": ["0102"],
+                              "land_use_name": ["水浇地"], "plan_ref": [""], "provenance": ["authoritative"],
+                              "source": ["三调"]}, geometry=[box(115.74, 36.45, 115.76, 36.46)], crs=4490)
+    catalog.write_layer(patch, "landuse", store=path, source="test: one 三调 patch")
+    with sqlite3.connect(path) as con:
+        con.execute("DELETE FROM landuse")
+    answer = dcf.check_site(SITE, INDUSTRY, area_mu=50, store=path).results[0]
+    assert answer["verdict"] == "fits"
+    land = next(r["text_zh"] for r in answer["reasons"] if r["rule"] == "landuse_cultivated")
+    assert "未核查土地利用现状" in land and "该图层为空（0 个要素）" in land and "耕地（地类编码 01*）" not in land
