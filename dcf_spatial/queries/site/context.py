@@ -100,14 +100,6 @@ class PlanContext:
 
             out["edits_unwatched"] = [{"layer": lid, "title_zh": self.title_of(lid)} for lid in self.unwatched]
             out["note_zh"] += "注意：" + unwatched_sentence_zh([(lid, self.title_of(lid)) for lid in self.unwatched])
-        from .layer_gaps import PROBLEM_ZH, note_zh, title_of
-
-        gap_note = note_zh(self)
-        if gap_note:   # said of the store, whatever each site needed (each site's first reason says its own)
-            out["unreadable_layers"] = [
-                {"layer": lid, "title_zh": self.layers[lid].title_zh if lid in self.layers else title_of(lid),
-                 "problem": p, "problem_zh": PROBLEM_ZH[p]} for lid, p in sorted(self.unreadable.items())]
-            out["note_zh"] += ("" if out["note_zh"].endswith("。") else "。") + gap_note
         return out
 
 

@@ -17,7 +17,7 @@ the verdict answers the plan's location and industry rules, which were all check
 from __future__ import annotations
 
 from ... import plan
-from .context import FRAME_LAYERS, ZONE_LAYERS
+from .context import FRAME_LAYERS, ZONE_LAYERS   # context never imports this module (no import circle)
 
 #: what is wrong with a layer, by kind
 PROBLEM_ZH = {"missing": "库中缺少该图层", "empty": "该图层为空（0 个要素）"}
@@ -79,10 +79,17 @@ def reason(ctx, kind: dict) -> dict | None:
                        f"以下其余理由按其他图层得出，仅作事实参考。处理：{fixes}。修复后请重新核查。"}
 
 
-def note_zh(ctx) -> str:
-    """The provenance note's sentence on every frame or zone layer the check could not read ('' for none; the
-    land-use layer's own reason speaks of it)."""
-    found = gaps(ctx, FRAME_LAYERS + ZONE_LAYERS)
-    if not found:
-        return ""
-    return "注意：" + "；".join(sentence_zh(*g) for g in found) + "，依赖这些图层的核查无法给出结论。"
+def with_gaps(ctx, prov: dict) -> dict:
+    """The provenance of a check (``PlanContext.provenance``) with the layers the store lacks or holds empty:
+    ``unreadable_layers`` and a sentence in ``note_zh`` (said of the store, whatever each site needed: each
+    site's first reason says its own); ``prov`` itself when there are none."""
+    if not ctx.unreadable:
+        return prov
+    out = dict(prov, unreadable_layers=[
+        {"layer": lid, "title_zh": ctx.layers[lid].title_zh if lid in ctx.layers else title_of(lid),
+         "problem": p, "problem_zh": PROBLEM_ZH[p]} for lid, p in sorted(ctx.unreadable.items())])
+    found = gaps(ctx, FRAME_LAYERS + ZONE_LAYERS)   # the land-use layer's own reason speaks of it
+    if found:
+        out["note_zh"] = (prov["note_zh"] + ("" if prov["note_zh"].endswith("。") else "。") + "注意："
+                          + "；".join(sentence_zh(*g) for g in found) + "，依赖这些图层的核查无法给出结论。")
+    return out

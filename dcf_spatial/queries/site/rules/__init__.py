@@ -98,7 +98,7 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
     L = ctx.layers
     ov = {lid: site_overlaps(L[lid], geoms, areas, th["service_point_radius_km"] * 1000) for lid in L}
     lonlat = to_lonlat(shapely.centroid(geoms))
-    prov = ctx.provenance(list(L))
+    prov = layer_gaps.with_gaps(ctx, ctx.provenance(list(L)))
     near_lines = restrictions.corridor_distances(ctx, geoms)  # for all sites at once (see its docstring)
     kind_of: dict = {}  # the kind depends on the codes only: once per industry of the chunk
     kinds = [kind_of.get(tuple(m.codes)) or kind_of.setdefault(tuple(m.codes), plan.industry_kind(m.codes))
