@@ -136,7 +136,22 @@ def chemical_parks_problems(known_ids=None) -> list[str]:
     return out
 
 
-def verdict_zh(verdict: str) -> str:
+#: the effect of a reason saying that a layer the verdict needs could not be read (missing or empty,
+#: queries/site/layer_gaps.py): the check then gives no verdict (``None``), shown as :data:`UNCHECKED_ZH`
+UNCHECKED = "unchecked"
+UNCHECKED_ZH = "无法核查"
+
+
+def verdict_zh(verdict: str | None) -> str:
+    """The Chinese word of a verdict (or of a reason's effect); ``None`` (no verdict) is 无法核查.
+
+    Examples
+    --------
+    >>> verdict_zh("fits"), verdict_zh(None)
+    ('符合', '无法核查')
+    """
+    if verdict is None or verdict == UNCHECKED:
+        return UNCHECKED_ZH
     return rules()["verdicts"].get(verdict, verdict)
 
 

@@ -38,7 +38,8 @@ def _layer(rows, geoms, **common):
 
 def build_fixture_store(path):
     """A tiny store: 2 townships + 1 development-zone unit in a 30 × 20 km district, three clusters,
-    a park, a vegetable zone and a service core (all schematic test geometry)."""
+    a park, a vegetable zone, a service core and one feature of each other zone layer (all schematic test
+    geometry)."""
     w = lambda gdf, lid: catalog.write_layer(gdf, lid, store=path)  # noqa: E731
     w(_layer([{"id": "district", "name_zh": "测试区"}], [km_box(0, 0, 30, 20)], provenance="reference"), "district")
     w(_layer([{"id": "town.371502105000", "name_zh": "郑家镇", "code12": "371502105000", "kind": "镇"},
@@ -63,6 +64,11 @@ def build_fixture_store(path):
              [km_box(2, 12, 6, 18)]), "agri_zones")
     w(_layer([{"id": "core.city", "name_zh": "中心城区服务业引领核", "industries_gbt4754": "F52,Q85,J",
                "plan_ref": "第八章第三节"}], [km_box(17, 12, 23, 18)]), "service_core")
+    # the other zone layers a check reads, one feature each in the development-zone unit's far corner, away from
+    # every site below: a store without them gives no verdict for the kinds that need them (layer_gaps.py)
+    w(_layer([{"id": "belt.test", "name_zh": "测试服务带", "follows_line": "测试路"}], [km_box(29.0, 19.0, 29.2, 19.2)]), "service_belts")
+    w(_layer([{"id": "group.test", "name_zh": "测试服务组团"}], [km_box(29.4, 19.0, 29.6, 19.2)]), "service_groups")
+    w(_layer([{"id": "point.test", "name_zh": "测试特色小镇"}], [km_pt(29.8, 19.8)]), "service_points")
     return path
 
 

@@ -303,10 +303,38 @@ class Reproduction:
         head = (f"登记 #{self.id}（{self.entry['recorded_at']} 登记，项目：{project_label(self.entry['project'], '未命名')}）："
                 + ("按所记图层与规则版本重现，结论与登记时完全一致。" if self.identical else
                    f"按所记版本重现，与登记时有 {len(self.differences)} 处不同：{'；'.join(self.differences[:10])}"))
+        notes = recorded_layer_notes(self.recorded)
+        if notes:   # what the check said of the layers it read: a reproduction from recorded versions cannot say it
+            head += "\n" + notes
         if self.reproduced.get("status", "ok") != "ok":
             return head + "\n" + str(self.reproduced.get("error"))
         hint = present.FIGURES_HINT_ZH if figures_hint is None else figures_hint
         return head + "\n" + present.summary_text(self.reproduced, figures_hint=hint)
+
+
+def recorded_layer_notes(recorded: dict) -> str:
+    """What a recorded check said of the layers it read, as ``dcf site history show`` prints it: those edited
+    outside dcf (no recorded version holds what it read, store/backends/outside_edits.py) and those missing or
+    empty (no verdict, queries/site/layer_gaps.py); '' when it said nothing of them.
+
+    Examples
+    --------
+    >>> recorded_layer_notes({"verdict": None, "provenance": {"unreadable_layers": [
+    ...     {"layer": "agri_zones", "title_zh": "七大农业示范区", "problem": "empty"}]}})
+    '登记时的图层情况：图层“七大农业示范区”（agri_zones）：该图层为空（0 个要素）。登记的结论为无法核查，原因见登记的判定理由。'
+    """
+    from ..queries.site.layer_gaps import sentence_zh as gap_zh
+    from ..store.backends.outside_edits import sentence_zh as edit_zh
+
+    prov = recorded.get("provenance") or {}
+    said = [edit_zh(e["layer"], e.get("title_zh") or "", e) for e in prov.get("edited_outside") or ()]
+    said += [gap_zh(g["layer"], g.get("title_zh") or "", g["problem"]) for g in prov.get("unreadable_layers") or ()]
+    if not said:
+        return ""
+    return ("登记时的图层情况：" + "；".join(said) + "。"
+            + ("登记的结论依据当时的图层内容，按所记版本重现时读不到这些修改。" if prov.get("edited_outside") else "")
+            + ("登记的结论为无法核查，原因见登记的判定理由。" if prov.get("unreadable_layers") and recorded.get("verdict") is None
+               else ""))
 
 
 def diff(a, b, path: str = "") -> list[str]:

@@ -8,7 +8,7 @@ import json
 import logging
 import time as _time
 
-from ..errors import StoreChangedError, StoreError, about
+from ..errors import StoreError, about
 from . import tables, versions
 
 logger = logging.getLogger(__name__)
@@ -511,11 +511,8 @@ def _write_group_now(location, jobs, catalog, mask_url) -> None:
             for job in jobs:
                 then_keys = {k: v[1:] for k, v in (job.expected or {}).items()}
                 if job.expected is not None and now_keys != then_keys:
-                    changed = sorted(k for k in set(then_keys) | set(now_keys) if then_keys.get(k) != now_keys.get(k))
                     # about the store, not the site: the CLI names no option before it (cli._options.input_error)
-                    groups.append(about("store", StoreChangedError(
-                        f"核查期间图层库 {st.label} 中的图层 {', '.join(changed)} 被他人修改，"
-                        "无法确定核查所用的版本，本次未记入核查登记；请重新核查。")))
+                    groups.append(tables.store_changed(st.label, then_keys, now_keys))
                 else:
                     groups.append(_rows(job, layer_v, file_v, group_fields))
             return groups, layer_v, file_v, snapshot

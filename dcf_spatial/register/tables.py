@@ -520,9 +520,26 @@ def _pg_check_group(st, layers, files, got, names, kept_layers, kept_files, *, t
 
         forget_catalog()
         raise _StaleCache()
-    changed = sorted(k for k in set(now) | set(used) if now.get(k) != used.get(k))
-    raise about("store", StoreChangedError(f"记录期间图层库 {st.label} 中的图层 {', '.join(changed)} 被他人修改，"
-                                           "无法确定核查所用的版本，本次未记入核查登记；请重新核查。"))
+    raise store_changed(st.label, used, now, during="记录期间")
+
+
+def store_changed(label: str, then: dict, now: dict, *, during: str = "核查期间"):
+    """The refusal of a check whose layers changed while it ran (the desk answers 409), as the store's error:
+    which layers, and of those, the ones a statement outside dcf wrote (their edit mark counts more edits now,
+    store/backends/outside_edits.py: QGIS, psql) said to be so. ``then`` and ``now``: ``{layer id: catalog key
+    without its location}``."""
+    from ..store.backends.outside_edits import COUNT, count_of
+    from .versions import KEY_OUTSIDE_EDITS
+
+    def edits(key) -> int:
+        return count_of({COUNT: key[KEY_OUTSIDE_EDITS]}) if key is not None and len(key) > KEY_OUTSIDE_EDITS else 0
+
+    changed = sorted(k for k in set(then) | set(now) if then.get(k) != now.get(k))
+    outside = [k for k in changed if edits(now.get(k)) > edits(then.get(k))]
+    how = ("被他人修改" if not outside else "在 dcf 之外被直接编辑（QGIS、psql 等，未经导入，无版本记录）" if outside == changed
+           else f"被他人修改（其中 {', '.join(outside)} 在 dcf 之外被直接编辑：QGIS、psql 等，未经导入，无版本记录）")
+    return about("store", StoreChangedError(f"{during}图层库 {label} 中的图层 {', '.join(changed)} {how}，"
+                                            "无法确定核查所用的版本，本次未记入核查登记；请重新核查。"))
 
 
 def _plain(key) -> tuple:

@@ -49,6 +49,10 @@ def site_layers() -> tuple[str, ...]:
 _LAYER_HASHES: dict = {}
 
 
+#: where a catalog key without its location (``_key(...)[1:]``) holds the count of edits made outside dcf
+KEY_OUTSIDE_EDITS = 6
+
+
 def _key(location, lid, entry) -> tuple:
     # with the mark of an edit made outside dcf (a PostGIS layer table edited in QGIS): the content is then
     # hashed again, so a check names the version it used, not the one the catalog's number stood for

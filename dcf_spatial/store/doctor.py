@@ -131,6 +131,7 @@ def diagnose(store=None) -> dict:
         if damaged:
             return {"store": st.label, "ok": False, "findings": damaged + findings}
     findings.extend(_table_findings(st))
+    findings.extend(_empty_findings(st))
     findings.extend(_edit_findings(st))
     left = rederive.unfinished(location)
     if left is not None:
@@ -141,6 +142,26 @@ def diagnose(store=None) -> dict:
                                  "dcf layers doctor --repair 或再运行一次 dcf layers rederive 补完", repairable=True))
     findings.extend(_nesting_findings(location))
     return {"store": st.label, "ok": not findings, "findings": findings}
+
+
+def _empty_findings(st) -> list[dict]:
+    """Layers with no feature (emptied outside dcf: TRUNCATE in psql, every feature deleted in QGIS) and
+    site-check layers the store lacks: a check that needs one gives no verdict (queries/site/layer_gaps.py)."""
+    from ..queries.site.context import FRAME_LAYERS, ZONE_LAYERS
+    from ..queries.site.layer_gaps import fix_zh, sentence_zh, title_of
+
+    rows = {str(r["id"]): r for r in st.catalog_rows().to_dict(orient="records")}
+    counts = st.feature_counts()
+    out = []
+    for lid in [lid for lid in FRAME_LAYERS + ZONE_LAYERS if lid not in rows]:
+        out.append(_finding("layer_missing", sentence_zh(lid, title_of(lid), "missing") + "；依赖它的选址核查无法给出结论",
+                            fix_zh(lid), repairable=False))
+    for lid, row in rows.items():
+        if lid in counts and counts[lid][0] == 0:
+            out.append(_finding("layer_empty", sentence_zh(lid, str(row.get("title_zh") or title_of(lid)), "empty")
+                                + ("；依赖它的选址核查无法给出结论" if lid in FRAME_LAYERS + ZONE_LAYERS else ""),
+                                fix_zh(lid), repairable=False))
+    return out
 
 
 def _edit_findings(st) -> list[dict]:

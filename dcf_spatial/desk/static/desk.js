@@ -389,7 +389,7 @@
     $('stale').hidden = true;
     var v = $('verdict');
     v.textContent = a.verdict_zh;
-    v.className = a.verdict;
+    v.className = a.verdict || 'unchecked';   // no verdict: a layer it needs is missing or empty (the first reason says which)
     var towns = (a.townships || []).map(function (t) { return t.name_zh + '（' + fmt((t.share || 0) * 100, 1) + '%）'; });
     // a unit outside the plan area (湖西街道, administered by a development zone) is named too, never «—» (QA round 9)
     ((a.site && a.site.other_units) || []).forEach(function (u) {

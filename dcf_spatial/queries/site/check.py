@@ -208,6 +208,9 @@ def site_results(sites, industries, *, figures=None, context: PlanContext | None
                         row_errors=True)
         for i, r, fn in zip(good, res, named):
             out[i] = {**where(i), "status": "ok", "error": "", **r}
+            if r.get("reasons") and r.get("verdict", "") is None:
+                # a layer its verdict needs is missing or empty (layer_gaps.py): 无法核查, the first reason says why
+                out[i].update(status="error", error=r["reasons"][0]["text_zh"])
             if fn and "site" in out[i]:
                 out[i]["site"]["from_name"] = fn
             elif "site" in out[i]:

@@ -73,6 +73,9 @@ class PlanContext:
         if layer_id == "landuse" and self.landuse is not None:
             return self.landuse.title_zh
         return layer_id
+    #: ``{layer id: "missing" | "empty"}`` of the frame, zone and land-use layers the store lacks or holds with no
+    #: feature (layer_gaps.py: a verdict that needs one is not given)
+    unreadable: dict = field(default_factory=dict)
 
     def provenance(self, used) -> dict:
         from ...store.catalog import PROVENANCE_ZH
@@ -143,7 +146,7 @@ def load_context(store=None) -> PlanContext:
             _write_disk_cache(disk, parts)
     else:
         for lid in parts["missing"]:
-            logger.warning("图层 %s 不在图层库 %s 中，选址核查跳过该图层", lid, mask_url(path))
+            _warn_missing(lid, path)
     ctx = _context_from_parts(parts, str(path))
     ctx.unwatched = unwatched_in_key(asked if key is None else key)
     if key is not None:
@@ -184,7 +187,7 @@ def _read_parts(path, catalog, to_working) -> dict:
     from ...store.backends import mask_url
     from ...store.nesting import CHILD_LAYERS
 
-    parts: dict = {"layers": {}, "missing": [], "landuse": None, "corridors": {}, "edited": {}}
+    parts: dict = {"layers": {}, "missing": [], "empty": [], "landuse": None, "corridors": {}, "edited": {}}
 
     def edited(lid, gdf):
         mark = gdf.attrs.get("edited_outside")
@@ -195,11 +198,14 @@ def _read_parts(path, catalog, to_working) -> dict:
         if not catalog.has_layer(lid, path):
             if lid in ("district", "townships"):
                 catalog.read_layer(lid, store=path)  # raises LayerNotFoundError with the fix
-            logger.warning("图层 %s 不在图层库 %s 中，选址核查跳过该图层", lid, mask_url(path))
+            _warn_missing(lid, path)
             parts["missing"].append(lid)
             continue
         gdf = catalog.read_layer(lid, store=path)
         edited(lid, gdf)
+        if not len(gdf):   # emptied outside dcf (TRUNCATE, all deleted in QGIS): no verdict reads it (layer_gaps.py)
+            logger.info("Layer %s of %s is empty: checks that need it give no verdict", lid, mask_url(path))
+            parts["empty"].append(lid)
         w = to_working(gdf)
         values = gdf["industries_gbt4754"].tolist() if "industries_gbt4754" in gdf else [None] * len(gdf)
         parts["layers"][lid] = {
@@ -216,12 +222,16 @@ def _read_parts(path, catalog, to_working) -> dict:
     if catalog.has_layer("landuse", path):
         gdf = catalog.read_layer("landuse", store=path)
         edited("landuse", gdf)
-        w = to_working(gdf)
-        parts["landuse"] = {
-            "title_zh": gdf.attrs.get("title_zh") or "土地利用现状",
-            "provenance": str(gdf.attrs.get("provenance") or "/".join(sorted(set(gdf["provenance"])))),
-            "source": str(gdf["source"].iloc[0]) if "source" in gdf.columns and len(gdf) else "",
-            "codes": gdf["land_use_code"].astype(str).tolist(), "geoms": np.asarray(w.geometry.values, dtype=object)}
+        if not len(gdf):
+            # an imported land use with no patch: "not checked, the layer is empty", never "0 % 耕地" (rules/landuse.py)
+            parts["empty"].append("landuse")
+        else:
+            w = to_working(gdf)
+            parts["landuse"] = {
+                "title_zh": gdf.attrs.get("title_zh") or "土地利用现状",
+                "provenance": str(gdf.attrs.get("provenance") or "/".join(sorted(set(gdf["provenance"])))),
+                "source": str(gdf["source"].iloc[0]) if "source" in gdf.columns and len(gdf) else "",
+                "codes": gdf["land_use_code"].astype(str).tolist(), "geoms": np.asarray(w.geometry.values, dtype=object)}
     for lid in CORRIDOR_LAYERS:
         if catalog.has_layer(lid, path):
             gdf = catalog.read_layer(lid, store=path)
@@ -232,12 +242,20 @@ def _read_parts(path, catalog, to_working) -> dict:
     return parts
 
 
+def _warn_missing(lid: str, path) -> None:
+    from ...store.backends import mask_url
+
+    logger.warning("图层 %s 不在图层库 %s 中，依赖它的选址核查无法给出结论（dcf layers doctor 列出缺失的图层）", lid, mask_url(path))
+
+
 def _context_from_parts(parts: dict, store: str) -> PlanContext:
     """The context of :func:`load_context`: STRtrees over the geometry and the zones' industries, which
     come from the plan's rule files as they are now (so a prepared copy of the layers never holds them)."""
     import shapely
 
-    ctx = PlanContext(store=store, edited=dict(parts.get("edited") or {}))
+    ctx = PlanContext(store=store, edited=dict(parts.get("edited") or {}),
+                      unreadable={**{lid: "missing" for lid in parts["missing"]},
+                                  **{lid: "empty" for lid in parts.get("empty", ())}})
     for lid, part in parts["layers"].items():
         geoms, outside = _inside_parent(lid, part, parts["layers"])
         shapely.prepare(geoms)
@@ -288,8 +306,8 @@ def _inside_parent(lid: str, part: dict, layers: dict):
 # changed store is never answered from an old copy. Read with allow_pickle=False: a cache file holds
 # data only, never code.
 
-#: bump when the layout of the cached file changes (2: a park's cluster, ``parent_keys``)
-DISK_FORMAT = 2
+#: bump when the layout of the cached file changes (2: a park's cluster, ``parent_keys``; 3: the empty layers)
+DISK_FORMAT = 3
 #: prepared copies kept (one per store content); older ones are removed when a new one is written
 DISK_KEEP = 8
 
@@ -345,7 +363,8 @@ def _write_disk_cache(file: Path, parts: dict) -> None:
     if parts["landuse"] is not None:
         groups.append(("landuse", "landuse", parts["landuse"]))
     groups += [("corridors", lid, part) for lid, part in parts["corridors"].items()]
-    meta, blobs, offsets = {"format": DISK_FORMAT, "missing": parts["missing"], "groups": []}, [], [0]
+    meta, blobs, offsets = {"format": DISK_FORMAT, "missing": parts["missing"], "empty": parts["empty"],
+                            "groups": []}, [], [0]
     for group, lid, part in groups:
         wkb = shapely.to_wkb(part["geoms"], hex=False, output_dimension=3, include_srid=False)
         blobs.extend(wkb)
@@ -387,7 +406,8 @@ def _read_disk_cache(file: Path) -> dict | None:
         return None
     if meta.get("format") != DISK_FORMAT:
         return None
-    parts: dict = {"layers": {}, "missing": meta["missing"], "landuse": None, "corridors": {}, "from_disk": True}
+    parts: dict = {"layers": {}, "missing": meta["missing"], "empty": meta["empty"], "landuse": None, "corridors": {},
+                   "from_disk": True}
     at = 0
     for g in meta["groups"]:
         n = g.pop("n")

@@ -64,7 +64,8 @@ def _site_section(res: dict, heading: str) -> str:
     v = res["verdict"]
     ind = res["industry"]
     s = res["site"]
-    parts.append(f"<p class='verdict v-{escape(v)}'>结论：{escape(res['verdict_zh'])}</p>")
+    # no verdict (a layer it needs unread, layer_gaps.py): shown like a row that could not be checked
+    parts.append(f"<p class='verdict v-{escape(v or 'outside_plan_area')}'>结论：{escape(res['verdict_zh'])}</p>")
     parts.append(f"<p>行业：{escape('、'.join(f'{c} {n}' for c, n in zip(ind['codes'], ind['names_zh'])))}"
                  f"（{escape(ind['kind_zh'])}；输入“{escape(ind['input'])}”"
                  + (f"，{escape(ind['read_zh'])}" if ind.get("read_zh") else "") + "）<br>"

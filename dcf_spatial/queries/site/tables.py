@@ -271,7 +271,7 @@ def results_table(results: list[dict]):
         source = r.get("source_row", pos + 1)
         row = {"row": pos + 1, "source_row": source, "row_label": r.get("row_label") or row_label(source),
                "status": r.get("status", "ok"), "error": r.get("error", "")}
-        if r.get("status", "ok") == "ok":
+        if r.get("status", "ok") == "ok" or r.get("reasons") is not None:   # checked (a layer unread: 无法核查)
             row.update({
                 "verdict": r["verdict"], "verdict_zh": r["verdict_zh"],
                 "industry_codes": ",".join(r["industry"]["codes"]),

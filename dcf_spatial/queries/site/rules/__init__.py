@@ -21,6 +21,7 @@ import numpy as np
 
 from .... import plan, settings
 
+from .. import context
 from ..context import PlanContext, site_overlaps, to_lonlat
 from .base import Reasons, SiteFacts, fmt_share
 
@@ -61,6 +62,7 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
     """
     import shapely
 
+    from .. import layer_gaps
     from . import finish, indicators, industry, landuse, location, named as by_name, restrictions
 
     named = named if named is not None else [None] * len(geoms)
@@ -96,12 +98,15 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
     L = ctx.layers
     ov = {lid: site_overlaps(L[lid], geoms, areas, th["service_point_radius_km"] * 1000) for lid in L}
     lonlat = to_lonlat(shapely.centroid(geoms))
-    prov = ctx.provenance(list(L))
+    prov = layer_gaps.with_gaps(ctx, ctx.provenance(list(L)))
     near_lines = restrictions.corridor_distances(ctx, geoms)  # for all sites at once (see its docstring)
     kind_of: dict = {}  # the kind depends on the codes only: once per industry of the chunk
     kinds = [kind_of.get(tuple(m.codes)) or kind_of.setdefault(tuple(m.codes), plan.industry_kind(m.codes))
              for m in matches]
     near_zones = industry.designated_distances(ctx, geoms, matches, kinds)
+    # a layer the verdict needs that the store lacks or holds empty: no verdict (layer_gaps.py), per kind
+    gap_of = {k["kind"]: layer_gaps.reason(ctx, k) for k in kinds} if ctx.unreadable else {}
+    frame_gap = bool(layer_gaps.gaps(ctx, context.FRAME_LAYERS)) if ctx.unreadable else False
     results = []
     for i, geom in enumerate(geoms):
         fn = named[i]
@@ -113,6 +118,9 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
                          overlaps={lid: ov[lid][i] for lid in ov}, figures=figures[i], flags=flags[i])
         reasons = Reasons()
         where = location.locate(ctx, site, reasons)
+        gap = gap_of.get(kinds[i]["kind"])
+        if frame_gap:   # "outside the plan area" read from an empty township layer is no fact
+            reasons.items.clear()
         touched = location.zones_touched(ctx, site)
         zones, inner = (touched, []) if not fn else by_name.split_zones(ctx, touched, fn)
         kind = kinds[i]
@@ -132,15 +140,15 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
         location.park_outside_cluster(ctx, site, loc)  # a park's part outside its cluster: 待核实 (info)
         part_results: dict = {}
         if fn:  # "somewhere in the unit": every part of it checked as a parcel (rules/named.py)
-            samples = by_name.parts(ctx, geom, inner, by_name.unit_zh(fn))
+            samples = by_name.parts(ctx, geom, inner, by_name.unit_zh(fn)) if gap is None else []
             checked = list(zip([lbl for lbl, _ in samples], evaluate(
                 ctx, np.asarray([pt for _, pt in samples], dtype=object), [matches[i]] * len(samples),
                 [figures[i]] * len(samples), [flags[i]] * len(samples), row_errors=True))) if samples else []
             # a sample falling outside the plan area inside a unit of it is an edge of the schematic layers
             checked = [(lbl, r) for lbl, r in checked if r.get("verdict") != "outside_plan_area"]
             part_results = {lbl: by_name.part_verdict(r) for lbl, r in checked}
-            by_name.combine(fn, reasons, loc, checked)
-        else:
+            by_name.combine(fn, reasons, loc if gap is None else Reasons(), checked)
+        elif gap is None:   # with a layer unread, "not in any designated zone" is no fact: left out
             reasons.items.extend(loc.items)
         if fn:
             by_name.parcel_prompt(site, fn, inner, kind, reasons, part_results)
@@ -159,8 +167,10 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
             for r in reasons.items:
                 r["text_zh"] = r["text_zh"].replace(f"{kind['name_zh']}项目", f"{label}项目")
         restrictions.settle_chemical(reasons)
-        verdict = reasons.verdict()
+        verdict = reasons.verdict() if gap is None else None
         reasons.items = finish.finish(reasons.items, verdict)  # the deciding reason first; no clause twice
+        if gap is not None:   # what could not be read, and the way out, before the facts of the other layers
+            reasons.items.insert(0, dict(gap))
         facts = {"area_mu": round(site.area / settings.MU_M2, 2), "area_ha": round(site.area / 10_000, 4)}
         if fn:
             facts = {"area_mu": facts["area_mu"] if area else None, "area_ha": facts["area_ha"] if area else None,
@@ -209,6 +219,12 @@ def _over_candidates(ctx: PlanContext, geom, m, figures: dict, flags: dict, name
                 f"「{m.query}」对应多个行业代码：{cands}。已逐一核查，在此场地结论相同"
                 f"（{plan.verdict_zh(verdict)}），结论不取决于选哪一个代码。")
         effect = "info"
+    elif None in verdicts:   # a layer one candidate's kind needs is unreadable (layer_gaps.py): no verdict either
+        verdict, base = None, res[verdicts.index(None)]
+        text = (f"「{m.query}」对应多个行业代码：{cands}。各候选代码的结论："
+                + "；".join(f"按 {s.codes[0]} {s.names_zh[0]}：{plan.verdict_zh(v)}" for s, v in zip(subs, verdicts))
+                + "。图层可读后请选定具体代码复核。")
+        effect = "info"
     else:
         verdict = "conditional"
         base = res[min(range(k), key=lambda j: order.index(verdicts[j]))]
@@ -226,7 +242,7 @@ def _over_candidates(ctx: PlanContext, geom, m, figures: dict, flags: dict, name
     note = {"rule": "plan_word_candidates" if ref else "word_candidates", "effect": effect, "text_zh": text, "plan_ref": ref}
     # the deciding reasons stay first (rules/finish.py); a note that the candidates agree follows them
     lead = 0 if effect != "info" else sum(1 for x in base["reasons"]
-                                          if x["text_zh"].startswith(finish.DECISIVE_ZH))
+                                          if x["text_zh"].startswith(finish.DECISIVE_ZH) or x["effect"] == plan.UNCHECKED)
     out["reasons"] = [*base["reasons"][:lead], note, *base["reasons"][lead:]]
     out["industry"] = {**m.to_dict(), "codes": [c for c, _ in m.candidates],
                        "names_zh": [n for _, n in m.candidates], "kind": base["industry"]["kind"],

@@ -1,0 +1,95 @@
+"""Which layers a site check needed but could not read, and what the check says of them.
+
+A zone layer emptied outside dcf (``TRUNCATE`` in psql, all features deleted in QGIS) or absent from the
+store gave a confident verdict computed against nothing: a site in 郑家镇工业集聚区 was 不符合 "不在任何集聚区"
+(breaker finding N1). The verdict rules read the frame layers (district, townships, other_units: is the site in
+the plan area, 第一章第一节) and the zone layers of the project's kind (``plan_rules.json`` →
+``industry_kinds`` → ``zone_layers``: is it in a zone designated for its industry, 第八章). When one of those is
+missing or holds no feature the check gives no verdict (``None``, 无法核查): its first reason names the layer,
+what is wrong and the way out; the findings of the other layers follow as facts.
+
+The land-use layer (``landuse``) is not one of them: the store does not ship it and its rule is information
+only (rules/landuse.py), so a missing or empty one leaves the verdict as it is and the land-use reason says that
+current land use was not checked, naming why. A planner signing a 符合 reads that sentence among the reasons;
+the verdict answers the plan's location and industry rules, which were all checked.
+"""
+
+from __future__ import annotations
+
+from ... import plan
+from .context import FRAME_LAYERS, ZONE_LAYERS   # context never imports this module (no import circle)
+
+#: what is wrong with a layer, by kind
+PROBLEM_ZH = {"missing": "库中缺少该图层", "empty": "该图层为空（0 个要素）"}
+#: the reason's rule name
+RULE = "layer_unreadable"
+
+
+def title_of(layer_id: str) -> str:
+    """The Chinese title of a layer the store may no longer describe (a missing layer has no catalog row)."""
+    from ...store.catalog import _spec_of
+
+    spec = _spec_of(layer_id)
+    return spec.title_zh if spec is not None else layer_id
+
+
+def fix_zh(layer_id: str) -> str:
+    """How to get a readable layer back."""
+    return f"用 dcf layers reset {layer_id} 恢复到上一个保留版本，或重新导入该图层（dcf layers import {layer_id} 文件）"
+
+
+#: said after the fixes in a check's reason
+DOCTOR_ZH = "dcf layers doctor 列出图层库中缺失或为空的图层"
+
+
+def sentence_zh(layer_id: str, title_zh: str, problem: str) -> str:
+    """``图层“四大工业集聚区”（industrial_clusters）：该图层为空（0 个要素）``."""
+    name = f"“{title_zh}”（{layer_id}）" if title_zh and title_zh != layer_id else f" {layer_id} "
+    return f"图层{name}：{PROBLEM_ZH[problem]}"
+
+
+def needed_layers(kind: dict) -> tuple[str, ...]:
+    """The layers a verdict for a project of ``kind`` (``plan.industry_kind``) is computed from: the frame layers
+    and the kind's zone layers (those of :data:`ZONE_LAYERS`; ``named_places`` is not a store layer)."""
+    return FRAME_LAYERS + tuple(lid for lid in ZONE_LAYERS if lid in (kind.get("zone_layers") or ()))
+
+
+def gaps(ctx, layers) -> list[tuple[str, str, str]]:
+    """``[(layer id, title, "missing"/"empty")]`` of ``layers`` the context could not read."""
+    out = []
+    for lid in layers:
+        problem = (ctx.unreadable or {}).get(lid)
+        if problem:
+            out.append((lid, ctx.layers[lid].title_zh if lid in ctx.layers else title_of(lid), problem))
+    return out
+
+
+def reason(ctx, kind: dict) -> dict | None:
+    """The first reason of a check whose verdict needs a layer the store lacks or holds empty, or None."""
+    found = gaps(ctx, needed_layers(kind))
+    if not found:
+        return None
+    what = "；".join(sentence_zh(*g) for g in found)
+    fixes = "；".join([*dict.fromkeys(fix_zh(lid) for lid, _, _ in found), DOCTOR_ZH])
+    unknown = "、".join(q for q, layers in (("场地是否位于规划范围（第一章第一节）", FRAME_LAYERS),
+                                          ("场地是否位于与其产业相符的分区（第八章）", ZONE_LAYERS))
+                       if any(lid in layers for lid, _, _ in found))
+    return {"rule": RULE, "effect": plan.UNCHECKED, "plan_ref": "",
+            "text_zh": f"无法核查：结论所依据的{what}。据此无法判断{unknown}，因此不给出结论；"
+                       f"以下其余理由按其他图层得出，仅作事实参考。处理：{fixes}。修复后请重新核查。"}
+
+
+def with_gaps(ctx, prov: dict) -> dict:
+    """The provenance of a check (``PlanContext.provenance``) with the layers the store lacks or holds empty:
+    ``unreadable_layers`` and a sentence in ``note_zh`` (said of the store, whatever each site needed: each
+    site's first reason says its own); ``prov`` itself when there are none."""
+    if not ctx.unreadable:
+        return prov
+    out = dict(prov, unreadable_layers=[
+        {"layer": lid, "title_zh": ctx.layers[lid].title_zh if lid in ctx.layers else title_of(lid),
+         "problem": p, "problem_zh": PROBLEM_ZH[p]} for lid, p in sorted(ctx.unreadable.items())])
+    found = gaps(ctx, FRAME_LAYERS + ZONE_LAYERS)   # the land-use layer's own reason speaks of it
+    if found:
+        out["note_zh"] = (prov["note_zh"] + ("" if prov["note_zh"].endswith("。") else "。") + "注意："
+                          + "；".join(sentence_zh(*g) for g in found) + "，依赖这些图层的核查无法给出结论。")
+    return out
