@@ -290,23 +290,39 @@ def rederive(line_ids, dry_run, as_json):
 
 @layers.command()
 @click.argument("layer_id")
+@click.option("--to-default", is_flag=True,
+              help="恢复为随软件附带的默认图层（图层被清空或删除、又没有保留的早期版本时用）；被替换的版本保留。")
 @json_opt
-def reset(layer_id, as_json):
+def reset(layer_id, to_default, as_json):
     """恢复导入前的图层版本 — restore the previous version.
 
-    把图层恢复为最近一次导入（或重算）之前的版本。
+    把图层恢复为最近一次导入（或重算）之前的版本；加 --to-default 恢复为随软件附带的默认图层
+    （被替换的版本保留，再运行 dcf layers reset 可撤销）。
 
     \b
     $ dcf layers reset townships
+    $ dcf layers reset industrial_clusters --to-default
     """
-    from ..store import Store
+    from ..store import Store, catalog
     from ..store.rederive import LINE_LAYERS
 
-    summary = Store().reset(layer_id)
-    if as_json:
-        echo_json(summary)
+    if to_default:
+        with _options_named():
+            summary = catalog.reset_to_default(layer_id, store=Store().location)
+        if as_json:
+            echo_json(summary)
+        elif summary["layers"]:
+            d = summary["layers"][0]
+            click.echo(f"图层 {layer_id} 已恢复为随软件附带的默认图层（{d['features']} 个要素）；"
+                       f"被替换的版本已保留，可用 dcf layers reset {layer_id} 撤销。")
+        else:
+            click.echo(f"图层 {layer_id} 与随软件附带的默认图层相同，无需恢复，未作任何改动。")
     else:
-        click.echo(f"图层 {layer_id} 已恢复为上一版本（{summary['features']} 个要素，{summary['provenance']}）。")
+        summary = Store().reset(layer_id)
+        if as_json:
+            echo_json(summary)
+        else:
+            click.echo(f"图层 {layer_id} 已恢复为上一版本（{summary['features']} 个要素，{summary['provenance']}）。")
 
     if layer_id in LINE_LAYERS:
         echo_note("提示：按这些线划定的区（如粮食示范区）仍是按刚才那版线重算的结果；"
@@ -451,8 +467,10 @@ def doctor(repair, as_json):
         res = store_doctor.repair()
         if as_json:
             echo_json(res)
+            if res["remaining"]:
+                raise SystemExit(1)
             return
-        for line in res["repaired"] or ["没有需要自动修复的问题。"]:
+        for line in res["repaired"] or ["没有可自动修复的问题。"]:
             click.echo(line)
         findings = res["remaining"]
     else:
@@ -470,6 +488,8 @@ def doctor(repair, as_json):
     for f in findings:
         mark = "（可用 --repair 修复）" if f["repairable"] and not repair else ""
         click.echo(f"  问题：{f['problem_zh']}{mark}\n    出路：{f['fix_zh']}")
+    if repair:
+        click.echo(f"仍有 {len(findings)} 个问题未能自动修复，须按上面的出路处理。")
     raise SystemExit(1)
 
 

@@ -885,7 +885,9 @@ def reset_layer(layer_id: str, store=None) -> dict:
         raise LayerNotFoundError(_not_found_message(layer_id, st))
     n = int(entry["history"] or 0)
     if n == 0:
-        raise InputError(f"图层 {layer_id!r} 在 {st.label} 中没有更早的版本，无可恢复（只有 dcf layers import 替换过的图层才能 reset）。")
+        back = (f"要恢复随软件附带的默认图层：dcf layers reset {layer_id} --to-default；" if default_entry(layer_id) else "")
+        raise InputError(f"图层 {layer_id!r} 在 {st.label} 中没有更早的版本，无可恢复（只有 dcf layers import 替换过的图层才能 reset）。"
+                         f"{back}或重新导入该图层（dcf layers import {layer_id} 文件）。")
     meta = st.history_entries(layer_id)[n]
     meta["history"] = n - 1
     # back to an earlier version and its number; the numbers of the versions after it are not given again.
@@ -898,6 +900,33 @@ def reset_layer(layer_id: str, store=None) -> dict:
     logger.info("Restored layer %s in %s to its version before the last import (%d features)",
                 layer_id, st.label, count)
     return {"layer": layer_id, "features": count, "provenance": meta["provenance"], "source": meta["source"]}
+
+
+def default_entry(layer_id: str) -> dict | None:
+    """The catalog row of ``layer_id`` in the default store shipped with the package
+    (:data:`~dcf_spatial.settings.packaged_store`, never written), or ``None`` when it holds no such layer."""
+    if not settings.packaged_store.exists():
+        return None
+    return open_store(settings.packaged_store).catalog_entry(layer_id)
+
+
+def reset_to_default(layer_id: str, store=None) -> dict:
+    """Make the shipped default version of ``layer_id`` (from :data:`~dcf_spatial.settings.packaged_store`)
+    current in ``store``: the way back for a layer emptied or dropped outside dcf when the store keeps no
+    earlier version. The version it replaces is kept (``dcf layers reset`` goes back to it); a layer equal to
+    the default already is left as it is. Returns :func:`copy_store`'s summary."""
+    if default_entry(layer_id) is None:
+        raise LayerNotFoundError(f"随软件附带的默认图层库中没有图层 {layer_id!r}，无法恢复为默认版本；"
+                                 f"请重新导入该图层（dcf layers import {layer_id} 文件）。")
+    import shutil
+    import tempfile
+
+    target = resolve_store(store)
+    with tempfile.TemporaryDirectory(prefix="dcf-default-") as tmp:
+        # a copy: the packaged path itself resolves to the per-user store once that exists (locate.py)
+        shipped = Path(tmp) / "dcf_layers.gpkg"
+        shutil.copyfile(settings.packaged_store, shipped)
+        return copy_store(shipped, target, overwrite=True, layers=[layer_id])
 
 
 def copy_store(source, target, *, overwrite: bool = False, layers: list[str] | None = None) -> dict:

@@ -131,7 +131,11 @@ def diagnose(store=None) -> dict:
         if damaged:
             return {"store": st.label, "ok": False, "findings": damaged + findings}
     findings.extend(_table_findings(st))
-    findings.extend(_empty_findings(st))
+    gone = _empty_findings(st, location)
+    findings.extend(gone)
+    # the children of an emptied or missing parent layer: one line right after its cause (not one per park)
+    nested = _nesting_findings(location, gone={f["layer"] for f in gone})
+    findings.extend(f for f in nested if f["kind"] == "children_without_parent")
     findings.extend(_edit_findings(st))
     left = rederive.unfinished(location)
     if left is not None:
@@ -140,11 +144,11 @@ def diagnose(store=None) -> dict:
                                  f"上次 dcf layers rederive（{left.get('started') or '时间不明'}）未完成：已写入 "
                                  f"{'、'.join(left.get('done', [])) or '无'}，未写入 {'、'.join(todo) or '不明'}",
                                  "dcf layers doctor --repair 或再运行一次 dcf layers rederive 补完", repairable=True))
-    findings.extend(_nesting_findings(location))
+    findings.extend(f for f in nested if f["kind"] != "children_without_parent")
     return {"store": st.label, "ok": not findings, "findings": findings}
 
 
-def _empty_findings(st) -> list[dict]:
+def _empty_findings(st, location) -> list[dict]:
     """Layers with no feature (emptied outside dcf: TRUNCATE in psql, every feature deleted in QGIS) and
     site-check layers the store lacks: a check that needs one gives no verdict (queries/site/layer_gaps.py)."""
     from ..queries.site.context import FRAME_LAYERS, ZONE_LAYERS
@@ -154,13 +158,13 @@ def _empty_findings(st) -> list[dict]:
     counts = st.feature_counts()
     out = []
     for lid in [lid for lid in FRAME_LAYERS + ZONE_LAYERS if lid not in rows]:
-        out.append(_finding("layer_missing", sentence_zh(lid, title_of(lid), "missing") + "；依赖它的选址核查无法给出结论",
-                            fix_zh(lid), repairable=False))
+        out.append(dict(_finding("layer_missing", sentence_zh(lid, title_of(lid), "missing") + "；依赖它的选址核查无法给出结论",
+                                 fix_zh(lid, location), repairable=False), layer=lid))
     for lid, row in rows.items():
         if lid in counts and counts[lid][0] == 0:
-            out.append(_finding("layer_empty", sentence_zh(lid, str(row.get("title_zh") or title_of(lid)), "empty")
-                                + ("；依赖它的选址核查无法给出结论" if lid in FRAME_LAYERS + ZONE_LAYERS else ""),
-                                fix_zh(lid), repairable=False))
+            out.append(dict(_finding("layer_empty", sentence_zh(lid, str(row.get("title_zh") or title_of(lid)), "empty")
+                                     + ("；依赖它的选址核查无法给出结论" if lid in FRAME_LAYERS + ZONE_LAYERS else ""),
+                                     fix_zh(lid, location), repairable=False), layer=lid))
     return out
 
 
@@ -196,12 +200,21 @@ def _edit_findings(st) -> list[dict]:
     return out
 
 
-def _nesting_findings(location) -> list[dict]:
-    """A parent/child pair of layers that disagree (parks outside their cluster): one finding per child layer."""
+def _nesting_findings(location, *, gone=frozenset()) -> list[dict]:
+    """A parent/child pair of layers that disagree (parks outside their cluster): one finding per child layer.
+    The children of a parent layer in ``gone`` (emptied or missing: its own finding says so and how to get it
+    back) make one finding per parent, counted and named in short — not one line per park, and not the way
+    out of a mismatch (importing new parks), which would be the wrong fix."""
     from . import nesting
 
     rows = nesting.store_children_outside(location)
     out = []
+    orphaned = [r for r in rows if r["parent_layer"] in gone]
+    for parent in dict.fromkeys(r["parent_layer"] for r in orphaned):
+        mine = [r for r in orphaned if r["parent_layer"] == parent]
+        out.append(dict(_finding("children_without_parent", nesting.orphans_zh(mine), nesting.orphans_fix_zh(mine),
+                                 repairable=False), layer=parent))
+    rows = [r for r in rows if r["parent_layer"] not in gone]
     for lid in dict.fromkeys(r["layer"] for r in rows):
         mine = [r for r in rows if r["layer"] == lid]
         out.append(_finding("child_outside_parent", f"上下级图层不一致：{mine[0]['layer_zh']}（{lid}）中"

@@ -198,10 +198,39 @@ def fix_zh(rows: list[dict]) -> str:
     parks = any(r["layer"] == "cluster_parks" for r in rows)
     text = (f"上下级图层应一并更新{'（第八章第一节：功能园区是所属集聚区的“产业园区分区”）' if parks else ''}："
             f"同时导入与{parents}新边界一致的{children}，或核对{parents}的边界与编号")
-    if parks:
+    if any(r["layer"] == "cluster_parks" and r["parent_name_zh"] for r in rows):
         text += ("；在此之前，选址核查与土地审计（闲置土地、亩产效益）只在所属集聚区范围内认定功能园区，"
                  "园区位于集聚区外的部分按集聚区外核查（选址提示待核实）、其中的宗地不计入园区")
+    if any(r["layer"] == "cluster_parks" and not r["parent_name_zh"] for r in rows):
+        # clip_to_parents keeps a park whose key names no parent whole: say so, not "按集聚区外核查"
+        text += (f"；所属编号在{parents}中找不到的功能园区，选址核查与土地审计仍按园区本身认定"
+                 f"（无法核对其所属集聚区），核查结论可能有误")
     return text
+
+
+#: how many names a folded line gives (:func:`orphans_zh`)
+NAMES_SHOWN = 3
+
+
+def orphans_zh(rows: list[dict]) -> str:
+    """The children of one emptied or missing parent layer in one line, per child layer a count and the first
+    names: ``因四大工业集聚区（industrial_clusters）为空或缺失，依赖它的 16 个工业集聚区功能园区（智能制造产业园、…等）…``."""
+    parent = rows[0]["parent_zh"]
+    parts = []
+    for lid in dict.fromkeys(r["layer"] for r in rows):
+        mine = [r for r in rows if r["layer"] == lid]
+        names = "、".join(r["name_zh"] for r in mine[:NAMES_SHOWN]) + ("等" if len(mine) > NAMES_SHOWN else "")
+        parts.append(f"{len(mine)} 个{mine[0]['layer_zh']}（{names}）")
+    return (f"因{parent}（{rows[0]['parent_layer']}）为空或缺失，依赖它的 " + "、".join(parts)
+            + f"找不到所属{parent}")
+
+
+def orphans_fix_zh(rows: list[dict]) -> str:
+    """The way out for :func:`orphans_zh`: get the parent layer back (its own finding says how); the children
+    need no import."""
+    parent = rows[0]["parent_zh"]
+    return (f"按上一条恢复{parent}图层后即一并消除；不要为此重新导入"
+            + "、".join(dict.fromkeys(r["layer_zh"] for r in rows)))
 
 
 def store_children_outside(store=None, *, layers=None) -> list[dict]:

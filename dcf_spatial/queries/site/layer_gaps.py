@@ -33,9 +33,41 @@ def title_of(layer_id: str) -> str:
     return spec.title_zh if spec is not None else layer_id
 
 
-def fix_zh(layer_id: str) -> str:
-    """How to get a readable layer back."""
-    return f"用 dcf layers reset {layer_id} 恢复到上一个保留版本，或重新导入该图层（dcf layers import {layer_id} 文件）"
+def kept_version(layer_id: str, store=None) -> dict | None:
+    """The kept version ``dcf layers reset layer_id`` would restore in ``store`` (its catalog row: ``version``,
+    ``updated_at``), or ``None`` when the store keeps none (a layer never replaced by an import or rederive)."""
+    from ...store import catalog
+
+    try:
+        st = catalog.open_store(catalog.resolve_store(store))
+        entry = st.catalog_entry(layer_id)
+        n = int((entry or {}).get("history") or 0)
+        return st.history_entries(layer_id).get(n) if n else None
+    except Exception:   # noqa: BLE001 - advice only: a store that cannot say has no kept version to offer
+        return None
+
+
+def fix_zh(layer_id: str, store=None) -> str:
+    """How to get a readable layer back, true for ``store``: ``dcf layers reset`` when it keeps an earlier
+    version (which one, from when), else the shipped default (``reset --to-default``; the land-use layer ships
+    none), and re-importing."""
+    kept = kept_version(layer_id, store)
+    reimport = f"重新导入该图层（dcf layers import {layer_id} 文件）"
+    if kept is not None:
+        when = str(kept.get("updated_at") or "")[:10]
+        return (f"用 dcf layers reset {layer_id} 恢复到保留的第 {kept.get('version', '?')} 版"
+                + (f"（{when} 制作）" if when else "") + f"，或{reimport}")
+    if not catalog_has_default(layer_id):
+        return f"图层库中没有该图层更早的版本，随附的默认图层库也不含它：请{reimport}"
+    return (f"图层库中没有该图层更早的版本：用 dcf layers reset {layer_id} --to-default 恢复随软件附带的默认图层，"
+            f"或{reimport}")
+
+
+def catalog_has_default(layer_id: str) -> bool:
+    """Whether the default store shipped with the package holds ``layer_id`` (what ``--to-default`` restores)."""
+    from ...store.catalog import default_entry
+
+    return default_entry(layer_id) is not None
 
 
 #: said after the fixes in a check's reason
@@ -70,7 +102,7 @@ def reason(ctx, kind: dict) -> dict | None:
     if not found:
         return None
     what = "；".join(sentence_zh(*g) for g in found)
-    fixes = "；".join([*dict.fromkeys(fix_zh(lid) for lid, _, _ in found), DOCTOR_ZH])
+    fixes = "；".join([*dict.fromkeys(fix_zh(lid, ctx.store or None) for lid, _, _ in found), DOCTOR_ZH])
     unknown = "、".join(q for q, layers in (("场地是否位于规划范围（第一章第一节）", FRAME_LAYERS),
                                           ("场地是否位于与其产业相符的分区（第八章）", ZONE_LAYERS))
                        if any(lid in layers for lid, _, _ in found))

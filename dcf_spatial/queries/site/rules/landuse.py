@@ -56,7 +56,7 @@ def land_use_share(ctx, site, reasons) -> dict | None:
         from ..layer_gaps import fix_zh, sentence_zh, title_of
 
         reasons.add(RULE, "info", f"未核查土地利用现状（耕地、永久基本农田）：{sentence_zh('landuse', title_of('landuse'), 'empty')}。"
-                                  f"处理：{fix_zh('landuse')}。", "")
+                                  f"处理：{fix_zh('landuse', getattr(ctx, 'store', '') or None)}。", "")
         return None
     if layer is None:
         reasons.add(RULE, "info", "未核查土地利用现状（耕地、永久基本农田）：图层库中没有 landuse 图层"
