@@ -27,7 +27,8 @@
     var ind = r.industry || {};
     return {
       row_label: r.row_label, order: r.row, name: (names && names[i]) || '', verdict: r.verdict || 'error',
-      verdict_zh: r.verdict_zh || '无法核查',
+      // a 合计 row or footer: 非项目行, as the counts above, the XLSX and the register say (not 无法核查)
+      verdict_zh: r.verdict_zh || (r.not_project ? '非项目行' : '无法核查'),
       industry: ((ind.codes && ind.codes.length) ? ind.codes.join('、') + ' ' + (ind.names_zh || []).join('、') : (ind.input || ''))
         + (ind.read_zh ? '（' + ind.read_zh + '）' : ''),
       towns: (r.townships || []).map(function (t) { return t.name_zh; }).join('、'),

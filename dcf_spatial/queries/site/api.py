@@ -270,7 +270,14 @@ def _record(answer: SiteCheck, record, parts, industries, figures, flags, expect
     project = record if isinstance(record, str) and record.strip() else None
     if answer.batch and project:  # a batch label: each row keeps its own 项目名称 ("第一批 / 某项目")
         names, project = [batch_entry_name(project, v) for v in names], None
-    answer.register_ids = record_results(answer.results, reruns, [site_geometry(p) for p in parts],
+    # a list's 合计 row or footer is no project and no check: not recorded (the summary and the XLSX say 非项目行)
+    keep = [i for i, res in enumerate(answer.results) if not res.get("not_project")]
+    if len(keep) < n:
+        if not keep:
+            return answer
+        names = [names[i] for i in keep] if len(names) == n else names
+        reruns, parts = [reruns[i] for i in keep], [parts[i] for i in keep]
+    answer.register_ids = record_results([answer.results[i] for i in keep], reruns, [site_geometry(p) for p in parts],
                                          store=answer.store, project=project,
                                          names=names, source=answer.source, expected=expected)
     return answer

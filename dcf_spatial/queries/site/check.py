@@ -178,8 +178,8 @@ def site_results(sites, industries, *, figures=None, context: PlanContext | None
     for i in range(n):
         if errors[i]:
             out[i] = {**where(i), "status": "error", "error": errors[i]}
-            if not_project[i]:
-                out[i]["not_project"] = True
+            if not_project[i]:   # said as every count of the batch says it (tables.counted_as_zh), not 无法核查
+                out[i].update(not_project=True, verdict_zh=NOT_PROJECT_ZH)
             continue
         g = geoms_w[i]
         if g is None or shapely.is_empty(g):
