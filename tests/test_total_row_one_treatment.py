@@ -55,3 +55,23 @@ def test_the_cli_batch_records_no_total_row(tmp_path):
     assert "登记号" in res.output and "（2 条）" in res.output
     history = CliRunner().invoke(cli, ["--store", str(store), "site", "history"])
     assert "合计" not in history.output and "无法核查" not in history.output, history.output
+
+
+def test_the_layers_page_counts_the_checks_the_import_preview_reruns(tmp_path):
+    # two projects checked and one row that could not be placed (recorded as 无法核查: it read no layer)
+    rows = ROWS[:2] + [[3, "位置不明项目", "轴承", None, None, 20]]
+    path = tmp_path / "清单.csv"
+    pd.DataFrame(rows, columns=HEADER).to_csv(path, index=False, encoding="gbk")
+    store = _store(tmp_path)
+    res = CliRunner().invoke(cli, ["--store", str(store), "site", "check", "--batch", str(path), "--record"])
+    assert res.exit_code == 0, res.output
+    assert len(entries(store=store)) == 3
+    clusters = tmp_path / "集聚区.gpkg"
+    assert CliRunner().invoke(cli, ["--store", str(store), "layers", "export", "industrial_clusters",
+                                    "-o", str(clusters)]).exit_code == 0
+    preview = CliRunner().invoke(cli, ["--store", str(store), "layers", "import", "industrial_clusters", str(clusters),
+                                       "--provenance", "authoritative", "--dry-run"])
+    assert "按全部 2 条登记" in preview.output, preview.output
+    with running_desk(store, record=False) as url, httpx.Client(base_url=url, timeout=180) as client:
+        versions = client.get("/api/layers/industrial_clusters/versions").json()
+    assert versions["current"]["register_checks"] == 2   # the page's 登记核查: the same 2 checks

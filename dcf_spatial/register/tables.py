@@ -640,17 +640,22 @@ def has_records_before(st, first_id: int, *, status: str | None = None, since: s
 
 
 def layer_use_counts(st, layer_id: str) -> dict[str, int]:
-    """``{content hash: number of register rows that used it}`` for ``layer_id``, counted in the database:
+    """``{content hash: number of register checks that used it}`` for ``layer_id``, counted in the database:
     the 图层 page asks for every layer's versions, and reading a year's register (tens of thousands of
-    rows, ~16 kB each) into Python for one JSON key took seconds and a gigabyte."""
+    rows, ~16 kB each) into Python for one JSON key took seconds and a gigabyte.
+
+    Only checks of status ``ok`` count: a row that could not be checked (no usable place) read no layer, and
+    an import preview re-runs only those (:func:`record_ids` ``status="ok"``): the page's 登记核查 and the
+    preview's 全部 N 条登记 count the same checks (a new user's QA, finding F7: 14 against 12)."""
     if not _has_register(st):
         return {}
     if st.kind == "gpkg":
         rows = _select(st, "SELECT json_extract(layers, :path) AS sha, COUNT(*) FROM {t} WHERE json_valid(layers) "
-                           "GROUP BY sha", {"path": '$."' + str(layer_id).replace('"', '') + '"'})
+                           "AND status = :status GROUP BY sha",
+                       {"path": '$."' + str(layer_id).replace('"', '') + '"', "status": "ok"})
     else:
-        rows = _select(st, "SELECT (NULLIF(layers, '')::json ->> :lid) AS sha, COUNT(*) FROM {t} GROUP BY sha",
-                       {"lid": str(layer_id)})
+        rows = _select(st, "SELECT (NULLIF(layers, '')::json ->> :lid) AS sha, COUNT(*) FROM {t} "
+                           "WHERE status = :status GROUP BY sha", {"lid": str(layer_id), "status": "ok"})
     return {str(sha): int(n) for sha, n in rows if sha}
 
 
