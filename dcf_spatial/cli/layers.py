@@ -396,27 +396,44 @@ def push(to, from_, layer_ids, overwrite, as_json):
     if as_json:
         echo_json(summary)
         return
-    copied = target.layers()
-    copied = copied[copied["id"].isin([r["id"] for r in summary["layers"]])]
-    rows = [{"id": r.id, "count": r.count, "provenance": catalog.PROVENANCE_ZH.get(r.provenance, r.provenance),
-             "title_zh": r.title_zh} for r in copied.itertuples()]
-    _echo_table(rows, {k: catalog.LIST_COLUMNS_ZH[k] for k in ("id", "count", "provenance", "title_zh")},
-                right=frozenset({"count"}))
-    n_schematic = int((copied["provenance"] == "schematic").sum())
+    for line in push_lines(summary, target):
+        echo_note(line)
+
+
+def push_lines(summary: dict, target) -> list[str]:
+    """What a push wrote, in Chinese, each part only when it happened: the layers copied (a table of them),
+    those left as they were (相同，无需写入), and the register rows and versions copied. A push that wrote
+    nothing says so once (a new user's QA, finding F8: "本次未作任何改动" beside "复制了 1 条核查登记", and
+    "12 个图层版本" copied each time)."""
+    from ..store import catalog
+
     same = summary.get("unchanged") or []
-    if not summary["layers"]:
-        echo_note(f"\n{summary['target']} 中的 {len(same)} 个图层与 {summary['source']} 中的相同（要素、属性与说明均未变），"
-                  "本次未作任何改动，未写入新版本。")
-    else:
-        echo_note(f"\n已将 {len(summary['layers'])} 个图层从 {summary['source']} 复制到 {summary['target']}；"
-                  f"其中 {n_schematic} 个为示意图层（schematic），非权威界线。"
-                  + (f"另有 {len(same)} 个图层内容未变，未写入新版本：{'、'.join(same)}。" if same else ""))
     reg = summary.get("register") or {}
-    if reg.get("records") or reg.get("audits") or reg.get("layer_versions"):
-        echo_note(f"核查登记随同复制：{reg['records']} 条核查登记、{reg['audits']} 条审计登记，"
-                   f"及其所用的 {reg['layer_versions']} 个图层版本、{reg['file_versions']} 个规则文件版本"
-                   + (f"；目标已有登记，复制的登记号改为：{'、'.join(f'{a}→{b}' for a, b in reg['renumbered'].items())}"
-                      if reg.get("renumbered") else "") + "。")
+    lines = []
+    if summary["layers"]:
+        copied = target.layers()
+        copied = copied[copied["id"].isin([r["id"] for r in summary["layers"]])]
+        rows = [{"id": r.id, "count": r.count, "provenance": catalog.PROVENANCE_ZH.get(r.provenance, r.provenance),
+                 "title_zh": r.title_zh} for r in copied.itertuples()]
+        _echo_table(rows, {k: catalog.LIST_COLUMNS_ZH[k] for k in ("id", "count", "provenance", "title_zh")},
+                    right=frozenset({"count"}))
+        n_schematic = int((copied["provenance"] == "schematic").sum())
+        lines.append(f"\n已将 {len(summary['layers'])} 个图层从 {summary['source']} 复制到 {summary['target']}；"
+                     f"其中 {n_schematic} 个为示意图层（schematic），非权威界线。"
+                     + (f"另有 {len(same)} 个图层内容未变，未写入新版本：{'、'.join(same)}。" if same else ""))
+    elif same:
+        lines.append(f"{summary['target']} 中的 {len(same)} 个图层与 {summary['source']} 中的相同（要素、属性与说明均未变），"
+                     "无需写入。")
+    wrote = [f"{reg[k]} {unit}" for k, unit in (("records", "条核查登记"), ("audits", "条审计登记"),
+                                               ("layer_versions", "个登记所用的图层版本"),
+                                               ("file_versions", "个登记所用的规则文件版本")) if reg.get(k)]
+    if wrote:
+        lines.append("核查登记随同复制：" + "、".join(wrote)
+                     + (f"；目标已有登记，复制的登记号改为：{'、'.join(f'{a}→{b}' for a, b in reg['renumbered'].items())}"
+                        if reg.get("renumbered") else "") + "。")
+    if not summary["layers"] and not wrote:
+        lines.append("本次未作任何改动，未写入新版本。")
+    return lines
 
 
 @layers.command()

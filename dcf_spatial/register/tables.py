@@ -783,8 +783,9 @@ def copy_register(src, dst) -> dict:
     Returns
     -------
     dict
-        ``records``, ``audits`` (how many copied), ``layer_versions``, ``file_versions`` (how many
-        kept versions the target holds from the source) and ``renumbered``.
+        ``records``, ``audits``, ``layer_versions``, ``file_versions`` (how many of each were written
+        into ``dst``: what it held already is not counted, and nothing is written when nothing is new) and
+        ``renumbered``.
     """
     import shapely
 
@@ -792,10 +793,15 @@ def copy_register(src, dst) -> dict:
     audits = read_audits(src)
     layer_rows = _read_all(src, LAYERS_TABLE, ["layer_id", "sha256", "catalog", "data"])
     file_rows = _read_all(src, FILES_TABLE, ["name", "sha256", "content"])
-    out = {"records": 0, "audits": 0, "layer_versions": len(layer_rows), "file_versions": len(file_rows),
+    out = {"records": 0, "audits": 0, "layer_versions": 0, "file_versions": 0,
            "renumbered": {}, "audits_renumbered": {}}
     if not len(records) and not audits:
         return out
+    # only the versions the target lacks: a second push copies none and says so (QA F8: "12 个图层版本" each time)
+    held = set(_read_all(dst, LAYERS_TABLE, ["layer_id", "sha256"]))
+    layer_rows = [r for r in layer_rows if (r[0], r[1]) not in held]
+    held = set(_read_all(dst, FILES_TABLE, ["name", "sha256"]))
+    file_rows = [r for r in file_rows if (r[0], r[1]) not in held]
     have = read_records(dst)
     have_keys = {_record_key(r) for r in have.to_dict(orient="records")}
     keep_ids = not len(have)
@@ -804,6 +810,8 @@ def copy_register(src, dst) -> dict:
     keep_audit_ids = not have_audits
     new_records = [r for r in records.to_dict(orient="records") if _record_key(r) not in have_keys]
     new_audits = [a for a in audits if (a["recorded_at"], a["manifest"]) not in audit_keys]
+    if not (new_records or new_audits or layer_rows or file_rows):
+        return out   # nothing new: the target not even opened for writing
     if dst.kind == "gpkg":
         with _gpkg_write(dst) as (con, _):
             con.executemany(f"INSERT OR IGNORE INTO {LAYERS_TABLE} VALUES (?,?,?,?)", layer_rows)
@@ -853,4 +861,5 @@ def copy_register(src, dst) -> dict:
                     con.execute(text(f"SELECT setval(pg_get_serial_sequence('{dst._t(table)}', 'id'), "
                                      f"(SELECT max(id) FROM {dst._t(table)}))"))
     out["records"], out["audits"] = len(new_records), len(new_audits)
+    out["layer_versions"], out["file_versions"] = len(layer_rows), len(file_rows)
     return out

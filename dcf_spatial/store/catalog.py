@@ -958,7 +958,8 @@ def copy_store(source, target, *, overwrite: bool = False, layers: list[str] | N
         rows = rows[rows["id"].isin(layers)]
     # a layer the target holds already, with the same features and attributes and the same description,
     # gets no new version (issue 12, N2b: each push kept every layer again, identical or not)
-    unchanged = _unchanged_layers(src, dst, rows) if overwrite and dst.exists() else []
+    # (compared before any clash: a push that would change nothing needs no overwrite, QA F8)
+    unchanged = _unchanged_layers(src, dst, rows) if dst.exists() else []
     rows = rows[~rows["id"].isin(unchanged)]
     if unchanged:
         logger.info("Layers %s of %s are as in %s already: not written", ", ".join(unchanged), dst.label, src.label)
@@ -966,7 +967,7 @@ def copy_store(source, target, *, overwrite: bool = False, layers: list[str] | N
         clash = [lid for lid in rows["id"] if dst.catalog_entry(lid) is not None]
         if clash:
             raise about("overwrite", InputError(
-                f"目标图层库 {dst.label} 已有图层 {', '.join(clash)}。要替换须允许覆盖（overwrite）"
+                f"目标图层库 {dst.label} 已有图层 {', '.join(clash)}，内容与 {src.label} 中的不同。要替换须允许覆盖（overwrite）"
                 "；现有版本会保留，可用 reset 恢复。"
             ))
     done = []
