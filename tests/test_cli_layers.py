@@ -95,6 +95,12 @@ def test_push_copies_every_layer_and_refuses_to_overwrite(tiny_store, tmp_path, 
     assert "复制到" in res.stderr and "***" in res.stderr
     assert_geodataframe_equal(catalog.read_layer("townships", store=target),
                               catalog.read_layer("townships", store=tiny_store))
+    # the same layers again: nothing to replace, so no --overwrite needed, and nothing written (QA F8)
+    same = run("--store", tiny_store, "layers", "push", "--to", target)
+    assert same.exit_code == 0 and "无需写入" in same.stderr and "本次未作任何改动" in same.stderr, same.output
+    # a layer that differs is not replaced without --overwrite
+    catalog.write_layer(make_townships(4, provenance="authoritative"), "townships", store=tiny_store,
+                        keep_history=True, source="bureau file 2")
     again = run("--store", tiny_store, "layers", "push", "--to", target)
     assert again.exit_code != 0 and "--overwrite" in again.stderr
     # reset works in the database: the history travelled with the layer

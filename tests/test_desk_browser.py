@@ -253,6 +253,8 @@ def test_batch_page_counts_the_total_row_apart(page_on_desk, tmp_path):
     counts = page.text_content("#batch-counts")
     assert counts.startswith("共 3 行（其中 2 个项目、1 行非项目行），与清单相同，无一遗漏：")
     assert "非项目行 1 条" in counts and "无法核查" not in counts
+    # the table's 结论 column says the same as the counts (a new user's QA, F7: it showed 无法核查)
+    assert page.text_content("#batch-table tbody tr:nth-child(3) td:nth-child(3)") == "非项目行"
     assert seen["external"] == [] and seen["dialogs"] == [] and seen["errors"] == []
 
 
