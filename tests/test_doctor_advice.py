@@ -19,15 +19,20 @@ from dcf_spatial.cli.main import cli
 SITE = ["--site", "115.9456,36.5166", "--industry", "智能装备", "--area-mu", "60"]
 
 
-@pytest.fixture()
-def emptied(tmp_path, monkeypatch):
-    """A copy of the shipped store whose 四大工业集聚区 a colleague emptied with sqlite3 (outside dcf)."""
+def _careless(tmp_path, monkeypatch, sql: str):
+    """A copy of the shipped store changed by ``sql`` run with sqlite3 (a colleague, outside dcf)."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     path = tmp_path / "careless.gpkg"
     shutil.copy(settings.checkout_store, path)
     with sqlite3.connect(path) as con:
-        con.execute("DELETE FROM industrial_clusters")
+        con.execute(sql)
     return path
+
+
+@pytest.fixture()
+def emptied(tmp_path, monkeypatch):
+    """A copy of the shipped store whose 四大工业集聚区 a colleague emptied."""
+    return _careless(tmp_path, monkeypatch, "DELETE FROM industrial_clusters")
 
 
 def _dcf(store, *args):
@@ -95,11 +100,7 @@ def test_one_emptied_parent_layer_is_one_cause_and_one_folded_line(emptied):
 
 
 def test_a_park_whose_cluster_is_gone_is_not_said_to_be_checked_as_outside(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    path = tmp_path / "careless_c.gpkg"
-    shutil.copy(settings.checkout_store, path)
-    with sqlite3.connect(path) as con:
-        con.execute("DELETE FROM industrial_clusters WHERE id = 'cluster.jiaming'")
+    path = _careless(tmp_path, monkeypatch, "DELETE FROM industrial_clusters WHERE id = 'cluster.jiaming'")
     check = _dcf(path, "site", "check", *SITE).output
     doctor = _dcf(path, "layers", "doctor").output
     # the check counts 智能制造产业园 as the park (符合): the doctor must not say such parks are checked as outside

@@ -37,12 +37,15 @@ def kept_version(layer_id: str, store=None) -> dict | None:
     """The kept version ``dcf layers reset layer_id`` would restore in ``store`` (its catalog row: ``version``,
     ``updated_at``), or ``None`` when the store keeps none (a layer never replaced by an import or rederive)."""
     from ...store import catalog
+    from ...store.backends.names import history_table
 
     try:
         st = catalog.open_store(catalog.resolve_store(store))
         entry = st.catalog_entry(layer_id)
         n = int((entry or {}).get("history") or 0)
-        return st.history_entries(layer_id).get(n) if n else None
+        if not n or not len(st.read_table(history_table(layer_id, n))):
+            return None   # none kept, or the kept one is empty too: a reset to it would not help
+        return st.history_entries(layer_id).get(n)
     except Exception:   # noqa: BLE001 - advice only: a store that cannot say has no kept version to offer
         return None
 
@@ -96,13 +99,21 @@ def gaps(ctx, layers) -> list[tuple[str, str, str]]:
     return out
 
 
+def fix_for(ctx, layer_id: str) -> str:
+    """:func:`fix_zh` for the store of ``ctx``, asked once per context (a batch's every row gives the reason)."""
+    known = vars(ctx).setdefault("_fixes_zh", {})
+    if layer_id not in known:
+        known[layer_id] = fix_zh(layer_id, getattr(ctx, "store", "") or None)
+    return known[layer_id]
+
+
 def reason(ctx, kind: dict) -> dict | None:
     """The first reason of a check whose verdict needs a layer the store lacks or holds empty, or None."""
     found = gaps(ctx, needed_layers(kind))
     if not found:
         return None
     what = "；".join(sentence_zh(*g) for g in found)
-    fixes = "；".join([*dict.fromkeys(fix_zh(lid, ctx.store or None) for lid, _, _ in found), DOCTOR_ZH])
+    fixes = "；".join([*dict.fromkeys(fix_for(ctx, lid) for lid, _, _ in found), DOCTOR_ZH])
     unknown = "、".join(q for q, layers in (("场地是否位于规划范围（第一章第一节）", FRAME_LAYERS),
                                           ("场地是否位于与其产业相符的分区（第八章）", ZONE_LAYERS))
                        if any(lid in layers for lid, _, _ in found))

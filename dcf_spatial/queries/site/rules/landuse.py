@@ -53,10 +53,10 @@ def land_use_share(ctx, site, reasons) -> dict | None:
     if (getattr(ctx, "unreadable", None) or {}).get("landuse") == "empty":
         # info like the rest of this rule: the verdict answers the plan's location and industry rules, and this
         # sentence, among the reasons of a 符合, tells the planner that land use was not looked at and why
-        from ..layer_gaps import fix_zh, sentence_zh, title_of
+        from ..layer_gaps import fix_for, sentence_zh, title_of
 
         reasons.add(RULE, "info", f"未核查土地利用现状（耕地、永久基本农田）：{sentence_zh('landuse', title_of('landuse'), 'empty')}。"
-                                  f"处理：{fix_zh('landuse', getattr(ctx, 'store', '') or None)}。", "")
+                                  f"处理：{fix_for(ctx, 'landuse')}。", "")
         return None
     if layer is None:
         reasons.add(RULE, "info", "未核查土地利用现状（耕地、永久基本农田）：图层库中没有 landuse 图层"
