@@ -261,11 +261,14 @@ def test_copy_store_copies_layers_catalog_and_history(tiny_store, tmp_path):
     assert summary["layers"] == [{"id": "townships", "features": 3, "history": 1}]
     assert_geodataframe_equal(catalog.read_layer("townships", store=target), catalog.read_layer("townships"))
     assert catalog.list_layers(store=target).drop(columns=[]).equals(catalog.list_layers())
-    with pytest.raises(InputError, match="已有图层 townships。要替换须允许覆盖（overwrite）") as err:
-        catalog.copy_store(tiny_store, target)
-    assert err.value.argument == "overwrite" and "--" not in str(err.value)
+    # the same layers again: nothing to replace, nothing written, no overwrite needed (a new user's QA, F8)
+    again = catalog.copy_store(tiny_store, target)
+    assert again["layers"] == [] and again["unchanged"] == ["townships"]
     catalog.reset_layer("townships", store=target)  # the copied history works in the copy
     assert len(catalog.read_layer("townships", store=target)) == 2
+    with pytest.raises(InputError, match="已有图层 townships，内容与.*不同。要替换须允许覆盖（overwrite）") as err:
+        catalog.copy_store(tiny_store, target)   # now it differs: refused without overwrite
+    assert err.value.argument == "overwrite" and "--" not in str(err.value)
     catalog.copy_store(tiny_store, target, overwrite=True)  # the target's version is kept
     assert len(catalog.read_layer("townships", store=target)) == 3
     catalog.reset_layer("townships", store=target)
