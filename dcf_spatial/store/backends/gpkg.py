@@ -187,9 +187,14 @@ def _layer_rows(con: sqlite3.Connection) -> list:
     layer was written in between (register commits do not count)."""
     rows = con.execute("SELECT table_name, last_change FROM gpkg_contents "
                        "WHERE table_name NOT LIKE 'dcf\\_register%' ESCAPE '\\' ORDER BY table_name").fetchall()
-    for table in (CATALOG_TABLE, CATALOG_HISTORY_TABLE, gpkg_edits.TABLE):   # the last: edits outside dcf
+    for table in (CATALOG_TABLE, CATALOG_HISTORY_TABLE):
         if _has_table(con, table):
             rows += con.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
+    try:   # and the counts of edits outside dcf (gpkg_edits.py), asked without looking the table up first
+        rows += con.execute(f"SELECT * FROM {gpkg_edits.TABLE} ORDER BY 1").fetchall()
+    except sqlite3.OperationalError as exc:   # a store made before them
+        if "no such table" not in str(exc):
+            raise
     return rows
 
 
@@ -282,7 +287,7 @@ def content_stamp(path) -> tuple:
         try:
             con = _stamp_connection(p, ino)
             rows = _layer_rows(con)   # a store being built has no catalog yet: none
-            bare = _unwatched(con)
+            bare = _unwatched_of_schema(con, p, ino)
         except sqlite3.DatabaseError:
             _drop_stamp_connection(p)
             return (ino, mtime_ns, size)
@@ -299,9 +304,23 @@ def content_stamp(path) -> tuple:
 
 def _unwatched(con: sqlite3.Connection) -> list[str]:
     """The layer tables of the store whose edits outside dcf no trigger counts (:mod:`.gpkg_edits`)."""
-    if not _has_table(con, CATALOG_TABLE):
-        return []
-    return [str(r[0]) for r in con.execute(gpkg_edits.unwatched_sql(CATALOG_TABLE)).fetchall()]
+    return gpkg_edits.unwatched(con, CATALOG_TABLE)
+
+
+#: ``{path: (inode, schema version, unwatched layer tables)}``: :func:`_unwatched` changes only with the schema
+_UNWATCHED_BY_SCHEMA: dict = {}
+
+
+def _unwatched_of_schema(con: sqlite3.Connection, path, ino: int) -> list[str]:
+    """:func:`_unwatched`, read again only when the file's schema changed (``PRAGMA schema_version``: a trigger
+    dropped, a table made again). A pass over the schema cost more than the rest of a content stamp."""
+    version = con.execute("PRAGMA schema_version").fetchone()[0]
+    known = _UNWATCHED_BY_SCHEMA.get(str(path))
+    if known is not None and known[:2] == (ino, version):
+        return known[2]
+    bare = _unwatched(con)
+    _UNWATCHED_BY_SCHEMA[str(path)] = (ino, version, bare)
+    return bare
 
 
 #: ``{path: ((inode, mtime, size, change counter), content stamp)}``: the last stamp of each store file

@@ -16,7 +16,7 @@ layer's catalog row as the store reads it (:func:`marks_sql`): a check says so e
 
 A store made before the triggers gets them on dcf's first write into it (an import, a recorded check, a desk
 starting, ``dcf layers doctor --repair``). Until then an edit outside dcf cannot be told from dcf's own register
-writes: such a table is "unwatched" (:func:`unwatched_sql`), and the content stamp then follows the file's
+writes: such a table is "unwatched" (:func:`unwatched`), and the content stamp then follows the file's
 every commit (its change counter) instead of the layers' — never stale, only read again more often; the doctor
 and each check say that edits are not recorded. (``PRAGMA data_version`` does not help here: it is per
 connection and tells only that some other connection committed, as the file's change counter already does.)
@@ -94,12 +94,14 @@ def watch_catalog(con: sqlite3.Connection, catalog_table: str) -> list[str]:
     return watch(con, [str(r[0]) for r in con.execute(f"SELECT id FROM {catalog_table} ORDER BY rowid")])
 
 
-def unwatched_sql(catalog_table: str) -> str:
-    """The layer tables (named by the catalog, present in the file) lacking a trigger: their edits go unmarked."""
-    names = ", ".join(f"{_lit(TRIGGER_PREFIX + op + '__')} || c.id" for op in OPERATIONS)
-    return (f"SELECT c.id FROM {catalog_table} c WHERE EXISTS (SELECT 1 FROM sqlite_master m WHERE m.type = 'table' "
-            f"AND m.name = c.id) AND (SELECT count(*) FROM sqlite_master t WHERE t.type = 'trigger' AND t.name IN "
-            f"({names})) < {len(OPERATIONS)} ORDER BY c.rowid")
+def unwatched(con: sqlite3.Connection, catalog_table: str) -> list[str]:
+    """The layer tables (named by the catalog, present in the file) lacking a trigger: their edits go unmarked.
+    One pass over the schema (asked each time the content stamp is read again)."""
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")}
+    if catalog_table not in names:
+        return []
+    ids = [str(r[0]) for r in con.execute(f"SELECT id FROM {catalog_table} ORDER BY rowid")]
+    return [t for t in ids if t in names and not all(trigger_name(t, op) in names for op in OPERATIONS)]
 
 
 def marks_sql(catalog_table: str, where: str = "") -> str:
