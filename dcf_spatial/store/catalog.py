@@ -246,13 +246,18 @@ def read_layer(layer_id: str, store=None, *, bbox: tuple[float, float, float, fl
     entry = st.catalog_entry(layer_id)
     if entry is None:
         raise LayerNotFoundError(_not_found_message(layer_id, st))
-    if hasattr(st, "has_layer") and not st.has_layer(layer_id):   # its table deleted outside dcf (QGIS, GDAL)
-        raise LayerNotFoundError(f"图层目录中有图层 {layer_id!r}，但图层库 {st.label} 中已没有它的数据表（在 dcf 之外被删除，"
-                                 f"如 QGIS 的“删除图层”）。恢复：dcf layers restore 备份.gpkg，或重新导入该图层"
-                                 f"（dcf layers import {layer_id} 文件）。")
     if bbox is not None:
         bbox = _check_bbox(bbox)
-    gdf = st.read_table(layer_id, bbox=bbox)
+    try:
+        gdf = st.read_table(layer_id, bbox=bbox)
+    except DcfError:
+        raise
+    except Exception:
+        if hasattr(st, "has_layer") and not st.has_layer(layer_id):   # its table deleted outside dcf (QGIS, GDAL)
+            raise LayerNotFoundError(f"图层目录中有图层 {layer_id!r}，但图层库 {st.label} 中已没有它的数据表（在 dcf 之外被删除，"
+                                     f"如 QGIS 的“删除图层”）。恢复：dcf layers restore 备份.gpkg，或重新导入该图层"
+                                     f"（dcf layers import {layer_id} 文件）。") from None
+        raise
     if gdf.crs is None:
         gdf = gdf.set_crs(settings.storage_crs)
     elif gdf.crs.to_epsg() != 4490:
