@@ -154,10 +154,14 @@ class TextMatch:
 class Gazetteer:
     """Names → units of the store. Build with :func:`gazetteer` (reads the store)."""
 
-    def __init__(self, places: list[Place], *, notes: list[str] | None = None, store_label: str = ""):
+    def __init__(self, places: list[Place], *, notes: list[str] | None = None, store_label: str = "",
+                 unreadable: dict | None = None):
         self.places = list(places)
         self.notes = list(notes or [])
         self.store_label = store_label
+        #: ``{layer id: (title, "missing" | "empty")}`` of the layers whose names the store could not give
+        #: (queries/site/layer_gaps.py): a name not found may be one of theirs, no fault of the text
+        self.unreadable = dict(unreadable or {})
         self._by_name: dict[str, list[Place]] = {}
         for p in self.places:
             key = normalize_name(p.name)
@@ -260,6 +264,17 @@ class Gazetteer:
                              f"如“郑家镇王屯村”的写法（按该镇街核查，具体地块须另行核查），或给出 “经度,纬度”、WKT 或地块文件。"
                              + (f"若并非村名，{listing}" if listing else ""))
         raise InputError(f"{head}{listing}请改用其中一个名称，或给出 “经度,纬度”、WKT 或地块文件。")
+
+    def unreadable_reason_zh(self, *, row: bool = True) -> str:
+        """Why a name may not be found although it is right: the layers the store lacks or holds empty, and the fix
+        (``row``: said of one row, else of the rows not placed)."""
+        from .queries.site.layer_gaps import fix_zh, sentence_zh
+
+        what = "；".join(sentence_zh(lid, title, problem) for lid, (title, problem) in self.unreadable.items())
+        fixes = "；".join(fix_zh(lid) for lid in self.unreadable)
+        return (f"无法核对地名：{what}，地名表缺少这些图层中的名称，"
+                f"{'本行的地名' if row else '未能定位的行所写地名'}可能正是其中之一（不是本表的问题，无须改名）。"
+                f"处理：{fixes}；修复图层库后重新运行")
 
     def _short_township(self, key: str) -> bool:
         """``key`` is only a short name of a township (郑家, 闫寺, 沙镇), not any unit's full name."""
@@ -515,15 +530,21 @@ def gazetteer(store=None) -> Gazetteer:
     """
     from .store import catalog
 
+    from .queries.site.layer_gaps import title_of
+
     places: list[Place] = []
     notes: list[str] = []
     units: dict[str, Place] = {}
+    unreadable: dict = {}
     for layer_id, level in LAYER_LEVELS.items():
         try:
             gdf = catalog.read_layer(layer_id, store=store)
         except DcfError as exc:
             notes.append(f"图层库中没有图层 {layer_id}，其名称未列入地名表（{exc.__class__.__name__}）")
+            unreadable[layer_id] = (title_of(layer_id), "missing")
             continue
+        if not len(gdf):   # emptied outside dcf: its names are unknown, not wrong in the text read
+            unreadable[layer_id] = (str(gdf.attrs.get("title_zh") or title_of(layer_id)), "empty")
         if "name_zh" not in gdf.columns or "id" not in gdf.columns:
             continue
         prov = str(gdf.attrs.get("provenance", ""))
@@ -551,7 +572,7 @@ def gazetteer(store=None) -> Gazetteer:
                             plan_ref=e.get("plan_ref"), verify=bool(e.get("verify", False)), note=e.get("note", ""),
                             provenance=unit.provenance, village=bool(e.get("village", False))))
     logger.info("Gazetteer: %d names of %d units", len(places), len(units))
-    return Gazetteer(places, notes=notes)
+    return Gazetteer(places, notes=notes, unreadable=unreadable)
 
 
 def resolve_place(name: str, *, store=None) -> Place:
@@ -666,6 +687,9 @@ def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool 
                 cols["location_method"][i] = m.status_zh
                 if m.place is None or m.qualifier:
                     cols["place_reason"][i] = m.reason   # why not placed, or why placed at the township only
+                if m.place is None and gaz.unreadable and key.strip():
+                    # a layer of names is missing or empty: the store's fault, not the text's (QA F2)
+                    cols["place_reason"][i] = gaz.unreadable_reason_zh()
                 if m.place is None:
                     continue
                 p = m.place
@@ -689,10 +713,13 @@ def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool 
             # an empty cell is said to be empty, not «地名无法识别»; the rows left unplaced are named (QA round 11)
             unplaced = [f"{int(k.sum())} 行{what}（{rows_zh(np.flatnonzero(k), label)}）"
                         for k, what in ((unknown & blank, f"{heading.removesuffix('列')}为空"),
-                                        (unknown & ~blank, "地名无法识别")) if k.any()]
+                                        (unknown & ~blank, "地名无法核对（图层库缺少地名图层，见下）" if gaz.unreadable
+                                         else "地名无法识别")) if k.any()]
             notes.append(f"{lines}{n_named} 行按{heading}中的地名定位到最具体的单元"
                          f"（园区 > 集聚区/示范区 > 镇街），位置取{where}"
                          + (f"；{'、'.join(unplaced)}，记为“位置不明”" if unplaced else ""))
+            if gaz.unreadable and (unknown & ~blank).any():
+                notes.append(gaz.unreadable_reason_zh(row=False) + "。")
             out.attrs["read_notes"] = _without_placed_rows(out, missing_all, label)
     for c in PLACE_COLUMNS:
         if c in out.columns:

@@ -131,7 +131,7 @@ def _echo_notes(res) -> None:
 #: words of the notes every console shows (single and dask engines alike): synthetic data, the code
 #: system, warnings, the reading of the file (blank lines, area columns and units, unused columns)
 _SHOWN = ("合成数据】", "改读有坐标列的工作表", "地类编码按", "警告", "没有图层", "未使用", "列名所注单位", "未识别", "个空行", "有两个面积列",
-          "没有可用的面积", "合计行或表尾")
+          "没有可用的面积", "合计行或表尾", "汇总不可用", "无法核对地名")
 
 
 def must_show(note) -> bool:

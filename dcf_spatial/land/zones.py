@@ -266,17 +266,29 @@ def _assign_slice(others, pgeom, zgeom, tree, zone_of, share, method, grid=None)
             method[target] = np.where(share[target] >= 1 - 1e-9, 1, 2)
 
 
+def _unreadable_note(kind: str, layer_id: str, title: str, problem: str) -> str:
+    """What the audit says of a zone layer the store lacks or holds empty (queries/site/layer_gaps.py)."""
+    from ..queries.site.layer_gaps import fix_zh, sentence_zh
+
+    return (f"{sentence_zh(layer_id, title, problem)}，{KIND_ZH[kind]}归属无法计算，按{KIND_ZH[kind]}的汇总不可用"
+            f"（各宗地均未计入任何{KIND_ZH[kind]}，不是宗地的问题）。处理：{fix_zh(layer_id)}；修复图层库后重新审计")
+
+
 def _zone_layer(kind: str, store=None):
     import geopandas as gpd
 
+    from ..queries.site.layer_gaps import title_of
     from ..register.versions import frame_sha256
 
     frames, used, notes = [], [], []
     for layer_id in ZONE_LAYERS[kind]:
         try:
             gdf = catalog.read_layer(layer_id, store=store)
-        except DcfError as exc:
-            notes.append(f"图层库中没有图层 {layer_id}（{exc.__class__.__name__}），{KIND_ZH[kind]}归属未计算该图层")
+        except DcfError:
+            notes.append(_unreadable_note(kind, layer_id, title_of(layer_id), "missing"))
+            continue
+        if not len(gdf):   # emptied outside dcf: no parcel is in one of its zones, and none is outside them either
+            notes.append(_unreadable_note(kind, layer_id, str(gdf.attrs.get("title_zh") or title_of(layer_id)), "empty"))
             continue
         # a child layer's key to its parent (a park's cluster, store/nesting.py) kept for zone_layers' cut
         key = CHILD_LAYERS.get(layer_id, ("",))[0]

@@ -143,7 +143,8 @@ def _gpkg_write(st, prepare=None):
     every POSIX lock this process holds on it, the transaction's RESERVED lock included (SQLite's "How
     To Corrupt" §2.2), and another process could then write at the same time."""
     with st._locked():  # imports replace the whole file: a write must not fall between their copy and swap
-        from ..store.backends.gpkg import carry_stamp, file_state, note_register_commit, register_commit_window
+        from ..store.backends.gpkg import (carry_stamp, file_state, note_register_commit, register_commit_window,
+                                           watch_layer_tables)
 
         entry = _writer(st.path)
         con = entry[0]
@@ -152,6 +153,8 @@ def _gpkg_write(st, prepare=None):
         prepared = prepare(con) if prepare is not None else None
         entry[1] = None  # until this transaction commits, the connection is not known to be current
         try:
+            if not entry[2]:   # dcf's first write through this connection: a store made before the edit triggers gets them
+                watch_layer_tables(con)
             # the file's state is read BEFORE the transaction takes SQLite's lock: reading the header opens
             # and closes a handle on the file, and closing any handle drops every POSIX lock this process
             # holds on it — the transaction's own RESERVED lock included (SQLite's "How To Corrupt" §2.2).

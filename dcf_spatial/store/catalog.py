@@ -190,9 +190,13 @@ def list_layers(store=None) -> "pd.DataFrame":
 
 
 def has_layer(layer_id: str, store=None) -> bool:
+    """Whether the store holds ``layer_id``: its catalog row and (GeoPackage) its table — a layer deleted in
+    QGIS, by GDAL or by ``DROP TABLE`` keeps its catalog row and is missing."""
     st = _store(store)
     if not st.exists():
         return False
+    if hasattr(st, "has_layer"):
+        return st.has_layer(layer_id)
     return st.catalog_entry(layer_id) is not None
 
 
@@ -244,7 +248,16 @@ def read_layer(layer_id: str, store=None, *, bbox: tuple[float, float, float, fl
         raise LayerNotFoundError(_not_found_message(layer_id, st))
     if bbox is not None:
         bbox = _check_bbox(bbox)
-    gdf = st.read_table(layer_id, bbox=bbox)
+    try:
+        gdf = st.read_table(layer_id, bbox=bbox)
+    except DcfError:
+        raise
+    except Exception:
+        if hasattr(st, "has_layer") and not st.has_layer(layer_id):   # its table deleted outside dcf (QGIS, GDAL)
+            raise LayerNotFoundError(f"图层目录中有图层 {layer_id!r}，但图层库 {st.label} 中已没有它的数据表（在 dcf 之外被删除，"
+                                     f"如 QGIS 的“删除图层”）。恢复：dcf layers restore 备份.gpkg，或重新导入该图层"
+                                     f"（dcf layers import {layer_id} 文件）。") from None
+        raise
     if gdf.crs is None:
         gdf = gdf.set_crs(settings.storage_crs)
     elif gdf.crs.to_epsg() != 4490:

@@ -12,7 +12,8 @@ What is checked (each finding says what is wrong and the way out, in Chinese):
   (and by the next import, which holds the writers' lock);
 * a ``dcf layers rederive`` that did not finish (:func:`dcf_spatial.store.rederive.unfinished`) —
   :func:`repair` runs it again, which finishes it;
-* a PostGIS layer table edited outside dcf (QGIS, psql) since dcf wrote it (:mod:`.backends.outside_edits`):
+* a layer table edited outside dcf (QGIS, psql, sqlite3) since dcf wrote it (:mod:`.backends.outside_edits`,
+  :mod:`.backends.gpkg_edits`), or whose edits would go unmarked (no trigger):
   named with the time, and the two ways back to a recorded version (import the edited layer, or reset);
 * layers keyed to a parent layer (functional parks → their cluster, :mod:`dcf_spatial.store.nesting`) whose
   features lie outside their parent: one layer replaced without the other — not repairable here, the
@@ -37,8 +38,9 @@ from .backends.gpkg import SQLITE_HEADER, broken_message, file_problem, orphan_c
 
 logger = logging.getLogger(__name__)
 
-#: tables that are no layers: GeoPackage/SQLite internals and the check register (dcf_spatial.register)
-_SYSTEM_PREFIXES = ("gpkg_", "rtree_", "sqlite_", "gpkgext_", "dcf_register")
+#: tables that are no layers: GeoPackage/SQLite internals, the check register (dcf_spatial.register) and the
+#: count of edits outside dcf (backends/gpkg_edits.py)
+_SYSTEM_PREFIXES = ("gpkg_", "rtree_", "sqlite_", "gpkgext_", "dcf_register", "dcf_layer_edits")
 
 
 def _finding(kind: str, text_zh: str, fix_zh: str, *, repairable: bool) -> dict:
@@ -169,22 +171,27 @@ def _empty_findings(st, location) -> list[dict]:
 
 
 def _edit_findings(st) -> list[dict]:
-    """Layers whose PostGIS table was edited outside dcf (QGIS, psql) since dcf last wrote them: the content
+    """Layers whose table was edited outside dcf (QGIS, psql, sqlite3) since dcf last wrote them: the content
     checks use is no version dcf recorded (:mod:`.backends.outside_edits`). Not repairable here: the
     edit may be wanted (import it) or not (go back to a kept version)."""
     from .backends import outside_edits
 
     out = []
-    if st.kind == "postgis":
-        bare = st.unwatched_layer_tables()
-        if bare:
-            # a dropped trigger (or the whole mark missing) is added back by --repair; a disabled one is the administrator's
-            dropped = bool(st.lacks_edit_marks())
-            out.append(_finding("edits_unwatched", f"{len(bare)} 个图层表在 QGIS、psql 等 dcf 之外直接编辑时不会被发现（没有或停用了"
-                                f"触发器 {outside_edits.TRIGGER}）：" + "、".join(bare[:8]) + ("等" if len(bare) > 8 else ""),
-                                "dcf layers doctor --repair（或启动工作台 dcf serve、任一次导入、恢复、推送）补上缺少的触发器"
-                                "（需建表者的权限）；管理员停用的不会被替换，"
-                                f"需要时由管理员执行 ALTER TABLE 图层表 ENABLE TRIGGER {outside_edits.TRIGGER}", repairable=dropped))
+    bare = st.unwatched_layer_tables()
+    if bare and st.kind == "gpkg":   # a store made before the triggers (backends/gpkg_edits.py): --repair adds them
+        out.append(_finding("edits_unwatched", f"{len(bare)} 个图层表还没有记录“在 dcf 之外编辑”的触发器（较早版本生成的图层库）："
+                            + "、".join(bare[:8]) + ("等" if len(bare) > 8 else "") + "；在 QGIS、sqlite3 等 dcf 之外对它们的直接"
+                            "编辑不会记入图层目录，此前已作的这类编辑也无从查知（选址核查因此在图层库文件每次改动后都重新读取图层）",
+                            "dcf layers doctor --repair（或任一次导入、登记核查、启动工作台）补上触发器；怀疑此前有人在 dcf 之外"
+                            "编辑过时，用 dcf layers export 导出核对，或用备份恢复", repairable=True))
+    elif bare:
+        # a dropped trigger (or the whole mark missing) is added back by --repair; a disabled one is the administrator's
+        dropped = bool(st.lacks_edit_marks())
+        out.append(_finding("edits_unwatched", f"{len(bare)} 个图层表在 QGIS、psql 等 dcf 之外直接编辑时不会被发现（没有或停用了"
+                            f"触发器 {outside_edits.TRIGGER}）：" + "、".join(bare[:8]) + ("等" if len(bare) > 8 else ""),
+                            "dcf layers doctor --repair（或启动工作台 dcf serve、任一次导入、恢复、推送）补上缺少的触发器"
+                            "（需建表者的权限）；管理员停用的不会被替换，"
+                            f"需要时由管理员执行 ALTER TABLE 图层表 ENABLE TRIGGER {outside_edits.TRIGGER}", repairable=dropped))
     for row in st.catalog_rows().to_dict(orient="records"):
         mark = outside_edits.marker(row)
         if mark is None:
@@ -194,7 +201,7 @@ def _edit_findings(st) -> list[dict]:
                 if int(row.get("history") or 0) else "；该图层没有保留的早期版本，不要这些修改时用备份恢复（dcf layers restore 备份）"
                 "或重新导入原始文件")
         out.append(_finding("edited_outside", outside_edits.sentence_zh(lid, str(row.get("title_zh") or lid), mark)
-                            + f"（{mark['edits']} 条写入语句）；此后的核查依据编辑后的内容，但它不是任何已登记的版本",
+                            + f"（{mark['edits']} {'行次写入' if st.kind == 'gpkg' else '条写入语句'}）；此后的核查依据编辑后的内容，但它不是任何已登记的版本",
                             f"导入修改后的图层以建立版本记录：dcf layers export {lid} -o {lid}.gpkg，再 dcf layers import "
                             f"{lid} {lid}.gpkg" + back, repairable=False))
     return out
@@ -257,7 +264,7 @@ def repair(store=None) -> dict:
             done.append(f"已补完 rederive（本次写入：{'、'.join(written) or '无，均已是最新'}）")
         elif f["kind"] == "edits_unwatched" and f["repairable"]:
             catalog.open_store(location).add_catalog_trigger()   # adds every missing piece of the edit marks, replaces none
-            done.append("已为图层表补上被删除的“在 dcf 之外编辑”记录触发器")
+            done.append("已为图层表补上“在 dcf 之外编辑”的记录触发器")
     after = diagnose(location)
     logger.info("Repaired %s: %s", after["store"], "; ".join(done) or "nothing to repair")
     return {"store": after["store"], "repaired": done, "remaining": after["findings"]}

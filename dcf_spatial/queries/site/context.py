@@ -18,6 +18,7 @@ import numpy as np
 
 from ... import plan, settings
 from ...store.backends import catalog_watch
+from ...store.backends.gpkg_edits import UNWATCHED
 
 logger = logging.getLogger(__name__)
 
@@ -60,10 +61,11 @@ class PlanContext:
     landuse: object = None
     #: ``{layer id: {feature id: geometry in EPSG:4548}}`` of :data:`CORRIDOR_LAYERS` (absent layers left out)
     corridors: dict = field(default_factory=dict)
-    #: ``{layer id: (title, {"edits", "at"})}`` of the layers read whose PostGIS table was edited outside dcf
+    #: ``{layer id: (title, {"edits", "at"})}`` of the layers read whose table was edited outside dcf
     #: since dcf last wrote it (store/backends/outside_edits.py): no recorded version holds what was read
     edited: dict = field(default_factory=dict)
-    #: the layers read whose PostGIS table lost its trigger: an edit outside dcf would go unmarked (:func:`store_key`)
+    #: the layers read whose table lacks (GeoPackage: has not yet) its trigger: an edit outside dcf would go unmarked
+    #: (:func:`store_key`)
     unwatched: tuple = ()
 
     def title_of(self, layer_id: str) -> str:
@@ -99,7 +101,8 @@ class PlanContext:
             from ...store.backends.outside_edits import unwatched_sentence_zh
 
             out["edits_unwatched"] = [{"layer": lid, "title_zh": self.title_of(lid)} for lid in self.unwatched]
-            out["note_zh"] += "注意：" + unwatched_sentence_zh([(lid, self.title_of(lid)) for lid in self.unwatched])
+            out["note_zh"] += "注意：" + unwatched_sentence_zh([(lid, self.title_of(lid)) for lid in self.unwatched],
+                                                             gpkg="://" not in self.store)
         return out
 
 
@@ -306,8 +309,9 @@ def _inside_parent(lid: str, part: dict, layers: dict):
 # changed store is never answered from an old copy. Read with allow_pickle=False: a cache file holds
 # data only, never code.
 
-#: bump when the layout of the cached file changes (2: a park's cluster, ``parent_keys``; 3: the empty layers)
-DISK_FORMAT = 3
+#: bump when the layout of the cached file changes (2: a park's cluster, ``parent_keys``; 3: the empty layers;
+#: 4: the layers edited outside dcf)
+DISK_FORMAT = 4
 #: prepared copies kept (one per store content); older ones are removed when a new one is written
 DISK_KEEP = 8
 
@@ -364,7 +368,7 @@ def _write_disk_cache(file: Path, parts: dict) -> None:
         groups.append(("landuse", "landuse", parts["landuse"]))
     groups += [("corridors", lid, part) for lid, part in parts["corridors"].items()]
     meta, blobs, offsets = {"format": DISK_FORMAT, "missing": parts["missing"], "empty": parts["empty"],
-                            "groups": []}, [], [0]
+                            "edited": parts.get("edited") or {}, "groups": []}, [], [0]
     for group, lid, part in groups:
         wkb = shapely.to_wkb(part["geoms"], hex=False, output_dimension=3, include_srid=False)
         blobs.extend(wkb)
@@ -407,6 +411,7 @@ def _read_disk_cache(file: Path) -> dict | None:
     if meta.get("format") != DISK_FORMAT:
         return None
     parts: dict = {"layers": {}, "missing": meta["missing"], "empty": meta["empty"], "landuse": None, "corridors": {},
+                   "edited": {lid: (title, mark) for lid, (title, mark) in meta.get("edited", {}).items()},
                    "from_disk": True}
     at = 0
     for g in meta["groups"]:
@@ -466,8 +471,9 @@ def store_key(store):
     return (str(p.resolve()),) + content_stamp(p)
 
 
-#: the tag of a key's last part naming layer tables whose edits outside dcf go unmarked (:func:`_unwatched_stamps`)
-_UNWATCHED = "unwatched"
+#: the tag of a key's last part naming layer tables whose edits outside dcf go unmarked (:func:`_unwatched_stamps`;
+#: a GeoPackage's content stamp ends with one too, store/backends/gpkg_edits.py)
+_UNWATCHED = UNWATCHED
 
 
 def _unwatched_stamps(st) -> tuple:
@@ -495,9 +501,12 @@ def unwatched_stamps(st) -> dict[str, str]:
 
 
 def unwatched_in_key(key) -> tuple[str, ...]:
-    """The layer ids a :func:`store_key` names as unwatched (:func:`_unwatched_stamps`)."""
+    """The site-check layer ids a :func:`store_key` names as unwatched (:func:`_unwatched_stamps`; a GeoPackage's
+    :func:`~dcf_spatial.store.backends.gpkg.content_stamp`)."""
     last = key[-1] if key else None
-    return tuple(lid for lid, _ in last[1]) if isinstance(last, tuple) and last[:1] == (_UNWATCHED,) else ()
+    read = FRAME_LAYERS + ZONE_LAYERS + ("landuse",) + CORRIDOR_LAYERS
+    return tuple(lid for lid, _ in last[1] if lid in read) if isinstance(last, tuple) and last[:1] == (_UNWATCHED,) \
+        else ()
 
 
 # --- geometry ------------------------------------------------------------------------------------

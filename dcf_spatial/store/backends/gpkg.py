@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from ..._killpoints import kill_point
 from ...errors import DcfError, InputError, StoreError
+from . import gpkg_edits
 from .names import CATALOG_COLUMNS, CATALOG_HISTORY_TABLE, CATALOG_TABLE, HISTORY_PREFIX, history_table
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -141,6 +142,39 @@ def _has_table(con: sqlite3.Connection, name: str) -> bool:
     return con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
 
 
+def _catalog_select(con: sqlite3.Connection, where: str = "") -> str:
+    """``SELECT`` of the catalog's rows (alias ``c``, in store order), with the marks of an edit outside dcf
+    (:mod:`.gpkg_edits`) when the store counts them."""
+    if _has_table(con, gpkg_edits.TABLE):
+        return gpkg_edits.marks_sql(CATALOG_TABLE, where)
+    return f"SELECT * FROM {CATALOG_TABLE} c {where} ORDER BY c.rowid"
+
+
+def _written(con: sqlite3.Connection, *layer_ids: str) -> None:
+    """dcf has just written ``layer_ids`` (in ``con``'s transaction): their content is no edit outside dcf,
+    and every layer table of the store counts edits outside dcf from now on (:mod:`.gpkg_edits`)."""
+    for lid in layer_ids:
+        gpkg_edits.written(con, lid)
+    gpkg_edits.watch_catalog(con, CATALOG_TABLE)
+
+
+def watch_layer_tables(con: sqlite3.Connection) -> list[str]:
+    """Give every layer table of a store made before them the triggers that mark an edit outside dcf
+    (:mod:`.gpkg_edits`), in a transaction of its own on ``con`` (autocommit; the caller holds the writers'
+    lock), when one lacks them; return those tables. dcf's first write into such a store calls it."""
+    if not _unwatched(con):
+        return []
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        added = gpkg_edits.watch_catalog(con, CATALOG_TABLE)
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    logger.info("图层库中 %d 个图层表补上了记录“在 dcf 之外编辑”的触发器：%s", len(added), "、".join(added))
+    return added
+
+
 def _upsert_row(con: sqlite3.Connection, row: dict) -> None:
     cols = [c for c in CATALOG_COLUMNS if c in row]
     con.execute(f"INSERT OR REPLACE INTO {CATALOG_TABLE} ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})",
@@ -156,6 +190,11 @@ def _layer_rows(con: sqlite3.Connection) -> list:
     for table in (CATALOG_TABLE, CATALOG_HISTORY_TABLE):
         if _has_table(con, table):
             rows += con.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
+    try:   # and the counts of edits outside dcf (gpkg_edits.py), asked without looking the table up first
+        rows += con.execute(f"SELECT * FROM {gpkg_edits.TABLE} ORDER BY 1").fetchall()
+    except sqlite3.OperationalError as exc:   # a store made before them
+        if "no such table" not in str(exc):
+            raise
     return rows
 
 
@@ -246,15 +285,42 @@ def content_stamp(path) -> tuple:
             _STAMPS[str(p)] = (reached, known[1])
             return known[1]
         try:
-            rows = _layer_rows(_stamp_connection(p, ino))   # a store being built has no catalog yet: none
+            con = _stamp_connection(p, ino)
+            rows = _layer_rows(con)   # a store being built has no catalog yet: none
+            bare = _unwatched_of_schema(con, p, ino)
         except sqlite3.DatabaseError:
             _drop_stamp_connection(p)
             return (ino, mtime_ns, size)
     _evict_stamp_connections()
     digest.update(repr(rows).encode())
     stamp = (ino, digest.hexdigest())
+    if bare:
+        # layer tables without the triggers that count edits outside dcf (a store made before them,
+        # gpkg_edits.py): such an edit moves nothing above, so the stamp follows the file's every commit
+        stamp += ((gpkg_edits.UNWATCHED, tuple((t, quick) for t in bare)),)
     _STAMPS[str(p)] = (quick, stamp)
     return stamp
+
+
+def _unwatched(con: sqlite3.Connection) -> list[str]:
+    """The layer tables of the store whose edits outside dcf no trigger counts (:mod:`.gpkg_edits`)."""
+    return gpkg_edits.unwatched(con, CATALOG_TABLE)
+
+
+#: ``{path: (inode, schema version, unwatched layer tables)}``: :func:`_unwatched` changes only with the schema
+_UNWATCHED_BY_SCHEMA: dict = {}
+
+
+def _unwatched_of_schema(con: sqlite3.Connection, path, ino: int) -> list[str]:
+    """:func:`_unwatched`, read again only when the file's schema changed (``PRAGMA schema_version``: a trigger
+    dropped, a table made again). A pass over the schema cost more than the rest of a content stamp."""
+    version = con.execute("PRAGMA schema_version").fetchone()[0]
+    known = _UNWATCHED_BY_SCHEMA.get(str(path))
+    if known is not None and known[:2] == (ino, version):
+        return known[2]
+    bare = _unwatched(con)
+    _UNWATCHED_BY_SCHEMA[str(path)] = (ino, version, bare)
+    return bare
 
 
 #: ``{path: ((inode, mtime, size, change counter), content stamp)}``: the last stamp of each store file
@@ -791,7 +857,7 @@ class GpkgStore:
         with _reading(self.path) as con:
             if not _has_table(con, CATALOG_TABLE):
                 return pd.DataFrame(columns=list(CATALOG_COLUMNS))
-            return pd.read_sql_query(f"SELECT * FROM {CATALOG_TABLE} ORDER BY rowid", con)
+            return pd.read_sql_query(_catalog_select(con), con)
 
     @_guarded(write=False)
     def catalog_dicts(self) -> dict[str, dict]:
@@ -802,7 +868,7 @@ class GpkgStore:
         with _reading(self.path) as con:
             if not _has_table(con, CATALOG_TABLE):
                 return {}
-            cur = con.execute(f"SELECT * FROM {CATALOG_TABLE} ORDER BY rowid")
+            cur = con.execute(_catalog_select(con))
             cols = [d[0] for d in cur.description]
             at = cols.index("id")
             return {str(row[at]): dict(zip(cols, row)) for row in cur.fetchall()}
@@ -814,7 +880,7 @@ class GpkgStore:
         with _reading(self.path) as con:
             if not _has_table(con, CATALOG_TABLE):
                 return None
-            cur = con.execute(f"SELECT * FROM {CATALOG_TABLE} WHERE id=?", (layer_id,))
+            cur = con.execute(_catalog_select(con, "WHERE c.id=?"), (layer_id,))
             row = cur.fetchone()
             return None if row is None else dict(zip([d[0] for d in cur.description], row))
 
@@ -836,11 +902,40 @@ class GpkgStore:
         counts = {}
         with contextlib.closing(sqlite3.connect(self.path)) as con:
             for name, gtype in info.items():
-                if name.startswith(HISTORY_PREFIX) or name in (CATALOG_TABLE, CATALOG_HISTORY_TABLE):
+                if name.startswith(HISTORY_PREFIX) or name in (CATALOG_TABLE, CATALOG_HISTORY_TABLE, gpkg_edits.TABLE):
                     continue
                 n = con.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0]
                 counts[name] = (n, gtype)
         return counts
+
+    @_guarded(write=False)
+    def has_layer(self, layer_id: str) -> bool:
+        """Whether the catalog names ``layer_id`` AND its table is in the file: a layer deleted in QGIS or by
+        GDAL (table and ``gpkg_contents`` row gone) or by ``DROP TABLE`` keeps its catalog row."""
+        if not self.path.exists():
+            return False
+        with _reading(self.path) as con:
+            return _has_table(con, CATALOG_TABLE) and _has_table(con, layer_id) and con.execute(
+                f"SELECT 1 FROM {CATALOG_TABLE} WHERE id=?", (layer_id,)).fetchone() is not None
+
+    @_guarded(write=False)
+    def unwatched_layer_tables(self) -> list[str]:
+        """The layer tables whose edits outside dcf would not be marked (no triggers yet: :mod:`.gpkg_edits`)."""
+        if not self.path.exists():
+            return []
+        with _reading(self.path) as con:
+            return _unwatched(con)
+
+    def lacks_edit_marks(self) -> bool:
+        """Whether a layer table lacks its triggers (:meth:`add_catalog_trigger` adds them)."""
+        return bool(self.unwatched_layer_tables())
+
+    @_guarded(write=True)
+    def add_catalog_trigger(self) -> list[str]:
+        """Add the triggers that mark an edit outside dcf to every layer table lacking them (a store made
+        before them; :mod:`.gpkg_edits`); return those tables. Under the writers' lock."""
+        with self._locked(), contextlib.closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as con:
+            return watch_layer_tables(con)
 
     @_guarded(write=False)
     def table_names(self) -> list[str]:
@@ -966,6 +1061,7 @@ class GpkgStore:
                 with contextlib.closing(sqlite3.connect(self.path)) as con, con:
                     _ensure_meta_tables(con)
                     _upsert_row(con, row)
+                    _written(con, layer_id)
             return
         with self._staged() as work:
             import geopandas as gpd
@@ -980,6 +1076,7 @@ class GpkgStore:
                 con.execute(f"INSERT INTO {CATALOG_HISTORY_TABLE} VALUES (?,?,?)",
                             (layer_id, archive, json.dumps(archive_meta or {}, ensure_ascii=False)))
                 _upsert_row(con, row)
+                _written(con, layer_id)
 
     @_guarded(write=True, hold=False)
     def commit_layers(self, writes) -> None:
@@ -1036,6 +1133,7 @@ class GpkgStore:
                     con.execute(f"INSERT INTO {CATALOG_HISTORY_TABLE} VALUES (?,?,?)",
                                 (lid, n, json.dumps(meta, ensure_ascii=False)))
                 _upsert_row(con, w.row)
+                _written(con, lid)
 
     @_guarded(write=True)
     def put_history(self, layer_id: str, n: int, gdf, meta: dict) -> None:
@@ -1063,4 +1161,5 @@ class GpkgStore:
             with contextlib.closing(sqlite3.connect(work)) as con, con:
                 _upsert_row(con, row)
                 con.execute(f"DELETE FROM {CATALOG_HISTORY_TABLE} WHERE layer_id=? AND n=?", (layer_id, n))
+                _written(con, layer_id)
         return len(prev)

@@ -93,9 +93,14 @@ def sentence_zh(layer_id: str, title_zh: str, mark: dict) -> str:
     return f"图层{name}于 {mark['at']} 在 dcf 之外被直接编辑（未经导入，无版本记录）"
 
 
-def unwatched_sentence_zh(layers) -> str:
-    """What a check's notes say of layers (``(id, title)`` pairs) whose table has lost :data:`TRIGGER`, and the fix."""
+def unwatched_sentence_zh(layers, *, gpkg: bool = False) -> str:
+    """What a check's notes say of layers (``(id, title)`` pairs) whose table has lost :data:`TRIGGER` (``gpkg``: a
+    GeoPackage layer table without the triggers of :mod:`.gpkg_edits` yet), and the fix."""
     names = "、".join(f"“{t}”（{lid}）" if t and t != lid else lid for lid, t in layers)
+    if gpkg:
+        return (f"图层{names}的数据表还没有记录“在 dcf 之外编辑”的触发器（较早版本生成的图层库），在 QGIS、sqlite3 等 dcf 之外"
+                "对它的直接编辑不会记入图层目录，本次核查所依据的该图层内容可能不是任何已登记的版本。补上触发器："
+                "dcf layers doctor --repair（任一次导入、登记核查或启动工作台也会补上）。")
     return (f"图层{names}的数据表没有或停用了触发器 {TRIGGER}，此后在 dcf 之外（QGIS、psql 等）对它的直接编辑不会被发现、"
             "也不会记入图层目录，本次核查所依据的该图层内容可能不是任何已登记的版本。补上被删除的触发器："
             f"dcf layers doctor --repair；管理员停用的须由管理员执行 ALTER TABLE 图层表 ENABLE TRIGGER {TRIGGER}。")

@@ -1,0 +1,114 @@
+"""Was a layer table of a GeoPackage store edited outside dcf (``sqlite3``, QGIS, ogr2ogr)?
+
+The GeoPackage counterpart of :mod:`.outside_edits` (PostGIS). What identifies a GeoPackage store's layers for
+the caches of what is read from it (:func:`.gpkg.content_stamp`: the in-process layer reads, the site check's
+prepared context in memory and on disk, the audits' zones) is each table's ``gpkg_contents.last_change`` and the
+catalog. GDAL sets ``last_change`` when it writes; a ``DELETE`` typed in ``sqlite3`` changes neither, and every
+cache went on answering from the deleted features (QA F1).
+
+So every layer table dcf manages gets three row triggers (:func:`trigger_sql`: after ``INSERT``, ``UPDATE`` and
+``DELETE``; GeoPackage itself keeps its R-tree indexes with triggers, so GDAL and QGIS keep them) that count
+the table's written rows in :data:`TABLE` (``edits``) and note the time. dcf's own writes replace a layer table
+whole through GDAL (the new table has no trigger yet), then note the count they leave (``seen``,
+:func:`written`) and add the triggers again: ``edits - seen`` rows written outside dcf since. The counts are part
+of the content stamp (an edit refreshes every cache) and, as ``outside_edits`` / ``edited_outside_at``, of the
+layer's catalog row as the store reads it (:func:`marks_sql`): a check says so exactly as on PostGIS.
+
+A store made before the triggers gets them on dcf's first write into it (an import, a recorded check, a desk
+starting, ``dcf layers doctor --repair``). Until then an edit outside dcf cannot be told from dcf's own register
+writes: such a table is "unwatched" (:func:`unwatched`), and the content stamp then follows the file's
+every commit (its change counter) instead of the layers' — never stale, only read again more often; the doctor
+and each check say that edits are not recorded. (``PRAGMA data_version`` does not help here: it is per
+connection and tells only that some other connection committed, as the file's change counter already does.)
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+#: the table counting each layer table's rows written (by anyone) and those dcf knows of
+TABLE = "dcf_layer_edits"
+#: the name of a layer table's trigger for one operation: ``dcf_layer_edited_<op>__<table>``
+TRIGGER_PREFIX = "dcf_layer_edited_"
+OPERATIONS = ("insert", "update", "delete")
+#: the tag of a content stamp's last part naming the unwatched layer tables (:func:`.gpkg.content_stamp`)
+UNWATCHED = "unwatched"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def trigger_name(table: str, op: str) -> str:
+    return f"{TRIGGER_PREFIX}{op}__{table}"
+
+
+def table_sql() -> str:
+    return (f"CREATE TABLE IF NOT EXISTS {TABLE} (table_name TEXT PRIMARY KEY, edits INTEGER NOT NULL DEFAULT 0, "
+            "seen INTEGER NOT NULL DEFAULT 0, edited_at TEXT)")
+
+
+def trigger_sql(table: str, op: str) -> str:
+    """One row trigger of ``table``: counts the row in :data:`TABLE` and notes the time (UTC, ISO)."""
+    return (f"CREATE TRIGGER IF NOT EXISTS {_q(trigger_name(table, op))} AFTER {op.upper()} ON {_q(table)} BEGIN "
+            f"UPDATE {TABLE} SET edits = edits + 1, edited_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now') "
+            f"WHERE table_name = {_lit(table)}; END")
+
+
+def _has(con: sqlite3.Connection, kind: str, name: str) -> bool:
+    return con.execute("SELECT 1 FROM sqlite_master WHERE type=? AND name=?", (kind, name)).fetchone() is not None
+
+
+def watch(con: sqlite3.Connection, tables) -> list[str]:
+    """Add what is missing for ``tables`` (existing layer tables) to mark edits outside dcf; return those
+    that got a trigger. A table first seen counts nothing (``edits = seen``). Inside the caller's transaction."""
+    con.execute(table_sql())
+    added = []
+    for t in tables:
+        if not _has(con, "table", t):
+            continue
+        con.execute(f"INSERT OR IGNORE INTO {TABLE} (table_name) VALUES (?)", (t,))
+        missing = [op for op in OPERATIONS if not _has(con, "trigger", trigger_name(t, op))]
+        for op in missing:
+            con.execute(trigger_sql(t, op))
+        if missing:
+            added.append(t)
+    return added
+
+
+def written(con: sqlite3.Connection, table: str) -> None:
+    """dcf has just written ``table`` (replaced it through GDAL): what it holds is no edit outside dcf. Its
+    triggers are added again (the replaced table took them along) and its count is noted as seen."""
+    watch(con, [table])
+    con.execute(f"UPDATE {TABLE} SET seen = edits, edited_at = NULL WHERE table_name = ?", (table,))
+
+
+def watch_catalog(con: sqlite3.Connection, catalog_table: str) -> list[str]:
+    """:func:`watch` every layer table the catalog names (a store made before the triggers)."""
+    if not _has(con, "table", catalog_table):
+        return []
+    return watch(con, [str(r[0]) for r in con.execute(f"SELECT id FROM {catalog_table} ORDER BY rowid")])
+
+
+def unwatched(con: sqlite3.Connection, catalog_table: str) -> list[str]:
+    """The layer tables (named by the catalog, present in the file) lacking a trigger: their edits go unmarked.
+    One pass over the schema (asked each time the content stamp is read again)."""
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")}
+    if catalog_table not in names:
+        return []
+    ids = [str(r[0]) for r in con.execute(f"SELECT id FROM {catalog_table} ORDER BY rowid")]
+    return [t for t in ids if t in names and not all(trigger_name(t, op) in names for op in OPERATIONS)]
+
+
+def marks_sql(catalog_table: str, where: str = "") -> str:
+    """``SELECT`` of the catalog's rows with the edit marks of :mod:`.outside_edits` (``outside_edits``,
+    ``edited_outside_at``: NULL when none), for a store whose :data:`TABLE` exists."""
+    from .outside_edits import AT, COUNT
+
+    return (f"SELECT c.*, CASE WHEN e.edits > e.seen THEN e.edits - e.seen END AS {COUNT}, "
+            f"CASE WHEN e.edits > e.seen THEN e.edited_at END AS {AT} FROM {catalog_table} c "
+            f"LEFT JOIN {TABLE} e ON e.table_name = c.id {where} ORDER BY c.rowid")
