@@ -138,7 +138,7 @@ def diagnose(store=None) -> dict:
     # the children of an emptied or missing parent layer: one line right after its cause (not one per park)
     nested = _nesting_findings(location, gone={f["layer"] for f in gone})
     findings.extend(f for f in nested if f["kind"] == "children_without_parent")
-    findings.extend(_edit_findings(st))
+    findings.extend(_edit_findings(st, gone={f["layer"]: f for f in gone}))
     left = rederive.unfinished(location)
     if left is not None:
         todo = [lid for lid in left.get("planned", []) if lid not in left.get("done", [])]
@@ -170,10 +170,12 @@ def _empty_findings(st, location) -> list[dict]:
     return out
 
 
-def _edit_findings(st) -> list[dict]:
+def _edit_findings(st, gone=None) -> list[dict]:
     """Layers whose table was edited outside dcf (QGIS, psql, sqlite3) since dcf last wrote them: the content
     checks use is no version dcf recorded (:mod:`.backends.outside_edits`). Not repairable here: the
-    edit may be wanted (import it) or not (go back to a kept version)."""
+    edit may be wanted (import it) or not (go back to a kept version). A layer in ``gone`` (``{id: its
+    empty-layer finding}``) was emptied by that edit: the fact is added to that finding, whose way out
+    (get the layer back) stands; importing the edit, the way out here, would keep the empty layer."""
     from .backends import outside_edits
 
     out = []
@@ -197,6 +199,9 @@ def _edit_findings(st) -> list[dict]:
         if mark is None:
             continue
         lid = str(row["id"])
+        if lid in (gone or {}):
+            gone[lid]["problem_zh"] += f"（于 {mark['at']} 在 dcf 之外被直接编辑，未经导入，无版本记录）"
+            continue
         back = (f"；不要这些修改时用 dcf layers reset {lid} 恢复到上一个保留版本（第 {int(row['history'])} 个）"
                 if int(row.get("history") or 0) else "；该图层没有保留的早期版本，不要这些修改时用备份恢复（dcf layers restore 备份）"
                 "或重新导入原始文件")
