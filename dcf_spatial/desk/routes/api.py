@@ -25,9 +25,10 @@ from ...industry import MAX_INDUSTRY_CHARS
 from ...errors import InputError as DcfInputError
 from .. import upload_reading
 from ..errors import DeskError, RequestBody, error_responses
-from ..uploads import (FORMATS_ZH, _display_name, audit_file_name, check_file_name, pick_dataset, result_file_name, save_upload,
+from ..uploads import (FORMATS_ZH, _display_name, audit_file_name, audit_file_names, check_file_name, pick_dataset, result_file_name, save_upload,
                        server_paths_named, temp_folder)
 from ...io.tables import sheet_to_read as sheet_read
+from ...land.outputs import shown_file_names
 from ..wording import desk_wording, form_of, industry_column_message, worded
 
 router = APIRouter(prefix="/api")
@@ -1135,15 +1136,17 @@ def _start_audit(request, kind: str, uploads: dict, run, *, named_by=None) -> JS
         res = run(paths)
         # the notes name the uploaded file as the user knows it, not the server's temporary copy
         names = {p: job.shown_names[str(p)] for p in paths.values() if str(p) in job.shown_names}
-        res.notes = [_shown_paths(n, names) for n in res.notes]
-        job.step(0.7, "正在写出结果")
-        res.write(job.folder / "out")
-        job.step(0.9, "正在整理结果")
         label, sheet = None, None
         if named_by and named_by[0] in paths:
             key, sheet, group = named_by
             label = job.shown_names.get(str(paths[key]))
             sheet = sheet or sheet_read(paths[key], aliases=group)
+        # the notes (the page's and the workbook's 说明) name the files as downloaded, not as written (QA F6)
+        res.details["file_names"] = audit_file_names(res.kind, label, sheet)
+        res.notes = [shown_file_names(_shown_paths(n, names), res.details["file_names"]) for n in res.notes]
+        job.step(0.7, "正在写出结果")
+        res.write(job.folder / "out")
+        job.step(0.9, "正在整理结果")
         # 闲置土地审计_供地台账_2025年.xlsx: two ledgers' (or two sheets') results saved side by side stay apart
         job.files = {audit_file_name(kind, key, p, label, sheet): Path(p)
                      for key, p in res.files.items() if isinstance(p, (str, Path)) and Path(p).is_file()}
