@@ -459,6 +459,11 @@ def _with_file_parcels(answer, site, read_notes: list[str]):
     name = site.get("name") if isinstance(site.get("name"), str) else None
     answer.inputs = {**answer.inputs, "场地": describe_site(parcels, _display_name(name) if name else None)}
     _with_upload_notes(answer, read_notes)
+    from ...io.survey_txt import HEADER_ATTR
+
+    header = site.get(HEADER_ATTR)
+    if isinstance(header, dict):  # the user's own words, written back into their 报批 TXT only
+        parcels.attrs[HEADER_ATTR] = {str(k)[:50]: str(v)[:200] for k, v in list(header.items())[:40]}
     answer.parcels = parcels  # one 地块 too: downloaded with its 编号/名称/图幅号/用途, not as «项目场地»
     if len(parcels) > 1:
         note = combined_note(parcels)
@@ -630,7 +635,11 @@ def site_read(request: Request, file: UploadFile = File(..., description="场地
     read_in = gdf.attrs.get(CRS_READ)
     # the file's reading travels with its 地块: the page sends them back as the site, and the check's 坐标系 and
     # 读取说明 are then the file's (the header's CRS, the user's or a guess), not those of the lon/lat answered here
+    # a 报批 TXT's 属性描述 (数据产生单位, 格式版本号…): its 报批 TXT download writes them back (QA user F11)
+    from ...io.survey_txt import HEADER_ATTR
+
     parcels = {"type": "FeatureCollection", "name": _display_name(file.filename), "crs_read": read_in, "read_notes": notes,
+               HEADER_ATTR: gdf.attrs.get(HEADER_ATTR),
                "features": [{"type": "Feature", "geometry": shapely.geometry.mapping(g),
                              "properties": {} if props is None else {k: (None if v is None else str(v))
                                                                      for k, v in props.iloc[i].items()}}
