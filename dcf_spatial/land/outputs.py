@@ -605,7 +605,7 @@ def console_counts(audited) -> dict:
     >>> c["not_a_parcel"], c["fee_pending"], c["unknown"], c["conflict"]
     (1, 1, 1, 1)
     """
-    from .idle_audit import fee_pending, in_totals
+    from .idle_audit import fee_pending, in_totals, reclaim_counts
 
     n = len(audited)
     # compared as the column is (categories or text): no text copy of a partition's million statuses
@@ -621,7 +621,9 @@ def console_counts(audited) -> dict:
                                  if "imagery_flag" in audited.columns else None),
            # started, but a full year after the agreed (or validly extended) start: idle in between (第二条)
            "late_starts": (int(np.asarray(audited["late_start_flag"].astype(str) != "", dtype=bool).sum())
-                           if "late_start_flag" in audited.columns else 0)}
+                           if "late_start_flag" in audited.columns else 0),
+           # due for reclaim (第十四条第（二）项): said apart from the fee total, which they are not in
+           **reclaim_counts(audited)}
     out.update(dict.fromkeys(_LOCATED))
     if "location_method" in audited.columns:
         method = audited["location_method"].astype(object).to_numpy()

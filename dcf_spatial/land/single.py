@@ -225,6 +225,9 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
     # each parcel once (a repeated id's later rows not again, as the workbooks count); every row apart
     counts, rows_by_status = idle_audit.status_counts(result), idle_audit.status_counts(result, rows=True)
     max_rows = int(rules["excel"]["max_list_rows"])
+    reclaim = idle_audit.reclaim_line_zh(idle_audit.reclaim_counts(result), rules)
+    if reclaim:   # apart from the fee total, which they are not in (QA user F12)
+        notes.append(reclaim + "。")
     notes.append(outputs.complete_list_note(len(result), max_rows=max_rows))
     timings = {k: round(v - t["start"], 3) for k, v in t.items() if k != "start"}
     logger.info("Idle audit of %d parcels done in %.1f s", len(result), max(timings.values(), default=0))
