@@ -29,3 +29,21 @@ def test_the_workbook_and_the_page_name_the_downloaded_files_and_no_code_terms(d
         named = {m for m in FILE_NAME.findall(text) if not m.startswith("供地台账.")}   # the upload itself
         assert named and named <= set(names), (named, names)
         assert "gpkg=True" not in text and "idle_audit" not in text and "geopandas" not in text
+
+
+def test_the_parcels_to_act_on_carry_their_project_name(desk, tmp_path):
+    """F12: a ledger with 项目名称 and no 使用权人 listed anonymous rows in 需处置或核实的宗地."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "供地台账"
+    ws.append(["电子监管号", "项目名称", "项目位置", "面积(亩)", "土地用途", "约定开工时间", "实际开工时间"])
+    ws.append(["3715022019B00045", "某智能装备项目", "郑家镇", 50, "工业用地", "2019-12-01", "未开工"])
+    wb.save(tmp_path / "供地台账.xlsx")
+    job = _audit(desk, (tmp_path / "供地台账.xlsx").read_bytes(), "供地台账")
+    assert job["status"] == "done", job
+    rows = job["summary"]["needs_action"]
+    assert [r.get("project_name") for r in rows] == ["某智能装备项目"], rows
+    js = desk.get("/static/desk/audit.js").text
+    assert "['project_name', '项目名称']" in js

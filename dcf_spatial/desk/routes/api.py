@@ -999,7 +999,7 @@ def _audit_summary(res) -> dict:
 
 
 #: the columns of the rows needing action shown in the page (the XLSX has all of them)
-ACTION_COLUMNS = ("parcel_id", "enterprise_id", "credit_code", "name", "holder", "township_zh", "cluster_zh", "area_mu", "status",
+ACTION_COLUMNS = ("parcel_id", "project_name", "enterprise_id", "credit_code", "name", "holder", "township_zh", "cluster_zh", "area_mu", "status",
                   "status_zh", "class", "class_zh", "eff_class", "eff_class_zh", "score", "land_area_mu", "eff_reason",
                   "reason_zh", "next_step_zh", "duplicate_zh", "fee_wan", "deadline_1y", "deadline_2y")
 
