@@ -33,6 +33,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from . import settings
+from .place_variants import VARIANT_VIA
 from .errors import DcfError, InputError, clip
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -571,6 +572,15 @@ def gazetteer(store=None) -> Gazetteer:
                             level=unit.level, geometry=unit.geometry, via="规划或常用简称（place_names.json）",
                             plan_ref=e.get("plan_ref"), verify=bool(e.get("verify", False)), note=e.get("note", ""),
                             provenance=unit.provenance, village=bool(e.get("village", False))))
+    # the plan's other ways of writing its clusters (嘉明工业区, 高精管材产业园), when they name one unit only
+    from .place_variants import variant_names, variant_rules
+
+    level = variant_rules().get("level", "集聚区")
+    taken = {normalize_name(p.name) for p in places}
+    for form, unit, ref in variant_names([p for p in units.values() if p.level == level], taken):
+        places.append(Place(name=form, unit_name=unit.unit_name, unit_id=unit.unit_id, layer_id=unit.layer_id,
+                            level=unit.level, geometry=unit.geometry, via=VARIANT_VIA, plan_ref=ref, verify=True,
+                            note=f"“{form}”为“{unit.unit_name}”的常见写法，非规划原文", provenance=unit.provenance))
     logger.info("Gazetteer: %d names of %d units", len(places), len(units))
     return Gazetteer(places, notes=notes, unreadable=unreadable)
 
@@ -687,6 +697,8 @@ def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool 
                 cols["location_method"][i] = m.status_zh
                 if m.place is None or m.qualifier:
                     cols["place_reason"][i] = m.reason   # why not placed, or why placed at the township only
+                elif m.place.via == VARIANT_VIA:   # a common form of the plan's name: the match said (QA user F9)
+                    cols["place_reason"][i] = variant_reason(m.place)
                 if m.place is None and gaz.unreadable and key.strip():
                     # a layer of names is missing or empty: the store's fault, not the text's (QA F2)
                     cols["place_reason"][i] = gaz.unreadable_reason_zh()
@@ -739,6 +751,12 @@ def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool 
 #: it (a point moved off the cluster's parks was not always inside the cluster the join reads)
 _FINER_LEVELS = {"集聚区": (), "园区": ()}
 _FINER_DEFAULT = ("集聚区", "园区")
+
+
+def variant_reason(place: Place) -> str:
+    """How a row placed by a common form of a plan name was placed: ``按地名“嘉明工业区”定位为嘉明经济开发区…``."""
+    return (f"按地名“{place.name}”定位为{place.unit_name}（{place.level}；“{place.name}”为规划名称的常见写法，"
+            f"规划{place.plan_ref}如此称呼该类区域；待核实）")
 
 
 def label_point(place: Place, gaz: Gazetteer, cache: dict | None = None):

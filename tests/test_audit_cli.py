@@ -85,7 +85,9 @@ def test_idle_json_lists_every_parcel_once(tmp_path, store):
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
     assert [p["parcel_id"] for p in data["parcels"]] == ["G001", "G002", "G002", "G004"]
-    assert data["parcels"][0]["fee_wan"] == pytest.approx(160.0)
+    # G001 is due for reclaim (第十四条第（二）项): no fee to collect in its fee_wan; its 满一年 fee is in its reason
+    assert data["parcels"][0]["status"] == "idle_reclaim" and data["parcels"][0]["fee_wan"] is None
+    assert "征缴土地闲置费160.00万元" in data["parcels"][0]["reason_zh"]
     assert data["parcels"][1]["fee_wan"] is None
     assert "第十四条" in data["parcels"][0]["reason_zh"]
     assert sum(data["rows_by_status"].values()) == 4  # every row has a status

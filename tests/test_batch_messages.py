@@ -150,8 +150,9 @@ def test_terminal_names_rows_as_the_reader_notes_do(dcf, tmp_path):
     code, stdout, err = dcf("site", "check", "--batch", _messy_csv(tmp_path))
     assert code == 0
     assert "表格第 6 行" in err  # the reader's note about the missing coordinate
-    assert re.search(r"表格第 6 行：无法核查 — 坐标缺失", stdout)
-    assert re.search(r"表格第 3 行：符合", stdout) and re.search(r"表格第 5 行：不符合", stdout)
+    # each row with its 项目名称 (QA user F12)
+    assert re.search(r"表格第 6 行（合成项目丙）：无法核查 — 坐标缺失", stdout)
+    assert re.search(r"表格第 3 行（合成项目甲）：符合", stdout) and re.search(r"表格第 5 行（合成项目乙）：不符合", stdout)
     assert "条记录：" not in stdout  # no second way of counting
 
 
@@ -194,7 +195,7 @@ def test_a_gis_file_names_features_and_has_no_spreadsheet_column(dcf, tmp_path):
     pts.to_file(f, driver="GeoJSON")
     out = tmp_path / "结果.csv"
     code, stdout, _ = dcf("site", "check", "--batch", f, "-o", out)
-    assert code == 0 and "第 2 条要素：不符合" in stdout
+    assert code == 0 and "第 2 条要素（乙）：不符合" in stdout
     assert "表格行号" not in pd.read_csv(out).columns
 
 

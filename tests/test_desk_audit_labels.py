@@ -66,9 +66,10 @@ def test_idle_list_on_the_page_has_next_step_and_marks_duplicates(tmp_path):
     from test_idle_audit import parcel_frame
 
     store = make_land_store(tmp_path / "store.gpkg")
-    gdf = parcel_frame([{"parcel_id": "P1", "agreed_start": "2019-06-01", "land_price_wan": 960.0},
-                        {"parcel_id": "P2", "agreed_start": "2019-06-01"},
-                        {"parcel_id": "P1", "agreed_start": "2019-06-01", "land_price_wan": 960.0}])
+    # a year and a half unstarted: 第十四条第（一）项's fee (满两年 would be reclaimed, with no fee in the totals)
+    gdf = parcel_frame([{"parcel_id": "P1", "agreed_start": "2024-06-01", "land_price_wan": 960.0},
+                        {"parcel_id": "P2", "agreed_start": "2024-06-01"},
+                        {"parcel_id": "P1", "agreed_start": "2024-06-01", "land_price_wan": 960.0}])
     path = tmp_path / "台账.gpkg"
     gdf.to_file(path, layer="parcels")
     with running_desk(str(store)) as url, httpx.Client(base_url=url, timeout=120) as client:

@@ -45,12 +45,13 @@ def test_efficiency_labels_every_class_and_draws_no_unlabelled_parcel(tmp_path):
 
 def test_idle_summary_says_fee_pending_and_counts_footer_rows(tmp_path):
     path = _write(tmp_path / "台账.csv", LEDGER, [
-        ["P1", "甲公司", "郑家镇徐庄村", "工业用地", "20", "2020-01-01", "", ""],
+        # a year and a half unstarted: 第十四条第（一）项's fee, 待核定 without a price (满两年 is reclaimed, no fee)
+        ["P1", "甲公司", "郑家镇徐庄村", "工业用地", "20", "2024-06-01", "", ""],
         ["合计", "", "", "", "20", "", "", ""]])
     res = dcf.audit_idle(str(path), as_of="2025-12-31")
     rows = {r["status_zh"]: r for r in _audit_summary(res)["summaries"]["status"]}
     assert rows["非宗地行（合计/表尾）"]["count"] == res.counts["not_a_parcel"] == 1
-    assert rows["疑似闲置满两年（未动工开发）"]["fee_wan"] == "待核定（1 宗缺少土地价款）"
+    assert rows["疑似闲置（满一年未动工开发）"]["fee_wan"] == "待核定（1 宗缺少土地价款）"
 
 
 def test_layer_versions_say_the_source_in_chinese_and_the_page_says_where_the_import_is(desk):

@@ -557,7 +557,9 @@ def test_non_finite_money_and_area_are_data_problems_not_figures():
     assert "land_price_wan" in out["bad_fields"].iloc[0] and "land_price_wan" in out["bad_fields"].iloc[2]
     assert "area_m2" in out["bad_fields"].iloc[1]
     assert np.isfinite(out["area_mu"]).all() and np.isfinite(out["fee_wan"].fillna(0)).all()
-    assert out["fee_wan"].iloc[3] == pytest.approx(400.0 * 0.2)
+    # 2021 → 2025: due for reclaim (第十四条第（二）项), no fee in fee_wan; the 满一年 fee, finite, in its reason
+    assert out["status"].iloc[3] == "idle_reclaim" and np.isnan(out["fee_wan"].iloc[3])
+    assert "征缴土地闲置费80.00万元" in out["reason_zh"].iloc[3]
 
 
 def test_credit_check_in_arrow_agrees_with_python_path():

@@ -13,10 +13,12 @@ from dcf_spatial.cli.main import cli
 from _ledgers import write_ledger
 
 HEADER = ["宗地编号", "坐落", "土地用途", "面积(亩)", "约定开工日期", "实际开工日期"]
-ROWS = [["DCF-1", "郑家镇闫寺街道", "工业用地", "10", "2019-01-01", ""],   # two townships: 地名冲突, 位置不明
-        ["DCF-2", "郑家镇", "工业用地", "", "2019-01-01", ""],            # no area: 面积不明
-        ["DCF-3", "沙镇镇", "工业用地", "12", "2019-01-01", ""],
-        ["DCF-3", "沙镇镇", "工业用地", "12", "2019-01-01", ""],          # the same parcel again: counted once
+#: not started a year and a half after the agreed start: 第十四条第（一）项's fee (a 满两年 parcel is reclaimed
+#: under 第十四条第（二）项, with no fee in the total)
+ROWS = [["DCF-1", "郑家镇闫寺街道", "工业用地", "10", "2024-06-01", ""],   # two townships: 地名冲突, 位置不明
+        ["DCF-2", "郑家镇", "工业用地", "", "2024-06-01", ""],            # no area: 面积不明
+        ["DCF-3", "沙镇镇", "工业用地", "12", "2024-06-01", ""],
+        ["DCF-3", "沙镇镇", "工业用地", "12", "2024-06-01", ""],          # the same parcel again: counted once
         ["合计", "", "", "34", "", ""]]                                  # the clerk's total: no parcel
 
 

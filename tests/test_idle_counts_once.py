@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import dcf_spatial as dcf
 from dcf_spatial.cli.main import cli
 from dcf_spatial.land.efficiency import parcel_key
-from dcf_spatial.land.idle_audit import status_counts, summarize
+from dcf_spatial.land.idle_audit import reclaim_counts, status_counts, summarize
 from dcf_spatial.land.parcels import parcel_id_keys
 
 from _desk_server import running_desk
@@ -33,7 +33,7 @@ SAME = ["3715022019B00001", "3715022019B00001", "3715022019b00001 ", "３７１�
 
 
 def _rows():
-    # agreed start 2021-01-01, not started by 2025-06-30: 满两年未动工开发 (idle_reclaim), fee 20 % of the price
+    # agreed start 2021-01-01, not started by 2025-06-30: 满两年未动工开发 (idle_reclaim, 第十四条第（二）项)
     return ([_row(pid, mu="30", price="100") for pid in SAME]
             + [_row("3715022019B00002", mu="10", price="20"),
                _row("3715022019B00003", mu="5", price="50", actual="2021-03-01")])  # started in time: normal
@@ -53,7 +53,9 @@ def test_ids_differing_in_case_spaces_and_width_are_one_parcel_counted_once(ledg
     table = summarize(frame)
     assert table["total"].sum() == 3  # not 6
     assert table["area_mu"].sum() == pytest.approx(45.0)  # 30 + 10 + 5, not 135
-    assert table["fee_wan"].sum() == pytest.approx(24.0)  # 20 % of 100 and of 20 万元, not 84
+    # all 满两年 (第十四条第（二）项): no fee total; their prices said apart, counted once: 100 + 20 万元, not 420
+    assert table["fee_wan"].sum() == 0
+    assert reclaim_counts(frame)["reclaim_price_wan"] == pytest.approx(120.0)
     assert res.counts["idle_reclaim"] == 2 and res.counts["normal"] == 1
     assert res.rows_by_status["idle_reclaim"] == 5 and sum(res.rows_by_status.values()) == 6
 

@@ -64,11 +64,13 @@ def test_a_total_row_and_footers_are_listed_as_not_parcels_and_counted_in_no_tot
     assert "“制表人：张三”是表格的表尾" in skipped["reason_zh"].astype(str).iloc[1]
     assert "填表日期：2025-01-01" in skipped["reason_zh"].astype(str).iloc[2]
     assert skipped["fee_wan"].isna().all()
-    # the totals: 20 + 32.5 亩, two parcels, the fee of the two parcels only (20 % of 100 万元 each, 第十四条)
+    # the totals: 20 + 32.5 亩, two parcels, both due for reclaim (第十四条第（二）项): no fee total, and the
+    # prices of the two parcels only (100 万元 each; not the 合计 row's 200)
     table = summarize(frame)
     assert table["total"].sum() == 2
     assert table["area_mu"].sum() == pytest.approx(52.5)
-    assert table["fee_wan"].sum() == pytest.approx(40.0)
+    assert table["fee_wan"].sum() == 0
+    assert idle_audit.reclaim_counts(frame)["reclaim_price_wan"] == pytest.approx(200.0)
     assert res.counts["not_a_parcel"] == 4
     assert any("合计行或表尾" in n for n in res.notes)
     # no "宗地代码为空" or "约定动工日期缺失" noise on a footer: its reason alone

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dcf_spatial.land.idle_audit import audit_idle, summarize
+from dcf_spatial.land.idle_audit import audit_idle, reclaim_counts, summarize
 from dcf_spatial.land.outputs import status_table
 from dcf_spatial.land.parcels import parse_dates, validate_parcels
 from tests.test_idle_audit import parcel_frame
@@ -69,7 +69,9 @@ def test_same_status_as_a_day_exact_record_when_the_month_decides():
     day = one({"agreed_start": "2022-03-15"}, "2024-06-30")
     month = one({"agreed_start": "2022年3月"}, "2024-06-30")
     assert day["status"] == month["status"] == "idle_reclaim"
-    assert day["fee_wan"] == month["fee_wan"] == pytest.approx(200.0)  # 20 % of 1000 万元 (第十四条（一）)
+    # due for reclaim (第十四条第（二）项): no fee in fee_wan; the 满一年 fee (20 % of 1000 万元) in the reason
+    assert pd.isna(day["fee_wan"]) and pd.isna(month["fee_wan"])
+    assert "征缴土地闲置费200.00万元" in day["reason_zh"] and "征缴土地闲置费200.00万元" in month["reason_zh"]
 
 
 def test_actual_start_month_within_the_year_is_normal():
@@ -97,8 +99,10 @@ def test_duplicate_parcel_counts_once_in_every_total():
     assert "本条不重复计入" in res["problems"].iloc[2] and "只计本条一次" in res["problems"].iloc[0]
     s = summarize(res)
     assert int(s["total"].iloc[0]) == 2
-    assert s["fee_wan"].iloc[0] == pytest.approx(192.0 + 20.0)  # 20 % of 960 once, and of 100
+    # both due for reclaim (第十四条第（二）项): no fee total; their prices once: 960 + 100, not 2,020
+    assert s["fee_wan"].iloc[0] == 0
+    assert reclaim_counts(res)["reclaim_price_wan"] == pytest.approx(960.0 + 100.0)
     area = res["area_mu"].iloc[0]
     assert s["area_mu"].iloc[0] == pytest.approx(2 * area)
     t = status_table(res)
-    assert int(t["count"].sum()) == 2 and t["fee_wan"].sum() == pytest.approx(212.0)
+    assert int(t["count"].sum()) == 2 and t["fee_wan"].sum() == 0

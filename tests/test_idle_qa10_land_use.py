@@ -63,15 +63,24 @@ def reference(tmp_path_factory):
     return _audit(_ledger(tmp_path_factory.mktemp("ref"), "土地用途"))
 
 
-def _fee(result) -> float:
+def _fee(result) -> tuple[float, float]:
+    """The fee total (each parcel once) and the 土地价款 of the parcels due for reclaim, said apart from it."""
+    from dcf_spatial.land.idle_audit import reclaim_counts
+
     f = result.frame
-    return round(float(pd.to_numeric(f.loc[f["in_totals"].astype(bool), "fee_wan"], errors="coerce").sum()), 2)
+    fee = round(float(pd.to_numeric(f.loc[f["in_totals"].astype(bool), "fee_wan"], errors="coerce").sum()), 2)
+    return fee, reclaim_counts(f)["reclaim_price_wan"]
+
+
+#: 1 疑似闲置 without a price (its fee 待核定); 2 疑似闲置满两年 at 450 + 600 万元: due for reclaim under
+#: 第十四条第（二）项, their prices said apart, not in the fee total (it read 210.00 万元 with their 满一年 fees)
+FEE = (0.0, 1050.0)
 
 
 def test_the_recognised_heading_gives_what_the_user_saw(reference):
-    # the user's figures with 土地用途: 2 疑似闲置满两年, 1 疑似闲置, 210.00 万元 (+1 fee 待核定)
+    # the user's figures with 土地用途: 2 疑似闲置满两年, 1 疑似闲置 (its fee 待核定)
     assert reference.counts["idle_reclaim"] == 2 and reference.counts["idle"] == 1
-    assert _fee(reference) == 210.0
+    assert _fee(reference) == FEE
     assert reference.frame["status"].astype(str).tolist().count("insufficient_data") == 1
     assert dict(zip(_verdicts(reference)["parcel"], _verdicts(reference)["code"]))["DCF2024-007"] == "05"
 
@@ -81,7 +90,7 @@ def test_usual_ledger_headings_for_land_use_are_read_as_tudi_yongtu(tmp_path, re
     result = _audit(_ledger(tmp_path, use))
     assert result.counts == reference.counts
     pd.testing.assert_frame_equal(_verdicts(result), _verdicts(reference))
-    assert _fee(result) == 210.0
+    assert _fee(result) == FEE
 
 
 def test_the_refusal_names_every_heading_that_works_and_its_fixes_give_the_same_audit(tmp_path, reference):
@@ -110,7 +119,7 @@ def test_the_refusal_names_every_heading_that_works_and_its_fixes_give_the_same_
     for how, result in followed.items():
         assert result.counts == reference.counts, how
         pd.testing.assert_frame_equal(_verdicts(result), _verdicts(reference), obj=how)
-        assert _fee(result) == 210.0, how
+        assert _fee(result) == FEE, how
         assert not result.frame["problems"].astype(str).str.contains("不在GB/T 21010-2017中").any(), how
     notes = "\n".join(followed["--field land_use_code=性质"].frame.attrs.get("read_notes", []))
     assert "“性质”（地类编码）列中 8 宗填的是地类名称，不是编码" in notes
@@ -123,11 +132,12 @@ def test_cli_mapping_the_suggested_way_gives_the_recognised_counts(tmp_path):
         res = CliRunner().invoke(cli, ["audit", "idle", "--parcels", str(path), "--as-of", AS_OF, "-o", str(out),
                                        "--no-map", *extra])
         assert res.exit_code == 0, res.output
-        return [ln for ln in res.output.splitlines() if " 宗 " in ln or "土地闲置费合计" in ln]
+        return [ln for ln in res.output.splitlines() if " 宗 " in ln or "土地闲置费合计" in ln or "满两年的宗地" in ln]
 
     expected = run(_ledger(tmp_path, "土地用途"))
     assert any("疑似闲置满两年" in ln and "2 宗" in ln for ln in expected)
-    assert any("土地闲置费合计 210.00 万元" in ln for ln in expected)
+    assert any("土地闲置费合计 待核定（1 宗缺少土地价款）" in ln for ln in expected)
+    assert any("满两年的宗地 2 宗" in ln and "土地价款合计 1,050.00 万元" in ln for ln in expected)
     assert run(_ledger(tmp_path, "用途"), "--field", "land_use_code=用途") == expected
 
 
@@ -159,7 +169,7 @@ def test_full_width_figures_in_a_column_left_as_text_are_read(tmp_path, referenc
             for r in ROWS]
     result = _audit(_ledger(tmp_path, "土地用途", rows))
     assert result.counts == reference.counts
-    assert _fee(result) == 210.0
+    assert _fee(result) == FEE
     problems = result.frame.set_index(result.frame["parcel_id"].astype(str))["problems"].astype(str)
     assert "４５０" not in problems["DCF2020-002"]
     assert "待定" in problems["DCF2023-005"]                 # a word is still named, with its row

@@ -161,8 +161,10 @@ def test_fee_total_text():
 
 
 def test_fee_totals_say_pending_when_no_land_price(tmp_path):
-    path = _ledger(tmp_path / "台账.csv", [_row("A1", price=""), _row("A2", price="100"), _row("A3", price="",
-                                                                                          actual="2021-03-01")])
+    # agreed 2024-06-01: a year and a half unstarted by 2025-12-31, 第十四条第（一）项 (满两年 is reclaimed instead)
+    path = _ledger(tmp_path / "台账.csv", [_row("A1", price="", agreed="2024-06-01"),
+                                           _row("A2", price="100", agreed="2024-06-01"),
+                                           _row("A3", price="", agreed="2024-06-01", actual="2024-09-01")])
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["audit", "idle", "--parcels", str(path), "--as-of", AS_OF, "-o", str(out),
                                       "--no-map"])

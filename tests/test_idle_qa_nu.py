@@ -67,7 +67,8 @@ def test_a_cause_in_remarks_without_a_date_is_marked_for_checking_with_the_sente
     # no extension date: not taken as the cause (free text), but the fee is never put without the question
     text = "受政府规划调整影响，暂缓开工"
     r = _one(tmp_path, "备注", text)
-    assert r["status"] == "idle_reclaim" and r["fee_wan"] == pytest.approx(36.0)
+    # due for reclaim (第十四条第（二）项): its 满一年 fee is in the reason, not in fee_wan (no fee total counts it)
+    assert r["status"] == "idle_reclaim" and pd.isna(r["fee_wan"]) and "征缴土地闲置费36.00万元" in str(r["reason_zh"])
     problems = str(r["problems"])
     assert "需核实" in problems and f"备注“{text}”" in problems and "不征收土地闲置费" in problems
 

@@ -275,7 +275,9 @@ def test_ledger_runs_with_no_field_map(tmp_path, make):
     assert f["agreed_start"].iloc[2] == pd.Timestamp("2021-07-01")  # 44378
     assert f["actual_start"].isna().all()  # 1900-01-01, 无, 9999-12-31, blank: none
     assert f["status"].tolist() == ["idle_reclaim", "insufficient_data", "idle_reclaim", "idle_reclaim"]
-    assert f["fee_wan"].iloc[0] == pytest.approx(100.0)  # 20% of 成交价格(万元) 500 (第十四条)
+    # 成交价格(万元) 500 read as the land price; 满两年: reclaimed (第十四条第（二）项), its 满一年 fee (20 %) in its reason only
+    assert f["land_price_wan"].iloc[0] == pytest.approx(500.0) and pd.isna(f["fee_wan"].iloc[0])
+    assert "征缴土地闲置费100.00万元" in f["reason_zh"].iloc[0]
     assert f["industry_code"].iloc[0] == "C3451"
     assert f["location_method"].tolist() == ["按地名定位", "按地名定位", "按地名定位", "位置不明"]
     assert f["cluster_zh"].tolist()[:3] == ["郑家镇工业集聚区", "（地名未指明）", "嘉明经济开发区第二片区"]

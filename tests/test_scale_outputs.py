@@ -49,7 +49,7 @@ def test_geopackage_only_on_request_above_the_cheap_size(tmp_path, monkeypatch):
     assert "gpkg" not in res.files and not (tmp_path / "a" / "idle_audit.gpkg").exists()
     assert len(gpd.read_parquet(res.files["parquet"])) == len(ROWS)
     ws = openpyxl.load_workbook(res.files["excel"], read_only=True)["说明"]
-    assert "GeoPackage 仅在要求时（gpkg=True）写出" in "".join(str(r[0]) for r in ws.iter_rows(values_only=True))
+    assert "GeoPackage 仅在要求时写出（命令行：--gpkg）" in "".join(str(r[0]) for r in ws.iter_rows(values_only=True))
     res = audit_idle(parcel_frame(ROWS), out=tmp_path / "b", as_of="2024-06-01", store=store, map=False, gpkg=True)
     assert len(gpd.read_file(res.files["gpkg"], layer="idle_audit")) == len(ROWS)
 

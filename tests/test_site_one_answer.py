@@ -218,7 +218,7 @@ def test_export_site_failing_still_prints_the_verdict_then_the_error(tmp_path):
     assert out.exit_code != 0
     assert "无法核查" in out.stdout and "表格第 2 行" in out.stdout      # the verdict …
     assert "没有几何" in out.output                                      # … then why the file was not written
-    assert out.output.index("表格第 2 行：无法核查") < out.output.index("没有几何")
+    assert out.output.index("表格第 2 行（乙）：无法核查") < out.output.index("没有几何")
 
 
 @pytest.mark.parametrize("name, data, said", [

@@ -171,7 +171,7 @@ def idle_count_lines(rows: list[dict], counts: dict) -> list[str]:
     ...                   "conflict": 1})[0].split()
     ['疑似闲置', '2', '宗', '面积不明', '2', '宗']
     """
-    from ..land.idle_audit import fee_total_zh
+    from ..land.idle_audit import fee_total_zh, reclaim_line_zh
     from ..land.outputs import area_total_text
 
     # an audit of no rows has no partition to count: zeros, and no column to read places from
@@ -192,6 +192,8 @@ def idle_count_lines(rows: list[dict], counts: dict) -> list[str]:
     lines.append(f"  土地闲置费合计 {fee_total_zh(counts['fee_wan'], counts['fee_pending'])}；需核实补正的记录 "
                  f"{counts['to_check']:,} 条（有数据问题 {counts['problems']:,} 条、数据不足 {counts['insufficient']:,} 条，"
                  "两者可重叠；见“问题记录”表）")
+    if counts.get("reclaim"):
+        lines.append("  " + reclaim_line_zh(counts))
     if counts.get("late_starts"):
         lines.append(f"  逾期动工 {counts['late_starts']:,} 宗：已动工，但动工晚于约定日期满一年，其间曾构成闲置土地（第二条）；"
                      "结论按基准日现状，列入问题记录，请核查是否已征缴土地闲置费（见“逾期动工提示”列）")

@@ -217,6 +217,8 @@ def _draw(answer, blocks, fonts: dict, path) -> None:
     from fpdf.enums import WrapMode
     from fpdf.fonts import FontFace
 
+    from .pdf_lines import break_lines
+
     # Chinese has no spaces between words: wrap at any character (word wrap would push a whole clause
     # to the next line after a figure like "2.7 km")
     CHAR = WrapMode.CHAR
@@ -231,6 +233,12 @@ def _draw(answer, blocks, fonts: dict, path) -> None:
     pdf.add_page()
     width = pdf.epw
 
+    def lines(text, h):
+        # broken here by the Unicode rules in the current font (no line opening with 。，）”), each line
+        # narrower than the cell, so fpdf2's own character wrap finds nothing left to break (QA user F12)
+        text = "\n".join(break_lines(text, width - 2 * pdf.c_margin - 0.01, pdf.get_string_width))
+        pdf.multi_cell(width, h, text, new_x="LMARGIN", new_y="NEXT", align="L", wrapmode=CHAR)
+
     def heading(text, size=13, keep=0.0):
         # keep a heading with what follows it (``keep`` mm: its table's header and first row): a heading
         # never ends a page with its table on the next (fpdf2 has no keep-with-next)
@@ -238,23 +246,30 @@ def _draw(answer, blocks, fonts: dict, path) -> None:
             pdf.add_page()
         pdf.ln(2)
         pdf.set_font(FAMILY, "B", size)
-        pdf.multi_cell(width, 8, text, new_x="LMARGIN", new_y="NEXT", align="L", wrapmode=CHAR)
+        lines(text, 8)
         pdf.set_font(FAMILY, "", 10)
 
     def para(text, size=10):
         pdf.set_font(FAMILY, "", size)
-        pdf.multi_cell(width, 5.5, text, new_x="LMARGIN", new_y="NEXT", align="L", wrapmode=CHAR)
+        lines(text, 5.5)
 
     def table(header, rows, widths):
         pdf.set_font(FAMILY, "", 9)
         # fpdf2 cannot split one table row across pages ("row too high"): a cell longer than
         # TABLE_CELL_LINES lines of its column (an imported layer's 1,500-character name) is cut
         limits = [cell_limit(pdf.epw * w / sum(widths), 9) for w in widths]
+        # each cell broken by the same rules as the paragraphs (no line opening with ）；，), a little
+        # narrower than its column so that fpdf2's own character wrap leaves the lines as they are
+        spans = [pdf.epw * w / sum(widths) - 2 * pdf.c_margin - 0.5 for w in widths]
+
+        def cell(v, limit, span):
+            return "\n".join(break_lines(cut_cell("" if v is None else str(v), limit), span, pdf.get_string_width))
+
         with pdf.table(col_widths=widths, wrapmode=CHAR, text_align="LEFT", line_height=5.5,
                        headings_style=FontFace(emphasis="BOLD", fill_color=(235, 238, 242))) as t:
             t.row(header)
             for row in rows:
-                t.row([cut_cell("" if v is None else str(v), limit) for v, limit in zip(row, limits)])
+                t.row([cell(v, limit, span) for v, limit, span in zip(row, limits, spans)])
         pdf.ln(1)
 
     for i, block in enumerate(blocks):
@@ -268,7 +283,7 @@ def _draw(answer, blocks, fonts: dict, path) -> None:
         elif kind == "verdict":
             pdf.set_font(FAMILY, "B", 14)
             pdf.set_text_color(*block[2])
-            pdf.multi_cell(width, 9, block[1], new_x="LMARGIN", new_y="NEXT", align="L", wrapmode=CHAR)
+            lines(block[1], 9)
             pdf.set_text_color(0, 0, 0)
         elif kind == "para":
             para(block[1], block[2])

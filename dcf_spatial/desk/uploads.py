@@ -242,6 +242,21 @@ def audit_file_name(kind: str, key: str, path, filename: str | None, sheet: str 
     return f"{name}_{part}{path.suffix}" if part else name + path.suffix
 
 
+def audit_file_names(kind: str, filename: str | None, sheet: str | None) -> dict:
+    """Each file an audit writes (its name in the output folder) → its download's name
+    (:func:`audit_file_name`): the text of the results names the files as the user receives them (QA F6).
+
+    Examples
+    --------
+    >>> audit_file_names("idle", "供地台账.xlsx", None)["idle_audit.parquet"]
+    '闲置土地审计_供地台账_完整清单.parquet'
+    """
+    from ..land.outputs import EFFICIENCY_FILES, IDLE_FILES
+
+    written = IDLE_FILES if kind == "idle" else EFFICIENCY_FILES
+    return {name: audit_file_name(kind, key, name, filename, sheet) for key, name in written.items()}
+
+
 def check_file_name(base: str, suffix: str, *, project: str | None, verdict_zh: str | None, own_policy: bool,
                     day: dt.date) -> str:
     """A site check's download name: ``核查意见_甲_乙轴承项目_不符合_2026-12-07.pdf`` — the project's name

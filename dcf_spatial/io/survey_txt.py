@@ -683,6 +683,7 @@ def read_survey_txt(path, *, crs=None, encoding=None) -> "gpd.GeoDataFrame":
         gdf = gdf.set_crs(code)
     # area_m2 is the recorded 地块面积: named as its source, so that no note calls that column unused
     gdf.attrs["field_sources"] = {**(gdf.attrs.get("field_sources") or {}), "area_m2": "地块面积"}
+    gdf.attrs[HEADER_ATTR] = dict(head.values)  # written back by write_survey_txt (QA user F11)
     gdf.attrs.update({"read_notes": notes, "row_numbers": [r.line for r in records], "issues": issues,
                       "source_file": where})
     warnings += [f"{path.name} {issues.row_label(k)}（地块编号 {df.at[k, '地块编号']}）：{t}" for k, t in stray.items()]
@@ -712,6 +713,23 @@ def _cell(row, names) -> str:
 
 #: 数据产生单位 written when none is given: a placeholder the clerk fills in before sending the file on
 PRODUCER_PLACEHOLDER = "（待填写：数据产生单位）"
+#: ``attrs`` key of a read TXT's ``[属性描述]`` values (name → value, as in the file)
+HEADER_ATTR = "survey_header"
+#: the ``[属性描述]`` values a TXT read keeps when written again: they describe the data's origin, not the
+#: coordinates (which are written in CGCS2000 3° zone ``zone``, metres, 0.001 whatever the file had)
+KEPT_HEADER = ("格式版本号", "数据产生单位", "数据产生日期")
+
+
+def _header_lines(header: dict | None, *, producer: str, zone: int) -> list[str]:
+    """The ``[属性描述]`` section: the origin fields (:data:`KEPT_HEADER`) of the file the 地块 were read from
+    (``header``), else placeholders — ``producer`` (given) before the file's 数据产生单位, the placeholder
+    only when neither says it (QA user F11: a 报批 TXT uploaded and downloaded lost 聊城市某测绘院 and
+    its 1.01版本)."""
+    kept = {k: str(v).strip() for k, v in (header or {}).items() if k in KEPT_HEADER and str(v or "").strip()}
+    return [HEADER_SECTION, f"格式版本号={kept.get('格式版本号', '1.0')}",
+            f"数据产生单位={producer or kept.get('数据产生单位') or PRODUCER_PLACEHOLDER}",
+            f"数据产生日期={kept.get('数据产生日期') or _dt.date.today().isoformat()}", "坐标系=2000国家大地坐标系",
+            "几度分带=3", "投影类型=高斯克吕格", "计量单位=米", f"带号={zone}", "精度=0.001", "转换参数=,,,,,,"]
 
 
 def _rings_of(geom, keep_order: bool = False):
@@ -766,7 +784,9 @@ def write_survey_txt(gdf, path, *, zone: int = DISTRICT_ZONE, encoding: str = "g
     unit
         Unit of 地块面积: ``"公顷"`` (default, 4 decimals) or ``"平方米"`` (2 decimals).
     producer
-        数据产生单位 written in the header; empty: :data:`PRODUCER_PLACEHOLDER` (to fill in by hand).
+        数据产生单位 written in the header; empty: the one of the TXT the 地块 were read from
+        (``gdf.attrs["survey_header"]``, which also gives 格式版本号 and 数据产生日期), else
+        :data:`PRODUCER_PLACEHOLDER` (to fill in by hand).
     notes
         A list that gets a Chinese line for each 地块 whose recorded area (``area_m2``, as read from a
         报批 TXT) disagrees with its coordinates by more than :data:`AREA_TOLERANCE`: its 地块面积 is
@@ -807,9 +827,7 @@ def write_survey_txt(gdf, path, *, zone: int = DISTRICT_ZONE, encoding: str = "g
     # a parcel read from a 报批 TXT (read_survey_txt adds area_m2_coordinates) keeps the file's point order, so the
     # surveyor's J1… name the same points; it is re-oriented only when its polygon is invalid, with a note
     from_txt = "area_m2_coordinates" in out.columns
-    lines = [HEADER_SECTION, "格式版本号=1.0", f"数据产生单位={producer or PRODUCER_PLACEHOLDER}",
-             f"数据产生日期={_dt.date.today().isoformat()}", "坐标系=2000国家大地坐标系", "几度分带=3",
-             "投影类型=高斯克吕格", "计量单位=米", f"带号={zone}", "精度=0.001", "转换参数=,,,,,,", PARCEL_SECTION]
+    lines = [*_header_lines(gdf.attrs.get(HEADER_ATTR), producer=producer, zone=zone), PARCEL_SECTION]
     factor, digits = (_AREA_UNITS[unit], 4 if unit == "公顷" else 2)
     for i, row in out.iterrows():
         geom = row.geometry

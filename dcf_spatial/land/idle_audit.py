@@ -65,6 +65,10 @@ STATUS_ZH = {
 #: statuses that need the bureau to act or check, in report order
 ACTION_STATUSES = ("idle_reclaim", "idle", "idle_underdeveloped", "excused", "extended", "insufficient_data")
 IDLE_STATUSES = ("idle", "idle_reclaim", "idle_underdeveloped")
+#: the idle statuses whose outcome is a 土地闲置费 (第十四条第（一）项; 第二条第二款 land "依第十四条处置" at its
+#: first year): not ``idle_reclaim``, whose outcome under 第十四条第（二）项 is 无偿收回 — its 满一年 fee is in
+#: its reason (已征缴的不重复) but in no fee total, as money still to collect (QA user F12)
+FEE_STATUSES = ("idle", "idle_underdeveloped")
 #: the label of an idle status once the input records a 《闲置土地认定书》 (Art. 9) dated by the audit date
 DETERMINED_ZH = {
     "idle": "认定闲置（满一年未动工开发）",
@@ -1088,7 +1092,7 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
     determined = found_idle & has_det
 
     price = df["land_price_wan"].to_numpy(dtype=float) if "land_price_wan" in df else np.full(n, np.nan)
-    fee = np.where(np.isin(st, idle_codes), price * fee_rate, np.nan)
+    fee = np.where(np.isin(st, [_CODE[s] for s in FEE_STATUSES]), price * fee_rate, np.nan)
     fee = np.where(is_("excused"), 0.0, fee)
 
     # --- reasons (Chinese; article and the dates that decided) -----------------------------
@@ -1346,7 +1350,7 @@ def counted_once(audited):
 
 
 def fee_pending(audited) -> np.ndarray:
-    """The rows whose 土地闲置费 is owed but cannot be reckoned: idle (``IDLE_STATUSES``, 第十四条第（一）项)
+    """The rows whose 土地闲置费 is owed but cannot be reckoned: idle (``FEE_STATUSES``, 第十四条第（一）项)
     with no 土地价款 given, so ``fee_wan`` is empty (the row's reason says 金额待核定). A total must not
     read 0.00 for them (QA7 #3): :func:`fee_total_zh` says 待核定 and how many.
 
@@ -1360,7 +1364,46 @@ def fee_pending(audited) -> np.ndarray:
     codes = status_codes(audited["status"])
     fee = pd.to_numeric(audited["fee_wan"], errors="coerce").to_numpy(dtype=float) if "fee_wan" in audited.columns \
         else np.full(len(codes), np.nan)
-    return np.isin(codes, [STATUS_ORDER.index(s) for s in IDLE_STATUSES]) & np.isnan(fee)
+    return np.isin(codes, [STATUS_ORDER.index(s) for s in FEE_STATUSES]) & np.isnan(fee)
+
+
+def reclaim_counts(audited) -> dict:
+    """The parcels due for reclaim (``idle_reclaim``, 第十四条第（二）项: 未动工开发满两年 → 无偿收回), each
+    once: how many, their 亩 and their 土地价款 (万元; ``reclaim_no_price``: how many have none). Said apart
+    from the 土地闲置费合计, which they are not in (:data:`FEE_STATUSES`). Numbers that add up over partitions.
+
+    Examples
+    --------
+    >>> reclaim_counts(pd.DataFrame({"status": ["idle_reclaim", "idle", "idle_reclaim"], "area_mu": [10.0, 5.0, 2.0],
+    ...                              "land_price_wan": [300.0, 100.0, float("nan")]}))
+    {'reclaim': 2, 'reclaim_area_mu': 12.0, 'reclaim_price_wan': 300.0, 'reclaim_no_price': 1}
+    """
+    due = np.asarray(status_codes(audited["status"]) == STATUS_ORDER.index("idle_reclaim")) & in_totals(audited)
+    n = len(audited)
+    area = audited["area_mu"].to_numpy(dtype=float) if "area_mu" in audited.columns else np.full(n, np.nan)
+    price = (pd.to_numeric(audited["land_price_wan"], errors="coerce").to_numpy(dtype=float)
+             if "land_price_wan" in audited.columns else np.full(n, np.nan))
+    return {"reclaim": int(due.sum()), "reclaim_area_mu": float(np.nansum(area[due])),
+            "reclaim_price_wan": float(np.nansum(price[due])), "reclaim_no_price": int((due & np.isnan(price)).sum())}
+
+
+def reclaim_line_zh(counts: dict, rules: dict | None = None) -> str:
+    """The sentence saying the parcels due for reclaim apart from the fee total ("" when none).
+
+    Examples
+    --------
+    >>> reclaim_line_zh({"reclaim": 4, "reclaim_area_mu": 120.5, "reclaim_price_wan": 6000.0, "reclaim_no_price": 0}).split("：")[0]
+    '未动工开发满两年的宗地 4 宗（面积 120.50 亩，土地价款合计 6,000.00 万元）'
+    """
+    if not counts.get("reclaim"):
+        return ""
+    rules = rules or load_rules()
+    price = f"土地价款合计 {counts['reclaim_price_wan']:,.2f} 万元"
+    if counts.get("reclaim_no_price"):
+        price += f"，另 {counts['reclaim_no_price']:,} 宗缺少土地价款"
+    return (f"未动工开发满两年的宗地 {counts['reclaim']:,} 宗（面积 {counts['reclaim_area_mu']:,.2f} 亩，{price}）："
+            f"依{rules['regulation_zh'].split('（')[0]}{rules['articles']['reclaim']}，经认定并报经有批准权的人民政府批准后"
+            "可无偿收回国有建设用地使用权；不计入土地闲置费合计（其满一年时应征的闲置费见各宗理由，已征缴的不重复）")
 
 
 def fee_total_zh(fee: float, pending: int) -> str:
@@ -1457,7 +1500,8 @@ def summarize(audited, by: list[str] | None = None) -> pd.DataFrame:
     out["idle_area_mu"] = idle.groupby(keys)["area_mu"].sum().reindex(out.index, fill_value=0.0)
     out["determined_count"] = idle.groupby(keys)["determined"].sum().reindex(out.index, fill_value=0).astype(int)
     out["fee_wan"] = g["fee_wan"].sum()
-    out["fee_pending"] = idle.groupby(keys)["fee_wan"].apply(lambda v: int(v.isna().sum())).reindex(
+    owed = df[df["status"].isin(FEE_STATUSES)]
+    out["fee_pending"] = owed.groupby(keys)["fee_wan"].apply(lambda v: int(v.isna().sum())).reindex(
         out.index, fill_value=0).astype(int)
     out["area_unknown"] = df["area_mu"].isna().groupby([df[k] for k in keys]).sum().reindex(out.index, fill_value=0).astype(int)
     return out.reset_index()
@@ -1536,7 +1580,8 @@ def _summarize_codes(audited, key: str | None, keep: np.ndarray | None = None) -
     out["idle_area_mu"] = pd.Series(area[idle]).groupby(codes[idle]).sum().reindex(range(ng), fill_value=0.0).to_numpy()
     out["determined_count"] = np.bincount(codes[idle], weights=det[idle], minlength=ng).astype(np.int64)
     out["fee_wan"] = pd.Series(fee).groupby(codes).sum().to_numpy()
-    pend = idle & np.isnan(fee)   # owed, no land price: the fee is 待核定, not 0 (fee_pending)
+    owed = np.isin(st, [STATUS_ORDER.index(s) for s in FEE_STATUSES])
+    pend = owed & np.isnan(fee)   # owed, no land price: the fee is 待核定, not 0 (fee_pending)
     out["fee_pending"] = np.bincount(codes[pend], minlength=ng).astype(np.int64)
     out["area_unknown"] = np.bincount(codes[np.isnan(area)], minlength=ng).astype(np.int64)  # not in area_mu
     return out.reset_index()

@@ -448,7 +448,38 @@ def _notes_sheet(book: _Workbook, notes: list[str]) -> None:
 
 
 #: where the complete list is, as the single engine's workbook says it
-GPKG_WHERE = "同目录 idle_audit.parquet（GeoParquet；不超过 100,000 宗或要求时另有 idle_audit.gpkg）"
+GPKG_WHERE = f"同目录 {IDLE_FILES['parquet']}（GeoParquet；不超过 100,000 宗时另有同样内容的 {IDLE_FILES['gpkg']}）"
+
+
+def complete_list_note(n: int, *, max_rows: int) -> str:
+    """The 说明 sentence saying where the complete list is, naming the files as written into the output
+    folder (the desk renames them in the text as it names its downloads: :func:`shown_file_names`); no
+    code terms (QA F6: ``gpkg=True`` is Python, not for a clerk).
+
+    Examples
+    --------
+    >>> complete_list_note(12, max_rows=100_000).split("。", 1)[1]
+    '完整清单（每宗一行，含图形）在 idle_audit.parquet（GeoParquet，QGIS 3.32 以上可直接打开）；另有同样内容的 idle_audit.gpkg（GeoPackage）。'
+    """
+    gpkg = (f"；另有同样内容的 {IDLE_FILES['gpkg']}（GeoPackage）" if n <= GPKG_AUTO_MAX_ROWS else
+            f"；本次 {n:,} 宗，超过 {GPKG_AUTO_MAX_ROWS:,} 宗，同样内容的 GeoPackage 仅在要求时写出（命令行：--gpkg）")
+    return (f"工作簿清单上限 {max_rows:,} 行（Excel 单表上限 1,048,576 行）：超出时清单只列需处置或需核实的宗地。"
+            f"完整清单（每宗一行，含图形）在 {IDLE_FILES['parquet']}（GeoParquet，QGIS 3.32 以上可直接打开）{gpkg}。")
+
+
+def shown_file_names(text: str, names: dict | None) -> str:
+    """``text`` with each output file's name in the folder (``idle_audit.parquet``) replaced by the name the
+    user receives it under (``names``: writer's file name → shown name; the desk's downloads), longest first
+    so that ``idle_audit.parquet`` is not half-replaced by a shorter name.
+
+    Examples
+    --------
+    >>> shown_file_names("见 idle_audit.parquet", {"idle_audit.parquet": "闲置土地审计_台账_完整清单.parquet"})
+    '见 闲置土地审计_台账_完整清单.parquet'
+    """
+    for old in sorted(names or {}, key=len, reverse=True):
+        text = text.replace(old, names[old])
+    return text
 
 
 def status_table(audited) -> pd.DataFrame:
@@ -574,7 +605,7 @@ def console_counts(audited) -> dict:
     >>> c["not_a_parcel"], c["fee_pending"], c["unknown"], c["conflict"]
     (1, 1, 1, 1)
     """
-    from .idle_audit import fee_pending, in_totals
+    from .idle_audit import fee_pending, in_totals, reclaim_counts
 
     n = len(audited)
     # compared as the column is (categories or text): no text copy of a partition's million statuses
@@ -590,7 +621,9 @@ def console_counts(audited) -> dict:
                                  if "imagery_flag" in audited.columns else None),
            # started, but a full year after the agreed (or validly extended) start: idle in between (第二条)
            "late_starts": (int(np.asarray(audited["late_start_flag"].astype(str) != "", dtype=bool).sum())
-                           if "late_start_flag" in audited.columns else 0)}
+                           if "late_start_flag" in audited.columns else 0),
+           # due for reclaim (第十四条第（二）项): said apart from the fee total, which they are not in
+           **reclaim_counts(audited)}
     out.update(dict.fromkeys(_LOCATED))
     if "location_method" in audited.columns:
         method = audited["location_method"].astype(object).to_numpy()

@@ -188,7 +188,9 @@ def _layers_record(layers_used) -> list:
 # --- idle audit -----------------------------------------------------------------------------------------
 def _idle_workbook_args(result) -> dict:
     rules = result.details["rules"]
-    return {"notes": result.notes, "max_list_rows": int(rules["excel"]["max_list_rows"]),
+    # the files named as the user receives them (the desk's downloads: details["file_names"], QA F6)
+    shown = result.details.get("file_names")
+    return {"notes": [outputs.shown_file_names(n, shown) for n in result.notes], "max_list_rows": int(rules["excel"]["max_list_rows"]),
             "summaries": {k: result.summaries[k] for k in outputs.ZONE_KEYS if k in result.summaries}}
 
 
@@ -248,7 +250,8 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -
         slim_cols = [c for c in dict.fromkeys(("status", "problems", "area_mu", "place_reason", *outputs.EXCEL_LIST_COLUMNS))
                      if c in r.columns]
         keys = r[[c for c in ("status", "problems", "area_mu") if c in r.columns]]
-        pos, note = outputs.idle_list_positions(keys, max_rows=max_rows)
+        pos, note = outputs.idle_list_positions(keys, max_rows=max_rows, where=outputs.shown_file_names(
+            outputs.GPKG_WHERE, result.details.get("file_names")))
         listed = r[slim_cols] if pos is None else _rows_of(r, pos, slim_cols)
         bad = np.flatnonzero(outputs.rejected_rows(keys))
         rejected = _rows_of(r, bad[:max_rows], slim_cols)

@@ -225,12 +225,10 @@ def idle_single(parcels, *, as_of, imagery=None, built_class=None, field_map=Non
     # each parcel once (a repeated id's later rows not again, as the workbooks count); every row apart
     counts, rows_by_status = idle_audit.status_counts(result), idle_audit.status_counts(result, rows=True)
     max_rows = int(rules["excel"]["max_list_rows"])
-    gpkg_too = (f"；不超过 {outputs.GPKG_AUTO_MAX_ROWS:,} 宗或要求时（gpkg=True）另有同样内容的 {outputs.IDLE_FILES['gpkg']}"
-                if len(result) <= outputs.GPKG_AUTO_MAX_ROWS else
-                f"；本次 {len(result):,} 宗，超过 {outputs.GPKG_AUTO_MAX_ROWS:,} 宗，GeoPackage 仅在要求时（gpkg=True）写出")
-    notes.append(f"工作簿清单上限 {max_rows:,} 行（Excel 单表上限 1,048,576 行）：超出时清单只列需处置或需核实的宗地。"
-                 f"完整清单（每宗一行，含图形）在 {outputs.IDLE_FILES['parquet']}（GeoParquet，QGIS 3.32 以上、"
-                 f"geopandas.read_parquet 可直接打开）{gpkg_too}。")
+    reclaim = idle_audit.reclaim_line_zh(idle_audit.reclaim_counts(result), rules)
+    if reclaim:   # apart from the fee total, which they are not in (QA user F12)
+        notes.append(reclaim + "。")
+    notes.append(outputs.complete_list_note(len(result), max_rows=max_rows))
     timings = {k: round(v - t["start"], 3) for k, v in t.items() if k != "start"}
     logger.info("Idle audit of %d parcels done in %.1f s", len(result), max(timings.values(), default=0))
     res = AuditResult(kind="idle", engine="single", as_of=as_of, inputs={"parcels": source}, notes=notes,

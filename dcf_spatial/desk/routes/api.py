@@ -25,9 +25,10 @@ from ...industry import MAX_INDUSTRY_CHARS
 from ...errors import InputError as DcfInputError
 from .. import upload_reading
 from ..errors import DeskError, RequestBody, error_responses
-from ..uploads import (FORMATS_ZH, _display_name, audit_file_name, check_file_name, pick_dataset, result_file_name, save_upload,
+from ..uploads import (FORMATS_ZH, _display_name, audit_file_name, audit_file_names, check_file_name, pick_dataset, result_file_name, save_upload,
                        server_paths_named, temp_folder)
 from ...io.tables import sheet_to_read as sheet_read
+from ...land.outputs import shown_file_names
 from ..wording import desk_wording, form_of, industry_column_message, worded
 
 router = APIRouter(prefix="/api")
@@ -458,6 +459,11 @@ def _with_file_parcels(answer, site, read_notes: list[str]):
     name = site.get("name") if isinstance(site.get("name"), str) else None
     answer.inputs = {**answer.inputs, "场地": describe_site(parcels, _display_name(name) if name else None)}
     _with_upload_notes(answer, read_notes)
+    from ...io.survey_txt import HEADER_ATTR
+
+    header = site.get(HEADER_ATTR)
+    if isinstance(header, dict):  # the user's own words, written back into their 报批 TXT only
+        parcels.attrs[HEADER_ATTR] = {str(k)[:50]: str(v)[:200] for k, v in list(header.items())[:40]}
     answer.parcels = parcels  # one 地块 too: downloaded with its 编号/名称/图幅号/用途, not as «项目场地»
     if len(parcels) > 1:
         note = combined_note(parcels)
@@ -629,7 +635,11 @@ def site_read(request: Request, file: UploadFile = File(..., description="场地
     read_in = gdf.attrs.get(CRS_READ)
     # the file's reading travels with its 地块: the page sends them back as the site, and the check's 坐标系 and
     # 读取说明 are then the file's (the header's CRS, the user's or a guess), not those of the lon/lat answered here
+    # a 报批 TXT's 属性描述 (数据产生单位, 格式版本号…): its 报批 TXT download writes them back (QA user F11)
+    from ...io.survey_txt import HEADER_ATTR
+
     parcels = {"type": "FeatureCollection", "name": _display_name(file.filename), "crs_read": read_in, "read_notes": notes,
+               HEADER_ATTR: gdf.attrs.get(HEADER_ATTR),
                "features": [{"type": "Feature", "geometry": shapely.geometry.mapping(g),
                              "properties": {} if props is None else {k: (None if v is None else str(v))
                                                                      for k, v in props.iloc[i].items()}}
@@ -989,7 +999,7 @@ def _audit_summary(res) -> dict:
 
 
 #: the columns of the rows needing action shown in the page (the XLSX has all of them)
-ACTION_COLUMNS = ("parcel_id", "enterprise_id", "credit_code", "name", "holder", "township_zh", "cluster_zh", "area_mu", "status",
+ACTION_COLUMNS = ("parcel_id", "project_name", "enterprise_id", "credit_code", "name", "holder", "township_zh", "cluster_zh", "area_mu", "status",
                   "status_zh", "class", "class_zh", "eff_class", "eff_class_zh", "score", "land_area_mu", "eff_reason",
                   "reason_zh", "next_step_zh", "duplicate_zh", "fee_wan", "deadline_1y", "deadline_2y")
 
@@ -1135,15 +1145,17 @@ def _start_audit(request, kind: str, uploads: dict, run, *, named_by=None) -> JS
         res = run(paths)
         # the notes name the uploaded file as the user knows it, not the server's temporary copy
         names = {p: job.shown_names[str(p)] for p in paths.values() if str(p) in job.shown_names}
-        res.notes = [_shown_paths(n, names) for n in res.notes]
-        job.step(0.7, "正在写出结果")
-        res.write(job.folder / "out")
-        job.step(0.9, "正在整理结果")
         label, sheet = None, None
         if named_by and named_by[0] in paths:
             key, sheet, group = named_by
             label = job.shown_names.get(str(paths[key]))
             sheet = sheet or sheet_read(paths[key], aliases=group)
+        # the notes (the page's and the workbook's 说明) name the files as downloaded, not as written (QA F6)
+        res.details["file_names"] = audit_file_names(res.kind, label, sheet)
+        res.notes = [shown_file_names(_shown_paths(n, names), res.details["file_names"]) for n in res.notes]
+        job.step(0.7, "正在写出结果")
+        res.write(job.folder / "out")
+        job.step(0.9, "正在整理结果")
         # 闲置土地审计_供地台账_2025年.xlsx: two ledgers' (or two sheets') results saved side by side stay apart
         job.files = {audit_file_name(kind, key, p, label, sheet): Path(p)
                      for key, p in res.files.items() if isinstance(p, (str, Path)) and Path(p).is_file()}

@@ -125,7 +125,7 @@
       $('action-title').textContent = '需处置或核实的宗地';
       $('action-basis').textContent = '';
       actionTotal(s.needs_action_total || 0, '宗');
-      desk.table($('actions'), s.needs_action || [], [['parcel_id', '宗地编号'], ['holder', '用地单位'], ['township_zh', '镇（街道）'],
+      desk.table($('actions'), s.needs_action || [], [['parcel_id', '宗地编号'], ['project_name', '项目名称'], ['holder', '用地单位'], ['township_zh', '镇（街道）'],
         ['cluster_zh', '集聚区'], ['area_mu', '面积（亩）'], ['status_zh', '状态'], ['reason_zh', '理由'],
         ['next_step_zh', '下一步'], ['duplicate_zh', '重复宗地']]);
     }

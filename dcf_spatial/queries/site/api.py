@@ -98,9 +98,12 @@ class SiteCheck:
 
     def to_frame(self):
         """The Chinese-labelled table the batch writes (one row per site, none lost)."""
-        names = (self.sites["name"].astype("string").fillna("").to_numpy()
-                 if self.batch and "name" in self.sites.columns else None)
-        return tables.results_table_zh(self.results, names, self.sites if self.batch else None)
+        return tables.results_table_zh(self.results, self._names(), self.sites if self.batch else None)
+
+    def _names(self):
+        """A batch's project names, one per input row (None without a 项目名称 column, or for one site)."""
+        return (self.sites["name"].astype("string").fillna("").to_numpy()
+                if self.batch and "name" in self.sites.columns else None)
 
     def to_table(self, path, *, overwrite: bool = False) -> Path:
         """Write :meth:`to_frame` to ``.csv`` / ``.xlsx`` / ``.gpkg`` (see
@@ -201,8 +204,10 @@ class SiteCheck:
         for k, v in counts.items():
             lines.append(f"  {k}：{v} 条")
         shown = table.head(TEXT_ROWS)
-        for r in shown.itertuples():
-            lines.append(f"  {r.row_label}：{r.verdict_zh}" + (f" — {r.error}" if r.error else ""))
+        names = self._names() if len(self.sites) == len(table) else None
+        for i, r in enumerate(shown.itertuples()):
+            label = tables.named_label(r.row_label, None if names is None else names[i])
+            lines.append(f"  {label}：{r.verdict_zh}" + (f" — {r.error}" if r.error else ""))
         if len(table) > len(shown):
             lines.append(f"  …… 其余 {len(table) - len(shown)} 条见 {more_hint}")
         prov = present.provenance_note(self.results)
@@ -897,12 +902,13 @@ def check_batch_to_file(path, output, industry=None, *, crs=None, store=None, ov
         for start, part, res in iter_site_results(sites, industries, figures, errors, flags, store=store,
                                                   chunk_rows=chunk_rows, progress=progress):
             stop = start + len(res)
-            for r in res:
+            for i, r in enumerate(res, start=start):
                 ok = r.get("status", "ok") == "ok"
                 v = tables.counted_as_zh(r)
                 verdicts[v] = verdicts.get(v, 0) + 1
                 if len(first_rows) < TEXT_ROWS:
-                    first_rows.append((r["row_label"], r.get("verdict_zh") if ok else v, r.get("error") or ""))
+                    first_rows.append((tables.named_label(r["row_label"], None if names is None else names[i]),
+                                       r.get("verdict_zh") if ok else v, r.get("error") or ""))
                 if not ok:
                     failed += 1
                     first_failure = first_failure or {"row_label": r["row_label"], "error": r.get("error")}

@@ -229,6 +229,22 @@ def xlsx_layout(columns) -> dict:
     return {"widths": widths, "wrap": wrap}
 
 
+def named_label(label: str, name) -> str:
+    """A batch row's label with its 项目名称, as the console lists it (QA user F12: ``表格第 2 行：有条件符合``
+    named no project, where the desk and the table do): ``表格第 2 行（某轴承项目）``; the label alone without
+    a name, or when the label already holds it (a 报批 TXT's 地块 are labelled by their names).
+
+    Examples
+    --------
+    >>> named_label("表格第 2 行", "某轴承项目"), named_label("表格第 3 行", ""), named_label("表格第 4 行", None)
+    ('表格第 2 行（某轴承项目）', '表格第 3 行', '表格第 4 行')
+    """
+    name = "" if name is None or (isinstance(name, float) and name != name) else str(name).strip()
+    if not name or name in label:
+        return label
+    return f"{label}（{name}）"
+
+
 def results_table_zh(results: list[dict], names=None, sites=None, *, numbers: bool = False):
     """:func:`results_table` with Chinese headers and statuses, for the files people open;
     ``names`` (the input's project names, one per row) is put beside the record number, and the
