@@ -1,0 +1,116 @@
+"""A PostGIS layer table's ``dcf_layer_edited`` trigger dropped or disabled for a while, and the table edited
+meanwhile (breaker F1): the edit left no mark, so once the trigger is back — enabled again, put back by the
+desk or by ``dcf layers doctor --repair``, even between two of the desk's looks — the layer is marked as edited
+outside dcf in the catalog: every desk worker reads it again and says so, and the doctor lists it. A push of
+the same content clears the mark (breaker F4). Needs ``DCF_TEST_PG_URL``."""
+
+from __future__ import annotations
+
+import json
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+import dcf_spatial as dcf
+from dcf_spatial import settings
+from dcf_spatial.cli.main import cli
+from dcf_spatial.store import doctor
+from dcf_spatial.store.backends import catalog_watch, open_store
+
+from _watching import live, store, until, watching  # noqa: F401 - store, watching: fixtures
+from test_pg_direct_edit import INDUSTRY, MOVE, SITE, _url
+
+EDITED = "在 dcf 之外被直接编辑（未经导入，无版本记录）"
+UNVERSIONED = "不对应任何已登记的图层版本"
+#: the edit of MOVE on the cluster table, with its trigger dropped (``{t}``: the table) in the same transaction
+DROP_AND_MOVE = "DROP TRIGGER dcf_layer_edited ON {t}; " + MOVE
+
+
+def _sql(st, sql: str) -> None:
+    """An administrator's statements in psql (one transaction), on the cluster table."""
+    with psycopg.connect(_url(st)) as con:
+        con.execute(sql.format(t=st._t("industrial_clusters")))
+
+
+def _edited_findings(store) -> list[dict]:
+    return [f for f in doctor.diagnose(store)["findings"] if f["kind"] == "edited_outside"]
+
+
+def _says_edited(res) -> bool:
+    notes = json.dumps(res.to_dict(), ensure_ascii=False)
+    return "industrial_clusters" in notes and EDITED in notes
+
+
+@pytest.fixture
+def desk_like(store, watching, monkeypatch):
+    """This process as a desk (watching its store, looking at the triggers every 0.2 s) that has answered one
+    check and keeps its layers."""
+    monkeypatch.setattr(catalog_watch, "RECHECK_S", 0.2)
+    st = open_store(store)
+    watch = live(st)
+    assert dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store).verdict == "fits"
+    return st, watch
+
+
+def test_an_edit_while_the_trigger_was_disabled_and_no_check_came_is_not_answered_from_the_old_layers(store, desk_like):
+    """F1: disabled, edited, enabled again — the desk saw the trigger off, but no check came meanwhile."""
+    st, watch = desk_like
+    _sql(st, "ALTER TABLE {t} DISABLE TRIGGER dcf_layer_edited; " + MOVE)
+    assert until(lambda: "industrial_clusters" in watch.unwatched)
+    _sql(st, "ALTER TABLE {t} ENABLE TRIGGER dcf_layer_edited")
+    assert until(lambda: not watch.unwatched)
+    res = dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store, record="触发器恢复之后")
+    assert res.verdict != "fits"          # as a fresh process answers
+    assert _says_edited(res) and UNVERSIONED in json.dumps(res.to_dict(), ensure_ascii=False)
+    assert len(_edited_findings(store)) == 1 and "industrial_clusters" in _edited_findings(store)[0]["problem_zh"]
+
+
+def test_a_trigger_disabled_and_enabled_between_two_looks_of_the_desk_still_marks_the_layer(store, desk_like):
+    """F1: the whole gap in one transaction — no look of the desk ever finds the trigger off."""
+    st, watch = desk_like
+    _sql(st, "ALTER TABLE {t} DISABLE TRIGGER dcf_layer_edited; " + MOVE + "; "
+             "ALTER TABLE {t} ENABLE TRIGGER dcf_layer_edited")
+    assert until(lambda: st.catalog_entry("industrial_clusters").get("outside_edits"))
+    res = dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store)
+    assert res.verdict != "fits" and _says_edited(res)
+    assert len(_edited_findings(store)) == 1
+
+
+def test_a_dropped_trigger_put_back_by_the_desk_marks_the_layer(store, desk_like):
+    """F1: dropped and edited in one transaction; the desk adds the trigger back itself."""
+    st, watch = desk_like
+    _sql(st, DROP_AND_MOVE)
+    assert until(lambda: st.catalog_entry("industrial_clusters").get("outside_edits"))
+    res = dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store)
+    assert res.verdict != "fits" and _says_edited(res)
+
+
+def test_a_dropped_trigger_put_back_by_the_doctor_marks_the_layer(store):
+    """F1 without a desk: ``doctor --repair`` puts the trigger back and the doctor then lists the layer as edited
+    outside dcf (before: it said nothing, and checks named the imported version for content that is not it)."""
+    st = open_store(store)
+    _sql(st, DROP_AND_MOVE)
+    out = CliRunner().invoke(cli, ["--store", str(store), "layers", "doctor", "--repair"])
+    assert out.exit_code in (0, 1), out.output
+    assert len(_edited_findings(store)) == 1
+    res = dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store)
+    assert res.verdict != "fits" and _says_edited(res)
+
+
+def test_a_push_over_a_layer_edited_and_edited_back_clears_the_mark(store):
+    """F4: townships edited outside dcf, then edited back; ``push --overwrite`` of the same content used to skip
+    it (“未写入新版本”), and every check and the doctor went on saying it is no registered version."""
+    st = open_store(store)
+    with psycopg.connect(_url(st), autocommit=True) as con:
+        t = st._t("townships")
+        con.execute(f"UPDATE {t} SET name_zh = name_zh || '（改）' WHERE id = 'town.371502001000'")
+        con.execute(f"UPDATE {t} SET name_zh = replace(name_zh, '（改）', '') WHERE id = 'town.371502001000'")
+    assert len(_edited_findings(store)) == 1
+    out = CliRunner().invoke(cli, ["--store", str(settings.checkout_store), "layers", "push", "--to", str(store),
+                                   "--overwrite"])
+    assert out.exit_code == 0, out.output
+    assert "townships" in out.output
+    assert _edited_findings(store) == []
+    notes = json.dumps(dcf.check_site("115.98,36.45", INDUSTRY, area_mu=50, store=store).to_dict(), ensure_ascii=False)
+    assert EDITED not in notes and UNVERSIONED not in notes
