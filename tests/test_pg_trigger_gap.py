@@ -114,3 +114,31 @@ def test_a_push_over_a_layer_edited_and_edited_back_clears_the_mark(store):
     assert _edited_findings(store) == []
     notes = json.dumps(dcf.check_site("115.98,36.45", INDUSTRY, area_mu=50, store=store).to_dict(), ensure_ascii=False)
     assert EDITED not in notes and UNVERSIONED not in notes
+
+
+def test_both_workers_of_a_real_desk_answer_alike_after_a_dropped_trigger_and_an_edit(store, tmp_path):
+    """F1 as found: ``dcf serve --workers 2``; the trigger dropped and the table edited in one transaction; the
+    desk puts the trigger back. Every later answer, whichever worker gives it, is the edited layer's, with the
+    note (before: the workers alternated 符合 / 不符合 for the same point, never with a note)."""
+    import time
+
+    from test_desk_workers import Desk
+
+    st = open_store(store)
+    desk = Desk(store, tmp_path)
+    try:
+        def check(i):
+            r = desk.fresh("POST", "/api/site-check", json={"site": SITE, "industry": INDUSTRY, "project": f"间隙{i}"})
+            assert r.status_code == 200, r.text
+            return r.json()
+
+        assert {check(i)["verdict"] for i in range(6)} == {"fits"}   # both workers have read the layers
+        _sql(st, DROP_AND_MOVE)
+        assert until(lambda: not st.unwatched_layer_tables(), timeout=60)   # the desk put the trigger back
+        # past the age after which a worker reads its catalog again even without the notice (not an assertion on time)
+        time.sleep(catalog_watch.MAX_AGE_S + 0.5)
+        after = [check(i) for i in range(6, 16)]
+        assert {a["verdict"] for a in after} == {"does_not_fit"}, [a["verdict"] for a in after]
+        assert all(EDITED in json.dumps(a, ensure_ascii=False) for a in after)
+    finally:
+        desk.stop()
