@@ -31,7 +31,7 @@ moves when such a table is edited, so a desk's check then stamps those tables' r
 their edits can no longer be detected (``queries/site/context.py``), until the trigger is back. When it is
 back — enabled again, or added again by dcf or by hand, even between two checks (the trigger's ``pg_trigger``
 row changed) — what was written meanwhile left no mark: the layer is marked in the catalog as edited outside
-dcf (every worker reads it again, every check and the doctor say so; ``PostgisStore.trigger_touches``).
+dcf (every worker reads it again, every check and the doctor say so; ``PostgisStore.trigger_looks``).
 
 Only processes that ask for it watch (:func:`enable`: the desk); a one-shot command reads the catalog
 the one or two times it needs it. Stdlib threading and psycopg's own ``notifies()``: no library
@@ -116,7 +116,7 @@ class _Watch:
         #: the layer tables (ids) whose edits outside dcf would not be marked (:mod:`.outside_edits`: the trigger
         #: dropped or stopped by an administrator), as found by the last check (:meth:`_check_layers`)
         self.unwatched: tuple[str, ...] = ()
-        #: ``{layer id: stamp}`` of the layer tables' triggers at the last check (PostgisStore.trigger_touches)
+        #: ``{layer id: stamp}`` of the layer tables' triggers at the last check (PostgisStore.trigger_looks)
         self.touches: dict[str, str] = {}
         self.lock = threading.Lock()
         #: the listening thread (the only reader of the listening connection)
@@ -176,19 +176,19 @@ class _Watch:
         trigger is missing. A change is said once; the kept rows are dropped with it (a check's layers are
         keyed by it: :func:`unwatched`)."""
         try:
-            now = tuple(self.store.unwatched_layer_tables())
-            touches = self.store.trigger_touches()
+            now, touches = self.store.trigger_looks()
+            now = tuple(now)
             # a trigger that fires now but was dropped, disabled or set aside since the last look (also one put
             # back before that look, or by dcf itself): what was written meanwhile left no mark. Marked in the
             # catalog, for every worker (this one's memory is not theirs) and for the doctor
-            back = [lid for lid, (touch, fires) in touches.items() if fires and lid not in now
+            back = [lid for lid, touch in touches.items() if lid not in now
                     and _same_table(self.touches.get(lid), touch) and self.touches[lid] != touch]
             if back:
                 self.store.mark_edited_outside(back)
         except Exception:  # noqa: BLE001 - the store unreachable: the last answer stands, asked again later
             logger.debug("could not ask %s for its layer tables' triggers", self.label, exc_info=True)
             return
-        self.touches = {lid: touch for lid, (touch, _) in touches.items()}
+        self.touches = touches
         if now == self.unwatched:
             return
         if now:
@@ -288,7 +288,11 @@ class _Watch:
                 return row[0] in FIRING
         self.may_add = False
         try:
+            before = self.store.trigger_looks()[1]
             self.store.add_catalog_trigger()
+            # the layer triggers just put back were marked with it (PostgisStore._add_edit_marks): not again
+            self.touches.update({lid: t for lid, t in self.store.trigger_looks()[1].items()
+                                 if _same_table(before.get(lid), t) and before[lid].endswith(":-:-")})
         except Exception:  # noqa: BLE001 - no right to add it (or another process did meanwhile): asked again below
             logger.debug("could not add the catalog trigger to %s", self.label, exc_info=True)
         row = pg.execute(trigger_state_sql(), (self.table,)).fetchone()
@@ -296,7 +300,7 @@ class _Watch:
 
 
 def _same_table(before: str | None, now: str) -> bool:
-    """Whether two trigger stamps (PostgisStore.trigger_touches) are of the same table (dcf writing a layer makes a
+    """Whether two trigger stamps (PostgisStore.trigger_looks) are of the same table (dcf writing a layer makes a
     new one, with its own trigger: no gap)."""
     return before is not None and before.split(":", 1)[0] == now.split(":", 1)[0]
 

@@ -464,7 +464,7 @@ class PostgisStore:
         """One row per layer table (named by the catalog): ``id``, ``tgenabled`` of its trigger
         :data:`.outside_edits.TRIGGER` (``None``: none) and ``touch``, what moves whenever that trigger is
         dropped, made, disabled or enabled — the table's oid, the trigger's oid and the ``xmin`` of its
-        ``pg_trigger`` row (:meth:`trigger_touches`)."""
+        ``pg_trigger`` row (:meth:`trigger_looks`)."""
         table = "to_regclass(quote_ident(%(s)s) || '.' || quote_ident(c.id))"
         return self._read_rows(
             f"SELECT c.id, t.tgenabled, CAST({table} AS OID) || ':' || coalesce(CAST(t.oid AS TEXT), '-') || ':' || "
@@ -476,19 +476,20 @@ class PostgisStore:
         """The layer tables (named by the catalog) whose edits outside dcf would not be marked: no trigger
         :data:`.outside_edits.TRIGGER`, one an administrator disabled or set to replica mode, or the
         catalog without its columns or the function (then every layer table)."""
+        return self.trigger_looks()[0]
+
+    def trigger_looks(self) -> tuple[list[str], dict[str, str]]:
+        """:meth:`unwatched_layer_tables` and ``{layer id: touch}`` from the same reading: a stamp of each layer
+        table's trigger :data:`.outside_edits.TRIGGER` that changes whenever an administrator drops, re-adds,
+        disables or enables it (``DISABLE``/``ENABLE TRIGGER`` rewrites its ``pg_trigger`` row; a new trigger
+        has a new oid) — also when both happened between two looks — but not when dcf writes the layer (a
+        new table: its oid leads the stamp)."""
         rows = self._layer_triggers()
+        touches = {str(r["id"]): str(r["touch"]) for r in rows}
         missing = self._missing_edit_marks()
         if any(not m.startswith("table=") for m in missing):   # a column or the function: nothing is marked
-            return [str(r["id"]) for r in rows]
-        return [str(r["id"]) for r in rows if r["tgenabled"] not in catalog_watch.FIRING]
-
-    def trigger_touches(self) -> dict[str, tuple[str, bool]]:
-        """``{layer id: (touch, fires)}``: a stamp of the layer table's trigger :data:`.outside_edits.TRIGGER`
-        that changes whenever an administrator drops, re-adds, disables or enables it (``DISABLE``/``ENABLE
-        TRIGGER`` rewrites its ``pg_trigger`` row; a new trigger has a new oid) — also when both happened
-        between two looks — but not when dcf writes the layer (a new table: its oid leads the stamp); and
-        whether it fires for ordinary writers now."""
-        return {str(r["id"]): (str(r["touch"]), r["tgenabled"] in catalog_watch.FIRING) for r in self._layer_triggers()}
+            return [str(r["id"]) for r in rows], touches
+        return [str(r["id"]) for r in rows if r["tgenabled"] not in catalog_watch.FIRING], touches
 
     def table_stamps(self, layer_ids) -> dict[str, str]:
         """``{layer id: stamp}`` of layer tables whose edits outside dcf no trigger marks (:meth:`unwatched_layer_tables`):
