@@ -68,7 +68,7 @@ def test_an_edit_while_the_trigger_was_disabled_and_no_check_came_is_not_answere
 
 def test_a_trigger_disabled_and_enabled_between_two_looks_of_the_desk_still_marks_the_layer(store, desk_like):
     """F1: the whole gap in one transaction — no look of the desk ever finds the trigger off."""
-    st, watch = desk_like
+    st, _ = desk_like
     _sql(st, "ALTER TABLE {t} DISABLE TRIGGER dcf_layer_edited; " + MOVE + "; "
              "ALTER TABLE {t} ENABLE TRIGGER dcf_layer_edited")
     assert until(lambda: st.catalog_entry("industrial_clusters").get("outside_edits"))
@@ -79,7 +79,7 @@ def test_a_trigger_disabled_and_enabled_between_two_looks_of_the_desk_still_mark
 
 def test_a_dropped_trigger_put_back_by_the_desk_marks_the_layer(store, desk_like):
     """F1: dropped and edited in one transaction; the desk adds the trigger back itself."""
-    st, watch = desk_like
+    st, _ = desk_like
     _sql(st, DROP_AND_MOVE)
     assert until(lambda: st.catalog_entry("industrial_clusters").get("outside_edits"))
     res = dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store)
@@ -142,3 +142,22 @@ def test_both_workers_of_a_real_desk_answer_alike_after_a_dropped_trigger_and_an
         assert all(EDITED in json.dumps(a, ensure_ascii=False) for a in after)
     finally:
         desk.stop()
+
+
+def test_a_desk_that_may_not_mark_the_layer_still_does_not_answer_from_the_old_layers(store, desk_like, monkeypatch):
+    """The desk's database user may not write the catalog: the layer is not marked, but this desk reads it again
+    and says at every check that its edits cannot be vouched for."""
+    from dcf_spatial.store.backends.postgis import PostgisStore
+
+    def refused(self, layer_ids):
+        raise psycopg.errors.InsufficientPrivilege("permission denied for table dcf_catalog")
+
+    monkeypatch.setattr(PostgisStore, "mark_edited_outside", refused, raising=False)
+    st, _ = desk_like
+    _sql(st, "ALTER TABLE {t} DISABLE TRIGGER dcf_layer_edited; " + MOVE + "; "
+             "ALTER TABLE {t} ENABLE TRIGGER dcf_layer_edited")
+    # within the desk's next look (before: 符合 for good, from the layers read before the edit)
+    assert until(lambda: dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store).verdict != "fits")
+    res = dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store)
+    assert res.verdict != "fits"
+    assert "没有或停用了触发器 dcf_layer_edited" in json.dumps(res.to_dict(), ensure_ascii=False)

@@ -177,17 +177,24 @@ class _Watch:
         keyed by it: :func:`unwatched`)."""
         try:
             now, touches = self.store.trigger_looks()
-            now = tuple(now)
-            # a trigger that fires now but was dropped, disabled or set aside since the last look (also one put
-            # back before that look, or by dcf itself): what was written meanwhile left no mark. Marked in the
-            # catalog, for every worker (this one's memory is not theirs) and for the doctor
-            back = [lid for lid, touch in touches.items() if lid not in now
-                    and _same_table(self.touches.get(lid), touch) and self.touches[lid] != touch]
-            if back:
-                self.store.mark_edited_outside(back)
         except Exception:  # noqa: BLE001 - the store unreachable: the last answer stands, asked again later
             logger.debug("could not ask %s for its layer tables' triggers", self.label, exc_info=True)
             return
+        # a trigger that fires now but was dropped, disabled or set aside since the last look (also one put
+        # back before that look, or by hand): what was written meanwhile left no mark. Marked in the catalog,
+        # for every worker (this one's memory is not theirs) and for the doctor
+        back = [lid for lid, touch in touches.items() if lid not in now
+                and _same_table(self.touches.get(lid), touch) and self.touches[lid] != touch]
+        if back:
+            try:
+                self.store.mark_edited_outside(back)
+            except Exception:  # noqa: BLE001 - no right to write the catalog (or the store unreachable)
+                # until marked (tried again at the next look), this process treats them as unwatched: their rows
+                # are stamped at every check (read again when the stamp moves) and every check says so
+                logger.debug("could not mark %s of %s as edited outside dcf", back, self.label, exc_info=True)
+                touches.update({lid: self.touches[lid] for lid in back})
+                now = [lid for lid in touches if lid in now or lid in back]
+        now = tuple(now)
         self.touches = touches
         if now == self.unwatched:
             return
