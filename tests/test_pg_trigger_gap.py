@@ -161,3 +161,16 @@ def test_a_desk_that_may_not_mark_the_layer_still_does_not_answer_from_the_old_l
     res = dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store)
     assert res.verdict != "fits"
     assert "没有或停用了触发器 dcf_layer_edited" in json.dumps(res.to_dict(), ensure_ascii=False)
+
+
+def test_a_push_over_a_layer_whose_trigger_was_dropped_leaves_it_watched_and_unmarked(store):
+    """The same content pushed over a layer table whose trigger an administrator dropped: the layer is written
+    anew with its trigger (before: skipped as unchanged, and the doctor went on saying its edits go unseen)."""
+    st = open_store(store)
+    with psycopg.connect(_url(st), autocommit=True) as con:
+        con.execute(f"DROP TRIGGER dcf_layer_edited ON {st._t('townships')}")
+    out = CliRunner().invoke(cli, ["--store", str(settings.checkout_store), "layers", "push", "--to", str(store),
+                                   "--overwrite"])
+    assert out.exit_code == 0, out.output
+    kinds = [f["kind"] for f in doctor.diagnose(store)["findings"]]
+    assert "edits_unwatched" not in kinds and "edited_outside" not in kinds
