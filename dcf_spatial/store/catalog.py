@@ -990,7 +990,7 @@ def _unchanged_layers(src, dst, rows) -> list[str]:
     same = []
     # a table whose edits go unmarked (its trigger dropped or disabled): written anew, with its trigger (else the
     # push's own start would put a dropped one back and mark the layer edited outside dcf, PostgisStore._add_edit_marks)
-    unwatched = set(dst.unwatched_layer_tables()) if dst.kind == "postgis" else set()
+    unwatched = set(dst.lost_edit_triggers()) if dst.kind == "postgis" else set()
     for meta in rows.to_dict(orient="records"):
         if meta["id"] in unwatched:
             continue

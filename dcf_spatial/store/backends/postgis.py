@@ -478,6 +478,13 @@ class PostgisStore:
         catalog without its columns or the function (then every layer table)."""
         return self.trigger_looks()[0]
 
+    def lost_edit_triggers(self) -> list[str]:
+        """The layer tables whose trigger :data:`.outside_edits.TRIGGER` was dropped or disabled in a store that
+        has the rest of the edit marks (``[]`` in a store made before them: nothing was ever marked there)."""
+        if any(not m.startswith("table=") for m in self._missing_edit_marks()):
+            return []
+        return self.unwatched_layer_tables()
+
     def trigger_looks(self) -> tuple[list[str], dict[str, str]]:
         """:meth:`unwatched_layer_tables` and ``{layer id: touch}`` from the same reading: a stamp of each layer
         table's trigger :data:`.outside_edits.TRIGGER` that changes whenever an administrator drops, re-adds,
