@@ -1026,13 +1026,23 @@ DESCRIBING_FIELDS = ("title_zh", "geometry", "provenance", "source", "descriptio
 def _unchanged_layers(src, dst, rows) -> list[str]:
     """The layers of ``rows`` (catalog rows of ``src``) whose current version in ``dst`` has the same
     content — features and attributes, by :func:`~dcf_spatial.store.content_hash.frame_sha256`, not a
-    file's time or hash — and the same :data:`DESCRIBING_FIELDS`."""
+    file's time or hash — and the same :data:`DESCRIBING_FIELDS`, and that carries no mark of an edit outside
+    dcf nor lost the trigger that makes one (:mod:`.backends.outside_edits`)."""
     from .content_hash import frame_sha256
 
     same = []
+    # a table whose edits go unmarked (its trigger dropped or disabled): written anew, with its trigger (else the
+    # push's own start would put a dropped one back and mark the layer edited outside dcf, PostgisStore._add_edit_marks)
+    unwatched = set(dst.lost_edit_triggers()) if dst.kind == "postgis" else set()
     for meta in rows.to_dict(orient="records"):
+        if meta["id"] in unwatched:
+            continue
         current = dst.catalog_entry(meta["id"])
         if current is None or any(str(meta.get(k) or "") != str(current.get(k) or "") for k in DESCRIBING_FIELDS):
+            continue
+        if outside_edits.count_of(current):
+            # marked as edited outside dcf (or its trigger was off a while): written, so that a version vouches
+            # for the content again and the mark goes, even when the content is as before (edited back)
             continue
         if frame_sha256(src.read_table(meta["id"])) == frame_sha256(dst.read_table(meta["id"])):
             same.append(meta["id"])

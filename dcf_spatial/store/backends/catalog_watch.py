@@ -28,7 +28,10 @@ Kept only while it can be trusted; otherwise the catalog is read per call as bef
 The same periodic check asks which layer tables lost the trigger that marks an edit outside dcf
 (:mod:`.outside_edits`; dropped or disabled by an administrator): :func:`unwatched`. Nothing in the catalog
 moves when such a table is edited, so a desk's check then stamps those tables' rows every time and says that
-their edits can no longer be detected (``queries/site/context.py``), until the trigger is back.
+their edits can no longer be detected (``queries/site/context.py``), until the trigger is back. When it is
+back — enabled again, or added again by dcf or by hand, even between two checks (the trigger's ``pg_trigger``
+row changed) — what was written meanwhile left no mark: the layer is marked in the catalog as edited outside
+dcf (every worker reads it again, every check and the doctor say so; ``PostgisStore.trigger_looks``).
 
 Only processes that ask for it watch (:func:`enable`: the desk); a one-shot command reads the catalog
 the one or two times it needs it. Stdlib threading and psycopg's own ``notifies()``: no library
@@ -113,6 +116,8 @@ class _Watch:
         #: the layer tables (ids) whose edits outside dcf would not be marked (:mod:`.outside_edits`: the trigger
         #: dropped or stopped by an administrator), as found by the last check (:meth:`_check_layers`)
         self.unwatched: tuple[str, ...] = ()
+        #: ``{layer id: stamp}`` of the layer tables' triggers at the last check (PostgisStore.trigger_looks)
+        self.touches: dict[str, str] = {}
         self.lock = threading.Lock()
         #: the listening thread (the only reader of the listening connection)
         self.thread = threading.Thread(target=self._run, name="dcf-catalog-watch", daemon=True)
@@ -171,10 +176,26 @@ class _Watch:
         trigger is missing. A change is said once; the kept rows are dropped with it (a check's layers are
         keyed by it: :func:`unwatched`)."""
         try:
-            now = tuple(self.store.unwatched_layer_tables())
+            now, touches = self.store.trigger_looks()
         except Exception:  # noqa: BLE001 - the store unreachable: the last answer stands, asked again later
             logger.debug("could not ask %s for its layer tables' triggers", self.label, exc_info=True)
             return
+        # a trigger that fires now but was dropped, disabled or set aside since the last look (also one put
+        # back before that look, or by hand): what was written meanwhile left no mark. Marked in the catalog,
+        # for every worker (this one's memory is not theirs) and for the doctor
+        back = [lid for lid, touch in touches.items() if lid not in now
+                and _same_table(self.touches.get(lid), touch) and self.touches[lid] != touch]
+        if back:
+            try:
+                self.store.mark_edited_outside(back)
+            except Exception:  # noqa: BLE001 - no right to write the catalog (or the store unreachable)
+                # until marked (tried again at the next look), this process treats them as unwatched: their rows
+                # are stamped at every check (read again when the stamp moves) and every check says so
+                logger.debug("could not mark %s of %s as edited outside dcf", back, self.label, exc_info=True)
+                touches.update({lid: self.touches[lid] for lid in back})
+                now = [lid for lid in touches if lid in now or lid in back]
+        now = tuple(now)
+        self.touches = touches
         if now == self.unwatched:
             return
         if now:
@@ -274,11 +295,21 @@ class _Watch:
                 return row[0] in FIRING
         self.may_add = False
         try:
+            before = self.store.trigger_looks()[1]
             self.store.add_catalog_trigger()
+            # the layer triggers just put back were marked with it (PostgisStore._add_edit_marks): not again
+            self.touches.update({lid: t for lid, t in self.store.trigger_looks()[1].items()
+                                 if _same_table(before.get(lid), t) and before[lid].endswith(":-:-")})
         except Exception:  # noqa: BLE001 - no right to add it (or another process did meanwhile): asked again below
             logger.debug("could not add the catalog trigger to %s", self.label, exc_info=True)
         row = pg.execute(trigger_state_sql(), (self.table,)).fetchone()
         return row is not None and row[0] in FIRING
+
+
+def _same_table(before: str | None, now: str) -> bool:
+    """Whether two trigger stamps (PostgisStore.trigger_looks) are of the same table (dcf writing a layer makes a
+    new one, with its own trigger: no gap)."""
+    return before is not None and before.split(":", 1)[0] == now.split(":", 1)[0]
 
 
 class _NotWatched(Exception):

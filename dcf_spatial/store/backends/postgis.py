@@ -397,6 +397,9 @@ class PostgisStore:
 
         params = {"s": self.schema, "fn": f"{self._t(outside_edits.TRIGGER)}()"}
         missing = [r[0] for r in con.execute(text(self._missing_edit_marks_sql()), params).all()]
+        # only the trigger of a table missing (not the whole mark: a store made before it): it was dropped, and
+        # what was written meanwhile is unknown
+        dropped = all(m.startswith("table=") for m in missing)
         missing += [f"table={lid}" for lid in also if f"table={lid}" not in missing]
         if not missing:
             return
@@ -414,11 +417,32 @@ class PostgisStore:
                     elif con.execute(text(f"SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass(:t) AND tgname = "
                                           f"'{outside_edits.TRIGGER}'"), {"t": self._t(name)}).first() is None:
                         con.execute(text(outside_edits.trigger_sql(_q(self.schema), _q(name))))
+                        if dropped and name not in also:
+                            self._mark_edited_outside(con, [name])
             except Exception:  # noqa: BLE001 - no right, or a lock held too long: left for the next write
                 logger.warning("PostGIS 图层库 %s：未能为 %s 添加“在 dcf 之外编辑”的记录触发器（稍后的写入会再试）",
                                self.label, name or kind)
                 logger.debug("adding %s failed", item, exc_info=True)
         con.execute(text("SELECT set_config('lock_timeout', :v, true)"), {"v": old})
+
+    def _mark_edited_outside(self, con, layer_ids) -> None:
+        """Mark layers as edited outside dcf (:mod:`.outside_edits`) because their table's trigger was dropped
+        or disabled for a while: the edits made then left no mark, so the content can no longer be vouched for
+        (breaker F1: a desk answered from the layers it had read before, for good). Written in the catalog, the
+        mark reaches every desk worker (the catalog's trigger), every check's notes and the doctor."""
+        from sqlalchemy import text
+
+        c = outside_edits.COUNT
+        con.execute(text(f"UPDATE {self._t(CATALOG_TABLE)} SET {c} = coalesce({c}, 0) + 1, {outside_edits.AT} = now() "
+                         "WHERE id = ANY(:ids)"), {"ids": list(layer_ids)})
+        logger.warning("PostGIS 图层库 %s：图层表 %s 的“在 dcf 之外编辑”触发器曾被删除或停用，期间的直接编辑无从得知："
+                       "已在图层目录中记为在 dcf 之外编辑（内容与登记版本相同时，dcf layers push --overwrite 或重新导入即清除）",
+                       self.label, "、".join(layer_ids))
+
+    def mark_edited_outside(self, layer_ids) -> None:
+        """:meth:`_mark_edited_outside` in a transaction of its own (a desk's watch saw a trigger come back)."""
+        with self._connect(transaction=True) as con:
+            self._mark_edited_outside(con, layer_ids)
 
     def lacks_edit_marks(self) -> bool:
         """Whether any piece of the edit marks is missing (a store made by an older version; asked once
@@ -436,18 +460,43 @@ class PostgisStore:
         rows = self._read_rows(sql, {"s": self.schema, "fn": f"{self._t(outside_edits.TRIGGER)}()"})
         return [str(next(iter(r.values()))) for r in rows]
 
+    def _layer_triggers(self) -> list[dict]:
+        """One row per layer table (named by the catalog): ``id``, ``tgenabled`` of its trigger
+        :data:`.outside_edits.TRIGGER` (``None``: none) and ``touch``, what moves whenever that trigger is
+        dropped, made, disabled or enabled — the table's oid, the trigger's oid and the ``xmin`` of its
+        ``pg_trigger`` row (:meth:`trigger_looks`)."""
+        table = "to_regclass(quote_ident(%(s)s) || '.' || quote_ident(c.id))"
+        return self._read_rows(
+            f"SELECT c.id, t.tgenabled, CAST({table} AS OID) || ':' || coalesce(CAST(t.oid AS TEXT), '-') || ':' || "
+            f"coalesce(CAST(t.xmin AS TEXT), '-') AS touch FROM {self._t(CATALOG_TABLE)} c LEFT JOIN pg_trigger t "
+            f"ON t.tgrelid = {table} AND t.tgname = '{outside_edits.TRIGGER}' WHERE {table} IS NOT NULL ORDER BY c.ord",
+            {"s": self.schema})
+
     def unwatched_layer_tables(self) -> list[str]:
         """The layer tables (named by the catalog) whose edits outside dcf would not be marked: no trigger
         :data:`.outside_edits.TRIGGER`, one an administrator disabled or set to replica mode, or the
         catalog without its columns or the function (then every layer table)."""
-        table = "to_regclass(quote_ident(%(s)s) || '.' || quote_ident(c.id))"
-        rows = self._read_rows(
-            f"SELECT c.id, t.tgenabled FROM {self._t(CATALOG_TABLE)} c LEFT JOIN pg_trigger t ON t.tgrelid = {table} "
-            f"AND t.tgname = '{outside_edits.TRIGGER}' WHERE {table} IS NOT NULL ORDER BY c.ord", {"s": self.schema})
+        return self.trigger_looks()[0]
+
+    def lost_edit_triggers(self) -> list[str]:
+        """The layer tables whose trigger :data:`.outside_edits.TRIGGER` was dropped or disabled in a store that
+        has the rest of the edit marks (``[]`` in a store made before them: nothing was ever marked there)."""
+        if any(not m.startswith("table=") for m in self._missing_edit_marks()):
+            return []
+        return self.unwatched_layer_tables()
+
+    def trigger_looks(self) -> tuple[list[str], dict[str, str]]:
+        """:meth:`unwatched_layer_tables` and ``{layer id: touch}`` from the same reading: a stamp of each layer
+        table's trigger :data:`.outside_edits.TRIGGER` that changes whenever an administrator drops, re-adds,
+        disables or enables it (``DISABLE``/``ENABLE TRIGGER`` rewrites its ``pg_trigger`` row; a new trigger
+        has a new oid) — also when both happened between two looks — but not when dcf writes the layer (a
+        new table: its oid leads the stamp)."""
+        rows = self._layer_triggers()
+        touches = {str(r["id"]): str(r["touch"]) for r in rows}
         missing = self._missing_edit_marks()
         if any(not m.startswith("table=") for m in missing):   # a column or the function: nothing is marked
-            return [str(r["id"]) for r in rows]
-        return [str(r["id"]) for r in rows if r["tgenabled"] not in catalog_watch.FIRING]
+            return [str(r["id"]) for r in rows], touches
+        return [str(r["id"]) for r in rows if r["tgenabled"] not in catalog_watch.FIRING], touches
 
     def table_stamps(self, layer_ids) -> dict[str, str]:
         """``{layer id: stamp}`` of layer tables whose edits outside dcf no trigger marks (:meth:`unwatched_layer_tables`):
