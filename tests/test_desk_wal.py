@@ -307,3 +307,31 @@ def test_a_desk_killed_with_its_anchor_leaves_a_store_the_next_dcf_command_puts_
     assert set(answered) <= ids
     assert "dcf_register" in {str(n) for n, _ in pyogrio.list_layers(alone)}
     assert not os.path.exists(f"{alone}-wal") and not os.path.exists(f"{alone}-shm")
+
+
+def test_a_running_desk_whose_anchor_died_is_not_put_back_under_it(store, tmp_path):
+    """Breaker F3: the desk's anchor was killed (an OOM kill, an admin's kill -9 of «the stray python -c»), the
+    desk itself still ran. The next dcf command switched the store out of WAL, printing «已无程序打开它 … 数据完整，
+    无需处理» — false — and every check of the desk after it took 30 s and ended 500 (database is locked).
+    A running desk is seen by its lock, not by SQLite refusing the switch: the store is left alone, the
+    command does not claim nobody has it open, and the desk goes on recording."""
+    desk = Desk(store, tmp_path)
+    try:
+        body = {"site": SITE, "industry": "C34"}
+        assert desk.fresh("POST", "/api/site-check", json={**body, "project": "甲"}).status_code == 200
+        anchor = _anchor_pid(store)
+        os.kill(anchor, signal.SIGKILL)
+        for _ in range(600):   # not a timed assertion: until the kernel has ended the anchor
+            if _gone(anchor):
+                break
+            time.sleep(0.1)
+        assert desk.fresh("POST", "/api/site-check", json={**body, "project": "乙"}).status_code == 200
+        listed = subprocess.run([*DCF, "--store", str(store), "site", "history"], capture_output=True, text=True)
+        assert listed.returncode == 0, listed.stderr
+        assert "已无程序打开它" not in listed.stderr and "恢复普通日志模式" not in listed.stderr
+        assert gpkg.is_wal(store)
+        r = desk.fresh("POST", "/api/site-check", json={**body, "project": "丙"})
+        assert r.status_code == 200, r.text
+        assert r.json()["register_id"] in _ids(store)
+    finally:
+        desk.stop()

@@ -574,19 +574,24 @@ def put_back_leftover_wal(path) -> bool:
     A desk killed together with its anchor (``kill -9`` of all its processes, a service manager ending
     its whole group, a power cut) leaves the store in WAL mode, with ``-wal``/``-shm`` beside it: nothing
     committed is lost, but QGIS on a network share or a read-only copy of the file cannot open it
-    (issue 12, N6; :mod:`.gpkg_wal`). dcf's first open of the store in each process (:class:`~.gpkg.GpkgStore`) calls this:
-    SQLite switches the journal mode only for a connection that is alone on the file — it checkpoints
-    the WAL into the main file and deletes ``-wal`` and ``-shm`` — so while a desk runs (its anchor keeps
-    a connection open) the switch is refused at once and nothing changes.
+    (issue 12, N6; :mod:`.gpkg_wal`). dcf's first open of the store in each process (:class:`~.gpkg.GpkgStore`) calls this.
+    Nothing while any process uses the store in WAL mode (its lock, :mod:`.store_in_use`: a desk whose anchor
+    died still holds it, breaker F3); else SQLite switches the journal mode only for a connection alone on
+    the file — it checkpoints the WAL into the main file and deletes ``-wal`` and ``-shm``.
 
     Examples
     --------
     >>> put_back_leftover_wal("/nonexistent.gpkg")
     False
     """
+    from .store_in_use import nobody_else
+
     if not is_wal(path):
         return False
-    with file_lock(path):   # opening and closing a handle on the store drops this process's POSIX locks on it
+    # SQLite's refusal alone is no proof: a live desk's connections may be closed between two checks (F3)
+    with nobody_else(path) as free, file_lock(path):   # a handle's close drops this process's POSIX locks
+        if not free:   # a desk (or another dcf process) uses the store in WAL mode: its lock says so
+            return False
         try:
             con = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=0, isolation_level=None)
         except sqlite3.Error:
@@ -773,6 +778,10 @@ class GpkgStore:
         if key not in _WAL_LOOKED_AT:   # once per file and process: a store a killed desk left in WAL mode
             _WAL_LOOKED_AT.add(key)
             put_back_leftover_wal(self.path)
+            if is_wal(self.path):   # used in WAL mode from here on: no other process puts it back (F3)
+                from .store_in_use import hold
+
+                hold(self.path)
 
     # --- what is there ------------------------------------------------------------------------
     def exists(self) -> bool:

@@ -197,6 +197,9 @@ def desk_wal(store, *, enabled: bool = True):
         _say(logging.WARNING, f"核查登记以普通日志模式写入（{session.reason}）：每次提交约 4 次落盘。图层库：{path}", session)
         yield session
         return
+    from .store_in_use import hold
+
+    hold(path)   # for the desk's life: no dcf process puts the store back under it (breaker F3)
     proc = subprocess.Popen([sys.executable, "-c", _ANCHOR, str(path), str(os.getpid())],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True)
     answer = proc.stdout.readline().split(maxsplit=1)
