@@ -335,3 +335,29 @@ def test_a_running_desk_whose_anchor_died_is_not_put_back_under_it(store, tmp_pa
         assert r.json()["register_id"] in _ids(store)
     finally:
         desk.stop()
+
+
+def test_a_desk_whose_store_another_program_put_back_out_of_wal_goes_on_recording(store, tmp_path):
+    """Breaker F3, the desk's side: when another program (sqlite3, an older dcf) switches the journal mode
+    under a running desk whose anchor died, the desk's checks took 30 s and ended 500 (database is locked) for
+    good. The desk reopens what it kept open on the file and records the next check."""
+    desk = Desk(store, tmp_path)
+    try:
+        body = {"site": SITE, "industry": "C34"}
+        assert desk.fresh("POST", "/api/site-check", json={**body, "project": "甲"}).status_code == 200
+        anchor = _anchor_pid(store)
+        os.kill(anchor, signal.SIGKILL)
+        for _ in range(600):   # not a timed assertion: until the kernel has ended the anchor
+            if _gone(anchor):
+                break
+            time.sleep(0.1)
+        switched = subprocess.run([sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], timeout=0);"
+                                   "print(c.execute('PRAGMA journal_mode=DELETE').fetchone()[0])", str(store)],
+                                  capture_output=True, text=True)
+        assert switched.stdout.strip() == "delete", switched.stderr   # what the outside program did
+        for project in ("乙", "丙"):
+            r = desk.fresh("POST", "/api/site-check", json={**body, "project": project})
+            assert r.status_code == 200, r.text
+            assert r.json()["register_id"] in _ids(store)
+    finally:
+        desk.stop()

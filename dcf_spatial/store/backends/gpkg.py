@@ -386,11 +386,18 @@ _STAMP_CONS: dict[str, tuple] = {}
 def _stamp_connection(path: Path, ino: int) -> sqlite3.Connection:
     key = str(path)
     entry = _STAMP_CONS.get(key)
-    if entry is not None and entry[0] == ino:
+    try:   # the journal mode now (header byte 18), read through the kept handle: no lock of this process dropped
+        mode = os.pread(_header_fd(path, ino), 20, 0)[18:19]
+    except OSError:
+        mode = None
+    if entry is not None and entry[0] == ino and entry[2] == mode:
         return entry[1]
-    _drop_stamp_connection(path)   # the file at the path was replaced (an import): its old connection goes
+    # the file at the path was replaced (an import), or its journal mode changed under this process (another
+    # program put a desk's store back out of WAL, breaker F3): the old connection goes — in WAL mode it holds
+    # SQLite's shared lock on the file for its life, and the desk's register writer then never commits again
+    _drop_stamp_connection(path)
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
-    _STAMP_CONS[key] = (ino, con)
+    _STAMP_CONS[key] = (ino, con, mode)
     return con
 
 
