@@ -108,7 +108,12 @@ def _in_use(copy: Path) -> bool:
 
 
 def broken_message(label: str, detail: str) -> str:
-    """The message for a store that cannot be read: what is wrong and the recovery."""
+    """The message for a store that cannot be read: what is wrong and the recovery (a store whose main
+    file is sound beside a ``-wal`` that is not its own: move the log aside, never rebuild, breaker F10)."""
+    from .stray_wal import stray_wal_message
+
+    if stray := stray_wal_message(label, detail):
+        return stray
     return (f"图层库 {label} 已损坏，无法读取（{detail}）。恢复办法：运行 `dcf layers doctor` 检查；"
             f"用备份恢复 `dcf layers restore 备份.gpkg`；或删除该文件后运行 `dcf layers build` 重新生成默认图层"
             f"（此前导入的图层会丢失）。")
