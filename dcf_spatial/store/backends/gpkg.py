@@ -903,15 +903,20 @@ class GpkgStore:
         finally:
             os.close(fd)
 
-    def _check_version(self, path: Path, layer_id: str, expected_version: int | None) -> None:
+    def _check_version(self, path: Path, layer_id: str, expected_version: int | None, *,
+                       read_since: bool = False) -> None:
+        """Refuse when ``layer_id`` in the working copy ``path`` is not at ``expected_version``. With
+        ``read_since``, ``expected_version`` was read from the store after the copy was taken (a push reads
+        it layer by layer): the copy's version is then the one the write started from (breaker F6)."""
         with contextlib.closing(sqlite3.connect(path)) as con:
             _ensure_meta_tables(con)
             row = con.execute(f"SELECT version FROM {CATALOG_TABLE} WHERE id=?", (layer_id,)).fetchone()
         current = None if row is None else row[0]
         if current != expected_version:
+            started, now = (current, expected_version) if read_since else (expected_version, current)
             raise InputError(
                 f"写入期间，{self.label} 中的图层 {layer_id!r} 已被他人修改"
-                f"（开始时为第 {expected_version} 版，现为第 {current} 版）；本次未作任何改动。请重新运行该命令。"
+                f"（开始时为第 {started} 版，现为第 {now} 版）；本次未作任何改动。请重新运行该命令。"
             )
 
     @contextlib.contextmanager
@@ -1039,7 +1044,7 @@ class GpkgStore:
         for w in writes:
             lid = w.layer_id
             if path.exists():
-                self._check_version(path, lid, w.expected_version)
+                self._check_version(path, lid, w.expected_version, read_since=True)
             gdf = w.read()
             if w.archive is not None:
                 self._write_table(path, gpd.read_file(path, layer=lid), history_table(lid, w.archive))
