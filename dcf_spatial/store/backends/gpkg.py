@@ -395,10 +395,14 @@ def _stamp_connection(path: Path, ino: int) -> sqlite3.Connection:
         mode = os.pread(_header_fd(path, ino), 20, 0)[18:19]
     except OSError:
         mode = None
+    try:   # and the WAL index file: deleted and made again when the store left WAL mode and came back to it
+        mode = (mode, os.stat(f"{path}-shm").st_ino)
+    except OSError:
+        mode = (mode, None)
     if entry is not None and entry[0] == ino and entry[2] == mode:
         return entry[1]
-    # the file at the path was replaced (an import), or its journal mode changed under this process (another
-    # program put a desk's store back out of WAL, breaker F3): the old connection goes — in WAL mode it holds
+    # the file at the path was replaced (an import), or its journal mode or WAL index changed under this process
+    # (another program put a desk's store back out of WAL, breaker F3): the old connection goes — in WAL mode it holds
     # SQLite's shared lock on the file for its life, and the desk's register writer then never commits again
     _drop_stamp_connection(path)
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
