@@ -246,7 +246,7 @@ def test_a_build_over_the_store_while_the_desk_runs_goes_into_the_same_file(stor
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-def _anchor_pid(store, missing_ok=False) -> int | None:
+def _anchor_pid(store) -> int:
     """The pid of the desk's anchor (gpkg_wal._ANCHOR): the process running the anchor's script on ``store``
     (a living one: a zombie holds no file)."""
     for entry in os.listdir("/proc"):
@@ -259,8 +259,6 @@ def _anchor_pid(store, missing_ok=False) -> int | None:
             continue
         if str(store) in args and any("PRAGMA journal_mode=WAL" in a for a in args) and not _gone(entry):
             return int(entry)
-    if missing_ok:
-        return None
     raise AssertionError("no anchor process found for " + str(store))
 
 
@@ -314,17 +312,13 @@ def test_a_desk_killed_with_its_anchor_leaves_a_store_the_next_dcf_command_puts_
 
 
 @contextlib.contextmanager
-def _desk_whose_anchor_died(store, tmp_path, held=False):
-    """A desk on ``store`` that recorded one check, then lost its anchor (kill -9 of the anchor only). ``held``:
-    the desk's main process (which starts the anchor again) is stopped (SIGSTOP) until the caller continues it;
-    its workers go on serving."""
+def _desk_whose_anchor_died(store, tmp_path):
+    """A desk on ``store`` that recorded one check, then lost its anchor (kill -9 of the anchor only)."""
     desk = Desk(store, tmp_path)
     try:
         r = desk.fresh("POST", "/api/site-check", json={"site": SITE, "industry": "C34", "project": "甲"})
         assert r.status_code == 200, r.text
         anchor = _anchor_pid(store)
-        if held:
-            os.kill(desk.proc.pid, signal.SIGSTOP)
         os.kill(anchor, signal.SIGKILL)
         for _ in range(600):   # not a timed assertion: until the kernel has ended the anchor
             if _gone(anchor):
@@ -332,17 +326,7 @@ def _desk_whose_anchor_died(store, tmp_path, held=False):
             time.sleep(0.1)
         yield desk
     finally:
-        os.kill(desk.proc.pid, signal.SIGCONT)
         desk.stop()
-
-
-def _until_anchored_again(desk) -> None:
-    """Wait until the desk says it started its anchor again (not a timed assertion: at most a minute)."""
-    for _ in range(600):
-        if "已重新启动" in desk.text():
-            return
-        time.sleep(0.1)
-    raise AssertionError("the desk did not start its anchor again:\n" + desk.text())
 
 
 def test_a_running_desk_whose_anchor_died_is_not_put_back_under_it(store, tmp_path):
@@ -353,7 +337,6 @@ def test_a_running_desk_whose_anchor_died_is_not_put_back_under_it(store, tmp_pa
     command does not claim nobody has it open, and the desk goes on recording."""
     with _desk_whose_anchor_died(store, tmp_path) as desk:
         body = {"site": SITE, "industry": "C34"}
-        _until_anchored_again(desk)
         assert desk.fresh("POST", "/api/site-check", json={**body, "project": "乙"}).status_code == 200
         listed = subprocess.run([*DCF, "--store", str(store), "site", "history"], capture_output=True, text=True)
         assert listed.returncode == 0, listed.stderr
@@ -361,15 +344,14 @@ def test_a_running_desk_whose_anchor_died_is_not_put_back_under_it(store, tmp_pa
         assert gpkg.is_wal(store)
         r = desk.fresh("POST", "/api/site-check", json={**body, "project": "丙"})
         assert r.status_code == 200, r.text
-        # not asserted here: that every answered id is in the store — after the anchor's death it is not always
-        # (about 1 run in 3 on a loaded machine, 2026-12-07): open, see the sigwal report
+        assert r.json()["register_id"] in _ids(store)
 
 
 def test_a_desk_whose_store_another_program_put_back_out_of_wal_goes_on_recording(store, tmp_path):
     """Breaker F3, the desk's side: when another program (sqlite3, an older dcf) switches the journal mode
     under a running desk whose anchor died, the desk's checks took 30 s and ended 500 (database is locked) for
     good. The desk reopens what it kept open on the file and records the next check."""
-    with _desk_whose_anchor_died(store, tmp_path, held=True) as desk:
+    with _desk_whose_anchor_died(store, tmp_path) as desk:
         body = {"site": SITE, "industry": "C34"}
         switched = subprocess.run([sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], timeout=0);"
                                    "print(c.execute('PRAGMA journal_mode=DELETE').fetchone()[0])", str(store)],
@@ -379,11 +361,6 @@ def test_a_desk_whose_store_another_program_put_back_out_of_wal_goes_on_recordin
             r = desk.fresh("POST", "/api/site-check", json={**body, "project": project})
             assert r.status_code == 200, r.text
             assert r.json()["register_id"] in _ids(store)
-        os.kill(desk.proc.pid, signal.SIGCONT)   # the desk's anchor comes back: WAL again, a new WAL index
-        _until_anchored_again(desk)
-        r = desk.fresh("POST", "/api/site-check", json={**body, "project": "丁"})
-        assert r.status_code == 200, r.text
-        assert r.json()["register_id"] in _ids(store)
 
 
 def test_a_store_a_live_process_uses_is_not_put_back_even_when_sqlite_would_let_it(store, tmp_path):

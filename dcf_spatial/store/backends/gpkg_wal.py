@@ -16,10 +16,11 @@ never loads GDAL, so its shared locks stay: while it lives no process is ever "t
 files stay in place; nor does GDAL's SQLite, opening the store in a desk process, take itself for the
 first user of the WAL index and set it up afresh under that process's other connections (which then
 fail with "disk I/O error"). It outlives the desk's workers: when the desk is killed it waits for
-each of their pids, then puts the store back as at a normal stop. Killed alone while the desk runs, the
-desk starts it again at once (:meth:`WalSession.keep_anchored`, breaker F3), and every process using the store in
-WAL mode holds its lock file for its life (:mod:`.store_in_use`), so no dcf command puts the store back under a
-running desk. Killed itself (``kill -9`` of all the
+each of their pids, then puts the store back as at a normal stop. Every process using the store in WAL
+mode also holds its lock file for its life (:mod:`.store_in_use`), so no dcf command puts the store back under
+a running desk whose anchor alone was killed (breaker F3). Such a desk is not re-anchored: a new anchor would
+open the store as the WAL index's first user and set it up afresh under the desk's connections (answered
+register ids were lost so in 2 runs of 4); the desk should be restarted. Killed itself (``kill -9`` of all the
 desk's processes, a power cut), it leaves the store in WAL mode with its ``-wal`` (nothing committed is
 lost); the next dcf command, desk or ``dcf layers doctor`` that opens the store puts it back
 (:func:`~.gpkg.put_back_leftover_wal`), so that other programs and read-only copies find one plain file.
@@ -146,61 +147,17 @@ class WalSession:
 
     def __init__(self, path: Path):
         self.path, self.proc, self.active, self.reason = path, None, False, ""
-        #: the desk's worker pids the anchor outlives (:meth:`watch`), sent again to a restarted anchor
-        self.pids: list[int] = []
-        self.stopping = None
         #: what was said in the desk's log about the journal mode
         self.messages: list[str] = []
 
     def watch(self, pid: int) -> None:
         """Have the anchor outlive process ``pid`` (a desk worker) should the desk's parent be killed."""
-        self.pids.append(pid)
         if self.proc is not None and self.proc.poll() is None:
             try:
                 self.proc.stdin.write(f"pid {pid}\n")
                 self.proc.stdin.flush()
             except OSError:
                 pass
-
-    def keep_anchored(self) -> None:
-        """Start the anchor again whenever it dies while the desk runs (an OOM kill, an admin's ``kill -9`` of
-        «the stray python -c», breaker F3): without it, another program closing the store finds itself its
-        last user and deletes ``-wal``/``-shm`` under the desk's connections (:mod:`.gpkg_wal`), and the
-        desk's later commits are lost. A thread waits on the anchor; the stop (:meth:`stop`) ends it."""
-        import threading
-
-        def run():
-            while True:
-                proc = self.proc
-                proc.wait()
-                if self.stopping.is_set():
-                    return
-                new = _start_anchor(self.path)
-                mode = _anchor_mode(new)
-                if mode != "wal":
-                    new.stdin.close()
-                    _say(logging.WARNING, f"工作台的辅助进程（pid {proc.pid}）意外退出，重新启动未成功（答复：{mode}）；"
-                         f"请重新启动工作台。图层库：{self.path}", self)
-                    return
-                for pid in self.pids:
-                    new.stdin.write(f"pid {pid}\n")
-                new.stdin.flush()
-                self.proc = new
-                _say(logging.WARNING, f"工作台的辅助进程（pid {proc.pid}，保持 WAL 文件）意外退出，已重新启动（pid {new.pid}）。"
-                     f"图层库：{self.path}", self)
-
-        self.stopping = threading.Event()
-        threading.Thread(target=run, name="dcf-wal-anchor", daemon=True).start()
-
-
-def _start_anchor(path: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", _ANCHOR, str(path), str(os.getpid())],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True)
-
-
-def _anchor_mode(proc: subprocess.Popen) -> str:
-    answer = proc.stdout.readline().split(maxsplit=1)
-    return answer[1].strip() if len(answer) == 2 else "（无答复）"
 
 
 def _store_path(store) -> Path | None:
@@ -247,8 +204,10 @@ def desk_wal(store, *, enabled: bool = True):
     from .store_in_use import hold
 
     hold(path)   # for the desk's life: no dcf process puts the store back under it (breaker F3)
-    proc = _start_anchor(path)
-    mode = _anchor_mode(proc)
+    proc = subprocess.Popen([sys.executable, "-c", _ANCHOR, str(path), str(os.getpid())],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    answer = proc.stdout.readline().split(maxsplit=1)
+    mode = answer[1].strip() if len(answer) == 2 else "（无答复）"
     if mode != "wal":
         proc.stdin.close()
         proc.wait(30)
@@ -257,15 +216,12 @@ def desk_wal(store, *, enabled: bool = True):
         yield session
         return
     session.proc, session.active = proc, True
-    session.keep_anchored()
     _say(logging.INFO, "核查登记以 SQLite WAL 模式写入（synchronous=FULL：每次提交都写入磁盘）；工作台停止时恢复普通日志模式"
          "（若工作台连同其辅助进程被强行终止，dcf 下次打开图层库时恢复）。"
          f"图层库：{path}", session)
     try:
         yield session
     finally:
-        session.stopping.set()
-        proc = session.proc   # a restarted one, if the first died
         try:
             proc.stdin.write("stop\n")
             proc.stdin.flush()
