@@ -6,6 +6,7 @@ journal when the desk stops. Not on a network file system (the desk says so and 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -246,7 +247,8 @@ def test_a_build_over_the_store_while_the_desk_runs_goes_into_the_same_file(stor
 
 
 def _anchor_pid(store) -> int:
-    """The pid of the desk's anchor (gpkg_wal._ANCHOR): the process running the anchor's script on ``store``."""
+    """The pid of the desk's anchor (gpkg_wal._ANCHOR): the process running the anchor's script on ``store``
+    (a living one: a zombie holds no file)."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -255,7 +257,7 @@ def _anchor_pid(store) -> int:
                 args = fh.read().decode(errors="replace").split("\0")
         except OSError:
             continue
-        if str(store) in args and any("PRAGMA journal_mode=WAL" in a for a in args):
+        if str(store) in args and any("PRAGMA journal_mode=WAL" in a for a in args) and not _gone(entry):
             return int(entry)
     raise AssertionError("no anchor process found for " + str(store))
 
@@ -307,3 +309,84 @@ def test_a_desk_killed_with_its_anchor_leaves_a_store_the_next_dcf_command_puts_
     assert set(answered) <= ids
     assert "dcf_register" in {str(n) for n, _ in pyogrio.list_layers(alone)}
     assert not os.path.exists(f"{alone}-wal") and not os.path.exists(f"{alone}-shm")
+
+
+@contextlib.contextmanager
+def _desk_whose_anchor_died(store, tmp_path):
+    """A desk on ``store`` that recorded one check, then lost its anchor (kill -9 of the anchor only)."""
+    desk = Desk(store, tmp_path)
+    try:
+        r = desk.fresh("POST", "/api/site-check", json={"site": SITE, "industry": "C34", "project": "甲"})
+        assert r.status_code == 200, r.text
+        anchor = _anchor_pid(store)
+        os.kill(anchor, signal.SIGKILL)
+        for _ in range(600):   # not a timed assertion: until the kernel has ended the anchor
+            if _gone(anchor):
+                break
+            time.sleep(0.1)
+        yield desk
+    finally:
+        desk.stop()
+
+
+def test_a_running_desk_whose_anchor_died_is_not_put_back_under_it(store, tmp_path):
+    """Breaker F3: the desk's anchor was killed (an OOM kill, an admin's kill -9 of «the stray python -c»), the
+    desk itself still ran. The next dcf command switched the store out of WAL, printing «已无程序打开它 … 数据完整，
+    无需处理» — false — and every check of the desk after it took 30 s and ended 500 (database is locked).
+    A running desk is seen by its lock, not by SQLite refusing the switch: the store is left alone, the
+    command does not claim nobody has it open, and the desk goes on recording."""
+    with _desk_whose_anchor_died(store, tmp_path) as desk:
+        body = {"site": SITE, "industry": "C34"}
+        assert desk.fresh("POST", "/api/site-check", json={**body, "project": "乙"}).status_code == 200
+        listed = subprocess.run([*DCF, "--store", str(store), "site", "history"], capture_output=True, text=True)
+        assert listed.returncode == 0, listed.stderr
+        assert "已无程序打开它" not in listed.stderr and "恢复普通日志模式" not in listed.stderr
+        assert gpkg.is_wal(store)
+        r = desk.fresh("POST", "/api/site-check", json={**body, "project": "丙"})
+        assert r.status_code == 200, r.text
+        assert r.json()["register_id"] in _ids(store)
+
+
+def test_a_desk_whose_store_another_program_put_back_out_of_wal_goes_on_recording(store, tmp_path):
+    """Breaker F3, the desk's side: when another program (sqlite3, an older dcf) switches the journal mode
+    under a running desk whose anchor died, the desk's checks took 30 s and ended 500 (database is locked) for
+    good. The desk reopens what it kept open on the file and records the next check."""
+    with _desk_whose_anchor_died(store, tmp_path) as desk:
+        body = {"site": SITE, "industry": "C34"}
+        switched = subprocess.run([sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], timeout=0);"
+                                   "print(c.execute('PRAGMA journal_mode=DELETE').fetchone()[0])", str(store)],
+                                  capture_output=True, text=True)
+        assert switched.stdout.strip() == "delete", switched.stderr   # what the outside program did
+        for project in ("乙", "丙"):
+            r = desk.fresh("POST", "/api/site-check", json={**body, "project": project})
+            assert r.status_code == 200, r.text
+            assert r.json()["register_id"] in _ids(store)
+
+
+def test_a_store_a_live_process_uses_is_not_put_back_even_when_sqlite_would_let_it(store, tmp_path):
+    """Breaker F3, the put-back's side: SQLite lets a connection switch the journal mode whenever no other one
+    holds its lock on the file at that moment — between a desk's checks, or after GDAL closed a handle in the
+    desk's process. A process that uses the store (its lock file, held for its life) is seen all the same:
+    the store is left in WAL mode, and the command says nothing about nobody having it open."""
+    subprocess.run([sys.executable, "-c", textwrap.dedent("""
+        import os, sqlite3, sys
+        c = sqlite3.connect(sys.argv[1], isolation_level=None)
+        c.execute('PRAGMA journal_mode=WAL'); c.execute('PRAGMA wal_autocheckpoint=0')
+        c.execute("CREATE TABLE left_in_wal(x)")
+        os._exit(0)   # as a killed desk: the store in WAL mode, its -wal beside it
+        """), str(store)], check=True)
+    user = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom dcf_spatial.store.backends.store_in_use import hold\n"
+                             "hold(sys.argv[1]); print('held', flush=True); time.sleep(600)", str(store)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert user.stdout.readline().strip() == "held"   # a process using the store, no SQLite connection open
+        listed = subprocess.run([*DCF, "--store", str(store), "layers", "list"], capture_output=True, text=True)
+        assert listed.returncode == 0, listed.stderr
+        assert "已无程序打开它" not in listed.stderr and "恢复普通日志模式" not in listed.stderr
+        assert gpkg.is_wal(store)
+    finally:
+        user.kill()
+        user.wait()
+    # once it is gone, the next command puts the store back, as before
+    listed = subprocess.run([*DCF, "--store", str(store), "layers", "list"], capture_output=True, text=True)
+    assert "恢复普通日志模式" in listed.stderr and not gpkg.is_wal(store)

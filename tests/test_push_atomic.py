@@ -388,3 +388,36 @@ def test_a_push_keeps_a_new_version_only_of_the_layers_it_changes_and_says_when_
     assert _versions(target) == versions and _tables(target) == tables
     if state is not None:   # the file not even touched
         assert (target.stat().st_ino, target.stat().st_mtime_ns) == state
+
+
+def test_a_push_refused_for_a_write_made_meanwhile_names_the_versions_the_right_way_round(request, tmp_path):
+    """Breaker F6: another write landed on a layer while a push was writing its working copy, before the push
+    reached that layer. The push is refused (nothing lost) — and said «开始时为第 2 版，现为第 1 版» backwards:
+    it started from the version it copied, and the store now has the other writer's, one up."""
+    from dcf_spatial.errors import InputError
+    from dcf_spatial.store.backends.gpkg import GpkgStore
+
+    source, target = _stores("gpkg", request, tmp_path)
+    old = _versions(target)["service_groups"]
+    groups = catalog.read_layer("service_groups", store=target)
+    read_table, called = GpkgStore.read_table, []
+
+    def read_then_write_groups(self, table, **kwargs):   # the push reads its first layer: another writes a later one
+        writing = any(p.name.endswith(".tmp.gpkg") for p in target.parent.iterdir())
+        if self.path == source and writing and not called:
+            called.append(1)
+            thread = threading.Thread(target=lambda: catalog.write_layer(groups, "service_groups", store=target,
+                                                                         keep_history=True, source="他人导入（测试）"))
+            thread.start()
+            thread.join(120)
+        return read_table(self, table, **kwargs)
+
+    GpkgStore.read_table = read_then_write_groups
+    try:
+        with pytest.raises(InputError) as refused:
+            catalog.copy_store(source, target, overwrite=True)
+    finally:
+        GpkgStore.read_table = read_table
+    assert called
+    assert f"'service_groups' 已被他人修改（开始时为第 {old} 版，现为第 {old + 1} 版）" in str(refused.value)
+    assert _versions(target)["service_groups"] == old + 1   # the other write stands

@@ -212,3 +212,28 @@ def test_a_batch_report_says_the_crs_of_its_file(site_files):
 
     assert dcf.check_batch(str(site_files / "报批坐标.txt"), "轴承").inputs["坐标系"] == \
         "EPSG:4527（CGCS2000 3 度带第 39 带），取自文件头"
+
+
+@pytest.mark.parametrize("change", [
+    # another polygon (far from the file's 地块) under the genuine reading
+    lambda site: site.update(features=[{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [
+        [[116.05, 36.40], [116.08, 36.40], [116.08, 36.43], [116.05, 36.43], [116.05, 36.40]]]}}]),
+    lambda site: site.update(name="伪造文件名.txt"),
+    lambda site: site["features"][0]["properties"].update({"地块名称": "另一个地块"}),
+    lambda site: site.update(features=site["features"][:1]),
+])
+def test_desk_refuses_a_genuine_reading_sent_with_another_site(desk, change):
+    """Breaker F2: a genuine signed reading replayed with another polygon or file name printed the file's CRS
+    «取自文件头» and its notes for the forged site. The reading belongs to the 地块 and name it was read with."""
+    import copy
+
+    read = _read(desk, "报批坐标.txt", TXT)
+    body = _page_body(read)
+    body["site"] = copy.deepcopy(body["site"])
+    change(body["site"])
+    for path in ("/api/site-check", "/api/site-check/export/html"):
+        r = desk.post(path, json=body)
+        assert r.status_code == 422, r.text
+        assert "场地与上传文件读出的不一致" in r.json()["error"] and "重新上传" in r.json()["error"]
+    # the page's own round trip (JSON through the browser) still checks
+    assert desk.post("/api/site-check", json=_page_body(read)).status_code == 200

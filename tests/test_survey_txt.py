@@ -387,3 +387,26 @@ def test_cli_as_points_and_its_wording(tmp_path):
     res = _cli("site", "check", "--batch", path, "-o", out, "--overwrite")
     assert res.exit_code == 0, res.output
     assert len(pd.read_csv(out)) == 2  # one row per 地块 by default
+
+
+def test_a_comma_in_a_name_with_an_empty_last_field_is_refused_by_line_never_shifted(tmp_path):
+    """Breaker F8: with 地类编码 empty, a comma inside 地块名称 (a formula «=HYPERLINK("…","点我")») gave nine
+    fields, the empty last one was dropped as trailing, and the record was read shifted: 地块名称
+    «=HYPERLINK("http://evil"», 图形属性 «"点我")», 图幅号 «面» … with no note. README: a separator inside a field
+    is never shifted into the next field."""
+    good = _ring(PART_A, 1, 1, 39_000_000)
+    ring = _ring(SQUARE, 1, 1, 39_000_000)
+    lines = _header() + [
+        f"{len(good)},2.0000,DK01,好地块,面,,工业用地,,@", *good,   # an empty 地类编码 alone: read as before
+        f'{len(ring)},9.0000,DK02,=HYPERLINK("http://evil","点我"),面,J50G010001,工业用地,,@', *ring,
+    ]
+    gdf = dcf_io.read_vector(_write(tmp_path / "公式.txt", lines))
+    assert len(gdf) == 2   # nothing dropped
+    first = gdf.iloc[0]
+    assert (first["地块名称"], first["图形属性"], first["地块用途"]) == ("好地块", "面", "工业用地")
+    assert first.geometry is not None and not first.get("read_issue", "")
+    bad = gdf.iloc[1]
+    line = 12 + 1 + len(good) + 1
+    assert f"第 {line} 行" in bad["read_issue"] and "改为其他字符" in bad["read_issue"]
+    assert bad.geometry is None
+    assert bad["图形属性"] != '"点我")' and bad["图幅号"] != "面" and bad["地块用途"] != "J50G010001"   # nothing shifted

@@ -7,6 +7,13 @@ notes (``read_notes``). The page sends them back as the check's site, and the �
 HMAC-SHA256 with a key of this desk (shared by its worker processes, :func:`use_secret`) over the two
 fields — and a check refuses a reading whose signature does not match (422, in Chinese). A desk started
 again has a new key: a page from before it uploads the file again.
+
+The reading is also bound to the 地块 it was read with (breaker F2: a genuine reading replayed with another
+polygon and another file name printed the genuine file's CRS and notes for the forged site): a second
+signature covers the first one, the file's ``name`` and each feature's geometry (coordinates rounded to
+1e-9°, far below a survey's precision, so a client re-serialising the numbers changes nothing) and properties
+(编号/名称 …). The page cannot edit an uploaded site (desk.js: drawing on the map replaces it, and is then
+said as drawn), so a mismatch is a changed site: 422.
 """
 
 from __future__ import annotations
@@ -19,6 +26,10 @@ import secrets
 #: the fields of an upload's FeatureCollection that are signed, and the field holding the signature
 FIELDS = ("crs_read", "read_notes")
 SIGNATURE = "reading_sig"
+#: the signature binding the reading to the file's name and its 地块 as the desk answered them
+SITE_SIGNATURE = "site_sig"
+#: coordinates are compared at this many decimals of a degree (1e-9° ≈ 0.1 mm)
+DIGITS = 9
 #: at most this many 读取说明 of an upload are carried into the check (the reader writes a handful)
 MAX_NOTES = 40
 
@@ -37,9 +48,36 @@ def _signature(site: dict) -> str:
     return hmac.new(_KEY["key"], text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+def _site_digest(site: dict) -> str:
+    """A canonical text of the file name and the 地块 (geometry as rounded, normalised WKB; properties)."""
+    import shapely
+    import shapely.geometry
+
+    parts = [site.get("name") if isinstance(site.get("name"), str) else None]
+    for f in site.get("features") or []:
+        if not isinstance(f, dict):
+            parts.append(repr(f))
+            continue
+        try:
+            geom = shapely.geometry.shape(f.get("geometry"))
+            geom = shapely.transform(geom, lambda xy: xy.round(DIGITS)).normalize()
+            wkb = shapely.to_wkb(geom, hex=True, output_dimension=2)
+        except Exception:  # noqa: BLE001 - not a geometry the desk answered: it cannot match
+            wkb = repr(f.get("geometry"))
+        parts.append([wkb, f.get("properties")])
+    return json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _site_signature(site: dict) -> str:
+    text = f"{site.get(SIGNATURE)}\n{_site_digest(site)}"
+    return hmac.new(_KEY["key"], b"site\n" + text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
 def signed(parcels: dict) -> dict:
-    """``parcels`` (the upload's FeatureCollection, with :data:`FIELDS`) with its signature added."""
+    """``parcels`` (the upload's FeatureCollection, with :data:`FIELDS`, its ``name`` and ``features``) with its
+    signatures added: the reading's, and the one binding it to the name and 地块."""
     parcels[SIGNATURE] = _signature(parcels)
+    parcels[SITE_SIGNATURE] = _site_signature(parcels)
     return parcels
 
 
@@ -59,6 +97,11 @@ def verified(site) -> tuple[dict | None, list[str]]:
         raise DeskError(422, "site 所附的文件读取记录（crs_read 坐标系、read_notes 读取说明）不是本工作台读取该文件时给出的，"
                              "或已被改动（签名不符；工作台重启后旧页面的记录也不再有效），不能写入核查意见。请重新上传场地文件"
                              "（/api/site/read）后用其回答的 parcels 核查，或去掉 crs_read、read_notes 并以 crs 给出坐标系。")
+    sig = site.get(SITE_SIGNATURE)
+    if not isinstance(sig, str) or not hmac.compare_digest(sig, _site_signature(site)):
+        raise DeskError(422, "场地与上传文件读出的不一致，请重新上传：site 的地块（几何、编号、名称）或文件名（name）已不是本工作台"
+                             "读取该文件时给出的，文件的读取记录（坐标系、读取说明）不能用于改动后的场地。请重新上传场地文件"
+                             "（/api/site/read）后用其回答的 parcels 核查；在地图上绘制的场地请去掉 crs_read、read_notes。")
     notes = site.get("read_notes")
     notes = [n for n in notes if isinstance(n, str)][:MAX_NOTES] if isinstance(notes, list) else []
     return read_as_checked(site.get("crs_read")), notes

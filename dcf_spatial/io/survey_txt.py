@@ -243,6 +243,8 @@ class _Record:
 _SEPARATORS = str.maketrans({"，": ",", "\t": ",", ";": ",", "；": ",", "、": ","})
 _SEPARATOR_NAMES = {"，": "全角逗号“，”", "\t": "制表符（Tab）", ";": "分号“;”", "；": "全角分号“；”", "、": "顿号“、”"}
 _RECORD_LAYOUT = ",".join(RECORD_FIELDS) + ",@"
+#: the 图形属性 of the format: 面 (also when empty), 线, 点
+_KINDS = ("面", "线", "点")
 
 
 def _split_on(text: str, seps) -> list[str]:
@@ -264,8 +266,14 @@ def _record_fields(line: str, number: int) -> tuple[list[str], set[str], str, st
     if body and body[-1] in present:   # the separator before the closing @
         body = body[:-1]
     fields = _split_on(body, present) if present else [body.strip()]
-    while len(fields) > len(RECORD_FIELDS) and not fields[-1]:   # empty fields after 地类编码 shift nothing
-        fields.pop()
+    trimmed = list(fields)
+    while len(trimmed) > len(RECORD_FIELDS) and not trimmed[-1]:   # empty fields after 地类编码 shift nothing
+        trimmed.pop()
+    # ... unless a separator inside a field is what made them: the 图形属性 read so is not the format's (面/线/点),
+    # e.g. a 地块名称 “=HYPERLINK("…","点我")” with an empty 地类编码 (breaker F8): the line is told apart below or refused
+    if len(trimmed) == len(RECORD_FIELDS) and len(fields) > len(RECORD_FIELDS) and trimmed[4] not in ("", *_KINDS):
+        trimmed.append("")   # one more field than the format's, as the line has
+    fields = trimmed
     if len(fields) <= len(RECORD_FIELDS):
         return fields, set(present), "", ""
     fits: dict[tuple, tuple] = {}

@@ -43,6 +43,7 @@ _BINARY_SUFFIXES = (".shp", ".zip", ".gpkg", ".gdb", ".kmz", ".xlsx", ".xlsm", "
 def _read_gdal(path: Path, kind: str, layer, encoding, notes, keep_wkb: bool = False) -> "gpd.GeoDataFrame":
     import pandas as pd
     import pyogrio
+    import shapely.errors
 
     enc = _gdal_encoding(path, kind, layer, encoding, notes)
     if layer is None and kind == "gdb":
@@ -68,6 +69,8 @@ def _read_gdal(path: Path, kind: str, layer, encoding, notes, keep_wkb: bool = F
             if part is None:
                 part = pyogrio.read_dataframe(source or _gdal_path(path, kind, layer), layer=name, encoding=enc,
                                               use_arrow=True)
+        except shapely.errors.GEOSException:   # a geometry GEOS cannot build (a one-point ring): breaker F11
+            part = _read_undecodable(source or _gdal_path(path, kind, layer), name, enc, notes)
         except _gdal_errors() as exc:
             raise InputError(f"{path}：读取图层 {name or ''} 失败（{exc}）。文件可能已损坏，或请{FIX_ENCODING}（如 gbk）。") from None
         if not hasattr(part, "geometry") or "geometry" not in part.columns:
@@ -89,6 +92,32 @@ def _read_gdal(path: Path, kind: str, layer, encoding, notes, keep_wkb: bool = F
         notes.append(f"KML 坐标按规范为 WGS84；若取自奥维、高德等国内地图，坐标多为 GCJ-02，请{FIX_CRS}（如 gcj02）")
     if kind == "dxf":
         gdf = _close_cad_rings(gdf, notes)
+    return gdf
+
+
+def _read_undecodable(source, layer, encoding, notes) -> "gpd.GeoDataFrame":
+    """The layer read feature by feature when a geometry of it cannot be built (GEOS refuses a ring of one
+    point, …): those features are kept without geometry, each with the reason in ``read_issue`` (the site
+    reader and the desk name them by their place in the file, :func:`~.site.unusable_rows`), the others read."""
+    import geopandas as gpd
+    import pyogrio
+    import shapely
+
+    frame = pyogrio.read_dataframe(source, layer=layer, encoding=encoding, use_arrow=True, read_geometry=False)
+    _, table = pyogrio.read_arrow(source, layer=layer, encoding=encoding, columns=[])
+    geoms, issues = [], []
+    for i, wkb in enumerate(table.column(table.column_names[-1]).to_pylist()):
+        try:
+            geoms.append(None if wkb is None else shapely.from_wkb(wkb))
+            issues.append("")
+        except shapely.errors.GEOSException as exc:
+            geoms.append(None)
+            issues.append(f"几何无法构成（{str(exc).strip()}；如某一圈只有一个点），未读入；请在原软件中改正或删去该要素")
+    crs = pyogrio.read_info(source, layer=layer, encoding=encoding).get("crs")
+    gdf = gpd.GeoDataFrame(frame, geometry=geoms, crs=crs)
+    gdf[ISSUE_COLUMN] = issues
+    bad = [i + 1 for i, t in enumerate(issues) if t]
+    notes.append(f"第 {'、'.join(map(str, bad[:10]))}{' 等' if len(bad) > 10 else ''} 个要素的几何无法构成，未读入（见各要素的说明）")
     return gdf
 
 
@@ -476,6 +505,10 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
                 f"{path}：文件中没有任何要素（0 条记录）。请确认导出时选中了要素，或{FIX_LAYER}，选择正确的图层。"
             )
         issues = RowIssues(len(gdf), _row_label_features)
+        if ISSUE_COLUMN in gdf.columns:   # features whose geometry could not be built (_read_undecodable)
+            for pos, text in enumerate(gdf.pop(ISSUE_COLUMN)):
+                if text:
+                    issues.add([pos], text)
         names, survey_ok = ("几何 x", "几何 y"), False
     cad_rings = gdf.attrs.get(CAD_RINGS)
     gdf = gdf.reset_index(drop=True)

@@ -90,7 +90,8 @@ def _gpkg_read(st):
     """A connection to the store file, holding its in-process lock (see ``gpkg.file_lock``)."""
     from ..store.backends.gpkg import file_lock
 
-    with file_lock(st.path), contextlib.closing(sqlite3.connect(st.path)) as con:
+    # read-only: closing it never checkpoints nor deletes the -wal of a store a desk has in WAL mode (breaker F3)
+    with file_lock(st.path), contextlib.closing(sqlite3.connect(f"file:{st.path}?mode=ro", uri=True)) as con:
         yield con
 
 
@@ -119,6 +120,13 @@ def _writer(path) -> list:
             return entry
         entry[0].close()
     _WRITERS.pop(key, None)
+    from ..store.backends.gpkg import _drop_stamp_connection
+
+    # no other connection of this process left on the file either: SQLite shares one WAL index mapping among a
+    # process's connections, and one kept open would keep a -wal/-shm deleted meanwhile (another program closing
+    # the store as its last user, breaker F3) in use for the new writer, whose commits would then be lost
+    with file_lock(path):
+        _drop_stamp_connection(path)
     while len(_WRITERS) >= 8:  # a few stores at a time are written; the oldest connection goes
         old_path, old = next(iter(_WRITERS.items()))
         with file_lock(old_path):  # closing a handle drops the process's locks on that file (see file_lock)

@@ -109,7 +109,12 @@ def _in_use(copy: Path) -> bool:
 
 
 def broken_message(label: str, detail: str) -> str:
-    """The message for a store that cannot be read: what is wrong and the recovery."""
+    """The message for a store that cannot be read: what is wrong and the recovery (a store whose main
+    file is sound beside a ``-wal`` that is not its own: move the log aside, never rebuild, breaker F10)."""
+    from .stray_wal import stray_wal_message
+
+    if stray := stray_wal_message(label, detail):
+        return stray
     return (f"图层库 {label} 已损坏，无法读取（{detail}）。恢复办法：运行 `dcf layers doctor` 检查；"
             f"用备份恢复 `dcf layers restore 备份.gpkg`；或删除该文件后运行 `dcf layers build` 重新生成默认图层"
             f"（此前导入的图层会丢失）。")
@@ -452,11 +457,22 @@ _STAMP_CONS: dict[str, tuple] = {}
 def _stamp_connection(path: Path, ino: int) -> sqlite3.Connection:
     key = str(path)
     entry = _STAMP_CONS.get(key)
-    if entry is not None and entry[0] == ino:
+    try:   # the journal mode now (header byte 18), read through the kept handle: no lock of this process dropped
+        mode = os.pread(_header_fd(path, ino), 20, 0)[18:19]
+    except OSError:
+        mode = None
+    try:   # and the WAL index file: deleted and made again when the store left WAL mode and came back to it
+        mode = (mode, os.stat(f"{path}-shm").st_ino)
+    except OSError:
+        mode = (mode, None)
+    if entry is not None and entry[0] == ino and entry[2] == mode:
         return entry[1]
-    _drop_stamp_connection(path)   # the file at the path was replaced (an import): its old connection goes
+    # the file at the path was replaced (an import), or its journal mode or WAL index changed under this process
+    # (another program put a desk's store back out of WAL, breaker F3): the old connection goes — in WAL mode it holds
+    # SQLite's shared lock on the file for its life, and the desk's register writer then never commits again
+    _drop_stamp_connection(path)
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
-    _STAMP_CONS[key] = (ino, con)
+    _STAMP_CONS[key] = (ino, con, mode)
     return con
 
 
@@ -640,19 +656,24 @@ def put_back_leftover_wal(path) -> bool:
     A desk killed together with its anchor (``kill -9`` of all its processes, a service manager ending
     its whole group, a power cut) leaves the store in WAL mode, with ``-wal``/``-shm`` beside it: nothing
     committed is lost, but QGIS on a network share or a read-only copy of the file cannot open it
-    (issue 12, N6; :mod:`.gpkg_wal`). dcf's first open of the store in each process (:class:`~.gpkg.GpkgStore`) calls this:
-    SQLite switches the journal mode only for a connection that is alone on the file — it checkpoints
-    the WAL into the main file and deletes ``-wal`` and ``-shm`` — so while a desk runs (its anchor keeps
-    a connection open) the switch is refused at once and nothing changes.
+    (issue 12, N6; :mod:`.gpkg_wal`). dcf's first open of the store in each process (:class:`~.gpkg.GpkgStore`) calls this.
+    Nothing while any process uses the store in WAL mode (its lock, :mod:`.store_in_use`: a desk whose anchor
+    died still holds it, breaker F3); else SQLite switches the journal mode only for a connection alone on
+    the file — it checkpoints the WAL into the main file and deletes ``-wal`` and ``-shm``.
 
     Examples
     --------
     >>> put_back_leftover_wal("/nonexistent.gpkg")
     False
     """
+    from .store_in_use import nobody_else
+
     if not is_wal(path):
         return False
-    with file_lock(path):   # opening and closing a handle on the store drops this process's POSIX locks on it
+    # SQLite's refusal alone is no proof: a live desk's connections may be closed between two checks (F3)
+    with nobody_else(path) as free, file_lock(path):   # a handle's close drops this process's POSIX locks
+        if not free:   # a desk (or another dcf process) uses the store in WAL mode: its lock says so
+            return False
         try:
             con = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=0, isolation_level=None)
         except sqlite3.Error:
@@ -839,6 +860,10 @@ class GpkgStore:
         if key not in _WAL_LOOKED_AT:   # once per file and process: a store a killed desk left in WAL mode
             _WAL_LOOKED_AT.add(key)
             put_back_leftover_wal(self.path)
+            if is_wal(self.path):   # used in WAL mode from here on: no other process puts it back (F3)
+                from .store_in_use import hold
+
+                hold(self.path)
 
     # --- what is there ------------------------------------------------------------------------
     def exists(self) -> bool:
@@ -977,15 +1002,20 @@ class GpkgStore:
         finally:
             os.close(fd)
 
-    def _check_version(self, path: Path, layer_id: str, expected_version: int | None) -> None:
+    def _check_version(self, path: Path, layer_id: str, expected_version: int | None, *,
+                       read_since: bool = False) -> None:
+        """Refuse when ``layer_id`` in the working copy ``path`` is not at ``expected_version``. With
+        ``read_since``, ``expected_version`` was read from the store after the copy was taken (a push reads
+        it layer by layer): the copy's version is then the one the write started from (breaker F6)."""
         with contextlib.closing(sqlite3.connect(path)) as con:
             _ensure_meta_tables(con)
             row = con.execute(f"SELECT version FROM {CATALOG_TABLE} WHERE id=?", (layer_id,)).fetchone()
         current = None if row is None else row[0]
         if current != expected_version:
+            started, now = (current, expected_version) if read_since else (expected_version, current)
             raise InputError(
                 f"写入期间，{self.label} 中的图层 {layer_id!r} 已被他人修改"
-                f"（开始时为第 {expected_version} 版，现为第 {current} 版）；本次未作任何改动。请重新运行该命令。"
+                f"（开始时为第 {started} 版，现为第 {now} 版）；本次未作任何改动。请重新运行该命令。"
             )
 
     @contextlib.contextmanager
@@ -1115,7 +1145,7 @@ class GpkgStore:
         for w in writes:
             lid = w.layer_id
             if path.exists():
-                self._check_version(path, lid, w.expected_version)
+                self._check_version(path, lid, w.expected_version, read_since=True)
             gdf = w.read()
             if w.archive is not None:
                 self._write_table(path, gpd.read_file(path, layer=lid), history_table(lid, w.archive))

@@ -16,7 +16,11 @@ never loads GDAL, so its shared locks stay: while it lives no process is ever "t
 files stay in place; nor does GDAL's SQLite, opening the store in a desk process, take itself for the
 first user of the WAL index and set it up afresh under that process's other connections (which then
 fail with "disk I/O error"). It outlives the desk's workers: when the desk is killed it waits for
-each of their pids, then puts the store back as at a normal stop. Killed itself (``kill -9`` of all the
+each of their pids, then puts the store back as at a normal stop. Every process using the store in WAL
+mode also holds its lock file for its life (:mod:`.store_in_use`), so no dcf command puts the store back under
+a running desk whose anchor alone was killed (breaker F3). Such a desk is not re-anchored: a new anchor would
+open the store as the WAL index's first user and set it up afresh under the desk's connections (answered
+register ids were lost so in 2 runs of 4); the desk should be restarted. Killed itself (``kill -9`` of all the
 desk's processes, a power cut), it leaves the store in WAL mode with its ``-wal`` (nothing committed is
 lost); the next dcf command, desk or ``dcf layers doctor`` that opens the store puts it back
 (:func:`~.gpkg.put_back_leftover_wal`), so that other programs and read-only copies find one plain file.
@@ -197,6 +201,9 @@ def desk_wal(store, *, enabled: bool = True):
         _say(logging.WARNING, f"核查登记以普通日志模式写入（{session.reason}）：每次提交约 4 次落盘。图层库：{path}", session)
         yield session
         return
+    from .store_in_use import hold
+
+    hold(path)   # for the desk's life: no dcf process puts the store back under it (breaker F3)
     proc = subprocess.Popen([sys.executable, "-c", _ANCHOR, str(path), str(os.getpid())],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True)
     answer = proc.stdout.readline().split(maxsplit=1)
