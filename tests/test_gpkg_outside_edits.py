@@ -203,3 +203,52 @@ def test_the_idle_audit_on_an_emptied_cluster_layer_blames_the_store_not_the_led
                                        "--as-of", "2025-12-31", "-o", str(tmp_path / "cli")])
     assert console.exit_code == 0, console.output
     assert "按工业集聚区的汇总不可用" in console.output and "无法核对地名" in console.output
+
+
+def test_triggers_dropped_with_an_edit_are_no_way_back_to_the_old_answer(tmp_path, disk_cache):
+    """Breaker re-check N1: in one sqlite3 transaction the colleague drops the layer's triggers and deletes its
+    features. dcf's next recorded check puts the triggers back; the edit in the gap was counted by nothing, so
+    the store looked as before it and the check answered from the old layers (符合) in the desk and from the
+    prepared copy on disk. A layer whose triggers came back after a gap is marked edited outside dcf."""
+    import dcf_spatial as dcf
+    from dcf_spatial.queries.site import context
+
+    path = _copy(tmp_path)
+    assert _check(path)["verdict"] == "fits"
+    _outside(path, "BEGIN; DROP TRIGGER dcf_layer_edited_insert__industrial_clusters; "
+                   "DROP TRIGGER dcf_layer_edited_update__industrial_clusters; "
+                   "DROP TRIGGER dcf_layer_edited_delete__industrial_clusters; DELETE FROM industrial_clusters; COMMIT;")
+    recorded = dcf.check_site(SITE, INDUSTRY, area_mu=60, store=path, record="登记")   # puts the triggers back
+    assert recorded.verdict is None
+    for _ in range(2):
+        answer = _check(path)
+        _unchecked_for_empty_clusters(answer)
+        assert EDITED in _note(answer)
+        context._CONTEXT_CACHE.clear()                        # a new shell: the copy on disk
+    assert "在 dcf 之外被直接编辑" in json.dumps(doctor.diagnose(path), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("remove", [_delete_layer_like_qgis, lambda p: _outside(p, "DROP TABLE industrial_clusters;")],
+                         ids=["gdal-delete-layer", "drop-table"])
+def test_the_printed_way_back_for_a_deleted_layer_works(tmp_path, disk_cache, remove):
+    """QA re-check N1: after the layer was deleted outside dcf, the fix the check printed
+    (``dcf layers reset industrial_clusters --to-default``) and re-importing both died with a traceback."""
+    path = _copy(tmp_path)
+    exported = tmp_path / "clusters.gpkg"
+    assert CliRunner().invoke(cli, ["--store", str(path), "layers", "export", "industrial_clusters",
+                                    "-o", str(exported)]).exit_code == 0
+    remove(path)
+    reason = _check(path)["reasons"][0]["text_zh"]
+    assert "dcf layers reset industrial_clusters --to-default" in reason
+    res = CliRunner().invoke(cli, ["--store", str(path), "layers", "reset", "industrial_clusters", "--to-default"])
+    assert res.exit_code == 0, res.output
+    assert "没有可保留的旧版本" in res.output and "被替换的版本已保留" not in res.output
+    assert _check(path)["verdict"] == "fits"
+    assert CliRunner().invoke(cli, ["--store", str(path), "layers", "doctor"]).exit_code == 0
+    remove(path)   # once more, then the other way back: importing the layer
+    res = CliRunner().invoke(cli, ["--store", str(path), "layers", "import", "industrial_clusters", str(exported),
+                                   "--provenance", "schematic"])
+    assert res.exit_code == 0, res.output
+    assert "原版本已保留" not in res.output
+    assert _check(path)["verdict"] == "fits"
+    assert CliRunner().invoke(cli, ["--store", str(path), "layers", "doctor"]).exit_code == 0

@@ -223,7 +223,7 @@ def import_(layer_id, file, crs, layer, encoding, fields, provenance, note, dry_
     $ dcf layers import industrial_clusters 集聚区.shp --provenance authoritative --dry-run --recent 2000 --since 2026-01-01
     """
     from ..io import parse_field_map
-    from ..store import Store
+    from ..store import Store, catalog
     from ..store.rederive import LINE_LAYERS
 
     check_encoding(encoding)
@@ -247,13 +247,17 @@ def import_(layer_id, file, crs, layer, encoding, fields, provenance, note, dry_
             click.echo(cli_wording(preview.summary_text()))
         return
     with _options_named():
+        # a version is kept only of a layer whose data the store holds (not a new one, nor a table deleted outside dcf)
+        had = catalog.has_layer(layer_id, store=Store().location)
         summary = Store().import_layer(layer_id, file, crs=crs, field_map=parse_field_map(list(fields)) or None,
                                        provenance=provenance, source_note=note, layer=layer, encoding=encoding)
     if as_json:
         echo_json(summary)
     else:
         click.echo(f"已导入 {summary['features']} 个要素到图层 {layer_id}（{summary['provenance']}），"
-                   f"文件 {summary['file']} sha256 {summary['sha256'][:16]}…；原版本已保留，可用 dcf layers reset {layer_id} 恢复。")
+                   f"文件 {summary['file']} sha256 {summary['sha256'][:16]}…；"
+                   + (f"原版本已保留，可用 dcf layers reset {layer_id} 恢复。" if had
+                      else "图层库中此前没有该图层的数据，没有可保留的旧版本。"))
         for note in summary.get("read_notes", []):
             echo_note(f"读取说明：{cli_wording(note)}")
         if layer_id in LINE_LAYERS:
@@ -314,7 +318,8 @@ def reset(layer_id, to_default, as_json):
         elif summary["layers"]:
             d = summary["layers"][0]
             click.echo(f"图层 {layer_id} 已恢复为随软件附带的默认图层（{d['features']} 个要素）；"
-                       f"被替换的版本已保留，可用 dcf layers reset {layer_id} 撤销。")
+                       + (f"被替换的版本已保留，可用 dcf layers reset {layer_id} 撤销。" if layer_id not in summary.get("gone", ())
+                          else "被替换的数据表已在 dcf 之外被删除，没有可保留的旧版本。"))
         else:
             click.echo(f"图层 {layer_id} 与随软件附带的默认图层相同，无需恢复，未作任何改动。")
     else:

@@ -414,7 +414,8 @@ def write_layer(
     archive = None
     if previous is not None:
         version, history = next_version(previous), int(previous["history"] or 0)
-        if keep_history:
+        # a table deleted outside dcf (QGIS, GDAL, DROP TABLE; its catalog row left) has nothing to keep
+        if keep_history and not (hasattr(st, "has_layer") and not st.has_layer(layer_id)):
             history += 1
             archive = history
     row = {
@@ -983,7 +984,7 @@ def copy_store(source, target, *, overwrite: bool = False, layers: list[str] | N
                 f"目标图层库 {dst.label} 已有图层 {', '.join(clash)}，内容与 {src.label} 中的不同。要替换须允许覆盖（overwrite）"
                 "；现有版本会保留，可用 reset 恢复。"
             ))
-    done = []
+    done, gone = [], []   # gone: layers whose table was deleted outside dcf (nothing of them kept as a version)
 
     def writes():
         for i, meta in enumerate(rows.to_dict(orient="records")):
@@ -996,12 +997,18 @@ def copy_store(source, target, *, overwrite: bool = False, layers: list[str] | N
                              for n, hmeta in src.history_entries(lid).items())
                 row, archive = dict(meta), None
             else:
-                # The target's own versions win the history slots; the source's history is not merged.
-                kept, archive = (), int(previous["history"] or 0) + 1
-                row = dict(meta, history=archive, version=next_version(previous),
+                # The target's own versions win the history slots; the source's history is not merged. A table
+                # deleted outside dcf (its catalog row left) has no content to keep as a version.
+                deleted = hasattr(dst, "has_layer") and not dst.has_layer(lid)
+                kept = ()
+                archive = None if deleted else int(previous["history"] or 0) + 1
+                row = dict(meta, history=int(previous["history"] or 0) if deleted else archive, version=next_version(previous),
                            extra=_with_extra(meta.get("extra"), **{HIGHEST_VERSION: None}))  # the source's mark is not ours
             row["version"] = int(row["version"])
             row["history"] = int(row["history"] or 0)
+
+            if previous is not None and archive is None:
+                gone.append(lid)
 
             def read(lid=lid, history=row["history"]):
                 gdf = src.read_table(lid)
@@ -1015,7 +1022,7 @@ def copy_store(source, target, *, overwrite: bool = False, layers: list[str] | N
         dst.commit_layers(writes())
     for d in done:
         logger.info("Copied layer %s (%d features) from %s to %s", d["id"], d["features"], src.label, dst.label)
-    return {"source": src.label, "target": dst.label, "layers": done, "unchanged": unchanged}
+    return {"source": src.label, "target": dst.label, "layers": done, "unchanged": unchanged, "gone": gone}
 
 
 #: the catalog fields that describe a layer besides its features: a copy that changes neither them nor
@@ -1038,6 +1045,8 @@ def _unchanged_layers(src, dst, rows) -> list[str]:
         if meta["id"] in unwatched:
             continue
         current = dst.catalog_entry(meta["id"])
+        if current is not None and hasattr(dst, "has_layer") and not dst.has_layer(meta["id"]):
+            continue   # its table deleted outside dcf (QGIS, GDAL, DROP TABLE), its catalog row left: written anew
         if current is None or any(str(meta.get(k) or "") != str(current.get(k) or "") for k in DESCRIBING_FIELDS):
             continue
         if outside_edits.count_of(current):

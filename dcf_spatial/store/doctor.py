@@ -75,15 +75,17 @@ def _file_findings(path: Path, label: str) -> list[dict]:
                      "（此前导入的图层会丢失）", repairable=False)]
 
 
-def _table_findings(st) -> list[dict]:
+def _table_findings(st, location=None) -> list[dict]:
     rows = st.catalog_rows()
     tables = set(st.table_names())
     out = []
     known = set(rows["id"].astype(str))
     for lid in sorted(known - tables):
-        out.append(_finding("catalog_without_table", f"目录中有图层 {lid}，但图层库中没有它的数据表",
-                            f"用备份恢复（dcf layers restore 备份.gpkg），或重新导入该图层（dcf layers import {lid} 文件 --provenance authoritative）",
-                            repairable=False))
+        # deleted outside dcf (QGIS, GDAL, DROP TABLE): the way back true for this store (as a check's reason says)
+        from ..queries.site.layer_gaps import fix_zh
+
+        out.append(_finding("catalog_without_table", f"目录中有图层 {lid}，但图层库中没有它的数据表（在 dcf 之外被删除）",
+                            fix_zh(lid, location) + "；或用备份恢复（dcf layers restore 备份.gpkg）", repairable=False))
     for lid, n in ((str(r["id"]), int(r["history"] or 0)) for r in rows.to_dict(orient="records")):
         kept = st.history_entries(lid)
         for k in range(1, n + 1):
@@ -138,7 +140,7 @@ def diagnose(store=None) -> dict:
         damaged = _file_findings(path, st.label)
         if damaged:
             return {"store": st.label, "ok": False, "findings": damaged + findings}
-    findings.extend(_table_findings(st))
+    findings.extend(_table_findings(st, location))
     gone = _empty_findings(st, location)
     findings.extend(gone)
     # the children of an emptied or missing parent layer: one line right after its cause (not one per park)

@@ -163,6 +163,18 @@ def _written(con: sqlite3.Connection, *layer_ids: str) -> None:
     gpkg_edits.watch_catalog(con, CATALOG_TABLE)
 
 
+def _forget_dropped_table(con: sqlite3.Connection, table: str) -> None:
+    """Remove what a ``DROP TABLE`` typed outside dcf leaves of the layer table ``table`` (its rows in the
+    GeoPackage's own tables and its R-tree index), so that GDAL can write the table again — it refuses while
+    ``gpkg_contents`` still names it. Nothing is left of a table that never existed: nothing changes."""
+    for meta in ("gpkg_contents", "gpkg_geometry_columns", "gpkg_extensions"):
+        if _has_table(con, meta):
+            con.execute(f"DELETE FROM {meta} WHERE table_name = ?", (table,))
+    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ? ESCAPE '\\'",
+                               ("rtree\\_" + table.replace("_", "\\_") + "\\_%",)).fetchall():
+        con.execute(f'DROP TABLE IF EXISTS "{name}"')
+
+
 def watch_layer_tables(con: sqlite3.Connection) -> list[str]:
     """Give every layer table of a store made before them the triggers that mark an edit outside dcf
     (:mod:`.gpkg_edits`), in a transaction of its own on ``con`` (autocommit; the caller holds the writers'
@@ -1074,6 +1086,10 @@ class GpkgStore:
 
     @staticmethod
     def _write_table(path: Path, gdf, table: str) -> None:
+        if path.exists():
+            with contextlib.closing(sqlite3.connect(path)) as con, con:
+                if not _has_table(con, table):
+                    _forget_dropped_table(con, table)
         gdf.to_file(path, layer=table, driver="GPKG")
 
     @_guarded(write=True, hold=False)
@@ -1147,15 +1163,21 @@ class GpkgStore:
             if path.exists():
                 self._check_version(path, lid, w.expected_version, read_since=True)
             gdf = w.read()
-            if w.archive is not None:
-                self._write_table(path, gpd.read_file(path, layer=lid), history_table(lid, w.archive))
+            archive = w.archive
+            if archive is not None and path.exists():
+                with contextlib.closing(sqlite3.connect(path)) as con:
+                    if not _has_table(con, lid):   # deleted outside dcf (QGIS, GDAL, DROP TABLE): nothing to keep
+                        logger.warning("图层 %s 的数据表已不在图层库中（在 dcf 之外被删除），写入新内容时没有可保留的旧版本", lid)
+                        archive = None
+            if archive is not None:
+                self._write_table(path, gpd.read_file(path, layer=lid), history_table(lid, archive))
             self._write_table(path, gdf, lid)
             for n, read, _ in w.history:
                 self._write_table(path, read(), history_table(lid, n))
             with contextlib.closing(sqlite3.connect(path)) as con, con:
                 _ensure_meta_tables(con)
-                if w.archive is not None:
-                    kept = [(w.archive, w.archive_meta or {})]
+                if archive is not None:
+                    kept = [(archive, w.archive_meta or {})]
                 else:
                     kept = [(n, meta) for n, _, meta in w.history]
                 for n, meta in kept:

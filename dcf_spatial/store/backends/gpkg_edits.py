@@ -65,16 +65,25 @@ def _has(con: sqlite3.Connection, kind: str, name: str) -> bool:
 
 def watch(con: sqlite3.Connection, tables) -> list[str]:
     """Add what is missing for ``tables`` (existing layer tables) to mark edits outside dcf; return those
-    that got a trigger. A table first seen counts nothing (``edits = seen``). Inside the caller's transaction."""
+    that got a trigger. A table first seen counts nothing (``edits = seen``); a table counted before whose
+    triggers are gone is marked edited outside dcf (its edits in the gap are unknown). Inside the caller's
+    transaction."""
     con.execute(table_sql())
     added = []
     for t in tables:
         if not _has(con, "table", t):
             continue
+        counted = con.execute(f"SELECT 1 FROM {TABLE} WHERE table_name = ?", (t,)).fetchone() is not None
         con.execute(f"INSERT OR IGNORE INTO {TABLE} (table_name) VALUES (?)", (t,))
         missing = [op for op in OPERATIONS if not _has(con, "trigger", trigger_name(t, op))]
         for op in missing:
             con.execute(trigger_sql(t, op))
+        if missing and counted:
+            # watched before, its triggers gone since (dropped, or the table replaced through GDAL/QGIS): what was
+            # written meanwhile went uncounted, so the layer is marked edited outside dcf (as on PostGIS, a
+            # trigger back after a gap; breaker N1/N2) — dcf's own write clears the mark at once (written)
+            con.execute(f"UPDATE {TABLE} SET edits = edits + 1, edited_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now') "
+                        "WHERE table_name = ?", (t,))
         if missing:
             added.append(t)
     return added
