@@ -216,3 +216,28 @@ def test_a_trigger_dropped_while_a_desk_runs_is_noticed_and_said(store, watching
     assert "--repair" in [f for f in doctor.diagnose(store)["findings"] if f["kind"] == "edits_unwatched"][0]["fix_zh"]
     doctor.repair(store)
     assert until(lambda: not says())
+
+
+def test_a_layer_table_dropped_outside_dcf_is_missing_and_the_printed_fix_brings_it_back(store):
+    """A clerk drops a layer table in psql (its catalog row left): the check of a new shell and the doctor ended
+    in a raw database error. As on a GeoPackage store (tests/test_gpkg_outside_edits.py): the check gives no
+    verdict, naming the layer; the doctor lists it; the fix the check prints brings the layer back. (A DROP
+    TABLE changes nothing of the catalog, so a process that had read the layers before keeps them: said in
+    docs/postgis.md; a new shell with no prepared copy reads the store again, as here.)"""
+    from click.testing import CliRunner
+
+    from dcf_spatial.cli.main import cli
+
+    st = open_store(store)
+    _edit_in_another_session(st, "DROP TABLE {t}")
+    answer = dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store)
+    first = answer.results[0]["reasons"][0]["text_zh"]
+    assert answer.verdict is None and "industrial_clusters" in first
+    fix = "dcf layers reset industrial_clusters --to-default"
+    assert fix in first
+    found = {f["kind"]: f for f in doctor.diagnose(store)["findings"]}
+    assert "industrial_clusters" in found["catalog_without_table"]["problem_zh"]
+    res = CliRunner().invoke(cli, ["--store", store, *fix.split()[1:]])
+    assert res.exit_code == 0, res.output
+    assert dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store).verdict == "fits"
+    assert doctor.diagnose(store)["ok"]

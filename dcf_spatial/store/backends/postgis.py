@@ -616,6 +616,16 @@ class PostgisStore:
                                     "WHERE layer_id=:id ORDER BY n"), {"id": layer_id}).all()
         return {int(n): json.loads(meta) for n, meta in rows}
 
+    def has_layer(self, layer_id: str) -> bool:
+        """Whether the catalog names ``layer_id`` AND its table exists: a table dropped outside dcf (psql, QGIS's
+        DB manager) keeps its catalog row, and reading it would end in a database error (as GpkgStore.has_layer)."""
+        from sqlalchemy import text
+
+        if self.catalog_entry(layer_id) is None:
+            return False
+        with self._connect() as con:
+            return con.execute(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": self._t(layer_id)}).scalar()
+
     def table_names(self) -> list[str]:
         from sqlalchemy import text
 
