@@ -339,7 +339,9 @@ def test_month_dates_and_a_repeated_id_give_the_single_engines_totals(cluster, t
     assert got["in_totals"].tolist() == exp["in_totals"].tolist() == [True, True, True, False]
     assert got["reason_zh"].astype(str).tolist() == exp["reason_zh"].astype(str).tolist()
     once = exp["fee_wan"][exp["in_totals"]].sum()
-    assert summary["fee_wan"] == pytest.approx(once) == pytest.approx(192.0 + 200.0)
+    # every idle parcel here is 满两年: 无偿收回 (《闲置土地处置办法》第十四条第（二）项), in no fee total; P1's price once
+    assert summary["fee_wan"] == pytest.approx(once) == pytest.approx(0.0)
+    assert summary["console"]["reclaim_price_wan"] == pytest.approx(960.0 + 1000.0)   # P1 once, P2 (parcel_frame's price)
     assert summary["area_mu"]["idle_reclaim"] == pytest.approx(exp["area_mu"][exp["in_totals"]
                                                                               & (exp["status"] == "idle_reclaim")].sum())
 
@@ -366,4 +368,6 @@ def test_ids_written_two_ways_and_a_total_row_give_the_single_engines_statuses_a
                                                                 "not_a_parcel"]
     assert got["in_totals"].tolist() == exp["in_totals"].tolist() == [True, True, False, False]
     assert got["reason_zh"].astype(str).tolist() == exp["reason_zh"].astype(str).tolist()
-    assert summary["fee_wan"] == pytest.approx(exp["fee_wan"][exp["in_totals"]].sum()) == pytest.approx(192.0 + 200.0)
+    # all three are 满两年 (第十四条第（二）项: 无偿收回, in no fee total); the parcel 0007 = 7 priced once
+    assert summary["fee_wan"] == pytest.approx(exp["fee_wan"][exp["in_totals"]].sum()) == pytest.approx(0.0)
+    assert summary["console"]["reclaim_price_wan"] == pytest.approx(960.0 + 1000.0)   # 0007 once, P2
