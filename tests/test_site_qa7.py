@@ -158,7 +158,8 @@ def test_export_of_a_site_read_from_a_txt_keeps_its_point_order_and_numbering(tm
     out = check_site(str(src), "轴承").to_site_file(tmp_path / "导出.txt")
     text = out.read_bytes().decode("gbk")
     assert _points(text) == _points(_TXT)
-    assert "数据产生单位=（待填写：数据产生单位）" in text
+    # the file's own header is kept, not replaced by a placeholder (new user 2026-12-07, F11)
+    assert "数据产生单位=测试" in text and "待填写" not in text.split("[地块坐标]")[0].split("数据产生日期")[0]
 
 
 def test_a_drawn_polygon_is_still_written_clockwise(tmp_path):
