@@ -254,20 +254,9 @@ def test_a_database_catalog_is_read_once_per_check_and_anew_for_the_register_wri
     # the reads of a process that does not keep the catalog between changes (a desk does: test_catalog_watch)
     monkeypatch.setitem(catalog_watch._ENABLED, "on", False)
     st = catalog.open_store(str(store))
-    import threading
+    from test_catalog_watch import _reads   # this thread's catalog reads (not a watch thread left by another test)
 
-    reads = []
-    real = postgis.PostgisStore._read_rows
-    me = threading.get_ident()
-
-    def counted(self, sql, *a, **k):
-        # this thread's reads only: a watch left running by an earlier test (another schema) looks at its own
-        # store from its thread every few seconds, through the same method
-        if "dcf_catalog" in sql and threading.get_ident() == me:
-            reads.append(sql)
-        return real(self, sql, *a, **k)
-
-    monkeypatch.setattr(postgis.PostgisStore, "_read_rows", counted)
+    reads = _reads(monkeypatch)
     with postgis.one_catalog_read():
         first = st.catalog_dicts()
         assert st.catalog_dicts() is first and len(reads) == 1
