@@ -569,6 +569,28 @@ def status_rows(by_status: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def status_total(rows: pd.DataFrame) -> pd.DataFrame:
+    """The 合计 row (one-row frame) under :func:`status_rows`, as the workbook's 汇总_按状态 and the desk's
+    按状态 table end: parcels, area, 面积不明 and fee summed; a 合计/表尾 row (``not_a_parcel``) is no parcel.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"status": ["idle", "not_a_parcel"], "count": [2, 1], "area_mu": [3.0, 0.0],
+    ...                      "fee_wan": [1.0, 0.0], "fee_pending": [0, 0], "area_unknown": [1, 0]})
+    >>> status_total(rows)[["status_zh", "count", "area_unknown"]].values.tolist()
+    [['合计', 2, 1]]
+    """
+    parcels = (rows["status"] != "not_a_parcel").to_numpy()
+    return pd.DataFrame([{"status": "total", "status_zh": "合计", "count": int(rows["count"][parcels].sum()),
+                          "area_mu": rows["area_mu"].sum(), "fee_wan": rows["fee_wan"].sum(),
+                          "fee_pending": int(rows["fee_pending"].sum()), "area_unknown": int(rows["area_unknown"].sum())}])
+
+
+#: the 汇总_按状态 sheet's headers (the desk's 按状态 table says the same)
+STATUS_SHEET_ZH = {"status_zh": "审计结论", "status": "状态代码", "count": "宗地数", "area_mu": "面积（亩）",
+                   "area_unknown": "面积不明（宗；未计入面积）", "fee_wan": "土地闲置费（万元；含潜在金额）"}
+
+
 def area_total_text(area_mu: float, area_unknown: int, count: int) -> str:
     """An area total as the summaries print it: ``0.0 亩`` is not said of parcels whose area is not
     known — ``面积不明 7 宗`` when none has an area, ``12.0 亩（另 2 宗面积不明）`` when some lack one.
@@ -819,18 +841,10 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
     with _workbook(path) as writer:
         _notes_sheet(writer, notes)
         by_status = status_rows(by_status)
-        parcels = (by_status["status"] != "not_a_parcel").to_numpy()   # a 合计/表尾 row is no parcel of the total
-        total = pd.DataFrame([{"status": "total", "status_zh": "合计", "count": int(by_status["count"][parcels].sum()),
-                               "area_mu": by_status["area_mu"].sum(), "fee_wan": by_status["fee_wan"].sum(),
-                               "fee_pending": int(by_status["fee_pending"].sum()),
-                               "area_unknown": int(by_status["area_unknown"].sum())}])
-        by_status = pd.concat([by_status, total], ignore_index=True)
+        by_status = pd.concat([by_status, status_total(by_status)], ignore_index=True)
         by_status["count"] = by_status["count"].astype(int)
         by_status = fee_cells(by_status)
-        _write_sheet(writer, _excel_frame(by_status, {"status_zh": "审计结论", "status": "状态代码", "count": "宗地数",
-                                                      "area_mu": "面积（亩）",
-                                                      "area_unknown": "面积不明（宗；未计入面积）",
-                                                      "fee_wan": "土地闲置费（万元；含潜在金额）"}),
+        _write_sheet(writer, _excel_frame(by_status, STATUS_SHEET_ZH),
                      "汇总_按状态", header_note=once + data_note)
         for key, sheet in (("township_zh", "汇总_按镇街"), ("cluster_zh", "汇总_按集聚区"), ("park_zh", "汇总_按园区")):
             if key in summaries:

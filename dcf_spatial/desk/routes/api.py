@@ -975,7 +975,7 @@ def _audit_summary(res) -> dict:
                             for name, df in (res.summaries or {}).items() if hasattr(df, "to_dict")}
     frame = res.frame
     if res.kind == "idle":
-        from ...land.outputs import SUMMARY_COLUMNS_ZH, status_rows
+        from ...land.outputs import STATUS_SHEET_ZH, SUMMARY_COLUMNS_ZH, status_rows, status_total
 
         # the legend: one entry per label the parcels carry (认定/疑似, 第八条第一款/第二款 apart), each with
         # its status code for the colour; never one parcel's label standing for its whole status
@@ -983,6 +983,9 @@ def _audit_summary(res) -> dict:
         if rows is not None:
             summary["status_legend"] = [{"status": str(r.status), "status_zh": str(r.status_zh), "count": int(r.count)}
                                         for r in rows.itertuples() if r.count > 0]
+            # the workbook's 汇总_按状态 as it is: its 面积不明 column, its headers and its 合计 row (QA user F5)
+            summary["status_total"] = strict_json(_records(_status_cells(status_total(rows))))[0]
+        summary["status_column_labels"] = dict(STATUS_SHEET_ZH)
         summary["column_labels"] = dict(SUMMARY_COLUMNS_ZH)
     summary["kind"] = res.kind
     act = res.needs_action(table="all") if hasattr(res, "needs_action") else None
@@ -995,6 +998,8 @@ def _audit_summary(res) -> dict:
         cols = [c for c in ACTION_COLUMNS if c in act.columns]
         summary["needs_action"] = strict_json(_records(_rounded(act[cols].head(500))))
         summary["needs_action_total"] = int(len(act))
+        if res.kind == "idle":   # a parcel id on several rows is one parcel (QA user F4): 15 条记录（14 宗）
+            summary["needs_action_parcels"] = parcels_in(act)
     return strict_json(summary)
 
 
@@ -1002,6 +1007,21 @@ def _audit_summary(res) -> dict:
 ACTION_COLUMNS = ("parcel_id", "project_name", "enterprise_id", "credit_code", "name", "holder", "township_zh", "cluster_zh", "area_mu", "status",
                   "status_zh", "class", "class_zh", "eff_class", "eff_class_zh", "score", "land_area_mu", "eff_reason",
                   "reason_zh", "next_step_zh", "duplicate_zh", "fee_wan", "deadline_1y", "deadline_2y")
+
+
+def parcels_in(rows) -> int:
+    """How many parcels ``rows`` (of an idle audit) are: a parcel id on several rows counts once.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> parcels_in(pd.DataFrame({"parcel_id": ["A", "B", "A"], "duplicate_id": [True, False, True]}))
+    2
+    """
+    if "duplicate_id" not in rows.columns or "parcel_id" not in rows.columns:
+        return int(len(rows))
+    dup = rows["duplicate_id"].fillna(False).to_numpy(dtype=bool)
+    return int((~dup).sum() + rows.loc[dup, "parcel_id"].nunique())
 
 
 def _duplicate_marks(frame):
@@ -1036,12 +1056,20 @@ def _shown_table(res, name: str, df):
     if res.kind == "idle" and name == "status":
         from ...land.outputs import status_rows
 
-        df = status_rows(df)[["status_zh", "count", "area_mu", "fee_wan", "fee_pending"]]
+        df = status_rows(df)
     if res.kind == "idle" and hasattr(df, "columns") and "fee_pending" in df.columns:
-        from ...land.outputs import fee_cells
-
-        return fee_cells(_rounded(df))   # 待核定 where idle parcels have no land price, never 0.00 (QA7 #3)
+        return _status_cells(df)
     return _rounded(df)
+
+
+def _status_cells(df):
+    """An idle summary's cells as the workbook writes them: rounded, 待核定 where idle parcels have no land
+    price (never 0.00, QA7 #3); the 按状态 rows with the workbook's columns (面积不明 included, QA user F5)."""
+    from ...land.outputs import fee_cells
+
+    if "status" in df.columns:
+        df = df[["status_zh", "count", "area_mu", "area_unknown", "fee_wan", "fee_pending"]]
+    return fee_cells(_rounded(df))
 
 
 def _rounded(df):

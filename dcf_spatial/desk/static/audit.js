@@ -45,10 +45,13 @@
                low_count: '低效用地（宗）', low_area_mu: '低效用地（亩）', d_area_mu: '其中 D类企业用地（亩）',
                idle_area_mu: '其中 闲置土地（亩）', enterprises: '企业数' };
   var labels = {}, columns = {};
-  function countsTable(tbl, rows, key, label) {
+  function countsTable(tbl, rows, key, label, own, total) {
     if (!rows || !rows.length) { desk.table(tbl, [], [[key, label]]); return; }
-    // the idle audit's zone tables: the workbook's Chinese headers (columns), never the field names
-    var cols = Object.keys(rows[0]).map(function (k) { return [k, k === key ? label : (columns[k] || HEAD[k] || labels[k] || k)]; });
+    // the idle audit's zone tables: the workbook's Chinese headers (columns), never the field names;
+    // the 按状态 table its sheet's own headers (own) and its 合计 row (total), as the workbook (QA user F5)
+    var heads = own || columns;
+    var cols = Object.keys(rows[0]).map(function (k) { return [k, k === key ? label : (heads[k] || HEAD[k] || labels[k] || k)]; });
+    if (total) { rows = rows.concat([total]); }
     var shown = rows.map(function (r) {
       var o = {};
       Object.keys(r).forEach(function (k) {
@@ -86,8 +89,12 @@
     Array.prototype.forEach.call(box.querySelectorAll('.legend-note'), function (n) { box.removeChild(n); });
     notes.forEach(function (t) { box.appendChild(el('div', t, 'legend-note')); });
   }
-  function actionTotal(n, unit) {
-    $('action-total').textContent = '（共 ' + n + ' ' + unit + (n > 500 ? '，此处列前 500 ' + unit + '，全部见 XLSX）' : '）');
+  function actionTotal(n, unit, parcels) {
+    // a parcel id on several rows is one parcel: 「共 15 条记录（14 宗）」 (QA user F4)
+    var rows = parcels !== undefined && parcels !== n;
+    var what = rows ? n + ' 条记录（' + parcels + ' 宗）' : n + ' ' + unit;
+    if (rows) { unit = '条'; }
+    $('action-total').textContent = '（共 ' + what + (n > 500 ? '，此处列前 500 ' + unit + '，全部见 XLSX）' : '）');
   }
   function show(job) {
     var s = job.summary || {};
@@ -119,12 +126,12 @@
       columns = s.column_labels || {};
       entries = (s.status_legend || []).filter(function (e) { return e.status !== 'not_a_parcel'; });  // no parcel: not on the map (its note says so)
       $('by-status-title').textContent = '按状态';
-      countsTable($('by-status'), sums.status, 'status_zh', '审计结论');
+      countsTable($('by-status'), sums.status, 'status_zh', '审计结论', s.status_column_labels, s.status_total);
       countsTable($('by-township'), sums.township_zh, 'township_zh', '镇（街道）');
       countsTable($('by-cluster'), sums.cluster_zh, 'cluster_zh', '工业集聚区');
       $('action-title').textContent = '需处置或核实的宗地';
       $('action-basis').textContent = '';
-      actionTotal(s.needs_action_total || 0, '宗');
+      actionTotal(s.needs_action_total || 0, '宗', s.needs_action_parcels);
       desk.table($('actions'), s.needs_action || [], [['parcel_id', '宗地编号'], ['project_name', '项目名称'], ['holder', '用地单位'], ['township_zh', '镇（街道）'],
         ['cluster_zh', '集聚区'], ['area_mu', '面积（亩）'], ['status_zh', '状态'], ['reason_zh', '理由'],
         ['next_step_zh', '下一步'], ['duplicate_zh', '重复宗地']]);

@@ -9,9 +9,16 @@
   legend.onAdd = function () { this._div = el('div', null, 'legend verdict-legend'); this._div.id = 'verdict-legend'; this._div.hidden = true; return this._div; };
   legend.addTo(map);
   function drawLegend(shown) {
-    var box = legend._div, n = {}, none = 0;
+    // rows not drawn, said as they are (QA user F9): not checked (无法核查, 非项目行 — with coordinates or not),
+    // or checked without a position
+    var box = legend._div, n = {}, unchecked = {}, order = [], noPlace = 0;
     desk.clear(box);
-    shown.forEach(function (r) { if (r.lonlat && COLOR[r.verdict]) { n[r.verdict] = (n[r.verdict] || 0) + 1; } else { none += 1; } });
+    shown.forEach(function (r) {
+      if (!COLOR[r.verdict]) {
+        if (!unchecked[r.verdict_zh]) { unchecked[r.verdict_zh] = 0; order.push(r.verdict_zh); }
+        unchecked[r.verdict_zh] += 1;
+      } else if (r.lonlat) { n[r.verdict] = (n[r.verdict] || 0) + 1; } else { noPlace += 1; }
+    });
     box.appendChild(el('strong', '核查结论（点的颜色）'));
     Object.keys(COLOR).forEach(function (k) {
       var row = el('div'), sw = el('i', null, 'dot');
@@ -19,7 +26,11 @@
       row.appendChild(sw); row.appendChild(document.createTextNode(LABEL[k] + '（' + (n[k] || 0) + ' 个）'));
       box.appendChild(row);
     });
-    if (none) { box.appendChild(el('div', '无法核查等无位置的 ' + none + ' 行不在图上', 'badge')); }
+    if (order.length) {
+      box.appendChild(el('div', order.map(function (v) { return v + ' ' + unchecked[v] + ' 行'; }).join('、') +
+                             '：未核查，不在图上', 'badge'));
+    }
+    if (noPlace) { box.appendChild(el('div', '另有 ' + noPlace + ' 行已核查但无点位，不在图上', 'badge')); }
     box.hidden = false;
   }
 
