@@ -273,7 +273,7 @@ class Gazetteer:
 
         what = "；".join(sentence_zh(lid, title, problem) for lid, (title, problem) in self.unreadable.items())
         fixes = "；".join(fix_zh(lid) for lid in self.unreadable)
-        return (f"无法核对地名：{what}，地名表缺少这些图层中的名称，"
+        return (f"{UNREADABLE_NAMES_HEAD}：{what}，地名表缺少这些图层中的名称，"
                 f"{'本行的地名' if row else '未能定位的行所写地名'}可能正是其中之一（不是本表的问题，无须改名）。"
                 f"处理：{fixes}；修复图层库后重新运行")
 
@@ -627,6 +627,31 @@ PLACE_COLUMNS = ("location_method", "place_matched", "place_name", "place_level"
 NOT_A_RECORD_METHOD = "非宗地行（不定位）"
 
 
+#: ``place_reason`` of the rows of a table with neither coordinates nor a place column (the file's matter, said once)
+NO_ADDRESS_COLUMN_REASON = "无坐标，也无项目位置/建设地点/项目地址列"
+#: how ``place_reason`` starts when a layer of names is missing from the store (the store's matter, not the row's)
+UNREADABLE_NAMES_HEAD = "无法核对地名"
+
+
+def place_to_correct(method, reason) -> "np.ndarray":
+    """True for the rows :func:`place_rows` left 位置不明 whose own place text is to correct (empty, a name not
+    in the gazetteer, a relative place): not when the table has no place column, nor when the store lacks a
+    layer of names (neither is the row's to fix). ``reason`` (``place_reason``) says how.
+
+    Examples
+    --------
+    >>> place_to_correct(["位置不明", "位置不明", "按地名定位"], ["地名“郑家镇工业集中区”不在地名表中", NO_ADDRESS_COLUMN_REASON, None])
+    array([ True, False, False])
+    """
+    import numpy as np
+
+    method = np.asarray(method, dtype=object)
+    reason = np.asarray(reason, dtype=object)
+    text = np.array(["" if r is None or r != r else str(r) for r in reason], dtype=object)
+    return ((method == "位置不明") & (text != "") & (text != NO_ADDRESS_COLUMN_REASON)
+            & ~np.char.startswith(text.astype(str), UNREADABLE_NAMES_HEAD))
+
+
 def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool = False, gaz: Gazetteer | None = None,
                skip=None, skip_word: str = "宗地"):
     """Place the rows without a geometry by the names in their address text.
@@ -682,7 +707,7 @@ def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool 
     if missing.any():
         if column not in out.columns:
             cols["location_method"][missing] = "位置不明"
-            cols["place_reason"][missing] = "无坐标，也无项目位置/建设地点/项目地址列"
+            cols["place_reason"][missing] = NO_ADDRESS_COLUMN_REASON
         else:
             gaz = gaz or gazetteer(store)
             points: dict = {}   # a unit's label point, made once (label_point)

@@ -857,7 +857,7 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
                      autofilter=True)
         _write_sheet(writer, _excel_frame(_methods_zh(rejected), list_cols), "问题记录",
                      header_note="数据不足（缺少判定所需字段）或有数据问题的记录（重复宗地代码、无法识别的日期或数值、无效地类编码、"
-                                 "信用代码校验失败、无几何图形等）与逾期动工待核查的记录，请核实补正；均未删除、未合并。" + data_note,
+                                 "信用代码校验失败、无几何图形、项目位置无法定位等）与逾期动工待核查的记录，请核实补正；均未删除、未合并。" + data_note,
                      autofilter=True)
     logger.info("Wrote idle-audit workbook %s (%d parcels listed of %d; %d with problems)",
                 path, len(listed), n_total, n_rejected)

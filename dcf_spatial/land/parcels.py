@@ -479,6 +479,16 @@ def _said_not_yet(values: pd.Series) -> np.ndarray:
     return np.asarray(hit.to_numpy(), dtype=bool) if hasattr(hit, "to_numpy") else np.asarray(hit, dtype=bool)
 
 
+def _place_to_correct(out, unplaced) -> np.ndarray:
+    """The rows of ``unplaced`` (位置不明) whose own 项目位置 is to correct (:func:`dcf_spatial.places.place_to_correct`)."""
+    if not unplaced.any() or "place_reason" not in out.columns:
+        return np.zeros(len(out), dtype=bool)
+    from ..places import place_to_correct
+
+    return unplaced & place_to_correct(out["location_method"].to_numpy(dtype=object),
+                                       out["place_reason"].to_numpy(dtype=object))
+
+
 def _append_problem(problems: np.ndarray, mask, text, sep: str = "；") -> None:
     """Add ``text`` to ``problems`` where ``mask`` holds (in place).
 
@@ -1148,9 +1158,20 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
         else np.zeros(n, dtype=bool)
     # a row of a table without coordinates (a 供地 ledger) is not wrong for lacking a geometry: the
     # audit needs dates, areas and money; only its place is unknown (位置不明 in the summaries)
-    ledger = ((out["location_method"].astype(object).to_numpy() == "位置不明") if "location_method" in out.columns
-              else np.zeros(n, dtype=bool)) & ~np.isnan(declared)
-    _append_problem(problems, no_geom & ~ledger, "无几何图形，无法计算面积和所在区域")
+    unplaced = ((out["location_method"].astype(object).to_numpy() == "位置不明") if "location_method" in out.columns
+                else np.zeros(n, dtype=bool)) & ~skip
+    ledger = unplaced & ~np.isnan(declared)
+    # a ledger row whose place text could not be placed is a record to correct (QA user F6): on 问题记录, with
+    # the fix its 定位说明 gives (a name to use instead, or coordinates)
+    from ..places import ADDRESS_COLUMN, column_label
+
+    _append_problem(problems, _place_to_correct(out, unplaced), lambda m: np.array(
+        [f"{column_label(ADDRESS_COLUMN, gdf.attrs).removesuffix('列')}无法定位（位置不明，分区汇总计入“位置不明”）：{r}"
+         for r in out["place_reason"].to_numpy(dtype=object)[m]], dtype=object))
+    # a ledger row without coordinates has no geometry to lack: its missing area is said as such (QA user F10)
+    _append_problem(problems, no_geom & unplaced & ~ledger,
+                    "表中没有可用的宗地面积，也没有宗地图形：请在表中给出宗地面积（平方米/亩/公顷），或提供宗地图形")
+    _append_problem(problems, no_geom & ~unplaced & ~skip, "无几何图形，无法计算面积和所在区域")
     if callable(working):  # reprojected in another thread meanwhile: its answer is needed from here on
         working = working()
     if working is not None and len(working) == n:
@@ -1187,7 +1208,10 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
         said_unit = (unitless.row_text != "") & (no_area | (no_geom & ~ledger)) & ~skip
         _append_problem(problems, said_unit, unitless.row_text)
         no_area = no_area & ~said_unit
-    _append_problem(problems, no_area & point,
+    # a row placed by its 项目位置 was given no point (QA user F10): said in the clerk's words
+    _append_problem(problems, no_area & point & by_name,
+                    "按地名定位的宗地没有宗地图形，表中也没有可用的宗地面积：请在表中给出宗地面积（平方米/亩/公顷），或提供宗地图形")
+    _append_problem(problems, no_area & point & ~by_name,
                     "点位宗地没有宗地面积：请在表中给出宗地面积（平方米/亩/公顷），或提供宗地图形")
     _append_problem(problems, no_area & other, lambda m: np.array(
         [f"宗地图形为{_GEOM_ZH.get(t, t)}（{t}），不是面，无法量算面积，且表中没有宗地面积：请提供宗地的面图形"
