@@ -112,6 +112,9 @@ def codes_from_names(names: pd.Series, system: str = "2017") -> tuple[pd.Series,
             return (old, why) if why else (t, "")
         if t in by_name:
             return by_name[t], ""
+        if t + "用地" in by_name:   # clerks' shorthand: 工业 for 工业用地, 仓储 for 仓储用地 (QA user F7)
+            c = by_name[t + "用地"]
+            return c, f"土地用途“{t}”{SHORTHAND_ZH}，按“{t}用地”取 {short}编码 {c}（待核实；请在台账中填写地类全称或编码）"
         if "-" in t or "—" in t:
             head = re.split(r"[-—]", t)[0]
             cand = head if head.endswith("用地") else head + "用地"
@@ -123,13 +126,36 @@ def codes_from_names(names: pd.Series, system: str = "2017") -> tuple[pd.Series,
         if t in by_name_2007:
             c = by_name_2007[t]
             return c, f"土地用途“{t}”为 GB/T 21010-2007 名称，按 2017 编码 {c}（{table.at[c, 'name_zh']}）计（待核实）"
-        return None, f"土地用途“{t}”不是 {short}的地类名称，无法确定地类编码"
+        guess = "、".join(f"“{n}”（{by_name[n]}）" for n in name_guesses(t, ordered))
+        return None, f"土地用途“{t}”不是 {short}的地类名称，无法确定地类编码" + (f"（是否指{guess}？）" if guess else "")
 
     idx, uniq = pd.factorize(names.to_numpy(dtype=object), use_na_sentinel=True)
     res = [one(u) for u in uniq] + [(None, "")]
     take = np.where(idx >= 0, idx, len(res) - 1)
     return (pd.Series([res[k][0] for k in take], index=names.index, dtype=object),
             pd.Series([res[k][1] for k in take], index=names.index, dtype=object))
+
+
+#: what a land-use note says of a name read as its shorthand (工业 → 工业用地): the row carries that note
+SHORTHAND_ZH = "为地类名称的简称"
+
+
+def name_guesses(text: str, names, *, most: int = 3) -> list[str]:
+    """The land-use names ``text`` may mean (for a 是否指… suggestion): those whose stem (the name without
+    its 用地) is in ``text`` or that contain it, shortest (the most general) first, else the close spellings (:mod:`difflib`); at most ``most``.
+
+    Examples
+    --------
+    >>> name_guesses("工业厂房", ["工业用地", "采矿用地", "零售商业用地"]), name_guesses("商业", ["零售商业用地", "工业用地"])
+    (['工业用地'], ['零售商业用地'])
+    >>> name_guesses("火星用地", ["工业用地", "零售商业用地"])
+    []
+    """
+    import difflib
+
+    names = list(names)
+    hits = [n for n in names if (len(n.removesuffix("用地")) >= 2 and n.removesuffix("用地") in text) or text in n]
+    return (sorted(hits, key=len) or difflib.get_close_matches(text, names, n=most, cutoff=0.75))[:most]
 
 
 def normalize_land_use_codes(codes: pd.Series) -> pd.Series:

@@ -1109,6 +1109,7 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     unnamed = name_why != ""
     _append_problem(problems, bad_code, np.where(unnamed, name_why + "：请填写 GB/T 21010-2017 的地类名称或地类编码",
                                                  looked["code_problem"].to_numpy(dtype=object)))
+    _append_problem(problems, unnamed & ~bad_code, name_why)   # a shorthand read as its name, to confirm
     _append_problem(bad_fields, bad_code & out["land_use_code"].notna().to_numpy(), "land_use_code", sep=";")
 
     valid_cc = codes.credit_code_valid(out["credit_code"])
@@ -1390,7 +1391,7 @@ def _codes_from_ledger_names(gdf, notes: list[str], code_system: str = "auto"):
     (``code_system``; for ``auto`` the one the typed codes follow, GB/T 21010-2017 without any): a ledger read as
     2023 has 工业用地 as 1001, not the 2017 code 0601 that is 农村道路 there. Returns ``(gdf, why, typed)``: ``why``
     is, per row, why a name gave no code (empty elsewhere), said as the row's problem instead of an empty or unknown
-    code; ``typed`` whether any row has a code typed as a code (only then is the classification the codes follow
+    code, or how a shorthand was read (工业 → 工业用地, a code found: the row's note); ``typed`` whether any row has a code typed as a code (only then is the classification the codes follow
     worth a note)."""
     n = len(gdf)
     no_reason = np.full(n, "", dtype=object)
@@ -1426,6 +1427,9 @@ def _codes_from_ledger_names(gdf, notes: list[str], code_system: str = "auto"):
         reasons = reasons.to_numpy(dtype=object)
         lost = rows & pd.isna(got)
         why[lost] = reasons[lost]
+        # a shorthand read as its name (工业 → 工业用地) is said on the row, to be confirmed (QA user F7)
+        short_read = rows & ~lost & np.array([codes.SHORTHAND_ZH in str(r) for r in reasons], dtype=bool)
+        why[short_read] = reasons[short_read]
         n_ok = int(pd.notna(got[rows]).sum())
         if said == "土地用途名称":
             notes.append(f"{int(rows.sum())} 宗无地类编码，按土地用途名称取 {short}编码（{n_ok} 宗取得）")
