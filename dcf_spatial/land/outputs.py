@@ -1036,8 +1036,10 @@ def _write_geoparquet_slices(gdf, path: Path, slice_rows: int, wkb=None) -> None
             writer.close()
 
 
-def write_gpkg(gdf, path, *, layer: str) -> Path:
-    """Write ``gdf`` (datetimes as dates, nullable types made plain) to a GeoPackage layer."""
+def write_gpkg(gdf, path, *, layer: str, aliases: dict | None = None, description: str = "") -> Path:
+    """Write ``gdf`` (datetimes as dates, nullable types made plain) to a GeoPackage layer; with ``aliases``
+    (column → Chinese name) each field carries its alias and the layer ``description``
+    (:func:`dcf_spatial.io.gpkg_fields.write_gpkg_layer`)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     out = gdf.copy()
@@ -1056,6 +1058,10 @@ def write_gpkg(gdf, path, *, layer: str) -> Path:
             else:  # mixed objects: plain text for GDAL
                 out[c] = s.map(lambda v: None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else
                                (v if isinstance(v, (str, int, float, bool)) else str(v)))
+    if aliases:
+        from ..io.gpkg_fields import write_gpkg_layer
+
+        return write_gpkg_layer(out, path, layer=layer, aliases=aliases, description=description)
     try:  # pyarrow (a dependency) lets pyogrio hand GDAL whole columns instead of row by row
         import pyarrow  # noqa: F401
 

@@ -215,7 +215,11 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -
         hash_written(files["parquet"])
         t["parquet"] = time.perf_counter()
         if "gpkg" in files:
-            outputs.write_gpkg(complete, files["gpkg"], layer="idle_audit")
+            from .gpkg_note import idle_gpkg_aliases, idle_gpkg_description
+
+            # the workbook's Chinese headers as field aliases, and what is schematic in the description (QA user F8)
+            outputs.write_gpkg(complete, files["gpkg"], layer="idle_audit", aliases=idle_gpkg_aliases(),
+                               description=idle_gpkg_description(r, result.layers_used, as_of=result.as_of))
             hash_written(files["gpkg"])
             t["gpkg"] = time.perf_counter()
 
