@@ -282,7 +282,8 @@ def test_ledger_runs_with_no_field_map(tmp_path, make):
     assert f["location_method"].tolist() == ["按地名定位", "按地名定位", "按地名定位", "位置不明"]
     assert f["cluster_zh"].tolist()[:3] == ["郑家镇工业集聚区", "（地名未指明）", "嘉明经济开发区第二片区"]
     assert f["township_zh"].iloc[1] == "郑家镇" and f["township_zh"].iloc[3] == "位置不明"
-    assert not f["problems"].iloc[3]  # no coordinates is not an error
+    # no coordinates is not an error; a place text that cannot be placed is a record to correct (QA user F6)
+    assert f["problems"].iloc[3].startswith("项目位置无法定位") and "无几何图形" not in f["problems"].iloc[3]
     by_town = res.summaries["township_zh"].set_index("township_zh")
     assert by_town.loc["位置不明", "total"] == 1
     assert any("061" in n or "按土地用途" in n for n in res.notes)

@@ -28,7 +28,7 @@
     });
     if (order.length) {
       box.appendChild(el('div', order.map(function (v) { return v + ' ' + unchecked[v] + ' 行'; }).join('、') +
-                             '：未核查，不在图上', 'badge'));
+                             '不在图上（未核查，有坐标的也不画）', 'badge'));
     }
     if (noPlace) { box.appendChild(el('div', '另有 ' + noPlace + ' 行已核查但无点位，不在图上', 'badge')); }
     box.hidden = false;
