@@ -423,7 +423,7 @@ def test_batch_page_has_a_verdict_legend_and_readable_columns(page_on_desk, tmp_
                    "一个名字较长的合成项目,115.75,36.34,C34\n"
                    "坏坐标,abc,36.34,C34\n"
                    "区外项目,117.5,37.5,C34\n"
-                   "乱写行业,115.75,36.34,火星采矿\n", encoding="utf-8")
+                   "乱写行业,115.75,36.34,啊啊啊\n", encoding="utf-8")
     _run_batch(page, csv)
     legend = page.text_content("#verdict-legend")
     for word in ("符合", "有条件符合", "不符合", "不在规划范围"):
