@@ -669,8 +669,8 @@ def put_back_leftover_wal(path) -> bool:
     its whole group, a power cut) leaves the store in WAL mode, with ``-wal``/``-shm`` beside it: nothing
     committed is lost, but QGIS on a network share or a read-only copy of the file cannot open it
     (issue 12, N6; :mod:`.gpkg_wal`). dcf's first open of the store in each process (:class:`~.gpkg.GpkgStore`) calls this.
-    Nothing while any process uses the store in WAL mode (its lock, :mod:`.store_in_use`: a desk whose anchor
-    died still holds it, breaker F3); else SQLite switches the journal mode only for a connection alone on
+    Nothing while any process uses the store in WAL mode (its lock on the store file, :mod:`.store_in_use`: a
+    desk whose anchor died still holds it, breaker F3; nothing can be deleted to lose it, issue 12 c); else SQLite switches the journal mode only for a connection alone on
     the file — it checkpoints the WAL into the main file and deletes ``-wal`` and ``-shm``.
 
     Examples
@@ -683,7 +683,7 @@ def put_back_leftover_wal(path) -> bool:
     if not is_wal(path):
         return False
     # SQLite's refusal alone is no proof: a live desk's connections may be closed between two checks (F3)
-    with nobody_else(path) as free, file_lock(path):   # a handle's close drops this process's POSIX locks
+    with file_lock(path), nobody_else(path) as free:   # a handle's close drops this process's POSIX locks
         if not free:   # a desk (or another dcf process) uses the store in WAL mode: its lock says so
             return False
         try:
