@@ -1109,11 +1109,14 @@ class GpkgStore:
         finally:
             clean()
 
-    def _disk_full(self, exc: BaseException, layers: list | None = None, *, copy=None) -> StoreError:
-        """The :class:`StoreError` of a write into this store that a full disk stopped (:mod:`.disk_full`)."""
+    def _disk_full(self, exc: BaseException, layers: list | None = None, *, copy=None,
+                   writing: str | None = None) -> StoreError:
+        """The :class:`StoreError` of a write into this store that a full disk stopped (:mod:`.disk_full`):
+        of ``layers``, or of ``writing`` (what was written, e.g. "核查登记")."""
         from .disk_full import disk_full_message, reason
 
-        writing = f"图层 {'、'.join(dict.fromkeys(layers))} " if layers else ("图层库的工作副本" if copy else "图层库")
+        if writing is None:
+            writing = f"图层 {'、'.join(dict.fromkeys(layers))} " if layers else ("图层库的工作副本" if copy else "图层库")
         logger.debug("disk full while writing %s", self.path, exc_info=exc)
         return StoreError(disk_full_message(self.label, self.path, writing=writing, copy=copy, detail=reason(exc)))
 
