@@ -17,7 +17,6 @@ an unprivileged test cannot mount a small file system):
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -28,6 +27,8 @@ from click.testing import CliRunner
 
 from dcf_spatial import settings
 from dcf_spatial.cli.main import cli
+
+from _stores import file_sha, store_alone
 
 #: the child `dcf`: with DCF_TEST_FULL_COPY set, the working copy's second block meets a full disk
 _CHILD = r"""
@@ -56,17 +57,10 @@ def _dcf_here(*args):
     return res
 
 
-def _sha(path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
 
 @pytest.fixture
 def target(tmp_path):
-    folder = tmp_path / "库"
-    folder.mkdir()
-    path = folder / "dcf_layers.gpkg"
-    shutil.copy(settings.checkout_store, path)
-    return path
+    return store_alone(tmp_path / "库")
 
 
 def _write(command, target, tmp_path) -> tuple[list[str], str]:
@@ -93,7 +87,7 @@ def _write(command, target, tmp_path) -> tuple[list[str], str]:
     pytest.param("reset", "copy", marks=pytest.mark.slow)])
 def test_a_write_on_a_full_disk_says_so_leaves_the_store_as_it_was_and_no_working_copy(command, full_at, target, tmp_path):
     args, layer = _write(command, target, tmp_path)
-    before = _sha(target)
+    before = file_sha(target)
     listed_before = subprocess.run([sys.executable, "-c", _CHILD, "--store", str(target), "layers", "list", "--json"],
                                    capture_output=True, text=True)
     assert listed_before.returncode == 0, listed_before.stderr
@@ -111,7 +105,7 @@ def test_a_write_on_a_full_disk_says_so_leaves_the_store_as_it_was_and_no_workin
     assert "剩余" in said and "至少需要" in said                          # free vs needed
     assert "未作任何改动" in said and "已损坏" not in said                 # not the damaged-store advice
     assert "腾出空间" in said and "DCF_STORE" in said                     # the fix
-    assert _sha(target) == before                                         # the store as it was
+    assert file_sha(target) == before                                         # the store as it was
     assert sorted(p.name for p in target.parent.iterdir()) == [target.name]   # no working copy, no journal
     listed = subprocess.run([sys.executable, "-c", _CHILD, "--store", str(target), "layers", "list", "--json"],
                             capture_output=True, text=True)

@@ -12,19 +12,17 @@ for the owner who is not root.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shlex
-import shutil
 import stat
 import subprocess
 import sys
 
 import pytest
 
-from dcf_spatial import settings
 
 from _desk_server import free_port
+from _stores import file_sha, store_alone
 
 _CHILD = r"""
 import os
@@ -60,21 +58,15 @@ def _dcf(*args, env=None, timeout=120):
 
 @pytest.fixture
 def store(tmp_path):
-    folder = tmp_path / "只读"
-    folder.mkdir()
-    path = folder / "dcf_layers.gpkg"
-    shutil.copy(settings.checkout_store, path)
+    path = store_alone(tmp_path / "只读")
     yield path
-    folder.chmod(0o755)   # tmp_path is removed by pytest
+    path.parent.chmod(0o755)   # tmp_path is removed by pytest
     path.chmod(0o644)
 
 
 def _read_only(path):
     path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))   # chmod a-w
 
-
-def _sha(path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.mark.parametrize("what", ["folder", "file"])
@@ -96,14 +88,14 @@ def test_a_desk_recording_into_a_read_only_folder_or_file_is_refused_at_start(st
 
 def test_a_recorded_site_check_into_a_read_only_folder_is_refused_before_the_check(store):
     _read_only(store.parent)
-    before = _sha(store)
+    before = file_sha(store)
     res = _dcf("--store", str(store), "site", "check", "--site", "115.75,36.455", "--industry", "轴承", "--record")
     said = res.stdout + res.stderr
     assert res.returncode != 0 and "Traceback" not in said, said
     assert f"所在文件夹 {store.parent} 不可写" in said and "核查登记" in said
     assert f"cp {shlex.quote(str(store))}" in said and "--record" in said
     assert "结论" not in res.stdout                                      # refused before the check, not after it
-    assert _sha(store) == before
+    assert file_sha(store) == before
 
 
 def test_a_register_write_sqlite_refuses_as_read_only_is_said_not_a_traceback(store):
