@@ -72,3 +72,26 @@ def checkout_copy(request, tmp_path):
     else:
         catalog.copy_store(settings.checkout_store, loc)
     return loc
+
+
+def store_alone(folder):
+    """A copy of the checkout's store as ``dcf_layers.gpkg``, alone in the new folder ``folder`` (what is written
+    beside it — a working copy, a journal — can be seen)."""
+    import shutil
+    from pathlib import Path
+
+    from dcf_spatial import settings
+
+    folder = Path(folder)
+    folder.mkdir()
+    path = folder / "dcf_layers.gpkg"
+    shutil.copy(settings.checkout_store, path)
+    return path
+
+
+def file_sha(path) -> str:
+    """The SHA-256 of the file ``path``: equal before and after, the file was not changed."""
+    import hashlib
+    from pathlib import Path
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -347,6 +347,25 @@ def test_a_running_desk_whose_anchor_died_is_not_put_back_under_it(store, tmp_pa
         assert r.json()["register_id"] in _ids(store)
 
 
+def test_deleting_files_beside_the_store_does_not_let_a_command_put_it_back_under_a_running_desk(store, tmp_path):
+    """Issue 12, c (breaker): the desk's in-use lock was an flock on a lock file beside the store; deleting that
+    file (a tidy-up of «stray hidden files») while the desk ran let the next dcf command make a new one, lock it
+    and put the WAL back under the desk. Every file beside the store but the store and its -wal/-shm deleted,
+    the command still sees the desk and leaves the store alone, and the desk goes on recording."""
+    with _desk_whose_anchor_died(store, tmp_path) as desk:
+        keep = {store.name, f"{store.name}-wal", f"{store.name}-shm"}
+        deleted = [p.name for p in store.parent.iterdir() if p.is_file() and p.name.startswith(".") and p.name not in keep]
+        for name in deleted:
+            (store.parent / name).unlink()
+        listed = subprocess.run([*DCF, "--store", str(store), "site", "history"], capture_output=True, text=True)
+        assert listed.returncode == 0, listed.stderr
+        assert "已无程序打开它" not in listed.stderr and "恢复普通日志模式" not in listed.stderr, deleted
+        assert gpkg.is_wal(store)
+        r = desk.fresh("POST", "/api/site-check", json={"site": SITE, "industry": "C34", "project": "乙"})
+        assert r.status_code == 200, r.text
+        assert r.json()["register_id"] in _ids(store)
+
+
 def test_a_desk_whose_store_another_program_put_back_out_of_wal_goes_on_recording(store, tmp_path):
     """Breaker F3, the desk's side: when another program (sqlite3, an older dcf) switches the journal mode
     under a running desk whose anchor died, the desk's checks took 30 s and ended 500 (database is locked) for

@@ -131,6 +131,11 @@ def check(site_value, industry, area_mu, crs, reader, investment_wan, floor_area
         problem = None if value is None else figure_problem(field, value if value == value else "nan")
         if problem:
             raise click.BadParameter(f"{problem}。", param_hint=opt)
+    if record:   # before the check (a batch may run long): the register is written into the store (issue 12, b)
+        from ..store.backends.gpkg_writable import refuse_unwritable
+
+        refuse_unwritable(None, who="--record 把本次核查", rerun="dcf --store {store} site check … --record",
+                          without="去掉 --record")
     if batch_file is not None:
         if site_value:
             raise click.BadParameter("--site 与 --batch 只能二选一。", param_hint="--batch")

@@ -78,6 +78,11 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, store=None, token: str |
     from .app import create_app
 
     token, generated = resolve_token(host, token)
+    if record:   # refused now, not a 500 at every check: the register is written into the store (issue 12, b)
+        from ..store.backends.gpkg_writable import refuse_unwritable
+
+        refuse_unwritable(store, who="工作台把每次选址核查", rerun="dcf serve --store {store}",
+                          without="加 --no-record")
     if workers < 1:
         from ..errors import InputError
 

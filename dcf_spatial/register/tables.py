@@ -199,10 +199,28 @@ def _gpkg_write(st, prepare=None):
                 carry_stamp(st.path, before, entry[1])
                 if con.total_changes > changes:   # rows were written: the commit raised the change counter
                     note_register_commit(st.path, before, entry[1])
-        except BaseException:
+        except BaseException as exc:
             _WRITERS.pop(str(st.path), None)
             con.close()
+            if isinstance(exc, sqlite3.Error):   # a full disk, a store made read-only: said, not a traceback (500)
+                _unwritten(st, exc)
             raise
+
+
+def _unwritten(st, exc: sqlite3.Error) -> None:
+    """Raise the :class:`~dcf_spatial.errors.StoreError` of a register write into the GeoPackage ``st`` that
+    SQLite refused for a full disk or a read-only file or folder (issue 12, a and b); nothing for another
+    error. The write was rolled back: nothing of it is in the store."""
+    from ..errors import StoreError
+    from ..store.backends.disk_full import is_disk_full
+    from ..store.backends.gpkg_writable import unwritable_message, write_problem
+
+    if is_disk_full(exc):
+        raise st._disk_full(exc, writing="核查登记") from None
+    if "readonly" in str(exc):   # SQLITE_READONLY: "attempt to write a readonly database"
+        problem = write_problem(st.path) or f"不可写（{exc}）"
+        raise StoreError(unwritable_message(st.path, problem, who="选址核查", rerun="dcf --store {store} …",
+                                            without="加 --no-record（dcf serve）或去掉 --record（dcf site check）")) from None
 
 
 #: the catalog's columns of the mark of an edit outside dcf and their types

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from ..._killpoints import kill_point
 from ...errors import DcfError, InputError, StoreError
 from . import gpkg_edits
+from .disk_full import is_disk_full
 from .names import CATALOG_COLUMNS, CATALOG_HISTORY_TABLE, CATALOG_TABLE, HISTORY_PREFIX, history_table
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -669,8 +670,8 @@ def put_back_leftover_wal(path) -> bool:
     its whole group, a power cut) leaves the store in WAL mode, with ``-wal``/``-shm`` beside it: nothing
     committed is lost, but QGIS on a network share or a read-only copy of the file cannot open it
     (issue 12, N6; :mod:`.gpkg_wal`). dcf's first open of the store in each process (:class:`~.gpkg.GpkgStore`) calls this.
-    Nothing while any process uses the store in WAL mode (its lock, :mod:`.store_in_use`: a desk whose anchor
-    died still holds it, breaker F3); else SQLite switches the journal mode only for a connection alone on
+    Nothing while any process uses the store in WAL mode (its lock on the store file, :mod:`.store_in_use`: a
+    desk whose anchor died still holds it, breaker F3; nothing can be deleted to lose it, issue 12 c); else SQLite switches the journal mode only for a connection alone on
     the file — it checkpoints the WAL into the main file and deletes ``-wal`` and ``-shm``.
 
     Examples
@@ -683,7 +684,7 @@ def put_back_leftover_wal(path) -> bool:
     if not is_wal(path):
         return False
     # SQLite's refusal alone is no proof: a live desk's connections may be closed between two checks (F3)
-    with nobody_else(path) as free, file_lock(path):   # a handle's close drops this process's POSIX locks
+    with file_lock(path), nobody_else(path) as free:   # a handle's close drops this process's POSIX locks
         if not free:   # a desk (or another dcf process) uses the store in WAL mode: its lock says so
             return False
         try:
@@ -819,6 +820,8 @@ def _guarded(write: bool = False, *, hold: bool = True):
             try:
                 return method(self, *args, **kwargs)
             except sqlite3.DatabaseError as exc:  # "file is not a database", "disk image is malformed"
+                if write and is_disk_full(exc):   # not 已损坏: SQLite rolled the write back, the store is as it was
+                    raise self._disk_full(exc) from None
                 if write and "readonly" in str(exc):
                     raise StoreError(readonly_message(self.label, str(exc))) from None
                 raise StoreError(broken_message(self.label, str(exc))) from None
@@ -830,10 +833,14 @@ def _guarded(write: bool = False, *, hold: bool = True):
             except OSError as exc:
                 if write and exc.errno in (1, 13, 30):  # EPERM (immutable), EACCES, EROFS
                     raise StoreError(readonly_message(self.label, exc.strerror or str(exc))) from None
+                if write and is_disk_full(exc):
+                    raise self._disk_full(exc) from None
                 raise
             except (DcfError, KeyError, ValueError):
                 raise
             except Exception as exc:  # pyogrio/fiona errors: damaged when SQLite says so
+                if write and is_disk_full(exc):   # GDAL's SQLite: "database or disk is full"
+                    raise self._disk_full(exc) from None
                 damage = _integrity_problem(self.path)
                 if not damage and type(exc).__name__ == "DataSourceError":  # SQLite, but not a GeoPackage
                     damage = str(exc)
@@ -1031,7 +1038,7 @@ class GpkgStore:
             )
 
     @contextlib.contextmanager
-    def _staged(self):
+    def _staged(self, layers: list | None = None):
         """Yield a working copy of the store that replaces the original only on success.
 
         The writers' lock (:meth:`_locked`: other dcf writers, the register of recorded checks among
@@ -1042,32 +1049,47 @@ class GpkgStore:
         nothing is changed, :class:`InputError`); the register rows recorded meanwhile (append-only
         tables) are carried into the copy first, so none is lost. A reader sees the old file or the new
         one: ``os.replace``, or in WAL mode (a desk keeping the file open) one SQLite transaction.
-        """
-        with self._locked():
-            # holding the writers' lock, no other import is running: a copy left here was killed
-            for orphan in orphan_copies(self.path):
-                orphan.unlink(missing_ok=True)
-                if orphan.name.endswith(".tmp.gpkg"):   # its journal files go with it unsaid
-                    logger.warning("已删除 %s：上次未完成的写入（导入、恢复或推送被中止）留下的工作副本；"
-                                   "图层库仍是那次写入之前的状态，那次写入须重新运行", orphan)
-            tmp = self.path.with_name(f".{self.path.stem}.{uuid.uuid4().hex[:8]}.tmp.gpkg")
-            # in WAL mode (a desk running, see gpkg_wal) the last commits are in -wal, not in the main file,
-            # and the file must not be swapped under the connections that keep it open: copied out and
-            # back in by SQLite's backup API, the way back one transaction
-            if is_wal(self.path):
-                copy_consistent(self.path, tmp)
-            else:
-                shutil.copyfile(self.path, tmp)
-            with _reading(tmp) as con:
-                base = _layer_rows(con)
-            # the copy is in use until this write ends: another writer's clean-up leaves it alone (an flock,
-            # which GDAL's and sqlite3's opening and closing of the copy do not drop, and a kill does)
-            import fcntl
 
-            held = os.open(tmp, os.O_RDONLY)
-            fcntl.flock(held, fcntl.LOCK_EX)
-        kill_point("import:copied")
+        The copy is removed however the write ends (but a kill: the next write removes it); a full disk
+        at any step is a :class:`StoreError` naming the store, ``layers`` (the ids being written, a list
+        the caller may fill as it goes), the free space and the way out (issue 12, a).
+        """
+        tmp, held = None, None
+
+        def clean() -> None:
+            nonlocal held
+            if held is not None:
+                os.close(held)   # after os.replace it locks the store itself: released before anyone waits long
+                held = None
+            if tmp is not None:
+                for side in ("", "-wal", "-shm", "-journal"):
+                    Path(f"{tmp}{side}").unlink(missing_ok=True)
+
         try:
+            with self._locked():
+                # holding the writers' lock, no other import is running: a copy left here was killed
+                for orphan in orphan_copies(self.path):
+                    orphan.unlink(missing_ok=True)
+                    if orphan.name.endswith(".tmp.gpkg"):   # its journal files go with it unsaid
+                        logger.warning("已删除 %s：上次未完成的写入（导入、恢复或推送被中止）留下的工作副本；"
+                                       "图层库仍是那次写入之前的状态，那次写入须重新运行", orphan)
+                tmp = self.path.with_name(f".{self.path.stem}.{uuid.uuid4().hex[:8]}.tmp.gpkg")
+                # in WAL mode (a desk running, see gpkg_wal) the last commits are in -wal, not in the main file,
+                # and the file must not be swapped under the connections that keep it open: copied out and
+                # back in by SQLite's backup API, the way back one transaction
+                if is_wal(self.path):
+                    copy_consistent(self.path, tmp)
+                else:
+                    shutil.copyfile(self.path, tmp)
+                with _reading(tmp) as con:
+                    base = _layer_rows(con)
+                # the copy is in use until this write ends: another writer's clean-up leaves it alone (an flock,
+                # which GDAL's and sqlite3's opening and closing of the copy do not drop, and a kill does)
+                import fcntl
+
+                held = os.open(tmp, os.O_RDONLY)
+                fcntl.flock(held, fcntl.LOCK_EX)
+            kill_point("import:copied")
             yield tmp
             with self._locked():
                 with _reading(self.path) as con:
@@ -1079,10 +1101,24 @@ class GpkgStore:
                     replace_contents(self.path, tmp)
                 else:
                     os.replace(tmp, self.path)
+        except Exception as exc:
+            if tmp is None or isinstance(exc, DcfError) or not is_disk_full(exc):
+                raise
+            clean()   # first: the free space said is that with the copy gone
+            raise self._disk_full(exc, layers, copy=tmp) from None
         finally:
-            os.close(held)   # after os.replace it locks the store itself: released before anyone waits long
-            for side in ("", "-wal", "-shm", "-journal"):
-                Path(f"{tmp}{side}").unlink(missing_ok=True)
+            clean()
+
+    def _disk_full(self, exc: BaseException, layers: list | None = None, *, copy=None,
+                   writing: str | None = None) -> StoreError:
+        """The :class:`StoreError` of a write into this store that a full disk stopped (:mod:`.disk_full`):
+        of ``layers``, or of ``writing`` (what was written, e.g. "核查登记")."""
+        from .disk_full import disk_full_message, reason
+
+        if writing is None:
+            writing = f"图层 {'、'.join(dict.fromkeys(layers))} " if layers else ("图层库的工作副本" if copy else "图层库")
+        logger.debug("disk full while writing %s", self.path, exc_info=exc)
+        return StoreError(disk_full_message(self.label, self.path, writing=writing, copy=copy, detail=reason(exc)))
 
     @staticmethod
     def _write_table(path: Path, gdf, table: str) -> None:
@@ -1109,7 +1145,7 @@ class GpkgStore:
                     _upsert_row(con, row)
                     _written(con, layer_id)
             return
-        with self._staged() as work:
+        with self._staged([layer_id]) as work:
             import geopandas as gpd
 
             self._check_version(work, layer_id, expected_version)
@@ -1135,31 +1171,42 @@ class GpkgStore:
         write). A store that does not exist yet is built in a copy of its own and linked into place
         whole."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        written: list[str] = []   # the ids as they are written: named should the disk be full
         if self.path.exists():
-            with self._staged() as work:
-                self._write_layers(work, writes)
+            with self._staged(written) as work:
+                self._write_layers(work, writes, written)
             return
         tmp = self.path.with_name(f".{self.path.stem}.{uuid.uuid4().hex[:8]}.tmp.gpkg")
         try:
-            self._write_layers(tmp, writes)
+            self._write_layers(tmp, writes, written)
             if not tmp.exists():   # nothing to write: no store made
                 return
             try:
                 os.link(tmp, self.path)   # whole, and only if no other writer made the store meanwhile
             except FileExistsError:
                 raise InputError(f"写入期间，图层库 {self.label} 已被他人创建；本次未作任何改动。请重新运行该命令。") from None
-            except OSError:   # a file system without hard links
+            except OSError as exc:   # a file system without hard links
+                if is_disk_full(exc):
+                    raise
                 os.replace(tmp, self.path)
+        except Exception as exc:
+            if isinstance(exc, DcfError) or not is_disk_full(exc):
+                raise
+            for side in ("", "-wal", "-shm", "-journal"):   # first: the free space said is that with it gone
+                Path(f"{tmp}{side}").unlink(missing_ok=True)
+            raise self._disk_full(exc, written, copy=tmp) from None
         finally:
             for side in ("", "-wal", "-shm", "-journal"):
                 Path(f"{tmp}{side}").unlink(missing_ok=True)
 
-    def _write_layers(self, path: Path, writes) -> None:
-        """:meth:`commit_layers`' writes into the file ``path`` (a working copy, or a new file)."""
+    def _write_layers(self, path: Path, writes, written: list) -> None:
+        """:meth:`commit_layers`' writes into the file ``path`` (a working copy, or a new file); each layer id
+        is added to ``written`` as its write begins."""
         import geopandas as gpd
 
         for w in writes:
             lid = w.layer_id
+            written.append(lid)
             if path.exists():
                 self._check_version(path, lid, w.expected_version, read_since=True)
             gdf = w.read()
@@ -1200,7 +1247,7 @@ class GpkgStore:
     @_guarded(write=True, hold=False)
     def restore_layer(self, layer_id: str, n: int, row: dict, *, expected_version: int | None = None) -> int:
         """Make kept version ``n`` the current ``layer_id`` again (catalog ``row``); return its size."""
-        with self._staged() as work:
+        with self._staged([layer_id]) as work:
             import fiona
             import geopandas as gpd
 

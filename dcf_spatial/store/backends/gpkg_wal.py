@@ -17,7 +17,7 @@ files stay in place; nor does GDAL's SQLite, opening the store in a desk process
 first user of the WAL index and set it up afresh under that process's other connections (which then
 fail with "disk I/O error"). It outlives the desk's workers: when the desk is killed it waits for
 each of their pids, then puts the store back as at a normal stop. Every process using the store in WAL
-mode also holds its lock file for its life (:mod:`.store_in_use`), so no dcf command puts the store back under
+mode also holds its in-use lock on the store file for its life (:mod:`.store_in_use`), so no dcf command puts the store back under
 a running desk whose anchor alone was killed (breaker F3). Such a desk is not re-anchored: a new anchor would
 open the store as the WAL index's first user and set it up afresh under the desk's connections (answered
 register ids were lost so in 2 runs of 4); the desk should be restarted. Killed itself (``kill -9`` of all the
