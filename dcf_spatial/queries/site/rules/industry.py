@@ -22,6 +22,7 @@ def codes_zh(codes, zone: dict | None = None) -> str:
     if not codes:
         return "未列明"
     via: dict = {}
+    kept: dict = {}
     if zone is not None:
         base = set(plan.parse_codes(plan.zones().get(str(zone.get("id")), {}).get("industries_gbt4754")))
         for e in plan.zone_rule(str(zone.get("id"))).get("also", []):
@@ -30,8 +31,14 @@ def codes_zh(codes, zone: dict | None = None) -> str:
             for c in e["codes"]:
                 if c not in base:
                     via.setdefault(plan.normalize_zone_code(c), f"{e['plan_ref']}：{e.get('what_zh', '')}".rstrip("："))
+        # a layer code the rules narrow to the plan's words (C30 → the 节能环保建材 of 第四章第五节) is shown as
+        # narrowed, never as the whole division (new-user F1)
+        for e in plan.zone_rule(str(zone.get("id"))).get("conditional", []):
+            if e.get("narrows") and e.get("narrows_code") and e.get("kept_zh"):
+                kept.setdefault(plan.normalize_zone_code(e["narrows_code"]), e["kept_zh"])
     # names as the GB/T 4754-2017 table gives them: 待核实 only where the table lacks the code (QA round 7)
-    return "、".join(label_zh(c, verify_mark=False) + (f"（{via[c]}）" if c in via else "") for c in codes)
+    return "、".join(kept.get(plan.normalize_zone_code(c)) or
+                    label_zh(c, verify_mark=False) + (f"（{via[c]}）" if c in via else "") for c in codes)
 
 
 def _designated_idx(ctx: PlanContext, lid: str, match) -> list[int]:
@@ -432,7 +439,8 @@ def _place_conditional(site: SiteFacts, zones: list[dict], reasons: Reasons) -> 
     ``conditional``, e.g. 非遗 crafts at 道口铺非遗文化名镇, 第八章第三节、第六章第六节): add the conditional
     reason and return True (the site is then not judged as a factory outside the clusters)."""
     th = plan.rules()["thresholds"]
-    for z in sorted(zones, key=lambda z: -z["share"]):
+    # on a tie the functional park, the finer unit, speaks (新材料产业园 before 嘉明经济开发区)
+    for z in sorted(zones, key=lambda z: (-z["share"], z["layer"] != "cluster_parks")):
         if z["share"] < th["split_min_share"]:
             continue
         for e in plan.zone_rule(z["id"]).get("conditional", []):
