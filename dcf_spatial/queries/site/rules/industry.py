@@ -169,7 +169,7 @@ def _separate_parts(geom) -> int:
 
     if geom is None or shapely.get_num_geometries(geom) < 2:
         return 1
-    return shapely.get_num_geometries(shapely.union_all(geom)) if geom.geom_type.startswith("Multi") else 1
+    return int(shapely.get_num_geometries(shapely.union_all(geom))) if geom.geom_type.startswith("Multi") else 1
 
 
 def _max_layer_share(zs) -> float:
