@@ -465,11 +465,26 @@ def zone_match(zone_id: str, base_codes, project_codes, words: str = "") -> tupl
     'none'
     >>> zone_match("park.guangping.production", ("C313", "C336", "C33"), ("C3360",))[0]
     'full'
+
+    A project typed as one of the entry's ``fits_words`` (the plan's own words for the fitting products of a
+    mixed class: 粉煤灰砖 is C3031 like 实心黏土砖, 第四章第五节) keeps the designation; a project code broader
+    than a narrowed class (C303 砖瓦 against C30 less C3031) matches only in part:
+
+    >>> zone_match("park.jiaming.new_materials", ("C30",), ("C3031",), words="粉煤灰砖")[0]
+    'full'
+    >>> zone_match("park.jiaming.new_materials", ("C30",), ("C303",), words="砖瓦")[0]
+    'partial'
     """
     rule = zone_rule(zone_id)
-    narrowed = tuple(c for e in rule.get("conditional", []) if e.get("narrows") for c in e["codes"])
+    typed = (words or "").strip()
+    narrowed = tuple(c for e in rule.get("conditional", [])
+                     if e.get("narrows") and typed not in e.get("fits_words", []) for c in e["codes"])
     if narrowed and match(narrowed, tuple(project_codes)) == "full":
         return "none", None
+    # a project code wider than a narrowed class (C303 holds C3031) is not wholly in the designation
+    wider = bool(narrowed) and any(covers(normalize_zone_code(p), normalize_zone_code(n))
+                                   and normalize_zone_code(p) != normalize_zone_code(n)
+                                   for p in project_codes for n in narrowed)
     # task R14: an entry with ``only_words`` applies only to a project typed as exactly one of those words (旅游 at
     # a tourism town reads R90 as a whole, but the town is not thereby given 歌舞厅 or 彩票, which are R90 too)
     entries = [e for e in rule.get("also", [])
@@ -477,6 +492,8 @@ def zone_match(zone_id: str, base_codes, project_codes, words: str = "") -> tupl
                and (not e.get("only_words") or (words or "").strip() in e["only_words"])]
     codes = tuple(base_codes) + tuple(normalize_zone_code(c) for e in entries for c in e["codes"])
     mt = match(codes, tuple(project_codes)) if codes else "none"
+    if wider and mt == "full":
+        mt = "partial"
     via = None
     if mt == "full" and match(tuple(base_codes), tuple(project_codes)) != "full":
         via = next((e for e in entries if match(tuple(e["codes"]) + tuple(base_codes), tuple(project_codes)) == "full"),

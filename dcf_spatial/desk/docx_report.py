@@ -280,6 +280,8 @@ def write_docx(answer, path: Path | str) -> Path:
     doc.add_paragraph(f"核查结论：{r.get('verdict_zh', '')}")
     if policy_line(answer):
         doc.add_paragraph(policy_line(answer))
+    for w in (r.get("site") or {}).get("shape_warnings_zh", []):  # new-user F3: under the verdict, as the CLI says it
+        doc.add_paragraph(f"图形警告：{w}")
 
     png = Path(path).with_suffix(".map.png")
     try:

@@ -79,6 +79,8 @@ def report_blocks(answer) -> list[tuple]:
         blocks.append(("para", policy_line(answer), 10))
     site = r.get("site") or {}
     blocks.append(("para", f"场地面积：{area_text(site)}；所在镇（街道）：{towns_text(r)}", 10))
+    # the shape or the recorded area may be wrong (new-user F3): under the verdict, as the CLI's first lines
+    blocks += [("para", f"图形警告：{w}", 10) for w in site.get("shape_warnings_zh", [])]
     blocks.append(("map",))
 
     inputs = [(k, v) for k, v in (answer.inputs or {}).items() if v not in (None, "", False)]

@@ -23,8 +23,9 @@ import hmac
 import json
 import secrets
 
-#: the fields of an upload's FeatureCollection that are signed, and the field holding the signature
-FIELDS = ("crs_read", "read_notes")
+#: the fields of an upload's FeatureCollection that are signed (``shape_warnings``: the file's 图形警告, e.g. a
+#: recorded 地块面积 off its coordinates, said in the answer's first lines), and the field holding the signature
+FIELDS = ("crs_read", "read_notes", "shape_warnings")
 SIGNATURE = "reading_sig"
 #: the signature binding the reading to the file's name and its 地块 as the desk answered them
 SITE_SIGNATURE = "site_sig"

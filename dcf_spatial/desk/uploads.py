@@ -177,7 +177,8 @@ def server_paths_named(texts, path: Path, filename: str | None) -> list[str]:
     out = []
     for t in texts:
         t = str(t)
-        for server in (str(path), str(path.with_suffix("")), str(folder)):
+        # the bare file name last: a TXT's 图形警告 names its file so (upload.txt), new-user F3
+        for server in (str(path), str(path.with_suffix("")), str(folder), path.name):
             t = t.replace(server, shown)
         out.append(t)
     return out

@@ -658,16 +658,21 @@ def read_survey_txt(path, *, crs=None, encoding=None) -> "gpd.GeoDataFrame":
             notes.append("警告：" + warnings[-1])
             issues.add([k], warnings[-1])
         elif abs(rec_m2 - computed[k]) > AREA_TOLERANCE * computed[k]:
+            other = _unit_that_fits(recorded[k], computed[k])
             text = (f"{issues.row_label(k)}（地块编号 {df.at[k, '地块编号']}）：记载地块面积 {recorded[k]:g} {unit}"
                     f"（{rec_m2:,.1f} 平方米），坐标算得 {computed[k]:,.1f} 平方米（{computed[k] / _mu_m2():,.2f} 亩），相差 "
                     f"{abs(rec_m2 - computed[k]) / computed[k]:.1%}，超过 {AREA_TOLERANCE:.0%}，请核对"
-                    + (f"（若记载单位实为{other}则相符，但文件未写明，不按{other}读）"
-                       if (other := _unit_that_fits(recorded[k], computed[k])) and other != unit
+                    + (f"（若记载单位实为{other}则相符，但文件未写明，不按{other}读）：记载值是坐标面积的 "
+                       f"{rec_m2 / computed[k]:,.1f} 倍，正是{unit}与{other}之比，很可能按{other}填写了面积；"
+                       f"请改正地块面积或在文件头写明“面积单位={other}”（本次按坐标算得的面积核查）"
+                       if other and other != unit
                        else "：界址点坐标可能有误，按坐标核查的结论可能不对"))
             notes.append(text)
-            fits = (other := _unit_that_fits(recorded[k], computed[k])) and other != unit
-            if k not in stray and not fits:  # said in the answer's first lines too (a stray point's warning already says it):
-                warnings.append(f"{Path(where).name} {text}")   # a point typed wrong moves the verdict (QA round 10)
+            # new-user F3: the answer's first lines carry it whatever its likely cause (a unit typed wrong, or the
+            # coordinates): a 1,400 % disagreement between the record and the red line is no footnote; a stray
+            # point's warning already says it (QA round 10)
+            if k not in stray:
+                warnings.append(f"{Path(where).name} {text}")
     for k in np.flatnonzero(np.asarray(pieces) > np.maximum(np.asarray(parts), 1)):
         if any(f"{issues.row_label(k)}（" in w for w in warnings):
             continue   # already warned (the recorded area is off the repaired one)

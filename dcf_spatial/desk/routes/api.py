@@ -459,6 +459,10 @@ def _with_file_parcels(answer, site, read_notes: list[str]):
     name = site.get("name") if isinstance(site.get("name"), str) else None
     answer.inputs = {**answer.inputs, "场地": describe_site(parcels, _display_name(name) if name else None)}
     _with_upload_notes(answer, read_notes)
+    warnings = site.get("shape_warnings")
+    if read_notes and isinstance(warnings, list) and answer.results:  # signed with the notes (upload_reading)
+        said = answer.results[0].setdefault("site", {}).setdefault("shape_warnings_zh", [])
+        said += [w for w in warnings[:upload_reading.MAX_NOTES] if isinstance(w, str) and w not in said]
     from ...io.survey_txt import HEADER_ATTR
 
     header = site.get(HEADER_ATTR)
@@ -616,6 +620,8 @@ def site_read(request: Request, file: UploadFile = File(..., description="场地
                                  f"{' 等' if len(skipped) > 10 else ''}。请补全或改正坐标后重新上传。")
         # notes name the uploaded file, never the server's temporary copy (QA round 10)
         notes = server_paths_named(gdf.attrs.get("read_notes", []), path, file.filename)
+        # the file's 图形警告 (a recorded 地块面积 off its coordinates, new-user F3) travel with its 地块 to the check
+        shape_warnings = server_paths_named(gdf.attrs.get("shape_warnings", []), path, file.filename)
         if skipped:
             notes.insert(0, f"文件共 {len(gdf)} 条记录，读入 {len(gdf) - len(skipped)} 条；{len(skipped)} 条没有可用的几何，"
                             f"未读入：{'；'.join(t for _, t in skipped)}")
@@ -639,7 +645,7 @@ def site_read(request: Request, file: UploadFile = File(..., description="场地
     from ...io.survey_txt import HEADER_ATTR
 
     parcels = {"type": "FeatureCollection", "name": _display_name(file.filename), "crs_read": read_in, "read_notes": notes,
-               HEADER_ATTR: gdf.attrs.get(HEADER_ATTR),
+               "shape_warnings": shape_warnings, HEADER_ATTR: gdf.attrs.get(HEADER_ATTR),
                "features": [{"type": "Feature", "geometry": shapely.geometry.mapping(g),
                              "properties": {} if props is None else {k: (None if v is None else str(v))
                                                                      for k, v in props.iloc[i].items()}}

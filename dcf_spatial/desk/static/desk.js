@@ -403,6 +403,11 @@
     var readTxt = ind.read_zh ? '；行业：' + (ind.codes || []).join('、') + ' ' + (ind.names_zh || []).join('、')
       + '（“' + ind.input + '”' + ind.read_zh + '）' : '';
     $('site-facts').textContent = '场地面积：' + areaTxt + '；所在镇（街道）：' + (towns.join('、') || '—') + readTxt;
+    // the parcel's shape or its recorded area may be wrong (a 报批 TXT whose 地块面积 is 15× its red line): said
+    // under the verdict, as the CLI's first lines say it (new-user F3)
+    var sw = $('shape-warnings'); clear(sw);
+    ((a.site && a.site.shape_warnings_zh) || []).forEach(function (w) { sw.appendChild(el('li', '图形警告：' + w)); });
+    sw.hidden = !sw.childNodes.length;
     var ul = $('reasons'); clear(ul);
     (a.reasons || []).forEach(function (r) { ul.appendChild(el('li', r.text_zh)); });
     var zb = $('zones').tBodies[0]; clear(zb);

@@ -75,6 +75,8 @@ def _site_section(res: dict, heading: str) -> str:
                  + f"规划范围内占 {_pct(s['share_in_plan_area'])}</p>")
     if s.get("parcels_zh"):  # 地块 of the file that were not checked, named with why
         parts.append(f"<p>地块：{escape(s['parcels_zh'])}</p>")
+    for w in s.get("shape_warnings_zh", []):  # the shape or the recorded area may be wrong: said under the verdict
+        parts.append(f"<p class='shape-warning'><b>图形警告：</b>{escape(w)}</p>")
     if s.get("from_name"):
         parts.append(f"<p>{escape(from_name_zh(s))}</p>")
     # the reviewer reads the effect and the text first; the rule's id (for `dcf site rules`) comes last

@@ -22,6 +22,7 @@ def codes_zh(codes, zone: dict | None = None) -> str:
     if not codes:
         return "未列明"
     via: dict = {}
+    kept: dict = {}
     if zone is not None:
         base = set(plan.parse_codes(plan.zones().get(str(zone.get("id")), {}).get("industries_gbt4754")))
         for e in plan.zone_rule(str(zone.get("id"))).get("also", []):
@@ -30,8 +31,14 @@ def codes_zh(codes, zone: dict | None = None) -> str:
             for c in e["codes"]:
                 if c not in base:
                     via.setdefault(plan.normalize_zone_code(c), f"{e['plan_ref']}：{e.get('what_zh', '')}".rstrip("："))
+        # a layer code the rules narrow to the plan's words (C30 → the 节能环保建材 of 第四章第五节) is shown as
+        # narrowed, never as the whole division (new-user F1)
+        for e in plan.zone_rule(str(zone.get("id"))).get("conditional", []):
+            if e.get("narrows") and e.get("narrows_code") and e.get("kept_zh"):
+                kept.setdefault(plan.normalize_zone_code(e["narrows_code"]), e["kept_zh"])
     # names as the GB/T 4754-2017 table gives them: 待核实 only where the table lacks the code (QA round 7)
-    return "、".join(label_zh(c, verify_mark=False) + (f"（{via[c]}）" if c in via else "") for c in codes)
+    return "、".join(kept.get(plan.normalize_zone_code(c)) or
+                    label_zh(c, verify_mark=False) + (f"（{via[c]}）" if c in via else "") for c in codes)
 
 
 def _designated_idx(ctx: PlanContext, lid: str, match) -> list[int]:
@@ -147,6 +154,24 @@ def _no_designated_txt(ctx: PlanContext, site: SiteFacts, kind: dict) -> str:
     return none_txt["reason_zh"]
 
 
+def _separate_parts(geom) -> int:
+    """How many pieces of the site lie apart (touching polygons are one piece).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> _separate_parts(shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(5, 0, 6, 1)]))
+    2
+    >>> _separate_parts(shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)]))
+    1
+    """
+    import shapely
+
+    if geom is None or shapely.get_num_geometries(geom) < 2:
+        return 1
+    return int(shapely.get_num_geometries(shapely.union_all(geom))) if geom.geom_type.startswith("Multi") else 1
+
+
 def _max_layer_share(zs) -> float:
     """Share of the site inside matching zones, taking the best layer (parks lie inside clusters)."""
     by_layer: dict[str, float] = {}
@@ -228,8 +253,13 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
                     share=fmt_share(full_share), zone=best["name_zh"], edge=fmt_share(1 - th["edge_share"])),
                     best["plan_ref"] or pe["plan_ref"])
             elif full_share < th["full_share"]:
-                add("split_zone", "conditional",
-                    policy["split_zone"]["reason_zh"].format(share=fmt_share(full_share), zone=best["name_zh"]),
+                parts = _separate_parts(site.geom)
+                # new-user F11: a site of parcels apart (a 报批 TXT of DK01 in 郑家 and DK02 in 广平) is no red line
+                # to redraw: each parcel is checked on its own (批量核查)
+                text = (policy["split_zone"]["parts_zh"] if parts > 1 and policy["split_zone"].get("parts_zh")
+                        else policy["split_zone"]["reason_zh"])
+                add("split_zone", "conditional", text.format(share=fmt_share(full_share), zone=best["name_zh"],
+                                                             parts=parts),
                     best["plan_ref"] or policy["split_zone"]["plan_ref"])
         elif _place_conditional(site, zones, reasons):
             pass
@@ -432,7 +462,8 @@ def _place_conditional(site: SiteFacts, zones: list[dict], reasons: Reasons) -> 
     ``conditional``, e.g. 非遗 crafts at 道口铺非遗文化名镇, 第八章第三节、第六章第六节): add the conditional
     reason and return True (the site is then not judged as a factory outside the clusters)."""
     th = plan.rules()["thresholds"]
-    for z in sorted(zones, key=lambda z: -z["share"]):
+    # on a tie the functional park, the finer unit, speaks (新材料产业园 before 嘉明经济开发区)
+    for z in sorted(zones, key=lambda z: (-z["share"], z["layer"] != "cluster_parks")):
         if z["share"] < th["split_min_share"]:
             continue
         for e in plan.zone_rule(z["id"]).get("conditional", []):

@@ -1,0 +1,31 @@
+"""The site page after uploading a 报批 TXT whose 地块面积 is 15× its red line (qa_user FINDINGS F3), in real
+headless Chromium: the 图形警告 shows under the verdict, naming the uploaded file and the likely unit, as the
+CLI's first lines do (own module: Playwright's sync API runs one instance at a time)."""
+
+from __future__ import annotations
+
+import pytest
+
+from _desk_browser import desk_page  # noqa: F401 - a fixture
+from browser import needs_chromium
+from test_desk_browser import _check, _pick_industry
+from test_site_plan_trust import RING, _txt
+
+pytestmark = [pytest.mark.browser, needs_chromium()]
+
+
+def test_the_page_shows_the_recorded_area_warning_under_the_verdict(desk_page, tmp_path):
+    page, url, seen = desk_page
+    page.goto(url + "/site", wait_until="load")
+    page.wait_for_function("window.dcfReady === true", timeout=60_000)
+    path = _txt(tmp_path / "报批坐标_亩.txt", [("50", "DK01", RING)])
+    page.click("#site-tabs button[data-mode=file]")
+    page.set_input_files("#site-file", path)
+    page.wait_for_function("document.getElementById('site-status').textContent.indexOf('已读取文件') === 0",
+                           timeout=60_000)
+    _pick_industry(page, "C3451")
+    assert _check(page) == "符合"
+    assert page.is_visible("#shape-warnings")
+    shown = page.text_content("#shape-warnings")
+    assert shown.startswith("图形警告：报批坐标_亩.txt") and "15.0 倍" in shown and "很可能按亩填写" in shown
+    assert seen["errors"] == []
