@@ -1,0 +1,66 @@
+"""What a user reads after a layer was emptied outside dcf, and other messages (issue 12 leftovers, findings d and e).
+
+d) ``dcf site recheck`` on a store whose cluster layer was emptied said "图层 … 已更新 … 现为第 1 版" and listed a
+   verdict change 不符合 → 无法核查, as if an updated verdict had been made. README: a check whose layer is missing
+   or empty gives no verdict (无法核查), its first reason naming the layer and the fix; a re-check must say the
+   same — it could not be made, why, and the fix — and count no changed verdict.
+e) the data note joined two sentences without a full stop ("…服务业特色小镇注意：…"); a batch row without
+   coordinates whose place names could not be checked (the store's layer empty) said 「无须改名」 and then
+   「请补坐标，或写明所在镇街/集聚区/园区」; ``dcf site history show`` listed its differences as raw keys
+   (``provenance.note_zh``); the idle audit printed "位置不明 0 宗".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from click.testing import CliRunner
+
+from dcf_spatial.cli.main import cli
+
+from test_gpkg_outside_edits import CLUSTERS_ZH, _copy, _outside
+
+#: 轴承 (C3451) in 郑家镇工业集聚区: 第八章第一节 lists 轴承 among its industries
+SITE, INDUSTRY = "115.75,36.455", "轴承"
+EMPTY_CLUSTERS = "DELETE FROM industrial_clusters;"
+
+
+def _run(store, *args) -> str:
+    res = CliRunner().invoke(cli, ["--store", str(store), *args])
+    assert res.exit_code == 0, res.output
+    return res.stdout
+
+
+def _record(store) -> None:
+    _run(store, "site", "check", "--site", SITE, "--industry", INDUSTRY, "--area-mu", "50", "--record",
+         "--project", "某轴承项目")
+
+
+def test_a_recheck_on_an_emptied_layer_says_it_could_not_check_not_that_the_verdict_changed(tmp_path):
+    store = _copy(tmp_path)
+    _record(store)
+    _outside(store, EMPTY_CLUSTERS)
+    text = _run(store, "site", "recheck")
+    # no updated layer, no changed verdict: the check could not be made, why, and the way out
+    assert "已更新" not in text and "结论改变 0 条" in text, text
+    assert "1 条无法核查" in text and "登记时的结论为符合，现在无法核查" in text, text
+    assert f"图层{CLUSTERS_ZH}：该图层为空（0 个要素）" in text and "图层 industrial_clusters 现为空（0 个要素）" in text
+    assert "dcf layers reset industrial_clusters --to-default" in text and "修复后请重新核查" in text
+    assert "以下其余理由" not in text   # the recheck lists no other reason after it
+    answer = json.loads(_run(store, "site", "recheck", "--json"))
+    assert answer["flipped"] == [] and list(answer["unchecked"]) == ["1"]
+    assert [c["结论是否改变"] for c in answer["checks"]] == [False] and answer["checks"][0]["现结论"] == "无法核查"
+    # one line of the change list, no zone left or share changed "because the layer was updated"
+    assert [c["变化"] for c in answer["changes"]] == ["无法核查"]
+
+
+def test_the_data_note_ends_each_sentence_with_one_full_stop(tmp_path):
+    store = _copy(tmp_path)
+    _run(store, "site", "check", "--site", SITE, "--industry", INDUSTRY)   # the store's edit triggers in place
+    _outside(store, EMPTY_CLUSTERS)
+    answer = json.loads(_run(store, "site", "check", "--site", SITE, "--industry", INDUSTRY, "--json"))
+    note = answer["provenance"]["note_zh"]
+    assert note.count("注意：") == 2, note   # the layer edited outside dcf, and the layer empty
+    assert re.findall(r"(.)注意：", note) == ["。", "。"], note
+    assert "。。" not in note
