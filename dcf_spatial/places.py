@@ -152,6 +152,11 @@ class TextMatch:
         return "按地名定位" if self.place is not None else "位置不明"
 
 
+#: how the reason of a row begins whose name could not be checked because the store lacks a layer of names (the
+#: row's fix is the store's, not the row's: :meth:`Gazetteer.unreadable_reason_zh`)
+UNREADABLE_HEAD_ZH = "无法核对地名"
+
+
 class Gazetteer:
     """Names → units of the store. Build with :func:`gazetteer` (reads the store)."""
 
@@ -268,12 +273,12 @@ class Gazetteer:
 
     def unreadable_reason_zh(self, *, row: bool = True) -> str:
         """Why a name may not be found although it is right: the layers the store lacks or holds empty, and the fix
-        (``row``: said of one row, else of the rows not placed)."""
+        (``row``: said of one row, else of the rows not placed). Starts with :data:`UNREADABLE_HEAD_ZH`."""
         from .queries.site.layer_gaps import fix_zh, sentence_zh
 
         what = "；".join(sentence_zh(lid, title, problem) for lid, (title, problem) in self.unreadable.items())
         fixes = "；".join(fix_zh(lid) for lid in self.unreadable)
-        return (f"无法核对地名：{what}，地名表缺少这些图层中的名称，"
+        return (f"{UNREADABLE_HEAD_ZH}：{what}，地名表缺少这些图层中的名称，"
                 f"{'本行的地名' if row else '未能定位的行所写地名'}可能正是其中之一（不是本表的问题，无须改名）。"
                 f"处理：{fixes}；修复图层库后重新运行")
 

@@ -64,3 +64,19 @@ def test_the_data_note_ends_each_sentence_with_one_full_stop(tmp_path):
     assert note.count("注意：") == 2, note   # the layer edited outside dcf, and the layer empty
     assert re.findall(r"(.)注意：", note) == ["。", "。"], note
     assert "。。" not in note
+
+
+def test_a_row_whose_names_could_not_be_checked_gets_one_instruction(tmp_path):
+    """The store lacks the names (its cluster layer empty): the row is right as written (「无须改名」), so it is not
+    also told to write its place another way; its one instruction is the store's fix, or coordinates."""
+    import pandas as pd
+
+    store = _copy(tmp_path)
+    _outside(store, EMPTY_CLUSTERS)
+    table = tmp_path / "项目清单.csv"
+    table.write_text("项目名称,行业,建设地点\n甲项目,轴承,郑家镇工业集聚区\n", encoding="utf-8")
+    _run(store, "site", "check", "--batch", str(table), "-o", str(tmp_path / "结果.csv"))
+    why = pd.read_csv(tmp_path / "结果.csv")["无法核查的原因"].iloc[0]
+    assert "无须改名" in why and "dcf layers reset industrial_clusters --to-default" in why, why
+    assert "写明所在镇街" not in why and why.endswith("修复图层库后重新运行，或在本行补上坐标。"), why
+    assert why.count("。请") == 0, why
