@@ -80,3 +80,16 @@ def test_a_row_whose_names_could_not_be_checked_gets_one_instruction(tmp_path):
     assert "无须改名" in why and "dcf layers reset industrial_clusters --to-default" in why, why
     assert "写明所在镇街" not in why and why.endswith("修复图层库后重新运行，或在本行补上坐标。"), why
     assert why.count("。请") == 0, why
+
+
+def test_history_show_names_its_differences_as_the_report_heads_them(tmp_path):
+    """A check recorded on a layer edited outside dcf is reproduced from the recorded versions without that edit's
+    note: the differences are said by the report's headings (数据说明), not by keys (provenance.note_zh)."""
+    store = _copy(tmp_path)
+    _run(store, "site", "check", "--site", SITE, "--industry", INDUSTRY)   # the store's edit triggers in place
+    _outside(store, "DELETE FROM industrial_clusters WHERE id = 'cluster.jiaming';")
+    _record(store)
+    head = _run(store, "site", "history", "show", "1").splitlines()[0]
+    assert "处不同：" in head and "数据说明" in head, head
+    said = head.split("处不同：", 1)[1]
+    assert not re.search(r"[A-Za-z_]{3,}", said.replace("dcf", "")), head   # no provenance.edited_outside, note_zh …
