@@ -93,3 +93,29 @@ def test_history_show_names_its_differences_as_the_report_heads_them(tmp_path):
     assert "处不同：" in head and "数据说明" in head, head
     said = head.split("处不同：", 1)[1]
     assert not re.search(r"[A-Za-z_]{3,}", said.replace("dcf", "")), head   # no provenance.edited_outside, note_zh …
+
+
+def test_the_idle_audit_says_no_zero_unknown_place(tmp_path, monkeypatch):
+    """Every parcel of the ledger placed by its 坐落: the console and the workbook's 说明 say how many were placed by
+    name, and no "位置不明 0 宗"; the status table keeps its real zeros (汇总_按状态)."""
+    import openpyxl
+
+    from dcf_spatial import settings
+
+    from _ledgers import write_ledger
+    from test_idle_console_engines import HEADER
+
+    monkeypatch.setattr(settings, "store", settings.store)
+    ledger = write_ledger(tmp_path / "台账.csv", [["A1", "郑家镇", "工业用地", "10", "2024-06-01", ""],
+                                                ["A2", "沙镇镇", "工业用地", "12", "2024-06-01", ""]], header=HEADER)
+    res = CliRunner().invoke(cli, ["audit", "idle", "--parcels", str(ledger), "--as-of", "2025-12-31", "--no-map",
+                                   "-o", str(tmp_path / "out")], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "按项目位置中的地名定位 2 宗（均已审计）" in res.stdout, res.stdout
+    assert "位置不明 0" not in res.stdout and "需核实补正的记录 0 条\n" in res.stdout, res.stdout
+    book = openpyxl.load_workbook(tmp_path / "out" / "idle_audit.xlsx")
+    notes = [c for row in book["说明"].iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert any(n.startswith("2 宗无坐标、按项目位置中的地名定位") for n in notes)
+    assert not any("0 宗位置不明" in n for n in notes)
+    statuses = {r[1]: r[2] for r in book["汇总_按状态"].iter_rows(values_only=True) if r[1]}
+    assert statuses["normal"] == 0 and statuses["idle"] == 2   # a zero that answers the question stays
