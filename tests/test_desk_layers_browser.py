@@ -42,7 +42,7 @@ def test_import_a_moved_cluster_through_the_page_then_reset(tmp_path):
     moved = _moved_clusters(store, tmp_path / "嘉明集聚区调整.geojson", dx=0.03, name=EVIL)
     # which recorded checks flip: the same sites checked on a copy of the store holding the moved layer
     copy = shutil.copyfile(store, tmp_path / "copy.gpkg")
-    catalog.import_layer(LAYER, moved, store=copy)
+    catalog.import_layer(LAYER, moved, store=copy, provenance="authoritative")
     recorded, fresh = _verdicts(store, SITES), _verdicts(copy, SITES)
     flipped = sorted(i for i, a, b in zip(ids, recorded, fresh) if a != b)
     assert flipped, "the move should flip at least one recorded verdict"

@@ -119,3 +119,30 @@ def test_the_idle_audit_says_no_zero_unknown_place(tmp_path, monkeypatch):
     assert not any("0 宗位置不明" in n for n in notes)
     statuses = {r[1]: r[2] for r in book["汇总_按状态"].iter_rows(values_only=True) if r[1]}
     assert statuses["normal"] == 0 and statuses["idle"] == 2   # a zero that answers the question stays
+
+
+def test_the_python_import_asks_for_the_provenance(tiny_store, tmp_path):
+    """g) ``import_layer`` labelled a file without a provenance 权威 unasked, while the CLI requires --provenance:
+    a ValueError naming the argument and its values (权威/参考/示意), nothing written; a Chinese word is accepted."""
+    import pytest
+
+    import dcf_spatial as dcf
+    from dcf_spatial.store import catalog
+
+    from test_catalog import _bureau_file
+
+    path = _bureau_file(tmp_path)   # a bureau file: no provenance field
+    fields = {"id": "XZQDM", "name_zh": "XZQMC"}
+    calls = (lambda **kw: catalog.import_layer("townships", path, field_map=fields, **kw),
+             lambda **kw: dcf.Store(tiny_store).import_layer("townships", path, field_map=fields, **kw))
+    for call in calls:
+        with pytest.raises(ValueError) as asked:
+            call()
+        assert "provenance" in str(asked.value) and all(w in str(asked.value) for w in ("权威", "参考", "示意"))
+        with pytest.raises(ValueError, match="provenance='官方'") as wrong:
+            call(provenance="官方")
+        assert all(w in str(wrong.value) for w in ("权威", "参考", "示意"))
+    assert catalog.describe_layer("townships")["version"] == 1   # nothing imported
+    assert set(catalog.read_layer("townships")["provenance"]) == {"schematic"}
+    assert calls[1](provenance="参考")["provenance"] == "reference"
+    assert set(catalog.read_layer("townships")["provenance"]) == {"reference"}

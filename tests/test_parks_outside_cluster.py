@@ -57,7 +57,7 @@ def stores(tmp_path_factory):
     shutil.copyfile(SHIPPED, before)
     shutil.copyfile(SHIPPED, after)
     cut = _cut_clusters(tmp / "集聚区2025.geojson")
-    catalog.import_layer("industrial_clusters", cut, store=after)
+    catalog.import_layer("industrial_clusters", cut, store=after, provenance="authoritative")
     return before, after, cut
 
 

@@ -62,7 +62,7 @@ def _fresh_verdicts(sites, moved, tmp_path):
     shutil.copy(settings.checkout_store, other)
     f = tmp_path / "moved_other.gpkg"
     moved.drop(columns=["provenance", "source"]).to_file(f, driver="GPKG")
-    dcf.Store(other).import_layer("industrial_clusters", f)
+    dcf.Store(other).import_layer("industrial_clusters", f, provenance="authoritative")
     return list(dcf.check_site(sites, store=other).verdict)
 
 
@@ -167,7 +167,7 @@ def test_layer_versions_count_the_checks_that_used_them_in_the_database(store, t
     """The 图层 page's "used by N checks" per version: counted by the database, equal to reading every row."""
     dcf.check_site(_sites(4), store=store, record=True)
     f, _ = _moved_file(store, tmp_path)
-    dcf.Store(store).import_layer("industrial_clusters", f)
+    dcf.Store(store).import_layer("industrial_clusters", f, provenance="authoritative")
     dcf.check_site(_sites(3), store=store, record=True)
     st = catalog._require_store(store)
     expected: dict = {}
@@ -243,7 +243,7 @@ def test_preview_copy_leaves_the_register_out_and_imports_like_the_store(tmp_pat
         a, b = catalog.read_layer(lid, store=st), catalog.read_layer(lid, store=copy)
         assert a.drop(columns="geometry").equals(b.drop(columns="geometry")) and a.geometry.equals(b.geometry)
     f, _ = _moved_file(st, tmp_path)
-    catalog.import_layer("industrial_clusters", f, store=copy)
+    catalog.import_layer("industrial_clusters", f, store=copy, provenance="authoritative")
     assert catalog.describe_layer("industrial_clusters", store=copy)["version"] == 2
     assert len(tables.read_records(catalog._require_store(st))) == 5   # the store's own register untouched
 
@@ -259,7 +259,7 @@ def test_whole_register_recheck_read_in_chunks_gives_the_same_answer(store, tmp_
     dcf.check_site(sites, store=store, record=True)
     dcf.check_site(sites, store=store, record=True)
     f, _ = _moved_file(store, tmp_path)
-    dcf.Store(store).import_layer("industrial_clusters", f)
+    dcf.Store(store).import_layer("industrial_clusters", f, provenance="authoritative")
     whole = register.recheck(store=store)
     monkeypatch.setattr(recheck_module, "RECHECK_CHUNK", 3)
     chunked = register.recheck(store=store)

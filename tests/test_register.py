@@ -48,7 +48,7 @@ def _move_cluster(store, tmp_path, dx=0.03, name="moved"):
     gdf.loc[i, "geometry"] = affinity.translate(gdf.loc[i, "geometry"], xoff=dx)
     f = tmp_path / f"{name}.gpkg"
     gdf.drop(columns=["provenance", "source"]).to_file(f, driver="GPKG")
-    dcf.Store(store).import_layer("industrial_clusters", f)
+    dcf.Store(store).import_layer("industrial_clusters", f, provenance="authoritative")
     return gdf.loc[i, "geometry"]
 
 
