@@ -257,3 +257,27 @@ def test_a_zip_of_several_shapefiles_lists_them_as_text_and_imports_the_one_pick
         finally:
             browser.close()
     assert seen == {"external": [], "dialogs": [], "errors": []}
+
+
+def test_an_empty_layer_says_so_with_the_way_back(tmp_path):
+    """A layer emptied outside dcf (all features deleted in sqlite3) drew nothing and said nothing on the 图层 page
+    (issue 12): the page says 图层为空 and the command that brings it back; a layer with features says nothing."""
+    import contextlib
+    import sqlite3
+
+    from browser import desk_page_in_chromium
+
+    store = make_fixture_store(tmp_path / "store.gpkg")
+    with contextlib.closing(sqlite3.connect(store)) as con, con:
+        con.execute(f"DELETE FROM {LAYER}")
+    with desk_page_in_chromium(store, start="/layers") as (page, url, seen):
+        page.locator('#catalog tbody tr[data-id="townships"]').click()
+        page.wait_for_function("window.dcfLayerShown === 'townships' && window.dcfVersions", timeout=60_000)
+        assert page.locator("#layer-empty").is_hidden()
+        page.locator(f'#catalog tbody tr[data-id="{LAYER}"]').click()
+        page.wait_for_function(f"window.dcfLayerShown === '{LAYER}' && window.dcfVersions", timeout=60_000)
+        assert page.locator("#layer-empty").is_visible()
+        said = page.text_content("#layer-empty")
+        assert said.startswith("图层为空（0 个要素）") and f"dcf layers reset {LAYER}" in said, said
+        assert "导入新版本" in said
+        assert seen["external"] == [] and seen["errors"] == []
