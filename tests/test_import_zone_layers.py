@@ -84,7 +84,7 @@ def test_a_shapefile_export_imports_back(store, tmp_path):
 def test_dry_run_fills_the_same_way_and_writes_nothing(store, tmp_path):
     version = catalog.describe_layer(LAYER, store=store)["version"]
     p = preview_import(LAYER, bureau_shp(store, tmp_path / "集聚区.shp"), store=store,
-                       field_map={"id": "编号", "name_zh": "名称"})
+                       field_map={"id": "编号", "name_zh": "名称"}, provenance="authoritative")
     assert p.summary["features"] == 4 and not p.same_as_current
     assert "规划属性" in p.summary_text()
     assert catalog.describe_layer(LAYER, store=store)["version"] == version
@@ -107,7 +107,7 @@ def test_missing_fields_outside_a_zone_layer_say_how_to_supply_them(store, tmp_p
 def test_same_file_again_is_reported_as_the_current_version(store, tmp_path):
     shp = bureau_shp(store, tmp_path / "集聚区.shp")
     catalog.import_layer(LAYER, shp, store=store, field_map={"id": "编号", "name_zh": "名称"}, provenance="authoritative")
-    p = preview_import(LAYER, shp, store=store, field_map={"id": "编号", "name_zh": "名称"})
+    p = preview_import(LAYER, shp, store=store, field_map={"id": "编号", "name_zh": "名称"}, provenance="authoritative")
     assert p.same_as_current and p.to_dict()["same_as_current"] is True
     assert "与当前版本相同" in p.summary_text()
 

@@ -147,21 +147,3 @@ def test_the_python_import_asks_for_the_provenance(tiny_store, tmp_path):
     assert calls[1](provenance="参考")["provenance"] == "reference"
     assert set(catalog.read_layer("townships")["provenance"]) == {"reference"}
 
-
-def test_the_desk_prepares_the_pdf_font_as_it_starts(tmp_path, monkeypatch):
-    """The first PDF download waited ~21 s for its font subset with nothing said: the desk derives it in the
-    background as it starts, so it is in the font cache before anyone asks for a PDF."""
-    import threading
-    import time
-
-    from fastapi.testclient import TestClient
-
-    from dcf_spatial.desk.app import create_app
-
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("DCF_CACHE_DIR", str(cache))
-    with TestClient(create_app(_copy(tmp_path)), base_url="http://127.0.0.1"):
-        start = time.monotonic()
-        while any(t.name == "dcf-desk-warm-up" for t in threading.enumerate()) and time.monotonic() - start < 600:
-            time.sleep(0.2)
-    assert sorted(p.name.split("-")[1] for p in cache.glob("NotoSansSC-w*-s*.ttf")) == ["w400", "w700"]

@@ -79,7 +79,7 @@ def test_preview_counts_flips_among_the_most_recent_checks_and_names_its_window(
     expected = flipped_all & recent
     assert expected and flipped_all - recent, "the line must cross the moved edge in both parts of the register"
 
-    p = preview_import("industrial_clusters", f, store=store, recent=10)
+    p = preview_import("industrial_clusters", f, store=store, recent=10, provenance="authoritative")
     assert p.flips.checks["登记号"].tolist() == ids[-10:]          # the 10 most recent, oldest first
     assert set(p.flips.flipped) == expected                        # older flips are not counted
     text = p.summary_text()
@@ -89,7 +89,7 @@ def test_preview_counts_flips_among_the_most_recent_checks_and_names_its_window(
     assert covered["checks"] == 10 and covered["first_id"] == ids[-10] and not covered["complete"]
 
     # 0: the whole register, and the text says "全部", not "最近"
-    whole = preview_import("industrial_clusters", f, store=store, recent=0)
+    whole = preview_import("industrial_clusters", f, store=store, recent=0, provenance="authoritative")
     assert set(whole.flips.flipped) == flipped_all
     assert f"按全部 24 条登记（{TODAY} 起）核查：其中 {len(flipped_all)} 条结论将改变" in whole.summary_text()
     assert "最近" not in whole.flips.coverage_text()
@@ -102,16 +102,16 @@ def test_preview_default_bound_is_the_setting_and_a_window_by_date(tmp_path, mon
     ids = dcf.check_site(sites, store=st, record=True).register_ids
     f, _ = _moved_file(st, tmp_path)
     monkeypatch.setattr(settings, "preview_recent_checks", 5)
-    p = preview_import("industrial_clusters", f, store=st)
+    p = preview_import("industrial_clusters", f, store=st, provenance="authoritative")
     assert p.flips.checks["登记号"].tolist() == ids[-5:]
     assert "按最近 5 条登记" in p.summary_text() and f"登记号 {ids[-5]} 以前的登记未重新核查" in p.summary_text()
     # exactly as many as the bound: all of them, and the text does not claim older ones were left out
-    exact = preview_import("industrial_clusters", f, store=st, recent=12)
+    exact = preview_import("industrial_clusters", f, store=st, recent=12, provenance="authoritative")
     assert "按全部 12 条登记" in exact.summary_text() and "以前的登记未重新核查" not in exact.summary_text()
     # a date after every recording: nothing to re-run, and the text says so (no "0 条中 0 条")
-    none = preview_import("industrial_clusters", f, store=st, since="2999-01-01")
+    none = preview_import("industrial_clusters", f, store=st, since="2999-01-01", provenance="authoritative")
     assert len(none.flips.checks) == 0 and "没有 2999-01-01 以来可重新核查的登记" in none.summary_text()
-    today = preview_import("industrial_clusters", f, store=st, since=TODAY, recent=0)
+    today = preview_import("industrial_clusters", f, store=st, since=TODAY, recent=0, provenance="authoritative")
     assert len(today.flips.checks) == 12 and f"按 {TODAY} 以来的全部 12 条登记" in today.summary_text()
 
 
@@ -125,7 +125,7 @@ def test_identical_rechecks_run_once_and_count_for_every_row(store, tmp_path):
     per_site = [k for k in range(10) if fresh[k] != recorded[k]]
     assert per_site
 
-    p = preview_import("industrial_clusters", f, store=store, recent=0)
+    p = preview_import("industrial_clusters", f, store=store, recent=0, provenance="authoritative")
     assert set(p.flips.flipped) == {first[k] for k in per_site} | {second[k] for k in per_site}
     assert p.flips.distinct == 10
     assert "相同的重复核查只算一次，共 10 个不同的场地与行业" in p.summary_text()
