@@ -108,7 +108,8 @@ def child(store: str, layer_file: str, recent: str = "") -> None:
     from dcf_spatial.register.preview import preview_import
 
     t1, c1 = time.perf_counter(), cpu()
-    p = preview_import("industrial_clusters", layer_file, store=store, **({"recent": int(recent)} if recent else {}))
+    p = preview_import("industrial_clusters", layer_file, store=store, provenance="authoritative",
+                       **({"recent": int(recent)} if recent else {}))
     warm, warm_cpu = time.perf_counter() - t1, cpu() - c1
     line = next((ln for ln in out.getvalue().splitlines() if ln.startswith("核查登记")), "")
     print(json.dumps({"cold_s": cold, "cold_cpu": cold_cpu, "warm_s": warm, "warm_cpu": warm_cpu,

@@ -59,3 +59,18 @@ def clip(text, n: int = 40) -> str:
     """
     s = str(text)
     return s if len(s) <= n else s[:n] + "…"
+
+
+def full_stop(text: str) -> str:
+    """``text`` ending with one full stop (。), for another sentence to follow it: notes joined into one
+    paragraph each end with 。 exactly once.
+
+    Examples
+    --------
+    >>> full_stop("多点：服务业特色小镇") + "注意：……"
+    '多点：服务业特色小镇。注意：……'
+    >>> full_stop("已核查。")
+    '已核查。'
+    """
+    text = str(text).rstrip()
+    return text if not text or text.endswith(("。", "！", "？")) else text + "。"

@@ -152,6 +152,11 @@ class TextMatch:
         return "按地名定位" if self.place is not None else "位置不明"
 
 
+#: how the reason of a row begins whose name could not be checked because the store lacks a layer of names (the
+#: row's fix is the store's, not the row's: :meth:`Gazetteer.unreadable_reason_zh`)
+UNREADABLE_HEAD_ZH = "无法核对地名"
+
+
 class Gazetteer:
     """Names → units of the store. Build with :func:`gazetteer` (reads the store)."""
 
@@ -268,12 +273,12 @@ class Gazetteer:
 
     def unreadable_reason_zh(self, *, row: bool = True) -> str:
         """Why a name may not be found although it is right: the layers the store lacks or holds empty, and the fix
-        (``row``: said of one row, else of the rows not placed)."""
+        (``row``: said of one row, else of the rows not placed). Starts with :data:`UNREADABLE_HEAD_ZH`."""
         from .queries.site.layer_gaps import fix_zh, sentence_zh
 
         what = "；".join(sentence_zh(lid, title, problem) for lid, (title, problem) in self.unreadable.items())
         fixes = "；".join(fix_zh(lid) for lid in self.unreadable)
-        return (f"{UNREADABLE_NAMES_HEAD}：{what}，地名表缺少这些图层中的名称，"
+        return (f"{UNREADABLE_HEAD_ZH}：{what}，地名表缺少这些图层中的名称，"
                 f"{'本行的地名' if row else '未能定位的行所写地名'}可能正是其中之一（不是本表的问题，无须改名）。"
                 f"处理：{fixes}；修复图层库后重新运行")
 
@@ -629,10 +634,6 @@ NOT_A_RECORD_METHOD = "非宗地行（不定位）"
 
 #: ``place_reason`` of the rows of a table with neither coordinates nor a place column (the file's matter, said once)
 NO_ADDRESS_COLUMN_REASON = "无坐标，也无项目位置/建设地点/项目地址列"
-#: how ``place_reason`` starts when a layer of names is missing from the store (the store's matter, not the row's)
-UNREADABLE_NAMES_HEAD = "无法核对地名"
-
-
 def place_to_correct(method, reason) -> "np.ndarray":
     """True for the rows :func:`place_rows` left 位置不明 whose own place text is to correct (empty, a name not
     in the gazetteer, a relative place): not when the table has no place column, nor when the store lacks a
@@ -649,7 +650,7 @@ def place_to_correct(method, reason) -> "np.ndarray":
     reason = np.asarray(reason, dtype=object)
     text = np.array(["" if r is None or r != r else str(r) for r in reason], dtype=object)
     return ((method == "位置不明") & (text != "") & (text != NO_ADDRESS_COLUMN_REASON)
-            & ~np.char.startswith(text.astype(str), UNREADABLE_NAMES_HEAD))
+            & ~np.char.startswith(text.astype(str), UNREADABLE_HEAD_ZH))
 
 
 def place_rows(gdf, *, column: str = ADDRESS_COLUMN, store=None, as_point: bool = False, gaz: Gazetteer | None = None,

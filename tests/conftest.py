@@ -90,7 +90,7 @@ _SLOW_FIXTURES = ("maps_dir",)
 #: whole web maps, or run the ~600 plan cases through the CLI
 _SLOW_MODULES = ("test_desk_api", "test_desk_layers_api", "test_register", "test_preview_recent", "test_output_set",
                  "test_store_doctor", "test_scale_outputs", "test_security", "test_readers_property", "test_plan_cases",
-                 "test_webmap_reproducible", "test_webmap_style", "test_webmap_view")
+                 "test_webmap_reproducible", "test_webmap_style", "test_webmap_view", "test_desk_font_warm_up")
 
 
 def _source(item) -> str:

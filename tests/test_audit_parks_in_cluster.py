@@ -59,7 +59,7 @@ def stores(tmp_path_factory):
     before, after = tmp / "before.gpkg", tmp / "after.gpkg"
     shutil.copyfile(SHIPPED, before)
     shutil.copyfile(SHIPPED, after)
-    catalog.import_layer("industrial_clusters", _cut_clusters(tmp / "集聚区2025.geojson"), store=after)
+    catalog.import_layer("industrial_clusters", _cut_clusters(tmp / "集聚区2025.geojson"), store=after, provenance="authoritative")
     return before, after
 
 

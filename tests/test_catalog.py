@@ -135,7 +135,7 @@ def _bureau_file(tmp_path, n=3, *, with_names=True):
 def test_import_replaces_layer_records_provenance_and_reset_restores(tiny_store, tmp_path):
     before = catalog.read_layer("townships")
     path = _bureau_file(tmp_path)
-    summary = catalog.import_layer("townships", path, field_map={"id": "XZQDM", "name_zh": "XZQMC"})
+    summary = catalog.import_layer("townships", path, field_map={"id": "XZQDM", "name_zh": "XZQMC"}, provenance="authoritative")
     after = catalog.read_layer("townships")
     assert len(after) == 3 and summary["features"] == 3
     assert set(after["provenance"]) == {"authoritative"}
@@ -160,13 +160,13 @@ def test_failed_import_leaves_store_unchanged(tiny_store, tmp_path):
     before = catalog.read_layer("townships")
     path = _bureau_file(tmp_path, with_names=False)
     with pytest.raises(SchemaError, match="name_zh"):
-        catalog.import_layer("townships", path, field_map={"id": "XZQDM"})  # no name field at all
+        catalog.import_layer("townships", path, field_map={"id": "XZQDM"}, provenance="authoritative")  # no name field at all
     lines = gpd.GeoDataFrame({"id": ["a"], "name_zh": ["线"]}, geometry=[shapely.LineString([(116, 36), (116.1, 36.1)])],
                              crs=4490)
     line_file = tmp_path / "lines.geojson"
     lines.to_file(line_file)
     with pytest.raises(SchemaError, match=r"lines\.geojson.*图层库未作改动(.|\n)*需要面（Polygon）几何") as err:
-        catalog.import_layer("townships", line_file)
+        catalog.import_layer("townships", line_file, provenance="authoritative")
     assert "'townships'" in str(err.value)
     assert_geodataframe_equal(catalog.read_layer("townships"), before)
     assert catalog.list_layers().set_index("id").loc["townships", "version"] == 1
@@ -309,7 +309,7 @@ def test_import_builds_town_ids_from_standard_codes_and_reports_read_notes(tiny_
     gdf.loc[1, "geometry"] = bowtie
     path = tmp_path / "xzq.geojson"
     gdf.to_file(path)
-    summary = catalog.import_layer("townships", path)
+    summary = catalog.import_layer("townships", path, provenance="authoritative")
     after = catalog.read_layer("townships")
     assert list(after["id"]) == [f"town.37150210{i}000" for i in range(3)]
     assert list(after["code12"]) == [f"37150210{i}000" for i in range(3)]

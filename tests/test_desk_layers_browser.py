@@ -42,7 +42,7 @@ def test_import_a_moved_cluster_through_the_page_then_reset(tmp_path):
     moved = _moved_clusters(store, tmp_path / "嘉明集聚区调整.geojson", dx=0.03, name=EVIL)
     # which recorded checks flip: the same sites checked on a copy of the store holding the moved layer
     copy = shutil.copyfile(store, tmp_path / "copy.gpkg")
-    catalog.import_layer(LAYER, moved, store=copy)
+    catalog.import_layer(LAYER, moved, store=copy, provenance="authoritative")
     recorded, fresh = _verdicts(store, SITES), _verdicts(copy, SITES)
     flipped = sorted(i for i, a, b in zip(ids, recorded, fresh) if a != b)
     assert flipped, "the move should flip at least one recorded verdict"
@@ -257,3 +257,27 @@ def test_a_zip_of_several_shapefiles_lists_them_as_text_and_imports_the_one_pick
         finally:
             browser.close()
     assert seen == {"external": [], "dialogs": [], "errors": []}
+
+
+def test_an_empty_layer_says_so_with_the_way_back(tmp_path):
+    """A layer emptied outside dcf (all features deleted in sqlite3) drew nothing and said nothing on the 图层 page
+    (issue 12): the page says 图层为空 and the command that brings it back; a layer with features says nothing."""
+    import contextlib
+    import sqlite3
+
+    from browser import desk_page_in_chromium
+
+    store = make_fixture_store(tmp_path / "store.gpkg")
+    with contextlib.closing(sqlite3.connect(store)) as con, con:
+        con.execute(f"DELETE FROM {LAYER}")
+    with desk_page_in_chromium(store, start="/layers") as (page, url, seen):
+        page.locator('#catalog tbody tr[data-id="townships"]').click()
+        page.wait_for_function("window.dcfLayerShown === 'townships' && window.dcfVersions", timeout=60_000)
+        assert page.locator("#layer-empty").is_hidden()
+        page.locator(f'#catalog tbody tr[data-id="{LAYER}"]').click()
+        page.wait_for_function(f"window.dcfLayerShown === '{LAYER}' && window.dcfVersions", timeout=60_000)
+        assert page.locator("#layer-empty").is_visible()
+        said = page.text_content("#layer-empty")
+        assert said.startswith("图层为空（0 个要素）") and f"dcf layers reset {LAYER}" in said, said
+        assert "导入新版本" in said
+        assert seen["external"] == [] and seen["errors"] == []

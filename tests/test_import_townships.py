@@ -32,7 +32,7 @@ def bureau_file(store, tmp_path, rename=None):
 
 def test_kind_comes_from_the_official_names(store, tmp_path):
     summary = catalog.import_layer("townships", bureau_file(store, tmp_path), store=store,
-                                   field_map={"id": "XZQDM", "name_zh": "XZQMC"})
+                                   field_map={"id": "XZQDM", "name_zh": "XZQMC"}, provenance="authoritative")
     towns = catalog.read_layer("townships", store=store).set_index("name_zh")
     assert towns.loc["柳园街道", "kind"] == "街道" and towns.loc["郑家镇", "kind"] == "镇"
     assert set(towns["kind"]) == {"街道", "镇"} and len(towns) == 14
@@ -42,7 +42,7 @@ def test_kind_comes_from_the_official_names(store, tmp_path):
 def test_a_name_without_its_kind_still_asks_for_the_field(store, tmp_path):
     with pytest.raises(SchemaError, match="kind"):
         catalog.import_layer("townships", bureau_file(store, tmp_path, rename="柳园"), store=store,
-                             field_map={"id": "XZQDM", "name_zh": "XZQMC"})
+                             field_map={"id": "XZQDM", "name_zh": "XZQMC"}, provenance="authoritative")
 
 
 def test_development_zone_units_are_refused_and_missing_plan_units_named(store, tmp_path):
@@ -53,20 +53,20 @@ def test_development_zone_units_are_refused_and_missing_plan_units_named(store, 
     both.assign(XZQDM=both["code12"], XZQMC=both["name_zh"])[["XZQDM", "XZQMC", "geometry"]].to_file(path)
     before = catalog.read_layer("townships", store=store)
     with pytest.raises(SchemaError, match="开发区托管") as err:
-        catalog.import_layer("townships", path, store=store, field_map={"id": "XZQDM", "name_zh": "XZQMC"})
+        catalog.import_layer("townships", path, store=store, field_map={"id": "XZQDM", "name_zh": "XZQMC"}, provenance="authoritative")
     assert others["name_zh"].iloc[0] in str(err.value) or "不在规划范围内" in str(err.value)
     assert catalog.read_layer("townships", store=store).equals(before)  # nothing changed
     fewer = tmp_path / "乡镇界线13.gpkg"
     towns.iloc[1:].assign(XZQDM=towns["code12"].iloc[1:], XZQMC=towns["name_zh"].iloc[1:])[
         ["XZQDM", "XZQMC", "geometry"]].to_file(fewer)
-    summary = catalog.import_layer("townships", fewer, store=store, field_map={"id": "XZQDM", "name_zh": "XZQMC"})
+    summary = catalog.import_layer("townships", fewer, store=store, field_map={"id": "XZQDM", "name_zh": "XZQMC"}, provenance="authoritative")
     assert any(towns["name_zh"].iloc[0] in n and "不在规划范围内" in n for n in summary["read_notes"])
 
 
 def test_a_name_without_its_kind_names_the_row_and_the_fix(store, tmp_path):
     with pytest.raises(SchemaError, match=r"第 1 行「柳园」.*kind=列名") as err:
         catalog.import_layer("townships", bureau_file(store, tmp_path, rename="柳园"), store=store,
-                             field_map={"id": "XZQDM", "name_zh": "XZQMC"})
+                             field_map={"id": "XZQDM", "name_zh": "XZQMC"}, provenance="authoritative")
     assert err.value.argument == "field_map" and "--field" not in str(err.value)
 
 

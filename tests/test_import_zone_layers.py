@@ -35,7 +35,7 @@ def bureau_shp(store, path, *, ids=None, names=None):
 def test_plan_attributes_come_from_the_plan_when_ids_match(store, tmp_path):
     before = catalog.read_layer(LAYER, store=store).set_index("id")
     summary = catalog.import_layer(LAYER, bureau_shp(store, tmp_path / "集聚区.shp"), store=store,
-                                   field_map={"id": "编号", "name_zh": "名称"})
+                                   field_map={"id": "编号", "name_zh": "名称"}, provenance="authoritative")
     after = catalog.read_layer(LAYER, store=store).set_index("id")
     assert set(after["provenance"]) == {"authoritative"}
     for col in PLAN_FIELDS + ["plan_ref"]:
@@ -54,7 +54,7 @@ def test_ids_that_differ_match_by_exact_name_and_the_notes_say_so(store, tmp_pat
     names = list(g["name_zh"])
     names[-1] = "某新片区"  # matches no zone of the plan
     summary = catalog.import_layer(LAYER, bureau_shp(store, tmp_path / "集聚区.shp", ids=ids, names=names),
-                                   store=store, field_map={"id": "编号", "name_zh": "名称"})
+                                   store=store, field_map={"id": "编号", "name_zh": "名称"}, provenance="authoritative")
     after = catalog.read_layer(LAYER, store=store).set_index("id")
     first = g.iloc[0]
     assert after.loc["BM000", "industries_gbt4754"] == first["industries_gbt4754"]
@@ -72,7 +72,7 @@ def test_a_shapefile_export_imports_back(store, tmp_path):
     import pyogrio
 
     assert "host_towns" in list(pyogrio.read_info(shp)["fields"])  # GDAL did shorten the names
-    summary = catalog.import_layer(LAYER, shp, store=store)
+    summary = catalog.import_layer(LAYER, shp, store=store, provenance="authoritative")
     after = catalog.read_layer(LAYER, store=store).set_index("id")
     assert {"industries_gbt4754", "host_townships", "industries_zh", "target_2030_basis"} <= set(after.columns)
     assert "host_towns" not in after.columns and "industri_1" not in after.columns
@@ -84,7 +84,7 @@ def test_a_shapefile_export_imports_back(store, tmp_path):
 def test_dry_run_fills_the_same_way_and_writes_nothing(store, tmp_path):
     version = catalog.describe_layer(LAYER, store=store)["version"]
     p = preview_import(LAYER, bureau_shp(store, tmp_path / "集聚区.shp"), store=store,
-                       field_map={"id": "编号", "name_zh": "名称"})
+                       field_map={"id": "编号", "name_zh": "名称"}, provenance="authoritative")
     assert p.summary["features"] == 4 and not p.same_as_current
     assert "规划属性" in p.summary_text()
     assert catalog.describe_layer(LAYER, store=store)["version"] == version
@@ -97,7 +97,7 @@ def test_missing_fields_outside_a_zone_layer_say_how_to_supply_them(store, tmp_p
     path = tmp_path / "地类.gpkg"
     g.assign(BSM=[f"{i}" for i in range(len(g))], DLMC="工业用地")[["BSM", "DLMC", "geometry"]].to_file(path)
     with pytest.raises(SchemaError, match="land_use_code") as err:
-        catalog.import_layer("landuse", path, store=store)
+        catalog.import_layer("landuse", path, store=store, provenance="authoritative")
     text = str(err.value)
     assert "字段映射 land_use_code=" in text and "--" not in text
     assert err.value.argument == "field_map"
@@ -106,8 +106,8 @@ def test_missing_fields_outside_a_zone_layer_say_how_to_supply_them(store, tmp_p
 
 def test_same_file_again_is_reported_as_the_current_version(store, tmp_path):
     shp = bureau_shp(store, tmp_path / "集聚区.shp")
-    catalog.import_layer(LAYER, shp, store=store, field_map={"id": "编号", "name_zh": "名称"})
-    p = preview_import(LAYER, shp, store=store, field_map={"id": "编号", "name_zh": "名称"})
+    catalog.import_layer(LAYER, shp, store=store, field_map={"id": "编号", "name_zh": "名称"}, provenance="authoritative")
+    p = preview_import(LAYER, shp, store=store, field_map={"id": "编号", "name_zh": "名称"}, provenance="authoritative")
     assert p.same_as_current and p.to_dict()["same_as_current"] is True
     assert "与当前版本相同" in p.summary_text()
 
@@ -138,10 +138,10 @@ def test_zones_the_current_layer_lost_come_from_plan_zones_json(store, tmp_path)
     g = catalog.read_layer(LAYER, store=store)
     catalog.import_layer(LAYER, bureau_shp(store, tmp_path / "a.shp", ids=[f"X{i}" for i in range(len(g))],
                                            names=[f"片区{i}" for i in range(len(g))]),
-                         store=store, field_map={"id": "编号", "name_zh": "名称"})
+                         store=store, field_map={"id": "编号", "name_zh": "名称"}, provenance="authoritative")
     assert catalog.read_layer(LAYER, store=store)["direction"].isna().all()  # nothing matched: left empty
     catalog.import_layer(LAYER, bureau_shp(store, tmp_path / "b.shp", ids=list(g["id"]), names=list(g["name_zh"])),
-                         store=store, field_map={"id": "编号", "name_zh": "名称"})
+                         store=store, field_map={"id": "编号", "name_zh": "名称"}, provenance="authoritative")
     after = catalog.read_layer(LAYER, store=store).set_index("id")
     zone = plan.zones()["cluster.jiaming"]
     assert after.loc["cluster.jiaming", "direction"] == zone["direction"]

@@ -57,7 +57,7 @@ def stores(tmp_path_factory):
     shutil.copyfile(SHIPPED, before)
     shutil.copyfile(SHIPPED, after)
     cut = _cut_clusters(tmp / "集聚区2025.geojson")
-    catalog.import_layer("industrial_clusters", cut, store=after)
+    catalog.import_layer("industrial_clusters", cut, store=after, provenance="authoritative")
     return before, after, cut
 
 
@@ -70,7 +70,7 @@ def _by_rule(res: dict) -> dict:
 
 def test_the_preview_names_each_park_left_outside_its_new_cluster(stores):
     before, _after, cut = stores
-    p = preview_import("industrial_clusters", cut, store=before)
+    p = preview_import("industrial_clusters", cut, store=before, provenance="authoritative")
     parks = {r["id"]: r for r in p.nesting if r["layer"] == "cluster_parks"}
     assert set(parks) == {"park.zhengjia.bearing", "park.zhengjia.auto_parts", "park.zhengjia.logistics"}
     assert parks["park.zhengjia.auto_parts"]["share_outside"] == pytest.approx(1.0)   # wholly east of the cut
@@ -89,7 +89,7 @@ def test_the_preview_of_an_unchanged_boundary_says_nothing_of_parks(stores, tmp_
     before, _after, _cut = stores
     same = tmp_path / "same.geojson"
     catalog.read_layer("industrial_clusters", store=SHIPPED)[["id", "name_zh", "geometry"]].to_file(same, driver="GeoJSON")
-    p = preview_import("industrial_clusters", same, store=before)
+    p = preview_import("industrial_clusters", same, store=before, provenance="authoritative")
     assert p.nesting == [] and "上下级图层不一致" not in p.summary_text()
 
 

@@ -78,14 +78,14 @@ def test_dcf_own_import_is_not_an_edit_and_clears_the_mark(store, tmp_path):
     st = open_store(store)
     f = tmp_path / "clusters.gpkg"
     dcf.layer("industrial_clusters", store=store).to_file(f, driver="GPKG")
-    dcf.Store(store).import_layer("industrial_clusters", f)
+    dcf.Store(store).import_layer("industrial_clusters", f, provenance="authoritative")
     assert not st.catalog_entry("industrial_clusters").get("outside_edits")
     assert not [x for x in doctor.diagnose(store)["findings"] if x["kind"] == "edited_outside"]
     # an edit, then the edited table imported: a recorded version again, no mark left
     _edit_in_another_session(st, MOVE)
     assert st.catalog_entry("industrial_clusters")["outside_edits"] == 1
     dcf.layer("industrial_clusters", store=store).to_file(tmp_path / "edited.gpkg", driver="GPKG")
-    dcf.Store(store).import_layer("industrial_clusters", tmp_path / "edited.gpkg")
+    dcf.Store(store).import_layer("industrial_clusters", tmp_path / "edited.gpkg", provenance="authoritative")
     assert not st.catalog_entry("industrial_clusters").get("outside_edits")
     # the imported table is watched as well
     _edit_in_another_session(st, "DELETE FROM {t} WHERE id = 'no such id'")
@@ -167,7 +167,7 @@ def test_doctor_names_a_layer_table_whose_edits_would_go_unseen(store, tmp_path)
     assert len(found) == 1 and "townships" in found[0]["problem_zh"] and "industrial_clusters" not in found[0]["problem_zh"]
     f = tmp_path / "clusters.gpkg"
     dcf.layer("industrial_clusters", store=store).to_file(f, driver="GPKG")
-    dcf.Store(store).import_layer("industrial_clusters", f)
+    dcf.Store(store).import_layer("industrial_clusters", f, provenance="authoritative")
     with psycopg.connect(_url(st)) as con:
         state = con.execute("SELECT tgenabled FROM pg_trigger WHERE tgrelid = to_regclass(%s) AND tgname = "
                             "'dcf_layer_edited'", (st._t("townships"),)).fetchone()

@@ -62,7 +62,7 @@ def _fresh_verdicts(sites, moved, tmp_path):
     shutil.copy(settings.checkout_store, other)
     f = tmp_path / "moved_other.gpkg"
     moved.drop(columns=["provenance", "source"]).to_file(f, driver="GPKG")
-    dcf.Store(other).import_layer("industrial_clusters", f)
+    dcf.Store(other).import_layer("industrial_clusters", f, provenance="authoritative")
     return list(dcf.check_site(sites, store=other).verdict)
 
 
@@ -79,7 +79,7 @@ def test_preview_counts_flips_among_the_most_recent_checks_and_names_its_window(
     expected = flipped_all & recent
     assert expected and flipped_all - recent, "the line must cross the moved edge in both parts of the register"
 
-    p = preview_import("industrial_clusters", f, store=store, recent=10)
+    p = preview_import("industrial_clusters", f, store=store, recent=10, provenance="authoritative")
     assert p.flips.checks["登记号"].tolist() == ids[-10:]          # the 10 most recent, oldest first
     assert set(p.flips.flipped) == expected                        # older flips are not counted
     text = p.summary_text()
@@ -89,7 +89,7 @@ def test_preview_counts_flips_among_the_most_recent_checks_and_names_its_window(
     assert covered["checks"] == 10 and covered["first_id"] == ids[-10] and not covered["complete"]
 
     # 0: the whole register, and the text says "全部", not "最近"
-    whole = preview_import("industrial_clusters", f, store=store, recent=0)
+    whole = preview_import("industrial_clusters", f, store=store, recent=0, provenance="authoritative")
     assert set(whole.flips.flipped) == flipped_all
     assert f"按全部 24 条登记（{TODAY} 起）核查：其中 {len(flipped_all)} 条结论将改变" in whole.summary_text()
     assert "最近" not in whole.flips.coverage_text()
@@ -102,16 +102,16 @@ def test_preview_default_bound_is_the_setting_and_a_window_by_date(tmp_path, mon
     ids = dcf.check_site(sites, store=st, record=True).register_ids
     f, _ = _moved_file(st, tmp_path)
     monkeypatch.setattr(settings, "preview_recent_checks", 5)
-    p = preview_import("industrial_clusters", f, store=st)
+    p = preview_import("industrial_clusters", f, store=st, provenance="authoritative")
     assert p.flips.checks["登记号"].tolist() == ids[-5:]
     assert "按最近 5 条登记" in p.summary_text() and f"登记号 {ids[-5]} 以前的登记未重新核查" in p.summary_text()
     # exactly as many as the bound: all of them, and the text does not claim older ones were left out
-    exact = preview_import("industrial_clusters", f, store=st, recent=12)
+    exact = preview_import("industrial_clusters", f, store=st, recent=12, provenance="authoritative")
     assert "按全部 12 条登记" in exact.summary_text() and "以前的登记未重新核查" not in exact.summary_text()
     # a date after every recording: nothing to re-run, and the text says so (no "0 条中 0 条")
-    none = preview_import("industrial_clusters", f, store=st, since="2999-01-01")
+    none = preview_import("industrial_clusters", f, store=st, since="2999-01-01", provenance="authoritative")
     assert len(none.flips.checks) == 0 and "没有 2999-01-01 以来可重新核查的登记" in none.summary_text()
-    today = preview_import("industrial_clusters", f, store=st, since=TODAY, recent=0)
+    today = preview_import("industrial_clusters", f, store=st, since=TODAY, recent=0, provenance="authoritative")
     assert len(today.flips.checks) == 12 and f"按 {TODAY} 以来的全部 12 条登记" in today.summary_text()
 
 
@@ -125,7 +125,7 @@ def test_identical_rechecks_run_once_and_count_for_every_row(store, tmp_path):
     per_site = [k for k in range(10) if fresh[k] != recorded[k]]
     assert per_site
 
-    p = preview_import("industrial_clusters", f, store=store, recent=0)
+    p = preview_import("industrial_clusters", f, store=store, recent=0, provenance="authoritative")
     assert set(p.flips.flipped) == {first[k] for k in per_site} | {second[k] for k in per_site}
     assert p.flips.distinct == 10
     assert "相同的重复核查只算一次，共 10 个不同的场地与行业" in p.summary_text()
@@ -167,7 +167,7 @@ def test_layer_versions_count_the_checks_that_used_them_in_the_database(store, t
     """The 图层 page's "used by N checks" per version: counted by the database, equal to reading every row."""
     dcf.check_site(_sites(4), store=store, record=True)
     f, _ = _moved_file(store, tmp_path)
-    dcf.Store(store).import_layer("industrial_clusters", f)
+    dcf.Store(store).import_layer("industrial_clusters", f, provenance="authoritative")
     dcf.check_site(_sites(3), store=store, record=True)
     st = catalog._require_store(store)
     expected: dict = {}
@@ -243,7 +243,7 @@ def test_preview_copy_leaves_the_register_out_and_imports_like_the_store(tmp_pat
         a, b = catalog.read_layer(lid, store=st), catalog.read_layer(lid, store=copy)
         assert a.drop(columns="geometry").equals(b.drop(columns="geometry")) and a.geometry.equals(b.geometry)
     f, _ = _moved_file(st, tmp_path)
-    catalog.import_layer("industrial_clusters", f, store=copy)
+    catalog.import_layer("industrial_clusters", f, store=copy, provenance="authoritative")
     assert catalog.describe_layer("industrial_clusters", store=copy)["version"] == 2
     assert len(tables.read_records(catalog._require_store(st))) == 5   # the store's own register untouched
 
@@ -259,7 +259,7 @@ def test_whole_register_recheck_read_in_chunks_gives_the_same_answer(store, tmp_
     dcf.check_site(sites, store=store, record=True)
     dcf.check_site(sites, store=store, record=True)
     f, _ = _moved_file(store, tmp_path)
-    dcf.Store(store).import_layer("industrial_clusters", f)
+    dcf.Store(store).import_layer("industrial_clusters", f, provenance="authoritative")
     whole = register.recheck(store=store)
     monkeypatch.setattr(recheck_module, "RECHECK_CHUNK", 3)
     chunked = register.recheck(store=store)

@@ -80,7 +80,7 @@ def east_of(p, line):
 def test_grain_zone_follows_the_imported_road(store, tmp_path):
     old_line, old_zone = liaolin(store), grain(store)
     near = point_just_east_of(old_line, old_zone, within_m=1500)
-    catalog.import_layer("roads", bureau_roads(store, tmp_path), store=store)
+    catalog.import_layer("roads", bureau_roads(store, tmp_path), store=store, provenance="authoritative")
     assert grain(store).equals(old_zone)  # the import alone moves no zone
 
     summary = rederive.rederive_zones(store=store)
@@ -104,7 +104,7 @@ def test_grain_zone_follows_the_imported_road(store, tmp_path):
 
 def test_redraw_is_kept_as_a_version_and_can_be_reset(store, tmp_path):
     old_zone = grain(store)
-    catalog.import_layer("roads", bureau_roads(store, tmp_path), store=store)
+    catalog.import_layer("roads", bureau_roads(store, tmp_path), store=store, provenance="authoritative")
     rederive.rederive_zones(store=store)
     assert not grain(store).equals(old_zone)
     catalog.reset_layer("agri_zones", store=store)
@@ -112,7 +112,7 @@ def test_redraw_is_kept_as_a_version_and_can_be_reset(store, tmp_path):
 
 
 def test_second_run_writes_nothing_and_dry_run_writes_nothing(store, tmp_path):
-    catalog.import_layer("roads", bureau_roads(store, tmp_path), store=store)
+    catalog.import_layer("roads", bureau_roads(store, tmp_path), store=store, provenance="authoritative")
     before = grain(store)
     dry = rederive.rederive_zones(store=store, dry_run=True)
     assert {e["status"] for e in dry["layers"]} == {"would_write"}
@@ -129,7 +129,7 @@ def test_unchanged_lines_redraw_nothing(store):
 
 
 def test_other_ids_are_matched_with_line_ids(store, tmp_path):
-    catalog.import_layer("roads", bureau_roads(store, tmp_path, liaolin_id="G309"), store=store)
+    catalog.import_layer("roads", bureau_roads(store, tmp_path, liaolin_id="G309"), store=store, provenance="authoritative")
     plain = rederive.rederive_zones(store=store, dry_run=True)
     entry = next(e for e in plain["lines"] if e["line"] == "road.liaolin")
     assert entry["status"] == "schematic_kept" and "road.liaolin" in entry["status_zh"]
@@ -147,8 +147,8 @@ def test_an_authoritative_zone_layer_is_never_overwritten(store, tmp_path):
     zones = catalog.read_layer("agri_zones", store=store)
     path = tmp_path / "示范区.gpkg"
     zones.drop(columns=["provenance", "source"]).to_file(path)
-    catalog.import_layer("agri_zones", path, store=store)  # the bureau's own zones
-    catalog.import_layer("roads", bureau_roads(store, tmp_path), store=store)
+    catalog.import_layer("agri_zones", path, store=store, provenance="authoritative")  # the bureau's own zones
+    catalog.import_layer("roads", bureau_roads(store, tmp_path), store=store, provenance="authoritative")
     before = grain(store)
     summary = rederive.rederive_zones(store=store)
     entry = next(e for e in summary["layers"] if e["layer"] == "agri_zones")
@@ -182,7 +182,7 @@ def test_cli_import_hints_and_rederive_reports(store, tmp_path, monkeypatch):
 
 def test_resetting_the_road_and_redrawing_brings_the_sketched_zone_back(store, tmp_path):
     sketched = grain(store)
-    catalog.import_layer("roads", bureau_roads(store, tmp_path), store=store)
+    catalog.import_layer("roads", bureau_roads(store, tmp_path), store=store, provenance="authoritative")
     rederive.rederive_zones(store=store)
     assert not grain(store).equals(sketched)
     catalog.reset_layer("roads", store=store)  # the bureau withdraws its road
@@ -195,7 +195,7 @@ def test_resetting_the_road_and_redrawing_brings_the_sketched_zone_back(store, t
 
 
 def test_an_unmatched_line_names_the_ids_there_and_a_typo_in_line_is_an_error(store, tmp_path):
-    catalog.import_layer("roads", bureau_roads(store, tmp_path, liaolin_id="G309"), store=store)
+    catalog.import_layer("roads", bureau_roads(store, tmp_path, liaolin_id="G309"), store=store, provenance="authoritative")
     summary = rederive.rederive_zones(store=store, dry_run=True)
     kept = next(e for e in summary["lines"] if e["line"] == "road.liaolin")
     assert "G309" in kept["status_zh"] and "--line road.liaolin=编号" in kept["status_zh"]

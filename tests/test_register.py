@@ -48,7 +48,7 @@ def _move_cluster(store, tmp_path, dx=0.03, name="moved"):
     gdf.loc[i, "geometry"] = affinity.translate(gdf.loc[i, "geometry"], xoff=dx)
     f = tmp_path / f"{name}.gpkg"
     gdf.drop(columns=["provenance", "source"]).to_file(f, driver="GPKG")
-    dcf.Store(store).import_layer("industrial_clusters", f)
+    dcf.Store(store).import_layer("industrial_clusters", f, provenance="authoritative")
     return gdf.loc[i, "geometry"]
 
 
@@ -247,7 +247,7 @@ def test_import_dry_run_reports_moves_transfers_and_flips_and_writes_nothing(sto
     gdf.drop(columns=["provenance", "source"]).to_file(f, driver="GPKG")
     version = catalog.describe_layer("industrial_clusters", store=store)["version"]
 
-    p = preview_import("industrial_clusters", f, store=store)
+    p = preview_import("industrial_clusters", f, store=store, provenance="authoritative")
     assert catalog.describe_layer("industrial_clusters", store=store)["version"] == version  # nothing written
     assert p.added == [] and p.removed == [] and p.moved["编号"].tolist() == [CLUSTER]
     # 亩 that leave the cluster: the old polygon minus the new one, measured independently in EPSG:4548
@@ -394,7 +394,7 @@ def test_import_dry_run_lists_sample_parcels_and_enterprises_whose_cluster_would
     before, after = _largest_share_zone(sample, old), _largest_share_zone(sample, new)
     expected = {pid for pid, a, b in zip(sample["parcel_id"], before, after) if a != b}
     assert expected
-    p = preview_import("industrial_clusters", f, store=st)
+    p = preview_import("industrial_clusters", f, store=st, provenance="authoritative")
     assert set(p.parcels["宗地代码"]) == expected and set(p.parcels["区类"]) == {"工业集聚区"}
     firms = set(sample.loc[sample["parcel_id"].isin(expected), "credit_code"])
     assert set(p.enterprises["统一社会信用代码"]) == firms

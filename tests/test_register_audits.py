@@ -190,7 +190,7 @@ def test_audits_and_checks_recorded_by_two_processes_while_a_layer_is_imported(s
             time.sleep(0.05)
         gdf["geometry"] = [affinity.translate(g, xoff=0.001) for g in gdf.geometry]
         gdf.drop(columns=["provenance", "source"]).to_file(tmp_path / "c.gpkg", driver="GPKG")
-        dcf.Store(store).import_layer("industrial_clusters", tmp_path / "c.gpkg")
+        dcf.Store(store).import_layer("industrial_clusters", tmp_path / "c.gpkg", provenance="authoritative")
         audit_ids, check_ids = fa.result(), fc.result()
     assert len(set(audit_ids)) == 3 and len(set(check_ids)) == 3, (audit_ids, check_ids)
     assert audit_history(store=store)["审计登记号"].tolist() == sorted(audit_ids)
@@ -217,7 +217,7 @@ def test_diff_after_an_import_lists_the_parcels_whose_cluster_moved_with_the_lay
     new["geometry"] = [affinity.translate(g, xoff=0.01) for g in new.geometry]
     a = dcf.audit_idle(parcels, as_of="2025-12-31", store=st, record=True)
     new.drop(columns=["provenance", "source"]).to_file(tmp_path / "c.gpkg", driver="GPKG")
-    dcf.Store(st).import_layer("industrial_clusters", tmp_path / "c.gpkg")
+    dcf.Store(st).import_layer("industrial_clusters", tmp_path / "c.gpkg", provenance="authoritative")
     b = dcf.audit_idle(parcels, as_of="2025-12-31", store=st, record=True)
 
     def largest(zones):

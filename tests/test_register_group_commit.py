@@ -178,7 +178,7 @@ def test_a_register_write_keeps_the_layers_stamp_and_a_layer_write_does_not(tmp_
     gdf = dcf.layer("industrial_clusters", store=path)
     f = tmp_path / "clusters.gpkg"
     gdf.drop(columns=["provenance", "source"]).assign(name_zh=gdf["name_zh"] + "（改）").to_file(f, driver="GPKG")
-    dcf.Store(path).import_layer("industrial_clusters", f)
+    dcf.Store(path).import_layer("industrial_clusters", f, provenance="authoritative")
     assert gpkg.content_stamp(path) != stamp
 
 

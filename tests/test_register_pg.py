@@ -83,7 +83,7 @@ def _import_after_build(store, tmp_path):
     def import_after_build(st, build):
         def build_then_import():
             out = build()
-            dcf.Store(store).import_layer("industrial_clusters", f)
+            dcf.Store(store).import_layer("industrial_clusters", f, provenance="authoritative")
             return out
         return real(st, build_then_import)
     return import_after_build
@@ -158,7 +158,7 @@ def _replace_clusters(store, tmp_path):
     f = tmp_path / "clusters_new.gpkg"
     gdf = dcf.layer("industrial_clusters", store=store)
     gdf.drop(columns=["provenance", "source"]).assign(name_zh=gdf["name_zh"] + "（新）").to_file(f, driver="GPKG")
-    dcf.Store(store).import_layer("industrial_clusters", f)
+    dcf.Store(store).import_layer("industrial_clusters", f, provenance="authoritative")
     return layer_versions(store)["industrial_clusters"]["sha256"]
 
 

@@ -70,7 +70,7 @@ def test_a_read_only_store_refuses_import_and_reset_with_the_way_out(store, tmp_
     monkeypatch.setattr("dcf_spatial.store.backends.gpkg.shutil.copyfile", refuse)
     before = store.read_bytes()
     with pytest.raises(StoreError, match="不可写") as err:
-        catalog.import_layer("townships", src, store=store)
+        catalog.import_layer("townships", src, store=store, provenance="authoritative")
     assert str(store) in str(err.value) and "DCF_STORE" in str(err.value)
     res = CliRunner().invoke(cli, ["layers", "import", "--provenance", "authoritative", "townships", str(src)])
     assert res.exit_code == 2 and "不可写" in res.output and "Traceback" not in res.output
@@ -137,7 +137,7 @@ def test_a_killed_rederive_is_flagged_and_finished(store, tmp_path):
     roads.loc[i, "geometry"] = affinity.translate(roads.loc[i, "geometry"], 2000, 0)
     src = tmp_path / "道路.gpkg"
     roads[["id", "name_zh", "geometry"]].to_crs(settings.storage_crs).to_file(src)
-    catalog.import_layer("roads", src, store=store)
+    catalog.import_layer("roads", src, store=store, provenance="authoritative")
     killed = _dcf(["layers", "rederive"], {"DCF_TEST_FAIL_AFTER": "rederive:1", "DCF_STORE": str(store)})
     assert killed.returncode == 70, killed.stderr
     left = rederive.unfinished(store)

@@ -189,9 +189,10 @@ def idle_count_lines(rows: list[dict], counts: dict) -> list[str]:
         if row["count"] and row["status"] != "not_a_parcel":   # said above, in 行
             lines.append(f"  {row['status_zh']:<16} {int(row['count']):>8,} 宗  "
                          f"{area_total_text(row['area_mu'], row.get('area_unknown', 0), row['count']):>12}")
+    # 需核实补正 0 条 is an answer; its break-down into two zeros and the empty table are not
     lines.append(f"  土地闲置费合计 {fee_total_zh(counts['fee_wan'], counts['fee_pending'])}；需核实补正的记录 "
-                 f"{counts['to_check']:,} 条（有数据问题 {counts['problems']:,} 条、数据不足 {counts['insufficient']:,} 条，"
-                 "两者可重叠；见“问题记录”表）")
+                 f"{counts['to_check']:,} 条" + (f"（有数据问题 {counts['problems']:,} 条、数据不足 {counts['insufficient']:,} 条，"
+                                                 "两者可重叠；见“问题记录”表）" if counts["to_check"] else ""))
     if counts.get("reclaim"):
         lines.append("  " + reclaim_line_zh(counts))
     if counts.get("late_starts"):
@@ -200,9 +201,14 @@ def idle_count_lines(rows: list[dict], counts: dict) -> list[str]:
     if counts["imagery_conflicts"] is not None:
         lines.append(f"  影像与记录矛盾 {counts['imagery_conflicts']:,} 宗")
     if counts["unknown"] is not None:
-        lines.append(f"  无坐标：按项目位置中的地名定位 {counts['by_name']:,} 宗，位置不明 {counts['unknown']:,} 宗"
-                     + (f"（其中地名冲突 {counts['conflict']:,} 宗，见“镇街归属方式”列）" if counts["conflict"] else "")
-                     + "（均已审计，分区汇总计入“位置不明”）")
+        # a part that counts 0 is left out (no "位置不明 0 宗"); the line only when either counts a parcel
+        said = [f"按项目位置中的地名定位 {counts['by_name']:,} 宗"] if counts["by_name"] else []
+        if counts["unknown"]:
+            said.append(f"位置不明 {counts['unknown']:,} 宗"
+                        + (f"（其中地名冲突 {counts['conflict']:,} 宗，见“镇街归属方式”列）" if counts["conflict"] else ""))
+        if said:
+            lines.append("  无坐标：" + "，".join(said)
+                         + ("（均已审计，分区汇总计入“位置不明”）" if counts["unknown"] else "（均已审计）"))
     return lines
 
 

@@ -513,7 +513,9 @@ def _thread_count() -> int:
 
 def _warm_up(app) -> None:
     """Make the 选址核查 page's layers (``/api/map-layers``, about a second on a loaded machine) and its
-    font subset in a background thread as the server starts, so the first page load finds them ready."""
+    font subset in a background thread as the server starts, so the first page load finds them ready; then the
+    documents' font subset (:func:`dcf_spatial.maps.fonts.prepare_document_fonts`: ~9 s of CPU once per font
+    cache), so the first PDF download does not wait ~20 s for it (issue 12)."""
     import threading
 
     def run():
@@ -526,6 +528,12 @@ def _warm_up(app) -> None:
                 page_font_entry(app)
         except Exception:  # the first request makes them again and answers whatever fails
             logger.debug("warm-up of the map layers failed", exc_info=True)
+        try:
+            from ..maps.fonts import prepare_document_fonts
+
+            prepare_document_fonts()
+        except Exception:  # the first PDF derives it again and says what fails (a read-only cache …)
+            logger.debug("warm-up of the documents' font failed", exc_info=True)
 
     threading.Thread(target=run, name="dcf-desk-warm-up", daemon=True).start()
 

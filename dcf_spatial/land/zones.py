@@ -532,9 +532,13 @@ def _apply_name_placement(parcels, out, kinds, notes) -> None:
         out[f"{kind}_id"] = _category(*pd.factorize(ids, use_na_sentinel=True))
         out[f"{kind}_method"] = _category(*pd.factorize(meth))
         out[f"{kind}_share"] = share
-    if named.any() or unknown.any():
-        notes.append(f"{int(named.sum())} 宗无坐标、按项目位置中的地名定位（取该单元代表点，仅归属到地名所指的层级）；"
-                     f"{int(unknown.sum())} 宗位置不明（"
-                     + (f"其中 {int(conflict.sum())} 宗地名冲突：项目位置中的地名指向不同单元，见“镇街归属方式”；"
-                        if conflict.any() else "")
-                     + f"均已审计），汇总时计入“{UNKNOWN_ZH}”")
+    said = []   # a part that counts 0 is left out (no "0 宗位置不明")
+    if named.any():
+        said.append(f"{int(named.sum())} 宗无坐标、按项目位置中的地名定位（取该单元代表点，仅归属到地名所指的层级）")
+    if unknown.any():
+        said.append(f"{int(unknown.sum())} 宗位置不明（"
+                    + (f"其中 {int(conflict.sum())} 宗地名冲突：项目位置中的地名指向不同单元，见“镇街归属方式”；"
+                       if conflict.any() else "")
+                    + f"均已审计），汇总时计入“{UNKNOWN_ZH}”")
+    if said:
+        notes.append("；".join(said))

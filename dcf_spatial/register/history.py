@@ -291,6 +291,7 @@ class Reproduction:
 
     def to_dict(self) -> dict:
         return {"id": self.id, "identical": self.identical, "differences": self.differences,
+                "differences_zh": differences_zh(self.differences),
                 "recorded_at": self.entry["recorded_at"], "project": self.entry["project"],
                 "layers": json.loads(self.entry["layers"]), "files": json.loads(self.entry["files"]),
                 "result": self.reproduced}
@@ -300,9 +301,11 @@ class Reproduction:
         (default: the library's argument names; the command line names its options)."""
         from ..queries.site import present
 
+        said = differences_zh(self.differences)
         head = (f"登记 #{self.id}（{self.entry['recorded_at']} 登记，项目：{project_label(self.entry['project'], '未命名')}）："
                 + ("按所记图层与规则版本重现，结论与登记时完全一致。" if self.identical else
-                   f"按所记版本重现，与登记时有 {len(self.differences)} 处不同：{'；'.join(self.differences[:10])}"))
+                   f"按所记版本重现，与登记时有 {len(said)} 处不同：{'；'.join(said[:10])}"
+                   + ("等" if len(said) > 10 else "") + "。"))
         notes = recorded_layer_notes(self.recorded)
         if notes:   # what the check said of the layers it read: a reproduction from recorded versions cannot say it
             head += "\n" + notes
@@ -335,6 +338,55 @@ def recorded_layer_notes(recorded: dict) -> str:
             + ("登记的结论依据当时的图层内容，按所记版本重现时读不到这些修改。" if prov.get("edited_outside") else "")
             + ("登记的结论为无法核查，原因见登记的判定理由。" if prov.get("unreadable_layers") and recorded.get("verdict") is None
                else ""))
+
+
+#: the sections of a check's answer, as the report heads them (a difference is said by these, never by its key)
+SECTION_ZH = {"verdict": "结论", "verdict_zh": "结论", "industry": "行业", "site": "场地", "townships": "所在镇（街道）",
+              "zones": "涉及分区", "designated_zones": "对口分区", "reasons": "判定理由", "indicators": "用地控制指标",
+              "provenance": "数据说明", "read_notes": "读取说明", "policy": "核查口径", "check_date": "核查日期",
+              "status": "核查状态", "error": "无法核查的原因", "landuse": "土地利用现状"}
+#: the fields inside a section a planner can tell apart; any other is said by its section alone
+FIELD_ZH = {"share": "占比", "area_mu": "面积（亩）", "area_ha": "面积（公顷）", "distance_km": "距离", "name_zh": "名称",
+            "text_zh": "文字", "effect": "对结论的作用", "plan_ref": "规划依据", "threshold": "控制值", "comparator": "控制值",
+            "value": "项目值", "status": "结果", "status_zh": "结果", "edition": "指标版本", "edition_note": "指标版本",
+            "note": "说明", "note_zh": "说明文字", "edited_outside": "在 dcf 之外编辑的图层",
+            "unreadable_layers": "缺失或为空的图层", "edits_unwatched": "无编辑记录触发器的图层", "layers": "所用图层",
+            "schematic_layers": "示意图层", "codes": "行业代码", "names_zh": "行业名称", "kind": "产业类别",
+            "kind_zh": "产业类别", "centroid_lonlat": "中心点", "share_in_plan_area": "规划范围内占比",
+            "share_in_district": "区内占比", "geometry_type": "形状", "other_units": "开发区托管镇（街道）"}
+
+
+def difference_zh(path: str) -> str:
+    """A difference :func:`diff` found, in the words of the report: ``provenance.note_zh`` → ``数据说明（说明文字）``,
+    ``reasons[1].text_zh`` → ``判定理由第 2 条（文字）``, ``zones（1 项 → 2 项）`` → ``涉及分区（1 项 → 2 项）``.
+
+    Examples
+    --------
+    >>> difference_zh("provenance.edited_outside")
+    '数据说明（在 dcf 之外编辑的图层）'
+    >>> difference_zh("reasons[1].text_zh")
+    '判定理由第 2 条（文字）'
+    >>> difference_zh("zones（1 项 → 2 项）")
+    '涉及分区（1 项 → 2 项）'
+    """
+    import re
+
+    m = re.match(r"^([^.\[（]*)(.*)$", path)
+    head, rest = m.group(1), m.group(2)
+    out = SECTION_ZH.get(head, "其他内容" if head else "整体")
+    count = re.search(r"（\d+ 项 → \d+ 项）$", rest)
+    index = re.match(r"^\[(\d+)\]", rest)
+    if index:
+        out += f"第 {int(index.group(1)) + 1} {'条' if head in ('reasons', 'read_notes') else '项'}"
+    words = [FIELD_ZH[k] for k in re.findall(r"\.([A-Za-z_]+)", rest) if k in FIELD_ZH]
+    if words:
+        out += f"（{words[-1]}）"
+    return out + (count.group(0) if count else "")
+
+
+def differences_zh(paths: list[str]) -> list[str]:
+    """:func:`difference_zh` of each, each said once, in order."""
+    return list(dict.fromkeys(difference_zh(p) for p in paths))
 
 
 def diff(a, b, path: str = "") -> list[str]:

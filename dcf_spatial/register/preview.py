@@ -252,7 +252,8 @@ def preview_import(layer_id: str, file, *, store=None, parcels=None, recent: int
         How the caller asks for every check (``"--recent 0"`` on the command line), named in the text
         when older checks were left out.
     **import_options
-        ``crs``, ``field_map``, ``provenance``, ``source_note``, ``layer``, ``encoding`` as for the import.
+        ``crs``, ``field_map``, ``provenance`` (required unless the file carries one), ``source_note``, ``layer``,
+        ``encoding`` as for the import.
 
     Returns
     -------
@@ -262,7 +263,7 @@ def preview_import(layer_id: str, file, *, store=None, parcels=None, recent: int
     Examples
     --------
     >>> from dcf_spatial.register.preview import preview_import
-    >>> p = preview_import("industrial_clusters", "集聚区.shp")   # doctest: +SKIP
+    >>> p = preview_import("industrial_clusters", "集聚区.shp", provenance="authoritative")   # doctest: +SKIP
     >>> p.transfers; p.flips.flipped                             # doctest: +SKIP
     """
     from ..store import catalog, nesting

@@ -9,10 +9,12 @@ from pathlib import Path
 
 from ..errors import InputError
 from . import rerun, tables, versions
+from ..queries.site.layer_gaps import NOW_ZH, OTHER_REASONS_ZH
 from .history import VERDICT_ZH, _date, _store, project_label
 
 KIND_ZH = {"verdict": "结论变化", "zone_added": "进入分区", "zone_removed": "移出分区", "zone_share": "分区占比变化",
-           "township": "所在镇（街道）变化", "threshold": "指标阈值变化", "error": "无法重新核查"}
+           "township": "所在镇（街道）变化", "threshold": "指标阈值变化", "error": "无法重新核查",
+           "unchecked": "无法核查"}
 CHANGE_COLUMNS_ZH = {"id": "登记号", "project": "项目名称", "industry": "行业", "kind_zh": "变化", "what": "对象",
                      "old": "原值", "new": "现值", "cause": "原因"}
 #: the rule files whose change can move a verdict by itself (indicator tables move thresholds)
@@ -59,6 +61,11 @@ class Recheck:
     recorded_at: list = field(default_factory=list, repr=False)
     #: how to ask for every check, in the words of the caller (CLI option or API field)
     more_hint: str = "dcf site recheck"
+    #: ``{register id: first reason}`` of the checks that gave no verdict now (a layer they need is missing or
+    #: empty, queries/site/layer_gaps.py): no new verdict, so neither counted as changed nor compared zone by zone
+    unchecked: dict = field(default_factory=dict)
+    #: ``{layer id: "missing" | "empty"}`` as those checks read the layers
+    unreadable: dict = field(default_factory=dict)
 
     @property
     def flipped(self) -> list[int]:
@@ -89,6 +96,8 @@ class Recheck:
             return f"核查登记：没有{f' {self.since} 以来' if self.since else ''}可重新核查的登记。"
         first = f"（{self.covered_since} 起）"
         ids = f"（登记号 {'、'.join(map(str, self.flipped[:30]))}{'等' if m > 30 else ''}）" if m else ""
+        if self.unchecked:
+            ids += f"；{len(self.unchecked)} 条无法核查（{UNCHECKED_WHY_ZH}）"
         same = (f"；相同的重复核查只算一次，共 {self.distinct} 个不同的场地与行业" if 0 < self.distinct < n else "")
         if self.complete:
             older = f"；{self.since} 以前的登记未重新核查" if self.since else ""
@@ -100,6 +109,7 @@ class Recheck:
 
     def to_dict(self) -> dict:
         return {"store": self.store, "against": self.against, "flipped": self.flipped,
+                "unchecked": {str(k): v for k, v in self.unchecked.items()},
                 "covered": {"checks": len(self.checks), "first_id": self.first_id, "older_left_out": self.older_left_out,
                             "since": self.covered_since, "window_since": self.since, "last": self.last,
                             "complete": self.complete, "distinct": self.distinct, "text": self.coverage_text()},
@@ -111,13 +121,20 @@ class Recheck:
         n = len(self.checks)
         against = "现行图层与规则" if self.against == "current" else f"版本集 {self.against}"
         gap = " " if against[-1:].isascii() else ""  # 版本集 237bd774a0aa 重新核查: a space after a Latin id
-        lines = [f"按{against}{gap}重新核查 {n} 条登记（{self.store}）：结论改变 {len(self.flipped)} 条，变化共 {len(self.changes)} 项。"]
+        unchecked = (f"其中 {len(self.unchecked)} 条无法核查（{UNCHECKED_WHY_ZH}，未得出新结论），"
+                     if self.unchecked else "")
+        lines = [f"按{against}{gap}重新核查 {n} 条登记（{self.store}）：{unchecked}结论改变 {len(self.flipped)} 条，"
+                 f"变化共 {len(self.changes)} 项。"]
         for lid, (a, b) in self.layer_changes.items():
-            lines.append(f"  图层 {lid} 已更新：{(a or '无')[:8]} → {(b or '已删除')[:8]}")
+            now = NOW_ZH.get(self.unreadable.get(lid), "已更新")
+            lines.append(f"  图层 {lid} {now}：{(a or '无')[:8]} → {(b or '已删除')[:8]}")
         for name, (a, b) in self.file_changes.items():
             lines.append(f"  规则文件 {versions.FILE_ZH.get(name, name)}（{name}）已修改：{(a or '无')[:8]} → {(b or '已删除')[:8]}")
         for r in self.changes.head(50).itertuples(index=False):
-            lines.append(f"  #{r[0]} {project_label(r[1])} {r[3]} {r[4]}：{r[5]} → {r[6]}（{r[7]}）")
+            if r[3] == KIND_ZH["unchecked"]:   # no new verdict: the recorded one, then why and the fix
+                lines.append(f"  #{r[0]} {project_label(r[1])}：登记时的结论为{r[5]}，现在{r[7]}")
+            else:
+                lines.append(f"  #{r[0]} {project_label(r[1])} {r[3]} {r[4]}：{r[5]} → {r[6]}（{r[7]}）")
         if len(self.changes) > 50:
             lines.append(f"  …… 其余 {len(self.changes) - 50} 项见输出表格")
         return "\n".join(lines)
@@ -168,7 +185,8 @@ class Recheck:
             if rid not in changed or self.sites.get(rid) is None:
                 continue
             what = "；".join(sorted(set(self.changes.loc[self.changes["登记号"] == rid, "变化"])))
-            change = f"{r['原结论']} → {r['现结论']}" if r["结论是否改变"] else "结论未变（分区或指标变化）"
+            change = (f"{r['原结论']} → {r['现结论']}" if r["结论是否改变"]
+                      else f"无法核查（{UNCHECKED_WHY_ZH}）" if rid in self.unchecked else "结论未变（分区或指标变化）")
             rows.append({"登记号": rid, "项目名称": project_label(r["项目名称"], ""), "变化": change, "原结论": r["原结论"],
                          "现结论": r["现结论"], "变化项": what, "geometry": self.sites[rid]})
         gdf = gpd.GeoDataFrame(rows, columns=["登记号", "项目名称", "变化", "原结论", "现结论", "变化项", "geometry"],
@@ -349,7 +367,7 @@ def _recheck(st, chunks, location, cur_layers, cur_files, against, bound=None) -
     import pandas as pd
 
     changes, checks, sites, recorded_at, distinct = [], [], {}, [], set()
-    all_layers, all_files = {}, {}
+    all_layers, all_files, unchecked, unreadable = {}, {}, {}, {}
     for rows in chunks:
         records = rows.to_dict(orient="records")
         olds = [json.loads(entry["result"]) for entry in records]
@@ -358,6 +376,11 @@ def _recheck(st, chunks, location, cur_layers, cur_files, against, bound=None) -
         # identical re-checks of the chunk once, the rest as one batch
         news = rerun.run_many(records, location, recorded=olds, keys=keys)
         _compare_rows(records, olds, news, cur_layers, cur_files, changes, checks, all_layers, all_files)
+        for entry, new in zip(records, news):
+            if _unchecked_reason(new) is not None:
+                unchecked[int(entry["id"])] = _unchecked_reason(new)
+                unreadable.update((g["layer"], g.get("problem"))
+                                  for g in (new.get("provenance") or {}).get("unreadable_layers") or ())
         sites.update((int(i), g) for i, g in zip(rows["id"], rows["geometry"]))
         recorded_at.extend(str(r) for r in rows["recorded_at"])
     frame = pd.DataFrame(changes, columns=["id", "project", "industry", "kind", "what", "old", "new", "cause"])
@@ -365,7 +388,20 @@ def _recheck(st, chunks, location, cur_layers, cur_files, against, bound=None) -
     frame = frame[list(CHANGE_COLUMNS_ZH)].rename(columns=CHANGE_COLUMNS_ZH)
     checks_df = pd.DataFrame(checks, columns=["登记号", "项目名称", "行业", "原结论", "现结论", "结论是否改变"])
     return Recheck(frame, checks_df, all_layers, all_files, st.label, against, sites, **(bound or {}),
-                   distinct=len(distinct), recorded_at=recorded_at)
+                   distinct=len(distinct), recorded_at=recorded_at, unchecked=unchecked, unreadable=unreadable)
+
+
+#: why a re-check gave no verdict, as the summary says it (each check's own reason names the layer and the fix)
+UNCHECKED_WHY_ZH = "所依据的图层缺失或为空"
+
+
+def _unchecked_reason(new: dict) -> str | None:
+    """The first reason of a re-run check that gave no verdict (``None``: a layer it needs is missing or empty,
+    queries/site/layer_gaps.py) — it names the layer, what is wrong and the fix; ``None`` when it gave one."""
+    if new.get("status", "ok") != "ok" or new.get("verdict") is not None:
+        return None
+    reasons = new.get("reasons") or [{}]
+    return str(reasons[0].get("text_zh") or "无法核查").replace(OTHER_REASONS_ZH, "")   # no reasons follow here
 
 
 def _compare_rows(records, olds, news, cur_layers, cur_files, changes, checks, all_layers, all_files) -> None:
@@ -375,12 +411,19 @@ def _compare_rows(records, olds, news, cur_layers, cur_files, changes, checks, a
         layers, files = _causes(json.loads(entry["layers"]), json.loads(entry["files"]), cur_layers, cur_files)
         all_layers.update(layers)
         all_files.update(files)
+        unchecked = _unchecked_reason(new)
         if new.get("status") == "error":
             changes.append({"id": int(entry["id"]), "project": entry["project"], "industry": entry["industry"],
                             "kind": "error", "what": "行业", "old": entry["industry"], "new": "—", "cause": new["error"]})
+        elif unchecked is not None:
+            # no new verdict: the check could not be made (the reason says why and the fix), nothing to compare
+            changes.append({"id": int(entry["id"]), "project": entry["project"], "industry": entry["industry"],
+                            "kind": "unchecked", "what": "结论", "old": VERDICT_ZH.get(old.get("verdict"), old.get("verdict")),
+                            "new": "无法核查（未得出新结论）", "cause": unchecked})
         else:
             changes.extend(compare(entry, old, new, layers, files, cur_layers))
         checks.append({"登记号": int(entry["id"]), "项目名称": entry["project"], "行业": entry["industry"],
                        "原结论": VERDICT_ZH.get(old.get("verdict"), old.get("verdict")),
                        "现结论": VERDICT_ZH.get(new.get("verdict"), new.get("verdict")),
-                       "结论是否改变": old.get("verdict") != new.get("verdict")})
+                       # a check that could not be made is no changed verdict (Recheck.unchecked says it apart)
+                       "结论是否改变": unchecked is None and old.get("verdict") != new.get("verdict")})

@@ -139,7 +139,7 @@ class Store:
         return catalog.describe_layer(layer_id, store=self.location)
 
     def import_layer(self, layer_id: str, file, *, crs=None, field_map: dict | None = None,
-                     provenance: str | None = "authoritative", source_note: str = "", layer=None,
+                     provenance: str | None = None, source_note: str = "", layer=None,
                      encoding: str | None = None) -> dict:
         """Replace a layer with the bureau's file, keeping the previous version (see :meth:`reset`).
 
@@ -153,8 +153,10 @@ class Store:
             As for :func:`dcf_spatial.io.read_vector` (``layer`` ``None``: the only layer, or the
             standard 三调 layer of ``layer_id`` in a survey FileGDB, e.g. ``DLTB`` for ``landuse``).
         provenance
-            ``authoritative``, ``reference`` or ``schematic``; ``None``: the file's own ``provenance``
-            field, else refused (what the command line does without ``--provenance``).
+            Required unless the file carries one: ``authoritative``, ``reference`` or ``schematic`` (or 权威,
+            参考, 示意). ``None`` (the default): the file's own ``provenance`` field (a layer exported from a
+            store), else a ``ValueError`` naming the choices — never assumed authoritative (what the command
+            line does without ``--provenance``).
         source_note
             Recorded with the import (document number, data date).
 
@@ -165,7 +167,8 @@ class Store:
 
         Examples
         --------
-        >>> Store().import_layer("townships", "乡镇界线.shp", field_map={"id": "XZQDM"})  # doctest: +SKIP
+        >>> Store().import_layer("townships", "乡镇界线.shp", provenance="authoritative",
+        ...                      field_map={"id": "XZQDM"})  # doctest: +SKIP
         """
         return catalog.import_layer(layer_id, file, crs=crs, field_map=field_map, provenance=provenance,
                                     store=self.location, source_note=source_note, layer=layer, encoding=encoding)

@@ -46,6 +46,9 @@ PROVENANCE_MEANING_ZH = {"authoritative": "权威：局里正式发布或确认�
                          "reference": "参考：其他部门或公开来源、未经局里确认的数据",
                          "schematic": "示意：按规划文本或图件示意勾绘的范围，不是正式边界，结论仅供参考"}
 PROVENANCE_ZH = {"authoritative": "权威数据", "schematic": "示意", "reference": "参考数据"}
+#: the Chinese words an import's ``provenance`` may be given in (the desk's and the README's words)
+PROVENANCE_WORDS = {"权威": "authoritative", "权威数据": "authoritative", "参考": "reference", "参考数据": "reference",
+                    "示意": "schematic", "示意数据": "schematic"}
 
 
 @dataclass(frozen=True)
@@ -458,11 +461,13 @@ def provenance_of_file(gdf, provenance: str | None, shown: str) -> tuple[str, li
     """The provenance an import records: ``provenance`` when given, else the file's own ``provenance`` field
     when every feature carries the same known value (a layer exported from a store); (value, notes).
 
+    ``provenance`` may be given as ``authoritative``/``reference``/``schematic`` or in Chinese (权威/参考/示意).
+
     Raises
     ------
     InputError
-        (``argument="provenance"``) none was given and the file carries none, or several, or an unknown one:
-        never assumed authoritative (issue 12 M4).
+        (a ``ValueError``, ``argument="provenance"``) none was given and the file carries none, or several, or an
+        unknown one; or the value given is none of those: never assumed authoritative (issue 12 M4, g).
 
     Examples
     --------
@@ -470,22 +475,26 @@ def provenance_of_file(gdf, provenance: str | None, shown: str) -> tuple[str, li
     >>> provenance_of_file(pd.DataFrame({"provenance": ["schematic"] * 2}), None, "集聚区.gpkg")[0]
     'schematic'
     """
+    choices = "；".join(f"{k}（{v}）" for k, v in PROVENANCE_MEANING_ZH.items())
     if provenance is not None:
-        return provenance, []
+        value = PROVENANCE_WORDS.get(str(provenance).strip(), str(provenance).strip())
+        if value not in PROVENANCE_VALUES:
+            raise about("provenance", InputError(
+                f"来源类别 provenance={clip(provenance, 30)!r} 不认识。可用：{choices}（也可写 权威、参考、示意）。"))
+        return value, []
     values = gdf["provenance"].dropna().astype(str).str.strip() if "provenance" in gdf.columns else None
     found = sorted(set(values) - {""}) if values is not None else []
     if len(found) == 1 and found[0] in PROVENANCE_VALUES and len(values) == len(gdf) and (values != "").all():
         return found[0], [f"来源类别取自文件的 provenance 字段：{found[0]}（{PROVENANCE_ZH[found[0]]}）"]
     why = ("文件中也没有 provenance 字段" if values is None
            else f"文件的 provenance 字段不是同一个可用的值（{'、'.join(clip(v, 20) for v in found[:5]) or '空'}）")
-    choices = "；".join(f"{k}（{v}）" for k, v in PROVENANCE_MEANING_ZH.items())
     raise about("provenance", InputError(
-        f"{shown}：未指明导入数据的来源类别，{why}。来源类别随图层写入每个图例与报告，不替你预设为权威。"
-        f"请指明其一：{choices}。"))
+        f"{shown}：未指明导入数据的来源类别（provenance），{why}。来源类别随图层写入每个图例与报告，不替你预设为权威。"
+        f"请指明其一：{choices}（也可写 权威、参考、示意）。"))
 
 
 def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None,
-                 provenance: str | None = "authoritative", store=None, source_note: str = "", layer=None,
+                 provenance: str | None = None, store=None, source_note: str = "", layer=None,
                  encoding: str | None = None, file_name: str | None = None) -> dict:
     """Replace layer ``layer_id`` with the bureau's file; keep the previous version for :func:`reset_layer`.
 
@@ -498,13 +507,15 @@ def import_layer(layer_id: str, file, *, crs=None, field_map: dict | None = None
     its features (the notes say which were matched by name and which matched nothing). Field names a
     Shapefile shortened (``industries``, ``host_towns``) are restored from the current layer's fields.
     ``file_name``: the name shown in messages and recorded as the source (the desk's uploaded name),
-    default the file's own name. ``provenance`` ``None``: the file's own ``provenance`` field, else refused
+    default the file's own name. ``provenance`` (required unless the file carries one): ``authoritative``,
+    ``reference`` or ``schematic`` (or 权威, 参考, 示意); ``None`` (the default): the file's own ``provenance``
+    field, else a ``ValueError`` naming the choices — an import is never labelled authoritative unasked
     (:func:`provenance_of_file`). Returns a summary dict.
 
     Examples
     --------
     >>> from dcf_spatial.store import catalog
-    >>> catalog.import_layer("industrial_clusters", "集聚区.shp",
+    >>> catalog.import_layer("industrial_clusters", "集聚区.shp", provenance="authoritative",
     ...                      field_map={"id": "BM", "name_zh": "MC"})  # doctest: +SKIP
     """
     from .. import io as dcf_io

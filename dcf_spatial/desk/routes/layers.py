@@ -177,6 +177,12 @@ def layer_versions(request, layer_id: str) -> dict:
                 "edited_outside": outside_edits.marker(meta)}
 
     current = describe(entry, layer_id)
+    if not current["features"]:
+        # an empty layer draws nothing on the map: say so, and the way back (issue 12: the page showed nothing)
+        from ...queries.site.layer_gaps import fix_zh
+
+        current["empty_zh"] = (f"图层为空（0 个要素），地图上没有可显示的要素；依赖它的选址核查无法给出结论。"
+                               f"处理：{fix_zh(layer_id, location)}；也可在下方“导入新版本”上传该图层的文件。")
     extra = catalog._extra_of(entry)
     if extra.get(catalog.RESET_AT):
         current["reset_at"] = str(extra[catalog.RESET_AT])

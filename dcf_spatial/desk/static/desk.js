@@ -472,14 +472,22 @@
   Array.prototype.forEach.call(document.querySelectorAll('[data-export]'), function (btn) {
     btn.addEventListener('click', function () {
       if (!lastBody) { return; }
-      api('/api/site-check/export/' + btn.getAttribute('data-export'),
+      var fmt = btn.getAttribute('data-export'), note = $('download-status');
+      note.textContent = '正在生成「' + btn.textContent + '」……';
+      // a PDF waits for its font the first time (prepared in the background as the desk starts, ~20 s on a busy
+      // machine): said when the answer is slow, not every time
+      var slow = fmt === 'pdf' ? setTimeout(function () {
+        note.textContent = '正在生成「' + btn.textContent + '」……首次生成 PDF 需准备字体，约 20 秒，请稍候。';
+      }, 2000) : null;
+      api('/api/site-check/export/' + fmt,
           { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(lastBody) })
         .then(function (blob) {
           var a = document.createElement('a');
           a.href = URL.createObjectURL(blob);
           a.download = blob.savedName;  // the server's name (project, verdict, 口径, date): the API's callers get the same
           document.body.appendChild(a); a.click(); a.remove();
-        }).catch(function (e) { showError(e.message); });
+        }).catch(function (e) { showError(e.message); })
+        .then(function () { clearTimeout(slow); note.textContent = ''; });
     });
   });
   setMode('point');

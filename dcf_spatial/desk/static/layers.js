@@ -128,6 +128,9 @@
         tbl.tBodies[0].appendChild(tr);
       });
       $('versions-note').textContent = v.kept.length ? v.note : '此图层没有可恢复的早期版本（导入新版本后，原版本会保留在这里）。';
+      // a layer with no feature draws nothing: the server says so and gives the way back
+      $('layer-empty').textContent = v.current.empty_zh || '';
+      $('layer-empty').hidden = !v.current.empty_zh;
       window.dcfVersions = v;
       return v;
     });

@@ -15,6 +15,7 @@ import numpy as np
 from ... import _fixes, settings
 from ..._validate import clean_figures, figure_problem, figures_problems, location_problems
 from ...errors import InputError, clip
+from ...places import UNREADABLE_HEAD_ZH
 from ...industry import resolve
 from ..land_indicators import FIGURE_FIELDS
 from ...io.tables import coordinate_cells_blank as _coordinates_blank
@@ -282,6 +283,10 @@ def batch_rows(gdf, default_industry: str | None = None, *, row_numbers=None, ro
             if err and not _coordinates_blank(err):
                 # a typed coordinate that is no number (经度 “abc”) is named beside the address that did not help
                 err = f"{err.rstrip('。')}；{addr}也无法定位：{why}。请改正坐标，或按上述办法改写地点。"
+            elif why.startswith(UNREADABLE_HEAD_ZH):
+                # the names could not be checked (the store lacks a layer): the row is right as written, so its one
+                # instruction is the store's fix — or coordinates, never another name (QA: 「无须改名」 then 「写明…」)
+                err = f"无坐标，{addr}无法定位：{why}，或在本行补上坐标。"
             else:
                 err = f"无坐标，{addr}无法定位：{why}。" + ("" if "请" in why else "请补坐标，或写明所在镇街/集聚区/园区。")
         # a row without an industry says so first; the reader's note on its coordinates (坐标缺失 …) is

@@ -80,6 +80,7 @@ class PlanContext:
     unreadable: dict = field(default_factory=dict)
 
     def provenance(self, used) -> dict:
+        from ...errors import full_stop
         from ...store.catalog import PROVENANCE_ZH
 
         rows = [{"layer": lid, "title_zh": self.layers[lid].title_zh, "provenance": self.layers[lid].provenance,
@@ -94,14 +95,14 @@ class PlanContext:
 
             out["edited_outside"] = [{"layer": lid, "title_zh": title, "at": mark["at"], "edits": mark["edits"]}
                                      for lid, (title, mark) in sorted(self.edited.items())]
-            out["note_zh"] = note + "注意：" + "；".join(sentence_zh(lid, title, mark) for lid, (title, mark)
+            out["note_zh"] = full_stop(note) + "注意：" + "；".join(sentence_zh(lid, title, mark) for lid, (title, mark)
                                                         in sorted(self.edited.items())) + \
                 "，本次核查依据编辑后的图层，结论所依据的图层内容不对应任何已登记的图层版本。"
         if self.unwatched:   # said of every check until the trigger is back
             from ...store.backends.outside_edits import unwatched_sentence_zh
 
             out["edits_unwatched"] = [{"layer": lid, "title_zh": self.title_of(lid)} for lid in self.unwatched]
-            out["note_zh"] += "注意：" + unwatched_sentence_zh([(lid, self.title_of(lid)) for lid in self.unwatched],
+            out["note_zh"] = full_stop(out["note_zh"]) + "注意：" + unwatched_sentence_zh([(lid, self.title_of(lid)) for lid in self.unwatched],
                                                              gpkg="://" not in self.store)
         return out
 

@@ -17,6 +17,7 @@ the verdict answers the plan's location and industry rules, which were all check
 from __future__ import annotations
 
 from ... import plan
+from ...errors import full_stop
 from .context import FRAME_LAYERS, ZONE_LAYERS   # context never imports this module (no import circle)
 
 #: what is wrong with a layer, by kind
@@ -73,6 +74,10 @@ def catalog_has_default(layer_id: str) -> bool:
     return default_entry(layer_id) is not None
 
 
+#: said in a check's first reason of the reasons after it (a re-check that lists only that reason leaves it out)
+OTHER_REASONS_ZH = "；以下其余理由按其他图层得出，仅作事实参考"
+#: what a re-check says of a layer it could not read, by kind (register/recheck.py)
+NOW_ZH = {"missing": "已不在图层库中", "empty": "现为空（0 个要素）"}
 #: said after the fixes in a check's reason
 DOCTOR_ZH = "dcf layers doctor 列出图层库中缺失或为空的图层"
 
@@ -118,8 +123,8 @@ def reason(ctx, kind: dict) -> dict | None:
                                           ("场地是否位于与其产业相符的分区（第八章）", ZONE_LAYERS))
                        if any(lid in layers for lid, _, _ in found))
     return {"rule": RULE, "effect": plan.UNCHECKED, "plan_ref": "",
-            "text_zh": f"无法核查：结论所依据的{what}。据此无法判断{unknown}，因此不给出结论；"
-                       f"以下其余理由按其他图层得出，仅作事实参考。处理：{fixes}。修复后请重新核查。"}
+            "text_zh": f"无法核查：结论所依据的{what}。据此无法判断{unknown}，因此不给出结论{OTHER_REASONS_ZH}。"
+                       f"处理：{fixes}。修复后请重新核查。"}
 
 
 def with_gaps(ctx, prov: dict) -> dict:
@@ -133,6 +138,6 @@ def with_gaps(ctx, prov: dict) -> dict:
          "problem": p, "problem_zh": PROBLEM_ZH[p]} for lid, p in sorted(ctx.unreadable.items())])
     found = gaps(ctx, FRAME_LAYERS + ZONE_LAYERS)   # the land-use layer's own reason speaks of it
     if found:
-        out["note_zh"] = (prov["note_zh"] + ("" if prov["note_zh"].endswith("。") else "。") + "注意："
+        out["note_zh"] = (full_stop(prov["note_zh"]) + "注意："
                           + "；".join(sentence_zh(*g) for g in found) + "，依赖这些图层的核查无法给出结论。")
     return out
