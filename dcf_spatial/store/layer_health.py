@@ -42,6 +42,13 @@ PROBLEM_ZH = {"no_geometry": "该图层的要素都没有几何图形（空或 N
               "null_geometry": "该图层有要素没有几何图形（空或 NULL），其位置不明",
               "wrong_type": "该图层的几何类型不对", "wrong_crs": "该图层的坐标系与图层库不符",
               "unreadable": "该图层的数据表无法读取"}
+#: the way out where a reset cannot help: the table's own declaration is what is wrong (a reset to a version of the
+#: same rows is "unchanged"; a table without its geometry column cannot be copied as a version)
+FIX_ZH = {"wrong_crs": "若坐标本是经纬度（CGCS2000），把数据表声明的坐标系改回 EPSG:4490（GeoPackage：gpkg_geometry_columns 与 "
+                       "gpkg_contents 中该表的 srs_id；PostGIS：SELECT UpdateGeometrySRID('模式', '表', 'geometry', 4490)），"
+                       "否则用 dcf layers import {lid} 文件 重新导入该图层",
+          "unreadable": "把几何列改回原名（GeoPackage：gpkg_geometry_columns 中登记的列名，通常为 geom；PostGIS：geometry），"
+                        "或用备份恢复（dcf layers restore 备份.gpkg），或用 dcf layers import {lid} 文件 重新导入该图层"}
 #: a gap in the frame thinner than twice this (metres) is a sliver of two layers' edges, not a hole
 FRAME_GAP_TOLERANCE_M = 5.0
 
@@ -201,3 +208,15 @@ def frame_places(parts: dict, frame_layers) -> list[dict]:
         return []
     logger.warning("%s", frame_gap_zh(gap))
     return [{"layer": "townships", "kind": "frame_gap", "wkt": gap.wkt, "text_zh": frame_gap_zh(gap)}]
+
+
+def read_usable(layer_id: str, store=None):
+    """The layer as a check may use it: a broken one with no feature (as an emptied layer), invalid polygons
+    repaired in memory; ``None`` when its table cannot be read (as a missing layer)."""
+    from ..errors import LayerUnreadableError
+    from .catalog import read_layer
+
+    try:
+        return assess(read_layer(layer_id, store=store), layer_id).gdf
+    except LayerUnreadableError:
+        return None

@@ -105,6 +105,9 @@ def gaps(ctx, layers) -> list[tuple[str, str, str, str]]:
 def fix_for(ctx, layer_id: str) -> str:
     """:func:`fix_zh` for the store of ``ctx``, asked once per context (a batch's every row gives the reason)."""
     known = vars(ctx).setdefault("_fixes_zh", {})
+    special = layer_health.FIX_ZH.get((ctx.unreadable or {}).get(layer_id))
+    if special:
+        return special.format(lid=layer_id)
     if layer_id not in known:
         known[layer_id] = fix_zh(layer_id, getattr(ctx, "store", "") or None)
     return known[layer_id]
