@@ -39,6 +39,15 @@ class StoreError(DcfError):
     """
 
 
+class LayerUnreadableError(StoreError):
+    """A layer's table is in the store but cannot be read as a layer (its geometry column renamed or dropped
+    outside dcf): ``layer_id`` and ``cause_zh`` say which and why (store/layer_health.py)."""
+
+    def __init__(self, message: str, *, layer_id: str = "", cause_zh: str = ""):
+        super().__init__(message)
+        self.layer_id, self.cause_zh = layer_id, cause_zh
+
+
 def about(argument: str, exc: Exception) -> Exception:
     """``exc`` marked as being about the Python argument ``argument`` (returned, for ``raise about(...)``).
 

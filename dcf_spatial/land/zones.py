@@ -20,10 +20,10 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..store import catalog
+from ..store import catalog, layer_health
 from ..store.nesting import CHILD_LAYERS
 from ..crs import check_same_crs, to_working
-from ..errors import DcfError
+from ..errors import DcfError, LayerUnreadableError
 
 logger = logging.getLogger(__name__)
 
@@ -266,11 +266,12 @@ def _assign_slice(others, pgeom, zgeom, tree, zone_of, share, method, grid=None)
             method[target] = np.where(share[target] >= 1 - 1e-9, 1, 2)
 
 
-def _unreadable_note(kind: str, layer_id: str, title: str, problem: str) -> str:
-    """What the audit says of a zone layer the store lacks or holds empty (queries/site/layer_gaps.py)."""
+def _unreadable_note(kind: str, layer_id: str, title: str, problem: str, detail_zh: str = "") -> str:
+    """What the audit says of a zone layer the store lacks, holds empty or broken (queries/site/layer_gaps.py,
+    store/layer_health.py)."""
     from ..queries.site.layer_gaps import fix_zh, sentence_zh
 
-    return (f"{sentence_zh(layer_id, title, problem)}，{KIND_ZH[kind]}归属无法计算，按{KIND_ZH[kind]}的汇总不可用"
+    return (f"{sentence_zh(layer_id, title, problem, detail_zh)}，{KIND_ZH[kind]}归属无法计算，按{KIND_ZH[kind]}的汇总不可用"
             f"（各宗地均未计入任何{KIND_ZH[kind]}，不是宗地的问题）。处理：{fix_zh(layer_id)}；修复图层库后重新审计")
 
 
@@ -284,12 +285,24 @@ def _zone_layer(kind: str, store=None):
     for layer_id in ZONE_LAYERS[kind]:
         try:
             gdf = catalog.read_layer(layer_id, store=store)
+        except LayerUnreadableError as exc:   # its geometry column renamed outside dcf (store/layer_health.py)
+            notes.append(_unreadable_note(kind, layer_id, title_of(layer_id), "unreadable", exc.cause_zh))
+            continue
         except DcfError:
             notes.append(_unreadable_note(kind, layer_id, title_of(layer_id), "missing"))
             continue
         if not len(gdf):   # emptied outside dcf: no parcel is in one of its zones, and none is outside them either
             notes.append(_unreadable_note(kind, layer_id, str(gdf.attrs.get("title_zh") or title_of(layer_id)), "empty"))
             continue
+        health = layer_health.assess(gdf, layer_id)   # every geometry empty, another type or CRS: as if empty
+        if health.problem:
+            notes.append(_unreadable_note(kind, layer_id, str(gdf.attrs.get("title_zh") or title_of(layer_id)),
+                                          health.problem, health.detail_zh))
+            continue
+        notes += [f"图层“{gdf.attrs.get('title_zh') or layer_id}”（{layer_id}）：{f['feature_zh']}的几何无效"
+                  f"（{f['reason_zh']}），本次审计在内存中修复后使用（未写回图层库），其附近宗地的{KIND_ZH[kind]}归属请核实"
+                  for f in health.invalid]
+        gdf = health.gdf
         # a child layer's key to its parent (a park's cluster, store/nesting.py) kept for zone_layers' cut
         key = CHILD_LAYERS.get(layer_id, ("",))[0]
         frames.append(gdf[["id", "name_zh", "geometry", *([key] if key in gdf.columns else [])]])

@@ -331,7 +331,8 @@ def recorded_layer_notes(recorded: dict) -> str:
 
     prov = recorded.get("provenance") or {}
     said = [edit_zh(e["layer"], e.get("title_zh") or "", e) for e in prov.get("edited_outside") or ()]
-    said += [gap_zh(g["layer"], g.get("title_zh") or "", g["problem"]) for g in prov.get("unreadable_layers") or ()]
+    said += [gap_zh(g["layer"], g.get("title_zh") or "", g["problem"], g.get("problem_zh") or "")
+             for g in prov.get("unreadable_layers") or ()]
     if not said:
         return ""
     return ("登记时的图层情况：" + "；".join(said) + "。"

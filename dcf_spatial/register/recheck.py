@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from . import rerun, tables, versions
-from ..queries.site.layer_gaps import NOW_ZH, OTHER_REASONS_ZH
+from ..queries.site.layer_gaps import NOW_ZH, OTHER_REASONS_ZH, PROBLEM_ZH
 from .history import VERDICT_ZH, _date, _store, project_label
 
 KIND_ZH = {"verdict": "结论变化", "zone_added": "进入分区", "zone_removed": "移出分区", "zone_share": "分区占比变化",
@@ -126,7 +126,8 @@ class Recheck:
         lines = [f"按{against}{gap}重新核查 {n} 条登记（{self.store}）：{unchecked}结论改变 {len(self.flipped)} 条，"
                  f"变化共 {len(self.changes)} 项。"]
         for lid, (a, b) in self.layer_changes.items():
-            now = NOW_ZH.get(self.unreadable.get(lid), "已更新")
+            kind = self.unreadable.get(lid)
+            now = NOW_ZH.get(kind) or (f"现无法使用（{PROBLEM_ZH.get(kind, kind)}）" if kind else "已更新")
             lines.append(f"  图层 {lid} {now}：{(a or '无')[:8]} → {(b or '已删除')[:8]}")
         for name, (a, b) in self.file_changes.items():
             lines.append(f"  规则文件 {versions.FILE_ZH.get(name, name)}（{name}）已修改：{(a or '无')[:8]} → {(b or '已删除')[:8]}")
@@ -392,7 +393,7 @@ def _recheck(st, chunks, location, cur_layers, cur_files, against, bound=None) -
 
 
 #: why a re-check gave no verdict, as the summary says it (each check's own reason names the layer and the fix)
-UNCHECKED_WHY_ZH = "所依据的图层缺失或为空"
+UNCHECKED_WHY_ZH = "所依据的图层缺失、为空或无法使用"
 
 
 def _unchecked_reason(new: dict) -> str | None:

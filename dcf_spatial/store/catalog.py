@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import _fixes, settings
-from ..errors import DcfError, InputError, LayerNotFoundError, SchemaError
+from ..errors import DcfError, InputError, LayerNotFoundError, LayerUnreadableError, SchemaError
 from ..errors import about, clip
 from ..io.aliases import restore_short_names
 from .backends import CATALOG_TABLE, HISTORY_PREFIX, history_table, open_store  # noqa: F401  (re-exported)
@@ -260,16 +260,36 @@ def read_layer(layer_id: str, store=None, *, bbox: tuple[float, float, float, fl
             raise LayerNotFoundError(f"图层目录中有图层 {layer_id!r}，但图层库 {st.label} 中已没有它的数据表（在 dcf 之外被删除，"
                                      f"如 QGIS 的“删除图层”）。恢复：dcf layers restore 备份.gpkg，或重新导入该图层"
                                      f"（dcf layers import {layer_id} 文件）。") from None
-        raise
+        raise _unreadable(layer_id, st) from None
+    stored = None
     if gdf.crs is None:
         gdf = gdf.set_crs(settings.storage_crs)
     elif gdf.crs.to_epsg() != 4490:
+        # dcf writes every layer in the storage CRS: another one was declared outside dcf (srs_id edited,
+        # UpdateGeometrySRID), said by store/layer_health.py rather than trusted
+        stored = gdf.crs.to_string()
         gdf = gdf.to_crs(settings.storage_crs)
     gdf.attrs.update({"layer_id": layer_id, "title_zh": entry["title_zh"], "provenance": entry["provenance"],
                       "source": entry["source"], "version": entry.get("version"), "sha256": entry.get("sha256"),
                       # a PostGIS layer table edited outside dcf since dcf wrote it (backends/outside_edits.py)
-                      "edited_outside": outside_edits.marker(entry)})
+                      "edited_outside": outside_edits.marker(entry), "stored_crs": stored})
     return gdf
+
+
+def _unreadable(layer_id: str, st):
+    """The :class:`LayerUnreadableError` of a layer whose table is there but cannot be read as a layer (breaker
+    F13: its geometry column renamed outside dcf), with the cause GDAL/PostGIS gave, in short."""
+    import re
+    import sys
+
+    exc = sys.exc_info()[1]
+    text = str(exc)
+    m = re.search(r"no such column: (?:\w+\.)?\"?([^\s\"]+)", text) or re.search(r"missing geometry column '([^']+)'", text)
+    cause = (f"找不到几何列 {m.group(1)}（在 dcf 之外被改名或删除）" if m
+             else f"{type(exc).__name__}：{text.splitlines()[-1][:160] if text else ''}")
+    return LayerUnreadableError(f"图层 {layer_id!r} 的数据表在图层库 {st.label} 中无法读取：{cause}。恢复：dcf layers doctor 列出"
+                                f"恢复的办法（dcf layers reset {layer_id}，或 --to-default，或重新导入该图层）。",
+                                layer_id=layer_id, cause_zh=cause)
 
 
 def _check_bbox(bbox) -> tuple[float, float, float, float]:

@@ -141,12 +141,12 @@ def diagnose(store=None) -> dict:
         if damaged:
             return {"store": st.label, "ok": False, "findings": damaged + findings}
     findings.extend(_table_findings(st, location))
-    gone = _empty_findings(st, location)
+    gone = _empty_findings(st, location) + _health_findings(st, location)
     findings.extend(gone)
     # the children of an emptied or missing parent layer: one line right after its cause (not one per park)
-    nested = _nesting_findings(location, gone={f["layer"] for f in gone})
+    nested = _nesting_findings(location, gone={f["layer"] for f in gone if "layer" in f})
     findings.extend(f for f in nested if f["kind"] == "children_without_parent")
-    findings.extend(_edit_findings(st, gone={f["layer"]: f for f in gone}))
+    findings.extend(_edit_findings(st, gone={f["layer"]: f for f in gone if "layer" in f}))
     left = rederive.unfinished(location)
     if left is not None:
         todo = [lid for lid in left.get("planned", []) if lid not in left.get("done", [])]
@@ -178,6 +178,74 @@ def _empty_findings(st, location) -> list[dict]:
     return out
 
 
+#: the doctor's finding kind of each problem of store/layer_health.py (every geometry empty is an empty layer)
+HEALTH_KINDS = {"no_geometry": "layer_empty", "null_geometry": "layer_null_geometry", "wrong_type": "layer_wrong_type",
+                "wrong_crs": "layer_wrong_crs", "unreadable": "layer_unreadable"}
+
+
+def _health_findings(st, location) -> list[dict]:
+    """Layers with rows that a check cannot reason from (store/layer_health.py): every geometry empty or NULL, a
+    feature without geometry, another geometry type or CRS than the store's, a table that cannot be read, invalid
+    polygons; and district area that no township or development-zone unit covers. A broken layer is repaired by
+    :func:`repair` when the store keeps a sound earlier version or the package ships the layer (the version it
+    replaces is kept as the last; :func:`_reset_broken`); invalid features and a frame gap are the editor's to mend."""
+    from ..crs import to_working
+    from ..errors import LayerUnreadableError
+    from ..queries.site.context import FRAME_LAYERS, ZONE_LAYERS
+    from ..queries.site.layer_gaps import fix_zh, kept_version, sentence_zh, title_of
+    from . import layer_health
+
+    counts = st.feature_counts()
+    out, frame = [], {}
+    for row in st.catalog_rows().to_dict(orient="records"):
+        lid = str(row["id"])
+        title = str(row.get("title_zh") or title_of(lid))
+        if lid not in set(st.table_names()) or counts.get(lid, (1,))[0] == 0:
+            continue   # no table or no row: _table_findings, _empty_findings say so
+        try:
+            health = layer_health.assess(catalog.read_layer(lid, store=location), lid)
+        except LayerUnreadableError as exc:
+            health = layer_health.Health("unreadable", exc.cause_zh, None)
+        needed = "；依赖它的选址核查无法给出结论" if lid in FRAME_LAYERS + ZONE_LAYERS else ""
+        if health.problem:
+            special = layer_health.FIX_ZH.get(health.problem)
+            fixable = not special and (kept_version(lid, location) is not None or catalog.default_entry(lid) is not None)
+            out.append(dict(_finding(HEALTH_KINDS[health.problem], sentence_zh(lid, title, health.problem, health.detail_zh)
+                                     + needed, special.format(lid=lid) if special else fix_zh(lid, location) + ("；dcf layers doctor --repair 自动恢复（被替换的内容保留为"
+                                                                        "该图层的一个保留版本）" if fixable else ""),
+                                     repairable=fixable), layer=lid))
+            continue
+        if health.invalid:
+            out.append(dict(_finding("layer_invalid_geometry", sentence_zh(lid, title, "", "；".join(
+                f"{f['feature_zh']}的几何无效（{f['reason_zh']}）" for f in health.invalid))
+                + ("；选址核查在内存中修复后使用，位于其外接范围内的场地无法给出结论" if needed else ""),
+                "在 QGIS 等软件中修复这些要素（“修复几何图形”）后用 dcf layers import 导入；不要这些修改时：" + fix_zh(lid, location),
+                repairable=False), feature_layer=lid))
+        if lid in FRAME_LAYERS:
+            frame[lid] = to_working(health.gdf).geometry.values
+    if len(frame) == len(FRAME_LAYERS):
+        district, *units = FRAME_LAYERS
+        gap = layer_health.frame_gap(frame[district], [g for u in units for g in frame[u]])
+        if gap is not None:
+            out.append(_finding("frame_gap", layer_health.frame_gap_zh(gap) + "；位于该处的场地选址核查无法给出结论",
+                                "检查镇（街道）与开发区托管单元图层：" + "；".join(fix_zh(u, location) for u in units),
+                                repairable=False))
+    return out
+
+
+def _reset_broken(lid: str, location) -> str:
+    """Bring a broken layer back: to the kept version when the store has a sound one, else to the shipped default
+    (:func:`~dcf_spatial.store.catalog.reset_to_default`, which keeps the replaced content as a version)."""
+    from ..queries.site.layer_gaps import kept_version
+
+    kept = kept_version(lid, location)
+    if kept is not None:
+        catalog.reset_layer(lid, store=location)
+        return f"已将图层 {lid} 恢复到保留的第 {kept.get('version', '?')} 版"
+    catalog.reset_to_default(lid, store=location)
+    return f"已将图层 {lid} 恢复为随软件附带的默认版本（被替换的内容保留为一个版本，dcf layers reset {lid} 可回到它）"
+
+
 def _edit_findings(st, gone=None) -> list[dict]:
     """Layers whose table was edited outside dcf (QGIS, psql, sqlite3) since dcf last wrote them: the content
     checks use is no version dcf recorded (:mod:`.backends.outside_edits`). Not repairable here: the
@@ -188,8 +256,12 @@ def _edit_findings(st, gone=None) -> list[dict]:
 
     out = []
     bare = st.unwatched_layer_tables()
+    # some tables lack them while others have them: those were rewritten outside dcf (GDAL/QGIS overwrite), not an
+    # older store's (breaker F8)
+    replaced = bare and st.kind == "gpkg" and len(bare) < len(set(st.catalog_rows()["id"].astype(str)) & set(st.table_names()))
+    why = "（这些数据表在 dcf 之外被重建或覆盖写入，如 GDAL、QGIS 的覆盖保存，触发器随之丢失）" if replaced else "（较早版本生成的图层库）"
     if bare and st.kind == "gpkg":   # a store made before the triggers (backends/gpkg_edits.py): --repair adds them
-        out.append(_finding("edits_unwatched", f"{len(bare)} 个图层表还没有记录“在 dcf 之外编辑”的触发器（较早版本生成的图层库）："
+        out.append(_finding("edits_unwatched", f"{len(bare)} 个图层表还没有记录“在 dcf 之外编辑”的触发器{why}："
                             + "、".join(bare[:8]) + ("等" if len(bare) > 8 else "") + "；在 QGIS、sqlite3 等 dcf 之外对它们的直接"
                             "编辑不会记入图层目录，此前已作的这类编辑也无从查知（选址核查因此在图层库文件每次改动后都重新读取图层）",
                             "dcf layers doctor --repair（或任一次导入、登记核查、启动工作台）补上触发器；怀疑此前有人在 dcf 之外"
@@ -275,6 +347,8 @@ def repair(store=None) -> dict:
             summary = rederive.rederive_zones(store=location)
             written = [e["layer"] for e in summary["layers"] if e["status"] == "written"]
             done.append(f"已补完 rederive（本次写入：{'、'.join(written) or '无，均已是最新'}）")
+        elif f["kind"] in HEALTH_KINDS.values() and f["repairable"]:
+            done.append(_reset_broken(f["layer"], location))
         elif f["kind"] == "edits_unwatched" and f["repairable"]:
             catalog.open_store(location).add_catalog_trigger()   # adds every missing piece of the edit marks, replaces none
             done.append("已为图层表补上“在 dcf 之外编辑”的记录触发器")

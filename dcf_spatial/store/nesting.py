@@ -214,14 +214,14 @@ NAMES_SHOWN = 3
 
 def orphans_zh(rows: list[dict]) -> str:
     """The children of one emptied or missing parent layer in one line, per child layer a count and the first
-    names: ``因四大工业集聚区（industrial_clusters）为空或缺失，依赖它的 16 个工业集聚区功能园区（智能制造产业园、…等）…``."""
+    names: ``因四大工业集聚区（industrial_clusters）为空、缺失或无法使用，依赖它的 16 个工业集聚区功能园区（智能制造产业园、…等）…``."""
     parent = rows[0]["parent_zh"]
     parts = []
     for lid in dict.fromkeys(r["layer"] for r in rows):
         mine = [r for r in rows if r["layer"] == lid]
         names = "、".join(r["name_zh"] for r in mine[:NAMES_SHOWN]) + ("等" if len(mine) > NAMES_SHOWN else "")
         parts.append(f"{len(mine)} 个{mine[0]['layer_zh']}（{names}）")
-    return (f"因{parent}（{rows[0]['parent_layer']}）为空或缺失，依赖它的 " + "、".join(parts)
+    return (f"因{parent}（{rows[0]['parent_layer']}）为空、缺失或无法使用，依赖它的 " + "、".join(parts)
             + f"找不到所属{parent}")
 
 
@@ -242,5 +242,7 @@ def store_children_outside(store=None, *, layers=None) -> list[dict]:
     for child, (_key_field, parent) in CHILD_LAYERS.items():
         if layers is None or child in layers or parent in layers:
             wanted |= {child, parent}
-    frames = {lid: catalog.read_layer(lid, store=store) for lid in sorted(wanted) if catalog.has_layer(lid, store)}
-    return children_outside(frames)
+    from .layer_health import read_usable   # a broken parent as an emptied one, invalid polygons repaired
+
+    frames = {lid: read_usable(lid, store) for lid in sorted(wanted) if catalog.has_layer(lid, store)}
+    return children_outside({lid: f for lid, f in frames.items() if f is not None})

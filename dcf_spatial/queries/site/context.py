@@ -75,9 +75,14 @@ class PlanContext:
         if layer_id == "landuse" and self.landuse is not None:
             return self.landuse.title_zh
         return layer_id
-    #: ``{layer id: "missing" | "empty"}`` of the frame, zone and land-use layers the store lacks or holds with no
-    #: feature (layer_gaps.py: a verdict that needs one is not given)
+    #: ``{layer id: "missing" | "empty" | a problem of store/layer_health.py}`` of the frame, zone and land-use layers
+    #: the store lacks, holds with no feature or holds broken (layer_gaps.py: a verdict that needs one is not given)
     unreadable: dict = field(default_factory=dict)
+    #: ``{layer id: sentence}``: what store/layer_health.py found wrong with a layer of :attr:`unreadable`
+    problems_zh: dict = field(default_factory=dict)
+    #: ``[{"layer", "kind": "invalid" | "frame_gap", "geom" (working CRS), "text_zh"}]``: places where a layer cannot
+    #: be trusted (an invalid feature's extent, district area no township covers): a site there gets no verdict
+    local: list = field(default_factory=list)
 
     def provenance(self, used) -> dict:
         from ...errors import full_stop
@@ -191,7 +196,11 @@ def _read_parts(path, catalog, to_working) -> dict:
     from ...store.backends import mask_url
     from ...store.nesting import CHILD_LAYERS
 
-    parts: dict = {"layers": {}, "missing": [], "empty": [], "landuse": None, "corridors": {}, "edited": {}}
+    from ...errors import LayerUnreadableError
+    from ...store import layer_health
+
+    parts: dict = {"layers": {}, "missing": [], "empty": [], "landuse": None, "corridors": {}, "edited": {},
+                   "broken": {}, "local": []}
 
     def edited(lid, gdf):
         mark = gdf.attrs.get("edited_outside")
@@ -205,11 +214,22 @@ def _read_parts(path, catalog, to_working) -> dict:
             _warn_missing(lid, path)
             parts["missing"].append(lid)
             continue
-        gdf = catalog.read_layer(lid, store=path)
+        try:
+            gdf = catalog.read_layer(lid, store=path)
+        except LayerUnreadableError as exc:   # its geometry column renamed outside dcf (store/layer_health.py)
+            logger.warning("图层 %s：%s；依赖它的选址核查无法给出结论", lid, exc.cause_zh)
+            parts["broken"][lid] = ["unreadable", exc.cause_zh]
+            continue
         edited(lid, gdf)
         if not len(gdf):   # emptied outside dcf (TRUNCATE, all deleted in QGIS): no verdict reads it (layer_gaps.py)
             logger.info("Layer %s of %s is empty: checks that need it give no verdict", lid, mask_url(path))
             parts["empty"].append(lid)
+        health = layer_health.assess(gdf, lid)   # no geometry, another type or CRS, invalid features
+        if health.problem:
+            logger.warning("图层 %s：%s；依赖它的选址核查无法给出结论", lid, health.detail_zh)
+            parts["broken"][lid] = [health.problem, health.detail_zh]
+        parts["local"] += layer_health.invalid_places(health, lid, to_working)
+        gdf = health.gdf
         w = to_working(gdf)
         values = gdf["industries_gbt4754"].tolist() if "industries_gbt4754" in gdf else [None] * len(gdf)
         parts["layers"][lid] = {
@@ -223,8 +243,10 @@ def _read_parts(path, catalog, to_working) -> dict:
         if lid in CHILD_LAYERS and CHILD_LAYERS[lid][0] in gdf.columns:  # a park's cluster (store/nesting.py)
             parts["layers"][lid]["parent_keys"] = [None if v is None or v != v else str(v)
                                                    for v in gdf[CHILD_LAYERS[lid][0]]]
+    parts["local"] += layer_health.frame_places(parts, FRAME_LAYERS)
     if catalog.has_layer("landuse", path):
-        gdf = catalog.read_layer("landuse", store=path)
+        gdf = layer_health.without_missing(catalog.read_layer("landuse", store=path), "landuse")
+        gdf = layer_health.assess(gdf, "landuse").gdf if len(gdf) else gdf   # invalid patches repaired in memory
         edited("landuse", gdf)
         if not len(gdf):
             # an imported land use with no patch: "not checked, the layer is empty", never "0 % 耕地" (rules/landuse.py)
@@ -238,7 +260,7 @@ def _read_parts(path, catalog, to_working) -> dict:
                 "codes": gdf["land_use_code"].astype(str).tolist(), "geoms": np.asarray(w.geometry.values, dtype=object)}
     for lid in CORRIDOR_LAYERS:
         if catalog.has_layer(lid, path):
-            gdf = catalog.read_layer(lid, store=path)
+            gdf = layer_health.without_missing(catalog.read_layer(lid, store=path), lid)
             edited(lid, gdf)
             w = to_working(gdf)
             parts["corridors"][lid] = {"ids": w["id"].astype(str).tolist(),
@@ -259,7 +281,10 @@ def _context_from_parts(parts: dict, store: str) -> PlanContext:
 
     ctx = PlanContext(store=store, edited=dict(parts.get("edited") or {}),
                       unreadable={**{lid: "missing" for lid in parts["missing"]},
-                                  **{lid: "empty" for lid in parts.get("empty", ())}})
+                                  **{lid: "empty" for lid in parts.get("empty", ())},
+                                  **{lid: p for lid, (p, _) in parts["broken"].items()}},
+                      problems_zh={lid: text for lid, (_, text) in parts["broken"].items()},
+                      local=[dict(f, geom=shapely.from_wkt(f["wkt"])) for f in parts["local"]])
     for lid, part in parts["layers"].items():
         geoms, outside = _inside_parent(lid, part, parts["layers"])
         shapely.prepare(geoms)
@@ -311,8 +336,8 @@ def _inside_parent(lid: str, part: dict, layers: dict):
 # data only, never code.
 
 #: bump when the layout of the cached file changes (2: a park's cluster, ``parent_keys``; 3: the empty layers;
-#: 4: the layers edited outside dcf)
-DISK_FORMAT = 4
+#: 4: the layers edited outside dcf; 5: the broken layers and untrusted places, store/layer_health.py)
+DISK_FORMAT = 5
 #: prepared copies kept (one per store content); older ones are removed when a new one is written
 DISK_KEEP = 8
 
@@ -369,7 +394,8 @@ def _write_disk_cache(file: Path, parts: dict) -> None:
         groups.append(("landuse", "landuse", parts["landuse"]))
     groups += [("corridors", lid, part) for lid, part in parts["corridors"].items()]
     meta, blobs, offsets = {"format": DISK_FORMAT, "missing": parts["missing"], "empty": parts["empty"],
-                            "edited": parts.get("edited") or {}, "groups": []}, [], [0]
+                            "edited": parts.get("edited") or {}, "broken": parts["broken"], "local": parts["local"],
+                            "groups": []}, [], [0]
     for group, lid, part in groups:
         wkb = shapely.to_wkb(part["geoms"], hex=False, output_dimension=3, include_srid=False)
         blobs.extend(wkb)
@@ -413,7 +439,7 @@ def _read_disk_cache(file: Path) -> dict | None:
         return None
     parts: dict = {"layers": {}, "missing": meta["missing"], "empty": meta["empty"], "landuse": None, "corridors": {},
                    "edited": {lid: (title, mark) for lid, (title, mark) in meta.get("edited", {}).items()},
-                   "from_disk": True}
+                   "broken": meta["broken"], "local": meta["local"], "from_disk": True}
     at = 0
     for g in meta["groups"]:
         n = g.pop("n")

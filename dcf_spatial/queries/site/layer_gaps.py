@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from ... import plan
 from ...errors import full_stop
+from ...store import layer_health
 from .context import FRAME_LAYERS, ZONE_LAYERS   # context never imports this module (no import circle)
 
-#: what is wrong with a layer, by kind
-PROBLEM_ZH = {"missing": "库中缺少该图层", "empty": "该图层为空（0 个要素）"}
+#: what is wrong with a layer, by kind (and the broken layers of store/layer_health.py)
+PROBLEM_ZH = {"missing": "库中缺少该图层", "empty": "该图层为空（0 个要素）", **layer_health.PROBLEM_ZH}
 #: the reason's rule name
 RULE = "layer_unreadable"
 
@@ -82,10 +83,11 @@ NOW_ZH = {"missing": "已不在图层库中", "empty": "现为空（0 个要素�
 DOCTOR_ZH = "dcf layers doctor 列出图层库中缺失或为空的图层"
 
 
-def sentence_zh(layer_id: str, title_zh: str, problem: str) -> str:
-    """``图层“四大工业集聚区”（industrial_clusters）：该图层为空（0 个要素）``."""
+def sentence_zh(layer_id: str, title_zh: str, problem: str, detail_zh: str = "") -> str:
+    """``图层“四大工业集聚区”（industrial_clusters）：该图层为空（0 个要素）``; ``detail_zh`` (what
+    store/layer_health.py found: the type, the CRS, the features) in place of the kind's general words."""
     name = f"“{title_zh}”（{layer_id}）" if title_zh and title_zh != layer_id else f" {layer_id} "
-    return f"图层{name}：{PROBLEM_ZH[problem]}"
+    return f"图层{name}：{detail_zh or PROBLEM_ZH.get(problem, problem)}"
 
 
 def needed_layers(kind: dict) -> tuple[str, ...]:
@@ -94,19 +96,23 @@ def needed_layers(kind: dict) -> tuple[str, ...]:
     return FRAME_LAYERS + tuple(lid for lid in ZONE_LAYERS if lid in (kind.get("zone_layers") or ()))
 
 
-def gaps(ctx, layers) -> list[tuple[str, str, str]]:
-    """``[(layer id, title, "missing"/"empty")]`` of ``layers`` the context could not read."""
+def gaps(ctx, layers) -> list[tuple[str, str, str, str]]:
+    """``[(layer id, title, "missing"/"empty"/…, detail)]`` of ``layers`` the context could not read."""
     out = []
     for lid in layers:
         problem = (ctx.unreadable or {}).get(lid)
         if problem:
-            out.append((lid, ctx.layers[lid].title_zh if lid in ctx.layers else title_of(lid), problem))
+            out.append((lid, ctx.layers[lid].title_zh if lid in ctx.layers else title_of(lid), problem,
+                        (getattr(ctx, "problems_zh", None) or {}).get(lid, "")))
     return out
 
 
 def fix_for(ctx, layer_id: str) -> str:
     """:func:`fix_zh` for the store of ``ctx``, asked once per context (a batch's every row gives the reason)."""
     known = vars(ctx).setdefault("_fixes_zh", {})
+    special = layer_health.FIX_ZH.get((ctx.unreadable or {}).get(layer_id))
+    if special:
+        return special.format(lid=layer_id)
     if layer_id not in known:
         known[layer_id] = fix_zh(layer_id, getattr(ctx, "store", "") or None)
     return known[layer_id]
@@ -118,10 +124,10 @@ def reason(ctx, kind: dict) -> dict | None:
     if not found:
         return None
     what = "；".join(sentence_zh(*g) for g in found)
-    fixes = "；".join([*dict.fromkeys(fix_for(ctx, lid) for lid, _, _ in found), DOCTOR_ZH])
+    fixes = "；".join([*dict.fromkeys(fix_for(ctx, g[0]) for g in found), DOCTOR_ZH])
     unknown = "、".join(q for q, layers in (("场地是否位于规划范围（第一章第一节）", FRAME_LAYERS),
                                           ("场地是否位于与其产业相符的分区（第八章）", ZONE_LAYERS))
-                       if any(lid in layers for lid, _, _ in found))
+                       if any(g[0] in layers for g in found))
     return {"rule": RULE, "effect": plan.UNCHECKED, "plan_ref": "",
             "text_zh": f"无法核查：结论所依据的{what}。据此无法判断{unknown}，因此不给出结论{OTHER_REASONS_ZH}。"
                        f"处理：{fixes}。修复后请重新核查。"}
@@ -131,13 +137,51 @@ def with_gaps(ctx, prov: dict) -> dict:
     """The provenance of a check (``PlanContext.provenance``) with the layers the store lacks or holds empty:
     ``unreadable_layers`` and a sentence in ``note_zh`` (said of the store, whatever each site needed: each
     site's first reason says its own); ``prov`` itself when there are none."""
+    prov = _local_note(ctx, prov)
     if not ctx.unreadable:
         return prov
     out = dict(prov, unreadable_layers=[
         {"layer": lid, "title_zh": ctx.layers[lid].title_zh if lid in ctx.layers else title_of(lid),
-         "problem": p, "problem_zh": PROBLEM_ZH[p]} for lid, p in sorted(ctx.unreadable.items())])
+         "problem": p, "problem_zh": (getattr(ctx, "problems_zh", None) or {}).get(lid) or PROBLEM_ZH.get(p, p)}
+        for lid, p in sorted(ctx.unreadable.items())])
     found = gaps(ctx, FRAME_LAYERS + ZONE_LAYERS)   # the land-use layer's own reason speaks of it
     if found:
         out["note_zh"] = (full_stop(prov["note_zh"]) + "注意："
                           + "；".join(sentence_zh(*g) for g in found) + "，依赖这些图层的核查无法给出结论。")
     return out
+
+
+def _local_note(ctx, prov: dict) -> dict:
+    """``prov`` with the places of a layer that cannot be trusted (:attr:`PlanContext.local`) said once."""
+    if not getattr(ctx, "local", None):
+        return prov
+    said = "；".join(f"{sentence_zh(f['layer'], ctx.title_of(f['layer']) if f['kind'] == 'invalid' else '', '', f['text_zh'])}"
+                    if f["kind"] == "invalid" else f["text_zh"] for f in ctx.local)
+    note = full_stop(prov["note_zh"])
+    return dict(prov, untrusted_places=[{k: v for k, v in f.items() if k not in ("geom", "wkt")} for f in ctx.local],
+                note_zh=note + "注意：" + said + "；位于这些范围内的场地不给出结论，其余场地照常核查"
+                        "（无效几何仅在内存中修复以便计算，未写回图层库）。")
+
+
+def local_reason(ctx, kind: dict, geom) -> tuple[dict, bool] | None:
+    """The first reason of a site that touches a place where a layer its verdict reads cannot be trusted (an
+    invalid feature's extent; district area no township covers, :mod:`dcf_spatial.store.layer_health`), and
+    whether it is the frame's (then "outside the plan area" is no fact either); None when it touches none."""
+    import shapely
+
+    needed = needed_layers(kind)
+    hit = [f for f in getattr(ctx, "local", ()) if f["layer"] in needed and shapely.intersects(f["geom"], geom)]
+    if not hit:
+        return None
+    what = "；".join(sentence_zh(f["layer"], ctx.title_of(f["layer"]), "", f["text_zh"]) if f["kind"] == "invalid"
+                    else f["text_zh"] for f in hit)
+    frame = any(f["layer"] in FRAME_LAYERS for f in hit)
+    layers = dict.fromkeys(lid for f in hit for lid in ((f["layer"],) if f["kind"] == "invalid"
+                                                      else ("townships", "other_units")))
+    repair = ("在 QGIS 等软件中修复这些要素（“修复几何图形”）后用 dcf layers import 导入"
+              if any(f["kind"] == "invalid" for f in hit) else "")
+    fixes = "；".join([*([repair] if repair else []), *dict.fromkeys(fix_for(ctx, lid) for lid in layers), DOCTOR_ZH])
+    unknown = "场地是否位于规划范围（第一章第一节）" if frame else "场地是否位于与其产业相符的分区（第八章）"
+    return ({"rule": RULE, "effect": plan.UNCHECKED, "plan_ref": "",
+             "text_zh": f"无法核查：场地位于结论所依据的图层无法确定的范围内——{what}。据此无法判断{unknown}，因此不给出结论{OTHER_REASONS_ZH}。"
+                        f"处理：{fixes}。修复后请重新核查。"}, frame)

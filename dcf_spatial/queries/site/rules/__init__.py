@@ -119,7 +119,10 @@ def evaluate(ctx: PlanContext, geoms: np.ndarray, matches: list, figures: list, 
         reasons = Reasons()
         where = location.locate(ctx, site, reasons)
         gap = gap_of.get(kinds[i]["kind"])
-        if frame_gap:   # "outside the plan area" read from an empty township layer is no fact
+        local = layer_gaps.local_reason(ctx, kinds[i], geom) if gap is None and ctx.local else None
+        if local is not None:   # an invalid feature's extent, a hole in the township frame (store/layer_health.py)
+            gap = local[0]
+        if frame_gap or (local is not None and local[1]):   # "outside the plan area" read from a broken frame is no fact
             reasons.items.clear()
         touched = location.zones_touched(ctx, site)
         zones, inner = (touched, []) if not fn else by_name.split_zones(ctx, touched, fn)
