@@ -280,6 +280,7 @@ def test_a_running_desk_answers_no_verdict_once_a_layer_table_is_dropped(store, 
         after = answer()
     _says_the_cluster_layer_is_missing(after)
     assert after["register_id"] is not None
+    assert "industrial_clusters" not in json.loads(_register_row(st, after["register_id"])["layers"])
 
 
 def test_a_session_that_checked_before_a_drop_answers_no_verdict_right_after_it(store):
@@ -290,3 +291,21 @@ def test_a_session_that_checked_before_a_drop_answers_no_verdict_right_after_it(
     _edit_in_another_session(st, "DROP TABLE {t}")
     _says_the_cluster_layer_is_missing(dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store).results[0])
 
+
+def test_a_recorded_check_after_a_drop_is_recorded_without_the_dropped_layer(store):
+    """`dcf site check --record` from a new shell after the drop ended in an error (the register hashes every layer
+    the catalog names, and read the dropped table): the check is answered and recorded, with no version of the
+    layer it could not read."""
+    from click.testing import CliRunner
+
+    from dcf_spatial.cli.main import cli
+
+    st = open_store(store)
+    _edit_in_another_session(st, "DROP TABLE {t}")
+    res = CliRunner().invoke(cli, ["--store", store, "site", "check", "--site", SITE, "--industry", INDUSTRY,
+                                   "--area-mu", "50", "--record", "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    _says_the_cluster_layer_is_missing(data)
+    layers = json.loads(_register_row(st, data["register_id"])["layers"])
+    assert "industrial_clusters" not in layers and "townships" in layers
