@@ -86,10 +86,13 @@ def _catalog_entries(st) -> dict[str, dict]:
     from ..errors import InputError
 
     if st.kind != "gpkg":
+        from ..store.backends.postgis import TABLE_OID
+
         rows = st.catalog_dicts(present=True)
         if not rows and not st.exists():
             raise InputError(st.missing_message())
-        return rows
+        # as the catalog gives them (a recorded check keeps them), without the read's table oid
+        return {k: {c: v for c, v in r.items() if c != TABLE_OID} for k, r in rows.items()}
     if not st.path.exists():
         raise InputError(st.missing_message())
     from ..store.backends.gpkg import content_stamp

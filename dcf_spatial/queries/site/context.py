@@ -458,7 +458,7 @@ def store_key(store):
 
         # the catalog as plain rows in one query (through pandas it cost ~9 ms of CPU per request)
         st = catalog.open_store(text)
-        rows = st.catalog_dicts(table_oids=True)
+        rows = st.catalog_dicts()
         if not rows:
             catalog.catalog_rows(text)   # no catalog: raises, saying what is missing
         # and the mark of an edit made straight in a layer table (QGIS, psql), which changes nothing else of

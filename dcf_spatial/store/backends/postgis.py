@@ -115,7 +115,7 @@ def _close_pools(pid: int) -> None:
 
 #: the catalog columns read: dcf's and the edit marker's (:mod:`.outside_edits`)
 _READ_COLUMNS = CATALOG_COLUMNS + outside_edits.COLUMNS
-#: the column :meth:`PostgisStore.catalog_dicts` adds when asked: the oid of the layer's table (``None``: no table)
+#: the column :meth:`PostgisStore.catalog_dicts` adds to the catalog's: the oid of the layer's table (``None``: no table)
 TABLE_OID = "table_oid"
 
 
@@ -193,14 +193,9 @@ def _encode_at_in_password(url: str) -> str:
     return f"{head}{m.group('user')}:{quote(unquote(m.group('pw')), safe='')}@{m.group('host')}"
 
 
-def _rows_asked(rows: dict, table_oids: bool, present: bool) -> dict:
-    """``rows`` of :meth:`PostgisStore.catalog_dicts` as asked: only the layers whose table is there when
-    ``present``; without :data:`TABLE_OID` unless ``table_oids`` (a recorded check keeps its rows in the register
-    as the catalog gives them)."""
-    if table_oids and not present:
-        return rows
-    return {k: r if table_oids else {c: v for c, v in r.items() if c != TABLE_OID}
-            for k, r in rows.items() if not present or r[TABLE_OID] is not None}
+def _present(rows: dict) -> dict:
+    """The rows of :meth:`PostgisStore.catalog_dicts` whose layer has its table."""
+    return {k: r for k, r in rows.items() if r[TABLE_OID] is not None}
 
 
 class PostgisStore:
@@ -583,19 +578,18 @@ class PostgisStore:
                 return pd.DataFrame(columns=list(_READ_COLUMNS))
             return pd.read_sql_query(text(f"{self._catalog_select()} ORDER BY ord"), con)
 
-    def catalog_dicts(self, *, present: bool = False, table_oids: bool = False) -> dict[str, dict]:
-        """``{layer id: catalog row}`` in one query, rows as :meth:`catalog_entry` gives them (read once
-        per :func:`one_catalog_read` scope); with ``present`` only the layers whose table is there. With
-        ``table_oids`` each row also holds :data:`TABLE_OID`, the oid of the layer's table (``None``: dropped
-        outside dcf, ``DROP TABLE`` in psql, which changes nothing else of the catalog; a new oid: dropped and
-        made again), from the same read: what a desk keys its prepared layers by (``queries/site/context.py``),
-        so that no check answers from a dropped table."""
+    def catalog_dicts(self, *, present: bool = False) -> dict[str, dict]:
+        """``{layer id: catalog row}`` in one query, rows as :meth:`catalog_entry` gives them and :data:`TABLE_OID`,
+        the oid of the layer's table (``None``: dropped outside dcf, ``DROP TABLE`` in psql, which changes nothing
+        else of the catalog; a new oid: dropped and made again), from the same read — what a desk keys its prepared
+        layers by (``queries/site/context.py``), so that no check answers from a dropped table. Read once per
+        :func:`one_catalog_read` scope. With ``present`` only the layers whose table is there."""
         import psycopg
 
         scope = getattr(_ONE_READ, "rows", None)
         key = None if scope is None else (self._url.render_as_string(hide_password=False), self.schema)
         if scope is not None and key in scope:
-            return _rows_asked(scope[key], table_oids, present)
+            return _present(scope[key]) if present else scope[key]
         # a desk keeps the rows between the catalog's changes (told by the database: catalog_watch) and for
         # at most catalog_watch.MAX_AGE_S (a DROP TABLE tells nothing: seen when they are read again)
         watch = None if getattr(_ONE_READ, "fresh", False) else catalog_watch.watch_of(self)
@@ -603,7 +597,7 @@ class PostgisStore:
         if out is not None:
             if scope is not None:
                 scope[key] = out
-            return _rows_asked(out, table_oids, present)
+            return _present(out) if present else out
         ticket = None if watch is None else watch.ticket()
         # one round trip (on the read pool): asked on every site check (the desk's cache key, the layer
         # versions a recorded check used); a schema without a catalog answers "undefined table", which is
@@ -617,7 +611,7 @@ class PostgisStore:
             watch.keep(ticket, out)
         if scope is not None:
             scope[key] = out
-        return _rows_asked(out, table_oids, present)
+        return _present(out) if present else out
 
     def catalog_entry(self, layer_id: str) -> dict | None:
         import psycopg
