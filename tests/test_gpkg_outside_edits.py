@@ -182,6 +182,23 @@ def test_a_layer_deleted_outside_dcf_is_missing_not_a_crash(tmp_path, disk_cache
     assert "industrial_clusters" in res.output and "Traceback" not in res.output
 
 
+def test_a_recorded_check_on_a_layer_dropped_outside_dcf_is_recorded_without_it(tmp_path, disk_cache):
+    """F3 with ``--record`` (the desk records every check): the register hashes each layer the catalog names, read
+    the dropped table and the check ended in an error instead of its 无法核查. It is answered and recorded, with no
+    version of the layer it could not read."""
+    path = _copy(tmp_path)
+    _outside(path, "DROP TABLE industrial_clusters;")
+    res = CliRunner().invoke(cli, ["--store", str(path), "site", "check", "--site", SITE, "--industry", INDUSTRY,
+                                   "--area-mu", "60", "--record", "--json"])
+    assert res.exit_code == 0, res.output
+    answer = json.loads(res.stdout)
+    assert answer["verdict"] is None and "industrial_clusters" in answer["reasons"][0]["text_zh"]
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        layers = json.loads(con.execute("SELECT layers FROM dcf_register WHERE id = ?",
+                                        (answer["register_id"],)).fetchone()[0])
+    assert "industrial_clusters" not in layers and "townships" in layers
+
+
 def test_the_idle_audit_on_an_emptied_cluster_layer_blames_the_store_not_the_ledger(tmp_path):
     import pandas as pd
 

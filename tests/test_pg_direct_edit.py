@@ -221,9 +221,8 @@ def test_a_trigger_dropped_while_a_desk_runs_is_noticed_and_said(store, watching
 def test_a_layer_table_dropped_outside_dcf_is_missing_and_the_printed_fix_brings_it_back(store):
     """A clerk drops a layer table in psql (its catalog row left): the check of a new shell and the doctor ended
     in a raw database error. As on a GeoPackage store (tests/test_gpkg_outside_edits.py): the check gives no
-    verdict, naming the layer; the doctor lists it; the fix the check prints brings the layer back. (A DROP
-    TABLE changes nothing of the catalog, so a process that had read the layers before keeps them: said in
-    docs/postgis.md; a new shell with no prepared copy reads the store again, as here.)"""
+    verdict, naming the layer; the doctor lists it; the fix the check prints brings the layer back. (A process
+    that had read the layers before the drop: the tests after this one.)"""
     from click.testing import CliRunner
 
     from dcf_spatial.cli.main import cli
@@ -241,3 +240,72 @@ def test_a_layer_table_dropped_outside_dcf_is_missing_and_the_printed_fix_brings
     assert res.exit_code == 0, res.output
     assert dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store).verdict == "fits"
     assert doctor.diagnose(store)["ok"]
+
+
+#: the first reason of a check that needs the dropped cluster layer, and the fix it prints (layer_gaps.py)
+DROPPED_FIX = "dcf layers reset industrial_clusters --to-default"
+
+
+def _says_the_cluster_layer_is_missing(answer: dict) -> None:
+    """No verdict (无法核查), its first reason naming the dropped layer and the way back."""
+    first = answer["reasons"][0]["text_zh"]
+    assert answer["verdict"] is None and answer["verdict_zh"] == "无法核查", first
+    assert "industrial_clusters" in first and "库中缺少该图层" in first and DROPPED_FIX in first
+
+
+def test_a_running_desk_answers_no_verdict_once_a_layer_table_is_dropped(store, monkeypatch):
+    """Issue 12, leftover f: a layer table dropped in psql while a desk runs changes nothing of the catalog, and the
+    desk kept answering 符合 from the layers it had read (for good: its layers are kept by the catalog). It now sees
+    the drop when it reads the catalog again (at most catalog_watch.MAX_AGE_S after its last read, shortened here),
+    and answers as a new process does: no verdict, naming the layer and the fix; what it records names no version
+    of the dropped layer (reading the table to hash it is not possible: a freshly started desk answered 404)."""
+    import httpx
+
+    from _desk_server import running_desk
+    from dcf_spatial.store.backends import catalog_watch
+
+    monkeypatch.setattr(catalog_watch, "MAX_AGE_S", 0.5)
+    st = open_store(store)
+    body = {"site": SITE, "industry": INDUSTRY, "area_mu": 50}
+    with running_desk(store) as url, httpx.Client(base_url=url, timeout=180) as client:
+        def answer() -> dict:
+            r = client.post("/api/site-check", json=body)
+            assert r.status_code == 200, r.text
+            return r.json()
+
+        assert answer()["verdict"] == "fits"
+        assert answer()["verdict"] == "fits"   # answered from the layers the desk keeps
+        _edit_in_another_session(st, "DROP TABLE {t}")
+        assert until(lambda: answer()["verdict"] is None), "the desk kept answering from the dropped layer"
+        after = answer()
+    _says_the_cluster_layer_is_missing(after)
+    assert after["register_id"] is not None
+    assert "industrial_clusters" not in json.loads(_register_row(st, after["register_id"])["layers"])
+
+
+def test_a_session_that_checked_before_a_drop_answers_no_verdict_right_after_it(store):
+    """A process that is no desk (a notebook, a script checking sites one by one) keeps its prepared layers by the
+    catalog, which it reads on every check: the table's presence is read with it, in the same query."""
+    st = open_store(store)
+    assert dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store).verdict == "fits"
+    _edit_in_another_session(st, "DROP TABLE {t}")
+    _says_the_cluster_layer_is_missing(dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store).results[0])
+
+
+def test_a_recorded_check_after_a_drop_is_recorded_without_the_dropped_layer(store):
+    """`dcf site check --record` from a new shell after the drop ended in an error (the register hashes every layer
+    the catalog names, and read the dropped table): the check is answered and recorded, with no version of the
+    layer it could not read."""
+    from click.testing import CliRunner
+
+    from dcf_spatial.cli.main import cli
+
+    st = open_store(store)
+    _edit_in_another_session(st, "DROP TABLE {t}")
+    res = CliRunner().invoke(cli, ["--store", store, "site", "check", "--site", SITE, "--industry", INDUSTRY,
+                                   "--area-mu", "50", "--record", "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    _says_the_cluster_layer_is_missing(data)
+    layers = json.loads(_register_row(st, data["register_id"])["layers"])
+    assert "industrial_clusters" not in layers and "townships" in layers

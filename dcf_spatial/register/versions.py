@@ -78,14 +78,21 @@ def _catalog_entries(st) -> dict[str, dict]:
     A GeoPackage's rows are kept by its content stamp (which covers every catalog row): a recorded
     check asks before and after, and the desk asks for every request. A database answers in one round
     trip (:meth:`~dcf_spatial.store.backends.postgis.PostgisStore.catalog_dicts`), asked first: whether
-    the catalog exists is asked only when it gave no row."""
+    the catalog exists is asked only when it gave no row.
+
+    Only the layers whose table is there: one dropped outside dcf (``DROP TABLE`` in psql or sqlite3, its catalog
+    row left) is no layer a check read (it gives no verdict that needs it, queries/site/layer_gaps.py), and no
+    version of it is recorded (reading it to hash it failed, and a check was refused)."""
     from ..errors import InputError
 
     if st.kind != "gpkg":
-        rows = st.catalog_dicts()
+        from ..store.backends.postgis import TABLE_OID
+
+        rows = st.catalog_dicts(present=True)
         if not rows and not st.exists():
             raise InputError(st.missing_message())
-        return rows
+        # as the catalog gives them (a recorded check keeps them), without the read's table oid
+        return {k: {c: v for c, v in r.items() if c != TABLE_OID} for k, r in rows.items()}
     if not st.path.exists():
         raise InputError(st.missing_message())
     from ..store.backends.gpkg import content_stamp
@@ -93,7 +100,7 @@ def _catalog_entries(st) -> dict[str, dict]:
     key = (str(st.path), content_stamp(st.path))
     rows = _CATALOG_ROWS.get(key)
     if rows is None:
-        rows = st.catalog_dicts()
+        rows = st.catalog_dicts(present=True)
         _CATALOG_ROWS[key] = rows
         while len(_CATALOG_ROWS) > 8:   # oldest first: a dict keeps insertion order
             _CATALOG_ROWS.pop(next(iter(_CATALOG_ROWS)))

@@ -74,8 +74,9 @@ class StoreBackend(Protocol):
     def catalog_rows(self) -> "pd.DataFrame":
         """The ``dcf_catalog`` table, in store order."""
 
-    def catalog_dicts(self) -> dict[str, dict]:
-        """Every catalog row, by layer id, in one read."""
+    def catalog_dicts(self, *, present: bool = False) -> dict[str, dict]:
+        """Every catalog row, by layer id, in one read; with ``present`` only those whose table is there (a
+        table dropped outside dcf keeps its catalog row)."""
 
     def catalog_entry(self, layer_id: str) -> dict | None:
         """The catalog row of ``layer_id``, or ``None``."""

@@ -21,7 +21,8 @@ Kept only while it can be trusted; otherwise the catalog is read per call as bef
   are trusted or kept until it is done, then they are dropped: a notification that arrives during such a
   read is taken in with it, unseen by the wait for the socket;
 * the rows are younger than :data:`MAX_AGE_S` (a writer that bypasses triggers — a table dropped and
-  made again by other software, ``session_replication_role = replica`` — is seen within that time);
+  made again by other software, ``session_replication_role = replica`` — is seen within that time; so is a
+  layer table dropped outside dcf, whose oid the rows carry: ``PostgisStore.catalog_dicts``);
 * the calling process has not written the store itself, nor met a store error, since (:func:`forget`,
   called by the store's writes and errors: its own change is seen at once, before the notice comes back).
 

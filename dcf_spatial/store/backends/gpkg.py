@@ -904,9 +904,9 @@ class GpkgStore:
             return pd.read_sql_query(_catalog_select(con), con)
 
     @_guarded(write=False)
-    def catalog_dicts(self) -> dict[str, dict]:
+    def catalog_dicts(self, *, present: bool = False) -> dict[str, dict]:
         """``{layer id: catalog row}``, read in one query without pandas (the register reads it twice per
-        recorded check)."""
+        recorded check); with ``present`` only the layers whose table is in the file (:meth:`has_layer`)."""
         if not self.path.exists():
             return {}
         with _reading(self.path) as con:
@@ -915,7 +915,11 @@ class GpkgStore:
             cur = con.execute(_catalog_select(con))
             cols = [d[0] for d in cur.description]
             at = cols.index("id")
-            return {str(row[at]): dict(zip(cols, row)) for row in cur.fetchall()}
+            rows = {str(row[at]): dict(zip(cols, row)) for row in cur.fetchall()}
+            if present:
+                tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                rows = {k: r for k, r in rows.items() if k in tables}
+            return rows
 
     @_guarded(write=False)
     def catalog_entry(self, layer_id: str) -> dict | None:

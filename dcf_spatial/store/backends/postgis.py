@@ -115,6 +115,18 @@ def _close_pools(pid: int) -> None:
 
 #: the catalog columns read: dcf's and the edit marker's (:mod:`.outside_edits`)
 _READ_COLUMNS = CATALOG_COLUMNS + outside_edits.COLUMNS
+#: the column :meth:`PostgisStore.catalog_dicts` adds to the catalog's: the oid of the layer's table (``None``: no table)
+TABLE_OID = "table_oid"
+
+
+def _layer_table_sql(schema_param: str) -> str:
+    """SQL for the table of the catalog row ``c`` (``regclass``; NULL when there is none), the schema given by
+    the parameter ``schema_param`` (psycopg's ``%(s)s``, SQLAlchemy's ``CAST(:s AS TEXT)``). Takes no lock."""
+    return f"to_regclass(quote_ident({schema_param}) || '.' || quote_ident(c.id))"
+
+
+#: the column :data:`TABLE_OID` of the catalog's read (psycopg parameter ``s``: the schema)
+_TABLE_OID_SQL = f"CAST({_layer_table_sql('%(s)s')} AS OID) AS {TABLE_OID}"
 
 
 def _q(name: str) -> str:
@@ -179,6 +191,11 @@ def _encode_at_in_password(url: str) -> str:
     if not url.startswith(head) or m is None or "@" not in m.group("pw"):
         return url
     return f"{head}{m.group('user')}:{quote(unquote(m.group('pw')), safe='')}@{m.group('host')}"
+
+
+def _present(rows: dict) -> dict:
+    """The rows of :meth:`PostgisStore.catalog_dicts` whose layer has its table."""
+    return {k: r for k, r in rows.items() if r[TABLE_OID] is not None}
 
 
 class PostgisStore:
@@ -377,7 +394,7 @@ class PostgisStore:
         """A query (parameters ``:s``, the schema, and ``:fn``, the function) answering one row per missing
         piece of the edit marks (:mod:`.outside_edits`): a catalog column, the function, a layer table
         without the trigger."""
-        table = "to_regclass(quote_ident(CAST(:s AS TEXT)) || '.' || quote_ident(c.id))"
+        table = _layer_table_sql("CAST(:s AS TEXT)")
         cols = " UNION ALL ".join(
             f"SELECT 'column={c}' WHERE NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema=:s "
             f"AND table_name='{CATALOG_TABLE}' AND column_name='{c}')" for c in outside_edits.COLUMNS)
@@ -465,7 +482,7 @@ class PostgisStore:
         :data:`.outside_edits.TRIGGER` (``None``: none) and ``touch``, what moves whenever that trigger is
         dropped, made, disabled or enabled — the table's oid, the trigger's oid and the ``xmin`` of its
         ``pg_trigger`` row (:meth:`trigger_looks`)."""
-        table = "to_regclass(quote_ident(%(s)s) || '.' || quote_ident(c.id))"
+        table = _layer_table_sql("%(s)s")
         return self._read_rows(
             f"SELECT c.id, t.tgenabled, CAST({table} AS OID) || ':' || coalesce(CAST(t.oid AS TEXT), '-') || ':' || "
             f"coalesce(CAST(t.xmin AS TEXT), '-') AS touch FROM {self._t(CATALOG_TABLE)} c LEFT JOIN pg_trigger t "
@@ -540,14 +557,15 @@ class PostgisStore:
             f"`dcf layers push --to '{self.label}'`。"
         )
 
-    def _catalog_select(self) -> str:
+    def _catalog_select(self, also: str = "") -> str:
         """``SELECT`` of the catalog's rows (:data:`_READ_COLUMNS`; table alias ``c``). The edit marker's
         columns are read through ``to_jsonb`` of the row: NULL in a store made before them, and the same
         result type once a desk adds them (a prepared ``SELECT *`` on a pooled connection then fails with
-        "cached plan must not change result type")."""
+        "cached plan must not change result type"). ``also``: more columns (SQL)."""
         marks = ", ".join(f"CAST(to_jsonb(c) ->> '{col}' AS {outside_edits.COLUMN_TYPES[col]}) AS {col}"
                           for col in outside_edits.COLUMNS)
-        return f"SELECT {', '.join('c.' + col for col in CATALOG_COLUMNS)}, {marks} FROM {self._t(CATALOG_TABLE)} AS c"
+        return (f"SELECT {', '.join('c.' + col for col in CATALOG_COLUMNS)}, {marks}{', ' + also if also else ''} "
+                f"FROM {self._t(CATALOG_TABLE)} AS c")
 
     def catalog_rows(self) -> "pd.DataFrame":
         """The catalog's rows: :data:`CATALOG_COLUMNS` and the edit marker (:mod:`.outside_edits`; empty in a
@@ -560,28 +578,32 @@ class PostgisStore:
                 return pd.DataFrame(columns=list(_READ_COLUMNS))
             return pd.read_sql_query(text(f"{self._catalog_select()} ORDER BY ord"), con)
 
-    def catalog_dicts(self) -> dict[str, dict]:
-        """``{layer id: catalog row}`` in one query, rows as :meth:`catalog_entry` gives them (read once
-        per :func:`one_catalog_read` scope)."""
+    def catalog_dicts(self, *, present: bool = False) -> dict[str, dict]:
+        """``{layer id: catalog row}`` in one query, rows as :meth:`catalog_entry` gives them and :data:`TABLE_OID`,
+        the oid of the layer's table (``None``: dropped outside dcf, ``DROP TABLE`` in psql, which changes nothing
+        else of the catalog; a new oid: dropped and made again), from the same read — what a desk keys its prepared
+        layers by (``queries/site/context.py``), so that no check answers from a dropped table. Read once per
+        :func:`one_catalog_read` scope. With ``present`` only the layers whose table is there."""
         import psycopg
 
         scope = getattr(_ONE_READ, "rows", None)
         key = None if scope is None else (self._url.render_as_string(hide_password=False), self.schema)
         if scope is not None and key in scope:
-            return scope[key]
-        # a desk keeps the rows between the catalog's changes (told by the database: catalog_watch)
+            return _present(scope[key]) if present else scope[key]
+        # a desk keeps the rows between the catalog's changes (told by the database: catalog_watch) and for
+        # at most catalog_watch.MAX_AGE_S (a DROP TABLE tells nothing: seen when they are read again)
         watch = None if getattr(_ONE_READ, "fresh", False) else catalog_watch.watch_of(self)
         out = None if watch is None else watch.current()
         if out is not None:
             if scope is not None:
                 scope[key] = out
-            return out
+            return _present(out) if present else out
         ticket = None if watch is None else watch.ticket()
         # one round trip (on the read pool): asked on every site check (the desk's cache key, the layer
         # versions a recorded check used); a schema without a catalog answers "undefined table", which is
         # the same as asking first
         try:
-            rows = self._read_rows(f"{self._catalog_select()} ORDER BY ord")
+            rows = self._read_rows(f"{self._catalog_select(_TABLE_OID_SQL)} ORDER BY ord", {"s": self.schema})
         except psycopg.errors.UndefinedTable:
             return {}
         out = {str(r["id"]): dict(r) for r in rows}
@@ -589,7 +611,7 @@ class PostgisStore:
             watch.keep(ticket, out)
         if scope is not None:
             scope[key] = out
-        return out
+        return _present(out) if present else out
 
     def catalog_entry(self, layer_id: str) -> dict | None:
         import psycopg
