@@ -32,6 +32,9 @@ NAMES = {
     "东区\u2028仓储\x85地块\x0b": "东区 仓储 地块",     # line separators str.splitlines breaks on
     "东区\x1b[31m地块": "东区 [31m地块",
     "东、西区；一期\n二期": "东、西区；一期 二期",   # separators the reader tells apart stay as they are
+    # a name of eight parts: split on its (full-width) commas or semicolons it has the format's eight fields too
+    "甲,乙,丙,丁,戊,己,庚,辛": "甲，乙，丙，丁，戊，己，庚，辛",
+    "甲;乙;丙;丁;戊;己;庚;辛": "甲;乙;丙;丁;戊;己;庚;辛",
 }
 
 

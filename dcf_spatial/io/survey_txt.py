@@ -284,6 +284,10 @@ def _record_fields(line: str, number: int) -> tuple[list[str], set[str], str, st
             if len(split) == len(RECORD_FIELDS):
                 fits.setdefault(tuple(split), seps)
     names = "、".join(_SEPARATOR_NAMES.get(c, "英文逗号“,”") for c in present)
+    if len(fits) > 1 and (",",) in fits.values():
+        # the format's own separator gives its fields: that is the record (a name of eight parts “甲，乙，…” that
+        # dcf wrote, its commas full-width, also splits into eight on the full-width comma; breaker F6's round trip)
+        fits = {split: seps for split, seps in fits.items() if seps == (",",)}
     if len(fits) == 1:
         (split, seps), = fits.items()
         kept = [c for c in present if c not in seps]
