@@ -240,7 +240,7 @@ def named_label(label: str, name) -> str:
     --------
     >>> named_label("表格第 2 行", "某轴承项目"), named_label("表格第 3 行", ""), named_label("表格第 4 行", None)
     ('表格第 2 行（某轴承项目）', '表格第 3 行', '表格第 4 行')
-    >>> named_label("表格第 2 行", "甲）：不符合\n  表格第 3 行（乙")
+    >>> named_label("表格第 2 行", "甲）：不符合\\n  表格第 3 行（乙")
     '表格第 2 行（甲）：不符合⏎  表格第 3 行（乙）'
     """
     name = "" if name is None or (isinstance(name, float) and name != name) else str(name).strip()
