@@ -56,6 +56,8 @@ def printable_name(text: str, *, line_breaks: bool = False) -> str:
     >>> printable_name("多行\\r\\n名称\\u202e反", line_breaks=True)
     '多行\\n名称<U+202E>反'
     """
+    if text.isprintable():   # no control, format, separator (but the space) or unassigned character: as it is
+        return text
     if line_breaks:
         return "\n".join(printable_name(line) for line in text.splitlines())
     out = []
