@@ -272,10 +272,10 @@ def write_docx(answer, path: Path | str) -> Path:
     normal.font.name = "SimSun"
     normal.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
 
-    doc.add_heading(answer.title or "项目选址核查", level=1)
+    doc.add_heading(reviewer_text(answer.title or "项目选址核查"), level=1)
     project = (answer.inputs or {}).get("项目名称")
     if project:  # the title block names the project (the desk's 项目名称), not only the file name
-        doc.add_paragraph(f"项目名称：{project}")
+        doc.add_paragraph(reviewer_text(f"项目名称：{project}"))  # as typed, hidden characters in words (breaker F11)
     doc.add_paragraph(f"核查日期：{check_date(answer)}")
     doc.add_paragraph(f"核查结论：{r.get('verdict_zh', '')}")
     if policy_line(answer):

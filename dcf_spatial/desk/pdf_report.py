@@ -128,7 +128,7 @@ def _reviewed(block) -> tuple:
     if block[0] == "table":
         return (block[0], block[1], [[reviewer_text(v) if isinstance(v, str) else v for v in row] for row in block[2]],
                 *block[3:])
-    if block[0] in ("para", "heading"):
+    if block[0] in ("title", "para", "heading"):
         return (block[0], reviewer_text(block[1]), *block[2:])
     return block
 

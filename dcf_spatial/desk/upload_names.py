@@ -24,6 +24,7 @@ from collections import OrderedDict
 from pathlib import PurePath
 
 from ..console_log import RewriteLines
+from ..user_text import printable_name
 
 #: a path in one of the desk's temporary folders (uploads, jobs, imports: all named ``dcf-desk-…``), as the
 #: answers find it (one pattern for both)
@@ -38,47 +39,8 @@ _lock = threading.Lock()
 
 def display_name(filename: str | None) -> str:
     """The user's file name without its folder (a browser may send ``C:\\fakepath\\地块.txt``), safe to
-    print (:func:`printable_name`): every log line and report names an upload through this."""
+    print (:func:`dcf_spatial.user_text.printable_name`): every log line and report names an upload through this."""
     return printable_name((filename or "").replace("\\", "/").rsplit("/", 1)[-1]) or "（无文件名）"
-
-
-#: the characters shown in words: C0/C1 controls (newlines, ESC), bidi overrides and isolates, line separators
-_HIDDEN_CATEGORIES = ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn")
-
-
-def printable_name(text: str) -> str:
-    """A name the user gave (an upload's file name), safe for the console log and a report: a newline
-    cannot forge a log line, an escape sequence reach the operator's terminal, nor a right-to-left
-    override reverse what follows (breaker F7). A newline is shown as ``⏎``, another control character
-    as its control picture (ESC as ``␛``), any other invisible or format character as ``<U+XXXX>``.
-    Idempotent; ordinary text (Chinese, spaces, punctuation) is kept as it is.
-
-    Examples
-    --------
-    >>> printable_name("a\\nINFO 伪造.txt")
-    'a⏎INFO 伪造.txt'
-    >>> printable_name("\\x1b[31mred\\x1b[0m.txt")
-    '␛[31mred␛[0m.txt'
-    >>> printable_name("名\\u202eTXT.exe.txt")
-    '名<U+202E>TXT.exe.txt'
-    >>> printable_name("报批坐标 (1).txt")
-    '报批坐标 (1).txt'
-    """
-    import unicodedata
-
-    out = []
-    for ch in text:
-        if ch == "\n":
-            out.append("⏎")
-        elif ord(ch) < 0x20:
-            out.append(chr(0x2400 + ord(ch)))   # the control pictures block: ␍ ␉ ␛ …
-        elif ch == "\x7f":
-            out.append("␡")
-        elif unicodedata.category(ch) in _HIDDEN_CATEGORIES:
-            out.append(f"<U+{ord(ch):04X}>")
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def remember(path, filename: str | None) -> None:

@@ -4,8 +4,8 @@
 CRS the file was read in and who said so (``crs_read``, :mod:`dcf_spatial.crs.read_as`) and the reader's
 notes (``read_notes``). The page sends them back as the check's site, and the 核查意见 prints them as fact
 (核查输入 → 坐标系, 读取说明). A client could send any record instead, so the desk signs what it answered —
-HMAC-SHA256 with a key of this desk (shared by its worker processes, :func:`use_secret`) over the two
-fields — and a check refuses a reading whose signature does not match (422, in Chinese). A desk started
+HMAC-SHA256 with a key of this desk (shared by its worker processes, :func:`use_secret`) over those
+fields and a 报批 TXT's 属性描述 (``survey_header``, which its TXT download writes back) — and a check refuses a reading whose signature does not match (422, in Chinese). A desk started
 again has a new key: a page from before it uploads the file again.
 
 The reading is also bound to the 地块 it was read with (breaker F2: a genuine reading replayed with another
@@ -23,9 +23,11 @@ import hmac
 import json
 import secrets
 
-#: the fields of an upload's FeatureCollection that are signed (``shape_warnings``: the file's 图形警告, e.g. a
-#: recorded 地块面积 off its coordinates, said in the answer's first lines), and the field holding the signature
-FIELDS = ("crs_read", "read_notes", "shape_warnings")
+#: the fields of an upload's FeatureCollection that are signed, and the field holding the signature: the CRS
+#: read, the reader's notes, the file's 图形警告 (``shape_warnings``, e.g. a recorded 地块面积 off its
+#: coordinates, said in the answer's first lines) and a 报批 TXT's ``[属性描述]`` values (``survey_header``:
+#: written back into the TXT download as the file's 数据产生单位/日期, breaker F7)
+FIELDS = ("crs_read", "read_notes", "shape_warnings", "survey_header")
 SIGNATURE = "reading_sig"
 #: the signature binding the reading to the file's name and its 地块 as the desk answered them
 SITE_SIGNATURE = "site_sig"
@@ -91,18 +93,19 @@ def verified(site) -> tuple[dict | None, list[str]]:
 
     if not (isinstance(site, dict) and site.get("type") == "FeatureCollection"):
         return None, []
-    if site.get("crs_read") is None and not site.get("read_notes"):
+    if all(site.get(f) is None or site.get(f) in ([], {}, "") for f in FIELDS):   # a drawn site: no reading
         return None, []
     sig = site.get(SIGNATURE)
     if not isinstance(sig, str) or not hmac.compare_digest(sig, _signature(site)):
-        raise DeskError(422, "site 所附的文件读取记录（crs_read 坐标系、read_notes 读取说明）不是本工作台读取该文件时给出的，"
-                             "或已被改动（签名不符；工作台重启后旧页面的记录也不再有效），不能写入核查意见。请重新上传场地文件"
-                             "（/api/site/read）后用其回答的 parcels 核查，或去掉 crs_read、read_notes 并以 crs 给出坐标系。")
+        raise DeskError(422, "site 所附的文件读取记录（crs_read 坐标系、read_notes 读取说明、shape_warnings 图形警告、survey_header 报批坐标文件的属性描述）"
+                             "不是本工作台读取该文件时给出的，或已被改动（签名不符；工作台重启后旧页面的记录也不再有效），"
+                             "不能写入核查意见和报批坐标文件。请重新上传场地文件（/api/site/read）后用其回答的 parcels 核查，"
+                             "或去掉 crs_read、read_notes、shape_warnings、survey_header 并以 crs 给出坐标系。")
     sig = site.get(SITE_SIGNATURE)
     if not isinstance(sig, str) or not hmac.compare_digest(sig, _site_signature(site)):
         raise DeskError(422, "场地与上传文件读出的不一致，请重新上传：site 的地块（几何、编号、名称）或文件名（name）已不是本工作台"
                              "读取该文件时给出的，文件的读取记录（坐标系、读取说明）不能用于改动后的场地。请重新上传场地文件"
-                             "（/api/site/read）后用其回答的 parcels 核查；在地图上绘制的场地请去掉 crs_read、read_notes。")
+                             "（/api/site/read）后用其回答的 parcels 核查；在地图上绘制的场地请去掉 crs_read、read_notes、shape_warnings、survey_header。")
     notes = site.get("read_notes")
     notes = [n for n in notes if isinstance(n, str)][:MAX_NOTES] if isinstance(notes, list) else []
     return read_as_checked(site.get("crs_read")), notes

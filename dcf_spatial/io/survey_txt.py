@@ -34,6 +34,7 @@ import numpy as np
 
 from .._fixes import CRS as FIX_CRS, ENCODING as FIX_ENCODING
 from ..errors import InputError
+from ..user_text import has_line_breakers, one_line, printable_name
 from .rows import RowIssues
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -283,6 +284,10 @@ def _record_fields(line: str, number: int) -> tuple[list[str], set[str], str, st
             if len(split) == len(RECORD_FIELDS):
                 fits.setdefault(tuple(split), seps)
     names = "、".join(_SEPARATOR_NAMES.get(c, "英文逗号“,”") for c in present)
+    if len(fits) > 1 and (",",) in fits.values():
+        # the format's own separator gives its fields: that is the record (a name of eight parts “甲，乙，…” that
+        # dcf wrote, its commas full-width, also splits into eight on the full-width comma; breaker F6's round trip)
+        fits = {split: seps for split, seps in fits.items() if seps == (",",)}
     if len(fits) == 1:
         (split, seps), = fits.items()
         kept = [c for c in present if c not in seps]
@@ -715,13 +720,25 @@ COPY_COLUMNS = {"图幅号": ("图幅号",), "地块用途": ("地块用途", "l
                  "地类编码": ("地类编码", "land_use_code")}
 
 
-def _cell(row, names) -> str:
+def _cell(row, names, replaced: list | None = None) -> str:
+    """The first of the columns ``names`` that ``row`` fills, as one field of a record line: one line (line
+    breaks and control characters → a space: the format is a record per line, and a tab is read as a
+    separator), a comma full-width (the separator), ``@`` full-width (the end of a record); ``replaced`` gets
+    the field's name (``names[0]``) when a line break or control character was replaced."""
     for n in names:
         if n in row.index:
             v = row[n]
             if v is not None and not (isinstance(v, float) and math.isnan(v)) and str(v).strip() not in ("", "nan", "None"):
-                return str(v).strip().replace(",", "，").replace("@", "＠")
+                text = str(v)
+                if replaced is not None and has_line_breakers(text.strip()):
+                    replaced.append(names[0])   # the format's name of the field (地块名称 …)
+                return one_line(text).replace(",", "，").replace("@", "＠")
     return ""
+
+
+def _replaced_note(who: str, columns: list[str]) -> str:
+    return (f"导出报批坐标文件：地块 {who} 的{'、'.join(dict.fromkeys(columns))}含换行符或控制字符，已替换为空格"
+            "（报批坐标文件每条地块记录占一行）")
 
 
 #: 数据产生单位 written when none is given: a placeholder the clerk fills in before sending the file on
@@ -738,7 +755,9 @@ def _header_lines(header: dict | None, *, producer: str, zone: int) -> list[str]
     (``header``), else placeholders — ``producer`` (given) before the file's 数据产生单位, the placeholder
     only when neither says it (QA user F11: a 报批 TXT uploaded and downloaded lost 聊城市某测绘院 and
     its 1.01版本)."""
-    kept = {k: str(v).strip() for k, v in (header or {}).items() if k in KEPT_HEADER and str(v or "").strip()}
+    # one line each (a value sent with a line break would start lines of its own: breaker F7)
+    kept = {k: one_line(str(v)) for k, v in (header or {}).items() if k in KEPT_HEADER and one_line(str(v or ""))}
+    producer = one_line(producer or "")
     return [HEADER_SECTION, f"格式版本号={kept.get('格式版本号', '1.0')}",
             f"数据产生单位={producer or kept.get('数据产生单位') or PRODUCER_PLACEHOLDER}",
             f"数据产生日期={kept.get('数据产生日期') or _dt.date.today().isoformat()}", "坐标系=2000国家大地坐标系",
@@ -867,15 +886,18 @@ def write_survey_txt(gdf, path, *, zone: int = DISTRICT_ZONE, encoding: str = "g
         area = float(shapely.area(geom)) / factor if kind == "面" else 0.0
         if kind == "面":
             area = _area_written(row, area * factor, factor, i, notes)
-        fields = [str(len(points)), f"{area:.{digits}f}", _cell(row, _ID_COLUMNS) or str(i + 1),
-                  _cell(row, _NAME_COLUMNS), kind, *(_cell(row, names) for names in COPY_COLUMNS.values())]
+        replaced: list[str] = []
+        fields = [str(len(points)), f"{area:.{digits}f}", _cell(row, _ID_COLUMNS, replaced) or str(i + 1),
+                  _cell(row, _NAME_COLUMNS, replaced), kind, *(_cell(row, names, replaced) for names in COPY_COLUMNS.values())]
+        if replaced and notes is not None:
+            notes.append(_replaced_note(fields[2], replaced))
         lines.append(",".join(fields) + ",@")
         lines.extend(points)
     text = "\r\n".join(lines) + "\r\n"
     try:
         data = text.encode(encoding)
     except UnicodeEncodeError as exc:
-        raise InputError(f"{path}：文字“{exc.object[exc.start:exc.end]}”不能用 {encoding} 编码写出。"
+        raise InputError(f"{path}：文字“{printable_name(exc.object[exc.start:exc.end])}”不能用 {encoding} 编码写出。"
                          "请改用 UTF-8 编码写出，或修改该名称。") from None
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
+from ..user_text import printable_name
 from . import rerun, tables, versions
 
 VERDICT_ZH = {"fits": "符合", "conditional": "有条件符合", "does_not_fit": "不符合", "outside_plan_area": "不在规划范围",
@@ -197,8 +198,9 @@ class RegisterList:
         lines = [f"核查登记（{self.store}）：{len(f)} 条" + (f"（筛选：{'，'.join(f'{k}={v}' for k, v in self.filters.items() if v)}）"
                                                      if any(self.filters.values()) else "") + "。"]
         for r in f.itertuples(index=False):
-            lines.append(f"  #{r[0]} {r[1]} {project_label(r[3])} {project_label(r[4], '')}：{r[6]}" + (f"（{r[7]}）" if r[7] else "")
-                         + f" [版本集 {r[12]}]")
+            # one console line per entry, whatever the recorded 项目名称/行业 hold (a line break, U+202E: breaker F11)
+            lines.append(printable_name(f"  #{r[0]} {r[1]} {project_label(r[3])} {project_label(r[4], '')}：{r[6]}"
+                                        + (f"（{r[7]}）" if r[7] else "") + f" [版本集 {r[12]}]"))
         return "\n".join(lines)
 
     def to_table(self, path, *, overwrite: bool = False) -> Path:
@@ -302,7 +304,7 @@ class Reproduction:
         from ..queries.site import present
 
         said = differences_zh(self.differences)
-        head = (f"登记 #{self.id}（{self.entry['recorded_at']} 登记，项目：{project_label(self.entry['project'], '未命名')}）："
+        head = (f"登记 #{self.id}（{self.entry['recorded_at']} 登记，项目：{printable_name(project_label(self.entry['project'], '未命名'))}）："
                 + ("按所记图层与规则版本重现，结论与登记时完全一致。" if self.identical else
                    f"按所记版本重现，与登记时有 {len(said)} 处不同：{'；'.join(said[:10])}"
                    + ("等" if len(said) > 10 else "") + "。"))

@@ -10,6 +10,7 @@ from pathlib import Path
 from ..errors import InputError
 from . import rerun, tables, versions
 from ..queries.site.layer_gaps import NOW_ZH, OTHER_REASONS_ZH, PROBLEM_ZH
+from ..user_text import printable_name
 from .history import VERDICT_ZH, _date, _store, project_label
 
 KIND_ZH = {"verdict": "结论变化", "zone_added": "进入分区", "zone_removed": "移出分区", "zone_share": "分区占比变化",
@@ -133,9 +134,9 @@ class Recheck:
             lines.append(f"  规则文件 {versions.FILE_ZH.get(name, name)}（{name}）已修改：{(a or '无')[:8]} → {(b or '已删除')[:8]}")
         for r in self.changes.head(50).itertuples(index=False):
             if r[3] == KIND_ZH["unchecked"]:   # no new verdict: the recorded one, then why and the fix
-                lines.append(f"  #{r[0]} {project_label(r[1])}：登记时的结论为{r[5]}，现在{r[7]}")
+                lines.append(printable_name(f"  #{r[0]} {project_label(r[1])}：登记时的结论为{r[5]}，现在{r[7]}"))
             else:
-                lines.append(f"  #{r[0]} {project_label(r[1])} {r[3]} {r[4]}：{r[5]} → {r[6]}（{r[7]}）")
+                lines.append(printable_name(f"  #{r[0]} {project_label(r[1])} {r[3]} {r[4]}：{r[5]} → {r[6]}（{r[7]}）"))
         if len(self.changes) > 50:
             lines.append(f"  …… 其余 {len(self.changes) - 50} 项见输出表格")
         return "\n".join(lines)

@@ -11,6 +11,7 @@ from pathlib import Path
 from ..._validate import figures_problems
 from ...errors import InputError
 from ...industry import IndustryMatch, checkable, industry_error_message, resolve
+from ...user_text import printable_name
 from . import present, tables
 from .batch import BATCH_CHUNK_ROWS, batch_rows, iter_site_results, policy_notes_zh, read_batch, reading_notes_zh, write_batch_table
 from ... import plan, settings
@@ -207,7 +208,7 @@ class SiteCheck:
         names = self._names() if len(self.sites) == len(table) else None
         for i, r in enumerate(shown.itertuples()):
             label = tables.named_label(r.row_label, None if names is None else names[i])
-            lines.append(f"  {label}：{r.verdict_zh}" + (f" — {r.error}" if r.error else ""))
+            lines.append(f"  {label}：{r.verdict_zh}" + (f" — {printable_name(r.error)}" if r.error else ""))
         if len(table) > len(shown):
             lines.append(f"  …… 其余 {len(table) - len(shown)} 条见 {more_hint}")
         prov = present.provenance_note(self.results)
@@ -827,7 +828,7 @@ class BatchRun:
         for k, v in tables.verdict_counts_zh(counted=self.verdicts).items():
             lines.append(f"  {k}：{v} 条")
         for label, verdict, error in self.first_rows:
-            lines.append(f"  {label}：{verdict}" + (f" — {error}" if error else ""))
+            lines.append(f"  {label}：{verdict}" + (f" — {printable_name(error)}" if error else ""))
         if self.rows > len(self.first_rows):
             lines.append(f"  …… 其余 {self.rows - len(self.first_rows)} 条见 {more_hint}")
         if len(self.sheets) > 1:

@@ -1,18 +1,36 @@
 """The HTML report of a site check (escaped, provenance stated, plan references) and the sites
 frame behind the answer map and the GeoPackage output.
 
-HTML is assembled from escaped pieces (``html.escape`` on every value from data), never by
-pasting raw attribute values.
+HTML is assembled from escaped pieces (:func:`escape` on every value from data), never by
+pasting raw attribute values. A user's text (a 项目名称, a 地块名称) is shown with its hidden characters in
+words, as the console and the 核查意见 show them: a right-to-left override as ``<U+202E>``, not wrapped in
+``<bdi>`` — ``<bdi>`` only keeps the override from reversing the text after the name, the name itself would
+still read reversed (``报告<U+202E>fdp.exe`` shown as ``报告exe.pdf``), and the upload's file name in the same
+report already reads so (breaker F7, F11).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import logging
-from html import escape
+import html
 from pathlib import Path
 
+from ...user_text import printable_name
+
 logger = logging.getLogger(__name__)
+
+
+def escape(text: str) -> str:
+    """``text`` as HTML text: hidden characters in words (line breaks kept: HTML lays them out as spaces),
+    then ``html.escape``.
+
+    Examples
+    --------
+    >>> escape("<b>x</b>\u202e反")
+    '&lt;b&gt;x&lt;/b&gt;&lt;U+202E&gt;反'
+    """
+    return html.escape(printable_name(text, line_breaks=True))
 
 _CSS = """
 body{font-family:"Noto Sans SC","Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei",sans-serif;margin:2em;max-width:1100px;color:#222}

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from ...user_text import printable_name
+
 #: internal words a reviewer should not have to read in a 核查意见, and what the report says instead
 #: (the data file's notes and the gazetteer's ids stay in the CLI's and the register's text)
 _REVIEWER_WORDS = (
@@ -34,4 +36,6 @@ def reviewer_text(text) -> str:
         return text
     for pattern, repl in _REVIEWER_WORDS:
         text = re.sub(pattern, repl, text)
-    return text
+    # the user's words in it (a 项目名称, a file's 地块名称) with their hidden characters in words: a right-to-left
+    # override cannot reverse what a reviewer reads, ESC cannot break the DOCX (breaker F11); line breaks stay
+    return printable_name(text, line_breaks=True)

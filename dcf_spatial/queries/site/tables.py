@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from ... import plan
+from ...user_text import printable_name
 from .check import NOT_PROJECT_COLUMN, NOT_PROJECT_ZH, row_label
 from .rules import fmt_share
 
@@ -232,17 +233,20 @@ def xlsx_layout(columns) -> dict:
 def named_label(label: str, name) -> str:
     """A batch row's label with its 项目名称, as the console lists it (QA user F12: ``表格第 2 行：有条件符合``
     named no project, where the desk and the table do): ``表格第 2 行（某轴承项目）``; the label alone without
-    a name, or when the label already holds it (a 报批 TXT's 地块 are labelled by their names).
+    a name, or when the label already holds it (a 报批 TXT's 地块 are labelled by their names). One printable
+    line (:func:`~dcf_spatial.user_text.printable_name`): a name's line break cannot forge a row (breaker F11).
 
     Examples
     --------
     >>> named_label("表格第 2 行", "某轴承项目"), named_label("表格第 3 行", ""), named_label("表格第 4 行", None)
     ('表格第 2 行（某轴承项目）', '表格第 3 行', '表格第 4 行')
+    >>> named_label("表格第 2 行", "甲）：不符合\\n  表格第 3 行（乙")
+    '表格第 2 行（甲）：不符合⏎  表格第 3 行（乙）'
     """
     name = "" if name is None or (isinstance(name, float) and name != name) else str(name).strip()
     if not name or name in label:
-        return label
-    return f"{label}（{name}）"
+        return printable_name(label)
+    return printable_name(f"{label}（{name}）")
 
 
 def results_table_zh(results: list[dict], names=None, sites=None, *, numbers: bool = False):
