@@ -189,7 +189,8 @@ def _edit_findings(st, gone=None) -> list[dict]:
     out = []
     bare = st.unwatched_layer_tables()
     if bare and st.kind == "gpkg":   # a store made before the triggers (backends/gpkg_edits.py): --repair adds them
-        out.append(_finding("edits_unwatched", f"{len(bare)} 个图层表还没有记录“在 dcf 之外编辑”的触发器（较早版本生成的图层库）："
+        out.append(_finding("edits_unwatched", f"{len(bare)} 个图层表还没有记录“在 dcf 之外编辑”的触发器，或其计数行"
+                            "（dcf_layer_edits 表中）已不在（较早版本生成的图层库，或该表在 dcf 之外被清空、重建）："
                             + "、".join(bare[:8]) + ("等" if len(bare) > 8 else "") + "；在 QGIS、sqlite3 等 dcf 之外对它们的直接"
                             "编辑不会记入图层目录，此前已作的这类编辑也无从查知（选址核查因此在图层库文件每次改动后都重新读取图层）",
                             "dcf layers doctor --repair（或任一次导入、登记核查、启动工作台）补上触发器；怀疑此前有人在 dcf 之外"
@@ -277,7 +278,7 @@ def repair(store=None) -> dict:
             done.append(f"已补完 rederive（本次写入：{'、'.join(written) or '无，均已是最新'}）")
         elif f["kind"] == "edits_unwatched" and f["repairable"]:
             catalog.open_store(location).add_catalog_trigger()   # adds every missing piece of the edit marks, replaces none
-            done.append("已为图层表补上“在 dcf 之外编辑”的记录触发器")
+            done.append("已为图层表补上“在 dcf 之外编辑”的记录触发器和计数行")
     after = diagnose(location)
     logger.info("Repaired %s: %s", after["store"], "; ".join(done) or "nothing to repair")
     return {"store": after["store"], "repaired": done, "remaining": after["findings"]}
