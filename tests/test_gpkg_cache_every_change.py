@@ -128,11 +128,21 @@ def test_a_layer_table_dropped_or_renamed_in_sqlite3_is_missing_for_the_next_che
 def test_a_layers_srs_changed_in_the_geopackage_tables_is_read_again(tmp_path, disk_cache, monkeypatch):
     """F2 (GeoPackage): ``gpkg_geometry_columns.srs_id`` / ``gpkg_contents.srs_id`` of a zone layer set to 3857 by
     hand changes how every feature is read; the check after it answered from the copy read before."""
+    import contextlib
+    import sqlite3
+
+    import pyproj
+
     path = _copy(tmp_path)
     assert _answer(path)["verdict"] == "fits"
+    with contextlib.closing(sqlite3.connect(path)) as con, con:   # 3857 known to the file, as QGIS adds it
+        con.execute("INSERT OR IGNORE INTO gpkg_spatial_ref_sys (srs_name, srs_id, organization, organization_coordsys_id, "
+                    "definition) VALUES ('WGS 84 / Pseudo-Mercator', 3857, 'EPSG', 3857, ?)",
+                    (pyproj.CRS.from_epsg(3857).to_wkt("WKT1_GDAL"),))
     _outside(path, "UPDATE gpkg_geometry_columns SET srs_id = 3857 WHERE table_name = 'industrial_clusters'; "
                    "UPDATE gpkg_contents SET srs_id = 3857 WHERE table_name = 'industrial_clusters';")
-    _same_as_a_first_run(path, tmp_path, monkeypatch)
+    after = _same_as_a_first_run(path, tmp_path, monkeypatch)
+    assert after["verdict"] != "fits"   # the zones now read as metres near 0°, 0°: whatever is said, not the old 符合
 
 
 def test_the_desk_sees_a_layer_dropped_and_counts_lost_while_it_runs(tmp_path):
