@@ -168,3 +168,34 @@ def test_the_desk_sees_a_layer_dropped_and_counts_lost_while_it_runs(tmp_path):
         r = client.post("/api/site-check", json=body)
     assert r.status_code == 200, r.text
     assert "郑家镇工业集聚区" not in _said(r.json())[1]
+
+
+def test_a_main_file_copied_over_a_running_desks_store_is_said_as_it_is_and_its_log_kept(tmp_path):
+    """F9: ``cp old.gpkg store.gpkg`` while the desk runs (WAL mode, its recorded checks in ``-wal``). The desk called
+    its own log "probably another store's … move it aside", and at stop 「数据完整…无需处理」 — the records were gone."""
+    import os
+    import shutil
+    import sqlite3
+
+    import dcf_spatial as dcf
+    from dcf_spatial.errors import DcfError
+    from dcf_spatial.store.backends import gpkg_wal
+
+    path, old = _copy(tmp_path), tmp_path / "old.gpkg"
+    shutil.copy(path, old)
+    with sqlite3.connect(old) as con:   # an older file: another page layout
+        con.execute("VACUUM")
+    with gpkg_wal.desk_wal(path) as wal:
+        for i in range(3):
+            dcf.check_site(ZHENGJIA_SITE, BEARINGS, area_mu=50, store=path, record=f"登记{i}")
+        shutil.copyfile(old, path)   # what cp does: the same file, other bytes
+        with pytest.raises(DcfError) as said:
+            dcf.check_site(ZHENGJIA_SITE, BEARINGS, area_mu=50, store=path, record="之后")
+    text = str(said.value)
+    assert "另一个图层库的日志" not in text and "主文件本身完好" not in text and "移到别的文件夹" not in text, text
+    assert "被替换" in text and f"不要移走或删除 {path}-wal" in text
+    stop = wal.messages[-1]
+    assert "数据完整" not in stop and "无需处理" not in stop and "已恢复普通日志模式" not in stop, stop
+    kept = [p for p in tmp_path.iterdir() if p.is_dir() and p.name.startswith(path.name + ".")]
+    assert len(kept) == 1 and str(kept[0]) in stop
+    assert os.path.getsize(kept[0] / f"{path.name}-wal") > 0   # the desk's log, whatever its connections do on closing

@@ -64,12 +64,11 @@ def _file_findings(path: Path, label: str) -> list[dict]:
             problem = "SQLite 完整性检查未通过：" + "；".join(rows[:3])
     if problem is None:
         return []
-    from .backends.stray_wal import main_file_sound_without_wal
+    from .backends.stray_wal import wal_mismatch_zh
 
-    if main_file_sound_without_wal(path):   # a -wal copied in from another store (breaker F10): never rebuild
-        return [_finding("damaged", f"图层库旁的 {path.name}-wal（SQLite 的预写日志）与它不符，无法读入（{problem}）；主文件本身完好",
-                         f"把 {path}-wal 和 {path}-shm（若有）移到别的文件夹（不要删除，以备核对），再运行 dcf layers doctor；"
-                         "不要重建图层库", repairable=False)]
+    # a -wal copied in from another store (breaker F10): never rebuild; a desk's own beside a replaced main file (F9)
+    if said := wal_mismatch_zh(path, problem):
+        return [_finding("damaged", *said, repairable=False)]
     return [_finding("damaged", f"图层库文件已损坏（{problem}）",
                      "用备份恢复：dcf layers restore 备份.gpkg；没有备份时删除该文件并运行 dcf layers build 重新生成默认图层"
                      "（此前导入的图层会丢失）", repairable=False)]
