@@ -120,6 +120,15 @@ stop()   # every process of the killed desk is gone: as at a normal stop
 """
 
 
+#: the stores (real paths) this process keeps in WAL mode as a desk now (:func:`desk_wal`)
+_IN_DESK_WAL: set = set()
+
+
+def in_desk_wal(path) -> bool:
+    """Whether this process is a desk keeping ``path`` in WAL mode now."""
+    return os.path.realpath(os.fspath(path)) in _IN_DESK_WAL
+
+
 def _unreadable(path: Path) -> str | None:
     """SQLite's error reading the schema of ``path`` through a new connection (the main file with its ``-wal``), or
     ``None`` when it reads."""
@@ -248,6 +257,7 @@ def desk_wal(store, *, enabled: bool = True):
         yield session
         return
     session.proc, session.active = proc, True
+    _IN_DESK_WAL.add(os.path.realpath(path))
     _say(logging.INFO, "核查登记以 SQLite WAL 模式写入（synchronous=FULL：每次提交都写入磁盘）；工作台停止时恢复普通日志模式"
          "（若工作台连同其辅助进程被强行终止，dcf 下次打开图层库时恢复）。"
          f"图层库：{path}", session)
@@ -255,6 +265,7 @@ def desk_wal(store, *, enabled: bool = True):
         yield session
     finally:
         problem = _unreadable(path)
+        _IN_DESK_WAL.discard(os.path.realpath(path))
         try:
             # a main file replaced under the desk (cp of an older file, breaker F9): a checkpoint would write the
             # desk's log into the wrong file, and both would be lost

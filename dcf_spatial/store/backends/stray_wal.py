@@ -42,11 +42,12 @@ def main_file_sound_without_wal(path) -> bool:
 
 
 def _in_use(path) -> bool:
-    """Whether a running process (a desk, this one among them) uses the store in WAL mode (:mod:`.store_in_use`)."""
-    from .store_in_use import nobody_else
+    """Whether this process is a desk keeping the store in WAL mode (:func:`.gpkg_wal.desk_wal`): its ``-wal``
+    is then this desk's own. (Another process's hold, :mod:`.store_in_use`, does not tell a desk from any
+    command that opened the store in WAL mode.)"""
+    from .gpkg_wal import in_desk_wal
 
-    with nobody_else(path) as free:
-        return not free
+    return in_desk_wal(path)
 
 
 def wal_mismatch_zh(path, detail: str) -> tuple[str, str] | None:
