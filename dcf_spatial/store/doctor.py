@@ -64,12 +64,11 @@ def _file_findings(path: Path, label: str) -> list[dict]:
             problem = "SQLite 完整性检查未通过：" + "；".join(rows[:3])
     if problem is None:
         return []
-    from .backends.stray_wal import main_file_sound_without_wal
+    from .backends.stray_wal import wal_mismatch_zh
 
-    if main_file_sound_without_wal(path):   # a -wal copied in from another store (breaker F10): never rebuild
-        return [_finding("damaged", f"图层库旁的 {path.name}-wal（SQLite 的预写日志）与它不符，无法读入（{problem}）；主文件本身完好",
-                         f"把 {path}-wal 和 {path}-shm（若有）移到别的文件夹（不要删除，以备核对），再运行 dcf layers doctor；"
-                         "不要重建图层库", repairable=False)]
+    # a -wal copied in from another store (breaker F10): never rebuild; a desk's own beside a replaced main file (F9)
+    if said := wal_mismatch_zh(path, problem):
+        return [_finding("damaged", *said, repairable=False)]
     return [_finding("damaged", f"图层库文件已损坏（{problem}）",
                      "用备份恢复：dcf layers restore 备份.gpkg；没有备份时删除该文件并运行 dcf layers build 重新生成默认图层"
                      "（此前导入的图层会丢失）", repairable=False)]
@@ -259,9 +258,11 @@ def _edit_findings(st, gone=None) -> list[dict]:
     # some tables lack them while others have them: those were rewritten outside dcf (GDAL/QGIS overwrite), not an
     # older store's (breaker F8)
     replaced = bare and st.kind == "gpkg" and len(bare) < len(set(st.catalog_rows()["id"].astype(str)) & set(st.table_names()))
-    why = "（这些数据表在 dcf 之外被重建或覆盖写入，如 GDAL、QGIS 的覆盖保存，触发器随之丢失）" if replaced else "（较早版本生成的图层库）"
+    why = ("（这些数据表在 dcf 之外被重建或覆盖写入，如 GDAL、QGIS 的覆盖保存，触发器随之丢失；或 dcf_layer_edits 表在 dcf 之外被清空、重建）"
+           if replaced else "（较早版本生成的图层库，或 dcf_layer_edits 表在 dcf 之外被清空、重建）")
     if bare and st.kind == "gpkg":   # a store made before the triggers (backends/gpkg_edits.py): --repair adds them
-        out.append(_finding("edits_unwatched", f"{len(bare)} 个图层表还没有记录“在 dcf 之外编辑”的触发器{why}："
+        out.append(_finding("edits_unwatched", f"{len(bare)} 个图层表还没有记录“在 dcf 之外编辑”的触发器，或其计数行"
+                            f"（dcf_layer_edits 表中）已不在{why}："
                             + "、".join(bare[:8]) + ("等" if len(bare) > 8 else "") + "；在 QGIS、sqlite3 等 dcf 之外对它们的直接"
                             "编辑不会记入图层目录，此前已作的这类编辑也无从查知（选址核查因此在图层库文件每次改动后都重新读取图层）",
                             "dcf layers doctor --repair（或任一次导入、登记核查、启动工作台）补上触发器；怀疑此前有人在 dcf 之外"
@@ -351,7 +352,7 @@ def repair(store=None) -> dict:
             done.append(_reset_broken(f["layer"], location))
         elif f["kind"] == "edits_unwatched" and f["repairable"]:
             catalog.open_store(location).add_catalog_trigger()   # adds every missing piece of the edit marks, replaces none
-            done.append("已为图层表补上“在 dcf 之外编辑”的记录触发器")
+            done.append("已为图层表补上“在 dcf 之外编辑”的记录触发器和计数行")
     after = diagnose(location)
     logger.info("Repaired %s: %s", after["store"], "; ".join(done) or "nothing to repair")
     return {"store": after["store"], "repaired": done, "remaining": after["findings"]}

@@ -49,8 +49,11 @@ FIX_ZH = {"wrong_crs": "若坐标本是经纬度（CGCS2000），把数据表声
                        "否则用 dcf layers import {lid} 文件 重新导入该图层",
           "unreadable": "把几何列改回原名（GeoPackage：gpkg_geometry_columns 中登记的列名，通常为 geom；PostGIS：geometry），"
                         "或用备份恢复（dcf layers restore 备份.gpkg），或用 dcf layers import {lid} 文件 重新导入该图层"}
-#: a gap in the frame thinner than twice this (metres) is a sliver of two layers' edges, not a hole
-FRAME_GAP_TOLERANCE_M = 5.0
+#: a gap in the frame thinner than twice this (metres) is a sliver of two layers' edges, not a hole. Not smaller:
+#: the layers are compared in the working (projected) CRS, where one long straight edge of a layer drawn in
+#: longitude/latitude (a district edge of 70 km) and the same line made of several shorter edges (the townships
+#: along it) part by the curvature of the parallel, up to ~70 m at 36.5° N; a township cut away is km wide
+FRAME_GAP_TOLERANCE_M = 100.0
 
 
 @dataclass

@@ -200,11 +200,15 @@ def _upsert_row(con: sqlite3.Connection, row: dict) -> None:
 
 
 def _layer_rows(con: sqlite3.Connection) -> list:
-    """What the layers and the catalog of a store are, as rows: each table's ``gpkg_contents.last_change``
-    (GDAL sets it on every write) but the register's, the catalog and its kept versions. Equal rows: no
+    """What the layers and the catalog of a store are, as rows: each table's rows of ``gpkg_contents``
+    (GDAL sets ``last_change`` on every write; its SRS, extent) and ``gpkg_geometry_columns`` (geometry
+    column, type, SRS: an ``srs_id`` edited by hand changes how every feature is read, breaker F2) but the
+    register's, the catalog and its kept versions, and the counts of edits outside dcf. Equal rows: no
     layer was written in between (register commits do not count)."""
-    rows = con.execute("SELECT table_name, last_change FROM gpkg_contents "
-                       "WHERE table_name NOT LIKE 'dcf\\_register%' ESCAPE '\\' ORDER BY table_name").fetchall()
+    rows = []
+    for meta in ("gpkg_contents", "gpkg_geometry_columns"):
+        rows += con.execute(f"SELECT * FROM {meta} WHERE table_name NOT LIKE 'dcf\\_register%' ESCAPE '\\' "
+                            "ORDER BY table_name").fetchall()
     for table in (CATALOG_TABLE, CATALOG_HISTORY_TABLE):
         if _has_table(con, table):
             rows += con.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
@@ -305,12 +309,17 @@ def content_stamp(path) -> tuple:
         try:
             con = _stamp_connection(p, ino)
             rows = _layer_rows(con)   # a store being built has no catalog yet: none
-            bare = _unwatched_of_schema(con, p, ino)
+            version, tables, bare = _schema_look(con, p, ino)
+            # and the layer tables whose triggers count into no row (dcf_layer_edits emptied or made again
+            # by hand, breaker F3): unwatched as well — asked here, a DELETE changes no schema
+            bare = bare + gpkg_edits.uncounted(con, [t for t in tables if t not in bare])
         except sqlite3.DatabaseError:
             _drop_stamp_connection(p)
             return (ino, mtime_ns, size)
     _evict_stamp_connections()
-    digest.update(repr(rows).encode())
+    # the schema too: a layer table dropped or renamed with plain sqlite3 (breaker F12), its triggers dropped and
+    # made again around an edit (F4) move nothing above; any CREATE, DROP or ALTER moves the schema version
+    digest.update(repr((version, rows)).encode())
     stamp = (ino, digest.hexdigest())
     if bare:
         # layer tables without the triggers that count edits outside dcf (a store made before them,
@@ -325,20 +334,21 @@ def _unwatched(con: sqlite3.Connection) -> list[str]:
     return gpkg_edits.unwatched(con, CATALOG_TABLE)
 
 
-#: ``{path: (inode, schema version, unwatched layer tables)}``: :func:`_unwatched` changes only with the schema
+#: ``{path: (inode, schema version, layer tables, those lacking a trigger)}``: changes only with the schema
 _UNWATCHED_BY_SCHEMA: dict = {}
 
 
-def _unwatched_of_schema(con: sqlite3.Connection, path, ino: int) -> list[str]:
-    """:func:`_unwatched`, read again only when the file's schema changed (``PRAGMA schema_version``: a trigger
-    dropped, a table made again). A pass over the schema cost more than the rest of a content stamp."""
+def _schema_look(con: sqlite3.Connection, path, ino: int) -> tuple[int, list[str], list[str]]:
+    """``(PRAGMA schema_version, layer tables, those lacking a trigger)`` (:func:`.gpkg_edits.schema_look`), the
+    tables read again only when the file's schema changed (a trigger dropped, a table made again): a pass over
+    the schema cost more than the rest of a content stamp."""
     version = con.execute("PRAGMA schema_version").fetchone()[0]
     known = _UNWATCHED_BY_SCHEMA.get(str(path))
     if known is not None and known[:2] == (ino, version):
-        return known[2]
-    bare = _unwatched(con)
-    _UNWATCHED_BY_SCHEMA[str(path)] = (ino, version, bare)
-    return bare
+        return version, known[2], known[3]
+    tables, bare = gpkg_edits.schema_look(con, CATALOG_TABLE)
+    _UNWATCHED_BY_SCHEMA[str(path)] = (ino, version, tables, bare)
+    return version, tables, bare
 
 
 #: ``{path: ((inode, mtime, size, change counter), content stamp)}``: the last stamp of each store file

@@ -65,9 +65,9 @@ def _has(con: sqlite3.Connection, kind: str, name: str) -> bool:
 
 def watch(con: sqlite3.Connection, tables) -> list[str]:
     """Add what is missing for ``tables`` (existing layer tables) to mark edits outside dcf; return those
-    that got a trigger. A table first seen counts nothing (``edits = seen``); a table counted before whose
-    triggers are gone is marked edited outside dcf (its edits in the gap are unknown). Inside the caller's
-    transaction."""
+    that got a trigger or their row back. A table first seen counts nothing (``edits = seen``); a table counted
+    before whose triggers are gone, or whose triggers are there but its row is not, is marked edited outside
+    dcf (its edits in the gap are unknown). Inside the caller's transaction."""
     con.execute(table_sql())
     added = []
     for t in tables:
@@ -78,13 +78,16 @@ def watch(con: sqlite3.Connection, tables) -> list[str]:
         missing = [op for op in OPERATIONS if not _has(con, "trigger", trigger_name(t, op))]
         for op in missing:
             con.execute(trigger_sql(t, op))
-        if missing and counted:
+        # triggers there but no row to count in (TABLE emptied or made again outside dcf, breaker F3): they were
+        # dcf's, so the table was watched — and what was written since the row went was counted by nothing
+        lost_row = not counted and len(missing) < len(OPERATIONS)
+        if (missing and counted) or lost_row:
             # watched before, its triggers gone since (dropped, or the table replaced through GDAL/QGIS): what was
             # written meanwhile went uncounted, so the layer is marked edited outside dcf (as on PostGIS, a
             # trigger back after a gap; breaker N1/N2) — dcf's own write clears the mark at once (written)
             con.execute(f"UPDATE {TABLE} SET edits = edits + 1, edited_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now') "
                         "WHERE table_name = ?", (t,))
-        if missing:
+        if missing or lost_row:
             added.append(t)
     return added
 
@@ -104,13 +107,38 @@ def watch_catalog(con: sqlite3.Connection, catalog_table: str) -> list[str]:
 
 
 def unwatched(con: sqlite3.Connection, catalog_table: str) -> list[str]:
-    """The layer tables (named by the catalog, present in the file) lacking a trigger: their edits go unmarked.
-    One pass over the schema (asked each time the content stamp is read again)."""
+    """The layer tables (named by the catalog, present in the file) whose edits would go unmarked: lacking a
+    trigger, or their row in :data:`TABLE` (the table emptied or made again by hand: each trigger's ``UPDATE``
+    then matches no row and counts nothing, breaker F3). One pass over the schema and one over :data:`TABLE`."""
+    tables, bare = schema_look(con, catalog_table)
+    return bare + uncounted(con, [t for t in tables if t not in bare])
+
+
+def schema_look(con: sqlite3.Connection, catalog_table: str) -> tuple[list[str], list[str]]:
+    """``(layer tables, those lacking a trigger)``: the catalog's ids present as tables in the file, and of them
+    those whose edits no trigger counts. Changes only with the schema (``PRAGMA schema_version``) or the
+    catalog's rows; one pass over the schema."""
     names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")}
     if catalog_table not in names:
-        return []
+        return [], []
     ids = [str(r[0]) for r in con.execute(f"SELECT id FROM {catalog_table} ORDER BY rowid")]
-    return [t for t in ids if t in names and not all(trigger_name(t, op) in names for op in OPERATIONS)]
+    tables = [t for t in ids if t in names]
+    return tables, [t for t in tables if not all(trigger_name(t, op) in names for op in OPERATIONS)]
+
+
+def uncounted(con: sqlite3.Connection, tables) -> list[str]:
+    """Of ``tables``, those without their row in :data:`TABLE` (all of them when the table is gone): their
+    triggers' ``UPDATE … WHERE table_name = …`` counts nothing. Asked at every reading of the counts (a
+    ``DELETE FROM dcf_layer_edits`` changes no schema)."""
+    if not tables:
+        return []
+    try:
+        have = {r[0] for r in con.execute(f"SELECT table_name FROM {TABLE}")}
+    except sqlite3.OperationalError as exc:
+        if "no such table" not in str(exc):
+            raise
+        have = set()
+    return [t for t in tables if t not in have]
 
 
 def marks_sql(catalog_table: str, where: str = "") -> str:

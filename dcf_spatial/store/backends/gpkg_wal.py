@@ -104,6 +104,9 @@ for line in sys.stdin:
         pids.add(int(word[1]))
     elif word[:1] == ["stop"]:
         stop()
+    elif word[:1] == ["leave"]:   # the -wal does not fit the main file: no checkpoint into it, the log kept as it is
+        print("left", flush=True)
+        os._exit(0)
 while pids:
     for pid in list(pids):
         try:
@@ -115,6 +118,44 @@ while pids:
     time.sleep(0.2)
 stop()   # every process of the killed desk is gone: as at a normal stop
 """
+
+
+#: the stores (real paths) this process keeps in WAL mode as a desk now (:func:`desk_wal`)
+_IN_DESK_WAL: set = set()
+
+
+def in_desk_wal(path) -> bool:
+    """Whether this process is a desk keeping ``path`` in WAL mode now."""
+    return os.path.realpath(os.fspath(path)) in _IN_DESK_WAL
+
+
+def _unreadable(path: Path) -> str | None:
+    """SQLite's error reading the schema of ``path`` through a new connection (the main file with its ``-wal``), or
+    ``None`` when it reads."""
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as con:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as exc:
+        return str(exc)
+    return None
+
+
+def _keep_aside(path: Path) -> Path | None:
+    """Copy ``path`` and its ``-wal``/``-shm`` as they are into a new folder beside it; the folder, or ``None``."""
+    import shutil
+    import time
+
+    folder = path.with_name(f"{path.name}.工作台停止时-{time.strftime('%Y%m%d-%H%M%S')}")
+    try:
+        folder.mkdir()
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(f"{path}{suffix}"):
+                shutil.copy2(f"{path}{suffix}", folder / f"{path.name}{suffix}")
+    except OSError:
+        return None
+    return folder
 
 
 def filesystem_type(path) -> str | None:
@@ -216,25 +257,46 @@ def desk_wal(store, *, enabled: bool = True):
         yield session
         return
     session.proc, session.active = proc, True
+    _IN_DESK_WAL.add(os.path.realpath(path))
     _say(logging.INFO, "核查登记以 SQLite WAL 模式写入（synchronous=FULL：每次提交都写入磁盘）；工作台停止时恢复普通日志模式"
          "（若工作台连同其辅助进程被强行终止，dcf 下次打开图层库时恢复）。"
          f"图层库：{path}", session)
     try:
         yield session
     finally:
+        problem = _unreadable(path)
+        _IN_DESK_WAL.discard(os.path.realpath(path))
         try:
-            proc.stdin.write("stop\n")
+            # a main file replaced under the desk (cp of an older file, breaker F9): a checkpoint would write the
+            # desk's log into the wrong file, and both would be lost
+            proc.stdin.write("leave\n" if problem else "stop\n")
             proc.stdin.flush()
             line = proc.stdout.readline().split()
             proc.wait(60)
         except (OSError, subprocess.TimeoutExpired):
             proc.kill()
             line = []
-        if line[:1] == ["stopped"] and line[-1] == "delete":
+        if problem:
+            # this process's own connections may still checkpoint the log into the wrong file as they close: the
+            # three files are copied aside first, as they are now
+            kept = _keep_aside(path)
+            _say(logging.WARNING, f"图层库无法读入（{problem}），未恢复普通日志模式：主文件多半在工作台运行期间被替换了"
+                 f"（如用 cp 把另一个文件复制到它上面），本工作台自上次检查点以来登记的核查只在 {path}-wal 中，且只能与被替换"
+                 "前的主文件一起读出。" + (f"图层库文件及其 -wal、-shm 已原样复制到 {kept}，不要删除；" if kept else
+                 f"不要移走或删除 {path}-wal，先把它与 {path}、{path}-shm 一并复制到别的文件夹保存；")
+                 + "找回被替换前的主文件可读出全部登记，找不回时用 dcf layers restore 备份.gpkg 恢复到最近一次备份"
+                 "（此后的登记会缺失，须按保存的文件核对补登）。恢复图层库一律用 dcf layers restore，不要用 cp 覆盖。", session)
+        elif line[:1] == ["stopped"] and line[-1] == "delete":
             _say(logging.INFO, f"图层库已恢复普通日志模式（WAL 已全部写回主文件）：{path}", session)
-        else:
-            _say(logging.WARNING, f"图层库仍处于 WAL 模式（{' '.join(line[1:]) or '无答复'}：另有程序打开着它）；数据完整，"
+        elif line[:1] == ["stopped"] and line[1:2] != ["-1"]:   # the checkpoint waited on a reader: nothing wrong
+            _say(logging.WARNING, f"图层库仍处于 WAL 模式（{' '.join(line[1:])}：另有程序打开着它）；数据完整，"
                  f"{path}-wal 中的内容由 SQLite 在下次打开时读入，无需处理。", session)
+        else:
+            # SQLite's error (a main file replaced under the desk reads as malformed, breaker F9) or no answer: the
+            # commits since the last checkpoint are in -wal only, and whether they can be read is not known here
+            _say(logging.WARNING, f"图层库未能恢复普通日志模式（{' '.join(line[1:]) or '辅助进程无答复'}），数据是否完整未能确认："
+                 f"本工作台自上次检查点以来登记的核查只在 {path}-wal 中。不要移走或删除 {path}-wal 和 {path}-shm，"
+                 f"先把它们与 {path} 一并复制到别的文件夹保存，再运行 dcf layers doctor 检查并按它的办法处理。", session)
 
 
 __all__ = ["desk_wal", "filesystem_type", "WalSession", "NETWORK_FS"]

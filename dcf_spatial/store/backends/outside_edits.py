@@ -98,7 +98,10 @@ def unwatched_sentence_zh(layers, *, gpkg: bool = False) -> str:
     GeoPackage layer table without the triggers of :mod:`.gpkg_edits` yet), and the fix."""
     names = "、".join(f"“{t}”（{lid}）" if t and t != lid else lid for lid, t in layers)
     if gpkg:
-        return (f"图层{names}的数据表还没有记录“在 dcf 之外编辑”的触发器（较早版本生成的图层库），在 QGIS、sqlite3 等 dcf 之外"
+        from .gpkg_edits import TABLE as GPKG_COUNTS
+
+        return (f"图层{names}的数据表还没有记录“在 dcf 之外编辑”的触发器，或其计数行（{GPKG_COUNTS} 表中）已不在"
+                "（较早版本生成的图层库，或该表在 dcf 之外被清空、重建），在 QGIS、sqlite3 等 dcf 之外"
                 "对它的直接编辑不会记入图层目录，本次核查所依据的该图层内容可能不是任何已登记的版本。补上触发器："
                 "dcf layers doctor --repair（任一次导入、登记核查或启动工作台也会补上）。")
     return (f"图层{names}的数据表没有或停用了触发器 {TRIGGER}，此后在 dcf 之外（QGIS、psql 等）对它的直接编辑不会被发现、"
