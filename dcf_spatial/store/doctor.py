@@ -180,7 +180,7 @@ def _empty_findings(st, location) -> list[dict]:
 
 #: the doctor's finding kind of each problem of store/layer_health.py (every geometry empty is an empty layer)
 HEALTH_KINDS = {"no_geometry": "layer_empty", "null_geometry": "layer_null_geometry", "wrong_type": "layer_wrong_type",
-                "wrong_crs": "layer_wrong_crs", "unreadable": "layer_unreadable"}
+                "wrong_crs": "layer_wrong_crs", "unreadable": "layer_unreadable", "missing_fields": "layer_missing_fields"}
 
 
 def _health_findings(st, location) -> list[dict]:
@@ -280,13 +280,16 @@ def _edit_findings(st, gone=None) -> list[dict]:
             continue
         lid = str(row["id"])
         if lid in (gone or {}):
-            gone[lid]["problem_zh"] += f"（于 {mark['at']} 在 dcf 之外被直接编辑，未经导入，无版本记录）"
+            gone[lid]["problem_zh"] += f"（{outside_edits.at_zh(mark)}在 dcf 之外被直接编辑，未经导入，无版本记录）"
             continue
         back = (f"；不要这些修改时用 dcf layers reset {lid} 恢复到上一个保留版本（第 {int(row['history'])} 个）"
                 if int(row.get("history") or 0) else "；该图层没有保留的早期版本，不要这些修改时用备份恢复（dcf layers restore 备份）"
                 "或重新导入原始文件")
+        # an altered table (DDL, store/backends/postgis.py: COLUMNS_ALTERED) counts one edit that wrote no row
+        writes = mark["edits"] - bool(mark.get("altered"))
+        count = f"（{writes} {'行次写入' if st.kind == 'gpkg' else '条写入语句'}）" if writes else ""
         out.append(_finding("edited_outside", outside_edits.sentence_zh(lid, str(row.get("title_zh") or lid), mark)
-                            + f"（{mark['edits']} {'行次写入' if st.kind == 'gpkg' else '条写入语句'}）；此后的核查依据编辑后的内容，但它不是任何已登记的版本",
+                            + f"{count}；此后的核查依据编辑后的内容，但它不是任何已登记的版本",
                             f"导入修改后的图层以建立版本记录：dcf layers export {lid} -o {lid}.gpkg，再 dcf layers import "
                             f"{lid} {lid}.gpkg" + back, repairable=False))
     return out

@@ -31,6 +31,8 @@ WRITING_SETTING = "dcf.writing"
 COUNT, AT = "outside_edits", "edited_outside_at"
 COLUMNS = (COUNT, AT)
 COLUMN_TYPES = {COUNT: "INTEGER", AT: "TIMESTAMPTZ"}
+#: what a PostGIS catalog read adds to a row: the layer table's columns altered outside dcf (DDL: no trigger fires)
+ALTERED = "columns_altered"
 
 
 def function_sql(schema_q: str, catalog_table: str) -> str:
@@ -82,15 +84,24 @@ def when_zh(value) -> str:
 
 
 def marker(row: dict | None) -> dict | None:
-    """``{"edits": n, "at": time text}`` of a catalog row edited outside dcf, else ``None``."""
+    """``{"edits": n, "at": time text, "altered": bool}`` of a catalog row edited outside dcf, else ``None``
+    (``altered``: the table's columns were altered — ``PostgisStore``'s ``columns_altered``, counted as one edit)."""
     n = count_of(row)
-    return {"edits": n, "at": when_zh((row or {}).get(AT))} if n else None
+    altered = (row or {}).get(ALTERED)
+    return {"edits": n, "at": when_zh((row or {}).get(AT)), "altered": altered is True} if n else None
+
+
+def at_zh(mark: dict) -> str:
+    """``于 <time> `` of an edit mark, or nothing when its time is unknown (DDL alone leaves none)."""
+    return "" if mark["at"] == when_zh(None) else f"于 {mark['at']} "
 
 
 def sentence_zh(layer_id: str, title_zh: str, mark: dict) -> str:
     """What a check's notes and the doctor say of an edited layer."""
     name = f"“{title_zh}”（{layer_id}）" if title_zh and title_zh != layer_id else f" {layer_id} "
-    return f"图层{name}于 {mark['at']} 在 dcf 之外被直接编辑（未经导入，无版本记录）"
+    how = ("；其数据表的列定义（坐标系、几何类型或列名）被 ALTER TABLE、UpdateGeometrySRID 等语句改动过，这类改动不触发编辑记录，"
+           "时间无从得知" if mark.get("altered") else "")
+    return f"图层{name}{at_zh(mark)}在 dcf 之外被直接编辑（未经导入，无版本记录{how}）"
 
 
 def unwatched_sentence_zh(layers, *, gpkg: bool = False) -> str:
