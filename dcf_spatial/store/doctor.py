@@ -274,6 +274,11 @@ def _edit_findings(st, gone=None) -> list[dict]:
                             "dcf layers doctor --repair（或启动工作台 dcf serve、任一次导入、恢复、推送）补上缺少的触发器"
                             "（需建表者的权限）；管理员停用的不会被替换，"
                             f"需要时由管理员执行 ALTER TABLE 图层表 ENABLE TRIGGER {outside_edits.TRIGGER}", repairable=dropped))
+    if st.kind != "gpkg" and "function=stale" in st._missing_edit_marks():   # breaker F14
+        out.append(_finding("edit_marks_stale", "图层表的“在 dcf 之外编辑”记录触发器函数是旧版本：任何数据库用户在事务中执行 "
+                            f"SET LOCAL {outside_edits.STALE_FUNCTION} = 'on' 后对图层表的直接编辑都不会被记录",
+                            "dcf layers doctor --repair（或启动工作台 dcf serve、任一次导入、恢复、推送）更新该函数（需建表者的权限）",
+                            repairable=True))
     for row in st.catalog_rows().to_dict(orient="records"):
         mark = outside_edits.marker(row)
         if mark is None:
@@ -352,7 +357,7 @@ def repair(store=None) -> dict:
             done.append(f"已补完 rederive（本次写入：{'、'.join(written) or '无，均已是最新'}）")
         elif f["kind"] in HEALTH_KINDS.values() and f["repairable"]:
             done.append(_reset_broken(f["layer"], location))
-        elif f["kind"] == "edits_unwatched" and f["repairable"]:
+        elif f["kind"] in ("edits_unwatched", "edit_marks_stale") and f["repairable"]:
             catalog.open_store(location).add_catalog_trigger()   # adds every missing piece of the edit marks, replaces none
             done.append("已为图层表补上“在 dcf 之外编辑”的记录触发器")
     after = diagnose(location)
