@@ -247,15 +247,17 @@ def _pg_init(st, con) -> bool:
                        {"s": st.schema, "t": CATALOG_TABLE, "cols": list(MARK_COLUMNS)}).scalar() == len(MARK_COLUMNS)
 
 
-def _catalog_locked_sql(cat: str, has_marks: bool) -> str:
+def _catalog_locked_sql(cat: str, has_marks: bool, schema: str) -> str:
     """The catalog rows a register write compares, locked ``FOR SHARE``, with the mark of an edit outside dcf.
     Its columns are named when this process found them (:func:`_pg_init`: a dropped one makes the write start
     over, :class:`_StaleCache`); else read through ``to_jsonb`` of the row, NULL in a store made before them —
     which cost the server about 0.1 ms of CPU a write (0.21 against 0.11 ms, 12,000 writes' catalog reads)."""
-    if has_marks:
-        marks = ", ".join(MARK_COLUMNS)
-    else:
-        marks = ", ".join(f"CAST(to_jsonb(c) ->> '{c}' AS {t}) AS {c}" for c, t in MARK_COLUMNS.items())
+    from ..store.backends.postgis import edit_count_sql, schema_altered_sql
+
+    cols = MARK_COLUMNS if has_marks else {c: f"CAST(to_jsonb(c) ->> '{c}' AS {t})" for c, t in MARK_COLUMNS.items()}
+    # the count as every catalog read gives it: one more for a layer table altered outside dcf (DDL: PostgisStore)
+    marks = ", ".join(f"{edit_count_sql(c if has_marks else cols[c], schema_altered_sql(schema))} AS {c}"
+                      if c == outside_edits.COUNT else (c if has_marks else f"{cols[c]} AS {c}") for c in MARK_COLUMNS)
     return f"SELECT id, version, history, sha256, updated_at, source, {marks} FROM {cat} AS c FOR SHARE OF c"
 
 
@@ -433,7 +435,7 @@ def _pg_write_records(st, build, *, trust_cache: bool) -> list:
                         c_cat.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{st.schema}.{REGISTER_TABLE}",))
                         # no layer replaced until we commit; the rows compared are the rows locked
                         # with the mark of an edit outside dcf (store/backends/outside_edits.py)
-                        c_cat.execute(_catalog_locked_sql(cat, _PG_MARKS.get(_pg_key(st), False)))
+                        c_cat.execute(_catalog_locked_sql(cat, _PG_MARKS.get(_pg_key(st), False), st.schema))
                         # only the versions this group names (every version kept grows with the years)
                         c_lay.execute(f"SELECT layer_id, sha256 FROM {lay} WHERE layer_id = ANY(%s) AND sha256 = ANY(%s)",
                                       (list(layers), [v["sha256"] for v in layers.values()]))

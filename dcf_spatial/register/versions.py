@@ -86,13 +86,13 @@ def _catalog_entries(st) -> dict[str, dict]:
     from ..errors import InputError
 
     if st.kind != "gpkg":
-        from ..store.backends.postgis import TABLE_OID
+        from ..store.backends.postgis import TABLE_OID, TABLE_SHAPE
 
         rows = st.catalog_dicts(present=True)
         if not rows and not st.exists():
             raise InputError(st.missing_message())
-        # as the catalog gives them (a recorded check keeps them), without the read's table oid
-        return {k: {c: v for c, v in r.items() if c != TABLE_OID} for k, r in rows.items()}
+        # as the catalog gives them (a recorded check keeps them), without the read's table oid and shape
+        return {k: {c: v for c, v in r.items() if c not in (TABLE_OID, TABLE_SHAPE)} for k, r in rows.items()}
     if not st.path.exists():
         raise InputError(st.missing_message())
     from ..store.backends.gpkg import content_stamp

@@ -179,7 +179,7 @@ def _empty_findings(st, location) -> list[dict]:
 
 #: the doctor's finding kind of each problem of store/layer_health.py (every geometry empty is an empty layer)
 HEALTH_KINDS = {"no_geometry": "layer_empty", "null_geometry": "layer_null_geometry", "wrong_type": "layer_wrong_type",
-                "wrong_crs": "layer_wrong_crs", "unreadable": "layer_unreadable"}
+                "wrong_crs": "layer_wrong_crs", "unreadable": "layer_unreadable", "missing_fields": "layer_missing_fields"}
 
 
 def _health_findings(st, location) -> list[dict]:
@@ -275,19 +275,27 @@ def _edit_findings(st, gone=None) -> list[dict]:
                             "dcf layers doctor --repair（或启动工作台 dcf serve、任一次导入、恢复、推送）补上缺少的触发器"
                             "（需建表者的权限）；管理员停用的不会被替换，"
                             f"需要时由管理员执行 ALTER TABLE 图层表 ENABLE TRIGGER {outside_edits.TRIGGER}", repairable=dropped))
+    if st.kind != "gpkg" and "function=stale" in st._missing_edit_marks():   # breaker F14
+        out.append(_finding("edit_marks_stale", "图层表的“在 dcf 之外编辑”记录触发器函数是旧版本：任何数据库用户在事务中执行 "
+                            f"SET LOCAL {outside_edits.STALE_FUNCTION} = 'on' 后对图层表的直接编辑都不会被记录",
+                            "dcf layers doctor --repair（或启动工作台 dcf serve、任一次导入、恢复、推送）更新该函数（需建表者的权限）",
+                            repairable=True))
     for row in st.catalog_rows().to_dict(orient="records"):
         mark = outside_edits.marker(row)
         if mark is None:
             continue
         lid = str(row["id"])
         if lid in (gone or {}):
-            gone[lid]["problem_zh"] += f"（于 {mark['at']} 在 dcf 之外被直接编辑，未经导入，无版本记录）"
+            gone[lid]["problem_zh"] += f"（{outside_edits.at_zh(mark)}在 dcf 之外被直接编辑，未经导入，无版本记录）"
             continue
         back = (f"；不要这些修改时用 dcf layers reset {lid} 恢复到上一个保留版本（第 {int(row['history'])} 个）"
                 if int(row.get("history") or 0) else "；该图层没有保留的早期版本，不要这些修改时用备份恢复（dcf layers restore 备份）"
                 "或重新导入原始文件")
+        # an altered table (DDL, store/backends/postgis.py: COLUMNS_ALTERED) counts one edit that wrote no row
+        writes = mark["edits"] - bool(mark.get("altered"))
+        count = f"（{writes} {'行次写入' if st.kind == 'gpkg' else '条写入语句'}）" if writes else ""
         out.append(_finding("edited_outside", outside_edits.sentence_zh(lid, str(row.get("title_zh") or lid), mark)
-                            + f"（{mark['edits']} {'行次写入' if st.kind == 'gpkg' else '条写入语句'}）；此后的核查依据编辑后的内容，但它不是任何已登记的版本",
+                            + f"{count}；此后的核查依据编辑后的内容，但它不是任何已登记的版本",
                             f"导入修改后的图层以建立版本记录：dcf layers export {lid} -o {lid}.gpkg，再 dcf layers import "
                             f"{lid} {lid}.gpkg" + back, repairable=False))
     return out
@@ -350,7 +358,7 @@ def repair(store=None) -> dict:
             done.append(f"已补完 rederive（本次写入：{'、'.join(written) or '无，均已是最新'}）")
         elif f["kind"] in HEALTH_KINDS.values() and f["repairable"]:
             done.append(_reset_broken(f["layer"], location))
-        elif f["kind"] == "edits_unwatched" and f["repairable"]:
+        elif f["kind"] in ("edits_unwatched", "edit_marks_stale") and f["repairable"]:
             catalog.open_store(location).add_catalog_trigger()   # adds every missing piece of the edit marks, replaces none
             done.append("已为图层表补上“在 dcf 之外编辑”的记录触发器和计数行")
     after = diagnose(location)

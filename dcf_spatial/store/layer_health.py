@@ -14,6 +14,8 @@ dcf (QGIS, GDAL, sqlite3, psql) is read as it is. What such an edit can leave, a
   a line cannot hold a site (``wrong_type``);
 * another CRS declared than the store's (``gpkg_geometry_columns.srs_id`` edited, PostGIS ``UpdateGeometrySRID``):
   the coordinates are read as something they are not, e.g. a cluster 18,338 km away (``wrong_crs``);
+* a field every such layer has (``name_zh``, ``id``…) renamed or dropped (``ALTER TABLE … RENAME COLUMN``):
+  ``missing_fields``;
 * a table dcf cannot read (its geometry column renamed): ``unreadable``
   (:class:`~dcf_spatial.errors.LayerUnreadableError` from :func:`~dcf_spatial.store.catalog.read_layer`);
 * a self-intersecting polygon (a QGIS vertex drag): GEOS cannot intersect it. It is repaired in memory
@@ -41,12 +43,14 @@ logger = logging.getLogger(__name__)
 PROBLEM_ZH = {"no_geometry": "该图层的要素都没有几何图形（空或 NULL），等同于空图层",
               "null_geometry": "该图层有要素没有几何图形（空或 NULL），其位置不明",
               "wrong_type": "该图层的几何类型不对", "wrong_crs": "该图层的坐标系与图层库不符",
-              "unreadable": "该图层的数据表无法读取"}
+              "unreadable": "该图层的数据表无法读取", "missing_fields": "该图层的数据表缺少必需的字段"}
 #: the way out where a reset cannot help: the table's own declaration is what is wrong (a reset to a version of the
 #: same rows is "unchanged"; a table without its geometry column cannot be copied as a version)
 FIX_ZH = {"wrong_crs": "若坐标本是经纬度（CGCS2000），把数据表声明的坐标系改回 EPSG:4490（GeoPackage：gpkg_geometry_columns 与 "
                        "gpkg_contents 中该表的 srs_id；PostGIS：SELECT UpdateGeometrySRID('模式', '表', 'geometry', 4490)），"
                        "否则用 dcf layers import {lid} 文件 重新导入该图层",
+          "missing_fields": "把这些字段改回原名（PostGIS：ALTER TABLE 模式.表 RENAME COLUMN 现名 TO 原名），"
+                            "或用 dcf layers reset {lid} 回到保留版本，或用 dcf layers import {lid} 文件 重新导入该图层",
           "unreadable": "把几何列改回原名（GeoPackage：gpkg_geometry_columns 中登记的列名，通常为 geom；PostGIS：geometry），"
                         "或用备份恢复（dcf layers restore 备份.gpkg），或用 dcf layers import {lid} 文件 重新导入该图层"}
 #: a gap in the frame thinner than twice this (metres) is a sliver of two layers' edges, not a hole. Not smaller:
@@ -75,6 +79,15 @@ def _expected(layer_id: str):
     return (None, None) if spec is None else (_GEOM_FAMILY[spec.geometry], _GEOM_FAMILY_ZH[spec.geometry])
 
 
+def _missing_fields(gdf, layer_id: str) -> list[str]:
+    """The fields every layer of ``layer_id`` has (:data:`~dcf_spatial.store.catalog.COMMON_FIELDS` and its spec's
+    required ones, as an import checks them) that ``gdf`` lacks."""
+    from .catalog import COMMON_FIELDS, _spec_of
+
+    spec = _spec_of(layer_id)
+    return [c for c in COMMON_FIELDS + (spec.required if spec else ()) if c not in gdf.columns]
+
+
 def _crs_zh(crs) -> str:
     epsg = crs.to_epsg() if hasattr(crs, "to_epsg") else None
     return f"EPSG:{epsg}（{crs.name}）" if epsg else str(getattr(crs, "name", crs))
@@ -97,6 +110,10 @@ def assess(gdf, layer_id: str) -> Health:
     from .catalog import _features_named, _invalid_reason_zh
 
     none = gdf.iloc[0:0]
+    lacking = _missing_fields(gdf, layer_id)
+    if lacking:   # a column renamed or dropped outside dcf (ALTER TABLE in psql, QGIS's field editor): breaker F2
+        return Health("missing_fields", f"数据表缺少字段 {'、'.join(lacking)}（在 dcf 之外被改名或删除）",
+                      none.assign(**{c: [] for c in lacking}))
     stored = gdf.attrs.get("stored_crs")
     if stored:
         import pyproj

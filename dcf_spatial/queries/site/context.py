@@ -474,14 +474,14 @@ def store_key(store):
     """Cache key of a store: a GeoPackage by path and content stamp (its layers and catalog, not the
     register; :func:`~dcf_spatial.store.backends.gpkg.content_stamp`); a database by its URL and
     its layer catalog (each layer's version, kept versions, time of the last write and file hash —
-    every write through the store, from any session, changes them — and the oid of each layer's table,
-    which a ``DROP TABLE`` outside dcf changes). One catalog query per check instead of reading a dozen
+    every write through the store, from any session, changes them — and the oid and shape of each layer's table,
+    which a ``DROP TABLE`` or an ``ALTER TABLE`` outside dcf changes). One catalog query per check instead of reading a dozen
     layers from the database (about a second per check); a desk asks it at most every
     :data:`~dcf_spatial.store.backends.catalog_watch.MAX_AGE_S` between the catalog's changes."""
     text = str(store)
     if "://" in text:
         from ...store import catalog
-        from ...store.backends.postgis import TABLE_OID
+        from ...store.backends.postgis import TABLE_OID, TABLE_SHAPE
 
         # the catalog as plain rows in one query (through pandas it cost ~9 ms of CPU per request)
         st = catalog.open_store(text)
@@ -491,8 +491,10 @@ def store_key(store):
         # and the mark of an edit made straight in a layer table (QGIS, psql), which changes nothing else of
         # the catalog (store/backends/outside_edits.py): every worker reads the layers again; and the layer's
         # table (its oid, from the same read): a table dropped outside dcf (DROP TABLE in psql) changes nothing
-        # of the catalog either, and no check may answer from the layers read before it (layer_gaps.py)
-        cols = ("id", "version", "history", "updated_at", "sha256", "outside_edits", "edited_outside_at", TABLE_OID)
+        # of the catalog either, and no check may answer from the layers read before it (layer_gaps.py); nor does DDL
+        # (UpdateGeometrySRID, ALTER COLUMN … TYPE, RENAME COLUMN: the table's shape), which fires no trigger
+        cols = ("id", "version", "history", "updated_at", "sha256", "outside_edits", "edited_outside_at", TABLE_OID,
+                TABLE_SHAPE)
         key = (text,) + tuple(tuple(str(r.get(c)) for c in cols) for _, r in sorted(rows.items()))
         return key + _unwatched_stamps(st)
     p = Path(text)

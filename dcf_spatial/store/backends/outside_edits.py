@@ -10,10 +10,12 @@ catalog, it fires the catalog's own trigger (:mod:`.catalog_watch`), which tells
 is part of the desk's cache key and of what a check records, so the next check reads the table again and
 says that it answers from an unversioned edit.
 
-dcf's own writes are not edits: each of its write transactions sets ``dcf.writing`` (``SET LOCAL``), and
-the trigger does nothing while it is on (dcf's writes load new tables and rename them, so they touch no
-triggered table anyway). A later import or reset of the layer writes the catalog row anew, without the
-marker (or with the one its kept version carried).
+dcf's own writes are no edits without any exemption: they load new tables and rename them, and never
+insert, update, delete or truncate a table that has the trigger. So the trigger skips nothing (breaker F14:
+it once skipped transactions that set ``dcf.writing``, a setting any database user may set, to edit a layer
+unmarked); the function of a store made then is replaced by the next dcf write, desk start or
+``dcf layers doctor --repair`` (:data:`STALE_FUNCTION`). A later import or reset of the layer writes the catalog
+row anew, without the marker (or with the one its kept version carried).
 
 The function runs as its owner (``SECURITY DEFINER``, fixed ``search_path``): a QGIS user allowed to edit
 a layer table need not be allowed to write the catalog.
@@ -25,22 +27,24 @@ import datetime as _dt
 
 #: name of the trigger on each layer table (and of its function, in the store's schema)
 TRIGGER = "dcf_layer_edited"
-#: the session setting dcf's write transactions turn on (``SET LOCAL``): the trigger then does nothing
-WRITING_SETTING = "dcf.writing"
+#: the session setting the trigger function of older stores let skip the mark (any role may set a custom
+#: setting): such a function is replaced (``pg_proc.prosrc`` containing it)
+STALE_FUNCTION = "dcf.writing"
 #: the catalog columns the trigger writes: writing statements since dcf last wrote the layer, and the last one's time
 COUNT, AT = "outside_edits", "edited_outside_at"
 COLUMNS = (COUNT, AT)
 COLUMN_TYPES = {COUNT: "INTEGER", AT: "TIMESTAMPTZ"}
+#: what a PostGIS catalog read adds to a row: the layer table's columns altered outside dcf (DDL: no trigger fires)
+ALTERED = "columns_altered"
 
 
 def function_sql(schema_q: str, catalog_table: str) -> str:
-    """The trigger function (``schema_q`` a quoted identifier). The catalog's schema is the edited
+    """The trigger function (``schema_q`` a quoted identifier; replaces an older one). The catalog's schema is the edited
     table's (``TG_TABLE_SCHEMA``) and the row the table's name: a layer table renamed to a kept version
     (``_history__…``) names no catalog row, and one restored by ``reset`` names its layer again."""
-    return f"""CREATE FUNCTION {schema_q}.{TRIGGER}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+    return f"""CREATE OR REPLACE FUNCTION {schema_q}.{TRIGGER}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
         SET search_path = pg_catalog, pg_temp AS $$
         BEGIN
-            IF coalesce(current_setting('{WRITING_SETTING}', true), '') = 'on' THEN RETURN NULL; END IF;
             EXECUTE format('UPDATE %I.%I SET {COUNT} = coalesce({COUNT}, 0) + 1, {AT} = now() WHERE id = $1',
                            TG_TABLE_SCHEMA, '{catalog_table}') USING TG_TABLE_NAME;
             RETURN NULL;
@@ -82,15 +86,24 @@ def when_zh(value) -> str:
 
 
 def marker(row: dict | None) -> dict | None:
-    """``{"edits": n, "at": time text}`` of a catalog row edited outside dcf, else ``None``."""
+    """``{"edits": n, "at": time text, "altered": bool}`` of a catalog row edited outside dcf, else ``None``
+    (``altered``: the table's columns were altered — ``PostgisStore``'s ``columns_altered``, counted as one edit)."""
     n = count_of(row)
-    return {"edits": n, "at": when_zh((row or {}).get(AT))} if n else None
+    altered = (row or {}).get(ALTERED)
+    return {"edits": n, "at": when_zh((row or {}).get(AT)), "altered": altered is True} if n else None
+
+
+def at_zh(mark: dict) -> str:
+    """``于 <time> `` of an edit mark, or nothing when its time is unknown (DDL alone leaves none)."""
+    return "" if mark["at"] == when_zh(None) else f"于 {mark['at']} "
 
 
 def sentence_zh(layer_id: str, title_zh: str, mark: dict) -> str:
     """What a check's notes and the doctor say of an edited layer."""
     name = f"“{title_zh}”（{layer_id}）" if title_zh and title_zh != layer_id else f" {layer_id} "
-    return f"图层{name}于 {mark['at']} 在 dcf 之外被直接编辑（未经导入，无版本记录）"
+    how = ("；其数据表的列定义（坐标系、几何类型或列名）被 ALTER TABLE、UpdateGeometrySRID 等语句改动过，这类改动不触发编辑记录，"
+           "时间无从得知" if mark.get("altered") else "")
+    return f"图层{name}{at_zh(mark)}在 dcf 之外被直接编辑（未经导入，无版本记录{how}）"
 
 
 def unwatched_sentence_zh(layers, *, gpkg: bool = False) -> str:

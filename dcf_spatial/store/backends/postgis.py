@@ -125,8 +125,38 @@ def _layer_table_sql(schema_param: str) -> str:
     return f"to_regclass(quote_ident({schema_param}) || '.' || quote_ident(c.id))"
 
 
-#: the column :data:`TABLE_OID` of the catalog's read (psycopg parameter ``s``: the schema)
-_TABLE_OID_SQL = f"CAST({_layer_table_sql('%(s)s')} AS OID) AS {TABLE_OID}"
+#: the column :meth:`PostgisStore.catalog_dicts` adds too: the layer table's data file (``relfilenode``) and a digest
+#: of its columns' rows in ``pg_attribute`` (name, type, type modifier — a geometry column's SRID and type —, the
+#: transaction that wrote each). DDL fires no row trigger (:mod:`.outside_edits`): ``UpdateGeometrySRID``, ``ALTER
+#: COLUMN … TYPE … USING`` (both rewrite the table: a new file, the column's row rewritten), ``RENAME COLUMN``, ``ADD``
+#: / ``DROP COLUMN`` change the digest; a ``TRUNCATE``, ``VACUUM FULL`` or ``CLUSTER`` the file. What a desk keys its
+#: prepared layers by, with :data:`TABLE_OID` (``queries/site/context.py``). ``None``: no table.
+TABLE_SHAPE = "table_shape"
+#: the column every catalog read adds: whether the layer table's columns were altered since it was made — its
+#: columns' ``pg_attribute`` rows are not all of the transaction that made the table (dcf makes each layer table
+#: in one transaction and never alters it; the system columns' rows, never altered, carry that transaction). Read
+#: as an edit outside dcf (:mod:`.outside_edits`), of unknown time: DDL leaves no other trace
+COLUMNS_ALTERED = outside_edits.ALTERED
+def edit_count_sql(count_sql: str, altered_sql: str) -> str:
+    """The edit count a catalog read gives (:data:`COLUMNS_ALTERED`): ``count_sql``, the catalog's column, and one
+    more when ``altered_sql`` (a boolean) holds; NULL for none."""
+    return f"CAST(NULLIF(coalesce({count_sql}, 0) + CAST({altered_sql} AS INTEGER), 0) AS INTEGER)"
+
+
+def altered_sql(table_sql: str) -> str:
+    """SQL: whether the table ``table_sql`` (a regclass, :func:`_layer_table_sql`) had its columns altered since it was
+    made (:data:`COLUMNS_ALTERED`)."""
+    return (f"(SELECT coalesce(count(DISTINCT CAST(a.xmin AS TEXT)) > 1, false) FROM pg_attribute a "
+            f"WHERE a.attrelid = {table_sql})")
+
+
+def schema_altered_sql(schema: str) -> str:
+    """:func:`altered_sql` of the layer table of catalog row ``c`` in ``schema`` (written as an SQL literal)."""
+    return altered_sql(_layer_table_sql("'" + schema.replace("'", "''") + "'"))
+
+
+#: the columns :meth:`PostgisStore.catalog_dicts` adds (:meth:`PostgisStore._catalog_select`'s ``also``)
+_TABLE_COLUMNS = f"CAST(t.rel AS OID) AS {TABLE_OID}, d.shape AS {TABLE_SHAPE}"
 
 
 def _q(name: str) -> str:
@@ -191,6 +221,12 @@ def _encode_at_in_password(url: str) -> str:
     if not url.startswith(head) or m is None or "@" not in m.group("pw"):
         return url
     return f"{head}{m.group('user')}:{quote(unquote(m.group('pw')), safe='')}@{m.group('host')}"
+
+
+def _marks_nothing(missing: str) -> bool:
+    """Whether a missing piece of the edit marks (:meth:`PostgisStore._missing_edit_marks`) leaves every layer table
+    unmarked: a catalog column or the function (not one table's trigger, nor an older function still in place)."""
+    return missing.startswith("column=") or missing == "function"
 
 
 def _present(rows: dict) -> dict:
@@ -316,9 +352,7 @@ class PostgisStore:
             )) from None
         try:
             if transaction:
-                with con.begin():
-                    # dcf's own write: the layer tables' trigger does not count it as an edit outside dcf
-                    con.execute(text(f"SET LOCAL {outside_edits.WRITING_SETTING} = 'on'"))
+                with con.begin():   # (no DML on a table with the edit-mark trigger: outside_edits)
                     yield con
             else:
                 yield con
@@ -399,6 +433,9 @@ class PostgisStore:
             f"SELECT 'column={c}' WHERE NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema=:s "
             f"AND table_name='{CATALOG_TABLE}' AND column_name='{c}')" for c in outside_edits.COLUMNS)
         return (f"{cols} UNION ALL SELECT 'function' WHERE to_regprocedure(:fn) IS NULL "
+                # an older store's function, which let any session skip the mark: replaced (outside_edits)
+                f"UNION ALL SELECT 'function=stale' FROM pg_proc WHERE oid = to_regprocedure(:fn) "
+                f"AND strpos(prosrc, '{outside_edits.STALE_FUNCTION}') > 0 "
                 f"UNION ALL SELECT 'table=' || c.id FROM {self._t(CATALOG_TABLE)} c WHERE {table} IS NOT NULL "
                 f"AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = {table} "
                 f"AND t.tgname = '{outside_edits.TRIGGER}')")
@@ -416,7 +453,7 @@ class PostgisStore:
         missing = [r[0] for r in con.execute(text(self._missing_edit_marks_sql()), params).all()]
         # only the trigger of a table missing (not the whole mark: a store made before it): it was dropped, and
         # what was written meanwhile is unknown
-        dropped = all(m.startswith("table=") for m in missing)
+        dropped = not any(_marks_nothing(m) for m in missing)
         missing += [f"table={lid}" for lid in also if f"table={lid}" not in missing]
         if not missing:
             return
@@ -498,7 +535,7 @@ class PostgisStore:
     def lost_edit_triggers(self) -> list[str]:
         """The layer tables whose trigger :data:`.outside_edits.TRIGGER` was dropped or disabled in a store that
         has the rest of the edit marks (``[]`` in a store made before them: nothing was ever marked there)."""
-        if any(not m.startswith("table=") for m in self._missing_edit_marks()):
+        if any(_marks_nothing(m) for m in self._missing_edit_marks()):
             return []
         return self.unwatched_layer_tables()
 
@@ -511,7 +548,7 @@ class PostgisStore:
         rows = self._layer_triggers()
         touches = {str(r["id"]): str(r["touch"]) for r in rows}
         missing = self._missing_edit_marks()
-        if any(not m.startswith("table=") for m in missing):   # a column or the function: nothing is marked
+        if any(_marks_nothing(m) for m in missing):   # a column or the function: nothing is marked
             return [str(r["id"]) for r in rows], touches
         return [str(r["id"]) for r in rows if r["tgenabled"] not in catalog_watch.FIRING], touches
 
@@ -557,15 +594,24 @@ class PostgisStore:
             f"`dcf layers push --to '{self.label}'`。"
         )
 
-    def _catalog_select(self, also: str = "") -> str:
-        """``SELECT`` of the catalog's rows (:data:`_READ_COLUMNS`; table alias ``c``). The edit marker's
-        columns are read through ``to_jsonb`` of the row: NULL in a store made before them, and the same
-        result type once a desk adds them (a prepared ``SELECT *`` on a pooled connection then fails with
-        "cached plan must not change result type"). ``also``: more columns (SQL)."""
-        marks = ", ".join(f"CAST(to_jsonb(c) ->> '{col}' AS {outside_edits.COLUMN_TYPES[col]}) AS {col}"
-                          for col in outside_edits.COLUMNS)
-        return (f"SELECT {', '.join('c.' + col for col in CATALOG_COLUMNS)}, {marks}{', ' + also if also else ''} "
-                f"FROM {self._t(CATALOG_TABLE)} AS c")
+    def _catalog_select(self, also: str = "", *, schema_param: str = "CAST(:s AS TEXT)") -> str:
+        """``SELECT`` of the catalog's rows (:data:`_READ_COLUMNS` and :data:`COLUMNS_ALTERED`; table alias ``c``;
+        the schema given by the parameter ``schema_param``, :func:`_layer_table_sql`). The edit marker's columns
+        are read through ``to_jsonb`` of the row: NULL in a store made before them, and the same result type once a
+        desk adds them (a prepared ``SELECT *`` on a pooled connection then fails with "cached plan must not change
+        result type"); a table whose columns were altered outside dcf counts one edit more (:data:`COLUMNS_ALTERED`).
+        ``also``: more columns (SQL; the layer table ``t.rel``, its shape ``d.shape``), read in the same query."""
+        count, at = outside_edits.COUNT, outside_edits.AT
+        marks = (f"{edit_count_sql(f'CAST(to_jsonb(c) ->> {chr(39)}{count}{chr(39)} AS INTEGER)', 'd.altered')} AS {count}, "
+                 f"CAST(to_jsonb(c) ->> '{at}' AS {outside_edits.COLUMN_TYPES[at]}) AS {at}")
+        # the table's columns in pg_attribute (system columns, attnum < 0, and dropped ones too): one index scan
+        shape = (f"LEFT JOIN LATERAL (SELECT coalesce(count(DISTINCT CAST(a.xmin AS TEXT)) > 1, false) AS altered, "
+                 "max(k.relfilenode) || ':' || md5(string_agg(concat_ws(' ', a.attnum, a.attname, a.atttypid, a.atttypmod, "
+                 "a.attisdropped, a.xmin), ',' ORDER BY a.attnum)) AS shape FROM pg_attribute a JOIN pg_class k ON "
+                 "k.oid = a.attrelid WHERE a.attrelid = t.rel) AS d ON true")
+        return (f"SELECT {', '.join('c.' + col for col in CATALOG_COLUMNS)}, {marks}, d.altered AS {COLUMNS_ALTERED}"
+                f"{', ' + also if also else ''} FROM {self._t(CATALOG_TABLE)} AS c "
+                f"CROSS JOIN LATERAL (SELECT {_layer_table_sql(schema_param)} AS rel) AS t {shape}")
 
     def catalog_rows(self) -> "pd.DataFrame":
         """The catalog's rows: :data:`CATALOG_COLUMNS` and the edit marker (:mod:`.outside_edits`; empty in a
@@ -576,7 +622,7 @@ class PostgisStore:
         with self._connect() as con:
             if not self._table_exists(con, CATALOG_TABLE):
                 return pd.DataFrame(columns=list(_READ_COLUMNS))
-            return pd.read_sql_query(text(f"{self._catalog_select()} ORDER BY ord"), con)
+            return pd.read_sql_query(text(f"{self._catalog_select()} ORDER BY ord"), con, params={"s": self.schema})
 
     def catalog_dicts(self, *, present: bool = False) -> dict[str, dict]:
         """``{layer id: catalog row}`` in one query, rows as :meth:`catalog_entry` gives them and :data:`TABLE_OID`,
@@ -603,7 +649,8 @@ class PostgisStore:
         # versions a recorded check used); a schema without a catalog answers "undefined table", which is
         # the same as asking first
         try:
-            rows = self._read_rows(f"{self._catalog_select(_TABLE_OID_SQL)} ORDER BY ord", {"s": self.schema})
+            rows = self._read_rows(f"{self._catalog_select(_TABLE_COLUMNS, schema_param='%(s)s')} ORDER BY ord",
+                                   {"s": self.schema})
         except psycopg.errors.UndefinedTable:
             return {}
         out = {str(r["id"]): dict(r) for r in rows}
@@ -621,7 +668,7 @@ class PostgisStore:
         try:
             with self._connect() as con:
                 row = con.execute(text(f"{self._catalog_select()} WHERE id=:id"),
-                                  {"id": layer_id}).mappings().first()
+                                  {"id": layer_id, "s": self.schema}).mappings().first()
         except ProgrammingError as exc:   # asked, not looked up first: a schema dropped in between is no catalog
             if isinstance(exc.orig, psycopg.errors.UndefinedTable):
                 return None
