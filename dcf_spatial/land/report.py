@@ -250,16 +250,18 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -
         slim_cols = [c for c in dict.fromkeys(("status", "problems", "area_mu", "place_reason", *outputs.EXCEL_LIST_COLUMNS))
                      if c in r.columns]
         keys = r[[c for c in ("status", "problems", "area_mu") if c in r.columns]]
-        pos, note = outputs.idle_list_positions(keys, max_rows=max_rows, where=outputs.shown_file_names(
-            outputs.GPKG_WHERE, result.details.get("file_names")))
+        where = outputs.shown_file_names(outputs.GPKG_WHERE, result.details.get("file_names"))
+        pos, note = outputs.idle_list_positions(keys, max_rows=max_rows, where=where)
         listed = r[slim_cols] if pos is None else _rows_of(r, pos, slim_cols)
         bad = np.flatnonzero(outputs.rejected_rows(keys))
-        rejected = _rows_of(r, bad[:max_rows], slim_cols)
+        # the 问题记录 sheet's few columns only (a data-correction list; the full rows are in the lists)
+        rejected = _rows_of(r, bad[:max_rows], [c for c in outputs.REJECTED_COLUMNS if c in r.columns])
         del keys, pos
         outputs.write_idle_workbook(files["excel"], by_status=result.summaries["status"], listed=listed,
                                     list_note=note, rejected=rejected, n_rejected=len(bad),
                                     n_total=len(r), data_note=outputs.sheet_note(result.layers_used,
-                                                                                short_synthetic(r) + "。"), **args)
+                                                                                short_synthetic(r) + "。"),
+                                    where=where, **args)
         del listed, rejected, bad
         hash_written(files["excel"])
         t["excel"] = time.perf_counter()
