@@ -497,6 +497,43 @@ def test_outputs_excel_totals_equal_geopackage(tmp_path):
         audit_idle(gdf, out=tmp_path / "out", as_of="2024-06-01", store=store, map=False)
 
 
+#: the 问题记录 sheet's columns as decided for issue 13 (a data-correction list: what a clerk needs to find the
+#: record in the ledger and correct it), in this order
+CORRECTION_COLUMNS = ["原表行号", "宗地代码", "土地使用权人", "统一社会信用代码", "所在镇（街道）", "宗地面积（亩）", "审计结论",
+                      "状态代码", "缺少或无法识别的字段", "数据问题", "延期核查提示", "逾期动工提示", "下一步",
+                      "计入汇总（重复宗地只计一次）", "合成数据"]
+
+
+def test_problem_sheet_is_a_data_correction_list(tmp_path):
+    from dcf_spatial.land import audit_idle
+
+    store = make_land_store(tmp_path / "store.gpkg")
+    cc = codes.make_credit_code("371502", "AB000001")
+    rows = [{"agreed_start": "2020-01-01", "holder": "甲公司", "credit_code": cc},
+            {"agreed_start": "2020-01-01", "parcel_id": "T000", "holder": "乙公司", "credit_code": cc},  # duplicate id
+            {"agreed_start": "2024-01-01", "holder": "丙公司", "credit_code": cc},
+            {"agreed_start": None, "holder": "丁公司", "credit_code": cc},                             # 数据不足
+            {"agreed_start": "bad", "holder": "戊公司", "credit_code": cc}]                           # bad date
+    gdf = parcel_frame(rows).assign(synthetic=True, project_name="某项目")
+    res = audit_idle(gdf, out=tmp_path / "out", as_of="2024-06-01", store=store, map=False)
+    sheet = _sheet(res.files["excel"], "问题记录")
+    note, header, body = sheet[0][0], sheet[1], sheet[2:]
+    assert header == CORRECTION_COLUMNS
+    # the rows to correct, each once, named by their row (a frame's rows count from 1) and id
+    assert [(r[0], r[1]) for r in body] == [(1, "T000"), (2, "T000"), (4, "T003"), (5, "T004")]
+    by_line = {r[0]: dict(zip(header, r)) for r in body}
+    assert by_line[2]["土地使用权人"] == "乙公司" and by_line[2]["统一社会信用代码"] == cc
+    assert by_line[2]["计入汇总（重复宗地只计一次）"] == "否" and "重复" in by_line[2]["数据问题"]
+    assert by_line[4]["状态代码"] == "insufficient_data" and by_line[4]["缺少或无法识别的字段"]
+    assert "bad" in by_line[5]["数据问题"] and by_line[5]["合成数据"] == "是"
+    # the full row: in 宗地清单 (all parcels listed here) and always in the complete list, named
+    assert "宗地清单" in note and "idle_audit.parquet" in note and "原表行号" in note
+    full = _sheet(res.files["excel"], "宗地清单")
+    assert "项目名称" in full[1] and [r[0] for r in full[2:]] == [1, 2, 3, 4, 5]
+    notes = "\n".join(str(r[0]) for r in _sheet(res.files["excel"], "说明"))
+    assert "只列核实补正所需的列" in notes and "idle_audit.parquet" in notes
+
+
 def test_excel_list_cap_keeps_action_rows_and_says_so(tmp_path):
     from dcf_spatial.land import audit_idle
 

@@ -66,7 +66,7 @@ def _check_workbook(xlsx):
     problems = _sheet(xlsx, "问题记录")
     # only the real problem: not the 合计 row, not the footer
     assert problems["原表行号"].tolist() == [LATE_LINE]
-    assert problems["项目名称"].tolist() == ["新材料项目"]
+    assert problems["宗地代码"].tolist() == ["3715022022B01011"]   # the data-correction list names it by its id
     listed = _sheet(xlsx, "宗地清单")
     # nothing lost: every input line has a status, the 非宗地行 theirs
     assert listed["原表行号"].tolist() == [3, 4, 5, TOTAL_LINE, FOOTER_LINE]
@@ -78,7 +78,12 @@ def _check_workbook(xlsx):
     assert listed["项目名称"].tolist()[:3] == ["年产500万套轴承项目", "汽车零部件扩建项目", "新材料项目"]
     assert listed["供地方式（原表）"].tolist()[:3] == ["挂牌出让", "拍卖出让", "挂牌出让"]
     assert listed["合同签订日期"].astype(str).tolist()[:3] == ["2019-03-01", "2020-05-10", "2022-06-01"]
-    assert {"项目名称", "供地方式（原表）", "合同签订日期"} <= set(problems.columns)
+    # 问题记录 is a data-correction list (issue 13's decision): its few columns, the full row in 宗地清单
+    from test_idle_audit import CORRECTION_COLUMNS
+
+    assert [c for c in problems.columns] == [c for c in CORRECTION_COLUMNS if c in problems.columns]
+    assert {"原表行号", "宗地代码", "审计结论", "数据问题", "逾期动工提示", "下一步"} <= set(problems.columns)
+    assert not {"项目名称", "供地方式（原表）", "合同签订日期"} & set(problems.columns)
     notes = "\n".join(_notes(xlsx))
     assert "问题记录表列出 1 条" in notes
     # the 非宗地行 named once, by line and why

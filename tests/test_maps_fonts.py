@@ -115,3 +115,28 @@ def test_a_map_drawn_alone_is_the_same_file_as_drawn_with_the_others(store, tmp_
     assert alone["pdf"].read_bytes() == together["fig2"]["pdf"].read_bytes()
     text = subprocess.run(["pdftotext", str(alone["pdf"]), "-"], capture_output=True, text=True, check=True).stdout
     assert "聊城市东昌府区四大工业聚集区示意图" in text.replace(" ", "")
+
+
+def test_the_fonts_characters_are_kept_and_read_back_without_fonttools(tmp_path, monkeypatch):
+    # issue 13: every audit's web map asked fontTools which characters the CJK font has (~0.2–0.5 s of
+    # CPU per process); the answer is kept in the font cache and read back the same
+    import fontTools.ttLib
+
+    monkeypatch.setenv("DCF_CACHE_DIR", str(tmp_path / "cache"))
+    src = fonts.variable_font_path()
+    fonts._cmap.cache_clear()
+    try:
+        first = fonts._cmap(str(src), src.stat().st_mtime_ns)
+        with TTFont(src, lazy=True) as font:
+            assert first == frozenset(font.getBestCmap())
+        assert len(list((tmp_path / "cache" / "fonts").glob("cmap-*.npy"))) == 1
+        fonts._cmap.cache_clear()
+
+        def no_fonttools(*a, **k):
+            raise AssertionError("the font was read again")
+
+        monkeypatch.setattr(fontTools.ttLib, "TTFont", no_fonttools)
+        assert fonts._cmap(str(src), src.stat().st_mtime_ns) == first
+        assert fonts.missing_glyphs(TITLE + "龘\ue000", src) == ["\ue000"]
+    finally:
+        fonts._cmap.cache_clear()

@@ -166,3 +166,27 @@ def test_palette_colour_is_not_a_near_copy_of_a_fixed_one():
     for v in ("某未知状态甲", "某未知状态乙"):
         d = sum((x - y) ** 2 for x, y in zip(to_rgb(colors[v]), to_rgb(fixed))) ** 0.5
         assert d > 0.2, (v, colors[v], fixed)
+
+
+def test_map_colours_without_importing_matplotlib():
+    # issue 13: the audit's web map is written beside its workbook and complete list; its colours
+    # (palette distances, outline shades) no longer import matplotlib (~0.3 s of CPU holding the GIL),
+    # and are the colours matplotlib gives
+    import subprocess
+    import sys
+
+    from matplotlib.colors import to_hex, to_rgb
+
+    from dcf_spatial.maps.answer import shade
+
+    labels = ["疑似闲置（满一年未动工开发）", "正常", "某个未列出的结论", "另一个未列出的结论"]
+    code = ("import sys, json; from dcf_spatial.maps.style import status_colors; from dcf_spatial.maps.answer import shade;"
+            f"c = status_colors({labels!r}); print(json.dumps([c, [shade(v, 0.35) for v in c.values()],"
+            " [shade(v, -0.5) for v in c.values()], 'matplotlib' in sys.modules]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    colors, dark, light, imported = json.loads(out.stdout)
+    assert not imported
+    assert list(colors) == labels or set(colors) == set(labels)
+    assert dark == [to_hex(tuple(x * 0.65 for x in to_rgb(v))) for v in colors.values()]
+    assert light == [to_hex(tuple(x + (1 - x) * 0.5 for x in to_rgb(v))) for v in colors.values()]
+    assert shade("red", 0.0) == "#ff0000"  # a named colour still read (by matplotlib)

@@ -72,6 +72,11 @@ EXCEL_LIST_COLUMNS = ("row", "parcel_id", "project_name", "supply_type", "supply
                       "extension_until", "extension_flag", "late_start_flag", "actual_start", "stopped_since", "determination_date",
                       "developed_share", "invested_share", "land_price_wan", "gov_cause",
                       "missing_fields", "built_fraction", "imagery_flag", "problems", "in_totals", "synthetic")
+#: the columns of the workbook's 问题记录 sheet (both engines): what a clerk needs to find the record in the
+#: ledger and correct it; the row's other columns are in 宗地清单 (when listed there) and in the complete list
+REJECTED_COLUMNS = ("row", "parcel_id", "holder", "credit_code", "township_zh", "area_mu", "status_zh", "status",
+                    "missing_fields", "problems", "extension_flag", "late_start_flag", "next_step_zh", "in_totals",
+                    "synthetic")
 #: the zone columns the workbook summarises by (both engines)
 ZONE_KEYS = ("township_zh", "cluster_zh", "park_zh")
 SUMMARY_KEYS_ZH = {"township_zh": "镇（街道）", "cluster_zh": "工业集聚区", "park_zh": "功能园区", "_all": "范围"}
@@ -834,7 +839,9 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
     notes = list(notes) + [list_note, f"问题记录表列出 {min(n_rejected, max_list_rows):,} 条数据不足或有数据问题的记录"
                            + (f"（共 {n_rejected:,} 条，其余见{where}的 status、missing_fields 与 problems 字段）"
                               if n_rejected > max_list_rows else "")
-                           + "；它们也在清单和汇总中，未被删除。"]
+                           + "，作为数据补正清单，只列核实补正所需的列（" + "、".join(IDLE_COLUMNS_ZH[c] for c in REJECTED_COLUMNS)
+                           + f"）；每条记录的完整内容见宗地清单（已列入的）和{where}，按原表行号查找。"
+                           "它们均未删除（汇总按“计入汇总”列计入）。"]
     once = ("宗地数、面积与闲置费每宗只计一次：同一宗地代码有多条记录的，只计原表中的第一条"
             "（其余各条仍列在清单中，“计入汇总”为否）。")
     notes.append(once)
@@ -855,9 +862,11 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
         # the lists filtered on their header row, as the batch's result sheet (a clerk filters by 审计结论, 镇街 …)
         _write_sheet(writer, _excel_frame(_methods_zh(listed), list_cols), "宗地清单", header_note=list_note + data_note,
                      autofilter=True)
-        _write_sheet(writer, _excel_frame(_methods_zh(rejected), list_cols), "问题记录",
-                     header_note="数据不足（缺少判定所需字段）或有数据问题的记录（重复宗地代码、无法识别的日期或数值、无效地类编码、"
-                                 "信用代码校验失败、无几何图形、项目位置无法定位等）与逾期动工待核查的记录，请核实补正；均未删除、未合并。" + data_note,
+        _write_sheet(writer, _excel_frame(rejected, {c: IDLE_COLUMNS_ZH[c] for c in REJECTED_COLUMNS}), "问题记录",
+                     header_note="数据补正清单：数据不足（缺少判定所需字段）或有数据问题的记录（重复宗地代码、无法识别的日期或数值、"
+                                 "无效地类编码、信用代码校验失败、无几何图形、项目位置无法定位等）与逾期动工待核查的记录，请核实补正；"
+                                 f"均未删除、未合并。本表只列补正所需的列，每条记录的完整内容见宗地清单（已列入的）和{where}，按原表行号查找。"
+                                 + data_note,
                      autofilter=True)
     logger.info("Wrote idle-audit workbook %s (%d parcels listed of %d; %d with problems)",
                 path, len(listed), n_total, n_rejected)
@@ -1093,6 +1102,27 @@ def layers_note(layers_used: list[dict]) -> list[str]:
     return lines
 
 
+def _first_by_priority(priority: np.ndarray, k: int) -> np.ndarray:
+    """``np.argsort(-priority, kind="stable")[:k]`` (the ``k`` highest, ties in the given order) without
+    sorting every row: the ``k``-th highest found by a partition, then only the rows at or above it
+    sorted (at 10⁶ parcels and a map of 10⁵, ~0.25 s less than the whole stable sort; the same positions
+    in the same order).
+
+    Examples
+    --------
+    >>> _first_by_priority(np.array([1.0, 3.0, 2.0, 3.0, 0.5]), 3).tolist()
+    [1, 3, 2]
+    """
+    neg = -priority
+    if k >= len(neg):
+        return np.argsort(neg, kind="stable")
+    if k <= 0:
+        return np.zeros(0, dtype=np.intp)
+    kth = np.partition(neg, k - 1)[k - 1]
+    near = np.flatnonzero(neg <= kth)  # every row of the first k, ties with the k-th included, in order
+    return near[np.argsort(neg[near], kind="stable")[:k]]
+
+
 def write_answer_map(gdf, path, *, title: str, status_field: str, popup_fields: dict, max_features: int,
                      provenance_note: str, overwrite: bool, priority: pd.Series | None = None,
                      value_order: list[str] | None = None, basemap: str = "none",
@@ -1119,8 +1149,7 @@ def write_answer_map(gdf, path, *, title: str, status_field: str, popup_fields: 
     if len(pos) > max_features:
         # pick the rows first (positions only), then take those few rows: no copy of the whole table
         if priority is not None:
-            pri = np.asarray(priority, dtype=float)[pos]
-            pos = pos[np.argsort(-pri, kind="stable")[:max_features]]
+            pos = pos[_first_by_priority(np.asarray(priority, dtype=float)[pos], max_features)]
         else:
             pos = pos[:max_features]
         note = f"{note}；图上只绘制 {max_features:,} 宗（共 {len(gdf):,} 宗，按需处置优先、面积从大到小选取），完整清单见 Excel 与同目录完整清单文件"

@@ -233,37 +233,44 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -
         t["map"] = time.perf_counter()
         return written
 
-    # The complete list (GeoParquet, slice by slice) and the map are written in two more threads
-    # while this one makes the summaries and the workbook: arrow's parquet writer and most of the
-    # workbook's Rust writer release the GIL, so on two cores the writes overlap, and the map's
-    # fixed costs (its imports, the layers, the font; ~1.5 s, mostly Python) no longer wait for the
-    # workbook. The threads only read: ``complete`` (a selection of the result's columns) and the
-    # frame; nothing is written to the frame while they run.
+    # The complete list (GeoParquet, slice by slice), the map and the summaries are made in three more
+    # threads while this one picks the workbook's list rows, then writes the workbook once the
+    # summaries are there: arrow's parquet writer and most of the workbook's Rust writer release the
+    # GIL, so on two cores the writes overlap, and the map's fixed costs (its imports, the layers, the
+    # font; ~1 s, mostly Python) no longer wait for the workbook. The threads only read: ``complete``
+    # (a selection of the result's columns) and the frame; nothing is written to the frame while they
+    # run (the summaries go into ``result.summaries``, read here only after they are made).
     from concurrent.futures import ThreadPoolExecutor
 
-    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dcf-write")
+    def summaries():  # left to here by the single engine: made beside the complete list, the map and
+        summaries_ready(result)  # the picking of the workbook's list rows (none of which needs them)
+        t["summaries"] = time.perf_counter()
+
+    pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="dcf-write")
     pending = pool.submit(complete_list)
     map_pending = pool.submit(parcel_map) if map else None
+    summarised = pool.submit(summaries)
     try:
-        summaries_ready(result)  # left to here by the single engine: made beside the complete list
-        t["summaries"] = time.perf_counter()
-        args = _idle_workbook_args(result)
         # only the workbook's columns, and only for the rows it lists: the rows are picked from the
         # three columns that decide them, then taken (a selection of ~20 columns over every parcel
         # first was ~170 MB more at the peak at 10⁶ parcels; the same rows and values either way)
         slim_cols = [c for c in dict.fromkeys(("status", "problems", "area_mu", "place_reason", *outputs.EXCEL_LIST_COLUMNS))
                      if c in r.columns]
         keys = r[[c for c in ("status", "problems", "area_mu") if c in r.columns]]
-        pos, note = outputs.idle_list_positions(keys, max_rows=max_rows, where=outputs.shown_file_names(
-            outputs.GPKG_WHERE, result.details.get("file_names")))
+        where = outputs.shown_file_names(outputs.GPKG_WHERE, result.details.get("file_names"))
+        pos, note = outputs.idle_list_positions(keys, max_rows=max_rows, where=where)
         listed = r[slim_cols] if pos is None else _rows_of(r, pos, slim_cols)
         bad = np.flatnonzero(outputs.rejected_rows(keys))
-        rejected = _rows_of(r, bad[:max_rows], slim_cols)
+        # the 问题记录 sheet's few columns only (a data-correction list; the full rows are in the lists)
+        rejected = _rows_of(r, bad[:max_rows], [c for c in outputs.REJECTED_COLUMNS if c in r.columns])
         del keys, pos
+        summarised.result()
+        args = _idle_workbook_args(result)
         outputs.write_idle_workbook(files["excel"], by_status=result.summaries["status"], listed=listed,
                                     list_note=note, rejected=rejected, n_rejected=len(bad),
                                     n_total=len(r), data_note=outputs.sheet_note(result.layers_used,
-                                                                                short_synthetic(r) + "。"), **args)
+                                                                                short_synthetic(r) + "。"),
+                                    where=where, **args)
         del listed, rejected, bad
         hash_written(files["excel"])
         t["excel"] = time.perf_counter()

@@ -57,7 +57,7 @@ def focus_outline_weight(n_features: int, web_cfg: dict | None = None) -> float:
 
 def shade(color: str, darken: float) -> str:
     """``color`` mixed with black by ``darken`` (0 = unchanged, 1 = black; negative: with white), as ``#rrggbb``."""
-    from matplotlib.colors import to_hex, to_rgb
+    from .style import to_hex, to_rgb
 
     rgb = to_rgb(color)
     k = max(-1.0, min(1.0, darken))

@@ -148,11 +148,30 @@ def missing_glyphs(text: str, path: Path | None = None) -> list[str]:
 
 @lru_cache(maxsize=4)
 def _cmap(path: str, mtime_ns: int) -> frozenset:
-    """The code points a font file has glyphs for (read once per file version: ~0.1 s for the CJK font)."""
+    """The code points a font file has glyphs for, read once per file version and kept in the font
+    cache beside the subsets (reading the CJK font's cmap with fontTools is ~0.2–0.5 s of CPU, holding
+    the GIL, in every process that draws a map; the kept list loads in a few ms). The kept file is
+    named by the font file's name, size and modification time: another version is read again."""
+    import numpy as np
+
+    src = Path(path)
+    kept = cache_dir() / f"cmap-{src.stem}-{src.stat().st_size}-{mtime_ns}.npy"
+    try:
+        return frozenset(np.load(kept, allow_pickle=False).tolist())
+    except (OSError, ValueError):
+        pass
     from fontTools.ttLib import TTFont
 
     with TTFont(path, lazy=True) as font:  # closes the file (a lazy font keeps it open to read tables)
-        return frozenset(font.getBestCmap())
+        points = frozenset(font.getBestCmap())
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        tmp = kept.with_name(f"{kept.stem}.tmp{os.getpid()}.npy")
+        np.save(tmp, np.array(sorted(points), dtype=np.uint32), allow_pickle=False)
+        os.replace(tmp, kept)
+    except OSError as exc:  # a read-only cache: the next process reads the font again
+        logger.debug("font cmap not cached in %s: %s", kept.parent, exc)
+    return points
 
 
 def _subset_chars(text: str) -> str:
