@@ -36,27 +36,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
+from .process_locks import file_lock  # noqa: F401  (the one lock of a file in this process; used below and by others)
+
 #: the first 16 bytes of every SQLite (and so GeoPackage) file
 SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-_FILE_LOCKS: dict = {}
-_FILE_LOCKS_GUARD = threading.Lock()
-
-
-def file_lock(path) -> threading.RLock:
-    """The one in-process lock of a GeoPackage file; hold it while any file handle on it is open.
-
-    GDAL (pyogrio) and Python's ``sqlite3`` each bring their own SQLite library, and SQLite's file locks
-    are POSIX ``fcntl`` locks, which belong to the process: closing *any* handle on the file drops all of
-    them, also those another thread's connection holds through the other library (SQLite's "How To
-    Corrupt" §2.2). The desk reads layers, writes the register and checks the file from several threads,
-    so every access to one store file in this process goes through this lock (other processes are kept
-    apart by SQLite's own locking, which this does not affect).
-    """
-    key = os.path.realpath(os.fspath(path))
-    with _FILE_LOCKS_GUARD:
-        return _FILE_LOCKS.setdefault(key, threading.RLock())
 
 
 def file_problem(path: Path) -> str | None:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import sqlite3
 
 #: the table counting each layer table's rows written (by anyone) and those dcf knows of
-TABLE = "dcf_layer_edits"
+from .names import GPKG_EDITS_TABLE as TABLE  # (a shared name: outside_edits says it too)
 #: the name of a layer table's trigger for one operation: ``dcf_layer_edited_<op>__<table>``
 TRIGGER_PREFIX = "dcf_layer_edited_"
 OPERATIONS = ("insert", "update", "delete")

@@ -120,13 +120,7 @@ stop()   # every process of the killed desk is gone: as at a normal stop
 """
 
 
-#: the stores (real paths) this process keeps in WAL mode as a desk now (:func:`desk_wal`)
-_IN_DESK_WAL: set = set()
-
-
-def in_desk_wal(path) -> bool:
-    """Whether this process is a desk keeping ``path`` in WAL mode now."""
-    return os.path.realpath(os.fspath(path)) in _IN_DESK_WAL
+from .process_locks import _IN_DESK_WAL  # noqa: E402  (this process's desk stores: process_locks.in_desk_wal asks it)
 
 
 def _unreadable(path: Path) -> str | None:

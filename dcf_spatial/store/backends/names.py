@@ -10,6 +10,8 @@ import re
 
 CATALOG_TABLE = "dcf_catalog"
 CATALOG_HISTORY_TABLE = "dcf_catalog_history"
+#: a GeoPackage store's per-layer counts of row writes (its triggers: :mod:`.gpkg_edits`)
+GPKG_EDITS_TABLE = "dcf_layer_edits"
 HISTORY_PREFIX = "_history__"
 #: columns of ``dcf_catalog``, in order
 CATALOG_COLUMNS = ("id", "title_zh", "geometry", "provenance", "source", "description", "version",

@@ -111,7 +111,7 @@ def unwatched_sentence_zh(layers, *, gpkg: bool = False) -> str:
     GeoPackage layer table without the triggers of :mod:`.gpkg_edits` yet), and the fix."""
     names = "、".join(f"“{t}”（{lid}）" if t and t != lid else lid for lid, t in layers)
     if gpkg:
-        from .gpkg_edits import TABLE as GPKG_COUNTS
+        from .names import GPKG_EDITS_TABLE as GPKG_COUNTS
 
         return (f"图层{names}的数据表还没有记录“在 dcf 之外编辑”的触发器，或其计数行（{GPKG_COUNTS} 表中）已不在"
                 "（较早版本生成的图层库，或该表在 dcf 之外被清空、重建），在 QGIS、sqlite3 等 dcf 之外"

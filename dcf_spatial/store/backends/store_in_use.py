@@ -78,7 +78,7 @@ def hold(path) -> bool:
         return True
     if not supported():
         return False
-    from .gpkg import file_lock
+    from .process_locks import file_lock
 
     with file_lock(key):   # a handle's close drops this process's POSIX locks (SQLite's) on the file
         try:

@@ -12,7 +12,6 @@ without the log) when the store with its log cannot be read.
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import sqlite3
 import tempfile
@@ -45,7 +44,7 @@ def _in_use(path) -> bool:
     """Whether this process is a desk keeping the store in WAL mode (:func:`.gpkg_wal.desk_wal`): its ``-wal``
     is then this desk's own. (Another process's hold, :mod:`.store_in_use`, does not tell a desk from any
     command that opened the store in WAL mode.)"""
-    from .gpkg_wal import in_desk_wal
+    from .process_locks import in_desk_wal
 
     return in_desk_wal(path)
 
