@@ -130,3 +130,17 @@ def test_the_desk_summary_counts_parcels_once_and_says_what_the_workbook_says(au
     by_status = {r["status_zh"]: r for r in s["summaries"]["status"]}
     row = sheet[sheet["面积不明（宗；未计入面积）"] > 0].iloc[0]
     assert by_status[row["审计结论"]]["area_unknown"] == row["面积不明（宗；未计入面积）"]
+
+
+def test_the_correction_list_says_its_columns_as_the_sheet_has_them_and_where_the_full_rows_are_first(audited):
+    """re-QA: the 说明 sheet listed a 合成数据 column the 问题记录 sheet of a real ledger does not have, and the sheet's
+    one-line note put the pointer to the full rows after ~200 characters, off screen in Excel."""
+    _, out, _ = audited
+    wb = openpyxl.load_workbook(out / "idle_audit.xlsx", read_only=True)
+    rows = list(wb["问题记录"].iter_rows(values_only=True))
+    note, header = str(rows[0][0]), [h for h in rows[1] if h]
+    assert "合成数据" not in header
+    said = next(str(r[0]) for r in wb["说明"].iter_rows(values_only=True) if r[0] and "只列核实补正所需的列" in str(r[0]))
+    listed = said.split("只列核实补正所需的列（", 1)[1].split("）；", 1)[0]
+    assert listed == "、".join(header)
+    assert note.index("完整内容") < 40 and "原表行号" in note[:60]

@@ -839,7 +839,8 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
     notes = list(notes) + [list_note, f"问题记录表列出 {min(n_rejected, max_list_rows):,} 条数据不足或有数据问题的记录"
                            + (f"（共 {n_rejected:,} 条，其余见{where}的 status、missing_fields 与 problems 字段）"
                               if n_rejected > max_list_rows else "")
-                           + "，作为数据补正清单，只列核实补正所需的列（" + "、".join(IDLE_COLUMNS_ZH[c] for c in REJECTED_COLUMNS)
+                           + "，作为数据补正清单，只列核实补正所需的列（"
+                           + "、".join(IDLE_COLUMNS_ZH[c] for c in REJECTED_COLUMNS if c in rejected.columns)
                            + f"）；每条记录的完整内容见宗地清单（已列入的）和{where}，按原表行号查找。"
                            "它们均未删除（汇总按“计入汇总”列计入）。"]
     once = ("宗地数、面积与闲置费每宗只计一次：同一宗地代码有多条记录的，只计原表中的第一条"
@@ -863,10 +864,11 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
         _write_sheet(writer, _excel_frame(_methods_zh(listed), list_cols), "宗地清单", header_note=list_note + data_note,
                      autofilter=True)
         _write_sheet(writer, _excel_frame(rejected, {c: IDLE_COLUMNS_ZH[c] for c in REJECTED_COLUMNS}), "问题记录",
-                     header_note="数据补正清单：数据不足（缺少判定所需字段）或有数据问题的记录（重复宗地代码、无法识别的日期或数值、"
+                     # the pointer to the full rows first: Excel shows the start of this one-line note
+                     header_note=f"数据补正清单，只列补正所需的列；每条记录的完整内容按原表行号见宗地清单（已列入的）和{where}。"
+                                 "本表为数据不足（缺少判定所需字段）或有数据问题的记录（重复宗地代码、无法识别的日期或数值、"
                                  "无效地类编码、信用代码校验失败、无几何图形、项目位置无法定位等）与逾期动工待核查的记录，请核实补正；"
-                                 f"均未删除、未合并。本表只列补正所需的列，每条记录的完整内容见宗地清单（已列入的）和{where}，按原表行号查找。"
-                                 + data_note,
+                                 "均未删除、未合并。" + data_note,
                      autofilter=True)
     logger.info("Wrote idle-audit workbook %s (%d parcels listed of %d; %d with problems)",
                 path, len(listed), n_total, n_rejected)
