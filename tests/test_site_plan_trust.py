@@ -38,12 +38,19 @@ def _reasons(answer: dict) -> list[str]:
 # --- F1 ------------------------------------------------------------------------------------------------------------
 
 def test_a_clay_brick_kiln_in_the_new_materials_park_is_conditional_on_solid_waste_products():
-    """C3031 粘土砖瓦及建筑砌块制造 holds the fly-ash/concrete blocks of 第四章第五节 and solid clay bricks alike."""
-    a = _check(NEW_MATERIALS, "黏土砖", "--area-mu", "30")
+    """C3031 粘土砖瓦及建筑砌块制造 holds the fly-ash/concrete blocks of 第四章第五节 and solid clay bricks alike: given
+    only the class, the product is to verify; given as clay brick, the answer says it is not the plan's 新材料
+    (re-QA 1: it asked a 黏土砖 project to verify that it makes solid-waste bricks)."""
+    a = _check(NEW_MATERIALS, "C3031", "--area-mu", "30")
     assert a["verdict"] == "conditional"
     text = " ".join(_reasons(a))
     assert "定位一致" not in text
-    assert "待核实" in text and "实心黏土砖" in text and "粉煤灰" in text and "第四章第五节" in text
+    assert "待核实项目产品是否为利用固废生产" in text and "实心黏土砖" in text and "第四章第五节" in text
+    clay = _check(NEW_MATERIALS, "黏土砖", "--area-mu", "30")
+    assert clay["verdict"] == "conditional"
+    text = " ".join(_reasons(clay))
+    assert "定位一致" not in text and "待核实项目产品是否为利用固废生产" not in text
+    assert "本项目为“黏土砖”" in text and "不属该区产业定位" in text and "第四章第五节" in text
     # the plan's own product word keeps the positioning (第四章第五节 “粉煤灰…制作混凝土多孔砖”)
     assert _check(NEW_MATERIALS, "粉煤灰砖", "--area-mu", "30")["verdict"] == "fits"
 

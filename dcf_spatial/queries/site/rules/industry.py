@@ -468,7 +468,11 @@ def _place_conditional(site: SiteFacts, zones: list[dict], reasons: Reasons) -> 
             continue
         for e in plan.zone_rule(z["id"]).get("conditional", []):
             if plan.match(e["codes"], site.codes) == "full":
-                reasons.add("place_conditional", "conditional", e["reason_zh"].format(zone=z["name_zh"]),
+                # a project typed as a product the entry's text excludes (实心黏土砖 in a class that also holds
+                # the plan's 固废 bricks) is told so, not asked to verify what it already said (re-QA 1)
+                typed = (site.match.query or "").strip()
+                text = e["unfit_reason_zh"] if typed in e.get("unfit_words", ()) else e["reason_zh"]
+                reasons.add("place_conditional", "conditional", text.format(zone=z["name_zh"], words=typed),
                             e["plan_ref"])
                 return True
     return False
