@@ -111,6 +111,46 @@ def test_triggers_dropped_and_made_again_around_an_edit_are_no_way_to_the_old_an
     assert "郑家镇工业集聚区" not in _said(after)[1]
 
 
+def _swapped(path) -> None:
+    """The layer table renamed away and made again with the same rows, in sqlite3 (SQLite moves the table's
+    triggers with it: dcf's triggers then count the old table's writes)."""
+    import contextlib
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        made = con.execute("SELECT sql FROM sqlite_master WHERE type='table' AND name='industrial_clusters'").fetchone()[0]
+    _outside(path, f"ALTER TABLE industrial_clusters RENAME TO industrial_clusters_old; {made}; "
+                   "INSERT INTO industrial_clusters SELECT * FROM industrial_clusters_old;")
+
+
+@pytest.mark.parametrize("change", ["swap", "no-op-triggers"])
+def test_an_edit_after_the_triggers_went_elsewhere_or_do_nothing_is_seen(tmp_path, disk_cache, monkeypatch, change):
+    """breaker2 N1: after the table was swapped (renamed away, made again) dcf's triggers, checked by name only,
+    stayed on the old table; N2: triggers of the same names with a body that counts nothing. A zone deleted
+    afterwards was answered from the prepared copy (符合 with the deleted zone)."""
+    path = _copy(tmp_path)
+    assert _answer(path)["verdict"] == "fits"
+    if change == "swap":
+        _swapped(path)
+    else:
+        _outside(path, " ".join(f"DROP TRIGGER {t}; CREATE TRIGGER {t} AFTER {t.split('_')[3].upper()} ON "
+                                f"industrial_clusters BEGIN SELECT 1; END;" for t in TRIGGERS))
+    assert "郑家镇工业集聚区" in _said(_answer(path))[1]          # same rows: still 符合
+    _outside(path, DELETE_ZHENGJIA)
+    after = _same_as_a_first_run(path, tmp_path, monkeypatch)
+    assert "郑家镇工业集聚区" not in _said(after)[1]
+    found = [f for f in doctor.diagnose(path)["findings"] if f["kind"] == "edits_unwatched"]
+    assert found and "industrial_clusters" in found[0]["problem_zh"]
+    doctor.repair(path)
+    import contextlib
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        on = {r[0] for r in con.execute("SELECT tbl_name FROM sqlite_master WHERE type='trigger' AND name IN (?,?,?)",
+                                        TRIGGERS)}
+    assert on == {"industrial_clusters"}
+
+
 @pytest.mark.parametrize("change", ["DROP TABLE industrial_clusters;",
                                     "ALTER TABLE industrial_clusters RENAME TO ic_old;"], ids=["drop", "rename"])
 def test_a_layer_table_dropped_or_renamed_in_sqlite3_is_missing_for_the_next_check(tmp_path, disk_cache, monkeypatch,

@@ -63,6 +63,20 @@ def _has(con: sqlite3.Connection, kind: str, name: str) -> bool:
     return con.execute("SELECT 1 FROM sqlite_master WHERE type=? AND name=?", (kind, name)).fetchone() is not None
 
 
+def stored_sql(table: str, op: str) -> str:
+    """The text SQLite keeps in ``sqlite_master.sql`` for :func:`trigger_sql` (it drops ``IF NOT EXISTS``)."""
+    return trigger_sql(table, op).replace("CREATE TRIGGER IF NOT EXISTS ", "CREATE TRIGGER ", 1)
+
+
+def _sound(con: sqlite3.Connection, table: str, op: str) -> bool | None:
+    """Whether ``table``'s trigger for ``op`` is dcf's own, on that table (``None``: no trigger of that name). A
+    trigger of that name on another table (the layer table renamed away and made again: SQLite moves triggers
+    with a renamed table, breaker2 N1) or with another body (breaker2 N2) counts nothing of ``table``."""
+    row = con.execute("SELECT tbl_name, sql FROM sqlite_master WHERE type='trigger' AND name=?",
+                      (trigger_name(table, op),)).fetchone()
+    return None if row is None else (row[0] == table and row[1] == stored_sql(table, op))
+
+
 def watch(con: sqlite3.Connection, tables) -> list[str]:
     """Add what is missing for ``tables`` (existing layer tables) to mark edits outside dcf; return those
     that got a trigger or their row back. A table first seen counts nothing (``edits = seen``); a table counted
@@ -75,8 +89,11 @@ def watch(con: sqlite3.Connection, tables) -> list[str]:
             continue
         counted = con.execute(f"SELECT 1 FROM {TABLE} WHERE table_name = ?", (t,)).fetchone() is not None
         con.execute(f"INSERT OR IGNORE INTO {TABLE} (table_name) VALUES (?)", (t,))
-        missing = [op for op in OPERATIONS if not _has(con, "trigger", trigger_name(t, op))]
+        sound = {op: _sound(con, t, op) for op in OPERATIONS}
+        missing = [op for op in OPERATIONS if not sound[op]]
         for op in missing:
+            if sound[op] is False:   # not dcf's trigger, or on another table: replaced by dcf's
+                con.execute(f"DROP TRIGGER {_q(trigger_name(t, op))}")
             con.execute(trigger_sql(t, op))
         # triggers there but no row to count in (TABLE emptied or made again outside dcf, breaker F3): they were
         # dcf's, so the table was watched — and what was written since the row went was counted by nothing
@@ -118,12 +135,16 @@ def schema_look(con: sqlite3.Connection, catalog_table: str) -> tuple[list[str],
     """``(layer tables, those lacking a trigger)``: the catalog's ids present as tables in the file, and of them
     those whose edits no trigger counts. Changes only with the schema (``PRAGMA schema_version``) or the
     catalog's rows; one pass over the schema."""
-    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")}
+    rows = con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('table', 'trigger')").fetchall()
+    names = {r[1] for r in rows if r[0] == "table"}
     if catalog_table not in names:
         return [], []
+    # a trigger counts only when it is dcf's own on its table (:func:`_sound`, breaker2 N1/N2)
+    triggers = {r[1]: (r[2], r[3]) for r in rows if r[0] == "trigger"}
     ids = [str(r[0]) for r in con.execute(f"SELECT id FROM {catalog_table} ORDER BY rowid")]
     tables = [t for t in ids if t in names]
-    return tables, [t for t in tables if not all(trigger_name(t, op) in names for op in OPERATIONS)]
+    return tables, [t for t in tables
+                    if not all(triggers.get(trigger_name(t, op)) == (t, stored_sql(t, op)) for op in OPERATIONS)]
 
 
 def uncounted(con: sqlite3.Connection, tables) -> list[str]:
