@@ -411,3 +411,32 @@ def test_a_store_a_live_process_uses_is_not_put_back_even_when_sqlite_would_let_
     # once it is gone, the next command puts the store back, as before
     listed = subprocess.run([*DCF, "--store", str(store), "layers", "list"], capture_output=True, text=True)
     assert "恢复普通日志模式" in listed.stderr and not gpkg.is_wal(store)
+
+
+def test_a_file_copied_over_the_running_desk_store_is_noticed_and_never_checkpointed_into(store, tmp_path):
+    """breaker2 N4 (F9): ``cp other.gpkg store.gpkg`` under a running desk keeps the inode; the desk must stop
+    recording (a Chinese error naming the store) and, at stop, copy the three files aside rather than write its
+    WAL pages into the other file."""
+    from dcf_spatial.errors import StoreError
+
+    other = tmp_path / "other.gpkg"
+    shutil.copyfile(store, other)
+    with contextlib.closing(sqlite3.connect(other)) as con:
+        con.execute("CREATE TABLE other_store_marker (x)")
+        con.commit()
+    other_bytes = other.read_bytes()
+    with gpkg_wal.desk_wal(store) as wal:
+        dcf.check_site(SITE, "C34", store=store, record="甲")
+        dcf.check_site(SITE, "C34", store=store, record="乙")
+        with open(store, "r+b") as fh:   # what cp does: same inode, the other file's bytes
+            fh.write(other_bytes)
+            fh.truncate()
+        with pytest.raises(StoreError, match="被替换") as caught:
+            dcf.check_site(SITE, "C34", store=store, record="丙")
+        assert str(store) in str(caught.value)
+    assert store.read_bytes() == other_bytes   # nothing of the desk's log was written into the other file
+    kept = [p for p in tmp_path.iterdir() if p.is_dir() and p.name.startswith("store.gpkg.工作台停止时-")]
+    assert len(kept) == 1 and (kept[0] / "store.gpkg-wal").stat().st_size > 0
+    said = "\n".join(wal.messages)
+    assert str(kept[0]) in said and "dcf layers restore" in said
+    assert "无需处理" not in said and "已全部写回主文件" not in said

@@ -67,9 +67,12 @@ NETWORK_FS = ("nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "9p", "fus
 # the desk's parent is gone — wait until every listed pid is gone (no checkpoint while a killed desk's
 # worker may still write), then as "stop".
 _ANCHOR = r"""
-import os, sqlite3, sys, time
-path, parent = sys.argv[1], int(sys.argv[2])
-con = sqlite3.connect(path, timeout=30, isolation_level=None)
+import importlib.util, os, sqlite3, sys, threading, time
+path, parent, watch_py = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+spec = importlib.util.spec_from_file_location("dcf_wal_main_file", watch_py)
+watch = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(watch)
+con = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
 try:
     mode = con.execute("PRAGMA journal_mode=WAL").fetchone()[0]
     # a read: the connection opens the WAL index now and holds its shared lock from here on
@@ -81,9 +84,48 @@ if mode != "wal":
     con.close()
     sys.exit(0)
 pids = {parent}
+# handles kept open (closing one would drop this process's locks on the store): the main file's look
+main_fd, shm_fd = os.open(path, os.O_RDONLY), os.open(path + "-shm", os.O_RDONLY)
+lock = threading.Lock()
+seen = [watch.state(path, main_fd, shm_fd), None]   # [last look, what replaced the main file]
+
+
+def look():
+    # the main file replaced under the desk (cp, breaker F9/N4): from then on never a checkpoint into it
+    if seen[1] is None:
+        seen[0], seen[1] = watch.replaced(seen[0], lambda: watch.state(path, main_fd, shm_fd))
+    return seen[1]
+
+
+def checkpoints():
+    # the only checkpointer of the desk's register commits (its writer has wal_autocheckpoint=0): after a look
+    while True:
+        time.sleep(1.0)
+        with lock:
+            if look() is not None:
+                return
+            try:
+                if os.stat(path + "-wal").st_size > 4 << 20:
+                    con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    seen[0] = watch.state(path, main_fd, shm_fd)
+            except (OSError, sqlite3.Error):
+                pass
+
+
+def leave(what):
+    # no checkpoint into the replaced file: the log kept as it is
+    try:
+        print("replaced", what, flush=True)
+    except OSError:
+        pass
+    os._exit(0)
 
 
 def stop():
+    lock.acquire()
+    what = look()
+    if what is not None:
+        leave(what)
     con.execute("PRAGMA busy_timeout=5000")
     try:
         busy, log, done = con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
@@ -98,6 +140,7 @@ def stop():
     sys.exit(0)
 
 
+threading.Thread(target=checkpoints, daemon=True).start()
 for line in sys.stdin:
     word = line.split()
     if word[:1] == ["pid"]:
@@ -150,6 +193,18 @@ def _keep_aside(path: Path) -> Path | None:
     except OSError:
         return None
     return folder
+
+
+def replaced_zh(path: Path, problem: str, kept: Path | None) -> str:
+    """The desk's stop message for a main file replaced under it (breaker F9/N4): what was kept where, how to recover."""
+    return (f"图层库 {path} 的主文件在工作台运行期间被替换了（{problem}；如用 cp 把另一个文件复制到它上面），"
+            f"未恢复普通日志模式，也没有把日志写回被替换的主文件：本工作台自上次检查点以来登记的核查只在 {path}-wal 中，"
+            "且只能与被替换前的主文件一起读出。"
+            + (f"图层库文件及其 -wal、-shm 已原样复制到 {kept}，不要删除；" if kept else
+               f"不要移走或删除 {path}-wal，先把它与 {path}、{path}-shm 一并复制到别的文件夹保存；")
+            + "找回被替换前的主文件（与保存的 -wal、-shm 放在同一文件夹、同名即可读出全部登记），找不回时用 "
+            "dcf layers restore 备份.gpkg 恢复到最近一次备份（此后的登记会缺失，须按保存的文件核对补登）。"
+            "恢复图层库一律用 dcf layers restore，不要用 cp 覆盖。")
 
 
 def filesystem_type(path) -> str | None:
@@ -239,7 +294,8 @@ def desk_wal(store, *, enabled: bool = True):
     from .store_in_use import hold
 
     hold(path)   # for the desk's life: no dcf process puts the store back under it (breaker F3)
-    proc = subprocess.Popen([sys.executable, "-c", _ANCHOR, str(path), str(os.getpid())],
+    watch_py = str(Path(__file__).with_name("wal_main_file.py"))
+    proc = subprocess.Popen([sys.executable, "-c", _ANCHOR, str(path), str(os.getpid()), watch_py],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True)
     answer = proc.stdout.readline().split(maxsplit=1)
     mode = answer[1].strip() if len(answer) == 2 else "（无答复）"
@@ -259,6 +315,7 @@ def desk_wal(store, *, enabled: bool = True):
         yield session
     finally:
         problem = _unreadable(path)
+        problem = problem and f"无法读入：{problem}"
         _IN_DESK_WAL.discard(os.path.realpath(path))
         try:
             # a main file replaced under the desk (cp of an older file, breaker F9): a checkpoint would write the
@@ -270,16 +327,13 @@ def desk_wal(store, *, enabled: bool = True):
         except (OSError, subprocess.TimeoutExpired):
             proc.kill()
             line = []
+        if line[:1] == ["replaced"]:   # the anchor's look before its checkpoint (breaker N4): none made
+            problem = f"{' '.join(line[1:])}"
         if problem:
             # this process's own connections may still checkpoint the log into the wrong file as they close: the
             # three files are copied aside first, as they are now
             kept = _keep_aside(path)
-            _say(logging.WARNING, f"图层库无法读入（{problem}），未恢复普通日志模式：主文件多半在工作台运行期间被替换了"
-                 f"（如用 cp 把另一个文件复制到它上面），本工作台自上次检查点以来登记的核查只在 {path}-wal 中，且只能与被替换"
-                 "前的主文件一起读出。" + (f"图层库文件及其 -wal、-shm 已原样复制到 {kept}，不要删除；" if kept else
-                 f"不要移走或删除 {path}-wal，先把它与 {path}、{path}-shm 一并复制到别的文件夹保存；")
-                 + "找回被替换前的主文件可读出全部登记，找不回时用 dcf layers restore 备份.gpkg 恢复到最近一次备份"
-                 "（此后的登记会缺失，须按保存的文件核对补登）。恢复图层库一律用 dcf layers restore，不要用 cp 覆盖。", session)
+            _say(logging.WARNING, replaced_zh(path, problem, kept), session)
         elif line[:1] == ["stopped"] and line[-1] == "delete":
             _say(logging.INFO, f"图层库已恢复普通日志模式（WAL 已全部写回主文件）：{path}", session)
         elif line[:1] == ["stopped"] and line[1:2] != ["-1"]:   # the checkpoint waited on a reader: nothing wrong
