@@ -615,8 +615,7 @@ class PostgisStore:
         so does one that is not the table dcf wrote (:func:`replaced_sql`, :data:`.outside_edits.REPLACED`).
         ``also``: more columns (SQL; the layer table ``t.rel``, its shape ``d.shape``), read in the same query."""
         count, at = outside_edits.COUNT, outside_edits.AT
-        replaced = replaced_sql("t.rel")
-        marks = (f"{edit_count_sql(f'CAST(to_jsonb(c) ->> {chr(39)}{count}{chr(39)} AS INTEGER)', f'(d.altered OR {replaced})')} "
+        marks = (f"{edit_count_sql(f'CAST(to_jsonb(c) ->> {chr(39)}{count}{chr(39)} AS INTEGER)', '(d.altered OR t.replaced)')} "
                  f"AS {count}, "
                  f"CAST(to_jsonb(c) ->> '{at}' AS {outside_edits.COLUMN_TYPES[at]}) AS {at}")
         # the table's columns in pg_attribute (system columns, attnum < 0, and dropped ones too): one index scan
@@ -624,10 +623,12 @@ class PostgisStore:
                  "max(k.relfilenode) || ':' || md5(string_agg(concat_ws(' ', a.attnum, a.attname, a.atttypid, a.atttypmod, "
                  "a.attisdropped, a.xmin), ',' ORDER BY a.attnum)) AS shape FROM pg_attribute a JOIN pg_class k ON "
                  "k.oid = a.attrelid WHERE a.attrelid = t.rel) AS d ON true")
+        # the table once per row, and whether it is the one dcf wrote (OFFSET 0: not pulled up, each worked out once)
+        table = (f"CROSS JOIN LATERAL (SELECT rel, {replaced_sql('rel')} AS replaced FROM (SELECT "
+                 f"{_layer_table_sql(schema_param)} AS rel OFFSET 0) AS r) AS t")
         return (f"SELECT {', '.join('c.' + col for col in CATALOG_COLUMNS)}, {marks}, d.altered AS {COLUMNS_ALTERED}, "
-                f"{replaced} AS {outside_edits.REPLACED}"
-                f"{', ' + also if also else ''} FROM {self._t(CATALOG_TABLE)} AS c "
-                f"CROSS JOIN LATERAL (SELECT {_layer_table_sql(schema_param)} AS rel) AS t {shape}")
+                f"t.replaced AS {outside_edits.REPLACED}{', ' + also if also else ''} FROM {self._t(CATALOG_TABLE)} AS c "
+                f"{table} {shape}")
 
     def catalog_rows(self) -> "pd.DataFrame":
         """The catalog's rows: :data:`CATALOG_COLUMNS` and the edit marker (:mod:`.outside_edits`; empty in a
