@@ -10,11 +10,11 @@ import json
 import psycopg
 
 import dcf_spatial as dcf
-from dcf_spatial.store import doctor
+from dcf_spatial.store import catalog, doctor
 from dcf_spatial.store.backends import open_store
 
 from _watching import store  # noqa: F401 - fixture: a PostGIS copy of the shipped layers
-from test_pg_direct_edit import INDUSTRY, SITE, _url
+from test_pg_direct_edit import INDUSTRY, MOVE, SITE, _url
 from test_site_broken_layers import CLUSTERS_ZH, _unchecked
 
 EDITED = "在 dcf 之外被直接编辑"
@@ -99,3 +99,69 @@ def test_an_older_stores_trigger_function_is_listed_and_replaced_by_the_doctor(s
     assert "edit_marks_stale" not in _kinds(store)
     _psql(st, "SET LOCAL dcf.writing = 'on'; DELETE FROM {t} WHERE name_zh = '郑家镇工业集聚区'")
     assert st.catalog_entry("industrial_clusters")["outside_edits"] == 1
+
+
+#: breaker2 N3: the cluster table renamed away and a new one made under its name from its rows (``CREATE TABLE … AS``
+#: in psql; a ``pg_restore`` of one table does the same), 郑家镇's cluster moved 0.15° east in it (MOVE): no trigger
+#: fires, the new table's columns are all of one transaction (no ALTER), and the catalog row is untouched
+SWAP = ("ALTER TABLE {t} RENAME TO industrial_clusters_old; "
+        "CREATE TABLE {t} AS SELECT * FROM \"{s}\".industrial_clusters_old; " + MOVE)
+
+
+def _forget_recorded_oids(st) -> None:
+    """The catalog as a store written before dcf recorded its layer tables' oids (``extra`` without ``table_oid``)."""
+    _psql(st, "UPDATE \"{s}\".dcf_catalog SET extra = CAST(CAST(coalesce(nullif(extra, ''), '{{}}') AS jsonb) "
+              "- 'table_oid' AS TEXT)")
+
+
+def test_a_table_swapped_in_outside_dcf_is_an_edit_recorded_and_listed(store):
+    """N3: the verdict followed the new table's content (不符合), but nothing said the layer was edited outside dcf, and
+    the register kept the check under the imported version."""
+    st = open_store(store)
+    before = dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store, record="替换之前")
+    assert before.verdict == "fits"
+    _psql(st, SWAP)
+    after = dcf.check_site(SITE, INDUSTRY, area_mu=50, store=store, record="替换之后")
+    assert after.verdict != "fits"
+    notes = json.dumps(after.to_dict(), ensure_ascii=False)
+    assert "industrial_clusters" in notes and EDITED in notes and "同名表" in notes
+    with psycopg.connect(_url(st)) as con:
+        layers = [json.loads(con.execute(f"SELECT layers FROM {st._t('dcf_register')} WHERE id = %s", (r,)).fetchone()[0])
+                  ["industrial_clusters"] for r in (before.register_ids[0], after.register_ids[0])]
+    assert layers[0] != layers[1]
+    found = _kinds(store)["edited_outside"]
+    assert "industrial_clusters" in found["problem_zh"] and EDITED in found["problem_zh"]
+
+
+def test_dcf_import_and_reset_clear_the_swap_mark(store, tmp_path):
+    """N3: dcf's own writes make a new table too; after an import (and after a reset back to the version it kept) the
+    layer is no edit, until the next swap."""
+    st = open_store(store)
+    _psql(st, SWAP)
+    assert EDITED in json.dumps(_check(store), ensure_ascii=False)
+    f = tmp_path / "swapped.gpkg"
+    dcf.layer("industrial_clusters", store=store).to_file(f, driver="GPKG")
+    dcf.Store(store).import_layer("industrial_clusters", f, provenance="authoritative")   # keeps the swapped-in table
+    assert st.catalog_entry("industrial_clusters")["outside_edits"] is None
+    assert "edited_outside" not in _kinds(store)
+    dcf.Store(store).import_layer("industrial_clusters", f, provenance="authoritative")   # keeps the one dcf wrote
+    _psql(st, "DROP TABLE \"{s}\".industrial_clusters_old; " + SWAP)
+    assert st.catalog_entry("industrial_clusters")["outside_edits"] == 1
+    catalog.reset_layer("industrial_clusters", store=store)   # back to the version of the first import
+    assert st.catalog_entry("industrial_clusters")["outside_edits"] is None
+    assert EDITED not in json.dumps(_check(store), ensure_ascii=False)
+
+
+def test_a_store_without_recorded_table_oids_is_not_marked_until_dcf_writes_the_layer(store, tmp_path):
+    """An older store's catalog names no table oid: its layers are no edit for that; the next import records it, and a
+    swap after it is one."""
+    st = open_store(store)
+    _forget_recorded_oids(st)
+    assert st.catalog_entry("industrial_clusters")["outside_edits"] is None
+    assert "edited_outside" not in _kinds(store)
+    f = tmp_path / "clusters.gpkg"
+    dcf.layer("industrial_clusters", store=store).to_file(f, driver="GPKG")
+    dcf.Store(store).import_layer("industrial_clusters", f, provenance="authoritative")
+    _psql(st, SWAP)
+    assert st.catalog_entry("industrial_clusters")["outside_edits"] == 1
+    assert st.catalog_entry("cluster_parks")["outside_edits"] is None   # not written since: still unmarked

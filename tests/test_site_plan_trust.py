@@ -162,3 +162,6 @@ def test_two_parcels_far_apart_are_told_to_check_each_parcel_not_to_redraw_a_red
     split = next(x["text_zh"] for x in a["reasons"] if x["rule"] == "split_zone")
     assert "调整红线" not in split
     assert "2 块互不相连的地块" in split and "批量核查" in split
+    # re-QA 6: nor told to have two townships handle one project together when the parcels are apart
+    towns = [x["text_zh"] for x in a["reasons"] if x["rule"] == "split_townships"]
+    assert towns and all("共同办理" not in t and "分别办理" in t and "互不相连" in t for t in towns), towns

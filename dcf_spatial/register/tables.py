@@ -269,11 +269,11 @@ def _catalog_locked_sql(cat: str, has_marks: bool, schema: str) -> str:
     Its columns are named when this process found them (:func:`_pg_init`: a dropped one makes the write start
     over, :class:`_StaleCache`); else read through ``to_jsonb`` of the row, NULL in a store made before them —
     which cost the server about 0.1 ms of CPU a write (0.21 against 0.11 ms, 12,000 writes' catalog reads)."""
-    from ..store.backends.postgis import edit_count_sql, schema_altered_sql
+    from ..store.backends.postgis import edit_count_sql, schema_unmarked_sql
 
     cols = MARK_COLUMNS if has_marks else {c: f"CAST(to_jsonb(c) ->> '{c}' AS {t})" for c, t in MARK_COLUMNS.items()}
-    # the count as every catalog read gives it: one more for a layer table altered outside dcf (DDL: PostgisStore)
-    marks = ", ".join(f"{edit_count_sql(c if has_marks else cols[c], schema_altered_sql(schema))} AS {c}"
+    # the count as every catalog read gives it: one more for a layer table altered or replaced outside dcf (DDL: PostgisStore)
+    marks = ", ".join(f"{edit_count_sql(c if has_marks else cols[c], schema_unmarked_sql(schema))} AS {c}"
                       if c == outside_edits.COUNT else (c if has_marks else f"{cols[c]} AS {c}") for c in MARK_COLUMNS)
     return f"SELECT id, version, history, sha256, updated_at, source, {marks} FROM {cat} AS c FOR SHARE OF c"
 

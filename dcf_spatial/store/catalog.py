@@ -31,6 +31,7 @@ from ..errors import about, clip
 from ..io.aliases import restore_short_names
 from .backends import CATALOG_TABLE, HISTORY_PREFIX, history_table, open_store  # noqa: F401  (re-exported)
 from .backends import outside_edits
+from .backends.catalog_extra import extra_of as _extra_of, with_extra as _with_extra
 from .locate import resolve_store, writable_location  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -876,28 +877,6 @@ HIGHEST_VERSION = "highest_version"
 #: the keys of a catalog row's ``extra`` saying when the current version was restored by a reset, and from which
 #: version (the row's ``updated_at`` stays the time the version itself was made)
 RESET_AT, RESET_FROM = "reset_at", "reset_from_version"
-
-
-def _extra_of(row: dict) -> dict:
-    extra = row.get("extra")
-    if isinstance(extra, dict):
-        return dict(extra)
-    try:
-        out = json.loads(extra) if extra else {}
-    except (TypeError, ValueError):
-        return {}
-    return out if isinstance(out, dict) else {}
-
-
-def _with_extra(extra, **values) -> str:
-    """A row's ``extra`` (JSON text or a dict) with ``values`` set (``None``: removed), as JSON text."""
-    out = _extra_of({"extra": extra})
-    for k, v in values.items():
-        if v is None:
-            out.pop(k, None)
-        else:
-            out[k] = v
-    return json.dumps(out, ensure_ascii=False)
 
 
 def next_version(previous: dict) -> int:

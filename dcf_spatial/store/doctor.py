@@ -291,8 +291,7 @@ def _edit_findings(st, gone=None) -> list[dict]:
         back = (f"；不要这些修改时用 dcf layers reset {lid} 恢复到上一个保留版本（第 {int(row['history'])} 个）"
                 if int(row.get("history") or 0) else "；该图层没有保留的早期版本，不要这些修改时用备份恢复（dcf layers restore 备份）"
                 "或重新导入原始文件")
-        # an altered table (DDL, store/backends/postgis.py: COLUMNS_ALTERED) counts one edit that wrote no row
-        writes = mark["edits"] - bool(mark.get("altered"))
+        writes = outside_edits.rows_written(mark)   # an altered or replaced table (DDL) counts one edit that wrote none
         count = f"（{writes} {'行次写入' if st.kind == 'gpkg' else '条写入语句'}）" if writes else ""
         out.append(_finding("edited_outside", outside_edits.sentence_zh(lid, str(row.get("title_zh") or lid), mark)
                             + f"{count}；此后的核查依据编辑后的内容，但它不是任何已登记的版本",

@@ -36,6 +36,12 @@ COLUMNS = (COUNT, AT)
 COLUMN_TYPES = {COUNT: "INTEGER", AT: "TIMESTAMPTZ"}
 #: what a PostGIS catalog read adds to a row: the layer table's columns altered outside dcf (DDL: no trigger fires)
 ALTERED = "columns_altered"
+#: and whether the layer table is not the one dcf wrote (renamed away and another made under its name: ``CREATE TABLE
+#: … AS``, a ``pg_restore`` of one table), by the table oid dcf records in the catalog row's ``extra`` (:data:`TABLE_OID`)
+REPLACED = "table_replaced"
+#: the key of a PostGIS catalog row's ``extra`` holding the oid of the table dcf wrote for the layer (written with
+#: every import, reset and push; a store written before names none, and no table of it counts as replaced until then)
+TABLE_OID = "table_oid"
 
 
 def function_sql(schema_q: str, catalog_table: str) -> str:
@@ -86,11 +92,17 @@ def when_zh(value) -> str:
 
 
 def marker(row: dict | None) -> dict | None:
-    """``{"edits": n, "at": time text, "altered": bool}`` of a catalog row edited outside dcf, else ``None``
-    (``altered``: the table's columns were altered — ``PostgisStore``'s ``columns_altered``, counted as one edit)."""
+    """``{"edits": n, "at": time text, "altered": bool, "replaced": bool}`` of a catalog row edited outside dcf, else
+    ``None`` (``altered``: the table's columns were altered, :data:`ALTERED`; ``replaced``: the table is not the one dcf
+    wrote, :data:`REPLACED`; either counted as one edit)."""
     n = count_of(row)
-    altered = (row or {}).get(ALTERED)
-    return {"edits": n, "at": when_zh((row or {}).get(AT)), "altered": altered is True} if n else None
+    flags = {"altered": (row or {}).get(ALTERED) is True, "replaced": (row or {}).get(REPLACED) is True}
+    return {"edits": n, "at": when_zh((row or {}).get(AT)), **flags} if n else None
+
+
+def rows_written(mark: dict) -> int:
+    """How many of a mark's edits wrote rows (the DDL flags of :func:`marker` count one edit that wrote none)."""
+    return mark["edits"] - bool(mark.get("altered") or mark.get("replaced"))
 
 
 def at_zh(mark: dict) -> str:
@@ -101,8 +113,11 @@ def at_zh(mark: dict) -> str:
 def sentence_zh(layer_id: str, title_zh: str, mark: dict) -> str:
     """What a check's notes and the doctor say of an edited layer."""
     name = f"“{title_zh}”（{layer_id}）" if title_zh and title_zh != layer_id else f" {layer_id} "
-    how = ("；其数据表的列定义（坐标系、几何类型或列名）被 ALTER TABLE、UpdateGeometrySRID 等语句改动过，这类改动不触发编辑记录，"
-           "时间无从得知" if mark.get("altered") else "")
+    how = ("；其数据表的列定义（坐标系、几何类型或列名）被 ALTER TABLE、UpdateGeometrySRID 等语句改动过" if mark.get("altered")
+           else "")
+    how += ("；其数据表已不是 dcf 写入的那张，而是在 dcf 之外另建的同名表（如原表被改名后 CREATE TABLE … AS、用 pg_restore 恢复单表）"
+            if mark.get("replaced") else "")
+    how += "，这类改动不触发编辑记录，时间无从得知" if how else ""
     return f"图层{name}{at_zh(mark)}在 dcf 之外被直接编辑（未经导入，无版本记录{how}）"
 
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from ...errors import InputError, about
 from . import catalog_watch, outside_edits
+from .catalog_extra import with_extra
 from .names import CATALOG_COLUMNS, CATALOG_HISTORY_TABLE, CATALOG_TABLE, HISTORY_PREFIX, history_table, mask_url, remember_secret
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -150,9 +151,20 @@ def altered_sql(table_sql: str) -> str:
             f"WHERE a.attrelid = {table_sql})")
 
 
-def schema_altered_sql(schema: str) -> str:
-    """:func:`altered_sql` of the layer table of catalog row ``c`` in ``schema`` (written as an SQL literal)."""
-    return altered_sql(_layer_table_sql("'" + schema.replace("'", "''") + "'"))
+def replaced_sql(table_sql: str) -> str:
+    """SQL: whether the table ``table_sql`` (a regclass) is not the one dcf wrote for catalog row ``c`` — its oid is not
+    the one recorded in the row's ``extra`` (:data:`.outside_edits.TABLE_OID`; false when none is recorded: a store
+    written before, and when there is no table). Read from the text (no JSON cast: an ``extra`` that is not JSON
+    must not fail every catalog read)."""
+    return (f"coalesce(CAST(substring(c.extra from '\"{outside_edits.TABLE_OID}\"[ :]+([0-9]+)') AS OID) "
+            f"<> CAST({table_sql} AS OID), false)")
+
+
+def schema_unmarked_sql(schema: str) -> str:
+    """SQL: whether the layer table of catalog row ``c`` in ``schema`` (written as an SQL literal) changed in a way no
+    trigger marks — its columns altered (:func:`altered_sql`) or the table replaced (:func:`replaced_sql`)."""
+    table = _layer_table_sql("'" + schema.replace("'", "''") + "'")
+    return f"({altered_sql(table)} OR {replaced_sql(table)})"
 
 
 #: the columns :meth:`PostgisStore.catalog_dicts` adds (:meth:`PostgisStore._catalog_select`'s ``also``)
@@ -599,19 +611,24 @@ class PostgisStore:
         the schema given by the parameter ``schema_param``, :func:`_layer_table_sql`). The edit marker's columns
         are read through ``to_jsonb`` of the row: NULL in a store made before them, and the same result type once a
         desk adds them (a prepared ``SELECT *`` on a pooled connection then fails with "cached plan must not change
-        result type"); a table whose columns were altered outside dcf counts one edit more (:data:`COLUMNS_ALTERED`).
+        result type"); a table whose columns were altered outside dcf counts one edit more (:data:`COLUMNS_ALTERED`), and
+        so does one that is not the table dcf wrote (:func:`replaced_sql`, :data:`.outside_edits.REPLACED`).
         ``also``: more columns (SQL; the layer table ``t.rel``, its shape ``d.shape``), read in the same query."""
         count, at = outside_edits.COUNT, outside_edits.AT
-        marks = (f"{edit_count_sql(f'CAST(to_jsonb(c) ->> {chr(39)}{count}{chr(39)} AS INTEGER)', 'd.altered')} AS {count}, "
+        marks = (f"{edit_count_sql(f'CAST(to_jsonb(c) ->> {chr(39)}{count}{chr(39)} AS INTEGER)', '(d.altered OR t.replaced)')} "
+                 f"AS {count}, "
                  f"CAST(to_jsonb(c) ->> '{at}' AS {outside_edits.COLUMN_TYPES[at]}) AS {at}")
         # the table's columns in pg_attribute (system columns, attnum < 0, and dropped ones too): one index scan
         shape = (f"LEFT JOIN LATERAL (SELECT coalesce(count(DISTINCT CAST(a.xmin AS TEXT)) > 1, false) AS altered, "
                  "max(k.relfilenode) || ':' || md5(string_agg(concat_ws(' ', a.attnum, a.attname, a.atttypid, a.atttypmod, "
                  "a.attisdropped, a.xmin), ',' ORDER BY a.attnum)) AS shape FROM pg_attribute a JOIN pg_class k ON "
                  "k.oid = a.attrelid WHERE a.attrelid = t.rel) AS d ON true")
-        return (f"SELECT {', '.join('c.' + col for col in CATALOG_COLUMNS)}, {marks}, d.altered AS {COLUMNS_ALTERED}"
-                f"{', ' + also if also else ''} FROM {self._t(CATALOG_TABLE)} AS c "
-                f"CROSS JOIN LATERAL (SELECT {_layer_table_sql(schema_param)} AS rel) AS t {shape}")
+        # the table once per row, and whether it is the one dcf wrote (OFFSET 0: not pulled up, each worked out once)
+        table = (f"CROSS JOIN LATERAL (SELECT rel, {replaced_sql('rel')} AS replaced FROM (SELECT "
+                 f"{_layer_table_sql(schema_param)} AS rel OFFSET 0) AS r) AS t")
+        return (f"SELECT {', '.join('c.' + col for col in CATALOG_COLUMNS)}, {marks}, d.altered AS {COLUMNS_ALTERED}, "
+                f"t.replaced AS {outside_edits.REPLACED}{', ' + also if also else ''} FROM {self._t(CATALOG_TABLE)} AS c "
+                f"{table} {shape}")
 
     def catalog_rows(self) -> "pd.DataFrame":
         """The catalog's rows: :data:`CATALOG_COLUMNS` and the edit marker (:mod:`.outside_edits`; empty in a
@@ -782,7 +799,11 @@ class PostgisStore:
         con.execute(text(f"ALTER TABLE {self._t(old)} RENAME TO {_q(new)}"))
         for idx in indexes:
             if old in idx:
-                con.execute(text(f"ALTER INDEX {self._t(idx)} RENAME TO {_q(idx.replace(old, new, 1)[:63])}"))
+                name = idx.replace(old, new, 1)[:63]
+                if con.execute(text("SELECT to_regclass(:n)"), {"n": self._t(name)}).scalar() is not None:
+                    # the name is another table's: one renamed away outside dcf keeps its index (breaker2 N3)
+                    name = f"{name[:54]}_{uuid.uuid4().hex[:8]}"
+                con.execute(text(f"ALTER INDEX {self._t(idx)} RENAME TO {_q(name)}"))
 
     def _drop(self, con, table: str) -> None:
         from sqlalchemy import text
@@ -792,11 +813,15 @@ class PostgisStore:
     def _upsert_row(self, con, row: dict) -> None:
         """Write a layer's catalog row. Its edit marker (:mod:`.outside_edits`) is the row's own: none for
         an import (the layer's content is now a version dcf recorded), the kept one for a reset to a
-        version that had been edited outside dcf, the source's for a push."""
+        version that had been edited outside dcf, the source's for a push. Its ``extra`` records the oid of the
+        layer's table as it is now (:data:`.outside_edits.TABLE_OID`): the table dcf has just written."""
         from sqlalchemy import bindparam, text
 
-        cols = [c for c in CATALOG_COLUMNS if c in row]
-        values = {c: row[c] for c in cols}
+        cols = [c for c in CATALOG_COLUMNS if c in row or c == "extra"]
+        values = {c: row.get(c) for c in cols}
+        # the table dcf wrote, so that one made outside dcf under its name is seen (replaced_sql)
+        oid = con.execute(text("SELECT CAST(to_regclass(:t) AS OID)"), {"t": self._t(row["id"])}).scalar()
+        values["extra"] = with_extra(row.get("extra"), **{outside_edits.TABLE_OID: oid})
         if con.execute(text("SELECT count(*) FROM information_schema.columns WHERE table_schema=:s AND table_name=:t "
                             "AND column_name IN :cols").bindparams(bindparam("cols", expanding=True)),
                        {"s": self.schema, "t": CATALOG_TABLE, "cols": list(outside_edits.COLUMNS)}

@@ -65,3 +65,21 @@ class Reasons:
         if any(e == "outside_plan_area" for e in effects):
             return "outside_plan_area"
         return plan.worst(effects)
+
+
+def separate_parts(geom) -> int:
+    """How many pieces of the site lie apart (touching polygons are one piece).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> separate_parts(shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(5, 0, 6, 1)]))
+    2
+    >>> separate_parts(shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)]))
+    1
+    """
+    import shapely
+
+    if geom is None or shapely.get_num_geometries(geom) < 2:
+        return 1
+    return int(shapely.get_num_geometries(shapely.union_all(geom))) if geom.geom_type.startswith("Multi") else 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .... import plan
 from ....industry import LEVEL_ZH, label_zh
 from ..context import PlanContext
-from .base import Reasons, SiteFacts, fmt_share
+from .base import Reasons, SiteFacts, fmt_share, separate_parts
 
 
 def codes_zh(codes, zone: dict | None = None) -> str:
@@ -154,24 +154,6 @@ def _no_designated_txt(ctx: PlanContext, site: SiteFacts, kind: dict) -> str:
     return none_txt["reason_zh"]
 
 
-def _separate_parts(geom) -> int:
-    """How many pieces of the site lie apart (touching polygons are one piece).
-
-    Examples
-    --------
-    >>> import shapely
-    >>> _separate_parts(shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(5, 0, 6, 1)]))
-    2
-    >>> _separate_parts(shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)]))
-    1
-    """
-    import shapely
-
-    if geom is None or shapely.get_num_geometries(geom) < 2:
-        return 1
-    return int(shapely.get_num_geometries(shapely.union_all(geom))) if geom.geom_type.startswith("Multi") else 1
-
-
 def _max_layer_share(zs) -> float:
     """Share of the site inside matching zones, taking the best layer (parks lie inside clusters)."""
     by_layer: dict[str, float] = {}
@@ -253,7 +235,7 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
                     share=fmt_share(full_share), zone=best["name_zh"], edge=fmt_share(1 - th["edge_share"])),
                     best["plan_ref"] or pe["plan_ref"])
             elif full_share < th["full_share"]:
-                parts = _separate_parts(site.geom)
+                parts = separate_parts(site.geom)
                 # new-user F11: a site of parcels apart (a 报批 TXT of DK01 in 郑家 and DK02 in 广平) is no red line
                 # to redraw: each parcel is checked on its own (批量核查)
                 text = (policy["split_zone"]["parts_zh"] if parts > 1 and policy["split_zone"].get("parts_zh")

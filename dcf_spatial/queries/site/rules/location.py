@@ -6,7 +6,7 @@ import shapely
 
 from .... import plan, settings
 from ..context import ZONE_LAYERS, PlanContext
-from .base import Reasons, SiteFacts, fmt_share
+from .base import Reasons, SiteFacts, fmt_share, separate_parts
 
 
 #: the smallest share of a site a township or unit must hold to be listed: half the 0.1 % the answers print
@@ -61,8 +61,11 @@ def locate(ctx: PlanContext, site: SiteFacts, reasons: Reasons) -> dict:
     real_towns = [t for t in towns if t["share"] >= th["split_min_share"]]
     if len(real_towns) > 1:
         parts = "、".join(f"{t['name_zh']} {fmt_share(t['share'])}" for t in real_towns)
+        # re-QA 6: parcels apart (a 报批 TXT of DK01 in 郑家 and DK02 in 广平) are no one red line across a border
+        pieces = separate_parts(site.geom)
+        key = "pieces_zh" if pieces > 1 and policy["split_townships"].get("pieces_zh") else "reason_zh"
         reasons.add("split_townships", "info",
-                    policy["split_townships"]["reason_zh"].format(n=len(real_towns), parts=parts),
+                    policy["split_townships"][key].format(n=len(real_towns), parts=parts, pieces=pieces),
                     policy["split_townships"]["plan_ref"])
     return {"townships": towns, "other_units": others, "share_in_plan_area": share_plan,
             "share_in_district": share_district}
