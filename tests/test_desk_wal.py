@@ -440,3 +440,47 @@ def test_a_file_copied_over_the_running_desk_store_is_noticed_and_never_checkpoi
     said = "\n".join(wal.messages)
     assert str(kept[0]) in said and "dcf layers restore" in said
     assert "无需处理" not in said and "已全部写回主文件" not in said
+
+
+def test_a_desk_whose_store_is_copied_over_answers_503_and_leaves_the_other_file_as_it_was(store, tmp_path):
+    """breaker2 N4 (F9), a real desk of two processes: ``cp other.gpkg store.gpkg`` while it runs. The next check is
+    answered 503 in Chinese (the store replaced, no recording), not 200 nor a 500; at stop nothing of the desk's
+    log is written into the other file — neither by its anchor nor by its processes' connections as they close —
+    and the log is not left beside it for the next opener to read in: it is in the folder the desk's log names."""
+    other = tmp_path / "other.gpkg"
+    shutil.copyfile(store, other)
+    with contextlib.closing(sqlite3.connect(other)) as con:
+        con.execute("CREATE TABLE other_store_marker (x)")
+        con.commit()
+    other_bytes = other.read_bytes()
+    before = tmp_path / "before.gpkg"
+    shutil.copyfile(store, before)   # no checkpoint runs while the log is this small: the main file stays so
+    desk = Desk(store, tmp_path)
+    try:
+        body = {"site": SITE, "industry": "C34"}
+        checked = []
+        for project in ("甲", "乙", "丙"):
+            r = desk.fresh("POST", "/api/site-check", json={**body, "project": project})
+            assert r.status_code == 200, r.text
+            checked.append(r.json()["register_id"])
+        anchor = _anchor_pid(store)
+        subprocess.run(["cp", str(other), str(store)], check=True)   # keeps the inode
+        answers = [desk.fresh("POST", "/api/site-check", json={**body, "project": f"丁{i}"}) for i in range(4)]
+        assert {r.status_code for r in answers} == {503}, [r.text for r in answers]   # both processes
+        assert all("被替换" in r.json()["error"] for r in answers)
+    finally:
+        desk.stop()
+    for _ in range(600):   # not a timed assertion: until the anchor has moved the log and ended
+        if _gone(anchor):
+            break
+        time.sleep(0.1)
+    assert store.read_bytes() == other_bytes   # the other file as cp left it
+    assert not os.path.exists(f"{store}-wal") and not os.path.exists(f"{store}-shm")
+    kept = [p for p in tmp_path.iterdir() if p.is_dir() and p.name.startswith("store.gpkg.工作台停止时-")]
+    assert len(kept) == 1 and (kept[0] / "store.gpkg-wal").stat().st_size > 0
+    assert str(kept[0]) in desk.text() and "已全部写回主文件" not in desk.text()
+    # the way back the desk's log says: the main file as it was before cp, with the kept log, reads the three checks
+    (tmp_path / "back").mkdir()
+    shutil.copyfile(before, tmp_path / "back" / "store.gpkg")
+    shutil.copyfile(kept[0] / "store.gpkg-wal", tmp_path / "back" / "store.gpkg-wal")
+    assert set(checked) <= _ids(tmp_path / "back" / "store.gpkg")

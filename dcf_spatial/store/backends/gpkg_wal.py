@@ -65,9 +65,13 @@ NETWORK_FS = ("nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "9p", "fus
 # The anchor: stdlib only (no GDAL in that process, see the module's text). Lines on stdin: "pid N" (a
 # desk process to outlive), "stop" (checkpoint, back to the rollback journal, close). EOF without "stop":
 # the desk's parent is gone — wait until every listed pid is gone (no checkpoint while a killed desk's
-# worker may still write), then as "stop".
+# worker may still write), then as "stop". A main file replaced under the desk (its answer "replaced …", or
+# "leave" from the desk): no checkpoint; it reads "kept FOLDER" (where the desk copied the three files), holds
+# its shared lock on the store until every desk process is gone — SQLite checkpoints as the last connection
+# to a WAL file closes, and none of theirs is the last while it holds it — then moves -wal and -shm into
+# FOLDER (one of its own when none came), so that nobody opening the store later reads them into the other file.
 _ANCHOR = r"""
-import importlib.util, os, sqlite3, sys, threading, time
+import importlib.util, os, shutil, sqlite3, sys, threading, time
 path, parent, watch_py = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 spec = importlib.util.spec_from_file_location("dcf_wal_main_file", watch_py)
 watch = importlib.util.module_from_spec(spec)
@@ -112,10 +116,36 @@ def checkpoints():
                 pass
 
 
-def leave(what):
-    # no checkpoint into the replaced file: the log kept as it is
+def wait_pids():
+    while pids:
+        for pid in list(pids):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                pids.discard(pid)
+            except PermissionError:
+                pass
+        time.sleep(0.2)
+
+
+def leave(*said):
+    # no checkpoint into the replaced file: the log kept as it is, then moved away from it
     try:
-        print("replaced", what, flush=True)
+        print(*said, flush=True)
+        word = sys.stdin.readline().split(maxsplit=1)
+    except (OSError, ValueError):
+        word = []
+    folder = word[1].strip() if word[:1] == ["kept"] and len(word) == 2 else ""
+    wait_pids()
+    name = os.path.basename(path)
+    try:
+        if not folder:
+            folder = "%s.工作台停止时-%s" % (path, time.strftime("%Y%m%d-%H%M%S"))
+            os.mkdir(folder)
+            shutil.copy2(path, os.path.join(folder, name))
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.replace(path + suffix, os.path.join(folder, name + suffix))
     except OSError:
         pass
     os._exit(0)
@@ -125,7 +155,7 @@ def stop():
     lock.acquire()
     what = look()
     if what is not None:
-        leave(what)
+        leave("replaced", what)
     con.execute("PRAGMA busy_timeout=5000")
     try:
         busy, log, done = con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
@@ -148,17 +178,9 @@ for line in sys.stdin:
     elif word[:1] == ["stop"]:
         stop()
     elif word[:1] == ["leave"]:   # the -wal does not fit the main file: no checkpoint into it, the log kept as it is
-        print("left", flush=True)
-        os._exit(0)
-while pids:
-    for pid in list(pids):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            pids.discard(pid)
-        except PermissionError:
-            pass
-    time.sleep(0.2)
+        lock.acquire()
+        leave("left")
+wait_pids()
 stop()   # every process of the killed desk is gone: as at a normal stop
 """
 
@@ -200,8 +222,10 @@ def replaced_zh(path: Path, problem: str, kept: Path | None) -> str:
     return (f"图层库 {path} 的主文件在工作台运行期间被替换了（{problem}；如用 cp 把另一个文件复制到它上面），"
             f"未恢复普通日志模式，也没有把日志写回被替换的主文件：本工作台自上次检查点以来登记的核查只在 {path}-wal 中，"
             "且只能与被替换前的主文件一起读出。"
-            + (f"图层库文件及其 -wal、-shm 已原样复制到 {kept}，不要删除；" if kept else
-               f"不要移走或删除 {path}-wal，先把它与 {path}、{path}-shm 一并复制到别的文件夹保存；")
+            + (f"图层库文件及其 -wal、-shm 已原样复制到 {kept}，不要删除；工作台的进程全部退出后，{path}-wal 和 -shm "
+               "也移入该文件夹（留在原处的话，下次打开图层库时会被写进被替换的主文件）；" if kept else
+               f"工作台的进程全部退出后，{path}-wal 和 -shm 连同主文件的副本移入旁边名为 {path.name}.工作台停止时-… 的文件夹，"
+               "不要删除；")
             + "找回被替换前的主文件（与保存的 -wal、-shm 放在同一文件夹、同名即可读出全部登记），找不回时用 "
             "dcf layers restore 备份.gpkg 恢复到最近一次备份（此后的登记会缺失，须按保存的文件核对补登）。"
             "恢复图层库一律用 dcf layers restore，不要用 cp 覆盖。")
@@ -323,16 +347,22 @@ def desk_wal(store, *, enabled: bool = True):
             proc.stdin.write("leave\n" if problem else "stop\n")
             proc.stdin.flush()
             line = proc.stdout.readline().split()
-            proc.wait(60)
+            if line[:1] not in (["replaced"], ["left"]):
+                proc.wait(60)
         except (OSError, subprocess.TimeoutExpired):
             proc.kill()
             line = []
         if line[:1] == ["replaced"]:   # the anchor's look before its checkpoint (breaker N4): none made
             problem = f"{' '.join(line[1:])}"
         if problem:
-            # this process's own connections may still checkpoint the log into the wrong file as they close: the
-            # three files are copied aside first, as they are now
+            # the three files copied aside as they are now; the anchor, left holding its lock (no connection of the
+            # desk's processes checkpoints as it closes), moves -wal and -shm there once they are all gone
             kept = _keep_aside(path)
+            try:
+                proc.stdin.write(f"kept {kept or ''}\n")
+                proc.stdin.close()
+            except OSError:
+                pass
             _say(logging.WARNING, replaced_zh(path, problem, kept), session)
         elif line[:1] == ["stopped"] and line[-1] == "delete":
             _say(logging.INFO, f"图层库已恢复普通日志模式（WAL 已全部写回主文件）：{path}", session)
