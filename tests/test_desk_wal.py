@@ -413,17 +413,23 @@ def test_a_store_a_live_process_uses_is_not_put_back_even_when_sqlite_would_let_
     assert "恢复普通日志模式" in listed.stderr and not gpkg.is_wal(store)
 
 
+def _another_store(store, tmp_path):
+    """A copy of ``store`` with one table more: what someone copies over the desk's store."""
+    other = tmp_path / "other.gpkg"
+    shutil.copyfile(store, other)
+    with contextlib.closing(sqlite3.connect(other)) as con:
+        con.execute("CREATE TABLE other_store_marker (x)")
+        con.commit()
+    return other
+
+
 def test_a_file_copied_over_the_running_desk_store_is_noticed_and_never_checkpointed_into(store, tmp_path):
     """breaker2 N4 (F9): ``cp other.gpkg store.gpkg`` under a running desk keeps the inode; the desk must stop
     recording (a Chinese error naming the store) and, at stop, copy the three files aside rather than write its
     WAL pages into the other file."""
     from dcf_spatial.errors import StoreError
 
-    other = tmp_path / "other.gpkg"
-    shutil.copyfile(store, other)
-    with contextlib.closing(sqlite3.connect(other)) as con:
-        con.execute("CREATE TABLE other_store_marker (x)")
-        con.commit()
+    other = _another_store(store, tmp_path)
     other_bytes = other.read_bytes()
     with gpkg_wal.desk_wal(store) as wal:
         dcf.check_site(SITE, "C34", store=store, record="甲")
@@ -447,11 +453,7 @@ def test_a_desk_whose_store_is_copied_over_answers_503_and_leaves_the_other_file
     answered 503 in Chinese (the store replaced, no recording), not 200 nor a 500; at stop nothing of the desk's
     log is written into the other file — neither by its anchor nor by its processes' connections as they close —
     and the log is not left beside it for the next opener to read in: it is in the folder the desk's log names."""
-    other = tmp_path / "other.gpkg"
-    shutil.copyfile(store, other)
-    with contextlib.closing(sqlite3.connect(other)) as con:
-        con.execute("CREATE TABLE other_store_marker (x)")
-        con.commit()
+    other = _another_store(store, tmp_path)
     other_bytes = other.read_bytes()
     before = tmp_path / "before.gpkg"
     shutil.copyfile(store, before)   # no checkpoint runs while the log is this small: the main file stays so
