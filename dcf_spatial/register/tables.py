@@ -154,8 +154,8 @@ def _gpkg_write(st, prepare=None):
     every POSIX lock this process holds on it, the transaction's RESERVED lock included (SQLite's "How
     To Corrupt" §2.2), and another process could then write at the same time."""
     with st._locked():  # imports replace the whole file: a write must not fall between their copy and swap
-        from ..store.backends.gpkg import (carry_stamp, file_state, note_register_commit, register_commit_window,
-                                           watch_layer_tables)
+        from ..store.backends.gpkg import (carry_stamp, file_state, main_file_committed, note_register_commit,
+                                           register_commit_window, watch_layer_tables)
 
         _refuse_replaced(st.path)
         entry = _writer(st.path)
@@ -203,6 +203,7 @@ def _gpkg_write(st, prepare=None):
                 carry_stamp(st.path, before, entry[1])
                 if con.total_changes > changes:   # rows were written: the commit raised the change counter
                     note_register_commit(st.path, before, entry[1])
+                main_file_committed(st.path)
         except BaseException as exc:
             _WRITERS.pop(str(st.path), None)
             con.close()

@@ -1293,3 +1293,19 @@ def main_file_replaced(path) -> str | None:
         return seen[1]
     except OSError:
         return None
+
+
+def main_file_committed(path) -> None:
+    """After this process's register commit into ``path``: the state :func:`main_file_replaced` compares with next
+    (the log as that commit left it: one deleted and made anew by another program's last connection, breaker F3,
+    is then shorter — a checkpoint, not a replaced main file — even when its inode number comes back)."""
+    from . import wal_main_file
+
+    seen = _MAIN_LOOKS.get(str(path))
+    if seen is None or seen[1] is not None:
+        return
+    try:
+        main_fd, shm_fd = _header_fd(path, os.stat(path).st_ino), _SHM_FDS[str(path)][1]
+        seen[0] = wal_main_file.state(path, main_fd, shm_fd)
+    except (OSError, KeyError):
+        pass
