@@ -29,3 +29,19 @@ def test_the_page_shows_the_recorded_area_warning_under_the_verdict(desk_page, t
     shown = page.text_content("#shape-warnings")
     assert shown.startswith("图形警告：报批坐标_亩.txt") and "15.0 倍" in shown and "很可能按亩填写" in shown
     assert seen["errors"] == []
+
+
+def test_the_upload_line_says_the_recorded_area_warning_before_the_check(desk_page, tmp_path):
+    # re-QA 7: the status line said only 「已读取文件…1 个要素」 until 核查 was pressed
+    page, url, seen = desk_page
+    page.goto(url + "/site", wait_until="load")
+    page.wait_for_function("window.dcfReady === true", timeout=60_000)
+    path = _txt(tmp_path / "报批坐标_亩.txt", [("50", "DK01", RING)])
+    page.click("#site-tabs button[data-mode=file]")
+    page.set_input_files("#site-file", path)
+    page.wait_for_function("document.getElementById('site-status').textContent.indexOf('已读取文件') === 0",
+                           timeout=60_000)
+    line = page.text_content("#site-status")
+    assert "1 个要素" in line and "图形警告：报批坐标_亩.txt" in line
+    assert "15.0 倍" in line and "很可能按亩填写" in line
+    assert seen["errors"] == []

@@ -787,7 +787,37 @@ def replace_contents(path, new) -> None:
 def _read_cached(path: str, stamp: tuple, table: str, bbox: tuple | None) -> "gpd.GeoDataFrame":
     import geopandas as gpd
 
-    return gpd.read_file(path, layer=table, bbox=bbox)
+    gdf = gpd.read_file(path, layer=table, bbox=bbox)
+    fids = _fids_if_count_stale(path, table, len(gdf) if bbox is None else None)
+    if fids is None:
+        return gdf
+    # GDAL reads no more features than gpkg_ogr_contents.feature_count says; a count left stale by an edit
+    # outside dcf (0 while 14 rows, breaker2 N5) would read the layer as empty: read its rows by fid instead
+    logger.warning("%s: gpkg_ogr_contents 记录的 %s 要素数与表中的行数不符，按实际行读取", path, table)
+    gdf = gpd.read_file(path, layer=table, fids=fids)
+    if bbox is not None and len(gdf):
+        import numpy as np
+        import shapely
+
+        gdf = gdf.iloc[np.sort(gdf.sindex.query(shapely.box(*bbox)))]
+    return gdf
+
+
+def _fids_if_count_stale(path: str, table: str, read: int | None) -> list[int] | None:
+    """The table's fids when ``gpkg_ogr_contents`` holds a feature count other than its rows (``read``: the
+    rows GDAL read of the whole table, else the recorded count is compared); ``None`` when the count is right."""
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
+        if not _has_table(con, "gpkg_ogr_contents"):
+            return None
+        row = con.execute("SELECT feature_count FROM gpkg_ogr_contents WHERE lower(table_name)=lower(?)",
+                          (table,)).fetchone()
+        if row is None or row[0] is None:
+            return None
+        rows = con.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
+        if rows == (row[0] if read is None else read):
+            return None
+        pk = next((r[1] for r in con.execute(f'PRAGMA table_info("{table}")') if r[5]), "fid")
+        return [int(f) for (f,) in con.execute(f'SELECT "{pk}" FROM "{table}" ORDER BY "{pk}"')]
 
 
 def _guarded(write: bool = False, *, hold: bool = True):
