@@ -159,11 +159,20 @@ def _forget_dropped_table(con: sqlite3.Connection, table: str) -> None:
         con.execute(f'DROP TABLE IF EXISTS "{name}"')
 
 
-def watch_layer_tables(con: sqlite3.Connection) -> list[str]:
+def watch_layer_tables(con: sqlite3.Connection, path=None) -> list[str]:
     """Give every layer table of a store made before them the triggers that mark an edit outside dcf
     (:mod:`.gpkg_edits`), in a transaction of its own on ``con`` (autocommit; the caller holds the writers'
-    lock), when one lacks them; return those tables. dcf's first write into such a store calls it."""
-    if not _unwatched(con):
+    lock), when one lacks them; return those tables. dcf's first write through a connection calls it.
+
+    With the store's ``path``, the pass over the schema is the one kept for its schema version
+    (:func:`_schema_look`): a register writer opened again after another process's commit (another desk,
+    a CLI check) read the whole schema at every write (~0.8 ms of CPU for the shipped store)."""
+    if path is None:
+        lacking = _unwatched(con)
+    else:
+        _, tables, lacking = _schema_look(con, Path(path), os.stat(path).st_ino)
+        lacking = lacking or gpkg_edits.uncounted(con, tables)
+    if not lacking:
         return []
     con.execute("BEGIN IMMEDIATE")
     try:
