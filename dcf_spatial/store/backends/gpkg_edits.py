@@ -154,11 +154,26 @@ def uncounted(con: sqlite3.Connection, tables) -> list[str]:
     if not tables:
         return []
     try:
-        have = {r[0] for r in con.execute(f"SELECT table_name FROM {TABLE}")}
+        rows = con.execute(f"SELECT table_name FROM {TABLE}").fetchall()
     except sqlite3.OperationalError as exc:
         if "no such table" not in str(exc):
             raise
-        have = set()
+        rows = None
+    return without_row(tables, rows)
+
+
+def without_row(tables, rows) -> list[str]:
+    """Of ``tables``, those without a row among ``rows`` (rows of :data:`TABLE`, the table name first; ``None``
+    when the table is gone: all of them), as :func:`uncounted` answers from rows read already.
+
+    Examples
+    --------
+    >>> without_row(["roads", "canal"], [("roads", 3, 3, None)])
+    ['canal']
+    >>> without_row(["roads"], None)
+    ['roads']
+    """
+    have = {r[0] for r in rows or ()}
     return [t for t in tables if t not in have]
 
 
