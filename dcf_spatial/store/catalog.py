@@ -860,8 +860,7 @@ def _frame_gap_notes(gdf, layer_id: str, store) -> list[str]:
     1.8 km east leaves 130.91 km², breaker2 N6): said in the import's summary and preview, not refused — the
     bureau may import its townships before its development-zone units."""
     from ..crs import to_working
-    from ..queries.site.context import FRAME_LAYERS
-    from . import layer_health
+    from .frame_gap import FRAME_LAYERS, frame_gap, frame_gap_zh
 
     if layer_id not in FRAME_LAYERS:
         return []
@@ -870,8 +869,8 @@ def _frame_gap_notes(gdf, layer_id: str, store) -> list[str]:
         district, *units = (to_working(frame[lid]).geometry.values for lid in FRAME_LAYERS)
     except DcfError:
         return []   # a frame layer missing or broken: the check and doctor say so
-    gap = layer_health.frame_gap(district, [g for u in units for g in u])
-    return [f"注意：导入后{layer_health.frame_gap_zh(gap)}，位于该处的场地选址核查无法给出结论；"
+    gap = frame_gap(district, [g for u in units for g in u])
+    return [f"注意：导入后{frame_gap_zh(gap)}，位于该处的场地选址核查无法给出结论；"
             "请核对文件的坐标系与范围（是否整体偏移或缺少单位）"] if gap is not None else []
 
 
