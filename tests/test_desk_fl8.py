@@ -50,7 +50,8 @@ def test_idle_summary_says_fee_pending_and_counts_footer_rows(tmp_path):
         ["合计", "", "", "", "20", "", "", ""]])
     res = dcf.audit_idle(str(path), as_of="2025-12-31")
     rows = {r["status_zh"]: r for r in _audit_summary(res)["summaries"]["status"]}
-    assert rows["非宗地行（合计/表尾）"]["count"] == res.counts["not_a_parcel"] == 1
+    assert res.counts["not_a_parcel"] == 1
+    assert rows["非宗地行（合计/表尾）"]["count"] == "1 行（不计入宗地数）"   # no parcel: not a 宗 (re-QA 5)
     assert rows["疑似闲置（满一年未动工开发）"]["fee_wan"] == "待核定（1 宗缺少土地价款）"
 
 

@@ -117,7 +117,7 @@ def test_the_html_legend_counts_as_the_workbook_and_says_what_is_not_drawn(ledge
     html = (ledger_map / "idle_audit_map.html").read_text(encoding="utf-8")
     by_status = pd.read_excel(ledger_map / "idle_audit.xlsx", sheet_name="汇总_按状态", header=1, engine="openpyxl")
     workbook = {r["审计结论"]: int(r["宗地数"]) for _, r in by_status.iterrows()
-                if int(r["宗地数"]) and r["审计结论"] not in ("合计", "非宗地行（合计/表尾）")}
+                if r["审计结论"] not in ("合计", "非宗地行（合计/表尾）") and int(r["宗地数"])}
     assert workbook == {IDLE2: 2, "数据不足": 1, "正常": 1}
     legend = _legend_items(html)
     assert sorted(legend) == sorted(f"{k}（{v}）" for k, v in workbook.items())

@@ -186,7 +186,7 @@ def test_footer_rows_are_counted_in_the_status_sheet_as_in_the_console(tmp_path)
     assert res.counts["not_a_parcel"] == 2
     sheet = pd.read_excel(out / "idle_audit.xlsx", sheet_name="汇总_按状态", header=1, engine="openpyxl")
     row = sheet[sheet["状态代码"] == "not_a_parcel"].iloc[0]
-    assert row["宗地数"] == 2 and row["面积（亩）"] == 0
+    assert row["宗地数"] == "2 行（不计入宗地数）" and row["面积（亩）"] == 0   # 2 rows, no parcels (re-QA 5)
     total = sheet[sheet["状态代码"] == "total"].iloc[0]
     assert total["宗地数"] == 2 and total["面积（亩）"] == pytest.approx(20.0)   # the parcels only
 

@@ -591,6 +591,29 @@ def status_total(rows: pd.DataFrame) -> pd.DataFrame:
                           "fee_pending": int(rows["fee_pending"].sum()), "area_unknown": int(rows["area_unknown"].sum())}])
 
 
+
+def parcel_count_cells(rows: pd.DataFrame) -> pd.DataFrame:
+    """The 按状态 ``count`` column as the bureau adds it up: the 合计/表尾 row (``not_a_parcel``) is no
+    parcel, so its cell says ``2 行（不计入宗地数）`` rather than a bare 2 that the column's 合计 leaves out
+    (re-QA 5: the column summed to 18 under a 合计 of 16); the other cells stay numbers.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"status": ["idle", "not_a_parcel", "total"], "count": [16, 2, 16]})
+    >>> parcel_count_cells(rows)["count"].tolist()
+    [16, '2 行（不计入宗地数）', 16]
+    """
+    footer = (rows["status"] == "not_a_parcel").to_numpy() & (rows["count"].to_numpy() > 0)
+    if not footer.any():
+        return rows
+    out = rows.copy()
+    cells = np.array(out["count"].to_numpy(), dtype=object)
+    for i in np.flatnonzero(footer):
+        cells[i] = f"{int(cells[i]):,} 行（不计入宗地数）"
+    out["count"] = pd.Series(cells, index=out.index, dtype=object)
+    return out
+
+
 #: the 汇总_按状态 sheet's headers (the desk's 按状态 table says the same)
 STATUS_SHEET_ZH = {"status_zh": "审计结论", "status": "状态代码", "count": "宗地数", "area_mu": "面积（亩）",
                    "area_unknown": "面积不明（宗；未计入面积）", "fee_wan": "土地闲置费（万元；含潜在金额）"}
@@ -851,7 +874,7 @@ def write_idle_workbook(path, *, by_status: pd.DataFrame, summaries: dict[str, p
         by_status = status_rows(by_status)
         by_status = pd.concat([by_status, status_total(by_status)], ignore_index=True)
         by_status["count"] = by_status["count"].astype(int)
-        by_status = fee_cells(by_status)
+        by_status = fee_cells(parcel_count_cells(by_status))
         _write_sheet(writer, _excel_frame(by_status, STATUS_SHEET_ZH),
                      "汇总_按状态", header_note=once + data_note)
         for key, sheet in (("township_zh", "汇总_按镇街"), ("cluster_zh", "汇总_按集聚区"), ("park_zh", "汇总_按园区")):

@@ -166,7 +166,7 @@ def _gpkg_write(st, prepare=None):
         entry[1] = None  # until this transaction commits, the connection is not known to be current
         try:
             if not entry[2]:   # dcf's first write through this connection: a store made before the edit triggers gets them
-                watch_layer_tables(con)
+                watch_layer_tables(con, st.path)
             # the file's state is read BEFORE the transaction takes SQLite's lock: reading the header opens
             # and closes a handle on the file, and closing any handle drops every POSIX lock this process
             # holds on it — the transaction's own RESERVED lock included (SQLite's "How To Corrupt" §2.2).

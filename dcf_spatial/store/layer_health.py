@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import settings
+from .frame_gap import FRAME_GAP_TOLERANCE_M, frame_gap, frame_gap_zh  # noqa: F401  (re-exported)
 
 logger = logging.getLogger(__name__)
 
@@ -53,11 +54,6 @@ FIX_ZH = {"wrong_crs": "若坐标本是经纬度（CGCS2000），把数据表声
                             "或用 dcf layers reset {lid} 回到保留版本，或用 dcf layers import {lid} 文件 重新导入该图层",
           "unreadable": "把几何列改回原名（GeoPackage：gpkg_geometry_columns 中登记的列名，通常为 geom；PostGIS：geometry），"
                         "或用备份恢复（dcf layers restore 备份.gpkg），或用 dcf layers import {lid} 文件 重新导入该图层"}
-#: a gap in the frame thinner than twice this (metres) is a sliver of two layers' edges, not a hole. Not smaller:
-#: the layers are compared in the working (projected) CRS, where one long straight edge of a layer drawn in
-#: longitude/latitude (a district edge of 70 km) and the same line made of several shorter edges (the townships
-#: along it) part by the curvature of the parallel, up to ~70 m at 36.5° N; a township cut away is km wide
-FRAME_GAP_TOLERANCE_M = 100.0
 
 
 @dataclass
@@ -100,8 +96,8 @@ def assess(gdf, layer_id: str) -> Health:
     Examples
     --------
     >>> import geopandas as gpd, shapely
-    >>> h = assess(gpd.GeoDataFrame({"id": ["a"]}, geometry=[shapely.LineString([(0, 0), (1, 1)])], crs=4490),
-    ...            "industrial_clusters")
+    >>> row = {"id": ["d"], "name_zh": ["东昌府区"], "plan_ref": ["第一章第一节"], "provenance": ["schematic"], "source": ["x"]}
+    >>> h = assess(gpd.GeoDataFrame(row, geometry=[shapely.LineString([(0, 0), (1, 1)])], crs=4490), "district")
     >>> h.problem, h.detail_zh
     ('wrong_type', '几何类型为 LineString（1 个要素），应为面（Polygon）')
     """
@@ -172,31 +168,6 @@ def without_missing(gdf, layer_id: str):
 
     logger.warning("图层 %s 的 %s 没有几何图形（空或 NULL），未使用", layer_id, _features_named(gdf, missing.nonzero()[0]))
     return gdf[~missing]
-
-
-def frame_gap(district, units) -> object | None:
-    """The part of ``district`` (geometries in the working CRS) that no geometry of ``units`` (townships and
-    development-zone units) covers, slivers thinner than 2 × :data:`FRAME_GAP_TOLERANCE_M` left out; ``None``
-    when there is none."""
-    import shapely
-
-    d = shapely.union_all(np.asarray(district, dtype=object))
-    if d is None or d.is_empty:
-        return None
-    u = shapely.union_all(np.asarray(units, dtype=object)) if len(units) else shapely.Polygon()
-    gap = d.difference(u)
-    if gap.is_empty:
-        return None
-    core = gap.buffer(-FRAME_GAP_TOLERANCE_M)
-    if core.is_empty:
-        return None
-    return core.buffer(FRAME_GAP_TOLERANCE_M).intersection(gap)
-
-
-def frame_gap_zh(gap) -> str:
-    """``东昌府区行政区域内约 1,203.52 km² 不在任何镇（街道）或开发区托管单元内``."""
-    return (f"东昌府区行政区域（district）内约 {gap.area / 1e6:,.2f} km² 不在镇（街道）图层（townships）或开发区托管单元图层"
-            "（other_units）的任何要素内（两图层本应铺满全区）")
 
 
 def invalid_places(health: Health, layer_id: str, to_working) -> list[dict]:

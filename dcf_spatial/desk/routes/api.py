@@ -1071,10 +1071,10 @@ def _shown_table(res, name: str, df):
 def _status_cells(df):
     """An idle summary's cells as the workbook writes them: rounded, 待核定 where idle parcels have no land
     price (never 0.00, QA7 #3); the 按状态 rows with the workbook's columns (面积不明 included, QA user F5)."""
-    from ...land.outputs import fee_cells
+    from ...land.outputs import fee_cells, parcel_count_cells
 
     if "status" in df.columns:
-        df = df[["status_zh", "count", "area_mu", "area_unknown", "fee_wan", "fee_pending"]]
+        df = parcel_count_cells(df)[["status_zh", "count", "area_mu", "area_unknown", "fee_wan", "fee_pending"]]
     return fee_cells(_rounded(df))
 
 

@@ -208,8 +208,10 @@
       // the file's 地块 one by one (编号, 名称, the file's name): checked as one site, downloaded as they came
       // the CRS the file was read in and who said so (its header or .prj, the 坐标系 box, or a guess): the check's
       // 读取说明 and the reports say the same (the 地块 carry it back)
+      // the file's 图形警告 (a recorded 地块面积 off its coordinates) said at once, not only after 核查 (re-QA 7)
+      var warned = ((j.parcels && j.parcels.shape_warnings) || []).map(function (w) { return '图形警告：' + w; });
       setSite(j.parcels || j.geometry, j.crs, lyr, '已读取文件 ' + f.name + '：' + j.features + ' 个要素' +
-        (j.crs_read_zh ? '；坐标系 ' + j.crs_read_zh : '') + '。');
+        (j.crs_read_zh ? '；坐标系 ' + j.crs_read_zh : '') + '。' + warned.join(''));
       map.fitBounds(lyr.getBounds(), { maxZoom: 15 });
     }).catch(function (e) { $('site-status').textContent = ''; showError(e.message); });
   });

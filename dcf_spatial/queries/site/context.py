@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 #: zone layers a site is checked against (the kinds' zone_layers in plan_rules.json name these)
 ZONE_LAYERS = ("industrial_clusters", "cluster_parks", "agri_zones", "service_core", "service_belts",
                "service_groups", "service_points")
-FRAME_LAYERS = ("district", "townships", "other_units")
+from ...store.frame_gap import FRAME_LAYERS  # noqa: E402  (the frame layers, named where the store tests them)
 #: line layers read for the ecological-corridor reason (plan_rules.json → eco_corridors); optional
 CORRIDOR_LAYERS = ("canal", "rivers")
 

@@ -118,6 +118,18 @@ def fix_for(ctx, layer_id: str) -> str:
     return known[layer_id]
 
 
+#: what a verdict cannot tell without its frame layers, and without its zone layers
+IN_PLAN_AREA_ZH = "场地是否位于规划范围（第一章第一节）"
+IN_ZONE_ZH = "场地是否位于与其产业相符的分区（第八章）"
+
+
+def _unchecked(what: str, unknown: str, fixes: str) -> dict:
+    """The first reason of a check given no verdict: what is wrong, what cannot be told, and the fixes."""
+    return {"rule": RULE, "effect": plan.UNCHECKED, "plan_ref": "",
+            "text_zh": f"无法核查：{what}。据此无法判断{unknown}，因此不给出结论{OTHER_REASONS_ZH}。"
+                       f"处理：{fixes}。修复后请重新核查。"}
+
+
 def reason(ctx, kind: dict) -> dict | None:
     """The first reason of a check whose verdict needs a layer the store lacks or holds empty, or None."""
     found = gaps(ctx, needed_layers(kind))
@@ -125,12 +137,9 @@ def reason(ctx, kind: dict) -> dict | None:
         return None
     what = "；".join(sentence_zh(*g) for g in found)
     fixes = "；".join([*dict.fromkeys(fix_for(ctx, g[0]) for g in found), DOCTOR_ZH])
-    unknown = "、".join(q for q, layers in (("场地是否位于规划范围（第一章第一节）", FRAME_LAYERS),
-                                          ("场地是否位于与其产业相符的分区（第八章）", ZONE_LAYERS))
+    unknown = "、".join(q for q, layers in ((IN_PLAN_AREA_ZH, FRAME_LAYERS), (IN_ZONE_ZH, ZONE_LAYERS))
                        if any(g[0] in layers for g in found))
-    return {"rule": RULE, "effect": plan.UNCHECKED, "plan_ref": "",
-            "text_zh": f"无法核查：结论所依据的{what}。据此无法判断{unknown}，因此不给出结论{OTHER_REASONS_ZH}。"
-                       f"处理：{fixes}。修复后请重新核查。"}
+    return _unchecked(f"结论所依据的{what}", unknown, fixes)
 
 
 def with_gaps(ctx, prov: dict) -> dict:
@@ -151,12 +160,16 @@ def with_gaps(ctx, prov: dict) -> dict:
     return out
 
 
+def _place_zh(ctx, f: dict) -> str:
+    """One untrusted place (:attr:`PlanContext.local`) in words: an invalid feature with its layer named."""
+    return sentence_zh(f["layer"], ctx.title_of(f["layer"]), "", f["text_zh"]) if f["kind"] == "invalid" else f["text_zh"]
+
+
 def _local_note(ctx, prov: dict) -> dict:
     """``prov`` with the places of a layer that cannot be trusted (:attr:`PlanContext.local`) said once."""
     if not getattr(ctx, "local", None):
         return prov
-    said = "；".join(f"{sentence_zh(f['layer'], ctx.title_of(f['layer']) if f['kind'] == 'invalid' else '', '', f['text_zh'])}"
-                    if f["kind"] == "invalid" else f["text_zh"] for f in ctx.local)
+    said = "；".join(_place_zh(ctx, f) for f in ctx.local)
     note = full_stop(prov["note_zh"])
     return dict(prov, untrusted_places=[{k: v for k, v in f.items() if k not in ("geom", "wkt")} for f in ctx.local],
                 note_zh=note + "注意：" + said + "；位于这些范围内的场地不给出结论，其余场地照常核查"
@@ -173,15 +186,12 @@ def local_reason(ctx, kind: dict, geom) -> tuple[dict, bool] | None:
     hit = [f for f in getattr(ctx, "local", ()) if f["layer"] in needed and shapely.intersects(f["geom"], geom)]
     if not hit:
         return None
-    what = "；".join(sentence_zh(f["layer"], ctx.title_of(f["layer"]), "", f["text_zh"]) if f["kind"] == "invalid"
-                    else f["text_zh"] for f in hit)
+    what = "；".join(_place_zh(ctx, f) for f in hit)
     frame = any(f["layer"] in FRAME_LAYERS for f in hit)
     layers = dict.fromkeys(lid for f in hit for lid in ((f["layer"],) if f["kind"] == "invalid"
                                                       else ("townships", "other_units")))
     repair = ("在 QGIS 等软件中修复这些要素（“修复几何图形”）后用 dcf layers import 导入"
               if any(f["kind"] == "invalid" for f in hit) else "")
     fixes = "；".join([*([repair] if repair else []), *dict.fromkeys(fix_for(ctx, lid) for lid in layers), DOCTOR_ZH])
-    unknown = "场地是否位于规划范围（第一章第一节）" if frame else "场地是否位于与其产业相符的分区（第八章）"
-    return ({"rule": RULE, "effect": plan.UNCHECKED, "plan_ref": "",
-             "text_zh": f"无法核查：场地位于结论所依据的图层无法确定的范围内——{what}。据此无法判断{unknown}，因此不给出结论{OTHER_REASONS_ZH}。"
-                        f"处理：{fixes}。修复后请重新核查。"}, frame)
+    return _unchecked(f"场地位于结论所依据的图层无法确定的范围内——{what}", IN_PLAN_AREA_ZH if frame else IN_ZONE_ZH,
+                      fixes), frame

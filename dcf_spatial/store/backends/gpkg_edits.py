@@ -74,7 +74,12 @@ def _sound(con: sqlite3.Connection, table: str, op: str) -> bool | None:
     with a renamed table, breaker2 N1) or with another body (breaker2 N2) counts nothing of ``table``."""
     row = con.execute("SELECT tbl_name, sql FROM sqlite_master WHERE type='trigger' AND name=?",
                       (trigger_name(table, op),)).fetchone()
-    return None if row is None else (row[0] == table and row[1] == stored_sql(table, op))
+    return None if row is None else _is_own(row, table, op)
+
+
+def _is_own(found: tuple, table: str, op: str) -> bool:
+    """Whether a trigger found as ``(tbl_name, sql)`` in ``sqlite_master`` is dcf's for ``table`` and ``op``."""
+    return tuple(found) == (table, stored_sql(table, op))
 
 
 def watch(con: sqlite3.Connection, tables) -> list[str]:
@@ -144,7 +149,8 @@ def schema_look(con: sqlite3.Connection, catalog_table: str) -> tuple[list[str],
     ids = [str(r[0]) for r in con.execute(f"SELECT id FROM {catalog_table} ORDER BY rowid")]
     tables = [t for t in ids if t in names]
     return tables, [t for t in tables
-                    if not all(triggers.get(trigger_name(t, op)) == (t, stored_sql(t, op)) for op in OPERATIONS)]
+                    if not all(trigger_name(t, op) in triggers and _is_own(triggers[trigger_name(t, op)], t, op)
+                               for op in OPERATIONS)]
 
 
 def uncounted(con: sqlite3.Connection, tables) -> list[str]:
@@ -154,11 +160,26 @@ def uncounted(con: sqlite3.Connection, tables) -> list[str]:
     if not tables:
         return []
     try:
-        have = {r[0] for r in con.execute(f"SELECT table_name FROM {TABLE}")}
+        rows = con.execute(f"SELECT table_name FROM {TABLE}").fetchall()
     except sqlite3.OperationalError as exc:
         if "no such table" not in str(exc):
             raise
-        have = set()
+        rows = None
+    return without_row(tables, rows)
+
+
+def without_row(tables, rows) -> list[str]:
+    """Of ``tables``, those without a row among ``rows`` (rows of :data:`TABLE`, the table name first; ``None``
+    when the table is gone: all of them), as :func:`uncounted` answers from rows read already.
+
+    Examples
+    --------
+    >>> without_row(["roads", "canal"], [("roads", 3, 3, None)])
+    ['canal']
+    >>> without_row(["roads"], None)
+    ['roads']
+    """
+    have = {r[0] for r in rows or ()}
     return [t for t in tables if t not in have]
 
 
