@@ -494,3 +494,24 @@ def test_a_desk_whose_store_is_copied_over_answers_503_and_leaves_the_other_file
     shutil.copyfile(before, tmp_path / "back" / "store.gpkg")
     shutil.copyfile(kept[0] / "store.gpkg-wal", tmp_path / "back" / "store.gpkg-wal")
     assert set(checked) <= _ids(tmp_path / "back" / "store.gpkg")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_file_copied_over_the_desk_store_before_its_first_check_is_noticed_at_that_check(store, tmp_path, workers):
+    """breaker2 N4 (F9): ``cp other.gpkg store.gpkg`` while the desk runs but before it recorded anything (its
+    processes had no commit of their own to compare with yet). The first check is answered 503 in Chinese naming
+    the store, not recorded into a log that no longer fits the file, and the other file is left as cp made it."""
+    other = _another_store(store, tmp_path)
+    other_bytes = other.read_bytes()
+    desk = Desk(store, tmp_path, workers=workers)
+    try:
+        subprocess.run(["cp", str(other), str(store)], check=True)   # keeps the inode
+        answers = [desk.fresh("POST", "/api/site-check", json={"site": SITE, "industry": "C34", "project": f"甲{i}"})
+                   for i in range(2 * workers)]
+        assert {r.status_code for r in answers} == {503}, [r.text for r in answers]
+        # the store named as the desk names it to a client (图层库: no server path, see desk/app.py)
+        assert all("图层库" in r.json()["error"] and "被替换" in r.json()["error"] for r in answers), answers[0].text
+    finally:
+        desk.stop()
+    assert store.read_bytes() == other_bytes
+    assert "被替换" in desk.text() and "已全部写回主文件" not in desk.text()

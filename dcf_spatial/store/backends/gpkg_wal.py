@@ -285,6 +285,17 @@ def _store_path(store) -> Path | None:
     return Path(location)
 
 
+def first_look(store) -> None:
+    """This desk process's first look at the main file of its WAL ``store`` (a path, as :func:`desk_wal` got it),
+    taken as it starts rather than at its first register commit: a file copied over the store before the desk
+    recorded anything is then seen too (breaker N4, :func:`.gpkg.main_file_replaced`)."""
+    from .gpkg import main_file_replaced
+
+    path = _store_path(store)
+    if path is not None:
+        main_file_replaced(path)
+
+
 @contextlib.contextmanager
 def desk_wal(store, *, enabled: bool = True):
     """Keep the GeoPackage ``store`` in WAL mode (register commits ``synchronous=FULL``: one fsync each)
@@ -332,6 +343,7 @@ def desk_wal(store, *, enabled: bool = True):
         return
     session.proc, session.active = proc, True
     _IN_DESK_WAL.add(os.path.realpath(path))
+    first_look(store)
     _say(logging.INFO, "核查登记以 SQLite WAL 模式写入（synchronous=FULL：每次提交都写入磁盘）；工作台停止时恢复普通日志模式"
          "（若工作台连同其辅助进程被强行终止，dcf 下次打开图层库时恢复）。"
          f"图层库：{path}", session)
@@ -377,4 +389,4 @@ def desk_wal(store, *, enabled: bool = True):
                  f"先把它们与 {path} 一并复制到别的文件夹保存，再运行 dcf layers doctor 检查并按它的办法处理。", session)
 
 
-__all__ = ["desk_wal", "filesystem_type", "WalSession", "NETWORK_FS"]
+__all__ = ["desk_wal", "filesystem_type", "first_look", "WalSession", "NETWORK_FS"]
