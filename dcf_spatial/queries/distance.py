@@ -307,7 +307,7 @@ def nearest_positions(ga: np.ndarray, gb: np.ndarray, *, max_distance: float | N
 
 def point_xy(points: np.ndarray):
     """``(x, y)`` float arrays of an array of shapely Points, NaN for a missing or empty point
-    (``shapely.get_x`` raises on an empty point).
+    (``shapely.get_x`` raises on an empty point: then the coordinates are taken with their index).
 
     Examples
     --------
@@ -317,6 +317,10 @@ def point_xy(points: np.ndarray):
     """
     import shapely
 
+    try:  # the common case, no empty point: a third of the time of get_coordinates with its index
+        return shapely.get_x(points), shapely.get_y(points)
+    except shapely.errors.GEOSException:
+        pass
     coords, at = shapely.get_coordinates(points, return_index=True)
     x, y = np.full(len(points), np.nan), np.full(len(points), np.nan)
     x[at], y[at] = coords[:, 0], coords[:, 1]
