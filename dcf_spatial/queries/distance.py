@@ -352,7 +352,8 @@ def _nearest_of_points(ga, gb, b_types, max_distance, b_pos, dist, inside):
             # 0) or beyond the radius (b_pos stays -1); only the others are tested and measured
             pos = settled_by_cells(x[rest], y[rest], poly_geoms, segs, max_distance)
             sure = pos >= 0
-            b_pos[rest[sure]], dist[rest[sure]], inside[rest[sure]] = polys[pos[sure]], 0.0, True
+            held = rest[sure]
+            b_pos[held], dist[held], inside[held] = polys[pos[sure]], 0.0, True
             rest = rest[pos == UNSETTLED]
         if len(polys) and len(rest):
             pos = polygon_of_points(x[rest], y[rest], poly_geoms, boundary=True, pick="first")
