@@ -248,8 +248,10 @@ def postgis_engine(url):
     state = {}
 
     def copy(table, cols, rows_wkb):
-        conn.execute(f"DROP TABLE IF EXISTS {table}")
-        conn.execute(f"CREATE UNLOGGED TABLE {table} ({cols[0]} bigint, wkb bytea)")
+        # temporary tables: each run (each connection) has its own, so two benchmarks on one database
+        # never drop or fill each other's tables
+        conn.execute(f"DROP TABLE IF EXISTS pg_temp.{table}")
+        conn.execute(f"CREATE TEMP TABLE {table} ({cols[0]} bigint, wkb bytea)")
         with conn.cursor().copy(f"COPY {table} ({cols[0]}, wkb) FROM STDIN") as cp:
             for k, w in rows_wkb:
                 cp.write_row((int(k), w))

@@ -23,6 +23,7 @@ from functools import lru_cache
 from . import settings
 from .errors import SchemaError
 from .industry import covers
+from .plan_refs import resolve_zone_refs
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +34,9 @@ RULES_FILE = "plan_rules.json"
 @lru_cache(maxsize=1)
 def rules() -> dict:
     """The rule book (``data/plan_rules.json``); a malformed ``chemical_parks.recognised`` is refused
-    (:func:`chemical_parks_problems`)."""
-    data = _load_json(RULES_FILE)
+    (:func:`chemical_parks_problems`), and a zone's entry that takes another zone's (``same_as``) is replaced by it,
+    or refused when it points nowhere (:func:`~dcf_spatial.plan_refs.resolve_zone_refs`)."""
+    data = resolve_zone_refs(_load_json(RULES_FILE), source=str(settings.data_dir / RULES_FILE))
     rec = (data.get("chemical_parks") or {}).get("recognised", [])
     if not isinstance(rec, list) or not all(isinstance(v, str) and v.strip() for v in rec):
         bad = _chemical_parks_form(rec)

@@ -19,6 +19,8 @@ from dcf_spatial.errors import SchemaError
 from dcf_spatial.industry import code_table, resolve
 from dcf_spatial.queries import check_site
 
+from _rule_book import rule_book_from, shipped_rule_book
+
 NEW_MATERIALS = "115.965,36.500"   # 嘉明经济开发区 / 新材料产业园 (tests/test_rules_r15.py)
 
 
@@ -101,22 +103,10 @@ def test_the_second_area_listed_does_not_make_the_first_recognised(monkeypatch):
 
 
 def test_the_rule_book_refuses_a_text_when_it_loads(tmp_path, monkeypatch):
-    from dcf_spatial import settings
-
-    data = json.loads((settings.data_dir / plan.RULES_FILE).read_text(encoding="utf-8"))
+    data = shipped_rule_book()
     data["chemical_parks"]["recognised"] = "cluster.jiaming"
-    for f in settings.data_dir.iterdir():
-        if f.is_file():
-            (tmp_path / f.name).write_bytes(f.read_bytes())
-    (tmp_path / plan.RULES_FILE).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    monkeypatch.setattr(settings, "data_dir", tmp_path)
-    plan.rules.cache_clear()
-    try:
-        with pytest.raises(SchemaError, match="chemical_parks.recognised"):
-            plan.rules()
-    finally:
-        monkeypatch.undo()
-        plan.rules.cache_clear()
+    with rule_book_from(data, tmp_path, monkeypatch), pytest.raises(SchemaError, match="chemical_parks.recognised"):
+        plan.rules()
 
 
 def test_rules_check_reports_a_mistyped_id(monkeypatch, tmp_path):

@@ -201,3 +201,32 @@ def test_cli_distances_option(tmp_path):
     assert text.exit_code == 0 and "--distances all" in text.stdout and "范围外（> 1 km）" in text.stdout
     bad = run(cli, ["query", "within", str(pp), str(zp), "--km", "1", "--distances", "some"])
     assert bad.exit_code != 0 and "--distances" in bad.output
+
+
+def test_cells_settle_only_points_geos_agrees_with():
+    """``settled_by_cells`` (the step that spares most points any per-point work): every point it
+    puts inside a polygon lies in that polygon and in none before it (the lowest position wins,
+    as for the points tested one by one), every point it puts beyond lies farther than the radius
+    from every zone — around holes, an island in a hole, overlapping polygons, a multipolygon and
+    a line — and it settles most of 80,000 random points."""
+    zones = zone_frame()
+    extra = gpd.GeoDataFrame({"id": ["overlap", "island"]}, crs=W,
+                             geometry=[_box(-1500, -1500, 3500, 3500), _box(11_500, 1500, 14_500, 4500)])
+    gb = np.asarray(pd.concat([zones, extra], ignore_index=True).geometry.values, dtype=object)
+    polys = np.flatnonzero(np.isin(shapely.get_type_id(gb), (3, 6)))
+    segs, _ = D.boundary_segments(gb)
+    rng = np.random.default_rng(11)
+    # 80,000 points: cells of ~650 m, so that some lie wholly in the 2 km box, and in the overlap
+    x, y = rng.uniform(X0 - 3000, X0 + 30_000, 80_000), rng.uniform(Y0 - 3000, Y0 + 13_000, 80_000)
+    shapely.prepare(gb[polys])
+    code = D.settled_by_cells(x, y, gb[polys], segs, 1000.0)
+    pts = shapely.points(x, y)
+    holds = shapely.intersects(gb[polys][None, :], pts[:, None])  # point × polygon
+    inside = np.flatnonzero(code >= 0)
+    assert (holds[inside, code[inside]]).all()
+    assert not np.array([holds[i, :c].any() for i, c in zip(inside, code[inside])]).any()
+    assert (holds[inside][:, [0, 3]].all(axis=1)).any()  # in the box and the overlap around it: "box" (0)
+    beyond = np.flatnonzero(code == D.BEYOND)
+    assert (shapely.distance(pts[beyond][:, None], gb[None, :]).min(axis=1) > 1000.0).all()
+    assert set(np.unique(code)) <= {D.BEYOND, D.UNSETTLED, *range(len(polys))}
+    assert (code != D.UNSETTLED).mean() > 0.6
