@@ -39,6 +39,11 @@ class StoreError(DcfError):
     """
 
 
+class StoreReplacedError(StoreError):
+    """The main file of a running desk's WAL-mode store was replaced under it (``cp`` of another file over it,
+    breaker F9/N4): the desk records nothing more into its log (the server's state, not the request's: 503)."""
+
+
 class LayerUnreadableError(StoreError):
     """A layer's table is in the store but cannot be read as a layer (its geometry column renamed or dropped
     outside dcf): ``layer_id`` and ``cause_zh`` say which and why (store/layer_health.py)."""

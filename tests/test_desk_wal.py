@@ -419,3 +419,99 @@ def test_a_store_a_live_process_uses_is_not_put_back_even_when_sqlite_would_let_
     # once it is gone, the next command puts the store back, as before
     listed = subprocess.run([*DCF, "--store", str(store), "layers", "list"], capture_output=True, text=True)
     assert "恢复普通日志模式" in listed.stderr and not gpkg.is_wal(store)
+
+
+def _another_store(store, tmp_path):
+    """A copy of ``store`` with one table more: what someone copies over the desk's store."""
+    other = tmp_path / "other.gpkg"
+    shutil.copyfile(store, other)
+    with contextlib.closing(sqlite3.connect(other)) as con:
+        con.execute("CREATE TABLE other_store_marker (x)")
+        con.commit()
+    return other
+
+
+def test_a_file_copied_over_the_running_desk_store_is_noticed_and_never_checkpointed_into(store, tmp_path):
+    """breaker2 N4 (F9): ``cp other.gpkg store.gpkg`` under a running desk keeps the inode; the desk must stop
+    recording (a Chinese error naming the store) and, at stop, copy the three files aside rather than write its
+    WAL pages into the other file."""
+    from dcf_spatial.errors import StoreError
+
+    other = _another_store(store, tmp_path)
+    other_bytes = other.read_bytes()
+    with gpkg_wal.desk_wal(store) as wal:
+        dcf.check_site(SITE, "C34", store=store, record="甲")
+        dcf.check_site(SITE, "C34", store=store, record="乙")
+        with open(store, "r+b") as fh:   # what cp does: same inode, the other file's bytes
+            fh.write(other_bytes)
+            fh.truncate()
+        with pytest.raises(StoreError, match="被替换") as caught:
+            dcf.check_site(SITE, "C34", store=store, record="丙")
+        assert str(store) in str(caught.value)
+    assert store.read_bytes() == other_bytes   # nothing of the desk's log was written into the other file
+    kept = [p for p in tmp_path.iterdir() if p.is_dir() and p.name.startswith("store.gpkg.工作台停止时-")]
+    assert len(kept) == 1 and (kept[0] / "store.gpkg-wal").stat().st_size > 0
+    said = "\n".join(wal.messages)
+    assert str(kept[0]) in said and "dcf layers restore" in said
+    assert "无需处理" not in said and "已全部写回主文件" not in said
+
+
+def test_a_desk_whose_store_is_copied_over_answers_503_and_leaves_the_other_file_as_it_was(store, tmp_path):
+    """breaker2 N4 (F9), a real desk of two processes: ``cp other.gpkg store.gpkg`` while it runs. The next check is
+    answered 503 in Chinese (the store replaced, no recording), not 200 nor a 500; at stop nothing of the desk's
+    log is written into the other file — neither by its anchor nor by its processes' connections as they close —
+    and the log is not left beside it for the next opener to read in: it is in the folder the desk's log names."""
+    other = _another_store(store, tmp_path)
+    other_bytes = other.read_bytes()
+    before = tmp_path / "before.gpkg"
+    shutil.copyfile(store, before)   # no checkpoint runs while the log is this small: the main file stays so
+    desk = Desk(store, tmp_path)
+    try:
+        body = {"site": SITE, "industry": "C34"}
+        checked = []
+        for project in ("甲", "乙", "丙"):
+            r = desk.fresh("POST", "/api/site-check", json={**body, "project": project})
+            assert r.status_code == 200, r.text
+            checked.append(r.json()["register_id"])
+        anchor = _anchor_pid(store)
+        subprocess.run(["cp", str(other), str(store)], check=True)   # keeps the inode
+        answers = [desk.fresh("POST", "/api/site-check", json={**body, "project": f"丁{i}"}) for i in range(4)]
+        assert {r.status_code for r in answers} == {503}, [r.text for r in answers]   # both processes
+        assert all("被替换" in r.json()["error"] for r in answers)
+    finally:
+        desk.stop()
+    for _ in range(600):   # not a timed assertion: until the anchor has moved the log and ended
+        if _gone(anchor):
+            break
+        time.sleep(0.1)
+    assert store.read_bytes() == other_bytes   # the other file as cp left it
+    assert not os.path.exists(f"{store}-wal") and not os.path.exists(f"{store}-shm")
+    kept = [p for p in tmp_path.iterdir() if p.is_dir() and p.name.startswith("store.gpkg.工作台停止时-")]
+    assert len(kept) == 1 and (kept[0] / "store.gpkg-wal").stat().st_size > 0
+    assert str(kept[0]) in desk.text() and "已全部写回主文件" not in desk.text()
+    # the way back the desk's log says: the main file as it was before cp, with the kept log, reads the three checks
+    (tmp_path / "back").mkdir()
+    shutil.copyfile(before, tmp_path / "back" / "store.gpkg")
+    shutil.copyfile(kept[0] / "store.gpkg-wal", tmp_path / "back" / "store.gpkg-wal")
+    assert set(checked) <= _ids(tmp_path / "back" / "store.gpkg")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_file_copied_over_the_desk_store_before_its_first_check_is_noticed_at_that_check(store, tmp_path, workers):
+    """breaker2 N4 (F9): ``cp other.gpkg store.gpkg`` while the desk runs but before it recorded anything (its
+    processes had no commit of their own to compare with yet). The first check is answered 503 in Chinese naming
+    the store, not recorded into a log that no longer fits the file, and the other file is left as cp made it."""
+    other = _another_store(store, tmp_path)
+    other_bytes = other.read_bytes()
+    desk = Desk(store, tmp_path, workers=workers)
+    try:
+        subprocess.run(["cp", str(other), str(store)], check=True)   # keeps the inode
+        answers = [desk.fresh("POST", "/api/site-check", json={"site": SITE, "industry": "C34", "project": f"甲{i}"})
+                   for i in range(2 * workers)]
+        assert {r.status_code for r in answers} == {503}, [r.text for r in answers]
+        # the store named as the desk names it to a client (图层库: no server path, see desk/app.py)
+        assert all("图层库" in r.json()["error"] and "被替换" in r.json()["error"] for r in answers), answers[0].text
+    finally:
+        desk.stop()
+    assert store.read_bytes() == other_bytes
+    assert "被替换" in desk.text() and "已全部写回主文件" not in desk.text()

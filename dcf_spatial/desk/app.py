@@ -372,12 +372,13 @@ def dcf_error_response(request, exc):
 
     from .wording import desk_wording, form_of
 
-    from ..errors import StoreChangedError
+    from ..errors import StoreChangedError, StoreReplacedError
     from ..register.record import ForwardError
 
     # the primary process died while a secondary's check waited for its register write: the server's
     # fault, not the request's (503, as a forward that fails at once); whether it was recorded is unknown
-    status = (404 if isinstance(exc, dcf.LayerNotFoundError) else 503 if isinstance(exc, ForwardError)
+    # the store's main file replaced under the running desk (breaker F9/N4): it records no more until restarted
+    status = (404 if isinstance(exc, dcf.LayerNotFoundError) else 503 if isinstance(exc, (ForwardError, StoreReplacedError))
               else 409 if isinstance(exc, StoreChangedError) else 400)
     # the library's fixes pointed at this page's form; no server path (nor the store's file or
     # database address: a client has no business with them), no command-line option

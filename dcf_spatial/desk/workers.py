@@ -375,6 +375,10 @@ def _worker_main(index: int, sockets: list, uds: str, app_kwargs: dict, ready, p
     _console_log(index)
     app = create_app(**app_kwargs, access_log=True)
     front = WorkerFront(app, primary_uds=None if index == 0 else uds)
+    if app_kwargs.get("record", True):
+        from ..store.backends.gpkg_wal import first_look
+
+        first_look(app_kwargs.get("store"))   # a store copied over before this process's first commit: seen too
     door = None
     if index == 0 and register_sock is not None:
         door = RegisterDoor(register_sock, secret, app.state.store)

@@ -135,6 +135,9 @@ def _writer(path) -> list:
     # durable at every commit in either journal mode: in WAL (a running desk, gpkg_wal) SQLite's default
     # may be built as NORMAL, which can lose the last commits on a power cut
     con.execute("PRAGMA synchronous=FULL")
+    # a desk's WAL is checkpointed by its anchor alone, after it looked whether the main file was replaced
+    # (breaker N4, store/backends/gpkg_wal.py); in the rollback journal this has no effect
+    con.execute("PRAGMA wal_autocheckpoint=0")
     entry = [con, None, False, None]
     _WRITERS[key] = entry
     return entry
@@ -151,9 +154,10 @@ def _gpkg_write(st, prepare=None):
     every POSIX lock this process holds on it, the transaction's RESERVED lock included (SQLite's "How
     To Corrupt" §2.2), and another process could then write at the same time."""
     with st._locked():  # imports replace the whole file: a write must not fall between their copy and swap
-        from ..store.backends.gpkg import (carry_stamp, file_state, note_register_commit, register_commit_window,
-                                           watch_layer_tables)
+        from ..store.backends.gpkg import (carry_stamp, file_state, main_file_committed, note_register_commit,
+                                           register_commit_window, watch_layer_tables)
 
+        _refuse_replaced(st.path)
         entry = _writer(st.path)
         con = entry[0]
         if prepare is None:   # another kind of write (an audit, a copied register): kept versions read anew
@@ -199,12 +203,26 @@ def _gpkg_write(st, prepare=None):
                 carry_stamp(st.path, before, entry[1])
                 if con.total_changes > changes:   # rows were written: the commit raised the change counter
                     note_register_commit(st.path, before, entry[1])
+                main_file_committed(st.path)
         except BaseException as exc:
             _WRITERS.pop(str(st.path), None)
             con.close()
             if isinstance(exc, sqlite3.Error):   # a full disk, a store made read-only: said, not a traceback (500)
                 _unwritten(st, exc)
             raise
+
+
+def _refuse_replaced(path) -> None:
+    """Raise the :class:`~dcf_spatial.errors.StoreReplacedError` of a register write into a running desk's WAL store whose
+    main file was replaced under it (breaker F9/N4): a commit would go into a log that no longer fits the file."""
+    from ..errors import StoreReplacedError
+    from ..store.backends.gpkg import main_file_replaced
+
+    if what := main_file_replaced(path):
+        raise StoreReplacedError(f"核查未登记：图层库 {path} 的主文件在工作台运行期间被替换了（{what}；如用 cp 把另一个文件复制到它上面）。"
+                         f"本工作台已停止登记核查，也不会把 {path}-wal 中的登记写回被替换的主文件。请停止工作台（Ctrl+C），"
+                         "停止时它会把图层库及其 -wal、-shm 原样复制到旁边的文件夹并说明如何找回；"
+                         "恢复图层库一律用 dcf layers restore，不要用 cp 覆盖。")
 
 
 def _unwritten(st, exc: sqlite3.Error) -> None:

@@ -1327,3 +1327,53 @@ class GpkgStore:
                 con.execute(f"DELETE FROM {CATALOG_HISTORY_TABLE} WHERE layer_id=? AND n=?", (layer_id, n))
                 _written(con, layer_id)
         return len(prev)
+
+
+#: ``{path: [the WAL store's state at this process's last look, what replaced its main file]}`` (:mod:`.wal_main_file`)
+_MAIN_LOOKS: dict[str, list] = {}
+
+
+def main_file_replaced(path) -> str | None:
+    """What replaced the main file of the WAL-mode store ``path`` under this process since its first look here
+    (``cp`` over a running desk's store, breaker F9/N4), in Chinese; ``None`` while it did not, or the store is
+    not in WAL mode. Once seen it stays said: the register writer records nothing more into that log."""
+    from . import wal_main_file
+
+    key = str(path)
+    try:
+        ino = os.stat(path).st_ino
+        if _wal_counter(Path(path)) is None or key not in _SHM_FDS:
+            return None
+        main_fd, shm_fd = _header_fd(path, ino), _SHM_FDS[key][1]
+        head = os.pread(main_fd, 20, 0)
+        if head[18:20] != b"\x02\x02" and key not in _MAIN_LOOKS:
+            return None
+
+        def read():
+            return wal_main_file.state(path, main_fd, shm_fd)
+
+        seen = _MAIN_LOOKS.get(key)
+        if seen is None:
+            _MAIN_LOOKS[key] = [read(), None]
+            return None
+        if seen[1] is None:
+            seen[0], seen[1] = wal_main_file.replaced(seen[0], read)
+        return seen[1]
+    except OSError:
+        return None
+
+
+def main_file_committed(path) -> None:
+    """After this process's register commit into ``path``: the state :func:`main_file_replaced` compares with next
+    (the log as that commit left it: one deleted and made anew by another program's last connection, breaker F3,
+    is then shorter — a checkpoint, not a replaced main file — even when its inode number comes back)."""
+    from . import wal_main_file
+
+    seen = _MAIN_LOOKS.get(str(path))
+    if seen is None or seen[1] is not None:
+        return
+    try:
+        main_fd, shm_fd = _header_fd(path, os.stat(path).st_ino), _SHM_FDS[str(path)][1]
+        seen[0] = wal_main_file.state(path, main_fd, shm_fd)
+    except (OSError, KeyError):
+        pass

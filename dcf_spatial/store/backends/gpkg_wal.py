@@ -65,11 +65,18 @@ NETWORK_FS = ("nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "9p", "fus
 # The anchor: stdlib only (no GDAL in that process, see the module's text). Lines on stdin: "pid N" (a
 # desk process to outlive), "stop" (checkpoint, back to the rollback journal, close). EOF without "stop":
 # the desk's parent is gone — wait until every listed pid is gone (no checkpoint while a killed desk's
-# worker may still write), then as "stop".
+# worker may still write), then as "stop". A main file replaced under the desk (its answer "replaced …", or
+# "leave" from the desk): no checkpoint; it reads "kept FOLDER" (where the desk copied the three files), holds
+# its shared lock on the store until every desk process is gone — SQLite checkpoints as the last connection
+# to a WAL file closes, and none of theirs is the last while it holds it — then moves -wal and -shm into
+# FOLDER (one of its own when none came), so that nobody opening the store later reads them into the other file.
 _ANCHOR = r"""
-import os, sqlite3, sys, time
-path, parent = sys.argv[1], int(sys.argv[2])
-con = sqlite3.connect(path, timeout=30, isolation_level=None)
+import importlib.util, os, shutil, sqlite3, sys, threading, time
+path, parent, watch_py = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+spec = importlib.util.spec_from_file_location("dcf_wal_main_file", watch_py)
+watch = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(watch)
+con = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
 try:
     mode = con.execute("PRAGMA journal_mode=WAL").fetchone()[0]
     # a read: the connection opens the WAL index now and holds its shared lock from here on
@@ -81,9 +88,74 @@ if mode != "wal":
     con.close()
     sys.exit(0)
 pids = {parent}
+# handles kept open (closing one would drop this process's locks on the store): the main file's look
+main_fd, shm_fd = os.open(path, os.O_RDONLY), os.open(path + "-shm", os.O_RDONLY)
+lock = threading.Lock()
+seen = [watch.state(path, main_fd, shm_fd), None]   # [last look, what replaced the main file]
+
+
+def look():
+    # the main file replaced under the desk (cp, breaker F9/N4): from then on never a checkpoint into it
+    if seen[1] is None:
+        seen[0], seen[1] = watch.replaced(seen[0], lambda: watch.state(path, main_fd, shm_fd))
+    return seen[1]
+
+
+def checkpoints():
+    # the only checkpointer of the desk's register commits (its writer has wal_autocheckpoint=0): after a look
+    while True:
+        time.sleep(1.0)
+        with lock:
+            if look() is not None:
+                return
+            try:
+                if os.stat(path + "-wal").st_size > 4 << 20:
+                    con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    seen[0] = watch.state(path, main_fd, shm_fd)
+            except (OSError, sqlite3.Error):
+                pass
+
+
+def wait_pids():
+    while pids:
+        for pid in list(pids):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                pids.discard(pid)
+            except PermissionError:
+                pass
+        time.sleep(0.2)
+
+
+def leave(*said):
+    # no checkpoint into the replaced file: the log kept as it is, then moved away from it
+    try:
+        print(*said, flush=True)
+        word = sys.stdin.readline().split(maxsplit=1)
+    except (OSError, ValueError):
+        word = []
+    folder = word[1].strip() if word[:1] == ["kept"] and len(word) == 2 else ""
+    wait_pids()
+    name = os.path.basename(path)
+    try:
+        if not folder:
+            folder = "%s.工作台停止时-%s" % (path, time.strftime("%Y%m%d-%H%M%S"))
+            os.mkdir(folder)
+            shutil.copy2(path, os.path.join(folder, name))
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.replace(path + suffix, os.path.join(folder, name + suffix))
+    except OSError:
+        pass
+    os._exit(0)
 
 
 def stop():
+    lock.acquire()
+    what = look()
+    if what is not None:
+        leave("replaced", what)
     con.execute("PRAGMA busy_timeout=5000")
     try:
         busy, log, done = con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
@@ -98,6 +170,7 @@ def stop():
     sys.exit(0)
 
 
+threading.Thread(target=checkpoints, daemon=True).start()
 for line in sys.stdin:
     word = line.split()
     if word[:1] == ["pid"]:
@@ -105,17 +178,9 @@ for line in sys.stdin:
     elif word[:1] == ["stop"]:
         stop()
     elif word[:1] == ["leave"]:   # the -wal does not fit the main file: no checkpoint into it, the log kept as it is
-        print("left", flush=True)
-        os._exit(0)
-while pids:
-    for pid in list(pids):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            pids.discard(pid)
-        except PermissionError:
-            pass
-    time.sleep(0.2)
+        lock.acquire()
+        leave("left")
+wait_pids()
 stop()   # every process of the killed desk is gone: as at a normal stop
 """
 
@@ -150,6 +215,20 @@ def _keep_aside(path: Path) -> Path | None:
     except OSError:
         return None
     return folder
+
+
+def replaced_zh(path: Path, problem: str, kept: Path | None) -> str:
+    """The desk's stop message for a main file replaced under it (breaker F9/N4): what was kept where, how to recover."""
+    return (f"图层库 {path} 的主文件在工作台运行期间被替换了（{problem}；如用 cp 把另一个文件复制到它上面），"
+            f"未恢复普通日志模式，也没有把日志写回被替换的主文件：本工作台自上次检查点以来登记的核查只在 {path}-wal 中，"
+            "且只能与被替换前的主文件一起读出。"
+            + (f"图层库文件及其 -wal、-shm 已原样复制到 {kept}，不要删除；工作台的进程全部退出后，{path}-wal 和 -shm "
+               "也移入该文件夹（留在原处的话，下次打开图层库时会被写进被替换的主文件）；" if kept else
+               f"工作台的进程全部退出后，{path}-wal 和 -shm 连同主文件的副本移入旁边名为 {path.name}.工作台停止时-… 的文件夹，"
+               "不要删除；")
+            + "找回被替换前的主文件（与保存的 -wal、-shm 放在同一文件夹、同名即可读出全部登记），找不回时用 "
+            "dcf layers restore 备份.gpkg 恢复到最近一次备份（此后的登记会缺失，须按保存的文件核对补登）。"
+            "恢复图层库一律用 dcf layers restore，不要用 cp 覆盖。")
 
 
 def filesystem_type(path) -> str | None:
@@ -206,6 +285,17 @@ def _store_path(store) -> Path | None:
     return Path(location)
 
 
+def first_look(store) -> None:
+    """This desk process's first look at the main file of its WAL ``store`` (a path, as :func:`desk_wal` got it),
+    taken as it starts rather than at its first register commit: a file copied over the store before the desk
+    recorded anything is then seen too (breaker N4, :func:`.gpkg.main_file_replaced`)."""
+    from .gpkg import main_file_replaced
+
+    path = _store_path(store)
+    if path is not None:
+        main_file_replaced(path)
+
+
 @contextlib.contextmanager
 def desk_wal(store, *, enabled: bool = True):
     """Keep the GeoPackage ``store`` in WAL mode (register commits ``synchronous=FULL``: one fsync each)
@@ -239,7 +329,8 @@ def desk_wal(store, *, enabled: bool = True):
     from .store_in_use import hold
 
     hold(path)   # for the desk's life: no dcf process puts the store back under it (breaker F3)
-    proc = subprocess.Popen([sys.executable, "-c", _ANCHOR, str(path), str(os.getpid())],
+    watch_py = str(Path(__file__).with_name("wal_main_file.py"))
+    proc = subprocess.Popen([sys.executable, "-c", _ANCHOR, str(path), str(os.getpid()), watch_py],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True)
     answer = proc.stdout.readline().split(maxsplit=1)
     mode = answer[1].strip() if len(answer) == 2 else "（无答复）"
@@ -252,6 +343,7 @@ def desk_wal(store, *, enabled: bool = True):
         return
     session.proc, session.active = proc, True
     _IN_DESK_WAL.add(os.path.realpath(path))
+    first_look(store)
     _say(logging.INFO, "核查登记以 SQLite WAL 模式写入（synchronous=FULL：每次提交都写入磁盘）；工作台停止时恢复普通日志模式"
          "（若工作台连同其辅助进程被强行终止，dcf 下次打开图层库时恢复）。"
          f"图层库：{path}", session)
@@ -259,6 +351,7 @@ def desk_wal(store, *, enabled: bool = True):
         yield session
     finally:
         problem = _unreadable(path)
+        problem = problem and f"无法读入：{problem}"
         _IN_DESK_WAL.discard(os.path.realpath(path))
         try:
             # a main file replaced under the desk (cp of an older file, breaker F9): a checkpoint would write the
@@ -266,20 +359,23 @@ def desk_wal(store, *, enabled: bool = True):
             proc.stdin.write("leave\n" if problem else "stop\n")
             proc.stdin.flush()
             line = proc.stdout.readline().split()
-            proc.wait(60)
+            if line[:1] not in (["replaced"], ["left"]):
+                proc.wait(60)
         except (OSError, subprocess.TimeoutExpired):
             proc.kill()
             line = []
+        if line[:1] == ["replaced"]:   # the anchor's look before its checkpoint (breaker N4): none made
+            problem = f"{' '.join(line[1:])}"
         if problem:
-            # this process's own connections may still checkpoint the log into the wrong file as they close: the
-            # three files are copied aside first, as they are now
+            # the three files copied aside as they are now; the anchor, left holding its lock (no connection of the
+            # desk's processes checkpoints as it closes), moves -wal and -shm there once they are all gone
             kept = _keep_aside(path)
-            _say(logging.WARNING, f"图层库无法读入（{problem}），未恢复普通日志模式：主文件多半在工作台运行期间被替换了"
-                 f"（如用 cp 把另一个文件复制到它上面），本工作台自上次检查点以来登记的核查只在 {path}-wal 中，且只能与被替换"
-                 "前的主文件一起读出。" + (f"图层库文件及其 -wal、-shm 已原样复制到 {kept}，不要删除；" if kept else
-                 f"不要移走或删除 {path}-wal，先把它与 {path}、{path}-shm 一并复制到别的文件夹保存；")
-                 + "找回被替换前的主文件可读出全部登记，找不回时用 dcf layers restore 备份.gpkg 恢复到最近一次备份"
-                 "（此后的登记会缺失，须按保存的文件核对补登）。恢复图层库一律用 dcf layers restore，不要用 cp 覆盖。", session)
+            try:
+                proc.stdin.write(f"kept {kept or ''}\n")
+                proc.stdin.close()
+            except OSError:
+                pass
+            _say(logging.WARNING, replaced_zh(path, problem, kept), session)
         elif line[:1] == ["stopped"] and line[-1] == "delete":
             _say(logging.INFO, f"图层库已恢复普通日志模式（WAL 已全部写回主文件）：{path}", session)
         elif line[:1] == ["stopped"] and line[1:2] != ["-1"]:   # the checkpoint waited on a reader: nothing wrong
@@ -293,4 +389,4 @@ def desk_wal(store, *, enabled: bool = True):
                  f"先把它们与 {path} 一并复制到别的文件夹保存，再运行 dcf layers doctor 检查并按它的办法处理。", session)
 
 
-__all__ = ["desk_wal", "filesystem_type", "WalSession", "NETWORK_FS"]
+__all__ = ["desk_wal", "filesystem_type", "first_look", "WalSession", "NETWORK_FS"]
