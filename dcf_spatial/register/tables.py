@@ -278,25 +278,34 @@ def _pg_lz4(st, con) -> None:
         logger.debug("the register's columns keep their compression", exc_info=True)
 
 
-def _catalog_locked_sql(cat: str, has_marks: bool, schema: str) -> str:
-    """The catalog rows a register write compares, locked ``FOR SHARE``, with the mark of an edit outside dcf,
-    after the register's transaction-level advisory lock (parameter ``%s``, its key) is taken. Its columns are
-    named when this process found them (:func:`_pg_init`: a dropped one makes the write start
-    over, :class:`_StaleCache`); else read through ``to_jsonb`` of the row, NULL in a store made before them —
-    which cost the server about 0.1 ms of CPU a write (0.21 against 0.11 ms, 12,000 writes' catalog reads).
+def _catalog_locked_sql(cat: str, has_marks: bool, schema: str, layer_ids) -> str:
+    """The catalog rows a register write compares — those of the layers ``layer_ids`` its group used, no
+    other — locked ``FOR SHARE``, with the mark of an edit outside dcf, after the register's transaction-level
+    advisory lock (parameter ``%s``, its key) is taken. Its columns are named when this process found them
+    (:func:`_pg_init`: a dropped one makes the write start over, :class:`_StaleCache`); else read through
+    ``to_jsonb`` of the row, NULL in a store made before them — which cost the server about 0.1 ms of CPU a
+    write (0.21 against 0.11 ms, 12,000 writes' catalog reads).
 
-    The lock is the query's one-time filter (``EXPLAIN``: an InitPlan the gating ``Result`` evaluates before
-    the catalog is scanned), not a statement of its own: one statement less a write (its parse, bind and
-    result, in this process and the server). Everything the write reads after it (the kept versions) is read
-    under the lock, as before; the catalog rows are the rows locked, whatever the snapshot."""
-    from ..store.backends.postgis import edit_count_sql, schema_unmarked_sql
+    Each row locked is written (its tuple header, and a WAL record) and each costs a look at its table's
+    columns (``pg_attribute``): the rows of layers the group did not use (no site check reads the roads) are
+    neither locked nor compared. The lock is the query's one-time filter (``EXPLAIN``: an InitPlan the gating
+    ``Result`` evaluates before the catalog is scanned), not a statement of its own; what the write reads
+    after it (the kept versions) is read under the lock, as before. Kept per set of layers: the same text
+    every write (psycopg prepares it)."""
+    key = (cat, has_marks, schema, tuple(layer_ids))
+    sql = _LOCKED_SQL.get(key)
+    if sql is None:
+        from ..store.backends.postgis import edit_count_sql, schema_unmarked_sql
 
-    cols = MARK_COLUMNS if has_marks else {c: f"CAST(to_jsonb(c) ->> '{c}' AS {t})" for c, t in MARK_COLUMNS.items()}
-    # the count as every catalog read gives it: one more for a layer table altered or replaced outside dcf (DDL: PostgisStore)
-    marks = ", ".join(f"{edit_count_sql(c if has_marks else cols[c], schema_unmarked_sql(schema))} AS {c}"
-                      if c == outside_edits.COUNT else (c if has_marks else f"{cols[c]} AS {c}") for c in MARK_COLUMNS)
-    return (f"SELECT id, version, history, sha256, updated_at, source, {marks} FROM {cat} AS c "
-            "WHERE (SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtext(%s))) AS l) = 1 FOR SHARE OF c")
+        cols = MARK_COLUMNS if has_marks else {c: f"CAST(to_jsonb(c) ->> '{c}' AS {t})" for c, t in MARK_COLUMNS.items()}
+        # the count as every catalog read gives it: one more for a layer table altered or replaced outside dcf (DDL: PostgisStore)
+        marks = ", ".join(f"{edit_count_sql(c if has_marks else cols[c], schema_unmarked_sql(schema))} AS {c}"
+                          if c == outside_edits.COUNT else (c if has_marks else f"{cols[c]} AS {c}") for c in MARK_COLUMNS)
+        sql = (f"SELECT id, version, history, sha256, updated_at, source, {marks} FROM {cat} AS c "
+               f"WHERE c.id = ANY({_text_array(key[3])}) "
+               "AND (SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtext(%s))) AS l) = 1 FOR SHARE OF c")
+        _keep(_LOCKED_SQL, key, sql)
+    return sql
 
 
 def _kept_sql(lay: str, fil: str, layers: dict, files: dict) -> str:
@@ -306,23 +315,31 @@ def _kept_sql(lay: str, fil: str, layers: dict, files: dict) -> str:
     the same for every group while the versions are (psycopg then prepares it), and the arrays' dumping
     was a tenth of a write's CPU in this process (cProfile). Kept per set of versions."""
     key = (lay, fil, tuple((lid, v["sha256"]) for lid, v in layers.items()), tuple((n, sha) for n, (sha, _) in files.items()))
-    text = _KEPT_SQL.get(key)
-    if text is None:
-        from psycopg import sql
+    sql = _KEPT_SQL.get(key)
+    if sql is None:
+        sql = (f"SELECT 'l', layer_id, sha256 FROM {lay} WHERE layer_id = ANY({_text_array(layers)}) AND sha256 = "
+               f"ANY({_text_array(v['sha256'] for v in layers.values())}) UNION ALL SELECT 'f', name, sha256 FROM {fil} "
+               f"WHERE name = ANY({_text_array(files)}) AND sha256 = ANY({_text_array(sha for sha, _ in files.values())})")
+        _keep(_KEPT_SQL, key, sql)
+    return sql
 
-        def arr(values) -> str:
-            return "CAST(" + sql.Literal(list(values)).as_string(None) + " AS TEXT[])"
 
-        text = (f"SELECT 'l', layer_id, sha256 FROM {lay} WHERE layer_id = ANY({arr(layers)}) AND sha256 = "
-                f"ANY({arr(v['sha256'] for v in layers.values())}) UNION ALL SELECT 'f', name, sha256 FROM {fil} "
-                f"WHERE name = ANY({arr(files)}) AND sha256 = ANY({arr(sha for sha, _ in files.values())})")
-        if len(_KEPT_SQL) >= 8:
-            _KEPT_SQL.clear()
-        _KEPT_SQL[key] = text
-    return text
+def _text_array(values) -> str:
+    """An SQL ``TEXT[]`` literal of ``values`` (quoted by psycopg)."""
+    from psycopg import sql
+
+    return "CAST(" + sql.Literal([str(v) for v in values]).as_string(None) + " AS TEXT[])"
+
+
+def _keep(cache: dict, key, value) -> None:
+    """Keep a query text for a few sets of versions (one at a time in a desk; a few while they change)."""
+    if len(cache) >= 8:
+        cache.clear()
+    cache[key] = value
 
 
 _KEPT_SQL: dict = {}
+_LOCKED_SQL: dict = {}
 
 
 def write_records(st, build) -> list:
@@ -497,7 +514,7 @@ def _pg_write_records(st, build, *, trust_cache: bool) -> list:
                         c_cat.execute("BEGIN")
                         # the register's advisory lock, then no layer replaced until we commit; the rows compared
                         # are the rows locked with the mark of an edit outside dcf (store/backends/outside_edits.py)
-                        c_cat.execute(_catalog_locked_sql(cat, _PG_MARKS.get(_pg_key(st), False), st.schema),
+                        c_cat.execute(_catalog_locked_sql(cat, _PG_MARKS.get(_pg_key(st), False), st.schema, layers),
                                       (f"{st.schema}.{REGISTER_TABLE}",))
                         c_kept.execute(_kept_sql(lay, fil, layers, files))
                         # another process may have kept the same versions since this one read them
