@@ -295,14 +295,15 @@ def _catalog_locked_sql(cat: str, has_marks: bool, schema: str, layer_ids) -> st
     key = (cat, has_marks, schema, tuple(layer_ids))
     sql = _LOCKED_SQL.get(key)
     if sql is None:
-        from ..store.backends.postgis import edit_count_sql, schema_unmarked_sql
+        from ..store.backends.postgis import edit_count_sql, layer_table_sql, schema_unmarked_sql
 
         cols = MARK_COLUMNS if has_marks else {c: f"CAST(to_jsonb(c) ->> '{c}' AS {t})" for c, t in MARK_COLUMNS.items()}
         # the count as every catalog read gives it: one more for a layer table altered or replaced outside dcf (DDL: PostgisStore)
-        marks = ", ".join(f"{edit_count_sql(c if has_marks else cols[c], schema_unmarked_sql(schema))} AS {c}"
+        marks = ", ".join(f"{edit_count_sql(c if has_marks else cols[c], schema_unmarked_sql('t.rel'))} AS {c}"
                           if c == outside_edits.COUNT else (c if has_marks else f"{cols[c]} AS {c}") for c in MARK_COLUMNS)
-        sql = (f"SELECT id, version, history, sha256, updated_at, source, {marks} FROM {cat} AS c "
-               f"WHERE c.id = ANY({_text_array(key[3])}) "
+        # the layer's table looked up once per row (OFFSET 0: not pulled up into each use)
+        sql = (f"SELECT id, version, history, sha256, updated_at, source, {marks} FROM {cat} AS c CROSS JOIN LATERAL "
+               f"(SELECT {layer_table_sql(schema)} AS rel OFFSET 0) AS t WHERE c.id = ANY({_text_array(key[3])}) "
                "AND (SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtext(%s))) AS l) = 1 FOR SHARE OF c")
         _keep(_LOCKED_SQL, key, sql)
     return sql
