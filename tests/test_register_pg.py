@@ -304,6 +304,33 @@ def test_a_group_runs_one_statement_per_row_and_three_besides(store):
     assert list(entries(store=store)["project"]) == ["预热"] + ["三条"] * 18
 
 
+def test_a_layer_no_check_reads_can_be_written_while_a_group_is_committed(store, monkeypatch):
+    """The register's transaction locks the catalog rows of the layers its checks used, and no other: the row of
+    the roads (no site check reads them) can be written by an import while a group of recorded checks is being
+    committed, instead of waiting for it."""
+    from dcf_spatial.register.versions import site_layers
+
+    st = open_store(store)
+    assert "roads" not in site_layers() and st.catalog_entry("roads") is not None
+    dcf.check_site(SITE, "轴承", area_mu=50, store=store, record="之前")
+    real, seen = tables._pg_check_group, []
+
+    def meanwhile(*args, **kwargs):   # inside the group's transaction, its catalog rows locked
+        with st.engine.connect() as con, con.begin():
+            con.execute(text("SET LOCAL lock_timeout = '1s'"))
+            try:
+                con.execute(text(f"UPDATE {st._t('dcf_catalog')} SET description = description WHERE id = 'roads'"))
+                seen.append("written")
+            except Exception as exc:  # noqa: BLE001 - the lock not granted
+                seen.append(type(getattr(exc, "orig", exc)).__name__)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tables, "_pg_check_group", meanwhile)
+    answer = dcf.check_site(SITE, "轴承", area_mu=50, store=store, record="其间")
+    assert seen == ["written"]
+    assert list(entries(store=store)["project"]) == ["之前", "其间"] and answer.register_ids
+
+
 def _compressions(st) -> list[str]:
     """How each register row's answer is stored, in id order (``pg_column_compression``)."""
     with st.engine.connect() as con:
