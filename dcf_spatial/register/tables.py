@@ -301,10 +301,11 @@ def _catalog_locked_sql(cat: str, has_marks: bool, schema: str, layer_ids) -> st
         # the count as every catalog read gives it: one more for a layer table altered or replaced outside dcf (DDL: PostgisStore)
         marks = ", ".join(f"{edit_count_sql(c if has_marks else cols[c], schema_unmarked_sql('t.rel'))} AS {c}"
                           if c == outside_edits.COUNT else (c if has_marks else f"{cols[c]} AS {c}") for c in MARK_COLUMNS)
-        # the layer's table looked up once per row (OFFSET 0: not pulled up into each use)
+        # the layer's table looked up once per row (OFFSET 0: not pulled up into each use); a "%" in a name or
+        # the schema doubled: the query has a parameter, psycopg reads every other "%" as one
         sql = (f"SELECT id, version, history, sha256, updated_at, source, {marks} FROM {cat} AS c CROSS JOIN LATERAL "
                f"(SELECT {layer_table_sql(schema)} AS rel OFFSET 0) AS t WHERE c.id = ANY({_text_array(key[3])}) "
-               "AND (SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtext(%s))) AS l) = 1 FOR SHARE OF c")
+               ).replace("%", "%%") + "AND (SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtext(%s))) AS l) = 1 FOR SHARE OF c"
         _keep(_LOCKED_SQL, key, sql)
     return sql
 
