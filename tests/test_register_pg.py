@@ -195,6 +195,26 @@ def _round_trips(st, run):
     after which libpq waits for the server — Sync, Flush (results fetched inside a pipeline; not one
     right after a Sync) and a simple Query — from its own message trace (``PQtrace``), and every
     pre-ping of a pool checkout (made before the checkout event, so counted apart)."""
+    pings, sent = _sent_messages(st, run)
+    waits, last = [], None
+    for m in sent:
+        kind = m[2].strip()
+        # a Flush right after a Sync (psycopg's pipeline exit) asks for nothing more: the same wait
+        if kind in ("Sync", "Query") or (kind == "Flush" and last != "Sync"):
+            waits.append(kind + (" " + m[3].strip() if len(m) > 3 else ""))
+        last = kind
+    return pings + waits
+
+
+def _statements(st, run) -> list[str]:
+    """Run ``run()`` and list the statements it has the server run on the store's pooled connections, as
+    libpq's trace shows them: ``Execute`` (of a bound statement, in a pipeline or not) and ``Query`` (simple)."""
+    return [m[2].strip() for m in _sent_messages(st, run)[1] if m[2].strip() in ("Execute", "Query")]
+
+
+def _sent_messages(st, run) -> tuple[list, list]:
+    """Run ``run()``: the pre-pings of its pool checkouts and every message it sent on the store's pooled
+    connections, split at the tabs of libpq's trace (``PQtrace``)."""
     import os
     import tempfile
 
@@ -233,14 +253,7 @@ def _round_trips(st, run):
         with open(path, encoding="utf-8", errors="replace") as fh:
             sent += [line.split("\t") for line in fh if line.startswith("F\t")]
         os.unlink(path)
-    waits, last = [], None
-    for m in sent:
-        kind = m[2].strip()
-        # a Flush right after a Sync (psycopg's pipeline exit) asks for nothing more: the same wait
-        if kind in ("Sync", "Query") or (kind == "Flush" and last != "Sync"):
-            waits.append(kind + (" " + m[3].strip() if len(m) > 3 else ""))
-        last = kind
-    return pings + waits
+    return pings, sent
 
 
 def test_a_group_is_written_in_two_round_trips(store):
@@ -267,6 +280,88 @@ def test_a_group_is_written_in_two_round_trips(store):
     assert len(ids) == 18 and len(set(ids)) == 18
     kept = entries(store=store).set_index("id")
     assert [kept.loc[i, "project"] for i in ids] == ["三条"] * 18
+
+
+def test_a_group_runs_one_statement_per_row_and_three_besides(store):
+    """A group's transaction is BEGIN, the catalog read FOR SHARE (with the register's advisory lock), the kept
+    versions (layers and files in one query), one INSERT per row and COMMIT: no statement of its own for the
+    lock or for each kind of kept version (each costs a parse, bind and result here and in the server)."""
+    import shapely
+
+    from dcf_spatial.register.record import record_results, rerun_input
+    from dcf_spatial.register.versions import layer_keys
+
+    st = open_store(store)
+    answer = dcf.check_site(SITE, "轴承", area_mu=50, store=store, record="预热")
+    expected = layer_keys(store)
+
+    def write():
+        record_results(answer.results * 3, [rerun_input([None], "轴承", None, None)] * 3,
+                       [shapely.Point(115.75, 36.455)] * 3, store=store, project="三条", expected=expected)
+
+    for _ in range(6):   # past psycopg's preparing of a statement on its fifth run, too
+        assert _statements(st, write) == ["Execute"] * 6 + ["Query"]
+    assert list(entries(store=store)["project"]) == ["预热"] + ["三条"] * 18
+
+
+def test_a_layer_no_check_reads_can_be_written_while_a_group_is_committed(store, monkeypatch):
+    """The register's transaction locks the catalog rows of the layers its checks used, and no other: the row of
+    the roads (no site check reads them) can be written by an import while a group of recorded checks is being
+    committed, instead of waiting for it."""
+    from dcf_spatial.register.versions import site_layers
+
+    st = open_store(store)
+    assert "roads" not in site_layers() and st.catalog_entry("roads") is not None
+    dcf.check_site(SITE, "轴承", area_mu=50, store=store, record="之前")
+    real, seen = tables._pg_check_group, []
+
+    def meanwhile(*args, **kwargs):   # inside the group's transaction, its catalog rows locked
+        with st.engine.connect() as con, con.begin():
+            con.execute(text("SET LOCAL lock_timeout = '1s'"))
+            try:
+                con.execute(text(f"UPDATE {st._t('dcf_catalog')} SET description = description WHERE id = 'roads'"))
+                seen.append("written")
+            except Exception as exc:  # noqa: BLE001 - the lock not granted
+                seen.append(type(getattr(exc, "orig", exc)).__name__)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tables, "_pg_check_group", meanwhile)
+    answer = dcf.check_site(SITE, "轴承", area_mu=50, store=store, record="其间")
+    assert seen == ["written"]
+    assert list(entries(store=store)["project"]) == ["之前", "其间"] and answer.register_ids
+
+
+def _compressions(st) -> list[str]:
+    """How each register row's answer is stored, in id order (``pg_column_compression``)."""
+    with st.engine.connect() as con:
+        return [r[0] for r in con.execute(text(
+            f"SELECT pg_column_compression(result) FROM {st._t(tables.REGISTER_TABLE)} ORDER BY id")).all()]
+
+
+def test_register_rows_are_compressed_with_lz4_also_in_an_older_register(store):
+    """A recorded check's answer (~5 kB of JSON) is compressed as its row is written: with LZ4 where the server
+    has it (a third less of the server's CPU an insert than pglz, PostgreSQL's default). A register made before
+    keeps its rows as they are and gets LZ4 for the rows a process writes once it starts; every row reads back
+    whole."""
+    st = open_store(store)
+    with st.engine.connect() as con:
+        if int(con.execute(text("SELECT current_setting('server_version_num')")).scalar()) < 140000:
+            pytest.skip("PostgreSQL before 14 has no column compression setting")
+        try:
+            con.execute(text("CREATE TEMP TABLE lz4_probe (t TEXT COMPRESSION lz4)"))
+        except Exception:  # noqa: BLE001 - a server built without LZ4
+            pytest.skip("this PostgreSQL is built without LZ4")
+    first = dcf.check_site(SITE, "轴承", area_mu=50, store=store, record="新建")
+    assert _compressions(st) == ["lz4"]
+    with st.engine.begin() as con:   # as a register made by an earlier version is
+        con.execute(text(f"ALTER TABLE {st._t(tables.REGISTER_TABLE)} ALTER COLUMN result SET COMPRESSION pglz"))
+    second = dcf.check_site(SITE, "轴承", area_mu=50, store=store, record="旧进程")   # a process already writing
+    tables._PG_KNOWN.pop(tables._pg_key(st), None)   # a process starting: its first write makes sure of the tables
+    third = dcf.check_site(SITE, "轴承", area_mu=50, store=store, record="新进程")
+    assert _compressions(st) == ["lz4", "pglz", "lz4"]
+    kept = entries(store=store).set_index("id")
+    for answer in (first, second, third):
+        assert json.loads(kept.loc[answer.register_ids[0], "result"])["verdict"] == answer.results[0]["verdict"]
 
 
 def test_a_group_sent_whole_is_still_refused_whole_when_the_catalog_moved(store, tmp_path, monkeypatch):

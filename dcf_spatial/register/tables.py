@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import sqlite3
 import struct
 import time
@@ -27,6 +28,8 @@ from ..store.backends.names import CATALOG_TABLE
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+
+logger = logging.getLogger(__name__)
 
 REGISTER_TABLE = "dcf_register"
 LAYERS_TABLE = "dcf_register_layers"
@@ -254,6 +257,7 @@ def _pg_init(st, con) -> bool:
     st._ensure_meta_tables(con)
     con.execute(text(f"""CREATE TABLE IF NOT EXISTS {st._t(REGISTER_TABLE)} (
         id BIGSERIAL PRIMARY KEY, {GEOM} geometry(Geometry, {SRID}), {', '.join(c + ' TEXT' for c in COLUMNS)})"""))
+    _pg_lz4(st, con)
     con.execute(text(f"CREATE TABLE IF NOT EXISTS {st._t(LAYERS_TABLE)} (layer_id TEXT, sha256 TEXT, catalog TEXT, "
                      "data BYTEA, PRIMARY KEY (layer_id, sha256))"))
     con.execute(text(f"CREATE TABLE IF NOT EXISTS {st._t(FILES_TABLE)} (name TEXT, sha256 TEXT, content BYTEA, "
@@ -265,18 +269,97 @@ def _pg_init(st, con) -> bool:
                        {"s": st.schema, "t": CATALOG_TABLE, "cols": list(MARK_COLUMNS)}).scalar() == len(MARK_COLUMNS)
 
 
-def _catalog_locked_sql(cat: str, has_marks: bool, schema: str) -> str:
-    """The catalog rows a register write compares, locked ``FOR SHARE``, with the mark of an edit outside dcf.
-    Its columns are named when this process found them (:func:`_pg_init`: a dropped one makes the write start
-    over, :class:`_StaleCache`); else read through ``to_jsonb`` of the row, NULL in a store made before them —
-    which cost the server about 0.1 ms of CPU a write (0.21 against 0.11 ms, 12,000 writes' catalog reads)."""
-    from ..store.backends.postgis import edit_count_sql, schema_unmarked_sql
+def _pg_lz4(st, con) -> None:
+    """The register rows' text columns compressed with LZ4 (``SET COMPRESSION lz4``, PostgreSQL 14+ built with
+    it; rows written before keep theirs, and both read back the same). A row's answer (~5 kB of JSON) is compressed
+    as it is written: pglz, the default, cost the server 0.21 ms of CPU an insert (with its commit), LZ4 0.135 ms
+    (2,000 inserts of recorded checks' rows each, the same rows). Asked where not done yet; in a savepoint that
+    waits at most 2 s for the table (a reader of the register): an older server, one built without LZ4 or a table
+    held too long keeps pglz, and the writes go on."""
+    from sqlalchemy import bindparam, text
 
-    cols = MARK_COLUMNS if has_marks else {c: f"CAST(to_jsonb(c) ->> '{c}' AS {t})" for c, t in MARK_COLUMNS.items()}
-    # the count as every catalog read gives it: one more for a layer table altered or replaced outside dcf (DDL: PostgisStore)
-    marks = ", ".join(f"{edit_count_sql(c if has_marks else cols[c], schema_unmarked_sql(schema))} AS {c}"
-                      if c == outside_edits.COUNT else (c if has_marks else f"{cols[c]} AS {c}") for c in MARK_COLUMNS)
-    return f"SELECT id, version, history, sha256, updated_at, source, {marks} FROM {cat} AS c FOR SHARE OF c"
+    try:
+        with con.begin_nested():
+            if int(con.execute(text("SELECT current_setting('server_version_num')")).scalar()) < 140000:
+                return
+            todo = [r[0] for r in con.execute(text(
+                "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(:t) AND attname IN :cols "
+                "AND attcompression <> 'l'").bindparams(bindparam("cols", expanding=True)),
+                {"t": st._t(REGISTER_TABLE), "cols": list(COLUMNS)}).all()]
+            if todo:
+                old = con.execute(text("SELECT current_setting('lock_timeout')")).scalar()
+                con.execute(text("SET LOCAL lock_timeout = '2s'"))
+                con.execute(text(f"ALTER TABLE {st._t(REGISTER_TABLE)} "
+                                 + ", ".join(f"ALTER COLUMN {c} SET COMPRESSION lz4" for c in todo)))
+                con.execute(text("SELECT set_config('lock_timeout', :v, true)"), {"v": old})
+    except Exception:  # noqa: BLE001 - no LZ4 in this server, no right to alter, or the table held: pglz stays
+        logger.debug("the register's columns keep their compression", exc_info=True)
+
+
+def _catalog_locked_sql(cat: str, has_marks: bool, schema: str, layer_ids) -> str:
+    """The catalog rows a register write compares — those of the layers ``layer_ids`` its group used, no
+    other — locked ``FOR SHARE``, with the mark of an edit outside dcf, after the register's transaction-level
+    advisory lock (parameter ``%s``, its key) is taken. Its columns are named when this process found them
+    (:func:`_pg_init`: a dropped one makes the write start over, :class:`_StaleCache`); else read through
+    ``to_jsonb`` of the row, NULL in a store made before them — which cost the server about 0.1 ms of CPU a
+    write (0.21 against 0.11 ms, 12,000 writes' catalog reads).
+
+    Each row locked is written (its tuple header, and a WAL record) and each costs a look at its table's
+    columns (``pg_attribute``): the rows of layers the group did not use (no site check reads the roads) are
+    neither locked nor compared. The lock is the query's one-time filter (``EXPLAIN``: an InitPlan the gating
+    ``Result`` evaluates before the catalog is scanned), not a statement of its own; what the write reads
+    after it (the kept versions) is read under the lock, as before. Kept per set of layers: the same text
+    every write (psycopg prepares it)."""
+    key = (cat, has_marks, schema, tuple(layer_ids))
+    sql = _LOCKED_SQL.get(key)
+    if sql is None:
+        from ..store.backends.postgis import edit_count_sql, layer_table_sql, schema_unmarked_sql
+
+        cols = MARK_COLUMNS if has_marks else {c: f"CAST(to_jsonb(c) ->> '{c}' AS {t})" for c, t in MARK_COLUMNS.items()}
+        # the count as every catalog read gives it: one more for a layer table altered or replaced outside dcf (DDL: PostgisStore)
+        marks = ", ".join(f"{edit_count_sql(c if has_marks else cols[c], schema_unmarked_sql('t.rel'))} AS {c}"
+                          if c == outside_edits.COUNT else (c if has_marks else f"{cols[c]} AS {c}") for c in MARK_COLUMNS)
+        # the layer's table looked up once per row (OFFSET 0: not pulled up into each use); a "%" in a name or
+        # the schema doubled: the query has a parameter, psycopg reads every other "%" as one
+        sql = (f"SELECT id, version, history, sha256, updated_at, source, {marks} FROM {cat} AS c CROSS JOIN LATERAL "
+               f"(SELECT {layer_table_sql(schema)} AS rel OFFSET 0) AS t WHERE c.id = ANY({_text_array(key[3])}) "
+               ).replace("%", "%%") + "AND (SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtext(%s))) AS l) = 1 FOR SHARE OF c"
+        _keep(_LOCKED_SQL, key, sql)
+    return sql
+
+
+def _kept_sql(lay: str, fil: str, layers: dict, files: dict) -> str:
+    """One query for the kept versions a group names: ``('l', layer id, sha256)`` rows of the register's layer
+    versions and ``('f', name, sha256)`` of its files (only those named: every version kept grows with the
+    years). The names and hashes are written into the text, not sent as four array parameters: the text is
+    the same for every group while the versions are (psycopg then prepares it), and the arrays' dumping
+    was a tenth of a write's CPU in this process (cProfile). Kept per set of versions."""
+    key = (lay, fil, tuple((lid, v["sha256"]) for lid, v in layers.items()), tuple((n, sha) for n, (sha, _) in files.items()))
+    sql = _KEPT_SQL.get(key)
+    if sql is None:
+        sql = (f"SELECT 'l', layer_id, sha256 FROM {lay} WHERE layer_id = ANY({_text_array(layers)}) AND sha256 = "
+               f"ANY({_text_array(v['sha256'] for v in layers.values())}) UNION ALL SELECT 'f', name, sha256 FROM {fil} "
+               f"WHERE name = ANY({_text_array(files)}) AND sha256 = ANY({_text_array(sha for sha, _ in files.values())})")
+        _keep(_KEPT_SQL, key, sql)
+    return sql
+
+
+def _text_array(values) -> str:
+    """An SQL ``TEXT[]`` literal of ``values`` (quoted by psycopg)."""
+    from psycopg import sql
+
+    return "CAST(" + sql.Literal([str(v) for v in values]).as_string(None) + " AS TEXT[])"
+
+
+def _keep(cache: dict, key, value) -> None:
+    """Keep a query text for a few sets of versions (one at a time in a desk; a few while they change)."""
+    if len(cache) >= 8:
+        cache.clear()
+    cache[key] = value
+
+
+_KEPT_SQL: dict = {}
+_LOCKED_SQL: dict = {}
 
 
 def write_records(st, build) -> list:
@@ -444,21 +527,16 @@ def _pg_write_records(st, build, *, trust_cache: bool) -> list:
         try:
             # a cursor per register row: the inserts return their ids in the pipeline's one round trip
             # (executemany(returning=True) waits for its results before the Sync: one round trip more)
-            with pg.cursor() as c_cat, pg.cursor() as c_lay, pg.cursor() as c_fil, pg.cursor() as c_ins, \
-                    contextlib.ExitStack() as stack:
+            with pg.cursor() as c_cat, pg.cursor() as c_kept, pg.cursor() as c_ins, contextlib.ExitStack() as stack:
                 c_rows = [stack.enter_context(pg.cursor()) for _ in reg_rows]
                 try:
                     with pg.pipeline():   # round trip 1: everything up to the inserts, one Sync
                         c_cat.execute("BEGIN")
-                        c_cat.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{st.schema}.{REGISTER_TABLE}",))
-                        # no layer replaced until we commit; the rows compared are the rows locked
-                        # with the mark of an edit outside dcf (store/backends/outside_edits.py)
-                        c_cat.execute(_catalog_locked_sql(cat, _PG_MARKS.get(_pg_key(st), False), st.schema))
-                        # only the versions this group names (every version kept grows with the years)
-                        c_lay.execute(f"SELECT layer_id, sha256 FROM {lay} WHERE layer_id = ANY(%s) AND sha256 = ANY(%s)",
-                                      (list(layers), [v["sha256"] for v in layers.values()]))
-                        c_fil.execute(f"SELECT name, sha256 FROM {fil} WHERE name = ANY(%s) AND sha256 = ANY(%s)",
-                                      (list(files), [sha for sha, _ in files.values()]))
+                        # the register's advisory lock, then no layer replaced until we commit; the rows compared
+                        # are the rows locked with the mark of an edit outside dcf (store/backends/outside_edits.py)
+                        c_cat.execute(_catalog_locked_sql(cat, _PG_MARKS.get(_pg_key(st), False), st.schema, layers),
+                                      (f"{st.schema}.{REGISTER_TABLE}",))
+                        c_kept.execute(_kept_sql(lay, fil, layers, files))
                         # another process may have kept the same versions since this one read them
                         if layer_rows:
                             c_ins.executemany(f"INSERT INTO {lay} VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
@@ -475,10 +553,10 @@ def _pg_write_records(st, build, *, trust_cache: bool) -> list:
                         continue
                     raise
                 got = c_cat.fetchall()
-                names = [d.name for d in c_cat.description]
-                kept_layers = {tuple(r) for r in c_lay.fetchall()}
-                kept_files = {tuple(r) for r in c_fil.fetchall()}
-                _pg_check_group(st, layers, files, got, names, kept_layers | {r[:2] for r in layer_rows},
+                kept = c_kept.fetchall()
+                kept_layers = {(a, b) for kind, a, b in kept if kind == "l"}
+                kept_files = {(a, b) for kind, a, b in kept if kind == "f"}
+                _pg_check_group(st, layers, files, got, c_cat, kept_layers | {r[:2] for r in layer_rows},
                                 kept_files | {r[:2] for r in new_files}, trust_cache=trust_cache)
                 ids = [int(c_row.fetchone()[0]) for c_row in c_rows]   # in the order of the rows
                 # round trip 2; never a prepared statement: psycopg prepares a query on its fifth run on a
@@ -543,9 +621,9 @@ def _pg_checkin(raw) -> None:
         raw.close()
 
 
-def _pg_check_group(st, layers, files, got, names, kept_layers, kept_files, *, trust_cache: bool) -> None:
+def _pg_check_group(st, layers, files, got, cursor, kept_layers, kept_files, *, trust_cache: bool) -> None:
     """Inside the transaction, before its COMMIT: raise when the group must not be committed — the
-    catalog's rows (locked) are not those the layer versions were built from (StoreChangedError, or
+    catalog's rows (locked; ``got``, read by ``cursor``) are not those the layer versions were built from (StoreChangedError, or
     :class:`_StaleCache` to build them again from a fresh read first), or a layer or file version the
     rows name is not kept (:class:`_StaleCache`: what this process believed kept was not so)."""
     from .versions import _key
@@ -557,6 +635,7 @@ def _pg_check_group(st, layers, files, got, names, kept_layers, kept_files, *, t
     # (building the rows' dicts and keys was a fifth of a group's CPU, cProfile)
     if _PG_MATCHED.get(_pg_key(st)) == (got, [(lid, v["key"]) for lid, v in layers.items()]):
         return
+    names = [d.name for d in cursor.description]   # only here: its column objects cost CPU every write
     catalog_now = {str(r[0]): dict(zip(names, r)) for r in got}
     used = {lid: _plain(v["key"][1:]) for lid, v in layers.items()}
     now = {lid: _plain(_key("", lid, catalog_now[lid])[1:]) for lid in used if lid in catalog_now}
