@@ -1,8 +1,9 @@
 """The geometries of a read as GDAL handed them over (WKB), kept for a GeoParquet writer to reuse.
 
 :func:`dcf_spatial.io.read_vector` with ``keep_wkb=True`` puts a :class:`ReadWkb` in the frame's
-``attrs[READ_WKB]``: the WKB of every row (an arrow array) and the shapely geometries decoded from
-it. A writer whose geometry column still holds those very geometries, in the same order (nothing
+``attrs[READ_WKB]``: the WKB of every row (an arrow array), the shapely geometries decoded from
+it and their validity (tested beside the attributes' read; the rows' check takes it for those very
+geometries: :func:`dcf_spatial.io.rows.check_geometries`). A writer whose geometry column still holds those very geometries, in the same order (nothing
 repaired, reprojected or reordered since), writes the bytes as read instead of encoding every
 geometry again (at 10⁶ parcels ~1.1 s of work that holds the GIL: ``shapely.to_wkb`` and building
 the arrow array from a million ``bytes``).
