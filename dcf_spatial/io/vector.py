@@ -130,9 +130,12 @@ def _read_keeping_wkb(source, layer, encoding) -> "gpd.GeoDataFrame | None":
     again. So the attributes are read without geometry and the geometry alone as arrow (at 10⁶
     parcels of a GeoPackage the two reads took the CPU time of one, ~2.2 s), decoded as
     ``read_dataframe`` decodes it (``shapely.from_wkb``, an invalid WKB raising). The geometry is
-    read and decoded in a thread of its own while this one reads the attributes: GDAL's arrow
-    stream and ``shapely.from_wkb`` release the GIL, so on two cores the two reads overlap (at 10⁶
-    parcels ~1 s of the read's ~2.8 s)."""
+    read and decoded first; its validity (which the rows' check needs:
+    :func:`dcf_spatial.io.rows.check_geometries`) is then tested in a thread of its own while this
+    one reads the attributes (GEOS releases the GIL; at 10⁶ parcels ~0.6 s of CPU off the read's
+    path on a free core). Read and decoded in a thread too, the geometry made the read slower on a
+    loaded machine in four of six rounds: ``shapely.from_wkb`` holds the GIL while it makes a Python
+    object a geometry, and so does the attributes' conversion to pandas."""
     from concurrent.futures import ThreadPoolExecutor
 
     import geopandas as gpd
@@ -141,25 +144,19 @@ def _read_keeping_wkb(source, layer, encoding) -> "gpd.GeoDataFrame | None":
 
     from .read_wkb import READ_WKB, ReadWkb
 
-    def geometry():  # (meta, the WKB as read, the geometries, their validity), or None without a geometry column
-        meta, table = pyogrio.read_arrow(source, layer=layer, encoding=encoding, columns=[])
-        name = meta["geometry_name"] or "wkb_geometry"
-        if name not in table.column_names:
-            return None
-        wkb = ReadWkb.plain(table.column(name))
-        del table
-        geoms = shapely.from_wkb(wkb.to_numpy(zero_copy_only=False))
-        # the validity the rows' check needs (dcf_spatial.io.rows.check_geometries), here beside the
-        # attributes' read rather than after it (GEOS, GIL released; at 10⁶ parcels ~0.6 s of CPU)
-        return meta, wkb, geoms, shapely.is_valid(geoms)
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dcf-read-geometry") as pool:
-        pending = pool.submit(geometry)
-        frame = pyogrio.read_dataframe(source, layer=layer, encoding=encoding, use_arrow=True, read_geometry=False)
-        read = pending.result()
-    if read is None or not len(frame.columns) or len(read[1]) != len(frame):
+    meta, table = pyogrio.read_arrow(source, layer=layer, encoding=encoding, columns=[])
+    name = meta["geometry_name"] or "wkb_geometry"
+    if name not in table.column_names:
         return None
-    meta, wkb, geoms, valid = read
+    wkb = ReadWkb.plain(table.column(name))
+    del table
+    geoms = shapely.from_wkb(wkb.to_numpy(zero_copy_only=False))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dcf-read-validity") as pool:
+        valid = pool.submit(shapely.is_valid, geoms)
+        frame = pyogrio.read_dataframe(source, layer=layer, encoding=encoding, use_arrow=True, read_geometry=False)
+        valid = valid.result()
+    if not len(frame.columns) or len(wkb) != len(frame):
+        return None
     frame["geometry"] = geoms
     gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs=meta["crs"])
     kept = ReadWkb.of_read(wkb, geoms, valid)
