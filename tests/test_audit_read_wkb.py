@@ -100,3 +100,38 @@ def test_working_geometry_of_other_shapes_is_to_crs(other):
     fast, plain = working_geometry(g), to_working(g[["geometry"]]).geometry
     assert fast.isna().tolist() == plain.isna().tolist()
     np.testing.assert_array_equal(fast.area.to_numpy(), plain.area.to_numpy())
+
+
+def _with_bowtie(n: int = 12) -> gpd.GeoDataFrame:
+    g = _parcels(n)
+    x0, y0 = 115.95, 36.46
+    # a self-crossing ring (a bow tie): invalid, repaired by make_valid and reported on its row
+    g.loc[3, "geometry"] = shapely.Polygon([(x0, y0), (x0 + 5e-4, y0 + 4e-4), (x0 + 5e-4, y0), (x0, y0 + 4e-4)])
+    return g
+
+
+def test_the_read_keeping_the_wkb_checks_validity_as_the_plain_read(tmp_path):
+    # the validity is computed beside the attributes' read (issue 13, goal 2): the same rows repaired
+    # and reported as the plain read, and the reader's validity that of the geometries as read
+    _with_bowtie().to_file(tmp_path / "p.gpkg", driver="GPKG")
+    plain = read_vector(tmp_path / "p.gpkg")
+    kept, wkb = _written(tmp_path / "p.gpkg")
+    assert wkb.valid.tolist() == [i != 3 for i in range(12)]
+    assert kept["read_issue"].tolist() == plain["read_issue"].tolist()
+    assert kept["read_issue"][3].startswith("几何无效（Self-intersection") and kept["read_issue"][3].endswith("已自动修复")
+    assert shapely.is_valid(kept.geometry.values).all()
+    assert shapely.equals_exact(kept.geometry.values, plain.geometry.values, 0).all()
+
+
+def test_a_validity_read_for_other_geometries_is_not_trusted():
+    # the reader's validity holds for the geometries it decoded only: geometries changed since (here
+    # a bow tie where the read had a box) are tested again, and the bow tie is repaired and reported
+    from dcf_spatial.io.rows import check_rows
+
+    read = _parcels(12)
+    g = _with_bowtie(12)
+    g.attrs[READ_WKB] = ReadWkb(None, read.geometry.values, np.ones(12, dtype=bool))
+    assert ReadWkb(None, read.geometry.values, np.ones(12, dtype=bool)).validity_of(g.geometry.values) is None
+    out = check_rows(g, where="p.gpkg", notes=[], location=False)
+    assert shapely.is_valid(out.geometry.values).all() and out["read_issue"][3].endswith("已自动修复")
+    assert not any(out["read_issue"][i] for i in range(12) if i != 3)

@@ -156,3 +156,23 @@ def test_figures_in_the_reasons_read_as_python_formats_them():
         fmt = f"%.{decimals}f"
         assert idle_audit._fixed(v, decimals).to_pylist() == ["（未知）" if x != x else fmt % x for x in v]
     assert idle_audit._pct(np.array([0.3, 1 / 3, 0.25, np.nan])).to_pylist() == ["30.0%", "33.3%", "25.0%", "（未知）"]
+
+
+def test_category_columns_factorised_in_threads_keep_their_place_and_first_use_order():
+    # issue 13, goal 2: the reasons' factorisation runs in threads beside the other columns; the frame
+    # gets each column in the rules' order, the categories in order of first use across the slices
+    import pyarrow as pa
+    from concurrent.futures import ThreadPoolExecutor
+
+    parts = {"status": [pa.array(["idle", "normal"], type=pa.large_string()), pa.array(["idle"], type=pa.large_string())],
+             "reason_zh": [pa.array(["乙", "甲"], type=pa.large_string()), pa.array(["乙"], type=pa.large_string())],
+             "fee_wan": [np.array([1.0, 0.0]), np.array([2.0])],
+             "cause_kind": [pa.array([None, "政府"], type=pa.large_string()), pa.array(["政府"], type=pa.large_string())]}
+    out = pd.DataFrame({"parcel_id": ["A", "B", "C"]})
+    with ThreadPoolExecutor(2) as pool:
+        futures = {c: pool.submit(idle_audit._factorize_slices, parts[c]) for c in ("reason_zh", "cause_kind")}
+        idle_audit._columns_into(out, parts, futures, None)
+    assert list(out.columns) == ["parcel_id", "status", "reason_zh", "fee_wan", "cause_kind"] and not parts
+    assert out["reason_zh"].cat.categories.tolist() == ["乙", "甲"] and out["reason_zh"].tolist() == ["乙", "甲", "乙"]
+    assert out["cause_kind"].isna().tolist() == [True, False, False] and out["cause_kind"].cat.categories.tolist() == ["政府"]
+    assert out["status"].tolist() == ["idle", "normal", "idle"] and out["fee_wan"].tolist() == [1.0, 0.0, 2.0]

@@ -1,8 +1,9 @@
 """The geometries of a read as GDAL handed them over (WKB), kept for a GeoParquet writer to reuse.
 
 :func:`dcf_spatial.io.read_vector` with ``keep_wkb=True`` puts a :class:`ReadWkb` in the frame's
-``attrs[READ_WKB]``: the WKB of every row (an arrow array) and the shapely geometries decoded from
-it. A writer whose geometry column still holds those very geometries, in the same order (nothing
+``attrs[READ_WKB]``: the WKB of every row (an arrow array), the shapely geometries decoded from
+it and their validity (tested beside the attributes' read; the rows' check takes it for those very
+geometries: :func:`dcf_spatial.io.rows.check_geometries`). A writer whose geometry column still holds those very geometries, in the same order (nothing
 repaired, reprojected or reordered since), writes the bytes as read instead of encoding every
 geometry again (at 10⁶ parcels ~1.1 s of work that holds the GIL: ``shapely.to_wkb`` and building
 the arrow array from a million ``bytes``).
@@ -44,9 +45,10 @@ class ReadWkb:
     True
     """
 
-    def __init__(self, wkb, geoms):
+    def __init__(self, wkb, geoms, valid=None):
         self.wkb = wkb
         self.geoms = np.asarray(geoms, dtype=object)
+        self.valid = valid  # shapely.is_valid of geoms, when the reader computed it (else None)
 
     @staticmethod
     def plain(wkb):
@@ -59,7 +61,7 @@ class ReadWkb:
         return pa.chunked_array(chunks, type=pa.binary())
 
     @classmethod
-    def of_read(cls, wkb, geoms) -> "ReadWkb | None":
+    def of_read(cls, wkb, geoms, valid=None) -> "ReadWkb | None":
         """A :class:`ReadWkb` of the plain binary ``wkb`` (:meth:`plain`), or None when some value is
         not the WKB shapely would write for its geometry (big endian, a Z/M or extended type code):
         then the writer encodes, as before, and the file holds the same bytes whichever way it was read."""
@@ -69,15 +71,22 @@ class ReadWkb:
         headers = pc.unique(pc.binary_slice(wkb, 0, 5)).drop_null().to_pylist()
         if not set(headers) <= _ISO_2D_HEADERS:
             return None
-        return cls(wkb, geoms)
+        return cls(wkb, geoms, valid)
 
     def __deepcopy__(self, memo):  # held in a frame's attrs, which pandas deep-copies into every derived frame
         return self
 
+    def _same(self, values) -> bool:
+        """True when each geometry of ``values`` is the very one decoded from the read, in the same order."""
+        values = np.asarray(values, dtype=object)
+        return len(values) == len(self.geoms) and all(map(operator.is_, values, self.geoms))
+
     def for_geometry(self, values):
         """The WKB of the geometry column ``values`` (a pyarrow binary array), when each of its
         geometries is the very one decoded from the read, in the same order; else None."""
-        values = np.asarray(values, dtype=object)
-        if len(values) != len(self.geoms) or not all(map(operator.is_, values, self.geoms)):
-            return None
-        return self.wkb
+        return self.wkb if self._same(values) else None
+
+    def validity_of(self, values):
+        """``shapely.is_valid(values)`` as the reader computed it (beside the attributes' read), when
+        each geometry of ``values`` is the very one decoded from the read, in the same order; else None."""
+        return self.valid if self.valid is not None and self._same(values) else None

@@ -20,6 +20,7 @@ import numpy as np
 from .._fixes import CRS as FIX_CRS
 from ..crs.guess import checks, in_china, km_from_district, representative_xy, swapped_degrees, swapped_row_zh
 from ..errors import InputError
+from .read_wkb import READ_WKB
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -140,7 +141,11 @@ def check_geometries(gdf: "gpd.GeoDataFrame", *, repair: bool, where: str, notes
         pos = np.flatnonzero(unexplained)
         issues.add(pos, "无几何图形（空要素）")
         notes.append(f"{len(pos)} 条记录没有几何图形（{issues.rows(pos)}），保留在结果中，几何为空")
-    valid = shapely.is_valid(geoms)  # once: the sliver test and the repair both need it
+    # once: the sliver test and the repair both need it (a reader that kept its WKB computed it already,
+    # beside its read of the attributes, for these very geometries: dcf_spatial.io.read_wkb)
+    known = gdf.attrs.get(READ_WKB)
+    valid = known.validity_of(geoms) if known is not None else None
+    valid = shapely.is_valid(geoms) if valid is None else valid
     sliver = _slivers(gdf, geoms, missing, valid)
     if sliver.any():
         pos = np.flatnonzero(sliver)

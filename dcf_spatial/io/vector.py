@@ -129,23 +129,37 @@ def _read_keeping_wkb(source, layer, encoding) -> "gpd.GeoDataFrame | None":
     pyogrio decodes the WKB and drops it; kept, a GeoParquet writer need not encode the geometries
     again. So the attributes are read without geometry and the geometry alone as arrow (at 10⁶
     parcels of a GeoPackage the two reads took the CPU time of one, ~2.2 s), decoded as
-    ``read_dataframe`` decodes it (``shapely.from_wkb``, an invalid WKB raising)."""
+    ``read_dataframe`` decodes it (``shapely.from_wkb``, an invalid WKB raising). The geometry is
+    read and decoded first; its validity (which the rows' check needs:
+    :func:`dcf_spatial.io.rows.check_geometries`) is then tested in a thread of its own while this
+    one reads the attributes (GEOS releases the GIL; at 10⁶ parcels ~0.6 s of CPU off the read's
+    path on a free core). Read and decoded in a thread too, the geometry made the read slower on a
+    loaded machine in four of six rounds: ``shapely.from_wkb`` holds the GIL while it makes a Python
+    object a geometry, and so does the attributes' conversion to pandas."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import geopandas as gpd
     import pyogrio
     import shapely
 
     from .read_wkb import READ_WKB, ReadWkb
 
-    frame = pyogrio.read_dataframe(source, layer=layer, encoding=encoding, use_arrow=True, read_geometry=False)
     meta, table = pyogrio.read_arrow(source, layer=layer, encoding=encoding, columns=[])
     name = meta["geometry_name"] or "wkb_geometry"
-    if not len(frame.columns) or name not in table.column_names or table.num_rows != len(frame):
+    if name not in table.column_names:
         return None
     wkb = ReadWkb.plain(table.column(name))
     del table
-    frame["geometry"] = geoms = shapely.from_wkb(wkb.to_numpy(zero_copy_only=False))
+    geoms = shapely.from_wkb(wkb.to_numpy(zero_copy_only=False))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dcf-read-validity") as pool:
+        valid = pool.submit(shapely.is_valid, geoms)
+        frame = pyogrio.read_dataframe(source, layer=layer, encoding=encoding, use_arrow=True, read_geometry=False)
+        valid = valid.result()
+    if not len(frame.columns) or len(wkb) != len(frame):
+        return None
+    frame["geometry"] = geoms
     gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs=meta["crs"])
-    kept = ReadWkb.of_read(wkb, geoms)
+    kept = ReadWkb.of_read(wkb, geoms, valid)
     if kept is not None:
         gdf.attrs[READ_WKB] = kept
     return gdf
