@@ -37,8 +37,8 @@ def resolve_zone_refs(data: dict, *, source: str) -> dict:
     Raises
     ------
     SchemaError
-        A reference without ``id``, to a zone ``zone_rules`` lacks, to an ``id`` the zone's list lacks, or to an
-        entry that is itself a reference — the message names the file and the key (``zone_rules.….conditional[0]``).
+        A reference without ``id``, to a zone ``zone_rules`` lacks, to an ``id`` the zone's list lacks or holds
+        more than once, or to an entry that is itself a reference — the message names the file and the key (``zone_rules.….conditional[0]``).
 
     Examples
     --------
@@ -83,7 +83,11 @@ def _resolved(zone_rules: dict, entry: dict, *, where: str, list_key: str, sourc
                           + (f"（是否为「{hint[0]}」？）" if hint else "")
                           + "。请改正分区 id，或删去 same_as 并写出完整条目。")
     candidates = [e for e in zone_rules[target_zone].get(list_key, []) or [] if isinstance(e, dict)]
-    hit = next((e for e in candidates if e.get(ID_KEY) == target_id and REF_KEY not in e), None)
+    hits = [e for e in candidates if e.get(ID_KEY) == target_id and REF_KEY not in e]
+    if len(hits) > 1:
+        raise SchemaError(f"{key}：{REF_KEY} 指向 zone_rules.{target_zone}.{list_key} 中 id 为「{target_id}」的条目，"
+                          f"但该处有 {len(hits)} 条同一 id 的条目，不知所引为哪一条。请给每条以不同的 id。")
+    hit = hits[0] if hits else None
     if hit is None:
         if any(e.get(ID_KEY) == target_id for e in candidates):
             raise SchemaError(f"{key}：所引的 zone_rules.{target_zone}.{list_key} 中 id 为「{target_id}」的条目本身也是"

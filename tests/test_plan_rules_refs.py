@@ -66,3 +66,16 @@ def test_a_reference_to_a_reference_is_refused(tmp_path, monkeypatch):
     zr["park.jiaming.smart_mfg"]["conditional"] = [{"same_as": PARK, "id": "c30_not_named"}]
     with rule_book_from(data, tmp_path, monkeypatch), pytest.raises(SchemaError, match="本身也是引用"):
         plan.rules()
+
+
+def test_a_reference_to_an_id_the_cluster_holds_twice_is_refused(tmp_path, monkeypatch):
+    # breaker3 B2: a second cluster entry with the referenced id (e.g. pasted while editing) was taken silently —
+    # the park then read C3031 as the first copy said, with no word of the other
+    data = shipped_rule_book()
+    entries = data["zone_rules"][CLUSTER]["conditional"]
+    first = next(e for e in entries if e.get("id") == "c30_mixed_products")
+    entries.insert(0, {**first, "codes": ["C3021"], "reason_zh": "另一条"})
+    with rule_book_from(data, tmp_path, monkeypatch), pytest.raises(SchemaError, match="2 条同一 id") as err:
+        plan.rules()
+    assert "zone_rules.park.jiaming.new_materials.conditional" in str(err.value)
+    assert "plan_rules.json" in str(err.value)
