@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
-import time
 
 import geopandas as gpd
 import numpy as np
@@ -193,18 +192,12 @@ def test_the_desk_lists_what_the_console_and_the_problem_sheet_list(tmp_path):
     import httpx
 
     from _desk_server import running_desk
+    from test_desk_audit_labels import _run_job
 
     store = make_land_store(tmp_path / "store.gpkg")
     path = _desk_ledger(tmp_path / "台账.csv")
     with running_desk(str(store)) as url, httpx.Client(base_url=url, timeout=120) as client:
-        r = client.post("/api/audit/idle", files={"parcels": ("台账.csv", path.read_bytes())}, data={"as_of": AS_OF})
-        assert r.status_code == 202, r.text
-        for _ in range(1200):   # polls until the job ends (no time limit is asserted)
-            job = client.get(r.json()["url"]).json()
-            if job["status"] in ("done", "failed"):
-                break
-            time.sleep(0.2)
-        assert job["status"] == "done", job            # F2: not 「内部错误…TypeError」
+        job = _run_job(client, "台账.csv", path.read_bytes())   # done (F2: not 「内部错误…TypeError」)
         names = [d["name"] for d in job["downloads"]]
         xlsx = client.get(job["downloads"][[n.endswith(".xlsx") for n in names].index(True)]["url"]).content
     listed = {r["parcel_id"]: r for r in job["summary"]["needs_action"]}
