@@ -256,12 +256,20 @@ def _make_folder(folder: Path, param_hint: str, ctx) -> None:
 def remove_new_folders(ctx) -> None:
     """Remove the folders this invocation created for its outputs that are still empty: a command that
     stops on an error (a refused option after the folder was made, an unreadable input) leaves nothing
-    behind."""
-    for folder in ctx.find_root().meta.pop("dcf_new_folders", []):
+    behind. A new folder still holding files (a run stopped after writing some) is kept and said, with
+    what is in it: not a complete result (QA30 F10)."""
+    kept = set()
+    for folder in ctx.find_root().meta.pop("dcf_new_folders", []):   # deepest first
         try:
             folder.rmdir()   # only when empty
-        except OSError:
+        except FileNotFoundError:
             pass
+        except OSError:
+            kept.add(folder)
+            left = sorted(p.name for p in folder.iterdir() if p not in kept) if folder.is_dir() else []
+            if left:   # (a parent holding only a kept new folder: said there)
+                shown = "、".join(left[:5]) + (f" 等 {len(left)} 项" if len(left) > 5 else "")
+                echo_note(f"注意：命令出错停止，本次新建的文件夹 {folder} 中留有未完成的文件（{shown}），不是完整结果，可删除。")
 
 
 def check_positive(value, option: str, unit: str, *, allow_zero: bool = False):

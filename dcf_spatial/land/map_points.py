@@ -65,6 +65,27 @@ def _located(result, rows: np.ndarray) -> np.ndarray:
     return out
 
 
+def parcel_names(result, rows: np.ndarray) -> np.ndarray:
+    """How the map names each of ``rows``: its 宗地代码, or where the ledger left it empty (None, NaN,
+    blank) 「无宗地代码（原表第 N 行）」 by its 原表行号 (``row``; else its position from 1), so a parcel
+    without an id is drawn and listed like the others (QA30 F2: the join of the ids failed on a NaN).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> parcel_names(pd.DataFrame({"parcel_id": ["Z1", None, " "], "row": [2, 15, 16]}), np.arange(3)).tolist()
+    ['Z1', '无宗地代码（原表第 15 行）', '无宗地代码（原表第 16 行）']
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    where = (result["row"].iloc[rows].to_numpy() if "row" in result.columns else rows + 1)
+    missing = [f"无宗地代码（原表第 {int(r)} 行）" if pd.notna(r) else "无宗地代码" for r in where]
+    if "parcel_id" not in result.columns:
+        return np.asarray(missing, dtype=object)
+    ids = result["parcel_id"].iloc[rows].astype(object).to_numpy()
+    blank = pd.isna(ids) | (pd.Series(ids, dtype=object).astype(str).str.strip() == "").to_numpy()
+    return np.where(blank, np.asarray(missing, dtype=object), ids.astype(str)).astype(object)
+
+
 def _label_ranks(status_codes_: np.ndarray, label_codes: np.ndarray, labels) -> np.ndarray:
     """The seriousness of each distinct label (``labels``, codes ``label_codes`` per row): its position
     in :func:`status_labels` (0 = most serious); a label not listed ranks after the listed ones, by the
@@ -162,13 +183,20 @@ def idle_map_features(result, *, columns=()):
         info["drawn"] = drawn
         named = (drawn & (result["location_method"].astype(object).to_numpy() == BY_NAME)
                  if "location_method" in result.columns else np.zeros(n, dtype=bool))
-        if named.any():   # (a ledger placed by names: small; a file with coordinates is not copied)
+        unnamed = (drawn & result["parcel_id"].isna().to_numpy() if "parcel_id" in result.columns
+                   else np.zeros(n, dtype=bool))
+        if named.any() or unnamed.any():   # (a ledger placed by names: small; a file with coordinates is not copied)
             result = result.copy()
-            result[LOCATED] = _located(result, np.arange(n))
+            if named.any():
+                result[LOCATED] = _located(result, np.arange(n))
+            if unnamed.any():   # the map's label and popup name a parcel without an id by its row (QA30 F2)
+                result["parcel_id"] = parcel_names(result, np.arange(n))
         return result, info
     single_pos = np.flatnonzero(drawn & ~shared)
     carry = [c for c in dict.fromkeys(("parcel_id", "status", "status_zh", "area_mu", *columns)) if c in result.columns]
     singles = result[carry + [result.geometry.name]].iloc[single_pos].copy()
+    if "parcel_id" in singles.columns:
+        singles["parcel_id"] = parcel_names(result, single_pos)
     singles["n_parcels"] = 1
     singles[LOCATED] = _located(result, single_pos)
     spos = np.flatnonzero(shared)
@@ -180,8 +208,7 @@ def idle_map_features(result, *, columns=()):
     status_zh = np.asarray(labels, dtype=object)[label_codes[spos]]
     sub = pd.DataFrame({"g": group[spos], "rank": label_rank[label_codes[spos]], "status": status,
                         "status_zh": status_zh,
-                        "pid": take("parcel_id", spos) if "parcel_id" in result.columns
-                        else (spos + 1).astype(str), "pos": spos})
+                        "pid": parcel_names(result, spos), "pos": spos})
     sub = sub.sort_values(["g", "rank", "pos"], kind="stable")
     top = sub.drop_duplicates("g")                        # the most serious label of each point
     count = sub.groupby("g").size()

@@ -119,7 +119,7 @@ def _excel_frame(df: pd.DataFrame, columns_zh: dict) -> pd.DataFrame:
         if pd.api.types.is_float_dtype(s):
             out[c] = s.round(4 if ("share" in src or "fraction" in src) else 2)
         elif pd.api.types.is_datetime64_any_dtype(s):
-            out[c] = _date_text(s) if len(s) else s
+            out[c] = _month_only_marked(_date_text(s), _month_only(df, src)) if len(s) else s
         elif pd.api.types.is_bool_dtype(s) or isinstance(s.dtype, pd.BooleanDtype):
             out[c] = s.map({True: "是", False: "否"}).astype(object).where(s.notna(), None)  # people read 是/否
         elif _plain_text(s):
@@ -130,6 +130,41 @@ def _excel_frame(df: pd.DataFrame, columns_zh: dict) -> pd.DataFrame:
         elif isinstance(s.dtype, (pd.StringDtype, pd.CategoricalDtype)) or s.dtype == object:
             out[c] = s.astype(object).where(s.notna(), None)
     return out
+
+
+#: how the workbook shows a date the input gave to the month only (read as the month's first day for the
+#: date math): the month as given, marked — not a day the record does not give (QA30 F8)
+MONTH_ONLY_ZH = "（仅到月）"
+
+
+def _month_only(df: pd.DataFrame, field: str) -> np.ndarray | None:
+    """True on the rows of ``df`` whose ``field`` was given to the month only (``month_fields`` of
+    :func:`~dcf_spatial.land.parcels.validate_parcels`, fields joined by ";"); None when none is."""
+    if "month_fields" not in df.columns or not len(df):
+        return None
+    col = df["month_fields"]
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        col = col.astype(object).where(col.notna(), "").astype(str).astype("category")
+    hit = np.array([field in str(c).split(";") for c in col.cat.categories], dtype=bool)
+    if not hit.any():
+        return None
+    codes = col.cat.codes.to_numpy()
+    return (codes >= 0) & hit[np.maximum(codes, 0)]
+
+
+def _month_only_marked(text: pd.Series, month: np.ndarray | None) -> pd.Series:
+    """``text`` (ISO dates) with the rows of ``month`` as 「2022-03（仅到月）」.
+
+    Examples
+    --------
+    >>> _month_only_marked(pd.Series(["2022-03-01", "2021-05-06"]), np.array([True, False])).tolist()
+    ['2022-03（仅到月）', '2021-05-06']
+    """
+    if month is None or not month.any():
+        return text
+    out = text.astype(object)
+    out[month] = text[month].str.slice(0, 7) + MONTH_ONLY_ZH
+    return out.astype(text.dtype)
 
 
 def _date_text(s: pd.Series) -> pd.Series:

@@ -1058,12 +1058,15 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
             _append_problem(problems, bad.to_numpy() & ~skip, _quoted(raw, input_label(f, sources) + "的值", "无法识别为日期"))
     conflicts = date_conflicts(out, check_dates, sources, months=check_months)
     _append_problem(problems, (conflicts != "") & ~skip, conflicts)
-    some = month_fields != ""
-    out["month_fields"] = (pd.Categorical(month_fields) if some.any()  # (no per-row factorisation when none)
-                           else pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[""]))
     if (month_fields != "").any():
         notes.append(f"{int((month_fields != '').sum())} 条记录的日期只填到月（如“2019年3月”）：按该月每一天审计，结论都相同的照此判定"
                      "并在理由中注明；结论随日期不同的列为数据不足，请填写到日。")
+    for f, month in check_months.items():   # named too, so the workbook shows them to the month (QA30 F8)
+        if month.any():
+            _append_problem(month_fields, month.to_numpy(), f, sep=";")
+    some = month_fields != ""
+    out["month_fields"] = (pd.Categorical(month_fields) if some.any()  # (no per-row factorisation when none)
+                           else pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[""]))
     if placeholders:
         notes.append("日期为占位值（1900-01-01、9999-12-31、--、无 等）或写作“未开工”“尚未开工”“未竣工”等的，"
                      "按“无日期”（尚未发生）处理：" + "、".join(placeholders))

@@ -254,7 +254,8 @@ def _idle_single(result, folder: Path, *, overwrite, map, basemap, gpkg=False) -
         # only the workbook's columns, and only for the rows it lists: the rows are picked from the
         # three columns that decide them, then taken (a selection of ~20 columns over every parcel
         # first was ~170 MB more at the peak at 10⁶ parcels; the same rows and values either way)
-        slim_cols = [c for c in dict.fromkeys(("status", "problems", "area_mu", "place_reason", *outputs.EXCEL_LIST_COLUMNS))
+        slim_cols = [c for c in dict.fromkeys(("status", "problems", "area_mu", "place_reason", "month_fields",
+                                               *outputs.EXCEL_LIST_COLUMNS))
                      if c in r.columns]
         keys = r[[c for c in ("status", "problems", "area_mu") if c in r.columns]]
         where = outputs.shown_file_names(outputs.GPKG_WHERE, result.details.get("file_names"))

@@ -180,7 +180,10 @@ class AuditResult:
         """The parcels (idle audit) or enterprises (efficiency) the bureau has to act on or check.
 
         Idle audit: statuses in the order of :data:`dcf_spatial.land.idle_audit.ACTION_STATUSES`
-        (可无偿收回, 闲置, 开发不足, 政府原因, 延期, 数据不足), input order within a status. Efficiency:
+        (可无偿收回, 闲置, 开发不足, 政府原因, 延期, 数据不足), input order within a status; then the other
+        rows of the workbook's 问题记录 (:func:`~dcf_spatial.land.outputs.rejected_rows`: a late start whose
+        闲置费 is to be checked, a data problem to correct), in input order — the records the console
+        counts as 需核实补正 (QA30 F9). Efficiency:
         the C and D class rows (规划第十章第四节：“倒逼C、D类企业提升资源要素利用效率”), D first, each
         class by 综合得分 from the lowest.
 
@@ -215,6 +218,9 @@ class AuditResult:
                 rows = frame.iloc[0:0]
             else:
                 rank = frame["status"].map({s: i for i, s in enumerate(ACTION_STATUSES)})
+                if "problems" in frame:   # the 问题记录 rows (late starts: the fee to check; data to correct)
+                    checked = outputs.rejected_rows(frame) & (frame["status"].astype(str) != "not_a_parcel").to_numpy()
+                    rank = rank.where(rank.notna() | ~checked, len(ACTION_STATUSES))
                 rows = frame[rank.notna()].assign(_rank=rank).sort_values("_rank", kind="stable").drop(columns="_rank")
             if table == "all":
                 return rows

@@ -1000,6 +1000,10 @@ def _audit_summary(res) -> dict:
         summary["class_labels"] = _class_labels(res)
     if act is not None and res.kind == "idle" and "duplicate_id" in act.columns:
         act = act.assign(duplicate_zh=_duplicate_marks(act))
+    if act is not None and res.kind == "idle" and len(act):
+        from ...land.map_points import parcel_names
+
+        act = act.assign(parcel_id=parcel_names(act, range(len(act))))   # no id: 无宗地代码（原表第 N 行）
     if act is not None:
         cols = [c for c in ACTION_COLUMNS if c in act.columns]
         summary["needs_action"] = strict_json(_records(_rounded(act[cols].head(500))))
@@ -1012,7 +1016,7 @@ def _audit_summary(res) -> dict:
 #: the columns of the rows needing action shown in the page (the XLSX has all of them)
 ACTION_COLUMNS = ("parcel_id", "project_name", "enterprise_id", "credit_code", "name", "holder", "township_zh", "cluster_zh", "area_mu", "status",
                   "status_zh", "class", "class_zh", "eff_class", "eff_class_zh", "score", "land_area_mu", "eff_reason",
-                  "reason_zh", "next_step_zh", "duplicate_zh", "fee_wan", "deadline_1y", "deadline_2y")
+                  "reason_zh", "next_step_zh", "problems", "duplicate_zh", "fee_wan", "deadline_1y", "deadline_2y")
 
 
 def parcels_in(rows) -> int:

@@ -130,11 +130,12 @@
       countsTable($('by-township'), sums.township_zh, 'township_zh', '镇（街道）');
       countsTable($('by-cluster'), sums.cluster_zh, 'cluster_zh', '工业集聚区');
       $('action-title').textContent = '需处置或核实的宗地';
-      $('action-basis').textContent = '';
+      // the same records as the console's 需核实补正 and the workbook's 问题记录 (QA30 F9)
+      $('action-basis').textContent = '含疑似闲置、政府原因、延期、数据不足的宗地，以及工作簿“问题记录”中的全部记录（逾期动工须核查是否已征缴土地闲置费、数据有问题须核实补正），见“数据问题”列。';
       actionTotal(s.needs_action_total || 0, '宗', s.needs_action_parcels);
       desk.table($('actions'), s.needs_action || [], [['parcel_id', '宗地编号'], ['project_name', '项目名称'], ['holder', '用地单位'], ['township_zh', '镇（街道）'],
         ['cluster_zh', '集聚区'], ['area_mu', '面积（亩）'], ['status_zh', '状态'], ['reason_zh', '理由'],
-        ['next_step_zh', '下一步'], ['duplicate_zh', '重复宗地']]);
+        ['next_step_zh', '下一步'], ['problems', '数据问题'], ['duplicate_zh', '重复宗地']]);
     }
     drawLegend(colors, entries);
     var ul = $('downloads'); desk.clear(ul);

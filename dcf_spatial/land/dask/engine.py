@@ -280,7 +280,7 @@ def _partition_summary(result, out: str, workbook: bool = True, slim: bool = Fal
     take = np.ones(len(result), dtype=bool) if list_all else np.zeros(len(result), dtype=bool)
     take[pos] = True
     take[np.flatnonzero(rejected)[:max_rows]] = True
-    columns = [c for c in EXCEL_LIST_COLUMNS if c in result.columns]
+    columns = [c for c in (*EXCEL_LIST_COLUMNS, "month_fields") if c in result.columns]   # (dates to the month)
     rows = pd.DataFrame({c: result[c].to_numpy()[take] if c in ("row", "area_mu") else result[c].array[take]
                          for c in columns})
     rows[LIST_PROBLEM], rows[LIST_REJECTED] = has_problem[take], rejected[take]
