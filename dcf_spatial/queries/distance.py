@@ -26,8 +26,10 @@ GEOS has no bulk point-to-segment distance, and ``STRtree.query_nearest`` runs a
 best-first search for every point (the slowest part before): measured on the shipped layers and
 on detailed synthetic zones, the grid is the faster of the two in both cases (see
 ``benchmarks/bench_peers.py``), hence the hand-written candidate filter. Distances agree with GEOS
-to far below a millimetre (the benchmark checks < 1 mm). All measuring happens in the working CRS
-(EPSG:4548).
+to far below a millimetre (the benchmark checks < 1 mm); within a micrometre of a radius GEOS measures
+again and decides the side (:data:`RADIUS_RECHECK_M`). All measuring happens in the working CRS
+(EPSG:4548); rows without usable coordinates (:func:`unplaceable`: NaN, infinite, off the Earth) are
+not measured.
 """
 
 from __future__ import annotations
@@ -288,12 +290,10 @@ def nearest_positions(ga: np.ndarray, gb: np.ndarray, *, max_distance: float | N
         hit = shapely.intersects(gb[bi], ga[ai])
         ai, bi = ai[hit], bi[hit]
         if len(ai):
-            order = np.lexsort((bi, ai))
-            ai, bi = ai[order], bi[order]
-            first = np.r_[True, ai[1:] != ai[:-1]]
-            b_pos[ai[first]] = bi[first]
-            dist[ai[first]] = 0.0
-            inside[ai[first]] = True
+            ai, bi = _first_of_each(ai, bi)
+            b_pos[ai] = bi
+            dist[ai] = 0.0
+            inside[ai] = True
             rest = rest[~inside[rest]]
     if not len(rest):
         return b_pos, dist, inside
@@ -301,17 +301,30 @@ def nearest_positions(ga: np.ndarray, gb: np.ndarray, *, max_distance: float | N
     if max_distance is not None and max_distance <= 0:
         # GEOS refuses a radius of 0 (``max_distance must be greater than 0``): at distance 0 is intersecting,
         # the lowest position first
-        qi, ti = tree.query(ga[rest], predicate="intersects")
-        order = np.lexsort((ti, qi))
-        qi, ti = qi[order], ti[order]
-        keep = np.r_[True, qi[1:] != qi[:-1]] if len(qi) else np.zeros(0, dtype=bool)
-        qi, ti, d = qi[keep], ti[keep], np.zeros(int(keep.sum()))
+        qi, ti = _first_of_each(*tree.query(ga[rest], predicate="intersects"))
+        d = np.zeros(len(qi))
     else:
         (qi, ti), d = tree.query_nearest(ga[rest], max_distance=max_distance, return_distance=True, all_matches=False)
     b_pos[rest[qi]] = ti
     dist[rest[qi]] = d
     inside[rest[qi]] = d == 0
     return b_pos, dist, inside
+
+
+def _first_of_each(ai, bi, d=None):
+    """Of pairs ``(ai, bi)`` (with distances ``d``), one per ``ai``: the nearest, then the lowest ``bi``.
+
+    Examples
+    --------
+    >>> _first_of_each(np.array([1, 0, 1]), np.array([5, 3, 2]))
+    (array([0, 1]), array([3, 2]))
+    >>> _first_of_each(np.array([1, 0, 1]), np.array([5, 3, 2]), np.array([1.0, 0.0, 2.0]))
+    (array([0, 1]), array([3, 5]), array([0., 1.]))
+    """
+    order = np.lexsort((bi, ai) if d is None else (bi, d, ai))
+    ai, bi = ai[order], bi[order]
+    first = np.r_[True, ai[1:] != ai[:-1]] if len(ai) else np.zeros(0, dtype=bool)
+    return (ai[first], bi[first]) if d is None else (ai[first], bi[first], d[order][first])
 
 
 def point_xy(points: np.ndarray):
@@ -568,12 +581,9 @@ def _decided_by_geos(ga, gb, b_pos, dist, inside, radius: float) -> None:
     if not len(rows):
         return
     qi, bi = shapely.STRtree(gb).query(ga[rows], predicate="dwithin", distance=radius + 2 * RADIUS_RECHECK_M)
-    d = shapely.distance(ga[rows[qi]], gb[bi])
-    order = np.lexsort((bi, d, qi))
-    qi, bi, d = qi[order], bi[order], d[order]
-    first = np.r_[True, qi[1:] != qi[:-1]] if len(qi) else np.zeros(0, dtype=bool)
-    at = rows[qi[first]]
-    b_pos[at], dist[at], inside[at] = bi[first], d[first], d[first] == 0
+    qi, bi, d = _first_of_each(qi, bi, shapely.distance(ga[rows[qi]], gb[bi]))
+    at = rows[qi]
+    b_pos[at], dist[at], inside[at] = bi, d, d == 0
 
 
 #: ``status`` values of :func:`nearest` / :func:`within_distance`, by code
@@ -595,9 +605,7 @@ def _nearest_frame(a, b, *, b_id="id", b_name="name_zh", max_km=None, within_m=N
     gb = np.asarray(to_working(b).geometry.values, dtype=object)
     # a feature of A without geometry (e.g. a table row with no coordinates), or whose coordinates are no
     # numbers (NaN, infinite) or no place on Earth, is kept, and said so (no_geometry), but not measured
-    empty = unplaceable(ga)
-    if empty.any():
-        ga = np.where(empty, None, ga)
+    empty = unplaceable(ga)  # nearest_positions leaves these rows unfound
     radius = None if max_km is None else max_km * 1000
     if within_m is not None and distances == "within":
         radius = within_m  # only the rows within are measured; the others keep b_pos -1
