@@ -230,3 +230,114 @@ def test_cells_settle_only_points_geos_agrees_with():
     assert (shapely.distance(pts[beyond][:, None], gb[None, :]).min(axis=1) > 1000.0).all()
     assert set(np.unique(code)) <= {D.BEYOND, D.UNSETTLED, *range(len(polys))}
     assert (code != D.UNSETTLED).mean() > 0.6
+
+
+# --- edge cases found by the breaker (session 30, B4–B8) ---
+
+
+@pytest.mark.parametrize("distances", ["within", "all"])
+def test_zero_radius_for_multipoints_is_intersecting_not_a_traceback(distances):
+    """B4: ``--km 0`` with a MultiPoint outside B raised shapely's «max_distance must be greater than 0»."""
+    zones = zone_frame()
+    far = shapely.MultiPoint([(X0 + 40_000, Y0 + 40_000), (X0 + 40_100, Y0 + 40_000)])
+    on_line = shapely.MultiPoint([(X0 + 40_000, Y0 + 40_000), (X0 + 21_500, Y0 + 1500)])  # one part on the line
+    in_box = shapely.MultiPoint([(X0 + 40_000, Y0 + 40_000), (X0 + 1000, Y0 + 1000)])
+    near = shapely.MultiPoint([(X0 + 2000.01, Y0 + 1000)])  # 1 cm east of the box
+    a = gpd.GeoDataFrame(geometry=[far, on_line, in_box, near], crs=W)
+    got = D.within_distance(a, zones, 0.0, distances=distances)
+    assert got["within"].tolist() == [False, True, True, False]
+    assert got["b_index"].tolist()[1:3] == [3, 0] and got["distance_m"].tolist()[1:3] == [0.0, 0.0]
+    # the engine itself, asked for radius 0
+    b_pos, dist, _ = D.nearest_positions(np.asarray(a.geometry.values), np.asarray(zones.geometry.values), max_distance=0.0)
+    assert b_pos.tolist() == [-1, 3, 0, -1] and dist[1:3].tolist() == [0.0, 0.0]
+
+
+def _unplaceable_rows(inside):
+    nan, inf = float("nan"), float("inf")
+    return [shapely.Point(1e300, 1e300), inside, shapely.Point(nan, nan), shapely.Point(inside.x, nan),
+            shapely.Point(inf, 0), shapely.Point(X0 - 3e8, Y0)]
+
+
+@pytest.mark.parametrize("km", [0.0, 1.0])
+@pytest.mark.parametrize("distances", ["within", "all"])
+def test_rows_with_nan_infinite_or_absurd_coordinates_are_no_geometry_and_the_rest_answered(km, distances):
+    """B5/B8: a point at 1e300 crashed the grid (NaN cell count), a MultiPoint beside a NaN point raised a
+    bare GEOSException, and NaN/inf points came back 范围外: they are rows without a usable geometry."""
+    zones = zone_frame()
+    inside = shapely.Point(X0 + 1000, Y0 + 1000)
+    want = ["no_geometry", "within"] + ["no_geometry"] * 4
+    pts = gpd.GeoDataFrame(geometry=_unplaceable_rows(inside), crs=W)  # points only: the coordinate path
+    got = D.within_distance(pts, zones, km, distances=distances)
+    assert got["status"].tolist() == want and got["within"].tolist() == [False, True] + [False] * 4
+    assert got["distance_m"].isna().tolist() == [True, False] + [True] * 4
+    # with a MultiPoint (one part inside, one 1,000 km away) the rows go the geometry path
+    mixed = gpd.GeoDataFrame(geometry=[shapely.MultiPoint([inside, (inside.x + 1e6, inside.y)]), *_unplaceable_rows(inside)],
+                             crs=W)
+    got = D.within_distance(mixed, zones, km, distances=distances)
+    assert got["status"].tolist() == ["within", *want]
+    assert D.nearest(mixed, zones)["status"].tolist() == ["inside", "no_geometry", "inside"] + ["no_geometry"] * 4
+
+
+def test_the_answer_says_why_a_row_with_coordinates_was_not_measured():
+    zones = zone_frame()
+    pts = gpd.GeoDataFrame({"name": ["远", "内", "空", "半", "无穷", "外"]}, crs=W,
+                           geometry=_unplaceable_rows(shapely.Point(X0 + 1000, Y0 + 1000)))
+    frame = queries.within(pts, zones, km=1.0).frame
+    said = frame.set_index("a_name")["status_zh"]
+    assert said["内"] == "范围内"
+    for name in ("远", "空", "半", "无穷", "外"):
+        assert "无几何" in said[name] and "坐标缺失或不是数字" in said[name] and "地球" in said[name]
+
+
+def test_cells_leave_points_they_cannot_place_unsettled():
+    """B5: ``settled_by_cells`` skips NaN, infinite and absurd coordinates (left to the exact path) and
+    settles the others as it would without them."""
+    zones = zone_frame()
+    gb = np.asarray(zones.geometry.values, dtype=object)
+    polys = gb[:3]
+    shapely.prepare(polys)
+    segs, _ = D.boundary_segments(gb)
+    rng = np.random.default_rng(5)
+    x, y = rng.uniform(X0 - 3000, X0 + 30_000, 5000), rng.uniform(Y0 - 3000, Y0 + 13_000, 5000)
+    bad_x = np.array([1e300, np.nan, np.inf, X0, -1e300])
+    bad_y = np.array([1e300, Y0, Y0, np.nan, Y0])
+    code = D.settled_by_cells(np.r_[x, bad_x], np.r_[y, bad_y], polys, segs, 1000.0)
+    assert (code[5000:] == D.UNSETTLED).all()
+    assert (code[:5000] == D.settled_by_cells(x, y, polys, segs, 1000.0)).all()
+    assert (code[:5000] != D.UNSETTLED).mean() > 0.3  # some cells settled: the test can tell
+
+
+def _geos_distance(a, b):
+    return shapely.distance(np.asarray(a.geometry.values)[:, None], np.asarray(b.geometry.values)[None, :]).min(axis=1)
+
+
+@pytest.mark.parametrize("distances", ["within", "all"])
+def test_points_geos_puts_on_the_canal_are_within_at_zero_km(distances):
+    """B6: the midpoints of the shipped canal's segments are at GEOS distance 0 from it for 71 of them,
+    where the numpy distance said 2.8e-14 m (范围外 at 0 km): GEOS's side of the radius counts."""
+    from dcf_spatial.crs import to_working
+    from dcf_spatial.store import catalog
+
+    canal = to_working(catalog.read_layer("canal"))
+    segs, _ = D.boundary_segments(np.asarray(canal.geometry.values))
+    c = shapely.get_coordinates(segs).reshape(-1, 2, 2)
+    mids = points((c[:, 0] + c[:, 1]) / 2)
+    ref = _geos_distance(mids, canal)
+    got = D.within_distance(mids, canal, 0.0, distances=distances)
+    assert 0 < (ref == 0).sum() < len(ref)  # both sides
+    assert (got["within"].to_numpy() == (ref <= 0)).all()
+    assert (got["distance_m"].to_numpy()[ref == 0] == 0).all()
+
+
+@pytest.mark.parametrize("distances", ["within", "all"])
+def test_a_point_geos_puts_at_the_radius_is_within(distances):
+    """B7: a point 500 m (GEOS) from the shipped service belts was measured 500.0000000000001 m: beyond 0.5 km."""
+    from dcf_spatial.crs import to_working
+    from dcf_spatial.store import catalog
+
+    belts = to_working(catalog.read_layer("service_belts"))
+    pt = points(np.array([[408329.09856452147, 4045119.3126075338]]))
+    assert _geos_distance(pt, belts)[0] <= 500.0
+    got = D.within_distance(pt, belts, 0.5, distances=distances)
+    assert got["within"].tolist() == [True] and got["distance_m"].iloc[0] <= 500.0
+    assert D.nearest(pt, belts, max_km=0.5)["status"].tolist() == ["nearest"]

@@ -295,7 +295,7 @@ def check_location(gdf: "gpd.GeoDataFrame", *, where: str, notes: list[str], iss
         logger.warning("%s：%d 行经纬度顺序颠倒", where, len(pos))
     if (outside & ~swapped).any():
         pos = np.flatnonzero(outside & ~swapped)
-        issues.add(pos, lambda p: f"坐标在中国境外（{lon[p]:.4f}, {lat[p]:.4f}），疑似录入错误")
+        issues.add(pos, lambda p: f"坐标在中国境外（{_degrees_text(lon[p])}, {_degrees_text(lat[p])}），疑似录入错误")
         notes.append(f"警告：{len(pos)} 个要素在中国境外，疑似坐标录入错误：{issues.rows(pos)}")
         logger.warning("%s：%d 个要素在中国境外，疑似坐标录入错误", where, len(pos))
     dist = np.full(len(lon), np.nan)
@@ -316,6 +316,18 @@ def check_location(gdf: "gpd.GeoDataFrame", *, where: str, notes: list[str], iss
 
 #: vertices looked at for stray points (rows far by their centre); beyond this the rows are judged by their centre
 _MAX_STRAY_VERTICES = 2_000_000
+
+
+def _degrees_text(value: float) -> str:
+    """A coordinate as a row's issue quotes it: 4 decimals, or 4 significant digits when absurdly large
+    (a point at 1e300 was quoted with 300 digits).
+
+    Examples
+    --------
+    >>> _degrees_text(115.75), _degrees_text(1e300)
+    ('115.7500', '1e+300')
+    """
+    return f"{value:.4f}" if abs(value) < 1e6 else f"{value:.4g}"
 
 
 def _stray_vertices(gdf, far: np.ndarray, *, where: str, notes: list[str], issues: RowIssues, far_km: float) -> np.ndarray:

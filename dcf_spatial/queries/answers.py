@@ -533,13 +533,24 @@ def overlap(a, b, *, crs=None, store=None, **reader) -> QueryAnswer:
     return QueryAnswer("overlap", df, provenance_note(la, lb), la, lb, _name(a), _name(b))
 
 
+#: ``status_zh`` of a row that has a geometry whose coordinates are no numbers (NaN, infinite) or no place on Earth
+BAD_COORDINATES_ZH = "无几何：坐标缺失或不是数字，或超出地球范围（未计算），请核对该行坐标"
+
+
 def _distance_frame(ga, df):
+    import shapely
+
     labels = feature_labels(ga).to_numpy()
     df = df.copy()
     df.insert(0, "a_name", labels)
     if "id" in ga.columns:
         df.insert(0, "a_id", ga["id"].astype(str).to_numpy())
     df["status_zh"] = df["status"].map(DISTANCE_STATUS_ZH)
+    unmeasured = (df["status"] == "no_geometry").to_numpy()
+    if unmeasured.any():  # a geometry with coordinates the measure could not use (distance.unplaceable)
+        g = ga.geometry.to_numpy()
+        bad = unmeasured & ~(shapely.is_missing(g) | shapely.is_empty(g))
+        df.loc[bad, "status_zh"] = BAD_COORDINATES_ZH
     if "read_issue" in ga.columns:  # why a row could not be measured, from the reader
         issue = ga["read_issue"].astype("string").fillna("").to_numpy()
         df["read_issue"] = issue

@@ -26,8 +26,10 @@ GEOS has no bulk point-to-segment distance, and ``STRtree.query_nearest`` runs a
 best-first search for every point (the slowest part before): measured on the shipped layers and
 on detailed synthetic zones, the grid is the faster of the two in both cases (see
 ``benchmarks/bench_peers.py``), hence the hand-written candidate filter. Distances agree with GEOS
-to far below a millimetre (the benchmark checks < 1 mm). All measuring happens in the working CRS
-(EPSG:4548).
+to far below a millimetre (the benchmark checks < 1 mm); within a micrometre of a radius GEOS measures
+again and decides the side (:data:`RADIUS_RECHECK_M`). All measuring happens in the working CRS
+(EPSG:4548); rows without usable coordinates (:func:`unplaceable`: NaN, infinite, off the Earth) are
+not measured.
 """
 
 from __future__ import annotations
@@ -278,7 +280,7 @@ def nearest_positions(ga: np.ndarray, gb: np.ndarray, *, max_distance: float | N
     a_points = bool(np.isin(a_types, (-1, 0)).all())  # -1: missing
     if a_points and b_types <= {1, 2, 3, 5, 6}:
         return _nearest_of_points(ga, gb, b_types, max_distance, b_pos, dist, inside)
-    rest = np.flatnonzero(~(shapely.is_missing(ga) | shapely.is_empty(ga)))
+    rest = np.flatnonzero(~unplaceable(ga))
     if b_types <= {3, 6}:
         # 1. containment: a tree over the few polygons of B, (point, polygon) candidates by bounding
         # box, tested with B prepared (prepared first argument)
@@ -288,21 +290,41 @@ def nearest_positions(ga: np.ndarray, gb: np.ndarray, *, max_distance: float | N
         hit = shapely.intersects(gb[bi], ga[ai])
         ai, bi = ai[hit], bi[hit]
         if len(ai):
-            order = np.lexsort((bi, ai))
-            ai, bi = ai[order], bi[order]
-            first = np.r_[True, ai[1:] != ai[:-1]]
-            b_pos[ai[first]] = bi[first]
-            dist[ai[first]] = 0.0
-            inside[ai[first]] = True
+            ai, bi = _first_of_each(ai, bi)
+            b_pos[ai] = bi
+            dist[ai] = 0.0
+            inside[ai] = True
             rest = rest[~inside[rest]]
     if not len(rest):
         return b_pos, dist, inside
     tree = shapely.STRtree(gb)
-    (qi, ti), d = tree.query_nearest(ga[rest], max_distance=max_distance, return_distance=True, all_matches=False)
+    if max_distance is not None and max_distance <= 0:
+        # GEOS refuses a radius of 0 (``max_distance must be greater than 0``): at distance 0 is intersecting,
+        # the lowest position first
+        qi, ti = _first_of_each(*tree.query(ga[rest], predicate="intersects"))
+        d = np.zeros(len(qi))
+    else:
+        (qi, ti), d = tree.query_nearest(ga[rest], max_distance=max_distance, return_distance=True, all_matches=False)
     b_pos[rest[qi]] = ti
     dist[rest[qi]] = d
     inside[rest[qi]] = d == 0
     return b_pos, dist, inside
+
+
+def _first_of_each(ai, bi, d=None):
+    """Of pairs ``(ai, bi)`` (with distances ``d``), one per ``ai``: the nearest, then the lowest ``bi``.
+
+    Examples
+    --------
+    >>> _first_of_each(np.array([1, 0, 1]), np.array([5, 3, 2]))
+    (array([0, 1]), array([3, 2]))
+    >>> _first_of_each(np.array([1, 0, 1]), np.array([5, 3, 2]), np.array([1.0, 0.0, 2.0]))
+    (array([0, 1]), array([3, 5]), array([0., 1.]))
+    """
+    order = np.lexsort((bi, ai) if d is None else (bi, d, ai))
+    ai, bi = ai[order], bi[order]
+    first = np.r_[True, ai[1:] != ai[:-1]] if len(ai) else np.zeros(0, dtype=bool)
+    return (ai[first], bi[first]) if d is None else (ai[first], bi[first], d[order][first])
 
 
 def point_xy(points: np.ndarray):
@@ -327,6 +349,41 @@ def point_xy(points: np.ndarray):
     return x, y
 
 
+#: a coordinate in the working CRS (EPSG:4548, metres) beyond this is no place on Earth (the projection spans some
+#: thousands of km; the Earth's circumference is 40,000 km): such a geometry, like one with a NaN or infinite
+#: coordinate, is not measured (the grids would overflow: a point at 1e300 made their cell count NaN)
+MAX_COORDINATE_M = 1e8
+
+
+def _placeable_xy(x, y) -> np.ndarray:
+    """True where both coordinates are numbers within :data:`MAX_COORDINATE_M` (False for NaN, ±inf)."""
+    return (np.abs(x) <= MAX_COORDINATE_M) & (np.abs(y) <= MAX_COORDINATE_M)
+
+
+def unplaceable(geoms: np.ndarray) -> np.ndarray:
+    """True for each geometry that gives no place to measure from: missing, empty, or with a coordinate
+    that is not a finite number or lies beyond :data:`MAX_COORDINATE_M` (working CRS, metres).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> unplaceable(np.array([shapely.Point(1, 2), None, shapely.Point(), shapely.Point(float("nan"), 0),
+    ...                       shapely.MultiPoint([(0, 0), (1e300, 0)]), shapely.LineString([(0, 0), (1, 1)])]))
+    array([False,  True,  True,  True,  True, False])
+    """
+    import shapely
+
+    if np.isin(shapely.get_type_id(geoms), (-1, 0)).all():
+        # points (the common case): their bounds are their coordinates, NaN when missing or empty, in a third
+        # of the time of get_x and get_y (not for other geometries: GEOS's envelope skips a NaN coordinate)
+        xy = shapely.bounds(geoms)
+        return ~_placeable_xy(xy[:, 0], xy[:, 1])
+    coords, at = shapely.get_coordinates(geoms, return_index=True)
+    bad = np.bincount(at, minlength=len(geoms)) == 0  # missing or empty: no coordinate
+    bad[at[~_placeable_xy(coords[:, 0], coords[:, 1])]] = True
+    return bad
+
+
 def _nearest_of_points(ga, gb, b_types, max_distance, b_pos, dist, inside):
     """:func:`nearest_positions` for points (and missing geometries) against polygons or lines,
     on the points' coordinates: (1) the points inside a polygon (boundary included), from
@@ -337,7 +394,7 @@ def _nearest_of_points(ga, gb, b_types, max_distance, b_pos, dist, inside):
     from .points_in import polygon_of_points
 
     x, y = point_xy(ga)
-    valid = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    valid = np.flatnonzero(_placeable_xy(x, y))
     segs, owner = boundary_segments(gb)
     # the polygons of B (all of B, or those of a layer mixing polygons and lines): a point inside
     # one is at distance 0, which the nearest boundary segment would not say
@@ -420,7 +477,8 @@ def settled_by_cells(x: np.ndarray, y: np.ndarray, polygons: np.ndarray, segment
     Parameters
     ----------
     x, y
-        Float arrays of point coordinates (projected, metres), all finite, at least one.
+        Float arrays of point coordinates (projected, metres), at least one; a point with a coordinate
+        that is not finite or beyond :data:`MAX_COORDINATE_M` is left :data:`UNSETTLED`.
     polygons
         The (Multi)Polygons of B, prepared (may be empty: B of lines only).
     segments
@@ -447,6 +505,12 @@ def settled_by_cells(x: np.ndarray, y: np.ndarray, polygons: np.ndarray, segment
     """
     from .points_in import polygon_of_points
 
+    placed = _placeable_xy(x, y)
+    if not placed.all():  # NaN, infinite or absurd coordinates: left to the exact path, the grid spans the others
+        code = np.full(len(x), UNSETTLED, dtype=np.int64)
+        if placed.any():
+            code[placed] = settled_by_cells(x[placed], y[placed], polygons, segments, radius)
+        return code
     x0, y0, x1, y1 = x.min(), y.min(), x.max(), y.max()
     cells = min(_SETTLE_MAX_CELLS, max(1, len(x) // _SETTLE_POINTS_PER_CELL))
     # square cells; never so small that the extent's longer side has more than ``cells`` of them
@@ -478,7 +542,9 @@ def nearest(a, b, *, b_id: str = "id", b_name: str = "name_zh", max_km: float | 
     a, b
         GeoDataFrames in the same CRS (a mismatch raises :class:`CRSMismatchError`).
     max_km
-        Search radius; features of A with nothing within it get ``status="none_within"``.
+        Search radius; features of A with nothing within it get ``status="none_within"`` (near the radius,
+        GEOS's distance decides, as in :func:`within_distance`). Features of A without usable coordinates
+        (missing, empty, NaN, infinite, beyond :data:`MAX_COORDINATE_M`) get ``status="no_geometry"``.
 
     Returns
     -------
@@ -491,6 +557,33 @@ def nearest(a, b, *, b_id: str = "id", b_name: str = "name_zh", max_km: float | 
     >>> nearest(catalog.read_layer("anchor_enterprises"), catalog.read_layer("industrial_clusters"))  # doctest: +SKIP
     """
     return _nearest_frame(a, b, b_id=b_id, b_name=b_name, max_km=max_km)
+
+
+#: a distance within this (metres) of a radius is measured again by GEOS, whose distance decides the side: the
+#: numpy point–segment distance and GEOS's round differently in the last bits (seen: 2.8e-14 m where GEOS
+#: says 0, on a line; 500.0000000000001 where it says 499.99999999999994), far less than this
+RADIUS_RECHECK_M = 1e-6
+
+
+def _decided_by_geos(ga, gb, b_pos, dist, inside, radius: float) -> None:
+    """In place: the rows found at a distance within :data:`RADIUS_RECHECK_M` of ``radius`` get GEOS's
+    distance to the nearest B (``shapely.distance``, lowest position on ties), so that ``distance ≤ radius``
+    is GEOS's answer whichever way the rows were measured. Rows inside a polygon of B (distance 0 by the
+    containment test, not measured) are left as they are."""
+    import shapely
+
+    with np.errstate(invalid="ignore"):
+        near = (b_pos >= 0) & (np.abs(dist - radius) <= RADIUS_RECHECK_M)
+    if not near.any():
+        return
+    near &= ~(inside & np.isin(shapely.get_type_id(gb), (3, 6))[np.maximum(b_pos, 0)])
+    rows = np.flatnonzero(near)
+    if not len(rows):
+        return
+    qi, bi = shapely.STRtree(gb).query(ga[rows], predicate="dwithin", distance=radius + 2 * RADIUS_RECHECK_M)
+    qi, bi, d = _first_of_each(qi, bi, shapely.distance(ga[rows[qi]], gb[bi]))
+    at = rows[qi]
+    b_pos[at], dist[at], inside[at] = bi, d, d == 0
 
 
 #: ``status`` values of :func:`nearest` / :func:`within_distance`, by code
@@ -510,13 +603,22 @@ def _nearest_frame(a, b, *, b_id="id", b_name="name_zh", max_km=None, within_m=N
     t0 = time.perf_counter()
     ga = np.asarray(to_working(a).geometry.values, dtype=object)
     gb = np.asarray(to_working(b).geometry.values, dtype=object)
+    # a feature of A without geometry (e.g. a table row with no coordinates), or whose coordinates are no
+    # numbers (NaN, infinite) or no place on Earth, is kept, and said so (no_geometry), but not measured
+    empty = unplaceable(ga)  # nearest_positions leaves these rows unfound
+    radius = None if max_km is None else max_km * 1000
     if within_m is not None and distances == "within":
-        max_km = within_m / 1000  # only the rows within are measured; the others keep b_pos -1
-    b_pos, dist, inside = nearest_positions(ga, gb, max_distance=None if max_km is None else max_km * 1000)
-    # a feature of A without geometry (e.g. a table row with no coordinates) is kept, and said so;
+        radius = within_m  # only the rows within are measured; the others keep b_pos -1
+    # a row within a hair beyond the radius is found too: GEOS decides its side (_decided_by_geos)
+    b_pos, dist, inside = nearest_positions(ga, gb, max_distance=None if radius is None else radius + RADIUS_RECHECK_M)
+    if radius is not None:
+        _decided_by_geos(ga, gb, b_pos, dist, inside, radius)
+        past = (b_pos >= 0) & (dist > radius)
+        b_pos[past], dist[past], inside[past] = -1, np.inf, False
+    if within_m is not None and within_m != radius:
+        _decided_by_geos(ga, gb, b_pos, dist, inside, within_m)
     # a feature whose point only stands in for an unknown place (the plan names the enterprise but
     # not where it is) is kept, but not measured: its distance would be the stand-in's
-    empty = shapely.is_missing(ga) | shapely.is_empty(ga)
     unknown = _location_unknown(a) & ~empty
     if unknown.any():
         b_pos[unknown], inside[unknown] = -1, False
@@ -564,7 +666,10 @@ def within_distance(a, b, km: float, *, distances: str = "within", **kwargs):
         GeoDataFrames in the same CRS (a mismatch raises :class:`CRSMismatchError`).
     km
         The distance D in km (≥ 0). A row is within when its distance to the nearest B is ≤ D
-        (on B's boundary or inside a polygon of B: distance 0).
+        (on B's boundary or inside a polygon of B: distance 0). A distance within a micrometre of D
+        (:data:`RADIUS_RECHECK_M`) is GEOS's (``shapely.distance``), so that the side of D is the one GEOS
+        gives, whichever ``distances``. Rows whose coordinates are not numbers (NaN, infinite) or no place
+        on Earth (beyond :data:`MAX_COORDINATE_M` in EPSG:4548) are ``no_geometry``, not measured.
     distances
         ``"within"`` (default): only the rows within ``km`` are measured — a radius search whose
         unsettled points (:func:`settled_by_cells`) are measured exactly — and the
