@@ -259,6 +259,12 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
                 text = policy["partial_match"]["reason_zh"].format(
                     project=m.label_zh, zone=best["name_zh"], codes=codes_zh(best["codes"], best), plan_ref=ref)
             add("partial_match", "conditional", text, ref)
+        elif kind_zones and (unfit := plan.unfit_entry(m.query)) and kind["kind"] == "industrial":
+            # QA session 30 F5: 黏土砖 in the NEV cluster is no softer than in a township without a cluster
+            best = max(kind_zones, key=lambda z: z["share"])
+            unfit_product(site, best, unfit, reasons, policy["unfit_product"]["other_cluster_zh"].format(
+                zone=best["name_zh"], codes=codes_zh(best["codes"], best) or "未列明", words=m.query,
+                unit="园区" if best["layer"] == "cluster_parks" else "集聚区"))
         elif kind_zones:
             best = max(kind_zones, key=lambda z: (bool(z.get("word_excluded_zh")), z["share"]))
             rule = "wrong_cluster" if kind["kind"] in ("industrial", "agro_processing") and best["layer"] in (
@@ -453,11 +459,29 @@ def _place_conditional(site: SiteFacts, zones: list[dict], reasons: Reasons) -> 
                 # a project typed as a product the entry's text excludes (实心黏土砖 in a class that also holds
                 # the plan's 固废 bricks) is told so, not asked to verify what it already said (re-QA 1)
                 typed = (site.match.query or "").strip()
-                text = e["unfit_reason_zh"] if typed in e.get("unfit_words", ()) else e["reason_zh"]
-                reasons.add("place_conditional", "conditional", text.format(zone=z["name_zh"], words=typed),
-                            e["plan_ref"])
+                if plan.names_unfit(typed, e):
+                    unfit_product(site, z, e, reasons)
+                else:
+                    reasons.add("place_conditional", "conditional", e["reason_zh"].format(zone=z["name_zh"], words=typed),
+                                e["plan_ref"])
                 return True
     return False
+
+
+def unfit_product(site: SiteFacts, zone: dict, entry: dict, reasons: Reasons, text: str | None = None) -> None:
+    """A project typed as a product the plan's text gives to no zone (``unfit_words`` of a ``conditional`` entry:
+    实心黏土砖, which 第四章第五节 leaves out of the 节能环保建材 it names) inside a cluster: the clusters are to be
+    entered “按照产业属性” (第三章第三节), and no cluster's positioning (第八章第一节) takes the product, so lying in
+    one does not make it fit better than lying outside them all; it gets the office policy's verdict for an industrial
+    project outside the clusters (default 不符合), never a softer one (QA session 30, F4/F5)."""
+    pr = plan.rules()["policy_rules"]["unfit_product"]
+    name, _entry = plan.office_policy_for_rule("enterprises_into_parks")
+    effect = plan.office_policies(site.flags.get("policy"))[name]
+    typed = (site.match.query or "").strip()
+    if text is None:   # the zone whose rules name the product (新材料产业园): the entry's own words
+        text = entry["unfit_reason_zh"].format(zone=zone["name_zh"], words=typed)
+    reasons.add("unfit_product", effect, text + pr["reason_zh"] + plan.office_policy_text(name, effect),
+                f"{entry['plan_ref']}、{pr['plan_ref']}")
 
 
 def district_wide(site: SiteFacts, share_plan: float, reasons: Reasons, zones: list[dict] | None = None) -> bool:
