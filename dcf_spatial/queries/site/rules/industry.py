@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .... import plan
-from ....industry import LEVEL_ZH, label_zh
+from ....industry import LEVEL_ZH, covers, label_zh, names_product
 from ..context import PlanContext
 from .base import Reasons, SiteFacts, fmt_share, separate_parts
 
@@ -584,6 +584,8 @@ def blocks(site: SiteFacts, zones: list[dict], reasons: Reasons) -> None:
             _zone_barred(site, z, e, seen, reasons)
         for e in zr.get("conditions", []):
             _zone_condition(site, z, e, zones, seen, reasons)
+        _mixed_group(site, z, zr.get("conditions", []) + zr.get("barred", []) + use.get("barred", [])
+                     + zr.get("belongs_elsewhere", []), zones, seen, reasons)
         for e in zr.get("belongs_elsewhere", []):
             key = ("elsewhere", e["zone_zh"])
             if key not in seen and plan.match(e["codes"], site.codes) == "full":
@@ -630,6 +632,46 @@ def _majority_agri_zone(site: SiteFacts, zones: list[dict], reasons: Reasons) ->
     effect = plan.office_policies(site.flags.get("policy"))[name]
     reasons.add("majority_agri_zone", effect, pr["reason_zh"].format(share=fmt_share(z["share"]), zone=z["name_zh"])
                 + plan.office_policy_text(name, effect), pr["plan_ref"])
+
+
+def _mixed_group(site: SiteFacts, zone: dict, entries: list[dict], zones: list[dict], seen: set,
+                 reasons: Reasons) -> None:
+    """A group or division (or a word read as one: 汽车 → C36) that a zone takes as a whole, while the zone's rules
+    say otherwise of some of its classes (``conditions``, ``barred``, ``belongs_elsewhere``: C3611, C3620, C3640 of
+    C36 at 第二片区), is at best as good as those classes: conditional, naming them and asking for the product or the
+    4-digit class (QA session 30, F1). A project typed as an entry's ``fits_words`` (动力电池 for C384) is what the
+    plan names, not the whole group. Said once per site.
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_site
+    >>> check_site(SITE_IN_YIYE, "C36").verdict  # doctest: +SKIP
+    'conditional'
+    """
+    th = plan.rules()["thresholds"]
+    if zone["match"] != "full" or ("mixed_group",) in seen:
+        return
+    typed = (site.match.query or "").strip()
+    projects = [plan.normalize_zone_code(p) for p in site.codes]
+    differ: dict[str, str] = {}   # class -> the entry's plan_ref
+    for e in entries:
+        if names_product(typed, e.get("fits_words", ())):
+            continue
+        if e.get("unless_zone_fits") and any(z["layer"] != "named_places" and z["match"] == "full"
+                                             and z["share"] >= th["full_share"] for z in zones):
+            continue
+        for code in e["codes"]:
+            c = plan.normalize_zone_code(code)
+            if any(covers(p, c) and p != c for p in projects):
+                differ.setdefault(code, e.get("plan_ref", ""))
+    if not differ:
+        return
+    seen.add(("mixed_group",))
+    pr = plan.rules()["policy_rules"]["mixed_group"]
+    refs = "、".join(dict.fromkeys(r for ref in differ.values() for r in ref.split("、") if r))
+    reasons.add("mixed_group", "conditional", pr["reason_zh"].format(
+        project=site.match.label_zh, zone=zone["name_zh"], classes=codes_zh(sorted(differ)), refs=refs),
+        refs or pr["plan_ref"])
 
 
 def _zone_barred(site: SiteFacts, zone: dict, entry: dict, seen: set, reasons: Reasons) -> None:
