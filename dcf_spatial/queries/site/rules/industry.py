@@ -654,6 +654,7 @@ def _mixed_group(site: SiteFacts, zone: dict, entries: list[dict], zones: list[d
     typed = (site.match.query or "").strip()
     projects = [plan.normalize_zone_code(p) for p in site.codes]
     differ: dict[str, str] = {}   # class -> the entry's plan_ref
+    quotes: list[str] = []        # the first clause each differing entry quotes
     for e in entries:
         if names_product(typed, e.get("fits_words", ())):
             continue
@@ -664,13 +665,18 @@ def _mixed_group(site: SiteFacts, zone: dict, entries: list[dict], zones: list[d
             c = plan.normalize_zone_code(code)
             if any(covers(p, c) and p != c for p in projects):
                 differ.setdefault(code, e.get("plan_ref", ""))
+                q = e.get("quote")
+                q = q[0] if isinstance(q, list) and q else q
+                if q and f"“{q}”" not in quotes:
+                    quotes.append(f"“{q}”")
     if not differ:
         return
     seen.add(("mixed_group",))
     pr = plan.rules()["policy_rules"]["mixed_group"]
     refs = "、".join(dict.fromkeys(r for ref in differ.values() for r in ref.split("、") if r))
     reasons.add("mixed_group", "conditional", pr["reason_zh"].format(
-        project=site.match.label_zh, zone=zone["name_zh"], classes=codes_zh(sorted(differ)), refs=refs),
+        project=site.match.label_zh, zone=zone["name_zh"], classes=codes_zh(sorted(differ)), refs=refs,
+        quotes="：" + "；".join(quotes) if quotes else ""),
         refs or pr["plan_ref"])
 
 
