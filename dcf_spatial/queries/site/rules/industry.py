@@ -658,8 +658,7 @@ def _mixed_group(site: SiteFacts, zone: dict, entries: list[dict], zones: list[d
     for e in entries:
         if names_product(typed, e.get("fits_words", ())):
             continue
-        if e.get("unless_zone_fits") and any(z["layer"] != "named_places" and z["match"] == "full"
-                                             and z["share"] >= th["full_share"] for z in zones):
+        if e.get("unless_zone_fits") and _drawn_zone_fits_whole(zones, th):
             continue
         for code in e["codes"]:
             c = plan.normalize_zone_code(code)
@@ -723,9 +722,14 @@ def _zone_condition(site: SiteFacts, zone: dict, entry: dict, zones: list[dict],
     key = ("condition", entry["id"])
     if key in seen or plan.match(entry["codes"], site.codes) != "full":
         return
-    if entry.get("unless_zone_fits") and any(
-            z["layer"] != "named_places" and z["match"] == "full" and z["share"] >= th["full_share"] for z in zones):
+    if entry.get("unless_zone_fits") and _drawn_zone_fits_whole(zones, th):
         return
     seen.add(key)
     reasons.add(entry["id"], entry["effect"], entry["reason_zh"].format(zone=zone["name_zh"], project=site.match.label_zh),
                 entry["plan_ref"])
+
+
+def _drawn_zone_fits_whole(zones: list[dict], th: dict) -> bool:
+    """A drawn zone designated for the industry holds the whole site (a condition with ``unless_zone_fits`` then
+    does not apply)."""
+    return any(z["layer"] != "named_places" and z["match"] == "full" and z["share"] >= th["full_share"] for z in zones)
