@@ -598,14 +598,16 @@ def _exact(word: str, t) -> tuple[list[str], str]:
 
 #: the clerk's forms of a word X: (prefix, suffix); the longest suffix is tried first (有限公司 before 公司)
 _FORMS = (("做", "的"), ("搞", "的"), ("", "有限责任公司"), ("", "有限公司"), ("", "公司"), ("", "项目"), ("", "加工"),
-          ("", "生产"), ("", "厂"), ("", "作坊"), ("", "场"))
+          ("", "生产线"), ("", "生产基地"), ("", "生产"), ("", "工厂"), ("", "厂"), ("", "车间"), ("", "作坊"),
+          ("", "基地"), ("", "场"))
 #: forms that name a factory: X must then be an industry that makes things (sections B–D), so that
 #: 玉米加工 or 花生加工 is never read as the growing of the crop (A) and 菜市场 never as a kind of farm
-_FACTORY_FORMS = ("加工", "厂", "作坊")
+_FACTORY_FORMS = ("加工", "厂", "作坊", "生产线", "车间")
 
 
 def base_words(word: str) -> list[str]:
-    """The known-word candidates X of a clerk's form: 做X的, X厂, X作坊, X场, X公司, X项目, X加工, X生产.
+    """The known-word candidates X of a clerk's form: 做X的, X厂, X工厂, X车间, X生产线, X作坊, X场, X公司, X项目,
+    X基地, X加工, X生产.
 
     Forms may nest once (``做汽配加工的`` → ``汽配加工``, ``汽配``). The words are only candidates:
     :func:`resolve` takes one only when it is itself a listed word or a standard name, so an unknown X
@@ -643,6 +645,35 @@ def base_words(word: str) -> list[str]:
                         nxt.append(inner)
         todo = nxt
     return out
+
+
+def product_words(word: str) -> list[str]:
+    """What ``word`` says the project makes or does: the word itself and the X of its clerk's forms (粉煤灰砖厂,
+    粉煤灰砖生产线, 粉煤灰砖项目 → 粉煤灰砖), in the characters the rule book compares (黏 read as 粘, full-width as
+    ASCII). A form names the kind of unit, never the product (QA session 30, F3): a rule that reads the product
+    word (``fits_words``, ``unfit_words`` of ``plan_rules.json``) reads these.
+
+    Examples
+    --------
+    >>> product_words("粉煤灰砖厂")
+    ['粉煤灰砖厂', '粉煤灰砖']
+    >>> product_words("黏土砖")
+    ['粘土砖']
+    """
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKC", str(word or "")).translate(_VARIANT_CHARS).strip()
+    return [plain, *base_words(plain)] if plain else []
+
+
+def names_product(word: str, listed) -> bool:
+    """True when a product word of ``word`` (:func:`product_words`) is one of ``listed`` (read in the same form).
+
+    >>> names_product("粉煤灰砖生产线", ["粉煤灰砖"]), names_product("红砖厂", ["粉煤灰砖"])
+    (True, False)
+    """
+    wanted = {p for w in listed or () for p in product_words(w)[:1]}
+    return any(w in wanted for w in product_words(word))
 
 
 def _form_fits(query: str, base: str, codes: list[str]) -> bool:

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from . import settings
 from .errors import SchemaError
-from .industry import covers
+from .industry import covers, names_product, product_words
 from .plan_refs import resolve_zone_refs
 
 logger = logging.getLogger(__name__)
@@ -474,13 +474,17 @@ def zone_match(zone_id: str, base_codes, project_codes, words: str = "") -> tupl
 
     >>> zone_match("park.jiaming.new_materials", ("C30",), ("C3031",), words="粉煤灰砖")[0]
     'full'
+    >>> zone_match("park.jiaming.new_materials", ("C30",), ("C3031",), words="粉煤灰砖厂")[0]
+    'full'
     >>> zone_match("park.jiaming.new_materials", ("C30",), ("C303",), words="砖瓦")[0]
     'partial'
     """
     rule = zone_rule(zone_id)
-    typed = (words or "").strip()
+    # the product the words name, whatever unit they name it by (粉煤灰砖厂 is read as 粉煤灰砖: QA session 30, F3);
+    # a word that also names an unfit product of the entry (粉煤灰粘土砖) does not fit by it
     narrowed = tuple(c for e in rule.get("conditional", [])
-                     if e.get("narrows") and typed not in e.get("fits_words", []) for c in e["codes"])
+                     if e.get("narrows") and not (names_product(words, e.get("fits_words", []))
+                                                  and not names_unfit(words, e)) for c in e["codes"])
     if narrowed and match(narrowed, tuple(project_codes)) == "full":
         return "none", None
     # a project code wider than a narrowed class (C303 holds C3031) is not wholly in the designation
@@ -501,6 +505,34 @@ def zone_match(zone_id: str, base_codes, project_codes, words: str = "") -> tupl
         via = next((e for e in entries if match(tuple(e["codes"]) + tuple(base_codes), tuple(project_codes)) == "full"),
                    None)
     return mt, via
+
+
+def names_unfit(words: str, entry: dict) -> bool:
+    """True when ``words`` name a product a ``conditional`` entry's text excludes (``unfit_words``: 实心黏土砖 in
+    C3031, which also holds the plan's 固废 bricks): the unit the words name it by (粘土砖窑, 红砖厂) and the 黏/粘
+    forms are read alike (QA session 30, F4).
+
+    >>> names_unfit("粘土砖窑", {"unfit_words": ["黏土砖"]}), names_unfit("粉煤灰砖", {"unfit_words": ["黏土砖"]})
+    (True, False)
+    """
+    unfit = [product_words(w)[0] for w in entry.get("unfit_words", ()) if product_words(w)]
+    return any(u in p for p in product_words(words) for u in unfit)
+
+
+def unfit_entry(words: str) -> dict | None:
+    """The first ``conditional`` entry of any zone whose ``unfit_words`` the ``words`` name (:func:`names_unfit`):
+    a product the plan's text gives to no zone (实心黏土砖, 第四章第五节), or None.
+
+    >>> unfit_entry("粘土砖窑")["id"], unfit_entry("粉煤灰砖")
+    ('c30_mixed_products', None)
+    """
+    if not (words or "").strip():
+        return None
+    for z in rules().get("zone_rules", {}).values():
+        for e in (z.get("conditional", []) if isinstance(z, dict) else []):
+            if e.get("unfit_words") and names_unfit(words, e):
+                return e
+    return None
 
 
 @lru_cache(maxsize=1)

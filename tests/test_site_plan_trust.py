@@ -47,7 +47,8 @@ def test_a_clay_brick_kiln_in_the_new_materials_park_is_conditional_on_solid_was
     assert "定位一致" not in text
     assert "待核实项目产品是否为利用固废生产" in text and "实心黏土砖" in text and "第四章第五节" in text
     clay = _check(NEW_MATERIALS, "黏土砖", "--area-mu", "30")
-    assert clay["verdict"] == "conditional"
+    # QA session 30 (F4): “不属该区产业定位” and no cluster takes it — the verdict of a factory outside the clusters
+    assert clay["verdict"] == "does_not_fit"
     text = " ".join(_reasons(clay))
     assert "定位一致" not in text and "待核实项目产品是否为利用固废生产" not in text
     assert "本项目为“黏土砖”" in text and "不属该区产业定位" in text and "第四章第五节" in text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .... import plan
-from ....industry import LEVEL_ZH, label_zh
+from ....industry import LEVEL_ZH, covers, label_zh, names_product
 from ..context import PlanContext
 from .base import Reasons, SiteFacts, fmt_share, separate_parts
 
@@ -259,6 +259,12 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
                 text = policy["partial_match"]["reason_zh"].format(
                     project=m.label_zh, zone=best["name_zh"], codes=codes_zh(best["codes"], best), plan_ref=ref)
             add("partial_match", "conditional", text, ref)
+        elif kind_zones and (unfit := plan.unfit_entry(m.query)) and kind["kind"] == "industrial":
+            # QA session 30 F5: 黏土砖 in the NEV cluster is no softer than in a township without a cluster
+            best = max(kind_zones, key=lambda z: z["share"])
+            unfit_product(site, best, unfit, reasons, policy["unfit_product"]["other_cluster_zh"].format(
+                zone=best["name_zh"], codes=codes_zh(best["codes"], best) or "未列明", words=m.query,
+                unit="园区" if best["layer"] == "cluster_parks" else "集聚区"))
         elif kind_zones:
             best = max(kind_zones, key=lambda z: (bool(z.get("word_excluded_zh")), z["share"]))
             rule = "wrong_cluster" if kind["kind"] in ("industrial", "agro_processing") and best["layer"] in (
@@ -453,11 +459,29 @@ def _place_conditional(site: SiteFacts, zones: list[dict], reasons: Reasons) -> 
                 # a project typed as a product the entry's text excludes (实心黏土砖 in a class that also holds
                 # the plan's 固废 bricks) is told so, not asked to verify what it already said (re-QA 1)
                 typed = (site.match.query or "").strip()
-                text = e["unfit_reason_zh"] if typed in e.get("unfit_words", ()) else e["reason_zh"]
-                reasons.add("place_conditional", "conditional", text.format(zone=z["name_zh"], words=typed),
-                            e["plan_ref"])
+                if plan.names_unfit(typed, e):
+                    unfit_product(site, z, e, reasons)
+                else:
+                    reasons.add("place_conditional", "conditional", e["reason_zh"].format(zone=z["name_zh"], words=typed),
+                                e["plan_ref"])
                 return True
     return False
+
+
+def unfit_product(site: SiteFacts, zone: dict, entry: dict, reasons: Reasons, text: str | None = None) -> None:
+    """A project typed as a product the plan's text gives to no zone (``unfit_words`` of a ``conditional`` entry:
+    实心黏土砖, which 第四章第五节 leaves out of the 节能环保建材 it names) inside a cluster: the clusters are to be
+    entered “按照产业属性” (第三章第三节), and no cluster's positioning (第八章第一节) takes the product, so lying in
+    one does not make it fit better than lying outside them all; it gets the office policy's verdict for an industrial
+    project outside the clusters (default 不符合), never a softer one (QA session 30, F4/F5)."""
+    pr = plan.rules()["policy_rules"]["unfit_product"]
+    name, _entry = plan.office_policy_for_rule("enterprises_into_parks")
+    effect = plan.office_policies(site.flags.get("policy"))[name]
+    typed = (site.match.query or "").strip()
+    if text is None:   # the zone whose rules name the product (新材料产业园): the entry's own words
+        text = entry["unfit_reason_zh"].format(zone=zone["name_zh"], words=typed)
+    reasons.add("unfit_product", effect, text + pr["reason_zh"] + plan.office_policy_text(name, effect),
+                f"{entry['plan_ref']}、{pr['plan_ref']}")
 
 
 def district_wide(site: SiteFacts, share_plan: float, reasons: Reasons, zones: list[dict] | None = None) -> bool:
@@ -560,6 +584,8 @@ def blocks(site: SiteFacts, zones: list[dict], reasons: Reasons) -> None:
             _zone_barred(site, z, e, seen, reasons)
         for e in zr.get("conditions", []):
             _zone_condition(site, z, e, zones, seen, reasons)
+        _mixed_group(site, z, zr.get("conditions", []) + zr.get("barred", []) + use.get("barred", [])
+                     + zr.get("belongs_elsewhere", []), zones, seen, reasons)
         for e in zr.get("belongs_elsewhere", []):
             key = ("elsewhere", e["zone_zh"])
             if key not in seen and plan.match(e["codes"], site.codes) == "full":
@@ -608,6 +634,51 @@ def _majority_agri_zone(site: SiteFacts, zones: list[dict], reasons: Reasons) ->
                 + plan.office_policy_text(name, effect), pr["plan_ref"])
 
 
+def _mixed_group(site: SiteFacts, zone: dict, entries: list[dict], zones: list[dict], seen: set,
+                 reasons: Reasons) -> None:
+    """A group or division (or a word read as one: 汽车 → C36) that a zone takes as a whole, while the zone's rules
+    say otherwise of some of its classes (``conditions``, ``barred``, ``belongs_elsewhere``: C3611, C3620, C3640 of
+    C36 at 第二片区), is at best as good as those classes: conditional, naming them and asking for the product or the
+    4-digit class (QA session 30, F1). A project typed as an entry's ``fits_words`` (动力电池 for C384) is what the
+    plan names, not the whole group. Said once per site.
+
+    Examples
+    --------
+    >>> from dcf_spatial.queries import check_site
+    >>> check_site(SITE_IN_YIYE, "C36").verdict  # doctest: +SKIP
+    'conditional'
+    """
+    th = plan.rules()["thresholds"]
+    if zone["match"] != "full" or ("mixed_group",) in seen:
+        return
+    typed = (site.match.query or "").strip()
+    projects = [plan.normalize_zone_code(p) for p in site.codes]
+    differ: dict[str, str] = {}   # class -> the entry's plan_ref
+    quotes: list[str] = []        # the first clause each differing entry quotes
+    for e in entries:
+        if names_product(typed, e.get("fits_words", ())):
+            continue
+        if e.get("unless_zone_fits") and _drawn_zone_fits_whole(zones, th):
+            continue
+        for code in e["codes"]:
+            c = plan.normalize_zone_code(code)
+            if any(covers(p, c) and p != c for p in projects):
+                differ.setdefault(code, e.get("plan_ref", ""))
+                q = e.get("quote")
+                q = q[0] if isinstance(q, list) and q else q
+                if q and f"“{q}”" not in quotes:
+                    quotes.append(f"“{q}”")
+    if not differ:
+        return
+    seen.add(("mixed_group",))
+    pr = plan.rules()["policy_rules"]["mixed_group"]
+    refs = "、".join(dict.fromkeys(r for ref in differ.values() for r in ref.split("、") if r))
+    reasons.add("mixed_group", "conditional", pr["reason_zh"].format(
+        project=site.match.label_zh, zone=zone["name_zh"], classes=codes_zh(sorted(differ)), refs=refs,
+        quotes="：" + "；".join(quotes) if quotes else ""),
+        refs or pr["plan_ref"])
+
+
 def _zone_barred(site: SiteFacts, zone: dict, entry: dict, seen: set, reasons: Reasons) -> None:
     """An industry a zone (``zone_rules`` → ``barred``) or its block's use (``use_classes`` → ``barred``) bars:
     the entry's effect when the site lies wholly (``thresholds.block_whole_share``) in the zone, else
@@ -651,9 +722,14 @@ def _zone_condition(site: SiteFacts, zone: dict, entry: dict, zones: list[dict],
     key = ("condition", entry["id"])
     if key in seen or plan.match(entry["codes"], site.codes) != "full":
         return
-    if entry.get("unless_zone_fits") and any(
-            z["layer"] != "named_places" and z["match"] == "full" and z["share"] >= th["full_share"] for z in zones):
+    if entry.get("unless_zone_fits") and _drawn_zone_fits_whole(zones, th):
         return
     seen.add(key)
     reasons.add(entry["id"], entry["effect"], entry["reason_zh"].format(zone=zone["name_zh"], project=site.match.label_zh),
                 entry["plan_ref"])
+
+
+def _drawn_zone_fits_whole(zones: list[dict], th: dict) -> bool:
+    """A drawn zone designated for the industry holds the whole site (a condition with ``unless_zone_fits`` then
+    does not apply)."""
+    return any(z["layer"] != "named_places" and z["match"] == "full" and z["share"] >= th["full_share"] for z in zones)
