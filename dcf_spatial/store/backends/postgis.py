@@ -133,6 +133,8 @@ def _layer_table_sql(schema_param: str) -> str:
 #: / ``DROP COLUMN`` change the digest; a ``TRUNCATE``, ``VACUUM FULL`` or ``CLUSTER`` the file. What a desk keys its
 #: prepared layers by, with :data:`TABLE_OID` (``queries/site/context.py``). ``None``: no table.
 TABLE_SHAPE = "table_shape"
+#: the column :meth:`PostgisStore.layer_state` adds: the transaction that last wrote the catalog row (``xmin``)
+ROW_XMIN = "row_xmin"
 #: the column every catalog read adds: whether the layer table's columns were altered since it was made — its
 #: columns' ``pg_attribute`` rows are not all of the transaction that made the table (dcf makes each layer table
 #: in one transaction and never alters it; the system columns' rows, never altered, carry that transaction). Read
@@ -692,6 +694,21 @@ class PostgisStore:
         if scope is not None:
             scope[key] = out
         return _present(out) if present else out
+
+    def layer_state(self, layer_id: str) -> dict | None:
+        """The catalog row of ``layer_id`` as :meth:`catalog_dicts` gives it (with :data:`TABLE_OID` and
+        :data:`TABLE_SHAPE`) read now — never a kept read — and :data:`ROW_XMIN`, the transaction that last wrote
+        the row: every import, reset and marked edit outside dcf writes it, so two equal states bracket a read of
+        the layer that saw no write (a reset may bring back the same row and table, never the same ``xmin``).
+        ``None``: no such row or no table."""
+        import psycopg
+
+        try:
+            rows = self._read_rows(f"{self._catalog_select(_TABLE_COLUMNS + ', CAST(c.xmin AS TEXT) AS ' + ROW_XMIN, schema_param='%(s)s')} "
+                                   "WHERE c.id = %(id)s", {"s": self.schema, "id": layer_id})
+        except psycopg.errors.UndefinedTable:
+            return None
+        return dict(rows[0]) if rows and rows[0][TABLE_OID] is not None else None
 
     def catalog_entry(self, layer_id: str) -> dict | None:
         import psycopg
