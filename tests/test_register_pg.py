@@ -402,3 +402,24 @@ def test_a_file_version_believed_kept_but_deleted_is_kept_again(store):
     row = entries(store=store).set_index("id").loc[second.register_ids[0]]
     for name, sha in json.loads(row["files"]).items():
         assert tables.read_file_version(st, name, sha) is not None, name
+
+
+def test_a_percent_in_the_schema_name_does_not_break_a_recorded_site_check(request):
+    """A schema named with ``%`` (``?schema=t%25x…``, breaker3 B3): the layers are pushed there, and a recorded site
+    check answers and is recorded there — before, every catalog read failed with psycopg's "only '%s', '%b', '%t' are
+    allowed as placeholders"."""
+    import uuid
+
+    from dcf_spatial import settings
+    from dcf_spatial.store import catalog
+
+    from _stores import drop_schema, require_pg_url, with_schema
+
+    schema = f"t%x_{uuid.uuid4().hex[:8]}"
+    request.addfinalizer(lambda: drop_schema(schema))
+    store = with_schema(require_pg_url(), schema.replace("%", "%25"))
+    catalog.copy_store(settings.checkout_store, store)
+    answer = dcf.check_site(SITE, "轴承", area_mu=50, store=store, record="百分号")
+    assert answer.register_ids
+    assert list(entries(store=store)["project"]) == ["百分号"]
+    assert open_store(store).schema == schema

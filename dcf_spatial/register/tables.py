@@ -539,11 +539,11 @@ def _pg_write_records(st, build, *, trust_cache: bool) -> list:
                         c_kept.execute(_kept_sql(lay, fil, layers, files))
                         # another process may have kept the same versions since this one read them
                         if layer_rows:
-                            c_ins.executemany(f"INSERT INTO {lay} VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                            c_ins.executemany(f"INSERT INTO {_pct(lay)} VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
                                               layer_rows)
                         if new_files:
-                            c_ins.executemany(f"INSERT INTO {fil} VALUES (%s, %s, %s) ON CONFLICT DO NOTHING", new_files)
-                        insert = (f"INSERT INTO {reg} ({GEOM}, {', '.join(COLUMNS)}) VALUES "
+                            c_ins.executemany(f"INSERT INTO {_pct(fil)} VALUES (%s, %s, %s) ON CONFLICT DO NOTHING", new_files)
+                        insert = (f"INSERT INTO {_pct(reg)} ({GEOM}, {', '.join(COLUMNS)}) VALUES "
                                   f"(ST_GeomFromWKB(%s, {SRID}), {', '.join(['%s'] * len(COLUMNS))}) RETURNING id")
                         for c_row, params in zip(c_rows, reg_rows):
                             c_row.execute(insert, params)
@@ -590,6 +590,11 @@ def _pg_write_records(st, build, *, trust_cache: bool) -> list:
         out.append(ids[at:at + len(g)])
         at += len(g)
     return out
+
+
+def _pct(name_sql: str) -> str:
+    """A quoted name written into a query sent with ``%s`` parameters: a ``%`` in it doubled (breaker3 B3)."""
+    return name_sql.replace("%", "%%")
 
 
 def _pg_checkout(st):

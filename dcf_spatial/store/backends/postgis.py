@@ -184,6 +184,13 @@ def _q(name: str) -> str:
     return '"' + str(name).replace('"', '""') + '"'
 
 
+def _percents_doubled(sql: str) -> str:
+    """``sql`` for psycopg with parameters: every ``%`` that is not one of its ``%(name)s`` placeholders
+    doubled — a ``%`` in a schema or table name written into the text (``?schema=t%25x``) is else read as a
+    placeholder and fails every catalog read (breaker3 B3)."""
+    return re.sub(r"%(?!\(\w+\)s)", "%%", sql)
+
+
 def _promote_to_multi(gdf):
     """Make single parts Multi* when a layer mixes both, as GDAL's GeoPackage writer does.
 
@@ -339,7 +346,7 @@ class PostgisStore:
                 )) from None
             try:
                 with raw.driver_connection.cursor() as cur:
-                    cur.execute(sql, params)
+                    cur.execute(sql if params is None else _percents_doubled(sql), params)
                     names = [d.name for d in cur.description]
                     return [dict(zip(names, r)) for r in cur.fetchall()]
             except psycopg.OperationalError as exc:
