@@ -426,14 +426,19 @@ class PostgisStore:
                 f"数据库 {self.label} 未安装 PostGIS 扩展（no PostGIS extension）。请数据库管理员在该库中执行 "
                 "`CREATE EXTENSION postgis;`（PostGIS 3 软件包：postgresql-15-postgis-3）。"
             )
-        con.execute(text(f"CREATE SCHEMA IF NOT EXISTS {_q(self.schema)}"))
-        con.execute(text(
+        # made only when missing: CREATE … IF NOT EXISTS asks for the right to create even when it is there,
+        # which a register writer granted only what it uses has not (breaker3 B12)
+        if con.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": self.schema}).scalar() is None:
+            con.execute(text(f"CREATE SCHEMA IF NOT EXISTS {_q(self.schema)}"))
+        if not self._table_exists(con, CATALOG_TABLE):
+            con.execute(text(
             f"""CREATE TABLE IF NOT EXISTS {self._t(CATALOG_TABLE)} (
                 id TEXT PRIMARY KEY, title_zh TEXT, geometry TEXT, provenance TEXT, source TEXT,
                 description TEXT, version INTEGER, history INTEGER, imported_from TEXT,
                 sha256 TEXT, updated_at TEXT, extra TEXT, ord SERIAL,
                 {outside_edits.COUNT} INTEGER, {outside_edits.AT} TIMESTAMPTZ)"""))
-        con.execute(text(
+        if not self._table_exists(con, CATALOG_HISTORY_TABLE):
+            con.execute(text(
             f"""CREATE TABLE IF NOT EXISTS {self._t(CATALOG_HISTORY_TABLE)} (
                 layer_id TEXT, n INTEGER, meta TEXT, PRIMARY KEY (layer_id, n))"""))
         self._add_catalog_trigger(con)
