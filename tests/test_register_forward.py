@@ -22,7 +22,7 @@ from dcf_spatial import settings
 from dcf_spatial.errors import StoreChangedError, StoreError
 from dcf_spatial.register import record as rec
 from dcf_spatial.register.history import entries
-from dcf_spatial.register.versions import layer_keys
+from dcf_spatial.register.versions import layer_keys, layer_versions
 from dcf_spatial.store.backends import gpkg
 from dcf_spatial.store.locate import resolve_store, writable_location
 
@@ -265,8 +265,11 @@ def test_a_database_catalog_is_read_once_per_check_and_anew_for_the_register_wri
         assert len(reads) == 2
     st.catalog_dicts()
     assert len(reads) == 3   # outside a check: every call reads
-    dcf.check_site(SITE, "轴承", store=store)   # the layers loaded (a first load also checks, with one more
-    reads.clear()                              # read, that the store did not move while they were read)
+    # the layers loaded (a first load also checks, with one more read, that the store did not move while they were
+    # read) and their versions hashed (each read between two looks at its catalog row: register/versions.py)
+    dcf.check_site(SITE, "轴承", store=store)
+    layer_versions(store)
+    reads.clear()
     dcf.check_site(SITE, "轴承", store=store, record="一次读")
     assert len(reads) == 2   # once for the check (versions and cache key), once by the register write
     # a layer replaced between the check's read and the write: refused, not recorded

@@ -402,3 +402,67 @@ def test_a_file_version_believed_kept_but_deleted_is_kept_again(store):
     row = entries(store=store).set_index("id").loc[second.register_ids[0]]
     for name, sha in json.loads(row["files"]).items():
         assert tables.read_file_version(st, name, sha) is not None, name
+
+
+def test_a_percent_in_the_schema_name_does_not_break_a_recorded_site_check(request):
+    """A schema named with ``%`` (``?schema=t%25x…``, breaker3 B3): the layers are pushed there, and a recorded site
+    check answers and is recorded there — before, every catalog read failed with psycopg's "only '%s', '%b', '%t' are
+    allowed as placeholders"."""
+    import uuid
+
+    from dcf_spatial import settings
+    from dcf_spatial.store import catalog
+
+    from _stores import drop_schema, require_pg_url, with_schema
+
+    schema = f"t%x_{uuid.uuid4().hex[:8]}"
+    request.addfinalizer(lambda: drop_schema(schema))
+    store = with_schema(require_pg_url(), schema.replace("%", "%25"))
+    catalog.copy_store(settings.checkout_store, store)
+    answer = dcf.check_site(SITE, "轴承", area_mu=50, store=store, record="百分号")
+    assert answer.register_ids
+    assert list(entries(store=store)["project"]) == ["百分号"]
+    assert open_store(store).schema == schema
+
+
+def test_a_role_without_the_rights_recording_needs_is_told_which_and_how_to_grant_them(store, request):
+    """A database user granted only reading and adding rows (breaker3 B12): a recorded check is refused with a
+    Chinese message naming the rights it lacks and the GRANT lines — not a psycopg traceback; an unrecorded check
+    still answers. Given what the message asks (UPDATE on the catalog), the same user records: nothing it would
+    need to create is created again (CREATE … IF NOT EXISTS asked for the right to create even when it was there)."""
+    import uuid
+
+    from sqlalchemy.engine import make_url
+
+    from dcf_spatial.errors import StoreError
+
+    st = open_store(store)
+    dcf.check_site(SITE, "轴承", area_mu=50, store=store, record="所有者")   # the register's tables exist
+    role = f"dcf_t_w_{uuid.uuid4().hex[:8]}"
+    schema = f'"{st.schema}"'
+
+    def drop_role():
+        with st.engine.begin() as con:
+            con.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'"))
+            con.execute(text(f"DROP OWNED BY {role}"))
+            con.execute(text(f"DROP ROLE {role}"))
+    with st.engine.begin() as con:
+        con.execute(text(f"CREATE ROLE {role} LOGIN PASSWORD 'pw'"))
+        request.addfinalizer(drop_role)
+        con.execute(text(f"GRANT USAGE ON SCHEMA {schema} TO {role}"))
+        con.execute(text(f"GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA {schema} TO {role}"))
+        con.execute(text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}"))
+    url = make_url(str(store)).set(username=role, password="pw").render_as_string(hide_password=False)
+
+    assert dcf.check_site(SITE, "轴承", area_mu=50, store=url).results   # not recorded: reading is enough
+    with pytest.raises(StoreError) as err:
+        dcf.check_site(SITE, "轴承", area_mu=50, store=url, record="受限用户")
+    text_ = str(err.value)
+    assert "没有记入核查登记所需的权限" in text_ and role in text_
+    assert f"GRANT SELECT, UPDATE ON {schema}.\"dcf_catalog\" TO \"{role}\";" in text_
+    assert list(entries(store=store)["project"]) == ["所有者"]
+
+    with st.engine.begin() as con:
+        con.execute(text(f"GRANT UPDATE ON {schema}.dcf_catalog TO {role}"))
+    answer = dcf.check_site(SITE, "轴承", area_mu=50, store=url, record="受限用户")
+    assert list(entries(store=store)["project"]) == ["所有者", "受限用户"] and answer.register_ids

@@ -22,7 +22,7 @@ import struct
 import time
 from typing import TYPE_CHECKING
 
-from ..errors import InputError, StoreChangedError, about
+from ..errors import InputError, StoreChangedError, StoreError, about
 from ..store.backends import outside_edits
 from ..store.backends.names import CATALOG_TABLE
 
@@ -255,15 +255,19 @@ def _pg_init(st, con) -> bool:
 
     con.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"{st.schema}.{REGISTER_TABLE}"})
     st._ensure_meta_tables(con)
-    con.execute(text(f"""CREATE TABLE IF NOT EXISTS {st._t(REGISTER_TABLE)} (
-        id BIGSERIAL PRIMARY KEY, {GEOM} geometry(Geometry, {SRID}), {', '.join(c + ' TEXT' for c in COLUMNS)})"""))
-    _pg_lz4(st, con)
-    con.execute(text(f"CREATE TABLE IF NOT EXISTS {st._t(LAYERS_TABLE)} (layer_id TEXT, sha256 TEXT, catalog TEXT, "
-                     "data BYTEA, PRIMARY KEY (layer_id, sha256))"))
-    con.execute(text(f"CREATE TABLE IF NOT EXISTS {st._t(FILES_TABLE)} (name TEXT, sha256 TEXT, content BYTEA, "
-                     "PRIMARY KEY (name, sha256))"))
-    con.execute(text(f"CREATE TABLE IF NOT EXISTS {st._t(AUDITS_TABLE)} (id BIGSERIAL PRIMARY KEY, "
-                     f"{', '.join(c + ' TEXT' for c in AUDIT_COLUMNS)}, rows BYTEA)"))
+    # each made only when missing (CREATE … IF NOT EXISTS asks for the right to create even when it is there)
+    made = {
+        REGISTER_TABLE: f"""(id BIGSERIAL PRIMARY KEY, {GEOM} geometry(Geometry, {SRID}),
+                             {', '.join(c + ' TEXT' for c in COLUMNS)})""",
+        LAYERS_TABLE: "(layer_id TEXT, sha256 TEXT, catalog TEXT, data BYTEA, PRIMARY KEY (layer_id, sha256))",
+        FILES_TABLE: "(name TEXT, sha256 TEXT, content BYTEA, PRIMARY KEY (name, sha256))",
+        AUDITS_TABLE: f"(id BIGSERIAL PRIMARY KEY, {', '.join(c + ' TEXT' for c in AUDIT_COLUMNS)}, rows BYTEA)",
+    }
+    for table, columns in made.items():
+        if not st._table_exists(con, table):
+            con.execute(text(f"CREATE TABLE IF NOT EXISTS {st._t(table)} {columns}"))
+        if table == REGISTER_TABLE:
+            _pg_lz4(st, con)
     return con.execute(text("SELECT count(*) FROM information_schema.columns WHERE table_schema=:s AND table_name=:t "
                             "AND column_name IN :cols").bindparams(bindparam("cols", expanding=True)),
                        {"s": st.schema, "t": CATALOG_TABLE, "cols": list(MARK_COLUMNS)}).scalar() == len(MARK_COLUMNS)
@@ -428,6 +432,11 @@ def write_records(st, build) -> list:
             return _pg_write_records(st, build, trust_cache=attempt == 0)
         except _StaleCache:   # what this process believed the register kept was not so: read it, then write
             _PG_KNOWN.pop(_pg_key(st), None)
+        except Exception as exc:
+            denied = _denied(exc)
+            if denied is None:
+                raise
+            raise about("store", StoreError(_rights_message(st, denied))) from None
     # pragma: no cover — only when kept versions are deleted while this write runs (nothing in dcf does that)
     raise about("store", StoreChangedError(f"PostGIS 图层库 {st.label} 的核查登记在写入期间被他人改动，本次未记入核查登记；请重新核查。"))
 
@@ -442,6 +451,35 @@ def _kept(con, sql: str) -> set:
         if "no such table" not in str(exc):
             raise
         return set()
+
+
+def _denied(exc):
+    """PostgreSQL's "permission denied" (psycopg's error, also wrapped by SQLAlchemy) in ``exc``, or ``None``."""
+    import psycopg
+
+    orig = getattr(exc, "orig", exc)
+    return orig if isinstance(orig, psycopg.errors.InsufficientPrivilege) else None
+
+
+def _rights_message(st, denied) -> str:
+    """What a database user needs to record site checks in a PostGIS store, and the ``GRANT`` lines that give it
+    (docs/postgis.md): to read the catalog and lock its rows while the records are written (``FOR SHARE`` asks for
+    ``UPDATE``), to add the register's rows and the versions they name; to make what is missing, ``CREATE``."""
+    from ..store.backends.postgis import _q
+
+    user = _q(st._url.username or "当前用户")
+    schema, db = _q(st.schema), _q(st._url.database or "")
+    reason = " ".join(str(getattr(denied, "diag", None) and denied.diag.message_primary or denied).split())
+    tables_ = ", ".join(f"{schema}.{_q(t)}" for t in (REGISTER_TABLE, LAYERS_TABLE, FILES_TABLE, AUDITS_TABLE))
+    return (f"PostGIS 图层库 {st.label} 的数据库用户 {user} 没有记入核查登记所需的权限（{reason}），本次未记入核查登记"
+            f"（不记录的核查不受影响）。记入登记需要：模式 {schema} 的 USAGE；图层目录 {CATALOG_TABLE} 的 SELECT 和 UPDATE"
+            "（写入时以 FOR SHARE 锁住目录行）；登记表的 SELECT、INSERT 及其序列的 USAGE；登记表尚未建立时还需模式的 CREATE"
+            "（模式不存在时需数据库的 CREATE）。请数据库管理员执行：\n"
+            f"GRANT USAGE, CREATE ON SCHEMA {schema} TO {user};\n"
+            f"GRANT SELECT, UPDATE ON {schema}.{_q(CATALOG_TABLE)} TO {user};\n"
+            f"GRANT SELECT, INSERT ON {tables_} TO {user};\n"
+            f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {user};\n"
+            f"（模式尚不存在时：GRANT CREATE ON DATABASE {db} TO {user};）")
 
 
 class _StaleCache(Exception):
@@ -539,11 +577,11 @@ def _pg_write_records(st, build, *, trust_cache: bool) -> list:
                         c_kept.execute(_kept_sql(lay, fil, layers, files))
                         # another process may have kept the same versions since this one read them
                         if layer_rows:
-                            c_ins.executemany(f"INSERT INTO {lay} VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                            c_ins.executemany(f"INSERT INTO {_pct(lay)} VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
                                               layer_rows)
                         if new_files:
-                            c_ins.executemany(f"INSERT INTO {fil} VALUES (%s, %s, %s) ON CONFLICT DO NOTHING", new_files)
-                        insert = (f"INSERT INTO {reg} ({GEOM}, {', '.join(COLUMNS)}) VALUES "
+                            c_ins.executemany(f"INSERT INTO {_pct(fil)} VALUES (%s, %s, %s) ON CONFLICT DO NOTHING", new_files)
+                        insert = (f"INSERT INTO {_pct(reg)} ({GEOM}, {', '.join(COLUMNS)}) VALUES "
                                   f"(ST_GeomFromWKB(%s, {SRID}), {', '.join(['%s'] * len(COLUMNS))}) RETURNING id")
                         for c_row, params in zip(c_rows, reg_rows):
                             c_row.execute(insert, params)
@@ -590,6 +628,11 @@ def _pg_write_records(st, build, *, trust_cache: bool) -> list:
         out.append(ids[at:at + len(g)])
         at += len(g)
     return out
+
+
+def _pct(name_sql: str) -> str:
+    """A quoted name written into a query sent with ``%s`` parameters: a ``%`` in it doubled (breaker3 B3)."""
+    return name_sql.replace("%", "%%")
 
 
 def _pg_checkout(st):

@@ -149,6 +149,72 @@ def layer_versions(store, *, reuse_catalog: bool = False, copy_of=None) -> dict[
 
     location = resolve_store(store)
     st = catalog._store(location)
+    import contextlib
+
+    from ..store.backends.postgis import fresh_catalog_reads
+
+    for attempt in range(_TRIES):
+        try:
+            # after a change seen, neither a kept catalog read nor a desk's (catalog_watch) nor the scope's
+            with fresh_catalog_reads() if attempt else contextlib.nullcontext():
+                return _layer_versions(st, location, reuse_catalog=reuse_catalog, copy_of=copy_of)
+        except _Moved:   # a layer changed while it was read: the catalog read again, and the layers
+            forget_catalog()
+    from ..errors import StoreChangedError, about
+
+    raise about("store", StoreChangedError(
+        f"图层库 {st.label} 中的图层在读取期间一再被修改（导入、恢复或在 dcf 之外编辑），无法确定其版本，"
+        "本次未记入核查登记；请待修改完成后重新核查。"))
+
+
+#: how often :func:`layer_versions` reads the layers again when one changed while it was read
+_TRIES = 5
+
+
+class _Moved(Exception):
+    """A layer changed between the catalog read its key came from and the read of its content."""
+
+
+def _layer_state(st, location, lid, stamped: bool):
+    """``(catalog key, token)`` of layer ``lid`` now, not from a kept read: the key as :func:`_key` makes it (with
+    the stamp of its rows when ``stamped``: a table no trigger marks), and a token that moves whenever the layer is
+    written and never comes back — a PostGIS catalog row's ``xmin`` with its table's oid and shape, a GeoPackage's
+    content stamp. ``None`` for a layer not there now."""
+    if st.kind == "gpkg":
+        from ..store.backends.gpkg import content_stamp
+
+        token = content_stamp(st.path)
+        entry = _catalog_entries(st).get(lid)
+        return None if entry is None else (_key(location, lid, entry), token)
+    from ..store.backends.postgis import ROW_XMIN, TABLE_OID, TABLE_SHAPE
+
+    row = st.layer_state(lid)
+    if row is None:
+        return None
+    entry = {c: v for c, v in row.items() if c not in (TABLE_OID, TABLE_SHAPE, ROW_XMIN)}
+    key = _key(location, lid, entry)
+    if stamped:
+        key += (st.table_stamps([lid]).get(lid),)
+    return key, (row[ROW_XMIN], row[TABLE_OID], row[TABLE_SHAPE])
+
+
+def _content_hash(st, location, lid, held, stamped: bool) -> str:
+    """The hash of layer ``lid``'s content for the key ``held``: read between two looks at the layer that both
+    give ``held`` and the same token, so the content read is the one the key stands for (an import or reset
+    between the catalog read and the content read would else hash the other content under this key, kept for
+    the process's life — breaker3 B1). Raises :class:`_Moved` when the layer is not, or not stayed, at ``held``."""
+    from ..store import catalog
+
+    before = _layer_state(st, location, lid, stamped)
+    if before is None or before[0] != held:
+        raise _Moved(lid)
+    sha = frame_sha256(catalog.read_layer(lid, store=location))
+    if _layer_state(st, location, lid, stamped) != before:
+        raise _Moved(lid)
+    return sha
+
+
+def _layer_versions(st, location, *, reuse_catalog: bool, copy_of) -> dict[str, dict]:
     if reuse_catalog and st.kind != "gpkg":
         # the register writer's per-group catalog read (a round trip, a pooled connection and its
         # rows as dicts: an eighth of a PostGIS group commit's CPU, cProfile) is the catalog the
@@ -175,7 +241,7 @@ def layer_versions(store, *, reuse_catalog: bool = False, copy_of=None) -> dict[
         # a table whose edits no trigger marks: its hash kept by the stamp of its rows too (an edit moves no catalog row)
         held = key + (stamps[lid],) if lid in stamps else key
         if held not in _LAYER_HASHES:
-            _LAYER_HASHES[held] = frame_sha256(catalog.read_layer(lid, store=location))
+            _LAYER_HASHES[held] = _content_hash(st, location, lid, held, lid in stamps)
         out[lid] = {"sha256": _LAYER_HASHES[held], "version": int(entry["version"]), "catalog": entry, "key": key}
     return out
 
