@@ -84,16 +84,18 @@ def refuse_gone_under_desk(path, cause: Exception | None = None) -> None:
     main file was deleted or emptied under it (:func:`gone_zh`, breaker B9): its recorded checks are in the ``-wal``,
     and 已损坏/不存在 with a rebuild's advice, followed while it runs, would put a new store beside that log.
     Nothing when this process is no such desk or the file is there."""
-    from ..errors import StoreReplacedError
+    from ...errors import StoreReplacedError
     from .process_locks import in_desk_wal
 
     if isinstance(cause, StoreReplacedError) or not in_desk_wal(path) or not (what := gone_zh(path)):
         return
+    where = ("主文件与 -wal 一起才有全部登记：停止时工作台把它仍打开着的被删除的主文件连同 -wal、-shm 保存到旁边的文件夹"
+             if what.startswith("主文件已被删除") else
+             "-wal 只能与清空前的主文件一起读出：停止时工作台把留下的文件保存到旁边的文件夹")
     raise StoreReplacedError(
         f"图层库 {path} 的{what[2:]}：这是在工作台运行期间发生的。本工作台自上次检查点以来登记的核查在 {path}-wal 中，"
-        f"不要删除它和 {path}-shm；本工作台已无法再读取图层或登记核查。请先停止工作台（Ctrl+C），停止时它会把 -wal、-shm"
-        "（主文件被删除时连同它仍打开着的主文件）保存到旁边的文件夹并说明如何找回。工作台运行期间不要运行 dcf layers build "
-        "或 dcf layers restore，也不要复制文件到原处。") from cause
+        f"不要删除它和 {path}-shm；本工作台已无法再读取图层或登记核查。请先停止工作台（Ctrl+C）——{where}，"
+        "并说明如何找回。工作台运行期间不要运行 dcf layers build 或 dcf layers restore，也不要复制文件到原处。") from cause
 
 
 def orphan_copies(path: Path) -> list[Path]:

@@ -239,9 +239,9 @@ def replaced_zh(path: Path, problem: str, kept: Path | None) -> str:
     was kept where, how to recover."""
     if not path.exists():
         return deleted_zh(path, kept)
-    how = (f"被清空或改写了（{problem}）" if problem.startswith("主文件被清空") else
-           f"被替换了（{problem}；如用 cp 把另一个文件复制到它上面）")
-    return (f"图层库 {path} 的主文件在工作台运行期间{how}，"
+    if problem.startswith("主文件被清空"):
+        return emptied_zh(path, problem, kept)
+    return (f"图层库 {path} 的主文件在工作台运行期间被替换了（{problem}；如用 cp 把另一个文件复制到它上面），"
             f"未恢复普通日志模式，也没有把日志写回被替换的主文件：本工作台自上次检查点以来登记的核查只在 {path}-wal 中，"
             "且只能与被替换前的主文件一起读出。"
             + (f"图层库文件及其 -wal、-shm 已原样复制到 {kept}，不要删除；工作台的进程全部退出后，{path}-wal 和 -shm "
@@ -261,6 +261,18 @@ def deleted_zh(path: Path, kept: Path | None) -> str:
             f"{path}-wal 中。工作台的进程全部退出后，辅助进程把它仍打开着的被删除的主文件复制到 {where}，{path}-wal 和 -shm "
             f"也移入该文件夹，不要删除；三个文件同名放在一起即是完整的图层库（含全部登记）：把它们一并移回 {path.parent}，"
             "再运行 dcf layers doctor。在此之前不要运行 dcf layers build，也不要复制别的文件到原处。")
+
+
+def emptied_zh(path: Path, problem: str, kept: Path | None) -> str:
+    """The desk's stop message for a main file emptied or overwritten with what is no SQLite file under it
+    (``truncate``, breaker B9): its layers and records are gone from it; what of the log was kept, where."""
+    wal = kept is not None and (kept / f"{path.name}-wal").exists()
+    return (f"图层库 {path} 的{problem[:3]}在工作台运行期间{problem[3:]}：图层和核查登记已不在该文件中，未恢复普通日志模式。"
+            + (f"本工作台自上次检查点以来登记的核查在 -wal 中，已与 -shm 一起复制到 {kept}，不要删除；它只能与清空前的"
+               "主文件一起读出。" if wal else
+               f"{path}-wal 已不在（SQLite 打开空的主文件时会删除它），自上次检查点以来的登记无法从它找回。")
+            + "找回清空前的主文件（如文件系统的快照或备份盘）；找不回时用 dcf layers restore 备份.gpkg 恢复到最近一次备份"
+            "（此后的登记会缺失，须核对补登）。")
 
 
 def filesystem_type(path) -> str | None:
