@@ -616,3 +616,22 @@ def test_the_first_of_two_desks_on_one_store_says_the_other_still_uses_it(store,
             second.stop()
     assert "已恢复普通日志模式" in second.text(), second.text()
     assert set(checked) <= _ids(store) and _mode(store) == "delete"
+
+
+def test_the_anchors_look_at_a_deleted_main_file_says_deleted(store):
+    """breaker3 B10: the anchor's look at the main file (wal_main_file, its checkpoint thread's every second) after
+    ``rm`` of the store: 「已被删除」, not a FileNotFoundError that ends the thread with a traceback."""
+    from dcf_spatial.store.backends import wal_main_file
+
+    with contextlib.closing(sqlite3.connect(store, isolation_level=None)) as con:
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("CREATE TABLE t (x)")   # a commit: the log and its index are there
+        main_fd, shm_fd = os.open(store, os.O_RDONLY), os.open(f"{store}-shm", os.O_RDONLY)
+        try:
+            then = wal_main_file.state(store, main_fd, shm_fd)
+            os.remove(store)
+            now, what = wal_main_file.replaced(then, lambda: wal_main_file.state(store, main_fd, shm_fd), settle_s=0)
+        finally:
+            os.close(main_fd)
+            os.close(shm_fd)
+    assert what == "主文件已被删除（路径上已没有文件）"
