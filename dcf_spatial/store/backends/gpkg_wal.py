@@ -72,7 +72,7 @@ NETWORK_FS = ("nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "9p", "fus
 # FOLDER (one of its own when none came), so that nobody opening the store later reads them into the other file;
 # with no main file in FOLDER (deleted under the desk, breaker B10) it first copies the one its kept handle still reads.
 _ANCHOR = r"""
-import importlib.util, os, shutil, sqlite3, sys, threading, time
+import importlib.util, os, sqlite3, sys, threading, time
 path, parent, watch_py = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 spec = importlib.util.spec_from_file_location("dcf_wal_main_file", watch_py)
 watch = importlib.util.module_from_spec(spec)
