@@ -430,7 +430,7 @@ def desk_wal(store, *, enabled: bool = True):
         elif line[:1] == ["stopped"] and line[1:2] != ["-1"]:   # the checkpoint waited on a reader: nothing wrong
             _say(logging.WARNING, f"图层库仍处于 WAL 模式（{' '.join(line[1:])}：另有程序打开着它）；数据完整，"
                  f"{path}-wal 中的内容由 SQLite 在下次打开时读入，无需处理。", session)
-        elif line[:1] == ["stopped"] and (others := other_holds(path)):
+        elif line[:1] == ["stopped"] and "locked" in line and (others := other_holds(path)):
             # SQLite's "database is locked": another process (a second desk on this store, breaker B11) uses it in WAL
             _say(logging.WARNING, f"图层库 {path} 暂未恢复普通日志模式（{' '.join(line[1:])}）：另有 {others} 个 dcf 进程"
                  "（多半是用同一图层库运行的另一个工作台）仍以 WAL 模式使用它。数据完整：本工作台登记的核查在 "
