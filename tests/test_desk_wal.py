@@ -549,7 +549,7 @@ def test_a_store_deleted_under_the_running_desk_answers_503_and_every_record_is_
         assert {r.status_code for r in answers} == {503}, [r.text for r in answers]
         for r in answers:
             error = r.json()["error"]
-            assert "被删除" in error and "-wal" in error and "停止工作台" in error, error
+            assert "主文件已被删除" in error and "-wal" in error and "停止工作台" in error, error
             assert "重新生成" not in error and "不存在。请先生成" not in error, error
         time.sleep(2)   # the anchor's checkpoint thread looks once a second: let it look at the deleted file
     finally:
@@ -577,7 +577,7 @@ def test_a_store_emptied_under_the_running_desk_answers_503_not_a_rebuild(store,
         r = desk.fresh("POST", "/api/site-check", json={"site": SITE, "industry": "C34", "project": "乙"})
         assert r.status_code == 503, r.text
         error = r.json()["error"]
-        assert "被清空" in error and "-wal" in error and "停止工作台" in error, error
+        assert "主文件被清空" in error and "-wal" in error and "停止工作台" in error, error
         assert "重新生成" not in error and "已损坏" not in error, error
     finally:
         desk.stop()

@@ -93,7 +93,7 @@ def refuse_gone_under_desk(path, cause: Exception | None = None) -> None:
              if what.startswith("主文件已被删除") else
              "-wal 只能与清空前的主文件一起读出：停止时工作台把留下的文件保存到旁边的文件夹")
     raise StoreReplacedError(
-        f"图层库 {path} 的{what[2:]}：这是在工作台运行期间发生的。本工作台自上次检查点以来登记的核查在 {path}-wal 中，"
+        f"图层库 {path} 的{what}：这是在工作台运行期间发生的。本工作台自上次检查点以来登记的核查在 {path}-wal 中，"
         f"不要删除它和 {path}-shm；本工作台已无法再读取图层或登记核查。请先停止工作台（Ctrl+C）——{where}，"
         "并说明如何找回。工作台运行期间不要运行 dcf layers build 或 dcf layers restore，也不要复制文件到原处。") from cause
 
