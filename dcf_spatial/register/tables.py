@@ -134,6 +134,9 @@ def _writer(path) -> list:
         old_path, old = next(iter(_WRITERS.items()))
         with file_lock(old_path):  # closing a handle drops the process's locks on that file (see file_lock)
             _WRITERS.pop(old_path)[0].close()
+    from ..store.backends.gpkg import refuse_gone_under_desk
+
+    refuse_gone_under_desk(path)   # a desk's store deleted under it: said (503), not made anew empty by this connect (B9)
     con = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
     # durable at every commit in either journal mode: in WAL (a running desk, gpkg_wal) SQLite's default
     # may be built as NORMAL, which can lose the last commits on a power cut
