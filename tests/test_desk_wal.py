@@ -515,3 +515,133 @@ def test_a_file_copied_over_the_desk_store_before_its_first_check_is_noticed_at_
         desk.stop()
     assert store.read_bytes() == other_bytes
     assert "被替换" in desk.text() and "已全部写回主文件" not in desk.text()
+
+
+def _kept_folders(tmp_path) -> list:
+    return [p for p in tmp_path.iterdir() if p.is_dir() and p.name.startswith("store.gpkg.工作台停止时-")]
+
+
+def _until_gone(pid) -> None:
+    for _ in range(600):   # not a timed assertion: until the anchor has moved the log and ended
+        if _gone(pid):
+            return
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_store_deleted_under_the_running_desk_answers_503_and_every_record_is_kept(store, tmp_path, workers):
+    """breaker3 B9/B10: ``rm store.gpkg`` while the desk runs. The checks are answered 503 saying the store was deleted
+    under the running desk and its records are in the -wal — not 422 「不存在」 nor a rebuild's advice, which followed
+    would put a new store beside that log; the anchor's checkpoint thread does not die with a traceback; at stop the
+    desk says the main file was deleted (not 「替换」, not "copied aside"), and the folder it names holds the deleted
+    main file (from the anchor's open handle) with the -wal: every answered check reads from it."""
+    desk = Desk(store, tmp_path, workers=workers)
+    try:
+        body = {"site": SITE, "industry": "C34"}
+        checked = []
+        for project in ("甲", "乙"):
+            r = desk.fresh("POST", "/api/site-check", json={**body, "project": project})
+            assert r.status_code == 200, r.text
+            checked.append(r.json()["register_id"])
+        anchor = _anchor_pid(store)
+        os.remove(store)
+        answers = [desk.fresh("POST", "/api/site-check", json={**body, "project": f"丙{i}"}) for i in range(2 * workers)]
+        assert {r.status_code for r in answers} == {503}, [r.text for r in answers]
+        for r in answers:
+            error = r.json()["error"]
+            # deleted, or — when a C-level open of the store made an empty file at the path within the moment after
+            # the rm (seen in about 1 run of 3; not a Python open) — emptied: either way said as it is
+            assert ("主文件已被删除" in error or "主文件被清空" in error), error
+            assert "-wal" in error and "停止工作台" in error, error
+            assert "重新生成" not in error and "不存在。请先生成" not in error, error
+        time.sleep(2)   # the anchor's checkpoint thread looks once a second: let it look at the deleted file
+    finally:
+        desk.stop()
+    _until_gone(anchor)
+    said = desk.text()
+    assert "Traceback" not in said and "FileNotFoundError" not in said, said
+    assert "被替换" not in said and "已原样复制" not in said, said
+    kept = _kept_folders(tmp_path)
+    assert len(kept) == 1 and str(kept[0]) in said
+    assert not os.path.exists(f"{store}-wal")   # no log left at the path
+    if "主文件在工作台运行期间被删除了" in said:
+        assert not store.exists()   # no store made anew
+        assert set(checked) <= _ids(kept[0] / "store.gpkg")   # the deleted main file and its -wal: every record
+    else:
+        # the empty file came first (see above): the desk says emptied, and of the -wal only what is so — the
+        # records since the last checkpoint are then not kept (a known gap, README)
+        assert "被清空" in said, said
+        assert ("已与 -shm 一起复制到" in said) == (kept[0] / "store.gpkg-wal").exists(), said
+
+
+def test_a_store_emptied_under_the_running_desk_answers_503_not_a_rebuild(store, tmp_path):
+    """breaker3 B9: ``truncate -s 0 store.gpkg`` while the desk runs: 503 saying the store was emptied under the
+    running desk (records in the -wal, stop the desk first), not 400 「已损坏」 advising to delete it and run
+    ``dcf layers build``; the stop message says emptied, not "replaced with cp", and says of the -wal what is so."""
+    desk = Desk(store, tmp_path, workers=1)
+    try:
+        r = desk.fresh("POST", "/api/site-check", json={"site": SITE, "industry": "C34", "project": "甲"})
+        assert r.status_code == 200, r.text
+        anchor = _anchor_pid(store)
+        os.truncate(store, 0)
+        r = desk.fresh("POST", "/api/site-check", json={"site": SITE, "industry": "C34", "project": "乙"})
+        assert r.status_code == 503, r.text
+        error = r.json()["error"]
+        assert "主文件被清空" in error and "-wal" in error and "停止工作台" in error, error
+        assert "重新生成" not in error and "已损坏" not in error, error
+    finally:
+        desk.stop()
+    _until_gone(anchor)
+    said = desk.text()
+    assert "被清空" in said and "被替换" not in said and "如用 cp" not in said and "Traceback" not in said, said
+    kept = _kept_folders(tmp_path)
+    assert len(kept) == 1 and not os.path.exists(f"{store}-wal")
+    # what it says of the log is what is there (SQLite deletes a -wal beside an empty main file as it opens it)
+    assert ("已与 -shm 一起复制到" in said) == (kept[0] / "store.gpkg-wal").exists(), said
+
+
+def test_the_first_of_two_desks_on_one_store_says_the_other_still_uses_it(store, tmp_path):
+    """breaker3 B11: two desks on one store. The first to stop cannot put the store back out of WAL mode (the other's
+    connections hold it): it says another dcf process (a second desk) uses the store and nothing needs saving — not
+    「数据是否完整未能确认」 with advice to copy the files aside. The second's stop then puts it back with every check."""
+    first = Desk(store, tmp_path, workers=1)
+    second = None
+    try:
+        second = Desk(store, tmp_path, workers=1)
+        body = {"site": SITE, "industry": "C34"}
+        checked = []
+        for i, desk in enumerate((first, second, first, second)):
+            r = desk.fresh("POST", "/api/site-check", json={**body, "project": f"双{i}"})
+            assert r.status_code == 200, r.text
+            checked.append(r.json()["register_id"])
+        first.stop()
+        said = first.text()
+        assert "另一个工作台" in said and "未能确认" not in said and "先把它们" not in said, said
+        r = second.fresh("POST", "/api/site-check", json={**body, "project": "双4"})
+        assert r.status_code == 200, r.text
+        checked.append(r.json()["register_id"])
+    finally:
+        first.stop()
+        if second is not None:
+            second.stop()
+    assert "已恢复普通日志模式" in second.text(), second.text()
+    assert set(checked) <= _ids(store) and _mode(store) == "delete"
+
+
+def test_the_anchors_look_at_a_deleted_main_file_says_deleted(store):
+    """breaker3 B10: the anchor's look at the main file (wal_main_file, its checkpoint thread's every second) after
+    ``rm`` of the store: 「已被删除」, not a FileNotFoundError that ends the thread with a traceback."""
+    from dcf_spatial.store.backends import wal_main_file
+
+    with contextlib.closing(sqlite3.connect(store, isolation_level=None)) as con:
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("CREATE TABLE t (x)")   # a commit: the log and its index are there
+        main_fd, shm_fd = os.open(store, os.O_RDONLY), os.open(f"{store}-shm", os.O_RDONLY)
+        try:
+            then = wal_main_file.state(store, main_fd, shm_fd)
+            os.remove(store)
+            now, what = wal_main_file.replaced(then, lambda: wal_main_file.state(store, main_fd, shm_fd), settle_s=0)
+        finally:
+            os.close(main_fd)
+            os.close(shm_fd)
+    assert what == "主文件已被删除（路径上已没有文件）"

@@ -134,6 +134,9 @@ def _writer(path) -> list:
         old_path, old = next(iter(_WRITERS.items()))
         with file_lock(old_path):  # closing a handle drops the process's locks on that file (see file_lock)
             _WRITERS.pop(old_path)[0].close()
+    from ..store.backends.gpkg import refuse_gone_under_desk
+
+    refuse_gone_under_desk(path)   # a desk's store deleted under it: said (503), not made anew empty by this connect (B9)
     con = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
     # durable at every commit in either journal mode: in WAL (a running desk, gpkg_wal) SQLite's default
     # may be built as NORMAL, which can lose the last commits on a power cut
@@ -219,9 +222,10 @@ def _refuse_replaced(path) -> None:
     """Raise the :class:`~dcf_spatial.errors.StoreReplacedError` of a register write into a running desk's WAL store whose
     main file was replaced under it (breaker F9/N4): a commit would go into a log that no longer fits the file."""
     from ..errors import StoreReplacedError
-    from ..store.backends.gpkg import main_file_replaced
+    from ..store.backends.gpkg import main_file_replaced, refuse_gone_under_desk
 
     if what := main_file_replaced(path):
+        refuse_gone_under_desk(path)   # emptied or deleted rather than replaced: said so (breaker B9)
         raise StoreReplacedError(f"核查未登记：图层库 {path} 的主文件在工作台运行期间被替换了（{what}；如用 cp 把另一个文件复制到它上面）。"
                          f"本工作台已停止登记核查，也不会把 {path}-wal 中的登记写回被替换的主文件。请停止工作台（Ctrl+C），"
                          "停止时它会把图层库及其 -wal、-shm 原样复制到旁边的文件夹并说明如何找回；"

@@ -93,7 +93,7 @@ def _catalog_entries(st) -> dict[str, dict]:
             raise InputError(st.missing_message())
         # as the catalog gives them (a recorded check keeps them), without the read's table oid and shape
         return {k: {c: v for c, v in r.items() if c not in (TABLE_OID, TABLE_SHAPE)} for k, r in rows.items()}
-    if not st.path.exists():
+    if not st.exists():
         raise InputError(st.missing_message())
     from ..store.backends.gpkg import content_stamp
 

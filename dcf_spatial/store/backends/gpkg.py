@@ -64,6 +64,40 @@ def file_problem(path: Path) -> str | None:
     return None
 
 
+def gone_zh(path) -> str | None:
+    """How the main file of a store a process had open is gone (``rm``, or emptied or overwritten with what is no
+    SQLite file: breaker B9), in Chinese; ``None`` while a file that may be a GeoPackage is there.
+
+    Examples
+    --------
+    >>> gone_zh("/nonexistent.gpkg")
+    '主文件已被删除（路径上已没有文件）'
+    """
+    if not os.path.lexists(path):
+        return "主文件已被删除（路径上已没有文件）"
+    problem = file_problem(Path(path))
+    return problem and f"主文件被清空或改写（{problem}）"
+
+
+def refuse_gone_under_desk(path, cause: Exception | None = None) -> None:
+    """Raise the :class:`~dcf_spatial.errors.StoreReplacedError` (503) of a desk keeping ``path`` in WAL mode whose
+    main file was deleted or emptied under it (:func:`gone_zh`, breaker B9): its recorded checks are in the ``-wal``,
+    and 已损坏/不存在 with a rebuild's advice, followed while it runs, would put a new store beside that log.
+    Nothing when this process is no such desk or the file is there."""
+    from ...errors import StoreReplacedError
+    from .process_locks import in_desk_wal
+
+    if isinstance(cause, StoreReplacedError) or not in_desk_wal(path) or not (what := gone_zh(path)):
+        return
+    where = ("主文件与 -wal 一起才有全部登记：停止时工作台把它仍打开着的被删除的主文件连同 -wal、-shm 保存到旁边的文件夹"
+             if what.startswith("主文件已被删除") else
+             "-wal 只能与清空前的主文件一起读出：停止时工作台把留下的文件保存到旁边的文件夹")
+    raise StoreReplacedError(
+        f"图层库 {path} 的{what}：这是在工作台运行期间发生的。本工作台自上次检查点以来登记的核查在 {path}-wal 中，"
+        f"不要删除它和 {path}-shm；本工作台已无法再读取图层或登记核查。请先停止工作台（Ctrl+C）——{where}，"
+        "并说明如何找回。工作台运行期间不要运行 dcf layers build 或 dcf layers restore，也不要复制文件到原处。") from cause
+
+
 def orphan_copies(path: Path) -> list[Path]:
     """Working copies of the store ``path`` left behind by a killed import/reset (``.<stem>.<id>.tmp.gpkg``
     and their SQLite journals), oldest first."""
@@ -869,10 +903,14 @@ def _guarded(write: bool = False, *, hold: bool = True):
     def wrap(method):
         @functools.wraps(method)
         def inner(self, *args, **kwargs):
-            if not hold:
-                return _checked(self, *args, **kwargs)
-            with file_lock(self.path):
-                return _checked(self, *args, **kwargs)
+            try:
+                if not hold:
+                    return _checked(self, *args, **kwargs)
+                with file_lock(self.path):
+                    return _checked(self, *args, **kwargs)
+            except Exception as exc:
+                refuse_gone_under_desk(self.path, exc)
+                raise
 
         def _checked(self, *args, **kwargs):
             problem = file_problem(self.path)
@@ -947,7 +985,11 @@ class GpkgStore:
 
     # --- what is there ------------------------------------------------------------------------
     def exists(self) -> bool:
-        return self.path.exists()
+        """Whether the store file is there; a desk's store deleted under it raises (:func:`refuse_gone_under_desk`)."""
+        if self.path.exists():
+            return True
+        refuse_gone_under_desk(self.path)
+        return False
 
     def missing_message(self) -> str:
         return (

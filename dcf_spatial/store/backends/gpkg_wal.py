@@ -69,9 +69,10 @@ NETWORK_FS = ("nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "9p", "fus
 # "leave" from the desk): no checkpoint; it reads "kept FOLDER" (where the desk copied the three files), holds
 # its shared lock on the store until every desk process is gone — SQLite checkpoints as the last connection
 # to a WAL file closes, and none of theirs is the last while it holds it — then moves -wal and -shm into
-# FOLDER (one of its own when none came), so that nobody opening the store later reads them into the other file.
+# FOLDER (one of its own when none came), so that nobody opening the store later reads them into the other file;
+# with no main file in FOLDER (deleted under the desk, breaker B10) it first copies the one its kept handle still reads.
 _ANCHOR = r"""
-import importlib.util, os, shutil, sqlite3, sys, threading, time
+import importlib.util, os, sqlite3, sys, threading, time
 path, parent, watch_py = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 spec = importlib.util.spec_from_file_location("dcf_wal_main_file", watch_py)
 watch = importlib.util.module_from_spec(spec)
@@ -142,13 +143,29 @@ def leave(*said):
         if not folder:
             folder = "%s.工作台停止时-%s" % (path, time.strftime("%Y%m%d-%H%M%S"))
             os.mkdir(folder)
-            shutil.copy2(path, os.path.join(folder, name))
+        if not os.path.exists(os.path.join(folder, name)):
+            rescue(os.path.join(folder, name))
         for suffix in ("-wal", "-shm"):
             if os.path.exists(path + suffix):
                 os.replace(path + suffix, os.path.join(folder, name + suffix))
     except OSError:
         pass
     os._exit(0)
+
+
+def rescue(to):
+    # the main file as this process's kept handle has it: a deleted one's last copy (rm under the desk, breaker
+    # B10), which with the -wal reads every record; read through that handle (closing another would drop the locks)
+    with open(to, "wb") as out:
+        at, size = 0, os.fstat(main_fd).st_size
+        while at < size:
+            chunk = os.pread(main_fd, min(1 << 20, size - at), at)
+            if not chunk:
+                break
+            out.write(chunk)
+            at += len(chunk)
+        out.flush()
+        os.fsync(out.fileno())
 
 
 def stop():
@@ -218,7 +235,12 @@ def _keep_aside(path: Path) -> Path | None:
 
 
 def replaced_zh(path: Path, problem: str, kept: Path | None) -> str:
-    """The desk's stop message for a main file replaced under it (breaker F9/N4): what was kept where, how to recover."""
+    """The desk's stop message for a main file replaced (breaker F9/N4), deleted or emptied (B9/B10) under it: what
+    was kept where, how to recover."""
+    if not path.exists():
+        return deleted_zh(path, kept)
+    if problem.startswith("主文件被清空"):
+        return emptied_zh(path, problem, kept)
     return (f"图层库 {path} 的主文件在工作台运行期间被替换了（{problem}；如用 cp 把另一个文件复制到它上面），"
             f"未恢复普通日志模式，也没有把日志写回被替换的主文件：本工作台自上次检查点以来登记的核查只在 {path}-wal 中，"
             "且只能与被替换前的主文件一起读出。"
@@ -229,6 +251,28 @@ def replaced_zh(path: Path, problem: str, kept: Path | None) -> str:
             + "找回被替换前的主文件（与保存的 -wal、-shm 放在同一文件夹、同名即可读出全部登记），找不回时用 "
             "dcf layers restore 备份.gpkg 恢复到最近一次备份（此后的登记会缺失，须按保存的文件核对补登）。"
             "恢复图层库一律用 dcf layers restore，不要用 cp 覆盖。")
+
+
+def deleted_zh(path: Path, kept: Path | None) -> str:
+    """The desk's stop message for a main file deleted under it (``rm``, breaker B10): the anchor's kept handle still
+    reads it, and copies it beside the log once the desk's processes are gone."""
+    where = kept or f"旁边名为 {path.name}.工作台停止时-… 的文件夹"
+    return (f"图层库 {path} 的主文件在工作台运行期间被删除了，未恢复普通日志模式：本工作台自上次检查点以来登记的核查在 "
+            f"{path}-wal 中。工作台的进程全部退出后，辅助进程把它仍打开着的被删除的主文件复制到 {where}，{path}-wal 和 -shm "
+            f"也移入该文件夹，不要删除；三个文件同名放在一起即是完整的图层库（含全部登记）：把它们一并移回 {path.parent}，"
+            "再运行 dcf layers doctor。在此之前不要运行 dcf layers build，也不要复制别的文件到原处。")
+
+
+def emptied_zh(path: Path, problem: str, kept: Path | None) -> str:
+    """The desk's stop message for a main file emptied or overwritten with what is no SQLite file under it
+    (``truncate``, breaker B9): its layers and records are gone from it; what of the log was kept, where."""
+    wal = kept is not None and (kept / f"{path.name}-wal").exists()
+    return (f"图层库 {path} 的{problem[:3]}在工作台运行期间{problem[3:]}：图层和核查登记已不在该文件中，未恢复普通日志模式。"
+            + (f"本工作台自上次检查点以来登记的核查在 -wal 中，已与 -shm 一起复制到 {kept}，不要删除；它只能与清空前的"
+               "主文件一起读出。" if wal else
+               f"{path}-wal 已不在（SQLite 打开空的主文件时会删除它），自上次检查点以来的登记无法从它找回。")
+            + "找回清空前的主文件（如文件系统的快照或备份盘）；找不回时用 dcf layers restore 备份.gpkg 恢复到最近一次备份"
+            "（此后的登记会缺失，须核对补登）。")
 
 
 def filesystem_type(path) -> str | None:
@@ -289,10 +333,12 @@ def first_look(store) -> None:
     """This desk process's first look at the main file of its WAL ``store`` (a path, as :func:`desk_wal` got it),
     taken as it starts rather than at its first register commit: a file copied over the store before the desk
     recorded anything is then seen too (breaker N4, :func:`.gpkg.main_file_replaced`)."""
-    from .gpkg import main_file_replaced
+    from .gpkg import is_wal, main_file_replaced
 
     path = _store_path(store)
     if path is not None:
+        if is_wal(path):   # a desk's worker process: its store's failures are told as a desk's (breaker B9)
+            _IN_DESK_WAL.add(os.path.realpath(path))
         main_file_replaced(path)
 
 
@@ -326,7 +372,7 @@ def desk_wal(store, *, enabled: bool = True):
         _say(logging.WARNING, f"核查登记以普通日志模式写入（{session.reason}）：每次提交约 4 次落盘。图层库：{path}", session)
         yield session
         return
-    from .store_in_use import hold
+    from .store_in_use import hold, other_holds
 
     hold(path)   # for the desk's life: no dcf process puts the store back under it (breaker F3)
     watch_py = str(Path(__file__).with_name("wal_main_file.py"))
@@ -350,8 +396,11 @@ def desk_wal(store, *, enabled: bool = True):
     try:
         yield session
     finally:
-        problem = _unreadable(path)
-        problem = problem and f"无法读入：{problem}"
+        from .gpkg import gone_zh
+
+        gone = gone_zh(path)   # deleted or emptied under the desk (breaker B9/B10)
+        unreadable = None if gone else _unreadable(path)
+        problem = gone or (unreadable and f"无法读入：{unreadable}")
         _IN_DESK_WAL.discard(os.path.realpath(path))
         try:
             # a main file replaced under the desk (cp of an older file, breaker F9): a checkpoint would write the
@@ -381,6 +430,12 @@ def desk_wal(store, *, enabled: bool = True):
         elif line[:1] == ["stopped"] and line[1:2] != ["-1"]:   # the checkpoint waited on a reader: nothing wrong
             _say(logging.WARNING, f"图层库仍处于 WAL 模式（{' '.join(line[1:])}：另有程序打开着它）；数据完整，"
                  f"{path}-wal 中的内容由 SQLite 在下次打开时读入，无需处理。", session)
+        elif line[:1] == ["stopped"] and "locked" in line and (others := other_holds(path)):
+            # SQLite's "database is locked": another process (a second desk on this store, breaker B11) uses it in WAL
+            _say(logging.WARNING, f"图层库 {path} 暂未恢复普通日志模式（{' '.join(line[1:])}）：另有 {others} 个 dcf 进程"
+                 "（多半是用同一图层库运行的另一个工作台）仍以 WAL 模式使用它。数据完整：本工作台登记的核查在 "
+                 f"{path}-wal 中，那些进程照常读写；最后一个使用它的工作台停止时把日志写回主文件并恢复普通日志模式"
+                 "（若它被强行终止，dcf 下次打开图层库时恢复），无需处理，也不要移走或删除 -wal 和 -shm。", session)
         else:
             # SQLite's error (a main file replaced under the desk reads as malformed, breaker F9) or no answer: the
             # commits since the last checkpoint are in -wal only, and whether they can be read is not known here

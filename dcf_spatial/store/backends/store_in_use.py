@@ -115,4 +115,19 @@ def nobody_else(path):
         os.close(fd)   # releases the lock (the only handle on this open file)
 
 
-__all__ = ["hold", "nobody_else", "supported", "IN_USE_BYTE"]
+def other_holds(path) -> int | None:
+    """How many in-use holds (:func:`hold`) on ``path`` there are now besides this process's own: other processes
+    using the store in WAL mode, such as a second desk on it (breaker B11). From Linux's ``/proc/locks``, which lists
+    each open file's OFD lock (``OFDLCK``) with the file's device and inode; ``None`` where that cannot be read."""
+    try:
+        st = os.stat(path)
+        with open("/proc/locks", encoding="ascii", errors="replace") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return None
+    at = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    holds = sum(1 for line in lines if (part := line.split())[1:2] == ["OFDLCK"] and at in part and str(IN_USE_BYTE) in part)
+    return holds - (os.path.realpath(os.fspath(path)) in _HELD)
+
+
+__all__ = ["hold", "nobody_else", "other_holds", "supported", "IN_USE_BYTE"]

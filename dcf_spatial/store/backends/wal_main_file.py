@@ -29,8 +29,11 @@ def state(path, main_fd: int, shm_fd: int | None) -> tuple:
     """``(main file, checkpoint record)`` of the WAL store ``path``: the inode at the path, the kept handle's
     inode, size, mtime and first 100 bytes; the WAL index's salts (first header copy, bytes 32–40), ``mxFrame``
     (bytes 16–20) and ``nBackfill`` (bytes 96–100, native byte order) from the kept ``-shm`` handle (``None``
-    without one)."""
-    at = os.stat(path).st_ino
+    without one). The inode at the path is ``None`` when no file is there (``rm`` of the store, breaker B10)."""
+    try:
+        at = os.stat(path).st_ino
+    except FileNotFoundError:
+        at = None
     st = os.fstat(main_fd)
     main = (at, st.st_ino, st.st_size, st.st_mtime_ns, os.pread(main_fd, 100, 0))
     record = None
@@ -98,7 +101,19 @@ def checkpointed(then, now) -> bool:
 
 
 def describe(then: tuple, now: tuple) -> str:
-    """In Chinese, how the main file changed between two :func:`state` reads."""
+    """In Chinese, how the main file changed between two :func:`state` reads.
+
+    Examples
+    --------
+    >>> describe((5, 5, 8192, 1, b"S"), (None, 5, 8192, 1, b"S"))
+    '主文件已被删除（路径上已没有文件）'
+    >>> describe((5, 5, 8192, 1, b"S"), (5, 5, 0, 2, b""))
+    '主文件被清空（大小 8192 → 0 字节）'
+    """
+    if now[0] is None:
+        return "主文件已被删除（路径上已没有文件）"
+    if now[2] == 0:
+        return f"主文件被清空（大小 {then[2]} → 0 字节）"
     if now[0] != then[1]:
         return "路径上已是另一个文件（被移动或改名覆盖）"
     said = []
