@@ -175,43 +175,49 @@ class _Moved(Exception):
     """A layer changed between the catalog read its key came from and the read of its content."""
 
 
-def _layer_state(st, location, lid, stamped: bool):
-    """``(catalog key, token)`` of layer ``lid`` now, not from a kept read: the key as :func:`_key` makes it (with
-    the stamp of its rows when ``stamped``: a table no trigger marks), and a token that moves whenever the layer is
-    written and never comes back — a PostGIS catalog row's ``xmin`` with its table's oid and shape, a GeoPackage's
-    content stamp. ``None`` for a layer not there now."""
+def _layer_states(st, location, lids, stamped) -> dict:
+    """``{lid: (catalog key, token)}`` of layers ``lids`` now, not from a kept read: the key as :func:`_key` makes it
+    (with the stamp of its rows for a layer in ``stamped``: a table no trigger marks), and a token that moves
+    whenever the layer is written and never comes back — a PostGIS catalog row's ``xmin`` with its table's oid and
+    shape, a GeoPackage's content stamp (one stamp and one catalog read for all the layers: a look per layer cost
+    a desk's first recorded check half a second). A layer not there now is left out."""
     if st.kind == "gpkg":
         from ..store.backends.gpkg import content_stamp
 
         token = content_stamp(st.path)
-        entry = _catalog_entries(st).get(lid)
-        return None if entry is None else (_key(location, lid, entry), token)
+        entries = _catalog_entries(st)
+        return {lid: (_key(location, lid, entries[lid]), token) for lid in lids if lid in entries}
     from ..store.backends.postgis import ROW_XMIN, TABLE_OID, TABLE_SHAPE
 
-    row = st.layer_state(lid)
-    if row is None:
-        return None
-    entry = {c: v for c, v in row.items() if c not in (TABLE_OID, TABLE_SHAPE, ROW_XMIN)}
-    key = _key(location, lid, entry)
-    if stamped:
-        key += (st.table_stamps([lid]).get(lid),)
-    return key, (row[ROW_XMIN], row[TABLE_OID], row[TABLE_SHAPE])
+    out = {}
+    for lid in lids:
+        row = st.layer_state(lid)
+        if row is None:
+            continue
+        entry = {c: v for c, v in row.items() if c not in (TABLE_OID, TABLE_SHAPE, ROW_XMIN)}
+        key = _key(location, lid, entry)
+        if lid in stamped:
+            key += (st.table_stamps([lid]).get(lid),)
+        out[lid] = key, (row[ROW_XMIN], row[TABLE_OID], row[TABLE_SHAPE])
+    return out
 
 
-def _content_hash(st, location, lid, held, stamped: bool) -> str:
-    """The hash of layer ``lid``'s content for the key ``held``: read between two looks at the layer that both
-    give ``held`` and the same token, so the content read is the one the key stands for (an import or reset
-    between the catalog read and the content read would else hash the other content under this key, kept for
-    the process's life — breaker3 B1). Raises :class:`_Moved` when the layer is not, or not stayed, at ``held``."""
+def _content_hashes(st, location, held: dict, stamped) -> dict[str, str]:
+    """``{lid: hash of the layer's content}`` for the keys ``held`` (``{lid: key}``): the layers read between two
+    looks at them that both give those keys and the same tokens, so each content read is the one its key stands
+    for (an import or reset between the catalog read and the content read would else hash the other content under
+    this key, kept for the process's life — breaker3 B1). Raises :class:`_Moved` when a layer is not, or not
+    stayed, at its key."""
     from ..store import catalog
 
-    before = _layer_state(st, location, lid, stamped)
-    if before is None or before[0] != held:
-        raise _Moved(lid)
-    sha = frame_sha256(catalog.read_layer(lid, store=location))
-    if _layer_state(st, location, lid, stamped) != before:
-        raise _Moved(lid)
-    return sha
+    before = _layer_states(st, location, list(held), stamped)
+    moved = [lid for lid, key in held.items() if lid not in before or before[lid][0] != key]
+    if moved:
+        raise _Moved(moved[0])
+    hashes = {lid: frame_sha256(catalog.read_layer(lid, store=location)) for lid in held}
+    if _layer_states(st, location, list(held), stamped) != before:
+        raise _Moved(next(iter(held)))
+    return hashes
 
 
 def _layer_versions(st, location, *, reuse_catalog: bool, copy_of) -> dict[str, dict]:
@@ -229,7 +235,7 @@ def _layer_versions(st, location, *, reuse_catalog: bool, copy_of) -> dict[str, 
     from ..queries.site.context import unwatched_stamps
 
     stamps = unwatched_stamps(st)
-    out = {}
+    out, held = {}, {}
     for lid in site_layers():
         entry = entries.get(lid)
         if entry is None:
@@ -239,11 +245,14 @@ def _layer_versions(st, location, *, reuse_catalog: bool, copy_of) -> dict[str, 
         if key not in _LAYER_HASHES and same is not None and _key("", lid, same["catalog"]) == _key("", lid, entry):
             _LAYER_HASHES[key] = same["sha256"]
         # a table whose edits no trigger marks: its hash kept by the stamp of its rows too (an edit moves no catalog row)
-        held = key + (stamps[lid],) if lid in stamps else key
-        if held not in _LAYER_HASHES:
-            _LAYER_HASHES[held] = _content_hash(st, location, lid, held, lid in stamps)
-        out[lid] = {"sha256": _LAYER_HASHES[held], "version": int(entry["version"]), "catalog": entry, "key": key}
-    return out
+        held[lid] = key + (stamps[lid],) if lid in stamps else key
+        out[lid] = entry, key
+    missing = {lid: h for lid, h in held.items() if h not in _LAYER_HASHES}
+    if missing:   # read together between two looks (see _content_hashes)
+        for lid, sha in _content_hashes(st, location, missing, stamps).items():
+            _LAYER_HASHES[missing[lid]] = sha
+    return {lid: {"sha256": _LAYER_HASHES[held[lid]], "version": int(entry["version"]), "catalog": entry, "key": key}
+            for lid, (entry, key) in out.items()}
 
 
 def file_paths() -> dict[str, Path]:
