@@ -7,6 +7,7 @@ other content. A rule or indicator file's version is the SHA-256 of its bytes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import time
@@ -149,8 +150,6 @@ def layer_versions(store, *, reuse_catalog: bool = False, copy_of=None) -> dict[
 
     location = resolve_store(store)
     st = catalog._store(location)
-    import contextlib
-
     from ..store.backends.postgis import fresh_catalog_reads
 
     for attempt in range(_TRIES):

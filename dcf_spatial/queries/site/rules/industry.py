@@ -648,9 +648,9 @@ def _mixed_group(site: SiteFacts, zone: dict, entries: list[dict], zones: list[d
     >>> check_site(SITE_IN_YIYE, "C36").verdict  # doctest: +SKIP
     'conditional'
     """
-    th = plan.rules()["thresholds"]
     if zone["match"] != "full" or ("mixed_group",) in seen:
         return
+    th = plan.rules()["thresholds"]
     typed = (site.match.query or "").strip()
     projects = [plan.normalize_zone_code(p) for p in site.codes]
     differ: dict[str, str] = {}   # class -> the entry's plan_ref
