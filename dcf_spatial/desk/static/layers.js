@@ -74,6 +74,7 @@
     var m = metas[id] || {};
     var st = m.style || {};
     return desk.api('/api/layers/' + encodeURIComponent(id)).then(function (fc) {
+      if (id !== selected) { return; }   // another layer was chosen meanwhile
       shown.clearLayers();
       var lyr = L.geoJSON(fc, {
         style: function (f) {
@@ -99,6 +100,7 @@
   var resetVersion = null;
   function loadVersions(id) {
     return desk.api('/api/layers/' + encodeURIComponent(id) + '/versions').then(function (v) {
+      if (id !== selected) { return v; }   // another layer was chosen meanwhile: its own answer fills the table
       var tbl = $('versions');
       header(tbl, ['版本', '状态', '要素', '来源类别', '来源', '制作时间', '登记核查', '']);
       var rows = [[v.current, '当前']].concat(v.kept.map(function (k) { return [k, k.restorable ? '可恢复' : '保留']; }));
@@ -300,6 +302,7 @@
     $('detail-title').textContent = (metas[id] ? metas[id].title_zh : id) + '（' + id + '）';
     $('layer-detail').hidden = false;
     window.dcfLayerShown = null;
+    window.dcfVersions = null;   // the last layer's versions are not this one's (a wait on both saw the old ones)
     return Promise.all([drawLayer(id), loadVersions(id)]).catch(function (e) { showError(e.message); });
   }
   function refresh() {
