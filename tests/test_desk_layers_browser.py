@@ -281,3 +281,43 @@ def test_an_empty_layer_says_so_with_the_way_back(tmp_path):
         assert said.startswith("图层为空（0 个要素）") and f"dcf layers reset {LAYER}" in said, said
         assert "导入新版本" in said
         assert seen["external"] == [] and seen["errors"] == []
+
+
+def test_a_layer_chosen_after_another_never_shows_or_resets_the_others_versions(tmp_path):
+    """breaker B31-8: after choosing another layer, the previous layer's versions table and its 恢复到此版本 button
+    stayed on the page until the new layer's versions came; confirming that button's question (which named the old
+    layer) reset the NEWLY chosen layer to the old layer's version number — its imported version gone. Now the table
+    is cleared at the choice, and a reset goes to the layer its question named."""
+    from browser import desk_page_in_chromium
+
+    from dcf_spatial.store import catalog
+
+    store = make_fixture_store(tmp_path / "store.gpkg")
+    moved = _moved_clusters(store, tmp_path / "moved.geojson", dx=0.03, name="调整后")
+    catalog.import_layer(LAYER, moved, store=store, provenance="authoritative")
+    assert catalog.describe_layer(LAYER, store=store)["version"] == 2
+    same = tmp_path / "townships.geojson"
+    catalog.read_layer("townships", store=store).to_file(same, driver="GeoJSON")
+    catalog.import_layer("townships", same, store=store, provenance="reference")   # both can go back to version 1
+    with desk_page_in_chromium(store, start="/layers") as (page, url, seen):
+        page.locator(f'#catalog tbody tr[data-id="{LAYER}"]').click()
+        page.wait_for_function(f"window.dcfLayerShown === '{LAYER}' && window.dcfVersions", timeout=60_000)
+        assert page.locator(".reset-btn").count() == 1
+        held = []   # the townships versions answer held back, as a big layer's slow answer
+        page.route("**/api/layers/townships/versions", lambda r: held.append(r))
+        page.locator('#catalog tbody tr[data-id="townships"]').click()
+        page.wait_for_function("window.dcfLayerShown === 'townships'", timeout=60_000)
+        assert held, "the versions request was made"
+        # while townships' versions are on the way: none of the other layer's rows, buttons or question
+        assert page.locator("#versions tbody tr").count() == 0
+        assert page.locator(".reset-btn").count() == 0
+        assert page.locator("#reset-box").is_hidden()
+        held[0].continue_()
+        page.wait_for_function("window.dcfVersions && window.dcfVersions.current.version === 2", timeout=60_000)
+        page.click(".reset-btn")
+        assert "第 1 版" in page.text_content("#reset-question")
+        page.click("#reset-confirm")
+        page.wait_for_function("window.dcfLastWrite && window.dcfLastWrite.version === 1", timeout=120_000)
+    assert catalog.describe_layer("townships", store=store)["version"] == 1   # the layer the question named
+    assert catalog.describe_layer(LAYER, store=store)["version"] == 2        # the other untouched
+    assert seen["errors"] == [] and seen["external"] == []

@@ -97,7 +97,15 @@
   }
 
   // ---- versions and reset ---------------------------------------------------------------------
-  var resetVersion = null;
+  var resetVersion = null, resetLayer = null;
+  function clearVersions() {
+    // a newly chosen layer shows no other layer's versions (nor their 恢复 buttons) while its own are on the way
+    var tbl = $('versions');
+    clear(tbl.tHead); clear(tbl.tBodies[0]);
+    $('versions-note').textContent = '正在读取版本…';
+    $('layer-empty').hidden = true;
+    $('reset-box').hidden = true; resetVersion = null; resetLayer = null;
+  }
   function loadVersions(id) {
     return desk.api('/api/layers/' + encodeURIComponent(id) + '/versions').then(function (v) {
       if (id !== selected) { return v; }   // another layer was chosen meanwhile: its own answer fills the table
@@ -120,7 +128,7 @@
           b.type = 'button';
           b.className = 'reset-btn';
           b.addEventListener('click', function () {
-            resetVersion = k.version;
+            resetVersion = k.version; resetLayer = id;   // the layer this question names, not whatever is chosen later
             $('reset-question').textContent = '将图层「' + v.title_zh + '」从第 ' + v.current.version + ' 版恢复到第 ' + k.version +
               ' 版（' + k.features + ' 个要素）。当前版本将被替换；核查登记用过的版本由登记另行保存。确认恢复？';
             $('reset-box').hidden = false;
@@ -137,11 +145,11 @@
       return v;
     });
   }
-  $('reset-cancel').addEventListener('click', function () { $('reset-box').hidden = true; resetVersion = null; });
+  $('reset-cancel').addEventListener('click', function () { $('reset-box').hidden = true; resetVersion = null; resetLayer = null; });
   $('reset-confirm').addEventListener('click', function () {
-    if (!selected || resetVersion === null) { return; }
+    if (!selected || resetVersion === null || resetLayer !== selected) { $('reset-box').hidden = true; return; }
     showError(''); $('done').textContent = '正在恢复…';
-    write('/api/layers/' + encodeURIComponent(selected) + '/reset', {
+    write('/api/layers/' + encodeURIComponent(resetLayer) + '/reset', {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ version: resetVersion })
     }).then(function (r) {
       $('reset-box').hidden = true;
@@ -303,6 +311,7 @@
     $('layer-detail').hidden = false;
     window.dcfLayerShown = null;
     window.dcfVersions = null;   // the last layer's versions are not this one's (a wait on both saw the old ones)
+    clearVersions();
     return Promise.all([drawLayer(id), loadVersions(id)]).catch(function (e) { showError(e.message); });
   }
   function refresh() {
