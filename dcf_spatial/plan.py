@@ -535,6 +535,26 @@ def unfit_entry(words: str) -> dict | None:
     return None
 
 
+def product_to_verify(codes, words: str) -> dict | None:
+    """The ``conditional`` entry with ``unfit_words`` whose classes hold every one of ``codes`` when ``words`` name
+    neither a fitting product of it (``fits_words``: 粉煤灰砖) nor an unfit one (:func:`names_unfit`: 红砖厂): the
+    product is then to be verified (砖窑, 砖厂, 轮窑 in C3031 may fire clay bricks or 固废 ones; QA session 31, F3), or None.
+
+    >>> product_to_verify(["C3031"], "砖窑")["id"], product_to_verify(["C3031"], "红砖厂"), product_to_verify(["C3451"], "轴承")
+    ('c30_mixed_products', None, None)
+    """
+    codes = [str(c) for c in codes or ()]
+    if not codes:
+        return None
+    for z in rules().get("zone_rules", {}).values():
+        for e in (z.get("conditional", []) if isinstance(z, dict) else []):
+            if e.get("unfit_words") and match(tuple(e["codes"]), tuple(codes)) == "full":
+                if names_unfit(words, e) or names_product(words, e.get("fits_words", ())):
+                    return None
+                return e
+    return None
+
+
 @lru_cache(maxsize=1)
 def overcapacity() -> dict:
     """The over-capacity industries of 第九章第三节 with their sources (``data/overcapacity_industries.json``).

@@ -281,6 +281,7 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
                     zone=best["name_zh"], codes=codes_zh(best["codes"], best) or "未列明", nearest=nearest_txt,
                     plan_ref=best["plan_ref"] or kind["plan_ref"],
                     unit="园区" if best["layer"] == "cluster_parks" else "集聚区")
+            text += product_to_verify_zh(site)
             add(rule, "conditional", text, pr["plan_ref"])
         else:
             rule, effect = kind["outside_rule"], kind["outside_effect"]
@@ -466,6 +467,20 @@ def _place_conditional(site: SiteFacts, zones: list[dict], reasons: Reasons) -> 
                                 e["plan_ref"])
                 return True
     return False
+
+
+def product_to_verify_zh(site: SiteFacts) -> str:
+    """What a project typed without its product must still prove, when its class holds products the plan's text
+    treats apart (砖窑, 砖厂, 轮窑 in C3031: 实心黏土砖 fits no cluster, 固废 bricks are the 节能环保建材 of
+    第四章第五节), or ``""``: a plain 有条件符合 on positioning alone let 砖窑 pass looser than 红砖厂 (QA session 31, F3)."""
+    typed = (site.match.query or "").strip()
+    entry = plan.product_to_verify(site.codes, typed)
+    if entry is None:
+        return ""
+    name, _entry = plan.office_policy_for_rule("enterprises_into_parks")
+    effect = plan.office_policies(site.flags.get("policy"))[name]
+    return plan.rules()["policy_rules"]["unfit_product"]["verify_zh"].format(
+        words=typed, codes=codes_zh(site.codes), verdict=plan.rules()["verdicts"].get(effect, effect))
 
 
 def unfit_product(site: SiteFacts, zone: dict, entry: dict, reasons: Reasons, text: str | None = None) -> None:
