@@ -550,7 +550,8 @@ def _contains(query: str, t) -> IndustryMatch | None:
 
 #: power words that make a vehicle a new-energy one (GB/T 4754-2017 C3612 新能源车整车制造; 《新能源汽车生产企业及产品准入
 #: 管理规定》: 纯电动, 插电式混合动力 (含增程式), 燃料电池 — a plain 混合动力 car is no 新能源车, so it is not here). Read
-#: only right before a vehicle word (a keyword of C361/C3611): 新能源公交车 is never 能源 (D) + 公交 (QA session 31, F1).
+#: only right before a vehicle word (a keyword of C361/C3611), but 新能源 always: it is never 能源 (D 电力、热力、燃气及水生产和
+#: 供应业) with a stray 新 — 新能源公交车 is no 能源 + 公交, 新能源电池 no 能源 + 电池 (QA session 31, F1).
 _NEW_ENERGY = ("新能源", "纯电动", "电动", "插电式混合动力", "插电混动", "插混", "增程式", "氢燃料电池", "氢燃料", "燃料电池",
                "氢能")
 
@@ -562,7 +563,7 @@ def _power_spans(query: str, spans: list[tuple[int, int, str]], t) -> list[tuple
     for p in _NEW_ENERGY:
         i = query.find(p)
         while i >= 0:
-            if i + len(p) in starts:
+            if i + len(p) in starts or p == "新能源":
                 out.append((i, i + len(p), p))
             i = query.find(p, i + 1)
     return out

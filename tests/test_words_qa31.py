@@ -40,6 +40,8 @@ def test_f1_a_vehicle_word_is_the_vehicle_made(word, code):
 def test_f1_the_reading_says_new_energy_not_energy():
     read = resolve("新能源公交车车身").read_zh
     assert "「新能源」" in read and "「能源」" not in read
+    # the same failure beyond vehicles: a new-energy battery is a battery (C384), not also the energy supply (D)
+    assert resolve("新能源电池").codes == ("C384",)
 
 
 @pytest.mark.parametrize("word", ["旅游车", "医疗车"])
