@@ -515,8 +515,18 @@ def names_unfit(words: str, entry: dict) -> bool:
     >>> names_unfit("粘土砖窑", {"unfit_words": ["黏土砖"]}), names_unfit("粉煤灰砖", {"unfit_words": ["黏土砖"]})
     (True, False)
     """
-    unfit = [product_words(w)[0] for w in entry.get("unfit_words", ()) if product_words(w)]
-    return any(u in p for p in product_words(words) for u in unfit)
+    return bool(unfit_word(words, entry))
+
+
+def unfit_word(words: str, entry: dict) -> str:
+    """The ``unfit_words`` of ``entry`` that ``words`` name (:func:`names_unfit`, in the form compared), the longest
+    first, or ``""``: the reason says which word decided (QA session 31, F3).
+
+    >>> unfit_word("黏土砖窑", {"unfit_words": ["红砖", "黏土砖"]}), unfit_word("砖窑", {"unfit_words": ["黏土砖"]})
+    ('粘土砖', '')
+    """
+    unfit = sorted({product_words(w)[0] for w in entry.get("unfit_words", ()) if product_words(w)}, key=len, reverse=True)
+    return next((u for u in unfit for p in product_words(words) if u in p), "")
 
 
 def unfit_entry(words: str) -> dict | None:

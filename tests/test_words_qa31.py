@@ -95,3 +95,10 @@ def test_f7_a_suggestion_needs_a_like_word_not_scattered_characters():
     assert "C3670" not in near         # 汽车零部件及配件制造 shares only 配 and 电, apart
     r = CliRunner().invoke(cli, ["site", "check", "--site", ZHENGJIA, "--industry", "机房"])
     assert "C3585" not in r.output
+
+
+@pytest.mark.parametrize("word, decided", [("黏土砖窑", "黏土砖"), ("红砖厂", "红砖"), ("实心黏土砖厂", "实心黏土砖")])
+def test_f3_a_clay_brick_answer_says_which_word_named_clay(word, decided):
+    a = _check(ZHENGJIA, word)
+    assert a["verdict"] == "does_not_fit"
+    assert any(f"“{word}”所含“{decided}”点名黏土制品" in t for t in _reasons(a))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .... import plan
-from ....industry import LEVEL_ZH, covers, label_zh, names_product
+from ....industry import LEVEL_ZH, covers, label_zh, names_product, product_words
 from ..context import PlanContext
 from .base import Reasons, SiteFacts, fmt_share, separate_parts
 
@@ -495,6 +495,12 @@ def unfit_product(site: SiteFacts, zone: dict, entry: dict, reasons: Reasons, te
     typed = (site.match.query or "").strip()
     if text is None:   # the zone whose rules name the product (新材料产业园): the entry's own words
         text = entry["unfit_reason_zh"].format(zone=zone["name_zh"], words=typed)
+    which = plan.unfit_word(typed, entry)
+    at = product_words(typed)[0].find(which) if which else -1
+    if at >= 0 and len(product_words(typed)[0]) == len(typed):
+        which = typed[at:at + len(which)]   # as typed (黏土砖, not the 粘土砖 it is compared as)
+    if which:   # which word decided, and why (QA session 31, F3: 实心砖厂 was unfit by 「实心砖」 but said 「砖厂」)
+        text += pr["decided_by_zh"].format(words=typed, word=which)
     reasons.add("unfit_product", effect, text + pr["reason_zh"] + plan.office_policy_text(name, effect),
                 f"{entry['plan_ref']}、{pr['plan_ref']}")
 
