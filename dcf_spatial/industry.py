@@ -515,15 +515,16 @@ def _contains(query: str, t) -> IndustryMatch | None:
                 spans.append((i, j, w))
     spans += _power_spans(query, spans, t)
     # longest first; on a tie a power word (燃料电池客车) before the known word of the same span
-    spans.sort(key=lambda s: (-(s[1] - s[0]), s[0], s[2] not in _NEW_ENERGY))
+    spans.sort(key=lambda s: (-(s[1] - s[0]), s[0], not s[2].startswith(_POWER)))
     taken: list[tuple[int, int, str]] = []
     for s in spans:
         if all(s[1] <= o[0] or s[0] >= o[1] for o in taken):
             taken.append(s)
     taken.sort()
-    power = [w for _, _, w in taken if w in _NEW_ENERGY]
-    said = [w for _, _, w in taken if w not in CONTAINS_STOP_WORDS]   # what the planner is told it was read by
-    taken = [s for s in taken if s[2] not in _NEW_ENERGY]
+    power = [w for _, _, w in taken if w.startswith(_POWER)]
+    # what the planner is told the phrase was read by
+    said = [w.lstrip(_POWER) for _, _, w in taken if w not in CONTAINS_STOP_WORDS]
+    taken = [s for s in taken if not s[2].startswith(_POWER)]
     words = [w for _, _, w in taken if w not in CONTAINS_STOP_WORDS]
     if not words:
         return None
@@ -556,15 +557,20 @@ _NEW_ENERGY = ("新能源", "纯电动", "电动", "插电式混合动力", "插
                "氢能")
 
 
+#: marks a power word's span in :func:`_contains` (燃料电池 and 氢能 are also words of the table in their own right)
+_POWER = "\uE001"
+
+
 def _power_spans(query: str, spans: list[tuple[int, int, str]], t) -> list[tuple[int, int, str]]:
-    """The power words of ``query`` (:data:`_NEW_ENERGY`) that stand right before a vehicle word of ``spans``."""
+    """The power words of ``query`` (:data:`_NEW_ENERGY`) that stand right before a vehicle word of ``spans``, each
+    marked with :data:`_POWER`."""
     starts = {s for s, _, w in spans if (cs := _exact(w, t)[0]) and all(c.startswith(("C361", "C3611")) for c in cs)}
     out = []
     for p in _NEW_ENERGY:
         i = query.find(p)
         while i >= 0:
             if i + len(p) in starts or p == "新能源":
-                out.append((i, i + len(p), p))
+                out.append((i, i + len(p), _POWER + p))
             i = query.find(p, i + 1)
     return out
 
