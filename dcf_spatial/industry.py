@@ -513,20 +513,29 @@ def _contains(query: str, t) -> IndustryMatch | None:
             w = query[i:j]
             if w in vocab and w not in _HEAD_WORDS:
                 spans.append((i, j, w))
-    spans.sort(key=lambda s: (-(s[1] - s[0]), s[0]))
+    spans += _power_spans(query, spans, t)
+    # longest first; on a tie a power word (燃料电池客车) before the known word of the same span
+    spans.sort(key=lambda s: (-(s[1] - s[0]), s[0], not s[2].startswith(_POWER)))
     taken: list[tuple[int, int, str]] = []
     for s in spans:
         if all(s[1] <= o[0] or s[0] >= o[1] for o in taken):
             taken.append(s)
     taken.sort()
+    power = [w for _, _, w in taken if w.startswith(_POWER)]
+    # what the planner is told the phrase was read by
+    said = [w.lstrip(_POWER) for _, _, w in taken if w not in CONTAINS_STOP_WORDS]
+    taken = [s for s in taken if not s[2].startswith(_POWER)]
     words = [w for _, _, w in taken if w not in CONTAINS_STOP_WORDS]
     if not words:
         return None
     tail = query[max(e for _, e, w in taken if w not in CONTAINS_STOP_WORDS):]
-    codes: list[str] = []
-    for w in words:
-        codes.extend(_collapse_nested(_exact(w, t)[0]))
-    codes = list(dict.fromkeys(codes))
+    read = [_collapse_nested(_exact(w, t)[0]) for w in words]
+    if power:   # 新能源公交车: the vehicle is a new-energy one (C3612), whatever powers a C361/C3611 word
+        read = [list(dict.fromkeys("C3612" if c in ("C361", "C3611") else c for c in cs)) for cs in read]
+    if len(read) > 1 and all(c.startswith("C366") for c in read[-1]) and all(
+            c.startswith("C36") for cs in read[:-1] for c in cs):
+        read = [read[-1]]   # 客车车身: the body (C366 汽车车身、挂车制造) of the vehicle named before it, not the vehicle
+    codes = list(dict.fromkeys(c for cs in read for c in cs))
     finer = [c for c in codes if not any(o != c and covers(c, o) for o in codes)]
     finer.sort(key=lambda c: (len(c), c))
     headed = _read_head(query, taken, words, finer, t)
@@ -537,7 +546,33 @@ def _contains(query: str, t) -> IndustryMatch | None:
         return None
     if not _head_fits(tail, finer):
         return None
-    return _match(query, finer, t, "contains", notes=("contains", *dict.fromkeys(words)))
+    return _match(query, finer, t, "contains", notes=("contains", *dict.fromkeys(said)))
+
+
+#: power words that make a vehicle a new-energy one (GB/T 4754-2017 C3612 新能源车整车制造; 《新能源汽车生产企业及产品准入
+#: 管理规定》: 纯电动, 插电式混合动力 (含增程式), 燃料电池 — a plain 混合动力 car is no 新能源车, so it is not here). Read
+#: only right before a vehicle word (a keyword of C361/C3611), but 新能源 always: it is never 能源 (D 电力、热力、燃气及水生产和
+#: 供应业) with a stray 新 — 新能源公交车 is no 能源 + 公交, 新能源电池 no 能源 + 电池 (QA session 31, F1).
+_NEW_ENERGY = ("新能源", "纯电动", "电动", "插电式混合动力", "插电混动", "插混", "增程式", "氢燃料电池", "氢燃料", "燃料电池",
+               "氢能")
+
+
+#: marks a power word's span in :func:`_contains` (燃料电池 and 氢能 are also words of the table in their own right)
+_POWER = "\uE001"
+
+
+def _power_spans(query: str, spans: list[tuple[int, int, str]], t) -> list[tuple[int, int, str]]:
+    """The power words of ``query`` (:data:`_NEW_ENERGY`) that stand right before a vehicle word of ``spans``, each
+    marked with :data:`_POWER`."""
+    starts = {s for s, _, w in spans if (cs := _exact(w, t)[0]) and all(c.startswith(("C361", "C3611")) for c in cs)}
+    out = []
+    for p in _NEW_ENERGY:
+        i = query.find(p)
+        while i >= 0:
+            if i + len(p) in starts or p == "新能源":
+                out.append((i, i + len(p), _POWER + p))
+            i = query.find(p, i + 1)
+    return out
 
 
 #: the head of a phrase (what follows its last known word) that says what kind of unit it is: equipment is
@@ -694,15 +729,28 @@ def _collapse_nested(codes: list[str]) -> list[str]:
     return kept
 
 
+#: the least likeness (difflib's ratio, 2 × matched characters / both lengths) of an unknown word to one name or word
+#: of a code for the code to be suggested: 轴套 ~ 轴承套圈 0.67 is near; 机房 ~ 机械治疗及病房护理设备制造 0.27, two
+#: characters lost in a long name, is not (QA session 31, F7)
+MIN_SUGGEST_RATIO = 0.5
+
+
 def _suggest(query: str, limit: int = 8) -> tuple[tuple[str, str], ...]:
-    """Codes sharing characters with an unknown word (the most shared first), to help the user."""
+    """Codes with a name or word like the unknown word (the likest first, :data:`MIN_SUGGEST_RATIO`), to help the user."""
+    from difflib import SequenceMatcher
+
     chars = set(query)
+    sm = SequenceMatcher(autojunk=False)
+    sm.set_seq2(query)
     scored = []
     for code, row in _table().items():
-        text = row.name_zh + "".join(row.keywords)
-        score = len(chars & set(text))
-        if score >= max(1, min(2, len(chars))):
-            scored.append((-score, len(code), code, row.name_zh))
+        best = 0.0
+        for text in (row.name_zh, *row.keywords):
+            if len(chars & set(text)) >= min(2, len(chars)):   # cheap pre-check: a word sharing too few characters
+                sm.set_seq1(text)
+                best = max(best, sm.ratio())
+        if best >= MIN_SUGGEST_RATIO:
+            scored.append((-best, len(code), code, row.name_zh))
     scored.sort()
     return tuple((c, n) for _, _, c, n in scored[:limit])
 
@@ -913,6 +961,10 @@ def industry_error_message(m: IndustryMatch, *, where: str = "行业") -> str:
     if m.notes[:1] == ("equipment_unknown",):
         return (f"{where}：「{q}」是{said}的设备，不是{said}本身；无法确定该设备属于哪个行业小类。请给出设备制造的代码"
                 f"（通用设备 C34 或专用设备 C35 之下的小类）。")
+    if m.notes[:1] == ("vehicle_unknown",):
+        return (f"{where}：「{q}」是{said}用的车辆，不是{said}本身；无法确定该车辆属于哪个行业小类。请写出车辆类别"
+                "（如 客车、货车、新能源客车、专用车），或给出汽车制造业 C36 之下的代码（如 C3611 汽柴油车整车制造、"
+                "C3612 新能源车整车制造、C3630 改装汽车制造）。")
     if m.notes[:1] == ("machine_unclear",):
         x = "".join(m.notes[1:])
         return (f"{where}：「{q}」中的「机」说不清是{x}本身还是制造{x}的机器。若制造机器，请写「{x}机械」或「{x}设备」"
@@ -968,7 +1020,7 @@ def to_2002_division(code: str) -> tuple[str | None, str]:
 
 #: the refusals whose reason :func:`industry_error_message` states (a negation, an annex, equipment without a class,
 #: a code the standard lacks, a mistyped code, a code written with a word)
-REFUSALS = ("negation", "annex", "equipment_unknown", "machine_unclear", "repair_unknown", "no_such_code", "code_typo",
+REFUSALS = ("negation", "annex", "equipment_unknown", "vehicle_unknown", "machine_unclear", "repair_unknown", "no_such_code", "code_typo",
             "two_activities")
 
 
@@ -1110,6 +1162,10 @@ def _read_head(query: str, taken: list[tuple[int, int, str]], words: list[str], 
                                             for c in cur)):
             cur = _map_head(kind, cur)
             heads.append((kind, m.group(0).replace(_X, "")))
+            if not cur and kind == "vehicle":   # 能源车 is a vehicle (C36), never machinery (QA session 31, F1)
+                return IndustryMatch(query, "unknown", how="none",
+                                     candidates=tuple((c, t[c].name_zh) for c in ("C361", "C3630")),
+                                     notes=("vehicle_unknown", *words))
             if not cur:
                 return IndustryMatch(query, "unknown", how="none",
                                      candidates=tuple((c, t[c].name_zh) for c in ("C34", "C35")),
