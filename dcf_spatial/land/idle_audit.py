@@ -1404,9 +1404,11 @@ def _list_missing_prices(out, rules: dict) -> None:
     rows, old = rows[keep], old[keep]
     if not len(rows):
         return
-    label = input_label("land_price_wan", out.attrs.get("field_sources"))
-    text = (f"缺少{label}：土地闲置费（{rules['articles']['fee']}，按土地价款的{float(rules['idle_fee_rate']):.0%}）"
-            f"无法计算，金额待核定；请在表中填写该宗地的土地价款（万元）后重新审计")
+    sources = out.attrs.get("field_sources") or {}
+    fee = f"土地闲置费（{rules['articles']['fee']}，按土地价款的{float(rules['idle_fee_rate']):.0%}）无法计算，金额待核定"
+    text = (f"缺少{input_label('land_price_wan', sources)}：{fee}；请在表中填写该宗地的土地价款（万元）后重新审计"
+            if sources.get("land_price_wan") else
+            f"表中没有土地价款列：{fee}；请在表中增加“土地价款（万元）”列并填写后重新审计")
     _put_rows(out, "problems", rows, np.where(old == "", text, old + "；" + text))
 
 
