@@ -563,7 +563,10 @@ def site_check_export(fmt: Literal["html", "docx", "pdf", "gpkg", "txt"], body: 
         raise DeskError(422, named_export_message(answer.named_sites()))
     project = (body.project or "").strip()
     if project:  # the project's name in the report's body (its title block), not only in the file name
+        from ...queries.site.tables import check_title_zh
+
         answer.inputs = {"项目名称": project, **answer.inputs}
+        answer.title = check_title_zh(project)   # the report's title names the project (QA session 31 F8)
     from ... import plan
 
     base, media = EXPORTS[fmt]

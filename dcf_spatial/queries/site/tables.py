@@ -369,6 +369,20 @@ def zone_headers_zh(s: dict) -> tuple[str, str]:
     return "重叠面积（亩）", "占场地比例"
 
 
+def check_title_zh(subject: str | None) -> str:
+    """The title of a site check's answer and reports: ``项目选址核查：<subject>`` (the industry as read, or
+    as typed when it reads as several codes; the project's name in a desk report), never a bare colon
+    (QA session 31 F8: a reading of several codes has no single label, and the PDF's title ended in «：»).
+
+    Examples
+    --------
+    >>> check_title_zh("C3451 滚动轴承制造"), check_title_zh("  ")
+    ('项目选址核查：C3451 滚动轴承制造', '项目选址核查')
+    """
+    subject = (subject or "").strip()
+    return f"项目选址核查：{subject}" if subject else "项目选址核查"
+
+
 def from_name_zh(s: dict) -> str:
     """The line saying a site was given by a place name, and what the verdict judges then."""
     fn = s["from_name"]
