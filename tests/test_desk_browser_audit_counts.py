@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from _desk_browser import desk_page  # noqa: F401 - a fixture
+from _desk_browser import desk_page, run_audit  # noqa: F401 - a fixture
 from browser import needs_chromium
 
 pytestmark = [pytest.mark.browser, needs_chromium()]
@@ -28,12 +28,7 @@ def test_a_township_point_shows_its_count_and_size_over_the_township_lines(desk_
     page.goto(url + "/audit", wait_until="load")
     page.wait_for_function("window.dcfReady === true", timeout=60_000)
     page.set_input_files("#parcels-file", str(path))
-    page.fill("#as-of", "2025-12-31")
-    page.evaluate("window.dcfJobMapDrawn = null")
-    page.click("#audit-go")
-    page.wait_for_function("window.dcfLastJob && (window.dcfLastJob.status === 'done' || window.dcfLastJob.status === 'failed')",
-                           timeout=180_000)
-    assert page.evaluate("window.dcfLastJob.status") == "done", page.text_content("#error")
+    run_audit(page, as_of="2025-12-31")
     page.wait_for_function("window.dcfJobMapDrawn !== null", timeout=60_000)
     assert page.evaluate("window.dcfJobMapDrawn") == 2          # 郑家镇 (2 parcels) and 梁水镇 (1)
     page.wait_for_timeout(500)

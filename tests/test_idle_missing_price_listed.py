@@ -8,10 +8,10 @@ without an area is. README: 问题记录 lists the records to correct.
 
 from __future__ import annotations
 
-import openpyxl
 import pandas as pd
 from click.testing import CliRunner
 
+from _ledgers import write_ledger
 from _shipped import shipped
 from dcf_spatial.cli.main import cli
 
@@ -27,12 +27,7 @@ ROWS = [
 
 
 def test_an_idle_parcel_without_a_price_is_on_the_list_to_correct(tmp_path):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(HEADER)
-    for r in ROWS:
-        ws.append(r)
-    wb.save(src := tmp_path / "供地台账.xlsx")
+    src = write_ledger(tmp_path / "供地台账.csv", ROWS, header=HEADER)
     run = CliRunner().invoke(cli, ["audit", "idle", "--parcels", str(src), "--as-of", "2025-12-31",
                                    "-o", str(tmp_path / "out")])
     assert run.exit_code == 0, run.output
