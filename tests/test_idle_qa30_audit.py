@@ -204,9 +204,7 @@ def test_the_desk_lists_what_the_console_and_the_problem_sheet_list(tmp_path):
     problems = pd.read_excel(io.BytesIO(xlsx), sheet_name="问题记录", header=1, engine="openpyxl")
     # every record of 问题记录 is on the page's list, the late start and the data problem included
     assert {"P1", "无宗地代码（原表第 3 行）", "P3", "P4"} == set(listed)
-    # P1 (no 土地价款 column: its fee 金额待核定, QA session 31 F5), the no-id row, the late start, P4
-    assert set(problems["原表行号"]) == {2, 3, 4, 5}
-    assert "表中没有土地价款列" in problems.set_index("原表行号").loc[2, "数据问题"]
+    assert set(problems["原表行号"]) == {3, 4, 5}              # the no-id row, the late start, P4
     assert "征缴土地闲置费" in listed["P3"]["next_step_zh"] and "逾期动工" in listed["P3"]["problems"]
     assert "签订" in listed["P4"]["problems"] or "合同" in listed["P4"]["problems"]
     assert job["summary"]["needs_action_total"] == 4

@@ -1389,13 +1389,13 @@ def fee_pending(audited) -> np.ndarray:
 def _list_missing_prices(out, rules: dict) -> None:
     """The idle rows (:data:`IDLE_STATUSES`, not excused) without a 土地价款 — their reason says the
     土地闲置费 is 金额待核定 (:func:`fee_pending`, ``reclaim_no_price``) — go on the 问题记录 sheet: 数据问题
-    names the field and the fix, as a missing area does (QA session 31 F5). Rows whose problems already
-    name the price (a value not read) are left as they are. In place."""
-    if "problems" not in out.columns:
-        return
+    names the field and the fix, as a missing area does (QA session 31 F5). Only when the table has a price
+    column (a table without one is no row's to correct: the totals say 缺少土地价款 once); rows whose problems
+    already name the price (a value not read) are left as they are. In place."""
+    if "problems" not in out.columns or not (out.attrs.get("field_sources") or {}).get("land_price_wan"):
+        return   # a table without a price column: the file's matter, said once in the notes, no row's to correct
     idle = np.isin(status_codes(out["status"]), [STATUS_ORDER.index(s) for s in IDLE_STATUSES])
-    price = (pd.to_numeric(out["land_price_wan"], errors="coerce").to_numpy(dtype=float)
-             if "land_price_wan" in out.columns else np.full(len(out), np.nan))
+    price = pd.to_numeric(out["land_price_wan"], errors="coerce").to_numpy(dtype=float)
     rows = np.flatnonzero(idle & np.isnan(price))
     if not len(rows):
         return
@@ -1404,11 +1404,8 @@ def _list_missing_prices(out, rules: dict) -> None:
     rows, old = rows[keep], old[keep]
     if not len(rows):
         return
-    sources = out.attrs.get("field_sources") or {}
-    fee = f"土地闲置费（{rules['articles']['fee']}，按土地价款的{float(rules['idle_fee_rate']):.0%}）无法计算，金额待核定"
-    text = (f"缺少{input_label('land_price_wan', sources)}：{fee}；请在表中填写该宗地的土地价款（万元）后重新审计"
-            if sources.get("land_price_wan") else
-            f"表中没有土地价款列：{fee}；请在表中增加“土地价款（万元）”列并填写后重新审计")
+    text = (f"缺少{input_label('land_price_wan', out.attrs.get('field_sources'))}：土地闲置费（{rules['articles']['fee']}，"
+            f"按土地价款的{float(rules['idle_fee_rate']):.0%}）无法计算，金额待核定；请在表中填写该宗地的土地价款（万元）后重新审计")
     _put_rows(out, "problems", rows, np.where(old == "", text, old + "；" + text))
 
 
