@@ -38,5 +38,5 @@ def test_an_idle_parcel_without_a_price_is_on_the_list_to_correct(tmp_path):
     assert sorted(problems.index) == [2, 3]          # the priced idle parcel and the started one have nothing to fix
     for row in (2, 3):
         text = problems.loc[row, "数据问题"]
-        assert "土地价款" in text and "第十四条第（一）项" in text and "请在表中填写" in text, text
+        assert "土地价款" in text and "第十四条第（一）项" in text and "请在该列填写" in text, text
     assert "需核实补正的记录 2 条" in run.output, run.output

@@ -1405,7 +1405,7 @@ def _list_missing_prices(out, rules: dict) -> None:
     if not len(rows):
         return
     text = (f"缺少{input_label('land_price_wan', out.attrs.get('field_sources'))}：土地闲置费（{rules['articles']['fee']}，"
-            f"按土地价款的{float(rules['idle_fee_rate']):.0%}）无法计算，金额待核定；请在表中填写该宗地的土地价款（万元）后重新审计")
+            f"按土地价款的{float(rules['idle_fee_rate']):.0%}）无法计算，金额待核定；请在该列填写该宗地的土地价款（万元）后重新审计")
     _put_rows(out, "problems", rows, np.where(old == "", text, old + "；" + text))
 
 
