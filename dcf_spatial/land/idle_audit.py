@@ -554,6 +554,7 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     _decide_month_dates(out, as_of, rules)
     _flag_extension_before_start(out)
     _list_late_starts(out)
+    _list_missing_prices(out, rules)
     _mark_not_a_parcel(out)
     counts = out["status"].value_counts().to_dict()
     logger.info("Audited %d parcels (%s distinct rule inputs) as of %s: %s", n,
@@ -1383,6 +1384,29 @@ def fee_pending(audited) -> np.ndarray:
     fee = pd.to_numeric(audited["fee_wan"], errors="coerce").to_numpy(dtype=float) if "fee_wan" in audited.columns \
         else np.full(len(codes), np.nan)
     return np.isin(codes, [STATUS_ORDER.index(s) for s in FEE_STATUSES]) & np.isnan(fee)
+
+
+def _list_missing_prices(out, rules: dict) -> None:
+    """The idle rows (:data:`IDLE_STATUSES`, not excused) without a 土地价款 — their reason says the
+    土地闲置费 is 金额待核定 (:func:`fee_pending`, ``reclaim_no_price``) — go on the 问题记录 sheet: 数据问题
+    names the field and the fix, as a missing area does (QA session 31 F5). Only when the table has a price
+    column (a table without one is no row's to correct: the totals say 缺少土地价款 once); rows whose problems
+    already name the price (a value not read) are left as they are. In place."""
+    if "problems" not in out.columns or not (out.attrs.get("field_sources") or {}).get("land_price_wan"):
+        return   # a table without a price column: the file's matter, said once in the notes, no row's to correct
+    idle = np.isin(status_codes(out["status"]), [STATUS_ORDER.index(s) for s in IDLE_STATUSES])
+    price = pd.to_numeric(out["land_price_wan"], errors="coerce").to_numpy(dtype=float)
+    rows = np.flatnonzero(idle & np.isnan(price))
+    if not len(rows):
+        return
+    old = out["problems"].iloc[rows].astype(object).fillna("").astype(str).to_numpy(dtype=object)
+    keep = np.array(["土地价款" not in p for p in old], dtype=bool)
+    rows, old = rows[keep], old[keep]
+    if not len(rows):
+        return
+    text = (f"缺少{input_label('land_price_wan', out.attrs.get('field_sources'))}：土地闲置费（{rules['articles']['fee']}，"
+            f"按土地价款的{float(rules['idle_fee_rate']):.0%}）无法计算，金额待核定；请在该列填写该宗地的土地价款（万元）后重新审计")
+    _put_rows(out, "problems", rows, np.where(old == "", text, old + "；" + text))
 
 
 def reclaim_counts(audited) -> dict:

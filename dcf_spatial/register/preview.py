@@ -49,7 +49,8 @@ class ImportPreview:
     nesting
         After the import, the children of a parent/child pair of layers the import touches (a functional park and
         its cluster, :mod:`dcf_spatial.store.nesting`) that lie outside their parent: one dict each with
-        ``text_zh`` and ``outside_mu``; ``nesting_fix_zh`` says how to make the pair agree.
+        ``text_zh`` and ``outside_mu``; ``nesting_fix_zh`` says how to make the pair agree (``to_dict`` adds
+        ``nesting_heading_zh``, the heading naming the layers of those children).
     """
 
     layer: str
@@ -78,6 +79,8 @@ class ImportPreview:
         return text
 
     def to_dict(self) -> dict:
+        from ..store.nesting import heading_zh
+
         return {"layer": self.layer, "dry_run": True, "summary": self.summary, "added": self.added,
                 "removed": self.removed, "moved": self.moved.to_dict(orient="records"),
                 "unchanged": self.unchanged, "nudged": self.nudged, "move_tolerance_m": MOVE_TOLERANCE_M,
@@ -85,6 +88,7 @@ class ImportPreview:
                 "transfers": self.transfers.to_dict(orient="records"), "register": self.flips.to_dict(),
                 "sample_note": self.sample_note, "same_as_current": self.same_as_current,
                 "nesting": self.nesting, "nesting_fix_zh": self.nesting_fix_zh,
+                "nesting_heading_zh": heading_zh(self.nesting) if self.nesting else "",
                 "parcels": [] if self.parcels is None else self.parcels.to_dict(orient="records"),
                 "enterprises": [] if self.enterprises is None else self.enterprises.to_dict(orient="records")}
 
