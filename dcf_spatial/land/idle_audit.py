@@ -47,7 +47,7 @@ import pyarrow.compute as pc
 
 from .. import settings
 from ..errors import InputError
-from .month_dates import date_or_month, month_bounds, month_only, month_text
+from .month_dates import dates_or_months, month_bounds, month_only, month_text
 from .parcels import input_label
 
 logger = logging.getLogger(__name__)
@@ -713,10 +713,9 @@ def _flag_future_starts(out, as_of: pd.Timestamp) -> None:
     if not future.any():
         return
     problems = out["problems"].astype(object).to_numpy().copy()
-    month = month_only(out, "actual_start")
+    shown = dates_or_months(actual, month_only(out, "actual_start"))
     for i in np.flatnonzero(future):
-        shown = date_or_month(actual.iloc[i], month is not None and month[i])
-        text = (f"实际动工开发日期 {shown} 晚于审计基准日 {as_of:%Y-%m-%d}：按基准日尚未动工判定"
+        text = (f"实际动工开发日期 {shown[i]} 晚于审计基准日 {as_of:%Y-%m-%d}：按基准日尚未动工判定"
                 "（《闲置土地处置办法》第二条），请核实该日期")
         problems[i] = text if not problems[i] or problems[i] != problems[i] else f"{problems[i]}；{text}"
     out["problems"] = problems
@@ -745,9 +744,8 @@ def _flag_extension_before_start(out) -> None:
         return
     rows = np.flatnonzero(early)
     sources = out.attrs.get("field_sources")
-    e_month, a_month = (month_only(out, f) for f in ("extension_until", "agreed_start"))
-    e_txt = [date_or_month(ext.iloc[i], e_month is not None and e_month[i]) for i in rows]
-    a_txt = [date_or_month(agreed.iloc[i], a_month is not None and a_month[i]) for i in rows]
+    e_txt = dates_or_months(ext, month_only(out, "extension_until"))[rows]
+    a_txt = dates_or_months(agreed, month_only(out, "agreed_start"))[rows]
     problems = out["problems"].astype(object).to_numpy().copy()
     for i, e, a in zip(rows, e_txt, a_txt):
         text = (f"{input_label('extension_until', sources)} {e} 早于{input_label('agreed_start', sources)} {a}："
@@ -774,7 +772,12 @@ def _list_late_starts(out) -> None:
         return
     rows = np.flatnonzero(late)
     # the flagged rows' texts only, not an object copy of the whole column
-    unsure = flag.iloc[rows].astype(object).fillna("").astype(str).str.contains(LATE_UNSURE_ZH, regex=False).to_numpy()
+    # a start late on some days of a month-only date's month only (须核实具体日期): none without such a date, and
+    # then sought in the flagged rows' texts by arrow (no Python string per row)
+    unsure = np.zeros(len(rows), dtype=bool)
+    if "month_fields" in out.columns and (out["month_fields"].astype("category").cat.categories != "").any():
+        texts = pa.array(flag.iloc[rows].astype(object).fillna("").to_numpy(dtype=object), type=_LS)
+        unsure = pc.match_substring(texts, LATE_UNSURE_ZH).to_numpy(zero_copy_only=False)
     text = np.where(unsure, "逾期动工待核实：是否逾期随只填到月的日期而不同，" + LATE_UNSURE_ZH + "（见逾期动工提示）",
                     "逾期动工：曾构成闲置土地，请核查是否已征缴土地闲置费（见逾期动工提示）").astype(object)
     old = out["problems"].iloc[rows].astype(object).fillna("").astype(str)
@@ -1036,11 +1039,29 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
     # A date given only to the month (month_fields; read as its first day) is some day of that month:
     # the first and last day it may be (the statuses are decided over them in _decide_month_dates),
     # for the texts — such a date and every date counted from it read to the month — and the late start
-    bounds = {f: month_bounds(dates(f), month_only(df, f)) for f in ("agreed_start", "actual_start", "stopped_since",
-                                                                     "extension_until", "determination_date")}
-    (agreed_lo, agreed_hi), (actual_lo, actual_hi) = bounds["agreed_start"], bounds["actual_start"]
-    cap_lo, _, _, ext_lo, _, from_lo = _start_counted(agreed_lo, bounds["extension_until"][0], has_cause, y_ext)
-    cap_hi, _, _, ext_hi, _, from_hi = _start_counted(agreed_hi, bounds["extension_until"][1], has_cause, y_ext)
+    # span: each date shown or compared → (first day, last day or None when it is known to the day)
+    months = {f: month_only(df, f) for f in ("agreed_start", "actual_start", "stopped_since", "extension_until",
+                                             "determination_date")}
+    any_month = any(m is not None for m in months.values())
+    if any_month:
+        b = {f: month_bounds(dates(f), m) for f, m in months.items()}
+        cap_lo, _, _, ext_lo, _, from_lo = _start_counted(b["agreed_start"][0], b["extension_until"][0], has_cause, y_ext)
+        cap_hi, _, _, ext_hi, _, from_hi = _start_counted(b["agreed_start"][1], b["extension_until"][1], has_cause, y_ext)
+        (stop_lo, stop_hi) = b["stopped_since"]
+        span = {"agreed": b["agreed_start"], "actual": b["actual_start"], "stop": b["stopped_since"],
+                "ext_raw": b["extension_until"], "det": b["determination_date"], "ext": (ext_lo, ext_hi),
+                "cap": (cap_lo, cap_hi), "from": (from_lo, from_hi), "d1": (from_lo + y_idle, from_hi + y_idle),
+                "d2": (from_lo + y_reclaim, from_hi + y_reclaim), "ds1": (stop_lo + y_stop, stop_hi + y_stop)}
+    else:   # (the common case: no date to the month, nothing counted twice)
+        span = {"agreed": (agreed, None), "actual": (actual, None), "stop": (stopped_since, None),
+                "ext_raw": (ext_raw, None), "det": (determination, None), "ext": (ext, None), "cap": (cap, None),
+                "from": (count_from, None), "d1": (d1, None), "d2": (d2, None), "ds1": (ds1, None)}
+
+    def first(key):
+        return span[key][0]
+
+    def last(key):
+        return span[key][0] if span[key][1] is None else span[key][1]
 
     started = np.asarray((~actual.isna()) & (actual <= as_of))
     is_stopped = started & np.asarray((~stopped_since.isna()) & (stopped_since <= as_of))
@@ -1148,11 +1169,10 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
 
     # --- reasons (Chinese; article and the dates that decided) -----------------------------
     # Built only for the rows of each clause: each part filtered to those rows, joined by arrow.
-    s_agreed, s_ext, s_cap = _datestr(agreed_lo, agreed_hi), _datestr(ext_lo, ext_hi), _datestr(cap_lo, cap_hi)
-    s_ext_raw, s_det = _datestr(*bounds["extension_until"]), _datestr(*bounds["determination_date"])
-    s_d1, s_d2 = _datestr(from_lo + y_idle, from_hi + y_idle), _datestr(from_lo + y_reclaim, from_hi + y_reclaim)
-    s_act, s_stop = _datestr(actual_lo, actual_hi), _datestr(*bounds["stopped_since"])
-    s_ds1 = _datestr(bounds["stopped_since"][0] + y_stop, bounds["stopped_since"][1] + y_stop)
+    s_agreed, s_ext, s_cap = _datestr(*span["agreed"]), _datestr(*span["ext"]), _datestr(*span["cap"])
+    s_ext_raw, s_det = _datestr(*span["ext_raw"]), _datestr(*span["det"])
+    s_d1, s_d2, s_ds1 = _datestr(*span["d1"]), _datestr(*span["d2"]), _datestr(*span["ds1"])
+    s_act, s_stop = _datestr(*span["actual"]), _datestr(*span["stop"])
     s_asof = as_of.strftime("%Y-%m-%d")
     ext_part = _Texts(n)
     ext_part.put(has_ext, "，经批准延期至", s_ext, "（自该日起算）")
@@ -1164,7 +1184,8 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
                         + "，延长动工开发期限只适用于第八条情形，该延期不予认可，自原约定动工日期", s_agreed, "起算")
     if ext_over.any():
         over_days = _Texts(n)
-        over_days.set(ext_over, _day_span(*(b[ext_over] for b in (*bounds["extension_until"], cap_lo, cap_hi)))[0])
+        over_days.set(ext_over, _day_span(*(d[ext_over] for d in (first("ext_raw"), last("ext_raw"), first("cap"),
+                                                                    last("cap"))))[0])
         ext_flag.put(ext_over, "延期至", s_ext_raw, "，超过" + art["extension"]
                         + "“延长动工开发期限最长不得超过一年”的上限（原约定动工日期满一年之日", s_cap, "）",
                         over_days.array(), "天：上限以内部分认可，自", s_cap, "起算，超出部分不予认可")
@@ -1259,40 +1280,48 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
     # period (第二条), though started now. The status stays the present state; the row is flagged
     # A date given to the month: late only where it is late on every day of the month (the start at its
     # first day, the year's end at its last); where it is late on some days only, the flag asks for the day
-    d1_lo, d1_hi = from_lo + y_idle, from_hi + y_idle
-    late = _late_starts(started, actual_lo, d1_hi)
-    unsure = _late_starts(started, actual_hi, d1_lo) & ~late
+    late = _late_starts(started, first("actual"), last("d1"))
+    unsure = (_late_starts(started, last("actual"), first("d1")) & ~late) if any_month else np.zeros(n, dtype=bool)
     late_flag = _Texts(n)
     if late.any() or unsure.any():
         # the texts of the flagged rows only (at 10⁶ parcels most are not late): each part taken for them
         flagged = late | unsure
         m = _mask(flagged)
-        days, span = _day_span(actual_lo[flagged], actual_hi[flagged], from_lo[flagged], from_hi[flagged])
-        days = pc.if_else(_mask(span), pc.binary_join_element_wise(days, _part("天（只填到月的日期按该月首日、末日计）"), _part("")),
-                          pc.binary_join_element_wise(days, _part("天"), _part("")))
+        one_day = pd.Timedelta(days=1)
         late_ext = _Texts(n)
         late_ext.put(flagged & has_ext & np.asarray(agreed <= ext), "（经批准延期至", s_ext, "）")
-        one_day = pd.Timedelta(days=1)
+        act_lo, act_hi, from_lo, from_hi, d1_lo, d1_hi = (d[flagged] for d in (
+            first("actual"), last("actual"), first("from"), last("from"), first("d1"), last("d1")))
         # the idle period: exact dates; where a date is known to the month only, the days idle on every day of it
-        exact = np.asarray((d1_lo == d1_hi) & (actual_lo == actual_hi))[flagged]
-        period = pc.binary_join_element_wise(_dates_text(d1_hi[flagged] + one_day), _part("至"),
-                                             _dates_text(actual_lo[flagged] - one_day), _part(""))
-        period = pc.if_else(_mask(exact), period, pc.binary_join_element_wise(
-            _part("满一年之日后至动工前（按该月任何一日至少为"), period, _part("）"), _part("")))
+        period = pc.binary_join_element_wise(_dates_text(d1_hi + one_day), _part("至"), _dates_text(act_lo - one_day),
+                                             _part(""))
+        days, ranged = _day_span(act_lo, act_hi, from_lo, from_hi) if any_month else _day_span(act_lo, act_lo, from_lo, from_lo)
+        days = pc.binary_join_element_wise(days, _part("天"), _part(""))
+        if any_month:  # (else every date is exact: the texts as they always were, nothing more computed)
+            days = pc.if_else(_mask(ranged), pc.binary_join_element_wise(
+                days, _part("（只填到月的日期按该月首日、末日计）"), _part("")), days)
+            exact = np.asarray((d1_lo == d1_hi) & (act_lo == act_hi))
+            period = pc.if_else(_mask(exact), period, pc.binary_join_element_wise(
+                _part("满一年之日后至动工前（按该月任何一日至少为"), period, _part("）"), _part("")))
 
         def sub(flag, text, other=""):
             return pc.if_else(_mask(flag[flagged]), _part(text), _part(other))
 
-        is_late = _mask(late[flagged])
+        def by_late(text, other):  # the text of a late row, or of one late on some days of the month only
+            return sub(late, text, other) if unsure.any() else _part(text)
+
+        late_text = pc.binary_join_element_wise(
+            _part("）：依" + reg_def + "，"), period,
+            _part("期间曾构成闲置土地（未动工开发满一年）；现已动工，结论按基准日现状。请核查是否已依" + art["fee"] + "征缴土地闲置费"),
+            _part(""))
+        if unsure.any():
+            late_text = pc.if_else(_mask(late[flagged]), late_text, _part(
+                "）随只填到月的日期是该月哪一天而不同：" + LATE_UNSURE_ZH + "（请填写到日后重新审计）；如超过，依" + reg_def
+                + "其间曾构成闲置土地，须核查是否已依" + art["fee"] + "征缴土地闲置费"))
         late_flag.set(flagged, pc.binary_join_element_wise(
-            _part("实际动工日期"), s_act.rows(flagged), sub(late, "比约定动工日期", "与约定动工日期"), s_agreed.rows(flagged),
-            late_ext.array().filter(m), sub(late, "晚", "相隔"), days,
-            sub(late, "，超过满一年之日（", "，是否超过满一年之日（"), s_d1.rows(flagged),
-            pc.if_else(is_late, pc.binary_join_element_wise(
-                _part("）：依" + reg_def + "，"), period,
-                _part("期间曾构成闲置土地（未动工开发满一年）；现已动工，结论按基准日现状。请核查是否已依" + art["fee"] + "征缴土地闲置费"),
-                _part("")), _part("）随只填到月的日期是该月哪一天而不同：" + LATE_UNSURE_ZH + "（请填写到日后重新审计）；如超过，依"
-                                  + reg_def + "其间曾构成闲置土地，须核查是否已依" + art["fee"] + "征缴土地闲置费")),
+            _part("实际动工日期"), s_act.rows(flagged), by_late("比约定动工日期", "与约定动工日期"), s_agreed.rows(flagged),
+            late_ext.array().filter(m), by_late("晚", "相隔"), days,
+            by_late("，超过满一年之日（", "，是否超过满一年之日（"), s_d1.rows(flagged), late_text,
             sub(has_cause, "（记录有第八条原因：经审核属实的不征收土地闲置费）"),
             sub(bad("extension_until"), "（" + field_label("extension_until") + "中没有可识别的延期日期，未作为延期，对此无影响；"
                 "如有第八条情形的延期补充协议，请填写延期至的日期后重新审计）"),
@@ -1389,7 +1418,8 @@ def _day_span(later_lo, later_hi, earlier_lo, earlier_hi) -> tuple[pa.Array, np.
     """
     with np.errstate(invalid="ignore"):
         lo = np.asarray((later_lo - earlier_hi) / pd.Timedelta(days=1)).astype(np.int64)
-        hi = np.asarray((later_hi - earlier_lo) / pd.Timedelta(days=1)).astype(np.int64)
+        hi = lo if later_hi is later_lo and earlier_hi is earlier_lo else \
+            np.asarray((later_hi - earlier_lo) / pd.Timedelta(days=1)).astype(np.int64)
     text = pc.cast(pa.array(lo), _LS)
     span = lo != hi
     if span.any():

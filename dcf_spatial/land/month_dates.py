@@ -42,18 +42,18 @@ def month_text(day_text: str) -> str:
     return day_text[:7] + MONTH_ONLY_ZH
 
 
-def date_or_month(value, month: bool) -> str:
-    """One date as text: ``YYYY-MM-DD``, or its month marked （仅到月） when ``month`` ("" for a missing date).
+def dates_or_months(values: pd.Series, month: np.ndarray | None) -> np.ndarray:
+    """Each date as text: ``YYYY-MM-DD``, or its month marked （仅到月） on the rows of ``month`` ("" for a missing date).
 
     Examples
     --------
-    >>> date_or_month(pd.Timestamp("2022-03-01"), True), date_or_month(pd.Timestamp("2022-03-01"), False)
-    ('2022-03（仅到月）', '2022-03-01')
+    >>> dates_or_months(pd.Series(pd.to_datetime(["2022-03-01", "2022-03-01", None])), np.array([True, False, False])).tolist()
+    ['2022-03（仅到月）', '2022-03-01', '']
     """
-    if value is None or pd.isna(value):
-        return ""
-    text = f"{pd.Timestamp(value):%Y-%m-%d}"
-    return month_text(text) if month else text
+    text = pd.to_datetime(values).dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
+    if month is not None and month.any():
+        text[month] = [month_text(t) if t else "" for t in text[month]]
+    return text
 
 
 def month_bounds(values: pd.DatetimeIndex, month: np.ndarray | None) -> tuple[pd.DatetimeIndex, pd.DatetimeIndex]:
