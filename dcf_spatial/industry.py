@@ -788,7 +788,7 @@ def product_words(word: str) -> list[str]:
     """
     import unicodedata
 
-    plain = unicodedata.normalize("NFKC", str(word or "")).translate(_VARIANT_CHARS).strip()
+    plain = tidy(unicodedata.normalize("NFKC", str(word or "")).translate(_VARIANT_CHARS))[0]   # 粉煤灰　砖 too
     return [plain, *base_words(plain)] if plain else []
 
 

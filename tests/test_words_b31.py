@@ -105,3 +105,10 @@ def test_b31_1_the_desk_refuses_as_the_cli(desk):
     assert "C2611 无机酸制造" in r.json()["error"] and "不是同一项活动" in r.json()["error"]
     ok = desk.post("/api/site-check", json={"site": ZHENGJIA, "industry": "C3670 汽车零部件"})
     assert ok.status_code == 200 and ok.json()["industry"]["codes"] == ["C3670"]
+
+
+def test_b31_4_the_rule_book_reads_the_product_without_the_space_too():
+    # plan_rules.json's fits_words compare the product word (粉煤灰砖, 第四章第五节): a space typed inside it is no other product
+    from dcf_spatial.industry import names_product
+
+    assert names_product("粉煤灰\u3000砖生产线", ["粉煤灰砖"]) and not names_product("红砖厂", ["粉煤灰砖"])
