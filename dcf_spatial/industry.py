@@ -322,7 +322,9 @@ def resolve(value: str) -> IndustryMatch:
     ``軸承``). A code must exist in the full GB/T 4754-2017 table (``C3458`` is refused with its group suggested; a
     2011-edition class ``G5430`` of a group the 2017 edition split is read as that group, saying so in
     :attr:`IndustryMatch.read_zh`); a mistyped code (``C345l``, ``34511``) is refused with the codes it may stand for,
-    and a code written with a word (``C3451,化工``) as two activities.
+    a code written with or into a word is read as the code when the word names the same activity (``C3670 汽车零部件``)
+    and refused naming both when not (``C3451,化工``, ``轴承C2611``: never dropped), a code split by a space
+    (``C34 51``) is asked about, and spaces or invisible characters inside a word (``轴　承``) are taken out, saying so.
     Words: an exact name or keyword match wins; otherwise names/keywords containing the word.
     If the hits all lie under one of them, that one is taken; if they are unrelated, the match is
     ambiguous and lists them. A phrase read by the words it contains is read by its head (W12,
