@@ -555,7 +555,7 @@ def _code_with_words(said: str, code_parts: list[str], words: list[str], t) -> I
     differ = [(w, r) for w, r in read if not _same_activity(r, m.codes)]
     if not differ:
         said_words = "".join(f"「{w}」" for w, _ in read)
-        return replace(m, remarks=(f"按代码 {'、'.join(m.codes)} 识别（所写{said_words}属同一行业）",) if read else ())
+        return replace(m, remarks=(f"按代码 {'、'.join(m.codes)} 识别，所写{said_words}属同一行业",) if read else ())
     others = [(c, n) for _, r in differ for c, n in (zip(r.codes, r.names_zh) if r.resolved else r.candidates)]
     # a bare number (304不锈钢) may be a grade or a model rather than a code: the refusal asks that too
     bare = "、".join(p for p in code_parts if p[0].isdigit())
