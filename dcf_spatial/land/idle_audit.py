@@ -61,6 +61,8 @@ STATUS_ZH = {
     "not_applicable": "不适用",
     "insufficient_data": "数据不足",
     "not_a_parcel": "非宗地行（合计/表尾）",
+    # a contract signed after the audit date: no land supplied then (第二条; dcf_spatial/land/supplied_after.py)
+    "supplied_after": "基准日后才签订合同（不在本次审计范围）",
 }
 #: statuses that need the bureau to act or check, in report order
 ACTION_STATUSES = ("idle_reclaim", "idle", "idle_underdeveloped", "excused", "extended", "insufficient_data")
@@ -82,7 +84,7 @@ EXCUSED_ZH = {
 }
 #: ``not_a_parcel``: a ledger's 合计/小计 row or footer (:func:`~dcf_spatial.land.parcels.not_a_parcel_rows`),
 #: listed with its reason and counted in no total
-STATUS_ORDER = ACTION_STATUSES + ("normal", "not_applicable", "not_a_parcel")
+STATUS_ORDER = ACTION_STATUSES + ("normal", "not_applicable", "supplied_after", "not_a_parcel")
 #: the label of ``excused`` once a 《闲置土地认定书》 is recorded too (the cause still to be reviewed in the procedure)
 EXCUSED_DETERMINED_ZH = {k: v.replace("疑似闲置", "认定闲置").replace("，待审核", "") for k, v in EXCUSED_ZH.items()}
 
@@ -569,6 +571,9 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     _decide_month_dates(out, as_of, rules)
     _flag_extension_before_start(out)
     _list_late_starts(out)
+    from .supplied_after import mark_supplied_after
+
+    mark_supplied_after(out, as_of, rules=rules)
     _mark_not_a_parcel(out)
     counts = out["status"].value_counts().to_dict()
     logger.info("Audited %d parcels (%s distinct rule inputs) as of %s: %s", n,
