@@ -935,6 +935,10 @@ def _read_xlsx(path: Path, sheet, notes, aliases=None, field_map=None, *,
     lines = np.arange(len(df)) + skip + 1
     df = df.reset_index(drop=True)
     df.attrs[HEADER_LINES] = list(range(header + 1, skip + 1))
+    # a value merged over several rows on each of them; a formula without a saved result named, not "missing"
+    from .xlsx_cells import fill_merged_and_name_formulas
+
+    fill_merged_and_name_formulas(df, skip + 1, path, sheet, notes)
     _exact_code_cells(df, lines, path, sheet)
     df = df.infer_objects()
     if named or len(sheets) > 1:
