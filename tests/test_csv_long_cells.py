@@ -8,8 +8,6 @@ data problem on the desk.
 
 from __future__ import annotations
 
-import time
-
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -68,13 +66,11 @@ def test_a_cell_beyond_the_cap_is_named_by_file_row_and_column(tmp_path, before)
 
 def test_the_desk_calls_it_a_data_problem(tmp_path, desk):
     src = _ledger(tmp_path / "台账.csv", CSV_CELL_MAX_CHARS + 1)
+    from test_desk_api import _wait
+
     r = desk.post("/api/audit/idle", files={"parcels": ("台账.csv", src.read_bytes())}, data={"as_of": AS_OF})
     assert r.status_code == 202, r.text
-    for _ in range(1200):   # polls until the job ends (no time limit is asserted)
-        job = desk.get(r.json()["url"]).json()
-        if job["status"] in ("done", "failed"):
-            break
-        time.sleep(0.2)
+    job = _wait(desk, r.json()["url"])
     assert job["status"] == "failed"
     assert "不是上传数据的问题" not in job["error"] and "内部错误" not in job["error"]
     assert "第 3 行" in job["error"] and "项目名称" in job["error"]

@@ -7,10 +7,11 @@ is 非宗地行, listed with its row and "count in no total".
 
 from __future__ import annotations
 
-import openpyxl
 import pandas as pd
 
 import dcf_spatial as dcf
+
+from _workbooks import write_book
 
 AS_OF = "2025-12-31"
 HEADER = ["序号", "电子监管号", "项目名称", "项目位置", "土地使用权人", "面积(公顷)", "土地用途", "合同签订日期",
@@ -35,13 +36,7 @@ PARCEL_LINES, LEDGER_LINES = [2, 3, 5], [4, 6, 7, 8]   # header on line 1
 
 
 def _ledger(path):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(HEADER)
-    for row in ROWS:
-        ws.append(row)
-    wb.save(path)
-    return path
+    return write_book(path, {"供地台账": [HEADER, *ROWS]})
 
 
 def test_subtotal_rows_carrying_a_use_and_a_town_are_no_parcels(tmp_path):
