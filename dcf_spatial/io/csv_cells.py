@@ -24,7 +24,7 @@ def too_long_message(path, row: int, column, length: int | None = None) -> str:
 
     Examples
     --------
-    >>> too_long_message("台账.csv", 9, "项目名称")[:44]
+    >>> too_long_message("台账.csv", 9, "项目名称").split("（")[0]
     '台账.csv：第 9 行“项目名称”列的单元格超过 10,000,000 个字符，超出可读取的上限'
     """
     size = f"有 {length:,} 个字符，" if length else "超过 {:,} 个字符，".format(CSV_CELL_MAX_CHARS)

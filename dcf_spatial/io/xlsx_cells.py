@@ -146,8 +146,8 @@ def unsaved_formula_issue(cells: list[str]) -> str:
 
     Examples
     --------
-    >>> unsaved_formula_issue(["H8（约定开工时间）"])[:40]
-    '单元格 H8（约定开工时间）是公式，文件中没有保存计算结果，读作空：请在 Excel 或 '
+    >>> unsaved_formula_issue(["H8（约定开工时间）"]).split("：")[0]
+    '单元格 H8（约定开工时间）是公式，文件中没有保存计算结果，读作空'
     """
     return f"单元格 {'、'.join(cells)}是公式，文件中没有保存计算结果，读作空：{UNSAVED_FORMULA_FIX}"
 
