@@ -893,6 +893,9 @@ def read_rows_maybe_without_coordinates(path, *, aliases, crs=None, layer=None, 
 
             gdf = gpd.GeoDataFrame(df, geometry=[None] * len(df), crs=settings.storage_crs)
             gdf.attrs = dict(df.attrs)
+            from .io.xlsx_cells import add_unsaved_formula_issues
+
+            add_unsaved_formula_issues(gdf, df.attrs["row_numbers"])
             gdf.attrs["read_notes"] = list(df.attrs.get("read_notes", [])) + [
                 "文件中没有坐标列：各行按表中的地名（项目位置/建设地点/项目地址）定位，不作为错误；"
                 f"如表中其实有坐标列（列名未被识别），请用{FIX_FIELD_MAP} lon=<经度列> lat=<纬度列> 指定"]

@@ -77,13 +77,15 @@ def test_a_total_row_and_footers_are_listed_as_not_parcels_and_counted_in_no_tot
     assert not skipped["problems"].astype(str).str.contains("宗地代码为空").any()
 
 
-def test_a_row_with_a_date_or_a_real_id_beside_a_total_word_stays_a_parcel():
+def test_a_real_id_beside_a_total_word_stays_a_parcel_but_a_total_id_with_a_date_does_not():
+    # breaker B31-13 (session 31): a total or subtotal is 非宗地行 by its label, whatever else the row
+    # carries (a per-town 小计 repeats a use and dates); a real parcel id keeps the row a parcel
     gdf = gpd.GeoDataFrame({"parcel_id": ["合计", "B7"], "holder": [None, "小计"],
                             "agreed_start": ["2021-01-01", None], "actual_start": [None, None],
                             "land_use_code": ["0601", None]},
                            geometry=[shapely.box(409000, 4035000, 409100, 4035100)] * 2, crs=4548)
     data = validate_parcels(gdf)
-    assert data["not_a_parcel"].tolist() == [False, False]
+    assert data["not_a_parcel"].tolist() == [True, False]
 
 
 # --- 2. dates that contradict each other -------------------------------------------------------------

@@ -81,9 +81,13 @@ class RowIssues:
 
 # --- a ledger's own lines: totals and footers ------------------------------------------------------
 
-#: a table's total line: 合计 / 小计 / 总计 / 共计 (spaces ignored; "合计（25宗）", "本页小计：" too), as the
-#: whole cell — a parcel or a project whose name merely contains 合计 is not one
-_TOTAL_CELL = re.compile(r"(?:本页|本表|全部|全区|总)?(?:合计|小计|总计|共计|累计)(?:[:：（(【\[].*)?", re.S)
+#: a table's total line: 合计 / 小计 / 总计 / 共计 / 累计 (spaces ignored; "合计（25宗）", "本页小计：" too), a
+#: subtotal named for what it sums ("郑家镇小计", "工业用地合计"), or the breakdown under a total ("其中：工业用地"),
+#: as the whole cell — a parcel or a project whose name merely contains 合计 (合计镇工业项目) is not one
+_TOTAL_CELL = re.compile(r"(?:(?:本页|本表|本年|本月|本期|当年|全部|全区|总)?(?:合计|小计|总计|共计|累计)"
+                         r"|[^\d:：（(]{1,12}?(?:合计|小计))(?:[:：（(【\[].*)?", re.S)
+#: the breakdown line under a total: 其中 / 其中：工业用地 (a part of the total, no parcel either)
+_PART_OF_TOTAL_CELL = re.compile(r"其中(?:[:：，,（(].*)?", re.S)
 #: a table's footer: who made, checked and dated it, and its notes (a label and a colon)
 _FOOTER_CELL = re.compile(r"(?:制表人?|制表单位|制表日期|填表人?|填表单位|填表日期|填报人|填报单位|填报日期|编制人|编制单位|"
                           r"编制日期|审核人?|复核人?|审批人?|单位负责人|负责人|经办人|联系人|联系电话|报送日期|统计日期|"
@@ -91,14 +95,16 @@ _FOOTER_CELL = re.compile(r"(?:制表人?|制表单位|制表日期|填表人?|�
 
 
 def ledger_line_kind(value) -> str | None:
-    """``"合计行"`` when a cell is, as a whole, a table's total (合计/小计/总计/共计), ``"表尾"`` when it
+    """``"合计行"`` when a cell is, as a whole, a table's total (合计/小计/总计/共计/累计, 郑家镇小计),
+    ``"合计的分项行"`` for the breakdown under a total (其中：…), ``"表尾"`` when it
     is a footer (制表人：…, 审核人：…, 填表日期：…, 注：…), else None. Spaces and full-width forms
     are ignored; anything but text is None.
 
     Examples
     --------
-    >>> [ledger_line_kind(v) for v in ["合 计", "小计（3宗）", "制表人：张三", "合计镇工业项目", "注意事项", 12]]
-    ['合计行', '合计行', '表尾', None, None, None]
+    >>> [ledger_line_kind(v) for v in ["合 计", "小计（3宗）", "郑家镇小计", "其中：工业用地", "制表人：张三",
+    ...                                "合计镇工业项目", "注意事项", 12]]
+    ['合计行', '合计行', '合计行', '合计的分项行', '表尾', None, None, None]
     """
     if not isinstance(value, str):
         return None
@@ -107,6 +113,8 @@ def ledger_line_kind(value) -> str | None:
         return None
     if _TOTAL_CELL.fullmatch(text):
         return "合计行"
+    if _PART_OF_TOTAL_CELL.fullmatch(text):
+        return "合计的分项行"
     if _FOOTER_CELL.fullmatch(text):
         return "表尾"
     return None

@@ -9,7 +9,6 @@ the attributes, and the vector reader turns coordinate columns into points
 
 from __future__ import annotations
 
-import csv
 import logging
 import re
 from pathlib import Path
@@ -21,6 +20,7 @@ from .._validate import number_text
 from .._fixes import FIELD_MAP as FIX_FIELD_MAP, ENCODING as FIX_ENCODING, LAYER as FIX_LAYER
 from ..errors import InputError
 from .aliases import _as_text, _is_text_field, _norm, alias_table, apply_aliases
+from .csv_cells import CSV_CELL_MAX_CHARS, parse_head, refuse_long_cells
 from .encoding import _gdal_encoding, text_encoding
 from .formats import _TABULAR, _check_path, _excel_engine, _choose_layer, _format_of, _gdal_path, _is_pg
 
@@ -239,7 +239,7 @@ def _read_csv(path: Path, encoding, notes) -> tuple["pd.DataFrame", np.ndarray]:
     head = [h for h in head if h]
     # the separator is the one most used on some line (a title line above the header has none)
     sep = max([",", "\t", ";", "|"], key=lambda c: max((h.count(c) for h in head), default=0))
-    rows = list(csv.reader(head, delimiter=sep))
+    rows = parse_head(path, head, sep)   # a cell over the csv module's limit named by row and column
     header = _header_row(rows)
     if header:
         notes.append(f"表头在第 {header + 1} 行，跳过上方 {header} 行标题")
@@ -267,6 +267,8 @@ def _read_csv(path: Path, encoding, notes) -> tuple["pd.DataFrame", np.ndarray]:
         raise InputError(f"{path}：无法按分隔符 {sep!r} 解析表格（{exc}）。请检查分隔符与引号是否一致。") from None
     df.columns = _dedupe(list(df.columns))
     lines = np.arange(len(df)) + header + 2 + (merged is not None)  # spreadsheet row number of each record
+    if path.stat().st_size > CSV_CELL_MAX_CHARS:   # only so large a file can hold so long a cell
+        refuse_long_cells(df, lines, path)
     df.attrs[HEADER_LINES] = list(range(header + 1, header + 2 + (merged is not None)))
     return df, lines
 
@@ -935,6 +937,10 @@ def _read_xlsx(path: Path, sheet, notes, aliases=None, field_map=None, *,
     lines = np.arange(len(df)) + skip + 1
     df = df.reset_index(drop=True)
     df.attrs[HEADER_LINES] = list(range(header + 1, skip + 1))
+    # a value merged over several rows on each of them; a formula without a saved result named, not "missing"
+    from .xlsx_cells import fill_merged_and_name_formulas
+
+    fill_merged_and_name_formulas(df, skip + 1, path, sheet, notes)
     _exact_code_cells(df, lines, path, sheet)
     df = df.infer_objects()
     if named or len(sheets) > 1:

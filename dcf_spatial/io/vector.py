@@ -30,6 +30,7 @@ from .formats import (_TABULAR, _check_path, _choose_layer, _format_of, _gdal_er
 from .rows import CAD_RINGS, ISSUE_COLUMN, RowIssues, _row_label_features, check_rows, row_labeller
 from .survey_txt import SHAPE_WARNINGS, is_survey_txt, read_survey_txt
 from .tables import GEOMETRY_FROM_COLUMN, _is_site_list, _points_from_table, _read_tabular, _sheet_with_coordinates
+from .xlsx_cells import name_unsaved_formulas
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -508,6 +509,7 @@ def read_vector(path, *, crs=None, layer=None, field_map: dict[str, str] | None 
         else:
             issues = RowIssues(len(df), row_labeller(lines))
             gdf, names, survey_ok = _points_from_table(df, lines, x=x, y=y, where=where, notes=notes, issues=issues)
+            name_unsaved_formulas(df, lines, issues)
             row_numbers = [int(v) for v in lines]  # the spreadsheet row of each record, as the notes count
             if as_points and is_boundary_table(df, x, y):
                 notes.append("按要求把界址点表逐点读取为点（每行一点），未连成面")

@@ -194,6 +194,43 @@ def _lay_out(ws, layout: dict) -> None:
         ws.auto_filter.ref = ws.dimensions
 
 
+#: the most characters an Excel cell holds (Excel's specification); a longer text is cut in the workbook
+EXCEL_CELL_MAX_CHARS = 32_767
+_CUT_MARK = "…（超过 Excel 单元格上限 32,767 个字符，以下已截断）"
+
+
+def long_texts_cut(frame: "pd.DataFrame") -> tuple["pd.DataFrame", int]:
+    """``frame`` with each text cell longer than :data:`EXCEL_CELL_MAX_CHARS` cut to fit (marked as cut),
+    and how many were: a CSV cell may be far longer (breaker B31-6: a 200,000-character 项目名称), and the
+    writer refuses the whole workbook for one such cell. Arrow text is measured by arrow; a column whose
+    buffer is shorter than the limit is not measured at all."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out, n = frame, 0
+    for col in frame.columns:
+        values = frame[col]
+        if values.dtype != object and str(values.dtype) not in ("string", "str"):
+            continue
+        chunked = getattr(values.array, "_pa_array", None)
+        if chunked is not None:
+            if sum(c.nbytes for c in chunked.chunks) <= EXCEL_CELL_MAX_CHARS:
+                continue
+            longest = pc.max(pc.utf8_length(chunked)).as_py() if pa.types.is_string(chunked.type) or \
+                pa.types.is_large_string(chunked.type) else None
+            if not longest or longest <= EXCEL_CELL_MAX_CHARS:
+                continue
+        long = values.astype("string").str.len().fillna(0).to_numpy(dtype=np.int64) > EXCEL_CELL_MAX_CHARS
+        if long.any():
+            out = frame.copy() if out is frame else out
+            keep = EXCEL_CELL_MAX_CHARS - len(_CUT_MARK)
+            cut = values[long].astype(str).str.slice(0, keep) + _CUT_MARK
+            out[col] = values.astype(object).where(~long, cut)
+            n += int(long.sum())
+    return out, n
+
+
 def _without_control_characters(frame):
     """``frame`` with the control characters an XLSX cell cannot hold (NUL, ESC, BEL …; openpyxl refuses
     them) shown as U+FFFD in text cells; the frame itself is not changed."""

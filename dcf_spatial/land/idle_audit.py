@@ -62,6 +62,8 @@ STATUS_ZH = {
     "not_applicable": "不适用",
     "insufficient_data": "数据不足",
     "not_a_parcel": "非宗地行（合计/表尾）",
+    # a contract signed after the audit date: no land supplied then (第二条; dcf_spatial/land/supplied_after.py)
+    "supplied_after": "基准日后才签订合同（不在本次审计范围）",
 }
 #: statuses that need the bureau to act or check, in report order
 ACTION_STATUSES = ("idle_reclaim", "idle", "idle_underdeveloped", "excused", "extended", "insufficient_data")
@@ -83,7 +85,7 @@ EXCUSED_ZH = {
 }
 #: ``not_a_parcel``: a ledger's 合计/小计 row or footer (:func:`~dcf_spatial.land.parcels.not_a_parcel_rows`),
 #: listed with its reason and counted in no total
-STATUS_ORDER = ACTION_STATUSES + ("normal", "not_applicable", "not_a_parcel")
+STATUS_ORDER = ACTION_STATUSES + ("normal", "not_applicable", "supplied_after", "not_a_parcel")
 #: the label of ``excused`` once a 《闲置土地认定书》 is recorded too (the cause still to be reviewed in the procedure)
 EXCUSED_DETERMINED_ZH = {k: v.replace("疑似闲置", "认定闲置").replace("，待审核", "") for k, v in EXCUSED_ZH.items()}
 #: in the 逾期动工 flag of a start late on some days of a month-only date's month and not on others:
@@ -145,6 +147,14 @@ AS_OF_AHEAD = pd.DateOffset(years=1)
 AS_OF_FORMS_ZH = "年-月-日，如 2025-12-31、2025/12/31、2025年12月31日 或 20251231"
 
 
+def _refuse_year(value) -> None:
+    """A year alone (``2025``, ``2025年``, the int 2025) is no audit date: which day of it the audit
+    counts to changes every status, so the clerk gives the day (a month alone is refused alike)."""
+    year = re.match(r"\s*(\d{4})", str(value)).group(1)
+    raise InputError(f"审计基准日（as_of）“{value}”只有年份，没有月和日：审计基准日须是具体的某一天，"
+                     f"如按 {year} 年末审计请写 {year}-12-31；请写成 {AS_OF_FORMS_ZH}。")
+
+
 def _as_of_text(value: str):
     """An audit date typed as the ledgers' dates are (``2025/12/31``, ``2025年12月31日``, ``20251231``),
     read by the package's one date parser; None when it is not such a full date (a month, a
@@ -152,6 +162,8 @@ def _as_of_text(value: str):
     from .parcels import _parse_date_text
 
     text = value.strip()
+    if re.fullmatch(r"\d{4}\s*年?(?:度|末|底)?", text):  # a year is no day (breaker B31-11: it was read as 1 January)
+        _refuse_year(value)
     if re.fullmatch(r"\d+(?:\.0+)?", text) and len(text.split(".")[0]) != 8:
         return None  # an Excel serial day number is a ledger's, not a typed audit date
     if re.fullmatch(r"\d{4}\s*(?:年|[-/.])\s*\d{1,2}\s*月?", text):
@@ -168,7 +180,8 @@ def parse_as_of(value, *, today=None) -> pd.Timestamp:
     value
         ``2025-12-31``, a ``datetime.date`` or a ``Timestamp``; text also as a clerk writes a date
         (the ledgers' own forms, :func:`dcf_spatial.land.parcels.parse_dates`): ``2025/12/31``,
-        ``2025.12.31``, ``2025年12月31日``, ``20251231``. A month alone (``2025年12月``) is no audit date.
+        ``2025.12.31``, ``2025年12月31日``, ``20251231``. A month alone (``2025年12月``) or a year alone
+        (``2025``, ``2025年``, the int 2025) is no audit date: refused, asking for the day.
     today
         The day the bound "one year after today" counts from (default: today).
 
@@ -193,6 +206,10 @@ def parse_as_of(value, *, today=None) -> pd.Timestamp:
     ...
     dcf_spatial.errors.InputError: 审计基准日（as_of）“9999-12-31”晚于今天（2026-01-10）一年以上，不是可用的审计基准日：请填写实际审计的日期（不晚于 2027-01-10），例如 2025-12-31。
     """
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and 1000 <= value <= 9999:
+        _refuse_year(value)   # as_of=2025 in Python: a year, not nanoseconds after 1970
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and 10**7 <= value < 10**8:
+        value = str(value)    # as_of=20251231: the day as the CLI reads it, not nanoseconds after 1970
     ts = _as_of_text(value) if isinstance(value, str) else None
     if ts is None:
         try:
@@ -583,6 +600,9 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     _decide_month_dates(out, as_of, rules)
     _flag_extension_before_start(out)
     _list_late_starts(out)
+    from .supplied_after import mark_supplied_after
+
+    mark_supplied_after(out, as_of, rules=rules)   # before the price list: such a row owes no fee
     _list_missing_prices(out, rules)
     _mark_not_a_parcel(out)
     counts = out["status"].value_counts().to_dict()

@@ -23,6 +23,7 @@ from .. import _fixes
 from ..errors import InputError
 from .month_dates import MONTH_ONLY_ZH, month_only as _month_only
 from .idle_audit import ACTION_STATUSES, STATUS_ORDER, STATUS_ZH, footer_count, rows_zh, status_codes, summarize
+from ..io.write import EXCEL_CELL_MAX_CHARS, long_texts_cut
 
 logger = logging.getLogger(__name__)
 
@@ -256,6 +257,7 @@ class _Workbook:
         self.freeze: dict[str, dict] = {}
         self.autofilter: dict[str, bool] = {}  # list sheets: a filter on the header row (as the batch's sheet)
         self.replaced = 0  # text cells whose control characters were replaced
+        self.cut = 0  # text cells cut to Excel's limit
         self.integer_columns: dict[str, list[int]] = {}  # per sheet: positions of its integer columns
 
     def __enter__(self):
@@ -274,6 +276,8 @@ class _Workbook:
             part = frame.iloc[i * per_sheet:(i + 1) * per_sheet].reset_index(drop=True)
             part, n_bad = _control_characters_replaced(part)
             self.replaced += n_bad
+            part, n_long = long_texts_cut(part)
+            self.cut += n_long
             if part.empty:  # keep the header row of an empty table
                 part = pd.DataFrame({c: pd.Series([], dtype=object) for c in frame.columns})
             self.sheets.append((sheet, part))
@@ -291,10 +295,15 @@ class _Workbook:
         if exc_type is None:
             import rustpy_xlsxwriter
 
-            if self.replaced:  # say so where the reader looks for how the workbook was made
-                note = (f"{self.replaced} 个文本单元格含 Excel 单元格不能保存的控制字符（如 NUL），"
-                        "已替换为 �（U+FFFD）（仅本工作簿如此）。")
-                self.sheets = [(name, pd.concat([f, pd.DataFrame({"说明": [note]})], ignore_index=True))
+            said = []   # say so where the reader looks for how the workbook was made
+            if self.replaced:
+                said.append(f"{self.replaced} 个文本单元格含 Excel 单元格不能保存的控制字符（如 NUL），"
+                            "已替换为 �（U+FFFD）（仅本工作簿如此）。")
+            if self.cut:
+                said.append(f"{self.cut} 个文本单元格超过 Excel 单元格上限（{EXCEL_CELL_MAX_CHARS:,} 个字符），"
+                            "已截断并注明（仅本工作簿如此；同目录的 GeoParquet 等文件保留完整内容）。")
+            if said:
+                self.sheets = [(name, pd.concat([f, pd.DataFrame({"说明": said})], ignore_index=True))
                                if name == "说明" and list(f.columns) == ["说明"] else (name, f)
                                for name, f in self.sheets]
 

@@ -691,13 +691,16 @@ def _blank_mask(values: pd.Series) -> np.ndarray:
 
 
 def not_a_parcel_rows(frame) -> tuple[np.ndarray, np.ndarray]:
-    """Which rows of a ledger are its total rows (合计/小计/总计) or footers (制表人：…, 审核人：…,
-    填表日期：…, 注：…), not parcels; and the reason of each (Chinese, quoting the cell).
+    """Which rows of a ledger are its total rows (合计/小计/总计, 郑家镇小计, 其中：…) or footers
+    (制表人：…, 审核人：…, 填表日期：…, 注：…), not parcels; and the reason of each (Chinese, quoting the cell).
 
-    A row is one when a cell of it is, as a whole, such a total or footer text, its 宗地代码 is blank
-    or that text itself, and it holds no parcel data: no date of the contract or the works and no
-    land use (a total row keeps its summed area and price: that is what must not be counted twice).
-    A parcel whose name merely contains 合计 (``合计镇工业项目``) or that has a date stays a parcel.
+    A row is one when a cell of it is, as a whole, such a text and its 宗地代码 is blank or that text
+    itself. A footer is one only on a row without parcel data (no date of the contract or the works,
+    no land use). A total or subtotal is one by its label, whatever else the row carries: a
+    per-town or per-use 小计 repeats the 镇 and the 用途 of the rows it sums and holds their summed
+    area and price — that is what must not be counted twice (breaker B31-13); a label in a remark
+    column (备注/说明) does not count there. A parcel whose name merely contains 合计
+    (``合计镇工业项目``) or that has a real 宗地代码 stays a parcel.
 
     Parameters
     ----------
@@ -711,14 +714,17 @@ def not_a_parcel_rows(frame) -> tuple[np.ndarray, np.ndarray]:
 
     Examples
     --------
-    >>> f = pd.DataFrame({"parcel_id": ["A1", "合计", "合计镇项目", None],
-    ...                   "agreed_start": ["2021-01-01", None, None, None],
-    ...                   "holder": ["甲", None, "乙", "制表人：张三"]})
+    >>> f = pd.DataFrame({"parcel_id": ["A1", "合计", "合计镇项目", None, "小计"],
+    ...                   "agreed_start": ["2021-01-01", None, None, None, None],
+    ...                   "land_use_code": [None, None, None, None, "工业用地"],
+    ...                   "holder": ["甲", None, "乙", "制表人：张三", None]})
     >>> mask, why = not_a_parcel_rows(f)
     >>> mask.tolist()
-    [False, True, False, True]
+    [False, True, False, True, True]
     >>> why[1]
     '非宗地行（合计/表尾）：宗地代码“合计”是表格的合计行，该行无日期、用途等宗地数据；未作为宗地审计，不计入宗数、面积、闲置费等任何合计'
+    >>> why[4]
+    '非宗地行（合计/表尾）：宗地代码“小计”是表格的合计行，该行所填的用途、日期、镇街、面积等是其所计各宗的汇总，不是一宗地；未作为宗地审计，不计入宗数、面积、闲置费等任何合计'
     """
     n = len(frame)
     mask = np.zeros(n, dtype=bool)
@@ -730,12 +736,10 @@ def not_a_parcel_rows(frame) -> tuple[np.ndarray, np.ndarray]:
     # rows leave with the first field, not after every field was cleaned whole)
     cand = np.ones(n, dtype=bool)
     for f in _PARCEL_DATA_FIELDS:
-        if f in frame.columns:
+        if f in frame.columns and cand.any():
             rows = np.flatnonzero(cand)
             column = frame[f] if len(rows) == n else frame[f].iloc[rows]
             cand[rows] = _blank_mask(column)
-            if not cand.any():
-                return mask, why
     sources = frame.attrs.get("field_sources") or {}
     geom = getattr(frame, "geometry", None)
     geom_name = geom.name if geom is not None else None
@@ -743,25 +747,63 @@ def not_a_parcel_rows(frame) -> tuple[np.ndarray, np.ndarray]:
     # the cells a clerk writes such a line in: the id and names first, then any other text column
     order = [c for c in ("parcel_id", "holder", "project_name", "address") if c in columns]
     order += [c for c in columns if c not in order]
-    sub = frame.iloc[np.flatnonzero(cand)]
-    ids = sub["parcel_id"].to_numpy(dtype=object) if "parcel_id" in sub.columns else np.full(len(sub), None)
-    cells = {c: sub[c].to_numpy(dtype=object) for c in order}
+    # rows with parcel data: only those with a cell that may be a total's label are read one by one
+    totals = _total_label_candidates(frame, [c for c in order if not _REMARK_HEADER.search(str(sources.get(c, c)))],
+                                     ~cand)
+    _name_ledger_lines(frame, np.flatnonzero(cand), order, sources, mask, why, totals_only=False)
+    _name_ledger_lines(frame, totals, order, sources, mask, why, totals_only=True)
+    return mask, why
+
+
+#: a column whose header says it holds remarks: a 合计 written there says nothing of the row
+_REMARK_HEADER = re.compile(r"备注|说明|附注|注释")
+#: the words any total's or breakdown's label holds (a cheap vectorised test before the exact one)
+_TOTAL_WORDS = "合计|小计|总计|共计|累计|其中"
+
+
+def _total_label_candidates(frame, columns, rows) -> np.ndarray:
+    """The positions among ``rows`` (a mask) where a text cell of ``columns`` holds a total's word
+    (合计, 小计 … 其中): vectorised, so a million parcels cost a string search per column, not a
+    Python step per row."""
+    hit = np.zeros(len(frame), dtype=bool)
+    if not rows.any():
+        return np.flatnonzero(hit)
+    for c in columns:
+        values = frame[c]
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+            continue
+        found = values.astype("string").str.contains(_TOTAL_WORDS, regex=True, na=False)
+        hit |= found.to_numpy(dtype=bool)
+    return np.flatnonzero(hit & rows)
+
+
+def _name_ledger_lines(frame, positions, order, sources, mask, why, *, totals_only: bool) -> None:
+    """Mark the rows at ``positions`` whose cell (in ``order``) is a total's or footer's text (only a
+    total's with ``totals_only``: a row with parcel data), the 宗地代码 blank or that text; in place."""
+    if not len(positions):
+        return
     from ..io.rows import ledger_line_kind
 
-    for j, i in enumerate(np.flatnonzero(cand)):
+    sub = frame.iloc[positions]
+    ids = sub["parcel_id"].to_numpy(dtype=object) if "parcel_id" in sub.columns else np.full(len(sub), None)
+    cells = {c: sub[c].to_numpy(dtype=object) for c in order}
+    carried = ("该行所填的用途、日期、镇街、面积等是其所计各宗的汇总，不是一宗地" if totals_only
+               else "该行无日期、用途等宗地数据")
+    for j, i in enumerate(positions):
         id_blank = ids[j] is None or ids[j] is pd.NA or str(ids[j]).strip() in _BLANKS
         for c in order:
+            if totals_only and c in sources and _REMARK_HEADER.search(str(sources[c])):
+                continue
             kind = ledger_line_kind(cells[c][j])
             # the id blank or the marker itself: a row with a real parcel id is a parcel
-            if kind is None or not (id_blank or c == "parcel_id"):
+            if kind is None or (totals_only and kind == "表尾") or not (id_blank or c == "parcel_id"):
                 continue
             label = input_label(c, sources) if c in PARCEL_FIELDS_ZH or c in CHECK_DATES_ZH else \
                 {"project_name": "项目名称", "address": "项目位置"}.get(c, str(sources.get(c, c)))
             mask[i] = True
-            why[i] = (f"{NOT_A_PARCEL_ZH}：{label}“{str(cells[c][j]).strip()}”是表格的{kind}，该行无日期、用途等宗地数据；"
+            why[i] = (f"{NOT_A_PARCEL_ZH}：{label}“{str(cells[c][j]).strip()}”是表格的{kind}，{carried}；"
                       "未作为宗地审计，不计入宗数、面积、闲置费等任何合计")
             break
-    return mask, why
 
 
 def not_a_parcel_lines(rows, why, *, most: int = 20) -> str:
@@ -1237,7 +1279,8 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
         # carried to the audit's reason (idle_audit._mark_not_a_parcel empties 数据问题 then: no record to correct)
         problems[skip] = skip_why[skip]
         bad_fields[skip] = ""
-        notes.append(f"{int(skip.sum())} 行是表格的合计行或表尾（合计、小计、制表人、审核人、填表日期、注 等，且无日期、用途等宗地数据）："
+        notes.append(f"{int(skip.sum())} 行是表格的合计行或表尾（合计、小计、其中、制表人、审核人、填表日期、注 等；"
+                     "小计行即使填有用途、镇街也是汇总）："
                      f"列入清单，结论为“{NOT_A_PARCEL_ZH}”，不作为宗地审计，不计入宗数、面积、闲置费等任何合计，"
                      "也不是需核实补正的记录（不列入问题记录）"
                      + (f"：{not_a_parcel_lines(out['row'].to_numpy()[skip], skip_why[skip])}" if table_lines else ""))

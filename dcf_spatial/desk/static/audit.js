@@ -6,7 +6,7 @@
   var $ = desk.$, el = desk.el;
   var COLOR = {
     idle: { idle_reclaim: '#67000d', idle: '#cf222e', idle_underdeveloped: '#fb6a4a', excused: '#fdae61',
-            extended: '#3182bd', insufficient_data: '#737373', normal: '#1a7f37', not_applicable: '#d9d9d9' },
+            extended: '#3182bd', insufficient_data: '#737373', normal: '#1a7f37', not_applicable: '#d9d9d9', supplied_after: '#c6dbef' },
     efficiency: { A: '#1a7f37', B: '#7fbc41', C: '#fdb863', D: '#cf222e', T: '#969696', none: '#d9d9d9' }
   };
   var map = desk.planMap(), parcels = L.layerGroup().addTo(map);

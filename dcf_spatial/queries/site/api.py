@@ -1026,11 +1026,11 @@ def _stream_xlsx(output: Path, chunk_tables, n: int, sheets: list[str], empty, n
     import rustpy_xlsxwriter
 
     from ...io.output_set import atomic_file
-    from ...io.write import _without_control_characters
+    from ...io.write import _without_control_characters, long_texts_cut
 
     def records():
-        for table in chunk_tables:
-            yield from _without_control_characters(table).to_dict("records")
+        for table in chunk_tables:   # a cell over Excel's 32,767 characters (a CSV may hold one) cut, marked
+            yield from long_texts_cut(_without_control_characters(table))[0].to_dict("records")
 
     first = next(chunk_tables, None)
     header = list(first.columns) if first is not None else list(tables.results_table_zh([], None, empty).columns)

@@ -1,0 +1,97 @@
+"""Was the land supplied by the audit date? A parcel whose contract was signed after it is out of that audit.
+
+《闲置土地处置办法》第二条 defines idle land by the 动工开发日期 that the 国有建设用地使用权有偿使用合同 or the
+划拨决定书 "约定、规定": idle time is counted from that agreed start. On an audit date before the contract was
+signed there was no such agreement yet — the land was not supplied, so it can be neither idle nor 正常 then.
+Such a row (a ledger re-audited at an old date, or a mistyped 合同签订日期) gets the status ``supplied_after``,
+its own line in every summary and in no idle or 正常 count (breaker B31-9: it was 正常 and counted). A contract
+date after today as well cannot be true: it is a data problem too, on 问题记录.
+
+A contract date given to the month only (2025年12月, read as the month's first day) is after the audit date
+only when that first day is: then every day of the month is.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+#: the status and its label (:data:`dcf_spatial.land.idle_audit.STATUS_ZH`)
+STATUS = "supplied_after"
+STATUS_LABEL_ZH = "基准日后才签订合同（不在本次审计范围）"
+
+
+def contracts_after(audited, as_of) -> np.ndarray:
+    """True where the 合同签订日期 (``contract_date``, parsed) is after ``as_of``; all False without the column.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"contract_date": pd.to_datetime(["2030-01-10", "2025-12-31", None])})
+    >>> contracts_after(f, pd.Timestamp("2025-12-31")).tolist()
+    [True, False, False]
+    """
+    if "contract_date" not in audited.columns:
+        return np.zeros(len(audited), dtype=bool)
+    signed = pd.to_datetime(audited["contract_date"], errors="coerce")
+    return np.asarray((signed > pd.Timestamp(as_of)).fillna(False), dtype=bool)
+
+
+def mark_supplied_after(out, as_of, *, rules: dict, today=None) -> None:
+    """Give the rows whose contract was signed after ``as_of`` the status ``supplied_after``: their reason
+    (the two dates and 第二条), a next step, no fee, deadline or late-start finding; a contract date after
+    ``today`` too is added to their 数据问题. A 合计/表尾 row is left alone. In place.
+
+    Parameters
+    ----------
+    out
+        The audited frame (:func:`dcf_spatial.land.idle_audit.audit_idle`), ``contract_date`` parsed.
+    as_of
+        The audit date.
+    rules
+        The rule parameters (the regulation's name and articles).
+    today
+        The day a contract date cannot be after (default: today).
+    """
+    late = contracts_after(out, as_of)
+    if "not_a_parcel" in out.columns:
+        late = late & ~out["not_a_parcel"].fillna(False).to_numpy(dtype=bool)
+    if not late.any():
+        return
+    from .idle_audit import _clear_outcome, _put_rows
+    from .parcels import input_label
+
+    as_of = pd.Timestamp(as_of)
+    now = pd.Timestamp(today if today is not None else pd.Timestamp.today()).normalize()
+    rows = np.flatnonzero(late)
+    signed = pd.to_datetime(out["contract_date"], errors="coerce").to_numpy()[rows]
+    label = input_label("contract_date", out.attrs.get("field_sources"))
+    regulation, art = rules["regulation_zh"], rules["articles"]["definition"]
+    shown = [pd.Timestamp(d).strftime("%Y-%m-%d") for d in signed]
+    future = np.array([pd.Timestamp(d) > now for d in signed], dtype=bool)
+    reasons = [f"{label} {d} 晚于审计基准日 {as_of:%Y-%m-%d}：至基准日尚未签订出让合同（尚未供地）。{regulation}{art}"
+               "所称闲置土地，自国有建设用地使用权有偿使用合同或划拨决定书约定、规定的动工开发日期起算，基准日时尚无该约定，"
+               "该宗既非闲置也非正常，不在本次审计范围，不计入闲置、正常等结论的宗数与面积。"
+               + (f"该日期晚于今天（{now:%Y-%m-%d}），疑为录入错误，请核实。" if f else "")
+               for d, f in zip(shown, future)]
+    steps = ["核实合同签订日期后重新审计" if f else "按合同约定的动工开发日期在以后的审计中审计" for f in future]
+    k = len(rows)
+    _put_rows(out, "status", rows, [STATUS] * k)
+    _put_rows(out, "status_zh", rows, [STATUS_LABEL_ZH] * k)
+    _put_rows(out, "reason_zh", rows, reasons)
+    _put_rows(out, "next_step_zh", rows, steps)
+    for col in ("missing_fields", "extension_flag", "late_start_flag", "cause_kind"):
+        if col in out.columns:
+            _put_rows(out, col, rows, [""] * k)
+    _clear_outcome(out, rows, ("fee_wan", "developed_share", "invested_share"))
+    if future.any() and "problems" in out.columns:
+        problems = out["problems"].astype(object).to_numpy().copy()
+        for i, d in zip(rows[future], np.asarray(shown, dtype=object)[future]):
+            text = f"{label} {d} 晚于今天（{now:%Y-%m-%d}），不可能已签订：疑为录入错误，请核实"
+            p = problems[i]
+            problems[i] = text if not p or p != p else f"{p}；{text}"
+        out["problems"] = problems
+    logger.info("%d parcels' contracts were signed after the audit date %s: out of this audit", k, f"{as_of:%Y-%m-%d}")
