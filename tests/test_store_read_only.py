@@ -41,8 +41,10 @@ if os.environ.get("DCF_TEST_SQLITE_READ_ONLY"):   # SQLite opens the store read-
     connect = sqlite3.connect
 
     def read_only(db, *args, **kwargs):
-        if str(db) == os.environ["DCF_TEST_SQLITE_READ_ONLY"]:
-            return connect(f"file:{db}?mode=ro", *args, **{**kwargs, "uri": True})
+        store = os.environ["DCF_TEST_SQLITE_READ_ONLY"]
+        from pathlib import Path
+        if str(db) in (store, Path(store).resolve().as_uri() + "?mode=rw"):   # a plain path, or gpkg.connect_existing's URI
+            return connect(f"file:{store}?mode=ro", *args, **{**kwargs, "uri": True})
         return connect(db, *args, **kwargs)
 
     sqlite3.connect = read_only

@@ -134,10 +134,15 @@ def _writer(path) -> list:
         old_path, old = next(iter(_WRITERS.items()))
         with file_lock(old_path):  # closing a handle drops the process's locks on that file (see file_lock)
             _WRITERS.pop(old_path)[0].close()
-    from ..store.backends.gpkg import refuse_gone_under_desk
+    from ..store.backends.gpkg import connect_existing, refuse_gone_under_desk
 
     refuse_gone_under_desk(path)   # a desk's store deleted under it: said (503), not made anew empty by this connect (B9)
-    con = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    try:
+        # mode=rw: a file deleted between that look and this open is not made anew (empty) at the path
+        con = connect_existing(path, timeout=30, isolation_level=None, check_same_thread=False)
+    except sqlite3.OperationalError as exc:
+        refuse_gone_under_desk(path, exc)
+        raise
     # durable at every commit in either journal mode: in WAL (a running desk, gpkg_wal) SQLite's default
     # may be built as NORMAL, which can lose the last commits on a power cut
     con.execute("PRAGMA synchronous=FULL")

@@ -161,6 +161,25 @@ def _ensure_meta_tables(con: sqlite3.Connection) -> None:
     con.execute(f"CREATE TABLE IF NOT EXISTS {CATALOG_HISTORY_TABLE} (layer_id TEXT, n INTEGER, meta TEXT)")
 
 
+def connect_existing(path, **kwargs) -> sqlite3.Connection:
+    """A read-write SQLite connection to the EXISTING file ``path`` (``mode=rw``): never creates one. A plain
+    ``sqlite3.connect(path)`` creates an empty file when none is there — under a desk whose store was deleted
+    (``rm``, breaker B9/B10) a new empty main file, beside which the next SQLite opener deletes the desk's ``-wal``
+    (SQLite's pager drops a log beside a database of no pages). A missing file raises ``sqlite3.OperationalError``
+    ("unable to open database file").
+
+    Examples
+    --------
+    >>> import sqlite3
+    >>> try:
+    ...     connect_existing("/nonexistent/store.gpkg")
+    ... except sqlite3.OperationalError as exc:
+    ...     print(exc)
+    unable to open database file
+    """
+    return sqlite3.connect(Path(path).resolve().as_uri() + "?mode=rw", uri=True, **kwargs)
+
+
 def _reading(path: Path):
     """A read-only connection: reading the catalog must not write (``CREATE TABLE IF NOT EXISTS`` takes
     the write lock and syncs the file, ~5 ms, and a site check reads the catalog a dozen times)."""
@@ -855,7 +874,7 @@ def replace_contents(path, new) -> None:
     >>> replace_contents("dcf_layers.gpkg", "/tmp/.dcf_layers.1234.tmp.gpkg")   # doctest: +SKIP
     """
     with contextlib.closing(sqlite3.connect(new, isolation_level=None)) as s, \
-            contextlib.closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as d:
+            contextlib.closing(connect_existing(path, timeout=30, isolation_level=None)) as d:
         s.execute("PRAGMA journal_mode=DELETE")   # ``new`` stays one file (no -wal/-shm left beside it)
         d.execute("PRAGMA synchronous=FULL")
         s.backup(d)   # pages=-1: every page in one step, one write transaction
@@ -1057,7 +1076,7 @@ class GpkgStore:
 
         info = {str(name): str(gtype) for name, gtype in pyogrio.list_layers(self.path)}
         counts = {}
-        with contextlib.closing(sqlite3.connect(self.path)) as con:
+        with contextlib.closing(connect_existing(self.path)) as con:
             for name, gtype in info.items():
                 if name.startswith(HISTORY_PREFIX) or name in (CATALOG_TABLE, CATALOG_HISTORY_TABLE, gpkg_edits.TABLE):
                     continue
@@ -1091,7 +1110,7 @@ class GpkgStore:
     def add_catalog_trigger(self) -> list[str]:
         """Add the triggers that mark an edit outside dcf to every layer table lacking them (a store made
         before them; :mod:`.gpkg_edits`); return those tables. Under the writers' lock."""
-        with self._locked(), contextlib.closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as con:
+        with self._locked(), contextlib.closing(connect_existing(self.path, timeout=30, isolation_level=None)) as con:
             return watch_layer_tables(con)
 
     @_guarded(write=False)
@@ -1139,7 +1158,7 @@ class GpkgStore:
         """Refuse when ``layer_id`` in the working copy ``path`` is not at ``expected_version``. With
         ``read_since``, ``expected_version`` was read from the store after the copy was taken (a push reads
         it layer by layer): the copy's version is then the one the write started from (breaker F6)."""
-        with contextlib.closing(sqlite3.connect(path)) as con:
+        with contextlib.closing(connect_existing(path)) as con:
             _ensure_meta_tables(con)
             row = con.execute(f"SELECT version FROM {CATALOG_TABLE} WHERE id=?", (layer_id,)).fetchone()
         current = None if row is None else row[0]
@@ -1236,7 +1255,7 @@ class GpkgStore:
     @staticmethod
     def _write_table(path: Path, gdf, table: str) -> None:
         if path.exists():
-            with contextlib.closing(sqlite3.connect(path)) as con, con:
+            with contextlib.closing(connect_existing(path)) as con, con:
                 if not _has_table(con, table):
                     _forget_dropped_table(con, table)
         gdf.to_file(path, layer=table, driver="GPKG")
@@ -1253,7 +1272,7 @@ class GpkgStore:
         if archive is None or not self.path.exists():
             with file_lock(self.path):
                 self._write_table(self.path, gdf, layer_id)
-                with contextlib.closing(sqlite3.connect(self.path)) as con, con:
+                with contextlib.closing(connect_existing(self.path)) as con, con:
                     _ensure_meta_tables(con)
                     _upsert_row(con, row)
                     _written(con, layer_id)
@@ -1265,7 +1284,7 @@ class GpkgStore:
             prev = gpd.read_file(work, layer=layer_id)
             self._write_table(work, prev, history_table(layer_id, archive))
             self._write_table(work, gdf, layer_id)
-            with contextlib.closing(sqlite3.connect(work)) as con, con:
+            with contextlib.closing(connect_existing(work)) as con, con:
                 _ensure_meta_tables(con)
                 con.execute(f"DELETE FROM {CATALOG_HISTORY_TABLE} WHERE layer_id=? AND n=?", (layer_id, archive))
                 con.execute(f"INSERT INTO {CATALOG_HISTORY_TABLE} VALUES (?,?,?)",
@@ -1325,7 +1344,7 @@ class GpkgStore:
             gdf = w.read()
             archive = w.archive
             if archive is not None and path.exists():
-                with contextlib.closing(sqlite3.connect(path)) as con:
+                with contextlib.closing(connect_existing(path)) as con:
                     if not _has_table(con, lid):   # deleted outside dcf (QGIS, GDAL, DROP TABLE): nothing to keep
                         logger.warning("图层 %s 的数据表已不在图层库中（在 dcf 之外被删除），写入新内容时没有可保留的旧版本", lid)
                         archive = None
@@ -1334,7 +1353,7 @@ class GpkgStore:
             self._write_table(path, gdf, lid)
             for n, read, _ in w.history:
                 self._write_table(path, read(), history_table(lid, n))
-            with contextlib.closing(sqlite3.connect(path)) as con, con:
+            with contextlib.closing(connect_existing(path)) as con, con:
                 _ensure_meta_tables(con)
                 if archive is not None:
                     kept = [(archive, w.archive_meta or {})]
@@ -1351,7 +1370,7 @@ class GpkgStore:
     def put_history(self, layer_id: str, n: int, gdf, meta: dict) -> None:
         """Store ``gdf`` as kept version ``n`` of ``layer_id`` (used when copying a store)."""
         self._write_table(self.path, gdf, history_table(layer_id, n))
-        with contextlib.closing(sqlite3.connect(self.path)) as con, con:
+        with contextlib.closing(connect_existing(self.path)) as con, con:
             _ensure_meta_tables(con)
             con.execute(f"DELETE FROM {CATALOG_HISTORY_TABLE} WHERE layer_id=? AND n=?", (layer_id, n))
             con.execute(f"INSERT INTO {CATALOG_HISTORY_TABLE} VALUES (?,?,?)",
@@ -1370,7 +1389,7 @@ class GpkgStore:
             self._write_table(work, prev, layer_id)
             # GDAL does the gpkg_* and R-tree bookkeeping of dropping a layer.
             fiona.remove(str(work), layer=history_table(layer_id, n))
-            with contextlib.closing(sqlite3.connect(work)) as con, con:
+            with contextlib.closing(connect_existing(work)) as con, con:
                 _upsert_row(con, row)
                 con.execute(f"DELETE FROM {CATALOG_HISTORY_TABLE} WHERE layer_id=? AND n=?", (layer_id, n))
                 _written(con, layer_id)

@@ -69,15 +69,20 @@ NETWORK_FS = ("nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "9p", "fus
 # "leave" from the desk): no checkpoint; it reads "kept FOLDER" (where the desk copied the three files), holds
 # its shared lock on the store until every desk process is gone — SQLite checkpoints as the last connection
 # to a WAL file closes, and none of theirs is the last while it holds it — then moves -wal and -shm into
-# FOLDER (one of its own when none came), so that nobody opening the store later reads them into the other file;
-# with no main file in FOLDER (deleted under the desk, breaker B10) it first copies the one its kept handle still reads.
+# FOLDER (one of its own when none came), so that nobody opening the store later reads them into the other file.
+# Its answer's second word says what the path holds ("same": the file it opened; "other": another, e.g. an empty
+# one made there after an rm; "none"). Unless "same", the store's own main file is copied into FOLDER from the
+# handle it kept (the desk's copy of the path's file set aside as "<name>.停止时路径上的文件"); a -wal or -shm gone
+# from the path or not its own (SQLite deletes a -wal beside an empty main file as it opens it) likewise.
 _ANCHOR = r"""
-import importlib.util, os, sqlite3, sys, threading, time
+import importlib.util, os, pathlib, sqlite3, sys, threading, time
 path, parent, watch_py = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 spec = importlib.util.spec_from_file_location("dcf_wal_main_file", watch_py)
 watch = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(watch)
-con = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+# mode=rw: never creates the store (one deleted as the desk starts is not made anew empty at the path)
+con = sqlite3.connect(pathlib.Path(path).resolve().as_uri() + "?mode=rw", uri=True, timeout=30, isolation_level=None,
+                      check_same_thread=False)
 try:
     mode = con.execute("PRAGMA journal_mode=WAL").fetchone()[0]
     # a read: the connection opens the WAL index now and holds its shared lock from here on
@@ -91,6 +96,11 @@ if mode != "wal":
 pids = {parent}
 # handles kept open (closing one would drop this process's locks on the store): the main file's look
 main_fd, shm_fd = os.open(path, os.O_RDONLY), os.open(path + "-shm", os.O_RDONLY)
+try:   # the log too: SQLite deletes a -wal beside an empty main file made at the path (rm, then any opener)
+    wal_fd = os.open(path + "-wal", os.O_RDONLY)
+except OSError:
+    wal_fd = None
+AT_STOP = ".停止时路径上的文件"   # what was found at a path under the name of the store's own file, kept aside
 lock = threading.Lock()
 seen = [watch.state(path, main_fd, shm_fd), None]   # [last look, what replaced the main file]
 
@@ -129,10 +139,27 @@ def wait_pids():
         time.sleep(0.2)
 
 
+def where_main():
+    # "same": the path names the file this process opened; "other": another file is there; "none": no file
+    try:
+        return "same" if own_file(path, main_fd) else "other"
+    except FileNotFoundError:
+        return "none"
+
+
+def own_file(p, fd):
+    # whether ``p`` is the file this process holds open as ``fd`` (no handle kept: taken as it, as before)
+    st = os.stat(p)
+    if fd is None:
+        return True
+    own = os.fstat(fd)
+    return (st.st_dev, st.st_ino) == (own.st_dev, own.st_ino)
+
+
 def leave(*said):
     # no checkpoint into the replaced file: the log kept as it is, then moved away from it
     try:
-        print(*said, flush=True)
+        print(said[0], where_main(), *said[1:], flush=True)
         word = sys.stdin.readline().split(maxsplit=1)
     except (OSError, ValueError):
         word = []
@@ -143,23 +170,37 @@ def leave(*said):
         if not folder:
             folder = "%s.工作台停止时-%s" % (path, time.strftime("%Y%m%d-%H%M%S"))
             os.mkdir(folder)
-        if not os.path.exists(os.path.join(folder, name)):
-            rescue(os.path.join(folder, name))
-        for suffix in ("-wal", "-shm"):
-            if os.path.exists(path + suffix):
-                os.replace(path + suffix, os.path.join(folder, name + suffix))
+        main_to = os.path.join(folder, name)
+        if where_main() != "same" and os.path.exists(main_to):
+            # the desk's copy of what is at the path now (a new or empty file made there after an rm) is not the
+            # store's main file: kept aside under a clear name, the store's own file copied from the kept handle
+            os.replace(main_to, main_to + AT_STOP)
+        if not os.path.exists(main_to):
+            rescue(main_fd, main_to)
+        for suffix, fd in (("-wal", wal_fd), ("-shm", shm_fd)):
+            to = os.path.join(folder, name + suffix)
+            try:
+                own = own_file(path + suffix, fd)
+            except OSError:
+                own = False
+            if own:
+                os.replace(path + suffix, to)
+            elif fd is not None:   # gone or another at the path: the store's own, from the kept handle
+                if os.path.exists(to):
+                    os.replace(to, to + AT_STOP)
+                rescue(fd, to)
     except OSError:
         pass
     os._exit(0)
 
 
-def rescue(to):
-    # the main file as this process's kept handle has it: a deleted one's last copy (rm under the desk, breaker
-    # B10), which with the -wal reads every record; read through that handle (closing another would drop the locks)
+def rescue(fd, to):
+    # a file as this process's kept handle has it: a deleted main file's or -wal's last copy (rm under the desk,
+    # breaker B10), which together read every record; read through that handle (closing another would drop the locks)
     with open(to, "wb") as out:
-        at, size = 0, os.fstat(main_fd).st_size
+        at, size = 0, os.fstat(fd).st_size
         while at < size:
-            chunk = os.pread(main_fd, min(1 << 20, size - at), at)
+            chunk = os.pread(fd, min(1 << 20, size - at), at)
             if not chunk:
                 break
             out.write(chunk)
@@ -234,44 +275,64 @@ def _keep_aside(path: Path) -> Path | None:
     return folder
 
 
-def replaced_zh(path: Path, problem: str, kept: Path | None) -> str:
+AT_STOP = ".停止时路径上的文件"   #: the anchor's suffix (its _ANCHOR text) for what it found at the path, kept aside
+
+
+def kept_zh(path: Path, kept: Path | None, at: str | None) -> str:
+    """What the folder of a desk's store deleted, emptied or replaced under it holds once the anchor is done, in
+    Chinese: named wherever it is; ``at`` is the anchor's word for the path ("same", "other", "none", ``None``)."""
+    where = kept or f"旁边名为 {path.name}.工作台停止时-… 的文件夹"
+    name = path.name
+    if at in ("other", "none"):
+        aside = (f"；停止时原路径上的那个文件（不是本工作台打开的图层库）的副本另存为 {name}{AT_STOP}，原路径上的文件未动"
+                 if at == "other" else "")
+        return (f"工作台的进程全部退出后，{where} 中是：{name}（辅助进程从它仍打开着的句柄复制出的、本工作台打开的主文件）、"
+                f"{name}-wal 与 {name}-shm（本工作台的日志，原路径上没有或已不是它们时同样从句柄复制）{aside}。"
+                f"三个文件 {name}、{name}-wal、{name}-shm 同名放在一起即是完整的图层库，含全部已回答登记号的核查，不要删除。")
+    return (f"{where} 中是：{name}（停止时原路径上的主文件的副本）、{name}-wal 与 {name}-shm（本工作台的日志，"
+            "工作台的进程全部退出后移入），不要删除。")
+
+
+def replaced_zh(path: Path, problem: str, kept: Path | None, *, at: str | None = None) -> str:
     """The desk's stop message for a main file replaced (breaker F9/N4), deleted or emptied (B9/B10) under it: what
-    was kept where, how to recover."""
-    if not path.exists():
+    was kept where (:func:`kept_zh`), how to recover."""
+    if not path.exists() and at in (None, "none"):
         return deleted_zh(path, kept)
     if problem.startswith("主文件被清空"):
-        return emptied_zh(path, problem, kept)
+        return emptied_zh(path, problem, kept, at=at)
+    if at == "other":
+        return (f"图层库 {path} 的主文件在工作台运行期间被替换了（{problem}），未恢复普通日志模式，也没有把日志写回路径上的"
+                f"另一个文件。{kept_zh(path, kept, at)}把这三个文件一并移回 {path.parent}（先把原路径上的文件移到别处），"
+                "再运行 dcf layers doctor。恢复图层库一律用 dcf layers restore，不要用 cp 或 mv 覆盖。")
     return (f"图层库 {path} 的主文件在工作台运行期间被替换了（{problem}；如用 cp 把另一个文件复制到它上面），"
             f"未恢复普通日志模式，也没有把日志写回被替换的主文件：本工作台自上次检查点以来登记的核查只在 {path}-wal 中，"
-            "且只能与被替换前的主文件一起读出。"
-            + (f"图层库文件及其 -wal、-shm 已原样复制到 {kept}，不要删除；工作台的进程全部退出后，{path}-wal 和 -shm "
-               "也移入该文件夹（留在原处的话，下次打开图层库时会被写进被替换的主文件）；" if kept else
-               f"工作台的进程全部退出后，{path}-wal 和 -shm 连同主文件的副本移入旁边名为 {path.name}.工作台停止时-… 的文件夹，"
-               "不要删除；")
-            + "找回被替换前的主文件（与保存的 -wal、-shm 放在同一文件夹、同名即可读出全部登记），找不回时用 "
+            f"且只能与被替换前的主文件一起读出。{kept_zh(path, kept, at)}"
+            f"（{path}-wal 和 -shm 留在原处的话，下次打开图层库时会被写进被替换的主文件。）"
+            "找回被替换前的主文件（与保存的 -wal、-shm 放在同一文件夹、同名即可读出全部登记），找不回时用 "
             "dcf layers restore 备份.gpkg 恢复到最近一次备份（此后的登记会缺失，须按保存的文件核对补登）。"
             "恢复图层库一律用 dcf layers restore，不要用 cp 覆盖。")
 
 
 def deleted_zh(path: Path, kept: Path | None) -> str:
-    """The desk's stop message for a main file deleted under it (``rm``, breaker B10): the anchor's kept handle still
-    reads it, and copies it beside the log once the desk's processes are gone."""
-    where = kept or f"旁边名为 {path.name}.工作台停止时-… 的文件夹"
+    """The desk's stop message for a main file deleted under it (``rm``, breaker B10): the anchor's kept handles still
+    read it and its log, and it copies them into the folder once the desk's processes are gone."""
     return (f"图层库 {path} 的主文件在工作台运行期间被删除了，未恢复普通日志模式：本工作台自上次检查点以来登记的核查在 "
-            f"{path}-wal 中。工作台的进程全部退出后，辅助进程把它仍打开着的被删除的主文件复制到 {where}，{path}-wal 和 -shm "
-            f"也移入该文件夹，不要删除；三个文件同名放在一起即是完整的图层库（含全部登记）：把它们一并移回 {path.parent}，"
-            "再运行 dcf layers doctor。在此之前不要运行 dcf layers build，也不要复制别的文件到原处。")
+            f"{path}-wal 中。{kept_zh(path, kept, 'none')}把它们一并移回 {path.parent}，再运行 dcf layers doctor。"
+            "在此之前不要运行 dcf layers build，也不要复制别的文件到原处。")
 
 
-def emptied_zh(path: Path, problem: str, kept: Path | None) -> str:
+def emptied_zh(path: Path, problem: str, kept: Path | None, *, at: str | None = None) -> str:
     """The desk's stop message for a main file emptied or overwritten with what is no SQLite file under it
-    (``truncate``, breaker B9): its layers and records are gone from it; what of the log was kept, where."""
-    wal = kept is not None and (kept / f"{path.name}-wal").exists()
+    (``truncate``, breaker B9; or an empty file made at the path after an ``rm``: ``at="other"``)."""
+    if at == "other":   # a new file at the path: the store's own main file is still read through the anchor's handle
+        return (f"图层库 {path} 的{problem[:3]}在工作台运行期间{problem[3:]}：路径上已是另一个（空的）文件，"
+                f"原来的主文件先被删除了，未恢复普通日志模式。{kept_zh(path, kept, at)}"
+                f"把这三个文件一并移回 {path.parent}（先把原路径上的空文件移到别处），再运行 dcf layers doctor。"
+                "在此之前不要运行 dcf layers build。")
     return (f"图层库 {path} 的{problem[:3]}在工作台运行期间{problem[3:]}：图层和核查登记已不在该文件中，未恢复普通日志模式。"
-            + (f"本工作台自上次检查点以来登记的核查在 -wal 中，已与 -shm 一起复制到 {kept}，不要删除；它只能与清空前的"
-               "主文件一起读出。" if wal else
-               f"{path}-wal 已不在（SQLite 打开空的主文件时会删除它），自上次检查点以来的登记无法从它找回。")
-            + "找回清空前的主文件（如文件系统的快照或备份盘）；找不回时用 dcf layers restore 备份.gpkg 恢复到最近一次备份"
+            f"本工作台自上次检查点以来登记的核查在 -wal 中（原路径上的 -wal 若已被删除，则从辅助进程仍打开着的句柄复制）。"
+            f"{kept_zh(path, kept, at)}-wal 只能与清空前的主文件一起读出。"
+            "找回清空前的主文件（如文件系统的快照或备份盘）；找不回时用 dcf layers restore 备份.gpkg 恢复到最近一次备份"
             "（此后的登记会缺失，须核对补登）。")
 
 
@@ -413,8 +474,9 @@ def desk_wal(store, *, enabled: bool = True):
         except (OSError, subprocess.TimeoutExpired):
             proc.kill()
             line = []
+        at = line[1] if line[:1] in (["replaced"], ["left"]) and len(line) > 1 else None   # what the path holds
         if line[:1] == ["replaced"]:   # the anchor's look before its checkpoint (breaker N4): none made
-            problem = f"{' '.join(line[1:])}"
+            problem = f"{' '.join(line[2:])}"
         if problem:
             # the three files copied aside as they are now; the anchor, left holding its lock (no connection of the
             # desk's processes checkpoints as it closes), moves -wal and -shm there once they are all gone
@@ -424,7 +486,7 @@ def desk_wal(store, *, enabled: bool = True):
                 proc.stdin.close()
             except OSError:
                 pass
-            _say(logging.WARNING, replaced_zh(path, problem, kept), session)
+            _say(logging.WARNING, replaced_zh(path, problem, kept, at=at), session)
         elif line[:1] == ["stopped"] and line[-1] == "delete":
             _say(logging.INFO, f"图层库已恢复普通日志模式（WAL 已全部写回主文件）：{path}", session)
         elif line[:1] == ["stopped"] and line[1:2] != ["-1"]:   # the checkpoint waited on a reader: nothing wrong
