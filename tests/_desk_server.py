@@ -9,9 +9,20 @@ from contextlib import contextmanager
 
 
 def free_port() -> int:
+    """A loopback port free now, for a ``dcf serve`` child process to bind: it may be taken (e.g. as another
+    process's outgoing connection's port) before the child binds it. In-process, :func:`listening_socket`."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def listening_socket() -> socket.socket:
+    """A loopback socket bound to a port the kernel chose, for uvicorn to serve on (``Server.run(sockets=...)``):
+    no port is picked and bound again later, so none can be taken in between (``free_port``'s race)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
 
 
 @contextmanager
@@ -27,9 +38,10 @@ def running_desk(store, **kwargs):
     if store is None:
         kwargs.setdefault("record", False)
     app = create_app(store, **kwargs)
-    port = free_port()
+    sock = listening_socket()
+    port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
     while not server.started:  # start-up, not a timed assertion: give up only if it never starts
@@ -41,4 +53,5 @@ def running_desk(store, **kwargs):
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+        sock.close()
         app.state.jobs.close()

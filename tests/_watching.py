@@ -27,7 +27,7 @@ def watching(monkeypatch):
         watch.forget()
 
 
-def live(st, timeout=20.0):
+def live(st, timeout=120.0):
     """The store's watch once it listens (the listening thread connects in the background)."""
     st.catalog_dicts()
     watch = catalog_watch.watch_of(st)
@@ -38,7 +38,7 @@ def live(st, timeout=20.0):
     return watch
 
 
-def until(predicate, timeout=20.0) -> bool:
+def until(predicate, timeout=120.0) -> bool:
     """Whether ``predicate()`` became true within ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while not predicate():

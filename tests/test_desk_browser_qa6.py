@@ -47,7 +47,7 @@ def test_after_a_failed_locate_the_check_hint_names_place_names(desk_page):
     assert page.text_content("#error")                      # the lookup says why
     page.fill("#industry", "C3451")
     page.click("#check")
-    page.wait_for_function("document.getElementById('error').textContent.indexOf('请先给出场地') === 0", timeout=10_000)
+    page.wait_for_function("document.getElementById('error').textContent.indexOf('请先给出场地') === 0", timeout=60_000)
     assert "地名" in page.text_content("#error")
 
 

@@ -41,6 +41,6 @@ def test_the_unit_is_chosen_on_the_page_and_a_name_placed_parcel_is_drawn_as_a_p
     dashed = page.locator("path.leaflet-interactive[stroke-dasharray='3 3']")
     assert dashed.count() == 2
     dashed.first.dispatch_event("click")
-    popup = page.wait_for_selector(".leaflet-popup-content", timeout=10_000).text_content()
+    popup = page.wait_for_selector(".leaflet-popup-content", timeout=60_000).text_content()
     assert "位置示意" in popup and "不表示宗地在集聚区或园区内" in popup
     assert seen["external"] == [] and seen["errors"] == []

@@ -97,36 +97,15 @@ def test_hot_path_records_the_check(tmp_path):
 def test_access_log_one_line_per_request(caplog):
     """``create_app(access_log=True)`` (what ``dcf serve`` runs) logs client, method, path, HTTP version
     and status of each request to ``dcf_spatial.desk.access``."""
-    import threading
-    import time
+    from _desk_server import running_desk
 
-    import uvicorn
-
-    from _desk_server import free_port
-    from dcf_spatial.desk import create_app
-
-    app = create_app(None, record=False, access_log=True)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:   # start-up, not a timed assertion
-        assert thread.is_alive()
-        time.sleep(0.05)
-    with caplog.at_level(logging.INFO, logger="dcf_spatial.desk.access"):
-        try:
-            url = f"http://127.0.0.1:{port}"
-            assert httpx.get(url + "/api/industry", params={"q": "轴承"}, timeout=60).status_code == 200
-            assert httpx.post(url + "/api/site-check", json={"site": ZHENGJIA, "industry": "轴承"},
-                              timeout=120).status_code == 200
-            assert httpx.get(url + "/api/no-such-thing", timeout=60).status_code == 404
-        finally:
-            # a request's line is queued once its answer has gone out: stopping the server (which
-            # closes the log, writing what is queued) is what makes sure every line is written
-            server.should_exit = True
-            thread.join(timeout=30)
-            app.state.jobs.close()
-    assert not thread.is_alive()
+    # a request's line is queued once its answer has gone out: stopping the server (which closes the log,
+    # writing what is queued) at the end of the ``with`` is what makes sure every line is written
+    with caplog.at_level(logging.INFO, logger="dcf_spatial.desk.access"), running_desk(None, access_log=True) as url:
+        assert httpx.get(url + "/api/industry", params={"q": "轴承"}, timeout=60).status_code == 200
+        assert httpx.post(url + "/api/site-check", json={"site": ZHENGJIA, "industry": "轴承"},
+                          timeout=120).status_code == 200
+        assert httpx.get(url + "/api/no-such-thing", timeout=60).status_code == 404
     lines = "\n".join(r.getMessage() for r in caplog.records if r.name == "dcf_spatial.desk.access").splitlines()
     assert any('"GET /api/industry HTTP/1.1" 200' in ln and ln.startswith("127.0.0.1:") for ln in lines), lines
     assert any('"POST /api/site-check HTTP/1.1" 200' in ln for ln in lines), lines

@@ -123,7 +123,7 @@ def test_import_a_moved_cluster_through_the_page_then_reset(tmp_path):
             page.wait_for_function(f"window.dcfLayerShown === '{LAYER}'", timeout=60_000)
             page.evaluate("""() => { let done = false; window.dcfMap.eachLayer(l => {
                 if (!done && l.feature && l.feature.properties.id === 'cluster.jiaming') { l.openPopup(); done = true; } }); }""")
-            page.wait_for_selector(".leaflet-popup-content", timeout=10_000)
+            page.wait_for_selector(".leaflet-popup-content", timeout=60_000)
             assert EVIL in page.text_content(".leaflet-popup-content")
             assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
 
