@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -147,3 +148,25 @@ def test_a_killed_rederive_is_flagged_and_finished(store, tmp_path):
     fixed = doctor.repair(store)
     assert fixed["remaining"] == [] and rederive.unfinished(store) is None
     assert all(e["status"] != "written" for e in rederive.rederive_zones(store=store)["layers"])
+
+
+def test_two_restores_in_one_second_keep_both_replaced_stores(store, tmp_path, monkeypatch):
+    """Each restore keeps the store it replaces (``layers restore`` in README): named by the second, a second restore
+    within that second wrote its kept copy over the first one's — the store the first restore replaced was gone."""
+    import datetime as dt
+
+    class Frozen(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return dt.datetime(2026, 12, 7, 23, 0, 0)
+
+    monkeypatch.setattr(doctor._dt, "datetime", Frozen)
+    backup = tmp_path / "备份.gpkg"
+    doctor.backup(backup, store=store)
+    before = store.read_bytes()
+    first = doctor.restore(backup, store=store)["kept"]
+    _damage(store, "truncated")
+    damaged = store.read_bytes()
+    second = doctor.restore(backup, store=store)["kept"]
+    assert first != second
+    assert Path(first).read_bytes() == before and Path(second).read_bytes() == damaged

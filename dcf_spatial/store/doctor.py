@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import itertools
 import logging
 import os
 import shutil
@@ -475,12 +476,12 @@ def restore(file, *, store=None) -> dict:
     if target.exists() and file.resolve() == target.resolve():
         raise InputError(f"{file} 就是图层库本身，无需恢复。")
     target.parent.mkdir(parents=True, exist_ok=True)
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    kept = target.with_name(f"{target.stem}.before-restore-{stamp}.gpkg") if target.exists() else None
+    kept = None
     tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.tmp.gpkg")
     try:
         shutil.copyfile(file, tmp)
         with _lock(target):
+            kept = _kept_name(target) if target.exists() else None
             from .backends.gpkg import copy_consistent, file_lock, is_wal, replace_contents
 
             if is_wal(target):
@@ -494,10 +495,10 @@ def restore(file, *, store=None) -> dict:
                 if kept is not None:
                     shutil.copy2(target, kept)  # the replaced store, damaged or not: nothing lost
                 os.replace(tmp, target)
-    except PermissionError as exc:
-        raise StoreError(readonly_message(str(target), exc.strerror or str(exc))) from None
-    except OSError as exc:
-        if exc.errno in (1, 13, 30):
+    except BaseException as exc:
+        if kept is not None and kept.exists() and kept.stat().st_size == 0:
+            kept.unlink()   # the name reserved for a copy never made
+        if isinstance(exc, OSError) and exc.errno in (1, 13, 30):
             raise StoreError(readonly_message(str(target), exc.strerror or str(exc))) from None
         raise
     finally:
@@ -507,6 +508,21 @@ def restore(file, *, store=None) -> dict:
         layers = [r[0] for r in con.execute(f"SELECT id FROM {CATALOG_TABLE} ORDER BY rowid")]
     logger.info("Restored %s from %s (previous file kept as %s)", target, file, kept)
     return {"store": str(target), "restored_from": str(file), "kept": str(kept) if kept else None, "layers": layers}
+
+
+def _kept_name(target: Path) -> Path:
+    """A new file beside ``target`` for the store a restore replaces, ``<stem>.before-restore-<time>[-n].gpkg``,
+    made empty here so that no other restore takes it: two restores within one second once wrote the second
+    kept copy over the first (the store the first replaced was lost)."""
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    for n in itertools.count(1):
+        name = target.with_name(f"{target.stem}.before-restore-{stamp}{'' if n == 1 else f'-{n}'}.gpkg")
+        try:
+            os.close(os.open(name, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+        except FileExistsError:
+            continue
+        return name
+    raise AssertionError("unreachable")
 
 
 @contextlib.contextmanager
