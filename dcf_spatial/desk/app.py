@@ -92,19 +92,28 @@ class AccessLog:
     def __init__(self, interval: float = 0.5):
         import threading
 
+        import collections
+
         self.interval = interval
-        self._lines: list[str] = []
+        # a deque: appends and pops are atomic, so no line added while a batch goes out is lost (swapping a list
+        # lost a line appended to the old list after the swap had read it)
+        self._lines: collections.deque[str] = collections.deque()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="dcf-desk-access-log", daemon=True)
         self._thread.start()
 
     def add(self, line: str) -> None:
-        """Queue one line (``list.append`` is atomic: no lock on the request path)."""
+        """Queue one line (``deque.append`` is atomic: no lock on the request path)."""
         self._lines.append(line)
 
     def flush(self) -> None:
         """Hand the lines queued so far to the logger, as one record."""
-        lines, self._lines = self._lines, []
+        lines, pop = [], self._lines.popleft
+        try:
+            while True:
+                lines.append(pop())
+        except IndexError:
+            pass
         if lines:
             access_logger.info("\n".join(lines))
 
