@@ -107,3 +107,28 @@ def test_every_desk_upload_of_a_damaged_zip_is_a_400_naming_the_upload_and_the_m
     for what, r in answers.items():
         assert r.status_code == 400, (what, r.status_code, r.text)
         _says_damaged(r.json()["error"], upload)
+
+
+def test_reading_the_table_or_records_of_a_zipped_shapefile_with_a_damaged_dbf_names_it(tmp_path):
+    """The readers that open a zip in place (GDAL's /vsizip/) read the .dbf's encoding from the zip first: a
+    Bad CRC-32 escaped from there (``dcf_spatial.io.read_table``, ``iter_records``)."""
+    from dcf_spatial import io as dcf_io
+    from dcf_spatial.errors import InputError
+    from dcf_spatial.io.stream import iter_records
+
+    shp = tmp_path / "shp"
+    shp.mkdir()
+    gpd.GeoDataFrame({"名称": ["甲地块"]}, geometry=[shapely.Point(115.75, 36.455)], crs=4490).to_file(
+        shp / "宗地.shp", encoding="utf-8")
+    z = tmp_path / "宗地.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_STORED) as zf:
+        for part in sorted(shp.iterdir()):
+            zf.write(part, part.name)
+    data = bytearray(z.read_bytes())
+    data[data.index("甲地块".encode())] ^= 0x01
+    z.write_bytes(bytes(data))
+    for read in (lambda: dcf_io.read_table(z), lambda: list(iter_records(z))):
+        with pytest.raises(InputError) as got:
+            read()
+        assert "宗地.dbf" in str(got.value) and "已损坏" in str(got.value) and "重新打包" in str(got.value)
+

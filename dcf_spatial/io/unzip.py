@@ -234,11 +234,19 @@ def _copy(zf, member, target: Path, written: list, limit_bytes: int, label: str)
     except NotImplementedError:
         raise ZipRefused(f"{label}：其中的「{name}」使用了不支持的压缩方式（第 {member.compress_type} 种）。"
                          "请用常规的 zip 压缩（Deflate，如 Windows“发送到压缩(zipped)文件夹”）重新打包后再读取。") from None
-    except (zipfile.BadZipFile, zlib.error, EOFError):
-        # zipfile checks the CRC at the member's end: a flipped byte, or a header under-declaring the size
-        # (the read stops at the declared size), fails there
-        raise ZipRefused(f"{label}：其中的「{name}」已损坏（解压出的内容与压缩文件记录的校验值或大小不符），"
-                         "压缩文件可能在拷贝、传输或下载时损坏。请用原始数据重新打包（重新生成 zip）后再读取。") from None
+    except DAMAGED_MEMBER_ERRORS:
+        raise damaged_member(label, name) from None
+
+
+#: what reading a damaged member raises: zipfile checks the CRC at the member's end (a flipped byte, or a header
+#: under-declaring the size: the read stops at the declared size, then fails there); broken packed data, cut data
+DAMAGED_MEMBER_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError)
+
+
+def damaged_member(label: str, name: str) -> ZipRefused:
+    """The refusal of a zip whose member ``name`` fails its check (breaker B31-5: a 500 and a traceback)."""
+    return ZipRefused(f"{label}：其中的「{name}」已损坏（解压出的内容与压缩文件记录的校验值或大小不符），"
+                      "压缩文件可能在拷贝、传输或下载时损坏。请用原始数据重新打包（重新生成 zip）后再读取。")
 
 
 @contextmanager
