@@ -46,6 +46,8 @@ class ImportPreview:
     same_as_current
         The file is the one the current version was imported from (same SHA-256): importing it again
         would change nothing.
+    new_layer
+        The layer as the import would make it (a GeoDataFrame in the storage CRS), for a map of the preview.
     nesting
         After the import, the children of a parent/child pair of layers the import touches (a functional park and
         its cluster, :mod:`dcf_spatial.store.nesting`) that lie outside their parent: one dict each with
@@ -67,6 +69,8 @@ class ImportPreview:
     nesting_fix_zh: str = ""
     unchanged: int = 0
     nudged: int = 0
+    #: the layer as the import would make it (storage CRS): what a map of the preview draws; not in :meth:`to_dict`
+    new_layer: object = field(default=None, repr=False)
 
     def changes_zh(self) -> str:
         """The counts in words: ``新增 0、删除 0、位置或边界改变 2（移动超过 1 米）、未变 12（其中 12 个只有不足 1 米的坐标差异，…）``."""
@@ -308,4 +312,4 @@ def preview_import(layer_id: str, file, *, store=None, parcels=None, recent: int
     same = bool(entry and entry.get("sha256") and entry["sha256"] == summary.get("sha256"))
     return ImportPreview(layer_id, summary, added, removed, moved, transfers, flips, changed_parcels, firms, note,
                          same_as_current=same, nesting=nested, nesting_fix_zh=nesting.fix_zh(nested) if nested else "",
-                         unchanged=unchanged, nudged=nudged)
+                         unchanged=unchanged, nudged=nudged, new_layer=new)

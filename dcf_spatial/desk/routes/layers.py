@@ -317,8 +317,8 @@ def import_preview(request: Request, layer_id: str,
         full = {k: v for k, v in answer.to_dict().items() if k in ("layer", "added", "removed", "moved")}
         body["details_url"] = _keep_download(request, json.dumps(full, ensure_ascii=False, indent=1).encode(),
                                              f"{layer_id}_试导入变化明细.json", "application/json")
-    body["new_geojson"], body["map_note_zh"] = outline(
-        path, options, first=[*answer.moved["编号"].astype(str), *answer.added])
+    body["new_geojson"], body["map_note_zh"] = outline(answer.new_layer,
+                                                       first=[*answer.moved["编号"].astype(str), *answer.added])
     body["flipped_sites"] = _flipped_sites(st, answer.flips)
     body["summary"]["file"] = shown  # the server's temporary path is no business of the page
     body.update(handle=handle, file_name=shown, current_version=int(entry["version"]),
