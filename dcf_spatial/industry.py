@@ -24,6 +24,7 @@ from functools import lru_cache
 
 from . import settings
 from .errors import InputError, clip
+from .industry_typed import BRACKETS, SEPARATORS, glued_codes, split_code, tidy
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,9 @@ class IndustryMatch:
     candidates: tuple[tuple[str, str], ...] = ()
     how: str = ""
     notes: tuple[str, ...] = field(default=())
+    #: what the reading did to the text as typed, said after :attr:`read_zh`'s reading (spaces taken out, a code
+    #: taken with the word written beside it)
+    remarks: tuple[str, ...] = field(default=())
 
     @property
     def resolved(self) -> bool:
@@ -86,7 +90,12 @@ class IndustryMatch:
         --------
         >>> resolve("冷链仓储中心").read_zh
         '按所含词「冷链仓储」识别'
+        >>> resolve("轴\u3000承").read_zh
+        '去掉词中的空格或不可见字符后读作「轴承」'
         """
+        return "；".join(r for r in (self._reading_zh(), *self.remarks) if r)
+
+    def _reading_zh(self) -> str:
         if self.how == "head" and len(self.notes) >= 3:
             kind, head, words = self.notes[1], self.notes[2], self.notes[3:]
             heads = "".join(f"「{h.strip()}」" for h in head.split("+") if h.strip())   # 「设备」「销售」, not 「设备+销售」
@@ -313,7 +322,9 @@ def resolve(value: str) -> IndustryMatch:
     ``軸承``). A code must exist in the full GB/T 4754-2017 table (``C3458`` is refused with its group suggested; a
     2011-edition class ``G5430`` of a group the 2017 edition split is read as that group, saying so in
     :attr:`IndustryMatch.read_zh`); a mistyped code (``C345l``, ``34511``) is refused with the codes it may stand for,
-    and a code written with a word (``C3451,化工``) as two activities.
+    a code written with or into a word is read as the code when the word names the same activity (``C3670 汽车零部件``)
+    and refused naming both when not (``C3451,化工``, ``轴承C2611``: never dropped), a code split by a space
+    (``C34 51``) is asked about, and spaces or invisible characters inside a word (``轴　承``) are taken out, saying so.
     Words: an exact name or keyword match wins; otherwise names/keywords containing the word.
     If the hits all lie under one of them, that one is taken; if they are unrelated, the match is
     ambiguous and lists them. A phrase read by the words it contains is read by its head (W12,
@@ -431,25 +442,32 @@ def _code_fixes(part: str, t) -> tuple[tuple[str, str], ...]:
 
 def _resolve(query: str, t) -> IndustryMatch:
     said = query
-    query = _plain(query, t)
+    query, tidied = tidy(_plain(query, t))
+    if not query:   # nothing but invisible characters
+        return IndustryMatch(said, "unknown", notes=("empty",))
+    m = _read(said, query, t)
+    if tidied:   # 轴　承 (U+3000), 轴\u200b承: the planner is told the text read is not the text as it looks
+        from dataclasses import replace
+
+        m = replace(m, remarks=(f"去掉词中的空格或不可见字符后读作「{clip(query)}」", *m.remarks))
+    return m
+
+
+def _read(said: str, query: str, t) -> IndustryMatch:
+    """:func:`_resolve` of the tidied text ``query`` (``said`` as typed)."""
     joined = re.sub(r"\b([A-Ta-t])\s+(\d)", r"\1\2", query)  # "C 3451" -> "C3451"
-    parts = [p for p in re.split(r"[,，;；、/\s]+", joined) if p]
+    slip = split_code(joined)
+    if slip:   # C34 51: a space typed inside a code, never C34 + F51 (B31-3); the planner is asked
+        return IndustryMatch(said, "unknown", how="none", candidates=_code_fixes(slip[1], t), notes=("code_split", *slip))
+    parts = _parts(joined, t)
     is_code = [bool(re.fullmatch(r"[A-Ta-t]?\d{2,4}|[A-Ta-t]", p)) for p in parts]
     looks = [c or bool(_CODE_LIKE.fullmatch(p) and re.search(r"\d", p)) for c, p in zip(is_code, parts)]
     if parts and all(is_code):
-        codes = tuple(dict.fromkeys(normalize_code(p) for p in parts))
-        # G5430, I6510, A0170: the 2011 edition's class "group + 0" of a group the 2017 edition split into classes;
-        # read as that group, saying so (read_zh) — a code the 2017 table lacks is otherwise never accepted
-        as_group = tuple(c for c in codes if c not in t and len(c) == 5 and c.endswith("0") and c[:4] in t)
-        codes = tuple(dict.fromkeys(c[:4] if c in as_group else c for c in codes))
-        missing = [c for c in codes if c not in t]
-        if missing:  # the full table is bundled: a code it lacks does not exist (never accepted and recorded)
-            return IndustryMatch(said, "unknown", how="none", candidates=_code_fixes(missing[0], t) or tuple(
-                (c, t[c].name_zh) for c in reversed(ancestors(missing[0])[:-1]) if c in t)[:1],
-                notes=("no_such_code", missing[0]))
-        return IndustryMatch(said, "resolved", codes, tuple(name_of(c) for c in codes), how="code",
-                             notes=("code_as_group", *as_group) if as_group else ())
-    if any(looks) and not all(looks):   # C3451,化工: a code and a word are two activities
+        return _codes_match(said, parts, t)
+    if any(is_code) and all(c or not k for c, k in zip(is_code, looks)):   # C3670 汽车零部件, 轴承C2611
+        return _code_with_words(said, [p for p, c in zip(parts, is_code) if c],
+                                [p for p, c in zip(parts, is_code) if not c], t)
+    if any(looks) and not all(looks):   # C345l 化工: a mistyped code and a word are two activities
         return IndustryMatch(said, "unknown", how="none", notes=("two_activities", *parts))
     if parts and all(looks):            # C345l, 34511, C-3451: a mistyped code
         bad = next(p for p, c in zip(parts, is_code) if not c)
@@ -486,6 +504,79 @@ def _resolve(query: str, t) -> IndustryMatch:
     return _match(query, _collapse_nested(hits), t, how)
 
 
+def _parts(text: str, t) -> list[str]:
+    """The values of ``text`` split at its separators, each code written into a word taken out as a part of its own
+    (轴承C2611 → 轴承, C2611; 轴承（C2611） → 轴承, C2611): a code the user typed is never dropped (B31-1)."""
+    out = []
+    for p in re.split(f"[{SEPARATORS}\\s]+", text):
+        last = 0
+        for s, e, letter, digits in glued_codes(p):
+            section = _division_section().get(digits[:2])
+            # N95口罩, T800碳纤维: a letter not of the division names a model, not a code; a bare number must be a code
+            if section is None or (letter and letter != section) or (not letter and section + digits not in t):
+                continue
+            out += [p[last:s].translate(_NO_BRACKETS), letter + digits]
+            last = e
+        out.append(p[last:].translate(_NO_BRACKETS) if last else p)
+    return [p for p in out if p]
+
+
+_NO_BRACKETS = str.maketrans("", "", BRACKETS)
+
+
+def _codes_match(said: str, parts: list[str], t) -> IndustryMatch:
+    """The match of ``parts`` that are all codes: resolved, or refused naming a code the standard lacks."""
+    codes = tuple(dict.fromkeys(normalize_code(p) for p in parts))
+    # G5430, I6510, A0170: the 2011 edition's class "group + 0" of a group the 2017 edition split into classes;
+    # read as that group, saying so (read_zh) — a code the 2017 table lacks is otherwise never accepted
+    as_group = tuple(c for c in codes if c not in t and len(c) == 5 and c.endswith("0") and c[:4] in t)
+    codes = tuple(dict.fromkeys(c[:4] if c in as_group else c for c in codes))
+    missing = [c for c in codes if c not in t]
+    if missing:  # the full table is bundled: a code it lacks does not exist (never accepted and recorded)
+        return IndustryMatch(said, "unknown", how="none", candidates=_code_fixes(missing[0], t) or tuple(
+            (c, t[c].name_zh) for c in reversed(ancestors(missing[0])[:-1]) if c in t)[:1],
+            notes=("no_such_code", missing[0]))
+    return IndustryMatch(said, "resolved", codes, tuple(name_of(c) for c in codes), how="code",
+                         notes=("code_as_group", *as_group) if as_group else ())
+
+
+def _code_with_words(said: str, code_parts: list[str], words: list[str], t) -> IndustryMatch:
+    """Codes written with words (「C3670 汽车零部件」, 「轴承C2611」): read as the codes when every word names the same
+    activity (its reading on the line of a code: 汽车零部件 → C367 for C3670; a word listed for several codes, one of
+    which is the code's: 铸造 for C3391), refused naming both when a word names another (轴承 C3451 beside C2611): the
+    planner is asked which is meant, the code never dropped (B31-1, B31-2). A word that only says the kind of unit
+    (厂, 项目, 公司) is no activity of its own."""
+    from dataclasses import replace
+
+    m = _codes_match(said, code_parts, t)
+    if not m.resolved:
+        return m
+    read = [(w, _read(w, w, t)) for w in words if w not in _UNIT_WORDS]
+    differ = [(w, r) for w, r in read if not _same_activity(r, m.codes)]
+    if not differ:
+        said_words = "".join(f"「{w}」" for w, _ in read)
+        return replace(m, remarks=(f"按代码 {'、'.join(m.codes)} 识别，所写{said_words}属同一行业",) if read else ())
+    others = [(c, n) for _, r in differ for c, n in (zip(r.codes, r.names_zh) if r.resolved else r.candidates)]
+    # a bare number (304不锈钢) may be a grade or a model rather than a code: the refusal asks that too
+    bare = "、".join(p for p in code_parts if p[0].isdigit())
+    return IndustryMatch(said, "unknown", how="none", candidates=tuple(dict.fromkeys(
+        [*zip(m.codes, m.names_zh), *others])), notes=(
+        "code_word_differ", "、".join(f"{c} {n}" for c, n in zip(m.codes, m.names_zh)), bare,
+        *(f"「{w}」（{r.label_zh if r.resolved else '、'.join(f'{c} {n}' for c, n in r.candidates) or '无法识别'}）"
+          for w, r in differ)))
+
+
+def _same_activity(m: IndustryMatch, codes: tuple[str, ...]) -> bool:
+    """Does the word's match ``m`` name the activity of ``codes`` (its codes on the line of theirs: one covers the
+    other; of a word listed for several codes, one of them)?"""
+    def near(c: str) -> bool:
+        return any(covers(c, k) or covers(k, c) for k in codes)
+
+    if m.resolved:
+        return all(map(near, m.codes)) and all(any(covers(c, k) or covers(k, c) for c in m.codes) for k in codes)
+    return m.status == "ambiguous" and bool(_listed_word(m)) and any(near(c) for c, _ in m.candidates)
+
+
 #: words too generic to name an industry by themselves: a phrase whose only known words are these stays
 #: unknown (设备维修中心 is not read as 设备; 加工基地 names no product). The clerk's forms (公司, 项目, 加工,
 #: 生产, 厂, 场) are here too: they say what kind of unit, not what it makes or does.
@@ -513,20 +604,29 @@ def _contains(query: str, t) -> IndustryMatch | None:
             w = query[i:j]
             if w in vocab and w not in _HEAD_WORDS:
                 spans.append((i, j, w))
-    spans.sort(key=lambda s: (-(s[1] - s[0]), s[0]))
+    spans += _power_spans(query, spans, t)
+    # longest first; on a tie a power word (燃料电池客车) before the known word of the same span
+    spans.sort(key=lambda s: (-(s[1] - s[0]), s[0], not s[2].startswith(_POWER)))
     taken: list[tuple[int, int, str]] = []
     for s in spans:
         if all(s[1] <= o[0] or s[0] >= o[1] for o in taken):
             taken.append(s)
     taken.sort()
+    power = [w for _, _, w in taken if w.startswith(_POWER)]
+    # what the planner is told the phrase was read by
+    said = [w.lstrip(_POWER) for _, _, w in taken if w not in CONTAINS_STOP_WORDS]
+    taken = [s for s in taken if not s[2].startswith(_POWER)]
     words = [w for _, _, w in taken if w not in CONTAINS_STOP_WORDS]
     if not words:
         return None
     tail = query[max(e for _, e, w in taken if w not in CONTAINS_STOP_WORDS):]
-    codes: list[str] = []
-    for w in words:
-        codes.extend(_collapse_nested(_exact(w, t)[0]))
-    codes = list(dict.fromkeys(codes))
+    read = [_collapse_nested(_exact(w, t)[0]) for w in words]
+    if power:   # 新能源公交车: the vehicle is a new-energy one (C3612), whatever powers a C361/C3611 word
+        read = [list(dict.fromkeys("C3612" if c in ("C361", "C3611") else c for c in cs)) for cs in read]
+    if len(read) > 1 and all(c.startswith("C366") for c in read[-1]) and all(
+            c.startswith("C36") for cs in read[:-1] for c in cs):
+        read = [read[-1]]   # 客车车身: the body (C366 汽车车身、挂车制造) of the vehicle named before it, not the vehicle
+    codes = list(dict.fromkeys(c for cs in read for c in cs))
     finer = [c for c in codes if not any(o != c and covers(c, o) for o in codes)]
     finer.sort(key=lambda c: (len(c), c))
     headed = _read_head(query, taken, words, finer, t)
@@ -537,7 +637,33 @@ def _contains(query: str, t) -> IndustryMatch | None:
         return None
     if not _head_fits(tail, finer):
         return None
-    return _match(query, finer, t, "contains", notes=("contains", *dict.fromkeys(words)))
+    return _match(query, finer, t, "contains", notes=("contains", *dict.fromkeys(said)))
+
+
+#: power words that make a vehicle a new-energy one (GB/T 4754-2017 C3612 新能源车整车制造; 《新能源汽车生产企业及产品准入
+#: 管理规定》: 纯电动, 插电式混合动力 (含增程式), 燃料电池 — a plain 混合动力 car is no 新能源车, so it is not here). Read
+#: only right before a vehicle word (a keyword of C361/C3611), but 新能源 always: it is never 能源 (D 电力、热力、燃气及水生产和
+#: 供应业) with a stray 新 — 新能源公交车 is no 能源 + 公交, 新能源电池 no 能源 + 电池 (QA session 31, F1).
+_NEW_ENERGY = ("新能源", "纯电动", "电动", "插电式混合动力", "插电混动", "插混", "增程式", "氢燃料电池", "氢燃料", "燃料电池",
+               "氢能")
+
+
+#: marks a power word's span in :func:`_contains` (燃料电池 and 氢能 are also words of the table in their own right)
+_POWER = "\uE001"
+
+
+def _power_spans(query: str, spans: list[tuple[int, int, str]], t) -> list[tuple[int, int, str]]:
+    """The power words of ``query`` (:data:`_NEW_ENERGY`) that stand right before a vehicle word of ``spans``, each
+    marked with :data:`_POWER`."""
+    starts = {s for s, _, w in spans if (cs := _exact(w, t)[0]) and all(c.startswith(("C361", "C3611")) for c in cs)}
+    out = []
+    for p in _NEW_ENERGY:
+        i = query.find(p)
+        while i >= 0:
+            if i + len(p) in starts or p == "新能源":
+                out.append((i, i + len(p), _POWER + p))
+            i = query.find(p, i + 1)
+    return out
 
 
 #: the head of a phrase (what follows its last known word) that says what kind of unit it is: equipment is
@@ -603,6 +729,8 @@ _FORMS = (("做", "的"), ("搞", "的"), ("", "有限责任公司"), ("", "有�
 #: forms that name a factory: X must then be an industry that makes things (sections B–D), so that
 #: 玉米加工 or 花生加工 is never read as the growing of the crop (A) and 菜市场 never as a kind of farm
 _FACTORY_FORMS = ("加工", "厂", "作坊", "生产线", "车间")
+#: words of a code's phrase that only say what kind of unit it is (C3451轴承厂's 厂, C2611项目's 项目)
+_UNIT_WORDS = CONTAINS_STOP_WORDS | {suffix for _, suffix in _FORMS} | {"做", "搞", "做的", "搞的", "的", "行业", "类"}
 
 
 def base_words(word: str) -> list[str]:
@@ -662,7 +790,7 @@ def product_words(word: str) -> list[str]:
     """
     import unicodedata
 
-    plain = unicodedata.normalize("NFKC", str(word or "")).translate(_VARIANT_CHARS).strip()
+    plain = tidy(unicodedata.normalize("NFKC", str(word or "")).translate(_VARIANT_CHARS))[0]   # 粉煤灰　砖 too
     return [plain, *base_words(plain)] if plain else []
 
 
@@ -694,15 +822,28 @@ def _collapse_nested(codes: list[str]) -> list[str]:
     return kept
 
 
+#: the least likeness (difflib's ratio, 2 × matched characters / both lengths) of an unknown word to one name or word
+#: of a code for the code to be suggested: 轴套 ~ 轴承套圈 0.67 is near; 机房 ~ 机械治疗及病房护理设备制造 0.27, two
+#: characters lost in a long name, is not (QA session 31, F7)
+MIN_SUGGEST_RATIO = 0.5
+
+
 def _suggest(query: str, limit: int = 8) -> tuple[tuple[str, str], ...]:
-    """Codes sharing characters with an unknown word (the most shared first), to help the user."""
+    """Codes with a name or word like the unknown word (the likest first, :data:`MIN_SUGGEST_RATIO`), to help the user."""
+    from difflib import SequenceMatcher
+
     chars = set(query)
+    sm = SequenceMatcher(autojunk=False)
+    sm.set_seq2(query)
     scored = []
     for code, row in _table().items():
-        text = row.name_zh + "".join(row.keywords)
-        score = len(chars & set(text))
-        if score >= max(1, min(2, len(chars))):
-            scored.append((-score, len(code), code, row.name_zh))
+        best = 0.0
+        for text in (row.name_zh, *row.keywords):
+            if len(chars & set(text)) >= min(2, len(chars)):   # cheap pre-check: a word sharing too few characters
+                sm.set_seq1(text)
+                best = max(best, sm.ratio())
+        if best >= MIN_SUGGEST_RATIO:
+            scored.append((-best, len(code), code, row.name_zh))
     scored.sort()
     return tuple((c, n) for _, _, c, n in scored[:limit])
 
@@ -901,6 +1042,20 @@ def industry_error_message(m: IndustryMatch, *, where: str = "行业") -> str:
         hint = f"是否指：{cands}？" if cands else ""
         return (f"{where}：「{q}」不是有效的 GB/T 4754-2017 代码写法（{clip(m.notes[1])}）。{hint}"
                 "代码写作门类字母加 2–4 位数字，如 C3451、345、34、C。")
+    if m.notes[:1] == ("code_split",):
+        typed, joined = m.notes[1:3]
+        hint = f"是否指 {cands}？" if cands else f"连写为 {joined} 也不是 GB/T 4754-2017 中的代码。"
+        return (f"{where}：「{q}」中代码的数字被空格隔开（{typed}），不能确定是一个代码还是两个。{hint}"
+                f"请把代码连写（如 {m.candidates[0][0] if cands else joined}）；若是两项活动，请分行核查。")
+    if m.notes[:1] == ("code_word_differ",):
+        code, bare = m.candidates[0][0], m.notes[2]
+        fix = (f"请只写实际从事的一项活动（如 {where} {code}，或只写行业词）" if where.startswith("--")
+               else "请在该行只填实际从事的一项活动（代码或行业词）" if where.endswith("列")
+               else f"请只写实际从事的一项活动（如 {code}，或只写行业词）")
+        what = f"中的数字 {bare} 若是代码即 {m.notes[1]}，" if bare else f"中的代码 {m.notes[1]} "
+        model = f"；若 {bare} 是型号或规格，请去掉它" if bare else ""
+        return (f"{where}：「{q}」{what}与所写{'、'.join(m.notes[3:])}不是同一项活动，不知以哪个为准。"
+                f"{fix}{model}。多项活动请分行核查。")
     if m.notes[:1] == ("two_activities",):
         return (f"{where}：「{q}」写了不止一项活动（{'、'.join(clip(p) for p in m.notes[1:])}），代码与行业词不能混写。"
                 "请只写实际从事的一项活动（一个代码或一个行业词）；多项活动请分行核查。")
@@ -913,6 +1068,10 @@ def industry_error_message(m: IndustryMatch, *, where: str = "行业") -> str:
     if m.notes[:1] == ("equipment_unknown",):
         return (f"{where}：「{q}」是{said}的设备，不是{said}本身；无法确定该设备属于哪个行业小类。请给出设备制造的代码"
                 f"（通用设备 C34 或专用设备 C35 之下的小类）。")
+    if m.notes[:1] == ("vehicle_unknown",):
+        return (f"{where}：「{q}」是{said}用的车辆，不是{said}本身；无法确定该车辆属于哪个行业小类。请写出车辆类别"
+                "（如 客车、货车、新能源客车、专用车），或给出汽车制造业 C36 之下的代码（如 C3611 汽柴油车整车制造、"
+                "C3612 新能源车整车制造、C3630 改装汽车制造）。")
     if m.notes[:1] == ("machine_unclear",):
         x = "".join(m.notes[1:])
         return (f"{where}：「{q}」中的「机」说不清是{x}本身还是制造{x}的机器。若制造机器，请写「{x}机械」或「{x}设备」"
@@ -967,9 +1126,9 @@ def to_2002_division(code: str) -> tuple[str | None, str]:
 
 
 #: the refusals whose reason :func:`industry_error_message` states (a negation, an annex, equipment without a class,
-#: a code the standard lacks, a mistyped code, a code written with a word)
-REFUSALS = ("negation", "annex", "equipment_unknown", "machine_unclear", "repair_unknown", "no_such_code", "code_typo",
-            "two_activities")
+#: a code the standard lacks, a mistyped code, a code split by a space, a code written with a word of another activity)
+REFUSALS = ("negation", "annex", "equipment_unknown", "vehicle_unknown", "machine_unclear", "repair_unknown", "no_such_code", "code_typo",
+            "two_activities", "code_split", "code_word_differ")
 
 
 # ---- W12: heads and negations that contradict production --------------------------------------------------------
@@ -1110,6 +1269,10 @@ def _read_head(query: str, taken: list[tuple[int, int, str]], words: list[str], 
                                             for c in cur)):
             cur = _map_head(kind, cur)
             heads.append((kind, m.group(0).replace(_X, "")))
+            if not cur and kind == "vehicle":   # 能源车 is a vehicle (C36), never machinery (QA session 31, F1)
+                return IndustryMatch(query, "unknown", how="none",
+                                     candidates=tuple((c, t[c].name_zh) for c in ("C361", "C3630")),
+                                     notes=("vehicle_unknown", *words))
             if not cur:
                 return IndustryMatch(query, "unknown", how="none",
                                      candidates=tuple((c, t[c].name_zh) for c in ("C34", "C35")),

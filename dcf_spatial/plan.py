@@ -515,8 +515,18 @@ def names_unfit(words: str, entry: dict) -> bool:
     >>> names_unfit("粘土砖窑", {"unfit_words": ["黏土砖"]}), names_unfit("粉煤灰砖", {"unfit_words": ["黏土砖"]})
     (True, False)
     """
-    unfit = [product_words(w)[0] for w in entry.get("unfit_words", ()) if product_words(w)]
-    return any(u in p for p in product_words(words) for u in unfit)
+    return bool(unfit_word(words, entry))
+
+
+def unfit_word(words: str, entry: dict) -> str:
+    """The ``unfit_words`` of ``entry`` that ``words`` name (:func:`names_unfit`, in the form compared), the longest
+    first, or ``""``: the reason says which word decided (QA session 31, F3).
+
+    >>> unfit_word("黏土砖窑", {"unfit_words": ["红砖", "黏土砖"]}), unfit_word("砖窑", {"unfit_words": ["黏土砖"]})
+    ('粘土砖', '')
+    """
+    unfit = sorted({product_words(w)[0] for w in entry.get("unfit_words", ()) if product_words(w)}, key=len, reverse=True)
+    return next((u for u in unfit for p in product_words(words) if u in p), "")
 
 
 def unfit_entry(words: str) -> dict | None:
@@ -531,6 +541,26 @@ def unfit_entry(words: str) -> dict | None:
     for z in rules().get("zone_rules", {}).values():
         for e in (z.get("conditional", []) if isinstance(z, dict) else []):
             if e.get("unfit_words") and names_unfit(words, e):
+                return e
+    return None
+
+
+def product_to_verify(codes, words: str) -> dict | None:
+    """The ``conditional`` entry with ``unfit_words`` whose classes hold every one of ``codes`` when ``words`` name
+    neither a fitting product of it (``fits_words``: 粉煤灰砖) nor an unfit one (:func:`names_unfit`: 红砖厂): the
+    product is then to be verified (砖窑, 砖厂, 轮窑 in C3031 may fire clay bricks or 固废 ones; QA session 31, F3), or None.
+
+    >>> product_to_verify(["C3031"], "砖窑")["id"], product_to_verify(["C3031"], "红砖厂"), product_to_verify(["C3451"], "轴承")
+    ('c30_mixed_products', None, None)
+    """
+    codes = [str(c) for c in codes or ()]
+    if not codes:
+        return None
+    for z in rules().get("zone_rules", {}).values():
+        for e in (z.get("conditional", []) if isinstance(z, dict) else []):
+            if e.get("unfit_words") and match(tuple(e["codes"]), tuple(codes)) == "full":
+                if names_unfit(words, e) or names_product(words, e.get("fits_words", ())):
+                    return None
                 return e
     return None
 

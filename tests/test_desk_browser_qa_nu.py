@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from _desk_browser import desk_page  # noqa: F401 - a fixture
+from _desk_browser import desk_page, run_audit  # noqa: F401 - a fixture
 from browser import needs_chromium
 
 pytestmark = [pytest.mark.browser, needs_chromium()]
@@ -33,12 +33,7 @@ def test_the_unit_is_chosen_on_the_page_and_a_name_placed_parcel_is_drawn_as_a_p
     page.click("#kind-tabs button[data-kind=idle]")
     page.set_input_files("#parcels-file", str(path))
     page.select_option("#area-unit", "公顷")
-    page.fill("#as-of", "2025-12-31")
-    page.evaluate("window.dcfJobMapDrawn = null")
-    page.click("#audit-go")
-    page.wait_for_function("window.dcfLastJob && (window.dcfLastJob.status === 'done' || window.dcfLastJob.status === 'failed')",
-                           timeout=180_000)
-    assert page.evaluate("window.dcfLastJob.status") == "done", page.text_content("#error")
+    run_audit(page, as_of="2025-12-31")
     notes = page.text_content("#audit-notes")
     assert "按指定的单位公顷读取" in notes
     page.wait_for_function("window.dcfJobMapDrawn !== null", timeout=60_000)

@@ -159,3 +159,21 @@ def test_the_desk_map_data_has_one_feature_per_point_and_the_notes(ledger_map):
     assert "数据不足 1 宗" in town[0]["counts_zh"]
     notes = "；".join(data["dcf_notes"])
     assert "按镇示意" in notes and "另有 1 宗位置不明，未上图" in notes
+
+
+def test_the_desk_map_data_sizes_and_labels_a_point_as_the_html_map_does(ledger_map):
+    """QA session 31 F6: the desk's points were one size, without the count the legend speaks of, and without the
+    township lines the HTML map draws under them."""
+    from types import SimpleNamespace
+
+    from dcf_spatial.desk.routes.api import _status_geojson
+
+    frame = gpd.read_parquet(ledger_map / "idle_audit.parquet")
+    data = json.loads(_status_geojson(SimpleNamespace(kind="idle", frame=frame)))
+    town = [f["properties"] for f in data["features"] if (f["properties"]["n_parcels"] or 1) > 1][0]
+    html = (ledger_map / "idle_audit_map.html").read_text(encoding="utf-8")
+    assert town["count_zh"] == "3 宗" and '"3 宗"' in html          # the label the HTML map writes under it
+    html_radii = {int(r) for r in re.findall(r'"radius": ?(\d+)', html)}
+    assert town["radius"] in html_radii and town["radius"] > 7, (town["radius"], html_radii)  # 7: a 1-parcel point
+    assert "townships" in data["dcf_context"]
+    assert "圆点下的数字为宗数" in "；".join(data["dcf_notes"])

@@ -106,3 +106,65 @@ def test_duplicate_parcel_counts_once_in_every_total():
     assert s["area_mu"].iloc[0] == pytest.approx(2 * area)
     t = status_table(res)
     assert int(t["count"].sum()) == 2 and t["fee_wan"].sum() == 0
+
+
+# --- what the texts quote of a month-only date (session 31) -------------------------------------------
+# 第二条: 闲置土地 is land "超过…约定、规定的动工开发日期满一年未动工开发". A date known only as 「2021年11月」
+# is some day of November 2021: quoted as that month (「2021-11（仅到月）」), never as a day the record does
+# not give; a day count between it and another date is a range over the month's first and last day; a
+# start is late (满一年未动工开发, idle meanwhile) only if it is late for every day of that month.
+
+
+def test_late_start_after_a_month_only_agreed_start_quotes_the_month_and_a_day_range():
+    # agreed some day of Nov 2021: the year is full by 2022-12-01 whichever day; started 2023-03-01
+    r = one({"agreed_start": "2021年11月", "actual_start": "2023-03-01"}, "2025-06-30")
+    flag = r["late_start_flag"]
+    assert "比约定动工日期2021-11（仅到月）晚456至485天" in flag       # 2021-11-30 → 456, 2021-11-01 → 485
+    assert "满一年之日（2022-11（仅到月））" in flag
+    assert "2021-11-01" not in flag and "2022-11-01" not in flag and "2022-11-02" not in flag
+    assert "至少为2022-12-01至2023-02-28" in flag                        # idle whichever day of Nov 2021
+    assert "曾构成闲置土地" in flag and "【逾期动工】" in r["reason_zh"]
+
+
+def test_start_late_on_some_days_of_the_agreed_month_only_asks_for_the_day():
+    # agreed 2021-11-01 → the year is full on 2022-11-02 (idle then); agreed 2021-11-30 → not full before
+    # 2022-12-01: a start on 2022-11-15 is late for the first and not for the last day of the month
+    r = one({"agreed_start": "2021年11月", "actual_start": "2022-11-15"}, "2025-06-30")
+    flag = r["late_start_flag"]
+    assert "须核实具体日期" in flag and "相隔350至379天" in flag
+    assert "期间曾构成闲置土地" not in flag                              # not asserted
+    assert "【逾期动工待核实】" in r["reason_zh"] and "【逾期动工】" not in r["reason_zh"]
+    assert "逾期动工待核实" in r["problems"] and "曾构成闲置土地" not in r["problems"]
+    assert "填写到日" in r["next_step_zh"] and "征缴土地闲置费" not in r["next_step_zh"]
+    # a start before 2022-11-02 is late for no day of the month: no flag
+    assert one({"agreed_start": "2021年11月", "actual_start": "2022-11-02"}, "2025-06-30")["late_start_flag"] == ""
+
+
+def test_late_start_known_only_to_the_month_is_late_on_every_day():
+    # agreed 2021-11-10: the year is full after 2022-11-10; started some day of Dec 2022 — late on every day
+    r = one({"agreed_start": "2021-11-10", "actual_start": "2022年12月"}, "2025-06-30")
+    flag = r["late_start_flag"]
+    assert "实际动工日期2022-12（仅到月）比约定动工日期2021-11-10晚386至416天" in flag
+    assert "2022-12-01" not in flag and "已于2022-12（仅到月）动工开发" in r["reason_zh"]
+
+
+@pytest.mark.parametrize("as_of, words", [
+    ("2023-04-01", ["约定动工日期2022-03（仅到月）；满一年之日为2023-03（仅到月）"]),    # idle: full on every day
+    ("2023-03-01", ["约定动工日期2022-03（仅到月）", "满一年之日为2023-03（仅到月）"]),  # not yet full on any day
+    ("2024-04-01", ["约定动工日期2022-03（仅到月）；满两年之日为2024-03（仅到月）"]),
+])
+def test_not_started_reasons_quote_the_month(as_of, words):
+    r = one({"agreed_start": "2022年3月"}, as_of)
+    assert all(w in r["reason_zh"] for w in words), r["reason_zh"]
+    assert "2022-03-01" not in r["reason_zh"] and "2023-03-01" not in r["reason_zh"].replace("基准日2023-03-01", "")
+
+
+def test_extension_and_stop_reasons_quote_the_month():
+    # 第十二条第（一）项 extension to some day of June 2022 (a 第八条 cause), audited before it ends
+    r = one({"agreed_start": "2022-01-01", "extension_until": "2022年6月", "gov_cause": "1"}, "2022-05-15")
+    assert r["status"] == "extended" and "延期至2022-06（仅到月）" in r["reason_zh"]
+    assert "2022-06-01" not in r["reason_zh"] and "满一年之日为2023-06（仅到月）" in r["reason_zh"]
+    # 第二条第二款: stopped some day of March 2022, less than a year by 2022-12-31 whichever day
+    r = one({"agreed_start": "2020-01-01", "actual_start": "2020-06-01", "stopped_since": "2022年3月"}, "2022-12-31")
+    assert r["status"] == "normal" and "自2022-03（仅到月）中止开发" in r["reason_zh"]
+    assert "满一年之日为2023-03（仅到月）" in r["reason_zh"] and "2022-03-01" not in r["reason_zh"]

@@ -134,6 +134,60 @@ def test_a_failed_audit_leaves_no_new_empty_folder(tmp_path, monkeypatch):
     assert res.exit_code != 0 and sorted(p.name for p in mine.iterdir()) == ["旧结果.txt"]
 
 
+def test_a_failed_api_audit_leaves_no_new_empty_folder(tmp_path, monkeypatch):
+    # the Python API's caller (dcf_spatial.land.audit_idle(..., out=...)) as the CLI's (QA30 F10)
+    from dcf_spatial.land import audit_idle, outputs
+
+    def broken(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(outputs, "write_idle_parcel_map", broken)
+    out = tmp_path / "新建" / "idle"
+    with pytest.raises(OSError):
+        audit_idle(str(_ledger(tmp_path / "台账.csv")), as_of=AS_OF, out=out)
+    assert not out.exists() and not (tmp_path / "新建").exists()
+    mine = tmp_path / "mine"             # a folder the caller made is kept as it was
+    mine.mkdir()
+    with pytest.raises(OSError):
+        audit_idle(str(_ledger(tmp_path / "台账.csv")), as_of=AS_OF, out=mine)
+    assert mine.is_dir() and not any(mine.iterdir())
+
+
+def test_a_failed_api_efficiency_audit_leaves_no_new_empty_folder(tmp_path, monkeypatch):
+    from dcf_spatial.land import audit_efficiency, outputs
+    from test_efficiency import _firm_rows
+
+    def broken(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(outputs, "write_efficiency_excel", broken)
+    header = ["credit_code", "name", "above_scale", "land_area_mu", "tax_wan", "revenue_wan", "year", "start_year"]
+    path = tmp_path / "企业.csv"
+    path.write_text("\n".join([",".join(header)] + [",".join(map(str, r)) for r in _firm_rows(5)]) + "\n",
+                    encoding="utf-8")
+    out = tmp_path / "新建" / "eff"
+    with pytest.raises(OSError):
+        audit_efficiency(path, out=out)
+    assert not out.exists() and not (tmp_path / "新建").exists()
+
+
+def test_a_failed_api_audit_says_what_it_left_in_a_new_folder(tmp_path, monkeypatch, caplog):
+    from dcf_spatial.land import audit_idle, outputs
+
+    out = tmp_path / "新建" / "idle"
+
+    def half_written(result, path, **k):   # a file the writer does not clean up (a dask partition), then the disk full
+        (out / "part-0.parquet").write_bytes(b"x")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(outputs, "write_idle_parcel_map", half_written)
+    with caplog.at_level("WARNING"), pytest.raises(OSError):
+        audit_idle(str(_ledger(tmp_path / "台账.csv")), as_of=AS_OF, out=out)
+    assert out.is_dir() and f"本次新建的文件夹 {out} 中留有未完成的文件（" in caplog.text
+    assert "part-0.parquet" in caplog.text and "不是完整结果" in caplog.text
+    assert f"文件夹 {out.parent} 中" not in caplog.text          # its parent holds only that folder
+
+
 def test_a_new_folder_left_with_files_is_said(tmp_path):
     import click
 

@@ -192,3 +192,18 @@ def test_a_park_whose_positioning_lacks_the_industry_is_called_a_park():
     zone_fit(site, kind, [park], 1.0, "郑家镇工业集聚区（1.0 km）", reasons)
     text = next(r["text_zh"] for r in reasons.items if r["rule"] == "wrong_cluster")
     assert "选址位于汽车零部件产业园，但该园区的产业定位" in text and "该集聚区" not in text
+
+
+def test_the_preview_heading_names_every_layer_it_lists(stores):
+    """QA session 31 F10: the desk's heading «上下级图层不一致（功能园区与所属集聚区）» also listed 规划点名企业."""
+    before, _after, cut = stores
+    body = preview_import("industrial_clusters", cut, store=before, provenance="authoritative").to_dict()
+    listed = {r["layer_zh"] for r in body["nesting"]}
+    assert len(listed) == 2, listed                   # the parks and the named enterprises east of the cut
+    heading = body["nesting_heading_zh"]
+    assert heading.startswith("上下级图层不一致：") and all(name in heading for name in listed), heading
+    assert "四大工业集聚区" in heading
+    from importlib.resources import files
+
+    page = (files("dcf_spatial.desk") / "static" / "layers.html").read_text(encoding="utf-8")
+    assert "（功能园区与所属集聚区）" not in page

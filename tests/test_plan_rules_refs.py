@@ -83,3 +83,36 @@ def test_a_reference_to_an_id_the_cluster_holds_twice_is_refused(tmp_path, monke
         plan.rules()
     assert "zone_rules.park.jiaming.new_materials.conditional" in str(err.value)
     assert "plan_rules.json" in str(err.value)
+
+
+# --- 智能制造产业园 and 第二片区 (session 31): the clauses of 第四章第三节 they share with 嘉明经济开发区 ----------------
+# 第四章第三节 names “以嘉明智能制造产业园、嘉明经济开发区第二片区为载体” for 智能装备 and writes one set of products for them
+# (高档数控机床, 工业机器人, 特种合金, 电力装备 …); 第四章第一节 puts 轴承 in 郑家镇工业集聚区. One clause, one entry: the parks
+# and 第二片区 take it by reference, so that an edit of the clause reaches every zone it speaks for.
+JIAMING = ("cluster.jiaming", "park.jiaming.smart_mfg", "park.jiaming.new_materials", "park.jiaming.agrifood",
+           "park.jiaming.logistics", "park.jiaming.rd_services", "cluster.jiaming2", "park.jiaming2.yiye",
+           "park.jiaming2.yiyou", "park.jiaming2.yiju")
+
+
+@pytest.mark.parametrize("zone, key", [("park.jiaming.smart_mfg", "also"), ("park.jiaming.smart_mfg", "belongs_elsewhere"),
+                                       ("cluster.jiaming2", "also")])
+def test_no_entry_of_smart_mfg_or_the_second_area_copies_another_jiaming_zones(zone, key):
+    raw = shipped_rule_book()["zone_rules"]
+    others = [e for z in JIAMING if z != zone for e in raw.get(z, {}).get(key, []) if "same_as" not in e]
+    copies = [e for e in raw[zone].get(key, []) if "same_as" not in e and e in others]
+    assert copies == [], f"{zone}.{key}: written out again instead of same_as: {[e['codes'] for e in copies]}"
+
+
+@pytest.mark.parametrize("zone, key, ref", [
+    ("park.jiaming.smart_mfg", "also", "c342_cnc_machine_tools"),
+    ("cluster.jiaming2", "also", "c342_cnc_machine_tools"),
+    ("park.jiaming.smart_mfg", "belongs_elsewhere", "bearings_in_zhengjia"),
+])
+def test_an_edit_of_the_clusters_clause_reaches_the_zones_that_take_it(zone, key, ref, tmp_path, monkeypatch):
+    data = shipped_rule_book()
+    source = next(e for e in data["zone_rules"][CLUSTER][key] if e.get("id") == ref)
+    source["quote"] = source["quote"] + "（改）" if isinstance(source["quote"], str) else [*source["quote"], "（改）"]
+    with rule_book_from(data, tmp_path, monkeypatch):
+        taken = [e for e in plan.zone_rule(zone)[key] if e.get("id") == ref]
+        assert len(taken) == 1 and "（改）" in str(taken[0]["quote"])
+        assert {k: v for k, v in taken[0].items() if k != "same_as"} == source

@@ -242,7 +242,9 @@ def check_writable(path: Path, overwrite: bool, *, param_hint: str = "--output",
 
 def _make_folder(folder: Path, param_hint: str, ctx) -> None:
     """Create ``folder`` (and its missing parents), said once; remembered for :func:`remove_new_folders`."""
-    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    from ..new_folders import missing_parts
+
+    missing = missing_parts(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file where a folder should be, no right to write there
@@ -258,18 +260,10 @@ def remove_new_folders(ctx) -> None:
     stops on an error (a refused option after the folder was made, an unreadable input) leaves nothing
     behind. A new folder still holding files (a run stopped after writing some) is kept and said, with
     what is in it: not a complete result (QA30 F10)."""
-    kept = set()
-    for folder in ctx.find_root().meta.pop("dcf_new_folders", []):   # deepest first
-        try:
-            folder.rmdir()   # only when empty
-        except FileNotFoundError:
-            pass
-        except OSError:
-            kept.add(folder)
-            left = sorted(p.name for p in folder.iterdir() if p not in kept) if folder.is_dir() else []
-            if left:   # (a parent holding only a kept new folder: said there)
-                shown = "、".join(left[:5]) + (f" 等 {len(left)} 项" if len(left) > 5 else "")
-                echo_note(f"注意：命令出错停止，本次新建的文件夹 {folder} 中留有未完成的文件（{shown}），不是完整结果，可删除。")
+    from ..new_folders import remove_empty
+
+    for note in remove_empty(ctx.find_root().meta.pop("dcf_new_folders", [])):   # deepest first
+        echo_note("注意：" + note)
 
 
 def check_positive(value, option: str, unit: str, *, allow_zero: bool = False):

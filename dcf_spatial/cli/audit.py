@@ -22,17 +22,10 @@ from ._options import (
 )
 from .help_format import DcfGroup
 
-def _new_output_folder(ctx, _param, value):
-    """The ``-o`` folder's missing parts, remembered (not created: the audit makes them when it writes) so
-    that a run stopping on an error removes them again, or says what it left in them (QA30 F10)."""
-    if value is not None:
-        missing = [p for p in (value, *value.parents) if not p.exists()]
-        ctx.find_root().meta.setdefault("dcf_new_folders", []).extend(missing)   # deepest first
-    return value
-
-
+# the audit (dcf_spatial.land.api) makes the -o folder when it writes, and removes the parts it made again, or
+# says what it left in them, when it stops on an error (QA30 F10): the API's callers and the CLI alike
 out_dir_opt = click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False, path_type=Path),
-                           callback=_new_output_folder, help="输出文件夹（不存在则新建；命令出错停止时删去新建的空文件夹）。")
+                           help="输出文件夹（不存在则新建；命令出错停止时删去新建的空文件夹）。")
 
 
 engine_opt = click.option("--engine", type=click.Choice(["single", "dask"]), default="single", show_default=True,

@@ -20,6 +20,7 @@ import logging
 from pathlib import Path
 
 from ..errors import InputError
+from ..new_folders import removed_on_error
 from .result import AuditResult
 
 logger = logging.getLogger(__name__)
@@ -111,6 +112,20 @@ def audit_idle(parcels, *, as_of, imagery=None, built_class: int | None = None, 
         # gpkg=True: a small audit writes the GeoPackage even when not asked, so it is checked too
         check_outputs(planned_outputs("idle", engine, out, map=map, gpkg=True), overwrite,
                       inputs=_input_paths(parcels, imagery))
+    with removed_on_error(out):  # a run that stops leaves no empty folder it made (QA30 F10)
+        result = _idle(parcels, as_of=as_of, imagery=imagery, built_class=built_class, engine=engine,
+                       scheduler=scheduler, partitions=partitions, n_workers=n_workers, store=store, crs=crs,
+                       field_map=field_map, layer=layer, encoding=encoding, swap_xy=swap_xy, code_system=code_system,
+                       rules=rules, out=out, overwrite=overwrite, map=map, basemap=basemap, progress=progress,
+                       gpkg=gpkg, record=record, area_unit=area_unit)
+        _record(result, record, store, out)
+    return result
+
+
+def _idle(parcels, *, as_of, imagery, built_class, engine, scheduler, partitions, n_workers, store, crs, field_map,
+          layer, encoding, swap_xy, code_system, rules, out, overwrite, map, basemap, progress, gpkg, record,
+          area_unit) -> AuditResult:
+    """The idle audit on its engine, writing ``out`` when given (:func:`audit_idle`, its inputs checked)."""
     if engine == "dask":
         from .._memory import gc_paused
         from .dask.engine import idle_dask
@@ -138,7 +153,6 @@ def audit_idle(parcels, *, as_of, imagery=None, built_class: int | None = None, 
                                  write=None if out is None else _recorded_first(
                                      lambda r: r.write(out, overwrite=overwrite, map=map, basemap=basemap, gpkg=gpkg),
                                      record, store, out))
-    _record(result, record, store, out)
     return result
 
 
@@ -190,22 +204,24 @@ def audit_efficiency(enterprises, *, parcels=None, as_of=None, scoring=None, eng
 
         check_outputs(planned_outputs("efficiency", engine, out, parcels=parcels is not None, map=map), overwrite,
                       inputs=_input_paths(enterprises, parcels))
-    if engine == "dask":
-        from .dask.efficiency import efficiency_dask
+    with removed_on_error(out):  # a run that stops leaves no empty folder it made (QA30 F10)
+        if engine == "dask":
+            from .dask.efficiency import efficiency_dask
 
-        result = efficiency_dask(enterprises, Path(out), parcels=parcels, as_of=as_of, scheduler=scheduler,
-                                 npartitions=partitions, n_workers=n_workers, scoring=scoring, field_map=field_map,
-                                 parcel_field_map=parcel_field_map, crs=crs, code_system=code_system, store=store,
-                                 progress=progress)
-    else:
-        from .single import efficiency_single
+            result = efficiency_dask(enterprises, Path(out), parcels=parcels, as_of=as_of, scheduler=scheduler,
+                                     npartitions=partitions, n_workers=n_workers, scoring=scoring, field_map=field_map,
+                                     parcel_field_map=parcel_field_map, crs=crs, code_system=code_system, store=store,
+                                     progress=progress)
+        else:
+            from .single import efficiency_single
 
-        result = efficiency_single(enterprises, parcels=parcels, as_of=as_of, scoring=scoring, field_map=field_map,
-                                   parcel_field_map=parcel_field_map, crs=crs, layer=layer, parcel_layer=parcel_layer,
-                                   encoding=encoding, swap_xy=swap_xy, store=store)
-    if out is not None:
-        _recorded_first(lambda r: r.write(out, overwrite=overwrite, map=map, basemap=basemap), record, store, out)(result)
-    _record(result, record, store, out)
+            result = efficiency_single(enterprises, parcels=parcels, as_of=as_of, scoring=scoring, field_map=field_map,
+                                       parcel_field_map=parcel_field_map, crs=crs, layer=layer,
+                                       parcel_layer=parcel_layer, encoding=encoding, swap_xy=swap_xy, store=store)
+        if out is not None:
+            _recorded_first(lambda r: r.write(out, overwrite=overwrite, map=map, basemap=basemap), record, store,
+                            out)(result)
+        _record(result, record, store, out)
     return result
 
 

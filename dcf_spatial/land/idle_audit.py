@@ -47,6 +47,7 @@ import pyarrow.compute as pc
 
 from .. import settings
 from ..errors import InputError
+from .month_dates import dates_or_months, month_bounds, month_only, month_text
 from .parcels import input_label
 
 logger = logging.getLogger(__name__)
@@ -85,6 +86,9 @@ EXCUSED_ZH = {
 STATUS_ORDER = ACTION_STATUSES + ("normal", "not_applicable", "not_a_parcel")
 #: the label of ``excused`` once a 《闲置土地认定书》 is recorded too (the cause still to be reviewed in the procedure)
 EXCUSED_DETERMINED_ZH = {k: v.replace("疑似闲置", "认定闲置").replace("，待审核", "") for k, v in EXCUSED_ZH.items()}
+#: in the 逾期动工 flag of a start late on some days of a month-only date's month and not on others:
+#: 第二条's full year cannot be asserted, the day is asked for
+LATE_UNSURE_ZH = "须核实具体日期"
 
 
 def status_labels() -> list[tuple[str, str]]:
@@ -279,14 +283,39 @@ def _part_rows(part, mask: np.ndarray):
     return part.filter(_mask(mask))
 
 
-def _datestr(values) -> _Coded:
-    """YYYY-MM-DD text of each date ("" for NaT), formatted once per distinct date."""
+def _datestr(values, last=None) -> _Coded:
+    """YYYY-MM-DD text of each date ("" for NaT), formatted once per distinct date.
+
+    ``last``: the last day each date may be, where a date (or a date counted from one) is known
+    only to the month (:func:`~dcf_spatial.land.month_dates.month_bounds`; ``values`` then the first):
+    such a date reads 「2022-03（仅到月）」, never a day the record does not give, and one whose days
+    span two months 「2022-03-15至2022-04-14」.
+
+    Examples
+    --------
+    >>> d = pd.DatetimeIndex(["2022-03-01", "2022-03-01", "2022-03-15"])
+    >>> t = _datestr(d, pd.DatetimeIndex(["2022-03-01", "2022-03-31", "2022-04-14"]))
+    >>> t.texts.take(pa.array(t.codes)).to_pylist()
+    ['2022-03-01', '2022-03（仅到月）', '2022-03-15至2022-04-14']
+    """
     arr = np.asarray(values, dtype="datetime64[D]")
     # a hash of the day numbers, not a sort (np.unique): the same text, without an n·log n step
     codes, uniq = pd.factorize(arr.view(np.int64), use_na_sentinel=False)
     uniq = np.asarray(uniq, dtype=np.int64).view("datetime64[D]")
     text = np.datetime_as_string(uniq, unit="D").astype(object)
     text[np.isnat(uniq)] = ""
+    if last is not None:
+        end = np.asarray(last, dtype="datetime64[D]")
+        span = ~np.isnat(arr) & (end != arr)
+        if span.any():  # the spans' texts, once per distinct (first, last) pair
+            pair, pairs = pd.factorize(pd.MultiIndex.from_arrays([arr[span].view(np.int64), end[span].view(np.int64)]))
+            lo = np.array([p[0] for p in pairs], dtype=np.int64).view("datetime64[D]")
+            hi = np.array([p[1] for p in pairs], dtype=np.int64).view("datetime64[D]")
+            lo_t, hi_t = np.datetime_as_string(lo, unit="D"), np.datetime_as_string(hi, unit="D")
+            more = np.array([month_text(a) if a[:7] == b[:7] else f"{a}至{b}" for a, b in zip(lo_t, hi_t)], dtype=object)
+            codes = codes.copy()
+            codes[span] = len(text) + pair
+            text = np.concatenate([text, more])
     return _Coded(pa.array(text, type=_LS), codes)
 
 
@@ -554,6 +583,7 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     _decide_month_dates(out, as_of, rules)
     _flag_extension_before_start(out)
     _list_late_starts(out)
+    _list_missing_prices(out, rules)
     _mark_not_a_parcel(out)
     counts = out["status"].value_counts().to_dict()
     logger.info("Audited %d parcels (%s distinct rule inputs) as of %s: %s", n,
@@ -650,7 +680,7 @@ def _decide_month_dates(out, as_of: pd.Timestamp, rules: dict) -> None:
         return "、".join(parts)
 
     reasons = out["reason_zh"].astype(object).to_numpy()[rows]
-    kept = [str(reasons[i]) + f"（注：{named(i)}，按该月任何一日审计结论均相同，据此判定；期限之日按该月1日计）"
+    kept = [str(reasons[i]) + f"（注：{named(i)}，按该月任何一日审计结论均相同，据此判定；由其推算的期限之日也只到月）"
             for i in np.flatnonzero(steady)]
     if kept:
         _put_rows(out, "reason_zh", rows[steady], kept)
@@ -684,7 +714,7 @@ def _flag_future_starts(out, as_of: pd.Timestamp) -> None:
     if not future.any():
         return
     problems = out["problems"].astype(object).to_numpy().copy()
-    shown = actual.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    shown = dates_or_months(actual, month_only(out, "actual_start"))
     for i in np.flatnonzero(future):
         text = (f"实际动工开发日期 {shown[i]} 晚于审计基准日 {as_of:%Y-%m-%d}：按基准日尚未动工判定"
                 "（《闲置土地处置办法》第二条），请核实该日期")
@@ -715,8 +745,8 @@ def _flag_extension_before_start(out) -> None:
         return
     rows = np.flatnonzero(early)
     sources = out.attrs.get("field_sources")
-    e_txt = ext.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)[rows]
-    a_txt = agreed.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)[rows]
+    e_txt = dates_or_months(ext, month_only(out, "extension_until"))[rows]
+    a_txt = dates_or_months(agreed, month_only(out, "agreed_start"))[rows]
     problems = out["problems"].astype(object).to_numpy().copy()
     for i, e, a in zip(rows, e_txt, a_txt):
         text = (f"{input_label('extension_until', sources)} {e} 早于{input_label('agreed_start', sources)} {a}："
@@ -742,8 +772,15 @@ def _list_late_starts(out) -> None:
     if not late.any():
         return
     rows = np.flatnonzero(late)
-    text = "逾期动工：曾构成闲置土地，请核查是否已征缴土地闲置费（见逾期动工提示）"
     # the flagged rows' texts only, not an object copy of the whole column
+    # a start late on some days of a month-only date's month only (须核实具体日期): none without such a date, and
+    # then sought in the flagged rows' texts by arrow (no Python string per row)
+    unsure = np.zeros(len(rows), dtype=bool)
+    if "month_fields" in out.columns and (out["month_fields"].astype("category").cat.categories != "").any():
+        texts = pa.array(flag.iloc[rows].astype(object).fillna("").to_numpy(dtype=object), type=_LS)
+        unsure = pc.match_substring(texts, LATE_UNSURE_ZH).to_numpy(zero_copy_only=False)
+    text = np.where(unsure, "逾期动工待核实：是否逾期随只填到月的日期而不同，" + LATE_UNSURE_ZH + "（见逾期动工提示）",
+                    "逾期动工：曾构成闲置土地，请核查是否已征缴土地闲置费（见逾期动工提示）").astype(object)
     old = out["problems"].iloc[rows].astype(object).fillna("").astype(str)
     _put_rows(out, "problems", rows, np.where(old.to_numpy() == "", text, (old + "；" + text).to_numpy(dtype=object)))
 
@@ -869,7 +906,7 @@ def _str_array(values: "pa.ChunkedArray"):
 
 
 #: the columns :func:`audit_idle`'s rules read (``area_m2`` only through the developed share)
-_RULE_INPUTS = ("agreed_start", "actual_start", "stopped_since", "extension_until", "determination_date", "gov_cause",
+_RULE_INPUTS = ("month_fields", "agreed_start", "actual_start", "stopped_since", "extension_until", "determination_date", "gov_cause",
                 "bad_fields", "code_valid", "construction", "required_dev_area_m2", "developed_area_m2", "invested_wan",
                 "total_investment_wan", "land_price_wan", "land_use_code", "land_use_name")
 
@@ -996,18 +1033,36 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
 
     # Art. 12(1): an extension is for Art. 8 causes only and runs at most one year. An extension
     # without a cause is not honoured; one past the cap is honoured up to the cap.
-    cap = agreed + y_ext
-    moves = np.asarray(~ext_raw.isna() & ~agreed.isna() & (ext_raw > agreed))
-    ext_no_cause = moves & ~has_cause
-    ext_over = moves & has_cause & np.asarray(ext_raw > cap)
-    eff = np.where(ext_no_cause, np.datetime64("NaT"), ext_raw.to_numpy())
-    eff = np.where(ext_over, cap.to_numpy(), eff)
-    ext = pd.DatetimeIndex(eff)
-    has_ext = np.asarray(~ext.isna())
-    count_from = agreed.where(~has_ext | (agreed > ext), ext)
+    cap, ext_no_cause, ext_over, ext, has_ext, count_from = _start_counted(agreed, ext_raw, has_cause, y_ext)
     d1 = count_from + y_idle
     d2 = count_from + y_reclaim
     ds1 = stopped_since + y_stop
+    # A date given only to the month (month_fields; read as its first day) is some day of that month:
+    # the first and last day it may be (the statuses are decided over them in _decide_month_dates),
+    # for the texts — such a date and every date counted from it read to the month — and the late start
+    # span: each date shown or compared → (first day, last day or None when it is known to the day)
+    months = {f: month_only(df, f) for f in ("agreed_start", "actual_start", "stopped_since", "extension_until",
+                                             "determination_date")}
+    any_month = any(m is not None for m in months.values())
+    if any_month:
+        b = {f: month_bounds(dates(f), m) for f, m in months.items()}
+        cap_lo, _, _, ext_lo, _, from_lo = _start_counted(b["agreed_start"][0], b["extension_until"][0], has_cause, y_ext)
+        cap_hi, _, _, ext_hi, _, from_hi = _start_counted(b["agreed_start"][1], b["extension_until"][1], has_cause, y_ext)
+        (stop_lo, stop_hi) = b["stopped_since"]
+        span = {"agreed": b["agreed_start"], "actual": b["actual_start"], "stop": b["stopped_since"],
+                "ext_raw": b["extension_until"], "det": b["determination_date"], "ext": (ext_lo, ext_hi),
+                "cap": (cap_lo, cap_hi), "from": (from_lo, from_hi), "d1": (from_lo + y_idle, from_hi + y_idle),
+                "d2": (from_lo + y_reclaim, from_hi + y_reclaim), "ds1": (stop_lo + y_stop, stop_hi + y_stop)}
+    else:   # (the common case: no date to the month, nothing counted twice)
+        span = {"agreed": (agreed, None), "actual": (actual, None), "stop": (stopped_since, None),
+                "ext_raw": (ext_raw, None), "det": (determination, None), "ext": (ext, None), "cap": (cap, None),
+                "from": (count_from, None), "d1": (d1, None), "d2": (d2, None), "ds1": (ds1, None)}
+
+    def first(key):
+        return span[key][0]
+
+    def last(key):
+        return span[key][0] if span[key][1] is None else span[key][1]
 
     started = np.asarray((~actual.isna()) & (actual <= as_of))
     is_stopped = started & np.asarray((~stopped_since.isna()) & (stopped_since <= as_of))
@@ -1115,9 +1170,10 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
 
     # --- reasons (Chinese; article and the dates that decided) -----------------------------
     # Built only for the rows of each clause: each part filtered to those rows, joined by arrow.
-    s_agreed, s_ext, s_ext_raw, s_cap = _datestr(agreed), _datestr(ext), _datestr(ext_raw), _datestr(cap)
-    s_d1, s_d2, s_det = _datestr(d1), _datestr(d2), _datestr(determination)
-    s_act, s_stop, s_ds1 = _datestr(actual), _datestr(stopped_since), _datestr(ds1)
+    s_agreed, s_ext, s_cap = _datestr(*span["agreed"]), _datestr(*span["ext"]), _datestr(*span["cap"])
+    s_ext_raw, s_det = _datestr(*span["ext_raw"]), _datestr(*span["det"])
+    s_d1, s_d2, s_ds1 = _datestr(*span["d1"]), _datestr(*span["d2"]), _datestr(*span["ds1"])
+    s_act, s_stop = _datestr(*span["actual"]), _datestr(*span["stop"])
     s_asof = as_of.strftime("%Y-%m-%d")
     ext_part = _Texts(n)
     ext_part.put(has_ext, "，经批准延期至", s_ext, "（自该日起算）")
@@ -1128,12 +1184,12 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
         ext_flag.put(ext_no_cause, "延期至", s_ext_raw, "，但未记录第八条原因：依" + art["extension"]
                         + "，延长动工开发期限只适用于第八条情形，该延期不予认可，自原约定动工日期", s_agreed, "起算")
     if ext_over.any():
-        with np.errstate(invalid="ignore"):
-            days = np.where(ext_over, (ext_raw.to_numpy() - cap.to_numpy()) / np.timedelta64(1, "D"), 0)
-        over_days = pc.cast(pa.array(np.where(ext_over, days, 0).astype(np.int64)), _LS)
+        over_days = _Texts(n)
+        over_days.set(ext_over, _day_span(*(d[ext_over] for d in (first("ext_raw"), last("ext_raw"), first("cap"),
+                                                                    last("cap"))))[0])
         ext_flag.put(ext_over, "延期至", s_ext_raw, "，超过" + art["extension"]
-                        + "“延长动工开发期限最长不得超过一年”的上限（原约定动工日期满一年之日", s_cap, "）", over_days,
-                        "天：上限以内部分认可，自", s_cap, "起算，超出部分不予认可")
+                        + "“延长动工开发期限最长不得超过一年”的上限（原约定动工日期满一年之日", s_cap, "）",
+                        over_days.array(), "天：上限以内部分认可，自", s_cap, "起算，超出部分不予认可")
     ext_flag = ext_flag.array()
     flagged_ext = ext_no_cause | ext_over
     needs_fee = np.isin(idle_kind, idle_codes) & ~excused
@@ -1223,25 +1279,50 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
         also_det.put(odd, "（记录有闲置土地认定书日期", s_det, "，但按输入数据至基准日不构成闲置，请核实）")
     # 5. a start more than a full year after the agreed (or validly extended) start: idle in that
     # period (第二条), though started now. The status stays the present state; the row is flagged
-    late = _late_starts(started, actual, d1)
+    # A date given to the month: late only where it is late on every day of the month (the start at its
+    # first day, the year's end at its last); where it is late on some days only, the flag asks for the day
+    late = _late_starts(started, first("actual"), last("d1"))
+    unsure = (_late_starts(started, last("actual"), first("d1")) & ~late) if any_month else np.zeros(n, dtype=bool)
     late_flag = _Texts(n)
-    if late.any():
-        # the texts of the late rows only (at 10⁶ parcels most are not late): each part taken for them
-        m = _mask(late)
-        with np.errstate(invalid="ignore"):
-            late_days = ((actual[late] - count_from[late]) / pd.Timedelta(days=1)).to_numpy().astype(np.int64)
+    if late.any() or unsure.any():
+        # the texts of the flagged rows only (at 10⁶ parcels most are not late): each part taken for them
+        flagged = late | unsure
+        m = _mask(flagged)
+        one_day = pd.Timedelta(days=1)
         late_ext = _Texts(n)
-        late_ext.put(late & has_ext & np.asarray(agreed <= ext), "（经批准延期至", s_ext, "）")
+        late_ext.put(flagged & has_ext & np.asarray(agreed <= ext), "（经批准延期至", s_ext, "）")
+        act_lo, act_hi, from_lo, from_hi, d1_lo, d1_hi = (d[flagged] for d in (
+            first("actual"), last("actual"), first("from"), last("from"), first("d1"), last("d1")))
+        # the idle period: exact dates; where a date is known to the month only, the days idle on every day of it
+        period = pc.binary_join_element_wise(_dates_text(d1_hi + one_day), _part("至"), _dates_text(act_lo - one_day),
+                                             _part(""))
+        days, ranged = _day_span(act_lo, act_hi, from_lo, from_hi) if any_month else _day_span(act_lo, act_lo, from_lo, from_lo)
+        days = pc.binary_join_element_wise(days, _part("天"), _part(""))
+        if any_month:  # (else every date is exact: the texts as they always were, nothing more computed)
+            days = pc.if_else(_mask(ranged), pc.binary_join_element_wise(
+                days, _part("（只填到月的日期按该月首日、末日计）"), _part("")), days)
+            exact = np.asarray((d1_lo == d1_hi) & (act_lo == act_hi))
+            period = pc.if_else(_mask(exact), period, pc.binary_join_element_wise(
+                _part("满一年之日后至动工前（按该月任何一日至少为"), period, _part("）"), _part("")))
 
-        def sub(flag, text):
-            return pc.if_else(_mask(flag[late]), _part(text), _part(""))
+        def sub(flag, text, other=""):
+            return pc.if_else(_mask(flag[flagged]), _part(text), _part(other))
 
-        late_flag.set(late, pc.binary_join_element_wise(
-            _part("实际动工日期"), s_act.rows(late), _part("比约定动工日期"), s_agreed.rows(late),
-            late_ext.array().filter(m), _part("晚"), pc.cast(pa.array(late_days), _LS), _part("天，超过满一年之日（"),
-            s_d1.rows(late), _part("）：依" + reg_def + "，"), _dates_text(d1[late] + pd.Timedelta(days=1)), _part("至"),
-            _dates_text(actual[late] - pd.Timedelta(days=1)),
+        def by_late(text, other):  # the text of a late row, or of one late on some days of the month only
+            return sub(late, text, other) if unsure.any() else _part(text)
+
+        late_text = pc.binary_join_element_wise(
+            _part("）：依" + reg_def + "，"), period,
             _part("期间曾构成闲置土地（未动工开发满一年）；现已动工，结论按基准日现状。请核查是否已依" + art["fee"] + "征缴土地闲置费"),
+            _part(""))
+        if unsure.any():
+            late_text = pc.if_else(_mask(late[flagged]), late_text, _part(
+                "）随只填到月的日期是该月哪一天而不同：" + LATE_UNSURE_ZH + "（请填写到日后重新审计）；如超过，依" + reg_def
+                + "其间曾构成闲置土地，须核查是否已依" + art["fee"] + "征缴土地闲置费"))
+        late_flag.set(flagged, pc.binary_join_element_wise(
+            _part("实际动工日期"), s_act.rows(flagged), by_late("比约定动工日期", "与约定动工日期"), s_agreed.rows(flagged),
+            late_ext.array().filter(m), by_late("晚", "相隔"), days,
+            by_late("，超过满一年之日（", "，是否超过满一年之日（"), s_d1.rows(flagged), late_text,
             sub(has_cause, "（记录有第八条原因：经审核属实的不征收土地闲置费）"),
             sub(bad("extension_until"), "（" + field_label("extension_until") + "中没有可识别的延期日期，未作为延期，对此无影响；"
                 "如有第八条情形的延期补充协议，请填写延期至的日期后重新审计）"),
@@ -1255,6 +1336,8 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
                   _choose(has_cause, "（记录有第八条原因：经审核属实的不征收）", ""),
                   _choose(bad("extension_until"), "（" + field_label("extension_until") + "中没有可识别的延期日期，"
                           "未作为延期，对此无影响）", ""), "。")
+    also_late.put(unsure, "【逾期动工待核实】动工是否晚于约定（或经批准延期后的）动工开发日期满一年，随只填到月的日期是该月哪一天而不同，"
+                  + LATE_UNSURE_ZH + "，见逾期动工提示；如晚于，其间曾构成" + reg_def + "规定的闲置土地。")
     reason = pc.binary_join_element_wise(reason.array(), also_cause.array(), also_ext.array(), also_det.array(),
                                          also_late.array(), pa.scalar("", type=_LS))
 
@@ -1291,6 +1374,11 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
         base = len(steps_txt)
         steps_txt += [extra if t == "" else t + "；" + extra for t in steps_txt]
         step[late] += base
+    if unsure.any():
+        extra = steps.get("late_start_unsure", "将只填到月的日期填写到日后重新审计，再定是否逾期动工")
+        base = len(steps_txt)
+        steps_txt += [extra if t == "" else t + "；" + extra for t in steps_txt]
+        step[unsure] += base
 
     return {"status": pa.array(list(_CODE), type=_LS).take(pa.array(st)), "status_zh": pa.array(labels, type=_LS).take(pa.array(zh)),
             "reason_zh": reason, "fee_wan": fee,
@@ -1299,6 +1387,45 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
             "missing_fields": missing, "determined": determined,
             "next_step_zh": pa.array(steps_txt, type=_LS).take(pa.array(step)),
             "extension_flag": ext_flag, "late_start_flag": late_flag, "cause_kind": cause_kind}
+
+
+def _start_counted(agreed: pd.DatetimeIndex, ext_raw: pd.DatetimeIndex, has_cause: np.ndarray, y_ext):
+    """The start the year counts from (《闲置土地处置办法》第十二条第（一）项): an extension is for 第八条
+    causes only and runs at most ``y_ext`` (one year). Returns (cap, extension without a cause, extension
+    past the cap, the extension honoured, has one, the start counted from). The start counted from never
+    moves earlier as ``agreed`` or ``ext_raw`` moves later (the first and last day of a month-only date
+    bound it)."""
+    cap = agreed + y_ext
+    moves = np.asarray(~ext_raw.isna() & ~agreed.isna() & (ext_raw > agreed))
+    ext_no_cause = moves & ~has_cause
+    ext_over = moves & has_cause & np.asarray(ext_raw > cap)
+    eff = np.where(ext_no_cause, np.datetime64("NaT"), ext_raw.to_numpy())
+    eff = np.where(ext_over, cap.to_numpy(), eff)
+    ext = pd.DatetimeIndex(eff)
+    has_ext = np.asarray(~ext.isna())
+    return cap, ext_no_cause, ext_over, ext, has_ext, agreed.where(~has_ext | (agreed > ext), ext)
+
+
+def _day_span(later_lo, later_hi, earlier_lo, earlier_hi) -> tuple[pa.Array, np.ndarray]:
+    """The days from an earlier to a later date as text, each given by the first and last day it may
+    be (a date known only to the month): "N", or "N1至N2" where they differ; and where they differ.
+
+    Examples
+    --------
+    >>> a, b = pd.DatetimeIndex(["2023-03-01", "2023-03-01"]), pd.DatetimeIndex(["2021-11-01", "2021-11-01"])
+    >>> text, span = _day_span(a, a, b, pd.DatetimeIndex(["2021-11-30", "2021-11-01"]))
+    >>> text.to_pylist(), span.tolist()
+    (['456至485', '485'], [True, False])
+    """
+    with np.errstate(invalid="ignore"):
+        lo = np.asarray((later_lo - earlier_hi) / pd.Timedelta(days=1)).astype(np.int64)
+        hi = lo if later_hi is later_lo and earlier_hi is earlier_lo else \
+            np.asarray((later_hi - earlier_lo) / pd.Timedelta(days=1)).astype(np.int64)
+    text = pc.cast(pa.array(lo), _LS)
+    span = lo != hi
+    if span.any():
+        text = pc.if_else(_mask(span), pc.binary_join_element_wise(text, pc.cast(pa.array(hi), _LS), _part("至")), text)
+    return text, span
 
 
 def _late_starts(started: np.ndarray, actual: pd.DatetimeIndex, d1: pd.DatetimeIndex) -> np.ndarray:
@@ -1383,6 +1510,29 @@ def fee_pending(audited) -> np.ndarray:
     fee = pd.to_numeric(audited["fee_wan"], errors="coerce").to_numpy(dtype=float) if "fee_wan" in audited.columns \
         else np.full(len(codes), np.nan)
     return np.isin(codes, [STATUS_ORDER.index(s) for s in FEE_STATUSES]) & np.isnan(fee)
+
+
+def _list_missing_prices(out, rules: dict) -> None:
+    """The idle rows (:data:`IDLE_STATUSES`, not excused) without a 土地价款 — their reason says the
+    土地闲置费 is 金额待核定 (:func:`fee_pending`, ``reclaim_no_price``) — go on the 问题记录 sheet: 数据问题
+    names the field and the fix, as a missing area does (QA session 31 F5). Only when the table has a price
+    column (a table without one is no row's to correct: the totals say 缺少土地价款 once); rows whose problems
+    already name the price (a value not read) are left as they are. In place."""
+    if "problems" not in out.columns or not (out.attrs.get("field_sources") or {}).get("land_price_wan"):
+        return   # a table without a price column: the file's matter, said once in the notes, no row's to correct
+    idle = np.isin(status_codes(out["status"]), [STATUS_ORDER.index(s) for s in IDLE_STATUSES])
+    price = pd.to_numeric(out["land_price_wan"], errors="coerce").to_numpy(dtype=float)
+    rows = np.flatnonzero(idle & np.isnan(price))
+    if not len(rows):
+        return
+    old = out["problems"].iloc[rows].astype(object).fillna("").astype(str).to_numpy(dtype=object)
+    keep = np.array(["土地价款" not in p for p in old], dtype=bool)
+    rows, old = rows[keep], old[keep]
+    if not len(rows):
+        return
+    text = (f"缺少{input_label('land_price_wan', out.attrs.get('field_sources'))}：土地闲置费（{rules['articles']['fee']}，"
+            f"按土地价款的{float(rules['idle_fee_rate']):.0%}）无法计算，金额待核定；请在该列填写该宗地的土地价款（万元）后重新审计")
+    _put_rows(out, "problems", rows, np.where(old == "", text, old + "；" + text))
 
 
 def reclaim_counts(audited) -> dict:

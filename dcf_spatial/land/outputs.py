@@ -21,6 +21,7 @@ import pandas as pd
 
 from .. import _fixes
 from ..errors import InputError
+from .month_dates import MONTH_ONLY_ZH, month_only as _month_only
 from .idle_audit import ACTION_STATUSES, STATUS_ORDER, STATUS_ZH, footer_count, rows_zh, status_codes, summarize
 
 logger = logging.getLogger(__name__)
@@ -130,26 +131,6 @@ def _excel_frame(df: pd.DataFrame, columns_zh: dict) -> pd.DataFrame:
         elif isinstance(s.dtype, (pd.StringDtype, pd.CategoricalDtype)) or s.dtype == object:
             out[c] = s.astype(object).where(s.notna(), None)
     return out
-
-
-#: how the workbook shows a date the input gave to the month only (read as the month's first day for the
-#: date math): the month as given, marked — not a day the record does not give (QA30 F8)
-MONTH_ONLY_ZH = "（仅到月）"
-
-
-def _month_only(df: pd.DataFrame, field: str) -> np.ndarray | None:
-    """True on the rows of ``df`` whose ``field`` was given to the month only (``month_fields`` of
-    :func:`~dcf_spatial.land.parcels.validate_parcels`, fields joined by ";"); None when none is."""
-    if "month_fields" not in df.columns or not len(df):
-        return None
-    col = df["month_fields"]
-    if not isinstance(col.dtype, pd.CategoricalDtype):
-        col = col.astype(object).where(col.notna(), "").astype(str).astype("category")
-    hit = np.array([field in str(c).split(";") for c in col.cat.categories], dtype=bool)
-    if not hit.any():
-        return None
-    codes = col.cat.codes.to_numpy()
-    return (codes >= 0) & hit[np.maximum(codes, 0)]
 
 
 def _month_only_marked(text: pd.Series, month: np.ndarray | None) -> pd.Series:

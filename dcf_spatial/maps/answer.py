@@ -22,7 +22,7 @@ from .builder import FIELD_LABELS, WebMap
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
 
-__all__ = ["answer_map", "answer_view", "focus_outline_weight", "shade"]
+__all__ = ["answer_map", "answer_view", "count_radii", "count_text", "focus_outline_weight", "point_radius", "shade"]
 
 
 def _located_mask(gdf, web_cfg: dict):
@@ -53,6 +53,40 @@ def focus_outline_weight(n_features: int, web_cfg: dict | None = None) -> float:
     if n_features <= n_full:
         return full
     return round(max(low, full * (n_full / n_features) ** 0.5), 2)
+
+
+def point_radius(n_features: int, web_cfg: dict | None = None) -> int:
+    """Radius (px) of a point of an answer with ``n_features`` drawn features: ``[web] point_radius``,
+    smaller as the outlines thin (:func:`focus_outline_weight`)."""
+    web_cfg = web_cfg if web_cfg is not None else map_style.section("web")
+    radius = int(web_cfg.get("point_radius", 7))
+    weight, full = focus_outline_weight(n_features, web_cfg), float(web_cfg.get("focus_weight", 2.5))
+    return max(3, round(radius * (weight / full) ** 0.5)) if weight < full else radius
+
+
+def count_radii(counts, radius: int, web_cfg: dict | None = None) -> list[int]:
+    """Radii (px) of points standing for ``counts`` rows each: ``radius`` × √k, at most × ``[web]
+    point_size_max_factor`` (default 3). The HTML answer map and the desk's audit map both size by it.
+
+    Examples
+    --------
+    >>> count_radii([1, 2, 4, 100], 7, {"point_size_max_factor": 3})
+    [7, 10, 14, 21]
+    """
+    web_cfg = web_cfg if web_cfg is not None else map_style.section("web")
+    top = float(web_cfg.get("point_size_max_factor", 3))
+    return [int(round(radius * min(top, max(1.0, float(k)) ** 0.5))) for k in counts]
+
+
+def count_text(k, unit: str = "") -> str:
+    """The count written under a point standing for ``k`` rows (``"2 宗"``).
+
+    Examples
+    --------
+    >>> count_text(2.0, "宗")
+    '2 宗'
+    """
+    return f"{int(k)} {unit}".strip()
 
 
 def shade(color: str, darken: float) -> str:
@@ -196,9 +230,7 @@ def answer_map(
         lambda t: "polygon" if "Polygon" in t else "line" if "Line" in t else "point" if "Point" in t else "")
     drawn = ~missing_geom & located
     weight = focus_outline_weight(int(drawn.sum()), web_cfg)
-    radius = int(web_cfg.get("point_radius", 7))
-    if weight < float(web_cfg.get("focus_weight", 2.5)):
-        radius = max(3, round(radius * (weight / float(web_cfg.get("focus_weight", 2.5))) ** 0.5))
+    radius = point_radius(int(drawn.sum()), web_cfg)
     # few features: outline darker than the fill, to stand out; many: lighter than the fill, so that
     # neighbouring parcels separate like a fine white seam instead of merging into a dark blot
     many = int(drawn.sum()) > int(web_cfg.get("focus_full_weight_max", 20))
@@ -213,8 +245,7 @@ def answer_map(
         if fam == "point" and size_field and size_field in sub.columns:
             # a point standing for k rows: larger, and its k written on it; a style per (colour, size)
             k = sub[size_field].fillna(1).to_numpy(dtype=float).clip(min=1)
-            top = float(web_cfg.get("point_size_max_factor", 3))
-            radii = [int(round(radius * min(top, kk ** 0.5))) for kk in k]
+            radii = count_radii(k, radius, web_cfg)
             marked = (sub[marked_field].notna().to_numpy() if marked_field and marked_field in sub.columns
                       else np.zeros(len(sub), dtype=bool)).tolist()
             pairs = list(dict.fromkeys(zip(idx, radii, marked)))
@@ -226,7 +257,7 @@ def answer_map(
             many_rows = k > 1
             if many_rows.any():
                 pts = wm.to_display(sub[many_rows])
-                labels = [(round(p.y, 5), round(p.x, 5), f"{int(kk)} {count_unit}".strip()) for p, kk in zip(pts.geometry, k[many_rows])]
+                labels = [(round(p.y, 5), round(p.x, 5), count_text(kk, count_unit)) for p, kk in zip(pts.geometry, k[many_rows])]
         elif fam == "point":
             # a light halo: a red "inside" dot on a red cluster otherwise disappears into it
             styles = [{"radius": radius, "color": web_cfg.get("point_halo", "#ffffff"),

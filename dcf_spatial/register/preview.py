@@ -51,7 +51,8 @@ class ImportPreview:
     nesting
         After the import, the children of a parent/child pair of layers the import touches (a functional park and
         its cluster, :mod:`dcf_spatial.store.nesting`) that lie outside their parent: one dict each with
-        ``text_zh`` and ``outside_mu``; ``nesting_fix_zh`` says how to make the pair agree.
+        ``text_zh`` and ``outside_mu``; ``nesting_fix_zh`` says how to make the pair agree (``to_dict`` adds
+        ``nesting_heading_zh``, the heading naming the layers of those children).
     """
 
     layer: str
@@ -85,15 +86,19 @@ class ImportPreview:
         """The answer as JSON-ready data; ``limit`` lists at most that many added, removed and moved features
         (``added_count``, ``removed_count``, ``moved_count`` stay whole: the desk's answer for a 100,000-feature
         file was 28 MB, breaker B31-12)."""
+        from ..store.nesting import heading_zh
+
         cut = (lambda rows: rows) if limit is None else (lambda rows: rows[:limit])
+        moved = self.moved if limit is None else self.moved.head(limit)
         return {"layer": self.layer, "dry_run": True, "summary": self.summary, "added": cut(self.added),
-                "removed": cut(self.removed), "moved": (self.moved if limit is None else self.moved.head(limit)).to_dict(orient="records"),
+                "removed": cut(self.removed), "moved": moved.to_dict(orient="records"),
                 "added_count": len(self.added), "removed_count": len(self.removed), "moved_count": len(self.moved),
                 "unchanged": self.unchanged, "nudged": self.nudged, "move_tolerance_m": MOVE_TOLERANCE_M,
                 "changes_zh": self.changes_zh(),
                 "transfers": self.transfers.to_dict(orient="records"), "register": self.flips.to_dict(),
                 "sample_note": self.sample_note, "same_as_current": self.same_as_current,
                 "nesting": self.nesting, "nesting_fix_zh": self.nesting_fix_zh,
+                "nesting_heading_zh": heading_zh(self.nesting) if self.nesting else "",
                 "parcels": [] if self.parcels is None else self.parcels.to_dict(orient="records"),
                 "enterprises": [] if self.enterprises is None else self.enterprises.to_dict(orient="records")}
 

@@ -186,6 +186,21 @@ def summary_zh(rows: list[dict]) -> str:
     return f" {len(rows)} 个要素位于所属上级分区以外" + (f"（面状要素共 {mu:,.1f} 亩）" if mu else "")
 
 
+def heading_zh(rows: list[dict]) -> str:
+    """The heading over the rows of :func:`children_outside`, naming every child layer among them and their
+    parents (QA session 31 F10: «（功能园区与所属集聚区）» headed the 规划点名企业 too).
+
+    Examples
+    --------
+    >>> heading_zh([{"layer_zh": "工业集聚区功能园区", "parent_zh": "四大工业集聚区"},
+    ...             {"layer_zh": "规划点名企业", "parent_zh": "四大工业集聚区"}])
+    '上下级图层不一致：工业集聚区功能园区、规划点名企业与所属的四大工业集聚区'
+    """
+    children = "、".join(dict.fromkeys(r["layer_zh"] for r in rows))
+    parents = "、".join(dict.fromkeys(r["parent_zh"] for r in rows))
+    return f"上下级图层不一致：{children}与所属的{parents}"
+
+
 def fix_zh(rows: list[dict]) -> str:
     """The way out for the children of ``rows``: import the child layer matching the parent, or check the
     parent's boundary; the site check and the land audits' zone join meanwhile count a park only inside its

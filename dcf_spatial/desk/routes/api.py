@@ -563,7 +563,10 @@ def site_check_export(fmt: Literal["html", "docx", "pdf", "gpkg", "txt"], body: 
         raise DeskError(422, named_export_message(answer.named_sites()))
     project = (body.project or "").strip()
     if project:  # the project's name in the report's body (its title block), not only in the file name
+        from ...queries.site.tables import check_title_zh
+
         answer.inputs = {"项目名称": project, **answer.inputs}
+        answer.title = check_title_zh(project)   # the report's title names the project (QA session 31 F8)
     from ... import plan
 
     base, media = EXPORTS[fmt]
@@ -1145,7 +1148,17 @@ def _status_geojson(res) -> bytes | None:
     cols = [c for c in ("parcel_id", "project_name", "status", "status_zh", "area_mu", "n_parcels", "counts_zh",
                         "parcels_zh", "located_zh") if c in feats.columns]
     data = json.loads(feats[cols + [feats.geometry.name]].to_crs(4326).to_json(na="null", drop_id=True))
-    data["dcf_notes"] = legend_notes(info, numbers=False)
+    # a point sized by its count and the count written under it, as the HTML map of ``dcf audit idle`` draws
+    # them, and that map's context layers shown (QA session 31 F6: one size, no counts, no township lines)
+    from ...maps import style as map_style
+    from ...maps.answer import count_radii, count_text, point_radius
+
+    web_cfg = map_style.section("web")
+    k = [int((f["properties"].get("n_parcels") or 1)) for f in data["features"]]
+    for f, r, kk in zip(data["features"], count_radii(k, point_radius(len(k), web_cfg), web_cfg), k):
+        f["properties"].update(radius=r, count_zh=count_text(kk, "宗") if kk > 1 else None)
+    data["dcf_notes"] = legend_notes(info, numbers=True)
+    data["dcf_context"] = list(web_cfg.get("default_context", []))
     return json.dumps(data, ensure_ascii=False).encode()
 
 

@@ -158,10 +158,17 @@
         pointToLayer: function (f, ll) {
           var k = f.properties.n_parcels || 1;
           // placed by a name (no coordinates): a dashed dark ring, drawn outside the unit's clusters and parks
-          // (located_zh says so on click): it is no parcel's position (QA nu #2)
-          var named = !!f.properties.located_zh;
-          return L.circleMarker(ll, { radius: Math.round(4 * Math.min(3, Math.sqrt(k))), color: named ? '#333' : '#fff',
-                                      weight: named ? 2 : (k > 1 ? 2 : 1), dashArray: named ? '3 3' : null });
+          // (located_zh says so on click): it is no parcel's position (QA nu #2); the radius grows with the
+          // count and the count is written under the point, sized as the CLI's HTML map (the server's
+          // ``radius``/``count_zh``, maps.answer.count_radii; QA session 31 F6)
+          var named = !!f.properties.located_zh, r = f.properties.radius || 7;
+          var m = L.circleMarker(ll, { radius: r, color: named ? '#333' : '#fff', fillOpacity: 0.95,
+                                       weight: named ? 2 : (k > 1 ? 2 : 1), dashArray: named ? '3 3' : null });
+          if (f.properties.count_zh) {   // a label of its own (the marker's tooltip is its hover text)
+            parcels.addLayer(L.tooltip({ permanent: true, direction: 'bottom', offset: [0, r], interactive: false,
+                                         className: 'count-label' }).setLatLng(ll).setContent(el('span', f.properties.count_zh)));
+          }
+          return m;
         },
         onEachFeature: function (f, l) {
           var p = f.properties;
@@ -191,6 +198,7 @@
       });
       drawLegendNotes(fc.dcf_notes || []);
       parcels.addLayer(lyr);
+      desk.showLayers(map, fc.dcf_context, lyr);
       if (lyr.getLayers().length) { map.fitBounds(lyr.getBounds()); }
       window.dcfJobMapDrawn = lyr.getLayers().length;
     }).catch(function () { window.dcfJobMapDrawn = 0; /* no geometry: tables only */ });

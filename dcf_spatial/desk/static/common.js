@@ -59,7 +59,7 @@ var desk = (function () {
     var map = L.map('map').setView([36.45, 115.95], 10);
     window.dcfMap = map;
     var switcher = L.control.layers(null, null, { collapsed: true }).addTo(map);
-    var shown = { district: 1, industrial_clusters: 1, cluster_parks: 1 };
+    var shown = { district: 1, industrial_clusters: 1, cluster_parks: 1 }, overlays = {};
     // every layer in one request (GET /api/map-layers: coordinates to ~0.1 m, gzip)
     var ready = api('/api/map-layers').then(function (j) {
       j.layers.filter(function (m) { return m.geometry_type.indexOf('Point') < 0; }).forEach(function (m) {
@@ -69,12 +69,24 @@ var desk = (function () {
                    fillColor: st.fill, fillOpacity: 0.15 };
         } });
         switcher.addOverlay(lyr, m.title_zh);
+        overlays[m.id] = lyr;
         if (shown[m.id]) { lyr.addTo(map); }
         if (m.id === 'district') { map.fitBounds(lyr.getBounds()); }
       });
+      return overlays;
     });
+    // the drawn layers by id, once loaded: a page shows more of them under its answer (showLayers)
+    map.dcfLayersReady = ready;
     ready.then(function () { window.dcfReady = true; }, function (e) { $('error').textContent = '图层加载失败：' + e.message; });
     return map;
+  }
+  function showLayers(map, ids, front) {
+    // the layers ``ids`` of a planMap shown (an answer's context, e.g. the 镇（街道）界 under an audit's points,
+    // as the CLI's HTML map draws them), then ``front`` (the answer) brought above them
+    return map.dcfLayersReady.then(function (overlays) {
+      (ids || []).forEach(function (id) { if (overlays[id] && !map.hasLayer(overlays[id])) { overlays[id].addTo(map); } });
+      if (front && front.bringToFront) { front.bringToFront(); }
+    });
   }
   // the planning office's policies (plan_rules.json → office_policies, from GET /api/policies): one small select
   // each in ``box``, the file's default marked 默认 and selected; ``chosenPolicy`` gives only the settings that
@@ -158,6 +170,6 @@ var desk = (function () {
     // trimmed (a stray space typed around a name)
     return { value: function () { return pick.hidden ? input.value.trim() : pick.value; } };
   }
-  return { $: $, el: el, clear: clear, api: api, table: table, popupNode: popupNode, planMap: planMap,
+  return { $: $, el: el, clear: clear, api: api, table: table, popupNode: popupNode, planMap: planMap, showLayers: showLayers,
            policyControls: policyControls, chosenPolicy: chosenPolicy, policyText: policyText, sheetBox: sheetBox };
 })();

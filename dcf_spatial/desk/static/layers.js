@@ -238,6 +238,8 @@
       // a park left outside its new cluster boundary (store/nesting.py): said before the tables, with the way out
       var nested = p.nesting || [];
       $('preview-nesting-box').hidden = !nested.length;
+      // the heading names every layer listed below it (parks and named enterprises alike; QA session 31 F10)
+      $('preview-nesting-heading').textContent = p.nesting_heading_zh || '上下级图层不一致';
       $('preview-nesting').textContent = nested.length ? nested.map(function (r) { return r.text_zh; }).join('\n') +
         '\n出路：' + p.nesting_fix_zh + '。' : '';
       // only the features that really moved (beyond move_tolerance_m): the server counts them (QA finding 13)

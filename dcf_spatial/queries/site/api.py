@@ -636,7 +636,7 @@ def _check_site(site, industry, *, area_mu, crs, investment_wan, floor_area_m2, 
             notes[0] = combined.replace(f"文件含 {len(site_gdf)} 个地块", f"核查的 {len(site_gdf)} 个地块", 1)
         notes.insert(0, parcels_note)
         res["site"]["parcels_zh"] = parcels_note
-    answer = SiteCheck([res], shown, batch=False, notes=notes, title=f"项目选址核查：{m.label_zh}", inputs=inputs,
+    answer = SiteCheck([res], shown, batch=False, notes=notes, title=tables.check_title_zh(m.label_zh or m.query), inputs=inputs,
                        store=store, policy=policy, parcels=site_gdf if len(site_gdf) > 1 else None)
     if record:
         from ...crs import to_storage
@@ -728,7 +728,7 @@ def _check_typed_lonlat(site: str, industry, *, area_mu, crs, investment_wan, fl
 
     flags = with_policy([dict(capacity_replacement=capacity_replacement, catalogue_class=catalogue_class)], policy)[0]
     answer = SiteCheck([res], _LazySites(read_sites), batch=False, notes=list(quick.notes),
-                       title=f"项目选址核查：{m.label_zh}", inputs=inputs, store=store, policy=policy)
+                       title=tables.check_title_zh(m.label_zh or m.query), inputs=inputs, store=store, policy=policy)
     # recorded with the site as the full reader hands it on (storage CRS): the same register row
     return _record(answer, record, [[quick.stored]], [m], [figures], [flags], expected)
 

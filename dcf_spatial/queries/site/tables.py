@@ -300,9 +300,8 @@ def results_table(results: list[dict]):
                 "area_mu": r["site"]["area_mu"],
                 "location_method": (f"按地名定位：“{r['site']['from_name']['name']}”→{r['site']['from_name']['level']}"
                                     f"“{r['site']['from_name']['unit']}”"
-                                    + ("（具体地块未知，结论按该单元本身的定位；面积为申报面积）"
-                                       if not r["site"].get("parcel_known", True) and r["site"]["area_mu"] is not None
-                                       else "（具体地块未知，结论按该单元本身的定位；面积未知）"
+                                    + (f"（具体地块未知，{named_judged_zh(r['site'])}；"
+                                       f"{'面积为申报面积' if r['site']['area_mu'] is not None else '面积未知'}）"
                                        if not r["site"].get("parcel_known", True) else ""))
                 if r["site"].get("from_name")
                 else f"图形（{r['site']['geometry_from']}列）" if r["site"].get("geometry_from_kind") == "shape"
@@ -370,6 +369,20 @@ def zone_headers_zh(s: dict) -> tuple[str, str]:
     return "重叠面积（亩）", "占场地比例"
 
 
+def check_title_zh(subject: str | None) -> str:
+    """The title of a site check's answer and reports: ``项目选址核查：<subject>`` (the industry as read, or
+    as typed when it reads as several codes; the project's name in a desk report), never a bare colon
+    (QA session 31 F8: a reading of several codes has no single label, and the PDF's title ended in «：»).
+
+    Examples
+    --------
+    >>> check_title_zh("C3451 滚动轴承制造"), check_title_zh("  ")
+    ('项目选址核查：C3451 滚动轴承制造', '项目选址核查')
+    """
+    subject = (subject or "").strip()
+    return f"项目选址核查：{subject}" if subject else "项目选址核查"
+
+
 def from_name_zh(s: dict) -> str:
     """The line saying a site was given by a place name, and what the verdict judges then."""
     fn = s["from_name"]
@@ -377,15 +390,33 @@ def from_name_zh(s: dict) -> str:
     if s.get("parcel_known", True):
         return f"场地来自地名：“{fn['name']}” → {unit}（按地名定位）"
     parts = {p["part_zh"]: p["verdict"] for p in s.get("parts_checked") or []}
-    from ...places import unit_judged_zh
     from .rules.named import every_part_fails
 
     return (f"场地来自地名：“{fn['name']}” → {unit}（按地名定位，该单元共 {s.get('unit_area_mu', 0):,.0f} 亩）；"
-            + (f"具体地块未知，该{fn['level']}内各分区及其余部分逐一按地块核查均不符合，具体地块位于其中何处都不符合"
-               if every_part_fails(parts) else
-               f"具体地块未知，{unit_judged_zh(fn['level'])}，具体地块须另行核查"
-               if parts else
-               f"具体地块未知，结论按该{fn['level']}本身的规划定位判定，具体地块须另行核查"))
+            f"具体地块未知，{named_judged_zh(s)}"
+            + ("" if every_part_fails(parts) else "，具体地块须另行核查"))
+
+
+def named_judged_zh(s: dict) -> str:
+    """How the verdict of a site placed by a name, its parcel unknown, was reached — the single check's
+    :func:`from_name_zh` and the batch's 定位方式 column both say it from here (QA session 31 F4: the column
+    said «结论按该单元本身的定位» beside a reason judged part by part).
+
+    Examples
+    --------
+    >>> named_judged_zh({"from_name": {"level": "镇街"}, "parts_checked": [{"part_zh": "甲", "verdict": "fits"}]})
+    '结论按该镇街内各分区及其余部分逐一按地块核查判定'
+    >>> named_judged_zh({"from_name": {"level": "园区"}, "parts_checked": []})
+    '结论按该园区本身的规划定位判定'
+    """
+    from ...places import unit_judged_zh
+    from .rules.named import every_part_fails
+
+    level = s["from_name"].get("level") or "单元"
+    parts = {p["part_zh"]: p["verdict"] for p in s.get("parts_checked") or []}
+    if every_part_fails(parts):
+        return f"该{level}内各分区及其余部分逐一按地块核查均不符合，具体地块位于其中何处都不符合"
+    return unit_judged_zh(level) if parts else f"结论按该{level}本身的规划定位判定"
 
 
 #: the 亩 cell of a place the plan names without drawing it (``named_places``): the township stands for it

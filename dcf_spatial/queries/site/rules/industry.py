@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .... import plan
-from ....industry import LEVEL_ZH, covers, label_zh, names_product
+from ....industry import LEVEL_ZH, covers, label_zh, names_product, product_words
 from ..context import PlanContext
 from .base import Reasons, SiteFacts, fmt_share, separate_parts
 
@@ -281,6 +281,7 @@ def zone_fit(site: SiteFacts, kind: dict, zones: list[dict], share_plan: float, 
                     zone=best["name_zh"], codes=codes_zh(best["codes"], best) or "未列明", nearest=nearest_txt,
                     plan_ref=best["plan_ref"] or kind["plan_ref"],
                     unit="园区" if best["layer"] == "cluster_parks" else "集聚区")
+            text += product_to_verify_zh(site)
             add(rule, "conditional", text, pr["plan_ref"])
         else:
             rule, effect = kind["outside_rule"], kind["outside_effect"]
@@ -468,6 +469,20 @@ def _place_conditional(site: SiteFacts, zones: list[dict], reasons: Reasons) -> 
     return False
 
 
+def product_to_verify_zh(site: SiteFacts) -> str:
+    """What a project typed without its product must still prove, when its class holds products the plan's text
+    treats apart (砖窑, 砖厂, 轮窑 in C3031: 实心黏土砖 fits no cluster, 固废 bricks are the 节能环保建材 of
+    第四章第五节), or ``""``: a plain 有条件符合 on positioning alone let 砖窑 pass looser than 红砖厂 (QA session 31, F3)."""
+    typed = (site.match.query or "").strip()
+    entry = plan.product_to_verify(site.codes, typed)
+    if entry is None:
+        return ""
+    name, _entry = plan.office_policy_for_rule("enterprises_into_parks")
+    effect = plan.office_policies(site.flags.get("policy"))[name]
+    return plan.rules()["policy_rules"]["unfit_product"]["verify_zh"].format(
+        words=typed, codes=codes_zh(site.codes), verdict=plan.rules()["verdicts"].get(effect, effect))
+
+
 def unfit_product(site: SiteFacts, zone: dict, entry: dict, reasons: Reasons, text: str | None = None) -> None:
     """A project typed as a product the plan's text gives to no zone (``unfit_words`` of a ``conditional`` entry:
     实心黏土砖, which 第四章第五节 leaves out of the 节能环保建材 it names) inside a cluster: the clusters are to be
@@ -480,6 +495,12 @@ def unfit_product(site: SiteFacts, zone: dict, entry: dict, reasons: Reasons, te
     typed = (site.match.query or "").strip()
     if text is None:   # the zone whose rules name the product (新材料产业园): the entry's own words
         text = entry["unfit_reason_zh"].format(zone=zone["name_zh"], words=typed)
+    which = plan.unfit_word(typed, entry)
+    at = product_words(typed)[0].find(which) if which else -1
+    if at >= 0 and len(product_words(typed)[0]) == len(typed):
+        which = typed[at:at + len(which)]   # as typed (黏土砖, not the 粘土砖 it is compared as)
+    if which:   # which word decided, and why (QA session 31, F3: 实心砖厂 was unfit by 「实心砖」 but said 「砖厂」)
+        text += pr["decided_by_zh"].format(words=typed, word=which)
     reasons.add("unfit_product", effect, text + pr["reason_zh"] + plan.office_policy_text(name, effect),
                 f"{entry['plan_ref']}、{pr['plan_ref']}")
 
