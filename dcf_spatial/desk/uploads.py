@@ -91,13 +91,15 @@ def save_upload(upload, folder: Path, *, limit_bytes: int, allowed=SITE_SUFFIXES
         raise DeskError(400, f"上传的文件「{_display_name(upload.filename)}」是空的（0 字节）。请重新选择文件。")
     remember(dest, upload.filename)  # the console's log names the user's file, not this copy (issue 12 M3)
     if suffix == ".zip":
-        opened = unpack_zip(dest, folder / "zip", limit_bytes=limit_bytes, layer=layer)
+        opened = unpack_zip(dest, folder / "zip", limit_bytes=limit_bytes, layer=layer,
+                            label=f"上传的「{_display_name(upload.filename)}」")
         remember(opened, upload.filename)
         return opened
     return dest
 
 
-def unpack_zip(path: Path, dest: Path, *, limit_bytes: int, layer: str | None = None) -> Path:
+def unpack_zip(path: Path, dest: Path, *, limit_bytes: int, layer: str | None = None,
+               label: str = "上传的 .zip") -> Path:
     """Unpack ``path`` into ``dest`` under server-chosen names; return the file to open.
 
     The readers' own unpacking (:func:`dcf_spatial.io.unzip.unpack_zip`, also used by the command line):
@@ -109,7 +111,7 @@ def unpack_zip(path: Path, dest: Path, *, limit_bytes: int, layer: str | None = 
     from ..io.unzip import ZipRefused, unpack_zip as io_unpack_zip
 
     try:
-        return io_unpack_zip(path, dest, limit_bytes=limit_bytes, layer=layer, label="上传的 .zip")[0]
+        return io_unpack_zip(path, dest, limit_bytes=limit_bytes, layer=layer, label=label)[0]
     except ZipRefused as exc:
         if exc.datasets and layer is None:
             names = exc.datasets

@@ -235,13 +235,20 @@ def _gdal_encoding(path: Path, kind: str, layer, explicit, notes) -> str | None:
             dbf = dbfs[0]
             stem = dbf[:-4]
             cpgs = [n for n in names if n.lower() == (stem + ".cpg").lower()]
-            cpg_text = zf.read(real[cpgs[0]]).decode("ascii", errors="replace") if cpgs else None
-
             # zf.open streams are not seekable for the LDID probe; buffer the sample instead
             import io as _stdio
 
+            from .unzip import DAMAGED_MEMBER_ERRORS, damaged_member
+
             limit = int(checks()["dbf_sample_bytes"])
-            with zf.open(real[dbf]) as fh:
-                data = fh.read(limit + 65536)
+            try:
+                cpg_text = zf.read(real[cpgs[0]]).decode("ascii", errors="replace") if cpgs else None
+            except DAMAGED_MEMBER_ERRORS:
+                raise damaged_member(str(path), cpgs[0]) from None
+            try:
+                with zf.open(real[dbf]) as fh:
+                    data = fh.read(limit + 65536)
+            except DAMAGED_MEMBER_ERRORS:
+                raise damaged_member(str(path), dbf) from None
             return shapefile_encoding(lambda: _stdio.BytesIO(data), cpg_text, explicit, f"{path}!{dbf}", notes)
     return explicit

@@ -19,6 +19,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
@@ -216,13 +217,36 @@ def _check_declared_sizes(members, written: list, limit_bytes: int, label: str) 
 
 
 def _copy(zf, member, target: Path, written: list, limit_bytes: int, label: str) -> None:
-    with zf.open(member) as src, target.open("wb") as out:
-        while chunk := src.read(CHUNK):
-            written[0] += len(chunk)
-            if written[0] > limit_bytes:
-                raise ZipRefused(f"{label}：压缩文件解压后超过大小上限 {_mb(limit_bytes)}，已拒绝。请只打包需要的数据。",
-                                 status=413)
-            out.write(chunk)
+    """Unpack one member to ``target``, counting its bytes against the cap; a member that cannot be unpacked
+    (its CRC fails, its data is cut short or its header lies about its size, encrypted, an unknown packing
+    method) is refused naming the zip and the member (breaker B31-5: a damaged member was a 500)."""
+    name = zip_member_name(member)
+    if member.flag_bits & 0x1:
+        raise ZipRefused(f"{label}：其中的「{name}」设有密码（加密压缩），无法读取。请不加密码重新打包后再读取。")
+    try:
+        with zf.open(member) as src, target.open("wb") as out:
+            while chunk := src.read(CHUNK):
+                written[0] += len(chunk)
+                if written[0] > limit_bytes:
+                    raise ZipRefused(f"{label}：压缩文件解压后超过大小上限 {_mb(limit_bytes)}，已拒绝。请只打包需要的数据。",
+                                     status=413)
+                out.write(chunk)
+    except NotImplementedError:
+        raise ZipRefused(f"{label}：其中的「{name}」使用了不支持的压缩方式（第 {member.compress_type} 种）。"
+                         "请用常规的 zip 压缩（Deflate，如 Windows“发送到压缩(zipped)文件夹”）重新打包后再读取。") from None
+    except DAMAGED_MEMBER_ERRORS:
+        raise damaged_member(label, name) from None
+
+
+#: what reading a damaged member raises: zipfile checks the CRC at the member's end (a flipped byte, or a header
+#: under-declaring the size: the read stops at the declared size, then fails there); broken packed data, cut data
+DAMAGED_MEMBER_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError)
+
+
+def damaged_member(label: str, name: str) -> ZipRefused:
+    """The refusal of a zip whose member ``name`` fails its check (breaker B31-5: a 500 and a traceback)."""
+    return ZipRefused(f"{label}：其中的「{name}」已损坏（解压出的内容与压缩文件记录的校验值或大小不符），"
+                      "压缩文件可能在拷贝、传输或下载时损坏。请用原始数据重新打包（重新生成 zip）后再读取。")
 
 
 @contextmanager

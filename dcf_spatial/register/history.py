@@ -277,7 +277,8 @@ class Reproduction:
     recorded, reproduced
         The recorded result dict and the one computed now from the recorded layer and rule versions.
     identical
-        Whether they are the same, value for value.
+        Whether they are the same, value for value — save a reason's repair advice, which names the store's kept
+        versions as they are when it is given (the reproduced one names them as they are now).
     differences
         The paths of values that differ (``"zones[0].share"`` …), empty when identical.
     entry
@@ -408,6 +409,17 @@ def diff(a, b, path: str = "") -> list[str]:
     return []
 
 
+def _grounds(result: dict) -> dict:
+    """A check's answer without what depends on the store's state when it is read rather than on the layer and
+    rule versions: the repair advice of a reason given no verdict (:func:`~dcf_spatial.queries.site.layer_gaps.
+    without_fixes`; breaker B31-7)."""
+    from ..queries.site.layer_gaps import without_fixes
+
+    if not isinstance(result.get("reasons"), list):
+        return result
+    return {**result, "reasons": [without_fixes(r) if isinstance(r, dict) else r for r in result["reasons"]]}
+
+
 def show(entry_id: int, *, store=None) -> Reproduction:
     """Run recorded check ``entry_id`` again from the layer and rule versions it recorded.
 
@@ -434,7 +446,9 @@ def show(entry_id: int, *, store=None) -> Reproduction:
     >>> show(1).identical   # doctest: +SKIP
     True
     """
-    st = _store(store)
+    from ..store.locate import resolve_store
+
+    st, st_location = _store(store), resolve_store(store)
     rows = tables.read_records(st, [int(entry_id)])
     if not len(rows):
         raise InputError(f"图层库 {st.label} 的核查登记中没有登记号 {entry_id}。")
@@ -443,6 +457,6 @@ def show(entry_id: int, *, store=None) -> Reproduction:
     if entry["status"] != "ok":
         return Reproduction(int(entry_id), recorded, recorded, True, [], entry)
     with rerun.recorded_versions(st, entry) as location:
-        reproduced = rerun.run(entry, location)
-    differences = diff(recorded, reproduced)
+        reproduced = rerun.run(entry, location, advice_store=st_location)
+    differences = diff(*(_grounds(r) for r in (recorded, reproduced)))
     return Reproduction(int(entry_id), recorded, reproduced, not differences, differences, entry)

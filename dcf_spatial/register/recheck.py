@@ -340,7 +340,7 @@ def recheck(*, store=None, since=None, ids=None, against=None, last: int | None 
         vs, layers, files = version_set(against, store=location)
         with rerun.recorded_versions(st, {"id": f"版本集 {vs}", "layers": json.dumps(layers), "files": json.dumps(files)}) as there:
             return _recheck(st, rows, there, {k: {"sha256": v, "catalog": {}} for k, v in layers.items()}, dict(files), vs,
-                            bound)
+                            bound, advice_store=location)
     other = resolve_store(against)
     return _recheck(st, rows, other, versions.layer_versions(other, copy_of=location if against_is_copy else None),
                     {k: v[0] for k, v in versions.file_versions().items()}, "current", bound)
@@ -365,7 +365,7 @@ def _chunks(st, ids: list[int]):
         yield tables.read_records(st, ids[start:start + RECHECK_CHUNK])
 
 
-def _recheck(st, chunks, location, cur_layers, cur_files, against, bound=None) -> Recheck:
+def _recheck(st, chunks, location, cur_layers, cur_files, against, bound=None, advice_store=None) -> Recheck:
     import pandas as pd
 
     changes, checks, sites, recorded_at, distinct = [], [], {}, [], set()
@@ -376,7 +376,7 @@ def _recheck(st, chunks, location, cur_layers, cur_files, against, bound=None) -
         keys = [rerun.check_key(e, o) for e, o in zip(records, olds)]
         distinct.update(keys)
         # identical re-checks of the chunk once, the rest as one batch
-        news = rerun.run_many(records, location, recorded=olds, keys=keys)
+        news = rerun.run_many(records, location, recorded=olds, keys=keys, advice_store=advice_store)
         _compare_rows(records, olds, news, cur_layers, cur_files, changes, checks, all_layers, all_files)
         for entry, new in zip(records, news):
             if _unchecked_reason(new) is not None:

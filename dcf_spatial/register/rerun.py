@@ -34,14 +34,25 @@ def _clear_caches() -> None:
     context._CONTEXT_CACHE.clear()
 
 
-def run(entry: dict, store) -> dict:
-    """The result of ``entry`` (a register row) run against ``store`` with the rule files in effect."""
+def _context(store, advice_store):
+    """The check context of ``store``; its reasons' repair advice names the kept versions of ``advice_store``
+    when given (``store`` is then a throw-away copy of recorded versions, which keeps none)."""
+    import dataclasses
+
+    from ..queries.site.context import load_context
+
+    ctx = load_context(store)
+    return dataclasses.replace(ctx, advice_store=str(advice_store)) if advice_store else ctx
+
+
+def run(entry: dict, store, *, advice_store=None) -> dict:
+    """The result of ``entry`` (a register row) run against ``store`` with the rule files in effect; a reason's
+    repair advice names the kept versions of ``advice_store`` (default: ``store``)."""
     import geopandas as gpd
     import numpy as np
 
     from ..industry import checkable, resolve
     from ..queries.site.check import site_geometry
-    from ..queries.site.context import load_context
     from ..queries.site.rules import evaluate
 
     rerun = json.loads(entry["rerun"])
@@ -55,7 +66,7 @@ def run(entry: dict, store) -> dict:
                 "error": f"行业 {rerun['industry']!r} 按现行行业词表无法确定代码", "verdict": None}
     # a site given by a place name is run again as one ("somewhere in that unit", queries/site/rules/named.py)
     from_name = (recorded.get("site") or {}).get("from_name")
-    res = evaluate(load_context(store), np.array([g], dtype=object), [m], [rerun.get("figures") or {}],
+    res = evaluate(_context(store, advice_store), np.array([g], dtype=object), [m], [rerun.get("figures") or {}],
                    [rerun.get("flags") or {}], named=[from_name or None], row_errors=True)[0]
     if res.get("status") == "error":  # a word of several codes whose verdicts now differ: the code must be chosen
         return {**{k: recorded[k] for k in PLACE_KEYS if k in recorded}, **res, "verdict": None}
@@ -82,7 +93,8 @@ def check_key(entry: dict, recorded: dict, spec: dict | None = None) -> tuple:
             text((recorded.get("site") or {}).get("from_name")))
 
 
-def run_many(entries: list[dict], store, *, recorded: list[dict] | None = None, keys: list | None = None) -> list[dict]:
+def run_many(entries: list[dict], store, *, recorded: list[dict] | None = None, keys: list | None = None,
+             advice_store=None) -> list[dict]:
     """The results of many register rows run against ``store``, in order — what :func:`run` gives each.
 
     A check re-run is a function of its site, industry, figures, flags and place name only, so identical
@@ -100,6 +112,8 @@ def run_many(entries: list[dict], store, *, recorded: list[dict] | None = None, 
         The rows' recorded results, already parsed (``json.loads(entry["result"])``), to parse them once.
     keys
         The rows' :func:`check_key`, when the caller has them.
+    advice_store
+        The store whose kept versions a reason's repair advice names (default: ``store``).
 
     Returns
     -------
@@ -113,7 +127,6 @@ def run_many(entries: list[dict], store, *, recorded: list[dict] | None = None, 
     from ..industry import checkable, resolve
     from ..queries.site.batch import BATCH_CHUNK_ROWS
     from ..queries.site.check import _checkable, site_geometry
-    from ..queries.site.context import load_context
     from ..queries.site.rules import evaluate
 
     recorded = recorded if recorded is not None else [json.loads(e["result"]) for e in entries]
@@ -145,7 +158,7 @@ def run_many(entries: list[dict], store, *, recorded: list[dict] | None = None, 
             good.append(i)
         else:
             answers[i] = {"status": "error", "error": f"行业 {word!r} 按现行行业词表无法确定代码", "verdict": None}
-    ctx = load_context(store) if good else None
+    ctx = _context(store, advice_store) if good else None
     for start in range(0, len(good), BATCH_CHUNK_ROWS):  # bounded memory, as a batch file is checked
         part = good[start:start + BATCH_CHUNK_ROWS]
         res = evaluate(ctx, np.array([geoms_w[i] for i in part], dtype=object),

@@ -16,6 +16,7 @@ is atomic in the store itself (GeoPackage: a working copy swapped in; PostGIS: o
 from __future__ import annotations
 
 import hmac
+import json
 import re
 import secrets
 import shutil
@@ -31,8 +32,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ...errors import DcfError
 from ..errors import DeskError, RequestBody, error_responses
+from ..preview_map import outline
 from ..uploads import _display_name, pick_dataset, save_upload
-from .api import strict_json
+from .api import _keep_download, strict_json
 
 router = APIRouter(prefix="/api")
 
@@ -42,6 +44,9 @@ LAYER_ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 #: how long a previewed upload waits for its confirm, and how many wait at most
 PENDING_SECONDS = 3600
 PENDING_MAX = 20
+#: added, removed and moved features an import preview's answer lists at most (its counts are whole; the whole
+#: lists are a download, ``details_url``): a 100,000-feature file's answer listed every id (breaker B31-12)
+PREVIEW_LIST = 200
 PROVENANCE_ZH = {"authoritative": "权威", "reference": "参考", "schematic": "示意"}
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -305,9 +310,15 @@ def import_preview(request: Request, layer_id: str,
         app.state.pending_imports[handle] = {
             "layer": layer_id, "folder": folder, "path": path, "options": options, "file_name": shown,
             "version": int(entry["version"]), "sha256": answer.summary.get("sha256"), "created": time.monotonic()}
-    body = answer.to_dict()
+    body = answer.to_dict(limit=PREVIEW_LIST)
     body["transfers"] = group_slivers(body.get("transfers") or [])
-    body["new_geojson"] = _outline(path, options)
+    if max(len(answer.added), len(answer.removed), len(answer.moved)) > PREVIEW_LIST:
+        # the whole lists, for the clerk who wants every id (the answer lists the first PREVIEW_LIST of each)
+        full = {k: v for k, v in answer.to_dict().items() if k in ("layer", "added", "removed", "moved")}
+        body["details_url"] = _keep_download(request, json.dumps(full, ensure_ascii=False, indent=1).encode(),
+                                             f"{layer_id}_试导入变化明细.json", "application/json")
+    body["new_geojson"], body["map_note_zh"] = outline(answer.new_layer,
+                                                       first=[*answer.moved["编号"].astype(str), *answer.added])
     body["flipped_sites"] = _flipped_sites(st, answer.flips)
     body["summary"]["file"] = shown  # the server's temporary path is no business of the page
     body.update(handle=handle, file_name=shown, current_version=int(entry["version"]),
@@ -376,24 +387,6 @@ def _flipped_sites(st, flips) -> dict:
                              "properties": {"登记号": int(row.id), "项目名称": row.project, "原结论": c.get("原结论"),
                                             "现结论": c.get("现结论")}})
     return {"type": "FeatureCollection", "features": features}
-
-
-def _outline(path, options) -> dict | None:
-    """The uploaded features (EPSG:4326, ``id``/``name_zh`` when the file has them) for the page to draw
-    over the current layer; ``None`` when they cannot be drawn (the preview itself has already read them)."""
-    import json
-    import logging
-
-    from ... import io as dcf_io
-
-    try:
-        gdf = dcf_io.read_vector(path, crs=options["crs"], field_map=options["field_map"], encoding=options["encoding"],
-                                 layer=options.get("layer"))
-        keep = [c for c in ("id", "name_zh") if c in gdf.columns]
-        return json.loads(gdf[keep + [gdf.geometry.name]].to_crs(4326).to_json(na="null", drop_id=True))
-    except Exception:  # only a picture: the preview's figures stand without it
-        logging.getLogger("dcf_spatial.desk").warning("could not draw the previewed upload", exc_info=True)
-        return None
 
 
 class ImportConfirm(RequestBody):

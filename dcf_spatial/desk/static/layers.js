@@ -211,7 +211,9 @@
     fd.append('source_note', $('import-note').value);
     if (!$('dataset-box').hidden && $('import-layer').value) { fd.append('layer', $('import-layer').value); }
     $('preview').hidden = true;
-    $('done').textContent = '正在预览（在图层库副本中试导入并重新核查登记）…';
+    // a large file takes minutes: say so rather than a bare «正在预览» (breaker B31-12: 94 s with nothing else shown)
+    $('done').textContent = '正在预览（在图层库副本中试导入并重新核查登记）…' +
+      (f.size > (20 << 20) ? '文件较大（' + Math.round(f.size / (1 << 20)) + ' MB），可能需要数分钟，请稍候。' : '');
     write('/api/layers/' + encodeURIComponent(selected) + '/import/preview', { method: 'POST', body: fd }).then(function (p) {
       handle = p.handle;
       $('done').textContent = '';
@@ -221,10 +223,18 @@
       $('preview-summary').textContent = (same ? '与当前版本相同：此文件正是图层当前版本导入的文件，导入不会带来任何变化。' : '') +
         '文件「' + p.file_name + '」→ 图层 ' + p.layer + '（' + p.provenance_zh + '）：导入后 ' +
         p.summary.features + ' 个要素；' + p.changes_zh + '。';
+      // a large file's answer lists the first ids of each kind; the counts are whole, the whole lists a download
       var lists = [];
-      if (p.added.length) { lists.push('新增：' + p.added.join('、')); }
-      if (p.removed.length) { lists.push('删除：' + p.removed.join('、')); }
+      var listed = function (word, ids, n) {
+        return word + '：' + ids.join('、') + (n > ids.length ? '……（共 ' + n + ' 个，此处列出前 ' + ids.length + ' 个）' : '');
+      };
+      if (p.added.length) { lists.push(listed('新增', p.added, p.added_count)); }
+      if (p.removed.length) { lists.push(listed('删除', p.removed, p.removed_count)); }
+      if (p.moved_count > p.moved.length) { lists.push('位置或边界改变共 ' + p.moved_count + ' 个，下表列出前 ' + p.moved.length + ' 个。'); }
       $('preview-lists').textContent = lists.join('\n');
+      var details = $('preview-details');
+      details.hidden = !p.details_url;
+      if (p.details_url) { details.href = p.details_url; }
       // a park left outside its new cluster boundary (store/nesting.py): said before the tables, with the way out
       var nested = p.nesting || [];
       $('preview-nesting-box').hidden = !nested.length;
@@ -260,7 +270,8 @@
           }
         });
         incoming.addLayer(lyr);
-        $('preview-map-note').textContent = '地图上红色虚线为导入后的要素，彩色填充为当前版本；紫色圆点为结论将改变的核查场地。';
+        $('preview-map-note').textContent = '地图上红色虚线为导入后的要素，彩色填充为当前版本；紫色圆点为结论将改变的核查场地。' +
+          (p.map_note_zh || '');
       }
       if (p.flipped_sites && p.flipped_sites.features.length) {
         incoming.addLayer(L.geoJSON(p.flipped_sites, {

@@ -67,6 +67,9 @@ class PlanContext:
     #: the layers read whose table lacks (GeoPackage: has not yet) its trigger: an edit outside dcf would go unmarked
     #: (:func:`store_key`)
     unwatched: tuple = ()
+    #: the store whose kept versions a reason's repair advice names, when not :attr:`store`: a reproduction
+    #: (register/rerun.py) reads a throw-away copy of the recorded versions, which keeps none (breaker B31-7)
+    advice_store: str = ""
 
     def title_of(self, layer_id: str) -> str:
         """The Chinese title of a layer read (its id when the context holds no title for it)."""

@@ -108,13 +108,14 @@ def gaps(ctx, layers) -> list[tuple[str, str, str, str]]:
 
 
 def fix_for(ctx, layer_id: str) -> str:
-    """:func:`fix_zh` for the store of ``ctx``, asked once per context (a batch's every row gives the reason)."""
+    """:func:`fix_zh` for the store of ``ctx`` (its ``advice_store`` when set: a reproduction's throw-away copy of
+    the recorded versions keeps none), asked once per context (a batch's every row gives the reason)."""
     known = vars(ctx).setdefault("_fixes_zh", {})
     special = layer_health.FIX_ZH.get((ctx.unreadable or {}).get(layer_id))
     if special:
         return special.format(lid=layer_id)
     if layer_id not in known:
-        known[layer_id] = fix_zh(layer_id, getattr(ctx, "store", "") or None)
+        known[layer_id] = fix_zh(layer_id, getattr(ctx, "advice_store", "") or getattr(ctx, "store", "") or None)
     return known[layer_id]
 
 
@@ -123,11 +124,34 @@ IN_PLAN_AREA_ZH = "场地是否位于规划范围（第一章第一节）"
 IN_ZONE_ZH = "场地是否位于与其产业相符的分区（第八章）"
 
 
+#: the repair advice of a check given no verdict opens and closes with these (:func:`without_fixes`)
+FIXES_HEAD_ZH, FIXES_TAIL_ZH = "处理：", "。修复后请重新核查。"
+
+
 def _unchecked(what: str, unknown: str, fixes: str) -> dict:
     """The first reason of a check given no verdict: what is wrong, what cannot be told, and the fixes."""
     return {"rule": RULE, "effect": plan.UNCHECKED, "plan_ref": "",
             "text_zh": f"无法核查：{what}。据此无法判断{unknown}，因此不给出结论{OTHER_REASONS_ZH}。"
-                       f"处理：{fixes}。修复后请重新核查。"}
+                       f"{FIXES_HEAD_ZH}{fixes}{FIXES_TAIL_ZH}"}
+
+
+def without_fixes(reason: dict) -> dict:
+    """``reason`` without its repair advice when it is a check's :data:`RULE` reason: the advice names the
+    store's kept versions at the time it is given (:func:`fix_zh`), not the verdict's grounds, so a check
+    reproduced after the store changed compares the rest (breaker B31-7: «不同» for the advice alone).
+
+    Examples
+    --------
+    >>> without_fixes({"rule": RULE, "text_zh": "无法核查：图层为空。处理：用 dcf layers reset townships 恢复。修复后请重新核查。"})
+    {'rule': 'layer_unreadable', 'text_zh': '无法核查：图层为空。'}
+    """
+    text = reason.get("text_zh")
+    if reason.get("rule") != RULE or not isinstance(text, str):
+        return reason
+    head, tail = text.find(FIXES_HEAD_ZH), text.rfind(FIXES_TAIL_ZH)
+    if head < 0 or tail < head:
+        return reason
+    return {**reason, "text_zh": text[:head] + text[tail + len(FIXES_TAIL_ZH):]}
 
 
 def reason(ctx, kind: dict) -> dict | None:
