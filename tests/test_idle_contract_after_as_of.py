@@ -47,6 +47,8 @@ def test_a_contract_signed_after_the_audit_date_is_out_of_that_audit(tmp_path):
     reason = str(f.loc["S1", "reason_zh"])
     assert "合同签订日期 2023-05-01 晚于审计基准日 2022-12-31" in reason and "第二条" in reason
     assert "约定" in reason and "动工开发日期起算" in reason
+    # a contract date given to the month is quoted as the month, not as a day the ledger does not give
+    assert "合同签订日期 2023-01（仅到月） 晚于审计基准日" in str(f.loc["S4", "reason_zh"])
     assert f.loc[after, "fee_wan"].isna().all()
     assert f.loc[after, "status_zh"].astype(str).str.contains("基准日后才签订").all()
     # a past contract date is not a data error; one after today is, on 问题记录

@@ -70,9 +70,12 @@ def mark_supplied_after(out, as_of, *, rules: dict, today=None) -> None:
     signed = pd.to_datetime(out["contract_date"], errors="coerce").to_numpy()[rows]
     label = input_label("contract_date", out.attrs.get("field_sources"))
     regulation, art = rules["regulation_zh"], rules["articles"]["definition"]
-    shown = [pd.Timestamp(d).strftime("%Y-%m-%d") for d in signed]
+    from .month_dates import dates_or_months, month_only
+
+    month = month_only(out, "contract_date")
+    shown = dates_or_months(pd.Series(signed), None if month is None else month[rows]).tolist()   # a month as given
     future = np.array([pd.Timestamp(d) > now for d in signed], dtype=bool)
-    reasons = [f"{label} {d} 晚于审计基准日 {as_of:%Y-%m-%d}：至基准日尚未签订出让合同（尚未供地）。{regulation}{art}"
+    reasons = [f"{label} {d} 晚于审计基准日 {as_of:%Y-%m-%d}：至基准日尚未签订合同（尚未供地）。{regulation}{art}"
                "所称闲置土地，自国有建设用地使用权有偿使用合同或划拨决定书约定、规定的动工开发日期起算，基准日时尚无该约定，"
                "该宗既非闲置也非正常，不在本次审计范围，不计入闲置、正常等结论的宗数与面积。"
                + (f"该日期晚于今天（{now:%Y-%m-%d}），疑为录入错误，请核实。" if f else "")
