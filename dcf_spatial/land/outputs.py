@@ -21,7 +21,7 @@ import pandas as pd
 
 from .. import _fixes
 from ..errors import InputError
-from .month_dates import MONTH_ONLY_ZH, month_only as _month_only
+from .month_dates import MONTH_ONLY_ZH, month_only_shown as _month_only
 from .idle_audit import ACTION_STATUSES, STATUS_ORDER, STATUS_ZH, footer_count, rows_zh, status_codes, summarize
 from ..io.write import EXCEL_CELL_MAX_CHARS, long_texts_cut
 
