@@ -285,3 +285,24 @@ def test_the_workbook_shows_dates_counted_from_a_month_only_start_to_the_month(t
     assert (d1["起算日"], d1["满一年之日"], d1["满两年之日"]) == ("2024-05-10", "2025-05-10", "2026-05-10")
     geo = pd.read_parquet(next(out.glob("*.parquet")))
     assert pd.Timestamp(geo.loc[geo["parcel_id"] == "M1", "deadline_1y"].iloc[0]) == pd.Timestamp("2025-05-01")
+
+
+def test_parcel_counts_by_status_are_whole_numbers_beside_the_footer_rows_cell(tmp_path):
+    # QA31 F10: with a 合计 row in the ledger, 汇总_按状态's 宗地数 read 4.0, 2.0 … (the desk shows 4, 2)
+    import openpyxl
+
+    rows = [["Z1", "甲", "郑家镇", "工业用地", "10", "2019-06-01", "2020-01-01", "2020-06-01", "100"],
+            ["Z2", "乙", "郑家镇", "工业用地", "11", "2019-06-01", "2020-01-01", "", "100"],
+            ["合计", "", "", "", "21", "", "", "", "200"]]
+    out = tmp_path / "idle"
+    res = CliRunner().invoke(cli, ["audit", "idle", "--parcels", str(write_ledger(tmp_path / "供地台账.csv", rows, header=HEADER)),
+                                   "--as-of", AS_OF, "-o", str(out), "--no-map"])
+    assert res.exit_code == 0, res.output
+    sheet = openpyxl.load_workbook(out / "idle_audit.xlsx", read_only=True)["汇总_按状态"]
+    table = list(sheet.iter_rows(min_row=2, values_only=True))
+    col = table[0].index("宗地数")
+    counts = [r[col] for r in table[1:]]
+    assert any(isinstance(c, str) and "不计入宗地数" in c for c in counts)        # the footer row's own cell
+    numbers = [c for c in counts if not isinstance(c, str)]
+    assert numbers and all(type(c) is int for c in numbers), counts
+    assert numbers[-1] == 2                                                      # 合计: the two parcels
