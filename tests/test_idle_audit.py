@@ -152,8 +152,45 @@ def test_extension_beyond_the_cap_is_counted_from_the_cap():
     # agreed 2020-01-01, "extended" to 2024-06-30 for a government cause: only to 2021-01-01 is lawful
     r = one({"agreed_start": "2020-01-01", "extension_until": "2024-06-30", "gov_cause": "1"}, "2024-06-30")
     assert r["count_from"] == pd.Timestamp("2021-01-01")
-    assert r["status"] == "excused"  # two full years from 2021-01-01 have passed; the cause makes it excused
+    # two full years from 2021-01-01 have passed; the cause was used up by the extension (第十二条第（一）项),
+    # so 第十四条第（二）项 applies, not an excuse
+    assert r["status"] == "idle_reclaim"
     assert "2021-01-01" in r["extension_flag"] and "超出部分不予认可" in r["extension_flag"]
+
+
+# 第十二条第（一）项: a 第八条 cause may extend the start "最长不得超过一年"; the idleness counted from the
+# extended start (第二条: 超过…经批准延期后的动工开发日期满一年未动工开发) is disposed of by 第十四条 — the same
+# cause does not excuse it a second time.
+@pytest.mark.parametrize("cause, as_of, expected", [
+    ("1", "2024-03-01", "idle"),                 # 满一年 from the extended 2022-10-01 (第十四条第（一）项)
+    ("规划调整", "2025-12-31", "idle_reclaim"),   # 满两年 from it (第十四条第（二）项)
+    ("7", "2025-12-31", "idle_reclaim"),          # force majeure (第八条第二款), the same
+])
+def test_cause_used_for_an_extension_does_not_excuse_idleness_after_it(cause, as_of, expected):
+    r = one({"agreed_start": "2021-10-01", "extension_until": "2022-10-01", "gov_cause": cause}, as_of)
+    assert r["status"] == expected and r["count_from"] == pd.Timestamp("2022-10-01")
+    # 20% of the 1,000 万元 land price, not 0 (for 满两年 the 满一年 fee is in the reason: 第十四条第（二）项)
+    assert "征缴土地闲置费200.00万元" in r["reason_zh"]
+    if expected == "idle":
+        assert r["fee_wan"] == pytest.approx(200.0)
+    assert "不征收土地闲置费" not in r["reason_zh"]
+    assert "第十四条" in r["reason_zh"] and "新的第八条原因" in r["reason_zh"]
+    if expected == "idle_reclaim":
+        assert "无偿收回" in r["reason_zh"]
+
+
+def test_cause_used_for_an_extension_still_excuses_within_it_and_a_cause_without_extension_still_excuses():
+    within = one({"agreed_start": "2021-10-01", "extension_until": "2022-10-01", "gov_cause": "1"}, "2022-09-30")
+    assert within["status"] == "extended"
+    no_ext = one({"agreed_start": "2021-10-01", "gov_cause": "1"}, "2025-12-31")
+    assert no_ext["status"] == "excused" and no_ext["fee_wan"] == 0
+
+
+def test_late_start_after_an_extension_is_not_excused_by_the_cause_of_the_extension():
+    r = one({"agreed_start": "2021-10-01", "extension_until": "2022-10-01", "gov_cause": "1",
+             "actual_start": "2024-06-01"}, "2025-12-31")
+    assert r["late_start_flag"] != "" and "不征收" not in r["late_start_flag"]
+    assert "不征收" not in r["reason_zh"]
 
 
 def test_extension_without_a_cause_is_not_honoured():

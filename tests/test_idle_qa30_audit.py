@@ -267,3 +267,42 @@ def test_the_desk_lists_what_the_console_and_the_problem_sheet_list(tmp_path):
 
     page = (files("dcf_spatial.desk") / "static" / "audit.js").read_text(encoding="utf-8")
     assert "“问题记录”中的全部记录" in page and "['problems', '数据问题']" in page
+
+
+def test_the_workbook_shows_dates_counted_from_a_month_only_start_to_the_month(tmp_path):
+    # QA31 F1: 起算日 / 满一年之日 / 满两年之日 counted from 「2024年5月」 are some day of a month too; the
+    # reason says 「满一年之日为2025-05（仅到月）」, and the columns say the same; the GeoParquet keeps the date
+    rows = [["M1", "甲", "郑家镇", "工业用地", "10", "2023-06-01", "2024年5月", "", "100"],
+            ["D1", "乙", "郑家镇", "工业用地", "10", "2023-06-01", "2024-05-10", "", "100"]]
+    out = tmp_path / "idle"
+    res = CliRunner().invoke(cli, ["audit", "idle", "--parcels", str(write_ledger(tmp_path / "供地台账.csv", rows, header=HEADER)),
+                                   "--as-of", "2025-12-31", "-o", str(out), "--no-map"])
+    assert res.exit_code == 0, res.output
+    listed = pd.read_excel(out / "idle_audit.xlsx", sheet_name="宗地清单", header=1, engine="openpyxl").set_index("宗地代码")
+    m1, d1 = listed.loc["M1"], listed.loc["D1"]
+    assert "满一年之日为2025-05（仅到月）" in m1["理由（条款与日期）"]
+    assert (m1["起算日"], m1["满一年之日"], m1["满两年之日"]) == ("2024-05（仅到月）", "2025-05（仅到月）", "2026-05（仅到月）")
+    assert (d1["起算日"], d1["满一年之日"], d1["满两年之日"]) == ("2024-05-10", "2025-05-10", "2026-05-10")
+    geo = pd.read_parquet(next(out.glob("*.parquet")))
+    assert pd.Timestamp(geo.loc[geo["parcel_id"] == "M1", "deadline_1y"].iloc[0]) == pd.Timestamp("2025-05-01")
+
+
+def test_parcel_counts_by_status_are_whole_numbers_beside_the_footer_rows_cell(tmp_path):
+    # QA31 F10: with a 合计 row in the ledger, 汇总_按状态's 宗地数 read 4.0, 2.0 … (the desk shows 4, 2)
+    import openpyxl
+
+    rows = [["Z1", "甲", "郑家镇", "工业用地", "10", "2019-06-01", "2020-01-01", "2020-06-01", "100"],
+            ["Z2", "乙", "郑家镇", "工业用地", "11", "2019-06-01", "2020-01-01", "", "100"],
+            ["合计", "", "", "", "21", "", "", "", "200"]]
+    out = tmp_path / "idle"
+    res = CliRunner().invoke(cli, ["audit", "idle", "--parcels", str(write_ledger(tmp_path / "供地台账.csv", rows, header=HEADER)),
+                                   "--as-of", AS_OF, "-o", str(out), "--no-map"])
+    assert res.exit_code == 0, res.output
+    sheet = openpyxl.load_workbook(out / "idle_audit.xlsx", read_only=True)["汇总_按状态"]
+    table = list(sheet.iter_rows(min_row=2, values_only=True))
+    col = table[0].index("宗地数")
+    counts = [r[col] for r in table[1:]]
+    assert any(isinstance(c, str) and "不计入宗地数" in c for c in counts)        # the footer row's own cell
+    numbers = [c for c in counts if not isinstance(c, str)]
+    assert numbers and all(type(c) is int for c in numbers), counts
+    assert numbers[-1] == 2                                                      # 合计: the two parcels

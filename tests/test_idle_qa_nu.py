@@ -51,12 +51,12 @@ def _one(tmp_path, column, text, *, agreed="2023-04-01", name="台账.csv"):
 
 def test_an_extension_in_remarks_is_read_as_under_its_own_column(tmp_path):
     # the user's row 8: a government cause and a new start 2024-04-01 (within one year, 第十二条第（一）项); from then
-    # one full year has passed on 2025-12-31, but 第八条 excuses it: no fee, and no 满两年/无偿收回 finding
+    # one full year has passed on 2025-12-31; the 第八条 cause was used up by the extension (it excuses the delay
+    # up to 2024-04-01 only), so 第十四条第（一）项 applies: a fee, and no 满两年/无偿收回 finding yet
     in_remark = _one(tmp_path, "备注", SENTENCE, name="备注.csv")
     in_column = _one(tmp_path, "延期情况", SENTENCE, name="延期情况.csv")
-    assert in_remark["status"] == in_column["status"] == "excused"
-    assert in_remark["status"] != "idle_reclaim"
-    assert in_remark["fee_wan"] == 0
+    assert in_remark["status"] == in_column["status"] == "idle"
+    assert in_remark["fee_wan"] == 36.0
     assert pd.Timestamp(in_remark["count_from"]) == pd.Timestamp("2024-04-01")
     reason = str(in_remark["reason_zh"])
     assert "备注所述" in reason and "第八条" in reason and "无偿收回" not in reason
@@ -208,7 +208,7 @@ def test_the_dask_engine_reads_remarks_alike_and_never_infers_a_unit_from_one_pa
     single = dcf.audit_idle(str(tmp_path / "宗地.gpkg"), as_of=AS_OF)
     big = dcf.audit_idle(str(tmp_path / "宗地.gpkg"), as_of=AS_OF, engine="dask", out=tmp_path / "dask")
     frame = pd.read_parquet(tmp_path / "dask" / "idle_audit.parquet")
-    assert frame["status"].tolist() == single.frame["status"].tolist() == ["excused", "idle_reclaim", "idle_reclaim"]
+    assert frame["status"].tolist() == single.frame["status"].tolist() == ["idle", "idle_reclaim", "idle_reclaim"]
     assert "需核实" in str(frame["problems"].iloc[1])
     assert single.frame["area_mu"].round(1).tolist() == [30.0, 10.0, 4.5]    # the whole ledger: only m² fits
     assert frame["area_mu"].isna().all()

@@ -162,3 +162,17 @@ def test_a_recorded_named_site_reproduces_as_a_named_site(tmp_path):
     shown = register.show(answer.register_ids[0], store=store)
     assert shown.identical
     assert register.recheck(store=store, ids=answer.register_ids).flipped == []
+
+
+def test_a_belt_part_is_judged_outside_the_block_drawn_within_it_at_dier_pianqu():
+    # QA31 F3: 第八章第一节 makes 新能源汽车小镇·宜居板块 a residential block (工业项目不得在此建设); it lies inside
+    # 湖南路创新创业带, which covers ~70 % of 第二片区. Only the block is 不符合 for a vehicle plant: the belt's part
+    # is judged outside the block (as a coordinate there is: 116.00707,36.42116, QA's check), never by it
+    answer = check_site("第二片区", "公交车")
+    rules = _rules(answer.results[0])
+    note = rules["named_site_parcel"]["text_zh"]
+    assert "宜居板块（工业集聚区功能园区，地块在此：不符合）" in note
+    assert "湖南路创新创业带（三大现代服务业发展带，地块在此：有条件符合）" in note
+    unfit = rules["named_site_in_zone"]["text_zh"].split("：不符合")[0].split("；")[-1]
+    assert "宜居板块" in unfit and "湖南路创新创业带" not in unfit
+    assert check_site("116.00707,36.42116", "公交车").verdict == "conditional"

@@ -144,6 +144,18 @@ def test_the_cli_text_and_json_say_how_the_phrase_was_read():
     assert "G5930" in r.output and "按所含词「冷链仓储」识别" in r.output
 
 
+@pytest.mark.parametrize("word", ["轴承C2611", "哈哈哈"])
+def test_site_industry_exits_2_on_a_word_refused_or_not_read_as_site_check_does(word):
+    from dcf_spatial.cli.main import cli
+
+    # QA31 F8: a clerk's script tells success from failure by the exit code; `dcf site check` gives 2 for these
+    r = CliRunner().invoke(cli, ["site", "industry", "轴承", word])
+    assert r.exit_code == 2 and "C3451" in r.output
+    check = CliRunner().invoke(cli, ["site", "check", "--site", "115.9203,36.4426", "--industry", word])
+    assert check.exit_code == 2
+    assert CliRunner().invoke(cli, ["site", "industry", "轴承", "光伏"]).exit_code == 0   # candidates listed, as site check
+
+
 @shipped
 def test_the_batch_row_and_the_report_say_how_the_phrase_was_read(real):
     from dcf_spatial.queries.site.report import site_report_html

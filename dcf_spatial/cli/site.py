@@ -303,13 +303,23 @@ def industry(words, as_json):
     """查行业代码 — resolve industry words to GB/T 4754-2017.
 
     把行业代码或中文词解析为 GB/T 4754-2017 行业代码；有多个可能时列出候选，不替用户猜。
+    有词无法识别或被拒绝时以状态 2 退出，与 site check 相同（有多个可能时列出候选，状态 0，site check 亦然）。
 
     \b
     $ dcf site industry 轴承 管材 3612
     """
-    from ..industry import REFUSALS, industry_error_message, resolve
+    from ..industry import resolve
 
     out = [resolve(w) for w in words]
+    _show_industries(out, as_json)
+    if any(not m.resolved and m.status != "ambiguous" for m in out):   # a script tells a word not read (QA31 F8)
+        raise SystemExit(2)
+
+
+def _show_industries(out, as_json: bool) -> None:
+    """Each word's reading (:func:`~dcf_spatial.industry.resolve`) on stdout, as text or JSON."""
+    from ..industry import REFUSALS, industry_error_message
+
     if as_json:
         echo_json([m.to_dict() for m in out])
         return

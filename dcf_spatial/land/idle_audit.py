@@ -1177,7 +1177,12 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
     gov_text = gov_text.array()
     idle_codes = [_CODE[s] for s in IDLE_STATUSES]
     found_idle = np.isin(st, idle_codes)
-    excused = found_idle & has_cause
+    # 第十二条第（一）项: a 第八条 cause that led to an extension excuses the delay up to the extended
+    # start only. Not started a full year after that start, the land is idle by 第二条 and is disposed
+    # of by 第十四条; the same cause, used up by the extension, does not excuse it again (a new cause
+    # arising after the extension would: the reason asks to verify that).
+    cause_spent = has_cause & has_ext & np.asarray(ext > agreed)
+    excused = found_idle & has_cause & ~(cause_spent & ~started)
     idle_kind = st.copy()
     st[excused] = _CODE["excused"]
     # Art. 9: determined only when the input records a 认定书 dated by the audit date
@@ -1288,7 +1293,13 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
         code_txt = code_col.array()
         put(na_rows, "地类", code_txt, "不属于建设用地，" + reg_def + "只适用于国有建设用地，不适用。")
     put(is_("insufficient_data"), "数据不足，无法判断：", missing, "。请补齐后重新审计。")
-    other_gov = has_cause & ~excused
+    spent_idle = found_idle & cause_spent & ~started
+    if spent_idle.any():
+        also_cause.put(spent_idle, "【第八条原因已用于延期】记录的", _choose(is_fm, "不可抗力（", "政府原因（"), gov_text,
+                       "）已据" + art["extension"] + "延期至", s_ext, "，只免除至该日的延误；自该日起满一年仍未动工开发的，"
+                       "不因同一原因免除，依" + art["fee_and_reclaim"] + "处置。请核实延期后是否另有新的第八条原因"
+                       "（如有，经审核属实的按" + art["gov_disposal"] + "处置）。")
+    other_gov = has_cause & ~excused & ~spent_idle
     also_cause.put(other_gov, _choose(is_fm, "（另记录不可抗力：", "（另记录政府原因："), gov_text, "）")
     also_ext.put(flagged_ext, "【延期核查】", ext_flag, "。")
     det_unused = ~determination.isna() & ~determined
@@ -1343,7 +1354,7 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
             _part("实际动工日期"), s_act.rows(flagged), by_late("比约定动工日期", "与约定动工日期"), s_agreed.rows(flagged),
             late_ext.array().filter(m), by_late("晚", "相隔"), days,
             by_late("，超过满一年之日（", "，是否超过满一年之日（"), s_d1.rows(flagged), late_text,
-            sub(has_cause, "（记录有第八条原因：经审核属实的不征收土地闲置费）"),
+            sub(has_cause & ~cause_spent, "（记录有第八条原因：经审核属实的不征收土地闲置费）"),
             sub(bad("extension_until"), "（" + field_label("extension_until") + "中没有可识别的延期日期，未作为延期，对此无影响；"
                 "如有第八条情形的延期补充协议，请填写延期至的日期后重新审计）"),
             sub(flagged_ext, "（所记录的延期未获认可或超过一年上限，见延期核查提示）"), _part("")))
@@ -1353,7 +1364,7 @@ def _audit_rows(df, *, as_of: pd.Timestamp, rules: dict) -> dict:
     also_late = _Texts(n)
     also_late.put(late, "【逾期动工】动工晚于约定（或经批准延期后的）动工开发日期满一年，其间曾构成" + reg_def
                   + "规定的闲置土地，日期与天数见逾期动工提示；请核查是否已依" + art["fee"] + "征缴土地闲置费",
-                  _choose(has_cause, "（记录有第八条原因：经审核属实的不征收）", ""),
+                  _choose(has_cause & ~cause_spent, "（记录有第八条原因：经审核属实的不征收）", ""),
                   _choose(bad("extension_until"), "（" + field_label("extension_until") + "中没有可识别的延期日期，"
                           "未作为延期，对此无影响）", ""), "。")
     also_late.put(unsure, "【逾期动工待核实】动工是否晚于约定（或经批准延期后的）动工开发日期满一年，随只填到月的日期是该月哪一天而不同，"

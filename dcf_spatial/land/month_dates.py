@@ -37,6 +37,44 @@ def month_only(df: pd.DataFrame, field: str) -> np.ndarray | None:
     return (codes >= 0) & hit[np.maximum(codes, 0)]
 
 
+#: the audit's dates counted from an input date (起算日, 满一年之日, 满两年之日): known to the month only when
+#: the start they count from is
+COUNTED_FIELDS = ("count_from", "deadline_1y", "deadline_2y")
+
+
+def month_only_shown(df: pd.DataFrame, field: str) -> np.ndarray | None:
+    """:func:`month_only`, also for the dates the audit counts (:data:`COUNTED_FIELDS`): on the rows
+    whose 起算日 is an input date given to the month — the agreed start, the extension's date, the
+    stop — or the one-year cap on an extension of an agreed start given to the month (第十二条第（一）项),
+    every date counted from it is known to the month only, and shown so (QA31 F1).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"month_fields": ["agreed_start", "agreed_start", ""],
+    ...                   "agreed_start": pd.to_datetime(["2024-05-01", "2021-03-01", "2024-05-01"]),
+    ...                   "extension_until": pd.to_datetime([None, "2022-01-15", None]),
+    ...                   "count_from": pd.to_datetime(["2024-05-01", "2022-01-15", "2024-05-01"])})
+    >>> month_only_shown(f, "deadline_1y").tolist()
+    [True, False, False]
+    """
+    if field not in COUNTED_FIELDS:
+        return month_only(df, field)
+    if "count_from" not in df.columns or "month_fields" not in df.columns:
+        return None
+    start = pd.DatetimeIndex(df["count_from"])
+    shown = np.zeros(len(df), dtype=bool)
+    for source in ("agreed_start", "extension_until", "stopped_since"):
+        month = month_only(df, source)
+        if month is None or source not in df.columns:
+            continue
+        given = pd.DatetimeIndex(df[source])
+        same = np.asarray(start == given)
+        if source == "agreed_start":   # an extension past the cap is counted from the agreed start's first anniversary
+            same |= np.asarray(start == given + pd.DateOffset(years=1))
+        shown |= month & same
+    return shown if shown.any() else None
+
+
 def month_text(day_text: str) -> str:
     """An ISO day's text shown to its month: ``"2022-03-01"`` → ``"2022-03（仅到月）"``."""
     return day_text[:7] + MONTH_ONLY_ZH

@@ -21,7 +21,7 @@ import pandas as pd
 
 from .. import _fixes
 from ..errors import InputError
-from .month_dates import MONTH_ONLY_ZH, month_only as _month_only
+from .month_dates import MONTH_ONLY_ZH, month_only_shown as _month_only
 from .idle_audit import ACTION_STATUSES, STATUS_ORDER, STATUS_ZH, footer_count, rows_zh, status_codes, summarize
 from ..io.write import EXCEL_CELL_MAX_CHARS, long_texts_cut
 
@@ -282,8 +282,7 @@ class _Workbook:
                 part = pd.DataFrame({c: pd.Series([], dtype=object) for c in frame.columns})
             self.sheets.append((sheet, part))
             if len(part) <= INTEGER_REWRITE_MAX_ROWS:
-                self.integer_columns[sheet] = [j for j, c in enumerate(part.columns)
-                                               if pd.api.types.is_integer_dtype(part[c].dtype)]
+                self.integer_columns[sheet] = [j for j, c in enumerate(part.columns) if _integer_column(part[c])]
             if header_note:
                 self.header_row[sheet] = 1
                 self.merge[sheet] = [(0, 0, 0, max(len(frame.columns) - 1, 1), header_note)]
@@ -325,6 +324,24 @@ class _Workbook:
 #: the summaries always qualify (a row per zone, status or class), a longer list keeps the writer's ``3.0``
 #: (the same number to Excel and pandas): rewriting 10⁵ rows × 30 columns would cost ~1.8 s of CPU
 INTEGER_REWRITE_MAX_ROWS = 20_000
+
+
+def _integer_column(s: pd.Series) -> bool:
+    """Whether ``s`` holds counts: an integer column, or a text column whose numbers are all integers (the
+    按状态 宗地数 beside its 「2 行（不计入宗地数）」 cell, QA31 F10: written as ``4.0`` otherwise).
+
+    Examples
+    --------
+    >>> _integer_column(pd.Series([4, "2 行（不计入宗地数）"], dtype=object)), _integer_column(pd.Series([1.5, "x"]))
+    (True, False)
+    """
+    if pd.api.types.is_integer_dtype(s.dtype):
+        return True
+    if s.dtype != object:
+        return False
+    numbers = [v for v in s if not isinstance(v, str) and v is not None]
+    return bool(numbers) and all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+                                 for v in numbers)
 
 
 def _column_letters(j: int) -> str:
