@@ -629,6 +629,9 @@ def _contains(query: str, t) -> IndustryMatch | None:
     codes = list(dict.fromkeys(c for cs in read for c in cs))
     finer = [c for c in codes if not any(o != c and covers(c, o) for o in codes)]
     finer.sort(key=lambda c: (len(c), c))
+    placed = _vehicle_place(query, words, read, tail, t)
+    if placed is not None:
+        return placed
     headed = _read_head(query, taken, words, finer, t)
     if headed is not None:
         return headed
@@ -664,6 +667,38 @@ def _power_spans(query: str, spans: list[tuple[int, int, str]], t) -> list[tuple
                 out.append((i, i + len(p), _POWER + p))
             i = query.find(p, i + 1)
     return out
+
+
+#: a place after a vehicle word (公交车站, 货车停车场, 房车营地): where vehicles stop, park or camp, never the vehicle made
+#: (QA session 31 breaker, B31b-2). Each place kind gives the class per kind of vehicle (bus: 公交; coach: 客车, 大巴 …;
+#: freight: 货车, 卡车; ``None``: any other vehicle), from the class names of GB/T 4754-2017 (gbt4754_2017.csv):
+#: G5411 公共电汽车客运 (a bus company's stations, depots and dispatch are its service), G5441 客运汽车站, G5449
+#: 其他道路运输辅助活动 (freight stations and car parks: 注释未查得, 待核实), H6140 露营地服务. A kind of vehicle without a class
+#: there is asked about (the candidates). Longest place words first.
+_VEHICLE_PLACES = (
+    (("营地", "露营地"), {None: ("H6140",)}),
+    (("停车场", "停车库", "停车楼", "停保场", "停车区"),
+     {"bus": ("G5411",), None: ("G5449",)}),
+    (("调度中心", "调度站", "调度室"), {"bus": ("G5411",), None: ("G5411", "G5441", "G5449")}),
+    (("首末站", "总站", "场站", "枢纽", "站"),
+     {"bus": ("G5411",), "coach": ("G5441",), "freight": ("G5449",), None: ("G5441", "G5449")}),
+)
+
+
+def _vehicle_place(query: str, words: list[str], read: list[list[str]], tail: str, t) -> IndustryMatch | None:
+    """A vehicle word (its codes in C36 汽车制造业) followed by a place (:data:`_VEHICLE_PLACES`): the place's class, or
+    the candidates when the kind of vehicle does not say it; ``None`` when the phrase is no such place."""
+    if not words or not read[-1] or not all(c.startswith("C36") for c in read[-1]):
+        return None
+    w = words[-1]
+    vehicle = ("bus" if "公交" in w else "freight" if ("货" in w or "卡车" in w)
+               else "coach" if ("客" in w or w in ("大巴", "中巴", "校车")) else None)
+    for heads, by in _VEHICLE_PLACES:
+        head = next((h for h in heads if tail.startswith(h)), None)
+        if head:
+            codes = list(by.get(vehicle) or by[None])
+            return _match(query, codes, t, "head", notes=("head", "place", head, w))
+    return None
 
 
 #: the head of a phrase (what follows its last known word) that says what kind of unit it is: equipment is
@@ -1138,7 +1173,8 @@ _X = "\uE000"
 #: what each head kind says the unit does, for the planner to see (read_zh)
 HEAD_KIND_ZH = {"wholesale": "批发，非制造", "retail": "零售，非制造", "trade": "批发零售，非制造",
                 "repair": "修理，非制造", "equipment": "制造其设备", "vehicle": "其车辆",
-                "lease": "租赁，非制造", "install": "安装，非制造", "fixed": "非制造该产品"}
+                "lease": "租赁，非制造", "install": "安装，非制造", "fixed": "非制造该产品",
+                "place": "其车辆停靠、停放或宿营的场所，非制造车辆"}
 #: head words: never read as the product (批发 and 零售 are listed words of F51/F52; 机械 of C34/C35)
 _HEAD_WORDS = frozenset("销售 经销 经销部 门市 门市部 门店 专卖 专卖店 代理 批发 零售 商店 店铺 贸易 交易 市场 卖场 商城 超市 "
                         "收购 生意 商行 经营部 维修 修理 检修 保养 设备 装备 机械 机具 器材 宿舍 食堂 公寓 拆除 拆迁 废水 污水 "
