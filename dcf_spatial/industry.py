@@ -620,7 +620,9 @@ def _contains(query: str, t) -> IndustryMatch | None:
     if not words:
         return None
     tail = query[max(e for _, e, w in taken if w not in CONTAINS_STOP_WORDS):]
-    read = [_collapse_nested(_exact(w, t)[0]) for w in words]
+    product = {w: p for _, e, w in taken if (p := _cement_product(query, e, w))}   # 水泥砖: the product, not cement
+    said = [w + product[w][0] if w in product else w for w in said]
+    read = [product[w][1] if w in product else _collapse_nested(_exact(w, t)[0]) for w in words]
     if power:   # 新能源公交车: the vehicle is a new-energy one (C3612), whatever powers a C361/C3611 word
         read = [list(dict.fromkeys("C3612" if c in ("C361", "C3611") else c for c in cs)) for cs in read]
     if len(read) > 1 and all(c.startswith("C366") for c in read[-1]) and all(
@@ -641,6 +643,24 @@ def _contains(query: str, t) -> IndustryMatch | None:
     if not _head_fits(tail, finer):
         return None
     return _match(query, finer, t, "contains", notes=("contains", *dict.fromkeys(said)))
+
+
+#: products made of cement (水泥 then the product: 水泥砖, 水泥构件 …) are the product, never cement itself (C3011 水泥制造,
+#: 第九章第三节 “严禁水泥……新增产能”): by the class names of GB/T 4754-2017 (gbt4754_2017.csv) a structural member is
+#: C3022 砼结构构件制造, a building block C3031 粘土砖瓦及建筑砌块制造, any other product C3021 水泥制品制造 (as 水泥管,
+#: 水泥电杆 in industry_words.csv); breaker session 31, B31b-1. Longest nouns first.
+_CEMENT_PRODUCTS = ((("构件", "预制板", "预制梁", "预制桩", "楼板", "空心板"), ["C3022"]),
+                    (("砌块",), ["C3031"]),
+                    (("电线杆", "压力管", "排水管", "花砖", "地砖", "彩砖", "井盖", "盖板", "制品", "砖", "瓦", "管", "杆",
+                      "桩"), ["C3021"]))
+
+
+def _cement_product(query: str, end: int, word: str) -> tuple[str, list[str]] | None:
+    """The cement product named right after the word 水泥 ending at ``end`` of ``query`` and its class, else ``None``."""
+    if word != "水泥":
+        return None
+    return next(((next(n for n in nouns if query.startswith(n, end)), codes)
+                 for nouns, codes in _CEMENT_PRODUCTS if query.startswith(nouns, end)), None)
 
 
 #: power words that make a vehicle a new-energy one (GB/T 4754-2017 C3612 新能源车整车制造; 《新能源汽车生产企业及产品准入

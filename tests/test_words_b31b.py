@@ -1,5 +1,7 @@
 """Words the session-31 breaker found read as the wrong activity, with a confident verdict (B31b-1, B31b-2, B31b-8).
 
+B31b-1: a product made of cement (水泥砖, 水泥构件 …) is the product — C3021 水泥制品制造, C3022 砼结构构件制造 or C3031
+粘土砖瓦及建筑砌块制造 by the class names — never cement itself (C3011), which 第九章第三节 forbids (“严禁水泥……新增产能”).
 B31b-2: a vehicle word followed by a place (站, 场站, 停车场, 停保场, 调度中心, 营地) names where vehicles stop, park or
 camp — a transport service or a camp (GB/T 4754-2017 G5411 公共电汽车客运, G5441 客运汽车站, G5449 其他道路运输辅助活动,
 H6140 露营地服务) — never the vehicle made (C36 汽车制造业).
@@ -10,6 +12,26 @@ from __future__ import annotations
 import pytest
 
 from dcf_spatial.industry import resolve
+from test_site_plan_trust import _check
+
+ZHENGJIA = "115.75,36.455"   # the breaker's point A in 郑家镇工业集聚区
+
+
+@pytest.mark.parametrize("word, code", [
+    ("水泥砖", "C3021"), ("水泥瓦", "C3021"), ("水泥花砖", "C3021"), ("水泥电线杆", "C3021"), ("水泥压力管", "C3021"),
+    ("水泥构件", "C3022"), ("水泥预制板", "C3022"),
+    ("水泥砌块", "C3031"),
+])
+def test_b31b1_a_cement_product_is_the_product_not_cement(word, code):
+    m = resolve(word)
+    assert m.codes == (code,)
+    assert f"「{word}」" in m.read_zh
+
+
+def test_b31b1_a_cement_brick_is_not_refused_as_new_cement_capacity():
+    brick, cement = _check(ZHENGJIA, "水泥砖"), _check(ZHENGJIA, "C3011")
+    assert brick["verdict"] == _check(ZHENGJIA, "C3021")["verdict"] != cement["verdict"]
+    assert not any("严禁水泥" in x["text_zh"] for x in brick["reasons"])
 
 
 @pytest.mark.parametrize("word, code", [
