@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from . import settings
 from .errors import InputError, clip
-from .industry_typed import BRACKETS, SEPARATORS, glued_codes, split_code, tidy
+from .industry_typed import BRACKETS, SEPARATORS, concrete_grades, glued_codes, split_code, tidy
 
 logger = logging.getLogger(__name__)
 
@@ -443,12 +443,15 @@ def _code_fixes(part: str, t) -> tuple[tuple[str, str], ...]:
 def _resolve(query: str, t) -> IndustryMatch:
     said = query
     query, tidied = tidy(_plain(query, t))
+    query, grades = concrete_grades(query)   # C30混凝土: concrete of grade C30, never the code C30 (B31b-8)
     if not query:   # nothing but invisible characters
         return IndustryMatch(said, "unknown", notes=("empty",))
     m = _read(said, query, t)
-    if tidied:   # 轴　承 (U+3000), 轴\u200b承: the planner is told the text read is not the text as it looks
-        from dataclasses import replace
+    from dataclasses import replace
 
+    if grades:
+        m = replace(m, remarks=(f"「{'、'.join(grades)}」按混凝土强度等级理解，不是行业代码", *m.remarks))
+    if tidied:   # 轴　承 (U+3000), 轴\u200b承: the planner is told the text read is not the text as it looks
         m = replace(m, remarks=(f"去掉词中的空格或不可见字符后读作「{clip(query)}」", *m.remarks))
     return m
 
@@ -1107,8 +1110,10 @@ def industry_error_message(m: IndustryMatch, *, where: str = "行业") -> str:
         fix = (f"请只写实际从事的一项活动（如 {where} {code}，或只写行业词）" if where.startswith("--")
                else "请在该行只填实际从事的一项活动（代码或行业词）" if where.endswith("列")
                else f"请只写实际从事的一项活动（如 {code}，或只写行业词）")
-        what = f"中的数字 {bare} 若是代码即 {m.notes[1]}，" if bare else f"中的代码 {m.notes[1]} "
-        model = f"；若 {bare} 是型号或规格，请去掉它" if bare else ""
+        # a bare number (711便利店, 304不锈钢) is asked whether a model, a brand or a code (B31b-8), never told a wrong code
+        what = (f"中的数字 {bare} 是型号、品牌还是代码？若是代码即 {m.notes[1]}，" if bare
+                else f"中的代码 {m.notes[1]} ")
+        model = f"；若 {bare} 是型号、品牌或规格，请去掉它" if bare else ""
         return (f"{where}：「{q}」{what}与所写{'、'.join(m.notes[3:])}不是同一项活动，不知以哪个为准。"
                 f"{fix}{model}。多项活动请分行核查。")
     if m.notes[:1] == ("two_activities",):
