@@ -450,7 +450,8 @@ def _resolve(query: str, t) -> IndustryMatch:
     from dataclasses import replace
 
     if grades:
-        m = replace(m, remarks=(f"「{'、'.join(grades)}」按混凝土强度等级理解，不是行业代码", *m.remarks))
+        m = replace(m, remarks=(f"其中「{'、'.join(grades)}」按混凝土强度等级理解（不是行业代码），读作「{clip(query)}」",
+                                *m.remarks))
     if tidied:   # 轴　承 (U+3000), 轴\u200b承: the planner is told the text read is not the text as it looks
         m = replace(m, remarks=(f"去掉词中的空格或不可见字符后读作「{clip(query)}」", *m.remarks))
     return m
