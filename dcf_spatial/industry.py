@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from . import settings
 from .errors import InputError, clip
-from .industry_typed import BRACKETS, SEPARATORS, glued_codes, split_code, tidy
+from .industry_typed import BRACKETS, SEPARATORS, concrete_grades, glued_codes, split_code, tidy
 
 logger = logging.getLogger(__name__)
 
@@ -443,12 +443,16 @@ def _code_fixes(part: str, t) -> tuple[tuple[str, str], ...]:
 def _resolve(query: str, t) -> IndustryMatch:
     said = query
     query, tidied = tidy(_plain(query, t))
+    query, grades = concrete_grades(query)   # C30混凝土: concrete of grade C30, never the code C30 (B31b-8)
     if not query:   # nothing but invisible characters
         return IndustryMatch(said, "unknown", notes=("empty",))
     m = _read(said, query, t)
-    if tidied:   # 轴　承 (U+3000), 轴\u200b承: the planner is told the text read is not the text as it looks
-        from dataclasses import replace
+    from dataclasses import replace
 
+    if grades:
+        m = replace(m, remarks=(f"其中「{'、'.join(grades)}」按混凝土强度等级理解（不是行业代码），读作「{clip(query)}」",
+                                *m.remarks))
+    if tidied:   # 轴　承 (U+3000), 轴\u200b承: the planner is told the text read is not the text as it looks
         m = replace(m, remarks=(f"去掉词中的空格或不可见字符后读作「{clip(query)}」", *m.remarks))
     return m
 
@@ -620,7 +624,9 @@ def _contains(query: str, t) -> IndustryMatch | None:
     if not words:
         return None
     tail = query[max(e for _, e, w in taken if w not in CONTAINS_STOP_WORDS):]
-    read = [_collapse_nested(_exact(w, t)[0]) for w in words]
+    product = {w: p for _, e, w in taken if (p := _cement_product(query, e, w))}   # 水泥砖: the product, not cement
+    said = [w + product[w][0] if w in product else w for w in said]
+    read = [product[w][1] if w in product else _collapse_nested(_exact(w, t)[0]) for w in words]
     if power:   # 新能源公交车: the vehicle is a new-energy one (C3612), whatever powers a C361/C3611 word
         read = [list(dict.fromkeys("C3612" if c in ("C361", "C3611") else c for c in cs)) for cs in read]
     if len(read) > 1 and all(c.startswith("C366") for c in read[-1]) and all(
@@ -629,6 +635,9 @@ def _contains(query: str, t) -> IndustryMatch | None:
     codes = list(dict.fromkeys(c for cs in read for c in cs))
     finer = [c for c in codes if not any(o != c and covers(c, o) for o in codes)]
     finer.sort(key=lambda c: (len(c), c))
+    placed = _vehicle_place(query, words, read, tail, t)
+    if placed is not None:
+        return placed
     headed = _read_head(query, taken, words, finer, t)
     if headed is not None:
         return headed
@@ -638,6 +647,24 @@ def _contains(query: str, t) -> IndustryMatch | None:
     if not _head_fits(tail, finer):
         return None
     return _match(query, finer, t, "contains", notes=("contains", *dict.fromkeys(said)))
+
+
+#: products made of cement (水泥 then the product: 水泥砖, 水泥构件 …) are the product, never cement itself (C3011 水泥制造,
+#: 第九章第三节 “严禁水泥……新增产能”): by the class names of GB/T 4754-2017 (gbt4754_2017.csv) a structural member is
+#: C3022 砼结构构件制造, a building block C3031 粘土砖瓦及建筑砌块制造, any other product C3021 水泥制品制造 (as 水泥管,
+#: 水泥电杆 in industry_words.csv); breaker session 31, B31b-1. Longest nouns first.
+_CEMENT_PRODUCTS = ((("构件", "预制板", "预制梁", "预制桩", "楼板", "空心板"), ["C3022"]),
+                    (("砌块",), ["C3031"]),
+                    (("电线杆", "压力管", "排水管", "花砖", "地砖", "彩砖", "井盖", "盖板", "制品", "砖", "瓦", "管", "杆",
+                      "桩"), ["C3021"]))
+
+
+def _cement_product(query: str, end: int, word: str) -> tuple[str, list[str]] | None:
+    """The cement product named right after the word 水泥 ending at ``end`` of ``query`` and its class, else ``None``."""
+    if word != "水泥":
+        return None
+    return next(((next(n for n in nouns if query.startswith(n, end)), codes)
+                 for nouns, codes in _CEMENT_PRODUCTS if query.startswith(nouns, end)), None)
 
 
 #: power words that make a vehicle a new-energy one (GB/T 4754-2017 C3612 新能源车整车制造; 《新能源汽车生产企业及产品准入
@@ -664,6 +691,38 @@ def _power_spans(query: str, spans: list[tuple[int, int, str]], t) -> list[tuple
                 out.append((i, i + len(p), _POWER + p))
             i = query.find(p, i + 1)
     return out
+
+
+#: a place after a vehicle word (公交车站, 货车停车场, 房车营地): where vehicles stop, park or camp, never the vehicle made
+#: (QA session 31 breaker, B31b-2). Each place kind gives the class per kind of vehicle (bus: 公交; coach: 客车, 大巴 …;
+#: freight: 货车, 卡车; ``None``: any other vehicle), from the class names of GB/T 4754-2017 (gbt4754_2017.csv):
+#: G5411 公共电汽车客运 (a bus company's stations, depots and dispatch are its service), G5441 客运汽车站, G5449
+#: 其他道路运输辅助活动 (freight stations and car parks: 注释未查得, 待核实), H6140 露营地服务. A kind of vehicle without a class
+#: there is asked about (the candidates). Longest place words first.
+_VEHICLE_PLACES = (
+    (("营地", "露营地"), {None: ("H6140",)}),
+    (("停车场", "停车库", "停车楼", "停保场", "停车区"),
+     {"bus": ("G5411",), None: ("G5449",)}),
+    (("调度中心", "调度站", "调度室"), {"bus": ("G5411",), None: ("G5411", "G5441", "G5449")}),
+    (("首末站", "总站", "场站", "枢纽", "站"),
+     {"bus": ("G5411",), "coach": ("G5441",), "freight": ("G5449",), None: ("G5441", "G5449")}),
+)
+
+
+def _vehicle_place(query: str, words: list[str], read: list[list[str]], tail: str, t) -> IndustryMatch | None:
+    """A vehicle word (its codes in C36 汽车制造业) followed by a place (:data:`_VEHICLE_PLACES`): the place's class, or
+    the candidates when the kind of vehicle does not say it; ``None`` when the phrase is no such place."""
+    if not words or not read[-1] or not all(c.startswith("C36") for c in read[-1]):
+        return None
+    w = words[-1]
+    vehicle = ("bus" if "公交" in w else "freight" if ("货" in w or "卡车" in w)
+               else "coach" if ("客" in w or w in ("大巴", "中巴", "校车")) else None)
+    for heads, by in _VEHICLE_PLACES:
+        head = next((h for h in heads if tail.startswith(h)), None)
+        if head:
+            codes = list(by.get(vehicle) or by[None])
+            return _match(query, codes, t, "head", notes=("head", "place", head, w))
+    return None
 
 
 #: the head of a phrase (what follows its last known word) that says what kind of unit it is: equipment is
@@ -1052,8 +1111,10 @@ def industry_error_message(m: IndustryMatch, *, where: str = "行业") -> str:
         fix = (f"请只写实际从事的一项活动（如 {where} {code}，或只写行业词）" if where.startswith("--")
                else "请在该行只填实际从事的一项活动（代码或行业词）" if where.endswith("列")
                else f"请只写实际从事的一项活动（如 {code}，或只写行业词）")
-        what = f"中的数字 {bare} 若是代码即 {m.notes[1]}，" if bare else f"中的代码 {m.notes[1]} "
-        model = f"；若 {bare} 是型号或规格，请去掉它" if bare else ""
+        # a bare number (711便利店, 304不锈钢) is asked whether a model, a brand or a code (B31b-8), never told a wrong code
+        what = (f"中的数字 {bare} 是型号、品牌还是代码？若是代码即 {m.notes[1]}，" if bare
+                else f"中的代码 {m.notes[1]} ")
+        model = f"；若 {bare} 是型号、品牌或规格，请去掉它" if bare else ""
         return (f"{where}：「{q}」{what}与所写{'、'.join(m.notes[3:])}不是同一项活动，不知以哪个为准。"
                 f"{fix}{model}。多项活动请分行核查。")
     if m.notes[:1] == ("two_activities",):
@@ -1138,7 +1199,8 @@ _X = "\uE000"
 #: what each head kind says the unit does, for the planner to see (read_zh)
 HEAD_KIND_ZH = {"wholesale": "批发，非制造", "retail": "零售，非制造", "trade": "批发零售，非制造",
                 "repair": "修理，非制造", "equipment": "制造其设备", "vehicle": "其车辆",
-                "lease": "租赁，非制造", "install": "安装，非制造", "fixed": "非制造该产品"}
+                "lease": "租赁，非制造", "install": "安装，非制造", "fixed": "非制造该产品",
+                "place": "其车辆停靠、停放或宿营的场所，非制造车辆"}
 #: head words: never read as the product (批发 and 零售 are listed words of F51/F52; 机械 of C34/C35)
 _HEAD_WORDS = frozenset("销售 经销 经销部 门市 门市部 门店 专卖 专卖店 代理 批发 零售 商店 店铺 贸易 交易 市场 卖场 商城 超市 "
                         "收购 生意 商行 经营部 维修 修理 检修 保养 设备 装备 机械 机具 器材 宿舍 食堂 公寓 拆除 拆迁 废水 污水 "

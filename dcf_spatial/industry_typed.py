@@ -1,14 +1,16 @@
 """What did the user type in an industry field, before it is read as GB/T 4754-2017 codes and words?
 
-Three questions of the typed text, answered without the code table (:mod:`dcf_spatial.industry` checks the codes):
+Four questions of the typed text, answered without the code table (:mod:`dcf_spatial.industry` checks the codes):
 
 - :func:`tidy` — the text without the characters a clerk cannot see: zero-width and other format characters, and
   spaces (after NFKC, a full-width U+3000 is one) inside a run of Chinese characters (「轴　承」 is 轴承);
 - :func:`split_code` — a code whose digits a space splits (「C34 51」): a typing slip, never two codes;
 - :func:`glued_codes` — codes written into a word (「轴承C2611」, 「C3670汽车零部件」, 「轴承（C2611）」), never
-  quantities (「年产2000吨」) or model names (「N95口罩」: the letter must then be the division's, which the caller checks).
+  quantities (「年产2000吨」), times (「24小时」, 「2021投产」) or model names (「N95口罩」: the letter must then be the
+  division's, which the caller checks);
+- :func:`concrete_grades` — strength grades before concrete (「C30混凝土」): a grade, never a code.
 
-Written by hand: three regular expressions over a phrase of a few characters.
+Written by hand: four regular expressions over a phrase of a few characters.
 """
 
 from __future__ import annotations
@@ -27,6 +29,11 @@ _SPLIT_CODE = re.compile(f"(?:^|(?<=[\\s{SEPARATORS}]))([A-Ta-t]?\\d{{1,3}})\\s+
 _GLUED = re.compile(r"(?<![A-Za-z0-9.\-_])([A-Ta-t]?)(\d{2,4})(?![0-9A-Za-z.%\-_])")
 #: what follows a number that is a quantity, a date or a size, not a code (年产2000吨, 2021年, 50亩, 12英寸, 3号楼)
 _UNITS = "万亿千百十吨斤米台套件个辆年月日号亩平方克元寸英度伏瓦名人户家栋层条只张片期批座间"
+#: words after a number that make it a time, not a code (24小时便利店, 2021投产轴承厂: breaker session 31, B31b-8)
+_TIME_WORDS = ("小时", "投产", "建成", "开工", "竣工", "周年")
+#: a concrete strength grade (GB/T 50010 混凝土结构设计规范: C15 … C80) before 混凝土/砼: 「C30混凝土」 is concrete of grade
+#: C30, never the code C30 非金属矿物制品业 (B31b-8)
+_CONCRETE_GRADE = re.compile(r"(?<![A-Za-z0-9.\-_])[Cc]\d{2}(?![0-9.])\s*(?=(?:商品|预拌|细石|自密实|透水)?(?:混凝土|砼))")
 #: brackets around a code in a word (「轴承（C2611）」): left out of the word that remains
 BRACKETS = "()（）[]【】〔〕"
 
@@ -80,4 +87,17 @@ def glued_codes(part: str) -> list[tuple[int, int, str, str]]:
     if not re.search(f"[{_HAN}]", part):
         return []
     return [(m.start(), m.end(), m.group(1).upper(), m.group(2)) for m in _GLUED.finditer(part)
-            if not part[m.end():m.end() + 1] or part[m.end()] not in _UNITS]
+            if (not part[m.end():m.end() + 1] or part[m.end()] not in _UNITS)
+            and not (not m.group(1) and part.startswith(_TIME_WORDS, m.end()))]
+
+
+def concrete_grades(text: str) -> tuple[str, tuple[str, ...]]:
+    """``text`` without the concrete strength grades written before 混凝土/砼, and the grades taken out.
+
+    Examples
+    --------
+    >>> concrete_grades("C30混凝土"), concrete_grades("C3021 混凝土")
+    (('混凝土', ('C30',)), ('C3021 混凝土', ()))
+    """
+    grades = tuple(g.strip().upper() for g in _CONCRETE_GRADE.findall(text))
+    return (_CONCRETE_GRADE.sub("", text).strip(), grades) if grades else (text, ())
