@@ -152,6 +152,30 @@ def test_an_audit_date_within_range_is_taken():
         parse_as_of("2025-02-30")
 
 
+@pytest.mark.parametrize("value", ["2025-12-31T00:00+08:00", "2025-12-31 23:30:00+08:00",
+                                   pd.Timestamp("2025-12-31 08:00", tz="Asia/Shanghai"), "２０２５－１２－３１",
+                                   "31/12/2025", "12/31/2025"])
+def test_an_audit_date_with_a_time_zone_or_in_full_width_digits_is_its_own_day(value):
+    # breaker B31b-3 (a zone gave a TypeError, HTTP 500 on the desk) and B31b-11 (full-width digits refused)
+    assert parse_as_of(value, today=pd.Timestamp("2026-01-10")) == pd.Timestamp("2025-12-31")
+
+
+@pytest.mark.parametrize("value", ["03/04/2025", "01/02/2025", "03.04.2025"])
+def test_an_audit_date_whose_day_and_month_may_be_either_way_is_refused(value):
+    # breaker B31b-5: 03/04/2025 was silently 4 March, a clerk writing 日/月 meant 3 April
+    with pytest.raises(InputError, match="日和月次序不明") as err:
+        parse_as_of(value, today=pd.Timestamp("2026-01-10"))
+    assert "YYYY-MM-DD" in str(err.value)
+
+
+def test_the_cli_audits_to_the_day_of_a_zoned_audit_date(tmp_path):
+    path = _ledger(tmp_path / "台账.csv", [_row("A1")])
+    res = CliRunner().invoke(cli, ["audit", "idle", "--parcels", str(path), "--as-of", "2025-12-31T00:00+08:00",
+                                   "-o", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    assert "基准日 2025-12-31" in res.output
+
+
 def test_the_cli_refuses_a_placeholder_audit_date_naming_the_option(tmp_path):
     path = _ledger(tmp_path / "台账.csv", [_row("A1")])
     res = CliRunner().invoke(cli, ["audit", "idle", "--parcels", str(path), "--as-of", "9999-12-31", "-o", str(tmp_path / "out")])

@@ -159,9 +159,17 @@ def _as_of_text(value: str):
     """An audit date typed as the ledgers' dates are (``2025/12/31``, ``2025年12月31日``, ``20251231``),
     read by the package's one date parser; None when it is not such a full date (a month, a
     placeholder such as 9999-12-31, or no date): :func:`parse_as_of` then says why."""
+    import unicodedata
+
     from .parcels import _parse_date_text
 
-    text = value.strip()
+    text = unicodedata.normalize("NFKC", value).strip()   # ２０２５－１２－３１ typed with a Chinese input method
+    day_month = re.fullmatch(r"(\d{1,2})\s*([-/.])\s*(\d{1,2})\s*\2\s*(\d{4})", text)
+    if day_month and int(day_month.group(1)) <= 12 and int(day_month.group(3)) <= 12 \
+            and day_month.group(1) != day_month.group(3):
+        a, b, year = day_month.group(1, 3, 4)   # 03/04/2025: 4 March or 3 April (breaker B31b-5)
+        raise InputError(f"审计基准日（as_of）“{value}”的日和月次序不明：可能是 {year}-{int(a):02d}-{int(b):02d}，"
+                         f"也可能是 {year}-{int(b):02d}-{int(a):02d}。请按 年-月-日 写成 YYYY-MM-DD，如 2025-12-31。")
     if re.fullmatch(r"\d{4}\s*年?(?:度|末|底)?", text):  # a year is no day (breaker B31-11: it was read as 1 January)
         _refuse_year(value)
     if re.fullmatch(r"\d+(?:\.0+)?", text) and len(text.split(".")[0]) != 8:
@@ -216,6 +224,8 @@ def parse_as_of(value, *, today=None) -> pd.Timestamp:
             ts = pd.Timestamp(value)
         except (ValueError, TypeError, OverflowError):
             ts = pd.NaT
+    if ts is not None and ts is not pd.NaT and not pd.isna(ts) and ts.tzinfo is not None:
+        ts = ts.tz_localize(None)   # 2025-12-31T00:00+08:00: the day as written in its own zone (breaker B31b-3)
     if ts is pd.NaT or pd.isna(ts):
         import datetime as _dt
 
