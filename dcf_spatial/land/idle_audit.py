@@ -610,9 +610,10 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     _decide_month_dates(out, as_of, rules)
     _flag_extension_before_start(out)
     _list_late_starts(out)
-    from .supplied_after import mark_supplied_after
+    from .supplied_after import flag_contract_in_the_audit_month, mark_supplied_after
 
     mark_supplied_after(out, as_of, rules=rules)   # before the price list: such a row owes no fee
+    flag_contract_in_the_audit_month(out, as_of)
     _list_missing_prices(out, rules)
     _mark_not_a_parcel(out)
     counts = out["status"].value_counts().to_dict()
