@@ -49,6 +49,7 @@ from .. import settings
 from ..errors import InputError
 from .month_dates import dates_or_months, month_bounds, month_only, month_text
 from .parcels import input_label
+from .row_outcome import clear_outcome as _clear_outcome, put_rows as _put_rows
 
 logger = logging.getLogger(__name__)
 
@@ -646,16 +647,6 @@ def _columns_into(out, parts: dict, factorised: dict, group) -> None:
             out[col] = values[group] if expand else values
 
 
-def _put_rows(out, col: str, rows: np.ndarray, values) -> None:
-    """Set ``out[col]`` at positions ``rows`` (a category column gains the new texts as categories)."""
-    s = out[col].copy()
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        extra = [v for v in dict.fromkeys(values) if v not in s.cat.categories]
-        if extra:
-            s = s.cat.add_categories(extra)
-    s.iloc[rows] = values
-    out[col] = s
-
 
 def _decide_month_dates(out, as_of: pd.Timestamp, rules: dict) -> None:
     """Rows with a date known only to the month (``month_fields`` of
@@ -837,24 +828,6 @@ def _mark_not_a_parcel(out) -> None:
             _put_rows(out, col, rows, [""] * k)
     _clear_outcome(out, rows, ("fee_wan", "developed_share", "invested_share"))
 
-
-def _clear_outcome(out, rows, figures) -> None:
-    """The ``rows`` of ``out`` get no figure (``figures``: NaN), no determination and no dates to count
-    from or deadlines (NaT): for rows whose status was set aside after the rules ran. In place."""
-    for col in figures:
-        if col in out.columns:
-            v = out[col].to_numpy(dtype=float).copy()
-            v[rows] = np.nan
-            out[col] = v
-    if "determined" in out.columns:
-        det = out["determined"].to_numpy(dtype=bool).copy()
-        det[rows] = False
-        out["determined"] = det
-    for col in ("count_from", "deadline_1y", "deadline_2y"):
-        if col in out.columns:
-            v = out[col].to_numpy(copy=True)
-            v[rows] = np.datetime64("NaT")
-            out[col] = v
 
 
 def as_of_notes(audited, as_of) -> list[str]:

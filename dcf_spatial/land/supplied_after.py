@@ -61,7 +61,7 @@ def mark_supplied_after(out, as_of, *, rules: dict, today=None) -> None:
         late = late & ~out["not_a_parcel"].fillna(False).to_numpy(dtype=bool)
     if not late.any():
         return
-    from .idle_audit import _clear_outcome, _put_rows
+    from .row_outcome import clear_outcome as _clear_outcome, put_rows as _put_rows
     from .parcels import input_label
 
     as_of = pd.Timestamp(as_of)
@@ -124,7 +124,7 @@ def flag_contract_in_the_audit_month(out, as_of) -> None:
     open_ &= out["status"].astype(str).to_numpy() != STATUS
     if not open_.any():
         return
-    from .idle_audit import _put_rows
+    from .row_outcome import put_rows as _put_rows
     from .month_dates import month_text
     from .parcels import input_label
 
