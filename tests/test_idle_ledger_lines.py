@@ -233,3 +233,10 @@ def test_the_id_key_is_the_same_for_arrow_text_and_python_objects():
     assert got == want
     assert got[:3] == ["7", "7", "0"] and got[3] == got[4] == "DCF2019-001" and got[11] == "12"
     assert np.asarray(parcel_id_keys(pd.Series(ids, dtype=object)).isna()).tolist() == [v is None for v in want]
+
+
+def test_the_desk_takes_a_zoned_audit_date_as_its_day():
+    # breaker B31b-3: POST /api/audit/idle with as_of=2025-12-31T00:00+08:00 answered HTTP 500
+    from dcf_spatial.desk.routes.api import _as_of
+
+    assert _as_of("2025-12-31T00:00+08:00") == "2025-12-31"
