@@ -66,3 +66,16 @@ def test_the_cli_and_workbook_count_it_apart(tmp_path):
     by_status = pd.read_excel(tmp_path / "o" / "idle_audit.xlsx", sheet_name="汇总_按状态", header=1, engine="openpyxl")
     counts = dict(zip(by_status["状态代码"], by_status["宗地数"]))
     assert (counts["normal"], counts["supplied_after"]) == (1, 1)
+
+
+def test_a_contract_dated_to_the_audit_dates_month_only_asks_to_check_the_day(tmp_path):
+    # breaker B31b-4: 2022年12月 audited at 2022-12-15 may be 16–31 December, after the audit date: not a plain 正常
+    rows = [_row("M1", "2022年12月", "2023-06-01"), _row("M2", "2022-12-10", "2023-06-01"),
+            _row("M3", "2022年11月", "2023-06-01")]
+    res = dcf.audit_idle(str(write_ledger(tmp_path / "台账.csv", rows, header=HEADER)), as_of="2022-12-15")
+    f = res.frame.set_index("parcel_id")
+    assert "2022-12（仅到月）" in str(f.loc["M1", "reason_zh"]) and "须核实签订日期" in str(f.loc["M1", "reason_zh"])
+    assert "须核实签订日期" in str(f.loc["M1", "problems"])
+    listed = set(res.frame.loc[rejected_rows(res.frame), "parcel_id"].astype(str))
+    assert "M1" in listed and not {"M2", "M3"} & listed
+    assert not any("须核实签订日期" in str(f.loc[p, "reason_zh"]) for p in ("M2", "M3"))

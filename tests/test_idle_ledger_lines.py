@@ -152,6 +152,30 @@ def test_an_audit_date_within_range_is_taken():
         parse_as_of("2025-02-30")
 
 
+@pytest.mark.parametrize("value", ["2025-12-31T00:00+08:00", "2025-12-31 23:30:00+08:00",
+                                   pd.Timestamp("2025-12-31 08:00", tz="Asia/Shanghai"), "２０２５－１２－３１",
+                                   "31/12/2025", "12/31/2025"])
+def test_an_audit_date_with_a_time_zone_or_in_full_width_digits_is_its_own_day(value):
+    # breaker B31b-3 (a zone gave a TypeError, HTTP 500 on the desk) and B31b-11 (full-width digits refused)
+    assert parse_as_of(value, today=pd.Timestamp("2026-01-10")) == pd.Timestamp("2025-12-31")
+
+
+@pytest.mark.parametrize("value", ["03/04/2025", "01/02/2025", "03.04.2025"])
+def test_an_audit_date_whose_day_and_month_may_be_either_way_is_refused(value):
+    # breaker B31b-5: 03/04/2025 was silently 4 March, a clerk writing 日/月 meant 3 April
+    with pytest.raises(InputError, match="日和月次序不明") as err:
+        parse_as_of(value, today=pd.Timestamp("2026-01-10"))
+    assert "YYYY-MM-DD" in str(err.value)
+
+
+def test_the_cli_audits_to_the_day_of_a_zoned_audit_date(tmp_path):
+    path = _ledger(tmp_path / "台账.csv", [_row("A1")])
+    res = CliRunner().invoke(cli, ["audit", "idle", "--parcels", str(path), "--as-of", "2025-12-31T00:00+08:00",
+                                   "-o", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    assert "基准日 2025-12-31" in res.output
+
+
 def test_the_cli_refuses_a_placeholder_audit_date_naming_the_option(tmp_path):
     path = _ledger(tmp_path / "台账.csv", [_row("A1")])
     res = CliRunner().invoke(cli, ["audit", "idle", "--parcels", str(path), "--as-of", "9999-12-31", "-o", str(tmp_path / "out")])
@@ -209,3 +233,10 @@ def test_the_id_key_is_the_same_for_arrow_text_and_python_objects():
     assert got == want
     assert got[:3] == ["7", "7", "0"] and got[3] == got[4] == "DCF2019-001" and got[11] == "12"
     assert np.asarray(parcel_id_keys(pd.Series(ids, dtype=object)).isna()).tolist() == [v is None for v in want]
+
+
+def test_the_desk_takes_a_zoned_audit_date_as_its_day():
+    # breaker B31b-3: POST /api/audit/idle with as_of=2025-12-31T00:00+08:00 answered HTTP 500
+    from dcf_spatial.desk.routes.api import _as_of
+
+    assert _as_of("2025-12-31T00:00+08:00") == "2025-12-31"

@@ -60,3 +60,29 @@ def test_subtotal_rows_carrying_a_use_and_a_town_are_no_parcels(tmp_path):
     assert "原表第 8 行" in notes and "其中：工业用地" in notes
     assert (skipped["problems"].astype(str) == "").all()
 
+
+
+# breaker B31b-7: a parcel's own row (its holder, contract and start dates) with a blank 宗地代码 and a name or an
+# address that reads like a total, or listed as 其中(1) under a total, is a parcel: audited, counted, the cell flagged
+OWN_ROWS = [
+    [1, None, "郑家镇小计", "郑家镇", "丁公司", 3, "工业用地", "2019-01-10", "2019-06-01", None],
+    [2, None, "辛项目", "合计", "辛公司", 2, "工业用地", "2018-01-10", "2018-06-01", None],
+    [3, "其中(1)", "戊项目", "郑家镇", "戊公司", 2, "工业用地", "2018-01-10", "2018-06-01", None],
+    # still a subtotal: its label in the 序号 column, whatever it carries
+    ["郑家镇小计", None, None, "郑家镇", "丁公司", 7, "工业用地", "2018-01-10", None, None],
+]
+
+
+def test_a_parcels_own_row_with_a_total_label_outside_its_label_column_is_audited_and_flagged(tmp_path):
+    book = write_book(tmp_path / "供地台账.xlsx", {"供地台账": [HEADER[:-1], *OWN_ROWS]})
+    res = dcf.audit_idle(str(book), as_of=AS_OF, out=tmp_path / "out", map=False)
+    frame = res.frame.set_index("row")
+    assert len(frame) == len(OWN_ROWS)
+    assert frame.loc[[2, 3, 4], "status"].tolist() == ["idle_reclaim"] * 3     # unbuilt for over two years
+    assert frame.loc[5, "status"] == "not_a_parcel"
+    problems = frame["problems"].astype(str)
+    assert "项目名称“郑家镇小计”" in problems[2] and "按宗地审计" in problems[2]
+    assert "项目位置“合计”" in problems[3] and "其中(1)" in problems[4]
+    by_status = pd.read_excel(tmp_path / "out" / "idle_audit.xlsx", sheet_name="汇总_按状态", header=1, engine="openpyxl")
+    total = by_status[by_status["状态代码"] == "total"].iloc[0]
+    assert (int(total["宗地数"]), float(total["面积（亩）"])) == (3, 7 * 15)

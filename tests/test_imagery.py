@@ -149,7 +149,7 @@ def test_workflow_reports_imagery_beside_status(tmp_path):
     grid[parcel_cells(1)] = 1
     tif = write_raster(tmp_path / "mask.tif", grid)
     res = audit_idle(three_parcels(), out=tmp_path / "o", as_of="2024-06-01", imagery=tif,
-                         store=tmp_path / "none.gpkg", map=False)
+                     map=False)
     r = res.frame
     assert r["built_fraction"].tolist() == pytest.approx([0.0, 1.0, 0.0])
     assert r["status"].tolist() == ["normal", "idle_reclaim", "idle_reclaim"]

@@ -117,7 +117,7 @@ def test_workflow_says_how_point_parcels_were_measured(tmp_path):
     tif = write_raster(tmp_path / "mask.tif", mask, origin=ORIGIN)
     parcels = as_points(squares(ROWS), [SIDE * SIDE, SIDE * SIDE, np.nan])
     res = audit_idle(parcels, out=tmp_path / "o", as_of="2024-06-01", imagery=tif,
-                         store=tmp_path / "none.gpkg", map=False)
+                     map=False)
     r = res.frame
     assert len(r) == 3 and r["built_fraction"].iloc[0] < 0.05
     note = next(n for n in res.notes if n.startswith("影像核查"))

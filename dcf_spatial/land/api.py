@@ -101,6 +101,10 @@ def audit_idle(parcels, *, as_of, imagery=None, built_class: int | None = None, 
     _check_engine(engine, out, {"imagery": imagery is not None, "built_class": built_class is not None,
                                 "layer": layer, "encoding": encoding, "swap_xy": swap_xy,
                                 "area_unit": area_unit} if engine == "dask" else {})
+    from .audit_arguments import check_idle_arguments
+
+    check_idle_arguments(parcels, engine=engine, store=store, rules=rules, field_map=field_map, code_system=code_system,
+                         encoding=encoding, out=out)
     if area_unit is not None:
         from .area_unit import area_unit_code
 

@@ -49,6 +49,7 @@ from .. import settings
 from ..errors import InputError
 from .month_dates import dates_or_months, month_bounds, month_only, month_text
 from .parcels import input_label
+from .row_outcome import clear_outcome as _clear_outcome, put_rows as _put_rows
 
 logger = logging.getLogger(__name__)
 
@@ -159,9 +160,17 @@ def _as_of_text(value: str):
     """An audit date typed as the ledgers' dates are (``2025/12/31``, ``2025年12月31日``, ``20251231``),
     read by the package's one date parser; None when it is not such a full date (a month, a
     placeholder such as 9999-12-31, or no date): :func:`parse_as_of` then says why."""
+    import unicodedata
+
     from .parcels import _parse_date_text
 
-    text = value.strip()
+    text = unicodedata.normalize("NFKC", value).strip()   # ２０２５－１２－３１ typed with a Chinese input method
+    day_month = re.fullmatch(r"(\d{1,2})\s*([-/.])\s*(\d{1,2})\s*\2\s*(\d{4})", text)
+    if day_month and int(day_month.group(1)) <= 12 and int(day_month.group(3)) <= 12 \
+            and day_month.group(1) != day_month.group(3):
+        a, b, year = day_month.group(1, 3, 4)   # 03/04/2025: 4 March or 3 April (breaker B31b-5)
+        raise InputError(f"审计基准日（as_of）“{value}”的日和月次序不明：可能是 {year}-{int(a):02d}-{int(b):02d}，"
+                         f"也可能是 {year}-{int(b):02d}-{int(a):02d}。请按 年-月-日 写成 YYYY-MM-DD，如 2025-12-31。")
     if re.fullmatch(r"\d{4}\s*年?(?:度|末|底)?", text):  # a year is no day (breaker B31-11: it was read as 1 January)
         _refuse_year(value)
     if re.fullmatch(r"\d+(?:\.0+)?", text) and len(text.split(".")[0]) != 8:
@@ -216,6 +225,8 @@ def parse_as_of(value, *, today=None) -> pd.Timestamp:
             ts = pd.Timestamp(value)
         except (ValueError, TypeError, OverflowError):
             ts = pd.NaT
+    if ts is not None and ts is not pd.NaT and not pd.isna(ts) and ts.tzinfo is not None:
+        ts = ts.tz_localize(None)   # 2025-12-31T00:00+08:00: the day as written in its own zone (breaker B31b-3)
     if ts is pd.NaT or pd.isna(ts):
         import datetime as _dt
 
@@ -600,9 +611,10 @@ def audit_idle(parcels, *, as_of, rules: dict | None = None):
     _decide_month_dates(out, as_of, rules)
     _flag_extension_before_start(out)
     _list_late_starts(out)
-    from .supplied_after import mark_supplied_after
+    from .supplied_after import flag_contract_in_the_audit_month, mark_supplied_after
 
     mark_supplied_after(out, as_of, rules=rules)   # before the price list: such a row owes no fee
+    flag_contract_in_the_audit_month(out, as_of)
     _list_missing_prices(out, rules)
     _mark_not_a_parcel(out)
     counts = out["status"].value_counts().to_dict()
@@ -634,16 +646,6 @@ def _columns_into(out, parts: dict, factorised: dict, group) -> None:
             values = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
             out[col] = values[group] if expand else values
 
-
-def _put_rows(out, col: str, rows: np.ndarray, values) -> None:
-    """Set ``out[col]`` at positions ``rows`` (a category column gains the new texts as categories)."""
-    s = out[col].copy()
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        extra = [v for v in dict.fromkeys(values) if v not in s.cat.categories]
-        if extra:
-            s = s.cat.add_categories(extra)
-    s.iloc[rows] = values
-    out[col] = s
 
 
 def _decide_month_dates(out, as_of: pd.Timestamp, rules: dict) -> None:
@@ -826,24 +828,6 @@ def _mark_not_a_parcel(out) -> None:
             _put_rows(out, col, rows, [""] * k)
     _clear_outcome(out, rows, ("fee_wan", "developed_share", "invested_share"))
 
-
-def _clear_outcome(out, rows, figures) -> None:
-    """The ``rows`` of ``out`` get no figure (``figures``: NaN), no determination and no dates to count
-    from or deadlines (NaT): for rows whose status was set aside after the rules ran. In place."""
-    for col in figures:
-        if col in out.columns:
-            v = out[col].to_numpy(dtype=float).copy()
-            v[rows] = np.nan
-            out[col] = v
-    if "determined" in out.columns:
-        det = out["determined"].to_numpy(dtype=bool).copy()
-        det[rows] = False
-        out["determined"] = det
-    for col in ("count_from", "deadline_1y", "deadline_2y"):
-        if col in out.columns:
-            v = out[col].to_numpy(copy=True)
-            v[rows] = np.datetime64("NaT")
-            out[col] = v
 
 
 def as_of_notes(audited, as_of) -> list[str]:

@@ -751,14 +751,31 @@ def not_a_parcel_rows(frame) -> tuple[np.ndarray, np.ndarray]:
     totals = _total_label_candidates(frame, [c for c in order if not _REMARK_HEADER.search(str(sources.get(c, c)))],
                                      ~cand)
     _name_ledger_lines(frame, np.flatnonzero(cand), order, sources, mask, why, totals_only=False)
-    _name_ledger_lines(frame, totals, order, sources, mask, why, totals_only=True)
+    _name_ledger_lines(frame, totals, order, sources, mask, why, totals_only=True,
+                       labels=_label_columns(columns, sources))
     return mask, why
+
+
+#: a column whose header says it numbers the rows: the label column a clerk writes 小计 in
+_ROW_NUMBER_HEADER = re.compile(r"^\s*(?:序号|编号|行号|序|No\.?)\s*$", re.I)
+#: what a parcel's own row carries and a subtotal does not repeat: its holder and its dates
+_OWN_PARCEL_FIELDS = ("holder", "contract_date") + PARCEL_DATES + ("actual_completion",)
+
+
+def _label_columns(columns, sources) -> set:
+    """The columns that label a row (宗地代码, 序号, the table's first column): a total's label there
+    makes the row a total whatever it carries; elsewhere (项目名称, 项目位置 …) only on a row without a
+    parcel's own data (breaker B31b-7)."""
+    labels = {c for c in columns if c == "parcel_id" or _ROW_NUMBER_HEADER.match(str(sources.get(c, c)))}
+    return labels | set(columns[:1])
 
 
 #: a column whose header says it holds remarks: a 合计 written there says nothing of the row
 _REMARK_HEADER = re.compile(r"备注|说明|附注|注释")
 #: the words any total's or breakdown's label holds (a cheap vectorised test before the exact one)
 _TOTAL_WORDS = "合计|小计|总计|共计|累计|其中"
+#: a numbered breakdown 其中(1) / 其中（2） — with a holder and dates, a parcel listed under a total
+_NUMBERED_PART = re.compile(r"其中\s*[（(]\s*\d+\s*[)）]")
 
 
 def _total_label_candidates(frame, columns, rows) -> np.ndarray:
@@ -777,9 +794,13 @@ def _total_label_candidates(frame, columns, rows) -> np.ndarray:
     return np.flatnonzero(hit & rows)
 
 
-def _name_ledger_lines(frame, positions, order, sources, mask, why, *, totals_only: bool) -> None:
+def _name_ledger_lines(frame, positions, order, sources, mask, why, *, totals_only: bool, labels=()) -> None:
     """Mark the rows at ``positions`` whose cell (in ``order``) is a total's or footer's text (only a
-    total's with ``totals_only``: a row with parcel data), the 宗地代码 blank or that text; in place."""
+    total's with ``totals_only``: a row with parcel data), the 宗地代码 blank or that text; in place.
+
+    With ``totals_only``, a row that carries a parcel's own data (土地使用权人, a date) stays a parcel
+    when the label is outside the ``labels`` columns, or is a numbered breakdown 其中(1) anywhere: its
+    ``why`` is then a 数据问题 naming the cell and ``mask`` stays False."""
     if not len(positions):
         return
     from ..io.rows import ledger_line_kind
@@ -787,6 +808,11 @@ def _name_ledger_lines(frame, positions, order, sources, mask, why, *, totals_on
     sub = frame.iloc[positions]
     ids = sub["parcel_id"].to_numpy(dtype=object) if "parcel_id" in sub.columns else np.full(len(sub), None)
     cells = {c: sub[c].to_numpy(dtype=object) for c in order}
+    own = np.zeros(len(sub), dtype=bool)
+    if totals_only:
+        for f in _OWN_PARCEL_FIELDS:
+            if f in sub.columns:
+                own |= ~_blank_mask(sub[f])
     carried = ("该行所填的用途、日期、镇街、面积等是其所计各宗的汇总，不是一宗地" if totals_only
                else "该行无日期、用途等宗地数据")
     for j, i in enumerate(positions):
@@ -800,6 +826,11 @@ def _name_ledger_lines(frame, positions, order, sources, mask, why, *, totals_on
                 continue
             label = input_label(c, sources) if c in PARCEL_FIELDS_ZH or c in CHECK_DATES_ZH else \
                 {"project_name": "项目名称", "address": "项目位置"}.get(c, str(sources.get(c, c)))
+            text = str(cells[c][j]).strip()
+            if totals_only and own[j] and (c not in labels or _NUMBERED_PART.fullmatch(text)):
+                why[i] = (f"{label}“{text}”写成了表格{kind}的样子，但该行填有土地使用权人或日期等宗地数据，"
+                          "已按宗地审计：请核实该行是否为合计行，如是请从台账中删去，如不是请改正该格")
+                break
             mask[i] = True
             why[i] = (f"{NOT_A_PARCEL_ZH}：{label}“{str(cells[c][j]).strip()}”是表格的{kind}，{carried}；"
                       "未作为宗地审计，不计入宗数、面积、闲置费等任何合计")
@@ -1015,6 +1046,8 @@ def validate_parcels(gdf, *, source: str = "parcels", code_system: str = "auto",
     out["parcel_id"] = _clean_text(out["parcel_id"]) if _arrow_text(out["parcel_id"]) is not None \
         else _blank_to_na(out["parcel_id"])
     _append_problem(problems, out["parcel_id"].isna(), "宗地代码为空")
+    # a total's label on a row that carries a parcel's own data: audited, the cell to check said
+    _append_problem(problems, (skip_why != "") & ~skip, skip_why)
     _control_characters_in_ids(out["parcel_id"], problems)
     # ids compared as the enterprise side matches them (0007 = 7, spaces, full-width and case ignored)
     key = parcel_id_keys(out["parcel_id"])

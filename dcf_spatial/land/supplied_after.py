@@ -61,7 +61,7 @@ def mark_supplied_after(out, as_of, *, rules: dict, today=None) -> None:
         late = late & ~out["not_a_parcel"].fillna(False).to_numpy(dtype=bool)
     if not late.any():
         return
-    from .idle_audit import _clear_outcome, _put_rows
+    from .row_outcome import clear_outcome as _clear_outcome, put_rows as _put_rows
     from .parcels import input_label
 
     as_of = pd.Timestamp(as_of)
@@ -98,3 +98,46 @@ def mark_supplied_after(out, as_of, *, rules: dict, today=None) -> None:
             problems[i] = text if not p or p != p else f"{p}；{text}"
         out["problems"] = problems
     logger.info("%d parcels' contracts were signed after the audit date %s: out of this audit", k, f"{as_of:%Y-%m-%d}")
+
+
+#: what a contract given to the month of the audit date leaves open (breaker B31b-4)
+SAME_MONTH_ZH = "须核实签订日期"
+
+
+def flag_contract_in_the_audit_month(out, as_of) -> None:
+    """A 合同签订日期 given to the month only whose month holds ``as_of`` (2025-12, audited at 2025-12-15)
+    may be after the audit date, and the land then not yet supplied: the reason and the 数据问题 say
+    「须核实签订日期」 instead of a plain conclusion (the status is kept). A 合计/表尾 row and a row already
+    ``supplied_after`` are left alone. In place.
+    """
+    from .month_dates import month_bounds, month_only
+
+    month = month_only(out, "contract_date")
+    if month is None:
+        return
+    as_of = pd.Timestamp(as_of)
+    signed = pd.DatetimeIndex(pd.to_datetime(out["contract_date"], errors="coerce"))
+    first, last = month_bounds(signed, month)
+    open_ = month & np.asarray((first <= as_of) & (last > as_of), dtype=bool)
+    if "not_a_parcel" in out.columns:
+        open_ &= ~out["not_a_parcel"].fillna(False).to_numpy(dtype=bool)
+    open_ &= out["status"].astype(str).to_numpy() != STATUS
+    if not open_.any():
+        return
+    from .row_outcome import put_rows as _put_rows
+    from .month_dates import month_text
+    from .parcels import input_label
+
+    rows = np.flatnonzero(open_)
+    label = input_label("contract_date", out.attrs.get("field_sources"))
+    texts = [f"{label} {month_text(f'{d:%Y-%m-%d}')}与审计基准日 {as_of:%Y-%m-%d} 同月，可能在基准日之后才签订"
+             f"（则至基准日尚未供地，不在本次审计范围）：{SAME_MONTH_ZH}" for d in signed[rows]]
+    reasons = out["reason_zh"].astype(object).to_numpy()[rows]
+    _put_rows(out, "reason_zh", rows, [t if not r or r != r else f"{r}；{t}" for r, t in zip(reasons, texts)])
+    if "problems" in out.columns:
+        problems = out["problems"].astype(object).to_numpy().copy()
+        for i, t in zip(rows, texts):
+            p = problems[i]
+            problems[i] = t if not p or p != p else f"{p}；{t}"
+        out["problems"] = problems
+    logger.info("%d parcels' contracts are dated to the audit date's month only: 须核实", len(rows))
