@@ -49,7 +49,7 @@ from .. import settings
 from ..errors import InputError
 from .month_dates import dates_or_months, month_bounds, month_only, month_text
 from .parcels import input_label
-from .row_outcome import clear_outcome as _clear_outcome, put_rows as _put_rows
+from .row_outcome import add_problems, clear_outcome as _clear_outcome, put_rows as _put_rows
 
 logger = logging.getLogger(__name__)
 
@@ -769,13 +769,9 @@ def _flag_extension_before_start(out) -> None:
     sources = out.attrs.get("field_sources")
     e_txt = dates_or_months(ext, month_only(out, "extension_until"))[rows]
     a_txt = dates_or_months(agreed, month_only(out, "agreed_start"))[rows]
-    problems = out["problems"].astype(object).to_numpy().copy()
-    for i, e, a in zip(rows, e_txt, a_txt):
-        text = (f"{input_label('extension_until', sources)} {e} 早于{input_label('agreed_start', sources)} {a}："
-                "延期只能推后动工开发期限（《闲置土地处置办法》第十二条），该日期未采用，按约定动工日期起算；请核实延期补充协议")
-        p = problems[i]
-        problems[i] = text if not p or p != p else f"{p}；{text}"
-    out["problems"] = problems
+    add_problems(out, rows, [f"{input_label('extension_until', sources)} {e} 早于{input_label('agreed_start', sources)} {a}："
+                             "延期只能推后动工开发期限（《闲置土地处置办法》第十二条），该日期未采用，按约定动工日期起算；请核实延期补充协议"
+                             for e, a in zip(e_txt, a_txt)])
 
 
 def _list_late_starts(out) -> None:

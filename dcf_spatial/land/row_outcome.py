@@ -38,3 +38,16 @@ def clear_outcome(out, rows, figures) -> None:
             v = out[col].to_numpy(copy=True)
             v[rows] = np.datetime64("NaT")
             out[col] = v
+
+
+def add_problems(out, rows: np.ndarray, texts) -> None:
+    """Add ``texts`` (one per row of ``rows``, in their order) to those rows' 数据问题 (``problems``), after what is
+    there, by :func:`~dcf_spatial.land.parcels._append_problem`; an empty or missing cell takes the text alone."""
+    from .parcels import _append_problem
+
+    problems = out["problems"].astype(object).to_numpy().copy()
+    problems[rows] = [p if isinstance(p, str) else "" for p in problems[rows]]
+    mask = np.zeros(len(problems), dtype=bool)
+    mask[rows] = True
+    _append_problem(problems, mask, lambda _: np.asarray(texts, dtype=object))
+    out["problems"] = problems

@@ -18,6 +18,9 @@ import logging
 import numpy as np
 import pandas as pd
 
+from .month_dates import dates_or_months, month_bounds, month_only, month_text
+from .row_outcome import add_problems, clear_outcome as _clear_outcome, put_rows as _put_rows
+
 logger = logging.getLogger(__name__)
 
 #: the status and its label (:data:`dcf_spatial.land.idle_audit.STATUS_ZH`)
@@ -61,7 +64,6 @@ def mark_supplied_after(out, as_of, *, rules: dict, today=None) -> None:
         late = late & ~out["not_a_parcel"].fillna(False).to_numpy(dtype=bool)
     if not late.any():
         return
-    from .row_outcome import clear_outcome as _clear_outcome, put_rows as _put_rows
     from .parcels import input_label
 
     as_of = pd.Timestamp(as_of)
@@ -70,8 +72,6 @@ def mark_supplied_after(out, as_of, *, rules: dict, today=None) -> None:
     signed = pd.to_datetime(out["contract_date"], errors="coerce").to_numpy()[rows]
     label = input_label("contract_date", out.attrs.get("field_sources"))
     regulation, art = rules["regulation_zh"], rules["articles"]["definition"]
-    from .month_dates import dates_or_months, month_only
-
     month = month_only(out, "contract_date")
     shown = dates_or_months(pd.Series(signed), None if month is None else month[rows]).tolist()   # a month as given
     future = np.array([pd.Timestamp(d) > now for d in signed], dtype=bool)
@@ -91,12 +91,8 @@ def mark_supplied_after(out, as_of, *, rules: dict, today=None) -> None:
             _put_rows(out, col, rows, [""] * k)
     _clear_outcome(out, rows, ("fee_wan", "developed_share", "invested_share"))
     if future.any() and "problems" in out.columns:
-        problems = out["problems"].astype(object).to_numpy().copy()
-        for i, d in zip(rows[future], np.asarray(shown, dtype=object)[future]):
-            text = f"{label} {d} 晚于今天（{now:%Y-%m-%d}），不可能已签订：疑为录入错误，请核实"
-            p = problems[i]
-            problems[i] = text if not p or p != p else f"{p}；{text}"
-        out["problems"] = problems
+        add_problems(out, rows[future], [f"{label} {d} 晚于今天（{now:%Y-%m-%d}），不可能已签订：疑为录入错误，请核实"
+                                         for d in np.asarray(shown, dtype=object)[future]])
     logger.info("%d parcels' contracts were signed after the audit date %s: out of this audit", k, f"{as_of:%Y-%m-%d}")
 
 
@@ -110,8 +106,6 @@ def flag_contract_in_the_audit_month(out, as_of) -> None:
     「须核实签订日期」 instead of a plain conclusion (the status is kept). A 合计/表尾 row and a row already
     ``supplied_after`` are left alone. In place.
     """
-    from .month_dates import month_bounds, month_only
-
     month = month_only(out, "contract_date")
     if month is None:
         return
@@ -124,8 +118,6 @@ def flag_contract_in_the_audit_month(out, as_of) -> None:
     open_ &= out["status"].astype(str).to_numpy() != STATUS
     if not open_.any():
         return
-    from .row_outcome import put_rows as _put_rows
-    from .month_dates import month_text
     from .parcels import input_label
 
     rows = np.flatnonzero(open_)
@@ -135,9 +127,5 @@ def flag_contract_in_the_audit_month(out, as_of) -> None:
     reasons = out["reason_zh"].astype(object).to_numpy()[rows]
     _put_rows(out, "reason_zh", rows, [t if not r or r != r else f"{r}；{t}" for r, t in zip(reasons, texts)])
     if "problems" in out.columns:
-        problems = out["problems"].astype(object).to_numpy().copy()
-        for i, t in zip(rows, texts):
-            p = problems[i]
-            problems[i] = t if not p or p != p else f"{p}；{t}"
-        out["problems"] = problems
+        add_problems(out, rows, texts)
     logger.info("%d parcels' contracts are dated to the audit date's month only: 须核实", len(rows))
