@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from . import settings
@@ -377,8 +377,6 @@ def resolve(value: str) -> IndustryMatch:
         return known[1]
     m = _resolve(query, t)
     if m.query != query:   # read in simplified, half-width characters (軸承, Ｃ３４５１): the match keeps what was typed
-        from dataclasses import replace
-
         m = replace(m, query=query)
     _RESOLVED[query] = (t, m)
     while len(_RESOLVED) > 512:   # oldest first: a dict keeps insertion order
@@ -447,8 +445,6 @@ def _resolve(query: str, t) -> IndustryMatch:
     if not query:   # nothing but invisible characters
         return IndustryMatch(said, "unknown", notes=("empty",))
     m = _read(said, query, t)
-    from dataclasses import replace
-
     if grades:
         m = replace(m, remarks=(f"其中「{'、'.join(grades)}」按混凝土强度等级理解（不是行业代码），读作「{clip(query)}」",
                                 *m.remarks))
@@ -550,8 +546,6 @@ def _code_with_words(said: str, code_parts: list[str], words: list[str], t) -> I
     which is the code's: 铸造 for C3391), refused naming both when a word names another (轴承 C3451 beside C2611): the
     planner is asked which is meant, the code never dropped (B31-1, B31-2). A word that only says the kind of unit
     (厂, 项目, 公司) is no activity of its own."""
-    from dataclasses import replace
-
     m = _codes_match(said, code_parts, t)
     if not m.resolved:
         return m
@@ -573,11 +567,14 @@ def _code_with_words(said: str, code_parts: list[str], words: list[str], t) -> I
 def _same_activity(m: IndustryMatch, codes: tuple[str, ...]) -> bool:
     """Does the word's match ``m`` name the activity of ``codes`` (its codes on the line of theirs: one covers the
     other; of a word listed for several codes, one of them)?"""
+    def on_line(a: str, b: str) -> bool:
+        return covers(a, b) or covers(b, a)
+
     def near(c: str) -> bool:
-        return any(covers(c, k) or covers(k, c) for k in codes)
+        return any(on_line(c, k) for k in codes)
 
     if m.resolved:
-        return all(map(near, m.codes)) and all(any(covers(c, k) or covers(k, c) for c in m.codes) for k in codes)
+        return all(map(near, m.codes)) and all(any(on_line(c, k) for c in m.codes) for k in codes)
     return m.status == "ambiguous" and bool(_listed_word(m)) and any(near(c) for c, _ in m.candidates)
 
 
